@@ -1,0 +1,14 @@
+"""The command line: the only package that imports typer or reads argv.
+
+Each module registers one group of commands on the root app.
+"""
+
+from crmcli.cli import admin, customers  # noqa: F401 - registers the commands
+from crmcli.cli.app import app
+
+
+def run() -> None:
+    """Run `crm` with sys.argv; exits with the documented exit code."""
+    from typer.main import get_command
+
+    get_command(app).main(prog_name="crm")

@@ -1,0 +1,121 @@
+"""Settings and the demo: `crm config ...`, `crm demo`."""
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmcli.cli.app import FormatOption, app, reading, settings, writing
+from crmcli.errors import InvalidInput
+from crmcli.output import Format, emit
+
+config_app = typer.Typer(
+    help="Read and change settings kept in the database.", no_args_is_help=True
+)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("get")
+def config_get(
+    ctx: typer.Context, key: Annotated[str, typer.Argument(help="Setting name.")]
+) -> None:
+    """Print one setting's value (nothing when it has none).
+
+    Example: crm config get default_region
+    """
+    from crmcli.settings import get_setting
+
+    with reading(ctx) as conn:
+        value = get_setting(conn, key)
+    if value is not None:
+        typer.echo(value)
+
+
+@config_app.command("set")
+def config_set(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Setting name.")],
+    value: Annotated[str, typer.Argument(help="New value.")],
+) -> None:
+    """Change a setting.
+
+    Example: crm config set default_region CN
+    """
+    from crmcli.settings import set_setting
+
+    with writing(ctx) as conn:
+        stored = set_setting(conn, key, value)
+    typer.echo(f"{key} = {stored}")
+
+
+@config_app.command("unset")
+def config_unset(
+    ctx: typer.Context, key: Annotated[str, typer.Argument(help="Setting name.")]
+) -> None:
+    """Return a setting to its default.
+
+    Example: crm config unset default_currency
+    """
+    from crmcli.settings import unset_setting
+
+    with writing(ctx) as conn:
+        unset_setting(conn, key)
+
+
+@config_app.command("list")
+def config_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """List every setting with its value and whether it is set or a default.
+
+    Example: crm config list --format json
+    """
+    from crmcli.settings import list_settings
+
+    with reading(ctx) as conn:
+        rows = list_settings(conn)
+    emit(rows, ("key", "value", "source", "description"), fmt, no_color=settings(ctx).no_color)
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Where to build it (default: a new temporary directory)."),
+    ] = None,
+    customers: Annotated[int, typer.Option(min=1, max=100_000, help="How many customers.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+) -> None:
+    """Build a throwaway demo database (never your real one) and show how to explore it.
+
+    Example: crm demo
+    """
+    from crmcli import demo as demo_data
+    from crmcli.db import connect, transaction
+
+    path = db or Path(tempfile.mkdtemp(prefix="crm-demo-")) / "demo.db"
+    path = path.expanduser()
+    if path.exists():
+        conn = connect(path, write=False)
+        try:
+            if conn.execute("SELECT 1 FROM customers LIMIT 1").fetchone():
+                raise InvalidInput(f"{path} already holds customers; give a new path for the demo")
+        finally:
+            conn.close()
+    conn = connect(path, write=True)
+    try:
+        with transaction(conn):
+            made = demo_data.build(conn, count=customers, seed=seed)
+    finally:
+        conn.close()
+    quoted = str(path) if " " not in str(path) else f"'{path}'"
+    typer.echo(
+        f"Demo database with {made['customers']} customers "
+        f"({made['archived']} archived) at {path}\n\n"
+        "Explore it:\n"
+        f"  crm --db {quoted} list --limit 10\n"
+        f"  crm --db {quoted} list --where 'city = 上海' --sort name\n"
+        f"  crm --db {quoted} show DEMO-0001\n"
+        f"  crm --db {quoted} list --format json --limit 3\n"
+        f"or: export CRM_DB={quoted}"
+    )

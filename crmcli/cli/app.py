@@ -1,0 +1,209 @@
+"""The root `crm` command, its global options, and the one error boundary.
+
+`CrmGroup.main` is where every exception becomes an exit code and one line on stderr:
+CrmError kinds carry their own code (2 bad input, 3 not found, 1 storage), SQLite errors
+become StorageError (1), click usage errors are 2, Ctrl-C is 130, anything else is an
+internal error (1) whose traceback only `--debug` or CRM_DEBUG=1 shows.
+"""
+
+import os
+import sqlite3
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from crmcli import __version__
+from crmcli.errors import Ambiguous, CrmError
+from crmcli.output import Format
+
+
+@dataclass
+class Settings:
+    """Global options, kept on ctx.obj (no module state: CliRunner reuses the process)."""
+
+    db: Path | None = None
+    no_color: bool = False
+    debug: bool = False
+
+    @property
+    def path(self) -> Path:
+        from crmcli.db import resolve_path
+
+        return resolve_path(self.db)
+
+
+def _say(message: str) -> None:
+    from crmcli.output import escape_control
+
+    sys.stderr.write(f"crm: {escape_control(message)}\n")
+    sys.stderr.flush()
+
+
+class CrmGroup(TyperGroup):
+    """The root group: runs the command and maps every outcome to an exit code."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
+        try:
+            result = super().main(
+                args=argv,
+                prog_name=prog_name or "crm",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+            code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+        except Exception as exc:  # the one boundary: everything ends here
+            code = _exit_code(exc, debug)
+        except KeyboardInterrupt:
+            code = 130
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _exit_code(exc: BaseException, debug: bool) -> int:
+    from crmcli.db import storage_error
+
+    if debug and not isinstance(exc, CrmError):
+        traceback.print_exception(exc)
+    if isinstance(exc, CrmError):
+        _say(exc.message)
+        if isinstance(exc, Ambiguous):
+            for c in exc.candidates:
+                details = ", ".join(str(c[k]) for k in ("company", "city", "phone") if c.get(k))
+                sys.stderr.write(
+                    f"  {c['id']}\t{c['name']}" + (f"\t{details}" if details else "") + "\n"
+                )
+        return exc.exit_code
+    if isinstance(exc, sqlite3.Error):
+        error = storage_error(exc)
+        _say(error.message)
+        return error.exit_code
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            sys.stderr.write(ctx.get_help() + "\n")
+        return 2
+    if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click usage errors
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        _say(f"{exc.format_message()}{hint}")
+        return int(exc.exit_code)
+    if hasattr(exc, "exit_code"):  # typer.Exit
+        return int(exc.exit_code)
+    if isinstance(exc, typer.Abort | EOFError):
+        _say("aborted")
+        return 1
+    if isinstance(exc, BrokenPipeError):
+        # The reader went away (`crm list | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        _say(f"{exc.strerror or exc}{where}")
+        return 1
+    _say("internal error; rerun with --debug to see the traceback and report it")
+    return 1
+
+
+app = typer.Typer(
+    cls=CrmGroup,
+    name="crm",
+    help="A command-line CRM over one SQLite file that you own.",
+    pretty_exceptions_enable=False,  # pretty tracebacks can print personal data from locals
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"crm {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Database file (default: $CRM_DB, else the user data dir).",
+            show_default=False,
+        ),
+    ] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Never use colour.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """A command-line CRM over one SQLite file that you own.
+
+    Example: crm add "Zhang Wei" --phone 13800138000 --city Shanghai
+    """
+    ctx.obj = Settings(db=db, no_color=no_color or bool(os.environ.get("NO_COLOR")), debug=debug)
+    if ctx.invoked_subcommand is None:
+        sys.stdout.write(ctx.get_help() + "\n")
+
+
+def settings(ctx: typer.Context) -> Settings:
+    root_ctx = ctx.find_root()
+    if not isinstance(root_ctx.obj, Settings):
+        root_ctx.obj = Settings()
+    return root_ctx.obj
+
+
+@contextmanager
+def reading(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
+    """A read-only connection for a command that never writes."""
+    from crmcli.db import connect
+
+    conn = connect(settings(ctx).path, write=False)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def writing(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
+    """A connection inside one BEGIN IMMEDIATE transaction, committed on success."""
+    from crmcli.db import connect, storage_error, transaction
+
+    path = settings(ctx).path
+    conn = connect(path, write=True)
+    try:
+        with transaction(conn):
+            yield conn
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+    finally:
+        conn.close()
+
+
+FormatOption = Annotated[
+    Format,
+    typer.Option("--format", "-f", help="Output format: table, json, jsonl, csv or tsv."),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what a script needs.")]

@@ -1,0 +1,108 @@
+"""`crm edit REF` in $EDITOR: the record as `field: value` text in a 0600 temp file.
+
+The record's version is remembered when the file is written; the save is refused when
+the record changed meanwhile (the caller passes the version to edit_customer).
+"""
+
+import os
+import shlex
+import subprocess
+import tempfile
+from typing import Any
+
+import typer
+
+from crmcli import customers
+from crmcli.cli.app import reading
+from crmcli.customers import CustomerInput
+from crmcli.errors import CrmError, InvalidInput
+
+EDITABLE = ("name", *customers.UNSETTABLE)
+HEADER = """\
+# Customer {id}. Edit the values, save and quit; an empty value clears the field.
+# phones and emails are comma-separated, the first is primary.
+# User-defined fields are "field.NAME: value". Lines starting with # are ignored.
+"""
+
+
+def render(record: dict[str, Any]) -> str:
+    lines = [HEADER.format(id=record["id"])]
+    for key in EDITABLE:
+        value = record[key]
+        lines.append(f"{key}: {'' if value is None else value}")
+    lines.append(f"phones: {', '.join(record['phones'])}")
+    lines.append(f"emails: {', '.join(record['emails'])}")
+    lines += [f"field.{k}: {v}" for k, v in record["fields"].items()]
+    return "\n".join(line.replace("\n", "\\n") for line in lines) + "\n"
+
+
+def parse(text: str, record: dict[str, Any]) -> CustomerInput:
+    """The differences between the edited text and `record`, as a CustomerInput."""
+    raw = CustomerInput()
+    seen_fields: set[str] = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        key, value = key.strip(), value.strip().replace("\\n", "\n")
+        if not sep:
+            raise InvalidInput(f"line {number}: expected 'field: value'")
+        if key in ("phones", "emails"):
+            new = [v.strip() for v in value.split(",") if v.strip()]
+            old = record[key]
+            adds, removes = (
+                ("phones", "remove_phones") if key == "phones" else ("emails", "remove_emails")
+            )
+            if new != old:
+                getattr(raw, removes).extend(old)
+                getattr(raw, adds).extend(new)
+        elif key.startswith("field."):
+            name = key[len("field.") :]
+            seen_fields.add(name)
+            if not value:
+                if name in record["fields"]:
+                    raw.unset.append(name)
+            elif record["fields"].get(name) != value:
+                raw.fields.append(f"{name}={value}")
+        elif key in EDITABLE:
+            old = record[key]
+            if key == "referred_by":
+                old = None if old is None else str(old)
+            if not value:
+                if old is not None:
+                    raw.unset.append(key)
+            elif value != old:
+                raw.values[key] = value
+        else:
+            raise InvalidInput(f"line {number}: unknown field {key!r}")
+    raw.unset += [name for name in record["fields"] if name not in seen_fields]
+    return raw
+
+
+def edit_in_editor(ctx: typer.Context, ref: str) -> tuple[CustomerInput | None, int, int]:
+    """Open the record in $VISUAL/$EDITOR; returns (changes or None, version, customer id)."""
+    from crmcli.cli.customers import resolver
+
+    with reading(ctx) as conn:
+        customer_id = resolver(conn)(ref)
+        record = customers.get_customer(conn, customer_id)
+    before = render(record)
+    fd, path = tempfile.mkstemp(prefix="crm-edit-", suffix=".txt")  # created 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(before)
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        try:
+            status = subprocess.run([*shlex.split(editor), path], check=False).returncode
+        except OSError as exc:
+            raise CrmError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
+        if status != 0:
+            raise CrmError(f"the editor exited with status {status}; nothing was saved")
+        with open(path, encoding="utf-8") as handle:
+            after = handle.read()
+    finally:
+        os.unlink(path)
+    if after == before:
+        return None, record["version"], customer_id
+    raw = parse(after, record)
+    return (None if raw.is_empty() else raw), record["version"], customer_id

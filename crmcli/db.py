@@ -1,0 +1,125 @@
+"""Where the database lives and how it is opened.
+
+One SQLite file, chosen by `--db PATH`, then `CRM_DB`, then the platform's user data
+directory. It is created on the first write with mode 0600 inside a 0700 directory.
+Every connection sets the safety pragmas explicitly (their defaults vary by SQLite build);
+every write command runs inside one `BEGIN IMMEDIATE` transaction (`transaction()`), so a
+cron job and a person can share the file and a failure leaves nothing half-written.
+Read-only commands open the file with `mode=ro` and never write; when the file does not
+exist yet they read an empty in-memory database instead of creating it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from urllib.parse import quote
+
+from crmcli.errors import StorageError
+
+BUSY_TIMEOUT_MS = 10_000
+SAFETY_PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA trusted_schema = OFF",
+    "PRAGMA secure_delete = ON",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+)
+
+
+def resolve_path(option: str | os.PathLike[str] | None = None) -> Path:
+    """The database path: the `--db` option, else `CRM_DB`, else the user data directory."""
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get("CRM_DB")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("crmcli") / "crm.db"
+
+
+def _open(target: str, *, uri: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(  # the one place that opens a connection
+        target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, uri=uri
+    )
+    conn.row_factory = sqlite3.Row
+    for pragma in SAFETY_PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def connect(path: Path, *, write: bool) -> sqlite3.Connection:
+    """Open the database at `path`, creating or upgrading its schema when needed.
+
+    write=False opens it read-only (`mode=ro`); a missing file then reads as an empty
+    database held in memory, so read commands never create files.
+    Raises StorageError when the file cannot be opened, is not a crm database, or was
+    written by a newer crm.
+    """
+    from crmcli import migrations
+
+    try:
+        if not path.exists():
+            if not write:
+                conn = _open(":memory:")
+                migrations.migrate(conn, path=None)
+                return conn
+            _create_file(path)
+        if write:
+            conn = _open(str(path))
+            migrations.migrate(conn, path=path)
+            return conn
+        conn = _open(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        if migrations.needs_upgrade(conn, path):
+            conn.close()
+            upgrade = connect(path, write=True)
+            upgrade.close()
+            conn = _open(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        return conn
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+
+
+def _create_file(path: Path) -> None:
+    """Create an empty database file 0600 in a 0700 directory (umask 077 for -wal/-shm too)."""
+    os.umask(0o077)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        # SQLite may already have rolled back (disk full, I/O error): tolerate that.
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
+def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
+    """Translate an SQLite error into a one-line StorageError a user can act on."""
+    text = str(exc).lower()
+    where = f" ({path})" if path else ""
+    if "locked" in text or "busy" in text:
+        return StorageError("database is busy (another crm is writing); try again")
+    if "full" in text or "disk i/o" in text:
+        return StorageError(
+            f"could not write the database{where}: disk full or I/O error; nothing was changed"
+        )
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"the database is read-only{where}")
+    if "not a database" in text or "malformed" in text:
+        return StorageError(f"the file is not a readable crm database{where}: {exc}")
+    if "unable to open" in text:
+        return StorageError(f"cannot open the database{where}")
+    return StorageError(f"database error{where}: {exc}")

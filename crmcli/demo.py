@@ -1,0 +1,177 @@
+"""A realistic, seeded demo dataset, written through the same services as real commands.
+
+Several hundred customers with Chinese and Latin names, companies, cities, phones, emails,
+referrals, related people and user-defined fields, created over the last two years.
+The same seed always gives the same data.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import timedelta
+
+from crmcli import clock, customers
+from crmcli.customers import CustomerInput
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红娥玲芬燕彬鑫宇浩然梓涵子轩欣怡"
+LATIN_FIRST = [
+    "Anna", "Ben", "Chloé", "David", "Elena", "François", "Grace", "Hiroshi", "Isabel", "James",
+    "Katarzyna", "Liam", "María", "Noah", "Olivia", "Pierre", "Quentin", "Rosa", "Søren", "Tom",
+    "Ursula", "Victor", "Wei", "Xavier", "Yuki", "Zoë",
+]  # fmt: skip
+LATIN_LAST = [
+    "Müller", "Smith", "García", "Johnson", "Rossi", "Dubois", "Nowak", "Tanaka", "Brown",
+    "Silva", "Jensen", "O'Brien", "Kowalski", "Lefèvre", "Andersson", "Novák", "Wilson",
+]  # fmt: skip
+COMPANIES = [
+    "华为技术", "阿里巴巴", "腾讯科技", "小米科技", "比亚迪", "美的集团", "海尔智家", "京东商城",
+    "Acme Corp", "Globex", "Initech", "Umbrella Trading", "Stark Industries", "Wayne Foods",
+    "蓝海贸易", "星辰文化", "东方物流", "绿源农业", "金桥咨询", "云帆软件",
+]  # fmt: skip
+INDUSTRIES = ["technology", "retail", "manufacturing", "logistics", "consulting", "food",
+              "education", "finance", "healthcare"]  # fmt: skip
+TITLES = [
+    "经理",
+    "总监",
+    "采购",
+    "CEO",
+    "CTO",
+    "Buyer",
+    "Sales Manager",
+    "Founder",
+    "工程师",
+    "店长",
+]
+CN_CITIES = [
+    ("上海", "上海"), ("北京", "北京"), ("杭州", "浙江"), ("深圳", "广东"), ("广州", "广东"),
+    ("成都", "四川"), ("南京", "江苏"), ("苏州", "江苏"), ("武汉", "湖北"),
+]  # fmt: skip
+WORLD_CITIES = [
+    ("London", "England", "GB"), ("Paris", "Île-de-France", "FR"), ("Berlin", "Berlin", "DE"),
+    ("New York", "NY", "US"), ("Tokyo", "Tokyo", "JP"),
+]  # fmt: skip
+SOURCES = ["referral", "trade show", "website", "wechat", "cold call", "linkedin", "广告"]
+SIZES = ["1-10", "11-50", "51-200", "201-1000", "1000+"]
+CHANNELS = ["wechat", "phone", "email", "visit"]
+
+
+PHONE_PATTERNS = {
+    "CN": "+86 1{a}{b} {c4} {d4}",
+    "GB": "+44 7911 {c6}",
+    "US": "+1 212 {c3} {d4}",
+    "FR": "+33 6 {c4} {d4}",
+    "DE": "+49 151 {c4} {d4}",
+    "JP": "+81 90 {c4} {d4}",
+}
+
+
+def _phone(rng: random.Random, country: str) -> str:
+    """A random number that phonenumbers accepts as valid for `country`."""
+    from crmcli import validate
+    from crmcli.errors import InvalidInput
+
+    while True:
+        number = PHONE_PATTERNS[country].format(
+            a=rng.choice("3589"),
+            b=rng.randint(0, 9),
+            c3=rng.randint(200, 999),
+            c4=rng.randint(1000, 9999),
+            c6=rng.randint(100000, 999999),
+            d4=rng.randint(1000, 9999),
+        )
+        try:
+            return validate.phone(number, None)
+        except InvalidInput:
+            continue
+
+
+def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[str, int]:
+    """Fill an empty database with `count` customers; returns counts of what was made."""
+    from crmcli.settings import set_setting
+
+    rng = random.Random(seed)
+    now = clock.now()
+    set_setting(conn, "default_region", "CN")
+    set_setting(conn, "default_currency", "CNY")
+    ids: list[int] = []
+    used_names: set[str] = set()
+    for index in range(count):
+        raw = CustomerInput()
+        chinese = rng.random() < 0.65
+        if chinese:
+            name = rng.choice(SURNAMES) + "".join(
+                rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))
+            )
+            city, region = rng.choice(CN_CITIES)
+            country = "CN"
+            raw.values.update(city=city, region=region, country="中国")
+        else:
+            name = f"{rng.choice(LATIN_FIRST)} {rng.choice(LATIN_LAST)}"
+            city, region, country = rng.choice(WORLD_CITIES)
+            raw.values.update(city=city, region=region, country=country)
+        if name in used_names:
+            name = f"{name} {index}" if not chinese else name + rng.choice(GIVEN)
+        used_names.add(name)
+        raw.values["name"] = name
+        organisation = rng.random() < 0.08
+        if organisation:
+            raw.values["kind"] = "organisation"
+            raw.values["name"] = name = f"{rng.choice(COMPANIES)} {city} {index}"
+        else:
+            raw.values["gender"] = rng.choice(("female", "male"))
+            if rng.random() < 0.6:
+                born = now.date() - timedelta(days=rng.randint(22 * 365, 65 * 365))
+                raw.values["birthday"] = born.isoformat()
+            raw.values["title"] = rng.choice(TITLES)
+            raw.values["company"] = rng.choice(COMPANIES)
+        raw.values["industry"] = rng.choice(INDUSTRIES)
+        raw.values["company_size"] = rng.choice(SIZES)
+        raw.values["source"] = rng.choice(SOURCES)
+        raw.values["external_id"] = f"DEMO-{index + 1:04d}"
+        raw.values["preferred_channel"] = rng.choice(CHANNELS)
+        raw.phones = [_phone(rng, country)]
+        if rng.random() < 0.15:
+            raw.phones.append(_phone(rng, country))
+        if rng.random() < 0.8:
+            handle = f"user{index + 1}"
+            raw.emails = [f"{handle}@{rng.choice(('example.com', 'example.cn', 'example.org'))}"]
+        if rng.random() < 0.3:
+            raw.fields.append(f"wechat=wx_{rng.randint(10000, 99999)}")
+        if rng.random() < 0.1:
+            raw.fields.append(f"vip_since={now.year - rng.randint(0, 5)}")
+        if ids and rng.random() < 0.15:
+            raw.values["referred_by"] = str(rng.choice(ids))
+        if ids and rng.random() < 0.05:
+            raw.related.append(f"colleague=#{rng.choice(ids)}")
+        if not organisation and rng.random() < 0.05:
+            raw.related.append(f"spouse={rng.choice(SURNAMES)}{rng.choice(GIVEN)}")
+        if rng.random() < 0.1:
+            raw.values["notes"] = rng.choice(
+                (
+                    "想要蓝色款",
+                    "Met at the Hangzhou trade show",
+                    "价格敏感",
+                    "Prefers calls after 6pm",
+                )
+            )
+        changes = customers.prepare(
+            conn,
+            raw,
+            region=country,
+            today=now.date(),
+            resolve=lambda ref: int(ref.lstrip("#")),
+        )
+        customer_id = customers.add_customer(conn, changes)
+        created = now - timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 1440))
+        stamp = created.replace(microsecond=0).isoformat()
+        conn.execute(
+            "UPDATE customers SET created_at = ?, updated_at = ? WHERE id = ?",
+            (stamp, stamp, customer_id),
+        )
+        ids.append(customer_id)
+    archived = rng.sample(ids, max(1, count // 50))
+    for customer_id in archived:
+        customers.set_archived(conn, customer_id, True)
+    return {"customers": len(ids), "archived": len(archived)}

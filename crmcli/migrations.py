@@ -1,0 +1,187 @@
+"""The schema and its ordered migrations.
+
+The schema version is `PRAGMA user_version`: the number of migrations applied. Each
+migration is a small function appended to MIGRATIONS by `@migration`; it runs inside one
+`BEGIN IMMEDIATE` transaction together with its version bump, so a crash leaves the file at
+the old version. A released migration is never edited; a change is a new one. Before an
+existing file is upgraded a copy is made next to it through SQLite's backup API. A file whose
+version is newer than this program knows is refused and left untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from crmcli.db import transaction
+from crmcli.errors import StorageError
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register `fn` as the next migration."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def execute_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run several statements one by one (executescript would commit the transaction)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement!r}")
+
+
+@migration
+def m001_customers(conn: sqlite3.Connection) -> None:
+    execute_script(
+        conn,
+        """
+        CREATE TABLE customers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            name_key TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'organisation')),
+            company TEXT,
+            title TEXT,
+            gender TEXT CHECK (gender IN ('female', 'male', 'other')),
+            birthday TEXT,
+            address TEXT,
+            city TEXT,
+            region TEXT,
+            country TEXT,
+            industry TEXT,
+            company_size TEXT,
+            source TEXT,
+            national_id TEXT,
+            notes TEXT,
+            preferred_channel TEXT,
+            preferred_time TEXT,
+            external_id TEXT UNIQUE,
+            referred_by INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            archived_at TEXT,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX customers_name_key ON customers(name_key);
+        CREATE INDEX customers_referred_by ON customers(referred_by);
+        CREATE INDEX customers_city ON customers(city);
+        CREATE TABLE customer_phones (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            phone TEXT NOT NULL,
+            is_primary INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (customer_id, phone)
+        );
+        CREATE INDEX customer_phones_phone ON customer_phones(phone);
+        CREATE TABLE customer_emails (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            email TEXT NOT NULL,
+            email_key TEXT NOT NULL,
+            is_primary INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (customer_id, email_key)
+        );
+        CREATE INDEX customer_emails_email_key ON customer_emails(email_key);
+        CREATE TABLE customer_fields (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            UNIQUE (customer_id, key)
+        );
+        CREATE INDEX customer_fields_key ON customer_fields(key, value);
+        CREATE TABLE customer_relations (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            relation TEXT NOT NULL,
+            name TEXT,
+            related_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+            CHECK (name IS NOT NULL OR related_id IS NOT NULL)
+        );
+        CREATE INDEX customer_relations_customer ON customer_relations(customer_id);
+        CREATE INDEX customer_relations_related ON customer_relations(related_id);
+        CREATE TABLE settings (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            value TEXT NOT NULL
+        );
+        """,
+    )
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _check_not_newer(version: int, path: Path | None) -> None:
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"{path or 'the database'} has schema version {version}, newer than this crm "
+            f"knows ({SCHEMA_VERSION}); upgrade crm to open it (the file was not changed)"
+        )
+
+
+def needs_upgrade(conn: sqlite3.Connection, path: Path | None) -> bool:
+    """True when the file is older than this program; raises StorageError when newer."""
+    version = user_version(conn)
+    _check_not_newer(version, path)
+    if version == 0 and _foreign_tables(conn):
+        raise StorageError(f"{path} is an SQLite file but not a crm database")
+    return version < SCHEMA_VERSION
+
+
+def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """Copy the database through the backup API to `<path>.v<version>.bak` (mode 0600)."""
+    from crmcli import clock
+    from crmcli.db import _create_file
+
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    dest = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    _create_file(dest)
+    target = sqlite3.connect(dest)  # noqa: TID251 - a plain file copy target, not the CRM db
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    return dest
+
+
+def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
+    """Bring the schema up to SCHEMA_VERSION, one transaction per migration."""
+    version = user_version(conn)
+    if not needs_upgrade(conn, path):
+        return
+    if version == 0:
+        if path is not None:
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent; set once at creation
+    elif path is not None:
+        backup_before_upgrade(conn, path, version)
+    for step, fn in enumerate(MIGRATIONS):
+        with transaction(conn):
+            # Re-read inside the lock: another process may have migrated meanwhile.
+            current = user_version(conn)
+            if current > step:
+                continue
+            if current == 0 and _foreign_tables(conn):
+                raise StorageError(f"{path} is an SQLite file but not a crm database")
+            fn(conn)
+            conn.execute(f"PRAGMA user_version = {step + 1}")

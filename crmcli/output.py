@@ -1,0 +1,162 @@
+"""Rendering rows for people and scripts: the one place that decides output shape.
+
+`emit(rows, columns, fmt)` writes table, json, jsonl, csv or tsv to stdout. Tables use rich
+only on a terminal (rich cuts cells at 80 columns off one); elsewhere tabulate gives plain,
+colourless text aligned by display width, so CJK lines up in cron mail. Control characters
+are escaped in tables; JSON carries them encoded. Rows are streamed for every format but
+the table, which must measure its columns first.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from enum import Enum
+from typing import Any, TextIO
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape_control(value: str) -> str:
+    """Show control characters visibly so one record stays on one line."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], value)
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={cell(v)}" for k, v in value.items())
+    return escape_control(str(value))
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def console(*, stderr: bool = False, no_color: bool = False) -> Any:
+    """A rich Console for the terminal (NO_COLOR is honoured by rich itself)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, no_color=no_color, highlight=False)
+
+
+def emit(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    fmt: Format,
+    *,
+    out: TextIO | None = None,
+    no_color: bool = False,
+    title: str | None = None,
+) -> int:
+    """Write rows in `fmt`; returns how many rows were written."""
+    out = out or sys.stdout
+    count = 0
+    if fmt is Format.json:
+        out.write("[")
+        for count, row in enumerate(rows, 1):
+            out.write(("\n" if count == 1 else ",\n") + _json(row, columns))
+        out.write("\n]\n" if count else "]\n")
+    elif fmt is Format.jsonl:
+        for count, row in enumerate(rows, 1):
+            out.write(_json(row, columns) + "\n")
+    elif fmt in (Format.csv, Format.tsv):
+        writer = csv.writer(out, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
+        writer.writerow(columns)
+        for count, row in enumerate(rows, 1):
+            writer.writerow([_flat(row.get(c)) for c in columns])
+    else:
+        materialised = [[cell(row.get(c)) for c in columns] for row in rows]
+        count = len(materialised)
+        if count:
+            _table(materialised, columns, out, no_color=no_color, title=title)
+    return count
+
+
+def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:
+    return json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False)
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+def _table(
+    rows: list[list[str]], columns: Sequence[str], out: TextIO, *, no_color: bool, title: str | None
+) -> None:
+    if is_terminal(out):
+        from rich.table import Table
+
+        table = Table(title=title, header_style="bold", show_edge=False, pad_edge=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console(no_color=no_color).print(table)
+        return
+    from tabulate import tabulate
+
+    if title:
+        out.write(title + "\n")
+    out.write(tabulate(rows, headers=list(columns), tablefmt="simple", disable_numparse=True))
+    out.write("\n")
+
+
+def card(
+    title: str,
+    pairs: Sequence[tuple[str, Any]],
+    *,
+    out: TextIO | None = None,
+    no_color: bool = False,
+) -> None:
+    """A key/value card for one record (`crm show`); empty values are left out."""
+    out = out or sys.stdout
+    shown = [(k, cell(v)) for k, v in pairs if v not in (None, "", [], {})]
+    if is_terminal(out):
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold cyan", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for key, value in shown:
+            grid.add_row(key, value)
+        c = console(no_color=no_color)
+        c.print(f"[bold]{escape_markup(title)}[/bold]")
+        c.print(grid)
+        return
+    from wcwidth import wcswidth
+
+    out.write(escape_control(title) + "\n")
+    width = max((wcswidth(k) for k, _ in shown), default=0)
+    for key, value in shown:
+        out.write(f"  {key}{' ' * (width - wcswidth(key))}  {value}\n")
+
+
+def escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(escape_control(text))
