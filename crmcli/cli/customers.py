@@ -5,6 +5,7 @@ import inspect
 import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -213,6 +214,23 @@ CARD_FIELDS = [
 ]
 
 
+@dataclass(frozen=True)
+class ShowSection:
+    """Extra records shown under the profile card, e.g. the last interactions.
+
+    `rows(conn, customer_id)` returns dicts; JSON output carries them under `key`.
+    Other command modules append to SHOW_SECTIONS instead of editing `show`.
+    """
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: Callable[[sqlite3.Connection, int], list[dict[str, Any]]]
+
+
+SHOW_SECTIONS: list[ShowSection] = []
+
+
 @app.command("show")
 def show(
     ctx: typer.Context,
@@ -228,7 +246,9 @@ def show(
     """
     with reading(ctx) as conn:
         record = customers.get_customer(conn, resolver(conn, archived=True)(ref), reveal=reveal)
+        sections = [(s, s.rows(conn, record["id"])) for s in SHOW_SECTIONS]
     if fmt is not Format.table:
+        record.update({s.key: rows for s, rows in sections})
         emit([record], list(record), fmt)
         return
     pairs: list[tuple[str, Any]] = [(label, record[key]) for key, label in CARD_FIELDS]
@@ -252,7 +272,12 @@ def show(
         ("updated", record["updated_at"]),
         ("ARCHIVED", record["archived_at"]),
     ]
-    card(f"#{record['id']} {record['name']}", pairs, no_color=settings(ctx).no_color)
+    no_color = settings(ctx).no_color
+    card(f"#{record['id']} {record['name']}", pairs, no_color=no_color)
+    for section, rows in sections:
+        if rows:
+            sys.stdout.write("\n")
+            emit(rows, section.columns, Format.table, title=section.title, no_color=no_color)
 
 
 @app.command("list")

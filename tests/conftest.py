@@ -1,0 +1,75 @@
+"""Shared fixtures: every test gets its own database file and a pinned clock."""
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crmcli.cli import app
+
+NOW = "2026-11-22T10:00:00+08:00"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point CRM_DB at a temp file, pin "now", and clear the user's environment."""
+    db = tmp_path / "crm.db"
+    monkeypatch.setenv("CRM_DB", str(db))
+    monkeypatch.setenv("CRM_NOW", NOW)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    for var in ("LC_ALL", "LC_CTYPE", "NO_COLOR", "CRM_DEBUG", "EDITOR", "VISUAL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    return db
+
+
+@pytest.fixture
+def db_path(_isolated: Path) -> Path:
+    return _isolated
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def crm(*args: str, input: str | None = None) -> Result:
+    """Run `crm ARGS` in-process and return its exit code, stdout and stderr."""
+    result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def ok(*args: str, input: str | None = None) -> str:
+    """Run `crm ARGS`, assert it succeeded, return stdout."""
+    result = crm(*args, input=input)
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+    return result.stdout
+
+
+def dump(path: Path) -> str:
+    """Every row of the database as SQL text, to prove a command changed nothing."""
+    if not path.exists():
+        return ""
+    conn = sqlite3.connect(path)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def fails(code: int, *args: str, input: str | None = None, db: Path | None = None) -> str:
+    """Run `crm ARGS`, assert exit `code`, one `crm:` line on stderr, no traceback and no
+    change to the database; return stderr."""
+    before = dump(db) if db else None
+    result = crm(*args, input=input)
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert result.stderr.startswith("crm: "), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    if db is not None:
+        assert dump(db) == before
+    return result.stderr

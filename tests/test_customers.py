@@ -1,0 +1,283 @@
+"""Adding, editing, showing, listing and archiving customers through the CLI."""
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.conftest import crm, fails, ok
+
+
+def add(*args: str) -> int:
+    return int(ok("add", *args, "-q").strip())
+
+
+def test_add_prints_id_and_quiet_prints_only_id(db_path):
+    out = ok("add", "Zhang Wei", "--phone", "+86 138 0013 8000")
+    assert out == "Added customer 1: Zhang Wei\n"
+    assert ok("add", "李娜", "-q") == "2\n"
+
+
+def test_add_stores_every_field(db_path):
+    ok("config", "set", "default_region", "CN")
+    referrer = add("Referrer")
+    cid = add(
+        "张伟", "--kind", "person", "--company", "华为", "--title", "经理", "--gender", "男",
+        "--birthday", "1990-08-15", "--address", "1 Road", "--city", "上海", "--region", "上海",
+        "--country", "CN", "--industry", "tech", "--company-size", "51-200", "--source",
+        "trade show", "--national-id", "11010519491231002X", "--notes", "likes blue",
+        "--external-id", "EXT-1", "--referred-by", str(referrer), "--phone", "13800138000",
+        "--phone", "+1 212 555 0199", "--email", "ZW@Example.com", "--field", "wechat=zw88",
+        "--related", "spouse=李娜", "--preferred-channel", "wechat", "--preferred-time", "evening",
+    )  # fmt: skip
+    card = json.loads(ok("show", str(cid), "--format", "json", "--reveal"))[0]
+    assert card["name"] == "张伟" and card["gender"] == "male" and card["company"] == "华为"
+    assert card["phones"] == ["+8613800138000", "+12125550199"]
+    assert card["emails"] == ["ZW@example.com"]
+    assert card["fields"] == {"wechat": "zw88"}
+    assert card["referred_by"] == referrer and card["referred_by_name"] == "Referrer"
+    assert card["related"] == [{"relation": "spouse", "name": "李娜", "customer_id": None}]
+    assert card["national_id"] == "11010519491231002X"
+    assert card["external_id"] == "EXT-1" and card["birthday"] == "1990-08-15"
+
+
+def test_national_id_is_masked_unless_revealed(db_path):
+    cid = add("Wang", "--national-id", "11010519491231002X")
+    assert "11010519491231002X" not in ok("show", str(cid))
+    assert "110105********002X" in ok("show", str(cid))
+    assert json.loads(ok("show", str(cid), "-f", "json"))[0]["national_id"] == "110105********002X"
+    assert "11010519491231002X" in ok("show", str(cid), "--reveal")
+
+
+def test_national_id_from_stdin_keeps_it_out_of_argv(db_path):
+    cid = int(ok("add", "Wang", "--national-id", "-", "-q", input="11010519491231002X\n"))
+    assert json.loads(ok("show", str(cid), "-f", "json", "--reveal"))[0]["national_id"] == (
+        "11010519491231002X"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--email", "not-an-email"], "invalid email"),
+        (["--phone", "12345"], "invalid phone"),
+        (["--phone", "+86 1"], "invalid phone"),
+        (["--birthday", "soon"], "not a date"),
+        (["--birthday", "2099-01-01"], "in the future"),
+        (["--gender", "robot"], "gender must be one of"),
+        (["--kind", "alien"], "kind must be one of"),
+        (["--national-id", "110105194912310021"], "check digit"),
+        (["--national-id", "12345"], "18 characters"),
+        (["--field", "novalue"], "KEY=VALUE"),
+        (["--field", "1bad=x"], "invalid field name"),
+        (["--field", "city=x"], "built-in field"),
+        (["--referred-by", "nobody"], "no customer matches"),
+        (["--city", "  "], "cannot be empty"),
+        (["--company", "a\x07b"], "control characters"),
+    ],
+)
+def test_bad_field_values_are_rejected_and_nothing_written(db_path, args, message):
+    add("Existing")
+    code = 3 if message.startswith("no customer") else 2
+    err = fails(code, "add", "Someone", *args, db=db_path)
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_phone_without_region_needs_country_code(db_path):
+    err = fails(2, "add", "X", "--phone", "13800138000", db=None)
+    assert "+country" in err
+    ok("config", "set", "default_region", "CN")
+    cid = add("X", "--phone", "138 0013 8000")
+    assert json.loads(ok("show", str(cid), "-f", "json"))[0]["phones"] == ["+8613800138000"]
+
+
+def test_duplicate_external_id_is_rejected(db_path):
+    add("A", "--external-id", "K1")
+    assert "already used by customer 1" in fails(2, "add", "B", "--external-id", "K1", db=db_path)
+
+
+def test_edit_fields_phones_emails_and_custom_fields(db_path):
+    cid = add("Anna", "--phone", "+8613800138000", "--email", "a@example.com", "--field", "x=1")
+    assert ok("edit", str(cid), "--title", "CTO", "--phone", "+12125550199", "--field", "y=2")
+    ok("edit", str(cid), "--primary-phone", "+12125550199", "--remove-email", "a@example.com")
+    ok("edit", str(cid), "--unset", "x", "--unset", "title", "--email", "b@example.com")
+    card = json.loads(ok("show", str(cid), "-f", "json"))[0]
+    assert card["phones"] == ["+12125550199", "+8613800138000"]
+    assert card["emails"] == ["b@example.com"]
+    assert card["fields"] == {"y": "2"}
+    assert card["title"] is None
+    assert card["version"] == 4
+
+
+def test_edit_with_no_change_says_so(db_path):
+    cid = add("Anna", "--city", "Paris")
+    assert ok("edit", str(cid), "--city", "Paris") == "No changes.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--unset", "name"], 2, "required"),
+        (["--remove-phone", "+8613800138000"], 2, "has no phone"),
+        (["--unset", "nosuchfield"], 2, "has no field"),
+        (["--referred-by", "1"], 2, "referred by themselves"),
+        (["--email", "bad@"], 2, "invalid email"),
+    ],
+)
+def test_bad_edits_change_nothing(db_path, args, code, message):
+    cid = add("Anna")
+    assert message in fails(code, "edit", str(cid), *args, db=db_path)
+
+
+def test_edit_without_options_off_a_terminal_is_a_usage_error(db_path):
+    add("Anna")
+    assert "nothing to change" in fails(2, "edit", "1", db=db_path)
+
+
+def test_edit_unknown_customer_is_not_found(db_path):
+    add("Anna")
+    fails(3, "edit", "99", "--city", "X", db=db_path)
+
+
+def test_references_resolve_by_every_kind(db_path):
+    ok("config", "set", "default_region", "CN")
+    cid = add("Zoë Müller", "--external-id", "crm-7", "--email", "zoe@example.com",
+              "--phone", "13800138000")  # fmt: skip
+    add("张伟")
+    for ref in (str(cid), f"#{cid}", "crm-7", "ZOE@example.com", "+86 138 0013 8000",
+                "13800138000", "zoe muller", "ＺＯＥ　ＭÜＬＬＥＲ", "müll"):  # fmt: skip
+        assert json.loads(ok("show", ref, "-f", "json"))[0]["id"] == cid, ref
+    assert json.loads(ok("show", "张伟", "-f", "json"))[0]["id"] == 2
+
+
+def test_ambiguous_reference_lists_candidates_and_exits_2(db_path):
+    add("Wang Fang", "--city", "Hangzhou")
+    add("Wang Lei")
+    result = crm("show", "wang")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "crm: 'wang' matches 2 customers; use an id or a more precise reference"
+    )
+    assert "1\tWang Fang\tHangzhou" in result.stderr and "2\tWang Lei" in result.stderr
+
+
+def test_unknown_reference_exits_3(db_path):
+    add("Anna")
+    assert fails(3, "show", "bob") == "crm: no customer matches 'bob'\n"
+    assert fails(3, "show", "#42") == "crm: no customer with id 42\n"
+
+
+def test_delete_archives_and_undelete_restores(db_path):
+    cid = add("Anna")
+    add("Bob")
+    assert ok("delete", "Anna") == "Archived customer 1: Anna\n"
+    assert ok("list", "-q") == "2\n"
+    assert ok("list", "--archived", "-q") == "1\n"
+    fails(3, "delete", "Anna")
+    assert ok("show", str(cid))  # still readable by id
+    assert ok("undelete", "Anna") == "Restored customer 1: Anna\n"
+    assert ok("list", "-q") == "1\n2\n"
+
+
+def test_list_filters_sort_limit_and_formats(db_path):
+    add("Anna", "--city", "Shanghai", "--company", "Acme Tech", "--field", "tier=gold")
+    add("Bob", "--city", "Beijing", "--company", "Globex")
+    add("Carl", "--city", "shanghai", "--email", "carl@example.com")
+    assert ok("list", "--where", "city = Shanghai", "-q") == "1\n3\n"
+    assert ok("list", "--where", "company ~ tech", "-q") == "1\n"
+    assert ok("list", "--where", "city != Shanghai", "-q") == "2\n"
+    assert ok("list", "--where", "tier = gold", "-q") == "1\n"
+    assert ok("list", "--where", "email ~ carl", "-q") == "3\n"
+    assert ok("list", "--where", "id >= 2", "-q") == "2\n3\n"
+    assert ok("list", "--city", "beijing", "-q") == "2\n"
+    assert ok("list", "--sort", "-name", "-q") == "3\n2\n1\n"
+    assert ok("list", "--sort", "-name", "--limit", "1", "-q") == "3\n"
+    rows = json.loads(ok("list", "--format", "json"))
+    assert [r["name"] for r in rows] == ["Anna", "Bob", "Carl"]
+    assert list(rows[0]) == [
+        "id", "name", "kind", "company", "title", "city", "region", "country", "phone",
+        "email", "source", "external_id", "created_at", "updated_at",
+    ]  # fmt: skip
+    lines = ok("list", "--format", "jsonl").splitlines()
+    assert json.loads(lines[2])["email"] == "carl@example.com"
+    csv_out = ok("list", "--format", "csv").splitlines()
+    assert csv_out[0].startswith("id,name,kind") and csv_out[1].startswith("1,Anna,person")
+    assert ok("list", "--format", "tsv").splitlines()[1].startswith("1\tAnna\tperson")
+    table = ok("list")
+    assert "Anna" in table and "\x1b[" not in table and "│" not in table
+
+
+def test_list_of_nothing_prints_nothing(db_path):
+    assert ok("list") == ""
+    assert ok("list", "-f", "json") == "[]\n"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["name;DROP TABLE customers", '"', "]", "nmae", "?", "1=1", "nаme", "name) OR (1"],
+)
+def test_injection_corpus_for_where_and_sort_is_rejected(db_path, payload):
+    add("Anna")
+    fails(2, "list", "--sort", payload, db=db_path)
+    fails(2, "list", "--where", f"{payload} = x", db=db_path)
+    fails(2, "list", "--where", payload, db=db_path)
+
+
+def test_where_values_are_bound_not_interpolated(db_path):
+    add("Anna")
+    assert ok("list", "--where", "name = x' OR '1'='1", "-q") == ""
+    assert ok("list", "--where", "name ~ %", "-q") == ""
+
+
+def test_control_characters_are_escaped_in_tables(db_path):
+    add("Anna", "--notes", "line one\nline two")
+    out = ok("show", "1")
+    assert "line one\\nline two" in out
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["notes"] == "line one\nline two"
+
+
+def test_editor_round_trip_and_lost_update_guard(db_path, tmp_path, monkeypatch):
+    add("Anna", "--city", "Paris", "--phone", "+33612345678", "--field", "x=1")
+    script = tmp_path / "ed.py"
+    script.write_text(
+        "import os, sys, stat\n"
+        "p = sys.argv[1]\n"
+        "assert stat.S_IMODE(os.stat(p).st_mode) == 0o600\n"
+        "t = open(p).read().replace('city: Paris', 'city: Lyon').replace('field.x: 1', 'field.x: 2')\n"
+        "open(p, 'w').write(t.replace('title: ', 'title: Chef'))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"python3 {script}")
+    assert ok("edit", "1", "--editor") == "Updated customer 1.\n"
+    card = json.loads(ok("show", "1", "-f", "json"))[0]
+    assert (card["city"], card["title"], card["fields"]) == ("Lyon", "Chef", {"x": "2"})
+    assert card["phones"] == ["+33612345678"]
+
+    # Someone else saves while the editor is open: the save is refused.
+    racer = tmp_path / "race.py"
+    racer.write_text(
+        "import sqlite3, sys, os\n"
+        "c = sqlite3.connect(os.environ['CRM_DB'])\n"
+        "c.execute('UPDATE customers SET version = version + 1'); c.commit()\n"
+        "p = sys.argv[1]; t = open(p).read().replace('city: Lyon', 'city: Rome')\n"
+        "open(p, 'w').write(t)\n"
+    )
+    monkeypatch.setenv("EDITOR", f"python3 {racer}")
+    assert "changed by someone else" in fails(2, "edit", "1", "--editor")
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["city"] == "Lyon"
+
+
+def test_editor_failure_saves_nothing(db_path, monkeypatch):
+    add("Anna")
+    monkeypatch.setenv("EDITOR", "false")
+    assert "exited with status 1" in fails(1, "edit", "1", "--editor", db=db_path)
+
+
+def test_ids_are_never_reused(db_path):
+    add("A")
+    add("B")
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM customers WHERE id = 2")
+    conn.commit()
+    conn.close()
+    assert add("C") == 3
