@@ -95,10 +95,7 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
         error = storage_error(exc)
         _say(error.message)
         return error.exit_code
-    if type(exc).__name__ == "NoArgsIsHelpError":
-        ctx = getattr(exc, "ctx", None)
-        if ctx is not None:
-            sys.stderr.write(ctx.get_help() + "\n")
+    if type(exc).__name__ == "NoArgsIsHelpError":  # the help was already printed
         return 2
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click usage errors
         ctx = getattr(exc, "ctx", None)

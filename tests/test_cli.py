@@ -1,0 +1,162 @@
+"""The command line as a whole: the installed `crm`, help, errors, layering, docs."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+
+from crmcli import __version__
+from crmcli.cli import app
+from tests.conftest import crm, fails, ok
+
+ROOT = Path(__file__).resolve().parent.parent
+CRM = str(Path(sys.executable).with_name("crm"))
+
+
+def run(
+    *args: str, env: dict | None = None, input: str | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CRM, *args], capture_output=True, text=True, input=input,
+        env={**os.environ, **(env or {})}, timeout=60, stdin=None if input else subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_version():
+    assert ok("--version") == f"crm {__version__}\n"
+
+
+def test_installed_crm_end_to_end_without_a_terminal(db_path):
+    assert run("add", "张伟", "--city", "上海", "-q").stdout == "1\n"
+    listed = run("list")
+    assert listed.returncode == 0 and "张伟" in listed.stdout
+    assert "\x1b[" not in listed.stdout and "│" not in listed.stdout
+    shown = run("show", "张伟")
+    assert "\x1b[" not in shown.stdout and "上海" in shown.stdout
+    missing = run("show", "nobody")
+    assert missing.returncode == 3 and missing.stderr == "crm: no customer matches 'nobody'\n"
+
+
+def test_python_m_crmcli_works(db_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "crmcli", "--version"], capture_output=True, text=True
+    )
+    assert result.stdout == f"crm {__version__}\n"
+
+
+def test_usage_errors_are_one_line_exit_2(db_path):
+    err = fails(2, "list", "--no-such-option")
+    assert "no such option" in err.lower() and err.count("\n") == 1
+    err = fails(2, "list", "--format", "xml")
+    assert "xml" in err and err.count("\n") == 1
+    err = fails(2, "frobnicate")
+    assert err.count("\n") == 1
+    fails(2, "add")
+
+
+def test_no_traceback_without_debug_and_one_with_it(db_path, monkeypatch):
+    import crmcli.customers
+
+    def boom(*_a, **_k):
+        raise RuntimeError("secret 11010519491231002X")
+
+    monkeypatch.setattr(crmcli.customers, "list_customers", boom)
+    result = crm("list")
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "crm: internal error; rerun with --debug to see the traceback and report it\n"
+    )
+    assert "secret" not in result.stderr
+    debug = crm("--debug", "list")
+    assert debug.exit_code == 1 and "Traceback" in debug.stderr
+
+
+def test_broken_pipe_is_quiet(db_path):
+    proc = subprocess.run(
+        f"'{CRM}' demo --db '{db_path.parent / 'demo.db'}' >/dev/null && "
+        f"'{CRM}' --db '{db_path.parent / 'demo.db'}' list --format csv | head -1",
+        shell=True, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.stdout.startswith("id,name")
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr
+
+
+def test_demo_builds_a_throwaway_database_and_refuses_a_used_one(db_path, tmp_path):
+    target = tmp_path / "demo.db"
+    out = ok("demo", "--db", str(target), "--customers", "50")
+    assert "50 customers" in out and f"crm --db {target} list" in out
+    assert not db_path.exists()  # the user's own database was never touched
+    assert len(ok("--db", str(target), "list", "-q", "--archived").split()) >= 1
+    assert "already holds customers" in fails(2, "demo", "--db", str(target))
+
+
+def test_demo_defaults_to_a_new_temporary_directory(db_path):
+    out = ok("demo", "--customers", "5")
+    path = re.search(r"at (\S+demo\.db)", out).group(1)
+    assert Path(path).exists() and "crm-demo-" in path
+    assert not db_path.exists()
+
+
+def test_demo_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    ok("demo", "--db", str(a), "--customers", "40")
+    ok("demo", "--db", str(b), "--customers", "40")
+    columns = ["id", "name", "company", "city", "phone", "email"]
+
+    def rows(path):
+        out = ok("--db", str(path), "list", "-f", "csv")
+        return [line.split(",")[: len(columns)] for line in out.splitlines()]
+
+    assert len(rows(a)) > 30 and rows(a) == rows(b)
+
+
+def test_services_do_not_import_the_cli():
+    code = (
+        "import sys\n"
+        "import crmcli.customers, crmcli.db, crmcli.migrations, crmcli.refs, crmcli.filters, "
+        "crmcli.settings, crmcli.demo, crmcli.output, crmcli.dates, crmcli.validate\n"
+        "assert 'typer' not in sys.modules, 'typer imported by a service'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("args", [["show", "1"], ["list"], ["add", "X"]])
+def test_everyday_commands_do_not_load_heavy_libraries(db_path, args):
+    code = (
+        "import sys\n"
+        "from typer.main import get_command\n"
+        "from crmcli.cli import app\n"
+        f"get_command(app).main({args!r}, standalone_mode=False)\n"
+        "heavy = [m for m in ('numpy', 'pandas', 'scipy', 'sqlite_utils') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    ok("add", "Seed")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def all_commands() -> list[tuple[str, ...]]:
+    found = []
+
+    def walk(command, path):
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, (*path, name))
+        else:
+            found.append(path)
+
+    walk(get_command(app), ())
+    return found
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=" ".join)
+def test_every_command_has_help_with_an_example_and_a_docs_page(path):
+    help_text = ok(*path, "--help")
+    assert "Example:" in help_text, path
+    docs = "\n".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
+    assert f"crm {' '.join(path)}" in docs, f"no docs page mentions 'crm {' '.join(path)}'"

@@ -1,0 +1,242 @@
+"""The database file: location, modes, pragmas, migrations, refusal of foreign or newer files,
+and many writers at once."""
+
+import hashlib
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crmcli import migrations
+from tests.conftest import fails, ok
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_first_write_creates_0600_file_in_0700_dir(tmp_path, monkeypatch):
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "new" / "dir" / "crm.db"
+        ok("--db", str(db), "add", "Anna")
+        assert mode(db) == 0o600
+        assert mode(db.parent) == 0o700
+        for suffix in ("-wal", "-shm"):
+            extra = Path(str(db) + suffix)
+            if extra.exists():
+                assert mode(extra) == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_data_path_order_option_then_env_then_user_dir(tmp_path, monkeypatch):
+    env_db = tmp_path / "env.db"
+    opt_db = tmp_path / "opt.db"
+    monkeypatch.setenv("CRM_DB", str(env_db))
+    ok("add", "Env")
+    ok("--db", str(opt_db), "add", "Opt")
+    assert env_db.exists() and opt_db.exists()
+    monkeypatch.delenv("CRM_DB")
+    ok("add", "Default")
+    assert (tmp_path / "xdg" / "crmcli" / "crm.db").exists()
+
+
+def test_read_commands_never_create_or_change_the_file(db_path):
+    assert ok("list") == ""
+    assert ok("config", "list")
+    fails(3, "show", "1")
+    assert not db_path.exists()
+    ok("add", "Anna")
+    before = digest(db_path)
+    ok("list")
+    ok("show", "1")
+    assert digest(db_path) == before
+
+
+def test_pragmas_and_journal_mode(db_path):
+    ok("add", "Anna")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+    conn.close()
+    from crmcli.db import connect
+
+    live = connect(db_path, write=False)
+    assert live.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert live.execute("PRAGMA trusted_schema").fetchone()[0] == 0
+    assert live.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    assert live.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    live.close()
+
+
+def test_every_table_has_an_integer_primary_key(db_path):
+    ok("add", "Anna")
+    conn = sqlite3.connect(db_path)
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    for table in tables:
+        pk = [r for r in conn.execute(f"PRAGMA table_info({table})") if r[5]]
+        assert len(pk) == 1 and pk[0][2].upper() == "INTEGER", table
+    conn.close()
+
+
+def seed_version(path: Path, version: int) -> None:
+    """A database as the release with schema `version` left it, with awkward data."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    for step in migrations.MIGRATIONS[:version]:
+        conn.execute("BEGIN")
+        step(conn)
+        conn.execute("COMMIT")
+    conn.execute(f"PRAGMA user_version = {version}")
+    if version >= 1:
+        conn.execute(
+            "INSERT INTO customers (name, name_key, company, notes, created_at, updated_at) "
+            "VALUES ('张伟 😀', '张伟 😀', NULL, ?, '2025-01-01T00:00:00+08:00', "
+            "'2025-01-01T00:00:00+08:00')",
+            ("x" * 10_000,),
+        )
+        conn.execute(
+            "INSERT INTO customer_phones (customer_id, phone, is_primary) VALUES (1, '+8613800138000', 1)"
+        )
+    conn.close()
+
+
+@pytest.mark.parametrize("version", range(migrations.SCHEMA_VERSION))
+def test_migration_from_every_earlier_version(db_path, version):
+    seed_version(db_path, version)
+    ok("add", "New")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    names = [r[0] for r in conn.execute("SELECT name FROM customers ORDER BY id")]
+    conn.close()
+    assert names == (["张伟 😀", "New"] if version >= 1 else ["New"])
+    backups = list(db_path.parent.glob(f"{db_path.name}.v{version}-*.bak"))
+    if version >= 1:
+        assert len(backups) == 1 and mode(backups[0]) == 0o600
+        assert sqlite3.connect(backups[0]).execute("PRAGMA user_version").fetchone()[0] == version
+    else:
+        assert backups == []
+
+
+def test_migrated_schema_equals_fresh_schema(tmp_path, db_path):
+    seed_version(db_path, 1 if migrations.SCHEMA_VERSION > 1 else 0)
+    ok("list")
+    fresh = tmp_path / "fresh.db"
+    ok("--db", str(fresh), "add", "X")
+
+    def schema(p: Path) -> list:
+        c = sqlite3.connect(p)
+        rows = sorted(
+            c.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+        )
+        c.close()
+        return rows
+
+    assert schema(db_path) == schema(fresh)
+
+
+def test_a_read_command_upgrades_an_old_file(db_path):
+    seed_version(db_path, 0)
+    ok("list")
+    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == (
+        migrations.SCHEMA_VERSION
+    )
+
+
+def test_newer_file_is_refused_untouched(db_path):
+    ok("add", "Anna")
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION + 1}")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    before = digest(db_path)
+    for args in (["list"], ["add", "Bob"]):
+        err = fails(1, *args)
+        assert "newer than this crm knows" in err and err.count("\n") == 1
+    assert digest(db_path) == before
+
+
+def test_foreign_sqlite_file_is_refused(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.commit()
+    conn.close()
+    before = digest(db_path)
+    assert "not a crm database" in fails(1, "add", "Anna")
+    assert digest(db_path) == before
+
+
+def test_file_that_is_not_sqlite_is_refused(db_path):
+    db_path.write_text("hello, I am a text file\n" * 100)
+    assert "not a readable crm database" in fails(1, "list")
+    assert "not a readable crm database" in fails(1, "add", "Anna")
+
+
+def test_failed_write_leaves_nothing_half_written(db_path):
+    ok("add", "Anna", "--external-id", "A")
+    before = sqlite3.connect(db_path).execute("SELECT count(*) FROM customer_phones").fetchone()
+    # The new phone is written before the unknown email is found: it must be rolled back.
+    fails(2, "edit", "1", "--phone", "+8613800138000", "--remove-email", "x@example.com",
+          db=db_path)  # fmt: skip
+    after = sqlite3.connect(db_path).execute("SELECT count(*) FROM customer_phones").fetchone()
+    assert before == after
+
+
+WORKER = """
+import sys
+from typer.main import get_command
+from crmcli.cli import app
+worker = sys.argv[1]
+command = get_command(app)
+failures = 0
+for i in range(25):
+    code = command.main(["add", f"worker {worker} #{i}", "-q"], standalone_mode=False)
+    failures += code != 0
+sys.exit(1 if failures else 0)
+"""
+
+
+def test_eight_processes_adding_at_once_keep_every_add(db_path, tmp_path):
+    ok("add", "Seed")  # create the file first, as a user's real one would be
+    env = {**os.environ, "CRM_DB": str(db_path)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WORKER, str(n)], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for n in range(8)
+    ]  # fmt: skip
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, errors
+    assert not any("locked" in e or "busy" in e for e in errors)
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 1 + 8 * 25
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_concurrent_first_use_of_a_new_file(db_path):
+    """Several processes creating the same new file at once all succeed."""
+    env = {**os.environ, "CRM_DB": str(db_path)}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "crmcli", "add", f"p{n}", "-q"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in range(4)
+    ]  # fmt: skip
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, results
+    assert sorted(int(out) for out, _ in results) == [1, 2, 3, 4]
