@@ -1,6 +1,5 @@
 """Settings and the demo: `crm config ...`, `crm demo`."""
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -90,6 +89,8 @@ def demo(
 
     Example: crm demo
     """
+    import tempfile
+
     from crmcli import demo as demo_data
     from crmcli.db import connect, transaction
 

@@ -9,7 +9,6 @@ internal error (1) whose traceback only `--debug` or CRM_DEBUG=1 shows.
 import os
 import sqlite3
 import sys
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,6 +80,8 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
     from crmcli.db import storage_error
 
     if debug and not isinstance(exc, CrmError):
+        import traceback
+
         traceback.print_exception(exc)
     if isinstance(exc, CrmError):
         _say(exc.message)
