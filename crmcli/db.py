@@ -25,7 +25,6 @@ SAFETY_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA trusted_schema = OFF",
     "PRAGMA secure_delete = ON",
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
 )
 
 
@@ -48,6 +47,7 @@ def _open(target: str, *, uri: bool = False) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     for pragma in SAFETY_PRAGMAS:
         conn.execute(pragma)
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
     return conn
 
 

@@ -240,3 +240,20 @@ def test_concurrent_first_use_of_a_new_file(db_path):
     results = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, results
     assert sorted(int(out) for out, _ in results) == [1, 2, 3, 4]
+
+
+def test_a_lock_held_past_the_timeout_is_exit_1_busy(db_path, monkeypatch):
+    import crmcli.db
+
+    ok("add", "Anna")
+    monkeypatch.setattr(crmcli.db, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        err = fails(1, "add", "Bob")
+        assert err == "crm: database is busy (another crm is writing); try again\n"
+        assert ok("list", "-q") == "1\n"  # readers are not blocked by a writer in WAL mode
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert ok("add", "Bob", "-q") == "2\n"
