@@ -46,7 +46,7 @@ REQUIRED = ("name", "kind")
 SENSITIVE = ("national_id",)
 # Everything a user may name in --unset, including the collections.
 UNSETTABLE = tuple(f for f in SCALAR_FIELDS if f not in REQUIRED)
-RESERVED = {*SCALAR_FIELDS, "id", "phone", "phones", "email", "emails", "tag", "tags"}
+RESERVED = {*SCALAR_FIELDS, "id", "phone", "phones", "email", "emails", "tag", "tags", "stage"}
 
 # Columns of `crm list` (and its JSON/CSV keys), in order.
 LIST_COLUMNS = (
@@ -61,6 +61,8 @@ LIST_COLUMNS = (
     "phone",
     "email",
     "source",
+    "stage",
+    "tags",
     "external_id",
     "created_at",
     "updated_at",
@@ -397,6 +399,9 @@ def get_customer(
             (customer_id,),
         )
     ]
+    from crmcli.tags import customer_tags
+
+    record["tags"] = customer_tags(conn, customer_id)
     record["referrals"] = [
         {"id": r[0], "name": r[1]}
         for r in conn.execute(
@@ -428,24 +433,27 @@ def list_customers(
     *,
     order: str,
     limit: int | None = None,
-    archived: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Stream customers matching a filter (see crmcli.filters), LIST_COLUMNS keys each.
 
     `where_sql` and `order` come from crmcli.filters (whitelisted); values are in `params`.
     """
-    state = "c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"
     sql = (  # where_sql and order are built from whitelisted names only
         "SELECT c.id, c.name, c.kind, c.company, c.title, c.city, c.region, c.country, "  # noqa: S608
         "(SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
         " ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone, "
         "(SELECT email FROM customer_emails e WHERE e.customer_id = c.id "
         " ORDER BY e.is_primary DESC, e.id LIMIT 1) AS email, "
-        "c.source, c.external_id, c.created_at, c.updated_at "
-        f"FROM customers c WHERE {state} AND ({where_sql}) ORDER BY {order}"
+        "c.source, c.stage, "
+        "(SELECT group_concat(name, ',') FROM (SELECT t.name FROM customer_tags ct "
+        " JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name)) AS tags, "
+        "c.external_id, c.created_at, c.updated_at "
+        f"FROM customers c WHERE {where_sql} ORDER BY {order}"
     )
     if limit is not None:
         sql += " LIMIT ?"
         params = [*params, limit]
     for row in conn.execute(sql, params):
-        yield dict(row)
+        record = dict(row)
+        record["tags"] = record["tags"].split(",") if record["tags"] else []
+        yield record

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from crmcli import clock, customers
 from crmcli.customers import CustomerInput
@@ -85,6 +85,28 @@ def _phone(rng: random.Random, country: str) -> str:
             return validate.phone(number, None)
         except InvalidInput:
             continue
+
+
+DEMO_TAGS = ["vip", "wholesale", "newsletter", "展会", "key-account", "price-sensitive"]
+FUNNEL = ["lead", "prospect", "customer", "loyal"]
+
+
+def classify(conn: sqlite3.Connection, rng: random.Random, ids: list[int], now: datetime) -> None:
+    """Tags on about half the customers, and a funnel history for most of them."""
+    from crmcli import tags
+
+    for tag in DEMO_TAGS:
+        chosen = [i for i in ids if rng.random() < 0.12]
+        tags.add_tag(conn, tag, chosen)
+    for customer_id in ids:
+        if rng.random() < 0.1:
+            continue
+        depth = rng.choices(range(1, 5), weights=(3, 3, 5, 2))[0]
+        path = FUNNEL[:depth] + (["lost"] if rng.random() < 0.1 else [])
+        moment = now - timedelta(days=rng.randint(60, 700))
+        for stage in path:
+            tags.set_stage(conn, customer_id, stage, at=moment, reason=None)
+            moment = min(now, moment + timedelta(days=rng.randint(3, 90)))
 
 
 def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[str, int]:
@@ -171,6 +193,7 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
             (stamp, stamp, customer_id),
         )
         ids.append(customer_id)
+    classify(conn, rng, ids, now)
     archived = rng.sample(ids, max(1, count // 50))
     for customer_id in archived:
         customers.set_archived(conn, customer_id, True)

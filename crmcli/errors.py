@@ -12,9 +12,10 @@ class CrmError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details or []  # further lines, e.g. candidates or rejected rows
 
 
 class InvalidInput(CrmError):
@@ -36,8 +37,12 @@ class StorageError(CrmError):
 
 
 class Ambiguous(InvalidInput):
-    """A reference matched more than one record; carries the candidates to list."""
+    """A reference matched more than one record; lists the candidates as details."""
 
     def __init__(self, message: str, candidates: list[dict]) -> None:
-        super().__init__(message)
+        lines = []
+        for c in candidates:
+            extra = ", ".join(str(c[k]) for k in ("company", "city", "phone") if c.get(k))
+            lines.append(f"{c['id']}\t{c['name']}" + (f"\t{extra}" if extra else ""))
+        super().__init__(message, lines)
         self.candidates = candidates

@@ -1,4 +1,7 @@
-"""The filter language for customer lists: `--where "field op value"`, `--sort`, shortcuts.
+"""The filter language for selecting customers, implemented once for every command.
+
+`CustomerFilter` holds what the user typed (`--where "field op value"`, `--tag`,
+`--stage`, shortcuts such as `--city`, creation dates); `build()` turns it into a Query.
 
 Field names map through a whitelist (FIELDS) to SQL expressions; user-defined fields are
 accepted by name when some customer has them. Values are always bound parameters. An
@@ -9,7 +12,9 @@ Operators: = != < <= > >= and ~ (contains). Text compares ignore ASCII case.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import sqlite3
+from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
 from crmcli.errors import InvalidInput
@@ -40,6 +45,7 @@ FIELDS: dict[str, str] = {
         "created_at",
         "updated_at",
         "archived_at",
+        "stage",
     )
 }
 NUMERIC = {"id", "referred_by"}
@@ -47,6 +53,10 @@ CHILD_FIELDS = {
     "phone": ("customer_phones", "phone"),
     "email": ("customer_emails", "email_key"),
 }
+TAG_MATCH = (
+    "EXISTS (SELECT 1 FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
+    "WHERE ct.customer_id = c.id AND t.name {test})"
+)
 SORTABLE = {**FIELDS, "name": "c.name_key"}
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
 _WHERE = re.compile(r"\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|=|<|>|~)\s*(.*?)\s*", re.DOTALL)
@@ -100,6 +110,15 @@ def add_where(query: Query, expression: str, custom_keys: set[str], *, region: s
         else:
             query.add(f"{column} {op} ? COLLATE NOCASE", value)
         return
+    if name == "tag":
+        if op not in ("=", "!=", "~"):
+            raise InvalidInput("tag takes = != or ~ only")
+        if op == "~":
+            query.add(TAG_MATCH.format(test="LIKE ? ESCAPE '\\'"), _like(value))
+        else:
+            negate = "NOT " if op == "!=" else ""
+            query.add(negate + TAG_MATCH.format(test="= ? COLLATE NOCASE"), value)
+        return
     if name in CHILD_FIELDS:
         table, column = CHILD_FIELDS[name]
         if op not in ("=", "!=", "~"):
@@ -141,7 +160,7 @@ def _normalise_child(name: str, value: str, op: str, region: str | None) -> str:
 
 
 def known_fields(custom_keys: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    return ", ".join([*FIELDS, *CHILD_FIELDS, *sorted(custom_keys)])
+    return ", ".join([*FIELDS, *CHILD_FIELDS, "tag", *sorted(custom_keys)])
 
 
 def order_by(sort: str | None) -> str:
@@ -155,3 +174,71 @@ def order_by(sort: str | None) -> str:
     direction = " DESC" if descending else ""
     # NULLs last either way, then id for a stable order.
     return f"{SORTABLE[name]} IS NULL, {SORTABLE[name]}{direction}, c.id"
+
+
+@dataclass
+class CustomerFilter:
+    """What a user typed to select customers; every value still a string."""
+
+    where: list[str] | None = None
+    tag: list[str] | None = None
+    without_tag: list[str] | None = None
+    stage: list[str] | None = None
+    city: str | None = None
+    company: str | None = None
+    source: str | None = None
+    kind: str | None = None
+    created_since: str | None = None
+    created_until: str | None = None
+    archived: bool = False
+
+    def is_empty(self) -> bool:
+        """True when nothing narrows the selection (archived alone does not)."""
+        return not any(getattr(self, f.name) for f in fields(self) if f.name != "archived")
+
+
+def build(conn: sqlite3.Connection, selection: CustomerFilter, *, today: date) -> Query:
+    """The Query for `selection`; raises InvalidInput for an unknown field or bad value."""
+    from crmcli import dates, validate
+    from crmcli.customers import custom_field_keys
+    from crmcli.settings import get_setting
+
+    region = get_setting(conn, "default_region")
+    custom = custom_field_keys(conn)
+    query = Query()
+    query.add("c.archived_at IS NOT NULL" if selection.archived else "c.archived_at IS NULL")
+    for expression in selection.where or []:
+        add_where(query, expression, custom, region=region)
+    for name in ("city", "company", "source"):
+        value = getattr(selection, name)
+        if value is not None:
+            add_where(query, f"{name} = {value}", custom, region=region)
+    if selection.kind is not None:
+        query.add("c.kind = ?", validate.choice("kind", selection.kind, validate.KINDS))
+    for tag in selection.tag or []:
+        query.add(TAG_MATCH.format(test="= ? COLLATE NOCASE"), tag.strip())
+    for tag in selection.without_tag or []:
+        query.add("NOT " + TAG_MATCH.format(test="= ? COLLATE NOCASE"), tag.strip())
+    if selection.stage:
+        from crmcli.tags import clean_stage
+
+        wanted = [clean_stage(conn, s) for s in selection.stage]
+        query.add(f"c.stage IN ({', '.join('?' * len(wanted))})", *wanted)
+    if selection.created_since:
+        day = dates.parse_date(selection.created_since, today).isoformat()
+        query.add("substr(c.created_at, 1, 10) >= ?", day)
+    if selection.created_until:
+        day = dates.parse_date(selection.created_until, today).isoformat()
+        query.add("substr(c.created_at, 1, 10) <= ?", day)
+    return query
+
+
+def matching_ids(conn: sqlite3.Connection, selection: CustomerFilter, *, today: date) -> list[int]:
+    """Ids of the customers `selection` picks, in id order."""
+    query = build(conn, selection, today=today)
+    return [
+        r[0]
+        for r in conn.execute(
+            f"SELECT c.id FROM customers c WHERE {query.sql()} ORDER BY c.id", query.params
+        )
+    ]

@@ -118,6 +118,40 @@ def m001_customers(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m004_tags_stages(conn: sqlite3.Connection) -> None:
+    execute_script(
+        conn,
+        """
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE customer_tags (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            tagged_at TEXT NOT NULL,
+            UNIQUE (customer_id, tag_id)
+        );
+        CREATE INDEX customer_tags_tag ON customer_tags(tag_id, customer_id);
+        ALTER TABLE customers ADD COLUMN stage TEXT;
+        CREATE INDEX customers_stage ON customers(stage);
+        CREATE TABLE stage_changes (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            from_stage TEXT,
+            to_stage TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            reason TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX stage_changes_customer ON stage_changes(customer_id, changed_at);
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,6 +22,16 @@ def _currency(value: str) -> str:
     return code
 
 
+def _stages(value: str) -> str:
+    names = [s.strip().casefold() for s in value.split(",")]
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise InvalidInput("stages must be at least two different names, comma-separated")
+    for name in names:
+        if not re.fullmatch(r"[^\W\d][\w\-]{0,31}", name):
+            raise InvalidInput(f"invalid stage name {name!r}: a word of letters, digits, _ or -")
+    return ",".join(names)
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -48,6 +58,12 @@ SETTINGS = {
             validate.region_code,
             "region for phone numbers typed without +country (default: from the locale)",
             _locale_region,
+        ),
+        Setting(
+            "stages",
+            _stages,
+            "funnel stages in order, comma-separated",
+            lambda: "lead,prospect,customer,loyal,lost",
         ),
         Setting(
             "default_currency",

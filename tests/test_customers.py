@@ -197,7 +197,7 @@ def test_list_filters_sort_limit_and_formats(db_path):
     assert [r["name"] for r in rows] == ["Anna", "Bob", "Carl"]
     assert list(rows[0]) == [
         "id", "name", "kind", "company", "title", "city", "region", "country", "phone",
-        "email", "source", "external_id", "created_at", "updated_at",
+        "email", "source", "stage", "tags", "external_id", "created_at", "updated_at",
     ]  # fmt: skip
     lines = ok("list", "--format", "jsonl").splitlines()
     assert json.loads(lines[2])["email"] == "carl@example.com"

@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from crmcli import __version__
-from crmcli.errors import Ambiguous, CrmError
+from crmcli.errors import CrmError
 from crmcli.output import Format
 
 
@@ -85,12 +85,10 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
         traceback.print_exception(exc)
     if isinstance(exc, CrmError):
         _say(exc.message)
-        if isinstance(exc, Ambiguous):
-            for c in exc.candidates:
-                details = ", ".join(str(c[k]) for k in ("company", "city", "phone") if c.get(k))
-                sys.stderr.write(
-                    f"  {c['id']}\t{c['name']}" + (f"\t{details}" if details else "") + "\n"
-                )
+        from crmcli.output import escape_control
+
+        for line in exc.details:
+            sys.stderr.write("  " + "\t".join(escape_control(p) for p in line.split("\t")) + "\n")
         return exc.exit_code
     if isinstance(exc, sqlite3.Error):
         error = storage_error(exc)

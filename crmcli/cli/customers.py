@@ -1,7 +1,5 @@
 """Everyday customer commands: add, edit, show, list, delete, undelete."""
 
-import functools
-import inspect
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -12,8 +10,10 @@ import typer
 
 from crmcli import clock, customers, refs
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.options import filter_options, option, with_options
 from crmcli.customers import CustomerInput
 from crmcli.errors import InvalidInput
+from crmcli.filters import CustomerFilter
 from crmcli.output import Format, card, emit
 
 # Scalar fields settable by option: (field, option, help).
@@ -70,49 +70,24 @@ def customer_options(*, edit: bool) -> Callable[[Callable[..., Any]], Callable[.
     scalars = FIELD_OPTIONS + (EDIT_ONLY_SCALARS if edit else [])
     lists = LIST_OPTIONS + (EDIT_ONLY_LISTS if edit else [])
     singles = EDIT_ONLY_SINGLE if edit else []
+    params = [option(f"opt_{name}", flag, text) for name, flag, text in scalars + singles]
+    params += [option(f"opt_{name}", flag, text, many=True) for name, flag, text in lists]
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        own = [p for p in inspect.signature(fn).parameters.values() if p.name != "raw"]
-        extra = [
-            inspect.Parameter(
-                f"opt_{name}",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=None,
-                annotation=Annotated[str | None, typer.Option(flag, help=text, show_default=False)],
-            )
-            for name, flag, text in scalars + singles
-        ] + [
-            inspect.Parameter(
-                f"opt_{name}",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=None,
-                annotation=Annotated[
-                    list[str] | None, typer.Option(flag, help=text, show_default=False)
-                ],
-            )
-            for name, flag, text in lists
-        ]
+    def collect(values: dict[str, Any]) -> CustomerInput:
+        raw = CustomerInput()
+        for name, flag, _ in scalars:
+            value = values[f"opt_{name}"]
+            if value is not None:
+                if value == "-" and name in ("notes", "national_id"):
+                    value = _read_stdin_value(flag)
+                raw.values[name] = value
+        for name, _, _ in singles:
+            setattr(raw, name, values[f"opt_{name}"])
+        for name, _, _ in lists:
+            setattr(raw, name, list(values[f"opt_{name}"] or []))
+        return raw
 
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            raw = CustomerInput()
-            for name, flag, _ in scalars:
-                value = kwargs.pop(f"opt_{name}")
-                if value is not None:
-                    if value == "-" and name in ("notes", "national_id"):
-                        value = _read_stdin_value(flag)
-                    raw.values[name] = value
-            for name, _, _ in singles:
-                setattr(raw, name, kwargs.pop(f"opt_{name}"))
-            for name, _, _ in lists:
-                setattr(raw, name, list(kwargs.pop(f"opt_{name}") or []))
-            return fn(*args, raw=raw, **kwargs)
-
-        wrapper.__signature__ = inspect.Signature(own + extra)  # type: ignore[attr-defined]
-        del wrapper.__wrapped__  # typer must read the new signature, not fn's
-        return wrapper
-
-    return decorate
+    return with_options(params, collect, "raw")
 
 
 def _region(conn: sqlite3.Connection) -> str | None:
@@ -194,6 +169,8 @@ def edit(
 
 CARD_FIELDS = [
     ("kind", "kind"),
+    ("stage", "stage"),
+    ("tags", "tags"),
     ("company", "company"),
     ("title", "title"),
     ("gender", "gender"),
@@ -281,60 +258,26 @@ def show(
 
 
 @app.command("list")
+@filter_options
 def list_(
     ctx: typer.Context,
-    where: Annotated[
-        list[str] | None,
-        typer.Option("--where", "-w", help='Filter "FIELD OP VALUE", OP in = != < <= > >= ~.'),
-    ] = None,
-    city: Annotated[str | None, typer.Option(help="Only this city.")] = None,
-    company: Annotated[str | None, typer.Option(help="Only this company.")] = None,
-    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
-    kind: Annotated[str | None, typer.Option(help="person or organisation.")] = None,
-    created_since: Annotated[
-        str | None, typer.Option(help="Created on or after this date.")
-    ] = None,
-    created_until: Annotated[
-        str | None, typer.Option(help="Created on or before this date.")
-    ] = None,
-    archived: Annotated[bool, typer.Option("--archived", help="List archived customers.")] = False,
     sort: Annotated[str | None, typer.Option(help="Sort by FIELD, or -FIELD descending.")] = None,
     limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
 ) -> None:
     """List customers, filtered and sorted.
 
-    Example: crm list --where "city = Shanghai" --where "company ~ tech" --sort -created_at
+    Example: crm list --where "city = Shanghai" --tag vip --sort -created_at
     """
-    from crmcli import dates, filters
+    from crmcli import filters
 
+    assert selection is not None
     with reading(ctx) as conn:
-        region = _region(conn)
-        query = filters.Query()
-        custom = customers.custom_field_keys(conn)
-        for expression in where or []:
-            filters.add_where(query, expression, custom, region=region)
-        for field, value in (("city", city), ("company", company), ("source", source)):
-            if value is not None:
-                filters.add_where(query, f"{field} = {value}", custom, region=region)
-        if kind is not None:
-            from crmcli import validate
-
-            query.add("c.kind = ?", validate.choice("kind", kind, validate.KINDS))
-        today = clock.today()
-        if created_since:
-            query.add("c.created_at >= ?", dates.parse_date(created_since, today).isoformat())
-        if created_until:
-            day = dates.parse_date(created_until, today).isoformat()
-            query.add("substr(c.created_at, 1, 10) <= ?", day)
+        query = filters.build(conn, selection, today=clock.today())
         rows = customers.list_customers(
-            conn,
-            query.sql(),
-            query.params,
-            order=filters.order_by(sort),
-            limit=limit,
-            archived=archived,
+            conn, query.sql(), query.params, order=filters.order_by(sort), limit=limit
         )
         if quiet:
             for row in rows:
@@ -342,7 +285,7 @@ def list_(
             return
         columns = customers.LIST_COLUMNS
         if fmt is Format.table:
-            columns = ("id", "name", "company", "city", "phone", "email")
+            columns = ("id", "name", "company", "city", "phone", "email", "stage", "tags")
         emit(rows, columns, fmt, no_color=settings(ctx).no_color)
 
 

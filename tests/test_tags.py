@@ -1,0 +1,139 @@
+"""Tags and funnel stages; the shared filter options."""
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.conftest import crm, fails, ok
+
+
+@pytest.fixture
+def three(db_path):
+    ok("add", "Anna", "--city", "Shanghai")
+    ok("add", "Bob", "--city", "Beijing")
+    ok("add", "Carl", "--city", "Shanghai")
+    return db_path
+
+
+def tagged(db_path, tag):
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute(
+        "SELECT ct.customer_id FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
+        "WHERE t.name = ? ORDER BY 1",
+        (tag,),
+    ).fetchall()
+    conn.close()
+    return [r[0] for r in rows]
+
+
+def test_tag_refs_and_idempotence(three):
+    assert ok("tag", "vip", "Anna", "2") == "Tagged 2 customers with vip.\n"
+    assert ok("tag", "VIP", "1", "3") == "Tagged 1 customers with vip. 1 already had it.\n"
+    assert tagged(three, "vip") == [1, 2, 3]
+    assert ok("list", "--tag", "vip", "-q") == "1\n2\n3\n"
+
+
+def test_tag_from_stdin_pipeline(three):
+    ids = ok("list", "--where", "city = Shanghai", "-q")
+    assert ok("tag", "shanghai", "-", input=ids) == "Tagged 2 customers with shanghai.\n"
+    assert (
+        ok("tag", "shanghai", "-", input=ids)
+        == "Tagged 0 customers with shanghai. 2 already had it.\n"
+    )
+    assert tagged(three, "shanghai") == [1, 3]
+
+
+def test_tag_by_filter_matches_list(three):
+    ok("tag", "north", "--where", "city = Beijing")
+    assert ok("list", "--tag", "north", "-q") == ok("list", "--where", "city = Beijing", "-q")
+
+
+def test_a_bad_line_in_a_batch_rejects_the_whole_batch(three):
+    result = crm("tag", "vip", "-", input="1\nnobody\n3\nzzz\n")
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        "crm: 2 of 4 references failed; nothing was changed",
+        "  2: no customer matches 'nobody'",
+        "  4: no customer matches 'zzz'",
+    ]
+    assert tagged(three, "vip") == []
+    ok("add", "Anna Two")
+    result = crm("tag", "vip", "-", input="1\nann\n")
+    assert result.exit_code == 2 and "matches 2 customers" in result.stderr
+    assert tagged(three, "vip") == []
+
+
+def test_tag_needs_customers_or_a_filter(three):
+    assert "say which customers" in fails(2, "tag", "vip", db=three)
+    assert ok("tag", "everyone", "--all") == "Tagged 3 customers with everyone.\n"
+
+
+@pytest.mark.parametrize("bad", ["", "  ", "a,b", "x" * 65, "rename\x01", "Rename"])
+def test_bad_tag_names(three, bad):
+    fails(2, "tag", bad, "1", db=three)
+
+
+def test_untag_and_unknown_tag(three):
+    ok("tag", "vip", "1", "2")
+    assert ok("untag", "vip", "1") == "Removed tag vip from 1 customers.\n"
+    assert tagged(three, "vip") == [2]
+    assert fails(3, "untag", "nosuch", "1", db=three) == "crm: no tag 'nosuch'\n"
+
+
+def test_tags_lists_counts_and_rename_merges(three):
+    ok("tag", "vip", "1", "2")
+    ok("tag", "gold", "2", "3")
+    assert json.loads(ok("tags", "-f", "json")) == [
+        {"tag": "gold", "customers": 2},
+        {"tag": "vip", "customers": 2},
+    ]
+    assert ok("tag", "rename", "gold", "vip") == "Renamed tag gold to vip (3 customers).\n"
+    assert json.loads(ok("tags", "-f", "json")) == [{"tag": "vip", "customers": 3}]
+    ok("tag", "rename", "vip", "VIP")
+    assert json.loads(ok("tags", "-f", "json")) == [{"tag": "VIP", "customers": 3}]
+    fails(3, "tag", "rename", "nosuch", "x", db=three)
+    fails(2, "tag", "rename", "VIP", db=three)
+
+
+def test_tags_show_on_card_and_in_list(three):
+    ok("tag", "vip", "1")
+    ok("tag", "a-first", "1")
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["tags"] == ["a-first", "vip"]
+    assert json.loads(ok("list", "-f", "json"))[0]["tags"] == ["a-first", "vip"]
+    assert ok("list", "-f", "csv").splitlines()[1].count("a-first; vip") == 1
+    assert ok("list", "--where", "tag = VIP", "-q") == "1\n"
+    assert ok("list", "--where", "tag != vip", "-q") == "2\n3\n"
+    assert ok("list", "--where", "tag ~ fir", "-q") == "1\n"
+    assert ok("list", "--without-tag", "vip", "-q") == "2\n3\n"
+
+
+def test_stage_changes_are_kept_with_dates(three):
+    assert ok("stage", "Anna", "lead", "--at", "2026-11-01") == "Customer 1 is now lead.\n"
+    ok("stage", "Anna", "prospect", "--at", "2026-11-20", "--reason", "asked for a quote")
+    assert ok("stage", "Anna", "prospect") == "Customer 1 is already prospect.\n"
+    history = json.loads(ok("stage", "Anna", "-f", "json"))
+    assert [(h["from_stage"], h["to_stage"]) for h in history] == [
+        (None, "lead"),
+        ("lead", "prospect"),
+    ]
+    assert history[1]["reason"] == "asked for a quote"
+    assert ok("list", "--stage", "prospect", "-q") == "1\n"
+    assert ok("list", "--where", "stage = prospect", "-q") == "1\n"
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["stage"] == "prospect"
+
+
+def test_bad_stage_input(three):
+    assert "unknown stage" in fails(2, "stage", "Anna", "winner", db=three)
+    assert "in the future" in fails(2, "stage", "Anna", "lead", "--at", "+2d", db=three)
+    fails(2, "stage", "Anna", "lead", "--at", "someday", db=three)
+    fails(3, "stage", "nobody", "lead", db=three)
+    assert "unknown stage" in fails(2, "list", "--stage", "winner", db=three)
+
+
+def test_configured_stage_list(three):
+    ok("config", "set", "stages", "cold, warm, won")
+    ok("stage", "Anna", "warm")
+    fails(2, "stage", "Anna", "lead", db=three)
+    fails(2, "config", "set", "stages", "only", db=three)
+    fails(2, "config", "set", "stages", "a,a", db=three)
