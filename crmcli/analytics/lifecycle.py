@@ -1,0 +1,59 @@
+"""Lifecycle stage from purchase behaviour.
+
+Given the distinct days a customer bought on (refund-only days excluded) and `today`:
+
+- `none`: no purchase yet.
+- `new`: the first purchase is at most `new_days` old.
+- The customer's usual gap is the median gap between consecutive purchase days when they
+  have at least `min_gaps` gaps (three purchase days by default); otherwise `default_gap`.
+- `lapsed`: silent (days since the last purchase) longer than `lapsed_factor` x usual gap.
+- `at-risk`: silent longer than `at_risk_factor` x usual gap.
+- `reactivated`: the gap just before the last purchase was itself longer than the lapsed
+  threshold (computed from the purchases before it), and they are not at risk now.
+- `active`: everyone else who bought.
+Checked in that order; every threshold is "longer than", so exactly at it is not yet past it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+from statistics import median
+
+STAGES = ("new", "active", "at-risk", "lapsed", "reactivated", "none")
+
+
+@dataclass(frozen=True)
+class Rules:
+    new_days: int = 30
+    default_gap: int = 90
+    min_gaps: int = 2
+    at_risk_factor: float = 1.5
+    lapsed_factor: float = 3.0
+
+
+def usual_gap(days: Sequence[date], rules: Rules) -> float:
+    """Median days between consecutive purchase days, or the default with too few."""
+    gaps = [(b - a).days for a, b in pairwise(days)]
+    return float(median(gaps)) if len(gaps) >= rules.min_gaps else float(rules.default_gap)
+
+
+def stage(days: Sequence[date], today: date, rules: Rules = Rules()) -> str:
+    """The lifecycle stage for sorted, distinct purchase days up to `today`."""
+    if not days:
+        return "none"
+    if (today - days[0]).days <= rules.new_days:
+        return "new"
+    silence = (today - days[-1]).days
+    gap = usual_gap(days, rules)
+    if silence > rules.lapsed_factor * gap:
+        return "lapsed"
+    if silence > rules.at_risk_factor * gap:
+        return "at-risk"
+    if len(days) >= 2:
+        before = days[:-1]
+        if (days[-1] - before[-1]).days > rules.lapsed_factor * usual_gap(before, rules):
+            return "reactivated"
+    return "active"

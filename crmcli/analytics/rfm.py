@@ -1,0 +1,51 @@
+"""RFM scores and segments.
+
+Each of R (days since the last purchase; fewer is better), F (distinct purchase days) and
+M (net revenue) is scored 1-5 by quintile of its mid-rank: with n customers, `less` of them
+worse and `equal` of them equal (the customer included), the score is
+1 + floor(5 x (less + equal/2) / n). Equal values always get equal scores, results never
+depend on row order, and n customers with 5 or more distinct values spread over 1-5.
+With fewer distinct values some scores are skipped: two values give 2 and 4 when split
+evenly, all-equal gives 3 to everyone.
+
+Segments come from the R x F grid (GRID); the first rule that matches wins.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
+
+# (segment, R scores, F scores)
+GRID: tuple[tuple[str, str, str], ...] = (
+    ("champions", "5", "45"),
+    ("loyal", "34", "45"),
+    ("potential loyalists", "45", "23"),
+    ("new customers", "5", "1"),
+    ("promising", "4", "1"),
+    ("need attention", "3", "3"),
+    ("about to sleep", "3", "12"),
+    ("at risk", "12", "34"),
+    ("can't lose them", "12", "5"),
+    ("hibernating", "12", "12"),
+)
+
+
+def scores(values: Mapping[int, int | float], *, lower_is_better: bool = False) -> dict[int, int]:
+    """Quintile score 1-5 per key by mid-rank (see the module docstring)."""
+    ordered = sorted(values.values())
+    n = len(ordered)
+    result = {}
+    for key, value in values.items():
+        below = bisect_left(ordered, value)
+        equal = bisect_right(ordered, value) - below
+        less = n - below - equal if lower_is_better else below
+        result[key] = 1 + (5 * (2 * less + equal)) // (2 * n)
+    return result
+
+
+def segment(r: int, f: int, grid: Sequence[tuple[str, str, str]] = GRID) -> str:
+    for name, rs, fs in grid:
+        if str(r) in rs and str(f) in fs:
+            return name
+    return "other"
