@@ -154,3 +154,18 @@ def test_rank_puts_the_most_urgent_reason_first():
     ranked = agenda.rank(reasons)
     assert [customer for customer, _ in ranked] == [3, 2, 4, 1]
     assert [r.text for r in ranked[1][1]] == ["task late 1 day", "quiet too"]
+
+
+def test_the_services_do_not_import_the_command_line():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import crmcli.agenda, crmcli.reminders, crmcli.tasks, crmcli.interactions\n"
+        "import crmcli.important_dates, crmcli.ics, crmcli.settings\n"
+        "assert 'typer' not in sys.modules and 'crmcli.cli' not in sys.modules\n"
+        "assert 'icalendar' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
