@@ -84,7 +84,7 @@ class Event:
 class Section:
     """One part of the reminder report.
 
-    `columns` are shown in text, `fields` are the JSON keys; `rows` reads the rows for an
+    `columns` are shown in text, `fields` are the JSON keys; `rows` reads the rows for a
     Window; `reason` and `event` turn a row into a reason for `crm today` and a calendar
     event (None: the row is not one).
     """
@@ -225,26 +225,47 @@ def _due_for_contact(window: Window) -> list[dict[str, Any]]:
         row["preferred_channel"] = person["preferred_channel"]
         row["preferred_time"] = person["preferred_time"]
         row["last_contact"] = ago(window.last_contacts.get(row["customer_id"]), window.today)
-        row["cadence"] = f"{_days(row['cadence_days'])} ({row['cadence_source']})"
+        row["cadence"] = describe_cadence(row)
     return found
 
 
 def contact_status(
-    cadence: tuple[int, str], last: datetime | None, created_at: str, today: date
+    cadence: tuple[int, str] | None, last: datetime | None, created_at: str, today: date
 ) -> dict[str, Any]:
-    """How a customer stands against their cadence: last contact, due date, whether due."""
+    """How a customer stands against their cadence (None: no cadence applies).
+
+    Keys: cadence_days, cadence_source, last_contact_at, days_since_contact, due_on,
+    days_overdue, is_due; the cadence ones and the due ones are None without a cadence.
+    """
+    status: dict[str, Any] = {
+        "cadence_days": None,
+        "cadence_source": None,
+        "last_contact_at": last.isoformat() if last else None,
+        "days_since_contact": (today - last.date()).days if last else None,
+        "due_on": None,
+        "days_overdue": None,
+        "is_due": False,
+    }
+    if cadence is None:
+        return status
     days, source = cadence
     last_day = last.date() if last else None
     due_on = agenda.contact_due_on(last_day, clock.local_date(created_at), days)
-    return {
-        "cadence_days": days,
-        "cadence_source": source,
-        "last_contact_at": last.isoformat() if last else None,
-        "days_since_contact": (today - last.date()).days if last else None,
-        "due_on": due_on.isoformat(),
-        "days_overdue": (today - due_on).days,
-        "is_due": due_on <= today,
-    }
+    status.update(
+        cadence_days=days,
+        cadence_source=source,
+        due_on=due_on.isoformat(),
+        days_overdue=(today - due_on).days,
+        is_due=due_on <= today,
+    )
+    return status
+
+
+def describe_cadence(status: dict[str, Any]) -> str:
+    """`14 days (customer)`, or `none`."""
+    if status["cadence_days"] is None:
+        return "none"
+    return f"{_days(status['cadence_days'])} ({status['cadence_source']})"
 
 
 def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) -> dict[str, Any]:
@@ -252,19 +273,9 @@ def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) ->
     own, created_at = conn.execute(
         "SELECT cadence_days, created_at FROM customers WHERE id = ?", (customer_id,)
     ).fetchone()
-    last = last_contact(conn, customer_id)
+    # Tags and stages come with a later feature; until then none apply.
     cadence = agenda.effective_cadence(own, (), None, cadence_rules(conn))
-    if cadence is None:
-        return {
-            "cadence_days": None,
-            "cadence_source": None,
-            "last_contact_at": last.isoformat() if last else None,
-            "days_since_contact": (today - last.date()).days if last else None,
-            "due_on": None,
-            "days_overdue": None,
-            "is_due": False,
-        }
-    return contact_status(cadence, last, created_at, today)
+    return contact_status(cadence, last_contact(conn, customer_id), created_at, today)
 
 
 def _contact_reason(row: dict[str, Any], window: Window) -> Reason:
@@ -351,11 +362,8 @@ def _date_reason(row: dict[str, Any], window: Window) -> Reason | None:
 
 
 def _date_event(row: dict[str, Any], window: Window) -> Event:
-    which = (
-        f"birthday-{row['customer_id']}"
-        if row["kind"] == "birthday"
-        else (f"date-{row['date_id']}")
-    )
+    birthday = row["kind"] == "birthday"
+    which = f"birthday-{row['customer_id']}" if birthday else f"date-{row['date_id']}"
     day = date.fromisoformat(row["falls_on"])
     details = [f"Customer: {row['customer']}"]
     if row["phone"]:

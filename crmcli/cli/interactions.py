@@ -224,12 +224,11 @@ def delete_interaction(
 def _contact_rows(conn: Any, customer_id: int) -> list[dict[str, Any]]:
     today = clock.today()
     status = reminders.customer_contact(conn, customer_id, today)
-    if status["cadence_days"] is None and status["last_contact_at"] is None:
-        return []
     last = status["last_contact_at"]
+    if status["cadence_days"] is None and last is None:
+        return []
     status["last_contact"] = reminders.ago(datetime.fromisoformat(last) if last else None, today)
-    days = status["cadence_days"]
-    status["cadence"] = f"{days} days ({status['cadence_source']})" if days else "none"
+    status["cadence"] = reminders.describe_cadence(status)
     return [status]
 
 

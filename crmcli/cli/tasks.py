@@ -1,13 +1,12 @@
 """Follow-up tasks: `crm task add|list|done|snooze|edit|delete`."""
 
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from crmcli import clock, dates, tasks
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
-from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
+from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
 from crmcli.errors import InvalidInput
 from crmcli.output import Format, clip, emit
 
@@ -119,7 +118,7 @@ def _ids(values: list[str]) -> list[int]:
     """Task ids from arguments; `-` reads more ids from stdin, one or more per line."""
     found: list[int] = []
     for value in values:
-        words = sys.stdin.read().split() if value == "-" else [value]
+        words = _read_stdin_value("ID").split() if value == "-" else [value]
         for word in words:
             if not word.lstrip("#").isdigit():
                 raise InvalidInput(f"not a task id: {word!r}")
