@@ -218,8 +218,8 @@ def list_interactions(
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    for row in conn.execute(sql, params):
-        yield dict(row)
+    # The query runs now, so bad input fails before any output; rows stream from the cursor.
+    return (dict(row) for row in conn.execute(sql, params))
 
 
 def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:

@@ -284,5 +284,4 @@ def list_tasks(
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    for row in conn.execute(sql, params):
-        yield _record(row, today)
+    return (_record(row, today) for row in conn.execute(sql, params))

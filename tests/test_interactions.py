@@ -146,6 +146,7 @@ def test_interactions_of_nobody_print_nothing(db_path):
     ("args", "code", "message"),
     [
         (["--kind", "fax"], 2, "kind must be one of"),
+        (["--kind", "fax", "--format", "json"], 2, "kind must be one of"),
         (["--since", "soon"], 2, "not a date"),
         (["--since", "2026-11-02", "--until", "2026-11-01"], 2, "is after --until"),
         (["Nobody"], 3, "no customer matches"),
@@ -155,6 +156,7 @@ def test_interactions_of_nobody_print_nothing(db_path):
 def test_bad_interactions_queries(db_path, args, code, message):
     add("Anna")
     assert message in fails(code, "interactions", *args)
+    assert crm("interactions", *args).stdout == ""
 
 
 def test_interactions_of_archived_customers_are_hidden_unless_asked_for(db_path):
