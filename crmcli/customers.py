@@ -40,6 +40,7 @@ SCALAR_FIELDS = (
     "notes",
     "external_id",
     "referred_by",
+    "cadence_days",
     *TEXT_FIELDS,
 )
 REQUIRED = ("name", "kind")
@@ -47,6 +48,9 @@ SENSITIVE = ("national_id",)
 # Everything a user may name in --unset, including the collections.
 UNSETTABLE = tuple(f for f in SCALAR_FIELDS if f not in REQUIRED)
 RESERVED = {*SCALAR_FIELDS, "id", "phone", "phones", "email", "emails", "tag", "tags", "stage"}
+# Other names a user may give --unset for a field.
+UNSET_ALIASES = {"cadence": "cadence_days"}
+MAX_CADENCE_DAYS = 3660
 
 # Columns of `crm list` (and its JSON/CSV keys), in order.
 LIST_COLUMNS = (
@@ -136,7 +140,7 @@ def prepare(
     for name, value in raw.values.items():
         out.values[name] = _clean_scalar(name, value, today=today, resolve=resolve)
     for name in raw.unset:
-        name = name.strip()
+        name = UNSET_ALIASES.get(name.strip(), name.strip())
         if name in UNSETTABLE:
             out.values[name] = None
         elif name in REQUIRED:
@@ -193,9 +197,20 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
         return validate.text("external_id", value)
     if name == "referred_by":
         return resolve(value)
+    if name == "cadence_days":
+        return cadence_days(value)
     if name in TEXT_FIELDS:
         return validate.text(name, value)
     raise InvalidInput(f"unknown field {name!r}")
+
+
+def cadence_days(value: str) -> int:
+    """A contact cadence in days from `14d`, `2w`, `1m` (30 days) or a bare number of days."""
+    raw = value.strip()
+    days = int(raw) if raw.isdigit() else dates.parse_period(raw, option="cadence").approx_days()
+    if not 1 <= days <= MAX_CADENCE_DAYS:
+        raise InvalidInput(f"cadence must be between 1 and {MAX_CADENCE_DAYS} days (got {value!r})")
+    return days
 
 
 def add_customer(conn: sqlite3.Connection, changes: Changes) -> int:

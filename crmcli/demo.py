@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from crmcli import clock, customers
 from crmcli.customers import CustomerInput
@@ -197,4 +197,99 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
     archived = rng.sample(ids, max(1, count // 50))
     for customer_id in archived:
         customers.set_archived(conn, customer_id, True)
-    return {"customers": len(ids), "archived": len(archived)}
+    made = {"customers": len(ids), "archived": len(archived)}
+    made.update(add_follow_ups(conn, seed=seed))
+    return made
+
+
+INTERACTIONS = {
+    "call": ["询问报价", "Discussed the renewal", "跟进发货进度", "Checked in after delivery"],
+    "email": ["Sent the catalogue", "发送了合同草稿", "Answered a question about pricing"],
+    "meeting": ["Product demo", "年度回顾会议", "Lunch with the buyer"],
+    "visit": ["到店拜访", "Visited the factory", "Showroom visit"],
+    "message": ["微信确认了订单", "Sent photos of the new model", "节日问候"],
+    "note": ["价格敏感，下次先谈服务", "Decision maker is the CFO"],
+}
+OUTCOMES = ["interested", "sent quote", "order placed", "no answer", "需要再联系", None, None]
+TASKS = ["Send the quote", "发送合同", "Call back about the order", "回访满意度", "Book a demo"]
+
+
+def add_follow_ups(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, int]:
+    """Interactions, tasks, cadences, birthdays and dates for the demo's live customers,
+    placed around now so that `crm remind` and `crm today` have something to say.
+    """
+    from crmcli import important_dates, interactions, tasks
+    from crmcli.dates import Period, anniversary
+    from crmcli.settings import set_setting
+
+    rng = random.Random(seed + 1)  # its own stream: the customers stay as they were
+    now = clock.now()
+    today = now.date()
+    set_setting(conn, "cadence.default", "90d")
+    set_setting(conn, "cadence.tag.vip", "14d")
+    live = conn.execute(
+        "SELECT id, created_at FROM customers WHERE archived_at IS NULL ORDER BY id"
+    ).fetchall()
+    counts = {"interactions": 0, "tasks": 0, "dates": 0}
+    for customer_id, created_at in live:
+        age = max((today - clock.local_date(created_at)).days, 0)
+        # Most customers were contacted lately, within their cadence; a few have gone quiet.
+        span = 80 if rng.random() < 0.95 else 400
+        if rng.random() < 0.1:
+            cadence = rng.choice((14, 30))
+            customers.edit_customer(conn, customer_id, customers.Changes({"cadence_days": cadence}))
+            span = min(span, cadence + 4)
+        logged = 0 if rng.random() < 0.02 else rng.choice((1, 1, 2, 2, 3, 4, 6))
+        for _ in range(logged):
+            days_ago = rng.randint(0, min(age, span))
+            kind = rng.choices(list(INTERACTIONS), weights=(30, 15, 10, 10, 30, 5))[0]
+            moment = now - timedelta(days=days_ago, minutes=rng.randint(0, 600))
+            values = {
+                "kind": kind,
+                "text": rng.choice(INTERACTIONS[kind]),
+                "occurred_at": min(moment, now).replace(microsecond=0).isoformat(),
+                "direction": rng.choice(("in", "out", "out")) if kind != "note" else None,
+                "duration_minutes": rng.choice((5, 15, 30, 60))
+                if kind in ("call", "meeting")
+                else None,
+                "channel": rng.choice(("wechat", "sms", "whatsapp")) if kind == "message" else None,
+                "outcome": rng.choice(OUTCOMES) if kind != "note" else None,
+            }
+            interaction_id = interactions.log_interaction(conn, customer_id, values)
+            counts["interactions"] += 1
+            if rng.random() < 0.04:
+                due = today + timedelta(days=rng.randint(-5, 14))
+                tasks.add_task(
+                    conn, customer_id, rng.choice(TASKS), due, interaction_id=interaction_id
+                )
+                counts["tasks"] += 1
+    sample = rng.sample([row[0] for row in live], min(len(live), 14))
+    for number, customer_id in enumerate(sample):
+        if number < 3:  # recurring check-ins
+            every = Period(rng.choice((2, 4)), "w") if number < 2 else Period(1, "m")
+            due = today + timedelta(days=rng.randint(-2, 10))
+            tasks.add_task(conn, customer_id, "定期回访 / regular check-in", due, every=every)
+            counts["tasks"] += 1
+        elif number < 5:  # tasks already done
+            due = today - timedelta(days=rng.randint(1, 20))
+            task_id = tasks.add_task(conn, customer_id, rng.choice(TASKS), due)
+            tasks.complete_task(conn, task_id, today=today)
+            counts["tasks"] += 1
+        elif number < 8:  # birthdays today and this week, and one on 29 February
+            born = {
+                5: anniversary(today, today.year - 40),
+                6: anniversary(today + timedelta(days=3), today.year - 33),
+                7: date(1992, 2, 29),
+            }[number]
+            changes = customers.Changes({"birthday": born.isoformat()})
+            customers.edit_customer(conn, customer_id, changes)
+        else:  # contract anniversaries and a renewal deadline
+            first = today + timedelta(days=rng.randint(0, 20))
+            if number == 13:
+                label, yearly = "续约截止 renewal deadline", False
+            else:
+                label, yearly = "contract anniversary", True
+                first = anniversary(first, today.year - rng.randint(1, 5))
+            important_dates.add_date(conn, customer_id, label, first, yearly=yearly)
+            counts["dates"] += 1
+    return counts

@@ -42,13 +42,14 @@ FIELDS: dict[str, str] = {
         "referred_by",
         "preferred_channel",
         "preferred_time",
+        "cadence_days",
         "created_at",
         "updated_at",
         "archived_at",
         "stage",
     )
 }
-NUMERIC = {"id", "referred_by"}
+NUMERIC = {"id", "referred_by", "cadence_days"}
 CHILD_FIELDS = {
     "phone": ("customer_phones", "phone"),
     "email": ("customer_emails", "email_key"),

@@ -119,6 +119,65 @@ def m001_customers(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m002_interactions_tasks(conn: sqlite3.Connection) -> None:
+    """Logged contacts, follow-up tasks, yearly and one-off dates, per-customer cadence.
+
+    Timestamps (`_at`) are ISO 8601 with the local offset of their moment; dates (`_on`)
+    are local calendar dates. A recurring task keeps its series' first due date
+    (`anchor_on`) so that monthly repeats do not drift (31 Jan, 28 Feb, 31 Mar).
+    """
+    execute_script(
+        conn,
+        """
+        ALTER TABLE customers ADD COLUMN cadence_days INTEGER
+            CHECK (cadence_days IS NULL OR cadence_days > 0);
+        CREATE TABLE interactions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('call', 'email', 'meeting', 'visit', 'message', 'note')),
+            occurred_at TEXT NOT NULL,
+            direction TEXT CHECK (direction IN ('in', 'out')),
+            duration_minutes INTEGER CHECK (duration_minutes >= 0),
+            channel TEXT,
+            outcome TEXT,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX interactions_customer ON interactions(customer_id, occurred_at);
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            every TEXT,
+            anchor_on TEXT,
+            interaction_id INTEGER REFERENCES interactions(id) ON DELETE SET NULL,
+            previous_id INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
+            done_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((every IS NULL) = (anchor_on IS NULL))
+        );
+        CREATE INDEX tasks_customer ON tasks(customer_id);
+        CREATE INDEX tasks_open_due ON tasks(due_on) WHERE done_at IS NULL;
+        CREATE INDEX tasks_interaction ON tasks(interaction_id);
+        CREATE INDEX tasks_previous ON tasks(previous_id);
+        CREATE TABLE important_dates (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            date_on TEXT NOT NULL,
+            is_yearly INTEGER NOT NULL DEFAULT 0 CHECK (is_yearly IN (0, 1)),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX important_dates_customer ON important_dates(customer_id);
+        """,
+    )
+
+
+@migration
 def m004_tags_stages(conn: sqlite3.Connection) -> None:
     execute_script(
         conn,

@@ -187,3 +187,47 @@ def escape_markup(text: str) -> str:
     from rich.markup import escape
 
     return escape(escape_control(text))
+
+
+def emit_sections(
+    sections: Sequence[tuple[str, str, Sequence[str], Sequence[str], Sequence[Mapping[str, Any]]]],
+    *,
+    as_json: bool,
+    header: Mapping[str, Any] | None = None,
+    out: TextIO | None = None,
+    no_color: bool = False,
+) -> int:
+    """A report in several titled parts; returns how many rows it holds.
+
+    Each section is (key, title, text columns, JSON fields, rows). Text shows each
+    non-empty section as a titled table and nothing at all when every one is empty (so
+    cron mails nothing). JSON is always one object: `header`, then each key's rows.
+    """
+    out = out or sys.stdout
+    total = sum(len(rows) for *_, rows in sections)
+    if as_json:
+        document = dict(header or {})
+        for key, _title, _columns, fields, rows in sections:
+            document[key] = [{f: row.get(f) for f in fields} for row in rows]
+        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return total
+    first = True
+    for _key, title, columns, _fields, rows in sections:
+        if not rows:
+            continue
+        if not first:
+            out.write("\n")
+        first = False
+        titled = f"{title} ({len(rows)})"
+        emit(rows, columns, Format.table, out=out, no_color=no_color, title=titled)
+    return total
+
+
+def clip(text: str | None, width: int = 60) -> str | None:
+    """The first line of `text`, cut to `width` characters with an ellipsis, for tables."""
+    if text is None:
+        return None
+    lines = text.strip().splitlines() or [""]
+    line = lines[0]
+    cut = len(line) > width or len(lines) > 1
+    return (line[: width - 1].rstrip() + "…") if cut else line

@@ -1,6 +1,8 @@
 """User settings kept in the database's `settings` table (`crm config get/set/list`).
 
 Only known keys are accepted; each has a validator, a default and a one-line description.
+A setting may also name a family of keys by a pattern (`cadence.tag.NAME` for any tag name):
+such a key is accepted when it matches, and listed once it has been set.
 """
 
 from __future__ import annotations
@@ -32,12 +34,20 @@ def _stages(value: str) -> str:
     return ",".join(names)
 
 
+def _cadence(value: str) -> str:
+    """A contact cadence stored as days, e.g. `14d` (`2w` gives 14d, `1m` gives 30d)."""
+    from crmcli.dates import parse_period
+
+    return f"{parse_period(value, option='cadence').approx_days()}d"
+
+
 @dataclass(frozen=True)
 class Setting:
-    key: str
+    key: str  # the key, or for a family its shape, e.g. `cadence.tag.NAME`
     validate: Callable[[str], str]
     description: str
     default: Callable[[], str | None] = lambda: None
+    pattern: str | None = None  # a family's keys: a regular expression they match in full
 
 
 def _locale_region() -> str | None:
@@ -71,15 +81,37 @@ SETTINGS = {
             "currency for amounts typed without one",
             lambda: "CNY",
         ),
+        Setting(
+            "cadence.default",
+            _cadence,
+            "contact every N days when nothing more specific is set, e.g. 30d (default: none)",
+        ),
     )
 }
+FAMILIES = (
+    Setting(
+        "cadence.tag.NAME",
+        _cadence,
+        "contact cadence for customers tagged NAME",
+        pattern=r"cadence\.tag\.[^\s\x00-\x1f]{1,64}",
+    ),
+    Setting(
+        "cadence.stage.NAME",
+        _cadence,
+        "contact cadence for customers in funnel stage NAME",
+        pattern=r"cadence\.stage\.[\w\-]{1,32}",
+    ),
+)
 
 
 def _setting(key: str) -> Setting:
-    if key not in SETTINGS:
-        known = ", ".join(sorted(SETTINGS))
-        raise InvalidInput(f"unknown setting {key!r}; known settings: {known}")
-    return SETTINGS[key]
+    if key in SETTINGS:
+        return SETTINGS[key]
+    for family in FAMILIES:
+        if family.pattern and re.fullmatch(family.pattern, key):
+            return family
+    known = ", ".join([*sorted(SETTINGS), *(f.key for f in FAMILIES)])
+    raise InvalidInput(f"unknown setting {key!r}; known settings: {known}")
 
 
 def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
@@ -105,9 +137,28 @@ def unset_setting(conn: sqlite3.Connection, key: str) -> None:
     conn.execute("DELETE FROM settings WHERE key = ?", (key,))
 
 
+def settings_under(conn: sqlite3.Connection, prefix: str) -> dict[str, str]:
+    """Stored settings whose key starts with `prefix`, keyed by the rest of the key.
+
+    `settings_under(conn, "cadence.tag.")` gives e.g. `{"vip": "14d"}`.
+    """
+    rows = conn.execute(
+        "SELECT key, value FROM settings WHERE substr(key, 1, ?) = ? ORDER BY key",
+        (len(prefix), prefix),
+    ).fetchall()
+    return {key[len(prefix) :]: value for key, value in rows}
+
+
 def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
-    """Every known setting with its value and whether it is set or a default."""
+    """Every known setting, and every set key of a family, with its value and source."""
     stored = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+    keys = dict(SETTINGS)
+    for key in stored:
+        if key not in keys:
+            try:
+                keys[key] = _setting(key)
+            except InvalidInput:
+                continue  # a key this version does not know: leave it alone
     return [
         {
             "key": key,
@@ -115,5 +166,5 @@ def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
             "source": "set" if key in stored else "default",
             "description": setting.description,
         }
-        for key, setting in sorted(SETTINGS.items())
+        for key, setting in sorted(keys.items())
     ]

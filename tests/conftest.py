@@ -1,6 +1,10 @@
 """Shared fixtures: every test gets its own database file and a pinned clock."""
 
+import os
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +14,31 @@ from typer.testing import CliRunner
 from crmcli.cli import app
 
 NOW = "2026-11-22T10:00:00+08:00"
+# The local time zone of every test: NOW's +08:00, no daylight saving. A POSIX rule, so it
+# needs no time zone database on the machine.
+ZONE = "CST-8"
+
+
+@contextmanager
+def local_zone(zone: str) -> Iterator[None]:
+    """Make `zone` (a TZ value, e.g. "EST5EDT,M3.2.0,M11.1.0") the process's local zone."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def _zone() -> Iterator[None]:
+    with local_zone(ZONE):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.main import get_command
 
 from crmcli import __version__
-from crmcli.cli import app
 from tests.conftest import crm, fails, ok
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,26 +135,3 @@ def test_everyday_commands_do_not_load_heavy_libraries(db_path, args):
     )
     ok("add", "Seed")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-
-
-def all_commands() -> list[tuple[str, ...]]:
-    found = []
-
-    def walk(command, path):
-        subcommands = getattr(command, "commands", None)
-        if subcommands:
-            for name, sub in subcommands.items():
-                walk(sub, (*path, name))
-        else:
-            found.append(path)
-
-    walk(get_command(app), ())
-    return found
-
-
-@pytest.mark.parametrize("path", all_commands(), ids=" ".join)
-def test_every_command_has_help_with_an_example_and_a_docs_page(path):
-    help_text = ok(*path, "--help")
-    assert "Example:" in help_text, path
-    docs = "\n".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
-    assert f"crm {' '.join(path)}" in docs, f"no docs page mentions 'crm {' '.join(path)}'"

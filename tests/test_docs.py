@@ -1,60 +1,90 @@
-"""Every `$ crm ...` example in docs/ really runs, against a fresh demo database per page,
-with the exit status its page implies and the output it shows (when it shows any)."""
+"""The docs are true: every `$ crm ...` line in a ```console block of docs/ runs, with the
+output the page shows (when it shows any), every command is mentioned in docs/, and every
+command's --help has an example.
+
+A page runs top to bottom on an empty database, or on a fresh demo database when it says
+`<!-- docs: demo -->`. Paths under /tmp/ are moved into the test's temporary directory.
+"""
 
 import os
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.main import get_command
 
+from crmcli.cli import app
 from tests.conftest import crm, ok
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
 
 
-def examples(page: Path) -> list[tuple[str, list[str]]]:
-    """(command, expected output lines) for each `$ crm` line in console blocks."""
-    found: list[tuple[str, list[str]]] = []
-    inside = False
-    for line in page.read_text().splitlines():
-        if line.startswith("```"):
-            inside = line.strip() == "```console"
-            continue
-        if not inside:
-            continue
-        if line.startswith("$ "):
-            found.append((line[2:], []))
-        elif found:
-            found[-1][1].append(line)
+def sessions(page: Path) -> list[tuple[str, str]]:
+    """(command line, expected output) for each `$ crm ...` line of the page's console blocks."""
+    steps: list[tuple[str, list[str]]] = []
+    in_block = False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```console"):
+            in_block = True
+        elif in_block and line.startswith("```"):
+            in_block = False
+        elif in_block and line.startswith("$ "):
+            steps.append((line[2:], []))
+        elif in_block and steps:
+            steps[-1][1].append(line)
+    return [(command, "\n".join(lines)) for command, lines in steps]
+
+
+def commands() -> list[tuple[str, Any]]:
+    """(`task add`, its click command) for every leaf command of `crm`."""
+    found = []
+
+    def walk(group: Any, prefix: str) -> None:
+        for name, command in group.commands.items():
+            path = f"{prefix}{name}"
+            if hasattr(command, "commands"):
+                walk(command, path + " ")
+            else:
+                found.append((path, command))
+
+    walk(get_command(app), "")
     return found
 
 
-PAGES = sorted(p for p in DOCS.glob("*.md") if examples(p))
+def run_line(command: str) -> tuple[int, str, str]:
+    if "|" in command:
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+        proc = subprocess.run(command, shell=True, capture_output=True, text=True, env=env)
+        return proc.returncode, proc.stdout, proc.stderr
+    words = shlex.split(command)
+    assert words[0] == "crm", command
+    result = crm(*words[1:])
+    return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_doc_examples_run(page, tmp_path, monkeypatch):
-    demo = tmp_path / "demo.db"
-    ok("demo", "--db", str(demo))
-    monkeypatch.setenv("CRM_DB", str(demo))
-    for command, expected in examples(page):
-        command = command.replace("/tmp/", f"{tmp_path}/")
-        if "|" in command or command.startswith("export"):
-            env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-            proc = subprocess.run(command, shell=True, capture_output=True, text=True, env=env)
-            code, out, err = proc.returncode, proc.stdout, proc.stderr
+@pytest.mark.parametrize("page", [p for p in PAGES if sessions(p)], ids=lambda p: p.name)
+def test_console_sessions_replay(page, tmp_path, monkeypatch):
+    db = tmp_path / f"{page.stem}.db"
+    monkeypatch.setenv("CRM_DB", str(db))
+    if "<!-- docs: demo -->" in page.read_text(encoding="utf-8"):
+        ok("demo", "--db", str(db))
+    for command, expected in sessions(page):
+        code, out, err = run_line(command.replace("/tmp/", f"{tmp_path}/"))
+        assert "Traceback" not in out + err, f"{page.name}: $ {command}"
+        if expected.startswith("crm: "):
+            assert code != 0, f"{page.name}: $ {command}"
         else:
-            argv = shlex.split(command)
-            assert argv[0] == "crm", command
-            result = crm(*argv[1:])
-            code, out, err = result.exit_code, result.stdout, result.stderr
-        assert "Traceback" not in out + err, command
-        if expected and expected[0].startswith("crm: "):
-            assert code != 0, command
-            assert err.splitlines() == expected, command
-        else:
-            assert code == 0, (command, err)
-            if expected:
-                assert out.splitlines() == expected, command
+            assert code == 0, f"{page.name}: $ {command}\n{err}"
+        if expected:
+            assert (out + err).rstrip("\n") == expected, f"{page.name}: $ {command}"
+
+
+@pytest.mark.parametrize(("name", "command"), commands(), ids=[n for n, _ in commands()])
+def test_every_command_has_an_example_and_a_doc_page(name, command):
+    assert "Example:" in (command.help or ""), f"crm {name} --help has no example"
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+    assert f"crm {name}" in text, f"crm {name} is not in docs/"

@@ -3,7 +3,14 @@
 Each module registers one group of commands on the root app.
 """
 
-from crmcli.cli import admin, customers, tags  # noqa: F401 - registers the commands
+from crmcli.cli import (  # noqa: F401 - each module registers its commands
+    admin,
+    customers,
+    interactions,
+    reminders,
+    tags,
+    tasks,
+)
 from crmcli.cli.app import app
 
 

@@ -118,5 +118,7 @@ def demo(
         f"  crm --db {quoted} list --where 'city = 上海' --sort name\n"
         f"  crm --db {quoted} show DEMO-0001\n"
         f"  crm --db {quoted} list --format json --limit 3\n"
+        f"  crm --db {quoted} today\n"
+        f"  crm --db {quoted} remind --within 14d\n"
         f"or: export CRM_DB={quoted}"
     )

@@ -36,6 +36,7 @@ FIELD_OPTIONS = [
     ("preferred_time", "--preferred-time", "Preferred contact time, e.g. 'weekday mornings'."),
     ("external_id", "--external-id", "Your own unique key for scripts."),
     ("referred_by", "--referred-by", "The customer who referred them (a reference)."),
+    ("cadence_days", "--cadence", "Contact them at least every 14d, 2w, 1m (30 days)..."),
 ]
 LIST_OPTIONS = [
     ("phones", "--phone", "Phone number (repeatable; first is primary)."),
@@ -188,6 +189,7 @@ CARD_FIELDS = [
     ("external_id", "external id"),
     ("preferred_channel", "preferred channel"),
     ("preferred_time", "preferred time"),
+    ("cadence_days", "cadence (days)"),
 ]
 
 

@@ -66,7 +66,7 @@ def parse(text: str, record: dict[str, Any]) -> CustomerInput:
                 raw.fields.append(f"{name}={value}")
         elif key in EDITABLE:
             old = record[key]
-            if key == "referred_by":
+            if key in ("referred_by", "cadence_days"):
                 old = None if old is None else str(old)
             if not value:
                 if old is not None:

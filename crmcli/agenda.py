@@ -1,0 +1,92 @@
+"""Who needs attention, and why: pure functions over plain values and a date, no I/O.
+
+- `effective_cadence`: how often a customer should be contacted. The most specific rule
+  wins: the customer's own cadence, else the shortest cadence among their tags, else their
+  funnel stage's, else the default. Customers with none of these are never due.
+- `contact_due_on`: the day contact becomes due: the cadence counted in local calendar
+  days from the last contact (or, for a customer never contacted, from the day they were
+  added).
+- `rank`: one list of customers from many reasons, most urgent first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class CadenceRules:
+    """Cadences in days from the settings: the default, and per tag and per stage."""
+
+    default: int | None = None
+    by_tag: Mapping[str, int] = field(default_factory=dict)
+    by_stage: Mapping[str, int] = field(default_factory=dict)
+
+
+def effective_cadence(
+    own: int | None, tags: Iterable[str], stage: str | None, rules: CadenceRules
+) -> tuple[int, str] | None:
+    """(days, where it comes from) for one customer, or None when no cadence applies.
+
+    The source reads `customer`, `tag NAME`, `stage NAME` or `default`.
+    """
+    if own:
+        return own, "customer"
+    tagged = sorted((rules.by_tag[t], t) for t in tags if t in rules.by_tag)
+    if tagged:
+        days, tag = tagged[0]
+        return days, f"tag {tag}"
+    if stage is not None and stage in rules.by_stage:
+        return rules.by_stage[stage], f"stage {stage}"
+    if rules.default:
+        return rules.default, "default"
+    return None
+
+
+def contact_due_on(last_contact: date | None, added: date, cadence_days: int) -> date:
+    """The day contact is due: `cadence_days` after the last contact, else after `added`."""
+    return (last_contact or added) + timedelta(days=cadence_days)
+
+
+# Reason classes for `crm today`, most urgent first.
+OVERDUE_TASK = 0
+DUE_TODAY = 1
+DATE_TODAY = 2
+CONTACT_DUE = 3
+LATER = 9  # sections added later (e.g. churn warnings) rank after these unless they say so
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a customer is worth contacting today."""
+
+    customer_id: int
+    urgency: int  # a class above: lower is more urgent
+    weight: float  # within a class, higher is more urgent (e.g. days overdue)
+    text: str
+
+
+def rank(reasons: Iterable[Reason]) -> list[tuple[int, list[Reason]]]:
+    """Customers with their reasons, most urgent first.
+
+    A customer ranks by their most urgent reason's class, then its weight, then by how
+    many reasons they have; ties keep the lower customer id first. Each customer's reasons
+    come most urgent first.
+    """
+    by_customer: dict[int, list[Reason]] = defaultdict(list)
+    for reason in reasons:
+        by_customer[reason.customer_id].append(reason)
+
+    def key(item: tuple[int, list[Reason]]) -> tuple[int, float, int, int]:
+        customer_id, found = item
+        top = min(r.urgency for r in found)
+        weight = max(r.weight for r in found if r.urgency == top)
+        return top, -weight, -len(found), customer_id
+
+    return [
+        (customer_id, sorted(found, key=lambda r: (r.urgency, -r.weight)))
+        for customer_id, found in sorted(by_customer.items(), key=key)
+    ]

@@ -1,0 +1,255 @@
+"""Logging contacts: `crm log`, `crm interactions`, `crm interaction edit|delete`."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from crmcli import clock, interactions, reminders, tasks
+from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
+from crmcli.errors import InvalidInput
+from crmcli.interactions import InteractionInput
+from crmcli.output import Format, clip, emit
+
+interaction_app = typer.Typer(
+    help="Change or delete one logged interaction (list them with `crm interactions`).",
+    no_args_is_help=True,
+)
+app.add_typer(interaction_app, name="interaction")
+
+KINDS_HELP = "call, email, meeting, visit, message or note."
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at", help="When it happened: 'yesterday 15:00', 2026-11-20T09:30, ... (default: now)."
+    ),
+]
+DirectionOption = Annotated[
+    str | None, typer.Option("--direction", help="in (they reached you) or out (you them).")
+]
+DurationOption = Annotated[
+    str | None,
+    typer.Option("--duration", help="How long: 15m (m = minutes here), 1h30m, 45 (minutes)."),
+]
+OutcomeOption = Annotated[
+    str | None, typer.Option("--outcome", help="What came of it, e.g. 'sent quote'.")
+]
+ChannelOption = Annotated[
+    str | None, typer.Option("--channel", help="Channel, e.g. wechat, sms, whatsapp, phone.")
+]
+
+
+def _text(value: str, option: str = "TEXT") -> str:
+    text = _read_stdin_value(option) if value == "-" else value
+    if not text.strip():
+        raise InvalidInput("the text is empty; say what happened (or give - and pipe it in)")
+    return text
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help=KINDS_HELP, show_default=False)],
+    ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
+    text: Annotated[str, typer.Argument(help="What happened; - reads a long note from stdin.")],
+    at: AtOption = None,
+    direction: DirectionOption = None,
+    duration: DurationOption = None,
+    outcome: OutcomeOption = None,
+    channel: ChannelOption = None,
+    follow_up: Annotated[
+        str | None,
+        typer.Option(
+            "--follow-up",
+            help="Also create a task: WHEN[:TEXT], e.g. 'fri:send the quote' or +3d.",
+        ),
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Log a call, email, meeting, visit or message with a customer, or a note about them.
+
+    Example: crm log call 张伟 "Asked for a quote" --duration 15m --follow-up "fri:send quote"
+    """
+    now = clock.now()
+    raw = InteractionInput(
+        kind=kind,
+        text=_text(text),
+        at=at,
+        direction=direction,
+        duration=duration,
+        channel=channel,
+        outcome=outcome,
+    )
+    values = interactions.prepare(raw, now=now)
+    follow = None
+    if follow_up is not None:
+        follow = tasks.parse_follow_up(follow_up, today=now.date(), about=values)
+    with writing(ctx) as conn:
+        customer_id = resolver(conn)(ref)
+        interaction_id = interactions.log_interaction(conn, customer_id, values)
+        task_id = None
+        if follow is not None:
+            task_id = tasks.add_task(
+                conn, customer_id, follow[1], follow[0], interaction_id=interaction_id
+            )
+        record = interactions.get_interaction(conn, interaction_id)
+    if quiet:
+        typer.echo(str(interaction_id))
+        return
+    typer.echo(
+        f"Logged {record['kind']} {interaction_id} with {record['customer']} (#{customer_id}) "
+        f"at {record['occurred_at']}."
+    )
+    if follow is not None:
+        typer.echo(f"Follow-up task {task_id} due {follow[0].isoformat()}: {follow[1]}")
+
+
+TABLE_COLUMNS = ("id", "occurred_at", "customer", "kind", "direction", "outcome", "summary")
+
+
+@app.command("interactions")
+def list_interactions(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None, typer.Argument(help="Only this customer (id, name, phone...).")
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", "-k", help=f"Only this kind ({KINDS_HELP})")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="On or after this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="On or before this date.")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """List logged interactions, newest first.
+
+    Example: crm interactions 张伟 --kind call --since 2026-01-01 --format json
+    """
+    from crmcli import dates
+
+    today = clock.today()
+    first = dates.parse_date(since, today) if since else None
+    last = dates.parse_date(until, today) if until else None
+    if first and last and first > last:
+        raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
+    with reading(ctx) as conn:
+        customer_id = resolver(conn, archived=True)(ref) if ref else None
+        rows = interactions.list_interactions(
+            conn, customer_id=customer_id, kinds=kind, since=first, until=last, limit=limit
+        )
+        if quiet:
+            for row in rows:
+                typer.echo(str(row["id"]))
+            return
+        columns: tuple[str, ...] = interactions.COLUMNS
+        if fmt is Format.table:
+            columns = TABLE_COLUMNS
+            rows = ({**row, "summary": clip(row["text"])} for row in rows)
+        emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+
+
+@interaction_app.command("edit")
+def edit_interaction(
+    ctx: typer.Context,
+    interaction_id: Annotated[int, typer.Argument(metavar="ID", help="The interaction's id.")],
+    kind: Annotated[str | None, typer.Option("--kind", help=KINDS_HELP)] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="New text; - reads it from stdin.")
+    ] = None,
+    at: AtOption = None,
+    direction: DirectionOption = None,
+    duration: DurationOption = None,
+    outcome: OutcomeOption = None,
+    channel: ChannelOption = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Move it to this customer.")
+    ] = None,
+    unset: Annotated[
+        list[str] | None,
+        typer.Option("--unset", help="Clear direction, duration, channel or outcome."),
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Change a logged interaction.
+
+    Example: crm interaction edit 12 --outcome "order placed" --unset duration
+    """
+    raw = InteractionInput(
+        kind=kind,
+        text=_text(text, "--text") if text is not None else None,
+        at=at,
+        direction=direction,
+        duration=duration,
+        channel=channel,
+        outcome=outcome,
+        unset=list(unset or []),
+    )
+    values = interactions.prepare(raw, now=clock.now())
+    if not values and customer is None:
+        raise InvalidInput("nothing to change; give options such as --text or --outcome")
+    with writing(ctx) as conn:
+        customer_id = resolver(conn)(customer) if customer else None
+        changed = interactions.edit_interaction(
+            conn, interaction_id, values, customer_id=customer_id
+        )
+    if quiet:
+        typer.echo(str(interaction_id))
+    else:
+        typer.echo(f"Updated interaction {interaction_id}." if changed else "No changes.")
+
+
+@interaction_app.command("delete")
+def delete_interaction(
+    ctx: typer.Context,
+    interaction_id: Annotated[int, typer.Argument(metavar="ID", help="The interaction's id.")],
+    quiet: QuietOption = False,
+) -> None:
+    """Delete a logged interaction for good (the message shows what was deleted).
+
+    Example: crm interaction delete 12
+    """
+    with writing(ctx) as conn:
+        record = interactions.delete_interaction(conn, interaction_id)
+    if quiet:
+        typer.echo(str(interaction_id))
+        return
+    typer.echo(
+        f"Deleted interaction {interaction_id}: {record['kind']} with {record['customer']} "
+        f"(#{record['customer_id']}) at {record['occurred_at']}: {clip(record['text'])}"
+    )
+
+
+def _contact_rows(conn: Any, customer_id: int) -> list[dict[str, Any]]:
+    today = clock.today()
+    status = reminders.customer_contact(conn, customer_id, today)
+    last = status["last_contact_at"]
+    if status["cadence_days"] is None and last is None:
+        return []
+    status["last_contact"] = reminders.ago(datetime.fromisoformat(last) if last else None, today)
+    status["cadence"] = reminders.describe_cadence(status)
+    return [status]
+
+
+def _last_interactions(conn: Any, customer_id: int) -> list[dict[str, Any]]:
+    rows = interactions.list_interactions(conn, customer_id=customer_id, limit=5)
+    return [{**row, "summary": clip(row["text"])} for row in rows]
+
+
+SHOW_SECTIONS.extend(
+    [
+        ShowSection(
+            "contact",
+            "Contact",
+            ("last_contact", "cadence", "due_on", "is_due"),
+            _contact_rows,
+        ),
+        ShowSection(
+            "interactions",
+            "Last interactions",
+            ("id", "occurred_at", "kind", "direction", "outcome", "summary"),
+            _last_interactions,
+        ),
+    ]
+)

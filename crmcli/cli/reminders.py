@@ -1,0 +1,180 @@
+"""What is due: `crm remind` (for cron), `crm today` (for a person), `crm date add|list|delete`."""
+
+import sys
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from crmcli import clock, dates, important_dates, reminders
+from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
+from crmcli.output import Format, emit, emit_sections
+
+date_app = typer.Typer(
+    help="Yearly and one-off dates to remember (birthdays are a customer field).",
+    no_args_is_help=True,
+)
+app.add_typer(date_app, name="date")
+
+
+class RemindFormat(str, Enum):
+    text = "text"
+    json = "json"
+    ics = "ics"
+
+
+@app.command("remind")
+def remind(
+    ctx: typer.Context,
+    within: Annotated[
+        str,
+        typer.Option(
+            "--within", help="Window from today: 7d, 2w, 1m (m = months here); 0d is today."
+        ),
+    ] = "7d",
+    fmt: Annotated[
+        RemindFormat,
+        typer.Option("--format", "-f", help="text (for mail), json (for scripts) or ics."),
+    ] = RemindFormat.text,
+) -> None:
+    """Print what is due: overdue tasks, tasks due soon, customers due for contact,
+    birthdays and dates. Prints nothing and exits 0 when nothing is due (so cron sends no
+    mail); --format json always prints one object.
+
+    Example: crm remind --within 14d      crontab: 0 8 * * 1-5 crm remind
+    """
+    today = clock.today()
+    period = dates.parse_period(within, option="--within", allow_zero=True)
+    until = period.after(today)
+    with reading(ctx) as conn:
+        if fmt is RemindFormat.ics:
+            events = reminders.events(conn, today, until)
+        else:
+            report = reminders.remind(conn, today, until)
+    if fmt is RemindFormat.ics:
+        if events:
+            from crmcli.ics import calendar
+
+            sys.stdout.write(calendar(events, clock.now()))
+        return
+    header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
+    emit_sections(
+        report,
+        as_json=fmt is RemindFormat.json,
+        header=header,
+        no_color=settings(ctx).no_color,
+    )
+
+
+@app.command("today")
+def today_(
+    ctx: typer.Context,
+    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """Who to contact today and why, most urgent first, with phone and last contact.
+
+    Example: crm today --limit 10
+    """
+    with reading(ctx) as conn:
+        rows = reminders.contact_today(conn, clock.today())
+    rows = rows[:limit] if limit is not None else rows
+    if quiet:
+        for row in rows:
+            typer.echo(str(row["customer_id"]))
+        return
+    columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
+    emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+
+
+@date_app.command("add")
+def date_add(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
+    label: Annotated[str, typer.Argument(help="What the date is, e.g. 'contract anniversary'.")],
+    on: Annotated[str, typer.Argument(help="The date (its first time, for a yearly date).")],
+    yearly: Annotated[
+        bool, typer.Option("--yearly", help="Comes back every year (29 Feb: 28 Feb otherwise).")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Remember an important date of a customer; `crm remind` shows it when it comes.
+
+    Example: crm date add 张伟 "contract anniversary" 2025-03-01 --yearly
+    """
+    today = clock.today()
+    first = dates.parse_date(on, today)
+    with writing(ctx) as conn:
+        customer_id = resolver(conn)(ref)
+        date_id = important_dates.add_date(conn, customer_id, label, first, yearly=yearly)
+        record = important_dates.get_date(conn, date_id, today=today)
+    if quiet:
+        typer.echo(str(date_id))
+        return
+    upcoming = f"; next {record['next_on']}" if record["next_on"] else " (in the past)"
+    typer.echo(
+        f"Added date {date_id} for {record['customer']} (#{customer_id}): {record['label']} "
+        f"{first.isoformat()}{' yearly' if yearly else ''}{upcoming}"
+    )
+
+
+@date_app.command("list")
+def date_list(
+    ctx: typer.Context,
+    ref: Annotated[str | None, typer.Argument(help="Only this customer's dates.")] = None,
+    within: Annotated[
+        str | None, typer.Option("--within", help="Only dates falling within 30d, 2m, ...")
+    ] = None,
+    fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """List important dates, soonest first (birthdays are shown by `crm remind`).
+
+    Example: crm date list --within 1m
+    """
+    today = clock.today()
+    until = None
+    if within is not None:
+        until = dates.parse_period(within, option="--within", allow_zero=True).after(today)
+    with reading(ctx) as conn:
+        customer_id = resolver(conn, archived=True)(ref) if ref else None
+        rows = important_dates.list_dates(conn, today=today, customer_id=customer_id, until=until)
+    if quiet:
+        for row in rows:
+            typer.echo(str(row["id"]))
+        return
+    emit(rows, important_dates.COLUMNS, fmt, no_color=settings(ctx).no_color)
+
+
+@date_app.command("delete")
+def date_delete(
+    ctx: typer.Context,
+    date_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The date's id (see `crm date list`).")
+    ],
+    quiet: QuietOption = False,
+) -> None:
+    """Forget an important date.
+
+    Example: crm date delete 3
+    """
+    with writing(ctx) as conn:
+        record = important_dates.delete_date(conn, date_id, today=clock.today())
+    if quiet:
+        typer.echo(str(date_id))
+    else:
+        typer.echo(
+            f"Deleted date {date_id} of {record['customer']} (#{record['customer_id']}): "
+            f"{record['label']} {record['date_on']}"
+        )
+
+
+def _dates(conn: Any, customer_id: int) -> list[dict[str, Any]]:
+    return important_dates.list_dates(conn, today=clock.today(), customer_id=customer_id)
+
+
+SHOW_SECTIONS.append(
+    ShowSection("dates", "Dates", ("id", "label", "date_on", "is_yearly", "next_on"), _dates)
+)

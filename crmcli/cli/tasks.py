@@ -1,0 +1,260 @@
+"""Follow-up tasks: `crm task add|list|done|snooze|edit|delete`."""
+
+from typing import Annotated, Any
+
+import typer
+
+from crmcli import clock, dates, tasks
+from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
+from crmcli.errors import InvalidInput
+from crmcli.output import Format, clip, emit
+
+task_app = typer.Typer(
+    help="Follow-up tasks: dated things to do about a customer.", no_args_is_help=True
+)
+app.add_typer(task_app, name="task")
+
+EveryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--every",
+        help="Repeat: 3d, 2w, 1m (m = months here), 1y; done creates the next one.",
+    ),
+]
+TABLE_COLUMNS = ("id", "due_on", "status", "customer", "text", "every")
+
+
+def _every(value: str | None) -> dates.Period | None:
+    return dates.parse_period(value, option="--every") if value else None
+
+
+@task_app.command("add")
+def add(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
+    text: Annotated[str, typer.Argument(help="What to do.")],
+    due: Annotated[
+        str,
+        typer.Option("--due", help="Due date: 2026-12-01, tomorrow, +3d, fri, next monday..."),
+    ] = "today",
+    every: EveryOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Add a follow-up task (due today unless --due says otherwise).
+
+    Example: crm task add 张伟 "Call about the renewal" --due "next monday" --every 1m
+    """
+    today = clock.today()
+    due_on = dates.parse_date(due, today)
+    period = _every(every)
+    clean = tasks.task_text(text)
+    with writing(ctx) as conn:
+        customer_id = resolver(conn)(ref)
+        task_id = tasks.add_task(conn, customer_id, clean, due_on, every=period)
+        task = tasks.get_task(conn, task_id, today=today)
+    if quiet:
+        typer.echo(str(task_id))
+        return
+    repeat = f", every {period.describe()}" if period else ""
+    typer.echo(
+        f"Added task {task_id} for {task['customer']} (#{customer_id}), "
+        f"due {due_on.isoformat()}{repeat}: {clean}"
+    )
+
+
+@task_app.command("list")
+def list_(
+    ctx: typer.Context,
+    ref: Annotated[str | None, typer.Argument(help="Only this customer's tasks.")] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only open tasks due before today.")
+    ] = False,
+    due_within: Annotated[
+        str | None,
+        typer.Option(
+            "--due-within", help="Only tasks due within this period, e.g. 7d (overdue included)."
+        ),
+    ] = None,
+    done: Annotated[bool, typer.Option("--done", help="List done tasks instead.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="List open and done tasks.")] = False,
+    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """List open tasks by due date (or done ones, or all).
+
+    Example: crm task list --due-within 7d
+    """
+    if done and all_:
+        raise InvalidInput("give --done or --all, not both")
+    today = clock.today()
+    due_by = None
+    if due_within is not None:
+        due_by = dates.parse_period(due_within, option="--due-within", allow_zero=True).after(today)
+    state = "all" if all_ else "done" if done else "open"
+    with reading(ctx) as conn:
+        customer_id = resolver(conn, archived=True)(ref) if ref else None
+        rows = tasks.list_tasks(
+            conn,
+            today=today,
+            customer_id=customer_id,
+            state=state,
+            overdue=overdue,
+            due_by=due_by,
+            limit=limit,
+        )
+        if quiet:
+            for row in rows:
+                typer.echo(str(row["id"]))
+            return
+        columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
+        if fmt is Format.table:
+            rows = ({**row, "text": clip(row["text"])} for row in rows)
+        emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+
+
+def _ids(values: list[str]) -> list[int]:
+    """Task ids from arguments; `-` reads more ids from stdin, one or more per line."""
+    found: list[int] = []
+    for value in values:
+        words = _read_stdin_value("ID").split() if value == "-" else [value]
+        for word in words:
+            if not word.lstrip("#").isdigit():
+                raise InvalidInput(f"not a task id: {word!r}")
+            found.append(int(word.lstrip("#")))
+    if not found:
+        raise InvalidInput("no task ids given")
+    return found
+
+
+@task_app.command("done")
+def done(
+    ctx: typer.Context,
+    ids: Annotated[list[str], typer.Argument(help="Task ids; - reads ids from stdin.")],
+    quiet: QuietOption = False,
+) -> None:
+    """Mark tasks done; a recurring task creates its next one (-q prints the new ids).
+
+    Example: crm task list --overdue -q | crm task done -
+    """
+    today = clock.today()
+    task_ids = _ids(ids)
+    with writing(ctx) as conn:
+        results = [tasks.complete_task(conn, task_id, today=today) for task_id in task_ids]
+        upcoming = {
+            next_id: tasks.get_task(conn, next_id, today=today)["due_on"]
+            for _, next_id in results
+            if next_id
+        }
+    for task, next_id in results:
+        if quiet:
+            if next_id:
+                typer.echo(str(next_id))
+            continue
+        if task["done_at"]:
+            typer.echo(f"Task {task['id']} was already done.")
+            continue
+        line = f"Done task {task['id']}: {task['text']}"
+        if next_id:
+            line += f" (next: task {next_id} due {upcoming[next_id]})"
+        typer.echo(line)
+
+
+@task_app.command("snooze")
+def snooze(
+    ctx: typer.Context,
+    task_id: Annotated[int, typer.Argument(metavar="ID", help="The task's id.")],
+    when: Annotated[str, typer.Argument(help="New due date: tomorrow, +3d, mon, 2026-12-01...")],
+    quiet: QuietOption = False,
+) -> None:
+    """Put an open task off to a later date.
+
+    Example: crm task snooze 7 "next monday"
+    """
+    today = clock.today()
+    until = dates.parse_date(when, today)
+    with writing(ctx) as conn:
+        changed = tasks.snooze_task(conn, task_id, until, today=today)
+    if quiet:
+        typer.echo(str(task_id))
+    elif changed:
+        typer.echo(f"Snoozed task {task_id} to {until.isoformat()}.")
+    else:
+        typer.echo(f"Task {task_id} is already due {until.isoformat()}.")
+
+
+@task_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    task_id: Annotated[int, typer.Argument(metavar="ID", help="The task's id.")],
+    text: Annotated[str | None, typer.Option("--text", help="New text.")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="New due date.")] = None,
+    every: Annotated[
+        str | None,
+        typer.Option("--every", help="Repeat every 3d, 2w, 1m, 1y; 'none' stops repeating."),
+    ] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Move it to this customer.")
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Change a task's text, due date, repetition or customer.
+
+    Example: crm task edit 7 --due 2026-12-01 --every none
+    """
+    if text is None and due is None and every is None and customer is None:
+        raise InvalidInput("nothing to change; give --text, --due, --every or --customer")
+    today = clock.today()
+    stop = every is not None and every.strip().lower() in tasks.NO_REPEAT
+    period = None if stop else _every(every)
+    due_on = dates.parse_date(due, today) if due is not None else None
+    clean = tasks.task_text(text) if text is not None else None
+    with writing(ctx) as conn:
+        customer_id = resolver(conn)(customer) if customer else None
+        changed = tasks.edit_task(
+            conn,
+            task_id,
+            today=today,
+            text=clean,
+            due_on=due_on,
+            every=period,
+            stop_repeating=stop,
+            customer_id=customer_id,
+        )
+    if quiet:
+        typer.echo(str(task_id))
+    else:
+        typer.echo(f"Updated task {task_id}." if changed else "No changes.")
+
+
+@task_app.command("delete")
+def delete(
+    ctx: typer.Context,
+    task_id: Annotated[int, typer.Argument(metavar="ID", help="The task's id.")],
+    quiet: QuietOption = False,
+) -> None:
+    """Delete a task for good (to finish one, use `crm task done`).
+
+    Example: crm task delete 7
+    """
+    with writing(ctx) as conn:
+        task = tasks.delete_task(conn, task_id, today=clock.today())
+    if quiet:
+        typer.echo(str(task_id))
+    else:
+        typer.echo(
+            f"Deleted task {task_id} for {task['customer']} (#{task['customer_id']}), "
+            f"due {task['due_on']}: {task['text']}"
+        )
+
+
+def _open_tasks(conn: Any, customer_id: int) -> list[dict[str, Any]]:
+    return list(tasks.list_tasks(conn, today=clock.today(), customer_id=customer_id))
+
+
+SHOW_SECTIONS.append(
+    ShowSection(
+        "open_tasks", "Open tasks", ("id", "due_on", "status", "text", "every"), _open_tasks
+    )
+)

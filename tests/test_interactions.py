@@ -1,0 +1,318 @@
+"""Logging interactions, listing, editing and deleting them; cadence and contact on the card."""
+
+import json
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import crm, fails, ok
+
+
+def add(*args: str) -> int:
+    return int(ok("add", *args, "-q").strip())
+
+
+def log(*args: str, input: str | None = None) -> int:
+    return int(ok("log", *args, "-q", input=input).strip())
+
+
+def interactions(*args: str) -> list[dict]:
+    return json.loads(ok("interactions", *args, "--format", "json"))
+
+
+@pytest.mark.parametrize("kind", ["call", "email", "meeting", "visit", "message", "note"])
+def test_log_every_kind(db_path, kind):
+    add("Anna")
+    out = ok("log", kind, "Anna", "Talked about the order")
+    assert out == f"Logged {kind} 1 with Anna (#1) at 2026-11-22T10:00:00+08:00.\n"
+    assert interactions()[0]["kind"] == kind
+
+
+def test_log_with_every_option(db_path):
+    add("Anna")
+    log(
+        "message", "anna", "Sent the photos", "--at", "yesterday 15:00", "--direction", "out",
+        "--duration", "15m", "--outcome", "liked them", "--channel", "WeChat",
+    )  # fmt: skip
+    row = interactions()[0]
+    assert row["occurred_at"] == "2026-11-21T15:00:00+08:00"
+    assert (row["direction"], row["duration_minutes"], row["channel"]) == ("out", 15, "wechat")
+    assert row["outcome"] == "liked them" and row["customer"] == "Anna" and row["customer_id"] == 1
+    assert list(row) == [
+        "id", "occurred_at", "customer_id", "customer", "kind", "direction", "duration_minutes",
+        "channel", "outcome", "text", "created_at", "updated_at",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("at", "stored"),
+    [
+        ("2026-11-20", "2026-11-20T00:00:00+08:00"),
+        ("2026-11-20 09:05", "2026-11-20T09:05:00+08:00"),
+        ("2026-11-20T09:05:00+01:00", "2026-11-20T09:05:00+01:00"),
+        ("yesterday 15:00", "2026-11-21T15:00:00+08:00"),
+        ("last fri 9:30", "2026-11-20T09:30:00+08:00"),
+        ("-1w", "2026-11-15T00:00:00+08:00"),
+        ("now", "2026-11-22T10:00:00+08:00"),
+        ("today 18:00", "2026-11-22T18:00:00+08:00"),
+    ],
+)
+def test_at_accepts_the_date_forms(db_path, at, stored):
+    add("Anna")
+    log("call", "1", "x", "--at", at)
+    assert interactions()[0]["occurred_at"] == stored
+
+
+def test_long_text_from_stdin(db_path):
+    add("Anna")
+    log("note", "Anna", "-", input="First line\nsecond line\n")
+    assert interactions()[0]["text"] == "First line\nsecond line"
+    table = ok("interactions")
+    assert "First line…" in table and "second line" not in table
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["fax", "Anna", "x"],
+            2,
+            "kind must be one of: call, email, meeting, message, note, visit",
+        ),
+        (["call", "Anna", "  "], 2, "the text is empty"),
+        (["call", "Anna", "x", "--at", "tomorrow"], 2, "is in the future"),
+        (["call", "Anna", "x", "--at", "someday"], 2, "not a date"),
+        (["call", "Anna", "x", "--at", "today 25:00"], 2, "not a time of day"),
+        (["call", "Anna", "x", "--direction", "sideways"], 2, "direction must be one of: in, out"),
+        (["call", "Anna", "x", "--duration", "2mo"], 2, "m means minutes"),
+        (["call", "Anna", "x", "--duration", "9 days"], 2, "longer than a week"),
+        (["call", "Anna", "x", "--channel", " "], 2, "channel cannot be empty"),
+        (["call", "Anna", "x", "--outcome", "a\nb"], 2, "outcome contains control characters"),
+        (["call", "Anna", "x", "--follow-up", "someday:x"], 2, "not a date"),
+        (["call", "Anna", "x", "--follow-up", ":x"], 2, "--follow-up takes WHEN[:TEXT]"),
+        (["call", "Bob", "x"], 3, "no customer matches 'Bob'"),
+        (["call", "an", "x"], 2, "matches 2 customers"),
+    ],
+)
+def test_bad_log_input_writes_nothing(db_path, args, code, message):
+    add("Anna")
+    add("Joanna")
+    err = fails(code, "log", *args, db=db_path)
+    assert message in err
+
+
+def test_follow_up_creates_a_task_linked_to_the_interaction(db_path):
+    add("Anna")
+    out = ok("log", "call", "Anna", "Wants a quote: 200 units", "--follow-up", "fri:send quote: v2")
+    assert out.splitlines()[1] == "Follow-up task 1 due 2026-11-27: send quote: v2"
+    ok("log", "visit", "Anna", "Showroom " + "x" * 80, "--follow-up", "+3d")
+    tasks = json.loads(ok("task", "list", "-f", "json"))
+    assert [(t["due_on"], t["interaction_id"]) for t in tasks] == [
+        ("2026-11-25", 2),
+        ("2026-11-27", 1),
+    ]
+    assert tasks[0]["text"].startswith("Follow up on visit: Showroom xxx")
+    assert tasks[0]["text"].endswith("…") and len(tasks[0]["text"]) < 90
+
+
+def test_interactions_filter_by_customer_kind_and_dates(db_path):
+    add("Anna")
+    add("Bob")
+    log("call", "Anna", "a1", "--at", "2026-11-01 10:00")
+    log("email", "Anna", "a2", "--at", "2026-11-10 23:59")
+    log("call", "Bob", "b1", "--at", "2026-11-11 00:00")
+    log("note", "Bob", "b2")
+    assert [r["text"] for r in interactions()] == ["b2", "b1", "a2", "a1"]
+    assert [r["text"] for r in interactions("Anna")] == ["a2", "a1"]
+    assert [r["text"] for r in interactions("--kind", "call")] == ["b1", "a1"]
+    assert [r["text"] for r in interactions("-k", "call", "-k", "note")] == ["b2", "b1", "a1"]
+    assert [r["text"] for r in interactions("--since", "2026-11-10", "--until", "2026-11-10")] == [
+        "a2"
+    ]
+    assert [r["text"] for r in interactions("--since", "2026-11-11")] == ["b2", "b1"]
+    assert [r["text"] for r in interactions("--limit", "1")] == ["b2"]
+    assert ok("interactions", "Bob", "-q") == "4\n3\n"
+    assert ok("interactions", "-f", "csv").splitlines()[0].startswith("id,occurred_at,customer_id")
+
+
+def test_interactions_of_nobody_print_nothing(db_path):
+    assert ok("interactions") == ""
+    assert ok("interactions", "-f", "json") == "[]\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--kind", "fax"], 2, "kind must be one of"),
+        (["--kind", "fax", "--format", "json"], 2, "kind must be one of"),
+        (["--since", "soon"], 2, "not a date"),
+        (["--since", "2026-11-02", "--until", "2026-11-01"], 2, "is after --until"),
+        (["Nobody"], 3, "no customer matches"),
+        (["--format", "xml"], 2, "'xml' is not one of"),
+    ],
+)
+def test_bad_interactions_queries(db_path, args, code, message):
+    add("Anna")
+    assert message in fails(code, "interactions", *args)
+    assert crm("interactions", *args).stdout == ""
+
+
+def test_interactions_of_archived_customers_are_hidden_unless_asked_for(db_path):
+    add("Anna")
+    log("call", "Anna", "hello")
+    ok("delete", "Anna")
+    assert interactions() == []
+    assert len(interactions("1")) == 1
+    fails(3, "log", "call", "Anna", "again", db=db_path)
+
+
+def test_edit_an_interaction(db_path):
+    add("Anna")
+    add("Bob")
+    log("call", "Anna", "hello", "--duration", "5m", "--channel", "phone")
+    out = ok("interaction", "edit", "1", "--text", "hello again", "--outcome", "ok",
+             "--unset", "duration", "--at", "2026-11-21 09:00", "--kind", "visit")  # fmt: skip
+    assert out == "Updated interaction 1.\n"
+    row = interactions()[0]
+    assert (row["text"], row["outcome"], row["duration_minutes"], row["kind"]) == (
+        "hello again", "ok", None, "visit",
+    )  # fmt: skip
+    assert row["occurred_at"] == "2026-11-21T09:00:00+08:00" and row["channel"] == "phone"
+    ok("interaction", "edit", "1", "--customer", "Bob")
+    assert interactions()[0]["customer"] == "Bob"
+    assert ok("interaction", "edit", "1", "--outcome", "ok") == "No changes.\n"
+    ok("interaction", "edit", "1", "--text", "-", input="from stdin\n")
+    assert interactions()[0]["text"] == "from stdin"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["1"], 2, "nothing to change"),
+        (["1", "--unset", "text"], 2, "--unset takes one of: direction, duration"),
+        (["1", "--kind", "fax"], 2, "kind must be one of"),
+        (["1", "--customer", "Nobody"], 3, "no customer matches"),
+        (["9", "--text", "x"], 3, "no interaction with id 9"),
+        (["x", "--text", "x"], 2, "Invalid value for 'ID'"),
+    ],
+)
+def test_bad_interaction_edits_change_nothing(db_path, args, code, message):
+    add("Anna")
+    log("call", "Anna", "hello")
+    assert message in fails(code, "interaction", "edit", *args, db=db_path)
+
+
+def test_delete_an_interaction_keeps_its_follow_up_task(db_path):
+    add("Anna")
+    log("call", "Anna", "hello", "--follow-up", "tomorrow")
+    out = ok("interaction", "delete", "1")
+    assert out == "Deleted interaction 1: call with Anna (#1) at 2026-11-22T10:00:00+08:00: hello\n"
+    assert interactions() == []
+    assert json.loads(ok("task", "list", "-f", "json"))[0]["interaction_id"] is None
+    assert "no interaction with id 1" in fails(3, "interaction", "delete", "1", db=db_path)
+    fails(2, "interaction", "delete", "one", db=db_path)
+
+
+def test_interaction_group_without_a_subcommand_shows_help(db_path):
+    result = crm("interaction")
+    assert result.exit_code == 2 and "edit" in result.stderr + result.stdout
+
+
+def test_preferred_channel_and_time_and_cadence_are_on_the_card(db_path):
+    add("Anna")
+    ok("edit", "Anna", "--preferred-channel", "wechat", "--preferred-time", "evenings",
+       "--cadence", "2w")  # fmt: skip
+    card = ok("show", "Anna")
+    assert "preferred channel  wechat" in card and "preferred time     evenings" in card
+    assert "cadence (days)     14" in card
+    record = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    assert record["cadence_days"] == 14
+    assert record["contact"][0]["cadence_source"] == "customer"
+    assert record["contact"][0]["due_on"] == "2026-12-06"  # 14 days after being added
+
+
+@pytest.mark.parametrize(
+    ("value", "days"), [("14d", 14), ("2w", 14), ("1m", 30), ("10", 10), ("1 week", 7)]
+)
+def test_cadence_forms(db_path, value, days):
+    add("Anna", "--cadence", value)
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["cadence_days"] == days
+    assert ok("list", "--where", f"cadence_days = {days}", "-q") == "1\n"
+
+
+@pytest.mark.parametrize("value", ["0d", "fortnight", "15min", "20y"])
+def test_bad_cadence_is_rejected(db_path, value):
+    add("Anna")
+    assert "cadence" in fails(2, "edit", "Anna", "--cadence", value, db=db_path)
+
+
+def test_cadence_can_be_unset_by_either_name(db_path):
+    add("Anna", "--cadence", "7d")
+    ok("edit", "Anna", "--unset", "cadence")
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["cadence_days"] is None
+    ok("edit", "Anna", "--cadence", "7d")
+    ok("edit", "Anna", "--unset", "cadence_days")
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["cadence_days"] is None
+
+
+def test_show_adds_last_interactions_open_tasks_and_dates(db_path):
+    add("Anna")
+    for number in range(7):
+        log("call", "Anna", f"call {number}", "--at", f"2026-11-{10 + number} 10:00")
+    ok("task", "add", "Anna", "Send the quote", "--due", "2026-11-25")
+    ok("task", "add", "Anna", "Old one", "--due", "2026-11-01")
+    ok("task", "done", "2")
+    ok("date", "add", "Anna", "contract anniversary", "2024-12-01", "--yearly")
+    card = ok("show", "Anna")
+    assert "Last interactions" in card and "call 6" in card and "call 1" not in card
+    assert "Open tasks" in card and "Send the quote" in card and "Old one" not in card
+    assert "contract anniversary" in card and "2026-12-01" in card
+    assert "2026-11-16 (6 days ago)" in card
+    record = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    assert [i["text"] for i in record["interactions"]] == [f"call {n}" for n in range(6, 1, -1)]
+    assert [t["text"] for t in record["open_tasks"]] == ["Send the quote"]
+    assert record["dates"][0]["next_on"] == "2026-12-01"
+
+
+def test_a_customer_without_follow_ups_shows_no_extra_sections(db_path):
+    add("Anna")
+    assert ok("show", "Anna") == (
+        "#1 Anna\n  kind     person\n  created  2026-11-22T10:00:00+08:00\n"
+        "  updated  2026-11-22T10:00:00+08:00\n"
+    )
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    kind=st.text(max_size=8),
+    text=st.text(max_size=30).filter(lambda s: "\x00" not in s),
+    at=st.text(max_size=12).filter(lambda s: "\x00" not in s),
+    duration=st.text(max_size=8).filter(lambda s: "\x00" not in s),
+)
+def test_no_input_to_log_gives_a_traceback(db_path, kind, text, at, duration):
+    if not db_path.exists():
+        add("Anna")
+    result = crm("log", kind or "call", "1", text or "x", "--at", at or "now",
+                 "--duration", duration or "1m")  # fmt: skip
+    assert result.exit_code in (0, 2), (result.exit_code, result.stderr)
+    assert "Traceback" not in result.stderr
+    if result.exit_code:
+        assert result.stderr.startswith("crm: ") and result.stderr.count("\n") == 1
+
+
+def test_database_rejects_impossible_rows(db_path):
+    add("Anna")
+    conn = sqlite3.connect(db_path)
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute(
+            "INSERT INTO interactions (customer_id, kind, occurred_at, text, created_at, "
+            "updated_at) VALUES (1, 'fax', 'x', 'x', 'x', 'x')"
+        )
+    conn.close()

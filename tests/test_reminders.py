@@ -1,0 +1,560 @@
+"""`crm remind`, `crm today`, `crm date`, cadence settings, the iCalendar feed, time zones."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crmcli.cli import app
+from tests.conftest import crm, dump, fails, local_zone, ok
+
+NEW_YORK = "EST5EDT,M3.2.0,M11.1.0"  # DST from the 2nd Sunday of March to the 1st of November
+BERLIN = "CET-1CEST,M3.5.0,M10.5.0/3"  # DST ends on the last Sunday of October, 03:00
+
+
+def add(*args: str) -> int:
+    return int(ok("add", *args, "-q").strip())
+
+
+def remind(*args: str) -> dict:
+    return json.loads(ok("remind", "--format", "json", *args))
+
+
+def at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
+    monkeypatch.setenv("CRM_NOW", moment)
+
+
+@pytest.fixture
+def busy(db_path) -> Path:
+    """One of everything: overdue and due tasks, a customer due for contact, dates."""
+    add("Anna", "--phone", "+8613800138000", "--birthday", "1990-11-24")
+    add("Bob", "--cadence", "14d", "--preferred-channel", "wechat")
+    add("Carl")
+    ok("log", "call", "Bob", "hi", "--at", "2026-11-01 10:00")
+    ok("task", "add", "Anna", "Send the quote", "--due", "2026-11-20")
+    ok("task", "add", "Carl", "Book the demo", "--due", "2026-11-27", "--every", "1m")
+    ok("task", "add", "Carl", "Far away", "--due", "2027-01-10")
+    ok("date", "add", "Carl", "contract anniversary", "2024-11-25", "--yearly")
+    return db_path
+
+
+def test_remind_text_has_each_section(busy):
+    out = ok("remind")
+    assert out == (
+        "Overdue tasks (1)\n"
+        "due_on      days_overdue  task_id  customer   phone           text\n"
+        "----------  ------------  -------  ---------  --------------  --------------\n"
+        "2026-11-20  2             1        Anna (#1)  +8613800138000  Send the quote\n"
+        "\n"
+        "Tasks due by 2026-11-29 (1)\n"
+        "due_on      task_id  customer   phone  text           every\n"
+        "----------  -------  ---------  -----  -------------  -----\n"
+        "2026-11-27  2        Carl (#3)         Book the demo  1m\n"
+        "\n"
+        "Due for contact (1)\n"
+        "customer  phone  last_contact              cadence             preferred_channel\n"
+        "--------  -----  ------------------------  ------------------  -----------------\n"
+        "Bob (#2)         2026-11-01 (21 days ago)  14 days (customer)  wechat\n"
+        "\n"
+        "Birthdays and dates until 2026-11-29 (2)\n"
+        "falls_on    customer   phone           what\n"
+        "----------  ---------  --------------  ------------------------------\n"
+        "2026-11-24  Anna (#1)  +8613800138000  birthday (turns 36)\n"
+        "2026-11-25  Carl (#3)                  contract anniversary (2 years)\n"
+    )
+
+
+def test_remind_json_has_stable_keys(busy):
+    report = remind()
+    assert list(report) == [
+        "today", "until", "within", "overdue_tasks", "due_tasks", "due_for_contact", "dates",
+    ]  # fmt: skip
+    assert (report["today"], report["until"], report["within"]) == (
+        "2026-11-22",
+        "2026-11-29",
+        "7d",
+    )
+    assert report["overdue_tasks"] == [
+        {
+            "task_id": 1, "due_on": "2026-11-20", "days_overdue": 2, "customer_id": 1,
+            "name": "Anna", "phone": "+8613800138000", "text": "Send the quote", "every": None,
+        }
+    ]  # fmt: skip
+    assert report["due_tasks"][0]["days_until"] == 5
+    assert report["due_for_contact"] == [
+        {
+            "customer_id": 2, "name": "Bob", "phone": None, "preferred_channel": "wechat",
+            "preferred_time": None, "last_contact_at": "2026-11-01T10:00:00+08:00",
+            "days_since_contact": 21, "cadence_days": 14, "cadence_source": "customer",
+            "due_on": "2026-11-15", "days_overdue": 7,
+        }
+    ]  # fmt: skip
+    assert [(d["falls_on"], d["kind"], d["label"], d["years"]) for d in report["dates"]] == [
+        ("2026-11-24", "birthday", "birthday", 36),
+        ("2026-11-25", "date", "contract anniversary", 2),
+    ]
+
+
+def test_remind_window(busy):
+    assert [t["text"] for t in remind("--within", "0d")["due_tasks"]] == []
+    assert remind("--within", "0d")["dates"] == []
+    assert [t["text"] for t in remind("--within", "2m")["due_tasks"]] == [
+        "Book the demo",
+        "Far away",
+    ]
+    assert remind("--within", "1m")["until"] == "2026-12-22"
+
+
+@pytest.mark.parametrize("fmt", ["text", "ics"])
+def test_nothing_due_prints_nothing_and_exits_0(db_path, fmt):
+    add("Anna")  # no cadence, no tasks, no dates
+    ok("log", "call", "Anna", "hi", "--at", "2025-01-01")
+    result = crm("remind", "--format", fmt)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_nothing_due_in_json_is_an_empty_report(db_path):
+    result = crm("remind", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "today": "2026-11-22", "until": "2026-11-29", "within": "7d", "overdue_tasks": [],
+        "due_tasks": [], "due_for_contact": [], "dates": [],
+    }  # fmt: skip
+
+
+def test_remind_never_creates_the_database(db_path):
+    assert ok("remind") == ""
+    assert not db_path.exists()
+
+
+def test_done_tasks_and_archived_customers_are_not_reminded(busy):
+    ok("task", "done", "1")
+    ok("delete", "Bob")
+    ok("delete", "Carl")
+    report = remind()
+    assert report["overdue_tasks"] == report["due_tasks"] == report["due_for_contact"] == []
+    assert [d["name"] for d in report["dates"]] == ["Anna"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--within", "soon"], "--within 'soon' is not a period"),
+        (["--within", "3h"], "here m means months"),
+        (["--format", "table"], "'table' is not one of"),
+    ],
+)
+def test_bad_remind_input(busy, args, message):
+    assert message in fails(2, "remind", *args)
+
+
+def test_remind_month_end_window(db_path, monkeypatch):
+    at(monkeypatch, "2026-01-31T09:00:00+08:00")
+    add("Anna")
+    ok("task", "add", "Anna", "end of Feb", "--due", "2026-02-28")
+    ok("task", "add", "Anna", "1 March", "--due", "2026-03-01")
+    report = remind("--within", "1m")
+    assert report["until"] == "2026-02-28"
+    assert [t["text"] for t in report["due_tasks"]] == ["end of Feb"]
+
+
+@pytest.mark.parametrize(
+    ("now", "falls_on"),
+    [
+        ("2027-02-27T09:00:00+08:00", "2027-02-28"),  # not a leap year: on 28 February
+        ("2028-02-28T09:00:00+08:00", "2028-02-29"),  # a leap year: on the day itself
+    ],
+)
+def test_leap_day_birthdays_and_dates(db_path, monkeypatch, now, falls_on):
+    at(monkeypatch, now)
+    add("Leap", "--birthday", "2000-02-29")
+    ok("date", "add", "Leap", "founded", "2004-02-29", "--yearly")
+    dates = remind("--within", "1d")["dates"]
+    assert [(d["falls_on"], d["label"]) for d in dates] == [
+        (falls_on, "birthday"),
+        (falls_on, "founded"),
+    ]
+
+
+# --- cadence -----------------------------------------------------------------------------
+
+
+def test_default_cadence_counts_from_the_last_contact_or_from_being_added(db_path, monkeypatch):
+    at(monkeypatch, "2026-10-01T09:00:00+08:00")
+    add("Old")  # added 1 Oct, never contacted
+    add("Talked")
+    at(monkeypatch, "2026-11-22T10:00:00+08:00")
+    ok("log", "call", "Talked", "hi", "--at", "2026-11-01")
+    ok("log", "note", "Talked", "a note is not contact")
+    assert remind()["due_for_contact"] == []  # no cadence anywhere: never due
+    ok("config", "set", "cadence.default", "30d")
+    due = remind()["due_for_contact"]
+    assert [(d["name"], d["last_contact_at"], d["due_on"]) for d in due] == [
+        ("Old", None, "2026-10-31")
+    ]
+    ok("config", "set", "cadence.default", "2w")
+    assert [d["name"] for d in remind()["due_for_contact"]] == ["Old", "Talked"]
+
+
+def test_the_customers_own_cadence_beats_the_default(db_path):
+    add("Anna", "--cadence", "60d")
+    ok("log", "call", "Anna", "hi", "--at", "2026-10-01")
+    ok("config", "set", "cadence.default", "7d")
+    assert remind()["due_for_contact"] == []
+    ok("edit", "Anna", "--unset", "cadence")
+    assert remind()["due_for_contact"][0]["cadence_source"] == "default"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "stored"),
+    [
+        ("cadence.default", "1m", "30d"),
+        ("cadence.tag.vip", "2w", "14d"),
+        ("cadence.tag.重要客户", "10d", "10d"),
+        ("cadence.stage.lead", "1y", "365d"),
+    ],
+)
+def test_cadence_settings(db_path, key, value, stored):
+    assert ok("config", "set", key, value) == f"{key} = {stored}\n"
+    assert ok("config", "get", key) == f"{stored}\n"
+    listed = {r["key"]: r for r in json.loads(ok("config", "list", "-f", "json"))}
+    assert listed[key]["value"] == stored and listed[key]["source"] == "set"
+    ok("config", "unset", key)
+    assert ok("config", "get", key) == ""
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("cadence.tag.", "14d", "unknown setting 'cadence.tag.'"),
+        ("cadence.tag.a b", "14d", "unknown setting"),
+        ("cadence.stage.x.y", "14d", "unknown setting"),
+        ("cadence.weekly", "14d", "cadence.tag.NAME, cadence.stage.NAME"),
+        ("cadence.tag.vip", "often", "cadence 'often' is not a period"),
+        ("cadence.default", "0d", "must be at least 1"),
+    ],
+)
+def test_bad_cadence_settings(db_path, key, value, message):
+    ok("config", "set", "default_region", "CN")
+    assert message in fails(2, "config", "set", key, value, db=db_path)
+
+
+def test_most_specific_cadence_wins(db_path):
+    for name in ("Anna", "Bob", "Carl", "Dora"):
+        add(name)
+        ok("log", "call", name, "hi", "--at", "2026-11-01")
+    ok("config", "set", "cadence.default", "60d")
+    ok("config", "set", "cadence.tag.VIP", "7d")
+    ok("config", "set", "cadence.stage.lead", "14d")
+    ok("tag", "vip", "Anna", "Bob")
+    ok("stage", "Bob", "lead")
+    ok("stage", "Carl", "lead")
+    ok("edit", "Anna", "--cadence", "30d")
+    due = {r["name"]: r["cadence_source"] for r in remind()["due_for_contact"]}
+    # Anna: own 30d (not due); Bob: tag beats stage (7d, due); Carl: stage 14d (due, 21 days);
+    # Dora: default 60d (not due).
+    assert due == {"Bob": "tag vip", "Carl": "stage lead"}
+
+
+# --- today -------------------------------------------------------------------------------
+
+
+def test_today_ranks_who_to_contact_and_why(busy, monkeypatch):
+    ok("task", "add", "Bob", "Call back", "--due", "today")
+    ok("date", "add", "Carl", "first order", "2025-11-22", "--yearly")
+    out = ok("today")
+    assert out == (
+        "rank  customer   phone           last_contact              why\n"
+        "----  ---------  --------------  ------------------------  "
+        "--------------------------------------------------------------------------------\n"
+        "1     Anna (#1)  +8613800138000  never                     "
+        "task #1 overdue 2 days: Send the quote\n"
+        "2     Bob (#2)                   2026-11-01 (21 days ago)  "
+        "task #4 due today: Call back; no contact for 21 days (cadence 14 days, customer)\n"
+        "3     Carl (#3)                  never                     first order (1 year) today\n"
+    )
+    rows = json.loads(ok("today", "-f", "json"))
+    assert list(rows[1]) == [
+        "rank", "customer_id", "name", "phone", "preferred_channel", "preferred_time",
+        "last_contact_at", "days_since_contact", "reasons",
+    ]  # fmt: skip
+    assert rows[1]["reasons"] == [
+        "task #4 due today: Call back",
+        "no contact for 21 days (cadence 14 days, customer)",
+    ]
+    assert ok("today", "-q", "--limit", "2") == "1\n2\n"
+
+
+def test_today_with_nothing_to_do(db_path):
+    add("Anna")
+    assert ok("today") == ""
+    assert ok("today", "-f", "json") == "[]\n"
+
+
+def test_bad_today_input(db_path):
+    assert "Invalid value for '--limit'" in fails(2, "today", "--limit", "x")
+    assert "'yaml' is not one of" in fails(2, "today", "--format", "yaml")
+
+
+# --- dates -------------------------------------------------------------------------------
+
+
+def test_date_add_list_delete(db_path):
+    add("Anna")
+    add("Bob")
+    out = ok("date", "add", "Anna", "contract anniversary", "2025-03-01", "--yearly")
+    assert out == (
+        "Added date 1 for Anna (#1): contract anniversary 2025-03-01 yearly; next 2027-03-01\n"
+    )
+    ok("date", "add", "Bob", "renewal deadline", "+10d")
+    out = ok("date", "add", "Bob", "kick-off", "2026-01-05")
+    assert out.endswith("kick-off 2026-01-05 (in the past)\n")
+    rows = json.loads(ok("date", "list", "-f", "json"))
+    assert [(r["id"], r["label"], r["date_on"], r["is_yearly"], r["next_on"]) for r in rows] == [
+        (2, "renewal deadline", "2026-12-02", False, "2026-12-02"),
+        (1, "contract anniversary", "2025-03-01", True, "2027-03-01"),
+        (3, "kick-off", "2026-01-05", False, None),
+    ]
+    assert ok("date", "list", "--within", "2w", "-q") == "2\n"
+    assert ok("date", "list", "Anna", "-q") == "1\n"
+    assert ok("date", "delete", "3") == "Deleted date 3 of Bob (#2): kick-off 2026-01-05\n"
+    assert ok("date", "list", "-q") == "2\n1\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["add", "Anna", "x", "someday"], 2, "not a date"),
+        (["add", "Anna", " ", "2026-01-01"], 2, "label cannot be empty"),
+        (["add", "Nobody", "x", "2026-01-01"], 3, "no customer matches"),
+        (["add", "Anna", "x"], 2, "Missing argument 'on'"),
+        (["list", "--within", "ages"], 2, "is not a period"),
+        (["delete", "5"], 3, "no date with id 5"),
+        (["delete", "five"], 2, "Invalid value for 'ID'"),
+    ],
+)
+def test_bad_date_commands(db_path, args, code, message):
+    add("Anna")
+    assert message in fails(code, "date", *args, db=db_path)
+
+
+# --- iCalendar ---------------------------------------------------------------------------
+
+
+def test_ics_feed_parses_back_with_icalendar(busy):
+    import icalendar
+
+    result = CliRunner().invoke(app, ["remind", "--format", "ics"], catch_exceptions=False)
+    assert result.exit_code == 0
+    text = result.stdout_bytes.decode("utf-8")
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    cal = icalendar.Calendar.from_ical(text)
+    assert str(cal["version"]) == "2.0" and "crmcli" in str(cal["prodid"])
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    assert sorted(events) == [
+        "birthday-1-2026@crmcli",
+        "contact-2@crmcli",
+        "date-1-2026@crmcli",
+        "task-1@crmcli",
+        "task-2@crmcli",
+    ]
+    overdue = events["task-1@crmcli"]
+    assert overdue.decoded("dtstart") == date(2026, 11, 22)  # overdue: shown today
+    assert str(overdue["summary"]) == "Overdue: Send the quote (Anna)"
+    assert "Overdue since 2026-11-20" in str(overdue["description"])
+    assert events["task-2@crmcli"].decoded("dtstart") == date(2026, 11, 27)
+    assert events["task-2@crmcli"].decoded("dtend") == date(2026, 11, 28)
+    assert str(events["birthday-1-2026@crmcli"]["summary"]) == "Anna: birthday (turns 36)"
+    assert str(events["contact-2@crmcli"]["summary"]) == "Contact Bob"
+    for event in events.values():
+        assert event.decoded("dtstamp").isoformat() == "2026-11-22T02:00:00+00:00"
+
+
+def test_ics_uids_are_stable_between_runs(busy):
+    assert ok("remind", "-f", "ics") == ok("remind", "-f", "ics")
+
+
+def test_icalendar_is_imported_only_for_ics(busy):
+    code = (
+        "import sys\n"
+        "from crmcli.__main__ import main\n"
+        "sys.argv = ['crm', 'remind', '--format', 'json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "assert 'icalendar' not in sys.modules, 'icalendar imported'\n"
+    )
+    env = {**os.environ, "CRM_DB": str(busy)}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# --- time zones and daylight saving ------------------------------------------------------
+
+
+def test_cadence_counts_local_calendar_days_across_spring_forward(db_path, monkeypatch):
+    with local_zone(NEW_YORK):
+        at(monkeypatch, "2026-03-07T23:30:00")  # Saturday night, EST (-05:00)
+        add("Dora", "--cadence", "7d")
+        ok("log", "call", "Dora", "hi")
+        stored = json.loads(ok("interactions", "-f", "json"))[0]["occurred_at"]
+        assert stored == "2026-03-07T23:30:00-05:00"
+        # The next Saturday just after midnight, EDT (-04:00): only 6 x 24 hours later, but
+        # 7 calendar days: due.
+        at(monkeypatch, "2026-03-14T00:30:00")
+        report = remind()
+        assert report["today"] == "2026-03-14"
+        assert [(d["name"], d["days_since_contact"]) for d in report["due_for_contact"]] == [
+            ("Dora", 7)
+        ]
+        at(monkeypatch, "2026-03-13T23:59:00")
+        assert remind()["due_for_contact"] == []
+
+
+def test_at_uses_the_offset_of_its_own_date_not_of_today(db_path, monkeypatch):
+    with local_zone(NEW_YORK):
+        at(monkeypatch, "2026-03-09T12:00:00")  # EDT
+        add("Dora")
+        ok("log", "call", "Dora", "before the change", "--at", "2026-03-07 15:00")
+        ok("log", "call", "Dora", "after the change", "--at", "yesterday 15:00")
+        stamps = [r["occurred_at"] for r in json.loads(ok("interactions", "-f", "json"))]
+        assert stamps == ["2026-03-08T15:00:00-04:00", "2026-03-07T15:00:00-05:00"]
+
+
+def test_daily_and_weekly_tasks_land_on_local_dates_across_dst(db_path, monkeypatch):
+    with local_zone(NEW_YORK):
+        at(monkeypatch, "2026-03-07T22:00:00")  # EST; 03:00 UTC is already 8 March
+        add("Dora")
+        ok("task", "add", "Dora", "daily", "--due", "today", "--every", "1d")
+        ok("task", "add", "Dora", "weekly", "--due", "today", "--every", "1w")
+        ok("task", "add", "Dora", "tomorrow", "--due", "tomorrow")
+        due = {t["text"]: t["due_on"] for t in json.loads(ok("task", "list", "-f", "json"))}
+        assert due == {"daily": "2026-03-07", "weekly": "2026-03-07", "tomorrow": "2026-03-08"}
+        at(monkeypatch, "2026-03-08T23:30:00")  # EDT; 03:30 UTC on 9 March
+        ok("task", "done", "1", "2")
+        due = {t["text"]: t["due_on"] for t in json.loads(ok("task", "list", "-f", "json"))}
+        assert due == {"daily": "2026-03-09", "weekly": "2026-03-14", "tomorrow": "2026-03-08"}
+        report = remind("--within", "7d")
+        assert (report["today"], report["until"]) == ("2026-03-08", "2026-03-15")
+        assert [t["text"] for t in report["due_tasks"]] == ["tomorrow", "daily", "weekly"]
+
+
+def test_fall_back_day_windows_and_filters(db_path, monkeypatch):
+    with local_zone(BERLIN):
+        at(monkeypatch, "2026-10-25T23:30:00")  # the day DST ended: 25 hours long, CET
+        add("Emil", "--cadence", "1d", "--birthday", "1980-10-26")
+        ok("log", "visit", "Emil", "late", "--at", "2026-10-24 23:30")  # CEST, +02:00
+        ok("log", "note", "Emil", "early", "--at", "2026-10-25 00:30")
+        texts = [
+            r["text"] for r in json.loads(ok("interactions", "--since", "today", "-f", "json"))
+        ]
+        assert texts == ["early"]
+        report = remind("--within", "1d")
+        assert report["today"] == "2026-10-25"
+        assert [d["falls_on"] for d in report["dates"]] == ["2026-10-26"]
+        # 25 hours since the visit, but one calendar day: due today, not yesterday.
+        assert report["due_for_contact"][0]["due_on"] == "2026-10-25"
+        assert report["due_for_contact"][0]["days_since_contact"] == 1
+
+
+# --- cron --------------------------------------------------------------------------------
+
+
+def _crm_command() -> list[str]:
+    installed = Path(sys.executable).parent / "crm"
+    return [str(installed)] if installed.exists() else [sys.executable, "-m", "crmcli"]
+
+
+def _cron(db: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+    """`crm ARGS` the way cron runs it: no terminal, no stdin, a bare environment."""
+    home.mkdir(exist_ok=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "CRM_DB": str(db),
+        "CRM_NOW": os.environ["CRM_NOW"],
+        "TZ": os.environ["TZ"],
+        "LANG": "C.UTF-8",
+    }
+    return subprocess.run(
+        [*_crm_command(), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_cron_run_prints_plain_text(busy, tmp_path):
+    result = _cron(busy, tmp_path / "cron-home", "remind")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == ok("remind")
+    assert "\x1b[" not in result.stdout
+    assert not any(ch in result.stdout for ch in "│─┃━┌┐└┘╭╮╰╯")
+    assert result.stdout.splitlines()[0] == "Overdue tasks (1)"
+    assert not list((tmp_path / "cron-home").iterdir())  # no config or data left in HOME
+
+
+def test_cron_run_with_nothing_due_mails_nothing(db_path, tmp_path):
+    add("Anna")
+    result = _cron(db_path, tmp_path / "cron-home", "remind")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_cron_run_with_a_broken_database_exits_1(tmp_path):
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"this is not sqlite" * 100)
+    result = _cron(broken, tmp_path / "cron-home", "remind")
+    assert result.returncode == 1 and result.stderr.startswith("crm: ")
+    assert "Traceback" not in result.stderr
+
+
+# --- demo and schema ---------------------------------------------------------------------
+
+
+def test_demo_has_something_to_remind_and_to_do_today(tmp_path):
+    demo = tmp_path / "demo.db"
+    ok("demo", "--db", str(demo), "--customers", "120")
+    report = json.loads(ok("--db", str(demo), "remind", "--format", "json"))
+    for key in ("overdue_tasks", "due_tasks", "due_for_contact", "dates"):
+        assert report[key], key
+    assert any(d["kind"] == "birthday" and d["falls_on"] == "2026-11-22" for d in report["dates"])
+    today = json.loads(ok("--db", str(demo), "today", "--format", "json"))
+    assert today and all(row["reasons"] for row in today)
+    assert json.loads(ok("--db", str(demo), "interactions", "-f", "json", "--limit", "1"))
+    assert "cadence.default" in ok("--db", str(demo), "config", "list")
+    assert json.loads(ok("--db", str(demo), "task", "list", "--done", "-f", "json"))
+
+
+def test_upgrade_from_the_schema_before_interactions_keeps_the_customers(db_path):
+    from crmcli import migrations
+
+    step = next(
+        i for i, m in enumerate(migrations.MIGRATIONS) if m.__name__ == "m002_interactions_tasks"
+    )
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for fn in migrations.MIGRATIONS[:step]:
+        fn(conn)
+    conn.execute(f"PRAGMA user_version = {step}")
+    conn.execute(
+        "INSERT INTO customers (name, name_key, created_at, updated_at) "
+        "VALUES ('Anna', 'anna', '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00+08:00')"
+    )
+    conn.close()
+    assert ok("remind") == ""  # a read command upgrades, after a backup
+    assert list(db_path.parent.glob(f"crm.db.v{step}-*.bak"))
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+    assert conn.execute("SELECT name, cadence_days FROM customers").fetchall() == [("Anna", None)]
+    conn.close()
+    ok("log", "call", "Anna", "hi", "--follow-up", "tomorrow")
+    before = dump(db_path)
+    assert ok("remind", "-f", "json")
+    assert dump(db_path) == before

@@ -1,0 +1,257 @@
+"""Follow-up tasks: add, list, done (and recurrence), snooze, edit, delete."""
+
+import json
+
+import pytest
+
+from tests.conftest import crm, fails, ok
+
+
+def add(*args: str) -> int:
+    return int(ok("add", *args, "-q").strip())
+
+
+def task(*args: str) -> int:
+    return int(ok("task", "add", *args, "-q").strip())
+
+
+def tasks(*args: str) -> list[dict]:
+    return json.loads(ok("task", "list", *args, "--format", "json"))
+
+
+@pytest.fixture
+def anna(db_path) -> int:
+    return add("Anna")
+
+
+def test_add_a_task(anna):
+    out = ok("task", "add", "Anna", "Send the quote", "--due", "fri")
+    assert out == "Added task 1 for Anna (#1), due 2026-11-27: Send the quote\n"
+    out = ok("task", "add", "1", "Check in", "--due", "+1w", "--every", "2w")
+    assert out == "Added task 2 for Anna (#1), due 2026-11-29, every 2 weeks: Check in\n"
+    assert task("Anna", "Today by default") == 3
+    rows = tasks()
+    assert [(t["id"], t["due_on"], t["status"], t["every"]) for t in rows] == [
+        (3, "2026-11-22", "today", None),
+        (1, "2026-11-27", "upcoming", None),
+        (2, "2026-11-29", "upcoming", "2w"),
+    ]
+    assert list(rows[0]) == [
+        "id", "due_on", "status", "customer_id", "customer", "text", "every", "done_at",
+        "interaction_id", "previous_id", "created_at", "updated_at",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["Anna", "x", "--due", "someday"], 2, "not a date"),
+        (["Anna", "x", "--due", "2026-02-30"], 2, "not a date"),
+        (["Anna", "x", "--every", "15min"], 2, "here m means months"),
+        (["Anna", "x", "--every", "0w"], 2, "must be at least 1"),
+        (["Anna", "x", "--every", "2"], 2, "is not a period"),
+        (["Anna", " "], 2, "task text cannot be empty"),
+        (["Bob", "x"], 3, "no customer matches 'Bob'"),
+        (["Anna"], 2, "Missing argument 'text'"),
+    ],
+)
+def test_bad_task_add_writes_nothing(anna, db_path, args, code, message):
+    assert message in fails(code, "task", "add", *args, db=db_path)
+
+
+def test_list_overdue_due_within_customer_done_and_all(anna):
+    add("Bob")
+    task("Anna", "late", "--due", "2026-11-20")
+    task("Anna", "today", "--due", "today")
+    task("Bob", "soon", "--due", "2026-11-29")
+    task("Bob", "later", "--due", "2026-12-20")
+    task("Bob", "finished", "--due", "2026-11-21")
+    ok("task", "done", "5")
+
+    def texts(*args: str) -> list[str]:
+        return [t["text"] for t in tasks(*args)]
+
+    assert texts() == ["late", "today", "soon", "later"]
+    assert texts("--overdue") == ["late"]
+    assert texts("--due-within", "7d") == ["late", "today", "soon"]
+    assert texts("--due-within", "0d") == ["late", "today"]
+    assert texts("--due-within", "1m") == ["late", "today", "soon", "later"]
+    assert texts("Bob") == ["soon", "later"]
+    assert texts("--done") == ["finished"]
+    assert texts("--all") == ["late", "finished", "today", "soon", "later"]
+    assert texts("--all", "Bob", "--due-within", "7d") == ["finished", "soon"]
+    assert texts("--limit", "1") == ["late"]
+    assert ok("task", "list", "--overdue", "-q") == "1\n"
+    table = ok("task", "list")
+    assert table.splitlines()[0].split() == ["id", "due_on", "status", "customer", "text", "every"]
+    assert "overdue" in table and "\x1b[" not in table
+
+
+def test_list_of_no_tasks_prints_nothing(db_path):
+    assert ok("task", "list") == ""
+    assert ok("task", "list", "-f", "json") == "[]\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--due-within", "soon"], 2, "is not a period"),
+        (["--done", "--all"], 2, "not both"),
+        (["Nobody"], 3, "no customer matches"),
+        (["--limit", "-1"], 2, "Invalid value for '--limit'"),
+    ],
+)
+def test_bad_task_list(anna, args, code, message):
+    assert message in fails(code, "task", "list", *args)
+
+
+def test_done_and_done_again(anna):
+    task("Anna", "Send the quote")
+    assert ok("task", "done", "1") == "Done task 1: Send the quote\n"
+    assert ok("task", "done", "1") == "Task 1 was already done.\n"
+    assert tasks("--done")[0]["done_at"] == "2026-11-22T10:00:00+08:00"
+    assert tasks() == []
+
+
+def test_recurring_task_creates_the_next_one_when_done(anna):
+    task("Anna", "Weekly check-in", "--due", "2026-11-20", "--every", "1w")
+    out = ok("task", "done", "1")
+    # Due 20 Nov, done 22 Nov: the next of the series after today is 27 Nov.
+    assert out == "Done task 1: Weekly check-in (next: task 2 due 2026-11-27)\n"
+    nxt = tasks()[0]
+    assert (nxt["id"], nxt["due_on"], nxt["every"], nxt["previous_id"]) == (
+        2,
+        "2026-11-27",
+        "1w",
+        1,
+    )
+    assert ok("task", "done", "2", "-q") == "3\n"
+    assert tasks()[0]["due_on"] == "2026-12-04"
+
+
+def test_monthly_task_over_month_ends_and_a_leap_day(anna, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", "2028-01-10T09:00:00+08:00")
+    task("Anna", "Monthly report", "--due", "2028-01-31", "--every", "1m")
+    seen = []
+    for number in range(1, 5):
+        ok("task", "done", str(number))
+        seen.append(tasks()[0]["due_on"])
+    assert seen == ["2028-02-29", "2028-03-31", "2028-04-30", "2028-05-31"]
+
+
+def test_yearly_task_on_29_february(anna, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", "2028-02-01T09:00:00+08:00")
+    task("Anna", "Leap greeting", "--due", "2028-02-29", "--every", "1y")
+    ok("task", "done", "1")
+    assert tasks()[0]["due_on"] == "2029-02-28"
+    ok("task", "done", "2")
+    assert tasks()[0]["due_on"] == "2030-02-28"
+
+
+def test_done_several_ids_and_from_stdin_in_one_transaction(anna, db_path):
+    for n in range(4):
+        task("Anna", f"t{n}", "--due", "2026-11-20")
+    assert ok("task", "done", "1", "#2") == "Done task 1: t0\nDone task 2: t1\n"
+    assert "no task with id 99" in fails(3, "task", "done", "3", "99", db=db_path)
+    ids = ok("task", "list", "--overdue", "-q")
+    assert ids == "3\n4\n"
+    ok("task", "done", "-", input=ids)
+    assert tasks() == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["abc"], 2, "not a task id: 'abc'"),
+        (["0"], 3, "no task with id 0"),
+        (["-"], 2, "no task ids given"),
+        ([], 2, "Missing argument 'ids'"),
+    ],
+)
+def test_bad_done(anna, db_path, args, code, message):
+    task("Anna", "x")
+    assert message in fails(code, "task", "done", *args, db=db_path)
+
+
+def test_snooze(anna):
+    task("Anna", "Call", "--due", "2026-11-20")
+    assert ok("task", "snooze", "1", "next monday") == "Snoozed task 1 to 2026-11-23.\n"
+    assert tasks()[0]["due_on"] == "2026-11-23"
+    assert ok("task", "snooze", "1", "2026-11-23") == "Task 1 is already due 2026-11-23.\n"
+    ok("task", "snooze", "1", "today")
+    assert tasks()[0]["status"] == "today"
+
+
+def test_snoozing_a_recurring_task_keeps_its_series(anna):
+    task("Anna", "Weekly", "--due", "2026-11-23", "--every", "1w")
+    ok("task", "snooze", "1", "2026-11-25")
+    ok("task", "done", "1")
+    assert tasks()[0]["due_on"] == "2026-11-30"  # still Mondays
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["1", "yesterday"], 2, "cannot snooze to 2026-11-21: it is in the past"),
+        (["1", "someday"], 2, "not a date"),
+        (["2", "tomorrow"], 2, "task 2 is already done"),
+        (["9", "tomorrow"], 3, "no task with id 9"),
+        (["1"], 2, "Missing argument 'when'"),
+    ],
+)
+def test_bad_snooze(anna, db_path, args, code, message):
+    task("Anna", "open")
+    task("Anna", "closed")
+    ok("task", "done", "2")
+    assert message in fails(code, "task", "snooze", *args, db=db_path)
+
+
+def test_edit_a_task(anna):
+    add("Bob")
+    task("Anna", "Call", "--due", "2026-11-25", "--every", "1w")
+    assert ok("task", "edit", "1", "--text", "Call back", "--customer", "Bob") == (
+        "Updated task 1.\n"
+    )
+    ok("task", "edit", "1", "--due", "2026-11-26")
+    ok("task", "done", "1")
+    assert tasks()[0]["due_on"] == "2026-12-03"  # the series restarted from the new date
+    ok("task", "edit", "2", "--every", "none")
+    ok("task", "done", "2")
+    assert tasks() == []
+    assert tasks("--done")[0]["customer"] == "Bob"
+    assert ok("task", "edit", "2", "--text", "Call back") == "No changes.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["1"], 2, "nothing to change"),
+        (["1", "--every", "often"], 2, "is not a period"),
+        (["1", "--due", "someday"], 2, "not a date"),
+        (["1", "--text", ""], 2, "task text cannot be empty"),
+        (["1", "--customer", "Nobody"], 3, "no customer matches"),
+        (["7", "--text", "x"], 3, "no task with id 7"),
+    ],
+)
+def test_bad_task_edit(anna, db_path, args, code, message):
+    task("Anna", "Call")
+    assert message in fails(code, "task", "edit", *args, db=db_path)
+
+
+def test_delete_a_task(anna, db_path):
+    task("Anna", "Call", "--due", "2026-11-25")
+    assert ok("task", "delete", "1") == "Deleted task 1 for Anna (#1), due 2026-11-25: Call\n"
+    assert tasks("--all") == []
+    assert "no task with id 1" in fails(3, "task", "delete", "1", db=db_path)
+
+
+def test_tasks_of_archived_customers_leave_the_lists(anna):
+    task("Anna", "Call")
+    ok("delete", "Anna")
+    assert tasks() == []
+    assert len(tasks("1")) == 1
+
+
+def test_task_group_without_a_subcommand_shows_help(db_path):
+    result = crm("task")
+    assert result.exit_code == 2 and "snooze" in result.stdout + result.stderr
