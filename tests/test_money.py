@@ -19,8 +19,8 @@ def test_exponents_match_the_iso_4217_table():
     """The table in money.py is the official one (as packaged by `iso4217`)."""
     iso4217 = pytest.importorskip("iso4217")
     official = {c.code: c.exponent for c in iso4217.Currency if c.exponent is not None}
-    assert money.EXPONENTS == official
-    assert money.NO_MINOR_UNIT == {c.code for c in iso4217.Currency if c.exponent is None}
+    assert official == money.EXPONENTS
+    assert {c.code for c in iso4217.Currency if c.exponent is None} == money.NO_MINOR_UNIT
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 Each module registers one group of commands on the root app.
 """
 
-from crmcli.cli import admin, customers  # noqa: F401 - registers the commands
+from crmcli.cli import admin, customers, products, purchases  # noqa: F401 - registers
 from crmcli.cli.app import app
 
 
