@@ -3,7 +3,7 @@
 Each module registers one group of commands on the root app.
 """
 
-from crmcli.cli import admin, customers, products, purchases  # noqa: F401 - registers
+from crmcli.cli import admin, customers, products, purchases, reports  # noqa: F401 - registers
 from crmcli.cli.app import app
 
 
