@@ -142,6 +142,8 @@ def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:
 
 
 def _flat(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in JSON, not Python's True/False
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
     if isinstance(value, dict):

@@ -316,8 +316,9 @@ def test_listing_filters_and_formats(db_path, anna):
     assert json.loads(lines[3])["amount"] == "-280.00"
     csv_out = ok("purchases", "-f", "csv").splitlines()
     assert csv_out[1].startswith(
-        "1,2026-01-05T00:00:00+08:00,1,Anna,Longjing tea,Tea,1,100.00,100.00,CNY"
+        "1,2026-01-05T00:00:00+08:00,1,Anna,Longjing tea,Tea,1,100.00,100.00,CNY,false,"
     )
+    assert ",-280.00,CNY,true," in csv_out[4]
     assert "\t12.00\t12.00\tUSD\t" in ok("purchases", "-f", "tsv").splitlines()[3]
     table = ok("purchases")
     assert table.splitlines()[0].split() == [
