@@ -133,7 +133,7 @@ def m003_purchases_products(conn: sqlite3.Connection) -> None:
             category TEXT,
             price_minor INTEGER CHECK (price_minor >= 0),
             currency TEXT CHECK (length(currency) = 3),
-            sku TEXT UNIQUE,
+            sku TEXT UNIQUE COLLATE NOCASE,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
             CHECK ((price_minor IS NULL) = (currency IS NULL))

@@ -40,7 +40,8 @@ def get_product(conn: sqlite3.Connection, product_id: int) -> dict[str, Any]:
 
 
 def find_product(conn: sqlite3.Connection, text: str) -> dict[str, Any] | None:
-    """The product an ITEM names: its exact SKU or its name (folded); None when none does."""
+    """The product an ITEM names: its SKU (ignoring ASCII case) or its name (folded);
+    None when none does."""
     clean = text.strip()
     row = conn.execute(
         "SELECT * FROM products WHERE sku = ? OR name_key = ? ORDER BY sku = ? DESC LIMIT 1",

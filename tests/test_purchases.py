@@ -126,7 +126,7 @@ def test_refunds_by_flag_or_negative_amount(db_path, anna):
         (["12", "--currency", "XYZ"], "unknown currency 'XYZ'"),
         (["12", "--currency", "XAU"], "not a currency with minor units"),
         (["99999999999"], "too large"),
-        ([], "give the AMOUNT (the line total) or --unit-price"),
+        ([], "'Teapot' is not a product with a price; give the AMOUNT (the line total)"),
         (["10", "--unit-price", "3", "--qty", "3"], "AMOUNT 10.00 is not 3 × 3.00 = 9.00"),
         (["--unit-price", "-3"], "--unit-price cannot be negative"),
         (["2 CNY", "--unit-price", "1 USD"], "AMOUNT is in CNY but --unit-price in USD"),
@@ -184,7 +184,7 @@ def test_products_give_defaults_and_links(db_path, anna):
     assert ok("product", "add", "Longjing tea 250g", "--category", "Tea", "--price", "649.75",
               "--sku", "LJ-250") == "Added product 1: Longjing tea 250g\n"  # fmt: skip
     ok("product", "add", "Glass pot", "--price", "20 USD")
-    buy("1", "LJ-250", "--qty", "2")  # by SKU: price × qty
+    buy("1", "lj-250", "--qty", "2")  # by SKU, in any case: price × qty
     buy("1", "longjing TEA 250G", "600")  # by name: amount given wins
     buy("1", "Longjing tea 250g", "--category", "Gift")  # category given wins
     buy("1", "glass pot")  # price in the product's currency
@@ -204,6 +204,8 @@ def test_products_give_defaults_and_links(db_path, anna):
     ]
     err = fails(2, "buy", "1", "Glass pot", "--currency", "CNY", db=db_path)
     assert "Glass pot is priced in USD; give the AMOUNT in CNY" in err
+    ok("product", "add", "Sample")
+    assert "'sample' has no price; give the AMOUNT" in fails(2, "buy", "1", "sample", db=db_path)
 
 
 def test_product_commands(db_path, anna):
@@ -248,7 +250,7 @@ def test_product_commands(db_path, anna):
     ("args", "code", "message"),
     [
         (["add", "teapot"], 2, "product name 'teapot' is already used by product 1 (Teapot)"),
-        (["add", "Other", "--sku", "TP-1"], 2, "product sku 'TP-1' is already used"),
+        (["add", "Other", "--sku", "tp-1"], 2, "product sku 'tp-1' is already used"),
         (["add", "TP-1"], 2, "already used by product 1"),
         (["add", "Other", "--sku", "teapot"], 2, "already used by product 1"),
         (["add", "Other", "--price", "-1"], 2, "price cannot be negative"),

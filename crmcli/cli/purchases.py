@@ -135,6 +135,11 @@ def buy(
                 f"{product['name']} is priced in {product_price.currency}; "
                 f"give the AMOUNT in {explicit}"
             )
+        if given is None and unit is None and product_price is None:
+            known = "has no price" if product else "is not a product with a price"
+            raise InvalidInput(
+                f"{item!r} {known}; give the AMOUNT (the line total) or --unit-price"
+            )
         count = purchases.quantity(qty or 1)
         total, unit_minor = purchases.line_total(
             amount=given, unit_price=unit, qty=count, refund=refund, default_price=product_price
