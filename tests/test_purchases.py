@@ -4,6 +4,8 @@ import json
 import sqlite3
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import crm, dump, fails, ok
 
@@ -551,3 +553,42 @@ def test_help_of_every_purchase_command_has_an_example(db_path):
     ):
         result = crm(*args, "--help")
         assert result.exit_code == 0 and "Example: crm " in result.stdout, args
+
+
+ARG_TEXT = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=20)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    amount=st.one_of(ARG_TEXT, st.sampled_from(["12", "1,299.50", "-5", "¥3", "1 USD", "0"])),
+    at=st.one_of(ARG_TEXT, *[st.just(t) for t in ("yesterday", "2026-01-01 10:00", "-3d")]),
+    currency=st.one_of(ARG_TEXT, *[st.just(c) for c in ("CNY", "usd", "JPY", "KWD")]),
+    qty=st.one_of(ARG_TEXT, *[st.just(str(n)) for n in (-1, 0, 1, 2, 3)]),
+    unit=st.one_of(*[st.just(u) for u in ("", "", "", "", "3", "-1")], ARG_TEXT),
+)
+def test_fuzzed_buy_is_recorded_or_refused_cleanly(db_path, amount, at, currency, qty, unit):
+    """Any text in any option: exit 0 with a line written, or exit 2, nothing written and
+    one `crm:` line; never a traceback."""
+    if not rows(db_path, "SELECT 1 FROM sqlite_master WHERE name = 'customers'"):
+        add("Anna")
+    options = [f"--at={at}", f"--currency={currency}", f"--qty={qty}"]
+    if unit:
+        options.append(f"--unit-price={unit}")
+    before = dump(db_path)
+    result = crm("buy", "Anna", "Teapot", *options, "--", amount)
+    assert result.exit_code in (0, 2), result
+    assert "Traceback" not in result.stdout + result.stderr
+    if result.exit_code == 2:
+        assert result.stderr.startswith("crm: ") and result.stderr.count("\n") == 1, result
+        assert dump(db_path) == before
+    else:
+        (amount_minor, code), *_ = rows(
+            db_path, "SELECT amount_minor, currency FROM purchases ORDER BY id DESC LIMIT 1"
+        )
+        assert isinstance(amount_minor, int) and len(code) == 3
+        event("recorded")

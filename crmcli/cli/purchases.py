@@ -63,6 +63,8 @@ def _when(text: str | None) -> str:
     from crmcli import clock, dates, purchases
 
     now = clock.now()
+    if text is not None and not text.strip():
+        raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
     moment = now if text is None else dates.parse_datetime(text, now)
     return purchases.purchase_time(moment, now)
 
@@ -117,14 +119,14 @@ def buy(
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
         product = products.find_product(conn, item)
-        explicit = money.currency_code(currency) if currency else None
+        explicit = money.currency_code(currency) if currency is not None else None
         product_price = None
         if product is not None and product["price_minor"] is not None:
             product_price = money.Money(product["price_minor"], product["currency"])
         context = explicit or (product_price.currency if product_price else None)
         context = context or default_currency(conn)
         given = money.parse(amount, explicit, default=context) if amount is not None else None
-        unit = money.parse(unit_price, explicit, default=context) if unit_price else None
+        unit = money.parse(unit_price, explicit, default=context) if unit_price is not None else None
         if (
             given is None
             and unit is None
@@ -203,11 +205,11 @@ def purchases_(
     from crmcli import clock, dates, money, purchases
 
     today = clock.today()
-    first = dates.parse_date(since, today) if since else None
-    last = dates.parse_date(until, today) if until else None
+    first = dates.parse_date(since, today) if since is not None else None
+    last = dates.parse_date(until, today) if until is not None else None
     if first and last and first > last:
         raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
-    code = money.currency_code(currency) if currency else None
+    code = money.currency_code(currency) if currency is not None else None
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
         rows = purchases.list_purchases(
@@ -277,10 +279,10 @@ def purchase_edit(
             values["item"] = product["name"] if product else _text("item", item)
             values["product_id"] = product["id"] if product else None
         old_code = before["currency"]
-        code = money.currency_code(currency) if currency else old_code
+        code = money.currency_code(currency) if currency is not None else old_code
         count = purchases.quantity(qty) if qty is not None else before["quantity"]
         given = money.parse(amount, currency, default=code) if amount is not None else None
-        unit = money.parse(unit_price, currency, default=code) if unit_price else None
+        unit = money.parse(unit_price, currency, default=code) if unit_price is not None else None
         if given is not None and currency is None:
             code = given.currency
         elif unit is not None and currency is None:

@@ -32,8 +32,8 @@ def period(since: str | None, until: str | None) -> tuple[Any, Any]:
     from crmcli import clock, dates
 
     today = clock.today()
-    first = dates.parse_date(since, today) if since else None
-    last = dates.parse_date(until, today) if until else None
+    first = dates.parse_date(since, today) if since is not None else None
+    last = dates.parse_date(until, today) if until is not None else None
     if first and last and first > last:
         raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
     return first, last
@@ -82,7 +82,7 @@ def sales(
     from crmcli import sales as service
 
     first, last = period(since, until)
-    code = money.currency_code(currency) if currency else None
+    code = money.currency_code(currency) if currency is not None else None
     with reading(ctx) as conn:
         rows, totals = service.sales(
             conn, by.value, since=first, until=last, currency=code, limit=limit
