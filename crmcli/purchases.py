@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from crmcli import clock, money, validate
@@ -139,7 +139,7 @@ def canonical_category(conn: sqlite3.Connection, text: str) -> str:
     return row[0] if row else clean
 
 
-def purchase_time(moment: Any, now: Any) -> str:
+def purchase_time(moment: datetime, now: datetime) -> str:
     """A purchase date-time as stored (ISO 8601 with offset, to the second); a date after
     today is refused."""
     if moment.date() > now.date():

@@ -141,6 +141,10 @@ def test_refunds_by_flag_or_negative_amount(db_path, anna):
         (["12", "--order", " "], "order cannot be empty"),
         (["12", "--category", "a\tb"], "control characters"),
         (["12", "--bogus"], "unexpected extra argument"),
+        (["12", "--category", ""], "category cannot be empty"),
+        (["12", "--currency", ""], "unknown currency ''"),
+        (["12", "--at", " "], "--at needs a date"),
+        (["12", "--unit-price", ""], "not an amount: ''"),
     ],
 )
 def test_bad_purchases_exit_2_and_write_nothing(db_path, anna, args, message):

@@ -1,13 +1,17 @@
 """Product commands: `crm product add|list|edit|delete`."""
 
+import sqlite3
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
 from crmcli.errors import InvalidInput
 from crmcli.output import Format, emit
+
+if TYPE_CHECKING:
+    from crmcli.money import Money
 
 product_app = typer.Typer(
     help="Products: names with a default category and price for `crm buy`.",
@@ -27,7 +31,7 @@ SkuOption = Annotated[str | None, typer.Option("--sku", help="Your stock-keeping
 TABLE_COLUMNS = ("id", "name", "category", "sku", "price", "currency")
 
 
-def _price(conn: Any, price: str, currency: str | None) -> Any:
+def _price(conn: sqlite3.Connection, price: str, currency: str | None) -> "Money":
     from crmcli import money
     from crmcli.cli.purchases import default_currency
 

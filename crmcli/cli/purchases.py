@@ -3,7 +3,8 @@ purchase sections of `crm show`."""
 
 import sqlite3
 import sys
-from typing import Annotated, Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +12,9 @@ from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, wr
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
 from crmcli.errors import InvalidInput
 from crmcli.output import Format, emit
+
+if TYPE_CHECKING:
+    from crmcli.money import Money
 
 purchase_app = typer.Typer(help="Change or delete recorded purchases.", no_args_is_help=True)
 app.add_typer(purchase_app, name="purchase")
@@ -126,7 +130,9 @@ def buy(
         context = explicit or (product_price.currency if product_price else None)
         context = context or default_currency(conn)
         given = money.parse(amount, explicit, default=context) if amount is not None else None
-        unit = money.parse(unit_price, explicit, default=context) if unit_price is not None else None
+        unit = (
+            money.parse(unit_price, explicit, default=context) if unit_price is not None else None
+        )
         if (
             given is None
             and unit is None
@@ -154,7 +160,11 @@ def buy(
             quantity=count,
             unit_price_minor=unit_minor,
             purchased_at=_when(at),
-            category=purchases.canonical_category(conn, category_text) if category_text else None,
+            category=(
+                purchases.canonical_category(conn, category_text)
+                if category_text is not None
+                else None
+            ),
             payment=purchases.payment(payment) if payment is not None else None,
             order_ref=_text("order", order),
             note=_text("note", note, multiline=True),
@@ -172,7 +182,7 @@ def buy(
     )
 
 
-def _output_rows(rows: Any, fmt: Format) -> Any:
+def _output_rows(rows: Iterable[dict[str, Any]], fmt: Format) -> Iterator[dict[str, Any]]:
     from crmcli import money
 
     for row in rows:
@@ -339,7 +349,7 @@ def purchase_edit(
         typer.echo(f"Updated purchase {purchase_id}." if changed else "No changes.")
 
 
-def _recurrency(minor: int, old: str, new: str) -> Any:
+def _recurrency(minor: int, old: str, new: str) -> "Money":
     """`minor` units of `old` as the same value in `new` (refused if it has too many decimals)."""
     from crmcli import money
 
