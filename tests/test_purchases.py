@@ -368,6 +368,7 @@ def test_edit_a_purchase(db_path, anna):
     assert rows(db_path, "SELECT amount_minor, currency FROM purchases") == [(8000, "USD")]
     ok("purchase", "edit", "1", "--refund")
     assert rows(db_path, "SELECT amount_minor FROM purchases ORDER BY id") == [(-8000,)]
+    assert ok("purchase", "edit", "1", "--refund") == "No changes.\n"
     ok("purchase", "edit", "1", "--qty", "2")  # stays a refund
     assert rows(db_path, "SELECT amount_minor FROM purchases ORDER BY id") == [(-4000,)]
     ok("purchase", "edit", "1", "--amount", "10 EUR")
@@ -596,3 +597,12 @@ def test_fuzzed_buy_is_recorded_or_refused_cleanly(db_path, amount, at, currency
         )
         assert isinstance(amount_minor, int) and len(code) == 3
         event("recorded")
+
+
+def test_read_commands_work_before_the_database_exists(db_path):
+    for args in (["purchases"], ["product", "list"], ["report", "sales"]):
+        assert ok(*args) == "", args
+        assert ok(*args, "--format", "json") == "[]\n", args
+    assert not db_path.exists()
+    assert ok("product", "add", "Teapot", "--price", "1") == "Added product 1: Teapot\n"
+    assert db_path.exists()

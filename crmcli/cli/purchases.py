@@ -340,7 +340,7 @@ def purchase_edit(
             if column in values:
                 raise InvalidInput(f"{name} is both set and unset")
             values[column] = None
-        if not values:
+        if not values and not refund:  # --refund on a refund asks for nothing new
             raise InvalidInput("nothing to change; give options such as --amount or --category")
         changed = purchases.update_purchase(conn, purchase_id, values)
     if quiet:
