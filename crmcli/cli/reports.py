@@ -85,7 +85,13 @@ def sales(
     code = money.currency_code(currency) if currency is not None else None
     with reading(ctx) as conn:
         rows, totals = service.sales(
-            conn, by.value, since=first, until=last, currency=code, limit=limit
+            conn,
+            by.value,
+            since=first,
+            until=last,
+            currency=code,
+            limit=limit,
+            totals=fmt is Format.table,  # only the table shows them
         )
     keys = ("customer_id", "customer") if by is SalesBy.customer else (by.value,)
     columns = (*keys, "currency", *SALES_FIGURES)
