@@ -54,7 +54,8 @@ def test_amount_forms_and_currencies(db_path, anna):
     buy("1", "c", "1299", "--currency", "jpy")
     buy("1", "d", "1.234 KWD")
     buy("1", "e", "$5", "--currency", "HKD")
-    ok("config", "set", "default_currency", "EUR")
+    ok("config", "set", "default_currency", "eur")
+    assert "unknown currency 'XYZ'" in fails(2, "config", "set", "default_currency", "XYZ")
     buy("1", "f", "9.99")
     assert rows(db_path, "SELECT item, amount_minor, currency FROM purchases ORDER BY id") == [
         ("a", 129900, "CNY"),
