@@ -194,6 +194,9 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
         )
         ids.append(customer_id)
     classify(conn, rng, ids, now)
+    from crmcli.demo_purchases import add_demo_purchases
+
+    add_demo_purchases(conn, rng=rng, customer_ids=ids, now=now)
     archived = rng.sample(ids, max(1, count // 50))
     for customer_id in archived:
         customers.set_archived(conn, customer_id, True)

@@ -178,6 +178,52 @@ def m002_interactions_tasks(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m003_purchases_products(conn: sqlite3.Connection) -> None:
+    # Money is integer minor units + an ISO 4217 code (crmcli.money); a refund is a line with
+    # a negative amount. AUTOINCREMENT: scripts edit and delete lines by id, so a deleted
+    # id must never come back as another line.
+    execute_script(
+        conn,
+        """
+        CREATE TABLE products (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            name_key TEXT NOT NULL UNIQUE,
+            category TEXT,
+            price_minor INTEGER CHECK (price_minor >= 0),
+            currency TEXT CHECK (length(currency) = 3),
+            sku TEXT UNIQUE COLLATE NOCASE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((price_minor IS NULL) = (currency IS NULL))
+        );
+        CREATE TABLE purchases (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            product_id INTEGER REFERENCES products(id) ON DELETE SET NULL,
+            item TEXT NOT NULL CHECK (length(trim(item)) > 0),
+            category TEXT,
+            quantity INTEGER NOT NULL DEFAULT 1 CHECK (quantity > 0),
+            unit_price_minor INTEGER CHECK (unit_price_minor >= 0),
+            amount_minor INTEGER NOT NULL,
+            currency TEXT NOT NULL CHECK (length(currency) = 3),
+            purchased_at TEXT NOT NULL,
+            payment TEXT,
+            order_ref TEXT,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX purchases_customer_time
+            ON purchases(customer_id, purchased_at, amount_minor, currency);
+        CREATE INDEX purchases_purchased_at ON purchases(purchased_at);
+        CREATE INDEX purchases_product ON purchases(product_id);
+        CREATE INDEX purchases_category ON purchases(category COLLATE NOCASE);
+        """,
+    )
+
+
+@migration
 def m004_tags_stages(conn: sqlite3.Connection) -> None:
     execute_script(
         conn,

@@ -16,6 +16,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TextIO
 
@@ -48,6 +49,43 @@ def cell(value: Any) -> str:
     return escape_control(str(value))
 
 
+@dataclass(frozen=True)
+class Bars:
+    """A bar chart drawn as the last column of a table (never in json/jsonl/csv/tsv).
+
+    Each row's `value` (a number; None or negative draws no bar) becomes a bar whose length
+    is its share of the largest value among the rows with the same `scale` key: amounts of
+    different currencies get separate scales, never one. On a terminal the bars are rich
+    bars; elsewhere (pipes, cron mail) they are plain `#` characters without colour.
+    """
+
+    value: str
+    scale: str | None = None
+    title: str = ""
+    width: int = 24
+
+    def lengths(self, rows: Sequence[Mapping[str, Any]], width: int | None = None) -> list[int]:
+        """Each row's bar length in characters: 0 to `width` (default self.width), rounded
+        half up, at least 1 for any positive value (integer arithmetic: values are often
+        money in minor units)."""
+        width = width or self.width
+        largest: dict[Any, Any] = {}
+        for row in rows:
+            key = row.get(self.scale) if self.scale else None
+            value = row.get(self.value)
+            if value is not None and value > largest.get(key, 0):
+                largest[key] = value
+        out = []
+        for row in rows:
+            value = row.get(self.value)
+            top = largest.get(row.get(self.scale) if self.scale else None)
+            if value is None or value <= 0 or not top:
+                out.append(0)
+            else:
+                out.append(max(1, int((2 * width * value + top) // (2 * top))))
+        return out
+
+
 def is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()
@@ -70,8 +108,12 @@ def emit(
     out: TextIO | None = None,
     no_color: bool = False,
     title: str | None = None,
+    bars: Bars | None = None,
 ) -> int:
-    """Write rows in `fmt`; returns how many rows were written."""
+    """Write rows in `fmt`; returns how many rows were written.
+
+    `bars` adds a bar chart column to the table format only.
+    """
     out = out or sys.stdout
     count = 0
     if fmt is Format.json:
@@ -88,10 +130,12 @@ def emit(
         for count, row in enumerate(rows, 1):
             writer.writerow([_flat(row.get(c)) for c in columns])
     else:
-        materialised = [[cell(row.get(c)) for c in columns] for row in rows]
+        kept = list(rows)
+        materialised = [[cell(row.get(c)) for c in columns] for row in kept]
         count = len(materialised)
         if count:
-            _table(materialised, columns, out, no_color=no_color, title=title)
+            chart = (bars, kept) if bars else None
+            _table(materialised, columns, out, no_color=no_color, title=title, chart=chart)
     return count
 
 
@@ -100,6 +144,8 @@ def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:
 
 
 def _flat(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in JSON, not Python's True/False
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
     if isinstance(value, dict):
@@ -108,21 +154,49 @@ def _flat(value: Any) -> Any:
 
 
 def _table(
-    rows: list[list[str]], columns: Sequence[str], out: TextIO, *, no_color: bool, title: str | None
+    rows: list[list[str]],
+    columns: Sequence[str],
+    out: TextIO,
+    *,
+    no_color: bool,
+    title: str | None,
+    chart: tuple[Bars, list[Mapping[str, Any]]] | None = None,
 ) -> None:
     if is_terminal(out):
+        from rich.cells import cell_len
         from rich.table import Table
 
         table = Table(title=title, header_style="bold", show_edge=False, pad_edge=False)
         for column in columns:
             table.add_column(column, overflow="fold")
-        for row in rows:
+        cells: list[list[Any]] = [list(row) for row in rows]
+        c = console(no_color=no_color)
+        if chart is not None:
+            from rich.bar import Bar
+
+            bars, values = chart
+            # The bars take what the other columns leave of the terminal, within limits.
+            used = sum(
+                max(cell_len(header), *(cell_len(row[i]) for row in rows)) + 3
+                for i, header in enumerate(columns)
+            )
+            width = max(6, min(bars.width, c.width - used))
+            table.add_column(bars.title, no_wrap=True, width=width)
+            for row, length in zip(cells, bars.lengths(values, width), strict=True):
+                row.append(Bar(width, 0, length, width=width) if length else "")
+        for row in cells:
             table.add_row(*row)
-        console(no_color=no_color).print(table)
+        c.print(table)
         return
+    headers = list(columns)
+    if chart is not None:
+        bars, values = chart
+        lengths = bars.lengths(values)
+        headers.append(bars.title)
+        rows = [[*row, "#" * length] for row, length in zip(rows, lengths, strict=True)]
     if title:
         out.write(title + "\n")
-    out.write(plain_table(rows, columns))
+    out.write(plain_table(rows, headers))
 
 
 def width(text: str) -> int:

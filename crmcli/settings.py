@@ -21,7 +21,9 @@ def _currency(value: str) -> str:
     code = value.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
         raise InvalidInput(f"currency must be an ISO 4217 code such as CNY or USD (got {value!r})")
-    return code
+    from crmcli.money import currency_code  # a known code, with its number of decimals
+
+    return currency_code(code)
 
 
 def _stages(value: str) -> str:

@@ -7,7 +7,10 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     admin,
     customers,
     interactions,
+    products,
+    purchases,
     reminders,
+    reports,
     tags,
     tasks,
 )

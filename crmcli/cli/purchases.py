@@ -1,0 +1,471 @@
+"""Purchase commands: `crm buy`, `crm purchases`, `crm purchase edit|delete`, and the
+purchase sections of `crm show`."""
+
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
+from crmcli.errors import InvalidInput
+from crmcli.output import Format, emit
+
+if TYPE_CHECKING:
+    from crmcli.money import Money
+
+purchase_app = typer.Typer(help="Change or delete recorded purchases.", no_args_is_help=True)
+app.add_typer(purchase_app, name="purchase")
+
+MAX_QTY = 1_000_000
+QtyOption = Annotated[
+    int | None,
+    typer.Option(
+        "--qty", "-n", min=1, max=MAX_QTY, help="Quantity (default 1).", show_default=False
+    ),
+]
+UnitPriceOption = Annotated[
+    str | None,
+    typer.Option("--unit-price", help="Price of one unit; the line total is this × --qty."),
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at", help="When: 2026-11-02, '2026-11-02 15:30', yesterday, -3d (default now)."
+    ),
+]
+CategoryOption = Annotated[str | None, typer.Option("--category", help="Category of the item.")]
+CurrencyOption = Annotated[
+    str | None,
+    typer.Option("--currency", help="ISO 4217 code, e.g. CNY, USD (default: the setting)."),
+]
+PaymentOption = Annotated[
+    str | None,
+    typer.Option("--payment", help="How it was paid: cash, card, transfer, wechat, alipay..."),
+]
+OrderOption = Annotated[
+    str | None, typer.Option("--order", help="Order reference; lines sharing it are one order.")
+]
+NoteOption = Annotated[str | None, typer.Option("--note", help="A free note.")]
+RefundOption = Annotated[
+    bool, typer.Option("--refund", help="A refund: the amount counts against revenue.")
+]
+
+# Columns of the table format of `crm purchases` (JSON/CSV carry purchases.COLUMNS).
+TABLE_COLUMNS = ("id", "date", "customer", "item", "category", "quantity", "amount", "currency")
+
+
+def default_currency(conn: sqlite3.Connection) -> str:
+    from crmcli.settings import get_setting
+
+    return get_setting(conn, "default_currency") or "CNY"
+
+
+def _when(text: str | None) -> str:
+    from crmcli import clock, dates, purchases
+
+    now = clock.now()
+    if text is not None and not text.strip():
+        raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
+    moment = now if text is None else dates.parse_datetime(text, now)
+    return purchases.purchase_time(moment, now)
+
+
+def _text(field: str, value: str | None, *, multiline: bool = False) -> str | None:
+    from crmcli import validate
+
+    return None if value is None else validate.text(field, value, multiline=multiline)
+
+
+def _describe(line: dict[str, Any]) -> str:
+    from crmcli import money
+
+    amount = money.Money(line["amount_minor"], line["currency"])
+    qty = f"{line['quantity']} × " if line["quantity"] != 1 else ""
+    return f"{qty}{line['item']}, {amount}"
+
+
+# ignore_unknown_options: a negative AMOUNT (`-280`) is an argument, not an unknown option.
+@app.command("buy", context_settings={"ignore_unknown_options": True})
+def buy(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
+    item: Annotated[str, typer.Argument(help="What was bought; a product's name or SKU links it.")],
+    amount: Annotated[
+        str | None,
+        typer.Argument(
+            help="Line total: 1299, 1,299.50, ¥1299, '1299.5 USD'; negative for a refund.",
+            show_default=False,
+        ),
+    ] = None,
+    qty: QtyOption = None,
+    unit_price: UnitPriceOption = None,
+    at: AtOption = None,
+    category: CategoryOption = None,
+    currency: CurrencyOption = None,
+    payment: PaymentOption = None,
+    order: OrderOption = None,
+    note: NoteOption = None,
+    refund: RefundOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Record one purchase line (or a refund) and print its id.
+
+    AMOUNT is the line total; or give --unit-price (times --qty). When ITEM names a product,
+    its category and price are the defaults. A refund is --refund or a negative amount.
+
+    Example: crm buy 张伟 "Longjing tea 250g" 1,299.50 --qty 2 --payment wechat --order SO-88
+    """
+    from crmcli import money, products, purchases
+
+    with writing(ctx) as conn:
+        customer_id = resolver(conn)(ref)
+        product = products.find_product(conn, item)
+        explicit = money.currency_code(currency) if currency is not None else None
+        product_price = None
+        if product is not None and product["price_minor"] is not None:
+            product_price = money.Money(product["price_minor"], product["currency"])
+        context = explicit or (product_price.currency if product_price else None)
+        context = context or default_currency(conn)
+        given = money.parse(amount, explicit, default=context) if amount is not None else None
+        unit = (
+            money.parse(unit_price, explicit, default=context) if unit_price is not None else None
+        )
+        if (
+            given is None
+            and unit is None
+            and product_price is not None
+            and explicit not in (None, product_price.currency)
+        ):
+            raise InvalidInput(
+                f"{product['name']} is priced in {product_price.currency}; "
+                f"give the AMOUNT in {explicit}"
+            )
+        if given is None and unit is None and product_price is None:
+            known = "has no price" if product else "is not a product with a price"
+            raise InvalidInput(
+                f"{item!r} {known}; give the AMOUNT (the line total) or --unit-price"
+            )
+        count = purchases.quantity(qty or 1)
+        total, unit_minor = purchases.line_total(
+            amount=given, unit_price=unit, qty=count, refund=refund, default_price=product_price
+        )
+        category_text = category if category is not None else (product or {}).get("category")
+        line = purchases.Line(
+            customer_id=customer_id,
+            item=product["name"] if product else item,
+            amount=total,
+            quantity=count,
+            unit_price_minor=unit_minor,
+            purchased_at=_when(at),
+            category=(
+                purchases.canonical_category(conn, category_text)
+                if category_text is not None
+                else None
+            ),
+            payment=purchases.payment(payment) if payment is not None else None,
+            order_ref=_text("order", order),
+            note=_text("note", note, multiline=True),
+            product_id=product["id"] if product else None,
+        )
+        purchase_id = purchases.add_purchase(conn, line)
+        record = purchases.get_purchase(conn, purchase_id)
+    if quiet:
+        typer.echo(str(purchase_id))
+        return
+    kind = "refund" if total.minor < 0 else "purchase"
+    typer.echo(
+        f"Recorded {kind} {purchase_id} for #{customer_id} {record['customer']}: "
+        f"{_describe(record)}"
+    )
+
+
+def _output_rows(rows: Iterable[dict[str, Any]], fmt: Format) -> Iterator[dict[str, Any]]:
+    from crmcli import money
+
+    for row in rows:
+        out = money.present(row, grouped_digits=fmt is Format.table)
+        out["is_refund"] = row["amount_minor"] < 0
+        out["date"] = row["purchased_at"][:10]
+        yield out
+
+
+@app.command("purchases")
+def purchases_(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None, typer.Argument(help="Only this customer's purchases.", show_default=False)
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="On or after this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="On or before this date.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    item: Annotated[str | None, typer.Option(help="Only items containing this text.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Only this currency.")] = None,
+    refunds: Annotated[bool, typer.Option("--refunds", help="Only refunds.")] = False,
+    limit: Annotated[int | None, typer.Option(min=0, help="Only the N most recent.")] = None,
+    fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """List purchases, oldest first, optionally of one customer and filtered.
+
+    Example: crm purchases 张伟 --since 2026-01-01 --category tea --format json
+    """
+    from crmcli import clock, dates, money, purchases
+
+    today = clock.today()
+    first = dates.parse_date(since, today) if since is not None else None
+    last = dates.parse_date(until, today) if until is not None else None
+    if first and last and first > last:
+        raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
+    code = money.currency_code(currency) if currency is not None else None
+    with reading(ctx) as conn:
+        customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
+        rows = purchases.list_purchases(
+            conn,
+            customer_id=customer_id,
+            since=first,
+            until=last,
+            category=category,
+            item=item,
+            currency=code,
+            refunds=refunds,
+            limit=limit,
+        )
+        if quiet:
+            for row in rows:
+                sys.stdout.write(f"{row['id']}\n")
+            return
+        columns = TABLE_COLUMNS if fmt is Format.table else purchases.COLUMNS
+        emit(_output_rows(rows, fmt), columns, fmt, no_color=settings(ctx).no_color)
+
+
+@purchase_app.command("edit")
+def purchase_edit(
+    ctx: typer.Context,
+    purchase_id: Annotated[int, typer.Argument(metavar="ID", help="The purchase's id.")],
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Move it to another customer (a reference).")
+    ] = None,
+    item: Annotated[str | None, typer.Option("--item", help="What was bought.")] = None,
+    amount: Annotated[
+        str | None, typer.Option("--amount", help="New line total; negative for a refund.")
+    ] = None,
+    qty: QtyOption = None,
+    unit_price: UnitPriceOption = None,
+    at: AtOption = None,
+    category: CategoryOption = None,
+    currency: CurrencyOption = None,
+    payment: PaymentOption = None,
+    order: OrderOption = None,
+    note: NoteOption = None,
+    refund: RefundOption = False,
+    unset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unset", help="Clear category, payment, order, note or unit_price (repeatable)."
+        ),
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Change a recorded purchase; only the options given change.
+
+    --amount replaces the line total (negative, or with --refund, for a refund); otherwise
+    the line stays a sale or a refund as it was. --qty alone recomputes the total from a
+    known unit price. --currency alone keeps the value and changes the currency.
+
+    Example: crm purchase edit 42 --amount 1,199.00 --payment card --unset note
+    """
+    from crmcli import money, products, purchases
+
+    with writing(ctx) as conn:
+        before = purchases.get_purchase(conn, purchase_id)
+        values: dict[str, Any] = {}
+        if customer is not None:
+            values["customer_id"] = resolver(conn)(customer)
+        if item is not None:
+            product = products.find_product(conn, item)
+            values["item"] = product["name"] if product else _text("item", item)
+            values["product_id"] = product["id"] if product else None
+        old_code = before["currency"]
+        code = money.currency_code(currency) if currency is not None else old_code
+        count = purchases.quantity(qty) if qty is not None else before["quantity"]
+        given = money.parse(amount, currency, default=code) if amount is not None else None
+        unit = money.parse(unit_price, currency, default=code) if unit_price is not None else None
+        if given is not None and currency is None:
+            code = given.currency
+        elif unit is not None and currency is None:
+            code = unit.currency
+        repriced = (
+            given is not None
+            or unit is not None
+            or qty is not None
+            or code != old_code
+            or (refund and before["amount_minor"] >= 0)
+        )
+        if repriced:
+            old_unit = before["unit_price_minor"]
+            if given is None and unit is None:
+                if qty is not None and old_unit is not None:
+                    unit = _recurrency(old_unit, old_code, code)
+                else:
+                    given = _recurrency(before["amount_minor"], old_code, code)
+            keep_refund = given is None and before["amount_minor"] < 0
+            total, unit_minor = purchases.line_total(
+                amount=given, unit_price=unit, qty=count, refund=refund or keep_refund
+            )
+            values.update(
+                amount_minor=total.minor,
+                currency=total.currency,
+                quantity=count,
+                unit_price_minor=unit_minor,
+            )
+        if at is not None:
+            values["purchased_at"] = _when(at)
+        if category is not None:
+            values["category"] = purchases.canonical_category(conn, category)
+        if payment is not None:
+            values["payment"] = purchases.payment(payment)
+        if order is not None:
+            values["order_ref"] = _text("order", order)
+        if note is not None:
+            values["note"] = _text("note", note, multiline=True)
+        for name in unset or []:
+            field = {"order": "order_ref", "unit-price": "unit_price"}.get(name, name)
+            if field not in purchases.UNSETTABLE:
+                allowed = ", ".join(purchases.UNSETTABLE)
+                raise InvalidInput(f"--unset takes one of: {allowed} (got {name!r})")
+            column = "unit_price_minor" if field == "unit_price" else field
+            if column in values:
+                raise InvalidInput(f"{name} is both set and unset")
+            values[column] = None
+        if not values and not refund:  # --refund on a refund asks for nothing new
+            raise InvalidInput("nothing to change; give options such as --amount or --category")
+        changed = purchases.update_purchase(conn, purchase_id, values)
+    if quiet:
+        typer.echo(str(purchase_id))
+    else:
+        typer.echo(f"Updated purchase {purchase_id}." if changed else "No changes.")
+
+
+def _recurrency(minor: int, old: str, new: str) -> "Money":
+    """`minor` units of `old` as the same value in `new` (refused if it has too many decimals)."""
+    from crmcli import money
+
+    return money.Money(money.to_minor(money.to_decimal(minor, old), new), new)
+
+
+def _ids(items: list[str]) -> list[int]:
+    texts: list[str] = []
+    for item in items:
+        if item == "-":
+            texts += sys.stdin.read().split()
+        else:
+            texts.append(item)
+    ids = []
+    for text in texts:
+        clean = text.strip().lstrip("#")
+        if not clean.isdigit() or not 0 < len(clean) <= 18:
+            raise InvalidInput(f"not a purchase id: {text!r}")
+        ids.append(int(clean))
+    if not ids:
+        raise InvalidInput("no purchase ids given")
+    return ids
+
+
+@purchase_app.command("delete")
+def purchase_delete(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="Purchase ids; - reads them from stdin.")
+    ],
+    quiet: QuietOption = False,
+) -> None:
+    """Delete purchase lines by id: all of them, or none when one does not exist.
+
+    Example: crm purchases 张伟 --refunds -q | crm purchase delete -
+    """
+    from crmcli import purchases
+
+    wanted = _ids(ids)
+    with writing(ctx) as conn:
+        gone = purchases.delete_purchases(conn, wanted)
+    for record in gone:
+        if quiet:
+            typer.echo(str(record["id"]))
+        else:
+            typer.echo(
+                f"Deleted purchase {record['id']} of #{record['customer_id']} "
+                f"{record['customer']} on {record['purchased_at'][:10]}: {_describe(record)}"
+            )
+
+
+# `crm show REF`: lifetime totals per currency and the last purchases.
+def _totals_rows(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+    from crmcli import money, purchases
+
+    rows = []
+    for total in purchases.customer_totals(conn, customer_id):
+        rows.append(
+            money.present(
+                {
+                    "currency": total["currency"],
+                    "revenue_minor": total["revenue_minor"],
+                    "refunds_minor": total["refunds_minor"],
+                    "net_minor": total["net_minor"],
+                    "purchases": total["lines"],
+                    "orders": total["orders"],
+                    "average_order_minor": total["average_order_minor"],
+                    "first_purchase_on": (total["first_purchase_at"] or "")[:10] or None,
+                    "last_purchase_on": (total["last_purchase_at"] or "")[:10] or None,
+                }
+            )
+        )
+    return rows
+
+
+def _recent_rows(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+    from crmcli import money, purchases
+
+    return [
+        money.present(
+            {
+                "id": r["id"],
+                "purchased_at": r["purchased_at"],
+                "item": r["item"],
+                "category": r["category"],
+                "quantity": r["quantity"],
+                "amount_minor": r["amount_minor"],
+                "currency": r["currency"],
+                "order_ref": r["order_ref"],
+            }
+        )
+        for r in purchases.recent_purchases(conn, customer_id, limit=5)
+    ]
+
+
+SHOW_SECTIONS.append(
+    ShowSection(
+        key="purchase_totals",
+        title="Purchases (lifetime, per currency)",
+        # The table keeps to what fits a terminal; JSON has every figure.
+        columns=(
+            "currency",
+            "net",
+            "orders",
+            "average_order",
+            "first_purchase_on",
+            "last_purchase_on",
+        ),
+        rows=_totals_rows,
+    )
+)
+SHOW_SECTIONS.append(
+    ShowSection(
+        key="recent_purchases",
+        title="Last purchases",
+        columns=("id", "purchased_at", "item", "quantity", "amount", "currency"),
+        rows=_recent_rows,
+    )
+)

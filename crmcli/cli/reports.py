@@ -1,0 +1,117 @@
+"""Reports: `crm report ...`, one command per report.
+
+Each report command parses its options here, asks a service (or a pure analytics function)
+for rows with stable snake_case keys and money in minor units, turns money into decimal
+strings with `money.present`, and hands the rows to `output.emit` (with `output.Bars` for a
+chart in the table format). Shared options (period, currency) are defined once below.
+"""
+
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.cli.app import FormatOption, app, reading, settings
+from crmcli.errors import InvalidInput
+from crmcli.output import Format, emit
+
+report_app = typer.Typer(help="Reports over customers and purchases.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="From this date (inclusive): 2026-01-01, -3m...")
+]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Up to this date (inclusive).")]
+CurrencyOption = Annotated[
+    str | None, typer.Option("--currency", help="Only this currency (ISO 4217 code).")
+]
+
+
+def period(since: str | None, until: str | None) -> tuple[Any, Any]:
+    """--since/--until as dates (inclusive); raises InvalidInput when reversed."""
+    from crmcli import clock, dates
+
+    today = clock.today()
+    first = dates.parse_date(since, today) if since is not None else None
+    last = dates.parse_date(until, today) if until is not None else None
+    if first and last and first > last:
+        raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
+    return first, last
+
+
+class SalesBy(str, Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+    category = "category"
+    item = "item"
+    customer = "customer"
+    city = "city"
+
+
+SALES_FIGURES = ("revenue", "refunds", "net", "orders", "customers", "average_order")
+
+
+@report_app.command("sales")
+def sales(
+    ctx: typer.Context,
+    by: Annotated[
+        SalesBy,
+        typer.Option("--by", help="Group by a period or by category, item, customer, city."),
+    ] = SalesBy.month,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    currency: CurrencyOption = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=0, help="Per currency: the latest N periods, or the N largest groups."),
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Sales per period or group: revenue, refunds, net, orders, customers, average order.
+
+    Totals are per currency, never added across currencies. An order is the lines of one
+    customer sharing an order reference; a line without one is its own order. The table
+    ends with a total per currency and draws net as a bar chart.
+
+    Example: crm report sales --by quarter --since 2025-01-01 --currency CNY
+    """
+    from crmcli import money
+    from crmcli import sales as service
+
+    first, last = period(since, until)
+    code = money.currency_code(currency) if currency is not None else None
+    with reading(ctx) as conn:
+        rows, totals = service.sales(
+            conn,
+            by.value,
+            since=first,
+            until=last,
+            currency=code,
+            limit=limit,
+            totals=fmt is Format.table,  # only the table shows them
+        )
+    keys = ("customer_id", "customer") if by is SalesBy.customer else (by.value,)
+    columns = (*keys, "currency", *SALES_FIGURES)
+    table = fmt is Format.table
+    shown = []
+    for row in rows:
+        out = money.present(row, grouped_digits=table)
+        out["bar"] = row["net_minor"]
+        if table and out[keys[-1]] is None:
+            out[keys[-1]] = "(none)"
+        shown.append(out)
+    if not table:
+        emit(shown, columns, fmt)
+        return
+    if shown:
+        for total in totals:
+            out = money.present(total, grouped_digits=True)
+            out[keys[-1]] = "total"
+            shown.append(out)
+    from crmcli.output import Bars
+
+    bars = Bars("bar", scale="currency", title="chart")
+    emit(shown, columns, fmt, no_color=settings(ctx).no_color, bars=bars)

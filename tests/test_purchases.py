@@ -1,0 +1,609 @@
+"""Recording, listing, editing and deleting purchases; products; `crm show` totals."""
+
+import json
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import crm, dump, fails, ok
+
+
+def add(*args: str) -> int:
+    return int(ok("add", *args, "-q").strip())
+
+
+def buy(*args: str) -> int:
+    return int(ok("buy", *args, "-q").strip())
+
+
+def rows(db_path, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def listing(*args: str) -> list[dict]:
+    return json.loads(ok("purchases", *args, "--format", "json"))
+
+
+@pytest.fixture
+def anna(db_path) -> int:
+    return add("Anna", "--city", "Paris")
+
+
+def test_buy_records_a_line_exactly(db_path, anna):
+    out = ok("buy", "Anna", "Teapot", "1,299.50", "--payment", "card", "--order", "SO-1")
+    assert out == "Recorded purchase 1 for #1 Anna: Teapot, 1,299.50 CNY\n"
+    assert rows(
+        db_path,
+        "SELECT customer_id, item, quantity, unit_price_minor, amount_minor, currency, "
+        "purchased_at, payment, order_ref, product_id FROM purchases ORDER BY id",
+    ) == [
+        (1, "Teapot", 1, 129950, 129950, "CNY", "2026-11-22T10:00:00+08:00", "card", "SO-1", None)
+    ]
+    assert buy("Anna", "Cup", "12") == 2
+
+
+def test_amount_forms_and_currencies(db_path, anna):
+    buy("1", "a", "¥1299")
+    buy("1", "b", "1299.5 USD")
+    buy("1", "c", "1299", "--currency", "jpy")
+    buy("1", "d", "1.234 KWD")
+    buy("1", "e", "$5", "--currency", "HKD")
+    ok("config", "set", "default_currency", "eur")
+    assert "unknown currency 'XYZ'" in fails(2, "config", "set", "default_currency", "XYZ")
+    buy("1", "f", "9.99")
+    assert rows(db_path, "SELECT item, amount_minor, currency FROM purchases ORDER BY id") == [
+        ("a", 129900, "CNY"),
+        ("b", 129950, "USD"),
+        ("c", 1299, "JPY"),
+        ("d", 1234, "KWD"),
+        ("e", 500, "HKD"),
+        ("f", 999, "EUR"),
+    ]
+    got = {r["item"]: (r["amount"], r["currency"]) for r in listing()}
+    assert got["c"] == ("1299", "JPY") and got["d"] == ("1.234", "KWD")
+    assert got["b"] == ("1299.50", "USD")
+
+
+def test_quantity_and_unit_price(db_path, anna):
+    buy("1", "Cup", "--unit-price", "12.50", "--qty", "3")
+    buy("1", "Bowl", "30", "--qty", "4")  # 7.50 each
+    buy("1", "Plate", "10", "--qty", "3")  # not divisible: unit price unknown
+    buy("1", "Pot", "90", "--unit-price", "30", "-n", "3")  # both, consistent
+    assert rows(
+        db_path, "SELECT quantity, unit_price_minor, amount_minor FROM purchases ORDER BY id"
+    ) == [
+        (3, 1250, 3750),
+        (4, 750, 3000),
+        (3, None, 1000),
+        (3, 3000, 9000),
+    ]
+
+
+def test_refunds_by_flag_or_negative_amount(db_path, anna):
+    buy("1", "Teapot", "280")
+    assert ok("buy", "1", "Teapot", "280", "--refund") == (
+        "Recorded refund 2 for #1 Anna: Teapot, -280.00 CNY\n"
+    )
+    buy("1", "Teapot", "-50")
+    buy("1", "Teapot", "−20", "--refund")
+    assert [r[0] for r in rows(db_path, "SELECT amount_minor FROM purchases ORDER BY id")] == [
+        28000,
+        -28000,
+        -5000,
+        -2000,
+    ]
+    data = listing("--refunds")
+    assert [r["amount"] for r in data] == ["-280.00", "-50.00", "-20.00"]
+    assert all(r["is_refund"] for r in data)
+    totals = json.loads(ok("show", "Anna", "-f", "json"))[0]["purchase_totals"]
+    assert totals == [
+        {
+            "currency": "CNY",
+            "revenue": "280.00",
+            "refunds": "350.00",
+            "net": "-70.00",
+            "purchases": 1,
+            "orders": 1,
+            "average_order": "-70.00",
+            "first_purchase_on": "2026-11-22",
+            "last_purchase_on": "2026-11-22",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["12.345"], "12.345 has 3 decimals but CNY has 2 decimals; amounts are never rounded"),
+        (["12.5", "--currency", "JPY"], "JPY has no decimals"),
+        (["12,50"], "not an amount: '12,50'"),
+        (["lots"], "not an amount"),
+        (["1e3"], "not an amount"),
+        (["12 USD", "--currency", "CNY"], "is in USD, not CNY"),
+        (["12", "--currency", "XYZ"], "unknown currency 'XYZ'"),
+        (["12", "--currency", "XAU"], "not a currency with minor units"),
+        (["99999999999"], "too large"),
+        ([], "'Teapot' is not a product with a price; give the AMOUNT (the line total)"),
+        (["10", "--unit-price", "3", "--qty", "3"], "AMOUNT 10.00 is not 3 × 3.00 = 9.00"),
+        (["--unit-price", "-3"], "--unit-price cannot be negative"),
+        (["2 CNY", "--unit-price", "1 USD"], "AMOUNT is in CNY but --unit-price in USD"),
+        (["0", "--refund"], "a refund needs an amount"),
+        (["12", "--at", "garbage"], "not a date: 'garbage'"),
+        (["12", "--at", "tomorrow"], "the purchase date 2026-11-23 is in the future"),
+        (["12", "--at", "2026-02-30"], "not a date"),
+        (["12", "--qty", "0"], "--qty"),
+        (["12", "--qty", "1.5"], "--qty"),
+        (["12", "--order", " "], "order cannot be empty"),
+        (["12", "--category", "a\tb"], "control characters"),
+        (["12", "--bogus"], "unexpected extra argument"),
+        (["12", "--category", ""], "category cannot be empty"),
+        (["12", "--currency", ""], "unknown currency ''"),
+        (["12", "--at", " "], "--at needs a date"),
+        (["12", "--unit-price", ""], "not an amount: ''"),
+    ],
+)
+def test_bad_purchases_exit_2_and_write_nothing(db_path, anna, args, message):
+    buy("1", "Existing", "1")
+    err = fails(2, "buy", "Anna", "Teapot", *args, db=db_path)
+    assert message in err, err
+    assert err.count("\n") == 1
+
+
+def test_unknown_or_archived_customer_is_not_found(db_path, anna):
+    fails(3, "buy", "Bob", "Teapot", "12", db=db_path)
+    ok("delete", "Anna")
+    assert "no customer" in fails(3, "buy", "Anna", "Teapot", "12", db=db_path)
+
+
+def test_dates_and_times(db_path, anna):
+    buy("1", "a", "1", "--at", "2026-03-01")
+    buy("1", "b", "1", "--at", "2026-03-01 15:30")
+    buy("1", "c", "1", "--at", "yesterday")
+    buy("1", "d", "1", "--at", "-1m")
+    buy("1", "e", "1", "--at", "2025-12-31T23:59:59+00:00")
+    assert [r[0] for r in rows(db_path, "SELECT purchased_at FROM purchases ORDER BY id")] == [
+        "2026-03-01T00:00:00+08:00",
+        "2026-03-01T15:30:00+08:00",
+        "2026-11-21T00:00:00+08:00",
+        "2026-10-22T00:00:00+08:00",
+        "2025-12-31T23:59:59+00:00",
+    ]
+
+
+def test_payment_and_category_are_normalised(db_path, anna):
+    buy("1", "a", "1", "--payment", "微信", "--category", "Tea")
+    buy("1", "b", "1", "--payment", "Bank Transfer", "--category", "tea")
+    buy("1", "c", "1", "--payment", "barter", "--category", "TEA ")
+    assert rows(db_path, "SELECT payment, category FROM purchases ORDER BY id") == [
+        ("wechat", "Tea"),
+        ("transfer", "Tea"),
+        ("barter", "Tea"),
+    ]
+
+
+def test_products_give_defaults_and_links(db_path, anna):
+    assert ok("product", "add", "Longjing tea 250g", "--category", "Tea", "--price", "649.75",
+              "--sku", "LJ-250") == "Added product 1: Longjing tea 250g\n"  # fmt: skip
+    ok("product", "add", "Glass pot", "--price", "20 USD")
+    buy("1", "lj-250", "--qty", "2")  # by SKU, in any case: price × qty
+    buy("1", "longjing TEA 250G", "600")  # by name: amount given wins
+    buy("1", "Longjing tea 250g", "--category", "Gift")  # category given wins
+    buy("1", "glass pot")  # price in the product's currency
+    buy("1", "Glass pot", "12")  # a bare number is in the product's currency too
+    buy("1", "Glass pot", "¥100")
+    assert rows(
+        db_path,
+        "SELECT item, product_id, category, quantity, unit_price_minor, amount_minor, currency "
+        "FROM purchases ORDER BY id",
+    ) == [
+        ("Longjing tea 250g", 1, "Tea", 2, 64975, 129950, "CNY"),
+        ("Longjing tea 250g", 1, "Tea", 1, 60000, 60000, "CNY"),
+        ("Longjing tea 250g", 1, "Gift", 1, 64975, 64975, "CNY"),
+        ("Glass pot", 2, None, 1, 2000, 2000, "USD"),
+        ("Glass pot", 2, None, 1, 1200, 1200, "USD"),
+        ("Glass pot", 2, None, 1, 10000, 10000, "CNY"),
+    ]
+    err = fails(2, "buy", "1", "Glass pot", "--currency", "CNY", db=db_path)
+    assert "Glass pot is priced in USD; give the AMOUNT in CNY" in err
+    ok("product", "add", "Sample")
+    assert "'sample' has no price; give the AMOUNT" in fails(2, "buy", "1", "sample", db=db_path)
+
+
+def test_product_commands(db_path, anna):
+    ok("product", "add", "Teapot", "--price", "¥280", "--category", "Ware", "--sku", "TP-1")
+    ok("product", "add", "Cup", "--category", "ware")
+    assert ok("product", "add", "Sample", "-q") == "3\n"
+    data = json.loads(ok("product", "list", "-f", "json"))
+    assert [p["name"] for p in data] == ["Cup", "Sample", "Teapot"]
+    assert data[2] == {
+        "id": 1,
+        "name": "Teapot",
+        "category": "Ware",
+        "sku": "TP-1",
+        "price": "280.00",
+        "currency": "CNY",
+        "created_at": "2026-11-22T10:00:00+08:00",
+        "updated_at": "2026-11-22T10:00:00+08:00",
+    }
+    assert data[0]["category"] == "Ware"  # spelt like the existing category
+    assert ok("product", "list", "--category", "WARE", "-q") == "2\n1\n"
+    table = ok("product", "list")
+    assert "280.00" in table and "CNY" in table
+    assert ok("product", "edit", "TP-1", "--price", "300", "--name", "Clay teapot") == (
+        "Updated product 1.\n"
+    )
+    assert ok("product", "edit", "Clay teapot", "--price", "300") == "No changes.\n"
+    ok("product", "edit", "1", "--currency", "USD")
+    ok("product", "edit", "Cup", "--unset", "category", "--sku", "C-1")
+    data = {p["id"]: p for p in json.loads(ok("product", "list", "-f", "json"))}
+    assert (data[1]["name"], data[1]["price"], data[1]["currency"]) == (
+        "Clay teapot",
+        "300.00",
+        "USD",
+    )
+    assert (data[2]["category"], data[2]["sku"]) == (None, "C-1")
+    csv_out = ok("product", "list", "-f", "csv").splitlines()
+    assert csv_out[0] == "id,name,category,sku,price,currency,created_at,updated_at"
+    assert "300.00,USD" in csv_out[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["add", "teapot"], 2, "product name 'teapot' is already used by product 1 (Teapot)"),
+        (["add", "Other", "--sku", "tp-1"], 2, "product sku 'tp-1' is already used"),
+        (["add", "TP-1"], 2, "already used by product 1"),
+        (["add", "Other", "--sku", "teapot"], 2, "already used by product 1"),
+        (["add", "Other", "--price", "-1"], 2, "price cannot be negative"),
+        (["add", "Other", "--price", "1.234"], 2, "never rounded"),
+        (["add", "Other", "--currency", "USD"], 2, "give --price too"),
+        (["add", " "], 2, "name cannot be empty"),
+        (["edit", "Teapot"], 2, "nothing to change"),
+        (["edit", "Teapot", "--name", "Cup"], 2, "already used by product 2"),
+        (["edit", "Teapot", "--unset", "name"], 2, "--unset takes one of"),
+        (["edit", "Cup", "--currency", "USD"], 2, "has no price"),
+        (["edit", "Teapot", "--currency", "JPY"], 2, "JPY has no decimals"),
+        (["edit", "Nope", "--price", "1"], 3, "no product matches 'Nope'"),
+        (["edit", "#9", "--price", "1"], 3, "no product with id 9"),
+        (["delete", "Nope"], 3, "no product matches"),
+    ],
+)
+def test_bad_product_commands_change_nothing(db_path, args, code, message):
+    ok("product", "add", "Teapot", "--price", "280.50", "--sku", "TP-1")
+    ok("product", "add", "Cup")
+    assert message in fails(code, "product", *args, db=db_path)
+
+
+def test_deleting_a_product_keeps_its_purchases(db_path, anna):
+    ok("product", "add", "Teapot", "--price", "280", "--category", "Ware")
+    buy("1", "Teapot")
+    buy("1", "Teapot")
+    assert ok("product", "delete", "Teapot") == (
+        "Deleted product 1: Teapot; 2 purchases kept, unlinked\n"
+    )
+    assert (
+        rows(db_path, "SELECT item, category, amount_minor, product_id FROM purchases")
+        == [("Teapot", "Ware", 28000, None)] * 2
+    )
+    assert ok("product", "list") == ""
+
+
+def test_listing_filters_and_formats(db_path, anna):
+    add("Bob")
+    buy("Anna", "Longjing tea", "100", "--category", "Tea", "--at", "2026-01-05")
+    buy("Anna", "Teapot", "280", "--category", "Ware", "--at", "2026-03-01")
+    buy("Bob", "Green tea", "12 USD", "--category", "tea", "--at", "2026-06-30 23:00")
+    buy("Bob", "Teapot", "-280", "--at", "2026-07-01")
+    ids = lambda *a: [r["id"] for r in listing(*a)]  # noqa: E731
+    assert ids() == [1, 2, 3, 4]
+    assert ids("Bob") == [3, 4]
+    assert ids("--since", "2026-03-01") == [2, 3, 4]
+    assert ids("--until", "2026-06-30") == [1, 2, 3]
+    assert ids("--since", "2026-03-01", "--until", "2026-03-01") == [2]
+    assert ids("--category", "TEA") == [1, 3]
+    assert ids("--item", "TEA") == [1, 2, 3, 4]
+    assert ids("--item", "green") == [3]
+    assert ids("--item", "%") == []
+    assert ids("--currency", "usd") == [3]
+    assert ids("--refunds") == [4]
+    assert ids("--limit", "2") == [3, 4]
+    assert ok("purchases", "Anna", "-q") == "1\n2\n"
+    first = listing()[0]
+    assert list(first) == [
+        "id", "purchased_at", "customer_id", "customer", "item", "category", "quantity",
+        "unit_price", "amount", "currency", "is_refund", "payment", "order_ref", "note",
+        "product_id", "created_at", "updated_at",
+    ]  # fmt: skip
+    assert first["amount"] == "100.00" and first["unit_price"] == "100.00"
+    lines = ok("purchases", "-f", "jsonl").splitlines()
+    assert json.loads(lines[3])["amount"] == "-280.00"
+    csv_out = ok("purchases", "-f", "csv").splitlines()
+    assert csv_out[1].startswith(
+        "1,2026-01-05T00:00:00+08:00,1,Anna,Longjing tea,Tea,1,100.00,100.00,CNY,false,"
+    )
+    assert ",-280.00,CNY,true," in csv_out[4]
+    assert "\t12.00\t12.00\tUSD\t" in ok("purchases", "-f", "tsv").splitlines()[3]
+    table = ok("purchases")
+    assert table.splitlines()[0].split() == [
+        "id", "date", "customer", "item", "category", "quantity", "amount", "currency",
+    ]  # fmt: skip
+    assert "2026-01-05" in table and "-280.00" in table and "\x1b[" not in table
+
+
+def test_listing_bad_filters_exit_2(db_path, anna):
+    fails(2, "purchases", "--since", "someday")
+    assert "is after" in fails(2, "purchases", "--since", "2026-02-01", "--until", "2026-01-01")
+    fails(2, "purchases", "--currency", "XYZ")
+    fails(3, "purchases", "Nobody")
+    assert ok("purchases") == "" and ok("purchases", "-f", "json") == "[]\n"
+
+
+def test_listing_includes_archived_customers(db_path, anna):
+    buy("Anna", "Teapot", "1")
+    ok("delete", "Anna")
+    assert ok("purchases", "-q") == "1\n"
+    assert ok("purchases", "1", "-q") == "1\n"
+
+
+def test_edit_a_purchase(db_path, anna):
+    add("Bob")
+    ok("product", "add", "Teapot", "--price", "280")
+    buy("Anna", "Cup", "30", "--qty", "3", "--category", "Ware", "--note", "gift")
+    assert ok("purchase", "edit", "1", "--amount", "45") == "Updated purchase 1.\n"
+    assert rows(db_path, "SELECT quantity, unit_price_minor, amount_minor FROM purchases") == [
+        (3, 1500, 4500)
+    ]
+    ok("purchase", "edit", "1", "--qty", "4")  # a known unit price: the total follows
+    assert rows(db_path, "SELECT quantity, amount_minor, updated_at FROM purchases") == [
+        (4, 6000, "2026-11-22T10:00:00+08:00")
+    ]
+    ok("purchase", "edit", "1", "--unit-price", "20")
+    assert rows(db_path, "SELECT amount_minor FROM purchases ORDER BY id") == [(8000,)]
+    ok("purchase", "edit", "1", "--currency", "USD")  # same value, another currency
+    assert rows(db_path, "SELECT amount_minor, currency FROM purchases") == [(8000, "USD")]
+    ok("purchase", "edit", "1", "--refund")
+    assert rows(db_path, "SELECT amount_minor FROM purchases ORDER BY id") == [(-8000,)]
+    assert ok("purchase", "edit", "1", "--refund") == "No changes.\n"
+    ok("purchase", "edit", "1", "--qty", "2")  # stays a refund
+    assert rows(db_path, "SELECT amount_minor FROM purchases ORDER BY id") == [(-4000,)]
+    ok("purchase", "edit", "1", "--amount", "10 EUR")
+    assert rows(db_path, "SELECT amount_minor, currency, unit_price_minor FROM purchases") == [
+        (1000, "EUR", 500)
+    ]
+    ok("purchase", "edit", "1", "--customer", "Bob", "--item", "teapot", "--at", "2026-01-02",
+       "--payment", "现金", "--order", "SO-9", "--unset", "note", "--unset", "category")  # fmt: skip
+    record = listing()[0]
+    assert (record["customer"], record["item"], record["product_id"]) == ("Bob", "Teapot", 1)
+    assert (record["purchased_at"], record["payment"], record["order_ref"]) == (
+        "2026-01-02T00:00:00+08:00",
+        "cash",
+        "SO-9",
+    )
+    assert (record["note"], record["category"]) == (None, None)
+    ok("purchase", "edit", "1", "--unset", "unit_price", "--unset", "order")
+    assert listing()[0]["unit_price"] is None and listing()[0]["order_ref"] is None
+    assert ok("purchase", "edit", "1", "--payment", "cash") == "No changes.\n"
+    assert ok("purchase", "edit", "1", "--amount", "-10", "-q") == "1\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["1"], 2, "nothing to change"),
+        (["9", "--amount", "1"], 3, "no purchase with id 9"),
+        (["1", "--amount", "1.001"], 2, "never rounded"),
+        (["1", "--currency", "JPY"], 2, "JPY has no decimals"),
+        (["1", "--amount", "3", "--unit-price", "2"], 2, "is not 3 × 2.00"),
+        (["1", "--customer", "Nobody"], 3, "no customer matches"),
+        (["1", "--at", "2099-01-01"], 2, "in the future"),
+        (["1", "--unset", "amount"], 2, "--unset takes one of"),
+        (["1", "--note", "x", "--unset", "note"], 2, "both set and unset"),
+        (["1", "--item", ""], 2, "item cannot be empty"),
+        (["x", "--amount", "1"], 2, "valid integer"),
+    ],
+)
+def test_bad_edits_change_nothing(db_path, anna, args, code, message):
+    buy("Anna", "Cup", "30.50", "--qty", "3", "--note", "n")
+    assert message in fails(code, "purchase", "edit", *args, db=db_path)
+
+
+def test_delete_purchases(db_path, anna):
+    for amount in ("1", "2", "3", "4"):
+        buy("Anna", "Cup", amount)
+    assert ok("purchase", "delete", "2") == (
+        "Deleted purchase 2 of #1 Anna on 2026-11-22: Cup, 2.00 CNY\n"
+    )
+    assert "no purchase with id 2" in fails(3, "purchase", "delete", "1", "2", db=db_path)
+    assert "not a purchase id" in fails(2, "purchase", "delete", "1", "x", db=db_path)
+    assert "no purchase ids" in fails(2, "purchase", "delete", "-", input="", db=db_path)
+    assert ok("purchase", "delete", "-", "-q", input="3\n#4\n") == "3\n4\n"
+    assert ok("purchases", "-q") == "1\n"
+    assert buy("Anna", "Cup", "5") == 5  # ids are never reused
+
+
+def test_show_has_totals_per_currency_and_the_last_purchases(db_path, anna):
+    buy("Anna", "a", "100", "--at", "2025-01-01", "--order", "O1")
+    buy("Anna", "b", "50", "--at", "2025-01-01", "--order", "O1")
+    buy("Anna", "c", "30", "--at", "2026-05-01")
+    buy("Anna", "c", "-30", "--at", "2026-05-02")
+    buy("Anna", "d", "12 USD", "--at", "2026-06-01")
+    for n in range(4):
+        buy("Anna", f"e{n}", "1 USD", "--at", f"2026-07-0{n + 1}")
+    card = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    assert card["purchase_totals"] == [
+        {
+            "currency": "CNY",
+            "revenue": "180.00",
+            "refunds": "30.00",
+            "net": "150.00",
+            "purchases": 3,
+            "orders": 2,
+            "average_order": "75.00",
+            "first_purchase_on": "2025-01-01",
+            "last_purchase_on": "2026-05-01",
+        },
+        {
+            "currency": "USD",
+            "revenue": "16.00",
+            "refunds": "0.00",
+            "net": "16.00",
+            "purchases": 5,
+            "orders": 5,
+            "average_order": "3.20",
+            "first_purchase_on": "2026-06-01",
+            "last_purchase_on": "2026-07-04",
+        },
+    ]
+    recent = card["recent_purchases"]
+    assert [r["item"] for r in recent] == ["e3", "e2", "e1", "e0", "d"]
+    assert recent[0] == {
+        "id": 9,
+        "purchased_at": "2026-07-04T00:00:00+08:00",
+        "item": "e3",
+        "category": None,
+        "quantity": 1,
+        "amount": "1.00",
+        "currency": "USD",
+        "order_ref": None,
+    }
+    text = ok("show", "Anna")
+    assert "Purchases (lifetime, per currency)" in text and "Last purchases" in text
+    assert "150.00" in text and "16.00" in text and "2026-07-04" in text
+
+
+def test_show_without_purchases_has_no_sections(db_path, anna):
+    assert "Purchases" not in ok("show", "Anna")
+    card = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    assert card["purchase_totals"] == [] and card["recent_purchases"] == []
+
+
+def test_purchases_go_with_their_customer(db_path, anna):
+    """Erasing a customer row (a later `forget`) takes their purchases with it."""
+    buy("Anna", "Cup", "1")
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("DELETE FROM customers WHERE id = 1")
+    conn.commit()
+    conn.close()
+    assert rows(db_path, "SELECT count(*) FROM purchases") == [(0,)]
+
+
+def test_database_refuses_bad_rows_even_past_the_cli(db_path, anna):
+    buy("Anna", "Cup", "1")
+    conn = sqlite3.connect(db_path)
+    for sql in (
+        "UPDATE purchases SET quantity = 0",
+        "UPDATE purchases SET currency = 'EURO'",
+        "UPDATE purchases SET item = ' '",
+        "INSERT INTO products (name, name_key, price_minor, created_at, updated_at) "
+        "VALUES ('x', 'x', 5, '', '')",
+    ):
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(sql)
+    conn.close()
+
+
+def test_upgrade_from_a_customers_only_database(db_path, tmp_path):
+    """A file made before this migration is upgraded in place, keeping its customers."""
+    from crmcli import migrations
+
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    migrations.MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO customers (name, name_key, created_at, updated_at) "
+        "VALUES ('Old', 'old', '2020-01-01', '2020-01-01')"
+    )
+    conn.close()
+    before = dump(db_path)
+    assert ok("buy", "Old", "Cup", "5", "-q") == "1\n"
+    assert "CREATE TABLE customers" in before
+    assert rows(db_path, "PRAGMA user_version") == [(migrations.SCHEMA_VERSION,)]
+    names = {r[0] for r in rows(db_path, "SELECT name FROM sqlite_master")}
+    assert {"products", "purchases", "purchases_customer_time", "purchases_purchased_at"} <= names
+    assert list(tmp_path.glob("crm.db.v1-*.bak"))
+
+
+def test_indexes_serve_the_queries(db_path, anna):
+    buy("Anna", "Cup", "1")
+    conn = sqlite3.connect(db_path)
+    plans = {
+        "customer": "SELECT purchased_at, amount_minor FROM purchases WHERE customer_id = 1",
+        "range": "SELECT id FROM purchases WHERE purchased_at >= '2026-01-01'",
+        "product": "SELECT id FROM purchases WHERE product_id = 1",
+    }
+    for name, sql in plans.items():
+        plan = " ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "USING" in plan and "INDEX" in plan, (name, plan)
+    plan = " ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {plans['customer']}"))
+    assert "COVERING INDEX purchases_customer_time" in plan
+    conn.close()
+
+
+def test_help_of_every_purchase_command_has_an_example(db_path):
+    for args in (
+        ["buy"],
+        ["purchases"],
+        ["purchase", "edit"],
+        ["purchase", "delete"],
+        ["product", "add"],
+        ["product", "list"],
+        ["product", "edit"],
+        ["product", "delete"],
+    ):
+        result = crm(*args, "--help")
+        assert result.exit_code == 0 and "Example: crm " in result.stdout, args
+
+
+ARG_TEXT = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=20)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    amount=st.one_of(ARG_TEXT, st.sampled_from(["12", "1,299.50", "-5", "¥3", "1 USD", "0"])),
+    at=st.one_of(ARG_TEXT, *[st.just(t) for t in ("yesterday", "2026-01-01 10:00", "-3d")]),
+    currency=st.one_of(ARG_TEXT, *[st.just(c) for c in ("CNY", "usd", "JPY", "KWD")]),
+    qty=st.one_of(ARG_TEXT, *[st.just(str(n)) for n in (-1, 0, 1, 2, 3)]),
+    unit=st.one_of(*[st.just(u) for u in ("", "", "", "", "3", "-1")], ARG_TEXT),
+)
+def test_fuzzed_buy_is_recorded_or_refused_cleanly(db_path, amount, at, currency, qty, unit):
+    """Any text in any option: exit 0 with a line written, or exit 2, nothing written and
+    one `crm:` line; never a traceback."""
+    if not rows(db_path, "SELECT 1 FROM sqlite_master WHERE name = 'customers'"):
+        add("Anna")
+    options = [f"--at={at}", f"--currency={currency}", f"--qty={qty}"]
+    if unit:
+        options.append(f"--unit-price={unit}")
+    before = dump(db_path)
+    result = crm("buy", "Anna", "Teapot", *options, "--", amount)
+    assert result.exit_code in (0, 2), result
+    assert "Traceback" not in result.stdout + result.stderr
+    if result.exit_code == 2:
+        assert result.stderr.startswith("crm: ") and result.stderr.count("\n") == 1, result
+        assert dump(db_path) == before
+    else:
+        (amount_minor, code), *_ = rows(
+            db_path, "SELECT amount_minor, currency FROM purchases ORDER BY id DESC LIMIT 1"
+        )
+        assert isinstance(amount_minor, int) and len(code) == 3
+        event("recorded")
+
+
+def test_read_commands_work_before_the_database_exists(db_path):
+    for args in (["purchases"], ["product", "list"], ["report", "sales"]):
+        assert ok(*args) == "", args
+        assert ok(*args, "--format", "json") == "[]\n", args
+    assert not db_path.exists()
+    assert ok("product", "add", "Teapot", "--price", "1") == "Added product 1: Teapot\n"
+    assert db_path.exists()
