@@ -1,7 +1,7 @@
 """The sales report: revenue, refunds, net, orders, customers and average order per group.
 
 Groups are periods of the purchase's local date (day, ISO week, month, quarter, year) or a
-field (category, item, customer, city), and always the currency as well: amounts of different
+field (category, item, customer, city, tag), and always the currency as well: amounts of different
 currencies are never added. The figures are purchases.AGGREGATES, so they mean exactly what
 the customer totals of `crm show` mean. Purchases of archived customers count: the sales
 happened. The aggregation runs in SQLite over the purchased_at index.
@@ -37,6 +37,15 @@ FIELDS = {
     "item": "p.item",
     "customer": "p.customer_id",
     "city": "c.city",
+    "tag": "t.name",
+}
+JOINS = {
+    "city": "JOIN customers c ON c.id = p.customer_id",
+    # A line counts once under each tag its customer has; untagged customers under none.
+    "tag": (
+        "LEFT JOIN customer_tags ct ON ct.customer_id = p.customer_id "
+        "LEFT JOIN tags t ON t.id = ct.tag_id"
+    ),
 }
 GROUPINGS = (*PERIODS, *FIELDS)
 FIGURES = (
@@ -84,8 +93,8 @@ def sales(
         params.append(currency)
     condition = " AND ".join(where)
     key = PERIODS.get(by) or FIELDS[by]
-    # Joining customers doubles the cost over a million lines: only `city` needs it.
-    join = "JOIN customers c ON c.id = p.customer_id" if by == "city" else ""
+    # Joining customers doubles the cost over a million lines: only city and tag need it.
+    join = JOINS.get(by, "")
     rows = [
         summary(dict(r))
         for r in conn.execute(

@@ -241,3 +241,19 @@ def test_demo_has_two_years_of_purchases_products_and_refunds(tmp_path):
     assert ok("--db", str(again), "report", "sales", "-f", "csv") == ok(
         "--db", str(path), "report", "sales", "-f", "csv"
     )
+
+
+def test_sales_by_tag_counts_a_line_under_each_tag(db_path):
+    ok("config", "set", "default_currency", "CNY")
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("add", "Carl")
+    ok("tag", "vip", "Anna", "Bob")
+    ok("tag", "gold", "Anna")
+    ok("buy", "Anna", "Tea", "100")
+    ok("buy", "Bob", "Tea", "50")
+    ok("buy", "Carl", "Tea", "7")
+    rows = {
+        r["tag"]: r["net"] for r in json.loads(ok("report", "sales", "--by", "tag", "-f", "json"))
+    }
+    assert rows == {"vip": "150.00", "gold": "100.00", None: "7.00"}

@@ -49,6 +49,7 @@ class SalesBy(str, Enum):
     item = "item"
     customer = "customer"
     city = "city"
+    tag = "tag"
 
 
 SALES_FIGURES = ("revenue", "refunds", "net", "orders", "customers", "average_order")
@@ -59,7 +60,7 @@ def sales(
     ctx: typer.Context,
     by: Annotated[
         SalesBy,
-        typer.Option("--by", help="Group by a period or by category, item, customer, city."),
+        typer.Option("--by", help="Group by a period or by category, item, customer, city, tag."),
     ] = SalesBy.month,
     since: SinceOption = None,
     until: UntilOption = None,
