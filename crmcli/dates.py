@@ -122,6 +122,8 @@ def parse_datetime(text: str, now: datetime) -> datetime:
     `now` is already in daylight-saving time).
     """
     raw = text.strip()
+    if not raw:
+        raise InvalidInput(f"empty date; {HELP}")
     if raw.lower() == "now":
         return now
     try:
