@@ -257,6 +257,47 @@ def m004_tags_stages(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m012_views(conn: sqlite3.Connection) -> None:
+    """Read-only views for sqlite3, sqlite-utils and datasette users (and `crm sql`)."""
+    execute_script(
+        conn,
+        """
+        CREATE VIEW customer_overview AS
+        SELECT c.id, c.name, c.kind, c.company, c.title, c.city, c.region, c.country,
+            c.source, c.stage, c.external_id,
+            (SELECT phone FROM customer_phones p WHERE p.customer_id = c.id
+             ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone,
+            (SELECT email FROM customer_emails e WHERE e.customer_id = c.id
+             ORDER BY e.is_primary DESC, e.id LIMIT 1) AS email,
+            (SELECT group_concat(name, ',') FROM (SELECT t.name FROM customer_tags ct
+             JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name))
+                AS tags,
+            (SELECT max(occurred_at) FROM interactions i
+             WHERE i.customer_id = c.id AND i.kind != 'note') AS last_contact_at,
+            (SELECT count(*) FROM tasks k WHERE k.customer_id = c.id AND k.done_at IS NULL)
+                AS open_tasks,
+            (SELECT count(*) FROM purchases p WHERE p.customer_id = c.id) AS purchase_lines,
+            (SELECT min(purchased_at) FROM purchases p WHERE p.customer_id = c.id)
+                AS first_purchase_at,
+            (SELECT max(purchased_at) FROM purchases p WHERE p.customer_id = c.id)
+                AS last_purchase_at,
+            c.created_at, c.updated_at, c.archived_at
+        FROM customers c;
+        CREATE VIEW customer_revenue AS
+        SELECT customer_id, currency,
+            count(*) AS lines,
+            sum(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END) AS revenue_minor,
+            -sum(CASE WHEN amount_minor < 0 THEN amount_minor ELSE 0 END) AS refunds_minor,
+            sum(amount_minor) AS net_minor,
+            min(purchased_at) AS first_purchase_at,
+            max(purchased_at) AS last_purchase_at
+        FROM purchases
+        GROUP BY customer_id, currency;
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -117,16 +117,23 @@ def _one(conn: sqlite3.Connection, ref: str, found: list[int]) -> int:
 
 
 def resolve_many(
-    conn: sqlite3.Connection, references: list[str], *, region: str | None = None
-) -> list[int]:
+    conn: sqlite3.Connection,
+    references: list[str],
+    *,
+    region: str | None = None,
+    skip_missing: bool = False,
+) -> tuple[list[int], list[str]]:
     """Resolve a batch of references (e.g. read from stdin), all or nothing.
 
     Blank lines are skipped and repeated customers kept once. When any reference fails, the
     whole batch is refused with one line per bad reference: NotFound (exit 3) when every
-    failure is a missing customer, else InvalidInput (exit 2).
+    failure is a missing customer, else InvalidInput (exit 2). With `skip_missing`, missing
+    customers are left out instead and returned as lines (ambiguous ones still fail).
+    Returns (ids, skipped lines).
     """
     ids: dict[int, None] = {}
     bad: list[str] = []
+    skipped: list[str] = []
     missing_only = True
     for number, ref in enumerate(references, 1):
         if not ref.strip():
@@ -134,11 +141,11 @@ def resolve_many(
         try:
             ids[resolve(conn, ref, region=region)] = None
         except NotFound as exc:
-            bad.append(f"{number}: {exc.message}")
+            (skipped if skip_missing else bad).append(f"{number}: {exc.message}")
         except InvalidInput as exc:
             missing_only = False
             bad.append(f"{number}: {exc.message}")
     if bad:
         kind = NotFound if missing_only else InvalidInput
         raise kind(f"{len(bad)} of {len(references)} references failed; nothing was changed", bad)
-    return list(ids)
+    return list(ids), skipped

@@ -26,6 +26,12 @@ def _currency(value: str) -> str:
     return currency_code(code)
 
 
+def _count(value: str) -> str:
+    if not re.fullmatch(r"\d{1,9}", value.strip()):
+        raise InvalidInput(f"expected a whole number (got {value!r})")
+    return str(int(value))
+
+
 def _stages(value: str) -> str:
     names = [s.strip().casefold() for s in value.split(",")]
     if len(names) < 2 or len(set(names)) != len(names):
@@ -70,6 +76,12 @@ SETTINGS = {
             validate.region_code,
             "region for phone numbers typed without +country (default: from the locale)",
             _locale_region,
+        ),
+        Setting(
+            "bulk.confirm",
+            _count,
+            "ask before a filter-chosen change to more customers than this",
+            lambda: "10",
         ),
         Setting(
             "stages",

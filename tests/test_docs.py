@@ -57,7 +57,7 @@ def commands() -> list[tuple[str, Any]]:
 
 
 def run_line(command: str) -> tuple[int, str, str]:
-    if "|" in command:
+    if any(c in command for c in "|<>"):
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
         proc = subprocess.run(command, shell=True, capture_output=True, text=True, env=env)
         return proc.returncode, proc.stdout, proc.stderr

@@ -10,11 +10,12 @@ import typer
 
 from crmcli import clock, customers, refs
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
-from crmcli.cli.options import filter_options, option, with_options
+from crmcli.cli.batch import Batch, DryRun, RefsArgument, batch_options, confirm, select
+from crmcli.cli.options import filter_options, filter_options_except, option, with_options
 from crmcli.customers import CustomerInput
 from crmcli.errors import InvalidInput
 from crmcli.filters import CustomerFilter
-from crmcli.output import Format, card, emit
+from crmcli.output import Format, card, cell, emit
 
 # Scalar fields settable by option: (field, option, help).
 FIELD_OPTIONS = [
@@ -128,37 +129,135 @@ def add(
     typer.echo(str(customer_id) if quiet else f"Added customer {customer_id}: {shown}")
 
 
+# What `crm edit --dry-run` compares, in order.
+DIFF_FIELDS = (
+    "name", *customers.UNSETTABLE, "phones", "emails", "fields", "tags", "stage",
+)  # fmt: skip
+
+
+def _set_values(raw: CustomerInput, assignments: list[str]) -> None:
+    """`--set FIELD=VALUE`: a built-in field, `phone`/`email` (added), or a user field."""
+    from crmcli.validate import key_value
+
+    for item in assignments:
+        name, value = key_value("--set", item)
+        name = name.strip().replace("-", "_")
+        if name in ("name", *customers.UNSETTABLE):
+            raw.values[name] = value
+        elif name == "phone":
+            raw.phones.append(value)
+        elif name == "email":
+            raw.emails.append(value)
+        else:
+            raw.fields.append(f"{name}={value}")
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": after["id"],
+            "name": after["name"],
+            "field": key,
+            "old": cell(before.get(key)),
+            "new": cell(after.get(key)),
+        }
+        for key in DIFF_FIELDS
+        if before.get(key) != after.get(key)
+    ]
+
+
 @app.command("edit")
 @customer_options(edit=True)
+@filter_options_except("--stage", "--city", "--company", "--source", "--kind")
+@batch_options
 def edit(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
+    targets: RefsArgument = None,
+    assign: Annotated[
+        list[str] | None, typer.Option("--set", help="FIELD=VALUE (repeatable).")
+    ] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Move to this stage.")] = None,
+    add_tag: Annotated[list[str] | None, typer.Option("--add-tag", help="Add a tag.")] = None,
+    remove_tag: Annotated[
+        list[str] | None, typer.Option("--remove-tag", help="Remove a tag.")
+    ] = None,
     editor: Annotated[
-        bool, typer.Option("--editor", help="Edit the record as text in $EDITOR.")
+        bool, typer.Option("--editor", help="Edit one record as text in $EDITOR.")
     ] = False,
+    fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
     raw: CustomerInput | None = None,
+    selection: CustomerFilter | None = None,
+    batch: Batch | None = None,
 ) -> None:
-    """Change a customer's fields; with no options on a terminal, opens $EDITOR.
+    """Change one customer's fields (no options on a terminal: opens $EDITOR), or the same
+    change for many: REF..., - (stdin), --ids-from, a filter or --all, in one transaction.
 
     Example: crm edit 12 --title CTO --phone +8613900139000 --field wechat=zw_88 --unset notes
+    Example: crm edit --where "city = 杭州" --tag vip --set source=referral --add-tag east --dry-run
     """
-    assert raw is not None
-    if raw.is_empty():
-        if not (editor or sys.stdin.isatty()):
-            raise InvalidInput("nothing to change; give options such as --city, or --editor")
-        from crmcli.cli.editing import edit_in_editor
+    from contextlib import suppress
 
-        raw, version, customer_id = edit_in_editor(ctx, ref)
-        if raw is None:
-            typer.echo("No changes.")
-            return
+    from crmcli import tags
+
+    assert raw is not None and selection is not None and batch is not None
+    _set_values(raw, assign or [])
+    named = list(targets or [])
+    single = (
+        len(named) == 1
+        and named != ["-"]
+        and selection.is_empty()
+        and not (batch.every or batch.ids_from)
+    )
+    if single and raw.is_empty() and not (stage or add_tag or remove_tag):
+        _edit_in_editor(ctx, named[0], editor, quiet)
+        return
+    if raw.is_empty() and not (stage or add_tag or remove_tag):
+        raise InvalidInput("nothing to change; give options such as --set FIELD=VALUE, --city, "
+                           "--add-tag or --stage")  # fmt: skip
+    new_tags = [tags.clean_tag(t) for t in add_tag or []]
+    changed: list[dict[str, Any]] = []
+    with suppress(DryRun), writing(ctx) as conn:
+        ids, by_filter = select(conn, named, selection, batch)
+        changes = _prepare(conn, raw)
+        new_stage = tags.clean_stage(conn, stage) if stage else None
+        confirm(conn, len(ids), "Apply these changes", batch, by_filter)
+        befores = {i: customers.get_customer(conn, i) for i in ids}
+        for customer_id in ids:
+            customers.edit_customer(conn, customer_id, changes)
+            if new_stage:
+                tags.set_stage(conn, customer_id, new_stage)
+        for tag in new_tags:
+            tags.add_tag(conn, tag, ids)
+        for tag in remove_tag or []:
+            tags.remove_tag(conn, tag.strip(), ids)
+        for customer_id in ids:
+            changed += _diff(befores[customer_id], customers.get_customer(conn, customer_id))
+        if batch.dry_run:
+            emit(changed, ("id", "name", "field", "old", "new"), fmt)
+            raise DryRun
+    if batch.dry_run:
+        return
+    count = len({row["id"] for row in changed})
+    if quiet:
+        for customer_id in sorted({row["id"] for row in changed}):
+            typer.echo(str(customer_id))
+    elif single:
+        typer.echo(f"Updated customer {ids[0]}." if count else "No changes.")
     else:
-        version = None
-        customer_id = None
+        typer.echo(f"Updated {count} of {len(ids)} customers.")
+
+
+def _edit_in_editor(ctx: typer.Context, ref: str, editor: bool, quiet: bool) -> None:
+    if not (editor or sys.stdin.isatty()):
+        raise InvalidInput("nothing to change; give options such as --city, or --editor")
+    from crmcli.cli.editing import edit_in_editor
+
+    raw, version, customer_id = edit_in_editor(ctx, ref)
+    if raw is None:
+        typer.echo("No changes.")
+        return
     with writing(ctx) as conn:
-        if customer_id is None:
-            customer_id = resolver(conn)(ref)
         changed = customers.edit_customer(
             conn, customer_id, _prepare(conn, raw), expected_version=version
         )
@@ -291,41 +390,79 @@ def list_(
         emit(rows, columns, fmt, no_color=settings(ctx).no_color)
 
 
-def _archive(ctx: typer.Context, ref: str, archived: bool, quiet: bool) -> None:
-    with writing(ctx) as conn:
-        customer_id = resolver(conn, archived=not archived)(ref)
-        changed = customers.set_archived(conn, customer_id, archived)
-        name = customers.get_customer(conn, customer_id)["name"]
+def _archive(
+    ctx: typer.Context,
+    targets: list[str] | None,
+    archived: bool,
+    quiet: bool,
+    selection: CustomerFilter,
+    batch: Batch,
+) -> None:
+    from contextlib import suppress
+
+    # undelete looks among archived customers
+    selection.archived = not archived
+    named = list(targets or [])
+    with suppress(DryRun), writing(ctx) as conn:
+        if len(named) == 1 and named != ["-"] and selection.is_empty() and not batch.ids_from:
+            ids, by_filter = [resolver(conn, archived=not archived)(named[0])], False
+        else:
+            ids, by_filter = select(conn, named, selection, batch)
+        verb = "Archive" if archived else "Restore"
+        confirm(conn, len(ids), verb, batch, by_filter)
+        done = [i for i in ids if customers.set_archived(conn, i, archived)]
+        names = {i: customers.get_customer(conn, i)["name"] for i in ids[:1]}
+        if batch.dry_run:
+            typer.echo(f"Would {verb.lower()} {len(done)} customers: " + " ".join(map(str, done)))
+            raise DryRun
+    if batch.dry_run:
+        return
     if quiet:
-        typer.echo(str(customer_id))
-    elif not changed:
-        typer.echo(f"Customer {customer_id} was already {'archived' if archived else 'active'}.")
+        for customer_id in done:
+            typer.echo(str(customer_id))
+    elif len(ids) == 1 and not by_filter:
+        customer_id = ids[0]
+        if done:
+            typer.echo(f"{verb}d customer {customer_id}: {names[customer_id]}")
+        else:
+            state = "archived" if archived else "active"
+            typer.echo(f"Customer {customer_id} was already {state}.")
     else:
-        verb = "Archived" if archived else "Restored"
-        typer.echo(f"{verb} customer {customer_id}: {name}")
+        typer.echo(f"{verb}d {len(done)} customers.")
 
 
 @app.command("delete")
+@filter_options_except("--archived")
+@batch_options
 def delete(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
+    targets: RefsArgument = None,
     quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
+    batch: Batch | None = None,
 ) -> None:
-    """Archive a customer: hidden from lists, restorable with `crm undelete`.
+    """Archive customers: hidden from lists, restorable with `crm undelete`.
 
     Example: crm delete 12
+    Example: crm delete --where "city = Hangzhou" --tag test --dry-run
     """
-    _archive(ctx, ref, True, quiet)
+    assert selection is not None and batch is not None
+    _archive(ctx, targets, True, quiet, selection, batch)
 
 
 @app.command("undelete")
+@filter_options_except("--archived")
+@batch_options
 def undelete(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id or reference of an archived customer.")],
+    targets: RefsArgument = None,
     quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
+    batch: Batch | None = None,
 ) -> None:
-    """Restore an archived customer.
+    """Restore archived customers.
 
     Example: crm undelete 12
     """
-    _archive(ctx, ref, False, quiet)
+    assert selection is not None and batch is not None
+    _archive(ctx, targets, False, quiet, selection, batch)

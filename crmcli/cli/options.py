@@ -74,3 +74,15 @@ def _filter(values: dict[str, Any]) -> CustomerFilter:
 
 
 filter_options = with_options(FILTER_PARAMS, _filter, "selection")
+
+
+def filter_options_except(*flags: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The filter options without some flags, for commands where a flag means something
+    else (`crm edit --city X` sets the city; filter there with --where)."""
+    params = [p for p in FILTER_PARAMS if _flag_of(p) not in flags]
+    return with_options(params, _filter, "selection")
+
+
+def _flag_of(param: inspect.Parameter) -> str:
+    info = param.annotation.__metadata__[0]
+    return info.default if isinstance(info.default, str) else info.param_decls[0]

@@ -1,52 +1,27 @@
 """Classification commands: tag, untag, tags, stage."""
 
-import sys
+from contextlib import suppress
 from typing import Annotated
 
 import typer
 
-from crmcli import clock, dates, filters, refs, tags
+from crmcli import clock, dates, tags
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.batch import (
+    Batch,
+    DryRun,
+    RefsArgument,
+    batch_options,
+    confirm,
+    select,
+)
 from crmcli.cli.options import filter_options
 from crmcli.errors import InvalidInput
 from crmcli.filters import CustomerFilter
 from crmcli.output import Format, emit
 
-RefsArgument = Annotated[
-    list[str] | None,
-    typer.Argument(help="Customers: ids or references; - reads one per line from stdin.",
-                   show_default=False),
-]  # fmt: skip
-AllOption = Annotated[bool, typer.Option("--all", help="Every live customer (no filter).")]
 
-
-def selected_ids(
-    conn, references: list[str] | None, selection: CustomerFilter, every: bool
-) -> list[int]:
-    """The customers a batch command acts on: REF arguments (or `-` for stdin), a filter, or
-    --all. A filter and references together select the references that also match."""
-    from crmcli.settings import get_setting
-
-    references = list(references or [])
-    if "-" in references:
-        references.remove("-")
-        references += sys.stdin.read().splitlines()
-    if not references and selection.is_empty() and not every:
-        raise InvalidInput("say which customers: REF..., - to read them from stdin, a filter "
-                           "such as --where or --tag, or --all")  # fmt: skip
-    today = clock.today()
-    chosen = filters.matching_ids(conn, selection, today=today)
-    if references:
-        region = get_setting(conn, "default_region")
-        wanted = refs.resolve_many(conn, references, region=region)
-        if selection.is_empty():
-            return wanted
-        allowed = set(chosen)
-        return [i for i in wanted if i in allowed]
-    return chosen
-
-
-def _tag_or_rename(ctx, tag, customers, selection, every, quiet):
+def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
     if tag == "rename":
         if len(customers or []) != 2:
             raise InvalidInput("usage: crm tag rename OLD NEW")
@@ -58,9 +33,14 @@ def _tag_or_rename(ctx, tag, customers, selection, every, quiet):
         return
     name = tags.clean_tag(tag)
     with writing(ctx) as conn:
-        ids = selected_ids(conn, customers, selection, every)
+        ids, by_filter = select(conn, customers, selection, batch)
+        confirm(conn, len(ids), f"Tag {name}", batch, by_filter)
         name, added = tags.add_tag(conn, name, ids)
-    if quiet:
+        if batch.dry_run:
+            typer.echo(f"Would tag {len(added)} customers with {name}: "
+                       + " ".join(map(str, added)))  # fmt: skip
+            raise DryRun
+    if quiet or batch.dry_run:
         return
     already = len(ids) - len(added)
     typer.echo(f"Tagged {len(added)} customers with {name}."
@@ -69,13 +49,14 @@ def _tag_or_rename(ctx, tag, customers, selection, every, quiet):
 
 @app.command("tag")
 @filter_options
+@batch_options
 def tag(
     ctx: typer.Context,
     tag: Annotated[str, typer.Argument(help="The tag (or 'rename' OLD NEW).")],
     customers: RefsArgument = None,
-    every: AllOption = False,
     quiet: QuietOption = False,
     selection: CustomerFilter | None = None,
+    batch: Batch | None = None,
 ) -> None:
     """Tag customers given by reference, by stdin (-) or by a filter; tagging twice is harmless.
 
@@ -83,29 +64,36 @@ def tag(
 
     Example: crm list --where "city = Shanghai" -q | crm tag shanghai -
     """
-    assert selection is not None
-    _tag_or_rename(ctx, tag, customers, selection, every, quiet)
+    assert selection is not None and batch is not None
+    with suppress(DryRun):
+        _tag_or_rename(ctx, tag, customers, selection, batch, quiet)
 
 
 @app.command("untag")
 @filter_options
+@batch_options
 def untag(
     ctx: typer.Context,
     tag: Annotated[str, typer.Argument(help="The tag to remove.")],
     customers: RefsArgument = None,
-    every: AllOption = False,
     quiet: QuietOption = False,
     selection: CustomerFilter | None = None,
+    batch: Batch | None = None,
 ) -> None:
     """Remove a tag from customers given by reference, by stdin (-) or by a filter.
 
     Example: crm untag vip 12 15
     """
-    assert selection is not None
-    with writing(ctx) as conn:
-        ids = selected_ids(conn, customers, selection, every)
+    assert selection is not None and batch is not None
+    with suppress(DryRun), writing(ctx) as conn:
+        ids, by_filter = select(conn, customers, selection, batch)
+        confirm(conn, len(ids), f"Remove tag {tag.strip()}", batch, by_filter)
         removed = tags.remove_tag(conn, tag.strip(), ids)
-    if not quiet:
+        if batch.dry_run:
+            typer.echo(f"Would remove tag {tag.strip()} from {len(removed)} customers: "
+                       + " ".join(map(str, removed)))  # fmt: skip
+            raise DryRun
+    if not quiet and not batch.dry_run:
         typer.echo(f"Removed tag {tag.strip()} from {len(removed)} customers.")
 
 
@@ -121,41 +109,78 @@ def list_tags(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
 
 @app.command("stage")
+@filter_options
+@batch_options
 def stage(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer reference.")],
-    new_stage: Annotated[
+    first: Annotated[
+        str,
+        typer.Argument(
+            metavar="REF|STAGE",
+            help="Customer reference (or, with a filter, "
+            "the new stage; - reads references from stdin).",
+        ),
+    ],
+    second: Annotated[
         str | None, typer.Argument(metavar="STAGE", help="The new stage; omit to see the history.")
     ] = None,
     at: Annotated[str | None, typer.Option("--at", help="When it happened (default now).")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why, in a few words.")] = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
+    batch: Batch | None = None,
 ) -> None:
-    """Set a customer's funnel stage (kept with its date), or show the stage history.
+    """Set a customer's funnel stage (kept with its date), or show the stage history; with a
+    filter, --ids-from or - (stdin), move many customers at once.
 
     Example: crm stage 张伟 prospect --reason "asked for a quote"
+    Example: crm stage customer --stage prospect --tag signed
     """
     from crmcli.cli.customers import resolver
     from crmcli.validate import text
 
+    assert selection is not None and batch is not None
+    many = first == "-" or not selection.is_empty() or batch.every or batch.ids_from
+    if many:
+        references = ["-"] if first == "-" else []
+        new_stage = second if first == "-" else first
+        if first != "-" and second is not None:
+            raise InvalidInput("with a filter, give only the STAGE")
+        if new_stage is None:
+            raise InvalidInput("give the STAGE to move the customers to")
+    else:
+        references, new_stage = [first], second
     if new_stage is None:
         if at or reason:
             raise InvalidInput("--at and --reason go with a new STAGE")
         with reading(ctx) as conn:
-            rows = tags.stage_history(conn, resolver(conn)(customer))
+            rows = tags.stage_history(conn, resolver(conn)(first))
         emit(rows, ("from_stage", "to_stage", "changed_at", "reason"), fmt,
              no_color=settings(ctx).no_color)  # fmt: skip
         return
-    with writing(ctx) as conn:
-        customer_id = resolver(conn)(customer)
+    moved: list[int] = []
+    with suppress(DryRun), writing(ctx) as conn:
+        if many:
+            ids, by_filter = select(conn, references, selection, batch)
+        else:
+            ids, by_filter = [resolver(conn)(first)], False
         clean = tags.clean_stage(conn, new_stage)
         moment = dates.parse_datetime(at, clock.now()) if at else None
         if moment and moment > clock.now():
             raise InvalidInput("--at is in the future")
-        changed = tags.set_stage(
-            conn, customer_id, clean, at=moment, reason=text("reason", reason) if reason else None
-        )
-    if not quiet:
-        typer.echo(f"Customer {customer_id} is now {clean}." if changed
-                   else f"Customer {customer_id} is already {clean}.")  # fmt: skip
+        note = text("reason", reason) if reason else None
+        confirm(conn, len(ids), f"Move to {clean}", batch, by_filter)
+        moved = [i for i in ids if tags.set_stage(conn, i, clean, at=moment, reason=note)]
+        if batch.dry_run:
+            typer.echo(
+                f"Would move {len(moved)} customers to {clean}: " + " ".join(map(str, moved))
+            )
+            raise DryRun
+    if quiet or batch.dry_run:
+        return
+    if not many:
+        typer.echo(f"Customer {ids[0]} is now {clean}." if moved
+                   else f"Customer {ids[0]} is already {clean}.")  # fmt: skip
+    else:
+        typer.echo(f"Moved {len(moved)} customers to {clean}.")

@@ -1,0 +1,129 @@
+"""Commands that change many customers at once: one way to choose them, one safety net.
+
+Customers come from REF arguments (`-` reads one reference per line from stdin),
+`--ids-from FILE`, the shared filter options, or `--all`. References resolve all or
+nothing (crmcli.refs.resolve_many) unless `--skip-missing`. A write chosen by a filter (or
+`--all`) that touches more customers than the `bulk.confirm` setting (default 10) shows
+what it will do and asks on a terminal; off a terminal it needs `--yes`. Explicitly listed
+references are their own confirmation. `--dry-run` shows the changes and writes nothing.
+"""
+
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from crmcli import clock, filters, refs
+from crmcli.cli.options import option, with_options
+from crmcli.errors import InvalidInput
+from crmcli.filters import CustomerFilter
+
+RefsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="Customers: ids or references; - reads one per line from stdin.",
+                   show_default=False),
+]  # fmt: skip
+
+
+@dataclass
+class Batch:
+    ids_from: Path | None = None
+    every: bool = False
+    yes: bool = False
+    dry_run: bool = False
+    skip_missing: bool = False
+
+
+def _flag(name: str, flag: str, help: str) -> Any:
+    import inspect
+
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=False,
+        annotation=Annotated[bool, typer.Option(flag, help=help)],
+    )
+
+
+BATCH_PARAMS = [
+    option("b_ids_from", "--ids-from", "Read references from FILE, one per line.", kind=Path),
+    _flag("b_every", "--all", "Every live customer (needed when no customer is named)."),
+    _flag("b_yes", "--yes", "Do not ask, even for many customers (for scripts)."),
+    _flag("b_dry_run", "--dry-run", "Show what would change; write nothing."),
+    _flag("b_skip_missing", "--skip-missing", "Skip references that match no customer."),
+]
+batch_options = with_options(
+    BATCH_PARAMS, lambda v: Batch(**{k[2:]: val for k, val in v.items()}), "batch"
+)
+
+
+class DryRun(Exception):
+    """Raised inside a write transaction, after showing the changes, to roll a --dry-run
+    back; callers wrap the transaction in `contextlib.suppress(DryRun)`."""
+
+
+def read_references(references: list[str] | None, batch: Batch) -> list[str]:
+    found = list(references or [])
+    if "-" in found:
+        found.remove("-")
+        lines = sys.stdin.read().splitlines()
+        if not any(line.strip() for line in lines):
+            raise InvalidInput("no customer references on stdin")
+        found += lines
+    if batch.ids_from is not None:
+        try:
+            found += batch.ids_from.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read --ids-from {batch.ids_from}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise InvalidInput(f"--ids-from {batch.ids_from} is not UTF-8 text") from None
+    return found
+
+
+def select(
+    conn: sqlite3.Connection,
+    references: list[str] | None,
+    selection: CustomerFilter,
+    batch: Batch,
+) -> tuple[list[int], bool]:
+    """(customer ids, whether a filter or --all chose them) for a batch command.
+
+    With references and a filter, only the referenced customers that match are kept.
+    """
+    from crmcli.settings import get_setting
+
+    named = read_references(references, batch)
+    if not named and selection.is_empty() and not batch.every:
+        raise InvalidInput(
+            "say which customers: REF..., - to read them from stdin, --ids-from FILE, "
+            "a filter such as --where or --tag, or --all"
+        )
+    chosen = filters.matching_ids(conn, selection, today=clock.today())
+    if not named:
+        return chosen, True
+    region = get_setting(conn, "default_region")
+    wanted, skipped = refs.resolve_many(conn, named, region=region, skip_missing=batch.skip_missing)
+    for line in skipped:
+        sys.stderr.write(f"crm: skipped {line}\n")
+    if selection.is_empty():
+        return wanted, False
+    allowed = set(chosen)
+    return [i for i in wanted if i in allowed], False
+
+
+def confirm(conn: sqlite3.Connection, count: int, what: str, batch: Batch, by_filter: bool) -> None:
+    """Ask before a filter-chosen write to more than `bulk.confirm` customers."""
+    from crmcli.settings import get_setting
+
+    limit = int(get_setting(conn, "bulk.confirm") or 10)
+    if not by_filter or batch.yes or batch.dry_run or count <= limit:
+        return
+    question = f"{what} for {count} customers?"
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"{question[:-1]}: more than bulk.confirm ({limit}); pass --yes to "
+                           "confirm, or --dry-run to see the changes")  # fmt: skip
+    if not typer.confirm(question, default=False, err=True):
+        raise typer.Exit(1)

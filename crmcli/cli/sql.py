@@ -1,0 +1,63 @@
+"""`crm sql`: read-only SQL for power users, in every output format."""
+
+import sqlite3
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.cli.app import FormatOption, app, reading, settings
+from crmcli.errors import InvalidInput
+from crmcli.output import Format, emit
+
+# sqlite3 authorizer action codes a read-only query may use.
+_ALLOWED = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
+
+
+def _authorize(action: int, *_: Any) -> int:
+    return sqlite3.SQLITE_OK if action in _ALLOWED else sqlite3.SQLITE_DENY
+
+
+def _plain(value: Any) -> Any:
+    return value.hex() if isinstance(value, bytes) else value
+
+
+@app.command("sql")
+def sql(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="One SELECT statement (or WITH ... SELECT).")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A value for each ? (repeatable).")
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Run one read-only SQL query; writes, ATTACH and PRAGMA are refused.
+
+    Example: crm sql "SELECT city, count(*) AS n FROM customers GROUP BY city ORDER BY n DESC"
+    """
+    with reading(ctx) as conn:
+        conn.execute("PRAGMA query_only = ON")
+        conn.set_authorizer(_authorize)
+        try:
+            cursor = conn.execute(query, list(param or []))
+        except sqlite3.Warning:  # more than one statement (Python 3.12+)
+            raise InvalidInput("crm sql runs one statement at a time") from None
+        except (sqlite3.DatabaseError, sqlite3.ProgrammingError) as exc:
+            text = str(exc)
+            if "not authorized" in text:
+                raise InvalidInput(
+                    "only SELECT queries are allowed: crm sql never writes"
+                ) from None
+            raise InvalidInput(f"SQL error: {text}") from None
+        if cursor.description is None:
+            raise InvalidInput("only SELECT queries are allowed: crm sql never writes")
+        columns = [d[0] for d in cursor.description]
+        rows = ({c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor)
+        try:
+            emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+        except sqlite3.Error as exc:
+            raise InvalidInput(f"SQL error: {exc}") from None

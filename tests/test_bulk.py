@@ -1,0 +1,169 @@
+"""Bulk changes for scripts: many customers by filter or list, one transaction, safety."""
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.conftest import crm, fails, ok
+
+
+@pytest.fixture
+def town(db_path):
+    for n in range(12):
+        ok("add", f"Person {n:02d}", "--city", "Hangzhou" if n % 2 else "Ningbo")
+    return db_path
+
+
+def column(db_path, sql):
+    conn = sqlite3.connect(db_path)
+    try:
+        return [r[0] for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def test_bulk_edit_by_filter_in_one_transaction(town):
+    out = ok("edit", "--where", "city = Hangzhou", "--set", "source=fair", "--add-tag", "east",
+             "--stage", "lead")  # fmt: skip
+    assert out == "Updated 6 of 6 customers.\n"
+    assert column(town, "SELECT count(*) FROM customers WHERE source = 'fair'") == [6]
+    assert ok("list", "--tag", "east", "--stage", "lead", "-q").split() == [
+        "2",
+        "4",
+        "6",
+        "8",
+        "10",
+        "12",
+    ]
+
+
+def test_a_bulk_write_without_any_selection_needs_all(town):
+    assert "say which customers" in fails(2, "edit", "--set", "source=x", db=town)
+    assert "say which customers" in fails(2, "delete", db=town)
+    out = ok("edit", "--all", "--set", "source=x", "--yes")
+    assert out == "Updated 12 of 12 customers.\n"
+
+
+def test_many_by_filter_off_a_terminal_needs_yes(town):
+    err = fails(2, "edit", "--where", "id > 0", "--set", "source=x", db=town)
+    assert "more than bulk.confirm (10); pass --yes" in err
+    ok("config", "set", "bulk.confirm", "20")
+    ok("edit", "--where", "id > 0", "--set", "source=x")
+
+
+def test_listed_references_are_their_own_confirmation(town):
+    ids = "\n".join(str(i) for i in range(1, 13)) + "\n"
+    assert ok("edit", "-", "--set", "title=Buyer", input=ids) == "Updated 12 of 12 customers.\n"
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(town):
+    before = column(town, "SELECT source || title FROM customers")
+    out = ok(
+        "edit", "1", "2", "--set", "source=fair", "--add-tag", "vip", "--dry-run", "-f", "json"
+    )
+    rows = json.loads(out)
+    assert {(r["id"], r["field"], r["old"], r["new"]) for r in rows} == {
+        (1, "source", "", "fair"), (1, "tags", "", "vip"),
+        (2, "source", "", "fair"), (2, "tags", "", "vip"),
+    }  # fmt: skip
+    assert column(town, "SELECT source || title FROM customers") == before
+    assert column(town, "SELECT count(*) FROM customer_tags") == [0]
+
+
+def test_one_invalid_customer_rolls_back_the_whole_batch(town):
+    ok("edit", "3", "--phone", "+8613800138000")
+    # Removing a phone only customer 3 has fails on the others: nothing is written.
+    err = fails(2, "edit", "--where", "city = Hangzhou", "--remove-phone", "+8613800138000",
+                "--set", "source=x", "--yes", db=town)  # fmt: skip
+    assert "has no phone" in err
+
+
+def test_a_bad_value_is_rejected_before_anything_is_written(town):
+    assert "invalid email" in fails(2, "edit", "--all", "--set", "email=bad", "--yes", db=town)
+    assert "unknown stage" in fails(2, "edit", "--all", "--stage", "winner", "--yes", db=town)
+    # A unique key set on many customers fails on the second: all or nothing.
+    assert "already used" in fails(2, "edit", "1", "2", "--set", "external_id=K", db=town)
+
+
+def test_missing_references_reject_the_batch_unless_skipped(town, tmp_path):
+    ids = tmp_path / "ids.txt"
+    ids.write_text("1\nnobody\n3\n")
+    err = fails(3, "edit", "--ids-from", str(ids), "--set", "title=X", db=town)
+    assert "1 of 3 references failed" in err and "2: no customer matches 'nobody'" in err
+    result = crm("edit", "--ids-from", str(ids), "--set", "title=X", "--skip-missing")
+    assert result.exit_code == 0 and "skipped 2: no customer matches 'nobody'" in result.stderr
+    assert column(town, "SELECT id FROM customers WHERE title = 'X'") == [1, 3]
+
+
+def test_bulk_delete_and_stage_by_filter(town):
+    assert ok("delete", "--where", "city = Ningbo", "--yes") == "Archived 6 customers.\n"
+    assert ok("list", "-q").split() == ["2", "4", "6", "8", "10", "12"]
+    assert ok("undelete", "1") == "Restored customer 1: Person 00\n"
+    assert (
+        ok("stage", "prospect", "--where", "city = Hangzhou") == "Moved 6 customers to prospect.\n"
+    )
+    assert ok("list", "--stage", "prospect", "-q").split() == ["2", "4", "6", "8", "10", "12"]
+
+
+def test_bulk_edit_of_10000_customers_is_all_or_nothing(db_path):
+    ok("add", "Seed")
+    conn = sqlite3.connect(db_path)
+    conn.executemany(
+        "INSERT INTO customers (name, name_key, created_at, updated_at) VALUES (?, ?, ?, ?)",
+        [(f"c{i}", f"c{i}", "2026-01-01T00:00:00+08:00", "2026-01-01T00:00:00+08:00")
+         for i in range(10_000)],
+    )  # fmt: skip
+    conn.execute("UPDATE customers SET external_id = 'taken' WHERE id = 5000")
+    conn.commit()
+    conn.close()
+    fails(2, "edit", "--all", "--set", "external_id=taken", "--yes", db=db_path)
+    assert (
+        ok("edit", "--all", "--set", "source=bulk", "--yes")
+        == "Updated 10001 of 10001 customers.\n"
+    )
+    assert column(db_path, "SELECT count(*) FROM customers WHERE source = 'bulk'") == [10_001]
+
+
+# --- crm sql ---------------------------------------------------------------------------
+
+
+def test_sql_reads_in_every_format(town):
+    rows = json.loads(
+        ok(
+            "sql",
+            "SELECT city, count(*) AS n FROM customers GROUP BY city ORDER BY city",
+            "-f",
+            "json",
+        )
+    )
+    assert rows == [{"city": "Hangzhou", "n": 6}, {"city": "Ningbo", "n": 6}]
+    assert (
+        ok("sql", "SELECT name FROM customers WHERE id = ?", "-p", "3", "-f", "csv")
+        == "name\nPerson 02\n"
+    )
+    assert ok("sql", "SELECT count(*) AS n FROM customer_overview") == "n\n--\n12\n"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "DELETE FROM customers",
+        "UPDATE customers SET name = 'x'",
+        "INSERT INTO tags (name, created_at) VALUES ('x', 'y')",
+        "DROP TABLE customers",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY)",
+        "PRAGMA user_version",
+        "PRAGMA journal_mode = DELETE",
+        "ATTACH DATABASE '/tmp/crm-sql-attack.db' AS x",
+        "VACUUM",
+        "SELECT 1; DELETE FROM customers",
+        "WITH x AS (SELECT 1) DELETE FROM customers",
+        "SELECT load_extension('nope')",
+        "SELECT * FROM nosuchtable",
+        "",
+    ],
+)
+def test_sql_refuses_anything_but_reading(town, query):
+    err = fails(2, "sql", query, db=town)
+    assert err.count("\n") == 1
