@@ -103,6 +103,14 @@ def parse_date(text: str, today: date) -> date:
             raise InvalidInput(f"not a valid date: {text!r}") from None
     if not re.search(r"\d", raw) and not any(m in word for m in _MONTHS):
         raise InvalidInput(f"not a date: {text!r}; {HELP}")
+    slash = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})", raw)
+    if (
+        slash
+        and int(slash.group(1)) <= 12
+        and int(slash.group(2)) <= 12
+        and (slash.group(1).lstrip("0") != slash.group(2).lstrip("0"))
+    ):
+        raise InvalidInput(f"ambiguous date {text!r} (day/month or month/day?); use YYYY-MM-DD")
     from dateutil import parser
 
     try:

@@ -35,6 +35,11 @@ def resolve_path(option: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get("CRM_DB")
     if env:
         return Path(env).expanduser()
+    return default_path()
+
+
+def default_path() -> Path:
+    """The platform's user data directory's crm.db."""
     import platformdirs
 
     return platformdirs.user_data_path("crmcli") / "crm.db"
@@ -61,9 +66,14 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
     """
     from crmcli import migrations
 
+    if path.is_dir():
+        raise StorageError(f"{path} is a directory, not a database file")
     try:
         if not path.exists():
             if not write:
+                if not path.parent.exists() and path != default_path():
+                    # A typo in CRM_DB must not make a cron job silently report nothing.
+                    raise StorageError(f"no database at {path}: its directory does not exist")
                 conn = _open(":memory:")
                 migrations.migrate(conn, path=None)
                 return conn

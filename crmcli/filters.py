@@ -60,7 +60,8 @@ TAG_MATCH = (
 )
 SORTABLE = {**FIELDS, "name": "c.name_key"}
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
-_WHERE = re.compile(r"\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|=|<|>|~)\s*(.*?)\s*", re.DOTALL)
+_WHERE = re.compile(r"\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*", re.DOTALL)
+DATE_FIELDS = {"birthday", "created_at", "updated_at", "archived_at"}
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Query:
 
     clauses: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
+    conn: sqlite3.Connection | None = None  # to check values such as stage names
 
     def add(self, clause: str, *params: Any) -> None:
         self.clauses.append(clause)
@@ -98,8 +100,25 @@ def add_where(query: Query, expression: str, custom_keys: set[str], *, region: s
             + " ".join(OPERATORS)
         )
     name, op, value = match.group(1), match.group(2), _unquote(match.group(3))
+    if op == "==":
+        op = "="
+    if value[:1] in ("=", "~", "<", ">", "!"):
+        raise InvalidInput(
+            f"cannot read --where {expression!r}: the value starts with {value[0]!r}; "
+            "operators are " + " ".join(OPERATORS)
+        )
     if name in FIELDS:
         column = FIELDS[name]
+        if name in DATE_FIELDS and op != "~":
+            from crmcli import clock, dates
+
+            day = dates.parse_date(value, clock.today()).isoformat()
+            query.add(f"substr({column}, 1, 10) {op} ?", day)
+            return
+        if name == "stage" and op in ("=", "!="):
+            from crmcli.tags import clean_stage
+
+            value = clean_stage(query.conn, value) if query.conn is not None else value
         if name in NUMERIC:
             if op == "~" or not re.fullmatch(r"-?\d+", value):
                 raise InvalidInput(f"{name} is a number; compare it with = != < <= > >= and digits")
@@ -206,7 +225,7 @@ def build(conn: sqlite3.Connection, selection: CustomerFilter, *, today: date) -
 
     region = get_setting(conn, "default_region")
     custom = custom_field_keys(conn)
-    query = Query()
+    query = Query(conn=conn)
     query.add("c.archived_at IS NOT NULL" if selection.archived else "c.archived_at IS NULL")
     for expression in selection.where or []:
         add_where(query, expression, custom, region=region)

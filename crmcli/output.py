@@ -147,6 +147,8 @@ def _flat(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"  # as in JSON, not Python's True/False
     if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (dict, list, tuple)) for v in value):
+            return json.dumps(value, ensure_ascii=False)  # nested: JSON, never Python repr
         return "; ".join(str(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)

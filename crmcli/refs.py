@@ -21,28 +21,24 @@ MAX_CANDIDATES = 10  # the name query fetches one more, to say "or more"
 def resolve(
     conn: sqlite3.Connection, ref: str, *, region: str | None = None, archived: bool = False
 ) -> int:
-    """The id of the one customer `ref` names; raises Ambiguous, NotFound or InvalidInput."""
+    """The id of the one customer `ref` names; raises Ambiguous, NotFound or InvalidInput.
+
+    An exact match (id, external id, email, phone, whole name) on an archived customer is
+    reported as such (NotFound) rather than passed over for a partial match of someone else.
+    """
     text = ref.strip()
     if not text:
         raise InvalidInput("empty customer reference")
-    live = int(archived)
-    if re.fullmatch(r"#?\d{1,18}", text):
-        row = conn.execute(
-            "SELECT id FROM customers c WHERE id = ? AND (? OR c.archived_at IS NULL)",
-            (int(text.lstrip("#")), live),
-        ).fetchone()
-        if row:
-            return row[0]
-        if text.startswith("#"):
-            raise NotFound(f"no customer with id {text.lstrip('#')}")
-    found = _ids(
-        conn,
-        "SELECT id FROM customers c WHERE external_id = ? AND (? OR c.archived_at IS NULL)",
-        text,
-        live,
-    )
+    numeric = re.fullmatch(r"#?\d{1,18}", text) is not None
+    if numeric:
+        found = _ids(
+            conn, "SELECT id, archived_at FROM customers WHERE id = ?", int(text.lstrip("#"))
+        )
+        if found or text.startswith("#"):
+            return _exact(conn, ref, found, archived, f"no customer with id {text.lstrip('#')}")
+    found = _ids(conn, "SELECT id, archived_at FROM customers WHERE external_id = ?", text)
     if found:
-        return found[0]
+        return _exact(conn, ref, found, archived)
     if "@" in text:
         try:
             key = validate.email(text)[1]
@@ -50,12 +46,11 @@ def resolve(
             key = text.casefold()
         found = _ids(
             conn,
-            "SELECT DISTINCT c.id FROM customer_emails e JOIN customers c ON c.id = e.customer_id "
-            "WHERE e.email_key = ? AND (? OR c.archived_at IS NULL)",
+            "SELECT DISTINCT c.id, c.archived_at FROM customer_emails e "
+            "JOIN customers c ON c.id = e.customer_id WHERE e.email_key = ?",
             key,
-            live,
         )
-        return _one(conn, ref, found)
+        return _exact(conn, ref, found, archived)
     if len(re.sub(r"\D", "", text)) >= 5 and re.fullmatch(r"[\d\s()+\-.]+", text):
         try:
             phone = validate.phone(text, region)
@@ -64,34 +59,50 @@ def resolve(
         if phone:
             found = _ids(
                 conn,
-                "SELECT DISTINCT c.id FROM customer_phones p JOIN customers c "
-                "ON c.id = p.customer_id WHERE p.phone = ? AND (? OR c.archived_at IS NULL)",
+                "SELECT DISTINCT c.id, c.archived_at FROM customer_phones p "
+                "JOIN customers c ON c.id = p.customer_id WHERE p.phone = ?",
                 phone,
-                live,
             )
             if found:
-                return _one(conn, ref, found)
+                return _exact(conn, ref, found, archived)
+    if numeric:
+        raise NotFound(f"no customer matches {ref!r}")
     key = validate.fold(text)
+    found = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
+    if found:
+        return _exact(conn, ref, found, archived)
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     found = _ids(
         conn,
-        "SELECT id FROM customers c WHERE name_key = ? AND (? OR c.archived_at IS NULL)",
-        key,
-        live,
+        "SELECT id, archived_at FROM customers WHERE name_key LIKE ? ESCAPE '\\' "
+        "AND (? OR archived_at IS NULL) ORDER BY id LIMIT 11",
+        f"%{escaped}%",
+        int(archived),
     )
-    if not found:
-        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        found = _ids(
-            conn,
-            "SELECT id FROM customers c WHERE name_key LIKE ? ESCAPE '\\' "
-            "AND (? OR c.archived_at IS NULL) ORDER BY id LIMIT 11",
-            f"%{escaped}%",
-            live,
+    return _one(conn, ref, [i for i, _ in found])
+
+
+def _exact(
+    conn: sqlite3.Connection,
+    ref: str,
+    found: list[tuple[int, str | None]],
+    archived: bool,
+    missing: str | None = None,
+) -> int:
+    """One customer from exact matches; archived ones count only when `archived`."""
+    live = [i for i, gone in found if archived or gone is None]
+    if not live and found:
+        ids = ", ".join(str(i) for i, _ in found)
+        raise NotFound(
+            f"{ref!r} is archived customer {ids}; 'crm undelete {found[0][0]}' restores it"
         )
-    return _one(conn, ref, found)
+    if not live and missing:
+        raise NotFound(missing)
+    return _one(conn, ref, live)
 
 
-def _ids(conn: sqlite3.Connection, sql: str, param: str, live: int) -> list[int]:
-    return [r[0] for r in conn.execute(sql, (param, live))]
+def _ids(conn: sqlite3.Connection, sql: str, *params: object) -> list[tuple[int, str | None]]:
+    return [(r[0], r[1]) for r in conn.execute(sql, params)]
 
 
 def _one(conn: sqlite3.Connection, ref: str, found: list[int]) -> int:

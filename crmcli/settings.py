@@ -60,11 +60,12 @@ class Setting:
 
 def _locale_region() -> str | None:
     """The region of the user's locale (`zh_CN.UTF-8` gives CN), if it names one."""
+    # The first variable that names a region wins; Python itself may set LC_CTYPE=C.UTF-8
+    # when LANG's locale is not installed, so a value without a region is passed over.
     for var in ("LC_ALL", "LC_CTYPE", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            match = re.match(r"[a-z]{2,3}_([A-Z]{2})\b", value)
-            return match.group(1) if match else None
+        match = re.match(r"[a-z]{2,3}_([A-Z]{2})\b", os.environ.get(var, ""))
+        if match:
+            return match.group(1)
     return None
 
 
@@ -131,13 +132,28 @@ def _setting(key: str) -> Setting:
 def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
     """The stored value of `key`, or its default."""
     setting = _setting(key)
+    key = _fold_family(key)
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return row[0] if row else setting.default()
+
+
+def canonical_key(conn: sqlite3.Connection, key: str) -> str:
+    """The stored form of a key: tag and stage names in family keys ignore case (so
+    `cadence.tag.VIP` and `cadence.tag.vip` are one setting), and a stage must exist."""
+    key = _fold_family(key)
+    if key.startswith("cadence.stage."):
+        from crmcli.tags import stages
+
+        name, known = key[len("cadence.stage.") :], stages(conn)
+        if name not in known:
+            raise InvalidInput(f"unknown stage {name!r}; stages are: {', '.join(known)}")
+    return key
 
 
 def set_setting(conn: sqlite3.Connection, key: str, value: str) -> str:
     """Validate and store `value` under `key`; returns the stored form."""
     clean = _setting(key).validate(value)
+    key = canonical_key(conn, key)
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -148,7 +164,14 @@ def set_setting(conn: sqlite3.Connection, key: str, value: str) -> str:
 
 def unset_setting(conn: sqlite3.Connection, key: str) -> None:
     _setting(key)
-    conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+    conn.execute("DELETE FROM settings WHERE key = ?", (_fold_family(key),))
+
+
+def _fold_family(key: str) -> str:
+    for prefix in ("cadence.tag.", "cadence.stage."):
+        if key.casefold().startswith(prefix):
+            return prefix + key[len(prefix) :].casefold()
+    return key
 
 
 def settings_under(conn: sqlite3.Connection, prefix: str) -> dict[str, str]:

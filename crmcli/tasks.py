@@ -11,6 +11,7 @@ Services take clean values (dates, Period) and run in the caller's transaction.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
@@ -73,7 +74,13 @@ def parse_follow_up(spec: str, *, today: date, about: dict[str, Any]) -> tuple[d
     Without TEXT the task says what it follows up (`about` holds the interaction's kind
     and text). WHEN is any date form; TEXT may itself contain colons.
     """
-    when, _, text = spec.partition(":")
+    # WHEN may hold a time of day ("2026-12-01 10:00:call back"): split after it.
+    timed = re.match(r"(.*?\d{1,2}:\d{2})(?::(.*))?$", spec, re.DOTALL)
+    if timed and not re.search(r"[a-zA-Z\u4e00-\u9fff]", timed.group(1).split()[-1]):
+        # A task is due on a day: the time only marks where WHEN ends.
+        when, text = re.sub(r"[ T]?\d{1,2}:\d{2}$", "", timed.group(1)), timed.group(2) or ""
+    else:
+        when, _, text = spec.partition(":")
     if not when.strip():
         raise InvalidInput("--follow-up takes WHEN[:TEXT], e.g. 'fri:send the quote' or +3d")
     due = parse_date(when, today)

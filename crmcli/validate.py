@@ -54,7 +54,7 @@ def text(field: str, value: str, *, multiline: bool = False) -> str:
     clean = value.strip()
     limit = MAX_NOTES if multiline else MAX_TEXT
     if not clean:
-        raise InvalidInput(f"{field} cannot be empty; use --unset {field} to clear it")
+        raise InvalidInput(f"{field} cannot be empty")
     pattern = _CONTROL if multiline else _CONTROL_LINE
     if pattern.search(clean):
         raise InvalidInput(f"{field} contains control characters")

@@ -281,3 +281,63 @@ def test_ids_are_never_reused(db_path):
     conn.commit()
     conn.close()
     assert add("C") == 3
+
+
+def test_an_archived_exact_match_is_reported_not_replaced_by_a_partial_one(db_path):
+    add("曾艳")
+    add("曾艳英")
+    ok("delete", "曾艳")
+    err = fails(3, "edit", "曾艳", "--title", "x", db=db_path)
+    assert err == "crm: '曾艳' is archived customer 1; 'crm undelete 1' restores it\n"
+    assert "is archived customer 1" in fails(3, "edit", "1", "--title", "x", db=db_path)
+    assert json.loads(ok("show", "曾艳", "-f", "json"))[0]["id"] == 1  # reads see archived
+    assert ok("undelete", "曾艳") == "Restored customer 1: 曾艳\n"
+
+
+def test_a_number_never_matches_a_name_by_substring(db_path):
+    add("Shop 42")
+    assert fails(3, "show", "42") == "crm: no customer matches '42'\n"
+
+
+def test_two_options_cannot_both_read_stdin(db_path):
+    err = fails(2, "add", "X", "--notes", "-", "--national-id", "-", input="a\n", db=db_path)
+    assert "only one option can read stdin" in err
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("city =~ x", "the value starts with '~'"),
+        ("city == = x", "the value starts with '='"),
+        ("created_at >= someday", "not a date"),
+        ("stage = winner", "unknown stage"),
+    ],
+)
+def test_where_values_are_checked(db_path, expression, message):
+    add("Anna", "--city", "x")
+    assert message in fails(2, "list", "--where", expression, db=db_path)
+
+
+def test_where_dates_take_date_words(db_path):
+    add("Anna", "--birthday", "1990-05-01")
+    assert ok("list", "--where", "created_at >= -1w", "-q") == "1\n"
+    assert ok("list", "--where", "created_at < yesterday", "-q") == ""
+    assert ok("list", "--where", "birthday < 1991-01-01", "--where", "city == x", "-q") == ""
+    assert ok("list", "--where", "birthday < 1991-01-01", "-q") == "1\n"
+
+
+def test_database_path_that_is_a_directory_or_a_missing_dir(db_path, tmp_path):
+    assert "is a directory" in fails(1, "--db", str(tmp_path), "list")
+    missing = tmp_path / "no" / "such" / "crm.db"
+    assert "its directory does not exist" in fails(1, "--db", str(missing), "list")
+    assert not missing.parent.exists()
+
+
+def test_show_csv_carries_nested_values_as_json(db_path):
+    referrer = add("Ref")
+    add("Anna", "--referred-by", str(referrer))
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(ok("show", "Ref", "-f", "csv"))))
+    assert json.loads(rows[0]["referrals"]) == [{"id": 2, "name": "Anna"}]

@@ -558,3 +558,19 @@ def test_upgrade_from_the_schema_before_interactions_keeps_the_customers(db_path
     before = dump(db_path)
     assert ok("remind", "-f", "json")
     assert dump(db_path) == before
+
+
+def test_tag_cadence_keys_ignore_case_and_stage_keys_must_name_a_stage(db_path):
+    ok("config", "set", "cadence.tag.VIP", "5d")
+    assert ok("config", "get", "cadence.tag.vip") == "5d\n"
+    ok("config", "set", "cadence.tag.vip", "2w")
+    assert ok("config", "get", "cadence.tag.Vip") == "14d\n"
+    assert "unknown stage" in fails(2, "config", "set", "cadence.stage.nosuch", "30d", db=db_path)
+    ok("config", "unset", "cadence.tag.VIP")
+    assert ok("config", "get", "cadence.tag.vip") == ""
+
+
+def test_follow_up_with_a_time_of_day(db_path):
+    add("Anna")
+    out = ok("log", "call", "Anna", "x", "--follow-up", "2026-12-01 10:00:meet: at noon")
+    assert "due 2026-12-01: meet: at noon" in out

@@ -29,7 +29,7 @@ def tagged(db_path, tag):
 
 def test_tag_refs_and_idempotence(three):
     assert ok("tag", "vip", "Anna", "2") == "Tagged 2 customers with vip.\n"
-    assert ok("tag", "VIP", "1", "3") == "Tagged 1 customers with vip. 1 already had it.\n"
+    assert ok("tag", "VIP", "1", "3") == "Tagged 1 customer with vip. 1 already had it.\n"
     assert tagged(three, "vip") == [1, 2, 3]
     assert ok("list", "--tag", "vip", "-q") == "1\n2\n3\n"
 
@@ -76,7 +76,7 @@ def test_bad_tag_names(three, bad):
 
 def test_untag_and_unknown_tag(three):
     ok("tag", "vip", "1", "2")
-    assert ok("untag", "vip", "1") == "Removed tag vip from 1 customers.\n"
+    assert ok("untag", "vip", "1") == "Removed tag vip from 1 customer.\n"
     assert tagged(three, "vip") == [2]
     assert fails(3, "untag", "nosuch", "1", db=three) == "crm: no tag 'nosuch'\n"
 

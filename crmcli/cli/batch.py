@@ -69,10 +69,7 @@ def read_references(references: list[str] | None, batch: Batch) -> list[str]:
     found = list(references or [])
     if "-" in found:
         found.remove("-")
-        lines = sys.stdin.read().splitlines()
-        if not any(line.strip() for line in lines):
-            raise InvalidInput("no customer references on stdin")
-        found += lines
+        found += sys.stdin.read().splitlines()
     if batch.ids_from is not None:
         try:
             found += batch.ids_from.read_text(encoding="utf-8").splitlines()
@@ -96,6 +93,8 @@ def select(
     from crmcli.settings import get_setting
 
     named = read_references(references, batch)
+    if not any(n.strip() for n in named) and (references or batch.ids_from):
+        return [], False  # an empty pipe or file: nothing to do, not an error
     if not named and selection.is_empty() and not batch.every:
         raise InvalidInput(
             "say which customers: REF..., - to read them from stdin, --ids-from FILE, "
@@ -105,7 +104,12 @@ def select(
     if not named:
         return chosen, True
     region = get_setting(conn, "default_region")
-    wanted, skipped = refs.resolve_many(conn, named, region=region, skip_missing=batch.skip_missing)
+    if len(named) == 1 and list(references or []) == named:  # one typed reference: its own error
+        wanted, skipped = [refs.resolve(conn, named[0], region=region)], []
+    else:
+        wanted, skipped = refs.resolve_many(
+            conn, named, region=region, skip_missing=batch.skip_missing
+        )
     for line in skipped:
         sys.stderr.write(f"crm: skipped {line}\n")
     if selection.is_empty():
@@ -127,3 +131,18 @@ def confirm(conn: sqlite3.Connection, count: int, what: str, batch: Batch, by_fi
                            "confirm, or --dry-run to see the changes")  # fmt: skip
     if not typer.confirm(question, default=False, err=True):
         raise typer.Exit(1)
+
+
+def record_ids(values: list[str], noun: str) -> list[int]:
+    """Record ids (`12`, `#12`) from arguments; `-` reads more from stdin, any whitespace
+    apart. Empty stdin gives no ids (a pipe with nothing in it is not an error)."""
+    words: list[str] = []
+    for value in values:
+        words += sys.stdin.read().split() if value == "-" else [value]
+    ids = []
+    for word in words:
+        clean = word.strip().lstrip("#")
+        if not clean.isdigit() or not 0 < len(clean) <= 18:
+            raise InvalidInput(f"not a {noun} id: {word!r}")
+        ids.append(int(clean))
+    return ids

@@ -77,6 +77,11 @@ def customer_options(*, edit: bool) -> Callable[[Callable[..., Any]], Callable[.
 
     def collect(values: dict[str, Any]) -> CustomerInput:
         raw = CustomerInput()
+        readers = [flag for name, flag, _ in scalars if values[f"opt_{name}"] == "-"]
+        if len(readers) > 1:
+            raise InvalidInput(
+                f"only one option can read stdin ({' and '.join(readers)} both say -)"
+            )
         for name, flag, _ in scalars:
             value = values[f"opt_{name}"]
             if value is not None:

@@ -26,14 +26,15 @@ HEADER = """\
 
 
 def render(record: dict[str, Any]) -> str:
-    lines = [HEADER.format(id=record["id"])]
-    for key in EDITABLE:
-        value = record[key]
-        lines.append(f"{key}: {'' if value is None else value}")
+    def one_line(value: object) -> str:
+        return "" if value is None else str(value).replace("\n", "\\n")
+
+    lines = [HEADER.format(id=record["id"]).rstrip("\n")]
+    lines += [f"{key}: {one_line(record[key])}" for key in EDITABLE]
     lines.append(f"phones: {', '.join(record['phones'])}")
     lines.append(f"emails: {', '.join(record['emails'])}")
-    lines += [f"field.{k}: {v}" for k, v in record["fields"].items()]
-    return "\n".join(line.replace("\n", "\\n") for line in lines) + "\n"
+    lines += [f"field.{k}: {one_line(v)}" for k, v in record["fields"].items()]
+    return "\n".join(lines) + "\n"
 
 
 def parse(text: str, record: dict[str, Any]) -> CustomerInput:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
 from crmcli.errors import InvalidInput
 from crmcli.output import Format, emit
@@ -356,24 +357,6 @@ def _recurrency(minor: int, old: str, new: str) -> "Money":
     return money.Money(money.to_minor(money.to_decimal(minor, old), new), new)
 
 
-def _ids(items: list[str]) -> list[int]:
-    texts: list[str] = []
-    for item in items:
-        if item == "-":
-            texts += sys.stdin.read().split()
-        else:
-            texts.append(item)
-    ids = []
-    for text in texts:
-        clean = text.strip().lstrip("#")
-        if not clean.isdigit() or not 0 < len(clean) <= 18:
-            raise InvalidInput(f"not a purchase id: {text!r}")
-        ids.append(int(clean))
-    if not ids:
-        raise InvalidInput("no purchase ids given")
-    return ids
-
-
 @purchase_app.command("delete")
 def purchase_delete(
     ctx: typer.Context,
@@ -388,7 +371,9 @@ def purchase_delete(
     """
     from crmcli import purchases
 
-    wanted = _ids(ids)
+    wanted = record_ids(ids, "purchase")
+    if not wanted:
+        return
     with writing(ctx) as conn:
         gone = purchases.delete_purchases(conn, wanted)
     for record in gone:

@@ -19,6 +19,7 @@ from crmcli.cli.options import filter_options
 from crmcli.errors import InvalidInput
 from crmcli.filters import CustomerFilter
 from crmcli.output import Format, emit
+from crmcli.reminders import plural
 
 
 def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
@@ -43,7 +44,7 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
     if quiet or batch.dry_run:
         return
     already = len(ids) - len(added)
-    typer.echo(f"Tagged {len(added)} customers with {name}."
+    typer.echo(f"Tagged {plural(len(added), 'customer')} with {name}."
                + (f" {already} already had it." if already else ""))  # fmt: skip
 
 
@@ -94,7 +95,7 @@ def untag(
                        + " ".join(map(str, removed)))  # fmt: skip
             raise DryRun
     if not quiet and not batch.dry_run:
-        typer.echo(f"Removed tag {tag.strip()} from {len(removed)} customers.")
+        typer.echo(f"Removed tag {tag.strip()} from {plural(len(removed), 'customer')}.")
 
 
 @app.command("tags")

@@ -6,7 +6,8 @@ import typer
 
 from crmcli import clock, dates, tasks
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
-from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
+from crmcli.cli.batch import record_ids
+from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
 from crmcli.errors import InvalidInput
 from crmcli.output import Format, clip, emit
 
@@ -114,20 +115,6 @@ def list_(
         emit(rows, columns, fmt, no_color=settings(ctx).no_color)
 
 
-def _ids(values: list[str]) -> list[int]:
-    """Task ids from arguments; `-` reads more ids from stdin, one or more per line."""
-    found: list[int] = []
-    for value in values:
-        words = _read_stdin_value("ID").split() if value == "-" else [value]
-        for word in words:
-            if not word.lstrip("#").isdigit():
-                raise InvalidInput(f"not a task id: {word!r}")
-            found.append(int(word.lstrip("#")))
-    if not found:
-        raise InvalidInput("no task ids given")
-    return found
-
-
 @task_app.command("done")
 def done(
     ctx: typer.Context,
@@ -139,7 +126,9 @@ def done(
     Example: crm task list --overdue -q | crm task done -
     """
     today = clock.today()
-    task_ids = _ids(ids)
+    task_ids = record_ids(ids, "task")
+    if not task_ids:
+        return
     with writing(ctx) as conn:
         results = [tasks.complete_task(conn, task_id, today=today) for task_id in task_ids]
         upcoming = {
