@@ -347,7 +347,7 @@ def import_surveys(
     if result.rejected:
         parts.append(f"{len(result.rejected)} invalid skipped")
     tail = " (dry run: nothing was written)" if dry_run else ""
-    typer.echo("; ".join(parts) + "." + tail)
+    typer.echo("; ".join(parts) + tail + ".")
 
 
 @survey_app.command("import")
