@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli import clock, feedback, surveys
+from crmcli import clock, feedback
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
 from crmcli.errors import InvalidInput
@@ -215,6 +215,8 @@ def survey_add(
 
     Example: crm survey add 张伟 --nps 9 --comment "Great tea, fast delivery"
     """
+    from crmcli import surveys
+
     if comment == "-":
         comment = _read_stdin_value("--comment")
     raw = surveys.SurveyInput(nps=nps, csat=csat, comment=comment, at=at)
@@ -246,20 +248,20 @@ def survey_list(
 
     Example: crm survey list --since 2026-01-01 --format csv
     """
+    from datetime import timedelta
+
+    from crmcli import surveys
     from crmcli.cli.reports import period
     from crmcli.interactions import local_midnight
-    from crmcli.purchases import day_after
 
     first, last = period(since, until)
-    from datetime import date
-
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref else None
         rows = surveys.list_surveys(
             conn,
             customer_id=customer_id,
             since=local_midnight(first) if first else None,
-            before=local_midnight(date.fromisoformat(day_after(last))) if last else None,
+            before=local_midnight(last + timedelta(days=1)) if last else None,
             limit=limit,
         )
     if quiet:
@@ -279,6 +281,8 @@ def survey_delete(ctx: typer.Context, survey_id: IdArgument, quiet: QuietOption 
 
     Example: crm survey delete 4
     """
+    from crmcli import surveys
+
     with writing(ctx) as conn:
         record = surveys.delete_survey(conn, survey_id)
     if quiet:
@@ -319,6 +323,8 @@ def import_surveys(
     quiet: bool,
 ) -> None:
     """The survey import, shared by `crm survey import` and (later) `crm import surveys`."""
+    from crmcli import surveys
+
     text, name = _read_input(source)
     fmt = input_format.strip().lower() if input_format else surveys.detect_format(text, name)
     records = surveys.read_rows(text, fmt)
@@ -395,6 +401,8 @@ def _open_feedback(conn: Any, customer_id: int) -> list[dict[str, Any]]:
 
 
 def _scores(conn: Any, customer_id: int) -> list[dict[str, Any]]:
+    from crmcli import surveys
+
     return [{**r, "comment": clip(r["comment"])} for r in surveys.last_scores(conn, customer_id)]
 
 
