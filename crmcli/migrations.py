@@ -258,6 +258,51 @@ def m004_tags_stages(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m009_feedback_surveys(conn: sqlite3.Connection) -> None:
+    """Feedback items (complaints, suggestions, praise, questions) and survey answers.
+
+    A feedback item is open while `resolved_at` is NULL; reopening clears it. A survey
+    answer holds an NPS score (0-10), a CSAT score (1-5), or both. Times are ISO 8601 with
+    the local offset of their moment. AUTOINCREMENT: scripts resolve and delete by id.
+    """
+    execute_script(
+        conn,
+        """
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('complaint', 'suggestion', 'praise', 'question')),
+            severity TEXT NOT NULL DEFAULT 'normal'
+                CHECK (severity IN ('low', 'normal', 'high')),
+            text TEXT NOT NULL CHECK (length(trim(text)) > 0),
+            received_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolution TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (resolution IS NULL OR resolved_at IS NOT NULL)
+        );
+        CREATE INDEX feedback_customer ON feedback(customer_id, received_at);
+        CREATE INDEX feedback_received ON feedback(received_at);
+        CREATE INDEX feedback_open ON feedback(severity, received_at) WHERE resolved_at IS NULL;
+        CREATE TABLE surveys (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            nps INTEGER CHECK (nps BETWEEN 0 AND 10),
+            csat INTEGER CHECK (csat BETWEEN 1 AND 5),
+            comment TEXT,
+            answered_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            CHECK (nps IS NOT NULL OR csat IS NOT NULL)
+        );
+        CREATE INDEX surveys_customer ON surveys(customer_id, answered_at);
+        CREATE INDEX surveys_answered ON surveys(answered_at);
+        """,
+    )
+
+
+@migration
 def m012_views(conn: sqlite3.Connection) -> None:
     """Read-only views for sqlite3, sqlite-utils and datasette users (and `crm sql`)."""
     execute_script(
@@ -296,7 +341,6 @@ def m012_views(conn: sqlite3.Connection) -> None:
         GROUP BY customer_id, currency;
         """,
     )
-
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

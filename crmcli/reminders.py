@@ -509,3 +509,76 @@ def contact_today(conn: sqlite3.Connection, today: date) -> list[dict[str, Any]]
             }
         )
     return ranked
+
+
+# --- feedback past its response target (crmcli.feedback) ---------------------------------
+
+
+def _late_feedback(window: Window) -> list[dict[str, Any]]:
+    from crmcli.feedback import past_target
+    from crmcli.output import clip
+
+    rows = past_target(window.conn, clock.now())
+    return [window.with_person({**row, "summary": clip(row["text"])}) for row in rows]
+
+
+def _open_for(hours: int) -> str:
+    """`30 hours`, or `3 days` from two days on."""
+    return plural(hours, "hour") if hours < 48 else _days(hours // 24)
+
+
+def _feedback_reason(row: dict[str, Any], window: Window) -> Reason:
+    # As pressing as an overdue task: the weight is days past the target.
+    return Reason(
+        row["customer_id"],
+        agenda.OVERDUE_TASK,
+        row["hours_past_target"] / 24,
+        f"feedback #{row['feedback_id']} open {_open_for(row['hours_open'])} "
+        f"({row['kind']}, high): {row['summary']}",
+    )
+
+
+def _feedback_event(row: dict[str, Any], window: Window) -> Event:
+    details = [f"Customer: {row['customer']}", f"Received: {row['received_at']}"]
+    if row["phone"]:
+        details.append(f"Phone: {row['phone']}")
+    details.append(f"Resolve: crm feedback resolve {row['feedback_id']}")
+    return Event(
+        uid=f"feedback-{row['feedback_id']}@crmcli",
+        day=window.today,
+        summary=f"Answer {row['kind']} from {row['name']}",
+        description="\n".join(details),
+        category="feedback",
+    )
+
+
+SECTIONS.append(
+    Section(
+        key="late_feedback",
+        title=lambda today, until: "High-severity feedback past the response target",
+        columns=(
+            "received_at",
+            "hours_open",
+            "feedback_id",
+            "customer",
+            "phone",
+            "kind",
+            "summary",
+        ),
+        fields=(
+            "feedback_id",
+            "received_at",
+            "hours_open",
+            "hours_past_target",
+            "kind",
+            "severity",
+            "customer_id",
+            "name",
+            "phone",
+            "text",
+        ),
+        rows=_late_feedback,
+        reason=_feedback_reason,
+        event=_feedback_event,
+    )
+)

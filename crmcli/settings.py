@@ -49,6 +49,19 @@ def _cadence(value: str) -> str:
     return f"{parse_period(value, option='cadence').approx_days()}d"
 
 
+def _response_target(value: str) -> str:
+    """How soon feedback should be answered, e.g. 24h, 90m, 2d; stored in hours or minutes."""
+    from crmcli.dates import parse_duration
+
+    length = parse_duration(value, option="feedback.response_target")
+    seconds = int(length.total_seconds())
+    if seconds <= 0 or seconds % 60 or seconds > 365 * 86400:
+        raise InvalidInput(
+            f"feedback.response_target must be whole minutes up to a year, e.g. 24h (got {value!r})"
+        )
+    return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds // 60}m"
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # the key, or for a family its shape, e.g. `cadence.tag.NAME`
@@ -95,6 +108,13 @@ SETTINGS = {
             _currency,
             "currency for amounts typed without one",
             lambda: "CNY",
+        ),
+        Setting(
+            "feedback.response_target",
+            _response_target,
+            "answer open feedback within this time (24h, 90m, 2d); later high-severity "
+            "items show in crm remind and crm today",
+            lambda: "24h",
         ),
         Setting(
             "cadence.default",

@@ -164,7 +164,6 @@ def test_done_several_ids_and_from_stdin_in_one_transaction(anna, db_path):
     [
         (["abc"], 2, "not a task id: 'abc'"),
         (["0"], 3, "no task with id 0"),
-        (["-"], 2, "no task ids given"),
         ([], 2, "Missing argument 'ids'"),
     ],
 )
@@ -255,3 +254,7 @@ def test_tasks_of_archived_customers_leave_the_lists(anna):
 def test_task_group_without_a_subcommand_shows_help(db_path):
     result = crm("task")
     assert result.exit_code == 2 and "snooze" in result.stdout + result.stderr
+
+
+def test_an_empty_pipe_of_task_ids_is_a_no_op(db_path):
+    assert ok("task", "done", "-", input="") == ""

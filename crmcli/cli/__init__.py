@@ -6,6 +6,8 @@ Each module registers one group of commands on the root app.
 from crmcli.cli import (  # noqa: F401 - each module registers its commands
     admin,
     customers,
+    feedback,
+    feedback_reports,
     interactions,
     products,
     purchases,

@@ -1,0 +1,424 @@
+"""Feedback and surveys: `crm feedback add|list|resolve|reopen|delete`,
+`crm survey add|list|import|delete`, and their sections of `crm show`."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from crmcli import clock, feedback
+from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
+from crmcli.errors import InvalidInput
+from crmcli.output import Format, clip, emit
+
+feedback_app = typer.Typer(
+    help="Complaints, suggestions, praise and questions from customers, open or resolved.",
+    no_args_is_help=True,
+)
+app.add_typer(feedback_app, name="feedback")
+survey_app = typer.Typer(
+    help="Satisfaction survey answers: NPS (0-10) and CSAT (1-5).", no_args_is_help=True
+)
+app.add_typer(survey_app, name="survey")
+
+RefArgument = Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")]
+IdArgument = Annotated[int, typer.Argument(metavar="ID", help="The item's id.")]
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="When: 'yesterday 15:00', 2026-11-20T09:30, ... (default: now)."),
+]
+
+
+def _text(value: str, option: str) -> str:
+    text = _read_stdin_value(option) if value == "-" else value
+    if not text.strip():
+        raise InvalidInput(f"{option} is empty; say what the customer said (or give - and pipe it)")
+    from crmcli import validate
+
+    return validate.text("text", text, multiline=True)
+
+
+@feedback_app.command("add")
+def feedback_add(
+    ctx: typer.Context,
+    ref: RefArgument,
+    text: Annotated[str, typer.Argument(help="What they said; - reads it from stdin.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="complaint, suggestion, praise or question.")
+    ] = "complaint",
+    severity: Annotated[str, typer.Option("--severity", help="low, normal or high.")] = "normal",
+    at: AtOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Record feedback from a customer (open until resolved).
+
+    Example: crm feedback add 张伟 "Tea arrived damaged" --kind complaint --severity high
+    """
+    now = clock.now()
+    clean_kind = feedback.clean_kind(kind)
+    clean_severity = feedback.clean_severity(severity)
+    body = _text(text, "TEXT")
+    received = feedback.moment(at, now) if at is not None else None
+    with writing(ctx) as conn:
+        customer_id = resolver(conn)(ref)
+        feedback_id = feedback.add_feedback(
+            conn,
+            customer_id,
+            kind=clean_kind,
+            severity=clean_severity,
+            text=body,
+            received_at=received,
+        )
+        record = feedback.get_feedback(conn, feedback_id)
+    if quiet:
+        typer.echo(str(feedback_id))
+        return
+    typer.echo(
+        f"Added feedback {feedback_id} from {record['customer']} (#{customer_id}): "
+        f"{record['kind']}, {record['severity']} severity, received {record['received_at']}."
+    )
+
+
+TABLE_COLUMNS = ("id", "received_at", "customer", "kind", "severity", "status", "summary")
+
+
+@feedback_app.command("list")
+def feedback_list(
+    ctx: typer.Context,
+    ref: Annotated[str | None, typer.Argument(help="Only this customer's feedback.")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only open items.")] = False,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="Only this kind (repeatable).")
+    ] = None,
+    severity: Annotated[
+        list[str] | None, typer.Option("--severity", help="Only this severity (repeatable).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """List feedback, newest first.
+
+    Example: crm feedback list --open --severity high
+    """
+    with reading(ctx) as conn:
+        customer_id = resolver(conn, archived=True)(ref) if ref else None
+        rows = feedback.list_feedback(
+            conn,
+            customer_id=customer_id,
+            open_only=open_only,
+            kinds=kind,
+            severities=severity,
+            limit=limit,
+        )
+    if quiet:
+        for row in rows:
+            typer.echo(str(row["id"]))
+        return
+    columns: tuple[str, ...] = feedback.COLUMNS
+    if fmt is Format.table:
+        columns = TABLE_COLUMNS
+        rows = [{**row, "summary": clip(row["text"])} for row in rows]
+    emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+
+
+@feedback_app.command("resolve")
+def feedback_resolve(
+    ctx: typer.Context,
+    feedback_id: IdArgument,
+    note: Annotated[
+        str | None, typer.Option("--note", help="How it was resolved; - reads it from stdin.")
+    ] = None,
+    at: AtOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Mark feedback resolved (now, or --at when it was), with an optional note.
+
+    Example: crm feedback resolve 3 --note "Sent a replacement"
+    """
+    clean_note = _text(note, "--note") if note is not None else None
+    when = feedback.moment(at, clock.now()) if at is not None else None
+    with writing(ctx) as conn:
+        changed = feedback.resolve_feedback(conn, feedback_id, note=clean_note, at=when)
+        record = feedback.get_feedback(conn, feedback_id)
+    if quiet:
+        typer.echo(str(feedback_id))
+    elif not changed:
+        typer.echo(
+            f"Feedback {feedback_id} was already resolved on {record['resolved_at']}; "
+            "nothing changed (reopen it first to resolve it again)."
+        )
+    else:
+        typer.echo(
+            f"Resolved feedback {feedback_id} of {record['customer']} "
+            f"(#{record['customer_id']}) after {record['hours_to_resolve']} hours."
+        )
+
+
+@feedback_app.command("reopen")
+def feedback_reopen(
+    ctx: typer.Context, feedback_id: IdArgument, quiet: QuietOption = False
+) -> None:
+    """Reopen resolved feedback (its resolution note is cleared).
+
+    Example: crm feedback reopen 3
+    """
+    with writing(ctx) as conn:
+        changed = feedback.reopen_feedback(conn, feedback_id)
+    if quiet:
+        typer.echo(str(feedback_id))
+    else:
+        typer.echo(
+            f"Reopened feedback {feedback_id}." if changed else f"Feedback {feedback_id} is open."
+        )
+
+
+@feedback_app.command("delete")
+def feedback_delete(
+    ctx: typer.Context, feedback_id: IdArgument, quiet: QuietOption = False
+) -> None:
+    """Delete a feedback item for good (e.g. one entered by mistake).
+
+    Example: crm feedback delete 3
+    """
+    with writing(ctx) as conn:
+        record = feedback.delete_feedback(conn, feedback_id)
+    if quiet:
+        typer.echo(str(feedback_id))
+    else:
+        typer.echo(
+            f"Deleted feedback {feedback_id} of {record['customer']} (#{record['customer_id']}): "
+            f"{clip(record['text'])}"
+        )
+
+
+# --- surveys -------------------------------------------------------------------------------
+
+
+@survey_app.command("add")
+def survey_add(
+    ctx: typer.Context,
+    ref: RefArgument,
+    nps: Annotated[
+        str | None, typer.Option("--nps", help="Would they recommend you? 0-10.")
+    ] = None,
+    csat: Annotated[str | None, typer.Option("--csat", help="How satisfied? 1-5.")] = None,
+    comment: Annotated[
+        str | None, typer.Option("--comment", help="What they wrote; - reads it from stdin.")
+    ] = None,
+    at: AtOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Record a customer's survey answer: an NPS score, a CSAT score, or both.
+
+    Example: crm survey add 张伟 --nps 9 --comment "Great tea, fast delivery"
+    """
+    from crmcli import surveys
+
+    if comment == "-":
+        comment = _read_stdin_value("--comment")
+    raw = surveys.SurveyInput(nps=nps, csat=csat, comment=comment, at=at)
+    values = surveys.prepare(raw, now=clock.now())
+    with writing(ctx) as conn:
+        customer_id = resolver(conn)(ref)
+        survey_id = surveys.add_survey(conn, customer_id, values)
+        record = surveys.get_survey(conn, survey_id)
+    if quiet:
+        typer.echo(str(survey_id))
+        return
+    scores = ", ".join(f"{m.upper()} {record[m]}" for m in ("nps", "csat") if record[m] is not None)
+    typer.echo(
+        f"Added survey answer {survey_id} from {record['customer']} (#{customer_id}): {scores}."
+    )
+
+
+@survey_app.command("list")
+def survey_list(
+    ctx: typer.Context,
+    ref: Annotated[str | None, typer.Argument(help="Only this customer's answers.")] = None,
+    since: Annotated[str | None, typer.Option(help="On or after this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="On or before this date.")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """List survey answers, newest first.
+
+    Example: crm survey list --since 2026-01-01 --format csv
+    """
+    from datetime import timedelta
+
+    from crmcli import surveys
+    from crmcli.cli.reports import period
+    from crmcli.interactions import local_midnight
+
+    first, last = period(since, until)
+    with reading(ctx) as conn:
+        customer_id = resolver(conn, archived=True)(ref) if ref else None
+        rows = surveys.list_surveys(
+            conn,
+            customer_id=customer_id,
+            since=local_midnight(first) if first else None,
+            before=local_midnight(last + timedelta(days=1)) if last else None,
+            limit=limit,
+        )
+    if quiet:
+        for row in rows:
+            typer.echo(str(row["id"]))
+        return
+    columns: tuple[str, ...] = surveys.COLUMNS
+    if fmt is Format.table:
+        columns = ("id", "answered_at", "customer", "nps", "csat", "comment")
+        rows = [{**row, "comment": clip(row["comment"])} for row in rows]
+    emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+
+
+@survey_app.command("delete")
+def survey_delete(ctx: typer.Context, survey_id: IdArgument, quiet: QuietOption = False) -> None:
+    """Delete a survey answer for good (e.g. one entered by mistake).
+
+    Example: crm survey delete 4
+    """
+    from crmcli import surveys
+
+    with writing(ctx) as conn:
+        record = surveys.delete_survey(conn, survey_id)
+    if quiet:
+        typer.echo(str(survey_id))
+    else:
+        typer.echo(
+            f"Deleted survey answer {survey_id} of {record['customer']} "
+            f"(#{record['customer_id']}) from {record['answered_at']}."
+        )
+
+
+def _read_input(source: str) -> tuple[str, str | None]:
+    """(text, file name) from a path or `-` (stdin); raises InvalidInput when unreadable."""
+    if source == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            raise InvalidInput("- reads standard input, but there is none")
+        data = sys.stdin.read()
+        if isinstance(data, bytes):  # pragma: no cover - a binary stdin
+            data = data.decode("utf-8-sig")
+        return data.lstrip("\ufeff"), None
+    path = Path(source).expanduser()
+    try:
+        return path.read_text(encoding="utf-8-sig"), path.name
+    except FileNotFoundError:
+        raise InvalidInput(f"no such file: {source}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{source} is not UTF-8 text") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def import_surveys(
+    ctx: typer.Context,
+    source: str,
+    input_format: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    quiet: bool,
+) -> None:
+    """The survey import, shared by `crm survey import` and (later) `crm import surveys`."""
+    from crmcli import surveys
+
+    text, name = _read_input(source)
+    fmt = input_format.strip().lower() if input_format else surveys.detect_format(text, name)
+    records = surveys.read_rows(text, fmt)
+    now = clock.now()
+    opener = reading if dry_run else writing
+    with opener(ctx) as conn:
+        result = surveys.import_rows(
+            conn,
+            records,
+            resolve=resolver(conn),
+            now=now,
+            skip_invalid=skip_invalid,
+            dry_run=dry_run,
+        )
+    for line in result.rejected:
+        sys.stderr.write(f"crm: skipped {line}\n")
+    if quiet:
+        if not dry_run:
+            for survey_id in result.added:
+                typer.echo(str(survey_id))
+        return
+    verb = "Would import" if dry_run else "Imported"
+    parts = [f"{verb} {len(result.added)} of {result.total} survey answers"]
+    if result.present:
+        parts.append(f"{result.present} already present")
+    if result.rejected:
+        parts.append(f"{len(result.rejected)} invalid skipped")
+    tail = " (dry run: nothing was written)" if dry_run else ""
+    typer.echo("; ".join(parts) + tail + ".")
+
+
+@survey_app.command("import")
+def survey_import(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="FILE", help="A file, or - for stdin.")],
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="csv, tsv, json or jsonl (default: from the name or content)."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and count, write nothing.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid rows, report the others.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Import survey answers from CSV, TSV, JSON or JSONL, all or nothing, in one transaction.
+
+    Columns: customer (any reference), nps, csat, comment, at. Each row is checked exactly
+    as `crm survey add` checks its options.
+
+    Example: crm survey import answers.csv --dry-run
+    """
+    import_surveys(ctx, source, input_format, dry_run, skip_invalid, quiet)
+
+
+# --- crm show ------------------------------------------------------------------------------
+
+
+def _open_feedback(conn: Any, customer_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r["id"],
+            "received_at": r["received_at"],
+            "kind": r["kind"],
+            "severity": r["severity"],
+            "summary": clip(r["text"]),
+        }
+        for r in feedback.open_for_customer(conn, customer_id)
+    ]
+
+
+def _scores(conn: Any, customer_id: int) -> list[dict[str, Any]]:
+    from crmcli import surveys
+
+    return [{**r, "comment": clip(r["comment"])} for r in surveys.last_scores(conn, customer_id)]
+
+
+SHOW_SECTIONS.extend(
+    [
+        ShowSection(
+            "open_feedback",
+            "Open feedback",
+            ("id", "received_at", "kind", "severity", "summary"),
+            _open_feedback,
+        ),
+        ShowSection(
+            "last_scores",
+            "Last survey scores",
+            ("metric", "score", "answered_at", "comment"),
+            _scores,
+        ),
+    ]
+)
