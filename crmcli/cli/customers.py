@@ -22,7 +22,11 @@ FIELD_OPTIONS = [
     ("company", "--company", "Company name."),
     ("title", "--title", "Job title."),
     ("gender", "--gender", "female, male or other."),
-    ("birthday", "--birthday", "Birthday (2026-01-31, 1990/8/15, ...)."),
+    (
+        "birthday",
+        "--birthday",
+        "Birthday (1990-08-15, ...; lunar:1990-08-15 or lunar:1990-闰06-15).",
+    ),
     ("address", "--address", "Postal address."),
     ("city", "--city", "City."),
     ("region", "--region", "Region or province."),
@@ -36,7 +40,11 @@ FIELD_OPTIONS = [
     ("preferred_time", "--preferred-time", "Preferred contact time, e.g. 'weekday mornings'."),
     ("external_id", "--external-id", "Your own unique key for scripts."),
     ("referred_by", "--referred-by", "The customer who referred them (a reference)."),
-    ("cadence_days", "--cadence", "Contact them at least every 14d, 2w, 1m (30 days)..."),
+    (
+        "cadence_days",
+        "--cadence",
+        "Contact them every 14d, 2w, 1m (30 days)...; IDEAL..MAX (14d..30d) for a range.",
+    ),
 ]
 LIST_OPTIONS = [
     ("phones", "--phone", "Phone number (repeatable; first is primary)."),
@@ -108,11 +116,21 @@ def _prepare(conn: sqlite3.Connection, raw: CustomerInput) -> customers.Changes:
     )
 
 
+DeriveOption = Annotated[
+    bool,
+    typer.Option(
+        "--derive-from-id",
+        help="Fill an empty birthday and gender from the national ID (GB 11643).",
+    ),
+]
+
+
 @app.command("add")
 @customer_options(edit=False)
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The customer's name.", show_default=False)],
+    derive_from_id: DeriveOption = False,
     quiet: QuietOption = False,
     raw: CustomerInput | None = None,
 ) -> None:
@@ -123,7 +141,10 @@ def add(
     assert raw is not None
     raw.values["name"] = name
     with writing(ctx) as conn:
-        customer_id = customers.add_customer(conn, _prepare(conn, raw))
+        changes = _prepare(conn, raw)
+        if derive_from_id:
+            customers.derive_from_id(changes, None)
+        customer_id = customers.add_customer(conn, changes)
         shown = customers.get_customer(conn, customer_id)["name"]
     typer.echo(str(customer_id) if quiet else f"Added customer {customer_id}: {shown}")
 
@@ -136,6 +157,7 @@ def edit(
     editor: Annotated[
         bool, typer.Option("--editor", help="Edit the record as text in $EDITOR.")
     ] = False,
+    derive_from_id: DeriveOption = False,
     quiet: QuietOption = False,
     raw: CustomerInput | None = None,
 ) -> None:
@@ -144,7 +166,7 @@ def edit(
     Example: crm edit 12 --title CTO --phone +8613900139000 --field wechat=zw_88 --unset notes
     """
     assert raw is not None
-    if raw.is_empty():
+    if raw.is_empty() and not derive_from_id:
         if not (editor or sys.stdin.isatty()):
             raise InvalidInput("nothing to change; give options such as --city, or --editor")
         from crmcli.cli.editing import edit_in_editor
@@ -159,9 +181,11 @@ def edit(
     with writing(ctx) as conn:
         if customer_id is None:
             customer_id = resolver(conn)(ref)
-        changed = customers.edit_customer(
-            conn, customer_id, _prepare(conn, raw), expected_version=version
-        )
+        changes = _prepare(conn, raw)
+        if derive_from_id:
+            current = customers.get_customer(conn, customer_id, reveal=True)
+            customers.derive_from_id(changes, current)
+        changed = customers.edit_customer(conn, customer_id, changes, expected_version=version)
     if quiet:
         typer.echo(str(customer_id))
     else:
@@ -176,6 +200,7 @@ CARD_FIELDS = [
     ("title", "title"),
     ("gender", "gender"),
     ("birthday", "birthday"),
+    ("birthday_lunar", "lunar birthday"),
     ("phones", "phones"),
     ("emails", "emails"),
     ("address", "address"),
@@ -190,6 +215,7 @@ CARD_FIELDS = [
     ("preferred_channel", "preferred channel"),
     ("preferred_time", "preferred time"),
     ("cadence_days", "cadence (days)"),
+    ("cadence_max_days", "max gap (days)"),
 ]
 
 

@@ -29,6 +29,10 @@ def render(record: dict[str, Any]) -> str:
     lines = [HEADER.format(id=record["id"])]
     for key in EDITABLE:
         value = record[key]
+        if key == "birthday" and record.get("birthday_lunar"):
+            value = f"lunar:{record['birthday_lunar']}"
+        elif key == "cadence_days" and record.get("cadence_max_days"):
+            value = customers.describe_gap(value, record["cadence_max_days"])
         lines.append(f"{key}: {'' if value is None else value}")
     lines.append(f"phones: {', '.join(record['phones'])}")
     lines.append(f"emails: {', '.join(record['emails'])}")
