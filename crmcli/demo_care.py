@@ -52,15 +52,17 @@ def add_demo_care(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, int]:
         customers.edit_customer(conn, customer_id, changes)
     for festival, action, selection in CARE_RULES:
         care.add_rule(conn, festival, action, CustomerFilter(**selection), today=today)
-    ranged = rng.sample([i for i in people if i not in chosen], 2)
+    rest = [i for i in people if i not in chosen]
+    ranged = rng.sample(rest, min(len(rest), 2))  # a small demo may have nobody left
     for customer_id in ranged:
         changes = customers.Changes({"cadence_days": 14, "cadence_max_days": 30})
         customers.edit_customer(conn, customer_id, changes)
-    tasks.add_task(
-        conn,
-        ranged[0],
-        "回访 call again after the last call",
-        today + timedelta(days=rng.randint(1, 6)),
-        after=Period(2, "w"),
-    )
+    if ranged:
+        tasks.add_task(
+            conn,
+            ranged[0],
+            "回访 call again after the last call",
+            today + timedelta(days=rng.randint(1, 6)),
+            after=Period(2, "w"),
+        )
     return {"lunar_birthdays": len(chosen), "care_rules": len(CARE_RULES)}

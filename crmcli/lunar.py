@@ -138,24 +138,22 @@ def occurrences(original: LunarDate, start: date, end: date) -> list[tuple[date,
     lunar years that can touch the window are start.year - 1 to end.year.
     """
     found = []
-    first_day = to_gregorian(original)
+    # From the original's own year on (there the anniversary is the original day itself).
     for year in range(max(start.year - 1, original.year), min(end.year, LAST_YEAR) + 1):
         day = anniversary(original, year)
-        if start <= day <= end and day >= first_day:
+        if start <= day <= end:
             found.append((day, year - original.year))
     return found
 
 
 def next_occurrence(original: LunarDate, today: date) -> date:
     """The next day (today included) on which `original` falls."""
-    first_day = to_gregorian(original)
-    if first_day >= today:
-        return first_day
-    for year in range(today.year - 1, today.year + 2):
+    year = max(today.year - 1, original.year)
+    while True:  # at most three turns: a lunar year ends before February of the next year
         day = anniversary(original, year)
         if day >= today:
             return day
-    raise AssertionError("a lunar year always falls within two Gregorian years")
+        year += 1
 
 
 def parse_day(text: str, today: date) -> tuple[date, LunarDate | None]:
@@ -171,5 +169,13 @@ def parse_day(text: str, today: date) -> tuple[date, LunarDate | None]:
 
 
 def stored(text: str | None) -> LunarDate | None:
-    """A lunar date as stored in the database (`1990-08-15`, `1990-闰06-15`), or None."""
-    return parse(text) if text else None
+    """A lunar date as stored in the database (`1990-08-15`, `1990-闰06-15`), or None.
+
+    Not checked again (it was when written): checking costs a month lookup per birth year.
+    """
+    if not text:
+        return None
+    match = _FORM.fullmatch(text)
+    if not match:
+        raise ValueError(f"not a stored lunar date: {text!r}")
+    return LunarDate(int(match[1]), int(match[3]), int(match[4]), bool(match[2]))

@@ -396,7 +396,7 @@ def _dates(window: Window) -> list[dict[str, Any]]:
         born = date.fromisoformat(birthday)
         # A lunar birthday falls on its lunar month and day; the age counts lunar years.
         if birthday_lunar:
-            falls = lunar.occurrences(lunar.parse(birthday_lunar), start, end)
+            falls = lunar.occurrences(lunar.stored(birthday_lunar), start, end)
         else:
             falls = [
                 (d, d.year - born.year) for d in important_dates.occurrences(born, True, start, end)
@@ -421,7 +421,7 @@ def _dates(window: Window) -> list[dict[str, Any]]:
     for date_id, customer_id, label, date_on, is_yearly, date_lunar in others:
         first = date.fromisoformat(date_on)
         if date_lunar and is_yearly:
-            falls = lunar.occurrences(lunar.parse(date_lunar), start, end)
+            falls = lunar.occurrences(lunar.stored(date_lunar), start, end)
         else:
             days = important_dates.occurrences(first, bool(is_yearly), start, end)
             falls = [(d, d.year - first.year if is_yearly else None) for d in days]
