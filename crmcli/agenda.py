@@ -5,7 +5,8 @@
   funnel stage's, else the default. Customers with none of these are never due.
 - `contact_due_on`: the day contact becomes due: the cadence counted in local calendar
   days from the last contact (or, for a customer never contacted, from the day they were
-  added).
+  added). A cadence may be a range, an ideal gap and a maximum one (`14d..30d`):
+  `contact_state` says `due` from the ideal on and `overdue` past the maximum.
 - `rank`: one list of customers from many reasons, most urgent first.
 """
 
@@ -24,6 +25,9 @@ class CadenceRules:
     default: int | None = None
     by_tag: Mapping[str, int] = field(default_factory=dict)
     by_stage: Mapping[str, int] = field(default_factory=dict)
+    # The longest gap allowed, by the source `effective_cadence` names (`default`,
+    # `tag vip`, `stage lead`), for cadences given as IDEAL..MAX; absent: MAX is the ideal.
+    maximums: Mapping[str, int] = field(default_factory=dict)
 
 
 def effective_cadence(
@@ -44,6 +48,14 @@ def effective_cadence(
     if rules.default:
         return rules.default, "default"
     return None
+
+
+def contact_state(today: date, due_on: date, overdue_after: date) -> str:
+    """`ok` before the ideal gap has passed, `due` from then until the maximum gap has
+    passed, `overdue` after (with one cadence, no range: due on the day, overdue after)."""
+    if today < due_on:
+        return "ok"
+    return "due" if today <= overdue_after else "overdue"
 
 
 def contact_due_on(last_contact: date | None, added: date, cadence_days: int) -> date:

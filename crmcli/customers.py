@@ -50,6 +50,8 @@ UNSETTABLE = tuple(f for f in SCALAR_FIELDS if f not in REQUIRED)
 RESERVED = {*SCALAR_FIELDS, "id", "phone", "phones", "email", "emails", "tag", "tags", "stage"}
 # Other names a user may give --unset for a field.
 UNSET_ALIASES = {"cadence": "cadence_days"}
+# Columns set and cleared together with a field.
+COMPANIONS = {"birthday": ("birthday_lunar",), "cadence_days": ("cadence_max_days",)}
 MAX_CADENCE_DAYS = 3660
 
 # Columns of `crm list` (and its JSON/CSV keys), in order.
@@ -138,11 +140,18 @@ def prepare(
     """
     out = Changes()
     for name, value in raw.values.items():
-        out.values[name] = _clean_scalar(name, value, today=today, resolve=resolve)
+        if name == "birthday":
+            out.values.update(birthday_values(value, today))
+        elif name == "cadence_days":
+            ideal, maximum = cadence_range(value)
+            out.values.update(cadence_days=ideal, cadence_max_days=maximum)
+        else:
+            out.values[name] = _clean_scalar(name, value, today=today, resolve=resolve)
     for name in raw.unset:
         name = UNSET_ALIASES.get(name.strip(), name.strip())
         if name in UNSETTABLE:
             out.values[name] = None
+            out.values.update({c: None for c in COMPANIONS.get(name, ())})
         elif name in REQUIRED:
             raise InvalidInput(f"{name} is required and cannot be unset")
         elif name in ("phone", "phones", "email", "emails"):
@@ -202,6 +211,64 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
     if name in TEXT_FIELDS:
         return validate.text(name, value)
     raise InvalidInput(f"unknown field {name!r}")
+
+
+def birthday_values(value: str, today: date) -> dict[str, str | None]:
+    """`birthday` and `birthday_lunar` from what a user typed: a Gregorian date, or a lunar
+    one (`lunar:1990-08-15`, `lunar:1990-闰06-15`) stored with its Gregorian day."""
+    from crmcli import lunar
+
+    born, lunar_date = lunar.parse_day(value, today)
+    if born > today:
+        raise InvalidInput(f"birthday {born.isoformat()} is in the future")
+    return {"birthday": born.isoformat(), "birthday_lunar": str(lunar_date) if lunar_date else None}
+
+
+def cadence_range(value: str) -> tuple[int, int | None]:
+    """(ideal, maximum) days from `14d` or `14d..30d` (ideal..maximum); the maximum is None
+    when it is the ideal. Raises InvalidInput."""
+    ideal_text, dots, max_text = value.partition("..")
+    ideal = cadence_days(ideal_text)
+    if not dots:
+        return ideal, None
+    maximum = cadence_days(max_text)
+    if maximum < ideal:
+        raise InvalidInput(
+            f"cadence {value.strip()!r}: the maximum gap is shorter than the ideal one; "
+            "write IDEAL..MAX, e.g. 14d..30d"
+        )
+    return ideal, (maximum if maximum > ideal else None)
+
+
+def describe_gap(ideal: int, maximum: int | None) -> str:
+    """`14d` or `14d..30d`, the form `cadence_range` reads."""
+    return f"{ideal}d..{maximum}d" if maximum else f"{ideal}d"
+
+
+def derive_from_id(changes: Changes, current: dict[str, Any] | None) -> list[str]:
+    """Fill an empty birthday and gender in `changes` from the national ID (the one being
+    set, else the customer's own in `current`, read with reveal=True); returns the fields
+    filled. A birthday or gender already set, or being set, is kept. Raises InvalidInput
+    when there is no national ID to derive from."""
+    values = changes.values
+    number = (
+        values["national_id"] if "national_id" in values else (current or {}).get("national_id")
+    )
+    if not number:
+        raise InvalidInput("--derive-from-id needs a national ID; give --national-id")
+
+    def empty(name: str) -> bool:
+        return values[name] is None if name in values else (current or {}).get(name) is None
+
+    filled = []
+    born = validate.id_birthday(number)
+    if empty("birthday") and born is not None:
+        values.update(birthday=born.isoformat(), birthday_lunar=None)
+        filled.append("birthday")
+    if empty("gender"):
+        values["gender"] = validate.id_gender(number)
+        filled.append("gender")
+    return filled
 
 
 def cadence_days(value: str) -> int:

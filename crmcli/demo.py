@@ -205,6 +205,10 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
     from crmcli.demo_feedback import add_demo_feedback
 
     made.update(add_demo_feedback(conn, seed=seed))
+
+    from crmcli.demo_care import add_demo_care
+
+    made.update(add_demo_care(conn, seed=seed))
     return made
 
 

@@ -47,9 +47,11 @@ FIELDS: dict[str, str] = {
         "updated_at",
         "archived_at",
         "stage",
+        "birthday_lunar",
+        "cadence_max_days",
     )
 }
-NUMERIC = {"id", "referred_by", "cadence_days"}
+NUMERIC = {"id", "referred_by", "cadence_days", "cadence_max_days"}
 CHILD_FIELDS = {
     "phone": ("customer_phones", "phone"),
     "email": ("customer_emails", "email_key"),

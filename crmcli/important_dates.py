@@ -2,8 +2,10 @@
 
 A date is one-off, or yearly (`is_yearly`): then it comes back on the same month and day
 every year from its first date on, and 29 February falls on 28 February in other years
-(see `dates.anniversary`). Birthdays stay on the customer (`customers.birthday`); the
-reminders read both.
+(see `dates.anniversary`). A date may be lunar (`date_lunar`, see crmcli.lunar): then
+`date_on` is its Gregorian first day and it comes back on the same lunar month and day.
+Birthdays stay on the customer (`customers.birthday`, `birthday_lunar`); the reminders read
+both.
 """
 
 from __future__ import annotations
@@ -12,26 +14,50 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from crmcli import clock, dates, validate
+from crmcli import clock, dates, lunar, validate
 from crmcli.errors import NotFound
 
-COLUMNS = ("id", "customer_id", "customer", "label", "date_on", "is_yearly", "next_on")
+COLUMNS = (
+    "id",
+    "customer_id",
+    "customer",
+    "label",
+    "date_on",
+    "is_yearly",
+    "next_on",
+    "date_lunar",
+)
 
 
-def next_occurrence(first: date, yearly: bool, today: date) -> date | None:
-    """The next time (today included) a date falls, or None for a one-off date now past."""
+def next_occurrence(
+    first: date, yearly: bool, today: date, lunar_date: lunar.LunarDate | None = None
+) -> date | None:
+    """The next time (today included) a date falls, or None for a one-off date now past.
+
+    A yearly date with `lunar_date` recurs on the lunar calendar (crmcli.lunar).
+    """
     if not yearly:
         return first if first >= today else None
+    if lunar_date is not None:
+        return lunar.next_occurrence(lunar_date, today)
     if first >= today:
         return first
     this_year = dates.anniversary(first, today.year)
     return this_year if this_year >= today else dates.anniversary(first, today.year + 1)
 
 
-def occurrences(first: date, yearly: bool, start: date, end: date) -> list[date]:
+def occurrences(
+    first: date,
+    yearly: bool,
+    start: date,
+    end: date,
+    lunar_date: lunar.LunarDate | None = None,
+) -> list[date]:
     """Every day in [start, end] on which the date falls."""
     if not yearly:
         return [first] if start <= first <= end else []
+    if lunar_date is not None:
+        return [day for day, _ in lunar.occurrences(lunar_date, start, end)]
     found = []
     for year in range(max(start.year, first.year), end.year + 1):
         day = dates.anniversary(first, year)
@@ -41,25 +67,34 @@ def occurrences(first: date, yearly: bool, start: date, end: date) -> list[date]
 
 
 def add_date(
-    conn: sqlite3.Connection, customer_id: int, label: str, first: date, *, yearly: bool
+    conn: sqlite3.Connection,
+    customer_id: int,
+    label: str,
+    first: date,
+    *,
+    yearly: bool,
+    lunar_date: lunar.LunarDate | None = None,
 ) -> int:
-    """Insert an important date; returns its id."""
+    """Insert an important date; returns its id. With `lunar_date`, `first` must be its
+    Gregorian day (lunar.to_gregorian)."""
     cursor = conn.execute(
-        "INSERT INTO important_dates (customer_id, label, date_on, is_yearly, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO important_dates (customer_id, label, date_on, is_yearly, created_at, "
+        "date_lunar) VALUES (?, ?, ?, ?, ?, ?)",
         (
             customer_id,
             validate.text("label", label),
             first.isoformat(),
             int(yearly),
             clock.timestamp(),
+            str(lunar_date) if lunar_date else None,
         ),
     )
     return int(cursor.lastrowid or 0)
 
 
 _SELECT = (
-    "SELECT d.id, d.customer_id, c.name AS customer, d.label, d.date_on, d.is_yearly "
+    "SELECT d.id, d.customer_id, c.name AS customer, d.label, d.date_on, d.is_yearly, "
+    "d.date_lunar "
     "FROM important_dates d JOIN customers c ON c.id = d.customer_id"
 )
 
@@ -67,7 +102,12 @@ _SELECT = (
 def _record(row: sqlite3.Row, today: date) -> dict[str, Any]:
     record = dict(row)
     record["is_yearly"] = bool(record["is_yearly"])
-    upcoming = next_occurrence(date.fromisoformat(record["date_on"]), record["is_yearly"], today)
+    upcoming = next_occurrence(
+        date.fromisoformat(record["date_on"]),
+        record["is_yearly"],
+        today,
+        lunar.stored(record["date_lunar"]),
+    )
     record["next_on"] = upcoming.isoformat() if upcoming else None
     return record
 

@@ -303,6 +303,40 @@ def m009_feedback_surveys(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m010_care(conn: sqlite3.Connection) -> None:
+    """Customer care: lunar birthdays and dates, festival care rules, follow-up rhythms.
+
+    A lunar birthday or date keeps its Gregorian day in `birthday` / `date_on` (the same
+    day, converted once, so ages, filters and other readers keep working) and the lunar
+    date as typed in `birthday_lunar` / `date_lunar` (`1990-08-15`, `1990-闰06-15`): the
+    yearly recurrence follows the lunar one. `cadence_max_days` is the longest gap allowed
+    after `cadence_days` (the ideal one). `repeat_after` repeats a task a period after it
+    is done, where `every` keeps a strict calendar.
+    """
+    execute_script(
+        conn,
+        """
+        ALTER TABLE customers ADD COLUMN birthday_lunar TEXT
+            CHECK (birthday_lunar IS NULL OR birthday IS NOT NULL);
+        ALTER TABLE customers ADD COLUMN cadence_max_days INTEGER
+            CHECK (cadence_max_days IS NULL
+                   OR (cadence_days IS NOT NULL AND cadence_max_days > cadence_days));
+        ALTER TABLE important_dates ADD COLUMN date_lunar TEXT;
+        ALTER TABLE tasks ADD COLUMN repeat_after TEXT
+            CHECK (repeat_after IS NULL OR every IS NULL);
+        CREATE TABLE care_rules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            festival TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (length(trim(action)) > 0),
+            selection TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX care_rules_festival ON care_rules(festival);
+        """,
+    )
+
+
+@migration
 def m012_views(conn: sqlite3.Connection) -> None:
     """Read-only views for sqlite3, sqlite-utils and datasette users (and `crm sql`)."""
     execute_script(
@@ -341,6 +375,7 @@ def m012_views(conn: sqlite3.Connection) -> None:
         GROUP BY customer_id, currency;
         """,
     )
+
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

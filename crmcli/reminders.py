@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from crmcli import agenda, clock, dates, important_dates
+from crmcli import agenda, clock, dates, important_dates, lunar
 from crmcli.agenda import CadenceRules, Reason
 from crmcli.interactions import last_contact, last_contacts
 
@@ -104,19 +104,39 @@ def _tag_list(joined: str | None) -> list[str]:
 
 def cadence_rules(conn: sqlite3.Connection) -> CadenceRules:
     """The cadence settings (`cadence.default`, `cadence.tag.NAME`, `cadence.stage.NAME`)."""
-    from crmcli.customers import cadence_days
+    from crmcli.customers import cadence_range
     from crmcli.settings import get_setting, settings_under
 
+    maximums: dict[str, int] = {}
+
+    def gaps(family: str, by: str) -> dict[str, int]:
+        found = {}
+        for name, value in settings_under(conn, f"cadence.{family}.").items():
+            ideal, maximum = cadence_range(value)
+            found[name.casefold()] = ideal
+            if maximum:
+                maximums[f"{by} {name.casefold()}"] = maximum
+        return found
+
     default = get_setting(conn, "cadence.default")
+    ideal, maximum = cadence_range(default) if default else (None, None)
+    if maximum:
+        maximums["default"] = maximum
     return CadenceRules(
-        default=cadence_days(default) if default else None,
-        by_tag={
-            k.casefold(): cadence_days(v) for k, v in settings_under(conn, "cadence.tag.").items()
-        },
-        by_stage={
-            k.casefold(): cadence_days(v) for k, v in settings_under(conn, "cadence.stage.").items()
-        },
+        default=ideal,
+        by_tag=gaps("tag", "tag"),
+        by_stage=gaps("stage", "stage"),
+        maximums=maximums,
     )
+
+
+def _maximum(
+    cadence: tuple[int, str] | None, own_max: int | None, rules: CadenceRules
+) -> int | None:
+    """The maximum gap of the cadence `effective_cadence` chose, None when it is no range."""
+    if cadence is None:
+        return None
+    return own_max if cadence[1] == "customer" else rules.maximums.get(cadence[1])
 
 
 def plural(n: int, word: str) -> str:
@@ -145,7 +165,8 @@ _TASK_FIELDS = ("task_id", "due_on", "customer_id", "name", "phone", "text", "ev
 def _tasks(window: Window, low: date | None, high: date) -> list[dict[str, Any]]:
     """Open tasks due from `low` (None: any time before) to `high`, both included."""
     rows = window.conn.execute(
-        "SELECT t.id AS task_id, t.due_on, t.customer_id, t.text, t.every FROM tasks t "
+        "SELECT t.id AS task_id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after "
+        "FROM tasks t "
         "JOIN customers c ON c.id = t.customer_id "
         "WHERE t.done_at IS NULL AND c.archived_at IS NULL AND t.due_on BETWEEN ? AND ? "
         "ORDER BY t.due_on, t.id",
@@ -196,6 +217,9 @@ def _task_event(row: dict[str, Any], window: Window) -> Event:
         details.append(f"Overdue since {row['due_on']}")
     if row["every"]:
         details.append(f"Repeats every {dates.parse_period(row['every']).describe()}")
+    if row.get("repeat_after"):
+        later = dates.parse_period(row["repeat_after"]).describe()
+        details.append(f"Repeats {later} after it is done")
     details.append(f"Done: crm task done {row['task_id']}")
     return Event(
         uid=f"task-{row['task_id']}@crmcli",
@@ -216,15 +240,19 @@ def _due_for_contact(window: Window) -> list[dict[str, Any]]:
     rows = window.conn.execute(
         # Tags comma-joined (tag names hold no commas), for the cadence rules.
         "SELECT id, cadence_days, created_at, stage, (SELECT group_concat(t.name, ',') "
-        "FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id) "
-        "FROM customers c WHERE archived_at IS NULL"
+        "FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id), "
+        "cadence_max_days FROM customers c WHERE archived_at IS NULL"
     )
-    for customer_id, own, created_at, stage, tags in rows:
+    for customer_id, own, created_at, stage, tags, own_max in rows:
         cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
         if cadence is None:
             continue
         status = contact_status(
-            cadence, window.last_contacts.get(customer_id), created_at, window.today
+            cadence,
+            window.last_contacts.get(customer_id),
+            created_at,
+            window.today,
+            maximum=_maximum(cadence, own_max, rules),
         )
         if status["is_due"]:
             found.append({"customer_id": customer_id, **status})
@@ -240,12 +268,19 @@ def _due_for_contact(window: Window) -> list[dict[str, Any]]:
 
 
 def contact_status(
-    cadence: tuple[int, str] | None, last: datetime | None, created_at: str, today: date
+    cadence: tuple[int, str] | None,
+    last: datetime | None,
+    created_at: str,
+    today: date,
+    *,
+    maximum: int | None = None,
 ) -> dict[str, Any]:
     """How a customer stands against their cadence (None: no cadence applies).
 
     Keys: cadence_days, cadence_source, last_contact_at, days_since_contact, due_on,
-    days_overdue, is_due; the cadence ones and the due ones are None without a cadence.
+    days_overdue, is_due, and for ranges (`maximum`, the longest gap in days)
+    cadence_max_days, overdue_after and state (ok, due or overdue, see
+    agenda.contact_state); the cadence ones and the due ones are None without a cadence.
     """
     status: dict[str, Any] = {
         "cadence_days": None,
@@ -255,39 +290,57 @@ def contact_status(
         "due_on": None,
         "days_overdue": None,
         "is_due": False,
+        "cadence_max_days": None,
+        "overdue_after": None,
+        "state": None,
     }
     if cadence is None:
         return status
     days, source = cadence
     last_day = last.date() if last else None
     due_on = agenda.contact_due_on(last_day, clock.local_date(created_at), days)
+    overdue_after = agenda.contact_due_on(last_day, clock.local_date(created_at), maximum or days)
     status.update(
         cadence_days=days,
         cadence_source=source,
         due_on=due_on.isoformat(),
         days_overdue=(today - due_on).days,
         is_due=due_on <= today,
+        cadence_max_days=maximum,
+        overdue_after=overdue_after.isoformat(),
+        state=agenda.contact_state(today, due_on, overdue_after),
     )
     return status
 
 
 def describe_cadence(status: dict[str, Any]) -> str:
-    """`14 days (customer)`, or `none`."""
+    """`14 days (customer)`, `14..30 days (tag vip)`, or `none`."""
     if status["cadence_days"] is None:
         return "none"
-    return f"{_days(status['cadence_days'])} ({status['cadence_source']})"
+    if status.get("cadence_max_days"):
+        gap = f"{status['cadence_days']}..{status['cadence_max_days']} days"
+    else:
+        gap = _days(status["cadence_days"])
+    return f"{gap} ({status['cadence_source']})"
 
 
 def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) -> dict[str, Any]:
     """One customer's cadence (own or inherited), last contact and next contact date."""
-    own, created_at, stage, tags = conn.execute(
+    own, created_at, stage, tags, own_max = conn.execute(
         "SELECT cadence_days, created_at, stage, (SELECT group_concat(t.name, ',') "
-        "FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id) "
-        "FROM customers c WHERE id = ?",
+        "FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id), "
+        "cadence_max_days FROM customers c WHERE id = ?",
         (customer_id,),
     ).fetchone()
-    cadence = agenda.effective_cadence(own, _tag_list(tags), stage, cadence_rules(conn))
-    return contact_status(cadence, last_contact(conn, customer_id), created_at, today)
+    rules = cadence_rules(conn)
+    cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
+    return contact_status(
+        cadence,
+        last_contact(conn, customer_id),
+        created_at,
+        today,
+        maximum=_maximum(cadence, own_max, rules),
+    )
 
 
 def _contact_reason(row: dict[str, Any], window: Window) -> Reason:
@@ -296,16 +349,25 @@ def _contact_reason(row: dict[str, Any], window: Window) -> Reason:
     # Weight: how far past the cadence, relative to it (a weekly customer 7 days late is
     # more pressing than a yearly one 7 days late).
     weight = (row["days_overdue"] + 1) / row["cadence_days"]
+    if row["state"] == "overdue":
+        weight += 1  # past the longest gap allowed: before those only due
+    gap = row["cadence"].replace(" (", ", ", 1)  # `14 days, customer)`
+    # A range says where in it they are; one cadence is due on its day, overdue after.
+    state = f"{row['state']}: " if row["cadence_max_days"] else ""
     return Reason(
         row["customer_id"],
         agenda.CONTACT_DUE,
         weight,
-        f"{quiet} (cadence {_days(row['cadence_days'])}, {row['cadence_source']})",
+        f"{quiet} ({state}cadence {gap}",
     )
 
 
 def _contact_event(row: dict[str, Any], window: Window) -> Event:
-    details = [f"Last contact: {row['last_contact']}", f"Cadence: {row['cadence']}"]
+    details = [
+        f"Last contact: {row['last_contact']}",
+        f"Cadence: {row['cadence']}",
+        f"State: {row['state']}",
+    ]
     if row["phone"]:
         details.append(f"Phone: {row['phone']}")
     if row["preferred_channel"] or row["preferred_time"]:
@@ -327,31 +389,43 @@ def _dates(window: Window) -> list[dict[str, Any]]:
     start, end = window.today, window.until
     found = []
     births = window.conn.execute(
-        "SELECT id, birthday FROM customers WHERE archived_at IS NULL AND birthday IS NOT NULL"
+        "SELECT id, birthday, birthday_lunar FROM customers "
+        "WHERE archived_at IS NULL AND birthday IS NOT NULL"
     )
-    for customer_id, birthday in births:
+    for customer_id, birthday, birthday_lunar in births:
         born = date.fromisoformat(birthday)
-        for day in important_dates.occurrences(born, True, start, end):
-            years = day.year - born.year
+        # A lunar birthday falls on its lunar month and day; the age counts lunar years.
+        if birthday_lunar:
+            falls = lunar.occurrences(lunar.stored(birthday_lunar), start, end)
+        else:
+            falls = [
+                (d, d.year - born.year) for d in important_dates.occurrences(born, True, start, end)
+            ]
+        for day, years in falls:
             found.append(
                 {
                     "falls_on": day.isoformat(),
                     "kind": "birthday",
-                    "label": "birthday",
+                    "label": "lunar birthday" if birthday_lunar else "birthday",
                     "years": years,
                     "date_id": None,
                     "customer_id": customer_id,
-                    "what": f"birthday (turns {years})",
+                    "what": f"{'lunar ' if birthday_lunar else ''}birthday (turns {years})",
                 }
             )
     others = window.conn.execute(
-        "SELECT d.id, d.customer_id, d.label, d.date_on, d.is_yearly FROM important_dates d "
+        "SELECT d.id, d.customer_id, d.label, d.date_on, d.is_yearly, d.date_lunar "
+        "FROM important_dates d "
         "JOIN customers c ON c.id = d.customer_id WHERE c.archived_at IS NULL"
     )
-    for date_id, customer_id, label, date_on, is_yearly in others:
+    for date_id, customer_id, label, date_on, is_yearly, date_lunar in others:
         first = date.fromisoformat(date_on)
-        for day in important_dates.occurrences(first, bool(is_yearly), start, end):
-            years = day.year - first.year if is_yearly else None
+        if date_lunar and is_yearly:
+            falls = lunar.occurrences(lunar.stored(date_lunar), start, end)
+        else:
+            days = important_dates.occurrences(first, bool(is_yearly), start, end)
+            falls = [(d, d.year - first.year if is_yearly else None) for d in days]
+        for day, years in falls:
             found.append(
                 {
                     "falls_on": day.isoformat(),
@@ -413,7 +487,7 @@ SECTIONS: list[Section] = [
     Section(
         key="due_for_contact",
         title=lambda today, until: "Due for contact",
-        columns=("customer", "phone", "last_contact", "cadence", "preferred_channel"),
+        columns=("customer", "phone", "last_contact", "cadence", "state", "preferred_channel"),
         fields=(
             "customer_id",
             "name",
@@ -426,6 +500,9 @@ SECTIONS: list[Section] = [
             "cadence_source",
             "due_on",
             "days_overdue",
+            "cadence_max_days",
+            "overdue_after",
+            "state",
         ),
         rows=_due_for_contact,
         reason=_contact_reason,
@@ -445,6 +522,73 @@ SECTIONS: list[Section] = [
         event=_date_event,
     ),
 ]
+
+
+# --- festivals (crmcli.care) -------------------------------------------------------------
+
+
+def _festivals(window: Window) -> list[dict[str, Any]]:
+    """Festivals in the window that a care rule covers, with whom to greet (no rule: none,
+    so a user who keeps no care rules never sees festivals in the cron mail)."""
+    from crmcli import care, festivals
+
+    if not care.has_rules(window.conn):
+        return []
+    found = []
+    for festival, day in festivals.in_window(window.today, window.until):
+        if not care.covered(window.conn, festival):
+            continue
+        rows = care.care_list(window.conn, [(festival, day)], today=window.today)
+        actions: dict[str, int] = {}
+        for row in rows:
+            for action in row["actions"]:
+                actions[action] = actions.get(action, 0) + 1
+        found.append(
+            {
+                "falls_on": day.isoformat(),
+                "festival": festival.key,
+                "festival_name": festival.name,
+                "days_until": (day - window.today).days,
+                "customers": len(rows),
+                "care": "; ".join(f"{a} ({n})" for a, n in actions.items()) or "nobody to greet",
+                "greet": [
+                    {"customer_id": r["customer_id"], "name": r["name"], "actions": r["actions"]}
+                    for r in rows
+                ],
+                "name": f"{festival.name} {festival.english}",
+            }
+        )
+    return found
+
+
+def _festival_event(row: dict[str, Any], window: Window) -> Event:
+    day = date.fromisoformat(row["falls_on"])
+    details = [
+        f"{g['name']} (#{g['customer_id']}): {'; '.join(g['actions'])}" for g in row["greet"]
+    ]
+    details.append(f"List: crm care --holiday {row['festival']} --year {day.year}")
+    return Event(
+        uid=f"festival-{row['festival']}-{day.year}@crmcli",
+        day=day,
+        summary=f"{row['name']}: {plural(row['customers'], 'customer')} to greet",
+        description="\n".join(details),
+        category="festival",
+    )
+
+
+SECTIONS.append(
+    Section(
+        key="festivals",
+        title=lambda today, until: (
+            "Festivals today" if until == today else f"Festivals until {until.isoformat()}"
+        ),
+        columns=("falls_on", "festival_name", "days_until", "customers", "care"),
+        fields=("falls_on", "festival", "festival_name", "days_until", "customers", "greet"),
+        rows=_festivals,
+        reason=lambda row, window: None,  # a greeting is planned ahead, not a call today
+        event=_festival_event,
+    )
+)
 
 
 def remind(

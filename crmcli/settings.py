@@ -43,10 +43,17 @@ def _stages(value: str) -> str:
 
 
 def _cadence(value: str) -> str:
-    """A contact cadence stored as days, e.g. `14d` (`2w` gives 14d, `1m` gives 30d)."""
+    """A contact cadence stored as days, e.g. `14d` (`2w` gives 14d, `1m` gives 30d), or an
+    ideal and a maximum gap, `14d..30d` (`2w..1m`)."""
     from crmcli.dates import parse_period
 
-    return f"{parse_period(value, option='cadence').approx_days()}d"
+    ideal, dots, maximum = value.partition("..")
+    stored = f"{parse_period(ideal, option='cadence').approx_days()}d"
+    if not dots:
+        return stored
+    from crmcli.customers import cadence_range, describe_gap
+
+    return describe_gap(*cadence_range(f"{stored}..{maximum}"))
 
 
 def _response_target(value: str) -> str:

@@ -6,6 +6,9 @@ done, the next task of the series is created, due on the first date of the serie
 both its due date and today. Counting from the anchor keeps monthly series on their day
 (31 Jan, 28 Feb, 31 Mar) and skips the occurrences missed while a task was overdue, so
 finishing a weekly task three weeks late does not leave three more already overdue.
+A task may instead repeat a period after it is done (`repeat_after`, "call again two weeks
+after the last call"): the next one is due that period after the day it was done, however
+early or late that was.
 Services take clean values (dates, Period) and run in the caller's transaction.
 """
 
@@ -30,6 +33,7 @@ COLUMNS = (
     "customer",
     "text",
     "every",
+    "repeat_after",
     "done_at",
     "interaction_id",
     "previous_id",
@@ -102,13 +106,20 @@ def add_task(
     anchor_on: date | None = None,
     interaction_id: int | None = None,
     previous_id: int | None = None,
+    after: Period | None = None,
 ) -> int:
-    """Insert an open task; returns its id. `text` must already be clean (task_text)."""
+    """Insert an open task; returns its id. `text` must already be clean (task_text).
+
+    `every` repeats it on a strict calendar, `after` a period after each is done; not both.
+    """
+    if every and after:
+        raise InvalidInput("a task repeats --every PERIOD or --after PERIOD, not both")
     stamp = clock.timestamp()
     anchor = (anchor_on or due_on) if every else None
     cursor = conn.execute(
         "INSERT INTO tasks (customer_id, text, due_on, every, anchor_on, interaction_id, "
-        "previous_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "previous_id, created_at, updated_at, repeat_after) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             customer_id,
             text,
@@ -119,6 +130,7 @@ def add_task(
             previous_id,
             stamp,
             stamp,
+            str(after) if after else None,
         ),
     )
     return int(cursor.lastrowid or 0)
@@ -126,7 +138,7 @@ def add_task(
 
 _SELECT = (
     "SELECT t.id, t.due_on, t.customer_id, c.name AS customer, t.text, t.every, t.anchor_on, "
-    "t.done_at, t.interaction_id, t.previous_id, t.created_at, t.updated_at "
+    "t.repeat_after, t.done_at, t.interaction_id, t.previous_id, t.created_at, t.updated_at "
     "FROM tasks t JOIN customers c ON c.id = t.customer_id"
 )
 
@@ -150,8 +162,9 @@ def complete_task(
 ) -> tuple[dict[str, Any], int | None]:
     """Mark a task done; returns (the task as it was, the id of the next one or None).
 
-    A recurring task creates the next task of its series. A task already done is left as
-    it is (and creates nothing). Raises NotFound.
+    A recurring task creates the next task of its series: on its calendar (`every`), or
+    its period after today, the day it is done (`repeat_after`). A task already done is
+    left as it is (and creates nothing). Raises NotFound.
     """
     task = get_task(conn, task_id, today=today)
     if task["done_at"]:
@@ -160,6 +173,17 @@ def complete_task(
     conn.execute(
         "UPDATE tasks SET done_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, task_id)
     )
+    if task["repeat_after"]:
+        after = parse_period(task["repeat_after"])
+        next_id = add_task(
+            conn,
+            task["customer_id"],
+            task["text"],
+            after.after(today),
+            after=after,
+            previous_id=task_id,
+        )
+        return task, next_id
     if not task["every"]:
         return task, None
     every = parse_period(task["every"])
@@ -214,11 +238,15 @@ def edit_task(
     every: Period | None = None,
     stop_repeating: bool = False,
     customer_id: int | None = None,
+    after: Period | None = None,
 ) -> bool:
     """Change a task; returns whether anything changed. Raises NotFound.
 
-    A new due date or period starts the series afresh from the (new) due date.
+    A new due date or period starts the series afresh from the (new) due date. `every` and
+    `after` replace each other; `stop_repeating` ends either.
     """
+    if every and after:
+        raise InvalidInput("a task repeats --every PERIOD or --after PERIOD, not both")
     task = get_task(conn, task_id, today=today)
     changes: dict[str, Any] = {}
     if text is not None:
@@ -228,8 +256,13 @@ def edit_task(
     if due_on is not None:
         changes["due_on"] = due_on.isoformat()
     if stop_repeating:
+        changes["every"] = changes["anchor_on"] = changes["repeat_after"] = None
+    elif after is not None:
         changes["every"] = changes["anchor_on"] = None
+        changes["repeat_after"] = str(after)
     elif every is not None or (due_on is not None and task["every"]):
+        if every is not None:
+            changes["repeat_after"] = None
         changes["every"] = str(every) if every else task["every"]
         changes["anchor_on"] = changes.get("due_on", task["due_on"])
     changes = {k: v for k, v in changes.items() if task[k] != v}

@@ -3,7 +3,7 @@
 Every rejection raises InvalidInput with one line naming the field and how to fix it.
 Emails are checked for syntax with email-validator (no network); phones are parsed with
 phonenumbers and stored in E.164; mainland national ID numbers are checked against
-GB 11643 (length, date, check digit). Heavy libraries are imported only when used.
+GB 11643 (length, region code, date, check digit). Heavy libraries are imported only when used.
 """
 
 from __future__ import annotations
@@ -121,8 +121,8 @@ def national_id(value: str, today: date) -> str:
     raw = value.strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", raw):
         raise InvalidInput("national ID must be 18 characters: 17 digits and a digit or X")
-    if raw[:2] not in _PROVINCES:
-        raise InvalidInput("national ID has an unknown region code")
+    if not id_region_ok(raw[:6]):
+        raise InvalidInput(f"national ID has an impossible region code {raw[:2]}****")
     born = id_birthday(raw)
     if born is None or born > today or born.year < 1880:
         raise InvalidInput("national ID has an impossible birth date")
@@ -130,6 +130,25 @@ def national_id(value: str, today: date) -> str:
     if _ID_CHECK[total % 11] != raw[17]:
         raise InvalidInput("national ID check digit does not match; check the number")
     return raw
+
+
+def id_region_ok(code: str) -> bool:
+    """Whether a 6-digit region code (GB/T 2260) can start an ID number.
+
+    Checked as far as the coding rules go, without a table of the ~3,500 county codes: an
+    ID keeps the code of where it was first issued, and codes retired since (merged or
+    renamed counties) stay valid in old numbers, so a table of today's codes would refuse
+    real IDs and would need updating every year. The rules: a known province (first two
+    digits); the prefecture (3rd-4th) 01-70 or 90 (county-level units under the province);
+    any county (5th-6th, 00 where a city has no districts, e.g. 441900 东莞). The residence
+    permits of Hong Kong, Macao and Taiwan residents use 810000, 820000 and 830000.
+    """
+    province, prefecture = code[:2], code[2:4]
+    if province not in _PROVINCES:
+        return False
+    if province in ("71", "81", "82", "83"):
+        return code[2:] == "0000"
+    return "01" <= prefecture <= "70" or prefecture == "90"
 
 
 def id_birthday(number: str) -> date | None:

@@ -58,9 +58,9 @@ def test_remind_text_has_each_section(busy):
         "2026-11-27  2        Carl (#3)         Book the demo  1m\n"
         "\n"
         "Due for contact (1)\n"
-        "customer  phone  last_contact              cadence             preferred_channel\n"
-        "--------  -----  ------------------------  ------------------  -----------------\n"
-        "Bob (#2)         2026-11-01 (21 days ago)  14 days (customer)  wechat\n"
+        "customer  phone  last_contact              cadence             state    preferred_channel\n"
+        "--------  -----  ------------------------  ------------------  -------  -----------------\n"
+        "Bob (#2)         2026-11-01 (21 days ago)  14 days (customer)  overdue  wechat\n"
         "\n"
         "Birthdays and dates until 2026-11-29 (2)\n"
         "falls_on    customer   phone           what\n"
@@ -74,7 +74,7 @@ def test_remind_json_has_stable_keys(busy):
     report = remind()
     assert list(report) == [
         "today", "until", "within", "overdue_tasks", "due_tasks", "due_for_contact", "dates",
-        "late_feedback",
+        "festivals", "late_feedback",
     ]  # fmt: skip
     assert (report["today"], report["until"], report["within"]) == (
         "2026-11-22",
@@ -93,7 +93,8 @@ def test_remind_json_has_stable_keys(busy):
             "customer_id": 2, "name": "Bob", "phone": None, "preferred_channel": "wechat",
             "preferred_time": None, "last_contact_at": "2026-11-01T10:00:00+08:00",
             "days_since_contact": 21, "cadence_days": 14, "cadence_source": "customer",
-            "due_on": "2026-11-15", "days_overdue": 7,
+            "due_on": "2026-11-15", "days_overdue": 7, "cadence_max_days": None,
+            "overdue_after": "2026-11-15", "state": "overdue",
         }
     ]  # fmt: skip
     assert [(d["falls_on"], d["kind"], d["label"], d["years"]) for d in report["dates"]] == [
@@ -125,7 +126,7 @@ def test_nothing_due_in_json_is_an_empty_report(db_path):
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "today": "2026-11-22", "until": "2026-11-29", "within": "7d", "overdue_tasks": [],
-        "due_tasks": [], "due_for_contact": [], "dates": [], "late_feedback": [],
+        "due_tasks": [], "due_for_contact": [], "dates": [], "festivals": [], "late_feedback": [],
     }  # fmt: skip
 
 

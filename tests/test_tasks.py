@@ -37,8 +37,8 @@ def test_add_a_task(anna):
         (2, "2026-11-29", "upcoming", "2w"),
     ]
     assert list(rows[0]) == [
-        "id", "due_on", "status", "customer_id", "customer", "text", "every", "done_at",
-        "interaction_id", "previous_id", "created_at", "updated_at",
+        "id", "due_on", "status", "customer_id", "customer", "text", "every", "repeat_after",
+        "done_at", "interaction_id", "previous_id", "created_at", "updated_at",
     ]  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """Everyday customer commands: add, edit, show, list, delete, undelete."""
 
+import copy
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -23,7 +24,11 @@ FIELD_OPTIONS = [
     ("company", "--company", "Company name."),
     ("title", "--title", "Job title."),
     ("gender", "--gender", "female, male or other."),
-    ("birthday", "--birthday", "Birthday (2026-01-31, 1990/8/15, ...)."),
+    (
+        "birthday",
+        "--birthday",
+        "Birthday (1990-08-15, ...; lunar:1990-08-15 or lunar:1990-闰06-15).",
+    ),
     ("address", "--address", "Postal address."),
     ("city", "--city", "City."),
     ("region", "--region", "Region or province."),
@@ -37,7 +42,11 @@ FIELD_OPTIONS = [
     ("preferred_time", "--preferred-time", "Preferred contact time, e.g. 'weekday mornings'."),
     ("external_id", "--external-id", "Your own unique key for scripts."),
     ("referred_by", "--referred-by", "The customer who referred them (a reference)."),
-    ("cadence_days", "--cadence", "Contact them at least every 14d, 2w, 1m (30 days)..."),
+    (
+        "cadence_days",
+        "--cadence",
+        "Contact them every 14d, 2w, 1m (30 days)...; IDEAL..MAX (14d..30d) for a range.",
+    ),
 ]
 LIST_OPTIONS = [
     ("phones", "--phone", "Phone number (repeatable; first is primary)."),
@@ -114,11 +123,21 @@ def _prepare(conn: sqlite3.Connection, raw: CustomerInput) -> customers.Changes:
     )
 
 
+DeriveOption = Annotated[
+    bool,
+    typer.Option(
+        "--derive-from-id",
+        help="Fill an empty birthday and gender from the national ID (GB 11643).",
+    ),
+]
+
+
 @app.command("add")
 @customer_options(edit=False)
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The customer's name.", show_default=False)],
+    derive_from_id: DeriveOption = False,
     quiet: QuietOption = False,
     raw: CustomerInput | None = None,
 ) -> None:
@@ -129,7 +148,10 @@ def add(
     assert raw is not None
     raw.values["name"] = name
     with writing(ctx) as conn:
-        customer_id = customers.add_customer(conn, _prepare(conn, raw))
+        changes = _prepare(conn, raw)
+        if derive_from_id:
+            customers.derive_from_id(changes, None)
+        customer_id = customers.add_customer(conn, changes)
         shown = customers.get_customer(conn, customer_id)["name"]
     typer.echo(str(customer_id) if quiet else f"Added customer {customer_id}: {shown}")
 
@@ -190,6 +212,7 @@ def edit(
         bool, typer.Option("--editor", help="Edit one record as text in $EDITOR.")
     ] = False,
     fmt: FormatOption = Format.table,
+    derive_from_id: DeriveOption = False,
     quiet: QuietOption = False,
     raw: CustomerInput | None = None,
     selection: CustomerFilter | None = None,
@@ -214,10 +237,11 @@ def edit(
         and selection.is_empty()
         and not (batch.every or batch.ids_from)
     )
-    if single and raw.is_empty() and not (stage or add_tag or remove_tag):
+    something = stage or add_tag or remove_tag or derive_from_id
+    if single and raw.is_empty() and not something:
         _edit_in_editor(ctx, named[0], editor, quiet)
         return
-    if raw.is_empty() and not (stage or add_tag or remove_tag):
+    if raw.is_empty() and not something:
         raise InvalidInput("nothing to change; give options such as --set FIELD=VALUE, --city, "
                            "--add-tag or --stage")  # fmt: skip
     new_tags = [tags.clean_tag(t) for t in add_tag or []]
@@ -229,7 +253,12 @@ def edit(
         confirm(conn, len(ids), "Apply these changes", batch, by_filter)
         befores = {i: customers.get_customer(conn, i) for i in ids}
         for customer_id in ids:
-            customers.edit_customer(conn, customer_id, changes)
+            mine = changes
+            if derive_from_id:  # each customer's own ID fills their own birthday and gender
+                mine = copy.deepcopy(changes)
+                current = customers.get_customer(conn, customer_id, reveal=True)
+                customers.derive_from_id(mine, current)
+            customers.edit_customer(conn, customer_id, mine)
             if new_stage:
                 tags.set_stage(conn, customer_id, new_stage)
         for tag in new_tags:
@@ -280,6 +309,7 @@ CARD_FIELDS = [
     ("title", "title"),
     ("gender", "gender"),
     ("birthday", "birthday"),
+    ("birthday_lunar", "lunar birthday"),
     ("phones", "phones"),
     ("emails", "emails"),
     ("address", "address"),
@@ -294,6 +324,7 @@ CARD_FIELDS = [
     ("preferred_channel", "preferred channel"),
     ("preferred_time", "preferred time"),
     ("cadence_days", "cadence (days)"),
+    ("cadence_max_days", "max gap (days)"),
 ]
 
 

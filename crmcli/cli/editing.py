@@ -30,7 +30,13 @@ def render(record: dict[str, Any]) -> str:
         return "" if value is None else str(value).replace("\n", "\\n")
 
     lines = [HEADER.format(id=record["id"]).rstrip("\n")]
-    lines += [f"{key}: {one_line(record[key])}" for key in EDITABLE]
+    for key in EDITABLE:
+        value = record[key]
+        if key == "birthday" and record.get("birthday_lunar"):
+            value = f"lunar:{record['birthday_lunar']}"
+        elif key == "cadence_days" and record.get("cadence_max_days"):
+            value = customers.describe_gap(value, record["cadence_max_days"])
+        lines.append(f"{key}: {one_line(value)}")
     lines.append(f"phones: {', '.join(record['phones'])}")
     lines.append(f"emails: {', '.join(record['emails'])}")
     lines += [f"field.{k}: {one_line(v)}" for k, v in record["fields"].items()]

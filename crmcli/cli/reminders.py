@@ -94,7 +94,10 @@ def date_add(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
     label: Annotated[str, typer.Argument(help="What the date is, e.g. 'contract anniversary'.")],
-    on: Annotated[str, typer.Argument(help="The date (its first time, for a yearly date).")],
+    on: Annotated[
+        str,
+        typer.Argument(help="The date (its first time, for a yearly date); lunar:2020-03-10."),
+    ],
     yearly: Annotated[
         bool, typer.Option("--yearly", help="Comes back every year (29 Feb: 28 Feb otherwise).")
     ] = False,
@@ -104,19 +107,24 @@ def date_add(
 
     Example: crm date add 张伟 "contract anniversary" 2025-03-01 --yearly
     """
+    from crmcli import lunar
+
     today = clock.today()
-    first = dates.parse_date(on, today)
+    first, lunar_date = lunar.parse_day(on, today)
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
-        date_id = important_dates.add_date(conn, customer_id, label, first, yearly=yearly)
+        date_id = important_dates.add_date(
+            conn, customer_id, label, first, yearly=yearly, lunar_date=lunar_date
+        )
         record = important_dates.get_date(conn, date_id, today=today)
     if quiet:
         typer.echo(str(date_id))
         return
     upcoming = f"; next {record['next_on']}" if record["next_on"] else " (in the past)"
+    shown = f"{first.isoformat()} (lunar {lunar_date})" if lunar_date else first.isoformat()
     typer.echo(
         f"Added date {date_id} for {record['customer']} (#{customer_id}): {record['label']} "
-        f"{first.isoformat()}{' yearly' if yearly else ''}{upcoming}"
+        f"{shown}{' yearly' if yearly else ''}{upcoming}"
     )
 
 
@@ -145,7 +153,14 @@ def date_list(
         for row in rows:
             typer.echo(str(row["id"]))
         return
-    emit(rows, important_dates.COLUMNS, fmt, no_color=settings(ctx).no_color)
+    columns = important_dates.COLUMNS
+    if fmt is Format.table:  # a lunar date shows beside its Gregorian day
+        columns = tuple(c for c in columns if c != "date_lunar")
+        rows = [
+            {**r, "date_on": f"{r['date_on']} (lunar {r['date_lunar']})"} if r["date_lunar"] else r
+            for r in rows
+        ]
+    emit(rows, columns, fmt, no_color=settings(ctx).no_color)
 
 
 @date_app.command("delete")

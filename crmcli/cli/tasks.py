@@ -23,11 +23,29 @@ EveryOption = Annotated[
         help="Repeat: 3d, 2w, 1m (m = months here), 1y; done creates the next one.",
     ),
 ]
+AfterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--after",
+        help="Repeat this long after each is done: 3d, 2w, 1m ('call again 2w after a call').",
+    ),
+]
 TABLE_COLUMNS = ("id", "due_on", "status", "customer", "text", "every")
 
 
 def _every(value: str | None) -> dates.Period | None:
     return dates.parse_period(value, option="--every") if value else None
+
+
+def _after(value: str | None) -> dates.Period | None:
+    return dates.parse_period(value, option="--after") if value else None
+
+
+def _repeats(row: dict[str, Any]) -> dict[str, Any]:
+    """The row for a table: `every` shows `2w` (calendar) or `2w after done`."""
+    if row.get("repeat_after"):
+        return {**row, "every": f"{row['repeat_after']} after done"}
+    return row
 
 
 @task_app.command("add")
@@ -40,24 +58,31 @@ def add(
         typer.Option("--due", help="Due date: 2026-12-01, tomorrow, +3d, fri, next monday..."),
     ] = "today",
     every: EveryOption = None,
+    after: AfterOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Add a follow-up task (due today unless --due says otherwise).
+    """Add a follow-up task (due today unless --due says otherwise); --every repeats it on
+    a calendar, --after a period after each time it is done.
 
     Example: crm task add 张伟 "Call about the renewal" --due "next monday" --every 1m
     """
+    if every and after:
+        raise InvalidInput("give --every (a strict calendar) or --after (after done), not both")
     today = clock.today()
     due_on = dates.parse_date(due, today)
     period = _every(every)
+    later = _after(after)
     clean = tasks.task_text(text)
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
-        task_id = tasks.add_task(conn, customer_id, clean, due_on, every=period)
+        task_id = tasks.add_task(conn, customer_id, clean, due_on, every=period, after=later)
         task = tasks.get_task(conn, task_id, today=today)
     if quiet:
         typer.echo(str(task_id))
         return
     repeat = f", every {period.describe()}" if period else ""
+    if later:
+        repeat = f", again {later.describe()} after each is done"
     typer.echo(
         f"Added task {task_id} for {task['customer']} (#{customer_id}), "
         f"due {due_on.isoformat()}{repeat}: {clean}"
@@ -111,7 +136,7 @@ def list_(
             return
         columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
         if fmt is Format.table:
-            rows = ({**row, "text": clip(row["text"])} for row in rows)
+            rows = ({**_repeats(row), "text": clip(row["text"])} for row in rows)
         emit(rows, columns, fmt, no_color=settings(ctx).no_color)
 
 
@@ -183,6 +208,7 @@ def edit(
         str | None,
         typer.Option("--every", help="Repeat every 3d, 2w, 1m, 1y; 'none' stops repeating."),
     ] = None,
+    after: AfterOption = None,
     customer: Annotated[
         str | None, typer.Option("--customer", help="Move it to this customer.")
     ] = None,
@@ -192,8 +218,10 @@ def edit(
 
     Example: crm task edit 7 --due 2026-12-01 --every none
     """
-    if text is None and due is None and every is None and customer is None:
-        raise InvalidInput("nothing to change; give --text, --due, --every or --customer")
+    if text is None and due is None and every is None and customer is None and after is None:
+        raise InvalidInput("nothing to change; give --text, --due, --every, --after or --customer")
+    if every is not None and after is not None:
+        raise InvalidInput("give --every (a strict calendar) or --after (after done), not both")
     today = clock.today()
     stop = every is not None and every.strip().lower() in tasks.NO_REPEAT
     period = None if stop else _every(every)
@@ -210,6 +238,7 @@ def edit(
             every=period,
             stop_repeating=stop,
             customer_id=customer_id,
+            after=_after(after),
         )
     if quiet:
         typer.echo(str(task_id))

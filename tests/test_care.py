@@ -1,0 +1,493 @@
+"""Customer care: lunar dates, festivals and care rules, national IDs, follow-up rhythms.
+
+Published dates come from the Hong Kong Observatory's and the State Council's calendars
+(中秋 2024-09-17, 2025-10-06, 2026-09-25; 春节 2024-02-10, 2025-01-29, 2026-02-17; ...).
+"""
+
+import json
+import re
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmcli import festivals, lunar, validate
+from crmcli.errors import InvalidInput
+from crmcli.lunar import LunarDate
+from tests.conftest import crm, fails, ok
+
+
+def add(name: str, *args: str) -> None:
+    ok("add", name, *args)
+
+
+def remind(*args: str) -> dict:
+    return json.loads(ok("remind", "--format", "json", *args))
+
+
+# --- lunar conversions --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lunar_date", "gregorian"),
+    [
+        (LunarDate(1990, 8, 15), date(1990, 10, 3)),  # 中秋 1990
+        (LunarDate(2000, 1, 1), date(2000, 2, 5)),  # 春节 2000
+        (LunarDate(2020, 4, 1, leap=True), date(2020, 5, 23)),  # 闰四月初一
+        (LunarDate(2023, 2, 1, leap=True), date(2023, 3, 22)),  # 闰二月初一
+        (LunarDate(2025, 6, 1, leap=True), date(2025, 7, 25)),  # 闰六月初一
+        (LunarDate(2025, 6, 15, leap=True), date(2025, 8, 8)),
+        (LunarDate(2025, 6, 15), date(2025, 7, 9)),  # the ordinary sixth month
+        (LunarDate(2023, 12, 30), date(2024, 2, 9)),  # 除夕 2024
+        (LunarDate(2033, 11, 1, leap=True), date(2033, 12, 22)),  # the 2033 leap month
+    ],
+)
+def test_lunar_dates_match_the_published_calendar(lunar_date, gregorian):
+    assert lunar.to_gregorian(lunar_date) == gregorian
+    assert lunar.from_gregorian(gregorian) == lunar_date
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1990-08-15", LunarDate(1990, 8, 15)),
+        ("1990-8-5", LunarDate(1990, 8, 5)),
+        ("2025-闰06-15", LunarDate(2025, 6, 15, True)),
+        ("2025-L6-15", LunarDate(2025, 6, 15, True)),
+        ("2025-leap06-15", LunarDate(2025, 6, 15, True)),
+    ],
+)
+def test_lunar_date_forms(text, expected):
+    assert lunar.parse(text) == expected
+    assert lunar.parse(str(expected)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1990-13-01", "lunar month must be 1 to 12"),
+        ("2024-闰06-01", "lunar year 2024 has no leap month 6: it has no leap month"),
+        ("1990-闰06-01", "its leap month is 5"),
+        ("2024-12-30", "lunar 2024 month 12 has 29 days (got day 30)"),
+        ("1850-01-01", "outside 1880-2200"),
+        ("mid-autumn", "not a lunar date"),
+    ],
+)
+def test_impossible_lunar_dates_are_refused(text, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        lunar.parse(text)
+
+
+def test_a_leap_month_date_falls_in_the_ordinary_month_in_years_without_that_leap():
+    born = LunarDate(2025, 6, 15, leap=True)
+    assert lunar.anniversary(born, 2025) == date(2025, 8, 8)  # the leap month itself
+    assert lunar.anniversary(born, 2026) == date(2026, 7, 28)  # 2026: no leap month
+    assert lunar.anniversary(born, 2026) == lunar.to_gregorian(LunarDate(2026, 6, 15))
+
+
+def test_the_30th_falls_on_the_29th_in_a_short_month():
+    eve = LunarDate(2023, 12, 30)  # 除夕 2024
+    assert lunar.month_length(2024, 12) == 29
+    assert lunar.anniversary(eve, 2024) == date(2025, 1, 28)  # 十二月廿九, 除夕 2025
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2150, 12, 31)))
+def test_gregorian_and_lunar_round_trip(day):
+    assert lunar.to_gregorian(lunar.from_gregorian(day)) == day
+
+
+# --- festivals ----------------------------------------------------------------------------
+
+PUBLISHED = {
+    "spring-festival": ("2024-02-10", "2025-01-29", "2026-02-17"),
+    "lantern": ("2024-02-24", "2025-02-12", "2026-03-03"),
+    "qingming": ("2024-04-04", "2025-04-04", "2026-04-05"),
+    "dragon-boat": ("2024-06-10", "2025-05-31", "2026-06-19"),
+    "qixi": ("2024-08-10", "2025-08-29", "2026-08-19"),
+    "mid-autumn": ("2024-09-17", "2025-10-06", "2026-09-25"),
+    "double-ninth": ("2024-10-11", "2025-10-29", "2026-10-18"),
+    "new-years-eve": ("2024-02-09", "2025-01-28", "2026-02-16"),
+    "new-year": ("2024-01-01", "2025-01-01", "2026-01-01"),
+    "labour-day": ("2024-05-01", "2025-05-01", "2026-05-01"),
+    "national-day": ("2024-10-01", "2025-10-01", "2026-10-01"),
+}
+
+
+@pytest.mark.parametrize("key", PUBLISHED)
+def test_festival_dates_for_three_years(key):
+    festival = festivals.BY_KEY[key]
+    for year, published in zip((2024, 2025, 2026), PUBLISHED[key], strict=True):
+        days = festivals.occurrences(festival, date(year, 1, 1), date(year, 12, 31))
+        assert [d.isoformat() for d in days] == [published]
+
+
+def test_laba_can_fall_twice_in_one_gregorian_year():
+    laba = festivals.BY_KEY["laba"]
+    assert festivals.occurrences(laba, date(2022, 1, 1), date(2022, 12, 31)) == [
+        date(2022, 1, 10),
+        date(2022, 12, 30),
+    ]
+
+
+def test_every_festival_name_is_one_the_library_knows():
+    from tyme4py.festival import LunarFestival, SolarFestival
+
+    for festival in festivals.FESTIVALS:
+        table = LunarFestival if festival.lunar else SolarFestival
+        assert festival.name in table.NAMES
+
+
+@pytest.mark.parametrize(
+    "name", ["中秋", "中秋节", "mid-autumn", "Mid-Autumn Festival", "MID-AUTUMN"]
+)
+def test_festivals_by_any_name(name):
+    assert festivals.find(name).key == "mid-autumn"
+
+
+def test_festival_list(db_path):
+    out = ok("care", "festivals", "--year", "2026", "--format", "json")
+    rows = json.loads(out)
+    assert [(r["falls_on"], r["festival"]) for r in rows][:4] == [
+        ("2026-01-01", "new-year"),
+        ("2026-01-26", "laba"),
+        ("2026-02-16", "new-years-eve"),
+        ("2026-02-17", "spring-festival"),
+    ]
+    assert ok("care", "festivals").splitlines()[2].startswith("2027-01-01  new-year")
+    assert not db_path.exists()
+
+
+# --- lunar birthdays and dates ------------------------------------------------------------
+
+
+def test_lunar_birthday_is_stored_with_its_gregorian_day(db_path):
+    add("王芳", "--birthday", "lunar:1990-08-15")
+    record = json.loads(ok("show", "王芳", "--format", "json"))[0]
+    assert (record["birthday"], record["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
+    assert "  lunar birthday  1990-08-15\n" in ok("show", "王芳")
+    ok("edit", "王芳", "--birthday", "1990-08-15")  # a plain date is Gregorian, as before
+    record = json.loads(ok("show", "王芳", "--format", "json"))[0]
+    assert (record["birthday"], record["birthday_lunar"]) == ("1990-08-15", None)
+    ok("edit", "王芳", "--birthday", "农历2025-闰06-15")
+    ok("edit", "王芳", "--unset", "birthday")
+    record = json.loads(ok("show", "王芳", "--format", "json"))[0]
+    assert (record["birthday"], record["birthday_lunar"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("lunar:2024-闰06-01", "crm: lunar year 2024 has no leap month 6: it has no leap month\n"),
+        ("lunar:2024-12-30", "crm: lunar 2024 month 12 has 29 days (got day 30)\n"),
+        ("lunar:2026-12-01", "crm: birthday 2027-01-08 is in the future\n"),
+        ("lunar:soon", "crm: not a lunar date: 'soon'; write lunar:YYYY-MM-DD"),
+    ],
+)
+def test_bad_lunar_birthdays(db_path, value, message):
+    add("王芳")
+    assert fails(2, "edit", "王芳", "--birthday", value, db=db_path).startswith(message)
+
+
+def test_lunar_birthday_in_remind_today_and_ics(db_path):
+    # 1990-10-15 lunar falls on 2026-11-23 this year (十月十五), a Gregorian one would not.
+    add("李雷", "--birthday", "lunar:1990-10-15", "--phone", "+8613800138000")
+    rows = remind()["dates"]
+    assert [(d["falls_on"], d["label"], d["years"]) for d in rows] == [
+        ("2026-11-23", "lunar birthday", 36)
+    ]
+    assert "2026-11-23  李雷 (#1)  +8613800138000  lunar birthday (turns 36)" in ok("remind")
+    ics = ok("remind", "--format", "ics")
+    assert "DTSTART;VALUE=DATE:20261123" in ics
+    assert "UID:birthday-1-2026@crmcli" in ics
+
+
+def test_leap_month_birthday_in_a_year_without_it(db_path, monkeypatch):
+    add("Lin", "--birthday", "lunar:2025-闰06-15")
+    monkeypatch.setenv("CRM_NOW", "2026-07-27T09:00:00+08:00")
+    assert [d["falls_on"] for d in remind()["dates"]] == ["2026-07-28"]
+    assert "Lin" not in ok("today")
+    monkeypatch.setenv("CRM_NOW", "2026-07-28T09:00:00+08:00")
+    assert "lunar birthday (turns 1) today" in ok("today")
+
+
+def test_lunar_important_date(db_path, monkeypatch):
+    add("Lin")
+    out = ok("date", "add", "Lin", "wedding anniversary", "lunar:2020-闰04-01", "--yearly")
+    assert out == (
+        "Added date 1 for Lin (#1): wedding anniversary 2020-05-23 (lunar 2020-闰04-01) yearly;"
+        " next 2027-05-06\n"
+    )
+    rows = json.loads(ok("date", "list", "--format", "json"))
+    assert (rows[0]["date_on"], rows[0]["date_lunar"], rows[0]["next_on"]) == (
+        "2020-05-23",
+        "2020-闰04-01",
+        "2027-05-06",
+    )
+    monkeypatch.setenv("CRM_NOW", "2027-05-01T09:00:00+08:00")
+    assert [(d["falls_on"], d["years"]) for d in remind()["dates"]] == [("2027-05-06", 7)]
+
+
+# --- care rules and lists -----------------------------------------------------------------
+
+
+@pytest.fixture
+def cared(db_path):
+    add("王芳", "--phone", "+8613800138000")
+    add("李雷")
+    add("Anna")
+    ok("tag", "vip", "王芳", "李雷")
+    ok("stage", "王芳", "loyal")
+    ok("care", "rule", "add", "中秋", "月饼礼盒 mooncake gift", "--tag", "vip", "--stage", "loyal")
+    ok("care", "rule", "add", "all", "greeting card", "--tag", "vip")
+    return db_path
+
+
+def test_care_rules_add_list_delete(cared):
+    assert ok("care", "rule", "list") == (
+        "id  festival_name   action                  selection\n"
+        "--  --------------  ----------------------  -----------------------\n"
+        "1   中秋节          月饼礼盒 mooncake gift  --tag vip --stage loyal\n"
+        "2   every festival  greeting card           --tag vip\n"
+    )
+    rule = json.loads(ok("care", "rule", "list", "--format", "json"))[0]
+    assert rule["festival"] == "mid-autumn"
+    assert ok("care", "rule", "add", "春节", "红包", "-q") == "3\n"
+    assert ok("care", "rule", "delete", "3") == "Deleted care rule 3: 春节: 红包 for everyone\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["rule", "add", "圣诞", "x"], 2, "crm: unknown festival '圣诞'; known: 元旦 (new-year)"),
+        (["rule", "add", "中秋", " "], 2, "crm: action cannot be empty"),
+        (["rule", "add", "中秋", "x", "--where", "tier = A"], 2, "crm: unknown field 'tier'"),
+        (["rule", "add", "中秋", "x", "--stage", "nowhere"], 2, "crm: unknown stage"),
+        (["rule", "add", "中秋", "x", "--archived"], 2, "crm: care rules greet active"),
+        (["rule", "delete", "9"], 3, "crm: no care rule with id 9"),
+        (["--holiday", "xmas"], 2, "crm: unknown festival 'xmas'"),
+        (["--year", "1800"], 2, "crm: Invalid value for '--year'"),
+        (["--within", "soon"], 2, "crm: --within 'soon' is not a period"),
+    ],
+)
+def test_bad_care_input(cared, args, code, message):
+    assert fails(code, "care", *args, db=cared).startswith(message)
+
+
+def test_care_list_for_a_holiday(cared):
+    out = ok("care", "--holiday", "中秋", "--year", "2026")
+    assert out == (
+        "falls_on    festival_name  customer   phone           care\n"
+        "----------  -------------  ---------  --------------  "
+        "-------------------------------------\n"
+        "2026-09-25  中秋节         王芳 (#1)  +8613800138000  月饼礼盒 mooncake gift; greeting card\n"
+        "2026-09-25  中秋节         李雷 (#2)                  greeting card\n"
+    )
+    rows = json.loads(ok("care", "--holiday", "mid-autumn", "--format", "json"))
+    assert rows[0] == {
+        "falls_on": "2027-09-15", "festival": "mid-autumn", "festival_name": "中秋节",
+        "days_until": 297, "customer_id": 1, "name": "王芳", "phone": "+8613800138000",
+        "actions": ["月饼礼盒 mooncake gift", "greeting card"], "rule_ids": [1, 2],
+    }  # fmt: skip
+    assert ok("care", "--holiday", "中秋", "-q") == "1\n2\n"
+
+
+def test_care_rules_follow_todays_tags(cared):
+    ok("untag", "vip", "李雷")
+    ok("delete", "王芳")
+    assert ok("care", "--holiday", "春节", "-q") == ""
+
+
+def test_care_window_and_year(cared):
+    assert ok("care") == ""  # nothing from 2026-11-22 within a month
+    rows = json.loads(ok("care", "--within", "3m", "--format", "json"))
+    assert sorted({r["festival"] for r in rows}) == [
+        "laba",
+        "lantern",
+        "new-year",
+        "new-years-eve",
+        "spring-festival",
+    ]
+    rows = json.loads(ok("care", "--year", "2027", "--format", "json"))
+    assert len({r["festival"] for r in rows}) == 12
+
+
+def test_festivals_in_remind_only_when_a_rule_covers_them(cared, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", "2026-09-20T09:00:00+08:00")
+    report = remind()
+    assert [(f["falls_on"], f["festival"], f["customers"]) for f in report["festivals"]] == [
+        ("2026-09-25", "mid-autumn", 2)
+    ]
+    assert report["festivals"][0]["greet"][0] == {
+        "customer_id": 1,
+        "name": "王芳",
+        "actions": ["月饼礼盒 mooncake gift", "greeting card"],
+    }
+    assert (
+        "Festivals until 2026-09-27 (1)\n"
+        "falls_on    festival_name  days_until  customers  care\n"
+        "----------  -------------  ----------  ---------  "
+        "---------------------------------------------\n"
+        "2026-09-25  中秋节         5           2          月饼礼盒 mooncake gift (1); "
+        "greeting card (2)\n"
+    ) in ok("remind")
+    ics = ok("remind", "--format", "ics")
+    assert "UID:festival-mid-autumn-2026@crmcli" in ics
+    ok("care", "rule", "delete", "1")
+    ok("care", "rule", "delete", "2")
+    assert remind()["festivals"] == []
+    assert ok("remind") == ""
+
+
+# --- national ID --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "11010519491231002X",  # GB 11643's own example, check digit X
+        "440524188001010014",  # GB 11643's other example
+        "441900199003074519",  # 东莞: a city without districts, county code 00
+        "810000198501010029",  # a Hong Kong residents' residence permit
+        "11010519491231002x",  # a lower-case x is accepted, stored upper-case
+    ],
+)
+def test_valid_national_ids(number):
+    assert validate.national_id(number, date(2026, 11, 22)) == number.upper()
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("110105194912310021", "check digit does not match"),
+        ("110105194912310020", "check digit does not match"),
+        ("44052418800101001X", "check digit does not match"),
+        ("11010519491231002", "must be 18 characters"),
+        ("990105194912310025", "impossible region code"),  # no province 99
+        ("110005194912310026", "impossible region code"),  # no prefecture 00
+        ("118005194912310021", "impossible region code"),  # no prefecture 80
+        ("810100198501010026", "impossible region code"),  # permits are 810000
+        ("110105194902300021", "impossible birth date"),
+        ("110105202712310024", "impossible birth date"),  # in the future
+    ],
+)
+def test_invalid_national_ids(number, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        validate.national_id(number, date(2026, 11, 22))
+
+
+def test_derive_from_id_fills_birthday_and_gender_and_stays_masked(db_path):
+    out = ok("add", "王芳", "--national-id", "11010519491231002X", "--derive-from-id")
+    assert out == "Added customer 1: 王芳\n"
+    record = json.loads(ok("show", "王芳", "--format", "json"))[0]
+    assert (record["birthday"], record["gender"]) == ("1949-12-31", "female")
+    assert record["national_id"] == "110105********002X"
+    assert "11010519491231002X" not in ok("show", "王芳") + out
+    # Only empty fields are filled; on edit the stored ID is used.
+    add("Li", "--gender", "male", "--birthday", "lunar:1980-01-01")
+    ok("edit", "Li", "--national-id", "440524188001010014")
+    assert ok("edit", "Li", "--derive-from-id") == "No changes.\n"
+    ok("edit", "Li", "--unset", "gender", "--derive-from-id")
+    record = json.loads(ok("show", "Li", "--format", "json"))[0]
+    assert (record["gender"], record["birthday_lunar"]) == ("male", "1980-01-01")
+
+
+def test_derive_from_id_needs_an_id(db_path):
+    add("Li")
+    message = "crm: --derive-from-id needs a national ID; give --national-id\n"
+    assert fails(2, "edit", "Li", "--derive-from-id", db=db_path) == message
+    assert fails(2, "add", "Wu", "--derive-from-id", db=db_path) == message
+
+
+# --- follow-up rhythms --------------------------------------------------------------------
+
+
+def test_every_keeps_the_calendar_and_after_counts_from_completion(db_path, monkeypatch):
+    add("Anna")
+    ok("task", "add", "Anna", "Strict check-in", "--due", "2026-11-20", "--every", "2w")
+    out = ok("task", "add", "Anna", "Call again", "--due", "2026-11-20", "--after", "2w")
+    assert out == (
+        "Added task 2 for Anna (#1), due 2026-11-20, again 2 weeks after each is done: Call again\n"
+    )
+    assert ok("task", "done", "1", "2") == (
+        "Done task 1: Strict check-in (next: task 3 due 2026-12-04)\n"
+        "Done task 2: Call again (next: task 4 due 2026-12-06)\n"
+    )
+    monkeypatch.setenv("CRM_NOW", "2026-12-01T09:00:00+08:00")  # both done early
+    assert ok("task", "done", "3", "4") == (
+        "Done task 3: Strict check-in (next: task 5 due 2026-12-18)\n"
+        "Done task 4: Call again (next: task 6 due 2026-12-15)\n"
+    )
+    rows = json.loads(ok("task", "list", "--format", "json"))
+    assert [(r["id"], r["every"], r["repeat_after"]) for r in rows] == [
+        (6, None, "2w"),
+        (5, "2w", None),
+    ]
+    assert "Call again       2w after done\n" in ok("task", "list")
+
+
+def test_task_edit_switches_between_repeat_kinds(db_path):
+    add("Anna")
+    ok("task", "add", "Anna", "Call", "--every", "1m")
+    ok("task", "edit", "1", "--after", "10d")
+    task = json.loads(ok("task", "list", "--format", "json"))[0]
+    assert (task["every"], task["repeat_after"]) == (None, "10d")
+    ok("task", "edit", "1", "--every", "none")
+    task = json.loads(ok("task", "list", "--format", "json"))[0]
+    assert (task["every"], task["repeat_after"]) == (None, None)
+    message = "crm: give --every (a strict calendar) or --after (after done), not both\n"
+    assert fails(2, "task", "add", "Anna", "x", "--every", "1w", "--after", "1w") == message
+    assert fails(2, "task", "add", "Anna", "x", "--after", "15min").startswith(
+        "crm: --after '15min' is not a period"
+    )
+
+
+def test_cadence_range_is_due_then_overdue_and_contact_resets_it(db_path, monkeypatch):
+    add("Anna", "--cadence", "14d..30d")
+    record = json.loads(ok("show", "Anna", "--format", "json"))[0]
+    assert (record["cadence_days"], record["cadence_max_days"]) == (14, 30)
+    ok("log", "call", "Anna", "hello", "--at", "2026-11-01 10:00")
+    row = remind()["due_for_contact"][0]
+    assert (row["state"], row["due_on"], row["overdue_after"]) == (
+        "due",
+        "2026-11-15",
+        "2026-12-01",
+    )
+    assert "14..30 days (customer)  due" in ok("remind")
+    assert "(due: cadence 14..30 days, customer)" in ok("today")
+    monkeypatch.setenv("CRM_NOW", "2026-12-02T10:00:00+08:00")
+    assert remind()["due_for_contact"][0]["state"] == "overdue"
+    ok("log", "note", "Anna", "a note is not contact")
+    assert remind()["due_for_contact"][0]["state"] == "overdue"
+    ok("log", "message", "Anna", "hi")
+    assert remind()["due_for_contact"] == []
+    ok("edit", "Anna", "--cadence", "2w")
+    record = json.loads(ok("show", "Anna", "--format", "json"))[0]
+    assert (record["cadence_days"], record["cadence_max_days"]) == (14, None)
+
+
+def test_cadence_range_settings(db_path):
+    assert ok("config", "set", "cadence.tag.vip", "2w..1m") == "cadence.tag.vip = 14d..30d\n"
+    assert ok("config", "set", "cadence.default", "30d..30d") == "cadence.default = 30d\n"
+    add("Anna")
+    ok("tag", "vip", "Anna")
+    row = remind("--within", "3m")["due_for_contact"]
+    assert row == []  # added today: not due yet
+    out = crm("config", "set", "cadence.default", "30d..14d")
+    assert out.exit_code == 2
+    assert "the maximum gap is shorter than the ideal one" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("30d..14d", "the maximum gap is shorter than the ideal one"),
+        ("14d..", "not a period"),
+        ("..30d", "not a period"),
+        ("14d..9999d", "cadence must be between 1 and 3660 days"),
+    ],
+)
+def test_bad_cadence_ranges(db_path, value, message):
+    add("Anna")
+    assert message in fails(2, "edit", "Anna", "--cadence", value, db=db_path)
