@@ -83,6 +83,22 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
         raise storage_error(exc, path) from exc
 
 
+def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """Open an existing SQLite file as it is, with the safety pragmas but no schema upgrade:
+    for backups, restores and `crm check`, which must see a file without changing it."""
+    if not path.exists():
+        raise StorageError(f"no such file: {path}")
+    target = str(path.resolve())
+    if readonly:
+        return _open(f"file:{quote(target)}?mode=ro", uri=True)
+    return _open(target)
+
+
+def create_private_file(path: Path) -> None:
+    """A new empty file, mode 0600, its directory created 0700 when missing."""
+    _create_file(path)
+
+
 def _create_file(path: Path) -> None:
     """Create an empty database file 0600 in a 0700 directory (umask 077 for -wal/-shm too)."""
     os.umask(0o077)
@@ -93,11 +109,25 @@ def _create_file(path: Path) -> None:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any error."""
+def transaction(
+    conn: sqlite3.Connection, *, command: str = "crm", record: bool = True
+) -> Iterator[sqlite3.Connection]:
+    """One write transaction: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any error.
+
+    With `record` (the default) the transaction is one changeset of the change history,
+    labelled `command` (the command path, e.g. `purchase delete`; never argument values):
+    see crmcli.history. Migrations pass record=False.
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
+        changeset = None
+        if record:
+            from crmcli import history
+
+            changeset = history.begin(conn, command)
         yield conn
+        if changeset is not None:
+            history.finish(conn, changeset)
         conn.execute("COMMIT")
     except BaseException:
         # SQLite may already have rolled back (disk full, I/O error): tolerate that.

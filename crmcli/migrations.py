@@ -315,7 +315,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
     elif path is not None:
         backup_before_upgrade(conn, path, version)
     for step, fn in enumerate(MIGRATIONS):
-        with transaction(conn):
+        with transaction(conn, record=False):
             # Re-read inside the lock: another process may have migrated meanwhile.
             current = user_version(conn)
             if current > step:
@@ -324,3 +324,55 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
                 raise StorageError(f"{path} is an SQLite file but not a crm database")
             fn(conn)
             conn.execute(f"PRAGMA user_version = {step + 1}")
+    # After every upgrade, whatever tables it added: (re)create the history triggers of every
+    # table from its current columns (crmcli.history), so no migration has to remember them.
+    from crmcli import history
+
+    with transaction(conn, record=False):
+        history.install_triggers(conn)
+
+
+@migration
+def m007_history(conn: sqlite3.Connection) -> None:
+    """Change history (crmcli.history): one changeset per write command, one history row per
+    changed table row, filled by triggers that migrate() regenerates after every upgrade.
+
+    history.customer_id has no foreign key on purpose: the history of an archived or deleted
+    customer stays (only `crm forget` erases it). AUTOINCREMENT: ids are never reused, so an
+    old history entry can never be mistaken for a newer changeset's.
+    """
+    execute_script(
+        conn,
+        """
+        CREATE TABLE changesets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            command TEXT NOT NULL,
+            at TEXT NOT NULL,
+            undone_at TEXT,
+            reverts INTEGER REFERENCES changesets(id) ON DELETE SET NULL,
+            undoable INTEGER NOT NULL DEFAULT 1 CHECK (undoable IN (0, 1))
+        );
+        CREATE INDEX changesets_reverts ON changesets(reverts);
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            changeset_id INTEGER NOT NULL REFERENCES changesets(id) ON DELETE CASCADE,
+            table_name TEXT NOT NULL,
+            row_id INTEGER,
+            customer_id INTEGER,
+            op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'bulk_insert')),
+            old TEXT,
+            new TEXT
+        );
+        CREATE INDEX history_changeset ON history(changeset_id);
+        CREATE INDEX history_customer ON history(customer_id);
+        CREATE TABLE history_control (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            changeset_id INTEGER
+        );
+        INSERT INTO history_control (id) VALUES (1);
+        """,
+    )
+
+
+# Recount: migrations are appended below the first count of SCHEMA_VERSION.
+SCHEMA_VERSION = len(MIGRATIONS)
