@@ -282,15 +282,24 @@ def mark_not_undoable(conn: sqlite3.Connection) -> None:
 SENSITIVE_COLUMNS = frozenset({"national_id"})
 
 
-def _masked(values: dict[str, Any] | None, reveal: bool) -> dict[str, Any] | None:
-    if values is None or reveal:
-        return values
+def shown_values(values: dict[str, Any] | None, reveal: bool) -> dict[str, Any] | None:
+    """A row's values for output: sensitive ones masked unless `reveal`, bytes as x'hex'
+    (JSON has no bytes)."""
+    if values is None:
+        return None
     from crmcli.validate import mask_national_id
 
-    return {
-        k: (mask_national_id(v) if k in SENSITIVE_COLUMNS and isinstance(v, str) else v)
-        for k, v in values.items()
-    }
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, bytes):
+            v = f"x'{v.hex()}'"
+        elif k in SENSITIVE_COLUMNS and isinstance(v, str) and not reveal:
+            v = mask_national_id(v)
+        out[k] = v
+    return out
+
+
+_masked = shown_values
 
 
 def _summary(op: str, old: dict | None, new: dict | None) -> str:

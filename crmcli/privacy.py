@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from crmcli.history import SENSITIVE_COLUMNS, decode_record, quote_ident, recorded_tables
+from crmcli.history import decode_record, quote_ident, recorded_tables, shown_values
 
 SKIPPED = ("changesets", "history", "history_control", "settings")
 
@@ -52,14 +52,7 @@ def referring_columns(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 
 
 def _mask(row: dict[str, Any], reveal: bool) -> dict[str, Any]:
-    if reveal:
-        return row
-    from crmcli.validate import mask_national_id
-
-    return {
-        k: (mask_national_id(v) if k in SENSITIVE_COLUMNS and isinstance(v, str) else v)
-        for k, v in row.items()
-    }
+    return shown_values(row, reveal) or {}
 
 
 def subject_data(
