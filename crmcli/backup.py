@@ -155,11 +155,13 @@ def verify_backup(path: Path) -> dict[str, Any]:
 
     if not path.is_file():
         raise NotFound(f"no such file: {path}")
-    with path.open("rb") as handle:
-        header = handle.read(16)
-    if header != b"SQLite format 3\x00":
-        raise InvalidInput(f"{path} is not an SQLite database (an encrypted one needs its key)")
-    conn = open_file(path, readonly=True)
+    try:
+        conn = open_file(path, readonly=True)
+    except sqlite3.DatabaseError:
+        raise InvalidInput(
+            f"{path} is not an SQLite database (an encrypted one needs its key); "
+            "nothing was restored"
+        ) from None
     try:
         problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
         if problems != ["ok"]:

@@ -291,12 +291,12 @@ def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
 def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     """Copy the database through the backup API to `<path>.v<version>.bak` (mode 0600)."""
     from crmcli import clock
-    from crmcli.db import _create_file
+    from crmcli.db import _create_file, open_file
 
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     dest = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
     _create_file(dest)
-    target = sqlite3.connect(dest)  # noqa: TID251 - a plain file copy target, not the CRM db
+    target = open_file(dest, readonly=False)  # encrypted with the database's key, if any
     try:
         conn.backup(target)
     finally:

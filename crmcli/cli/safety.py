@@ -1,4 +1,5 @@
-"""Safety and privacy commands: backup, restore, check, history, undo, forget, subject-export."""
+"""Safety and privacy commands: backup, restore, check, history, undo, forget, subject-export,
+encrypt, decrypt."""
 
 import sys
 from pathlib import Path
@@ -134,6 +135,10 @@ def history_(
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
         rows = history.list_history(conn, customer_id=customer_id, limit=limit, reveal=reveal)
     if fmt is Format.table:
+        from crmcli.output import clip
+
+        for row in rows:
+            row["changes"] = clip(row["changes"], 70)
         emit(rows, history.HISTORY_COLUMNS, fmt, no_color=settings(ctx).no_color)
     else:
         emit(rows, (*history.HISTORY_COLUMNS, "old", "new"), fmt)
@@ -254,3 +259,42 @@ def subject_export(
     with reading(ctx) as conn:
         data = privacy.subject_data(conn, resolver(conn, archived=True)(ref), reveal=reveal)
     emit_document(data)
+
+
+@app.command("encrypt")
+def encrypt(ctx: typer.Context) -> None:
+    """Encrypt the database file with a key (SQLCipher; pip install 'crmcli[encrypt]').
+
+    The key comes from CRM_KEY_FILE (a 0600 file), CRM_KEY_FD, or is asked twice at the
+    terminal; never from the command line. Run it while no other crm uses the file.
+
+    Example: CRM_KEY_FILE=~/.config/crm.key crm encrypt
+    """
+    from crmcli import encryption
+
+    path = settings(ctx).path
+    if not encryption.available():
+        raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
+    key = encryption.configured_key() or encryption.prompt_key(path, confirm=True)
+    result = encryption.convert(path, key=key, to_encrypted=True)
+    typer.echo(f"Encrypted {path} ({result['customers']} customers).")
+    sys.stderr.write(
+        "crm: keep the key safe: without it nothing can be read back. Backups and exports "
+        "made before now are not encrypted.\n"
+    )
+
+
+@app.command("decrypt")
+def decrypt(ctx: typer.Context) -> None:
+    """Turn an encrypted database back into a plain SQLite file (key as for encrypt).
+
+    Example: CRM_KEY_FILE=~/.config/crm.key crm decrypt
+    """
+    from crmcli import encryption
+
+    path = settings(ctx).path
+    if not encryption.available():
+        raise InvalidInput("decryption needs the extra: pip install 'crmcli[encrypt]'")
+    key = encryption.configured_key() or encryption.prompt_key(path)
+    result = encryption.convert(path, key=key, to_encrypted=False)
+    typer.echo(f"Decrypted {path} ({result['customers']} customers).")
