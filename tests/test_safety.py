@@ -217,9 +217,10 @@ def test_every_write_command_is_a_changeset_named_by_its_path(db_path):
     assert city["old"]["city"] == "北京" and city["new"]["city"] == "上海"
     assert {r["table"] for r in out} >= {"customers", "customer_fields", "customer_tags", "tasks"}
     # No argument value is stored as the command, and sensitive values are masked.
-    text = ok("history", "--limit", "0")
+    text = ok("history", "--limit", "0", "--format", "json")
     assert NID not in text and "110105********002X" in text
-    assert NID in ok("history", "--reveal", "--limit", "0")
+    assert NID not in ok("history", "--limit", "0")
+    assert NID in ok("history", "--reveal", "--limit", "0", "--format", "json")
     assert ok("history", "2", "--limit", "1").count("\n") == 3
 
 
