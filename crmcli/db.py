@@ -45,11 +45,38 @@ def default_path() -> Path:
     return platformdirs.user_data_path("crmcli") / "crm.db"
 
 
-def _open(target: str, *, uri: bool = False) -> sqlite3.Connection:
-    conn = sqlite3.connect(  # the one place that opens a connection
-        target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, uri=uri
-    )
-    conn.row_factory = sqlite3.Row
+def _open(target: str, *, uri: bool = False, file: Path | None = None) -> sqlite3.Connection:
+    """Open `target` with every safety pragma.
+
+    `file` is the database file behind `target`. A file that SQLite cannot read as a plain
+    database is tried as an encrypted one when a key is at hand (crmcli.encryption: key
+    file, key descriptor or a prompt on a terminal); a new or empty file is created
+    encrypted when a key is configured. The file's bytes are never read by crm itself.
+    """
+    from crmcli import encryption
+
+    key = None
+    if file is not None and (not file.exists() or file.stat().st_size == 0):
+        key = encryption.session_key()
+    if key is None:
+        conn = sqlite3.connect(  # the one place that opens a connection
+            target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, uri=uri
+        )
+        conn.row_factory = sqlite3.Row
+        if file is not None:
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.DatabaseError as exc:
+                if "not a database" not in str(exc):
+                    raise
+                conn.close()
+                key = encryption.key_for_unreadable(file)
+                if key is None:
+                    raise
+    if key is not None:
+        conn = encryption.connect_cipher(  # type: ignore[assignment]
+            target, key, uri=uri, timeout=BUSY_TIMEOUT_MS / 1000
+        )
     for pragma in SAFETY_PRAGMAS:
         conn.execute(pragma)
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
@@ -79,18 +106,34 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
                 return conn
             _create_file(path)
         if write:
-            conn = _open(str(path))
+            conn = _open(str(path), file=path)
             migrations.migrate(conn, path=path)
             return conn
-        conn = _open(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        conn = _open(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, file=path)
         if migrations.needs_upgrade(conn, path):
             conn.close()
             upgrade = connect(path, write=True)
             upgrade.close()
-            conn = _open(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+            conn = _open(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, file=path)
         return conn
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
+
+
+def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """Open an existing SQLite file as it is, with the safety pragmas but no schema upgrade:
+    for backups, restores and `crm check`, which must see a file without changing it."""
+    if not path.exists():
+        raise StorageError(f"no such file: {path}")
+    target = str(path.resolve())
+    if readonly:
+        return _open(f"file:{quote(target)}?mode=ro", uri=True, file=path)
+    return _open(target, file=path)
+
+
+def create_private_file(path: Path) -> None:
+    """A new empty file, mode 0600, its directory created 0700 when missing."""
+    _create_file(path)
 
 
 def _create_file(path: Path) -> None:
@@ -103,11 +146,25 @@ def _create_file(path: Path) -> None:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any error."""
+def transaction(
+    conn: sqlite3.Connection, *, command: str = "crm", record: bool = True
+) -> Iterator[sqlite3.Connection]:
+    """One write transaction: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any error.
+
+    With `record` (the default) the transaction is one changeset of the change history,
+    labelled `command` (the command path, e.g. `purchase delete`; never argument values):
+    see crmcli.history. Migrations pass record=False.
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
+        changeset = None
+        if record:
+            from crmcli import history
+
+            changeset = history.begin(conn, command)
         yield conn
+        if changeset is not None:
+            history.finish(conn, changeset)
         conn.execute("COMMIT")
     except BaseException:
         # SQLite may already have rolled back (disk full, I/O error): tolerate that.
@@ -129,7 +186,10 @@ def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
     if "readonly" in text or "read-only" in text:
         return StorageError(f"the database is read-only{where}")
     if "not a database" in text or "malformed" in text:
-        return StorageError(f"the file is not a readable crm database{where}: {exc}")
+        return StorageError(
+            f"the file is not a readable crm database{where}: {exc} "
+            "(an encrypted one needs its key: CRM_KEY_FILE, CRM_KEY_FD or a terminal)"
+        )
     if "unable to open" in text:
         return StorageError(f"cannot open the database{where}")
     return StorageError(f"database error{where}: {exc}")

@@ -258,6 +258,48 @@ def m004_tags_stages(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m007_history(conn: sqlite3.Connection) -> None:
+    """Change history (crmcli.history): one changeset per write command, one history row per
+    changed table row, filled by triggers that migrate() regenerates after every upgrade.
+
+    history.customer_id has no foreign key on purpose: the history of an archived or deleted
+    customer stays (only `crm forget` erases it). AUTOINCREMENT: ids are never reused, so an
+    old history entry can never be mistaken for a newer changeset's.
+    """
+    execute_script(
+        conn,
+        """
+        CREATE TABLE changesets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            command TEXT NOT NULL,
+            at TEXT NOT NULL,
+            undone_at TEXT,
+            reverts INTEGER REFERENCES changesets(id) ON DELETE SET NULL,
+            undoable INTEGER NOT NULL DEFAULT 1 CHECK (undoable IN (0, 1))
+        );
+        CREATE INDEX changesets_reverts ON changesets(reverts);
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            changeset_id INTEGER NOT NULL REFERENCES changesets(id) ON DELETE CASCADE,
+            table_name TEXT NOT NULL,
+            row_id INTEGER,
+            customer_id INTEGER,
+            op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'bulk_insert')),
+            old TEXT,
+            new TEXT
+        );
+        CREATE INDEX history_changeset ON history(changeset_id);
+        CREATE INDEX history_customer ON history(customer_id);
+        CREATE TABLE history_control (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            changeset_id INTEGER
+        );
+        INSERT INTO history_control (id) VALUES (1);
+        """,
+    )
+
+
+@migration
 def m009_feedback_surveys(conn: sqlite3.Connection) -> None:
     """Feedback items (complaints, suggestions, praise, questions) and survey answers.
 
@@ -411,12 +453,12 @@ def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
 def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     """Copy the database through the backup API to `<path>.v<version>.bak` (mode 0600)."""
     from crmcli import clock
-    from crmcli.db import _create_file
+    from crmcli.db import _create_file, open_file
 
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     dest = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
     _create_file(dest)
-    target = sqlite3.connect(dest)  # noqa: TID251 - a plain file copy target, not the CRM db
+    target = open_file(dest, readonly=False)  # encrypted with the database's key, if any
     try:
         conn.backup(target)
     finally:
@@ -435,7 +477,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
     elif path is not None:
         backup_before_upgrade(conn, path, version)
     for step, fn in enumerate(MIGRATIONS):
-        with transaction(conn):
+        with transaction(conn, record=False):
             # Re-read inside the lock: another process may have migrated meanwhile.
             current = user_version(conn)
             if current > step:
@@ -444,3 +486,12 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
                 raise StorageError(f"{path} is an SQLite file but not a crm database")
             fn(conn)
             conn.execute(f"PRAGMA user_version = {step + 1}")
+    # After every upgrade, whatever tables it added: (re)create the history triggers of every
+    # table from its current columns (crmcli.history), so no migration has to remember them.
+    from crmcli import history
+
+    with transaction(conn, record=False):
+        history.install_triggers(conn)
+
+
+# Recount: migrations are appended below the first count of SCHEMA_VERSION.

@@ -307,3 +307,9 @@ def clip(text: str | None, width: int = 60) -> str | None:
     line = lines[0]
     cut = len(line) > width or len(lines) > 1
     return (line[: width - 1].rstrip() + "…") if cut else line
+
+
+def emit_document(document: Mapping[str, Any], *, out: TextIO | None = None) -> None:
+    """One nested JSON document (e.g. a customer's complete data), indented, UTF-8 as is."""
+    out = out or sys.stdout
+    out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")

@@ -178,6 +178,15 @@ def mask_national_id(value: str | None) -> str | None:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+_ID_LIKE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+
+
+def mask_in_text(text: str) -> str:
+    """Mask anything shaped like a national ID number inside a message (error lines can
+    quote what a user typed), the way mask_national_id does."""
+    return _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(2)[-4:], text)
+
+
 def field_key(value: str, reserved: set[str]) -> str:
     """A user-defined field name: starts with a letter, then letters, digits, _ . -"""
     key = value.strip()

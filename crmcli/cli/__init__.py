@@ -14,6 +14,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     purchases,
     reminders,
     reports,
+    safety,
     sql,
     tags,
     tasks,

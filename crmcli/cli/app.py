@@ -40,8 +40,9 @@ class Settings:
 
 def _say(message: str) -> None:
     from crmcli.output import escape_control
+    from crmcli.validate import mask_in_text
 
-    sys.stderr.write(f"crm: {escape_control(message)}\n")
+    sys.stderr.write(f"crm: {escape_control(mask_in_text(message))}\n")
     sys.stderr.flush()
 
 
@@ -86,9 +87,11 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
     if isinstance(exc, CrmError):
         _say(exc.message)
         from crmcli.output import escape_control
+        from crmcli.validate import mask_in_text
 
         for line in exc.details:
-            sys.stderr.write("  " + "\t".join(escape_control(p) for p in line.split("\t")) + "\n")
+            parts = (escape_control(mask_in_text(p)) for p in line.split("\t"))
+            sys.stderr.write("  " + "\t".join(parts) + "\n")
         return exc.exit_code
     if isinstance(exc, sqlite3.Error):
         error = storage_error(exc)
@@ -182,6 +185,16 @@ def reading(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def command_path(ctx: typer.Context) -> str:
+    """The command's path below `crm` (`purchase delete`), without any argument values."""
+    names = []
+    current: Any = ctx
+    while current is not None and current.parent is not None:
+        names.append(current.info_name or "")
+        current = current.parent
+    return " ".join(reversed(names)) or "crm"
+
+
 @contextmanager
 def writing(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
     """A connection inside one BEGIN IMMEDIATE transaction, committed on success."""
@@ -190,7 +203,7 @@ def writing(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
     path = settings(ctx).path
     conn = connect(path, write=True)
     try:
-        with transaction(conn):
+        with transaction(conn, command=command_path(ctx)):
             yield conn
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc

@@ -36,7 +36,11 @@ FIELD_OPTIONS = [
     ("industry", "--industry", "Industry."),
     ("company_size", "--company-size", "Company size, e.g. 11-50."),
     ("source", "--source", "Where the customer came from (channel)."),
-    ("national_id", "--national-id", "National ID number (masked on output); - reads stdin."),
+    (
+        "national_id",
+        "--national-id",
+        "National ID number (masked on output); - reads stdin or asks without echo.",
+    ),
     ("notes", "--notes", "Free notes; - reads them from stdin."),
     ("preferred_channel", "--preferred-channel", "Preferred contact channel (wechat, phone...)."),
     ("preferred_time", "--preferred-time", "Preferred contact time, e.g. 'weekday mornings'."),
@@ -67,9 +71,20 @@ EDIT_ONLY_SINGLE = [
 ]
 
 
-def _read_stdin_value(option: str) -> str:
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _read_stdin_value(option: str, *, secret: bool = False) -> str:
+    """The value of `OPTION -`: standard input, or for a secret on a terminal a prompt that
+    does not echo (so it stays out of argv, shell history and the screen)."""
     if sys.stdin is None or sys.stdin.closed:
         raise InvalidInput(f"{option} - reads standard input, but there is none")
+    if secret and _stdin_is_terminal():
+        return typer.prompt(option.lstrip("-").replace("-", " "), hide_input=True, err=True)
     return sys.stdin.read().rstrip("\n")
 
 
@@ -95,7 +110,7 @@ def customer_options(*, edit: bool) -> Callable[[Callable[..., Any]], Callable[.
             value = values[f"opt_{name}"]
             if value is not None:
                 if value == "-" and name in ("notes", "national_id"):
-                    value = _read_stdin_value(flag)
+                    value = _read_stdin_value(flag, secret=name == "national_id")
                 raw.values[name] = value
         for name, _, _ in singles:
             setattr(raw, name, values[f"opt_{name}"])

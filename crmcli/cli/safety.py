@@ -1,0 +1,300 @@
+"""Safety and privacy commands: backup, restore, check, history, undo, forget, subject-export,
+encrypt, decrypt."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.errors import CrmError, InvalidInput
+from crmcli.output import Format, emit
+
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
+]
+RevealOption = Annotated[
+    bool, typer.Option("--reveal", help="Show sensitive values (national ID) unmasked.")
+]
+
+
+def interactive() -> bool:
+    """Whether a person can answer a question (stdin is a terminal)."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def confirm(question: str, yes: bool, *, flag_hint: str) -> None:
+    """Go on with --yes, or when a person at the terminal says yes; otherwise stop with
+    nothing changed (exit 2 off a terminal, exit 1 when the answer is no)."""
+    if yes:
+        return
+    if not interactive():
+        raise InvalidInput(f"{flag_hint} asks for confirmation; add --yes to run it from a script")
+    if not typer.confirm(question, default=False, err=True):
+        raise CrmError("not confirmed; nothing was changed")
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    dest: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A new file, or a folder (default: 'backups' beside the database).",
+            show_default=False,
+        ),
+    ] = None,
+    keep: Annotated[
+        int | None,
+        typer.Option(min=1, help="Keep only the newest N backups in that folder."),
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Copy the database to a verified, private (0600) backup file, safely while in use.
+
+    Example: crm backup --keep 10
+    """
+    from crmcli.backup import backup_database
+
+    result = backup_database(settings(ctx).path, dest, keep=keep)
+    if quiet:
+        typer.echo(result["path"])
+        return
+    typer.echo(f"Backed up to {result['path']} ({result['bytes']:,} bytes, integrity ok).")
+    for path in result["deleted"]:
+        typer.echo(f"Deleted old backup {path}")
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The backup file to restore.")],
+    yes: YesOption = False,
+) -> None:
+    """Replace the database with a backup, after verifying it and keeping a copy of the
+    current one.
+
+    Example: crm restore ~/.local/share/crmcli/backups/crm-20261122T100000.db --yes
+    """
+    from crmcli.backup import restore_database, verify_backup
+
+    path = settings(ctx).path
+    info = verify_backup(file)
+    confirm(
+        f"Replace {path} with {file} ({info['customers']} customers)? "
+        "A copy of the current database is kept.",
+        yes,
+        flag_hint="restore",
+    )
+    result = restore_database(path, file)
+    typer.echo(f"Restored {file} ({result['customers']} customers) into {path}.")
+    if result["kept"]:
+        typer.echo(f"The database as it was is kept in {result['kept']}")
+
+
+@app.command("check")
+def check(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """Check the database: integrity, foreign keys, full-text indexes, schema version,
+    history triggers and file modes; exit 1 naming the problems.
+
+    Example: crm check
+    """
+    from crmcli.backup import check_database
+
+    rows = check_database(settings(ctx).path)
+    emit(rows, ("check", "status", "detail"), fmt, no_color=settings(ctx).no_color)
+    problems = [r for r in rows if r["status"] == "problem"]
+    if problems:
+        names = ", ".join(dict.fromkeys(r["check"] for r in problems))
+        raise CrmError(f"{len(problems)} problem(s) found: {names}")
+
+
+@app.command("history")
+def history_(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None,
+        typer.Argument(help="Only this customer's records (a reference).", show_default=False),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="At most this many changes; 0: all.")] = 50,
+    reveal: RevealOption = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Show recorded changes, newest first: when, which command, old and new values.
+
+    Example: crm history 张伟 --limit 10
+    """
+    from crmcli import history
+    from crmcli.cli.customers import resolver
+
+    with reading(ctx) as conn:
+        customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
+        rows = history.list_history(conn, customer_id=customer_id, limit=limit, reveal=reveal)
+    if fmt is Format.table:
+        from crmcli.output import clip
+
+        for row in rows:
+            row["changes"] = clip(row["changes"], 70)
+        emit(rows, history.HISTORY_COLUMNS, fmt, no_color=settings(ctx).no_color)
+    else:
+        emit(rows, (*history.HISTORY_COLUMNS, "old", "new"), fmt)
+
+
+@app.command("undo")
+def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = False) -> None:
+    """Revert the last change command, after showing what it will revert.
+
+    Example: crm undo --yes
+    """
+    from crmcli import history
+
+    with reading(ctx) as conn:
+        plan = history.undo_target(conn) if history.has_history(conn) else None
+    if plan is None:
+        typer.echo("Nothing to undo.")
+        return
+    if not plan.undoable:
+        raise CrmError(
+            f"the last change, crm {plan.command} of {plan.at}, cannot be undone; "
+            "nothing was changed"
+        )
+    typer.echo(f"Undo crm {plan.command} of {plan.at} (changeset {plan.changeset}):")
+    emit(
+        history.describe(plan, reveal=reveal),
+        ("action", "table", "row_id", "customer_id", "changes"),
+        Format.table,
+        no_color=settings(ctx).no_color,
+    )
+    confirm("Undo it?", yes, flag_hint="undo")
+    with writing(ctx) as conn:
+        now = history.undo_target(conn)
+        if now is None or now.changeset != plan.changeset:
+            raise CrmError("the history changed meanwhile; run crm undo again")
+        count = history.undo(conn, now)
+    typer.echo(f"Undone: {count} changes reverted.")
+
+
+@app.command("forget")
+def forget(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
+    yes: YesOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Erase a customer and every trace of them (records, history, index entries, free
+    pages, the WAL). It cannot be undone.
+
+    Example: crm forget 12 --yes
+    """
+    from crmcli import privacy
+    from crmcli.backup import backup_folder
+    from crmcli.cli.customers import resolver
+    from crmcli.db import connect, storage_error
+
+    with reading(ctx) as conn:
+        customer_id = resolver(conn, archived=True)(ref)
+        name = conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
+    confirm(
+        f"Erase customer {customer_id} ({name}) and all their records for good?",
+        yes,
+        flag_hint="forget",
+    )
+    with writing(ctx) as conn:
+        counts = privacy.forget_customer(conn, customer_id)
+    path = settings(ctx).path
+    conn = connect(path, write=True)
+    try:
+        emptied = privacy.scrub_file(conn)
+    except Exception as exc:
+        import sqlite3
+
+        if isinstance(exc, sqlite3.Error):
+            raise storage_error(exc, path) from exc
+        raise
+    finally:
+        conn.close()
+    if quiet:
+        typer.echo(str(customer_id))
+    else:
+        typer.echo(
+            f"Erased customer {customer_id}: {counts['records']} records, "
+            f"{counts['references']} references from others, {counts['history']} history "
+            f"entries; {counts['indexes']} search indexes rebuilt; file vacuumed."
+        )
+    if not emptied:
+        sys.stderr.write(
+            "crm: another crm process kept the WAL file from being emptied; "
+            "it is emptied at the next checkpoint (run crm forget again when idle to be sure)\n"
+        )
+    sys.stderr.write(
+        "crm: backups and exports made before now still hold this customer's data "
+        f"(backups folder: {backup_folder(path)}; pre-upgrade copies *.bak beside the "
+        "database); delete or re-make them.\n"
+    )
+
+
+@app.command("subject-export")
+def subject_export(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format: json (the only one).")
+    ] = Format.json,
+    reveal: RevealOption = False,
+) -> None:
+    """Everything held on one customer as one JSON document (a data-subject request).
+
+    Example: crm subject-export 张伟 --reveal > zhang-wei.json
+    """
+    from crmcli import privacy
+    from crmcli.cli.customers import resolver
+    from crmcli.output import emit_document
+
+    if fmt is not Format.json:
+        raise InvalidInput("subject-export writes json only (--format json)")
+    with reading(ctx) as conn:
+        data = privacy.subject_data(conn, resolver(conn, archived=True)(ref), reveal=reveal)
+    emit_document(data)
+
+
+@app.command("encrypt")
+def encrypt(ctx: typer.Context) -> None:
+    """Encrypt the database file with a key (SQLCipher; pip install 'crmcli[encrypt]').
+
+    The key comes from CRM_KEY_FILE (a 0600 file), CRM_KEY_FD, or is asked twice at the
+    terminal; never from the command line. Run it while no other crm uses the file.
+
+    Example: CRM_KEY_FILE=~/.config/crm.key crm encrypt
+    """
+    from crmcli import encryption
+
+    path = settings(ctx).path
+    if not encryption.available():
+        raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
+    key = encryption.configured_key() or encryption.prompt_key(path, confirm=True)
+    result = encryption.convert(path, key=key, to_encrypted=True)
+    typer.echo(f"Encrypted {path} ({result['customers']} customers).")
+    sys.stderr.write(
+        "crm: keep the key safe: without it nothing can be read back. Backups and exports "
+        "made before now are not encrypted.\n"
+    )
+
+
+@app.command("decrypt")
+def decrypt(ctx: typer.Context) -> None:
+    """Turn an encrypted database back into a plain SQLite file (key as for encrypt).
+
+    Example: CRM_KEY_FILE=~/.config/crm.key crm decrypt
+    """
+    from crmcli import encryption
+
+    path = settings(ctx).path
+    if not encryption.available():
+        raise InvalidInput("decryption needs the extra: pip install 'crmcli[encrypt]'")
+    key = encryption.configured_key() or encryption.prompt_key(path)
+    result = encryption.convert(path, key=key, to_encrypted=False)
+    typer.echo(f"Decrypted {path} ({result['customers']} customers).")

@@ -1,0 +1,340 @@
+"""Fault tests (issue 8, RELIABILITY.md T1, T2, T4, T5, T8): kill -9 in the middle of a long
+write, disk full, eight writers at once, a cron read during a long write, and an injection
+corpus for field names. Child processes run the real code; every test prints its figures
+(run with `pytest -s tests/test_faults.py` to see them)."""
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import dump, fails, ok
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def env_for(db: Path) -> dict[str, str]:
+    return {**os.environ, "CRM_DB": str(db), "PYTHONPATH": str(ROOT)}
+
+
+def integrity(db: Path) -> tuple[str, list]:
+    conn = sqlite3.connect(db)
+    try:
+        return (
+            conn.execute("PRAGMA integrity_check").fetchone()[0],
+            conn.execute("PRAGMA foreign_key_check").fetchall(),
+        )
+    finally:
+        conn.close()
+
+
+def count(db: Path, sql: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+# --- T1: kill -9 in the middle of a long write ------------------------------------------------
+
+LONG_WRITE = """
+import sys
+from pathlib import Path
+from crmcli import demo
+from crmcli.db import connect, transaction
+conn = connect(Path(sys.argv[1]), write=True)
+with transaction(conn, command="demo"):
+    print("started", flush=True)
+    demo.build(conn, count=int(sys.argv[2]), seed=7)
+print("committed", flush=True)
+"""
+KILL_CUSTOMERS = 150
+
+
+def start_long_write(db: Path) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LONG_WRITE, str(db), str(KILL_CUSTOMERS)],
+        env=env_for(db),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "started\n", proc.stderr.read() if proc.stderr else ""
+    return proc
+
+
+@pytest.mark.parametrize(("journal", "trials"), [("wal", 20), ("delete", 6)])
+def test_kill_9_during_a_long_write_leaves_all_or_nothing(tmp_path, journal, trials):
+    template = tmp_path / "template.db"
+    ok("--db", str(template), "config", "set", "default_region", "CN")
+    if journal == "delete":
+        conn = sqlite3.connect(template)
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.close()
+    # How long the write takes when left alone: kills land anywhere within it.
+    full = tmp_path / "full.db"
+    full.write_bytes(template.read_bytes())
+    began = time.perf_counter()
+    proc = start_long_write(full)
+    assert proc.wait(timeout=300) == 0
+    duration = time.perf_counter() - began
+    rng = random.Random(20261122)
+    killed_mid = committed = corrupt = 0
+    for trial in range(trials):
+        db = tmp_path / f"trial{trial}.db"
+        db.write_bytes(template.read_bytes())
+        proc = start_long_write(db)
+        time.sleep(rng.uniform(0, duration * 1.1))
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate(timeout=60)
+        finished = "committed" in out
+        check, broken = integrity(db)
+        customers = count(db, "SELECT count(*) FROM customers")
+        corrupt += check != "ok" or bool(broken)
+        assert check == "ok" and broken == [], (trial, check, broken)
+        assert customers in (0, KILL_CUSTOMERS), (trial, customers)
+        if customers:
+            committed += 1
+        else:
+            killed_mid += 1
+            assert not finished
+            assert count(db, "SELECT count(*) FROM history") <= 1  # only the config set
+        assert ok("--db", str(db), "add", "Next", "-q")  # the next write works
+    print(
+        f"\nT1 kill -9 ({journal}): {trials} trials over a {duration:.2f} s write of "
+        f"{KILL_CUSTOMERS} demo customers: {killed_mid} killed mid-transaction (rolled back), "
+        f"{committed} committed, {corrupt} corrupt"
+    )
+    assert corrupt == 0
+
+
+# --- T2: disk full -------------------------------------------------------------------------
+
+LIMITED = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+from crmcli.__main__ import main
+sys.argv = ["crm", *sys.argv[2:]]
+main()
+"""
+
+
+def test_disk_full_during_a_write_is_exit_1_and_changes_nothing(tmp_path):
+    db = tmp_path / "full.db"
+    ok("demo", "--db", str(db), "--customers", "400")
+    before = dump(db)
+    limit = 40 * 1024  # room for the -shm, not for this transaction's WAL frames
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LIMITED,
+            str(limit),
+            "--db",
+            str(db),
+            "tag",
+            "bulk",
+            "--all",
+            "--yes",
+        ],
+        env=env_for(db),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    print(f"\nT2 disk full (RLIMIT_FSIZE {limit} B): exit {proc.returncode}, {proc.stderr!r}")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("crm: could not write the database")
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert dump(db) == before
+    assert integrity(db) == ("ok", [])
+    ok("--db", str(db), "tag", "bulk", "1")  # with room again, writing works
+
+
+# --- T4: eight read-then-write processes --------------------------------------------------------
+
+WORKER = """
+import json, sys, time
+from typer.main import get_command
+from crmcli.cli import app
+worker, per = int(sys.argv[1]), int(sys.argv[2])
+command = get_command(app)
+times, failures = [], []
+for i in range(per):
+    customer = worker * per + i + 1
+    for args in (
+        ["tag", f"w{worker}", str(customer), "-q"],
+        ["task", "done", str(customer), "-q"],
+        ["edit", str(customer), "--city", f"W{worker}-{i}", "-q"],
+    ):
+        began = time.perf_counter()
+        code = command.main(args, standalone_mode=False)
+        times.append(time.perf_counter() - began)
+        if code:
+            failures.append(args)
+print(json.dumps({"times": times, "failures": failures}))
+"""
+
+
+def test_eight_processes_reading_then_writing_lose_nothing(tmp_path):
+    db = tmp_path / "busy.db"
+    per = 10
+    ok("--db", str(db), "config", "set", "default_region", "CN")
+    from crmcli.db import connect, transaction
+
+    conn = connect(db, write=True)
+    with transaction(conn, command="seed"):
+        for n in range(1, 8 * per + 1):
+            conn.execute(
+                "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+                "VALUES (?, ?, ?, '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00+08:00')",
+                (n, f"c{n}", f"c{n}"),
+            )
+            conn.execute(
+                "INSERT INTO tasks (id, customer_id, text, due_on, created_at, updated_at) "
+                "VALUES (?, ?, 'call', '2026-11-22', '2026', '2026')",
+                (n, n),
+            )
+    conn.close()
+    began = time.perf_counter()
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WORKER, str(w), str(per)], env=env_for(db),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for w in range(8)
+    ]  # fmt: skip
+    results = [p.communicate(timeout=300) for p in procs]
+    elapsed = time.perf_counter() - began
+    errors = "".join(err for _, err in results)
+    reports = [json.loads(out.splitlines()[-1]) for out, _ in results]
+    times = [t for r in reports for t in r["times"]]
+    failures = [f for r in reports for f in r["failures"]]
+    print(
+        f"\nT4 8 processes x {per * 3} read-then-write commands: {len(times)} commands in "
+        f"{elapsed:.1f} s ({len(times) / elapsed:.0f}/s), p50 {percentile(times, 50) * 1000:.0f} "
+        f"ms, p99 {percentile(times, 99) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms, "
+        f"{len(failures)} failed"
+    )
+    assert "locked" not in errors and "busy" not in errors, errors
+    assert failures == [] and [p.returncode for p in procs] == [0] * 8
+    assert count(db, "SELECT count(*) FROM customer_tags") == 8 * per
+    assert count(db, "SELECT count(*) FROM tasks WHERE done_at IS NULL") == 0
+    assert count(db, "SELECT count(*) FROM customers WHERE city LIKE 'W%'") == 8 * per
+    assert count(db, "SELECT count(*) FROM changesets WHERE command = 'edit'") == 8 * per
+    assert integrity(db) == ("ok", [])
+
+
+# --- T5: a cron read during a long write ------------------------------------------------------
+
+HOLDING_WRITE = """
+import sys, time
+from pathlib import Path
+from crmcli import history
+from crmcli.db import connect, transaction
+conn = connect(Path(sys.argv[1]), write=True)
+with transaction(conn, command="import"):
+    with history.bulk_insert(conn, "purchases"):
+        conn.executemany(
+            "INSERT INTO purchases (customer_id, item, amount_minor, currency, purchased_at, "
+            "created_at, updated_at) VALUES (1, ?, 100, 'CNY', '2026-01-01', '2026', '2026')",
+            [(f"item {i}",) for i in range(20000)],
+        )
+    for customer in range(1, 41):
+        conn.execute(
+            "INSERT INTO tasks (customer_id, text, due_on, created_at, updated_at) "
+            "VALUES (?, 'imported task', '2026-11-22', '2026', '2026')", (customer,))
+    print("started", flush=True)
+    time.sleep(float(sys.argv[2]))  # a long import still holding the write lock
+    Path(sys.argv[3]).touch()  # about to commit
+print("committed", flush=True)
+"""
+
+
+def test_cron_remind_during_a_long_write_is_prompt_and_consistent(tmp_path):
+    from tests.conftest import crm
+
+    db = tmp_path / "cron.db"
+    ok("demo", "--db", str(db), "--customers", "200")
+    before = ok("--db", str(db), "remind", "--format", "json")
+    flag = tmp_path / "committing"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDING_WRITE, str(db), "2.5", str(flag)],
+        env=env_for(db),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "started\n"
+    latencies, outputs = [], []
+    while proc.poll() is None:
+        began = time.perf_counter()
+        result = crm("--db", str(db), "remind", "--format", "json")
+        latencies.append(time.perf_counter() - began)
+        assert result.exit_code == 0, result.stderr
+        outputs.append((result.stdout, not flag.exists()))  # ended before COMMIT began?
+    assert proc.wait() == 0
+    after = ok("--db", str(db), "remind", "--format", "json")
+    assert after != before and len(json.loads(after)["due_tasks"]) >= 40
+    during = [out for out, running in outputs if running]
+    assert during, "no read finished while the write was open"
+    assert all(out in (before, after) for out, _ in outputs)
+    assert all(out == before for out in during)
+    print(
+        f"\nT5 cron remind during a 2.5 s write: {len(latencies)} reads, {len(during)} while "
+        f"the writer held the lock, all consistent; max {max(latencies) * 1000:.0f} ms, "
+        f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
+    )
+
+
+# --- T8: field-name injection corpus ---------------------------------------------------------
+
+SORTS = [
+    "name;DROP TABLE customers", '"', "]", "nmae", "?", "1=1", "name--", "ｎａｍｅ",
+    "name COLLATE NOCASE", "(select 1)", "name,id", "rowid", "c.name", "customers.name",
+    "name DESC", '"name"', "[name]", "`name`", "name]", "-", "-?", "national_id", "id/*",
+    "id)", "CASE WHEN 1 THEN name END", "name_key", "randomblob(9)",
+]  # fmt: skip
+WHERES = [
+    "name;DROP TABLE customers = x", '" = 1', "] = 1", "nmae = x", "? = 1", "1=1", "1 = 1",
+    "name OR 1=1", "c.name = x", "customers.name = x", "ｎａｍｅ = x", "name) OR (1 = 1",
+    '"name" = x', "[name] = x", "`name` = x", "name/**/= x", "name -- = x", "rowid = 1",
+    "national_id = 110105194912310021", "name_key = x", "id = 1 OR 1", "id ~ 1",
+    "tag > x", "phone < 1", "sqlite_master = x", "name LIKE x", "= x", "name", "",
+]  # fmt: skip
+
+
+def test_injection_corpus_for_where_and_sort_is_rejected(db_path):
+    ok("add", "Anna", "--city", "Shanghai", "--field", "wechat=a1")
+    ok("add", "Ben")
+    accepted = []
+    for payload in SORTS:
+        err = fails(2, "list", "--sort", payload, db=db_path)
+        accepted += [payload] if not err.startswith("crm: cannot sort by") else []
+    for payload in WHERES:
+        fails(2, "list", "--where", payload, db=db_path)
+        fails(2, "tag", "x", "--where", payload, db=db_path)
+        fails(2, "untag", "x", "--where", payload, db=db_path)
+    print(
+        f"\nT8 injection corpus: {len(SORTS)} --sort and {len(WHERES)} --where payloads "
+        f"(x3 commands), {len(accepted)} accepted; database unchanged"
+    )
+    assert accepted == []
+    # Values are bound parameters: SQL in a value is only text to compare with.
+    for value in ("x; DELETE FROM customers", "' OR '1'='1", '" OR 1=1 --', "1); DROP TABLE t"):
+        assert ok("list", "--where", f"name = {value}", "-q") == ""
+    assert ok("list", "-q") == "1\n2\n"

@@ -1,0 +1,600 @@
+"""Backups, restore, check, history and undo, forget, subject export and masking (issue 8)."""
+
+import json
+import os
+import sqlite3
+import stat
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmcli import history
+from crmcli.cli import safety
+from tests.conftest import crm, dump, fails, ok
+
+NID = "11010519491231002X"
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def rows(db: Path, sql: str, *params) -> list:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def seed() -> None:
+    ok("config", "set", "default_region", "CN")
+    ok("add", "张伟", "--phone", "13800138000", "--city", "北京", "--national-id", NID)
+    ok("add", "Li Na", "--email", "li@example.com")
+
+
+# --- backup ----------------------------------------------------------------------------------
+
+
+def test_backup_default_folder_private_verified_and_rotated(db_path):
+    seed()
+    old = os.umask(0o022)
+    try:
+        first = ok("backup", "-q").strip()
+        second = ok("backup", "-q").strip()
+        out = ok("backup", "--keep", "2")
+    finally:
+        os.umask(old)
+    folder = db_path.parent / "backups"
+    assert Path(first).parent == folder and mode(folder) == 0o700
+    assert out.startswith(f"Backed up to {folder}/crm-20261122T100000-3.db (")
+    assert f"Deleted old backup {first}" in out
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept == ["crm-20261122T100000-2.db", "crm-20261122T100000-3.db"]
+    assert Path(second).exists()
+    for path in folder.iterdir():
+        assert mode(path) == 0o600
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 2
+        conn.close()
+
+
+def test_backup_to_a_file_or_folder_and_bad_destinations(db_path, tmp_path):
+    fails(3, "backup")  # no database yet
+    seed()
+    target = tmp_path / "copy.db"
+    assert ok("backup", str(target), "-q").strip() == str(target)
+    assert mode(target) == 0o600
+    err = fails(2, "backup", str(target), db=db_path)
+    assert "already exists" in err
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    made = Path(ok("backup", str(folder), "-q").strip())
+    assert made.parent == folder and made.name == "crm-20261122T100000.db"
+    assert not list(folder.glob("*.partial"))
+
+
+def test_backup_while_another_process_holds_the_write_lock(db_path, tmp_path):
+    seed()
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("DELETE FROM customer_phones")
+    try:
+        target = tmp_path / "snap.db"
+        ok("backup", str(target))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert rows(target, "SELECT count(*) FROM customer_phones") == [(1,)]
+
+
+# --- restore ---------------------------------------------------------------------------------
+
+
+def test_restore_puts_the_backup_back_and_keeps_the_current_db(db_path, tmp_path):
+    seed()
+    backup = Path(ok("backup", "-q").strip())
+    ok("add", "Later")
+    ok("edit", "1", "--city", "上海")
+    inode = db_path.stat().st_ino
+    fails(2, "restore", str(backup), db=db_path)  # no terminal, no --yes
+    out = ok("restore", str(backup), "--yes")
+    assert out.startswith(f"Restored {backup} (2 customers) into {db_path}.")
+    assert db_path.stat().st_ino == inode  # written through SQLite, not renamed over
+    assert ok("list", "-q") == "1\n2\n"
+    assert "北京" in ok("show", "1")
+    kept = next((db_path.parent / "backups").glob("crm-before-restore-*.db"))
+    assert rows(kept, "SELECT count(*) FROM customers") == [(3,)]
+    assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
+    ok("check")
+
+
+def test_restore_refuses_bad_files_and_changes_nothing(db_path, tmp_path):
+    seed()
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n" * 1000)
+    assert "not an SQLite database" in fails(2, "restore", str(text), "--yes", db=db_path)
+    foreign = tmp_path / "other.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE x (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    assert "not a crm database" in fails(2, "restore", str(foreign), "--yes", db=db_path)
+    fails(3, "restore", str(tmp_path / "missing.db"), "--yes", db=db_path)
+    damaged = tmp_path / "damaged.db"
+    ok("backup", str(damaged))
+    corrupt(damaged)
+    err = fails(2, "restore", str(damaged), "--yes", db=db_path)
+    assert "damaged" in err or "cannot be read" in err
+
+
+def test_restore_asks_on_a_terminal(db_path, monkeypatch):
+    seed()
+    backup = ok("backup", "-q").strip()
+    ok("add", "Later")
+    monkeypatch.setattr(safety, "interactive", lambda: True)
+    result = crm("restore", backup, input="n\n")
+    assert result.exit_code == 1 and "not confirmed" in result.stderr
+    assert ok("list", "-q") == "1\n2\n3\n"
+    assert crm("restore", backup, input="y\n").exit_code == 0
+    assert ok("list", "-q") == "1\n2\n"
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def corrupt(path: Path) -> None:
+    """Overwrite the middle of one b-tree page (the customers table's) with garbage."""
+    conn = sqlite3.connect(path)
+    page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'customers'").fetchone()[0]
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    with path.open("r+b") as handle:
+        handle.seek((page - 1) * size + 8)
+        handle.write(b"\xff\x13" * 200)
+
+
+def test_check_passes_on_a_healthy_database(db_path):
+    seed()
+    out = ok("check", "--format", "json")
+    checks = {r["check"]: r for r in json.loads(out)}
+    assert {r["status"] for r in checks.values()} == {"ok"}
+    assert set(checks) >= {"integrity", "foreign keys", "schema version", "file modes"}
+
+
+def test_check_names_corruption_without_touching_the_original(db_path, tmp_path):
+    seed()
+    copy = tmp_path / "copy.db"
+    ok("backup", str(copy))
+    corrupt(copy)
+    before = copy.read_bytes()
+    result = crm("--db", str(copy), "check")
+    assert result.exit_code == 1
+    assert "problem" in result.stdout and "integrity" in result.stderr
+    assert copy.read_bytes() == before
+    ok("check")  # the real one is fine
+
+
+def test_check_names_loose_modes_broken_keys_and_fts(db_path):
+    seed()
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("INSERT INTO customer_phones (customer_id, phone) VALUES (99, '+1')")
+    conn.execute("CREATE VIRTUAL TABLE search USING fts5(body)")
+    conn.execute("INSERT INTO search (body) VALUES ('hello world')")
+    conn.commit()
+    conn.close()
+    os.chmod(db_path, 0o644)
+    result = crm("check", "--format", "json")
+    assert result.exit_code == 1
+    found = {(r["check"], r["status"]) for r in json.loads(result.stdout)}
+    assert ("file modes", "problem") in found
+    assert ("foreign keys", "problem") in found
+    assert ("full-text index", "ok") in found
+    assert result.stderr.startswith("crm: 2 problem(s) found: file modes, foreign keys")
+
+
+# --- history and undo ------------------------------------------------------------------------
+
+
+def test_every_write_command_is_a_changeset_named_by_its_path(db_path):
+    seed()
+    ok("edit", "1", "--city", "上海", "--field", "wechat=zw88")
+    ok("tag", "vip", "1", "2")
+    ok("task", "add", "1", "call back", "--due", "tomorrow")
+    commands = [r[0] for r in rows(db_path, "SELECT command FROM changesets ORDER BY id")]
+    assert commands == ["config set", "add", "add", "edit", "tag", "task add"]
+    out = json.loads(ok("history", "1", "--format", "json", "--limit", "0"))
+    assert {r["customer_id"] for r in out} == {1}
+    city = next(r for r in out if "city" in r["changes"])
+    assert city["changes"] == "city: 北京 → 上海" and city["command"] == "edit"
+    assert city["old"]["city"] == "北京" and city["new"]["city"] == "上海"
+    assert {r["table"] for r in out} >= {"customers", "customer_fields", "customer_tags", "tasks"}
+    # No argument value is stored as the command, and sensitive values are masked.
+    text = ok("history", "--limit", "0", "--format", "json")
+    assert NID not in text and "110105********002X" in text
+    assert NID not in ok("history", "--limit", "0")
+    assert NID in ok("history", "--reveal", "--limit", "0", "--format", "json")
+    assert ok("history", "2", "--limit", "1").count("\n") == 3
+
+
+def test_read_commands_and_failed_writes_record_nothing(db_path):
+    seed()
+    before = rows(db_path, "SELECT count(*) FROM changesets")
+    ok("list")
+    ok("history")
+    fails(2, "edit", "1", "--remove-email", "x@example.com", db=db_path)
+    ok("edit", "1", "--city", "北京")  # no change: no changeset kept
+    assert rows(db_path, "SELECT count(*) FROM changesets") == before
+
+
+def test_undo_walks_back_one_command_at_a_time(db_path):
+    seed()
+    base = dump(db_path)
+    ok("edit", "1", "--city", "上海", "--phone", "13900139000")
+    ok("tag", "vip", "1", "2")
+    ok("delete", "2")
+    preview = crm("undo")
+    assert preview.exit_code == 2 and "undo asks for confirmation" in preview.stderr
+    assert preview.stdout.startswith("Undo crm delete of ")
+    assert "restore  customers" in preview.stdout
+    assert ok("undo", "--yes").endswith("Undone: 1 changes reverted.\n")
+    assert "2\n" in ok("list", "-q")
+    ok("undo", "--yes")
+    assert ok("tags") == ""
+    ok("undo", "--yes")
+    assert "北京" in ok("show", "1") and "13900139000" not in ok("show", "1")
+
+    def data(text: str) -> list[str]:
+        return [
+            line
+            for line in text.splitlines()
+            if "changesets" not in line and "history" not in line and "sqlite_sequence" not in line
+        ]
+
+    assert data(dump(db_path)) == data(base)
+    kinds = rows(
+        db_path, "SELECT command, reverts IS NOT NULL, undone_at IS NOT NULL FROM changesets"
+    )
+    assert kinds[-3:] == [("undo", 1, 0)] * 3
+    assert ("delete", 0, 1) in kinds
+
+
+def test_undo_re_creates_a_deleted_row_and_its_cascade(db_path):
+    seed()
+    ok("task", "add", "1", "call back", "--due", "tomorrow")
+    ok("buy", "1", "Tea", "12.50", "--currency", "CNY")
+    before = dump(db_path)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    from crmcli.db import transaction
+
+    with transaction(conn, command="test delete"):
+        conn.execute("DELETE FROM customers WHERE id = 1")
+    conn.close()
+    assert ok("list", "-q") == "2\n"
+    ok("undo", "--yes")
+
+    def data(text: str) -> list[str]:
+        return [ln for ln in text.splitlines() if "changesets" not in ln and "history" not in ln]
+
+    assert data(dump(db_path)) == data(before)
+
+
+def test_undo_refuses_when_a_later_change_touched_the_same_rows(db_path):
+    seed()
+    ok("edit", "1", "--city", "上海")
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE customers SET city = 'X' WHERE id = 1")  # outside crm: no changeset
+    conn.commit()
+    conn.close()
+    err = fails(1, "undo", "--yes", db=db_path)
+    assert "was changed by a later command; nothing was changed" in err
+
+
+def test_undo_with_nothing_to_undo_and_after_forget(db_path):
+    assert ok("undo") == "Nothing to undo.\n"
+    seed()
+    ok("forget", "2", "--yes")
+    err = fails(1, "undo", "--yes", db=db_path)
+    assert "crm forget" in err and "cannot be undone" in err
+
+
+def test_bulk_insert_records_one_entry_and_undo_removes_the_range(db_path):
+    seed()
+    from crmcli.db import connect, transaction
+
+    conn = connect(db_path, write=True)
+    with transaction(conn, command="import purchases"), history.bulk_insert(conn, "purchases"):
+        conn.executemany(
+            "INSERT INTO purchases (customer_id, item, amount_minor, currency, purchased_at, "
+            "created_at, updated_at) VALUES (1, ?, 100, 'CNY', '2026-01-01', '2026', '2026')",
+            [(f"item {i}",) for i in range(500)],
+        )
+    conn.close()
+    entries = rows(db_path, "SELECT op, new FROM history WHERE table_name = 'purchases'")
+    assert entries == [("bulk_insert", "'first_id',1,'last_id',500,'rows',500")]
+    assert history.missing_triggers(sqlite3.connect(db_path)) == []
+    assert "500 rows (ids 1-500)" in ok("history", "--limit", "1")
+    ok("undo", "--yes")
+    assert rows(db_path, "SELECT count(*) FROM purchases") == [(0,)]
+
+
+def test_triggers_cover_tables_added_later_and_skip_fts(db_path):
+    seed()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute(
+        "CREATE TABLE later_notes (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES "
+        "customers(id) ON DELETE CASCADE, body BLOB)"
+    )
+    conn.execute("CREATE VIRTUAL TABLE search USING fts5(body)")
+    conn.execute("BEGIN")
+    history.install_triggers(conn)
+    conn.execute("COMMIT")
+    assert "later_notes" in history.recorded_tables(conn)
+    assert not [t for t in history.recorded_tables(conn) if t.startswith("search")]
+    from crmcli.db import transaction
+
+    with transaction(conn, command="feedback add"):
+        conn.execute("INSERT INTO later_notes (customer_id, body) VALUES (1, x'00ff10')")
+    conn.close()
+    entry = json.loads(ok("history", "1", "--format", "json", "--limit", "1"))[0]
+    assert entry["table"] == "later_notes" and entry["customer_id"] == 1
+    ok("undo", "--yes")
+    assert rows(db_path, "SELECT count(*) FROM later_notes") == [(0,)]
+
+
+def test_record_text_round_trips_every_sqlite_value():
+    conn = sqlite3.connect(":memory:")
+    values = [
+        "it's, 'quoted'\n",
+        "",
+        "张伟 😀",
+        0,
+        -7,
+        2**62,
+        0.1,
+        1e300,
+        -2.5e-10,
+        None,
+        b"\x00'x,",
+    ]
+    cols = [(f"c{i}", "") for i in range(len(values))]
+    conn.execute(f"CREATE TABLE t ({', '.join(c for c, _ in cols)})")
+    conn.execute(f"INSERT INTO t VALUES ({', '.join('?' * len(values))})", values)
+    text = conn.execute(f"SELECT {history.row_record('t', cols)} FROM t").fetchone()[0]
+    assert list(history.decode_record(text).values()) == values
+
+
+# --- forget ----------------------------------------------------------------------------------
+
+MARKERS = [f"Qz{n:02d}mark" for n in range(40)]
+
+
+def marker_world(db: Path) -> dict[str, str]:
+    """A customer with a unique marker in every field of every table, a neighbour who refers
+    to them, a search index like the one the search feature keeps, and a table added by
+    another feature; returns {what: marker}."""
+    m = iter(MARKERS)
+    placed: dict[str, str] = {}
+
+    def mark(what: str) -> str:
+        placed[what] = next(m)
+        return placed[what]
+
+    ok("config", "set", "default_region", "CN")
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(
+        "CREATE TABLE later_notes (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL "
+        "REFERENCES customers(id) ON DELETE CASCADE, body TEXT)"
+    )
+    conn.execute("CREATE VIRTUAL TABLE customer_search USING fts5(name, notes, content='customers', content_rowid='id')")  # fmt: skip
+    # (trusted_schema=OFF forbids triggers that write to a virtual table: the search feature
+    # keeps its index up to date from Python; here a 'rebuild' below stands for that.)
+    conn.execute("CREATE VIRTUAL TABLE notes_index USING fts5(customer_id UNINDEXED, body)")
+    conn.execute("BEGIN")
+    history.install_triggers(conn)
+    conn.execute("COMMIT")
+    conn.close()
+    ok("add", "Other Person", "--notes", "keeps searchable words", "--city", "上海")
+    texts = {
+        "--company": "company", "--title": "title", "--address": "address", "--city": "city",
+        "--region": "region", "--country": "country", "--industry": "industry",
+        "--company-size": "size", "--source": "source", "--preferred-channel": "channel",
+        "--preferred-time": "time", "--external-id": "external",
+    }  # fmt: skip
+    args = ["add", f"Name {mark('name')}", "--notes", f"注 {mark('notes')}"]
+    for flag, what in texts.items():
+        args += [flag, mark(what)]
+    args += ["--phone", "+8613712345678", "--email", f"{mark('email')}@example.com"]
+    args += ["--field", f"{mark('field key')}={mark('field value')}"]
+    args += ["--related", f"{mark('relation')}={mark('related name')}", "--national-id", NID]
+    ok(*args)
+    ok("edit", "2", "--notes", f"edited {mark('old notes')}", "--city", mark("old city"))
+    ok("log", "call", "2", f"called {mark('interaction')}", "--outcome", mark("outcome"),
+       "--channel", mark("interaction channel"))  # fmt: skip
+    ok("task", "add", "2", f"send {mark('task')}", "--due", "tomorrow")
+    ok("date", "add", "2", mark("date label"), "2020-05-01")
+    ok("buy", "2", mark("item"), "9.99", "--currency", "CNY", "--category", mark("category"),
+       "--note", mark("purchase note"), "--order", mark("order ref"),
+       "--payment", mark("payment"))  # fmt: skip
+    ok("tag", mark("tag"), "2")
+    ok("stage", "2", "prospect", "--reason", mark("stage reason"))
+    ok("edit", "1", "--referred-by", "2", "--related", f"{mark('their relation')}=#2")
+    conn = sqlite3.connect(db, isolation_level=None)
+    from crmcli.db import transaction
+
+    with transaction(conn, command="feedback add"):
+        conn.execute(
+            "INSERT INTO later_notes (customer_id, body) VALUES (2, ?)", (mark("later_notes"),)
+        )
+        conn.execute(
+            "INSERT INTO notes_index (customer_id, body) VALUES (2, ?), (1, 'other words')",
+            (mark("index"),),
+        )
+    conn.execute("INSERT INTO customer_search(customer_search) VALUES ('rebuild')")
+    conn.close()
+    return placed
+
+
+def occurrences(db: Path, markers: list[str]) -> dict[str, int]:
+    blobs = [p.read_bytes() for p in (db, Path(f"{db}-wal"), Path(f"{db}-journal")) if p.exists()]
+    found = {}
+    for marker in markers:
+        needle = marker.encode()
+        hits = sum(b.count(needle) + b.lower().count(needle.lower()) for b in blobs)
+        hits += sum(b.count(b"13712345678") for b in blobs) if marker == markers[0] else 0
+        if hits:
+            found[marker] = hits
+    return found
+
+
+def test_forget_leaves_no_trace_in_the_file_or_wal(db_path):
+    placed = marker_world(db_path)
+    markers = list(placed.values())
+    export = ok("subject-export", "2", "--reveal")
+    derived = ("their relation", "index")  # another customer's row; a search index's copy
+    missing = [w for w, m in placed.items() if w not in derived and m.lower() not in export.lower()]
+    assert missing == []  # the export holds every record of theirs
+    assert len(occurrences(db_path, markers)) >= len(markers) - 2  # all there before
+    out = ok("forget", "2", "--yes")
+    assert out.startswith("Erased customer 2: ")
+    assert "2 search indexes rebuilt" in out
+    assert occurrences(db_path, markers) == {}
+    assert NID.encode() not in db_path.read_bytes()
+    wal = Path(f"{db_path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    # Everyone else is intact and still searchable.
+    assert ok("list", "-q") == "1\n"
+    conn = sqlite3.connect(db_path)
+    assert conn.execute(
+        "SELECT rowid FROM customer_search WHERE customer_search MATCH 'searchable'"
+    ).fetchall() == [(1,)]
+    assert conn.execute("SELECT count(*) FROM notes_index").fetchone()[0] == 1
+    assert conn.execute("SELECT referred_by FROM customers WHERE id = 1").fetchone()[0] is None
+    assert conn.execute("SELECT count(*) FROM customer_relations").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM history WHERE customer_id = 2").fetchone()[0] == 0
+    conn.close()
+    ok("check")
+    fails(3, "show", "2")
+    # And a new backup made afterwards holds none of it either.
+    backup = Path(ok("backup", "-q").strip())
+    blob = backup.read_bytes().lower()
+    assert not [m for m in markers if m.lower().encode() in blob]
+
+
+def test_forget_asks_on_a_terminal_and_warns_about_backups(db_path, monkeypatch):
+    seed()
+    fails(2, "forget", "2", db=db_path)
+    fails(3, "forget", "99", "--yes", db=db_path)
+    monkeypatch.setattr(safety, "interactive", lambda: True)
+    result = crm("forget", "Li Na", input="n\n")
+    assert result.exit_code == 1 and ok("list", "-q") == "1\n2\n"
+    result = crm("forget", "Li Na", input="y\n")
+    assert result.exit_code == 0, result.stderr
+    assert "Erase customer 2 (Li Na)" in result.stderr
+    assert "backups and exports made before now still hold" in result.stderr
+    assert ok("list", "-q") == "1\n"
+
+
+# --- subject export --------------------------------------------------------------------------
+
+
+def test_subject_export_is_one_customers_complete_data(db_path):
+    seed()
+    ok("log", "meeting", "1", "met at the fair")
+    ok("buy", "1", "Tea", "12.50", "--currency", "CNY")
+    ok("tag", "vip", "1")
+    data = json.loads(ok("subject-export", "张伟"))
+    assert set(data) == {"customer", "tags", "records", "history"}
+    assert data["customer"]["name"] == "张伟"
+    assert data["customer"]["national_id"] == "110105********002X"
+    assert data["tags"] == ["vip"]
+    assert set(data["records"]) >= {"customer_phones", "interactions", "purchases", "customer_tags"}
+    assert data["records"]["purchases"][0]["amount_minor"] == 1250
+    assert all(r["customer_id"] == 1 for rs in data["records"].values() for r in rs)
+    assert "Li Na" not in json.dumps(data, ensure_ascii=False)
+    assert json.loads(ok("subject-export", "1", "--reveal"))["customer"]["national_id"] == NID
+    fails(2, "subject-export", "1", "--format", "csv")
+    fails(3, "subject-export", "9")
+
+
+# --- masking (T14) ---------------------------------------------------------------------------
+
+_PROVINCES = ["11", "31", "44", "51", "65"]
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def national_ids() -> st.SearchStrategy[str]:
+    def build(region: str, rest: str, born: date, seq: int) -> str:
+        body = f"{region}{rest}{born:%Y%m%d}{seq:03d}"
+        return (
+            body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+        )
+
+    return st.builds(
+        build,
+        st.sampled_from(_PROVINCES),
+        st.from_regex(r"\A(0[1-9]|[1-6][0-9]|70)(0[1-9]|[1-9][0-9])\Z"),  # GB/T 2260 shape
+        st.dates(date(1930, 1, 1), date(2020, 12, 31)),
+        st.integers(0, 999),
+    )
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(number=national_ids())
+def test_national_id_never_shown_unmasked_without_reveal(number):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = os.path.join(folder, "m.db")
+        base = ("--db", db)
+        ok(*base, "add", "Masked", "--national-id", number)
+        wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
+        outputs = [
+            ok(*base, "show", "1"),
+            ok(*base, "show", "1", "--format", "json"),
+            ok(*base, "list", "--format", "json"),
+            ok(*base, "history"),
+            ok(*base, "history", "--format", "jsonl"),
+            ok(*base, "subject-export", "1"),
+            crm(*base, "edit", "1", "--national-id", wrong).stderr,
+            crm(*base, "list", "--where", number).stderr,
+            crm(*base, "show", number).stderr,
+            crm(*base, "edit", "1", "--city", "上海").stdout,
+            crm(*base, "undo").stdout,
+        ]
+        leaks = [o for o in outputs if number in o or number.lower() in o]
+        assert leaks == []
+        assert number in ok(*base, "show", "1", "--reveal")
+
+
+def test_national_id_from_stdin_or_a_hidden_prompt(db_path, monkeypatch):
+    ok("add", "A", "--national-id", "-", input=NID + "\n")
+    assert NID in ok("show", "1", "--reveal")
+    import crmcli.cli.customers as customers_cli
+
+    monkeypatch.setattr(customers_cli, "_stdin_is_terminal", lambda: True)
+    second = "110105198001010032"
+    result = crm("add", "B", "--national-id", "-", input=second + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert second not in result.stdout + result.stderr  # the prompt does not echo it
+    assert second in ok("show", "2", "--reveal")
+
+
+def test_history_timestamps_follow_the_clock():
+    seed()
+    at = json.loads(ok("history", "--format", "json", "--limit", "1"))[0]["at"]
+    assert at == "2026-11-22T10:00:00+08:00"
+    assert (date(2026, 11, 22) - timedelta(days=0)).isoformat() in at
+
+
+@pytest.mark.parametrize("command", ["backup", "restore", "check", "forget", "undo", "history"])
+def test_help_has_an_example(command):
+    assert "Example:" in ok(command, "--help")
