@@ -202,6 +202,9 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
         customers.set_archived(conn, customer_id, True)
     made = {"customers": len(ids), "archived": len(archived)}
     made.update(add_follow_ups(conn, seed=seed))
+    from crmcli.search import sync
+
+    sync(conn)  # demo writes through transaction(), not writing(): index what it made
     return made
 
 
