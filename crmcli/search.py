@@ -30,105 +30,24 @@ recency.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from crmcli.errors import InvalidInput
+from crmcli.searchtext import (
+    MIN_TRIGRAM,
+    Term,
+    find_spans,
+    fold,
+    mark,
+    name_pinyin,
+    window,
+)
 
-MIN_TRIGRAM = 3  # FTS5 trigram matches terms of at least this many characters
-SNIPPET_WIDTH = 80
 CHUNK = 500  # ids per IN (...) query
-
-
-# --- folding ----------------------------------------------------------------------------
-
-
-class _FoldTable(dict):
-    """str.translate table: each character to its `validate.fold` form, computed once."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        decomposed = unicodedata.normalize("NFKD", ch)
-        value = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-        self[code] = value
-        return value
-
-
-_FOLD = _FoldTable()
-
-
-def fold_char(ch: str) -> str:
-    return _FOLD[ord(ch)]
-
-
-def fold(text: str | None) -> str:
-    """`validate.fold(text)`, fast enough for a million rows (one translate, cached per char)."""
-    if not text:
-        return ""
-    if text.isascii():
-        return " ".join(text.lower().split())
-    return " ".join(text.translate(_FOLD).split())
-
-
-# --- pinyin -----------------------------------------------------------------------------
-
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-MAX_SURNAME_READINGS = 3
-
-
-def has_han(text: str) -> bool:
-    return bool(_HAN.search(text))
-
-
-def name_pinyin(name: str) -> str:
-    """Pinyin forms of a name that has Chinese characters, space-separated; "" otherwise.
-
-    张伟 → "zhangwei zw": the syllables run together and their initials. A surname with
-    several readings gives each (曾伟 → "cengwei zengwei cw zw"); ü is written both v and u.
-    pypinyin is imported here only (about 40 ms without its phrase dictionary, which names do
-    not need and which would cost 250 ms more).
-    """
-    if not has_han(name):
-        return ""
-    # Documented pypinyin switches: skip the phrase dictionary and the copy of the char one.
-    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
-    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
-    from pypinyin import Style, pinyin
-
-    syllables: list[list[str]] = []  # readings per syllable (or Latin word)
-    word = ""
-    for ch in name:
-        if _HAN.match(ch):
-            if word:
-                syllables.append([word])
-                word = ""
-            readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
-            options = [r for r in (readings[0] if readings else []) if r.isascii() and r]
-            if not options:
-                continue
-            limit = MAX_SURNAME_READINGS if not syllables else 1
-            syllables.append(list(dict.fromkeys(o.lower() for o in options))[:limit])
-        else:
-            folded = fold(ch)
-            if folded.strip() and folded.isalnum():
-                word += folded
-            elif word:
-                syllables.append([word])
-                word = ""
-    if word:
-        syllables.append([word])
-    if not syllables:
-        return ""
-    rest = [s[0] for s in syllables[1:]]
-    fulls = ["".join([first, *rest]) for first in syllables[0]]
-    initials = ["".join([first[0], *(s[0] for s in rest)]) for first in syllables[0]]
-    forms = fulls + [f.replace("v", "u") for f in fulls if "v" in f] + initials
-    return " ".join(dict.fromkeys(forms))
 
 
 # --- sources ----------------------------------------------------------------------------
@@ -428,18 +347,6 @@ def check(conn: sqlite3.Connection) -> list[str]:
 _PHONE = re.compile(r"[\d\s()+\-./]+")
 
 
-@dataclass(frozen=True)
-class Term:
-    """One query term: matches when any of its forms (folded text) is a substring."""
-
-    forms: tuple[str, ...]
-    phone: bool = False  # forms are digits; also matched against phones' digits
-
-    @property
-    def indexed(self) -> bool:
-        return all(len(f) >= MIN_TRIGRAM for f in self.forms)
-
-
 def parse(text: str) -> list[Term]:
     """The terms of a query, all of which must match. A query of digits and phone separators
     with 5 or more digits is one phone term (`138 0013` → `1380013`); otherwise each
@@ -463,10 +370,6 @@ def _phrase(form: str) -> str:
     return '"' + form.replace('"', '""') + '"'
 
 
-def _like(form: str) -> str:
-    return "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 @dataclass
 class Hit:
     source: Source
@@ -485,42 +388,59 @@ def _source_hits(
 ) -> list[Hit]:
     long_terms = [t for t in terms if t.indexed]
     short_terms = [t for t in terms if not t.indexed]
-    where = ["(? OR c.archived_at IS NULL)"]
-    params: list[Any] = [int(archived)]
-    for term in short_terms:
-        ors = [f"+s.{col} LIKE ? ESCAPE '\\'" for col in source.columns for _ in term.forms]
-        where.append("(" + " OR ".join(ors) + ")")
-        params += [_like(f) for _ in source.columns for f in term.forms]
     fetch = limit + len(skip)
     if long_terms:
+        # The trigram index finds the candidates; shorter terms filter them (instr: the
+        # index text is folded like the query, so a plain substring test is the right one).
         expression = " AND ".join(
             "(" + " OR ".join(_phrase(f) for f in t.forms) + ")" for t in long_terms
         )
+        where, params = _short_filters(short_terms, [f"s.{c}" for c in source.columns])
         sql = (
             f"SELECT s.rowid, -s.rank FROM {source.table} s {source.owner_join} "
-            f"WHERE {source.table} MATCH ? AND {' AND '.join(where)} ORDER BY s.rank LIMIT ?"
+            f"WHERE {source.table} MATCH ? AND (? OR c.archived_at IS NULL){where} "
+            "ORDER BY s.rank LIMIT ?"
         )
-        rows = conn.execute(sql, [expression, *params, fetch]).fetchall()
+        rows = conn.execute(sql, [expression, int(archived), *params, fetch]).fetchall()
     else:
-        # Every term too short for the trigram index: scan the folded index content and score
-        # each term by the best column it is found in, newest first among equals.
-        score_parts = []
-        score_params: list[Any] = []
-        for term in short_terms:
-            cases = " ".join(
-                f"WHEN +s.{col} LIKE ? ESCAPE '\\' THEN {weight}"
-                for col, weight in zip(source.columns, source.weights, strict=True)
-                for _ in term.forms
-            )
-            score_parts.append(f"(CASE {cases} ELSE 0 END)")
-            score_params += [_like(f) for col in source.columns for f in term.forms]
+        # Every term too short for the trigram index: scan the index's own copy of the
+        # folded text (its content table, c0, c1, ... in column order: a plain table scan is
+        # several times faster than one through FTS5) and score each term by the best column
+        # it is in; newest first among equals, which lets a one-column scan stop early.
+        columns = [f"s.c{i}" for i in range(len(source.columns))]
+        where, params = _short_filters(short_terms, columns)
+        score_sql, score_params = "0", []
+        order = "s.rowid DESC"
+        if len(columns) > 1:
+            parts = []
+            for term in short_terms:
+                cases = " ".join(
+                    f"WHEN instr({col}, ?) THEN {weight}"
+                    for col, weight in zip(columns, source.weights, strict=True)
+                    for _ in term.forms
+                )
+                parts.append(f"(CASE {cases} ELSE 0 END)")
+                score_params += [f for _ in columns for f in term.forms]
+            score_sql, order = " + ".join(parts), "score DESC, s.rowid DESC"
+        else:
+            score_sql = str(source.weights[0] * len(short_terms))
         sql = (
-            f"SELECT s.rowid, {' + '.join(score_parts)} AS score "
-            f"FROM {source.table} s {source.owner_join} WHERE {' AND '.join(where)} "
-            "ORDER BY score DESC, s.rowid DESC LIMIT ?"
+            f"SELECT s.rowid, {score_sql} AS score FROM {source.table}_content s "
+            f"{source.owner_join} WHERE (? OR c.archived_at IS NULL){where} "
+            f"ORDER BY {order} LIMIT ?"
         )
-        rows = conn.execute(sql, [*score_params, *params, fetch]).fetchall()
+        rows = conn.execute(sql, [*score_params, int(archived), *params, fetch]).fetchall()
     return [Hit(source, r[0], float(r[1])) for r in rows if r[0] not in skip][:limit]
+
+
+def _short_filters(terms: list[Term], columns: list[str]) -> tuple[str, list[str]]:
+    """SQL requiring each term in one of `columns`, and its parameters."""
+    sql, params = "", []
+    for term in terms:
+        tests = [f"instr({col}, ?)" for col in columns for _ in term.forms]
+        sql += " AND (" + " OR ".join(tests) + ")"
+        params += [f for _ in columns for f in term.forms]
+    return sql, params
 
 
 def _live_hits(
@@ -607,46 +527,6 @@ def search(
 # --- snippets ---------------------------------------------------------------------------
 
 
-def _folded_with_origin(text: str, *, digits_only: bool = False) -> tuple[str, list[int]]:
-    """The folded form of `text` and, for each of its characters, where it came from."""
-    out: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        piece = ch if digits_only and ch.isdigit() else "" if digits_only else fold_char(ch)
-        out.append(piece)
-        origin += [i] * len(piece)
-    return "".join(out), origin
-
-
-def find_spans(text: str, terms: Sequence[Term], *, phone: bool = False) -> list[tuple[int, int]]:
-    """Character spans of `text` where any form of any term occurs (merged, sorted)."""
-    spans: list[tuple[int, int]] = []
-    views = [_folded_with_origin(text)]
-    if phone:
-        views.append(_folded_with_origin(text, digits_only=True))
-    for term in terms:
-        for form in term.forms:
-            if not form:
-                continue
-            for folded, origin in views:
-                start = folded.find(form)
-                while start >= 0:
-                    end = start + len(form)
-                    spans.append((origin[start], origin[end - 1] + 1))
-                    start = folded.find(form, start + 1)
-    return _merge(spans)
-
-
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def best_snippet(
     doc: Doc, terms: Sequence[Term], source: Source | None = None
 ) -> tuple[str, str, list[tuple[int, int]]]:
@@ -668,31 +548,6 @@ def best_snippet(
     return (label, *window(text, spans))
 
 
-def window(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
-    """At most SNIPPET_WIDTH characters of `text` around its first match, with … where cut."""
-    if len(text) <= SNIPPET_WIDTH:
-        return text, spans
-    first = spans[0][0] if spans else 0
-    start = max(0, min(first - SNIPPET_WIDTH // 3, len(text) - SNIPPET_WIDTH))
-    end = start + SNIPPET_WIDTH
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    shift = len(prefix) - start
-    kept = [(max(s, start) + shift, min(e, end) + shift) for s, e in spans if e > start and s < end]
-    return prefix + text[start:end] + suffix, kept
-
-
-def mark(text: str, spans: Sequence[Sequence[int]], left: str = "[", right: str = "]") -> str:
-    """`text` with each span wrapped in markers: 'call [张伟] today'."""
-    out = []
-    last = 0
-    for start, end in spans:
-        out += [text[last:start], left, text[start:end], right]
-        last = end
-    out.append(text[last:])
-    return "".join(out)
-
-
 # --- customer references ----------------------------------------------------------------
 
 
@@ -712,10 +567,10 @@ def pinyin_matches(
             (f"pinyin : {_phrase(compact)}", int(archived)),
         )
     else:
-        rows = conn.execute(
-            "SELECT s.rowid, s.pinyin FROM search_customers s JOIN customers c ON c.id = s.rowid "
-            f"WHERE +s.pinyin LIKE ? ESCAPE '\\' AND {live} ORDER BY s.rowid",
-            (_like(compact), int(archived)),
+        rows = conn.execute(  # c1 of the content table is the pinyin column
+            "SELECT s.id, s.c1 FROM search_customers_content s JOIN customers c ON c.id = s.id "
+            f"WHERE instr(s.c1, ?) AND {live} ORDER BY s.id",
+            (compact, int(archived)),
         )
     found = []
     for rowid, pinyin in rows:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli import search
+from crmcli import search, searchtext
 from crmcli.db import connect
 from tests.conftest import crm, fails, ok
 
@@ -87,8 +87,8 @@ def test_pinyin_of_a_surname_with_several_readings(db_path):
     assert customers_found("zengxiaoming") == [cid]
     assert customers_found("cengxiaoming") == [cid]
     assert customers_found("zxm") == [cid]
-    assert search.name_pinyin("绿") == "lv lu l"
-    assert search.name_pinyin("Anna") == ""
+    assert searchtext.name_pinyin("绿") == "lv lu l"
+    assert searchtext.name_pinyin("Anna") == ""
 
 
 @pytest.mark.parametrize(
@@ -215,7 +215,7 @@ def test_long_text_is_cut_around_the_match(db_path):
     ok("log", "note", "Seed", text)
     row = json.loads(ok("search", "blue", "-f", "json"))[0]
     assert row["snippet"].startswith("…") and row["snippet"].endswith("…")
-    assert len(row["snippet"]) == search.SNIPPET_WIDTH + 2
+    assert len(row["snippet"]) == searchtext.SNIPPET_WIDTH + 2
     ((start, end),) = row["highlights"]
     assert row["snippet"][start:end] == "blue"
 
