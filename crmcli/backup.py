@@ -342,6 +342,11 @@ def check_database(db_path: Path) -> list[dict[str, str]]:
                         add("full-text index", True, f"{name} ok")
                     except sqlite3.DatabaseError as exc:
                         add("full-text index", False, f"{name}: {exc}")
+                if "search_customers" in indexes:
+                    from crmcli import search
+
+                    problems = search.check(writer)
+                    add("search index", not problems, "; ".join(problems) or "matches the records")
             finally:
                 writer.execute("ROLLBACK")
         finally:

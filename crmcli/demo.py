@@ -209,6 +209,10 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
     from crmcli.demo_care import add_demo_care
 
     made.update(add_demo_care(conn, seed=seed))
+
+    from crmcli.search import sync
+
+    sync(conn)  # demo writes through transaction(), not writing(): index what it made
     return made
 
 

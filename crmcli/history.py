@@ -37,6 +37,9 @@ from crmcli import clock
 from crmcli.errors import CrmError
 
 HISTORY_TABLES = ("changesets", "history", "history_control")
+# Derived data that is rebuilt from the recorded tables, so never recorded itself: the
+# search index's queue of records to re-index (crmcli.search).
+DERIVED_TABLES = ("search_dirty",)
 TRIGGER_PREFIX = "history_"
 OPS = ("insert", "update", "delete")
 
@@ -73,6 +76,7 @@ def recorded_tables(conn: sqlite3.Connection) -> list[str]:
         and not r[4]  # WITHOUT ROWID
         and not r[1].startswith("sqlite_")
         and r[1] not in HISTORY_TABLES
+        and r[1] not in DERIVED_TABLES
     )
 
 

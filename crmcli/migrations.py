@@ -300,6 +300,89 @@ def m007_history(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m008_search(conn: sqlite3.Connection) -> None:
+    """Full-text search (crmcli.search): one FTS5 trigram table per source, holding folded
+    text, and `search_dirty`, the queue of changed records that triggers fill and
+    `search.sync()` empties. Triggers cannot write FTS5 tables themselves while
+    trusted_schema is OFF, but they can write this plain table, whoever changes the data.
+    """
+    customer_columns = (
+        "name, company, title, city, region, country, address, industry, source, notes"
+    )
+    script = f"""
+        CREATE TABLE search_dirty (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            ref_id INTEGER NOT NULL,
+            UNIQUE (source, ref_id)
+        );
+        CREATE VIRTUAL TABLE search_customers USING fts5(
+            name, pinyin, body, digits, tokenize = 'trigram case_sensitive 0'
+        );
+        CREATE VIRTUAL TABLE search_interactions USING fts5(
+            text, tokenize = 'trigram case_sensitive 0'
+        );
+        CREATE VIRTUAL TABLE search_purchases USING fts5(
+            item, body, tokenize = 'trigram case_sensitive 0'
+        );
+        INSERT INTO search_customers (search_customers, rank)
+            VALUES ('rank', 'bm25(10.0, 6.0, 1.0, 4.0)');
+        INSERT INTO search_purchases (search_purchases, rank) VALUES ('rank', 'bm25(3.0, 1.0)');
+        CREATE TRIGGER search_customers_ai AFTER INSERT ON customers BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_customers_au AFTER UPDATE OF {customer_columns} ON customers
+        BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_customers_ad AFTER DELETE ON customers BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', OLD.id)
+                ON CONFLICT DO NOTHING;
+        END;
+    """  # noqa: S608 - fixed names only
+    for child in ("customer_phones", "customer_emails", "customer_fields"):
+        script += f"""
+        CREATE TRIGGER search_{child}_ai AFTER INSERT ON {child} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', NEW.customer_id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_{child}_au AFTER UPDATE ON {child} BEGIN
+            INSERT INTO search_dirty (source, ref_id)
+                VALUES ('customers', OLD.customer_id), ('customers', NEW.customer_id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_{child}_ad AFTER DELETE ON {child} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', OLD.customer_id)
+                ON CONFLICT DO NOTHING;
+        END;
+        """  # noqa: S608 - fixed names only
+    for table, columns in (
+        ("interactions", "text, outcome, customer_id"),
+        ("purchases", "item, category, note, order_ref, customer_id"),
+    ):
+        script += f"""
+        CREATE TRIGGER search_{table}_ai AFTER INSERT ON {table} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('{table}', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_{table}_au AFTER UPDATE OF {columns} ON {table} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('{table}', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_{table}_ad AFTER DELETE ON {table} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('{table}', OLD.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        """  # noqa: S608 - fixed names only
+    execute_script(conn, script)
+    from crmcli import search
+
+    search.rebuild(conn, only=("customers", "interactions", "purchases"))
+
+
+@migration
 def m009_feedback_surveys(conn: sqlite3.Connection) -> None:
     """Feedback items (complaints, suggestions, praise, questions) and survey answers.
 

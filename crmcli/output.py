@@ -37,9 +37,35 @@ def escape_control(value: str) -> str:
     return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], value)
 
 
+@dataclass(frozen=True)
+class Marked:
+    """Text with highlighted [start, end) character spans (a search snippet): highlighted by
+    rich on a terminal, wrapped in plain `[..]` markers everywhere else."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+    def marked(self) -> str:
+        out, last = [], 0
+        for start, end in self.spans:
+            out += [self.text[last:start], "[", self.text[start:end], "]"]
+            last = end
+        return "".join([*out, self.text[last:]])
+
+    def rich(self) -> Any:
+        from rich.text import Text
+
+        text = Text(escape_control(self.text))
+        for start, end in self.spans:
+            text.stylize("bold reverse", start, end)
+        return text
+
+
 def cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, Marked):
+        return escape_control(value.marked())
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
@@ -135,7 +161,16 @@ def emit(
         count = len(materialised)
         if count:
             chart = (bars, kept) if bars else None
-            _table(materialised, columns, out, no_color=no_color, title=title, chart=chart)
+            marked = {
+                (i, j): row[c]
+                for i, row in enumerate(kept)
+                for j, c in enumerate(columns)
+                if isinstance(row.get(c), Marked)
+            }
+            _table(
+                materialised, columns, out, no_color=no_color, title=title, chart=chart,
+                marked=marked,
+            )  # fmt: skip
     return count
 
 
@@ -163,6 +198,7 @@ def _table(
     no_color: bool,
     title: str | None,
     chart: tuple[Bars, list[Mapping[str, Any]]] | None = None,
+    marked: Mapping[tuple[int, int], Marked] | None = None,
 ) -> None:
     if is_terminal(out):
         from rich.cells import cell_len
@@ -172,6 +208,8 @@ def _table(
         for column in columns:
             table.add_column(column, overflow="fold")
         cells: list[list[Any]] = [list(row) for row in rows]
+        for (i, j), value in (marked or {}).items():
+            cells[i][j] = value.rich()
         c = console(no_color=no_color)
         if chart is not None:
             from rich.bar import Bar

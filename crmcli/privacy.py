@@ -163,6 +163,9 @@ def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int
             (customer_id, changeset, changeset),
         ).rowcount
         history.mark_not_undoable(conn)
+    from crmcli import search
+
+    search.sync(conn)  # take the erased rows out of the search index before rebuilding it
     for name in fts_tables(conn):
         counts["indexes"] += 1
         quoted = quote_ident(name)

@@ -2,8 +2,10 @@
 
 A reference is tried, in order, as: `#ID` or a number that is an id; an external key;
 an exact email; a phone number; a name. Names match ignoring case, accents and width
-(`validate.fold`): an exact folded match first, then a substring of the name. More than
-one match raises Ambiguous (exit 2) with the candidates; none raises NotFound (exit 3).
+(`validate.fold`), in four steps, the first that finds anyone deciding: the exact name; the
+exact pinyin of a Chinese name or its initials (`zhangwei`, `zhang wei`, `zw` for 张伟, from
+the search index, crmcli.search); a substring of the name; a substring of the pinyin. More
+than one match raises Ambiguous (exit 2) with the candidates; none raises NotFound (exit 3).
 Archived customers are found only when `archived=True`.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from crmcli import validate
+from crmcli import search, validate
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
 
 MAX_CANDIDATES = 10  # the name query fetches one more, to say "or more"
@@ -71,6 +73,9 @@ def resolve(
     found = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
     if found:
         return _exact(conn, ref, found, archived)
+    pinyin = search.pinyin_matches(conn, key, archived=archived)
+    if pinyin:
+        return _one(conn, ref, pinyin)
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     found = _ids(
         conn,
@@ -79,7 +84,10 @@ def resolve(
         f"%{escaped}%",
         int(archived),
     )
-    return _one(conn, ref, [i for i, _ in found])
+    partial = [i for i, _ in found] or search.pinyin_matches(
+        conn, key, archived=archived, partial=True
+    )
+    return _one(conn, ref, partial)
 
 
 def _exact(

@@ -87,6 +87,14 @@ def test_every_table_has_an_integer_primary_key(db_path):
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
         )
     ]
+    # FTS5 tables and their shadow tables (search_customers_data, ...) are SQLite's own.
+    virtual = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'"
+        )
+    ]
+    tables = [t for t in tables if not any(t == v or t.startswith(v + "_") for v in virtual)]
     for table in tables:
         pk = [r for r in conn.execute(f"PRAGMA table_info({table})") if r[5]]
         assert len(pk) == 1 and pk[0][2].upper() == "INTEGER", table
@@ -169,6 +177,8 @@ def test_migration_from_every_earlier_version(db_path, version):
     ok("add", "New")
     migrated = table_rows(db_path)
     for table, rows in seeded.items():  # every row kept, value for value (new columns aside)
+        if table.startswith("search_"):  # the search index and its queue: derived data
+            continue
         for row in rows:
             assert any(row.items() <= after.items() for after in migrated[table]), (table, row)
     conn = sqlite3.connect(db_path)

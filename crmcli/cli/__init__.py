@@ -15,6 +15,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     reminders,
     reports,
     safety,
+    search,
     sql,
     tags,
     tasks,

@@ -205,6 +205,9 @@ def writing(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
     try:
         with transaction(conn, command=command_path(ctx)):
             yield conn
+            from crmcli.search import sync
+
+            sync(conn)  # the search index follows whatever this command changed
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
     finally:

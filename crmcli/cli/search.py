@@ -1,0 +1,93 @@
+"""Search: `crm search TEXT`, and `crm reindex` to rebuild the search index."""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.errors import InvalidInput
+from crmcli.output import Format, Marked, emit
+
+TABLE_COLUMNS = ("source", "id", "customer", "field", "snippet", "at")
+COLUMNS = (
+    "rank",
+    "source",
+    "id",
+    "customer_id",
+    "customer",
+    "at",
+    "field",
+    "snippet",
+    "highlights",
+    "marked",
+    "score",
+)
+
+
+def _sources(value: str) -> list[str] | None:
+    from crmcli.search import source_names
+
+    choice = value.strip().casefold()
+    if choice == "all":
+        return None
+    if choice not in source_names():
+        allowed = ", ".join([*source_names(), "all"])
+        raise InvalidInput(f"--in must be one of: {allowed} (got {value!r})")
+    return [choice]
+
+
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="What to look for: words, a fragment, a phone.")],
+    in_: Annotated[
+        str,
+        typer.Option(
+            "--in", help="Search only customers, interactions or purchases (default: all)."
+        ),
+    ] = "all",
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many results.")] = 20,
+    archived: Annotated[
+        bool, typer.Option("--archived", help="Also search archived customers and their records.")
+    ] = False,
+    fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """Find customers, interactions and purchases by any fragment, best matches first.
+
+    Every word must match; Chinese needs no spaces; case and accents do not matter; a phone
+    fragment matches in any format; Chinese names match by pinyin and initials.
+
+    Example: crm search "杭州 蓝色" --in interactions
+    """
+    from crmcli import search as service
+
+    sources = _sources(in_)
+    with reading(ctx) as conn:
+        results = service.search(conn, text, sources=sources, limit=limit, archived=archived)
+    if quiet:
+        for customer_id in dict.fromkeys(r["customer_id"] for r in results):
+            sys.stdout.write(f"{customer_id}\n")
+        return
+    if fmt is Format.table:
+        for row in results:
+            row["snippet"] = Marked(row["snippet"], tuple(map(tuple, row["highlights"])))
+        emit(results, TABLE_COLUMNS, fmt, no_color=settings(ctx).no_color)
+        return
+    emit(results, COLUMNS, fmt)
+
+
+@app.command("reindex")
+def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
+    """Rebuild the search index from the data (after changes made outside crm, or when
+    `crm check` reports the index out of step).
+
+    Example: crm reindex
+    """
+    from crmcli import search as service
+
+    with writing(ctx) as conn:
+        count = service.rebuild(conn)
+    if not quiet:
+        typer.echo(f"Indexed {count} records.")

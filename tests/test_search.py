@@ -1,0 +1,425 @@
+"""crm search and the search index: CJK substrings, pinyin, phones, accents, ranking, and the
+index following every change (edit, archive, merge and forget done with plain SQL)."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmcli import search, searchtext
+from crmcli.db import connect
+from tests.conftest import crm, fails, ok
+
+
+def add(*args: str) -> int:
+    return int(ok("add", *args, "-q").strip())
+
+
+def found(*args: str) -> list[tuple[str, int]]:
+    """(source, id) of each result of `crm search ARGS`, in rank order."""
+    rows = json.loads(ok("search", *args, "-f", "json"))
+    return [(r["source"], r["id"]) for r in rows]
+
+
+def customers_found(*args: str) -> list[int]:
+    return [i for source, i in found(*args) if source == "customer"]
+
+
+def index_problems(db_path) -> list[str]:
+    conn = connect(db_path, write=True)  # FTS5 'integrity-check' is written as an INSERT
+    try:
+        return search.check(conn)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def people(db_path):
+    ok("config", "set", "default_region", "CN")
+    ids = {
+        "zhangwei": add("张伟", "--phone", "13800138000", "--company", "华为", "--city", "杭州"),
+        "zhangwen": add("张文", "--city", "上海", "--notes", "喜欢蓝色的型号"),
+        "chloe": add("Chloé Dubois", "--email", "chloe@example.fr", "--city", "Paris"),
+        "muller": add("Anna Müller", "--company", "Société Générale", "--phone", "+49 30 1234567"),
+        "london": add("Tom Brown", "--phone", "+44 20 7946 0000", "--field", "wechat=tb_88"),
+    }
+    ok("log", "meeting", "张伟", "在杭州展会上聊了蓝色型号，想要报价")
+    ok("log", "call", "Tom Brown", "Wants the BLUE model; call back after the fair")
+    ok("buy", "张伟", "蓝色型号 X1", "1299", "--currency", "CNY")
+    return ids
+
+
+# --- matching ---------------------------------------------------------------------------
+
+
+def test_cjk_substrings_of_two_and_more_characters(people):
+    assert customers_found("张伟") == [people["zhangwei"]]
+    assert set(customers_found("张")) == {people["zhangwei"], people["zhangwen"]}
+    assert customers_found("杭州") == [people["zhangwei"]]
+    # three characters and more go through the trigram index, inside text without spaces
+    assert ("interaction", 1) in found("展会上")
+    assert ("interaction", 1) in found("蓝色型号")
+    assert ("purchase", 1) in found("蓝色型号")
+    assert customers_found("蓝色的") == [people["zhangwen"]]
+
+
+def test_every_word_must_match(people):
+    assert found("杭州 蓝色") == [("interaction", 1)]
+    assert found("杭州 nothing-like-this") == []
+
+
+def test_pinyin_and_initials(people):
+    assert customers_found("zhangwei") == [people["zhangwei"]]
+    assert customers_found("zhang wei") == [people["zhangwei"]]
+    assert customers_found("ZhangWei") == [people["zhangwei"]]
+    assert customers_found("zw") == [people["zhangwei"], people["zhangwen"]] or set(
+        customers_found("zw")
+    ) == {people["zhangwei"], people["zhangwen"]}
+    assert customers_found("zhangwen") == [people["zhangwen"]]
+
+
+def test_pinyin_of_a_surname_with_several_readings(db_path):
+    cid = add("曾小明")
+    assert customers_found("zengxiaoming") == [cid]
+    assert customers_found("cengxiaoming") == [cid]
+    assert customers_found("zxm") == [cid]
+    assert searchtext.name_pinyin("绿") == "lv lu l"
+    assert searchtext.name_pinyin("Anna") == ""
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["138 0013", "1380013", "+86 138-0013-8000", "(138) 0013 8000", "13800138000", "8000"],
+)
+def test_phone_fragments_in_any_format(people, query):
+    assert customers_found(query) == [people["zhangwei"]]
+
+
+def test_phone_fragment_with_a_national_trunk_zero(people):
+    assert customers_found("020 7946") == [people["london"]]
+
+
+def test_phone_snippet_highlights_the_digits_in_the_stored_number(people):
+    row = json.loads(ok("search", "138 0013", "-f", "json"))[0]
+    assert row["field"] == "phone" and row["snippet"] == "+8613800138000"
+    assert row["marked"] == "+86[1380013]8000"
+    assert row["highlights"] == [[3, 10]]
+
+
+@pytest.mark.parametrize(
+    ("query", "who"),
+    [
+        ("chloe", "chloe"),
+        ("CHLOÉ", "chloe"),
+        ("dubois", "chloe"),
+        ("muller", "muller"),
+        ("MÜLLER", "muller"),
+        ("societe generale", "muller"),
+        ("Générale", "muller"),
+        ("ＡＮＮＡ", "muller"),  # full-width letters fold too
+    ],
+)
+def test_accents_case_and_width_do_not_matter(people, query, who):
+    assert customers_found(query) == [people[who]]
+
+
+def test_accented_snippet_keeps_the_original_text(people):
+    row = json.loads(ok("search", "chloe", "-f", "json"))[0]
+    assert row["snippet"] == "Chloé Dubois" and row["marked"] == "[Chloé] Dubois"
+
+
+def test_emails_fields_and_case_in_interactions(people):
+    assert customers_found("chloe@example") == [people["chloe"]]
+    assert customers_found("tb_88") == [people["london"]]
+    assert found("blue model", "--in", "interactions") == [("interaction", 2)]
+
+
+def test_sql_like_wildcards_are_plain_text(people):
+    assert found("%") == []
+    assert customers_found("_") == [people["london"]]  # wechat=tb_88
+    assert customers_found("b_8") == [people["london"]]
+
+
+# --- ranking ----------------------------------------------------------------------------
+
+
+def test_name_matches_rank_above_notes_and_records(db_path):
+    in_notes = add("Li Lei", "--notes", "met Zhao Min at the fair")
+    named = add("Zhao Min")
+    ok("log", "note", "Li Lei", "Zhao Min was there too")
+    results = found("zhao min")
+    assert results[0] == ("customer", named)
+    assert results.index(("customer", in_notes)) > 0
+    ranks = [r["rank"] for r in json.loads(ok("search", "zhao min", "-f", "json"))]
+    assert ranks == list(range(1, len(ranks) + 1))
+
+
+def test_short_terms_rank_name_matches_first(db_path):
+    noted = add("Someone", "--notes", "认识王芳")
+    named = add("王芳")
+    assert customers_found("王芳") == [named, noted]
+
+
+def test_more_matches_of_a_term_rank_higher(db_path):
+    ok("add", "Seed")
+    ok("log", "note", "Seed", "blue")
+    ok("log", "note", "Seed", "blue blue blue, the blue one")
+    ok("log", "note", "Seed", "a long text that mentions blue only once among many other words")
+    assert found("blue", "--in", "interactions")[0] == ("interaction", 2)
+
+
+def test_limit_and_in(people):
+    assert len(found("张", "--limit", "1")) == 1
+    assert {s for s, _ in found("蓝色")} == {"customer", "interaction", "purchase"}
+    assert {s for s, _ in found("蓝色", "--in", "purchases")} == {"purchase"}
+    assert {s for s, _ in found("蓝色", "--in", "customers")} == {"customer"}
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def test_plain_table_marks_matches_with_brackets(people):
+    out = ok("search", "展会")
+    lines = out.splitlines()
+    assert lines[0].split() == ["source", "id", "customer", "field", "snippet", "at"]
+    assert "在杭州[展会]上聊了蓝色型号，想要报价" in out
+    assert lines[2].split()[:4] == ["interaction", "1", "张伟", "meeting"]
+
+
+def test_json_jsonl_csv_and_quiet(people):
+    rows = json.loads(ok("search", "蓝色", "-f", "json"))
+    assert list(rows[0]) == [
+        "rank", "source", "id", "customer_id", "customer", "at", "field", "snippet",
+        "highlights", "marked", "score",
+    ]  # fmt: skip
+    for row in rows:
+        for start, end in row["highlights"]:
+            assert row["snippet"][start:end] == "蓝色"
+    lines = ok("search", "蓝色", "-f", "jsonl").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [r["id"] for r in rows]
+    csv_lines = ok("search", "蓝色", "-f", "csv").splitlines()
+    assert csv_lines[0].startswith("rank,source,id,customer_id,customer,at,field,snippet")
+    assert len(csv_lines) == len(rows) + 1
+    assert ok("search", "蓝色", "-q") == f"{people['zhangwen']}\n{people['zhangwei']}\n" or set(
+        ok("search", "蓝色", "-q").split()
+    ) == {str(people["zhangwen"]), str(people["zhangwei"])}
+
+
+def test_long_text_is_cut_around_the_match(db_path):
+    ok("add", "Seed")
+    text = "x" * 200 + " the blue model " + "y" * 200
+    ok("log", "note", "Seed", text)
+    row = json.loads(ok("search", "blue", "-f", "json"))[0]
+    assert row["snippet"].startswith("…") and row["snippet"].endswith("…")
+    assert len(row["snippet"]) == searchtext.SNIPPET_WIDTH + 2
+    ((start, end),) = row["highlights"]
+    assert row["snippet"][start:end] == "blue"
+
+
+def test_nothing_found_prints_nothing_and_exits_0(people):
+    assert ok("search", "qqqqqq") == ""
+    assert ok("search", "qqqqqq", "-f", "json") == "[]\n"
+
+
+def test_bad_input(people, db_path):
+    assert "nothing to search for" in fails(2, "search", "   ", db=db_path)
+    err = fails(2, "search", "x", "--in", "feedbackx", db=db_path)
+    assert "--in must be one of: customers, interactions, purchases, all" in err
+    fails(2, "search", "x", "--limit", "0", db=db_path)
+    fails(2, "search", db=db_path)
+
+
+def test_search_on_a_missing_database_creates_nothing(db_path):
+    assert ok("search", "anything") == ""
+    assert not db_path.exists()
+
+
+# --- customer references ----------------------------------------------------------------
+
+
+def test_references_by_pinyin_and_initials(people):
+    assert json.loads(ok("show", "zhangwei", "-f", "json"))[0]["id"] == people["zhangwei"]
+    assert json.loads(ok("show", "zhang wei", "-f", "json"))[0]["id"] == people["zhangwei"]
+    ok("edit", "zhangwen", "--title", "经理")
+    assert json.loads(ok("show", "张文", "-f", "json"))[0]["title"] == "经理"
+
+
+def test_ambiguous_initials_list_the_candidates(people, db_path):
+    err = fails(2, "show", "zw", db=db_path)
+    assert "'zw' matches 2 customers" in err
+    assert "张伟" in err and "张文" in err
+
+
+def test_unique_initials_resolve(db_path):
+    cid = add("张伟")
+    add("李娜")
+    assert json.loads(ok("show", "zw", "-f", "json"))[0]["id"] == cid
+    assert json.loads(ok("show", "ln", "-f", "json"))[0]["id"] == cid + 1
+    fails(3, "show", "qx", db=db_path)
+
+
+def test_exact_name_beats_pinyin(db_path):
+    latin = add("Zw")
+    add("张伟")
+    assert json.loads(ok("show", "zw", "-f", "json"))[0]["id"] == latin
+
+
+def test_partial_pinyin_is_the_last_resort(db_path):
+    cid = add("欧阳娜娜")
+    assert json.loads(ok("show", "ouyang", "-f", "json"))[0]["id"] == cid
+
+
+# --- the index follows the data ---------------------------------------------------------
+
+
+def test_index_after_edit(people, db_path):
+    ok("edit", "张伟", "--city", "宁波", "--phone", "+8613912345678", "--remove-phone",
+       "+8613800138000")  # fmt: skip
+    assert customers_found("杭州") == []
+    assert customers_found("宁波") == [people["zhangwei"]]
+    assert customers_found("138 0013") == []
+    assert customers_found("1391234") == [people["zhangwei"]]
+    ok("edit", "张伟", "--name", "李伟")
+    assert customers_found("zhangwei") == []
+    assert customers_found("liwei") == [people["zhangwei"]]
+    assert index_problems(db_path) == []
+
+
+def test_index_after_interaction_edit_and_delete(people, db_path):
+    ok("interaction", "edit", "1", "--text", "改期到下周")
+    assert found("展会") == []
+    assert found("改期到") == [("interaction", 1)]
+    ok("interaction", "delete", "1")
+    assert found("改期到") == []
+    assert index_problems(db_path) == []
+
+
+def test_archive_hides_and_undelete_restores(people, db_path):
+    ok("delete", "张伟")
+    assert customers_found("张伟") == []
+    assert found("展会") == []  # the archived customer's records too
+    assert ("customer", people["zhangwei"]) in found("张伟", "--archived")
+    assert ("interaction", 1) in found("展会", "--archived")
+    ok("undelete", str(people["zhangwei"]))
+    assert customers_found("张伟") == [people["zhangwei"]]
+    assert index_problems(db_path) == []
+
+
+def test_delete_by_sql_is_followed_like_a_merge(people, db_path):
+    """What merge (issue 7) will do: re-point records, delete the other customer."""
+    keep, gone = people["zhangwen"], people["zhangwei"]
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE interactions SET customer_id = ? WHERE customer_id = ?", (keep, gone))
+        conn.execute("UPDATE purchases SET customer_id = ? WHERE customer_id = ?", (keep, gone))
+        conn.execute("DELETE FROM customers WHERE id = ?", (gone,))
+    conn.close()
+    # Before any crm write: the index is stale, the answers are not.
+    assert customers_found("杭州") == []
+    assert customers_found("13800138") == []
+    result = json.loads(ok("search", "展会", "-f", "json"))
+    assert [(r["id"], r["customer_id"], r["customer"]) for r in result] == [(1, keep, "张文")]
+    ok("tag", "vip", str(keep))  # any write command brings the index up to date
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM search_dirty").fetchone()[0] == 0
+    assert (
+        conn.execute("SELECT count(*) FROM search_customers WHERE rowid = ?", (gone,)).fetchone()[0]
+        == 0
+    )
+    conn.close()
+    assert customers_found("杭州") == []
+    assert index_problems(db_path) == []
+
+
+def test_forget_leaves_no_trace_in_the_index(people, db_path):
+    """crm forget takes the customer out of the search index and rebuilds it."""
+    sentinel = "Sentinelzq"
+    add(sentinel, "--notes", "secretnote-xyz")
+    ok("log", "note", sentinel, "secretlog-xyz")
+    ok("forget", sentinel, "--yes")
+    raw = db_path.read_bytes().lower()
+    wal = db_path.with_name(db_path.name + "-wal")
+    raw += wal.read_bytes().lower() if wal.exists() else b""
+    for token in (b"sentinelzq", b"secretnote", b"secretlog"):
+        assert token not in raw
+    assert customers_found("张伟") == [people["zhangwei"]]
+    assert index_problems(db_path) == []
+
+
+def test_fts_integrity_check_passes_and_check_finds_drift(people, db_path):
+    conn = sqlite3.connect(db_path)
+    for table in ("search_customers", "search_interactions", "search_purchases"):
+        conn.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+    # An index entry for nothing, written behind crm's back, is reported...
+    conn.execute("INSERT INTO search_interactions (rowid, text) VALUES (999, 'ghost')")
+    conn.commit()
+    conn.close()
+    problems = index_problems(db_path)
+    assert problems == [
+        "search index search_interactions: 0 records not indexed, 1 entries for records "
+        "that no longer exist; run 'crm reindex'"
+    ]
+    # ...and crm reindex repairs it.
+    assert ok("reindex") == "Indexed 8 records.\n"
+    assert index_problems(db_path) == []
+    assert found("ghost") == []
+
+
+def test_migration_indexes_existing_data(db_path):
+    from crmcli import migrations
+
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    names = [f.__name__ for f in migrations.MIGRATIONS]
+    before = names.index("m008_search")
+    for step in migrations.MIGRATIONS[:before]:
+        step(conn)
+    conn.execute(f"PRAGMA user_version = {before}")
+    conn.execute(
+        "INSERT INTO customers (name, name_key, created_at, updated_at) "
+        "VALUES ('张伟', '张伟', '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00+08:00')"
+    )
+    conn.close()
+    assert customers_found("zw") == [1]
+    assert customers_found("张伟") == [1]
+
+
+# --- costs and robustness ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "loaded"),
+    [(["add", "Anna"], False), (["search", "zw"], False), (["show", "zw"], False),
+     (["add", "张伟"], True)],
+)  # fmt: skip
+def test_pypinyin_is_loaded_only_to_index_a_chinese_name(db_path, args, loaded):
+    add("张三")
+    code = (
+        "import sys\n"
+        "from typer.main import get_command\n"
+        "from crmcli.cli import app\n"
+        f"get_command(app).main({args!r}, standalone_mode=False)\n"
+        f"assert ('pypinyin' in sys.modules) is {loaded}, sys.modules.keys()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.text(min_size=1, max_size=20).filter(lambda s: "\x00" not in s))
+def test_any_query_gives_results_or_a_clean_error(tmp_path_factory, query):
+    db = tmp_path_factory.mktemp("fuzz") / "crm.db"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CRM_DB", str(db))
+        if not db.exists():
+            ok("add", "张伟", "--notes", 'Chloé 蓝色 [x] %_ "q"')
+        result = crm("search", query, "-f", "json")
+        assert result.exit_code in (0, 2), result
+        assert "Traceback" not in result.stdout + result.stderr
+        if result.exit_code == 0:
+            for row in json.loads(result.stdout):
+                for start, end in row["highlights"]:
+                    assert 0 <= start < end <= len(row["snippet"])
