@@ -202,6 +202,9 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
         customers.set_archived(conn, customer_id, True)
     made = {"customers": len(ids), "archived": len(archived)}
     made.update(add_follow_ups(conn, seed=seed))
+    from crmcli.demo_segments import add_demo_segments
+
+    made.update(add_demo_segments(conn))
     return made
 
 

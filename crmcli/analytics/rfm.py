@@ -49,3 +49,35 @@ def segment(r: int, f: int, grid: Sequence[tuple[str, str, str]] = GRID) -> str:
         if str(r) in rs and str(f) in fs:
             return name
     return "other"
+
+
+def format_grid(grid: Sequence[tuple[str, str, str]]) -> str:
+    """The grid as the `rfm.grid` setting writes it: `champions=5/45; loyal=34/45; ...`."""
+    return "; ".join(f"{name}={rs}/{fs}" for name, rs, fs in grid)
+
+
+def parse_grid(text: str) -> tuple[tuple[str, str, str], ...]:
+    """A grid from `NAME=R/F; ...` (R and F: the scores 1-5 that match, e.g. 45);
+    raises InvalidInput (the one import from outside analytics: a user wrote the text)."""
+    rules = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        name, sep, cells = part.partition("=")
+        rs, slash, fs = cells.strip().partition("/")
+        name = " ".join(name.split())
+        ok = sep and slash and name and len(name) <= 40
+        ok = ok and all(s and set(s) <= set("12345") for s in (rs.strip(), fs.strip()))
+        if not ok:
+            from crmcli.errors import InvalidInput
+
+            raise InvalidInput(
+                f"cannot read the RFM grid rule {part.strip()!r}; write NAME=R/F, e.g. "
+                "champions=5/45 (R and F: the scores 1-5 it matches), rules separated by ;"
+            )
+        rules.append((name, "".join(sorted(set(rs.strip()))), "".join(sorted(set(fs.strip())))))
+    if not rules:
+        from crmcli.errors import InvalidInput
+
+        raise InvalidInput("the RFM grid needs at least one NAME=R/F rule")
+    return tuple(rules)

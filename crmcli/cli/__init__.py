@@ -11,6 +11,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     purchases,
     reminders,
     reports,
+    segments,
     tags,
     tasks,
 )
