@@ -5,6 +5,7 @@ Each module registers one group of commands on the root app.
 
 from crmcli.cli import (  # noqa: F401 - each module registers its commands
     admin,
+    analysis,
     customers,
     interactions,
     products,

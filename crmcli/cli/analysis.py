@@ -1,0 +1,274 @@
+"""Customer reports: `crm report rfm|abc|lifecycle|summary|cohort` (on report_app).
+
+Each takes `--as-of DATE` (default today), the shared filter options (which customers make
+the population) and every output format. Reports in several parts print each part as a
+titled table; JSON is one object holding every part; jsonl, csv and tsv carry the first
+(main) part only, one row per line.
+"""
+
+import sqlite3
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.cli.app import FormatOption, reading, settings
+from crmcli.cli.options import filter_options
+from crmcli.cli.reports import report_app
+from crmcli.filters import CustomerFilter
+from crmcli.output import Bars, Format, emit
+
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Report as of this date (default today).")
+]
+
+# (key, title, columns, rows, bars or None)
+Part = tuple[str, str, Sequence[str], list[dict[str, Any]], Bars | None]
+
+
+def as_of_date(text: str | None) -> date:
+    from crmcli import clock, dates
+    from crmcli.errors import InvalidInput
+
+    today = clock.today()
+    if text is None:
+        return today
+    day = dates.parse_date(text, today)
+    if day > today:
+        raise InvalidInput(f"--as-of {day.isoformat()} is in the future")
+    return day
+
+
+def population(
+    conn: sqlite3.Connection, selection: CustomerFilter, as_of: date
+) -> tuple[str, list[Any]]:
+    """The WHERE clause over `customers c` for the selected customers."""
+    from crmcli import filters
+
+    query = filters.build(conn, selection, today=as_of)
+    return query.sql(), query.params
+
+
+def present(rows: list[dict[str, Any]], fmt: Format) -> list[dict[str, Any]]:
+    from crmcli import money
+
+    return [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
+
+
+def render(
+    ctx: typer.Context,
+    parts: list[Part],
+    fmt: Format,
+    header: dict[str, Any],
+    empty: str,
+) -> None:
+    """Write a report of several parts (see the module docstring)."""
+    import json
+
+    if fmt is Format.json:
+        document = dict(header)
+        for key, _title, _columns, rows, _bars in parts:
+            document[key] = [{k: v for k, v in r.items() if k != "bar"} for r in rows]
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is not Format.table:
+        _key, _title, columns, rows, _bars = parts[0]
+        emit(rows, columns, fmt)
+        return
+    if not any(rows for *_, rows, _ in parts):
+        sys.stdout.write(empty + "\n")
+        return
+    no_color = settings(ctx).no_color
+    first = True
+    for _key, title, columns, rows, bars in parts:
+        if not rows:
+            continue
+        if not first:
+            sys.stdout.write("\n")
+        first = False
+        emit(rows, columns, fmt, title=title, no_color=no_color, bars=bars)
+
+
+@report_app.command("rfm")
+@filter_options
+def rfm_report(
+    ctx: typer.Context,
+    segment: Annotated[
+        str | None,
+        typer.Argument(help="With --customers: only this RFM segment, e.g. 'at risk'."),
+    ] = None,
+    customers: Annotated[
+        bool, typer.Option("--customers", help="List customers with their scores instead.")
+    ] = False,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """RFM: recency, frequency, monetary scored 1-5 by quintile, and segments from the R x F
+    grid; a summary per segment and currency with a bar chart, or `--customers [SEGMENT]`.
+
+    Example: crm report rfm --customers "at risk" --as-of 2026-06-30
+    """
+    from crmcli import analysis
+    from crmcli.errors import InvalidInput
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    with reading(ctx) as conn:
+        grid = analysis.grid_setting(conn)
+        where, params = population(conn, selection, day)
+        values = analysis.rfm_values(conn, day, where, params)
+        if segment is not None or customers:
+            known = [name for name, _, _ in grid] + ["other"]
+            wanted = None
+            if segment is not None:
+                wanted = " ".join(segment.split()).casefold()
+                if wanted not in known:
+                    raise InvalidInput(f"unknown RFM segment {segment!r}; segments: "
+                                       + ", ".join(known))  # fmt: skip
+            rows = [r for r in analysis.rfm_scores(values, grid) if wanted in (None, r["segment"])]
+            order = {name: i for i, name in enumerate(known)}
+            rows.sort(key=lambda r: (r["currency"], order[r["segment"]], -r["monetary_minor"],
+                                     r["customer_id"]))  # fmt: skip
+            names = _names(conn, [r["customer_id"] for r in rows])
+            for row in rows:
+                row["name"] = names.get(row["customer_id"])
+                row["rfm"] = f"{row['r']}{row['f']}{row['m']}"
+            columns = ("customer_id", "name", "currency", "segment", "rfm", "recency",
+                       "frequency", "monetary", "r", "f", "m")  # fmt: skip
+            render(ctx, [("customers", "RFM customers", columns, present(rows, fmt), None)],
+                   fmt, {"as_of": day.isoformat()}, f"No buyers up to {day.isoformat()}.")  # fmt: skip
+            return
+        rows = analysis.rfm_summary(analysis.rfm_scores(values, grid), grid)
+    shown = present(rows, fmt)
+    for row in shown:
+        row["bar"] = row["customers"]
+    columns = ("segment", "currency", "customers", "customer_share", "revenue", "revenue_share",
+               "mean_recency", "mean_frequency", "mean_monetary")  # fmt: skip
+    bars = Bars("bar", scale="currency", title="chart")
+    render(ctx, [("segments", f"RFM segments as of {day.isoformat()}", columns, shown, bars)],
+           fmt, {"as_of": day.isoformat()},
+           f"No purchases up to {day.isoformat()}: nothing to score.")  # fmt: skip
+
+
+def _names(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
+    import json
+
+    return dict(
+        conn.execute(
+            "SELECT id, name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        ).fetchall()
+    )
+
+
+@report_app.command("abc")
+@filter_options
+def abc_report(
+    ctx: typer.Context,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            "--window",
+            help="Revenue over this period (12m, 2y) or all; default: the abc.window setting.",
+        ),
+    ] = None,  # fmt: skip
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=100, help="For 'top X % bring Y %': X.")
+    ] = 20,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """ABC classes per currency (counts, revenue share), "top X % of customers bring Y % of
+    revenue", and a Pareto chart of cumulative revenue by customer decile.
+
+    Example: crm report abc --window 2y --top 10
+    """
+    from crmcli import analysis, classes
+    from crmcli.settings import _window
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    with reading(ctx) as conn:
+        cfg = classes.config(conn)
+        span = _window(window) if window is not None else cfg.abc_window
+        start = classes.window_start(span, day)
+        where, params = population(conn, selection, day)
+        rows, pareto, statements = analysis.abc_report(
+            conn, day, where, params, start=start, a=cfg.abc_a, b=cfg.abc_b, top=top
+        )
+    shown = present(rows, fmt)
+    curve = present(pareto, fmt)
+    for row in curve:
+        row["bar"] = float(row["revenue_share"])
+    header = {
+        "as_of": day.isoformat(),
+        "window": span,
+        "since": start.isoformat() if start else None,
+        "top": statements,
+    }
+    cls_cols = ("class", "currency", "customers", "customer_share", "revenue", "revenue_share")
+    par_cols = ("top_customers", "currency", "customers", "revenue", "revenue_share")
+    since = f"since {start.isoformat()}" if start else "all time"
+    parts: list[Part] = [
+        ("classes", f"ABC classes, net revenue {since} to {day.isoformat()}", cls_cols, shown,
+         None),
+        ("pareto", "Pareto: revenue of the top customers", par_cols, curve,
+         Bars("bar", scale="currency", title="cumulative share")),
+    ]  # fmt: skip
+    render(ctx, parts, fmt, header, f"No purchases {since} up to {day.isoformat()}.")
+    if fmt is Format.table and rows:
+        sys.stdout.write("\n" + "\n".join("T" + s["text"][1:] + "." for s in statements) + "\n")
+
+
+@report_app.command("lifecycle")
+@filter_options
+def lifecycle_report(
+    ctx: typer.Context,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Customers per lifecycle and funnel stage, monthly flows between lifecycle stages over
+    12 months, funnel conversion and median days in each funnel stage.
+
+    Example: crm report lifecycle --as-of 2026-06-30 --format json
+    """
+    from crmcli import analysis, classes
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    with reading(ctx) as conn:
+        cfg = classes.config(conn)
+        where, params = population(conn, selection, day)
+        report = analysis.lifecycle_report(conn, day, where, params, cfg.rules)
+    total = sum(r["customers"] for r in report["lifecycle"])
+    for key in ("lifecycle", "funnel"):
+        for row in report[key]:
+            row["bar"] = row["customers"]
+    if fmt is Format.table:
+        for row in report["funnel"]:
+            row["stage"] = row["stage"] or "(none)"
+    parts: list[Part] = [
+        ("lifecycle", "Lifecycle stages", ("lifecycle", "customers", "share"),
+         report["lifecycle"] if total else [], Bars("bar", title="chart")),
+        ("funnel", "Funnel stages", ("stage", "customers", "share"), report["funnel"]
+         if total else [], Bars("bar", title="chart")),
+        ("months", "Lifecycle at month ends (the last: as of)", ("month", "new", "active",
+         "reactivated", "at_risk", "lapsed", "none", "moved"), report["months"]
+         if total else [], None),
+        ("moves", "Moves between lifecycle stages over the 12 months", ("from_lifecycle",
+         "to_lifecycle", "customers"), report["moves"], None),
+        ("conversion", "Funnel conversion", ("from_stage", "to_stage", "entered", "moved_on",
+         "conversion"), [r for r in report["conversion"] if r["entered"]], None),
+        ("time_in_stage", "Median days in stage (finished stays)", ("stage", "stays",
+         "median_days"), [r for r in report["time_in_stage"] if r["stays"]], None),
+    ]  # fmt: skip
+    if fmt is Format.json:  # JSON keeps every row, empty ones too, and the monthly flows
+        parts = [(k, t, c, report[k], b) for k, t, c, _, b in parts]
+        parts.append(("flows", "", (), report["flows"], None))
+    render(ctx, parts, fmt, {"as_of": day.isoformat(), "customers": total},
+           "No customers to report on.")  # fmt: skip
