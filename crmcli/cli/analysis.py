@@ -138,8 +138,9 @@ def rfm_report(
                 row["rfm"] = f"{row['r']}{row['f']}{row['m']}"
             columns = ("customer_id", "name", "currency", "segment", "rfm", "recency",
                        "frequency", "monetary", "r", "f", "m")  # fmt: skip
-            render(ctx, [("customers", "RFM customers", columns, present(rows, fmt), None)],
-                   fmt, {"as_of": day.isoformat()}, f"No buyers up to {day.isoformat()}.")  # fmt: skip
+            part: Part = ("customers", "RFM customers", columns, present(rows, fmt), None)
+            empty = f"No buyers up to {day.isoformat()}."
+            render(ctx, [part], fmt, {"as_of": day.isoformat()}, empty)
             return
         rows = analysis.rfm_summary(analysis.rfm_scores(values, grid), grid)
     shown = present(rows, fmt)
@@ -174,7 +175,7 @@ def abc_report(
             "--window",
             help="Revenue over this period (12m, 2y) or all; default: the abc.window setting.",
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     top: Annotated[
         int, typer.Option("--top", min=1, max=100, help="For 'top X % bring Y %': X.")
     ] = 20,
