@@ -7,6 +7,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     admin,
     analysis,
     customers,
+    dashboard,
     interactions,
     products,
     purchases,

@@ -10,6 +10,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -273,3 +274,141 @@ def lifecycle_report(
         parts.append(("flows", "", (), report["flows"], None))
     render(ctx, parts, fmt, {"as_of": day.isoformat(), "customers": total},
            "No customers to report on.")  # fmt: skip
+
+
+class SummaryBy(str, Enum):
+    industry = "industry"
+    region = "region"
+    city = "city"
+    company_size = "company_size"
+    source = "source"
+    tag = "tag"
+    stage = "stage"
+    category = "category"
+
+
+@report_app.command("summary")
+@filter_options
+def summary_report(
+    ctx: typer.Context,
+    by: Annotated[
+        SummaryBy,
+        typer.Option(
+            "--by",
+            help="Group by industry, region, city, company_size, source, tag, stage or category.",
+        ),
+    ] = SummaryBy.industry,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Customers, buyers, revenue, net, orders, average order and share per group and
+    currency (客户品类汇总), with a bar chart of net revenue.
+
+    Example: crm report summary --by city --tag vip
+    """
+    from crmcli import summaries
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    with reading(ctx) as conn:
+        where, params = population(conn, selection, day)
+        rows = summaries.summarise(conn, by.value, day, where, params)
+    shown = present(rows, fmt)
+    for raw, row in zip(rows, shown, strict=True):
+        row["bar"] = raw["net_minor"]
+        if fmt is Format.table and row[by.value] is None:
+            row[by.value] = "(none)"
+    bars = Bars("bar", scale="currency", title="chart")
+    columns = (by.value, *summaries.COLUMNS)
+    title = f"Summary by {by.value} as of {day.isoformat()}"
+    render(ctx, [("groups", title, columns, shown, bars)], fmt, {"as_of": day.isoformat()},
+           "No customers to summarise.")  # fmt: skip
+
+
+class CohortBy(str, Enum):
+    month = "month"
+    quarter = "quarter"
+
+
+@report_app.command("cohort")
+@filter_options
+def cohort_report(
+    ctx: typer.Context,
+    by: Annotated[
+        CohortBy, typer.Option("--by", help="Cohorts and periods by month or quarter.")
+    ] = CohortBy.month,
+    periods: Annotated[
+        int | None,
+        typer.Option(
+            "--periods", min=1, max=120, help="How many cohorts (default 12 months or 8 quarters)."
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Retention of acquisition cohorts: of the customers whose first purchase fell in a
+    month (or quarter), the share buying again in each later one; heat-coloured on a terminal.
+
+    Example: crm report cohort --by quarter --periods 6
+    """
+    from crmcli import summaries
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    count = periods or (12 if by is CohortBy.month else 8)
+    with reading(ctx) as conn:
+        where, params = population(conn, selection, day)
+        rows = summaries.cohorts(conn, by.value, day, where, params, count)
+    header = {"as_of": day.isoformat(), "by": by.value}
+    if fmt is Format.json:
+        render(ctx, [("cohorts", "", (), rows, None)], fmt, header, "")
+        return
+    if fmt is not Format.table:
+        cells = [
+            {"cohort": r["cohort"], "customers": r["customers"], "period": k, "active": n,
+             "retention": r["retention"][k]}
+            for r in rows
+            for k, n in enumerate(r["active"])
+        ]  # fmt: skip
+        emit(cells, ("cohort", "customers", "period", "active", "retention"), fmt)
+        return
+    if not rows:
+        sys.stdout.write(f"No first purchases in the last {count} {by.value}s.\n")
+        return
+    _heat(rows, count, by.value, settings(ctx).no_color)
+
+
+def _heat(rows: list[dict[str, Any]], count: int, by: str, no_color: bool) -> None:
+    """The retention matrix: percent per cell, a heat colour per cell on a terminal."""
+    from crmcli.output import console, is_terminal, plain_table
+
+    width = max(len(r["active"]) for r in rows)
+    columns = ["cohort", "customers", *(f"+{k}" for k in range(width))]
+    title = f"Retention by {by} cohort (% of the cohort buying in period +N)"
+    cells = [
+        [r["cohort"], str(r["customers"]), *(f"{float(p):.0f}" for p in r["retention"])]
+        + [""] * (width - len(r["active"]))
+        for r in rows
+    ]
+    if not is_terminal(sys.stdout):
+        sys.stdout.write(title + "\n" + plain_table(cells, columns))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, header_style="bold", show_edge=False, pad_edge=False)
+    for column in columns:
+        table.add_column(column, justify="right")
+    for r, row in zip(rows, cells, strict=True):
+        styled: list[Any] = row[:2]
+        for k, text in enumerate(row[2:]):
+            if not text or no_color:
+                styled.append(text)
+                continue
+            share = float(r["retention"][k]) / 100
+            level = int(40 + 180 * share)  # dark to bright green
+            styled.append(Text(text, style=f"black on rgb({20},{level},{60})"))
+        table.add_row(*styled)
+    console(no_color=no_color).print(table)
