@@ -141,7 +141,7 @@ def test_lifecycle_report(shop):
 
 def test_summary_and_cohort(shop):
     rows = report("summary", "--by", "city")["groups"]
-    shanghai = [r for r in rows if r["city"] == "Shanghai"][0]
+    shanghai = next(r for r in rows if r["city"] == "Shanghai")
     assert shanghai == {
         "city": "Shanghai",
         "currency": "CNY",
