@@ -105,19 +105,29 @@ def rfm_scores(
             }
 
 
-def rfm_summary(scored: Iterator[dict[str, Any]], grid: Any) -> list[dict[str, Any]]:
+def rfm_summary(
+    values: dict[str, list[tuple[int, int, int, int]]], grid: Any
+) -> list[dict[str, Any]]:
     """One row per currency and segment (grid order, then `other`), with empty segments."""
     acc: dict[tuple[str, str], list[int]] = {}
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in scored:
-        key = (row["currency"], row["segment"])
-        a = acc.setdefault(key, [0, 0, 0, 0])
-        a[0] += 1
-        a[1] += row["monetary_minor"]
-        a[2] += row["recency"]
-        a[3] += row["frequency"]
-        totals[row["currency"]][0] += 1
-        totals[row["currency"]][1] += max(row["monetary_minor"], 0)
+    cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
+    for currency, rows in values.items():
+        r = rfm.scores({row[0]: row[1] for row in rows}, lower_is_better=True)
+        f = rfm.scores({row[0]: row[2] for row in rows})
+        total = totals[currency]
+        for customer_id, recency, frequency, monetary in rows:
+            key = (currency, cells[r[customer_id], f[customer_id]])
+            a = acc.get(key)
+            if a is None:
+                a = acc[key] = [0, 0, 0, 0]
+            a[0] += 1
+            a[1] += monetary
+            a[2] += recency
+            a[3] += frequency
+            total[0] += 1
+            if monetary > 0:
+                total[1] += monetary
     names = [name for name, _, _ in grid] + ["other"]
     out = []
     for currency in sorted(totals):

@@ -105,7 +105,7 @@ def rfm_segments(conn: sqlite3.Connection, today: date) -> Panel | None:
     values = analysis.rfm_values(conn, today, "c.archived_at IS NULL", [])
     rows = [
         {k: r[k] for k in ("segment", "currency", "customers", "customer_share")}
-        for r in analysis.rfm_summary(analysis.rfm_scores(values, grid), grid)
+        for r in analysis.rfm_summary(values, grid)
         if r["customers"]
     ]
     if not rows:

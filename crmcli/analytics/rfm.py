@@ -13,7 +13,6 @@ Segments come from the R x F grid (GRID); the first rule that matches wins.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 
 # (segment, R scores, F scores)
@@ -33,15 +32,18 @@ GRID: tuple[tuple[str, str, str], ...] = (
 
 def scores(values: Mapping[int, int | float], *, lower_is_better: bool = False) -> dict[int, int]:
     """Quintile score 1-5 per key by mid-rank (see the module docstring)."""
-    ordered = sorted(values.values())
-    n = len(ordered)
-    result = {}
-    for key, value in values.items():
-        below = bisect_left(ordered, value)
-        equal = bisect_right(ordered, value) - below
+    from collections import Counter
+
+    n = len(values)
+    counts = Counter(values.values())
+    by_value = {}
+    below = 0
+    for value in sorted(counts):  # one score per distinct value: equal values score equal
+        equal = counts[value]
         less = n - below - equal if lower_is_better else below
-        result[key] = 1 + (5 * (2 * less + equal)) // (2 * n)
-    return result
+        by_value[value] = 1 + (5 * (2 * less + equal)) // (2 * n)
+        below += equal
+    return {key: by_value[value] for key, value in values.items()}
 
 
 def segment(r: int, f: int, grid: Sequence[tuple[str, str, str]] = GRID) -> str:

@@ -143,7 +143,7 @@ def rfm_report(
             empty = f"No buyers up to {day.isoformat()}."
             render(ctx, [part], fmt, {"as_of": day.isoformat()}, empty)
             return
-        rows = analysis.rfm_summary(analysis.rfm_scores(values, grid), grid)
+        rows = analysis.rfm_summary(values, grid)
     shown = present(rows, fmt)
     for row in shown:
         row["bar"] = row["customers"]
