@@ -135,7 +135,7 @@ SELECT p.customer_id, p.currency,
   sum(CASE WHEN p.purchased_at >= :year THEN p.amount_minor ELSE 0 END),
   sum(p.amount_minor >= 0 AND p.purchased_at >= :year),
   sum(CASE WHEN p.purchased_at >= :window THEN p.amount_minor ELSE 0 END)
-FROM customers c JOIN purchases p ON p.customer_id = c.id
+FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
 WHERE {where} AND p.purchased_at < :end
 GROUP BY p.customer_id, p.currency
 ORDER BY p.customer_id

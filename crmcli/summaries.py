@@ -44,7 +44,7 @@ def summarise(
         summary(dict(r))
         for r in conn.execute(
             f"SELECT {key} AS grp, {AGGREGATES} FROM customers c "  # noqa: S608 - whitelisted
-            f"JOIN purchases p ON p.customer_id = c.id {joins} "
+            f"CROSS JOIN purchases p ON p.customer_id = c.id {joins} "
             f"WHERE {where} AND p.purchased_at < :end GROUP BY grp, p.currency",
             bound,
         )
@@ -119,7 +119,7 @@ def cohorts(
     months: dict[int, set[int]] = defaultdict(set)
     for customer_id, month in conn.execute(
         "SELECT p.customer_id, substr(p.purchased_at, 1, 7) FROM customers c "  # noqa: S608
-        f"JOIN purchases p ON p.customer_id = c.id WHERE {where} AND p.amount_minor >= 0 "
+        f"CROSS JOIN purchases p ON p.customer_id = c.id WHERE {where} AND p.amount_minor >= 0 "
         "AND p.purchased_at < :end GROUP BY p.customer_id, substr(p.purchased_at, 1, 7)",
         {"end": end_bound(as_of), **names},
     ):
