@@ -236,10 +236,43 @@ def derive(conn: sqlite3.Connection, as_of: date, *, archived: bool = False) -> 
 
 
 def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) -> dict[str, Any]:
-    """One customer's derived classes (ranked among live customers, or archived if they are)."""
+    """One customer's derived classes (ranked among live customers, or archived if they are).
+
+    Reads only this customer's purchases, plus one sum per currency for the ABC rank: the
+    same answer as `derive`, without computing everyone's classes (for `crm show`).
+    """
     row = conn.execute("SELECT archived_at FROM customers WHERE id = ?", (customer_id,)).fetchone()
-    archived = bool(row and row[0])
-    return derive(conn, as_of, archived=archived).get(customer_id, {})
+    if row is None:
+        return {}
+    population = "c.archived_at IS NOT NULL" if row[0] else "c.archived_at IS NULL"
+    cfg = config(conn)
+    mine = next(
+        iter(purchase_facts(conn, as_of, where_sql="c.id = ?", params=[customer_id],
+                            window=cfg.abc_window)),
+        None,
+    )  # fmt: skip
+    record = classes_of(mine, cfg, as_of)
+    best = "C"
+    start = window_start(cfg.abc_window, as_of)
+    for currency, value in (mine.window_net if mine else {}).items():
+        if value <= 0:
+            continue
+        total, above = conn.execute(
+            "SELECT sum(CASE WHEN n > 0 THEN n ELSE 0 END), sum(CASE WHEN n > ? THEN n ELSE 0 END) "
+            "FROM (SELECT sum(p.amount_minor) AS n FROM customers c CROSS JOIN purchases p "
+            f"ON p.customer_id = c.id WHERE {population} AND p.currency = ? "
+            "AND p.purchased_at >= ? AND p.purchased_at < ? GROUP BY p.customer_id)",
+            (value, currency, start.isoformat() if start else "",
+             (as_of + timedelta(days=1)).isoformat()),
+        ).fetchone()  # fmt: skip
+        # The first of equal revenues has exactly the larger ones above it (analytics.abc).
+        a, b = cfg.abc_a, cfg.abc_b
+        label = ("A" if above * a.denominator < a.numerator * total
+                 else "B" if above * b.denominator < b.numerator * total else "C")  # fmt: skip
+        if BEST[label] < BEST[best]:
+            best = label
+    record["abc"] = best
+    return record
 
 
 def predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:

@@ -227,3 +227,20 @@ def test_empty_database_classify_and_lists(db_path):
     assert ok("segment", "list") == ""
     assert ok("rule", "list", "--format", "json") == "[]\n"
     assert crm("list", "--lifecycle", "new").exit_code == 0
+
+
+def test_one_customers_classes_equal_everyones(tmp_path):
+    """crm show reads one customer's classes the short way: the same as crm list's."""
+    from crmcli import classes
+    from crmcli.db import connect
+
+    db = tmp_path / "demo.db"
+    ok("demo", "--db", str(db), "--customers", "120")
+    conn = connect(db, write=False)
+    try:
+        everyone = classes.derive(conn, TODAY)
+        archived = classes.derive(conn, TODAY, archived=True)
+        for customer_id, record in [*everyone.items(), *archived.items()]:
+            assert classes.customer_classes(conn, customer_id, TODAY) == record
+    finally:
+        conn.close()
