@@ -257,8 +257,8 @@ def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) ->
     for currency, value in (mine.window_net if mine else {}).items():
         if value <= 0:
             continue
-        total, above = conn.execute(
-            "SELECT sum(CASE WHEN n > 0 THEN n ELSE 0 END), sum(CASE WHEN n > ? THEN n ELSE 0 END) "
+        total, above = conn.execute(  # `population` is one of two fixed clauses
+            "SELECT sum(CASE WHEN n > 0 THEN n ELSE 0 END), sum(CASE WHEN n > ? THEN n ELSE 0 END) "  # noqa: S608
             "FROM (SELECT sum(p.amount_minor) AS n FROM customers c CROSS JOIN purchases p "
             f"ON p.customer_id = c.id WHERE {population} AND p.currency = ? "
             "AND p.purchased_at >= ? AND p.purchased_at < ? GROUP BY p.customer_id)",
