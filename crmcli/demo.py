@@ -210,6 +210,10 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
 
     made.update(add_demo_care(conn, seed=seed))
 
+    from crmcli.demo_segments import add_demo_segments
+
+    made.update(add_demo_segments(conn))
+
     from crmcli.search import sync
 
     sync(conn)  # demo writes through transaction(), not writing(): index what it made

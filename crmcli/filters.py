@@ -61,6 +61,19 @@ TAG_MATCH = (
     "WHERE ct.customer_id = c.id AND t.name {test})"
 )
 SORTABLE = {**FIELDS, "name": "c.name_key"}
+# Derived classes and purchase facts (crmcli.classes): computed only when a filter names one.
+DERIVED = (
+    "lifecycle",
+    "abc",
+    "frequency_tier",
+    "value_tier",
+    "purchase_days",
+    "purchase_days_12m",
+    "days_since_purchase",
+    "revenue_12m",
+    "first_purchase_on",
+    "last_purchase_on",
+)
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
 _WHERE = re.compile(r"\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*", re.DOTALL)
 DATE_FIELDS = {"birthday", "created_at", "updated_at", "archived_at"}
@@ -73,6 +86,8 @@ class Query:
     clauses: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
     conn: sqlite3.Connection | None = None  # to check values such as stage names
+    # Tests on derived classes (crmcli.classes), resolved to ids at the end of build().
+    derived: list[Any] = field(default_factory=list)
 
     def add(self, clause: str, *params: Any) -> None:
         self.clauses.append(clause)
@@ -93,7 +108,14 @@ def _unquote(value: str) -> str:
     return value
 
 
-def add_where(query: Query, expression: str, custom_keys: set[str], *, region: str | None) -> None:
+def add_where(
+    query: Query,
+    expression: str,
+    custom_keys: set[str],
+    *,
+    region: str | None,
+    conn: sqlite3.Connection | None = None,
+) -> None:
     """Parse one `field op value` expression into `query`; raises InvalidInput."""
     match = _WHERE.fullmatch(expression)
     if not match:
@@ -102,6 +124,7 @@ def add_where(query: Query, expression: str, custom_keys: set[str], *, region: s
             + " ".join(OPERATORS)
         )
     name, op, value = match.group(1), match.group(2), _unquote(match.group(3))
+    conn = conn if conn is not None else query.conn
     if op == "==":
         op = "="
     if value[:1] in ("=", "~", "<", ">", "!"):
@@ -109,6 +132,11 @@ def add_where(query: Query, expression: str, custom_keys: set[str], *, region: s
             f"cannot read --where {expression!r}: the value starts with {value[0]!r}; "
             "operators are " + " ".join(OPERATORS)
         )
+    if name in DERIVED:
+        from crmcli.classes import predicate
+
+        query.derived.append(predicate(name, op, value, conn))
+        return
     if name in FIELDS:
         column = FIELDS[name]
         if name in DATE_FIELDS and op != "~":
@@ -182,7 +210,7 @@ def _normalise_child(name: str, value: str, op: str, region: str | None) -> str:
 
 
 def known_fields(custom_keys: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    return ", ".join([*FIELDS, *CHILD_FIELDS, "tag", *sorted(custom_keys)])
+    return ", ".join([*FIELDS, *CHILD_FIELDS, "tag", *DERIVED, *sorted(custom_keys)])
 
 
 def order_by(sort: str | None) -> str:
@@ -212,15 +240,41 @@ class CustomerFilter:
     kind: str | None = None
     created_since: str | None = None
     created_until: str | None = None
+    lifecycle: list[str] | None = None
+    abc: list[str] | None = None
+    frequency_tier: list[str] | None = None
+    value_tier: list[str] | None = None
+    segment: list[str] | None = None
     archived: bool = False
+
+    def saved(self) -> dict[str, Any]:
+        """The options that were given, as a saved segment or rule keeps them (JSON)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "archived" and getattr(self, f.name)
+        }
 
     def is_empty(self) -> bool:
         """True when nothing narrows the selection (archived alone does not)."""
         return not any(getattr(self, f.name) for f in fields(self) if f.name != "archived")
 
 
-def build(conn: sqlite3.Connection, selection: CustomerFilter, *, today: date) -> Query:
-    """The Query for `selection`; raises InvalidInput for an unknown field or bad value."""
+def build(
+    conn: sqlite3.Connection,
+    selection: CustomerFilter,
+    *,
+    today: date,
+    cache: dict[Any, Any] | None = None,
+    _seen: tuple[str, ...] = (),
+) -> Query:
+    """The Query for `selection`; raises InvalidInput for an unknown field or bad value.
+
+    Derived classes (`--lifecycle`, `--where "abc = A"`...) are computed for the live (or,
+    with --archived, the archived) customers as of `today` only when one is asked for, and
+    become an id list (`cache`, a dict, keeps them for several builds in one command). A
+    saved segment (`--segment`) adds its own filter.
+    """
     from crmcli import dates, validate
     from crmcli.customers import custom_field_keys
     from crmcli.settings import get_setting
@@ -230,11 +284,28 @@ def build(conn: sqlite3.Connection, selection: CustomerFilter, *, today: date) -
     query = Query(conn=conn)
     query.add("c.archived_at IS NOT NULL" if selection.archived else "c.archived_at IS NULL")
     for expression in selection.where or []:
-        add_where(query, expression, custom, region=region)
+        add_where(query, expression, custom, region=region, conn=conn)
     for name in ("city", "company", "source"):
         value = getattr(selection, name)
         if value is not None:
             add_where(query, f"{name} = {value}", custom, region=region)
+    for name in ("lifecycle", "abc", "frequency_tier", "value_tier"):
+        wanted = getattr(selection, name)
+        if wanted:
+            from crmcli.classes import clean_class
+
+            values = {clean_class(name, v) for v in wanted}
+            query.derived.append(lambda r, name=name, values=values: r[name] in values)
+    for segment in selection.segment or []:
+        from crmcli.segments import segment_filter
+
+        key = segment.strip().casefold()
+        if key in _seen:
+            raise InvalidInput(f"segment {segment!r} refers to itself")
+        inner = segment_filter(conn, segment)
+        inner.archived = selection.archived
+        sub = build(conn, inner, today=today, cache=cache, _seen=(*_seen, key))
+        query.add(f"({sub.sql()})", *sub.params)
     if selection.kind is not None:
         query.add("c.kind = ?", validate.choice("kind", selection.kind, validate.KINDS))
     for tag in selection.tag or []:
@@ -252,12 +323,30 @@ def build(conn: sqlite3.Connection, selection: CustomerFilter, *, today: date) -
     if selection.created_until:
         day = dates.parse_date(selection.created_until, today).isoformat()
         query.add("substr(c.created_at, 1, 10) <= ?", day)
+    if query.derived:
+        import json
+
+        from crmcli.classes import derive
+
+        cache = {} if cache is None else cache
+        if (today, selection.archived) not in cache:
+            cache[today, selection.archived] = derive(conn, today, archived=selection.archived)
+        records = cache[today, selection.archived]
+        ids = [i for i, r in records.items() if all(test(r) for test in query.derived)]
+        query.add("c.id IN (SELECT value FROM json_each(?))", json.dumps(sorted(ids)))
+        query.derived = []
     return query
 
 
-def matching_ids(conn: sqlite3.Connection, selection: CustomerFilter, *, today: date) -> list[int]:
+def matching_ids(
+    conn: sqlite3.Connection,
+    selection: CustomerFilter,
+    *,
+    today: date,
+    cache: dict[Any, Any] | None = None,
+) -> list[int]:
     """Ids of the customers `selection` picks, in id order."""
-    query = build(conn, selection, today=today)
+    query = build(conn, selection, today=today, cache=cache)
     return [
         r[0]
         for r in conn.execute(

@@ -258,6 +258,35 @@ def m004_tags_stages(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m005_segments_rules(conn: sqlite3.Connection) -> None:
+    execute_script(
+        conn,
+        """
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            filter TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE rules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            tag TEXT NOT NULL,
+            filter TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX rules_tag ON rules(tag COLLATE NOCASE);
+        CREATE TABLE rule_tags (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            UNIQUE (customer_id, tag_id)
+        );
+        CREATE INDEX rule_tags_tag ON rule_tags(tag_id, customer_id);
+        """,
+    )
+
+
+@migration
 def m007_history(conn: sqlite3.Connection) -> None:
     """Change history (crmcli.history): one changeset per write command, one history row per
     changed table row, filled by triggers that migrate() regenerates after every upgrade.

@@ -69,6 +69,56 @@ def _response_target(value: str) -> str:
     return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds // 60}m"
 
 
+def _whole(low: int, high: int) -> Callable[[str], str]:
+    """A validator for a whole number from `low` to `high`."""
+
+    def check(value: str) -> str:
+        text = value.strip()
+        if not re.fullmatch(r"\d{1,9}", text) or not low <= int(text) <= high:
+            raise InvalidInput(f"give a whole number from {low} to {high} (got {value!r})")
+        return str(int(text))
+
+    return check
+
+
+def _factor(value: str) -> str:
+    """A positive decimal factor such as 1.5."""
+    text = value.strip()
+    if not re.fullmatch(r"\d{1,4}(\.\d{1,3})?", text) or float(text) <= 0:
+        raise InvalidInput(f"give a positive number such as 1.5 (got {value!r})")
+    return text
+
+
+def _amount(value: str) -> str:
+    """A non-negative amount in the default currency's major units, e.g. 50000 or 1299.50."""
+    text = value.strip().replace(",", "").replace("_", "")
+    if not re.fullmatch(r"\d{1,12}(\.\d{1,4})?", text):
+        raise InvalidInput(f"give an amount such as 50000 or 1299.50 (got {value!r})")
+    return text
+
+
+def _window(value: str) -> str:
+    """`all`, or a period such as 12m or 2y."""
+    text = value.strip().lower()
+    if text == "all":
+        return text
+    from crmcli.dates import parse_period
+
+    return str(parse_period(text, option="window"))
+
+
+def _grid(value: str) -> str:
+    from crmcli.analytics.rfm import format_grid, parse_grid
+
+    return format_grid(parse_grid(value))
+
+
+def _grid_default() -> str:
+    from crmcli.analytics.rfm import GRID, format_grid
+
+    return format_grid(GRID)
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # the key, or for a family its shape, e.g. `cadence.tag.NAME`
@@ -116,6 +166,77 @@ SETTINGS = {
             "currency for amounts typed without one",
             lambda: "CNY",
         ),
+        # Derived classes (crmcli.classes; docs/classification.md).
+        Setting(
+            "tier.frequency.high",
+            _whole(1, 366),
+            "purchase days in 12 months for a high frequency tier",
+            lambda: "12",
+        ),
+        Setting(
+            "tier.frequency.medium",
+            _whole(1, 366),
+            "purchase days in 12 months for a medium frequency tier",
+            lambda: "4",
+        ),
+        Setting(
+            "tier.value.high",
+            _amount,
+            "12-month net revenue (default currency) for a high value tier",
+            lambda: "50000",
+        ),
+        Setting(
+            "tier.value.medium",
+            _amount,
+            "12-month net revenue (default currency) for a medium value tier",
+            lambda: "5000",
+        ),
+        Setting(
+            "abc.window",
+            _window,
+            "ABC classes rank net revenue over this period (e.g. 12m, 2y) or all",
+            lambda: "12m",
+        ),
+        Setting(
+            "abc.a",
+            _whole(1, 99),
+            "ABC: class A while the revenue share before a customer is below this percent",
+            lambda: "80",
+        ),
+        Setting(
+            "abc.b", _whole(1, 100), "ABC: class B while it is below this percent", lambda: "95"
+        ),
+        Setting(
+            "lifecycle.new_days",
+            _whole(0, 3660),
+            "lifecycle: new while the first purchase is at most this many days old",
+            lambda: "30",
+        ),
+        Setting(
+            "lifecycle.default_gap",
+            _whole(1, 3660),
+            "lifecycle: usual gap in days for customers with too few purchases",
+            lambda: "90",
+        ),
+        Setting(
+            "lifecycle.min_gaps",
+            _whole(1, 100),
+            "lifecycle: gaps needed to use a customer's own median gap",
+            lambda: "2",
+        ),
+        Setting(
+            "lifecycle.at_risk_factor",
+            _factor,
+            "lifecycle: at-risk when silent longer than this times the usual gap",
+            lambda: "1.5",
+        ),
+        Setting(
+            "lifecycle.lapsed_factor",
+            _factor,
+            "lifecycle: lapsed when silent longer than this times the usual gap",
+            lambda: "3",
+        ),
+        Setting("rfm.grid", _grid, "RFM segments: NAME=R/F rules, first match wins", _grid_default),
         Setting(
             "feedback.response_target",
             _response_target,

@@ -90,3 +90,15 @@ def test_rfm_grid_covers_every_cell():
     assert "other" not in names and len(names) == 10
     assert rfm.segment(5, 5) == "champions" and rfm.segment(1, 1) == "hibernating"
     assert rfm.segment(3, 3) == "need attention" and rfm.segment(2, 5) == "can't lose them"
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(min_value=0, max_value=800), max_size=12, unique=True),
+    st.lists(st.integers(min_value=0, max_value=800), min_size=1, max_size=13),
+)
+def test_stages_at_matches_stage_at_every_date(ago, ends_ago):
+    days = days_ago(*ago)
+    ends = sorted(TODAY - timedelta(days=n) for n in ends_ago)
+    expected = [lifecycle.stage([d for d in days if d <= end], end) for end in ends]
+    assert lifecycle.stages_at(days, ends) == expected

@@ -29,9 +29,14 @@ def abc(revenue: Mapping[int, int], a: Fraction = Fraction(80, 100),
             label = "C"
         elif previous is not None and previous[0] == value:
             label = previous[1]
-        else:
-            share = Fraction(above, total)
-            label = "A" if share < a else "B" if share < b else "C"
+        else:  # share = above / total, compared exactly without building Fractions
+            label = (
+                "A"
+                if above * a.denominator < a.numerator * total
+                else "B"
+                if above * b.denominator < b.numerator * total
+                else "C"
+            )
         classes[customer_id] = label
         previous = (value, label)
         above += max(value, 0)

@@ -57,3 +57,37 @@ def stage(days: Sequence[date], today: date, rules: Rules = Rules()) -> str:
         if (days[-1] - before[-1]).days > rules.lapsed_factor * usual_gap(before, rules):
             return "reactivated"
     return "active"
+
+
+def stages_at(days: Sequence[date], ends: Sequence[date], rules: Rules = Rules()) -> list[str]:
+    """`stage(days up to end, end)` for each of `ends` (ascending), computing each usual gap
+    once: the same answers as `stage`, faster for the monthly history of many customers."""
+    from bisect import bisect_right
+
+    gaps: dict[int, float] = {}
+
+    def gap(k: int) -> float:
+        if k not in gaps:
+            gaps[k] = usual_gap(days[:k], rules)
+        return gaps[k]
+
+    out = []
+    for end in ends:
+        k = bisect_right(days, end)
+        if k == 0:
+            out.append("none")
+            continue
+        if (end - days[0]).days <= rules.new_days:
+            out.append("new")
+            continue
+        silence = (end - days[k - 1]).days
+        usual = gap(k)
+        if silence > rules.lapsed_factor * usual:
+            out.append("lapsed")
+        elif silence > rules.at_risk_factor * usual:
+            out.append("at-risk")
+        elif k >= 2 and (days[k - 1] - days[k - 2]).days > rules.lapsed_factor * gap(k - 1):
+            out.append("reactivated")
+        else:
+            out.append("active")
+    return out

@@ -13,7 +13,6 @@ Segments come from the R x F grid (GRID); the first rule that matches wins.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 
 # (segment, R scores, F scores)
@@ -33,15 +32,18 @@ GRID: tuple[tuple[str, str, str], ...] = (
 
 def scores(values: Mapping[int, int | float], *, lower_is_better: bool = False) -> dict[int, int]:
     """Quintile score 1-5 per key by mid-rank (see the module docstring)."""
-    ordered = sorted(values.values())
-    n = len(ordered)
-    result = {}
-    for key, value in values.items():
-        below = bisect_left(ordered, value)
-        equal = bisect_right(ordered, value) - below
+    from collections import Counter
+
+    n = len(values)
+    counts = Counter(values.values())
+    by_value = {}
+    below = 0
+    for value in sorted(counts):  # one score per distinct value: equal values score equal
+        equal = counts[value]
         less = n - below - equal if lower_is_better else below
-        result[key] = 1 + (5 * (2 * less + equal)) // (2 * n)
-    return result
+        by_value[value] = 1 + (5 * (2 * less + equal)) // (2 * n)
+        below += equal
+    return {key: by_value[value] for key, value in values.items()}
 
 
 def segment(r: int, f: int, grid: Sequence[tuple[str, str, str]] = GRID) -> str:
@@ -49,3 +51,35 @@ def segment(r: int, f: int, grid: Sequence[tuple[str, str, str]] = GRID) -> str:
         if str(r) in rs and str(f) in fs:
             return name
     return "other"
+
+
+def format_grid(grid: Sequence[tuple[str, str, str]]) -> str:
+    """The grid as the `rfm.grid` setting writes it: `champions=5/45; loyal=34/45; ...`."""
+    return "; ".join(f"{name}={rs}/{fs}" for name, rs, fs in grid)
+
+
+def parse_grid(text: str) -> tuple[tuple[str, str, str], ...]:
+    """A grid from `NAME=R/F; ...` (R and F: the scores 1-5 that match, e.g. 45);
+    raises InvalidInput (the one import from outside analytics: a user wrote the text)."""
+    rules = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        name, sep, cells = part.partition("=")
+        rs, slash, fs = cells.strip().partition("/")
+        name = " ".join(name.split())
+        ok = sep and slash and name and len(name) <= 40
+        ok = ok and all(s and set(s) <= set("12345") for s in (rs.strip(), fs.strip()))
+        if not ok:
+            from crmcli.errors import InvalidInput
+
+            raise InvalidInput(
+                f"cannot read the RFM grid rule {part.strip()!r}; write NAME=R/F, e.g. "
+                "champions=5/45 (R and F: the scores 1-5 it matches), rules separated by ;"
+            )
+        rules.append((name, "".join(sorted(set(rs.strip()))), "".join(sorted(set(fs.strip())))))
+    if not rules:
+        from crmcli.errors import InvalidInput
+
+        raise InvalidInput("the RFM grid needs at least one NAME=R/F rule")
+    return tuple(rules)

@@ -5,8 +5,10 @@ Each module registers one group of commands on the root app.
 
 from crmcli.cli import (  # noqa: F401 - each module registers its commands
     admin,
+    analysis,
     care,
     customers,
+    dashboard,
     feedback,
     feedback_reports,
     interactions,
@@ -16,6 +18,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     reports,
     safety,
     search,
+    segments,
     sql,
     tags,
     tasks,

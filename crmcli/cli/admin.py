@@ -122,3 +122,12 @@ def demo(
         f"  crm --db {quoted} remind --within 14d\n"
         f"or: export CRM_DB={quoted}"
     )
+    from crmcli import clock
+    from crmcli.cli.dashboard import render
+
+    typer.echo("")
+    conn = connect(path, write=False)
+    try:
+        render(conn, clock.today(), Format.table, no_color=settings(ctx).no_color)
+    finally:
+        conn.close()

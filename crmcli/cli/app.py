@@ -163,7 +163,16 @@ def root(
     """
     ctx.obj = Settings(db=db, no_color=no_color or bool(os.environ.get("NO_COLOR")), debug=debug)
     if ctx.invoked_subcommand is None:
-        sys.stdout.write(ctx.get_help() + "\n")
+        from crmcli.output import is_terminal
+
+        if not is_terminal(sys.stdout):  # scripts and pipes keep getting the help
+            sys.stdout.write(ctx.get_help() + "\n")
+            return
+        from crmcli import clock
+        from crmcli.cli.dashboard import render
+
+        with reading(ctx) as conn:
+            render(conn, clock.today(), Format.table, no_color=ctx.obj.no_color)
 
 
 def settings(ctx: typer.Context) -> Settings:

@@ -415,6 +415,12 @@ def list_(
     ctx: typer.Context,
     sort: Annotated[str | None, typer.Option(help="Sort by FIELD, or -FIELD descending.")] = None,
     limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    with_classes: Annotated[
+        bool,
+        typer.Option(
+            "--classes", help="Add the derived classes: lifecycle, abc, frequency/value tier."
+        ),
+    ] = False,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
     selection: CustomerFilter | None = None,
@@ -438,6 +444,12 @@ def list_(
         columns = customers.LIST_COLUMNS
         if fmt is Format.table:
             columns = ("id", "name", "company", "city", "phone", "email", "stage", "tags")
+        if with_classes:  # computed only when asked for: it reads every purchase
+            from crmcli.classes import COLUMNS, derive
+
+            derived = derive(conn, clock.today(), archived=selection.archived)
+            rows = ({**row, **{c: derived[row["id"]][c] for c in COLUMNS}} for row in rows)
+            columns = (*columns, *COLUMNS)
         emit(rows, columns, fmt, no_color=settings(ctx).no_color)
 
 

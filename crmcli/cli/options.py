@@ -60,6 +60,27 @@ FILTER_PARAMS = [
     option("f_kind", "--kind", "person or organisation."),
     option("f_created_since", "--created-since", "Created on or after this date."),
     option("f_created_until", "--created-until", "Created on or before this date."),
+    option(
+        "f_lifecycle",
+        "--lifecycle",
+        "In this lifecycle stage: new, active, at-risk, lapsed, "
+        "reactivated, none (repeatable: any).",
+        many=True,
+    ),
+    option("f_abc", "--abc", "In this ABC class: A, B or C (repeatable: any).", many=True),
+    option(
+        "f_frequency_tier",
+        "--frequency-tier",
+        "Frequency tier high, medium or low (repeatable: any).",
+        many=True,
+    ),
+    option(
+        "f_value_tier",
+        "--value-tier",
+        "Value tier high, medium or low (repeatable: any).",
+        many=True,
+    ),
+    option("f_segment", "--segment", "In this saved segment (repeatable: all of them).", many=True),
     inspect.Parameter(
         "f_archived",
         inspect.Parameter.KEYWORD_ONLY,

@@ -1,0 +1,414 @@
+"""Customer reports: `crm report rfm|abc|lifecycle|summary|cohort` (on report_app).
+
+Each takes `--as-of DATE` (default today), the shared filter options (which customers make
+the population) and every output format. Reports in several parts print each part as a
+titled table; JSON is one object holding every part; jsonl, csv and tsv carry the first
+(main) part only, one row per line.
+"""
+
+import sqlite3
+import sys
+from collections.abc import Sequence
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.cli.app import FormatOption, reading, settings
+from crmcli.cli.options import filter_options
+from crmcli.cli.reports import report_app
+from crmcli.filters import CustomerFilter
+from crmcli.output import Bars, Format, emit
+
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Report as of this date (default today).")
+]
+
+# (key, title, columns, rows, bars or None)
+Part = tuple[str, str, Sequence[str], list[dict[str, Any]], Bars | None]
+
+
+def as_of_date(text: str | None) -> date:
+    from crmcli import clock, dates
+    from crmcli.errors import InvalidInput
+
+    today = clock.today()
+    if text is None:
+        return today
+    day = dates.parse_date(text, today)
+    if day > today:
+        raise InvalidInput(f"--as-of {day.isoformat()} is in the future")
+    return day
+
+
+def population(
+    conn: sqlite3.Connection, selection: CustomerFilter, as_of: date
+) -> tuple[str, list[Any]]:
+    """The WHERE clause over `customers c` for the selected customers."""
+    from crmcli import filters
+
+    query = filters.build(conn, selection, today=as_of)
+    return query.sql(), query.params
+
+
+def present(rows: list[dict[str, Any]], fmt: Format) -> list[dict[str, Any]]:
+    from crmcli import money
+
+    return [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
+
+
+def render(
+    ctx: typer.Context,
+    parts: list[Part],
+    fmt: Format,
+    header: dict[str, Any],
+    empty: str,
+) -> None:
+    """Write a report of several parts (see the module docstring)."""
+    import json
+
+    if fmt is Format.json:
+        document = dict(header)
+        for key, _title, _columns, rows, _bars in parts:
+            document[key] = [{k: v for k, v in r.items() if k != "bar"} for r in rows]
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is not Format.table:
+        _key, _title, columns, rows, _bars = parts[0]
+        emit(rows, columns, fmt)
+        return
+    if not any(rows for *_, rows, _ in parts):
+        sys.stdout.write(empty + "\n")
+        return
+    no_color = settings(ctx).no_color
+    first = True
+    for _key, title, columns, rows, bars in parts:
+        if not rows:
+            continue
+        if not first:
+            sys.stdout.write("\n")
+        first = False
+        emit(rows, columns, fmt, title=title, no_color=no_color, bars=bars)
+
+
+@report_app.command("rfm")
+@filter_options
+def rfm_report(
+    ctx: typer.Context,
+    segment: Annotated[
+        str | None,
+        typer.Argument(help="With --customers: only this RFM segment, e.g. 'at risk'."),
+    ] = None,
+    customers: Annotated[
+        bool, typer.Option("--customers", help="List customers with their scores instead.")
+    ] = False,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """RFM: recency, frequency, monetary scored 1-5 by quintile, and segments from the R x F
+    grid; a summary per segment and currency with a bar chart, or `--customers [SEGMENT]`.
+
+    Example: crm report rfm --customers "at risk" --as-of 2026-06-30
+    """
+    from crmcli import analysis
+    from crmcli.errors import InvalidInput
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    with reading(ctx) as conn:
+        grid = analysis.grid_setting(conn)
+        where, params = population(conn, selection, day)
+        values = analysis.rfm_values(conn, day, where, params)
+        if segment is not None or customers:
+            known = [name for name, _, _ in grid] + ["other"]
+            wanted = None
+            if segment is not None:
+                wanted = " ".join(segment.split()).casefold()
+                if wanted not in known:
+                    raise InvalidInput(f"unknown RFM segment {segment!r}; segments: "
+                                       + ", ".join(known))  # fmt: skip
+            rows = [r for r in analysis.rfm_scores(values, grid) if wanted in (None, r["segment"])]
+            order = {name: i for i, name in enumerate(known)}
+            rows.sort(key=lambda r: (r["currency"], order[r["segment"]], -r["monetary_minor"],
+                                     r["customer_id"]))  # fmt: skip
+            names = _names(conn, [r["customer_id"] for r in rows])
+            for row in rows:
+                row["name"] = names.get(row["customer_id"])
+                row["rfm"] = f"{row['r']}{row['f']}{row['m']}"
+            columns = ("customer_id", "name", "currency", "segment", "rfm", "recency",
+                       "frequency", "monetary", "r", "f", "m")  # fmt: skip
+            part: Part = ("customers", "RFM customers", columns, present(rows, fmt), None)
+            empty = f"No buyers up to {day.isoformat()}."
+            render(ctx, [part], fmt, {"as_of": day.isoformat()}, empty)
+            return
+        rows = analysis.rfm_summary(values, grid)
+    shown = present(rows, fmt)
+    for row in shown:
+        row["bar"] = row["customers"]
+    columns = ("segment", "currency", "customers", "customer_share", "revenue", "revenue_share",
+               "mean_recency", "mean_frequency", "mean_monetary")  # fmt: skip
+    bars = Bars("bar", scale="currency", title="chart")
+    render(ctx, [("segments", f"RFM segments as of {day.isoformat()}", columns, shown, bars)],
+           fmt, {"as_of": day.isoformat()},
+           f"No purchases up to {day.isoformat()}: nothing to score.")  # fmt: skip
+
+
+def _names(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
+    import json
+
+    return dict(
+        conn.execute(
+            "SELECT id, name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        ).fetchall()
+    )
+
+
+@report_app.command("abc")
+@filter_options
+def abc_report(
+    ctx: typer.Context,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            "--window",
+            help="Revenue over this period (12m, 2y) or all; default: the abc.window setting.",
+        ),
+    ] = None,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=100, help="For 'top X % bring Y %': X.")
+    ] = 20,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """ABC classes per currency (counts, revenue share), "top X % of customers bring Y % of
+    revenue", and a Pareto chart of cumulative revenue by customer decile.
+
+    Example: crm report abc --window 2y --top 10
+    """
+    from crmcli import analysis, classes
+    from crmcli.settings import _window
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    with reading(ctx) as conn:
+        cfg = classes.config(conn)
+        span = _window(window) if window is not None else cfg.abc_window
+        start = classes.window_start(span, day)
+        where, params = population(conn, selection, day)
+        rows, pareto, statements = analysis.abc_report(
+            conn, day, where, params, start=start, a=cfg.abc_a, b=cfg.abc_b, top=top
+        )
+    shown = present(rows, fmt)
+    curve = present(pareto, fmt)
+    for row in curve:
+        row["bar"] = float(row["revenue_share"])
+    header = {
+        "as_of": day.isoformat(),
+        "window": span,
+        "since": start.isoformat() if start else None,
+        "top": statements,
+    }
+    cls_cols = ("class", "currency", "customers", "customer_share", "revenue", "revenue_share")
+    par_cols = ("top_customers", "currency", "customers", "revenue", "revenue_share")
+    since = f"since {start.isoformat()}" if start else "all time"
+    parts: list[Part] = [
+        ("classes", f"ABC classes, net revenue {since} to {day.isoformat()}", cls_cols, shown,
+         None),
+        ("pareto", "Pareto: revenue of the top customers", par_cols, curve,
+         Bars("bar", scale="currency", title="cumulative share")),
+    ]  # fmt: skip
+    render(ctx, parts, fmt, header, f"No purchases {since} up to {day.isoformat()}.")
+    if fmt is Format.table and rows:
+        sys.stdout.write("\n" + "\n".join("T" + s["text"][1:] + "." for s in statements) + "\n")
+
+
+@report_app.command("lifecycle")
+@filter_options
+def lifecycle_report(
+    ctx: typer.Context,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Customers per lifecycle and funnel stage, monthly flows between lifecycle stages over
+    12 months, funnel conversion and median days in each funnel stage.
+
+    Example: crm report lifecycle --as-of 2026-06-30 --format json
+    """
+    from crmcli import analysis, classes
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    with reading(ctx) as conn:
+        cfg = classes.config(conn)
+        where, params = population(conn, selection, day)
+        report = analysis.lifecycle_report(conn, day, where, params, cfg.rules)
+    total = sum(r["customers"] for r in report["lifecycle"])
+    for key in ("lifecycle", "funnel"):
+        for row in report[key]:
+            row["bar"] = row["customers"]
+    if fmt is Format.table:
+        for row in report["funnel"]:
+            row["stage"] = row["stage"] or "(none)"
+    parts: list[Part] = [
+        ("lifecycle", "Lifecycle stages", ("lifecycle", "customers", "share"),
+         report["lifecycle"] if total else [], Bars("bar", title="chart")),
+        ("funnel", "Funnel stages", ("stage", "customers", "share"), report["funnel"]
+         if total else [], Bars("bar", title="chart")),
+        ("months", "Lifecycle at month ends (the last: as of)", ("month", "new", "active",
+         "reactivated", "at_risk", "lapsed", "none", "moved"), report["months"]
+         if total else [], None),
+        ("moves", "Moves between lifecycle stages over the 12 months", ("from_lifecycle",
+         "to_lifecycle", "customers"), report["moves"], None),
+        ("conversion", "Funnel conversion", ("from_stage", "to_stage", "entered", "moved_on",
+         "conversion"), [r for r in report["conversion"] if r["entered"]], None),
+        ("time_in_stage", "Median days in stage (finished stays)", ("stage", "stays",
+         "median_days"), [r for r in report["time_in_stage"] if r["stays"]], None),
+    ]  # fmt: skip
+    if fmt is Format.json:  # JSON keeps every row, empty ones too, and the monthly flows
+        parts = [(k, t, c, report[k], b) for k, t, c, _, b in parts]
+        parts.append(("flows", "", (), report["flows"], None))
+    render(ctx, parts, fmt, {"as_of": day.isoformat(), "customers": total},
+           "No customers to report on.")  # fmt: skip
+
+
+class SummaryBy(str, Enum):
+    industry = "industry"
+    region = "region"
+    city = "city"
+    company_size = "company_size"
+    source = "source"
+    tag = "tag"
+    stage = "stage"
+    category = "category"
+
+
+@report_app.command("summary")
+@filter_options
+def summary_report(
+    ctx: typer.Context,
+    by: Annotated[
+        SummaryBy,
+        typer.Option(
+            "--by",
+            help="Group by industry, region, city, company_size, source, tag, stage or category.",
+        ),
+    ] = SummaryBy.industry,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Customers, buyers, revenue, net, orders, average order and share per group and
+    currency (客户品类汇总), with a bar chart of net revenue.
+
+    Example: crm report summary --by city --tag vip
+    """
+    from crmcli import summaries
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    with reading(ctx) as conn:
+        where, params = population(conn, selection, day)
+        rows = summaries.summarise(conn, by.value, day, where, params)
+    shown = present(rows, fmt)
+    for raw, row in zip(rows, shown, strict=True):
+        row["bar"] = raw["net_minor"]
+        if fmt is Format.table and row[by.value] is None:
+            row[by.value] = "(none)"
+    bars = Bars("bar", scale="currency", title="chart")
+    columns = (by.value, *summaries.COLUMNS)
+    title = f"Summary by {by.value} as of {day.isoformat()}"
+    render(ctx, [("groups", title, columns, shown, bars)], fmt, {"as_of": day.isoformat()},
+           "No customers to summarise.")  # fmt: skip
+
+
+class CohortBy(str, Enum):
+    month = "month"
+    quarter = "quarter"
+
+
+@report_app.command("cohort")
+@filter_options
+def cohort_report(
+    ctx: typer.Context,
+    by: Annotated[
+        CohortBy, typer.Option("--by", help="Cohorts and periods by month or quarter.")
+    ] = CohortBy.month,
+    periods: Annotated[
+        int | None,
+        typer.Option(
+            "--periods", min=1, max=120, help="How many cohorts (default 12 months or 8 quarters)."
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Retention of acquisition cohorts: of the customers whose first purchase fell in a
+    month (or quarter), the share buying again in each later one; heat-coloured on a terminal.
+
+    Example: crm report cohort --by quarter --periods 6
+    """
+    from crmcli import summaries
+
+    assert selection is not None
+    day = as_of_date(as_of)
+    count = periods or (12 if by is CohortBy.month else 8)
+    with reading(ctx) as conn:
+        where, params = population(conn, selection, day)
+        rows = summaries.cohorts(conn, by.value, day, where, params, count)
+    header = {"as_of": day.isoformat(), "by": by.value}
+    if fmt is Format.json:
+        render(ctx, [("cohorts", "", (), rows, None)], fmt, header, "")
+        return
+    if fmt is not Format.table:
+        cells = [
+            {"cohort": r["cohort"], "customers": r["customers"], "period": k, "active": n,
+             "retention": r["retention"][k]}
+            for r in rows
+            for k, n in enumerate(r["active"])
+        ]  # fmt: skip
+        emit(cells, ("cohort", "customers", "period", "active", "retention"), fmt)
+        return
+    if not rows:
+        sys.stdout.write(f"No first purchases in the last {count} {by.value}s.\n")
+        return
+    _heat(rows, count, by.value, settings(ctx).no_color)
+
+
+def _heat(rows: list[dict[str, Any]], count: int, by: str, no_color: bool) -> None:
+    """The retention matrix: percent per cell, a heat colour per cell on a terminal."""
+    from crmcli.output import console, is_terminal, plain_table
+
+    width = max(len(r["active"]) for r in rows)
+    columns = ["cohort", "customers", *(f"+{k}" for k in range(width))]
+    title = f"Retention by {by} cohort (% of the cohort buying in period +N)"
+    cells = [
+        [r["cohort"], str(r["customers"]), *(f"{float(p):.0f}" for p in r["retention"])]
+        + [""] * (width - len(r["active"]))
+        for r in rows
+    ]
+    if not is_terminal(sys.stdout):
+        sys.stdout.write(title + "\n" + plain_table(cells, columns))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, header_style="bold", show_edge=False, pad_edge=False)
+    for column in columns:
+        table.add_column(column, justify="right")
+    for r, row in zip(rows, cells, strict=True):
+        styled: list[Any] = row[:2]
+        for k, text in enumerate(row[2:]):
+            if not text or no_color:
+                styled.append(text)
+                continue
+            share = float(r["retention"][k]) / 100
+            level = int(40 + 180 * share)  # dark to bright green
+            styled.append(Text(text, style=f"black on rgb({20},{level},{60})"))
+        table.add_row(*styled)
+    console(no_color=no_color).print(table)

@@ -1,0 +1,189 @@
+"""Saved segments, tagging rules, `crm classify`, and the derived classes on `crm show`."""
+
+import sqlite3
+from typing import Annotated, Any
+
+import typer
+
+from crmcli import clock
+from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
+from crmcli.cli.options import filter_options
+from crmcli.filters import CustomerFilter
+from crmcli.output import Format, emit
+
+segment_app = typer.Typer(help="Saved segments: named filters.", no_args_is_help=True)
+app.add_typer(segment_app, name="segment")
+rule_app = typer.Typer(help="Rules that tag customers automatically.", no_args_is_help=True)
+app.add_typer(rule_app, name="rule")
+
+
+@segment_app.command("save")
+@filter_options
+def segment_save(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The segment's name.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite a segment.")] = False,
+    quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Save the filter options as a named segment, for `--segment NAME` anywhere.
+
+    Example: crm segment save shanghai-vips --city 上海 --tag vip
+    """
+    from crmcli import segments
+
+    assert selection is not None
+    with writing(ctx) as conn:
+        replaced = segments.save_segment(conn, name, selection, replace=replace)
+    if not quiet:
+        verb = "Replaced" if replaced else "Saved"
+        typer.echo(f"{verb} segment {name.strip()}: {segments.describe(selection.saved())}")
+
+
+@segment_app.command("list")
+def segment_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """List saved segments with their filter and how many customers each selects now.
+
+    Example: crm segment list --format json
+    """
+    from crmcli import segments
+
+    with reading(ctx) as conn:
+        rows = segments.list_segments(conn, today=clock.today())
+    emit(rows, ("segment", "filter", "customers", "created_at"), fmt,
+         no_color=settings(ctx).no_color)  # fmt: skip
+
+
+@segment_app.command("delete")
+def segment_delete(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The segment to delete.")],
+    quiet: QuietOption = False,
+) -> None:
+    """Delete a saved segment (refused while a rule or another segment uses it).
+
+    Example: crm segment delete shanghai-vips
+    """
+    from crmcli import segments
+
+    with writing(ctx) as conn:
+        shown = segments.delete_segment(conn, name)
+    if not quiet:
+        typer.echo(f"Deleted segment {shown}.")
+
+
+@rule_app.command("add")
+@filter_options
+def rule_add(
+    ctx: typer.Context,
+    tag: Annotated[str, typer.Argument(help="The tag the rule gives.")],
+    quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Add a rule: `crm classify` tags the customers the filter selects, and untags those
+    it tagged who no longer match.
+
+    Example: crm rule add vip --where "revenue_12m >= 50000"
+    """
+    from crmcli import segments, tags
+
+    assert selection is not None
+    name = tags.clean_tag(tag)
+    with writing(ctx) as conn:
+        rule_id = segments.add_rule(conn, name, selection)
+    shown = segments.describe(selection.saved())
+    typer.echo(str(rule_id) if quiet else f"Added rule {rule_id}: tag {name} when {shown}")
+
+
+@rule_app.command("list")
+def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """List the tagging rules.
+
+    Example: crm rule list
+    """
+    from crmcli import segments
+
+    with reading(ctx) as conn:
+        rows = segments.list_rules(conn)
+    emit(rows, ("id", "tag", "filter", "created_at"), fmt, no_color=settings(ctx).no_color)
+
+
+@rule_app.command("delete")
+def rule_delete(
+    ctx: typer.Context,
+    rule_id: Annotated[int, typer.Argument(metavar="ID", help="The rule's id.")],
+    quiet: QuietOption = False,
+) -> None:
+    """Delete a rule; the tags it gave stay until you untag them.
+
+    Example: crm rule delete 2
+    """
+    from crmcli import segments
+
+    with writing(ctx) as conn:
+        gone = segments.delete_rule(conn, rule_id)
+    if not quiet:
+        typer.echo(f"Deleted rule {gone['id']} (tag {gone['tag']}).")
+
+
+@app.command("classify")
+def classify(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the changes without making them.")
+    ] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Apply every rule: print who gained or lost which tag; nothing when nothing changed.
+
+    Cron-friendly: exit 0 and no output when every tag is already right.
+
+    Example: crm classify --dry-run
+    """
+    from crmcli import segments
+
+    if dry_run:
+        with reading(ctx) as conn:
+            changes = segments.classify(conn, today=clock.today(), dry_run=True)
+    else:
+        with writing(ctx) as conn:
+            changes = segments.classify(conn, today=clock.today(), dry_run=False)
+    if fmt is Format.table:
+        if not changes:
+            return
+        for change in changes:
+            change["customer"] = f"{change['name']} (#{change['customer_id']})"
+        emit(changes, ("change", "tag", "customer"), fmt, no_color=settings(ctx).no_color)
+        return
+    emit(changes, ("customer_id", "name", "tag", "change"), fmt)
+
+
+def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+    from crmcli import money
+    from crmcli.classes import customer_classes
+
+    record = customer_classes(conn, customer_id, clock.today())
+    if not record or record["lifecycle"] == "none":  # never bought: nothing is derived
+        return []
+    order = ("lifecycle", "abc", "frequency_tier", "value_tier")
+    return [money.present({**{k: record[k] for k in order}, **record})]
+
+
+SHOW_SECTIONS.append(
+    ShowSection(
+        key="classes",
+        title="Classes (derived from purchases)",
+        columns=(
+            "lifecycle",
+            "abc",
+            "frequency_tier",
+            "value_tier",
+            "purchase_days_12m",
+            "revenue_12m",
+            "currency",
+            "last_purchase_on",
+        ),
+        rows=_classes,
+    )
+)
