@@ -43,6 +43,14 @@ def _cadence(value: str) -> str:
     return f"{parse_period(value, option='cadence').approx_days()}d"
 
 
+def _count(value: str) -> str:
+    """A whole number from 0 to 100."""
+    text = value.strip()
+    if not re.fullmatch(r"\d{1,3}", text) or int(text) > 100:
+        raise InvalidInput(f"expected a whole number from 0 to 100 (got {value!r})")
+    return str(int(text))
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # the key, or for a family its shape, e.g. `cadence.tag.NAME`
@@ -82,6 +90,12 @@ SETTINGS = {
             _currency,
             "currency for amounts typed without one",
             lambda: "CNY",
+        ),
+        Setting(
+            "churn.remind",
+            _count,
+            "churn risks `crm remind` shows per currency, most at stake first (0: none)",
+            lambda: "5",
         ),
         Setting(
             "cadence.default",
