@@ -74,6 +74,7 @@ def test_remind_json_has_stable_keys(busy):
     report = remind()
     assert list(report) == [
         "today", "until", "within", "overdue_tasks", "due_tasks", "due_for_contact", "dates",
+        "churn",
     ]  # fmt: skip
     assert (report["today"], report["until"], report["within"]) == (
         "2026-11-22",
@@ -124,7 +125,7 @@ def test_nothing_due_in_json_is_an_empty_report(db_path):
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "today": "2026-11-22", "until": "2026-11-29", "within": "7d", "overdue_tasks": [],
-        "due_tasks": [], "due_for_contact": [], "dates": [],
+        "due_tasks": [], "due_for_contact": [], "dates": [], "churn": [],
     }  # fmt: skip
 
 

@@ -168,10 +168,16 @@ def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
     return (
         f"{code}, as of {fitted.as_of.isoformat()}, next {period.describe()} ({horizon_days} "
         f"days): {fitted.customers:,} customers{sample}, {fitted.repeat_buyers:,} bought again.\n"
-        f"BG/NBD (time in days): r {b.r:.3f}, alpha {b.alpha:.3f}, a {b.a:.3f}, b {b.b:.3f}.\n"
-        f"Gamma-Gamma: p {g.p:.3f}, q {g.q:.3f}, gamma {g.gamma / 10 ** money.exponent(code):.2f}"
+        f"BG/NBD (time in days): r {_g(b.r)}, alpha {_g(b.alpha)}, a {_g(b.a)}, b {_g(b.b)}.\n"
+        f"Gamma-Gamma: p {_g(g.p)}, q {_g(g.q)}, gamma {g.gamma / 10 ** money.exponent(code):.2f}"
         f"; mean spend per purchase day {mean} {code}."
     )
+
+
+def _g(value: float) -> str:
+    """Four significant digits; a parameter the fit drove to its bound 0 shows as `≈0`
+    (for BG/NBD's a: nobody seems to drop out; its digits would mean nothing)."""
+    return "≈0" if value < 1e-4 else f"{value:.4g}"
 
 
 def _parameter_columns() -> tuple[str, ...]:
