@@ -196,7 +196,7 @@ def top_risks(
     listed.add("c.archived_at IS NULL")
     found: list[dict[str, Any]] = []
     for code in histories.currencies(conn):
-        base = histories.load(conn, code, as_of, rules.rhythm)
+        base = histories.load(conn, code, as_of, rules.rhythm, at_risk_only=rules.min_silence)
         rows = [_row(base, i, rules) for i in _rhythm_candidates(base, rules, ("at-risk",))]
         _rank(rows)
         kept: list[dict[str, Any]] = []
