@@ -372,3 +372,41 @@ def test_histories_use_the_covering_index(shop):
     conn.close()
     assert "COVERING INDEX purchases_customer_time" in plan
     assert "TEMP B-TREE FOR GROUP BY" not in plan and "ORDER BY" not in plan
+
+
+def test_the_sql_prefilter_of_remind_never_drops_an_at_risk_customer(db_path):
+    """top_risks() skips in SQL whoever cannot be at risk; on random histories and dates it
+    finds exactly the at-risk customers the full pass finds."""
+    from crmcli import histories
+    from crmcli.analytics.churn import Rules
+
+    rng = np.random.default_rng(5)
+    conn = db.connect(db_path, write=True)
+    stamp = "2026-01-01T00:00:00+08:00"
+    with db.transaction(conn):
+        for i in range(1, 401):
+            conn.execute(
+                "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (i, f"R {i}", f"r {i}", stamp, stamp),
+            )
+            day = date(2024, 1, 1) + timedelta(days=int(rng.integers(0, 900)))
+            for _ in range(int(rng.integers(1, 12))):
+                conn.execute(
+                    "INSERT INTO purchases (customer_id, item, amount_minor, currency, "
+                    "purchased_at, created_at, updated_at) VALUES (?, 'x', 100, 'CNY', ?, ?, ?)",
+                    (i, f"{day.isoformat()}T10:00:00+08:00", stamp, stamp),
+                )
+                day += timedelta(days=int(rng.choice([0, 1, 2, 7, 30, 90, 200])))
+    rules = Rules()
+    checked = 0
+    for as_of in (date(2024, 6, 1), date(2025, 3, 1), date(2025, 9, 9), date(2026, 11, 22)):
+        full = histories.load(conn, "CNY", as_of, rules.rhythm)
+        pruned = histories.load(conn, "CNY", as_of, rules.rhythm, at_risk_only=rules.min_silence)
+        want = [full.ids[i] for i in churn._rhythm_candidates(full, rules, ("at-risk",))]
+        got = [pruned.ids[i] for i in churn._rhythm_candidates(pruned, rules, ("at-risk",))]
+        assert got == want
+        assert len(pruned) < len(full)
+        checked += len(want)
+    conn.close()
+    assert checked > 20
