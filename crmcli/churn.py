@@ -23,6 +23,8 @@ from crmcli.analytics import churn as rules_
 from crmcli.analytics.churn import Rules
 from crmcli.filters import Query
 
+# The rhythm stages `crm report churn` lists (crm remind and top_risks: at-risk only).
+STAGES = ("at-risk", "lapsed")
 # Columns of `crm report churn` in the table format, and its JSON/CSV keys.
 COLUMNS = (
     "customer",
@@ -165,9 +167,6 @@ def risks(
         _rank(rows)
         found.extend(rows)
     return found, notes
-
-
-STAGES = ("at-risk", "lapsed")
 
 
 def _rhythm_note(code: str) -> str:
