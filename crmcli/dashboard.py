@@ -1,10 +1,9 @@
 """`crm dashboard`: one screen built from a list of sections.
 
 Each entry of SECTIONS is a function `(conn, today) -> Panel | None` (None: nothing to show).
-A feature adds its part by appending one entry, e.g. the churn warning's top risks:
-`dashboard.SECTIONS.append(churn_panel)` from its own module (the place kept for it is the
-end of the list, after today's contact list). Panels carry rows with stable snake_case keys
-(money in minor units), rendered by crmcli.cli.dashboard.
+A feature adds its part by adding one entry (the churn warning's top risks come last).
+Panels carry rows with stable snake_case keys (money in minor units), rendered by
+crmcli.cli.dashboard.
 """
 
 from __future__ import annotations
@@ -127,13 +126,26 @@ def contacts(conn: sqlite3.Connection, today: date, limit: int = 10) -> Panel | 
     return Panel("today", title, ("rank", "customer", "phone", "why"), shown)
 
 
+def churn_risks(conn: sqlite3.Connection, today: date, limit: int = 5) -> Panel | None:
+    """The top churn risks by the customers' own purchase rhythm (crmcli.churn; no scipy)."""
+    from crmcli.churn import top_risks
+
+    rows = top_risks(conn, today, limit)
+    if not rows:
+        return None
+    shown = [{k: r.get(k) for k in ("customer", "currency", "at_stake_minor", "reason")}
+             for r in rows]  # fmt: skip
+    columns = ("customer", "currency", "at_stake", "reason")  # at_stake_minor, presented
+    return Panel("churn", "Top churn risks (crm report churn)", columns, shown)
+
+
 SECTIONS: list[Callable[[sqlite3.Connection, date], Panel | None]] = [
     funnel,
     lifecycle,
     revenue,
     rfm_segments,
     contacts,
-    # The churn warning's top risks go here: appended by its own module.
+    churn_risks,
 ]
 
 

@@ -353,3 +353,13 @@ def matching_ids(
             f"SELECT c.id FROM customers c WHERE {query.sql()} ORDER BY c.id", query.params
         )
     ]
+
+
+def names_among(conn: sqlite3.Connection, query: Query, ids: list[int]) -> dict[int, str]:
+    """{id: name} of those of `ids` (at most 500) that `query` selects."""
+    marks = ", ".join("?" * len(ids))
+    rows = conn.execute(
+        f"SELECT c.id, c.name FROM customers c WHERE c.id IN ({marks}) AND {query.sql()}",
+        [*ids, *query.params],
+    )
+    return dict(rows.fetchall())

@@ -5,7 +5,9 @@ calendar dates (today up to `until`, both included):
 - overdue_tasks: open tasks due before today;
 - due_tasks: open tasks due in the window;
 - due_for_contact: customers whose last contact is older than their cadence;
-- dates: birthdays and important dates falling in the window.
+- dates: birthdays and important dates falling in the window;
+- churn: the customers most at stake who have gone quiet for longer than their own purchase
+  rhythm (crmcli.churn.top_risks: rhythm only, no numpy/scipy; `churn.remind` per currency).
 A section also says how one of its rows becomes a reason to contact someone today
 (`reason`) and a calendar event (`event`). `crm today` is the same sections over a window
 of one day, grouped by customer and ranked (crmcli.agenda.rank). Later features add a
@@ -463,6 +465,49 @@ def _date_event(row: dict[str, Any], window: Window) -> Event:
     )
 
 
+# --- churn risks ------------------------------------------------------------------------
+
+
+def _churn(window: Window) -> list[dict[str, Any]]:
+    from crmcli import churn, money
+    from crmcli.settings import get_setting
+
+    limit = int(get_setting(window.conn, "churn.remind") or 0)
+    rows = churn.top_risks(window.conn, window.today, limit)
+    for row in rows:
+        window.with_person(row)
+        stake = row.pop("at_stake_minor")
+        row["at_stake"] = money.plain(stake, row["currency"])
+        row["stake"] = f"{money.grouped(stake, row['currency'])} {row['currency']}"
+    return rows
+
+
+def _churn_reason(row: dict[str, Any], window: Window) -> Reason:
+    return Reason(
+        row["customer_id"],
+        agenda.LATER,
+        float(row["silent_days"]) / max(float(row["usual_gap_days"]), 1.0),
+        f"churn risk: {row['reason']}; bought {row['stake']} in their last year",
+    )
+
+
+def _churn_event(row: dict[str, Any], window: Window) -> Event:
+    details = [
+        f"Customer: {row['customer']}",
+        f"Why: {row['reason']}",
+        f"Bought {row['stake']} in the year up to their last purchase ({row['last_purchase_on']})",
+    ]
+    if row["phone"]:
+        details.append(f"Phone: {row['phone']}")
+    return Event(
+        uid=f"churn-{row['customer_id']}-{row['currency']}@crmcli",
+        day=window.today,
+        summary=f"Churn risk: {row['name']}",
+        description="\n".join(details),
+        category="churn",
+    )
+
+
 SECTIONS: list[Section] = [
     Section(
         key="overdue_tasks",
@@ -520,6 +565,25 @@ SECTIONS: list[Section] = [
         rows=_dates,
         reason=_date_reason,
         event=_date_event,
+    ),
+    Section(
+        key="churn",
+        title=lambda today, until: "Churn risks: quiet for longer than they usually are",
+        columns=("customer", "phone", "last_purchase_on", "stake", "reason"),
+        fields=(
+            "customer_id",
+            "name",
+            "phone",
+            "currency",
+            "last_purchase_on",
+            "silent_days",
+            "usual_gap_days",
+            "at_stake",
+            "reason",
+        ),
+        rows=_churn,
+        reason=_churn_reason,
+        event=_churn_event,
     ),
 ]
 

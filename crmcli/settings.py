@@ -119,6 +119,14 @@ def _grid_default() -> str:
     return format_grid(GRID)
 
 
+def _count(value: str) -> str:
+    """A whole number from 0 to 100."""
+    text = value.strip()
+    if not re.fullmatch(r"\d{1,3}", text) or int(text) > 100:
+        raise InvalidInput(f"expected a whole number from 0 to 100 (got {value!r})")
+    return str(int(text))
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # the key, or for a family its shape, e.g. `cadence.tag.NAME`
@@ -243,6 +251,12 @@ SETTINGS = {
             "answer open feedback within this time (24h, 90m, 2d); later high-severity "
             "items show in crm remind and crm today",
             lambda: "24h",
+        ),
+        Setting(
+            "churn.remind",
+            _count,
+            "churn risks `crm remind` shows per currency, most at stake first (0: none)",
+            lambda: "5",
         ),
         Setting(
             "cadence.default",

@@ -74,7 +74,7 @@ def test_remind_json_has_stable_keys(busy):
     report = remind()
     assert list(report) == [
         "today", "until", "within", "overdue_tasks", "due_tasks", "due_for_contact", "dates",
-        "festivals", "late_feedback",
+        "churn", "festivals", "late_feedback",
     ]  # fmt: skip
     assert (report["today"], report["until"], report["within"]) == (
         "2026-11-22",
@@ -126,7 +126,7 @@ def test_nothing_due_in_json_is_an_empty_report(db_path):
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "today": "2026-11-22", "until": "2026-11-29", "within": "7d", "overdue_tasks": [],
-        "due_tasks": [], "due_for_contact": [], "dates": [], "festivals": [], "late_feedback": [],
+        "due_tasks": [], "due_for_contact": [], "dates": [], "churn": [], "festivals": [], "late_feedback": [],
     }  # fmt: skip
 
 

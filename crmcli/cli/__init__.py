@@ -22,6 +22,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     sql,
     tags,
     tasks,
+    value,
 )
 from crmcli.cli.app import app
 

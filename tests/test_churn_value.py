@@ -1,0 +1,412 @@
+"""`crm report churn`, `crm report value`, the churn section of `crm remind`, through the CLI.
+
+The small shop below is checked by hand (as of the pinned today, 2026-11-22; min silence
+30 days; a usual gap is the median gap with 2+ gaps, else 90 days; at risk past 1.5 x the
+gap, lapsed past 3 x):
+- Anna: 08-01 (two lines, one day), 08-11, 08-21, 08-31 -> gap 10, silent 83 > 30: lapsed.
+  Stake: 50 + 50 + 50 + 100 + 100 = 350.
+- Bob: 07-01, 07-31, 08-30, 09-29 -> gap 30, silent 54 > 45: at-risk. Stake 4 x 200 = 800.
+- Carl: once, 05-01 -> gap 90 assumed, silent 205 > 135: at-risk. Stake 300.
+- Dora: once, 11-01 -> silent 21: fine.
+- Emil: 09-01 and 09-05 -> one gap, 90 assumed, silent 78: fine.
+- Fay: 11-10, 11-11, 11-12 -> gap 1 but silent 10 <= 30: not listed.
+- Gus: 06-01 (100), refund 06-10 -> a refund is not a purchase: once, silent 174: at-risk;
+  stake 100 (refunds are not netted).
+- Hana: 2026-04-01, 25 USD -> once, silent 235: at-risk in USD.
+- Ivan: like Carl but archived: never listed.
+"""
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crmcli import churn, db, filters
+from tests.conftest import crm, fails, ok
+
+CDNOW = Path(__file__).parent / "data" / "cdnow_sample.txt"
+
+
+_BUILT: dict[str, bytes] = {}
+
+
+@pytest.fixture
+def shop(db_path):
+    """The shop above, built through the CLI once and copied for each test."""
+    if "shop" in _BUILT:
+        db_path.write_bytes(_BUILT["shop"])
+        return db_path
+    for name in ("Anna", "Bob", "Carl", "Dora", "Emil", "Fay", "Gus", "Hana", "Ivan"):
+        ok("add", name, "--city", "Paris" if name in ("Anna", "Bob") else "Lyon")
+    ok("tag", "vip", "Bob", "Carl")
+    lines = [
+        ("Anna", "50", "2026-08-01 09:00"), ("Anna", "50", "2026-08-01 18:00"),
+        ("Anna", "50", "2026-08-11"), ("Anna", "100", "2026-08-21"), ("Anna", "100", "2026-08-31"),
+        ("Bob", "200", "2026-07-01"), ("Bob", "200", "2026-07-31"), ("Bob", "200", "2026-08-30"),
+        ("Bob", "200", "2026-09-29"),
+        ("Carl", "300", "2026-05-01"),
+        ("Dora", "999", "2026-11-01"),
+        ("Emil", "10", "2026-09-01"), ("Emil", "10", "2026-09-05"),
+        ("Fay", "5", "2026-11-10"), ("Fay", "5", "2026-11-11"), ("Fay", "5", "2026-11-12"),
+        ("Gus", "100", "2026-06-01"), ("Gus", "-100", "2026-06-10"),
+        ("Hana", "25 USD", "2026-04-01"),
+        ("Ivan", "5000", "2026-05-01"),
+    ]  # fmt: skip
+    for name, amount, at in lines:
+        ok("buy", name, "Tea", amount, "--at", at)
+    ok("delete", "Ivan")
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    _BUILT["shop"] = db_path.read_bytes()
+    return db_path
+
+
+def report(*args: str) -> list[dict]:
+    return json.loads(ok("report", "churn", *args, "--format", "json"))
+
+
+def test_churn_by_rhythm_on_the_hand_checked_shop(shop):
+    rows = report()
+    assert [(r["name"], r["currency"], r["stage"], r["at_stake"]) for r in rows] == [
+        ("Bob", "CNY", "at-risk", "800.00"),
+        ("Anna", "CNY", "lapsed", "350.00"),
+        ("Carl", "CNY", "at-risk", "300.00"),
+        ("Gus", "CNY", "at-risk", "100.00"),
+        ("Hana", "USD", "at-risk", "25.00"),
+    ]
+    anna = rows[1]
+    assert anna == {
+        "customer_id": 1, "name": "Anna", "currency": "CNY", "method": "rhythm",
+        "stage": "lapsed", "purchase_days": 4, "first_purchase_on": "2026-08-01",
+        "last_purchase_on": "2026-08-31", "silent_days": 83, "usual_gap_days": 10,
+        "p_alive": None, "at_stake": "350.00",
+        "reason": "buys about every 10 days; silent for 83",
+    }  # fmt: skip
+    assert rows[2]["reason"] == "bought once, 205 days ago (no rhythm yet, 90 days assumed)"
+    assert rows[3]["purchase_days"] == 1  # the refund day is not a purchase day
+
+
+def test_too_few_customers_for_the_model_falls_back_to_the_rhythm(shop):
+    result = crm("report", "churn")
+    assert result.exit_code == 0
+    assert "CNY: by each customer's purchase rhythm only" in result.stderr
+    assert result.stdout.splitlines()[0].split() == [
+        "customer", "currency", "stage", "last_purchase_on", "silent_days", "usual_gap_days",
+        "p_alive", "at_stake", "reason",
+    ]  # fmt: skip
+    assert report("--rhythm") == report()
+
+
+def test_churn_options(shop):
+    assert [r["name"] for r in report("--currency", "usd")] == ["Hana"]
+    assert [r["name"] for r in report("--tag", "vip")] == ["Bob", "Carl"]
+    assert [r["name"] for r in report("--city", "Paris")] == ["Bob", "Anna"]
+    assert [r["name"] for r in report("--limit", "1")] == ["Bob", "Hana"]
+    assert [r["name"] for r in report("--archived")] == ["Ivan"]
+    # As of 2026-10-15 Bob (silent 16) is fine, Anna (45 > 30) lapsed, Carl at risk.
+    early = report("--as-of", "2026-10-15")
+    assert [(r["name"], r["silent_days"]) for r in early] == [
+        ("Anna", 45), ("Carl", 167), ("Gus", 136), ("Hana", 197)
+    ]  # fmt: skip
+    # Purchases after --as-of do not count: on 2026-08-15 only Hana (silent 136 > 135).
+    assert [(r["name"], r["silent_days"]) for r in report("--as-of", "2026-08-15")] == [
+        ("Hana", 136)
+    ]
+    csv = ok("report", "churn", "--format", "csv").splitlines()
+    assert csv[0] == ",".join(f.removesuffix("_minor") for f in churn.FIELDS)
+    assert csv[1].startswith("2,Bob,CNY,rhythm,at-risk,4,")
+    jsonl = ok("report", "churn", "--format", "jsonl").splitlines()
+    assert len(jsonl) == 5 and json.loads(jsonl[0])["name"] == "Bob"
+
+
+def test_churn_bad_input(shop):
+    assert "soon" in fails(2, "report", "churn", "--as-of", "soon", db=shop)
+    fails(2, "report", "churn", "--currency", "XYZ", db=shop)
+    fails(2, "report", "churn", "--where", "nosuch = 1", db=shop)
+    fails(2, "report", "churn", "--limit", "-1", db=shop)
+
+
+def test_empty_database(db_path):
+    result = crm("report", "churn")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert ok("report", "churn", "-f", "json") == "[]\n"
+    result = crm("report", "value")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert result.stderr == "No purchases in CNY up to 2026-11-22: nothing to model yet.\n"
+    assert ok("report", "value", "-f", "json") == "[]\n"
+    assert not db_path.exists()
+
+
+def test_value_with_too_little_data_says_so_and_prints_no_numbers(shop):
+    result = crm("report", "value")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert result.stderr.startswith("Too little data to fit the value models in CNY: ")
+    # Archived Ivan counts for the model (his purchases happened): 8 customers.
+    assert "8 customers bought up to 2026-11-22, 4 of them on more than one day" in result.stderr
+    assert ok("report", "value", "--format", "json") == "[]\n"
+    assert (
+        ok("report", "value", "--parameters", "--format", "csv")
+        == "model,parameter,value,meaning\n"
+    )
+
+
+def test_value_bad_input(shop):
+    fails(2, "report", "value", "--horizon", "0m", db=shop)
+    fails(2, "report", "value", "--horizon", "12", db=shop)
+    fails(2, "report", "value", "--currency", "nope", db=shop)
+    fails(2, "report", "value", "--as-of", "the day after", db=shop)
+
+
+# --- remind and today ----------------------------------------------------------------------
+
+
+def test_remind_shows_the_top_at_risk_customers(shop):
+    data = json.loads(ok("remind", "--format", "json"))
+    # Anna is lapsed (gone long ago), so only the at-risk ones, most at stake first.
+    assert [(r["name"], r["at_stake"], r["currency"]) for r in data["churn"]] == [
+        ("Bob", "800.00", "CNY"), ("Carl", "300.00", "CNY"), ("Gus", "100.00", "CNY"),
+        ("Hana", "25.00", "USD"),
+    ]  # fmt: skip
+    assert list(data["churn"][0]) == [
+        "customer_id", "name", "phone", "currency", "last_purchase_on", "silent_days",
+        "usual_gap_days", "at_stake", "reason",
+    ]  # fmt: skip
+    text = ok("remind")
+    assert "Churn risks: quiet for longer than they usually are (4)" in text
+    assert "Bob (#2)" in text and "800.00 CNY" in text
+    ok("config", "set", "churn.remind", "1")
+    assert [r["name"] for r in json.loads(ok("remind", "-f", "json"))["churn"]] == ["Bob", "Hana"]
+    ok("config", "set", "churn.remind", "0")
+    assert json.loads(ok("remind", "-f", "json"))["churn"] == []
+    fails(2, "config", "set", "churn.remind", "many", db=shop)
+
+
+def test_today_and_the_calendar_carry_churn_risks(shop):
+    rows = json.loads(ok("today", "-f", "json"))
+    bob = next(r for r in rows if r["name"] == "Bob")
+    assert bob["reasons"] == [
+        "churn risk: buys about every 30 days; silent for 54; bought 800.00 CNY in their last year"
+    ]
+    ics = ok("remind", "--format", "ics")
+    assert "UID:churn-2-CNY@crmcli" in ics and "SUMMARY:Churn risk: Bob" in ics
+
+
+def test_top_risks_is_a_plain_function_for_the_dashboard(shop):
+    conn = db.connect(shop, write=False)
+    try:
+        rows = churn.top_risks(conn, date(2026, 11, 22), 2)
+    finally:
+        conn.close()
+    assert [(r["customer"], r["at_stake_minor"]) for r in rows] == [
+        ("Bob (#2)", 80000), ("Carl (#3)", 30000), ("Hana (#8)", 2500)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "args", [["remind"], ["remind", "-f", "json"], ["today"], ["log", "call", "Anna", "hi"]]
+)
+def test_everyday_commands_do_not_load_the_models(shop, args):
+    """scipy is installed for the tests; remind, today and log still never import it."""
+    code = (
+        "import sys\n"
+        "from typer.main import get_command\n"
+        "from crmcli.cli import app\n"
+        f"get_command(app).main({args!r}, standalone_mode=False)\n"
+        "heavy = [m for m in ('numpy', 'pandas', 'scipy', 'sqlite_utils') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    import scipy  # noqa: F401 - the point: it is installed
+
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+# --- the models through the database -------------------------------------------------------
+
+
+def load_cdnow(path: Path) -> None:
+    """The CDNOW sample as customers and purchases (USD, noon local time)."""
+    conn = db.connect(path, write=True)
+    stamp = "2026-01-01T00:00:00+08:00"
+    with db.transaction(conn):
+        ids = sorted({int(line.split()[1]) for line in CDNOW.read_text().splitlines()})
+        conn.executemany(
+            "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(i, f"CD {i}", f"cd {i}", stamp, stamp) for i in ids],
+        )
+        rows = []
+        for line in CDNOW.read_text().splitlines():
+            _, customer, day, _, dollars = line.split()
+            at = f"{day[:4]}-{day[4:6]}-{day[6:]}T12:00:00+08:00"
+            cents = round(float(dollars) * 100)
+            rows.append((int(customer), cents, at, stamp, stamp))
+        conn.executemany(
+            "INSERT INTO purchases (customer_id, item, amount_minor, currency, purchased_at, "
+            "created_at, updated_at) VALUES (?, 'CD', ?, 'USD', ?, ?, ?)",
+            rows,
+        )
+    conn.close()
+
+
+def test_value_report_reproduces_the_cdnow_fit_from_the_database(db_path):
+    """The whole path: SQL histories in days -> the published parameters (alpha in weeks
+    is alpha in days / 7). Zero-dollar lines exist in CDNOW; they count as purchases."""
+    load_cdnow(db_path)
+    rows = json.loads(
+        ok("report", "value", "--currency", "USD", "--as-of", "1997-09-30", "--parameters",
+           "-f", "json")
+    )  # fmt: skip
+    found = {(r["model"], r["parameter"]): r["value"] for r in rows}
+    assert round(found["bgnbd", "r"], 3) == 0.243
+    assert round(found["bgnbd", "alpha"] / 7, 3) == 4.414
+    assert round(found["bgnbd", "a"], 3) == 0.793
+    assert round(found["bgnbd", "b"], 3) == 2.426
+    assert round(found["gamma_gamma", "p"], 2) == 6.25
+    assert round(found["gamma_gamma", "q"], 2) == 3.74
+    assert round(found["gamma_gamma", "gamma"], 2) == 15.44
+    assert found["data", "customers"] == 2357 and found["data", "repeat_buyers"] == 946
+
+
+def test_value_report_rows(db_path):
+    load_cdnow(db_path)
+    args = ("report", "value", "--currency", "USD", "--as-of", "1997-09-30", "--horizon", "39w")
+    rows = json.loads(ok(*args, "--limit", "3", "-f", "json"))
+    assert len(rows) == 3
+    assert list(rows[0]) == [
+        "customer_id", "name", "currency", "purchase_days", "first_purchase_on",
+        "last_purchase_on", "p_alive", "expected_purchases", "expected_spend", "expected_value",
+    ]  # fmt: skip
+    values = [float(r["expected_value"]) for r in rows]
+    assert values == sorted(values, reverse=True)
+    for row in rows:
+        assert isinstance(row["expected_value"], str) and row["expected_value"].count(".") == 1
+        spend, purchases = float(row["expected_spend"]), row["expected_purchases"]
+        assert float(row["expected_value"]) == pytest.approx(spend * purchases, rel=1e-3)
+    # Customer 1 of the paper's data: x = 2, t_x = 30.43, T = 38.86 weeks.
+    everyone = {r["customer_id"]: r for r in json.loads(ok(*args, "-f", "json"))}
+    assert len(everyone) == 2357
+    assert everyone[1]["purchase_days"] == 3
+    assert 0 < everyone[1]["p_alive"] < 1
+    table = ok(*args, "--limit", "2")
+    assert table.startswith("USD, as of 1997-09-30, next 39 weeks (273 days): 2,357 customers")
+    assert "BG/NBD (time in days): r 0.2426" in table
+
+
+def test_value_without_scipy_is_a_clean_error(shop, monkeypatch):
+    from crmcli import value
+
+    monkeypatch.setattr(value, "models_available", lambda: False)
+    assert fails(1, "report", "value", db=shop) == (
+        "crm: the value models need scipy: pip install 'crmcli[models]'\n"
+    )
+    result = crm("report", "churn")
+    assert result.exit_code == 0 and "scipy is not installed" in result.stderr
+
+
+def simulated_shop(path: Path, n: int = 300, seed: int = 3) -> None:
+    """Customers drawn from BG/NBD-like behaviour, written straight to the database."""
+    rng = np.random.default_rng(seed)
+    conn = db.connect(path, write=True)
+    stamp = "2026-01-01T00:00:00+08:00"
+    today = date(2026, 11, 22)
+    with db.transaction(conn):
+        for i in range(1, n + 1):
+            conn.execute(
+                "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (i, f"Sim {i}", f"sim {i}", stamp, stamp),
+            )
+            rate, drop = rng.gamma(0.8, 1 / 20), rng.beta(1, 4)
+            day = today - timedelta(days=int(rng.integers(60, 700)))
+            while day <= today:
+                cents = int(rng.gamma(4, 2000))
+                conn.execute(
+                    "INSERT INTO purchases (customer_id, item, amount_minor, currency, "
+                    "purchased_at, created_at, updated_at) VALUES (?, 'x', ?, 'CNY', ?, ?, ?)",
+                    (i, cents, f"{day.isoformat()}T10:00:00+08:00", stamp, stamp),
+                )
+                if rng.random() < drop:
+                    break
+                day += timedelta(days=1 + int(rng.exponential(1 / rate)))
+    conn.close()
+
+
+def test_churn_uses_the_model_where_it_fits(db_path):
+    simulated_shop(db_path)
+    result = crm("report", "churn")
+    assert "CNY: P(alive) from the BG/NBD model" in result.stderr
+    rows = report()
+    by_model = [r for r in rows if r["method"] == "model"]
+    assert by_model and all(r["p_alive"] < 0.5 and r["purchase_days"] >= 2 for r in by_model)
+    assert all(r["reason"].endswith("% chance they still buy") for r in by_model)
+    assert all(r["method"] == "rhythm" for r in rows if r["purchase_days"] == 1)
+    assert all(r["silent_days"] > 30 for r in rows)
+    stakes = [float(r["at_stake"]) for r in rows]
+    assert stakes == sorted(stakes, reverse=True)
+    value = json.loads(ok("report", "value", "-f", "json"))
+    assert len(value) == 300 and all(0 <= r["p_alive"] <= 1 for r in value)
+
+
+def test_names_among_keeps_order_free_lookups(shop):
+    conn = db.connect(shop, write=False)
+    try:
+        query = filters.build(conn, filters.CustomerFilter(tag=["vip"]), today=date(2026, 11, 22))
+        assert filters.names_among(conn, query, [1, 2, 3]) == {2: "Bob", 3: "Carl"}
+    finally:
+        conn.close()
+
+
+def test_histories_use_the_covering_index(shop):
+    from crmcli.histories import _SQL
+
+    conn = sqlite3.connect(shop)
+    plan = " ".join(
+        r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + _SQL, {"currency": "CNY", "before": "x"})
+    )
+    conn.close()
+    assert "COVERING INDEX purchases_customer_time" in plan
+    assert "TEMP B-TREE FOR GROUP BY" not in plan and "ORDER BY" not in plan
+
+
+def test_the_sql_prefilter_of_remind_never_drops_an_at_risk_customer(db_path):
+    """top_risks() skips in SQL whoever cannot be at risk; on random histories and dates it
+    finds exactly the at-risk customers the full pass finds."""
+    from crmcli import histories
+    from crmcli.analytics.churn import Rules
+
+    rng = np.random.default_rng(5)
+    conn = db.connect(db_path, write=True)
+    stamp = "2026-01-01T00:00:00+08:00"
+    with db.transaction(conn):
+        for i in range(1, 401):
+            conn.execute(
+                "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (i, f"R {i}", f"r {i}", stamp, stamp),
+            )
+            day = date(2024, 1, 1) + timedelta(days=int(rng.integers(0, 900)))
+            for _ in range(int(rng.integers(1, 12))):
+                conn.execute(
+                    "INSERT INTO purchases (customer_id, item, amount_minor, currency, "
+                    "purchased_at, created_at, updated_at) VALUES (?, 'x', 100, 'CNY', ?, ?, ?)",
+                    (i, f"{day.isoformat()}T10:00:00+08:00", stamp, stamp),
+                )
+                day += timedelta(days=int(rng.choice([0, 1, 2, 7, 30, 90, 200])))
+    rules = Rules()
+    checked = 0
+    for as_of in (date(2024, 6, 1), date(2025, 3, 1), date(2025, 9, 9), date(2026, 11, 22)):
+        full = histories.load(conn, "CNY", as_of, rules.rhythm)
+        pruned = histories.load(conn, "CNY", as_of, rules.rhythm, at_risk_only=rules.min_silence)
+        want = [full.ids[i] for i in churn._rhythm_candidates(full, rules, ("at-risk",))]
+        got = [pruned.ids[i] for i in churn._rhythm_candidates(pruned, rules, ("at-risk",))]
+        assert got == want
+        assert len(pruned) < len(full)
+        checked += len(want)
+    conn.close()
+    assert checked > 20

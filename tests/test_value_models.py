@@ -1,0 +1,207 @@
+"""The value models against published results, simulated data and hand-computed cases.
+
+Published: Fader, Hardie & Lee (2005) fit BG/NBD to the CDNOW 1/10 sample (39-week
+calibration period ending 1997-09-30, time in weeks, same-day purchases merged) and get
+r = 0.243, alpha = 4.414, a = 0.793, b = 2.426 (LL = -9582.4); Fader & Hardie's Gamma-Gamma
+note fits the 946 repeat buyers' mean spend and gets p = 6.25, q = 3.74, gamma = 15.44.
+"""
+
+import math
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crmcli.analytics import bgnbd, gammagamma
+
+CDNOW = Path(__file__).parent / "data" / "cdnow_sample.txt"
+END = date(1997, 9, 30)
+
+
+def cdnow_calibration():
+    """(x, t_x, T in weeks, mean repeat spend) per customer, as the paper builds them."""
+    by_customer: dict[int, dict[date, float]] = defaultdict(lambda: defaultdict(float))
+    lines = 0
+    for line in CDNOW.read_text().splitlines():
+        _master, customer, day, _cds, dollars = line.split()
+        on = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+        by_customer[int(customer)][on] += float(dollars)  # same-day purchases merged
+        lines += 1
+    assert lines == 6919 and len(by_customer) == 2357
+    x, t_x, T, m = [], [], [], []
+    for days in by_customer.values():
+        seen = sorted(d for d in days if d <= END)
+        first = seen[0]
+        x.append(len(seen) - 1)
+        t_x.append((seen[-1] - first).days / 7)
+        T.append((END - first).days / 7)
+        m.append(sum(days[d] for d in seen[1:]) / (len(seen) - 1) if len(seen) > 1 else 0.0)
+    return np.array(x), np.array(t_x), np.array(T), np.array(m)
+
+
+def test_bgnbd_reproduces_the_published_cdnow_fit():
+    x, t_x, T, _ = cdnow_calibration()
+    params = bgnbd.fit(x, t_x, T)
+    assert round(params.r, 3) == 0.243
+    assert round(params.alpha, 3) == 4.414
+    assert round(params.a, 3) == 0.793
+    assert round(params.b, 3) == 2.426
+    assert round(params.log_likelihood, 1) == -9582.4
+
+
+def test_gamma_gamma_reproduces_the_published_cdnow_fit():
+    x, _, _, m = cdnow_calibration()
+    repeat = x > 0
+    assert repeat.sum() == 946
+    params = gammagamma.fit(x[repeat], m[repeat])
+    assert round(params.p, 2) == 6.25
+    assert round(params.q, 2) == 3.74
+    assert round(params.gamma, 2) == 15.44
+
+
+def test_bgnbd_fit_does_not_depend_on_the_time_unit():
+    x, t_x, T, _ = cdnow_calibration()
+    weeks = bgnbd.fit(x, t_x, T)
+    days = bgnbd.fit(x, t_x * 7, T * 7)
+    assert days.alpha / 7 == pytest.approx(weeks.alpha, rel=1e-4)
+    assert (days.r, days.a, days.b) == pytest.approx((weeks.r, weeks.a, weeks.b), rel=1e-4)
+
+
+def test_weights_count_identical_customers():
+    x, t_x, T, _ = cdnow_calibration()
+    rows = np.stack([x, t_x, T], axis=1)
+    unique, counts = np.unique(rows, axis=0, return_counts=True)
+    assert len(unique) < len(rows)
+    grouped = bgnbd.fit(unique[:, 0], unique[:, 1], unique[:, 2], weights=counts)
+    assert round(grouped.r, 3) == 0.243 and round(grouped.b, 3) == 2.426
+
+
+def simulate_bgnbd(n, r, alpha, a, b, rng, horizon=0.0):
+    """Customers drawn from the BG/NBD model: (x, t_x, T, purchases in (T, T + horizon],
+    alive at T)."""
+    lam = rng.gamma(r, 1 / alpha, n)
+    drop = rng.beta(a, b, n)
+    T = rng.uniform(10, 60, n)
+    x = np.zeros(n)
+    t_x = np.zeros(n)
+    future = np.zeros(n)
+    alive = np.ones(n, dtype=bool)
+    for i in range(n):
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > T[i] + horizon:
+                break
+            if t <= T[i]:
+                x[i] += 1
+                t_x[i] = t
+            else:
+                future[i] += 1
+            if rng.random() < drop[i]:  # drops out after this repeat purchase
+                alive[i] = t > T[i]
+                break
+    return x, t_x, T, future, alive
+
+
+def test_bgnbd_recovers_simulated_parameters():
+    rng = np.random.default_rng(20260422)
+    x, t_x, T, _, _ = simulate_bgnbd(20000, 0.25, 4.0, 0.8, 2.5, rng)
+    params = bgnbd.fit(x, t_x, T)
+    assert params.r == pytest.approx(0.25, rel=0.1)
+    assert params.alpha == pytest.approx(4.0, rel=0.15)
+    assert params.a == pytest.approx(0.8, rel=0.2)
+    assert params.b == pytest.approx(2.5, rel=0.25)
+
+
+def test_bgnbd_predictions_match_simulated_futures():
+    """With the true parameters, the conditional expectation and P(alive) match what the
+    simulated customers then do (in total, and for the repeat buyers alone)."""
+    rng = np.random.default_rng(7)
+    true = bgnbd.Params(0.5, 8.0, 0.6, 3.0)
+    x, t_x, T, future, alive = simulate_bgnbd(20000, true.r, true.alpha, true.a, true.b, rng, 30)
+    expected = bgnbd.expected_purchases(true, 30, x, t_x, T)
+    assert expected.sum() == pytest.approx(future.sum(), rel=0.04)
+    repeat = x > 0
+    assert expected[repeat].sum() == pytest.approx(future[repeat].sum(), rel=0.05)
+    chance = bgnbd.p_alive(true, x, t_x, T)
+    assert chance[repeat].mean() == pytest.approx(alive[repeat].mean(), abs=0.02)
+
+
+def test_gamma_gamma_recovers_simulated_parameters():
+    rng = np.random.default_rng(11)
+    n, p, q, gamma = 5000, 6.0, 4.0, 15.0
+    nu = rng.gamma(q, 1 / gamma, n)
+    x = 1 + rng.poisson(3, n)
+    m = np.array([rng.gamma(p, 1 / nu[i], x[i]).mean() for i in range(n)])
+    params = gammagamma.fit(x, m)
+    assert params.p == pytest.approx(p, rel=0.1)
+    assert params.q == pytest.approx(q, rel=0.1)
+    assert params.gamma == pytest.approx(gamma, rel=0.15)
+
+
+# Hand-computed cases. With r = 1, b = 1, a = 2: 2F1(1, 1; 2; z) = -ln(1 - z) / z, and
+# 2F1(2, 2; 3; z) = sum 2(n+1)/(n+2) z^n = 2/(1-z) - 2(-ln(1-z) - z)/z^2.
+
+
+def test_p_alive_by_hand():
+    params = bgnbd.Params(r=1, alpha=1, a=1, b=2)
+    # odds = a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x) = 1/2 * (4/2)^2 = 2
+    assert bgnbd.p_alive(params, [1], [1], [3])[0] == pytest.approx(1 / 3)
+    assert bgnbd.p_alive(params, [0], [0], [30])[0] == 1.0  # no repeat purchase: alive
+    assert bgnbd.p_alive(params, [3], [5], [5])[0] == pytest.approx(1 / (1 + 1 / 4))
+
+
+def test_expected_purchases_of_a_new_customer_by_hand():
+    params = bgnbd.Params(r=1, alpha=1, a=2, b=1)
+    # (a+b-1)/(a-1) [1 - (1/2)^1 * 2F1(1,1;2;1/2)] = 2 (1 - 1/2 * 2 ln 2) = 2 - 2 ln 2
+    assert bgnbd.expected_purchases_new(params, 1.0) == pytest.approx(2 - 2 * math.log(2))
+    assert bgnbd.expected_purchases_new(params, 0.0) == pytest.approx(0.0)
+
+
+def test_conditional_expected_purchases_by_hand():
+    params = bgnbd.Params(r=1, alpha=1, a=2, b=1)
+    # x = 0, T = 1, t = 2: z = 2/4, ((alpha+T)/(alpha+T+t))^r = 1/2: again 2 - 2 ln 2.
+    assert bgnbd.expected_purchases(params, 2, [0], [0], [1])[0] == pytest.approx(
+        2 - 2 * math.log(2)
+    )
+    # x = 1, t_x = T = 1, t = 2: (a+b+x-1)/(a-1) = 3, ratio (2/4)^2, 2F1(2,2;3;1/2) =
+    # 4 - 8 (ln 2 - 1/2); P(alive) = 1/(1 + 2/1 * 1^2) = 1/3; so 3 (1 - (4 - 8 ln 2 + 4)/4) / 3.
+    assert bgnbd.expected_purchases(params, 2, [1], [1], [1])[0] == pytest.approx(
+        2 * math.log(2) - 1
+    )
+    assert bgnbd.expected_purchases(params, 0, [1], [1], [1])[0] == 0.0
+
+
+def test_expected_purchases_new_matches_numerical_integration():
+    """E[X(t)] from the closed form equals the model's definition integrated numerically:
+    E[X(t) | lambda, p] = (1 - exp(-lambda p t)) / p (paper eq. 7); over lambda ~ Gamma(r,
+    alpha) that is (1 - (alpha/(alpha + p t))^r) / p, then over p ~ Beta(a, b)."""
+    from scipy import integrate, stats
+
+    for params, t in (
+        (bgnbd.Params(0.2425945, 4.4136018, 0.7929220, 2.4259066), 39.0),
+        (bgnbd.Params(2.0, 10.0, 3.0, 5.0), 12.0),
+    ):
+
+        def given_p(p, params=params, t=t):
+            inner = (1 - (params.alpha / (params.alpha + p * t)) ** params.r) / p
+            return inner * stats.beta.pdf(p, params.a, params.b)
+
+        integral, _ = integrate.quad(given_p, 0, 1, limit=200)
+        assert float(bgnbd.expected_purchases_new(params, t)) == pytest.approx(integral, rel=1e-6)
+
+
+def test_expected_spend_by_hand():
+    params = gammagamma.Params(p=6, q=4, gamma=15)
+    # p (gamma + x m) / (p x + q - 1) = 6 (15 + 40) / (12 + 3) = 22
+    assert gammagamma.expected_spend(params, [2], [20])[0] == pytest.approx(22)
+    # no repeat purchase: the population mean p gamma / (q - 1) = 30
+    assert gammagamma.expected_spend(params, [0], [0])[0] == pytest.approx(30)
+    assert params.mean_spend() == pytest.approx(30)
+
+
+def test_gamma_gamma_refuses_customers_without_repeat_spend():
+    with pytest.raises(ValueError):
+        gammagamma.fit([0, 2], [0.0, 5.0])
