@@ -13,6 +13,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     reports,
     tags,
     tasks,
+    transfer,
 )
 from crmcli.cli.app import app
 
