@@ -246,11 +246,7 @@ def _quote(name: str) -> str:
 
 def table_columns(conn: sqlite3.Connection, table: str) -> list[str]:
     """Stored columns of `table` (generated and hidden ones left out), in schema order."""
-    return [
-        r[1]
-        for r in conn.execute(f"PRAGMA table_xinfo({_quote(table)})")
-        if r[6] == 0
-    ]
+    return [r[1] for r in conn.execute(f"PRAGMA table_xinfo({_quote(table)})") if r[6] == 0]
 
 
 def _encode(value: Any) -> Any:

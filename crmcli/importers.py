@@ -82,14 +82,15 @@ CUSTOMER_ALIASES = _aliases(
                   "position", "职位", "职务", "头衔"),
         "gender": ("gender", "sex", "性别"),
         "birthday": ("birthday", "birth date", "date of birth", "dob", "生日", "出生日期"),
-        "address": ("address", "address 1 formatted", "postal address", "地址", "联系地址",
+        "address": ("address", "address 1 formatted", "postal address", "business address",
+                    "home address", "地址", "联系地址",
                     "通讯地址", "住址"),
         "street": ("address 1 street", "business street", "home street", "street"),
         "city": ("city", "address 1 city", "business city", "home city", "城市", "所在城市"),
         "region": ("region", "state", "province", "address 1 region", "business state",
                    "home state", "省份", "省", "地区"),
         "country": ("country", "address 1 country", "business country region",
-                    "home country region", "国家"),
+                    "home country region", "business country", "home country", "国家"),
         "industry": ("industry", "行业"),
         "company_size": ("company size", "公司规模", "规模"),
         "source": ("source", "channel source", "来源", "渠道", "客户来源"),
@@ -440,6 +441,12 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         value = _one(values, name)
         if value is not None and value.strip().casefold() not in _EMPTY:
             raw.values[name] = value
+    birthday = raw.values.get("birthday", "").strip()
+    if birthday.startswith("--"):  # Google's and vCard's "no year": a field, not a date
+        raw.fields.append(f"birthday_no_year={raw.values.pop('birthday')[2:]}")
+    if "\n" in raw.values.get("address", ""):  # a formatted multi-line address: one line
+        lines = [" ".join(line.split()) for line in raw.values["address"].splitlines()]
+        raw.values["address"] = ", ".join(line for line in lines if line)
     if raw.values.get("national_id", "").count("*"):
         del raw.values["national_id"]  # a masked number from our own export: not data
     if "name" not in raw.values:

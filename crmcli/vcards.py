@@ -197,12 +197,14 @@ def build_card(record: dict[str, Any], kept_text: str | None, version: str) -> s
         tel.value = phone
         if match is not None:
             tel.params = dict(match.params)
+            tel.group = match.group
     for email in record["emails"]:
         match = _matching(old.get("email", []), email, str.casefold)
         item = card.add("email")
         item.value = email
         if match is not None:
             item.params = dict(match.params)
+            item.group = match.group
         elif version == "3.0":
             item.type_param = "INTERNET"
     if record["company"]:
