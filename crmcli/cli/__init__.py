@@ -9,6 +9,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     interactions,
     products,
     purchases,
+    quality,
     reminders,
     reports,
     tags,
