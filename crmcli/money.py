@@ -86,7 +86,6 @@ _AMOUNT = re.compile(
     rf"\s*(?P<post>{_UNIT})?",
     re.IGNORECASE,
 )
-_PLAIN = re.compile(r"-?\d{1,15}(?:\.\d{1,6})?")
 HELP = "write it like 1299, 1,299.50, ¥1299 or 1299.5 USD"
 
 
@@ -200,19 +199,35 @@ def _symbol_currency(symbol: str, context: str | None) -> str:
     return context if context in choices else choices[0]
 
 
+def _plain_minor(text: str, currency: str) -> Money | None:
+    """The common case, a bare ASCII number such as `1299.50` or `-80` (every import row),
+    in integer arithmetic; None for anything else, which parse() handles in full. Gives
+    exactly what the full rules give, or leaves the error to them."""
+    negative = text[:1] == "-"
+    whole, dot, frac = (text[1:] if negative else text).partition(".")
+    if not (whole.isascii() and whole.isdigit() and len(whole) <= 15):
+        return None
+    if dot and not (frac.isascii() and frac.isdigit()):
+        return None
+    code = currency_code(currency)
+    places = EXPONENTS[code]
+    if len(frac) > places:
+        return None  # too many decimals (or zeros to drop): the full rules say which
+    minor = int(whole) * 10**places + (int(frac) * 10 ** (places - len(frac)) if frac else 0)
+    if minor > MAX_MINOR:
+        return None
+    return Money(-minor if negative else minor, code)
+
+
 def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Money:
     """Parse a user's amount exactly; raises InvalidInput, never rounds.
 
     `currency` is the one the user named separately (`--currency`): the amount may not name
     another. Without either, `default` (the `default_currency` setting) applies.
     """
-    if _PLAIN.fullmatch(text):
-        # The common case, a bare ASCII number (every import row): the rules below give
-        # exactly this, without the normalisation and the big pattern.
-        code = currency_code(currency) if currency else currency_code(default)
-        negative = text.startswith("-")
-        minor = to_minor(Decimal(text[1:] if negative else text), code)
-        return Money(-minor if negative else minor, code)
+    plain_number = _plain_minor(text, currency or default)
+    if plain_number is not None:
+        return plain_number
     raw = unicodedata.normalize("NFKC", text).strip()
     match = _AMOUNT.fullmatch(raw)
     if not raw or match is None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from crmcli import clock, money, validate
+from crmcli import clock, dates, money, validate
 from crmcli.errors import InvalidInput, NotFound
 from crmcli.money import Money
 
@@ -102,7 +102,7 @@ SALE_DATES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: frozen dataclasses are slow to build, a million a file
 class Line:
     """A validated purchase line, ready to store."""
 
@@ -234,6 +234,7 @@ class LineContext:
         self._products: dict[str, dict[str, Any] | None] = {}
         self._categories: dict[str, str] = {}
         self._payments: dict[str, str] = {}
+        self._times: dict[str, str] = {}
 
     def product(self, item: str) -> dict[str, Any] | None:
         if item not in self._products:
@@ -247,6 +248,20 @@ class LineContext:
         if key not in self._categories:
             self._categories[key] = canonical_category(self.conn, text)
         return self._categories[key]
+
+    def time(self, text: str | None) -> str:
+        """The stored purchase time of `--at TEXT` (now when None), as `crm buy` makes it."""
+        if text is None:
+            return purchase_time(self.now, self.now)
+        found = self._times.get(text)
+        if found is None:
+            if not text.strip():
+                raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
+            found = purchase_time(dates.parse_datetime(text, self.now), self.now)
+            if len(self._times) > 100_000:  # a file of distinct times: keep memory flat
+                self._times.clear()
+            self._times[text] = found
+        return found
 
     def payment(self, text: str) -> str:
         if text not in self._payments:
@@ -268,8 +283,6 @@ def prepare_line(context: LineContext, customer_id: int, raw: LineInput) -> Line
     When ITEM names a product, its name, category and price are the defaults; the currency
     is `raw.currency`, else the product's, else the default one.
     """
-    from crmcli import dates
-
     product = context.product(raw.item)
     explicit = money.currency_code(raw.currency) if raw.currency is not None else None
     product_price = None
@@ -301,17 +314,13 @@ def prepare_line(context: LineContext, customer_id: int, raw: LineInput) -> Line
         amount=given, unit_price=unit, qty=count, refund=raw.refund, default_price=product_price
     )
     category_text = raw.category if raw.category is not None else (product or {}).get("category")
-    now = context.now
-    if raw.at is not None and not raw.at.strip():
-        raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
-    moment = now if raw.at is None else dates.parse_datetime(raw.at, now)
     return Line(
         customer_id=customer_id,
         item=product["name"] if product else validate.text("item", raw.item),
         amount=total,
         quantity=count,
         unit_price_minor=unit_minor,
-        purchased_at=purchase_time(moment, now),
+        purchased_at=context.time(raw.at),
         category=context.category(category_text) if category_text is not None else None,
         payment=context.payment(raw.payment) if raw.payment is not None else None,
         order_ref=validate.text("order", raw.order) if raw.order is not None else None,
@@ -327,14 +336,15 @@ INSERT_SQL = (
 )
 
 
-def line_row(line: Line, stamp: str) -> tuple[Any, ...]:
-    """The INSERT_SQL parameters of a validated line, created and updated at `stamp`."""
+def line_row(line: Line, stamp: str, *, checked: bool = False) -> tuple[Any, ...]:
+    """The INSERT_SQL parameters of a line, created and updated at `stamp`; item and quantity
+    are checked again unless the line came from prepare_line (`checked`)."""
     return (
         line.customer_id,
         line.product_id,
-        validate.text("item", line.item),
+        line.item if checked else validate.text("item", line.item),
         line.category,
-        quantity(line.quantity),
+        line.quantity if checked else quantity(line.quantity),
         line.unit_price_minor,
         line.amount.minor,
         line.amount.currency,
@@ -354,9 +364,9 @@ def add_purchase(conn: sqlite3.Connection, line: Line) -> int:
 
 
 def add_purchases(conn: sqlite3.Connection, lines: list[Line]) -> None:
-    """Store many validated lines in one executemany (an import's batch)."""
+    """Store many lines made by prepare_line in one executemany (an import's batch)."""
     stamp = clock.timestamp()
-    conn.executemany(INSERT_SQL, [line_row(line, stamp) for line in lines])
+    conn.executemany(INSERT_SQL, [line_row(line, stamp, checked=True) for line in lines])
 
 
 _SELECT = (

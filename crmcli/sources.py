@@ -41,6 +41,7 @@ SUFFIXES = {
 }
 GUARD_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 SNIFF_BYTES = 65536
+ERROR_KEY = "\x00error"  # a record that could not be read carries the reason here
 # csv's default field limit (128 KiB) is below a long note or a vCard PHOTO in a cell.
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -231,16 +232,27 @@ def _csv(
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         width = len(columns)
-        for cells in _decoding(name, reader):
-            if not any(c.strip() for c in cells):
-                continue  # blank lines between rows
-            number = reader.line_num
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                yield number, {"\x00error": f"{len(cells)} cells but {width} columns"}
-                continue
-            yield number, {c: unguard(v) for c, v in zip(columns, cells, strict=False) if v}
+        try:
+            for cells in reader:
+                if len(cells) > width and any(c.strip() for c in cells[width:]):
+                    yield reader.line_num, {ERROR_KEY: f"{len(cells)} cells but {width} columns"}
+                    continue
+                record = {
+                    c: (unguard(v) if v[0] == "'" else v)
+                    for c, v in zip(columns, cells, strict=False)
+                    if v
+                }
+                if record and (len(record) > 1 or not next(iter(record.values())).isspace()):
+                    yield reader.line_num, record  # (blank lines between rows are skipped)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            yield from _decoding(name, _raising(exc))
 
     return columns, rows()
+
+
+def _raising(exc: Exception) -> Iterator[Any]:
+    raise exc
+    yield  # a generator that raises `exc` where _decoding can translate it
 
 
 def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -272,9 +284,6 @@ def _json(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, An
             yield number, {"\x00error": "not a JSON object"}
         else:
             yield number, record
-
-
-ERROR_KEY = "\x00error"
 
 
 def read_document(path: str) -> Any:
