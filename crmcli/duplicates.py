@@ -256,15 +256,3 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> di
         [*values.values(), stamp, keep_id],
     )
     return {"filled": sorted(filled), "noted": noted, "moved": moved}
-
-
-def merges_of(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    """The customers merged into `customer_id`, for `crm show`."""
-    return [
-        {"merged_id": r[0], "merged_name": r[1], "merged_at": r[2]}
-        for r in conn.execute(
-            "SELECT merged_id, merged_name, merged_at FROM customer_merges "
-            "WHERE customer_id = ? ORDER BY id",
-            (customer_id,),
-        )
-    ]

@@ -1,12 +1,12 @@
-"""Data quality commands: `crm dedupe`, `crm merge`, `crm clean`, and merges in `crm show`."""
+"""Data quality commands: `crm dedupe`, `crm merge`, `crm clean`."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from crmcli import clock
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
-from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
+from crmcli.cli.customers import resolver
 from crmcli.output import Format, emit
 
 
@@ -94,19 +94,3 @@ def clean(
         emit(found, quality.COLUMNS, fmt, no_color=settings(ctx).no_color)
     if fix and not quiet:
         typer.echo(f"Fixed {fixed} of {len(found)} problems.", err=True)
-
-
-def _merges(conn: Any, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli import duplicates
-
-    return duplicates.merges_of(conn, customer_id)
-
-
-SHOW_SECTIONS.append(
-    ShowSection(
-        key="merged",
-        title="Merged into this customer",
-        columns=("merged_id", "merged_name", "merged_at"),
-        rows=_merges,
-    )
-)

@@ -406,7 +406,7 @@ def _write(
     with private_file(output) as out:
         count = produce(out)
     if not quiet:
-        typer.echo(f"Exported {count} {what} to {output}.", err=True)
+        typer.echo(f"Exported {count} {what} to {output.name}.", err=True)
 
 
 def _rows_out(
