@@ -501,3 +501,28 @@ def test_import_all_refuses_bad_documents(tmp_path, db_path):
                                "due_on", "created_at", "updated_at"], "rows": [[1, 99, "x",
                                "2026-01-01", "t", "t"]]}}}), encoding="utf-8")  # fmt: skip
     assert "point to rows that are not in the export" in fails(2, "import", "all", str(bad))
+
+
+# Fuzz --------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(rows=st.lists(st.tuples(CELL, CELL, CELL), max_size=4), kind=st.sampled_from(
+    ["customers", "purchases", "interactions", "tasks"]))  # fmt: skip
+def test_any_csv_gives_an_answer_never_a_traceback(db_path, rows, kind):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["name", "customer", "amount"])
+    writer.writerows(rows)
+    before = dump(db_path)
+    result = crm("import", kind, "-", "--format", "csv", input=buffer.getvalue())
+    assert result.exit_code in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 2:
+        assert result.stderr.startswith("crm: ") and dump(db_path) == before
