@@ -372,14 +372,16 @@ class Importer:
         self._customers: dict[str, int] = {}
 
     def run(self, records: Iterator[tuple[int, dict[str, Any]]]) -> Summary:
-        for number, record in records:
-            self.summary.rows += 1
-            if self.options.on_progress and self.summary.rows % 1000 == 0:
-                self.options.on_progress(self.summary.rows)
+        summary, progress, row = self.summary, self.options.on_progress, self.row
+        count = 0
+        for count, (number, record) in enumerate(records, 1):
+            if progress and count % 1000 == 0:
+                progress(count)
             if ERROR_KEY in record:
                 self.reject(number, record, record[ERROR_KEY])
                 continue
-            self.row(number, record)
+            row(number, record)
+        summary.rows = count
         self.finish()
         self.summary.ignored = list(self.mapper.ignored)
         return self.summary
@@ -651,7 +653,7 @@ class PurchaseImporter(Importer):
             payment=get("payment"),
             order=get("order_ref"),
             note=get("note"),
-            refund=truth(get("is_refund"), "is_refund"),
+            refund=False if "is_refund" not in values else truth(get("is_refund"), "is_refund"),
         )
         return purchases.prepare_line(self.context, customer_id, raw)
 

@@ -235,6 +235,7 @@ class LineContext:
         self._categories: dict[str, str] = {}
         self._payments: dict[str, str] = {}
         self._times: dict[str, str] = {}
+        self._items: dict[str, str] = {}
 
     def product(self, item: str) -> dict[str, Any] | None:
         if item not in self._products:
@@ -248,6 +249,16 @@ class LineContext:
         if key not in self._categories:
             self._categories[key] = canonical_category(self.conn, text)
         return self._categories[key]
+
+    def item(self, text: str) -> str:
+        """`text` checked as an item (validate.text), remembered: items repeat."""
+        found = self._items.get(text)
+        if found is None:
+            found = validate.text("item", text)
+            if len(self._items) > 100_000:
+                self._items.clear()
+            self._items[text] = found
+        return found
 
     def time(self, text: str | None) -> str:
         """The stored purchase time of `--at TEXT` (now when None), as `crm buy` makes it."""
@@ -316,7 +327,7 @@ def prepare_line(context: LineContext, customer_id: int, raw: LineInput) -> Line
     category_text = raw.category if raw.category is not None else (product or {}).get("category")
     return Line(
         customer_id=customer_id,
-        item=product["name"] if product else validate.text("item", raw.item),
+        item=product["name"] if product else context.item(raw.item),
         amount=total,
         quantity=count,
         unit_price_minor=unit_minor,
