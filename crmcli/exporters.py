@@ -27,7 +27,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,6 +35,10 @@ from typing import Any, TextIO
 from crmcli import clock
 from crmcli.errors import InvalidInput
 
+# Functions run after `import_all` has loaded every row, inside its transaction: a module
+# whose derived data is not exported (an index kept by application code, not by triggers)
+# appends one to rebuild it from the restored rows.
+AFTER_RESTORE: list[Callable[[sqlite3.Connection], None]] = []
 FORMAT_NAME = "crmcli-export"
 FORMAT_VERSION = 1
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -366,6 +370,8 @@ def import_all(conn: sqlite3.Connection, document: Any) -> dict[str, int]:
             if not updated:
                 conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, seq))
     _rebuild_indexes(conn)
+    for hook in AFTER_RESTORE:
+        hook(conn)
     return counts
 
 

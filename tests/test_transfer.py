@@ -526,3 +526,23 @@ def test_any_csv_gives_an_answer_never_a_traceback(db_path, rows, kind):
     assert "Traceback" not in result.stderr
     if result.exit_code == 2:
         assert result.stderr.startswith("crm: ") and dump(db_path) == before
+
+
+def test_rejects_of_json_input_are_json_lines(cn, tmp_path):
+    ok("add", "张伟", "--external-id", "C-1")
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text(
+        json.dumps({"customer": "C-1", "kind": "call", "text": "ok", "at": "2026-11-20"}) + "\n"
+        + json.dumps({"customer": "C-1", "kind": "lunch", "text": "no"}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    rejects = tmp_path / "rejects.jsonl"
+    result = crm("import", "interactions", str(calls), "--skip-invalid", "--rejects", str(rejects))
+    assert "1 inserted, 0 updated, 0 unchanged, 1 rejected (2 rows)" in result.stderr
+    lines = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert lines == [{
+        "reject_line": 2,
+        "reject_reason": lines[0]["reject_reason"],
+        "record": {"customer": "C-1", "kind": "lunch", "text": "no"},
+    }]  # fmt: skip
+    assert lines[0]["reject_reason"].startswith("kind must be one of")
