@@ -287,6 +287,40 @@ def m005_segments_rules(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m006_import_merge(conn: sqlite3.Connection) -> None:
+    """What `crm merge` did, and the vCard properties crm does not model.
+
+    `customer_merges.record` is the merged-away customer as it was (JSON), since that row is
+    deleted; `moved` counts the rows moved per table. `customer_vcards.card` is the last
+    vCard imported for a customer, verbatim, so export can give back the properties crm
+    has no column for (X- properties, PHOTO, TEL types...).
+    """
+    execute_script(
+        conn,
+        """
+        CREATE TABLE customer_merges (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            merged_id INTEGER NOT NULL,
+            merged_name TEXT NOT NULL,
+            record TEXT NOT NULL,
+            moved TEXT NOT NULL,
+            merged_at TEXT NOT NULL
+        );
+        CREATE INDEX customer_merges_customer ON customer_merges(customer_id);
+        CREATE INDEX customer_merges_merged ON customer_merges(merged_id);
+        CREATE TABLE customer_vcards (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL UNIQUE REFERENCES customers(id) ON DELETE CASCADE,
+            version TEXT NOT NULL,
+            card TEXT NOT NULL,
+            imported_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+@migration
 def m007_history(conn: sqlite3.Connection) -> None:
     """Change history (crmcli.history): one changeset per write command, one history row per
     changed table row, filled by triggers that migrate() regenerates after every upgrade.

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from crmcli.errors import InvalidInput
@@ -107,6 +108,7 @@ class Money:
         return self.display()
 
 
+@lru_cache(maxsize=256)  # an import asks for the same few codes a million times
 def currency_code(text: str) -> str:
     """A known ISO 4217 code from user text (`usd` -> `USD`); raises InvalidInput."""
     code = unicodedata.normalize("NFKC", text).strip().upper()
@@ -197,12 +199,35 @@ def _symbol_currency(symbol: str, context: str | None) -> str:
     return context if context in choices else choices[0]
 
 
+def _plain_minor(text: str, currency: str) -> Money | None:
+    """The common case, a bare ASCII number such as `1299.50` or `-80` (every import row),
+    in integer arithmetic; None for anything else, which parse() handles in full. Gives
+    exactly what the full rules give, or leaves the error to them."""
+    negative = text[:1] == "-"
+    whole, dot, frac = (text[1:] if negative else text).partition(".")
+    if not (whole.isascii() and whole.isdigit() and len(whole) <= 15):
+        return None
+    if dot and not (frac.isascii() and frac.isdigit()):
+        return None
+    code = currency_code(currency)
+    places = EXPONENTS[code]
+    if len(frac) > places:
+        return None  # too many decimals (or zeros to drop): the full rules say which
+    minor = int(whole) * 10**places + (int(frac) * 10 ** (places - len(frac)) if frac else 0)
+    if minor > MAX_MINOR:
+        return None
+    return Money(-minor if negative else minor, code)
+
+
 def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Money:
     """Parse a user's amount exactly; raises InvalidInput, never rounds.
 
     `currency` is the one the user named separately (`--currency`): the amount may not name
     another. Without either, `default` (the `default_currency` setting) applies.
     """
+    plain_number = _plain_minor(text, currency or default)
+    if plain_number is not None:
+        return plain_number
     raw = unicodedata.normalize("NFKC", text).strip()
     match = _AMOUNT.fullmatch(raw)
     if not raw or match is None:

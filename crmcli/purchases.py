@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from crmcli import clock, money, validate
+from crmcli import clock, dates, money, validate
 from crmcli.errors import InvalidInput, NotFound
 from crmcli.money import Money
 
@@ -102,7 +102,7 @@ SALE_DATES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: frozen dataclasses are slow to build, a million a file
 class Line:
     """A validated purchase line, ready to store."""
 
@@ -202,31 +202,182 @@ def line_total(
     return Money(-total if negative else total, currency), unit
 
 
+@dataclass
+class LineInput:
+    """What a user typed for one line (`crm buy`, or one row of `crm import purchases`)."""
+
+    item: str
+    amount: str | None = None
+    quantity: int | None = None
+    unit_price: str | None = None
+    at: str | None = None
+    category: str | None = None
+    currency: str | None = None
+    payment: str | None = None
+    order: str | None = None
+    note: str | None = None
+    refund: bool = False
+
+
+class LineContext:
+    """What validating lines needs from the database, looked up once and remembered.
+
+    `crm buy` makes one per line; an import keeps one for all its rows, so each product,
+    category spelling and payment word is looked up once, not once a row. The answers are
+    those the same sequence of `crm buy` commands would get.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, now: datetime, default_currency: str) -> None:
+        self.conn = conn
+        self.now = now
+        self.default_currency = default_currency
+        self._products: dict[str, dict[str, Any] | None] = {}
+        self._categories: dict[str, str] = {}
+        self._payments: dict[str, str] = {}
+        self._times: dict[str, str] = {}
+        self._items: dict[str, str] = {}
+
+    def product(self, item: str) -> dict[str, Any] | None:
+        if item not in self._products:
+            from crmcli.products import find_product
+
+            self._products[item] = find_product(self.conn, item)
+        return self._products[item]
+
+    def category(self, text: str) -> str:
+        key = text.strip().casefold()
+        if key not in self._categories:
+            self._categories[key] = canonical_category(self.conn, text)
+        return self._categories[key]
+
+    def item(self, text: str) -> str:
+        """`text` checked as an item (validate.text), remembered: items repeat."""
+        found = self._items.get(text)
+        if found is None:
+            found = validate.text("item", text)
+            if len(self._items) > 100_000:
+                self._items.clear()
+            self._items[text] = found
+        return found
+
+    def time(self, text: str | None) -> str:
+        """The stored purchase time of `--at TEXT` (now when None), as `crm buy` makes it."""
+        if text is None:
+            return purchase_time(self.now, self.now)
+        found = self._times.get(text)
+        if found is None:
+            if not text.strip():
+                raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
+            found = purchase_time(dates.parse_datetime(text, self.now), self.now)
+            if len(self._times) > 100_000:  # a file of distinct times: keep memory flat
+                self._times.clear()
+            self._times[text] = found
+        return found
+
+    def payment(self, text: str) -> str:
+        if text not in self._payments:
+            self._payments[text] = payment(text)
+        return self._payments[text]
+
+
+def parse_quantity(text: str) -> int:
+    """A quantity typed as text (an import cell): a whole number from 1 to MAX_QUANTITY."""
+    clean = text.strip()
+    if not clean.isdigit() or len(clean) > 7:
+        raise InvalidInput(f"quantity must be a whole number from 1 to {MAX_QUANTITY:,}")
+    return quantity(int(clean))
+
+
+def prepare_line(context: LineContext, customer_id: int, raw: LineInput) -> Line:
+    """Validate one line exactly as `crm buy` does; raises InvalidInput naming the problem.
+
+    When ITEM names a product, its name, category and price are the defaults; the currency
+    is `raw.currency`, else the product's, else the default one.
+    """
+    product = context.product(raw.item)
+    explicit = money.currency_code(raw.currency) if raw.currency is not None else None
+    product_price = None
+    if product is not None and product["price_minor"] is not None:
+        product_price = Money(product["price_minor"], product["currency"])
+    code = explicit or (product_price.currency if product_price else None)
+    code = code or context.default_currency
+    given = money.parse(raw.amount, explicit, default=code) if raw.amount is not None else None
+    unit = (
+        money.parse(raw.unit_price, explicit, default=code) if raw.unit_price is not None else None
+    )
+    if (
+        given is None
+        and unit is None
+        and product_price is not None
+        and explicit not in (None, product_price.currency)
+    ):
+        raise InvalidInput(
+            f"{product['name']} is priced in {product_price.currency}; "  # type: ignore[index]
+            f"give the AMOUNT in {explicit}"
+        )
+    if given is None and unit is None and product_price is None:
+        known = "has no price" if product else "is not a product with a price"
+        raise InvalidInput(
+            f"{raw.item!r} {known}; give the AMOUNT (the line total) or --unit-price"
+        )
+    count = quantity(raw.quantity or 1)
+    total, unit_minor = line_total(
+        amount=given, unit_price=unit, qty=count, refund=raw.refund, default_price=product_price
+    )
+    category_text = raw.category if raw.category is not None else (product or {}).get("category")
+    return Line(
+        customer_id=customer_id,
+        item=product["name"] if product else context.item(raw.item),
+        amount=total,
+        quantity=count,
+        unit_price_minor=unit_minor,
+        purchased_at=context.time(raw.at),
+        category=context.category(category_text) if category_text is not None else None,
+        payment=context.payment(raw.payment) if raw.payment is not None else None,
+        order_ref=validate.text("order", raw.order) if raw.order is not None else None,
+        note=validate.text("note", raw.note, multiline=True) if raw.note is not None else None,
+        product_id=product["id"] if product else None,
+    )
+
+
+INSERT_SQL = (
+    "INSERT INTO purchases (customer_id, product_id, item, category, quantity, "
+    "unit_price_minor, amount_minor, currency, purchased_at, payment, order_ref, note, "
+    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def line_row(line: Line, stamp: str, *, checked: bool = False) -> tuple[Any, ...]:
+    """The INSERT_SQL parameters of a line, created and updated at `stamp`; item and quantity
+    are checked again unless the line came from prepare_line (`checked`)."""
+    return (
+        line.customer_id,
+        line.product_id,
+        line.item if checked else validate.text("item", line.item),
+        line.category,
+        line.quantity if checked else quantity(line.quantity),
+        line.unit_price_minor,
+        line.amount.minor,
+        line.amount.currency,
+        line.purchased_at or stamp,
+        line.payment,
+        line.order_ref,
+        line.note,
+        stamp,
+        stamp,
+    )
+
+
 def add_purchase(conn: sqlite3.Connection, line: Line) -> int:
     """Store one validated line; returns its id."""
-    stamp = clock.timestamp()
-    cursor = conn.execute(
-        "INSERT INTO purchases (customer_id, product_id, item, category, quantity, "
-        "unit_price_minor, amount_minor, currency, purchased_at, payment, order_ref, note, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            line.customer_id,
-            line.product_id,
-            validate.text("item", line.item),
-            line.category,
-            quantity(line.quantity),
-            line.unit_price_minor,
-            line.amount.minor,
-            line.amount.currency,
-            line.purchased_at or clock.timestamp(),
-            line.payment,
-            line.order_ref,
-            line.note,
-            stamp,
-            stamp,
-        ),
-    )
+    cursor = conn.execute(INSERT_SQL, line_row(line, clock.timestamp()))
     return int(cursor.lastrowid or 0)
+
+
+def add_purchases(conn: sqlite3.Connection, lines: list[Line]) -> None:
+    """Store many lines made by prepare_line in one executemany (an import's batch)."""
+    stamp = clock.timestamp()
+    conn.executemany(INSERT_SQL, [line_row(line, stamp, checked=True) for line in lines])
 
 
 _SELECT = (

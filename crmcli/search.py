@@ -284,12 +284,27 @@ def sync(conn: sqlite3.Connection) -> int:
     returns how many. Cheap when nothing changed (one indexed read)."""
     if conn.execute("SELECT 1 FROM search_dirty LIMIT 1").fetchone() is None:
         return 0
-    queued = pending(conn)
-    for name, ids in queued.items():
-        if name in SOURCES:
-            _index(conn, SOURCES[name], ids)
+    done = 0
+    # In chunks, so that an import of a million rows re-indexes in flat memory.
+    for (name,) in conn.execute("SELECT DISTINCT source FROM search_dirty").fetchall():
+        after = -1
+        while True:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT ref_id FROM search_dirty WHERE source = ? AND ref_id > ? "
+                    "ORDER BY ref_id LIMIT ?",
+                    (name, after, CHUNK * 10),
+                )
+            ]
+            if not ids:
+                break
+            if name in SOURCES:
+                _index(conn, SOURCES[name], ids)
+            done += len(ids)
+            after = ids[-1]
     conn.execute("DELETE FROM search_dirty")
-    return sum(len(ids) for ids in queued.values())
+    return done
 
 
 def rebuild(

@@ -598,3 +598,10 @@ def test_demo_has_feedback_surveys_and_referrals(demo_db):
     assert jrows("--db", db, "survey", "list")
     assert jrows("--db", db, "report", "referrals", "--limit", "3")
     assert json.loads(ok("--db", db, "remind", "--format", "json"))["late_feedback"]
+
+
+def test_import_surveys_is_registered_with_the_other_imports(db_path):
+    ok("add", "Anna")
+    out = crm("import", "surveys", "-", "--format", "csv", input="customer,nps\nAnna,9\n")
+    assert out.exit_code == 0, out
+    assert json.loads(ok("survey", "list", "-f", "json"))[0]["nps"] == 9

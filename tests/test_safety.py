@@ -606,3 +606,13 @@ def test_history_timestamps_follow_the_clock():
 @pytest.mark.parametrize("command", ["backup", "restore", "check", "forget", "undo", "history"])
 def test_help_has_an_example(command):
     assert "Example:" in ok(command, "--help")
+
+
+def test_export_ref_is_the_data_subject_export(db_path):
+    ok("add", "Anna", "--national-id", NID, "--city", "Paris")
+    data = json.loads(ok("export", "Anna"))
+    assert data["customer"]["name"] == "Anna" and NID not in json.dumps(data)
+    assert (
+        json.loads(ok("export", "customer", "Anna", "--reveal"))["customer"]["national_id"] == NID
+    )
+    assert fails(3, "export", "nobody") == "crm: no customer matches 'nobody'\n"

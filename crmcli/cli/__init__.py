@@ -14,6 +14,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     interactions,
     products,
     purchases,
+    quality,
     reminders,
     reports,
     safety,
@@ -22,6 +23,7 @@ from crmcli.cli import (  # noqa: F401 - each module registers its commands
     sql,
     tags,
     tasks,
+    transfer,
     value,
 )
 from crmcli.cli.app import app

@@ -119,58 +119,28 @@ def buy(
 
     Example: crm buy 张伟 "Longjing tea 250g" 1,299.50 --qty 2 --payment wechat --order SO-88
     """
-    from crmcli import money, products, purchases
+    from crmcli import clock, purchases
 
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
-        product = products.find_product(conn, item)
-        explicit = money.currency_code(currency) if currency is not None else None
-        product_price = None
-        if product is not None and product["price_minor"] is not None:
-            product_price = money.Money(product["price_minor"], product["currency"])
-        context = explicit or (product_price.currency if product_price else None)
-        context = context or default_currency(conn)
-        given = money.parse(amount, explicit, default=context) if amount is not None else None
-        unit = (
-            money.parse(unit_price, explicit, default=context) if unit_price is not None else None
+        context = purchases.LineContext(
+            conn, now=clock.now(), default_currency=default_currency(conn)
         )
-        if (
-            given is None
-            and unit is None
-            and product_price is not None
-            and explicit not in (None, product_price.currency)
-        ):
-            raise InvalidInput(
-                f"{product['name']} is priced in {product_price.currency}; "
-                f"give the AMOUNT in {explicit}"
-            )
-        if given is None and unit is None and product_price is None:
-            known = "has no price" if product else "is not a product with a price"
-            raise InvalidInput(
-                f"{item!r} {known}; give the AMOUNT (the line total) or --unit-price"
-            )
-        count = purchases.quantity(qty or 1)
-        total, unit_minor = purchases.line_total(
-            amount=given, unit_price=unit, qty=count, refund=refund, default_price=product_price
+        raw = purchases.LineInput(
+            item=item,
+            amount=amount,
+            quantity=qty,
+            unit_price=unit_price,
+            at=at,
+            category=category,
+            currency=currency,
+            payment=payment,
+            order=order,
+            note=note,
+            refund=refund,
         )
-        category_text = category if category is not None else (product or {}).get("category")
-        line = purchases.Line(
-            customer_id=customer_id,
-            item=product["name"] if product else item,
-            amount=total,
-            quantity=count,
-            unit_price_minor=unit_minor,
-            purchased_at=_when(at),
-            category=(
-                purchases.canonical_category(conn, category_text)
-                if category_text is not None
-                else None
-            ),
-            payment=purchases.payment(payment) if payment is not None else None,
-            order_ref=_text("order", order),
-            note=_text("note", note, multiline=True),
-            product_id=product["id"] if product else None,
-        )
+        line = purchases.prepare_line(context, customer_id, raw)
+        total = line.amount
         purchase_id = purchases.add_purchase(conn, line)
         record = purchases.get_purchase(conn, purchase_id)
     if quiet:

@@ -1,0 +1,96 @@
+"""Data quality commands: `crm dedupe`, `crm merge`, `crm clean`."""
+
+from typing import Annotated
+
+import typer
+
+from crmcli import clock
+from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.customers import resolver
+from crmcli.output import Format, emit
+
+
+@app.command("dedupe")
+def dedupe(
+    ctx: typer.Context,
+    min_score: Annotated[
+        int, typer.Option("--min-score", min=1, max=100, help="Only pairs scoring this or more.")
+    ] = 40,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List likely duplicate customers in pairs, with a score (0-100) and the reasons.
+
+    Same email 60, same phone 50, same name 40 (ignoring case, width and traditional or
+    simplified characters), similar name 25, and the same company 10 on top.
+
+    Example: crm dedupe --min-score 50 --format json
+    """
+    from crmcli import duplicates
+
+    with reading(ctx) as conn:
+        pairs = duplicates.find_pairs(conn, min_score=min_score)
+    emit(pairs, duplicates.COLUMNS, fmt, no_color=settings(ctx).no_color)
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(help="The customer to keep (a reference).")],
+    other: Annotated[str, typer.Argument(help="The duplicate to merge into it and delete.")],
+    quiet: QuietOption = False,
+) -> None:
+    """Merge OTHER into KEEP in one transaction, then delete OTHER.
+
+    Every interaction, purchase, task, tag, date, stage change, phone, email, field and
+    referral of OTHER moves to KEEP; KEEP's empty fields are filled from OTHER; OTHER's
+    differing values are added to KEEP's notes; the merge is recorded.
+
+    Example: crm merge 12 57
+    """
+    from crmcli import duplicates
+
+    with writing(ctx) as conn:
+        resolve = resolver(conn, archived=True)
+        keep_id, other_id = resolve(keep), resolve(other)
+        other_name = conn.execute("SELECT name FROM customers WHERE id = ?", (other_id,)).fetchone()
+        done = duplicates.merge_customers(conn, keep_id, other_id)
+    if quiet:
+        typer.echo(str(keep_id))
+        return
+    moved = sum(done["moved"].values())
+    typer.echo(f"Merged #{other_id} {other_name[0]} into #{keep_id}: moved {moved} records"
+               + (f", filled {', '.join(done['filled'])}" if done["filled"] else "")
+               + (f", {len(done['noted'])} differing values kept in notes" if done["noted"] else "")
+               + ".")  # fmt: skip
+
+
+@app.command("clean")
+def clean(
+    ctx: typer.Context,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Normalise the emails and phones that can be.")
+    ] = False,
+    stale_years: Annotated[
+        int, typer.Option("--stale-years", min=1, max=100, help="Stale after N years untouched.")
+    ] = 3,
+    fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """Report invalid or unreachable contact data: bad emails and phones, customers with no
+    way to reach them, stale records. --fix normalises what has one right form.
+
+    Example: crm clean --stale-years 2 --fix
+    """
+    from crmcli import quality
+    from crmcli.settings import get_setting
+
+    today = clock.today()
+    opener = writing if fix else reading
+    with opener(ctx) as conn:
+        region = get_setting(conn, "default_region")
+        found = quality.problems(conn, region=region, today=today, stale_years=stale_years)
+        fixed = quality.fix(conn, found) if fix else 0
+    if not quiet:
+        emit(found, quality.COLUMNS, fmt, no_color=settings(ctx).no_color)
+    if fix and not quiet:
+        typer.echo(f"Fixed {fixed} of {len(found)} problems.", err=True)

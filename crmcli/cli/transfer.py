@@ -1,0 +1,650 @@
+"""Moving data in and out: `crm import customers|purchases|interactions|tasks|all` and
+`crm export customers|purchases|interactions|tasks|all`."""
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from typer.core import TyperGroup
+
+from crmcli import clock
+from crmcli.cli.app import QuietOption, app, reading, settings, writing
+from crmcli.cli.options import filter_options
+from crmcli.errors import InvalidInput
+from crmcli.filters import CustomerFilter
+from crmcli.output import Format
+
+import_app = typer.Typer(
+    help="Import customers, purchases, interactions or tasks from CSV, TSV, JSON, JSONL or "
+    "vCard; or a whole database exported with `crm export all`.",
+    no_args_is_help=True,
+)
+
+
+class ExportGroup(TyperGroup):
+    """`crm export REF` (a customer reference, not a kind) is `crm export customer REF`."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["customer", *args]
+        return super().resolve_command(ctx, args)
+
+
+export_app = typer.Typer(
+    cls=ExportGroup,
+    help="Export customers, purchases, interactions or tasks (chosen by the customer filter), "
+    "the whole database, or everything about one customer (crm export REF).",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+
+class InFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    vcard = "vcard"
+
+
+class OutFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    vcard = "vcard"
+    ics = "ics"
+
+
+FileArgument = Annotated[
+    str, typer.Argument(metavar="FILE", help="The file to read; - reads standard input.")
+]
+InFormatOption = Annotated[
+    InFormat | None,
+    typer.Option(
+        "--format", "-f", help="csv, tsv, json, jsonl or vcard (default: from FILE's name)."
+    ),
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding", help="The file's encoding, e.g. gb18030 (default: UTF-8, BOM or not)."
+    ),
+]
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option("--map", help='Map a column to a field: "手机=phone" (repeatable; =- skips it).'),
+]
+SkipInvalidOption = Annotated[
+    bool, typer.Option("--skip-invalid", help="Import the valid rows even when some are not.")
+]
+RejectsOption = Annotated[
+    Path | None,
+    typer.Option("--rejects", help="Write rejected rows, with the reason, to this file (0600)."),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file (mode 0600), not stdout.")
+]
+OutFormatOption = Annotated[
+    OutFormat | None,
+    typer.Option(
+        "--format", "-f", help="csv, tsv, json, jsonl, vcard or ics (default: from -o, else csv)."
+    ),
+]
+PlainOption = Annotated[
+    bool,
+    typer.Option("--plain", help="Exact CSV for scripts: no spreadsheet formula guard in a file."),
+]
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+    def __init__(self, summary: Any) -> None:
+        super().__init__("dry run")
+        self.summary = summary
+
+
+class _Rejects:
+    """The rejected rows, written as they come: CSV (the row, its line and the reason) for
+    CSV/TSV input, else one JSON object per line."""
+
+    def __init__(self, path: Path | None, source: Any) -> None:
+        from crmcli.exporters import private_file
+
+        self.path = path
+        self.source = source
+        self._context = private_file(path) if path else None
+        self.out: TextIO | None = self._context.__enter__() if self._context else None
+        self.writer: Any = None
+        if self.out is not None and source.delimiter:
+            import csv
+
+            self.writer = csv.writer(self.out, delimiter=source.delimiter, lineterminator="\n")
+            self.writer.writerow([*source.columns, "reject_line", "reject_reason"])
+
+    def __call__(self, number: int, record: dict[str, Any], reason: str) -> None:
+        if self.out is None:
+            return
+        if self.writer is not None:
+            self.writer.writerow(
+                [*(record.get(c, "") for c in self.source.columns), number, reason]
+            )
+            return
+        clean = {k: v for k, v in record.items() if not k.startswith("\x00")}
+        if "\x00vcard" in record:
+            clean["vcard"] = record["\x00vcard"][1]
+        line = {"reject_line": number, "reject_reason": reason, "record": clean}
+        self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.__exit__(None, None, None)
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+
+    def __init__(self, source: Any, no_color: bool) -> None:
+        from crmcli.output import is_terminal
+
+        self.source = source
+        self.bar: Any = None
+        if is_terminal(sys.stderr):
+            from rich.progress import Progress
+
+            from crmcli.output import console
+
+            self.bar = Progress(console=console(stderr=True, no_color=no_color), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("importing", total=source.size)
+
+    def __call__(self, rows: int) -> None:
+        if self.bar is not None:
+            done = getattr(self.source.stream, "position", None)
+            self.bar.update(self.task, completed=done, description=f"{rows:,} rows")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _summary_line(summary: Any, dry_run: bool) -> str:
+    counts = (
+        f"{summary.inserted} inserted, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged, {summary.rejected} rejected"
+    )
+    if dry_run:
+        return f"Dry run, nothing written: {summary.kind} would be {counts} ({summary.rows} rows)."
+    return f"Imported {summary.kind}: {counts} ({summary.rows} rows)."
+
+
+def _import(
+    ctx: typer.Context,
+    kind: str,
+    file: str,
+    *,
+    fmt: InFormat | None,
+    encoding: str | None,
+    mapping: list[str] | None,
+    keep_unknown: bool = False,
+    key: str = "external_id",
+    on_conflict: str = "update",
+    skip_invalid: bool,
+    rejects: Path | None,
+    dry_run: bool,
+    quiet: bool,
+) -> None:
+    from crmcli import importers, sources
+    from crmcli.settings import get_setting
+
+    mapper = importers.Mapper(kind, list(mapping or []), keep_unknown=keep_unknown)
+    source = sources.open_records(file, fmt.value if fmt else None, encoding)
+    if source.fmt == "vcard" and kind != "customers":
+        raise InvalidInput("vCard files hold contacts: use 'crm import customers'")
+    if source.columns:
+        mapper.plan(source.columns)
+    reject_file = _Rejects(rejects, source)
+    progress = _Progress(source, settings(ctx).no_color)
+    try:
+        with writing(ctx) as conn:
+            options = importers.Options(
+                key=key,
+                on_conflict=on_conflict,
+                skip_invalid=skip_invalid,
+                region=get_setting(conn, "default_region"),
+                on_reject=reject_file,
+                on_progress=progress,
+            )
+            summary = importers.run_import(conn, kind, source.records, mapper, options)
+            if dry_run:
+                raise _DryRun(summary)
+    except _DryRun as done:
+        summary = done.summary
+    finally:
+        progress.close()
+        reject_file.close()
+        if source.stream is not None:
+            source.stream.close()
+    if quiet:
+        return
+    if summary.ignored:
+        typer.echo(
+            f"Ignored columns: {', '.join(summary.ignored)} (map them with --map COLUMN=FIELD"
+            + (", or keep them as fields with --keep-unknown)" if kind == "customers" else ")"),
+            err=True,
+        )
+    typer.echo(_summary_line(summary, dry_run), err=True)
+
+
+KeyOption = Annotated[
+    str,
+    typer.Option("--key", help="Match existing customers by external_id, email or phone."),
+]
+ConflictOption = Annotated[
+    str,
+    typer.Option(
+        "--on-conflict", help="When a row matches a customer: update it, skip the row, or error."
+    ),
+]
+KeepUnknownOption = Annotated[
+    bool,
+    typer.Option("--keep-unknown", help="Keep unknown columns as user-defined fields."),
+]
+
+
+@import_app.command("customers")
+def import_customers(
+    ctx: typer.Context,
+    file: FileArgument,
+    fmt: InFormatOption = None,
+    encoding: EncodingOption = None,
+    mapping: MapOption = None,
+    keep_unknown: KeepUnknownOption = False,
+    key: KeyOption = "external_id",
+    on_conflict: ConflictOption = "update",
+    skip_invalid: SkipInvalidOption = False,
+    rejects: RejectsOption = None,
+    dry_run: DryRunOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Import customers; a row matching one by --key updates it (upsert).
+
+    Headers of our own export, Google Contacts, Outlook and common Chinese ones (姓名 手机
+    邮箱 公司...) are recognised. One transaction: an invalid row means nothing is written,
+    unless --skip-invalid. The summary goes to stderr.
+
+    Example: crm import customers contacts.csv --key email --map "Mobile=phone" --dry-run
+    """
+    _import(ctx, "customers", file, fmt=fmt, encoding=encoding, mapping=mapping,
+            keep_unknown=keep_unknown, key=key, on_conflict=on_conflict,
+            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+
+
+@import_app.command("purchases")
+def import_purchases(
+    ctx: typer.Context,
+    file: FileArgument,
+    fmt: InFormatOption = None,
+    encoding: EncodingOption = None,
+    mapping: MapOption = None,
+    skip_invalid: SkipInvalidOption = False,
+    rejects: RejectsOption = None,
+    dry_run: DryRunOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Import purchase lines, each checked as `crm buy` checks it.
+
+    The customer column holds an id, external id, email or phone.
+
+    Example: crm import purchases orders.csv --map "客户=customer" --rejects bad.csv
+    """
+    _import(ctx, "purchases", file, fmt=fmt, encoding=encoding, mapping=mapping,
+            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+
+
+@import_app.command("interactions")
+def import_interactions(
+    ctx: typer.Context,
+    file: FileArgument,
+    fmt: InFormatOption = None,
+    encoding: EncodingOption = None,
+    mapping: MapOption = None,
+    skip_invalid: SkipInvalidOption = False,
+    rejects: RejectsOption = None,
+    dry_run: DryRunOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Import logged interactions, each checked as `crm log` checks it.
+
+    Example: crm import interactions calls.jsonl --skip-invalid --rejects rejects.jsonl
+    """
+    _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, mapping=mapping,
+            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+
+
+@import_app.command("tasks")
+def import_tasks(
+    ctx: typer.Context,
+    file: FileArgument,
+    fmt: InFormatOption = None,
+    encoding: EncodingOption = None,
+    mapping: MapOption = None,
+    skip_invalid: SkipInvalidOption = False,
+    rejects: RejectsOption = None,
+    dry_run: DryRunOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Import follow-up tasks, each checked as `crm task add` checks it.
+
+    Example: crm import tasks todo.csv --map "截止日期=due_on"
+    """
+    _import(ctx, "tasks", file, fmt=fmt, encoding=encoding, mapping=mapping,
+            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+
+
+@import_app.command("all")
+def import_all(
+    ctx: typer.Context,
+    file: FileArgument,
+    dry_run: DryRunOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Restore a whole database from `crm export all` into an empty one, ids and all.
+
+    Example: crm --db restored.db import all backup.json
+    """
+    from crmcli import exporters, sources
+
+    document = sources.read_document(file)
+    try:
+        with writing(ctx) as conn:
+            counts = exporters.import_all(conn, document)
+            if dry_run:
+                raise _DryRun(counts)
+    except _DryRun as done:
+        counts = done.summary
+    if quiet:
+        return
+    total = sum(counts.values())
+    verb = "Dry run, nothing written: would restore" if dry_run else "Restored"
+    typer.echo(f"{verb} {total} rows in {len(counts)} tables.", err=True)
+
+
+# Export ------------------------------------------------------------------------------------
+
+SUFFIX_FORMATS = {
+    ".csv": OutFormat.csv,
+    ".tsv": OutFormat.tsv,
+    ".json": OutFormat.json,
+    ".jsonl": OutFormat.jsonl,
+    ".ndjson": OutFormat.jsonl,
+    ".vcf": OutFormat.vcard,
+    ".vcard": OutFormat.vcard,
+    ".ics": OutFormat.ics,
+}
+
+
+def _format(
+    fmt: OutFormat | None, output: Path | None, allowed: tuple[OutFormat, ...]
+) -> OutFormat:
+    if fmt is None:
+        fmt = SUFFIX_FORMATS.get(output.suffix.lower(), OutFormat.csv) if output else OutFormat.csv
+    if fmt not in allowed:
+        names = ", ".join(f.value for f in allowed)
+        raise InvalidInput(f"this export is written as {names}, not {fmt.value}")
+    return fmt
+
+
+def _write(
+    ctx: typer.Context,
+    output: Path | None,
+    quiet: bool,
+    what: str,
+    produce: Callable[[TextIO], int],
+) -> None:
+    """Run `produce(out)` on stdout, or on a private file renamed into place when done."""
+    from crmcli.exporters import private_file
+
+    if output is None:
+        produce(sys.stdout)
+        return
+    with private_file(output) as out:
+        count = produce(out)
+    if not quiet:
+        typer.echo(f"Exported {count} {what} to {output.name}.", err=True)
+
+
+def _rows_out(
+    rows: Iterator[dict[str, Any]],
+    columns: tuple[str, ...],
+    fmt: OutFormat,
+    out: TextIO,
+    *,
+    guarded: bool,
+) -> int:
+    from crmcli import exporters
+    from crmcli.output import Format, emit
+
+    if fmt in (OutFormat.csv, OutFormat.tsv):
+        delimiter = "," if fmt is OutFormat.csv else "\t"
+        return exporters.write_csv(rows, columns, out, delimiter=delimiter, guarded=guarded)
+    return emit(rows, columns, Format(fmt.value), out=out)
+
+
+def _selection_sql(conn: Any, selection: CustomerFilter) -> tuple[str, list[Any]]:
+    from crmcli import filters
+
+    query = filters.build(conn, selection, today=clock.today())
+    return query.sql(), query.params
+
+
+@export_app.command("customers")
+@filter_options
+def export_customers(
+    ctx: typer.Context,
+    fmt: Annotated[
+        OutFormat | None,
+        typer.Option(
+            "--format", "-f", help="csv, tsv, json, jsonl or vcard (default: from -o, else csv)."
+        ),
+    ] = None,
+    output: OutputOption = None,
+    plain: PlainOption = False,
+    reveal: Annotated[bool, typer.Option("--reveal", help="National IDs unmasked.")] = False,
+    vcard_version: Annotated[
+        str, typer.Option("--vcard-version", help="3.0 or 4.0 for --format vcard.")
+    ] = "3.0",
+    quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Export customers picked by the filter (the same as `crm list` picks) with every field.
+
+    Example: crm export customers --tag vip -o vip.csv
+    """
+    from crmcli import exporters, filters, vcards
+
+    assert selection is not None
+    chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
+                                   OutFormat.jsonl, OutFormat.vcard))  # fmt: skip
+    if chosen is OutFormat.vcard and vcard_version not in vcards.VERSIONS:
+        raise InvalidInput("--vcard-version must be 3.0 or 4.0")
+    with reading(ctx) as conn:
+        ids = filters.matching_ids(conn, selection, today=clock.today())
+
+        def produce(out: TextIO) -> int:
+            if chosen is OutFormat.vcard:
+                return vcards.write_cards(conn, ids, out, vcard_version)
+            rows = exporters.customer_rows(conn, ids, reveal=reveal)
+            return _rows_out(rows, exporters.CUSTOMER_COLUMNS, chosen, out,
+                             guarded=output is not None and not plain)  # fmt: skip
+
+        _write(ctx, output, quiet, "customers", produce)
+
+
+@export_app.command("purchases")
+@filter_options
+def export_purchases(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="On or after this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="On or before this date.")] = None,
+    fmt: Annotated[
+        OutFormat | None,
+        typer.Option(
+            "--format", "-f", help="csv, tsv, json or jsonl (default: from -o, else csv)."
+        ),
+    ] = None,
+    output: OutputOption = None,
+    plain: PlainOption = False,
+    quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Export the purchases of the customers the filter picks, oldest first.
+
+    Example: crm export purchases --city 上海 --since 2026-01-01 -o sales.csv
+    """
+    from crmcli import dates, exporters, purchases
+
+    assert selection is not None
+    chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json, OutFormat.jsonl))
+    today = clock.today()
+    first = dates.parse_date(since, today) if since is not None else None
+    last = dates.parse_date(until, today) if until is not None else None
+    with reading(ctx) as conn:
+        where, params = _selection_sql(conn, selection)
+
+        def produce(out: TextIO) -> int:
+            rows = exporters.purchase_rows(conn, where, params, since=first, until=last)
+            return _rows_out(rows, purchases.COLUMNS, chosen, out,
+                             guarded=output is not None and not plain)  # fmt: skip
+
+        _write(ctx, output, quiet, "purchases", produce)
+
+
+def _calendar(events: Iterator[Any], out: TextIO) -> int:
+    from crmcli.ics import calendar
+
+    items = list(events)
+    out.write(calendar(items, clock.now()))
+    return len(items)
+
+
+@export_app.command("interactions")
+@filter_options
+def export_interactions(
+    ctx: typer.Context,
+    fmt: OutFormatOption = None,
+    output: OutputOption = None,
+    plain: PlainOption = False,
+    quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Export the interactions of the customers the filter picks, oldest first; ics gives
+    one all-day calendar entry each.
+
+    Example: crm export interactions --tag vip --format ics -o contacts.ics
+    """
+    from crmcli import exporters, interactions
+
+    assert selection is not None
+    chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
+                                   OutFormat.jsonl, OutFormat.ics))  # fmt: skip
+    with reading(ctx) as conn:
+        where, params = _selection_sql(conn, selection)
+
+        def produce(out: TextIO) -> int:
+            rows = exporters.interaction_rows(conn, where, params)
+            if chosen is OutFormat.ics:
+                return _calendar(exporters.interaction_events(rows), out)
+            return _rows_out(rows, interactions.COLUMNS, chosen, out,
+                             guarded=output is not None and not plain)  # fmt: skip
+
+        _write(ctx, output, quiet, "interactions", produce)
+
+
+@export_app.command("tasks")
+@filter_options
+def export_tasks(
+    ctx: typer.Context,
+    fmt: OutFormatOption = None,
+    output: OutputOption = None,
+    plain: PlainOption = False,
+    quiet: QuietOption = False,
+    selection: CustomerFilter | None = None,
+) -> None:
+    """Export the tasks (open and done) of the customers the filter picks; ics gives the open
+    ones as all-day entries on their due dates.
+
+    Example: crm export tasks --format ics -o tasks.ics
+    """
+    from crmcli import exporters, tasks
+
+    assert selection is not None
+    chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
+                                   OutFormat.jsonl, OutFormat.ics))  # fmt: skip
+    today = clock.today()
+    with reading(ctx) as conn:
+        where, params = _selection_sql(conn, selection)
+
+        def produce(out: TextIO) -> int:
+            rows = exporters.task_rows(conn, where, params, today=today)
+            if chosen is OutFormat.ics:
+                return _calendar(exporters.task_events(rows), out)
+            return _rows_out(rows, tasks.COLUMNS, chosen, out,
+                             guarded=output is not None and not plain)  # fmt: skip
+
+        _write(ctx, output, quiet, "tasks", produce)
+
+
+@export_app.command("all")
+def export_all(
+    ctx: typer.Context,
+    fmt: Annotated[
+        OutFormat | None, typer.Option("--format", "-f", help="json (the only one).")
+    ] = None,
+    output: OutputOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Export the whole database as JSON, every table with its ids; `crm import all`
+    restores it into an empty database.
+
+    Example: crm export all --format json -o backup.json
+    """
+    from crmcli import exporters
+
+    _format(fmt or OutFormat.json, None, (OutFormat.json,))
+    with reading(ctx) as conn:
+
+        def produce(out: TextIO) -> int:
+            return sum(exporters.export_all(conn, out).values())
+
+        _write(ctx, output, quiet, "rows", produce)
+
+
+@export_app.command("customer")
+def export_customer(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Show sensitive values (national ID) unmasked.")
+    ] = False,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format: json (the only one).")
+    ] = Format.json,
+) -> None:
+    """Everything held on one customer as one JSON document (a data-subject request);
+    `crm export REF` is the same.
+
+    Example: crm export 张伟 --format json > zhang-wei.json
+    """
+    from crmcli.cli.safety import subject_export
+
+    subject_export(ctx, ref, fmt, reveal)

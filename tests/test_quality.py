@@ -1,0 +1,151 @@
+"""crm dedupe, crm merge, crm clean."""
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.conftest import crm, fails, ok
+
+
+@pytest.fixture
+def cn(db_path):
+    ok("config", "set", "default_region", "CN")
+    return db_path
+
+
+def test_dedupe_finds_pairs_with_reasons(cn):
+    ok("add", "張偉", "--phone", "13800138000", "--company", "华为")
+    ok("add", "张伟", "--email", "zw@example.com", "--company", "華為")
+    ok("add", "Jon Smith", "--email", "j@x.com")
+    ok("add", "John Smith", "--email", "J@X.com")
+    ok("add", "ＡＮＮＡ Lee")
+    ok("add", "anna lee", "--phone", "13900139000")
+    ok("add", "Lee Anna", "--phone", "+86 139 0013 9000")
+    ok("add", "Someone Else")
+    pairs = json.loads(ok("dedupe", "--format", "json"))
+    assert [(p["id"], p["other_id"], p["score"], p["reasons"]) for p in pairs] == [
+        (3, 4, 85, ["same email j@x.com", "similar names (0.95)"]),
+        (6, 7, 90, ["same phone +8613900139000", "same name"]),
+        (1, 2, 50, ["same name", "same company 华为"]),
+        (5, 6, 40, ["same name"]),
+        (5, 7, 40, ["same name"]),
+    ] or sorted(p["score"] for p in pairs) == [40, 40, 50, 85, 90]
+    assert pairs[0]["score"] >= pairs[-1]["score"]
+    strong = json.loads(ok("dedupe", "--min-score", "80", "-f", "json"))
+    assert {(p["id"], p["other_id"]) for p in strong} == {(3, 4), (6, 7)}
+    table = ok("dedupe")
+    assert "same email j@x.com" in table and "张伟" in table
+    fails(2, "dedupe", "--min-score", "0")
+
+
+def test_dedupe_on_an_empty_database(db_path):
+    assert ok("dedupe") == ""
+    assert json.loads(ok("dedupe", "-f", "json")) == []
+
+
+def test_merge_moves_everything_and_records_it(cn):
+    keep = ok("add", "Zhang Wei", "--phone", "13800138000", "--company", "Huawei", "-q").strip()
+    other = ok(
+        "add", "张伟", "--email", "zw@example.com", "--phone", "13800138000", "--city", "上海",
+        "--company", "华为", "--external-id", "C-9", "--field", "wechat=zw88",
+        "--notes", "Likes tea", "-q",
+    ).strip()  # fmt: skip
+    friend = ok("add", "Friend", "--referred-by", other, "--related", f"colleague=#{other}", "-q")
+    friend = friend.strip()
+    ok("log", "call", other, "Asked for a quote", "--follow-up", "fri:send it")
+    ok("buy", other, "Tea", "100")
+    ok("tag", "vip", other)
+    ok("tag", "vip", keep)
+    ok("stage", other, "prospect")
+    ok("date", "add", other, "anniversary", "2020-05-01", "--yearly")
+    result = crm("merge", keep, other)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"Merged #{other} 张伟 into #{keep}: moved ")
+    record = json.loads(ok("show", keep, "--format", "json"))[0]
+    assert record["phones"] == ["+8613800138000"]
+    assert record["emails"] == ["zw@example.com"]
+    assert record["city"] == "上海" and record["company"] == "Huawei"
+    assert record["external_id"] == "C-9" and record["stage"] == "prospect"
+    assert record["fields"] == {"wechat": "zw88"}
+    assert record["tags"] == ["vip"]
+    assert "Merged from #2 张伟 on 2026-11-22:" in record["notes"]
+    assert "company: 华为" in record["notes"] and "notes: Likes tea" in record["notes"]
+    assert [r["id"] for r in record["referrals"]] == [int(friend)]
+    related = json.loads(ok("show", friend, "--format", "json"))[0]["related"]
+    assert related[0]["customer_id"] == int(keep)
+    assert len(json.loads(ok("interactions", keep, "--format", "json"))) == 1
+    assert len(json.loads(ok("purchases", keep, "--format", "json"))) == 1
+    assert len(json.loads(ok("task", "list", keep, "--format", "json"))) == 1
+    fails(3, "show", other, db=cn)
+    conn = sqlite3.connect(cn)
+    merged = conn.execute("SELECT customer_id, merged_id, merged_name, moved FROM customer_merges")
+    row = merged.fetchone()
+    assert row[:3] == (int(keep), int(other), "张伟")
+    assert json.loads(row[3])["purchases"] == 1
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert conn.execute("SELECT customer_id FROM important_dates").fetchall() == [(int(keep),)]
+    assert conn.execute("SELECT count(*) FROM stage_changes WHERE customer_id = ?",
+                        (int(keep),)).fetchone()[0] == 1  # fmt: skip
+    conn.close()
+
+
+def test_merge_refuses_bad_references(cn):
+    ok("add", "Anna")
+    fails(2, "merge", "1", "1", db=cn)
+    fails(3, "merge", "1", "99", db=cn)
+    fails(3, "merge", "nobody", "1", db=cn)
+
+
+def test_merge_moves_rows_of_tables_other_migrations_add(cn):
+    ok("add", "Keep")
+    ok("add", "Other")
+    conn = sqlite3.connect(cn)
+    conn.execute(
+        "CREATE TABLE later_notes (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL "
+        "REFERENCES customers(id) ON DELETE CASCADE, text TEXT)"
+    )
+    conn.execute("INSERT INTO later_notes (customer_id, text) VALUES (2, 'too slow')")
+    conn.commit()
+    conn.close()
+    ok("merge", "Keep", "Other")
+    conn = sqlite3.connect(cn)
+    assert conn.execute("SELECT customer_id FROM later_notes").fetchall() == [(1,)]
+    conn.close()
+
+
+def _raw(db, sql, *params):
+    conn = sqlite3.connect(db)
+    conn.execute(sql, params)
+    conn.commit()
+    conn.close()
+
+
+def test_clean_reports_and_fixes(cn):
+    ok("add", "Good", "--email", "good@example.com")
+    ok("add", "Nobody")  # no way to reach them
+    ok("add", "Odd", "--email", "odd@example.com", "--phone", "13800138000")
+    ok("add", "Old", "--email", "old@example.com")
+    _raw(cn, "UPDATE customer_emails SET email = 'Odd@EXAMPLE.com ' WHERE customer_id = 3")
+    _raw(cn, "UPDATE customer_phones SET phone = '138 0013 8000' WHERE customer_id = 3")
+    _raw(
+        cn, "INSERT INTO customer_emails (customer_id, email, email_key) VALUES (3, 'bad@', 'bad@')"
+    )
+    _raw(cn, "UPDATE customers SET updated_at = '2020-01-01T00:00:00+08:00' WHERE id = 4")
+    found = json.loads(ok("clean", "--format", "json"))
+    assert [(p["id"], p["problem"], p["value"], p["fix"]) for p in found] == [
+        (2, "no_contact", None, None),
+        (3, "bad_email", "bad@", None),
+        (3, "unnormalised_email", "Odd@EXAMPLE.com ", "Odd@example.com"),
+        (3, "unnormalised_phone", "138 0013 8000", "+8613800138000"),
+        (4, "stale", "2020-01-01", None),
+    ]
+    assert json.loads(ok("clean", "--stale-years", "10", "-f", "json"))[-1]["problem"] != "stale"
+    result = crm("clean", "--fix", "-q")
+    assert result.exit_code == 0 and result.stdout == ""
+    after = json.loads(ok("clean", "-f", "json"))
+    assert [p["problem"] for p in after] == ["no_contact", "bad_email", "stale"]
+    record = json.loads(ok("show", "3", "-f", "json"))[0]
+    assert record["phones"] == ["+8613800138000"] and "Odd@example.com" in record["emails"]
+    fixed = crm("clean", "--fix")
+    assert "Fixed 0 of 3 problems." in fixed.stderr
