@@ -167,3 +167,58 @@ def test_sql_reads_in_every_format(town):
 def test_sql_refuses_anything_but_reading(town, query):
     err = fails(2, "sql", query, db=town)
     assert err.count("\n") == 1
+
+
+# --- change feed and hooks ------------------------------------------------------------
+
+
+def feed(*args):
+    return [json.loads(line) for line in ok("changes", *args).splitlines()]
+
+
+def test_change_feed_resumes_from_an_id_without_gaps_or_repeats(db_path):
+    ok("add", "Anna", "--city", "Paris", "--national-id", "11010519491231002X")
+    first = feed()
+    assert ("city", None, "Paris") in [(r["field"], r["old"], r["new"]) for r in first]
+    assert "11010519491231002X" not in json.dumps(first)
+    last = first[-1]["id"]
+    ok("edit", "Anna", "--city", "Lyon")
+    ok("tag", "vip", "Anna")
+    rest = feed("--since", str(last))
+    assert rest[0]["command"] == "edit" and (rest[0]["field"], rest[0]["old"], rest[0]["new"]) == (
+        "city", "Paris", "Lyon")  # fmt: skip
+    everything = feed()
+    assert [r for r in everything if r["id"] > last] == rest
+    ids = [r["id"] for r in everything]
+    assert ids == sorted(ids)
+    assert "11010519491231002X" in ok("changes", "--reveal")
+    assert feed("--since", str(everything[-1]["id"])) == []
+
+
+def test_change_feed_bad_since(db_path):
+    ok("add", "Anna")
+    assert "not a date" in fails(2, "changes", "--since", "whenever", db=db_path)
+
+
+def test_hooks_get_the_change_after_commit_and_cannot_undo_it(db_path, tmp_path):
+    hooks = db_path.parent / "hooks"
+    hooks.mkdir()
+    log = tmp_path / "hook.log"
+    for name in ("on-add", "on-modify", "on-delete"):
+        script = hooks / name
+        script.write_text(f"#!/bin/sh\necho {name} >> '{log}'\ncat >> '{log}'\necho >> '{log}'\n")
+        script.chmod(0o700)
+    ok("add", "Anna")
+    ok("edit", "Anna", "--city", "Lyon")
+    ok("delete", "Anna")
+    lines = log.read_text().splitlines()
+    assert [ln for ln in lines if ln.startswith("on-")] == ["on-add", "on-modify", "on-delete"]
+    payloads = [json.loads(ln) for ln in lines if ln.startswith("{")]
+    assert payloads[1]["event"] == "modify" and payloads[1]["customer_ids"] == [1]
+    assert any(c["field"] == "city" and c["new"] == "Lyon" for c in payloads[1]["changes"])
+    (hooks / "on-modify").write_text("#!/bin/sh\nexit 3\n")
+    ok("undelete", "Anna")
+    result = crm("edit", "Anna", "--city", "Rome")
+    assert result.exit_code == 0
+    assert "hook on-modify failed (exit 3); the change is kept" in result.stderr
+    assert json.loads(ok("show", "Anna", "-f", "json"))[0]["city"] == "Rome"

@@ -214,9 +214,16 @@ def writing(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
     try:
         with transaction(conn, command=command_path(ctx)):
             yield conn
+            from crmcli import history
             from crmcli.search import sync
 
             sync(conn)  # the search index follows whatever this command changed
+            changeset = history.current(conn) if history.has_history(conn) else None
+        if changeset is not None and (path.parent / "hooks").is_dir():
+            from crmcli.changes import run_hooks
+
+            for problem in run_hooks(path, conn, changeset):  # after the commit: never undone
+                _say(problem)
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
     finally:

@@ -61,3 +61,31 @@ def sql(
             emit(rows, columns, fmt, no_color=settings(ctx).no_color)
         except sqlite3.Error as exc:
             raise InvalidInput(f"SQL error: {exc}") from None
+
+
+@app.command("changes")
+def changes(
+    ctx: typer.Context,
+    since: Annotated[
+        str,
+        typer.Option(
+            "--since", help="A change id (resume after it) or a date/time (changes from then)."
+        ),
+    ] = "0",
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Show sensitive values (national ID) unmasked.")
+    ] = False,
+    fmt: FormatOption = Format.jsonl,
+) -> None:
+    """Every change in order, one line per changed field, with a stable increasing id, so
+    another tool can follow the file: run again with --since LAST_ID.
+
+    Example: crm changes --since 1200 --format jsonl
+    """
+    from crmcli import changes as feed
+    from crmcli import clock, dates
+
+    with reading(ctx) as conn:
+        after = feed.since_id(conn, since, lambda text: dates.parse_datetime(text, clock.now()))
+        emit(feed.feed(conn, after, reveal=reveal), feed.COLUMNS, fmt,
+             no_color=settings(ctx).no_color)  # fmt: skip
