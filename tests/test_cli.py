@@ -135,3 +135,16 @@ def test_everyday_commands_do_not_load_heavy_libraries(db_path, args):
     )
     ok("add", "Seed")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_the_installed_crm_builds_only_the_command_it_runs(db_path):
+    from crmcli.cli import _command_name, app, only
+
+    assert _command_name(["--db", "x.db", "--no-color", "report", "sales"]) == "report"
+    assert _command_name(["--version"]) is None
+    partial = only(app, ["--db", "x", "show", "1"])
+    assert [c.name for c in partial.registered_commands] == ["show"]
+    assert only(app, ["nosuch"]) is app and only(app, []) is app
+    assert run("add", "Anna", "-q").stdout == "1\n"
+    assert run("--db", str(db_path), "report", "sales", "-f", "json").returncode == 0
+    assert run("nosuch").returncode == 2
