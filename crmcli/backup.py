@@ -188,6 +188,18 @@ def verify_backup(path: Path) -> dict[str, Any]:
 def restore_database(db_path: Path, source_path: Path) -> dict[str, Any]:
     """`crm restore`: verify `source_path`, keep a backup of the current database, then copy
     the file into the live database through the backup API. Returns what was done."""
+    try:
+        return _restore(db_path, source_path)
+    except TypeError:  # sqlcipher3 and sqlite3 connections cannot back up into each other
+        from crmcli.errors import InvalidInput
+
+        raise InvalidInput(
+            "cannot restore between an encrypted and a plain database: restore into a file "
+            "of the same kind (crm encrypt / crm decrypt convert one); nothing was changed"
+        ) from None
+
+
+def _restore(db_path: Path, source_path: Path) -> dict[str, Any]:
     info = verify_backup(source_path)
     kept = None
     if db_path.exists():

@@ -173,7 +173,7 @@ def _rhythm_note(code: str) -> str:
     from crmcli import value
 
     why = (
-        "scipy is not installed (pip install 'crmcli[models]')"
+        "scipy is not installed (pip install scipy)"
         if not value.models_available()
         else "the BG/NBD model cannot be fitted to this currency's purchases yet"
     )

@@ -565,6 +565,35 @@ def m012_views(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m013_search_feedback(conn: sqlite3.Connection) -> None:
+    """Feedback joins the search index (`crm search --in feedback`), kept by the same queue."""
+    execute_script(
+        conn,
+        """
+        CREATE VIRTUAL TABLE search_feedback USING fts5(
+            text, tokenize = 'trigram case_sensitive 0'
+        );
+        CREATE TRIGGER search_feedback_ai AFTER INSERT ON feedback BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('feedback', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_feedback_au AFTER UPDATE OF text, resolution, customer_id
+            ON feedback BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('feedback', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_feedback_ad AFTER DELETE ON feedback BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('feedback', OLD.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        """,
+    )
+    from crmcli import search
+
+    search.rebuild(conn, only=("feedback",))
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -141,6 +141,7 @@ def resolve_many(
     *,
     region: str | None = None,
     skip_missing: bool = False,
+    archived: bool = False,
 ) -> tuple[list[int], list[str]]:
     """Resolve a batch of references (e.g. read from stdin), all or nothing.
 
@@ -158,7 +159,7 @@ def resolve_many(
         if not ref.strip():
             continue
         try:
-            ids[resolve(conn, ref, region=region)] = None
+            ids[resolve(conn, ref, region=region, archived=archived)] = None
         except NotFound as exc:
             (skipped if skip_missing else bad).append(f"{number}: {exc.message}")
         except InvalidInput as exc:

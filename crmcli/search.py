@@ -171,6 +171,31 @@ def _interaction_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc
     return out
 
 
+def _feedback_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
+    out: dict[int, Doc] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for r in conn.execute(
+            "SELECT f.id, f.customer_id, c.name, c.archived_at, f.received_at, f.kind, f.text, "
+            "f.resolution FROM feedback f JOIN customers c ON c.id = f.customer_id "
+            f"WHERE f.id IN ({_in(chunk)})",
+            chunk,
+        ):
+            fields = [(r["kind"], r["text"], False)]
+            if r["resolution"]:
+                fields.append(("resolution", r["resolution"], False))
+            out[r["id"]] = Doc(
+                id=r["id"],
+                customer_id=r["customer_id"],
+                customer=r["name"],
+                at=r["received_at"],
+                archived=r["archived_at"] is not None,
+                columns=(fold(" ; ".join(f[1] for f in fields)),),
+                fields=fields,
+            )
+    return out
+
+
 def _purchase_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
     out: dict[int, Doc] = {}
     for start in range(0, len(ids), CHUNK):
@@ -227,9 +252,18 @@ SOURCES: dict[str, Source] = {
             ids_sql="SELECT id FROM purchases ORDER BY id",
             docs=_purchase_docs,
         ),
+        Source(
+            name="feedback",
+            kind="feedback",
+            table="search_feedback",
+            columns=("text",),
+            weights=(1.0,),
+            owner_join="JOIN feedback t ON t.id = s.rowid JOIN customers c ON c.id = t.customer_id",
+            ids_sql="SELECT id FROM feedback ORDER BY id",
+            docs=_feedback_docs,
+        ),
     )
 }
-# Feedback (issue 9) becomes searchable with `--in feedback` once it has an entry here.
 
 
 def source_names() -> list[str]:

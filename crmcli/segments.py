@@ -94,12 +94,20 @@ def save_segment(
     text = json.dumps(saved, ensure_ascii=False)
     if exists:
         conn.execute("UPDATE segments SET filter = ? WHERE id = ?", (text, exists[0]))
-        return True
-    conn.execute(
-        "INSERT INTO segments (name, filter, created_at) VALUES (?, ?, ?)",
-        (name, text, clock.timestamp()),
-    )
-    return False
+    else:
+        conn.execute(
+            "INSERT INTO segments (name, filter, created_at) VALUES (?, ?, ?)",
+            (name, text, clock.timestamp()),
+        )
+    try:  # a segment that includes itself through others (a1 -> b1 -> a1) is refused
+        _check(conn, segment_filter(conn, name), today)
+    except InvalidInput as exc:
+        if "refers to itself" in exc.message:
+            raise InvalidInput(
+                f"segment {name!r} would include itself through other segments; nothing saved"
+            ) from None
+        raise
+    return bool(exists)
 
 
 def segment_filter(conn: sqlite3.Connection, name: str) -> CustomerFilter:

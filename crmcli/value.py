@@ -29,7 +29,7 @@ from crmcli.histories import Base
 MIN_CUSTOMERS = 30
 MIN_REPEAT = 20
 FIT_SAMPLE = 100_000
-INSTALL_HINT = "the value models need scipy: pip install 'crmcli[models]'"
+INSTALL_HINT = "the value models need scipy, which is missing: pip install scipy"
 
 
 def models_available() -> bool:

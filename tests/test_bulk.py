@@ -222,3 +222,13 @@ def test_hooks_get_the_change_after_commit_and_cannot_undo_it(db_path, tmp_path)
     assert result.exit_code == 0
     assert "hook on-modify failed (exit 3); the change is kept" in result.stderr
     assert json.loads(ok("show", "Anna", "-f", "json"))[0]["city"] == "Rome"
+
+
+def test_bulk_undelete_by_list_and_set_typo_refused(town):
+    ok("delete", "1", "2")
+    assert ok("undelete", "1", "2") == "Restored 2 customers.\n"
+    assert ok("undelete", "-", input="1\n") == "Customer 1 was already active.\n"
+    assert "unknown field 'nosuchfield'" in fails(2, "edit", "3", "--set", "nosuchfield=x", db=town)
+    ok("edit", "3", "--set", "field.mood=happy")
+    assert json.loads(ok("show", "3", "-f", "json"))[0]["fields"] == {"mood": "happy"}
+    ok("edit", "4", "--set", "mood=calm")  # an existing user-defined field

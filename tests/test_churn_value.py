@@ -303,7 +303,7 @@ def test_value_without_scipy_is_a_clean_error(shop, monkeypatch):
 
     monkeypatch.setattr(value, "models_available", lambda: False)
     assert fails(1, "report", "value", db=shop) == (
-        "crm: the value models need scipy: pip install 'crmcli[models]'\n"
+        "crm: the value models need scipy, which is missing: pip install scipy\n"
     )
     result = crm("report", "churn")
     assert result.exit_code == 0 and "scipy is not installed" in result.stderr

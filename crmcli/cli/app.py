@@ -109,6 +109,9 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
     if isinstance(exc, typer.Abort | EOFError):
         _say("aborted")
         return 1
+    if isinstance(exc, OverflowError):  # date arithmetic past year 9999 and the like
+        _say(f"value out of range: {exc}")
+        return 2
     if isinstance(exc, BrokenPipeError):
         # The reader went away (`crm list | head`): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)

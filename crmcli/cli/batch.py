@@ -105,11 +105,13 @@ def select(
         return chosen, True
     region = get_setting(conn, "default_region")
     if len(named) == 1 and list(references or []) == named:  # one typed reference: its own error
-        wanted, skipped = [refs.resolve(conn, named[0], region=region)], []
+        wanted = [refs.resolve(conn, named[0], region=region, archived=selection.archived)]
+        skipped: list[str] = []
     else:
         wanted, skipped = refs.resolve_many(
-            conn, named, region=region, skip_missing=batch.skip_missing
-        )
+            conn, named, region=region, skip_missing=batch.skip_missing,
+            archived=selection.archived,
+        )  # fmt: skip
     for line in skipped:
         sys.stderr.write(f"crm: skipped {line}\n")
     if selection.is_empty():

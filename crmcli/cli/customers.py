@@ -177,8 +177,9 @@ DIFF_FIELDS = (
 )  # fmt: skip
 
 
-def _set_values(raw: CustomerInput, assignments: list[str]) -> None:
-    """`--set FIELD=VALUE`: a built-in field, `phone`/`email` (added), or a user field."""
+def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | None = None) -> None:
+    """`--set FIELD=VALUE`: a built-in field, `phone`/`email` (added), a user-defined field
+    that exists (or `field.NAME`); a typo is refused rather than made a new field."""
     from crmcli.validate import key_value
 
     for item in assignments:
@@ -190,6 +191,13 @@ def _set_values(raw: CustomerInput, assignments: list[str]) -> None:
             raw.phones.append(value)
         elif name == "email":
             raw.emails.append(value)
+        elif name.startswith("field."):
+            raw.fields.append(f"{name[len('field.') :]}={value}")
+        elif custom is not None and name not in custom:
+            raise InvalidInput(
+                f"unknown field {name!r} in --set; a new user-defined field takes "
+                f"--set field.{name}=VALUE or --field {name}=VALUE"
+            )
         else:
             raw.fields.append(f"{name}={value}")
 
@@ -244,7 +252,9 @@ def edit(
     from crmcli import tags
 
     assert raw is not None and selection is not None and batch is not None
-    _set_values(raw, assign or [])
+    if assign:
+        with reading(ctx) as conn:
+            _set_values(raw, assign, customers.custom_field_keys(conn))
     named = list(targets or [])
     single = (
         len(named) == 1

@@ -646,5 +646,10 @@ def export_customer(
     Example: crm export 张伟 --format json > zhang-wei.json
     """
     from crmcli.cli.safety import subject_export
+    from crmcli.errors import NotFound
 
-    subject_export(ctx, ref, fmt, reveal)
+    try:
+        subject_export(ctx, ref, fmt, reveal)
+    except NotFound as exc:
+        kinds = "customers, purchases, interactions, tasks, all"
+        raise NotFound(f"{exc.message} (to export a kind, use one of: {kinds})") from None

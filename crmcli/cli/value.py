@@ -76,7 +76,7 @@ def value_report(
 ) -> None:
     """Expected purchases and value per customer over a horizon, from the BG/NBD and
     Gamma-Gamma models fitted to one currency's purchases (the default currency unless
-    --currency). Highest expected value first. Needs scipy: pip install 'crmcli[models]'.
+    --currency). Highest expected value first.
     With too little data it says so and prints no numbers.
 
     Example: crm report value --horizon 6m --limit 10
