@@ -139,6 +139,13 @@ def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int
         else:
             sql = f"DELETE FROM {quote_ident(table)} WHERE {quote_ident(column)} = ?"  # noqa: S608
         counts["references"] += conn.execute(sql, (customer_id,)).rowcount
+    # Other customers' related people named (not linked) with this customer's name.
+    name = conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
+    counts["references"] += conn.execute(
+        "DELETE FROM customer_relations WHERE customer_id != ? AND related_id IS NULL "
+        "AND lower(trim(name)) = lower(trim(?))",
+        (customer_id, name),
+    ).rowcount
     # Their own rows, also in tables without ON DELETE CASCADE.
     for table in owned_tables(conn):
         counts["records"] += conn.execute(

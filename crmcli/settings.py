@@ -26,7 +26,7 @@ def _currency(value: str) -> str:
     return currency_code(code)
 
 
-def _count(value: str) -> str:
+def _whole_number(value: str) -> str:
     if not re.fullmatch(r"\d{1,9}", value.strip()):
         raise InvalidInput(f"expected a whole number (got {value!r})")
     return str(int(value))
@@ -158,7 +158,7 @@ SETTINGS = {
         ),
         Setting(
             "bulk.confirm",
-            _count,
+            _whole_number,
             "ask before a filter-chosen change to more customers than this",
             lambda: "10",
         ),

@@ -232,3 +232,46 @@ def test_bulk_undelete_by_list_and_set_typo_refused(town):
     ok("edit", "3", "--set", "field.mood=happy")
     assert json.loads(ok("show", "3", "-f", "json"))[0]["fields"] == {"mood": "happy"}
     ok("edit", "4", "--set", "mood=calm")  # an existing user-defined field
+
+
+def _on_a_terminal(args, answer, db_path):
+    """Run the installed crm with a pseudo-terminal as stdin, typing `answer`."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    crm_bin = str(Path(sys.executable).with_name("crm"))
+    master, slave = pty.openpty()
+    try:
+        os.write(master, answer.encode())
+        return subprocess.run(
+            [crm_bin, *args], stdin=slave, capture_output=True, text=True, timeout=60,
+            env={**os.environ, "CRM_DB": str(db_path)},
+        )  # fmt: skip
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_confirmation_threshold_on_a_terminal(town):
+    args = ["edit", "--where", "id > 0", "--set", "source=fair", "--add-tag", "east"]
+    said_no = _on_a_terminal(args, "n\n", town)
+    assert said_no.returncode == 1
+    assert "Change set source; +tag east: 12 customers. Go ahead?" in said_no.stderr
+    assert column(town, "SELECT count(*) FROM customers WHERE source = 'fair'") == [0]
+    said_yes = _on_a_terminal(args, "y\n", town)
+    assert said_yes.returncode == 0, said_yes.stderr
+    assert column(town, "SELECT count(*) FROM customers WHERE source = 'fair'") == [12]
+    ok("config", "set", "bulk.confirm", "500")  # no upper cap
+    small = _on_a_terminal(["edit", "--where", "id > 0", "--set", "title=x"], "", town)
+    assert small.returncode == 0 and "Go ahead" not in small.stderr
+
+
+def test_sql_masks_national_ids_unless_revealed(db_path):
+    ok("add", "Anna", "--national-id", "11010519491231002X")
+    query = "SELECT national_id FROM customers"
+    assert "11010519491231002X" not in ok("sql", query)
+    assert "110105********002X" in ok("sql", query)
+    assert "11010519491231002X" in ok("sql", query, "--reveal")

@@ -616,3 +616,11 @@ def test_export_ref_is_the_data_subject_export(db_path):
         json.loads(ok("export", "customer", "Anna", "--reveal"))["customer"]["national_id"] == NID
     )
     assert fails(3, "export", "nobody").startswith("crm: no customer matches 'nobody' (to export")
+
+
+def test_forget_also_removes_relations_that_name_them(db_path):
+    ok("add", "Zqxmarker")
+    ok("add", "Other", "--related", "colleague=Zqxmarker")
+    ok("forget", "Zqxmarker", "--yes")
+    assert json.loads(ok("show", "Other", "-f", "json"))[0]["related"] == []
+    assert b"zqxmarker" not in db_path.read_bytes().lower()

@@ -121,16 +121,17 @@ def select(
 
 
 def confirm(conn: sqlite3.Connection, count: int, what: str, batch: Batch, by_filter: bool) -> None:
-    """Ask before a filter-chosen write to more than `bulk.confirm` customers."""
+    """Ask before a filter-chosen write to more than `bulk.confirm` customers; `what` says
+    which change (it is shown in the question)."""
     from crmcli.settings import get_setting
 
     limit = int(get_setting(conn, "bulk.confirm") or 10)
     if not by_filter or batch.yes or batch.dry_run or count <= limit:
         return
-    question = f"{what} for {count} customers?"
+    question = f"{what}: {count} customers. Go ahead?"
     if not sys.stdin.isatty():
-        raise InvalidInput(f"{question[:-1]}: more than bulk.confirm ({limit}); pass --yes to "
-                           "confirm, or --dry-run to see the changes")  # fmt: skip
+        raise InvalidInput(f"{what}: {count} customers, more than bulk.confirm ({limit}); pass "
+                           "--yes to confirm, or --dry-run to see the changes")  # fmt: skip
     if not typer.confirm(question, default=False, err=True):
         raise typer.Exit(1)
 

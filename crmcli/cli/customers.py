@@ -202,6 +202,24 @@ def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | N
             raw.fields.append(f"{name}={value}")
 
 
+def _describe_change(
+    assign: list[str] | None,
+    stage: str | None,
+    add_tag: list[str] | None,
+    remove_tag: list[str] | None,
+    raw: CustomerInput,
+) -> str:
+    """What a bulk edit will do, in a few words, for its confirmation question."""
+    parts = [f"set {', '.join(sorted(raw.values))}"] if raw.values else []
+    parts += [f"unset {', '.join(raw.unset)}"] if raw.unset else []
+    parts += [f"add phone {p}" for p in raw.phones] + [f"add email {e}" for e in raw.emails]
+    parts += [f"field {f.split('=')[0]}" for f in raw.fields]
+    parts += [f"stage → {stage}"] if stage else []
+    parts += [f"+tag {t}" for t in add_tag or []] + [f"-tag {t}" for t in remove_tag or []]
+    del assign  # already folded into raw
+    return "; ".join(parts) or "customers"
+
+
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
@@ -275,7 +293,8 @@ def edit(
         ids, by_filter = select(conn, named, selection, batch)
         changes = _prepare(conn, raw)
         new_stage = tags.clean_stage(conn, stage) if stage else None
-        confirm(conn, len(ids), "Apply these changes", batch, by_filter)
+        confirm(conn, len(ids), "Change " + _describe_change(assign, stage, add_tag, remove_tag,
+                raw), batch, by_filter)  # fmt: skip
         befores = {i: customers.get_customer(conn, i) for i in ids}
         for customer_id in ids:
             mine = changes

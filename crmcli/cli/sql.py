@@ -22,8 +22,15 @@ def _authorize(action: int, *_: Any) -> int:
     return sqlite3.SQLITE_OK if action in _ALLOWED else sqlite3.SQLITE_DENY
 
 
-def _plain(value: Any) -> Any:
-    return value.hex() if isinstance(value, bytes) else value
+def _plain(value: Any, reveal: bool) -> Any:
+    """Bytes as hex; national ID numbers masked unless --reveal, as on every output."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, str) and not reveal:
+        from crmcli.validate import mask_in_text
+
+        return mask_in_text(value)
+    return value
 
 
 @app.command("sql")
@@ -33,9 +40,13 @@ def sql(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="A value for each ? (repeatable).")
     ] = None,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Show national ID numbers unmasked.")
+    ] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Run one read-only SQL query; writes, ATTACH and PRAGMA are refused.
+    """Run one read-only SQL query; writes, ATTACH and PRAGMA are refused. National ID
+    numbers are masked in the results unless --reveal.
 
     Example: crm sql "SELECT city, count(*) AS n FROM customers GROUP BY city ORDER BY n DESC"
     """
@@ -56,7 +67,7 @@ def sql(
         if cursor.description is None:
             raise InvalidInput("only SELECT queries are allowed: crm sql never writes")
         columns = [d[0] for d in cursor.description]
-        rows = ({c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor)
+        rows = ({c: _plain(v, reveal) for c, v in zip(columns, row, strict=True)} for row in cursor)
         try:
             emit(rows, columns, fmt, no_color=settings(ctx).no_color)
         except sqlite3.Error as exc:
