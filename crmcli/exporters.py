@@ -143,6 +143,12 @@ def customer_rows(
 
     for customer_id in ids:
         record = customers.get_customer(conn, customer_id, reveal=reveal)
+        if record.get("birthday_lunar"):  # the form `crm edit --birthday` and import take
+            record["birthday"] = f"lunar:{record['birthday_lunar']}"
+        if record.get("cadence_max_days"):
+            record["cadence_days"] = customers.describe_gap(
+                record["cadence_days"], record["cadence_max_days"]
+            )
         yield record
 
 

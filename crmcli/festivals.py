@@ -52,8 +52,9 @@ def _names(festival: Festival) -> set[str]:
     short = festival.name.removesuffix("节")
     return {
         validate.fold(n)
-        for n in (festival.key, festival.name, short, festival.english, *festival.aliases)
-    }
+        for n in (festival.key, festival.name, short, short + "节", festival.english,
+                  *festival.aliases)
+    }  # fmt: skip
 
 
 def find(text: str) -> Festival:
@@ -62,7 +63,7 @@ def find(text: str) -> Festival:
     for festival in FESTIVALS:
         if wanted in _names(festival):
             return festival
-    known = ", ".join(f"{f.name.removesuffix('节') or f.name} ({f.key})" for f in FESTIVALS)
+    known = ", ".join(f"{f.name} ({f.key})" for f in FESTIVALS)
     raise InvalidInput(f"unknown festival {text.strip()!r}; known: {known}")
 
 

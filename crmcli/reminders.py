@@ -352,7 +352,7 @@ def _contact_reason(row: dict[str, Any], window: Window) -> Reason:
     # more pressing than a yearly one 7 days late).
     weight = (row["days_overdue"] + 1) / row["cadence_days"]
     if row["state"] == "overdue":
-        weight += 1  # past the longest gap allowed: before those only due
+        weight += 1000  # past the longest gap allowed: before every customer only due
     gap = row["cadence"].replace(" (", ", ", 1)  # `14 days, customer)`
     # A range says where in it they are; one cadence is due on its day, overdue after.
     state = f"{row['state']}: " if row["cadence_max_days"] else ""
@@ -603,6 +603,8 @@ def _festivals(window: Window) -> list[dict[str, Any]]:
         if not care.covered(window.conn, festival):
             continue
         rows = care.care_list(window.conn, [(festival, day)], today=window.today)
+        if not rows:  # nobody to greet: nothing to do, so nothing in the cron mail
+            continue
         actions: dict[str, int] = {}
         for row in rows:
             for action in row["actions"]:
@@ -614,7 +616,7 @@ def _festivals(window: Window) -> list[dict[str, Any]]:
                 "festival_name": festival.name,
                 "days_until": (day - window.today).days,
                 "customers": len(rows),
-                "care": "; ".join(f"{a} ({n})" for a, n in actions.items()) or "nobody to greet",
+                "care": "; ".join(f"{a} ({n})" for a, n in actions.items()),
                 "greet": [
                     {"customer_id": r["customer_id"], "name": r["name"], "actions": r["actions"]}
                     for r in rows

@@ -491,3 +491,23 @@ def test_cadence_range_settings(db_path):
 def test_bad_cadence_ranges(db_path, value, message):
     add("Anna")
     assert message in fails(2, "edit", "Anna", "--cadence", value, db=db_path)
+
+
+def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_path):
+    from tests.conftest import ok as run
+
+    run("add", "Li Lei", "--birthday", "lunar:1990-08-15", "--cadence", "14d..30d")
+    exported = tmp_path / "c.csv"
+    run("export", "customers", "-o", str(exported))
+    other = tmp_path / "other.db"
+    run("--db", str(other), "import", "customers", str(exported))
+    card = json.loads(run("--db", str(other), "show", "Li Lei", "-f", "json"))[0]
+    assert (card["birthday_lunar"], card["cadence_days"], card["cadence_max_days"]) == (
+        "1990-08-15", 14, 30)  # fmt: skip
+
+
+def test_festival_names_with_or_without_jie(db_path):
+    from tests.conftest import ok as run
+
+    run("care", "rule", "add", "元旦节", "card")
+    assert "new-year" in run("care", "rule", "list", "-f", "json")

@@ -72,6 +72,14 @@ class CrmGroup(TyperGroup):
             code = _exit_code(exc, debug)
         except KeyboardInterrupt:
             code = 130
+        except SystemExit as exc:
+            # typer exits 1 itself when the reader of stdout went away (`crm list | head`),
+            # after swapping stdout for a wrapper that ignores the broken pipe: that is not
+            # a failure for a script.
+            if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+                code = 0
+            else:
+                raise exc
         if standalone_mode:
             sys.exit(code)
         return code

@@ -18,8 +18,20 @@ _ALLOWED = {
 }
 
 
-def _authorize(action: int, *_: Any) -> int:
-    return sqlite3.SQLITE_OK if action in _ALLOWED else sqlite3.SQLITE_DENY
+# Columns that hold national ID numbers as stored: read as NULL unless --reveal, so no SQL
+# function can carry them out (the authorizer sees every column a query reads).
+SENSITIVE_READS = {("customers", "national_id"), ("history", "old"), ("history", "new")}
+
+
+def _authorizer(reveal: bool) -> Any:
+    def authorize(action: int, table: Any, column: Any, *_: Any) -> int:
+        if action not in _ALLOWED:
+            return sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_READ and not reveal and (table, column) in SENSITIVE_READS:
+            return sqlite3.SQLITE_IGNORE
+        return sqlite3.SQLITE_OK
+
+    return authorize
 
 
 def _plain(value: Any, reveal: bool) -> Any:
@@ -46,13 +58,13 @@ def sql(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Run one read-only SQL query; writes, ATTACH and PRAGMA are refused. National ID
-    numbers are masked in the results unless --reveal.
+    numbers (and history's old/new values) read as NULL unless --reveal.
 
     Example: crm sql "SELECT city, count(*) AS n FROM customers GROUP BY city ORDER BY n DESC"
     """
     with reading(ctx) as conn:
         conn.execute("PRAGMA query_only = ON")
-        conn.set_authorizer(_authorize)
+        conn.set_authorizer(_authorizer(reveal))
         try:
             cursor = conn.execute(query, list(param or []))
         except sqlite3.Warning:  # more than one statement (Python 3.12+)
