@@ -400,7 +400,8 @@ class Importer:
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
 
     def one(self, record: dict[str, Any]) -> str:
-        raise NotImplementedError
+        """Import one record; returns its outcome. Every kind's subclass says how."""
+        raise TypeError(f"{type(self).__name__} imports no records")
 
     def finish(self) -> None:
         """Write what is still batched."""

@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -244,7 +245,7 @@ def load_cdnow(path: Path) -> None:
         for line in CDNOW.read_text().splitlines():
             _, customer, day, _, dollars = line.split()
             at = f"{day[:4]}-{day[4:6]}-{day[6:]}T12:00:00+08:00"
-            cents = round(float(dollars) * 100)
+            cents = int(Decimal(dollars) * 100)  # exact: the file has two decimals
             rows.append((int(customer), cents, at, stamp, stamp))
         conn.executemany(
             "INSERT INTO purchases (customer_id, item, amount_minor, currency, purchased_at, "
