@@ -511,3 +511,9 @@ def test_festival_names_with_or_without_jie(db_path):
 
     run("care", "rule", "add", "元旦节", "card")
     assert "new-year" in run("care", "rule", "list", "-f", "json")
+
+
+def test_care_year_and_within_do_not_mix(db_path):
+    from tests.conftest import fails as refused
+
+    assert "not both" in refused(2, "care", "--year", "2026", "--within", "1m", db=db_path)

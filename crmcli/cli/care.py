@@ -10,6 +10,7 @@ import typer
 from crmcli import clock, dates
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
 from crmcli.cli.options import filter_options
+from crmcli.errors import InvalidInput
 from crmcli.filters import CustomerFilter
 from crmcli.output import Format, emit
 
@@ -35,10 +36,14 @@ CARE_TABLE = ("falls_on", "festival_name", "customer", "phone", "care")
 
 
 def _window(
-    holiday: str | None, year: int | None, within: str, today: date
+    holiday: str | None, year: int | None, within: str | None, today: date
 ) -> list[tuple[object, date]]:
     """(festival, day) pairs the options ask for."""
     from crmcli import care, festivals
+
+    if year is not None and within is not None:
+        raise InvalidInput("give --year or --within, not both")
+    within = within or "1m"
 
     only = None
     if holiday is not None:
@@ -58,9 +63,9 @@ def care_list(
     holiday: HolidayOption = None,
     year: YearOption = None,
     within: Annotated[
-        str,
+        str | None,
         typer.Option("--within", help="Festivals from today within 30d, 2m, ... (default 1m)."),
-    ] = "1m",
+    ] = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
