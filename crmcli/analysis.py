@@ -243,6 +243,14 @@ def abc_report(
 # --- lifecycle and funnel --------------------------------------------------------------
 
 
+# A customer's funnel stage on a day (bound as the first parameter): the stage of their
+# last recorded change up to that day, so --as-of moves the funnel too.
+STAGE_AS_OF = (
+    "(SELECT s.to_stage FROM stage_changes s WHERE s.customer_id = c.id "
+    "AND substr(s.changed_at, 1, 10) <= ? ORDER BY s.changed_at DESC, s.id DESC LIMIT 1)"
+)
+
+
 def month_ends(as_of: date, months: int = 12) -> list[date]:
     """The end of each of the last `months` months before as-of's month, then as-of itself,
     oldest first (`months` + 1 dates; flows are between consecutive ones)."""
@@ -287,8 +295,8 @@ def lifecycle_report(
     population = [
         (row[0], row[1])
         for row in conn.execute(
-            f"SELECT c.id, c.stage FROM customers c WHERE {where_sql}",  # noqa: S608
-            params,
+            f"SELECT c.id, {STAGE_AS_OF} FROM customers c WHERE {where_sql}",  # noqa: S608
+            [as_of.isoformat(), *params],
         )
     ]
     never = sum(1 for cid, _ in population if cid not in bought)

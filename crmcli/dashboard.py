@@ -26,11 +26,14 @@ class Panel:
 
 
 def funnel(conn: sqlite3.Connection, today: date) -> Panel | None:
+    from crmcli.analysis import STAGE_AS_OF
     from crmcli.tags import stages
 
     counts = dict(
         conn.execute(
-            "SELECT stage, count(*) FROM customers WHERE archived_at IS NULL GROUP BY stage"
+            f"SELECT {STAGE_AS_OF} AS stage, count(*) FROM customers c "  # noqa: S608 - constant
+            "WHERE c.archived_at IS NULL GROUP BY stage",
+            (today.isoformat(),),
         ).fetchall()
     )
     rows = [{"stage": s, "customers": counts.get(s, 0)} for s in stages(conn)]

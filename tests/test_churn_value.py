@@ -135,7 +135,7 @@ def test_churn_bad_input(shop):
 
 def test_empty_database(db_path):
     result = crm("report", "churn")
-    assert (result.exit_code, result.stdout) == (0, "")
+    assert (result.exit_code, result.stdout) == (0, "No customers at risk as of 2026-11-22.\n")
     assert ok("report", "churn", "-f", "json") == "[]\n"
     result = crm("report", "value")
     assert result.exit_code == 0 and result.stdout == ""
@@ -411,3 +411,8 @@ def test_the_sql_prefilter_of_remind_never_drops_an_at_risk_customer(db_path):
         checked += len(want)
     conn.close()
     assert checked > 20
+
+
+def test_churn_on_an_empty_database_says_so(db_path):
+    assert ok("report", "churn") == "No customers at risk as of 2026-11-22.\n"
+    assert json.loads(ok("report", "churn", "-f", "json")) == []

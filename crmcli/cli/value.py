@@ -252,5 +252,8 @@ def churn_report(
     if table:
         for note in notes:
             _say(note)
+        if not shown:  # a friendly line rather than an empty table
+            typer.echo(f"No customers at risk as of {day.isoformat()}.")
+            return
     columns = churn.COLUMNS if table else tuple(f.removesuffix("_minor") for f in churn.FIELDS)
     emit(shown, columns, fmt, no_color=settings(ctx).no_color)
