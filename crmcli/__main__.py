@@ -5,6 +5,11 @@ from __future__ import annotations
 
 def main() -> None:
     """Run the `crm` command line; exits with the documented exit code."""
+    import os
+    import sys
+
+    if not sys.stdout.isatty():  # plain help text for pipes and files, no box characters
+        os.environ.setdefault("TYPER_USE_RICH", "0")
     from crmcli.cli import run
 
     run()

@@ -148,3 +148,9 @@ def test_the_installed_crm_builds_only_the_command_it_runs(db_path):
     assert run("add", "Anna", "-q").stdout == "1\n"
     assert run("--db", str(db_path), "report", "sales", "-f", "json").returncode == 0
     assert run("nosuch").returncode == 2
+
+
+def test_help_piped_to_a_file_is_plain_text(db_path):
+    for args in (["--help"], ["buy", "--help"]):
+        out = run(*args).stdout
+        assert "Usage: crm" in out and not any(ch in out for ch in "╭│╰─")
