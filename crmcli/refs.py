@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from crmcli import search, validate
+from crmcli import validate
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
 
 MAX_CANDIDATES = 10  # the name query fetches one more, to say "or more"
@@ -73,6 +73,8 @@ def resolve(
     found = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
     if found:
         return _exact(conn, ref, found, archived)
+    from crmcli import search  # the pinyin index: only for names no exact step matched
+
     pinyin = search.pinyin_matches(conn, key, archived=archived)
     if pinyin:
         return _one(conn, ref, pinyin)

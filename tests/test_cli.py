@@ -1,5 +1,6 @@
 """The command line as a whole: the installed `crm`, help, errors, layering, docs."""
 
+import json
 import os
 import re
 import subprocess
@@ -123,13 +124,19 @@ def test_services_do_not_import_the_cli():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-@pytest.mark.parametrize("args", [["show", "1"], ["list"], ["add", "X"]])
+@pytest.mark.parametrize(
+    "args", [["show", "1"], ["list"], ["add", "X"], ["log", "note", "1", "x"], ["remind"]]
+)
 def test_everyday_commands_do_not_load_heavy_libraries(db_path, args):
+    """Through the real entry point; numpy and scipy are installed (scipy is a dependency)."""
     code = (
         "import sys\n"
-        "from typer.main import get_command\n"
-        "from crmcli.cli import app\n"
-        f"get_command(app).main({args!r}, standalone_mode=False)\n"
+        f"sys.argv = ['crm', *{args!r}]\n"
+        "from crmcli.__main__ import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
         "heavy = [m for m in ('numpy', 'pandas', 'scipy', 'sqlite_utils') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
@@ -148,6 +155,38 @@ def test_the_installed_crm_builds_only_the_command_it_runs(db_path):
     assert run("add", "Anna", "-q").stdout == "1\n"
     assert run("--db", str(db_path), "report", "sales", "-f", "json").returncode == 0
     assert run("nosuch").returncode == 2
+
+
+def _modules_of(typer_app) -> set[str]:
+    found = {c.callback.__module__ for c in typer_app.registered_commands}
+    for group in typer_app.registered_groups:
+        found |= _modules_of(group.typer_instance)
+    return {m.rpartition(".")[2] for m in found}
+
+
+def test_each_command_names_every_module_it_needs():
+    """A run imports only NEEDS[command]: that must cover every module adding to it."""
+    from crmcli.cli import MODULES, NEEDS, app
+    from crmcli.cli.customers import SHOW_SECTIONS
+
+    names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
+    assert sorted(NEEDS) == sorted(names)
+    for command in app.registered_commands:
+        assert {command.callback.__module__.rpartition(".")[2]} <= set(NEEDS[command.name])
+    for group in app.registered_groups:
+        assert _modules_of(group.typer_instance) <= set(NEEDS[group.name]), group.name
+    shown = {s.rows.__module__.rpartition(".")[2] for s in SHOW_SECTIONS}
+    assert shown <= set(NEEDS["show"])
+    assert all(set(modules) <= set(MODULES) for modules in NEEDS.values())
+
+
+def test_show_has_every_section_when_run_alone(db_path):
+    """The installed crm loads only show's modules; its JSON has every section's key."""
+    from crmcli.cli.customers import SHOW_SECTIONS
+
+    ok("add", "Anna")
+    shown = json.loads(run("show", "1", "-f", "json").stdout)[0]
+    assert {s.key for s in SHOW_SECTIONS} <= set(shown)
 
 
 def test_help_piped_to_a_file_is_plain_text(db_path):

@@ -1,34 +1,84 @@
 """The command line: the only package that imports typer or reads argv.
 
-Each module registers one group of commands on the root app.
+Each module registers one group of commands on the root app in crmcli.cli.app. A run
+imports only the modules its command needs (`NEEDS`); `crmcli.cli.app` as an attribute of
+this package (`from crmcli.cli import app`) is the whole app with every module loaded.
 """
 
+from importlib import import_module
 from typing import Any
 
-from crmcli.cli import (  # noqa: F401 - each module registers its commands
-    admin,
-    analysis,
-    care,
-    customers,
-    dashboard,
-    feedback,
-    feedback_reports,
-    interactions,
-    products,
-    purchases,
-    quality,
-    reminders,
-    reports,
-    safety,
-    search,
-    segments,
-    sql,
-    tags,
-    tasks,
-    transfer,
-    value,
+# Every command module, in the order their commands and `crm show` sections register.
+MODULES = (
+    "admin",
+    "analysis",
+    "care",
+    "customers",
+    "dashboard",
+    "feedback",
+    "feedback_reports",
+    "interactions",
+    "products",
+    "purchases",
+    "quality",
+    "reminders",
+    "reports",
+    "safety",
+    "search",
+    "segments",
+    "sql",
+    "tags",
+    "tasks",
+    "transfer",
+    "value",
 )
-from crmcli.cli.app import app
+
+# The modules a top-level command needs when it runs alone; a name not listed (help, a
+# typo) loads them all. tests/test_cli.py checks this table against the whole app.
+_OWNERS = {
+    "admin": "demo config",
+    "customers": "add edit list delete undelete",
+    "dashboard": "dashboard",
+    "interactions": "log interactions interaction",
+    "purchases": "buy purchases purchase",
+    "products": "product",
+    "quality": "dedupe merge clean",
+    "reminders": "remind today date",
+    "safety": "backup restore check history undo forget subject-export encrypt decrypt",
+    "search": "search reindex",
+    "segments": "classify segment rule",
+    "sql": "sql changes",
+    "tags": "tag untag tags stage",
+    "care": "care",
+    "feedback": "feedback survey",
+    "transfer": "export",
+    "tasks": "task",
+}
+# `crm show` runs the sections every module registers; `report` and `import` are groups
+# whose commands several modules add.
+_SHARED = {
+    "show": "customers feedback interactions purchases reminders segments tasks",
+    "report": "analysis feedback_reports reports value",
+    "import": "feedback transfer",
+}
+NEEDS: dict[str, tuple[str, ...]] = {
+    name: (module,) for module, names in _OWNERS.items() for name in names.split()
+} | {name: tuple(modules.split()) for name, modules in _SHARED.items()}
+
+
+def load(modules: tuple[str, ...] = MODULES) -> Any:
+    """Import command modules (in MODULES order) and return the root app."""
+    for module in (m for m in MODULES if m in modules):
+        import_module(f"crmcli.cli.{module}")
+    return import_module("crmcli.cli.app").app
+
+
+def __getattr__(name: str) -> Any:
+    if name != "app":
+        raise AttributeError(name)
+    app = load()
+    globals()["app"] = app  # importing crmcli.cli.app bound the module under this name
+    return app
 
 
 def run() -> None:
@@ -37,7 +87,9 @@ def run() -> None:
 
     from typer.main import get_command
 
-    get_command(only(app, sys.argv[1:])).main(prog_name="crm")
+    argv = sys.argv[1:]
+    app = load(NEEDS.get(_command_name(argv) or "", MODULES))
+    get_command(only(app, argv)).main(prog_name="crm")
 
 
 def only(full: Any, argv: list[str]) -> Any:

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli import clock, interactions, reminders, tasks
+from crmcli import clock, interactions, tasks
 from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
 from crmcli.errors import InvalidInput
@@ -222,6 +222,8 @@ def delete_interaction(
 
 
 def _contact_rows(conn: Any, customer_id: int) -> list[dict[str, Any]]:
+    from crmcli import reminders
+
     today = clock.today()
     status = reminders.customer_contact(conn, customer_id, today)
     last = status["last_contact_at"]
