@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,9 @@ class Doc:
     fields: list[tuple[str, str, bool]]  # (label, original text, is_phone), display priority
 
 
+Texts = Callable[[sqlite3.Connection, list[int]], Iterator[tuple[int, tuple[str, ...]]]]
+
+
 @dataclass(frozen=True)
 class Source:
     """A searchable kind of record. Adding one (e.g. feedback) is one entry in SOURCES plus
@@ -79,6 +82,9 @@ class Source:
     owner_join: str  # joins FTS alias `s` to the customer `c`
     ids_sql: str  # every id of the source, for rebuild() and check()
     docs: Callable[[sqlite3.Connection, list[int]], dict[int, Doc]]
+    # The folded columns of `ids` alone, for indexing without building Docs: the sources
+    # that grow by millions (an import) have one; the others index from their docs.
+    texts: Texts | None = None
 
 
 def _in(ids: Sequence[int]) -> str:
@@ -146,6 +152,18 @@ def _customer_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
     return out
 
 
+def _interaction_columns(text: str, outcome: str | None) -> tuple[str, ...]:
+    return (fold(f"{text} ; {outcome}" if outcome else text),)
+
+
+def _interaction_texts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, tuple]]:
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        sql = f"SELECT id, text, outcome FROM interactions WHERE id IN ({_in(chunk)})"
+        for row_id, text, outcome in conn.execute(sql, chunk):
+            yield row_id, _interaction_columns(text, outcome)
+
+
 def _interaction_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
     out: dict[int, Doc] = {}
     for start in range(0, len(ids), CHUNK):
@@ -165,7 +183,7 @@ def _interaction_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc
                 customer=r["name"],
                 at=r["occurred_at"],
                 archived=r["archived_at"] is not None,
-                columns=(fold(" ; ".join(f[1] for f in fields)),),
+                columns=_interaction_columns(r["text"], r["outcome"]),
                 fields=fields,
             )
     return out
@@ -196,6 +214,21 @@ def _feedback_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
     return out
 
 
+def _purchase_columns(item: str, *rest: str | None) -> tuple[str, ...]:
+    """(item, body): body is the category, note and order reference that are set."""
+    return (fold(item), fold(" ; ".join(text for text in rest if text)))
+
+
+def _purchase_texts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, tuple]]:
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        sql = (
+            f"SELECT id, item, category, note, order_ref FROM purchases WHERE id IN ({_in(chunk)})"
+        )
+        for row_id, *texts in conn.execute(sql, chunk):
+            yield row_id, _purchase_columns(*texts)
+
+
 def _purchase_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
     out: dict[int, Doc] = {}
     for start in range(0, len(ids), CHUNK):
@@ -213,7 +246,7 @@ def _purchase_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
                 customer=r["name"],
                 at=r["purchased_at"],
                 archived=r["archived_at"] is not None,
-                columns=(fold(r["item"]), fold(" ; ".join(f[1] for f in rest))),
+                columns=_purchase_columns(r["item"], *(f[1] for f in rest)),
                 fields=[("item", r["item"], False), *rest],
             )
     return out
@@ -241,6 +274,7 @@ SOURCES: dict[str, Source] = {
             owner_join="JOIN interactions t ON t.id = s.rowid JOIN customers c ON c.id = t.customer_id",  # noqa: E501
             ids_sql="SELECT id FROM interactions ORDER BY id",
             docs=_interaction_docs,
+            texts=_interaction_texts,
         ),
         Source(
             name="purchases",
@@ -251,6 +285,7 @@ SOURCES: dict[str, Source] = {
             owner_join="JOIN purchases t ON t.id = s.rowid JOIN customers c ON c.id = t.customer_id",  # noqa: E501
             ids_sql="SELECT id FROM purchases ORDER BY id",
             docs=_purchase_docs,
+            texts=_purchase_texts,
         ),
         Source(
             name="feedback",
@@ -273,9 +308,9 @@ def source_names() -> list[str]:
 # --- keeping the index in step ----------------------------------------------------------
 
 
-def _index(conn: sqlite3.Connection, source: Source, ids: Iterable[int]) -> None:
-    """Replace the index entries of `ids` by what their live rows say (none when deleted)."""
-    ids = sorted(set(ids))
+def _doc_rows(conn: sqlite3.Connection, source: Source, ids: list[int]) -> list[tuple]:
+    """(id, *folded columns) of `ids` from the source's docs; customers keep their
+    indexed pinyin while their name is unchanged."""
     docs = source.docs(conn, ids)
     old_pinyin: dict[int, tuple[str, str]] = {}
     if source.name == "customers":
@@ -299,6 +334,16 @@ def _index(conn: sqlite3.Connection, source: Source, ids: Iterable[int]) -> None
             pinyin = before[1] if same and before else name_pinyin(doc.customer)
             columns = (columns[0], pinyin, *columns[2:])
         rows.append((doc_id, *columns))
+    return rows
+
+
+def _index(conn: sqlite3.Connection, source: Source, ids: Iterable[int]) -> None:
+    """Replace the index entries of `ids` by what their live rows say (none when deleted)."""
+    ids = sorted(set(ids))
+    if source.texts is not None:
+        rows = [(doc_id, *columns) for doc_id, columns in source.texts(conn, ids)]
+    else:
+        rows = _doc_rows(conn, source, ids)
     conn.executemany(f"DELETE FROM {source.table} WHERE rowid = ?", [(i,) for i in ids])
     names = ", ".join(source.columns)
     marks = ", ".join("?" * (len(source.columns) + 1))
