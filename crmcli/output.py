@@ -153,8 +153,9 @@ def emit(
     elif fmt in (Format.csv, Format.tsv):
         writer = csv.writer(out, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
         writer.writerow(columns)
+        plain = _PLAIN
         for count, row in enumerate(rows, 1):
-            writer.writerow([_flat(row.get(c)) for c in columns])
+            writer.writerow([v if type(v) in plain else _flat(v) for v in map(row.get, columns)])
     else:
         kept = list(rows)
         materialised = [[cell(row.get(c)) for c in columns] for row in kept]
@@ -176,6 +177,9 @@ def emit(
 
 def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:
     return json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False)
+
+
+_PLAIN = frozenset((str, int, float))  # written as they are (bool is not int here: type())
 
 
 def _flat(value: Any) -> Any:
