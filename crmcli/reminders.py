@@ -161,7 +161,9 @@ def ago(moment: datetime | None, today: date) -> str:
 
 # --- tasks -------------------------------------------------------------------------------
 
-_TASK_FIELDS = ("task_id", "due_on", "customer_id", "name", "phone", "text", "every")
+_TASK_FIELDS = (
+    "task_id", "due_on", "customer_id", "name", "phone", "text", "every", "repeat_after"
+)  # fmt: skip
 
 
 def _tasks(window: Window, low: date | None, high: date) -> list[dict[str, Any]]:
@@ -180,6 +182,9 @@ def _tasks(window: Window, low: date | None, high: date) -> list[dict[str, Any]]
         offset = (date.fromisoformat(record["due_on"]) - window.today).days
         record["days_overdue"] = -offset
         record["days_until"] = offset
+        # the table's one column for both kinds of repeat, as `crm task list` shows them
+        after = record["repeat_after"]
+        record["repeats"] = f"{after} after done" if after else record["every"]
         found.append(record)
     return found
 
@@ -523,7 +528,7 @@ SECTIONS: list[Section] = [
         title=lambda today, until: (
             "Tasks due today" if until == today else f"Tasks due by {until.isoformat()}"
         ),
-        columns=("due_on", "task_id", "customer", "phone", "text", "every"),
+        columns=("due_on", "task_id", "customer", "phone", "text", "repeats"),
         fields=("task_id", "due_on", "days_until", *_TASK_FIELDS[2:]),
         rows=_due_tasks,
         reason=_due_reason,

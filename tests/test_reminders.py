@@ -53,8 +53,8 @@ def test_remind_text_has_each_section(busy):
         "2026-11-20  2             1        Anna (#1)  +8613800138000  Send the quote\n"
         "\n"
         "Tasks due by 2026-11-29 (1)\n"
-        "due_on      task_id  customer   phone  text           every\n"
-        "----------  -------  ---------  -----  -------------  -----\n"
+        "due_on      task_id  customer   phone  text           repeats\n"
+        "----------  -------  ---------  -----  -------------  -------\n"
         "2026-11-27  2        Carl (#3)         Book the demo  1m\n"
         "\n"
         "Due for contact (1)\n"
@@ -85,6 +85,7 @@ def test_remind_json_has_stable_keys(busy):
         {
             "task_id": 1, "due_on": "2026-11-20", "days_overdue": 2, "customer_id": 1,
             "name": "Anna", "phone": "+8613800138000", "text": "Send the quote", "every": None,
+            "repeat_after": None,
         }
     ]  # fmt: skip
     assert report["due_tasks"][0]["days_until"] == 5
@@ -576,3 +577,13 @@ def test_follow_up_with_a_time_of_day(db_path):
     add("Anna")
     out = ok("log", "call", "Anna", "x", "--follow-up", "2026-12-01 10:00:meet: at noon")
     assert "due 2026-12-01: meet: at noon" in out
+
+
+def test_remind_shows_a_repeat_after_done_as_task_list_does(db_path):
+    add("Anna")
+    ok("task", "add", "Anna", "Water the plants", "--due", "today", "--after", "2w")
+    ok("task", "add", "Anna", "Monthly report", "--due", "today", "--every", "1m")
+    table = ok("remind", "--within", "0d")
+    assert "Water the plants  2w after done" in table and "Monthly report    1m" in table
+    due = remind("--within", "0d")["due_tasks"]
+    assert [(t["every"], t["repeat_after"]) for t in due] == [(None, "2w"), ("1m", None)]
