@@ -102,6 +102,14 @@ def parse_date(text: str, today: date) -> date:
             raise InvalidInput(f"not a valid date: {text!r}") from None
     if not re.search(r"\d", raw) and not any(m in word for m in _MONTHS):
         raise InvalidInput(f"not a date: {text!r}; {HELP}")
+    bare = re.fullmatch(r"([+-]?)(\d+)", raw)
+    if bare and (bare[1] or len(bare[2]) < 4):  # a year alone (2026) is still a date
+        # dateutil would read `5` and `-5` as 5 January: say what was probably meant
+        ahead = bare[1] == "+"
+        raise InvalidInput(
+            f"not a date: {text!r}; for {bare[2]} days {'ahead' if ahead else 'ago'} "
+            f"write {'+' if ahead else '-'}{bare[2]}d; {HELP}"
+        )
     slash = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})", raw)
     if (
         slash

@@ -198,6 +198,11 @@ def test_change_feed_resumes_from_an_id_without_gaps_or_repeats(db_path):
 def test_change_feed_bad_since(db_path):
     ok("add", "Anna")
     assert "not a date" in fails(2, "changes", "--since", "whenever", db=db_path)
+    # a signed or short number is not 5 January (what dateutil would make of it)
+    assert "for 5 days ago write -5d" in fails(2, "changes", "--since", "-5", db=db_path)
+    assert "write +5d" in fails(2, "report", "sales", "--until", "+5", db=db_path)
+    assert "write -11d" in fails(2, "list", "--created-since", "11", db=db_path)
+    assert ok("list", "--created-since", "2026", "-q") == "1\n"  # a year alone is a date
 
 
 def test_hooks_get_the_change_after_commit_and_cannot_undo_it(db_path, tmp_path):
