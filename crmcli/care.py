@@ -127,6 +127,22 @@ def delete_rule(conn: sqlite3.Connection, rule_id: int) -> dict[str, Any]:
     return _rule_record(row)
 
 
+def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> list[str]:
+    """Rename tag `old` to `new` in every care rule's selection (part of `crm tag rename`);
+    returns what changed, e.g. `["care rule 2"]`."""
+    changed = []
+    rows = conn.execute("SELECT id, selection FROM care_rules ORDER BY id").fetchall()
+    for rule_id, text in rows:
+        saved = filters.rename_tag(json.loads(text), old, new)
+        if saved is not None:
+            conn.execute(
+                "UPDATE care_rules SET selection = ? WHERE id = ?",
+                (json.dumps(saved, ensure_ascii=False, sort_keys=True), rule_id),
+            )
+            changed.append(f"care rule {rule_id}")
+    return changed
+
+
 def has_rules(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM care_rules LIMIT 1").fetchone() is not None
 

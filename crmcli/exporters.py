@@ -63,6 +63,10 @@ CUSTOMER_COLUMNS = (
     "tags", "external_id", "national_id", "notes", "preferred_channel", "preferred_time",
     "cadence_days", "referred_by", "fields", "created_at", "updated_at", "archived_at",
 )  # fmt: skip
+# The derived classes `crm export customers --classes` adds after CUSTOMER_COLUMNS: the
+# columns of `crm list --classes` (crmcli.classes.COLUMNS, kept equal by a test). Computed
+# from the purchases at export time, so an import skips them.
+CLASS_COLUMNS = ("lifecycle", "abc", "frequency_tier", "value_tier")
 
 
 def guard(column: str, value: Any) -> Any:
@@ -135,14 +139,22 @@ def private_file(path: Path) -> Iterator[TextIO]:
 
 
 def customer_rows(
-    conn: sqlite3.Connection, ids: Iterable[int], *, reveal: bool
+    conn: sqlite3.Connection,
+    ids: Iterable[int],
+    *,
+    reveal: bool,
+    classes: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Full customer records (CUSTOMER_COLUMNS) of `ids`; the national ID masked unless
-    `reveal`."""
+    `reveal`. With `classes` (crmcli.classes.derive's result, by id), each record also
+    carries the derived classes CLASS_COLUMNS, as `crm list --classes` shows them."""
     from crmcli import customers
 
     for customer_id in ids:
         record = customers.get_customer(conn, customer_id, reveal=reveal)
+        if classes is not None:
+            derived = classes[customer_id]
+            record.update({c: derived[c] for c in CLASS_COLUMNS})
         if record.get("birthday_lunar"):  # the form `crm edit --birthday` and import take
             record["birthday"] = f"lunar:{record['birthday_lunar']}"
         if record.get("cadence_max_days"):

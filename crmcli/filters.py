@@ -363,3 +363,42 @@ def names_among(conn: sqlite3.Connection, query: Query, ids: list[int]) -> dict[
         [*ids, *query.params],
     )
     return dict(rows.fetchall())
+
+
+def same_tag(a: str, b: str) -> bool:
+    """True when two tag names are one tag: equal ignoring ASCII case, as the tags table
+    and the `--tag` filter compare them (SQLite's NOCASE)."""
+    return a.strip().encode().lower() == b.strip().encode().lower()
+
+
+def rename_tag(saved: dict[str, Any], old: str, new: str) -> dict[str, Any] | None:
+    """A saved filter (CustomerFilter.saved() as JSON: a segment, a rule, a care rule) with
+    tag `old` renamed to `new` in `--tag`, `--without-tag` and `--where "tag = OLD"` (or
+    `!=`); None when it does not name `old`. `--where "tag ~ TEXT"` searches text and is
+    left as written."""
+    out = dict(saved)
+    changed = False
+    for key in ("tag", "without_tag"):
+        names = out.get(key)
+        if names and any(same_tag(n, old) for n in names):
+            renamed = [new if same_tag(n, old) else n for n in names]
+            out[key] = list(dict.fromkeys(renamed))  # a merge may make two the same
+            changed = True
+    expressions = []
+    for expression in out.get("where") or []:
+        match = _WHERE.fullmatch(expression)
+        if (
+            match
+            and match.group(1) == "tag"
+            and match.group(2) in ("=", "==", "!=")
+            and same_tag(_unquote(match.group(3)), old)
+        ):
+            # a name that looks quoted itself goes inside the other quotes (see _unquote)
+            quote = "'" if new[:1] == new[-1:] == '"' else '"'
+            value = f"{quote}{new}{quote}" if new[:1] == new[-1:] in ("'", '"') else new
+            expression = f"tag {match.group(2)} {value}"
+            changed = True
+        expressions.append(expression)
+    if expressions:
+        out["where"] = expressions
+    return out if changed else None

@@ -124,7 +124,9 @@ CUSTOMER_ALIASES = _aliases(
               "e mail 2 label", "phone 1 type", "phone 2 type", "phone 3 type", "phone 1 label",
               "phone 2 label", "phone 3 label", "address 1 type", "address 1 label",
               "website 1 type", "website 1 label", "e mail display name",
-              "e mail 2 display name", "e mail type", "序号"),
+              "e mail 2 display name", "e mail type", "序号",
+              # derived classes of `crm export customers --classes`: computed, not imported
+              "lifecycle", "abc", "frequency tier", "value tier"),
     }
 )  # fmt: skip
 # Numbered Google Contacts columns beyond the ones listed: `Phone 4 - Value`...

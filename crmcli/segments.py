@@ -253,3 +253,39 @@ def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[di
     for change in changes:
         change["name"] = names.get(change["customer_id"])
     return changes
+
+
+# --- renaming a tag -------------------------------------------------------------------
+
+
+def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> list[str]:
+    """Rename tag `old` to `new` in every saved segment's and rule's filter and in the tag
+    rules give (part of `crm tag rename`, in its transaction); returns what changed, e.g.
+    `["segment vips", "rule 2"]`."""
+    from crmcli.filters import rename_tag as rename_in
+    from crmcli.filters import same_tag
+
+    changed = []
+    for segment_id, name, text in conn.execute(
+        "SELECT id, name, filter FROM segments ORDER BY name COLLATE NOCASE"
+    ).fetchall():
+        saved = rename_in(json.loads(text), old, new)
+        if saved is not None:
+            conn.execute(
+                "UPDATE segments SET filter = ? WHERE id = ?",
+                (json.dumps(saved, ensure_ascii=False), segment_id),
+            )
+            changed.append(f"segment {name}")
+    rules = conn.execute("SELECT id, tag, filter FROM rules ORDER BY id").fetchall()
+    for rule_id, tag, text in rules:
+        saved = rename_in(json.loads(text), old, new)
+        gives = same_tag(tag, old)
+        if saved is None and not gives:
+            continue
+        conn.execute(
+            "UPDATE rules SET tag = ?, filter = ? WHERE id = ?",
+            (new if gives else tag, json.dumps(saved, ensure_ascii=False) if saved else text,
+             rule_id),
+        )  # fmt: skip
+        changed.append(f"rule {rule_id}")
+    return changed

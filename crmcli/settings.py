@@ -367,3 +367,24 @@ def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
         }
         for key, setting in sorted(keys.items())
     ]
+
+
+def rename_tag_cadence(conn: sqlite3.Connection, old: str, new: str) -> str | None:
+    """Move `cadence.tag.OLD` to `cadence.tag.NEW` (part of `crm tag rename`). When NEW has
+    its own cadence, NEW's stays and OLD's is dropped: merging into NEW takes NEW's settings.
+    Returns what happened in words, or None when OLD had no cadence."""
+    old_key, new_key = _fold_family(f"cadence.tag.{old}"), _fold_family(f"cadence.tag.{new}")
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (old_key,)).fetchone()
+    if row is None or old_key == new_key:
+        return None
+    kept = conn.execute("SELECT value FROM settings WHERE key = ?", (new_key,)).fetchone()
+    if kept is None and not re.fullmatch(FAMILIES[0].pattern or "", new_key):
+        raise InvalidInput(
+            f"tag {new!r} cannot carry the cadence setting {old_key} (a setting key has no "
+            f"spaces); unset it first: crm config unset {old_key}"
+        )
+    conn.execute("DELETE FROM settings WHERE key = ?", (old_key,))
+    if kept is not None:
+        return f"setting {old_key} ({row[0]}) dropped; {new_key} ({kept[0]}) applies"
+    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (new_key, row[0]))
+    return f"setting {old_key} is now {new_key}"

@@ -73,25 +73,56 @@ def remove_tag(conn: sqlite3.Connection, tag: str, customer_ids: Iterable[int]) 
     return removed
 
 
-def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> int:
-    """Rename a tag, merging into `new` when it exists; returns customers now tagged `new`."""
+def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> tuple[int, list[str], str | None]:
+    """Rename a tag, merging into `new` when it exists, everywhere the name is kept: the
+    customers' tags, the rules that give it, the filters of saved segments, rules and care
+    rules, and the `cadence.tag.NAME` setting. Run it inside the caller's transaction: it
+    changes all of them or, on an error, none.
+
+    Returns how many customers are now tagged `new`, the segments and rules whose filter or
+    tag changed (`["segment vips", "rule 2", "care rule 1"]`), and what happened to the
+    cadence setting, in words (None when OLD had none).
+    The tag a rule gave stays rule-given after a merge only where the customer had no
+    hand-set copy of either tag: a rule never takes away a tag someone set by hand.
+    """
+    from crmcli import care, segments
+    from crmcli.settings import rename_tag_cadence
+
     old_id = _tag_id(conn, old, create=False)
     if old_id is None:
         raise NotFound(f"no tag {old!r}")
+    old_name = conn.execute("SELECT name FROM tags WHERE id = ?", (old_id,)).fetchone()[0]
     new_id = _tag_id(conn, new, create=False)
     if new_id is None or new_id == old_id:
         conn.execute("UPDATE tags SET name = ? WHERE id = ?", (new, old_id))
         new_id = old_id
     else:
+        # rule-given on the merged tag: given by a rule on every side the customer had
+        conn.execute(
+            "DELETE FROM rule_tags WHERE tag_id = :new AND customer_id IN ("
+            "SELECT customer_id FROM customer_tags WHERE tag_id = :old EXCEPT "
+            "SELECT customer_id FROM rule_tags WHERE tag_id = :old)",
+            {"old": old_id, "new": new_id},
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO rule_tags (customer_id, tag_id) "
+            "SELECT customer_id, :new FROM rule_tags WHERE tag_id = :old "
+            "AND customer_id NOT IN (SELECT customer_id FROM customer_tags WHERE tag_id = :new)",
+            {"old": old_id, "new": new_id},
+        )
         conn.execute(
             "INSERT OR IGNORE INTO customer_tags (customer_id, tag_id, tagged_at) "
             "SELECT customer_id, ?, tagged_at FROM customer_tags WHERE tag_id = ?",
             (new_id, old_id),
         )
         conn.execute("DELETE FROM tags WHERE id = ?", (old_id,))
-    return conn.execute(
+    name = conn.execute("SELECT name FROM tags WHERE id = ?", (new_id,)).fetchone()[0]
+    also = segments.rename_tag(conn, old_name, name) + care.rename_tag(conn, old_name, name)
+    cadence = rename_tag_cadence(conn, old_name, name)
+    count = conn.execute(
         "SELECT count(*) FROM customer_tags WHERE tag_id = ?", (new_id,)
     ).fetchone()[0]
+    return count, also, cadence
 
 
 def list_tags(conn: sqlite3.Connection) -> list[dict[str, Any]]:

@@ -12,7 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.app import FormatOption, app, reading, settings
+from crmcli.cli.options import filter_options
 from crmcli.errors import InvalidInput
+from crmcli.filters import CustomerFilter
 from crmcli.output import Format, emit
 
 report_app = typer.Typer(help="Reports over customers and purchases.", no_args_is_help=True)
@@ -56,6 +58,7 @@ SALES_FIGURES = ("revenue", "refunds", "net", "orders", "customers", "average_or
 
 
 @report_app.command("sales")
+@filter_options
 def sales(
     ctx: typer.Context,
     by: Annotated[
@@ -70,21 +73,30 @@ def sales(
         typer.Option(min=0, help="Per currency: the latest N periods, or the N largest groups."),
     ] = None,
     fmt: FormatOption = Format.table,
+    selection: CustomerFilter | None = None,
 ) -> None:
     """Sales per period or group: revenue, refunds, net, orders, customers, average order.
 
     Totals are per currency, never added across currencies. An order is the lines of one
     customer sharing an order reference; a line without one is its own order. The table
-    ends with a total per currency and draws net as a bar chart.
+    ends with a total per currency and draws net as a bar chart. The filter options
+    (--tag, --where, --lifecycle, --segment...) count only the purchases of the customers
+    they select, as `crm list` selects them; without one, every purchase counts.
 
     Example: crm report sales --by quarter --since 2025-01-01 --currency CNY
+    Example: crm report sales --by month --tag vip --lifecycle active
     """
-    from crmcli import money
+    from crmcli import clock, filters, money
     from crmcli import sales as service
 
+    assert selection is not None
     first, last = period(since, until)
     code = money.currency_code(currency) if currency is not None else None
     with reading(ctx) as conn:
+        customers = None
+        if not selection.is_empty() or selection.archived:
+            query = filters.build(conn, selection, today=clock.today())
+            customers = (query.sql(), query.params)
         rows, totals = service.sales(
             conn,
             by.value,
@@ -93,6 +105,7 @@ def sales(
             currency=code,
             limit=limit,
             totals=fmt is Format.table,  # only the table shows them
+            customers=customers,
         )
     keys = ("customer_id", "customer") if by is SalesBy.customer else (by.value,)
     columns = (*keys, "currency", *SALES_FIGURES)

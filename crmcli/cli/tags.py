@@ -28,9 +28,13 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
             raise InvalidInput("usage: crm tag rename OLD NEW")
         old, new = customers
         with writing(ctx) as conn:
-            count = tags.rename_tag(conn, old.strip(), tags.clean_tag(new))
+            count, also, cadence = tags.rename_tag(conn, old.strip(), tags.clean_tag(new))
         if not quiet:
             typer.echo(f"Renamed tag {old} to {new} ({count} customers).")
+            if also:
+                typer.echo(f"Also renamed in {', '.join(also)}.")
+            if cadence:
+                typer.echo(cadence[:1].upper() + cadence[1:] + ".")
         return
     name = tags.clean_tag(tag)
     with writing(ctx) as conn:

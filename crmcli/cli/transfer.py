@@ -463,12 +463,21 @@ def export_customers(
     vcard_version: Annotated[
         str, typer.Option("--vcard-version", help="3.0 or 4.0 for --format vcard.")
     ] = "3.0",
+    with_classes: Annotated[
+        bool,
+        typer.Option(
+            "--classes",
+            help="Add the derived classes: lifecycle, abc, frequency/value tier (not vcard).",
+        ),
+    ] = False,
     quiet: QuietOption = False,
     selection: CustomerFilter | None = None,
 ) -> None:
-    """Export customers picked by the filter (the same as `crm list` picks) with every field.
+    """Export customers picked by the filter (the same as `crm list` picks) with every field;
+    `--classes` adds their derived classes, as `crm list --classes` shows them.
 
     Example: crm export customers --tag vip -o vip.csv
+    Example: crm export customers --classes --lifecycle at-risk --format json
     """
     from crmcli import exporters, filters, vcards
 
@@ -477,14 +486,26 @@ def export_customers(
                                    OutFormat.jsonl, OutFormat.vcard))  # fmt: skip
     if chosen is OutFormat.vcard and vcard_version not in vcards.VERSIONS:
         raise InvalidInput("--vcard-version must be 3.0 or 4.0")
+    if chosen is OutFormat.vcard and with_classes:
+        raise InvalidInput("--classes goes with csv, tsv, json or jsonl; a vCard has no place")
     with reading(ctx) as conn:
-        ids = filters.matching_ids(conn, selection, today=clock.today())
+        today = clock.today()
+        cache: dict[Any, Any] = {}  # the classes a filter computed, reused for --classes
+        ids = filters.matching_ids(conn, selection, today=today, cache=cache)
+        derived = None
+        columns = exporters.CUSTOMER_COLUMNS
+        if with_classes:  # computed only when asked for: it reads every purchase
+            from crmcli.classes import derive
+
+            key = (today, selection.archived)
+            derived = cache[key] if key in cache else derive(conn, today, archived=key[1])
+            columns = (*columns, *exporters.CLASS_COLUMNS)
 
         def produce(out: TextIO) -> int:
             if chosen is OutFormat.vcard:
                 return vcards.write_cards(conn, ids, out, vcard_version)
-            rows = exporters.customer_rows(conn, ids, reveal=reveal)
-            return _rows_out(rows, exporters.CUSTOMER_COLUMNS, chosen, out,
+            rows = exporters.customer_rows(conn, ids, reveal=reveal, classes=derived)
+            return _rows_out(rows, columns, chosen, out,
                              guarded=output is not None and not plain)  # fmt: skip
 
         _write(ctx, output, quiet, "customers", produce)
