@@ -106,8 +106,11 @@ def write_csv(
     writer.writerow(columns)
     count = 0
     for count, row in enumerate(rows, 1):
-        cells = [flat(row.get(c)) for c in columns]
-        if guarded:
+        cells = [
+            v if type(v) is str or type(v) is int else "" if v is None else flat(v)
+            for v in map(row.get, columns)
+        ]
+        if guarded and any(type(v) is str and v[:1] in TRIGGERS for v in cells):
             cells = [guard(c, v) for c, v in zip(columns, cells, strict=True)]
         writer.writerow(cells)
     return count
@@ -150,8 +153,8 @@ def customer_rows(
     carries the derived classes CLASS_COLUMNS, as `crm list --classes` shows them."""
     from crmcli import customers
 
-    for customer_id in ids:
-        record = customers.get_customer(conn, customer_id, reveal=reveal)
+    for record in customers.get_customers(conn, ids, reveal=reveal):
+        customer_id = record["id"]
         if classes is not None:
             derived = classes[customer_id]
             record.update({c: derived[c] for c in CLASS_COLUMNS})
