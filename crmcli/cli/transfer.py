@@ -196,7 +196,7 @@ def _import(
     encoding: str | None,
     mapping: list[str] | None,
     keep_unknown: bool = False,
-    key: str = "external_id",
+    key: str = "auto",
     on_conflict: str = "update",
     skip_invalid: bool,
     rejects: Path | None,
@@ -247,12 +247,24 @@ def _import(
 
 KeyOption = Annotated[
     str,
-    typer.Option("--key", help="Match existing customers by external_id, email or phone."),
+    typer.Option(
+        "--key",
+        help="Match existing customers by id, external_id, email or phone (default auto: "
+        "id for rows of a crm export from this database, else external_id).",
+    ),
 ]
 ConflictOption = Annotated[
     str,
     typer.Option(
         "--on-conflict", help="When a row matches a customer: update it, skip the row, or error."
+    ),
+]
+RecordConflictOption = Annotated[
+    str,
+    typer.Option(
+        "--on-conflict",
+        help="When a row of a crm export is a record already here (same id and created_at): "
+        "update it, skip the row, or error.",
     ),
 ]
 KeepUnknownOption = Annotated[
@@ -269,7 +281,7 @@ def import_customers(
     encoding: EncodingOption = None,
     mapping: MapOption = None,
     keep_unknown: KeepUnknownOption = False,
-    key: KeyOption = "external_id",
+    key: KeyOption = "auto",
     on_conflict: ConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
@@ -296,6 +308,7 @@ def import_purchases(
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
     mapping: MapOption = None,
+    on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
     dry_run: DryRunOption = False,
@@ -308,7 +321,7 @@ def import_purchases(
     Example: crm import purchases orders.csv --map "客户=customer" --rejects bad.csv
     """
     _import(ctx, "purchases", file, fmt=fmt, encoding=encoding, mapping=mapping,
-            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("interactions")
@@ -318,6 +331,7 @@ def import_interactions(
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
     mapping: MapOption = None,
+    on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
     dry_run: DryRunOption = False,
@@ -328,7 +342,7 @@ def import_interactions(
     Example: crm import interactions calls.jsonl --skip-invalid --rejects rejects.jsonl
     """
     _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, mapping=mapping,
-            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("tasks")
@@ -338,6 +352,7 @@ def import_tasks(
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
     mapping: MapOption = None,
+    on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
     dry_run: DryRunOption = False,
@@ -348,7 +363,7 @@ def import_tasks(
     Example: crm import tasks todo.csv --map "截止日期=due_on"
     """
     _import(ctx, "tasks", file, fmt=fmt, encoding=encoding, mapping=mapping,
-            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("all")
