@@ -208,7 +208,7 @@ class Mapper:
         self.overrides: dict[str, str] = {}
         self.ignored: list[str] = []
         self._cache: dict[str, str | None] = {}
-        self.columns: set[str] = set()
+        self.named: dict[str, str] = {}  # header key -> the column as --map names it
         allowed = TARGETS[kind]
         for item in overrides:
             header, target = validate.key_value("--map", item)
@@ -226,9 +226,27 @@ class Mapper:
                     + (", field:NAME, -" if kind == "customers" else ", -")
                 )
             self.overrides[header_key(header)] = target
+            self.named[header_key(header)] = header.strip()
+
+    def check(self, columns: list[str]) -> None:
+        """Refuse a --map naming a column the file does not have (a typo maps nothing)."""
+        have = {header_key(c) for c in columns}
+        missing = [name for key, name in self.named.items() if key not in have]
+        if missing:
+            shown = [c for c in columns if c not in (ERROR_KEY, VCARD_KEY)]
+            listing = ", ".join(shown[:40]) + (", ..." if len(shown) > 40 else "")
+            raise InvalidInput(
+                f"--map names a column the file does not have: {', '.join(missing)}; "
+                f"its columns: {listing or '(none)'}"
+            )
+
+    def seen(self) -> list[str]:
+        """The columns met so far (of every record, for JSON input without a header)."""
+        return list(self._cache)
 
     def plan(self, columns: list[str]) -> None:
         """Resolve a header row now, so ignored columns are known before any row."""
+        self.check(columns)
         has_job_title = any(header_key(c) == "job title" for c in columns)
         for column in columns:
             if has_job_title and header_key(column) == "title" and self.kind == "customers":
@@ -400,6 +418,8 @@ class Importer:
             row(number, record)
         summary.rows = count
         self.finish()
+        if count:  # JSON and vCard input: the columns are known only now
+            self.mapper.check(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
         return self.summary
 

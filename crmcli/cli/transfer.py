@@ -4,6 +4,7 @@
 import json
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -14,7 +15,7 @@ from typer.core import TyperGroup
 from crmcli import clock
 from crmcli.cli.app import QuietOption, app, reading, settings, writing
 from crmcli.cli.options import filter_options
-from crmcli.errors import InvalidInput
+from crmcli.errors import CrmError, InvalidInput
 from crmcli.filters import CustomerFilter
 from crmcli.output import Format
 
@@ -177,6 +178,47 @@ class _Progress:
             self.bar.stop()
 
 
+@contextmanager
+def _writing_or_nothing(ctx: typer.Context) -> Iterator[Any]:
+    """`writing(ctx)`, but a refused import into a database file that did not exist leaves
+    no file behind (writing creates it, schema and all, before the first row is checked)."""
+    path = settings(ctx).path
+    existed = path.exists()
+    try:
+        with writing(ctx) as conn:
+            yield conn
+    except BaseException:
+        if not existed:
+            _remove_if_empty(path)
+        raise
+
+
+def _remove_if_empty(path: Path) -> None:
+    """Delete a database this command created, if it holds no data (another crm may have
+    written to it meanwhile: then it stays)."""
+    import contextlib
+    import sqlite3
+
+    from crmcli import exporters
+    from crmcli.db import open_file
+
+    try:
+        conn = open_file(path, readonly=True)
+        try:
+            tables = exporters.user_tables(conn)
+            for table in tables:
+                quoted = exporters._quote(table)
+                if conn.execute(f"SELECT 1 FROM {quoted} LIMIT 1").fetchone():  # noqa: S608
+                    return
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, CrmError):
+        return
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            name.unlink()
+
+
 def _summary_line(summary: Any, dry_run: bool) -> str:
     counts = (
         f"{summary.inserted} inserted, {summary.updated} updated, "
@@ -215,7 +257,7 @@ def _import(
     reject_file = _Rejects(rejects, source)
     progress = _Progress(source, settings(ctx).no_color)
     try:
-        with writing(ctx) as conn:
+        with _writing_or_nothing(ctx) as conn:
             options = importers.Options(
                 key=key,
                 on_conflict=on_conflict,
@@ -321,7 +363,8 @@ def import_purchases(
     Example: crm import purchases orders.csv --map "客户=customer" --rejects bad.csv
     """
     _import(ctx, "purchases", file, fmt=fmt, encoding=encoding, mapping=mapping,
-            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
+            dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("interactions")
@@ -342,7 +385,8 @@ def import_interactions(
     Example: crm import interactions calls.jsonl --skip-invalid --rejects rejects.jsonl
     """
     _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, mapping=mapping,
-            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
+            dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("tasks")
@@ -363,7 +407,8 @@ def import_tasks(
     Example: crm import tasks todo.csv --map "截止日期=due_on"
     """
     _import(ctx, "tasks", file, fmt=fmt, encoding=encoding, mapping=mapping,
-            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
+            dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("all")
@@ -381,7 +426,7 @@ def import_all(
 
     document = sources.read_document(file)
     try:
-        with writing(ctx) as conn:
+        with _writing_or_nothing(ctx) as conn:
             counts = exporters.import_all(conn, document)
             if dry_run:
                 raise _DryRun(counts)
@@ -411,8 +456,20 @@ SUFFIX_FORMATS = {
 def _format(
     fmt: OutFormat | None, output: Path | None, allowed: tuple[OutFormat, ...]
 ) -> OutFormat:
+    """The format asked for, else the one -o's suffix names (a file without one: the first
+    allowed). A suffix that names no format (x.xlsx) is refused rather than filled with CSV."""
+    if fmt is None and output is not None and output.suffix:
+        fmt = SUFFIX_FORMATS.get(output.suffix.lower())
+        if fmt is None:
+            names = ", ".join(
+                f".{f.value}" if f is not OutFormat.vcard else ".vcf" for f in allowed
+            )
+            raise InvalidInput(
+                f"cannot write {output.suffix} files: name the file {names}, "
+                f"or give --format ({', '.join(f.value for f in allowed)})"
+            )
     if fmt is None:
-        fmt = SUFFIX_FORMATS.get(output.suffix.lower(), OutFormat.csv) if output else OutFormat.csv
+        fmt = allowed[0]
     if fmt not in allowed:
         names = ", ".join(f.value for f in allowed)
         raise InvalidInput(f"this export is written as {names}, not {fmt.value}")
@@ -635,7 +692,7 @@ def export_all(
     """
     from crmcli import exporters
 
-    _format(fmt or OutFormat.json, None, (OutFormat.json,))
+    _format(fmt, output, (OutFormat.json,))
     with reading(ctx) as conn:
 
         def produce(out: TextIO) -> int:
