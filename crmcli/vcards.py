@@ -84,15 +84,24 @@ def _text(value: Any) -> str:
     return str(value or "").strip()
 
 
-def _tel(value: Any) -> str:
+def _tel(value: Any, *, ext: bool = True) -> str:
     """A TEL value as a phone number: vCard 4.0 writes it as a URI (`tel:+86-138-0013-8000`,
-    maybe with `;ext=12`), 3.0 as text."""
+    maybe with `;ext=12`), 3.0 as text. `ext=False`: the number without its extension."""
     text = _text(value)
     if text[:4].casefold() == "tel:":
-        number, _, params = text[4:].partition(";")
-        ext = re.search(r"(?:^|;)ext=([^;]+)", params)
-        text = f"{number} ext. {ext.group(1)}" if ext else number
+        number = text[4:].split(";", 1)[0]
+        found = _extension(text)
+        text = f"{number} ext. {found}" if found and ext else number
+    elif not ext:
+        text = re.split(r"(?i)\s*(?:ext\.?|x|#|转)\s*\d+$", text)[0]
     return text.strip()
+
+
+def _extension(value: Any) -> str | None:
+    """The extension of a kept TEL value (`tel:...;ext=12`, `... ext. 12`), or None."""
+    text = _text(value)
+    found = re.search(r"(?i)(?:;ext=|\s*(?:ext\.?|x|#|转)\s*)(\d+)$", text)
+    return found.group(1) if found else None
 
 
 def card_record(card: Any) -> dict[str, Any]:
@@ -208,16 +217,21 @@ def build_card(record: dict[str, Any], kept_text: str | None, version: str) -> s
         else:
             card.add("x-abshowas").value = "COMPANY"
     for phone in record["phones"]:
-        match = _matching(old.get("tel", []), phone, lambda v: _digits(_tel(v)))
+        match = _matching(old.get("tel", []), phone, lambda v: _digits(_tel(v, ext=False)))
         tel = card.add("tel")
         tel.value = phone
+        extension = None
         if match is not None:
             tel.params = dict(match.params)
             tel.group = match.group
+            extension = _extension(match.value)  # crm keeps the number, the card its ext.
         tel.params.pop("VALUE", None)
         if version == "4.0":  # RFC 6350 6.4.1: a tel: URI
-            tel.value = f"tel:{phone}"
+            tel.value = f"tel:{phone}" + (f";ext={extension}" if extension else "")
             tel.params["VALUE"] = ["uri"]
+            tel.encoded = True  # the URI's ; is not escaped
+        elif extension:
+            tel.value = f"{phone} ext. {extension}"
     for email in record["emails"]:
         match = _matching(old.get("email", []), email, str.casefold)
         item = card.add("email")
