@@ -358,7 +358,9 @@ def import_purchases(
 ) -> None:
     """Import purchase lines, each checked as `crm buy` checks it.
 
-    The customer column holds an id, external id, email or phone.
+    The customer column holds an id, external id, email or phone. A row of `crm export
+    purchases` from this database (same id and created_at) is that line again: updated,
+    skipped or an error by --on-conflict.
 
     Example: crm import purchases orders.csv --map "客户=customer" --rejects bad.csv
     """
@@ -382,6 +384,9 @@ def import_interactions(
 ) -> None:
     """Import logged interactions, each checked as `crm log` checks it.
 
+    A row of `crm export interactions` from this database is that interaction again
+    (--on-conflict says what to do); other rows are added.
+
     Example: crm import interactions calls.jsonl --skip-invalid --rejects rejects.jsonl
     """
     _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, mapping=mapping,
@@ -403,6 +408,9 @@ def import_tasks(
     quiet: QuietOption = False,
 ) -> None:
     """Import follow-up tasks, each checked as `crm task add` checks it.
+
+    A row of `crm export tasks` from this database is that task again (--on-conflict says
+    what to do); other rows are added.
 
     Example: crm import tasks todo.csv --map "截止日期=due_on"
     """
