@@ -307,3 +307,17 @@ def test_phone_vcard_round_trips_through_4_0_and_back(db_path, tmp_path):
         ["+16505550101", "+16505550177"],
     ]
     assert io.StringIO(back).read().count("BEGIN:VCARD") == 2
+
+
+def test_a_wrong_encoding_guess_is_refused_with_a_hint(db_path):
+    ok("config", "set", "default_region", "CN")
+    gbk = str(DATA / "gbk_customers.csv")
+    err = fails(2, "import", "customers", gbk, "--encoding", "latin-1", db=db_path)
+    assert err.startswith("crm: no column of ") and "ÐÕÃû" in err
+    assert err.endswith("the file is not latin-1 (try gb18030 or utf-8)\n")
+    err = fails(2, "import", "customers", gbk, db=db_path)
+    assert "--encoding gb18030" in err
+    assert "3 inserted" in crm("import", "customers", gbk, "--encoding", "gb18030").stderr
+    lines = DATA / "google_contacts.csv"
+    err = fails(2, "import", "tasks", str(lines), db=db_path)
+    assert "no column of" in err and "--map COLUMN=FIELD" in err

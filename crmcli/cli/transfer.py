@@ -219,6 +219,19 @@ def _remove_if_empty(path: Path) -> None:
             name.unlink()
 
 
+def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:
+    """Refuse a header of which no column means anything to crm: every row would be
+    rejected, and the usual cause is a wrong --encoding (garbled headers) or a wrong kind."""
+    targets = [mapper.target(c) for c in source.columns]
+    if any(t not in (None, "-") and not t.startswith("field:") for t in targets):
+        return
+    shown = ", ".join(source.columns[:8]) + (", ..." if len(source.columns) > 8 else "")
+    hint = "name them with --map COLUMN=FIELD"
+    if encoding is not None and any(not c.isascii() for c in source.columns):
+        hint += f"; if they look garbled, the file is not {encoding} (try gb18030 or utf-8)"
+    raise InvalidInput(f"no column of {source.name} is one crm knows ({shown}); {hint}")
+
+
 def _summary_line(summary: Any, dry_run: bool) -> str:
     counts = (
         f"{summary.inserted} inserted, {summary.updated} updated, "
@@ -254,6 +267,7 @@ def _import(
         raise InvalidInput("vCard files hold contacts: use 'crm import customers'")
     if source.columns:
         mapper.plan(source.columns)
+        _some_column_known(mapper, source, encoding)
     reject_file = _Rejects(rejects, source)
     progress = _Progress(source, settings(ctx).no_color)
     try:
