@@ -27,7 +27,8 @@ from crmcli.errors import InvalidInput, NotFound
 from crmcli.sources import ERROR_KEY
 
 KINDS = ("customers", "purchases", "interactions", "tasks")
-KEYS = ("external_id", "email", "phone")
+KEYS = ("id", "external_id", "email", "phone")
+AUTO = "auto"  # the default --key: `id` for a row of our own export (see Importer.same_record)
 CONFLICTS = ("update", "skip", "error")
 BATCH = 5000
 VCARD_KEY = "\x00vcard"  # a record read from a vCard carries the card itself here
@@ -39,16 +40,17 @@ CUSTOMER_TARGETS = (
     "country", "industry", "company_size", "source", "national_id", "notes",
     "preferred_channel", "preferred_time", "external_id", "referred_by", "cadence_days",
     "phone", "email", "tags", "stage", "fields", "first_name", "middle_name", "last_name",
-    "street",
+    "street", "id", "created_at",
 )  # fmt: skip
 PURCHASE_TARGETS = (
     "customer", "item", "amount", "unit_price", "quantity", "currency", "purchased_at",
-    "category", "payment", "order_ref", "note", "is_refund",
+    "category", "payment", "order_ref", "note", "is_refund", "id", "created_at",
 )  # fmt: skip
 INTERACTION_TARGETS = (
     "customer", "kind", "occurred_at", "direction", "duration", "channel", "outcome", "text",
+    "id", "created_at",
 )  # fmt: skip
-TASK_TARGETS = ("customer", "text", "due_on", "every", "done_at")
+TASK_TARGETS = ("customer", "text", "due_on", "every", "after", "done_at", "id", "created_at")
 TARGETS = {
     "customers": CUSTOMER_TARGETS,
     "purchases": PURCHASE_TARGETS,
@@ -119,7 +121,11 @@ CUSTOMER_ALIASES = _aliases(
                               "business postal code", "home postal code", "邮编"),
         "field:website": ("website", "web page", "website 1 value", "网址"),
         "field:fax": ("business fax", "home fax", "other fax", "fax", "传真"),
-        "-": ("id", "created at", "updated at", "archived at", "version", "referred by name",
+        "id": ("id",),
+        "created_at": ("created at",),
+        # Derived columns (`crm list --classes`, `crm export customers`): computed, not data.
+        "-": ("updated at", "archived at", "version", "referred by name", "lifecycle", "abc",
+              "abc class", "frequency tier", "value tier",
               "related", "referrals", "e mail 1 type", "e mail 2 type", "e mail 1 label",
               "e mail 2 label", "phone 1 type", "phone 2 type", "phone 3 type", "phone 1 label",
               "phone 2 label", "phone 3 label", "address 1 type", "address 1 label",
@@ -150,7 +156,9 @@ PURCHASE_ALIASES = _aliases(
         "order_ref": ("order ref", "order", "order id", "order number", "订单号", "订单"),
         "note": ("note", "notes", "备注"),
         "is_refund": ("is refund", "refund", "退款"),
-        "-": ("id", "product id", "created at", "updated at"),
+        "id": ("id",),
+        "created_at": ("created at",),
+        "-": ("product id", "updated at"),
     }
 )  # fmt: skip
 INTERACTION_ALIASES = _aliases(
@@ -163,7 +171,9 @@ INTERACTION_ALIASES = _aliases(
         "channel": ("channel", "渠道"),
         "outcome": ("outcome", "result", "结果"),
         "text": ("text", "summary", "content", "note", "notes", "内容", "摘要", "备注"),
-        "-": ("id", "created at", "updated at"),
+        "id": ("id",),
+        "created_at": ("created at",),
+        "-": ("updated at",),
     }
 )  # fmt: skip
 TASK_ALIASES = _aliases(
@@ -172,8 +182,11 @@ TASK_ALIASES = _aliases(
         "text": ("text", "task", "todo", "任务", "内容"),
         "due_on": ("due on", "due", "due date", "截止日期", "日期"),
         "every": ("every", "repeat", "重复"),
+        "after": ("repeat after", "after"),
         "done_at": ("done at", "completed at", "完成时间"),
-        "-": ("id", "status", "interaction id", "previous id", "created at", "updated at"),
+        "id": ("id",),
+        "created_at": ("created at",),
+        "-": ("status", "interaction id", "previous id", "updated at"),
     }
 )  # fmt: skip
 ALIASES = {
@@ -197,7 +210,7 @@ class Mapper:
         self.overrides: dict[str, str] = {}
         self.ignored: list[str] = []
         self._cache: dict[str, str | None] = {}
-        self.columns: set[str] = set()
+        self.named: dict[str, str] = {}  # header key -> the column as --map names it
         allowed = TARGETS[kind]
         for item in overrides:
             header, target = validate.key_value("--map", item)
@@ -215,9 +228,27 @@ class Mapper:
                     + (", field:NAME, -" if kind == "customers" else ", -")
                 )
             self.overrides[header_key(header)] = target
+            self.named[header_key(header)] = header.strip()
+
+    def check(self, columns: list[str]) -> None:
+        """Refuse a --map naming a column the file does not have (a typo maps nothing)."""
+        have = {header_key(c) for c in columns}
+        missing = [name for key, name in self.named.items() if key not in have]
+        if missing:
+            shown = [c for c in columns if c not in (ERROR_KEY, VCARD_KEY)]
+            listing = ", ".join(shown[:40]) + (", ..." if len(shown) > 40 else "")
+            raise InvalidInput(
+                f"--map names a column the file does not have: {', '.join(missing)}; "
+                f"its columns: {listing or '(none)'}"
+            )
+
+    def seen(self) -> list[str]:
+        """The columns met so far (of every record, for JSON input without a header)."""
+        return list(self._cache)
 
     def plan(self, columns: list[str]) -> None:
         """Resolve a header row now, so ignored columns are known before any row."""
+        self.check(columns)
         has_job_title = any(header_key(c) == "job title" for c in columns)
         for column in columns:
             if has_job_title and header_key(column) == "title" and self.kind == "customers":
@@ -352,7 +383,7 @@ Reject = Callable[[int, dict[str, Any], str], None]
 class Options:
     """How to import, from the command line."""
 
-    key: str = "external_id"
+    key: str = AUTO
     on_conflict: str = "update"
     skip_invalid: bool = False
     region: str | None = None
@@ -372,9 +403,13 @@ class Importer:
         self.summary = Summary(kind=self.kind)
         self.now = clock.now()
         self._customers: dict[str, int] = {}
+        self._last_id = 0  # the highest id before this import wrote any (set by run)
 
     def run(self, records: Iterator[tuple[int, dict[str, Any]]]) -> Summary:
         summary, progress, row = self.summary, self.options.on_progress, self.row
+        self._last_id = self.conn.execute(
+            f"SELECT coalesce(max(id), 0) FROM {self.kind}"  # noqa: S608 - a fixed name
+        ).fetchone()[0]
         count = 0
         for count, (number, record) in enumerate(records, 1):
             if progress and count % 1000 == 0:
@@ -385,6 +420,8 @@ class Importer:
             row(number, record)
         summary.rows = count
         self.finish()
+        if count:  # JSON and vCard input: the columns are known only now
+            self.mapper.check(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
         return self.summary
 
@@ -415,6 +452,51 @@ class Importer:
         if self.options.on_reject:
             self.options.on_reject(number, record, reason)
 
+    def same_record(self, given: str | None, created: str | None) -> int | None:
+        """The id of the record (of this importer's kind) a row is a copy of, or None.
+
+        A row of our own export carries the record's `id` and `created_at`. In the default
+        mode (--key auto) a row is that record only when both agree with a record here: ids
+        are numbers of the database they were exported from, so a file from another database
+        adds its rows as new instead of overwriting whatever has the same number here. With
+        `--key id` the user says the ids are this database's: an id that names no record here
+        is a rejected row, and so is one whose created_at differs (it is another record).
+        """
+        if given is None:
+            return None
+        explicit = self.options.key == "id"
+        if not explicit and (self.options.key != AUTO or created is None):
+            return None
+        noun = self.kind.removesuffix("s")
+        text = given.strip()
+        if not text.isdigit() or not text.isascii():
+            if explicit:
+                raise InvalidInput(f"id must be a whole number (got {given!r})")
+            return None  # another system's ids: not ours
+        record_id = int(text)
+        found = None
+        if record_id <= self._last_id:  # records this import added are not "already here"
+            found = self.conn.execute(
+                f"SELECT created_at FROM {self.kind} WHERE id = ?",  # noqa: S608 - a fixed name
+                (record_id,),
+            ).fetchone()
+        if found is None:
+            if explicit:
+                raise InvalidInput(
+                    f"no {noun} with id {record_id} in this database (--key id matches this "
+                    "database's ids; without it the row is added as new)"
+                )
+            return None
+        if created is not None and not _same_instant(created, found[0]):
+            if explicit:
+                raise InvalidInput(
+                    f"{noun} {record_id} here was created at {found[0]}, the row's at "
+                    f"{created.strip()}: the row comes from another database (import it "
+                    "without --key id to add it as new)"
+                )
+            return None
+        return record_id
+
     def customer(self, values: dict[str, list[str]]) -> int:
         """The customer a row names (id, external key, email, phone or a unique name)."""
         from crmcli import refs
@@ -428,6 +510,16 @@ class Importer:
             found = refs.resolve(self.conn, ref, region=self.options.region)
             self._customers[ref] = found
         return found
+
+
+def _same_instant(text: str, stored: str) -> bool:
+    """Whether a row's created_at is the stored one (the same moment, whatever the offset)."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text.strip()) == datetime.fromisoformat(stored)
+    except (ValueError, TypeError):
+        return False
 
 
 def _one(values: dict[str, list[str]], target: str) -> str | None:
@@ -520,7 +612,7 @@ class CustomerImporter(Importer):
 
         values = gather(self.mapper, record)
         row = customer_row(values)
-        existing = self._existing(row)
+        existing, key = self._existing(row, values)
         prepared = customers.prepare(
             self.conn,
             row.raw,
@@ -534,7 +626,7 @@ class CustomerImporter(Importer):
         elif self.options.on_conflict == "skip":
             return "unchanged"
         elif self.options.on_conflict == "error":
-            raise InvalidInput(f"customer {existing} already has this {self.options.key}")
+            raise InvalidInput(f"customer {existing} already has this {key}")
         else:
             customer_id = existing
             changed = customers.edit_customer(self.conn, customer_id, prepared)
@@ -561,9 +653,20 @@ class CustomerImporter(Importer):
 
         return refs.resolve(self.conn, ref, region=self.options.region)
 
-    def _existing(self, row: CustomerRow) -> int | None:
-        """The customer this row matches by the --key field, or None."""
-        key = self.options.key
+    def _existing(self, row: CustomerRow, values: dict[str, list[str]]) -> tuple[int | None, str]:
+        """The customer this row matches, or None; and the key it matched by.
+
+        By id first (a row of our own export, see `same_record`), else by the --key field
+        (external_id in the default mode).
+        """
+        found_id = self.same_record(_one(values, "id"), _one(values, "created_at"))
+        if found_id is not None or self.options.key == "id":
+            return found_id, "id"
+        key = "external_id" if self.options.key == AUTO else self.options.key
+        return self._by_key(row, key), key
+
+    def _by_key(self, row: CustomerRow, key: str) -> int | None:
+        """The customer this row matches by `key` (external_id, email or phone), or None."""
         conn = self.conn
         if key == "external_id":
             value = row.raw.values.get("external_id")
@@ -623,7 +726,14 @@ class PurchaseImporter(Importer):
 
     def row(self, number: int, record: dict[str, Any]) -> None:
         try:
-            line = self.line(record)
+            values = gather_first(self.mapper, record)
+            line = self.line(values)
+            if "id" in values:  # a row of our own export may be a line already here
+                existing = self.same_record(values["id"], values.get("created_at"))
+                if existing is not None:
+                    outcome = self.again(existing, line)
+                    setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
+                    return
         except (InvalidInput, NotFound) as exc:
             self.reject(number, record, exc.message)
             return
@@ -634,8 +744,25 @@ class PurchaseImporter(Importer):
         if len(self.batch) >= BATCH:
             self.finish()
 
-    def line(self, record: dict[str, Any]) -> Any:
-        values = gather_first(self.mapper, record)
+    def again(self, purchase_id: int, line: Any) -> str:
+        """A row that is line `purchase_id` again: --on-conflict says what to do."""
+        if self.options.on_conflict == "skip":
+            return "unchanged"
+        if self.options.on_conflict == "error":
+            raise InvalidInput(f"purchase {purchase_id} is already here (the row's id)")
+        values = {
+            "customer_id": line.customer_id, "product_id": line.product_id, "item": line.item,
+            "category": line.category, "quantity": line.quantity,
+            "unit_price_minor": line.unit_price_minor, "amount_minor": line.amount.minor,
+            "currency": line.amount.currency, "purchased_at": line.purchased_at,
+            "payment": line.payment, "order_ref": line.order_ref, "note": line.note,
+        }  # fmt: skip
+        if not line.purchased_at:  # no date in the row: keep the line's
+            del values["purchased_at"]
+        changed = purchases.update_purchase(self.conn, purchase_id, values)
+        return "updated" if changed else "unchanged"
+
+    def line(self, values: dict[str, str]) -> Any:
         get = values.get
         ref = get("customer")
         if ref is None:
@@ -688,8 +815,18 @@ class InteractionImporter(Importer):
         if raw.text is None:
             raise InvalidInput("no text: say what happened")
         prepared = interactions.prepare(raw, now=self.now)
-        interactions.log_interaction(self.conn, customer_id, prepared)
-        return "inserted"
+        existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
+        if existing is None:
+            interactions.log_interaction(self.conn, customer_id, prepared)
+            return "inserted"
+        if self.options.on_conflict == "skip":
+            return "unchanged"
+        if self.options.on_conflict == "error":
+            raise InvalidInput(f"interaction {existing} is already here (the row's id)")
+        changed = interactions.edit_interaction(
+            self.conn, existing, prepared, customer_id=customer_id
+        )
+        return "updated" if changed else "unchanged"
 
 
 class TaskImporter(Importer):
@@ -706,16 +843,46 @@ class TaskImporter(Importer):
         clean = tasks.task_text(text)
         today = self.now.date()
         due = dates.parse_date(_one(values, "due_on") or "today", today)
-        every_text = _one(values, "every")
+        every_text, after_text = _one(values, "every"), _one(values, "after")
         every = dates.parse_period(every_text, option="every") if every_text else None
-        task_id = tasks.add_task(self.conn, customer_id, clean, due, every=every)
+        after = dates.parse_period(after_text, option="after") if after_text else None
         done = _one(values, "done_at")
+        done_at = None
         if done is not None:
-            moment = dates.parse_datetime(done, self.now).replace(microsecond=0)
-            self.conn.execute(
-                "UPDATE tasks SET done_at = ? WHERE id = ?", (moment.isoformat(), task_id)
-            )
+            done_at = dates.parse_datetime(done, self.now).replace(microsecond=0).isoformat()
+        existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
+        if existing is not None:
+            return self.again(existing, customer_id, clean, due, every, after, done_at)
+        task_id = tasks.add_task(self.conn, customer_id, clean, due, every=every, after=after)
+        if done_at is not None:
+            self.conn.execute("UPDATE tasks SET done_at = ? WHERE id = ?", (done_at, task_id))
         return "inserted"
+
+    def again(self, task_id: int, customer_id: int, text: str, due: Any, every: Any,
+              after: Any, done_at: str | None) -> str:  # fmt: skip
+        """A row that is task `task_id` again: --on-conflict says what to do. Only what
+        differs is passed on, so an unchanged recurring task keeps its anchor."""
+        from crmcli import tasks
+
+        if self.options.on_conflict == "skip":
+            return "unchanged"
+        if self.options.on_conflict == "error":
+            raise InvalidInput(f"task {task_id} is already here (the row's id)")
+        task = tasks.get_task(self.conn, task_id, today=self.now.date())
+        changed = tasks.edit_task(
+            self.conn,
+            task_id,
+            today=self.now.date(),
+            text=text if text != task["text"] else None,
+            due_on=due if due.isoformat() != task["due_on"] else None,
+            every=every if every is not None and str(every) != task["every"] else None,
+            after=after if after is not None and str(after) != task["repeat_after"] else None,
+            customer_id=customer_id if customer_id != task["customer_id"] else None,
+        )
+        if done_at is not None and done_at != task["done_at"]:
+            self.conn.execute("UPDATE tasks SET done_at = ? WHERE id = ?", (done_at, task_id))
+            changed = True
+        return "updated" if changed else "unchanged"
 
 
 IMPORTERS: dict[str, type[Importer]] = {
@@ -738,7 +905,7 @@ def run_import(
     Raises InvalidInput (listing the first rejections) when a row was rejected and
     `options.skip_invalid` is off: the caller's transaction then rolls everything back.
     """
-    if options.key not in KEYS:
+    if options.key not in (*KEYS, AUTO):
         raise InvalidInput(f"--key must be one of: {', '.join(KEYS)}")
     if options.on_conflict not in CONFLICTS:
         raise InvalidInput(f"--on-conflict must be one of: {', '.join(CONFLICTS)}")

@@ -181,6 +181,11 @@ def open_records(path: str, fmt: str | None, encoding: str | None) -> Source:
     head = binary.read(SNIFF_BYTES)
     if fmt is not None and fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # zip (xlsx, ods), old xls
+        raise InvalidInput(
+            f"{name} is a spreadsheet workbook, not text: save it as CSV UTF-8 "
+            "(Excel: File > Save As > CSV UTF-8) and import that"
+        )
     fmt = fmt or guess_format(path, head)
     codec = _check_encoding(name, head, encoding)
     raw = _Prefixed(head, binary)

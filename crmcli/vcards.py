@@ -84,6 +84,26 @@ def _text(value: Any) -> str:
     return str(value or "").strip()
 
 
+def _tel(value: Any, *, ext: bool = True) -> str:
+    """A TEL value as a phone number: vCard 4.0 writes it as a URI (`tel:+86-138-0013-8000`,
+    maybe with `;ext=12`), 3.0 as text. `ext=False`: the number without its extension."""
+    text = _text(value)
+    if text[:4].casefold() == "tel:":
+        number = text[4:].split(";", 1)[0]
+        found = _extension(text)
+        text = f"{number} ext. {found}" if found and ext else number
+    elif not ext:
+        text = re.split(r"(?i)\s*(?:ext\.?|x|#|转)\s*\d+$", text)[0]
+    return text.strip()
+
+
+def _extension(value: Any) -> str | None:
+    """The extension of a kept TEL value (`tel:...;ext=12`, `... ext. 12`), or None."""
+    text = _text(value)
+    found = re.search(r"(?i)(?:;ext=|\s*(?:ext\.?|x|#|转)\s*)(\d+)$", text)
+    return found.group(1) if found else None
+
+
 def card_record(card: Any) -> dict[str, Any]:
     """A parsed card as a record of crm field names (values still to be validated)."""
     record: dict[str, Any] = {}
@@ -97,7 +117,7 @@ def card_record(card: Any) -> dict[str, Any]:
             record["name"] = _text(n.family) + _text(n.given)
         else:
             record["name"] = " ".join(p for p in parts[1:] if p)
-    record["phone"] = [_text(t.value) for t in card.contents.get("tel", []) if _text(t.value)]
+    record["phone"] = [_tel(t.value) for t in card.contents.get("tel", []) if _tel(t.value)]
     record["email"] = [_text(e.value) for e in card.contents.get("email", []) if _text(e.value)]
     org = _value(card, "org")
     if org:
@@ -176,10 +196,15 @@ def build_card(record: dict[str, Any], kept_text: str | None, version: str) -> s
     card = vobject.vCard()
     card.add("version").value = version
     old = kept.contents if kept is not None else {}
+    raw = _raw_values(kept_text) if kept is not None and kept_text else {}
     for name, items in old.items():
         if name not in MODELLED:
-            for item in items:
-                card.add(item)
+            for index, item in enumerate(items):
+                added = card.add(item)
+                given = raw.get(name.upper(), [])
+                if index < len(given):  # the value exactly as it came (see _raw_values)
+                    added.value = given[index]
+                    added.encoded = True
     card.add("fn").value = record["name"]
     old_n = old.get("n", [])
     if old_n and _text(old["fn"][0].value if old.get("fn") else "") == record["name"]:
@@ -192,12 +217,21 @@ def build_card(record: dict[str, Any], kept_text: str | None, version: str) -> s
         else:
             card.add("x-abshowas").value = "COMPANY"
     for phone in record["phones"]:
-        match = _matching(old.get("tel", []), phone, _digits)
+        match = _matching(old.get("tel", []), phone, lambda v: _digits(_tel(v, ext=False)))
         tel = card.add("tel")
         tel.value = phone
+        extension = None
         if match is not None:
             tel.params = dict(match.params)
             tel.group = match.group
+            extension = _extension(match.value)  # crm keeps the number, the card its ext.
+        tel.params.pop("VALUE", None)
+        if version == "4.0":  # RFC 6350 6.4.1: a tel: URI
+            tel.value = f"tel:{phone}" + (f";ext={extension}" if extension else "")
+            tel.params["VALUE"] = ["uri"]
+            tel.encoded = True  # the URI's ; is not escaped
+        elif extension:
+            tel.value = f"{phone} ext. {extension}"
     for email in record["emails"]:
         match = _matching(old.get("email", []), email, str.casefold)
         item = card.add("email")
@@ -232,7 +266,88 @@ def build_card(record: dict[str, Any], kept_text: str | None, version: str) -> s
         else:
             card.add("x-gender").value = record["gender"].capitalize()
     card.add("rev").value = clock.now().astimezone().strftime("%Y%m%dT%H%M%SZ")
+    for items in card.contents.values():
+        for item in items:
+            _fit(item, version)
     return card.serialize()
+
+
+def _raw_values(text: str) -> dict[str, list[str]]:
+    """The values of a card's properties as written, by property name, in order.
+
+    vobject decodes a value by what it knows of the property: an unescaped comma ends a
+    text value (so a 4.0 `PHOTO:data:image/png;base64,...` would lose its data), and an
+    unknown property's value might not come back byte for byte. Properties crm does not
+    model are copied with these raw values instead.
+    """
+    out: dict[str, list[str]] = {}
+    for line in re.sub(r"\r?\n[ \t]", "", text).splitlines():
+        quoted = False
+        for index, char in enumerate(line):
+            if char == '"':
+                quoted = not quoted
+            elif char == ":" and not quoted:
+                name = line[:index].split(";", 1)[0].rsplit(".", 1)[-1].upper()
+                out.setdefault(name, []).append(line[index + 1 :])
+                break
+    return out
+
+
+def _fit(item: Any, version: str) -> None:
+    """Parameters of a kept property written the way `version` writes them.
+
+    TYPE values are split (`TYPE="voice,home"` is two types); 3.0's `TYPE=pref` is 4.0's
+    `PREF=1` and back; `INTERNET` (an email type of 3.0 only) is left out of 4.0; an inline
+    PHOTO or LOGO is `ENCODING=b;TYPE=PNG` in 3.0 and a `data:` URI in 4.0.
+    """
+    params = item.params
+    if not params and not (version == "3.0" and item.name in ("PHOTO", "LOGO")):
+        return
+    types = [
+        part.strip().strip('"')
+        for value in params.pop("TYPE", [])
+        for part in str(value).split(",")
+        if part.strip().strip('"')
+    ]
+    is_pref = any(t.casefold() == "pref" for t in types)
+    types = [t for t in types if t.casefold() != "pref"]
+    if version == "4.0":
+        types = [t for t in types if t.casefold() != "internet"]
+        if is_pref and "PREF" not in params:
+            params["PREF"] = ["1"]
+    elif params.pop("PREF", None) is not None or is_pref:
+        types.append("pref")
+    if item.name in ("PHOTO", "LOGO"):
+        types = _inline_image(item, types, version)
+    if types:
+        params["TYPE"] = types
+
+
+def _inline_image(item: Any, types: list[str], version: str) -> list[str]:
+    """Convert an inline image between 3.0 (ENCODING=b, bytes) and 4.0 (a data: URI)."""
+    import base64
+
+    params = item.params
+    value = item.value
+    if isinstance(value, bytes):
+        value = base64.b64encode(value).decode("ascii")
+    if version == "4.0" and [v.casefold() for v in params.get("ENCODING", [])] in (
+        ["b"],
+        ["base64"],
+    ):
+        mime = f"image/{types[0].casefold()}" if types else "application/octet-stream"
+        del params["ENCODING"]
+        item.value = f"data:{mime};base64,{''.join(str(value).split())}"
+        item.encoded = True  # written as it is: no escaping of ; and ,
+        return []
+    found = re.fullmatch(r"data:image/([\w.+-]+);base64,(.*)", str(value), re.DOTALL)
+    if version == "3.0" and found:
+        item.value = found.group(2)
+        item.encoded = True
+        params["ENCODING"] = ["b"]
+        params.pop("VALUE", None)
+        return [found.group(1).upper()]
+    return types
 
 
 def _name(name: str, kind: str) -> Any:

@@ -4,6 +4,7 @@
 import json
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -14,7 +15,7 @@ from typer.core import TyperGroup
 from crmcli import clock
 from crmcli.cli.app import QuietOption, app, reading, settings, writing
 from crmcli.cli.options import filter_options
-from crmcli.errors import InvalidInput
+from crmcli.errors import CrmError, InvalidInput
 from crmcli.filters import CustomerFilter
 from crmcli.output import Format
 
@@ -177,6 +178,60 @@ class _Progress:
             self.bar.stop()
 
 
+@contextmanager
+def _writing_or_nothing(ctx: typer.Context) -> Iterator[Any]:
+    """`writing(ctx)`, but a refused import into a database file that did not exist leaves
+    no file behind (writing creates it, schema and all, before the first row is checked)."""
+    path = settings(ctx).path
+    existed = path.exists()
+    try:
+        with writing(ctx) as conn:
+            yield conn
+    except BaseException:
+        if not existed:
+            _remove_if_empty(path)
+        raise
+
+
+def _remove_if_empty(path: Path) -> None:
+    """Delete a database this command created, if it holds no data (another crm may have
+    written to it meanwhile: then it stays)."""
+    import contextlib
+    import sqlite3
+
+    from crmcli import exporters
+    from crmcli.db import open_file
+
+    try:
+        conn = open_file(path, readonly=True)
+        try:
+            tables = exporters.user_tables(conn)
+            for table in tables:
+                quoted = exporters._quote(table)
+                if conn.execute(f"SELECT 1 FROM {quoted} LIMIT 1").fetchone():  # noqa: S608
+                    return
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, CrmError):
+        return
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            name.unlink()
+
+
+def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:
+    """Refuse a header of which no column means anything to crm: every row would be
+    rejected, and the usual cause is a wrong --encoding (garbled headers) or a wrong kind."""
+    targets = [mapper.target(c) for c in source.columns]
+    if any(t not in (None, "-") and not t.startswith("field:") for t in targets):
+        return
+    shown = ", ".join(source.columns[:8]) + (", ..." if len(source.columns) > 8 else "")
+    hint = "name them with --map COLUMN=FIELD"
+    if encoding is not None and any(not c.isascii() for c in source.columns):
+        hint += f"; if they look garbled, the file is not {encoding} (try gb18030 or utf-8)"
+    raise InvalidInput(f"no column of {source.name} is one crm knows ({shown}); {hint}")
+
+
 def _summary_line(summary: Any, dry_run: bool) -> str:
     counts = (
         f"{summary.inserted} inserted, {summary.updated} updated, "
@@ -196,7 +251,7 @@ def _import(
     encoding: str | None,
     mapping: list[str] | None,
     keep_unknown: bool = False,
-    key: str = "external_id",
+    key: str = "auto",
     on_conflict: str = "update",
     skip_invalid: bool,
     rejects: Path | None,
@@ -212,10 +267,11 @@ def _import(
         raise InvalidInput("vCard files hold contacts: use 'crm import customers'")
     if source.columns:
         mapper.plan(source.columns)
+        _some_column_known(mapper, source, encoding)
     reject_file = _Rejects(rejects, source)
     progress = _Progress(source, settings(ctx).no_color)
     try:
-        with writing(ctx) as conn:
+        with _writing_or_nothing(ctx) as conn:
             options = importers.Options(
                 key=key,
                 on_conflict=on_conflict,
@@ -247,12 +303,24 @@ def _import(
 
 KeyOption = Annotated[
     str,
-    typer.Option("--key", help="Match existing customers by external_id, email or phone."),
+    typer.Option(
+        "--key",
+        help="Match existing customers by id, external_id, email or phone (default auto: "
+        "id for rows of a crm export from this database, else external_id).",
+    ),
 ]
 ConflictOption = Annotated[
     str,
     typer.Option(
         "--on-conflict", help="When a row matches a customer: update it, skip the row, or error."
+    ),
+]
+RecordConflictOption = Annotated[
+    str,
+    typer.Option(
+        "--on-conflict",
+        help="When a row of a crm export is a record already here (same id and created_at): "
+        "update it, skip the row, or error.",
     ),
 ]
 KeepUnknownOption = Annotated[
@@ -269,7 +337,7 @@ def import_customers(
     encoding: EncodingOption = None,
     mapping: MapOption = None,
     keep_unknown: KeepUnknownOption = False,
-    key: KeyOption = "external_id",
+    key: KeyOption = "auto",
     on_conflict: ConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
@@ -296,6 +364,7 @@ def import_purchases(
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
     mapping: MapOption = None,
+    on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
     dry_run: DryRunOption = False,
@@ -303,12 +372,15 @@ def import_purchases(
 ) -> None:
     """Import purchase lines, each checked as `crm buy` checks it.
 
-    The customer column holds an id, external id, email or phone.
+    The customer column holds an id, external id, email or phone. A row of `crm export
+    purchases` from this database (same id and created_at) is that line again: updated,
+    skipped or an error by --on-conflict.
 
     Example: crm import purchases orders.csv --map "客户=customer" --rejects bad.csv
     """
     _import(ctx, "purchases", file, fmt=fmt, encoding=encoding, mapping=mapping,
-            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
+            dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("interactions")
@@ -318,6 +390,7 @@ def import_interactions(
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
     mapping: MapOption = None,
+    on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
     dry_run: DryRunOption = False,
@@ -325,10 +398,14 @@ def import_interactions(
 ) -> None:
     """Import logged interactions, each checked as `crm log` checks it.
 
+    A row of `crm export interactions` from this database is that interaction again
+    (--on-conflict says what to do); other rows are added.
+
     Example: crm import interactions calls.jsonl --skip-invalid --rejects rejects.jsonl
     """
     _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, mapping=mapping,
-            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
+            dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("tasks")
@@ -338,6 +415,7 @@ def import_tasks(
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
     mapping: MapOption = None,
+    on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
     dry_run: DryRunOption = False,
@@ -345,10 +423,14 @@ def import_tasks(
 ) -> None:
     """Import follow-up tasks, each checked as `crm task add` checks it.
 
+    A row of `crm export tasks` from this database is that task again (--on-conflict says
+    what to do); other rows are added.
+
     Example: crm import tasks todo.csv --map "截止日期=due_on"
     """
     _import(ctx, "tasks", file, fmt=fmt, encoding=encoding, mapping=mapping,
-            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
+            dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("all")
@@ -366,7 +448,7 @@ def import_all(
 
     document = sources.read_document(file)
     try:
-        with writing(ctx) as conn:
+        with _writing_or_nothing(ctx) as conn:
             counts = exporters.import_all(conn, document)
             if dry_run:
                 raise _DryRun(counts)
@@ -396,8 +478,20 @@ SUFFIX_FORMATS = {
 def _format(
     fmt: OutFormat | None, output: Path | None, allowed: tuple[OutFormat, ...]
 ) -> OutFormat:
+    """The format asked for, else the one -o's suffix names (a file without one: the first
+    allowed). A suffix that names no format (x.xlsx) is refused rather than filled with CSV."""
+    if fmt is None and output is not None and output.suffix:
+        fmt = SUFFIX_FORMATS.get(output.suffix.lower())
+        if fmt is None:
+            names = ", ".join(
+                f".{f.value}" if f is not OutFormat.vcard else ".vcf" for f in allowed
+            )
+            raise InvalidInput(
+                f"cannot write {output.suffix} files: name the file {names}, "
+                f"or give --format ({', '.join(f.value for f in allowed)})"
+            )
     if fmt is None:
-        fmt = SUFFIX_FORMATS.get(output.suffix.lower(), OutFormat.csv) if output else OutFormat.csv
+        fmt = allowed[0]
     if fmt not in allowed:
         names = ", ".join(f.value for f in allowed)
         raise InvalidInput(f"this export is written as {names}, not {fmt.value}")
@@ -641,7 +735,7 @@ def export_all(
     """
     from crmcli import exporters
 
-    _format(fmt or OutFormat.json, None, (OutFormat.json,))
+    _format(fmt, output, (OutFormat.json,))
     with reading(ctx) as conn:
 
         def produce(out: TextIO) -> int:
