@@ -316,6 +316,8 @@ def set_setting(conn: sqlite3.Connection, key: str, value: str) -> str:
     """Validate and store `value` under `key`; returns the stored form."""
     clean = _setting(key).validate(value)
     key = canonical_key(conn, key)
+    if key == "stages":
+        _keep_stages_in_use(conn, clean.split(","))
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -326,7 +328,32 @@ def set_setting(conn: sqlite3.Connection, key: str, value: str) -> str:
 
 def unset_setting(conn: sqlite3.Connection, key: str) -> None:
     _setting(key)
+    if key == "stages":
+        from crmcli.tags import DEFAULT_STAGES
+
+        _keep_stages_in_use(conn, list(DEFAULT_STAGES))
     conn.execute("DELETE FROM settings WHERE key = ?", (_fold_family(key),))
+
+
+def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
+    """Refuse a stage list that leaves customers in a stage it no longer has: they could
+    no longer be selected by stage nor counted in the funnel."""
+    marks = ",".join("?" * len(new))
+    orphans = conn.execute(
+        "SELECT stage, count(*), count(archived_at) FROM customers "  # noqa: S608
+        f"WHERE stage IS NOT NULL AND stage NOT IN ({marks}) GROUP BY stage ORDER BY stage",
+        new,
+    ).fetchall()
+    if orphans:
+        used = ", ".join(
+            f"{stage} ({count}{f', {archived} archived' if archived else ''})"
+            for stage, count, archived in orphans
+        )
+        raise InvalidInput(
+            f"customers are in stages the new list drops: {used}; keep those names, or add "
+            f"the new names first and move them: crm stage NEW --stage {orphans[0][0]} "
+            "--all --yes (and again with --archived)"
+        )
 
 
 def _fold_family(key: str) -> str:

@@ -26,6 +26,8 @@ def clean_tag(name: str) -> str:
         raise InvalidInput(f"invalid tag {name!r}: no commas, at most 64 characters")
     if tag.casefold() in RESERVED_TAGS:
         raise InvalidInput(f"{tag!r} cannot be a tag name (it is a command word)")
+    if tag == "-":
+        raise InvalidInput("'-' cannot be a tag name (as a REF it reads references from stdin)")
     return tag
 
 
@@ -73,7 +75,9 @@ def remove_tag(conn: sqlite3.Connection, tag: str, customer_ids: Iterable[int]) 
     return removed
 
 
-def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> tuple[int, list[str], str | None]:
+def rename_tag(
+    conn: sqlite3.Connection, old: str, new: str
+) -> tuple[int, list[str], str | None] | None:
     """Rename a tag, merging into `new` when it exists, everywhere the name is kept: the
     customers' tags, the rules that give it, the filters of saved segments, rules and care
     rules, and the `cadence.tag.NAME` setting. Run it inside the caller's transaction: it
@@ -81,17 +85,22 @@ def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> tuple[int, list[
 
     Returns how many customers are now tagged `new`, the segments and rules whose filter or
     tag changed (`["segment vips", "rule 2", "care rule 1"]`), and what happened to the
-    cadence setting, in words (None when OLD had none).
+    cadence setting, in words (None when OLD had none); None when the tag is already called
+    `new` exactly (a rename to itself is harmless, as tagging twice is).
     The tag a rule gave stays rule-given after a merge only where the customer had no
     hand-set copy of either tag: a rule never takes away a tag someone set by hand.
     """
     from crmcli import care, segments
     from crmcli.settings import rename_tag_cadence
 
+    if not old.strip():
+        raise InvalidInput("tag cannot be empty")
     old_id = _tag_id(conn, old, create=False)
     if old_id is None:
         raise NotFound(f"no tag {old!r}")
     old_name = conn.execute("SELECT name FROM tags WHERE id = ?", (old_id,)).fetchone()[0]
+    if old_name == new:
+        return None
     new_id = _tag_id(conn, new, create=False)
     if new_id is None or new_id == old_id:
         conn.execute("UPDATE tags SET name = ? WHERE id = ?", (new, old_id))

@@ -369,3 +369,39 @@ def test_tagging_from_a_pipe_twice_and_from_the_same_filter(shop):
         "Tagged 0 customers with cooling. 2 already had it.\n"
     )
     assert ids("--tag", "cooling") == [2, 3]
+
+
+def test_tag_names_and_renames_that_mean_nothing_are_refused(db_path):
+    ok("add", "Anna")
+    ok("tag", "vip", "1")
+    assert "'-' cannot be a tag name" in fails(2, "tag", "-", "1", input="", db=db_path)
+    assert "'-' cannot be a tag name" in fails(2, "tag", "rename", "vip", "-", db=db_path)
+    assert "tag cannot be empty" in fails(2, "tag", "rename", "", "x", db=db_path)
+    before = ok("history", "-f", "json"), ok("tags")
+    assert ok("tag", "rename", "vip", "vip") == "Tag vip is already called vip; nothing changed.\n"
+    assert (ok("history", "-f", "json"), ok("tags")) == before
+    assert ok("tag", "rename", "vip", "VIP").startswith("Renamed tag vip to VIP")
+
+
+def test_tag_dry_run_says_who_already_has_it(db_path):
+    ok("add", "Anna", "--city", "Paris")
+    ok("tag", "north", "--where", "city = Paris")
+    out = ok("tag", "north", "--where", "city = Paris", "--dry-run")
+    assert out == "Would tag 0 customers with north. 1 already had it.\n"
+
+
+def test_a_stage_list_may_not_drop_a_stage_in_use(db_path):
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("stage", "1", "lead")
+    ok("stage", "2", "lead")
+    ok("delete", "2", "--yes")  # archived, still in `lead`
+    error = fails(2, "config", "set", "stages", "cold,warm,won", db=db_path)
+    assert "lead (2, 1 archived)" in error and "crm stage NEW --stage lead" in error
+    ok("config", "set", "stages", "lead,cold,warm,won")
+    ok("stage", "cold", "--stage", "lead", "--all", "--yes")
+    assert "lead (1, 1 archived)" in fails(2, "config", "set", "stages", "cold,won", db=db_path)
+    ok("stage", "cold", "--stage", "lead", "--archived", "--all", "--yes")
+    ok("config", "set", "stages", "cold,warm,won")
+    assert "cold (2, 1 archived)" in fails(2, "config", "unset", "stages", db=db_path)
+    assert ok("list", "--stage", "cold", "-q") == "1\n"

@@ -28,7 +28,12 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
             raise InvalidInput("usage: crm tag rename OLD NEW")
         old, new = customers
         with writing(ctx) as conn:
-            count, also, cadence = tags.rename_tag(conn, old.strip(), tags.clean_tag(new))
+            renamed = tags.rename_tag(conn, old.strip(), tags.clean_tag(new))
+        if renamed is None:
+            if not quiet:
+                typer.echo(f"Tag {new} is already called {new}; nothing changed.")
+            return
+        count, also, cadence = renamed
         if not quiet:
             typer.echo(f"Renamed tag {old} to {new} ({count} customers).")
             if also:
@@ -42,8 +47,10 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
         confirm(conn, len(ids), f"Tag {name}", batch, by_filter)
         name, added = tags.add_tag(conn, name, ids)
         if batch.dry_run:
-            typer.echo(f"Would tag {len(added)} customers with {name}: "
-                       + " ".join(map(str, added)))  # fmt: skip
+            already = len(ids) - len(added)
+            typer.echo(f"Would tag {plural(len(added), 'customer')} with {name}"
+                       + (f": {' '.join(map(str, added))}" if added else "") + "."
+                       + (f" {already} already had it." if already else ""))  # fmt: skip
             raise DryRun
     if quiet or batch.dry_run:
         return
@@ -188,4 +195,4 @@ def stage(
         typer.echo(f"Customer {ids[0]} is now {clean}." if moved
                    else f"Customer {ids[0]} is already {clean}.")  # fmt: skip
     else:
-        typer.echo(f"Moved {len(moved)} customers to {clean}.")
+        typer.echo(f"Moved {plural(len(moved), 'customer')} to {clean}.")
