@@ -202,7 +202,7 @@ def line_total(
     return Money(-total if negative else total, currency), unit
 
 
-@dataclass
+@dataclass(slots=True)  # one per imported row: slots make it quicker to build
 class LineInput:
     """What a user typed for one line (`crm buy`, or one row of `crm import purchases`)."""
 
