@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
-from crmcli.errors import StorageError
+from crmcli.errors import CrmError, StorageError
 
 BUSY_TIMEOUT_MS = 10_000
 SAFETY_PRAGMAS = (
@@ -129,6 +129,28 @@ def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         return _open(f"file:{quote(target)}?mode=ro", uri=True, file=path)
     return _open(target, file=path)
+
+
+def remove_if_empty(path: Path) -> None:
+    """Delete a database file (and its -wal, -shm) that holds no data: what a refused
+    command that created it leaves. One holding data (another crm wrote meanwhile) stays."""
+    from crmcli.exporters import user_tables
+    from crmcli.history import quote_ident
+
+    try:
+        conn = open_file(path, readonly=True)
+        try:
+            for table in user_tables(conn):
+                quoted = quote_ident(table)
+                if conn.execute(f"SELECT 1 FROM {quoted} LIMIT 1").fetchone():  # noqa: S608
+                    return
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, CrmError):
+        return
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with suppress(FileNotFoundError):
+            name.unlink()
 
 
 def create_private_file(path: Path) -> None:

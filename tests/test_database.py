@@ -62,6 +62,17 @@ def test_read_commands_never_create_or_change_the_file(db_path):
     assert digest(db_path) == before
 
 
+def test_a_refused_first_write_leaves_no_file(db_path):
+    """Connecting creates the file before the input is checked: a refusal removes it."""
+    fails(3, "log", "note", "5", "x")
+    fails(2, "config", "set", "nosuch", "1")
+    fails(3, "stage", "Nobody", "lead")
+    assert list(db_path.parent.iterdir()) == []
+    ok("add", "Anna")
+    fails(3, "log", "note", "5", "x", db=db_path)  # an existing file is never removed
+    assert db_path.exists()
+
+
 def test_pragmas_and_journal_mode(db_path):
     ok("add", "Anna")
     conn = sqlite3.connect(db_path)

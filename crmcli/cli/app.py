@@ -217,28 +217,39 @@ def command_path(ctx: typer.Context) -> str:
 
 @contextmanager
 def writing(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
-    """A connection inside one BEGIN IMMEDIATE transaction, committed on success."""
-    from crmcli.db import connect, storage_error, transaction
+    """A connection inside one BEGIN IMMEDIATE transaction, committed on success.
+
+    A refused command leaves no database file behind when it was the one to create it
+    (connecting creates the file, schema and all, before any input is checked)."""
+    from crmcli.db import connect, remove_if_empty, storage_error, transaction
 
     path = settings(ctx).path
-    conn = connect(path, write=True)
+    created = not path.exists()
     try:
-        with transaction(conn, command=command_path(ctx)):
-            yield conn
-            from crmcli import history
-            from crmcli.search import sync
+        conn = connect(path, write=True)
+        try:
+            with transaction(conn, command=command_path(ctx)):
+                yield conn
+                from crmcli import history
+                from crmcli.search import sync
 
-            sync(conn)  # the search index follows whatever this command changed
-            changeset = history.current(conn) if history.has_history(conn) else None
-        if changeset is not None and (path.parent / "hooks").is_dir():
-            from crmcli.changes import run_hooks
+                sync(conn)  # the search index follows whatever this command changed
+                changeset = history.current(conn) if history.has_history(conn) else None
+            if changeset is not None and (path.parent / "hooks").is_dir():
+                from crmcli.changes import run_hooks
 
-            for problem in run_hooks(path, conn, changeset):  # after the commit: never undone
-                _say(problem)
+                for problem in run_hooks(path, conn, changeset):  # after the commit
+                    _say(problem)
+        finally:
+            conn.close()
     except sqlite3.Error as exc:
+        if created:
+            remove_if_empty(path)
         raise storage_error(exc, path) from exc
-    finally:
-        conn.close()
+    except BaseException:
+        if created:
+            remove_if_empty(path)
+        raise
 
 
 FormatOption = Annotated[

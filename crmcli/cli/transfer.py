@@ -4,7 +4,6 @@
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -15,7 +14,7 @@ from typer.core import TyperGroup
 from crmcli import clock
 from crmcli.cli.app import QuietOption, app, reading, settings, writing
 from crmcli.cli.options import filter_options
-from crmcli.errors import CrmError, InvalidInput
+from crmcli.errors import InvalidInput
 from crmcli.filters import CustomerFilter
 from crmcli.output import Format
 
@@ -178,47 +177,6 @@ class _Progress:
             self.bar.stop()
 
 
-@contextmanager
-def _writing_or_nothing(ctx: typer.Context) -> Iterator[Any]:
-    """`writing(ctx)`, but a refused import into a database file that did not exist leaves
-    no file behind (writing creates it, schema and all, before the first row is checked)."""
-    path = settings(ctx).path
-    existed = path.exists()
-    try:
-        with writing(ctx) as conn:
-            yield conn
-    except BaseException:
-        if not existed:
-            _remove_if_empty(path)
-        raise
-
-
-def _remove_if_empty(path: Path) -> None:
-    """Delete a database this command created, if it holds no data (another crm may have
-    written to it meanwhile: then it stays)."""
-    import contextlib
-    import sqlite3
-
-    from crmcli import exporters
-    from crmcli.db import open_file
-
-    try:
-        conn = open_file(path, readonly=True)
-        try:
-            tables = exporters.user_tables(conn)
-            for table in tables:
-                quoted = exporters._quote(table)
-                if conn.execute(f"SELECT 1 FROM {quoted} LIMIT 1").fetchone():  # noqa: S608
-                    return
-        finally:
-            conn.close()
-    except (sqlite3.Error, OSError, CrmError):
-        return
-    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        with contextlib.suppress(FileNotFoundError):
-            name.unlink()
-
-
 def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:
     """Refuse a header of which no column means anything to crm: every row would be
     rejected, and the usual cause is a wrong --encoding (garbled headers) or a wrong kind."""
@@ -271,7 +229,7 @@ def _import(
     reject_file = _Rejects(rejects, source)
     progress = _Progress(source, settings(ctx).no_color)
     try:
-        with _writing_or_nothing(ctx) as conn:
+        with writing(ctx) as conn:
             options = importers.Options(
                 key=key,
                 on_conflict=on_conflict,
@@ -448,7 +406,7 @@ def import_all(
 
     document = sources.read_document(file)
     try:
-        with _writing_or_nothing(ctx) as conn:
+        with writing(ctx) as conn:
             counts = exporters.import_all(conn, document)
             if dry_run:
                 raise _DryRun(counts)
