@@ -1,0 +1,107 @@
+"""The fast lifecycle paths (one pass per customer over day numbers, histories counted
+once) give exactly what the per-customer reference classifier `lifecycle.stage` gives."""
+
+from collections import Counter
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmcli import analysis
+from crmcli.analytics import lifecycle
+
+TODAY = date(2026, 11, 22)
+
+rules_strategy = st.builds(
+    lifecycle.Rules,
+    new_days=st.integers(min_value=0, max_value=120),
+    default_gap=st.integers(min_value=1, max_value=200),
+    min_gaps=st.integers(min_value=1, max_value=5),
+    at_risk_factor=st.sampled_from([0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0]),
+    lapsed_factor=st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 3.5, 5.0]),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(min_value=0, max_value=900), max_size=40, unique=True),
+    st.lists(st.integers(min_value=0, max_value=900), min_size=1, max_size=14),
+    rules_strategy,
+)
+def test_stages_on_matches_stage_on_random_histories(ago, ends_ago, rules):
+    days = sorted(TODAY - timedelta(days=n) for n in ago)
+    ends = sorted(TODAY - timedelta(days=n) for n in ends_ago)
+    expected = tuple(lifecycle.stage([d for d in days if d <= end], end, rules) for end in ends)
+    numbers = [d.toordinal() for d in days]
+    assert lifecycle.stages_on(numbers, [e.toordinal() for e in ends], rules) == expected
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(min_value=0, max_value=120), min_size=2, max_size=30),
+    st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=12),
+)
+def test_stages_on_regular_buyers(gaps, ends_gaps):
+    """Regular rhythms hit the thresholds exactly (silence == factor x gap) more often than
+    random days do."""
+    days, day = [], TODAY - timedelta(days=900)
+    for gap in gaps:
+        day += timedelta(days=gap + 1)
+        days.append(day)
+    ends, end = [], days[0] - timedelta(days=5)
+    for gap in ends_gaps:
+        end += timedelta(days=gap * 3)
+        ends.append(end)
+    expected = tuple(lifecycle.stage([d for d in days if d <= e], e) for e in ends)
+    got = lifecycle.stages_on([d.toordinal() for d in days], [e.toordinal() for e in ends])
+    assert got == expected
+
+
+def test_report_histories_match_the_reference(tmp_path):
+    """Over a database: each customer's stages at the 13 month ends, from the fast query,
+    equal the reference classifier over that customer's sale days read one by one."""
+    import random
+
+    from crmcli.db import connect
+
+    path = tmp_path / "crm.db"
+    conn = connect(path, write=True)
+    rng = random.Random(5)
+    stamp = "2024-01-01T00:00:00+08:00"
+    with conn:
+        for cid in range(1, 41):
+            conn.execute(
+                "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (cid, f"C{cid}", f"c{cid}", stamp, stamp),
+            )
+            for _ in range(rng.randint(0, 12)):
+                day = TODAY - timedelta(days=rng.randint(0, 500))
+                amount = rng.choice([-500, 100, 2500])  # refunds are not purchase days
+                conn.execute(
+                    "INSERT INTO purchases (customer_id, item, amount_minor, currency, "
+                    "purchased_at, created_at, updated_at) VALUES (?, 'x', ?, ?, ?, ?, ?)",
+                    (cid, amount, rng.choice(["CNY", "USD"]),
+                     f"{day.isoformat()}T{rng.randint(0, 23):02d}:00:00+08:00", stamp, stamp),
+                )  # fmt: skip
+    ends = analysis.month_ends(TODAY)
+    rules = lifecycle.Rules()
+    fast = Counter(
+        analysis.sale_day_histories(conn, TODAY, "c.archived_at IS NULL", [], ends, rules)
+    )
+    slow: Counter[tuple[str, ...]] = Counter()
+    for (cid,) in conn.execute("SELECT id FROM customers ORDER BY id"):
+        days = sorted(
+            {
+                date.fromisoformat(r[0][:10])
+                for r in conn.execute(
+                    "SELECT purchased_at FROM purchases WHERE customer_id = ? "
+                    "AND amount_minor >= 0 AND purchased_at < ?",
+                    (cid, (TODAY + timedelta(days=1)).isoformat()),
+                )
+            }
+        )
+        if days:
+            slow[tuple(lifecycle.stage([d for d in days if d <= e], e, rules) for e in ends)] += 1
+    assert fast == slow
+    conn.close()
