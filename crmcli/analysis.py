@@ -275,14 +275,6 @@ GROUP BY c.id
 """
 
 
-class _DayNumbers(dict[str, int]):
-    """Day text (`2026-11-22`) -> date.toordinal(), parsed once per distinct day."""
-
-    def __missing__(self, day: str) -> int:
-        number = self[day] = date.fromisoformat(day).toordinal()
-        return number
-
-
 def sale_day_histories(
     conn: sqlite3.Connection,
     as_of: date,
@@ -294,7 +286,7 @@ def sale_day_histories(
     """The lifecycle stage at each of `ends` of every customer with a sale up to `as_of`
     (customers `c` that `where_sql` selects), one tuple per customer, streamed."""
     where, names = named(where_sql, params)
-    numbers = _DayNumbers()  # a few thousand distinct days, however many customers
+    numbers = lifecycle.DayNumbers()
     end_numbers = [end.toordinal() for end in ends]
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples, not sqlite3.Row: one row per customer

@@ -4,10 +4,11 @@ once) give exactly what the per-customer reference classifier `lifecycle.stage` 
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli import analysis
+from crmcli import analysis, classes
 from crmcli.analytics import lifecycle
 
 TODAY = date(2026, 11, 22)
@@ -57,40 +58,47 @@ def test_stages_on_regular_buyers(gaps, ends_gaps):
     assert got == expected
 
 
-def test_report_histories_match_the_reference(tmp_path):
-    """Over a database: each customer's stages at the 13 month ends, from the fast query,
-    equal the reference classifier over that customer's sale days read one by one."""
+@pytest.fixture
+def shop(tmp_path):
+    """40 customers (some archived, some without purchases) with random sales and refunds
+    in two currencies, several lines a day at times."""
     import random
 
     from crmcli.db import connect
 
-    path = tmp_path / "crm.db"
-    conn = connect(path, write=True)
+    conn = connect(tmp_path / "crm.db", write=True)
     rng = random.Random(5)
     stamp = "2024-01-01T00:00:00+08:00"
     with conn:
         for cid in range(1, 41):
             conn.execute(
-                "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (cid, f"C{cid}", f"c{cid}", stamp, stamp),
+                "INSERT INTO customers (id, name, name_key, created_at, updated_at, archived_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (cid, f"C{cid}", f"c{cid}", stamp, stamp, stamp if cid % 7 == 0 else None),
             )
-            for _ in range(rng.randint(0, 12)):
+            for _ in range(rng.randint(0, 14)):
                 day = TODAY - timedelta(days=rng.randint(0, 500))
-                amount = rng.choice([-500, 100, 2500])  # refunds are not purchase days
                 conn.execute(
                     "INSERT INTO purchases (customer_id, item, amount_minor, currency, "
                     "purchased_at, created_at, updated_at) VALUES (?, 'x', ?, ?, ?, ?, ?)",
-                    (cid, amount, rng.choice(["CNY", "USD"]),
+                    (cid, rng.choice([-500, 100, 2500, 90000]), rng.choice(["CNY", "USD"]),
                      f"{day.isoformat()}T{rng.randint(0, 23):02d}:00:00+08:00", stamp, stamp),
                 )  # fmt: skip
+    yield conn
+    conn.close()
+
+
+def test_report_histories_match_the_reference(shop):
+    """Each customer's stages at the 13 month ends, from the fast query, equal the reference
+    classifier over that customer's sale days read one by one."""
+    conn = shop
     ends = analysis.month_ends(TODAY)
     rules = lifecycle.Rules()
     fast = Counter(
         analysis.sale_day_histories(conn, TODAY, "c.archived_at IS NULL", [], ends, rules)
     )
     slow: Counter[tuple[str, ...]] = Counter()
-    for (cid,) in conn.execute("SELECT id FROM customers ORDER BY id"):
+    for (cid,) in conn.execute("SELECT id FROM customers WHERE archived_at IS NULL"):
         days = sorted(
             {
                 date.fromisoformat(r[0][:10])
@@ -103,5 +111,48 @@ def test_report_histories_match_the_reference(tmp_path):
         )
         if days:
             slow[tuple(lifecycle.stage([d for d in days if d <= e], e, rules) for e in ends)] += 1
-    assert fast == slow
-    conn.close()
+    assert fast == slow and sum(fast.values()) > 10
+
+
+def reference(conn, as_of, archived):
+    """Every customer's derived record the way crmcli.classes computed it before streaming:
+    purchase_facts per customer and currency, classes_of, ABC over the window per currency."""
+    from crmcli.analytics import classes as abc_rules
+
+    cfg = classes.config(conn)
+    where = "c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"
+    out, by_currency = {}, {}
+    for facts in classes.purchase_facts(conn, as_of, where_sql=where, window=cfg.abc_window):
+        out[facts.customer_id] = classes.classes_of(facts, cfg, as_of)
+        for currency, net in facts.window_net.items():
+            by_currency.setdefault(currency, {})[facts.customer_id] = net
+    best = {}
+    for revenue in by_currency.values():
+        for cid, label in abc_rules.abc(revenue, cfg.abc_a, cfg.abc_b).items():
+            if classes.BEST[label] < classes.BEST[best.get(cid, "C")]:
+                best[cid] = label
+    for (cid,) in conn.execute(f"SELECT id FROM customers c WHERE {where}"):
+        out.setdefault(cid, classes.classes_of(None, cfg, as_of))["abc"] = best.get(cid, "C")
+    return out
+
+
+@pytest.mark.parametrize("archived", [False, True])
+@pytest.mark.parametrize("as_of", [TODAY, date(2026, 3, 5), date(2025, 9, 1)])
+def test_streamed_records_match_the_reference(shop, as_of, archived):
+    new = classes.derive(shop, as_of, archived=archived)
+    assert new == reference(shop, as_of, archived)
+    for cid, record in new.items():  # and one customer alone, as crm show computes it
+        assert classes.customer_classes(shop, cid, as_of) == {**record}
+
+
+@pytest.mark.parametrize(
+    ("name", "op", "value"),
+    [("lifecycle", "=", "lapsed"), ("lifecycle", "!=", "active"), ("abc", "=", "a"),
+     ("abc", "~", "b"), ("purchase_days", ">", "3"), ("revenue_12m", ">=", "100"),
+     ("last_purchase_on", "<", "2026-06-01"), ("days_since_purchase", "<=", "60"),
+     ("frequency_tier", "=", "low")],
+)  # fmt: skip
+def test_matching_streams_the_same_customers(shop, name, op, value):
+    test = classes.predicate(name, op, value, shop)
+    expected = sorted(cid for cid, r in reference(shop, TODAY, False).items() if test(r))
+    assert classes.matching(shop, TODAY, [test]) == expected

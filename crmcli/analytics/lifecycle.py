@@ -66,6 +66,15 @@ def stages_at(days: Sequence[date], ends: Sequence[date], rules: Rules = Rules()
     return list(stages_on([d.toordinal() for d in days], [e.toordinal() for e in ends], rules))
 
 
+class DayNumbers(dict[str, int]):
+    """Day text (`2026-11-22`) -> date.toordinal(), each distinct day parsed once: a few
+    thousand days however many customers are classified."""
+
+    def __missing__(self, day: str) -> int:
+        number = self[day] = date.fromisoformat(day).toordinal()
+        return number
+
+
 def _median(values: list[int]) -> float:
     """statistics.median as a float, for a non-empty list (the same value, bit for bit)."""
     s = sorted(values)
