@@ -52,37 +52,65 @@ def named(where_sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
     return out, names
 
 
+def per_customer_and_currency(
+    conn: sqlite3.Connection, aggregates: str, where: str, bound: dict[str, Any]
+) -> Iterator[tuple[Any, ...]]:
+    """(customer_id, currency, *aggregates) per customer and currency over `customers c CROSS
+    JOIN purchases p WHERE where` (named parameters in `bound`), in no particular order.
+
+    Grouping by customer alone follows the covering index purchases_customer_time, with no
+    sort of the purchase lines; the few customers with lines in several currencies are read
+    again, grouped by currency as well.
+    """
+    import json
+
+    base = f"FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id WHERE {where}"
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: one row per customer
+    mixed = []
+    sql = f"SELECT c.id, min(p.currency), max(p.currency), {aggregates} {base} GROUP BY c.id"
+    for row in cursor.execute(sql, bound):
+        if row[1] == row[2]:
+            yield (row[0], row[1], *row[3:])
+        else:
+            mixed.append(row[0])
+    if mixed:
+        sql = (f"SELECT c.id, p.currency, {aggregates} {base} AND c.id IN "  # noqa: S608
+               "(SELECT value FROM json_each(:mixed_ids)) GROUP BY c.id, p.currency")  # fmt: skip
+        yield from cursor.execute(sql, {**bound, "mixed_ids": json.dumps(mixed)})
+
+
 # --- RFM -------------------------------------------------------------------------------
 
-# R, F, M per customer and currency; the plain SQL the benchmark compares against.
-# CROSS JOIN keeps customers outside, so each one's purchases are read from the covering
-# index purchases_customer_time (SQLite would otherwise pick the purchased_at index for a
-# date range and read every table row).
-RFM_SQL = """
-SELECT p.customer_id, p.currency,
-  CAST(julianday(:as_of) - julianday(max(CASE WHEN p.amount_minor >= 0
-       THEN substr(p.purchased_at, 1, 10) END)) AS INTEGER) AS recency,
-  count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END)
-       AS frequency,
-  sum(p.amount_minor) AS monetary
-FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-WHERE {where} AND p.purchased_at < :end
-GROUP BY p.customer_id, p.currency
-"""
+# R, F, M per customer and currency: the most recent sale day, the distinct sale days and
+# the net. CROSS JOIN keeps customers outside, so each one's purchases are read from the
+# covering index purchases_customer_time (SQLite would otherwise pick the purchased_at index
+# for a date range and read every table row).
+RFM_AGGREGATES = (
+    "max(CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END), "
+    "count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END), "
+    "sum(p.amount_minor)"
+)
 
 
 def rfm_values(
     conn: sqlite3.Connection, as_of: date, where_sql: str, params: list[Any]
 ) -> dict[str, list[tuple[int, int, int, int]]]:
     """Per currency: (customer_id, recency days, frequency, monetary minor) of each customer
-    with a sale in that currency up to `as_of`."""
+    with a sale in that currency up to `as_of`, in id order."""
     where, names = named(where_sql, params)
     out: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
-    sql = RFM_SQL.format(where=where)
-    bound = {"as_of": as_of.isoformat(), "end": end_bound(as_of), **names}
-    for customer_id, currency, recency, frequency, monetary in conn.execute(sql, bound):
+    today = as_of.toordinal()
+    numbers = lifecycle.DayNumbers()
+    rows = per_customer_and_currency(
+        conn, RFM_AGGREGATES, f"{where} AND p.purchased_at < :end",
+        {"end": end_bound(as_of), **names},
+    )  # fmt: skip
+    for customer_id, currency, last, frequency, monetary in rows:
         if frequency:  # refunds only: not a buyer in this currency
-            out[currency].append((customer_id, recency, frequency, monetary))
+            out[currency].append((customer_id, today - numbers[last], frequency, monetary))
+    for values in out.values():
+        values.sort()
     return dict(sorted(out.items()))
 
 
@@ -165,13 +193,6 @@ def grid_setting(conn: sqlite3.Connection) -> tuple[tuple[str, str, str], ...]:
 
 # --- ABC -------------------------------------------------------------------------------
 
-ABC_SQL = """
-SELECT p.customer_id, p.currency, sum(p.amount_minor)
-FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-WHERE {where} AND p.purchased_at < :end AND p.purchased_at >= :start
-GROUP BY p.customer_id, p.currency
-"""
-
 
 def abc_report(
     conn: sqlite3.Connection,
@@ -193,7 +214,11 @@ def abc_report(
     where, names = named(where_sql, params)
     bound = {"end": end_bound(as_of), "start": start.isoformat() if start else "", **names}
     revenue: dict[str, dict[int, int]] = defaultdict(dict)
-    for customer_id, currency, net in conn.execute(ABC_SQL.format(where=where), bound):
+    rows = per_customer_and_currency(
+        conn, "sum(p.amount_minor)",
+        f"{where} AND p.purchased_at < :end AND p.purchased_at >= :start", bound,
+    )  # fmt: skip
+    for customer_id, currency, net in rows:
         revenue[currency][customer_id] = net
     classes, pareto, statements = [], [], []
     for currency in sorted(revenue):

@@ -226,13 +226,6 @@ FROM customers c LEFT JOIN purchases p ON p.customer_id = c.id AND p.purchased_a
 WHERE {where}
 GROUP BY c.id
 """
-# Net revenue per customer and currency over the ABC window, for the ranks.
-WINDOW_SQL = """
-SELECT p.customer_id, p.currency, sum(p.amount_minor)
-FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-WHERE {where} AND p.purchased_at < :end AND p.purchased_at >= :start
-GROUP BY p.customer_id, p.currency
-"""
 # The derived fields each of them needs computed (every other one is cheap).
 ALL_FIELDS = frozenset(FIELDS) | {"revenue_12m_minor"}
 
@@ -246,9 +239,13 @@ def abc_labels(
     by_currency: dict[str, dict[int, int]] = {}
     bound = {"end": (as_of + timedelta(days=1)).isoformat(),
              "start": start.isoformat() if start else ""}  # fmt: skip
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    for customer_id, currency, net in cursor.execute(WINDOW_SQL.format(where=where_sql), bound):
+    from crmcli.analysis import per_customer_and_currency
+
+    rows = per_customer_and_currency(
+        conn, "sum(p.amount_minor)",
+        f"{where_sql} AND p.purchased_at < :end AND p.purchased_at >= :start", bound,
+    )  # fmt: skip
+    for customer_id, currency, net in rows:
         by_currency.setdefault(currency, {})[customer_id] = net
     best: dict[int, str] = {}
     while by_currency:

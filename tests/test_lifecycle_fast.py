@@ -156,3 +156,24 @@ def test_matching_streams_the_same_customers(shop, name, op, value):
     test = classes.predicate(name, op, value, shop)
     expected = sorted(cid for cid, r in reference(shop, TODAY, False).items() if test(r))
     assert classes.matching(shop, TODAY, [test]) == expected
+
+
+def test_rfm_values_per_currency_match_plain_sql(shop):
+    """Customers with lines in two currencies are read again per currency: R, F, M equal
+    those of the plain per-currency query."""
+    got = analysis.rfm_values(shop, TODAY, "c.archived_at IS NULL", [])
+    want: dict[str, list[tuple[int, int, int, int]]] = {}
+    for cid, currency, recency, frequency, monetary in shop.execute(
+        "SELECT p.customer_id, p.currency, CAST(julianday(?) - julianday(max(CASE WHEN "
+        "p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END)) AS INTEGER), "
+        "count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END), "
+        "sum(p.amount_minor) FROM purchases p JOIN customers c ON c.id = p.customer_id "
+        "WHERE c.archived_at IS NULL AND p.purchased_at < ? "
+        "GROUP BY p.customer_id, p.currency ORDER BY p.customer_id",
+        (TODAY.isoformat(), (TODAY + timedelta(days=1)).isoformat()),
+    ):
+        if frequency:
+            want.setdefault(currency, []).append((cid, recency, frequency, monetary))
+    assert got == dict(sorted(want.items()))
+    mixed = {row[0] for rows in got.values() for row in rows}
+    assert len(mixed) < sum(len(rows) for rows in got.values())  # some bought in both
