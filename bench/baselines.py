@@ -103,29 +103,32 @@ def abc(conn: sqlite3.Connection, as_of: date = AS_OF) -> list[tuple]:
 
 # Stage rules of crmcli.analytics.lifecycle with the default settings: new 30 days, default
 # gap 90, own median gap from 2 gaps, at-risk after 1.5x and lapsed after 3x the usual gap.
-LIFECYCLE_SQL = """
+LIFECYCLE_SEQ_SQL = """
+CREATE TEMP TABLE lifecycle_seq AS
 WITH days AS (  -- distinct sale days of each live customer, as day numbers
   SELECT c.id AS cid, CAST(julianday(substr(p.purchased_at, 1, 10)) AS INTEGER) AS d
   FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
   WHERE c.archived_at IS NULL AND p.amount_minor >= 0 AND p.purchased_at < :end
   GROUP BY c.id, substr(p.purchased_at, 1, 10)
-), seq AS (
-  SELECT cid, d, row_number() OVER w AS k, d - lag(d) OVER w AS gap,
-         min(d) OVER (PARTITION BY cid) AS first, lag(d) OVER w AS prev,
-         lead(d) OVER w AS next
-  FROM days WINDOW w AS (PARTITION BY cid ORDER BY d)
+)
+SELECT cid, d, row_number() OVER w AS k, d - lag(d) OVER w AS gap,
+       min(d) OVER (PARTITION BY cid) AS first, lag(d) OVER w AS prev, lead(d) OVER w AS next
+FROM days WINDOW w AS (PARTITION BY cid ORDER BY d)
+"""
+LIFECYCLE_SQL = """
+WITH seq AS (SELECT * FROM temp.lifecycle_seq
 ), prefix AS (  -- the gaps of the first k days, ranked, for each k with enough of them
-  SELECT a.cid, a.k, b.gap, a.k - 1 AS m,
+  SELECT a.cid, a.k, a.d, a.prev, a.first, a.next, b.gap, a.k - 1 AS m,
          row_number() OVER (PARTITION BY a.cid, a.k ORDER BY b.gap) AS r
   FROM seq a JOIN seq b ON b.cid = a.cid AND b.k BETWEEN 2 AND a.k
   WHERE a.k - 1 >= :min_gaps
-), med AS (  -- their median
-  SELECT cid, k, avg(gap) AS g FROM prefix WHERE r IN ((m + 1) / 2, (m + 2) / 2)
-  GROUP BY cid, k
-), chain AS (  -- the usual gap of the first k days and of the first k - 1
-  SELECT s.*, coalesce(med.g, :default_gap) AS g,
-         coalesce(lag(med.g) OVER (PARTITION BY s.cid ORDER BY s.k), :default_gap) AS g_before
-  FROM seq s LEFT JOIN med ON med.cid = s.cid AND med.k = s.k
+), usual AS (  -- the usual gap of the first k days: their median gap, or the default
+  SELECT cid, k, d, prev, first, next, avg(gap) AS g FROM prefix
+  WHERE r IN ((m + 1) / 2, (m + 2) / 2) GROUP BY cid, k
+  UNION ALL
+  SELECT cid, k, d, prev, first, next, :default_gap FROM seq WHERE k - 1 < :min_gaps
+), chain AS (  -- and of the first k - 1 days
+  SELECT *, lag(g, 1, :default_gap) OVER (PARTITION BY cid ORDER BY k) AS g_before FROM usual
 ), ends(i, e) AS (VALUES {ends}
 ), state AS (  -- each customer's last sale day at or before each month end
   SELECT e.i, e.e, h.cid, h.k, h.d AS last, h.prev, h.first, h.g, h.g_before
@@ -150,7 +153,9 @@ GROUP BY i, before, stage ORDER BY i, before, stage
 def lifecycle(conn: sqlite3.Connection, as_of: date = AS_OF) -> list[tuple]:
     """(end index 0-12, stage before, stage, customers): the stock at each month end (sum
     over `before`) and the moves (before != stage, from end 1 on). Customers without a
-    purchase by an end are `none` there and have no row."""
+    purchase by an end are `none` there and have no row. Three statements: each customer's
+    numbered sale days go to an indexed temporary table first (without the index the
+    planner joins them to themselves by nested scans)."""
     first_of_month = as_of.replace(day=1)
     ends, day = [], first_of_month
     for _ in range(12):
@@ -163,7 +168,12 @@ def lifecycle(conn: sqlite3.Connection, as_of: date = AS_OF) -> list[tuple]:
     )
     bound = {"end": (as_of + timedelta(days=1)).isoformat(), "min_gaps": 2, "default_gap": 90,
              "new_days": 30, "at_risk": 1.5, "lapsed": 3.0}  # fmt: skip
-    return conn.execute(LIFECYCLE_SQL.format(ends=values), bound).fetchall()
+    conn.execute("DROP TABLE IF EXISTS temp.lifecycle_seq")
+    conn.execute(LIFECYCLE_SEQ_SQL, {"end": bound["end"]})
+    conn.execute("CREATE INDEX temp.lifecycle_seq_cid ON lifecycle_seq(cid, k)")
+    rows = conn.execute(LIFECYCLE_SQL.format(ends=values), bound).fetchall()
+    conn.execute("DROP TABLE temp.lifecycle_seq")
+    return rows
 
 
 # --- sales by month -------------------------------------------------------------------------
