@@ -118,10 +118,11 @@ def rfm_scores(
     values: dict[str, list[tuple[int, int, int, int]]], grid: Any
 ) -> Iterator[dict[str, Any]]:
     """Each customer's scores and segment, per currency (scored within the currency)."""
+    cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
     for currency, rows in values.items():
-        r = rfm.scores({row[0]: row[1] for row in rows}, lower_is_better=True)
-        f = rfm.scores({row[0]: row[2] for row in rows})
-        m = rfm.scores({row[0]: row[3] for row in rows})
+        r = rfm.score_of_value((row[1] for row in rows), lower_is_better=True)
+        f = rfm.score_of_value(row[2] for row in rows)
+        m = rfm.score_of_value(row[3] for row in rows)
         for customer_id, recency, frequency, monetary in rows:
             yield {
                 "customer_id": customer_id,
@@ -129,10 +130,10 @@ def rfm_scores(
                 "recency": recency,
                 "frequency": frequency,
                 "monetary_minor": monetary,
-                "r": r[customer_id],
-                "f": f[customer_id],
-                "m": m[customer_id],
-                "segment": rfm.segment(r[customer_id], f[customer_id], grid),
+                "r": r[recency],
+                "f": f[frequency],
+                "m": m[monetary],
+                "segment": cells[r[recency], f[frequency]],
             }
 
 
@@ -144,11 +145,11 @@ def rfm_summary(
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
     for currency, rows in values.items():
-        r = rfm.scores({row[0]: row[1] for row in rows}, lower_is_better=True)
-        f = rfm.scores({row[0]: row[2] for row in rows})
+        r = rfm.score_of_value((row[1] for row in rows), lower_is_better=True)
+        f = rfm.score_of_value(row[2] for row in rows)
         total = totals[currency]
-        for customer_id, recency, frequency, monetary in rows:
-            key = (currency, cells[r[customer_id], f[customer_id]])
+        for _customer_id, recency, frequency, monetary in rows:
+            key = (currency, cells[r[recency], f[frequency]])
             a = acc.get(key)
             if a is None:
                 a = acc[key] = [0, 0, 0, 0]

@@ -226,7 +226,7 @@ FROM customers c LEFT JOIN purchases p ON p.customer_id = c.id AND p.purchased_a
 WHERE {where}
 GROUP BY c.id
 """
-# The derived fields each of them needs computed (every other one is cheap).
+# Every field of a derived record (`matching` computes lifecycle and abc only when named).
 ALL_FIELDS = frozenset(FIELDS) | {"revenue_12m_minor"}
 
 
@@ -292,7 +292,7 @@ def records(
             days_12m = count - bisect_left(days, year)
             last = numbers[days[-1]]
             stage = (
-                stages_on(sorted(map(numbers.__getitem__, days)), (today,), rules)[0]
+                stages_on(list(map(numbers.__getitem__, days)), (today,), rules)[0]
                 if want_lifecycle
                 else None
             )
