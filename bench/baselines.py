@@ -9,13 +9,16 @@ report, whole process, against its baseline in the same run (alternating, median
     python bench/baselines.py --db /tmp/crm-bench-rfm.db [--runs 3] [--only rfm,abc]
 
 The database is the one bench/rfm.py builds (100k customers, 1M purchases). Peak memory of
-each command comes from /usr/bin/time when it is there.
+each command comes from /usr/bin/time when it is there. CPU seconds (user + system, of the
+crm process and of this one for the SQL) are printed beside wall time: on a loaded machine
+their ratio is the steadier one.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -217,19 +220,26 @@ def _env(db: Path) -> dict[str, str]:
     return {**os.environ, "CRM_DB": str(db), "CRM_NOW": f"{AS_OF.isoformat()}T10:00:00+08:00"}
 
 
-def time_command(db: Path, args: list[str]) -> float:
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_command(db: Path, args: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of `crm ARGS --format csv`, a new process, output discarded."""
+    start, cpu = time.perf_counter(), _children_cpu()
     subprocess.run([sys.executable, "-m", "crmcli", *args, "--format", "csv"], check=True,
                    env=_env(db), stdout=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
-def time_baseline(db: Path, function) -> float:
-    start = time.perf_counter()
+def time_baseline(db: Path, function) -> tuple[float, float]:
+    """(wall, CPU) seconds of the baseline in this process, connection included."""
+    start, cpu = time.perf_counter(), time.process_time()
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     function(conn)
     conn.close()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def peak_mib(db: Path, args: list[str]) -> str:
@@ -252,8 +262,9 @@ def main() -> None:
     if not args.db.exists():
         sys.exit(f"{args.db} missing: build it with python bench/rfm.py --db {args.db}")
     print(f"load average: {os.getloadavg()[0]:.1f}; {args.runs} runs each, medians")
-    print("| report | crm s | plain SQL s | ratio | crm peak MiB |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| report | crm s | plain SQL s | ratio | crm CPU s | SQL CPU s | CPU ratio "
+          "| crm peak MiB |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in args.only.split(","):
         function, command = BASELINES[name]
         time_command(args.db, command)  # warm the page cache for both
@@ -261,10 +272,11 @@ def main() -> None:
         for _ in range(args.runs):
             crm.append(time_command(args.db, command))
             sql.append(time_baseline(args.db, function))
-        c, s = statistics.median(crm), statistics.median(sql)
+        c, s = (statistics.median(t[0] for t in crm), statistics.median(t[0] for t in sql))
+        cc, sc = (statistics.median(t[1] for t in crm), statistics.median(t[1] for t in sql))
         label = "`crm " + " ".join(command) + "`"
-        print(f"| {label} | {c:.2f} | {s:.2f} | {c / s:.2f} | {peak_mib(args.db, command)} |",
-              flush=True)  # fmt: skip
+        print(f"| {label} | {c:.2f} | {s:.2f} | {c / s:.2f} | {cc:.2f} | {sc:.2f} | "
+              f"{cc / sc:.2f} | {peak_mib(args.db, command)} |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
