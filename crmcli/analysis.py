@@ -52,37 +52,65 @@ def named(where_sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
     return out, names
 
 
+def per_customer_and_currency(
+    conn: sqlite3.Connection, aggregates: str, where: str, bound: dict[str, Any]
+) -> Iterator[tuple[Any, ...]]:
+    """(customer_id, currency, *aggregates) per customer and currency over `customers c CROSS
+    JOIN purchases p WHERE where` (named parameters in `bound`), in no particular order.
+
+    Grouping by customer alone follows the covering index purchases_customer_time, with no
+    sort of the purchase lines; the few customers with lines in several currencies are read
+    again, grouped by currency as well.
+    """
+    import json
+
+    base = f"FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id WHERE {where}"
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: one row per customer
+    mixed = []
+    sql = f"SELECT c.id, min(p.currency), max(p.currency), {aggregates} {base} GROUP BY c.id"
+    for row in cursor.execute(sql, bound):
+        if row[1] == row[2]:
+            yield (row[0], row[1], *row[3:])
+        else:
+            mixed.append(row[0])
+    if mixed:
+        sql = (f"SELECT c.id, p.currency, {aggregates} {base} AND c.id IN "  # noqa: S608
+               "(SELECT value FROM json_each(:mixed_ids)) GROUP BY c.id, p.currency")  # fmt: skip
+        yield from cursor.execute(sql, {**bound, "mixed_ids": json.dumps(mixed)})
+
+
 # --- RFM -------------------------------------------------------------------------------
 
-# R, F, M per customer and currency; the plain SQL the benchmark compares against.
-# CROSS JOIN keeps customers outside, so each one's purchases are read from the covering
-# index purchases_customer_time (SQLite would otherwise pick the purchased_at index for a
-# date range and read every table row).
-RFM_SQL = """
-SELECT p.customer_id, p.currency,
-  CAST(julianday(:as_of) - julianday(max(CASE WHEN p.amount_minor >= 0
-       THEN substr(p.purchased_at, 1, 10) END)) AS INTEGER) AS recency,
-  count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END)
-       AS frequency,
-  sum(p.amount_minor) AS monetary
-FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-WHERE {where} AND p.purchased_at < :end
-GROUP BY p.customer_id, p.currency
-"""
+# R, F, M per customer and currency: the most recent sale day, the distinct sale days and
+# the net. CROSS JOIN keeps customers outside, so each one's purchases are read from the
+# covering index purchases_customer_time (SQLite would otherwise pick the purchased_at index
+# for a date range and read every table row).
+RFM_AGGREGATES = (
+    "max(CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END), "
+    "count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END), "
+    "sum(p.amount_minor)"
+)
 
 
 def rfm_values(
     conn: sqlite3.Connection, as_of: date, where_sql: str, params: list[Any]
 ) -> dict[str, list[tuple[int, int, int, int]]]:
     """Per currency: (customer_id, recency days, frequency, monetary minor) of each customer
-    with a sale in that currency up to `as_of`."""
+    with a sale in that currency up to `as_of`, in id order."""
     where, names = named(where_sql, params)
     out: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
-    sql = RFM_SQL.format(where=where)
-    bound = {"as_of": as_of.isoformat(), "end": end_bound(as_of), **names}
-    for customer_id, currency, recency, frequency, monetary in conn.execute(sql, bound):
+    today = as_of.toordinal()
+    numbers = lifecycle.DayNumbers()
+    rows = per_customer_and_currency(
+        conn, RFM_AGGREGATES, f"{where} AND p.purchased_at < :end",
+        {"end": end_bound(as_of), **names},
+    )  # fmt: skip
+    for customer_id, currency, last, frequency, monetary in rows:
         if frequency:  # refunds only: not a buyer in this currency
-            out[currency].append((customer_id, recency, frequency, monetary))
+            out[currency].append((customer_id, today - numbers[last], frequency, monetary))
+    for values in out.values():
+        values.sort()
     return dict(sorted(out.items()))
 
 
@@ -90,10 +118,11 @@ def rfm_scores(
     values: dict[str, list[tuple[int, int, int, int]]], grid: Any
 ) -> Iterator[dict[str, Any]]:
     """Each customer's scores and segment, per currency (scored within the currency)."""
+    cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
     for currency, rows in values.items():
-        r = rfm.scores({row[0]: row[1] for row in rows}, lower_is_better=True)
-        f = rfm.scores({row[0]: row[2] for row in rows})
-        m = rfm.scores({row[0]: row[3] for row in rows})
+        r = rfm.score_of_value((row[1] for row in rows), lower_is_better=True)
+        f = rfm.score_of_value(row[2] for row in rows)
+        m = rfm.score_of_value(row[3] for row in rows)
         for customer_id, recency, frequency, monetary in rows:
             yield {
                 "customer_id": customer_id,
@@ -101,10 +130,10 @@ def rfm_scores(
                 "recency": recency,
                 "frequency": frequency,
                 "monetary_minor": monetary,
-                "r": r[customer_id],
-                "f": f[customer_id],
-                "m": m[customer_id],
-                "segment": rfm.segment(r[customer_id], f[customer_id], grid),
+                "r": r[recency],
+                "f": f[frequency],
+                "m": m[monetary],
+                "segment": cells[r[recency], f[frequency]],
             }
 
 
@@ -116,11 +145,11 @@ def rfm_summary(
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
     for currency, rows in values.items():
-        r = rfm.scores({row[0]: row[1] for row in rows}, lower_is_better=True)
-        f = rfm.scores({row[0]: row[2] for row in rows})
+        r = rfm.score_of_value((row[1] for row in rows), lower_is_better=True)
+        f = rfm.score_of_value(row[2] for row in rows)
         total = totals[currency]
-        for customer_id, recency, frequency, monetary in rows:
-            key = (currency, cells[r[customer_id], f[customer_id]])
+        for _customer_id, recency, frequency, monetary in rows:
+            key = (currency, cells[r[recency], f[frequency]])
             a = acc.get(key)
             if a is None:
                 a = acc[key] = [0, 0, 0, 0]
@@ -165,13 +194,6 @@ def grid_setting(conn: sqlite3.Connection) -> tuple[tuple[str, str, str], ...]:
 
 # --- ABC -------------------------------------------------------------------------------
 
-ABC_SQL = """
-SELECT p.customer_id, p.currency, sum(p.amount_minor)
-FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-WHERE {where} AND p.purchased_at < :end AND p.purchased_at >= :start
-GROUP BY p.customer_id, p.currency
-"""
-
 
 def abc_report(
     conn: sqlite3.Connection,
@@ -193,7 +215,11 @@ def abc_report(
     where, names = named(where_sql, params)
     bound = {"end": end_bound(as_of), "start": start.isoformat() if start else "", **names}
     revenue: dict[str, dict[int, int]] = defaultdict(dict)
-    for customer_id, currency, net in conn.execute(ABC_SQL.format(where=where), bound):
+    rows = per_customer_and_currency(
+        conn, "sum(p.amount_minor)",
+        f"{where} AND p.purchased_at < :end AND p.purchased_at >= :start", bound,
+    )  # fmt: skip
+    for customer_id, currency, net in rows:
         revenue[currency][customer_id] = net
     classes, pareto, statements = [], [], []
     for currency in sorted(revenue):
@@ -264,6 +290,38 @@ def month_ends(as_of: date, months: int = 12) -> list[date]:
     return [*reversed(ends), as_of]
 
 
+# Each customer's distinct sale days (local dates as written) up to the as-of date, one row
+# per customer from the covering index purchases_customer_time: the DISTINCT keeps the text
+# as long as the customer's purchase days, not their purchase lines.
+SALE_DAYS_SQL = """
+SELECT c.id, group_concat(DISTINCT substr(p.purchased_at, 1, 10))
+FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
+WHERE {where} AND p.purchased_at < :end AND p.amount_minor >= 0
+GROUP BY c.id
+"""
+
+
+def sale_day_histories(
+    conn: sqlite3.Connection,
+    as_of: date,
+    where_sql: str,
+    params: list[Any],
+    ends: list[date],
+    rules: lifecycle.Rules,
+) -> Iterator[tuple[str, ...]]:
+    """The lifecycle stage at each of `ends` of every customer with a sale up to `as_of`
+    (customers `c` that `where_sql` selects), one tuple per customer, streamed."""
+    where, names = named(where_sql, params)
+    numbers = lifecycle.DayNumbers()
+    end_numbers = [end.toordinal() for end in ends]
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples, not sqlite3.Row: one row per customer
+    stages_on = lifecycle.stages_on
+    bound = {"end": end_bound(as_of), **names}
+    for _customer_id, text in cursor.execute(SALE_DAYS_SQL.format(where=where), bound):
+        yield stages_on(sorted(map(numbers.__getitem__, text.split(","))), end_numbers, rules)
+
+
 def lifecycle_report(
     conn: sqlite3.Connection,
     as_of: date,
@@ -275,23 +333,22 @@ def lifecycle_report(
     (customers per lifecycle stage at each of the last 12 month ends, and how many moved),
     `moves` (from, to, customers: the moves summed over the 12 months), `flows` (the same
     per month), `conversion` (funnel stage to the next) and `time_in_stage` (median days)."""
-    from crmcli.classes import purchase_facts
     from crmcli.tags import stages
 
     ends = month_ends(as_of)
+    labels = [end.strftime("%Y-%m") for end in ends]
+    # Customers with the same stages at the 13 month ends are counted once per history:
+    # a few thousand distinct histories however many customers there are.
+    histories = Counter(sale_day_histories(conn, as_of, where_sql, params, ends, rules))
     stock: Counter[tuple[date, str]] = Counter()
     now_counts: Counter[str] = Counter()
     flows: Counter[tuple[str, str, str]] = Counter()
-    bought: set[int] = set()
-    labels = [end.strftime("%Y-%m") for end in ends]
-    for facts in purchase_facts(conn, as_of, where_sql=where_sql, params=params):
-        bought.add(facts.customer_id)
-        history = lifecycle.stages_at(facts.days, ends, rules)
+    for history, n in histories.items():
         for i, stage in enumerate(history):
-            stock[ends[i], stage] += 1
+            stock[ends[i], stage] += n
             if i and stage != history[i - 1]:
-                flows[labels[i], history[i - 1], stage] += 1
-        now_counts[history[-1]] += 1
+                flows[labels[i], history[i - 1], stage] += n
+        now_counts[history[-1]] += n
     population = [
         (row[0], row[1])
         for row in conn.execute(
@@ -299,7 +356,7 @@ def lifecycle_report(
             [as_of.isoformat(), *params],
         )
     ]
-    never = sum(1 for cid, _ in population if cid not in bought)
+    never = len(population) - histories.total()
     now_counts["none"] += never
     total = len(population)
     order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")

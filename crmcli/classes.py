@@ -213,26 +213,152 @@ def classes_of(facts: Facts | None, cfg: Config, as_of: date) -> dict[str, Any]:
 BEST = {"A": 0, "B": 1, "C": 2}
 
 
-def derive(conn: sqlite3.Connection, as_of: date, *, archived: bool = False) -> dict[int, dict]:
-    """Derived classes of every live (or every archived) customer, by id."""
+# Every customer of the population with what their classes need, one row each, streamed in
+# id order: the distinct sale days (the text is as long as the customer's purchase days,
+# not their lines) and net revenue of the 12 months in the default currency. Customers
+# without purchases come too (LEFT JOIN). Grouping by customer alone follows the covering
+# index purchases_customer_time, with no sort of the purchase lines.
+RECORDS_SQL = """
+SELECT c.id,
+  group_concat(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END),
+  sum(CASE WHEN p.currency = :currency AND p.purchased_at >= :year THEN p.amount_minor END)
+FROM customers c LEFT JOIN purchases p ON p.customer_id = c.id AND p.purchased_at < :end
+WHERE {where}
+GROUP BY c.id
+"""
+# Every field of a derived record (`matching` computes lifecycle and abc only when named).
+ALL_FIELDS = frozenset(FIELDS) | {"revenue_12m_minor"}
+
+
+def abc_labels(
+    conn: sqlite3.Connection, as_of: date, cfg: Config, where_sql: str
+) -> dict[int, str]:
+    """Each customer's best ABC class in any currency, for those better than C (`where_sql`:
+    the population, a fixed clause without parameters)."""
+    start = window_start(cfg.abc_window, as_of)
+    by_currency: dict[str, dict[int, int]] = {}
+    bound = {"end": (as_of + timedelta(days=1)).isoformat(),
+             "start": start.isoformat() if start else ""}  # fmt: skip
+    from crmcli.analysis import per_customer_and_currency
+
+    rows = per_customer_and_currency(
+        conn, "sum(p.amount_minor)",
+        f"{where_sql} AND p.purchased_at < :end AND p.purchased_at >= :start", bound,
+    )  # fmt: skip
+    for customer_id, currency, net in rows:
+        by_currency.setdefault(currency, {})[customer_id] = net
+    best: dict[int, str] = {}
+    while by_currency:
+        _, revenue = by_currency.popitem()
+        for customer_id, label in abc_rules.abc(revenue, cfg.abc_a, cfg.abc_b).items():
+            if label != "C" and BEST[label] < BEST[best.get(customer_id, "C")]:
+                best[customer_id] = label
+        del revenue
+    return best
+
+
+def records(
+    conn: sqlite3.Connection,
+    as_of: date,
+    *,
+    archived: bool = False,
+    fields: frozenset[str] = ALL_FIELDS,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(id, derived record) of every live (or every archived) customer, in id order, one at a
+    time: the same record as `classes_of` plus `abc`. Only `fields` are sure to be right
+    (`lifecycle` and `abc` cost most and are computed only when named there)."""
+    from bisect import bisect_left
+
     cfg = config(conn)
     where = "c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"
-    result: dict[int, dict[str, Any]] = {}
-    by_currency: dict[str, dict[int, int]] = {}
-    for facts in purchase_facts(conn, as_of, where_sql=where, window=cfg.abc_window):
-        result[facts.customer_id] = classes_of(facts, cfg, as_of)
-        for currency, net in facts.window_net.items():
-            by_currency.setdefault(currency, {})[facts.customer_id] = net
-    best: dict[int, str] = {}
-    for revenue in by_currency.values():
-        for customer_id, label in abc_rules.abc(revenue, cfg.abc_a, cfg.abc_b).items():
-            if BEST[label] < BEST[best.get(customer_id, "C")]:
-                best[customer_id] = label
-    empty = classes_of(None, cfg, as_of)
-    for (customer_id,) in conn.execute(f"SELECT id FROM customers c WHERE {where}"):  # noqa: S608
-        record = result.setdefault(customer_id, dict(empty))
-        record["abc"] = best.get(customer_id, "C")
-    return result
+    labels = abc_labels(conn, as_of, cfg, where) if "abc" in fields else {}
+    want_lifecycle = "lifecycle" in fields
+    rules = cfg.rules
+    today = as_of.toordinal()
+    numbers = lifecycle.DayNumbers()
+    stages_on = lifecycle.stages_on
+    tier = abc_rules.tier
+    year = year_start(as_of).isoformat()
+    high, medium = cfg.frequency_high, cfg.frequency_medium
+    value_high, value_medium = cfg.value_high_minor, cfg.value_medium_minor
+    bound = {"currency": cfg.currency, "year": year, "end": (as_of + timedelta(days=1)).isoformat()}
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: one row per customer
+    for customer_id, text, net in cursor.execute(RECORDS_SQL.format(where=where), bound):
+        revenue = net or 0
+        if text:
+            days = sorted(text.split(","))  # ISO days sort as dates
+            count = len(days)
+            days_12m = count - bisect_left(days, year)
+            last = numbers[days[-1]]
+            stage = (
+                stages_on(list(map(numbers.__getitem__, days)), (today,), rules)[0]
+                if want_lifecycle
+                else None
+            )
+            record = {
+                "lifecycle": stage,
+                "frequency_tier": tier(days_12m, high, medium),
+                "value_tier": tier(revenue, value_high, value_medium),
+                "purchase_days": count,
+                "purchase_days_12m": days_12m,
+                "revenue_12m_minor": revenue,
+                "currency": cfg.currency,
+                "first_purchase_on": days[0],
+                "last_purchase_on": days[-1],
+                "days_since_purchase": today - last,
+            }
+        else:
+            record = {
+                "lifecycle": "none",
+                "frequency_tier": tier(0, high, medium),
+                "value_tier": tier(revenue, value_high, value_medium),
+                "purchase_days": 0,
+                "purchase_days_12m": 0,
+                "revenue_12m_minor": revenue,
+                "currency": cfg.currency,
+                "first_purchase_on": None,
+                "last_purchase_on": None,
+                "days_since_purchase": None,
+            }
+        record["abc"] = labels.get(customer_id, "C")
+        yield customer_id, record
+
+
+def derive(conn: sqlite3.Connection, as_of: date, *, archived: bool = False) -> dict[int, dict]:
+    """Derived classes of every live (or every archived) customer, by id (a record per
+    customer in memory: to select customers, `matching` streams instead)."""
+    return dict(records(conn, as_of, archived=archived))
+
+
+def matching(
+    conn: sqlite3.Connection, as_of: date, tests: list[Any], *, archived: bool = False
+) -> list[int]:
+    """Ids, ascending, of the live (or archived) customers whose derived record passes every
+    test (from `predicate` or `wants`); records are streamed, never kept."""
+    needed: set[str] = set()
+    for test in tests:
+        needed |= getattr(test, "fields", ALL_FIELDS)
+    if needed <= {"abc"}:  # the ranks alone: no need to read anyone's purchase days
+        where = "c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"
+        labels = abc_labels(conn, as_of, config(conn), where)
+        ids = conn.cursor()
+        ids.row_factory = None
+        sql = f"SELECT c.id FROM customers c WHERE {where} ORDER BY c.id"  # noqa: S608
+        stream = ((i, {"abc": labels.get(i, "C")}) for (i,) in ids.execute(sql))
+    else:
+        stream = records(conn, as_of, archived=archived, fields=frozenset(needed))
+    return [customer_id for customer_id, record in stream if all(t(record) for t in tests)]
+
+
+def wants(name: str, values: set[str]) -> Any:
+    """A test that the derived class `name` is one of `values` (`--lifecycle lapsed`)."""
+
+    def check(record: dict[str, Any]) -> bool:
+        return record[name] in values
+
+    check.fields = frozenset({name})  # type: ignore[attr-defined]
+    return check
 
 
 def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) -> dict[str, Any]:
@@ -276,15 +402,32 @@ def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) ->
 
 
 def predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
-    """A test over a derived record for `--where "name op value"`; raises InvalidInput."""
+    """A test over a derived record for `--where "name op value"`; raises InvalidInput. It
+    carries `fields`, what it reads, so that `matching` computes only those."""
+    test = _predicate(name, op, value, conn)
+    test.fields = frozenset({name, "revenue_12m_minor"} if name in MONEY_FIELDS else {name})
+    return test
+
+
+def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
     if name in TEXT_FIELDS:
         if op not in ("=", "!=", "~"):
             raise InvalidInput(f"{name} takes = != or ~ only")
         if op == "~":
             needle = value.casefold()
-            return lambda r: needle in (r[name] or "").casefold()
+
+            def contains(r: dict[str, Any]) -> bool:
+                return needle in (r[name] or "").casefold()
+
+            return contains
         wanted = clean_class(name, value)
-        return (lambda r: r[name] == wanted) if op == "=" else (lambda r: r[name] != wanted)
+        if op == "=":
+            return wants(name, {wanted})
+
+        def differs(r: dict[str, Any]) -> bool:
+            return r[name] != wanted
+
+        return differs
     if op == "~":
         raise InvalidInput(f"{name} compares with = != < <= > >= only")
     if name in NUMBER_FIELDS:

@@ -74,6 +74,8 @@ DERIVED = (
     "first_purchase_on",
     "last_purchase_on",
 )
+# The options that select on a derived class.
+DERIVED_OPTIONS = ("lifecycle", "abc", "frequency_tier", "value_tier")
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
 _WHERE = re.compile(r"\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*", re.DOTALL)
 DATE_FIELDS = {"birthday", "created_at", "updated_at", "archived_at"}
@@ -289,13 +291,12 @@ def build(
         value = getattr(selection, name)
         if value is not None:
             add_where(query, f"{name} = {value}", custom, region=region)
-    for name in ("lifecycle", "abc", "frequency_tier", "value_tier"):
+    for name in DERIVED_OPTIONS:
         wanted = getattr(selection, name)
         if wanted:
-            from crmcli.classes import clean_class
+            from crmcli.classes import clean_class, wants
 
-            values = {clean_class(name, v) for v in wanted}
-            query.derived.append(lambda r, name=name, values=values: r[name] in values)
+            query.derived.append(wants(name, {clean_class(name, v) for v in wanted}))
     for segment in selection.segment or []:
         from crmcli.segments import segment_filter
 
@@ -326,13 +327,16 @@ def build(
     if query.derived:
         import json
 
-        from crmcli.classes import derive
+        from crmcli.classes import matching
 
+        # Records are streamed and only the matching ids kept; `cache` keeps those per
+        # set of tests, for several builds of the same filter in one command.
+        key = (today, selection.archived, tuple(selection.where or ()),
+               *(tuple(getattr(selection, n) or ()) for n in DERIVED_OPTIONS))  # fmt: skip
         cache = {} if cache is None else cache
-        if (today, selection.archived) not in cache:
-            cache[today, selection.archived] = derive(conn, today, archived=selection.archived)
-        records = cache[today, selection.archived]
-        ids = [i for i, r in records.items() if all(test(r) for test in query.derived)]
+        if key not in cache:
+            cache[key] = matching(conn, today, query.derived, archived=selection.archived)
+        ids = cache[key]
         query.add("c.id IN (SELECT value FROM json_each(?))", json.dumps(sorted(ids)))
         query.derived = []
     return query

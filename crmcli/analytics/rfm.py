@@ -13,7 +13,7 @@ Segments come from the R x F grid (GRID); the first rule that matches wins.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 # (segment, R scores, F scores)
 GRID: tuple[tuple[str, str, str], ...] = (
@@ -32,10 +32,19 @@ GRID: tuple[tuple[str, str, str], ...] = (
 
 def scores(values: Mapping[int, int | float], *, lower_is_better: bool = False) -> dict[int, int]:
     """Quintile score 1-5 per key by mid-rank (see the module docstring)."""
+    by_value = score_of_value(values.values(), lower_is_better=lower_is_better)
+    return {key: by_value[value] for key, value in values.items()}
+
+
+def score_of_value(
+    values: Iterable[int | float], *, lower_is_better: bool = False
+) -> dict[int | float, int]:
+    """The quintile score of each distinct value among `values` (one per customer): what
+    `scores` gives every customer with that value, without keying anything by customer."""
     from collections import Counter
 
-    n = len(values)
-    counts = Counter(values.values())
+    counts = Counter(values)
+    n = counts.total()
     by_value = {}
     below = 0
     for value in sorted(counts):  # one score per distinct value: equal values score equal
@@ -43,7 +52,7 @@ def scores(values: Mapping[int, int | float], *, lower_is_better: bool = False) 
         less = n - below - equal if lower_is_better else below
         by_value[value] = 1 + (5 * (2 * less + equal)) // (2 * n)
         below += equal
-    return {key: by_value[value] for key, value in values.items()}
+    return by_value
 
 
 def segment(r: int, f: int, grid: Sequence[tuple[str, str, str]] = GRID) -> str:
