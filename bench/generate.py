@@ -86,8 +86,20 @@ def external_id(n: int) -> str:
 def write_customers(path: Path, count: int, rng: random.Random) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["external_id", "name", "phone", "email", "company", "city", "source",
-                      "stage", "birthday", "cadence_days"])  # fmt: skip
+        out.writerow(
+            [
+                "external_id",
+                "name",
+                "phone",
+                "email",
+                "company",
+                "city",
+                "source",
+                "stage",
+                "birthday",
+                "cadence_days",
+            ]
+        )
         for n in range(1, count + 1):
             if rng.random() < 0.65:
                 name = rng.choice(SURNAMES) + "".join(
@@ -107,9 +119,20 @@ def write_customers(path: Path, count: int, rng: random.Random) -> None:
                 else ""
             )
             cadence = rng.choice(("14", "30", "90")) if rng.random() < 0.1 else ""
-            out.writerow([external_id(n), name, phone, email, rng.choice(COMPANIES),
-                          rng.choice(CITIES), rng.choice(SOURCES), rng.choice(STAGES),
-                          birthday, cadence])  # fmt: skip
+            out.writerow(
+                [
+                    external_id(n),
+                    name,
+                    phone,
+                    email,
+                    rng.choice(COMPANIES),
+                    rng.choice(CITIES),
+                    rng.choice(SOURCES),
+                    rng.choice(STAGES),
+                    birthday,
+                    cadence,
+                ]
+            )
 
 
 def write_purchases(path: Path, customers: int, lines: int, rng: random.Random) -> None:
@@ -118,14 +141,31 @@ def write_purchases(path: Path, customers: int, lines: int, rng: random.Random) 
     last, first = array("i"), array("i")
     for _ in range(customers):
         r = rng.random()
-        newest = rng.randint(0, 60) if r < 0.4 else rng.randint(61, 365) if r < 0.7 else (
-            rng.randint(366, 700))  # fmt: skip
+        newest = (
+            rng.randint(0, 60)
+            if r < 0.4
+            else rng.randint(61, 365)
+            if r < 0.7
+            else (rng.randint(366, 700))
+        )
         last.append(newest)
         first.append(rng.randint(newest, 729))
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["customer", "item", "category", "quantity", "amount", "currency", "date",
-                      "payment", "order", "is_refund"])  # fmt: skip
+        out.writerow(
+            [
+                "customer",
+                "item",
+                "category",
+                "quantity",
+                "amount",
+                "currency",
+                "date",
+                "payment",
+                "order",
+                "is_refund",
+            ]
+        )
         for n in range(lines):
             # half uniform, half skewed towards a few heavy buyers
             if n % 2:
@@ -137,9 +177,20 @@ def write_purchases(path: Path, customers: int, lines: int, rng: random.Random) 
             total = rng.randint(100, 200_000) * qty
             refund = "yes" if rng.random() < 0.02 else ""
             order = f"SO-{n // 2}" if rng.random() < 0.3 else ""
-            out.writerow([external_id(c), rng.choice(ITEMS), rng.choice(CATEGORIES), qty,
-                          f"{total // 100}.{total % 100:02d}", "USD" if c % 10 == 0 else "CNY",
-                          day.isoformat(), rng.choice(PAYMENTS), order, refund])  # fmt: skip
+            out.writerow(
+                [
+                    external_id(c),
+                    rng.choice(ITEMS),
+                    rng.choice(CATEGORIES),
+                    qty,
+                    f"{total // 100}.{total % 100:02d}",
+                    "USD" if c % 10 == 0 else "CNY",
+                    day.isoformat(),
+                    rng.choice(PAYMENTS),
+                    order,
+                    refund,
+                ]
+            )
 
 
 def write_interactions(path: Path, customers: int, rng: random.Random) -> None:
@@ -164,8 +215,9 @@ def write_tasks(path: Path, customers: int, rng: random.Random) -> None:
             if rng.random() < 1 / 3:
                 due = AS_OF - timedelta(days=rng.randint(1, 365))
                 done = f"{due.isoformat()}T17:00:00+08:00"
-            out.writerow([external_id(rng.randint(1, customers)), rng.choice(TASKS),
-                          due.isoformat(), done])  # fmt: skip
+            out.writerow(
+                [external_id(rng.randint(1, customers)), rng.choice(TASKS), due.isoformat(), done]
+            )
 
 
 def crm(db: Path, *args: str, stdin: bytes | None = None) -> str:
@@ -221,19 +273,47 @@ def build(db: Path, size: str, log=print) -> dict:
     log(f"building {size} ({customers:,} customers, {lines:,} purchases) at {db}")
     files = {k: csvs / f"{k}.csv" for k in ("customers", "purchases", "interactions", "tasks")}
     # Each file has its own random stream, so changing one leaves the others as they were.
-    step("write customers.csv", write_customers, files["customers"], customers,
-         random.Random(SEED))  # fmt: skip
-    step("write purchases.csv", write_purchases, files["purchases"], customers, lines,
-         random.Random(SEED + 1))  # fmt: skip
-    step("write interactions.csv", write_interactions, files["interactions"], customers,
-         random.Random(SEED + 2))  # fmt: skip
+    step("write customers.csv", write_customers, files["customers"], customers, random.Random(SEED))
+    step(
+        "write purchases.csv",
+        write_purchases,
+        files["purchases"],
+        customers,
+        lines,
+        random.Random(SEED + 1),
+    )
+    step(
+        "write interactions.csv",
+        write_interactions,
+        files["interactions"],
+        customers,
+        random.Random(SEED + 2),
+    )
     step("write tasks.csv", write_tasks, files["tasks"], customers, random.Random(SEED + 3))
     for kind in ("customers", "purchases", "interactions", "tasks"):
         step(f"crm import {kind}", crm, work, "import", kind, str(files[kind]), "-q")
-    step("crm tag newsletter --source web", crm, work, "tag", "newsletter", "--source", "web",
-         "--yes", "-q")  # fmt: skip
-    step("crm tag vip --source referral", crm, work, "tag", "vip", "--source", "referral",
-         "--yes", "-q")  # fmt: skip
+    step(
+        "crm tag newsletter --source web",
+        crm,
+        work,
+        "tag",
+        "newsletter",
+        "--source",
+        "web",
+        "--yes",
+        "-q",
+    )
+    step(
+        "crm tag vip --source referral",
+        crm,
+        work,
+        "tag",
+        "vip",
+        "--source",
+        "referral",
+        "--yes",
+        "-q",
+    )
 
     def pipe_tag() -> None:
         ids = crm(work, "list", "--city", "上海", "-q")
