@@ -13,10 +13,11 @@ Everything comes from one fixed seed, so a size always gives the same database. 
 are written as CSV files (streamed to disk, never held in memory) and loaded by the installed
 `crm` as a user would: `crm import customers|purchases|interactions|tasks FILE` and `crm tag`
 (by a filter, and `crm list ... -q | crm tag TAG -`), each a subprocess with the clock pinned
-(CRM_NOW) to AS_OF. Per customer, on average: 10 purchase lines over two years (a skewed
-few buy much more; 2 % refunds; every tenth customer buys in USD), 3 interactions, 0.3 open
-tasks and 0.15 done ones, 70 % a phone, 50 % an email, 30 % a birthday, 10 % a contact
-cadence, a funnel stage, and a few tags (newsletter ~50 %, vip ~10 %, shanghai ~10 %).
+(CRM_NOW) to AS_OF; the marker records each step's time and peak memory. Per customer, on
+average: 10 purchase lines over two years (a skewed few buy much more; 2 % refunds; every
+tenth customer buys in USD), 3 interactions, 0.3 open tasks and 0.15 done ones, 70 % a
+phone, 50 % an email, 30 % a birthday, 10 % a contact cadence, a funnel stage, and a few
+tags (newsletter ~50 %, vip ~10 %, shanghai ~10 %).
 
 The database is built under PATH.building and renamed to PATH when complete. A sidecar
 PATH.bench.json records the generator version and size; when it matches, an existing PATH is
@@ -34,7 +35,6 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
 from array import array
@@ -44,6 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from measure import Failed, measure  # noqa: E402
 from search import CITIES, CN_PHRASES, COLOURS, COMPANIES, EN_PHRASES, GIVEN, SURNAMES  # noqa: E402
 
 _import_bench = importlib.import_module("import")  # bench/import.py ("import" is a keyword)
@@ -220,16 +221,23 @@ def write_tasks(path: Path, customers: int, rng: random.Random) -> None:
             )
 
 
-def crm(db: Path, *args: str, stdin: bytes | None = None) -> str:
-    """Run the installed crm on `db`; its stdout. Stops the build on any failure."""
-    done = subprocess.run(
-        [crm_path(), *args], env=crm_env(db), input=stdin, capture_output=True, check=False
-    )
-    if done.returncode:
-        raise SystemExit(
-            f"crm {' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}"
-        )
-    return done.stdout.decode()
+def crm(db: Path, *args: str, stdin: Path | None = None) -> bytes:
+    """Run the installed crm on `db` (stdin from a file); its stdout. Notes its peak memory
+    in PEAKS; stops the build on any failure."""
+    argv = [crm_path(), *args]
+    try:
+        if stdin is None:
+            sample = measure(argv, crm_env(db), keep=1 << 30)
+        else:
+            with stdin.open("rb") as f:
+                sample = measure(argv, crm_env(db), keep=1 << 30, stdin=f)
+    except Failed as e:
+        raise SystemExit(str(e)) from None
+    PEAKS[" ".join(args[:2])] = round(sample.peak_mib)
+    return sample.head
+
+
+PEAKS: dict[str, int] = {}
 
 
 def marker_path(db: Path) -> Path:
@@ -316,8 +324,9 @@ def build(db: Path, size: str, log=print) -> dict:
     )
 
     def pipe_tag() -> None:
-        ids = crm(work, "list", "--city", "上海", "-q")
-        crm(work, "tag", "shanghai", "-", "-q", stdin=ids.encode())
+        ids = csvs / "shanghai.txt"
+        ids.write_bytes(crm(work, "list", "--city", "上海", "-q"))
+        crm(work, "tag", "shanghai", "-", "-q", stdin=ids)
 
     step("crm list --city 上海 -q | crm tag shanghai -", pipe_tag)
     conn = sqlite3.connect(work)  # fold the WAL into the file so one file is the database
@@ -338,6 +347,7 @@ def build(db: Path, size: str, log=print) -> dict:
         "rows": counts,
         "build_seconds": round(time.perf_counter() - started, 1),
         "steps": timings,
+        "peak_mib": dict(PEAKS),
         "bytes": db.stat().st_size,
     }
     marker_path(db).write_text(json.dumps(info, indent=1) + "\n")

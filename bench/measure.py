@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import BinaryIO
 
 
 @dataclass
@@ -36,16 +37,23 @@ def measure(
     header: int = 0,
     keep: int = 1 << 20,
     cwd: str | None = None,
+    stdin: BinaryIO | None = None,
 ) -> Sample:
     """Run `argv`, reading its stdout as it comes (as a pipe to a script would), to the end.
 
     `first_row` is when line `header + 1` was complete (header=1 for CSV). Raises Failed with
-    the end of stderr when the child exits non-zero."""
+    the end of stderr when the child exits non-zero. `stdin`: an open file to read from
+    (nothing by default); `keep`: how many bytes of stdout to keep in `head`."""
     load = os.getloadavg()[0]
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=stdin or subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
         )
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
