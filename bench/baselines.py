@@ -14,8 +14,8 @@ output like the crm command it stands beside:
   tool a data-minded user would pick;
 - customers-csv: every customer row as CSV (`SELECT *` and csv.writer), the floor of
   `crm list -f csv` and `crm export customers -f csv`;
-- like-scan: bench/search.py's plain LIKE scan for the query ARG; prints only its own
-  seconds (the scan, without start-up) and hits.
+- like-scan: bench/search.py's plain LIKE scan for the query ARG; prints only its own wall
+  and CPU seconds (the scan, without start-up) and hits.
 
 bench/run.py --check compares these numbers with crm's own JSON output.
 """
@@ -268,9 +268,9 @@ def main() -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from search import like_scan
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         hits = like_scan(Path(db), sys.argv[4])
-        print(time.perf_counter() - start, hits)
+        print(time.perf_counter() - start, time.process_time() - cpu, hits)
     else:
         raise SystemExit(f"unknown baseline {kind!r}")
 

@@ -26,8 +26,9 @@ Markdown table of figures and ratios to stdout:
 - export: `crm list -f csv` and `crm export customers -f csv` of every customer, with the
   time to the first row, against a plain `SELECT *` written with csv.writer.
 
-`ratio` is the command's median time over the baseline's (below 1: faster); `budget` is the
-issue's. --check compares the numbers of the report baselines with crm's own output first.
+`ratio` is the command's median time over the baseline's (below 1: faster), `CPU ratio` the
+same for CPU time (steadier when the machine is busy); `budget` is the issue's. --check
+first compares the numbers of the report baselines with crm's own output.
 """
 
 from __future__ import annotations
@@ -70,11 +71,13 @@ class Case:
     baselines: list[tuple[str, str, float | None]] = field(default_factory=list)
     # (label of a case of the same group, budget text, largest ratio allowed)
     header: int | None = None  # measure the time to the first row after this many lines
-    inner: bool = False  # the child prints its own seconds first (the baseline's core only)
+    # the child prints its own wall and CPU seconds first (the baseline's core only)
+    inner: bool = False
     setup: Callable[[], None] | None = None
     memory_budget: float | None = None  # MiB
     samples: list[Sample] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -277,11 +280,12 @@ def run_once(case: Case) -> None:
     if case.setup:
         case.setup()
     sample = measure(case.argv, case.env, header=case.header or 0)
-    seconds = sample.seconds
-    if case.inner:  # the child timed its own core; its first printed number
-        seconds = float(sample.head.split()[0])
+    seconds, cpu = sample.seconds, sample.cpu
+    if case.inner:  # the child timed its own core: its first two printed numbers
+        seconds, cpu = (float(x) for x in sample.head.split()[:2])
     case.samples.append(sample)
     case.seconds.append(seconds)
+    case.cpu.append(cpu)
 
 
 def run_group(group: Group, runs: int) -> None:
@@ -308,7 +312,7 @@ def rows_of(group: Group) -> list[list[str]]:
     out = []
     for case in group.cases:
         median = statistics.median(case.seconds)
-        cpu = statistics.median(s.cpu for s in case.samples)
+        cpu = statistics.median(case.cpu)
         peak = max(s.peak_mib for s in case.samples)
         firsts = [s.first_row for s in case.samples if s.first_row is not None]
         first = statistics.median(firsts) if case.header is not None and firsts else None
@@ -328,11 +332,11 @@ def rows_of(group: Group) -> list[list[str]]:
         ]
         comparisons = case.baselines or [("", "", None)]
         for base, budget, limit in comparisons:
-            ratio = ""
-            met = ""
+            ratio = cpu_ratio = met = ""
             if base:
                 ratio_value = median / statistics.median(by_label[base].seconds)
                 ratio = f"{ratio_value:.2f}x"
+                cpu_ratio = f"{cpu / statistics.median(by_label[base].cpu):.2f}x"
                 if limit is not None:
                     met = "yes" if ratio_value <= limit else "**no**"
             if case.memory_budget is not None and base == comparisons[0][0]:
@@ -341,7 +345,7 @@ def rows_of(group: Group) -> list[list[str]]:
                     met = "**no**"
                 elif not met:
                     met = "yes"
-            out.append([*common, base, ratio, budget, met, f"{load:.1f}"])
+            out.append([*common, base, ratio, cpu_ratio, budget, met, f"{load:.1f}"])
     return out
 
 
@@ -357,6 +361,7 @@ HEAD = [
     "B/row",
     "vs",
     "ratio",
+    "CPU ratio",
     "budget",
     "met",
     "load",
