@@ -1,282 +1,319 @@
-"""Plain SQL baselines for the reports: what a user with only SQLite would run to compute the
-same numbers as `crm report rfm|abc|lifecycle|sales --by month` (default settings), written
-independently of crmcli's own queries so that a change in crm never moves its yardstick.
+"""The baselines bench/run.py measures crm against: the same numbers without crm.
 
-Each baseline is a function `(conn, as_of) -> rows` over a stdlib sqlite3 connection, every
-row fetched. bench/run.py and bench/rfm.py can import them; run this file to time each
-report, whole process, against its baseline in the same run (alternating, medians):
+    python bench/baselines.py KIND DB [AS_OF] [ARG]
 
-    python bench/baselines.py --db /tmp/crm-bench-rfm.db [--runs 3] [--only rfm,abc]
+Each KIND is a whole process that reads DB (read-only) with the stdlib sqlite3 module (or
+pandas) and prints its result as JSON lines, so it pays for its start-up, its query and its
+output like the crm command it stands beside:
 
-The database is the one bench/rfm.py builds (100k customers, 1M purchases). Peak memory of
-each command comes from /usr/bin/time when it is there. CPU seconds (user + system, of the
-crm process and of this one for the SQL) are printed beside wall time: on a loaded machine
-their ratio is the steadier one.
+- rfm-sql, abc-sql, lifecycle-sql, sales-sql: one plain SQL query each, computing what
+  `crm report rfm|abc|lifecycle|sales --by month` compute, with the definitions of
+  docs/reports.md and the default settings (RFM grid, 12-month ABC window with A below 80 %
+  and B below 95 %, lifecycle rules) on the live customers;
+- rfm-pandas: the RFM summary with pandas (read_sql of the purchases, groupby, rank), the
+  tool a data-minded user would pick;
+- customers-csv: every customer row as CSV (`SELECT *` and csv.writer), the floor of
+  `crm list -f csv` and `crm export customers -f csv`;
+- like-scan: bench/search.py's plain LIKE scan for the query ARG; prints only its own wall
+  and CPU seconds (the scan, without start-up) and hits.
+
+bench/run.py --check compares these numbers with crm's own JSON output.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import resource
+import csv
+import json
 import sqlite3
-import statistics
-import subprocess
 import sys
-import time
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-AS_OF = date(2026, 11, 22)
+# The default RFM grid (crmcli.analytics.rfm.GRID): segment, R scores, F scores.
+GRID = (
+    ("champions", "5", "45"),
+    ("loyal", "34", "45"),
+    ("potential loyalists", "45", "23"),
+    ("new customers", "5", "1"),
+    ("promising", "4", "1"),
+    ("need attention", "3", "3"),
+    ("about to sleep", "3", "12"),
+    ("at risk", "12", "34"),
+    ("can't lose them", "12", "5"),
+    ("hibernating", "12", "12"),
+)
 
-# --- RFM: R, F, M per customer and currency over live customers -----------------------------
 
-RFM_SQL = """
-SELECT p.customer_id, p.currency,
-  CAST(julianday(:as_of) - julianday(max(CASE WHEN p.amount_minor >= 0
-       THEN substr(p.purchased_at, 1, 10) END)) AS INTEGER) AS recency,
-  count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END)
-       AS frequency,
-  sum(p.amount_minor) AS monetary
-FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-WHERE c.archived_at IS NULL AND p.purchased_at < :end
-GROUP BY p.customer_id, p.currency
+def quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+SEGMENT_SQL = (
+    "CASE "
+    + " ".join(
+        f"WHEN r IN ({','.join(rs)}) AND f IN ({','.join(fs)}) THEN '{quote(name)}'"
+        for name, rs, fs in GRID
+    )
+    + " ELSE 'other' END"
+)
+
+# R, F, M per live customer and currency up to as-of (refund-only days are not purchase
+# days; customers with refunds only in a currency are not scored in it), then the R and F
+# quintile scores by mid-rank within the currency, the segment, and the summary per segment.
+RFM_SQL = f"""
+WITH v AS (
+  SELECT p.customer_id AS cid, p.currency AS cur,
+    CAST(julianday(:as_of) - julianday(max(CASE WHEN p.amount_minor >= 0
+         THEN substr(p.purchased_at, 1, 10) END)) AS INTEGER) AS recency,
+    count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END)
+         AS frequency,
+    sum(p.amount_minor) AS monetary
+  FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
+  WHERE c.archived_at IS NULL AND p.purchased_at < :end
+  GROUP BY p.customer_id, p.currency
+), s AS (
+  SELECT cur, recency, frequency, monetary,
+    1 + (5 * (2 * (rank() OVER (PARTITION BY cur ORDER BY recency DESC) - 1)
+              + count(*) OVER (PARTITION BY cur, recency)))
+        / (2 * count(*) OVER (PARTITION BY cur)) AS r,
+    1 + (5 * (2 * (rank() OVER (PARTITION BY cur ORDER BY frequency) - 1)
+              + count(*) OVER (PARTITION BY cur, frequency)))
+        / (2 * count(*) OVER (PARTITION BY cur)) AS f
+  FROM v WHERE frequency > 0
+)
+SELECT {SEGMENT_SQL} AS segment, cur AS currency, count(*) AS customers,
+  sum(monetary) AS revenue_minor, avg(recency) AS mean_recency,
+  avg(frequency) AS mean_frequency, avg(monetary) AS mean_monetary_minor
+FROM s GROUP BY segment, cur ORDER BY cur, segment
 """
 
-
-def rfm(conn: sqlite3.Connection, as_of: date = AS_OF) -> list[tuple]:
-    """R, F, M per customer and currency (the scores are a sort of these: crm's work)."""
-    bound = {"as_of": as_of.isoformat(), "end": (as_of + timedelta(days=1)).isoformat()}
-    return conn.execute(RFM_SQL, bound).fetchall()
-
-
-# --- ABC: classes, Pareto deciles and "top 20 %" per currency over the last 12 months ---------
-
-_ABC_RANKED = """
-WITH rev AS (
+# Net revenue per live customer and currency in [start, as-of]; class A while the positive
+# revenue of those ranked above (ties: all of them count as above the first) is below 80 %
+# of the currency's positive revenue, B below 95 %, else C; zero or negative revenue is C.
+ABC_SQL = """
+WITH v AS (
   SELECT p.customer_id AS cid, p.currency AS cur, sum(p.amount_minor) AS net
   FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-  WHERE c.archived_at IS NULL AND p.purchased_at >= :start AND p.purchased_at < :end
+  WHERE c.archived_at IS NULL AND p.purchased_at < :end AND p.purchased_at >= :start
   GROUP BY p.customer_id, p.currency
-), ranked AS (
-  SELECT cid, cur, net,
-    coalesce(sum(max(net, 0)) OVER (PARTITION BY cur ORDER BY net DESC, cid
-             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above,
-    sum(max(net, 0)) OVER (PARTITION BY cur) AS total,
-    row_number() OVER (PARTITION BY cur ORDER BY net DESC, cid) AS rn,
-    count(*) OVER (PARTITION BY cur) AS n
-  FROM rev
-), tied AS (  -- equal revenues share the class of the first of them
-  SELECT *, min(above) OVER (PARTITION BY cur, net) AS first_above FROM ranked
+), r AS (
+  SELECT cur, net, sum(max(net, 0)) OVER (PARTITION BY cur) AS total,
+    sum(max(net, 0)) OVER (PARTITION BY cur ORDER BY net DESC
+        RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+      - count(*) OVER (PARTITION BY cur, net) * max(net, 0) AS above
+  FROM v
 )
+SELECT CASE WHEN net <= 0 OR total = 0 THEN 'C' WHEN above * 100 < 80 * total THEN 'A'
+            WHEN above * 100 < 95 * total THEN 'B' ELSE 'C' END AS class,
+  cur AS currency, count(*) AS customers, sum(net) AS revenue_minor
+FROM r GROUP BY class, cur ORDER BY cur, class
 """
-ABC_CLASSES_SQL = (
-    _ABC_RANKED
-    + """
-SELECT cur, CASE WHEN net <= 0 OR total = 0 THEN 'C'
-                 WHEN first_above * 100 < 80 * total THEN 'A'
-                 WHEN first_above * 100 < 95 * total THEN 'B' ELSE 'C' END AS class,
-       count(*), sum(net)
-FROM tied GROUP BY cur, class ORDER BY cur, class
-"""
-)
-ABC_PARETO_SQL = (
-    _ABC_RANKED
-    + """, deciles(d) AS (VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10),(-20))
-SELECT t.cur, d.d, sum(CASE WHEN d.d > 0 AND t.rn * 10 <= ((t.n * d.d + 9) / 10) * 10
-                              OR d.d < 0 AND t.rn <= (t.n * 20 + 99) / 100
-                            THEN max(t.net, 0) ELSE 0 END), max(t.total)
-FROM tied t CROSS JOIN deciles d GROUP BY t.cur, d.d ORDER BY t.cur, d.d
-"""
-)
 
-
-def abc(conn: sqlite3.Connection, as_of: date = AS_OF) -> list[tuple]:
-    """Class counts and revenue, then the Pareto deciles and the top 20 % (d = -20)."""
-    start = date(as_of.year - 1, as_of.month, as_of.day) + timedelta(days=1)  # abc.window 12m
-    bound = {"start": start.isoformat(), "end": (as_of + timedelta(days=1)).isoformat()}
-    return (
-        conn.execute(ABC_CLASSES_SQL, bound).fetchall()
-        + conn.execute(ABC_PARETO_SQL, bound).fetchall()
-    )
-
-
-# --- lifecycle: customers per stage at the 13 month ends, and the moves between them ---------
-
-# Stage rules of crmcli.analytics.lifecycle with the default settings: new 30 days, default
-# gap 90, own median gap from 2 gaps, at-risk after 1.5x and lapsed after 3x the usual gap.
-LIFECYCLE_SEQ_SQL = """
-CREATE TEMP TABLE lifecycle_seq AS
-WITH days AS (  -- distinct sale days of each live customer, as day numbers
-  SELECT c.id AS cid, CAST(julianday(substr(p.purchased_at, 1, 10)) AS INTEGER) AS d
+# The pareto part of the ABC report: positive revenue of the top 10 % ... 100 % (rounded up).
+PARETO_SQL = """
+WITH v AS (
+  SELECT p.currency AS cur, max(sum(p.amount_minor), 0) AS net
   FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-  WHERE c.archived_at IS NULL AND p.amount_minor >= 0 AND p.purchased_at < :end
-  GROUP BY c.id, substr(p.purchased_at, 1, 10)
-)
-SELECT cid, d, row_number() OVER w AS k, d - lag(d) OVER w AS gap,
-       min(d) OVER (PARTITION BY cid) AS first, lag(d) OVER w AS prev, lead(d) OVER w AS next
-FROM days WINDOW w AS (PARTITION BY cid ORDER BY d)
+  WHERE c.archived_at IS NULL AND p.purchased_at < :end AND p.purchased_at >= :start
+  GROUP BY p.customer_id, p.currency
+), r AS (
+  SELECT cur, row_number() OVER w AS rn, sum(net) OVER w AS running,
+    count(*) OVER (PARTITION BY cur) AS n
+  FROM v WINDOW w AS (PARTITION BY cur ORDER BY net DESC ROWS UNBOUNDED PRECEDING)
+), d(decile) AS (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10))
+SELECT (d.decile * 10) || '%' AS top_customers, r.cur AS currency, r.rn AS customers,
+  r.running AS revenue_minor
+FROM r JOIN d ON r.rn = (r.n * d.decile + 9) / 10 ORDER BY r.cur, d.decile
 """
+
+# The sales report by month: crmcli.purchases.AGGREGATES, written out.
+SALES_SQL = """
+SELECT substr(p.purchased_at, 1, 7) AS month, p.currency AS currency,
+  sum(max(p.amount_minor, 0)) AS revenue_minor,
+  -sum(min(p.amount_minor, 0)) AS refunds_minor,
+  sum(p.amount_minor) AS net_minor,
+  sum(p.amount_minor >= 0 AND p.order_ref IS NULL) + count(DISTINCT CASE
+    WHEN p.amount_minor >= 0 AND p.order_ref IS NOT NULL
+    THEN p.customer_id || ':' || p.order_ref END) AS orders,
+  count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN p.customer_id END) AS customers
+FROM purchases p GROUP BY month, p.currency ORDER BY p.currency, month
+"""
+
+# Lifecycle stage of every live customer at the end of each of the last 12 months and on
+# the as-of date (:e0 ... :e12), with the default rules: distinct sale days; `new` while the
+# first is at most 30 days old; usual gap = median of the gaps between consecutive days
+# with at least 2 gaps, else 90; lapsed when silent > 3 x usual, at-risk > 1.5 x usual;
+# reactivated when the gap before the last day > 3 x the usual gap of the days before it.
 LIFECYCLE_SQL = """
-WITH seq AS (SELECT * FROM temp.lifecycle_seq
-), prefix AS (  -- the gaps of the first k days, ranked, for each k with enough of them
-  SELECT a.cid, a.k, a.d, a.prev, a.first, a.next, b.gap, a.k - 1 AS m,
-         row_number() OVER (PARTITION BY a.cid, a.k ORDER BY b.gap) AS r
-  FROM seq a JOIN seq b ON b.cid = a.cid AND b.k BETWEEN 2 AND a.k
-  WHERE a.k - 1 >= :min_gaps
-), usual AS (  -- the usual gap of the first k days: their median gap, or the default
-  SELECT cid, k, d, prev, first, next, avg(gap) AS g FROM prefix
-  WHERE r IN ((m + 1) / 2, (m + 2) / 2) GROUP BY cid, k
-  UNION ALL
-  SELECT cid, k, d, prev, first, next, :default_gap FROM seq WHERE k - 1 < :min_gaps
-), chain AS (  -- and of the first k - 1 days
-  SELECT *, lag(g, 1, :default_gap) OVER (PARTITION BY cid ORDER BY k) AS g_before FROM usual
-), ends(i, e) AS (VALUES {ends}
-), state AS (  -- each customer's last sale day at or before each month end
-  SELECT e.i, e.e, h.cid, h.k, h.d AS last, h.prev, h.first, h.g, h.g_before
-  FROM ends e JOIN chain h ON h.d <= e.e AND (h.next IS NULL OR h.next > e.e)
-), staged AS (
-  SELECT i, cid, CASE
-    WHEN e - first <= :new_days THEN 'new'
-    WHEN e - last > :lapsed * g THEN 'lapsed'
-    WHEN e - last > :at_risk * g THEN 'at-risk'
-    WHEN k >= 2 AND last - prev > :lapsed * g_before THEN 'reactivated'
-    ELSE 'active' END AS stage
-  FROM state
-), moved AS (
-  SELECT i, stage, lag(stage, 1, 'none') OVER (PARTITION BY cid ORDER BY i) AS before
-  FROM staged
+WITH ends(i, e) AS (VALUES {ends}),
+days AS (
+  SELECT DISTINCT p.customer_id AS cid, substr(p.purchased_at, 1, 10) AS day
+  FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
+  WHERE c.archived_at IS NULL AND p.purchased_at < :end AND p.amount_minor >= 0
+), seq AS (
+  SELECT cid, day, row_number() OVER w AS k,
+    CAST(julianday(day) - julianday(lag(day) OVER w) AS INTEGER) AS gap
+  FROM days WINDOW w AS (PARTITION BY cid ORDER BY day)
+), upto AS (  -- k: purchase days up to each end, per customer
+  SELECT s.cid, ends.i, ends.e, max(s.k) AS k FROM seq s JOIN ends ON s.day <= ends.e
+  GROUP BY s.cid, ends.i
+), needed AS (  -- prefixes whose usual gap a stage needs: k and k - 1
+  SELECT cid, k FROM upto UNION SELECT cid, k - 1 FROM upto WHERE k >= 2
+), ranked AS (
+  SELECT n.cid, n.k, s.gap, row_number() OVER (PARTITION BY n.cid, n.k ORDER BY s.gap) AS r
+  FROM needed n JOIN seq s ON s.cid = n.cid AND s.k BETWEEN 2 AND n.k
+), usual AS (  -- median gap of the first k days, when they have at least 2 gaps
+  SELECT cid, k, avg(gap) AS gap FROM ranked
+  WHERE k >= 3 AND r IN (k / 2, (k + 1) / 2) GROUP BY cid, k
+), stage AS (
+  SELECT u.cid, u.i,
+    CASE
+      WHEN julianday(u.e) - julianday(first.day) <= 30 THEN 'new'
+      WHEN julianday(u.e) - julianday(last.day) > 3 * coalesce(g.gap, 90) THEN 'lapsed'
+      WHEN julianday(u.e) - julianday(last.day) > 1.5 * coalesce(g.gap, 90) THEN 'at-risk'
+      WHEN u.k >= 2 AND last.gap > 3 * coalesce(g1.gap, 90) THEN 'reactivated'
+      ELSE 'active' END AS stage
+  FROM upto u
+  JOIN seq first ON first.cid = u.cid AND first.k = 1
+  JOIN seq last ON last.cid = u.cid AND last.k = u.k
+  LEFT JOIN usual g ON g.cid = u.cid AND g.k = u.k
+  LEFT JOIN usual g1 ON g1.cid = u.cid AND g1.k = u.k - 1
+), history AS (  -- every buyer at every end, `none` before their first day
+  SELECT b.cid, ends.i, coalesce(stage.stage, 'none') AS stage,
+    lag(coalesce(stage.stage, 'none')) OVER (PARTITION BY b.cid ORDER BY ends.i) AS before
+  FROM (SELECT DISTINCT cid FROM seq) b CROSS JOIN ends
+  LEFT JOIN stage ON stage.cid = b.cid AND stage.i = ends.i
 )
-SELECT i, before, stage, count(*) FROM moved
-GROUP BY i, before, stage ORDER BY i, before, stage
+SELECT i, stage, count(*) AS customers, sum(before IS NOT NULL AND before != stage) AS moved
+FROM history GROUP BY i, stage ORDER BY i, stage
+"""
+
+FUNNEL_SQL = """
+SELECT (SELECT s.to_stage FROM stage_changes s WHERE s.customer_id = c.id
+        AND substr(s.changed_at, 1, 10) <= :as_of ORDER BY s.changed_at DESC, s.id DESC LIMIT 1)
+  AS stage, count(*) AS customers
+FROM customers c WHERE c.archived_at IS NULL GROUP BY stage ORDER BY stage
 """
 
 
-def lifecycle(conn: sqlite3.Connection, as_of: date = AS_OF) -> list[tuple]:
-    """(end index 0-12, stage before, stage, customers): the stock at each month end (sum
-    over `before`) and the moves (before != stage, from end 1 on). Customers without a
-    purchase by an end are `none` there and have no row. Three statements: each customer's
-    numbered sale days go to an indexed temporary table first (without the index the
-    planner joins them to themselves by nested scans)."""
-    first_of_month = as_of.replace(day=1)
-    ends, day = [], first_of_month
+def month_ends(as_of: date) -> list[date]:
+    """The last day of each of the 12 months before as-of's month, then as-of."""
+    ends, day = [], as_of.replace(day=1)
     for _ in range(12):
         day -= timedelta(days=1)
         ends.append(day)
         day = day.replace(day=1)
-    ends = [*reversed(ends), as_of]
-    values = ", ".join(
-        f"({i}, CAST(julianday('{e.isoformat()}') AS INTEGER))" for i, e in enumerate(ends)
-    )
-    bound = {"end": (as_of + timedelta(days=1)).isoformat(), "min_gaps": 2, "default_gap": 90,
-             "new_days": 30, "at_risk": 1.5, "lapsed": 3.0}  # fmt: skip
-    conn.execute("DROP TABLE IF EXISTS temp.lifecycle_seq")
-    conn.execute(LIFECYCLE_SEQ_SQL, {"end": bound["end"]})
-    conn.execute("CREATE INDEX temp.lifecycle_seq_cid ON lifecycle_seq(cid, k)")
-    rows = conn.execute(LIFECYCLE_SQL.format(ends=values), bound).fetchall()
-    conn.execute("DROP TABLE temp.lifecycle_seq")
-    return rows
+    return [*reversed(ends), as_of]
 
 
-# --- sales by month -------------------------------------------------------------------------
-
-SALES_SQL = """
-SELECT substr(purchased_at, 1, 7) AS month, currency,
-  sum(max(amount_minor, 0)), -sum(min(amount_minor, 0)), sum(amount_minor),
-  sum(amount_minor >= 0 AND order_ref IS NULL)
-    + count(DISTINCT CASE WHEN amount_minor >= 0 AND order_ref IS NOT NULL
-                     THEN customer_id || ':' || order_ref END),
-  count(DISTINCT CASE WHEN amount_minor >= 0 THEN customer_id END)
-FROM purchases GROUP BY month, currency
-"""
-SALES_TOTAL_SQL = """
-SELECT currency, sum(max(amount_minor, 0)), -sum(min(amount_minor, 0)), sum(amount_minor),
-  sum(amount_minor >= 0 AND order_ref IS NULL)
-    + count(DISTINCT CASE WHEN amount_minor >= 0 AND order_ref IS NOT NULL
-                     THEN customer_id || ':' || order_ref END),
-  count(DISTINCT CASE WHEN amount_minor >= 0 THEN customer_id END)
-FROM purchases GROUP BY currency
-"""
+def year_back(as_of: date) -> date:
+    """The first day of the 12 months ending on as-of (as-of minus 12 months, plus a day)."""
+    try:
+        back = as_of.replace(year=as_of.year - 1)
+    except ValueError:  # 29 February
+        back = as_of.replace(year=as_of.year - 1, day=28)
+    return back + timedelta(days=1)
 
 
-def sales(conn: sqlite3.Connection, as_of: date = AS_OF) -> list[tuple]:
-    """Revenue, refunds, net, orders, customers per month and currency, then per currency."""
-    return conn.execute(SALES_SQL).fetchall() + conn.execute(SALES_TOTAL_SQL).fetchall()
+def emit(cursor: sqlite3.Cursor, **extra: object) -> None:
+    names = [d[0] for d in cursor.description]
+    out = sys.stdout
+    for row in cursor:
+        out.write(
+            json.dumps({**extra, **dict(zip(names, row, strict=True))}, ensure_ascii=False) + "\n"
+        )
 
 
-BASELINES = {
-    "rfm": (rfm, ["report", "rfm"]),
-    "abc": (abc, ["report", "abc"]),
-    "lifecycle": (lifecycle, ["report", "lifecycle"]),
-    "sales": (sales, ["report", "sales", "--by", "month"]),
-}
-
-
-# --- runner ---------------------------------------------------------------------------------
-
-
-def _env(db: Path) -> dict[str, str]:
-    return {**os.environ, "CRM_DB": str(db), "CRM_NOW": f"{AS_OF.isoformat()}T10:00:00+08:00"}
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def time_command(db: Path, args: list[str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of `crm ARGS --format csv`, a new process, output discarded."""
-    start, cpu = time.perf_counter(), _children_cpu()
-    subprocess.run([sys.executable, "-m", "crmcli", *args, "--format", "csv"], check=True,
-                   env=_env(db), stdout=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
-    return time.perf_counter() - start, _children_cpu() - cpu
-
-
-def time_baseline(db: Path, function) -> tuple[float, float]:
-    """(wall, CPU) seconds of the baseline in this process, connection included."""
-    start, cpu = time.perf_counter(), time.process_time()
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    function(conn)
-    conn.close()
-    return time.perf_counter() - start, time.process_time() - cpu
-
-
-def peak_mib(db: Path, args: list[str]) -> str:
-    if not Path("/usr/bin/time").exists():
-        return "n/a"
-    done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "crmcli", *args, "--format", "csv"],
-        env=_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        check=True,
-    )  # fmt: skip
-    return str(int(done.stderr.strip().splitlines()[-1]) // 1024)
+def connect(db: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", type=Path, default=Path("/tmp/crm-bench-rfm.db"))
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", default=",".join(BASELINES))
-    args = parser.parse_args()
-    if not args.db.exists():
-        sys.exit(f"{args.db} missing: build it with python bench/rfm.py --db {args.db}")
-    print(f"load average: {os.getloadavg()[0]:.1f}; {args.runs} runs each, medians")
-    print("| report | crm s | plain SQL s | ratio | crm CPU s | SQL CPU s | CPU ratio "
-          "| crm peak MiB |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name in args.only.split(","):
-        function, command = BASELINES[name]
-        time_command(args.db, command)  # warm the page cache for both
-        crm, sql = [], []
-        for _ in range(args.runs):
-            crm.append(time_command(args.db, command))
-            sql.append(time_baseline(args.db, function))
-        c, s = (statistics.median(t[0] for t in crm), statistics.median(t[0] for t in sql))
-        cc, sc = (statistics.median(t[1] for t in crm), statistics.median(t[1] for t in sql))
-        label = "`crm " + " ".join(command) + "`"
-        print(f"| {label} | {c:.2f} | {s:.2f} | {c / s:.2f} | {cc:.2f} | {sc:.2f} | "
-              f"{cc / sc:.2f} | {peak_mib(args.db, command)} |", flush=True)  # fmt: skip
+    kind, db = sys.argv[1], sys.argv[2]
+    given = sys.argv[3] if len(sys.argv) > 3 else "-"
+    as_of = date.today() if given == "-" else date.fromisoformat(given)
+    end = (as_of + timedelta(days=1)).isoformat()
+    bound = {"as_of": as_of.isoformat(), "end": end, "start": year_back(as_of).isoformat()}
+    if kind == "rfm-sql":
+        emit(connect(db).execute(RFM_SQL, bound))
+    elif kind == "abc-sql":
+        conn = connect(db)
+        emit(conn.execute(ABC_SQL, bound), part="classes")
+        emit(conn.execute(PARETO_SQL, bound), part="pareto")
+    elif kind == "sales-sql":
+        emit(connect(db).execute(SALES_SQL))
+    elif kind == "lifecycle-sql":
+        ends = month_ends(as_of)
+        values = ", ".join(f"({i}, '{e.isoformat()}')" for i, e in enumerate(ends))
+        conn = connect(db)
+        names = {i: e.strftime("%Y-%m") for i, e in enumerate(ends)}
+        population = conn.execute(
+            "SELECT count(*) FROM customers WHERE archived_at IS NULL"
+        ).fetchone()[0]
+        for i, stage, customers, moved in conn.execute(LIFECYCLE_SQL.format(ends=values), bound):
+            row = {"month": names[i], "stage": stage, "customers": customers, "moved": moved}
+            print(json.dumps(row))
+        print(json.dumps({"population": population}))
+        emit(conn.execute(FUNNEL_SQL, bound), part="funnel")
+    elif kind == "rfm-pandas":
+        rfm_pandas(db, bound)
+    elif kind == "customers-csv":
+        cursor = connect(db).execute("SELECT * FROM customers ORDER BY id")
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow([d[0] for d in cursor.description])
+        out.writerows(cursor)
+    elif kind == "like-scan":
+        import time
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from search import like_scan
+
+        start, cpu = time.perf_counter(), time.process_time()
+        hits = like_scan(Path(db), sys.argv[4])
+        print(time.perf_counter() - start, time.process_time() - cpu, hits)
+    else:
+        raise SystemExit(f"unknown baseline {kind!r}")
+
+
+def rfm_pandas(db: str, bound: dict[str, str]) -> None:
+    import pandas as pd
+
+    conn = connect(db)
+    lines = pd.read_sql(
+        "SELECT p.customer_id, p.currency, p.amount_minor, substr(p.purchased_at, 1, 10) AS day "
+        "FROM customers c JOIN purchases p ON p.customer_id = c.id "
+        "WHERE c.archived_at IS NULL AND p.purchased_at < :end",
+        conn,
+        params={"end": bound["end"]},
+    )
+    keys = ["customer_id", "currency"]
+    sales = lines[lines.amount_minor >= 0]
+    per = sales.groupby(keys).agg(last=("day", "max"), frequency=("day", "nunique"))
+    per["monetary"] = lines.groupby(keys).amount_minor.sum()
+    per = per.reset_index()
+    per["recency"] = (pd.Timestamp(bound["as_of"]) - pd.to_datetime(per["last"])).dt.days
+    group = per.groupby("currency")
+    n = group.customer_id.transform("size")
+    # mid-rank: average rank = less + (equal + 1) / 2, so less + equal / 2 = rank - 1/2
+    for score, column, ascending in (("r", "recency", False), ("f", "frequency", True)):
+        rank = group[column].rank(method="average", ascending=ascending)
+        per[score] = 1 + (5 * (2 * rank - 1) // (2 * n)).astype(int)
+    cells = {
+        (r, f): next((s for s, rs, fs in GRID if str(r) in rs and str(f) in fs), "other")
+        for r in range(1, 6)
+        for f in range(1, 6)
+    }
+    per["segment"] = [cells[r, f] for r, f in zip(per.r, per.f, strict=True)]
+    summary = per.groupby(["segment", "currency"]).agg(
+        customers=("customer_id", "size"),
+        revenue_minor=("monetary", "sum"),
+        mean_recency=("recency", "mean"),
+        mean_frequency=("frequency", "mean"),
+        mean_monetary_minor=("monetary", "mean"),
+    )
+    for (segment, currency), row in summary.iterrows():
+        values = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+        print(json.dumps({"segment": segment, "currency": currency, **values}))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,66 @@
+"""The benchmark scripts keep working: build the tiny database and run every section once.
+
+No timing is asserted (figures depend on the machine); this only proves that bench/generate.py
+builds a database through crm's import path, that bench/run.py measures every section and
+prints its table, and that the report baselines compute crm's numbers (--check).
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def test_generate_and_run_tiny(tmp_path: Path) -> None:
+    db = tmp_path / "tiny.db"
+    built = subprocess.run(
+        [sys.executable, str(BENCH / "generate.py"), "--size", "tiny", "--out", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    info = json.loads(built.stdout.splitlines()[-1])
+    assert info["size"] == "tiny"
+    assert info["rows"]["customers"] == 200
+    assert info["rows"]["purchases"] == 2000
+    assert info["rows"]["interactions"] == 600
+    assert info["rows"]["customer_tags"] > 0
+    marker = json.loads((tmp_path / "tiny.db.bench.json").read_text())
+    assert marker["version"] == info["version"]
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--size",
+            "tiny",
+            "--runs",
+            "1",
+            "--db",
+            str(db),
+            "--dir",
+            str(tmp_path / "work"),
+            "--check",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "building" not in done.stderr  # the cached database was reused
+    assert "the report baselines compute the same numbers as crm" in done.stderr
+    table = [line for line in done.stdout.splitlines() if line.startswith("|")]
+    assert table[0].startswith("| section | command |")
+    sections = {line.split("|")[1].strip() for line in table[2:]}
+    assert sections == {"startup", "import", "reports", "remind", "search", "export"}
+    for command in (
+        "`crm show ID`",
+        "`crm import purchases`",
+        "`crm report lifecycle`",
+        "`crm today -f csv`",
+        "`crm export customers -f csv`",
+    ):
+        assert any(command in line for line in table), command
+    assert not (tmp_path / "work" / "startup-tiny.db").exists()  # the scratch copy is gone
