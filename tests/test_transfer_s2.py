@@ -321,3 +321,70 @@ def test_a_wrong_encoding_guess_is_refused_with_a_hint(db_path):
     lines = DATA / "google_contacts.csv"
     err = fails(2, "import", "tasks", str(lines), db=db_path)
     assert "no column of" in err and "--map COLUMN=FIELD" in err
+
+
+# Child rows from another database (issue 7 tester, finding 1) ----------------------------
+
+
+@pytest.fixture
+def elsewhere(filled, tmp_path):
+    """Another database whose customer 1 is somebody else, holding `filled`'s customers
+    (imported from its export: 张伟 is #2 here, Anna Smith #3)."""
+    customers = tmp_path / "c.csv"
+    ok("export", "customers", "-o", str(customers))
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "add", "Bob", "--email", "bob@example.com")
+    conn = sqlite3.connect(other)
+    conn.execute("UPDATE customers SET created_at = '2025-01-01T09:00:00+08:00'")
+    conn.commit()
+    conn.close()
+    ok("--db", str(other), "import", "customers", str(customers))
+    return other
+
+
+@pytest.mark.parametrize("kind", ["purchases", "interactions", "tasks"])
+def test_child_rows_whose_customer_columns_disagree_are_refused(filled, elsewhere, tmp_path, kind):
+    file = tmp_path / f"{kind}.csv"
+    ok("export", kind, "-o", str(file))
+    assert ",customer_id,customer," in file.read_text(encoding="utf-8").splitlines()[0] + ","
+    # customer_id 1 is Bob here, the row's customer is 张伟 (#2): refused, nothing written.
+    err = fails(2, "--db", str(elsewhere), "import", kind, str(file), db=elsewhere)
+    assert "customer_id 1 is #1 Bob here, but customer '张伟' is #2 张伟: the row's customer " \
+        "columns disagree (is the file from another database?); to go by customer alone, " \
+        'import with --map "customer_id=-"' in err
+    rejects = tmp_path / "rejects.csv"
+    result = crm("--db", str(elsewhere), "import", kind, str(file), "--skip-invalid",
+                 "--rejects", str(rejects))  # fmt: skip
+    assert result.exit_code == 0 and "0 inserted" in result.stderr
+    assert "customer columns disagree" in rejects.read_text(encoding="utf-8")
+    # Going by the name alone attaches every row to the right person.
+    ok("--db", str(elsewhere), "import", kind, str(file), "--map", "customer_id=-")
+    conn = sqlite3.connect(elsewhere)
+    owners = conn.execute(
+        f"SELECT DISTINCT c.name FROM {kind} x JOIN customers c ON c.id = x.customer_id"  # noqa: S608
+    ).fetchall()
+    conn.close()
+    assert "Bob" not in {name for (name,) in owners} and owners
+
+
+def test_child_rows_whose_customer_columns_agree_are_taken(elsewhere, tmp_path):
+    file = tmp_path / "p.csv"
+    # The id and the name (any case or width), or the id and an email, of one customer.
+    file.write_text(
+        "customer_id,customer,item,amount\n2,张伟,Tea,10\n3,anna smith,Cups,5\n"
+        "3,anna@example.com,Pot,7\n1,bob@example.com,Gift,1\n",
+        encoding="utf-8",
+    )
+    result = crm("--db", str(elsewhere), "import", "purchases", str(file))
+    assert "4 inserted" in result.stderr, result.stderr
+    bought = json.loads(ok("--db", str(elsewhere), "purchases", "--format", "json"))
+    assert [(p["item"], p["customer_id"]) for p in bought] == [
+        ("Tea", 2), ("Cups", 3), ("Pot", 3), ("Gift", 1)
+    ]  # fmt: skip
+    # A name nobody here has, or one several have, is no agreement either.
+    ok("--db", str(elsewhere), "add", "Anna Smith")
+    file.write_text("customer_id,customer,item,amount\n2,Nobody,Tea,10\n3,Anna Smith,Pot,1\n",
+                    encoding="utf-8")  # fmt: skip
+    err = fails(2, "--db", str(elsewhere), "import", "purchases", str(file), db=elsewhere)
+    assert "row 2: customer_id 2 is #2 张伟 here, but customer 'Nobody' is nobody here" in err
+    assert "row 3: " not in err  # Anna Smith #3 by name: agreed, although the name is shared
