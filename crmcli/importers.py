@@ -696,7 +696,9 @@ class CustomerImporter(Importer):
         if VCARD_KEY in record:
             from crmcli import vcards
 
-            touched = vcards.keep_card(self.conn, customer_id, *record[VCARD_KEY]) or touched
+            version, card = record[VCARD_KEY]
+            kept = vcards.keep_card(self.conn, customer_id, version, card, self.options.region)
+            touched = kept or touched
         if touched and outcome == "unchanged":
             outcome = "updated"
         return outcome

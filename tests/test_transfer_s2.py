@@ -388,3 +388,73 @@ def test_child_rows_whose_customer_columns_agree_are_taken(elsewhere, tmp_path):
     err = fails(2, "--db", str(elsewhere), "import", "purchases", str(file), db=elsewhere)
     assert "row 2: customer_id 2 is #2 张伟 here, but customer 'Nobody' is nobody here" in err
     assert "row 3: " not in err  # Anna Smith #3 by name: agreed, although the name is shared
+
+
+# vCard fields (issue 7 tester, findings 2-5) ----------------------------------------------
+
+LOCAL = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Li Lei\r\n"
+    "TEL;TYPE=CELL:138 0013 8009\r\nTEL;TYPE=WORK:13800138013 ext. 5\r\n"
+    "EMAIL;TYPE=INTERNET:li@example.com\r\n"
+    "ADR;TYPE=WORK:;;1 Keyuan Road;Shenzhen;Guangdong;518057;China\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Han Mei\r\nBDAY:--0715\r\n"
+    "EMAIL:han@example.com\r\nEND:VCARD\r\n"
+)
+
+
+@pytest.fixture
+def cards(db_path, tmp_path):
+    ok("config", "set", "default_region", "CN")
+    file = tmp_path / "local.vcf"
+    file.write_text(LOCAL, encoding="utf-8")
+    result = crm("import", "customers", str(file))
+    assert "2 inserted" in result.stderr, result.stderr
+    return db_path
+
+
+def test_vcard_types_follow_local_numbers_once_normalised(cards):
+    assert person(1)["phones"] == ["+8613800138009", "+8613800138013"]  # no extension: E.164
+    v3 = ok("export", "customers", "--format", "vcard")
+    assert "TEL;TYPE=CELL:+8613800138009\n" in v3
+    assert "TEL;TYPE=WORK:+8613800138013 ext. 5\n" in v3  # the extension, from the kept card
+    v4 = ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
+    assert "TEL;TYPE=CELL;VALUE=uri:tel:+8613800138009\n" in v4
+    assert "TEL;TYPE=WORK;VALUE=uri:tel:+8613800138013;ext=5\n" in v4
+    # A number the card does not have gets no type; one crm dropped is not written.
+    ok("edit", "1", "--remove-phone", "+8613800138009", "--phone", "13912345678")
+    v3 = ok("export", "customers", "--format", "vcard", "--where", "id = 1")
+    assert "TEL:+8613912345678\n" in v3 and "8009" not in v3
+
+
+def test_vcard_postal_code_and_yearless_birthday_are_fields(cards):
+    li, han = person(1), person(2)
+    assert li["fields"] == {"postal_code": "518057"}  # as Google's Address 1 - Postal Code
+    assert (li["address"], li["city"], li["region"]) == ("1 Keyuan Road", "Shenzhen", "Guangdong")
+    assert han["birthday"] is None and han["fields"] == {"birthday_no_year": "07-15"}
+    assert "birthday_no_year  07-15" in ok("show", "2")
+    # The same as a CSV with --07-15 gives.
+    ok("import", "customers", "-", "--format", "csv", input="name,birthday\nLily,--07-15\n")
+    assert person(3)["fields"] == {"birthday_no_year": "07-15"}
+    v4 = ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
+    assert "BDAY:--0715\n" in v4 and "ADR;TYPE=WORK:;;1 Keyuan Road;Shenzhen;Guangdong;" \
+        "518057;China\n" in v4
+    # A malformed yearless date is not a birthday: it stays in the card only.
+    ok("import", "customers", "-", "--format", "vcard",
+       input="BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:--7\r\nEND:VCARD\r\n")  # fmt: skip
+    assert person(4)["fields"] == {} and person(4)["birthday"] is None
+
+
+@pytest.mark.parametrize("version", ["3.0", "4.0"])
+def test_reimporting_our_vcard_export_is_unchanged(db_path, tmp_path, version):
+    ok("config", "set", "default_region", "CN")
+    ok("import", "customers", str(DATA / "phone.vcf"))
+    exported = tmp_path / "e1.vcf"
+    ok("export", "customers", "--vcard-version", version, "-o", str(exported))
+    before = data(db_path)
+    result = crm("import", "customers", str(exported), "--key", "email")
+    assert "0 inserted, 0 updated, 2 unchanged, 0 rejected (2 rows)" in result.stderr
+    assert data(db_path) == before  # the card from the phone is kept, not our export
+    # An edited card is a change.
+    exported.write_text(exported.read_text("utf-8").replace("TITLE:CTO", "TITLE:CEO"), "utf-8")
+    result = crm("import", "customers", str(exported), "--key", "email")
+    assert "0 inserted, 1 updated, 1 unchanged" in result.stderr
