@@ -349,9 +349,11 @@ def test_child_rows_whose_customer_columns_disagree_are_refused(filled, elsewher
     assert ",customer_id,customer," in file.read_text(encoding="utf-8").splitlines()[0] + ","
     # customer_id 1 is Bob here, the row's customer is 张伟 (#2): refused, nothing written.
     err = fails(2, "--db", str(elsewhere), "import", kind, str(file), db=elsewhere)
-    assert "customer_id 1 is #1 Bob here, but customer '张伟' is #2 张伟: the row's customer " \
-        "columns disagree (is the file from another database?); to go by customer alone, " \
+    assert (
+        "customer_id 1 is #1 Bob here, but customer '张伟' is #2 张伟: the row's customer "
+        "columns disagree (is the file from another database?); to go by customer alone, "
         'import with --map "customer_id=-"' in err
+    )
     rejects = tmp_path / "rejects.csv"
     result = crm("--db", str(elsewhere), "import", kind, str(file), "--skip-invalid",
                  "--rejects", str(rejects))  # fmt: skip
@@ -436,8 +438,10 @@ def test_vcard_postal_code_and_yearless_birthday_are_fields(cards):
     ok("import", "customers", "-", "--format", "csv", input="name,birthday\nLily,--07-15\n")
     assert person(3)["fields"] == {"birthday_no_year": "07-15"}
     v4 = ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
-    assert "BDAY:--0715\n" in v4 and "ADR;TYPE=WORK:;;1 Keyuan Road;Shenzhen;Guangdong;" \
-        "518057;China\n" in v4
+    assert (
+        "BDAY:--0715\n" in v4
+        and "ADR;TYPE=WORK:;;1 Keyuan Road;Shenzhen;Guangdong;518057;China\n" in v4
+    )
     # A malformed yearless date is not a birthday: it stays in the card only.
     ok("import", "customers", "-", "--format", "vcard",
        input="BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:--7\r\nEND:VCARD\r\n")  # fmt: skip
@@ -458,3 +462,52 @@ def test_reimporting_our_vcard_export_is_unchanged(db_path, tmp_path, version):
     exported.write_text(exported.read_text("utf-8").replace("TITLE:CTO", "TITLE:CEO"), "utf-8")
     result = crm("import", "customers", str(exported), "--key", "email")
     assert "0 inserted, 1 updated, 1 unchanged" in result.stderr
+
+
+# Options and empty files (issue 7 tester, findings 6-8) -----------------------------------
+
+
+def test_a_dry_run_writes_no_rejects_file(filled, tmp_path):
+    file = tmp_path / "c.csv"
+    file.write_text("name,email\nGood,good@example.com\nBad,bad\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    err = fails(2, "import", "customers", str(file), "--dry-run", "--skip-invalid",
+                "--rejects", str(rejects), db=filled)  # fmt: skip
+    assert err == "crm: --dry-run writes nothing, not even a --rejects file: leave one out\n"
+    assert not rejects.exists()
+    result = crm("import", "customers", str(file), "--dry-run", "--skip-invalid")
+    assert "would be 1 inserted, 0 updated, 0 unchanged, 1 rejected" in result.stderr
+    ok("import", "customers", str(file), "--skip-invalid", "--rejects", str(rejects))
+    assert "invalid email" in rejects.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [("c.vcf", "vCard"), ("c.jsonl", "records"), ("c.json", "records"), ("c.csv", "header row"),
+     ("c.tsv", "header row")],
+)  # fmt: skip
+def test_an_empty_file_of_any_format_is_refused(filled, tmp_path, name, what):
+    for content in ("", "\ufeff\r\n\n"):
+        file = tmp_path / name
+        file.write_text(content, encoding="utf-8")
+        for kind in ("customers", "tasks"):
+            err = fails(2, "import", kind, str(file), db=filled)
+            assert err == f"crm: {file} is empty: it has no {what}\n"
+    err = fails(2, "import", "customers", "-", "--format", "vcard", input="", db=filled)
+    assert err == "crm: standard input is empty: it has no vCard\n"
+    # A file with a header or an empty JSON array is not empty: it has no rows.
+    (tmp_path / "h.csv").write_text("name,email\n", encoding="utf-8")
+    assert "(0 rows)" in crm("import", "customers", str(tmp_path / "h.csv")).stderr
+    (tmp_path / "a.json").write_text("[]", encoding="utf-8")
+    assert "(0 rows)" in crm("import", "customers", str(tmp_path / "a.json")).stderr
+
+
+def test_vcard_version_goes_with_vcard_only(filled, tmp_path):
+    for args in (["--format", "csv"], ["--format", "json"], ["-o", str(tmp_path / "c.csv")]):
+        err = fails(2, "export", "customers", *args, "--vcard-version", "4.0", db=filled)
+        assert err.startswith("crm: --vcard-version goes with --format vcard, not ")
+    assert not (tmp_path / "c.csv").exists()
+    assert "VERSION:4.0" in ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
+    ok("export", "customers", "-o", str(tmp_path / "c.vcf"), "--vcard-version", "4.0")
+    assert "VERSION:4.0" in (tmp_path / "c.vcf").read_text(encoding="utf-8")
+    assert "VERSION:3.0" in ok("export", "customers", "--format", "vcard")
