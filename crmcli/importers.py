@@ -556,7 +556,7 @@ class Importer:
             found = self.conn.execute("SELECT name FROM customers WHERE id = ?", (other_id,))
             theirs = f"#{other_id} {found.fetchone()[0]}"
         columns = [c for c, t in self.mapper._cache.items() if t == "customer"]
-        first, second = (columns + ["customer column", "other customer column"])[:2]
+        first, second = [*columns, "customer column", "other customer column"][:2]
         mine = f"#{customer_id} {row[0]}" if row is not None else f"#{customer_id}"
         return (
             f"{first} {ref} is {mine} here, but {second} {other!r} is {theirs}: the row's "
