@@ -32,6 +32,7 @@ AUTO = "auto"  # the default --key: `id` for a row of our own export (see Import
 CONFLICTS = ("update", "skip", "error")
 BATCH = 5000
 VCARD_KEY = "\x00vcard"  # a record read from a vCard carries the card itself here
+ALSO = "\x00customer"  # gather_first: a row's second customer column (customer_id + customer)
 
 # Targets a customer column can feed. `field:KEY` targets a user-defined field, `-` a
 # column that is known and deliberately skipped (ids, timestamps of another system).
@@ -339,8 +340,12 @@ def gather_first(mapper: Mapper, record: dict[str, Any]) -> dict[str, str]:
     cache = mapper._cache
     for column, value in record.items():
         target = cache[column] if column in cache else mapper.target(column)
-        if target is None or target == "-" or target in out:
+        if target is None or target == "-":
             continue
+        if target in out:  # a second column of the same target: only a customer's counts
+            if target != "customer" or ALSO in out:
+                continue
+            target = ALSO
         if type(value) is str:
             if not value.isspace():
                 out[target] = value
@@ -403,6 +408,7 @@ class Importer:
         self.summary = Summary(kind=self.kind)
         self.now = clock.now()
         self._customers: dict[str, int] = {}
+        self._agreed: dict[tuple[int, str], str | None] = {}  # see `agree`
         self._last_id = 0  # the highest id before this import wrote any (set by run)
 
     def run(self, records: Iterator[tuple[int, dict[str, Any]]]) -> Summary:
@@ -509,7 +515,54 @@ class Importer:
         if found is None:
             found = refs.resolve(self.conn, ref, region=self.options.region)
             self._customers[ref] = found
+        for other in given[1:]:
+            if other != ref:
+                self.agree(found, ref, other)
         return found
+
+    def agree(self, customer_id: int, ref: str, other: str) -> None:
+        """Refuse a row whose two customer columns name different customers here.
+
+        Our export's rows carry `customer_id` and `customer` (the name). In a file from
+        another database the id numbers somebody else here: Alice's purchase would land on
+        whoever is customer 1 here. So when a row names its customer twice, both must be
+        the same customer here: `other` is the customer's name (ignoring case and width) or
+        a reference that resolves to the same id. Checked once per distinct pair.
+        """
+        key = (customer_id, other)
+        if key not in self._agreed:
+            self._agreed[key] = self._disagreement(customer_id, ref, other)
+        problem = self._agreed[key]
+        if problem is not None:
+            raise InvalidInput(problem)
+
+    def _disagreement(self, customer_id: int, ref: str, other: str) -> str | None:
+        from crmcli import refs
+
+        row = self.conn.execute(
+            "SELECT name, name_key FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
+        if row is not None and row[1] == validate.fold(other):
+            return None
+        try:
+            other_id = refs.resolve(self.conn, other, region=self.options.region)
+        except NotFound:
+            theirs = "nobody here"
+        except InvalidInput:  # Ambiguous: several customers, none of them surely this one
+            theirs = "several customers here"
+        else:
+            if other_id == customer_id:
+                return None
+            found = self.conn.execute("SELECT name FROM customers WHERE id = ?", (other_id,))
+            theirs = f"#{other_id} {found.fetchone()[0]}"
+        columns = [c for c, t in self.mapper._cache.items() if t == "customer"]
+        first, second = [*columns, "customer column", "other customer column"][:2]
+        mine = f"#{customer_id} {row[0]}" if row is not None else f"#{customer_id}"
+        return (
+            f"{first} {ref} is {mine} here, but {second} {other!r} is {theirs}: the row's "
+            "customer columns disagree (is the file from another database?); to go by "
+            f'{second} alone, import with --map "{first}=-"'
+        )
 
 
 def _same_instant(text: str, stored: str) -> bool:
@@ -643,7 +696,9 @@ class CustomerImporter(Importer):
         if VCARD_KEY in record:
             from crmcli import vcards
 
-            touched = vcards.keep_card(self.conn, customer_id, *record[VCARD_KEY]) or touched
+            version, card = record[VCARD_KEY]
+            kept = vcards.keep_card(self.conn, customer_id, version, card, self.options.region)
+            touched = kept or touched
         if touched and outcome == "unchanged":
             outcome = "updated"
         return outcome
@@ -768,6 +823,9 @@ class PurchaseImporter(Importer):
         if ref is None:
             raise InvalidInput("no customer: give a customer column (id, external id, email...)")
         customer_id = self._customers.get(ref) or self.customer({"customer": [ref]})
+        also = get(ALSO)
+        if also is not None and also != ref:
+            self.agree(customer_id, ref, also)
         item = get("item")
         if item is None:
             raise InvalidInput("no item: say what was bought")

@@ -187,6 +187,11 @@ def open_records(path: str, fmt: str | None, encoding: str | None) -> Source:
             "(Excel: File > Save As > CSV UTF-8) and import that"
         )
     fmt = fmt or guess_format(path, head)
+    if len(head) < SNIFF_BYTES and not head.lstrip(codecs.BOM_UTF8).strip():
+        if path != "-":
+            binary.close()
+        what = {"csv": "header row", "tsv": "header row", "vcard": "vCard"}.get(fmt, "records")
+        raise InvalidInput(f"{name} is empty: it has no {what}")
     codec = _check_encoding(name, head, encoding)
     raw = _Prefixed(head, binary)
     text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=codec, newline="")

@@ -138,8 +138,13 @@ def card_record(card: Any) -> dict[str, Any]:
         ):
             if part:
                 record[target] = part
+        if _text(adr.code):  # the field Google's `Address 1 - Postal Code` fills
+            record["postal_code"] = _text(adr.code)
     bday = _text(_value(card, "bday"))
-    if re.match(r"\d{4}", bday):  # a birthday without a year (--0815) stays in the card only
+    yearless = re.fullmatch(r"--(\d\d)-?(\d\d)", bday)
+    if yearless:  # 4.0's birthday without a year: the field birthday_no_year, as `--08-15`
+        record["birthday"] = f"--{yearless.group(1)}-{yearless.group(2)}"
+    elif re.match(r"\d{4}", bday):
         record["birthday"] = bday[:10] if "-" in bday[:10] else bday[:8]
     note = _text(_value(card, "note"))
     if note:
@@ -156,12 +161,20 @@ def card_record(card: Any) -> dict[str, Any]:
     return record
 
 
-def keep_card(conn: Any, customer_id: int, version: str, text: str) -> bool:
-    """Keep the imported card of a customer (replacing an older one); True if it changed."""
+def keep_card(
+    conn: Any, customer_id: int, version: str, text: str, region: str | None = None
+) -> bool:
+    """Keep the imported card of a customer (replacing an older one); True if it changed.
+
+    A card that is what `crm export customers --format vcard` writes for this customer now
+    (our own export coming back) changes nothing: the kept card, which gives that very
+    export, stays.
+    """
     row = conn.execute(
         "SELECT card FROM customer_vcards WHERE customer_id = ?", (customer_id,)
     ).fetchone()
-    if row is not None and row[0] == text:
+    if row is not None and (row[0] == text or _exported(conn, customer_id, row[0], version,
+                                                        text, region)):  # fmt: skip
         return False
     conn.execute(
         "INSERT INTO customer_vcards (customer_id, version, card, imported_at) VALUES (?, ?, ?, ?) "
@@ -170,6 +183,24 @@ def keep_card(conn: Any, customer_id: int, version: str, text: str) -> bool:
         (customer_id, version[:10], text, clock.timestamp()),
     )
     return True
+
+
+def _exported(
+    conn: Any, customer_id: int, kept: str, version: str, text: str, region: str | None
+) -> bool:
+    """Whether `text` is the card crm exports for the customer from the `kept` card."""
+    from crmcli import customers
+
+    if version not in VERSIONS:
+        return False
+    record = customers.get_customer(conn, customer_id, reveal=False)
+    return _lines(build_card(record, kept, version, region)) == _lines(text)
+
+
+def _lines(card: str) -> list[str]:
+    """A card's content lines, unfolded, without REV and PRODID (when it was written)."""
+    lines = re.sub(r"\r?\n[ \t]", "", card).splitlines()
+    return sorted(ln for ln in lines if ln.split(":", 1)[0].upper() not in ("REV", "PRODID"))
 
 
 def _digits(text: str) -> str:
@@ -183,8 +214,23 @@ def _matching(kept: list[Any], value: str, key: Any) -> Any:
     return None
 
 
-def build_card(record: dict[str, Any], kept_text: str | None, version: str) -> str:
-    """One customer (a `customers.get_customer` record) as a vCard of `version`."""
+def _phone_key(value: Any, region: str | None) -> str:
+    """A TEL value as crm stores it (E.164), so a kept `138 0013 8009` matches the stored
+    +8613800138009; the digits when it is no valid number."""
+    from crmcli import validate
+
+    text = _tel(value, ext=False)
+    try:
+        return validate.phone(text, region)
+    except InvalidInput:
+        return _digits(text)
+
+
+def build_card(
+    record: dict[str, Any], kept_text: str | None, version: str, region: str | None = None
+) -> str:
+    """One customer (a `customers.get_customer` record) as a vCard of `version`; `region`
+    reads the kept card's local phone numbers as the import did."""
     import vobject
 
     kept = None
@@ -217,7 +263,7 @@ def build_card(record: dict[str, Any], kept_text: str | None, version: str) -> s
         else:
             card.add("x-abshowas").value = "COMPANY"
     for phone in record["phones"]:
-        match = _matching(old.get("tel", []), phone, lambda v: _digits(_tel(v, ext=False)))
+        match = _matching(old.get("tel", []), phone, lambda v: _phone_key(v, region))
         tel = card.add("tel")
         tel.value = phone
         extension = None
@@ -390,16 +436,18 @@ def _address(card: Any, record: dict[str, Any], old: list[Any]) -> None:
 def write_cards(conn: Any, ids: Iterable[int], out: TextIO, version: str) -> int:
     """Write the customers `ids` as vCards; returns how many."""
     from crmcli import customers
+    from crmcli.settings import get_setting
 
     if version not in VERSIONS:
         raise InvalidInput(f"vCard version must be one of: {', '.join(VERSIONS)}")
+    region = get_setting(conn, "default_region")
     count = 0
     for customer_id in ids:
         record = customers.get_customer(conn, customer_id, reveal=False)
         row = conn.execute(
             "SELECT card FROM customer_vcards WHERE customer_id = ?", (customer_id,)
         ).fetchone()
-        text = build_card(record, row[0] if row else None, version)
+        text = build_card(record, row[0] if row else None, version, region)
         out.write(text)
         count += 1
     return count

@@ -59,7 +59,7 @@ def test_merge_moves_everything_and_records_it(cn):
     ok("tag", "vip", keep)
     ok("stage", other, "prospect")
     ok("date", "add", other, "anniversary", "2020-05-01", "--yearly")
-    result = crm("merge", keep, other)
+    result = crm("merge", keep, other, "--yes")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"Merged #{other} 张伟 into #{keep}: moved ")
     record = json.loads(ok("show", keep, "--format", "json"))[0]
@@ -95,6 +95,29 @@ def test_merge_refuses_bad_references(cn):
     fails(2, "merge", "1", "1", db=cn)
     fails(3, "merge", "1", "99", db=cn)
     fails(3, "merge", "nobody", "1", db=cn)
+    fails(3, "merge", "1", "99", "--yes", db=cn)
+
+
+def test_merge_asks_first_and_needs_yes_from_a_script(cn, monkeypatch):
+    from crmcli.cli import safety
+
+    ok("add", "Anna", "--email", "anna@example.com")
+    ok("add", "Anna B", "--phone", "13800138000")
+    # Off a terminal (a script, a pipe): refused without --yes, nothing changed.
+    err = fails(2, "merge", "1", "2", db=cn)
+    assert err == "crm: merge asks for confirmation; add --yes to run it from a script\n"
+    # On a terminal: asked; "no" changes nothing (exit 1), "yes" merges.
+    monkeypatch.setattr(safety, "interactive", lambda: True)
+    result = crm("merge", "1", "2", input="n\n")
+    assert result.exit_code == 1 and "Merge #2 Anna B into #1 Anna and delete #2?" in result.stderr
+    assert "not confirmed; nothing was changed" in result.stderr
+    assert ok("list", "-q") == "1\n2\n"
+    result = crm("merge", "1", "2", input="y\n")
+    assert result.exit_code == 0 and "Merged #2 Anna B into #1: moved" in result.stdout
+    assert ok("list", "-q") == "1\n"
+    # Bad references are refused before any question.
+    fails(3, "merge", "1", "2", db=cn)
+    fails(2, "merge", "1", "1", db=cn)
 
 
 def test_merge_moves_rows_of_tables_other_migrations_add(cn):
@@ -108,7 +131,7 @@ def test_merge_moves_rows_of_tables_other_migrations_add(cn):
     conn.execute("INSERT INTO later_notes (customer_id, text) VALUES (2, 'too slow')")
     conn.commit()
     conn.close()
-    ok("merge", "Keep", "Other")
+    ok("merge", "Keep", "Other", "--yes")
     conn = sqlite3.connect(cn)
     assert conn.execute("SELECT customer_id FROM later_notes").fetchall() == [(1,)]
     conn.close()

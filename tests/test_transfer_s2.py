@@ -321,3 +321,193 @@ def test_a_wrong_encoding_guess_is_refused_with_a_hint(db_path):
     lines = DATA / "google_contacts.csv"
     err = fails(2, "import", "tasks", str(lines), db=db_path)
     assert "no column of" in err and "--map COLUMN=FIELD" in err
+
+
+# Child rows from another database (issue 7 tester, finding 1) ----------------------------
+
+
+@pytest.fixture
+def elsewhere(filled, tmp_path):
+    """Another database whose customer 1 is somebody else, holding `filled`'s customers
+    (imported from its export: 张伟 is #2 here, Anna Smith #3)."""
+    customers = tmp_path / "c.csv"
+    ok("export", "customers", "-o", str(customers))
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "add", "Bob", "--email", "bob@example.com")
+    conn = sqlite3.connect(other)
+    conn.execute("UPDATE customers SET created_at = '2025-01-01T09:00:00+08:00'")
+    conn.commit()
+    conn.close()
+    ok("--db", str(other), "import", "customers", str(customers))
+    return other
+
+
+@pytest.mark.parametrize("kind", ["purchases", "interactions", "tasks"])
+def test_child_rows_whose_customer_columns_disagree_are_refused(filled, elsewhere, tmp_path, kind):
+    file = tmp_path / f"{kind}.csv"
+    ok("export", kind, "-o", str(file))
+    assert ",customer_id,customer," in file.read_text(encoding="utf-8").splitlines()[0] + ","
+    # customer_id 1 is Bob here, the row's customer is 张伟 (#2): refused, nothing written.
+    err = fails(2, "--db", str(elsewhere), "import", kind, str(file), db=elsewhere)
+    assert (
+        "customer_id 1 is #1 Bob here, but customer '张伟' is #2 张伟: the row's customer "
+        "columns disagree (is the file from another database?); to go by customer alone, "
+        'import with --map "customer_id=-"' in err
+    )
+    rejects = tmp_path / "rejects.csv"
+    result = crm("--db", str(elsewhere), "import", kind, str(file), "--skip-invalid",
+                 "--rejects", str(rejects))  # fmt: skip
+    assert result.exit_code == 0 and "0 inserted" in result.stderr
+    assert "customer columns disagree" in rejects.read_text(encoding="utf-8")
+    # Going by the name alone attaches every row to the right person.
+    ok("--db", str(elsewhere), "import", kind, str(file), "--map", "customer_id=-")
+    conn = sqlite3.connect(elsewhere)
+    owners = conn.execute(
+        f"SELECT DISTINCT c.name FROM {kind} x JOIN customers c ON c.id = x.customer_id"
+    ).fetchall()
+    conn.close()
+    assert "Bob" not in {name for (name,) in owners} and owners
+
+
+def test_child_rows_whose_customer_columns_agree_are_taken(elsewhere, tmp_path):
+    file = tmp_path / "p.csv"
+    # The id and the name (any case or width), or the id and an email, of one customer.
+    file.write_text(
+        "customer_id,customer,item,amount\n2,张伟,Tea,10\n3,anna smith,Cups,5\n"
+        "3,anna@example.com,Pot,7\n1,bob@example.com,Gift,1\n",
+        encoding="utf-8",
+    )
+    result = crm("--db", str(elsewhere), "import", "purchases", str(file))
+    assert "4 inserted" in result.stderr, result.stderr
+    bought = json.loads(ok("--db", str(elsewhere), "purchases", "--format", "json"))
+    assert [(p["item"], p["customer_id"]) for p in bought] == [
+        ("Tea", 2), ("Cups", 3), ("Pot", 3), ("Gift", 1)
+    ]  # fmt: skip
+    # A name nobody here has, or one several have, is no agreement either.
+    ok("--db", str(elsewhere), "add", "Anna Smith")
+    file.write_text("customer_id,customer,item,amount\n2,Nobody,Tea,10\n3,Anna Smith,Pot,1\n",
+                    encoding="utf-8")  # fmt: skip
+    err = fails(2, "--db", str(elsewhere), "import", "purchases", str(file), db=elsewhere)
+    assert "row 2: customer_id 2 is #2 张伟 here, but customer 'Nobody' is nobody here" in err
+    assert "row 3: " not in err  # Anna Smith #3 by name: agreed, although the name is shared
+
+
+# vCard fields (issue 7 tester, findings 2-5) ----------------------------------------------
+
+LOCAL = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Li Lei\r\n"
+    "TEL;TYPE=CELL:138 0013 8009\r\nTEL;TYPE=WORK:13800138013 ext. 5\r\n"
+    "EMAIL;TYPE=INTERNET:li@example.com\r\n"
+    "ADR;TYPE=WORK:;;1 Keyuan Road;Shenzhen;Guangdong;518057;China\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Han Mei\r\nBDAY:--0715\r\n"
+    "EMAIL:han@example.com\r\nEND:VCARD\r\n"
+)
+
+
+@pytest.fixture
+def cards(db_path, tmp_path):
+    ok("config", "set", "default_region", "CN")
+    file = tmp_path / "local.vcf"
+    file.write_text(LOCAL, encoding="utf-8")
+    result = crm("import", "customers", str(file))
+    assert "2 inserted" in result.stderr, result.stderr
+    return db_path
+
+
+def test_vcard_types_follow_local_numbers_once_normalised(cards):
+    assert person(1)["phones"] == ["+8613800138009", "+8613800138013"]  # no extension: E.164
+    v3 = ok("export", "customers", "--format", "vcard")
+    assert "TEL;TYPE=CELL:+8613800138009\n" in v3
+    assert "TEL;TYPE=WORK:+8613800138013 ext. 5\n" in v3  # the extension, from the kept card
+    v4 = ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
+    assert "TEL;TYPE=CELL;VALUE=uri:tel:+8613800138009\n" in v4
+    assert "TEL;TYPE=WORK;VALUE=uri:tel:+8613800138013;ext=5\n" in v4
+    # A number the card does not have gets no type; one crm dropped is not written.
+    ok("edit", "1", "--remove-phone", "+8613800138009", "--phone", "13912345678")
+    v3 = ok("export", "customers", "--format", "vcard", "--where", "id = 1")
+    assert "TEL:+8613912345678\n" in v3 and "8009" not in v3
+
+
+def test_vcard_postal_code_and_yearless_birthday_are_fields(cards):
+    li, han = person(1), person(2)
+    assert li["fields"] == {"postal_code": "518057"}  # as Google's Address 1 - Postal Code
+    assert (li["address"], li["city"], li["region"]) == ("1 Keyuan Road", "Shenzhen", "Guangdong")
+    assert han["birthday"] is None and han["fields"] == {"birthday_no_year": "07-15"}
+    assert "birthday_no_year  07-15" in ok("show", "2")
+    # The same as a CSV with --07-15 gives.
+    ok("import", "customers", "-", "--format", "csv", input="name,birthday\nLily,--07-15\n")
+    assert person(3)["fields"] == {"birthday_no_year": "07-15"}
+    v4 = ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
+    assert (
+        "BDAY:--0715\n" in v4
+        and "ADR;TYPE=WORK:;;1 Keyuan Road;Shenzhen;Guangdong;518057;China\n" in v4
+    )
+    # A malformed yearless date is not a birthday: it stays in the card only.
+    ok("import", "customers", "-", "--format", "vcard",
+       input="BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:--7\r\nEND:VCARD\r\n")  # fmt: skip
+    assert person(4)["fields"] == {} and person(4)["birthday"] is None
+
+
+@pytest.mark.parametrize("version", ["3.0", "4.0"])
+def test_reimporting_our_vcard_export_is_unchanged(db_path, tmp_path, version):
+    ok("config", "set", "default_region", "CN")
+    ok("import", "customers", str(DATA / "phone.vcf"))
+    exported = tmp_path / "e1.vcf"
+    ok("export", "customers", "--vcard-version", version, "-o", str(exported))
+    before = data(db_path)
+    result = crm("import", "customers", str(exported), "--key", "email")
+    assert "0 inserted, 0 updated, 2 unchanged, 0 rejected (2 rows)" in result.stderr
+    assert data(db_path) == before  # the card from the phone is kept, not our export
+    # An edited card is a change.
+    exported.write_text(exported.read_text("utf-8").replace("TITLE:CTO", "TITLE:CEO"), "utf-8")
+    result = crm("import", "customers", str(exported), "--key", "email")
+    assert "0 inserted, 1 updated, 1 unchanged" in result.stderr
+
+
+# Options and empty files (issue 7 tester, findings 6-8) -----------------------------------
+
+
+def test_a_dry_run_writes_no_rejects_file(filled, tmp_path):
+    file = tmp_path / "c.csv"
+    file.write_text("name,email\nGood,good@example.com\nBad,bad\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    err = fails(2, "import", "customers", str(file), "--dry-run", "--skip-invalid",
+                "--rejects", str(rejects), db=filled)  # fmt: skip
+    assert err == "crm: --dry-run writes nothing, not even a --rejects file: leave one out\n"
+    assert not rejects.exists()
+    result = crm("import", "customers", str(file), "--dry-run", "--skip-invalid")
+    assert "would be 1 inserted, 0 updated, 0 unchanged, 1 rejected" in result.stderr
+    ok("import", "customers", str(file), "--skip-invalid", "--rejects", str(rejects))
+    assert "invalid email" in rejects.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [("c.vcf", "vCard"), ("c.jsonl", "records"), ("c.json", "records"), ("c.csv", "header row"),
+     ("c.tsv", "header row")],
+)  # fmt: skip
+def test_an_empty_file_of_any_format_is_refused(filled, tmp_path, name, what):
+    for content in ("", "\ufeff\r\n\n"):
+        file = tmp_path / name
+        file.write_text(content, encoding="utf-8")
+        for kind in ("customers", "tasks"):
+            err = fails(2, "import", kind, str(file), db=filled)
+            assert err == f"crm: {file} is empty: it has no {what}\n"
+    err = fails(2, "import", "customers", "-", "--format", "vcard", input="", db=filled)
+    assert err == "crm: standard input is empty: it has no vCard\n"
+    # A file with a header or an empty JSON array is not empty: it has no rows.
+    (tmp_path / "h.csv").write_text("name,email\n", encoding="utf-8")
+    assert "(0 rows)" in crm("import", "customers", str(tmp_path / "h.csv")).stderr
+    (tmp_path / "a.json").write_text("[]", encoding="utf-8")
+    assert "(0 rows)" in crm("import", "customers", str(tmp_path / "a.json")).stderr
+
+
+def test_vcard_version_goes_with_vcard_only(filled, tmp_path):
+    for args in (["--format", "csv"], ["--format", "json"], ["-o", str(tmp_path / "c.csv")]):
+        err = fails(2, "export", "customers", *args, "--vcard-version", "4.0", db=filled)
+        assert err.startswith("crm: --vcard-version goes with --format vcard, not ")
+    assert not (tmp_path / "c.csv").exists()
+    assert "VERSION:4.0" in ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
+    ok("export", "customers", "-o", str(tmp_path / "c.vcf"), "--vcard-version", "4.0")
+    assert "VERSION:4.0" in (tmp_path / "c.vcf").read_text(encoding="utf-8")
+    assert "VERSION:3.0" in ok("export", "customers", "--format", "vcard")

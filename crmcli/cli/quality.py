@@ -37,28 +37,44 @@ def merge(
     ctx: typer.Context,
     keep: Annotated[str, typer.Argument(help="The customer to keep (a reference).")],
     other: Annotated[str, typer.Argument(help="The duplicate to merge into it and delete.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Merge OTHER into KEEP in one transaction, then delete OTHER.
 
     Every interaction, purchase, task, tag, date, stage change, phone, email, field and
     referral of OTHER moves to KEEP; KEEP's empty fields are filled from OTHER; OTHER's
-    differing values are added to KEEP's notes; the merge is recorded.
+    differing values are added to KEEP's notes; the merge is recorded. Asks first on a
+    terminal; from a script it needs --yes.
 
-    Example: crm merge 12 57
+    Example: crm merge 12 57 --yes
     """
     from crmcli import duplicates
+    from crmcli.cli.safety import confirm
+    from crmcli.errors import InvalidInput
 
-    with writing(ctx) as conn:
+    with reading(ctx) as conn:
         resolve = resolver(conn, archived=True)
         keep_id, other_id = resolve(keep), resolve(other)
-        other_name = conn.execute("SELECT name FROM customers WHERE id = ?", (other_id,)).fetchone()
+        if keep_id == other_id:
+            raise InvalidInput("KEEP and OTHER are the same customer")
+        names = dict(conn.execute("SELECT id, name FROM customers WHERE id IN (?, ?)",
+                                  (keep_id, other_id)).fetchall())  # fmt: skip
+    confirm(
+        f"Merge #{other_id} {names[other_id]} into #{keep_id} {names[keep_id]} and delete "
+        f"#{other_id}?",
+        yes,
+        flag_hint="merge",
+    )
+    with writing(ctx) as conn:
         done = duplicates.merge_customers(conn, keep_id, other_id)
     if quiet:
         typer.echo(str(keep_id))
         return
     moved = sum(done["moved"].values())
-    typer.echo(f"Merged #{other_id} {other_name[0]} into #{keep_id}: moved {moved} records"
+    typer.echo(f"Merged #{other_id} {names[other_id]} into #{keep_id}: moved {moved} records"
                + (f", filled {', '.join(done['filled'])}" if done["filled"] else "")
                + (f", {len(done['noted'])} differing values kept in notes" if done["noted"] else "")
                + ".")  # fmt: skip

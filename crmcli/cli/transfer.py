@@ -219,6 +219,8 @@ def _import(
     from crmcli import importers, sources
     from crmcli.settings import get_setting
 
+    if dry_run and rejects is not None:
+        raise InvalidInput("--dry-run writes nothing, not even a --rejects file: leave one out")
     mapper = importers.Mapper(kind, list(mapping or []), keep_unknown=keep_unknown)
     source = sources.open_records(file, fmt.value if fmt else None, encoding)
     if source.fmt == "vcard" and kind != "customers":
@@ -513,8 +515,9 @@ def export_customers(
     plain: PlainOption = False,
     reveal: Annotated[bool, typer.Option("--reveal", help="National IDs unmasked.")] = False,
     vcard_version: Annotated[
-        str, typer.Option("--vcard-version", help="3.0 or 4.0 for --format vcard.")
-    ] = "3.0",
+        str | None,
+        typer.Option("--vcard-version", help="3.0 (default) or 4.0, with --format vcard."),
+    ] = None,
     with_classes: Annotated[
         bool,
         typer.Option(
@@ -536,6 +539,9 @@ def export_customers(
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
                                    OutFormat.jsonl, OutFormat.vcard))  # fmt: skip
+    if vcard_version is not None and chosen is not OutFormat.vcard:
+        raise InvalidInput(f"--vcard-version goes with --format vcard, not {chosen.value}")
+    vcard_version = vcard_version or "3.0"
     if chosen is OutFormat.vcard and vcard_version not in vcards.VERSIONS:
         raise InvalidInput("--vcard-version must be 3.0 or 4.0")
     if chosen is OutFormat.vcard and with_classes:
