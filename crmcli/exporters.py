@@ -335,7 +335,11 @@ def export_all(conn: sqlite3.Connection, out: TextIO) -> dict[str, int]:
     out.write("\n  },\n")
     sequences = {}
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
-        sequences = dict(conn.execute("SELECT name, seq FROM sqlite_sequence ORDER BY name"))
+        sequences = {  # of the tables exported: the history is not, nor its counters
+            name: seq
+            for name, seq in conn.execute("SELECT name, seq FROM sqlite_sequence ORDER BY name")
+            if name in counts
+        }
     out.write(f'  "sequences": {json.dumps(sequences, ensure_ascii=False)}\n')
     out.write("}\n")
     return counts
