@@ -359,7 +359,13 @@ def ensure(db: Path, size: str, *, force: bool = False, log=print) -> dict:
     """The marker of a database of `size` at `db`, built first unless cached."""
     if not force and cached(db, size):
         return json.loads(marker_path(db).read_text())
-    db.parent.mkdir(parents=True, exist_ok=True)
+    if db.exists() and not marker_path(db).exists():
+        # never replace somebody's database: only files this generator built are rebuilt
+        raise SystemExit(f"{db} exists and was not built by bench/generate.py; give another path")
+    if db.name.endswith(".bench.json"):
+        raise SystemExit(f"{db} is a generator marker, not a database path")
+    if not db.parent.is_dir():
+        raise SystemExit(f"no such directory: {db.parent}")
     return build(db, size, log=log)
 
 

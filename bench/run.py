@@ -524,9 +524,14 @@ def main() -> None:
     args = parser.parse_args()
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(only) - set(SECTIONS))
-    if unknown or args.runs < 1:
-        parser.error(f"--only takes {', '.join(SECTIONS)}; --runs at least 1 ({unknown})")
-    args.dir.mkdir(parents=True, exist_ok=True)
+    if unknown or not only:
+        parser.error(f"--only takes one or more of {', '.join(SECTIONS)} (got {args.only!r})")
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1 (got {args.runs})")
+    try:
+        args.dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"--dir {args.dir}: {exc.strerror}")
     db = args.db or args.dir / f"{args.size}.db"
     info = generate.ensure(db, args.size, log=log)
     ctx = Context(args.size, db, args.dir, generate.crm_path(), info["rows"])

@@ -246,6 +246,8 @@ def _table(
 def width(text: str) -> int:
     """Columns `text` takes in a terminal: East Asian wide/full-width characters take two,
     combining and format characters none."""
+    if text.isascii():  # most cells: one column a character (control characters are escaped)
+        return len(text)
     total = 0
     for ch in text:
         if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):

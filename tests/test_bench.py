@@ -64,3 +64,18 @@ def test_generate_and_run_tiny(tmp_path: Path) -> None:
     ):
         assert any(command in line for line in table), command
     assert not (tmp_path / "work" / "startup-tiny.db").exists()  # the scratch copy is gone
+
+
+def test_the_benchmark_never_replaces_a_database_it_did_not_build(tmp_path: Path) -> None:
+    mine = tmp_path / "user.db"
+    mine.write_bytes(b"precious")
+    bench = [sys.executable, str(BENCH / "run.py"), "--size", "tiny", "--runs", "1"]
+    refused = subprocess.run(
+        [*bench, "--only", "startup", "--db", str(mine), "--dir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert refused.returncode != 0 and "was not built by bench/generate.py" in refused.stderr
+    assert mine.read_bytes() == b"precious"
+    for bad in (["--runs", "0"], ["--only", ""], ["--dir", "/proc/no/such"]):
+        result = subprocess.run([*bench, *bad], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, bad
