@@ -560,7 +560,11 @@ def list_customers(
     if limit is not None:
         sql += " LIMIT ?"
         params = [*params, limit]
-    for row in conn.execute(sql, params):
-        record = dict(row)
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: dict(zip()) is twice as fast as dict(Row)
+    cursor.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        record = dict(zip(names, row, strict=True))
         record["tags"] = record["tags"].split(",") if record["tags"] else []
         yield record

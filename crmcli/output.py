@@ -155,7 +155,12 @@ def emit(
         writer.writerow(columns)
         plain = _PLAIN
         for count, row in enumerate(rows, 1):
-            writer.writerow([v if type(v) in plain else _flat(v) for v in map(row.get, columns)])
+            writer.writerow(
+                [
+                    v if type(v) in plain else "" if v is None else _flat(v)
+                    for v in map(row.get, columns)
+                ]
+            )
     else:
         kept = list(rows)
         materialised = [[cell(row.get(c)) for c in columns] for row in kept]
