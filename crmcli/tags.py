@@ -83,7 +83,7 @@ def rename_tag(
     rules, and the `cadence.tag.NAME` setting. Run it inside the caller's transaction: it
     changes all of them or, on an error, none.
 
-    Returns how many customers are now tagged `new`, the segments and rules whose filter or
+    Returns how many live customers are now tagged `new`, the segments and rules whose filter or
     tag changed (`["segment vips", "rule 2", "care rule 1"]`), and what happened to the
     cadence setting, in words (None when OLD had none); None when the tag is already called
     `new` exactly (a rename to itself is harmless, as tagging twice is).
@@ -128,8 +128,10 @@ def rename_tag(
     name = conn.execute("SELECT name FROM tags WHERE id = ?", (new_id,)).fetchone()[0]
     also = segments.rename_tag(conn, old_name, name) + care.rename_tag(conn, old_name, name)
     cadence = rename_tag_cadence(conn, old_name, name)
-    count = conn.execute(
-        "SELECT count(*) FROM customer_tags WHERE tag_id = ?", (new_id,)
+    count = conn.execute(  # live customers, as `crm tags` counts them
+        "SELECT count(*) FROM customer_tags ct JOIN customers c ON c.id = ct.customer_id "
+        "WHERE ct.tag_id = ? AND c.archived_at IS NULL",
+        (new_id,),
     ).fetchone()[0]
     return count, also, cadence
 

@@ -254,7 +254,7 @@ def test_rename_updates_rules_segments_care_rules_and_cadence(shop):
     ok("config", "set", "cadence.tag.gold", "30d")
     out = ok("tag", "rename", "gold", "premium")
     assert out == (
-        "Renamed tag gold to premium (1 customers).\n"
+        "Renamed tag gold to premium (1 customer).\n"
         "Also renamed in segment golden, rule 1, rule 2, care rule 1.\n"
         "Setting cadence.tag.gold is now cadence.tag.premium.\n"
     )

@@ -35,7 +35,7 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
             return
         count, also, cadence = renamed
         if not quiet:
-            typer.echo(f"Renamed tag {old} to {new} ({count} customers).")
+            typer.echo(f"Renamed tag {old} to {new} ({plural(count, 'customer')}).")
             if also:
                 typer.echo(f"Also renamed in {', '.join(also)}.")
             if cadence:
