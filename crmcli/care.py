@@ -14,7 +14,6 @@ every action that applies to them.
 from __future__ import annotations
 
 import json
-import shlex
 import sqlite3
 from dataclasses import asdict, fields
 from datetime import date
@@ -38,18 +37,6 @@ CARE_COLUMNS = (
     "actions",
     "rule_ids",
 )
-_FLAGS = {  # CustomerFilter field -> option, to show a rule's selection as typed
-    "where": "--where",
-    "tag": "--tag",
-    "without_tag": "--without-tag",
-    "stage": "--stage",
-    "city": "--city",
-    "company": "--company",
-    "source": "--source",
-    "kind": "--kind",
-    "created_since": "--created-since",
-    "created_until": "--created-until",
-}
 
 
 def festival_key(text: str) -> str:
@@ -71,12 +58,9 @@ def _decode(text: str) -> CustomerFilter:
 
 def describe(selection: CustomerFilter) -> str:
     """The selection as the options that make it, e.g. `--tag vip --where 'tier = A'`."""
-    words: list[str] = []
-    for name, flag in _FLAGS.items():
-        value = getattr(selection, name)
-        for item in value if isinstance(value, list) else [value] if value else []:
-            words += [flag, item]
-    return shlex.join(words) if words else "everyone"
+    from crmcli.segments import describe as options
+
+    return options(vars(selection)) or "everyone"
 
 
 def add_rule(
