@@ -28,7 +28,7 @@ import sqlite3
 import sys
 from datetime import date, timedelta
 
-# The default RFM grid (crmcli.analytics.rfm.GRID): segment, R scores, F scores.
+# The default RFM grid (crmcli.reports.models.rfm.GRID): segment, R scores, F scores.
 GRID = (
     ("champions", "5", "45"),
     ("loyal", "34", "45"),
@@ -125,7 +125,7 @@ SELECT (d.decile * 10) || '%' AS top_customers, r.cur AS currency, r.rn AS custo
 FROM r JOIN d ON r.rn = (r.n * d.decile + 9) / 10 ORDER BY r.cur, d.decile
 """
 
-# The sales report by month: crmcli.purchases.AGGREGATES, written out.
+# The sales report by month: crmcli.records.purchases.AGGREGATES, written out.
 SALES_SQL = """
 SELECT substr(p.purchased_at, 1, 7) AS month, p.currency AS currency,
   sum(max(p.amount_minor, 0)) AS revenue_minor,

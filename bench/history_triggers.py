@@ -11,8 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from crmcli import history
-from crmcli.db import connect, transaction
+from crmcli.store import history
+from crmcli.store.db import connect, transaction
 
 
 def rows(n: int):

@@ -33,7 +33,7 @@ AS_OF = date(2026, 11, 22)
 
 
 def build(path: Path) -> None:
-    from crmcli.db import connect
+    from crmcli.store.db import connect
 
     conn = connect(path, write=True)  # creates the schema
     conn.close()

@@ -21,8 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from crmcli import search
-from crmcli.db import connect, transaction
+from crmcli.store import search
+from crmcli.store.db import connect, transaction
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红娥玲芬燕彬鑫宇浩然梓涵子轩欣怡"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli.analytics import classes, lifecycle, rfm
+from crmcli.reports.models import lifecycle, rfm, tiers
 
 TODAY = date(2026, 11, 22)
 
@@ -49,14 +49,14 @@ def test_lifecycle_median_gap_uses_default_below_two_gaps():
 def test_abc_boundaries_and_ties():
     # total 100: 50 (share-before 0) A, 30 (0.50) A, 10 (0.80) B, 5 (0.90) B, 5 tie B, 0 C
     revenue = {1: 50, 2: 30, 3: 10, 4: 5, 5: 5, 6: 0, 7: -20}
-    assert classes.abc(revenue) == {1: "A", 2: "A", 3: "B", 4: "B", 5: "B", 6: "C", 7: "C"}
-    assert classes.abc({1: 80, 2: 15, 3: 5}) == {1: "A", 2: "B", 3: "C"}
-    assert classes.abc({1: 0, 2: 0}) == {1: "C", 2: "C"}
-    assert classes.abc({1: 10}, a=Fraction(0), b=Fraction(1, 2)) == {1: "B"}
+    assert tiers.abc(revenue) == {1: "A", 2: "A", 3: "B", 4: "B", 5: "B", 6: "C", 7: "C"}
+    assert tiers.abc({1: 80, 2: 15, 3: 5}) == {1: "A", 2: "B", 3: "C"}
+    assert tiers.abc({1: 0, 2: 0}) == {1: "C", 2: "C"}
+    assert tiers.abc({1: 10}, a=Fraction(0), b=Fraction(1, 2)) == {1: "B"}
 
 
 def test_tiers():
-    assert [classes.tier(v, 6, 2) for v in (0, 1, 2, 5, 6, 99)] == [
+    assert [tiers.tier(v, 6, 2) for v in (0, 1, 2, 5, 6, 99)] == [
         "low", "low", "medium", "medium", "high", "high"]  # fmt: skip
 
 

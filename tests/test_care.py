@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli import festivals, lunar, validate
-from crmcli.errors import InvalidInput
-from crmcli.lunar import LunarDate
+from crmcli.core import festivals, lunar, validate
+from crmcli.core.errors import InvalidInput
+from crmcli.core.lunar import LunarDate
 from tests.conftest import crm, fails, ok
 
 

@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crmcli import churn, db, filters
+from crmcli.records import filters
+from crmcli.reports import churn
+from crmcli.store import db
 from tests.conftest import crm, fails, ok
 
 CDNOW = Path(__file__).parent / "data" / "cdnow_sample.txt"
@@ -300,7 +302,7 @@ def test_value_report_rows(db_path):
 
 
 def test_value_without_scipy_is_a_clean_error(shop, monkeypatch):
-    from crmcli import value
+    from crmcli.reports import value
 
     monkeypatch.setattr(value, "models_available", lambda: False)
     assert fails(1, "report", "value", db=shop) == (
@@ -364,7 +366,7 @@ def test_names_among_keeps_order_free_lookups(shop):
 
 
 def test_histories_use_the_covering_index(shop):
-    from crmcli.histories import _SQL
+    from crmcli.reports.purchase_histories import _SQL
 
     conn = sqlite3.connect(shop)
     plan = " ".join(
@@ -378,8 +380,8 @@ def test_histories_use_the_covering_index(shop):
 def test_the_sql_prefilter_of_remind_never_drops_an_at_risk_customer(db_path):
     """top_risks() skips in SQL whoever cannot be at risk; on random histories and dates it
     finds exactly the at-risk customers the full pass finds."""
-    from crmcli import histories
-    from crmcli.analytics.churn import Rules
+    from crmcli.reports import purchase_histories
+    from crmcli.reports.models.churn_risk import Rules
 
     rng = np.random.default_rng(5)
     conn = db.connect(db_path, write=True)
@@ -402,8 +404,10 @@ def test_the_sql_prefilter_of_remind_never_drops_an_at_risk_customer(db_path):
     rules = Rules()
     checked = 0
     for as_of in (date(2024, 6, 1), date(2025, 3, 1), date(2025, 9, 9), date(2026, 11, 22)):
-        full = histories.load(conn, "CNY", as_of, rules.rhythm)
-        pruned = histories.load(conn, "CNY", as_of, rules.rhythm, at_risk_only=rules.min_silence)
+        full = purchase_histories.load(conn, "CNY", as_of, rules.rhythm)
+        pruned = purchase_histories.load(
+            conn, "CNY", as_of, rules.rhythm, at_risk_only=rules.min_silence
+        )
         want = [full.ids[i] for i in churn._rhythm_candidates(full, rules, ("at-risk",))]
         got = [pruned.ids[i] for i in churn._rhythm_candidates(pruned, rules, ("at-risk",))]
         assert got == want

@@ -231,8 +231,8 @@ def test_empty_database_classify_and_lists(db_path):
 
 def test_one_customers_classes_equal_everyones(tmp_path):
     """crm show reads one customer's classes the short way: the same as crm list's."""
-    from crmcli import classes
-    from crmcli.db import connect
+    from crmcli.reports import classes
+    from crmcli.store.db import connect
 
     db = tmp_path / "demo.db"
     ok("demo", "--db", str(db), "--customers", "120")

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from crmcli import classes, exporters
+from crmcli.reports import classes
+from crmcli.transfer import exporters
 from tests.conftest import dump, fails, ok
 
 TODAY = date(2026, 11, 22)
@@ -141,8 +142,8 @@ def test_sales_help_shows_the_filter_options(db_path):
 
 def test_sales_filter_uses_the_customer_index(shop):
     """The chosen ids are a temp table probed through purchases_customer_time."""
-    from crmcli import sales as service
-    from crmcli.db import connect
+    from crmcli.reports import sales as service
+    from crmcli.store.db import connect
 
     conn = connect(shop, write=False)
     try:

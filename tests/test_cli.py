@@ -58,12 +58,12 @@ def test_usage_errors_are_one_line_exit_2(db_path):
 
 
 def test_no_traceback_without_debug_and_one_with_it(db_path, monkeypatch):
-    import crmcli.customers
+    import crmcli.records.customers
 
     def boom(*_a, **_k):
         raise RuntimeError("secret 11010519491231002X")
 
-    monkeypatch.setattr(crmcli.customers, "list_customers", boom)
+    monkeypatch.setattr(crmcli.records.customers, "list_customers", boom)
     result = crm("list")
     assert result.exit_code == 1
     assert (
@@ -117,8 +117,8 @@ def test_demo_is_deterministic(tmp_path):
 def test_services_do_not_import_the_cli():
     code = (
         "import sys\n"
-        "import crmcli.customers, crmcli.db, crmcli.migrations, crmcli.refs, crmcli.filters, "
-        "crmcli.settings, crmcli.demo, crmcli.output, crmcli.dates, crmcli.validate\n"
+        "import crmcli.records.customers, crmcli.store.db, crmcli.store.migrations, crmcli.records.refs, crmcli.records.filters, "
+        "crmcli.records.config, crmcli.demo.build, crmcli.cli.output, crmcli.core.dates, crmcli.core.validate\n"
         "assert 'typer' not in sys.modules, 'typer imported by a service'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

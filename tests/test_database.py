@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli import migrations
+from crmcli.store import migrations
 from tests.conftest import dump, fails, ok
 
 
@@ -79,7 +79,7 @@ def test_pragmas_and_journal_mode(db_path):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
     conn.close()
-    from crmcli.db import connect
+    from crmcli.store.db import connect
 
     live = connect(db_path, write=False)
     assert live.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -181,7 +181,7 @@ def table_rows(path: Path) -> dict[str, set]:
 
 @pytest.mark.parametrize("version", range(migrations.SCHEMA_VERSION))
 def test_migration_from_every_earlier_version(db_path, version):
-    from crmcli import history
+    from crmcli.store import history
 
     seed_version(db_path, version)
     seeded = table_rows(db_path)
@@ -323,10 +323,10 @@ def test_concurrent_first_use_of_a_new_file(db_path):
 
 
 def test_a_lock_held_past_the_timeout_is_exit_1_busy(db_path, monkeypatch):
-    import crmcli.db
+    import crmcli.store.db
 
     ok("add", "Anna")
-    monkeypatch.setattr(crmcli.db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(crmcli.store.db, "BUSY_TIMEOUT_MS", 200)
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:

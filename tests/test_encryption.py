@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli import encryption
+from crmcli.store import encryption
 from tests.conftest import crm, fails, ok
 
 needs_sqlcipher = pytest.mark.skipif(

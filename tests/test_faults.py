@@ -53,8 +53,8 @@ def percentile(values: list[float], p: float) -> float:
 LONG_WRITE = """
 import sys
 from pathlib import Path
-from crmcli import demo
-from crmcli.db import connect, transaction
+from crmcli.demo import build as demo
+from crmcli.store.db import connect, transaction
 conn = connect(Path(sys.argv[1]), write=True)
 with transaction(conn, command="demo"):
     print("started", flush=True)
@@ -196,7 +196,7 @@ def test_eight_processes_reading_then_writing_lose_nothing(tmp_path):
     db = tmp_path / "busy.db"
     per = 10
     ok("--db", str(db), "config", "set", "default_region", "CN")
-    from crmcli.db import connect, transaction
+    from crmcli.store.db import connect, transaction
 
     conn = connect(db, write=True)
     with transaction(conn, command="seed"):
@@ -244,8 +244,8 @@ def test_eight_processes_reading_then_writing_lose_nothing(tmp_path):
 HOLDING_WRITE = """
 import sys, time
 from pathlib import Path
-from crmcli import history
-from crmcli.db import connect, transaction
+from crmcli.store import history
+from crmcli.store.db import connect, transaction
 conn = connect(Path(sys.argv[1]), write=True)
 with transaction(conn, command="import"):
     with history.bulk_insert(conn, "purchases"):

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli.analytics import satisfaction as fig
+from crmcli.reports.models import nps as fig
 from tests.conftest import crm, dump, fails, ok
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli import analysis, classes
-from crmcli.analytics import lifecycle
+from crmcli.reports import classes, customer_reports
+from crmcli.reports.models import lifecycle
 
 TODAY = date(2026, 11, 22)
 
@@ -64,7 +64,7 @@ def shop(tmp_path):
     in two currencies, several lines a day at times."""
     import random
 
-    from crmcli.db import connect
+    from crmcli.store.db import connect
 
     conn = connect(tmp_path / "crm.db", write=True)
     rng = random.Random(5)
@@ -92,10 +92,10 @@ def test_report_histories_match_the_reference(shop):
     """Each customer's stages at the 13 month ends, from the fast query, equal the reference
     classifier over that customer's sale days read one by one."""
     conn = shop
-    ends = analysis.month_ends(TODAY)
+    ends = customer_reports.month_ends(TODAY)
     rules = lifecycle.Rules()
     fast = Counter(
-        analysis.sale_day_histories(conn, TODAY, "c.archived_at IS NULL", [], ends, rules)
+        customer_reports.sale_day_histories(conn, TODAY, "c.archived_at IS NULL", [], ends, rules)
     )
     slow: Counter[tuple[str, ...]] = Counter()
     for (cid,) in conn.execute("SELECT id FROM customers WHERE archived_at IS NULL"):
@@ -115,9 +115,9 @@ def test_report_histories_match_the_reference(shop):
 
 
 def reference(conn, as_of, archived):
-    """Every customer's derived record the way crmcli.classes computed it before streaming:
+    """Every customer's derived record the way crmcli.reports.classes computed it before streaming:
     purchase_facts per customer and currency, classes_of, ABC over the window per currency."""
-    from crmcli.analytics import classes as abc_rules
+    from crmcli.reports.models import tiers as abc_rules
 
     cfg = classes.config(conn)
     where = "c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"
@@ -161,7 +161,7 @@ def test_matching_streams_the_same_customers(shop, name, op, value):
 def test_rfm_values_per_currency_match_plain_sql(shop):
     """Customers with lines in two currencies are read again per currency: R, F, M equal
     those of the plain per-currency query."""
-    got = analysis.rfm_values(shop, TODAY, "c.archived_at IS NULL", [])
+    got = customer_reports.rfm_values(shop, TODAY, "c.archived_at IS NULL", [])
     want: dict[str, list[tuple[int, int, int, int]]] = {}
     for cid, currency, recency, frequency, monetary in shop.execute(
         "SELECT p.customer_id, p.currency, CAST(julianday(?) - julianday(max(CASE WHEN "

@@ -1,4 +1,4 @@
-"""crmcli.money: exact parsing and formatting, currency decimals, no rounding, ever."""
+"""crmcli.core.money: exact parsing and formatting, currency decimals, no rounding, ever."""
 
 from decimal import Decimal
 
@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli import money
-from crmcli.errors import InvalidInput
-from crmcli.money import Money
+from crmcli.core import money
+from crmcli.core.errors import InvalidInput
+from crmcli.core.money import Money
 
 PROFILE = settings(max_examples=200, deadline=None, derandomize=True)
 CODES = sorted(money.EXPONENTS)

@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli import agenda, important_dates
-from crmcli.dates import Period, anniversary, parse_duration, parse_period
-from crmcli.errors import InvalidInput
-from crmcli.tasks import next_due
+from crmcli.core.dates import Period, anniversary, parse_duration, parse_period
+from crmcli.core.errors import InvalidInput
+from crmcli.records import important_dates
+from crmcli.records.tasks import next_due
+from crmcli.reports.models import agenda
 
 # In a period (--every, --within, --due-within, cadence) m is months; in a duration
 # (--duration) m is minutes. These tables are the documented meaning of each form.
@@ -162,8 +163,8 @@ def test_the_services_do_not_import_the_command_line():
 
     code = (
         "import sys\n"
-        "import crmcli.agenda, crmcli.reminders, crmcli.tasks, crmcli.interactions\n"
-        "import crmcli.important_dates, crmcli.ics, crmcli.settings\n"
+        "import crmcli.reports.models.agenda, crmcli.reports.reminders, crmcli.records.tasks, crmcli.records.interactions\n"
+        "import crmcli.records.important_dates, crmcli.transfer.ics, crmcli.records.config\n"
         "assert 'typer' not in sys.modules and 'crmcli.cli' not in sys.modules\n"
         "assert 'icalendar' not in sys.modules\n"
     )

@@ -511,7 +511,7 @@ def test_database_refuses_bad_rows_even_past_the_cli(db_path, anna):
 
 def test_upgrade_from_a_customers_only_database(db_path, tmp_path):
     """A file made before this migration is upgraded in place, keeping its customers."""
-    from crmcli import migrations
+    from crmcli.store import migrations
 
     conn = sqlite3.connect(db_path, isolation_level=None)
     migrations.MIGRATIONS[0](conn)

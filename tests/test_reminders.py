@@ -537,7 +537,7 @@ def test_demo_has_something_to_remind_and_to_do_today(tmp_path):
 
 
 def test_upgrade_from_the_schema_before_interactions_keeps_the_customers(db_path):
-    from crmcli import migrations
+    from crmcli.store import migrations
 
     step = next(
         i for i, m in enumerate(migrations.MIGRATIONS) if m.__name__ == "m002_interactions_tasks"

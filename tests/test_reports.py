@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from crmcli.output import Bars
+from crmcli.cli.output import Bars
 from tests.conftest import crm, fails, ok
 
 
@@ -92,7 +92,7 @@ def test_iso_weeks_at_year_boundaries(db_path):
 def test_iso_week_expression_matches_python(db_path):
     from datetime import date, timedelta
 
-    from crmcli.sales import PERIODS
+    from crmcli.reports.sales import PERIODS
 
     conn = sqlite3.connect(":memory:")
     day = date(2019, 12, 20)

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli import history
 from crmcli.cli import safety
+from crmcli.store import history
 from tests.conftest import crm, dump, fails, ok
 
 NID = "11010519491231002X"
@@ -277,7 +277,7 @@ def test_undo_re_creates_a_deleted_row_and_its_cascade(db_path):
     before = dump(db_path)
     conn = sqlite3.connect(db_path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
-    from crmcli.db import transaction
+    from crmcli.store.db import transaction
 
     with transaction(conn, command="test delete"):
         conn.execute("DELETE FROM customers WHERE id = 1")
@@ -316,7 +316,7 @@ def test_undo_with_nothing_to_undo_and_after_forget(db_path):
 
 def test_bulk_insert_records_one_entry_and_undo_removes_the_range(db_path):
     seed()
-    from crmcli.db import connect, transaction
+    from crmcli.store.db import connect, transaction
 
     conn = connect(db_path, write=True)
     with transaction(conn, command="import purchases"), history.bulk_insert(conn, "purchases"):
@@ -347,7 +347,7 @@ def test_triggers_cover_tables_added_later_and_skip_fts(db_path):
     conn.execute("COMMIT")
     assert "later_notes" in history.recorded_tables(conn)
     assert not [t for t in history.recorded_tables(conn) if t.startswith("search")]
-    from crmcli.db import transaction
+    from crmcli.store.db import transaction
 
     with transaction(conn, command="feedback add"):
         conn.execute("INSERT INTO later_notes (customer_id, body) VALUES (1, x'00ff10')")
@@ -436,7 +436,7 @@ def marker_world(db: Path) -> dict[str, str]:
     ok("stage", "2", "prospect", "--reason", mark("stage reason"))
     ok("edit", "1", "--referred-by", "2", "--related", f"{mark('their relation')}=#2")
     conn = sqlite3.connect(db, isolation_level=None)
-    from crmcli.db import transaction
+    from crmcli.store.db import transaction
 
     with transaction(conn, command="feedback add"):
         conn.execute(

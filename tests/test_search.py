@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli import search, searchtext
-from crmcli.db import connect
+from crmcli.core import searchtext
+from crmcli.store import search
+from crmcli.store.db import connect
 from tests.conftest import crm, fails, ok
 
 
@@ -370,7 +371,7 @@ def test_fts_integrity_check_passes_and_check_finds_drift(people, db_path):
 
 
 def test_migration_indexes_existing_data(db_path):
-    from crmcli import migrations
+    from crmcli.store import migrations
 
     conn = sqlite3.connect(db_path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")

@@ -479,7 +479,7 @@ def test_export_all_import_all_restores_exactly(tmp_path):
 
 
 def test_export_all_is_generic_over_new_tables(tmp_path):
-    from crmcli import exporters
+    from crmcli.transfer import exporters
 
     db = tmp_path / "x.db"
     ok("--db", str(db), "add", "张伟")

@@ -197,7 +197,7 @@ def test_export_refuses_a_suffix_it_cannot_write(filled, tmp_path):
 
 
 def test_a_failed_export_leaves_no_file(filled, tmp_path, monkeypatch):
-    from crmcli import exporters
+    from crmcli.transfer import exporters
 
     def broken(*args, **kwargs):
         yield {"id": 1, "name": "half"}

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crmcli.analytics import bgnbd, gammagamma
+from crmcli.reports.models import bgnbd, gammagamma
 
 CDNOW = Path(__file__).parent / "data" / "cdnow_sample.txt"
 END = date(1997, 9, 30)

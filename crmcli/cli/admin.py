@@ -5,9 +5,9 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, app, reading, settings, writing
-from crmcli.errors import InvalidInput
-from crmcli.output import Format, emit
+from crmcli.cli.app import FormatOption, app, global_options, reading, writing
+from crmcli.cli.output import Format, emit
+from crmcli.core.errors import InvalidInput
 
 config_app = typer.Typer(
     help="Read and change settings kept in the database.", no_args_is_help=True
@@ -23,7 +23,7 @@ def config_get(
 
     Example: crm config get default_region
     """
-    from crmcli.settings import get_setting
+    from crmcli.records.config import get_setting
 
     with reading(ctx) as conn:
         value = get_setting(conn, key)
@@ -41,7 +41,7 @@ def config_set(
 
     Example: crm config set default_region CN
     """
-    from crmcli.settings import set_setting
+    from crmcli.records.config import set_setting
 
     with writing(ctx) as conn:
         stored = set_setting(conn, key, value)
@@ -56,7 +56,7 @@ def config_unset(
 
     Example: crm config unset default_currency
     """
-    from crmcli.settings import unset_setting
+    from crmcli.records.config import unset_setting
 
     with writing(ctx) as conn:
         unset_setting(conn, key)
@@ -68,11 +68,13 @@ def config_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: crm config list --format json
     """
-    from crmcli.settings import list_settings
+    from crmcli.records.config import list_settings
 
     with reading(ctx) as conn:
         rows = list_settings(conn)
-    emit(rows, ("key", "value", "source", "description"), fmt, no_color=settings(ctx).no_color)
+    emit(
+        rows, ("key", "value", "source", "description"), fmt, no_color=global_options(ctx).no_color
+    )
 
 
 @app.command("demo")
@@ -91,8 +93,8 @@ def demo(
     """
     import tempfile
 
-    from crmcli import demo as demo_data
-    from crmcli.db import connect, transaction
+    from crmcli.demo import build as demo_data
+    from crmcli.store.db import connect, transaction
 
     path = db or Path(tempfile.mkdtemp(prefix="crm-demo-")) / "demo.db"
     path = path.expanduser()
@@ -122,12 +124,12 @@ def demo(
         f"  crm --db {quoted} remind --within 14d\n"
         f"or: export CRM_DB={quoted}"
     )
-    from crmcli import clock
     from crmcli.cli.dashboard import render
+    from crmcli.core import clock
 
     typer.echo("")
     conn = connect(path, write=False)
     try:
-        render(conn, clock.today(), Format.table, no_color=settings(ctx).no_color)
+        render(conn, clock.today(), Format.table, no_color=global_options(ctx).no_color)
     finally:
         conn.close()

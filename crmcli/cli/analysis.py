@@ -15,11 +15,11 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, reading, settings
+from crmcli.cli.app import FormatOption, global_options, reading
 from crmcli.cli.options import filter_options
+from crmcli.cli.output import Bars, Format, emit
 from crmcli.cli.reports import report_app
-from crmcli.filters import CustomerFilter
-from crmcli.output import Bars, Format, emit
+from crmcli.records.filters import CustomerFilter
 
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Report as of this date (default today).")
@@ -30,8 +30,8 @@ Part = tuple[str, str, Sequence[str], list[dict[str, Any]], Bars | None]
 
 
 def as_of_date(text: str | None) -> date:
-    from crmcli import clock, dates
-    from crmcli.errors import InvalidInput
+    from crmcli.core import clock, dates
+    from crmcli.core.errors import InvalidInput
 
     today = clock.today()
     if text is None:
@@ -46,14 +46,14 @@ def population(
     conn: sqlite3.Connection, selection: CustomerFilter, as_of: date
 ) -> tuple[str, list[Any]]:
     """The WHERE clause over `customers c` for the selected customers."""
-    from crmcli import filters
+    from crmcli.records import filters
 
     query = filters.build(conn, selection, today=as_of)
     return query.sql(), query.params
 
 
 def present(rows: list[dict[str, Any]], fmt: Format) -> list[dict[str, Any]]:
-    from crmcli import money
+    from crmcli.core import money
 
     return [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
 
@@ -81,7 +81,7 @@ def render(
     if not any(rows for *_, rows, _ in parts):
         sys.stdout.write(empty + "\n")
         return
-    no_color = settings(ctx).no_color
+    no_color = global_options(ctx).no_color
     first = True
     for _key, title, columns, rows, bars in parts:
         if not rows:
@@ -112,15 +112,15 @@ def rfm_report(
 
     Example: crm report rfm --customers "at risk" --as-of 2026-06-30
     """
-    from crmcli import analysis
-    from crmcli.errors import InvalidInput
+    from crmcli.core.errors import InvalidInput
+    from crmcli.reports import customer_reports
 
     assert selection is not None
     day = as_of_date(as_of)
     with reading(ctx) as conn:
-        grid = analysis.grid_setting(conn)
+        grid = customer_reports.grid_setting(conn)
         where, params = population(conn, selection, day)
-        values = analysis.rfm_values(conn, day, where, params)
+        values = customer_reports.rfm_values(conn, day, where, params)
         if segment is not None or customers:
             known = [name for name, _, _ in grid] + ["other"]
             wanted = None
@@ -129,7 +129,11 @@ def rfm_report(
                 if wanted not in known:
                     raise InvalidInput(f"unknown RFM segment {segment!r}; segments: "
                                        + ", ".join(known))  # fmt: skip
-            rows = [r for r in analysis.rfm_scores(values, grid) if wanted in (None, r["segment"])]
+            rows = [
+                r
+                for r in customer_reports.rfm_scores(values, grid)
+                if wanted in (None, r["segment"])
+            ]
             order = {name: i for i, name in enumerate(known)}
             rows.sort(key=lambda r: (r["currency"], order[r["segment"]], -r["monetary_minor"],
                                      r["customer_id"]))  # fmt: skip
@@ -143,7 +147,7 @@ def rfm_report(
             empty = f"No buyers up to {day.isoformat()}."
             render(ctx, [part], fmt, {"as_of": day.isoformat()}, empty)
             return
-        rows = analysis.rfm_summary(values, grid)
+        rows = customer_reports.rfm_summary(values, grid)
     shown = present(rows, fmt)
     for row in shown:
         row["bar"] = row["customers"]
@@ -189,8 +193,8 @@ def abc_report(
 
     Example: crm report abc --window 2y --top 10
     """
-    from crmcli import analysis, classes
-    from crmcli.settings import _window
+    from crmcli.records.config import _window
+    from crmcli.reports import classes, customer_reports
 
     assert selection is not None
     day = as_of_date(as_of)
@@ -199,7 +203,7 @@ def abc_report(
         span = _window(window) if window is not None else cfg.abc_window
         start = classes.window_start(span, day)
         where, params = population(conn, selection, day)
-        rows, pareto, statements = analysis.abc_report(
+        rows, pareto, statements = customer_reports.abc_report(
             conn, day, where, params, start=start, a=cfg.abc_a, b=cfg.abc_b, top=top
         )
     shown = present(rows, fmt)
@@ -239,14 +243,14 @@ def lifecycle_report(
 
     Example: crm report lifecycle --as-of 2026-06-30 --format json
     """
-    from crmcli import analysis, classes
+    from crmcli.reports import classes, customer_reports
 
     assert selection is not None
     day = as_of_date(as_of)
     with reading(ctx) as conn:
         cfg = classes.config(conn)
         where, params = population(conn, selection, day)
-        report = analysis.lifecycle_report(conn, day, where, params, cfg.rules)
+        report = customer_reports.lifecycle_report(conn, day, where, params, cfg.rules)
     total = sum(r["customers"] for r in report["lifecycle"])
     for key in ("lifecycle", "funnel"):
         for row in report[key]:
@@ -307,7 +311,7 @@ def summary_report(
 
     Example: crm report summary --by city --tag vip
     """
-    from crmcli import summaries
+    from crmcli.reports import summaries
 
     assert selection is not None
     day = as_of_date(as_of)
@@ -353,7 +357,7 @@ def cohort_report(
 
     Example: crm report cohort --by quarter --periods 6
     """
-    from crmcli import summaries
+    from crmcli.reports import summaries
 
     assert selection is not None
     day = as_of_date(as_of)
@@ -377,12 +381,12 @@ def cohort_report(
     if not rows:
         sys.stdout.write(f"No first purchases in the last {count} {by.value}s.\n")
         return
-    _heat(rows, count, by.value, settings(ctx).no_color)
+    _heat(rows, count, by.value, global_options(ctx).no_color)
 
 
 def _heat(rows: list[dict[str, Any]], count: int, by: str, no_color: bool) -> None:
     """The retention matrix: percent per cell, a heat colour per cell on a terminal."""
-    from crmcli.output import console, is_terminal, plain_table
+    from crmcli.cli.output import console, is_terminal, plain_table
 
     width = max(len(r["active"]) for r in rows)
     columns = ["cohort", "customers", *(f"+{k}" for k in range(width))]

@@ -19,12 +19,12 @@ import typer
 from typer.core import TyperGroup
 
 from crmcli import __version__
-from crmcli.errors import CrmError
-from crmcli.output import Format
+from crmcli.cli.output import Format
+from crmcli.core.errors import CrmError
 
 
 @dataclass
-class Settings:
+class GlobalOptions:
     """Global options, kept on ctx.obj (no module state: CliRunner reuses the process)."""
 
     db: Path | None = None
@@ -33,14 +33,14 @@ class Settings:
 
     @property
     def path(self) -> Path:
-        from crmcli.db import resolve_path
+        from crmcli.store.db import resolve_path
 
         return resolve_path(self.db)
 
 
 def _say(message: str) -> None:
-    from crmcli.output import escape_control
-    from crmcli.validate import mask_in_text
+    from crmcli.cli.output import escape_control
+    from crmcli.core.validate import mask_in_text
 
     sys.stderr.write(f"crm: {escape_control(mask_in_text(message))}\n")
     sys.stderr.flush()
@@ -86,7 +86,7 @@ class CrmGroup(TyperGroup):
 
 
 def _exit_code(exc: BaseException, debug: bool) -> int:
-    from crmcli.db import storage_error
+    from crmcli.store.db import storage_error
 
     if debug and not isinstance(exc, CrmError):
         import traceback
@@ -94,8 +94,8 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
         traceback.print_exception(exc)
     if isinstance(exc, CrmError):
         _say(exc.message)
-        from crmcli.output import escape_control
-        from crmcli.validate import mask_in_text
+        from crmcli.cli.output import escape_control
+        from crmcli.core.validate import mask_in_text
 
         for line in exc.details:
             parts = (escape_control(mask_in_text(p)) for p in line.split("\t"))
@@ -172,33 +172,35 @@ def root(
 
     Example: crm add "Zhang Wei" --phone 13800138000 --city Shanghai
     """
-    ctx.obj = Settings(db=db, no_color=no_color or bool(os.environ.get("NO_COLOR")), debug=debug)
+    ctx.obj = GlobalOptions(
+        db=db, no_color=no_color or bool(os.environ.get("NO_COLOR")), debug=debug
+    )
     if ctx.invoked_subcommand is None:
-        from crmcli.output import is_terminal
+        from crmcli.cli.output import is_terminal
 
         if not is_terminal(sys.stdout):  # scripts and pipes keep getting the help
             sys.stdout.write(ctx.get_help() + "\n")
             return
-        from crmcli import clock
         from crmcli.cli.dashboard import render
+        from crmcli.core import clock
 
         with reading(ctx) as conn:
             render(conn, clock.today(), Format.table, no_color=ctx.obj.no_color)
 
 
-def settings(ctx: typer.Context) -> Settings:
+def global_options(ctx: typer.Context) -> GlobalOptions:
     root_ctx = ctx.find_root()
-    if not isinstance(root_ctx.obj, Settings):
-        root_ctx.obj = Settings()
+    if not isinstance(root_ctx.obj, GlobalOptions):
+        root_ctx.obj = GlobalOptions()
     return root_ctx.obj
 
 
 @contextmanager
 def reading(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
     """A read-only connection for a command that never writes."""
-    from crmcli.db import connect
+    from crmcli.store.db import connect
 
-    conn = connect(settings(ctx).path, write=False)
+    conn = connect(global_options(ctx).path, write=False)
     try:
         yield conn
     finally:
@@ -221,22 +223,22 @@ def writing(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
 
     A refused command leaves no database file behind when it was the one to create it
     (connecting creates the file, schema and all, before any input is checked)."""
-    from crmcli.db import connect, remove_if_empty, storage_error, transaction
+    from crmcli.store.db import connect, remove_if_empty, storage_error, transaction
 
-    path = settings(ctx).path
+    path = global_options(ctx).path
     created = not path.exists()
     try:
         conn = connect(path, write=True)
         try:
             with transaction(conn, command=command_path(ctx)):
                 yield conn
-                from crmcli import history
-                from crmcli.search import sync
+                from crmcli.store import history
+                from crmcli.store.search import sync
 
                 sync(conn)  # the search index follows whatever this command changed
                 changeset = history.current(conn) if history.has_history(conn) else None
             if changeset is not None and (path.parent / "hooks").is_dir():
-                from crmcli.changes import run_hooks
+                from crmcli.store.changes import run_hooks
 
                 for problem in run_hooks(path, conn, changeset):  # after the commit
                     _say(problem)

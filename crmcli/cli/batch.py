@@ -2,7 +2,7 @@
 
 Customers come from REF arguments (`-` reads one reference per line from stdin),
 `--ids-from FILE`, the shared filter options, or `--all`. References resolve all or
-nothing (crmcli.refs.resolve_many) unless `--skip-missing`. A write chosen by a filter (or
+nothing (crmcli.records.refs.resolve_many) unless `--skip-missing`. A write chosen by a filter (or
 `--all`) that touches more customers than the `bulk.confirm` setting (default 10) shows
 what it will do and asks on a terminal; off a terminal it needs `--yes`. Explicitly listed
 references are their own confirmation. `--dry-run` shows the changes and writes nothing.
@@ -16,10 +16,11 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli import clock, filters, refs
 from crmcli.cli.options import option, with_options
-from crmcli.errors import InvalidInput
-from crmcli.filters import CustomerFilter
+from crmcli.core import clock
+from crmcli.core.errors import InvalidInput
+from crmcli.records import filters, refs
+from crmcli.records.filters import CustomerFilter
 
 RefsArgument = Annotated[
     list[str] | None,
@@ -90,7 +91,7 @@ def select(
 
     With references and a filter, only the referenced customers that match are kept.
     """
-    from crmcli.settings import get_setting
+    from crmcli.records.config import get_setting
 
     named = read_references(references, batch)
     if not any(n.strip() for n in named) and (references or batch.ids_from):
@@ -123,7 +124,7 @@ def select(
 def confirm(conn: sqlite3.Connection, count: int, what: str, batch: Batch, by_filter: bool) -> None:
     """Ask before a filter-chosen write to more than `bulk.confirm` customers; `what` says
     which change (it is shown in the question)."""
-    from crmcli.settings import get_setting
+    from crmcli.records.config import get_setting
 
     limit = int(get_setting(conn, "bulk.confirm") or 10)
     if not by_filter or batch.yes or batch.dry_run or count <= limit:

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from crmcli import clock, dates
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.options import filter_options
-from crmcli.errors import InvalidInput
-from crmcli.filters import CustomerFilter
-from crmcli.output import Format, emit
+from crmcli.cli.output import Format, emit
+from crmcli.core import clock, dates
+from crmcli.core.errors import InvalidInput
+from crmcli.records.filters import CustomerFilter
 
 care_app = typer.Typer(
     help="Holiday care lists: whom to greet, and how, for each festival (节日关怀).",
@@ -39,7 +39,8 @@ def _window(
     holiday: str | None, year: int | None, within: str | None, today: date
 ) -> list[tuple[object, date]]:
     """(festival, day) pairs the options ask for."""
-    from crmcli import care, festivals
+    from crmcli.core import festivals
+    from crmcli.records import care
 
     if year is not None and within is not None:
         raise InvalidInput("give --year or --within, not both")
@@ -76,7 +77,7 @@ def care_list(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from crmcli import care
+    from crmcli.records import care
 
     today = clock.today()
     days = _window(holiday, year, within, today)
@@ -97,7 +98,7 @@ def care_list(
             for r in rows
         ]
     if rows or fmt is not Format.table:
-        emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @care_app.command("festivals")
@@ -110,7 +111,7 @@ def festival_list(
 
     Example: crm care festivals --year 2026
     """
-    from crmcli import festivals
+    from crmcli.core import festivals
 
     today = clock.today()
     if year is not None:
@@ -132,7 +133,7 @@ def festival_list(
         rows,
         ("falls_on", "festival", "name", "english", "calendar", "days_until"),
         fmt,
-        no_color=settings(ctx).no_color,
+        no_color=global_options(ctx).no_color,
     )
 
 
@@ -150,7 +151,7 @@ def rule_add(
 
     Example: crm care rule add 中秋 "月饼礼盒 mooncake gift box" --tag vip --where "tier = A"
     """
-    from crmcli import care
+    from crmcli.records import care
 
     assert selection is not None
     key = care.festival_key(festival)
@@ -172,14 +173,14 @@ def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: crm care rule list --format json
     """
-    from crmcli import care
+    from crmcli.records import care
 
     with reading(ctx) as conn:
         rows = care.list_rules(conn)
     columns = care.RULE_COLUMNS
     if fmt is Format.table:
         columns = ("id", "festival_name", "action", "selection")
-    emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @rule_app.command("delete")
@@ -192,7 +193,7 @@ def rule_delete(
 
     Example: crm care rule delete 2
     """
-    from crmcli import care
+    from crmcli.records import care
 
     with writing(ctx) as conn:
         record = care.delete_rule(conn, rule_id)

@@ -9,14 +9,15 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli import clock, customers, refs
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.batch import Batch, DryRun, RefsArgument, batch_options, confirm, select
 from crmcli.cli.options import filter_options, filter_options_except, option, with_options
-from crmcli.customers import CustomerInput
-from crmcli.errors import InvalidInput
-from crmcli.filters import CustomerFilter
-from crmcli.output import Format, card, cell, emit
+from crmcli.cli.output import Format, card, cell, emit
+from crmcli.core import clock
+from crmcli.core.errors import InvalidInput
+from crmcli.records import customers, refs
+from crmcli.records.customers import CustomerInput
+from crmcli.records.filters import CustomerFilter
 
 # Scalar fields settable by option: (field, option, help).
 FIELD_OPTIONS = [
@@ -122,7 +123,7 @@ def customer_options(*, edit: bool) -> Callable[[Callable[..., Any]], Callable[.
 
 
 def _region(conn: sqlite3.Connection) -> str | None:
-    from crmcli.settings import get_setting
+    from crmcli.records.config import get_setting
 
     return get_setting(conn, "default_region")
 
@@ -180,7 +181,7 @@ DIFF_FIELDS = (
 def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | None = None) -> None:
     """`--set FIELD=VALUE`: a built-in field, `phone`/`email` (added), a user-defined field
     that exists (or `field.NAME`); a typo is refused rather than made a new field."""
-    from crmcli.validate import key_value
+    from crmcli.core.validate import key_value
 
     for item in assignments:
         name, value = key_value("--set", item)
@@ -267,7 +268,7 @@ def edit(
     """
     from contextlib import suppress
 
-    from crmcli import tags
+    from crmcli.records import tags
 
     assert raw is not None and selection is not None and batch is not None
     if assign:
@@ -430,7 +431,7 @@ def show(
         ("updated", record["updated_at"]),
         ("ARCHIVED", record["archived_at"]),
     ]
-    no_color = settings(ctx).no_color
+    no_color = global_options(ctx).no_color
     card(f"#{record['id']} {record['name']}", pairs, no_color=no_color)
     for section, rows in sections:
         if rows:
@@ -458,7 +459,7 @@ def list_(
 
     Example: crm list --where "city = Shanghai" --tag vip --sort -created_at
     """
-    from crmcli import filters
+    from crmcli.records import filters
 
     assert selection is not None
     with reading(ctx) as conn:
@@ -474,12 +475,12 @@ def list_(
         if fmt is Format.table:
             columns = ("id", "name", "company", "city", "phone", "email", "stage", "tags")
         if with_classes:  # computed only when asked for: it reads every purchase
-            from crmcli.classes import COLUMNS, derive
+            from crmcli.reports.classes import COLUMNS, derive
 
             derived = derive(conn, clock.today(), archived=selection.archived)
             rows = ({**row, **{c: derived[row["id"]][c] for c in COLUMNS}} for row in rows)
             columns = (*columns, *COLUMNS)
-        emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 def _archive(

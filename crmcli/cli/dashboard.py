@@ -7,15 +7,16 @@ from datetime import date
 import typer
 
 from crmcli.cli.analysis import AsOfOption, as_of_date
-from crmcli.cli.app import FormatOption, app, reading, settings
-from crmcli.output import Bars, Format, emit
+from crmcli.cli.app import FormatOption, app, global_options, reading
+from crmcli.cli.output import Bars, Format, emit
 
 
 def render(conn: sqlite3.Connection, today: date, fmt: Format, *, no_color: bool) -> None:
     """Write the dashboard of `conn` as of `today`."""
     import json
 
-    from crmcli import dashboard, money
+    from crmcli.core import money
+    from crmcli.reports import dashboard
 
     found = dashboard.panels(conn, today)
     if fmt is Format.json:
@@ -24,7 +25,7 @@ def render(conn: sqlite3.Connection, today: date, fmt: Format, *, no_color: bool
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     if fmt is not Format.table:
-        from crmcli.errors import InvalidInput
+        from crmcli.core.errors import InvalidInput
 
         raise InvalidInput("the dashboard is a table or JSON; use --format table or json")
     if not found:
@@ -56,4 +57,4 @@ def dashboard_command(
     """
     day = as_of_date(as_of)
     with reading(ctx) as conn:
-        render(conn, day, fmt, no_color=settings(ctx).no_color)
+        render(conn, day, fmt, no_color=global_options(ctx).no_color)

@@ -12,10 +12,10 @@ from typing import Any
 
 import typer
 
-from crmcli import customers
 from crmcli.cli.app import reading
-from crmcli.customers import CustomerInput
-from crmcli.errors import CrmError, InvalidInput
+from crmcli.core.errors import CrmError, InvalidInput
+from crmcli.records import customers
+from crmcli.records.customers import CustomerInput
 
 EDITABLE = ("name", *customers.UNSETTABLE)
 HEADER = """\

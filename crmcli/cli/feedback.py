@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli import clock, feedback
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
-from crmcli.errors import InvalidInput
-from crmcli.output import Format, clip, emit
+from crmcli.cli.output import Format, clip, emit
+from crmcli.core import clock
+from crmcli.core.errors import InvalidInput
+from crmcli.records import feedback
 
 feedback_app = typer.Typer(
     help="Complaints, suggestions, praise and questions from customers, open or resolved.",
@@ -35,7 +36,7 @@ def _text(value: str, option: str) -> str:
     text = _read_stdin_value(option) if value == "-" else value
     if not text.strip():
         raise InvalidInput(f"{option} is empty; say what the customer said (or give - and pipe it)")
-    from crmcli import validate
+    from crmcli.core import validate
 
     return validate.text("text", text, multiline=True)
 
@@ -121,7 +122,7 @@ def feedback_list(
     if fmt is Format.table:
         columns = TABLE_COLUMNS
         rows = [{**row, "summary": clip(row["text"])} for row in rows]
-    emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @feedback_app.command("resolve")
@@ -215,7 +216,7 @@ def survey_add(
 
     Example: crm survey add 张伟 --nps 9 --comment "Great tea, fast delivery"
     """
-    from crmcli import surveys
+    from crmcli.records import surveys
 
     if comment == "-":
         comment = _read_stdin_value("--comment")
@@ -250,9 +251,9 @@ def survey_list(
     """
     from datetime import timedelta
 
-    from crmcli import surveys
     from crmcli.cli.reports import period
-    from crmcli.interactions import local_midnight
+    from crmcli.records import surveys
+    from crmcli.records.interactions import local_midnight
 
     first, last = period(since, until)
     with reading(ctx) as conn:
@@ -272,7 +273,7 @@ def survey_list(
     if fmt is Format.table:
         columns = ("id", "answered_at", "customer", "nps", "csat", "comment")
         rows = [{**row, "comment": clip(row["comment"])} for row in rows]
-    emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @survey_app.command("delete")
@@ -281,7 +282,7 @@ def survey_delete(ctx: typer.Context, survey_id: IdArgument, quiet: QuietOption 
 
     Example: crm survey delete 4
     """
-    from crmcli import surveys
+    from crmcli.records import surveys
 
     with writing(ctx) as conn:
         record = surveys.delete_survey(conn, survey_id)
@@ -323,7 +324,7 @@ def import_surveys(
     quiet: bool,
 ) -> None:
     """The survey import, shared by `crm survey import` and (later) `crm import surveys`."""
-    from crmcli import surveys
+    from crmcli.records import surveys
 
     text, name = _read_input(source)
     fmt = input_format.strip().lower() if input_format else surveys.detect_format(text, name)
@@ -401,7 +402,7 @@ def _open_feedback(conn: Any, customer_id: int) -> list[dict[str, Any]]:
 
 
 def _scores(conn: Any, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli import surveys
+    from crmcli.records import surveys
 
     return [{**r, "comment": clip(r["comment"])} for r in surveys.last_scores(conn, customer_id)]
 

@@ -10,16 +10,17 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, reading, settings
+from crmcli.cli.app import FormatOption, global_options, reading
 from crmcli.cli.options import filter_options
+from crmcli.cli.output import Format, emit
 from crmcli.cli.reports import CurrencyOption, SinceOption, UntilOption, period, report_app
-from crmcli.filters import CustomerFilter
-from crmcli.output import Format, emit
+from crmcli.records.filters import CustomerFilter
 
 
 def _scope(conn: Any, selection: CustomerFilter, since: str | None, until: str | None) -> Any:
-    from crmcli import clock, filters
-    from crmcli.satisfaction import Scope
+    from crmcli.core import clock
+    from crmcli.records import filters
+    from crmcli.reports.satisfaction import Scope
 
     first, last = period(since, until)
     scope = Scope(since=first, until=last)
@@ -62,8 +63,9 @@ def feedback_report(
 
     Example: crm report feedback --by month --since -6m
     """
-    from crmcli import clock, feedback
-    from crmcli.satisfaction import FEEDBACK_FIGURES, feedback_report
+    from crmcli.core import clock
+    from crmcli.records import feedback
+    from crmcli.reports.satisfaction import FEEDBACK_FIGURES, feedback_report
 
     assert selection is not None
     with reading(ctx) as conn:
@@ -71,7 +73,9 @@ def feedback_report(
         target = feedback.target_seconds(conn)
         rows, total = feedback_report(conn, scope, by=by.value, now=clock.now(), target=target)
     columns = (by.value, *FEEDBACK_FIGURES)
-    emit(_with_total(rows, total, by.value, fmt), columns, fmt, no_color=settings(ctx).no_color)
+    emit(
+        _with_total(rows, total, by.value, fmt), columns, fmt, no_color=global_options(ctx).no_color
+    )
 
 
 class SatisfactionBy(str, Enum):
@@ -104,9 +108,9 @@ def satisfaction_report(
 
     Example: crm report satisfaction --by month --since 2026-01-01
     """
-    from crmcli import clock
-    from crmcli.errors import InvalidInput
-    from crmcli.satisfaction import (
+    from crmcli.core import clock
+    from crmcli.core.errors import InvalidInput
+    from crmcli.reports.satisfaction import (
         DETRACTOR_COLUMNS,
         SATISFACTION_FIGURES,
         satisfaction_report,
@@ -122,7 +126,7 @@ def satisfaction_report(
             rows = uncontacted_detractors(conn, scope, today=clock.today())
         else:
             rows, total = satisfaction_report(conn, scope, by=by.value if by else None)
-    no_color = settings(ctx).no_color
+    no_color = global_options(ctx).no_color
     if detractors:
         emit(rows, DETRACTOR_COLUMNS, fmt, no_color=no_color)
         return
@@ -155,8 +159,8 @@ def referrals_report(
 
     Example: crm report referrals --limit 10 --currency CNY
     """
-    from crmcli import money
-    from crmcli.satisfaction import REFERRER_COLUMNS, SUMMARY_COLUMNS, referrals_report
+    from crmcli.core import money
+    from crmcli.reports.satisfaction import REFERRER_COLUMNS, SUMMARY_COLUMNS, referrals_report
 
     assert selection is not None
     code = money.currency_code(currency) if currency is not None else None
@@ -164,7 +168,7 @@ def referrals_report(
         scope = _scope(conn, selection, since, until)
         rows, totals = referrals_report(conn, scope, currency=code, limit=limit)
     table = fmt is Format.table
-    no_color = settings(ctx).no_color
+    no_color = global_options(ctx).no_color
     if summary:
         columns = [c.removesuffix("_minor") for c in SUMMARY_COLUMNS]
         emit([money.present(t, grouped_digits=table) for t in totals], columns, fmt,

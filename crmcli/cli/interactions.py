@@ -5,12 +5,13 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli import clock, interactions, tasks
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
-from crmcli.errors import InvalidInput
-from crmcli.interactions import InteractionInput
-from crmcli.output import Format, clip, emit
+from crmcli.cli.output import Format, clip, emit
+from crmcli.core import clock
+from crmcli.core.errors import InvalidInput
+from crmcli.records import interactions, tasks
+from crmcli.records.interactions import InteractionInput
 
 interaction_app = typer.Typer(
     help="Change or delete one logged interaction (list them with `crm interactions`).",
@@ -127,7 +128,7 @@ def list_interactions(
 
     Example: crm interactions 张伟 --kind call --since 2026-01-01 --format json
     """
-    from crmcli import dates
+    from crmcli.core import dates
 
     today = clock.today()
     first = dates.parse_date(since, today) if since else None
@@ -147,7 +148,7 @@ def list_interactions(
         if fmt is Format.table:
             columns = TABLE_COLUMNS
             rows = ({**row, "summary": clip(row["text"])} for row in rows)
-        emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @interaction_app.command("edit")
@@ -222,7 +223,7 @@ def delete_interaction(
 
 
 def _contact_rows(conn: Any, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli import reminders
+    from crmcli.reports import reminders
 
     today = clock.today()
     status = reminders.customer_contact(conn, customer_id, today)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.filters import CustomerFilter
+from crmcli.records.filters import CustomerFilter
 
 
 def option(

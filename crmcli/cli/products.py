@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
-from crmcli.errors import InvalidInput
-from crmcli.output import Format, emit
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.output import Format, emit
+from crmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from crmcli.money import Money
+    from crmcli.core.money import Money
 
 product_app = typer.Typer(
     help="Products: names with a default category and price for `crm buy`.",
@@ -32,8 +32,8 @@ TABLE_COLUMNS = ("id", "name", "category", "sku", "price", "currency")
 
 
 def _price(conn: sqlite3.Connection, price: str, currency: str | None) -> "Money":
-    from crmcli import money
     from crmcli.cli.purchases import default_currency
+    from crmcli.core import money
 
     return money.parse(price, currency, default=default_currency(conn))
 
@@ -52,13 +52,13 @@ def product_add(
 
     Example: crm product add "Longjing tea 250g" --category tea --price 649.75 --sku LJ-250
     """
-    from crmcli import products
+    from crmcli.records import products
 
     if currency is not None and price is None:
         raise InvalidInput("--currency is the currency of --price; give --price too")
     with writing(ctx) as conn:
         cost = _price(conn, price, currency) if price is not None else None
-        from crmcli.purchases import canonical_category
+        from crmcli.records.purchases import canonical_category
 
         product_id = products.add_product(
             conn,
@@ -82,7 +82,8 @@ def product_list(
 
     Example: crm product list --category tea --format csv
     """
-    from crmcli import money, products
+    from crmcli.core import money
+    from crmcli.records import products
 
     with reading(ctx) as conn:
         rows = products.list_products(conn, category=category)
@@ -92,7 +93,7 @@ def product_list(
         return
     shown = [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
     columns = TABLE_COLUMNS if fmt is Format.table else products.COLUMNS
-    emit(shown, columns, fmt, no_color=settings(ctx).no_color)
+    emit(shown, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @product_app.command("edit")
@@ -114,8 +115,9 @@ def product_edit(
 
     Example: crm product edit LJ-250 --price 699.00 --category 茶叶
     """
-    from crmcli import money, products
-    from crmcli.purchases import canonical_category
+    from crmcli.core import money
+    from crmcli.records import products
+    from crmcli.records.purchases import canonical_category
 
     with writing(ctx) as conn:
         product_id = products.resolve_product(conn, ref)
@@ -157,7 +159,7 @@ def product_delete(ctx: typer.Context, ref: RefArgument, quiet: QuietOption = Fa
 
     Example: crm product delete LJ-250
     """
-    from crmcli import products
+    from crmcli.records import products
 
     with writing(ctx) as conn:
         record, linked = products.delete_product(conn, products.resolve_product(conn, ref))

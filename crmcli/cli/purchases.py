@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.errors import InvalidInput
-from crmcli.output import Format, emit
+from crmcli.cli.output import Format, emit
+from crmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from crmcli.money import Money
+    from crmcli.core.money import Money
 
 purchase_app = typer.Typer(help="Change or delete recorded purchases.", no_args_is_help=True)
 app.add_typer(purchase_app, name="purchase")
@@ -59,13 +59,14 @@ TABLE_COLUMNS = ("id", "date", "customer", "item", "category", "quantity", "amou
 
 
 def default_currency(conn: sqlite3.Connection) -> str:
-    from crmcli.settings import get_setting
+    from crmcli.records.config import get_setting
 
     return get_setting(conn, "default_currency") or "CNY"
 
 
 def _when(text: str | None) -> str:
-    from crmcli import clock, dates, purchases
+    from crmcli.core import clock, dates
+    from crmcli.records import purchases
 
     now = clock.now()
     if text is not None and not text.strip():
@@ -75,13 +76,13 @@ def _when(text: str | None) -> str:
 
 
 def _text(field: str, value: str | None, *, multiline: bool = False) -> str | None:
-    from crmcli import validate
+    from crmcli.core import validate
 
     return None if value is None else validate.text(field, value, multiline=multiline)
 
 
 def _describe(line: dict[str, Any]) -> str:
-    from crmcli import money
+    from crmcli.core import money
 
     amount = money.Money(line["amount_minor"], line["currency"])
     qty = f"{line['quantity']} × " if line["quantity"] != 1 else ""
@@ -119,7 +120,8 @@ def buy(
 
     Example: crm buy 张伟 "Longjing tea 250g" 1,299.50 --qty 2 --payment wechat --order SO-88
     """
-    from crmcli import clock, purchases
+    from crmcli.core import clock
+    from crmcli.records import purchases
 
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
@@ -154,7 +156,7 @@ def buy(
 
 
 def _output_rows(rows: Iterable[dict[str, Any]], fmt: Format) -> Iterator[dict[str, Any]]:
-    from crmcli import money
+    from crmcli.core import money
 
     for row in rows:
         out = money.present(row, grouped_digits=fmt is Format.table)
@@ -183,7 +185,8 @@ def purchases_(
 
     Example: crm purchases 张伟 --since 2026-01-01 --category tea --format json
     """
-    from crmcli import clock, dates, money, purchases
+    from crmcli.core import clock, dates, money
+    from crmcli.records import purchases
 
     today = clock.today()
     first = dates.parse_date(since, today) if since is not None else None
@@ -209,7 +212,7 @@ def purchases_(
                 sys.stdout.write(f"{row['id']}\n")
             return
         columns = TABLE_COLUMNS if fmt is Format.table else purchases.COLUMNS
-        emit(_output_rows(rows, fmt), columns, fmt, no_color=settings(ctx).no_color)
+        emit(_output_rows(rows, fmt), columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @purchase_app.command("edit")
@@ -248,7 +251,8 @@ def purchase_edit(
 
     Example: crm purchase edit 42 --amount 1,199.00 --payment card --unset note
     """
-    from crmcli import money, products, purchases
+    from crmcli.core import money
+    from crmcli.records import products, purchases
 
     with writing(ctx) as conn:
         before = purchases.get_purchase(conn, purchase_id)
@@ -322,7 +326,7 @@ def purchase_edit(
 
 def _recurrency(minor: int, old: str, new: str) -> "Money":
     """`minor` units of `old` as the same value in `new` (refused if it has too many decimals)."""
-    from crmcli import money
+    from crmcli.core import money
 
     return money.Money(money.to_minor(money.to_decimal(minor, old), new), new)
 
@@ -339,7 +343,7 @@ def purchase_delete(
 
     Example: crm purchases 张伟 --refunds -q | crm purchase delete -
     """
-    from crmcli import purchases
+    from crmcli.records import purchases
 
     wanted = record_ids(ids, "purchase")
     if not wanted:
@@ -358,7 +362,8 @@ def purchase_delete(
 
 # `crm show REF`: lifetime totals per currency and the last purchases.
 def _totals_rows(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli import money, purchases
+    from crmcli.core import money
+    from crmcli.records import purchases
 
     rows = []
     for total in purchases.customer_totals(conn, customer_id):
@@ -381,7 +386,8 @@ def _totals_rows(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, A
 
 
 def _recent_rows(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli import money, purchases
+    from crmcli.core import money
+    from crmcli.records import purchases
 
     return [
         money.present(

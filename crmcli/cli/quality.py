@@ -4,10 +4,10 @@ from typing import Annotated
 
 import typer
 
-from crmcli import clock
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.customers import resolver
-from crmcli.output import Format, emit
+from crmcli.cli.output import Format, emit
+from crmcli.core import clock
 
 
 @app.command("dedupe")
@@ -25,11 +25,11 @@ def dedupe(
 
     Example: crm dedupe --min-score 50 --format json
     """
-    from crmcli import duplicates
+    from crmcli.records import duplicates
 
     with reading(ctx) as conn:
         pairs = duplicates.find_pairs(conn, min_score=min_score)
-    emit(pairs, duplicates.COLUMNS, fmt, no_color=settings(ctx).no_color)
+    emit(pairs, duplicates.COLUMNS, fmt, no_color=global_options(ctx).no_color)
 
 
 @app.command("merge")
@@ -51,9 +51,9 @@ def merge(
 
     Example: crm merge 12 57 --yes
     """
-    from crmcli import duplicates
     from crmcli.cli.safety import confirm
-    from crmcli.errors import InvalidInput
+    from crmcli.core.errors import InvalidInput
+    from crmcli.records import duplicates
 
     with reading(ctx) as conn:
         resolve = resolver(conn, archived=True)
@@ -97,8 +97,8 @@ def clean(
 
     Example: crm clean --stale-years 2 --fix
     """
-    from crmcli import quality
-    from crmcli.settings import get_setting
+    from crmcli.records import quality
+    from crmcli.records.config import get_setting
 
     today = clock.today()
     opener = writing if fix else reading
@@ -107,6 +107,6 @@ def clean(
         found = quality.problems(conn, region=region, today=today, stale_years=stale_years)
         fixed = quality.fix(conn, found) if fix else 0
     if not quiet:
-        emit(found, quality.COLUMNS, fmt, no_color=settings(ctx).no_color)
+        emit(found, quality.COLUMNS, fmt, no_color=global_options(ctx).no_color)
     if fix and not quiet:
         typer.echo(f"Fixed {fixed} of {len(found)} problems.", err=True)

@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli import clock, dates, important_dates, reminders
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.output import Format, emit, emit_sections
+from crmcli.cli.output import Format, emit, emit_sections
+from crmcli.core import clock, dates
+from crmcli.records import important_dates
+from crmcli.reports import reminders
 
 date_app = typer.Typer(
     help="Yearly and one-off dates to remember (birthdays are a customer field).",
@@ -54,7 +56,7 @@ def remind(
             report = reminders.remind(conn, today, until)
     if fmt is RemindFormat.ics:
         if events:
-            from crmcli.ics import calendar
+            from crmcli.transfer.ics import calendar
 
             sys.stdout.write(calendar(events, clock.now()))
         return
@@ -63,7 +65,7 @@ def remind(
         report,
         as_json=fmt is RemindFormat.json,
         header=header,
-        no_color=settings(ctx).no_color,
+        no_color=global_options(ctx).no_color,
     )
 
 
@@ -86,7 +88,7 @@ def today_(
             typer.echo(str(row["customer_id"]))
         return
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
-    emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @date_app.command("add")
@@ -107,7 +109,7 @@ def date_add(
 
     Example: crm date add 张伟 "contract anniversary" 2025-03-01 --yearly
     """
-    from crmcli import lunar
+    from crmcli.core import lunar
 
     today = clock.today()
     first, lunar_date = lunar.parse_day(on, today)
@@ -160,7 +162,7 @@ def date_list(
             {**r, "date_on": f"{r['date_on']} (lunar {r['date_lunar']})"} if r["date_lunar"] else r
             for r in rows
         ]
-    emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @date_app.command("delete")

@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, app, reading, settings
+from crmcli.cli.app import FormatOption, app, global_options, reading
 from crmcli.cli.options import filter_options
-from crmcli.errors import InvalidInput
-from crmcli.filters import CustomerFilter
-from crmcli.output import Format, emit
+from crmcli.cli.output import Format, emit
+from crmcli.core.errors import InvalidInput
+from crmcli.records.filters import CustomerFilter
 
 report_app = typer.Typer(help="Reports over customers and purchases.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
@@ -31,7 +31,7 @@ CurrencyOption = Annotated[
 
 def period(since: str | None, until: str | None) -> tuple[Any, Any]:
     """--since/--until as dates (inclusive); raises InvalidInput when reversed."""
-    from crmcli import clock, dates
+    from crmcli.core import clock, dates
 
     today = clock.today()
     first = dates.parse_date(since, today) if since is not None else None
@@ -86,8 +86,9 @@ def sales(
     Example: crm report sales --by quarter --since 2025-01-01 --currency CNY
     Example: crm report sales --by month --tag vip --lifecycle active
     """
-    from crmcli import clock, filters, money
-    from crmcli import sales as service
+    from crmcli.core import clock, money
+    from crmcli.records import filters
+    from crmcli.reports import sales as service
 
     assert selection is not None
     first, last = period(since, until)
@@ -125,7 +126,7 @@ def sales(
             out = money.present(total, grouped_digits=True)
             out[keys[-1]] = "total"
             shown.append(out)
-    from crmcli.output import Bars
+    from crmcli.cli.output import Bars
 
     bars = Bars("bar", scale="currency", title="chart")
-    emit(shown, columns, fmt, no_color=settings(ctx).no_color, bars=bars)
+    emit(shown, columns, fmt, no_color=global_options(ctx).no_color, bars=bars)

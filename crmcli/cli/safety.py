@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
-from crmcli.errors import CrmError, InvalidInput
-from crmcli.output import Format, emit
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.output import Format, emit
+from crmcli.core.errors import CrmError, InvalidInput
 
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
@@ -58,9 +58,9 @@ def backup(
 
     Example: crm backup --keep 10
     """
-    from crmcli.backup import backup_database
+    from crmcli.store.backup import backup_database
 
-    result = backup_database(settings(ctx).path, dest, keep=keep)
+    result = backup_database(global_options(ctx).path, dest, keep=keep)
     if quiet:
         typer.echo(result["path"])
         return
@@ -80,9 +80,9 @@ def restore(
 
     Example: crm restore ~/.local/share/crmcli/backups/crm-20261122T100000.db --yes
     """
-    from crmcli.backup import restore_database, verify_backup
+    from crmcli.store.backup import restore_database, verify_backup
 
-    path = settings(ctx).path
+    path = global_options(ctx).path
     info = verify_backup(file)
     confirm(
         f"Replace {path} with {file} ({info['customers']} customers)? "
@@ -103,10 +103,10 @@ def check(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: crm check
     """
-    from crmcli.backup import check_database
+    from crmcli.store.backup import check_database
 
-    rows = check_database(settings(ctx).path)
-    emit(rows, ("check", "status", "detail"), fmt, no_color=settings(ctx).no_color)
+    rows = check_database(global_options(ctx).path)
+    emit(rows, ("check", "status", "detail"), fmt, no_color=global_options(ctx).no_color)
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
         names = ", ".join(dict.fromkeys(r["check"] for r in problems))
@@ -128,18 +128,18 @@ def history_(
 
     Example: crm history 张伟 --limit 10
     """
-    from crmcli import history
     from crmcli.cli.customers import resolver
+    from crmcli.store import history
 
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
         rows = history.list_history(conn, customer_id=customer_id, limit=limit, reveal=reveal)
     if fmt is Format.table:
-        from crmcli.output import clip
+        from crmcli.cli.output import clip
 
         for row in rows:
             row["changes"] = clip(row["changes"], 70)
-        emit(rows, history.HISTORY_COLUMNS, fmt, no_color=settings(ctx).no_color)
+        emit(rows, history.HISTORY_COLUMNS, fmt, no_color=global_options(ctx).no_color)
     else:
         emit(rows, (*history.HISTORY_COLUMNS, "old", "new"), fmt)
 
@@ -150,7 +150,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
 
     Example: crm undo --yes
     """
-    from crmcli import history
+    from crmcli.store import history
 
     with reading(ctx) as conn:
         plan = history.undo_target(conn) if history.has_history(conn) else None
@@ -167,7 +167,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
         history.describe(plan, reveal=reveal),
         ("action", "table", "row_id", "customer_id", "changes"),
         Format.table,
-        no_color=settings(ctx).no_color,
+        no_color=global_options(ctx).no_color,
     )
     confirm("Undo it?", yes, flag_hint="undo")
     with writing(ctx) as conn:
@@ -190,10 +190,10 @@ def forget(
 
     Example: crm forget 12 --yes
     """
-    from crmcli import privacy
-    from crmcli.backup import backup_folder
     from crmcli.cli.customers import resolver
-    from crmcli.db import connect, storage_error
+    from crmcli.records import privacy
+    from crmcli.store.backup import backup_folder
+    from crmcli.store.db import connect, storage_error
 
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref)
@@ -205,7 +205,7 @@ def forget(
     )
     with writing(ctx) as conn:
         counts = privacy.forget_customer(conn, customer_id)
-    path = settings(ctx).path
+    path = global_options(ctx).path
     conn = connect(path, write=True)
     try:
         emptied = privacy.scrub_file(conn)
@@ -250,9 +250,9 @@ def subject_export(
 
     Example: crm subject-export 张伟 --reveal > zhang-wei.json
     """
-    from crmcli import privacy
     from crmcli.cli.customers import resolver
-    from crmcli.output import emit_document
+    from crmcli.cli.output import emit_document
+    from crmcli.records import privacy
 
     if fmt is not Format.json:
         raise InvalidInput("subject-export writes json only (--format json)")
@@ -270,9 +270,9 @@ def encrypt(ctx: typer.Context) -> None:
 
     Example: CRM_KEY_FILE=~/.config/crm.key crm encrypt
     """
-    from crmcli import encryption
+    from crmcli.store import encryption
 
-    path = settings(ctx).path
+    path = global_options(ctx).path
     if not encryption.available():
         raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
     key = encryption.configured_key() or encryption.prompt_key(path, confirm=True)
@@ -290,9 +290,9 @@ def decrypt(ctx: typer.Context) -> None:
 
     Example: CRM_KEY_FILE=~/.config/crm.key crm decrypt
     """
-    from crmcli import encryption
+    from crmcli.store import encryption
 
-    path = settings(ctx).path
+    path = global_options(ctx).path
     if not encryption.available():
         raise InvalidInput("decryption needs the extra: pip install 'crmcli[encrypt]'")
     key = encryption.configured_key() or encryption.prompt_key(path)

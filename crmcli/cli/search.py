@@ -5,9 +5,9 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
-from crmcli.errors import InvalidInput
-from crmcli.output import Format, Marked, emit
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.output import Format, Marked, emit
+from crmcli.core.errors import InvalidInput
 
 TABLE_COLUMNS = ("source", "id", "customer", "field", "snippet", "at")
 COLUMNS = (
@@ -26,7 +26,7 @@ COLUMNS = (
 
 
 def _sources(value: str) -> list[str] | None:
-    from crmcli.search import source_names
+    from crmcli.store.search import source_names
 
     choice = value.strip().casefold()
     if choice == "all":
@@ -61,7 +61,7 @@ def search(
 
     Example: crm search "杭州 蓝色" --in interactions
     """
-    from crmcli import search as service
+    from crmcli.store import search as service
 
     sources = _sources(in_)
     with reading(ctx) as conn:
@@ -73,7 +73,7 @@ def search(
     if fmt is Format.table:
         for row in results:
             row["snippet"] = Marked(row["snippet"], tuple(map(tuple, row["highlights"])))
-        emit(results, TABLE_COLUMNS, fmt, no_color=settings(ctx).no_color)
+        emit(results, TABLE_COLUMNS, fmt, no_color=global_options(ctx).no_color)
         return
     emit(results, COLUMNS, fmt)
 
@@ -85,7 +85,7 @@ def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
 
     Example: crm reindex
     """
-    from crmcli import search as service
+    from crmcli.store import search as service
 
     with writing(ctx) as conn:
         count = service.rebuild(conn)

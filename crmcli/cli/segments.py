@@ -5,12 +5,12 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli import clock
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
 from crmcli.cli.options import filter_options
-from crmcli.filters import CustomerFilter
-from crmcli.output import Format, emit
+from crmcli.cli.output import Format, emit
+from crmcli.core import clock
+from crmcli.records.filters import CustomerFilter
 
 segment_app = typer.Typer(help="Saved segments: named filters.", no_args_is_help=True)
 app.add_typer(segment_app, name="segment")
@@ -31,7 +31,7 @@ def segment_save(
 
     Example: crm segment save shanghai-vips --city 上海 --tag vip
     """
-    from crmcli import segments
+    from crmcli.records import segments
 
     assert selection is not None
     with writing(ctx) as conn:
@@ -47,12 +47,12 @@ def segment_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: crm segment list --format json
     """
-    from crmcli import segments
+    from crmcli.records import segments
 
     with reading(ctx) as conn:
         rows = segments.list_segments(conn, today=clock.today())
     emit(rows, ("segment", "filter", "customers", "created_at"), fmt,
-         no_color=settings(ctx).no_color)  # fmt: skip
+         no_color=global_options(ctx).no_color)  # fmt: skip
 
 
 @segment_app.command("delete")
@@ -65,7 +65,7 @@ def segment_delete(
 
     Example: crm segment delete shanghai-vips
     """
-    from crmcli import segments
+    from crmcli.records import segments
 
     with writing(ctx) as conn:
         shown = segments.delete_segment(conn, name)
@@ -86,7 +86,7 @@ def rule_add(
 
     Example: crm rule add vip --where "revenue_12m >= 50000"
     """
-    from crmcli import segments, tags
+    from crmcli.records import segments, tags
 
     assert selection is not None
     name = tags.clean_tag(tag)
@@ -102,11 +102,11 @@ def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: crm rule list
     """
-    from crmcli import segments
+    from crmcli.records import segments
 
     with reading(ctx) as conn:
         rows = segments.list_rules(conn)
-    emit(rows, ("id", "tag", "filter", "created_at"), fmt, no_color=settings(ctx).no_color)
+    emit(rows, ("id", "tag", "filter", "created_at"), fmt, no_color=global_options(ctx).no_color)
 
 
 @rule_app.command("delete")
@@ -119,7 +119,7 @@ def rule_delete(
 
     Example: crm rule delete 2
     """
-    from crmcli import segments
+    from crmcli.records import segments
 
     with writing(ctx) as conn:
         gone = segments.delete_rule(conn, rule_id)
@@ -141,7 +141,7 @@ def classify(
 
     Example: crm classify --dry-run
     """
-    from crmcli import segments
+    from crmcli.records import segments
 
     if dry_run:
         with reading(ctx) as conn:
@@ -154,14 +154,14 @@ def classify(
             return
         for change in changes:
             change["customer"] = f"{change['name']} (#{change['customer_id']})"
-        emit(changes, ("change", "tag", "customer"), fmt, no_color=settings(ctx).no_color)
+        emit(changes, ("change", "tag", "customer"), fmt, no_color=global_options(ctx).no_color)
         return
     emit(changes, ("customer_id", "name", "tag", "change"), fmt)
 
 
 def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli import money
-    from crmcli.classes import customer_classes
+    from crmcli.core import money
+    from crmcli.reports.classes import customer_classes
 
     record = customer_classes(conn, customer_id, clock.today())
     if not record or record["lifecycle"] == "none":  # never bought: nothing is derived

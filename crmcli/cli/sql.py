@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, app, reading, settings
-from crmcli.errors import InvalidInput
-from crmcli.output import Format, emit
+from crmcli.cli.app import FormatOption, app, global_options, reading
+from crmcli.cli.output import Format, emit
+from crmcli.core.errors import InvalidInput
 
 # sqlite3 authorizer action codes a read-only query may use.
 _ALLOWED = {
@@ -39,7 +39,7 @@ def _plain(value: Any, reveal: bool) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, str) and not reveal:
-        from crmcli.validate import mask_in_text
+        from crmcli.core.validate import mask_in_text
 
         return mask_in_text(value)
     return value
@@ -81,7 +81,7 @@ def sql(
         columns = [d[0] for d in cursor.description]
         rows = ({c: _plain(v, reveal) for c, v in zip(columns, row, strict=True)} for row in cursor)
         try:
-            emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+            emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
         except sqlite3.Error as exc:
             raise InvalidInput(f"SQL error: {exc}") from None
 
@@ -105,10 +105,10 @@ def changes(
 
     Example: crm changes --since 1200 --format jsonl
     """
-    from crmcli import changes as feed
-    from crmcli import clock, dates
+    from crmcli.core import clock, dates
+    from crmcli.store import changes as feed
 
     with reading(ctx) as conn:
         after = feed.since_id(conn, since, lambda text: dates.parse_datetime(text, clock.now()))
         emit(feed.feed(conn, after, reveal=reveal), feed.COLUMNS, fmt,
-             no_color=settings(ctx).no_color)  # fmt: skip
+             no_color=global_options(ctx).no_color)  # fmt: skip

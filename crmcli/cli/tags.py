@@ -5,21 +5,15 @@ from typing import Annotated
 
 import typer
 
-from crmcli import clock, dates, tags
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
-from crmcli.cli.batch import (
-    Batch,
-    DryRun,
-    RefsArgument,
-    batch_options,
-    confirm,
-    select,
-)
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.batch import Batch, DryRun, RefsArgument, batch_options, confirm, select
 from crmcli.cli.options import filter_options
-from crmcli.errors import InvalidInput
-from crmcli.filters import CustomerFilter
-from crmcli.output import Format, emit
-from crmcli.reminders import plural
+from crmcli.cli.output import Format, emit
+from crmcli.core import clock, dates
+from crmcli.core.errors import InvalidInput
+from crmcli.records import tags
+from crmcli.records.filters import CustomerFilter
+from crmcli.reports.reminders import plural
 
 
 def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
@@ -117,7 +111,7 @@ def list_tags(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """
     with reading(ctx) as conn:
         rows = tags.list_tags(conn)
-    emit(rows, ("tag", "customers"), fmt, no_color=settings(ctx).no_color)
+    emit(rows, ("tag", "customers"), fmt, no_color=global_options(ctx).no_color)
 
 
 @app.command("stage")
@@ -150,7 +144,7 @@ def stage(
     Example: crm stage customer --stage prospect --tag signed
     """
     from crmcli.cli.customers import resolver
-    from crmcli.validate import text
+    from crmcli.core.validate import text
 
     assert selection is not None and batch is not None
     many = first == "-" or not selection.is_empty() or batch.every or batch.ids_from
@@ -169,7 +163,7 @@ def stage(
         with reading(ctx) as conn:
             rows = tags.stage_history(conn, resolver(conn)(first))
         emit(rows, ("from_stage", "to_stage", "changed_at", "reason"), fmt,
-             no_color=settings(ctx).no_color)  # fmt: skip
+             no_color=global_options(ctx).no_color)  # fmt: skip
         return
     moved: list[int] = []
     with suppress(DryRun), writing(ctx) as conn:

@@ -4,12 +4,13 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli import clock, dates, tasks
-from crmcli.cli.app import FormatOption, QuietOption, app, reading, settings, writing
+from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.errors import InvalidInput
-from crmcli.output import Format, clip, emit
+from crmcli.cli.output import Format, clip, emit
+from crmcli.core import clock, dates
+from crmcli.core.errors import InvalidInput
+from crmcli.records import tasks
 
 task_app = typer.Typer(
     help="Follow-up tasks: dated things to do about a customer.", no_args_is_help=True
@@ -137,7 +138,7 @@ def list_(
         columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
         if fmt is Format.table:
             rows = ({**_repeats(row), "text": clip(row["text"])} for row in rows)
-        emit(rows, columns, fmt, no_color=settings(ctx).no_color)
+        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
 
 
 @task_app.command("done")

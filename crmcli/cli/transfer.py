@@ -11,12 +11,12 @@ from typing import Annotated, Any, TextIO
 import typer
 from typer.core import TyperGroup
 
-from crmcli import clock
-from crmcli.cli.app import QuietOption, app, reading, settings, writing
+from crmcli.cli.app import QuietOption, app, global_options, reading, writing
 from crmcli.cli.options import filter_options
-from crmcli.errors import InvalidInput
-from crmcli.filters import CustomerFilter
-from crmcli.output import Format
+from crmcli.cli.output import Format
+from crmcli.core import clock
+from crmcli.core.errors import InvalidInput
+from crmcli.records.filters import CustomerFilter
 
 import_app = typer.Typer(
     help="Import customers, purchases, interactions or tasks from CSV, TSV, JSON, JSONL or "
@@ -118,7 +118,7 @@ class _Rejects:
     CSV/TSV input, else one JSON object per line."""
 
     def __init__(self, path: Path | None, source: Any) -> None:
-        from crmcli.exporters import private_file
+        from crmcli.transfer.exporters import private_file
 
         self.path = path
         self.source = source
@@ -154,14 +154,14 @@ class _Progress:
     """A progress bar on stderr when it is a terminal; nothing otherwise."""
 
     def __init__(self, source: Any, no_color: bool) -> None:
-        from crmcli.output import is_terminal
+        from crmcli.cli.output import is_terminal
 
         self.source = source
         self.bar: Any = None
         if is_terminal(sys.stderr):
             from rich.progress import Progress
 
-            from crmcli.output import console
+            from crmcli.cli.output import console
 
             self.bar = Progress(console=console(stderr=True, no_color=no_color), transient=True)
             self.bar.start()
@@ -216,8 +216,8 @@ def _import(
     dry_run: bool,
     quiet: bool,
 ) -> None:
-    from crmcli import importers, sources
-    from crmcli.settings import get_setting
+    from crmcli.records.config import get_setting
+    from crmcli.transfer import importers, sources
 
     if dry_run and rejects is not None:
         raise InvalidInput("--dry-run writes nothing, not even a --rejects file: leave one out")
@@ -229,7 +229,7 @@ def _import(
         mapper.plan(source.columns)
         _some_column_known(mapper, source, encoding)
     reject_file = _Rejects(rejects, source)
-    progress = _Progress(source, settings(ctx).no_color)
+    progress = _Progress(source, global_options(ctx).no_color)
     try:
         with writing(ctx) as conn:
             options = importers.Options(
@@ -404,7 +404,7 @@ def import_all(
 
     Example: crm --db restored.db import all backup.json
     """
-    from crmcli import exporters, sources
+    from crmcli.transfer import exporters, sources
 
     document = sources.read_document(file)
     try:
@@ -466,7 +466,7 @@ def _write(
     produce: Callable[[TextIO], int],
 ) -> None:
     """Run `produce(out)` on stdout, or on a private file renamed into place when done."""
-    from crmcli.exporters import private_file
+    from crmcli.transfer.exporters import private_file
 
     if output is None:
         produce(sys.stdout)
@@ -485,8 +485,8 @@ def _rows_out(
     *,
     guarded: bool,
 ) -> int:
-    from crmcli import exporters
-    from crmcli.output import Format, emit
+    from crmcli.cli.output import Format, emit
+    from crmcli.transfer import exporters
 
     if fmt in (OutFormat.csv, OutFormat.tsv):
         delimiter = "," if fmt is OutFormat.csv else "\t"
@@ -495,7 +495,7 @@ def _rows_out(
 
 
 def _selection_sql(conn: Any, selection: CustomerFilter) -> tuple[str, list[Any]]:
-    from crmcli import filters
+    from crmcli.records import filters
 
     query = filters.build(conn, selection, today=clock.today())
     return query.sql(), query.params
@@ -534,7 +534,8 @@ def export_customers(
     Example: crm export customers --tag vip -o vip.csv
     Example: crm export customers --classes --lifecycle at-risk --format json
     """
-    from crmcli import exporters, filters, vcards
+    from crmcli.records import filters
+    from crmcli.transfer import exporters, vcards
 
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
@@ -553,7 +554,7 @@ def export_customers(
         derived = None
         columns = exporters.CUSTOMER_COLUMNS
         if with_classes:  # computed only when asked for: it reads every purchase
-            from crmcli.classes import derive
+            from crmcli.reports.classes import derive
 
             key = (today, selection.archived)
             derived = cache[key] if key in cache else derive(conn, today, archived=key[1])
@@ -590,7 +591,9 @@ def export_purchases(
 
     Example: crm export purchases --city 上海 --since 2026-01-01 -o sales.csv
     """
-    from crmcli import dates, exporters, purchases
+    from crmcli.core import dates
+    from crmcli.records import purchases
+    from crmcli.transfer import exporters
 
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json, OutFormat.jsonl))
@@ -609,7 +612,7 @@ def export_purchases(
 
 
 def _calendar(events: Iterator[Any], out: TextIO) -> int:
-    from crmcli.ics import calendar
+    from crmcli.transfer.ics import calendar
 
     items = list(events)
     out.write(calendar(items, clock.now()))
@@ -631,7 +634,8 @@ def export_interactions(
 
     Example: crm export interactions --tag vip --format ics -o contacts.ics
     """
-    from crmcli import exporters, interactions
+    from crmcli.records import interactions
+    from crmcli.transfer import exporters
 
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
@@ -664,7 +668,8 @@ def export_tasks(
 
     Example: crm export tasks --format ics -o tasks.ics
     """
-    from crmcli import exporters, tasks
+    from crmcli.records import tasks
+    from crmcli.transfer import exporters
 
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
@@ -697,7 +702,7 @@ def export_all(
 
     Example: crm export all --format json -o backup.json
     """
-    from crmcli import exporters
+    from crmcli.transfer import exporters
 
     _format(fmt, output, (OutFormat.json,))
     with reading(ctx) as conn:
@@ -725,7 +730,7 @@ def export_customer(
     Example: crm export 张伟 --format json > zhang-wei.json
     """
     from crmcli.cli.safety import subject_export
-    from crmcli.errors import NotFound
+    from crmcli.core.errors import NotFound
 
     try:
         subject_export(ctx, ref, fmt, reveal)

@@ -1,6 +1,6 @@
 """`crm report value` (BG/NBD + Gamma-Gamma) and `crm report churn` (churn warning).
 
-scipy and numpy are imported only inside these commands (through crmcli.value), never when
+scipy and numpy are imported only inside these commands (through crmcli.reports.value), never when
 this module is imported: every other command's start-up stays free of them.
 """
 
@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, reading, settings
+from crmcli.cli.app import FormatOption, global_options, reading
 from crmcli.cli.options import filter_options
+from crmcli.cli.output import Format, emit
 from crmcli.cli.reports import CurrencyOption, report_app
-from crmcli.filters import CustomerFilter
-from crmcli.output import Format, emit
+from crmcli.records.filters import CustomerFilter
 
 AsOfOption = Annotated[
     str | None,
@@ -48,7 +48,7 @@ VALUE_FIELDS = (
 
 
 def _as_of(text: str | None) -> Any:
-    from crmcli import clock, dates
+    from crmcli.core import clock, dates
 
     today = clock.today()
     return dates.parse_date(text, today) if text is not None else today
@@ -81,10 +81,12 @@ def value_report(
 
     Example: crm report value --horizon 6m --limit 10
     """
-    from crmcli import dates, filters, histories, money
-    from crmcli import value as service
-    from crmcli.analytics.lifecycle import Rules
-    from crmcli.settings import get_setting
+    from crmcli.core import dates, money
+    from crmcli.records import filters
+    from crmcli.records.config import get_setting
+    from crmcli.reports import purchase_histories
+    from crmcli.reports import value as service
+    from crmcli.reports.models.lifecycle import Rules
 
     service.require_models()
     day = _as_of(as_of)
@@ -93,7 +95,7 @@ def value_report(
     with reading(ctx) as conn:
         code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
         query = filters.build(conn, selection or CustomerFilter(), today=day)
-        base = histories.load(conn, code, day, Rules())
+        base = purchase_histories.load(conn, code, day, Rules())
         if not len(base):
             _say(f"No purchases in {code} up to {day.isoformat()}: nothing to model yet.")
             emit([], _parameter_columns() if parameters else VALUE_FIELDS, fmt)
@@ -115,7 +117,7 @@ def value_report(
             rows,
             VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS,
             fmt,
-            no_color=settings(ctx).no_color,
+            no_color=global_options(ctx).no_color,
         )
 
 
@@ -124,13 +126,15 @@ def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: i
     streamed: names are looked up a batch at a time."""
     import numpy as np
 
-    from crmcli import filters, histories, money
-    from crmcli import value as service
+    from crmcli.core import money
+    from crmcli.records import filters
+    from crmcli.reports import purchase_histories
+    from crmcli.reports import value as service
 
     order = np.lexsort((np.frombuffer(base.ids, dtype=np.int64), -predicted["expected_value"]))
     render = money.grouped if table else money.plain
     shown = 0
-    for batch in histories.chunks(int(i) for i in order):
+    for batch in purchase_histories.chunks(int(i) for i in order):
         names = filters.names_among(conn, query, [base.ids[i] for i in batch])
         for i in batch:
             customer_id = base.ids[i]
@@ -159,7 +163,7 @@ def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: i
 
 
 def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
-    from crmcli import money
+    from crmcli.core import money
 
     b, g = fitted.bgnbd, fitted.gammagamma
     code = fitted.currency
@@ -185,7 +189,7 @@ def _parameter_columns() -> tuple[str, ...]:
 
 
 def _parameter_rows(fitted: Any) -> list[dict[str, Any]]:
-    from crmcli import money
+    from crmcli.core import money
 
     b, g = fitted.bgnbd, fitted.gammagamma
     unit = 10 ** money.exponent(fitted.currency)
@@ -232,7 +236,9 @@ def churn_report(
 
     Example: crm report churn --limit 10 --tag vip
     """
-    from crmcli import churn, filters, money
+    from crmcli.core import money
+    from crmcli.records import filters
+    from crmcli.reports import churn
 
     day = _as_of(as_of)
     code = money.currency_code(currency) if currency is not None else None
@@ -256,4 +262,4 @@ def churn_report(
             typer.echo(f"No customers at risk as of {day.isoformat()}.")
             return
     columns = churn.COLUMNS if table else tuple(f.removesuffix("_minor") for f in churn.FIELDS)
-    emit(shown, columns, fmt, no_color=settings(ctx).no_color)
+    emit(shown, columns, fmt, no_color=global_options(ctx).no_color)

@@ -1,0 +1,181 @@
+"""Chinese lunisolar (农历) dates: parsing what a user types, conversion, yearly recurrence.
+
+Conversion is done by tyme4py (MIT, pure Python, no dependencies): it knows leap months
+(a negative month number there), solar terms and the traditional festivals. It is imported
+only inside the functions that need it, and month lookups are cached, so a report over many
+lunar birthdays converts each lunar month once.
+
+A lunar date is written `1990-08-15` (year, month, day of the lunar calendar) or
+`1990-闰06-15` for the leap sixth month (`L06` and `leap06` are accepted as input too).
+User input marks it with a `lunar:` (or `农历`) prefix: `--birthday lunar:1990-08-15`.
+
+Yearly rule: in lunar year Y a lunar date falls on
+- the same month: its leap month when the original was in a leap month and year Y has
+  that same leap month, else the ordinary month of that number (闰月 birthdays are kept in
+  the ordinary month in the years without that leap month, as is the custom);
+- the same day, or the month's last day when the month is shorter that year (the 30th in
+  a month of 29 days falls on the 29th).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from crmcli.core.errors import InvalidInput
+
+FIRST_YEAR = 1880  # birthdays are refused before this anyway
+LAST_YEAR = 2200
+PREFIXES = ("lunar:", "农历:", "农历：", "农历")
+_FORM = re.compile(r"(\d{4})\s*[-/.]\s*(闰|l|leap\s*)?(\d{1,2})\s*[-/.]\s*(\d{1,2})", re.IGNORECASE)
+HELP = "write lunar:YYYY-MM-DD, e.g. lunar:1990-08-15, or lunar:1990-闰06-15 for a leap month"
+
+
+@dataclass(frozen=True)
+class LunarDate:
+    """A day of the Chinese calendar: lunar year, month 1-12, day 1-30, leap month or not."""
+
+    year: int
+    month: int
+    day: int
+    leap: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{'闰' if self.leap else ''}{self.month:02d}-{self.day:02d}"
+
+
+def strip_prefix(text: str) -> str | None:
+    """The text after a `lunar:` / `农历` prefix, or None when the text has none."""
+    raw = text.strip()
+    for prefix in PREFIXES:
+        if raw[: len(prefix)].casefold() == prefix:
+            return raw[len(prefix) :]
+    return None
+
+
+def parse(text: str) -> LunarDate:
+    """A lunar date from `1990-08-15` / `1990-闰06-15` / `1990-L06-15` (no prefix).
+
+    Raises InvalidInput when it is malformed or does not exist (no such leap month that
+    year, a 30th in a month of 29 days).
+    """
+    match = _FORM.fullmatch(text.strip())
+    if not match:
+        raise InvalidInput(f"not a lunar date: {text.strip()!r}; {HELP}")
+    year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
+    value = LunarDate(year, month, day, bool(match.group(2)))
+    check(value)
+    return value
+
+
+def check(value: LunarDate) -> None:
+    """Raise InvalidInput unless `value` is a real day of the lunar calendar."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidInput(f"lunar year {value.year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    if not 1 <= value.month <= 12:
+        raise InvalidInput(f"lunar month must be 1 to 12 (got {value.month})")
+    if value.leap and leap_month(value.year) != value.month:
+        has = leap_month(value.year)
+        which = f"its leap month is {has}" if has else "it has no leap month"
+        raise InvalidInput(f"lunar year {value.year} has no leap month {value.month}: {which}")
+    days = month_length(value.year, value.month, value.leap)
+    if not 1 <= value.day <= days:
+        name = f"{'leap ' if value.leap else ''}month {value.month}"
+        raise InvalidInput(f"lunar {value.year} {name} has {days} days (got day {value.day})")
+
+
+@lru_cache(maxsize=512)
+def leap_month(year: int) -> int:
+    """The leap month of lunar year `year`, or 0 when it has none."""
+    from tyme4py.lunar import LunarYear
+
+    return LunarYear.from_year(year).get_leap_month()
+
+
+@lru_cache(maxsize=4096)
+def _month(year: int, month: int, leap: bool) -> tuple[date, int]:
+    """(Gregorian first day, number of days) of one lunar month."""
+    from tyme4py.lunar import LunarDay, LunarMonth
+
+    signed = -month if leap else month
+    first = LunarDay.from_ymd(year, signed, 1).get_solar_day()
+    length = LunarMonth.from_ym(year, signed).get_day_count()
+    return date(first.get_year(), first.get_month(), first.get_day()), length
+
+
+def month_length(year: int, month: int, leap: bool = False) -> int:
+    return _month(year, month, leap)[1]
+
+
+def to_gregorian(value: LunarDate) -> date:
+    """The Gregorian day of an existing lunar date (see `check`)."""
+    first, _ = _month(value.year, value.month, value.leap)
+    return first + timedelta(days=value.day - 1)
+
+
+def from_gregorian(day: date) -> LunarDate:
+    """The lunar date of a Gregorian day."""
+    from tyme4py.solar import SolarDay
+
+    lunar = SolarDay.from_ymd(day.year, day.month, day.day).get_lunar_day()
+    month = lunar.get_lunar_month()
+    return LunarDate(lunar.get_year(), month.get_month(), lunar.get_day(), month.is_leap())
+
+
+def anniversary(original: LunarDate, year: int) -> date:
+    """The Gregorian day on which `original` falls in lunar year `year` (module docstring)."""
+    leap = original.leap and leap_month(year) == original.month
+    day = min(original.day, month_length(year, original.month, leap))
+    return to_gregorian(LunarDate(year, original.month, day, leap))
+
+
+def occurrences(original: LunarDate, start: date, end: date) -> list[tuple[date, int]]:
+    """(Gregorian day, years since `original`) for each day in [start, end] it falls on.
+
+    Lunar year Y starts between late January and late February of Gregorian year Y, so the
+    lunar years that can touch the window are start.year - 1 to end.year.
+    """
+    found = []
+    # From the original's own year on (there the anniversary is the original day itself).
+    for year in range(max(start.year - 1, original.year), min(end.year, LAST_YEAR) + 1):
+        day = anniversary(original, year)
+        if start <= day <= end:
+            found.append((day, year - original.year))
+    return found
+
+
+def next_occurrence(original: LunarDate, today: date) -> date:
+    """The next day (today included) on which `original` falls."""
+    year = max(today.year - 1, original.year)
+    while True:  # at most three turns: a lunar year ends before February of the next year
+        day = anniversary(original, year)
+        if day >= today:
+            return day
+        year += 1
+
+
+def parse_day(text: str, today: date) -> tuple[date, LunarDate | None]:
+    """A date typed by a user: `lunar:...` gives (its Gregorian day, the lunar date); any
+    other form is parsed by crmcli.core.dates and gives (the day, None)."""
+    from crmcli.core.dates import parse_date
+
+    rest = strip_prefix(text)
+    if rest is None:
+        return parse_date(text, today), None
+    value = parse(rest)
+    return to_gregorian(value), value
+
+
+def stored(text: str | None) -> LunarDate | None:
+    """A lunar date as stored in the database (`1990-08-15`, `1990-闰06-15`), or None.
+
+    Not checked again (it was when written): checking costs a month lookup per birth year.
+    """
+    if not text:
+        return None
+    match = _FORM.fullmatch(text)
+    if not match:
+        raise ValueError(f"not a stored lunar date: {text!r}")
+    return LunarDate(int(match[1]), int(match[3]), int(match[4]), bool(match[2]))

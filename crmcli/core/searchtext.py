@@ -1,0 +1,181 @@
+"""Text for search: folding, the pinyin of Chinese names, query terms, and snippets.
+
+Pure functions over strings (no storage): crmcli.store.search indexes and queries with them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MIN_TRIGRAM = 3  # FTS5 trigram matches terms of at least this many characters
+SNIPPET_WIDTH = 80
+
+
+# --- folding ----------------------------------------------------------------------------
+
+
+class _FoldTable(dict):
+    """str.translate table: each character to its `validate.fold` form, computed once."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        decomposed = unicodedata.normalize("NFKD", ch)
+        value = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        self[code] = value
+        return value
+
+
+_FOLD = _FoldTable()
+
+
+def fold_char(ch: str) -> str:
+    return _FOLD[ord(ch)]
+
+
+def fold(text: str | None) -> str:
+    """`validate.fold(text)`, fast enough for a million rows (one translate, cached per char)."""
+    if not text:
+        return ""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    return " ".join(text.translate(_FOLD).split())
+
+
+# --- pinyin -----------------------------------------------------------------------------
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+MAX_SURNAME_READINGS = 3
+
+
+def has_han(text: str) -> bool:
+    return bool(_HAN.search(text))
+
+
+def name_pinyin(name: str) -> str:
+    """Pinyin forms of a name that has Chinese characters, space-separated; "" otherwise.
+
+    张伟 → "zhangwei zw": the syllables run together and their initials. A surname with
+    several readings gives each (曾伟 → "cengwei zengwei cw zw"); ü is written both v and u.
+    pypinyin is imported here only (about 40 ms without its phrase dictionary, which names do
+    not need and which would cost 250 ms more).
+    """
+    if not has_han(name):
+        return ""
+    # Documented pypinyin switches: skip the phrase dictionary and the copy of the char one.
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+    from pypinyin import Style, pinyin
+
+    syllables: list[list[str]] = []  # readings per syllable (or Latin word)
+    word = ""
+    for ch in name:
+        if _HAN.match(ch):
+            if word:
+                syllables.append([word])
+                word = ""
+            readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
+            options = [r for r in (readings[0] if readings else []) if r.isascii() and r]
+            if not options:
+                continue
+            limit = MAX_SURNAME_READINGS if not syllables else 1
+            syllables.append(list(dict.fromkeys(o.lower() for o in options))[:limit])
+        else:
+            folded = fold(ch)
+            if folded.strip() and folded.isalnum():
+                word += folded
+            elif word:
+                syllables.append([word])
+                word = ""
+    if word:
+        syllables.append([word])
+    if not syllables:
+        return ""
+    rest = [s[0] for s in syllables[1:]]
+    fulls = ["".join([first, *rest]) for first in syllables[0]]
+    initials = ["".join([first[0], *(s[0] for s in rest)]) for first in syllables[0]]
+    forms = fulls + [f.replace("v", "u") for f in fulls if "v" in f] + initials
+    return " ".join(dict.fromkeys(forms))
+
+
+# --- terms and snippets ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One query term: matches when any of its forms (folded text) is a substring."""
+
+    forms: tuple[str, ...]
+    phone: bool = False  # forms are digits; also matched against phones' digits
+
+    @property
+    def indexed(self) -> bool:
+        return all(len(f) >= MIN_TRIGRAM for f in self.forms)
+
+
+def _folded_with_origin(text: str, *, digits_only: bool = False) -> tuple[str, list[int]]:
+    """The folded form of `text` and, for each of its characters, where it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        piece = ch if digits_only and ch.isdigit() else "" if digits_only else fold_char(ch)
+        out.append(piece)
+        origin += [i] * len(piece)
+    return "".join(out), origin
+
+
+def find_spans(text: str, terms: Sequence[Term], *, phone: bool = False) -> list[tuple[int, int]]:
+    """Character spans of `text` where any form of any term occurs (merged, sorted)."""
+    spans: list[tuple[int, int]] = []
+    views = [_folded_with_origin(text)]
+    if phone:
+        views.append(_folded_with_origin(text, digits_only=True))
+    for term in terms:
+        for form in term.forms:
+            if not form:
+                continue
+            for folded, origin in views:
+                start = folded.find(form)
+                while start >= 0:
+                    end = start + len(form)
+                    spans.append((origin[start], origin[end - 1] + 1))
+                    start = folded.find(form, start + 1)
+    return _merge(spans)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def window(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """At most SNIPPET_WIDTH characters of `text` around its first match, with … where cut."""
+    if len(text) <= SNIPPET_WIDTH:
+        return text, spans
+    first = spans[0][0] if spans else 0
+    start = max(0, min(first - SNIPPET_WIDTH // 3, len(text) - SNIPPET_WIDTH))
+    end = start + SNIPPET_WIDTH
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix) - start
+    kept = [(max(s, start) + shift, min(e, end) + shift) for s, e in spans if e > start and s < end]
+    return prefix + text[start:end] + suffix, kept
+
+
+def mark(text: str, spans: Sequence[Sequence[int]], left: str = "[", right: str = "]") -> str:
+    """`text` with each span wrapped in markers: 'call [张伟] today'."""
+    out = []
+    last = 0
+    for start, end in spans:
+        out += [text[last:start], left, text[start:end], right]
+        last = end
+    out.append(text[last:])
+    return "".join(out)

@@ -1,0 +1,201 @@
+"""Holiday care (节日关怀): rules saying whom to greet, and how, for each festival.
+
+A care rule is a festival (or `all` of them), an action (`月饼礼盒 mooncake gift box`, `拜年
+call`) and a customer selection in the shared filter language (crmcli.records.filters: tags,
+stages, `--where FIELD OP VALUE`, ...). The selection is stored as the options a user typed
+and built into a query each time the care list is made, so it always reads today's tags and
+stages — and derived classes (tiers, ABC) work in care rules as soon as the filter language
+knows them, with nothing to change here. Archived customers are never greeted.
+
+`care_list` gives, for each festival day in a window, each customer some rule picks, with
+every action that applies to them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, fields
+from datetime import date
+from typing import Any
+
+from crmcli.core import clock, festivals, validate
+from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.festivals import Festival
+from crmcli.records import filters
+from crmcli.records.filters import CustomerFilter
+
+ALL = "all"  # a rule for every festival
+RULE_COLUMNS = ("id", "festival", "festival_name", "action", "selection", "created_at")
+CARE_COLUMNS = (
+    "falls_on",
+    "festival",
+    "festival_name",
+    "days_until",
+    "customer_id",
+    "name",
+    "phone",
+    "actions",
+    "rule_ids",
+)
+
+
+def festival_key(text: str) -> str:
+    """A festival's key from what a user typed, or `all`."""
+    if validate.fold(text) in (ALL, "*", "全部"):
+        return ALL
+    return festivals.find(text).key
+
+
+def _encode(selection: CustomerFilter) -> str:
+    kept = {k: v for k, v in asdict(selection).items() if v and k != "archived"}
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True)
+
+
+def _decode(text: str) -> CustomerFilter:
+    known = {f.name for f in fields(CustomerFilter)}
+    return CustomerFilter(**{k: v for k, v in json.loads(text).items() if k in known})
+
+
+def describe(selection: CustomerFilter) -> str:
+    """The selection as the options that make it, e.g. `--tag vip --where 'tier = A'`."""
+    from crmcli.records.segments import describe as options
+
+    return options(vars(selection)) or "everyone"
+
+
+def add_rule(
+    conn: sqlite3.Connection,
+    festival: str,
+    action: str,
+    selection: CustomerFilter,
+    *,
+    today: date,
+) -> int:
+    """Store a care rule; returns its id. `festival` is a key or `all`. The selection is
+    built once now so that a bad field or stage is refused (InvalidInput) at once."""
+    if selection.archived:
+        raise InvalidInput("care rules greet active customers; --archived is not allowed")
+    filters.build(conn, selection, today=today)
+    cursor = conn.execute(
+        "INSERT INTO care_rules (festival, action, selection, created_at) VALUES (?, ?, ?, ?)",
+        (festival, validate.text("action", action), _encode(selection), clock.timestamp()),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _rule_record(row: sqlite3.Row) -> dict[str, Any]:
+    record = dict(row)
+    record["selection"] = describe(_decode(record["selection"]))
+    key = record["festival"]
+    record["festival_name"] = "every festival" if key == ALL else festivals.BY_KEY[key].name
+    return record
+
+
+def list_rules(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every care rule (RULE_COLUMNS keys), by id."""
+    rows = conn.execute(
+        "SELECT id, festival, action, selection, created_at FROM care_rules ORDER BY id"
+    )
+    return [_rule_record(row) for row in rows]
+
+
+def delete_rule(conn: sqlite3.Connection, rule_id: int) -> dict[str, Any]:
+    """Delete a care rule; returns it. Raises NotFound."""
+    row = conn.execute(
+        "SELECT id, festival, action, selection, created_at FROM care_rules WHERE id = ?",
+        (rule_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no care rule with id {rule_id}")
+    conn.execute("DELETE FROM care_rules WHERE id = ?", (rule_id,))
+    return _rule_record(row)
+
+
+def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> list[str]:
+    """Rename tag `old` to `new` in every care rule's selection (part of `crm tag rename`);
+    returns what changed, e.g. `["care rule 2"]`."""
+    changed = []
+    rows = conn.execute("SELECT id, selection FROM care_rules ORDER BY id").fetchall()
+    for rule_id, text in rows:
+        saved = filters.rename_tag(json.loads(text), old, new)
+        if saved is not None:
+            conn.execute(
+                "UPDATE care_rules SET selection = ? WHERE id = ?",
+                (json.dumps(saved, ensure_ascii=False, sort_keys=True), rule_id),
+            )
+            changed.append(f"care rule {rule_id}")
+    return changed
+
+
+def has_rules(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM care_rules LIMIT 1").fetchone() is not None
+
+
+def _rules_for(conn: sqlite3.Connection, festival: Festival) -> list[tuple[int, str, str]]:
+    return conn.execute(
+        "SELECT id, action, selection FROM care_rules WHERE festival IN (?, ?) ORDER BY id",
+        (festival.key, ALL),
+    ).fetchall()
+
+
+def covered(conn: sqlite3.Connection, festival: Festival) -> bool:
+    """Whether some care rule applies to `festival`."""
+    return bool(_rules_for(conn, festival))
+
+
+def greet(
+    conn: sqlite3.Connection, festival: Festival, *, today: date
+) -> dict[int, list[tuple[int, str]]]:
+    """customer id -> [(rule id, action), ...] of the rules for `festival` that pick them."""
+    chosen: dict[int, list[tuple[int, str]]] = {}
+    for rule_id, action, selection in _rules_for(conn, festival):
+        try:
+            ids = filters.matching_ids(conn, _decode(selection), today=today)
+        except InvalidInput as exc:
+            raise InvalidInput(f"care rule {rule_id}: {exc.message}") from None
+        for customer_id in ids:
+            chosen.setdefault(customer_id, []).append((rule_id, action))
+    return chosen
+
+
+def care_list(
+    conn: sqlite3.Connection, days: list[tuple[Festival, date]], *, today: date
+) -> list[dict[str, Any]]:
+    """For each (festival, day), each customer to greet: CARE_COLUMNS keys, by day then id."""
+    found = []
+    for festival, day in days:
+        chosen = greet(conn, festival, today=today)
+        if not chosen:
+            continue
+        people = _people(conn, list(chosen))
+        for customer_id in sorted(chosen):
+            name, phone = people[customer_id]
+            found.append(
+                {
+                    "falls_on": day.isoformat(),
+                    "festival": festival.key,
+                    "festival_name": festival.name,
+                    "days_until": (day - today).days,
+                    "customer_id": customer_id,
+                    "name": name,
+                    "phone": phone,
+                    "actions": [action for _, action in chosen[customer_id]],
+                    "rule_ids": [rule_id for rule_id, _ in chosen[customer_id]],
+                }
+            )
+    return found
+
+
+def _people(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    found = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            "SELECT c.id, c.name, (SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "  # noqa: S608 - placeholders only
+            f" ORDER BY p.is_primary DESC, p.id LIMIT 1) FROM customers c WHERE c.id IN "
+            f"({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        found.update({row[0]: (row[1], row[2]) for row in rows})
+    return found

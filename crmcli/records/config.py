@@ -1,0 +1,417 @@
+"""User settings kept in the database's `settings` table (`crm config get/set/list`).
+
+Only known keys are accepted; each has a validator, a default and a one-line description.
+A setting may also name a family of keys by a pattern (`cadence.tag.NAME` for any tag name):
+such a key is accepted when it matches, and listed once it has been set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from crmcli.core import validate
+from crmcli.core.errors import InvalidInput
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise InvalidInput(f"currency must be an ISO 4217 code such as CNY or USD (got {value!r})")
+    from crmcli.core.money import currency_code  # a known code, with its number of decimals
+
+    return currency_code(code)
+
+
+def _whole_number(value: str) -> str:
+    if not re.fullmatch(r"\d{1,9}", value.strip()):
+        raise InvalidInput(f"expected a whole number (got {value!r})")
+    return str(int(value))
+
+
+def _stages(value: str) -> str:
+    names = [s.strip().casefold() for s in value.split(",")]
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise InvalidInput("stages must be at least two different names, comma-separated")
+    for name in names:
+        if not re.fullmatch(r"[^\W\d][\w\-]{0,31}", name):
+            raise InvalidInput(f"invalid stage name {name!r}: a word of letters, digits, _ or -")
+    return ",".join(names)
+
+
+def _cadence(value: str) -> str:
+    """A contact cadence stored as days, e.g. `14d` (`2w` gives 14d, `1m` gives 30d), or an
+    ideal and a maximum gap, `14d..30d` (`2w..1m`)."""
+    from crmcli.core.dates import parse_period
+
+    ideal, dots, maximum = value.partition("..")
+    stored = f"{parse_period(ideal, option='cadence').approx_days()}d"
+    if not dots:
+        return stored
+    from crmcli.records.customers import cadence_range, describe_gap
+
+    return describe_gap(*cadence_range(f"{stored}..{maximum}"))
+
+
+def _response_target(value: str) -> str:
+    """How soon feedback should be answered, e.g. 24h, 90m, 2d; stored in hours or minutes."""
+    from crmcli.core.dates import parse_duration
+
+    length = parse_duration(value, option="feedback.response_target")
+    seconds = int(length.total_seconds())
+    if seconds <= 0 or seconds % 60 or seconds > 365 * 86400:
+        raise InvalidInput(
+            f"feedback.response_target must be whole minutes up to a year, e.g. 24h (got {value!r})"
+        )
+    return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds // 60}m"
+
+
+def _whole(low: int, high: int) -> Callable[[str], str]:
+    """A validator for a whole number from `low` to `high`."""
+
+    def check(value: str) -> str:
+        text = value.strip()
+        if not re.fullmatch(r"\d{1,9}", text) or not low <= int(text) <= high:
+            raise InvalidInput(f"give a whole number from {low} to {high} (got {value!r})")
+        return str(int(text))
+
+    return check
+
+
+def _factor(value: str) -> str:
+    """A positive decimal factor such as 1.5."""
+    text = value.strip()
+    if not re.fullmatch(r"\d{1,4}(\.\d{1,3})?", text) or float(text) <= 0:
+        raise InvalidInput(f"give a positive number such as 1.5 (got {value!r})")
+    return text
+
+
+def _amount(value: str) -> str:
+    """A non-negative amount in the default currency's major units, e.g. 50000 or 1299.50."""
+    text = value.strip().replace(",", "").replace("_", "")
+    if not re.fullmatch(r"\d{1,12}(\.\d{1,4})?", text):
+        raise InvalidInput(f"give an amount such as 50000 or 1299.50 (got {value!r})")
+    return text
+
+
+def _window(value: str) -> str:
+    """`all`, or a period such as 12m or 2y."""
+    text = value.strip().lower()
+    if text == "all":
+        return text
+    from crmcli.core.dates import parse_period
+
+    return str(parse_period(text, option="window"))
+
+
+def _grid(value: str) -> str:
+    from crmcli.reports.models.rfm import format_grid, parse_grid
+
+    return format_grid(parse_grid(value))
+
+
+def _grid_default() -> str:
+    from crmcli.reports.models.rfm import GRID, format_grid
+
+    return format_grid(GRID)
+
+
+def _count(value: str) -> str:
+    """A whole number from 0 to 100."""
+    text = value.strip()
+    if not re.fullmatch(r"\d{1,3}", text) or int(text) > 100:
+        raise InvalidInput(f"expected a whole number from 0 to 100 (got {value!r})")
+    return str(int(text))
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # the key, or for a family its shape, e.g. `cadence.tag.NAME`
+    validate: Callable[[str], str]
+    description: str
+    default: Callable[[], str | None] = lambda: None
+    pattern: str | None = None  # a family's keys: a regular expression they match in full
+
+
+def _locale_region() -> str | None:
+    """The region of the user's locale (`zh_CN.UTF-8` gives CN), if it names one."""
+    # The first variable that names a region wins; Python itself may set LC_CTYPE=C.UTF-8
+    # when LANG's locale is not installed, so a value without a region is passed over.
+    for var in ("LC_ALL", "LC_CTYPE", "LANG"):
+        match = re.match(r"[a-z]{2,3}_([A-Z]{2})\b", os.environ.get(var, ""))
+        if match:
+            return match.group(1)
+    return None
+
+
+SETTINGS = {
+    s.key: s
+    for s in (
+        Setting(
+            "default_region",
+            validate.region_code,
+            "region for phone numbers typed without +country (default: from the locale)",
+            _locale_region,
+        ),
+        Setting(
+            "bulk.confirm",
+            _whole_number,
+            "ask before a filter-chosen change to more customers than this",
+            lambda: "10",
+        ),
+        Setting(
+            "stages",
+            _stages,
+            "funnel stages in order, comma-separated",
+            lambda: "lead,prospect,customer,loyal,lost",
+        ),
+        Setting(
+            "default_currency",
+            _currency,
+            "currency for amounts typed without one",
+            lambda: "CNY",
+        ),
+        # Derived classes (crmcli.reports.classes; docs/classification.md).
+        Setting(
+            "tier.frequency.high",
+            _whole(1, 366),
+            "purchase days in 12 months for a high frequency tier",
+            lambda: "12",
+        ),
+        Setting(
+            "tier.frequency.medium",
+            _whole(1, 366),
+            "purchase days in 12 months for a medium frequency tier",
+            lambda: "4",
+        ),
+        Setting(
+            "tier.value.high",
+            _amount,
+            "12-month net revenue (default currency) for a high value tier",
+            lambda: "50000",
+        ),
+        Setting(
+            "tier.value.medium",
+            _amount,
+            "12-month net revenue (default currency) for a medium value tier",
+            lambda: "5000",
+        ),
+        Setting(
+            "abc.window",
+            _window,
+            "ABC classes rank net revenue over this period (e.g. 12m, 2y) or all",
+            lambda: "12m",
+        ),
+        Setting(
+            "abc.a",
+            _whole(1, 99),
+            "ABC: class A while the revenue share before a customer is below this percent",
+            lambda: "80",
+        ),
+        Setting(
+            "abc.b", _whole(1, 100), "ABC: class B while it is below this percent", lambda: "95"
+        ),
+        Setting(
+            "lifecycle.new_days",
+            _whole(0, 3660),
+            "lifecycle: new while the first purchase is at most this many days old",
+            lambda: "30",
+        ),
+        Setting(
+            "lifecycle.default_gap",
+            _whole(1, 3660),
+            "lifecycle: usual gap in days for customers with too few purchases",
+            lambda: "90",
+        ),
+        Setting(
+            "lifecycle.min_gaps",
+            _whole(1, 100),
+            "lifecycle: gaps needed to use a customer's own median gap",
+            lambda: "2",
+        ),
+        Setting(
+            "lifecycle.at_risk_factor",
+            _factor,
+            "lifecycle: at-risk when silent longer than this times the usual gap",
+            lambda: "1.5",
+        ),
+        Setting(
+            "lifecycle.lapsed_factor",
+            _factor,
+            "lifecycle: lapsed when silent longer than this times the usual gap",
+            lambda: "3",
+        ),
+        Setting("rfm.grid", _grid, "RFM segments: NAME=R/F rules, first match wins", _grid_default),
+        Setting(
+            "feedback.response_target",
+            _response_target,
+            "answer open feedback within this time (24h, 90m, 2d); later high-severity "
+            "items show in crm remind and crm today",
+            lambda: "24h",
+        ),
+        Setting(
+            "churn.remind",
+            _count,
+            "churn risks `crm remind` shows per currency, most at stake first (0: none)",
+            lambda: "5",
+        ),
+        Setting(
+            "cadence.default",
+            _cadence,
+            "contact every N days when nothing more specific is set, e.g. 30d (default: none)",
+        ),
+    )
+}
+FAMILIES = (
+    Setting(
+        "cadence.tag.NAME",
+        _cadence,
+        "contact cadence for customers tagged NAME",
+        pattern=r"cadence\.tag\.[^\s\x00-\x1f]{1,64}",
+    ),
+    Setting(
+        "cadence.stage.NAME",
+        _cadence,
+        "contact cadence for customers in funnel stage NAME",
+        pattern=r"cadence\.stage\.[\w\-]{1,32}",
+    ),
+)
+
+
+def _setting(key: str) -> Setting:
+    if key in SETTINGS:
+        return SETTINGS[key]
+    for family in FAMILIES:
+        if family.pattern and re.fullmatch(family.pattern, key):
+            return family
+    known = ", ".join([*sorted(SETTINGS), *(f.key for f in FAMILIES)])
+    raise InvalidInput(f"unknown setting {key!r}; known settings: {known}")
+
+
+def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """The stored value of `key`, or its default."""
+    setting = _setting(key)
+    key = _fold_family(key)
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else setting.default()
+
+
+def canonical_key(conn: sqlite3.Connection, key: str) -> str:
+    """The stored form of a key: tag and stage names in family keys ignore case (so
+    `cadence.tag.VIP` and `cadence.tag.vip` are one setting), and a stage must exist."""
+    key = _fold_family(key)
+    if key.startswith("cadence.stage."):
+        from crmcli.records.tags import stages
+
+        name, known = key[len("cadence.stage.") :], stages(conn)
+        if name not in known:
+            raise InvalidInput(f"unknown stage {name!r}; stages are: {', '.join(known)}")
+    return key
+
+
+def set_setting(conn: sqlite3.Connection, key: str, value: str) -> str:
+    """Validate and store `value` under `key`; returns the stored form."""
+    clean = _setting(key).validate(value)
+    key = canonical_key(conn, key)
+    if key == "stages":
+        _keep_stages_in_use(conn, clean.split(","))
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, clean),
+    )
+    return clean
+
+
+def unset_setting(conn: sqlite3.Connection, key: str) -> None:
+    _setting(key)
+    if key == "stages":
+        from crmcli.records.tags import DEFAULT_STAGES
+
+        _keep_stages_in_use(conn, list(DEFAULT_STAGES))
+    conn.execute("DELETE FROM settings WHERE key = ?", (_fold_family(key),))
+
+
+def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
+    """Refuse a stage list that leaves customers in a stage it no longer has: they could
+    no longer be selected by stage nor counted in the funnel."""
+    marks = ",".join("?" * len(new))
+    orphans = conn.execute(
+        "SELECT stage, count(*), count(archived_at) FROM customers "  # noqa: S608
+        f"WHERE stage IS NOT NULL AND stage NOT IN ({marks}) GROUP BY stage ORDER BY stage",
+        new,
+    ).fetchall()
+    if orphans:
+        used = ", ".join(
+            f"{stage} ({count}{f', {archived} archived' if archived else ''})"
+            for stage, count, archived in orphans
+        )
+        raise InvalidInput(
+            f"customers are in stages the new list drops: {used}; keep those names, or add "
+            f"the new names first and move them: crm stage NEW --stage {orphans[0][0]} "
+            "--all --yes (and again with --archived)"
+        )
+
+
+def _fold_family(key: str) -> str:
+    for prefix in ("cadence.tag.", "cadence.stage."):
+        if key.casefold().startswith(prefix):
+            return prefix + key[len(prefix) :].casefold()
+    return key
+
+
+def settings_under(conn: sqlite3.Connection, prefix: str) -> dict[str, str]:
+    """Stored settings whose key starts with `prefix`, keyed by the rest of the key.
+
+    `settings_under(conn, "cadence.tag.")` gives e.g. `{"vip": "14d"}`.
+    """
+    rows = conn.execute(
+        "SELECT key, value FROM settings WHERE substr(key, 1, ?) = ? ORDER BY key",
+        (len(prefix), prefix),
+    ).fetchall()
+    return {key[len(prefix) :]: value for key, value in rows}
+
+
+def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
+    """Every known setting, and every set key of a family, with its value and source."""
+    stored = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+    keys = dict(SETTINGS)
+    for key in stored:
+        if key not in keys:
+            try:
+                keys[key] = _setting(key)
+            except InvalidInput:
+                continue  # a key this version does not know: leave it alone
+    return [
+        {
+            "key": key,
+            "value": stored.get(key, setting.default()),
+            "source": "set" if key in stored else "default",
+            "description": setting.description,
+        }
+        for key, setting in sorted(keys.items())
+    ]
+
+
+def rename_tag_cadence(conn: sqlite3.Connection, old: str, new: str) -> str | None:
+    """Move `cadence.tag.OLD` to `cadence.tag.NEW` (part of `crm tag rename`). When NEW has
+    its own cadence, NEW's stays and OLD's is dropped: merging into NEW takes NEW's settings.
+    Returns what happened in words, or None when OLD had no cadence."""
+    old_key, new_key = _fold_family(f"cadence.tag.{old}"), _fold_family(f"cadence.tag.{new}")
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (old_key,)).fetchone()
+    if row is None or old_key == new_key:
+        return None
+    kept = conn.execute("SELECT value FROM settings WHERE key = ?", (new_key,)).fetchone()
+    if kept is None and not re.fullmatch(FAMILIES[0].pattern or "", new_key):
+        raise InvalidInput(
+            f"tag {new!r} cannot carry the cadence setting {old_key} (a setting key has no "
+            f"spaces); unset it first: crm config unset {old_key}"
+        )
+    conn.execute("DELETE FROM settings WHERE key = ?", (old_key,))
+    if kept is not None:
+        return f"setting {old_key} ({row[0]}) dropped; {new_key} ({kept[0]}) applies"
+    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (new_key, row[0]))
+    return f"setting {old_key} is now {new_key}"

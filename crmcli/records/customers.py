@@ -1,0 +1,570 @@
+"""Customer records: add, edit, read, list, archive.
+
+A customer is one row of `customers` plus their phones, emails, user-defined fields and
+related people in child tables. `CustomerInput` carries what a user typed (strings) and
+`prepare()` validates it into `Changes`, clean values only; `add_customer` and
+`edit_customer` then write those inside the caller's transaction. Names are also stored
+folded (`name_key`) so that lookups ignore case, accents and full/half width.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from crmcli.core import clock, dates, validate
+from crmcli.core.errors import InvalidInput, NotFound
+
+TEXT_FIELDS = (
+    "company",
+    "title",
+    "address",
+    "city",
+    "region",
+    "country",
+    "industry",
+    "company_size",
+    "source",
+    "preferred_channel",
+    "preferred_time",
+)
+SCALAR_FIELDS = (
+    "name",
+    "kind",
+    "gender",
+    "birthday",
+    "national_id",
+    "notes",
+    "external_id",
+    "referred_by",
+    "cadence_days",
+    *TEXT_FIELDS,
+)
+REQUIRED = ("name", "kind")
+SENSITIVE = ("national_id",)
+# Everything a user may name in --unset, including the collections.
+UNSETTABLE = tuple(f for f in SCALAR_FIELDS if f not in REQUIRED)
+RESERVED = {*SCALAR_FIELDS, "id", "phone", "phones", "email", "emails", "tag", "tags", "stage"}
+# Other names a user may give --unset for a field.
+UNSET_ALIASES = {"cadence": "cadence_days"}
+# Columns set and cleared together with a field.
+COMPANIONS = {"birthday": ("birthday_lunar",), "cadence_days": ("cadence_max_days",)}
+MAX_CADENCE_DAYS = 3660
+
+# Columns of `crm list` (and its JSON/CSV keys), in order.
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "company",
+    "title",
+    "city",
+    "region",
+    "country",
+    "phone",
+    "email",
+    "source",
+    "stage",
+    "tags",
+    "external_id",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass
+class CustomerInput:
+    """What a user typed for `crm add` / `crm edit`; every value still a string."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    unset: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    remove_phones: list[str] = field(default_factory=list)
+    primary_phone: str | None = None
+    emails: list[str] = field(default_factory=list)
+    remove_emails: list[str] = field(default_factory=list)
+    primary_email: str | None = None
+    fields: list[str] = field(default_factory=list)  # KEY=VALUE
+    related: list[str] = field(default_factory=list)  # RELATION=NAME or RELATION=#ID
+    remove_related: list[str] = field(default_factory=list)  # RELATION or NAME
+
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.values,
+                self.unset,
+                self.phones,
+                self.remove_phones,
+                self.primary_phone,
+                self.emails,
+                self.remove_emails,
+                self.primary_email,
+                self.fields,
+                self.related,
+                self.remove_related,
+            )
+        )
+
+
+@dataclass
+class Changes:
+    """Validated changes to one customer."""
+
+    values: dict[str, Any] = field(default_factory=dict)  # column -> clean value or None
+    add_phones: list[str] = field(default_factory=list)
+    remove_phones: list[str] = field(default_factory=list)
+    primary_phone: str | None = None
+    add_emails: list[tuple[str, str]] = field(default_factory=list)  # (email, key)
+    remove_emails: list[str] = field(default_factory=list)  # keys
+    primary_email: str | None = None  # key
+    set_fields: dict[str, str] = field(default_factory=dict)
+    unset_fields: list[str] = field(default_factory=list)
+    add_related: list[tuple[str, str | None, int | None]] = field(default_factory=list)
+    remove_related: list[str] = field(default_factory=list)
+
+
+def prepare(
+    conn: sqlite3.Connection,
+    raw: CustomerInput,
+    *,
+    region: str | None,
+    today: date,
+    resolve: Any,
+) -> Changes:
+    """Validate `raw` into Changes; `resolve(ref) -> id` resolves customer references.
+
+    Raises InvalidInput naming the first bad value; nothing is written.
+    """
+    out = Changes()
+    for name, value in raw.values.items():
+        if name == "birthday":
+            out.values.update(birthday_values(value, today))
+        elif name == "cadence_days":
+            ideal, maximum = cadence_range(value)
+            out.values.update(cadence_days=ideal, cadence_max_days=maximum)
+        else:
+            out.values[name] = _clean_scalar(name, value, today=today, resolve=resolve)
+    for name in raw.unset:
+        name = UNSET_ALIASES.get(name.strip(), name.strip())
+        if name in UNSETTABLE:
+            out.values[name] = None
+            out.values.update({c: None for c in COMPANIONS.get(name, ())})
+        elif name in REQUIRED:
+            raise InvalidInput(f"{name} is required and cannot be unset")
+        elif name in ("phone", "phones", "email", "emails"):
+            raise InvalidInput(f"use --remove-{name.rstrip('s')} VALUE to remove a {name}")
+        else:
+            out.unset_fields.append(validate.field_key(name, RESERVED))
+    out.add_phones = _unique(validate.phone(p, region) for p in raw.phones)
+    out.remove_phones = [validate.phone(p, region) for p in raw.remove_phones]
+    if raw.primary_phone:
+        out.primary_phone = validate.phone(raw.primary_phone, region)
+    out.add_emails = list({key: (e, key) for e, key in map(validate.email, raw.emails)}.values())
+    out.remove_emails = [validate.email(e)[1] for e in raw.remove_emails]
+    if raw.primary_email:
+        out.primary_email = validate.email(raw.primary_email)[1]
+    for item in raw.fields:
+        key, value = validate.key_value("--field", item)
+        key = validate.field_key(key, RESERVED)
+        out.set_fields[key] = validate.text(f"field {key}", value)
+    for item in raw.related:
+        relation, who = validate.key_value("--related", item)
+        relation = validate.text("relation", relation)
+        who = who.strip()
+        if who.startswith("#"):
+            out.add_related.append((relation, None, resolve(who)))
+        else:
+            out.add_related.append((relation, validate.text("related name", who), None))
+    out.remove_related = [validate.text("related", r) for r in raw.remove_related]
+    return out
+
+
+def _unique(items: Iterator[str] | Any) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
+    if name == "name":
+        return validate.text("name", value)
+    if name == "kind":
+        return validate.choice("kind", value, validate.KINDS)
+    if name == "gender":
+        return validate.choice("gender", value, validate.GENDERS)
+    if name == "birthday":
+        born = dates.parse_date(value, today)
+        if born > today:
+            raise InvalidInput(f"birthday {born.isoformat()} is in the future")
+        return born.isoformat()
+    if name == "national_id":
+        return validate.national_id(value, today)
+    if name == "notes":
+        return validate.text("notes", value, multiline=True)
+    if name == "external_id":
+        return validate.text("external_id", value)
+    if name == "referred_by":
+        return resolve(value)
+    if name == "cadence_days":
+        return cadence_days(value)
+    if name in TEXT_FIELDS:
+        return validate.text(name, value)
+    raise InvalidInput(f"unknown field {name!r}")
+
+
+def birthday_values(value: str, today: date) -> dict[str, str | None]:
+    """`birthday` and `birthday_lunar` from what a user typed: a Gregorian date, or a lunar
+    one (`lunar:1990-08-15`, `lunar:1990-闰06-15`) stored with its Gregorian day."""
+    from crmcli.core import lunar
+
+    born, lunar_date = lunar.parse_day(value, today)
+    if born > today:
+        raise InvalidInput(f"birthday {born.isoformat()} is in the future")
+    return {"birthday": born.isoformat(), "birthday_lunar": str(lunar_date) if lunar_date else None}
+
+
+def cadence_range(value: str) -> tuple[int, int | None]:
+    """(ideal, maximum) days from `14d` or `14d..30d` (ideal..maximum); the maximum is None
+    when it is the ideal. Raises InvalidInput."""
+    ideal_text, dots, max_text = value.partition("..")
+    ideal = cadence_days(ideal_text)
+    if not dots:
+        return ideal, None
+    maximum = cadence_days(max_text)
+    if maximum < ideal:
+        raise InvalidInput(
+            f"cadence {value.strip()!r}: the maximum gap is shorter than the ideal one; "
+            "write IDEAL..MAX, e.g. 14d..30d"
+        )
+    return ideal, (maximum if maximum > ideal else None)
+
+
+def describe_gap(ideal: int, maximum: int | None) -> str:
+    """`14d` or `14d..30d`, the form `cadence_range` reads."""
+    return f"{ideal}d..{maximum}d" if maximum else f"{ideal}d"
+
+
+def derive_from_id(changes: Changes, current: dict[str, Any] | None) -> list[str]:
+    """Fill an empty birthday and gender in `changes` from the national ID (the one being
+    set, else the customer's own in `current`, read with reveal=True); returns the fields
+    filled. A birthday or gender already set, or being set, is kept. Raises InvalidInput
+    when there is no national ID to derive from."""
+    values = changes.values
+    number = (
+        values["national_id"] if "national_id" in values else (current or {}).get("national_id")
+    )
+    if not number:
+        raise InvalidInput("--derive-from-id needs a national ID; give --national-id")
+
+    def empty(name: str) -> bool:
+        return values[name] is None if name in values else (current or {}).get(name) is None
+
+    filled = []
+    born = validate.id_birthday(number)
+    if empty("birthday") and born is not None:
+        values.update(birthday=born.isoformat(), birthday_lunar=None)
+        filled.append("birthday")
+    if empty("gender"):
+        values["gender"] = validate.id_gender(number)
+        filled.append("gender")
+    return filled
+
+
+def cadence_days(value: str) -> int:
+    """A contact cadence in days from `14d`, `2w`, `1m` (30 days) or a bare number of days."""
+    raw = value.strip()
+    days = int(raw) if raw.isdigit() else dates.parse_period(raw, option="cadence").approx_days()
+    if not 1 <= days <= MAX_CADENCE_DAYS:
+        raise InvalidInput(f"cadence must be between 1 and {MAX_CADENCE_DAYS} days (got {value!r})")
+    return days
+
+
+def add_customer(conn: sqlite3.Connection, changes: Changes) -> int:
+    """Insert a customer from validated Changes; returns the new id."""
+    values = {k: v for k, v in changes.values.items() if v is not None}
+    if "name" not in values:
+        raise InvalidInput("a customer needs a name")
+    values.setdefault("kind", "person")
+    values["name_key"] = validate.fold(values["name"])
+    values["created_at"] = values["updated_at"] = clock.timestamp()
+    columns = list(values)
+    try:
+        cursor = conn.execute(
+            f"INSERT INTO customers ({', '.join(columns)}) "  # noqa: S608 - whitelisted columns
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            [values[c] for c in columns],
+        )
+    except sqlite3.IntegrityError as exc:
+        raise _integrity(conn, exc, values.get("external_id")) from None
+    customer_id = int(cursor.lastrowid or 0)
+    _apply_children(conn, customer_id, changes)
+    return customer_id
+
+
+def edit_customer(
+    conn: sqlite3.Connection,
+    customer_id: int,
+    changes: Changes,
+    *,
+    expected_version: int | None = None,
+) -> bool:
+    """Apply validated Changes to customer `customer_id`; returns whether anything changed.
+
+    With `expected_version`, refuses (InvalidInput) when the record changed since it was read.
+    """
+    before = get_customer(conn, customer_id, reveal=True)
+    if expected_version is not None and before["version"] != expected_version:
+        raise InvalidInput(
+            f"customer {customer_id} was changed by someone else while you were editing; "
+            "nothing was saved"
+        )
+    if changes.values.get("referred_by") == customer_id:
+        raise InvalidInput("a customer cannot be referred by themselves")
+    values = dict(changes.values)
+    if "name" in values:
+        values["name_key"] = validate.fold(values["name"])
+    if values:
+        assignments = ", ".join(f"{c} = ?" for c in values)
+        try:
+            conn.execute(
+                f"UPDATE customers SET {assignments} WHERE id = ?",  # noqa: S608 - whitelisted
+                [*values.values(), customer_id],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise _integrity(conn, exc, values.get("external_id")) from None
+    _apply_children(conn, customer_id, changes, before=before)
+    after = get_customer(conn, customer_id, reveal=True)
+    changed = _comparable(before) != _comparable(after)
+    if changed:
+        conn.execute(
+            "UPDATE customers SET updated_at = ?, version = version + 1 WHERE id = ?",
+            (clock.timestamp(), customer_id),
+        )
+    return changed
+
+
+def _comparable(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ("updated_at", "version")}
+
+
+def _integrity(
+    conn: sqlite3.Connection, exc: sqlite3.IntegrityError, external: str | None
+) -> InvalidInput:
+    if "external_id" in str(exc) and external:
+        row = conn.execute("SELECT id FROM customers WHERE external_id = ?", (external,)).fetchone()
+        owner = f" by customer {row[0]}" if row else ""
+        return InvalidInput(f"external id {external!r} is already used{owner}")
+    return InvalidInput(f"rejected by the database: {exc}")
+
+
+def _apply_children(
+    conn: sqlite3.Connection, customer_id: int, changes: Changes, before: dict | None = None
+) -> None:
+    phones = list(before["phones"]) if before else []
+    for phone in changes.remove_phones:
+        if phone not in phones:
+            raise InvalidInput(f"customer {customer_id} has no phone {phone}")
+        phones.remove(phone)
+    phones += [p for p in changes.add_phones if p not in phones]
+    if changes.primary_phone:
+        if changes.primary_phone not in phones:
+            raise InvalidInput(f"customer {customer_id} has no phone {changes.primary_phone}")
+        phones.remove(changes.primary_phone)
+        phones.insert(0, changes.primary_phone)
+    if before is None or phones != before["phones"]:
+        conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", (customer_id,))
+        conn.executemany(
+            "INSERT INTO customer_phones (customer_id, phone, is_primary) VALUES (?, ?, ?)",
+            [(customer_id, p, int(i == 0)) for i, p in enumerate(phones)],
+        )
+
+    emails = list(before["emails"]) if before else []
+    keys = [e.casefold() for e in emails]
+    for key in changes.remove_emails:
+        if key not in keys:
+            raise InvalidInput(f"customer {customer_id} has no email {key}")
+        del emails[keys.index(key)]
+        keys.remove(key)
+    for email, key in changes.add_emails:
+        if key not in keys:
+            emails.append(email)
+            keys.append(key)
+    if changes.primary_email:
+        if changes.primary_email not in keys:
+            raise InvalidInput(f"customer {customer_id} has no email {changes.primary_email}")
+        index = keys.index(changes.primary_email)
+        emails.insert(0, emails.pop(index))
+    if before is None or emails != before["emails"]:
+        conn.execute("DELETE FROM customer_emails WHERE customer_id = ?", (customer_id,))
+        conn.executemany(
+            "INSERT INTO customer_emails (customer_id, email, email_key, is_primary) "
+            "VALUES (?, ?, ?, ?)",
+            [(customer_id, e, e.casefold(), int(i == 0)) for i, e in enumerate(emails)],
+        )
+
+    for key in changes.unset_fields:
+        gone = conn.execute(
+            "DELETE FROM customer_fields WHERE customer_id = ? AND key = ?", (customer_id, key)
+        ).rowcount
+        if not gone:
+            raise InvalidInput(f"customer {customer_id} has no field {key!r}")
+    conn.executemany(
+        "INSERT INTO customer_fields (customer_id, key, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (customer_id, key) DO UPDATE SET value = excluded.value",
+        [(customer_id, k, v) for k, v in changes.set_fields.items()],
+    )
+
+    for who in changes.remove_related:
+        gone = conn.execute(
+            "DELETE FROM customer_relations WHERE customer_id = ? AND (relation = ? OR name = ? "
+            "OR related_id IN (SELECT id FROM customers WHERE name = ?))",
+            (customer_id, who, who, who),
+        ).rowcount
+        if not gone:
+            raise InvalidInput(f"customer {customer_id} has no related person {who!r}")
+    for relation, name, related_id in changes.add_related:
+        if related_id == customer_id:
+            raise InvalidInput("a customer cannot be related to themselves")
+        conn.execute(
+            "INSERT INTO customer_relations (customer_id, relation, name, related_id) "
+            "VALUES (?, ?, ?, ?)",
+            (customer_id, relation, name, related_id),
+        )
+
+
+def get_customer(
+    conn: sqlite3.Connection, customer_id: int, *, reveal: bool = False
+) -> dict[str, Any]:
+    """The full record of one customer (archived ones included); raises NotFound.
+
+    The national ID is masked unless `reveal`.
+    """
+    for record in get_customers(conn, [customer_id], reveal=reveal):
+        return record
+    raise NotFound(f"no customer with id {customer_id}")
+
+
+# A record's lists, each read for a chunk of customers at once: (key, SQL with {ids}).
+_CHILDREN = (
+    ("phones", "SELECT customer_id, phone FROM customer_phones WHERE customer_id IN ({ids}) "
+     "ORDER BY customer_id, is_primary DESC, id"),
+    ("emails", "SELECT customer_id, email FROM customer_emails WHERE customer_id IN ({ids}) "
+     "ORDER BY customer_id, is_primary DESC, id"),
+    ("fields", "SELECT customer_id, key, value FROM customer_fields "
+     "WHERE customer_id IN ({ids}) ORDER BY customer_id, key"),
+    ("related", "SELECT r.customer_id, r.relation, r.name, r.related_id, c.name "
+     "FROM customer_relations r LEFT JOIN customers c ON c.id = r.related_id "
+     "WHERE r.customer_id IN ({ids}) ORDER BY r.customer_id, r.id"),
+    ("tags", "SELECT ct.customer_id, t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
+     "WHERE ct.customer_id IN ({ids}) ORDER BY ct.customer_id, t.name"),
+    ("referrals", "SELECT referred_by, id, name FROM customers WHERE referred_by IN ({ids}) "
+     "ORDER BY referred_by, id"),
+)  # fmt: skip
+
+
+def get_customers(
+    conn: sqlite3.Connection, ids: Iterable[int], *, reveal: bool = False, chunk: int = 500
+) -> Iterator[dict[str, Any]]:
+    """Full records of `ids` in that order (archived included, unknown ids skipped), read
+    `chunk` customers at a time: seven queries per chunk, not per customer, and memory flat
+    for an export of every customer. The national ID is masked unless `reveal`."""
+    batch: list[int] = []
+    for customer_id in ids:
+        batch.append(customer_id)
+        if len(batch) == chunk:
+            yield from _records(conn, batch, reveal)
+            batch = []
+    if batch:
+        yield from _records(conn, batch, reveal)
+
+
+def _records(conn: sqlite3.Connection, ids: list[int], reveal: bool) -> Iterator[dict[str, Any]]:
+    marks = ",".join("?" * len(ids))
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: dict(zip()) is twice as fast as dict(Row)
+    cursor.execute(f"SELECT * FROM customers WHERE id IN ({marks})", ids)  # noqa: S608
+    names = [d[0] for d in cursor.description]
+    found = {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+    lists: dict[str, dict[int, list[Any]]] = {key: {} for key, _ in _CHILDREN}
+    for key, sql in _CHILDREN:
+        for owner, *values in conn.execute(sql.format(ids=marks), ids):
+            lists[key].setdefault(owner, []).append(values)
+    referrers = {r["referred_by"] for r in found.values()} - {None}
+    names = dict(
+        conn.execute(
+            f"SELECT id, name FROM customers WHERE id IN ({','.join('?' * len(referrers))})",  # noqa: S608
+            list(referrers),
+        ).fetchall()
+    )
+    for customer_id in ids:
+        record = found.get(customer_id)
+        if record is None:
+            continue
+        record.pop("name_key")
+        if not reveal:
+            record["national_id"] = validate.mask_national_id(record["national_id"])
+        record["referred_by_name"] = names.get(record["referred_by"])
+        kids = {key: lists[key].get(customer_id, []) for key in lists}
+        record["phones"] = [v[0] for v in kids["phones"]]
+        record["emails"] = [v[0] for v in kids["emails"]]
+        record["fields"] = dict(kids["fields"])  # type: ignore[arg-type]
+        record["related"] = [
+            {"relation": relation, "name": name or linked, "customer_id": related_id}
+            for relation, name, related_id, linked in kids["related"]
+        ]
+        record["tags"] = [v[0] for v in kids["tags"]]
+        record["referrals"] = [{"id": i, "name": n} for i, n in kids["referrals"]]
+        yield record
+
+
+def set_archived(conn: sqlite3.Connection, customer_id: int, archived: bool) -> bool:
+    """Archive (hide) or restore a customer; returns whether the state changed."""
+    stamp = clock.timestamp()
+    cursor = conn.execute(
+        "UPDATE customers SET archived_at = ?, updated_at = ?, version = version + 1 "
+        "WHERE id = ? AND (archived_at IS NULL) = ?",
+        (stamp if archived else None, stamp, customer_id, archived),
+    )
+    return cursor.rowcount > 0
+
+
+def custom_field_keys(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT DISTINCT key FROM customer_fields")}
+
+
+def list_customers(
+    conn: sqlite3.Connection,
+    where_sql: str,
+    params: list[Any],
+    *,
+    order: str,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Stream customers matching a filter (see crmcli.records.filters), LIST_COLUMNS keys each.
+
+    `where_sql` and `order` come from crmcli.records.filters (whitelisted); values are in `params`.
+    """
+    sql = (  # where_sql and order are built from whitelisted names only
+        "SELECT c.id, c.name, c.kind, c.company, c.title, c.city, c.region, c.country, "  # noqa: S608
+        "(SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
+        " ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone, "
+        "(SELECT email FROM customer_emails e WHERE e.customer_id = c.id "
+        " ORDER BY e.is_primary DESC, e.id LIMIT 1) AS email, "
+        "c.source, c.stage, "
+        "(SELECT group_concat(name, ',') FROM (SELECT t.name FROM customer_tags ct "
+        " JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name)) AS tags, "
+        "c.external_id, c.created_at, c.updated_at "
+        f"FROM customers c WHERE {where_sql} ORDER BY {order}"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params = [*params, limit]
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: dict(zip()) is twice as fast as dict(Row)
+    cursor.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        record = dict(zip(names, row, strict=True))
+        record["tags"] = record["tags"].split(",") if record["tags"] else []
+        yield record

@@ -1,0 +1,258 @@
+"""Finding likely duplicate customers, and merging two into one.
+
+`find_pairs` scores pairs of live customers by what they share: the same email (60 points),
+the same phone (50), the same name (40) or a similar one (25), and, on top of another reason,
+the same company (10); 100 at most. Names are compared after folding case, accents and
+full/half width (validate.fold) and converting traditional Chinese characters to simplified
+ones, so 張偉, 张伟 and ＺＨＡＮＧ Wei's variants meet. The conversion uses
+opencc-python-reimplemented: OpenCC's own phrase and character tables in pure Python (no
+compiled extension to build), the most used of the pure-Python converters; zhconv's
+MediaWiki tables have not been updated since 2021. Candidates are found through blocks
+(same email, phone, folded name, name word), never by comparing every pair.
+
+`merge_customers` folds one customer into another in the caller's transaction: every row
+that points at OTHER through a foreign key to customers (or a `customer_id` column),
+whichever table it is in, is moved to KEEP; KEEP's empty fields are filled from OTHER;
+OTHER's differing values are appended to KEEP's notes; a record of the merge (with OTHER as
+it was) goes to `customer_merges`; then OTHER is deleted, not archived: an archived shell
+would still answer to its name, phone and external id and make references ambiguous.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sqlite3
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from crmcli.core import clock, validate
+from crmcli.core.errors import InvalidInput
+
+POINTS = {"email": 60, "phone": 50, "name": 40, "similar": 25, "company": 10}
+SIMILAR = 0.85  # difflib ratio of two folded names that counts as "similar"
+MAX_BLOCK = 300  # a name word shared by more customers than this says nothing
+COLUMNS = ("id", "name", "other_id", "other_name", "score", "reasons")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def name_key(name: str) -> str:
+    """`name` folded for comparison: width, case, accents, traditional → simplified, spaces."""
+    text = validate.fold(unicodedata.normalize("NFKC", name))
+    if _CJK.search(text):
+        text = _converter().convert(text)
+        text = text.replace(" ", "")
+    text = re.sub(r"[^\w\s]", "", text)
+    words = text.split()
+    return " ".join(sorted(words)) if len(words) > 1 else "".join(words)
+
+
+def _company_key(company: str | None) -> str:
+    return name_key(company) if company else ""
+
+
+def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[dict[str, Any]]:
+    """Likely duplicate pairs among live customers, best first; COLUMNS keys each."""
+    people: dict[int, dict[str, Any]] = {}
+    for row in conn.execute(
+        "SELECT id, name, company FROM customers WHERE archived_at IS NULL ORDER BY id"
+    ):
+        people[row[0]] = {"name": row[1], "key": name_key(row[1]), "company": row[2]}
+    reasons: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
+
+    def pair(ids: Iterable[int], reason: str, text: str) -> None:
+        unique = sorted(set(ids))
+        for i, a in enumerate(unique):
+            for b in unique[i + 1 :]:
+                reasons[(a, b)].setdefault(reason, text)
+
+    for table, column, label in (
+        ("customer_emails", "email_key", "email"),
+        ("customer_phones", "phone", "phone"),
+    ):
+        groups: dict[str, list[int]] = defaultdict(list)
+        for value, customer_id in conn.execute(
+            f"SELECT {column}, customer_id FROM {table}"  # noqa: S608 - fixed names
+        ):
+            if customer_id in people:
+                groups[value].append(customer_id)
+        for value, ids in groups.items():
+            if len(ids) > 1:
+                pair(ids, label, f"same {label} {value}")
+    by_key: dict[str, list[int]] = defaultdict(list)
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for customer_id, person in people.items():
+        if person["key"]:
+            by_key[person["key"]].append(customer_id)
+        for word in person["key"].split():
+            if len(word) > 1 and not _CJK.search(word):
+                by_word[word].append(customer_id)
+    for ids in by_key.values():
+        if 1 < len(ids) <= MAX_BLOCK:
+            pair(ids, "name", "same name")
+    for ids in by_word.values():
+        if not 1 < len(ids) <= MAX_BLOCK:
+            continue
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                ka, kb = people[a]["key"], people[b]["key"]
+                if ka == kb or "name" in reasons.get((a, b), {}):
+                    continue
+                matcher = difflib.SequenceMatcher(None, ka, kb)
+                if matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR:
+                    pair((a, b), "similar", f"similar names ({matcher.ratio():.2f})")
+    out = []
+    for (a, b), found in reasons.items():
+        company_a = _company_key(people[a]["company"])
+        if company_a and company_a == _company_key(people[b]["company"]):
+            found["company"] = f"same company {people[a]['company']}"
+        score = min(100, sum(POINTS[r] for r in found))
+        if score < min_score:
+            continue
+        out.append(
+            {
+                "id": a,
+                "name": people[a]["name"],
+                "other_id": b,
+                "other_name": people[b]["name"],
+                "score": score,
+                "reasons": list(found.values()),
+            }
+        )
+    out.sort(key=lambda r: (-r["score"], r["id"], r["other_id"]))
+    return out
+
+
+# Merging -------------------------------------------------------------------------------------
+
+FILLABLE = (
+    "kind", "company", "title", "gender", "birthday", "address", "city", "region", "country",
+    "industry", "company_size", "source", "national_id", "preferred_channel",
+    "preferred_time", "external_id", "referred_by", "cadence_days", "stage",
+)  # fmt: skip
+
+
+def customer_links(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(table, column) of every column that points at a customer: each foreign key to
+    customers(id), and any `customer_id` column, in whichever table later migrations add."""
+    links: list[tuple[str, str]] = []
+    tables = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+    ).fetchall()
+    for (table,) in tables:
+        quoted = '"' + table.replace('"', '""') + '"'
+        found = {
+            r[3] for r in conn.execute(f"PRAGMA foreign_key_list({quoted})") if r[2] == "customers"
+        }
+        columns = {r[1] for r in conn.execute(f"PRAGMA table_info({quoted})")}
+        if "customer_id" in columns and table != "customers":
+            found.add("customer_id")
+        links += [(table, column) for column in sorted(found)]
+    return links
+
+
+def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> dict[str, Any]:
+    """Merge customer `other_id` into `keep_id` (see the module docstring); returns what was
+    done: the filled fields, the values noted, and rows moved per table."""
+    from crmcli.records.customers import get_customer
+
+    if keep_id == other_id:
+        raise InvalidInput("KEEP and OTHER are the same customer")
+    keep = get_customer(conn, keep_id, reveal=True)
+    other = get_customer(conn, other_id, reveal=True)
+    filled: dict[str, Any] = {}
+    noted: list[str] = []
+    for name in FILLABLE:
+        mine, theirs = keep[name], other[name]
+        if theirs is None or mine == theirs:
+            continue
+        if name == "referred_by" and theirs == keep_id:
+            continue
+        if mine is None:
+            filled[name] = theirs
+        elif name != "national_id":
+            noted.append(f"{name}: {theirs}")
+    if other["name"] != keep["name"]:
+        noted.insert(0, f"name: {other['name']}")
+    mine_fields = keep["fields"]
+    noted += [
+        f"field {k}: {v}"
+        for k, v in other["fields"].items()
+        if k in mine_fields and mine_fields[k] != v
+    ]
+    if other["notes"]:
+        noted.append(f"notes: {other['notes']}")
+    stamp = clock.timestamp()
+    notes = keep["notes"]
+    if noted:
+        block = f"Merged from #{other_id} {other['name']} on {stamp[:10]}:\n" + "\n".join(
+            f"  {line}" for line in noted
+        )
+        notes = f"{notes}\n\n{block}" if notes else block
+        notes = validate.text("notes", notes, multiline=True)
+    if "external_id" in filled:
+        conn.execute("UPDATE customers SET external_id = NULL WHERE id = ?", (other_id,))
+    # KEEP's primary phone and email stay primary.
+    for table in ("customer_phones", "customer_emails"):
+        conn.execute(
+            f"UPDATE {table} SET is_primary = 0 WHERE customer_id = ? "  # noqa: S608 - fixed
+            f"AND EXISTS (SELECT 1 FROM {table} WHERE customer_id = ?)",
+            (other_id, keep_id),
+        )
+    moved: dict[str, int] = {}
+    for table, column in customer_links(conn):
+        quoted = '"' + table.replace('"', '""') + '"'
+        sql = f'UPDATE OR IGNORE {quoted} SET "{column}" = ? WHERE "{column}" = ?'  # noqa: S608
+        params: list[Any] = [keep_id, other_id]
+        if table == "customers":
+            sql += " AND id != ?"
+            params.append(keep_id)
+        count = conn.execute(sql, params).rowcount
+        if count:
+            key = table if column == "customer_id" else f"{table}.{column}"
+            moved[key] = moved.get(key, 0) + count
+    # Links that now point from KEEP to KEEP mean nothing.
+    conn.execute(
+        "DELETE FROM customer_relations WHERE customer_id = ? AND related_id = ?",
+        (keep_id, keep_id),
+    )
+    conn.execute(
+        "UPDATE customers SET referred_by = NULL WHERE id = ? AND referred_by IN (?, ?)",
+        (keep_id, keep_id, other_id),
+    )
+    snapshot = {k: v for k, v in other.items() if k not in ("referrals",)}
+    conn.execute(
+        "INSERT INTO customer_merges (customer_id, merged_id, merged_name, record, moved, "
+        "merged_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            keep_id,
+            other_id,
+            other["name"],
+            json.dumps(snapshot, ensure_ascii=False, sort_keys=True),
+            json.dumps(moved, sort_keys=True),
+            stamp,
+        ),
+    )
+    conn.execute("DELETE FROM customers WHERE id = ?", (other_id,))
+    values = dict(filled)
+    if notes != keep["notes"]:
+        values["notes"] = notes
+    assignments = "".join(f"{c} = ?, " for c in values)
+    conn.execute(
+        f"UPDATE customers SET {assignments}updated_at = ?, version = version + 1 "  # noqa: S608
+        "WHERE id = ?",
+        [*values.values(), stamp, keep_id],
+    )
+    return {"filled": sorted(filled), "noted": noted, "moved": moved}

@@ -1,0 +1,249 @@
+"""Interactions: each logged contact with a customer (call, email, meeting, visit, message)
+and internal notes about them.
+
+An interaction happened at a moment (`occurred_at`, ISO 8601 with the local offset of that
+moment) and has a kind, an optional direction, duration in minutes, channel and outcome,
+and a text. `prepare()` turns what a user typed into clean column values once; the other
+functions take those values and run inside the caller's transaction. Notes are not
+contact: the "last contact" of a customer (for cadences) ignores them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from crmcli.core import clock, dates, validate
+from crmcli.core.errors import InvalidInput, NotFound
+
+KINDS = ("call", "email", "meeting", "visit", "message", "note")
+CONTACT_KINDS = tuple(k for k in KINDS if k != "note")
+DIRECTIONS = {
+    "in": "in",
+    "inbound": "in",
+    "incoming": "in",
+    "out": "out",
+    "outbound": "out",
+    "outgoing": "out",
+}
+MAX_DURATION_MINUTES = 7 * 24 * 60
+# Fields `interaction edit --unset` may clear (kind, time and text are required).
+UNSETTABLE = ("direction", "duration", "channel", "outcome")
+
+# Columns of `crm interactions` (and its JSON/CSV keys), in order.
+COLUMNS = (
+    "id",
+    "occurred_at",
+    "customer_id",
+    "customer",
+    "kind",
+    "direction",
+    "duration_minutes",
+    "channel",
+    "outcome",
+    "text",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass
+class InteractionInput:
+    """What a user typed for `crm log` / `crm interaction edit`; strings, None when not given."""
+
+    kind: str | None = None
+    text: str | None = None
+    at: str | None = None
+    direction: str | None = None
+    duration: str | None = None
+    channel: str | None = None
+    outcome: str | None = None
+    unset: list[str] = field(default_factory=list)
+
+
+def prepare(raw: InteractionInput, *, now: datetime) -> dict[str, Any]:
+    """Validate `raw` into column values (only the fields given; None for unset ones).
+
+    Raises InvalidInput naming the first bad value.
+    """
+    out: dict[str, Any] = {}
+    if raw.kind is not None:
+        out["kind"] = validate.choice("kind", raw.kind, {k: k for k in KINDS})
+    if raw.text is not None:
+        out["text"] = validate.text("text", raw.text, multiline=True)
+    if raw.at is not None:
+        moment = dates.parse_datetime(raw.at, now).replace(microsecond=0)
+        if moment.astimezone().date() > now.date():
+            raise InvalidInput(
+                f"--at {moment.isoformat()} is in the future; plan it with 'crm task add'"
+            )
+        out["occurred_at"] = moment.isoformat()
+    if raw.direction is not None:
+        out["direction"] = validate.choice("direction", raw.direction, DIRECTIONS)
+    if raw.duration is not None:
+        length = dates.parse_duration(raw.duration, option="--duration")
+        minutes = round(length.total_seconds() / 60)
+        if minutes > MAX_DURATION_MINUTES:
+            raise InvalidInput(f"--duration {raw.duration!r} is longer than a week")
+        out["duration_minutes"] = minutes
+    if raw.channel is not None:
+        out["channel"] = validate.text("channel", raw.channel).casefold()
+    if raw.outcome is not None:
+        out["outcome"] = validate.text("outcome", raw.outcome)
+    for name in raw.unset:
+        name = name.strip()
+        if name not in UNSETTABLE:
+            raise InvalidInput(f"--unset takes one of: {', '.join(UNSETTABLE)} (got {name!r})")
+        out["duration_minutes" if name == "duration" else name] = None
+    return out
+
+
+def log_interaction(conn: sqlite3.Connection, customer_id: int, values: dict[str, Any]) -> int:
+    """Insert an interaction from prepared values (kind and text required); returns its id.
+
+    `occurred_at` defaults to now.
+    """
+    row = {k: v for k, v in values.items() if v is not None}
+    for required in ("kind", "text"):
+        if required not in row:
+            raise InvalidInput(f"an interaction needs a {required}")
+    row.setdefault("occurred_at", clock.timestamp())
+    row["customer_id"] = customer_id
+    row["created_at"] = row["updated_at"] = clock.timestamp()
+    columns = list(row)
+    cursor = conn.execute(
+        f"INSERT INTO interactions ({', '.join(columns)}) "  # noqa: S608 - whitelisted columns
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        [row[c] for c in columns],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+_SELECT = (
+    "SELECT i.id, i.occurred_at, i.customer_id, c.name AS customer, i.kind, i.direction, "
+    "i.duration_minutes, i.channel, i.outcome, i.text, i.created_at, i.updated_at "
+    "FROM interactions i JOIN customers c ON c.id = i.customer_id"
+)
+
+
+def get_interaction(conn: sqlite3.Connection, interaction_id: int) -> dict[str, Any]:
+    """One interaction with its customer's name; raises NotFound."""
+    row = conn.execute(f"{_SELECT} WHERE i.id = ?", (interaction_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no interaction with id {interaction_id}")
+    return dict(row)
+
+
+def edit_interaction(
+    conn: sqlite3.Connection,
+    interaction_id: int,
+    values: dict[str, Any],
+    *,
+    customer_id: int | None = None,
+) -> bool:
+    """Apply prepared values (and a move to `customer_id`); returns whether anything changed.
+
+    Raises NotFound for an unknown id.
+    """
+    before = get_interaction(conn, interaction_id)
+    changes = dict(values)
+    if customer_id is not None:
+        changes["customer_id"] = customer_id
+    changes = {k: v for k, v in changes.items() if before[k] != v}
+    if not changes:
+        return False
+    changes["updated_at"] = clock.timestamp()
+    assignments = ", ".join(f"{c} = ?" for c in changes)
+    conn.execute(
+        f"UPDATE interactions SET {assignments} WHERE id = ?",  # noqa: S608 - whitelisted
+        [*changes.values(), interaction_id],
+    )
+    return True
+
+
+def delete_interaction(conn: sqlite3.Connection, interaction_id: int) -> dict[str, Any]:
+    """Delete an interaction for good; returns the deleted record. Raises NotFound.
+
+    A follow-up task it created stays (it no longer points to the interaction).
+    """
+    record = get_interaction(conn, interaction_id)
+    conn.execute("DELETE FROM interactions WHERE id = ?", (interaction_id,))
+    return record
+
+
+def local_midnight(day: date) -> str:
+    """The instant local midnight starts `day`, as ISO 8601 with that moment's offset."""
+    return datetime.combine(day, time(0, 0)).astimezone().isoformat()
+
+
+def list_interactions(
+    conn: sqlite3.Connection,
+    *,
+    customer_id: int | None = None,
+    kinds: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Stream interactions, newest first, COLUMNS keys each.
+
+    `since`/`until` are local calendar dates, both inclusive. Interactions of archived
+    customers are included only when `customer_id` names one.
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    if customer_id is not None:
+        clauses.append("i.customer_id = ?")
+        params.append(customer_id)
+    else:
+        clauses.append("c.archived_at IS NULL")
+    if kinds:
+        clean = [validate.choice("kind", k, {k: k for k in KINDS}) for k in kinds]
+        clauses.append(f"i.kind IN ({', '.join('?' for _ in clean)})")
+        params += clean
+    # Stored offsets differ (daylight saving, travel): compare instants, via datetime().
+    if since is not None:
+        clauses.append("datetime(i.occurred_at) >= datetime(?)")
+        params.append(local_midnight(since))
+    if until is not None:
+        clauses.append("datetime(i.occurred_at) < datetime(?)")
+        params.append(local_midnight(until + timedelta(days=1)))
+    sql = (
+        f"{_SELECT} WHERE {' AND '.join(clauses) or '1'} "
+        "ORDER BY datetime(i.occurred_at) DESC, i.id DESC"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    # The query runs now, so bad input fails before any output; rows stream from the cursor.
+    return (dict(row) for row in conn.execute(sql, params))
+
+
+def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:
+    """Every customer's latest contact (notes excluded) as a local date-time.
+
+    Customers never contacted are absent.
+    """
+    rows = conn.execute(
+        "SELECT customer_id, max(datetime(occurred_at)) FROM interactions "
+        "WHERE kind != 'note' GROUP BY customer_id"
+    )
+    return {customer_id: _from_utc(utc) for customer_id, utc in rows}
+
+
+def last_contact(conn: sqlite3.Connection, customer_id: int) -> datetime | None:
+    """One customer's latest contact (notes excluded) as a local date-time, or None."""
+    row = conn.execute(
+        "SELECT max(datetime(occurred_at)) FROM interactions "
+        "WHERE kind != 'note' AND customer_id = ?",
+        (customer_id,),
+    ).fetchone()
+    return _from_utc(row[0]) if row[0] else None
+
+
+def _from_utc(text: str) -> datetime:
+    """SQLite's `datetime()` (UTC, `YYYY-MM-DD HH:MM:SS`) as a local date-time."""
+    return datetime.fromisoformat(text + "+00:00").astimezone()

@@ -1,0 +1,195 @@
+"""A customer's data as a whole: everything we hold on one person (a data-subject request),
+and erasing it completely (`crm forget`, GDPR Art. 17 / PIPL Art. 47).
+
+Both work from the schema, not from a list of tables, so tables added by later features
+are covered with no extra code: a customer's rows are the `customers` row and every row of
+a table with a `customer_id` column pointing at them; rows of *other* customers that point
+at them through another column (`referred_by`, `customer_relations.related_id`) are
+references to them.
+
+Erasing (forget_customer, inside one transaction) deletes their rows, the rows that refer
+to them (a relation "spouse: #12" of another customer; `referred_by` is set to NULL), the
+tags only they carried, and every history entry about any of those rows, and then rebuilds
+every FTS5 index from its content so no token of theirs stays in its segments. After the
+commit, `scrub_file` rewrites the file (VACUUM, with secure_delete on) and empties the WAL
+(checkpoint TRUNCATE): the bytes are then gone from the database and its -wal file.
+Backups and exports made before remain as they were; the command says so.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from crmcli.store.history import decode_record, quote_ident, recorded_tables, shown_values
+
+SKIPPED = ("changesets", "history", "history_control", "settings")
+
+
+def _table_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({quote_ident(table)})")]
+
+
+def owned_tables(conn: sqlite3.Connection) -> list[str]:
+    """Tables whose rows belong to one customer through a `customer_id` column."""
+    return [
+        t
+        for t in recorded_tables(conn)
+        if t not in SKIPPED and t != "customers" and "customer_id" in _table_columns(conn, t)
+    ]
+
+
+def referring_columns(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key to customers(id) other than `customer_id`."""
+    found = []
+    for table in recorded_tables(conn):
+        if table in SKIPPED:
+            continue
+        for fk in conn.execute(f"PRAGMA foreign_key_list({quote_ident(table)})"):
+            if fk[2] == "customers" and fk[3] != "customer_id":
+                found.append((table, fk[3]))
+    return found
+
+
+def _mask(row: dict[str, Any], reveal: bool) -> dict[str, Any]:
+    return shown_values(row, reveal) or {}
+
+
+def subject_data(
+    conn: sqlite3.Connection, customer_id: int, *, reveal: bool = False
+) -> dict[str, Any]:
+    """Everything held on one customer, as plain JSON-able values: their `customers` row,
+    every row of every table that belongs to them (by table name), the names of their tags,
+    and the change history of their records. Sensitive values are masked unless `reveal`.
+    Money is as stored: integer minor units (`*_minor`) with its currency. Raises NotFound.
+    """
+    from crmcli.core.errors import NotFound
+
+    row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    customer = dict(row)
+    customer.pop("name_key", None)
+    records: dict[str, list[dict[str, Any]]] = {}
+    for table in owned_tables(conn):
+        rows = conn.execute(
+            f"SELECT * FROM {quote_ident(table)} WHERE customer_id = ? ORDER BY rowid",  # noqa: S608
+            (customer_id,),
+        ).fetchall()
+        if rows:
+            records[table] = [_mask(dict(r), reveal) for r in rows]
+    tags = [
+        r[0]
+        for r in conn.execute(
+            "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
+            "WHERE ct.customer_id = ? ORDER BY t.name",
+            (customer_id,),
+        )
+    ]
+    history = [
+        {
+            "at": h["at"],
+            "command": h["command"],
+            "table": h["table_name"],
+            "row_id": h["row_id"],
+            "op": h["op"],
+            "old": _mask(decode_record(h["old"]) or {}, reveal) if h["old"] else None,
+            "new": _mask(decode_record(h["new"]) or {}, reveal) if h["new"] else None,
+        }
+        for h in conn.execute(
+            "SELECT c.at, c.command, h.table_name, h.row_id, h.op, h.old, h.new FROM history h "
+            "JOIN changesets c ON c.id = h.changeset_id WHERE h.customer_id = ? ORDER BY h.id",
+            (customer_id,),
+        )
+    ]
+    return {
+        "customer": _mask(customer, reveal),
+        "tags": tags,
+        "records": records,
+        "history": history,
+    }
+
+
+def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int]:
+    """Erase customer `customer_id` and every trace of them, inside the caller's
+    transaction (a changeset that keeps no history and cannot be undone). Returns counts:
+    records (rows deleted), references (other rows cleared or deleted), history (entries
+    erased), indexes (FTS5 indexes rebuilt). Call scrub_file after the commit."""
+    from crmcli.core.errors import NotFound
+    from crmcli.store import history
+    from crmcli.store.backup import fts_tables
+
+    if conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    changeset = history.current(conn)
+    counts = {"records": 0, "references": 0, "history": 0, "indexes": 0}
+    tag_ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT tag_id FROM customer_tags WHERE customer_id = ?", (customer_id,)
+        )
+    ]
+    # Rows of other customers that point at them: a customer's own referrer is cleared,
+    # anything else (a relation "spouse: #12") describes them and goes.
+    for table, column in referring_columns(conn):
+        if table == "customers":
+            sql = (
+                f"UPDATE customers SET {quote_ident(column)} = NULL WHERE {quote_ident(column)} = ?"  # noqa: S608
+            )
+        else:
+            sql = f"DELETE FROM {quote_ident(table)} WHERE {quote_ident(column)} = ?"  # noqa: S608
+        counts["references"] += conn.execute(sql, (customer_id,)).rowcount
+    # Other customers' related people named (not linked) with this customer's name.
+    name = conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
+    counts["references"] += conn.execute(
+        "DELETE FROM customer_relations WHERE customer_id != ? AND related_id IS NULL "
+        "AND lower(trim(name)) = lower(trim(?))",
+        (customer_id, name),
+    ).rowcount
+    # Their own rows, also in tables without ON DELETE CASCADE.
+    for table in owned_tables(conn):
+        counts["records"] += conn.execute(
+            f"DELETE FROM {quote_ident(table)} WHERE customer_id = ?",  # noqa: S608
+            (customer_id,),
+        ).rowcount
+    counts["records"] += conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,)).rowcount
+    for tag_id in tag_ids:  # a tag nobody else carries was theirs alone
+        conn.execute(
+            "DELETE FROM tags WHERE id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM customer_tags WHERE tag_id = ?)",
+            (tag_id, tag_id),
+        )
+    if history.has_history(conn):
+        # Every history entry about them or about any row this erase deleted, and the
+        # entries this very transaction recorded (they hold the deleted values). Other
+        # customers' rows it only updated (referred_by cleared) keep their earlier history.
+        counts["history"] = conn.execute(
+            "DELETE FROM history WHERE customer_id = ? OR changeset_id IS ? OR "
+            "(table_name, row_id) IN (SELECT table_name, row_id FROM history "
+            "WHERE changeset_id IS ? AND op = 'delete')",
+            (customer_id, changeset, changeset),
+        ).rowcount
+        history.mark_not_undoable(conn)
+    from crmcli.store import search
+
+    search.sync(conn)  # take the erased rows out of the search index before rebuilding it
+    for name in fts_tables(conn):
+        counts["indexes"] += 1
+        quoted = quote_ident(name)
+        if "customer_id" in _table_columns(conn, name):  # an index keyed by customer
+            conn.execute(f"DELETE FROM {quoted} WHERE customer_id = ?", (customer_id,))  # noqa: S608
+        try:
+            conn.execute(f"INSERT INTO {quoted}({quoted}) VALUES ('rebuild')")  # noqa: S608
+        except sqlite3.OperationalError:  # contentless: rebuild is impossible, merge instead
+            conn.execute(f"INSERT INTO {quoted}({quoted}) VALUES ('optimize')")  # noqa: S608
+    return counts
+
+
+def scrub_file(conn: sqlite3.Connection) -> bool:
+    """After an erase is committed: rewrite the file without free pages (VACUUM, with
+    secure_delete on) and empty the WAL. Returns False when another process kept the WAL
+    from being emptied (it is then emptied at a later checkpoint)."""
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("VACUUM")
+    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return not busy

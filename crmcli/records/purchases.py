@@ -1,0 +1,528 @@
+"""Purchases: one row per line a customer bought (or returned), with exact money.
+
+A line has an item (its own text, linked to a product when the item names one), a positive
+quantity, an amount (the line total, integer minor units of an ISO 4217 currency, see
+crmcli.core.money) and a date-time with offset. A refund is a line with a negative amount: it
+nets against revenue in every total. Amounts of different currencies are never added:
+every total here is per currency.
+
+The summary figures (revenue, refunds, net, orders, customers, average order) are defined
+once, in AGGREGATES, for the customer totals of `crm show` and the sales report alike. An
+order is the lines of one customer that share an order reference; a line without one is an
+order on its own; refund lines are not orders.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from crmcli.core import clock, dates, money, validate
+from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.money import Money
+
+MAX_QUANTITY = 1_000_000
+# Text fields of a line, and what `crm purchase edit --unset` may clear.
+TEXT_FIELDS = ("category", "payment", "order_ref", "note")
+UNSETTABLE = (*TEXT_FIELDS, "unit_price")
+
+# Common payment methods, normalised so reports group them; any other text is kept as typed.
+PAYMENTS = {
+    "cash": "cash",
+    "现金": "cash",
+    "card": "card",
+    "credit card": "card",
+    "debit card": "card",
+    "刷卡": "card",
+    "银行卡": "card",
+    "transfer": "transfer",
+    "bank transfer": "transfer",
+    "wire": "transfer",
+    "转账": "transfer",
+    "银行转账": "transfer",
+    "wechat": "wechat",
+    "wechat pay": "wechat",
+    "微信": "wechat",
+    "微信支付": "wechat",
+    "alipay": "alipay",
+    "支付宝": "alipay",
+    "cheque": "cheque",
+    "check": "cheque",
+    "invoice": "invoice",
+    "paypal": "paypal",
+}
+
+# Columns of `crm purchases` (and its JSON/CSV keys), in order.
+COLUMNS = (
+    "id",
+    "purchased_at",
+    "customer_id",
+    "customer",
+    "item",
+    "category",
+    "quantity",
+    "unit_price",
+    "amount",
+    "currency",
+    "is_refund",
+    "payment",
+    "order_ref",
+    "note",
+    "product_id",
+    "created_at",
+    "updated_at",
+)
+
+# Lines of one customer sharing an order reference are one order; a line without one is
+# an order of its own (counted without building a key: this runs over a million lines).
+ORDERS = (
+    "sum(p.amount_minor >= 0 AND p.order_ref IS NULL) + count(DISTINCT CASE "
+    "WHEN p.amount_minor >= 0 AND p.order_ref IS NOT NULL "
+    "THEN p.customer_id || ':' || p.order_ref END)"
+)
+# The summary figures over a set of purchase rows `p` (grouped by the caller, and always by
+# currency). Amounts are minor units; see the module docstring for what counts as an order.
+AGGREGATES = (
+    "p.currency AS currency, "
+    "sum(max(p.amount_minor, 0)) AS revenue_minor, "
+    "-sum(min(p.amount_minor, 0)) AS refunds_minor, "
+    "sum(p.amount_minor) AS net_minor, "
+    f"{ORDERS} AS orders, "
+    "count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN p.customer_id END) AS customers, "
+    "sum(p.amount_minor >= 0) AS lines, "
+    "sum(p.amount_minor < 0) AS refund_lines"
+)
+# First and last sale, for one customer's totals.
+SALE_DATES = (
+    "min(CASE WHEN p.amount_minor >= 0 THEN p.purchased_at END) AS first_purchase_at, "
+    "max(CASE WHEN p.amount_minor >= 0 THEN p.purchased_at END) AS last_purchase_at"
+)
+
+
+@dataclass(slots=True)  # not frozen: frozen dataclasses are slow to build, a million a file
+class Line:
+    """A validated purchase line, ready to store."""
+
+    customer_id: int
+    item: str
+    amount: Money  # the line total; negative for a refund
+    quantity: int = 1
+    unit_price_minor: int | None = None
+    purchased_at: str = ""
+    category: str | None = None
+    payment: str | None = None
+    order_ref: str | None = None
+    note: str | None = None
+    product_id: int | None = None
+
+
+def quantity(value: int) -> int:
+    if not 1 <= value <= MAX_QUANTITY:
+        raise InvalidInput(f"quantity must be a whole number from 1 to {MAX_QUANTITY:,}")
+    return value
+
+
+def payment(text: str) -> str:
+    """A payment method: the common ones normalised (`微信` -> wechat), others as typed."""
+    clean = validate.text("payment", text)
+    return PAYMENTS.get(" ".join(clean.casefold().split()), clean)
+
+
+def canonical_category(conn: sqlite3.Connection, text: str) -> str:
+    """`text` as a category, spelt as an existing one when it differs only in case."""
+    clean = validate.text("category", text)
+    row = (
+        conn.execute(
+            "SELECT category FROM purchases WHERE category = ? COLLATE NOCASE LIMIT 1", (clean,)
+        ).fetchone()
+        or conn.execute(
+            "SELECT category FROM products WHERE category = ? COLLATE NOCASE LIMIT 1", (clean,)
+        ).fetchone()
+    )
+    return row[0] if row else clean
+
+
+def purchase_time(moment: datetime, now: datetime) -> str:
+    """A purchase date-time as stored (ISO 8601 with offset, to the second); a date after
+    today is refused."""
+    if moment.date() > now.date():
+        raise InvalidInput(f"the purchase date {moment.date().isoformat()} is in the future")
+    return moment.replace(microsecond=0).isoformat()
+
+
+def line_total(
+    *,
+    amount: Money | None,
+    unit_price: Money | None,
+    qty: int,
+    refund: bool,
+    default_price: Money | None = None,
+) -> tuple[Money, int | None]:
+    """The line total and unit price (minor units, or None) from what the user gave.
+
+    AMOUNT is the line total; `--unit-price` times the quantity is one too, and when both are
+    given they must agree. With neither, `default_price` (a product's) is the unit price.
+    A negative AMOUNT or `refund` makes the line a refund (a negative total).
+    """
+    negative = refund or (amount is not None and amount.minor < 0)
+    if amount is None and unit_price is None:
+        if default_price is None:
+            raise InvalidInput("give the AMOUNT (the line total) or --unit-price")
+        unit_price = default_price
+    if unit_price is not None:
+        if unit_price.minor < 0:
+            raise InvalidInput("--unit-price cannot be negative; use --refund for a refund")
+        total = unit_price.minor * qty
+        if amount is not None:
+            if amount.currency != unit_price.currency:
+                raise InvalidInput(
+                    f"AMOUNT is in {amount.currency} but --unit-price in {unit_price.currency}"
+                )
+            if abs(amount.minor) != total:
+                raise InvalidInput(
+                    f"AMOUNT {money.plain(abs(amount.minor), amount.currency)} is not "
+                    f"{qty} × {money.plain(unit_price.minor, unit_price.currency)} = "
+                    f"{money.plain(total, unit_price.currency)}; give one of them"
+                )
+        if total > money.MAX_MINOR:
+            raise InvalidInput(
+                f"the line total {money.plain(total, unit_price.currency)} "
+                f"{unit_price.currency} is too large"
+            )
+        currency, unit = unit_price.currency, unit_price.minor
+    else:
+        assert amount is not None
+        total, currency = abs(amount.minor), amount.currency
+        unit = total // qty if total % qty == 0 else None
+    if negative and total == 0:
+        raise InvalidInput("a refund needs an amount")
+    return Money(-total if negative else total, currency), unit
+
+
+@dataclass(slots=True)  # one per imported row: slots make it quicker to build
+class LineInput:
+    """What a user typed for one line (`crm buy`, or one row of `crm import purchases`)."""
+
+    item: str
+    amount: str | None = None
+    quantity: int | None = None
+    unit_price: str | None = None
+    at: str | None = None
+    category: str | None = None
+    currency: str | None = None
+    payment: str | None = None
+    order: str | None = None
+    note: str | None = None
+    refund: bool = False
+
+
+class LineContext:
+    """What validating lines needs from the database, looked up once and remembered.
+
+    `crm buy` makes one per line; an import keeps one for all its rows, so each product,
+    category spelling and payment word is looked up once, not once a row. The answers are
+    those the same sequence of `crm buy` commands would get.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, now: datetime, default_currency: str) -> None:
+        self.conn = conn
+        self.now = now
+        self.default_currency = default_currency
+        self._products: dict[str, dict[str, Any] | None] = {}
+        self._categories: dict[str, str] = {}
+        self._payments: dict[str, str] = {}
+        self._times: dict[str, str] = {}
+        self._items: dict[str, str] = {}
+
+    def product(self, item: str) -> dict[str, Any] | None:
+        if item not in self._products:
+            from crmcli.records.products import find_product
+
+            self._products[item] = find_product(self.conn, item)
+        return self._products[item]
+
+    def category(self, text: str) -> str:
+        key = text.strip().casefold()
+        if key not in self._categories:
+            self._categories[key] = canonical_category(self.conn, text)
+        return self._categories[key]
+
+    def item(self, text: str) -> str:
+        """`text` checked as an item (validate.text), remembered: items repeat."""
+        found = self._items.get(text)
+        if found is None:
+            found = validate.text("item", text)
+            if len(self._items) > 100_000:
+                self._items.clear()
+            self._items[text] = found
+        return found
+
+    def time(self, text: str | None) -> str:
+        """The stored purchase time of `--at TEXT` (now when None), as `crm buy` makes it."""
+        if text is None:
+            return purchase_time(self.now, self.now)
+        found = self._times.get(text)
+        if found is None:
+            if not text.strip():
+                raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
+            found = purchase_time(dates.parse_datetime(text, self.now), self.now)
+            if len(self._times) > 100_000:  # a file of distinct times: keep memory flat
+                self._times.clear()
+            self._times[text] = found
+        return found
+
+    def payment(self, text: str) -> str:
+        if text not in self._payments:
+            self._payments[text] = payment(text)
+        return self._payments[text]
+
+
+def parse_quantity(text: str) -> int:
+    """A quantity typed as text (an import cell): a whole number from 1 to MAX_QUANTITY."""
+    clean = text.strip()
+    if not clean.isdigit() or len(clean) > 7:
+        raise InvalidInput(f"quantity must be a whole number from 1 to {MAX_QUANTITY:,}")
+    return quantity(int(clean))
+
+
+def prepare_line(context: LineContext, customer_id: int, raw: LineInput) -> Line:
+    """Validate one line exactly as `crm buy` does; raises InvalidInput naming the problem.
+
+    When ITEM names a product, its name, category and price are the defaults; the currency
+    is `raw.currency`, else the product's, else the default one.
+    """
+    product = context.product(raw.item)
+    explicit = money.currency_code(raw.currency) if raw.currency is not None else None
+    product_price = None
+    if product is not None and product["price_minor"] is not None:
+        product_price = Money(product["price_minor"], product["currency"])
+    code = explicit or (product_price.currency if product_price else None)
+    code = code or context.default_currency
+    given = money.parse(raw.amount, explicit, default=code) if raw.amount is not None else None
+    unit = (
+        money.parse(raw.unit_price, explicit, default=code) if raw.unit_price is not None else None
+    )
+    if (
+        given is None
+        and unit is None
+        and product_price is not None
+        and explicit not in (None, product_price.currency)
+    ):
+        raise InvalidInput(
+            f"{product['name']} is priced in {product_price.currency}; "  # type: ignore[index]
+            f"give the AMOUNT in {explicit}"
+        )
+    if given is None and unit is None and product_price is None:
+        known = "has no price" if product else "is not a product with a price"
+        raise InvalidInput(
+            f"{raw.item!r} {known}; give the AMOUNT (the line total) or --unit-price"
+        )
+    count = quantity(raw.quantity or 1)
+    total, unit_minor = line_total(
+        amount=given, unit_price=unit, qty=count, refund=raw.refund, default_price=product_price
+    )
+    category_text = raw.category if raw.category is not None else (product or {}).get("category")
+    return Line(
+        customer_id=customer_id,
+        item=product["name"] if product else context.item(raw.item),
+        amount=total,
+        quantity=count,
+        unit_price_minor=unit_minor,
+        purchased_at=context.time(raw.at),
+        category=context.category(category_text) if category_text is not None else None,
+        payment=context.payment(raw.payment) if raw.payment is not None else None,
+        order_ref=validate.text("order", raw.order) if raw.order is not None else None,
+        note=validate.text("note", raw.note, multiline=True) if raw.note is not None else None,
+        product_id=product["id"] if product else None,
+    )
+
+
+INSERT_SQL = (
+    "INSERT INTO purchases (customer_id, product_id, item, category, quantity, "
+    "unit_price_minor, amount_minor, currency, purchased_at, payment, order_ref, note, "
+    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def line_row(line: Line, stamp: str, *, checked: bool = False) -> tuple[Any, ...]:
+    """The INSERT_SQL parameters of a line, created and updated at `stamp`; item and quantity
+    are checked again unless the line came from prepare_line (`checked`)."""
+    return (
+        line.customer_id,
+        line.product_id,
+        line.item if checked else validate.text("item", line.item),
+        line.category,
+        line.quantity if checked else quantity(line.quantity),
+        line.unit_price_minor,
+        line.amount.minor,
+        line.amount.currency,
+        line.purchased_at or stamp,
+        line.payment,
+        line.order_ref,
+        line.note,
+        stamp,
+        stamp,
+    )
+
+
+def add_purchase(conn: sqlite3.Connection, line: Line) -> int:
+    """Store one validated line; returns its id."""
+    cursor = conn.execute(INSERT_SQL, line_row(line, clock.timestamp()))
+    return int(cursor.lastrowid or 0)
+
+
+def add_purchases(conn: sqlite3.Connection, lines: list[Line]) -> None:
+    """Store many lines made by prepare_line in one executemany (an import's batch)."""
+    stamp = clock.timestamp()
+    conn.executemany(INSERT_SQL, [line_row(line, stamp, checked=True) for line in lines])
+
+
+_SELECT = (
+    "SELECT p.id, p.purchased_at, p.customer_id, c.name AS customer, p.item, p.category, "
+    "p.quantity, p.unit_price_minor, p.amount_minor, p.currency, p.payment, p.order_ref, "
+    "p.note, p.product_id, p.created_at, p.updated_at "
+    "FROM purchases p JOIN customers c ON c.id = p.customer_id"
+)
+
+
+def get_purchase(conn: sqlite3.Connection, purchase_id: int) -> dict[str, Any]:
+    """One line with its customer's name; raises NotFound."""
+    row = conn.execute(f"{_SELECT} WHERE p.id = ?", (purchase_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no purchase with id {purchase_id}")
+    return dict(row)
+
+
+def update_purchase(conn: sqlite3.Connection, purchase_id: int, values: dict[str, Any]) -> bool:
+    """Write validated column values to line `purchase_id`; returns whether anything changed.
+
+    Keys are column names of `purchases` (amount as `amount_minor` + `currency`).
+    """
+    allowed = {
+        "customer_id",
+        "product_id",
+        "item",
+        "category",
+        "quantity",
+        "unit_price_minor",
+        "amount_minor",
+        "currency",
+        "purchased_at",
+        "payment",
+        "order_ref",
+        "note",
+    }
+    unknown = set(values) - allowed
+    if unknown:
+        raise InvalidInput(f"unknown purchase field {sorted(unknown)[0]!r}")
+    before = get_purchase(conn, purchase_id)
+    changed = {k: v for k, v in values.items() if before[k] != v}
+    if not changed:
+        return False
+    if "amount_minor" in changed and abs(changed["amount_minor"]) > money.MAX_MINOR:
+        raise InvalidInput("the amount is too large")
+    changed["updated_at"] = clock.timestamp()
+    assignments = ", ".join(f"{c} = ?" for c in changed)
+    conn.execute(
+        f"UPDATE purchases SET {assignments} WHERE id = ?",  # noqa: S608 - whitelisted columns
+        [*changed.values(), purchase_id],
+    )
+    return True
+
+
+def delete_purchases(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]:
+    """Delete lines by id, all or none (NotFound names the first missing id); returns them."""
+    records = [get_purchase(conn, purchase_id) for purchase_id in dict.fromkeys(ids)]
+    conn.executemany("DELETE FROM purchases WHERE id = ?", [(r["id"],) for r in records])
+    return records
+
+
+def day_after(day: date) -> str:
+    return (day + timedelta(days=1)).isoformat()
+
+
+def list_purchases(
+    conn: sqlite3.Connection,
+    *,
+    customer_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    category: str | None = None,
+    item: str | None = None,
+    currency: str | None = None,
+    refunds: bool = False,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Lines matching every filter given, oldest first (the `limit` most recent, if given).
+
+    `since`/`until` are inclusive local dates; `category` matches ignoring case; `item` is a
+    case-insensitive substring.
+    """
+    where: list[str] = ["1"]
+    params: list[Any] = []
+    if customer_id is not None:
+        where.append("p.customer_id = ?")
+        params.append(customer_id)
+    if since is not None:
+        where.append("p.purchased_at >= ?")
+        params.append(since.isoformat())
+    if until is not None:
+        where.append("p.purchased_at < ?")
+        params.append(day_after(until))
+    if category is not None:
+        where.append("p.category = ? COLLATE NOCASE")
+        params.append(category.strip())
+    if item is not None:
+        escaped = item.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("p.item LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    if currency is not None:
+        where.append("p.currency = ?")
+        params.append(currency)
+    if refunds:
+        where.append("p.amount_minor < 0")
+    # The most recent `limit` lines are found newest first, then shown oldest first.
+    direction = "ASC" if limit is None else "DESC"
+    sql = (
+        f"{_SELECT} WHERE {' AND '.join(where)} "
+        f"ORDER BY p.purchased_at {direction}, p.id {direction}"
+    )
+    if limit is None:
+        for row in conn.execute(sql, params):
+            yield dict(row)
+        return
+    rows = [dict(r) for r in conn.execute(f"{sql} LIMIT ?", [*params, limit])]
+    yield from reversed(rows)
+
+
+def summary(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of AGGREGATES with the average order (net / orders, rounded half to even to
+    the currency's decimals; None without orders) added as `average_order_minor`."""
+    out = dict(row)
+    orders = out["orders"] or 0
+    out["average_order_minor"] = money.average(out["net_minor"], orders) if orders else None
+    return out
+
+
+def customer_totals(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+    """Lifetime figures of one customer, one dict per currency (AGGREGATES keys)."""
+    rows = conn.execute(
+        f"SELECT {AGGREGATES}, {SALE_DATES} FROM purchases p WHERE p.customer_id = ? "  # noqa: S608
+        "GROUP BY p.currency ORDER BY p.currency",
+        (customer_id,),
+    )
+    return [summary(dict(r)) for r in rows]
+
+
+def recent_purchases(
+    conn: sqlite3.Connection, customer_id: int, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The `limit` most recent lines of one customer, newest first."""
+    rows = conn.execute(
+        f"{_SELECT} WHERE p.customer_id = ? ORDER BY p.purchased_at DESC, p.id DESC LIMIT ?",
+        (customer_id, limit),
+    )
+    return [dict(r) for r in rows]

@@ -1,0 +1,128 @@
+"""Data quality: contact data that is invalid, not normalised, or leads nowhere.
+
+`problems()` checks every live customer: each stored email and phone is validated again by
+the very functions `crm add` uses (validate.email, validate.phone with the default region),
+so data that arrived some other way (an older crm, a restored file, SQL by hand, a changed
+default region) shows up; customers with no phone and no email are unreachable; customers
+untouched for N years (no edit, interaction or purchase) are stale. `fix()` rewrites what
+has one right form: an email or phone that validates to a different normalised form.
+Everything else is only reported: deleting is the user's decision (`crm delete`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from typing import Any
+
+from crmcli.core import validate
+from crmcli.core.errors import InvalidInput
+
+COLUMNS = ("id", "name", "problem", "value", "fix")
+PROBLEMS = ("bad_email", "bad_phone", "unnormalised_email", "unnormalised_phone", "no_contact",
+            "stale")  # fmt: skip
+
+
+def problems(
+    conn: sqlite3.Connection, *, region: str | None, today: date, stale_years: int
+) -> list[dict[str, Any]]:
+    """Problems of live customers, by customer id; COLUMNS keys plus `row_id` (the phone or
+    email row) and `table` for fixing."""
+    out: list[dict[str, Any]] = []
+    for row_id, customer_id, name, email, key in conn.execute(
+        "SELECT e.id, c.id, c.name, e.email, e.email_key FROM customer_emails e "
+        "JOIN customers c ON c.id = e.customer_id WHERE c.archived_at IS NULL ORDER BY c.id, e.id"
+    ):
+        try:
+            clean, clean_key = validate.email(email)
+        except InvalidInput as exc:
+            out.append(_problem(customer_id, name, "bad_email", email, None, exc.message))
+            continue
+        if clean != email or clean_key != key:
+            item = _problem(customer_id, name, "unnormalised_email", email, clean)
+            out.append({**item, "table": "customer_emails", "row_id": row_id, "key": clean_key})
+    for row_id, customer_id, name, phone in conn.execute(
+        "SELECT p.id, c.id, c.name, p.phone FROM customer_phones p "
+        "JOIN customers c ON c.id = p.customer_id WHERE c.archived_at IS NULL ORDER BY c.id, p.id"
+    ):
+        try:
+            clean = validate.phone(phone, region)
+        except InvalidInput as exc:
+            out.append(_problem(customer_id, name, "bad_phone", phone, None, exc.message))
+            continue
+        if clean != phone:
+            item = _problem(customer_id, name, "unnormalised_phone", phone, clean)
+            out.append({**item, "table": "customer_phones", "row_id": row_id})
+    for customer_id, name in conn.execute(
+        "SELECT c.id, c.name FROM customers c WHERE c.archived_at IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM customer_phones p WHERE p.customer_id = c.id) "
+        "AND NOT EXISTS (SELECT 1 FROM customer_emails e WHERE e.customer_id = c.id) "
+        "ORDER BY c.id"
+    ):
+        out.append(_problem(customer_id, name, "no_contact", None, None, "no phone or email"))
+    try:
+        cutoff = today.replace(year=today.year - stale_years).isoformat()
+    except ValueError:  # 29 February
+        cutoff = today.replace(year=today.year - stale_years, day=28).isoformat()
+    for customer_id, name, last in conn.execute(
+        "SELECT c.id, c.name, max(c.updated_at, "
+        " coalesce((SELECT max(occurred_at) FROM interactions i WHERE i.customer_id = c.id), ''),"
+        " coalesce((SELECT max(purchased_at) FROM purchases p WHERE p.customer_id = c.id), '')"
+        ") AS last FROM customers c WHERE c.archived_at IS NULL AND last < ? ORDER BY c.id",
+        (cutoff,),
+    ):
+        out.append(_problem(customer_id, name, "stale", last[:10], None, "untouched since"))
+    out.sort(key=lambda p: (p["id"], PROBLEMS.index(p["problem"])))
+    return out
+
+
+def _problem(
+    customer_id: int,
+    name: str,
+    problem: str,
+    value: str | None,
+    fixed: str | None,
+    why: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": customer_id,
+        "name": name,
+        "problem": problem,
+        "value": value,
+        "fix": fixed,
+        "reason": why,
+    }
+
+
+def fix(conn: sqlite3.Connection, found: list[dict[str, Any]]) -> int:
+    """Normalise the fixable problems in `found`; returns how many were fixed."""
+    fixed = 0
+    for item in found:
+        if item["problem"] == "unnormalised_email":
+            exists = conn.execute(
+                "SELECT 1 FROM customer_emails WHERE customer_id = ? AND email_key = ? AND id != ?",
+                (item["id"], item["key"], item["row_id"]),
+            ).fetchone()
+            if exists:  # the normal form is already there: the odd spelling goes
+                conn.execute("DELETE FROM customer_emails WHERE id = ?", (item["row_id"],))
+            else:
+                conn.execute(
+                    "UPDATE customer_emails SET email = ?, email_key = ? WHERE id = ?",
+                    (item["fix"], item["key"], item["row_id"]),
+                )
+        elif item["problem"] == "unnormalised_phone":
+            exists = conn.execute(
+                "SELECT 1 FROM customer_phones WHERE customer_id = ? AND phone = ? AND id != ?",
+                (item["id"], item["fix"], item["row_id"]),
+            ).fetchone()
+            if exists:
+                conn.execute("DELETE FROM customer_phones WHERE id = ?", (item["row_id"],))
+            else:
+                conn.execute(
+                    "UPDATE customer_phones SET phone = ? WHERE id = ?",
+                    (item["fix"], item["row_id"]),
+                )
+        else:
+            continue
+        fixed += 1
+    return fixed

@@ -1,0 +1,173 @@
+"""Resolve a customer reference typed by a user to one customer id.
+
+A reference is tried, in order, as: `#ID` or a number that is an id; an external key;
+an exact email; a phone number; a name. Names match ignoring case, accents and width
+(`validate.fold`), in four steps, the first that finds anyone deciding: the exact name; the
+exact pinyin of a Chinese name or its initials (`zhangwei`, `zhang wei`, `zw` for 张伟, from
+the search index, crmcli.store.search); a substring of the name; a substring of the pinyin. More
+than one match raises Ambiguous (exit 2) with the candidates; none raises NotFound (exit 3).
+Archived customers are found only when `archived=True`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from crmcli.core import validate
+from crmcli.core.errors import Ambiguous, InvalidInput, NotFound
+
+MAX_CANDIDATES = 10  # the name query fetches one more, to say "or more"
+
+
+def resolve(
+    conn: sqlite3.Connection, ref: str, *, region: str | None = None, archived: bool = False
+) -> int:
+    """The id of the one customer `ref` names; raises Ambiguous, NotFound or InvalidInput.
+
+    An exact match (id, external id, email, phone, whole name) on an archived customer is
+    reported as such (NotFound) rather than passed over for a partial match of someone else.
+    """
+    text = ref.strip()
+    if not text:
+        raise InvalidInput("empty customer reference")
+    numeric = re.fullmatch(r"#?\d{1,18}", text) is not None
+    if numeric:
+        found = _ids(
+            conn, "SELECT id, archived_at FROM customers WHERE id = ?", int(text.lstrip("#"))
+        )
+        if found or text.startswith("#"):
+            return _exact(conn, ref, found, archived, f"no customer with id {text.lstrip('#')}")
+    found = _ids(conn, "SELECT id, archived_at FROM customers WHERE external_id = ?", text)
+    if found:
+        return _exact(conn, ref, found, archived)
+    if "@" in text:
+        try:
+            key = validate.email(text)[1]
+        except InvalidInput:
+            key = text.casefold()
+        found = _ids(
+            conn,
+            "SELECT DISTINCT c.id, c.archived_at FROM customer_emails e "
+            "JOIN customers c ON c.id = e.customer_id WHERE e.email_key = ?",
+            key,
+        )
+        return _exact(conn, ref, found, archived)
+    if len(re.sub(r"\D", "", text)) >= 5 and re.fullmatch(r"[\d\s()+\-.]+", text):
+        try:
+            phone = validate.phone(text, region)
+        except InvalidInput:
+            phone = None
+        if phone:
+            found = _ids(
+                conn,
+                "SELECT DISTINCT c.id, c.archived_at FROM customer_phones p "
+                "JOIN customers c ON c.id = p.customer_id WHERE p.phone = ?",
+                phone,
+            )
+            if found:
+                return _exact(conn, ref, found, archived)
+    if numeric:
+        raise NotFound(f"no customer matches {ref!r}")
+    key = validate.fold(text)
+    found = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
+    if found:
+        return _exact(conn, ref, found, archived)
+    from crmcli.store import search  # the pinyin index: only for names no exact step matched
+
+    pinyin = search.pinyin_matches(conn, key, archived=archived)
+    if pinyin:
+        return _one(conn, ref, pinyin)
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    found = _ids(
+        conn,
+        "SELECT id, archived_at FROM customers WHERE name_key LIKE ? ESCAPE '\\' "
+        "AND (? OR archived_at IS NULL) ORDER BY id LIMIT 11",
+        f"%{escaped}%",
+        int(archived),
+    )
+    partial = [i for i, _ in found] or search.pinyin_matches(
+        conn, key, archived=archived, partial=True
+    )
+    return _one(conn, ref, partial)
+
+
+def _exact(
+    conn: sqlite3.Connection,
+    ref: str,
+    found: list[tuple[int, str | None]],
+    archived: bool,
+    missing: str | None = None,
+) -> int:
+    """One customer from exact matches; archived ones count only when `archived`."""
+    live = [i for i, gone in found if archived or gone is None]
+    if not live and found:
+        ids = ", ".join(str(i) for i, _ in found)
+        raise NotFound(
+            f"{ref!r} is archived customer {ids}; 'crm undelete {found[0][0]}' restores it"
+        )
+    if not live and missing:
+        raise NotFound(missing)
+    return _one(conn, ref, live)
+
+
+def _ids(conn: sqlite3.Connection, sql: str, *params: object) -> list[tuple[int, str | None]]:
+    return [(r[0], r[1]) for r in conn.execute(sql, params)]
+
+
+def _one(conn: sqlite3.Connection, ref: str, found: list[int]) -> int:
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise NotFound(f"no customer matches {ref!r}")
+    shown = found[:MAX_CANDIDATES]
+    rows = [
+        conn.execute(
+            "SELECT c.id, c.name, c.company, c.city, (SELECT phone FROM customer_phones p "
+            "WHERE p.customer_id = c.id ORDER BY is_primary DESC LIMIT 1) AS phone "
+            "FROM customers c WHERE c.id = ?",
+            (customer_id,),
+        ).fetchone()
+        for customer_id in shown
+    ]
+    more = " or more" if len(found) > MAX_CANDIDATES else ""
+    raise Ambiguous(
+        f"{ref!r} matches {len(shown)}{more} customers; use an id or a more precise reference",
+        [dict(r) for r in rows],
+    )
+
+
+def resolve_many(
+    conn: sqlite3.Connection,
+    references: list[str],
+    *,
+    region: str | None = None,
+    skip_missing: bool = False,
+    archived: bool = False,
+) -> tuple[list[int], list[str]]:
+    """Resolve a batch of references (e.g. read from stdin), all or nothing.
+
+    Blank lines are skipped and repeated customers kept once. When any reference fails, the
+    whole batch is refused with one line per bad reference: NotFound (exit 3) when every
+    failure is a missing customer, else InvalidInput (exit 2). With `skip_missing`, missing
+    customers are left out instead and returned as lines (ambiguous ones still fail).
+    Returns (ids, skipped lines).
+    """
+    ids: dict[int, None] = {}
+    bad: list[str] = []
+    skipped: list[str] = []
+    missing_only = True
+    for number, ref in enumerate(references, 1):
+        if not ref.strip():
+            continue
+        try:
+            ids[resolve(conn, ref, region=region, archived=archived)] = None
+        except NotFound as exc:
+            (skipped if skip_missing else bad).append(f"{number}: {exc.message}")
+        except InvalidInput as exc:
+            missing_only = False
+            bad.append(f"{number}: {exc.message}")
+    if bad:
+        kind = NotFound if missing_only else InvalidInput
+        raise kind(f"{len(bad)} of {len(references)} references failed; nothing was changed", bad)
+    return list(ids), skipped

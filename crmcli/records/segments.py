@@ -1,0 +1,291 @@
+"""Saved segments, tagging rules and `crm classify`.
+
+A segment is a named filter: the filter options as typed (crmcli.records.filters.CustomerFilter,
+kept as JSON in `segments.filter`), evaluated afresh each time it is used, so it always
+selects the customers who match now. A rule is a tag plus a filter of the same language:
+`crm classify` gives the tag to every live customer the filter selects and takes it back
+from those who no longer match, but only where a rule gave it (`rule_tags` remembers which):
+a tag you set by hand is never removed by a rule. Several rules with the same tag add up
+(a customer matching any of them has it).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sqlite3
+from datetime import date
+from typing import Any
+
+from crmcli.core import clock, validate
+from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.records.filters import CustomerFilter
+
+# Filter fields and the option that spells each, to show a saved filter as it was typed.
+OPTIONS = {
+    "where": "--where",
+    "tag": "--tag",
+    "without_tag": "--without-tag",
+    "stage": "--stage",
+    "city": "--city",
+    "company": "--company",
+    "source": "--source",
+    "kind": "--kind",
+    "created_since": "--created-since",
+    "created_until": "--created-until",
+    "lifecycle": "--lifecycle",
+    "abc": "--abc",
+    "frequency_tier": "--frequency-tier",
+    "value_tier": "--value-tier",
+    "segment": "--segment",
+}
+
+
+def describe(saved: dict[str, Any]) -> str:
+    """A saved filter as the options that make it: `--where 'abc = A' --tag vip`."""
+    words: list[str] = []
+    for name, flag in OPTIONS.items():
+        value = saved.get(name)
+        for item in value if isinstance(value, list) else [value] if value else []:
+            words += [flag, shlex.quote(str(item))]
+    return " ".join(words)
+
+
+def _load(text: str) -> CustomerFilter:
+    data = json.loads(text)
+    return CustomerFilter(**{k: v for k, v in data.items() if k in OPTIONS})
+
+
+def _check(conn: sqlite3.Connection, selection: CustomerFilter, today: date) -> dict[str, Any]:
+    """Validate a filter by building it once; returns what to store."""
+    from crmcli.records.filters import build
+
+    if selection.archived:
+        raise InvalidInput("--archived cannot be saved: segments and rules select live customers")
+    saved = selection.saved()
+    if not saved:
+        raise InvalidInput("give the filter: options such as --where, --tag or --lifecycle")
+    build(conn, selection, today=today)
+    return saved
+
+
+def clean_name(name: str) -> str:
+    text = validate.text("segment name", name)
+    if len(text) > 64:
+        raise InvalidInput("a segment name is at most 64 characters")
+    return text
+
+
+# --- segments -------------------------------------------------------------------------
+
+
+def save_segment(
+    conn: sqlite3.Connection, name: str, selection: CustomerFilter, *, replace: bool
+) -> bool:
+    """Save (or with `replace`, overwrite) a segment; returns True when it replaced one."""
+    name = clean_name(name)
+    today = clock.today()
+    exists = conn.execute("SELECT id FROM segments WHERE name = ?", (name,)).fetchone()
+    if exists and not replace:
+        raise InvalidInput(f"segment {name!r} exists; add --replace to overwrite it")
+    if name.casefold() in {s.strip().casefold() for s in selection.segment or []}:
+        raise InvalidInput(f"segment {name!r} cannot include itself")
+    saved = _check(conn, selection, today)
+    text = json.dumps(saved, ensure_ascii=False)
+    if exists:
+        conn.execute("UPDATE segments SET filter = ? WHERE id = ?", (text, exists[0]))
+    else:
+        conn.execute(
+            "INSERT INTO segments (name, filter, created_at) VALUES (?, ?, ?)",
+            (name, text, clock.timestamp()),
+        )
+    try:  # a segment that includes itself through others (a1 -> b1 -> a1) is refused
+        _check(conn, segment_filter(conn, name), today)
+    except InvalidInput as exc:
+        if "refers to itself" in exc.message:
+            raise InvalidInput(
+                f"segment {name!r} would include itself through other segments; nothing saved"
+            ) from None
+        raise
+    return bool(exists)
+
+
+def segment_filter(conn: sqlite3.Connection, name: str) -> CustomerFilter:
+    """The filter saved as `name` (any case); NotFound when there is none."""
+    row = conn.execute("SELECT filter FROM segments WHERE name = ?", (name.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no segment {name.strip()!r}; see crm segment list")
+    return _load(row[0])
+
+
+def list_segments(conn: sqlite3.Connection, *, today: date) -> list[dict[str, Any]]:
+    """Every segment with its filter and how many live customers it selects now."""
+    from crmcli.records.filters import matching_ids
+
+    cache: dict[Any, Any] = {}
+    rows = []
+    for name, text, created_at in conn.execute(
+        "SELECT name, filter, created_at FROM segments ORDER BY name COLLATE NOCASE"
+    ).fetchall():
+        selection = _load(text)
+        rows.append(
+            {
+                "segment": name,
+                "filter": describe(selection.saved()),
+                "customers": len(matching_ids(conn, selection, today=today, cache=cache)),
+                "created_at": created_at,
+            }
+        )
+    return rows
+
+
+def _users(conn: sqlite3.Connection, name: str) -> list[str]:
+    """Segments and rules whose filter names segment `name`."""
+    key = name.casefold()
+    found = []
+    for label, text in conn.execute(
+        "SELECT 'segment ' || name, filter FROM segments "
+        "UNION ALL SELECT 'rule ' || id, filter FROM rules"
+    ):
+        if key in {s.strip().casefold() for s in json.loads(text).get("segment") or []}:
+            found.append(label)
+    return found
+
+
+def delete_segment(conn: sqlite3.Connection, name: str) -> str:
+    row = conn.execute("SELECT id, name FROM segments WHERE name = ?", (name.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no segment {name.strip()!r}")
+    users = [u for u in _users(conn, row[1]) if u != f"segment {row[1]}"]
+    if users:
+        raise InvalidInput(f"segment {row[1]!r} is used by {', '.join(users)}; delete those first")
+    conn.execute("DELETE FROM segments WHERE id = ?", (row[0],))
+    return row[1]
+
+
+# --- rules ----------------------------------------------------------------------------
+
+
+def add_rule(conn: sqlite3.Connection, tag: str, selection: CustomerFilter) -> int:
+    """A rule: tag the customers `selection` picks. Returns its id."""
+    saved = _check(conn, selection, clock.today())
+    return conn.execute(
+        "INSERT INTO rules (tag, filter, created_at) VALUES (?, ?, ?)",
+        (tag, json.dumps(saved, ensure_ascii=False), clock.timestamp()),
+    ).lastrowid
+
+
+def list_rules(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return [
+        {"id": rule_id, "tag": tag, "filter": describe(json.loads(text)), "created_at": at}
+        for rule_id, tag, text, at in conn.execute(
+            "SELECT id, tag, filter, created_at FROM rules ORDER BY id"
+        )
+    ]
+
+
+def delete_rule(conn: sqlite3.Connection, rule_id: int) -> dict[str, Any]:
+    """Delete a rule; the tags it gave stay (now as if set by hand)."""
+    row = conn.execute("SELECT tag FROM rules WHERE id = ?", (rule_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no rule {rule_id}")
+    conn.execute("DELETE FROM rules WHERE id = ?", (rule_id,))
+    still = conn.execute("SELECT 1 FROM rules WHERE tag = ? COLLATE NOCASE", (row[0],)).fetchone()
+    if not still:
+        conn.execute(
+            "DELETE FROM rule_tags WHERE tag_id IN (SELECT id FROM tags WHERE name = ?)", (row[0],)
+        )
+    return {"id": rule_id, "tag": row[0]}
+
+
+def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[dict[str, Any]]:
+    """Apply every rule: returns the changes (customer_id, name, tag, change gained|lost),
+    by tag then customer; writes them unless `dry_run`."""
+    from crmcli.records import tags
+    from crmcli.records.filters import matching_ids
+
+    cache: dict[Any, Any] = {}
+    wanted: dict[str, set[int]] = {}
+    spelling: dict[str, str] = {}
+    for tag, text in conn.execute("SELECT tag, filter FROM rules ORDER BY id").fetchall():
+        key = tag.casefold()
+        spelling.setdefault(key, tag)
+        ids = matching_ids(conn, _load(text), today=today, cache=cache)
+        wanted.setdefault(key, set()).update(ids)
+    changes: list[dict[str, Any]] = []
+    for key in sorted(wanted):
+        row = conn.execute("SELECT id, name FROM tags WHERE name = ?", (spelling[key],)).fetchone()
+        tag_id, name = row if row else (None, spelling[key])
+        have: set[int] = set()
+        given: set[int] = set()
+        if tag_id is not None:
+            have = {r[0] for r in conn.execute(
+                "SELECT ct.customer_id FROM customer_tags ct JOIN customers c "
+                "ON c.id = ct.customer_id WHERE ct.tag_id = ? AND c.archived_at IS NULL",
+                (tag_id,))}  # fmt: skip
+            given = {r[0] for r in conn.execute(
+                "SELECT customer_id FROM rule_tags WHERE tag_id = ?", (tag_id,))}  # fmt: skip
+        gained = sorted(wanted[key] - have)
+        lost = sorted((have & given) - wanted[key])
+        changes += [{"customer_id": i, "tag": name, "change": "gained"} for i in gained]
+        changes += [{"customer_id": i, "tag": name, "change": "lost"} for i in lost]
+        if dry_run:
+            continue
+        if gained:
+            name, _ = tags.add_tag(conn, name, gained)
+            tag_id = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0]
+            conn.executemany(
+                "INSERT OR IGNORE INTO rule_tags (customer_id, tag_id) VALUES (?, ?)",
+                [(i, tag_id) for i in gained],
+            )
+        if lost:
+            tags.remove_tag(conn, name, lost)
+            conn.executemany(
+                "DELETE FROM rule_tags WHERE customer_id = ? AND tag_id = ?",
+                [(i, tag_id) for i in lost],
+            )
+    names = dict(
+        conn.execute(
+            "SELECT id, name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([c["customer_id"] for c in changes]),),
+        ).fetchall()
+    )
+    for change in changes:
+        change["name"] = names.get(change["customer_id"])
+    return changes
+
+
+# --- renaming a tag -------------------------------------------------------------------
+
+
+def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> list[str]:
+    """Rename tag `old` to `new` in every saved segment's and rule's filter and in the tag
+    rules give (part of `crm tag rename`, in its transaction); returns what changed, e.g.
+    `["segment vips", "rule 2"]`."""
+    from crmcli.records.filters import rename_tag as rename_in
+    from crmcli.records.filters import same_tag
+
+    changed = []
+    for segment_id, name, text in conn.execute(
+        "SELECT id, name, filter FROM segments ORDER BY name COLLATE NOCASE"
+    ).fetchall():
+        saved = rename_in(json.loads(text), old, new)
+        if saved is not None:
+            conn.execute(
+                "UPDATE segments SET filter = ? WHERE id = ?",
+                (json.dumps(saved, ensure_ascii=False), segment_id),
+            )
+            changed.append(f"segment {name}")
+    rules = conn.execute("SELECT id, tag, filter FROM rules ORDER BY id").fetchall()
+    for rule_id, tag, text in rules:
+        saved = rename_in(json.loads(text), old, new)
+        gives = same_tag(tag, old)
+        if saved is None and not gives:
+            continue
+        conn.execute(
+            "UPDATE rules SET tag = ?, filter = ? WHERE id = ?",
+            (new if gives else tag, json.dumps(saved, ensure_ascii=False) if saved else text,
+             rule_id),
+        )  # fmt: skip
+        changed.append(f"rule {rule_id}")
+    return changed

@@ -1,0 +1,222 @@
+"""Tags (free labels, many per customer) and funnel stages (set by the salesperson).
+
+Tags are unique ignoring case: the first spelling typed is kept. Tagging is idempotent.
+Stages come from the `stages` setting (default lead, prospect, customer, loyal, lost); the
+current stage is on `customers.stage` for fast filtering, and every change is kept in
+`stage_changes` with its date, so time-in-stage and conversion can be reported.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from crmcli.core import clock, validate
+from crmcli.core.errors import InvalidInput, NotFound
+
+RESERVED_TAGS = {"rename"}
+
+
+def clean_tag(name: str) -> str:
+    """A tag name: one line, no commas, at most 64 characters."""
+    tag = validate.text("tag", name)
+    if "," in tag or len(tag) > 64:
+        raise InvalidInput(f"invalid tag {name!r}: no commas, at most 64 characters")
+    if tag.casefold() in RESERVED_TAGS:
+        raise InvalidInput(f"{tag!r} cannot be a tag name (it is a command word)")
+    if tag == "-":
+        raise InvalidInput("'-' cannot be a tag name (as a REF it reads references from stdin)")
+    return tag
+
+
+def _tag_id(conn: sqlite3.Connection, tag: str, *, create: bool) -> int | None:
+    row = conn.execute("SELECT id FROM tags WHERE name = ? COLLATE NOCASE", (tag,)).fetchone()
+    if row:
+        return row[0]
+    if not create:
+        return None
+    return conn.execute(
+        "INSERT INTO tags (name, created_at) VALUES (?, ?)", (tag, clock.timestamp())
+    ).lastrowid
+
+
+def add_tag(
+    conn: sqlite3.Connection, tag: str, customer_ids: Iterable[int]
+) -> tuple[str, list[int]]:
+    """Tag customers; returns the tag as stored and the ids that did not have it before."""
+    tag_id = _tag_id(conn, tag, create=True)
+    stamp = clock.timestamp()
+    added = []
+    for customer_id in customer_ids:
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO customer_tags (customer_id, tag_id, tagged_at) VALUES (?, ?, ?)",
+            (customer_id, tag_id, stamp),
+        )
+        if cursor.rowcount:
+            added.append(customer_id)
+    stored = conn.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0]
+    return stored, added
+
+
+def remove_tag(conn: sqlite3.Connection, tag: str, customer_ids: Iterable[int]) -> list[int]:
+    """Untag customers; returns the ids that had the tag. An unknown tag is NotFound."""
+    tag_id = _tag_id(conn, tag, create=False)
+    if tag_id is None:
+        raise NotFound(f"no tag {tag!r}")
+    removed = []
+    for customer_id in customer_ids:
+        cursor = conn.execute(
+            "DELETE FROM customer_tags WHERE customer_id = ? AND tag_id = ?", (customer_id, tag_id)
+        )
+        if cursor.rowcount:
+            removed.append(customer_id)
+    return removed
+
+
+def rename_tag(
+    conn: sqlite3.Connection, old: str, new: str
+) -> tuple[int, list[str], str | None] | None:
+    """Rename a tag, merging into `new` when it exists, everywhere the name is kept: the
+    customers' tags, the rules that give it, the filters of saved segments, rules and care
+    rules, and the `cadence.tag.NAME` setting. Run it inside the caller's transaction: it
+    changes all of them or, on an error, none.
+
+    Returns how many live customers are now tagged `new`, the segments and rules whose filter or
+    tag changed (`["segment vips", "rule 2", "care rule 1"]`), and what happened to the
+    cadence setting, in words (None when OLD had none); None when the tag is already called
+    `new` exactly (a rename to itself is harmless, as tagging twice is).
+    The tag a rule gave stays rule-given after a merge only where the customer had no
+    hand-set copy of either tag: a rule never takes away a tag someone set by hand.
+    """
+    from crmcli.records import care, segments
+    from crmcli.records.config import rename_tag_cadence
+
+    if not old.strip():
+        raise InvalidInput("tag cannot be empty")
+    old_id = _tag_id(conn, old, create=False)
+    if old_id is None:
+        raise NotFound(f"no tag {old!r}")
+    old_name = conn.execute("SELECT name FROM tags WHERE id = ?", (old_id,)).fetchone()[0]
+    if old_name == new:
+        return None
+    new_id = _tag_id(conn, new, create=False)
+    if new_id is None or new_id == old_id:
+        conn.execute("UPDATE tags SET name = ? WHERE id = ?", (new, old_id))
+        new_id = old_id
+    else:
+        # rule-given on the merged tag: given by a rule on every side the customer had
+        conn.execute(
+            "DELETE FROM rule_tags WHERE tag_id = :new AND customer_id IN ("
+            "SELECT customer_id FROM customer_tags WHERE tag_id = :old EXCEPT "
+            "SELECT customer_id FROM rule_tags WHERE tag_id = :old)",
+            {"old": old_id, "new": new_id},
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO rule_tags (customer_id, tag_id) "
+            "SELECT customer_id, :new FROM rule_tags WHERE tag_id = :old "
+            "AND customer_id NOT IN (SELECT customer_id FROM customer_tags WHERE tag_id = :new)",
+            {"old": old_id, "new": new_id},
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO customer_tags (customer_id, tag_id, tagged_at) "
+            "SELECT customer_id, ?, tagged_at FROM customer_tags WHERE tag_id = ?",
+            (new_id, old_id),
+        )
+        conn.execute("DELETE FROM tags WHERE id = ?", (old_id,))
+    name = conn.execute("SELECT name FROM tags WHERE id = ?", (new_id,)).fetchone()[0]
+    also = segments.rename_tag(conn, old_name, name) + care.rename_tag(conn, old_name, name)
+    cadence = rename_tag_cadence(conn, old_name, name)
+    count = conn.execute(  # live customers, as `crm tags` counts them
+        "SELECT count(*) FROM customer_tags ct JOIN customers c ON c.id = ct.customer_id "
+        "WHERE ct.tag_id = ? AND c.archived_at IS NULL",
+        (new_id,),
+    ).fetchone()[0]
+    return count, also, cadence
+
+
+def list_tags(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every tag with how many live customers carry it, most used first."""
+    return [
+        dict(r)
+        for r in conn.execute(
+            "SELECT t.name AS tag, count(c.id) AS customers FROM tags t "
+            "LEFT JOIN customer_tags ct ON ct.tag_id = t.id "
+            "LEFT JOIN customers c ON c.id = ct.customer_id AND c.archived_at IS NULL "
+            "GROUP BY t.id ORDER BY customers DESC, t.name"
+        )
+    ]
+
+
+def customer_tags(conn: sqlite3.Connection, customer_id: int) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
+            "WHERE ct.customer_id = ? ORDER BY t.name",
+            (customer_id,),
+        )
+    ]
+
+
+DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
+
+
+def stages(conn: sqlite3.Connection) -> list[str]:
+    """The funnel stages in order, from the `stages` setting."""
+    from crmcli.records.config import get_setting
+
+    value = get_setting(conn, "stages")
+    return value.split(",") if value else list(DEFAULT_STAGES)
+
+
+def clean_stage(conn: sqlite3.Connection, stage: str) -> str:
+    known = stages(conn)
+    key = stage.strip().casefold()
+    if key not in known:
+        raise InvalidInput(f"unknown stage {stage!r}; stages are: {', '.join(known)}")
+    return key
+
+
+def set_stage(
+    conn: sqlite3.Connection,
+    customer_id: int,
+    stage: str,
+    *,
+    at: datetime | None = None,
+    reason: str | None = None,
+) -> bool:
+    """Move a customer to `stage` (already validated); returns False when already there."""
+    row = conn.execute("SELECT stage FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    if row[0] == stage:
+        return False
+    moment = (at or clock.now()).replace(microsecond=0).isoformat()
+    latest = conn.execute(
+        "SELECT max(changed_at) FROM stage_changes WHERE customer_id = ?", (customer_id,)
+    ).fetchone()[0]
+    if latest and moment < latest:
+        raise InvalidInput(f"--at {moment} is before the customer's last stage change ({latest})")
+    conn.execute(
+        "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, reason, "
+        "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (customer_id, row[0], stage, moment, reason, clock.timestamp()),
+    )
+    conn.execute(
+        "UPDATE customers SET stage = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+        (stage, clock.timestamp(), customer_id),
+    )
+    return True
+
+
+def stage_history(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in conn.execute(
+            "SELECT from_stage, to_stage, changed_at, reason FROM stage_changes "
+            "WHERE customer_id = ? ORDER BY changed_at, id",
+            (customer_id,),
+        )
+    ]

@@ -1,0 +1,327 @@
+"""Follow-up tasks: a dated thing to do about a customer, open until done.
+
+A task is due on a local calendar date (`due_on`). A recurring task carries its period
+(`every`, e.g. `2w` or `1m`) and the first due date of its series (`anchor_on`); when it is
+done, the next task of the series is created, due on the first date of the series after
+both its due date and today. Counting from the anchor keeps monthly series on their day
+(31 Jan, 28 Feb, 31 Mar) and skips the occurrences missed while a task was overdue, so
+finishing a weekly task three weeks late does not leave three more already overdue.
+A task may instead repeat a period after it is done (`repeat_after`, "call again two weeks
+after the last call"): the next one is due that period after the day it was done, however
+early or late that was.
+Services take clean values (dates, Period) and run in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from crmcli.core import clock, validate
+from crmcli.core.dates import Period, parse_date, parse_period
+from crmcli.core.errors import InvalidInput, NotFound
+
+# Columns of `crm task list` (and its JSON/CSV keys), in order.
+COLUMNS = (
+    "id",
+    "due_on",
+    "status",
+    "customer_id",
+    "customer",
+    "text",
+    "every",
+    "repeat_after",
+    "done_at",
+    "interaction_id",
+    "previous_id",
+    "created_at",
+    "updated_at",
+)
+STATES = ("open", "done", "all")
+
+
+def status(due_on: str, done_at: str | None, today: date) -> str:
+    """done, overdue, today or upcoming."""
+    if done_at:
+        return "done"
+    due = date.fromisoformat(due_on)
+    if due < today:
+        return "overdue"
+    return "today" if due == today else "upcoming"
+
+
+def next_due(anchor: date, every: Period, after: date) -> date:
+    """The first date of the series `anchor`, `anchor + every`, ... that is after `after`."""
+    if every.unit in ("d", "w"):
+        times = max((after - anchor).days // every.approx_days() + 1, 0)
+        return every.after(anchor, times)
+    # Months and years vary in length: estimate, then walk to the first date past `after`.
+    months = every.amount * (12 if every.unit == "y" else 1)
+    times = max(((after.year - anchor.year) * 12 + after.month - anchor.month) // months, 0)
+    while times > 0 and every.after(anchor, times - 1) > after:
+        times -= 1
+    while every.after(anchor, times) <= after:
+        times += 1
+    return every.after(anchor, times)
+
+
+def task_text(value: str) -> str:
+    return validate.text("task text", value)
+
+
+def parse_follow_up(spec: str, *, today: date, about: dict[str, Any]) -> tuple[date, str]:
+    """`--follow-up WHEN[:TEXT]` as (due date, task text); raises InvalidInput.
+
+    Without TEXT the task says what it follows up (`about` holds the interaction's kind
+    and text). WHEN is any date form; TEXT may itself contain colons.
+    """
+    # WHEN may hold a time of day ("2026-12-01 10:00:call back"): split after it.
+    timed = re.match(r"(.*?\d{1,2}:\d{2})(?::(.*))?$", spec, re.DOTALL)
+    if timed and not re.search(r"[a-zA-Z\u4e00-\u9fff]", timed.group(1).split()[-1]):
+        # A task is due on a day: the time only marks where WHEN ends.
+        when, text = re.sub(r"[ T]?\d{1,2}:\d{2}$", "", timed.group(1)), timed.group(2) or ""
+    else:
+        when, _, text = spec.partition(":")
+    if not when.strip():
+        raise InvalidInput("--follow-up takes WHEN[:TEXT], e.g. 'fri:send the quote' or +3d")
+    due = parse_date(when, today)
+    if text.strip():
+        return due, task_text(text)
+    summary = " ".join(about["text"].split())
+    if len(summary) > 60:
+        summary = summary[:59].rstrip() + "…"
+    return due, f"Follow up on {about['kind']}: {summary}"
+
+
+def add_task(
+    conn: sqlite3.Connection,
+    customer_id: int,
+    text: str,
+    due_on: date,
+    *,
+    every: Period | None = None,
+    anchor_on: date | None = None,
+    interaction_id: int | None = None,
+    previous_id: int | None = None,
+    after: Period | None = None,
+) -> int:
+    """Insert an open task; returns its id. `text` must already be clean (task_text).
+
+    `every` repeats it on a strict calendar, `after` a period after each is done; not both.
+    """
+    if every and after:
+        raise InvalidInput("a task repeats --every PERIOD or --after PERIOD, not both")
+    stamp = clock.timestamp()
+    anchor = (anchor_on or due_on) if every else None
+    cursor = conn.execute(
+        "INSERT INTO tasks (customer_id, text, due_on, every, anchor_on, interaction_id, "
+        "previous_id, created_at, updated_at, repeat_after) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            customer_id,
+            text,
+            due_on.isoformat(),
+            str(every) if every else None,
+            anchor.isoformat() if anchor else None,
+            interaction_id,
+            previous_id,
+            stamp,
+            stamp,
+            str(after) if after else None,
+        ),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+_SELECT = (
+    "SELECT t.id, t.due_on, t.customer_id, c.name AS customer, t.text, t.every, t.anchor_on, "
+    "t.repeat_after, t.done_at, t.interaction_id, t.previous_id, t.created_at, t.updated_at "
+    "FROM tasks t JOIN customers c ON c.id = t.customer_id"
+)
+
+
+def _record(row: sqlite3.Row, today: date) -> dict[str, Any]:
+    record = dict(row)
+    record["status"] = status(record["due_on"], record["done_at"], today)
+    return record
+
+
+def get_task(conn: sqlite3.Connection, task_id: int, *, today: date) -> dict[str, Any]:
+    """One task with its customer's name and status; raises NotFound."""
+    row = conn.execute(f"{_SELECT} WHERE t.id = ?", (task_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no task with id {task_id}")
+    return _record(row, today)
+
+
+def complete_task(
+    conn: sqlite3.Connection, task_id: int, *, today: date
+) -> tuple[dict[str, Any], int | None]:
+    """Mark a task done; returns (the task as it was, the id of the next one or None).
+
+    A recurring task creates the next task of its series: on its calendar (`every`), or
+    its period after today, the day it is done (`repeat_after`). A task already done is
+    left as it is (and creates nothing). Raises NotFound.
+    """
+    task = get_task(conn, task_id, today=today)
+    if task["done_at"]:
+        return task, None
+    stamp = clock.timestamp()
+    conn.execute(
+        "UPDATE tasks SET done_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, task_id)
+    )
+    if task["repeat_after"]:
+        after = parse_period(task["repeat_after"])
+        next_id = add_task(
+            conn,
+            task["customer_id"],
+            task["text"],
+            after.after(today),
+            after=after,
+            previous_id=task_id,
+        )
+        return task, next_id
+    if not task["every"]:
+        return task, None
+    every = parse_period(task["every"])
+    anchor = date.fromisoformat(task["anchor_on"])
+    after = max(date.fromisoformat(task["due_on"]), today)
+    next_id = add_task(
+        conn,
+        task["customer_id"],
+        task["text"],
+        next_due(anchor, every, after),
+        every=every,
+        anchor_on=anchor,
+        previous_id=task_id,
+    )
+    return task, next_id
+
+
+def _require_open(task: dict[str, Any], action: str) -> None:
+    if task["done_at"]:
+        raise InvalidInput(f"task {task['id']} is already done; it cannot be {action}")
+
+
+def snooze_task(conn: sqlite3.Connection, task_id: int, until: date, *, today: date) -> bool:
+    """Move an open task's due date to `until` (today or later); its series keeps its dates.
+
+    Returns whether the date changed. Raises NotFound, or InvalidInput for a done task or
+    a date in the past.
+    """
+    task = get_task(conn, task_id, today=today)
+    _require_open(task, "snoozed")
+    if until < today:
+        raise InvalidInput(f"cannot snooze to {until.isoformat()}: it is in the past")
+    if task["due_on"] == until.isoformat():
+        return False
+    conn.execute(
+        "UPDATE tasks SET due_on = ?, updated_at = ? WHERE id = ?",
+        (until.isoformat(), clock.timestamp(), task_id),
+    )
+    return True
+
+
+NO_REPEAT = ("none", "never", "no", "off", "once")
+
+
+def edit_task(
+    conn: sqlite3.Connection,
+    task_id: int,
+    *,
+    today: date,
+    text: str | None = None,
+    due_on: date | None = None,
+    every: Period | None = None,
+    stop_repeating: bool = False,
+    customer_id: int | None = None,
+    after: Period | None = None,
+) -> bool:
+    """Change a task; returns whether anything changed. Raises NotFound.
+
+    A new due date or period starts the series afresh from the (new) due date. `every` and
+    `after` replace each other; `stop_repeating` ends either.
+    """
+    if every and after:
+        raise InvalidInput("a task repeats --every PERIOD or --after PERIOD, not both")
+    task = get_task(conn, task_id, today=today)
+    changes: dict[str, Any] = {}
+    if text is not None:
+        changes["text"] = text
+    if customer_id is not None:
+        changes["customer_id"] = customer_id
+    if due_on is not None:
+        changes["due_on"] = due_on.isoformat()
+    if stop_repeating:
+        changes["every"] = changes["anchor_on"] = changes["repeat_after"] = None
+    elif after is not None:
+        changes["every"] = changes["anchor_on"] = None
+        changes["repeat_after"] = str(after)
+    elif every is not None or (due_on is not None and task["every"]):
+        if every is not None:
+            changes["repeat_after"] = None
+        changes["every"] = str(every) if every else task["every"]
+        changes["anchor_on"] = changes.get("due_on", task["due_on"])
+    changes = {k: v for k, v in changes.items() if task[k] != v}
+    if not changes:
+        return False
+    changes["updated_at"] = clock.timestamp()
+    assignments = ", ".join(f"{c} = ?" for c in changes)
+    conn.execute(
+        f"UPDATE tasks SET {assignments} WHERE id = ?",  # noqa: S608 - whitelisted columns
+        [*changes.values(), task_id],
+    )
+    return True
+
+
+def delete_task(conn: sqlite3.Connection, task_id: int, *, today: date) -> dict[str, Any]:
+    """Delete a task for good; returns the deleted record. Raises NotFound."""
+    task = get_task(conn, task_id, today=today)
+    conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
+    return task
+
+
+def list_tasks(
+    conn: sqlite3.Connection,
+    *,
+    today: date,
+    customer_id: int | None = None,
+    state: str = "open",
+    overdue: bool = False,
+    due_by: date | None = None,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Stream tasks ordered by due date, COLUMNS keys each.
+
+    `state` is open, done or all; `overdue` keeps open tasks due before today; `due_by`
+    keeps tasks due on or before that date (overdue ones included). Tasks of archived
+    customers are listed only when `customer_id` names one.
+    """
+    if state not in STATES:
+        raise InvalidInput(f"state must be one of: {', '.join(STATES)}")
+    clauses: list[str] = []
+    params: list[Any] = []
+    if customer_id is not None:
+        clauses.append("t.customer_id = ?")
+        params.append(customer_id)
+    else:
+        clauses.append("c.archived_at IS NULL")
+    if state == "open" or overdue:
+        clauses.append("t.done_at IS NULL")
+    elif state == "done":
+        clauses.append("t.done_at IS NOT NULL")
+    if overdue:
+        clauses.append("t.due_on < ?")
+        params.append(today.isoformat())
+    if due_by is not None:
+        clauses.append("t.due_on <= ?")
+        params.append(due_by.isoformat())
+    order = "t.done_at DESC, t.id DESC" if state == "done" else "t.due_on, t.id"
+    sql = f"{_SELECT} WHERE {' AND '.join(clauses)} ORDER BY {order}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return (_record(row, today) for row in conn.execute(sql, params))

@@ -1,0 +1,1 @@
+"""Reports and the derived classes: aggregation in SQLite, scoring in reports.models."""

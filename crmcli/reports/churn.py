@@ -1,0 +1,212 @@
+"""Churn warning: customers likely to be lost, ranked by what is at stake, with a reason.
+
+Per currency (a customer who buys in two currencies is judged in each), from the purchase
+histories of crmcli.reports.purchase_histories, by the rules of crmcli.reports.models.churn_risk:
+- `risks(..., model=True)` (`crm report churn`): where the BG/NBD model can be fitted to the
+  currency, P(alive) decides for customers who bought on at least two days; the purchase
+  rhythm decides for everyone else, and for everyone when the model cannot be fitted or
+  scipy is not installed.
+- `top_risks()` (`crm remind`, the dashboard): the rhythm only, so it never imports numpy or
+  scipy and stays fast; it keeps the `at-risk` customers (not the lapsed: they went quiet
+  long ago and would head every day's reminders), the top few per currency.
+Archived customers are never listed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from typing import Any
+
+from crmcli.records import filters
+from crmcli.records.filters import Query
+from crmcli.reports import purchase_histories
+from crmcli.reports.models import churn_risk as rules_
+from crmcli.reports.models.churn_risk import Rules
+
+# The rhythm stages `crm report churn` lists (crm remind and top_risks: at-risk only).
+STAGES = ("at-risk", "lapsed")
+# Columns of `crm report churn` in the table format, and its JSON/CSV keys.
+COLUMNS = (
+    "customer",
+    "currency",
+    "stage",
+    "last_purchase_on",
+    "silent_days",
+    "usual_gap_days",
+    "p_alive",
+    "at_stake",
+    "reason",
+)
+FIELDS = (
+    "customer_id",
+    "name",
+    "currency",
+    "method",
+    "stage",
+    "purchase_days",
+    "first_purchase_on",
+    "last_purchase_on",
+    "silent_days",
+    "usual_gap_days",
+    "p_alive",
+    "at_stake_minor",
+    "reason",
+)
+
+
+def _row(base: purchase_histories.Base, i: int, rules: Rules) -> dict[str, Any]:
+    """The figures of customer `i` of `base` that both methods share."""
+    first = date.fromordinal(base.first[i])
+    last = date.fromordinal(base.last[i])
+    gap = base.gap[i]
+    silence = (base.as_of - last).days
+    purchases = base.purchases[i]
+    return {
+        "customer_id": base.ids[i],
+        "currency": base.currency,
+        "method": "rhythm",
+        "stage": rules_.rhythm_stage(silence, gap, rules),
+        "purchase_days": purchases,
+        "first_purchase_on": first.isoformat(),
+        "last_purchase_on": last.isoformat(),
+        "silent_days": silence,
+        "usual_gap_days": int(gap) if gap == int(gap) else gap,
+        "p_alive": None,
+        "at_stake_minor": base.last_year_minor[i],
+        "reason": rules_.reason(purchases, first, last, base.as_of, gap, rules),
+    }
+
+
+def _rhythm_candidates(
+    base: purchase_histories.Base, rules: Rules, stages: tuple[str, ...]
+) -> list[int]:
+    """Indexes of the customers whose silence passes their rhythm's thresholds."""
+    today = base.as_of.toordinal()
+    found = []
+    for i in range(len(base)):
+        silence = today - base.last[i]
+        if silence <= rules.min_silence:
+            continue
+        if rules_.rhythm_stage(silence, base.gap[i], rules) in stages:
+            found.append(i)
+    return found
+
+
+def _model_p_alive(base: purchase_histories.Base) -> Any:
+    """P(alive) per customer when BG/NBD can be fitted (and scipy is installed), else None."""
+    from crmcli.reports import value
+
+    if not value.models_available():
+        return None
+    fitted = value.fit(base, need_spend=False)
+    return value.p_alive(base, fitted) if fitted.bgnbd is not None else None
+
+
+def _keep_listed(
+    conn: sqlite3.Connection, rows: list[dict[str, Any]], query: Query
+) -> list[dict[str, Any]]:
+    """The rows whose customer `query` selects, with their names."""
+    names: dict[int, str] = {}
+    for batch in purchase_histories.chunks(r["customer_id"] for r in rows):
+        names.update(filters.names_among(conn, query, batch))
+    kept = []
+    for row in rows:
+        if row["customer_id"] in names:
+            row["name"] = names[row["customer_id"]]
+            row["customer"] = f"{row['name']} (#{row['customer_id']})"
+            kept.append(row)
+    return kept
+
+
+def _rank(rows: list[dict[str, Any]]) -> None:
+    rows.sort(key=lambda r: (-r["at_stake_minor"], -r["silent_days"], r["customer_id"]))
+
+
+def risks(
+    conn: sqlite3.Connection,
+    as_of: date,
+    query: Query,
+    *,
+    currency: str | None = None,
+    model: bool = True,
+    rules: Rules | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """(rows, notes): the customers `query` selects who are likely lost, per currency
+    (alphabetical; all currencies unless `currency`), largest stake first. Each row has
+    FIELDS plus `customer`; `notes` say per currency which method decided."""
+    rules = rules or Rules()
+    found: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for code in [currency] if currency else purchase_histories.currencies(conn):
+        base = purchase_histories.load(conn, code, as_of, rules.rhythm)
+        if not len(base):
+            continue
+        chance = _model_p_alive(base) if model else None
+        rows = []
+        if chance is None:
+            rows = [_row(base, i, rules) for i in _rhythm_candidates(base, rules, STAGES)]
+            if model:
+                notes.append(_rhythm_note(code))
+        else:
+            notes.append(f"{code}: P(alive) from the BG/NBD model for customers who bought "
+                         "on two days or more, the purchase rhythm for the others.")  # fmt: skip
+            today = base.as_of.toordinal()
+            for i in range(len(base)):
+                repeat = base.purchases[i] > 1
+                if today - base.last[i] <= rules.min_silence:
+                    continue
+                if repeat and chance[i] >= rules.p_alive_below:
+                    continue
+                row = _row(base, i, rules)
+                if repeat:
+                    row["method"] = "model"
+                    row["p_alive"] = round(float(chance[i]), 3)
+                    row["reason"] += "; " + rules_.model_reason(float(chance[i]))
+                elif row["stage"] not in STAGES:
+                    continue
+                rows.append(row)
+        rows = _keep_listed(conn, rows, query)
+        _rank(rows)
+        found.extend(rows)
+    return found, notes
+
+
+def _rhythm_note(code: str) -> str:
+    from crmcli.reports import value
+
+    why = (
+        "scipy is not installed (pip install scipy)"
+        if not value.models_available()
+        else "the BG/NBD model cannot be fitted to this currency's purchases yet"
+    )
+    return f"{code}: by each customer's purchase rhythm only: {why}."
+
+
+def top_risks(
+    conn: sqlite3.Connection, as_of: date, limit: int, *, rules: Rules | None = None
+) -> list[dict[str, Any]]:
+    """The `limit` customers per currency most at stake among those `at-risk` by their own
+    purchase rhythm (not lapsed), for `crm remind` and the dashboard. No numpy, no scipy.
+
+    Rows have FIELDS plus `customer` (`Name (#id)`); currencies in alphabetical order.
+    """
+    rules = rules or Rules()
+    if limit <= 0:
+        return []
+    listed = Query()
+    listed.add("c.archived_at IS NULL")
+    found: list[dict[str, Any]] = []
+    for code in purchase_histories.currencies(conn):
+        base = purchase_histories.load(
+            conn, code, as_of, rules.rhythm, at_risk_only=rules.min_silence
+        )
+        rows = [_row(base, i, rules) for i in _rhythm_candidates(base, rules, ("at-risk",))]
+        _rank(rows)
+        kept: list[dict[str, Any]] = []
+        # Rank first, then look up names for the few shown (archived ones drop out).
+        while rows and len(kept) < limit:
+            batch, rows = rows[: limit * 2], rows[limit * 2 :]
+            kept.extend(_keep_listed(conn, batch, listed))
+        found.extend(kept[:limit])
+    return found

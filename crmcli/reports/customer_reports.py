@@ -1,0 +1,447 @@
+"""The RFM, ABC and lifecycle reports: aggregation in SQLite, scoring in crmcli.reports.models.
+
+Every report runs over a population of customers: the live customers a filter selects
+(crmcli.records.filters; all live customers without one) and their purchases up to the as-of date.
+Purchases are summed in SQLite per customer and currency, in one grouped query over the
+covering index purchases_customer_time, and streamed: Python holds one small row per customer,
+never the purchase lines. Money is per currency, never added across currencies. What each
+number means is in docs/reports.md.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from statistics import median
+from typing import Any
+
+from crmcli.reports.models import lifecycle, rfm
+from crmcli.reports.models import tiers as abc_rules
+
+
+def pct(part: int, whole: int) -> str:
+    """`part` of `whole` as a percentage with one decimal (`"12.5"`), half to even."""
+    if not whole:
+        return "0.0"
+    value = Decimal(part) * 100 / Decimal(whole)
+    return str(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN))
+
+
+def mean(total: int | float, count: int, places: str = "0.1") -> str | None:
+    if not count:
+        return None
+    value = Decimal(str(total)) / Decimal(count)
+    return str(value.quantize(Decimal(places), rounding=ROUND_HALF_EVEN))
+
+
+def end_bound(as_of: date) -> str:
+    """Purchases before this text are on or before `as_of` (local date as written)."""
+    return (as_of + timedelta(days=1)).isoformat()
+
+
+def named(where_sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
+    """A filter's `?` parameters as named ones (`:f0`...), to mix with the report's own."""
+    names: dict[str, Any] = {}
+    out = where_sql
+    for i, value in enumerate(params):
+        out = out.replace("?", f":f{i}", 1)
+        names[f"f{i}"] = value
+    return out, names
+
+
+def per_customer_and_currency(
+    conn: sqlite3.Connection, aggregates: str, where: str, bound: dict[str, Any]
+) -> Iterator[tuple[Any, ...]]:
+    """(customer_id, currency, *aggregates) per customer and currency over `customers c CROSS
+    JOIN purchases p WHERE where` (named parameters in `bound`), in no particular order.
+
+    Grouping by customer alone follows the covering index purchases_customer_time, with no
+    sort of the purchase lines; the few customers with lines in several currencies are read
+    again, grouped by currency as well.
+    """
+    import json
+
+    base = f"FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id WHERE {where}"
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: one row per customer
+    mixed = []
+    sql = f"SELECT c.id, min(p.currency), max(p.currency), {aggregates} {base} GROUP BY c.id"
+    for row in cursor.execute(sql, bound):
+        if row[1] == row[2]:
+            yield (row[0], row[1], *row[3:])
+        else:
+            mixed.append(row[0])
+    if mixed:
+        sql = (f"SELECT c.id, p.currency, {aggregates} {base} AND c.id IN "  # noqa: S608
+               "(SELECT value FROM json_each(:mixed_ids)) GROUP BY c.id, p.currency")  # fmt: skip
+        yield from cursor.execute(sql, {**bound, "mixed_ids": json.dumps(mixed)})
+
+
+# --- RFM -------------------------------------------------------------------------------
+
+# R, F, M per customer and currency: the most recent sale day, the distinct sale days and
+# the net. CROSS JOIN keeps customers outside, so each one's purchases are read from the
+# covering index purchases_customer_time (SQLite would otherwise pick the purchased_at index
+# for a date range and read every table row).
+RFM_AGGREGATES = (
+    "max(CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END), "
+    "count(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END), "
+    "sum(p.amount_minor)"
+)
+
+
+def rfm_values(
+    conn: sqlite3.Connection, as_of: date, where_sql: str, params: list[Any]
+) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Per currency: (customer_id, recency days, frequency, monetary minor) of each customer
+    with a sale in that currency up to `as_of`, in id order."""
+    where, names = named(where_sql, params)
+    out: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
+    today = as_of.toordinal()
+    numbers = lifecycle.DayNumbers()
+    rows = per_customer_and_currency(
+        conn, RFM_AGGREGATES, f"{where} AND p.purchased_at < :end",
+        {"end": end_bound(as_of), **names},
+    )  # fmt: skip
+    for customer_id, currency, last, frequency, monetary in rows:
+        if frequency:  # refunds only: not a buyer in this currency
+            out[currency].append((customer_id, today - numbers[last], frequency, monetary))
+    for values in out.values():
+        values.sort()
+    return dict(sorted(out.items()))
+
+
+def rfm_scores(
+    values: dict[str, list[tuple[int, int, int, int]]], grid: Any
+) -> Iterator[dict[str, Any]]:
+    """Each customer's scores and segment, per currency (scored within the currency)."""
+    cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
+    for currency, rows in values.items():
+        r = rfm.score_of_value((row[1] for row in rows), lower_is_better=True)
+        f = rfm.score_of_value(row[2] for row in rows)
+        m = rfm.score_of_value(row[3] for row in rows)
+        for customer_id, recency, frequency, monetary in rows:
+            yield {
+                "customer_id": customer_id,
+                "currency": currency,
+                "recency": recency,
+                "frequency": frequency,
+                "monetary_minor": monetary,
+                "r": r[recency],
+                "f": f[frequency],
+                "m": m[monetary],
+                "segment": cells[r[recency], f[frequency]],
+            }
+
+
+def rfm_summary(
+    values: dict[str, list[tuple[int, int, int, int]]], grid: Any
+) -> list[dict[str, Any]]:
+    """One row per currency and segment (grid order, then `other`), with empty segments."""
+    acc: dict[tuple[str, str], list[int]] = {}
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
+    for currency, rows in values.items():
+        r = rfm.score_of_value((row[1] for row in rows), lower_is_better=True)
+        f = rfm.score_of_value(row[2] for row in rows)
+        total = totals[currency]
+        for _customer_id, recency, frequency, monetary in rows:
+            key = (currency, cells[r[recency], f[frequency]])
+            a = acc.get(key)
+            if a is None:
+                a = acc[key] = [0, 0, 0, 0]
+            a[0] += 1
+            a[1] += monetary
+            a[2] += recency
+            a[3] += frequency
+            total[0] += 1
+            if monetary > 0:
+                total[1] += monetary
+    names = [name for name, _, _ in grid] + ["other"]
+    out = []
+    for currency in sorted(totals):
+        customers, revenue = totals[currency]
+        for name in names:
+            count, money_sum, r_sum, f_sum = acc.get((currency, name), [0, 0, 0, 0])
+            if name == "other" and not count:
+                continue
+            out.append(
+                {
+                    "segment": name,
+                    "currency": currency,
+                    "customers": count,
+                    "customer_share": pct(count, customers),
+                    "revenue_minor": money_sum,
+                    "revenue_share": pct(max(money_sum, 0), revenue),
+                    "mean_recency": mean(r_sum, count),
+                    "mean_frequency": mean(f_sum, count, "0.01"),
+                    "mean_monetary_minor": (
+                        None if not count else int(money_sum / Decimal(count) + Decimal("0.5"))
+                    ),
+                }
+            )
+    return out
+
+
+def grid_setting(conn: sqlite3.Connection) -> tuple[tuple[str, str, str], ...]:
+    from crmcli.records.config import get_setting
+
+    return rfm.parse_grid(get_setting(conn, "rfm.grid") or rfm.format_grid(rfm.GRID))
+
+
+# --- ABC -------------------------------------------------------------------------------
+
+
+def abc_report(
+    conn: sqlite3.Connection,
+    as_of: date,
+    where_sql: str,
+    params: list[Any],
+    *,
+    start: date | None,
+    a: Any,
+    b: Any,
+    top: int = 20,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(classes, pareto, statements) per currency over [start, as_of].
+
+    classes: A/B/C with customers, their share, net revenue and its share.
+    pareto: cumulative revenue share of the top 10 %, 20 % ... 100 % of customers.
+    statements: "top `top` % of customers bring Y % of revenue".
+    """
+    where, names = named(where_sql, params)
+    bound = {"end": end_bound(as_of), "start": start.isoformat() if start else "", **names}
+    revenue: dict[str, dict[int, int]] = defaultdict(dict)
+    rows = per_customer_and_currency(
+        conn, "sum(p.amount_minor)",
+        f"{where} AND p.purchased_at < :end AND p.purchased_at >= :start", bound,
+    )  # fmt: skip
+    for customer_id, currency, net in rows:
+        revenue[currency][customer_id] = net
+    classes, pareto, statements = [], [], []
+    for currency in sorted(revenue):
+        values = revenue[currency]
+        labels = abc_rules.abc(values, a, b)
+        total = sum(v for v in values.values() if v > 0)
+        n = len(values)
+        for label in ("A", "B", "C"):
+            members = [v for i, v in values.items() if labels[i] == label]
+            classes.append(
+                {
+                    "class": label,
+                    "currency": currency,
+                    "customers": len(members),
+                    "customer_share": pct(len(members), n),
+                    "revenue_minor": sum(members),
+                    "revenue_share": pct(max(sum(members), 0), total),
+                }
+            )
+        ranked = sorted((max(v, 0) for v in values.values()), reverse=True)
+        for decile in range(1, 11):
+            count = -(-n * decile // 10)  # ceil: the top tenth of 7 customers is 1
+            pareto.append(
+                {
+                    "top_customers": f"{decile * 10}%",
+                    "currency": currency,
+                    "customers": count,
+                    "revenue_minor": sum(ranked[:count]),
+                    "revenue_share": pct(sum(ranked[:count]), total),
+                }
+            )
+        count = -(-n * top // 100)
+        share = pct(sum(ranked[:count]), total)
+        statements.append(
+            {
+                "currency": currency,
+                "top_percent": top,
+                "customers": count,
+                "revenue_share": share,
+                "text": f"top {top} % of customers ({count} of {n}) bring {share} % of "
+                f"{currency} revenue",
+            }
+        )
+    return classes, pareto, statements
+
+
+# --- lifecycle and funnel --------------------------------------------------------------
+
+
+# A customer's funnel stage on a day (bound as the first parameter): the stage of their
+# last recorded change up to that day, so --as-of moves the funnel too.
+STAGE_AS_OF = (
+    "(SELECT s.to_stage FROM stage_changes s WHERE s.customer_id = c.id "
+    "AND substr(s.changed_at, 1, 10) <= ? ORDER BY s.changed_at DESC, s.id DESC LIMIT 1)"
+)
+
+
+def month_ends(as_of: date, months: int = 12) -> list[date]:
+    """The end of each of the last `months` months before as-of's month, then as-of itself,
+    oldest first (`months` + 1 dates; flows are between consecutive ones)."""
+    first_of_month = as_of.replace(day=1)
+    ends = []
+    day = first_of_month
+    for _ in range(months):
+        day = day - timedelta(days=1)
+        ends.append(day)
+        day = day.replace(day=1)
+    return [*reversed(ends), as_of]
+
+
+# Each customer's distinct sale days (local dates as written) up to the as-of date, one row
+# per customer from the covering index purchases_customer_time: the DISTINCT keeps the text
+# as long as the customer's purchase days, not their purchase lines.
+SALE_DAYS_SQL = """
+SELECT c.id, group_concat(DISTINCT substr(p.purchased_at, 1, 10))
+FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
+WHERE {where} AND p.purchased_at < :end AND p.amount_minor >= 0
+GROUP BY c.id
+"""
+
+
+def sale_day_histories(
+    conn: sqlite3.Connection,
+    as_of: date,
+    where_sql: str,
+    params: list[Any],
+    ends: list[date],
+    rules: lifecycle.Rules,
+) -> Iterator[tuple[str, ...]]:
+    """The lifecycle stage at each of `ends` of every customer with a sale up to `as_of`
+    (customers `c` that `where_sql` selects), one tuple per customer, streamed."""
+    where, names = named(where_sql, params)
+    numbers = lifecycle.DayNumbers()
+    end_numbers = [end.toordinal() for end in ends]
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples, not sqlite3.Row: one row per customer
+    stages_on = lifecycle.stages_on
+    bound = {"end": end_bound(as_of), **names}
+    for _customer_id, text in cursor.execute(SALE_DAYS_SQL.format(where=where), bound):
+        yield stages_on(sorted(map(numbers.__getitem__, text.split(","))), end_numbers, rules)
+
+
+def lifecycle_report(
+    conn: sqlite3.Connection,
+    as_of: date,
+    where_sql: str,
+    params: list[Any],
+    rules: lifecycle.Rules,
+) -> dict[str, list[dict[str, Any]]]:
+    """Sections: `lifecycle` (customers per stage), `funnel` (per funnel stage), `months`
+    (customers per lifecycle stage at each of the last 12 month ends, and how many moved),
+    `moves` (from, to, customers: the moves summed over the 12 months), `flows` (the same
+    per month), `conversion` (funnel stage to the next) and `time_in_stage` (median days)."""
+    from crmcli.records.tags import stages
+
+    ends = month_ends(as_of)
+    labels = [end.strftime("%Y-%m") for end in ends]
+    # Customers with the same stages at the 13 month ends are counted once per history:
+    # a few thousand distinct histories however many customers there are.
+    histories = Counter(sale_day_histories(conn, as_of, where_sql, params, ends, rules))
+    stock: Counter[tuple[date, str]] = Counter()
+    now_counts: Counter[str] = Counter()
+    flows: Counter[tuple[str, str, str]] = Counter()
+    for history, n in histories.items():
+        for i, stage in enumerate(history):
+            stock[ends[i], stage] += n
+            if i and stage != history[i - 1]:
+                flows[labels[i], history[i - 1], stage] += n
+        now_counts[history[-1]] += n
+    population = [
+        (row[0], row[1])
+        for row in conn.execute(
+            f"SELECT c.id, {STAGE_AS_OF} FROM customers c WHERE {where_sql}",  # noqa: S608
+            [as_of.isoformat(), *params],
+        )
+    ]
+    never = len(population) - histories.total()
+    now_counts["none"] += never
+    total = len(population)
+    order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
+    months = []
+    for end in ends[1:]:
+        row: dict[str, Any] = {"month": end.strftime("%Y-%m"), "as_of": end.isoformat()}
+        row.update({s.replace("-", "_"): stock[end, s] for s in order})
+        row["none"] += never
+        row["moved"] = sum(n for (m, _, _), n in flows.items() if m == row["month"])
+        months.append(row)
+    moves: Counter[tuple[str, str]] = Counter()
+    for (_, a, b), n in flows.items():
+        moves[a, b] += n
+    lifecycle_rows = [
+        {"lifecycle": s, "customers": now_counts[s], "share": pct(now_counts[s], total)}
+        for s in order
+    ]
+    funnel_names = stages(conn)
+    funnel_counts = Counter(stage for _, stage in population)
+    funnel_rows = [
+        {"stage": s, "customers": funnel_counts[s], "share": pct(funnel_counts[s], total)}
+        for s in [*funnel_names, None]
+        if s is not None or funnel_counts[None]
+    ]
+    flow_rows = [
+        {"month": m, "from_lifecycle": a, "to_lifecycle": b, "customers": n}
+        for (m, a, b), n in sorted(flows.items())
+    ]
+    conversion, durations = _funnel_history(conn, as_of, where_sql, params, funnel_names)
+    return {
+        "lifecycle": lifecycle_rows,
+        "funnel": funnel_rows,
+        "months": months,
+        "moves": [
+            {"from_lifecycle": a, "to_lifecycle": b, "customers": n}
+            for (a, b), n in sorted(moves.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "flows": flow_rows,
+        "conversion": conversion,
+        "time_in_stage": durations,
+    }
+
+
+def _funnel_history(
+    conn: sqlite3.Connection, as_of: date, where_sql: str, params: list[Any], names: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from datetime import datetime
+
+    chain = [s for s in names if s != "lost"]
+    index = {s: i for i, s in enumerate(chain)}
+    reached: dict[int, set[int]] = defaultdict(set)
+    stays: dict[str, list[float]] = defaultdict(list)
+    last: tuple[int, str, datetime] | None = None
+    sql = (
+        "SELECT s.customer_id, s.to_stage, s.changed_at FROM stage_changes s "  # noqa: S608
+        f"JOIN customers c ON c.id = s.customer_id WHERE {where_sql} AND s.changed_at < ? "
+        "ORDER BY s.customer_id, s.changed_at, s.id"
+    )
+    for customer_id, stage, changed_at in conn.execute(sql, [*params, end_bound(as_of)]):
+        moment = datetime.fromisoformat(changed_at)
+        if last is not None and last[0] == customer_id:
+            stays[last[1]].append((moment - last[2]).total_seconds() / 86400)
+        last = (customer_id, stage, moment)
+        if stage in index:
+            reached[customer_id].add(index[stage])
+    conversion = []
+    for i, stage in enumerate(chain[:-1]):
+        entered = [s for s in reached.values() if i in s]
+        moved = [s for s in entered if max(s) > i]
+        conversion.append(
+            {
+                "from_stage": stage,
+                "to_stage": chain[i + 1],
+                "entered": len(entered),
+                "moved_on": len(moved),
+                "conversion": pct(len(moved), len(entered)),
+            }
+        )
+    durations = [
+        {
+            "stage": s,
+            "stays": len(stays[s]),
+            "median_days": mean(median(stays[s]), 1) if stays[s] else None,
+        }
+        for s in names
+        if s != "lost"
+    ]
+    return conversion, durations

@@ -1,0 +1,156 @@
+"""`crm dashboard`: one screen built from a list of sections.
+
+Each entry of SECTIONS is a function `(conn, today) -> Panel | None` (None: nothing to show).
+A feature adds its part by adding one entry (the churn warning's top risks come last).
+Panels carry rows with stable snake_case keys (money in minor units), rendered by
+crmcli.cli.dashboard.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    bar: str | None = None  # the row key drawn as a bar chart in the table
+    scale: str | None = None  # rows with different values here get separate bar scales
+
+
+def funnel(conn: sqlite3.Connection, today: date) -> Panel | None:
+    from crmcli.records.tags import stages
+    from crmcli.reports.customer_reports import STAGE_AS_OF
+
+    counts = dict(
+        conn.execute(
+            f"SELECT {STAGE_AS_OF} AS stage, count(*) FROM customers c "  # noqa: S608 - constant
+            "WHERE c.archived_at IS NULL GROUP BY stage",
+            (today.isoformat(),),
+        ).fetchall()
+    )
+    rows = [{"stage": s, "customers": counts.get(s, 0)} for s in stages(conn)]
+    if counts.get(None):
+        rows.append({"stage": None, "customers": counts[None]})
+    if not any(r["customers"] for r in rows):
+        return None
+    return Panel("funnel", "Customers by funnel stage", ("stage", "customers"), rows, "customers")
+
+
+def lifecycle(conn: sqlite3.Connection, today: date) -> Panel | None:
+    from collections import Counter
+
+    from crmcli.reports.classes import derive
+
+    counts = Counter(r["lifecycle"] for r in derive(conn, today).values())
+    if not counts:
+        return None
+    order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
+    rows = [{"lifecycle": s, "customers": counts[s]} for s in order]
+    return Panel("lifecycle", "Customers by lifecycle stage", ("lifecycle", "customers"), rows,
+                 "customers")  # fmt: skip
+
+
+def _month_start(day: date, back: int) -> date:
+    from dateutil.relativedelta import relativedelta
+
+    return day.replace(day=1) - relativedelta(months=back)
+
+
+def revenue(conn: sqlite3.Connection, today: date) -> Panel | None:
+    """Net revenue this month (to today), last month and the same month last year."""
+    this = _month_start(today, 0)
+    last = _month_start(today, 1)
+    year_ago = _month_start(today, 12)
+    spans = {
+        "this_month": (this, today + timedelta(days=1)),
+        "last_month": (last, this),
+        "same_month_last_year": (year_ago, _month_start(today, 11)),
+    }
+    figures: dict[str, dict[str, int]] = {}
+    for key, (start, end) in spans.items():
+        for currency, net in conn.execute(
+            "SELECT currency, sum(amount_minor) FROM purchases "
+            "WHERE purchased_at >= ? AND purchased_at < ? GROUP BY currency",
+            (start.isoformat(), end.isoformat()),
+        ):
+            figures.setdefault(currency, {})[key] = net
+    if not figures:
+        return None
+    rows = []
+    for currency in sorted(figures):
+        got = figures[currency]
+        rows.append(
+            {
+                "currency": currency,
+                "this_month_minor": got.get("this_month", 0),
+                "last_month_minor": got.get("last_month", 0),
+                "same_month_last_year_minor": got.get("same_month_last_year", 0),
+            }
+        )
+    title = f"Net revenue: {this:%Y-%m} to date, {last:%Y-%m}, {year_ago:%Y-%m}"
+    columns = ("currency", "this_month", "last_month", "same_month_last_year")
+    return Panel("revenue", title, columns, rows)
+
+
+def rfm_segments(conn: sqlite3.Connection, today: date) -> Panel | None:
+    from crmcli.reports import customer_reports
+
+    grid = customer_reports.grid_setting(conn)
+    values = customer_reports.rfm_values(conn, today, "c.archived_at IS NULL", [])
+    rows = [
+        {k: r[k] for k in ("segment", "currency", "customers", "customer_share")}
+        for r in customer_reports.rfm_summary(values, grid)
+        if r["customers"]
+    ]
+    if not rows:
+        return None
+    columns = ("segment", "currency", "customers", "customer_share")
+    return Panel("rfm", "RFM segments", columns, rows, "customers", "currency")
+
+
+def contacts(conn: sqlite3.Connection, today: date, limit: int = 10) -> Panel | None:
+    from crmcli.reports.reminders import contact_today
+
+    rows = contact_today(conn, today)
+    if not rows:
+        return None
+    more = len(rows) - limit
+    title = "Contact today" + (f" (top {limit} of {len(rows)}: crm today)" if more > 0 else "")
+    shown = [{k: r[k] for k in ("rank", "customer_id", "customer", "phone", "why")}
+             for r in rows[:limit]]  # fmt: skip
+    return Panel("today", title, ("rank", "customer", "phone", "why"), shown)
+
+
+def churn_risks(conn: sqlite3.Connection, today: date, limit: int = 5) -> Panel | None:
+    """The top churn risks by the customers' own purchase rhythm (reports.churn; no scipy)."""
+    from crmcli.reports.churn import top_risks
+
+    rows = top_risks(conn, today, limit)
+    if not rows:
+        return None
+    shown = [{k: r.get(k) for k in ("customer", "currency", "at_stake_minor", "reason")}
+             for r in rows]  # fmt: skip
+    columns = ("customer", "currency", "at_stake", "reason")  # at_stake_minor, presented
+    return Panel("churn", "Top churn risks (crm report churn)", columns, shown)
+
+
+SECTIONS: list[Callable[[sqlite3.Connection, date], Panel | None]] = [
+    funnel,
+    lifecycle,
+    revenue,
+    rfm_segments,
+    contacts,
+    churn_risks,
+]
+
+
+def panels(conn: sqlite3.Connection, today: date) -> list[Panel]:
+    return [p for p in (section(conn, today) for section in SECTIONS) if p is not None]

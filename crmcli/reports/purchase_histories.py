@@ -1,0 +1,203 @@
+"""Purchase histories per customer and currency: what the value models and churn warning read.
+
+A customer's history in one currency, as of a date, is made of their **purchase days**: the
+distinct local dates (the date part of `purchased_at`, as the sales report uses) up to and
+including the as-of date on which they have at least one sale line (amount >= 0) in that
+currency. A day's value is the sum of its sale lines. Refunds are not purchases and are left
+out: the models describe buying, and a refund is not a purchase of negative value.
+
+`read()` groups per customer in SQLite, streaming in customer order over the covering index
+purchases_customer_time (one row per customer comes back, never one per line), and yields
+one `History` at a time, so memory stays flat however many customers there are.
+`load()` keeps what the reports need of each history in typed columns (`Base`): about 60
+bytes a customer, whatever their number of purchases.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from crmcli.reports.models import lifecycle
+
+# Per customer, every sale line as `YYYY-MM-DD` + amount (the date is 10 characters wide),
+# comma-joined, in index order. One pass over the covering index, no sort, no subquery:
+# merging lines into days happens in Python, which is cheaper than asking SQLite per
+# customer for the first day's and the last year's values (measured: 2.5x faster).
+_SQL = """
+SELECT p.customer_id, group_concat(substr(p.purchased_at, 1, 10) || p.amount_minor)
+FROM purchases p
+WHERE p.currency = :currency AND p.amount_minor >= 0 AND p.purchased_at < :before
+GROUP BY p.customer_id
+"""
+_DAYS = "count(DISTINCT substr(p.purchased_at, 1, 10))"
+_LAST = "julianday(substr(max(p.purchased_at), 1, 10))"
+_SPAN = f"({_LAST} - julianday(substr(min(p.purchased_at), 1, 10)))"
+_SILENCE = f"(julianday(:as_of) - {_LAST})"
+# For `at-risk` (not lapsed) customers only: drop in SQL whoever cannot be one. Silent for
+# min_silence days or less: not listed. Lapsed: silent > lapsed_factor x usual gap; with
+# k >= min_gaps gaps the usual gap is their median, and a median of k gaps summing to the
+# span is at most 2 x span / k (at least half the gaps are >= the median), so anyone silent
+# longer than lapsed_factor x 2 x span / k is surely lapsed; with fewer gaps the usual gap is
+# default_gap. The survivors get the exact rule in Python.
+_AT_RISK_ONLY = (
+    "\nHAVING max(p.purchased_at) < :quiet_before AND "
+    f"CASE WHEN {_DAYS} - 1 >= :min_gaps "
+    f"THEN {_SILENCE} <= :lapsed_factor * 2 * {_SPAN} / ({_DAYS} - 1) "
+    f"ELSE {_SILENCE} <= :lapsed_factor * :default_gap END"
+)
+
+
+@dataclass(frozen=True)
+class History:
+    """One customer's purchase days in one currency, as of a date.
+
+    `days`: ascending distinct purchase days; `total_minor`: the value of all of them;
+    `first_day_minor`: the value of the first one (so the repeat purchases are worth
+    `total_minor - first_day_minor`); `last_year_minor`: the value of the purchase days in
+    the 365 days up to and including the last one.
+    """
+
+    customer_id: int
+    days: tuple[date, ...]
+    total_minor: int
+    first_day_minor: int
+    last_year_minor: int
+
+    @property
+    def repeats(self) -> int:
+        """x: purchase days after the first one."""
+        return len(self.days) - 1
+
+    @property
+    def repeat_minor(self) -> int:
+        return self.total_minor - self.first_day_minor
+
+    def usual_gap(self, rules: lifecycle.Rules) -> float:
+        """The customer's own rhythm in days (lifecycle.usual_gap: median gap, or default)."""
+        return lifecycle.usual_gap(self.days, rules)
+
+    def silence(self, as_of: date) -> int:
+        """Days since the last purchase day."""
+        return (as_of - self.days[-1]).days
+
+
+def currencies(conn: sqlite3.Connection) -> list[str]:
+    """The currencies that have sale lines, alphabetically."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT currency FROM purchases WHERE amount_minor >= 0 ORDER BY currency"
+        )
+    ]
+
+
+def read(
+    conn: sqlite3.Connection,
+    currency: str,
+    as_of: date,
+    *,
+    at_risk_only: tuple[lifecycle.Rules, int] | None = None,
+) -> Iterator[History]:
+    """Every customer's history in `currency` up to `as_of` (included), in id order.
+
+    Archived customers are included: their purchases happened. Callers pick whom to list.
+    `at_risk_only=(rules, min_silence)` skips, in SQL, customers who cannot be at risk (not
+    lapsed) by those rules: it may keep some who are not, never drops one who is.
+    """
+    params: dict[str, object] = {
+        "currency": currency,
+        "before": (as_of + timedelta(days=1)).isoformat(),
+    }
+    sql = _SQL
+    if at_risk_only is not None:
+        rules, min_silence = at_risk_only
+        sql = _SQL.rstrip() + _AT_RISK_ONLY
+        params.update(
+            as_of=as_of.isoformat(),
+            quiet_before=(as_of - timedelta(days=min_silence)).isoformat(),
+            min_gaps=rules.min_gaps,
+            lapsed_factor=rules.lapsed_factor,
+            default_gap=rules.default_gap,
+        )
+    known: dict[str, date] = {}  # a few thousand distinct days serve every customer
+    rows = conn.execute(sql, params)
+    for customer_id, joined in rows:
+        by_day: dict[date, int] = {}
+        for item in joined.split(","):
+            text = item[:10]
+            day = known.get(text)
+            if day is None:
+                day = known[text] = date.fromisoformat(text)
+            by_day[day] = by_day.get(day, 0) + int(item[10:])
+        days = tuple(sorted(by_day))  # SQL does not promise the order of group_concat
+        year_start = days[-1] - timedelta(days=364)
+        yield History(
+            customer_id,
+            days,
+            sum(by_day.values()),
+            by_day[days[0]],
+            sum(v for d, v in by_day.items() if d >= year_start),
+        )
+
+
+@dataclass
+class Base:
+    """The customers who bought in one currency up to `as_of`, one column per figure.
+
+    Per customer (same index in every column): `ids`; `purchases` (distinct purchase days,
+    so x = purchases - 1); `first` and `last` purchase day as date ordinals; `gap`, the usual
+    gap in days (lifecycle.usual_gap); `total_minor` and `repeat_minor` (the value of all
+    purchase days, and of all but the first).
+    """
+
+    currency: str
+    as_of: date
+    ids: array = field(default_factory=lambda: array("q"))
+    purchases: array = field(default_factory=lambda: array("q"))
+    first: array = field(default_factory=lambda: array("q"))
+    last: array = field(default_factory=lambda: array("q"))
+    gap: array = field(default_factory=lambda: array("d"))
+    last_year_minor: array = field(default_factory=lambda: array("q"))
+    repeat_minor: array = field(default_factory=lambda: array("q"))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def load(
+    conn: sqlite3.Connection,
+    currency: str,
+    as_of: date,
+    rules: lifecycle.Rules,
+    *,
+    at_risk_only: int | None = None,
+) -> Base:
+    """Every customer's history in `currency` up to `as_of`, as columns (with
+    `at_risk_only=min_silence`, see read())."""
+    base = Base(currency, as_of)
+    prune = None if at_risk_only is None else (rules, at_risk_only)
+    for history in read(conn, currency, as_of, at_risk_only=prune):
+        base.ids.append(history.customer_id)
+        base.purchases.append(len(history.days))
+        base.first.append(history.days[0].toordinal())
+        base.last.append(history.days[-1].toordinal())
+        base.gap.append(history.usual_gap(rules))
+        base.last_year_minor.append(history.last_year_minor)
+        base.repeat_minor.append(history.repeat_minor)
+    return base
+
+
+def chunks(ids: Iterable[int], size: int = 500) -> Iterator[list[int]]:
+    """`ids` in lists of at most `size` (SQLite binds at most 999 parameters by default)."""
+    batch: list[int] = []
+    for customer_id in ids:
+        batch.append(customer_id)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

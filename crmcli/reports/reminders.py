@@ -1,0 +1,803 @@
+"""What is due: the sections of `crm remind`, the ranked list of `crm today`, cadence status.
+
+A reminder report is a list of `Section`s, each reading its rows for a window of local
+calendar dates (today up to `until`, both included):
+- overdue_tasks: open tasks due before today;
+- due_tasks: open tasks due in the window;
+- due_for_contact: customers whose last contact is older than their cadence;
+- dates: birthdays and important dates falling in the window;
+- churn: the customers most at stake who have gone quiet for longer than their own purchase
+  rhythm (crmcli.reports.churn.top_risks: rhythm only, no numpy/scipy; `churn.remind` per currency).
+A section also says how one of its rows becomes a reason to contact someone today
+(`reason`) and a calendar event (`event`). `crm today` is the same sections over a window
+of one day, grouped by customer and ranked (crmcli.reports.models.agenda.rank). Later features add a
+section by appending to SECTIONS. Archived customers never appear.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from crmcli.core import clock, dates, lunar
+from crmcli.records import important_dates
+from crmcli.records.interactions import last_contact, last_contacts
+from crmcli.reports.models import agenda
+from crmcli.reports.models.agenda import CadenceRules, Reason
+
+
+@dataclass
+class Window:
+    """The window a report covers, with what its sections share, loaded once."""
+
+    conn: sqlite3.Connection
+    today: date
+    until: date
+    _people: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @cached_property
+    def last_contacts(self) -> dict[int, datetime]:
+        return last_contacts(self.conn)
+
+    @cached_property
+    def cadence_rules(self) -> CadenceRules:
+        return cadence_rules(self.conn)
+
+    def person(self, customer_id: int) -> dict[str, Any]:
+        """Name, primary phone, preferred channel and time, and last contact of a customer."""
+        if customer_id not in self._people:
+            row = self.conn.execute(
+                "SELECT c.id, c.name, c.preferred_channel, c.preferred_time, "
+                "(SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
+                " ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone "
+                "FROM customers c WHERE c.id = ?",
+                (customer_id,),
+            ).fetchone()
+            person = dict(row)
+            last = self.last_contacts.get(customer_id)
+            person["last_contact_at"] = last.isoformat() if last else None
+            person["days_since_contact"] = (self.today - last.date()).days if last else None
+            self._people[customer_id] = person
+        return self._people[customer_id]
+
+    def with_person(self, row: dict[str, Any]) -> dict[str, Any]:
+        """`row` with its customer's name and phone, and `customer` as `Name (#id)`."""
+        person = self.person(row["customer_id"])
+        row["name"] = person["name"]
+        row["phone"] = person["phone"]
+        row["customer"] = f"{person['name']} (#{row['customer_id']})"
+        return row
+
+
+@dataclass(frozen=True)
+class Event:
+    """One all-day calendar entry for the iCalendar feed."""
+
+    uid: str  # stable across runs, so a subscribed calendar updates instead of duplicating
+    day: date
+    summary: str
+    description: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the reminder report.
+
+    `columns` are shown in text, `fields` are the JSON keys; `rows` reads the rows for a
+    Window; `reason` and `event` turn a row into a reason for `crm today` and a calendar
+    event (None: the row is not one).
+    """
+
+    key: str
+    title: Callable[[date, date], str]  # (today, until) -> heading
+    columns: tuple[str, ...]
+    fields: tuple[str, ...]
+    rows: Callable[[Window], list[dict[str, Any]]]
+    reason: Callable[[dict[str, Any], Window], Reason | None]
+    event: Callable[[dict[str, Any], Window], Event | None]
+
+
+def _tag_list(joined: str | None) -> list[str]:
+    return [t.casefold() for t in joined.split(",")] if joined else []
+
+
+def cadence_rules(conn: sqlite3.Connection) -> CadenceRules:
+    """The cadence settings (`cadence.default`, `cadence.tag.NAME`, `cadence.stage.NAME`)."""
+    from crmcli.records.config import get_setting, settings_under
+    from crmcli.records.customers import cadence_range
+
+    maximums: dict[str, int] = {}
+
+    def gaps(family: str, by: str) -> dict[str, int]:
+        found = {}
+        for name, value in settings_under(conn, f"cadence.{family}.").items():
+            ideal, maximum = cadence_range(value)
+            found[name.casefold()] = ideal
+            if maximum:
+                maximums[f"{by} {name.casefold()}"] = maximum
+        return found
+
+    default = get_setting(conn, "cadence.default")
+    ideal, maximum = cadence_range(default) if default else (None, None)
+    if maximum:
+        maximums["default"] = maximum
+    return CadenceRules(
+        default=ideal,
+        by_tag=gaps("tag", "tag"),
+        by_stage=gaps("stage", "stage"),
+        maximums=maximums,
+    )
+
+
+def _maximum(
+    cadence: tuple[int, str] | None, own_max: int | None, rules: CadenceRules
+) -> int | None:
+    """The maximum gap of the cadence `effective_cadence` chose, None when it is no range."""
+    if cadence is None:
+        return None
+    return own_max if cadence[1] == "customer" else rules.maximums.get(cadence[1])
+
+
+def plural(n: int, word: str) -> str:
+    """`1 day`, `3 days`."""
+    return f"{n} {word}" if abs(n) == 1 else f"{n} {word}s"
+
+
+def _days(n: int) -> str:
+    return plural(n, "day")
+
+
+def ago(moment: datetime | None, today: date) -> str:
+    """`2026-10-01 (52 days ago)`, `2026-11-22 (today)`, or `never`."""
+    if moment is None:
+        return "never"
+    days = (today - moment.date()).days
+    when = "today" if days == 0 else "yesterday" if days == 1 else f"{_days(days)} ago"
+    return f"{moment.date().isoformat()} ({when})"
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+_TASK_FIELDS = (
+    "task_id", "due_on", "customer_id", "name", "phone", "text", "every", "repeat_after"
+)  # fmt: skip
+
+
+def _tasks(window: Window, low: date | None, high: date) -> list[dict[str, Any]]:
+    """Open tasks due from `low` (None: any time before) to `high`, both included."""
+    rows = window.conn.execute(
+        "SELECT t.id AS task_id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after "
+        "FROM tasks t "
+        "JOIN customers c ON c.id = t.customer_id "
+        "WHERE t.done_at IS NULL AND c.archived_at IS NULL AND t.due_on BETWEEN ? AND ? "
+        "ORDER BY t.due_on, t.id",
+        (low.isoformat() if low else "", high.isoformat()),
+    )
+    found = []
+    for row in rows:
+        record = window.with_person(dict(row))
+        offset = (date.fromisoformat(record["due_on"]) - window.today).days
+        record["days_overdue"] = -offset
+        record["days_until"] = offset
+        # the table's one column for both kinds of repeat, as `crm task list` shows them
+        after = record["repeat_after"]
+        record["repeats"] = f"{after} after done" if after else record["every"]
+        found.append(record)
+    return found
+
+
+def _overdue_tasks(window: Window) -> list[dict[str, Any]]:
+    return _tasks(window, None, window.today - timedelta(days=1))
+
+
+def _due_tasks(window: Window) -> list[dict[str, Any]]:
+    return _tasks(window, window.today, window.until)
+
+
+def _overdue_reason(row: dict[str, Any], window: Window) -> Reason:
+    late = row["days_overdue"]
+    return Reason(
+        row["customer_id"],
+        agenda.OVERDUE_TASK,
+        late,
+        f"task #{row['task_id']} overdue {_days(late)}: {row['text']}",
+    )
+
+
+def _due_reason(row: dict[str, Any], window: Window) -> Reason | None:
+    if row["days_until"] != 0:
+        return None
+    return Reason(
+        row["customer_id"], agenda.DUE_TODAY, 0, f"task #{row['task_id']} due today: {row['text']}"
+    )
+
+
+def _task_event(row: dict[str, Any], window: Window) -> Event:
+    late = row["days_overdue"] > 0
+    details = [f"Customer: {row['customer']}"]
+    if row["phone"]:
+        details.append(f"Phone: {row['phone']}")
+    if late:
+        details.append(f"Overdue since {row['due_on']}")
+    if row["every"]:
+        details.append(f"Repeats every {dates.parse_period(row['every']).describe()}")
+    if row.get("repeat_after"):
+        later = dates.parse_period(row["repeat_after"]).describe()
+        details.append(f"Repeats {later} after it is done")
+    details.append(f"Done: crm task done {row['task_id']}")
+    return Event(
+        uid=f"task-{row['task_id']}@crmcli",
+        # An overdue task is still to do: show it today, not in the past where nobody looks.
+        day=window.today if late else date.fromisoformat(row["due_on"]),
+        summary=f"{'Overdue: ' if late else ''}{row['text']} ({row['name']})",
+        description="\n".join(details),
+        category="task",
+    )
+
+
+# --- cadence -----------------------------------------------------------------------------
+
+
+def _due_for_contact(window: Window) -> list[dict[str, Any]]:
+    rules = window.cadence_rules
+    found = []
+    rows = window.conn.execute(
+        # Tags comma-joined (tag names hold no commas), for the cadence rules.
+        "SELECT id, cadence_days, created_at, stage, (SELECT group_concat(t.name, ',') "
+        "FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id), "
+        "cadence_max_days FROM customers c WHERE archived_at IS NULL"
+    )
+    for customer_id, own, created_at, stage, tags, own_max in rows:
+        cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
+        if cadence is None:
+            continue
+        status = contact_status(
+            cadence,
+            window.last_contacts.get(customer_id),
+            created_at,
+            window.today,
+            maximum=_maximum(cadence, own_max, rules),
+        )
+        if status["is_due"]:
+            found.append({"customer_id": customer_id, **status})
+    found.sort(key=lambda r: (r["due_on"], r["customer_id"]))
+    for row in found:
+        window.with_person(row)
+        person = window.person(row["customer_id"])
+        row["preferred_channel"] = person["preferred_channel"]
+        row["preferred_time"] = person["preferred_time"]
+        row["last_contact"] = ago(window.last_contacts.get(row["customer_id"]), window.today)
+        row["cadence"] = describe_cadence(row)
+    return found
+
+
+def contact_status(
+    cadence: tuple[int, str] | None,
+    last: datetime | None,
+    created_at: str,
+    today: date,
+    *,
+    maximum: int | None = None,
+) -> dict[str, Any]:
+    """How a customer stands against their cadence (None: no cadence applies).
+
+    Keys: cadence_days, cadence_source, last_contact_at, days_since_contact, due_on,
+    days_overdue, is_due, and for ranges (`maximum`, the longest gap in days)
+    cadence_max_days, overdue_after and state (ok, due or overdue, see
+    agenda.contact_state); the cadence ones and the due ones are None without a cadence.
+    """
+    status: dict[str, Any] = {
+        "cadence_days": None,
+        "cadence_source": None,
+        "last_contact_at": last.isoformat() if last else None,
+        "days_since_contact": (today - last.date()).days if last else None,
+        "due_on": None,
+        "days_overdue": None,
+        "is_due": False,
+        "cadence_max_days": None,
+        "overdue_after": None,
+        "state": None,
+    }
+    if cadence is None:
+        return status
+    days, source = cadence
+    last_day = last.date() if last else None
+    due_on = agenda.contact_due_on(last_day, clock.local_date(created_at), days)
+    overdue_after = agenda.contact_due_on(last_day, clock.local_date(created_at), maximum or days)
+    status.update(
+        cadence_days=days,
+        cadence_source=source,
+        due_on=due_on.isoformat(),
+        days_overdue=(today - due_on).days,
+        is_due=due_on <= today,
+        cadence_max_days=maximum,
+        overdue_after=overdue_after.isoformat(),
+        state=agenda.contact_state(today, due_on, overdue_after),
+    )
+    return status
+
+
+def describe_cadence(status: dict[str, Any]) -> str:
+    """`14 days (customer)`, `14..30 days (tag vip)`, or `none`."""
+    if status["cadence_days"] is None:
+        return "none"
+    if status.get("cadence_max_days"):
+        gap = f"{status['cadence_days']}..{status['cadence_max_days']} days"
+    else:
+        gap = _days(status["cadence_days"])
+    return f"{gap} ({status['cadence_source']})"
+
+
+def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) -> dict[str, Any]:
+    """One customer's cadence (own or inherited), last contact and next contact date."""
+    own, created_at, stage, tags, own_max = conn.execute(
+        "SELECT cadence_days, created_at, stage, (SELECT group_concat(t.name, ',') "
+        "FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id), "
+        "cadence_max_days FROM customers c WHERE id = ?",
+        (customer_id,),
+    ).fetchone()
+    rules = cadence_rules(conn)
+    cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
+    return contact_status(
+        cadence,
+        last_contact(conn, customer_id),
+        created_at,
+        today,
+        maximum=_maximum(cadence, own_max, rules),
+    )
+
+
+def _contact_reason(row: dict[str, Any], window: Window) -> Reason:
+    since = row["days_since_contact"]
+    quiet = f"no contact for {_days(since)}" if since is not None else "never contacted"
+    # Weight: how far past the cadence, relative to it (a weekly customer 7 days late is
+    # more pressing than a yearly one 7 days late).
+    weight = (row["days_overdue"] + 1) / row["cadence_days"]
+    if row["state"] == "overdue":
+        weight += 1000  # past the longest gap allowed: before every customer only due
+    gap = row["cadence"].replace(" (", ", ", 1)  # `14 days, customer)`
+    # A range says where in it they are; one cadence is due on its day, overdue after.
+    state = f"{row['state']}: " if row["cadence_max_days"] else ""
+    return Reason(
+        row["customer_id"],
+        agenda.CONTACT_DUE,
+        weight,
+        f"{quiet} ({state}cadence {gap}",
+    )
+
+
+def _contact_event(row: dict[str, Any], window: Window) -> Event:
+    details = [
+        f"Last contact: {row['last_contact']}",
+        f"Cadence: {row['cadence']}",
+        f"State: {row['state']}",
+    ]
+    if row["phone"]:
+        details.append(f"Phone: {row['phone']}")
+    if row["preferred_channel"] or row["preferred_time"]:
+        prefers = ", ".join(v for v in (row["preferred_channel"], row["preferred_time"]) if v)
+        details.append(f"Prefers: {prefers}")
+    return Event(
+        uid=f"contact-{row['customer_id']}@crmcli",
+        day=window.today,
+        summary=f"Contact {row['name']}",
+        description="\n".join(details),
+        category="contact",
+    )
+
+
+# --- birthdays and important dates -------------------------------------------------------
+
+
+def _dates(window: Window) -> list[dict[str, Any]]:
+    start, end = window.today, window.until
+    found = []
+    births = window.conn.execute(
+        "SELECT id, birthday, birthday_lunar FROM customers "
+        "WHERE archived_at IS NULL AND birthday IS NOT NULL"
+    )
+    for customer_id, birthday, birthday_lunar in births:
+        born = date.fromisoformat(birthday)
+        # A lunar birthday falls on its lunar month and day; the age counts lunar years.
+        if birthday_lunar:
+            falls = lunar.occurrences(lunar.stored(birthday_lunar), start, end)
+        else:
+            falls = [
+                (d, d.year - born.year) for d in important_dates.occurrences(born, True, start, end)
+            ]
+        for day, years in falls:
+            found.append(
+                {
+                    "falls_on": day.isoformat(),
+                    "kind": "birthday",
+                    "label": "lunar birthday" if birthday_lunar else "birthday",
+                    "years": years,
+                    "date_id": None,
+                    "customer_id": customer_id,
+                    "what": f"{'lunar ' if birthday_lunar else ''}birthday (turns {years})",
+                }
+            )
+    others = window.conn.execute(
+        "SELECT d.id, d.customer_id, d.label, d.date_on, d.is_yearly, d.date_lunar "
+        "FROM important_dates d "
+        "JOIN customers c ON c.id = d.customer_id WHERE c.archived_at IS NULL"
+    )
+    for date_id, customer_id, label, date_on, is_yearly, date_lunar in others:
+        first = date.fromisoformat(date_on)
+        if date_lunar and is_yearly:
+            falls = lunar.occurrences(lunar.stored(date_lunar), start, end)
+        else:
+            days = important_dates.occurrences(first, bool(is_yearly), start, end)
+            falls = [(d, d.year - first.year if is_yearly else None) for d in days]
+        for day, years in falls:
+            found.append(
+                {
+                    "falls_on": day.isoformat(),
+                    "kind": "date",
+                    "label": label,
+                    "years": years,
+                    "date_id": date_id,
+                    "customer_id": customer_id,
+                    "what": f"{label} ({plural(years, 'year')})" if years else label,
+                }
+            )
+    found.sort(key=lambda r: (r["falls_on"], r["customer_id"], r["date_id"] or 0))
+    return [window.with_person(row) for row in found]
+
+
+def _date_reason(row: dict[str, Any], window: Window) -> Reason | None:
+    if row["falls_on"] != window.today.isoformat():
+        return None
+    return Reason(row["customer_id"], agenda.DATE_TODAY, 0, f"{row['what']} today")
+
+
+def _date_event(row: dict[str, Any], window: Window) -> Event:
+    birthday = row["kind"] == "birthday"
+    which = f"birthday-{row['customer_id']}" if birthday else f"date-{row['date_id']}"
+    day = date.fromisoformat(row["falls_on"])
+    details = [f"Customer: {row['customer']}"]
+    if row["phone"]:
+        details.append(f"Phone: {row['phone']}")
+    return Event(
+        uid=f"{which}-{day.year}@crmcli",
+        day=day,
+        summary=f"{row['name']}: {row['what']}",
+        description="\n".join(details),
+        category=row["kind"],
+    )
+
+
+# --- churn risks ------------------------------------------------------------------------
+
+
+def _churn(window: Window) -> list[dict[str, Any]]:
+    from crmcli.core import money
+    from crmcli.records.config import get_setting
+    from crmcli.reports import churn
+
+    limit = int(get_setting(window.conn, "churn.remind") or 0)
+    rows = churn.top_risks(window.conn, window.today, limit)
+    for row in rows:
+        window.with_person(row)
+        stake = row.pop("at_stake_minor")
+        row["at_stake"] = money.plain(stake, row["currency"])
+        row["stake"] = f"{money.grouped(stake, row['currency'])} {row['currency']}"
+    return rows
+
+
+def _churn_reason(row: dict[str, Any], window: Window) -> Reason:
+    return Reason(
+        row["customer_id"],
+        agenda.LATER,
+        float(row["silent_days"]) / max(float(row["usual_gap_days"]), 1.0),
+        f"churn risk: {row['reason']}; bought {row['stake']} in their last year",
+    )
+
+
+def _churn_event(row: dict[str, Any], window: Window) -> Event:
+    details = [
+        f"Customer: {row['customer']}",
+        f"Why: {row['reason']}",
+        f"Bought {row['stake']} in the year up to their last purchase ({row['last_purchase_on']})",
+    ]
+    if row["phone"]:
+        details.append(f"Phone: {row['phone']}")
+    return Event(
+        uid=f"churn-{row['customer_id']}-{row['currency']}@crmcli",
+        day=window.today,
+        summary=f"Churn risk: {row['name']}",
+        description="\n".join(details),
+        category="churn",
+    )
+
+
+SECTIONS: list[Section] = [
+    Section(
+        key="overdue_tasks",
+        title=lambda today, until: "Overdue tasks",
+        columns=("due_on", "days_overdue", "task_id", "customer", "phone", "text"),
+        fields=("task_id", "due_on", "days_overdue", *_TASK_FIELDS[2:]),
+        rows=_overdue_tasks,
+        reason=_overdue_reason,
+        event=_task_event,
+    ),
+    Section(
+        key="due_tasks",
+        title=lambda today, until: (
+            "Tasks due today" if until == today else f"Tasks due by {until.isoformat()}"
+        ),
+        columns=("due_on", "task_id", "customer", "phone", "text", "repeats"),
+        fields=("task_id", "due_on", "days_until", *_TASK_FIELDS[2:]),
+        rows=_due_tasks,
+        reason=_due_reason,
+        event=_task_event,
+    ),
+    Section(
+        key="due_for_contact",
+        title=lambda today, until: "Due for contact",
+        columns=("customer", "phone", "last_contact", "cadence", "state", "preferred_channel"),
+        fields=(
+            "customer_id",
+            "name",
+            "phone",
+            "preferred_channel",
+            "preferred_time",
+            "last_contact_at",
+            "days_since_contact",
+            "cadence_days",
+            "cadence_source",
+            "due_on",
+            "days_overdue",
+            "cadence_max_days",
+            "overdue_after",
+            "state",
+        ),
+        rows=_due_for_contact,
+        reason=_contact_reason,
+        event=_contact_event,
+    ),
+    Section(
+        key="dates",
+        title=lambda today, until: (
+            "Birthdays and dates today"
+            if until == today
+            else f"Birthdays and dates until {until.isoformat()}"
+        ),
+        columns=("falls_on", "customer", "phone", "what"),
+        fields=("falls_on", "kind", "label", "years", "date_id", "customer_id", "name", "phone"),
+        rows=_dates,
+        reason=_date_reason,
+        event=_date_event,
+    ),
+    Section(
+        key="churn",
+        title=lambda today, until: "Churn risks: quiet for longer than they usually are",
+        columns=("customer", "phone", "last_purchase_on", "stake", "reason"),
+        fields=(
+            "customer_id",
+            "name",
+            "phone",
+            "currency",
+            "last_purchase_on",
+            "silent_days",
+            "usual_gap_days",
+            "at_stake",
+            "reason",
+        ),
+        rows=_churn,
+        reason=_churn_reason,
+        event=_churn_event,
+    ),
+]
+
+
+# --- festivals (crmcli.records.care) -------------------------------------------------------------
+
+
+def _festivals(window: Window) -> list[dict[str, Any]]:
+    """Festivals in the window that a care rule covers, with whom to greet (no rule: none,
+    so a user who keeps no care rules never sees festivals in the cron mail)."""
+    from crmcli.core import festivals
+    from crmcli.records import care
+
+    if not care.has_rules(window.conn):
+        return []
+    found = []
+    for festival, day in festivals.in_window(window.today, window.until):
+        if not care.covered(window.conn, festival):
+            continue
+        rows = care.care_list(window.conn, [(festival, day)], today=window.today)
+        if not rows:  # nobody to greet: nothing to do, so nothing in the cron mail
+            continue
+        actions: dict[str, int] = {}
+        for row in rows:
+            for action in row["actions"]:
+                actions[action] = actions.get(action, 0) + 1
+        found.append(
+            {
+                "falls_on": day.isoformat(),
+                "festival": festival.key,
+                "festival_name": festival.name,
+                "days_until": (day - window.today).days,
+                "customers": len(rows),
+                "care": "; ".join(f"{a} ({n})" for a, n in actions.items()),
+                "greet": [
+                    {"customer_id": r["customer_id"], "name": r["name"], "actions": r["actions"]}
+                    for r in rows
+                ],
+                "name": f"{festival.name} {festival.english}",
+            }
+        )
+    return found
+
+
+def _festival_event(row: dict[str, Any], window: Window) -> Event:
+    day = date.fromisoformat(row["falls_on"])
+    details = [
+        f"{g['name']} (#{g['customer_id']}): {'; '.join(g['actions'])}" for g in row["greet"]
+    ]
+    details.append(f"List: crm care --holiday {row['festival']} --year {day.year}")
+    return Event(
+        uid=f"festival-{row['festival']}-{day.year}@crmcli",
+        day=day,
+        summary=f"{row['name']}: {plural(row['customers'], 'customer')} to greet",
+        description="\n".join(details),
+        category="festival",
+    )
+
+
+SECTIONS.append(
+    Section(
+        key="festivals",
+        title=lambda today, until: (
+            "Festivals today" if until == today else f"Festivals until {until.isoformat()}"
+        ),
+        columns=("falls_on", "festival_name", "days_until", "customers", "care"),
+        fields=("falls_on", "festival", "festival_name", "days_until", "customers", "greet"),
+        rows=_festivals,
+        reason=lambda row, window: None,  # a greeting is planned ahead, not a call today
+        event=_festival_event,
+    )
+)
+
+
+def remind(
+    conn: sqlite3.Connection, today: date, until: date
+) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...], list[dict[str, Any]]]]:
+    """Every section for the window [today, until]: (key, title, columns, fields, rows)."""
+    window = Window(conn, today, until)
+    return [(s.key, s.title(today, until), s.columns, s.fields, s.rows(window)) for s in SECTIONS]
+
+
+def events(conn: sqlite3.Connection, today: date, until: date) -> list[Event]:
+    """The report as calendar events, in section order."""
+    window = Window(conn, today, until)
+    found = []
+    for section in SECTIONS:
+        for row in section.rows(window):
+            event = section.event(row, window)
+            if event is not None:
+                found.append(event)
+    return found
+
+
+# Columns of `crm today`: text, then JSON keys.
+TODAY_COLUMNS = ("rank", "customer", "phone", "last_contact", "why")
+TODAY_FIELDS = (
+    "rank",
+    "customer_id",
+    "name",
+    "phone",
+    "preferred_channel",
+    "preferred_time",
+    "last_contact_at",
+    "days_since_contact",
+    "reasons",
+)
+
+
+def contact_today(conn: sqlite3.Connection, today: date) -> list[dict[str, Any]]:
+    """Who to contact today and why, most urgent first (TODAY_FIELDS and TODAY_COLUMNS)."""
+    window = Window(conn, today, today)
+    reasons = []
+    for section in SECTIONS:
+        for row in section.rows(window):
+            reason = section.reason(row, window)
+            if reason is not None:
+                reasons.append(reason)
+    ranked = []
+    for number, (customer_id, found) in enumerate(agenda.rank(reasons), 1):
+        person = window.person(customer_id)
+        texts = [r.text for r in found]
+        ranked.append(
+            {
+                "rank": number,
+                "customer_id": customer_id,
+                **{k: person[k] for k in ("name", "phone", "preferred_channel", "preferred_time")},
+                "last_contact_at": person["last_contact_at"],
+                "days_since_contact": person["days_since_contact"],
+                "reasons": texts,
+                "customer": f"{person['name']} (#{customer_id})",
+                "last_contact": ago(window.last_contacts.get(customer_id), today),
+                "why": "; ".join(texts),
+            }
+        )
+    return ranked
+
+
+# --- feedback past its response target (crmcli.records.feedback) ---------------------------------
+
+
+def _late_feedback(window: Window) -> list[dict[str, Any]]:
+    from crmcli.cli.output import clip
+    from crmcli.records.feedback import past_target
+
+    rows = past_target(window.conn, clock.now())
+    return [window.with_person({**row, "summary": clip(row["text"])}) for row in rows]
+
+
+def _open_for(hours: int) -> str:
+    """`30 hours`, or `3 days` from two days on."""
+    return plural(hours, "hour") if hours < 48 else _days(hours // 24)
+
+
+def _feedback_reason(row: dict[str, Any], window: Window) -> Reason:
+    # As pressing as an overdue task: the weight is days past the target.
+    return Reason(
+        row["customer_id"],
+        agenda.OVERDUE_TASK,
+        row["hours_past_target"] / 24,
+        f"feedback #{row['feedback_id']} open {_open_for(row['hours_open'])} "
+        f"({row['kind']}, high): {row['summary']}",
+    )
+
+
+def _feedback_event(row: dict[str, Any], window: Window) -> Event:
+    details = [f"Customer: {row['customer']}", f"Received: {row['received_at']}"]
+    if row["phone"]:
+        details.append(f"Phone: {row['phone']}")
+    details.append(f"Resolve: crm feedback resolve {row['feedback_id']}")
+    return Event(
+        uid=f"feedback-{row['feedback_id']}@crmcli",
+        day=window.today,
+        summary=f"Answer {row['kind']} from {row['name']}",
+        description="\n".join(details),
+        category="feedback",
+    )
+
+
+SECTIONS.append(
+    Section(
+        key="late_feedback",
+        title=lambda today, until: "High-severity feedback past the response target",
+        columns=(
+            "received_at",
+            "hours_open",
+            "feedback_id",
+            "customer",
+            "phone",
+            "kind",
+            "summary",
+        ),
+        fields=(
+            "feedback_id",
+            "received_at",
+            "hours_open",
+            "hours_past_target",
+            "kind",
+            "severity",
+            "customer_id",
+            "name",
+            "phone",
+            "text",
+        ),
+        rows=_late_feedback,
+        reason=_feedback_reason,
+        event=_feedback_event,
+    )
+)

@@ -1,0 +1,146 @@
+"""Category summaries (客户品类汇总) and acquisition cohorts: `crm report summary|cohort`.
+
+Both run over the customers a filter selects (see reports.customer_reports) and their purchases up
+to the as-of date, aggregated in SQLite. Money is per currency (purchases.AGGREGATES).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from crmcli.records.purchases import AGGREGATES, summary
+from crmcli.reports.customer_reports import end_bound, named, pct
+
+# --by word -> (group expression, extra joins); customer fields read `customers c`.
+GROUPS = {
+    "industry": ("c.industry", ""),
+    "region": ("c.region", ""),
+    "city": ("c.city", ""),
+    "company_size": ("c.company_size", ""),
+    "source": ("c.source", ""),
+    "stage": ("c.stage", ""),
+    "tag": (
+        "t.name",
+        "LEFT JOIN customer_tags ct ON ct.customer_id = c.id LEFT JOIN tags t ON t.id = ct.tag_id",
+    ),
+    "category": ("p.category", ""),
+}
+COLUMNS = ("currency", "customers", "buyers", "revenue", "net", "orders", "average_order", "share")
+
+
+def summarise(
+    conn: sqlite3.Connection, by: str, as_of: date, where_sql: str, params: list[Any]
+) -> list[dict[str, Any]]:
+    """One row per group and currency: customers (in the group), buyers (with a sale line
+    in that currency), revenue, net, orders, average order, share (of the currency's net).
+    A group whose customers never bought has one row without currency."""
+    key, joins = GROUPS[by]
+    where, names = named(where_sql, params)
+    bound = {"end": end_bound(as_of), **names}
+    sold = [
+        summary(dict(r))
+        for r in conn.execute(
+            f"SELECT {key} AS grp, {AGGREGATES} FROM customers c "  # noqa: S608 - whitelisted
+            f"CROSS JOIN purchases p ON p.customer_id = c.id {joins} "
+            f"WHERE {where} AND p.purchased_at < :end GROUP BY grp, p.currency",
+            bound,
+        )
+    ]
+    if by == "category":
+        people = {r["grp"]: None for r in sold}
+    else:
+        people = dict(
+            conn.execute(
+                f"SELECT {key} AS grp, count(DISTINCT c.id) FROM customers c {joins} "  # noqa: S608
+                f"WHERE {where} GROUP BY grp",
+                names,
+            ).fetchall()
+        )
+    totals: dict[str, int] = defaultdict(int)
+    for row in sold:
+        totals[row["currency"]] += max(row["net_minor"], 0)
+    rows = []
+    seen = set()
+    for row in sold:
+        seen.add(row["grp"])
+        rows.append(
+            {
+                by: row["grp"],
+                "currency": row["currency"],
+                "customers": people.get(row["grp"]) if by != "category" else row["customers"],
+                "buyers": row["customers"],
+                "revenue_minor": row["revenue_minor"],
+                "net_minor": row["net_minor"],
+                "orders": row["orders"],
+                "average_order_minor": row["average_order_minor"],
+                "share": pct(max(row["net_minor"], 0), totals[row["currency"]]),
+            }
+        )
+    for group, count in people.items():
+        if group not in seen:
+            rows.append({by: group, "currency": None, "customers": count, "buyers": 0,
+                         "revenue_minor": None, "net_minor": None, "orders": 0,
+                         "average_order_minor": None, "share": None})  # fmt: skip
+    rows.sort(key=lambda r: (r["currency"] is None, r["currency"] or "", -(r["net_minor"] or 0),
+                             -r["customers"] if r["customers"] else 0, r[by] is None,
+                             str(r[by])))  # fmt: skip
+    return rows
+
+
+def _period(month: str, by: str) -> int:
+    """A running period number for `YYYY-MM`: months, or quarters."""
+    year, number = int(month[:4]), int(month[5:7])
+    return year * 12 + number - 1 if by == "month" else year * 4 + (number - 1) // 3
+
+
+def period_label(index: int, by: str) -> str:
+    if by == "month":
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return f"{index // 4:04d}-Q{index % 4 + 1}"
+
+
+def cohorts(
+    conn: sqlite3.Connection,
+    by: str,
+    as_of: date,
+    where_sql: str,
+    params: list[Any],
+    periods: int,
+) -> list[dict[str, Any]]:
+    """Retention of acquisition cohorts, one row per cohort: `cohort` (the period of the
+    first purchase), `customers`, and `active` (a list: how many bought in the cohort's
+    period +0, +1, ... up to the as-of period) over the last `periods` cohorts."""
+    where, names = named(where_sql, params)
+    last = _period(as_of.isoformat()[:7], by)
+    first_cohort = last - periods + 1
+    months: dict[int, set[int]] = defaultdict(set)
+    for customer_id, month in conn.execute(
+        "SELECT p.customer_id, substr(p.purchased_at, 1, 7) FROM customers c "  # noqa: S608
+        f"CROSS JOIN purchases p ON p.customer_id = c.id WHERE {where} AND p.amount_minor >= 0 "
+        "AND p.purchased_at < :end GROUP BY p.customer_id, substr(p.purchased_at, 1, 7)",
+        {"end": end_bound(as_of), **names},
+    ):
+        months[customer_id].add(_period(month, by))
+    size: dict[int, int] = defaultdict(int)
+    active: dict[int, list[int]] = {}
+    for seen in months.values():
+        start = min(seen)
+        if start < first_cohort:
+            continue
+        size[start] += 1
+        counts = active.setdefault(start, [0] * (last - start + 1))
+        for p in seen:
+            counts[p - start] += 1
+    return [
+        {
+            "cohort": period_label(c, by),
+            "customers": size[c],
+            "active": active[c],
+            "retention": [pct(n, size[c]) for n in active[c]],
+        }
+        for c in range(first_cohort, last + 1)
+        if size.get(c)
+    ]

@@ -1,0 +1,167 @@
+"""Customer value: the BG/NBD and Gamma-Gamma models fitted to one currency's purchases.
+
+The models (crmcli.reports.models.bgnbd, .gammagamma) see each customer who bought in the currency
+up to the as-of date as (crmcli.reports.purchase_histories):
+- x = purchase days - 1 (repeat purchase days), t_x = last - first purchase day, T = as-of
+  date - first purchase day, all in **days**; so the fitted alpha is in days;
+- m = the mean value of the repeat purchase days, in minor units (so gamma is too).
+The fit uses every customer who bought in the currency, archived ones included (the filters
+choose whom a report lists, not what the model learns). On very large bases it uses an even
+sample of FIT_SAMPLE customers (every k-th by id): the estimates barely move, the time stays
+bounded. It needs at least MIN_CUSTOMERS customers of whom MIN_REPEAT bought again;
+otherwise, or when the optimiser fails, `fit()` returns a Fit with a `note` saying why in
+plain words, and no parameters.
+
+numpy and scipy are imported inside the functions: importing this module is cheap, and
+`models_available()` tells whether the `models` extra is installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from crmcli.core.errors import StorageError
+from crmcli.reports.purchase_histories import Base
+
+MIN_CUSTOMERS = 30
+MIN_REPEAT = 20
+FIT_SAMPLE = 100_000
+INSTALL_HINT = "the value models need scipy, which is missing: pip install scipy"
+
+
+def models_available() -> bool:
+    """Whether scipy (the `models` extra) is installed, without importing it."""
+    return importlib.util.find_spec("scipy") is not None
+
+
+def require_models() -> None:
+    """Raise StorageError (exit 1) with the install hint when scipy is missing."""
+    if not models_available():
+        raise StorageError(INSTALL_HINT)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The fitted models for one currency, or a note saying why there are none."""
+
+    currency: str
+    as_of: date
+    customers: int  # who bought in the currency up to as_of
+    repeat_buyers: int  # of them, who bought on at least two days
+    fitted_on: int  # customers the BG/NBD fit used (all, or a sample)
+    bgnbd: Any = None  # bgnbd.Params
+    gammagamma: Any = None  # gammagamma.Params
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.bgnbd is not None and self.gammagamma is not None
+
+
+def _columns(base: Base) -> tuple[Any, Any, Any, Any]:
+    """(x, t_x, T, m) as numpy arrays: days and minor units."""
+    import numpy as np
+
+    purchases = np.frombuffer(base.purchases, dtype=np.int64).astype(float)
+    first = np.frombuffer(base.first, dtype=np.int64)
+    last = np.frombuffer(base.last, dtype=np.int64)
+    repeat_minor = np.frombuffer(base.repeat_minor, dtype=np.int64).astype(float)
+    x = purchases - 1
+    t_x = (last - first).astype(float)
+    T = (base.as_of.toordinal() - first).astype(float)
+    m = np.divide(repeat_minor, x, out=np.zeros_like(x), where=x > 0)
+    return x, t_x, T, m
+
+
+def fit(base: Base, *, need_spend: bool = True) -> Fit:
+    """Fit BG/NBD (and, when `need_spend`, Gamma-Gamma) to `base`; see the module docstring."""
+    import numpy as np
+
+    from crmcli.reports.models import bgnbd, gammagamma
+
+    x, t_x, T, m = _columns(base)
+    customers, repeaters = len(x), int(np.sum(x > 0))
+    common = {"currency": base.currency, "as_of": base.as_of, "customers": customers}
+    common["repeat_buyers"] = repeaters
+    if customers < MIN_CUSTOMERS or repeaters < MIN_REPEAT:
+        return Fit(
+            **common,
+            fitted_on=0,
+            note=(
+                f"Too little data to fit the value models in {base.currency}: "
+                f"{_count(customers, 'customer')} bought up to {base.as_of.isoformat()}, "
+                f"{repeaters} of them on more than one day; the models need at least "
+                f"{MIN_CUSTOMERS} customers of whom {MIN_REPEAT} bought again. "
+                "Until then, `crm report churn` warns by each customer's own purchase rhythm."
+            ),
+        )
+    step = -(-customers // FIT_SAMPLE)  # ceil: every step-th customer
+    xs, txs, Ts = x[::step], t_x[::step], T[::step]
+    # Identical customers (same x, t_x, T in whole days) are fitted once with a count.
+    rows, counts = np.unique(np.stack([xs, txs, Ts], axis=1), axis=0, return_counts=True)
+    try:
+        purchases = bgnbd.fit(rows[:, 0], rows[:, 1], rows[:, 2], weights=counts)
+    except (ValueError, FloatingPointError):
+        purchases = None
+    if purchases is None or purchases.r <= 0 or purchases.alpha <= 0:
+        return Fit(**common, fitted_on=len(xs), note=_failed("purchase (BG/NBD)", base))
+    if not need_spend:
+        return Fit(**common, fitted_on=len(xs), bgnbd=purchases)
+    spenders = (x > 0) & (m > 0)
+    if int(np.sum(spenders)) < MIN_REPEAT:
+        return Fit(**common, fitted_on=len(xs), bgnbd=purchases, note=_failed("spend", base))
+    sample = np.flatnonzero(spenders)[::step]
+    try:
+        spend = gammagamma.fit(x[sample], m[sample])
+    except (ValueError, FloatingPointError):
+        spend = None
+    if spend is None or spend.q <= 1:
+        # q <= 1: the fitted spend distribution has no finite mean; no honest number.
+        return Fit(**common, fitted_on=len(xs), bgnbd=purchases, note=_failed("spend", base))
+    return Fit(**common, fitted_on=len(xs), bgnbd=purchases, gammagamma=spend)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _failed(which: str, base: Base) -> str:
+    return (
+        f"The {which} model could not be fitted to the purchases in {base.currency} up to "
+        f"{base.as_of.isoformat()} (the data do not pin its parameters down); no values are "
+        "shown rather than unreliable ones. `crm report churn` still warns by each "
+        "customer's own purchase rhythm."
+    )
+
+
+def p_alive(base: Base, fitted: Fit) -> Any:
+    """P(alive) per customer of `base` (numpy array, same order)."""
+    from crmcli.reports.models import bgnbd
+
+    x, t_x, T, _ = _columns(base)
+    return bgnbd.p_alive(fitted.bgnbd, x, t_x, T)
+
+
+def predict(base: Base, fitted: Fit, horizon_days: int) -> dict[str, Any]:
+    """Per customer of `base` (numpy arrays, same order): `p_alive`, `expected_purchases`
+    (purchase days in the next `horizon_days`), `expected_spend` (per purchase day, minor
+    units) and `expected_value` (their product, minor units, not discounted)."""
+    from crmcli.reports.models import bgnbd, gammagamma
+
+    x, t_x, T, m = _columns(base)
+    purchases = bgnbd.expected_purchases(fitted.bgnbd, float(horizon_days), x, t_x, T)
+    spend = gammagamma.expected_spend(fitted.gammagamma, x, m)
+    return {
+        "p_alive": bgnbd.p_alive(fitted.bgnbd, x, t_x, T),
+        "expected_purchases": purchases,
+        "expected_spend": spend,
+        "expected_value": purchases * spend,
+    }
+
+
+def minor(value: float) -> int:
+    """A model's money figure (a float in minor units) as whole minor units, half to even."""
+    return round(value)

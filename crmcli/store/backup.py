@@ -1,0 +1,366 @@
+"""Backups, restores and health checks of the database file.
+
+A backup is made through SQLite's online backup API, so it is a consistent snapshot even
+while other crm processes write: never a file copy (a copy of a live WAL database can be
+torn). It is written to `NAME.partial` (mode 0600), switched to rollback-journal mode so it
+is one self-contained file, verified with `PRAGMA integrity_check`, fsynced, and only then
+renamed to its final name (the rename is of a file nobody has open). By default backups go
+to a `backups` folder (0700) beside the database, named `<stem>-YYYYmmddTHHMMSS.db`;
+`keep` deletes the oldest of those beyond the given number.
+
+A restore verifies the file first (SQLite, integrity, foreign keys, a crm schema no newer
+than this program), keeps a backup of the current database, and then copies the file *into*
+the live database through the backup API, never by renaming over it: a process that has the
+database open keeps a valid file and sees the restored data on its next transaction.
+
+`check_database` runs integrity_check, foreign_key_check, the integrity check of every FTS5
+index, the schema version, the history triggers and the file modes, without changing anything.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+from crmcli.core import clock
+from crmcli.core.errors import InvalidInput, NotFound, StorageError
+from crmcli.store.db import connect, create_private_file, open_file, storage_error
+
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})(?:-(?P<n>\d+))?\.db$")
+
+
+def backup_folder(db_path: Path) -> Path:
+    """The default folder for backups: `backups` beside the database."""
+    return db_path.parent / "backups"
+
+
+def _stamped(folder: Path, stem: str, suffix: str = "") -> Path:
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    candidate = folder / f"{stem}{suffix}-{stamp}.db"
+    n = 1
+    while candidate.exists() or candidate.with_name(candidate.name + ".partial").exists():
+        n += 1
+        candidate = folder / f"{stem}{suffix}-{stamp}-{n}.db"
+    return candidate
+
+
+def destination(db_path: Path, dest: Path | None) -> Path:
+    """Where `crm backup [DEST]` writes: DEST itself, a new stamped name inside DEST when it
+    is a folder, or a stamped name in the default folder. Raises InvalidInput when DEST is
+    an existing file (a backup never overwrites one)."""
+    if dest is None:
+        return _stamped(backup_folder(db_path), db_path.stem)
+    if dest.is_dir() or str(dest).endswith(os.sep):
+        return _stamped(dest, db_path.stem)
+    if dest.exists():
+        raise InvalidInput(f"{dest} already exists; give a new file name or a folder")
+    if dest.resolve() == db_path.resolve():
+        raise InvalidInput("the backup cannot be the database itself")
+    return dest
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def copy_to(source: sqlite3.Connection, dest: Path) -> dict[str, Any]:
+    """Write a verified, fsynced, 0600 copy of `source` at `dest` (which must not exist)."""
+    os.umask(0o077)
+    if not dest.parent.exists():
+        dest.parent.mkdir(parents=True, mode=0o700)
+    partial = dest.with_name(dest.name + ".partial")
+    if partial.exists():
+        partial.unlink()
+    create_private_file(partial)
+    started = time.perf_counter()
+    try:
+        target = open_file(partial, readonly=False)
+        try:
+            source.backup(target)
+            # One self-contained file: no -wal beside it to lose when it is copied away.
+            target.execute("PRAGMA journal_mode = DELETE")
+            problems = [r[0] for r in target.execute("PRAGMA integrity_check").fetchall()]
+            pages = target.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            target.close()
+        if problems != ["ok"]:
+            raise StorageError(f"the backup failed its integrity check: {problems[0]}")
+        _fsync(partial)
+        partial.replace(dest)
+        _fsync(dest.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return {
+        "path": str(dest),
+        "bytes": dest.stat().st_size,
+        "pages": pages,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def backups_in(folder: Path, stem: str) -> list[Path]:
+    """crm's stamped backups of database `stem` in `folder`, oldest first."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = _NAME.match(path.name)
+        if match and match["stem"] == stem:
+            found.append(((match["stamp"], int(match["n"] or 1)), path))
+    return [p for _, p in sorted(found)]
+
+
+def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
+    """Delete the oldest stamped backups beyond `keep`; returns the deleted paths."""
+    old = backups_in(folder, stem)
+    doomed = old[: max(0, len(old) - keep)]
+    for path in doomed:
+        path.unlink()
+    return doomed
+
+
+def backup_database(db_path: Path, dest: Path | None, *, keep: int | None) -> dict[str, Any]:
+    """`crm backup`: copy the database to `dest` (see destination); with `keep`, rotate the
+    folder it went to. Raises NotFound when there is no database yet."""
+    if not db_path.exists():
+        raise NotFound(f"there is no database at {db_path} to back up")
+    target = destination(db_path, dest)
+    source = connect(db_path, write=False)
+    try:
+        result = copy_to(source, target)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, target) from exc
+    finally:
+        source.close()
+    result["deleted"] = []
+    if keep is not None:
+        result["deleted"] = [str(p) for p in rotate(target.parent, db_path.stem, keep)]
+    return result
+
+
+def verify_backup(path: Path) -> dict[str, Any]:
+    """Check a file is a sound crm database this program can open; raises InvalidInput
+    naming the problem. Returns its schema version and customer count."""
+    from crmcli.store.migrations import SCHEMA_VERSION
+
+    if not path.is_file():
+        raise NotFound(f"no such file: {path}")
+    try:
+        conn = open_file(path, readonly=True)
+    except sqlite3.DatabaseError:
+        raise InvalidInput(
+            f"{path} is not an SQLite database (an encrypted one needs its key); "
+            "nothing was restored"
+        ) from None
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        if problems != ["ok"]:
+            raise InvalidInput(f"{path} is damaged: {problems[0]}; nothing was restored")
+        if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise InvalidInput(f"{path} has broken references; nothing was restored")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if version < 1 or "customers" not in tables:
+            raise InvalidInput(f"{path} is not a crm database; nothing was restored")
+        if version > SCHEMA_VERSION:
+            raise InvalidInput(
+                f"{path} has schema version {version}, newer than this crm knows "
+                f"({SCHEMA_VERSION}); nothing was restored"
+            )
+        customers = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise InvalidInput(f"{path} cannot be read as a crm database: {exc}") from None
+    finally:
+        conn.close()
+    return {"version": version, "customers": customers}
+
+
+def restore_database(db_path: Path, source_path: Path) -> dict[str, Any]:
+    """`crm restore`: verify `source_path`, keep a backup of the current database, then copy
+    the file into the live database through the backup API. Returns what was done."""
+    try:
+        return _restore(db_path, source_path)
+    except TypeError:  # sqlcipher3 and sqlite3 connections cannot back up into each other
+        from crmcli.core.errors import InvalidInput
+
+        raise InvalidInput(
+            "cannot restore between an encrypted and a plain database: restore into a file "
+            "of the same kind (crm encrypt / crm decrypt convert one); nothing was changed"
+        ) from None
+
+
+def _restore(db_path: Path, source_path: Path) -> dict[str, Any]:
+    info = verify_backup(source_path)
+    kept = None
+    if db_path.exists():
+        current = connect(db_path, write=False)
+        try:
+            kept = copy_to(
+                current, _stamped(backup_folder(db_path), db_path.stem, "-before-restore")
+            )["path"]
+        finally:
+            current.close()
+    else:
+        create_private_file(db_path)
+    source = open_file(source_path, readonly=True)
+    try:
+        live = open_file(db_path, readonly=False)
+        try:
+            source.backup(live)
+            # The copied header carries the backup's rollback-journal mode: back to WAL.
+            live.execute("PRAGMA journal_mode = WAL")
+        finally:
+            live.close()
+    except sqlite3.Error as exc:
+        raise storage_error(exc, db_path) from exc
+    finally:
+        source.close()
+    # Upgrade an older backup's schema (and its history triggers) now, not at the next write.
+    connect(db_path, write=True).close()
+    return {"restored": str(source_path), "kept": kept, **info}
+
+
+# --- crm check ------------------------------------------------------------------------------
+
+
+def _mode_rows(db_path: Path) -> list[dict[str, str]]:
+    rows = []
+    paths = [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")]
+    folder = backup_folder(db_path)
+    if folder.is_dir():
+        paths.append(folder)
+        paths += sorted(p for p in folder.iterdir() if p.is_file())
+    for path in paths:
+        if not path.exists():
+            continue
+        mode = stat.S_IMODE(path.stat().st_mode)
+        want = 0o700 if path.is_dir() else 0o600
+        if mode & 0o077:
+            rows.append(
+                {
+                    "check": "file modes",
+                    "status": "problem",
+                    "detail": f"{path} is open to others ({mode:04o}); chmod {want:o} it",
+                }
+            )
+    if not rows:
+        rows.append({"check": "file modes", "status": "ok", "detail": "owner only"})
+    return rows
+
+
+def fts_tables(conn: sqlite3.Connection) -> list[str]:
+    """Names of the FTS5 virtual tables in the database."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND sql LIKE 'CREATE VIRTUAL TABLE%' AND lower(sql) LIKE '%using fts5%'"
+        )
+    ]
+
+
+def check_database(db_path: Path) -> list[dict[str, str]]:
+    """Every check as {check, status (ok|problem|note), detail}; changes nothing."""
+    from crmcli.store import history
+    from crmcli.store.history import quote_ident
+    from crmcli.store.migrations import SCHEMA_VERSION
+
+    if not db_path.exists():
+        raise NotFound(f"there is no database at {db_path}")
+    rows = _mode_rows(db_path)
+
+    def add(check: str, ok: bool, detail: str, *, note: bool = False) -> None:
+        rows.append({"check": check, "status": "ok" if ok else "problem", "detail": detail})
+        if note and ok:
+            rows[-1]["status"] = "note"
+
+    try:
+        conn = open_file(db_path, readonly=True)
+    except (sqlite3.Error, StorageError) as exc:
+        add("open", False, f"cannot open the file: {exc}")
+        return rows
+    try:
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            add("open", False, f"not a readable SQLite database: {exc}")
+            return rows
+        if version > SCHEMA_VERSION:
+            add("schema version", False, f"{version} is newer than this crm ({SCHEMA_VERSION})")
+        elif version < SCHEMA_VERSION:
+            add(
+                "schema version",
+                True,
+                f"{version}, older than {SCHEMA_VERSION}: the next crm command upgrades it",
+                note=True,
+            )
+        else:
+            add("schema version", True, str(version))
+        try:
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+            if problems == ["ok"]:
+                add("integrity", True, "ok")
+            else:
+                shown = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
+                add("integrity", False, f"{len(problems)} problems: {shown}")
+        except sqlite3.DatabaseError as exc:
+            add("integrity", False, f"the file is damaged: {exc}")
+            return rows
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            where = sorted({f"{r[0]} -> {r[2]}" for r in broken})
+            add(
+                "foreign keys",
+                False,
+                f"{len(broken)} rows point at missing rows: {', '.join(where)}",
+            )
+        else:
+            add("foreign keys", True, "ok")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        add("journal mode", mode == "wal", mode if mode == "wal" else f"{mode}, expected wal")
+        if version >= 1 and history.has_history(conn):
+            missing = history.missing_triggers(conn)
+            add(
+                "history triggers",
+                not missing,
+                "every table" if not missing else f"not recorded: {', '.join(missing)}",
+            )
+        indexes = fts_tables(conn)
+    finally:
+        conn.close()
+    if indexes:
+        # 'integrity-check' is an INSERT, refused on a read-only connection: run it in a
+        # transaction that is always rolled back.
+        writer = open_file(db_path, readonly=False)
+        try:
+            writer.execute("BEGIN")
+            try:
+                for name in indexes:
+                    try:
+                        writer.execute(
+                            f"INSERT INTO {quote_ident(name)}({quote_ident(name)}) "  # noqa: S608
+                            "VALUES ('integrity-check')"
+                        )
+                        add("full-text index", True, f"{name} ok")
+                    except sqlite3.DatabaseError as exc:
+                        add("full-text index", False, f"{name}: {exc}")
+                if "search_customers" in indexes:
+                    from crmcli.store import search
+
+                    problems = search.check(writer)
+                    add("search index", not problems, "; ".join(problems) or "matches the records")
+            finally:
+                writer.execute("ROLLBACK")
+        finally:
+            writer.close()
+    return rows

@@ -1,0 +1,334 @@
+"""Optional encryption at rest with SQLCipher (`pip install 'crmcli[encrypt]'`, the sqlcipher3
+package).
+
+The key is a passphrase (SQLCipher derives the page key from it with PBKDF2), and it never
+comes from argv: `CRM_KEY_FILE` names a file holding it (it must be private, mode 0600),
+`CRM_KEY_FD` names an open file descriptor to read it from (`CRM_KEY_FD=3 crm list 3<key`),
+and otherwise, for an encrypted file, crm asks for it on the terminal without echo.
+
+`crmcli.store.db` opens every file with the stdlib first; only when SQLite cannot read it as a
+plain database does it ask `key_for_unreadable(path)` for a key, and a new or empty file is
+created encrypted when a key is configured. (crm never reads the database's bytes itself:
+closing any descriptor of a file drops all of the process's SQLite locks on it.) It then
+opens the file with `connect_cipher`, which returns a `CipherConnection`: the sqlcipher3 connection
+behind a thin wrapper that raises the *stdlib* sqlite3 exceptions (sqlcipher3's own are not
+subclasses of them, so `except sqlite3.Error` everywhere else would miss them), with
+SQLCipher's logging to stderr switched off (a wrong key would print three lines of noise).
+A wrong key is an InvalidInput (exit 2) with one clean line.
+
+`convert(path, to_encrypted=...)` is `crm encrypt` / `crm decrypt`: sqlcipher_export() into a
+new file beside the database, verified, fsynced, then renamed over the old one. That rename is
+the one place crm replaces a database file: run it while no other crm process uses the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+from crmcli.core.errors import InvalidInput, StorageError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+_FD_KEYS: dict[tuple[int, int], str] = {}  # a descriptor can be read once per process
+_PROMPTED: dict[str, str] = {}  # one prompt per file per process
+
+
+def available() -> bool:
+    try:
+        import sqlcipher3  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def is_encrypted(path: Path) -> bool:
+    """True when `path` holds data that is not a plain SQLite file (an encrypted database).
+
+    Reads the first 16 bytes: never call it while this process has the file open through
+    SQLite (closing any descriptor of a file drops all of the process's POSIX locks on it).
+    """
+    try:
+        if path.stat().st_size < len(SQLITE_HEADER):
+            return False
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER
+    except FileNotFoundError:
+        return False
+
+
+def session_key() -> str | None:
+    """The configured key, else the last one typed at a prompt in this process: what a new
+    file made from an encrypted database (a backup) is encrypted with."""
+    key = configured_key()
+    if key is None and _PROMPTED:
+        key = list(_PROMPTED.values())[-1]
+    return key
+
+
+def configured_key() -> str | None:
+    """The key from CRM_KEY_FILE or CRM_KEY_FD, if either is set."""
+    name = os.environ.get("CRM_KEY_FILE")
+    if name:
+        path = Path(name).expanduser()
+        try:
+            info = path.stat()
+        except OSError:
+            raise InvalidInput(f"CRM_KEY_FILE {path} cannot be read") from None
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            raise InvalidInput(f"CRM_KEY_FILE {path} is open to others; chmod 600 it")
+        return _clean(path.read_text(encoding="utf-8"), "CRM_KEY_FILE")
+    fd = os.environ.get("CRM_KEY_FD")
+    if fd:
+        if not fd.isdigit():
+            raise InvalidInput("CRM_KEY_FD must be a file descriptor number")
+        number = int(fd)
+        try:
+            which = (number, os.fstat(number).st_ino)
+            if which not in _FD_KEYS:
+                chunks = []
+                while chunk := os.read(number, 4096):
+                    chunks.append(chunk)
+                _FD_KEYS[which] = _clean(b"".join(chunks).decode("utf-8"), "CRM_KEY_FD")
+        except OSError:
+            raise InvalidInput(f"CRM_KEY_FD {number} is not an open file descriptor") from None
+        return _FD_KEYS[which]
+    return None
+
+
+def _clean(text: str, source: str) -> str:
+    key = text.rstrip("\r\n")
+    if not key:
+        raise InvalidInput(f"the key from {source} is empty")
+    return key
+
+
+def prompt_key(path: Path, *, confirm: bool = False) -> str:
+    """Ask for the key on the terminal without echo; InvalidInput when there is none."""
+    try:
+        terminal = sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    if not terminal:
+        raise InvalidInput(
+            f"{path} is encrypted; give its key with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD"
+        )
+    import getpass
+
+    key = getpass.getpass(f"Key for {path}: ", stream=sys.stderr)
+    if confirm and getpass.getpass("The same key again: ", stream=sys.stderr) != key:
+        raise InvalidInput("the two keys differ; nothing was changed")
+    return _clean(key, "the prompt")
+
+
+def key_for_unreadable(path: Path) -> str | None:
+    """The key to try on a file SQLite cannot read as a plain database: the configured one,
+    else one asked for on a terminal; None when there is none (the file is then reported as
+    unreadable). Raises InvalidInput when a key is at hand but the extra is not installed."""
+    key = configured_key()
+    if key is None:
+        try:
+            terminal = sys.stdin.isatty()
+        except (AttributeError, ValueError):
+            terminal = False
+        if not terminal or not available():
+            return None
+        cached = str(path.resolve())
+        if cached not in _PROMPTED:
+            _PROMPTED[cached] = prompt_key(path)
+        key = _PROMPTED[cached]
+    if not available():
+        raise InvalidInput(
+            f"{path} is not a plain SQLite file and a key is set: to open an encrypted "
+            "database install the extra with pip install 'crmcli[encrypt]'"
+        )
+    return key
+
+
+# --- the connection ---------------------------------------------------------------------------
+
+
+def _translate(exc: Exception) -> sqlite3.Error:
+    kind = getattr(sqlite3, type(exc).__name__, sqlite3.DatabaseError)
+    if not (isinstance(kind, type) and issubclass(kind, sqlite3.Error)):
+        kind = sqlite3.DatabaseError
+    return kind(str(exc))
+
+
+class _Cursor:
+    """A sqlcipher3 cursor that raises stdlib sqlite3 exceptions."""
+
+    def __init__(self, cursor: Any, errors: type[Exception]) -> None:
+        self._cursor = cursor
+        self._errors = errors
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def __iter__(self) -> Any:
+        try:
+            yield from self._cursor
+        except self._errors as exc:
+            raise _translate(exc) from exc
+
+    def _call(self, name: str, *args: Any) -> Any:
+        try:
+            return getattr(self._cursor, name)(*args)
+        except self._errors as exc:
+            raise _translate(exc) from exc
+
+    def fetchone(self) -> Any:
+        return self._call("fetchone")
+
+    def fetchall(self) -> Any:
+        return self._call("fetchall")
+
+    def fetchmany(self, size: int = 1) -> Any:
+        return self._call("fetchmany", size)
+
+
+class CipherConnection:
+    """A sqlcipher3 connection that raises stdlib sqlite3 exceptions (P19)."""
+
+    def __init__(self, conn: Any, errors: type[Exception]) -> None:
+        self._conn = conn
+        self._errors = errors
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._conn, name, value)
+
+    def execute(self, sql: str, params: Any = ()) -> _Cursor:
+        try:
+            return _Cursor(self._conn.execute(sql, params), self._errors)
+        except self._errors as exc:
+            raise _translate(exc) from exc
+
+    def executemany(self, sql: str, params: Any) -> _Cursor:
+        try:
+            return _Cursor(self._conn.executemany(sql, params), self._errors)
+        except self._errors as exc:
+            raise _translate(exc) from exc
+
+    def backup(self, target: Any, **kwargs: Any) -> None:
+        if isinstance(target, CipherConnection):
+            target = target._conn
+        try:
+            self._conn.backup(target, **kwargs)
+        except self._errors as exc:
+            raise _translate(exc) from exc
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def connect_cipher(target: str, key: str, *, uri: bool, timeout: float) -> CipherConnection:
+    """Open `target` with SQLCipher and `key` (PRAGMA key is the first statement)."""
+    from sqlcipher3 import dbapi2
+
+    raw = dbapi2.connect(target, isolation_level=None, timeout=timeout, uri=uri)
+    raw.row_factory = dbapi2.Row
+    conn = CipherConnection(raw, dbapi2.Error)
+    conn.execute("PRAGMA cipher_log_level = NONE")  # no stderr noise on a wrong key
+    conn.execute(f"PRAGMA key = {_literal(key)}")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise InvalidInput(f"wrong key for {_shown(target)} (or the file is damaged)") from None
+    return conn
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _shown(target: str) -> str:
+    if target.startswith("file:"):
+        from urllib.parse import unquote
+
+        return unquote(target[5:].split("?", 1)[0])
+    return target
+
+
+# --- crm encrypt / crm decrypt ------------------------------------------------------------------
+
+
+def convert(path: Path, *, key: str, to_encrypted: bool) -> dict[str, Any]:
+    """Rewrite the database at `path` encrypted with `key` (or decrypted, `key` being its
+    current key). Raises InvalidInput when it already is in that state."""
+    from crmcli.store.db import BUSY_TIMEOUT_MS, create_private_file
+
+    if not available():
+        raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
+    if not path.exists():
+        raise InvalidInput(f"there is no database at {path}")
+    if is_encrypted(path) == to_encrypted:
+        state = "already encrypted" if to_encrypted else "not encrypted"
+        raise InvalidInput(f"{path} is {state}; nothing was changed")
+    partial = path.with_name(path.name + ".converting")
+    partial.unlink(missing_ok=True)
+    create_private_file(partial)
+    timeout = BUSY_TIMEOUT_MS / 1000
+    source = (
+        connect_cipher(str(path), key, uri=False, timeout=timeout)
+        if not to_encrypted
+        else _plain_cipher(str(path), timeout)
+    )
+    try:
+        source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        version = source.execute("PRAGMA user_version").fetchone()[0]
+        target_key = _literal(key if to_encrypted else "")
+        source.execute(f"ATTACH DATABASE {_literal(str(partial))} AS converted KEY {target_key}")
+        source.execute("SELECT sqlcipher_export('converted')")
+        source.execute(f"PRAGMA converted.user_version = {int(version)}")
+        source.execute("DETACH DATABASE converted")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    check = (
+        connect_cipher(str(partial), key, uri=False, timeout=timeout)
+        if to_encrypted
+        else _plain_cipher(str(partial), timeout)
+    )
+    try:
+        result = check.execute("PRAGMA integrity_check").fetchone()[0]
+        check.execute("PRAGMA journal_mode = WAL")
+        customers = check.execute("SELECT count(*) FROM customers").fetchone()[0]
+    finally:
+        check.close()
+    if result != "ok":
+        partial.unlink(missing_ok=True)
+        raise StorageError(
+            f"the converted copy failed its integrity check ({result}); nothing was changed"
+        )
+    fd = os.open(partial, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    partial.replace(path)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    return {"path": str(path), "customers": customers}
+
+
+def _plain_cipher(target: str, timeout: float) -> CipherConnection:
+    """A plain (unencrypted) file opened through sqlcipher3, for sqlcipher_export()."""
+    from sqlcipher3 import dbapi2
+
+    raw = dbapi2.connect(target, isolation_level=None, timeout=timeout)
+    raw.row_factory = dbapi2.Row
+    return CipherConnection(raw, dbapi2.Error)

@@ -1,0 +1,497 @@
+"""The change history of every table, and undo.
+
+Every write transaction opened through `crmcli.store.db.transaction` is a *changeset*: one row of
+`changesets` naming the command (`edit`, `tag`, `purchase delete`; never its argument values,
+which may be personal data) and when it ran. SQLite triggers, generated from each table's
+columns, copy every inserted, updated and deleted row into `history` (old and new values as
+JSON) under the changeset that is open, with the customer it belongs to: the row's own id for
+`customers`, its `customer_id` column where the table has one, else NULL.
+
+The triggers are (re)created at the end of every schema upgrade for every ordinary table
+(`install_triggers`), so tables added by later migrations are covered with no extra code.
+Skipped: `changesets`, `history`, `history_control`, `sqlite_*`, virtual tables (FTS) and
+their shadow tables, and WITHOUT ROWID tables.
+
+Which changeset is open lives in the one-row table `history_control` (triggers cannot read
+a connection's state any other way); it is set after BEGIN and cleared before COMMIT, so it
+is never seen set outside the transaction. A transaction with no changeset open
+(migrations) records nothing. A bulk writer (an import of a million rows) wraps its inserts
+in `bulk_insert(conn, table)`, which records one compact entry instead of one per row: the
+range of new row ids, enough for `crm undo` to remove them again.
+
+`undo(conn)` reverts the newest changeset that is neither an undo nor undone, replaying its
+history rows in reverse inside the caller's transaction, after checking that each row is
+still as that changeset left it; the undo is itself a changeset.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from crmcli.core import clock
+from crmcli.core.errors import CrmError
+
+HISTORY_TABLES = ("changesets", "history", "history_control")
+# Derived data that is rebuilt from the recorded tables, so never recorded itself: the
+# search index's queue of records to re-index (crmcli.store.search).
+DERIVED_TABLES = ("search_dirty",)
+TRIGGER_PREFIX = "history_"
+OPS = ("insert", "update", "delete")
+
+
+def quote_ident(name: str) -> str:
+    """An SQL identifier in double quotes (a doubled quote inside), for names the schema
+    itself gave us (PRAGMA output), never for user input."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def has_history(conn: sqlite3.Connection) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'history_control'"
+        ).fetchone()
+        is not None
+    )
+
+
+# --- which tables are recorded, and their triggers ------------------------------------------
+
+
+def recorded_tables(conn: sqlite3.Connection) -> list[str]:
+    """Ordinary rowid tables of the main schema whose changes are recorded."""
+    rows = conn.execute("PRAGMA main.table_list").fetchall()
+    return sorted(
+        r[1]
+        for r in rows
+        if r[2] == "table"
+        and not r[4]  # WITHOUT ROWID
+        and not r[1].startswith("sqlite_")
+        and r[1] not in HISTORY_TABLES
+        and r[1] not in DERIVED_TABLES
+    )
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+    """(name, declared type) of a table's stored columns, in order."""
+    return [(r[1], r[2] or "") for r in conn.execute(f"PRAGMA table_info({quote_ident(table)})")]
+
+
+def row_record(ref: str, cols: list[tuple[str, str]]) -> str:
+    """SQL building the stored text of a row (`ref` is NEW, OLD or a table alias): a list of
+    SQL literals made by quote(), 'name',value,'name',value... JSON functions cannot be used:
+    with trusted_schema=OFF SQLite refuses them inside triggers. quote() is exact for every
+    type (reals to 17 digits, blobs as X'..'); `decode_record` reads it back."""
+    return " || ',' || ".join(
+        f"{quote_text(quote_text(n))} || ',' || quote({ref}.{quote_ident(n)})" for n, _ in cols
+    )
+
+
+_NUMBER = re.compile(r"-?[0-9][0-9.eE+\-]*")
+
+
+def decode_record(text: str | None) -> dict[str, Any] | None:
+    """The dict of a stored row record (see row_record); None for None."""
+    if text is None:
+        return None
+    values: list[Any] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == "'":
+            j = i + 1
+            parts = []
+            while True:
+                k = text.index("'", j)
+                parts.append(text[j:k])
+                if k + 1 < n and text[k + 1] == "'":
+                    parts.append("'")
+                    j = k + 2
+                    continue
+                i = k + 1
+                break
+            values.append("".join(parts))
+        elif text.startswith("NULL", i):
+            values.append(None)
+            i += 4
+        elif text.startswith("X'", i):
+            k = text.index("'", i + 2)
+            values.append(bytes.fromhex(text[i + 2 : k]))
+            i = k + 1
+        else:
+            match = _NUMBER.match(text, i)
+            if not match:
+                raise ValueError(f"unreadable history record at {i}")
+            word = match.group(0)
+            values.append(int(word) if re.fullmatch(r"-?[0-9]+", word) else float(word))
+            i = match.end()
+        if i < n:
+            if text[i] != ",":
+                raise ValueError(f"unreadable history record at {i}")
+            i += 1
+    return dict(zip(values[0::2], values[1::2], strict=True))
+
+
+def _owner(table: str, names: list[str], ref: str) -> str:
+    if table == "customers":
+        return f"{ref}.id"
+    if "customer_id" in names:
+        return f"{ref}.customer_id"
+    return "NULL"
+
+
+def trigger_sql(table: str, cols: list[tuple[str, str]]) -> list[str]:
+    """CREATE TRIGGER statements recording inserts, updates and deletes of `table`."""
+    names = [n for n, _ in cols]
+    quoted = quote_ident(table)
+    literal = quote_text(table)
+    statements = []
+    for op in OPS:
+        ref = "OLD" if op == "delete" else "NEW"
+        old = row_record("OLD", cols) if op != "insert" else "NULL"
+        new = row_record("NEW", cols) if op != "delete" else "NULL"
+        when = "(SELECT changeset_id FROM history_control) IS NOT NULL"
+        if op == "update":  # a no-op update (same values) is not a change
+            changed = " OR ".join(
+                f"OLD.{quote_ident(n)} IS NOT NEW.{quote_ident(n)}" for n in names
+            )
+            when += f" AND ({changed})"
+        name = quote_ident(TRIGGER_PREFIX + table + "_" + op)
+        statements.append(
+            f"CREATE TRIGGER {name} AFTER {op.upper()} ON {quoted} WHEN {when} "
+            "BEGIN "
+            "INSERT INTO history (changeset_id, table_name, row_id, customer_id, op, old, new) "
+            f"SELECT changeset_id, {literal}, {ref}.rowid, {_owner(table, names, ref)}, "
+            f"'{op}', {old}, {new} FROM history_control; "
+            "END"
+        )
+    return statements
+
+
+def install_triggers(conn: sqlite3.Connection) -> int:
+    """Drop and recreate the history triggers of every recorded table (inside the caller's
+    transaction); returns how many tables are covered."""
+    if not has_history(conn):
+        return 0
+    old = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'history\\_%' "
+        "ESCAPE '\\'"
+    ).fetchall()
+    for (name,) in old:
+        conn.execute(f"DROP TRIGGER {quote_ident(name)}")
+    tables = recorded_tables(conn)
+    for table in tables:
+        for statement in trigger_sql(table, columns(conn, table)):
+            conn.execute(statement)
+    return len(tables)
+
+
+def missing_triggers(conn: sqlite3.Connection) -> list[str]:
+    """Recorded tables lacking any of their three history triggers (for `crm check`)."""
+    present = {
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    }
+    return [
+        t
+        for t in recorded_tables(conn)
+        if any(f"{TRIGGER_PREFIX}{t}_{op}" not in present for op in OPS)
+    ]
+
+
+# --- changesets ------------------------------------------------------------------------------
+
+
+def begin(conn: sqlite3.Connection, command: str) -> int | None:
+    """Open a changeset for `command` inside the current transaction; None when the file has
+    no history tables yet (during its first migrations)."""
+    if not has_history(conn):
+        return None
+    cursor = conn.execute(
+        "INSERT INTO changesets (command, at) VALUES (?, ?)", (command, clock.timestamp())
+    )
+    changeset = int(cursor.lastrowid or 0)
+    conn.execute("UPDATE history_control SET changeset_id = ? WHERE id = 1", (changeset,))
+    return changeset
+
+
+def finish(conn: sqlite3.Connection, changeset: int) -> None:
+    """Close the changeset before COMMIT; one that recorded nothing is not kept."""
+    conn.execute("UPDATE history_control SET changeset_id = NULL WHERE id = 1")
+    conn.execute(
+        "DELETE FROM changesets WHERE id = ? AND undoable = 1 AND reverts IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM history WHERE changeset_id = ?)",
+        (changeset, changeset),
+    )
+
+
+def current(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT changeset_id FROM history_control WHERE id = 1").fetchone()
+    return row[0] if row else None
+
+
+@contextmanager
+def bulk_insert(conn: sqlite3.Connection, table: str) -> Iterator[None]:
+    """Record the rows appended to `table` inside the block as ONE history entry (the range
+    of their ids) instead of one entry per row: for imports of many rows, where per-row
+    triggers cost too much (bench/history_triggers.py). The table's triggers are dropped for
+    the block and recreated before it ends, all inside the caller's transaction (a crash
+    rolls that back too); other tables written in the block are recorded as usual.
+    Only appends to `table` belong inside the block: `crm undo` deletes the id range."""
+    changeset = current(conn)
+    if changeset is None:
+        yield
+        return
+    quoted = quote_ident(table)
+    before = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {quoted}").fetchone()[0]
+    for op in OPS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {quote_ident(TRIGGER_PREFIX + table + '_' + op)}")
+    try:
+        yield
+    finally:
+        for statement in trigger_sql(table, columns(conn, table)):
+            conn.execute(statement)
+    first, last, count = conn.execute(
+        f"SELECT min(rowid), max(rowid), count(*) FROM {quoted} WHERE rowid > ?",
+        (before,),
+    ).fetchone()
+    if count:
+        conn.execute(
+            "INSERT INTO history (changeset_id, table_name, row_id, customer_id, op, old, new) "
+            "VALUES (?, ?, NULL, NULL, 'bulk_insert', NULL, ?)",
+            (
+                changeset,
+                table,
+                f"'first_id',{int(first)},'last_id',{int(last)},'rows',{int(count)}",
+            ),
+        )
+
+
+def mark_not_undoable(conn: sqlite3.Connection) -> None:
+    """Keep the open changeset even with no history rows, and never undo it (forget)."""
+    changeset = current(conn)
+    if changeset is not None:
+        conn.execute("UPDATE changesets SET undoable = 0 WHERE id = ?", (changeset,))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+SENSITIVE_COLUMNS = frozenset({"national_id"})
+
+
+def shown_values(values: dict[str, Any] | None, reveal: bool) -> dict[str, Any] | None:
+    """A row's values for output: sensitive ones masked unless `reveal`, bytes as x'hex'
+    (JSON has no bytes)."""
+    if values is None:
+        return None
+    from crmcli.core.validate import mask_national_id
+
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, bytes):
+            v = f"x'{v.hex()}'"
+        elif k in SENSITIVE_COLUMNS and isinstance(v, str) and not reveal:
+            v = mask_national_id(v)
+        out[k] = v
+    return out
+
+
+_masked = shown_values
+
+
+def _summary(op: str, old: dict | None, new: dict | None) -> str:
+    def show(v: Any) -> str:
+        return "∅" if v is None else str(v)
+
+    if op == "bulk_insert" and new:
+        return f"{new['rows']} rows (ids {new['first_id']}-{new['last_id']})"
+    if op == "update" and old and new:
+        changed = [k for k, v in new.items() if old.get(k) != v]
+        shown = [k for k in changed if k not in ("updated_at", "version")] or changed
+        return "; ".join(f"{k}: {show(old.get(k))} → {show(new[k])}" for k in shown)
+    values = new if op == "insert" else old
+    return ", ".join(f"{k}={show(v)}" for k, v in (values or {}).items() if v is not None)
+
+
+HISTORY_COLUMNS = ("changeset", "at", "command", "table", "row_id", "customer_id", "op", "changes")
+
+
+def list_history(
+    conn: sqlite3.Connection,
+    *,
+    customer_id: int | None = None,
+    limit: int | None = None,
+    reveal: bool = False,
+) -> list[dict[str, Any]]:
+    """History rows, newest first, with old/new values (sensitive ones masked unless
+    `reveal`) and a one-line `changes` summary."""
+    sql = (
+        "SELECT h.id, h.changeset_id, c.at, c.command, h.table_name, h.row_id, h.customer_id, "
+        "h.op, h.old, h.new, c.undone_at FROM history h JOIN changesets c ON c.id = h.changeset_id"
+    )
+    params: list[Any] = []
+    if customer_id is not None:
+        sql += " WHERE h.customer_id = ?"
+        params.append(customer_id)
+    sql += " ORDER BY h.id DESC"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    out = []
+    for row in conn.execute(sql, params):
+        old = _masked(decode_record(row["old"]), reveal)
+        new = _masked(decode_record(row["new"]), reveal)
+        out.append(
+            {
+                "changeset": row["changeset_id"],
+                "at": row["at"],
+                "command": row["command"] + (" (undone)" if row["undone_at"] else ""),
+                "table": row["table_name"],
+                "row_id": row["row_id"],
+                "customer_id": row["customer_id"],
+                "op": row["op"],
+                "changes": _summary(row["op"], old, new),
+                "old": old,
+                "new": new,
+            }
+        )
+    return out
+
+
+# --- undo ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What `crm undo` would revert."""
+
+    changeset: int
+    command: str
+    at: str
+    undoable: bool
+    rows: list[dict[str, Any]]
+
+
+def undo_target(conn: sqlite3.Connection) -> Plan | None:
+    """The newest changeset that is not an undo, not undone, and not the open one."""
+    row = conn.execute(
+        "SELECT c.id, c.command, c.at, c.undoable FROM changesets c "
+        "WHERE c.reverts IS NULL AND c.undone_at IS NULL AND c.id IS NOT ? "
+        "AND (c.undoable = 0 OR EXISTS (SELECT 1 FROM history h WHERE h.changeset_id = c.id)) "
+        "ORDER BY c.id DESC LIMIT 1",
+        (current(conn),),
+    ).fetchone()
+    if row is None:
+        return None
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            "SELECT id, table_name, row_id, customer_id, op, old, new FROM history "
+            "WHERE changeset_id = ? ORDER BY id DESC",
+            (row["id"],),
+        )
+    ]
+    return Plan(row["id"], row["command"], row["at"], bool(row["undoable"]), rows)
+
+
+def describe(plan: Plan, *, reveal: bool = False) -> list[dict[str, Any]]:
+    """One line per row the undo will touch: what it does to it."""
+    verbs = {
+        "insert": "delete",
+        "update": "restore",
+        "delete": "re-create",
+        "bulk_insert": "delete",
+    }
+    out = []
+    for r in plan.rows:
+        old = _masked(decode_record(r["old"]), reveal)
+        new = _masked(decode_record(r["new"]), reveal)
+        if r["op"] == "update":
+            summary = _summary("update", new, old)  # reversed: new → old
+        else:
+            summary = _summary(r["op"], old, new)
+        out.append(
+            {
+                "action": verbs[r["op"]],
+                "table": r["table_name"],
+                "row_id": r["row_id"],
+                "customer_id": r["customer_id"],
+                "changes": summary,
+            }
+        )
+    return out
+
+
+class UndoConflict(CrmError):
+    """The changeset's rows were changed since; undoing would lose those changes (exit 1)."""
+
+
+def _current_row(conn: sqlite3.Connection, table: str, row_id: int) -> dict[str, Any] | None:
+    cols = columns(conn, table)
+    row = conn.execute(
+        f"SELECT {row_record('t', cols)} FROM {quote_ident(table)} AS t WHERE t.rowid = ?",
+        (row_id,),
+    ).fetchone()
+    return decode_record(row[0]) if row else None
+
+
+def undo(conn: sqlite3.Connection, plan: Plan) -> int:
+    """Revert `plan`'s changeset inside the caller's transaction (itself a changeset);
+    returns how many rows were restored. Raises UndoConflict, changing nothing, when a row
+    is no longer as the changeset left it."""
+    if not plan.undoable:
+        raise CrmError(
+            f"the last change (crm {plan.command}, {plan.at}) cannot be undone; nothing was changed"
+        )
+    for r in plan.rows:
+        table, row_id, op = r["table_name"], r["row_id"], r["op"]
+        quoted = quote_ident(table)
+        if op == "bulk_insert":
+            span = decode_record(r["new"]) or {}
+            conn.execute(
+                f"DELETE FROM {quoted} WHERE rowid BETWEEN ? AND ?",
+                (span["first_id"], span["last_id"]),
+            )
+            continue
+        now = _current_row(conn, table, row_id)
+        expected = decode_record(r["new"])
+        if (expected is None) != (now is None) or (
+            expected is not None
+            and now is not None
+            and any(now.get(k) != v for k, v in expected.items())
+        ):
+            raise UndoConflict(
+                f"cannot undo crm {plan.command} ({plan.at}): {table} row {row_id} was changed "
+                "by a later command; nothing was changed"
+            )
+        if op == "insert":
+            conn.execute(f"DELETE FROM {quoted} WHERE rowid = ?", (row_id,))
+        elif op == "update":
+            old = decode_record(r["old"]) or {}
+            assignments = ", ".join(f"{quote_ident(k)} = ?" for k in old)
+            conn.execute(
+                f"UPDATE {quoted} SET {assignments} WHERE rowid = ?",
+                [*old.values(), row_id],
+            )
+        else:
+            old = decode_record(r["old"]) or {}
+            names = [*old, "rowid"]
+            conn.execute(
+                f"INSERT INTO {quoted} ({', '.join(map(quote_ident, names))}) "
+                f"VALUES ({', '.join('?' for _ in names)})",
+                [*old.values(), row_id],
+            )
+    conn.execute(
+        "UPDATE changesets SET undone_at = ? WHERE id = ?", (clock.timestamp(), plan.changeset)
+    )
+    changeset = current(conn)
+    if changeset is not None:
+        conn.execute("UPDATE changesets SET reverts = ? WHERE id = ?", (plan.changeset, changeset))
+    return len(plan.rows)

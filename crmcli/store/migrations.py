@@ -1,0 +1,672 @@
+"""The schema and its ordered migrations.
+
+The schema version is `PRAGMA user_version`: the number of migrations applied. Each
+migration is a small function appended to MIGRATIONS by `@migration`; it runs inside one
+`BEGIN IMMEDIATE` transaction together with its version bump, so a crash leaves the file at
+the old version. A released migration is never edited; a change is a new one. Before an
+existing file is upgraded a copy is made next to it through SQLite's backup API. A file whose
+version is newer than this program knows is refused and left untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from crmcli.core.errors import StorageError
+from crmcli.store.db import transaction
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register `fn` as the next migration."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def execute_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run several statements one by one (executescript would commit the transaction)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement!r}")
+
+
+@migration
+def m001_customers(conn: sqlite3.Connection) -> None:
+    execute_script(
+        conn,
+        """
+        CREATE TABLE customers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            name_key TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'organisation')),
+            company TEXT,
+            title TEXT,
+            gender TEXT CHECK (gender IN ('female', 'male', 'other')),
+            birthday TEXT,
+            address TEXT,
+            city TEXT,
+            region TEXT,
+            country TEXT,
+            industry TEXT,
+            company_size TEXT,
+            source TEXT,
+            national_id TEXT,
+            notes TEXT,
+            preferred_channel TEXT,
+            preferred_time TEXT,
+            external_id TEXT UNIQUE,
+            referred_by INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            archived_at TEXT,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX customers_name_key ON customers(name_key);
+        CREATE INDEX customers_referred_by ON customers(referred_by);
+        CREATE INDEX customers_city ON customers(city);
+        CREATE TABLE customer_phones (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            phone TEXT NOT NULL,
+            is_primary INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (customer_id, phone)
+        );
+        CREATE INDEX customer_phones_phone ON customer_phones(phone);
+        CREATE TABLE customer_emails (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            email TEXT NOT NULL,
+            email_key TEXT NOT NULL,
+            is_primary INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (customer_id, email_key)
+        );
+        CREATE INDEX customer_emails_email_key ON customer_emails(email_key);
+        CREATE TABLE customer_fields (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            UNIQUE (customer_id, key)
+        );
+        CREATE INDEX customer_fields_key ON customer_fields(key, value);
+        CREATE TABLE customer_relations (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            relation TEXT NOT NULL,
+            name TEXT,
+            related_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+            CHECK (name IS NOT NULL OR related_id IS NOT NULL)
+        );
+        CREATE INDEX customer_relations_customer ON customer_relations(customer_id);
+        CREATE INDEX customer_relations_related ON customer_relations(related_id);
+        CREATE TABLE settings (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            value TEXT NOT NULL
+        );
+        """,
+    )
+
+
+@migration
+def m002_interactions_tasks(conn: sqlite3.Connection) -> None:
+    """Logged contacts, follow-up tasks, yearly and one-off dates, per-customer cadence.
+
+    Timestamps (`_at`) are ISO 8601 with the local offset of their moment; dates (`_on`)
+    are local calendar dates. A recurring task keeps its series' first due date
+    (`anchor_on`) so that monthly repeats do not drift (31 Jan, 28 Feb, 31 Mar).
+    """
+    execute_script(
+        conn,
+        """
+        ALTER TABLE customers ADD COLUMN cadence_days INTEGER
+            CHECK (cadence_days IS NULL OR cadence_days > 0);
+        CREATE TABLE interactions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('call', 'email', 'meeting', 'visit', 'message', 'note')),
+            occurred_at TEXT NOT NULL,
+            direction TEXT CHECK (direction IN ('in', 'out')),
+            duration_minutes INTEGER CHECK (duration_minutes >= 0),
+            channel TEXT,
+            outcome TEXT,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX interactions_customer ON interactions(customer_id, occurred_at);
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            every TEXT,
+            anchor_on TEXT,
+            interaction_id INTEGER REFERENCES interactions(id) ON DELETE SET NULL,
+            previous_id INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
+            done_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((every IS NULL) = (anchor_on IS NULL))
+        );
+        CREATE INDEX tasks_customer ON tasks(customer_id);
+        CREATE INDEX tasks_open_due ON tasks(due_on) WHERE done_at IS NULL;
+        CREATE INDEX tasks_interaction ON tasks(interaction_id);
+        CREATE INDEX tasks_previous ON tasks(previous_id);
+        CREATE TABLE important_dates (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            date_on TEXT NOT NULL,
+            is_yearly INTEGER NOT NULL DEFAULT 0 CHECK (is_yearly IN (0, 1)),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX important_dates_customer ON important_dates(customer_id);
+        """,
+    )
+
+
+@migration
+def m003_purchases_products(conn: sqlite3.Connection) -> None:
+    # Money is integer minor units + an ISO 4217 code (crmcli.core.money); a refund is a line with
+    # a negative amount. AUTOINCREMENT: scripts edit and delete lines by id, so a deleted
+    # id must never come back as another line.
+    execute_script(
+        conn,
+        """
+        CREATE TABLE products (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            name_key TEXT NOT NULL UNIQUE,
+            category TEXT,
+            price_minor INTEGER CHECK (price_minor >= 0),
+            currency TEXT CHECK (length(currency) = 3),
+            sku TEXT UNIQUE COLLATE NOCASE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((price_minor IS NULL) = (currency IS NULL))
+        );
+        CREATE TABLE purchases (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            product_id INTEGER REFERENCES products(id) ON DELETE SET NULL,
+            item TEXT NOT NULL CHECK (length(trim(item)) > 0),
+            category TEXT,
+            quantity INTEGER NOT NULL DEFAULT 1 CHECK (quantity > 0),
+            unit_price_minor INTEGER CHECK (unit_price_minor >= 0),
+            amount_minor INTEGER NOT NULL,
+            currency TEXT NOT NULL CHECK (length(currency) = 3),
+            purchased_at TEXT NOT NULL,
+            payment TEXT,
+            order_ref TEXT,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX purchases_customer_time
+            ON purchases(customer_id, purchased_at, amount_minor, currency);
+        CREATE INDEX purchases_purchased_at ON purchases(purchased_at);
+        CREATE INDEX purchases_product ON purchases(product_id);
+        CREATE INDEX purchases_category ON purchases(category COLLATE NOCASE);
+        """,
+    )
+
+
+@migration
+def m004_tags_stages(conn: sqlite3.Connection) -> None:
+    execute_script(
+        conn,
+        """
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE customer_tags (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            tagged_at TEXT NOT NULL,
+            UNIQUE (customer_id, tag_id)
+        );
+        CREATE INDEX customer_tags_tag ON customer_tags(tag_id, customer_id);
+        ALTER TABLE customers ADD COLUMN stage TEXT;
+        CREATE INDEX customers_stage ON customers(stage);
+        CREATE TABLE stage_changes (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            from_stage TEXT,
+            to_stage TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            reason TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX stage_changes_customer ON stage_changes(customer_id, changed_at);
+        """,
+    )
+
+
+@migration
+def m005_segments_rules(conn: sqlite3.Connection) -> None:
+    execute_script(
+        conn,
+        """
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            filter TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE rules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            tag TEXT NOT NULL,
+            filter TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX rules_tag ON rules(tag COLLATE NOCASE);
+        CREATE TABLE rule_tags (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            UNIQUE (customer_id, tag_id)
+        );
+        CREATE INDEX rule_tags_tag ON rule_tags(tag_id, customer_id);
+        """,
+    )
+
+
+@migration
+def m006_import_merge(conn: sqlite3.Connection) -> None:
+    """What `crm merge` did, and the vCard properties crm does not model.
+
+    `customer_merges.record` is the merged-away customer as it was (JSON), since that row is
+    deleted; `moved` counts the rows moved per table. `customer_vcards.card` is the last
+    vCard imported for a customer, verbatim, so export can give back the properties crm
+    has no column for (X- properties, PHOTO, TEL types...).
+    """
+    execute_script(
+        conn,
+        """
+        CREATE TABLE customer_merges (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            merged_id INTEGER NOT NULL,
+            merged_name TEXT NOT NULL,
+            record TEXT NOT NULL,
+            moved TEXT NOT NULL,
+            merged_at TEXT NOT NULL
+        );
+        CREATE INDEX customer_merges_customer ON customer_merges(customer_id);
+        CREATE INDEX customer_merges_merged ON customer_merges(merged_id);
+        CREATE TABLE customer_vcards (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL UNIQUE REFERENCES customers(id) ON DELETE CASCADE,
+            version TEXT NOT NULL,
+            card TEXT NOT NULL,
+            imported_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+@migration
+def m007_history(conn: sqlite3.Connection) -> None:
+    """Change history (crmcli.store.history): one changeset per write command, one history row per
+    changed table row, filled by triggers that migrate() regenerates after every upgrade.
+
+    history.customer_id has no foreign key on purpose: the history of an archived or deleted
+    customer stays (only `crm forget` erases it). AUTOINCREMENT: ids are never reused, so an
+    old history entry can never be mistaken for a newer changeset's.
+    """
+    execute_script(
+        conn,
+        """
+        CREATE TABLE changesets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            command TEXT NOT NULL,
+            at TEXT NOT NULL,
+            undone_at TEXT,
+            reverts INTEGER REFERENCES changesets(id) ON DELETE SET NULL,
+            undoable INTEGER NOT NULL DEFAULT 1 CHECK (undoable IN (0, 1))
+        );
+        CREATE INDEX changesets_reverts ON changesets(reverts);
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            changeset_id INTEGER NOT NULL REFERENCES changesets(id) ON DELETE CASCADE,
+            table_name TEXT NOT NULL,
+            row_id INTEGER,
+            customer_id INTEGER,
+            op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'bulk_insert')),
+            old TEXT,
+            new TEXT
+        );
+        CREATE INDEX history_changeset ON history(changeset_id);
+        CREATE INDEX history_customer ON history(customer_id);
+        CREATE TABLE history_control (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            changeset_id INTEGER
+        );
+        INSERT INTO history_control (id) VALUES (1);
+        """,
+    )
+
+
+@migration
+def m008_search(conn: sqlite3.Connection) -> None:
+    """Full-text search (crmcli.store.search): one FTS5 trigram table per source, holding folded
+    text, and `search_dirty`, the queue of changed records that triggers fill and
+    `search.sync()` empties. Triggers cannot write FTS5 tables themselves while
+    trusted_schema is OFF, but they can write this plain table, whoever changes the data.
+    """
+    customer_columns = (
+        "name, company, title, city, region, country, address, industry, source, notes"
+    )
+    script = f"""
+        CREATE TABLE search_dirty (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            ref_id INTEGER NOT NULL,
+            UNIQUE (source, ref_id)
+        );
+        CREATE VIRTUAL TABLE search_customers USING fts5(
+            name, pinyin, body, digits, tokenize = 'trigram case_sensitive 0'
+        );
+        CREATE VIRTUAL TABLE search_interactions USING fts5(
+            text, tokenize = 'trigram case_sensitive 0'
+        );
+        CREATE VIRTUAL TABLE search_purchases USING fts5(
+            item, body, tokenize = 'trigram case_sensitive 0'
+        );
+        INSERT INTO search_customers (search_customers, rank)
+            VALUES ('rank', 'bm25(10.0, 6.0, 1.0, 4.0)');
+        INSERT INTO search_purchases (search_purchases, rank) VALUES ('rank', 'bm25(3.0, 1.0)');
+        CREATE TRIGGER search_customers_ai AFTER INSERT ON customers BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_customers_au AFTER UPDATE OF {customer_columns} ON customers
+        BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_customers_ad AFTER DELETE ON customers BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', OLD.id)
+                ON CONFLICT DO NOTHING;
+        END;
+    """  # noqa: S608 - fixed names only
+    for child in ("customer_phones", "customer_emails", "customer_fields"):
+        script += f"""
+        CREATE TRIGGER search_{child}_ai AFTER INSERT ON {child} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', NEW.customer_id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_{child}_au AFTER UPDATE ON {child} BEGIN
+            INSERT INTO search_dirty (source, ref_id)
+                VALUES ('customers', OLD.customer_id), ('customers', NEW.customer_id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_{child}_ad AFTER DELETE ON {child} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('customers', OLD.customer_id)
+                ON CONFLICT DO NOTHING;
+        END;
+        """  # noqa: S608 - fixed names only
+    for table, columns in (
+        ("interactions", "text, outcome, customer_id"),
+        ("purchases", "item, category, note, order_ref, customer_id"),
+    ):
+        script += f"""
+        CREATE TRIGGER search_{table}_ai AFTER INSERT ON {table} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('{table}', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_{table}_au AFTER UPDATE OF {columns} ON {table} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('{table}', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_{table}_ad AFTER DELETE ON {table} BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('{table}', OLD.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        """  # noqa: S608 - fixed names only
+    execute_script(conn, script)
+    from crmcli.store import search
+
+    search.rebuild(conn, only=("customers", "interactions", "purchases"))
+
+
+@migration
+def m009_feedback_surveys(conn: sqlite3.Connection) -> None:
+    """Feedback items (complaints, suggestions, praise, questions) and survey answers.
+
+    A feedback item is open while `resolved_at` is NULL; reopening clears it. A survey
+    answer holds an NPS score (0-10), a CSAT score (1-5), or both. Times are ISO 8601 with
+    the local offset of their moment. AUTOINCREMENT: scripts resolve and delete by id.
+    """
+    execute_script(
+        conn,
+        """
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('complaint', 'suggestion', 'praise', 'question')),
+            severity TEXT NOT NULL DEFAULT 'normal'
+                CHECK (severity IN ('low', 'normal', 'high')),
+            text TEXT NOT NULL CHECK (length(trim(text)) > 0),
+            received_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolution TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (resolution IS NULL OR resolved_at IS NOT NULL)
+        );
+        CREATE INDEX feedback_customer ON feedback(customer_id, received_at);
+        CREATE INDEX feedback_received ON feedback(received_at);
+        CREATE INDEX feedback_open ON feedback(severity, received_at) WHERE resolved_at IS NULL;
+        CREATE TABLE surveys (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            nps INTEGER CHECK (nps BETWEEN 0 AND 10),
+            csat INTEGER CHECK (csat BETWEEN 1 AND 5),
+            comment TEXT,
+            answered_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            CHECK (nps IS NOT NULL OR csat IS NOT NULL)
+        );
+        CREATE INDEX surveys_customer ON surveys(customer_id, answered_at);
+        CREATE INDEX surveys_answered ON surveys(answered_at);
+        """,
+    )
+
+
+@migration
+def m010_care(conn: sqlite3.Connection) -> None:
+    """Customer care: lunar birthdays and dates, festival care rules, follow-up rhythms.
+
+    A lunar birthday or date keeps its Gregorian day in `birthday` / `date_on` (the same
+    day, converted once, so ages, filters and other readers keep working) and the lunar
+    date as typed in `birthday_lunar` / `date_lunar` (`1990-08-15`, `1990-闰06-15`): the
+    yearly recurrence follows the lunar one. `cadence_max_days` is the longest gap allowed
+    after `cadence_days` (the ideal one). `repeat_after` repeats a task a period after it
+    is done, where `every` keeps a strict calendar.
+    """
+    execute_script(
+        conn,
+        """
+        ALTER TABLE customers ADD COLUMN birthday_lunar TEXT
+            CHECK (birthday_lunar IS NULL OR birthday IS NOT NULL);
+        ALTER TABLE customers ADD COLUMN cadence_max_days INTEGER
+            CHECK (cadence_max_days IS NULL
+                   OR (cadence_days IS NOT NULL AND cadence_max_days > cadence_days));
+        ALTER TABLE important_dates ADD COLUMN date_lunar TEXT;
+        ALTER TABLE tasks ADD COLUMN repeat_after TEXT
+            CHECK (repeat_after IS NULL OR every IS NULL);
+        CREATE TABLE care_rules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            festival TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (length(trim(action)) > 0),
+            selection TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX care_rules_festival ON care_rules(festival);
+        """,
+    )
+
+
+@migration
+def m012_views(conn: sqlite3.Connection) -> None:
+    """Read-only views for sqlite3, sqlite-utils and datasette users (and `crm sql`)."""
+    execute_script(
+        conn,
+        """
+        CREATE VIEW customer_overview AS
+        SELECT c.id, c.name, c.kind, c.company, c.title, c.city, c.region, c.country,
+            c.source, c.stage, c.external_id,
+            (SELECT phone FROM customer_phones p WHERE p.customer_id = c.id
+             ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone,
+            (SELECT email FROM customer_emails e WHERE e.customer_id = c.id
+             ORDER BY e.is_primary DESC, e.id LIMIT 1) AS email,
+            (SELECT group_concat(name, ',') FROM (SELECT t.name FROM customer_tags ct
+             JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name))
+                AS tags,
+            (SELECT max(occurred_at) FROM interactions i
+             WHERE i.customer_id = c.id AND i.kind != 'note') AS last_contact_at,
+            (SELECT count(*) FROM tasks k WHERE k.customer_id = c.id AND k.done_at IS NULL)
+                AS open_tasks,
+            (SELECT count(*) FROM purchases p WHERE p.customer_id = c.id) AS purchase_lines,
+            (SELECT min(purchased_at) FROM purchases p WHERE p.customer_id = c.id)
+                AS first_purchase_at,
+            (SELECT max(purchased_at) FROM purchases p WHERE p.customer_id = c.id)
+                AS last_purchase_at,
+            c.created_at, c.updated_at, c.archived_at
+        FROM customers c;
+        CREATE VIEW customer_revenue AS
+        SELECT customer_id, currency,
+            count(*) AS lines,
+            sum(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END) AS revenue_minor,
+            -sum(CASE WHEN amount_minor < 0 THEN amount_minor ELSE 0 END) AS refunds_minor,
+            sum(amount_minor) AS net_minor,
+            min(purchased_at) AS first_purchase_at,
+            max(purchased_at) AS last_purchase_at
+        FROM purchases
+        GROUP BY customer_id, currency;
+        """,
+    )
+
+
+@migration
+def m013_search_feedback(conn: sqlite3.Connection) -> None:
+    """Feedback joins the search index (`crm search --in feedback`), kept by the same queue."""
+    execute_script(
+        conn,
+        """
+        CREATE VIRTUAL TABLE search_feedback USING fts5(
+            text, tokenize = 'trigram case_sensitive 0'
+        );
+        CREATE TRIGGER search_feedback_ai AFTER INSERT ON feedback BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('feedback', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_feedback_au AFTER UPDATE OF text, resolution, customer_id
+            ON feedback BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('feedback', NEW.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER search_feedback_ad AFTER DELETE ON feedback BEGIN
+            INSERT INTO search_dirty (source, ref_id) VALUES ('feedback', OLD.id)
+                ON CONFLICT DO NOTHING;
+        END;
+        """,
+    )
+    from crmcli.store import search
+
+    search.rebuild(conn, only=("feedback",))
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _check_not_newer(version: int, path: Path | None) -> None:
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"{path or 'the database'} has schema version {version}, newer than this crm "
+            f"knows ({SCHEMA_VERSION}); upgrade crm to open it (the file was not changed)"
+        )
+
+
+def needs_upgrade(conn: sqlite3.Connection, path: Path | None) -> bool:
+    """True when the file is older than this program; raises StorageError when newer."""
+    version = user_version(conn)
+    _check_not_newer(version, path)
+    if version == 0 and _foreign_tables(conn):
+        raise StorageError(f"{path} is an SQLite file but not a crm database")
+    return version < SCHEMA_VERSION
+
+
+def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """Copy the database through the backup API to `<path>.v<version>.bak` (mode 0600)."""
+    from crmcli.core import clock
+    from crmcli.store.db import _create_file, open_file
+
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    dest = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    _create_file(dest)
+    target = open_file(dest, readonly=False)  # encrypted with the database's key, if any
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    return dest
+
+
+def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
+    """Bring the schema up to SCHEMA_VERSION, one transaction per migration."""
+    version = user_version(conn)
+    if not needs_upgrade(conn, path):
+        return
+    if version == 0:
+        if path is not None:
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent; set once at creation
+    elif path is not None:
+        backup_before_upgrade(conn, path, version)
+    for step, fn in enumerate(MIGRATIONS):
+        with transaction(conn, record=False):
+            # Re-read inside the lock: another process may have migrated meanwhile.
+            current = user_version(conn)
+            if current > step:
+                continue
+            if current == 0 and _foreign_tables(conn):
+                raise StorageError(f"{path} is an SQLite file but not a crm database")
+            fn(conn)
+            conn.execute(f"PRAGMA user_version = {step + 1}")
+    # After every upgrade, whatever tables it added: (re)create the history triggers of every
+    # table from its current columns (crmcli.store.history), so no migration has to remember them.
+    from crmcli.store import history
+
+    with transaction(conn, record=False):
+        history.install_triggers(conn)
+
+
+# Recount: migrations are appended below the first count of SCHEMA_VERSION.

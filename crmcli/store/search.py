@@ -1,0 +1,668 @@
+"""Full-text search: one FTS5 index per source (customers, interactions, purchases).
+
+Each source in SOURCES owns an FTS5 table with the trigram tokenizer, so any substring of
+three or more characters is found by the index: Chinese without spaces, the middle of a word,
+a fragment of a phone number. The indexed text is folded with the semantics of
+`validate.fold` (case, accents and full/half width removed) before indexing and before
+querying, because the trigram tokenizer of SQLite 3.40 cannot remove diacritics itself.
+Customers are also indexed by the pinyin of their name and its initials (张伟: `zhangwei
+zw`, computed with pypinyin only for names containing Chinese characters) and by the digits of
+their phones (`+86 138 0013 8000` → `8613800138000`), so `138 0013` finds them.
+
+Keeping the index consistent. SQLite refuses to let a trigger write to an FTS5 table while
+`trusted_schema` is OFF (crmcli.store.db sets it on every connection; FTS5 is not marked
+innocuous), so triggers cannot maintain the index directly. Instead, plain triggers on every
+source table (and on customers' phones, emails and fields) record what changed in the regular
+table `search_dirty`, whoever changed it: an edit, a merge, a cascade delete, forget. `sync()`
+then re-indexes exactly those records from the live rows and empties the queue; every write
+command runs it inside its own transaction just before COMMIT (crmcli.cli.app.writing), so
+after any `crm` write the index matches the data. A read command that finds the queue not
+empty (the file was changed by another program) still answers correctly: it ignores the
+stale index entries of those records and matches their live rows directly. `check()` lists
+what `crm check` should report; `rebuild()` re-indexes everything.
+
+Terms of three or more characters are matched by the FTS index and ranked with bm25 (column
+weights per source). FTS5 trigram cannot match shorter terms (a two-character Chinese name is
+common), so those are matched with LIKE over the same folded index content: as a filter when
+the query also has a longer term, else as a scan ranked by which column matched and then by
+recency.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crmcli.core.errors import InvalidInput
+from crmcli.core.searchtext import MIN_TRIGRAM, Term, find_spans, fold, mark, name_pinyin, window
+
+CHUNK = 500  # ids per IN (...) query
+
+
+# --- sources ----------------------------------------------------------------------------
+
+
+@dataclass
+class Doc:
+    """One indexed record: the folded column values and what to show for it."""
+
+    id: int
+    customer_id: int
+    customer: str
+    at: str | None
+    archived: bool
+    columns: tuple[str, ...]  # folded values, in the source's column order
+    fields: list[tuple[str, str, bool]]  # (label, original text, is_phone), display priority
+
+
+Texts = Callable[[sqlite3.Connection, list[int]], Iterator[tuple[int, tuple[str, ...]]]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A searchable kind of record. Adding one (e.g. feedback) is one entry in SOURCES plus
+    a migration that creates its FTS table and its `search_dirty` triggers."""
+
+    name: str  # the --in value and search_dirty.source
+    kind: str  # the `source` of a result
+    table: str  # the FTS5 table; rowid = the record's id
+    columns: tuple[str, ...]
+    weights: tuple[float, ...]  # bm25 weights, also the LIKE-scan score per column
+    owner_join: str  # joins FTS alias `s` to the customer `c`
+    ids_sql: str  # every id of the source, for rebuild() and check()
+    docs: Callable[[sqlite3.Connection, list[int]], dict[int, Doc]]
+    # The folded columns of `ids` alone, for indexing without building Docs: the sources
+    # that grow by millions (an import) have one; the others index from their docs.
+    texts: Texts | None = None
+
+
+def _in(ids: Sequence[int]) -> str:
+    return ",".join("?" * len(ids))
+
+
+def _customer_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
+    out: dict[int, Doc] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        marks = _in(chunk)
+        rows = conn.execute(
+            "SELECT id, name, company, title, city, region, country, address, industry, "
+            f"source, notes, created_at, archived_at FROM customers WHERE id IN ({marks})",
+            chunk,
+        ).fetchall()
+        indexed = dict(
+            conn.execute(
+                f"SELECT rowid, pinyin FROM search_customers WHERE rowid IN ({marks})",
+                chunk,
+            ).fetchall()
+        )
+        extra: dict[int, dict[str, list[tuple[str, str]]]] = {r["id"]: {} for r in rows}
+        for table, sql in (
+            ("phone", "SELECT customer_id, 'phone', phone FROM customer_phones "
+             f"WHERE customer_id IN ({marks}) ORDER BY is_primary DESC, id"),
+            ("email", "SELECT customer_id, 'email', email FROM customer_emails "
+             f"WHERE customer_id IN ({marks}) ORDER BY is_primary DESC, id"),
+            ("field", "SELECT customer_id, key, value FROM customer_fields "
+             f"WHERE customer_id IN ({marks}) ORDER BY key"),
+        ):  # fmt: skip
+            for owner, label, value in conn.execute(sql, chunk):
+                if owner in extra:
+                    extra[owner].setdefault(table, []).append((label, value))
+        for r in rows:
+            kids = extra[r["id"]]
+            phones = [v for _, v in kids.get("phone", [])]
+            emails = [v for _, v in kids.get("email", [])]
+            custom = kids.get("field", [])
+            plain = [
+                (k, r[k])
+                for k in ("company", "title", "city", "region", "country", "address", "industry")
+            ]
+            fields: list[tuple[str, str, bool]] = [("name", r["name"], False)]
+            fields += [("phone", p, True) for p in phones]
+            fields += [(k, v, False) for k, v in plain if v]
+            fields += [("email", e, False) for e in emails]
+            fields += [(k, v, False) for k, v in custom]
+            if r["source"]:
+                fields.append(("source", r["source"], False))
+            if r["notes"]:
+                fields.append(("notes", r["notes"], False))
+            body = " ; ".join(text for label, text, _ in fields[1:] if label != "phone")
+            digits = " ".join(re.sub(r"\D", "", p) for p in phones)
+            out[r["id"]] = Doc(
+                id=r["id"],
+                customer_id=r["id"],
+                customer=r["name"],
+                at=r["created_at"],
+                archived=r["archived_at"] is not None,
+                # pinyin as indexed; _index recomputes it when the name changed
+                columns=(fold(r["name"]), indexed.get(r["id"]) or "", fold(body), digits),
+                fields=fields,
+            )
+    return out
+
+
+def _interaction_columns(text: str, outcome: str | None) -> tuple[str, ...]:
+    return (fold(f"{text} ; {outcome}" if outcome else text),)
+
+
+def _interaction_texts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, tuple]]:
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        sql = f"SELECT id, text, outcome FROM interactions WHERE id IN ({_in(chunk)})"
+        for row_id, text, outcome in conn.execute(sql, chunk):
+            yield row_id, _interaction_columns(text, outcome)
+
+
+def _interaction_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
+    out: dict[int, Doc] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for r in conn.execute(
+            "SELECT i.id, i.customer_id, c.name, c.archived_at, i.occurred_at, i.kind, i.text, "
+            "i.outcome FROM interactions i JOIN customers c ON c.id = i.customer_id "
+            f"WHERE i.id IN ({_in(chunk)})",
+            chunk,
+        ):
+            fields = [(r["kind"], r["text"], False)]
+            if r["outcome"]:
+                fields.append(("outcome", r["outcome"], False))
+            out[r["id"]] = Doc(
+                id=r["id"],
+                customer_id=r["customer_id"],
+                customer=r["name"],
+                at=r["occurred_at"],
+                archived=r["archived_at"] is not None,
+                columns=_interaction_columns(r["text"], r["outcome"]),
+                fields=fields,
+            )
+    return out
+
+
+def _feedback_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
+    out: dict[int, Doc] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for r in conn.execute(
+            "SELECT f.id, f.customer_id, c.name, c.archived_at, f.received_at, f.kind, f.text, "
+            "f.resolution FROM feedback f JOIN customers c ON c.id = f.customer_id "
+            f"WHERE f.id IN ({_in(chunk)})",
+            chunk,
+        ):
+            fields = [(r["kind"], r["text"], False)]
+            if r["resolution"]:
+                fields.append(("resolution", r["resolution"], False))
+            out[r["id"]] = Doc(
+                id=r["id"],
+                customer_id=r["customer_id"],
+                customer=r["name"],
+                at=r["received_at"],
+                archived=r["archived_at"] is not None,
+                columns=(fold(" ; ".join(f[1] for f in fields)),),
+                fields=fields,
+            )
+    return out
+
+
+def _purchase_columns(item: str, *rest: str | None) -> tuple[str, ...]:
+    """(item, body): body is the category, note and order reference that are set."""
+    return (fold(item), fold(" ; ".join(text for text in rest if text)))
+
+
+def _purchase_texts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, tuple]]:
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        sql = (
+            f"SELECT id, item, category, note, order_ref FROM purchases WHERE id IN ({_in(chunk)})"
+        )
+        for row_id, *texts in conn.execute(sql, chunk):
+            yield row_id, _purchase_columns(*texts)
+
+
+def _purchase_docs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Doc]:
+    out: dict[int, Doc] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for r in conn.execute(
+            "SELECT p.id, p.customer_id, c.name, c.archived_at, p.purchased_at, p.item, "
+            "p.category, p.note, p.order_ref FROM purchases p "
+            f"JOIN customers c ON c.id = p.customer_id WHERE p.id IN ({_in(chunk)})",
+            chunk,
+        ):
+            rest = [(k, r[k], False) for k in ("category", "note", "order_ref") if r[k]]
+            out[r["id"]] = Doc(
+                id=r["id"],
+                customer_id=r["customer_id"],
+                customer=r["name"],
+                at=r["purchased_at"],
+                archived=r["archived_at"] is not None,
+                columns=_purchase_columns(r["item"], *(f[1] for f in rest)),
+                fields=[("item", r["item"], False), *rest],
+            )
+    return out
+
+
+SOURCES: dict[str, Source] = {
+    s.name: s
+    for s in (
+        Source(
+            name="customers",
+            kind="customer",
+            table="search_customers",
+            columns=("name", "pinyin", "body", "digits"),
+            weights=(10.0, 6.0, 1.0, 4.0),
+            owner_join="JOIN customers c ON c.id = s.rowid",
+            ids_sql="SELECT id FROM customers ORDER BY id",
+            docs=_customer_docs,
+        ),
+        Source(
+            name="interactions",
+            kind="interaction",
+            table="search_interactions",
+            columns=("text",),
+            weights=(1.0,),
+            owner_join="JOIN interactions t ON t.id = s.rowid JOIN customers c ON c.id = t.customer_id",  # noqa: E501
+            ids_sql="SELECT id FROM interactions ORDER BY id",
+            docs=_interaction_docs,
+            texts=_interaction_texts,
+        ),
+        Source(
+            name="purchases",
+            kind="purchase",
+            table="search_purchases",
+            columns=("item", "body"),
+            weights=(3.0, 1.0),
+            owner_join="JOIN purchases t ON t.id = s.rowid JOIN customers c ON c.id = t.customer_id",  # noqa: E501
+            ids_sql="SELECT id FROM purchases ORDER BY id",
+            docs=_purchase_docs,
+            texts=_purchase_texts,
+        ),
+        Source(
+            name="feedback",
+            kind="feedback",
+            table="search_feedback",
+            columns=("text",),
+            weights=(1.0,),
+            owner_join="JOIN feedback t ON t.id = s.rowid JOIN customers c ON c.id = t.customer_id",
+            ids_sql="SELECT id FROM feedback ORDER BY id",
+            docs=_feedback_docs,
+        ),
+    )
+}
+
+
+def source_names() -> list[str]:
+    return list(SOURCES)
+
+
+# --- keeping the index in step ----------------------------------------------------------
+
+
+def _doc_rows(conn: sqlite3.Connection, source: Source, ids: list[int]) -> list[tuple]:
+    """(id, *folded columns) of `ids` from the source's docs; customers keep their
+    indexed pinyin while their name is unchanged."""
+    docs = source.docs(conn, ids)
+    old_pinyin: dict[int, tuple[str, str]] = {}
+    if source.name == "customers":
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            for rowid, name, pinyin in conn.execute(
+                f"SELECT rowid, name, pinyin FROM search_customers WHERE rowid IN ({_in(chunk)})",
+                chunk,
+            ):
+                old_pinyin[rowid] = (name, pinyin)
+    rows = []
+    for doc_id in ids:
+        doc = docs.get(doc_id)
+        if doc is None:
+            continue
+        columns = doc.columns
+        if source.name == "customers":
+            before = old_pinyin.get(doc_id)
+            # The same name keeps its pinyin: no need to load pypinyin again.
+            same = before is not None and before[0] == columns[0]
+            pinyin = before[1] if same and before else name_pinyin(doc.customer)
+            columns = (columns[0], pinyin, *columns[2:])
+        rows.append((doc_id, *columns))
+    return rows
+
+
+def _index(conn: sqlite3.Connection, source: Source, ids: Iterable[int]) -> None:
+    """Replace the index entries of `ids` by what their live rows say (none when deleted)."""
+    ids = sorted(set(ids))
+    if source.texts is not None:
+        rows = [(doc_id, *columns) for doc_id, columns in source.texts(conn, ids)]
+    else:
+        rows = _doc_rows(conn, source, ids)
+    conn.executemany(f"DELETE FROM {source.table} WHERE rowid = ?", [(i,) for i in ids])
+    names = ", ".join(source.columns)
+    marks = ", ".join("?" * (len(source.columns) + 1))
+    conn.executemany(f"INSERT INTO {source.table} (rowid, {names}) VALUES ({marks})", rows)
+
+
+def pending(conn: sqlite3.Connection) -> dict[str, set[int]]:
+    """Records changed since the index was last brought up to date, by source."""
+    out: dict[str, set[int]] = {}
+    for name, ref_id in conn.execute("SELECT source, ref_id FROM search_dirty"):
+        out.setdefault(name, set()).add(ref_id)
+    return out
+
+
+def sync(conn: sqlite3.Connection) -> int:
+    """Re-index every record queued in `search_dirty`, inside the caller's transaction;
+    returns how many. Cheap when nothing changed (one indexed read)."""
+    if conn.execute("SELECT 1 FROM search_dirty LIMIT 1").fetchone() is None:
+        return 0
+    done = 0
+    # In chunks, so that an import of a million rows re-indexes in flat memory.
+    for (name,) in conn.execute("SELECT DISTINCT source FROM search_dirty").fetchall():
+        after = -1
+        while True:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT ref_id FROM search_dirty WHERE source = ? AND ref_id > ? "
+                    "ORDER BY ref_id LIMIT ?",
+                    (name, after, CHUNK * 10),
+                )
+            ]
+            if not ids:
+                break
+            if name in SOURCES:
+                _index(conn, SOURCES[name], ids)
+            done += len(ids)
+            after = ids[-1]
+    conn.execute("DELETE FROM search_dirty")
+    return done
+
+
+def rebuild(
+    conn: sqlite3.Connection,
+    *,
+    only: Sequence[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Index every record of every source (or of the sources named in `only`) afresh, inside
+    the caller's transaction; returns how many records were indexed."""
+    total = 0
+    for source in (SOURCES[name] for name in (only or SOURCES)):
+        conn.execute(f"DELETE FROM {source.table}")
+        ids = [r[0] for r in conn.execute(source.ids_sql)]
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            _index(conn, source, chunk)
+            total += len(chunk)
+            if progress:
+                progress(total)
+        conn.execute(f"INSERT INTO {source.table} ({source.table}) VALUES ('optimize')")
+    conn.execute("DELETE FROM search_dirty")
+    return total
+
+
+def check(conn: sqlite3.Connection) -> list[str]:
+    """Problems with the search index, one line each (empty when it is sound): FTS5
+    'integrity-check' (only on a writable connection: FTS5 takes it as an INSERT), and index
+    entries that do not match the records they index."""
+    problems = []
+    queued = pending(conn)
+    for source in SOURCES.values():
+        try:
+            conn.execute(f"INSERT INTO {source.table} ({source.table}) VALUES ('integrity-check')")
+        except sqlite3.OperationalError as exc:
+            # The command is an INSERT: a read-only connection cannot run it (skip it there).
+            if "readonly" not in str(exc):
+                problems.append(f"search index {source.table}: {exc}")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"search index {source.table} is damaged: {exc}")
+        indexed = {r[0] for r in conn.execute(f"SELECT rowid FROM {source.table}")}
+        live = {r[0] for r in conn.execute(source.ids_sql)}
+        dirty = queued.get(source.name, set())
+        missing, extra = len(live - indexed - dirty), len(indexed - live - dirty)
+        if missing or extra:
+            problems.append(
+                f"search index {source.table}: {missing} records not indexed, {extra} entries "
+                "for records that no longer exist; run 'crm reindex'"
+            )
+    return problems
+
+
+# --- queries ----------------------------------------------------------------------------
+
+_PHONE = re.compile(r"[\d\s()+\-./]+")
+
+
+def parse(text: str) -> list[Term]:
+    """The terms of a query, all of which must match. A query of digits and phone separators
+    with 5 or more digits is one phone term (`138 0013` → `1380013`); otherwise each
+    whitespace-separated word is a term. Raises InvalidInput for an empty query."""
+    stripped = text.strip()
+    digits = re.sub(r"\D", "", stripped)
+    if _PHONE.fullmatch(stripped) and len(digits) >= 5:
+        forms = [digits]
+        if digits.startswith("0") and len(digits.lstrip("0")) >= MIN_TRIGRAM:
+            forms.append(digits.lstrip("0"))  # a national trunk prefix is not in E.164
+        if fold(stripped) != digits:
+            forms.append(fold(stripped))
+        return [Term(tuple(dict.fromkeys(forms)), phone=True)]
+    terms = [Term((w,)) for w in dict.fromkeys(fold(stripped).split())]
+    if not terms:
+        raise InvalidInput("nothing to search for; give some text, e.g. crm search 张伟")
+    return terms
+
+
+def _phrase(form: str) -> str:
+    return '"' + form.replace('"', '""') + '"'
+
+
+@dataclass
+class Hit:
+    source: Source
+    id: int
+    score: float
+
+
+def _source_hits(
+    conn: sqlite3.Connection,
+    source: Source,
+    terms: list[Term],
+    *,
+    limit: int,
+    archived: bool,
+    skip: set[int],
+) -> list[Hit]:
+    long_terms = [t for t in terms if t.indexed]
+    short_terms = [t for t in terms if not t.indexed]
+    fetch = limit + len(skip)
+    if long_terms:
+        # The trigram index finds the candidates; shorter terms filter them (instr: the
+        # index text is folded like the query, so a plain substring test is the right one).
+        expression = " AND ".join(
+            "(" + " OR ".join(_phrase(f) for f in t.forms) + ")" for t in long_terms
+        )
+        where, params = _short_filters(short_terms, [f"s.{c}" for c in source.columns])
+        sql = (
+            f"SELECT s.rowid, -s.rank FROM {source.table} s {source.owner_join} "
+            f"WHERE {source.table} MATCH ? AND (? OR c.archived_at IS NULL){where} "
+            "ORDER BY s.rank LIMIT ?"
+        )
+        rows = conn.execute(sql, [expression, int(archived), *params, fetch]).fetchall()
+    else:
+        # Every term too short for the trigram index: scan the index's own copy of the
+        # folded text (its content table, c0, c1, ... in column order: a plain table scan is
+        # several times faster than one through FTS5) and score each term by the best column
+        # it is in; newest first among equals, which lets a one-column scan stop early.
+        columns = [f"s.c{i}" for i in range(len(source.columns))]
+        where, params = _short_filters(short_terms, columns)
+        score_sql, score_params = "0", []
+        order = "s.rowid DESC"
+        if len(columns) > 1:
+            parts = []
+            for term in short_terms:
+                cases = " ".join(
+                    f"WHEN instr({col}, ?) THEN {weight}"
+                    for col, weight in zip(columns, source.weights, strict=True)
+                    for _ in term.forms
+                )
+                parts.append(f"(CASE {cases} ELSE 0 END)")
+                score_params += [f for _ in columns for f in term.forms]
+            score_sql, order = " + ".join(parts), "score DESC, s.rowid DESC"
+        else:
+            score_sql = str(source.weights[0] * len(short_terms))
+        sql = (
+            f"SELECT s.rowid, {score_sql} AS score FROM {source.table}_content s "
+            f"{source.owner_join} WHERE (? OR c.archived_at IS NULL){where} "
+            f"ORDER BY {order} LIMIT ?"
+        )
+        rows = conn.execute(sql, [*score_params, int(archived), *params, fetch]).fetchall()
+    return [Hit(source, r[0], float(r[1])) for r in rows if r[0] not in skip][:limit]
+
+
+def _short_filters(terms: list[Term], columns: list[str]) -> tuple[str, list[str]]:
+    """SQL requiring each term in one of `columns`, and its parameters."""
+    sql, params = "", []
+    for term in terms:
+        tests = [f"instr({col}, ?)" for col in columns for _ in term.forms]
+        sql += " AND (" + " OR ".join(tests) + ")"
+        params += [f for _ in columns for f in term.forms]
+    return sql, params
+
+
+def _live_hits(
+    conn: sqlite3.Connection, source: Source, terms: list[Term], ids: set[int], archived: bool
+) -> list[Hit]:
+    """Matches among records changed since the last sync, from their live rows."""
+    hits = []
+    for doc_id, doc in source.docs(conn, sorted(ids)).items():
+        if doc.archived and not archived:
+            continue
+        columns = doc.columns
+        score = 0.0
+        for term in terms:
+            best = max(
+                (w for col, w in zip(columns, source.weights, strict=True) for f in term.forms
+                 if f in col),
+                default=0.0,
+            )  # fmt: skip
+            if not best:
+                break
+            score += best
+        else:
+            hits.append(Hit(source, doc_id, score))
+    return hits
+
+
+def search(
+    conn: sqlite3.Connection,
+    text: str,
+    *,
+    sources: Sequence[str] | None = None,
+    limit: int = 20,
+    archived: bool = False,
+) -> list[dict[str, Any]]:
+    """Records matching every term of `text`, best first, at most `limit`.
+
+    Each result: rank, source, id, customer_id, customer, at, field, snippet, highlights
+    (character [start, end) pairs into snippet), marked (snippet with [..] around matches),
+    score (higher is better: -bm25, or the column weights for short terms).
+    Customers that are archived, and their records, are left out unless `archived`.
+    """
+    terms = parse(text)
+    chosen = [SOURCES[name] for name in (sources or SOURCES)]
+    queued = pending(conn)
+    hits: list[Hit] = []
+    for source in chosen:
+        stale = queued.get(source.name, set())
+        hits += _source_hits(conn, source, terms, limit=limit, archived=archived, skip=stale)
+        if stale:
+            hits += _live_hits(conn, source, terms, stale, archived)
+    order = {name: i for i, name in enumerate(SOURCES)}
+    hits.sort(key=lambda h: (-h.score, order[h.source.name], -h.id))
+    hits = hits[:limit]
+    docs: dict[tuple[str, int], Doc] = {}
+    for source in chosen:
+        ids = [h.id for h in hits if h.source is source]
+        if ids:
+            for doc_id, doc in source.docs(conn, ids).items():
+                docs[(source.name, doc_id)] = doc
+    results = []
+    for hit in hits:
+        doc = docs.get((hit.source.name, hit.id))
+        if doc is None:
+            continue
+        label, snippet, spans = best_snippet(doc, terms, hit.source)
+        results.append(
+            {
+                "rank": len(results) + 1,
+                "source": hit.source.kind,
+                "id": hit.id,
+                "customer_id": doc.customer_id,
+                "customer": doc.customer,
+                "at": doc.at,
+                "field": label,
+                "snippet": snippet,
+                "highlights": [list(s) for s in spans],
+                "marked": mark(snippet, spans),
+                "score": round(hit.score, 3),
+            }
+        )
+    return results
+
+
+# --- snippets ---------------------------------------------------------------------------
+
+
+def best_snippet(
+    doc: Doc, terms: Sequence[Term], source: Source | None = None
+) -> tuple[str, str, list[tuple[int, int]]]:
+    """(field label, snippet, highlight spans) for the field of `doc` that matches most terms."""
+    candidates = list(doc.fields)
+    if source is not None and source.name == "customers":
+        candidates.append(("pinyin", doc.columns[1], False))
+    best: tuple[int, int] | None = None
+    chosen = (candidates[0][0], " ".join(candidates[0][1].split()), [])
+    for index, (label, original, phone) in enumerate(candidates):
+        text = " ".join(original.split())
+        if not text:
+            continue
+        matched = sum(1 for t in terms if find_spans(text, [t], phone=phone))
+        if matched and (best is None or matched > best[0]):
+            best = (matched, index)
+            chosen = (label, text, find_spans(text, terms, phone=phone))
+    label, text, spans = chosen
+    return (label, *window(text, spans))
+
+
+# --- customer references ----------------------------------------------------------------
+
+
+def pinyin_matches(
+    conn: sqlite3.Connection, key: str, *, archived: bool, partial: bool = False
+) -> list[int]:
+    """Customers whose name's pinyin or initials equal `key` (`zhangwei`, `zhang wei`, `zw`),
+    or with `partial` contain it; `key` is folded. Ids in order, at most 11."""
+    compact = key.replace(" ", "")
+    if not re.fullmatch(r"[a-z]+", compact):
+        return []
+    live = "(? OR c.archived_at IS NULL)"
+    if len(compact) >= MIN_TRIGRAM:
+        rows = conn.execute(
+            "SELECT s.rowid, s.pinyin FROM search_customers s JOIN customers c ON c.id = s.rowid "
+            f"WHERE search_customers MATCH ? AND {live} ORDER BY s.rowid",
+            (f"pinyin : {_phrase(compact)}", int(archived)),
+        )
+    else:
+        rows = conn.execute(  # c1 of the content table is the pinyin column
+            "SELECT s.id, s.c1 FROM search_customers_content s JOIN customers c ON c.id = s.id "
+            f"WHERE instr(s.c1, ?) AND {live} ORDER BY s.id",
+            (compact, int(archived)),
+        )
+    found = []
+    for rowid, pinyin in rows:
+        forms = (pinyin or "").split()
+        if (compact in forms) or (partial and any(compact in f for f in forms)):
+            found.append(rowid)
+            if len(found) > 10:
+                break
+    return found

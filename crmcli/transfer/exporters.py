@@ -1,0 +1,428 @@
+"""Exporting customers, purchases, interactions and tasks, and the whole database.
+
+Rows are selected by the shared customer filter (crmcli.records.filters), so `crm list`, `crm tag`
+and `crm export` given the same options pick the same customers.
+
+CSV for people (a file given with `-o`, without `--plain`) is guarded against formula
+injection (OWASP "CSV injection"): a text cell starting with = + - @ tab or CR gets a
+leading apostrophe, which spreadsheets hide and which stops them running the cell as a
+formula; a cell already starting with an apostrophe gets one more, so the guard can be
+undone exactly on import (crmcli.transfer.sources.unguard). Numeric columns (ids, amounts,
+quantities) keep their minus sign, and phone cells in E.164 (`+8613800138000`) keep their
+plus: both are numbers to a spreadsheet, never formulas, and a guarded phone would no longer
+be the number. `--plain`, and anything written to standard output, is the exact CSV.
+
+`export_all` writes every user table of the schema as JSON, whatever tables later
+migrations add; `import_all` loads such a file into an empty database with the same ids.
+Left out: SQLite's own tables, virtual tables (full-text indexes) and their shadow tables,
+which are rebuilt from their content, and history/audit tables (`history`, `*_history`),
+which record changes rather than hold data.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from crmcli.core import clock
+from crmcli.core.errors import InvalidInput
+
+
+# Functions run after `import_all` has loaded every row, inside its transaction: a module
+# whose derived data is not exported (an index kept by application code, not by triggers)
+# appends one to rebuild it from the restored rows.
+def _rebuild_search(conn: sqlite3.Connection) -> None:
+    from crmcli.store import search
+
+    search.rebuild(conn)
+
+
+AFTER_RESTORE: list[Callable[[sqlite3.Connection], None]] = [_rebuild_search]
+FORMAT_NAME = "crmcli-export"
+FORMAT_VERSION = 1
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
+NUMERIC_COLUMNS = {
+    "id", "customer_id", "product_id", "quantity", "amount", "unit_price", "duration_minutes",
+    "cadence_days", "referred_by", "interaction_id", "previous_id",
+}  # fmt: skip
+PHONE_COLUMNS = {"phone", "phones"}
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_PHONES = re.compile(r"\+\d{4,15}(?:; \+\d{4,15})*")
+
+CUSTOMER_COLUMNS = (
+    "id", "name", "kind", "company", "title", "gender", "birthday", "phones", "emails",
+    "address", "city", "region", "country", "industry", "company_size", "source", "stage",
+    "tags", "external_id", "national_id", "notes", "preferred_channel", "preferred_time",
+    "cadence_days", "referred_by", "fields", "created_at", "updated_at", "archived_at",
+)  # fmt: skip
+# The derived classes `crm export customers --classes` adds after CUSTOMER_COLUMNS: the
+# columns of `crm list --classes` (crmcli.reports.classes.COLUMNS, kept equal by a test). Computed
+# from the purchases at export time, so an import skips them.
+CLASS_COLUMNS = ("lifecycle", "abc", "frequency_tier", "value_tier")
+
+
+def guard(column: str, value: Any) -> Any:
+    """A cell made safe for a spreadsheet (see the module docstring)."""
+    if not isinstance(value, str) or not value or value[0] not in TRIGGERS:
+        return value
+    if column in NUMERIC_COLUMNS and _NUMBER.fullmatch(value):
+        return value
+    if column in PHONE_COLUMNS and _PHONES.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def flat(value: Any) -> Any:
+    """A value as one CSV cell: lists joined by `; `, objects as JSON, booleans true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+def write_csv(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    out: TextIO,
+    *,
+    delimiter: str = ",",
+    guarded: bool,
+) -> int:
+    """Write rows as CSV/TSV (quoted as RFC 4180 asks, LF line ends as all crm CSV)."""
+    import csv
+
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for count, row in enumerate(rows, 1):
+        cells = [
+            v if type(v) is str or type(v) is int else "" if v is None else flat(v)
+            for v in map(row.get, columns)
+        ]
+        if guarded and any(type(v) is str and v[:1] in TRIGGERS for v in cells):
+            cells = [guard(c, v) for c, v in zip(columns, cells, strict=True)]
+        writer.writerow(cells)
+    return count
+
+
+@contextlib.contextmanager
+def private_file(path: Path) -> Iterator[TextIO]:
+    """Write `path` (mode 0600) through a temporary file renamed into place on success,
+    so a failed export leaves no half-written file behind."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a directory; give a file name")
+    if not path.parent.exists():
+        raise InvalidInput(f"no such directory: {path.parent}")
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(temp, path)
+        os.chmod(path, 0o600)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+# Selecting rows ---------------------------------------------------------------------------
+
+
+def customer_rows(
+    conn: sqlite3.Connection,
+    ids: Iterable[int],
+    *,
+    reveal: bool,
+    classes: Mapping[int, Mapping[str, Any]] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Full customer records (CUSTOMER_COLUMNS) of `ids`; the national ID masked unless
+    `reveal`. With `classes` (crmcli.reports.classes.derive's result, by id), each record also
+    carries the derived classes CLASS_COLUMNS, as `crm list --classes` shows them."""
+    from crmcli.records import customers
+
+    for record in customers.get_customers(conn, ids, reveal=reveal):
+        customer_id = record["id"]
+        if classes is not None:
+            derived = classes[customer_id]
+            record.update({c: derived[c] for c in CLASS_COLUMNS})
+        if record.get("birthday_lunar"):  # the form `crm edit --birthday` and import take
+            record["birthday"] = f"lunar:{record['birthday_lunar']}"
+        if record.get("cadence_max_days"):
+            record["cadence_days"] = customers.describe_gap(
+                record["cadence_days"], record["cadence_max_days"]
+            )
+        yield record
+
+
+def purchase_rows(
+    conn: sqlite3.Connection,
+    where_sql: str,
+    params: list[Any],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Purchases of the customers matching a filter (over `customers c`), oldest first,
+    as `crm purchases` shows them (amounts as decimal strings)."""
+    from crmcli.core import money
+    from crmcli.records import purchases
+
+    clauses = [where_sql]
+    params = list(params)
+    if since is not None:
+        clauses.append("p.purchased_at >= ?")
+        params.append(since.isoformat())
+    if until is not None:
+        clauses.append("p.purchased_at < ?")
+        params.append(purchases.day_after(until))
+    sql = f"{purchases._SELECT} WHERE {' AND '.join(clauses)} ORDER BY p.purchased_at, p.id"
+    for row in conn.execute(sql, params):
+        record = dict(row)
+        out = money.present(record)
+        out["is_refund"] = record["amount_minor"] < 0
+        yield out
+
+
+def interaction_rows(
+    conn: sqlite3.Connection, where_sql: str, params: list[Any]
+) -> Iterator[dict[str, Any]]:
+    """Interactions of the customers matching a filter, oldest first."""
+    from crmcli.records import interactions
+
+    sql = f"{interactions._SELECT} WHERE {where_sql} ORDER BY datetime(i.occurred_at), i.id"
+    return (dict(row) for row in conn.execute(sql, params))
+
+
+def task_rows(
+    conn: sqlite3.Connection, where_sql: str, params: list[Any], *, today: date
+) -> Iterator[dict[str, Any]]:
+    """Tasks (open and done) of the customers matching a filter, by due date."""
+    from crmcli.records import tasks
+
+    sql = f"{tasks._SELECT} WHERE {where_sql} ORDER BY t.due_on, t.id"
+    for row in conn.execute(sql, params):
+        record = dict(row)
+        record["status"] = tasks.status(record["due_on"], record["done_at"], today)
+        yield record
+
+
+def task_events(rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:
+    """Open tasks as all-day calendar events on their due dates."""
+    from crmcli.reports.reminders import Event
+
+    for row in rows:
+        if row["done_at"]:
+            continue
+        yield Event(
+            uid=f"task-{row['id']}@crmcli",
+            day=date.fromisoformat(row["due_on"]),
+            summary=f"{row['text']} ({row['customer']})",
+            description=f"Task {row['id']} for #{row['customer_id']} {row['customer']}",
+            category="task",
+        )
+
+
+def interaction_events(rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:
+    """Interactions as all-day events on the local day they happened."""
+    from crmcli.reports.reminders import Event
+
+    for row in rows:
+        yield Event(
+            uid=f"interaction-{row['id']}@crmcli",
+            day=clock.local_date(row["occurred_at"]),
+            summary=f"{row['kind']}: {row['customer']}",
+            description=row["text"],
+            category=row["kind"],
+        )
+
+
+# The whole database -----------------------------------------------------------------------
+
+
+def _is_history(name: str) -> bool:
+    """History and derived tables: the change log (crmcli.store.history) describes the database
+    it was recorded in, and the search queue is rebuilt after a restore."""
+    from crmcli.store.history import DERIVED_TABLES, HISTORY_TABLES
+
+    return (
+        name in HISTORY_TABLES
+        or name in DERIVED_TABLES
+        or name.endswith("_history")
+        or name.startswith("history_")
+    )
+
+
+def user_tables(conn: sqlite3.Connection) -> list[str]:
+    """Every table that holds user data (see the module docstring for what is left out)."""
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    ).fetchall()
+    virtual = [r[0] for r in rows if (r[1] or "").upper().startswith("CREATE VIRTUAL TABLE")]
+    tables = []
+    for name, _sql in rows:
+        if name.startswith("sqlite_") or name in virtual or _is_history(name):
+            continue
+        if any(name.startswith(f"{v}_") for v in virtual):
+            continue
+        tables.append(name)
+    return tables
+
+
+def _quote(name: str) -> str:
+    """An identifier read from sqlite_master, double-quoted (never user text)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    """Stored columns of `table` (generated and hidden ones left out), in schema order."""
+    return [r[1] for r in conn.execute(f"PRAGMA table_xinfo({_quote(table)})") if r[6] == 0]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"base64": base64.b64encode(value).decode("ascii")}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"base64"}:
+        return base64.b64decode(value["base64"])
+    return value
+
+
+def export_all(conn: sqlite3.Connection, out: TextIO) -> dict[str, int]:
+    """Write the whole database as one JSON document; returns rows written per table.
+
+    Rows are streamed table by table, each a JSON array in the table's column order.
+    """
+    from crmcli.store import migrations
+
+    counts: dict[str, int] = {}
+    out.write("{\n")
+    out.write(f'  "format": "{FORMAT_NAME}",\n  "format_version": {FORMAT_VERSION},\n')
+    out.write(f'  "schema_version": {migrations.user_version(conn)},\n')
+    out.write(f'  "exported_at": {json.dumps(clock.timestamp())},\n')
+    out.write('  "tables": {')
+    for index, table in enumerate(user_tables(conn)):
+        columns = table_columns(conn, table)
+        out.write("," if index else "")
+        out.write(f'\n    {json.dumps(table)}: {{\n      "columns": {json.dumps(columns)},\n')
+        out.write('      "rows": [')
+        count = 0
+        select = ", ".join(_quote(c) for c in columns)
+        order = "rowid" if "id" not in columns else "id"
+        for count, row in enumerate(
+            conn.execute(f"SELECT {select} FROM {_quote(table)} ORDER BY {order}"),  # noqa: S608
+            1,
+        ):
+            values = [_encode(v) for v in row]
+            out.write(("," if count > 1 else "") + "\n        ")
+            out.write(json.dumps(values, ensure_ascii=False))
+        out.write("\n      ]\n    }" if count else "]\n    }")
+        counts[table] = count
+    out.write("\n  },\n")
+    sequences = {}
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+        sequences = {  # of the tables exported: the history is not, nor its counters
+            name: seq
+            for name, seq in conn.execute("SELECT name, seq FROM sqlite_sequence ORDER BY name")
+            if name in counts
+        }
+    out.write(f'  "sequences": {json.dumps(sequences, ensure_ascii=False)}\n')
+    out.write("}\n")
+    return counts
+
+
+def import_all(conn: sqlite3.Connection, document: Any) -> dict[str, int]:
+    """Load an `export_all` document into this (empty) database, ids and all, inside the
+    caller's transaction; returns rows per table. Raises InvalidInput."""
+    from crmcli.store import migrations
+
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise InvalidInput("not a crm export: make one with 'crm export all --format json'")
+    if document.get("format_version") != FORMAT_VERSION:
+        raise InvalidInput(f"unknown export format version {document.get('format_version')!r}")
+    ours = migrations.user_version(conn)
+    theirs = document.get("schema_version")
+    if not isinstance(theirs, int) or theirs > ours:
+        raise InvalidInput(
+            f"the export has schema version {theirs}, newer than this crm ({ours}); upgrade crm"
+        )
+    tables = user_tables(conn)
+    busy = [t for t in tables if conn.execute(f"SELECT 1 FROM {_quote(t)} LIMIT 1").fetchone()]  # noqa: S608
+    if busy:
+        raise InvalidInput(
+            "crm import all restores into an empty database, and this one has data "
+            f"({', '.join(busy[:5])}); use --db NEW.db"
+        )
+    content = document.get("tables")
+    if not isinstance(content, dict):
+        raise InvalidInput("the export has no tables")
+    conn.execute("PRAGMA defer_foreign_keys = ON")  # rows arrive table by table
+    counts: dict[str, int] = {}
+    for table, body in content.items():
+        if table not in tables:
+            raise InvalidInput(f"the export has a table this crm does not know: {table!r}")
+        columns = body.get("columns") if isinstance(body, dict) else None
+        rows = body.get("rows") if isinstance(body, dict) else None
+        known = set(table_columns(conn, table))
+        if not isinstance(columns, list) or not isinstance(rows, list):
+            raise InvalidInput(f"table {table!r} in the export has no columns and rows")
+        unknown = [c for c in columns if c not in known]
+        if unknown:
+            raise InvalidInput(f"table {table!r} has columns this crm does not know: {unknown}")
+        sql = (
+            f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in columns)}) "  # noqa: S608
+            f"VALUES ({', '.join('?' for _ in columns)})"
+        )
+        for number, row in enumerate(rows, 1):
+            if not isinstance(row, list) or len(row) != len(columns):
+                raise InvalidInput(f"table {table!r} row {number}: expected {len(columns)} values")
+        try:
+            conn.executemany(sql, ([_decode(v) for v in row] for row in rows))
+        except sqlite3.IntegrityError as exc:
+            raise InvalidInput(f"table {table!r}: a row breaks the schema ({exc})") from None
+        counts[table] = len(rows)
+    broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        first = broken[0]
+        raise InvalidInput(
+            f"{len(broken)} rows point to rows that are not in the export "
+            f"(e.g. {first[0]} row {first[1]} -> {first[2]}); nothing was imported"
+        )
+    sequences = document.get("sequences") or {}
+    for table, seq in sequences.items():
+        if table in tables and isinstance(seq, int):
+            updated = conn.execute(
+                "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, table)
+            ).rowcount
+            if not updated:
+                conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, seq))
+    _rebuild_indexes(conn)
+    for hook in AFTER_RESTORE:
+        hook(conn)
+    return counts
+
+
+def _rebuild_indexes(conn: sqlite3.Connection) -> None:
+    """Rebuild external-content full-text indexes from the rows just loaded."""
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
+    ).fetchall()
+    for name, sql in rows:
+        text = (sql or "").lower().replace(" ", "")
+        if "usingfts" in text and "content=" in text and "content=''" not in text:
+            conn.execute(f"INSERT INTO {_quote(name)}({_quote(name)}) VALUES ('rebuild')")  # noqa: S608

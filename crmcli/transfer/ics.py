@@ -1,0 +1,42 @@
+"""An iCalendar (RFC 5545) feed of reminders, written with the icalendar library.
+
+Each reminder is an all-day VEVENT with a stable UID, so a calendar app subscribed to a
+file that cron rewrites updates its entries instead of duplicating them. icalendar is
+imported only here, and this module only when `--format ics` is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+
+from crmcli.reports.reminders import Event
+
+PRODID = "-//crmcli//crm remind//EN"
+
+
+def calendar(events: Iterable[Event], now: datetime) -> str:
+    """The events as one VCALENDAR text (CRLF line endings, folded as RFC 5545 asks)."""
+    import icalendar
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", "crm reminders")
+    stamp = now.astimezone(timezone.utc).replace(microsecond=0)
+    for item in events:
+        event = icalendar.Event()
+        event.add("uid", item.uid)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", item.day)
+        event.add("dtend", item.day + timedelta(days=1))
+        event.add("summary", item.summary)
+        if item.description:
+            event.add("description", item.description)
+        if item.category:
+            event.add("categories", [item.category])
+        event.add("transp", "TRANSPARENT")  # a reminder does not make the user busy
+        cal.add_component(event)
+    return cal.to_ical().decode("utf-8")

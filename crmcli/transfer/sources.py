@@ -1,0 +1,312 @@
+"""Reading import files: formats, encodings and rows, streamed.
+
+`open_records(path, fmt, encoding)` opens a file (or `-` for stdin), guesses the format from
+the name (or the first bytes of stdin) when not given, decodes it, and yields each record as
+(line number, dict of column -> value). CSV/TSV and JSONL are streamed row by row, so memory
+does not grow with the file; a JSON array is read whole. vCards are parsed by transfer.vcards.
+
+Encodings: UTF-8 with or without a BOM by default. A file that is not UTF-8 is refused with
+a hint (GBK/GB18030 from Chinese Excel: `--encoding gb18030`), and a UTF-8 file read with
+`--encoding gbk` is refused too rather than imported as mojibake.
+
+Cells written by `crm export -o FILE` for people carry a leading apostrophe before = + - @
+tab and CR (the spreadsheet formula guard, see crmcli.transfer.exporters); `unguard` takes it off
+again, so such a file imports back exactly.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from crmcli.core.errors import InvalidInput
+
+FORMATS = ("csv", "tsv", "json", "jsonl", "vcard")
+SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".vcf": "vcard",
+    ".vcard": "vcard",
+}
+GUARD_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+SNIFF_BYTES = 65536
+ERROR_KEY = "\x00error"  # a record that could not be read carries the reason here
+# csv's default field limit (128 KiB) is below a long note or a vCard PHOTO in a cell.
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+def unguard(value: str) -> str:
+    """Undo the export's formula guard: `'=SUM(A1)` -> `=SUM(A1)`, `''x` -> `'x`."""
+    if len(value) > 1 and value[0] == "'" and (value[1] in GUARD_TRIGGERS or value[1] == "'"):
+        return value[1:]
+    return value
+
+
+@dataclass
+class Source:
+    """An opened input: its format, its columns (when it has a header), its records."""
+
+    name: str
+    fmt: str
+    delimiter: str | None
+    columns: list[str] = field(default_factory=list)
+    records: Iterator[tuple[int, dict[str, Any]]] = field(default_factory=lambda: iter(()))
+    stream: BinaryIO | None = None  # for progress: bytes read so far
+    size: int | None = None
+
+
+class _Prefixed(io.RawIOBase):
+    """A binary stream that first gives back bytes already read (the sniffed head)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed and self._rest is not getattr(sys.stdin, "buffer", None):
+            self._rest.close()
+        super().close()
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+        else:
+            data = self._rest.read(len(buffer))
+            count = len(data)
+            buffer[:count] = data
+        self.position += count
+        return count
+
+
+def _binary(path: str) -> tuple[BinaryIO, str, int | None]:
+    if path == "-":
+        stdin = sys.stdin
+        if stdin is None or stdin.closed:
+            raise InvalidInput("FILE - reads standard input, but there is none")
+        raw = getattr(stdin, "buffer", None)
+        if raw is None:  # a text stream without bytes underneath (tests)
+            raw = io.BytesIO(stdin.read().encode("utf-8"))
+        return raw, "standard input", None
+    file = Path(path).expanduser()
+    if not file.is_file():
+        if file.exists():
+            raise InvalidInput(f"{path} is not a file")
+        raise InvalidInput(f"no such file: {path}")
+    return open(file, "rb"), path, file.stat().st_size
+
+
+def guess_format(path: str, head: bytes) -> str:
+    """The format named by the file's suffix; for stdin or an unknown suffix, by its content."""
+    suffix = Path(path).suffix.lower() if path != "-" else ""
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    text = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if text.startswith(b"["):
+        return "json"
+    if text.startswith(b"{"):
+        return "jsonl"
+    if text[:11].upper() == b"BEGIN:VCARD":
+        return "vcard"
+    first = text.split(b"\n", 1)[0]
+    return "tsv" if first.count(b"\t") > first.count(b",") else "csv"
+
+
+GBK_FAMILY = {"gbk", "gb2312", "gb18030", "cp936", "hz"}
+
+
+def _check_encoding(name: str, head: bytes, encoding: str | None) -> str:
+    """The codec to read with; refuses a guess that the first bytes prove wrong."""
+    if encoding is None:
+        try:
+            _decode_head(head, "utf-8")
+        except UnicodeDecodeError as exc:
+            hint = ""
+            try:
+                _decode_head(head, "gb18030")
+                hint = "; it looks like GBK/GB18030 (Chinese Excel): add --encoding gb18030"
+            except UnicodeDecodeError:
+                hint = "; give its encoding with --encoding, e.g. gb18030, big5 or latin-1"
+            raise InvalidInput(
+                f"{name} is not UTF-8 (byte 0x{head[exc.start]:02x} at offset {exc.start}){hint}"
+            ) from None
+        return "utf-8-sig"
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise InvalidInput(f"unknown encoding {encoding!r}; try utf-8 or gb18030") from None
+    if codec.replace("_", "") in GBK_FAMILY or encoding.lower().replace("-", "") in GBK_FAMILY:
+        try:
+            utf8 = _decode_head(head, "utf-8")
+        except UnicodeDecodeError:
+            utf8 = None
+        if utf8 is not None and any(ord(ch) > 127 for ch in utf8):
+            raise InvalidInput(f"{name} is UTF-8, not {encoding}; leave out --encoding")
+    if codec == "utf-8":
+        return "utf-8-sig"
+    try:
+        _decode_head(head, codec)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{name} is not {encoding} (byte 0x{head[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return codec
+
+
+def _decode_head(head: bytes, codec: str) -> str:
+    """Decode the sniffed head; a multi-byte character cut at its end is not an error."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    return decoder.decode(head, final=False)
+
+
+def open_records(path: str, fmt: str | None, encoding: str | None) -> Source:
+    """Open `path` (or `-`) and return its records, streamed; raises InvalidInput."""
+    binary, name, size = _binary(path)
+    head = binary.read(SNIFF_BYTES)
+    if fmt is not None and fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # zip (xlsx, ods), old xls
+        raise InvalidInput(
+            f"{name} is a spreadsheet workbook, not text: save it as CSV UTF-8 "
+            "(Excel: File > Save As > CSV UTF-8) and import that"
+        )
+    fmt = fmt or guess_format(path, head)
+    if len(head) < SNIFF_BYTES and not head.lstrip(codecs.BOM_UTF8).strip():
+        if path != "-":
+            binary.close()
+        what = {"csv": "header row", "tsv": "header row", "vcard": "vCard"}.get(fmt, "records")
+        raise InvalidInput(f"{name} is empty: it has no {what}")
+    codec = _check_encoding(name, head, encoding)
+    raw = _Prefixed(head, binary)
+    text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=codec, newline="")
+    source = Source(name=name, fmt=fmt, delimiter=None, stream=raw, size=size)  # type: ignore[arg-type]
+    if fmt in ("csv", "tsv"):
+        source.delimiter = "," if fmt == "csv" else "\t"
+        source.columns, source.records = _csv(name, text, source.delimiter)
+    elif fmt == "jsonl":
+        source.records = _jsonl(name, text)
+    elif fmt == "json":
+        source.records = _json(name, text)
+    else:
+        from crmcli.transfer import vcards
+
+        source.records = vcards.read_cards(name, text)
+    return source
+
+
+def _decoding(name: str, rows: Iterator[Any]) -> Iterator[Any]:
+    try:
+        yield from rows
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{name} is not {exc.encoding} past its start ({exc.reason}); "
+            "give the right --encoding (e.g. gb18030); nothing was imported"
+        ) from None
+    except csv.Error as exc:
+        raise InvalidInput(f"{name} is not valid CSV: {exc}") from None
+
+
+def _csv(
+    name: str, text: io.TextIOWrapper, delimiter: str
+) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    reader = csv.reader(text, delimiter=delimiter, strict=False)
+    try:
+        header = next(_decoding(name, reader))
+    except StopIteration:
+        raise InvalidInput(f"{name} is empty: it has no header row") from None
+    columns: list[str] = []
+    for column in header:
+        clean = column.strip().lstrip("\ufeff")
+        base, number = clean, 2
+        while clean in columns:  # a repeated header keeps its cells under `name (2)`
+            clean, number = f"{base} ({number})", number + 1
+        columns.append(clean)
+    if not any(columns):
+        raise InvalidInput(f"{name}: the first row must name the columns")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        width = len(columns)
+        try:
+            for cells in reader:
+                if len(cells) > width and any(c.strip() for c in cells[width:]):
+                    yield reader.line_num, {ERROR_KEY: f"{len(cells)} cells but {width} columns"}
+                    continue
+                record = {
+                    c: (unguard(v) if v[0] == "'" else v)
+                    for c, v in zip(columns, cells, strict=False)
+                    if v
+                }
+                if record and (len(record) > 1 or not next(iter(record.values())).isspace()):
+                    yield reader.line_num, record  # (blank lines between rows are skipped)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            yield from _decoding(name, _raising(exc))
+
+    return columns, rows()
+
+
+def _raising(exc: Exception) -> Iterator[Any]:
+    raise exc
+    yield  # a generator that raises `exc` where _decoding can translate it
+
+
+def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in enumerate(_decoding(name, iter(text)), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, {"\x00error": f"not JSON: {exc.msg}"}
+            continue
+        if not isinstance(record, dict):
+            yield number, {"\x00error": "not a JSON object"}
+            continue
+        yield number, record
+
+
+def _json(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        document = json.loads("".join(_decoding(name, iter(text))))
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{name} is not JSON: {exc.msg} at line {exc.lineno}") from None
+    if isinstance(document, dict):
+        document = [document]
+    if not isinstance(document, list):
+        raise InvalidInput(f"{name}: JSON input must be an array of objects")
+    for number, record in enumerate(document, 1):
+        if not isinstance(record, dict):
+            yield number, {"\x00error": "not a JSON object"}
+        else:
+            yield number, record
+
+
+def read_document(path: str) -> Any:
+    """A whole JSON document from `path` or stdin (`crm import all`)."""
+    binary, name, _ = _binary(path)
+    try:
+        data = binary.read()
+    finally:
+        if path != "-":
+            binary.close()
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name} is not UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{name} is not JSON: {exc.msg} at line {exc.lineno}") from None

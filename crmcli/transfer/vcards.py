@@ -1,0 +1,453 @@
+"""vCard 3.0 and 4.0 in and out, with vobject, keeping what crm does not model.
+
+Reading: the text is split into cards (BEGIN:VCARD ... END:VCARD) as it streams; each card is
+parsed by vobject and turned into a record with crm's field names (name, phone, email,
+company, title, address, city, region, country, birthday, notes, tags, gender, kind), which
+`crm import customers` validates like any other row. The card itself is kept verbatim in
+`customer_vcards` (the last one imported per customer).
+
+Writing: a card is built from the database; when the customer came from a vCard, every
+property crm does not model (X-WECHAT, PHOTO, UID, URL, IMPP, NICKNAME...) is copied from
+the kept card, and a modelled one (TEL, EMAIL, ADR, ORG, N) keeps its parameters and extra
+parts (TYPE=cell, the postal code, the department) when its value still matches. So a
+contact exported from a phone comes back out with everything it had. vobject is imported
+only here, and this module only for vCard input or output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+from crmcli.core import clock
+from crmcli.core.errors import InvalidInput
+
+VERSIONS = ("3.0", "4.0")
+MODELLED = {
+    "version", "fn", "n", "tel", "email", "org", "title", "adr", "bday", "note",
+    "categories", "gender", "x-gender", "kind", "prodid", "rev",
+}  # fmt: skip
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_GENDERS = {"m": "male", "f": "female", "o": "other", "male": "male", "female": "female"}
+KEY = "\x00vcard"  # crmcli.transfer.importers.VCARD_KEY
+
+
+def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(line number of BEGIN, the card's text) for each card, streamed line by line."""
+    lines: list[str] = []
+    start = 0
+    for number, line in enumerate(text, 1):
+        stripped = line.strip()
+        if not lines:
+            if stripped.upper() == "BEGIN:VCARD":
+                lines, start = [line], number
+            elif stripped:
+                raise InvalidInput(f"line {number} is outside any BEGIN:VCARD ... END:VCARD")
+            continue
+        lines.append(line)
+        if stripped.upper() == "END:VCARD":
+            yield start, "".join(lines)
+            lines = []
+    if lines:
+        raise InvalidInput(f"the vCard starting at line {start} has no END:VCARD")
+
+
+def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Records (crm field names) from a stream of vCards."""
+    import vobject
+
+    for number, card_text in split_cards(text):
+        try:
+            card = vobject.readOne(card_text, validate=False)
+        except Exception as exc:  # vobject raises several kinds (ParseError, ValueError...)
+            yield number, {"\x00error": f"not a readable vCard: {str(exc).splitlines()[0]}"}
+            continue
+        record = card_record(card)
+        version = _value(card, "version") or "3.0"
+        record[KEY] = (version, _normalise_newlines(card_text))
+        yield number, record
+
+
+def _normalise_newlines(text: str) -> str:
+    return "\r\n".join(text.splitlines()) + "\r\n"
+
+
+def _value(card: Any, name: str) -> Any:
+    item = card.contents.get(name)
+    return item[0].value if item else None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value if v)
+    return str(value or "").strip()
+
+
+def _tel(value: Any, *, ext: bool = True) -> str:
+    """A TEL value as a phone number: vCard 4.0 writes it as a URI (`tel:+86-138-0013-8000`,
+    maybe with `;ext=12`), 3.0 as text. `ext=False`: the number without its extension."""
+    text = _text(value)
+    if text[:4].casefold() == "tel:":
+        number = text[4:].split(";", 1)[0]
+        found = _extension(text)
+        text = f"{number} ext. {found}" if found and ext else number
+    elif not ext:
+        text = re.split(r"(?i)\s*(?:ext\.?|x|#|转)\s*\d+$", text)[0]
+    return text.strip()
+
+
+def _extension(value: Any) -> str | None:
+    """The extension of a kept TEL value (`tel:...;ext=12`, `... ext. 12`), or None."""
+    text = _text(value)
+    found = re.search(r"(?i)(?:;ext=|\s*(?:ext\.?|x|#|转)\s*)(\d+)$", text)
+    return found.group(1) if found else None
+
+
+def card_record(card: Any) -> dict[str, Any]:
+    """A parsed card as a record of crm field names (values still to be validated)."""
+    record: dict[str, Any] = {}
+    fn = _text(_value(card, "fn"))
+    n = _value(card, "n")
+    if fn:
+        record["name"] = fn
+    elif n is not None:
+        parts = [_text(n.prefix), _text(n.given), _text(n.additional), _text(n.family)]
+        if _CJK.search(_text(n.family) + _text(n.given)):
+            record["name"] = _text(n.family) + _text(n.given)
+        else:
+            record["name"] = " ".join(p for p in parts[1:] if p)
+    record["phone"] = [_tel(t.value) for t in card.contents.get("tel", []) if _tel(t.value)]
+    record["email"] = [_text(e.value) for e in card.contents.get("email", []) if _text(e.value)]
+    org = _value(card, "org")
+    if org:
+        parts = org if isinstance(org, list) else [org]
+        if parts and _text(parts[0]):
+            record["company"] = _text(parts[0])
+    title = _text(_value(card, "title"))
+    if title:
+        record["title"] = title
+    adr = _value(card, "adr")
+    if adr is not None and hasattr(adr, "street"):
+        street = " ".join(_text(p) for p in (adr.box, adr.extended, adr.street) if _text(p))
+        for target, part in (
+            ("address", street),
+            ("city", _text(adr.city)),
+            ("region", _text(adr.region)),
+            ("country", _text(adr.country)),
+        ):
+            if part:
+                record[target] = part
+        if _text(adr.code):  # the field Google's `Address 1 - Postal Code` fills
+            record["postal_code"] = _text(adr.code)
+    bday = _text(_value(card, "bday"))
+    yearless = re.fullmatch(r"--(\d\d)-?(\d\d)", bday)
+    if yearless:  # 4.0's birthday without a year: the field birthday_no_year, as `--08-15`
+        record["birthday"] = f"--{yearless.group(1)}-{yearless.group(2)}"
+    elif re.match(r"\d{4}", bday):
+        record["birthday"] = bday[:10] if "-" in bday[:10] else bday[:8]
+    note = _text(_value(card, "note"))
+    if note:
+        record["notes"] = note
+    categories = _value(card, "categories")
+    if categories:
+        record["tags"] = categories if isinstance(categories, list) else [categories]
+    gender = _text(_value(card, "gender") or _value(card, "x-gender")).split(";")[0].casefold()
+    if gender in _GENDERS:
+        record["gender"] = _GENDERS[gender]
+    kind = _text(_value(card, "kind")).casefold()
+    if kind in ("org", "organization"):
+        record["kind"] = "organisation"
+    return record
+
+
+def keep_card(
+    conn: Any, customer_id: int, version: str, text: str, region: str | None = None
+) -> bool:
+    """Keep the imported card of a customer (replacing an older one); True if it changed.
+
+    A card that is what `crm export customers --format vcard` writes for this customer now
+    (our own export coming back) changes nothing: the kept card, which gives that very
+    export, stays.
+    """
+    row = conn.execute(
+        "SELECT card FROM customer_vcards WHERE customer_id = ?", (customer_id,)
+    ).fetchone()
+    if row is not None and (row[0] == text or _exported(conn, customer_id, row[0], version,
+                                                        text, region)):  # fmt: skip
+        return False
+    conn.execute(
+        "INSERT INTO customer_vcards (customer_id, version, card, imported_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (customer_id) DO UPDATE SET version = excluded.version, "
+        "card = excluded.card, imported_at = excluded.imported_at",
+        (customer_id, version[:10], text, clock.timestamp()),
+    )
+    return True
+
+
+def _exported(
+    conn: Any, customer_id: int, kept: str, version: str, text: str, region: str | None
+) -> bool:
+    """Whether `text` is the card crm exports for the customer from the `kept` card."""
+    from crmcli.records import customers
+
+    if version not in VERSIONS:
+        return False
+    record = customers.get_customer(conn, customer_id, reveal=False)
+    return _lines(build_card(record, kept, version, region)) == _lines(text)
+
+
+def _lines(card: str) -> list[str]:
+    """A card's content lines, unfolded, without REV and PRODID (when it was written)."""
+    lines = re.sub(r"\r?\n[ \t]", "", card).splitlines()
+    return sorted(ln for ln in lines if ln.split(":", 1)[0].upper() not in ("REV", "PRODID"))
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _matching(kept: list[Any], value: str, key: Any) -> Any:
+    for item in kept:
+        if key(_text(item.value)) == key(value):
+            return item
+    return None
+
+
+def _phone_key(value: Any, region: str | None) -> str:
+    """A TEL value as crm stores it (E.164), so a kept `138 0013 8009` matches the stored
+    +8613800138009; the digits when it is no valid number."""
+    from crmcli.core import validate
+
+    text = _tel(value, ext=False)
+    try:
+        return validate.phone(text, region)
+    except InvalidInput:
+        return _digits(text)
+
+
+def build_card(
+    record: dict[str, Any], kept_text: str | None, version: str, region: str | None = None
+) -> str:
+    """One customer (a `customers.get_customer` record) as a vCard of `version`; `region`
+    reads the kept card's local phone numbers as the import did."""
+    import vobject
+
+    kept = None
+    if kept_text:
+        try:
+            kept = vobject.readOne(kept_text, validate=False)
+        except Exception:  # a kept card that no longer parses: write crm's fields only
+            kept = None
+    card = vobject.vCard()
+    card.add("version").value = version
+    old = kept.contents if kept is not None else {}
+    raw = _raw_values(kept_text) if kept is not None and kept_text else {}
+    for name, items in old.items():
+        if name not in MODELLED:
+            for index, item in enumerate(items):
+                added = card.add(item)
+                given = raw.get(name.upper(), [])
+                if index < len(given):  # the value exactly as it came (see _raw_values)
+                    added.value = given[index]
+                    added.encoded = True
+    card.add("fn").value = record["name"]
+    old_n = old.get("n", [])
+    if old_n and _text(old["fn"][0].value if old.get("fn") else "") == record["name"]:
+        card.add(old_n[0])
+    else:
+        card.add("n").value = _name(record["name"], record["kind"])
+    if record["kind"] == "organisation":
+        if version == "4.0":
+            card.add("kind").value = "org"
+        else:
+            card.add("x-abshowas").value = "COMPANY"
+    for phone in record["phones"]:
+        match = _matching(old.get("tel", []), phone, lambda v: _phone_key(v, region))
+        tel = card.add("tel")
+        tel.value = phone
+        extension = None
+        if match is not None:
+            tel.params = dict(match.params)
+            tel.group = match.group
+            extension = _extension(match.value)  # crm keeps the number, the card its ext.
+        tel.params.pop("VALUE", None)
+        if version == "4.0":  # RFC 6350 6.4.1: a tel: URI
+            tel.value = f"tel:{phone}" + (f";ext={extension}" if extension else "")
+            tel.params["VALUE"] = ["uri"]
+            tel.encoded = True  # the URI's ; is not escaped
+        elif extension:
+            tel.value = f"{phone} ext. {extension}"
+    for email in record["emails"]:
+        match = _matching(old.get("email", []), email, str.casefold)
+        item = card.add("email")
+        item.value = email
+        if match is not None:
+            item.params = dict(match.params)
+            item.group = match.group
+        elif version == "3.0":
+            item.type_param = "INTERNET"
+    if record["company"]:
+        old_org = old.get("org", [])
+        first = old_org[0].value if old_org else None
+        if first and _text(first[0] if isinstance(first, list) else first) == record["company"]:
+            card.add(old_org[0])
+        else:
+            card.add("org").value = [record["company"]]
+    if record["title"]:
+        card.add("title").value = record["title"]
+    _address(card, record, old.get("adr", []))
+    if record["birthday"]:
+        card.add("bday").value = record["birthday"]
+    elif old.get("bday"):
+        card.add(old["bday"][0])  # a birthday without a year, kept as it came
+    if record["notes"]:
+        card.add("note").value = record["notes"]
+    if record["tags"]:
+        card.add("categories").value = list(record["tags"])
+    if record["gender"]:
+        letter = {"female": "F", "male": "M", "other": "O"}[record["gender"]]
+        if version == "4.0":
+            card.add("gender").value = letter
+        else:
+            card.add("x-gender").value = record["gender"].capitalize()
+    card.add("rev").value = clock.now().astimezone().strftime("%Y%m%dT%H%M%SZ")
+    for items in card.contents.values():
+        for item in items:
+            _fit(item, version)
+    return card.serialize()
+
+
+def _raw_values(text: str) -> dict[str, list[str]]:
+    """The values of a card's properties as written, by property name, in order.
+
+    vobject decodes a value by what it knows of the property: an unescaped comma ends a
+    text value (so a 4.0 `PHOTO:data:image/png;base64,...` would lose its data), and an
+    unknown property's value might not come back byte for byte. Properties crm does not
+    model are copied with these raw values instead.
+    """
+    out: dict[str, list[str]] = {}
+    for line in re.sub(r"\r?\n[ \t]", "", text).splitlines():
+        quoted = False
+        for index, char in enumerate(line):
+            if char == '"':
+                quoted = not quoted
+            elif char == ":" and not quoted:
+                name = line[:index].split(";", 1)[0].rsplit(".", 1)[-1].upper()
+                out.setdefault(name, []).append(line[index + 1 :])
+                break
+    return out
+
+
+def _fit(item: Any, version: str) -> None:
+    """Parameters of a kept property written the way `version` writes them.
+
+    TYPE values are split (`TYPE="voice,home"` is two types); 3.0's `TYPE=pref` is 4.0's
+    `PREF=1` and back; `INTERNET` (an email type of 3.0 only) is left out of 4.0; an inline
+    PHOTO or LOGO is `ENCODING=b;TYPE=PNG` in 3.0 and a `data:` URI in 4.0.
+    """
+    params = item.params
+    if not params and not (version == "3.0" and item.name in ("PHOTO", "LOGO")):
+        return
+    types = [
+        part.strip().strip('"')
+        for value in params.pop("TYPE", [])
+        for part in str(value).split(",")
+        if part.strip().strip('"')
+    ]
+    is_pref = any(t.casefold() == "pref" for t in types)
+    types = [t for t in types if t.casefold() != "pref"]
+    if version == "4.0":
+        types = [t for t in types if t.casefold() != "internet"]
+        if is_pref and "PREF" not in params:
+            params["PREF"] = ["1"]
+    elif params.pop("PREF", None) is not None or is_pref:
+        types.append("pref")
+    if item.name in ("PHOTO", "LOGO"):
+        types = _inline_image(item, types, version)
+    if types:
+        params["TYPE"] = types
+
+
+def _inline_image(item: Any, types: list[str], version: str) -> list[str]:
+    """Convert an inline image between 3.0 (ENCODING=b, bytes) and 4.0 (a data: URI)."""
+    import base64
+
+    params = item.params
+    value = item.value
+    if isinstance(value, bytes):
+        value = base64.b64encode(value).decode("ascii")
+    if version == "4.0" and [v.casefold() for v in params.get("ENCODING", [])] in (
+        ["b"],
+        ["base64"],
+    ):
+        mime = f"image/{types[0].casefold()}" if types else "application/octet-stream"
+        del params["ENCODING"]
+        item.value = f"data:{mime};base64,{''.join(str(value).split())}"
+        item.encoded = True  # written as it is: no escaping of ; and ,
+        return []
+    found = re.fullmatch(r"data:image/([\w.+-]+);base64,(.*)", str(value), re.DOTALL)
+    if version == "3.0" and found:
+        item.value = found.group(2)
+        item.encoded = True
+        params["ENCODING"] = ["b"]
+        params.pop("VALUE", None)
+        return [found.group(1).upper()]
+    return types
+
+
+def _name(name: str, kind: str) -> Any:
+    import vobject
+
+    if kind == "organisation":
+        return vobject.vcard.Name(family=name)
+    if _CJK.search(name) and " " not in name.strip() and len(name) <= 4:
+        return vobject.vcard.Name(family=name[:1], given=name[1:])
+    parts = name.split()
+    if len(parts) == 1:
+        return vobject.vcard.Name(given=name)
+    return vobject.vcard.Name(family=parts[-1], given=" ".join(parts[:-1]))
+
+
+def _address(card: Any, record: dict[str, Any], old: list[Any]) -> None:
+    import vobject
+
+    parts = (record["address"], record["city"], record["region"], record["country"])
+    if not any(parts):
+        return
+    for item in old:
+        adr = item.value
+        if not hasattr(adr, "street"):
+            continue
+        street = " ".join(_text(p) for p in (adr.box, adr.extended, adr.street) if _text(p))
+        mine = tuple(p or "" for p in parts)
+        theirs = (street, _text(adr.city), _text(adr.region), _text(adr.country))
+        if mine == theirs:
+            card.add(item)
+            return
+    card.add("adr").value = vobject.vcard.Address(
+        street=record["address"] or "",
+        city=record["city"] or "",
+        region=record["region"] or "",
+        country=record["country"] or "",
+    )
+
+
+def write_cards(conn: Any, ids: Iterable[int], out: TextIO, version: str) -> int:
+    """Write the customers `ids` as vCards; returns how many."""
+    from crmcli.records import customers
+    from crmcli.records.config import get_setting
+
+    if version not in VERSIONS:
+        raise InvalidInput(f"vCard version must be one of: {', '.join(VERSIONS)}")
+    region = get_setting(conn, "default_region")
+    count = 0
+    for customer_id in ids:
+        record = customers.get_customer(conn, customer_id, reveal=False)
+        row = conn.execute(
+            "SELECT card FROM customer_vcards WHERE customer_id = ?", (customer_id,)
+        ).fetchone()
+        text = build_card(record, row[0] if row else None, version, region)
+        out.write(text)
+        count += 1
+    return count
