@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
@@ -53,26 +53,6 @@ UNSET_ALIASES = {"cadence": "cadence_days"}
 # Columns set and cleared together with a field.
 COMPANIONS = {"birthday": ("birthday_lunar",), "cadence_days": ("cadence_max_days",)}
 MAX_CADENCE_DAYS = 3660
-
-# Columns of `crm list` (and its JSON/CSV keys), in order.
-LIST_COLUMNS = (
-    "id",
-    "name",
-    "kind",
-    "company",
-    "title",
-    "city",
-    "region",
-    "country",
-    "phone",
-    "email",
-    "source",
-    "stage",
-    "tags",
-    "external_id",
-    "created_at",
-    "updated_at",
-)
 
 
 @dataclass
@@ -433,9 +413,7 @@ def _apply_children(
         )
 
 
-def get_customer(
-    conn: sqlite3.Connection, customer_id: int, *, reveal: bool = False
-) -> dict[str, Any]:
+def get_customer(conn: sqlite3.Connection, customer_id: int, *, reveal: bool = False) -> Customer:
     """The full record of one customer (archived ones included); raises NotFound.
 
     The national ID is masked unless `reveal`.
@@ -443,6 +421,83 @@ def get_customer(
     for record in get_customers(conn, [customer_id], reveal=reveal):
         return record
     raise NotFound(f"no customer with id {customer_id}")
+
+
+class Related(TypedDict):
+    relation: str
+    name: str | None  # the name given, else the linked customer's
+    customer_id: int | None  # the linked customer, when the relation names one
+
+
+class Referral(TypedDict):
+    id: int
+    name: str
+
+
+class Customer(TypedDict):
+    """A customer's full record (`crm show`, export): the customers table's columns but
+    name_key, the national ID masked unless revealed, and the record's lists."""
+
+    id: int
+    name: str
+    kind: str  # person or org
+    company: str | None
+    title: str | None
+    gender: str | None
+    birthday: str | None
+    address: str | None
+    city: str | None
+    region: str | None
+    country: str | None
+    industry: str | None
+    company_size: str | None
+    source: str | None
+    national_id: str | None
+    notes: str | None
+    preferred_channel: str | None
+    preferred_time: str | None
+    external_id: str | None
+    referred_by: int | None
+    created_at: str
+    updated_at: str
+    archived_at: str | None
+    version: int
+    cadence_days: int | None
+    stage: str | None
+    birthday_lunar: str | None
+    cadence_max_days: int | None
+    referred_by_name: str | None
+    phones: list[str]  # E.164, primary first
+    emails: list[str]  # primary first
+    fields: dict[str, str]  # custom fields
+    related: list[Related]
+    tags: list[str]
+    referrals: list[Referral]  # the customers this one referred
+
+
+class CustomerListRow(TypedDict):
+    """One row of `crm list` (LIST_COLUMNS keys): the primary phone and email only."""
+
+    id: int
+    name: str
+    kind: str
+    company: str | None
+    title: str | None
+    city: str | None
+    region: str | None
+    country: str | None
+    phone: str | None
+    email: str | None
+    source: str | None
+    stage: str | None
+    tags: list[str]
+    external_id: str | None
+    created_at: str
+    updated_at: str
+
+
+# Columns of `crm list` (and its JSON/CSV keys), in order.
+LIST_COLUMNS = tuple(CustomerListRow.__annotations__)
 
 
 # A record's lists, each read for a chunk of customers at once: (key, SQL with {ids}).
@@ -465,7 +520,7 @@ _CHILDREN = (
 
 def get_customers(
     conn: sqlite3.Connection, ids: Iterable[int], *, reveal: bool = False, chunk: int = 500
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Customer]:
     """Full records of `ids` in that order (archived included, unknown ids skipped), read
     `chunk` customers at a time: seven queries per chunk, not per customer, and memory flat
     for an export of every customer. The national ID is masked unless `reveal`."""
@@ -479,7 +534,7 @@ def get_customers(
         yield from _records(conn, batch, reveal)
 
 
-def _records(conn: sqlite3.Connection, ids: list[int], reveal: bool) -> Iterator[dict[str, Any]]:
+def _records(conn: sqlite3.Connection, ids: list[int], reveal: bool) -> Iterator[Customer]:
     marks = ",".join("?" * len(ids))
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: dict(zip()) is twice as fast as dict(Row)
@@ -515,7 +570,7 @@ def _records(conn: sqlite3.Connection, ids: list[int], reveal: bool) -> Iterator
         ]
         record["tags"] = [v[0] for v in kids["tags"]]
         record["referrals"] = [{"id": i, "name": n} for i, n in kids["referrals"]]
-        yield record
+        yield cast(Customer, record)
 
 
 def set_archived(conn: sqlite3.Connection, customer_id: int, archived: bool) -> bool:
@@ -540,7 +595,7 @@ def list_customers(
     *,
     order: str,
     limit: int | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[CustomerListRow]:
     """Stream customers matching a filter (see crmcli.records.filters), LIST_COLUMNS keys each.
 
     `where_sql` and `order` come from crmcli.records.filters (whitelisted); values are in `params`.
@@ -567,4 +622,4 @@ def list_customers(
     for row in cursor:
         record = dict(zip(names, row, strict=True))
         record["tags"] = record["tags"].split(",") if record["tags"] else []
-        yield record
+        yield cast(CustomerListRow, record)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
@@ -24,22 +24,27 @@ SEVERITIES = ("low", "normal", "high")
 _KIND_WORDS = {**{k: k for k in KINDS}, "投诉": "complaint", "建议": "suggestion"}
 _SEVERITY_WORDS = {s: s for s in SEVERITIES}
 
+
+class Feedback(TypedDict):
+    """One feedback item as services hand it to the command line."""
+
+    id: int
+    received_at: str  # ISO 8601 with the local offset of that moment
+    customer_id: int
+    customer: str  # the customer's name
+    kind: str  # one of KINDS
+    severity: str  # one of SEVERITIES
+    status: str  # open or resolved
+    text: str
+    resolved_at: str | None
+    resolution: str | None
+    hours_to_resolve: float | None
+    created_at: str
+    updated_at: str
+
+
 # Columns of `crm feedback list` (and its JSON/CSV keys), in order.
-COLUMNS = (
-    "id",
-    "received_at",
-    "customer_id",
-    "customer",
-    "kind",
-    "severity",
-    "status",
-    "text",
-    "resolved_at",
-    "resolution",
-    "hours_to_resolve",
-    "created_at",
-    "updated_at",
-)
+COLUMNS = tuple(Feedback.__annotations__)
 
 
 def clean_kind(value: str) -> str:
@@ -97,7 +102,7 @@ _SELECT = (
 )
 
 
-def _shape(row: sqlite3.Row) -> dict[str, Any]:
+def _shape(row: sqlite3.Row) -> Feedback:
     from crmcli.reports.models.nps import hours
 
     record = dict(row)
@@ -105,7 +110,7 @@ def _shape(row: sqlite3.Row) -> dict[str, Any]:
     record["status"] = "resolved" if resolved else "open"
     taken = seconds_between(record["received_at"], resolved) if resolved else None
     record["hours_to_resolve"] = number(hours(taken))
-    return record
+    return cast(Feedback, record)
 
 
 def number(value: Any) -> float | None:
@@ -113,7 +118,7 @@ def number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def get_feedback(conn: sqlite3.Connection, feedback_id: int) -> dict[str, Any]:
+def get_feedback(conn: sqlite3.Connection, feedback_id: int) -> Feedback:
     """One feedback item with its customer's name, status and hours to resolve."""
     row = conn.execute(f"{_SELECT} WHERE f.id = ?", (feedback_id,)).fetchone()
     if row is None:
@@ -129,7 +134,7 @@ def list_feedback(
     kinds: list[str] | None = None,
     severities: list[str] | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Feedback]:
     """Feedback items, newest first (COLUMNS keys). Archived customers' items only when
     `customer_id` names one."""
     clauses: list[str] = []
@@ -190,7 +195,7 @@ def reopen_feedback(conn: sqlite3.Connection, feedback_id: int) -> bool:
     return True
 
 
-def delete_feedback(conn: sqlite3.Connection, feedback_id: int) -> dict[str, Any]:
+def delete_feedback(conn: sqlite3.Connection, feedback_id: int) -> Feedback:
     """Delete an item for good; returns what was deleted. Raises NotFound."""
     record = get_feedback(conn, feedback_id)
     conn.execute("DELETE FROM feedback WHERE id = ?", (feedback_id,))
@@ -218,6 +223,6 @@ def past_target(conn: sqlite3.Connection, now: datetime) -> list[dict[str, Any]]
     return found
 
 
-def open_for_customer(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+def open_for_customer(conn: sqlite3.Connection, customer_id: int) -> list[Feedback]:
     """A customer's open items, newest first (for `crm show`)."""
     return list_feedback(conn, customer_id=customer_id, open_only=True)

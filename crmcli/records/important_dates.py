@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import TypedDict, cast
 
 from crmcli.core import clock, dates, lunar, validate
 from crmcli.core.errors import NotFound
@@ -92,6 +92,19 @@ def add_date(
     return int(cursor.lastrowid or 0)
 
 
+class ImportantDate(TypedDict):
+    """One important date of a customer as services hand it to the command line."""
+
+    id: int
+    customer_id: int
+    customer: str  # the customer's name
+    label: str
+    date_on: str  # ISO date (the Gregorian day of a lunar date's first occurrence)
+    is_yearly: bool
+    date_lunar: str | None  # the stored lunar month and day, when it recurs by the lunar calendar
+    next_on: str | None  # ISO date of the next occurrence from today; None for a past one-off
+
+
 _SELECT = (
     "SELECT d.id, d.customer_id, c.name AS customer, d.label, d.date_on, d.is_yearly, "
     "d.date_lunar "
@@ -99,7 +112,7 @@ _SELECT = (
 )
 
 
-def _record(row: sqlite3.Row, today: date) -> dict[str, Any]:
+def _record(row: sqlite3.Row, today: date) -> ImportantDate:
     record = dict(row)
     record["is_yearly"] = bool(record["is_yearly"])
     upcoming = next_occurrence(
@@ -109,17 +122,17 @@ def _record(row: sqlite3.Row, today: date) -> dict[str, Any]:
         lunar.stored(record["date_lunar"]),
     )
     record["next_on"] = upcoming.isoformat() if upcoming else None
-    return record
+    return cast(ImportantDate, record)
 
 
-def get_date(conn: sqlite3.Connection, date_id: int, *, today: date) -> dict[str, Any]:
+def get_date(conn: sqlite3.Connection, date_id: int, *, today: date) -> ImportantDate:
     row = conn.execute(f"{_SELECT} WHERE d.id = ?", (date_id,)).fetchone()
     if row is None:
         raise NotFound(f"no date with id {date_id}")
     return _record(row, today)
 
 
-def delete_date(conn: sqlite3.Connection, date_id: int, *, today: date) -> dict[str, Any]:
+def delete_date(conn: sqlite3.Connection, date_id: int, *, today: date) -> ImportantDate:
     """Delete an important date; returns it. Raises NotFound."""
     record = get_date(conn, date_id, today=today)
     conn.execute("DELETE FROM important_dates WHERE id = ?", (date_id,))
@@ -132,7 +145,7 @@ def list_dates(
     today: date,
     customer_id: int | None = None,
     until: date | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ImportantDate]:
     """Important dates, soonest next occurrence first (past one-off dates last).
 
     With `until`, only those falling between today and `until`. Dates of archived

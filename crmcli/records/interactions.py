@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
@@ -33,21 +33,26 @@ MAX_DURATION_MINUTES = 7 * 24 * 60
 # Fields `interaction edit --unset` may clear (kind, time and text are required).
 UNSETTABLE = ("direction", "duration", "channel", "outcome")
 
+
+class Interaction(TypedDict):
+    """One logged contact as services hand it to the command line (COLUMNS keys)."""
+
+    id: int
+    occurred_at: str  # ISO 8601 with the local offset of that moment
+    customer_id: int
+    customer: str  # the customer's name
+    kind: str
+    direction: str | None
+    duration_minutes: int | None
+    channel: str | None
+    outcome: str | None
+    text: str
+    created_at: str
+    updated_at: str
+
+
 # Columns of `crm interactions` (and its JSON/CSV keys), in order.
-COLUMNS = (
-    "id",
-    "occurred_at",
-    "customer_id",
-    "customer",
-    "kind",
-    "direction",
-    "duration_minutes",
-    "channel",
-    "outcome",
-    "text",
-    "created_at",
-    "updated_at",
-)
+COLUMNS = tuple(Interaction.__annotations__)
 
 
 @dataclass
@@ -129,12 +134,12 @@ _SELECT = (
 )
 
 
-def get_interaction(conn: sqlite3.Connection, interaction_id: int) -> dict[str, Any]:
+def get_interaction(conn: sqlite3.Connection, interaction_id: int) -> Interaction:
     """One interaction with its customer's name; raises NotFound."""
     row = conn.execute(f"{_SELECT} WHERE i.id = ?", (interaction_id,)).fetchone()
     if row is None:
         raise NotFound(f"no interaction with id {interaction_id}")
-    return dict(row)
+    return cast(Interaction, dict(row))
 
 
 def edit_interaction(
@@ -148,7 +153,7 @@ def edit_interaction(
 
     Raises NotFound for an unknown id.
     """
-    before = get_interaction(conn, interaction_id)
+    before: dict[str, Any] = dict(get_interaction(conn, interaction_id))
     changes = dict(values)
     if customer_id is not None:
         changes["customer_id"] = customer_id
@@ -164,7 +169,7 @@ def edit_interaction(
     return True
 
 
-def delete_interaction(conn: sqlite3.Connection, interaction_id: int) -> dict[str, Any]:
+def delete_interaction(conn: sqlite3.Connection, interaction_id: int) -> Interaction:
     """Delete an interaction for good; returns the deleted record. Raises NotFound.
 
     A follow-up task it created stays (it no longer points to the interaction).
@@ -187,7 +192,7 @@ def list_interactions(
     since: date | None = None,
     until: date | None = None,
     limit: int | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Interaction]:
     """Stream interactions, newest first, COLUMNS keys each.
 
     `since`/`until` are local calendar dates, both inclusive. Interactions of archived
@@ -219,7 +224,7 @@ def list_interactions(
         sql += " LIMIT ?"
         params.append(limit)
     # The query runs now, so bad input fails before any output; rows stream from the cursor.
-    return (dict(row) for row in conn.execute(sql, params))
+    return (cast(Interaction, dict(row)) for row in conn.execute(sql, params))
 
 
 def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
@@ -96,20 +96,33 @@ def add_survey(conn: sqlite3.Connection, customer_id: int, values: dict[str, Any
     return int(cursor.lastrowid or 0)
 
 
+class Survey(TypedDict):
+    """One survey answer as services hand it to the command line."""
+
+    id: int
+    answered_at: str  # ISO 8601 with the local offset of that moment
+    customer_id: int
+    customer: str  # the customer's name
+    nps: int | None  # 0-10
+    csat: int | None  # 1-5
+    comment: str | None
+    created_at: str
+
+
 _SELECT = (
     "SELECT s.id, s.answered_at, s.customer_id, c.name AS customer, s.nps, s.csat, s.comment, "
     "s.created_at FROM surveys s JOIN customers c ON c.id = s.customer_id"
 )
 
 
-def get_survey(conn: sqlite3.Connection, survey_id: int) -> dict[str, Any]:
+def get_survey(conn: sqlite3.Connection, survey_id: int) -> Survey:
     row = conn.execute(f"{_SELECT} WHERE s.id = ?", (survey_id,)).fetchone()
     if row is None:
         raise NotFound(f"no survey answer with id {survey_id}")
-    return dict(row)
+    return cast(Survey, dict(row))
 
 
-def delete_survey(conn: sqlite3.Connection, survey_id: int) -> dict[str, Any]:
+def delete_survey(conn: sqlite3.Connection, survey_id: int) -> Survey:
     """Delete an answer for good; returns what was deleted. Raises NotFound."""
     record = get_survey(conn, survey_id)
     conn.execute("DELETE FROM surveys WHERE id = ?", (survey_id,))
@@ -123,7 +136,7 @@ def list_surveys(
     since: str | None = None,
     before: str | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Survey]:
     """Answers, newest first. `since`/`before` are instants (ISO); archived customers'
     answers only when `customer_id` names one."""
     clauses: list[str] = []
@@ -145,7 +158,7 @@ def list_surveys(
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    return [dict(row) for row in conn.execute(sql, params)]
+    return [cast(Survey, dict(row)) for row in conn.execute(sql, params)]
 
 
 def last_scores(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
