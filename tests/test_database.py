@@ -1,4 +1,4 @@
-"""The database file: location, modes, pragmas, migrations, refusal of foreign or newer files,
+"""The database file: location, modes, pragmas, refusal of foreign or newer files,
 and many writers at once."""
 
 import hashlib
@@ -9,10 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from crmcli.store import migrations
-from tests.conftest import dump, fails, ok
+from tests.conftest import fails, ok
 
 
 def mode(path: Path) -> int:
@@ -110,133 +108,6 @@ def test_every_table_has_an_integer_primary_key(db_path):
         pk = [r for r in conn.execute(f"PRAGMA table_info({table})") if r[5]]
         assert len(pk) == 1 and pk[0][2].upper() == "INTEGER", table
     conn.close()
-
-
-def seed_version(path: Path, version: int) -> None:
-    """A database as the release with schema `version` left it, with awkward data."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    for step in migrations.MIGRATIONS[:version]:
-        conn.execute("BEGIN")
-        step(conn)
-        conn.execute("COMMIT")
-    conn.execute(f"PRAGMA user_version = {version}")
-    if version >= 1:
-        conn.execute(
-            "INSERT INTO customers (name, name_key, company, notes, created_at, updated_at) "
-            "VALUES ('张伟 😀', '张伟 😀', NULL, ?, '2025-01-01T00:00:00+08:00', "
-            "'2025-01-01T00:00:00+08:00')",
-            ("x" * 10_000,),
-        )
-        conn.execute(
-            "INSERT INTO customer_phones (customer_id, phone, is_primary) VALUES (1, '+8613800138000', 1)"
-        )
-        conn.execute(
-            "INSERT INTO customer_emails (customer_id, email, email_key) VALUES (1, 'Zw@Example.com', 'zw@example.com')"
-        )
-        conn.execute(
-            "INSERT INTO customer_fields (customer_id, key, value) VALUES (1, 'wechat', '微信 ''quoted''\n')"
-        )
-        conn.execute(
-            "INSERT INTO customer_relations (customer_id, relation, name) VALUES (1, 'spouse', 'Ｆｕｌｌ width')"
-        )
-        conn.execute("INSERT INTO settings (key, value) VALUES ('default_region', 'CN')")
-    if version >= 2:
-        conn.execute(
-            "INSERT INTO interactions (customer_id, kind, occurred_at, text, created_at, updated_at) VALUES (1, 'call', '2025-01-02T09:00:00+08:00', '通话 📞', '2025', '2025')"
-        )
-        conn.execute(
-            "INSERT INTO tasks (customer_id, text, due_on, every, anchor_on, created_at, updated_at) VALUES (1, 'renew', '2025-01-31', '1m', '2025-01-31', '2025', '2025')"
-        )
-        conn.execute(
-            "INSERT INTO important_dates (customer_id, label, date_on, is_yearly, created_at) VALUES (1, 'anniversary', '2020-02-29', 1, '2025')"
-        )
-    if version >= 3:
-        conn.execute(
-            "INSERT INTO products (name, name_key, price_minor, currency, created_at, updated_at) VALUES ('龙井', '龙井', 129950, 'CNY', '2025', '2025')"
-        )
-        conn.execute(
-            "INSERT INTO purchases (customer_id, product_id, item, amount_minor, currency, purchased_at, created_at, updated_at) VALUES (1, 1, '龙井', -999999999999, 'CNY', '2025-01-03', '2025', '2025')"
-        )
-    if version >= 4:
-        conn.execute("INSERT INTO tags (name, created_at) VALUES ('vip', '2025')")
-        conn.execute(
-            "INSERT INTO customer_tags (customer_id, tag_id, tagged_at) VALUES (1, 1, '2025')"
-        )
-        conn.execute(
-            "INSERT INTO stage_changes (customer_id, to_stage, changed_at, recorded_at) VALUES (1, 'lead', '2025', '2025')"
-        )
-    conn.close()
-
-
-def table_rows(path: Path) -> dict[str, set]:
-    conn = sqlite3.connect(path)
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]  # fmt: skip
-    conn.row_factory = sqlite3.Row
-    rows = {n: [dict(r) for r in conn.execute(f'SELECT * FROM "{n}"')] for n in names}
-    conn.close()
-    return rows
-
-
-@pytest.mark.parametrize("version", range(migrations.SCHEMA_VERSION))
-def test_migration_from_every_earlier_version(db_path, version):
-    from crmcli.store import history
-
-    seed_version(db_path, version)
-    seeded = table_rows(db_path)
-    ok("add", "New")
-    migrated = table_rows(db_path)
-    for table, rows in seeded.items():  # every row kept, value for value (new columns aside)
-        if table.startswith("search_"):  # the search index and its queue: derived data
-            continue
-        for row in rows:
-            assert any(row.items() <= after.items() for after in migrated[table]), (table, row)
-    conn = sqlite3.connect(db_path)
-    assert history.missing_triggers(conn) == []
-    assert conn.execute("SELECT command FROM changesets").fetchall() == [("add",)]
-    conn.close()
-    before = dump(db_path)
-    ok("list")  # re-opening a migrated file changes nothing
-    assert dump(db_path) == before
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    names = [r[0] for r in conn.execute("SELECT name FROM customers ORDER BY id")]
-    conn.close()
-    assert names == (["张伟 😀", "New"] if version >= 1 else ["New"])
-    backups = list(db_path.parent.glob(f"{db_path.name}.v{version}-*.bak"))
-    if version >= 1:
-        assert len(backups) == 1 and mode(backups[0]) == 0o600
-        assert sqlite3.connect(backups[0]).execute("PRAGMA user_version").fetchone()[0] == version
-    else:
-        assert backups == []
-
-
-def test_migrated_schema_equals_fresh_schema(tmp_path, db_path):
-    seed_version(db_path, 1 if migrations.SCHEMA_VERSION > 1 else 0)
-    ok("list")
-    fresh = tmp_path / "fresh.db"
-    ok("--db", str(fresh), "add", "X")
-
-    def schema(p: Path) -> list:
-        c = sqlite3.connect(p)
-        rows = sorted(
-            c.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
-        )
-        c.close()
-        return rows
-
-    assert schema(db_path) == schema(fresh)
-
-
-def test_a_read_command_upgrades_an_old_file(db_path):
-    seed_version(db_path, 0)
-    ok("list")
-    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == (
-        migrations.SCHEMA_VERSION
-    )
 
 
 def test_newer_file_is_refused_untouched(db_path):

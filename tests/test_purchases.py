@@ -509,27 +509,6 @@ def test_database_refuses_bad_rows_even_past_the_cli(db_path, anna):
     conn.close()
 
 
-def test_upgrade_from_a_customers_only_database(db_path, tmp_path):
-    """A file made before this migration is upgraded in place, keeping its customers."""
-    from crmcli.store import migrations
-
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    migrations.MIGRATIONS[0](conn)
-    conn.execute("PRAGMA user_version = 1")
-    conn.execute(
-        "INSERT INTO customers (name, name_key, created_at, updated_at) "
-        "VALUES ('Old', 'old', '2020-01-01', '2020-01-01')"
-    )
-    conn.close()
-    before = dump(db_path)
-    assert ok("buy", "Old", "Cup", "5", "-q") == "1\n"
-    assert "CREATE TABLE customers" in before
-    assert rows(db_path, "PRAGMA user_version") == [(migrations.SCHEMA_VERSION,)]
-    names = {r[0] for r in rows(db_path, "SELECT name FROM sqlite_master")}
-    assert {"products", "purchases", "purchases_customer_time", "purchases_purchased_at"} <= names
-    assert list(tmp_path.glob("crm.db.v1-*.bak"))
-
-
 def test_indexes_serve_the_queries(db_path, anna):
     buy("Anna", "Cup", "1")
     conn = sqlite3.connect(db_path)

@@ -2,7 +2,6 @@
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -12,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crmcli.cli import app
-from tests.conftest import crm, dump, fails, local_zone, ok
+from tests.conftest import crm, fails, local_zone, ok
 
 NEW_YORK = "EST5EDT,M3.2.0,M11.1.0"  # DST from the 2nd Sunday of March to the 1st of November
 BERLIN = "CET-1CEST,M3.5.0,M10.5.0/3"  # DST ends on the last Sunday of October, 03:00
@@ -534,33 +533,6 @@ def test_demo_has_something_to_remind_and_to_do_today(tmp_path):
     assert json.loads(ok("--db", str(demo), "interactions", "-f", "json", "--limit", "1"))
     assert "cadence.default" in ok("--db", str(demo), "config", "list")
     assert json.loads(ok("--db", str(demo), "task", "list", "--done", "-f", "json"))
-
-
-def test_upgrade_from_the_schema_before_interactions_keeps_the_customers(db_path):
-    from crmcli.store import migrations
-
-    step = next(
-        i for i, m in enumerate(migrations.MIGRATIONS) if m.__name__ == "m002_interactions_tasks"
-    )
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    for fn in migrations.MIGRATIONS[:step]:
-        fn(conn)
-    conn.execute(f"PRAGMA user_version = {step}")
-    conn.execute(
-        "INSERT INTO customers (name, name_key, created_at, updated_at) "
-        "VALUES ('Anna', 'anna', '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00+08:00')"
-    )
-    conn.close()
-    assert ok("remind") == ""  # a read command upgrades, after a backup
-    assert list(db_path.parent.glob(f"crm.db.v{step}-*.bak"))
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
-    assert conn.execute("SELECT name, cadence_days FROM customers").fetchall() == [("Anna", None)]
-    conn.close()
-    ok("log", "call", "Anna", "hi", "--follow-up", "tomorrow")
-    before = dump(db_path)
-    assert ok("remind", "-f", "json")
-    assert dump(db_path) == before
 
 
 def test_tag_cadence_keys_ignore_case_and_stage_keys_must_name_a_stage(db_path):

@@ -370,25 +370,6 @@ def test_fts_integrity_check_passes_and_check_finds_drift(people, db_path):
     assert found("ghost") == []
 
 
-def test_migration_indexes_existing_data(db_path):
-    from crmcli.store import migrations
-
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    names = [f.__name__ for f in migrations.MIGRATIONS]
-    before = names.index("m008_search")
-    for step in migrations.MIGRATIONS[:before]:
-        step(conn)
-    conn.execute(f"PRAGMA user_version = {before}")
-    conn.execute(
-        "INSERT INTO customers (name, name_key, created_at, updated_at) "
-        "VALUES ('张伟', '张伟', '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00+08:00')"
-    )
-    conn.close()
-    assert customers_found("zw") == [1]
-    assert customers_found("张伟") == [1]
-
-
 # --- costs and robustness ---------------------------------------------------------------
 
 

@@ -1,11 +1,20 @@
 """The schema and its ordered migrations.
 
 The schema version is `PRAGMA user_version`: the number of migrations applied. Each
-migration is a small function appended to MIGRATIONS by `@migration`; it runs inside one
+migration is a small function appended to MIGRATIONS by `@migration` and named by the version
+it brings the file to (`m011_views` leaves `user_version` at 11); it runs inside one
 `BEGIN IMMEDIATE` transaction together with its version bump, so a crash leaves the file at
 the old version. A released migration is never edited; a change is a new one. Before an
 existing file is upgraded a copy is made next to it through SQLite's backup API. A file whose
 version is newer than this program knows is refused and left untouched.
+
+A migration is SQL and data moves only: it calls no crmcli code but the helpers here, so
+editing another module can never change what a released migration does. Derived data is
+the runner's job: a migration that needs the search index filled queues the records of a
+source in `search_dirty` (`queue_search()`), the same queue the triggers fill, committed with
+its version bump; after the steps migrate() has crmcli.store.search index the queue. A crash
+in between loses nothing: readers match queued records from their live rows, and the next
+write indexes them.
 """
 
 from __future__ import annotations
@@ -37,6 +46,16 @@ def execute_script(conn: sqlite3.Connection, script: str) -> None:
             statement = ""
     if statement.strip():
         raise ValueError(f"incomplete SQL statement: {statement!r}")
+
+
+def queue_search(conn: sqlite3.Connection, source: str, table: str) -> None:
+    """Queue every record of `table` for the search index of `source` (a name in
+    crmcli.store.search.SOURCES): the runner indexes the queue after the last step."""
+    conn.execute(
+        f"INSERT INTO search_dirty (source, ref_id) SELECT ?, id FROM {table} WHERE true "  # noqa: S608 - fixed names only
+        "ON CONFLICT DO NOTHING",
+        (source,),
+    )
 
 
 @migration
@@ -440,9 +459,8 @@ def m008_search(conn: sqlite3.Connection) -> None:
         END;
         """  # noqa: S608 - fixed names only
     execute_script(conn, script)
-    from crmcli.store import search
-
-    search.rebuild(conn, only=("customers", "interactions", "purchases"))
+    for table in ("customers", "interactions", "purchases"):
+        queue_search(conn, table, table)
 
 
 @migration
@@ -525,7 +543,7 @@ def m010_care(conn: sqlite3.Connection) -> None:
 
 
 @migration
-def m012_views(conn: sqlite3.Connection) -> None:
+def m011_views(conn: sqlite3.Connection) -> None:
     """Read-only views for sqlite3, sqlite-utils and datasette users (and `crm sql`)."""
     execute_script(
         conn,
@@ -566,7 +584,7 @@ def m012_views(conn: sqlite3.Connection) -> None:
 
 
 @migration
-def m013_search_feedback(conn: sqlite3.Connection) -> None:
+def m012_search_feedback(conn: sqlite3.Connection) -> None:
     """Feedback joins the search index (`crm search --in feedback`), kept by the same queue."""
     execute_script(
         conn,
@@ -589,11 +607,10 @@ def m013_search_feedback(conn: sqlite3.Connection) -> None:
         END;
         """,
     )
-    from crmcli.store import search
-
-    search.rebuild(conn, only=("feedback",))
+    queue_search(conn, "feedback", "feedback")
 
 
+# A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -661,12 +678,12 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
                 raise StorageError(f"{path} is an SQLite file but not a crm database")
             fn(conn)
             conn.execute(f"PRAGMA user_version = {step + 1}")
-    # After every upgrade, whatever tables it added: (re)create the history triggers of every
-    # table from its current columns (crmcli.store.history), so no migration has to remember them.
-    from crmcli.store import history
+    # After every upgrade, derived parts the steps leave to live code: the history triggers of
+    # every table from its current columns (crmcli.store.history), so no migration has to
+    # remember them, and the search index of the records the steps queued.
+    from crmcli.store import history, search
 
     with transaction(conn, record=False):
         history.install_triggers(conn)
-
-
-# Recount: migrations are appended below the first count of SCHEMA_VERSION.
+    with transaction(conn, record=False):
+        search.sync(conn)

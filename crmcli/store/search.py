@@ -378,16 +378,11 @@ def sync(conn: sqlite3.Connection) -> int:
     return done
 
 
-def rebuild(
-    conn: sqlite3.Connection,
-    *,
-    only: Sequence[str] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Index every record of every source (or of the sources named in `only`) afresh, inside
-    the caller's transaction; returns how many records were indexed."""
+def rebuild(conn: sqlite3.Connection, *, progress: Callable[[int], None] | None = None) -> int:
+    """Index every record of every source afresh, inside the caller's transaction; returns
+    how many records were indexed."""
     total = 0
-    for source in (SOURCES[name] for name in (only or SOURCES)):
+    for source in SOURCES.values():
         conn.execute(f"DELETE FROM {source.table}")
         ids = [r[0] for r in conn.execute(source.ids_sql)]
         for start in range(0, len(ids), 5000):

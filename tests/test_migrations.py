@@ -1,0 +1,312 @@
+"""Migrations (crmcli.store.migrations): names that say their version, upgrades from every
+released schema version to the schema of a new file, and the search index the runner fills
+after an upgrade (a crash before it loses nothing)."""
+
+import ast
+import inspect
+import json
+import re
+import sqlite3
+import stat
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from crmcli.store import migrations, search
+from crmcli.store.db import connect
+from tests.conftest import dump, ok
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def version_of(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def schema(path: Path) -> list[tuple[str, str, str, str]]:
+    """Every table, index, trigger and view as SQLite stores it (its CREATE statement verbatim):
+    stricter than any normalised form."""
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(
+            conn.execute(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            )
+        )
+    finally:
+        conn.close()
+
+
+def customers_found(*args: str) -> list[int]:
+    rows = json.loads(ok("search", *args, "-f", "json"))
+    return [r["id"] for r in rows if r["source"] == "customer"]
+
+
+def search_state(path: Path) -> tuple[int, list[str]]:
+    """(records queued for the index, problems search.check finds)."""
+    conn = connect(path, write=True)  # FTS5 'integrity-check' is written as an INSERT
+    try:
+        queued = conn.execute("SELECT count(*) FROM search_dirty").fetchone()[0]
+        return queued, search.check(conn)
+    finally:
+        conn.close()
+
+
+def seed_version(path: Path, version: int) -> None:
+    """A database as the release with schema `version` left it, with awkward data."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    for step in migrations.MIGRATIONS[:version]:
+        conn.execute("BEGIN")
+        step(conn)
+        conn.execute("COMMIT")
+    conn.execute(f"PRAGMA user_version = {version}")
+    if version >= 1:
+        conn.execute(
+            "INSERT INTO customers (name, name_key, company, notes, created_at, updated_at) "
+            "VALUES ('张伟 😀', '张伟 😀', NULL, ?, '2025-01-01T00:00:00+08:00', "
+            "'2025-01-01T00:00:00+08:00')",
+            ("x" * 10_000,),
+        )
+        conn.execute(
+            "INSERT INTO customer_phones (customer_id, phone, is_primary) VALUES (1, '+8613800138000', 1)"
+        )
+        conn.execute(
+            "INSERT INTO customer_emails (customer_id, email, email_key) VALUES (1, 'Zw@Example.com', 'zw@example.com')"
+        )
+        conn.execute(
+            "INSERT INTO customer_fields (customer_id, key, value) VALUES (1, 'wechat', '微信 ''quoted''\n')"
+        )
+        conn.execute(
+            "INSERT INTO customer_relations (customer_id, relation, name) VALUES (1, 'spouse', 'Ｆｕｌｌ width')"
+        )
+        conn.execute("INSERT INTO settings (key, value) VALUES ('default_region', 'CN')")
+    if version >= 2:
+        conn.execute(
+            "INSERT INTO interactions (customer_id, kind, occurred_at, text, created_at, updated_at) VALUES (1, 'call', '2025-01-02T09:00:00+08:00', '通话 📞', '2025', '2025')"
+        )
+        conn.execute(
+            "INSERT INTO tasks (customer_id, text, due_on, every, anchor_on, created_at, updated_at) VALUES (1, 'renew', '2025-01-31', '1m', '2025-01-31', '2025', '2025')"
+        )
+        conn.execute(
+            "INSERT INTO important_dates (customer_id, label, date_on, is_yearly, created_at) VALUES (1, 'anniversary', '2020-02-29', 1, '2025')"
+        )
+    if version >= 3:
+        conn.execute(
+            "INSERT INTO products (name, name_key, price_minor, currency, created_at, updated_at) VALUES ('龙井', '龙井', 129950, 'CNY', '2025', '2025')"
+        )
+        conn.execute(
+            "INSERT INTO purchases (customer_id, product_id, item, amount_minor, currency, purchased_at, created_at, updated_at) VALUES (1, 1, '龙井', -999999999999, 'CNY', '2025-01-03', '2025', '2025')"
+        )
+    if version >= 4:
+        conn.execute("INSERT INTO tags (name, created_at) VALUES ('vip', '2025')")
+        conn.execute(
+            "INSERT INTO customer_tags (customer_id, tag_id, tagged_at) VALUES (1, 1, '2025')"
+        )
+        conn.execute(
+            "INSERT INTO stage_changes (customer_id, to_stage, changed_at, recorded_at) VALUES (1, 'lead', '2025', '2025')"
+        )
+    conn.close()
+
+
+def table_rows(path: Path) -> dict[str, set]:
+    conn = sqlite3.connect(path)
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]  # fmt: skip
+    conn.row_factory = sqlite3.Row
+    rows = {n: [dict(r) for r in conn.execute(f'SELECT * FROM "{n}"')] for n in names}
+    conn.close()
+    return rows
+
+
+def released(name: str) -> int:
+    """The schema version a file has just before migration `name` runs."""
+    return [fn.__name__ for fn in migrations.MIGRATIONS].index(name)
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+def test_names_are_contiguous_and_equal_the_version_they_leave():
+    numbers = [
+        int(re.fullmatch(r"m(\d{3})_[a-z0-9_]+", fn.__name__).group(1))
+        for fn in migrations.MIGRATIONS
+    ]
+    assert numbers == list(range(1, migrations.SCHEMA_VERSION + 1))
+
+
+def test_migration_steps_call_no_crmcli_code():
+    """A released step must not change when another module does: it imports nothing and
+    calls nothing but the SQL helpers beside it."""
+    for fn in migrations.MIGRATIONS:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        nodes = list(ast.walk(tree))
+        assert not [n for n in nodes if isinstance(n, (ast.Import, ast.ImportFrom))], fn.__name__
+        called = {ast.unparse(n.func) for n in nodes if isinstance(n, ast.Call)}
+        assert called <= {"execute_script", "queue_search", "conn.execute"}, fn.__name__
+
+
+# --- upgrades from every released version ---------------------------------------------------
+
+
+@pytest.mark.parametrize("version", range(migrations.SCHEMA_VERSION))
+def test_migration_from_every_earlier_version(db_path, tmp_path, version):
+    from crmcli.store import history
+
+    seed_version(db_path, version)
+    seeded = table_rows(db_path)
+    ok("add", "New")
+    migrated = table_rows(db_path)
+    for table, rows in seeded.items():  # every row kept, value for value (new columns aside)
+        if table.startswith("search_"):  # the search index and its queue: derived data
+            continue
+        for row in rows:
+            assert any(row.items() <= after.items() for after in migrated[table]), (table, row)
+    conn = sqlite3.connect(db_path)
+    assert history.missing_triggers(conn) == []
+    assert conn.execute("SELECT command FROM changesets").fetchall() == [("add",)]
+    conn.close()
+    before = dump(db_path)
+    ok("list")  # re-opening a migrated file changes nothing
+    assert dump(db_path) == before
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    names = [r[0] for r in conn.execute("SELECT name FROM customers ORDER BY id")]
+    conn.close()
+    assert names == (["张伟 😀", "New"] if version >= 1 else ["New"])
+    backups = list(db_path.parent.glob(f"{db_path.name}.v{version}-*.bak"))
+    if version >= 1:
+        assert len(backups) == 1 and mode(backups[0]) == 0o600
+        assert sqlite3.connect(backups[0]).execute("PRAGMA user_version").fetchone()[0] == version
+    else:
+        assert backups == []
+
+    # ...and the upgraded file has the schema of a new one: every table, column, index,
+    # trigger and view, as SQLite stores their CREATE statements.
+    fresh = tmp_path / "fresh.db"
+    connect(fresh, write=True).close()
+    assert schema(db_path) == schema(fresh)
+
+
+def test_a_read_command_upgrades_an_old_file(db_path):
+    seed_version(db_path, 0)
+    ok("list")
+    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == (
+        migrations.SCHEMA_VERSION
+    )
+
+
+def test_upgrade_from_a_customers_only_database(db_path, tmp_path):
+    """A file made before purchases is upgraded in place, keeping its customers."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    migrations.MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO customers (name, name_key, created_at, updated_at) "
+        "VALUES ('Old', 'old', '2020-01-01', '2020-01-01')"
+    )
+    conn.close()
+    before = dump(db_path)
+    assert ok("buy", "Old", "Cup", "5", "-q") == "1\n"
+    assert "CREATE TABLE customers" in before
+    assert version_of(db_path) == migrations.SCHEMA_VERSION
+    conn = sqlite3.connect(db_path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert {"products", "purchases", "purchases_customer_time", "purchases_purchased_at"} <= names
+    assert list(tmp_path.glob("crm.db.v1-*.bak"))
+
+
+def test_upgrade_from_the_schema_before_interactions_keeps_the_customers(db_path):
+    step = released("m002_interactions_tasks")
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for fn in migrations.MIGRATIONS[:step]:
+        fn(conn)
+    conn.execute(f"PRAGMA user_version = {step}")
+    conn.execute(
+        "INSERT INTO customers (name, name_key, created_at, updated_at) "
+        "VALUES ('Anna', 'anna', '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00+08:00')"
+    )
+    conn.close()
+    assert ok("remind") == ""  # a read command upgrades, after a backup
+    assert list(db_path.parent.glob(f"crm.db.v{step}-*.bak"))
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+    assert conn.execute("SELECT name, cadence_days FROM customers").fetchall() == [("Anna", None)]
+    conn.close()
+    ok("log", "call", "Anna", "hi", "--follow-up", "tomorrow")
+    before = dump(db_path)
+    assert ok("remind", "-f", "json")
+    assert dump(db_path) == before
+
+
+# --- the search index after an upgrade ------------------------------------------------------
+
+
+def test_migration_indexes_existing_data(db_path):
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    before = released("m008_search")
+    for step in migrations.MIGRATIONS[:before]:
+        step(conn)
+    conn.execute(f"PRAGMA user_version = {before}")
+    conn.execute(
+        "INSERT INTO customers (name, name_key, created_at, updated_at) "
+        "VALUES ('张伟', '张伟', '2026-01-01T00:00:00+08:00', '2026-01-01T00:00:00+08:00')"
+    )
+    conn.close()
+    assert customers_found("zw") == [1]
+    assert customers_found("张伟") == [1]
+
+
+def test_an_upgrade_indexes_every_source_its_steps_queued(db_path):
+    """From before search, and from before feedback joined it: after the upgrade the index
+    holds every old record and nothing is left queued."""
+    seed_version(db_path, released("m012_search_feedback"))
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute(
+        "INSERT INTO feedback (customer_id, kind, text, received_at, created_at, updated_at) "
+        "VALUES (1, 'complaint', '茶叶受潮了', '2025-02-01', '2025', '2025')"
+    )
+    conn.close()
+    rows = json.loads(ok("search", "茶叶受潮", "--in", "feedback", "-f", "json"))
+    assert [(r["source"], r["id"]) for r in rows] == [("feedback", 1)]
+    assert search_state(db_path) == (0, [])
+    db_path.unlink()
+    seed_version(db_path, released("m008_search"))
+    assert customers_found("13800138000") == [1]
+    assert json.loads(ok("search", "通话", "-f", "json"))
+    assert search_state(db_path) == (0, [])
+
+
+def test_a_crash_between_the_steps_and_the_index_loses_nothing(db_path, monkeypatch):
+    """The steps' queue commits with their version bump: when the process dies before the
+    runner indexes it, readers still find the old records (they match queued records from
+    their live rows) and the next write indexes them."""
+    seed_version(db_path, released("m008_search"))
+
+    def crash(conn: sqlite3.Connection) -> int:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(search, "sync", crash)
+        with pytest.raises(KeyboardInterrupt):
+            connect(db_path, write=True).close()
+    assert version_of(db_path) == migrations.SCHEMA_VERSION
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM search_dirty").fetchone()[0] > 0
+    conn.close()
+    assert customers_found("张伟") == [1]
+    assert customers_found("13800138000") == [1]
+    ok("add", "Bob")  # the next write indexes the queue
+    assert search_state(db_path) == (0, [])
+    assert customers_found("zw") == [1]
