@@ -127,13 +127,15 @@ def write(path: Path, *, command: str, warn: Callable[[str], None]) -> Iterator[
     try:
         conn = connect(path, write=True)
         try:
-            from crmcli.store import changes, history, search
+            from crmcli.store import history, search
 
             with transaction(conn, command=command):
                 yield conn
                 search.sync(conn)  # the search index follows whatever the block changed
                 changeset = history.current(conn) if history.has_history(conn) else None
-            if changeset is not None:
+            if changeset is not None and (path.parent / "hooks").is_dir():
+                from crmcli.store import changes  # loaded only when there can be hooks
+
                 for problem in changes.run_hooks(path, conn, changeset):  # after the commit
                     warn(problem)
         finally:
