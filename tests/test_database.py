@@ -194,10 +194,10 @@ def test_concurrent_first_use_of_a_new_file(db_path):
 
 
 def test_a_lock_held_past_the_timeout_is_exit_1_busy(db_path, monkeypatch):
-    import crmcli.store.db
+    import crmcli.store.files
 
     ok("add", "Anna")
-    monkeypatch.setattr(crmcli.store.db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(crmcli.store.files, "BUSY_TIMEOUT_MS", 200)
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:

@@ -94,7 +94,7 @@ def demo(
     import tempfile
 
     from crmcli.demo import build as demo_data
-    from crmcli.store.db import connect, transaction
+    from crmcli.store.db import connect
 
     path = db or Path(tempfile.mkdtemp(prefix="crm-demo-")) / "demo.db"
     path = path.expanduser()
@@ -105,12 +105,8 @@ def demo(
                 raise InvalidInput(f"{path} already holds customers; give a new path for the demo")
         finally:
             conn.close()
-    conn = connect(path, write=True)
-    try:
-        with transaction(conn):
-            made = demo_data.build(conn, count=customers, seed=seed)
-    finally:
-        conn.close()
+    with writing(ctx, path) as conn:  # hooks too, when there is a hooks folder beside it
+        made = demo_data.build(conn, count=customers, seed=seed)
     quoted = str(path) if " " not in str(path) else f"'{path}'"
     typer.echo(
         f"Demo database with {made['customers']} customers "

@@ -218,40 +218,15 @@ def command_path(ctx: typer.Context) -> str:
 
 
 @contextmanager
-def writing(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
-    """A connection inside one BEGIN IMMEDIATE transaction, committed on success.
+def writing(ctx: typer.Context, path: Path | None = None) -> Iterator[sqlite3.Connection]:
+    """The store's unit of work (crmcli.store.db.write) on the database (or on `path`, for
+    `crm demo`), labelled with the command path; problems after the commit (a failed hook)
+    are printed as `crm: ...` lines."""
+    from crmcli.store.db import write
 
-    A refused command leaves no database file behind when it was the one to create it
-    (connecting creates the file, schema and all, before any input is checked)."""
-    from crmcli.store.db import connect, remove_if_empty, storage_error, transaction
-
-    path = global_options(ctx).path
-    created = not path.exists()
-    try:
-        conn = connect(path, write=True)
-        try:
-            with transaction(conn, command=command_path(ctx)):
-                yield conn
-                from crmcli.store import history
-                from crmcli.store.search import sync
-
-                sync(conn)  # the search index follows whatever this command changed
-                changeset = history.current(conn) if history.has_history(conn) else None
-            if changeset is not None and (path.parent / "hooks").is_dir():
-                from crmcli.store.changes import run_hooks
-
-                for problem in run_hooks(path, conn, changeset):  # after the commit
-                    _say(problem)
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        if created:
-            remove_if_empty(path)
-        raise storage_error(exc, path) from exc
-    except BaseException:
-        if created:
-            remove_if_empty(path)
-        raise
+    target = path or global_options(ctx).path
+    with write(target, command=command_path(ctx), warn=_say) as conn:
+        yield conn
 
 
 FormatOption = Annotated[

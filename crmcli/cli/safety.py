@@ -193,7 +193,7 @@ def forget(
     from crmcli.cli.customers import resolver
     from crmcli.records import privacy
     from crmcli.store.backup import backup_folder
-    from crmcli.store.db import connect, storage_error
+    from crmcli.store.db import compact
 
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref)
@@ -206,17 +206,7 @@ def forget(
     with writing(ctx) as conn:
         counts = privacy.forget_customer(conn, customer_id)
     path = global_options(ctx).path
-    conn = connect(path, write=True)
-    try:
-        emptied = privacy.scrub_file(conn)
-    except Exception as exc:
-        import sqlite3
-
-        if isinstance(exc, sqlite3.Error):
-            raise storage_error(exc, path) from exc
-        raise
-    finally:
-        conn.close()
+    emptied = compact(path)  # the erased bytes leave the file and its WAL
     if quiet:
         typer.echo(str(customer_id))
     else:

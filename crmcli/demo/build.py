@@ -2,7 +2,8 @@
 
 Several hundred customers with Chinese and Latin names, companies, cities, phones, emails,
 referrals, related people and user-defined fields, created over the last two years.
-The same seed always gives the same data.
+The same seed always gives the same data. `build` writes inside the caller's unit of work
+(crmcli.store.db.write), which records it, indexes it for search and runs any hooks.
 """
 
 from __future__ import annotations
@@ -214,10 +215,6 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
     from crmcli.demo.segments import add_demo_segments
 
     made.update(add_demo_segments(conn))
-
-    from crmcli.store.search import sync
-
-    sync(conn)  # demo writes through transaction(), not writing(): index what it made
     return made
 
 

@@ -11,8 +11,9 @@ Erasing (forget_customer, inside one transaction) deletes their rows, the rows t
 to them (a relation "spouse: #12" of another customer; `referred_by` is set to NULL), the
 tags only they carried, and every history entry about any of those rows, and then rebuilds
 every FTS5 index from its content so no token of theirs stays in its segments. After the
-commit, `scrub_file` rewrites the file (VACUUM, with secure_delete on) and empties the WAL
-(checkpoint TRUNCATE): the bytes are then gone from the database and its -wal file.
+commit, `crmcli.store.db.compact` rewrites the file (VACUUM, with secure_delete on) and
+empties the WAL (checkpoint TRUNCATE): the bytes are then gone from the database and its
+-wal file.
 Backups and exports made before remain as they were; the command says so.
 """
 
@@ -114,7 +115,8 @@ def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int
     """Erase customer `customer_id` and every trace of them, inside the caller's
     transaction (a changeset that keeps no history and cannot be undone). Returns counts:
     records (rows deleted), references (other rows cleared or deleted), history (entries
-    erased), indexes (FTS5 indexes rebuilt). Call scrub_file after the commit."""
+    erased), indexes (FTS5 indexes rebuilt). Compact the file after the commit
+    (crmcli.store.db.compact)."""
     from crmcli.core.errors import NotFound
     from crmcli.store import history
     from crmcli.store.backup import fts_tables
@@ -183,13 +185,3 @@ def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int
         except sqlite3.OperationalError:  # contentless: rebuild is impossible, merge instead
             conn.execute(f"INSERT INTO {quoted}({quoted}) VALUES ('optimize')")  # noqa: S608
     return counts
-
-
-def scrub_file(conn: sqlite3.Connection) -> bool:
-    """After an erase is committed: rewrite the file without free pages (VACUUM, with
-    secure_delete on) and empty the WAL. Returns False when another process kept the WAL
-    from being emptied (it is then emptied at a later checkpoint)."""
-    conn.execute("PRAGMA secure_delete = ON")
-    conn.execute("VACUUM")
-    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    return not busy

@@ -29,7 +29,8 @@ from typing import Any
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
-from crmcli.store.db import connect, create_private_file, open_file, storage_error
+from crmcli.store.connection import open_new_file
+from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
 
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})(?:-(?P<n>\d+))?\.db$")
 
@@ -80,10 +81,9 @@ def copy_to(source: sqlite3.Connection, dest: Path) -> dict[str, Any]:
     partial = dest.with_name(dest.name + ".partial")
     if partial.exists():
         partial.unlink()
-    create_private_file(partial)
     started = time.perf_counter()
     try:
-        target = open_file(partial, readonly=False)
+        target = open_new_file(partial)
         try:
             source.backup(target)
             # One self-contained file: no -wal beside it to lose when it is copied away.
@@ -210,23 +210,11 @@ def _restore(db_path: Path, source_path: Path) -> dict[str, Any]:
             )["path"]
         finally:
             current.close()
-    else:
-        create_private_file(db_path)
     source = open_file(source_path, readonly=True)
     try:
-        live = open_file(db_path, readonly=False)
-        try:
-            source.backup(live)
-            # The copied header carries the backup's rollback-journal mode: back to WAL.
-            live.execute("PRAGMA journal_mode = WAL")
-        finally:
-            live.close()
-    except sqlite3.Error as exc:
-        raise storage_error(exc, db_path) from exc
+        replace_contents(db_path, source)  # the store's one way to replace the contents
     finally:
         source.close()
-    # Upgrade an older backup's schema (and its history triggers) now, not at the next write.
-    connect(db_path, write=True).close()
     return {"restored": str(source_path), "kept": kept, **info}
 
 
@@ -341,26 +329,19 @@ def check_database(db_path: Path) -> list[dict[str, str]]:
     if indexes:
         # 'integrity-check' is an INSERT, refused on a read-only connection: run it in a
         # transaction that is always rolled back.
-        writer = open_file(db_path, readonly=False)
-        try:
-            writer.execute("BEGIN")
-            try:
-                for name in indexes:
-                    try:
-                        writer.execute(
-                            f"INSERT INTO {quote_ident(name)}({quote_ident(name)}) "  # noqa: S608
-                            "VALUES ('integrity-check')"
-                        )
-                        add("full-text index", True, f"{name} ok")
-                    except sqlite3.DatabaseError as exc:
-                        add("full-text index", False, f"{name}: {exc}")
-                if "search_customers" in indexes:
-                    from crmcli.store import search
+        with rolled_back(db_path) as writer:
+            for name in indexes:
+                try:
+                    writer.execute(
+                        f"INSERT INTO {quote_ident(name)}({quote_ident(name)}) "  # noqa: S608
+                        "VALUES ('integrity-check')"
+                    )
+                    add("full-text index", True, f"{name} ok")
+                except sqlite3.DatabaseError as exc:
+                    add("full-text index", False, f"{name}: {exc}")
+            if "search_customers" in indexes:
+                from crmcli.store import search
 
-                    problems = search.check(writer)
-                    add("search index", not problems, "; ".join(problems) or "matches the records")
-            finally:
-                writer.execute("ROLLBACK")
-        finally:
-            writer.close()
+                problems = search.check(writer)
+                add("search index", not problems, "; ".join(problems) or "matches the records")
     return rows

@@ -1,31 +1,47 @@
-"""Where the database lives and how it is opened.
+"""Where the database lives, how it is opened, and the one way to write it.
 
 One SQLite file, chosen by `--db PATH`, then `CRM_DB`, then the platform's user data
 directory. It is created on the first write with mode 0600 inside a 0700 directory.
-Every connection sets the safety pragmas explicitly (their defaults vary by SQLite build);
-every write command runs inside one `BEGIN IMMEDIATE` transaction (`transaction()`), so a
-cron job and a person can share the file and a failure leaves nothing half-written.
 Read-only commands open the file with `mode=ro` and never write; when the file does not
 exist yet they read an empty in-memory database instead of creating it.
+
+The unit of work is `write(path, command=..., warn=...)`, and every change to the records
+of a crm database goes through it, whoever makes it (a command, the demo, an import, a
+merge, an undo, `crm forget`): it opens the file (creating it 0600 and its schema), runs
+the caller's block inside one `BEGIN IMMEDIATE` transaction that is one changeset of the
+history labelled `command` (crmcli.store.history), brings the search index up to date
+before COMMIT (crmcli.store.search), commits, runs the hooks after the commit
+(crmcli.store.changes; their problems go to `warn`, never undoing anything), and removes
+the file again when the write was refused and it was the one to create it. SQLite errors
+leave as StorageError. So a cron job and a person can share the file, a failure leaves
+nothing half-written, and no writer forgets the index, the history or the hooks.
+
+The rule, which tests/test_store_write.py proves from the source: no module other than this
+one and the migration runner (crmcli.store.migrations, through the bare transaction of
+crmcli.store.connection) begins, commits or rolls back a transaction on the database or
+opens it for writing. Whole-file steps that change no record are not units of work, but
+live here for the same reason: `compact` (after `crm forget`: VACUUM and an emptied WAL,
+which cannot run inside a transaction), `replace_contents` (`crm restore`: the backup API
+copies a verified file into the live database, which it cannot do inside a transaction
+either; the restored file's history is the backup's own, so no changeset and no hooks) and
+`rolled_back` (`crm check`: a probe that is never committed). Writes to OTHER files are
+not this module's: a backup or a pre-upgrade copy is a new file (`connection.open_new_file`, under
+a name of its own), and `crm encrypt`/`crm decrypt` (crmcli.store.encryption) write a
+converted copy beside the database and rename it over the file, changing no record.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from urllib.parse import quote
 
 from crmcli.core.errors import CrmError, StorageError
-
-BUSY_TIMEOUT_MS = 10_000
-SAFETY_PRAGMAS = (
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA trusted_schema = OFF",
-    "PRAGMA secure_delete = ON",
-)
+from crmcli.store import connection
+from crmcli.store.connection import open_file, open_sqlite, read_only_uri, storage_error
+from crmcli.store.files import create_private_file
 
 
 def resolve_path(option: str | os.PathLike[str] | None = None) -> Path:
@@ -45,51 +61,13 @@ def default_path() -> Path:
     return platformdirs.user_data_path("crmcli") / "crm.db"
 
 
-def _open(target: str, *, uri: bool = False, file: Path | None = None) -> sqlite3.Connection:
-    """Open `target` with every safety pragma.
-
-    `file` is the database file behind `target`. A file that SQLite cannot read as a plain
-    database is tried as an encrypted one when a key is at hand (crmcli.store.encryption: key
-    file, key descriptor or a prompt on a terminal); a new or empty file is created
-    encrypted when a key is configured. The file's bytes are never read by crm itself.
-    """
-    from crmcli.store import encryption
-
-    key = None
-    if file is not None and (not file.exists() or file.stat().st_size == 0):
-        key = encryption.session_key()
-    if key is None:
-        conn = sqlite3.connect(  # the one place that opens a connection
-            target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, uri=uri
-        )
-        conn.row_factory = sqlite3.Row
-        if file is not None:
-            try:
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except sqlite3.DatabaseError as exc:
-                if "not a database" not in str(exc):
-                    raise
-                conn.close()
-                key = encryption.key_for_unreadable(file)
-                if key is None:
-                    raise
-    if key is not None:
-        conn = encryption.connect_cipher(  # type: ignore[assignment]
-            target, key, uri=uri, timeout=BUSY_TIMEOUT_MS / 1000
-        )
-    for pragma in SAFETY_PRAGMAS:
-        conn.execute(pragma)
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
-    return conn
-
-
 def connect(path: Path, *, write: bool) -> sqlite3.Connection:
     """Open the database at `path`, creating or upgrading its schema when needed.
 
     write=False opens it read-only (`mode=ro`); a missing file then reads as an empty
-    database held in memory, so read commands never create files.
-    Raises StorageError when the file cannot be opened, is not a crm database, or was
-    written by a newer crm.
+    database held in memory, so read commands never create files. write=True is for the
+    unit of work below (and tests). Raises StorageError when the file cannot be opened, is
+    not a crm database, or was written by a newer crm.
     """
     from crmcli.store import migrations
 
@@ -101,41 +79,151 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
                 if not path.parent.exists() and path != default_path():
                     # A typo in CRM_DB must not make a cron job silently report nothing.
                     raise StorageError(f"no database at {path}: its directory does not exist")
-                conn = _open(":memory:")
+                conn = open_sqlite(":memory:")
                 migrations.migrate(conn, path=None)
                 return conn
-            _create_file(path)
+            create_private_file(path)
         if write:
-            conn = _open(str(path), file=path)
+            conn = open_sqlite(str(path), file=path)
             migrations.migrate(conn, path=path)
             return conn
-        conn = _open(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, file=path)
+        conn = open_sqlite(read_only_uri(path), uri=True, file=path)
         if migrations.needs_upgrade(conn, path):
             conn.close()
             upgrade = connect(path, write=True)
             upgrade.close()
-            conn = _open(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, file=path)
+            conn = open_sqlite(read_only_uri(path), uri=True, file=path)
         return conn
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
 
 
-def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    """Open an existing SQLite file as it is, with the safety pragmas but no schema upgrade:
-    for backups, restores and `crm check`, which must see a file without changing it."""
+@contextmanager
+def transaction(
+    conn: sqlite3.Connection, *, command: str = "crm", record: bool = True
+) -> Iterator[sqlite3.Connection]:
+    """One write transaction on an open connection: BEGIN IMMEDIATE, then COMMIT, or
+    ROLLBACK on any error. With `record` (the default) it is one changeset of the change
+    history labelled `command` (the command path, e.g. `purchase delete`; never argument
+    values). The inside of `write`; tests and benchmarks call it on their own connections."""
+    from crmcli.store import history
+
+    with connection.transaction(conn):
+        changeset = history.begin(conn, command) if record else None
+        yield conn
+        if changeset is not None:
+            history.finish(conn, changeset)
+
+
+@contextmanager
+def write(path: Path, *, command: str, warn: Callable[[str], None]) -> Iterator[sqlite3.Connection]:
+    """The unit of work (see the module docstring): a connection to the database at `path`
+    inside one recorded transaction, committed when the block ends without an error, with
+    the search index synced before and the hooks run after the commit. `command` labels the
+    changeset (`purchase delete`, `demo`); `warn` receives one line per problem that did
+    not undo the write (a failed hook). Raises StorageError for SQLite errors; a refused
+    first write removes the file it created."""
+    created = not path.exists()
+    try:
+        conn = connect(path, write=True)
+        try:
+            from crmcli.store import history, search
+
+            with transaction(conn, command=command):
+                yield conn
+                search.sync(conn)  # the search index follows whatever the block changed
+                changeset = history.current(conn) if history.has_history(conn) else None
+            if changeset is not None and (path.parent / "hooks").is_dir():
+                from crmcli.store import changes  # loaded only when there can be hooks
+
+                for problem in changes.run_hooks(path, conn, changeset):  # after the commit
+                    warn(problem)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        if created:
+            remove_if_empty(path)
+        raise storage_error(exc, path) from exc
+    except BaseException:
+        if created:
+            remove_if_empty(path)
+        raise
+
+
+@contextmanager
+def savepoint(conn: sqlite3.Connection, name: str) -> Iterator[None]:
+    """All or nothing for a part of the work inside `write` (one imported row): on an error
+    the part is rolled back, the error goes on, and the rest of the transaction stays."""
+    quoted = '"' + name.replace('"', '""') + '"'
+    conn.execute(f"SAVEPOINT {quoted}")
+    try:
+        yield
+    except BaseException:
+        with suppress(sqlite3.Error):  # SQLite may have rolled the whole transaction back
+            conn.execute(f"ROLLBACK TO {quoted}")
+            conn.execute(f"RELEASE {quoted}")
+        raise
+    conn.execute(f"RELEASE {quoted}")
+
+
+def compact(path: Path) -> bool:
+    """Rewrite the committed database without free pages (VACUUM, secure_delete on) and
+    empty its WAL, so erased bytes are gone from the file (`crm forget`). Returns False when
+    another process kept the WAL from being emptied (a later checkpoint empties it)."""
+    try:
+        conn = open_file(path, readonly=False)
+        try:
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("VACUUM")
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+    return not busy
+
+
+def replace_contents(path: Path, source: sqlite3.Connection) -> None:
+    """Copy the database `source` into the one at `path` (created when missing) through
+    SQLite's backup API, then upgrade its schema: a process that has the file open keeps a
+    valid file and sees the new contents at its next transaction (`crm restore`).
+    Raises TypeError when one is encrypted and the other not."""
     if not path.exists():
-        raise StorageError(f"no such file: {path}")
-    target = str(path.resolve())
-    if readonly:
-        return _open(f"file:{quote(target)}?mode=ro", uri=True, file=path)
-    return _open(target, file=path)
+        create_private_file(path)
+    try:
+        live = open_file(path, readonly=False)
+        try:
+            source.backup(live)
+            # The copied header carries the source's rollback-journal mode: back to WAL.
+            live.execute("PRAGMA journal_mode = WAL")
+        finally:
+            live.close()
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+    # Upgrade an older file's schema (and its history triggers) now, not at the next write.
+    connect(path, write=True).close()
+
+
+@contextmanager
+def rolled_back(path: Path) -> Iterator[sqlite3.Connection]:
+    """A writable connection to the existing file at `path`, inside a transaction that is
+    always rolled back: for checks that SQLite only runs as writes (an FTS5
+    'integrity-check'). Nothing it does is ever committed."""
+    conn = open_file(path, readonly=False)
+    try:
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
+    finally:
+        conn.close()
 
 
 def remove_if_empty(path: Path) -> None:
     """Delete a database file (and its -wal, -shm) that holds no data: what a refused
     command that created it leaves. One holding data (another crm wrote meanwhile) stays."""
-    from crmcli.store.history import quote_ident
-    from crmcli.transfer.exporters import user_tables
+    from crmcli.store.history import quote_ident, user_tables
 
     try:
         conn = open_file(path, readonly=True)
@@ -151,67 +239,3 @@ def remove_if_empty(path: Path) -> None:
     for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         with suppress(FileNotFoundError):
             name.unlink()
-
-
-def create_private_file(path: Path) -> None:
-    """A new empty file, mode 0600, its directory created 0700 when missing."""
-    _create_file(path)
-
-
-def _create_file(path: Path) -> None:
-    """Create an empty database file 0600 in a 0700 directory (umask 077 for -wal/-shm too)."""
-    os.umask(0o077)
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
-
-
-@contextmanager
-def transaction(
-    conn: sqlite3.Connection, *, command: str = "crm", record: bool = True
-) -> Iterator[sqlite3.Connection]:
-    """One write transaction: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any error.
-
-    With `record` (the default) the transaction is one changeset of the change history,
-    labelled `command` (the command path, e.g. `purchase delete`; never argument values):
-    see crmcli.store.history. Migrations pass record=False.
-    """
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        changeset = None
-        if record:
-            from crmcli.store import history
-
-            changeset = history.begin(conn, command)
-        yield conn
-        if changeset is not None:
-            history.finish(conn, changeset)
-        conn.execute("COMMIT")
-    except BaseException:
-        # SQLite may already have rolled back (disk full, I/O error): tolerate that.
-        with suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")
-        raise
-
-
-def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
-    """Translate an SQLite error into a one-line StorageError a user can act on."""
-    text = str(exc).lower()
-    where = f" ({path})" if path else ""
-    if "locked" in text or "busy" in text:
-        return StorageError("database is busy (another crm is writing); try again")
-    if "full" in text or "disk i/o" in text:
-        return StorageError(
-            f"could not write the database{where}: disk full or I/O error; nothing was changed"
-        )
-    if "readonly" in text or "read-only" in text:
-        return StorageError(f"the database is read-only{where}")
-    if "not a database" in text or "malformed" in text:
-        return StorageError(
-            f"the file is not a readable crm database{where}: {exc} "
-            "(an encrypted one needs its key: CRM_KEY_FILE, CRM_KEY_FD or a terminal)"
-        )
-    if "unable to open" in text:
-        return StorageError(f"cannot open the database{where}")
-    return StorageError(f"database error{where}: {exc}")

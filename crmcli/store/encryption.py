@@ -6,19 +6,21 @@ comes from argv: `CRM_KEY_FILE` names a file holding it (it must be private, mod
 `CRM_KEY_FD` names an open file descriptor to read it from (`CRM_KEY_FD=3 crm list 3<key`),
 and otherwise, for an encrypted file, crm asks for it on the terminal without echo.
 
-`crmcli.store.db` opens every file with the stdlib first; only when SQLite cannot read it as a
-plain database does it ask `key_for_unreadable(path)` for a key, and a new or empty file is
-created encrypted when a key is configured. (crm never reads the database's bytes itself:
-closing any descriptor of a file drops all of the process's SQLite locks on it.) It then
-opens the file with `connect_cipher`, which returns a `CipherConnection`: the sqlcipher3 connection
-behind a thin wrapper that raises the *stdlib* sqlite3 exceptions (sqlcipher3's own are not
-subclasses of them, so `except sqlite3.Error` everywhere else would miss them), with
-SQLCipher's logging to stderr switched off (a wrong key would print three lines of noise).
+`crmcli.store.connection` opens every file with the stdlib first; only when SQLite cannot
+read it as a plain database does it ask `key_for_unreadable(path)` for a key, and a new or
+empty file is created encrypted when a key is configured. (crm never reads the database's
+bytes itself: closing any descriptor of a file drops all of the process's SQLite locks on
+it.) It then opens the file with `connect_cipher`, which returns a `CipherConnection`: the
+sqlcipher3 connection behind a thin wrapper that raises the *stdlib* sqlite3 exceptions
+(sqlcipher3's own are not subclasses of them, so `except sqlite3.Error` everywhere else
+would miss them), with SQLCipher's logging to stderr switched off (a wrong key would print
+three lines of noise).
 A wrong key is an InvalidInput (exit 2) with one clean line.
 
 `convert(path, to_encrypted=...)` is `crm encrypt` / `crm decrypt`: sqlcipher_export() into a
 new file beside the database, verified, fsynced, then renamed over the old one. That rename is
 the one place crm replaces a database file: run it while no other crm process uses the file.
+It changes no record, so it is not a unit of work (crmcli.store.db says why).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.core.errors import InvalidInput, StorageError
+from crmcli.store.files import BUSY_TIMEOUT_MS, create_private_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 _FD_KEYS: dict[tuple[int, int], str] = {}  # a descriptor can be read once per process
@@ -265,8 +268,6 @@ def _shown(target: str) -> str:
 def convert(path: Path, *, key: str, to_encrypted: bool) -> dict[str, Any]:
     """Rewrite the database at `path` encrypted with `key` (or decrypted, `key` being its
     current key). Raises InvalidInput when it already is in that state."""
-    from crmcli.store.db import BUSY_TIMEOUT_MS, create_private_file
-
     if not available():
         raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
     if not path.exists():

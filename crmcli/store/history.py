@@ -1,6 +1,6 @@
 """The change history of every table, and undo.
 
-Every write transaction opened through `crmcli.store.db.transaction` is a *changeset*: one row of
+Every write transaction of the unit of work (`crmcli.store.db.write`) is a *changeset*: one row of
 `changesets` naming the command (`edit`, `tag`, `purchase delete`; never its argument values,
 which may be personal data) and when it ran. SQLite triggers, generated from each table's
 columns, copy every inserted, updated and deleted row into `history` (old and new values as
@@ -78,6 +78,28 @@ def recorded_tables(conn: sqlite3.Connection) -> list[str]:
         and r[1] not in HISTORY_TABLES
         and r[1] not in DERIVED_TABLES
     )
+
+
+def user_tables(conn: sqlite3.Connection) -> list[str]:
+    """Every table that holds user data: not SQLite's own, not virtual tables (full-text
+    indexes) or their shadow tables, which are rebuilt from their content, and not history
+    or derived tables (`history`, `*_history`, `search_dirty`), which describe changes or
+    are rebuilt rather than hold data. What `crm export --all` writes."""
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    ).fetchall()
+    virtual = [r[0] for r in rows if (r[1] or "").upper().startswith("CREATE VIRTUAL TABLE")]
+    return [
+        name
+        for name, _sql in rows
+        if not name.startswith("sqlite_")
+        and name not in virtual
+        and not any(name.startswith(f"{v}_") for v in virtual)
+        and name not in HISTORY_TABLES
+        and name not in DERIVED_TABLES
+        and not name.endswith("_history")
+        and not name.startswith("history_")
+    ]
 
 
 def columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crmcli.core.errors import StorageError
-from crmcli.store.db import transaction
+from crmcli.store.connection import open_new_file, transaction
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = []
@@ -645,12 +645,10 @@ def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
 def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     """Copy the database through the backup API to `<path>.v<version>.bak` (mode 0600)."""
     from crmcli.core import clock
-    from crmcli.store.db import _create_file, open_file
 
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     dest = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
-    _create_file(dest)
-    target = open_file(dest, readonly=False)  # encrypted with the database's key, if any
+    target = open_new_file(dest)  # encrypted with the database's key, if any
     try:
         conn.backup(target)
     finally:
@@ -669,7 +667,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
     elif path is not None:
         backup_before_upgrade(conn, path, version)
     for step, fn in enumerate(MIGRATIONS):
-        with transaction(conn, record=False):
+        with transaction(conn):
             # Re-read inside the lock: another process may have migrated meanwhile.
             current = user_version(conn)
             if current > step:
@@ -683,7 +681,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
     # remember them, and the search index of the records the steps queued.
     from crmcli.store import history, search
 
-    with transaction(conn, record=False):
+    with transaction(conn):
         history.install_triggers(conn)
     with transaction(conn, record=False):
         search.sync(conn)

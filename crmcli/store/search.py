@@ -15,11 +15,11 @@ innocuous), so triggers cannot maintain the index directly. Instead, plain trigg
 source table (and on customers' phones, emails and fields) record what changed in the regular
 table `search_dirty`, whoever changed it: an edit, a merge, a cascade delete, forget. `sync()`
 then re-indexes exactly those records from the live rows and empties the queue; every write
-command runs it inside its own transaction just before COMMIT (crmcli.cli.app.writing), so
-after any `crm` write the index matches the data. A read command that finds the queue not
-empty (the file was changed by another program) still answers correctly: it ignores the
-stale index entries of those records and matches their live rows directly. `check()` lists
-what `crm check` should report; `rebuild()` re-indexes everything.
+runs it inside its own transaction just before COMMIT (crmcli.store.db.write, the unit of
+work), so after any `crm` write the index matches the data. A read command that finds the
+queue not empty (the file was changed by another program) still answers correctly: it
+ignores the stale index entries of those records and matches their live rows directly.
+`check()` lists what `crm check` should report; `rebuild()` re-indexes everything.
 
 Terms of three or more characters are matched by the FTS index and ranked with bm25 (column
 weights per source). FTS5 trigram cannot match shorter terms (a two-character Chinese name is

@@ -34,6 +34,7 @@ from typing import Any, TextIO
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.store.history import user_tables
 
 
 # Functions run after `import_all` has loaded every row, inside its transaction: a module
@@ -249,36 +250,7 @@ def interaction_events(rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:
         )
 
 
-# The whole database -----------------------------------------------------------------------
-
-
-def _is_history(name: str) -> bool:
-    """History and derived tables: the change log (crmcli.store.history) describes the database
-    it was recorded in, and the search queue is rebuilt after a restore."""
-    from crmcli.store.history import DERIVED_TABLES, HISTORY_TABLES
-
-    return (
-        name in HISTORY_TABLES
-        or name in DERIVED_TABLES
-        or name.endswith("_history")
-        or name.startswith("history_")
-    )
-
-
-def user_tables(conn: sqlite3.Connection) -> list[str]:
-    """Every table that holds user data (see the module docstring for what is left out)."""
-    rows = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
-    ).fetchall()
-    virtual = [r[0] for r in rows if (r[1] or "").upper().startswith("CREATE VIRTUAL TABLE")]
-    tables = []
-    for name, _sql in rows:
-        if name.startswith("sqlite_") or name in virtual or _is_history(name):
-            continue
-        if any(name.startswith(f"{v}_") for v in virtual):
-            continue
-        tables.append(name)
-    return tables
+# The whole database (its tables are crmcli.store.history.user_tables) ----------------------
 
 
 def _quote(name: str) -> str:

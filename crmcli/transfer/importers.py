@@ -25,6 +25,7 @@ from typing import Any
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.records import purchases
+from crmcli.store.db import savepoint
 from crmcli.transfer.sources import ERROR_KEY
 
 KINDS = ("customers", "purchases", "interactions", "tasks")
@@ -434,15 +435,12 @@ class Importer:
 
     def row(self, number: int, record: dict[str, Any]) -> None:
         """Import one record in a savepoint: all of it, or nothing and a rejection."""
-        self.conn.execute("SAVEPOINT import_row")
         try:
-            outcome = self.one(record)
+            with savepoint(self.conn, "import_row"):
+                outcome = self.one(record)
         except (InvalidInput, NotFound) as exc:
-            self.conn.execute("ROLLBACK TO import_row")
-            self.conn.execute("RELEASE import_row")
             self.reject(number, record, exc.message)
             return
-        self.conn.execute("RELEASE import_row")
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
 
     def one(self, record: dict[str, Any]) -> str:

@@ -1,0 +1,119 @@
+"""How one SQLite file is opened, below the schema and the unit of work.
+
+Every connection sets the safety pragmas explicitly (their defaults vary by SQLite build)
+and waits up to crmcli.store.files.BUSY_TIMEOUT_MS for another process's lock. A file that
+SQLite cannot read as a plain database is tried as an encrypted one when a key is at hand
+(crmcli.store.encryption); a new or empty file is created encrypted when a key is
+configured. crm never reads the database's bytes itself.
+
+`open_file` opens an existing file as it is (no schema upgrade), for backups, restores and
+`crm check`; `open_new_file` creates a file that did not exist (a backup, a pre-upgrade
+copy) and opens it for writing. `transaction` is the bare BEGIN IMMEDIATE ... COMMIT shared
+by the unit of work (crmcli.store.db.write) and the migration runner; nothing else calls it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from urllib.parse import quote
+
+from crmcli.core.errors import StorageError
+from crmcli.store import encryption, files
+
+SAFETY_PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA trusted_schema = OFF",
+    "PRAGMA secure_delete = ON",
+)
+
+
+def open_sqlite(target: str, *, uri: bool = False, file: Path | None = None) -> sqlite3.Connection:
+    """Open `target` (a path, `:memory:` or a `file:` URI) with every safety pragma; `file`
+    is the database file behind it, when there is one (see the module docstring)."""
+    timeout = files.BUSY_TIMEOUT_MS / 1000
+    key = None
+    if file is not None and (not file.exists() or file.stat().st_size == 0):
+        key = encryption.session_key()
+    if key is None:
+        conn = sqlite3.connect(  # the one place that opens a connection
+            target, isolation_level=None, timeout=timeout, uri=uri
+        )
+        conn.row_factory = sqlite3.Row
+        if file is not None:
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.DatabaseError as exc:
+                if "not a database" not in str(exc):
+                    raise
+                conn.close()
+                key = encryption.key_for_unreadable(file)
+                if key is None:
+                    raise
+    if key is not None:
+        conn = encryption.connect_cipher(target, key, uri=uri, timeout=timeout)  # type: ignore[assignment]
+    for pragma in SAFETY_PRAGMAS:
+        conn.execute(pragma)
+    conn.execute(f"PRAGMA busy_timeout = {int(files.BUSY_TIMEOUT_MS)}")
+    return conn
+
+
+def read_only_uri(path: Path) -> str:
+    return f"file:{quote(str(path.resolve()))}?mode=ro"
+
+
+def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """Open an existing SQLite file as it is, with the safety pragmas but no schema upgrade:
+    for backups, restores and `crm check`, which must see a file without changing it.
+    Only the store's unit of work (crmcli.store.db) opens the database with readonly=False."""
+    if not path.exists():
+        raise StorageError(f"no such file: {path}")
+    if readonly:
+        return open_sqlite(read_only_uri(path), uri=True, file=path)
+    return open_sqlite(str(path.resolve()), file=path)
+
+
+def open_new_file(path: Path) -> sqlite3.Connection:
+    """Create `path` (0600) and open it for writing, encrypted with the session's key if
+    any: for a file crm makes beside the database (a backup, a pre-upgrade copy), under a
+    name of its own, never for the database itself."""
+    files.create_private_file(path)
+    return open_sqlite(str(path.resolve()), file=path)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        # SQLite may already have rolled back (disk full, I/O error): tolerate that.
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
+def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
+    """Translate an SQLite error into a one-line StorageError a user can act on."""
+    text = str(exc).lower()
+    where = f" ({path})" if path else ""
+    if "locked" in text or "busy" in text:
+        return StorageError("database is busy (another crm is writing); try again")
+    if "full" in text or "disk i/o" in text:
+        return StorageError(
+            f"could not write the database{where}: disk full or I/O error; nothing was changed"
+        )
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"the database is read-only{where}")
+    if "not a database" in text or "malformed" in text:
+        return StorageError(
+            f"the file is not a readable crm database{where}: {exc} "
+            "(an encrypted one needs its key: CRM_KEY_FILE, CRM_KEY_FD or a terminal)"
+        )
+    if "unable to open" in text:
+        return StorageError(f"cannot open the database{where}")
+    return StorageError(f"database error{where}: {exc}")
