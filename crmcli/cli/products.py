@@ -1,17 +1,12 @@
 """Product commands: `crm product add|list|edit|delete`."""
 
-import sqlite3
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
 from crmcli.cli.output import Format, emit
-from crmcli.core.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from crmcli.core.money import Money
 
 product_app = typer.Typer(
     help="Products: names with a default category and price for `crm buy`.",
@@ -31,13 +26,6 @@ SkuOption = Annotated[str | None, typer.Option("--sku", help="Your stock-keeping
 TABLE_COLUMNS = ("id", "name", "category", "sku", "price", "currency")
 
 
-def _price(conn: sqlite3.Connection, price: str, currency: str | None) -> "Money":
-    from crmcli.cli.purchases import default_currency
-    from crmcli.core import money
-
-    return money.parse(price, currency, default=default_currency(conn))
-
-
 @product_app.command("add")
 def product_add(
     ctx: typer.Context,
@@ -54,19 +42,11 @@ def product_add(
     """
     from crmcli.records import products
 
-    if currency is not None and price is None:
-        raise InvalidInput("--currency is the currency of --price; give --price too")
+    raw = products.ProductInput(
+        name=name, category=category, price=price, currency=currency, sku=sku
+    )
     with writing(ctx) as conn:
-        cost = _price(conn, price, currency) if price is not None else None
-        from crmcli.records.purchases import canonical_category
-
-        product_id = products.add_product(
-            conn,
-            name,
-            category=canonical_category(conn, category) if category is not None else None,
-            price=cost,
-            sku=sku,
-        )
+        product_id = products.add_product(conn, products.prepare(conn, raw))
         shown = products.get_product(conn, product_id)["name"]
     typer.echo(str(product_id) if quiet else f"Added product {product_id}: {shown}")
 
@@ -115,37 +95,20 @@ def product_edit(
 
     Example: crm product edit LJ-250 --price 699.00 --category 茶叶
     """
-    from crmcli.core import money
     from crmcli.records import products
-    from crmcli.records.purchases import canonical_category
 
+    raw = products.ProductInput(
+        name=name,
+        category=category,
+        price=price,
+        currency=currency,
+        sku=sku,
+        unset=tuple(unset or ()),
+    )
     with writing(ctx) as conn:
         product_id = products.resolve_product(conn, ref)
         before = products.get_product(conn, product_id)
-        values: dict[str, Any] = {}
-        if name is not None:
-            values["name"] = name
-        if category is not None:
-            values["category"] = canonical_category(conn, category)
-        if sku is not None:
-            values["sku"] = sku
-        if price is not None:
-            values["price"] = _price(conn, price, currency)
-        elif currency is not None:
-            if before["price_minor"] is None:
-                raise InvalidInput("the product has no price; give --price with --currency")
-            value = money.to_decimal(before["price_minor"], before["currency"])
-            code = money.currency_code(currency)
-            values["price"] = money.Money(money.to_minor(value, code), code)
-        for field in unset or []:
-            if field not in products.UNSETTABLE:
-                allowed = ", ".join(products.UNSETTABLE)
-                raise InvalidInput(f"--unset takes one of: {allowed} (got {field!r})")
-            if field in values:
-                raise InvalidInput(f"{field} is both set and unset")
-            values[field] = None
-        if not values:
-            raise InvalidInput("nothing to change; give options such as --price or --category")
+        values = products.prepare(conn, raw, before=before)
         changed = products.edit_product(conn, product_id, values)
     if quiet:
         typer.echo(str(product_id))

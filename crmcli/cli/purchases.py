@@ -15,7 +15,7 @@ from crmcli.cli.output import Format, emit
 from crmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from crmcli.core.money import Money
+    from crmcli.records.purchases import Purchase
 
 purchase_app = typer.Typer(help="Change or delete recorded purchases.", no_args_is_help=True)
 app.add_typer(purchase_app, name="purchase")
@@ -58,30 +58,7 @@ RefundOption = Annotated[
 TABLE_COLUMNS = ("id", "date", "customer", "item", "category", "quantity", "amount", "currency")
 
 
-def default_currency(conn: sqlite3.Connection) -> str:
-    from crmcli.records.config import get_setting
-
-    return get_setting(conn, "default_currency") or "CNY"
-
-
-def _when(text: str | None) -> str:
-    from crmcli.core import clock, dates
-    from crmcli.records import purchases
-
-    now = clock.now()
-    if text is not None and not text.strip():
-        raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
-    moment = now if text is None else dates.parse_datetime(text, now)
-    return purchases.purchase_time(moment, now)
-
-
-def _text(field: str, value: str | None, *, multiline: bool = False) -> str | None:
-    from crmcli.core import validate
-
-    return None if value is None else validate.text(field, value, multiline=multiline)
-
-
-def _describe(line: dict[str, Any]) -> str:
+def _describe(line: "Purchase") -> str:
     from crmcli.core import money
 
     amount = money.Money(line["amount_minor"], line["currency"])
@@ -123,32 +100,28 @@ def buy(
     from crmcli.core import clock
     from crmcli.records import purchases
 
+    raw = purchases.LineInput(
+        item=item,
+        amount=amount,
+        quantity=qty,
+        unit_price=unit_price,
+        at=at,
+        category=category,
+        currency=currency,
+        payment=payment,
+        order=order,
+        note=note,
+        refund=refund,
+    )
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
-        context = purchases.LineContext(
-            conn, now=clock.now(), default_currency=default_currency(conn)
-        )
-        raw = purchases.LineInput(
-            item=item,
-            amount=amount,
-            quantity=qty,
-            unit_price=unit_price,
-            at=at,
-            category=category,
-            currency=currency,
-            payment=payment,
-            order=order,
-            note=note,
-            refund=refund,
-        )
-        line = purchases.prepare_line(context, customer_id, raw)
-        total = line.amount
+        line = purchases.prepare_purchase(conn, customer_id, raw, now=clock.now())
         purchase_id = purchases.add_purchase(conn, line)
         record = purchases.get_purchase(conn, purchase_id)
     if quiet:
         typer.echo(str(purchase_id))
         return
-    kind = "refund" if total.minor < 0 else "purchase"
+    kind = "refund" if line.amount.minor < 0 else "purchase"
     typer.echo(
         f"Recorded {kind} {purchase_id} for #{customer_id} {record['customer']}: "
         f"{_describe(record)}"
@@ -251,84 +224,33 @@ def purchase_edit(
 
     Example: crm purchase edit 42 --amount 1,199.00 --payment card --unset note
     """
-    from crmcli.core import money
-    from crmcli.records import products, purchases
+    from crmcli.core import clock
+    from crmcli.records import purchases
 
+    raw = purchases.PurchaseEdit(
+        customer=customer,
+        item=item,
+        amount=amount,
+        quantity=qty,
+        unit_price=unit_price,
+        at=at,
+        category=category,
+        currency=currency,
+        payment=payment,
+        order=order,
+        note=note,
+        refund=refund,
+        unset=tuple(unset or ()),
+    )
     with writing(ctx) as conn:
-        before = purchases.get_purchase(conn, purchase_id)
-        values: dict[str, Any] = {}
-        if customer is not None:
-            values["customer_id"] = resolver(conn)(customer)
-        if item is not None:
-            product = products.find_product(conn, item)
-            values["item"] = product["name"] if product else _text("item", item)
-            values["product_id"] = product["id"] if product else None
-        old_code = before["currency"]
-        code = money.currency_code(currency) if currency is not None else old_code
-        count = purchases.quantity(qty) if qty is not None else before["quantity"]
-        given = money.parse(amount, currency, default=code) if amount is not None else None
-        unit = money.parse(unit_price, currency, default=code) if unit_price is not None else None
-        if given is not None and currency is None:
-            code = given.currency
-        elif unit is not None and currency is None:
-            code = unit.currency
-        repriced = (
-            given is not None
-            or unit is not None
-            or qty is not None
-            or code != old_code
-            or (refund and before["amount_minor"] >= 0)
+        values = purchases.prepare_edit(
+            conn, purchase_id, raw, resolve=resolver(conn), now=clock.now()
         )
-        if repriced:
-            old_unit = before["unit_price_minor"]
-            if given is None and unit is None:
-                if qty is not None and old_unit is not None:
-                    unit = _recurrency(old_unit, old_code, code)
-                else:
-                    given = _recurrency(before["amount_minor"], old_code, code)
-            keep_refund = given is None and before["amount_minor"] < 0
-            total, unit_minor = purchases.line_total(
-                amount=given, unit_price=unit, qty=count, refund=refund or keep_refund
-            )
-            values.update(
-                amount_minor=total.minor,
-                currency=total.currency,
-                quantity=count,
-                unit_price_minor=unit_minor,
-            )
-        if at is not None:
-            values["purchased_at"] = _when(at)
-        if category is not None:
-            values["category"] = purchases.canonical_category(conn, category)
-        if payment is not None:
-            values["payment"] = purchases.payment(payment)
-        if order is not None:
-            values["order_ref"] = _text("order", order)
-        if note is not None:
-            values["note"] = _text("note", note, multiline=True)
-        for name in unset or []:
-            field = {"order": "order_ref", "unit-price": "unit_price"}.get(name, name)
-            if field not in purchases.UNSETTABLE:
-                allowed = ", ".join(purchases.UNSETTABLE)
-                raise InvalidInput(f"--unset takes one of: {allowed} (got {name!r})")
-            column = "unit_price_minor" if field == "unit_price" else field
-            if column in values:
-                raise InvalidInput(f"{name} is both set and unset")
-            values[column] = None
-        if not values and not refund:  # --refund on a refund asks for nothing new
-            raise InvalidInput("nothing to change; give options such as --amount or --category")
         changed = purchases.update_purchase(conn, purchase_id, values)
     if quiet:
         typer.echo(str(purchase_id))
     else:
         typer.echo(f"Updated purchase {purchase_id}." if changed else "No changes.")
-
-
-def _recurrency(minor: int, old: str, new: str) -> "Money":
-    """`minor` units of `old` as the same value in `new` (refused if it has too many decimals)."""
-    from crmcli.core import money
-
-    return money.Money(money.to_minor(money.to_decimal(minor, old), new), new)
 
 
 @purchase_app.command("delete")

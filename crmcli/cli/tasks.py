@@ -34,15 +34,7 @@ AfterOption = Annotated[
 TABLE_COLUMNS = ("id", "due_on", "status", "customer", "text", "every")
 
 
-def _every(value: str | None) -> dates.Period | None:
-    return dates.parse_period(value, option="--every") if value else None
-
-
-def _after(value: str | None) -> dates.Period | None:
-    return dates.parse_period(value, option="--after") if value else None
-
-
-def _repeats(row: dict[str, Any]) -> dict[str, Any]:
+def _repeats(row: tasks.Task) -> dict[str, Any]:
     """The row for a table: `every` shows `2w` (calendar) or `2w after done`."""
     if row.get("repeat_after"):
         return {**row, "every": f"{row['repeat_after']} after done"}
@@ -67,26 +59,24 @@ def add(
 
     Example: crm task add 张伟 "Call about the renewal" --due "next monday" --every 1m
     """
-    if every and after:
-        raise InvalidInput("give --every (a strict calendar) or --after (after done), not both")
     today = clock.today()
-    due_on = dates.parse_date(due, today)
-    period = _every(every)
-    later = _after(after)
-    clean = tasks.task_text(text)
+    raw = tasks.TaskInput(text=text, due=due, every=every, after=after)
+    new = tasks.prepare_new(raw, today=today)
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
-        task_id = tasks.add_task(conn, customer_id, clean, due_on, every=period, after=later)
+        task_id = tasks.add_task(
+            conn, customer_id, new.text, new.due_on, every=new.every, after=new.after
+        )
         task = tasks.get_task(conn, task_id, today=today)
     if quiet:
         typer.echo(str(task_id))
         return
-    repeat = f", every {period.describe()}" if period else ""
-    if later:
-        repeat = f", again {later.describe()} after each is done"
+    repeat = f", every {new.every.describe()}" if new.every else ""
+    if new.after:
+        repeat = f", again {new.after.describe()} after each is done"
     typer.echo(
         f"Added task {task_id} for {task['customer']} (#{customer_id}), "
-        f"due {due_on.isoformat()}{repeat}: {clean}"
+        f"due {new.due_on.isoformat()}{repeat}: {new.text}"
     )
 
 
@@ -219,28 +209,12 @@ def edit(
 
     Example: crm task edit 7 --due 2026-12-01 --every none
     """
-    if text is None and due is None and every is None and customer is None and after is None:
-        raise InvalidInput("nothing to change; give --text, --due, --every, --after or --customer")
-    if every is not None and after is not None:
-        raise InvalidInput("give --every (a strict calendar) or --after (after done), not both")
     today = clock.today()
-    stop = every is not None and every.strip().lower() in tasks.NO_REPEAT
-    period = None if stop else _every(every)
-    due_on = dates.parse_date(due, today) if due is not None else None
-    clean = tasks.task_text(text) if text is not None else None
+    raw = tasks.TaskInput(text=text, due=due, every=every, after=after, customer=customer)
+    changes = tasks.prepare_edit(raw, today=today)
     with writing(ctx) as conn:
         customer_id = resolver(conn)(customer) if customer else None
-        changed = tasks.edit_task(
-            conn,
-            task_id,
-            today=today,
-            text=clean,
-            due_on=due_on,
-            every=period,
-            stop_repeating=stop,
-            customer_id=customer_id,
-            after=_after(after),
-        )
+        changed = tasks.edit_task(conn, task_id, changes, today=today, customer_id=customer_id)
     if quiet:
         typer.echo(str(task_id))
     else:

@@ -55,7 +55,10 @@ def add_demo_purchases(
     catalogue = []
     for name, category, price, sku in PRODUCTS:
         cost = money.parse(price, "CNY")
-        product_id = products.add_product(conn, name, category=category, price=cost, sku=sku)
+        values = products.ProductValues(
+            name=name, category=category, sku=sku, price_minor=cost.minor, currency=cost.currency
+        )
+        product_id = products.add_product(conn, values)
         catalogue.append((product_id, name, category, cost))
     popular = [3, 3, 2, 2, 2, 3, 2, 1, 2, 1, 1, 1, 1, 1]  # weights, in catalogue order
     lines = 0

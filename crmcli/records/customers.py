@@ -17,6 +17,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.records import edits
 
 TEXT_FIELDS = (
     "company",
@@ -52,6 +53,8 @@ RESERVED = {*SCALAR_FIELDS, "id", "phone", "phones", "email", "emails", "tag", "
 UNSET_ALIASES = {"cadence": "cadence_days"}
 # Columns set and cleared together with a field.
 COMPANIONS = {"birthday": ("birthday_lunar",), "cadence_days": ("cadence_max_days",)}
+# The columns `--unset NAME` clears (other names are user-defined fields).
+UNSET_CLEARS = {name: (name, *COMPANIONS.get(name, ())) for name in UNSETTABLE}
 MAX_CADENCE_DAYS = 3660
 
 
@@ -127,17 +130,17 @@ def prepare(
             out.values.update(cadence_days=ideal, cadence_max_days=maximum)
         else:
             out.values[name] = _clean_scalar(name, value, today=today, resolve=resolve)
-    for name in raw.unset:
-        name = UNSET_ALIASES.get(name.strip(), name.strip())
-        if name in UNSETTABLE:
-            out.values[name] = None
-            out.values.update({c: None for c in COMPANIONS.get(name, ())})
-        elif name in REQUIRED:
+
+    def unset_other(name: str) -> None:
+        if name in REQUIRED:
             raise InvalidInput(f"{name} is required and cannot be unset")
-        elif name in ("phone", "phones", "email", "emails"):
+        if name in ("phone", "phones", "email", "emails"):
             raise InvalidInput(f"use --remove-{name.rstrip('s')} VALUE to remove a {name}")
-        else:
-            out.unset_fields.append(validate.field_key(name, RESERVED))
+        out.unset_fields.append(validate.field_key(name, RESERVED))
+
+    out.values.update(
+        edits.unset_columns(raw.unset, UNSET_CLEARS, aliases=UNSET_ALIASES, other=unset_other)
+    )
     out.add_phones = _unique(validate.phone(p, region) for p in raw.phones)
     out.remove_phones = [validate.phone(p, region) for p in raw.remove_phones]
     if raw.primary_phone:

@@ -18,6 +18,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.records import edits
 
 KINDS = ("call", "email", "meeting", "visit", "message", "note")
 CONTACT_KINDS = tuple(k for k in KINDS if k != "note")
@@ -32,6 +33,7 @@ DIRECTIONS = {
 MAX_DURATION_MINUTES = 7 * 24 * 60
 # Fields `interaction edit --unset` may clear (kind, time and text are required).
 UNSETTABLE = ("direction", "duration", "channel", "outcome")
+UNSET_CLEARS = {name: ("duration_minutes" if name == "duration" else name,) for name in UNSETTABLE}
 
 
 class Interaction(TypedDict):
@@ -98,11 +100,7 @@ def prepare(raw: InteractionInput, *, now: datetime) -> dict[str, Any]:
         out["channel"] = validate.text("channel", raw.channel).casefold()
     if raw.outcome is not None:
         out["outcome"] = validate.text("outcome", raw.outcome)
-    for name in raw.unset:
-        name = name.strip()
-        if name not in UNSETTABLE:
-            raise InvalidInput(f"--unset takes one of: {', '.join(UNSETTABLE)} (got {name!r})")
-        out["duration_minutes" if name == "duration" else name] = None
+    out.update(edits.unset_columns(raw.unset, UNSET_CLEARS))
     return out
 
 

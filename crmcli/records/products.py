@@ -5,33 +5,133 @@ A product is only a convenience for `crm buy`: when the ITEM of a purchase names
 category and price are the defaults. Purchases keep their own copy of item, category and
 amount, so editing or deleting a product never rewrites history; deleting one unlinks its
 purchases (product_id becomes NULL).
+
+Adding and editing follow crmcli.records.edits: a ProductInput of what the user typed,
+`prepare()` to validated ProductValues, `add_product` / `edit_product` to write them.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict, cast
 
-from crmcli.core import clock, validate
+from crmcli.core import clock, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.money import Money
+from crmcli.records import edits
 
 # Columns of `crm product list` (and its JSON/CSV keys), in order.
 COLUMNS = ("id", "name", "category", "sku", "price", "currency", "created_at", "updated_at")
-EDITABLE = ("name", "category", "sku", "price")
 UNSETTABLE = ("category", "sku", "price")
+UNSET_CLEARS = {"category": ("category",), "sku": ("sku",), "price": ("price_minor", "currency")}
 
 
-def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
+class Product(TypedDict):
+    """One stored product; its price is `price_minor` of `currency` (both None without one)."""
+
+    id: int
+    name: str
+    category: str | None
+    sku: str | None
+    price_minor: int | None
+    currency: str | None
+    created_at: str
+    updated_at: str
+
+
+class ProductValues(TypedDict, total=False):
+    """Validated column values of a product: all of a new one's, or those an edit sets."""
+
+    name: str
+    category: str | None
+    sku: str | None
+    price_minor: int | None
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    """What a user typed for `crm product add|edit`; strings, None when not given."""
+
+    name: str | None = None
+    category: str | None = None
+    price: str | None = None
+    currency: str | None = None  # of `price`; alone (on an edit) it keeps the value
+    sku: str | None = None
+    unset: tuple[str, ...] = ()
+
+
+def default_currency(conn: sqlite3.Connection) -> str:
+    """The currency of an amount typed without one: the `default_currency` setting."""
+    from crmcli.records.config import get_setting
+
+    return get_setting(conn, "default_currency") or "CNY"
+
+
+def canonical_category(conn: sqlite3.Connection, text: str) -> str:
+    """`text` as a category, spelt as an existing one (of a purchase or a product) when it
+    differs only in case."""
+    clean = validate.text("category", text)
+    row = (
+        conn.execute(
+            "SELECT category FROM purchases WHERE category = ? COLLATE NOCASE LIMIT 1", (clean,)
+        ).fetchone()
+        or conn.execute(
+            "SELECT category FROM products WHERE category = ? COLLATE NOCASE LIMIT 1", (clean,)
+        ).fetchone()
+    )
+    return row[0] if row else clean
+
+
+def prepare(
+    conn: sqlite3.Connection, raw: ProductInput, *, before: Product | None = None
+) -> ProductValues:
+    """Validate a new product (`before` None) or an edit of `before` into column values.
+
+    A price without a currency is in the default currency; `--currency` alone on an edit
+    keeps the price's value in the new currency. Raises InvalidInput (also when an edit
+    changes nothing); nothing is written.
+    """
+    if before is None and raw.currency is not None and raw.price is None:
+        raise InvalidInput("--currency is the currency of --price; give --price too")
+    values: ProductValues = {}
+    if raw.name is not None:
+        values["name"] = validate.text("name", raw.name)
+    if raw.category is not None:
+        values["category"] = canonical_category(conn, raw.category)
+    if raw.sku is not None:
+        values["sku"] = validate.text("sku", raw.sku)
+    price = None
+    if raw.price is not None:
+        price = money.parse(raw.price, raw.currency, default=default_currency(conn))
+    elif raw.currency is not None and before is not None:
+        if before["price_minor"] is None or before["currency"] is None:
+            raise InvalidInput("the product has no price; give --price with --currency")
+        code = money.currency_code(raw.currency)
+        value = money.to_decimal(before["price_minor"], before["currency"])
+        price = Money(money.to_minor(value, code), code)
+    if price is not None:
+        if price.minor < 0:
+            raise InvalidInput("a product's price cannot be negative")
+        values["price_minor"], values["currency"] = price.minor, price.currency
+    cleared = edits.unset_columns(raw.unset, UNSET_CLEARS, setting=values)
+    values.update(cleared)  # type: ignore[typeddict-item]
+    if before is not None and not values:
+        raise InvalidInput("nothing to change; give options such as --price or --category")
+    return values
+
+
+def _row(row: sqlite3.Row | None) -> Product | None:
     if row is None:
         return None
     record = dict(row)
     record.pop("name_key", None)
-    return record
+    return cast(Product, record)
 
 
-def get_product(conn: sqlite3.Connection, product_id: int) -> dict[str, Any]:
+def get_product(conn: sqlite3.Connection, product_id: int) -> Product:
     """One product as a dict (price as `price_minor` + `currency`); raises NotFound."""
     record = _row(conn.execute("SELECT * FROM products WHERE id = ?", (product_id,)).fetchone())
     if record is None:
@@ -39,7 +139,7 @@ def get_product(conn: sqlite3.Connection, product_id: int) -> dict[str, Any]:
     return record
 
 
-def find_product(conn: sqlite3.Connection, text: str) -> dict[str, Any] | None:
+def find_product(conn: sqlite3.Connection, text: str) -> Product | None:
     """The product an ITEM names: its SKU (ignoring ASCII case) or its name (folded);
     None when none does."""
     clean = text.strip()
@@ -68,34 +168,23 @@ def resolve_product(conn: sqlite3.Connection, ref: str) -> int:
     return int(product["id"])
 
 
-def add_product(
-    conn: sqlite3.Connection,
-    name: str,
-    *,
-    category: str | None = None,
-    price: Money | None = None,
-    sku: str | None = None,
-) -> int:
-    """Insert a product; returns its id. Raises InvalidInput for a taken name or SKU."""
-    if price is not None and price.minor < 0:
-        raise InvalidInput("a product's price cannot be negative")
+def add_product(conn: sqlite3.Connection, values: ProductValues) -> int:
+    """Insert a product from prepared values; returns its id. Raises InvalidInput for a
+    missing name, or a name or SKU already taken."""
+    if not values.get("name"):
+        raise InvalidInput("a product needs a name")
     stamp = clock.timestamp()
-    values = {
-        "name": validate.text("name", name),
-        "category": None if category is None else validate.text("category", category),
-        "price_minor": None if price is None else price.minor,
-        "currency": None if price is None else price.currency,
-        "sku": None if sku is None else validate.text("sku", sku),
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
-    _check_unique(conn, values, None)
-    values["name_key"] = validate.fold(values["name"])
+    row: dict[str, Any] = {
+        "category": None, "sku": None, "price_minor": None, "currency": None,
+        **values, "created_at": stamp, "updated_at": stamp,
+    }  # fmt: skip
+    _check_unique(conn, row, None)
+    row["name_key"] = validate.fold(row["name"])
     cursor = conn.execute(
         "INSERT INTO products (name, name_key, category, price_minor, currency, sku, "
         "created_at, updated_at) VALUES (:name, :name_key, :category, :price_minor, "
         ":currency, :sku, :created_at, :updated_at)",
-        values,
+        row,
     )
     return int(cursor.lastrowid or 0)
 
@@ -119,26 +208,12 @@ def _check_unique(conn: sqlite3.Connection, values: dict[str, Any], product_id: 
             )
 
 
-def edit_product(conn: sqlite3.Connection, product_id: int, values: dict[str, Any]) -> bool:
-    """Change a product. `values` maps name/category/sku to text or None (unset) and `price`
-    to a Money or None (unset); returns whether anything changed."""
-    before = get_product(conn, product_id)
-    columns: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in EDITABLE:
-            raise InvalidInput(f"unknown product field {key!r}")
-        if key == "price":
-            if value is not None and value.minor < 0:
-                raise InvalidInput("a product's price cannot be negative")
-            columns["price_minor"] = None if value is None else value.minor
-            columns["currency"] = None if value is None else value.currency
-        elif value is None:
-            if key == "name":
-                raise InvalidInput("a product needs a name")
-            columns[key] = None
-        else:
-            columns[key] = validate.text(key, value)
-    changed = {k: v for k, v in columns.items() if before[k] != v}
+def edit_product(conn: sqlite3.Connection, product_id: int, values: ProductValues) -> bool:
+    """Write prepared values to product `product_id`; returns whether anything changed.
+
+    Raises NotFound, or InvalidInput for a name or SKU already taken."""
+    stored: dict[str, Any] = dict(get_product(conn, product_id))
+    changed: dict[str, Any] = {k: v for k, v in values.items() if stored[k] != v}
     if not changed:
         return False
     _check_unique(conn, changed, product_id)
@@ -153,7 +228,7 @@ def edit_product(conn: sqlite3.Connection, product_id: int, values: dict[str, An
     return True
 
 
-def delete_product(conn: sqlite3.Connection, product_id: int) -> tuple[dict[str, Any], int]:
+def delete_product(conn: sqlite3.Connection, product_id: int) -> tuple[Product, int]:
     """Delete a product; returns it and how many purchases were unlinked (they keep their
     item, category and amount)."""
     record = get_product(conn, product_id)
@@ -164,7 +239,7 @@ def delete_product(conn: sqlite3.Connection, product_id: int) -> tuple[dict[str,
     return record, int(linked)
 
 
-def list_products(conn: sqlite3.Connection, *, category: str | None = None) -> list[dict[str, Any]]:
+def list_products(conn: sqlite3.Connection, *, category: str | None = None) -> list[Product]:
     """Every product (or those of one category, ignoring case), by name."""
     sql = "SELECT * FROM products"
     params: list[Any] = []

@@ -15,19 +15,25 @@ order on its own; refund lines are not orders.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.money import Money
+from crmcli.records import edits
+from crmcli.records.products import Product, canonical_category, default_currency, find_product
 
 MAX_QUANTITY = 1_000_000
 # Text fields of a line, and what `crm purchase edit --unset` may clear.
 TEXT_FIELDS = ("category", "payment", "order_ref", "note")
 UNSETTABLE = (*TEXT_FIELDS, "unit_price")
+UNSET_CLEARS = {
+    name: ("unit_price_minor" if name == "unit_price" else name,) for name in UNSETTABLE
+}
+UNSET_ALIASES = {"order": "order_ref", "unit-price": "unit_price"}
 
 # Common payment methods, normalised so reports group them; any other text is kept as typed.
 PAYMENTS = {
@@ -102,6 +108,62 @@ SALE_DATES = (
 )
 
 
+class Purchase(TypedDict):
+    """One stored line with its customer's name (the COLUMNS of a listing but `amount`,
+    `unit_price` and `is_refund`, which output derives)."""
+
+    id: int
+    purchased_at: str
+    customer_id: int
+    customer: str
+    item: str
+    category: str | None
+    quantity: int
+    unit_price_minor: int | None
+    amount_minor: int
+    currency: str
+    payment: str | None
+    order_ref: str | None
+    note: str | None
+    product_id: int | None
+    created_at: str
+    updated_at: str
+
+
+class PurchaseValues(TypedDict, total=False):
+    """Validated column values to write to a stored line: only those that change."""
+
+    customer_id: int
+    product_id: int | None
+    item: str
+    category: str | None
+    quantity: int
+    unit_price_minor: int | None
+    amount_minor: int
+    currency: str
+    purchased_at: str
+    payment: str | None
+    order_ref: str | None
+    note: str | None
+
+
+class CustomerTotals(TypedDict):
+    """One customer's AGGREGATES in one currency, with the average order (see summary)
+    and the first and last sale."""
+
+    currency: str
+    revenue_minor: int
+    refunds_minor: int
+    net_minor: int
+    orders: int
+    customers: int
+    lines: int
+    refund_lines: int
+    average_order_minor: int | None
+    first_purchase_at: str | None
+    last_purchase_at: str | None
+
+
 @dataclass(slots=True)  # not frozen: frozen dataclasses are slow to build, a million a file
 class Line:
     """A validated purchase line, ready to store."""
@@ -131,26 +193,19 @@ def payment(text: str) -> str:
     return PAYMENTS.get(" ".join(clean.casefold().split()), clean)
 
 
-def canonical_category(conn: sqlite3.Connection, text: str) -> str:
-    """`text` as a category, spelt as an existing one when it differs only in case."""
-    clean = validate.text("category", text)
-    row = (
-        conn.execute(
-            "SELECT category FROM purchases WHERE category = ? COLLATE NOCASE LIMIT 1", (clean,)
-        ).fetchone()
-        or conn.execute(
-            "SELECT category FROM products WHERE category = ? COLLATE NOCASE LIMIT 1", (clean,)
-        ).fetchone()
-    )
-    return row[0] if row else clean
-
-
 def purchase_time(moment: datetime, now: datetime) -> str:
     """A purchase date-time as stored (ISO 8601 with offset, to the second); a date after
     today is refused."""
     if moment.date() > now.date():
         raise InvalidInput(f"the purchase date {moment.date().isoformat()} is in the future")
     return moment.replace(microsecond=0).isoformat()
+
+
+def parse_time(text: str, now: datetime) -> str:
+    """The stored purchase time of `--at TEXT`; raises InvalidInput."""
+    if not text.strip():
+        raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
+    return purchase_time(dates.parse_datetime(text, now), now)
 
 
 def line_total(
@@ -231,16 +286,14 @@ class LineContext:
         self.conn = conn
         self.now = now
         self.default_currency = default_currency
-        self._products: dict[str, dict[str, Any] | None] = {}
+        self._products: dict[str, Product | None] = {}
         self._categories: dict[str, str] = {}
         self._payments: dict[str, str] = {}
         self._times: dict[str, str] = {}
         self._items: dict[str, str] = {}
 
-    def product(self, item: str) -> dict[str, Any] | None:
+    def product(self, item: str) -> Product | None:
         if item not in self._products:
-            from crmcli.records.products import find_product
-
             self._products[item] = find_product(self.conn, item)
         return self._products[item]
 
@@ -266,9 +319,7 @@ class LineContext:
             return purchase_time(self.now, self.now)
         found = self._times.get(text)
         if found is None:
-            if not text.strip():
-                raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
-            found = purchase_time(dates.parse_datetime(text, self.now), self.now)
+            found = parse_time(text, self.now)
             if len(self._times) > 100_000:  # a file of distinct times: keep memory flat
                 self._times.clear()
             self._times[text] = found
@@ -340,6 +391,123 @@ def prepare_line(context: LineContext, customer_id: int, raw: LineInput) -> Line
     )
 
 
+def prepare_purchase(
+    conn: sqlite3.Connection, customer_id: int, raw: LineInput, *, now: datetime
+) -> Line:
+    """Validate the line of `crm buy` (prepare_line with a context of its own)."""
+    context = LineContext(conn, now=now, default_currency=default_currency(conn))
+    return prepare_line(context, customer_id, raw)
+
+
+@dataclass(frozen=True)
+class PurchaseEdit:
+    """What a user typed for `crm purchase edit`; strings, None when not given."""
+
+    customer: str | None = None  # a customer reference
+    item: str | None = None
+    amount: str | None = None
+    quantity: int | None = None
+    unit_price: str | None = None
+    at: str | None = None
+    category: str | None = None
+    currency: str | None = None
+    payment: str | None = None
+    order: str | None = None
+    note: str | None = None
+    refund: bool = False
+    unset: tuple[str, ...] = ()
+
+
+def prepare_edit(
+    conn: sqlite3.Connection,
+    purchase_id: int,
+    raw: PurchaseEdit,
+    *,
+    resolve: Callable[[str], int],
+    now: datetime,
+) -> PurchaseValues:
+    """Validate an edit of line `purchase_id` into the column values to write.
+
+    An amount, unit price, quantity, currency or refund reprices the line: the total and
+    unit price are computed again from what was given and what the line holds (a new
+    currency alone keeps the value). `resolve(ref) -> id` resolves a customer reference.
+    Raises NotFound for an unknown line or customer, InvalidInput for bad input (also when
+    there is nothing to change); nothing is written.
+    """
+    before = get_purchase(conn, purchase_id)
+    values: PurchaseValues = {}
+    if raw.customer is not None:
+        values["customer_id"] = resolve(raw.customer)
+    if raw.item is not None:
+        product = find_product(conn, raw.item)
+        values["item"] = product["name"] if product else validate.text("item", raw.item)
+        values["product_id"] = product["id"] if product else None
+    values.update(_reprice(before, raw))
+    if raw.at is not None:
+        values["purchased_at"] = parse_time(raw.at, now)
+    if raw.category is not None:
+        values["category"] = canonical_category(conn, raw.category)
+    if raw.payment is not None:
+        values["payment"] = payment(raw.payment)
+    if raw.order is not None:
+        values["order_ref"] = validate.text("order", raw.order)
+    if raw.note is not None:
+        values["note"] = validate.text("note", raw.note, multiline=True)
+    cleared = edits.unset_columns(raw.unset, UNSET_CLEARS, aliases=UNSET_ALIASES, setting=values)
+    values.update(cleared)  # type: ignore[typeddict-item]
+    if not values and not raw.refund:  # --refund on a refund asks for nothing new
+        raise InvalidInput("nothing to change; give options such as --amount or --category")
+    return values
+
+
+def _reprice(before: Purchase, raw: PurchaseEdit) -> PurchaseValues:
+    """The amount, currency, quantity and unit price after an edit, or {} when the edit
+    leaves them alone. A line stays a sale or a refund unless the new amount says."""
+    old_code = before["currency"]
+    code = money.currency_code(raw.currency) if raw.currency is not None else old_code
+    count = quantity(raw.quantity) if raw.quantity is not None else before["quantity"]
+    given = money.parse(raw.amount, raw.currency, default=code) if raw.amount is not None else None
+    unit = (
+        money.parse(raw.unit_price, raw.currency, default=code)
+        if raw.unit_price is not None
+        else None
+    )
+    if given is not None and raw.currency is None:
+        code = given.currency
+    elif unit is not None and raw.currency is None:
+        code = unit.currency
+    repriced = (
+        given is not None
+        or unit is not None
+        or raw.quantity is not None
+        or code != old_code
+        or (raw.refund and before["amount_minor"] >= 0)
+    )
+    if not repriced:
+        return {}
+    old_unit = before["unit_price_minor"]
+    if given is None and unit is None:
+        if raw.quantity is not None and old_unit is not None:
+            unit = _recurrency(old_unit, old_code, code)
+        else:
+            given = _recurrency(before["amount_minor"], old_code, code)
+    keep_refund = given is None and before["amount_minor"] < 0
+    total, unit_minor = line_total(
+        amount=given, unit_price=unit, qty=count, refund=raw.refund or keep_refund
+    )
+    return {
+        "amount_minor": total.minor,
+        "currency": total.currency,
+        "quantity": count,
+        "unit_price_minor": unit_minor,
+    }
+
+
+def _recurrency(minor: int, old: str, new: str) -> Money:
+    """`minor` units of `old` as the same value in `new` (refused if it has too many decimals)."""
+    return Money(money.to_minor(money.to_decimal(minor, old), new), new)
+
+
 INSERT_SQL = (
     "INSERT INTO purchases (customer_id, product_id, item, category, quantity, "
     "unit_price_minor, amount_minor, currency, purchased_at, payment, order_ref, note, "
@@ -388,38 +556,23 @@ _SELECT = (
 )
 
 
-def get_purchase(conn: sqlite3.Connection, purchase_id: int) -> dict[str, Any]:
+def get_purchase(conn: sqlite3.Connection, purchase_id: int) -> Purchase:
     """One line with its customer's name; raises NotFound."""
     row = conn.execute(f"{_SELECT} WHERE p.id = ?", (purchase_id,)).fetchone()
     if row is None:
         raise NotFound(f"no purchase with id {purchase_id}")
-    return dict(row)
+    return cast(Purchase, dict(row))
 
 
-def update_purchase(conn: sqlite3.Connection, purchase_id: int, values: dict[str, Any]) -> bool:
-    """Write validated column values to line `purchase_id`; returns whether anything changed.
-
-    Keys are column names of `purchases` (amount as `amount_minor` + `currency`).
-    """
-    allowed = {
-        "customer_id",
-        "product_id",
-        "item",
-        "category",
-        "quantity",
-        "unit_price_minor",
-        "amount_minor",
-        "currency",
-        "purchased_at",
-        "payment",
-        "order_ref",
-        "note",
-    }
-    unknown = set(values) - allowed
+def update_purchase(conn: sqlite3.Connection, purchase_id: int, values: PurchaseValues) -> bool:
+    """Write validated column values to line `purchase_id` (from prepare_edit, or an import's
+    row); returns whether anything changed. Raises NotFound, InvalidInput."""
+    unknown = set(values) - PurchaseValues.__optional_keys__
     if unknown:
         raise InvalidInput(f"unknown purchase field {sorted(unknown)[0]!r}")
     before = get_purchase(conn, purchase_id)
-    changed = {k: v for k, v in values.items() if before[k] != v}
+    stored: dict[str, Any] = dict(before)
+    changed: dict[str, Any] = {k: v for k, v in values.items() if stored[k] != v}
     if not changed:
         return False
     if "amount_minor" in changed and abs(changed["amount_minor"]) > money.MAX_MINOR:
@@ -433,7 +586,7 @@ def update_purchase(conn: sqlite3.Connection, purchase_id: int, values: dict[str
     return True
 
 
-def delete_purchases(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]:
+def delete_purchases(conn: sqlite3.Connection, ids: list[int]) -> list[Purchase]:
     """Delete lines by id, all or none (NotFound names the first missing id); returns them."""
     records = [get_purchase(conn, purchase_id) for purchase_id in dict.fromkeys(ids)]
     conn.executemany("DELETE FROM purchases WHERE id = ?", [(r["id"],) for r in records])
@@ -455,7 +608,7 @@ def list_purchases(
     currency: str | None = None,
     refunds: bool = False,
     limit: int | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Purchase]:
     """Lines matching every filter given, oldest first (the `limit` most recent, if given).
 
     `since`/`until` are inclusive local dates; `category` matches ignoring case; `item` is a
@@ -492,9 +645,9 @@ def list_purchases(
     )
     if limit is None:
         for row in conn.execute(sql, params):
-            yield dict(row)
+            yield cast(Purchase, dict(row))
         return
-    rows = [dict(r) for r in conn.execute(f"{sql} LIMIT ?", [*params, limit])]
+    rows = [cast(Purchase, dict(r)) for r in conn.execute(f"{sql} LIMIT ?", [*params, limit])]
     yield from reversed(rows)
 
 
@@ -507,22 +660,20 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def customer_totals(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    """Lifetime figures of one customer, one dict per currency (AGGREGATES keys)."""
+def customer_totals(conn: sqlite3.Connection, customer_id: int) -> list[CustomerTotals]:
+    """Lifetime figures of one customer, one per currency."""
     rows = conn.execute(
         f"SELECT {AGGREGATES}, {SALE_DATES} FROM purchases p WHERE p.customer_id = ? "  # noqa: S608
         "GROUP BY p.currency ORDER BY p.currency",
         (customer_id,),
     )
-    return [summary(dict(r)) for r in rows]
+    return [cast(CustomerTotals, summary(dict(r))) for r in rows]
 
 
-def recent_purchases(
-    conn: sqlite3.Connection, customer_id: int, limit: int = 5
-) -> list[dict[str, Any]]:
+def recent_purchases(conn: sqlite3.Connection, customer_id: int, limit: int = 5) -> list[Purchase]:
     """The `limit` most recent lines of one customer, newest first."""
     rows = conn.execute(
         f"{_SELECT} WHERE p.customer_id = ? ORDER BY p.purchased_at DESC, p.id DESC LIMIT ?",
         (customer_id, limit),
     )
-    return [dict(r) for r in rows]
+    return [cast(Purchase, dict(r)) for r in rows]

@@ -9,7 +9,9 @@ finishing a weekly task three weeks late does not leave three more already overd
 A task may instead repeat a period after it is done (`repeat_after`, "call again two weeks
 after the last call"): the next one is due that period after the day it was done, however
 early or late that was.
-Services take clean values (dates, Period) and run in the caller's transaction.
+Adding and editing follow crmcli.records.edits: a TaskInput of what the user typed,
+`prepare_new` / `prepare_edit` to clean values (dates, Period), then `add_task` /
+`edit_task`, which run in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.dates import Period, parse_date, parse_period
@@ -41,6 +44,60 @@ COLUMNS = (
     "updated_at",
 )
 STATES = ("open", "done", "all")
+# Words that stop a task repeating in `crm task edit --every`.
+NO_REPEAT = ("none", "never", "no", "off", "once")
+ONE_REPEAT = "give --every (a strict calendar) or --after (after done), not both"
+
+
+class Task(TypedDict):
+    """One stored task with its customer's name and its status (see `status`)."""
+
+    id: int
+    due_on: str
+    customer_id: int
+    customer: str
+    text: str
+    every: str | None
+    anchor_on: str | None
+    repeat_after: str | None
+    done_at: str | None
+    interaction_id: int | None
+    previous_id: int | None
+    created_at: str
+    updated_at: str
+    status: str
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    """What a user typed for `crm task add|edit`; strings, None when not given."""
+
+    text: str | None = None
+    due: str | None = None
+    every: str | None = None  # on an edit, a NO_REPEAT word stops the repetition
+    after: str | None = None
+    customer: str | None = None  # on an edit, a reference to move the task to
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A validated new task."""
+
+    text: str
+    due_on: date
+    every: Period | None = None
+    after: Period | None = None
+
+
+@dataclass(frozen=True)
+class TaskChanges:
+    """Validated changes to a task: None leaves a value as it is."""
+
+    text: str | None = None
+    due_on: date | None = None
+    every: Period | None = None
+    after: Period | None = None
+    stop_repeating: bool = False
 
 
 def status(due_on: str, done_at: str | None, today: date) -> str:
@@ -70,6 +127,38 @@ def next_due(anchor: date, every: Period, after: date) -> date:
 
 def task_text(value: str) -> str:
     return validate.text("task text", value)
+
+
+def _period(value: str | None, option: str) -> Period | None:
+    return parse_period(value, option=option) if value else None
+
+
+def prepare_new(raw: TaskInput, *, today: date) -> NewTask:
+    """Validate `crm task add` (due today unless `raw.due` says); raises InvalidInput."""
+    if raw.every and raw.after:
+        raise InvalidInput(ONE_REPEAT)
+    due_on = parse_date(raw.due if raw.due is not None else "today", today)
+    every = _period(raw.every, "--every")
+    after = _period(raw.after, "--after")
+    return NewTask(task_text(raw.text or ""), due_on, every, after)
+
+
+def prepare_edit(raw: TaskInput, *, today: date) -> TaskChanges:
+    """Validate `crm task edit`; raises InvalidInput, also when it changes nothing.
+
+    `raw.customer` is left to the caller to resolve (and pass to edit_task).
+    """
+    given = (raw.text, raw.due, raw.every, raw.customer, raw.after)
+    if all(value is None for value in given):
+        raise InvalidInput("nothing to change; give --text, --due, --every, --after or --customer")
+    if raw.every is not None and raw.after is not None:
+        raise InvalidInput(ONE_REPEAT)
+    stop = raw.every is not None and raw.every.strip().lower() in NO_REPEAT
+    every = None if stop else _period(raw.every, "--every")
+    due_on = parse_date(raw.due, today) if raw.due is not None else None
+    text = task_text(raw.text) if raw.text is not None else None
+    after = _period(raw.after, "--after")
+    return TaskChanges(text, due_on, every, after, stop_repeating=stop)
 
 
 def parse_follow_up(spec: str, *, today: date, about: dict[str, Any]) -> tuple[date, str]:
@@ -143,13 +232,13 @@ _SELECT = (
 )
 
 
-def _record(row: sqlite3.Row, today: date) -> dict[str, Any]:
+def _record(row: sqlite3.Row, today: date) -> Task:
     record = dict(row)
     record["status"] = status(record["due_on"], record["done_at"], today)
-    return record
+    return cast(Task, record)
 
 
-def get_task(conn: sqlite3.Connection, task_id: int, *, today: date) -> dict[str, Any]:
+def get_task(conn: sqlite3.Connection, task_id: int, *, today: date) -> Task:
     """One task with its customer's name and status; raises NotFound."""
     row = conn.execute(f"{_SELECT} WHERE t.id = ?", (task_id,)).fetchone()
     if row is None:
@@ -159,7 +248,7 @@ def get_task(conn: sqlite3.Connection, task_id: int, *, today: date) -> dict[str
 
 def complete_task(
     conn: sqlite3.Connection, task_id: int, *, today: date
-) -> tuple[dict[str, Any], int | None]:
+) -> tuple[Task, int | None]:
     """Mark a task done; returns (the task as it was, the id of the next one or None).
 
     A recurring task creates the next task of its series: on its calendar (`every`), or
@@ -201,7 +290,7 @@ def complete_task(
     return task, next_id
 
 
-def _require_open(task: dict[str, Any], action: str) -> None:
+def _require_open(task: Task, action: str) -> None:
     if task["done_at"]:
         raise InvalidInput(f"task {task['id']} is already done; it cannot be {action}")
 
@@ -225,59 +314,54 @@ def snooze_task(conn: sqlite3.Connection, task_id: int, until: date, *, today: d
     return True
 
 
-NO_REPEAT = ("none", "never", "no", "off", "once")
-
-
 def edit_task(
     conn: sqlite3.Connection,
     task_id: int,
+    changes: TaskChanges,
     *,
     today: date,
-    text: str | None = None,
-    due_on: date | None = None,
-    every: Period | None = None,
-    stop_repeating: bool = False,
     customer_id: int | None = None,
-    after: Period | None = None,
 ) -> bool:
-    """Change a task; returns whether anything changed. Raises NotFound.
+    """Apply prepared changes (and a move to `customer_id`); returns whether anything
+    changed. Raises NotFound.
 
     A new due date or period starts the series afresh from the (new) due date. `every` and
     `after` replace each other; `stop_repeating` ends either.
     """
-    if every and after:
+    if changes.every and changes.after:
         raise InvalidInput("a task repeats --every PERIOD or --after PERIOD, not both")
     task = get_task(conn, task_id, today=today)
-    changes: dict[str, Any] = {}
-    if text is not None:
-        changes["text"] = text
+    values: dict[str, Any] = {}
+    if changes.text is not None:
+        values["text"] = changes.text
     if customer_id is not None:
-        changes["customer_id"] = customer_id
-    if due_on is not None:
-        changes["due_on"] = due_on.isoformat()
-    if stop_repeating:
-        changes["every"] = changes["anchor_on"] = changes["repeat_after"] = None
-    elif after is not None:
-        changes["every"] = changes["anchor_on"] = None
-        changes["repeat_after"] = str(after)
-    elif every is not None or (due_on is not None and task["every"]):
-        if every is not None:
-            changes["repeat_after"] = None
-        changes["every"] = str(every) if every else task["every"]
-        changes["anchor_on"] = changes.get("due_on", task["due_on"])
-    changes = {k: v for k, v in changes.items() if task[k] != v}
-    if not changes:
+        values["customer_id"] = customer_id
+    if changes.due_on is not None:
+        values["due_on"] = changes.due_on.isoformat()
+    if changes.stop_repeating:
+        values["every"] = values["anchor_on"] = values["repeat_after"] = None
+    elif changes.after is not None:
+        values["every"] = values["anchor_on"] = None
+        values["repeat_after"] = str(changes.after)
+    elif changes.every is not None or (changes.due_on is not None and task["every"]):
+        if changes.every is not None:
+            values["repeat_after"] = None
+        values["every"] = str(changes.every) if changes.every else task["every"]
+        values["anchor_on"] = values.get("due_on", task["due_on"])
+    stored: dict[str, Any] = dict(task)
+    values = {k: v for k, v in values.items() if stored[k] != v}
+    if not values:
         return False
-    changes["updated_at"] = clock.timestamp()
-    assignments = ", ".join(f"{c} = ?" for c in changes)
+    values["updated_at"] = clock.timestamp()
+    assignments = ", ".join(f"{c} = ?" for c in values)
     conn.execute(
         f"UPDATE tasks SET {assignments} WHERE id = ?",  # noqa: S608 - whitelisted columns
-        [*changes.values(), task_id],
+        [*values.values(), task_id],
     )
     return True
 
 
-def delete_task(conn: sqlite3.Connection, task_id: int, *, today: date) -> dict[str, Any]:
+def delete_task(conn: sqlite3.Connection, task_id: int, *, today: date) -> Task:
     """Delete a task for good; returns the deleted record. Raises NotFound."""
     task = get_task(conn, task_id, today=today)
     conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
@@ -293,7 +377,7 @@ def list_tasks(
     overdue: bool = False,
     due_by: date | None = None,
     limit: int | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Task]:
     """Stream tasks ordered by due date, COLUMNS keys each.
 
     `state` is open, done or all; `overdue` keeps open tasks due before today; `due_by`

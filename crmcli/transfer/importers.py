@@ -927,14 +927,17 @@ class TaskImporter(Importer):
         if self.options.on_conflict == "error":
             raise InvalidInput(f"task {task_id} is already here (the row's id)")
         task = tasks.get_task(self.conn, task_id, today=self.now.date())
-        changed = tasks.edit_task(
-            self.conn,
-            task_id,
-            today=self.now.date(),
+        changes = tasks.TaskChanges(
             text=text if text != task["text"] else None,
             due_on=due if due.isoformat() != task["due_on"] else None,
             every=every if every is not None and str(every) != task["every"] else None,
             after=after if after is not None and str(after) != task["repeat_after"] else None,
+        )
+        changed = tasks.edit_task(
+            self.conn,
+            task_id,
+            changes,
+            today=self.now.date(),
             customer_id=customer_id if customer_id != task["customer_id"] else None,
         )
         if done_at is not None and done_at != task["done_at"]:

@@ -1,0 +1,51 @@
+"""How every kind of record is changed, and the one reading of `--unset`.
+
+Each record service follows one pattern. A frozen `...Input` dataclass carries what a user
+typed (strings; None when an option was not given). `prepare...()` validates it and
+computes what follows from it (prices, currencies, derived fields), raising InvalidInput
+before anything is written. An apply function (`add_...`, `edit_...`) writes the prepared
+values inside the caller's transaction. Command handlers only parse options into the
+input, call prepare and apply, and print.
+
+`unset_columns` is how every edit command reads `--unset NAME`: a record kind says which
+names a user may give and which columns each clears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from crmcli.core.errors import InvalidInput
+
+
+def unset_columns(
+    names: Iterable[str],
+    clears: Mapping[str, tuple[str, ...]],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    setting: Mapping[str, Any] | None = None,
+    other: Callable[[str], None] | None = None,
+) -> dict[str, None]:
+    """The columns `--unset NAME...` clears, each mapped to None.
+
+    `clears` maps each name a user may give to the columns it clears; `aliases` maps other
+    spellings to those names. A name is matched without surrounding spaces. An unknown name
+    goes to `other` when given (customers keep user-defined fields there), else raises
+    InvalidInput listing the names. With `setting` (the columns being set by the same
+    command), clearing one of them raises InvalidInput.
+    """
+    out: dict[str, None] = {}
+    for typed in names:
+        given = typed.strip()
+        name = (aliases or {}).get(given, given)
+        if name not in clears:
+            if other is None:
+                raise InvalidInput(f"--unset takes one of: {', '.join(clears)} (got {given!r})")
+            other(name)
+            continue
+        for column in clears[name]:
+            if setting is not None and column in setting:
+                raise InvalidInput(f"{given} is both set and unset")
+            out[column] = None
+    return out
