@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
-from crmcli.cli.options import filter_options
-from crmcli.cli.output import Format, emit
+from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.options import FormatOption, QuietOption, filter_options
+from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.records.filters import CustomerFilter
@@ -98,7 +98,7 @@ def care_list(
             for r in rows
         ]
     if rows or fmt is not Format.table:
-        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(rows, columns)
 
 
 @care_app.command("festivals")
@@ -129,11 +129,8 @@ def festival_list(
         }
         for f, day in days
     ]
-    emit(
-        rows,
-        ("falls_on", "festival", "name", "english", "calendar", "days_until"),
-        fmt,
-        no_color=global_options(ctx).no_color,
+    output(ctx, fmt).rows(
+        rows, ("falls_on", "festival", "name", "english", "calendar", "days_until")
     )
 
 
@@ -180,7 +177,7 @@ def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     columns = care.RULE_COLUMNS
     if fmt is Format.table:
         columns = ("id", "festival_name", "action", "selection")
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, columns)
 
 
 @rule_app.command("delete")

@@ -9,9 +9,16 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.batch import Batch, DryRun, RefsArgument, batch_options, confirm, select
-from crmcli.cli.options import filter_options, filter_options_except, option, with_options
+from crmcli.cli.options import (
+    FormatOption,
+    QuietOption,
+    filter_options,
+    filter_options_except,
+    option,
+    with_options,
+)
 from crmcli.cli.output import Format, card, cell, emit
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
@@ -332,7 +339,10 @@ def _edit_in_editor(ctx: typer.Context, ref: str, editor: bool, quiet: bool) -> 
         raise InvalidInput("nothing to change; give options such as --city, or --editor")
     from crmcli.cli.editing import edit_in_editor
 
-    raw, version, customer_id = edit_in_editor(ctx, ref)
+    with reading(ctx) as conn:
+        customer_id = resolver(conn)(ref)
+        record = customers.get_customer(conn, customer_id)
+    raw, version = edit_in_editor(record), record["version"]
     if raw is None:
         typer.echo("No changes.")
         return
@@ -480,7 +490,7 @@ def list_(
             derived = derive(conn, clock.today(), archived=selection.archived)
             rows = ({**row, **{c: derived[row["id"]][c] for c in COLUMNS}} for row in rows)
             columns = (*columns, *COLUMNS)
-        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(rows, columns)
 
 
 def _archive(

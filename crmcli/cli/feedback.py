@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
-from crmcli.cli.output import Format, clip, emit
+from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import clip
 from crmcli.records import feedback
 
 feedback_app = typer.Typer(
@@ -122,7 +124,7 @@ def feedback_list(
     if fmt is Format.table:
         columns = TABLE_COLUMNS
         rows = [{**row, "summary": clip(row["text"])} for row in rows]
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, columns)
 
 
 @feedback_app.command("resolve")
@@ -251,7 +253,7 @@ def survey_list(
     """
     from datetime import timedelta
 
-    from crmcli.cli.reports import period
+    from crmcli.cli.options import period
     from crmcli.records import surveys
     from crmcli.records.interactions import local_midnight
 
@@ -273,7 +275,7 @@ def survey_list(
     if fmt is Format.table:
         columns = ("id", "answered_at", "customer", "nps", "csat", "comment")
         rows = [{**row, "comment": clip(row["comment"])} for row in rows]
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, columns)
 
 
 @survey_app.command("delete")

@@ -10,10 +10,17 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, global_options, reading
-from crmcli.cli.options import filter_options
+from crmcli.cli.app import global_options, output, reading
+from crmcli.cli.options import (
+    CurrencyOption,
+    FormatOption,
+    SinceOption,
+    UntilOption,
+    filter_options,
+    period,
+)
 from crmcli.cli.output import Format, emit
-from crmcli.cli.reports import CurrencyOption, SinceOption, UntilOption, period, report_app
+from crmcli.cli.reports import report_app
 from crmcli.records.filters import CustomerFilter
 
 
@@ -73,9 +80,7 @@ def feedback_report(
         target = feedback.target_seconds(conn)
         rows, total = feedback_report(conn, scope, by=by.value, now=clock.now(), target=target)
     columns = (by.value, *FEEDBACK_FIGURES)
-    emit(
-        _with_total(rows, total, by.value, fmt), columns, fmt, no_color=global_options(ctx).no_color
-    )
+    output(ctx, fmt).rows(_with_total(rows, total, by.value, fmt), columns)
 
 
 class SatisfactionBy(str, Enum):

@@ -5,11 +5,13 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
-from crmcli.cli.output import Format, clip, emit
+from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import clip
 from crmcli.records import interactions, tasks
 from crmcli.records.interactions import InteractionInput
 
@@ -148,7 +150,7 @@ def list_interactions(
         if fmt is Format.table:
             columns = TABLE_COLUMNS
             rows = ({**row, "summary": clip(row["text"])} for row in rows)
-        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(rows, columns)
 
 
 @interaction_app.command("edit")

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
-from crmcli.cli.output import Format, emit
+from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.output import Format
 from crmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def product_list(
         return
     shown = [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
     columns = TABLE_COLUMNS if fmt is Format.table else products.COLUMNS
-    emit(shown, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(shown, columns)
 
 
 @product_app.command("edit")

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.output import Format, emit
+from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.output import Format
 from crmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ def purchases_(
                 sys.stdout.write(f"{row['id']}\n")
             return
         columns = TABLE_COLUMNS if fmt is Format.table else purchases.COLUMNS
-        emit(_output_rows(rows, fmt), columns, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(_output_rows(rows, fmt), columns)
 
 
 @purchase_app.command("edit")

@@ -4,9 +4,10 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import resolver
-from crmcli.cli.output import Format, emit
+from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.output import Format
 from crmcli.core import clock
 
 
@@ -29,7 +30,7 @@ def dedupe(
 
     with reading(ctx) as conn:
         pairs = duplicates.find_pairs(conn, min_score=min_score)
-    emit(pairs, duplicates.COLUMNS, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(pairs, duplicates.COLUMNS)
 
 
 @app.command("merge")
@@ -107,6 +108,6 @@ def clean(
         found = quality.problems(conn, region=region, today=today, stale_years=stale_years)
         fixed = quality.fix(conn, found) if fix else 0
     if not quiet:
-        emit(found, quality.COLUMNS, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(found, quality.COLUMNS)
     if fix and not quiet:
         typer.echo(f"Fixed {fixed} of {len(found)} problems.", err=True)

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.output import Format, emit, emit_sections
+from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.output import Format, Section
 from crmcli.core import clock, dates
 from crmcli.records import important_dates
 from crmcli.reports import reminders
@@ -61,11 +62,12 @@ def remind(
             sys.stdout.write(calendar(events, clock.now()))
         return
     header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
-    emit_sections(
-        report,
-        as_json=fmt is RemindFormat.json,
-        header=header,
-        no_color=global_options(ctx).no_color,
+    parts = [
+        Section(key, f"{title} ({len(rows)})", columns, rows, fields=fields)
+        for key, title, columns, fields, rows in report
+    ]
+    output(ctx, Format.json if fmt is RemindFormat.json else Format.table).sections(
+        parts, header=header
     )
 
 
@@ -88,7 +90,7 @@ def today_(
             typer.echo(str(row["customer_id"]))
         return
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, columns)
 
 
 @date_app.command("add")
@@ -162,7 +164,7 @@ def date_list(
             {**r, "date_on": f"{r['date_on']} (lunar {r['date_lunar']})"} if r["date_lunar"] else r
             for r in rows
         ]
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, columns)
 
 
 @date_app.command("delete")

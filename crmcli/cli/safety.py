@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, global_options, output, reading, writing
+from crmcli.cli.options import FormatOption, QuietOption
 from crmcli.cli.output import Format, emit
 from crmcli.core.errors import CrmError, InvalidInput
 
@@ -106,7 +107,7 @@ def check(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     from crmcli.store.backup import check_database
 
     rows = check_database(global_options(ctx).path)
-    emit(rows, ("check", "status", "detail"), fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, ("check", "status", "detail"))
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
         names = ", ".join(dict.fromkeys(r["check"] for r in problems))
@@ -135,11 +136,11 @@ def history_(
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
         rows = history.list_history(conn, customer_id=customer_id, limit=limit, reveal=reveal)
     if fmt is Format.table:
-        from crmcli.cli.output import clip
+        from crmcli.core.text import clip
 
         for row in rows:
             row["changes"] = clip(row["changes"], 70)
-        emit(rows, history.HISTORY_COLUMNS, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(rows, history.HISTORY_COLUMNS)
     else:
         emit(rows, (*history.HISTORY_COLUMNS, "old", "new"), fmt)
 
@@ -163,11 +164,9 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
             "nothing was changed"
         )
     typer.echo(f"Undo crm {plan.command} of {plan.at} (changeset {plan.changeset}):")
-    emit(
+    output(ctx).rows(
         history.describe(plan, reveal=reveal),
         ("action", "table", "row_id", "customer_id", "changes"),
-        Format.table,
-        no_color=global_options(ctx).no_color,
     )
     confirm("Undo it?", yes, flag_hint="undo")
     with writing(ctx) as conn:

@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.options import FormatOption, QuietOption
 from crmcli.cli.output import Format, Marked, emit
 from crmcli.core.errors import InvalidInput
 
@@ -73,7 +74,7 @@ def search(
     if fmt is Format.table:
         for row in results:
             row["snippet"] = Marked(row["snippet"], tuple(map(tuple, row["highlights"])))
-        emit(results, TABLE_COLUMNS, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(results, TABLE_COLUMNS)
         return
     emit(results, COLUMNS, fmt)
 

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
-from crmcli.cli.options import filter_options
+from crmcli.cli.options import FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format, emit
 from crmcli.core import clock
 from crmcli.records.filters import CustomerFilter
@@ -51,8 +51,7 @@ def segment_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     with reading(ctx) as conn:
         rows = segments.list_segments(conn, today=clock.today())
-    emit(rows, ("segment", "filter", "customers", "created_at"), fmt,
-         no_color=global_options(ctx).no_color)  # fmt: skip
+    output(ctx, fmt).rows(rows, ("segment", "filter", "customers", "created_at"))  # fmt: skip
 
 
 @segment_app.command("delete")
@@ -106,7 +105,7 @@ def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     with reading(ctx) as conn:
         rows = segments.list_rules(conn)
-    emit(rows, ("id", "tag", "filter", "created_at"), fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, ("id", "tag", "filter", "created_at"))
 
 
 @rule_app.command("delete")
@@ -154,7 +153,7 @@ def classify(
             return
         for change in changes:
             change["customer"] = f"{change['name']} (#{change['customer_id']})"
-        emit(changes, ("change", "tag", "customer"), fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(changes, ("change", "tag", "customer"))
         return
     emit(changes, ("customer_id", "name", "tag", "change"), fmt)
 

@@ -5,10 +5,10 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import Batch, DryRun, RefsArgument, batch_options, confirm, select
-from crmcli.cli.options import filter_options
-from crmcli.cli.output import Format, emit
+from crmcli.cli.options import FormatOption, QuietOption, filter_options
+from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.records import tags
@@ -111,7 +111,7 @@ def list_tags(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """
     with reading(ctx) as conn:
         rows = tags.list_tags(conn)
-    emit(rows, ("tag", "customers"), fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, ("tag", "customers"))
 
 
 @app.command("stage")
@@ -162,8 +162,7 @@ def stage(
             raise InvalidInput("--at and --reason go with a new STAGE")
         with reading(ctx) as conn:
             rows = tags.stage_history(conn, resolver(conn)(first))
-        emit(rows, ("from_stage", "to_stage", "changed_at", "reason"), fmt,
-             no_color=global_options(ctx).no_color)  # fmt: skip
+        output(ctx, fmt).rows(rows, ("from_stage", "to_stage", "changed_at", "reason"))  # fmt: skip
         return
     moved: list[int] = []
     with suppress(DryRun), writing(ctx) as conn:

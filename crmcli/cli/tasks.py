@@ -4,12 +4,14 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.output import Format, clip, emit
+from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import clip
 from crmcli.records import tasks
 
 task_app = typer.Typer(
@@ -138,7 +140,7 @@ def list_(
         columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
         if fmt is Format.table:
             rows = ({**_repeats(row), "text": clip(row["text"])} for row in rows)
-        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(rows, columns)
 
 
 @task_app.command("done")

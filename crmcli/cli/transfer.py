@@ -11,8 +11,8 @@ from typing import Annotated, Any, TextIO
 import typer
 from typer.core import TyperGroup
 
-from crmcli.cli.app import QuietOption, app, global_options, reading, writing
-from crmcli.cli.options import filter_options
+from crmcli.cli.app import app, global_options, reading, writing
+from crmcli.cli.options import QuietOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput

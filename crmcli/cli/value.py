@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, global_options, reading
-from crmcli.cli.options import filter_options
+from crmcli.cli.app import output, reading
+from crmcli.cli.options import CurrencyOption, FormatOption, filter_options
 from crmcli.cli.output import Format, emit
-from crmcli.cli.reports import CurrencyOption, report_app
+from crmcli.cli.reports import report_app
 from crmcli.records.filters import CustomerFilter
 
 AsOfOption = Annotated[
@@ -113,12 +113,7 @@ def value_report(
         if fmt is Format.table:
             rows = list(rows)
             sys.stdout.write(_summary(fitted, period, horizon_days) + "\n\n")
-        emit(
-            rows,
-            VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS,
-            fmt,
-            no_color=global_options(ctx).no_color,
-        )
+        output(ctx, fmt).rows(rows, VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS)
 
 
 def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
@@ -262,4 +257,4 @@ def churn_report(
             typer.echo(f"No customers at risk as of {day.isoformat()}.")
             return
     columns = churn.COLUMNS if table else tuple(f.removesuffix("_minor") for f in churn.FIELDS)
-    emit(shown, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(shown, columns)
