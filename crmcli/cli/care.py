@@ -9,7 +9,7 @@ import typer
 
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.options import FormatOption, QuietOption, filter_options
-from crmcli.cli.output import Format
+from crmcli.cli.output import Format, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.records.filters import CustomerFilter
@@ -88,7 +88,7 @@ def care_list(
         for customer_id in dict.fromkeys(r["customer_id"] for r in rows):
             typer.echo(str(customer_id))
         return
-    if not rules and sys.stderr.isatty():
+    if not rules and is_terminal(sys.stderr):
         typer.echo("No care rules yet; add one with `crm care rule add`.", err=True)
     columns = care.CARE_COLUMNS
     if fmt is Format.table:
@@ -155,12 +155,10 @@ def rule_add(
     with writing(ctx) as conn:
         rule_id = care.add_rule(conn, key, action, selection, today=clock.today())
         record = next(r for r in care.list_rules(conn) if r["id"] == rule_id)
-    if quiet:
-        typer.echo(str(rule_id))
-        return
-    typer.echo(
+    output(ctx, quiet=quiet).done(
         f"Added care rule {rule_id}: {record['festival_name']}: {record['action']} "
-        f"for {record['selection']}"
+        f"for {record['selection']}",
+        rule_id,
     )
 
 
@@ -194,10 +192,8 @@ def rule_delete(
 
     with writing(ctx) as conn:
         record = care.delete_rule(conn, rule_id)
-    if quiet:
-        typer.echo(str(rule_id))
-    else:
-        typer.echo(
-            f"Deleted care rule {rule_id}: {record['festival_name']}: {record['action']} "
-            f"for {record['selection']}"
-        )
+    output(ctx, quiet=quiet).done(
+        f"Deleted care rule {rule_id}: {record['festival_name']}: {record['action']} "
+        f"for {record['selection']}",
+        rule_id,
+    )

@@ -14,6 +14,7 @@ from crmcli.cli.app import global_options, output, reading
 from crmcli.cli.options import (
     CurrencyOption,
     FormatOption,
+    LimitOption,
     SinceOption,
     UntilOption,
     filter_options,
@@ -155,7 +156,7 @@ def referrals_report(
     since: SinceOption = None,
     until: UntilOption = None,
     currency: CurrencyOption = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many referrers.")] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     selection: CustomerFilter | None = None,
 ) -> None:

@@ -72,10 +72,10 @@ def as_of_date(text: str | None) -> date:
     return day
 
 
-def confirm(question: str, *, yes: bool, refusal: str) -> None:
+def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -> None:
     """Go on with --yes, or when a person at the terminal says yes to `question`. Otherwise
-    stop with nothing changed: off a terminal InvalidInput(`refusal`) (exit 2), on a "no"
-    CrmError (exit 1)."""
+    stop with nothing changed: off a terminal InvalidInput (exit 2) saying `refusal`, by
+    default that `command` needs --yes in a script; on a "no" CrmError (exit 1)."""
     import sys
 
     from crmcli.cli.output import is_terminal
@@ -84,7 +84,9 @@ def confirm(question: str, *, yes: bool, refusal: str) -> None:
     if yes:
         return
     if not is_terminal(sys.stdin):
-        raise InvalidInput(refusal)
+        raise InvalidInput(
+            refusal or f"{command} asks for confirmation; add --yes to run it from a script"
+        )
     if not typer.confirm(question, default=False, err=True):
         raise CrmError("not confirmed; nothing was changed")
 

@@ -1,7 +1,6 @@
 """Product commands: `crm product add|list|edit|delete`."""
 
 import sqlite3
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -88,13 +87,9 @@ def product_list(
 
     with reading(ctx) as conn:
         rows = products.list_products(conn, category=category)
-    if quiet:
-        for row in rows:
-            sys.stdout.write(f"{row['id']}\n")
-        return
     shown = [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
     columns = TABLE_COLUMNS if fmt is Format.table else products.COLUMNS
-    output(ctx, fmt).rows(shown, columns)
+    output(ctx, fmt, quiet).rows(shown, columns, key="id")
 
 
 @product_app.command("edit")

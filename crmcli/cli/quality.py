@@ -6,7 +6,7 @@ import typer
 
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import resolver
-from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
 from crmcli.core import clock
 
@@ -38,9 +38,7 @@ def merge(
     ctx: typer.Context,
     keep: Annotated[str, typer.Argument(help="The customer to keep (a reference).")],
     other: Annotated[str, typer.Argument(help="The duplicate to merge into it and delete.")],
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
-    ] = False,
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Merge OTHER into KEEP in one transaction, then delete OTHER.
@@ -52,7 +50,6 @@ def merge(
 
     Example: crm merge 12 57 --yes
     """
-    from crmcli.cli.safety import confirm
     from crmcli.core.errors import InvalidInput
     from crmcli.records import duplicates
 
@@ -67,18 +64,16 @@ def merge(
         f"Merge #{other_id} {names[other_id]} into #{keep_id} {names[keep_id]} and delete "
         f"#{other_id}?",
         yes,
-        flag_hint="merge",
+        command="merge",
     )
     with writing(ctx) as conn:
         done = duplicates.merge_customers(conn, keep_id, other_id)
-    if quiet:
-        typer.echo(str(keep_id))
-        return
     moved = sum(done["moved"].values())
-    typer.echo(f"Merged #{other_id} {names[other_id]} into #{keep_id}: moved {moved} records"
+    message = (f"Merged #{other_id} {names[other_id]} into #{keep_id}: moved {moved} records"
                + (f", filled {', '.join(done['filled'])}" if done["filled"] else "")
                + (f", {len(done['noted'])} differing values kept in notes" if done["noted"] else "")
                + ".")  # fmt: skip
+    output(ctx, quiet=quiet).done(message, keep_id)
 
 
 @app.command("clean")

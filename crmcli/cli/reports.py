@@ -15,6 +15,7 @@ from crmcli.cli.app import app, output, reading
 from crmcli.cli.options import (
     CurrencyOption,
     FormatOption,
+    LimitOption,
     SinceOption,
     UntilOption,
     filter_options,
@@ -54,10 +55,7 @@ def sales(
     since: SinceOption = None,
     until: UntilOption = None,
     currency: CurrencyOption = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(min=0, help="Per currency: the latest N periods, or the N largest groups."),
-    ] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     selection: CustomerFilter | None = None,
 ) -> None:
@@ -65,7 +63,8 @@ def sales(
 
     Totals are per currency, never added across currencies. An order is the lines of one
     customer sharing an order reference; a line without one is its own order. The table
-    ends with a total per currency and draws net as a bar chart. The filter options
+    ends with a total per currency and draws net as a bar chart. --limit N keeps, per
+    currency, the latest N periods or the N largest groups. The filter options
     (--tag, --where, --lifecycle, --segment...) count only the purchases of the customers
     they select, as `crm list` selects them; without one, every purchase counts.
 

@@ -48,7 +48,7 @@ def search(
             "--in", help="Search only customers, interactions or purchases (default: all)."
         ),
     ] = "all",
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many results.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many rows.")] = 20,
     archived: Annotated[
         bool, typer.Option("--archived", help="Also search archived customers and their records.")
     ] = False,

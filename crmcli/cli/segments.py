@@ -7,7 +7,7 @@ import typer
 
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
-from crmcli.cli.options import FormatOption, QuietOption, filter_options
+from crmcli.cli.options import DryRunOption, FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format, emit
 from crmcli.core import clock
 from crmcli.records.filters import CustomerFilter
@@ -36,9 +36,9 @@ def segment_save(
     assert selection is not None
     with writing(ctx) as conn:
         replaced = segments.save_segment(conn, name, selection, replace=replace)
-    if not quiet:
-        verb = "Replaced" if replaced else "Saved"
-        typer.echo(f"{verb} segment {name.strip()}: {segments.describe(selection.saved())}")
+    verb = "Replaced" if replaced else "Saved"
+    shown = segments.describe(selection.saved())
+    output(ctx, quiet=quiet).done(f"{verb} segment {name.strip()}: {shown}")
 
 
 @segment_app.command("list")
@@ -92,7 +92,7 @@ def rule_add(
     with writing(ctx) as conn:
         rule_id = segments.add_rule(conn, name, selection)
     shown = segments.describe(selection.saved())
-    typer.echo(str(rule_id) if quiet else f"Added rule {rule_id}: tag {name} when {shown}")
+    output(ctx, quiet=quiet).done(f"Added rule {rule_id}: tag {name} when {shown}", rule_id)
 
 
 @rule_app.command("list")
@@ -129,9 +129,7 @@ def rule_delete(
 @app.command("classify")
 def classify(
     ctx: typer.Context,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the changes without making them.")
-    ] = False,
+    dry_run: DryRunOption = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Apply every rule: print who gained or lost which tag; nothing when nothing changed.

@@ -7,7 +7,7 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.options import FormatOption, LimitOption, QuietOption
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
@@ -107,7 +107,7 @@ def list_(
     ] = None,
     done: Annotated[bool, typer.Option("--done", help="List done tasks instead.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="List open and done tasks.")] = False,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
@@ -133,14 +133,10 @@ def list_(
             due_by=due_by,
             limit=limit,
         )
-        if quiet:
-            for row in rows:
-                typer.echo(str(row["id"]))
-            return
         columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
         if fmt is Format.table:
             rows = ({**_repeats(row), "text": clip(row["text"])} for row in rows)
-        output(ctx, fmt).rows(rows, columns)
+        output(ctx, fmt, quiet).rows(rows, columns, key="id")
 
 
 @task_app.command("done")
@@ -193,12 +189,12 @@ def snooze(
     until = dates.parse_date(when, today)
     with writing(ctx) as conn:
         changed = tasks.snooze_task(conn, task_id, until, today=today)
-    if quiet:
-        typer.echo(str(task_id))
-    elif changed:
-        typer.echo(f"Snoozed task {task_id} to {until.isoformat()}.")
-    else:
-        typer.echo(f"Task {task_id} is already due {until.isoformat()}.")
+    output(ctx, quiet=quiet).done(
+        f"Snoozed task {task_id} to {until.isoformat()}."
+        if changed
+        else f"Task {task_id} is already due {until.isoformat()}.",
+        task_id,
+    )
 
 
 @task_app.command("edit")
@@ -261,13 +257,11 @@ def delete(
     """
     with writing(ctx) as conn:
         task = tasks.delete_task(conn, task_id, today=clock.today())
-    if quiet:
-        typer.echo(str(task_id))
-    else:
-        typer.echo(
-            f"Deleted task {task_id} for {task['customer']} (#{task['customer_id']}), "
-            f"due {task['due_on']}: {task['text']}"
-        )
+    output(ctx, quiet=quiet).done(
+        f"Deleted task {task_id} for {task['customer']} (#{task['customer_id']}), "
+        f"due {task['due_on']}: {task['text']}",
+        task_id,
+    )
 
 
 def _open_tasks(conn: Any, customer_id: int) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from crmcli.cli.app import app, global_options, reading, writing
-from crmcli.cli.options import QuietOption, filter_options
+from crmcli.cli.options import DryRun, DryRunOption, QuietOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
@@ -87,9 +87,6 @@ RejectsOption = Annotated[
     Path | None,
     typer.Option("--rejects", help="Write rejected rows, with the reason, to this file (0600)."),
 ]
-DryRunOption = Annotated[
-    bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")
-]
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file (mode 0600), not stdout.")
 ]
@@ -103,14 +100,6 @@ PlainOption = Annotated[
     bool,
     typer.Option("--plain", help="Exact CSV for scripts: no spreadsheet formula guard in a file."),
 ]
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction to roll a dry run back."""
-
-    def __init__(self, summary: Any) -> None:
-        super().__init__("dry run")
-        self.summary = summary
 
 
 class _Rejects:
@@ -242,9 +231,9 @@ def _import(
             )
             summary = importers.run_import(conn, kind, source.records, mapper, options)
             if dry_run:
-                raise _DryRun(summary)
-    except _DryRun as done:
-        summary = done.summary
+                raise DryRun(summary)
+    except DryRun as done:
+        summary = done.result
     finally:
         progress.close()
         reject_file.close()
@@ -411,9 +400,9 @@ def import_all(
         with writing(ctx) as conn:
             counts = exporters.import_all(conn, document)
             if dry_run:
-                raise _DryRun(counts)
-    except _DryRun as done:
-        counts = done.summary
+                raise DryRun(counts)
+    except DryRun as done:
+        counts = done.result
     if quiet:
         return
     total = sum(counts.values())

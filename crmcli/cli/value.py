@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.app import output, reading
-from crmcli.cli.options import CurrencyOption, FormatOption, filter_options
+from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter_options
 from crmcli.cli.output import Format, emit
 from crmcli.cli.reports import report_app
 from crmcli.records.filters import CustomerFilter
@@ -20,10 +20,6 @@ AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Judge as on this date (default today); later purchases ignored."),
 ]
-LimitOption = Annotated[
-    int | None, typer.Option("--limit", min=0, help="At most this many customers.")
-]
-
 VALUE_COLUMNS = (
     "customer",
     "purchase_days",
@@ -219,15 +215,13 @@ def churn_report(
         bool,
         typer.Option("--rhythm", help="Judge by purchase rhythm only (no model, as crm remind)."),
     ] = False,
-    limit: Annotated[
-        int | None, typer.Option("--limit", min=0, help="At most this many per currency.")
-    ] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     selection: CustomerFilter | None = None,
 ) -> None:
     """Customers likely to be lost, largest stake first, each with the reason: silent for
     longer than their own purchase rhythm, or unlikely to be still buying by the BG/NBD
-    model (when it can be fitted and scipy is installed). Per currency.
+    model (when it can be fitted and scipy is installed). Per currency (--limit too).
 
     Example: crm report churn --limit 10 --tag vip
     """
