@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import global_options, output, reading
+from crmcli.cli.app import output, reading
 from crmcli.cli.options import AsOfOption, FormatOption, as_of_date, filter_options
-from crmcli.cli.output import Bars, Format, Section, emit
+from crmcli.cli.output import Bars, Format, Section
 from crmcli.cli.reports import report_app
 from crmcli.records.filters import CustomerFilter
 
@@ -363,12 +363,12 @@ def cohort_report(
             for r in rows
             for k, n in enumerate(r["active"])
         ]  # fmt: skip
-        emit(cells, ("cohort", "customers", "period", "active", "retention"), fmt)
+        output(ctx, fmt).rows(cells, ("cohort", "customers", "period", "active", "retention"))
         return
     if not rows:
         sys.stdout.write(f"No first purchases in the last {count} {by.value}s.\n")
         return
-    _heat(rows, count, by.value, global_options(ctx).no_color)
+    _heat(rows, count, by.value, output(ctx).no_color)
 
 
 def _heat(rows: list[dict[str, Any]], count: int, by: str, no_color: bool) -> None:

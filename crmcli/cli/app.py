@@ -181,8 +181,10 @@ def root(
         if not is_terminal(sys.stdout):  # scripts and pipes keep getting the help
             sys.stdout.write(ctx.get_help() + "\n")
             return
-        # The dashboard command registers itself like any other; run it by name.
-        ctx.invoke(ctx.command.get_command(ctx, "dashboard"))  # type: ignore[attr-defined]
+        # The dashboard command registers itself like any other: run it by name, no options.
+        dashboard = ctx.command.get_command(ctx, "dashboard")  # type: ignore[attr-defined]
+        with dashboard.make_context("dashboard", [], parent=ctx) as sub:
+            dashboard.invoke(sub)
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:

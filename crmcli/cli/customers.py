@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import app, global_options, output, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import Batch, RefsArgument, batch_options, confirm_bulk, select
 from crmcli.cli.options import (
     DryRun,
@@ -21,7 +21,7 @@ from crmcli.cli.options import (
     option,
     with_options,
 )
-from crmcli.cli.output import Format, card, cell, emit, is_terminal
+from crmcli.cli.output import Format, Section, cell, is_terminal
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
 from crmcli.records import customers, refs
@@ -315,7 +315,7 @@ def edit(
         for customer_id in ids:
             changed += _diff(befores[customer_id], customers.get_customer(conn, customer_id))
         if batch.dry_run:
-            emit(changed, ("id", "name", "field", "old", "new"), fmt)
+            output(ctx, fmt).rows(changed, ("id", "name", "field", "old", "new"))
             raise DryRun
     if batch.dry_run:
         return
@@ -410,7 +410,7 @@ def show(
         sections = [(s, s.rows(conn, record["id"])) for s in SHOW_SECTIONS]
     if fmt is not Format.table:
         record.update({s.key: rows for s, rows in sections})
-        emit([record], list(record), fmt)
+        output(ctx, fmt).rows([record], list(record))
         return
     pairs: list[tuple[str, Any]] = [(label, record[key]) for key, label in CARD_FIELDS]
     if record["referred_by"] is not None:
@@ -433,12 +433,8 @@ def show(
         ("updated", record["updated_at"]),
         ("ARCHIVED", record["archived_at"]),
     ]
-    no_color = global_options(ctx).no_color
-    card(f"#{record['id']} {record['name']}", pairs, no_color=no_color)
-    for section, rows in sections:
-        if rows:
-            sys.stdout.write("\n")
-            emit(rows, section.columns, Format.table, title=section.title, no_color=no_color)
+    parts = [Section(s.key, s.title, s.columns, rows) for s, rows in sections]
+    output(ctx).card(f"#{record['id']} {record['name']}", pairs, parts)
 
 
 @app.command("list")

@@ -407,9 +407,16 @@ class Output:
             return count
         return emit(rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars)
 
-    def card(self, title: str, pairs: Sequence[tuple[str, Any]]) -> None:
-        """One record as a key/value card (see `card`)."""
+    def card(
+        self, title: str, pairs: Sequence[tuple[str, Any]], sections: Sequence[Section] = ()
+    ) -> None:
+        """One record as a key/value card (see `card`), then its non-empty `sections` as
+        titled tables, each after a blank line."""
         card(title, pairs, no_color=self.no_color)
+        shown = [s for s in sections if s.rows]
+        if shown:
+            sys.stdout.write("\n")
+            emit_sections(shown, Format.table, no_color=self.no_color)
 
     def sections(
         self,

@@ -21,7 +21,7 @@ from crmcli.cli.options import (
     filter_options,
     period,
 )
-from crmcli.cli.output import Format, emit
+from crmcli.cli.output import Format
 from crmcli.records.filters import CustomerFilter
 
 report_app = typer.Typer(help="Reports over customers and purchases.", no_args_is_help=True)
@@ -104,7 +104,7 @@ def sales(
             out[keys[-1]] = "(none)"
         shown.append(out)
     if not table:
-        emit(shown, columns, fmt)
+        output(ctx, fmt).rows(shown, columns)
         return
     if shown:
         for total in totals:

@@ -9,7 +9,7 @@ import typer
 
 from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption, confirm
-from crmcli.cli.output import Format, emit
+from crmcli.cli.output import Format
 from crmcli.core.errors import CrmError, InvalidInput
 
 RevealOption = Annotated[
@@ -118,7 +118,7 @@ def history_(
             row["changes"] = clip(row["changes"], 70)
         output(ctx, fmt).rows(rows, history.HISTORY_COLUMNS)
     else:
-        emit(rows, (*history.HISTORY_COLUMNS, "old", "new"), fmt)
+        output(ctx, fmt).rows(rows, (*history.HISTORY_COLUMNS, "old", "new"))
 
 
 @app.command("undo")

@@ -7,7 +7,7 @@ import typer
 
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.options import FormatOption, QuietOption
-from crmcli.cli.output import Format, Marked, emit
+from crmcli.cli.output import Format, Marked
 from crmcli.core.errors import InvalidInput
 
 TABLE_COLUMNS = ("source", "id", "customer", "field", "snippet", "at")
@@ -76,7 +76,7 @@ def search(
             row["snippet"] = Marked(row["snippet"], tuple(map(tuple, row["highlights"])))
         output(ctx, fmt).rows(results, TABLE_COLUMNS)
         return
-    emit(results, COLUMNS, fmt)
+    output(ctx, fmt).rows(results, COLUMNS)
 
 
 @app.command("reindex")

@@ -8,7 +8,7 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
 from crmcli.cli.options import DryRunOption, FormatOption, QuietOption, filter_options
-from crmcli.cli.output import Format, emit
+from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.records.filters import CustomerFilter
 
@@ -153,7 +153,7 @@ def classify(
             change["customer"] = f"{change['name']} (#{change['customer_id']})"
         output(ctx, fmt).rows(changes, ("change", "tag", "customer"))
         return
-    emit(changes, ("customer_id", "name", "tag", "change"), fmt)
+    output(ctx, fmt).rows(changes, ("customer_id", "name", "tag", "change"))
 
 
 def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:

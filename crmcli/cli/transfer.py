@@ -12,7 +12,15 @@ import typer
 from typer.core import TyperGroup
 
 from crmcli.cli.app import app, global_options, reading, writing
-from crmcli.cli.options import DryRun, DryRunOption, QuietOption, filter_options
+from crmcli.cli.options import (
+    DryRun,
+    DryRunOption,
+    QuietOption,
+    SinceOption,
+    UntilOption,
+    filter_options,
+    period,
+)
 from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
@@ -563,8 +571,8 @@ def export_customers(
 @filter_options
 def export_purchases(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="On or after this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="On or before this date.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     fmt: Annotated[
         OutFormat | None,
         typer.Option(
@@ -580,15 +588,12 @@ def export_purchases(
 
     Example: crm export purchases --city 上海 --since 2026-01-01 -o sales.csv
     """
-    from crmcli.core import dates
     from crmcli.records import purchases
     from crmcli.transfer import exporters
 
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json, OutFormat.jsonl))
-    today = clock.today()
-    first = dates.parse_date(since, today) if since is not None else None
-    last = dates.parse_date(until, today) if until is not None else None
+    first, last = period(since, until)
     with reading(ctx) as conn:
         where, params = _selection_sql(conn, selection)
 

@@ -12,7 +12,7 @@ import typer
 
 from crmcli.cli.app import output, reading
 from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter_options
-from crmcli.cli.output import Format, emit
+from crmcli.cli.output import Format
 from crmcli.cli.reports import report_app
 from crmcli.records.filters import CustomerFilter
 
@@ -94,15 +94,15 @@ def value_report(
         base = purchase_histories.load(conn, code, day, Rules())
         if not len(base):
             _say(f"No purchases in {code} up to {day.isoformat()}: nothing to model yet.")
-            emit([], _parameter_columns() if parameters else VALUE_FIELDS, fmt)
+            output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
             return
         fitted = service.fit(base)
         if not fitted.ok:
             _say(fitted.note or "")
-            emit([], _parameter_columns() if parameters else VALUE_FIELDS, fmt)
+            output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
             return
         if parameters:
-            emit(_parameter_rows(fitted), _parameter_columns(), fmt)
+            output(ctx, fmt).rows(_parameter_rows(fitted), _parameter_columns())
             return
         predicted = service.predict(base, fitted, horizon_days)
         rows = _value_rows(conn, base, predicted, query, limit, table=fmt is Format.table)
