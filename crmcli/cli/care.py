@@ -84,12 +84,11 @@ def care_list(
     with reading(ctx) as conn:
         rows = care.care_list(conn, days, today=today)  # type: ignore[arg-type]
         rules = care.has_rules(conn)
-    if quiet:
-        for customer_id in dict.fromkeys(r["customer_id"] for r in rows):
-            typer.echo(str(customer_id))
-        return
+    out = output(ctx, fmt, quiet)
+    if quiet:  # each customer once, however many occasions they have
+        rows = list({r["customer_id"]: r for r in rows}.values())
     if not rules and is_terminal(sys.stderr):
-        typer.echo("No care rules yet; add one with `crm care rule add`.", err=True)
+        out.note("No care rules yet; add one with `crm care rule add`.")
     columns = care.CARE_COLUMNS
     if fmt is Format.table:
         columns = CARE_TABLE
@@ -98,7 +97,7 @@ def care_list(
             for r in rows
         ]
     if rows or fmt is not Format.table:
-        output(ctx, fmt).rows(rows, columns)
+        out.rows(rows, columns, key="customer_id")
 
 
 @care_app.command("festivals")

@@ -332,11 +332,6 @@ def import_surveys(
         )
     for line in result.rejected:
         sys.stderr.write(f"crm: skipped {line}\n")
-    if quiet:
-        if not dry_run:
-            for survey_id in result.added:
-                typer.echo(str(survey_id))
-        return
     verb = "Would import" if dry_run else "Imported"
     parts = [f"{verb} {len(result.added)} of {result.total} survey answers"]
     if result.present:
@@ -344,7 +339,7 @@ def import_surveys(
     if result.rejected:
         parts.append(f"{len(result.rejected)} invalid skipped")
     tail = " (dry run: nothing was written)" if dry_run else ""
-    typer.echo("; ".join(parts) + tail + ".")
+    output(ctx, quiet=quiet).done("; ".join(parts) + tail + ".", *([] if dry_run else result.added))
 
 
 @survey_app.command("import")

@@ -398,12 +398,13 @@ class Output:
         bars: Bars | None = None,
         key: str | None = None,
     ) -> int:
-        """Write rows (see `emit`); returns how many. With --quiet and a `key`, only each
-        row's `key` (its id), one a line, for scripts."""
-        if self.quiet and key is not None:
+        """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
+        (its id), one a line, for scripts; nothing without a key."""
+        if self.quiet:
             count = 0
             for count, row in enumerate(rows, 1):
-                sys.stdout.write(f"{row[key]}\n")
+                if key is not None:
+                    sys.stdout.write(f"{row[key]}\n")
             return count
         return emit(rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars)
 
@@ -439,7 +440,8 @@ class Output:
             echo(str(value))
 
     def note(self, message: str) -> None:
-        """A line for people on stderr (never in the data on stdout)."""
+        """A line for people on stderr (never in the data on stdout); none with --quiet."""
         from click import echo
 
-        echo(message, err=True)
+        if not self.quiet:
+            echo(message, err=True)

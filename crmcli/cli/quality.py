@@ -102,7 +102,7 @@ def clean(
         region = get_setting(conn, "default_region")
         found = quality.problems(conn, region=region, today=today, stale_years=stale_years)
         fixed = quality.fix(conn, found) if fix else 0
-    if not quiet:
-        output(ctx, fmt).rows(found, quality.COLUMNS)
-    if fix and not quiet:
-        typer.echo(f"Fixed {fixed} of {len(found)} problems.", err=True)
+    out = output(ctx, fmt, quiet)
+    out.rows(found, quality.COLUMNS)
+    if fix:
+        out.note(f"Fixed {fixed} of {len(found)} problems.")

@@ -90,5 +90,4 @@ def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
 
     with writing(ctx) as conn:
         count = service.rebuild(conn)
-    if not quiet:
-        typer.echo(f"Indexed {count} records.")
+    output(ctx, quiet=quiet).done(f"Indexed {count} records.")

@@ -160,18 +160,16 @@ def done(
             for _, next_id in results
             if next_id
         }
+    lines = []
     for task, next_id in results:
-        if quiet:
-            if next_id:
-                typer.echo(str(next_id))
-            continue
         if task["done_at"]:
-            typer.echo(f"Task {task['id']} was already done.")
+            lines.append(f"Task {task['id']} was already done.")
             continue
         line = f"Done task {task['id']}: {task['text']}"
         if next_id:
             line += f" (next: task {next_id} due {upcoming[next_id]})"
-        typer.echo(line)
+        lines.append(line)
+    output(ctx, quiet=quiet).done("\n".join(lines), *(n for _, n in results if n))
 
 
 @task_app.command("snooze")
