@@ -68,8 +68,7 @@ def segment_delete(
 
     with writing(ctx) as conn:
         shown = segments.delete_segment(conn, name)
-    if not quiet:
-        typer.echo(f"Deleted segment {shown}.")
+    output(ctx, quiet=quiet).done(f"Deleted segment {shown}.")
 
 
 @rule_app.command("add")
@@ -122,8 +121,7 @@ def rule_delete(
 
     with writing(ctx) as conn:
         gone = segments.delete_rule(conn, rule_id)
-    if not quiet:
-        typer.echo(f"Deleted rule {gone['id']} (tag {gone['tag']}).")
+    output(ctx, quiet=quiet).done(f"Deleted rule {gone['id']} (tag {gone['tag']}).")
 
 
 @app.command("classify")
