@@ -431,7 +431,7 @@ class Output:
 
     def done(self, message: str, *ids: object) -> None:
         """What a command did: `message` for people; with --quiet only `ids`, one a line."""
-        from click import echo
+        from typer import echo  # typer ships its own click: never load a second one
 
         if not self.quiet:
             echo(message)
@@ -441,7 +441,7 @@ class Output:
 
     def note(self, message: str) -> None:
         """A line for people on stderr (never in the data on stdout); none with --quiet."""
-        from click import echo
+        from typer import echo  # typer ships its own click: never load a second one
 
         if not self.quiet:
             echo(message, err=True)
