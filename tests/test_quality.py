@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+import sys
 
 import pytest
 
@@ -99,7 +100,7 @@ def test_merge_refuses_bad_references(cn):
 
 
 def test_merge_asks_first_and_needs_yes_from_a_script(cn, monkeypatch):
-    from crmcli.cli import safety
+    from crmcli.cli import output
 
     ok("add", "Anna", "--email", "anna@example.com")
     ok("add", "Anna B", "--phone", "13800138000")
@@ -107,7 +108,7 @@ def test_merge_asks_first_and_needs_yes_from_a_script(cn, monkeypatch):
     err = fails(2, "merge", "1", "2", db=cn)
     assert err == "crm: merge asks for confirmation; add --yes to run it from a script\n"
     # On a terminal: asked; "no" changes nothing (exit 1), "yes" merges.
-    monkeypatch.setattr(safety, "interactive", lambda: True)
+    monkeypatch.setattr(output, "is_terminal", lambda stream: stream is sys.stdin)  # a person
     result = crm("merge", "1", "2", input="n\n")
     assert result.exit_code == 1 and "Merge #2 Anna B into #1 Anna and delete #2?" in result.stderr
     assert "not confirmed; nothing was changed" in result.stderr

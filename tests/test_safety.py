@@ -5,6 +5,7 @@ import os
 import re
 import sqlite3
 import stat
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli.cli import safety
+from crmcli.cli import output
 from crmcli.store import history
 from tests.conftest import crm, dump, fails, ok
 
@@ -138,7 +139,7 @@ def test_restore_asks_on_a_terminal(db_path, monkeypatch):
     seed()
     backup = ok("backup", "-q").strip()
     ok("add", "Later")
-    monkeypatch.setattr(safety, "interactive", lambda: True)
+    monkeypatch.setattr(output, "is_terminal", lambda stream: stream is sys.stdin)  # a person
     result = crm("restore", backup, input="n\n")
     assert result.exit_code == 1 and "not confirmed" in result.stderr
     assert ok("list", "-q") == "1\n2\n3\n"
@@ -501,7 +502,7 @@ def test_forget_asks_on_a_terminal_and_warns_about_backups(db_path, monkeypatch)
     seed()
     fails(2, "forget", "2", db=db_path)
     fails(3, "forget", "99", "--yes", db=db_path)
-    monkeypatch.setattr(safety, "interactive", lambda: True)
+    monkeypatch.setattr(output, "is_terminal", lambda stream: stream is sys.stdin)  # a person
     result = crm("forget", "Li Na", input="n\n")
     assert result.exit_code == 1 and ok("list", "-q") == "1\n2\n"
     result = crm("forget", "Li Na", input="y\n")
@@ -588,7 +589,7 @@ def test_national_id_from_stdin_or_a_hidden_prompt(db_path, monkeypatch):
     assert NID in ok("show", "1", "--reveal")
     import crmcli.cli.customers as customers_cli
 
-    monkeypatch.setattr(customers_cli, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(customers_cli, "is_terminal", lambda stream: True)
     second = "110105198001010032"
     result = crm("add", "B", "--national-id", "-", input=second + "\n")
     assert result.exit_code == 0, result.stderr

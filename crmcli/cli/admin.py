@@ -5,8 +5,9 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, app, global_options, reading, writing
-from crmcli.cli.output import Format, emit
+from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.options import FormatOption
+from crmcli.cli.output import Format
 from crmcli.core.errors import InvalidInput
 
 config_app = typer.Typer(
@@ -72,9 +73,7 @@ def config_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     with reading(ctx) as conn:
         rows = list_settings(conn)
-    emit(
-        rows, ("key", "value", "source", "description"), fmt, no_color=global_options(ctx).no_color
-    )
+    output(ctx, fmt).rows(rows, ("key", "value", "source", "description"))
 
 
 @app.command("demo")
@@ -126,6 +125,6 @@ def demo(
     typer.echo("")
     conn = connect(path, write=False)
     try:
-        render(conn, clock.today(), Format.table, no_color=global_options(ctx).no_color)
+        render(output(ctx), conn, clock.today())
     finally:
         conn.close()

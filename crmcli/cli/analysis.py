@@ -8,38 +8,17 @@ titled table; JSON is one object holding every part; jsonl, csv and tsv carry th
 
 import sqlite3
 import sys
-from collections.abc import Sequence
 from datetime import date
 from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, global_options, reading
-from crmcli.cli.options import filter_options
-from crmcli.cli.output import Bars, Format, emit
+from crmcli.cli.app import output, reading
+from crmcli.cli.options import AsOfOption, FormatOption, as_of_date, filter_options
+from crmcli.cli.output import Bars, Format, Section
 from crmcli.cli.reports import report_app
 from crmcli.records.filters import CustomerFilter
-
-AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Report as of this date (default today).")
-]
-
-# (key, title, columns, rows, bars or None)
-Part = tuple[str, str, Sequence[str], list[dict[str, Any]], Bars | None]
-
-
-def as_of_date(text: str | None) -> date:
-    from crmcli.core import clock, dates
-    from crmcli.core.errors import InvalidInput
-
-    today = clock.today()
-    if text is None:
-        return today
-    day = dates.parse_date(text, today)
-    if day > today:
-        raise InvalidInput(f"--as-of {day.isoformat()} is in the future")
-    return day
 
 
 def population(
@@ -56,40 +35,6 @@ def present(rows: list[dict[str, Any]], fmt: Format) -> list[dict[str, Any]]:
     from crmcli.core import money
 
     return [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
-
-
-def render(
-    ctx: typer.Context,
-    parts: list[Part],
-    fmt: Format,
-    header: dict[str, Any],
-    empty: str,
-) -> None:
-    """Write a report of several parts (see the module docstring)."""
-    import json
-
-    if fmt is Format.json:
-        document = dict(header)
-        for key, _title, _columns, rows, _bars in parts:
-            document[key] = [{k: v for k, v in r.items() if k != "bar"} for r in rows]
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
-        return
-    if fmt is not Format.table:
-        _key, _title, columns, rows, _bars = parts[0]
-        emit(rows, columns, fmt)
-        return
-    if not any(rows for *_, rows, _ in parts):
-        sys.stdout.write(empty + "\n")
-        return
-    no_color = global_options(ctx).no_color
-    first = True
-    for _key, title, columns, rows, bars in parts:
-        if not rows:
-            continue
-        if not first:
-            sys.stdout.write("\n")
-        first = False
-        emit(rows, columns, fmt, title=title, no_color=no_color, bars=bars)
 
 
 @report_app.command("rfm")
@@ -143,9 +88,9 @@ def rfm_report(
                 row["rfm"] = f"{row['r']}{row['f']}{row['m']}"
             columns = ("customer_id", "name", "currency", "segment", "rfm", "recency",
                        "frequency", "monetary", "r", "f", "m")  # fmt: skip
-            part: Part = ("customers", "RFM customers", columns, present(rows, fmt), None)
+            part = Section("customers", "RFM customers", columns, present(rows, fmt))
             empty = f"No buyers up to {day.isoformat()}."
-            render(ctx, [part], fmt, {"as_of": day.isoformat()}, empty)
+            output(ctx, fmt).sections([part], header={"as_of": day.isoformat()}, empty=empty)
             return
         rows = customer_reports.rfm_summary(values, grid)
     shown = present(rows, fmt)
@@ -154,9 +99,10 @@ def rfm_report(
     columns = ("segment", "currency", "customers", "customer_share", "revenue", "revenue_share",
                "mean_recency", "mean_frequency", "mean_monetary")  # fmt: skip
     bars = Bars("bar", scale="currency", title="chart")
-    render(ctx, [("segments", f"RFM segments as of {day.isoformat()}", columns, shown, bars)],
-           fmt, {"as_of": day.isoformat()},
-           f"No purchases up to {day.isoformat()}: nothing to score.")  # fmt: skip
+    title = f"RFM segments as of {day.isoformat()}"
+    empty = f"No purchases up to {day.isoformat()}: nothing to score."
+    parts = [Section("segments", title, columns, shown, bars)]
+    output(ctx, fmt).sections(parts, header={"as_of": day.isoformat()}, empty=empty)
 
 
 def _names(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
@@ -219,13 +165,24 @@ def abc_report(
     cls_cols = ("class", "currency", "customers", "customer_share", "revenue", "revenue_share")
     par_cols = ("top_customers", "currency", "customers", "revenue", "revenue_share")
     since = f"since {start.isoformat()}" if start else "all time"
-    parts: list[Part] = [
-        ("classes", f"ABC classes, net revenue {since} to {day.isoformat()}", cls_cols, shown,
-         None),
-        ("pareto", "Pareto: revenue of the top customers", par_cols, curve,
-         Bars("bar", scale="currency", title="cumulative share")),
-    ]  # fmt: skip
-    render(ctx, parts, fmt, header, f"No purchases {since} up to {day.isoformat()}.")
+    parts = [
+        Section(
+            "classes",
+            f"ABC classes, net revenue {since} to {day.isoformat()}",
+            cls_cols,
+            shown,
+            None,
+        ),
+        Section(
+            "pareto",
+            "Pareto: revenue of the top customers",
+            par_cols,
+            curve,
+            Bars("bar", scale="currency", title="cumulative share"),
+        ),
+    ]
+    output(ctx, fmt).sections(parts, header=header,
+                              empty=f"No purchases {since} up to {day.isoformat()}.")  # fmt: skip
     if fmt is Format.table and rows:
         sys.stdout.write("\n" + "\n".join("T" + s["text"][1:] + "." for s in statements) + "\n")
 
@@ -258,26 +215,55 @@ def lifecycle_report(
     if fmt is Format.table:
         for row in report["funnel"]:
             row["stage"] = row["stage"] or "(none)"
-    parts: list[Part] = [
-        ("lifecycle", "Lifecycle stages", ("lifecycle", "customers", "share"),
-         report["lifecycle"] if total else [], Bars("bar", title="chart")),
-        ("funnel", "Funnel stages", ("stage", "customers", "share"), report["funnel"]
-         if total else [], Bars("bar", title="chart")),
-        ("months", "Lifecycle at month ends (the last: as of)", ("month", "new", "active",
-         "reactivated", "at_risk", "lapsed", "none", "moved"), report["months"]
-         if total else [], None),
-        ("moves", "Moves between lifecycle stages over the 12 months", ("from_lifecycle",
-         "to_lifecycle", "customers"), report["moves"], None),
-        ("conversion", "Funnel conversion", ("from_stage", "to_stage", "entered", "moved_on",
-         "conversion"), [r for r in report["conversion"] if r["entered"]], None),
-        ("time_in_stage", "Median days in stage (finished stays)", ("stage", "stays",
-         "median_days"), [r for r in report["time_in_stage"] if r["stays"]], None),
-    ]  # fmt: skip
+    parts = [
+        Section(
+            "lifecycle",
+            "Lifecycle stages",
+            ("lifecycle", "customers", "share"),
+            report["lifecycle"] if total else [],
+            Bars("bar", title="chart"),
+        ),
+        Section(
+            "funnel",
+            "Funnel stages",
+            ("stage", "customers", "share"),
+            report["funnel"] if total else [],
+            Bars("bar", title="chart"),
+        ),
+        Section(
+            "months",
+            "Lifecycle at month ends (the last: as of)",
+            ("month", "new", "active", "reactivated", "at_risk", "lapsed", "none", "moved"),
+            report["months"] if total else [],
+            None,
+        ),
+        Section(
+            "moves",
+            "Moves between lifecycle stages over the 12 months",
+            ("from_lifecycle", "to_lifecycle", "customers"),
+            report["moves"],
+            None,
+        ),
+        Section(
+            "conversion",
+            "Funnel conversion",
+            ("from_stage", "to_stage", "entered", "moved_on", "conversion"),
+            [r for r in report["conversion"] if r["entered"]],
+            None,
+        ),
+        Section(
+            "time_in_stage",
+            "Median days in stage (finished stays)",
+            ("stage", "stays", "median_days"),
+            [r for r in report["time_in_stage"] if r["stays"]],
+            None,
+        ),
+    ]
     if fmt is Format.json:  # JSON keeps every row, empty ones too, and the monthly flows
-        parts = [(k, t, c, report[k], b) for k, t, c, _, b in parts]
-        parts.append(("flows", "", (), report["flows"], None))
-    render(ctx, parts, fmt, {"as_of": day.isoformat(), "customers": total},
-           "No customers to report on.")  # fmt: skip
+        parts = [p._replace(rows=report[p.key]) for p in parts]
+        parts.append(Section("flows", "", (), report["flows"]))
+    output(ctx, fmt).sections(parts, header={"as_of": day.isoformat(), "customers": total},
+                              empty="No customers to report on.")  # fmt: skip
 
 
 class SummaryBy(str, Enum):
@@ -326,8 +312,9 @@ def summary_report(
     bars = Bars("bar", scale="currency", title="chart")
     columns = (by.value, *summaries.COLUMNS)
     title = f"Summary by {by.value} as of {day.isoformat()}"
-    render(ctx, [("groups", title, columns, shown, bars)], fmt, {"as_of": day.isoformat()},
-           "No customers to summarise.")  # fmt: skip
+    output(ctx, fmt).sections([Section("groups", title, columns, shown, bars)],
+                              header={"as_of": day.isoformat()},
+                              empty="No customers to summarise.")  # fmt: skip
 
 
 class CohortBy(str, Enum):
@@ -367,7 +354,7 @@ def cohort_report(
         rows = summaries.cohorts(conn, by.value, day, where, params, count)
     header = {"as_of": day.isoformat(), "by": by.value}
     if fmt is Format.json:
-        render(ctx, [("cohorts", "", (), rows, None)], fmt, header, "")
+        output(ctx, fmt).sections([Section("cohorts", "", (), rows)], header=header)
         return
     if fmt is not Format.table:
         cells = [
@@ -376,12 +363,12 @@ def cohort_report(
             for r in rows
             for k, n in enumerate(r["active"])
         ]  # fmt: skip
-        emit(cells, ("cohort", "customers", "period", "active", "retention"), fmt)
+        output(ctx, fmt).rows(cells, ("cohort", "customers", "period", "active", "retention"))
         return
     if not rows:
         sys.stdout.write(f"No first purchases in the last {count} {by.value}s.\n")
         return
-    _heat(rows, count, by.value, global_options(ctx).no_color)
+    _heat(rows, count, by.value, output(ctx).no_color)
 
 
 def _heat(rows: list[dict[str, Any]], count: int, by: str, no_color: bool) -> None:

@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from crmcli import __version__
-from crmcli.cli.output import Format
+from crmcli.cli.output import Format, Output
 from crmcli.core.errors import CrmError
 
 
@@ -181,11 +181,10 @@ def root(
         if not is_terminal(sys.stdout):  # scripts and pipes keep getting the help
             sys.stdout.write(ctx.get_help() + "\n")
             return
-        from crmcli.cli.dashboard import render
-        from crmcli.core import clock
-
-        with reading(ctx) as conn:
-            render(conn, clock.today(), Format.table, no_color=ctx.obj.no_color)
+        # The dashboard command registers itself like any other: run it by name, no options.
+        dashboard = ctx.command.get_command(ctx, "dashboard")  # type: ignore[attr-defined]
+        with dashboard.make_context("dashboard", [], parent=ctx) as sub:
+            dashboard.invoke(sub)
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
@@ -193,6 +192,11 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
     if not isinstance(root_ctx.obj, GlobalOptions):
         root_ctx.obj = GlobalOptions()
     return root_ctx.obj
+
+
+def output(ctx: typer.Context, fmt: Format = Format.table, quiet: bool = False) -> Output:
+    """The command's one Output: its --format and --quiet with the global --no-color."""
+    return Output(fmt, quiet, global_options(ctx).no_color)
 
 
 @contextmanager
@@ -227,10 +231,3 @@ def writing(ctx: typer.Context, path: Path | None = None) -> Iterator[sqlite3.Co
     target = path or global_options(ctx).path
     with write(target, command=command_path(ctx), warn=_say) as conn:
         yield conn
-
-
-FormatOption = Annotated[
-    Format,
-    typer.Option("--format", "-f", help="Output format: table, json, jsonl, csv or tsv."),
-]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what a script needs.")]

@@ -8,6 +8,7 @@ what it will do and asks on a terminal; off a terminal it needs `--yes`. Explici
 references are their own confirmation. `--dry-run` shows the changes and writes nothing.
 """
 
+import inspect
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.options import option, with_options
+from crmcli.cli.options import DryRunOption, YesOption, confirm, option, with_options
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
 from crmcli.records import filters, refs
@@ -39,8 +40,6 @@ class Batch:
 
 
 def _flag(name: str, flag: str, help: str) -> Any:
-    import inspect
-
     return inspect.Parameter(
         name,
         inspect.Parameter.KEYWORD_ONLY,
@@ -52,18 +51,15 @@ def _flag(name: str, flag: str, help: str) -> Any:
 BATCH_PARAMS = [
     option("b_ids_from", "--ids-from", "Read references from FILE, one per line.", kind=Path),
     _flag("b_every", "--all", "Every live customer (needed when no customer is named)."),
-    _flag("b_yes", "--yes", "Do not ask, even for many customers (for scripts)."),
-    _flag("b_dry_run", "--dry-run", "Show what would change; write nothing."),
+    inspect.Parameter("b_yes", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=YesOption),
+    inspect.Parameter(
+        "b_dry_run", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=DryRunOption
+    ),
     _flag("b_skip_missing", "--skip-missing", "Skip references that match no customer."),
 ]
 batch_options = with_options(
     BATCH_PARAMS, lambda v: Batch(**{k[2:]: val for k, val in v.items()}), "batch"
 )
-
-
-class DryRun(Exception):
-    """Raised inside a write transaction, after showing the changes, to roll a --dry-run
-    back; callers wrap the transaction in `contextlib.suppress(DryRun)`."""
 
 
 def read_references(references: list[str] | None, batch: Batch) -> list[str]:
@@ -121,20 +117,19 @@ def select(
     return [i for i in wanted if i in allowed], False
 
 
-def confirm(conn: sqlite3.Connection, count: int, what: str, batch: Batch, by_filter: bool) -> None:
+def confirm_bulk(
+    conn: sqlite3.Connection, count: int, what: str, batch: Batch, by_filter: bool
+) -> None:
     """Ask before a filter-chosen write to more than `bulk.confirm` customers; `what` says
     which change (it is shown in the question)."""
     from crmcli.records.config import get_setting
 
     limit = int(get_setting(conn, "bulk.confirm") or 10)
-    if not by_filter or batch.yes or batch.dry_run or count <= limit:
+    if not by_filter or batch.dry_run or count <= limit:
         return
-    question = f"{what}: {count} customers. Go ahead?"
-    if not sys.stdin.isatty():
-        raise InvalidInput(f"{what}: {count} customers, more than bulk.confirm ({limit}); pass "
-                           "--yes to confirm, or --dry-run to see the changes")  # fmt: skip
-    if not typer.confirm(question, default=False, err=True):
-        raise typer.Exit(1)
+    confirm(f"{what}: {count} customers. Go ahead?", batch.yes,
+            refusal=f"{what}: {count} customers, more than bulk.confirm ({limit}); pass "
+                    "--yes to confirm, or --dry-run to see the changes")  # fmt: skip
 
 
 def record_ids(values: list[str], noun: str) -> list[int]:

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
-from crmcli.cli.options import filter_options
-from crmcli.cli.output import Format, emit
+from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.options import FormatOption, QuietOption, filter_options
+from crmcli.cli.output import Format, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.records.filters import CustomerFilter
@@ -84,12 +84,11 @@ def care_list(
     with reading(ctx) as conn:
         rows = care.care_list(conn, days, today=today)  # type: ignore[arg-type]
         rules = care.has_rules(conn)
-    if quiet:
-        for customer_id in dict.fromkeys(r["customer_id"] for r in rows):
-            typer.echo(str(customer_id))
-        return
-    if not rules and sys.stderr.isatty():
-        typer.echo("No care rules yet; add one with `crm care rule add`.", err=True)
+    out = output(ctx, fmt, quiet)
+    if quiet:  # each customer once, however many occasions they have
+        rows = list({r["customer_id"]: r for r in rows}.values())
+    if not rules and is_terminal(sys.stderr):
+        out.note("No care rules yet; add one with `crm care rule add`.")
     columns = care.CARE_COLUMNS
     if fmt is Format.table:
         columns = CARE_TABLE
@@ -98,7 +97,7 @@ def care_list(
             for r in rows
         ]
     if rows or fmt is not Format.table:
-        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+        out.rows(rows, columns, key="customer_id")
 
 
 @care_app.command("festivals")
@@ -129,11 +128,8 @@ def festival_list(
         }
         for f, day in days
     ]
-    emit(
-        rows,
-        ("falls_on", "festival", "name", "english", "calendar", "days_until"),
-        fmt,
-        no_color=global_options(ctx).no_color,
+    output(ctx, fmt).rows(
+        rows, ("falls_on", "festival", "name", "english", "calendar", "days_until")
     )
 
 
@@ -158,12 +154,10 @@ def rule_add(
     with writing(ctx) as conn:
         rule_id = care.add_rule(conn, key, action, selection, today=clock.today())
         record = next(r for r in care.list_rules(conn) if r["id"] == rule_id)
-    if quiet:
-        typer.echo(str(rule_id))
-        return
-    typer.echo(
+    output(ctx, quiet=quiet).done(
         f"Added care rule {rule_id}: {record['festival_name']}: {record['action']} "
-        f"for {record['selection']}"
+        f"for {record['selection']}",
+        rule_id,
     )
 
 
@@ -180,7 +174,7 @@ def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     columns = care.RULE_COLUMNS
     if fmt is Format.table:
         columns = ("id", "festival_name", "action", "selection")
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, columns)
 
 
 @rule_app.command("delete")
@@ -197,10 +191,8 @@ def rule_delete(
 
     with writing(ctx) as conn:
         record = care.delete_rule(conn, rule_id)
-    if quiet:
-        typer.echo(str(rule_id))
-    else:
-        typer.echo(
-            f"Deleted care rule {rule_id}: {record['festival_name']}: {record['action']} "
-            f"for {record['selection']}"
-        )
+    output(ctx, quiet=quiet).done(
+        f"Deleted care rule {rule_id}: {record['festival_name']}: {record['action']} "
+        f"for {record['selection']}",
+        rule_id,
+    )

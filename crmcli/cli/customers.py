@@ -9,10 +9,19 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
-from crmcli.cli.batch import Batch, DryRun, RefsArgument, batch_options, confirm, select
-from crmcli.cli.options import filter_options, filter_options_except, option, with_options
-from crmcli.cli.output import Format, card, cell, emit
+from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.batch import Batch, RefsArgument, batch_options, confirm_bulk, select
+from crmcli.cli.options import (
+    DryRun,
+    FormatOption,
+    LimitOption,
+    QuietOption,
+    filter_options,
+    filter_options_except,
+    option,
+    with_options,
+)
+from crmcli.cli.output import Format, Section, cell, is_terminal
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
 from crmcli.records import customers, refs
@@ -72,19 +81,12 @@ EDIT_ONLY_SINGLE = [
 ]
 
 
-def _stdin_is_terminal() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def _read_stdin_value(option: str, *, secret: bool = False) -> str:
     """The value of `OPTION -`: standard input, or for a secret on a terminal a prompt that
     does not echo (so it stays out of argv, shell history and the screen)."""
     if sys.stdin is None or sys.stdin.closed:
         raise InvalidInput(f"{option} - reads standard input, but there is none")
-    if secret and _stdin_is_terminal():
+    if secret and is_terminal(sys.stdin):
         return typer.prompt(option.lstrip("-").replace("-", " "), hide_input=True, err=True)
     return sys.stdin.read().rstrip("\n")
 
@@ -169,7 +171,7 @@ def add(
             customers.derive_from_id(changes, None)
         customer_id = customers.add_customer(conn, changes)
         shown = customers.get_customer(conn, customer_id)["name"]
-    typer.echo(str(customer_id) if quiet else f"Added customer {customer_id}: {shown}")
+    output(ctx, quiet=quiet).done(f"Added customer {customer_id}: {shown}", customer_id)
 
 
 # What `crm edit --dry-run` compares, in order.
@@ -294,8 +296,8 @@ def edit(
         ids, by_filter = select(conn, named, selection, batch)
         changes = _prepare(conn, raw)
         new_stage = tags.clean_stage(conn, stage) if stage else None
-        confirm(conn, len(ids), "Change " + _describe_change(assign, stage, add_tag, remove_tag,
-                raw), batch, by_filter)  # fmt: skip
+        what = "Change " + _describe_change(assign, stage, add_tag, remove_tag, raw)
+        confirm_bulk(conn, len(ids), what, batch, by_filter)
         befores = {i: customers.get_customer(conn, i) for i in ids}
         for customer_id in ids:
             mine = changes
@@ -313,26 +315,27 @@ def edit(
         for customer_id in ids:
             changed += _diff(befores[customer_id], customers.get_customer(conn, customer_id))
         if batch.dry_run:
-            emit(changed, ("id", "name", "field", "old", "new"), fmt)
+            output(ctx, fmt).rows(changed, ("id", "name", "field", "old", "new"))
             raise DryRun
     if batch.dry_run:
         return
-    count = len({row["id"] for row in changed})
-    if quiet:
-        for customer_id in sorted({row["id"] for row in changed}):
-            typer.echo(str(customer_id))
-    elif single:
-        typer.echo(f"Updated customer {ids[0]}." if count else "No changes.")
+    updated = sorted({row["id"] for row in changed})
+    if single:
+        message = f"Updated customer {ids[0]}." if updated else "No changes."
     else:
-        typer.echo(f"Updated {count} of {len(ids)} customers.")
+        message = f"Updated {len(updated)} of {len(ids)} customers."
+    output(ctx, quiet=quiet).done(message, *updated)
 
 
 def _edit_in_editor(ctx: typer.Context, ref: str, editor: bool, quiet: bool) -> None:
-    if not (editor or sys.stdin.isatty()):
+    if not (editor or is_terminal(sys.stdin)):
         raise InvalidInput("nothing to change; give options such as --city, or --editor")
     from crmcli.cli.editing import edit_in_editor
 
-    raw, version, customer_id = edit_in_editor(ctx, ref)
+    with reading(ctx) as conn:
+        customer_id = resolver(conn)(ref)
+        record = customers.get_customer(conn, customer_id)
+    raw, version = edit_in_editor(record), record["version"]
     if raw is None:
         typer.echo("No changes.")
         return
@@ -340,10 +343,9 @@ def _edit_in_editor(ctx: typer.Context, ref: str, editor: bool, quiet: bool) -> 
         changed = customers.edit_customer(
             conn, customer_id, _prepare(conn, raw), expected_version=version
         )
-    if quiet:
-        typer.echo(str(customer_id))
-    else:
-        typer.echo(f"Updated customer {customer_id}." if changed else "No changes.")
+    output(ctx, quiet=quiet).done(
+        f"Updated customer {customer_id}." if changed else "No changes.", customer_id
+    )
 
 
 CARD_FIELDS = [
@@ -408,7 +410,7 @@ def show(
         sections = [(s, s.rows(conn, record["id"])) for s in SHOW_SECTIONS]
     if fmt is not Format.table:
         record.update({s.key: rows for s, rows in sections})
-        emit([record], list(record), fmt)
+        output(ctx, fmt).rows([record], list(record))
         return
     pairs: list[tuple[str, Any]] = [(label, record[key]) for key, label in CARD_FIELDS]
     if record["referred_by"] is not None:
@@ -431,12 +433,8 @@ def show(
         ("updated", record["updated_at"]),
         ("ARCHIVED", record["archived_at"]),
     ]
-    no_color = global_options(ctx).no_color
-    card(f"#{record['id']} {record['name']}", pairs, no_color=no_color)
-    for section, rows in sections:
-        if rows:
-            sys.stdout.write("\n")
-            emit(rows, section.columns, Format.table, title=section.title, no_color=no_color)
+    parts = [Section(s.key, s.title, s.columns, rows) for s, rows in sections]
+    output(ctx).card(f"#{record['id']} {record['name']}", pairs, parts)
 
 
 @app.command("list")
@@ -444,7 +442,7 @@ def show(
 def list_(
     ctx: typer.Context,
     sort: Annotated[str | None, typer.Option(help="Sort by FIELD, or -FIELD descending.")] = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    limit: LimitOption = None,
     with_classes: Annotated[
         bool,
         typer.Option(
@@ -467,10 +465,6 @@ def list_(
         rows = customers.list_customers(
             conn, query.sql(), query.params, order=filters.order_by(sort), limit=limit
         )
-        if quiet:
-            for row in rows:
-                sys.stdout.write(f"{row['id']}\n")
-            return
         columns = customers.LIST_COLUMNS
         if fmt is Format.table:
             columns = ("id", "name", "company", "city", "phone", "email", "stage", "tags")
@@ -480,7 +474,7 @@ def list_(
             derived = derive(conn, clock.today(), archived=selection.archived)
             rows = ({**row, **{c: derived[row["id"]][c] for c in COLUMNS}} for row in rows)
             columns = (*columns, *COLUMNS)
-        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt, quiet).rows(rows, columns, key="id")
 
 
 def _archive(
@@ -502,7 +496,7 @@ def _archive(
         else:
             ids, by_filter = select(conn, named, selection, batch)
         verb = "Archive" if archived else "Restore"
-        confirm(conn, len(ids), verb, batch, by_filter)
+        confirm_bulk(conn, len(ids), verb, batch, by_filter)
         done = [i for i in ids if customers.set_archived(conn, i, archived)]
         names = {i: customers.get_customer(conn, i)["name"] for i in ids[:1]}
         if batch.dry_run:
@@ -510,18 +504,15 @@ def _archive(
             raise DryRun
     if batch.dry_run:
         return
-    if quiet:
-        for customer_id in done:
-            typer.echo(str(customer_id))
-    elif len(ids) == 1 and not by_filter:
+    if len(ids) == 1 and not by_filter:
         customer_id = ids[0]
         if done:
-            typer.echo(f"{verb}d customer {customer_id}: {names[customer_id]}")
+            message = f"{verb}d customer {customer_id}: {names[customer_id]}"
         else:
-            state = "archived" if archived else "active"
-            typer.echo(f"Customer {customer_id} was already {state}.")
+            message = f"Customer {customer_id} was already {'archived' if archived else 'active'}."
     else:
-        typer.echo(f"{verb}d {len(done)} customers.")
+        message = f"{verb}d {len(done)} customers."
+    output(ctx, quiet=quiet).done(message, *done)
 
 
 @app.command("delete")

@@ -6,34 +6,29 @@ from datetime import date
 
 import typer
 
-from crmcli.cli.analysis import AsOfOption, as_of_date
-from crmcli.cli.app import FormatOption, app, global_options, reading
-from crmcli.cli.output import Bars, Format, emit
+from crmcli.cli.app import app, output, reading
+from crmcli.cli.options import AsOfOption, FormatOption, as_of_date
+from crmcli.cli.output import Bars, Format, Output, Section
 
 
-def render(conn: sqlite3.Connection, today: date, fmt: Format, *, no_color: bool) -> None:
+def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
     """Write the dashboard of `conn` as of `today`."""
-    import json
-
     from crmcli.core import money
     from crmcli.reports import dashboard
 
     found = dashboard.panels(conn, today)
-    if fmt is Format.json:
-        document = {"as_of": today.isoformat()}
-        document.update({p.key: [money.present(r) for r in p.rows] for p in found})
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    if out.fmt is Format.json:
+        parts = [
+            Section(p.key, p.title, p.columns, [money.present(r) for r in p.rows]) for p in found
+        ]
+        out.sections(parts, header={"as_of": today.isoformat()})
         return
-    if fmt is not Format.table:
+    if out.fmt is not Format.table:
         from crmcli.core.errors import InvalidInput
 
         raise InvalidInput("the dashboard is a table or JSON; use --format table or json")
-    if not found:
-        sys.stdout.write("Nothing to show yet: add customers (crm add) or try crm demo.\n")
-        return
-    sys.stdout.write(f"Dashboard as of {today.isoformat()}\n")
+    parts = []
     for panel in found:
-        sys.stdout.write("\n")
         rows = [money.present(r, grouped_digits=True) for r in panel.rows]
         for row in rows:
             for column in panel.columns:
@@ -42,7 +37,10 @@ def render(conn: sqlite3.Connection, today: date, fmt: Format, *, no_color: bool
             if panel.bar:
                 row["chart"] = row[panel.bar]
         bars = Bars("chart", scale=panel.scale, title="chart", width=20) if panel.bar else None
-        emit(rows, panel.columns, Format.table, title=panel.title, no_color=no_color, bars=bars)
+        parts.append(Section(panel.key, panel.title, panel.columns, rows, bars))
+    if parts:
+        sys.stdout.write(f"Dashboard as of {today.isoformat()}\n\n")
+    out.sections(parts, empty="Nothing to show yet: add customers (crm add) or try crm demo.")
 
 
 @app.command("dashboard")
@@ -57,4 +55,4 @@ def dashboard_command(
     """
     day = as_of_date(as_of)
     with reading(ctx) as conn:
-        render(conn, day, fmt, no_color=global_options(ctx).no_color)
+        render(output(ctx, fmt), conn, day)

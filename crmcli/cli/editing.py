@@ -1,7 +1,7 @@
 """`crm edit REF` in $EDITOR: the record as `field: value` text in a 0600 temp file.
 
-The record's version is remembered when the file is written; the save is refused when
-the record changed meanwhile (the caller passes the version to edit_customer).
+The caller reads the record and keeps its version; the save is refused when the record
+changed meanwhile (the caller passes the version to edit_customer).
 """
 
 import os
@@ -10,9 +10,6 @@ import subprocess
 import tempfile
 from typing import Any
 
-import typer
-
-from crmcli.cli.app import reading
 from crmcli.core.errors import CrmError, InvalidInput
 from crmcli.records import customers
 from crmcli.records.customers import CustomerInput
@@ -86,13 +83,8 @@ def parse(text: str, record: dict[str, Any]) -> CustomerInput:
     return raw
 
 
-def edit_in_editor(ctx: typer.Context, ref: str) -> tuple[CustomerInput | None, int, int]:
-    """Open the record in $VISUAL/$EDITOR; returns (changes or None, version, customer id)."""
-    from crmcli.cli.customers import resolver
-
-    with reading(ctx) as conn:
-        customer_id = resolver(conn)(ref)
-        record = customers.get_customer(conn, customer_id)
+def edit_in_editor(record: dict[str, Any]) -> CustomerInput | None:
+    """Open `record` in $VISUAL/$EDITOR; returns the changes, or None when there are none."""
     before = render(record)
     fd, path = tempfile.mkstemp(prefix="crm-edit-", suffix=".txt")  # created 0600
     try:
@@ -110,6 +102,6 @@ def edit_in_editor(ctx: typer.Context, ref: str) -> tuple[CustomerInput | None, 
     finally:
         os.unlink(path)
     if after == before:
-        return None, record["version"], customer_id
+        return None
     raw = parse(after, record)
-    return (None if raw.is_empty() else raw), record["version"], customer_id
+    return None if raw.is_empty() else raw

@@ -7,11 +7,21 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
-from crmcli.cli.output import Format, clip, emit
+from crmcli.cli.options import (
+    DryRunOption,
+    FormatOption,
+    LimitOption,
+    QuietOption,
+    SinceOption,
+    UntilOption,
+    period,
+)
+from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import clip
 from crmcli.records import feedback
 
 feedback_app = typer.Typer(
@@ -73,12 +83,10 @@ def feedback_add(
             received_at=received,
         )
         record = feedback.get_feedback(conn, feedback_id)
-    if quiet:
-        typer.echo(str(feedback_id))
-        return
-    typer.echo(
+    output(ctx, quiet=quiet).done(
         f"Added feedback {feedback_id} from {record['customer']} (#{customer_id}): "
-        f"{record['kind']}, {record['severity']} severity, received {record['received_at']}."
+        f"{record['kind']}, {record['severity']} severity, received {record['received_at']}.",
+        feedback_id,
     )
 
 
@@ -96,7 +104,7 @@ def feedback_list(
     severity: Annotated[
         list[str] | None, typer.Option("--severity", help="Only this severity (repeatable).")
     ] = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
@@ -114,15 +122,11 @@ def feedback_list(
             severities=severity,
             limit=limit,
         )
-    if quiet:
-        for row in rows:
-            typer.echo(str(row["id"]))
-        return
     columns: tuple[str, ...] = feedback.COLUMNS
     if fmt is Format.table:
         columns = TABLE_COLUMNS
         rows = [{**row, "summary": clip(row["text"])} for row in rows]
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt, quiet).rows(rows, columns, key="id")
 
 
 @feedback_app.command("resolve")
@@ -144,18 +148,17 @@ def feedback_resolve(
     with writing(ctx) as conn:
         changed = feedback.resolve_feedback(conn, feedback_id, note=clean_note, at=when)
         record = feedback.get_feedback(conn, feedback_id)
-    if quiet:
-        typer.echo(str(feedback_id))
-    elif not changed:
-        typer.echo(
+    if not changed:
+        message = (
             f"Feedback {feedback_id} was already resolved on {record['resolved_at']}; "
             "nothing changed (reopen it first to resolve it again)."
         )
     else:
-        typer.echo(
+        message = (
             f"Resolved feedback {feedback_id} of {record['customer']} "
             f"(#{record['customer_id']}) after {record['hours_to_resolve']} hours."
         )
+    output(ctx, quiet=quiet).done(message, feedback_id)
 
 
 @feedback_app.command("reopen")
@@ -168,12 +171,10 @@ def feedback_reopen(
     """
     with writing(ctx) as conn:
         changed = feedback.reopen_feedback(conn, feedback_id)
-    if quiet:
-        typer.echo(str(feedback_id))
-    else:
-        typer.echo(
-            f"Reopened feedback {feedback_id}." if changed else f"Feedback {feedback_id} is open."
-        )
+    output(ctx, quiet=quiet).done(
+        f"Reopened feedback {feedback_id}." if changed else f"Feedback {feedback_id} is open.",
+        feedback_id,
+    )
 
 
 @feedback_app.command("delete")
@@ -186,13 +187,11 @@ def feedback_delete(
     """
     with writing(ctx) as conn:
         record = feedback.delete_feedback(conn, feedback_id)
-    if quiet:
-        typer.echo(str(feedback_id))
-    else:
-        typer.echo(
-            f"Deleted feedback {feedback_id} of {record['customer']} (#{record['customer_id']}): "
-            f"{clip(record['text'])}"
-        )
+    output(ctx, quiet=quiet).done(
+        f"Deleted feedback {feedback_id} of {record['customer']} (#{record['customer_id']}): "
+        f"{clip(record['text'])}",
+        feedback_id,
+    )
 
 
 # --- surveys -------------------------------------------------------------------------------
@@ -226,12 +225,10 @@ def survey_add(
         customer_id = resolver(conn)(ref)
         survey_id = surveys.add_survey(conn, customer_id, values)
         record = surveys.get_survey(conn, survey_id)
-    if quiet:
-        typer.echo(str(survey_id))
-        return
     scores = ", ".join(f"{m.upper()} {record[m]}" for m in ("nps", "csat") if record[m] is not None)
-    typer.echo(
-        f"Added survey answer {survey_id} from {record['customer']} (#{customer_id}): {scores}."
+    output(ctx, quiet=quiet).done(
+        f"Added survey answer {survey_id} from {record['customer']} (#{customer_id}): {scores}.",
+        survey_id,
     )
 
 
@@ -239,9 +236,9 @@ def survey_add(
 def survey_list(
     ctx: typer.Context,
     ref: Annotated[str | None, typer.Argument(help="Only this customer's answers.")] = None,
-    since: Annotated[str | None, typer.Option(help="On or after this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="On or before this date.")] = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
@@ -251,7 +248,6 @@ def survey_list(
     """
     from datetime import timedelta
 
-    from crmcli.cli.reports import period
     from crmcli.records import surveys
     from crmcli.records.interactions import local_midnight
 
@@ -265,15 +261,11 @@ def survey_list(
             before=local_midnight(last + timedelta(days=1)) if last else None,
             limit=limit,
         )
-    if quiet:
-        for row in rows:
-            typer.echo(str(row["id"]))
-        return
     columns: tuple[str, ...] = surveys.COLUMNS
     if fmt is Format.table:
         columns = ("id", "answered_at", "customer", "nps", "csat", "comment")
         rows = [{**row, "comment": clip(row["comment"])} for row in rows]
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt, quiet).rows(rows, columns, key="id")
 
 
 @survey_app.command("delete")
@@ -286,13 +278,11 @@ def survey_delete(ctx: typer.Context, survey_id: IdArgument, quiet: QuietOption 
 
     with writing(ctx) as conn:
         record = surveys.delete_survey(conn, survey_id)
-    if quiet:
-        typer.echo(str(survey_id))
-    else:
-        typer.echo(
-            f"Deleted survey answer {survey_id} of {record['customer']} "
-            f"(#{record['customer_id']}) from {record['answered_at']}."
-        )
+    output(ctx, quiet=quiet).done(
+        f"Deleted survey answer {survey_id} of {record['customer']} "
+        f"(#{record['customer_id']}) from {record['answered_at']}.",
+        survey_id,
+    )
 
 
 def _read_input(source: str) -> tuple[str, str | None]:
@@ -342,11 +332,6 @@ def import_surveys(
         )
     for line in result.rejected:
         sys.stderr.write(f"crm: skipped {line}\n")
-    if quiet:
-        if not dry_run:
-            for survey_id in result.added:
-                typer.echo(str(survey_id))
-        return
     verb = "Would import" if dry_run else "Imported"
     parts = [f"{verb} {len(result.added)} of {result.total} survey answers"]
     if result.present:
@@ -354,7 +339,7 @@ def import_surveys(
     if result.rejected:
         parts.append(f"{len(result.rejected)} invalid skipped")
     tail = " (dry run: nothing was written)" if dry_run else ""
-    typer.echo("; ".join(parts) + tail + ".")
+    output(ctx, quiet=quiet).done("; ".join(parts) + tail + ".", *([] if dry_run else result.added))
 
 
 @survey_app.command("import")
@@ -367,9 +352,7 @@ def survey_import(
             "--format", "-f", help="csv, tsv, json or jsonl (default: from the name or content)."
         ),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check every row and count, write nothing.")
-    ] = False,
+    dry_run: DryRunOption = False,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Import the valid rows, report the others.")
     ] = False,

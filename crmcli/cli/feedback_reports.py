@@ -10,10 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, global_options, reading
-from crmcli.cli.options import filter_options
-from crmcli.cli.output import Format, emit
-from crmcli.cli.reports import CurrencyOption, SinceOption, UntilOption, period, report_app
+from crmcli.cli.app import output, reading
+from crmcli.cli.options import (
+    CurrencyOption,
+    FormatOption,
+    LimitOption,
+    SinceOption,
+    UntilOption,
+    filter_options,
+    period,
+)
+from crmcli.cli.output import Format
+from crmcli.cli.reports import report_app
 from crmcli.records.filters import CustomerFilter
 
 
@@ -73,9 +81,7 @@ def feedback_report(
         target = feedback.target_seconds(conn)
         rows, total = feedback_report(conn, scope, by=by.value, now=clock.now(), target=target)
     columns = (by.value, *FEEDBACK_FIGURES)
-    emit(
-        _with_total(rows, total, by.value, fmt), columns, fmt, no_color=global_options(ctx).no_color
-    )
+    output(ctx, fmt).rows(_with_total(rows, total, by.value, fmt), columns)
 
 
 class SatisfactionBy(str, Enum):
@@ -126,15 +132,15 @@ def satisfaction_report(
             rows = uncontacted_detractors(conn, scope, today=clock.today())
         else:
             rows, total = satisfaction_report(conn, scope, by=by.value if by else None)
-    no_color = global_options(ctx).no_color
+    out = output(ctx, fmt)
     if detractors:
-        emit(rows, DETRACTOR_COLUMNS, fmt, no_color=no_color)
+        out.rows(rows, DETRACTOR_COLUMNS)
         return
     if by is None:
-        emit(rows, SATISFACTION_FIGURES, fmt, no_color=no_color)
+        out.rows(rows, SATISFACTION_FIGURES)
         return
     columns = (by.value, *SATISFACTION_FIGURES)
-    emit(_with_total(rows, total, by.value, fmt), columns, fmt, no_color=no_color)
+    out.rows(_with_total(rows, total, by.value, fmt), columns)
 
 
 @report_app.command("referrals")
@@ -150,7 +156,7 @@ def referrals_report(
     since: SinceOption = None,
     until: UntilOption = None,
     currency: CurrencyOption = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many referrers.")] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     selection: CustomerFilter | None = None,
 ) -> None:
@@ -168,18 +174,17 @@ def referrals_report(
         scope = _scope(conn, selection, since, until)
         rows, totals = referrals_report(conn, scope, currency=code, limit=limit)
     table = fmt is Format.table
-    no_color = global_options(ctx).no_color
+    out = output(ctx, fmt)
     if summary:
         columns = [c.removesuffix("_minor") for c in SUMMARY_COLUMNS]
-        emit([money.present(t, grouped_digits=table) for t in totals], columns, fmt,
-             no_color=no_color)  # fmt: skip
+        out.rows([money.present(t, grouped_digits=table) for t in totals], columns)
         return
     shown = []
     for row in rows:
-        out = money.present(row, grouped_digits=table) if row["currency"] else dict(row)
-        out.setdefault("net", None)
-        out.pop("net_minor", None)
-        shown.append(out)
+        line = money.present(row, grouped_digits=table) if row["currency"] else dict(row)
+        line.setdefault("net", None)
+        line.pop("net_minor", None)
+        shown.append(line)
     if table and shown:
         for total in totals:
             shown.append(
@@ -192,4 +197,4 @@ def referrals_report(
                 }
             )
     columns = [c.removesuffix("_minor") for c in REFERRER_COLUMNS]
-    emit(shown, columns, fmt, no_color=no_color)
+    out.rows(shown, columns)

@@ -5,11 +5,20 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
-from crmcli.cli.output import Format, clip, emit
+from crmcli.cli.options import (
+    FormatOption,
+    LimitOption,
+    QuietOption,
+    SinceOption,
+    UntilOption,
+    period,
+)
+from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import clip
 from crmcli.records import interactions, tasks
 from crmcli.records.interactions import InteractionInput
 
@@ -95,15 +104,13 @@ def log(
                 conn, customer_id, follow[1], follow[0], interaction_id=interaction_id
             )
         record = interactions.get_interaction(conn, interaction_id)
-    if quiet:
-        typer.echo(str(interaction_id))
-        return
-    typer.echo(
+    message = (
         f"Logged {record['kind']} {interaction_id} with {record['customer']} (#{customer_id}) "
         f"at {record['occurred_at']}."
     )
     if follow is not None:
-        typer.echo(f"Follow-up task {task_id} due {follow[0].isoformat()}: {follow[1]}")
+        message += f"\nFollow-up task {task_id} due {follow[0].isoformat()}: {follow[1]}"
+    output(ctx, quiet=quiet).done(message, interaction_id)
 
 
 TABLE_COLUMNS = ("id", "occurred_at", "customer", "kind", "direction", "outcome", "summary")
@@ -118,9 +125,9 @@ def list_interactions(
     kind: Annotated[
         list[str] | None, typer.Option("--kind", "-k", help=f"Only this kind ({KINDS_HELP})")
     ] = None,
-    since: Annotated[str | None, typer.Option(help="On or after this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="On or before this date.")] = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
@@ -128,27 +135,17 @@ def list_interactions(
 
     Example: crm interactions 张伟 --kind call --since 2026-01-01 --format json
     """
-    from crmcli.core import dates
-
-    today = clock.today()
-    first = dates.parse_date(since, today) if since else None
-    last = dates.parse_date(until, today) if until else None
-    if first and last and first > last:
-        raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
+    first, last = period(since, until)
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref else None
         rows = interactions.list_interactions(
             conn, customer_id=customer_id, kinds=kind, since=first, until=last, limit=limit
         )
-        if quiet:
-            for row in rows:
-                typer.echo(str(row["id"]))
-            return
         columns: tuple[str, ...] = interactions.COLUMNS
         if fmt is Format.table:
             columns = TABLE_COLUMNS
             rows = ({**row, "summary": clip(row["text"])} for row in rows)
-        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt, quiet).rows(rows, columns, key="id")
 
 
 @interaction_app.command("edit")
@@ -195,10 +192,9 @@ def edit_interaction(
         changed = interactions.edit_interaction(
             conn, interaction_id, values, customer_id=customer_id
         )
-    if quiet:
-        typer.echo(str(interaction_id))
-    else:
-        typer.echo(f"Updated interaction {interaction_id}." if changed else "No changes.")
+    output(ctx, quiet=quiet).done(
+        f"Updated interaction {interaction_id}." if changed else "No changes.", interaction_id
+    )
 
 
 @interaction_app.command("delete")
@@ -213,12 +209,10 @@ def delete_interaction(
     """
     with writing(ctx) as conn:
         record = interactions.delete_interaction(conn, interaction_id)
-    if quiet:
-        typer.echo(str(interaction_id))
-        return
-    typer.echo(
+    output(ctx, quiet=quiet).done(
         f"Deleted interaction {interaction_id}: {record['kind']} with {record['customer']} "
-        f"(#{record['customer_id']}) at {record['occurred_at']}: {clip(record['text'])}"
+        f"(#{record['customer_id']}) at {record['occurred_at']}: {clip(record['text'])}",
+        interaction_id,
     )
 
 

@@ -1,18 +1,103 @@
-"""Groups of options shared by several commands, declared once.
+"""Options shared by several commands, declared once, and what they mean.
 
-`with_options` adds parameters to a command's signature (typer reads the signature) and
-hands the command one object built from their values, so `add` and `edit` share the customer
-field options and every command that selects customers shares the filter options.
+The common options (`--format`, `--quiet`, `--limit`, `--since`/`--until`, `--as-of`,
+`--yes`, `--dry-run`) are annotated types a command puts in its signature; `period` and
+`as_of_date` read the dates, `confirm` asks before a risky write, `DryRun` rolls one back.
+`with_options` adds a group of parameters to a command's signature (typer reads the
+signature) and hands the command one object built from their values, so `add` and `edit`
+share the customer field options and every command that selects customers shares the
+filter options.
 """
 
 import functools
 import inspect
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 import typer
 
+from crmcli.cli.output import Format
 from crmcli.records.filters import CustomerFilter
+
+FormatOption = Annotated[
+    Format,
+    typer.Option("--format", "-f", help="Output format: table, json, jsonl, csv or tsv."),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what a script needs.")]
+LimitOption = Annotated[int | None, typer.Option("--limit", min=0, help="At most this many rows.")]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="From this date (inclusive): 2026-01-01, -3m...")
+]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Up to this date (inclusive).")]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Report as of this date (default today).")
+]
+CurrencyOption = Annotated[
+    str | None, typer.Option("--currency", help="Only this currency (ISO 4217 code).")
+]
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+]
+
+
+def period(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """--since/--until as dates (inclusive, None when not given); raises InvalidInput when
+    reversed."""
+    from crmcli.core import clock, dates
+    from crmcli.core.errors import InvalidInput
+
+    today = clock.today()
+    first = dates.parse_date(since, today) if since is not None else None
+    last = dates.parse_date(until, today) if until is not None else None
+    if first and last and first > last:
+        raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
+    return first, last
+
+
+def as_of_date(text: str | None) -> date:
+    """--as-of as a date: today when not given; raises InvalidInput when in the future."""
+    from crmcli.core import clock, dates
+    from crmcli.core.errors import InvalidInput
+
+    today = clock.today()
+    if text is None:
+        return today
+    day = dates.parse_date(text, today)
+    if day > today:
+        raise InvalidInput(f"--as-of {day.isoformat()} is in the future")
+    return day
+
+
+def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -> None:
+    """Go on with --yes, or when a person at the terminal says yes to `question`. Otherwise
+    stop with nothing changed: off a terminal InvalidInput (exit 2) saying `refusal`, by
+    default that `command` needs --yes in a script; on a "no" CrmError (exit 1)."""
+    import sys
+
+    from crmcli.cli.output import is_terminal
+    from crmcli.core.errors import CrmError, InvalidInput
+
+    if yes:
+        return
+    if not is_terminal(sys.stdin):
+        raise InvalidInput(
+            refusal or f"{command} asks for confirmation; add --yes to run it from a script"
+        )
+    if not typer.confirm(question, default=False, err=True):
+        raise CrmError("not confirmed; nothing was changed")
+
+
+class DryRun(Exception):
+    """Raised inside a write transaction, after showing or computing the changes, to roll
+    a --dry-run back; `result` carries what the caller reports after the rollback."""
+
+    def __init__(self, result: Any = None) -> None:
+        super().__init__("dry run")
+        self.result = result
 
 
 def option(

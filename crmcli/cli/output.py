@@ -1,8 +1,11 @@
 """Rendering rows for people and scripts: the one place that decides output shape.
 
-`emit(rows, columns, fmt)` writes table, json, jsonl, csv or tsv to stdout. Tables use rich
-only on a terminal (rich cuts cells at 80 columns off one); elsewhere `plain_table` gives
-colourless text aligned by display width, so CJK lines up in cron mail. (tabulate did this
+Command handlers hand everything they print to one `Output` (built by
+`crmcli.cli.app.output(ctx, fmt, quiet)` from the command's --format/--quiet and the global
+--no-color): rows, a card, a report in sections, a write's "done" line, a note on stderr.
+Below it, `emit(rows, columns, fmt)` writes table, json, jsonl, csv or tsv to stdout. Tables
+use rich only on a terminal (rich cuts cells at 80 columns off one); elsewhere `plain_table`
+gives colourless text aligned by display width, so CJK lines up in cron mail. (tabulate did this
 too, but its import costs about 40 ms a process, a quarter of the start-up budget.)
 Control characters are escaped in tables; JSON carries them encoded. Rows are streamed for
 every format but the table, which must measure its columns first.
@@ -18,7 +21,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 
 class Format(str, Enum):
@@ -314,51 +317,131 @@ def escape_markup(text: str) -> str:
     return escape(escape_control(text))
 
 
+class Section(NamedTuple):
+    """One titled part of a report: a titled table in text, rows under `key` in JSON."""
+
+    key: str
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Mapping[str, Any]]
+    bars: Bars | None = None
+    fields: Sequence[str] | None = None  # JSON keys; default every key but the bar column
+
+
 def emit_sections(
-    sections: Sequence[tuple[str, str, Sequence[str], Sequence[str], Sequence[Mapping[str, Any]]]],
+    sections: Sequence[Section],
+    fmt: Format,
     *,
-    as_json: bool,
     header: Mapping[str, Any] | None = None,
+    empty: str | None = None,
     out: TextIO | None = None,
     no_color: bool = False,
 ) -> int:
     """A report in several titled parts; returns how many rows it holds.
 
-    Each section is (key, title, text columns, JSON fields, rows). Text shows each
-    non-empty section as a titled table and nothing at all when every one is empty (so
-    cron mails nothing). JSON is always one object: `header`, then each key's rows.
+    JSON is always one object: `header`, then each key's rows. jsonl, csv and tsv carry the
+    first part alone. The table shows each non-empty part as a titled table, a blank line
+    between them; when every part is empty, the line `empty`, or nothing at all (so cron
+    mails nothing).
     """
     out = out or sys.stdout
-    total = sum(len(rows) for *_, rows in sections)
-    if as_json:
+    total = sum(len(s.rows) for s in sections)
+    if fmt is Format.json:
         document = dict(header or {})
-        for key, _title, _columns, fields, rows in sections:
-            document[key] = [{f: row.get(f) for f in fields} for row in rows]
+        for s in sections:
+            hidden = s.bars.value if s.bars else None
+            document[s.key] = [
+                {f: row.get(f) for f in s.fields}
+                if s.fields is not None
+                else {k: v for k, v in row.items() if k != hidden}
+                for row in s.rows
+            ]
         out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return total
+    if fmt is not Format.table:
+        return emit(sections[0].rows, sections[0].columns, fmt, out=out)
+    if not total:
+        if empty:
+            out.write(empty + "\n")
+        return 0
     first = True
-    for _key, title, columns, _fields, rows in sections:
-        if not rows:
+    for s in sections:
+        if not s.rows:
             continue
         if not first:
             out.write("\n")
         first = False
-        titled = f"{title} ({len(rows)})"
-        emit(rows, columns, Format.table, out=out, no_color=no_color, title=titled)
+        emit(s.rows, s.columns, fmt, out=out, no_color=no_color, title=s.title, bars=s.bars)
     return total
-
-
-def clip(text: str | None, width: int = 60) -> str | None:
-    """The first line of `text`, cut to `width` characters with an ellipsis, for tables."""
-    if text is None:
-        return None
-    lines = text.strip().splitlines() or [""]
-    line = lines[0]
-    cut = len(line) > width or len(lines) > 1
-    return (line[: width - 1].rstrip() + "…") if cut else line
 
 
 def emit_document(document: Mapping[str, Any], *, out: TextIO | None = None) -> None:
     """One nested JSON document (e.g. a customer's complete data), indented, UTF-8 as is."""
     out = out or sys.stdout
     out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where a command's results go, in its --format, --quiet and colour."""
+
+    fmt: Format = Format.table
+    quiet: bool = False
+    no_color: bool = False
+
+    def rows(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        columns: Sequence[str],
+        *,
+        title: str | None = None,
+        bars: Bars | None = None,
+        key: str | None = None,
+    ) -> int:
+        """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
+        (its id), one a line, for scripts; nothing without a key."""
+        if self.quiet:
+            count = 0
+            for count, row in enumerate(rows, 1):
+                if key is not None:
+                    sys.stdout.write(f"{row[key]}\n")
+            return count
+        return emit(rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars)
+
+    def card(
+        self, title: str, pairs: Sequence[tuple[str, Any]], sections: Sequence[Section] = ()
+    ) -> None:
+        """One record as a key/value card (see `card`), then its non-empty `sections` as
+        titled tables, each after a blank line."""
+        card(title, pairs, no_color=self.no_color)
+        shown = [s for s in sections if s.rows]
+        if shown:
+            sys.stdout.write("\n")
+            emit_sections(shown, Format.table, no_color=self.no_color)
+
+    def sections(
+        self,
+        sections: Sequence[Section],
+        *,
+        header: Mapping[str, Any] | None = None,
+        empty: str | None = None,
+    ) -> int:
+        """A report in titled parts (see `emit_sections`)."""
+        return emit_sections(sections, self.fmt, header=header, empty=empty, no_color=self.no_color)
+
+    def done(self, message: str, *ids: object) -> None:
+        """What a command did: `message` for people; with --quiet only `ids`, one a line."""
+        from typer import echo  # typer ships its own click: never load a second one
+
+        if not self.quiet:
+            echo(message)
+            return
+        for value in ids:
+            echo(str(value))
+
+    def note(self, message: str) -> None:
+        """A line for people on stderr (never in the data on stdout); none with --quiet."""
+        from typer import echo  # typer ships its own click: never load a second one
+
+        if not self.quiet:
+            echo(message, err=True)

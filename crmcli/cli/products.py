@@ -1,12 +1,12 @@
 """Product commands: `crm product add|list|edit|delete`."""
 
-import sys
 from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
-from crmcli.cli.output import Format, emit
+from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.output import Format
 
 product_app = typer.Typer(
     help="Products: names with a default category and price for `crm buy`.",
@@ -48,7 +48,7 @@ def product_add(
     with writing(ctx) as conn:
         product_id = products.add_product(conn, products.prepare(conn, raw))
         shown = products.get_product(conn, product_id)["name"]
-    typer.echo(str(product_id) if quiet else f"Added product {product_id}: {shown}")
+    output(ctx, quiet=quiet).done(f"Added product {product_id}: {shown}", product_id)
 
 
 @product_app.command("list")
@@ -67,13 +67,9 @@ def product_list(
 
     with reading(ctx) as conn:
         rows = products.list_products(conn, category=category)
-    if quiet:
-        for row in rows:
-            sys.stdout.write(f"{row['id']}\n")
-        return
     shown = [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
     columns = TABLE_COLUMNS if fmt is Format.table else products.COLUMNS
-    emit(shown, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt, quiet).rows(shown, columns, key="id")
 
 
 @product_app.command("edit")
@@ -110,10 +106,8 @@ def product_edit(
         before = products.get_product(conn, product_id)
         values = products.prepare(conn, raw, before=before)
         changed = products.edit_product(conn, product_id, values)
-    if quiet:
-        typer.echo(str(product_id))
-    else:
-        typer.echo(f"Updated product {product_id}." if changed else "No changes.")
+    message = f"Updated product {product_id}." if changed else "No changes."
+    output(ctx, quiet=quiet).done(message, product_id)
 
 
 @product_app.command("delete")
@@ -126,8 +120,7 @@ def product_delete(ctx: typer.Context, ref: RefArgument, quiet: QuietOption = Fa
 
     with writing(ctx) as conn:
         record, linked = products.delete_product(conn, products.resolve_product(conn, ref))
-    if quiet:
-        typer.echo(str(record["id"]))
-        return
     kept = f"; {linked} purchase{'s' if linked != 1 else ''} kept, unlinked" if linked else ""
-    typer.echo(f"Deleted product {record['id']}: {record['name']}{kept}")
+    output(ctx, quiet=quiet).done(
+        f"Deleted product {record['id']}: {record['name']}{kept}", record["id"]
+    )

@@ -2,17 +2,23 @@
 purchase sections of `crm show`."""
 
 import sqlite3
-import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.output import Format, emit
-from crmcli.core.errors import InvalidInput
+from crmcli.cli.options import (
+    FormatOption,
+    LimitOption,
+    QuietOption,
+    SinceOption,
+    UntilOption,
+    period,
+)
+from crmcli.cli.output import Format
 
 if TYPE_CHECKING:
     from crmcli.records.purchases import Purchase
@@ -118,13 +124,11 @@ def buy(
         line = purchases.prepare_purchase(conn, customer_id, raw, now=clock.now())
         purchase_id = purchases.add_purchase(conn, line)
         record = purchases.get_purchase(conn, purchase_id)
-    if quiet:
-        typer.echo(str(purchase_id))
-        return
     kind = "refund" if line.amount.minor < 0 else "purchase"
-    typer.echo(
+    output(ctx, quiet=quiet).done(
         f"Recorded {kind} {purchase_id} for #{customer_id} {record['customer']}: "
-        f"{_describe(record)}"
+        f"{_describe(record)}",
+        purchase_id,
     )
 
 
@@ -144,28 +148,25 @@ def purchases_(
     ref: Annotated[
         str | None, typer.Argument(help="Only this customer's purchases.", show_default=False)
     ] = None,
-    since: Annotated[str | None, typer.Option(help="On or after this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="On or before this date.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
     item: Annotated[str | None, typer.Option(help="Only items containing this text.")] = None,
     currency: Annotated[str | None, typer.Option(help="Only this currency.")] = None,
     refunds: Annotated[bool, typer.Option("--refunds", help="Only refunds.")] = False,
-    limit: Annotated[int | None, typer.Option(min=0, help="Only the N most recent.")] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
-    """List purchases, oldest first, optionally of one customer and filtered.
+    """List purchases, oldest first, optionally of one customer and filtered; --limit N
+    keeps the N most recent.
 
     Example: crm purchases 张伟 --since 2026-01-01 --category tea --format json
     """
-    from crmcli.core import clock, dates, money
+    from crmcli.core import money
     from crmcli.records import purchases
 
-    today = clock.today()
-    first = dates.parse_date(since, today) if since is not None else None
-    last = dates.parse_date(until, today) if until is not None else None
-    if first and last and first > last:
-        raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
+    first, last = period(since, until)
     code = money.currency_code(currency) if currency is not None else None
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
@@ -180,12 +181,8 @@ def purchases_(
             refunds=refunds,
             limit=limit,
         )
-        if quiet:
-            for row in rows:
-                sys.stdout.write(f"{row['id']}\n")
-            return
         columns = TABLE_COLUMNS if fmt is Format.table else purchases.COLUMNS
-        emit(_output_rows(rows, fmt), columns, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt, quiet).rows(_output_rows(rows, fmt), columns, key="id")
 
 
 @purchase_app.command("edit")
@@ -247,10 +244,8 @@ def purchase_edit(
             conn, purchase_id, raw, resolve=resolver(conn), now=clock.now()
         )
         changed = purchases.update_purchase(conn, purchase_id, values)
-    if quiet:
-        typer.echo(str(purchase_id))
-    else:
-        typer.echo(f"Updated purchase {purchase_id}." if changed else "No changes.")
+    message = f"Updated purchase {purchase_id}." if changed else "No changes."
+    output(ctx, quiet=quiet).done(message, purchase_id)
 
 
 @purchase_app.command("delete")
@@ -273,13 +268,11 @@ def purchase_delete(
     with writing(ctx) as conn:
         gone = purchases.delete_purchases(conn, wanted)
     for record in gone:
-        if quiet:
-            typer.echo(str(record["id"]))
-        else:
-            typer.echo(
-                f"Deleted purchase {record['id']} of #{record['customer_id']} "
-                f"{record['customer']} on {record['purchased_at'][:10]}: {_describe(record)}"
-            )
+        output(ctx, quiet=quiet).done(
+            f"Deleted purchase {record['id']} of #{record['customer_id']} "
+            f"{record['customer']} on {record['purchased_at'][:10]}: {_describe(record)}",
+            record["id"],
+        )
 
 
 # `crm show REF`: lifetime totals per currency and the last purchases.

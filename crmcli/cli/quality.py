@@ -4,9 +4,10 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import resolver
-from crmcli.cli.output import Format, emit
+from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm
+from crmcli.cli.output import Format
 from crmcli.core import clock
 
 
@@ -29,7 +30,7 @@ def dedupe(
 
     with reading(ctx) as conn:
         pairs = duplicates.find_pairs(conn, min_score=min_score)
-    emit(pairs, duplicates.COLUMNS, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(pairs, duplicates.COLUMNS)
 
 
 @app.command("merge")
@@ -37,9 +38,7 @@ def merge(
     ctx: typer.Context,
     keep: Annotated[str, typer.Argument(help="The customer to keep (a reference).")],
     other: Annotated[str, typer.Argument(help="The duplicate to merge into it and delete.")],
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
-    ] = False,
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Merge OTHER into KEEP in one transaction, then delete OTHER.
@@ -51,7 +50,6 @@ def merge(
 
     Example: crm merge 12 57 --yes
     """
-    from crmcli.cli.safety import confirm
     from crmcli.core.errors import InvalidInput
     from crmcli.records import duplicates
 
@@ -66,18 +64,16 @@ def merge(
         f"Merge #{other_id} {names[other_id]} into #{keep_id} {names[keep_id]} and delete "
         f"#{other_id}?",
         yes,
-        flag_hint="merge",
+        command="merge",
     )
     with writing(ctx) as conn:
         done = duplicates.merge_customers(conn, keep_id, other_id)
-    if quiet:
-        typer.echo(str(keep_id))
-        return
     moved = sum(done["moved"].values())
-    typer.echo(f"Merged #{other_id} {names[other_id]} into #{keep_id}: moved {moved} records"
+    message = (f"Merged #{other_id} {names[other_id]} into #{keep_id}: moved {moved} records"
                + (f", filled {', '.join(done['filled'])}" if done["filled"] else "")
                + (f", {len(done['noted'])} differing values kept in notes" if done["noted"] else "")
                + ".")  # fmt: skip
+    output(ctx, quiet=quiet).done(message, keep_id)
 
 
 @app.command("clean")
@@ -106,7 +102,7 @@ def clean(
         region = get_setting(conn, "default_region")
         found = quality.problems(conn, region=region, today=today, stale_years=stale_years)
         fixed = quality.fix(conn, found) if fix else 0
-    if not quiet:
-        emit(found, quality.COLUMNS, fmt, no_color=global_options(ctx).no_color)
-    if fix and not quiet:
-        typer.echo(f"Fixed {fixed} of {len(found)} problems.", err=True)
+    out = output(ctx, fmt, quiet)
+    out.rows(found, quality.COLUMNS)
+    if fix:
+        out.note(f"Fixed {fixed} of {len(found)} problems.")

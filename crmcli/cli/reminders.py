@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.output import Format, emit, emit_sections
+from crmcli.cli.options import FormatOption, LimitOption, QuietOption
+from crmcli.cli.output import Format, Section
 from crmcli.core import clock, dates
 from crmcli.records import important_dates
 from crmcli.reports import reminders
@@ -61,18 +62,19 @@ def remind(
             sys.stdout.write(calendar(events, clock.now()))
         return
     header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
-    emit_sections(
-        report,
-        as_json=fmt is RemindFormat.json,
-        header=header,
-        no_color=global_options(ctx).no_color,
+    parts = [
+        Section(key, f"{title} ({len(rows)})", columns, rows, fields=fields)
+        for key, title, columns, fields, rows in report
+    ]
+    output(ctx, Format.json if fmt is RemindFormat.json else Format.table).sections(
+        parts, header=header
     )
 
 
 @app.command("today")
 def today_(
     ctx: typer.Context,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
@@ -83,12 +85,8 @@ def today_(
     with reading(ctx) as conn:
         rows = reminders.contact_today(conn, clock.today())
     rows = rows[:limit] if limit is not None else rows
-    if quiet:
-        for row in rows:
-            typer.echo(str(row["customer_id"]))
-        return
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt, quiet).rows(rows, columns, key="customer_id")
 
 
 @date_app.command("add")
@@ -119,14 +117,12 @@ def date_add(
             conn, customer_id, label, first, yearly=yearly, lunar_date=lunar_date
         )
         record = important_dates.get_date(conn, date_id, today=today)
-    if quiet:
-        typer.echo(str(date_id))
-        return
     upcoming = f"; next {record['next_on']}" if record["next_on"] else " (in the past)"
     shown = f"{first.isoformat()} (lunar {lunar_date})" if lunar_date else first.isoformat()
-    typer.echo(
+    output(ctx, quiet=quiet).done(
         f"Added date {date_id} for {record['customer']} (#{customer_id}): {record['label']} "
-        f"{shown}{' yearly' if yearly else ''}{upcoming}"
+        f"{shown}{' yearly' if yearly else ''}{upcoming}",
+        date_id,
     )
 
 
@@ -151,10 +147,6 @@ def date_list(
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref else None
         rows = important_dates.list_dates(conn, today=today, customer_id=customer_id, until=until)
-    if quiet:
-        for row in rows:
-            typer.echo(str(row["id"]))
-        return
     columns = important_dates.COLUMNS
     if fmt is Format.table:  # a lunar date shows beside its Gregorian day
         columns = tuple(c for c in columns if c != "date_lunar")
@@ -162,7 +154,7 @@ def date_list(
             {**r, "date_on": f"{r['date_on']} (lunar {r['date_lunar']})"} if r["date_lunar"] else r
             for r in rows
         ]
-    emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt, quiet).rows(rows, columns, key="id")
 
 
 @date_app.command("delete")
@@ -179,13 +171,11 @@ def date_delete(
     """
     with writing(ctx) as conn:
         record = important_dates.delete_date(conn, date_id, today=clock.today())
-    if quiet:
-        typer.echo(str(date_id))
-    else:
-        typer.echo(
-            f"Deleted date {date_id} of {record['customer']} (#{record['customer_id']}): "
-            f"{record['label']} {record['date_on']}"
-        )
+    output(ctx, quiet=quiet).done(
+        f"Deleted date {date_id} of {record['customer']} (#{record['customer_id']}): "
+        f"{record['label']} {record['date_on']}",
+        date_id,
+    )
 
 
 def _dates(conn: Any, customer_id: int) -> list[dict[str, Any]]:

@@ -3,42 +3,29 @@
 Each report command parses its options here, asks a service (or a pure analytics function)
 for rows with stable snake_case keys and money in minor units, turns money into decimal
 strings with `money.present`, and hands the rows to `output.emit` (with `output.Bars` for a
-chart in the table format). Shared options (period, currency) are defined once below.
+chart in the table format). Shared options (period, currency) come from crmcli.cli.options.
 """
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, app, global_options, reading
-from crmcli.cli.options import filter_options
-from crmcli.cli.output import Format, emit
-from crmcli.core.errors import InvalidInput
+from crmcli.cli.app import app, output, reading
+from crmcli.cli.options import (
+    CurrencyOption,
+    FormatOption,
+    LimitOption,
+    SinceOption,
+    UntilOption,
+    filter_options,
+    period,
+)
+from crmcli.cli.output import Format
 from crmcli.records.filters import CustomerFilter
 
 report_app = typer.Typer(help="Reports over customers and purchases.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
-
-SinceOption = Annotated[
-    str | None, typer.Option("--since", help="From this date (inclusive): 2026-01-01, -3m...")
-]
-UntilOption = Annotated[str | None, typer.Option("--until", help="Up to this date (inclusive).")]
-CurrencyOption = Annotated[
-    str | None, typer.Option("--currency", help="Only this currency (ISO 4217 code).")
-]
-
-
-def period(since: str | None, until: str | None) -> tuple[Any, Any]:
-    """--since/--until as dates (inclusive); raises InvalidInput when reversed."""
-    from crmcli.core import clock, dates
-
-    today = clock.today()
-    first = dates.parse_date(since, today) if since is not None else None
-    last = dates.parse_date(until, today) if until is not None else None
-    if first and last and first > last:
-        raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
-    return first, last
 
 
 class SalesBy(str, Enum):
@@ -68,10 +55,7 @@ def sales(
     since: SinceOption = None,
     until: UntilOption = None,
     currency: CurrencyOption = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(min=0, help="Per currency: the latest N periods, or the N largest groups."),
-    ] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     selection: CustomerFilter | None = None,
 ) -> None:
@@ -79,7 +63,8 @@ def sales(
 
     Totals are per currency, never added across currencies. An order is the lines of one
     customer sharing an order reference; a line without one is its own order. The table
-    ends with a total per currency and draws net as a bar chart. The filter options
+    ends with a total per currency and draws net as a bar chart. --limit N keeps, per
+    currency, the latest N periods or the N largest groups. The filter options
     (--tag, --where, --lifecycle, --segment...) count only the purchases of the customers
     they select, as `crm list` selects them; without one, every purchase counts.
 
@@ -119,7 +104,7 @@ def sales(
             out[keys[-1]] = "(none)"
         shown.append(out)
     if not table:
-        emit(shown, columns, fmt)
+        output(ctx, fmt).rows(shown, columns)
         return
     if shown:
         for total in totals:
@@ -129,4 +114,4 @@ def sales(
     from crmcli.cli.output import Bars
 
     bars = Bars("bar", scale="currency", title="chart")
-    emit(shown, columns, fmt, no_color=global_options(ctx).no_color, bars=bars)
+    output(ctx, fmt).rows(shown, columns, bars=bars)

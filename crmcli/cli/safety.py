@@ -7,35 +7,14 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
-from crmcli.cli.output import Format, emit
+from crmcli.cli.app import app, global_options, output, reading, writing
+from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption, confirm
+from crmcli.cli.output import Format
 from crmcli.core.errors import CrmError, InvalidInput
 
-YesOption = Annotated[
-    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
-]
 RevealOption = Annotated[
     bool, typer.Option("--reveal", help="Show sensitive values (national ID) unmasked.")
 ]
-
-
-def interactive() -> bool:
-    """Whether a person can answer a question (stdin is a terminal)."""
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def confirm(question: str, yes: bool, *, flag_hint: str) -> None:
-    """Go on with --yes, or when a person at the terminal says yes; otherwise stop with
-    nothing changed (exit 2 off a terminal, exit 1 when the answer is no)."""
-    if yes:
-        return
-    if not interactive():
-        raise InvalidInput(f"{flag_hint} asks for confirmation; add --yes to run it from a script")
-    if not typer.confirm(question, default=False, err=True):
-        raise CrmError("not confirmed; nothing was changed")
 
 
 @app.command("backup")
@@ -61,12 +40,9 @@ def backup(
     from crmcli.store.backup import backup_database
 
     result = backup_database(global_options(ctx).path, dest, keep=keep)
-    if quiet:
-        typer.echo(result["path"])
-        return
-    typer.echo(f"Backed up to {result['path']} ({result['bytes']:,} bytes, integrity ok).")
-    for path in result["deleted"]:
-        typer.echo(f"Deleted old backup {path}")
+    lines = [f"Backed up to {result['path']} ({result['bytes']:,} bytes, integrity ok)."]
+    lines += [f"Deleted old backup {path}" for path in result["deleted"]]
+    output(ctx, quiet=quiet).done("\n".join(lines), result["path"])
 
 
 @app.command("restore")
@@ -88,7 +64,7 @@ def restore(
         f"Replace {path} with {file} ({info['customers']} customers)? "
         "A copy of the current database is kept.",
         yes,
-        flag_hint="restore",
+        command="restore",
     )
     result = restore_database(path, file)
     typer.echo(f"Restored {file} ({result['customers']} customers) into {path}.")
@@ -106,7 +82,7 @@ def check(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     from crmcli.store.backup import check_database
 
     rows = check_database(global_options(ctx).path)
-    emit(rows, ("check", "status", "detail"), fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, ("check", "status", "detail"))
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
         names = ", ".join(dict.fromkeys(r["check"] for r in problems))
@@ -120,11 +96,12 @@ def history_(
         str | None,
         typer.Argument(help="Only this customer's records (a reference).", show_default=False),
     ] = None,
-    limit: Annotated[int, typer.Option(min=0, help="At most this many changes; 0: all.")] = 50,
+    limit: LimitOption = 50,
     reveal: RevealOption = False,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Show recorded changes, newest first: when, which command, old and new values.
+    """Show recorded changes, newest first: when, which command, old and new values
+    (--limit 0: every change).
 
     Example: crm history 张伟 --limit 10
     """
@@ -135,13 +112,13 @@ def history_(
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
         rows = history.list_history(conn, customer_id=customer_id, limit=limit, reveal=reveal)
     if fmt is Format.table:
-        from crmcli.cli.output import clip
+        from crmcli.core.text import clip
 
         for row in rows:
             row["changes"] = clip(row["changes"], 70)
-        emit(rows, history.HISTORY_COLUMNS, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(rows, history.HISTORY_COLUMNS)
     else:
-        emit(rows, (*history.HISTORY_COLUMNS, "old", "new"), fmt)
+        output(ctx, fmt).rows(rows, (*history.HISTORY_COLUMNS, "old", "new"))
 
 
 @app.command("undo")
@@ -163,13 +140,11 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
             "nothing was changed"
         )
     typer.echo(f"Undo crm {plan.command} of {plan.at} (changeset {plan.changeset}):")
-    emit(
+    output(ctx).rows(
         history.describe(plan, reveal=reveal),
         ("action", "table", "row_id", "customer_id", "changes"),
-        Format.table,
-        no_color=global_options(ctx).no_color,
     )
-    confirm("Undo it?", yes, flag_hint="undo")
+    confirm("Undo it?", yes, command="undo")
     with writing(ctx) as conn:
         now = history.undo_target(conn)
         if now is None or now.changeset != plan.changeset:
@@ -201,20 +176,18 @@ def forget(
     confirm(
         f"Erase customer {customer_id} ({name}) and all their records for good?",
         yes,
-        flag_hint="forget",
+        command="forget",
     )
     with writing(ctx) as conn:
         counts = privacy.forget_customer(conn, customer_id)
     path = global_options(ctx).path
     emptied = compact(path)  # the erased bytes leave the file and its WAL
-    if quiet:
-        typer.echo(str(customer_id))
-    else:
-        typer.echo(
-            f"Erased customer {customer_id}: {counts['records']} records, "
-            f"{counts['references']} references from others, {counts['history']} history "
-            f"entries; {counts['indexes']} search indexes rebuilt; file vacuumed."
-        )
+    output(ctx, quiet=quiet).done(
+        f"Erased customer {customer_id}: {counts['records']} records, "
+        f"{counts['references']} references from others, {counts['history']} history "
+        f"entries; {counts['indexes']} search indexes rebuilt; file vacuumed.",
+        customer_id,
+    )
     if not emptied:
         sys.stderr.write(
             "crm: another crm process kept the WAL file from being emptied; "

@@ -5,8 +5,9 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
-from crmcli.cli.output import Format, Marked, emit
+from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.output import Format, Marked
 from crmcli.core.errors import InvalidInput
 
 TABLE_COLUMNS = ("source", "id", "customer", "field", "snippet", "at")
@@ -47,7 +48,7 @@ def search(
             "--in", help="Search only customers, interactions or purchases (default: all)."
         ),
     ] = "all",
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many results.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many rows.")] = 20,
     archived: Annotated[
         bool, typer.Option("--archived", help="Also search archived customers and their records.")
     ] = False,
@@ -73,9 +74,9 @@ def search(
     if fmt is Format.table:
         for row in results:
             row["snippet"] = Marked(row["snippet"], tuple(map(tuple, row["highlights"])))
-        emit(results, TABLE_COLUMNS, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(results, TABLE_COLUMNS)
         return
-    emit(results, COLUMNS, fmt)
+    output(ctx, fmt).rows(results, COLUMNS)
 
 
 @app.command("reindex")
@@ -89,5 +90,4 @@ def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
 
     with writing(ctx) as conn:
         count = service.rebuild(conn)
-    if not quiet:
-        typer.echo(f"Indexed {count} records.")
+    output(ctx, quiet=quiet).done(f"Indexed {count} records.")

@@ -5,10 +5,10 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
-from crmcli.cli.options import filter_options
-from crmcli.cli.output import Format, emit
+from crmcli.cli.options import DryRunOption, FormatOption, QuietOption, filter_options
+from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.records.filters import CustomerFilter
 
@@ -36,9 +36,9 @@ def segment_save(
     assert selection is not None
     with writing(ctx) as conn:
         replaced = segments.save_segment(conn, name, selection, replace=replace)
-    if not quiet:
-        verb = "Replaced" if replaced else "Saved"
-        typer.echo(f"{verb} segment {name.strip()}: {segments.describe(selection.saved())}")
+    verb = "Replaced" if replaced else "Saved"
+    shown = segments.describe(selection.saved())
+    output(ctx, quiet=quiet).done(f"{verb} segment {name.strip()}: {shown}")
 
 
 @segment_app.command("list")
@@ -51,8 +51,7 @@ def segment_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     with reading(ctx) as conn:
         rows = segments.list_segments(conn, today=clock.today())
-    emit(rows, ("segment", "filter", "customers", "created_at"), fmt,
-         no_color=global_options(ctx).no_color)  # fmt: skip
+    output(ctx, fmt).rows(rows, ("segment", "filter", "customers", "created_at"))  # fmt: skip
 
 
 @segment_app.command("delete")
@@ -69,8 +68,7 @@ def segment_delete(
 
     with writing(ctx) as conn:
         shown = segments.delete_segment(conn, name)
-    if not quiet:
-        typer.echo(f"Deleted segment {shown}.")
+    output(ctx, quiet=quiet).done(f"Deleted segment {shown}.")
 
 
 @rule_app.command("add")
@@ -93,7 +91,7 @@ def rule_add(
     with writing(ctx) as conn:
         rule_id = segments.add_rule(conn, name, selection)
     shown = segments.describe(selection.saved())
-    typer.echo(str(rule_id) if quiet else f"Added rule {rule_id}: tag {name} when {shown}")
+    output(ctx, quiet=quiet).done(f"Added rule {rule_id}: tag {name} when {shown}", rule_id)
 
 
 @rule_app.command("list")
@@ -106,7 +104,7 @@ def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     with reading(ctx) as conn:
         rows = segments.list_rules(conn)
-    emit(rows, ("id", "tag", "filter", "created_at"), fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, ("id", "tag", "filter", "created_at"))
 
 
 @rule_app.command("delete")
@@ -123,16 +121,13 @@ def rule_delete(
 
     with writing(ctx) as conn:
         gone = segments.delete_rule(conn, rule_id)
-    if not quiet:
-        typer.echo(f"Deleted rule {gone['id']} (tag {gone['tag']}).")
+    output(ctx, quiet=quiet).done(f"Deleted rule {gone['id']} (tag {gone['tag']}).")
 
 
 @app.command("classify")
 def classify(
     ctx: typer.Context,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the changes without making them.")
-    ] = False,
+    dry_run: DryRunOption = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Apply every rule: print who gained or lost which tag; nothing when nothing changed.
@@ -154,9 +149,9 @@ def classify(
             return
         for change in changes:
             change["customer"] = f"{change['name']} (#{change['customer_id']})"
-        emit(changes, ("change", "tag", "customer"), fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt).rows(changes, ("change", "tag", "customer"))
         return
-    emit(changes, ("customer_id", "name", "tag", "change"), fmt)
+    output(ctx, fmt).rows(changes, ("customer_id", "name", "tag", "change"))
 
 
 def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:

@@ -5,8 +5,9 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, app, global_options, reading
-from crmcli.cli.output import Format, emit
+from crmcli.cli.app import app, output, reading
+from crmcli.cli.options import FormatOption
+from crmcli.cli.output import Format
 from crmcli.core.errors import InvalidInput
 
 # sqlite3 authorizer action codes a read-only query may use.
@@ -81,7 +82,7 @@ def sql(
         columns = [d[0] for d in cursor.description]
         rows = ({c: _plain(v, reveal) for c, v in zip(columns, row, strict=True)} for row in cursor)
         try:
-            emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+            output(ctx, fmt).rows(rows, columns)
         except sqlite3.Error as exc:
             raise InvalidInput(f"SQL error: {exc}") from None
 
@@ -110,5 +111,4 @@ def changes(
 
     with reading(ctx) as conn:
         after = feed.since_id(conn, since, lambda text: dates.parse_datetime(text, clock.now()))
-        emit(feed.feed(conn, after, reveal=reveal), feed.COLUMNS, fmt,
-             no_color=global_options(ctx).no_color)  # fmt: skip
+        output(ctx, fmt).rows(feed.feed(conn, after, reveal=reveal), feed.COLUMNS)  # fmt: skip

@@ -5,10 +5,10 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
-from crmcli.cli.batch import Batch, DryRun, RefsArgument, batch_options, confirm, select
-from crmcli.cli.options import filter_options
-from crmcli.cli.output import Format, emit
+from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.batch import Batch, RefsArgument, batch_options, confirm_bulk, select
+from crmcli.cli.options import DryRun, FormatOption, QuietOption, filter_options
+from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.records import tags
@@ -24,21 +24,20 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
         with writing(ctx) as conn:
             renamed = tags.rename_tag(conn, old.strip(), tags.clean_tag(new))
         if renamed is None:
-            if not quiet:
-                typer.echo(f"Tag {new} is already called {new}; nothing changed.")
+            output(ctx, quiet=quiet).done(f"Tag {new} is already called {new}; nothing changed.")
             return
         count, also, cadence = renamed
-        if not quiet:
-            typer.echo(f"Renamed tag {old} to {new} ({plural(count, 'customer')}).")
-            if also:
-                typer.echo(f"Also renamed in {', '.join(also)}.")
-            if cadence:
-                typer.echo(cadence[:1].upper() + cadence[1:] + ".")
+        lines = [f"Renamed tag {old} to {new} ({plural(count, 'customer')})."]
+        if also:
+            lines.append(f"Also renamed in {', '.join(also)}.")
+        if cadence:
+            lines.append(cadence[:1].upper() + cadence[1:] + ".")
+        output(ctx, quiet=quiet).done("\n".join(lines))
         return
     name = tags.clean_tag(tag)
     with writing(ctx) as conn:
         ids, by_filter = select(conn, customers, selection, batch)
-        confirm(conn, len(ids), f"Tag {name}", batch, by_filter)
+        confirm_bulk(conn, len(ids), f"Tag {name}", batch, by_filter)
         name, added = tags.add_tag(conn, name, ids)
         if batch.dry_run:
             already = len(ids) - len(added)
@@ -46,11 +45,11 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
                        + (f": {' '.join(map(str, added))}" if added else "") + "."
                        + (f" {already} already had it." if already else ""))  # fmt: skip
             raise DryRun
-    if quiet or batch.dry_run:
+    if batch.dry_run:
         return
     already = len(ids) - len(added)
-    typer.echo(f"Tagged {plural(len(added), 'customer')} with {name}."
-               + (f" {already} already had it." if already else ""))  # fmt: skip
+    output(ctx, quiet=quiet).done(f"Tagged {plural(len(added), 'customer')} with {name}."
+                                  + (f" {already} already had it." if already else ""))  # fmt: skip
 
 
 @app.command("tag")
@@ -93,14 +92,15 @@ def untag(
     assert selection is not None and batch is not None
     with suppress(DryRun), writing(ctx) as conn:
         ids, by_filter = select(conn, customers, selection, batch)
-        confirm(conn, len(ids), f"Remove tag {tag.strip()}", batch, by_filter)
+        confirm_bulk(conn, len(ids), f"Remove tag {tag.strip()}", batch, by_filter)
         removed = tags.remove_tag(conn, tag.strip(), ids)
         if batch.dry_run:
             typer.echo(f"Would remove tag {tag.strip()} from {len(removed)} customers: "
                        + " ".join(map(str, removed)))  # fmt: skip
             raise DryRun
-    if not quiet and not batch.dry_run:
-        typer.echo(f"Removed tag {tag.strip()} from {plural(len(removed), 'customer')}.")
+    if not batch.dry_run:
+        shown = plural(len(removed), "customer")
+        output(ctx, quiet=quiet).done(f"Removed tag {tag.strip()} from {shown}.")
 
 
 @app.command("tags")
@@ -111,7 +111,7 @@ def list_tags(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """
     with reading(ctx) as conn:
         rows = tags.list_tags(conn)
-    emit(rows, ("tag", "customers"), fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(rows, ("tag", "customers"))
 
 
 @app.command("stage")
@@ -162,8 +162,7 @@ def stage(
             raise InvalidInput("--at and --reason go with a new STAGE")
         with reading(ctx) as conn:
             rows = tags.stage_history(conn, resolver(conn)(first))
-        emit(rows, ("from_stage", "to_stage", "changed_at", "reason"), fmt,
-             no_color=global_options(ctx).no_color)  # fmt: skip
+        output(ctx, fmt).rows(rows, ("from_stage", "to_stage", "changed_at", "reason"))  # fmt: skip
         return
     moved: list[int] = []
     with suppress(DryRun), writing(ctx) as conn:
@@ -176,17 +175,17 @@ def stage(
         if moment and moment > clock.now():
             raise InvalidInput("--at is in the future")
         note = text("reason", reason) if reason else None
-        confirm(conn, len(ids), f"Move to {clean}", batch, by_filter)
+        confirm_bulk(conn, len(ids), f"Move to {clean}", batch, by_filter)
         moved = [i for i in ids if tags.set_stage(conn, i, clean, at=moment, reason=note)]
         if batch.dry_run:
             typer.echo(
                 f"Would move {len(moved)} customers to {clean}: " + " ".join(map(str, moved))
             )
             raise DryRun
-    if quiet or batch.dry_run:
+    if batch.dry_run:
         return
     if not many:
-        typer.echo(f"Customer {ids[0]} is now {clean}." if moved
-                   else f"Customer {ids[0]} is already {clean}.")  # fmt: skip
+        message = f"Customer {ids[0]} is {'now' if moved else 'already'} {clean}."
     else:
-        typer.echo(f"Moved {plural(len(moved), 'customer')} to {clean}.")
+        message = f"Moved {plural(len(moved), 'customer')} to {clean}."
+    output(ctx, quiet=quiet).done(message)

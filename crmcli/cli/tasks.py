@@ -4,12 +4,14 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, QuietOption, app, global_options, reading, writing
+from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.output import Format, clip, emit
+from crmcli.cli.options import FormatOption, LimitOption, QuietOption
+from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import clip
 from crmcli.records import tasks
 
 task_app = typer.Typer(
@@ -68,15 +70,13 @@ def add(
             conn, customer_id, new.text, new.due_on, every=new.every, after=new.after
         )
         task = tasks.get_task(conn, task_id, today=today)
-    if quiet:
-        typer.echo(str(task_id))
-        return
     repeat = f", every {new.every.describe()}" if new.every else ""
     if new.after:
         repeat = f", again {new.after.describe()} after each is done"
-    typer.echo(
+    output(ctx, quiet=quiet).done(
         f"Added task {task_id} for {task['customer']} (#{customer_id}), "
-        f"due {new.due_on.isoformat()}{repeat}: {new.text}"
+        f"due {new.due_on.isoformat()}{repeat}: {new.text}",
+        task_id,
     )
 
 
@@ -95,7 +95,7 @@ def list_(
     ] = None,
     done: Annotated[bool, typer.Option("--done", help="List done tasks instead.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="List open and done tasks.")] = False,
-    limit: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
@@ -121,14 +121,10 @@ def list_(
             due_by=due_by,
             limit=limit,
         )
-        if quiet:
-            for row in rows:
-                typer.echo(str(row["id"]))
-            return
         columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
         if fmt is Format.table:
             rows = ({**_repeats(row), "text": clip(row["text"])} for row in rows)
-        emit(rows, columns, fmt, no_color=global_options(ctx).no_color)
+        output(ctx, fmt, quiet).rows(rows, columns, key="id")
 
 
 @task_app.command("done")
@@ -152,18 +148,16 @@ def done(
             for _, next_id in results
             if next_id
         }
+    lines = []
     for task, next_id in results:
-        if quiet:
-            if next_id:
-                typer.echo(str(next_id))
-            continue
         if task["done_at"]:
-            typer.echo(f"Task {task['id']} was already done.")
+            lines.append(f"Task {task['id']} was already done.")
             continue
         line = f"Done task {task['id']}: {task['text']}"
         if next_id:
             line += f" (next: task {next_id} due {upcoming[next_id]})"
-        typer.echo(line)
+        lines.append(line)
+    output(ctx, quiet=quiet).done("\n".join(lines), *(n for _, n in results if n))
 
 
 @task_app.command("snooze")
@@ -181,12 +175,12 @@ def snooze(
     until = dates.parse_date(when, today)
     with writing(ctx) as conn:
         changed = tasks.snooze_task(conn, task_id, until, today=today)
-    if quiet:
-        typer.echo(str(task_id))
-    elif changed:
-        typer.echo(f"Snoozed task {task_id} to {until.isoformat()}.")
-    else:
-        typer.echo(f"Task {task_id} is already due {until.isoformat()}.")
+    output(ctx, quiet=quiet).done(
+        f"Snoozed task {task_id} to {until.isoformat()}."
+        if changed
+        else f"Task {task_id} is already due {until.isoformat()}.",
+        task_id,
+    )
 
 
 @task_app.command("edit")
@@ -215,10 +209,8 @@ def edit(
     with writing(ctx) as conn:
         customer_id = resolver(conn)(customer) if customer else None
         changed = tasks.edit_task(conn, task_id, changes, today=today, customer_id=customer_id)
-    if quiet:
-        typer.echo(str(task_id))
-    else:
-        typer.echo(f"Updated task {task_id}." if changed else "No changes.")
+    message = f"Updated task {task_id}." if changed else "No changes."
+    output(ctx, quiet=quiet).done(message, task_id)
 
 
 @task_app.command("delete")
@@ -233,13 +225,11 @@ def delete(
     """
     with writing(ctx) as conn:
         task = tasks.delete_task(conn, task_id, today=clock.today())
-    if quiet:
-        typer.echo(str(task_id))
-    else:
-        typer.echo(
-            f"Deleted task {task_id} for {task['customer']} (#{task['customer_id']}), "
-            f"due {task['due_on']}: {task['text']}"
-        )
+    output(ctx, quiet=quiet).done(
+        f"Deleted task {task_id} for {task['customer']} (#{task['customer_id']}), "
+        f"due {task['due_on']}: {task['text']}",
+        task_id,
+    )
 
 
 def _open_tasks(conn: Any, customer_id: int) -> list[dict[str, Any]]:

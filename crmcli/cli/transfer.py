@@ -11,8 +11,16 @@ from typing import Annotated, Any, TextIO
 import typer
 from typer.core import TyperGroup
 
-from crmcli.cli.app import QuietOption, app, global_options, reading, writing
-from crmcli.cli.options import filter_options
+from crmcli.cli.app import app, global_options, reading, writing
+from crmcli.cli.options import (
+    DryRun,
+    DryRunOption,
+    QuietOption,
+    SinceOption,
+    UntilOption,
+    filter_options,
+    period,
+)
 from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
@@ -87,9 +95,6 @@ RejectsOption = Annotated[
     Path | None,
     typer.Option("--rejects", help="Write rejected rows, with the reason, to this file (0600)."),
 ]
-DryRunOption = Annotated[
-    bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")
-]
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file (mode 0600), not stdout.")
 ]
@@ -103,14 +108,6 @@ PlainOption = Annotated[
     bool,
     typer.Option("--plain", help="Exact CSV for scripts: no spreadsheet formula guard in a file."),
 ]
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction to roll a dry run back."""
-
-    def __init__(self, summary: Any) -> None:
-        super().__init__("dry run")
-        self.summary = summary
 
 
 class _Rejects:
@@ -242,9 +239,9 @@ def _import(
             )
             summary = importers.run_import(conn, kind, source.records, mapper, options)
             if dry_run:
-                raise _DryRun(summary)
-    except _DryRun as done:
-        summary = done.summary
+                raise DryRun(summary)
+    except DryRun as done:
+        summary = done.result
     finally:
         progress.close()
         reject_file.close()
@@ -411,9 +408,9 @@ def import_all(
         with writing(ctx) as conn:
             counts = exporters.import_all(conn, document)
             if dry_run:
-                raise _DryRun(counts)
-    except _DryRun as done:
-        counts = done.summary
+                raise DryRun(counts)
+    except DryRun as done:
+        counts = done.result
     if quiet:
         return
     total = sum(counts.values())
@@ -574,8 +571,8 @@ def export_customers(
 @filter_options
 def export_purchases(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="On or after this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="On or before this date.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     fmt: Annotated[
         OutFormat | None,
         typer.Option(
@@ -591,15 +588,12 @@ def export_purchases(
 
     Example: crm export purchases --city 上海 --since 2026-01-01 -o sales.csv
     """
-    from crmcli.core import dates
     from crmcli.records import purchases
     from crmcli.transfer import exporters
 
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json, OutFormat.jsonl))
-    today = clock.today()
-    first = dates.parse_date(since, today) if since is not None else None
-    last = dates.parse_date(until, today) if until is not None else None
+    first, last = period(since, until)
     with reading(ctx) as conn:
         where, params = _selection_sql(conn, selection)
 

@@ -10,20 +10,16 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import FormatOption, global_options, reading
-from crmcli.cli.options import filter_options
-from crmcli.cli.output import Format, emit
-from crmcli.cli.reports import CurrencyOption, report_app
+from crmcli.cli.app import output, reading
+from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter_options
+from crmcli.cli.output import Format
+from crmcli.cli.reports import report_app
 from crmcli.records.filters import CustomerFilter
 
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Judge as on this date (default today); later purchases ignored."),
 ]
-LimitOption = Annotated[
-    int | None, typer.Option("--limit", min=0, help="At most this many customers.")
-]
-
 VALUE_COLUMNS = (
     "customer",
     "purchase_days",
@@ -98,27 +94,22 @@ def value_report(
         base = purchase_histories.load(conn, code, day, Rules())
         if not len(base):
             _say(f"No purchases in {code} up to {day.isoformat()}: nothing to model yet.")
-            emit([], _parameter_columns() if parameters else VALUE_FIELDS, fmt)
+            output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
             return
         fitted = service.fit(base)
         if not fitted.ok:
             _say(fitted.note or "")
-            emit([], _parameter_columns() if parameters else VALUE_FIELDS, fmt)
+            output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
             return
         if parameters:
-            emit(_parameter_rows(fitted), _parameter_columns(), fmt)
+            output(ctx, fmt).rows(_parameter_rows(fitted), _parameter_columns())
             return
         predicted = service.predict(base, fitted, horizon_days)
         rows = _value_rows(conn, base, predicted, query, limit, table=fmt is Format.table)
         if fmt is Format.table:
             rows = list(rows)
             sys.stdout.write(_summary(fitted, period, horizon_days) + "\n\n")
-        emit(
-            rows,
-            VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS,
-            fmt,
-            no_color=global_options(ctx).no_color,
-        )
+        output(ctx, fmt).rows(rows, VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS)
 
 
 def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
@@ -224,15 +215,13 @@ def churn_report(
         bool,
         typer.Option("--rhythm", help="Judge by purchase rhythm only (no model, as crm remind)."),
     ] = False,
-    limit: Annotated[
-        int | None, typer.Option("--limit", min=0, help="At most this many per currency.")
-    ] = None,
+    limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     selection: CustomerFilter | None = None,
 ) -> None:
     """Customers likely to be lost, largest stake first, each with the reason: silent for
     longer than their own purchase rhythm, or unlikely to be still buying by the BG/NBD
-    model (when it can be fitted and scipy is installed). Per currency.
+    model (when it can be fitted and scipy is installed). Per currency (--limit too).
 
     Example: crm report churn --limit 10 --tag vip
     """
@@ -262,4 +251,4 @@ def churn_report(
             typer.echo(f"No customers at risk as of {day.isoformat()}.")
             return
     columns = churn.COLUMNS if table else tuple(f.removesuffix("_minor") for f in churn.FIELDS)
-    emit(shown, columns, fmt, no_color=global_options(ctx).no_color)
+    output(ctx, fmt).rows(shown, columns)

@@ -734,7 +734,7 @@ def contact_today(conn: sqlite3.Connection, today: date) -> list[dict[str, Any]]
 
 
 def _late_feedback(window: Window) -> list[dict[str, Any]]:
-    from crmcli.cli.output import clip
+    from crmcli.core.text import clip
     from crmcli.records.feedback import past_target
 
     rows = past_target(window.conn, clock.now())

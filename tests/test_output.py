@@ -1,0 +1,112 @@
+"""crmcli.cli.output (the one Output object, sections) and crmcli.cli.options (shared
+options declared once)."""
+
+import io
+import json
+
+import pytest
+import typer.main
+
+from crmcli.cli.options import confirm, period
+from crmcli.cli.output import Bars, Format, Output, Section, emit_sections
+from crmcli.core.errors import InvalidInput
+
+
+def test_done_prints_the_message_or_with_quiet_only_the_ids(capsys):
+    Output().done("Added customer 7: Anna", 7)
+    Output(quiet=True).done("Added customer 7: Anna", 7, 9)
+    Output(quiet=True).done("Renamed tag a to b.")  # nothing to print for a script
+    assert capsys.readouterr().out == "Added customer 7: Anna\n7\n9\n"
+
+
+def test_rows_with_quiet_and_a_key_print_that_key_only(capsys):
+    rows = [{"id": 3, "name": "A"}, {"id": 5, "name": "B"}]
+    assert Output(Format.json, quiet=True).rows(rows, ("id", "name"), key="id") == 2
+    assert capsys.readouterr().out == "3\n5\n"
+    Output(Format.csv, quiet=True).rows(rows, ("id", "name"))  # no key: nothing
+    Output(quiet=True).note("Fixed 2 of 2 problems.")
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+PARTS = [
+    Section("a", "First", ("x",), [{"x": 1, "bar": 1}], Bars("bar")),
+    Section("b", "Empty", ("x",), []),
+    Section("c", "Third", ("x",), [{"x": 2, "y": 3}], fields=("y",)),
+]
+
+
+def test_sections_as_json_are_one_object_without_the_bar_column():
+    out = io.StringIO()
+    assert emit_sections(PARTS, Format.json, header={"as_of": "2026-06-30"}, out=out) == 2
+    assert json.loads(out.getvalue()) == {
+        "as_of": "2026-06-30", "a": [{"x": 1}], "b": [], "c": [{"y": 3}],
+    }  # fmt: skip
+
+
+def test_sections_as_text_skip_empty_parts_and_say_when_all_are_empty():
+    out = io.StringIO()
+    emit_sections(PARTS, Format.table, out=out)
+    text = out.getvalue()
+    assert text.startswith("First\n") and "\n\nThird\n" in text and "Empty" not in text
+    quiet = io.StringIO()
+    emit_sections([PARTS[1]], Format.table, out=quiet)
+    assert quiet.getvalue() == ""  # cron mails nothing
+    said = io.StringIO()
+    emit_sections([PARTS[1]], Format.table, empty="Nothing yet.", out=said)
+    assert said.getvalue() == "Nothing yet.\n"
+    first = io.StringIO()
+    emit_sections(PARTS, Format.csv, out=first)
+    assert first.getvalue() == "x\n1\n"
+
+
+def test_period_refuses_a_reversed_range():
+    first, last = period("2026-01-01", "2026-01-31")
+    assert (first.isoformat(), last.isoformat()) == ("2026-01-01", "2026-01-31")
+    assert period(None, None) == (None, None)
+    with pytest.raises(InvalidInput, match="--since 2026-02-01 is after --until 2026-01-31"):
+        period("2026-02-01", "2026-01-31")
+
+
+def test_confirm_goes_on_with_yes_and_refuses_off_a_terminal():
+    confirm("Go?", True, command="merge")  # --yes: no question
+    with pytest.raises(InvalidInput, match="merge asks for confirmation; add --yes"):
+        confirm("Go?", False, command="merge")
+    with pytest.raises(InvalidInput, match=r"^too many$"):
+        confirm("Go?", False, refusal="too many")
+
+
+def _options(command, path=()):
+    """(command path, option) for every option of every command below `command`."""
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _options(sub, (*path, name))
+    for param in command.params:
+        for flag in getattr(param, "opts", []):
+            yield " ".join(path), flag, param
+
+
+def test_shared_options_read_the_same_everywhere():
+    """--limit, --since, --until, --quiet, --yes and --dry-run are declared once
+    (crmcli/cli/options.py): one help text each across all commands."""
+    from crmcli.cli import app
+
+    helps: dict[str, set[str]] = {}
+    for path, flag, param in _options(typer.main.get_command(app)):
+        if flag == "--since" and path == "changes":
+            continue  # a change id or a time, not a date period
+        if flag in ("--limit", "--since", "--until", "--quiet", "--yes", "--dry-run"):
+            helps.setdefault(flag, set()).add(param.help)
+    assert set(helps) == {"--limit", "--since", "--until", "--quiet", "--yes", "--dry-run"}
+    assert {flag: len(texts) for flag, texts in helps.items()} == dict.fromkeys(helps, 1)
+
+
+def test_crm_alone_on_a_terminal_runs_the_dashboard_command(db_path, monkeypatch):
+    """cli.app finds `dashboard` among the registered commands (no import of cli.dashboard)."""
+    from crmcli.cli import output
+    from tests.conftest import ok
+
+    assert "Usage: crm" in ok()  # off a terminal: the help
+    monkeypatch.setattr(output, "is_terminal", lambda stream: True)
+    assert ok().startswith("Nothing to show yet")
+    ok("add", "Anna", "--city", "杭州")
+    assert ok().startswith("Dashboard as of 2026-")
