@@ -683,5 +683,5 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
 
     with transaction(conn):
         history.install_triggers(conn)
-    with transaction(conn, record=False):
+    with transaction(conn):
         search.sync(conn)
