@@ -145,15 +145,6 @@ KNOWN_CYCLES: list[list[str]] = [
     ["crmcli.cli.analysis", "crmcli.cli.app", "crmcli.cli.dashboard", "crmcli.cli.reports"],
     ["crmcli.cli.customers", "crmcli.cli.editing"],
     [
-        "crmcli.records.care",
-        "crmcli.records.config",
-        "crmcli.records.filters",
-        "crmcli.records.segments",
-        "crmcli.records.tags",
-        "crmcli.reports.classes",
-        "crmcli.reports.customer_reports",
-    ],
-    [
         "crmcli.store.db",
         "crmcli.store.encryption",
         "crmcli.store.migrations",

@@ -11,13 +11,14 @@ Operators: = != < <= > >= and ~ (contains). Text compares ignore ASCII case.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from crmcli.core.errors import InvalidInput
+from crmcli.core.errors import InvalidInput, NotFound
 
 # user word -> SQL expression over `customers c`
 FIELDS: dict[str, str] = {
@@ -148,7 +149,7 @@ def add_where(
             query.add(f"substr({column}, 1, 10) {op} ?", day)
             return
         if name == "stage" and op in ("=", "!="):
-            from crmcli.records.tags import clean_stage
+            from crmcli.records.config import clean_stage
 
             value = clean_stage(query.conn, value) if query.conn is not None else value
         if name in NUMERIC:
@@ -298,12 +299,10 @@ def build(
 
             query.derived.append(wants(name, {clean_class(name, v) for v in wanted}))
     for segment in selection.segment or []:
-        from crmcli.records.segments import segment_filter
-
         key = segment.strip().casefold()
         if key in _seen:
             raise InvalidInput(f"segment {segment!r} refers to itself")
-        inner = segment_filter(conn, segment)
+        inner = saved_segment(conn, segment)
         inner.archived = selection.archived
         sub = build(conn, inner, today=today, cache=cache, _seen=(*_seen, key))
         query.add(f"({sub.sql()})", *sub.params)
@@ -314,7 +313,7 @@ def build(
     for tag in selection.without_tag or []:
         query.add("NOT " + TAG_MATCH.format(test="= ? COLLATE NOCASE"), tag.strip())
     if selection.stage:
-        from crmcli.records.tags import clean_stage
+        from crmcli.records.config import clean_stage
 
         wanted = [clean_stage(conn, s) for s in selection.stage]
         query.add(f"c.stage IN ({', '.join('?' * len(wanted))})", *wanted)
@@ -325,8 +324,6 @@ def build(
         day = dates.parse_date(selection.created_until, today).isoformat()
         query.add("substr(c.created_at, 1, 10) <= ?", day)
     if query.derived:
-        import json
-
         from crmcli.reports.classes import matching
 
         # Records are streamed and only the matching ids kept; `cache` keeps those per
@@ -375,34 +372,183 @@ def same_tag(a: str, b: str) -> bool:
     return a.strip().encode().lower() == b.strip().encode().lower()
 
 
-def rename_tag(saved: dict[str, Any], old: str, new: str) -> dict[str, Any] | None:
-    """A saved filter (CustomerFilter.saved() as JSON: a segment, a rule, a care rule) with
-    tag `old` renamed to `new` in `--tag`, `--without-tag` and `--where "tag = OLD"` (or
-    `!=`); None when it does not name `old`. `--where "tag ~ TEXT"` searches text and is
-    left as written."""
-    out = dict(saved)
-    changed = False
-    for key in ("tag", "without_tag"):
-        names = out.get(key)
-        if names and any(same_tag(n, old) for n in names):
-            renamed = [new if same_tag(n, old) else n for n in names]
-            out[key] = list(dict.fromkeys(renamed))  # a merge may make two the same
-            changed = True
-    expressions = []
-    for expression in out.get("where") or []:
-        match = _WHERE.fullmatch(expression)
-        if (
-            match
-            and match.group(1) == "tag"
-            and match.group(2) in ("=", "==", "!=")
-            and same_tag(_unquote(match.group(3)), old)
-        ):
-            # a name that looks quoted itself goes inside the other quotes (see _unquote)
-            quote = "'" if new[:1] == new[-1:] == '"' else '"'
-            value = f"{quote}{new}{quote}" if new[:1] == new[-1:] in ("'", '"') else new
-            expression = f"tag {match.group(2)} {value}"
-            changed = True
-        expressions.append(expression)
-    if expressions:
-        out["where"] = expressions
-    return out if changed else None
+# --- stored filters -------------------------------------------------------------------
+# Saved segments (`segments.filter`), rules (`rules.filter`) and care rules
+# (`care_rules.selection`) keep a filter as JSON: CustomerFilter.saved(), except that a tag
+# that exists is kept by id, so that renaming it is one UPDATE of the tags table:
+#   "tag", "without_tag": [{"id": 7, "typed": "VIP", "saved": "vip"}, "no-such-tag", ...]
+#   "where": ["abc = A", {"id": 7, "text": "tag != VIP", "saved": "vip"}, ...]
+# `typed` and `text` are what the user wrote, shown as long as the tag keeps the name it had
+# (`saved`); after a rename the tag's name now is shown. A name that is no tag (yet) stays a
+# string and selects by name, as it always did; when a tag of that name is made, bind_tag
+# turns it into an id. `--where "tag ~ TEXT"` searches text and stays text.
+STORED = (("segments", "filter"), ("rules", "filter"), ("care_rules", "selection"))
+TAG_LISTS = ("tag", "without_tag")
+
+
+def _tag_names(conn: sqlite3.Connection) -> dict[int, str]:
+    return dict(conn.execute("SELECT id, name FROM tags").fetchall())
+
+
+def _tag_equals(expression: str) -> tuple[str, str] | None:
+    """(operator as typed, tag name) of `tag = NAME` / `==` / `!=`, else None."""
+    match = _WHERE.fullmatch(expression)
+    if match and match.group(1) == "tag" and match.group(2) in ("=", "==", "!="):
+        return match.group(2), _unquote(match.group(3))
+    return None
+
+
+def _bind(item: Any, ids: dict[str, tuple[int, str]], where: bool) -> Any:
+    """`item` of a stored filter with a tag name found in `ids` (NOCASE key) made an id."""
+    if not isinstance(item, str):
+        return item
+    if where:
+        parts = _tag_equals(item)
+        found = ids.get(_nocase(parts[1])) if parts else None
+        return {"id": found[0], "text": item, "saved": found[1]} if found else item
+    found = ids.get(_nocase(item))
+    return {"id": found[0], "typed": item, "saved": found[1]} if found else item
+
+
+def _nocase(name: str) -> bytes:
+    return name.strip().encode().lower()
+
+
+def encode(conn: sqlite3.Connection, selection: CustomerFilter) -> str:
+    """The stored form (JSON) of `selection`, tags that exist kept by id."""
+    ids = {_nocase(name): (tag_id, name) for tag_id, name in _tag_names(conn).items()}
+    saved = selection.saved()
+    for key in TAG_LISTS:
+        if key in saved:
+            saved[key] = [_bind(item, ids, False) for item in saved[key]]
+    if "where" in saved:
+        saved["where"] = [_bind(item, ids, True) for item in saved["where"]]
+    return json.dumps(saved, ensure_ascii=False, sort_keys=True)
+
+
+def _shown(item: Any, names: dict[int, str]) -> str:
+    """A stored tag name or `--where` expression as it reads today."""
+    if isinstance(item, str):
+        return item
+    now = names.get(item["id"])
+    if "text" in item:
+        if now is None or now == item["saved"]:
+            return item["text"]
+        op = _tag_equals(item["text"])[0]  # type: ignore[index]
+        # a name that looks quoted itself goes inside the other quotes (see _unquote)
+        quote = "'" if now[:1] == now[-1:] == '"' else '"'
+        return (
+            f"tag {op} {quote}{now}{quote}"
+            if now[:1] == now[-1:] in ("'", '"')
+            else (f"tag {op} {now}")
+        )
+    return item["typed"] if now is None or now == item["saved"] else now
+
+
+def load(conn: sqlite3.Connection, text: str) -> CustomerFilter:
+    """A stored filter (JSON) as the options that make it today, tags by their names now."""
+    data = json.loads(text)
+    names = _tag_names(conn)
+    known = {f.name for f in fields(CustomerFilter)} - {"archived"}
+    selection = CustomerFilter(**{k: v for k, v in data.items() if k in known})
+    for key in (*TAG_LISTS, "where"):
+        items = getattr(selection, key)
+        if items:
+            setattr(selection, key, [_shown(item, names) for item in items])
+    return selection
+
+
+def _refers(data: dict[str, Any], tag_id: int) -> bool:
+    items = [item for key in (*TAG_LISTS, "where") for item in data.get(key) or []]
+    return any(isinstance(item, dict) and item["id"] == tag_id for item in items)
+
+
+def tag_users(conn: sqlite3.Connection, tag_id: int) -> list[str]:
+    """The saved segments, rules and care rules that name tag `tag_id` (or, for a rule, give
+    it): `["segment vips", "rule 2", "care rule 1"]`."""
+    found = [
+        f"segment {name}"
+        for name, text in conn.execute(
+            "SELECT name, filter FROM segments ORDER BY name COLLATE NOCASE"
+        )
+        if _refers(json.loads(text), tag_id)
+    ]
+    found += [
+        f"rule {rule_id}"
+        for rule_id, gives, text in conn.execute("SELECT id, tag_id, filter FROM rules ORDER BY id")
+        if gives == tag_id or _refers(json.loads(text), tag_id)
+    ]
+    found += [
+        f"care rule {rule_id}"
+        for rule_id, text in conn.execute("SELECT id, selection FROM care_rules ORDER BY id")
+        if _refers(json.loads(text), tag_id)
+    ]
+    return found
+
+
+def _rewrite(conn: sqlite3.Connection, change: Any) -> None:
+    """Apply `change` (a stored filter's dict -> the new dict, or None) to every stored filter."""
+    for table, column in STORED:
+        rows = conn.execute(f"SELECT id, {column} FROM {table}").fetchall()
+        for row_id, text in rows:
+            new = change(json.loads(text))
+            if new is not None:
+                conn.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE id = ?",
+                    (json.dumps(new, ensure_ascii=False, sort_keys=True), row_id),
+                )
+
+
+def bind_tag(conn: sqlite3.Connection, tag_id: int, name: str) -> None:
+    """A new tag `name`: stored filters and rules that named it before it existed now name
+    it by id (part of creating the tag, in its transaction)."""
+    ids = {_nocase(name): (tag_id, name)}
+
+    def change(data: dict[str, Any]) -> dict[str, Any] | None:
+        new = dict(data)
+        for key in TAG_LISTS:
+            if new.get(key):
+                new[key] = [_bind(item, ids, False) for item in new[key]]
+        if new.get("where"):
+            new["where"] = [_bind(item, ids, True) for item in new["where"]]
+        return new if new != data else None
+
+    _rewrite(conn, change)
+    conn.execute(
+        "UPDATE rules SET tag_id = ? WHERE tag_id IS NULL AND tag = ? COLLATE NOCASE",
+        (tag_id, name),
+    )
+
+
+def merge_tag(conn: sqlite3.Connection, old_id: int, new_id: int) -> None:
+    """Tag `old_id` merges into `new_id`: stored filters and rules naming it name `new_id`
+    (part of `crm tag rename`, before `old_id` is deleted)."""
+
+    def change(data: dict[str, Any]) -> dict[str, Any] | None:
+        if not _refers(data, old_id):
+            return None
+        new = dict(data)
+        for key in (*TAG_LISTS, "where"):
+            items, seen = [], set()
+            for item in new.get(key) or []:
+                if isinstance(item, dict) and item["id"] == old_id:
+                    item = {**item, "id": new_id}
+                if isinstance(item, dict) and key in TAG_LISTS:
+                    if item["id"] in seen:
+                        continue  # the merge made two the same
+                    seen.add(item["id"])
+                items.append(item)
+            if items:
+                new[key] = items
+        return new
+
+    _rewrite(conn, change)
+    conn.execute("UPDATE rules SET tag_id = ? WHERE tag_id = ?", (new_id, old_id))
+
+
+def saved_segment(conn: sqlite3.Connection, name: str) -> CustomerFilter:
+    """The filter saved as segment `name` (any case); NotFound when there is none."""
+    row = conn.execute("SELECT filter FROM segments WHERE name = ?", (name.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no segment {name.strip()!r}; see crm segment list")
+    return load(conn, row[0])
