@@ -4,8 +4,15 @@ table, and files of the version before are converted by a migration."""
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crmcli.core.errors import InvalidInput
 from crmcli.records import filters
 from crmcli.store import migrations
 from tests.conftest import ok
@@ -228,3 +235,211 @@ def test_stored_form_round_trips_through_load(db_path):
         assert filters.load(conn, text).saved() == selection.saved()
     finally:
         conn.close()
+
+
+# --- parse and compile against an independent oracle --------------------------------------
+
+CITIES = ("Paris", "paris", "Lyon", None)
+TAGS = ("vip", "Gold", "expo")
+STAGES = (None, "lead", "prospect", "customer")
+DAYS = ("2026-01-05", "2026-06-30", "2026-11-20")
+
+customer_rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            "city": st.sampled_from(CITIES),
+            "kind": st.sampled_from(("person", "organisation")),
+            "stage": st.sampled_from(STAGES),
+            "cadence_days": st.sampled_from((None, 7, 30)),
+            "created_on": st.sampled_from(DAYS),
+            "tags": st.sets(st.sampled_from(TAGS)),
+            "archived": st.sampled_from((False, False, False, True)),
+        }
+    ),
+    min_size=3,
+    max_size=10,
+)
+word = st.sampled_from(("paris", "PARIS", "lyon", "ar", "nowhere"))
+tag_word = st.sampled_from(("vip", "VIP", "gold", "exp", "none"))
+where_terms = st.one_of(
+    st.tuples(st.just("city"), st.sampled_from(("=", "!=", "~")), word),
+    st.tuples(st.just("tag"), st.sampled_from(("=", "!=", "~")), tag_word),
+    st.tuples(
+        st.just("cadence_days"), st.sampled_from(("=", "!=", "<", ">=")), st.sampled_from("07")
+    ),
+    st.tuples(st.just("created_at"), st.sampled_from((">=", "<", "=")), st.sampled_from(DAYS)),
+    st.tuples(st.just("stage"), st.sampled_from(("=", "!=")), st.sampled_from(STAGES[1:])),
+)
+selections = st.fixed_dictionaries(
+    {
+        "where": st.lists(where_terms, min_size=1, max_size=2),
+        "tag": st.lists(tag_word, max_size=1),
+        "without_tag": st.lists(tag_word, max_size=1),
+        "stage": st.lists(st.sampled_from(STAGES[1:]), max_size=2),
+        "kind": st.sampled_from((None, None, "person", "organisation")),
+        "archived": st.sampled_from((False, False, False, True)),
+    }
+)
+
+
+def _text(op: str, have: str | None, want: str) -> bool:
+    """SQLite's NOCASE / LIKE over ASCII text, with NULL never equal (but `!=` keeps it)."""
+    if have is None:
+        return op == "!="
+    have, want = have.lower(), want.lower()
+    return {"=": have == want, "!=": have != want, "~": want in have}[op]
+
+
+def _order(op: str, have: object, want: object) -> bool:
+    if have is None:
+        return False
+    return {
+        "=": have == want,
+        "!=": have != want,
+        "<": have < want,  # type: ignore[operator]
+        ">=": have >= want,  # type: ignore[operator]
+    }[op]
+
+
+def oracle(row: dict, chosen: dict) -> bool:
+    """Whether `chosen` (the strategy's dict) selects `row`, read from the docs, not the code."""
+    tags = [t.lower() for t in row["tags"]]
+    checks = [row["archived"] == chosen["archived"]]
+    for name, op, value in chosen["where"]:
+        if name == "city":
+            checks.append(_text(op, row["city"], value))
+        elif name == "tag":
+            if op == "~":
+                checks.append(any(value.lower() in t for t in tags))
+            else:
+                checks.append((value.lower() in tags) == (op == "="))
+        elif name == "cadence_days":
+            checks.append(_order(op, row["cadence_days"], int(value)))
+        elif name == "created_at":
+            checks.append(_order(op, row["created_on"], value))
+        else:  # stage
+            checks.append(_text(op, row["stage"], value))
+    checks += [t.lower() in tags for t in chosen["tag"]]
+    checks += [t.lower() not in tags for t in chosen["without_tag"]]
+    if chosen["stage"]:
+        checks.append(row["stage"] in chosen["stage"])
+    if chosen["kind"]:
+        checks.append(row["kind"] == chosen["kind"])
+    return all(checks)
+
+
+@pytest.fixture(scope="module")
+def template() -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(":memory:")
+    migrations.migrate(conn, None)
+    yield conn
+    conn.close()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=customer_rows, chosen=selections)
+def test_parse_and_compile_select_what_the_oracle_selects(template, rows, chosen):
+    conn = sqlite3.connect(":memory:")
+    template.backup(conn)
+    stamp = "2026-01-01T00:00:00+08:00"
+    conn.executemany(
+        "INSERT INTO tags (name, created_at) VALUES (?, ?)", [(t, stamp) for t in TAGS]
+    )
+    for i, row in enumerate(rows, start=1):
+        conn.execute(
+            "INSERT INTO customers (id, name, name_key, kind, city, stage, cadence_days, "
+            "created_at, updated_at, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (i, f"C{i}", f"c{i}", row["kind"], row["city"], row["stage"], row["cadence_days"],
+             f"{row['created_on']}T09:00:00+08:00", stamp, stamp if row["archived"] else None),
+        )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO customer_tags (customer_id, tag_id, tagged_at) "
+            "SELECT ?, id, ? FROM tags WHERE name = ?",
+            [(i, stamp, t) for t in row["tags"]],
+        )
+    selection = filters.CustomerFilter(
+        where=[f"{name} {op} {value}" for name, op, value in chosen["where"]] or None,
+        tag=chosen["tag"] or None,
+        without_tag=chosen["without_tag"] or None,
+        stage=chosen["stage"] or None,
+        kind=chosen["kind"],
+        archived=chosen["archived"],
+    )
+    today = date(2026, 11, 22)
+    terms = filters.parse(conn, selection, as_of=today, today=today)
+    assert all(hash(term) is not None for term in terms)  # frozen: usable as cache keys
+    query = filters.compile_terms(conn, terms, as_of=today)
+    got = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT c.id FROM customers c WHERE {query.sql()} ORDER BY c.id", query.params
+        )
+    ]
+    assert got == [i for i, row in enumerate(rows, start=1) if oracle(row, chosen)]
+    conn.close()
+
+
+def test_parse_refuses_what_it_cannot_read(db_path):
+    ok("add", "Anna")
+    conn = sqlite3.connect(db_path)
+    today = date(2026, 11, 22)
+    try:
+        for where, message in [
+            ("cityParis", "cannot read --where"),
+            ("nosuch = 1", "unknown field 'nosuch'"),
+            ("tag < a", "tag takes = != or ~ only"),
+            ("id ~ 1", "id is a number"),
+            ("stage = nowhere", "unknown stage 'nowhere'"),
+            ("abc = Z", "unknown abc 'Z'"),
+        ]:
+            with pytest.raises(InvalidInput) as caught:
+                filters.parse(conn, filters.CustomerFilter(where=[where]), as_of=today, today=today)
+            assert message in caught.value.message
+    finally:
+        conn.close()
+
+
+def test_where_dates_are_read_against_today_and_created_since_against_as_of(db_path):
+    ok("add", "Anna")
+    conn = sqlite3.connect(db_path)
+    try:
+        selection = filters.CustomerFilter(where=["created_at >= 3d"], created_since="3d")
+        terms = filters.parse(conn, selection, as_of=date(2026, 5, 10), today=date(2026, 11, 22))
+        assert filters.Compare("created_at", ">=", "2026-11-25") in terms
+        assert filters.Compare("created_at", ">=", "2026-05-13") in terms
+    finally:
+        conn.close()
+
+
+def test_listings_select_customers_with_the_same_terms(db_path):
+    for name in ("Anna", "Bob", "Carl"):
+        ok("add", name)
+    ok("task", "add", "Anna", "call")
+    ok("task", "add", "Bob", "mail")
+    ok("delete", "Bob", "--yes")  # archived: out of the task list unless named
+    who = filters.compile_for(filters.for_customer(2, live=True), "t.customer_id")
+    assert (who.sql(), who.params) == ("t.customer_id = ?", [2])
+    live = filters.compile_for(filters.for_customer(None, live=True), "t.customer_id")
+    assert (live.sql(), live.params) == ("c.archived_at IS NULL", [])
+    assert filters.compile_for((), "p.customer_id").sql() == "1"
+    with pytest.raises(ValueError):
+        filters.compile_for((), "p.customer_id; DROP TABLE customers")
+    conn = sqlite3.connect(db_path)
+    try:
+        terms = filters.parse(
+            conn,
+            filters.CustomerFilter(where=["name ~ ann"]),
+            as_of=date(2026, 11, 22),
+            today=date(2026, 11, 22),
+        )
+        query = filters.compile_for(terms, "t.customer_id", conn=conn, as_of=date(2026, 11, 22))
+        rows = conn.execute(
+            "SELECT t.text FROM tasks t JOIN customers c ON c.id = t.customer_id "
+            f"WHERE {query.sql()}",
+            query.params,
+        ).fetchall()
+    finally:
+        conn.close()
+    assert rows == [("call",)]
+    assert [r["text"] for r in shown("task", "list")] == ["call"]
+    assert [r["text"] for r in shown("task", "list", "Bob")] == ["mail"]
