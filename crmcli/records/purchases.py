@@ -23,6 +23,7 @@ from typing import Any
 from crmcli.core import clock, dates, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.money import Money
+from crmcli.records import filters
 
 MAX_QUANTITY = 1_000_000
 # Text fields of a line, and what `crm purchase edit --unset` may clear.
@@ -461,11 +462,9 @@ def list_purchases(
     `since`/`until` are inclusive local dates; `category` matches ignoring case; `item` is a
     case-insensitive substring.
     """
-    where: list[str] = ["1"]
-    params: list[Any] = []
-    if customer_id is not None:
-        where.append("p.customer_id = ?")
-        params.append(customer_id)
+    who = filters.compile_for(filters.for_customer(customer_id, live=False), "p.customer_id")
+    where: list[str] = ["1", *who.clauses]
+    params: list[Any] = list(who.params)
     if since is not None:
         where.append("p.purchased_at >= ?")
         params.append(since.isoformat())
