@@ -123,6 +123,16 @@ def test_a_filter_naming_no_tag_selects_nobody_and_follows_the_tag_once_made(db_
     assert ok("config", "get", "cadence.tag.now") == "14d\n"
 
 
+def test_a_cadence_follows_a_tag_whose_name_is_not_ascii(db_path):
+    ok("add", "Anna")
+    ok("tag", "Émile", "Anna")
+    ok("config", "set", "cadence.tag.Émile", "7d")  # the key is casefolded: émile
+    out = ok("tag", "rename", "Émile", "Zoé")
+    assert "Setting cadence.tag.émile is now cadence.tag.zoé." in out
+    assert ok("config", "get", "cadence.tag.ZOÉ") == "7d\n"
+    assert ok("config", "get", "cadence.tag.émile") == ""
+
+
 def test_a_merge_points_stored_filters_at_the_tag_merged_into(db_path):
     ok("add", "Anna")
     ok("add", "Bob")

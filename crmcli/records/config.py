@@ -334,11 +334,10 @@ def canonical_key(conn: sqlite3.Connection, key: str) -> str:
         if name not in known:
             raise InvalidInput(f"unknown stage {name!r}; stages are: {', '.join(known)}")
     if key.startswith(TAG_CADENCE):
-        row = conn.execute(
-            "SELECT id FROM tags WHERE name = ? COLLATE NOCASE", (key[len(TAG_CADENCE) :],)
-        ).fetchone()
-        if row is not None:
-            return f"{TAG_ID_CADENCE}{row[0]}"
+        folded = key[len(TAG_CADENCE) :]  # casefolded, as bind_tag_cadence and the key
+        for tag_id, name in conn.execute("SELECT id, name FROM tags"):
+            if name.casefold() == folded:
+                return f"{TAG_ID_CADENCE}{tag_id}"
     return key
 
 
