@@ -119,11 +119,11 @@ def test_imports_point_down() -> None:
         and layer_of(target) is not None
         and layer_of(target) not in ALLOWED[layer_of(module) or "cli"]
     )
-    assert upward == KNOWN_UPWARD
+    assert upward == []
 
 
 def test_no_import_cycles() -> None:
-    assert cycles(import_graph()) == KNOWN_CYCLES
+    assert cycles(import_graph()) == []
 
 
 def test_services_and_store_never_import_typer() -> None:
@@ -136,16 +136,13 @@ def test_services_and_store_never_import_typer() -> None:
     assert offenders == []
 
 
-# What this test still tolerates while the restructuring lands; each entry goes, none comes.
-KNOWN_UPWARD: list[str] = []
-KNOWN_CYCLES: list[list[str]] = [
-    [
-        "crmcli.records.care",
-        "crmcli.records.config",
-        "crmcli.records.filters",
-        "crmcli.records.segments",
-        "crmcli.records.tags",
-        "crmcli.reports.classes",
-        "crmcli.reports.customer_reports",
-    ],
-]
+def test_the_checks_can_fail() -> None:
+    """The graph tools above find what they look for."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert layer_of("crmcli.reports.models.rfm") == "models"
+    assert layer_of("crmcli.reports.sales") == "services"
+    assert "services" not in ALLOWED[layer_of("crmcli.store.db") or ""]
+    graph = import_graph()
+    assert "crmcli.store.db" in graph["crmcli.cli.app"] or any(
+        "crmcli.store" in t for t in graph["crmcli.cli.app"]
+    )

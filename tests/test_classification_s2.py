@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from crmcli.records import config, filters, segments
 from crmcli.reports import classes
 from crmcli.transfer import exporters
 from tests.conftest import dump, fails, ok
@@ -233,15 +234,29 @@ def test_reimporting_an_export_with_classes_skips_them(shop, tmp_path):
 
 
 def saved_filters(db_path) -> dict[str, dict]:
-    found = {
-        f"segment {n}": json.loads(f)
-        for n, f in query(db_path, "SELECT name, filter FROM segments")
-    }
-    for rule_id, tag, text in query(db_path, "SELECT id, tag, filter FROM rules"):
-        found[f"rule {rule_id}"] = {"gives": tag, **json.loads(text)}
-    for rule_id, text in query(db_path, "SELECT id, selection FROM care_rules"):
-        found[f"care {rule_id}"] = json.loads(text)
-    return found
+    """Every stored filter as its options read now (tags by their current names)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        found = {
+            f"segment {n}": filters.load(conn, f).saved()
+            for n, f in conn.execute("SELECT name, filter FROM segments")
+        }
+        rules = conn.execute(f"SELECT id, {segments.RULE_TAG}, filter FROM rules").fetchall()
+        for rule_id, tag, text in rules:
+            found[f"rule {rule_id}"] = {"gives": tag, **filters.load(conn, text).saved()}
+        for rule_id, text in conn.execute("SELECT id, selection FROM care_rules").fetchall():
+            found[f"care {rule_id}"] = filters.load(conn, text).saved()
+        return found
+    finally:
+        conn.close()
+
+
+def tag_cadences(db_path) -> dict[str, str]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return config.settings_under(conn, "cadence.tag.")
+    finally:
+        conn.close()
 
 
 def test_rename_updates_rules_segments_care_rules_and_cadence(shop):
@@ -269,9 +284,7 @@ def test_rename_updates_rules_segments_care_rules_and_cadence(shop):
     assert found["rule 2"] == {"gives": "late", "tag": ["premium"], "lifecycle": ["active"]}
     assert found["rule 3"] == {"gives": "other", "tag": ["vip"]}
     assert found["care 1"] == {"tag": ["premium"]}
-    assert query(shop, "SELECT key, value FROM settings WHERE key LIKE 'cadence.tag.%'") == [
-        ("cadence.tag.premium", "30d")
-    ]
+    assert tag_cadences(shop) == {"premium": "30d"}
     assert ids("--segment", "golden") == []  # tag = premium and != premium: still nobody
     ok("classify")  # rule 1 now gives premium; nothing names gold any more
     assert ids("--tag", "premium") == [1, 2, 3, 4]
@@ -296,8 +309,8 @@ def test_rename_merge_keeps_the_new_tags_cadence_and_hand_set_tags(shop):
         "Setting cadence.tag.gold (30d) dropped; cadence.tag.vip (14d) applies.",
     ]
     assert ids("--tag", "vip") == [1, 3, 4, 7]
-    assert query(shop, "SELECT value FROM settings WHERE key LIKE 'cadence.tag.%'") == [("14d",)]
-    assert query(shop, "SELECT tag FROM rules") == [("vip",)]  # the stored spelling
+    assert tag_cadences(shop) == {"vip": "14d"}
+    assert saved_filters(shop)["rule 1"]["gives"] == "vip"  # the stored spelling
     buy("Gus", "-8000", 1, "--refund")
     buy("Anna", "-9000", 1, "--refund")
     assert ok("classify", "--format", "csv") == "customer_id,name,tag,change\n7,Gus,vip,lost\n"

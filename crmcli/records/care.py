@@ -13,16 +13,14 @@ every action that applies to them.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from dataclasses import asdict, fields
 from datetime import date
 from typing import Any
 
 from crmcli.core import clock, festivals, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.festivals import Festival
-from crmcli.records import filters
+from crmcli.records import filters, segments
 from crmcli.records.filters import CustomerFilter
 
 ALL = "all"  # a rule for every festival
@@ -47,21 +45,9 @@ def festival_key(text: str) -> str:
     return festivals.find(text).key
 
 
-def _encode(selection: CustomerFilter) -> str:
-    kept = {k: v for k, v in asdict(selection).items() if v and k != "archived"}
-    return json.dumps(kept, ensure_ascii=False, sort_keys=True)
-
-
-def _decode(text: str) -> CustomerFilter:
-    known = {f.name for f in fields(CustomerFilter)}
-    return CustomerFilter(**{k: v for k, v in json.loads(text).items() if k in known})
-
-
 def describe(selection: CustomerFilter) -> str:
     """The selection as the options that make it, e.g. `--tag vip --where 'tier = A'`."""
-    from crmcli.records.segments import describe as options
-
-    return options(vars(selection)) or "everyone"
+    return segments.describe(vars(selection)) or "everyone"
 
 
 def add_rule(
@@ -79,14 +65,19 @@ def add_rule(
     filters.build(conn, selection, today=today)
     cursor = conn.execute(
         "INSERT INTO care_rules (festival, action, selection, created_at) VALUES (?, ?, ?, ?)",
-        (festival, validate.text("action", action), _encode(selection), clock.timestamp()),
+        (
+            festival,
+            validate.text("action", action),
+            filters.encode(conn, selection),
+            clock.timestamp(),
+        ),
     )
     return int(cursor.lastrowid or 0)
 
 
-def _rule_record(row: sqlite3.Row) -> dict[str, Any]:
+def _rule_record(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     record = dict(row)
-    record["selection"] = describe(_decode(record["selection"]))
+    record["selection"] = describe(filters.load(conn, record["selection"]))
     key = record["festival"]
     record["festival_name"] = "every festival" if key == ALL else festivals.BY_KEY[key].name
     return record
@@ -97,7 +88,7 @@ def list_rules(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT id, festival, action, selection, created_at FROM care_rules ORDER BY id"
     )
-    return [_rule_record(row) for row in rows]
+    return [_rule_record(conn, row) for row in rows.fetchall()]
 
 
 def delete_rule(conn: sqlite3.Connection, rule_id: int) -> dict[str, Any]:
@@ -109,23 +100,7 @@ def delete_rule(conn: sqlite3.Connection, rule_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no care rule with id {rule_id}")
     conn.execute("DELETE FROM care_rules WHERE id = ?", (rule_id,))
-    return _rule_record(row)
-
-
-def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> list[str]:
-    """Rename tag `old` to `new` in every care rule's selection (part of `crm tag rename`);
-    returns what changed, e.g. `["care rule 2"]`."""
-    changed = []
-    rows = conn.execute("SELECT id, selection FROM care_rules ORDER BY id").fetchall()
-    for rule_id, text in rows:
-        saved = filters.rename_tag(json.loads(text), old, new)
-        if saved is not None:
-            conn.execute(
-                "UPDATE care_rules SET selection = ? WHERE id = ?",
-                (json.dumps(saved, ensure_ascii=False, sort_keys=True), rule_id),
-            )
-            changed.append(f"care rule {rule_id}")
-    return changed
+    return _rule_record(conn, row)
 
 
 def has_rules(conn: sqlite3.Connection) -> bool:
@@ -151,7 +126,7 @@ def greet(
     chosen: dict[int, list[tuple[int, str]]] = {}
     for rule_id, action, selection in _rules_for(conn, festival):
         try:
-            ids = filters.matching_ids(conn, _decode(selection), today=today)
+            ids = filters.matching_ids(conn, filters.load(conn, selection), today=today)
         except InvalidInput as exc:
             raise InvalidInput(f"care rule {rule_id}: {exc.message}") from None
         for customer_id in ids:

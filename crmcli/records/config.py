@@ -3,6 +3,9 @@
 Only known keys are accepted; each has a validator, a default and a one-line description.
 A setting may also name a family of keys by a pattern (`cadence.tag.NAME` for any tag name):
 such a key is accepted when it matches, and listed once it has been set.
+
+This module also owns the funnel stages (`stages`, a setting). A tag cadence names its tag
+by id once the tag exists, so `crm tag rename` changes no setting.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
+
+DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
 
 def _currency(value: str) -> str:
@@ -166,7 +171,7 @@ SETTINGS = {
             "stages",
             _stages,
             "funnel stages in order, comma-separated",
-            lambda: "lead,prospect,customer,loyal,lost",
+            lambda: ",".join(DEFAULT_STAGES),
         ),
         Setting(
             "default_currency",
@@ -281,6 +286,26 @@ FAMILIES = (
 )
 
 
+TAG_CADENCE = "cadence.tag."
+# How a tag cadence is stored once its tag exists: by the tag's id, which a rename keeps.
+TAG_ID_CADENCE = "cadence.tag_id."
+
+
+def stages(conn: sqlite3.Connection) -> list[str]:
+    """The funnel stages in order, from the `stages` setting."""
+    value = get_setting(conn, "stages")
+    return value.split(",") if value else list(DEFAULT_STAGES)
+
+
+def clean_stage(conn: sqlite3.Connection, stage: str) -> str:
+    """A stage as stored (lower case); InvalidInput when the stage list lacks it."""
+    known = stages(conn)
+    key = stage.strip().casefold()
+    if key not in known:
+        raise InvalidInput(f"unknown stage {stage!r}; stages are: {', '.join(known)}")
+    return key
+
+
 def _setting(key: str) -> Setting:
     if key in SETTINGS:
         return SETTINGS[key]
@@ -294,21 +319,25 @@ def _setting(key: str) -> Setting:
 def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
     """The stored value of `key`, or its default."""
     setting = _setting(key)
-    key = _fold_family(key)
+    key = canonical_key(conn, key) if key.casefold().startswith(TAG_CADENCE) else _fold_family(key)
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return row[0] if row else setting.default()
 
 
 def canonical_key(conn: sqlite3.Connection, key: str) -> str:
     """The stored form of a key: tag and stage names in family keys ignore case (so
-    `cadence.tag.VIP` and `cadence.tag.vip` are one setting), and a stage must exist."""
+    `cadence.tag.VIP` and `cadence.tag.vip` are one setting), a stage must exist, and a
+    tag that exists is kept by id (`cadence.tag_id.7`), so renaming it changes no setting."""
     key = _fold_family(key)
     if key.startswith("cadence.stage."):
-        from crmcli.records.tags import stages
-
         name, known = key[len("cadence.stage.") :], stages(conn)
         if name not in known:
             raise InvalidInput(f"unknown stage {name!r}; stages are: {', '.join(known)}")
+    if key.startswith(TAG_CADENCE):
+        folded = key[len(TAG_CADENCE) :]  # casefolded, as bind_tag_cadence and the key
+        for tag_id, name in conn.execute("SELECT id, name FROM tags"):
+            if name.casefold() == folded:
+                return f"{TAG_ID_CADENCE}{tag_id}"
     return key
 
 
@@ -329,10 +358,11 @@ def set_setting(conn: sqlite3.Connection, key: str, value: str) -> str:
 def unset_setting(conn: sqlite3.Connection, key: str) -> None:
     _setting(key)
     if key == "stages":
-        from crmcli.records.tags import DEFAULT_STAGES
-
         _keep_stages_in_use(conn, list(DEFAULT_STAGES))
-    conn.execute("DELETE FROM settings WHERE key = ?", (_fold_family(key),))
+    folded = _fold_family(key)
+    if folded.startswith(TAG_CADENCE):
+        folded = canonical_key(conn, folded)
+    conn.execute("DELETE FROM settings WHERE key = ?", (folded,))
 
 
 def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
@@ -368,16 +398,30 @@ def settings_under(conn: sqlite3.Connection, prefix: str) -> dict[str, str]:
 
     `settings_under(conn, "cadence.tag.")` gives e.g. `{"vip": "14d"}`.
     """
-    rows = conn.execute(
-        "SELECT key, value FROM settings WHERE substr(key, 1, ?) = ? ORDER BY key",
-        (len(prefix), prefix),
-    ).fetchall()
-    return {key[len(prefix) :]: value for key, value in rows}
+    found = {
+        key[len(prefix) :]: value for key, value in _stored(conn).items() if key.startswith(prefix)
+    }
+    return dict(sorted(found.items()))
+
+
+def _stored(conn: sqlite3.Connection) -> dict[str, str]:
+    """The settings table, with a tag cadence kept by id shown by the tag's name now
+    (`cadence.tag_id.7` as `cadence.tag.vip`); one whose tag is gone is left out."""
+    names = dict(conn.execute("SELECT id, name FROM tags").fetchall())
+    found = {}
+    for key, value in conn.execute("SELECT key, value FROM settings ORDER BY key"):
+        if key.startswith(TAG_ID_CADENCE):
+            name = names.get(int(key[len(TAG_ID_CADENCE) :]))
+            if name is None:
+                continue
+            key = _fold_family(TAG_CADENCE + name)
+        found[key] = value
+    return found
 
 
 def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
     """Every known setting, and every set key of a family, with its value and source."""
-    stored = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+    stored = _stored(conn)
     keys = dict(SETTINGS)
     for key in stored:
         if key not in keys:
@@ -396,22 +440,56 @@ def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
     ]
 
 
-def rename_tag_cadence(conn: sqlite3.Connection, old: str, new: str) -> str | None:
-    """Move `cadence.tag.OLD` to `cadence.tag.NEW` (part of `crm tag rename`). When NEW has
-    its own cadence, NEW's stays and OLD's is dropped: merging into NEW takes NEW's settings.
-    Returns what happened in words, or None when OLD had no cadence."""
-    old_key, new_key = _fold_family(f"cadence.tag.{old}"), _fold_family(f"cadence.tag.{new}")
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (old_key,)).fetchone()
+def tag_cadence_renamed(conn: sqlite3.Connection, tag_id: int, old: str, new: str) -> str | None:
+    """What renaming tag `tag_id` from `old` to `new` does to its cadence, in words (part of
+    `crm tag rename`; the setting is kept by id, so nothing is written); None when it has
+    none or the key stays the same. A setting key has no spaces: a tag with a cadence cannot
+    take a name that no key could spell (InvalidInput)."""
+    row = conn.execute(
+        "SELECT value FROM settings WHERE key = ?", (f"{TAG_ID_CADENCE}{tag_id}",)
+    ).fetchone()
+    old_key, new_key = _fold_family(TAG_CADENCE + old), _fold_family(TAG_CADENCE + new)
     if row is None or old_key == new_key:
         return None
-    kept = conn.execute("SELECT value FROM settings WHERE key = ?", (new_key,)).fetchone()
+    if not re.fullmatch(FAMILIES[0].pattern or "", new_key):
+        raise InvalidInput(
+            f"tag {new!r} cannot carry the cadence setting {old_key} (a setting key has no "
+            f"spaces); unset it first: crm config unset {old_key}"
+        )
+    return f"setting {old_key} is now {new_key}"
+
+
+def merge_tag_cadence(
+    conn: sqlite3.Connection, old_id: int, old: str, new_id: int, new: str
+) -> str | None:
+    """Tag `old_id` merges into `new_id` (part of `crm tag rename`): OLD's cadence moves to
+    NEW unless NEW has its own, which then applies and OLD's is dropped. Returns what
+    happened in words, or None when OLD had no cadence."""
+    old_key, new_key = _fold_family(TAG_CADENCE + old), _fold_family(TAG_CADENCE + new)
+    moved = f"{TAG_ID_CADENCE}{old_id}"
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (moved,)).fetchone()
+    if row is None:
+        return None
+    kept = conn.execute(
+        "SELECT value FROM settings WHERE key = ?", (f"{TAG_ID_CADENCE}{new_id}",)
+    ).fetchone()
     if kept is None and not re.fullmatch(FAMILIES[0].pattern or "", new_key):
         raise InvalidInput(
             f"tag {new!r} cannot carry the cadence setting {old_key} (a setting key has no "
             f"spaces); unset it first: crm config unset {old_key}"
         )
-    conn.execute("DELETE FROM settings WHERE key = ?", (old_key,))
+    conn.execute("DELETE FROM settings WHERE key = ?", (moved,))
     if kept is not None:
         return f"setting {old_key} ({row[0]}) dropped; {new_key} ({kept[0]}) applies"
-    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (new_key, row[0]))
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?)", (f"{TAG_ID_CADENCE}{new_id}", row[0])
+    )
     return f"setting {old_key} is now {new_key}"
+
+
+def bind_tag_cadence(conn: sqlite3.Connection, tag_id: int, name: str) -> None:
+    """A new tag takes over the cadence set under its name before it existed."""
+    conn.execute(
+        "UPDATE settings SET key = ? WHERE key = ?",
+        (f"{TAG_ID_CADENCE}{tag_id}", _fold_family(TAG_CADENCE + name)),
+    )

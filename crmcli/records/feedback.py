@@ -18,6 +18,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.records import filters
 
 KINDS = ("complaint", "suggestion", "praise", "question")
 SEVERITIES = ("low", "normal", "high")
@@ -137,13 +138,9 @@ def list_feedback(
 ) -> list[Feedback]:
     """Feedback items, newest first (COLUMNS keys). Archived customers' items only when
     `customer_id` names one."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    if customer_id is not None:
-        clauses.append("f.customer_id = ?")
-        params.append(customer_id)
-    else:
-        clauses.append("c.archived_at IS NULL")
+    who = filters.compile_for(filters.for_customer(customer_id, live=True), "f.customer_id")
+    clauses: list[str] = list(who.clauses)
+    params: list[Any] = list(who.params)
     if open_only:
         clauses.append("f.resolved_at IS NULL")
     for column, values, clean in (("kind", kinds, clean_kind), ("severity", severities,

@@ -1,23 +1,30 @@
 """The filter language for selecting customers, implemented once for every command.
 
 `CustomerFilter` holds what the user typed (`--where "field op value"`, `--tag`,
-`--stage`, shortcuts such as `--city`, creation dates); `build()` turns it into a Query.
+`--stage`, shortcuts such as `--city`, creation dates). `parse()` turns it into terms
+(small frozen dataclasses: Compare, HasTag, StageIn, Derived...), checking every field,
+operator and value and resolving stages, dates and saved segments once; `compile_terms()`
+turns terms into a Query over `customers c`, and `compile_for()` into one over the rows of
+another table joined to `customers c` (purchases, tasks...). `build()` parses and compiles.
 
 Field names map through a whitelist (FIELDS) to SQL expressions; user-defined fields are
 accepted by name when some customer has them. Values are always bound parameters. An
 unknown field or operator is a usage error (InvalidInput), never a silent constant.
 Operators: = != < <= > >= and ~ (contains). Text compares ignore ASCII case.
+
+Saved filters (segments, rules, care rules) are stored here too: see "stored filters".
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from crmcli.core.errors import InvalidInput
+from crmcli.core.errors import InvalidInput, NotFound
 
 # user word -> SQL expression over `customers c`
 FIELDS: dict[str, str] = {
@@ -83,13 +90,10 @@ DATE_FIELDS = {"birthday", "created_at", "updated_at", "archived_at"}
 
 @dataclass
 class Query:
-    """WHERE clauses (joined by AND) with their parameters."""
+    """WHERE clauses (joined by AND) over `customers c`, with their parameters."""
 
     clauses: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
-    conn: sqlite3.Connection | None = None  # to check values such as stage names
-    # Tests on derived classes (crmcli.reports.classes), resolved to ids at the end of build().
-    derived: list[Any] = field(default_factory=list)
 
     def add(self, clause: str, *params: Any) -> None:
         self.clauses.append(clause)
@@ -97,6 +101,81 @@ class Query:
 
     def sql(self) -> str:
         return " AND ".join(self.clauses) if self.clauses else "1"
+
+
+# --- terms: what a filter says, parsed and checked once ------------------------------------
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A customers column (a FIELDS key) against a value: a date field compares the day
+    (value an ISO date), a NUMERIC one whole numbers, others text ignoring ASCII case;
+    `~` is contains."""
+
+    field: str
+    op: str
+    value: str | int
+
+
+@dataclass(frozen=True)
+class StageIn:
+    """The funnel stage is one of `stages` (as stored)."""
+
+    stages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HasTag:
+    """Tagged `name` (op `=`), not tagged `name` (`!=`), or some tag contains it (`~`)."""
+
+    op: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A phone or email of the customer (`field`) equals (`=`), contains (`~`) or, with
+    `!=`, no phone or email equals `value` (normalised as stored)."""
+
+    field: str
+    op: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Custom:
+    """A user-defined field `key` against `value` (text, ignoring ASCII case)."""
+
+    key: str
+    op: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A derived class or purchase fact (crmcli.reports.classes) against a value."""
+
+    name: str
+    op: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DerivedIn:
+    """A derived class is one of `values` (`--lifecycle lapsed --lifecycle at-risk`)."""
+
+    name: str
+    values: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Archived:
+    """Archived customers (True) or live ones (False): every filter says which."""
+
+    archived: bool
+
+
+Term = Compare | StageIn | HasTag | Contact | Custom | Derived | DerivedIn | Archived
 
 
 def _like(value: str) -> str:
@@ -110,15 +189,16 @@ def _unquote(value: str) -> str:
     return value
 
 
-def add_where(
-    query: Query,
+def parse_where(
     expression: str,
-    custom_keys: set[str],
+    custom_keys: set[str] | frozenset[str],
     *,
     region: str | None,
+    today: date,
     conn: sqlite3.Connection | None = None,
-) -> None:
-    """Parse one `field op value` expression into `query`; raises InvalidInput."""
+) -> Term:
+    """One `field op value` expression as a term; relative dates are read against `today`,
+    stages checked against the stage list (with `conn`). Raises InvalidInput."""
     match = _WHERE.fullmatch(expression)
     if not match:
         raise InvalidInput(
@@ -126,7 +206,6 @@ def add_where(
             + " ".join(OPERATORS)
         )
     name, op, value = match.group(1), match.group(2), _unquote(match.group(3))
-    conn = conn if conn is not None else query.conn
     if op == "==":
         op = "="
     if value[:1] in ("=", "~", "<", ">", "!"):
@@ -137,67 +216,34 @@ def add_where(
     if name in DERIVED:
         from crmcli.reports.classes import predicate
 
-        query.derived.append(predicate(name, op, value, conn))
-        return
+        predicate(name, op, value, conn)  # refuses a bad operator or value now
+        return Derived(name, op, value)
     if name in FIELDS:
-        column = FIELDS[name]
         if name in DATE_FIELDS and op != "~":
-            from crmcli.core import clock, dates
+            from crmcli.core import dates
 
-            day = dates.parse_date(value, clock.today()).isoformat()
-            query.add(f"substr({column}, 1, 10) {op} ?", day)
-            return
-        if name == "stage" and op in ("=", "!="):
-            from crmcli.records.tags import clean_stage
+            return Compare(name, op, dates.parse_date(value, today).isoformat())
+        if name == "stage" and op in ("=", "!=") and conn is not None:
+            from crmcli.records.config import clean_stage
 
-            value = clean_stage(query.conn, value) if query.conn is not None else value
+            value = clean_stage(conn, value)
         if name in NUMERIC:
             if op == "~" or not re.fullmatch(r"-?\d+", value):
                 raise InvalidInput(f"{name} is a number; compare it with = != < <= > >= and digits")
-            query.add(f"{column} {op} ?", int(value))
-        elif op == "~":
-            query.add(f"{column} LIKE ? ESCAPE '\\'", _like(value))
-        elif op == "!=":
-            query.add(f"({column} IS NULL OR {column} != ? COLLATE NOCASE)", value)
-        else:
-            query.add(f"{column} {op} ? COLLATE NOCASE", value)
-        return
+            return Compare(name, op, int(value))
+        return Compare(name, op, value)
     if name == "tag":
         if op not in ("=", "!=", "~"):
             raise InvalidInput("tag takes = != or ~ only")
-        if op == "~":
-            query.add(TAG_MATCH.format(test="LIKE ? ESCAPE '\\'"), _like(value))
-        else:
-            negate = "NOT " if op == "!=" else ""
-            query.add(negate + TAG_MATCH.format(test="= ? COLLATE NOCASE"), value)
-        return
+        return HasTag(op, value)
     if name in CHILD_FIELDS:
-        table, column = CHILD_FIELDS[name]
         if op not in ("=", "!=", "~"):
             raise InvalidInput(f"{name} takes = != or ~ only")
-        value = _normalise_child(name, value, op, region)
-        test = f"x.{column} LIKE ? ESCAPE '\\'" if op == "~" else f"x.{column} = ?"
-        param = _like(value) if op == "~" else value
-        negate = "NOT " if op == "!=" else ""
-        query.add(
-            f"{negate}EXISTS (SELECT 1 FROM {table} x WHERE x.customer_id = c.id AND {test})", param
-        )
-        return
+        return Contact(name, op, _normalise_child(name, value, op, region))
     if name in custom_keys:
-        if op == "~":
-            test, param = "f.value LIKE ? ESCAPE '\\'", _like(value)
-        else:
-            test, param = f"f.value {'=' if op == '!=' else op} ? COLLATE NOCASE", value
-        negate = "NOT " if op == "!=" else ""
-        query.add(
-            f"{negate}EXISTS (SELECT 1 FROM customer_fields f "
-            f"WHERE f.customer_id = c.id AND f.key = ? AND {test})",
-            name,
-            param,
-        )
-        return
+        return Custom(name, op, value)
     raise InvalidInput(
-        f"unknown field {name!r} in --where; known fields: {known_fields(custom_keys)}"
+        f"unknown field {name!r} in --where; known fields: {known_fields(set(custom_keys))}"
     )
 
 
@@ -262,84 +308,199 @@ class CustomerFilter:
         return not any(getattr(self, f.name) for f in fields(self) if f.name != "archived")
 
 
+def parse(
+    conn: sqlite3.Connection,
+    selection: CustomerFilter,
+    *,
+    as_of: date,
+    today: date,
+    _seen: tuple[str, ...] = (),
+) -> tuple[Term, ...]:
+    """The terms `selection` means, every value checked and resolved; raises InvalidInput.
+
+    `--created-since/--until` are read against `as_of` (the day derived classes are computed
+    for), `--where` dates against the calendar day `today`. A saved segment (`--segment`)
+    adds its own terms.
+    """
+    from crmcli.core import dates, validate
+    from crmcli.records.config import clean_stage, get_setting
+    from crmcli.records.customers import custom_field_keys
+
+    region = get_setting(conn, "default_region")
+    custom = custom_field_keys(conn)
+    terms: list[Term] = [] if _seen else [Archived(selection.archived)]
+
+    def where(expression: str) -> None:
+        terms.append(parse_where(expression, custom, region=region, today=today, conn=conn))
+
+    for expression in selection.where or []:
+        where(expression)
+    for name in ("city", "company", "source"):
+        value = getattr(selection, name)
+        if value is not None:
+            where(f"{name} = {value}")
+    for name in DERIVED_OPTIONS:
+        wanted = getattr(selection, name)
+        if wanted:
+            from crmcli.reports.classes import clean_class
+
+            terms.append(DerivedIn(name, frozenset(clean_class(name, v) for v in wanted)))
+    for segment in selection.segment or []:
+        key = segment.strip().casefold()
+        if key in _seen:
+            raise InvalidInput(f"segment {segment!r} refers to itself")
+        inner = saved_segment(conn, segment)
+        terms += parse(conn, inner, as_of=as_of, today=today, _seen=(*_seen, key))
+    if selection.kind is not None:
+        terms.append(Compare("kind", "=", validate.choice("kind", selection.kind, validate.KINDS)))
+    terms += [HasTag("=", tag.strip()) for tag in selection.tag or []]
+    terms += [HasTag("!=", tag.strip()) for tag in selection.without_tag or []]
+    if selection.stage:
+        terms.append(StageIn(tuple(clean_stage(conn, s) for s in selection.stage)))
+    if selection.created_since:
+        day = dates.parse_date(selection.created_since, as_of).isoformat()
+        terms.append(Compare("created_at", ">=", day))
+    if selection.created_until:
+        day = dates.parse_date(selection.created_until, as_of).isoformat()
+        terms.append(Compare("created_at", "<=", day))
+    return tuple(terms)
+
+
+def _compare(term: Compare) -> tuple[str, list[Any]]:
+    column, op, value = FIELDS[term.field], term.op, term.value
+    if term.field in DATE_FIELDS and op != "~":
+        return f"substr({column}, 1, 10) {op} ?", [value]
+    if term.field in NUMERIC:
+        return f"{column} {op} ?", [value]
+    if op == "~":
+        return f"{column} LIKE ? ESCAPE '\\'", [_like(str(value))]
+    if op == "!=":
+        return f"({column} IS NULL OR {column} != ? COLLATE NOCASE)", [value]
+    return f"{column} {op} ? COLLATE NOCASE", [value]
+
+
+def _clause(term: Term) -> tuple[str, list[Any]]:
+    """The SQL (over `customers c`) and parameters of one term that SQL can test."""
+    if isinstance(term, Archived):
+        return ("c.archived_at IS NOT NULL" if term.archived else "c.archived_at IS NULL"), []
+    if isinstance(term, Compare):
+        return _compare(term)
+    if isinstance(term, StageIn):
+        return f"c.stage IN ({', '.join('?' * len(term.stages))})", list(term.stages)
+    if isinstance(term, HasTag):
+        if term.op == "~":
+            return TAG_MATCH.format(test="LIKE ? ESCAPE '\\'"), [_like(term.name)]
+        negate = "NOT " if term.op == "!=" else ""
+        return negate + TAG_MATCH.format(test="= ? COLLATE NOCASE"), [term.name]
+    if isinstance(term, Contact):
+        table, column = CHILD_FIELDS[term.field]
+        like = term.op == "~"
+        test = f"x.{column} LIKE ? ESCAPE '\\'" if like else f"x.{column} = ?"
+        negate = "NOT " if term.op == "!=" else ""
+        return (
+            f"{negate}EXISTS (SELECT 1 FROM {table} x WHERE x.customer_id = c.id AND {test})",
+            [_like(term.value) if like else term.value],
+        )
+    if isinstance(term, Custom):
+        if term.op == "~":
+            test, param = "f.value LIKE ? ESCAPE '\\'", _like(term.value)
+        else:
+            op = "=" if term.op == "!=" else term.op
+            test, param = f"f.value {op} ? COLLATE NOCASE", term.value
+        negate = "NOT " if term.op == "!=" else ""
+        return (
+            f"{negate}EXISTS (SELECT 1 FROM customer_fields f "
+            f"WHERE f.customer_id = c.id AND f.key = ? AND {test})",
+            [term.key, param],
+        )
+    raise TypeError(f"not an SQL term: {term!r}")
+
+
+def compile_terms(
+    conn: sqlite3.Connection,
+    terms: tuple[Term, ...],
+    *,
+    as_of: date,
+    cache: dict[Any, Any] | None = None,
+) -> Query:
+    """The Query (over `customers c`) for `terms`. Identifiers come from FIELDS and
+    CHILD_FIELDS only; every value is a bound parameter. Derived classes are computed for the
+    live (or archived) customers as of `as_of`, only when a term names one, and become an id
+    list (`cache`, a dict, keeps it for several compiles of the same terms in one command)."""
+    query = Query()
+    derived: list[Derived | DerivedIn] = []
+    for term in terms:
+        if isinstance(term, (Derived, DerivedIn)):
+            derived.append(term)
+        else:
+            sql, params = _clause(term)
+            query.add(sql, *params)
+    if derived:
+        from crmcli.reports.classes import matching, predicate, wants
+
+        archived = any(isinstance(t, Archived) and t.archived for t in terms)
+        key = (as_of, archived, tuple(derived))
+        cache = {} if cache is None else cache
+        if key not in cache:
+            tests = [
+                predicate(t.name, t.op, t.value, conn)
+                if isinstance(t, Derived)
+                else wants(t.name, set(t.values))
+                for t in derived
+            ]
+            cache[key] = matching(conn, as_of, tests, archived=archived)
+        query.add("c.id IN (SELECT value FROM json_each(?))", json.dumps(sorted(cache[key])))
+    return query
+
+
+def for_customer(customer_id: int | None, *, live: bool) -> tuple[Term, ...]:
+    """The customer part of a record listing: one customer's rows, or (with `live`) the
+    rows of live customers only, or everyone's."""
+    if customer_id is not None:
+        return (Compare("id", "=", customer_id),)
+    return (Archived(False),) if live else ()
+
+
+def compile_for(
+    terms: tuple[Term, ...],
+    customer_id: str,
+    *,
+    conn: sqlite3.Connection | None = None,
+    as_of: date | None = None,
+) -> Query:
+    """The Query for `terms` over a table joined to `customers c` whose rows name their
+    customer in `customer_id` (`t.customer_id`, from the caller's code, never a user's).
+    `id = N` tests that column, so the table's own index serves one customer's rows; derived
+    terms need `conn` and `as_of`."""
+    if not re.fullmatch(r"[a-z]\.customer_id", customer_id):
+        raise ValueError(f"not a customer id column: {customer_id!r}")
+    query = Query()
+    rest = []
+    for term in terms:
+        if isinstance(term, Compare) and term.field == "id" and term.op == "=":
+            query.add(f"{customer_id} = ?", term.value)
+        else:
+            rest.append(term)
+    if rest:
+        others = compile_terms(conn, tuple(rest), as_of=as_of)  # type: ignore[arg-type]
+        query.add(others.sql(), *others.params)
+    return query
+
+
 def build(
     conn: sqlite3.Connection,
     selection: CustomerFilter,
     *,
     today: date,
     cache: dict[Any, Any] | None = None,
-    _seen: tuple[str, ...] = (),
 ) -> Query:
-    """The Query for `selection`; raises InvalidInput for an unknown field or bad value.
+    """The Query for `selection`: parse, then compile; raises InvalidInput for an unknown
+    field or bad value. Derived classes and `--created-since` are as of `today`; `--where`
+    dates are read against the calendar day."""
+    from crmcli.core import clock
 
-    Derived classes (`--lifecycle`, `--where "abc = A"`...) are computed for the live (or,
-    with --archived, the archived) customers as of `today` only when one is asked for, and
-    become an id list (`cache`, a dict, keeps them for several builds in one command). A
-    saved segment (`--segment`) adds its own filter.
-    """
-    from crmcli.core import dates, validate
-    from crmcli.records.config import get_setting
-    from crmcli.records.customers import custom_field_keys
-
-    region = get_setting(conn, "default_region")
-    custom = custom_field_keys(conn)
-    query = Query(conn=conn)
-    query.add("c.archived_at IS NOT NULL" if selection.archived else "c.archived_at IS NULL")
-    for expression in selection.where or []:
-        add_where(query, expression, custom, region=region, conn=conn)
-    for name in ("city", "company", "source"):
-        value = getattr(selection, name)
-        if value is not None:
-            add_where(query, f"{name} = {value}", custom, region=region)
-    for name in DERIVED_OPTIONS:
-        wanted = getattr(selection, name)
-        if wanted:
-            from crmcli.reports.classes import clean_class, wants
-
-            query.derived.append(wants(name, {clean_class(name, v) for v in wanted}))
-    for segment in selection.segment or []:
-        from crmcli.records.segments import segment_filter
-
-        key = segment.strip().casefold()
-        if key in _seen:
-            raise InvalidInput(f"segment {segment!r} refers to itself")
-        inner = segment_filter(conn, segment)
-        inner.archived = selection.archived
-        sub = build(conn, inner, today=today, cache=cache, _seen=(*_seen, key))
-        query.add(f"({sub.sql()})", *sub.params)
-    if selection.kind is not None:
-        query.add("c.kind = ?", validate.choice("kind", selection.kind, validate.KINDS))
-    for tag in selection.tag or []:
-        query.add(TAG_MATCH.format(test="= ? COLLATE NOCASE"), tag.strip())
-    for tag in selection.without_tag or []:
-        query.add("NOT " + TAG_MATCH.format(test="= ? COLLATE NOCASE"), tag.strip())
-    if selection.stage:
-        from crmcli.records.tags import clean_stage
-
-        wanted = [clean_stage(conn, s) for s in selection.stage]
-        query.add(f"c.stage IN ({', '.join('?' * len(wanted))})", *wanted)
-    if selection.created_since:
-        day = dates.parse_date(selection.created_since, today).isoformat()
-        query.add("substr(c.created_at, 1, 10) >= ?", day)
-    if selection.created_until:
-        day = dates.parse_date(selection.created_until, today).isoformat()
-        query.add("substr(c.created_at, 1, 10) <= ?", day)
-    if query.derived:
-        import json
-
-        from crmcli.reports.classes import matching
-
-        # Records are streamed and only the matching ids kept; `cache` keeps those per
-        # set of tests, for several builds of the same filter in one command.
-        key = (today, selection.archived, tuple(selection.where or ()),
-               *(tuple(getattr(selection, n) or ()) for n in DERIVED_OPTIONS))  # fmt: skip
-        cache = {} if cache is None else cache
-        if key not in cache:
-            cache[key] = matching(conn, today, query.derived, archived=selection.archived)
-        ids = cache[key]
-        query.add("c.id IN (SELECT value FROM json_each(?))", json.dumps(sorted(ids)))
-        query.derived = []
-    return query
+    terms = parse(conn, selection, as_of=today, today=clock.today())
+    return compile_terms(conn, terms, as_of=today, cache=cache)
 
 
 def matching_ids(
@@ -375,34 +536,183 @@ def same_tag(a: str, b: str) -> bool:
     return a.strip().encode().lower() == b.strip().encode().lower()
 
 
-def rename_tag(saved: dict[str, Any], old: str, new: str) -> dict[str, Any] | None:
-    """A saved filter (CustomerFilter.saved() as JSON: a segment, a rule, a care rule) with
-    tag `old` renamed to `new` in `--tag`, `--without-tag` and `--where "tag = OLD"` (or
-    `!=`); None when it does not name `old`. `--where "tag ~ TEXT"` searches text and is
-    left as written."""
-    out = dict(saved)
-    changed = False
-    for key in ("tag", "without_tag"):
-        names = out.get(key)
-        if names and any(same_tag(n, old) for n in names):
-            renamed = [new if same_tag(n, old) else n for n in names]
-            out[key] = list(dict.fromkeys(renamed))  # a merge may make two the same
-            changed = True
-    expressions = []
-    for expression in out.get("where") or []:
-        match = _WHERE.fullmatch(expression)
-        if (
-            match
-            and match.group(1) == "tag"
-            and match.group(2) in ("=", "==", "!=")
-            and same_tag(_unquote(match.group(3)), old)
-        ):
-            # a name that looks quoted itself goes inside the other quotes (see _unquote)
-            quote = "'" if new[:1] == new[-1:] == '"' else '"'
-            value = f"{quote}{new}{quote}" if new[:1] == new[-1:] in ("'", '"') else new
-            expression = f"tag {match.group(2)} {value}"
-            changed = True
-        expressions.append(expression)
-    if expressions:
-        out["where"] = expressions
-    return out if changed else None
+# --- stored filters -------------------------------------------------------------------
+# Saved segments (`segments.filter`), rules (`rules.filter`) and care rules
+# (`care_rules.selection`) keep a filter as JSON: CustomerFilter.saved(), except that a tag
+# that exists is kept by id, so that renaming it is one UPDATE of the tags table:
+#   "tag", "without_tag": [{"id": 7, "typed": "VIP", "saved": "vip"}, "no-such-tag", ...]
+#   "where": ["abc = A", {"id": 7, "text": "tag != VIP", "saved": "vip"}, ...]
+# `typed` and `text` are what the user wrote, shown as long as the tag keeps the name it had
+# (`saved`); after a rename the tag's name now is shown. A name that is no tag (yet) stays a
+# string and selects by name, as it always did; when a tag of that name is made, bind_tag
+# turns it into an id. `--where "tag ~ TEXT"` searches text and stays text.
+STORED = (("segments", "filter"), ("rules", "filter"), ("care_rules", "selection"))
+TAG_LISTS = ("tag", "without_tag")
+
+
+def _tag_names(conn: sqlite3.Connection) -> dict[int, str]:
+    return dict(conn.execute("SELECT id, name FROM tags").fetchall())
+
+
+def _tag_equals(expression: str) -> tuple[str, str] | None:
+    """(operator as typed, tag name) of `tag = NAME` / `==` / `!=`, else None."""
+    match = _WHERE.fullmatch(expression)
+    if match and match.group(1) == "tag" and match.group(2) in ("=", "==", "!="):
+        return match.group(2), _unquote(match.group(3))
+    return None
+
+
+def _bind(item: Any, ids: dict[str, tuple[int, str]], where: bool) -> Any:
+    """`item` of a stored filter with a tag name found in `ids` (NOCASE key) made an id."""
+    if not isinstance(item, str):
+        return item
+    if where:
+        parts = _tag_equals(item)
+        found = ids.get(_nocase(parts[1])) if parts else None
+        return {"id": found[0], "text": item, "saved": found[1]} if found else item
+    found = ids.get(_nocase(item))
+    return {"id": found[0], "typed": item, "saved": found[1]} if found else item
+
+
+def _nocase(name: str) -> bytes:
+    return name.strip().encode().lower()
+
+
+def encode(conn: sqlite3.Connection, selection: CustomerFilter) -> str:
+    """The stored form (JSON) of `selection`, tags that exist kept by id."""
+    ids = {_nocase(name): (tag_id, name) for tag_id, name in _tag_names(conn).items()}
+    saved = selection.saved()
+    for key in TAG_LISTS:
+        if key in saved:
+            saved[key] = [_bind(item, ids, False) for item in saved[key]]
+    if "where" in saved:
+        saved["where"] = [_bind(item, ids, True) for item in saved["where"]]
+    return json.dumps(saved, ensure_ascii=False, sort_keys=True)
+
+
+def _shown(item: Any, names: dict[int, str]) -> str:
+    """A stored tag name or `--where` expression as it reads today."""
+    if isinstance(item, str):
+        return item
+    now = names.get(item["id"])
+    if "text" in item:
+        if now is None or now == item["saved"]:
+            return item["text"]
+        op = _tag_equals(item["text"])[0]  # type: ignore[index]
+        # a name that looks quoted itself goes inside the other quotes (see _unquote)
+        quote = "'" if now[:1] == now[-1:] == '"' else '"'
+        return (
+            f"tag {op} {quote}{now}{quote}"
+            if now[:1] == now[-1:] in ("'", '"')
+            else (f"tag {op} {now}")
+        )
+    return item["typed"] if now is None or now == item["saved"] else now
+
+
+def load(conn: sqlite3.Connection, text: str) -> CustomerFilter:
+    """A stored filter (JSON) as the options that make it today, tags by their names now."""
+    data = json.loads(text)
+    names = _tag_names(conn)
+    known = {f.name for f in fields(CustomerFilter)} - {"archived"}
+    selection = CustomerFilter(**{k: v for k, v in data.items() if k in known})
+    for key in (*TAG_LISTS, "where"):
+        items = getattr(selection, key)
+        if items:
+            setattr(selection, key, [_shown(item, names) for item in items])
+    return selection
+
+
+def _refers(data: dict[str, Any], tag_id: int) -> bool:
+    items = [item for key in (*TAG_LISTS, "where") for item in data.get(key) or []]
+    return any(isinstance(item, dict) and item["id"] == tag_id for item in items)
+
+
+def tag_users(conn: sqlite3.Connection, tag_id: int) -> list[str]:
+    """The saved segments, rules and care rules that name tag `tag_id` (or, for a rule, give
+    it): `["segment vips", "rule 2", "care rule 1"]`."""
+    found = [
+        f"segment {name}"
+        for name, text in conn.execute(
+            "SELECT name, filter FROM segments ORDER BY name COLLATE NOCASE"
+        )
+        if _refers(json.loads(text), tag_id)
+    ]
+    found += [
+        f"rule {rule_id}"
+        for rule_id, gives, text in conn.execute("SELECT id, tag_id, filter FROM rules ORDER BY id")
+        if gives == tag_id or _refers(json.loads(text), tag_id)
+    ]
+    found += [
+        f"care rule {rule_id}"
+        for rule_id, text in conn.execute("SELECT id, selection FROM care_rules ORDER BY id")
+        if _refers(json.loads(text), tag_id)
+    ]
+    return found
+
+
+def _rewrite(conn: sqlite3.Connection, change: Any) -> None:
+    """Apply `change` (a stored filter's dict -> the new dict, or None) to every stored filter."""
+    for table, column in STORED:
+        rows = conn.execute(f"SELECT id, {column} FROM {table}").fetchall()
+        for row_id, text in rows:
+            new = change(json.loads(text))
+            if new is not None:
+                conn.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE id = ?",
+                    (json.dumps(new, ensure_ascii=False, sort_keys=True), row_id),
+                )
+
+
+def bind_tag(conn: sqlite3.Connection, tag_id: int, name: str) -> None:
+    """A new tag `name`: stored filters and rules that named it before it existed now name
+    it by id (part of creating the tag, in its transaction)."""
+    ids = {_nocase(name): (tag_id, name)}
+
+    def change(data: dict[str, Any]) -> dict[str, Any] | None:
+        new = dict(data)
+        for key in TAG_LISTS:
+            if new.get(key):
+                new[key] = [_bind(item, ids, False) for item in new[key]]
+        if new.get("where"):
+            new["where"] = [_bind(item, ids, True) for item in new["where"]]
+        return new if new != data else None
+
+    _rewrite(conn, change)
+    conn.execute(
+        "UPDATE rules SET tag_id = ? WHERE tag_id IS NULL AND tag = ? COLLATE NOCASE",
+        (tag_id, name),
+    )
+
+
+def merge_tag(conn: sqlite3.Connection, old_id: int, new_id: int) -> None:
+    """Tag `old_id` merges into `new_id`: stored filters and rules naming it name `new_id`
+    (part of `crm tag rename`, before `old_id` is deleted)."""
+
+    def change(data: dict[str, Any]) -> dict[str, Any] | None:
+        if not _refers(data, old_id):
+            return None
+        new = dict(data)
+        for key in (*TAG_LISTS, "where"):
+            items, seen = [], set()
+            for item in new.get(key) or []:
+                if isinstance(item, dict) and item["id"] == old_id:
+                    item = {**item, "id": new_id}
+                if isinstance(item, dict) and key in TAG_LISTS:
+                    if item["id"] in seen:
+                        continue  # the merge made two the same
+                    seen.add(item["id"])
+                items.append(item)
+            if items:
+                new[key] = items
+        return new
+
+    _rewrite(conn, change)
+    conn.execute("UPDATE rules SET tag_id = ? WHERE tag_id = ?", (new_id, old_id))
+
+
+def saved_segment(conn: sqlite3.Connection, name: str) -> CustomerFilter:
+    """The filter saved as segment `name` (any case); NotFound when there is none."""
+    row = conn.execute("SELECT filter FROM segments WHERE name = ?", (name.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no segment {name.strip()!r}; see crm segment list")
+    return load(conn, row[0])

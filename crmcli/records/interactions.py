@@ -18,7 +18,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.records import edits
+from crmcli.records import edits, filters
 
 KINDS = ("call", "email", "meeting", "visit", "message", "note")
 CONTACT_KINDS = tuple(k for k in KINDS if k != "note")
@@ -196,13 +196,9 @@ def list_interactions(
     `since`/`until` are local calendar dates, both inclusive. Interactions of archived
     customers are included only when `customer_id` names one.
     """
-    clauses: list[str] = []
-    params: list[Any] = []
-    if customer_id is not None:
-        clauses.append("i.customer_id = ?")
-        params.append(customer_id)
-    else:
-        clauses.append("c.archived_at IS NULL")
+    who = filters.compile_for(filters.for_customer(customer_id, live=True), "i.customer_id")
+    clauses: list[str] = list(who.clauses)
+    params: list[Any] = list(who.params)
     if kinds:
         clean = [validate.choice("kind", k, {k: k for k in KINDS}) for k in kinds]
         clauses.append(f"i.kind IN ({', '.join('?' for _ in clean)})")

@@ -19,6 +19,7 @@ from typing import Any
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.records import filters
 from crmcli.records.filters import CustomerFilter
 
 # Filter fields and the option that spells each, to show a saved filter as it was typed.
@@ -51,22 +52,19 @@ def describe(saved: dict[str, Any]) -> str:
     return " ".join(words)
 
 
-def _load(text: str) -> CustomerFilter:
-    data = json.loads(text)
-    return CustomerFilter(**{k: v for k, v in data.items() if k in OPTIONS})
+# The tag a rule gives: by id once the tag exists (a rename changes no rule), else by name.
+RULE_TAG = "coalesce((SELECT t.name FROM tags t WHERE t.id = rules.tag_id), rules.tag)"
 
 
-def _check(conn: sqlite3.Connection, selection: CustomerFilter, today: date) -> dict[str, Any]:
-    """Validate a filter by building it once; returns what to store."""
-    from crmcli.records.filters import build
-
+def _check(conn: sqlite3.Connection, selection: CustomerFilter, today: date) -> str:
+    """Validate a filter by building it once; returns what to store (JSON, tags by id)."""
     if selection.archived:
         raise InvalidInput("--archived cannot be saved: segments and rules select live customers")
     saved = selection.saved()
     if not saved:
         raise InvalidInput("give the filter: options such as --where, --tag or --lifecycle")
-    build(conn, selection, today=today)
-    return saved
+    filters.build(conn, selection, today=today)
+    return filters.encode(conn, selection)
 
 
 def clean_name(name: str) -> str:
@@ -90,8 +88,7 @@ def save_segment(
         raise InvalidInput(f"segment {name!r} exists; add --replace to overwrite it")
     if name.casefold() in {s.strip().casefold() for s in selection.segment or []}:
         raise InvalidInput(f"segment {name!r} cannot include itself")
-    saved = _check(conn, selection, today)
-    text = json.dumps(saved, ensure_ascii=False)
+    text = _check(conn, selection, today)
     if exists:
         conn.execute("UPDATE segments SET filter = ? WHERE id = ?", (text, exists[0]))
     else:
@@ -112,27 +109,22 @@ def save_segment(
 
 def segment_filter(conn: sqlite3.Connection, name: str) -> CustomerFilter:
     """The filter saved as `name` (any case); NotFound when there is none."""
-    row = conn.execute("SELECT filter FROM segments WHERE name = ?", (name.strip(),)).fetchone()
-    if row is None:
-        raise NotFound(f"no segment {name.strip()!r}; see crm segment list")
-    return _load(row[0])
+    return filters.saved_segment(conn, name)
 
 
 def list_segments(conn: sqlite3.Connection, *, today: date) -> list[dict[str, Any]]:
     """Every segment with its filter and how many live customers it selects now."""
-    from crmcli.records.filters import matching_ids
-
     cache: dict[Any, Any] = {}
     rows = []
     for name, text, created_at in conn.execute(
         "SELECT name, filter, created_at FROM segments ORDER BY name COLLATE NOCASE"
     ).fetchall():
-        selection = _load(text)
+        selection = filters.load(conn, text)
         rows.append(
             {
                 "segment": name,
                 "filter": describe(selection.saved()),
-                "customers": len(matching_ids(conn, selection, today=today, cache=cache)),
+                "customers": len(filters.matching_ids(conn, selection, today=today, cache=cache)),
                 "created_at": created_at,
             }
         )
@@ -168,29 +160,41 @@ def delete_segment(conn: sqlite3.Connection, name: str) -> str:
 
 def add_rule(conn: sqlite3.Connection, tag: str, selection: CustomerFilter) -> int:
     """A rule: tag the customers `selection` picks. Returns its id."""
-    saved = _check(conn, selection, clock.today())
+    text = _check(conn, selection, clock.today())
+    row = conn.execute("SELECT id FROM tags WHERE name = ? COLLATE NOCASE", (tag,)).fetchone()
     return conn.execute(
-        "INSERT INTO rules (tag, filter, created_at) VALUES (?, ?, ?)",
-        (tag, json.dumps(saved, ensure_ascii=False), clock.timestamp()),
+        "INSERT INTO rules (tag, tag_id, filter, created_at) VALUES (?, ?, ?, ?)",
+        (tag, row[0] if row else None, text, clock.timestamp()),
     ).lastrowid
 
 
 def list_rules(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [
-        {"id": rule_id, "tag": tag, "filter": describe(json.loads(text)), "created_at": at}
+        {
+            "id": rule_id,
+            "tag": tag,
+            "filter": describe(filters.load(conn, text).saved()),
+            "created_at": at,
+        }
         for rule_id, tag, text, at in conn.execute(
-            "SELECT id, tag, filter, created_at FROM rules ORDER BY id"
-        )
+            f"SELECT id, {RULE_TAG}, filter, created_at FROM rules ORDER BY id"  # noqa: S608
+        ).fetchall()
     ]
 
 
 def delete_rule(conn: sqlite3.Connection, rule_id: int) -> dict[str, Any]:
     """Delete a rule; the tags it gave stay (now as if set by hand)."""
-    row = conn.execute("SELECT tag FROM rules WHERE id = ?", (rule_id,)).fetchone()
+    row = conn.execute(
+        f"SELECT {RULE_TAG} FROM rules WHERE id = ?",  # noqa: S608 - a constant
+        (rule_id,),
+    ).fetchone()
     if row is None:
         raise NotFound(f"no rule {rule_id}")
     conn.execute("DELETE FROM rules WHERE id = ?", (rule_id,))
-    still = conn.execute("SELECT 1 FROM rules WHERE tag = ? COLLATE NOCASE", (row[0],)).fetchone()
+    still = conn.execute(
+        f"SELECT 1 FROM rules WHERE {RULE_TAG} = ? COLLATE NOCASE",  # noqa: S608 - a constant
+        (row[0],),
+    ).fetchone()
     if not still:
         conn.execute(
             "DELETE FROM rule_tags WHERE tag_id IN (SELECT id FROM tags WHERE name = ?)", (row[0],)
@@ -202,15 +206,16 @@ def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[di
     """Apply every rule: returns the changes (customer_id, name, tag, change gained|lost),
     by tag then customer; writes them unless `dry_run`."""
     from crmcli.records import tags
-    from crmcli.records.filters import matching_ids
 
     cache: dict[Any, Any] = {}
     wanted: dict[str, set[int]] = {}
     spelling: dict[str, str] = {}
-    for tag, text in conn.execute("SELECT tag, filter FROM rules ORDER BY id").fetchall():
+    for tag, text in conn.execute(
+        f"SELECT {RULE_TAG}, filter FROM rules ORDER BY id"  # noqa: S608 - a constant
+    ).fetchall():
         key = tag.casefold()
         spelling.setdefault(key, tag)
-        ids = matching_ids(conn, _load(text), today=today, cache=cache)
+        ids = filters.matching_ids(conn, filters.load(conn, text), today=today, cache=cache)
         wanted.setdefault(key, set()).update(ids)
     changes: list[dict[str, Any]] = []
     for key in sorted(wanted):
@@ -253,39 +258,3 @@ def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[di
     for change in changes:
         change["name"] = names.get(change["customer_id"])
     return changes
-
-
-# --- renaming a tag -------------------------------------------------------------------
-
-
-def rename_tag(conn: sqlite3.Connection, old: str, new: str) -> list[str]:
-    """Rename tag `old` to `new` in every saved segment's and rule's filter and in the tag
-    rules give (part of `crm tag rename`, in its transaction); returns what changed, e.g.
-    `["segment vips", "rule 2"]`."""
-    from crmcli.records.filters import rename_tag as rename_in
-    from crmcli.records.filters import same_tag
-
-    changed = []
-    for segment_id, name, text in conn.execute(
-        "SELECT id, name, filter FROM segments ORDER BY name COLLATE NOCASE"
-    ).fetchall():
-        saved = rename_in(json.loads(text), old, new)
-        if saved is not None:
-            conn.execute(
-                "UPDATE segments SET filter = ? WHERE id = ?",
-                (json.dumps(saved, ensure_ascii=False), segment_id),
-            )
-            changed.append(f"segment {name}")
-    rules = conn.execute("SELECT id, tag, filter FROM rules ORDER BY id").fetchall()
-    for rule_id, tag, text in rules:
-        saved = rename_in(json.loads(text), old, new)
-        gives = same_tag(tag, old)
-        if saved is None and not gives:
-            continue
-        conn.execute(
-            "UPDATE rules SET tag = ?, filter = ? WHERE id = ?",
-            (new if gives else tag, json.dumps(saved, ensure_ascii=False) if saved else text,
-             rule_id),
-        )  # fmt: skip
-        changed.append(f"rule {rule_id}")
-    return changed

@@ -20,6 +20,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
+from crmcli.records import filters
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
 # Columns of `crm survey list` (and its JSON/CSV keys), in order.
@@ -139,13 +140,9 @@ def list_surveys(
 ) -> list[Survey]:
     """Answers, newest first. `since`/`before` are instants (ISO); archived customers'
     answers only when `customer_id` names one."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    if customer_id is not None:
-        clauses.append("s.customer_id = ?")
-        params.append(customer_id)
-    else:
-        clauses.append("c.archived_at IS NULL")
+    who = filters.compile_for(filters.for_customer(customer_id, live=True), "s.customer_id")
+    clauses: list[str] = list(who.clauses)
+    params: list[Any] = list(who.params)
     if since is not None:
         clauses.append("datetime(s.answered_at) >= datetime(?)")
         params.append(since)

@@ -1,9 +1,10 @@
 """Tags (free labels, many per customer) and funnel stages (set by the salesperson).
 
 Tags are unique ignoring case: the first spelling typed is kept. Tagging is idempotent.
-Stages come from the `stages` setting (default lead, prospect, customer, loyal, lost); the
-current stage is on `customers.stage` for fast filtering, and every change is kept in
-`stage_changes` with its date, so time-in-stage and conversion can be reported.
+Stages come from the `stages` setting (crmcli.records.config; default lead, prospect,
+customer, loyal, lost); the current stage is on `customers.stage` for fast filtering, and
+every change is kept in `stage_changes` with its date, so time-in-stage and conversion can
+be reported.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from typing import Any
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.records import config, filters
+
+# The stages are a setting (crmcli.records.config); named here too for the stage commands.
+DEFAULT_STAGES = config.DEFAULT_STAGES
+stages = config.stages
+clean_stage = config.clean_stage
 
 RESERVED_TAGS = {"rename"}
 
@@ -37,9 +44,14 @@ def _tag_id(conn: sqlite3.Connection, tag: str, *, create: bool) -> int | None:
         return row[0]
     if not create:
         return None
-    return conn.execute(
+    tag_id = conn.execute(
         "INSERT INTO tags (name, created_at) VALUES (?, ?)", (tag, clock.timestamp())
     ).lastrowid
+    # Filters, rules and a cadence saved under this name before the tag existed now
+    # name it by id, as they would had it existed then.
+    filters.bind_tag(conn, tag_id, tag)
+    config.bind_tag_cadence(conn, tag_id, tag)
+    return tag_id
 
 
 def add_tag(
@@ -78,21 +90,17 @@ def remove_tag(conn: sqlite3.Connection, tag: str, customer_ids: Iterable[int]) 
 def rename_tag(
     conn: sqlite3.Connection, old: str, new: str
 ) -> tuple[int, list[str], str | None] | None:
-    """Rename a tag, merging into `new` when it exists, everywhere the name is kept: the
-    customers' tags, the rules that give it, the filters of saved segments, rules and care
-    rules, and the `cadence.tag.NAME` setting. Run it inside the caller's transaction: it
-    changes all of them or, on an error, none.
+    """Rename a tag, merging it into `new` when that exists. Saved segments, rules, care rules
+    and the `cadence.tag.NAME` setting name tags by id, so a rename is one UPDATE of the tags
+    table; a merge points them at `new`. Run it inside the caller's transaction.
 
-    Returns how many live customers are now tagged `new`, the segments and rules whose filter or
-    tag changed (`["segment vips", "rule 2", "care rule 1"]`), and what happened to the
-    cadence setting, in words (None when OLD had none); None when the tag is already called
-    `new` exactly (a rename to itself is harmless, as tagging twice is).
+    Returns how many live customers are now tagged `new`, the segments and rules that name
+    the tag (`["segment vips", "rule 2", "care rule 1"]`: they now show `new`), and what
+    happened to the cadence setting, in words (None when OLD had none); None when the tag is
+    already called `new` exactly (a rename to itself is harmless, as tagging twice is).
     The tag a rule gave stays rule-given after a merge only where the customer had no
     hand-set copy of either tag: a rule never takes away a tag someone set by hand.
     """
-    from crmcli.records import care, segments
-    from crmcli.records.config import rename_tag_cadence
-
     if not old.strip():
         raise InvalidInput("tag cannot be empty")
     old_id = _tag_id(conn, old, create=False)
@@ -101,11 +109,16 @@ def rename_tag(
     old_name = conn.execute("SELECT name FROM tags WHERE id = ?", (old_id,)).fetchone()[0]
     if old_name == new:
         return None
+    also = filters.tag_users(conn, old_id)
     new_id = _tag_id(conn, new, create=False)
     if new_id is None or new_id == old_id:
+        cadence = config.tag_cadence_renamed(conn, old_id, old_name, new)
         conn.execute("UPDATE tags SET name = ? WHERE id = ?", (new, old_id))
         new_id = old_id
     else:
+        new_name = conn.execute("SELECT name FROM tags WHERE id = ?", (new_id,)).fetchone()[0]
+        cadence = config.merge_tag_cadence(conn, old_id, old_name, new_id, new_name)
+        filters.merge_tag(conn, old_id, new_id)
         # rule-given on the merged tag: given by a rule on every side the customer had
         conn.execute(
             "DELETE FROM rule_tags WHERE tag_id = :new AND customer_id IN ("
@@ -125,9 +138,6 @@ def rename_tag(
             (new_id, old_id),
         )
         conn.execute("DELETE FROM tags WHERE id = ?", (old_id,))
-    name = conn.execute("SELECT name FROM tags WHERE id = ?", (new_id,)).fetchone()[0]
-    also = segments.rename_tag(conn, old_name, name) + care.rename_tag(conn, old_name, name)
-    cadence = rename_tag_cadence(conn, old_name, name)
     count = conn.execute(  # live customers, as `crm tags` counts them
         "SELECT count(*) FROM customer_tags ct JOIN customers c ON c.id = ct.customer_id "
         "WHERE ct.tag_id = ? AND c.archived_at IS NULL",
@@ -158,25 +168,6 @@ def customer_tags(conn: sqlite3.Connection, customer_id: int) -> list[str]:
             (customer_id,),
         )
     ]
-
-
-DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
-
-
-def stages(conn: sqlite3.Connection) -> list[str]:
-    """The funnel stages in order, from the `stages` setting."""
-    from crmcli.records.config import get_setting
-
-    value = get_setting(conn, "stages")
-    return value.split(",") if value else list(DEFAULT_STAGES)
-
-
-def clean_stage(conn: sqlite3.Connection, stage: str) -> str:
-    known = stages(conn)
-    key = stage.strip().casefold()
-    if key not in known:
-        raise InvalidInput(f"unknown stage {stage!r}; stages are: {', '.join(known)}")
-    return key
 
 
 def set_stage(

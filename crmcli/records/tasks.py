@@ -26,6 +26,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, validate
 from crmcli.core.dates import Period, parse_date, parse_period
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.records import filters
 
 # Columns of `crm task list` (and its JSON/CSV keys), in order.
 COLUMNS = (
@@ -386,13 +387,9 @@ def list_tasks(
     """
     if state not in STATES:
         raise InvalidInput(f"state must be one of: {', '.join(STATES)}")
-    clauses: list[str] = []
-    params: list[Any] = []
-    if customer_id is not None:
-        clauses.append("t.customer_id = ?")
-        params.append(customer_id)
-    else:
-        clauses.append("c.archived_at IS NULL")
+    who = filters.compile_for(filters.for_customer(customer_id, live=True), "t.customer_id")
+    clauses: list[str] = list(who.clauses)
+    params: list[Any] = list(who.params)
     if state == "open" or overdue:
         clauses.append("t.done_at IS NULL")
     elif state == "done":

@@ -333,7 +333,7 @@ def lifecycle_report(
     (customers per lifecycle stage at each of the last 12 month ends, and how many moved),
     `moves` (from, to, customers: the moves summed over the 12 months), `flows` (the same
     per month), `conversion` (funnel stage to the next) and `time_in_stage` (median days)."""
-    from crmcli.records.tags import stages
+    from crmcli.records.config import stages
 
     ends = month_ends(as_of)
     labels = [end.strftime("%Y-%m") for end in ends]

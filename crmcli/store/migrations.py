@@ -610,6 +610,64 @@ def m012_search_feedback(conn: sqlite3.Connection) -> None:
     queue_search(conn, "feedback", "feedback")
 
 
+@migration
+def m013_stored_tags_by_id(conn: sqlite3.Connection) -> None:
+    """Saved segments, rules, care rules and tag cadences name a tag that exists by its id,
+    so that renaming a tag is one UPDATE of the tags table (crmcli.records.filters describes
+    the stored form). Names of no tag stay names. Self-contained: a frozen copy of how a
+    `--where "tag = NAME"` expression was read when this step was written."""
+    import json
+    import re
+
+    conn.execute(
+        "ALTER TABLE rules ADD COLUMN tag_id INTEGER REFERENCES tags(id) ON DELETE SET NULL"
+    )
+    conn.execute(
+        "UPDATE rules SET tag_id = (SELECT id FROM tags WHERE name = rules.tag COLLATE NOCASE)"
+    )
+    tags = conn.execute("SELECT id, name FROM tags").fetchall()
+    by_key = {name.strip().encode().lower(): (tag_id, name) for tag_id, name in tags}
+    where = re.compile(r"\s*(tag)\s*(!=|==|=)\s*(.*?)\s*", re.DOTALL)
+
+    def bind(item: object, is_where: bool) -> object:
+        if not isinstance(item, str):
+            return item
+        name = item
+        if is_where:
+            match = where.fullmatch(item)
+            if not match:
+                return item
+            name = match.group(3)
+            if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
+                name = name[1:-1]
+        found = by_key.get(name.strip().encode().lower())
+        if found is None:
+            return item
+        key = "text" if is_where else "typed"
+        return {"id": found[0], key: item, "saved": found[1]}
+
+    for table, column in (("segments", "filter"), ("rules", "filter"), ("care_rules", "selection")):
+        rows = conn.execute(f"SELECT id, {column} FROM {table}").fetchall()  # noqa: S608
+        for row_id, text in rows:
+            data = json.loads(text)
+            for key in ("tag", "without_tag", "where"):
+                if data.get(key):
+                    data[key] = [bind(item, key == "where") for item in data[key]]
+            conn.execute(
+                f"UPDATE {table} SET {column} = ? WHERE id = ?",  # noqa: S608
+                (json.dumps(data, ensure_ascii=False, sort_keys=True), row_id),
+            )
+    by_fold = {name.casefold(): tag_id for tag_id, name in tags}
+    for key, _ in conn.execute(
+        "SELECT key, value FROM settings WHERE key LIKE 'cadence.tag.%'"
+    ).fetchall():
+        tag_id = by_fold.get(key[len("cadence.tag.") :])
+        if tag_id is not None:
+            conn.execute(
+                "UPDATE settings SET key = ? WHERE key = ?", (f"cadence.tag_id.{tag_id}", key)
+            )
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 

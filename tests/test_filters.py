@@ -1,0 +1,455 @@
+"""The filter language (crmcli.records.filters) and its stored form: saved segments, rules,
+care rules and tag cadences name a tag by id, so `crm tag rename` is one UPDATE of the tags
+table, and files of the version before are converted by a migration."""
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crmcli.core.errors import InvalidInput
+from crmcli.records import filters
+from crmcli.store import migrations
+from tests.conftest import ok
+
+# Tables a write command changes whatever it does: the undo log of the change itself.
+BOOKKEEPING = {"history", "changesets", "history_control"}
+
+
+def ids(*args: str) -> list[int]:
+    return [int(x) for x in ok("list", *args, "-q").split()]
+
+
+def tables(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table (not the bookkeeping ones), in rowid order."""
+    conn = sqlite3.connect(path)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {
+            name: conn.execute(f'SELECT * FROM "{name}"').fetchall()
+            for name in names
+            if name not in BOOKKEEPING
+        }
+    finally:
+        conn.close()
+
+
+def shown(*args: str) -> list[dict]:
+    return json.loads(ok(*args, "--format", "json"))
+
+
+def setup_tag_a() -> None:
+    for name in ("Anna", "Bob", "Carl"):
+        ok("add", name)
+    ok("tag", "a", "Anna", "Carl")
+    ok("tag", "other", "Bob")
+    ok("segment", "save", "s", "--tag", "a")
+    ok("segment", "save", "t", "--where", "tag != A", "--without-tag", "other")
+    ok("rule", "add", "a", "--where", "id = 2")
+    ok("rule", "add", "x", "--tag", "a")
+    ok("care", "rule", "add", "春节", "call", "--tag", "a")
+    ok("config", "set", "cadence.tag.a", "30d")
+
+
+def test_rename_is_one_update_of_the_tags_table(db_path):
+    setup_tag_a()
+    before = tables(db_path)
+    picked = ids("--segment", "s")
+    assert picked == [1, 3]
+    out = ok("tag", "rename", "a", "b")
+    assert out == (
+        "Renamed tag a to b (2 customers).\n"
+        "Also renamed in segment s, segment t, rule 1, rule 2, care rule 1.\n"
+        "Setting cadence.tag.a is now cadence.tag.b.\n"
+    )
+    after = tables(db_path)
+    assert {name for name in before if before[name] != after[name]} == {"tags"}
+    assert [r[0] for r in before["tags"] if r[1] == "a"] == [
+        r[0] for r in after["tags"] if r[1] == "b"
+    ]  # the same row, renamed
+    # What users see follows the new name; the segment selects the same customers.
+    assert [(r["segment"], r["filter"]) for r in shown("segment", "list")] == [
+        ("s", "--tag b"),
+        ("t", "--where 'tag != b' --without-tag other"),
+    ]
+    assert ids("--segment", "s") == picked
+    assert [(r["tag"], r["filter"]) for r in shown("rule", "list")] == [
+        ("b", "--where 'id = 2'"),
+        ("x", "--tag b"),
+    ]
+    assert [r["selection"] for r in shown("care", "rule", "list")] == ["--tag b"]
+    assert ok("config", "get", "cadence.tag.b") == "30d\n"
+    assert ok("config", "get", "cadence.tag.a") == ""  # not set
+    keys = [r["key"] for r in shown("config", "list") if r["key"].startswith("cadence.tag")]
+    assert keys == ["cadence.tag.b"]
+
+
+def test_names_are_shown_as_typed_until_the_tag_is_renamed(db_path):
+    ok("add", "Anna")
+    ok("tag", "vip", "Anna")
+    ok("segment", "save", "s", "--tag", "VIP", "--where", 'tag == "Vip"')
+    assert shown("segment", "list")[0]["filter"] == "--where 'tag == \"Vip\"' --tag VIP"
+    ok("tag", "rename", "vip", "Gold")
+    assert shown("segment", "list")[0]["filter"] == "--where 'tag == Gold' --tag Gold"
+    assert ids("--segment", "s") == [1]
+
+
+def test_a_filter_naming_no_tag_selects_nobody_and_follows_the_tag_once_made(db_path):
+    ok("add", "Anna")
+    ok("segment", "save", "s", "--tag", "later")
+    ok("rule", "add", "later", "--where", "id = 1")
+    ok("config", "set", "cadence.tag.later", "14d")
+    assert ids("--segment", "s") == []
+    assert shown("segment", "list")[0]["filter"] == "--tag later"
+    assert ok("tags") == ""  # saving a filter makes no tag
+    ok("classify")  # the rule makes the tag
+    assert ids("--segment", "s") == [1]
+    out = ok("tag", "rename", "later", "now")
+    assert "Also renamed in segment s, rule 1." in out
+    assert "Setting cadence.tag.later is now cadence.tag.now." in out
+    assert shown("segment", "list")[0]["filter"] == "--tag now"
+    assert shown("rule", "list")[0]["tag"] == "now"
+    assert ok("classify") == ""  # the rule gives `now`, which Anna has
+    assert ok("config", "get", "cadence.tag.now") == "14d\n"
+
+
+def test_a_cadence_follows_a_tag_whose_name_is_not_ascii(db_path):
+    ok("add", "Anna")
+    ok("tag", "Émile", "Anna")
+    ok("config", "set", "cadence.tag.Émile", "7d")  # the key is casefolded: émile
+    out = ok("tag", "rename", "Émile", "Zoé")
+    assert "Setting cadence.tag.émile is now cadence.tag.zoé." in out
+    assert ok("config", "get", "cadence.tag.ZOÉ") == "7d\n"
+    assert ok("config", "get", "cadence.tag.émile") == ""
+
+
+def test_a_merge_points_stored_filters_at_the_tag_merged_into(db_path):
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("tag", "a", "Anna")
+    ok("tag", "b", "Bob")
+    ok("segment", "save", "s", "--tag", "a", "--tag", "b")
+    ok("tag", "rename", "a", "b")
+    assert shown("segment", "list")[0]["filter"] == "--tag b"
+    assert ids("--segment", "s") == [1, 2]
+
+
+# --- the migration ------------------------------------------------------------------------
+
+STEP = migrations.MIGRATIONS.index(migrations.m013_stored_tags_by_id)
+
+
+def old_file(path: Path) -> None:
+    """A file of the version before the step, with names in its stored filters."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    for step in migrations.MIGRATIONS[:STEP]:
+        step(conn)
+    conn.execute(f"PRAGMA user_version = {STEP}")
+    stamp = "2026-11-01T10:00:00+08:00"
+    for name in ("Anna", "Bob"):
+        conn.execute(
+            "INSERT INTO customers (name, name_key, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            (name, name.casefold(), stamp, stamp),
+        )
+    conn.executemany(
+        "INSERT INTO tags (id, name, created_at) VALUES (?, ?, ?)",
+        [(1, "vip", stamp), (2, "展会", stamp)],
+    )
+    conn.executemany(
+        "INSERT INTO customer_tags (customer_id, tag_id, tagged_at) VALUES (?, ?, ?)",
+        [(1, 1, stamp), (2, 2, stamp)],
+    )
+    conn.executemany(
+        "INSERT INTO segments (name, filter, created_at) VALUES (?, ?, ?)",
+        [
+            ("s", json.dumps({"tag": ["VIP"], "where": ["tag != 展会", "tag ~ v"]}), stamp),
+            ("none", json.dumps({"tag": ["nosuch"]}), stamp),
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO rules (tag, filter, created_at) VALUES (?, ?, ?)",
+        [("展会", json.dumps({"where": ["tag = vip"]}), stamp), ("new", '{"tag": ["vip"]}', stamp)],
+    )
+    conn.execute(
+        "INSERT INTO care_rules (festival, action, selection, created_at) VALUES (?, ?, ?, ?)",
+        ("all", "call", json.dumps({"without_tag": ["展会"]}, ensure_ascii=False), stamp),
+    )
+    conn.executemany(
+        "INSERT INTO settings (key, value) VALUES (?, ?)",
+        [("cadence.tag.vip", "14d"), ("cadence.tag.nosuch", "30d")],
+    )
+    conn.commit()
+    conn.close()
+
+
+def test_the_migration_keeps_existing_tags_by_id(db_path):
+    old_file(db_path)
+    listed = shown("segment", "list")  # opening the file upgrades it
+    assert [(r["segment"], r["filter"], r["customers"]) for r in listed] == [
+        ("none", "--tag nosuch", 0),
+        ("s", "--where 'tag != 展会' --where 'tag ~ v' --tag VIP", 1),
+    ]
+    conn = sqlite3.connect(db_path)
+    stored = {n: json.loads(f) for n, f in conn.execute("SELECT name, filter FROM segments")}
+    assert stored["s"] == {
+        "tag": [{"id": 1, "typed": "VIP", "saved": "vip"}],
+        "where": [{"id": 2, "text": "tag != 展会", "saved": "展会"}, "tag ~ v"],
+    }
+    assert stored["none"] == {"tag": ["nosuch"]}
+    assert conn.execute("SELECT tag, tag_id FROM rules ORDER BY id").fetchall() == [
+        ("展会", 2),
+        ("new", None),
+    ]
+    assert conn.execute("SELECT key FROM settings ORDER BY key").fetchall() == [
+        ("cadence.tag.nosuch",),
+        ("cadence.tag_id.1",),
+    ]
+    conn.close()
+    # and a rename after the upgrade is one UPDATE
+    ok("tag", "vip", "Anna")  # a first write indexes the customers inserted above for search
+    before = tables(db_path)
+    ok("tag", "rename", "展会", "expo")
+    ok("tag", "rename", "vip", "gold")
+    after = tables(db_path)
+    assert {name for name in before if before[name] != after[name]} == {"tags"}
+    assert [r["selection"] for r in shown("care", "rule", "list")] == ["--without-tag expo"]
+    assert [(r["tag"], r["filter"]) for r in shown("rule", "list")] == [
+        ("expo", "--where 'tag = gold'"),
+        ("new", "--tag gold"),
+    ]
+    assert ok("config", "get", "cadence.tag.gold") == "14d\n"
+    assert ok("config", "get", "cadence.tag.nosuch") == "30d\n"
+    assert ids("--segment", "s") == []  # `tag ~ v` searches the text, and gold has no v
+
+
+def test_stored_form_round_trips_through_load(db_path):
+    ok("add", "Anna")
+    ok("tag", "vip", "Anna")
+    conn = sqlite3.connect(db_path)
+    try:
+        selection = filters.CustomerFilter(
+            tag=["VIP", "nosuch"], where=["tag = vip", "city = X"], stage=["lead"]
+        )
+        text = filters.encode(conn, selection)
+        assert filters.load(conn, text).saved() == selection.saved()
+    finally:
+        conn.close()
+
+
+# --- parse and compile against an independent oracle --------------------------------------
+
+CITIES = ("Paris", "paris", "Lyon", None)
+TAGS = ("vip", "Gold", "expo")
+STAGES = (None, "lead", "prospect", "customer")
+DAYS = ("2026-01-05", "2026-06-30", "2026-11-20")
+
+customer_rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            "city": st.sampled_from(CITIES),
+            "kind": st.sampled_from(("person", "organisation")),
+            "stage": st.sampled_from(STAGES),
+            "cadence_days": st.sampled_from((None, 7, 30)),
+            "created_on": st.sampled_from(DAYS),
+            "tags": st.sets(st.sampled_from(TAGS)),
+            "archived": st.sampled_from((False, False, False, True)),
+        }
+    ),
+    min_size=3,
+    max_size=10,
+)
+word = st.sampled_from(("paris", "PARIS", "lyon", "ar", "nowhere"))
+tag_word = st.sampled_from(("vip", "VIP", "gold", "exp", "none"))
+where_terms = st.one_of(
+    st.tuples(st.just("city"), st.sampled_from(("=", "!=", "~")), word),
+    st.tuples(st.just("tag"), st.sampled_from(("=", "!=", "~")), tag_word),
+    st.tuples(
+        st.just("cadence_days"), st.sampled_from(("=", "!=", "<", ">=")), st.sampled_from("07")
+    ),
+    st.tuples(st.just("created_at"), st.sampled_from((">=", "<", "=")), st.sampled_from(DAYS)),
+    st.tuples(st.just("stage"), st.sampled_from(("=", "!=")), st.sampled_from(STAGES[1:])),
+)
+selections = st.fixed_dictionaries(
+    {
+        "where": st.lists(where_terms, min_size=1, max_size=2),
+        "tag": st.lists(tag_word, max_size=1),
+        "without_tag": st.lists(tag_word, max_size=1),
+        "stage": st.lists(st.sampled_from(STAGES[1:]), max_size=2),
+        "kind": st.sampled_from((None, None, "person", "organisation")),
+        "archived": st.sampled_from((False, False, False, True)),
+    }
+)
+
+
+def _text(op: str, have: str | None, want: str) -> bool:
+    """SQLite's NOCASE / LIKE over ASCII text, with NULL never equal (but `!=` keeps it)."""
+    if have is None:
+        return op == "!="
+    have, want = have.lower(), want.lower()
+    return {"=": have == want, "!=": have != want, "~": want in have}[op]
+
+
+def _order(op: str, have: object, want: object) -> bool:
+    if have is None:
+        return False
+    return {
+        "=": have == want,
+        "!=": have != want,
+        "<": have < want,  # type: ignore[operator]
+        ">=": have >= want,  # type: ignore[operator]
+    }[op]
+
+
+def oracle(row: dict, chosen: dict) -> bool:
+    """Whether `chosen` (the strategy's dict) selects `row`, read from the docs, not the code."""
+    tags = [t.lower() for t in row["tags"]]
+    checks = [row["archived"] == chosen["archived"]]
+    for name, op, value in chosen["where"]:
+        if name == "city":
+            checks.append(_text(op, row["city"], value))
+        elif name == "tag":
+            if op == "~":
+                checks.append(any(value.lower() in t for t in tags))
+            else:
+                checks.append((value.lower() in tags) == (op == "="))
+        elif name == "cadence_days":
+            checks.append(_order(op, row["cadence_days"], int(value)))
+        elif name == "created_at":
+            checks.append(_order(op, row["created_on"], value))
+        else:  # stage
+            checks.append(_text(op, row["stage"], value))
+    checks += [t.lower() in tags for t in chosen["tag"]]
+    checks += [t.lower() not in tags for t in chosen["without_tag"]]
+    if chosen["stage"]:
+        checks.append(row["stage"] in chosen["stage"])
+    if chosen["kind"]:
+        checks.append(row["kind"] == chosen["kind"])
+    return all(checks)
+
+
+@pytest.fixture(scope="module")
+def template() -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(":memory:")
+    migrations.migrate(conn, None)
+    yield conn
+    conn.close()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=customer_rows, chosen=selections)
+def test_parse_and_compile_select_what_the_oracle_selects(template, rows, chosen):
+    conn = sqlite3.connect(":memory:")
+    template.backup(conn)
+    stamp = "2026-01-01T00:00:00+08:00"
+    conn.executemany(
+        "INSERT INTO tags (name, created_at) VALUES (?, ?)", [(t, stamp) for t in TAGS]
+    )
+    for i, row in enumerate(rows, start=1):
+        conn.execute(
+            "INSERT INTO customers (id, name, name_key, kind, city, stage, cadence_days, "
+            "created_at, updated_at, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (i, f"C{i}", f"c{i}", row["kind"], row["city"], row["stage"], row["cadence_days"],
+             f"{row['created_on']}T09:00:00+08:00", stamp, stamp if row["archived"] else None),
+        )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO customer_tags (customer_id, tag_id, tagged_at) "
+            "SELECT ?, id, ? FROM tags WHERE name = ?",
+            [(i, stamp, t) for t in row["tags"]],
+        )
+    selection = filters.CustomerFilter(
+        where=[f"{name} {op} {value}" for name, op, value in chosen["where"]] or None,
+        tag=chosen["tag"] or None,
+        without_tag=chosen["without_tag"] or None,
+        stage=chosen["stage"] or None,
+        kind=chosen["kind"],
+        archived=chosen["archived"],
+    )
+    today = date(2026, 11, 22)
+    terms = filters.parse(conn, selection, as_of=today, today=today)
+    assert all(hash(term) is not None for term in terms)  # frozen: usable as cache keys
+    query = filters.compile_terms(conn, terms, as_of=today)
+    got = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT c.id FROM customers c WHERE {query.sql()} ORDER BY c.id", query.params
+        )
+    ]
+    assert got == [i for i, row in enumerate(rows, start=1) if oracle(row, chosen)]
+    conn.close()
+
+
+def test_parse_refuses_what_it_cannot_read(db_path):
+    ok("add", "Anna")
+    conn = sqlite3.connect(db_path)
+    today = date(2026, 11, 22)
+    try:
+        for where, message in [
+            ("cityParis", "cannot read --where"),
+            ("nosuch = 1", "unknown field 'nosuch'"),
+            ("tag < a", "tag takes = != or ~ only"),
+            ("id ~ 1", "id is a number"),
+            ("stage = nowhere", "unknown stage 'nowhere'"),
+            ("abc = Z", "unknown abc 'Z'"),
+        ]:
+            with pytest.raises(InvalidInput) as caught:
+                filters.parse(conn, filters.CustomerFilter(where=[where]), as_of=today, today=today)
+            assert message in caught.value.message
+    finally:
+        conn.close()
+
+
+def test_where_dates_are_read_against_today_and_created_since_against_as_of(db_path):
+    ok("add", "Anna")
+    conn = sqlite3.connect(db_path)
+    try:
+        selection = filters.CustomerFilter(where=["created_at >= 3d"], created_since="3d")
+        terms = filters.parse(conn, selection, as_of=date(2026, 5, 10), today=date(2026, 11, 22))
+        assert filters.Compare("created_at", ">=", "2026-11-25") in terms
+        assert filters.Compare("created_at", ">=", "2026-05-13") in terms
+    finally:
+        conn.close()
+
+
+def test_listings_select_customers_with_the_same_terms(db_path):
+    for name in ("Anna", "Bob", "Carl"):
+        ok("add", name)
+    ok("task", "add", "Anna", "call")
+    ok("task", "add", "Bob", "mail")
+    ok("delete", "Bob", "--yes")  # archived: out of the task list unless named
+    who = filters.compile_for(filters.for_customer(2, live=True), "t.customer_id")
+    assert (who.sql(), who.params) == ("t.customer_id = ?", [2])
+    live = filters.compile_for(filters.for_customer(None, live=True), "t.customer_id")
+    assert (live.sql(), live.params) == ("c.archived_at IS NULL", [])
+    assert filters.compile_for((), "p.customer_id").sql() == "1"
+    with pytest.raises(ValueError):
+        filters.compile_for((), "p.customer_id; DROP TABLE customers")
+    conn = sqlite3.connect(db_path)
+    try:
+        terms = filters.parse(
+            conn,
+            filters.CustomerFilter(where=["name ~ ann"]),
+            as_of=date(2026, 11, 22),
+            today=date(2026, 11, 22),
+        )
+        query = filters.compile_for(terms, "t.customer_id", conn=conn, as_of=date(2026, 11, 22))
+        rows = conn.execute(
+            "SELECT t.text FROM tasks t JOIN customers c ON c.id = t.customer_id "
+            f"WHERE {query.sql()}",
+            query.params,
+        ).fetchall()
+    finally:
+        conn.close()
+    assert rows == [("call",)]
+    assert [r["text"] for r in shown("task", "list")] == ["call"]
+    assert [r["text"] for r in shown("task", "list", "Bob")] == ["mail"]
