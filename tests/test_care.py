@@ -15,11 +15,7 @@ from hypothesis import strategies as st
 from crmcli.core import festivals, lunar, validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.lunar import LunarDate
-from tests.conftest import crm, fails, ok
-
-
-def add(name: str, *args: str) -> None:
-    ok("add", name, *args)
+from tests.conftest import add, crm, fails, ok
 
 
 def remind(*args: str) -> dict:

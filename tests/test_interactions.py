@@ -7,11 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import crm, fails, ok
-
-
-def add(*args: str) -> int:
-    return int(ok("add", *args, "-q").strip())
+from tests.conftest import add, crm, fails, ok
 
 
 def log(*args: str, input: str | None = None) -> int:
