@@ -7,19 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import add, crm, dump, fails, ok
+from tests.conftest import add, crm, dump, fails, ok, rows
 
 
 def buy(*args: str) -> int:
     return int(ok("buy", *args, "-q").strip())
-
-
-def rows(db_path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def listing(*args: str) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Backups, restore, check, history and undo, forget, subject export and masking (issue 8)."""
+"""Backups, restore, check, history and undo, forget, subject export and masking."""
 
 import json
 import os
@@ -14,21 +14,13 @@ from hypothesis import strategies as st
 
 from crmcli.cli import safety
 from crmcli.store import history
-from tests.conftest import crm, dump, fails, ok
+from tests.conftest import crm, dump, fails, ok, rows
 
 NID = "11010519491231002X"
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def rows(db: Path, sql: str, *params) -> list:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def seed() -> None:

@@ -308,7 +308,7 @@ def test_archive_hides_and_undelete_restores(people, db_path):
 
 
 def test_delete_by_sql_is_followed_like_a_merge(people, db_path):
-    """What merge (issue 7) will do: re-point records, delete the other customer."""
+    """What `crm merge` does, done in plain SQL: re-point records, delete the other customer."""
     keep, gone = people["zhangwen"], people["zhangwei"]
     conn = sqlite3.connect(db_path)
     with conn:

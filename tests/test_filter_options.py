@@ -1,42 +1,21 @@
-"""Issue 5, the rest: `crm report sales` with the filter options, `crm export customers
---classes`, `crm tag rename` reaching rules, segments, care rules and cadences, and one
-filter selecting the same customers in list, export, tag and the reports.
-Today is 2026-11-22 (conftest)."""
+"""The customer filter options every selecting command shares (--tag, --lifecycle, --where,
+--segment...): one filter picks the same customers in list, export, tag and the reports;
+`crm report sales` with them; `crm export customers --classes`; and stored filters (rules,
+segments, care rules, cadences) following `crm tag rename`. Today is 2026-11-22 (conftest)."""
 
 import csv
 import io
 import json
-import sqlite3
-from datetime import date, timedelta
 
 import pytest
 
 from crmcli.reports import classes
 from crmcli.transfer import exporters
-from tests.conftest import dump, fails, ok
-
-TODAY = date(2026, 11, 22)
-
-
-def buy(who: str, amount: str, days_ago: int, *extra: str) -> None:
-    day = (TODAY - timedelta(days=days_ago)).isoformat()
-    ok("buy", who, "Tea", amount, "--at", day, *extra)
-
-
-def ids(*args: str) -> list[int]:
-    return [int(x) for x in ok("list", *args, "-q").split()]
+from tests.conftest import buy_ago, dump, fails, ids, ok, rows
 
 
 def sales(*args: str) -> list[dict]:
     return json.loads(ok("report", "sales", *args, "--format", "json"))
-
-
-def query(db_path, sql: str, *params) -> list[tuple]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -50,12 +29,12 @@ def shop(db_path):
     ok("add", "Eve")
     ok("add", "Fay")
     for ago in (100, 90, 80, 70, 10):
-        buy("Anna", "2000", ago)
-    buy("Bob", "500", 271)
-    buy("Carl", "300", 136)
-    buy("Carl", "5 USD", 140)
-    buy("Dan", "150", 135)
-    buy("Eve", "50", 30)
+        buy_ago("Anna", "2000", ago)
+    buy_ago("Bob", "500", 271)
+    buy_ago("Carl", "300", 136)
+    buy_ago("Carl", "5 USD", 140)
+    buy_ago("Dan", "150", 135)
+    buy_ago("Eve", "50", 30)
     ok("tag", "vip", "Anna", "Carl")
     return db_path
 
@@ -225,7 +204,7 @@ def test_reimporting_an_export_with_classes_skips_them(shop, tmp_path):
     ok("export", "customers", "--classes", "--plain", "-o", str(target))
     other = tmp_path / "other.db"
     ok("--db", str(other), "import", "customers", str(target), "--keep-unknown", "-q")
-    fields = query(other, "SELECT DISTINCT key FROM customer_fields")
+    fields = rows(other, "SELECT DISTINCT key FROM customer_fields")
     assert fields == []  # lifecycle, abc... are computed, never stored as fields
 
 
@@ -234,12 +213,11 @@ def test_reimporting_an_export_with_classes_skips_them(shop, tmp_path):
 
 def saved_filters(db_path) -> dict[str, dict]:
     found = {
-        f"segment {n}": json.loads(f)
-        for n, f in query(db_path, "SELECT name, filter FROM segments")
+        f"segment {n}": json.loads(f) for n, f in rows(db_path, "SELECT name, filter FROM segments")
     }
-    for rule_id, tag, text in query(db_path, "SELECT id, tag, filter FROM rules"):
+    for rule_id, tag, text in rows(db_path, "SELECT id, tag, filter FROM rules"):
         found[f"rule {rule_id}"] = {"gives": tag, **json.loads(text)}
-    for rule_id, text in query(db_path, "SELECT id, selection FROM care_rules"):
+    for rule_id, text in rows(db_path, "SELECT id, selection FROM care_rules"):
         found[f"care {rule_id}"] = json.loads(text)
     return found
 
@@ -269,7 +247,7 @@ def test_rename_updates_rules_segments_care_rules_and_cadence(shop):
     assert found["rule 2"] == {"gives": "late", "tag": ["premium"], "lifecycle": ["active"]}
     assert found["rule 3"] == {"gives": "other", "tag": ["vip"]}
     assert found["care 1"] == {"tag": ["premium"]}
-    assert query(shop, "SELECT key, value FROM settings WHERE key LIKE 'cadence.tag.%'") == [
+    assert rows(shop, "SELECT key, value FROM settings WHERE key LIKE 'cadence.tag.%'") == [
         ("cadence.tag.premium", "30d")
     ]
     assert ids("--segment", "golden") == []  # tag = premium and != premium: still nobody
@@ -281,7 +259,7 @@ def test_rename_updates_rules_segments_care_rules_and_cadence(shop):
 
 def test_rename_merge_keeps_the_new_tags_cadence_and_hand_set_tags(shop):
     ok("add", "Gus")
-    buy("Gus", "9000", 2)
+    buy_ago("Gus", "9000", 2)
     ok("rule", "add", "gold", "--where", "revenue_12m >= 5000")  # Anna 10000, Gus 9000
     ok("classify")
     ok("tag", "gold", "Dan")  # by hand
@@ -296,10 +274,10 @@ def test_rename_merge_keeps_the_new_tags_cadence_and_hand_set_tags(shop):
         "Setting cadence.tag.gold (30d) dropped; cadence.tag.vip (14d) applies.",
     ]
     assert ids("--tag", "vip") == [1, 3, 4, 7]
-    assert query(shop, "SELECT value FROM settings WHERE key LIKE 'cadence.tag.%'") == [("14d",)]
-    assert query(shop, "SELECT tag FROM rules") == [("vip",)]  # the stored spelling
-    buy("Gus", "-8000", 1, "--refund")
-    buy("Anna", "-9000", 1, "--refund")
+    assert rows(shop, "SELECT value FROM settings WHERE key LIKE 'cadence.tag.%'") == [("14d",)]
+    assert rows(shop, "SELECT tag FROM rules") == [("vip",)]  # the stored spelling
+    buy_ago("Gus", "-8000", 1, "--refund")
+    buy_ago("Anna", "-9000", 1, "--refund")
     assert ok("classify", "--format", "csv") == "customer_id,name,tag,change\n7,Gus,vip,lost\n"
     assert ids("--tag", "vip") == [1, 3, 4]
 
