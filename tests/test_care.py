@@ -489,17 +489,6 @@ def test_bad_cadence_ranges(db_path, value, message):
     assert message in fails(2, "edit", "Anna", "--cadence", value, db=db_path)
 
 
-def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_path):
-    ok("add", "Li Lei", "--birthday", "lunar:1990-08-15", "--cadence", "14d..30d")
-    exported = tmp_path / "c.csv"
-    ok("export", "customers", "-o", str(exported))
-    other = tmp_path / "other.db"
-    ok("--db", str(other), "import", "customers", str(exported))
-    card = json.loads(ok("--db", str(other), "show", "Li Lei", "-f", "json"))[0]
-    assert (card["birthday_lunar"], card["cadence_days"], card["cadence_max_days"]) == (
-        "1990-08-15", 14, 30)  # fmt: skip
-
-
 def test_festival_names_with_or_without_jie(db_path):
     ok("care", "rule", "add", "元旦节", "card")
     assert "new-year" in ok("care", "rule", "list", "-f", "json")

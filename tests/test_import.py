@@ -786,3 +786,14 @@ def test_an_empty_file_of_any_format_is_refused(filled, tmp_path, name, what):
     assert "(0 rows)" in crm("import", "customers", str(tmp_path / "h.csv")).stderr
     (tmp_path / "a.json").write_text("[]", encoding="utf-8")
     assert "(0 rows)" in crm("import", "customers", str(tmp_path / "a.json")).stderr
+
+
+def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_path):
+    ok("add", "Li Lei", "--birthday", "lunar:1990-08-15", "--cadence", "14d..30d")
+    exported = tmp_path / "c.csv"
+    ok("export", "customers", "-o", str(exported))
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "import", "customers", str(exported))
+    card = json.loads(ok("--db", str(other), "show", "Li Lei", "-f", "json"))[0]
+    assert (card["birthday_lunar"], card["cadence_days"], card["cadence_max_days"]) == (
+        "1990-08-15", 14, 30)  # fmt: skip
