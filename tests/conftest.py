@@ -80,9 +80,9 @@ def _migrate_blank_from_template(_template: Path, monkeypatch: pytest.MonkeyPatc
     to the real migrations."""
     real = migrations.migrate
 
-    def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
-        if type(conn) is not sqlite3.Connection or not is_blank(conn):
-            real(conn, path)
+    def migrate(conn: sqlite3.Connection, path: Path | None, **options: object) -> None:
+        if options or type(conn) is not sqlite3.Connection or not is_blank(conn):
+            real(conn, path, **options)
             return
         template = sqlite3.connect(f"file:{_template}?mode=ro", uri=True)
         try:
