@@ -3,38 +3,11 @@ crm classify, on hand-checked purchases. Today is 2026-11-22 (conftest)."""
 
 import json
 import sqlite3
-from datetime import date, timedelta
 
-import pytest
-
-from tests.conftest import crm, dump, fails, ok
-
-TODAY = date(2026, 11, 22)
+from tests.conftest import TODAY, buy_ago, crm, dump, fails, ids, ok
 
 
-def buy(who: str, amount: str, days_ago: int, *extra: str) -> None:
-    day = (TODAY - timedelta(days=days_ago)).isoformat()
-    ok("buy", who, "Tea", amount, "--at", day, *extra)
-
-
-def ids(*args: str) -> list[int]:
-    return [int(x) for x in ok("list", *args, "-q").split()]
-
-
-@pytest.fixture
-def people(db_path):
-    for name in ("Anna", "Bob", "Carl", "Dan", "Eve", "Fay"):
-        ok("add", name)
-    for ago in (100, 90, 80, 70, 10):  # gaps 10,10,10,60: reactivated
-        buy("Anna", "2000", ago)
-    buy("Bob", "500", 271)  # one purchase, default gap 90: lapsed after 270
-    buy("Carl", "300", 136)  # at-risk after 135
-    buy("Dan", "150", 135)  # exactly 1.5 x 90: still active
-    buy("Eve", "50", 30)  # first purchase 30 days ago: new
-    return db_path
-
-
-def test_lifecycle_boundaries_in_list_and_where(people):
+def test_lifecycle_boundaries_in_list_and_where(shoppers):
     assert ids("--lifecycle", "reactivated") == [1]
     assert ids("--lifecycle", "lapsed") == [2]
     assert ids("--lifecycle", "at-risk") == [3]
@@ -48,7 +21,7 @@ def test_lifecycle_boundaries_in_list_and_where(people):
     assert ids("--lifecycle", "active") == [3, 4]
 
 
-def test_abc_shares_and_ties(people):
+def test_abc_shares_and_ties(shoppers):
     # 12-month nets: Anna 10000, Bob 500, Carl 300, Dan 150, Eve 50; total 11000.
     # Shares before: Anna 0 (A), Bob 10000/11000 = 0.909 (B), Carl 0.955 (C), ...
     assert ids("--abc", "A") == [1]
@@ -56,12 +29,12 @@ def test_abc_shares_and_ties(people):
     assert ids("--abc", "C") == [3, 4, 5, 6]  # Fay never bought: C
     ok("config", "set", "abc.b", "96")  # Carl's share before (0.9545) is now below
     assert ids("--abc", "B") == [2, 3]
-    buy("Dan", "150", 5)  # Dan 300 = Carl 300: a tie shares the class of the first
+    buy_ago("Dan", "150", 5)  # Dan 300 = Carl 300: a tie shares the class of the first
     assert ids("--abc", "B") == [2, 3, 4]
 
 
-def test_abc_window_and_refunds(people):
-    buy("Bob", "-500", 1, "--refund")  # Bob nets 0: C whatever the rank
+def test_abc_window_and_refunds(shoppers):
+    buy_ago("Bob", "-500", 1, "--refund")  # Bob nets 0: C whatever the rank
     # Anna 10000, Carl 300, Dan 150, Eve 50 of 10500: Carl's share before is 0.952: C
     assert ids("--abc", "B") == []
     assert ids("--abc", "C") == [2, 3, 4, 5, 6]
@@ -77,26 +50,26 @@ def test_frequency_and_value_tiers_boundaries(db_path):
     ok("add", "Gus")
     ok("add", "Hal")
     for ago in (1, 2, 3):
-        buy("Gus", "1000", ago)
-    buy("Gus", "999.99", 3)  # same day again: still three purchase days
+        buy_ago("Gus", "1000", ago)
+    buy_ago("Gus", "999.99", 3)  # same day again: still three purchase days
     assert ids("--frequency-tier", "low") == [1, 2]
-    buy("Gus", "1", 364)  # 2025-11-23: the first day of the 12 months
+    buy_ago("Gus", "1", 364)  # 2025-11-23: the first day of the 12 months
     assert ids("--frequency-tier", "medium") == [1]  # four purchase days
-    buy("Hal", "5000", 365)  # 2025-11-22: outside the 12 months
+    buy_ago("Hal", "5000", 365)  # 2025-11-22: outside the 12 months
     assert ids("--value-tier", "low") == [1, 2]
     assert ids("--where", "revenue_12m >= 4000") == [1]  # 3000 + 999.99 + 1 = 4000.99
-    buy("Hal", "5000", 3)
+    buy_ago("Hal", "5000", 3)
     assert ids("--value-tier", "medium") == [2]  # exactly 5000: medium
-    buy("Hal", "-0.01", 2, "--refund")
+    buy_ago("Hal", "-0.01", 2, "--refund")
     assert ids("--value-tier", "medium") == []  # 4999.99
-    buy("Hal", "9", 1, "--currency", "USD")  # other currencies do not count
+    buy_ago("Hal", "9", 1, "--currency", "USD")  # other currencies do not count
     assert ids("--value-tier", "low") == [1, 2]
     assert ids("--where", "purchase_days_12m = 4") == [1]
     assert ids("--where", "days_since_purchase <= 1") == [1, 2]
     assert ids("--where", "last_purchase_on >= 2026-11-21") == [1, 2]
 
 
-def test_show_and_list_columns(people):
+def test_show_and_list_columns(shoppers):
     out = json.loads(ok("show", "Anna", "--format", "json"))[0]
     assert out["classes"] == [
         {
@@ -122,48 +95,23 @@ def test_show_and_list_columns(people):
     assert "lifecycle" not in ok("list", "--format", "csv").splitlines()[0]
 
 
-def test_bad_derived_filters(people):
-    assert "unknown abc 'Z'" in fails(2, "list", "--where", "abc = Z", db=people)
-    assert "unknown lifecycle" in fails(2, "list", "--lifecycle", "sleepy", db=people)
-    assert "takes = != or ~ only" in fails(2, "list", "--where", "abc > A", db=people)
-    assert "not an amount" in fails(2, "list", "--where", "revenue_12m >= lots", db=people)
-    assert "is a number" in fails(2, "list", "--where", "purchase_days = x", db=people)
-    fails(2, "config", "set", "abc.a", "0", db=people)
-    fails(2, "config", "set", "lifecycle.at_risk_factor", "-1", db=people)
-    fails(2, "config", "set", "rfm.grid", "champions=6/45", db=people)
+def test_bad_derived_filters(shoppers):
+    assert "unknown abc 'Z'" in fails(2, "list", "--where", "abc = Z", db=shoppers)
+    assert "unknown lifecycle" in fails(2, "list", "--lifecycle", "sleepy", db=shoppers)
+    assert "takes = != or ~ only" in fails(2, "list", "--where", "abc > A", db=shoppers)
+    assert "not an amount" in fails(2, "list", "--where", "revenue_12m >= lots", db=shoppers)
+    assert "is a number" in fails(2, "list", "--where", "purchase_days = x", db=shoppers)
+    fails(2, "config", "set", "abc.a", "0", db=shoppers)
+    fails(2, "config", "set", "lifecycle.at_risk_factor", "-1", db=shoppers)
+    fails(2, "config", "set", "rfm.grid", "champions=6/45", db=shoppers)
 
 
-def test_same_filter_same_customers_in_list_and_tag(people):
+def test_same_filter_same_customers_in_list_and_tag(shoppers):
     chosen = ids("--lifecycle", "at-risk", "--lifecycle", "lapsed")
     ok("tag", "slipping", "--lifecycle", "at-risk", "--lifecycle", "lapsed")
     assert ids("--tag", "slipping") == chosen == [2, 3]
     ok("untag", "slipping", "--abc", "B")
     assert ids("--tag", "slipping") == [3]
-
-
-def test_segments(people):
-    assert ok("segment", "save", "cooling", "--lifecycle", "at-risk", "--lifecycle", "lapsed") == (
-        "Saved segment cooling: --lifecycle at-risk --lifecycle lapsed\n"
-    )
-    assert ids("--segment", "cooling") == [2, 3]
-    assert ids("--segment", "COOLING", "--abc", "B") == [2]
-    ok("segment", "save", "cooling-b", "--segment", "cooling", "--abc", "B")
-    assert ids("--segment", "cooling-b") == [2]
-    ok("tag", "x", "--segment", "cooling")
-    assert ids("--tag", "x") == [2, 3]
-    rows = json.loads(ok("segment", "list", "--format", "json"))
-    assert [(r["segment"], r["customers"]) for r in rows] == [("cooling", 2), ("cooling-b", 1)]
-    assert "exists" in fails(2, "segment", "save", "cooling", "--tag", "x", db=people)
-    assert "give the filter" in fails(2, "segment", "save", "empty", db=people)
-    assert "cannot include itself" in fails(
-        2, "segment", "save", "loop", "--segment", "loop", db=people
-    )
-    assert "no segment 'nope'" in fails(3, "list", "--segment", "nope", db=people)
-    assert "used by segment cooling-b" in fails(2, "segment", "delete", "cooling", db=people)
-    ok("segment", "save", "cooling", "--lifecycle", "lapsed", "--replace")
-    assert ids("--segment", "cooling") == [2]
-    assert ok("segment", "delete", "cooling-b") == "Deleted segment cooling-b.\n"
-    fails(3, "segment", "delete", "cooling-b", db=people)
 
 
 def tagged(db_path, tag):
@@ -180,8 +128,8 @@ def tagged(db_path, tag):
 def test_rule_boundary_dry_run_and_classify(db_path):
     ok("add", "Ivy")
     ok("add", "Jon")
-    buy("Ivy", "50000", 3)
-    buy("Jon", "49999.99", 3)
+    buy_ago("Ivy", "50000", 3)
+    buy_ago("Jon", "49999.99", 3)
     assert ok("rule", "add", "vip", "--where", "revenue_12m >= 50000") == (
         "Added rule 1: tag vip when --where 'revenue_12m >= 50000'\n"
     )
@@ -196,17 +144,17 @@ def test_rule_boundary_dry_run_and_classify(db_path):
     assert tagged(db_path, "vip") == [1]
     assert ok("classify") == ""  # nothing changed: nothing printed
     ok("tag", "vip", "Jon")  # by hand: a rule never takes it away
-    buy("Ivy", "-0.01", 1, "--refund")  # Ivy drops below the threshold
+    buy_ago("Ivy", "-0.01", 1, "--refund")  # Ivy drops below the threshold
     assert ok("classify", "--format", "csv") == "customer_id,name,tag,change\n1,Ivy,vip,lost\n"
     assert tagged(db_path, "vip") == [2]
     assert ok("classify") == ""
 
 
-def test_rule_list_delete_and_errors(people):
+def test_rule_list_delete_and_errors(shoppers):
     ok("rule", "add", "dormant", "--lifecycle", "lapsed")
     ok("rule", "add", "dormant", "--lifecycle", "at-risk")  # two rules, one tag: either
     ok("classify")
-    assert tagged(people, "dormant") == [2, 3]
+    assert tagged(shoppers, "dormant") == [2, 3]
     rows = json.loads(ok("rule", "list", "--format", "json"))
     assert [(r["id"], r["tag"], r["filter"]) for r in rows] == [
         (1, "dormant", "--lifecycle lapsed"),
@@ -216,10 +164,10 @@ def test_rule_list_delete_and_errors(people):
     assert ok("classify") == (
         "change  tag      customer\n------  -------  ---------\nlost    dormant  Carl (#3)\n"
     )
-    fails(3, "rule", "delete", "2", db=people)
-    assert "give the filter" in fails(2, "rule", "add", "x", db=people)
-    fails(2, "rule", "add", "x", "--where", "nosuch = 1", db=people)
-    fails(2, "rule", "add", "a,b", "--tag", "x", db=people)
+    fails(3, "rule", "delete", "2", db=shoppers)
+    assert "give the filter" in fails(2, "rule", "add", "x", db=shoppers)
+    fails(2, "rule", "add", "x", "--where", "nosuch = 1", db=shoppers)
+    fails(2, "rule", "add", "a,b", "--tag", "x", db=shoppers)
 
 
 def test_empty_database_classify_and_lists(db_path):

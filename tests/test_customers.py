@@ -5,11 +5,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import crm, fails, ok
-
-
-def add(*args: str) -> int:
-    return int(ok("add", *args, "-q").strip())
+from tests.conftest import add, crm, fails, ok
 
 
 def test_add_prints_id_and_quiet_prints_only_id(db_path):

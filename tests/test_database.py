@@ -208,3 +208,24 @@ def test_a_lock_held_past_the_timeout_is_exit_1_busy(db_path, monkeypatch):
         holder.execute("ROLLBACK")
         holder.close()
     assert ok("add", "Bob", "-q") == "2\n"
+
+
+def test_a_new_database_in_a_test_is_private_and_has_crms_schema(db_path, _template):
+    """Tests give a blank database the pages of a template crm migrated (conftest): the
+    result must be what crm makes, in a file crm created."""
+    ok("add", "Anna")
+    assert mode(db_path) == 0o600
+
+    def schema(path: Path) -> tuple:
+        conn = sqlite3.connect(path)
+        try:
+            return (
+                conn.execute("PRAGMA user_version").fetchone(),
+                conn.execute("PRAGMA journal_mode").fetchone(),
+                conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY 1, 2").fetchall(),
+            )
+        finally:
+            conn.close()
+
+    assert schema(db_path) == schema(_template)
+    assert schema(db_path)[:2] == ((migrations.SCHEMA_VERSION,), ("wal",))

@@ -94,3 +94,14 @@ def test_every_command_has_an_example_and_a_doc_page(name, command):
     assert "Example:" in (command.help or ""), f"crm {name} --help has no example"
     text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
     assert f"crm {name}" in text, f"crm {name} is not in docs/"
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("Run the checks (ruff) and the tests:\n\n```sh\n", 1)[1]
+    command = block.split("\n```", 1)[0]
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8").rstrip("\n").splitlines()
+    assert ci[-1] == command
+    assert "ruff check . && .venv/bin/ruff format --check . &&" in command
+    assert command.endswith("python -m pytest -q -n auto")

@@ -1,4 +1,4 @@
-"""Encryption at rest (issue 8, RELIABILITY.md T15): only when the extra is installed."""
+"""Encryption at rest (RELIABILITY.md T15): only when the extra is installed."""
 
 import os
 import sqlite3

@@ -1,4 +1,4 @@
-"""Fault tests (issue 8, RELIABILITY.md T1, T2, T4, T5, T8): kill -9 in the middle of a long
+"""Fault tests (RELIABILITY.md T1, T2, T4, T5, T8): kill -9 in the middle of a long
 write, disk full, eight writers at once, a cron read during a long write, and an injection
 corpus for field names. Child processes run the real code; every test prints its figures
 (run with `pytest -s tests/test_faults.py` to see them)."""

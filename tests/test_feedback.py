@@ -5,6 +5,7 @@ the median and nearest-rank 90th percentile of the times to resolve, the referra
 """
 
 import json
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 
 import pytest
@@ -12,11 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcli.reports.models import nps as fig
-from tests.conftest import crm, dump, fails, ok
-
-
-def add(*args: str) -> int:
-    return int(ok("add", *args, "-q").strip())
+from tests.conftest import add, crm, dump, fails, ok
 
 
 def jrows(*args: str) -> list[dict]:
@@ -291,15 +288,28 @@ def test_bad_scores_exit_2_and_write_nothing(people, args, message):
     assert message in err
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
-@given(st.integers(min_value=-1000, max_value=1000).filter(lambda n: not 0 <= n <= 10))
-def test_any_out_of_range_nps_is_refused(tmp_path_factory, n):
-    db = tmp_path_factory.mktemp("nps") / "crm.db"
-    ok("--db", str(db), "add", "Anna")
-    before = dump(db)
-    result = crm("--db", str(db), "survey", "add", "Anna", "--nps", str(n))
-    assert result.exit_code == 2 and result.stderr.startswith("crm: nps must be")
-    assert dump(db) == before
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    n=st.integers(min_value=-1000, max_value=1000).filter(lambda n: not 0 <= n <= 10),
+    typed=st.sampled_from([str, int, float, lambda n: f" {n:+d} "]),
+)
+def test_any_out_of_range_nps_is_refused(n, typed):
+    """As typed (--nps, a CSV cell) or as a JSON number: refused before anything is written."""
+    from crmcli.core.errors import InvalidInput
+    from crmcli.records.surveys import SurveyInput, prepare
+
+    with pytest.raises(InvalidInput, match=r"\Anps must be a whole number from 0 to 10") as caught:
+        prepare(SurveyInput(nps=typed(n), csat="5"), now=NOW)
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize("n", ["-1", "11", "1000"])
+def test_an_out_of_range_nps_exits_2_and_writes_nothing(people, n):
+    err = fails(2, "survey", "add", "Anna", "--nps", n, db=people)
+    assert err == f"crm: nps must be a whole number from 0 to 10 (got '{n}')\n"
 
 
 def test_unknown_customer_is_not_found(people):

@@ -4,14 +4,10 @@ import json
 import sqlite3
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import crm, fails, ok
-
-
-def add(*args: str) -> int:
-    return int(ok("add", *args, "-q").strip())
+from tests.conftest import add, crm, dump, fails, ok
 
 
 def log(*args: str, input: str | None = None) -> int:
@@ -284,27 +280,73 @@ def test_a_customer_without_follow_ups_shows_no_extra_sections(db_path):
     )
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+def test_no_input_to_log_gives_a_traceback(db_path):
+    """Any kind, text, time and duration: logged, or InvalidInput (exit 2) and nothing written."""
+    from crmcli.core import clock
+    from crmcli.core.errors import CrmError
+    from crmcli.records import interactions
+    from crmcli.store.db import connect, transaction
+    from crmcli.store.search import sync
+
+    add("Anna")
+    before = dump(db_path)
+    conn = connect(db_path, write=True)
+    seen = set()
+
+    class Undo(Exception):
+        pass
+
+    @settings(max_examples=200, deadline=None, derandomize=True)
+    @given(
+        kind=st.text(max_size=8),
+        text=st.text(max_size=30).filter(lambda s: "\x00" not in s),
+        at=st.text(max_size=12).filter(lambda s: "\x00" not in s),
+        duration=st.text(max_size=8).filter(lambda s: "\x00" not in s),
+    )
+    def logged_or_refused(kind: str, text: str, at: str, duration: str) -> None:
+        raw = interactions.InteractionInput(
+            kind=kind or "call", text=text or "x", at=at or "now", duration=duration or "1m"
+        )
+        try:
+            with transaction(conn, command="log"):
+                values = interactions.prepare(raw, now=clock.now())
+                logged = interactions.log_interaction(conn, 1, values)
+                assert interactions.get_interaction(conn, logged)["customer_id"] == 1
+                sync(conn)
+                seen.add("logged")
+                raise Undo
+        except Undo:
+            pass
+        except CrmError as exc:
+            assert exc.exit_code == 2 and str(exc), exc
+            seen.add("refused")
+
+    try:
+        logged_or_refused()
+    finally:
+        conn.close()
+    assert seen == {"logged", "refused"}
+    assert dump(db_path) == before  # every example rolled back: nothing was half-written
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fax", "1", "x"],
+        ["call", "1", "x", "--at", "soon"],
+        ["call", "1", "x", "--duration", "forever"],
+        ["call", "1", "", "--at", "now"],
+    ],
 )
-@given(
-    kind=st.text(max_size=8),
-    text=st.text(max_size=30).filter(lambda s: "\x00" not in s),
-    at=st.text(max_size=12).filter(lambda s: "\x00" not in s),
-    duration=st.text(max_size=8).filter(lambda s: "\x00" not in s),
-)
-def test_no_input_to_log_gives_a_traceback(db_path, kind, text, at, duration):
-    if not db_path.exists():
-        add("Anna")
-    result = crm("log", kind or "call", "1", text or "x", "--at", at or "now",
-                 "--duration", duration or "1m")  # fmt: skip
-    assert result.exit_code in (0, 2), (result.exit_code, result.stderr)
-    assert "Traceback" not in result.stderr
-    if result.exit_code:
-        assert result.stderr.startswith("crm: ") and result.stderr.count("\n") == 1
+def test_bad_log_input_exits_2_with_one_line_and_writes_nothing(db_path, args):
+    add("Anna")
+    err = fails(2, "log", *args, db=db_path)
+    assert err.count("\n") == 1, err
+
+
+def test_fuzzed_shape_of_log_is_logged(db_path):
+    add("Anna")
+    assert log("call", "1", "x", "--at", "yesterday 10:00", "--duration", "1m") == 1
 
 
 def test_database_rejects_impossible_rows(db_path):

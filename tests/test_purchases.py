@@ -4,26 +4,14 @@ import json
 import sqlite3
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import crm, dump, fails, ok
-
-
-def add(*args: str) -> int:
-    return int(ok("add", *args, "-q").strip())
+from tests.conftest import add, crm, dump, fails, ok, rows
 
 
 def buy(*args: str) -> int:
     return int(ok("buy", *args, "-q").strip())
-
-
-def rows(db_path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def listing(*args: str) -> list[dict]:
@@ -543,40 +531,84 @@ def test_help_of_every_purchase_command_has_an_example(db_path):
 ARG_TEXT = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=20)
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(
-    amount=st.one_of(ARG_TEXT, st.sampled_from(["12", "1,299.50", "-5", "¥3", "1 USD", "0"])),
-    at=st.one_of(ARG_TEXT, *[st.just(t) for t in ("yesterday", "2026-01-01 10:00", "-3d")]),
-    currency=st.one_of(ARG_TEXT, *[st.just(c) for c in ("CNY", "usd", "JPY", "KWD")]),
-    qty=st.one_of(ARG_TEXT, *[st.just(str(n)) for n in (-1, 0, 1, 2, 3)]),
-    unit=st.one_of(*[st.just(u) for u in ("", "", "", "", "3", "-1")], ARG_TEXT),
-)
-def test_fuzzed_buy_is_recorded_or_refused_cleanly(db_path, amount, at, currency, qty, unit):
-    """Any text in any option: exit 0 with a line written, or exit 2, nothing written and
-    one `crm:` line; never a traceback."""
-    if not rows(db_path, "SELECT 1 FROM sqlite_master WHERE name = 'customers'"):
-        add("Anna")
-    options = [f"--at={at}", f"--currency={currency}", f"--qty={qty}"]
-    if unit:
-        options.append(f"--unit-price={unit}")
+def test_fuzzed_buy_is_recorded_or_refused_cleanly(db_path):
+    """Any text in any option: a line written with an exact amount, or InvalidInput (exit 2)
+    and nothing written; never another exception."""
+    from crmcli.cli.purchases import default_currency
+    from crmcli.core import clock
+    from crmcli.core.errors import CrmError
+    from crmcli.records import purchases, refs
+    from crmcli.store.db import connect, transaction
+    from crmcli.store.search import sync
+
+    add("Anna")
     before = dump(db_path)
-    result = crm("buy", "Anna", "Teapot", *options, "--", amount)
-    assert result.exit_code in (0, 2), result
-    assert "Traceback" not in result.stdout + result.stderr
-    if result.exit_code == 2:
-        assert result.stderr.startswith("crm: ") and result.stderr.count("\n") == 1, result
-        assert dump(db_path) == before
-    else:
-        (amount_minor, code), *_ = rows(
-            db_path, "SELECT amount_minor, currency FROM purchases ORDER BY id DESC LIMIT 1"
+    conn = connect(db_path, write=True)
+
+    class Undo(Exception):
+        pass
+
+    seen = set()
+
+    @settings(max_examples=200, deadline=None, derandomize=True)
+    @given(
+        amount=st.one_of(
+            st.none(), ARG_TEXT, st.sampled_from(["12", "1,299.50", "-5", "¥3", "1 USD", "0"])
+        ),
+        at=st.one_of(ARG_TEXT, *[st.just(t) for t in ("yesterday", "2026-01-01 10:00", "-3d")]),
+        currency=st.one_of(ARG_TEXT, *[st.just(c) for c in ("CNY", "usd", "JPY", "KWD")]),
+        qty=st.one_of(st.none(), st.integers(-1, 3), st.integers(10**5, 10**9)),
+        unit=st.one_of(st.none(), st.none(), st.sampled_from(["3", "-1"]), ARG_TEXT),
+    )
+    def recorded_or_refused(amount, at, currency, qty, unit):
+        raw = purchases.LineInput(
+            item="Teapot", amount=amount, quantity=qty, unit_price=unit, at=at, currency=currency
         )
-        assert isinstance(amount_minor, int) and len(code) == 3
-        event("recorded")
+        try:
+            with transaction(conn, command="buy"):
+                customer = refs.resolve(conn, "Anna")
+                context = purchases.LineContext(
+                    conn, now=clock.now(), default_currency=default_currency(conn)
+                )
+                line = purchases.prepare_line(context, customer, raw)
+                record = purchases.get_purchase(conn, purchases.add_purchase(conn, line))
+                sync(conn)
+                assert isinstance(record["amount_minor"], int) and len(record["currency"]) == 3
+                seen.add("recorded")
+                raise Undo
+        except Undo:
+            pass
+        except CrmError as exc:
+            assert exc.exit_code == 2 and str(exc), exc
+            seen.add("refused")
+
+    try:
+        recorded_or_refused()
+    finally:
+        conn.close()
+    assert seen == {"recorded", "refused"}
+    assert dump(db_path) == before  # every example rolled back: nothing was half-written
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--", "12 apples"], "crm: not an amount: '12 apples'"),
+        (["12", "--qty=abc"], "crm: "),
+        (["12", "--qty=0"], "crm: "),
+        (["12", "--currency=XYZ"], "crm: "),
+        (["--unit-price=3", "--at=not a date"], "crm: "),
+    ],
+)
+def test_a_bad_buy_exits_2_with_one_line_and_writes_nothing(db_path, anna, args, message):
+    err = fails(2, "buy", "Anna", "Teapot", *args, db=db_path)
+    assert err.startswith(message) and err.count("\n") == 1, err
+
+
+def test_a_fuzzed_shape_of_buy_is_recorded(db_path, anna):
+    assert buy("Anna", "Teapot", "--currency=usd", "--qty=2", "--at=-3d", "1,299.50") == 1
+    [line] = listing()
+    assert (line["amount"], line["currency"], line["quantity"]) == ("1299.50", "USD", 2)
 
 
 def test_read_commands_work_before_the_database_exists(db_path):

@@ -4,15 +4,7 @@ import json
 import sqlite3
 import sys
 
-import pytest
-
 from tests.conftest import crm, fails, ok
-
-
-@pytest.fixture
-def cn(db_path):
-    ok("config", "set", "default_region", "CN")
-    return db_path
 
 
 def test_dedupe_finds_pairs_with_reasons(cn):

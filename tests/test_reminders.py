@@ -11,14 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from crmcli.cli import app
-from tests.conftest import crm, fails, local_zone, ok
+from tests.conftest import add, crm, fails, local_zone, ok
 
 NEW_YORK = "EST5EDT,M3.2.0,M11.1.0"  # DST from the 2nd Sunday of March to the 1st of November
 BERLIN = "CET-1CEST,M3.5.0,M10.5.0/3"  # DST ends on the last Sunday of October, 03:00
-
-
-def add(*args: str) -> int:
-    return int(ok("add", *args, "-q").strip())
 
 
 def remind(*args: str) -> dict:

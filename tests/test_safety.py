@@ -1,4 +1,4 @@
-"""Backups, restore, check, history and undo, forget, subject export and masking (issue 8)."""
+"""Backups, restore, check, history and undo, forget, subject export and masking."""
 
 import json
 import os
@@ -15,21 +15,13 @@ from hypothesis import strategies as st
 
 from crmcli.cli import output
 from crmcli.store import history
-from tests.conftest import crm, dump, fails, ok
+from tests.conftest import crm, dump, fails, ok, rows
 
 NID = "11010519491231002X"
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def rows(db: Path, sql: str, *params) -> list:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def seed() -> None:
@@ -540,15 +532,15 @@ _PROVINCES = ["11", "31", "44", "51", "65"]
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def national_ids() -> st.SearchStrategy[str]:
-    def build(region: str, rest: str, born: date, seq: int) -> str:
-        body = f"{region}{rest}{born:%Y%m%d}{seq:03d}"
-        return (
-            body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
-        )
+def national_id_of(region: str, rest: str, born: date, seq: int) -> str:
+    """A valid 18-character national ID: region, birth date, sequence, check digit."""
+    body = f"{region}{rest}{born:%Y%m%d}{seq:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
+
+def national_ids() -> st.SearchStrategy[str]:
     return st.builds(
-        build,
+        national_id_of,
         st.sampled_from(_PROVINCES),
         st.from_regex(r"\A(0[1-9]|[1-6][0-9]|70)(0[1-9]|[1-9][0-9])\Z"),  # GB/T 2260 shape
         st.dates(date(1930, 1, 1), date(2020, 12, 31)),
@@ -556,32 +548,56 @@ def national_ids() -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
-@given(number=national_ids())
-def test_national_id_never_shown_unmasked_without_reveal(number):
-    import tempfile
+# What may stand either side of a number quoted in a message or a record.
+_AROUND = st.sampled_from(["", " ", "'", '"', "=", ":", "no customer matches '", "#", "\t"])
 
-    with tempfile.TemporaryDirectory() as folder:
-        db = os.path.join(folder, "m.db")
-        base = ("--db", db)
-        ok(*base, "add", "Masked", "--national-id", number)
-        wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
-        outputs = [
-            ok(*base, "show", "1"),
-            ok(*base, "show", "1", "--format", "json"),
-            ok(*base, "list", "--format", "json"),
-            ok(*base, "history"),
-            ok(*base, "history", "--format", "jsonl"),
-            ok(*base, "subject-export", "1"),
-            crm(*base, "edit", "1", "--national-id", wrong).stderr,
-            crm(*base, "list", "--where", number).stderr,
-            crm(*base, "show", number).stderr,
-            crm(*base, "edit", "1", "--city", "上海").stdout,
-            crm(*base, "undo").stdout,
-        ]
-        leaks = [o for o in outputs if number in o or number.lower() in o]
-        assert leaks == []
-        assert number in ok(*base, "show", "1", "--reveal")
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(number=national_ids(), left=_AROUND, right=_AROUND)
+def test_national_id_never_shown_unmasked_without_reveal(number, left, right):
+    """Every way a national ID reaches output goes through one of these masks: records and
+    history values (mask_national_id, shown_values), error and table lines (mask_in_text)."""
+    from crmcli.core import validate
+
+    assert validate.national_id(number.lower(), date(2026, 11, 22)) == number
+    shown = [
+        validate.mask_national_id(number),
+        json.dumps(history.shown_values({"national_id": number, "city": "上海"}, reveal=False)),
+    ]
+    shown += [validate.mask_in_text(f"{left}{n}{right}") for n in (number, number.lower())]
+    leaks = [o for o in shown if number in o or number.lower() in o]
+    assert leaks == []
+    assert history.shown_values({"national_id": number}, reveal=True) == {"national_id": number}
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        national_id_of("11", "0105", date(1949, 12, 31), 2),
+        national_id_of("44", "0304", date(2001, 2, 28), 417),
+        national_id_of("65", "7001", date(1930, 1, 1), 999),
+    ],
+)
+def test_national_id_never_shown_unmasked_by_any_command(db_path, number):
+    ok("add", "Masked", "--national-id", number)
+    wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
+    outputs = [
+        ok("show", "1"),
+        ok("show", "1", "--format", "json"),
+        ok("list", "--format", "json"),
+        ok("history"),
+        ok("history", "--format", "jsonl"),
+        ok("subject-export", "1"),
+        crm("edit", "1", "--national-id", wrong).stderr,
+        crm("list", "--where", number).stderr,
+        crm("show", number).stderr,
+        crm("show", number.lower()).stderr,
+        crm("edit", "1", "--city", "上海").stdout,
+        crm("undo").stdout,
+    ]
+    leaks = [o for o in outputs if number in o or number.lower() in o]
+    assert leaks == []
+    assert number in ok("show", "1", "--reveal")
 
 
 def test_national_id_from_stdin_or_a_hidden_prompt(db_path, monkeypatch):

@@ -11,13 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcli.core import searchtext
+from crmcli.core.errors import CrmError
 from crmcli.store import search
 from crmcli.store.db import connect
-from tests.conftest import crm, fails, ok
-
-
-def add(*args: str) -> int:
-    return int(ok("add", *args, "-q").strip())
+from tests.conftest import add, fails, ok
 
 
 def found(*args: str) -> list[tuple[str, int]]:
@@ -311,7 +308,7 @@ def test_archive_hides_and_undelete_restores(people, db_path):
 
 
 def test_delete_by_sql_is_followed_like_a_merge(people, db_path):
-    """What merge (issue 7) will do: re-point records, delete the other customer."""
+    """What `crm merge` does, done in plain SQL: re-point records, delete the other customer."""
     keep, gone = people["zhangwen"], people["zhangwei"]
     conn = sqlite3.connect(db_path)
     with conn:
@@ -390,18 +387,33 @@ def test_pypinyin_is_loaded_only_to_index_a_chinese_name(db_path, args, loaded):
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
-@given(st.text(min_size=1, max_size=20).filter(lambda s: "\x00" not in s))
-def test_any_query_gives_results_or_a_clean_error(tmp_path_factory, query):
-    db = tmp_path_factory.mktemp("fuzz") / "crm.db"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRM_DB", str(db))
-        if not db.exists():
-            ok("add", "张伟", "--notes", 'Chloé 蓝色 [x] %_ "q"')
-        result = crm("search", query, "-f", "json")
-        assert result.exit_code in (0, 2), result
-        assert "Traceback" not in result.stdout + result.stderr
-        if result.exit_code == 0:
-            for row in json.loads(result.stdout):
-                for start, end in row["highlights"]:
-                    assert 0 <= start < end <= len(row["snippet"])
+def test_any_query_gives_results_or_a_clean_error(db_path):
+    add("张伟", "--notes", 'Chloé 蓝色 [x] %_ "q"')
+    conn = connect(db_path, write=False)
+
+    @settings(max_examples=200, deadline=None, derandomize=True)
+    @given(st.text(min_size=1, max_size=20).filter(lambda s: "\x00" not in s))
+    def results_or_clean_error(query: str) -> None:
+        try:
+            rows = search.search(conn, query)
+        except CrmError as exc:
+            assert exc.exit_code == 2 and str(exc), exc
+            return
+        for row in rows:
+            for start, end in row["highlights"]:
+                assert 0 <= start < end <= len(row["snippet"])
+
+    try:
+        results_or_clean_error()
+    finally:
+        conn.close()
+
+
+def test_a_query_through_the_cli(db_path):
+    add("张伟", "--notes", 'Chloé 蓝色 [x] %_ "q"')
+    [row] = json.loads(ok("search", "chloe", "-f", "json"))
+    assert row["snippet"][slice(*row["highlights"][0])] == "Chloé"
+    assert ok("search", '%_ "q', "-f", "json") != "[]\n"
+    assert fails(2, "search", " \t ", db=db_path) == (
+        "crm: nothing to search for; give some text, e.g. crm search 张伟\n"
+    )

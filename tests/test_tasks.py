@@ -4,11 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import crm, fails, ok
-
-
-def add(*args: str) -> int:
-    return int(ok("add", *args, "-q").strip())
+from tests.conftest import add, crm, fails, ok
 
 
 def task(*args: str) -> int:

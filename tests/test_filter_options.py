@@ -1,43 +1,23 @@
-"""Issue 5, the rest: `crm report sales` with the filter options, `crm export customers
---classes`, `crm tag rename` reaching rules, segments, care rules and cadences, and one
-filter selecting the same customers in list, export, tag and the reports.
-Today is 2026-11-22 (conftest)."""
+"""The customer filter options every selecting command shares (--tag, --lifecycle, --where,
+--segment...): one filter picks the same customers in list, export, tag and the reports;
+`crm report sales` with them; `crm export customers --classes`; and stored filters (rules,
+segments, care rules, cadences) following `crm tag rename`. Today is 2026-11-22 (conftest)."""
 
 import csv
 import io
 import json
 import sqlite3
-from datetime import date, timedelta
 
 import pytest
 
 from crmcli.records import config, filters, segments
 from crmcli.reports import classes
 from crmcli.transfer import exporters
-from tests.conftest import dump, fails, ok
-
-TODAY = date(2026, 11, 22)
-
-
-def buy(who: str, amount: str, days_ago: int, *extra: str) -> None:
-    day = (TODAY - timedelta(days=days_ago)).isoformat()
-    ok("buy", who, "Tea", amount, "--at", day, *extra)
-
-
-def ids(*args: str) -> list[int]:
-    return [int(x) for x in ok("list", *args, "-q").split()]
+from tests.conftest import buy_ago, dump, fails, ids, ok, rows
 
 
 def sales(*args: str) -> list[dict]:
     return json.loads(ok("report", "sales", *args, "--format", "json"))
-
-
-def query(db_path, sql: str, *params) -> list[tuple]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -51,12 +31,12 @@ def shop(db_path):
     ok("add", "Eve")
     ok("add", "Fay")
     for ago in (100, 90, 80, 70, 10):
-        buy("Anna", "2000", ago)
-    buy("Bob", "500", 271)
-    buy("Carl", "300", 136)
-    buy("Carl", "5 USD", 140)
-    buy("Dan", "150", 135)
-    buy("Eve", "50", 30)
+        buy_ago("Anna", "2000", ago)
+    buy_ago("Bob", "500", 271)
+    buy_ago("Carl", "300", 136)
+    buy_ago("Carl", "5 USD", 140)
+    buy_ago("Dan", "150", 135)
+    buy_ago("Eve", "50", 30)
     ok("tag", "vip", "Anna", "Carl")
     return db_path
 
@@ -226,7 +206,7 @@ def test_reimporting_an_export_with_classes_skips_them(shop, tmp_path):
     ok("export", "customers", "--classes", "--plain", "-o", str(target))
     other = tmp_path / "other.db"
     ok("--db", str(other), "import", "customers", str(target), "--keep-unknown", "-q")
-    fields = query(other, "SELECT DISTINCT key FROM customer_fields")
+    fields = rows(other, "SELECT DISTINCT key FROM customer_fields")
     assert fields == []  # lifecycle, abc... are computed, never stored as fields
 
 
@@ -294,7 +274,7 @@ def test_rename_updates_rules_segments_care_rules_and_cadence(shop):
 
 def test_rename_merge_keeps_the_new_tags_cadence_and_hand_set_tags(shop):
     ok("add", "Gus")
-    buy("Gus", "9000", 2)
+    buy_ago("Gus", "9000", 2)
     ok("rule", "add", "gold", "--where", "revenue_12m >= 5000")  # Anna 10000, Gus 9000
     ok("classify")
     ok("tag", "gold", "Dan")  # by hand
@@ -311,8 +291,8 @@ def test_rename_merge_keeps_the_new_tags_cadence_and_hand_set_tags(shop):
     assert ids("--tag", "vip") == [1, 3, 4, 7]
     assert tag_cadences(shop) == {"vip": "14d"}
     assert saved_filters(shop)["rule 1"]["gives"] == "vip"  # the stored spelling
-    buy("Gus", "-8000", 1, "--refund")
-    buy("Anna", "-9000", 1, "--refund")
+    buy_ago("Gus", "-8000", 1, "--refund")
+    buy_ago("Anna", "-9000", 1, "--refund")
     assert ok("classify", "--format", "csv") == "customer_id,name,tag,change\n7,Gus,vip,lost\n"
     assert ids("--tag", "vip") == [1, 3, 4]
 
