@@ -534,7 +534,6 @@ ARG_TEXT = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size
 def test_fuzzed_buy_is_recorded_or_refused_cleanly(db_path):
     """Any text in any option: a line written with an exact amount, or InvalidInput (exit 2)
     and nothing written; never another exception."""
-    from crmcli.cli.purchases import default_currency
     from crmcli.core import clock
     from crmcli.core.errors import CrmError
     from crmcli.records import purchases, refs
@@ -567,10 +566,7 @@ def test_fuzzed_buy_is_recorded_or_refused_cleanly(db_path):
         try:
             with transaction(conn, command="buy"):
                 customer = refs.resolve(conn, "Anna")
-                context = purchases.LineContext(
-                    conn, now=clock.now(), default_currency=default_currency(conn)
-                )
-                line = purchases.prepare_line(context, customer, raw)
+                line = purchases.prepare_purchase(conn, customer, raw, now=clock.now())
                 record = purchases.get_purchase(conn, purchases.add_purchase(conn, line))
                 sync(conn)
                 assert isinstance(record["amount_minor"], int) and len(record["currency"]) == 3
