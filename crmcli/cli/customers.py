@@ -270,7 +270,7 @@ def edit(
     """
     from contextlib import suppress
 
-    from crmcli.records import tags
+    from crmcli.records import config, tags
 
     assert raw is not None and selection is not None and batch is not None
     if assign:
@@ -295,7 +295,7 @@ def edit(
     with suppress(DryRun), writing(ctx) as conn:
         ids, by_filter = select(conn, named, selection, batch)
         changes = _prepare(conn, raw)
-        new_stage = tags.clean_stage(conn, stage) if stage else None
+        new_stage = config.clean_stage(conn, stage) if stage else None
         what = "Change " + _describe_change(assign, stage, add_tag, remove_tag, raw)
         confirm_bulk(conn, len(ids), what, batch, by_filter)
         befores = {i: customers.get_customer(conn, i) for i in ids}

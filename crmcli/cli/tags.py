@@ -11,7 +11,7 @@ from crmcli.cli.options import DryRun, FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
-from crmcli.records import tags
+from crmcli.records import config, tags
 from crmcli.records.filters import CustomerFilter
 from crmcli.reports.reminders import plural
 
@@ -170,7 +170,7 @@ def stage(
             ids, by_filter = select(conn, references, selection, batch)
         else:
             ids, by_filter = [resolver(conn)(first)], False
-        clean = tags.clean_stage(conn, new_stage)
+        clean = config.clean_stage(conn, new_stage)
         moment = dates.parse_datetime(at, clock.now()) if at else None
         if moment and moment > clock.now():
             raise InvalidInput("--at is in the future")

@@ -18,11 +18,6 @@ from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.records import config, filters
 
-# The stages are a setting (crmcli.records.config); named here too for the stage commands.
-DEFAULT_STAGES = config.DEFAULT_STAGES
-stages = config.stages
-clean_stage = config.clean_stage
-
 RESERVED_TAGS = {"rename"}
 
 

@@ -26,7 +26,7 @@ class Panel:
 
 
 def funnel(conn: sqlite3.Connection, today: date) -> Panel | None:
-    from crmcli.records.tags import stages
+    from crmcli.records.config import stages
     from crmcli.reports.customer_reports import STAGE_AS_OF
 
     counts = dict(

@@ -660,7 +660,7 @@ class CustomerImporter(Importer):
     kind = "customers"
 
     def one(self, record: dict[str, Any]) -> str:
-        from crmcli.records import customers, tags
+        from crmcli.records import config, customers, tags
 
         values = gather(self.mapper, record)
         row = customer_row(values)
@@ -689,7 +689,7 @@ class CustomerImporter(Importer):
             touched = touched or bool(added)
         if row.stage is not None:
             touched = (
-                tags.set_stage(self.conn, customer_id, tags.clean_stage(self.conn, row.stage))
+                tags.set_stage(self.conn, customer_id, config.clean_stage(self.conn, row.stage))
                 or touched
             )
         if VCARD_KEY in record:
