@@ -11,7 +11,7 @@ from typing import Annotated, Any, TextIO
 import typer
 from typer.core import TyperGroup
 
-from crmcli.cli.app import app, global_options, reading, writing
+from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.options import (
     DryRun,
     DryRunOption,
@@ -247,15 +247,13 @@ def _import(
         reject_file.close()
         if source.stream is not None:
             source.stream.close()
-    if quiet:
-        return
+    out = output(ctx, quiet=quiet)
     if summary.ignored:
-        typer.echo(
+        out.note(
             f"Ignored columns: {', '.join(summary.ignored)} (map them with --map COLUMN=FIELD"
-            + (", or keep them as fields with --keep-unknown)" if kind == "customers" else ")"),
-            err=True,
+            + (", or keep them as fields with --keep-unknown)" if kind == "customers" else ")")
         )
-    typer.echo(_summary_line(summary, dry_run), err=True)
+    out.note(_summary_line(summary, dry_run))
 
 
 KeyOption = Annotated[
@@ -411,11 +409,9 @@ def import_all(
                 raise DryRun(counts)
     except DryRun as done:
         counts = done.result
-    if quiet:
-        return
     total = sum(counts.values())
     verb = "Dry run, nothing written: would restore" if dry_run else "Restored"
-    typer.echo(f"{verb} {total} rows in {len(counts)} tables.", err=True)
+    output(ctx, quiet=quiet).note(f"{verb} {total} rows in {len(counts)} tables.")
 
 
 # Export ------------------------------------------------------------------------------------
@@ -457,7 +453,7 @@ def _format(
 
 def _write(
     ctx: typer.Context,
-    output: Path | None,
+    path: Path | None,
     quiet: bool,
     what: str,
     produce: Callable[[TextIO], int],
@@ -465,13 +461,12 @@ def _write(
     """Run `produce(out)` on stdout, or on a private file renamed into place when done."""
     from crmcli.transfer.exporters import private_file
 
-    if output is None:
+    if path is None:
         produce(sys.stdout)
         return
-    with private_file(output) as out:
+    with private_file(path) as out:
         count = produce(out)
-    if not quiet:
-        typer.echo(f"Exported {count} {what} to {output.name}.", err=True)
+    output(ctx, quiet=quiet).note(f"Exported {count} {what} to {path.name}.")
 
 
 def _rows_out(
