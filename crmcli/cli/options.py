@@ -13,12 +13,14 @@ import functools
 import inspect
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crmcli.cli.output import Format
-from crmcli.records.filters import CustomerFilter
+
+if TYPE_CHECKING:  # the filter language loads only in the commands that select customers
+    from crmcli.records.filters import CustomerFilter
 
 FormatOption = Annotated[
     Format,
@@ -175,7 +177,9 @@ FILTER_PARAMS = [
 ]
 
 
-def _filter(values: dict[str, Any]) -> CustomerFilter:
+def _filter(values: dict[str, Any]) -> "CustomerFilter":
+    from crmcli.records.filters import CustomerFilter
+
     return CustomerFilter(**{name[2:]: value for name, value in values.items()})
 
 
