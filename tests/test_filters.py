@@ -193,6 +193,35 @@ def old_file(path: Path) -> None:
     conn.close()
 
 
+def test_a_deleted_tags_id_reused_by_a_new_tag_takes_none_of_its_filters(db_path):
+    """SQLite gives a new tag the id a forgotten one had: the segment, rule, care rule and
+    cadence of the forgotten tag keep its name and never pass to the new tag."""
+    for name in ("A", "B", "C", "D"):
+        ok("add", name)
+    ok("tag", "keep", "1")
+    ok("tag", "secret", "2")
+    ok("rule", "add", "flagged", "--tag", "secret")
+    ok("care", "rule", "add", "春节", "send gift", "--tag", "secret")
+    ok("segment", "save", "s1", "--tag", "secret", "--where", "tag != secret")
+    ok("config", "set", "cadence.tag.secret", "7d")
+    ok("forget", "2", "--yes")
+    ok("tag", "walkin", "3", "4")
+    conn = sqlite3.connect(db_path)
+    walkin = conn.execute("SELECT id FROM tags WHERE name = 'walkin'").fetchone()[0]
+    conn.close()
+    assert walkin == 2  # the forgotten tag's id came back: what this test is about
+    assert "--tag secret" in ok("rule", "list") and "walkin" not in ok("rule", "list")
+    assert "--tag secret" in ok("care", "rule", "list")
+    assert "--tag secret" in ok("segment", "list") and "walkin" not in ok("segment", "list")
+    assert ids("--segment", "s1") == []
+    settings = ok("config", "list", "-f", "csv")
+    assert "cadence.tag.secret,7d,set" in settings and "cadence.tag.walkin" not in settings
+    assert ok("classify", "-f", "csv") == "customer_id,name,tag,change\n"
+    ok("tag", "secret", "3")  # the name made a tag again: the filters follow it by id
+    assert ids("--segment", "s1") == [] and "--tag secret" in ok("segment", "list")
+    assert "cadence.tag.secret,7d,set" in ok("config", "list", "-f", "csv")
+
+
 def test_the_migration_keeps_existing_tags_by_id(db_path):
     old_file(db_path)
     listed = shown("segment", "list")  # opening the file upgrades it

@@ -487,6 +487,20 @@ def merge_tag_cadence(
     return f"setting {old_key} is now {new_key}"
 
 
+def unbind_tag_cadence(conn: sqlite3.Connection, tag_id: int, name: str | None) -> None:
+    """Tag `tag_id` is gone: its cadence is kept under its name again (`cadence.tag.NAME`),
+    or dropped when the name is unknown (an id come back for a new tag), so that no later
+    tag inherits it through a reused id."""
+    key = f"{TAG_ID_CADENCE}{tag_id}"
+    if name is None:
+        conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+        return
+    conn.execute(
+        "UPDATE OR REPLACE settings SET key = ? WHERE key = ?",
+        (_fold_family(TAG_CADENCE + name), key),
+    )
+
+
 def bind_tag_cadence(conn: sqlite3.Connection, tag_id: int, name: str) -> None:
     """A new tag takes over the cadence set under its name before it existed."""
     conn.execute(

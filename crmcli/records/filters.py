@@ -684,6 +684,32 @@ def bind_tag(conn: sqlite3.Connection, tag_id: int, name: str) -> None:
     )
 
 
+def unbind_tag(conn: sqlite3.Connection, tag_id: int, name: str | None) -> None:
+    """Tag `tag_id` is gone (or, with `name` None, was gone before its id came back for a
+    new tag): stored filters and rules that named it by id name it by `name` again (else by
+    the name it had when they were saved), so a later tag never inherits them through a
+    reused id. Part of the transaction that deletes or re-creates the tag."""
+
+    def change(data: dict[str, Any]) -> dict[str, Any] | None:
+        if not _refers(data, tag_id):
+            return None
+        new = dict(data)
+        for key in (*TAG_LISTS, "where"):
+            if new.get(key):
+                new[key] = [
+                    _shown(item, {tag_id: name or item["saved"]})
+                    if isinstance(item, dict) and item["id"] == tag_id
+                    else item
+                    for item in new[key]
+                ]
+        return new
+
+    _rewrite(conn, change)
+    conn.execute(
+        "UPDATE rules SET tag_id = NULL, tag = COALESCE(?, tag) WHERE tag_id = ?", (name, tag_id)
+    )
+
+
 def merge_tag(conn: sqlite3.Connection, old_id: int, new_id: int) -> None:
     """Tag `old_id` merges into `new_id`: stored filters and rules naming it name `new_id`
     (part of `crm tag rename`, before `old_id` is deleted)."""

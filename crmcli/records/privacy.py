@@ -155,12 +155,11 @@ def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int
             (customer_id,),
         ).rowcount
     counts["records"] += conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,)).rowcount
+    from crmcli.records.tags import delete_tag
+
     for tag_id in tag_ids:  # a tag nobody else carries was theirs alone
-        conn.execute(
-            "DELETE FROM tags WHERE id = ? AND NOT EXISTS "
-            "(SELECT 1 FROM customer_tags WHERE tag_id = ?)",
-            (tag_id, tag_id),
-        )
+        if not conn.execute("SELECT 1 FROM customer_tags WHERE tag_id = ?", (tag_id,)).fetchone():
+            delete_tag(conn, tag_id)
     if history.has_history(conn):
         # Every history entry about them or about any row this erase deleted, and the
         # entries this very transaction recorded (they hold the deleted values). Other

@@ -42,8 +42,11 @@ def _tag_id(conn: sqlite3.Connection, tag: str, *, create: bool) -> int | None:
     tag_id = conn.execute(
         "INSERT INTO tags (name, created_at) VALUES (?, ?)", (tag, clock.timestamp())
     ).lastrowid
-    # Filters, rules and a cadence saved under this name before the tag existed now
-    # name it by id, as they would had it existed then.
+    # Tag ids can come back after a tag is deleted (forget, undo): anything still naming
+    # this id was about another tag. Then filters, rules and a cadence saved under this
+    # name before the tag existed name it by id, as they would had it existed then.
+    filters.unbind_tag(conn, tag_id, None)
+    config.unbind_tag_cadence(conn, tag_id, None)
     filters.bind_tag(conn, tag_id, tag)
     config.bind_tag_cadence(conn, tag_id, tag)
     return tag_id
@@ -80,6 +83,17 @@ def remove_tag(conn: sqlite3.Connection, tag: str, customer_ids: Iterable[int]) 
         if cursor.rowcount:
             removed.append(customer_id)
     return removed
+
+
+def delete_tag(conn: sqlite3.Connection, tag_id: int) -> None:
+    """Delete tag `tag_id` (its customers lose it); stored filters, rules and its cadence
+    name it by its last name again."""
+    row = conn.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
+    if row is None:
+        return
+    filters.unbind_tag(conn, tag_id, row[0])
+    config.unbind_tag_cadence(conn, tag_id, row[0])
+    conn.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
 
 
 def rename_tag(
