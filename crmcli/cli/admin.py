@@ -104,7 +104,9 @@ def demo(
                 raise InvalidInput(f"{path} already holds customers; give a new path for the demo")
         finally:
             conn.close()
-    with writing(ctx, path) as conn:  # hooks too, when there is a hooks folder beside it
+    # No hooks: a demo file is throwaway and often in a shared folder (/tmp), where anyone
+    # could have put a hooks folder.
+    with writing(ctx, path, hooks=False) as conn:
         made = demo_data.build(conn, count=customers, seed=seed)
     quoted = str(path) if " " not in str(path) else f"'{path}'"
     typer.echo(

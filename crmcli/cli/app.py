@@ -222,12 +222,14 @@ def command_path(ctx: typer.Context) -> str:
 
 
 @contextmanager
-def writing(ctx: typer.Context, path: Path | None = None) -> Iterator[sqlite3.Connection]:
+def writing(
+    ctx: typer.Context, path: Path | None = None, *, hooks: bool = True
+) -> Iterator[sqlite3.Connection]:
     """The store's unit of work (crmcli.store.db.write) on the database (or on `path`, for
     `crm demo`), labelled with the command path; problems after the commit (a failed hook)
     are printed as `crm: ...` lines."""
     from crmcli.store.db import write
 
     target = path or global_options(ctx).path
-    with write(target, command=command_path(ctx), warn=_say) as conn:
+    with write(target, command=command_path(ctx), warn=_say, hooks=hooks) as conn:
         yield conn

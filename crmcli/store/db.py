@@ -116,13 +116,16 @@ def transaction(
 
 
 @contextmanager
-def write(path: Path, *, command: str, warn: Callable[[str], None]) -> Iterator[sqlite3.Connection]:
+def write(
+    path: Path, *, command: str, warn: Callable[[str], None], hooks: bool = True
+) -> Iterator[sqlite3.Connection]:
     """The unit of work (see the module docstring): a connection to the database at `path`
     inside one recorded transaction, committed when the block ends without an error, with
     the search index synced before and the hooks run after the commit. `command` labels the
     changeset (`purchase delete`, `demo`); `warn` receives one line per problem that did
-    not undo the write (a failed hook). Raises StorageError for SQLite errors; a refused
-    first write removes the file it created."""
+    not undo the write (a failed hook); `hooks=False` runs none (the demo's throwaway file,
+    often in a shared folder such as /tmp, where anyone can make a hooks folder). Raises
+    StorageError for SQLite errors; a refused first write removes the file it created."""
     created = not path.exists()
     try:
         conn = connect(path, write=True)
@@ -133,7 +136,7 @@ def write(path: Path, *, command: str, warn: Callable[[str], None]) -> Iterator[
                 yield conn
                 search.sync(conn)  # the search index follows whatever the block changed
                 changeset = history.current(conn) if history.has_history(conn) else None
-            if changeset is not None and (path.parent / "hooks").is_dir():
+            if hooks and changeset is not None and (path.parent / "hooks").is_dir():
                 from crmcli.store import changes  # loaded only when there can be hooks
 
                 for problem in changes.run_hooks(path, conn, changeset):  # after the commit
