@@ -8,6 +8,10 @@ def main() -> None:
     import os
     import sys
 
+    if sys.stdout is None:  # started with stdout closed (`crm list >&-`): nowhere to answer
+        if sys.stderr is not None:
+            sys.stderr.write("crm: standard output is closed; nothing was done\n")
+        raise SystemExit(1)
     if not sys.stdout.isatty():  # plain help text for pipes and files, no box characters
         os.environ.setdefault("TYPER_USE_RICH", "0")
     from crmcli.cli import run

@@ -47,6 +47,23 @@ def test_python_m_crmcli_works(db_path):
     assert result.stdout == f"crm {__version__}\n"
 
 
+def test_a_closed_stdout_is_one_line_exit_1_and_nothing_done(db_path):
+    """`crm add X -q >&-`: no traceback, and no customer added that no one was told of."""
+    result = subprocess.run(
+        [sys.executable, "-m", "crmcli", "add", "Anna", "-q"],
+        capture_output=False,
+        stdout=None,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        "crm: standard output is closed; nothing was done\n",
+    )
+    assert not db_path.exists()
+
+
 def test_usage_errors_are_one_line_exit_2(db_path):
     err = fails(2, "list", "--no-such-option")
     assert "no such option" in err.lower() and err.count("\n") == 1
