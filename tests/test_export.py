@@ -190,6 +190,49 @@ def test_export_all_import_all_restores_exactly(tmp_path):
     assert "empty database" in err
 
 
+def _names_only(item):
+    """A stored tag reference as crm wrote it before tags were kept by id."""
+    return item.get("typed", item.get("text")) if isinstance(item, dict) else item
+
+
+def test_import_all_of_an_export_from_before_tag_ids_follows_renames(tmp_path):
+    """A schema-12 export keeps tag NAMES in segments, rules, care rules and cadences;
+    restored by this crm they are bound to the tags' ids, so a rename still reaches them."""
+    old = tmp_path / "old.db"
+    for args in (("add", "Anna"), ("add", "Bob"), ("tag", "vip", "1"),
+                 ("segment", "save", "vips", "--tag", "vip", "--where", "tag = vip"),
+                 ("rule", "add", "star", "--tag", "vip"),
+                 ("care", "rule", "add", "春节", "gift", "--tag", "vip"),
+                 ("config", "set", "cadence.tag.vip", "14d")):  # fmt: skip
+        ok("--db", str(old), *args)
+    document = json.loads(ok("--db", str(old), "export", "all", "--format", "json"))
+    document["schema_version"] = 12
+    for name, column in (("segments", "filter"), ("rules", "filter"), ("care_rules", "selection")):
+        body = document["tables"][name]
+        at = body["columns"].index(column)
+        for row in body["rows"]:
+            stored = json.loads(row[at])
+            row[at] = json.dumps({k: [_names_only(i) for i in v] if isinstance(v, list) else v
+                                  for k, v in stored.items()})  # fmt: skip
+    rules = document["tables"]["rules"]
+    for row in rules["rows"]:
+        row[rules["columns"].index("tag_id")] = None
+    settings = document["tables"]["settings"]
+    key = settings["columns"].index("key")
+    for row in settings["rows"]:
+        if row[key].startswith("cadence.tag_id."):
+            row[key] = "cadence.tag.vip"
+    (tmp_path / "old.json").write_text(json.dumps(document, ensure_ascii=False))
+    new = tmp_path / "new.db"
+    ok("--db", str(new), "import", "all", str(tmp_path / "old.json"))
+    out = ok("--db", str(new), "tag", "rename", "vip", "top")
+    assert "segment vips" in out and "rule 1" in out and "care rule 1" in out
+    assert "--tag top" in ok("--db", str(new), "segment", "list")
+    assert ok("--db", str(new), "list", "--segment", "vips", "-q") == "1\n"
+    assert "--tag top" in ok("--db", str(new), "care", "rule", "list")
+    assert "cadence.tag.top,14d" in ok("--db", str(new), "config", "list", "-f", "csv")
+
+
 def test_export_all_is_generic_over_new_tables(tmp_path):
     from crmcli.transfer import exporters
 

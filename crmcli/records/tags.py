@@ -52,6 +52,14 @@ def _tag_id(conn: sqlite3.Connection, tag: str, *, create: bool) -> int | None:
     return tag_id
 
 
+def bind_names(conn: sqlite3.Connection) -> None:
+    """Stored filters, rules and cadences that name an existing tag by name (a file restored
+    from an older export) name it by id, so a rename is one UPDATE for them too."""
+    for tag_id, name in conn.execute("SELECT id, name FROM tags ORDER BY id").fetchall():
+        filters.bind_tag(conn, tag_id, name)
+        config.bind_tag_cadence(conn, tag_id, name)
+
+
 def add_tag(
     conn: sqlite3.Connection, tag: str, customer_ids: Iterable[int]
 ) -> tuple[str, list[int]]:

@@ -46,7 +46,16 @@ def _rebuild_search(conn: sqlite3.Connection) -> None:
     search.rebuild(conn)
 
 
-AFTER_RESTORE: list[Callable[[sqlite3.Connection], None]] = [_rebuild_search]
+def _bind_tag_names(conn: sqlite3.Connection) -> None:
+    """An export from before stored filters named tags by id (schema 12 and older) holds
+    tag names in segments, rules, care rules and cadences: bind them to the tags' ids, as
+    the upgrade of a file does, so a later rename follows them."""
+    from crmcli.records import tags
+
+    tags.bind_names(conn)
+
+
+AFTER_RESTORE: list[Callable[[sqlite3.Connection], None]] = [_rebuild_search, _bind_tag_names]
 FORMAT_NAME = "crmcli-export"
 FORMAT_VERSION = 1
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
