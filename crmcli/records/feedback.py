@@ -18,7 +18,6 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.records import filters
 
 KINDS = ("complaint", "suggestion", "praise", "question")
 SEVERITIES = ("low", "normal", "high")
@@ -138,6 +137,8 @@ def list_feedback(
 ) -> list[Feedback]:
     """Feedback items, newest first (COLUMNS keys). Archived customers' items only when
     `customer_id` names one."""
+    from crmcli.records import filters  # the filter language only where a listing runs
+
     who = filters.compile_for(filters.for_customer(customer_id, live=True), "f.customer_id")
     clauses: list[str] = list(who.clauses)
     params: list[Any] = list(who.params)

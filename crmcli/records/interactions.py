@@ -18,7 +18,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.records import edits, filters
+from crmcli.records import edits
 
 KINDS = ("call", "email", "meeting", "visit", "message", "note")
 CONTACT_KINDS = tuple(k for k in KINDS if k != "note")
@@ -196,6 +196,8 @@ def list_interactions(
     `since`/`until` are local calendar dates, both inclusive. Interactions of archived
     customers are included only when `customer_id` names one.
     """
+    from crmcli.records import filters  # the filter language only where a listing runs
+
     who = filters.compile_for(filters.for_customer(customer_id, live=True), "i.customer_id")
     clauses: list[str] = list(who.clauses)
     params: list[Any] = list(who.params)

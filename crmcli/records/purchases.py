@@ -23,7 +23,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, dates, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.money import Money
-from crmcli.records import edits, filters
+from crmcli.records import edits
 from crmcli.records.products import Product, canonical_category, default_currency, find_product
 
 MAX_QUANTITY = 1_000_000
@@ -614,6 +614,8 @@ def list_purchases(
     `since`/`until` are inclusive local dates; `category` matches ignoring case; `item` is a
     case-insensitive substring.
     """
+    from crmcli.records import filters  # the filter language only where a listing runs
+
     who = filters.compile_for(filters.for_customer(customer_id, live=False), "p.customer_id")
     where: list[str] = ["1", *who.clauses]
     params: list[Any] = list(who.params)

@@ -20,7 +20,6 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
-from crmcli.records import filters
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
 # Columns of `crm survey list` (and its JSON/CSV keys), in order.
@@ -140,6 +139,8 @@ def list_surveys(
 ) -> list[Survey]:
     """Answers, newest first. `since`/`before` are instants (ISO); archived customers'
     answers only when `customer_id` names one."""
+    from crmcli.records import filters  # the filter language only where a listing runs
+
     who = filters.compile_for(filters.for_customer(customer_id, live=True), "s.customer_id")
     clauses: list[str] = list(who.clauses)
     params: list[Any] = list(who.params)

@@ -26,7 +26,6 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, validate
 from crmcli.core.dates import Period, parse_date, parse_period
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.records import filters
 
 # Columns of `crm task list` (and its JSON/CSV keys), in order.
 COLUMNS = (
@@ -387,6 +386,8 @@ def list_tasks(
     """
     if state not in STATES:
         raise InvalidInput(f"state must be one of: {', '.join(STATES)}")
+    from crmcli.records import filters  # the filter language only where a listing runs
+
     who = filters.compile_for(filters.for_customer(customer_id, live=True), "t.customer_id")
     clauses: list[str] = list(who.clauses)
     params: list[Any] = list(who.params)
