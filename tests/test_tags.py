@@ -137,3 +137,31 @@ def test_configured_stage_list(three):
     fails(2, "stage", "Anna", "lead", db=three)
     fails(2, "config", "set", "stages", "only", db=three)
     fails(2, "config", "set", "stages", "a,a", db=three)
+
+
+def test_a_stage_list_keeps_every_stage_a_saved_filter_or_cadence_names(three):
+    """Dropping a stage that a segment, rule, care rule or cadence names would leave them
+    selecting by a stage that no longer exists (segment list then failed): refused, saying
+    which, until they are changed."""
+    ok("segment", "save", "early", "--stage", "Lead")
+    ok("rule", "add", "warm", "--where", 'stage == "prospect"')
+    ok("care", "rule", "add", "春节", "card", "--where", "stage != loyal")
+    ok("config", "set", "cadence.stage.customer", "30d")
+    ok("segment", "save", "pattern", "--where", "stage ~ lo")  # a pattern names no stage
+    cases = [
+        ("lead", "segment early (lead)"),
+        ("prospect", "rule 1 (prospect)"),
+        ("loyal", "care rule 1 (loyal)"),
+        ("customer", "cadence.stage.customer"),
+    ]
+    for dropped, named in cases:
+        kept = ",".join(
+            s for s in ("lead", "prospect", "customer", "loyal", "lost") if s != dropped
+        )
+        error = fails(2, "config", "set", "stages", kept, db=three)
+        assert named in error and error.count("\n") == 1, error
+    assert "segment early" in fails(2, "config", "set", "stages", "a,b", db=three)
+    ok("segment", "delete", "early")
+    ok("config", "set", "stages", "prospect,customer,loyal,lost")
+    assert "early" not in ok("segment", "list")
+    assert ok("config", "get", "stages").strip().endswith("prospect,customer,loyal,lost")

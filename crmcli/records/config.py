@@ -384,6 +384,49 @@ def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
             f"the new names first and move them: crm stage NEW --stage {orphans[0][0]} "
             "--all --yes (and again with --archived)"
         )
+    users = _stage_users(conn, set(stages(conn)) - set(new))
+    if users:
+        raise InvalidInput(
+            f"saved filters and settings name stages the new list drops: {'; '.join(users)}; "
+            "change or delete those first"
+        )
+
+
+# Saved segments, rules and care rules keep a filter as JSON (crmcli.records.filters.encode);
+# a stage in one is a name, in its `stage` list or in a `--where "stage = NAME"`.
+_STORED_FILTERS = (
+    ("segment", "SELECT name, filter FROM segments ORDER BY name COLLATE NOCASE"),
+    ("rule", "SELECT id, filter FROM rules ORDER BY id"),
+    ("care rule", "SELECT id, selection FROM care_rules ORDER BY id"),
+)
+
+
+def _stage_users(conn: sqlite3.Connection, dropped: set[str]) -> list[str]:
+    """What names one of the stages `dropped`: saved filters (`segment vips (lead)`) and
+    stage cadences (`cadence.stage.lead`), so a new stage list never leaves them dangling."""
+    import json
+
+    from crmcli.core import where
+
+    found = []
+    for label, query in _STORED_FILTERS:
+        for ident, text in conn.execute(query):
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                continue
+            named = {s.strip().casefold() for s in data.get("stage") or [] if isinstance(s, str)}
+            for item in data.get("where") or []:
+                parts = where.split(item) if isinstance(item, str) else None
+                if parts and parts[0] == "stage" and parts[1] in ("=", "!="):
+                    named.add(parts[2].strip().casefold())
+            if named & dropped:
+                found.append(f"{label} {ident} ({', '.join(sorted(named & dropped))})")
+    found += [
+        f"cadence.stage.{name}"
+        for name in sorted(dropped)
+        if f"cadence.stage.{name}" in _stored(conn)
+    ]
+    return found
 
 
 def _fold_family(key: str) -> str:

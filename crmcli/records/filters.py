@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.where import OPERATORS, WHERE, unquote
 
 # user word -> SQL expression over `customers c`
 FIELDS: dict[str, str] = {
@@ -83,8 +84,6 @@ DERIVED = (
 )
 # The options that select on a derived class.
 DERIVED_OPTIONS = ("lifecycle", "abc", "frequency_tier", "value_tier")
-OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
-_WHERE = re.compile(r"\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*", re.DOTALL)
 DATE_FIELDS = {"birthday", "created_at", "updated_at", "archived_at"}
 
 
@@ -183,12 +182,6 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
-
-
 def parse_where(
     expression: str,
     custom_keys: set[str] | frozenset[str],
@@ -199,13 +192,13 @@ def parse_where(
 ) -> Term:
     """One `field op value` expression as a term; relative dates are read against `today`,
     stages checked against the stage list (with `conn`). Raises InvalidInput."""
-    match = _WHERE.fullmatch(expression)
+    match = WHERE.fullmatch(expression)
     if not match:
         raise InvalidInput(
             f"cannot read --where {expression!r}; write FIELD OP VALUE with OP one of "
             + " ".join(OPERATORS)
         )
-    name, op, value = match.group(1), match.group(2), _unquote(match.group(3))
+    name, op, value = match.group(1), match.group(2), unquote(match.group(3))
     if op == "==":
         op = "="
     if value[:1] in ("=", "~", "<", ">", "!"):
@@ -556,9 +549,9 @@ def _tag_names(conn: sqlite3.Connection) -> dict[int, str]:
 
 def _tag_equals(expression: str) -> tuple[str, str] | None:
     """(operator as typed, tag name) of `tag = NAME` / `==` / `!=`, else None."""
-    match = _WHERE.fullmatch(expression)
+    match = WHERE.fullmatch(expression)
     if match and match.group(1) == "tag" and match.group(2) in ("=", "==", "!="):
-        return match.group(2), _unquote(match.group(3))
+        return match.group(2), unquote(match.group(3))
     return None
 
 
@@ -599,7 +592,7 @@ def _shown(item: Any, names: dict[int, str]) -> str:
         if now is None or now == item["saved"]:
             return item["text"]
         op = _tag_equals(item["text"])[0]  # type: ignore[index]
-        # a name that looks quoted itself goes inside the other quotes (see _unquote)
+        # a name that looks quoted itself goes inside the other quotes (see unquote)
         quote = "'" if now[:1] == now[-1:] == '"' else '"'
         return (
             f"tag {op} {quote}{now}{quote}"

@@ -1,0 +1,30 @@
+"""How one `--where` expression splits into FIELD OP VALUE, before any field has a meaning.
+
+The filter language (crmcli.records.filters) gives the parts their meaning. The split alone
+lives here so that the stored settings (crmcli.records.config) can find the saved filters
+that name a stage without importing the filter language, which imports them.
+"""
+
+from __future__ import annotations
+
+import re
+
+OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
+WHERE = re.compile(r"\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*", re.DOTALL)
+
+
+def unquote(value: str) -> str:
+    """`value` without one pair of surrounding quotes ('x' or "x")."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def split(expression: str) -> tuple[str, str, str] | None:
+    """(field, operator, value unquoted) of `expression`, `==` read as `=`; None when it
+    is not FIELD OP VALUE."""
+    match = WHERE.fullmatch(expression)
+    if not match:
+        return None
+    op = "=" if match.group(2) == "==" else match.group(2)
+    return match.group(1), op, unquote(match.group(3))
