@@ -20,7 +20,7 @@ app.add_typer(hooks_app, name="hooks")
 def hooks_path(ctx: typer.Context) -> None:
     """Print this database's hooks folder in your config directory (it may not exist yet).
 
-    Example: mkdir -p "$(crm hooks path)"
+    Example: mkdir -p -m 700 "$(crm hooks path)"
     """
     from crmcli.store.hooks import config_folder
 

@@ -122,7 +122,11 @@ def _changed(path: Path, record: dict[str, Any]) -> str | None:
     trusted = record.get("hooks", {}).get(path.name)
     if trusted is None:
         return f"the hook was added since you trusted the folder ({AGAIN})"
-    if trusted != _digest(path):
+    try:
+        digest = _digest(path)
+    except OSError as exc:
+        return f"cannot read the hook: {exc.strerror}"
+    if trusted != digest:
         return f"the hook changed since you trusted the folder ({AGAIN})"
     return None
 
@@ -187,13 +191,17 @@ def trust(db_path: Path) -> dict[str, Any]:
         problem = _unsafe(path, what, kind)
         if problem:
             raise InvalidInput(f"not trusting {folder}: {problem}")
+    try:
+        digests = {name: _digest(folder / name) for name in names}
+    except OSError as exc:
+        raise InvalidInput(f"not trusting {folder}: cannot read {exc.filename}") from exc
     info = folder.stat()
     folders = _read_trust()
     folders[str(folder)] = {
         "uid": info.st_uid,
         "device": info.st_dev,
         "inode": info.st_ino,
-        "hooks": {name: _digest(folder / name) for name in names},
+        "hooks": digests,
     }
     _write_trust(folders)
     return {"folder": str(folder), "hooks": names}
