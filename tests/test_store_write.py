@@ -2,21 +2,19 @@
 
 The source scan proves that no module outside the store's unit of work (and the migration
 runner) begins, commits or rolls back a transaction or opens the database for writing; the
-behaviour tests prove what every writer now gets from it: hooks after the commit, no file
-left by a refused first write, nothing changed by a failure inside it."""
+behaviour tests prove what every writer now gets from it: no file left by a refused first
+write, nothing changed by a failure inside it (the hooks after the commit: test_hooks.py)."""
 
 import ast
-import json
 import re
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
 from crmcli.core.errors import InvalidInput, StorageError
 from crmcli.store import db
-from tests.conftest import crm, dump, fails, ok
+from tests.conftest import dump, fails, ok
 
 PACKAGE = Path(__file__).resolve().parent.parent / "crmcli"
 # The unit of work, the bare transaction under it, and the migration runner.
@@ -158,91 +156,6 @@ def test_the_scan_leaves_reading_alone(line: str) -> None:
     assert write_transactions(line) == []
 
 
-# --- hooks after the commit, for every writer ------------------------------------------------
-
-
-def install_hooks(folder: Path, database: Path, log: Path) -> None:
-    """Hooks that log their event, the command, the customers, and how many customers a
-    separate connection sees: only committed rows are visible to it."""
-    folder.mkdir(parents=True)
-    for name in ("on-add", "on-modify", "on-delete"):
-        script = folder / name
-        script.write_text(
-            f"#!{sys.executable}\n"
-            "import json, sqlite3, sys\n"
-            "payload = json.load(sys.stdin)\n"
-            f"conn = sqlite3.connect({f'file:{database}?mode=ro'!r}, uri=True)\n"
-            "seen = conn.execute('SELECT count(*) FROM customers').fetchone()[0]\n"
-            f"with open({str(log)!r}, 'a') as out:\n"
-            f"    out.write(json.dumps({{'hook': {name!r}, 'command': payload['command'],\n"
-            "        'ids': payload['customer_ids'], 'seen': seen}) + '\\n')\n"
-        )
-        script.chmod(0o700)
-
-
-def hook_log(log: Path) -> list[dict]:
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text().splitlines()]
-
-
-@pytest.fixture
-def hooks(db_path: Path, tmp_path: Path) -> Path:
-    log = tmp_path / "hooks.log"
-    install_hooks(db_path.parent / "hooks", db_path, log)
-    return log
-
-
-def test_import_runs_its_hook_after_the_commit(hooks: Path, tmp_path: Path) -> None:
-    source = tmp_path / "people.csv"
-    source.write_text("name,email\nAnna,a@example.com\nBob,b@example.com\n")
-    ok("import", "customers", str(source))
-    assert hook_log(hooks) == [
-        {"hook": "on-add", "command": "import customers", "ids": [1, 2], "seen": 2}
-    ]
-
-
-def test_merge_runs_its_hooks_after_the_commit(hooks: Path) -> None:
-    ok("add", "Anna")
-    ok("add", "Bob")
-    hooks.unlink()
-    ok("merge", "1", "2", "--yes")
-    events = {e["hook"]: e for e in hook_log(hooks)}
-    assert events["on-delete"] == {"hook": "on-delete", "command": "merge", "ids": [2], "seen": 1}
-    assert events["on-modify"]["ids"] == [1] and events["on-modify"]["seen"] == 1
-
-
-def test_demo_runs_no_hook_beside_its_throwaway_file(tmp_path: Path) -> None:
-    """A demo file often lives in a shared folder (/tmp) where anyone can make a hooks
-    folder: the demo runs none, while a real write beside the same folder does."""
-    target = tmp_path / "demo" / "demo.db"
-    log = tmp_path / "demo-hooks.log"
-    install_hooks(target.parent / "hooks", target, log)
-    ok("demo", "--db", str(target), "--customers", "5")
-    assert not log.exists() or hook_log(log) == []
-    ok("--db", str(target), "add", "Zed")
-    assert [e["hook"] for e in hook_log(log)] == ["on-add"]
-
-
-def test_forget_runs_through_the_unit_of_work_but_tells_no_hook_the_erased_data(
-    hooks: Path,
-) -> None:
-    ok("add", "Anna", "--city", "Lyon")
-    hooks.unlink()
-    ok("forget", "Anna", "--yes")
-    # Its changeset keeps no history (that would hold the erased values), so no hook
-    # is given them; the erase itself is committed and indexed like any write.
-    assert hook_log(hooks) == []
-    assert ok("list", "-q") == "" and ok("search", "Lyon", "-q") == ""
-
-
-def test_config_set_is_one_recorded_change_and_no_customer_event(hooks: Path) -> None:
-    ok("config", "set", "default_region", "FR")
-    history = json.loads(ok("history", "-f", "json"))
-    assert {row["command"] for row in history} == {"config set"}
-    assert hook_log(hooks) == []  # hooks are per customer; a setting names none
-
-
 # --- a refused first write leaves no file ------------------------------------------------------
 
 
@@ -322,18 +235,3 @@ def test_the_unit_of_work_records_indexes_and_commits(db_path: Path) -> None:
         assert [r[0] for r in conn.execute("SELECT command FROM changesets")] == ["add"]
     finally:
         conn.close()
-
-
-def test_hook_problems_go_to_the_caller_and_the_store_prints_nothing(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    hooks = db_path.parent / "hooks"
-    hooks.mkdir()
-    (hooks / "on-add").write_text("#!/bin/sh\nexit 3\n")
-    (hooks / "on-add").chmod(0o700)
-    problems: list[str] = []
-    with db.write(db_path, command="add", warn=problems.append) as conn:
-        conn.execute(ADD_ANNA)
-    assert problems == ["hook on-add failed (exit 3); the change is kept"]
-    assert capsys.readouterr() == ("", "")
-    assert crm("list", "-q").stdout == "1\n"

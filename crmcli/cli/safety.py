@@ -75,7 +75,7 @@ def restore(
 @app.command("check")
 def check(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """Check the database: integrity, foreign keys, full-text indexes, schema version,
-    history triggers and file modes; exit 1 naming the problems.
+    history triggers, file modes and which hooks run; exit 1 naming the problems.
 
     Example: crm check
     """

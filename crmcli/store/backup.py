@@ -265,7 +265,9 @@ def check_database(db_path: Path) -> list[dict[str, str]]:
 
     if not db_path.exists():
         raise NotFound(f"there is no database at {db_path}")
-    rows = _mode_rows(db_path)
+    from crmcli.store import hooks
+
+    rows = _mode_rows(db_path) + hooks.check_rows(db_path)
 
     def add(check: str, ok: bool, detail: str, *, note: bool = False) -> None:
         rows.append({"check": check, "status": "ok" if ok else "problem", "detail": detail})

@@ -11,7 +11,8 @@ merge, an undo, `crm forget`): it opens the file (creating it 0600 and its schem
 the caller's block inside one `BEGIN IMMEDIATE` transaction that is one changeset of the
 history labelled `command` (crmcli.store.history), brings the search index up to date
 before COMMIT (crmcli.store.search), commits, runs the hooks after the commit
-(crmcli.store.changes; their problems go to `warn`, never undoing anything), and removes
+(crmcli.store.hooks: only those the user placed or trusted; a skipped or failed hook goes
+to `warn`, never undoing anything), and removes
 the file again when the write was refused and it was the one to create it. SQLite errors
 leave as StorageError. So a cron job and a person can share the file, a failure leaves
 nothing half-written, and no writer forgets the index, the history or the hooks.
@@ -123,8 +124,8 @@ def write(
     inside one recorded transaction, committed when the block ends without an error, with
     the search index synced before and the hooks run after the commit. `command` labels the
     changeset (`purchase delete`, `demo`); `warn` receives one line per problem that did
-    not undo the write (a failed hook); `hooks=False` runs none (the demo's throwaway file,
-    often in a shared folder such as /tmp, where anyone can make a hooks folder). Raises
+    not undo the write (the hooks it skipped, a failed hook); `hooks=False` runs none (the
+    demo's throwaway file). Raises
     StorageError for SQLite errors; a refused first write removes the file it created."""
     created = not path.exists()
     try:
@@ -136,10 +137,10 @@ def write(
                 yield conn
                 search.sync(conn)  # the search index follows whatever the block changed
                 changeset = history.current(conn) if history.has_history(conn) else None
-            if hooks and changeset is not None and (path.parent / "hooks").is_dir():
-                from crmcli.store import changes  # loaded only when there can be hooks
+            if hooks and changeset is not None:
+                from crmcli.store import hooks as user_hooks
 
-                for problem in changes.run_hooks(path, conn, changeset):  # after the commit
+                for problem in user_hooks.run(path, conn, changeset):  # after the commit
                     warn(problem)
         finally:
             conn.close()

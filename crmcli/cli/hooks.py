@@ -1,0 +1,72 @@
+"""Which hooks run after a write: `crm hooks path`, `list`, `trust`, `untrust`
+(crmcli.store.hooks). None of them opens the database."""
+
+import sys
+
+import typer
+
+from crmcli.cli.app import app, global_options, output
+from crmcli.cli.options import FormatOption
+from crmcli.cli.output import Format
+
+hooks_app = typer.Typer(
+    help="Where hooks live, which ones run, and trusting a hooks folder beside the database.",
+    no_args_is_help=True,
+)
+app.add_typer(hooks_app, name="hooks")
+
+
+@hooks_app.command("path")
+def hooks_path(ctx: typer.Context) -> None:
+    """Print this database's hooks folder in your config directory (it may not exist yet).
+
+    Example: mkdir -p -m 700 "$(crm hooks path)"
+    """
+    from crmcli.store.hooks import config_folder
+
+    typer.echo(str(config_folder(global_options(ctx).path)))
+
+
+@hooks_app.command("list")
+def hooks_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """List this database's hooks: where each is, whether it runs, and why not.
+
+    Example: crm hooks list
+    """
+    from crmcli.store.hooks import beside_folder, config_folder, find
+
+    path = global_options(ctx).path
+    rows = [hook.row() for hook in find(path)]
+    if not rows:
+        sys.stderr.write(
+            f"No hooks. Put executables named on-add, on-modify or on-delete in "
+            f"{config_folder(path)} (or in {beside_folder(path)}, then crm hooks trust).\n"
+        )
+    output(ctx, fmt).rows(rows, ("hook", "place", "status", "path", "reason"))
+
+
+@hooks_app.command("trust")
+def hooks_trust(ctx: typer.Context) -> None:
+    """Let the hooks in the folder beside the database run, as they are now.
+
+    Example: crm hooks trust
+    """
+    from crmcli.store.hooks import trust
+
+    done = trust(global_options(ctx).path)
+    typer.echo(
+        f"Trusted {done['folder']}: {', '.join(done['hooks'])} will run. "
+        "Trust it again after changing a hook."
+    )
+
+
+@hooks_app.command("untrust")
+def hooks_untrust(ctx: typer.Context) -> None:
+    """Stop running the hooks in the folder beside the database.
+
+    Example: crm hooks untrust
+    """
+    from crmcli.store.hooks import untrust
+
+    folder, was = untrust(global_options(ctx).path)
+    typer.echo(f"{folder} is no longer trusted." if was else f"{folder} was not trusted.")

@@ -1,0 +1,529 @@
+"""Hooks (crmcli.store.hooks, `crm hooks`): what they are given, after the commit, for every
+writer; and that only hooks the user placed or trusted run.
+
+The planted hooks are planted the way an audit did it: a database and its hooks unpacked
+from a tar or zip archive (0755 modes, the user's own uid), a hooks folder open to everyone,
+a hook owned by another user, an archive unpacked over a trusted folder, a trusted folder
+replaced. Each hook that "runs" appends its name to a marker file; the tests look for it.
+Another owner is real when the tests run as root (chown to nobody); otherwise crm is made to
+believe it runs as another uid (`current_user`), which is what it compares owners with.
+"""
+
+import io
+import json
+import os
+import shutil
+import stat
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from crmcli.store import db, hooks
+from tests.conftest import crm, dump, fails, ok
+
+NOBODY = 65534
+ADD_ANNA = (
+    "INSERT INTO customers (name, name_key, city, created_at, updated_at) "
+    "VALUES ('Anna', 'anna', 'Lyon', '2026-11-22T02:00:00+00:00', '2026-11-22T02:00:00+00:00')"
+)
+
+
+def marker_hook(folder: Path, name: str, marker: Path, mode: int = 0o700) -> Path:
+    """A hook that appends its name to `marker`; the folder is made 0700 when missing."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    script = folder / name
+    script.write_text(f"#!/bin/sh\ncat > /dev/null\necho {name} >> '{marker}'\n")
+    script.chmod(mode)
+    return script
+
+
+def ran(marker: Path) -> list[str]:
+    return marker.read_text().split() if marker.exists() else []
+
+
+def config_folder(db_path: Path) -> Path:
+    return hooks.config_folder(db_path)
+
+
+def beside(db_path: Path) -> Path:
+    return db_path.parent / "hooks"
+
+
+@pytest.fixture
+def marker(tmp_path: Path) -> Path:
+    return tmp_path / "ran.txt"
+
+
+def give_away(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `path` another user's: for real as root, else by making crm another uid."""
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+    else:
+        monkeypatch.setattr(hooks, "current_user", lambda: os.geteuid() + 1)
+
+
+def one_warning(result_stderr: str) -> str:
+    assert result_stderr.count("\n") == 1, result_stderr
+    assert result_stderr.startswith("crm: skipped hook"), result_stderr
+    return result_stderr
+
+
+# --- where they live and which ones run -------------------------------------------------
+
+
+def test_hooks_in_the_config_folder_run_and_crm_hooks_path_names_it(
+    db_path: Path, marker: Path, tmp_path: Path
+) -> None:
+    folder = Path(ok("hooks", "path").rstrip("\n"))
+    assert folder == config_folder(db_path)
+    assert folder.parent == tmp_path / "config" / "crmcli" / "hooks"  # XDG_CONFIG_HOME
+    assert folder.name.startswith("crm.db-") and len(folder.name) == len("crm.db-") + 12
+    assert not folder.exists()  # printing it makes nothing
+    other = Path(ok("--db", str(tmp_path / "elsewhere" / "crm.db"), "hooks", "path").strip())
+    assert other != folder and other.name.startswith("crm.db-")  # one folder per database
+    marker_hook(folder, "on-add", marker)
+    result = crm("add", "Anna")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert ran(marker) == ["on-add"]
+
+
+def test_hooks_beside_the_database_run_only_once_the_folder_is_trusted(
+    db_path: Path, marker: Path
+) -> None:
+    marker_hook(beside(db_path), "on-add", marker)
+    result = crm("add", "Anna")
+    assert result.exit_code == 0 and ran(marker) == []
+    assert one_warning(result.stderr) == (
+        f"crm: skipped hook {beside(db_path)}/on-add: the folder is not trusted "
+        "(crm hooks trust lets it run)\n"
+    )
+    assert ok("hooks", "trust") == (
+        f"Trusted {beside(db_path)}: on-add will run. Trust it again after changing a hook.\n"
+    )
+    result = crm("add", "Bob")
+    assert result.exit_code == 0 and result.stderr == "" and ran(marker) == ["on-add"]
+    assert ok("hooks", "untrust") == f"{beside(db_path)} is no longer trusted.\n"
+    assert ok("hooks", "untrust") == f"{beside(db_path)} was not trusted.\n"
+    one_warning(crm("add", "Carl").stderr)
+    assert ran(marker) == ["on-add"]
+
+
+def test_hooks_in_both_places_each_run(db_path: Path, marker: Path) -> None:
+    marker_hook(config_folder(db_path), "on-add", marker)
+    marker_hook(beside(db_path), "on-add", marker)
+    ok("hooks", "trust")
+    ok("add", "Anna")
+    assert ran(marker) == ["on-add", "on-add"]
+
+
+def test_a_file_that_is_not_executable_is_no_hook_and_no_warning(
+    db_path: Path, marker: Path
+) -> None:
+    marker_hook(beside(db_path), "on-add", marker, mode=0o600)
+    result = crm("add", "Anna")
+    assert result.stderr == "" and ran(marker) == []
+    assert json.loads(ok("hooks", "list", "-f", "json")) == []
+
+
+# --- planted hooks never run ---------------------------------------------------------------
+
+
+def pack(archive: Path, entries: dict[str, tuple[bytes | None, int]]) -> None:
+    """A tar or zip archive of `entries` (name -> (content, or None for a folder; mode)),
+    owned by the current user as a tar made by that user would be."""
+    if archive.suffix == ".zip":
+        with zipfile.ZipFile(archive, "w") as out:
+            for name, (content, mode) in entries.items():
+                info = zipfile.ZipInfo(name + ("/" if content is None else ""))
+                info.create_system = 3  # Unix: unzip restores the modes below
+                kind = stat.S_IFDIR if content is None else stat.S_IFREG
+                info.external_attr = (kind | mode) << 16
+                out.writestr(info, content or b"")
+        return
+    with tarfile.open(archive, "w") as out:
+        for name, (content, mode) in entries.items():
+            info = tarfile.TarInfo(name)
+            info.mode, info.uid, info.gid = mode, os.geteuid(), os.getegid()
+            if content is None:
+                info.type = tarfile.DIRTYPE
+            info.size = len(content or b"")
+            out.addfile(info, io.BytesIO(content or b""))
+
+
+def unpack(archive: Path, dest: Path) -> None:
+    """What `tar xf` and `unzip` do: every file with the archive's modes (and, for root,
+    the tar's owners)."""
+    dest.mkdir(exist_ok=True, mode=0o700)
+    if archive.suffix == ".zip":
+        with zipfile.ZipFile(archive) as source:
+            source.extractall(dest)
+            for info in source.infolist():
+                (dest / info.filename).chmod((info.external_attr >> 16) & 0o7777)
+        return
+    with tarfile.open(archive) as source:
+        source.extractall(dest, filter="fully_trusted")
+
+
+def hook_text(marker: Path, name: str) -> bytes:
+    return f"#!/bin/sh\necho {name} >> '{marker}'\n".encode()
+
+
+@pytest.mark.parametrize("kind", ["tar", "zip"])
+@pytest.mark.parametrize("mode", [0o755, 0o700])
+def test_a_database_received_in_an_archive_runs_none_of_its_hooks(
+    tmp_path: Path, marker: Path, kind: str, mode: int
+) -> None:
+    sent = tmp_path / "sender" / "crm.db"
+    ok("--db", str(sent), "add", "Anna")
+    archive = tmp_path / f"crm.{kind}"
+    pack(archive, {
+        "crm.db": (sent.read_bytes(), 0o600),
+        "hooks": (None, mode),
+        "hooks/on-modify": (hook_text(marker, "on-modify"), mode),
+        "hooks/on-add": (hook_text(marker, "on-add"), mode),
+    })  # fmt: skip
+    unpack(archive, tmp_path / "received")
+    received = tmp_path / "received" / "crm.db"
+    assert stat.S_IMODE((received.parent / "hooks" / "on-modify").stat().st_mode) == mode
+    result = crm("--db", str(received), "edit", "Anna", "--city", "Lyon")
+    assert result.exit_code == 0 and ran(marker) == []
+    assert "on-modify: the folder is not trusted" in one_warning(result.stderr)
+    result = crm("--db", str(received), "add", "Bob")
+    assert ran(marker) == [] and "on-add: the folder is not trusted" in result.stderr
+
+
+def test_an_archive_unpacked_over_a_trusted_folder_runs_nothing_new(
+    db_path: Path, marker: Path, tmp_path: Path
+) -> None:
+    marker_hook(beside(db_path), "on-add", marker)
+    ok("hooks", "trust")
+    archive = tmp_path / "update.tar"
+    pack(archive, {
+        "hooks/on-add": (hook_text(marker, "planted-add"), 0o700),
+        "hooks/on-modify": (hook_text(marker, "planted-modify"), 0o700),
+    })  # fmt: skip
+    unpack(archive, db_path.parent)
+    result = crm("add", "Anna")
+    assert ran(marker) == []
+    assert "on-add: the hook changed since you trusted the folder" in one_warning(result.stderr)
+    result = crm("edit", "Anna", "--city", "Lyon")
+    assert ran(marker) == []
+    assert "on-modify: the hook was added since you trusted the folder" in result.stderr
+
+
+@pytest.mark.parametrize("place", ["config", "beside"])
+def test_a_folder_others_can_write_runs_nothing_even_when_trusted(
+    db_path: Path, marker: Path, place: str
+) -> None:
+    folder = config_folder(db_path) if place == "config" else beside(db_path)
+    marker_hook(folder, "on-add", marker)
+    if place == "beside":
+        ok("hooks", "trust")
+    folder.chmod(0o777)
+    result = crm("add", "Anna")
+    assert result.exit_code == 0 and ran(marker) == []
+    assert one_warning(result.stderr) == (
+        f"crm: skipped hook {folder}/on-add: the folder is writable by group or others "
+        "(mode 0777: chmod go-w it)\n"
+    )
+
+
+@pytest.mark.parametrize("place", ["config", "beside"])
+def test_a_hook_its_group_can_write_does_not_run(db_path: Path, marker: Path, place: str) -> None:
+    folder = config_folder(db_path) if place == "config" else beside(db_path)
+    hook = marker_hook(folder, "on-add", marker)
+    if place == "beside":
+        ok("hooks", "trust")
+    hook.chmod(0o770)
+    result = crm("add", "Anna")
+    assert ran(marker) == []
+    assert "the hook is writable by group or others (mode 0770" in one_warning(result.stderr)
+
+
+@pytest.mark.parametrize("what", ["folder", "hook"])
+def test_hooks_another_user_owns_do_not_run(
+    db_path: Path, marker: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    hook = marker_hook(config_folder(db_path), "on-add", marker, mode=0o755)
+    config_folder(db_path).chmod(0o755)
+    give_away(hook.parent if what == "folder" else hook, monkeypatch)
+    result = crm("add", "Anna")
+    assert ran(marker) == []
+    # Not as root, crm runs as "another uid" and so owns neither the folder nor the hook.
+    owner = f"the {what}" if os.geteuid() == 0 else "the folder"
+    assert f"{owner} belongs to uid" in one_warning(result.stderr)
+
+
+def test_hooks_another_user_planted_in_a_shared_folder_never_run(
+    tmp_path: Path, marker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database in a folder everyone can write (a shared /tmp-like folder, sticky or
+    not); another user makes hooks/ there: it does not run, and cannot be trusted."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    database = shared / "crm.db"
+    ok("--db", str(database), "add", "Anna")
+    hook = marker_hook(shared / "hooks", "on-modify", marker, mode=0o755)
+    hook.parent.chmod(0o755)
+    give_away(hook.parent, monkeypatch)
+    if os.geteuid() == 0:
+        os.chown(hook, NOBODY, NOBODY)
+    result = crm("--db", str(database), "edit", "Anna", "--city", "Lyon")
+    assert result.exit_code == 0 and ran(marker) == []
+    assert "the folder belongs to uid" in one_warning(result.stderr)
+    assert "the folder belongs to uid" in fails(2, "--db", str(database), "hooks", "trust")
+    assert not (hooks.config_dir() / hooks.TRUST_FILE).exists()
+
+
+def test_a_trusted_folder_moved_aside_for_another_does_not_run(db_path: Path, marker: Path) -> None:
+    folder = beside(db_path)
+    marker_hook(folder, "on-add", marker)
+    ok("hooks", "trust")
+    folder.rename(db_path.parent / "hooks.old")
+    marker_hook(folder, "on-add", marker)  # the same hook, in a new folder
+    result = crm("add", "Anna")
+    assert ran(marker) == []
+    assert "the folder was replaced since you trusted it" in one_warning(result.stderr)
+    ok("hooks", "trust")
+    ok("add", "Bob")
+    assert ran(marker) == ["on-add"]
+
+
+def test_a_trusted_folder_removed_and_recreated_from_an_archive_does_not_run(
+    db_path: Path, marker: Path, tmp_path: Path
+) -> None:
+    """After rm -rf the file system may give the new folder the old inode number, so the
+    record's inode alone cannot tell; the hook's recorded SHA-256 does."""
+    marker_hook(beside(db_path), "on-add", marker)
+    ok("hooks", "trust")
+    shutil.rmtree(beside(db_path))
+    archive = tmp_path / "hooks.tar"
+    pack(archive, {"hooks": (None, 0o700), "hooks/on-add": (hook_text(marker, "x"), 0o700)})
+    unpack(archive, db_path.parent)
+    result = crm("add", "Anna")
+    assert ran(marker) == []
+    warning = one_warning(result.stderr)
+    assert "the folder was replaced" in warning or "the hook changed" in warning
+
+
+def test_one_warning_line_however_many_hooks_are_skipped(db_path: Path, marker: Path) -> None:
+    ok("add", "Anna")
+    ok("add", "Bob")
+    for name in hooks.HOOKS:
+        marker_hook(beside(db_path), name, marker)
+    result = crm("merge", "1", "2", "--yes")  # Bob deleted, Anna modified
+    assert result.exit_code == 0 and ran(marker) == []
+    folder = beside(db_path)
+    assert one_warning(result.stderr) == (
+        f"crm: skipped hooks {folder}/on-modify, {folder}/on-delete: the folder is not "
+        "trusted (crm hooks trust lets it run)\n"
+    )
+    result = crm("config", "set", "default_region", "FR")  # calls no hook: says nothing
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+# --- crm hooks trust, list; crm check ------------------------------------------------------
+
+
+def test_trust_refuses_what_it_cannot_vouch_for_and_records_nothing(
+    db_path: Path, marker: Path
+) -> None:
+    trust_file = hooks.config_dir() / hooks.TRUST_FILE
+    assert fails(3, "hooks", "trust") == f"crm: no hooks folder at {beside(db_path)}\n"
+    marker_hook(beside(db_path), "on-add", marker, mode=0o600)
+    assert fails(2, "hooks", "trust") == (
+        f"crm: no executable on-add, on-modify or on-delete in {beside(db_path)}\n"
+    )
+    (beside(db_path) / "on-add").chmod(0o720)
+    assert fails(2, "hooks", "trust") == (
+        f"crm: not trusting {beside(db_path)}: on-add is writable by group or others "
+        "(mode 0720: chmod go-w it)\n"
+    )
+    (beside(db_path) / "on-add").unlink()
+    (beside(db_path) / "on-add").mkdir(mode=0o700)  # "executable", but a folder
+    assert "on-add is not a regular file" in fails(2, "hooks", "trust")
+    assert not trust_file.exists()
+
+
+def test_the_trust_record_is_private_and_outside_the_database(db_path: Path, marker: Path) -> None:
+    ok("add", "Anna")
+    marker_hook(beside(db_path), "on-add", marker)
+    before = dump(db_path)
+    ok("hooks", "trust")
+    assert dump(db_path) == before  # nothing about hooks in the database
+    trust_file = hooks.config_dir() / hooks.TRUST_FILE
+    assert stat.S_IMODE(trust_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(trust_file.parent.stat().st_mode) == 0o700
+    record = json.loads(trust_file.read_text())["folders"][str(beside(db_path))]
+    info = beside(db_path).stat()
+    assert (record["uid"], record["device"], record["inode"]) == (
+        info.st_uid, info.st_dev, info.st_ino)  # fmt: skip
+    assert set(record["hooks"]) == {"on-add"}
+    # A trust file others could write vouches for nothing.
+    trust_file.chmod(0o666)
+    result = crm("add", "Bob")
+    assert ran(marker) == []
+    assert "the folder is not trusted: " in one_warning(result.stderr)
+    assert "writable by group or others" in fails(1, "hooks", "trust")
+
+
+def test_crm_hooks_list_and_crm_check_name_active_and_skipped_hooks(
+    db_path: Path, marker: Path
+) -> None:
+    ok("add", "Anna")
+    result = crm("hooks", "list")
+    assert result.stdout == "" and result.stderr.startswith("No hooks. Put executables named")
+    assert {"check": "hooks", "status": "ok", "detail": "none"} in json.loads(
+        ok("check", "-f", "json")
+    )
+    active = marker_hook(config_folder(db_path), "on-add", marker)
+    skipped = marker_hook(beside(db_path), "on-modify", marker)
+    why = "the folder is not trusted (crm hooks trust lets it run)"
+    assert json.loads(ok("hooks", "list", "-f", "json")) == [
+        {"hook": "on-add", "place": "config", "status": "active", "path": str(active),
+         "reason": ""},
+        {"hook": "on-modify", "place": "beside", "status": "skipped", "path": str(skipped),
+         "reason": why},
+    ]  # fmt: skip
+    result = crm("check", "-f", "json")
+    assert result.exit_code == 1 and result.stderr == "crm: 1 problem(s) found: hooks\n"
+    rows = [r for r in json.loads(result.stdout) if r["check"] == "hooks"]
+    assert rows == [
+        {"check": "hooks", "status": "ok", "detail": f"{active} runs"},
+        {"check": "hooks", "status": "problem", "detail": f"{skipped} skipped: {why}"},
+    ]
+    ok("hooks", "trust")
+    assert crm("check").exit_code == 0
+
+
+# --- what they are given, after the commit, for every writer ---------------------------------
+
+
+def install_hooks(folder: Path, database: Path, log: Path) -> None:
+    """Hooks that log their event, the command, the customers, and how many customers a
+    separate connection sees: only committed rows are visible to it."""
+    folder.mkdir(parents=True, mode=0o700)
+    for name in hooks.HOOKS:
+        script = folder / name
+        script.write_text(
+            f"#!{sys.executable}\n"
+            "import json, sqlite3, sys\n"
+            "payload = json.load(sys.stdin)\n"
+            f"conn = sqlite3.connect({f'file:{database}?mode=ro'!r}, uri=True)\n"
+            "seen = conn.execute('SELECT count(*) FROM customers').fetchone()[0]\n"
+            f"with open({str(log)!r}, 'a') as out:\n"
+            f"    out.write(json.dumps({{'hook': {name!r}, 'command': payload['command'],\n"
+            "        'ids': payload['customer_ids'], 'seen': seen}) + '\\n')\n"
+        )
+        script.chmod(0o700)
+
+
+def hook_log(log: Path) -> list[dict]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+@pytest.fixture
+def logged(db_path: Path, tmp_path: Path) -> Path:
+    log = tmp_path / "hooks.log"
+    install_hooks(config_folder(db_path), db_path, log)
+    return log
+
+
+def test_hooks_get_the_change_after_commit_and_cannot_undo_it(
+    db_path: Path, tmp_path: Path
+) -> None:
+    folder = config_folder(db_path)
+    folder.mkdir(parents=True, mode=0o700)
+    log = tmp_path / "hook.log"
+    for name in hooks.HOOKS:
+        script = folder / name
+        script.write_text(f"#!/bin/sh\necho {name} >> '{log}'\ncat >> '{log}'\necho >> '{log}'\n")
+        script.chmod(0o700)
+    ok("add", "Anna")
+    ok("edit", "Anna", "--city", "Lyon")
+    ok("delete", "Anna")
+    lines = log.read_text().splitlines()
+    assert [ln for ln in lines if ln.startswith("on-")] == ["on-add", "on-modify", "on-delete"]
+    payloads = [json.loads(ln) for ln in lines if ln.startswith("{")]
+    assert payloads[1]["event"] == "modify" and payloads[1]["customer_ids"] == [1]
+    assert any(c["field"] == "city" and c["new"] == "Lyon" for c in payloads[1]["changes"])
+    (folder / "on-modify").write_text("#!/bin/sh\nexit 3\n")
+    ok("undelete", "Anna")
+    result = crm("edit", "Anna", "--city", "Rome")
+    assert result.exit_code == 0
+    assert "hook on-modify failed (exit 3); the change is kept" in result.stderr
+    assert json.loads(ok("show", "Anna", "-f", "json"))[0]["city"] == "Rome"
+
+
+def test_import_runs_its_hook_after_the_commit(logged: Path, tmp_path: Path) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("name,email\nAnna,a@example.com\nBob,b@example.com\n")
+    ok("import", "customers", str(source))
+    assert hook_log(logged) == [
+        {"hook": "on-add", "command": "import customers", "ids": [1, 2], "seen": 2}
+    ]
+
+
+def test_merge_runs_its_hooks_after_the_commit(logged: Path) -> None:
+    ok("add", "Anna")
+    ok("add", "Bob")
+    logged.unlink()
+    ok("merge", "1", "2", "--yes")
+    events = {e["hook"]: e for e in hook_log(logged)}
+    assert events["on-delete"] == {"hook": "on-delete", "command": "merge", "ids": [2], "seen": 1}
+    assert events["on-modify"]["ids"] == [1] and events["on-modify"]["seen"] == 1
+
+
+def test_demo_runs_no_hook_for_its_throwaway_file(tmp_path: Path) -> None:
+    """A demo file often lives in a shared folder (/tmp): the demo runs no hook, not even
+    one of the user's own for that path, while a later write to it does."""
+    target = tmp_path / "demo" / "demo.db"
+    log = tmp_path / "demo-hooks.log"
+    install_hooks(config_folder(target), target, log)
+    ok("demo", "--db", str(target), "--customers", "5")
+    assert hook_log(log) == []
+    ok("--db", str(target), "add", "Zed")
+    assert [e["hook"] for e in hook_log(log)] == ["on-add"]
+
+
+def test_forget_runs_through_the_unit_of_work_but_tells_no_hook_the_erased_data(
+    logged: Path,
+) -> None:
+    ok("add", "Anna", "--city", "Lyon")
+    logged.unlink()
+    ok("forget", "Anna", "--yes")
+    # Its changeset keeps no history (that would hold the erased values), so no hook
+    # is given them; the erase itself is committed and indexed like any write.
+    assert hook_log(logged) == []
+    assert ok("list", "-q") == "" and ok("search", "Lyon", "-q") == ""
+
+
+def test_config_set_is_one_recorded_change_and_no_customer_event(logged: Path) -> None:
+    ok("config", "set", "default_region", "FR")
+    history = json.loads(ok("history", "-f", "json"))
+    assert {row["command"] for row in history} == {"config set"}
+    assert hook_log(logged) == []  # hooks are per customer; a setting names none
+
+
+def test_hook_problems_go_to_the_caller_and_the_store_prints_nothing(
+    db_path: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    marker_hook(config_folder(db_path), "on-add", tmp_path / "unused").write_text(
+        "#!/bin/sh\nexit 3\n"
+    )
+    untrusted = marker_hook(beside(db_path), "on-add", tmp_path / "unused")
+    problems: list[str] = []
+    with db.write(db_path, command="add", warn=problems.append) as conn:
+        conn.execute(ADD_ANNA)
+    assert problems == [
+        f"skipped hook {untrusted}: the folder is not trusted (crm hooks trust lets it run)",
+        "hook on-add failed (exit 3); the change is kept",
+    ]
+    assert capsys.readouterr() == ("", "")
+    assert crm("list", "-q").stdout == "1\n"
