@@ -309,6 +309,15 @@ def _fifo(db: Path, folder: Path, stack: ExitStack) -> Path:
     return target
 
 
+def _device(db: Path, folder: Path, stack: ExitStack) -> Path:
+    target = folder / "null.csv"
+    try:
+        os.mknod(target, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # a second /dev/null
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    return target
+
+
 def _dangling_symlink(db: Path, folder: Path, stack: ExitStack) -> Path:
     target = folder / "dangling.csv"
     target.symlink_to(folder / "nowhere.csv")
@@ -340,6 +349,7 @@ THREATS: dict[str, Callable[[Path, Path, ExitStack], Path]] = {
     "other SQLite database": _other_database,
     "directory": _directory,
     "FIFO": _fifo,
+    "character device": _device,
     "dangling symlink": _dangling_symlink,
 }
 
@@ -353,8 +363,8 @@ def snapshot(path: Path) -> object:
     info = path.stat()
     if stat.S_ISDIR(info.st_mode):
         return ("dir", sorted(p.name for p in path.iterdir()))
-    if stat.S_ISFIFO(info.st_mode):
-        return ("fifo", info.st_ino)
+    if not stat.S_ISREG(info.st_mode):
+        return ("special", info.st_ino, info.st_mode, info.st_rdev)
     return ("file", info.st_ino, stat.S_IMODE(info.st_mode), path.read_bytes())
 
 
@@ -472,6 +482,16 @@ def test_a_failed_write_keeps_the_old_file(live, tmp_path, monkeypatch):
     assert result.exit_code == 1 and "No space left on device" in result.stderr
     assert target.read_bytes() == first
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_backup_removes_no_file_in_the_way_of_its_temporary_name(live, tmp_path):
+    target = tmp_path / "copy.db"
+    mine = tmp_path / "copy.db.partial"
+    mine.write_text("mine\n", encoding="utf-8")
+    result = crm("backup", str(target))
+    assert result.exit_code == 2
+    assert result.stderr == f"crm: {mine} already exists; give a new file name\n"
+    assert mine.read_text(encoding="utf-8") == "mine\n" and not target.exists()
 
 
 def test_the_sqlite_header_is_what_sqlite_writes(live):

@@ -61,6 +61,8 @@ def destination(db_path: Path, dest: Path | None) -> Path:
     if dest.is_dir() or str(dest).endswith(os.sep):
         return _stamped(dest, db_path.stem)
     check_output(dest, database=db_path, force=None)
+    # copy_to writes DEST.partial first and would remove a file of that name.
+    check_output(dest.with_name(dest.name + ".partial"), database=db_path, force=None)
     return dest
 
 
