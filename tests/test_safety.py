@@ -65,7 +65,14 @@ def test_backup_to_a_file_or_folder_and_bad_destinations(db_path, tmp_path):
     assert ok("backup", str(target), "-q").strip() == str(target)
     assert mode(target) == 0o600
     err = fails(2, "backup", str(target), db=db_path)
-    assert "already exists" in err
+    assert err == (
+        f"crm: {target} is an SQLite database (a crm database or backup?); crm never writes "
+        "over one: give another file name\n"
+    )
+    other = tmp_path / "notes.txt"
+    other.write_text("mine\n", encoding="utf-8")
+    assert fails(2, "backup", str(other)) == f"crm: {other} already exists; give a new file name\n"
+    assert other.read_text(encoding="utf-8") == "mine\n"
     folder = tmp_path / "elsewhere"
     folder.mkdir()
     made = Path(ok("backup", str(folder), "-q").strip())

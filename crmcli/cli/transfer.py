@@ -104,6 +104,13 @@ OutFormatOption = Annotated[
         "--format", "-f", help="csv, tsv, json, jsonl, vcard or ics (default: from -o, else csv)."
     ),
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace the file if it is one crm wrote (never a database or another file).",
+    ),
+]
 PlainOption = Annotated[
     bool,
     typer.Option("--plain", help="Exact CSV for scripts: no spreadsheet formula guard in a file."),
@@ -114,12 +121,12 @@ class _Rejects:
     """The rejected rows, written as they come: CSV (the row, its line and the reason) for
     CSV/TSV input, else one JSON object per line."""
 
-    def __init__(self, path: Path | None, source: Any) -> None:
-        from crmcli.transfer.exporters import private_file
+    def __init__(self, path: Path | None, source: Any, database: Path, force: bool) -> None:
+        from crmcli.store.files import write_output
 
         self.path = path
         self.source = source
-        self._context = private_file(path) if path else None
+        self._context = write_output(path, database=database, force=force) if path else None
         self.out: TextIO | None = self._context.__enter__() if self._context else None
         self.writer: Any = None
         if self.out is not None and source.delimiter:
@@ -210,6 +217,7 @@ def _import(
     on_conflict: str = "update",
     skip_invalid: bool,
     rejects: Path | None,
+    force: bool,
     dry_run: bool,
     quiet: bool,
 ) -> None:
@@ -225,7 +233,9 @@ def _import(
     if source.columns:
         mapper.plan(source.columns)
         _some_column_known(mapper, source, encoding)
-    reject_file = _Rejects(rejects, source)
+    if force and rejects is None:
+        raise InvalidInput("--force replaces a --rejects file: give one, or leave --force out")
+    reject_file = _Rejects(rejects, source, global_options(ctx).path, force)
     progress = _Progress(source, global_options(ctx).no_color)
     try:
         with writing(ctx) as conn:
@@ -296,6 +306,7 @@ def import_customers(
     on_conflict: ConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
+    force: ForceOption = False,
     dry_run: DryRunOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -309,7 +320,8 @@ def import_customers(
     """
     _import(ctx, "customers", file, fmt=fmt, encoding=encoding, mapping=mapping,
             keep_unknown=keep_unknown, key=key, on_conflict=on_conflict,
-            skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            skip_invalid=skip_invalid, rejects=rejects, force=force, dry_run=dry_run,
+            quiet=quiet)  # fmt: skip
 
 
 @import_app.command("purchases")
@@ -322,6 +334,7 @@ def import_purchases(
     on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
+    force: ForceOption = False,
     dry_run: DryRunOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -335,7 +348,7 @@ def import_purchases(
     """
     _import(ctx, "purchases", file, fmt=fmt, encoding=encoding, mapping=mapping,
             on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
-            dry_run=dry_run, quiet=quiet)  # fmt: skip
+            force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("interactions")
@@ -348,6 +361,7 @@ def import_interactions(
     on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
+    force: ForceOption = False,
     dry_run: DryRunOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -360,7 +374,7 @@ def import_interactions(
     """
     _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, mapping=mapping,
             on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
-            dry_run=dry_run, quiet=quiet)  # fmt: skip
+            force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("tasks")
@@ -373,6 +387,7 @@ def import_tasks(
     on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
+    force: ForceOption = False,
     dry_run: DryRunOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -385,7 +400,7 @@ def import_tasks(
     """
     _import(ctx, "tasks", file, fmt=fmt, encoding=encoding, mapping=mapping,
             on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
-            dry_run=dry_run, quiet=quiet)  # fmt: skip
+            force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("all")
@@ -454,17 +469,21 @@ def _format(
 def _write(
     ctx: typer.Context,
     path: Path | None,
+    force: bool,
     quiet: bool,
     what: str,
     produce: Callable[[TextIO], int],
 ) -> None:
-    """Run `produce(out)` on stdout, or on a private file renamed into place when done."""
-    from crmcli.transfer.exporters import private_file
+    """Run `produce(out)` on stdout, or on a private file renamed into place when done
+    (crmcli.store.files.write_output: never over a database or a file crm did not write)."""
+    from crmcli.store.files import write_output
 
     if path is None:
+        if force:
+            raise InvalidInput("--force replaces an -o file: give one, or leave --force out")
         produce(sys.stdout)
         return
-    with private_file(path) as out:
+    with write_output(path, database=global_options(ctx).path, force=force) as out:
         count = produce(out)
     output(ctx, quiet=quiet).note(f"Exported {count} {what} to {path.name}.")
 
@@ -504,6 +523,7 @@ def export_customers(
         ),
     ] = None,
     output: OutputOption = None,
+    force: ForceOption = False,
     plain: PlainOption = False,
     reveal: Annotated[bool, typer.Option("--reveal", help="National IDs unmasked.")] = False,
     vcard_version: Annotated[
@@ -559,7 +579,7 @@ def export_customers(
             return _rows_out(rows, columns, chosen, out,
                              guarded=output is not None and not plain)  # fmt: skip
 
-        _write(ctx, output, quiet, "customers", produce)
+        _write(ctx, output, force, quiet, "customers", produce)
 
 
 @export_app.command("purchases")
@@ -575,6 +595,7 @@ def export_purchases(
         ),
     ] = None,
     output: OutputOption = None,
+    force: ForceOption = False,
     plain: PlainOption = False,
     quiet: QuietOption = False,
     selection: CustomerFilter | None = None,
@@ -597,7 +618,7 @@ def export_purchases(
             return _rows_out(rows, purchases.COLUMNS, chosen, out,
                              guarded=output is not None and not plain)  # fmt: skip
 
-        _write(ctx, output, quiet, "purchases", produce)
+        _write(ctx, output, force, quiet, "purchases", produce)
 
 
 def _calendar(events: Iterator[Any], out: TextIO) -> int:
@@ -614,6 +635,7 @@ def export_interactions(
     ctx: typer.Context,
     fmt: OutFormatOption = None,
     output: OutputOption = None,
+    force: ForceOption = False,
     plain: PlainOption = False,
     quiet: QuietOption = False,
     selection: CustomerFilter | None = None,
@@ -639,7 +661,7 @@ def export_interactions(
             return _rows_out(rows, interactions.COLUMNS, chosen, out,
                              guarded=output is not None and not plain)  # fmt: skip
 
-        _write(ctx, output, quiet, "interactions", produce)
+        _write(ctx, output, force, quiet, "interactions", produce)
 
 
 @export_app.command("tasks")
@@ -648,6 +670,7 @@ def export_tasks(
     ctx: typer.Context,
     fmt: OutFormatOption = None,
     output: OutputOption = None,
+    force: ForceOption = False,
     plain: PlainOption = False,
     quiet: QuietOption = False,
     selection: CustomerFilter | None = None,
@@ -674,7 +697,7 @@ def export_tasks(
             return _rows_out(rows, tasks.COLUMNS, chosen, out,
                              guarded=output is not None and not plain)  # fmt: skip
 
-        _write(ctx, output, quiet, "tasks", produce)
+        _write(ctx, output, force, quiet, "tasks", produce)
 
 
 @export_app.command("all")
@@ -684,6 +707,7 @@ def export_all(
         OutFormat | None, typer.Option("--format", "-f", help="json (the only one).")
     ] = None,
     output: OutputOption = None,
+    force: ForceOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Export the whole database as JSON, every table with its ids; `crm import all`
@@ -699,7 +723,7 @@ def export_all(
         def produce(out: TextIO) -> int:
             return sum(exporters.export_all(conn, out).values())
 
-        _write(ctx, output, quiet, "rows", produce)
+        _write(ctx, output, force, quiet, "rows", produce)
 
 
 @export_app.command("customer")

@@ -31,6 +31,7 @@ from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
 from crmcli.store.connection import open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
+from crmcli.store.files import check_output
 
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})(?:-(?P<n>\d+))?\.db$")
 
@@ -53,15 +54,15 @@ def _stamped(folder: Path, stem: str, suffix: str = "") -> Path:
 def destination(db_path: Path, dest: Path | None) -> Path:
     """Where `crm backup [DEST]` writes: DEST itself, a new stamped name inside DEST when it
     is a folder, or a stamped name in the default folder. Raises InvalidInput when DEST is
-    an existing file (a backup never overwrites one)."""
+    anything but a new file (crmcli.store.files.check_output, without --force: a backup
+    never replaces a file, and never the database)."""
     if dest is None:
         return _stamped(backup_folder(db_path), db_path.stem)
     if dest.is_dir() or str(dest).endswith(os.sep):
         return _stamped(dest, db_path.stem)
-    if dest.exists():
-        raise InvalidInput(f"{dest} already exists; give a new file name or a folder")
-    if dest.resolve() == db_path.resolve():
-        raise InvalidInput("the backup cannot be the database itself")
+    check_output(dest, database=db_path, force=None)
+    # copy_to writes DEST.partial first and would remove a file of that name.
+    check_output(dest.with_name(dest.name + ".partial"), database=db_path, force=None)
     return dest
 
 

@@ -1,13 +1,52 @@
-"""The database file on disk, below everything that opens it: how a file crm makes is
-created (0600, inside a 0700 directory) and how long a connection waits for another
-process's lock. crmcli.store.encryption and crmcli.store.connection both build on it."""
+"""The files crm makes on disk, below everything that opens them: how a file crm makes is
+created (0600, inside a 0700 directory), how long a connection waits for another process's
+lock, and where an output file may go. crmcli.store.encryption and crmcli.store.connection
+build on it.
+
+Every file a user names for crm to write (`crm export -o`, `crm import --rejects`, `crm
+backup FILE`) passes `check_output` first, and `-o`/`--rejects` are written by
+`write_output`: a temporary file beside the target, fsynced, renamed over it, so a failure
+leaves no half-written file. `check_output` refuses (InvalidInput, exit 2), whatever the
+format or the name:
+- the database crm is using or its -wal, -shm or -journal file, compared by the file itself
+  (a symbolic or hard link to it too), and a new file with one of their names beside it;
+- any SQLite database (its first 16 bytes are `SQLite format 3\\0`): another crm database or
+  a backup;
+- anything that looks like an encrypted database: a file whose size is a non-zero multiple
+  of 512 bytes (SQLCipher's pages) and whose first 16 bytes (its random salt) are not text;
+- a directory, a symbolic link, a FIFO, a device or a socket;
+- any other existing file, unless it is one crm wrote and the command was given --force.
+
+crm keeps no list of the files it wrote: a file counts as crm's when it is a regular file
+of one link, owned by the user, mode 0600 (crm sets it on all its files, a user's file is
+rarely so) and its first line is one crm's exports and reject files start with: a CSV or TSV
+header of the `id` column first (or ending in `reject_line`, `reject_reason`), `[` (JSON), a
+JSON line `{"id": ...` or `{"reject_line": ...`, the `{` of `crm export all` followed by its
+`"format": "crmcli-export"`, `BEGIN:VCARD`, `BEGIN:VCALENDAR`; or it is empty. A database
+never passes, nor a key file, nor a user's document.
+"""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import os
+import re
+import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
+
+from crmcli.core.errors import InvalidInput
 
 BUSY_TIMEOUT_MS = 10_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+COMPANIONS = ("-wal", "-shm", "-journal")
+_HEAD_BYTES = 65_536
+_CSV_HEADER = re.compile(r"id(?:[,\t][a-z_]+)*|(?:.*[,\t])?reject_line[,\t]reject_reason")
+_FIRST_LINES = ("[", "[]", "BEGIN:VCARD", "BEGIN:VCALENDAR")
+_JSON_LINES = ('{"id": ', '{"reject_line": ')
+_EXPORT_ALL = '{\n  "format": "crmcli-export"'
 
 
 def create_private_file(path: Path) -> None:
@@ -18,3 +57,116 @@ def create_private_file(path: Path) -> None:
         path.parent.mkdir(parents=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (or cannot be looked at)
+        return False
+
+
+def _is_text(head: bytes) -> bool:
+    """True when `head` is the start of UTF-8 text: no control bytes but tab and line ends,
+    and no invalid sequence (a character cut at the end is fine)."""
+    if any((b < 0x20 and b not in (0x09, 0x0A, 0x0D)) or b == 0x7F for b in head):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _written_by_crm(info: os.stat_result, head: bytes) -> bool:
+    """The rule of the module docstring for "a file crm wrote"."""
+    if info.st_nlink != 1 or info.st_uid != os.geteuid():
+        return False
+    if stat.S_IMODE(info.st_mode) != 0o600:
+        return False
+    if not head:
+        return True
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    first = text.split("\n", 1)[0].removesuffix("\r")
+    return (
+        first in _FIRST_LINES
+        or text.startswith(_JSON_LINES)
+        or text.startswith(_EXPORT_ALL)
+        or bool(_CSV_HEADER.fullmatch(first))
+    )
+
+
+def _read_head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(_HEAD_BYTES)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path} to check it: {exc.strerror or exc}") from None
+
+
+def check_output(path: Path, *, database: Path, force: bool | None) -> None:
+    """Refuse to write `path` unless it is new or a file crm wrote and `force` is true (see
+    the module docstring). `database` is the database crm is using; `force` is None for a
+    command that has no --force (it never replaces a file). Raises InvalidInput."""
+    place = f"{path} is the database crm is using"
+    for suffix in ("", *COMPANIONS):
+        companion = database.with_name(database.name + suffix)
+        if _same_file(path, companion) or (
+            path.name == companion.name and _same_file(path.parent, database.parent)
+        ):
+            what = place if not suffix else f"{path} is the {suffix} file of the database in use"
+            raise InvalidInput(f"{what}; crm never writes over it: give another file name")
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        if not path.parent.is_dir():
+            raise InvalidInput(f"no such directory: {path.parent}") from None
+        return
+    except OSError as exc:
+        raise InvalidInput(f"cannot check {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidInput(f"{path} is a directory; give a file name")
+    if stat.S_ISLNK(info.st_mode):
+        raise InvalidInput(f"{path} is a symbolic link; give the name of a new or plain file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidInput(f"{path} is a FIFO, device or socket; give another file name")
+    head = _read_head(path)
+    never = "crm never writes over one: give another file name"
+    if head[:16] == SQLITE_HEADER:
+        raise InvalidInput(f"{path} is an SQLite database (a crm database or backup?); {never}")
+    if info.st_size and info.st_size % 512 == 0 and not _is_text(head[:16]):
+        raise InvalidInput(f"{path} looks like an encrypted database; {never}")
+    if force is None:
+        raise InvalidInput(f"{path} already exists; give a new file name")
+    if not _written_by_crm(info, head):
+        raise InvalidInput(
+            f"{path} exists and is not a file crm wrote; give a new file name "
+            "(--force replaces only crm's own exports)"
+        )
+    if not force:
+        raise InvalidInput(f"{path} already exists; add --force to replace it")
+
+
+@contextlib.contextmanager
+def write_output(path: Path, *, database: Path, force: bool) -> Iterator[TextIO]:
+    """Write the text file `path` (mode 0600) once check_output allows it: through a
+    temporary file beside it, fsynced and renamed into place on success, so a failure
+    leaves the old file (or none) and no half-written one."""
+    path = path.expanduser()
+    check_output(path, database=database, force=force)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

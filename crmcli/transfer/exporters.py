@@ -22,14 +22,11 @@ which record changes rather than hold data.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any, TextIO
 
 from crmcli.core import clock
@@ -124,28 +121,6 @@ def write_csv(
             cells = [guard(c, v) for c, v in zip(columns, cells, strict=True)]
         writer.writerow(cells)
     return count
-
-
-@contextlib.contextmanager
-def private_file(path: Path) -> Iterator[TextIO]:
-    """Write `path` (mode 0600) through a temporary file renamed into place on success,
-    so a failed export leaves no half-written file behind."""
-    path = path.expanduser()
-    if path.is_dir():
-        raise InvalidInput(f"{path} is a directory; give a file name")
-    if not path.parent.exists():
-        raise InvalidInput(f"no such directory: {path.parent}")
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            yield out
-        os.replace(temp, path)
-        os.chmod(path, 0o600)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 # Selecting rows ---------------------------------------------------------------------------
