@@ -230,6 +230,18 @@ def test_national_id_never_shown_unmasked_without_reveal(number, left, right):
     }
 
 
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(value=st.none() | national_ids() | st.text(st.characters(blacklist_characters="\x00")))
+def test_the_history_triggers_mask_as_every_output_does(value):
+    """The SQL mask the history triggers store is the Python mask outputs use."""
+    from crmcli.core import validate
+
+    conn = sqlite3.connect(":memory:")
+    stored = conn.execute(f"SELECT {history.mask_sql('?1')}", (value,)).fetchone()[0]
+    conn.close()
+    assert stored == validate.mask_national_id(value)
+
+
 @pytest.mark.parametrize(
     "number",
     [

@@ -150,10 +150,16 @@ def customer_links(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     customers(id), and any `customer_id` column, in whichever table later migrations add.
     Not the history's own tables: a record's history stays with the customer it describes,
     so undo needs nothing moved back and forget finds it by that customer."""
-    from crmcli.store.history import recorded_tables
+    from crmcli.store.history import DERIVED_TABLES, HISTORY_TABLES
 
     links: list[tuple[str, str]] = []
-    for table in recorded_tables(conn):
+    tables = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+    ).fetchall()
+    for (table,) in tables:
+        if table in HISTORY_TABLES or table in DERIVED_TABLES:
+            continue
         quoted = '"' + table.replace('"', '""') + '"'
         found = {
             r[3] for r in conn.execute(f"PRAGMA foreign_key_list({quoted})") if r[2] == "customers"
