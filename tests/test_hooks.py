@@ -492,15 +492,13 @@ def test_demo_runs_no_hook_for_its_throwaway_file(tmp_path: Path) -> None:
     assert [e["hook"] for e in hook_log(log)] == ["on-add"]
 
 
-def test_forget_runs_through_the_unit_of_work_but_tells_no_hook_the_erased_data(
-    logged: Path,
-) -> None:
+def test_forget_runs_through_the_unit_of_work_and_its_on_delete_hook(logged: Path) -> None:
     ok("add", "Anna", "--city", "Lyon")
     logged.unlink()
     ok("forget", "Anna", "--yes")
-    # Its changeset keeps no history (that would hold the erased values), so no hook
-    # is given them; the erase itself is committed and indexed like any write.
-    assert hook_log(logged) == []
+    # After the commit, like any write; its payload holds none of the erased values
+    # (tests/test_privacy.py reads it whole).
+    assert hook_log(logged) == [{"hook": "on-delete", "command": "forget", "ids": [1], "seen": 0}]
     assert ok("list", "-q") == "" and ok("search", "Lyon", "-q") == ""
 
 

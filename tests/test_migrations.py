@@ -343,3 +343,57 @@ def test_a_crash_between_the_steps_and_the_index_loses_nothing(db_path, monkeypa
     ok("add", "Bob")  # the next write indexes the queue
     assert search_state(db_path) == (0, [])
     assert customers_found("zw") == [1]
+
+
+def test_upgrade_moves_clear_national_ids_out_of_history_and_merge_records(db_path):
+    """Files from before history_secrets: their history and merge snapshots held national
+    IDs in clear. The upgrade masks them there, and undo still restores the clear value."""
+    clear, other = "11010519491231002X", "110105198001010032"
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for step in migrations.MIGRATIONS[:13]:
+        conn.execute("BEGIN")
+        step(conn)
+        conn.execute("COMMIT")
+    conn.execute("PRAGMA user_version = 13")
+    stamp = "2026-11-01T10:00:00+08:00"
+    conn.execute(
+        "INSERT INTO customers (id, name, name_key, created_at, updated_at) VALUES (1, 'A', 'a', ?, ?)",
+        (stamp, stamp),
+    )
+    record = json.dumps({"id": 2, "name": "B", "national_id": other})
+    conn.execute(
+        "INSERT INTO customer_merges (customer_id, merged_id, merged_name, record, moved, merged_at) "
+        "VALUES (1, 2, 'B', ?, '{}', ?)",
+        (record, stamp),
+    )
+    conn.execute(
+        "INSERT INTO changesets (id, command, at) VALUES (1, 'merge', ?), (2, 'edit', ?)",
+        (stamp, stamp),
+    )
+    literal = "'" + record.replace("'", "''") + "'"
+    conn.execute(
+        "INSERT INTO history (changeset_id, table_name, row_id, customer_id, op, old, new) VALUES "
+        "(1, 'customer_merges', 1, 1, 'insert', NULL, ?), "
+        "(1, 'customers', 2, 2, 'delete', ?, NULL), "
+        "(2, 'customers', 1, 1, 'update', ?, ?)",
+        (
+            f"'id',1,'customer_id',1,'record',{literal}",
+            f"'id',2,'name','B','national_id','{other}'",
+            f"'id',1,'name','A','national_id','{clear}'",
+            "'id',1,'name','A','national_id',NULL",
+        ),
+    )
+    conn.close()
+    ok("history")  # upgrades the file
+    conn = sqlite3.connect(db_path)
+    texts = conn.execute(
+        "SELECT coalesce(old, '') || coalesce(new, '') FROM history "
+        "UNION ALL SELECT record FROM customer_merges"
+    ).fetchall()
+    secrets = conn.execute("SELECT old, new FROM history_secrets ORDER BY history_id").fetchall()
+    conn.close()
+    assert [t for (t,) in texts if clear in t or other in t or "19491231" in t] == []
+    assert sum("110105********0032" in t for (t,) in texts) == 3  # merge record, its history, B
+    assert secrets == [(f"'national_id','{other}'", None), (f"'national_id','{clear}'", None)]
+    ok("undo", "--yes")  # the edit: the number comes back exactly
+    assert json.loads(ok("show", "1", "--reveal", "-f", "json"))[0]["national_id"] == clear

@@ -181,23 +181,32 @@ def forget(
     with writing(ctx) as conn:
         counts = privacy.forget_customer(conn, customer_id)
     path = global_options(ctx).path
-    emptied = compact(path)  # the erased bytes leave the file and its WAL
+    problem, emptied = compact(path)  # the erased bytes leave the file and its WAL
     output(ctx, quiet=quiet).done(
         f"Erased customer {customer_id}: {counts['records']} records, "
         f"{counts['references']} references from others, {counts['history']} history "
-        f"entries; {counts['indexes']} search indexes rebuilt; file vacuumed.",
+        f"entries; {counts['indexes']} search indexes rebuilt; "
+        + ("file vacuumed." if problem is None else "file NOT vacuumed."),
         customer_id,
     )
     if not emptied:
         sys.stderr.write(
-            "crm: another crm process kept the WAL file from being emptied; "
-            "it is emptied at the next checkpoint (run crm forget again when idle to be sure)\n"
+            "crm: the WAL file could not be emptied (another crm process is reading, or the "
+            "disk is full); it is emptied at the next checkpoint (run crm forget again when "
+            "idle to be sure)\n"
         )
     sys.stderr.write(
         "crm: backups and exports made before now still hold this customer's data "
         f"(backups folder: {backup_folder(path)}; pre-upgrade copies *.bak beside the "
         "database); delete or re-make them.\n"
     )
+    if problem is not None:
+        raise CrmError(
+            f"customer {customer_id} is erased (committed; it cannot be undone), but "
+            f"vacuuming the file afterwards failed ({problem}: disk full?): their erased "
+            "values are overwritten in place, and the file keeps its free pages until a later "
+            "crm forget vacuums it"
+        )
 
 
 @app.command("subject-export")

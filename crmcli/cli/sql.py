@@ -9,6 +9,7 @@ from crmcli.cli.app import app, output, reading
 from crmcli.cli.options import FormatOption
 from crmcli.cli.output import Format
 from crmcli.core.errors import InvalidInput
+from crmcli.store.history import NATIONAL_ID_COLUMNS
 
 # sqlite3 authorizer action codes a read-only query may use.
 _ALLOWED = {
@@ -19,9 +20,17 @@ _ALLOWED = {
 }
 
 
-# Columns that hold national ID numbers as stored: read as NULL unless --reveal, so no SQL
-# function can carry them out (the authorizer sees every column a query reads).
-SENSITIVE_READS = {("customers", "national_id"), ("history", "old"), ("history", "new")}
+# Columns that hold national ID numbers in clear (crmcli.store.history.NATIONAL_ID_COLUMNS,
+# and the clear values undo keeps in history_secrets): read as NULL unless --reveal, so no
+# SQL function can carry them out (the authorizer sees every column a query reads). History's
+# old and new values too, which describe people's past records.
+SENSITIVE_READS = {
+    *((table, column) for table, names in NATIONAL_ID_COLUMNS.items() for column in names),
+    ("history_secrets", "old"),
+    ("history_secrets", "new"),
+    ("history", "old"),
+    ("history", "new"),
+}
 
 
 def _authorizer(reveal: bool) -> Any:

@@ -14,8 +14,9 @@ MediaWiki tables have not been updated since 2021. Candidates are found through 
 that points at OTHER through a foreign key to customers (or a `customer_id` column),
 whichever table it is in, is moved to KEEP; KEEP's empty fields are filled from OTHER;
 OTHER's differing values are appended to KEEP's notes; a record of the merge (with OTHER as
-it was) goes to `customer_merges`; then OTHER is deleted, not archived: an archived shell
-would still answer to its name, phone and external id and make references ambiguous.
+it was, its national ID masked) goes to `customer_merges`; then OTHER is deleted, not
+archived: an archived shell would still answer to its name, phone and external id and make
+references ambiguous.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
+from crmcli.store.history import shown_values
 
 POINTS = {"email": 60, "phone": 50, "name": 40, "similar": 25, "company": 10}
 SIMILAR = 0.85  # difflib ratio of two folded names that counts as "similar"
@@ -145,13 +147,19 @@ FILLABLE = (
 
 def customer_links(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(table, column) of every column that points at a customer: each foreign key to
-    customers(id), and any `customer_id` column, in whichever table later migrations add."""
+    customers(id), and any `customer_id` column, in whichever table later migrations add.
+    Not the history's own tables: a record's history stays with the customer it describes,
+    so undo needs nothing moved back and forget finds it by that customer."""
+    from crmcli.store.history import DERIVED_TABLES, HISTORY_TABLES
+
     links: list[tuple[str, str]] = []
     tables = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
         "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
     ).fetchall()
     for (table,) in tables:
+        if table in HISTORY_TABLES or table in DERIVED_TABLES:
+            continue
         quoted = '"' + table.replace('"', '""') + '"'
         found = {
             r[3] for r in conn.execute(f"PRAGMA foreign_key_list({quoted})") if r[2] == "customers"
@@ -232,7 +240,11 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> di
         "UPDATE customers SET referred_by = NULL WHERE id = ? AND referred_by IN (?, ?)",
         (keep_id, keep_id, other_id),
     )
-    snapshot = {k: v for k, v in other.items() if k not in ("referrals",)}
+    # OTHER as it was, for the record; its national ID masked like every copy of one (the
+    # clear value, should undo need it, is kept with the history of OTHER's row).
+    snapshot = shown_values(
+        {k: v for k, v in other.items() if k not in ("referrals",)}, False, "customers"
+    )
     conn.execute(
         "INSERT INTO customer_merges (customer_id, merged_id, merged_name, record, moved, "
         "merged_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -22,7 +22,12 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from crmcli.store.history import decode_record, quote_ident, recorded_tables, shown_values
+from crmcli.store.history import (
+    images,
+    quote_ident,
+    recorded_tables,
+    shown_values,
+)
 
 SKIPPED = ("changesets", "history", "history_control", "settings")
 
@@ -52,8 +57,8 @@ def referring_columns(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return found
 
 
-def _mask(row: dict[str, Any], reveal: bool) -> dict[str, Any]:
-    return shown_values(row, reveal) or {}
+def _mask(row: dict[str, Any], reveal: bool, table: str) -> dict[str, Any]:
+    return shown_values(row, reveal, table) or {}
 
 
 def subject_data(
@@ -78,7 +83,7 @@ def subject_data(
             (customer_id,),
         ).fetchall()
         if rows:
-            records[table] = [_mask(dict(r), reveal) for r in rows]
+            records[table] = [_mask(dict(r), reveal, table) for r in rows]
     tags = [
         r[0]
         for r in conn.execute(
@@ -87,28 +92,57 @@ def subject_data(
             (customer_id,),
         )
     ]
-    history = [
-        {
-            "at": h["at"],
-            "command": h["command"],
-            "table": h["table_name"],
-            "row_id": h["row_id"],
-            "op": h["op"],
-            "old": _mask(decode_record(h["old"]) or {}, reveal) if h["old"] else None,
-            "new": _mask(decode_record(h["new"]) or {}, reveal) if h["new"] else None,
-        }
-        for h in conn.execute(
-            "SELECT c.at, c.command, h.table_name, h.row_id, h.op, h.old, h.new FROM history h "
-            "JOIN changesets c ON c.id = h.changeset_id WHERE h.customer_id = ? ORDER BY h.id",
-            (customer_id,),
+    history = []
+    for h in conn.execute(
+        "SELECT c.at, c.command, h.table_name, h.row_id, h.op, h.old, h.new, s.old AS s_old, "
+        "s.new AS s_new FROM history h JOIN changesets c ON c.id = h.changeset_id "
+        "LEFT JOIN history_secrets s ON s.history_id = h.id WHERE h.customer_id = ? ORDER BY h.id",
+        (customer_id,),
+    ):
+        clear = (h["s_old"], h["s_new"])
+        old, new = images(h["table_name"], h["old"], h["new"], clear, reveal=reveal)
+        history.append(
+            {
+                "at": h["at"],
+                "command": h["command"],
+                "table": h["table_name"],
+                "row_id": h["row_id"],
+                "op": h["op"],
+                "old": old,
+                "new": new,
+            }
         )
-    ]
     return {
-        "customer": _mask(customer, reveal),
+        "customer": _mask(customer, reveal, "customers"),
         "tags": tags,
         "records": records,
         "history": history,
     }
+
+
+def _erase_history(conn: sqlite3.Connection, people: list[int], changeset: int | None) -> int:
+    """Delete every history entry that describes `people` (the forgotten customer and those
+    merged into them), inside forget's changeset; returns how many. Those are: the entries of
+    their records; the entries of every row this changeset deleted (rows moved to them by a
+    merge, whose older entries name someone else); this changeset's own entries (they hold
+    the deleted values); and, whole, every changeset that deleted one of their customer rows
+    (a merge into someone else, or into them) and the undo of it: a merge's entries of the
+    other customer (notes and values taken from them) describe them too. Other customers'
+    rows this erase only updated (referred_by cleared) keep their earlier history. Their
+    clear national IDs, kept for undo in history_secrets, go with the entries."""
+    marks = ",".join("?" * len(people))
+    merges = (
+        "SELECT changeset_id FROM history WHERE table_name = 'customers' "  # noqa: S608
+        f"AND op = 'delete' AND row_id IN ({marks}) AND changeset_id IS NOT ?"
+    )
+    return conn.execute(
+        f"DELETE FROM history WHERE customer_id IN ({marks}) OR changeset_id IS ? OR "  # noqa: S608
+        "(table_name, row_id) IN (SELECT table_name, row_id FROM history "
+        "WHERE changeset_id IS ? AND op = 'delete') "
+        f"OR changeset_id IN ({merges}) "
+        f"OR changeset_id IN (SELECT id FROM changesets WHERE reverts IN ({merges}))",
+        [*people, changeset, changeset, *people, changeset, *people, changeset],
+    ).rowcount
 
 
 def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int]:
@@ -125,6 +159,13 @@ def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int
         raise NotFound(f"no customer with id {customer_id}")
     changeset = history.current(conn)
     counts = {"records": 0, "references": 0, "history": 0, "indexes": 0}
+    # The customers merged into them (`crm merge`) were the same person: their history goes too.
+    merged = [
+        r[0]
+        for r in conn.execute(
+            "SELECT merged_id FROM customer_merges WHERE customer_id = ?", (customer_id,)
+        )
+    ]
     tag_ids = [
         r[0]
         for r in conn.execute(
@@ -161,15 +202,14 @@ def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int
         if not conn.execute("SELECT 1 FROM customer_tags WHERE tag_id = ?", (tag_id,)).fetchone():
             delete_tag(conn, tag_id)
     if history.has_history(conn):
-        # Every history entry about them or about any row this erase deleted, and the
-        # entries this very transaction recorded (they hold the deleted values). Other
-        # customers' rows it only updated (referred_by cleared) keep their earlier history.
-        counts["history"] = conn.execute(
-            "DELETE FROM history WHERE customer_id = ? OR changeset_id IS ? OR "
-            "(table_name, row_id) IN (SELECT table_name, row_id FROM history "
-            "WHERE changeset_id IS ? AND op = 'delete')",
-            (customer_id, changeset, changeset),
-        ).rowcount
+        counts["history"] = _erase_history(conn, [customer_id, *merged], changeset)
+        # What stays of them: that a customer with this id was erased, for the change feed
+        # and the on-delete hook (a follower must erase its own copy too).
+        conn.execute(
+            "INSERT INTO history (changeset_id, table_name, row_id, customer_id, op) "
+            "VALUES (?, 'customers', ?, ?, 'delete')",
+            (changeset, customer_id, customer_id),
+        )
         history.mark_not_undoable(conn)
     from crmcli.store import search
 

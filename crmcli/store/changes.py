@@ -5,7 +5,8 @@ Each history row is one changed record; the feed prints one line per changed fie
 history row's id (stable and increasing, so a follower resumes with `--since ID`), when,
 which command, the table and record, the field, and its old and new values. Sensitive
 values are masked unless `reveal`. A bulk import appears as one `bulk_insert` line naming
-the id range.
+the id range; a customer `crm forget` erased appears as one `delete` line of `customers`
+with no field and no values.
 """
 
 from __future__ import annotations
@@ -43,19 +44,22 @@ def feed(
     changeset), in id order, streamed."""
     sql = (
         "SELECT h.id, c.at, c.command, h.table_name, h.row_id, h.customer_id, h.op, h.old, "
-        "h.new FROM history h JOIN changesets c ON c.id = h.changeset_id "
+        "h.new, s.old, s.new FROM history h JOIN changesets c ON c.id = h.changeset_id "
+        "LEFT JOIN history_secrets s ON s.history_id = h.id "
     )
     if changeset is None:
         rows = conn.execute(sql + "WHERE h.id > ? ORDER BY h.id", (after,))
     else:
         rows = conn.execute(sql + "WHERE h.changeset_id = ? ORDER BY h.id", (changeset,))
-    for hid, at, command, table, row_id, customer_id, op, old_text, new_text in rows:
-        old = history.shown_values(history.decode_record(old_text), reveal) or {}
-        new = history.shown_values(history.decode_record(new_text), reveal) or {}
+    for hid, at, command, table, row_id, customer_id, op, old_text, new_text, *clear in rows:
+        old, new = history.images(table, old_text, new_text, tuple(clear), reveal=reveal)
+        old, new = old or {}, new or {}
         base = {"id": hid, "at": at, "command": command, "table": table,
                 "record_id": row_id, "customer_id": customer_id, "op": op}  # fmt: skip
         if op == "update":
             names = [k for k in new if old.get(k) != new[k] and k not in NOISE]
+        elif not old and not new:  # a record `crm forget` erased: no values left to show
+            names = [None]
         else:
             names = [k for k in (new or old) if (new or old)[k] is not None]
         for name in names:

@@ -170,21 +170,31 @@ def savepoint(conn: sqlite3.Connection, name: str) -> Iterator[None]:
     conn.execute(f"RELEASE {quoted}")
 
 
-def compact(path: Path) -> bool:
+def compact(path: Path) -> tuple[str | None, bool]:
     """Rewrite the committed database without free pages (VACUUM, secure_delete on) and
-    empty its WAL, so erased bytes are gone from the file (`crm forget`). Returns False when
-    another process kept the WAL from being emptied (a later checkpoint empties it)."""
+    empty its WAL, so erased bytes are gone from the database and its -wal file (`crm
+    forget`). Returns (problem, emptied): `problem` is SQLite's reason when the VACUUM failed
+    (a full disk: it writes a second copy of the file), the WAL is emptied all the same;
+    `emptied` is False when it could not be (another process reading, or no room), and a
+    later checkpoint empties it. Raises StorageError when the file cannot be opened."""
     try:
         conn = open_file(path, readonly=False)
-        try:
-            conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("VACUUM")
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        finally:
-            conn.close()
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
-    return not busy
+    problem = None
+    try:
+        conn.execute("PRAGMA secure_delete = ON")
+        try:
+            conn.execute("VACUUM")
+        except sqlite3.Error as exc:
+            problem = str(exc)
+        try:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as exc:
+            problem, busy = problem or str(exc), 1
+    finally:
+        conn.close()
+    return problem, not busy
 
 
 def replace_contents(path: Path, source: sqlite3.Connection) -> None:

@@ -7,6 +7,16 @@ columns, copy every inserted, updated and deleted row into `history` (old and ne
 JSON) under the changeset that is open, with the customer it belongs to: the row's own id for
 `customers`, its `customer_id` column where the table has one, else NULL.
 
+National ID numbers (the columns in NATIONAL_ID_COLUMNS) are never copied in clear into
+`history`: the triggers store them masked, as every output shows them, so the history, the
+change feed, hooks, `crm sql` and anything else that reads `history` can hand out no clear
+number by mistake. Undo must put back the exact value, so the trigger keeps the clear values
+of those columns, and only those, in `history_secrets` (history_id, old, new), read by
+`undo` and by `--reveal`, never by `crm sql`, and deleted with the history row it belongs
+to (`crm forget` erases both). A clear number so lives in its customer's row and in the undo
+information of that row's own history, and nowhere else: not in merge snapshots, not under
+another customer.
+
 The triggers are (re)created at the end of every schema upgrade for every ordinary table
 (`install_triggers`), so tables added by later migrations are covered with no extra code.
 Skipped: `changesets`, `history`, `history_control`, `sqlite_*`, virtual tables (FTS) and
@@ -36,7 +46,7 @@ from typing import Any
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
 
-HISTORY_TABLES = ("changesets", "history", "history_control")
+HISTORY_TABLES = ("changesets", "history", "history_control", "history_secrets")
 # Derived data that is rebuilt from the recorded tables, so never recorded itself: the
 # search index's queue of records to re-index (crmcli.store.search).
 DERIVED_TABLES = ("search_dirty",)
@@ -107,13 +117,44 @@ def columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
     return [(r[1], r[2] or "") for r in conn.execute(f"PRAGMA table_info({quote_ident(table)})")]
 
 
-def row_record(ref: str, cols: list[tuple[str, str]]) -> str:
+# The columns that hold a national ID number, by table: the one list every copy and every
+# output of a row is masked by (`mask_sql` in the history triggers, `shown_values` on output,
+# the merge snapshot, `crm sql`). Clear, such a number lives only in that column of its own row
+# and, for `crm undo`, in `history_secrets` (see the module docstring).
+NATIONAL_ID_COLUMNS: dict[str, frozenset[str]] = {"customers": frozenset({"national_id"})}
+
+
+def national_id_columns(table: str) -> frozenset[str]:
+    return NATIONAL_ID_COLUMNS.get(table, frozenset())
+
+
+def mask_sql(expr: str) -> str:
+    """SQL masking the value of `expr` exactly as crmcli.core.validate.mask_national_id does:
+    the first six and last four characters kept, the rest '*'."""
+    stars = "replace(hex(zeroblob({n})), '00', '*')"
+    return (
+        f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN {expr} "
+        f"WHEN length({expr}) <= 10 THEN {stars.format(n=f'length({expr})')} "
+        f"ELSE substr({expr}, 1, 6) || {stars.format(n=f'length({expr}) - 10')} "
+        f"|| substr({expr}, -4) END"
+    )
+
+
+def row_record(
+    ref: str, cols: list[tuple[str, str]], *, masked: frozenset[str] = frozenset()
+) -> str:
     """SQL building the stored text of a row (`ref` is NEW, OLD or a table alias): a list of
     SQL literals made by quote(), 'name',value,'name',value... JSON functions cannot be used:
     with trusted_schema=OFF SQLite refuses them inside triggers. quote() is exact for every
-    type (reals to 17 digits, blobs as X'..'); `decode_record` reads it back."""
+    type (reals to 17 digits, blobs as X'..'); `decode_record` reads it back. The columns
+    named in `masked` are stored masked (mask_sql)."""
+
+    def value(n: str) -> str:
+        column = f"{ref}.{quote_ident(n)}"
+        return mask_sql(column) if n in masked else column
+
     return " || ',' || ".join(
-        f"{quote_text(quote_text(n))} || ',' || quote({ref}.{quote_ident(n)})" for n, _ in cols
+        f"{quote_text(quote_text(n))} || ',' || quote({value(n)})" for n, _ in cols
     )
 
 
@@ -174,11 +215,23 @@ def trigger_sql(table: str, cols: list[tuple[str, str]]) -> list[str]:
     names = [n for n, _ in cols]
     quoted = quote_ident(table)
     literal = quote_text(table)
+    secret = [c for c in cols if c[0] in national_id_columns(table)]
+    masked = frozenset(n for n, _ in secret)
     statements = []
     for op in OPS:
         ref = "OLD" if op == "delete" else "NEW"
-        old = row_record("OLD", cols) if op != "insert" else "NULL"
-        new = row_record("NEW", cols) if op != "delete" else "NULL"
+        old = row_record("OLD", cols, masked=masked) if op != "insert" else "NULL"
+        new = row_record("NEW", cols, masked=masked) if op != "delete" else "NULL"
+        keep = ""
+        if secret:  # the clear values, for undo only, beside the history row just written
+            refs = [r for r, skip in (("OLD", "insert"), ("NEW", "delete")) if op != skip]
+            clear = {r: row_record(r, secret) if r in refs else "NULL" for r in ("OLD", "NEW")}
+            present = " OR ".join(f"{r}.{quote_ident(n)} IS NOT NULL" for r in refs for n in masked)
+            keep = (
+                "INSERT INTO history_secrets (history_id, old, new) "
+                f"SELECT last_insert_rowid(), {clear['OLD']}, {clear['NEW']} "
+                f"WHERE {present}; "
+            )
         when = "(SELECT changeset_id FROM history_control) IS NOT NULL"
         if op == "update":  # a no-op update (same values) is not a change
             changed = " OR ".join(
@@ -192,7 +245,7 @@ def trigger_sql(table: str, cols: list[tuple[str, str]]) -> list[str]:
             "INSERT INTO history (changeset_id, table_name, row_id, customer_id, op, old, new) "
             f"SELECT changeset_id, {literal}, {ref}.rowid, {_owner(table, names, ref)}, "
             f"'{op}', {old}, {new} FROM history_control; "
-            "END"
+            f"{keep}END"
         )
     return statements
 
@@ -305,27 +358,42 @@ def mark_not_undoable(conn: sqlite3.Connection) -> None:
 
 # --- reading ---------------------------------------------------------------------------------
 
-SENSITIVE_COLUMNS = frozenset({"national_id"})
 
-
-def shown_values(values: dict[str, Any] | None, reveal: bool) -> dict[str, Any] | None:
-    """A row's values for output: sensitive ones masked unless `reveal`, bytes as x'hex'
-    (JSON has no bytes)."""
+def shown_values(values: dict[str, Any] | None, reveal: bool, table: str) -> dict[str, Any] | None:
+    """A row of `table` for output: its national-ID columns (NATIONAL_ID_COLUMNS) masked
+    unless `reveal`, bytes as x'hex' (JSON has no bytes)."""
     if values is None:
         return None
     from crmcli.core.validate import mask_national_id
 
+    hidden = frozenset() if reveal else national_id_columns(table)
     out = {}
     for k, v in values.items():
         if isinstance(v, bytes):
             v = f"x'{v.hex()}'"
-        elif k in SENSITIVE_COLUMNS and isinstance(v, str) and not reveal:
+        elif k in hidden and isinstance(v, str):
             v = mask_national_id(v)
         out[k] = v
     return out
 
 
-_masked = shown_values
+def images(
+    table: str,
+    old: str | None,
+    new: str | None,
+    clear: tuple[str | None, str | None] = (None, None),
+    *,
+    reveal: bool = False,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """A history row's old and new values for output. History holds national IDs masked;
+    with `reveal` the clear values kept for undo (`clear`: its history_secrets old, new)
+    are put back."""
+    values = [decode_record(old), decode_record(new)]
+    if reveal:
+        for i, secret in enumerate(clear):
+            if values[i] is not None and secret is not None:
+                values[i] = {**values[i], **(decode_record(secret) or {})}
+    return shown_values(values[0], reveal, table), shown_values(values[1], reveal, table)
 
 
 def _summary(op: str, old: dict | None, new: dict | None) -> str:
@@ -356,7 +424,9 @@ def list_history(
     `reveal`) and a one-line `changes` summary."""
     sql = (
         "SELECT h.id, h.changeset_id, c.at, c.command, h.table_name, h.row_id, h.customer_id, "
-        "h.op, h.old, h.new, c.undone_at FROM history h JOIN changesets c ON c.id = h.changeset_id"
+        "h.op, h.old, h.new, c.undone_at, s.old AS s_old, s.new AS s_new FROM history h "
+        "JOIN changesets c ON c.id = h.changeset_id "
+        "LEFT JOIN history_secrets s ON s.history_id = h.id"
     )
     params: list[Any] = []
     if customer_id is not None:
@@ -368,8 +438,8 @@ def list_history(
         params.append(limit)
     out = []
     for row in conn.execute(sql, params):
-        old = _masked(decode_record(row["old"]), reveal)
-        new = _masked(decode_record(row["new"]), reveal)
+        clear = (row["s_old"], row["s_new"])
+        old, new = images(row["table_name"], row["old"], row["new"], clear, reveal=reveal)
         out.append(
             {
                 "changeset": row["changeset_id"],
@@ -415,8 +485,10 @@ def undo_target(conn: sqlite3.Connection) -> Plan | None:
     rows = [
         dict(r)
         for r in conn.execute(
-            "SELECT id, table_name, row_id, customer_id, op, old, new FROM history "
-            "WHERE changeset_id = ? ORDER BY id DESC",
+            "SELECT h.id, h.table_name, h.row_id, h.customer_id, h.op, h.old, h.new, "
+            "s.old AS s_old, s.new AS s_new FROM history h "
+            "LEFT JOIN history_secrets s ON s.history_id = h.id "
+            "WHERE h.changeset_id = ? ORDER BY h.id DESC",
             (row["id"],),
         )
     ]
@@ -433,8 +505,8 @@ def describe(plan: Plan, *, reveal: bool = False) -> list[dict[str, Any]]:
     }
     out = []
     for r in plan.rows:
-        old = _masked(decode_record(r["old"]), reveal)
-        new = _masked(decode_record(r["new"]), reveal)
+        clear = (r["s_old"], r["s_new"])
+        old, new = images(r["table_name"], r["old"], r["new"], clear, reveal=reveal)
         if r["op"] == "update":
             summary = _summary("update", new, old)  # reversed: new → old
         else:
@@ -464,6 +536,14 @@ def _current_row(conn: sqlite3.Connection, table: str, row_id: int) -> dict[str,
     return decode_record(row[0]) if row else None
 
 
+def _clear(text: str | None, secret: str | None) -> dict[str, Any] | None:
+    """A history image with its national IDs clear again (from history_secrets)."""
+    values = decode_record(text)
+    if values is not None and secret is not None:
+        values.update(decode_record(secret) or {})
+    return values
+
+
 def undo(conn: sqlite3.Connection, plan: Plan) -> int:
     """Revert `plan`'s changeset inside the caller's transaction (itself a changeset);
     returns how many rows were restored. Raises UndoConflict, changing nothing, when a row
@@ -483,7 +563,7 @@ def undo(conn: sqlite3.Connection, plan: Plan) -> int:
             )
             continue
         now = _current_row(conn, table, row_id)
-        expected = decode_record(r["new"])
+        expected, old = (_clear(r["new"], r["s_new"]), _clear(r["old"], r["s_old"]))
         if (expected is None) != (now is None) or (
             expected is not None
             and now is not None
@@ -496,14 +576,14 @@ def undo(conn: sqlite3.Connection, plan: Plan) -> int:
         if op == "insert":
             conn.execute(f"DELETE FROM {quoted} WHERE rowid = ?", (row_id,))
         elif op == "update":
-            old = decode_record(r["old"]) or {}
+            old = old or {}
             assignments = ", ".join(f"{quote_ident(k)} = ?" for k in old)
             conn.execute(
                 f"UPDATE {quoted} SET {assignments} WHERE rowid = ?",
                 [*old.values(), row_id],
             )
         else:
-            old = decode_record(r["old"]) or {}
+            old = old or {}
             names = [*old, "rowid"]
             conn.execute(
                 f"INSERT INTO {quoted} ({', '.join(map(quote_ident, names))}) "

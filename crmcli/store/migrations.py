@@ -668,6 +668,79 @@ def m013_stored_tags_by_id(conn: sqlite3.Connection) -> None:
             )
 
 
+@migration
+def m014_history_secrets(conn: sqlite3.Connection) -> None:
+    """History keeps national ID numbers masked: the clear values it needs to undo a change
+    move to `history_secrets` (one row per history row that has any, erased with it), and
+    the merge snapshots in `customer_merges.record` (and their history images) keep only the
+    masked number. The masking is the one of mask_national_id, frozen here."""
+    import json
+    import re
+
+    conn.execute(
+        "CREATE TABLE history_secrets (history_id INTEGER PRIMARY KEY "
+        "REFERENCES history(id) ON DELETE CASCADE, old TEXT, new TEXT)"
+    )
+
+    def mask(value: object) -> object:
+        if not isinstance(value, str) or not value:
+            return value
+        if len(value) <= 10:
+            return "*" * len(value)
+        return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+    def literal(value: object) -> str:
+        return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+    def field(key: str) -> re.Pattern[str]:  # one 'key',value pair of a history image
+        return re.compile(rf"(^|,)'{key}',(NULL|'(?:[^']|'')*'|[^,]*)")
+
+    national_id, record = field("national_id"), field("record")
+
+    def unquote(text: str) -> str | None:
+        return None if text == "NULL" else text[1:-1].replace("''", "'")
+
+    rows = conn.execute(
+        "SELECT id, old, new FROM history WHERE table_name = 'customers' "
+        "AND (old LIKE '%''national_id'',''%' OR new LIKE '%''national_id'',''%')"
+    ).fetchall()
+    for history_id, *images in rows:
+        clear: list[str | None] = [None, None]
+        for i, text in enumerate(images):
+            found = national_id.search(text or "")
+            if found is None or found.group(2) == "NULL":
+                continue
+            clear[i] = f"'national_id',{found.group(2)}"
+            masked = literal(mask(unquote(found.group(2))))
+            images[i] = text[: found.start(2)] + masked + text[found.end(2) :]
+        conn.execute("UPDATE history SET old = ?, new = ? WHERE id = ?", (*images, history_id))
+        conn.execute(
+            "INSERT INTO history_secrets (history_id, old, new) VALUES (?, ?, ?)",
+            (history_id, *clear),
+        )
+
+    def masked_snapshot(text: str) -> str:
+        data = json.loads(text)
+        if isinstance(data, dict) and "national_id" in data:
+            data["national_id"] = mask(data["national_id"])
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    for merge_id, text in conn.execute("SELECT id, record FROM customer_merges").fetchall():
+        conn.execute(
+            "UPDATE customer_merges SET record = ? WHERE id = ?", (masked_snapshot(text), merge_id)
+        )
+    rows = conn.execute(
+        "SELECT id, old, new FROM history WHERE table_name = 'customer_merges'"
+    ).fetchall()
+    for history_id, *images in rows:
+        for i, text in enumerate(images):
+            found = record.search(text or "")
+            if found is not None and found.group(2) != "NULL":
+                snapshot = literal(masked_snapshot(unquote(found.group(2)) or "{}"))
+                images[i] = text[: found.start(2)] + snapshot + text[found.end(2) :]
+        conn.execute("UPDATE history SET old = ?, new = ? WHERE id = ?", (*images, history_id))
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -99,7 +99,10 @@ CUSTOMER_ALIASES = _aliases(
         "industry": ("industry", "行业"),
         "company_size": ("company size", "公司规模", "规模"),
         "source": ("source", "channel source", "来源", "渠道", "客户来源"),
-        "national_id": ("national id", "id number", "身份证", "身份证号", "身份证号码"),
+        "national_id": ("national id", "national id number", "id number", "id card",
+                        "id card number", "identity card", "citizen id", "身份证", "身份证号",
+                        "身份证号码", "居民身份证", "居民身份证号码", "公民身份号码", "证件号",
+                        "证件号码", "身份证件号码"),
         "notes": ("notes", "note", "备注", "说明"),
         "preferred_channel": ("preferred channel", "偏好渠道"),
         "preferred_time": ("preferred time", "偏好时间"),
@@ -143,6 +146,12 @@ CUSTOMER_PATTERNS = (
     (re.compile(r"e ?mail \d+ value"), "email"),
     (re.compile(r"phone \d+ value"), "phone"),
     (re.compile(r"(e ?mail|phone|address|website|relation|event) \d+ (type|label)"), "-"),
+)
+# Other identity documents' numbers: never kept as a user-defined field by --keep-unknown,
+# where nothing would mask them (listed as ignored; --map COLUMN=field:NAME keeps one).
+IDENTITY_DOCUMENT = re.compile(
+    r".*(passport|护照|social security|\bssn\b|社会保障|社保|驾驶证|驾照|driv(er|ing) licen[cs]e"
+    r"|证件|身份).*"
 )
 PURCHASE_ALIASES = _aliases(
     {
@@ -284,7 +293,8 @@ class Mapper:
         return found
 
     def _unknown(self, column: str, name: str) -> str | None:
-        if self.kind == "customers" and self.keep_unknown:
+        keep = not IDENTITY_DOCUMENT.fullmatch(header_key(column))
+        if self.kind == "customers" and self.keep_unknown and keep:
             return f"field:{field_name(name)}"
         if column not in self.ignored and column != ERROR_KEY and column != VCARD_KEY:
             self.ignored.append(column)
