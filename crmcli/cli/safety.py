@@ -73,15 +73,25 @@ def restore(
 
 
 @app.command("check")
-def check(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def check(
+    ctx: typer.Context,
+    fmt: FormatOption = Format.table,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Remove the copy an interrupted crm encrypt/decrypt left beside the database.",
+        ),
+    ] = False,
+) -> None:
     """Check the database: integrity, foreign keys, full-text indexes, schema version,
-    history triggers and file modes; exit 1 naming the problems.
+    history triggers, encryption, leftover copies and file modes; exit 1 naming the problems.
 
     Example: crm check
     """
     from crmcli.store.backup import check_database
 
-    rows = check_database(global_options(ctx).path)
+    rows = check_database(global_options(ctx).path, repair=repair)
     output(ctx, fmt).rows(rows, ("check", "status", "detail"))
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
@@ -234,12 +244,13 @@ def encrypt(ctx: typer.Context) -> None:
     Example: CRM_KEY_FILE=~/.config/crm.key crm encrypt
     """
     from crmcli.store import encryption
+    from crmcli.store.db import convert
 
     path = global_options(ctx).path
     if not encryption.available():
         raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
     key = encryption.configured_key() or encryption.prompt_key(path, confirm=True)
-    result = encryption.convert(path, key=key, to_encrypted=True)
+    result = convert(path, key=key, to_encrypted=True)
     typer.echo(f"Encrypted {path} ({result['customers']} customers).")
     sys.stderr.write(
         "crm: keep the key safe: without it nothing can be read back. Backups and exports "
@@ -254,10 +265,11 @@ def decrypt(ctx: typer.Context) -> None:
     Example: CRM_KEY_FILE=~/.config/crm.key crm decrypt
     """
     from crmcli.store import encryption
+    from crmcli.store.db import convert
 
     path = global_options(ctx).path
     if not encryption.available():
         raise InvalidInput("decryption needs the extra: pip install 'crmcli[encrypt]'")
     key = encryption.configured_key() or encryption.prompt_key(path)
-    result = encryption.convert(path, key=key, to_encrypted=False)
+    result = convert(path, key=key, to_encrypted=False)
     typer.echo(f"Decrypted {path} ({result['customers']} customers).")
