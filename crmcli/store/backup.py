@@ -352,7 +352,8 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[dict[str, str
     try:
         conn = open_file(db_path, readonly=True)
     except (sqlite3.Error, StorageError) as exc:
-        add("open", False, f"cannot open the file: {exc}")
+        error = storage_error(exc) if isinstance(exc, sqlite3.Error) else exc
+        add("open", False, error.message)
         return rows
     try:
         rows.append(_kind_row(conn))
