@@ -174,6 +174,13 @@ def pad(db: Path, megabytes: int = SLOW_CONVERSION_MB) -> None:
     conn.close()
 
 
+def size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def env_with(db: Path, key_file: Path) -> dict[str, str]:
     return {**os.environ, "CRM_DB": str(db), "CRM_KEY_FILE": str(key_file)}
 
@@ -206,8 +213,10 @@ def test_a_write_during_encrypt_waits_and_lands_in_the_encrypted_file(
         [sys.executable, "-m", "crmcli", "encrypt"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    # Write once the copy has passed the customers table (the padding is copied last).
     partial = db_path.with_name("crm.db.converting")
-    while not partial.exists() and converter.poll() is None:
+    halfway = SLOW_CONVERSION_MB * 1048576 // 2
+    while converter.poll() is None and not (partial.exists() and size(partial) > halfway):
         time.sleep(0.005)
     converting = partial.exists()
     out, err = writer.communicate("written during the conversion\n", timeout=60)
