@@ -305,3 +305,18 @@ def test_kill_9_during_decrypt_keeps_the_database_and_reports_the_leftover(
         else:
             assert result.stderr == ""
     print(f"\nkill -9 during decrypt: {DECRYPT_TRIALS} trials, {leftovers} left a copy")
+
+
+@needs_sqlcipher
+def test_encrypt_decrypt_and_restore_a_db_named_like_a_uri(tmp_path, key_file, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = "file:e.db?mode=ro"
+    ok("--db", name, "add", "Anna")
+    ok("--db", name, "backup", "plain.db", "-q")
+    monkeypatch.setenv("CRM_KEY_FILE", str(key_file))
+    ok("--db", name, "encrypt")
+    ok("--db", name, "restore", "plain.db", "--yes")
+    assert not plain(tmp_path / name)
+    ok("--db", name, "decrypt")
+    assert plain(tmp_path / name) and ok("--db", name, "list", "-q") == "1\n"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("e.db")]

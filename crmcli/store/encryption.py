@@ -277,14 +277,15 @@ def _shown(target: str) -> str:
 
 def open_keyed(path: Path, key: str) -> CipherConnection:
     """A file crm made encrypted with `key` (a temporary copy), opened with it."""
-    return connect_cipher(str(path), key, uri=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    return connect_cipher(os.path.abspath(path), key, uri=False, timeout=BUSY_TIMEOUT_MS / 1000)
 
 
 def open_as(path: Path, key: str | None) -> CipherConnection:
     timeout = BUSY_TIMEOUT_MS / 1000
+    target = os.path.abspath(path)  # never a `file:` name SQLite could read as a URI
     if key is None:
-        return _plain_cipher(str(path), timeout)
-    return connect_cipher(str(path), key, uri=False, timeout=timeout)
+        return _plain_cipher(target, timeout)
+    return connect_cipher(target, key, uri=False, timeout=timeout)
 
 
 def export(source: CipherConnection, dest: Path, key: str | None) -> None:
@@ -294,7 +295,8 @@ def export(source: CipherConnection, dest: Path, key: str | None) -> None:
     backup API cannot do."""
     version = source.execute("PRAGMA user_version").fetchone()[0]
     target_key = _literal(key or "")
-    source.execute(f"ATTACH DATABASE {_literal(str(dest))} AS converted KEY {target_key}")
+    attached = _literal(os.path.abspath(dest))
+    source.execute(f"ATTACH DATABASE {attached} AS converted KEY {target_key}")
     try:
         source.execute("SELECT sqlcipher_export('converted')")
         source.execute(f"PRAGMA converted.user_version = {int(version)}")
