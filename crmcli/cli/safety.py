@@ -80,12 +80,13 @@ def check(
         bool,
         typer.Option(
             "--repair",
-            help="Remove the copy an interrupted crm encrypt/decrypt left beside the database.",
+            help="Remove the copy an interrupted crm encrypt/decrypt left beside the "
+            "database (the check also says whether the file is encrypted).",
         ),
     ] = False,
 ) -> None:
     """Check the database: integrity, foreign keys, full-text indexes, schema version,
-    history triggers, encryption, leftover copies and file modes; exit 1 naming the problems.
+    history triggers and file modes; exit 1 naming the problems.
 
     Example: crm check
     """

@@ -30,7 +30,7 @@ from typing import Any
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
-from crmcli.store import encryption, files
+from crmcli.store import encryption, guard
 from crmcli.store.connection import open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
 
@@ -285,8 +285,8 @@ def remove_leftover(db_path: Path) -> Path | None:
     beside the database (it may hold the data in clear, so its bytes are overwritten with
     zeros before it is unlinked). Waits until no other crm uses the database, so a conversion
     that is running is never touched. Returns the path removed, if any."""
-    with files.exclusive(db_path):
-        partial = files.leftover(db_path)
+    with guard.exclusive(db_path):
+        partial = guard.leftover(db_path)
         if partial is None:
             return None
         for name in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
@@ -328,26 +328,25 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[dict[str, str
 
     if not db_path.exists():
         raise NotFound(f"there is no database at {db_path}")
-    files.check_path(db_path)
     rows = _mode_rows(db_path)
-    removed = remove_leftover(db_path) if repair else None
-    partial = files.leftover(db_path)
-    if removed is not None:
-        rows.append({"check": "leftover copy", "status": "ok", "detail": f"removed {removed}"})
-    elif partial is not None:
-        rows.append(
-            {
-                "check": "leftover copy",
-                "status": "problem",
-                "detail": f"{partial} is left from an interrupted crm encrypt or decrypt; "
-                "crm check --repair removes it",
-            }
-        )
 
     def add(check: str, ok: bool, detail: str, *, note: bool = False) -> None:
         rows.append({"check": check, "status": "ok" if ok else "problem", "detail": detail})
         if note and ok:
             rows[-1]["status"] = "note"
+
+    guard.check_path(db_path)
+    removed = remove_leftover(db_path) if repair else None
+    partial = guard.leftover(db_path)
+    if removed is not None:
+        add("leftover copy", True, f"removed {removed}")
+    elif partial is not None:
+        add(
+            "leftover copy",
+            False,
+            f"{partial} is left from an interrupted crm encrypt or decrypt; "
+            "crm check --repair removes it",
+        )
 
     try:
         conn = open_file(db_path, readonly=True)

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from crmcli.core.errors import StorageError
-from crmcli.store import encryption, files
+from crmcli.store import encryption, files, guard
 
 SAFETY_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
@@ -33,14 +33,14 @@ SAFETY_PRAGMAS = (
 
 
 class _Connection(sqlite3.Connection):
-    """A stdlib connection that lets go of the file's lock (crmcli.store.files) on close."""
+    """A stdlib connection that lets go of the file's lock (crmcli.store.guard) on close."""
 
     _held: tuple[int, int] | None = None
 
     def close(self) -> None:
         super().close()
         held, self._held = self._held, None
-        files.release(held)
+        guard.release(held)
 
 
 _SESSION: Any = object()
@@ -51,19 +51,19 @@ def open_sqlite(
 ) -> sqlite3.Connection:
     """Open `target` (a path, `:memory:` or a `file:` URI) with every safety pragma; `file`
     is the database file behind it, when there is one (see the module docstring): it is
-    locked (crmcli.store.files.hold) for as long as the connection is open. A new or empty
+    locked (crmcli.store.guard.hold) for as long as the connection is open. A new or empty
     `file` is created encrypted with `new_key` (None: plain), by default the session's key.
     A path is always handed to SQLite absolute, so one spelled like a URI (`file:x?mode=ro`)
     is only ever that file's name."""
     if file is not None:
-        files.check_path(file)
+        guard.check_path(file)
     if not uri and target != ":memory:":
         target = os.path.abspath(target)
-    held = files.hold(file) if file is not None else None
+    held = guard.hold(file) if file is not None else None
     try:
         conn = _open(target, uri=uri, file=file, new_key=new_key)
     except BaseException:
-        files.release(held)
+        guard.release(held)
         raise
     conn._held = held  # type: ignore[union-attr]
     return conn

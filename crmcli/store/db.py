@@ -28,7 +28,7 @@ either; the restored file's history is the backup's own, so no changeset and no 
 not this module's: a backup or a pre-upgrade copy is a new file (`connection.open_new_file`,
 under a name of its own). `convert` (`crm encrypt`/`crm decrypt`) writes a converted copy
 beside the database and renames it over the file, changing no record: the one place crm
-replaces a database file, under the exclusive lock of crmcli.store.files and SQLite's write
+replaces a database file, under the exclusive lock of crmcli.store.guard and SQLite's write
 lock, so no crm reads or writes the old file meanwhile.
 """
 
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.core.errors import CrmError, InvalidInput, StorageError
-from crmcli.store import connection, encryption, files
+from crmcli.store import connection, encryption, guard
 from crmcli.store.connection import open_file, open_sqlite, read_only_uri, storage_error
 from crmcli.store.files import create_private_file
 
@@ -74,8 +74,8 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
     """
     from crmcli.store import migrations
 
-    files.check_path(path)
-    files.tighten(path)
+    guard.check_path(path)
+    guard.tighten(path)
     try:
         if not path.exists():
             if not write:
@@ -251,7 +251,7 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> dict[str, Any]:
     """Rewrite the database at `path` encrypted with `key` (or decrypted, `key` being its
     current key). Raises InvalidInput when it already is in that state.
 
-    No other crm has the file open meanwhile: the exclusive lock of crmcli.store.files on
+    No other crm has the file open meanwhile: the exclusive lock of crmcli.store.guard on
     the old file waits for the others to close it (StorageError past the timeout), and the
     one on the converted copy makes any crm that starts meanwhile wait until the copy is in
     place and the old file's -wal and -shm are gone, so its write lands in the new file.
@@ -262,9 +262,9 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> dict[str, Any]:
     path = Path(os.path.abspath(path))
     if not path.exists():
         raise InvalidInput(f"there is no database at {path}")
-    files.check_path(path)
-    partial = files.converting(path)
-    with files.exclusive(path):
+    guard.check_path(path)
+    partial = guard.converting(path)
+    with guard.exclusive(path):
         if encryption.is_encrypted(path) == to_encrypted:
             state = "already encrypted" if to_encrypted else "not encrypted"
             raise InvalidInput(f"{path} is {state}; nothing was changed")
@@ -272,7 +272,7 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> dict[str, Any]:
         partial.unlink(missing_ok=True)  # left by an interrupted conversion
         create_private_file(partial)
         try:
-            with files.exclusive(partial):
+            with guard.exclusive(partial):
                 writer = encryption.open_as(path, source_key)
                 try:
                     # An empty -wal: should crm be killed after the rename, the old file's

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.core.errors import InvalidInput
-from crmcli.store import files
+from crmcli.store import guard
 from crmcli.store.files import BUSY_TIMEOUT_MS, create_private_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -201,7 +201,7 @@ class CipherConnection:
         self._conn = conn
         self._errors = errors
         self._key = key
-        self._held: tuple[int, int] | None = None  # the file's lock (crmcli.store.files)
+        self._held: tuple[int, int] | None = None  # the file's lock (crmcli.store.guard)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
@@ -235,7 +235,7 @@ class CipherConnection:
     def close(self) -> None:
         self._conn.close()
         held, self._held = self._held, None
-        files.release(held)
+        guard.release(held)
 
 
 def key_of(conn: Any) -> str | None:
