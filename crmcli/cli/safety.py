@@ -240,7 +240,8 @@ def encrypt(ctx: typer.Context) -> None:
     """Encrypt the database file with a key (SQLCipher; pip install 'crmcli[encrypt]').
 
     The key comes from CRM_KEY_FILE (a 0600 file), CRM_KEY_FD, or is asked twice at the
-    terminal; never from the command line. Run it while no other crm uses the file.
+    terminal; never from the command line. It waits for other crm commands to finish, and
+    those started meanwhile wait for it.
 
     Example: CRM_KEY_FILE=~/.config/crm.key crm encrypt
     """
