@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from crmcli.store import migrations
-from tests.conftest import fails, ok
+from tests.conftest import crm, fails, ok
 
 
 def mode(path: Path) -> int:
@@ -229,3 +229,68 @@ def test_a_new_database_in_a_test_is_private_and_has_crms_schema(db_path, _templ
 
     assert schema(db_path) == schema(_template)
     assert schema(db_path)[:2] == ((migrations.SCHEMA_VERSION,), ("wal",))
+
+
+def test_a_db_that_is_not_a_file_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    # A real process: opening a named pipe used to wait forever for a writer.
+    for args in (["list"], ["add", "Anna"], ["backup"], ["check"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "crmcli", "--db", str(fifo), *args],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert (
+            proc.stderr
+            == f"crm: {fifo} is a named pipe, not a database file; give a file with --db\n"
+        )
+    assert fails(2, "--db", "/dev/null", "list") == (
+        "crm: /dev/null is a device, not a database file; give a file with --db\n"
+    )
+    assert fails(2, "--db", str(tmp_path), "add", "Anna") == (
+        f"crm: {tmp_path} is a directory, not a database file; give a file with --db\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.db"]
+
+
+def test_a_db_named_like_a_uri_is_only_that_files_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("file:x.db?mode=ro", "file:y.db?mode=rwc", "file:z.db#frag"):
+        assert ok("--db", name, "add", "Anna", "-q") == "1\n"
+        assert ok("--db", name, "list", "-q") == "1\n"
+        backup = ok("--db", name, "backup", "-q").strip()
+        ok("--db", name, "add", "Ben")
+        ok("--db", name, "restore", backup, "--yes")
+        assert ok("--db", name, "list", "-q") == "1\n"
+        ok("--db", name, "check")
+        assert (tmp_path / name).is_file()
+    # SQLite never read one as a URI: no x.db, y.db or z.db beside them.
+    assert not any(p.name in ("x.db", "y.db", "z.db") for p in tmp_path.iterdir())
+
+
+def test_an_existing_file_open_to_others_is_made_private_and_says_so(tmp_path):
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "crm.db"
+        db.touch()  # as `touch` or an unpacked archive leaves it: 0644
+        for name in ("crm.db-wal", "crm.db-shm"):
+            (tmp_path / name).touch()
+        assert mode(db) == 0o644
+        result = crm("--db", str(db), "add", "Anna", "-q")
+        assert result.exit_code == 0
+        assert result.stderr == "".join(
+            f"crm: {tmp_path / name} was open to others (0644); made it owner-only (0600)\n"
+            for name in ("crm.db", "crm.db-wal", "crm.db-shm")
+        )
+        assert mode(db) == 0o600
+        db.chmod(0o644)
+        result = crm("--db", str(db), "list", "-q")  # a read command too
+        assert (result.stdout, mode(db)) == ("1\n", 0o600)
+        assert result.stderr.count("\n") == 1
+        assert crm("--db", str(db), "list", "-q").stderr == ""  # said once, when it was so
+        for name in ("crm.db-wal", "crm.db-shm"):
+            if (tmp_path / name).exists():
+                assert mode(tmp_path / name) == 0o600
+    finally:
+        os.umask(old)

@@ -1,9 +1,13 @@
 """Encryption at rest (RELIABILITY.md T15): only when the extra is installed."""
 
+import json
 import os
+import random
+import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,3 +97,226 @@ def test_no_key_on_the_command_line_and_a_clear_message_without_the_extra(db_pat
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
     conn.close()
+
+
+def plain(path: Path) -> bool:
+    return path.read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+def check_rows(*args: str) -> dict[str, dict[str, str]]:
+    result = crm("check", "--format", "json", *args)
+    return {row["check"]: row for row in json.loads(result.stdout)}
+
+
+@needs_sqlcipher
+def test_backup_restore_and_check_in_every_combination_of_key_and_file(
+    db_path, key_file, tmp_path, monkeypatch
+):
+    ok("add", "Anna")
+    monkeypatch.setenv("CRM_KEY_FILE", str(key_file))
+    # A key set and a plain file (after crm decrypt, or a file older than the key): the key
+    # is not used, a backup is as plain as the database, check says so.
+    plain_backup = tmp_path / "plain-backup.db"
+    assert ok("backup", str(plain_backup), "-q") == f"{plain_backup}\n"
+    assert plain(plain_backup) and plain(db_path)
+    assert check_rows()["encryption"]["status"] == "note"
+    ok("check")
+    ok("add", "Ben")
+    ok("restore", str(plain_backup), "--yes")
+    assert ok("list", "-q") == "1\n" and plain(db_path)
+    # A key set and an encrypted file: encrypted backups; a plain backup restores into it
+    # and the database stays encrypted.
+    ok("encrypt")
+    encrypted_backup = tmp_path / "encrypted-backup.db"
+    ok("backup", str(encrypted_backup), "-q")
+    assert not plain(encrypted_backup)
+    ok("add", "Cleo")
+    ok("restore", str(plain_backup), "--yes")
+    assert ok("list", "-q") == "1\n" and not plain(db_path)
+    assert check_rows()["encryption"] == {
+        "check": "encryption",
+        "status": "ok",
+        "detail": "encrypted (SQLCipher)",
+    }
+    ok("check")
+    # Plain again, the key still set: an encrypted backup restores into it, plain.
+    ok("add", "Dora")
+    ok("decrypt")
+    ok("restore", str(encrypted_backup), "--yes")
+    assert ok("list", "-q") == "1\n" and plain(db_path)
+    ok("check")
+    # No key and a plain file: as without the extra; an encrypted backup is one clear line.
+    monkeypatch.delenv("CRM_KEY_FILE")
+    assert check_rows()["encryption"]["detail"] == "not encrypted"
+    ok("backup", "-q")
+    assert "an encrypted one needs its key" in fails(
+        2, "restore", str(encrypted_backup), "--yes", db=db_path
+    )
+    # No key and an encrypted file: every one of them says the key is needed, exit 1.
+    monkeypatch.setenv("CRM_KEY_FILE", str(key_file))
+    ok("encrypt")
+    monkeypatch.delenv("CRM_KEY_FILE")
+    assert "needs its key" in fails(1, "backup")
+    assert "needs its key" in fails(1, "restore", str(plain_backup), "--yes")
+    assert "needs its key" in crm("check").stdout
+    assert crm("check").exit_code == 1
+
+
+SLOW_CONVERSION_MB = 24  # enough padding that the copy takes a while on a loaded machine
+
+
+def pad(db: Path, megabytes: int = SLOW_CONVERSION_MB) -> None:
+    """Make the database big, so that crm encrypt/decrypt take long enough to meet."""
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE padding (b BLOB)")
+    conn.executemany("INSERT INTO padding VALUES (randomblob(1048576))", [()] * megabytes)
+    conn.commit()
+    conn.close()
+
+
+def size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def env_with(db: Path, key_file: Path) -> dict[str, str]:
+    return {**os.environ, "CRM_DB": str(db), "CRM_KEY_FILE": str(key_file)}
+
+
+def blocked_on_stdin(proc: subprocess.Popen) -> bool:
+    try:
+        return "pipe" in Path(f"/proc/{proc.pid}/wchan").read_text()
+    except OSError:
+        return False
+
+
+@needs_sqlcipher
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc")
+def test_a_write_during_encrypt_waits_and_lands_in_the_encrypted_file(
+    db_path, key_file, monkeypatch
+):
+    ok("add", "Anna")
+    pad(db_path)
+    env = env_with(db_path, key_file)
+    # The writer is ready and waits for its notes on stdin, so it writes at a moment we pick.
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "crmcli", "add", "During", "--notes", "-", "-q"],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not blocked_on_stdin(writer) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    converter = subprocess.Popen(
+        [sys.executable, "-m", "crmcli", "encrypt"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    # Write once the copy has passed the customers table (the padding is copied last).
+    partial = db_path.with_name("crm.db.converting")
+    halfway = SLOW_CONVERSION_MB * 1048576 // 2
+    while converter.poll() is None and not (partial.exists() and size(partial) > halfway):
+        time.sleep(0.005)
+    converting = partial.exists()
+    out, err = writer.communicate("written during the conversion\n", timeout=60)
+    converter.communicate(timeout=60)
+    assert converting, "the conversion ended before the write could meet it"
+    assert converter.returncode == 0
+    monkeypatch.setenv("CRM_KEY_FILE", str(key_file))
+    assert not plain(db_path)
+    if writer.returncode == 0:  # it waited for the conversion, then wrote the new file
+        assert ok("list", "-q") == f"1\n{out.strip()}\n"
+        assert ok("show", "During", "--format", "json").count("written during") == 1
+    else:  # or it gave up waiting: one line, exit 1, nothing written anywhere
+        assert writer.returncode == 1 and err.startswith("crm: database is busy"), err
+        assert ok("list", "-q") == "1\n"
+
+
+LEFTOVER = "crm: {} is left from an interrupted crm encrypt or decrypt and may hold the data "
+LEFTOVER += "unencrypted; crm check --repair removes it\n"
+
+
+def test_a_leftover_converting_file_is_reported_by_every_command_and_repaired(db_path):
+    ok("add", "Anna")
+    partial = db_path.with_name("crm.db.converting")
+    partial.write_bytes(b"SQLite format 3\x00" + b"Secret Person " * 1000)
+    said = LEFTOVER.format(partial)
+    for args in (["list"], ["add", "Ben", "-q"], ["backup", "-q"], ["show", "1"]):
+        result = crm(*args)
+        assert result.exit_code == 0 and result.stderr == said, (args, result.stderr)
+    rows = check_rows()
+    assert rows["leftover copy"]["status"] == "problem"
+    assert "crm check --repair removes it" in rows["leftover copy"]["detail"]
+    assert crm("check").exit_code == 1
+    result = crm("check", "--repair", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert {"check": "leftover copy", "status": "ok", "detail": f"removed {partial}"} in (
+        json.loads(result.stdout)
+    )
+    assert not partial.exists()
+    assert crm("list").stderr == ""
+    ok("check")
+    assert ok("list", "-q") == "1\n2\n"
+
+
+DECRYPT_TRIALS = 6
+
+
+@needs_sqlcipher
+def test_kill_9_during_decrypt_keeps_the_database_and_reports_the_leftover(
+    tmp_path, key_file, monkeypatch
+):
+    master = tmp_path / "master.db"
+    ok("--db", str(master), "add", "Anna", "--notes", SENTINEL)
+    pad(master, 6)
+    monkeypatch.setenv("CRM_KEY_FILE", str(key_file))
+    ok("--db", str(master), "encrypt")
+    timing = tmp_path / "timing.db"
+    shutil.copy(master, timing)
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "crmcli", "decrypt"], env=env_with(timing, key_file),
+                   capture_output=True, check=True)  # fmt: skip
+    duration = time.monotonic() - started
+    rng = random.Random(19)
+    leftovers = 0
+    for trial in range(DECRYPT_TRIALS):
+        db = tmp_path / f"trial{trial}" / "crm.db"
+        db.parent.mkdir()
+        shutil.copy(master, db)
+        proc = subprocess.Popen([sys.executable, "-m", "crmcli", "decrypt"],
+                                env=env_with(db, key_file), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)  # fmt: skip
+        time.sleep(rng.uniform(0, duration))
+        proc.kill()
+        proc.wait()
+        # The database is whole, encrypted as before or decrypted, never a mix.
+        result = crm("--db", str(db), "list", "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        assert [c["name"] for c in json.loads(result.stdout)] == ["Anna"]
+        partial = db.with_name("crm.db.converting")
+        if partial.exists():
+            leftovers += 1
+            assert result.stderr == LEFTOVER.format(partial)
+            repaired = crm("--db", str(db), "check", "--repair", "--format", "json")
+            rows = {row["check"]: row for row in json.loads(repaired.stdout)}
+            assert rows["leftover copy"]["detail"] == f"removed {partial}"
+            assert rows["integrity"]["status"] == "ok" and not partial.exists()
+        else:
+            assert result.stderr == ""
+    print(f"\nkill -9 during decrypt: {DECRYPT_TRIALS} trials, {leftovers} left a copy")
+
+
+@needs_sqlcipher
+def test_encrypt_decrypt_and_restore_a_db_named_like_a_uri(tmp_path, key_file, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = "file:e.db?mode=ro"
+    ok("--db", name, "add", "Anna")
+    ok("--db", name, "backup", "plain.db", "-q")
+    monkeypatch.setenv("CRM_KEY_FILE", str(key_file))
+    ok("--db", name, "encrypt")
+    ok("--db", name, "restore", "plain.db", "--yes")
+    assert not plain(tmp_path / name)
+    ok("--db", name, "decrypt")
+    assert plain(tmp_path / name) and ok("--db", name, "list", "-q") == "1\n"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("e.db")]

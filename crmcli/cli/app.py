@@ -58,6 +58,9 @@ class CrmGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        from crmcli.store import guard
+
+        guard.new_command()  # each command says its notices about the file once
         debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
         try:
             result = super().main(

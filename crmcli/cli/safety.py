@@ -73,7 +73,18 @@ def restore(
 
 
 @app.command("check")
-def check(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def check(
+    ctx: typer.Context,
+    fmt: FormatOption = Format.table,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Remove the copy an interrupted crm encrypt/decrypt left beside the "
+            "database (the check also says whether the file is encrypted).",
+        ),
+    ] = False,
+) -> None:
     """Check the database: integrity, foreign keys, full-text indexes, schema version,
     history triggers, file modes and which hooks run; exit 1 naming the problems.
 
@@ -81,7 +92,7 @@ def check(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """
     from crmcli.store.backup import check_database
 
-    rows = check_database(global_options(ctx).path)
+    rows = check_database(global_options(ctx).path, repair=repair)
     output(ctx, fmt).rows(rows, ("check", "status", "detail"))
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
@@ -238,17 +249,19 @@ def encrypt(ctx: typer.Context) -> None:
     """Encrypt the database file with a key (SQLCipher; pip install 'crmcli[encrypt]').
 
     The key comes from CRM_KEY_FILE (a 0600 file), CRM_KEY_FD, or is asked twice at the
-    terminal; never from the command line. Run it while no other crm uses the file.
+    terminal; never from the command line. It waits for other crm commands to finish, and
+    those started meanwhile wait for it.
 
     Example: CRM_KEY_FILE=~/.config/crm.key crm encrypt
     """
     from crmcli.store import encryption
+    from crmcli.store.db import convert
 
     path = global_options(ctx).path
     if not encryption.available():
         raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
     key = encryption.configured_key() or encryption.prompt_key(path, confirm=True)
-    result = encryption.convert(path, key=key, to_encrypted=True)
+    result = convert(path, key=key, to_encrypted=True)
     typer.echo(f"Encrypted {path} ({result['customers']} customers).")
     sys.stderr.write(
         "crm: keep the key safe: without it nothing can be read back. Backups and exports "
@@ -263,10 +276,11 @@ def decrypt(ctx: typer.Context) -> None:
     Example: CRM_KEY_FILE=~/.config/crm.key crm decrypt
     """
     from crmcli.store import encryption
+    from crmcli.store.db import convert
 
     path = global_options(ctx).path
     if not encryption.available():
         raise InvalidInput("decryption needs the extra: pip install 'crmcli[encrypt]'")
     key = encryption.configured_key() or encryption.prompt_key(path)
-    result = encryption.convert(path, key=key, to_encrypted=False)
+    result = convert(path, key=key, to_encrypted=False)
     typer.echo(f"Decrypted {path} ({result['customers']} customers).")

@@ -23,12 +23,14 @@ import os
 import re
 import sqlite3
 import stat
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
+from crmcli.store import encryption, guard
 from crmcli.store.connection import open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
 from crmcli.store.files import check_output
@@ -84,7 +86,7 @@ def copy_to(source: sqlite3.Connection, dest: Path) -> dict[str, Any]:
         partial.unlink()
     started = time.perf_counter()
     try:
-        target = open_new_file(partial)
+        target = open_new_file(partial, like=source)
         try:
             source.backup(target)
             # One self-contained file: no -wal beside it to lose when it is copied away.
@@ -188,19 +190,12 @@ def verify_backup(path: Path) -> dict[str, Any]:
 
 def restore_database(db_path: Path, source_path: Path) -> dict[str, Any]:
     """`crm restore`: verify `source_path`, keep a backup of the current database, then copy
-    the file into the live database through the backup API. Returns what was done."""
-    try:
-        return _restore(db_path, source_path)
-    except TypeError:  # sqlcipher3 and sqlite3 connections cannot back up into each other
-        from crmcli.core.errors import InvalidInput
+    the file into the live database through the backup API. Returns what was done.
 
-        raise InvalidInput(
-            "cannot restore between an encrypted and a plain database: restore into a file "
-            "of the same kind (crm encrypt / crm decrypt convert one); nothing was changed"
-        ) from None
-
-
-def _restore(db_path: Path, source_path: Path) -> dict[str, Any]:
+    The database keeps its kind: an encrypted one stays encrypted with its key, a plain one
+    stays plain, whichever kind the backup is (a missing database is created as a new one
+    would be: encrypted when a key is set). A backup of the other kind is first copied into
+    a temporary file of the database's kind (SQLite's backup API copies pages as they are)."""
     info = verify_backup(source_path)
     kept = None
     if db_path.exists():
@@ -213,9 +208,37 @@ def _restore(db_path: Path, source_path: Path) -> dict[str, Any]:
             current.close()
     source = open_file(source_path, readonly=True)
     try:
-        replace_contents(db_path, source)  # the store's one way to replace the contents
+        source_key = encryption.key_of(source)
+        if db_path.exists() and db_path.stat().st_size > 0:
+            live = open_file(db_path, readonly=True)
+            live_key = encryption.key_of(live)
+            live.close()
+        else:
+            live_key = encryption.session_key()
+        if source_key == live_key:
+            replace_contents(db_path, source)  # the store's one way to replace the contents
+            return {"restored": str(source_path), "kept": kept, **info}
     finally:
         source.close()
+    # A backup of the other kind (or with another key): copy it to the database's kind first.
+    fd, name = tempfile.mkstemp(prefix=f".{db_path.name}.restoring-", dir=db_path.parent)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        temporary.unlink()
+        encryption.copy_as(source_path, source_key, temporary, live_key)
+        converted = (
+            open_file(temporary, readonly=True)
+            if live_key is None
+            else encryption.open_keyed(temporary, live_key)
+        )
+        try:
+            replace_contents(db_path, converted)
+        finally:
+            converted.close()
+    finally:
+        for path in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            path.unlink(missing_ok=True)
     return {"restored": str(source_path), "kept": kept, **info}
 
 
@@ -258,8 +281,48 @@ def fts_tables(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def check_database(db_path: Path) -> list[dict[str, str]]:
-    """Every check as {check, status (ok|problem|note), detail}; changes nothing."""
+def remove_leftover(db_path: Path) -> Path | None:
+    """`crm check --repair`: remove the copy an interrupted `crm encrypt`/`crm decrypt` left
+    beside the database (it may hold the data in clear, so its bytes are overwritten with
+    zeros before it is unlinked). Waits until no other crm uses the database, so a conversion
+    that is running is never touched. Returns the path removed, if any."""
+    with guard.exclusive(db_path):
+        partial = guard.leftover(db_path)
+        if partial is None:
+            return None
+        for name in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            try:
+                fd = os.open(name, os.O_WRONLY | os.O_NOFOLLOW)
+            except OSError:
+                continue
+            try:
+                size = os.fstat(fd).st_size
+                block = bytes(1 << 16)
+                for _ in range(0, size, len(block)):
+                    os.write(fd, block)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            name.unlink()
+        return partial
+
+
+def _kind_row(conn: sqlite3.Connection) -> dict[str, str]:
+    if encryption.key_of(conn) is not None:
+        return {"check": "encryption", "status": "ok", "detail": "encrypted (SQLCipher)"}
+    if os.environ.get("CRM_KEY_FILE") or os.environ.get("CRM_KEY_FD"):
+        return {
+            "check": "encryption",
+            "status": "note",
+            "detail": "not encrypted: the key set in CRM_KEY_FILE/CRM_KEY_FD is not used "
+            "(crm encrypt encrypts the file with it)",
+        }
+    return {"check": "encryption", "status": "ok", "detail": "not encrypted"}
+
+
+def check_database(db_path: Path, *, repair: bool = False) -> list[dict[str, str]]:
+    """Every check as {check, status (ok|problem|note), detail}; changes nothing, except
+    with `repair`, which removes a leftover conversion copy (remove_leftover)."""
     from crmcli.store import history
     from crmcli.store.history import quote_ident
     from crmcli.store.migrations import SCHEMA_VERSION
@@ -275,12 +338,27 @@ def check_database(db_path: Path) -> list[dict[str, str]]:
         if note and ok:
             rows[-1]["status"] = "note"
 
+    guard.check_path(db_path)
+    removed = remove_leftover(db_path) if repair else None
+    partial = guard.leftover(db_path)
+    if removed is not None:
+        add("leftover copy", True, f"removed {removed}")
+    elif partial is not None:
+        add(
+            "leftover copy",
+            False,
+            f"{partial} is left from an interrupted crm encrypt or decrypt; "
+            "crm check --repair removes it",
+        )
+
     try:
         conn = open_file(db_path, readonly=True)
     except (sqlite3.Error, StorageError) as exc:
-        add("open", False, f"cannot open the file: {exc}")
+        error = storage_error(exc) if isinstance(exc, sqlite3.Error) else exc
+        add("open", False, error.message)
         return rows
     try:
+        rows.append(_kind_row(conn))
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:

@@ -14,14 +14,16 @@ by the unit of work (crmcli.store.db.write) and the migration runner; nothing el
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from crmcli.core.errors import StorageError
-from crmcli.store import encryption, files
+from crmcli.store import encryption, files, guard
 
 SAFETY_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
@@ -30,16 +32,51 @@ SAFETY_PRAGMAS = (
 )
 
 
-def open_sqlite(target: str, *, uri: bool = False, file: Path | None = None) -> sqlite3.Connection:
+class _Connection(sqlite3.Connection):
+    """A stdlib connection that lets go of the file's lock (crmcli.store.guard) on close."""
+
+    _held: tuple[int, int] | None = None
+
+    def close(self) -> None:
+        super().close()
+        held, self._held = self._held, None
+        guard.release(held)
+
+
+_SESSION: Any = object()
+
+
+def open_sqlite(
+    target: str, *, uri: bool = False, file: Path | None = None, new_key: Any = _SESSION
+) -> sqlite3.Connection:
     """Open `target` (a path, `:memory:` or a `file:` URI) with every safety pragma; `file`
-    is the database file behind it, when there is one (see the module docstring)."""
+    is the database file behind it, when there is one (see the module docstring): it is
+    locked (crmcli.store.guard.hold) for as long as the connection is open. A new or empty
+    `file` is created encrypted with `new_key` (None: plain), by default the session's key.
+    A path is always handed to SQLite absolute, so one spelled like a URI (`file:x?mode=ro`)
+    is only ever that file's name."""
+    if file is not None:
+        guard.check_path(file)
+    if not uri and target != ":memory:":
+        target = os.path.abspath(target)
+    held = guard.hold(file) if file is not None else None
+    try:
+        conn = _open(target, uri=uri, file=file, new_key=new_key)
+    except BaseException:
+        guard.release(held)
+        raise
+    conn._held = held  # type: ignore[union-attr]
+    return conn
+
+
+def _open(target: str, *, uri: bool, file: Path | None, new_key: Any) -> sqlite3.Connection:
     timeout = files.BUSY_TIMEOUT_MS / 1000
     key = None
     if file is not None and (not file.exists() or file.stat().st_size == 0):
-        key = encryption.session_key()
+        key = encryption.session_key() if new_key is _SESSION else new_key
     if key is None:
         conn = sqlite3.connect(  # the one place that opens a connection
-            target, isolation_level=None, timeout=timeout, uri=uri
+            target, isolation_level=None, timeout=timeout, uri=uri, factory=_Connection
         )
         conn.row_factory = sqlite3.Row
         if file is not None:
@@ -47,6 +84,7 @@ def open_sqlite(target: str, *, uri: bool = False, file: Path | None = None) -> 
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except sqlite3.DatabaseError as exc:
                 if "not a database" not in str(exc):
+                    conn.close()
                     raise
                 conn.close()
                 key = encryption.key_for_unreadable(file)
@@ -54,9 +92,13 @@ def open_sqlite(target: str, *, uri: bool = False, file: Path | None = None) -> 
                     raise
     if key is not None:
         conn = encryption.connect_cipher(target, key, uri=uri, timeout=timeout)  # type: ignore[assignment]
-    for pragma in SAFETY_PRAGMAS:
-        conn.execute(pragma)
-    conn.execute(f"PRAGMA busy_timeout = {int(files.BUSY_TIMEOUT_MS)}")
+    try:
+        for pragma in SAFETY_PRAGMAS:
+            conn.execute(pragma)
+        conn.execute(f"PRAGMA busy_timeout = {int(files.BUSY_TIMEOUT_MS)}")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -75,12 +117,12 @@ def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
     return open_sqlite(str(path.resolve()), file=path)
 
 
-def open_new_file(path: Path) -> sqlite3.Connection:
-    """Create `path` (0600) and open it for writing, encrypted with the session's key if
-    any: for a file crm makes beside the database (a backup, a pre-upgrade copy), under a
-    name of its own, never for the database itself."""
+def open_new_file(path: Path, *, like: sqlite3.Connection) -> sqlite3.Connection:
+    """Create `path` (0600) and open it for writing, encrypted exactly when the database
+    `like` is (with its key): for a copy of that database (a backup, a pre-upgrade copy),
+    under a name of its own, never for the database itself."""
     files.create_private_file(path)
-    return open_sqlite(str(path.resolve()), file=path)
+    return open_sqlite(str(path.resolve()), file=path, new_key=encryption.key_of(like))
 
 
 @contextmanager

@@ -26,9 +26,11 @@ which cannot run inside a transaction), `replace_contents` (`crm restore`: the b
 copies a verified file into the live database, which it cannot do inside a transaction
 either; the restored file's history is the backup's own, so no changeset and no hooks) and
 `rolled_back` (`crm check`: a probe that is never committed). Writes to OTHER files are
-not this module's: a backup or a pre-upgrade copy is a new file (`connection.open_new_file`, under
-a name of its own), and `crm encrypt`/`crm decrypt` (crmcli.store.encryption) write a
-converted copy beside the database and rename it over the file, changing no record.
+not this module's: a backup or a pre-upgrade copy is a new file (`connection.open_new_file`,
+under a name of its own). `convert` (`crm encrypt`/`crm decrypt`) writes a converted copy
+beside the database and renames it over the file, changing no record: the one place crm
+replaces a database file, under the exclusive lock of crmcli.store.guard and SQLite's write
+lock, so no crm reads or writes the old file meanwhile.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
-from crmcli.core.errors import CrmError, StorageError
-from crmcli.store import connection
+from crmcli.core.errors import CrmError, InvalidInput, StorageError
+from crmcli.store import connection, encryption, guard
 from crmcli.store.connection import open_file, open_sqlite, read_only_uri, storage_error
 from crmcli.store.files import create_private_file
 
@@ -72,8 +75,8 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
     """
     from crmcli.store import migrations
 
-    if path.is_dir():
-        raise StorageError(f"{path} is a directory, not a database file")
+    guard.check_path(path)
+    guard.tighten(path)
     try:
         if not path.exists():
             if not write:
@@ -201,7 +204,7 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
     """Copy the database `source` into the one at `path` (created when missing) through
     SQLite's backup API, then upgrade its schema: a process that has the file open keeps a
     valid file and sees the new contents at its next transaction (`crm restore`).
-    Raises TypeError when one is encrypted and the other not."""
+    Both must be of one kind, plain or encrypted with the same key (crm restore sees to it)."""
     if not path.exists():
         create_private_file(path)
     try:
@@ -253,3 +256,72 @@ def remove_if_empty(path: Path) -> None:
     for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         with suppress(FileNotFoundError):
             name.unlink()
+
+
+def convert(path: Path, *, key: str, to_encrypted: bool) -> dict[str, Any]:
+    """Rewrite the database at `path` encrypted with `key` (or decrypted, `key` being its
+    current key). Raises InvalidInput when it already is in that state.
+
+    No other crm has the file open meanwhile: the exclusive lock of crmcli.store.guard on
+    the old file waits for the others to close it (StorageError past the timeout), and the
+    one on the converted copy makes any crm that starts meanwhile wait until the copy is in
+    place and the old file's -wal and -shm are gone, so its write lands in the new file.
+    Inside, one more connection holds SQLite's write lock (BEGIN IMMEDIATE) from before the
+    copy until after the rename, against writers that are not crm."""
+    if not encryption.available():
+        raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
+    path = Path(os.path.abspath(path))
+    if not path.exists():
+        raise InvalidInput(f"there is no database at {path}")
+    guard.check_path(path)
+    partial = guard.converting(path)
+    with guard.exclusive(path):
+        if encryption.is_encrypted(path) == to_encrypted:
+            state = "already encrypted" if to_encrypted else "not encrypted"
+            raise InvalidInput(f"{path} is {state}; nothing was changed")
+        source_key, new_key = (None, key) if to_encrypted else (key, None)
+        partial.unlink(missing_ok=True)  # left by an interrupted conversion
+        create_private_file(partial)
+        try:
+            with guard.exclusive(partial):
+                writer = encryption.open_as(path, source_key)
+                try:
+                    # An empty -wal: should crm be killed after the rename, the old file's
+                    # log beside the new file holds nothing to replay into it.
+                    writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    writer.execute("BEGIN IMMEDIATE")
+                    customers = _copy_and_swap(path, partial, source_key, new_key)
+                    writer.execute("ROLLBACK")
+                finally:
+                    writer.close()  # the last connection on the old file
+                # The old file's -wal must not meet the new file: SQLite would replay it.
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+        finally:
+            for name in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+                name.unlink(missing_ok=True)
+    return {"path": str(path), "customers": customers}
+
+
+def _copy_and_swap(path: Path, partial: Path, key: str | None, new_key: str | None) -> int:
+    """Export into `partial`, check it, fsync it, rename it over `path`; the customer count."""
+    source = encryption.open_as(path, key)
+    try:
+        encryption.export(source, partial, new_key)
+    finally:
+        source.close()
+    check = encryption.open_as(partial, new_key)
+    try:
+        result = check.execute("PRAGMA integrity_check").fetchone()[0]
+        check.execute("PRAGMA journal_mode = WAL")
+        customers = check.execute("SELECT count(*) FROM customers").fetchone()[0]
+    finally:
+        check.close()
+    if result != "ok":
+        raise StorageError(
+            f"the converted copy failed its integrity check ({result}); nothing was changed"
+        )
+    encryption.fsync(partial)
+    partial.replace(path)
+    encryption.fsync(path.parent)
+    return int(customers)

@@ -17,10 +17,10 @@ would miss them), with SQLCipher's logging to stderr switched off (a wrong key w
 three lines of noise).
 A wrong key is an InvalidInput (exit 2) with one clean line.
 
-`convert(path, to_encrypted=...)` is `crm encrypt` / `crm decrypt`: sqlcipher_export() into a
-new file beside the database, verified, fsynced, then renamed over the old one. That rename is
-the one place crm replaces a database file: run it while no other crm process uses the file.
-It changes no record, so it is not a unit of work (crmcli.store.db says why).
+`export` and `copy_as` copy a database into a new file of the other kind (sqlcipher_export(),
+since SQLite's backup API copies pages as they are): `crm encrypt` / `crm decrypt`
+(crmcli.store.db.convert, which replaces the file under a lock) and a `crm restore` from a
+backup of the other kind use them.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.errors import InvalidInput, StorageError
+from crmcli.core.errors import InvalidInput
+from crmcli.store import guard
 from crmcli.store.files import BUSY_TIMEOUT_MS, create_private_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -196,9 +197,11 @@ class _Cursor:
 class CipherConnection:
     """A sqlcipher3 connection that raises stdlib sqlite3 exceptions (P19)."""
 
-    def __init__(self, conn: Any, errors: type[Exception]) -> None:
+    def __init__(self, conn: Any, errors: type[Exception], key: str | None = None) -> None:
         self._conn = conn
         self._errors = errors
+        self._key = key
+        self._held: tuple[int, int] | None = None  # the file's lock (crmcli.store.guard)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
@@ -231,6 +234,13 @@ class CipherConnection:
 
     def close(self) -> None:
         self._conn.close()
+        held, self._held = self._held, None
+        guard.release(held)
+
+
+def key_of(conn: Any) -> str | None:
+    """The key `conn` was opened with; None for a plain database."""
+    return conn._key if isinstance(conn, CipherConnection) else None
 
 
 def connect_cipher(target: str, key: str, *, uri: bool, timeout: float) -> CipherConnection:
@@ -239,7 +249,7 @@ def connect_cipher(target: str, key: str, *, uri: bool, timeout: float) -> Ciphe
 
     raw = dbapi2.connect(target, isolation_level=None, timeout=timeout, uri=uri)
     raw.row_factory = dbapi2.Row
-    conn = CipherConnection(raw, dbapi2.Error)
+    conn = CipherConnection(raw, dbapi2.Error, key)
     conn.execute("PRAGMA cipher_log_level = NONE")  # no stderr noise on a wrong key
     conn.execute(f"PRAGMA key = {_literal(key)}")
     try:
@@ -265,65 +275,54 @@ def _shown(target: str) -> str:
 # --- crm encrypt / crm decrypt ------------------------------------------------------------------
 
 
-def convert(path: Path, *, key: str, to_encrypted: bool) -> dict[str, Any]:
-    """Rewrite the database at `path` encrypted with `key` (or decrypted, `key` being its
-    current key). Raises InvalidInput when it already is in that state."""
-    if not available():
-        raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
-    if not path.exists():
-        raise InvalidInput(f"there is no database at {path}")
-    if is_encrypted(path) == to_encrypted:
-        state = "already encrypted" if to_encrypted else "not encrypted"
-        raise InvalidInput(f"{path} is {state}; nothing was changed")
-    partial = path.with_name(path.name + ".converting")
-    partial.unlink(missing_ok=True)
-    create_private_file(partial)
+def open_keyed(path: Path, key: str) -> CipherConnection:
+    """A file crm made encrypted with `key` (a temporary copy), opened with it."""
+    return connect_cipher(os.path.abspath(path), key, uri=False, timeout=BUSY_TIMEOUT_MS / 1000)
+
+
+def open_as(path: Path, key: str | None) -> CipherConnection:
     timeout = BUSY_TIMEOUT_MS / 1000
-    source = (
-        connect_cipher(str(path), key, uri=False, timeout=timeout)
-        if not to_encrypted
-        else _plain_cipher(str(path), timeout)
-    )
+    target = os.path.abspath(path)  # never a `file:` name SQLite could read as a URI
+    if key is None:
+        return _plain_cipher(target, timeout)
+    return connect_cipher(target, key, uri=False, timeout=timeout)
+
+
+def export(source: CipherConnection, dest: Path, key: str | None) -> None:
+    """Write the database open on `source` (a sqlcipher3 connection) into the new, empty
+    file `dest` through sqlcipher_export(), encrypted with `key` (None: plain), schema
+    version included: how a database changes between plain and encrypted, which SQLite's
+    backup API cannot do."""
+    version = source.execute("PRAGMA user_version").fetchone()[0]
+    target_key = _literal(key or "")
+    attached = _literal(os.path.abspath(dest))
+    source.execute(f"ATTACH DATABASE {attached} AS converted KEY {target_key}")
     try:
-        source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        version = source.execute("PRAGMA user_version").fetchone()[0]
-        target_key = _literal(key if to_encrypted else "")
-        source.execute(f"ATTACH DATABASE {_literal(str(partial))} AS converted KEY {target_key}")
         source.execute("SELECT sqlcipher_export('converted')")
         source.execute(f"PRAGMA converted.user_version = {int(version)}")
+    finally:
         source.execute("DETACH DATABASE converted")
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+
+
+def copy_as(path: Path, key: str | None, dest: Path, dest_key: str | None) -> None:
+    """Copy the database file at `path` (opened with `key`, None for plain) into the new
+    file `dest`, encrypted with `dest_key` (None: plain); `dest` is made 0600."""
+    if not available():
+        raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
+    create_private_file(dest)
+    source = open_as(path, key)
+    try:
+        export(source, dest, dest_key)
     finally:
         source.close()
-    check = (
-        connect_cipher(str(partial), key, uri=False, timeout=timeout)
-        if to_encrypted
-        else _plain_cipher(str(partial), timeout)
-    )
-    try:
-        result = check.execute("PRAGMA integrity_check").fetchone()[0]
-        check.execute("PRAGMA journal_mode = WAL")
-        customers = check.execute("SELECT count(*) FROM customers").fetchone()[0]
-    finally:
-        check.close()
-    if result != "ok":
-        partial.unlink(missing_ok=True)
-        raise StorageError(
-            f"the converted copy failed its integrity check ({result}); nothing was changed"
-        )
-    fd = os.open(partial, os.O_RDONLY)
+
+
+def fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    partial.replace(path)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{partial}{suffix}").unlink(missing_ok=True)
-    return {"path": str(path), "customers": customers}
 
 
 def _plain_cipher(target: str, timeout: float) -> CipherConnection:

@@ -779,7 +779,7 @@ def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) ->
 
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     dest = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
-    target = open_new_file(dest)  # encrypted with the database's key, if any
+    target = open_new_file(dest, like=conn)  # encrypted with the database's key, if any
     try:
         conn.backup(target)
     finally:
