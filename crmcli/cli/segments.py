@@ -161,7 +161,7 @@ def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]
     if not record or record["lifecycle"] == "none":  # never bought: nothing is derived
         return []
     order = ("lifecycle", "abc", "frequency_tier", "value_tier")
-    return [money.present({**{k: record[k] for k in order}, **record})]
+    return [money.present({**{k: record.get(k) for k in order}, **record})]
 
 
 SHOW_SECTIONS.append(

@@ -197,7 +197,7 @@ def _sales(
         else:
             shaped[by] = row["grp"]
         shaped["currency"] = row["currency"]
-        shaped.update({f: row[f] for f in FIGURES})
+        shaped.update({f: row[f] for f in FIGURES})  # type: ignore[literal-required]
         out.append(cast(SalesRow, shaped))
     return _order(out, by, limit), sums
 

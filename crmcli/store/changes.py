@@ -21,7 +21,7 @@ import subprocess
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from crmcli.store import history
 
@@ -44,9 +44,24 @@ def since_id(conn: sqlite3.Connection, since: str, parse_when: Any) -> int:
     return row[0] or 0
 
 
+class Change(TypedDict):
+    """One changed field of one history row (`crm changes`, the hooks' input)."""
+
+    id: int  # the history row's
+    at: str
+    command: str
+    table: str
+    record_id: int
+    customer_id: int | None
+    op: str
+    field: str
+    old: Any  # a column's value: any SQLite type (bytes as x'hex')
+    new: Any
+
+
 def feed(
     conn: sqlite3.Connection, after: int, *, reveal: bool = False, changeset: int | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Change]:
     """One dict per changed field of every history row with id > `after` (or of one
     changeset), in id order, streamed."""
     sql = (
@@ -60,20 +75,20 @@ def feed(
     for hid, at, command, table, row_id, customer_id, op, old_text, new_text in rows:
         old = history.shown_values(history.decode_record(old_text), reveal) or {}
         new = history.shown_values(history.decode_record(new_text), reveal) or {}
-        base = {"id": hid, "at": at, "command": command, "table": table,
-                "record_id": row_id, "customer_id": customer_id, "op": op}  # fmt: skip
         if op == "update":
             names = [k for k in new if old.get(k) != new[k] and k not in NOISE]
         else:
             names = [k for k in (new or old) if (new or old)[k] is not None]
         for name in names:
-            yield {**base, "field": name, "old": old.get(name), "new": new.get(name)}
+            yield {"id": hid, "at": at, "command": command, "table": table,
+                   "record_id": row_id, "customer_id": customer_id, "op": op,
+                   "field": name, "old": old.get(name), "new": new.get(name)}  # fmt: skip
 
 
 HOOKS = ("on-add", "on-modify", "on-delete")
 
 
-def _events(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
+def _events(rows: list[Change]) -> dict[str, set[int]]:
     """Which hook each changed customer calls: added, deleted (archived or erased), else
     modified."""
     added, deleted, touched = set(), set(), set()

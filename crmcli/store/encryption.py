@@ -30,7 +30,7 @@ import sqlite3
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from crmcli.core.errors import InvalidInput, StorageError
 from crmcli.store.files import BUSY_TIMEOUT_MS, create_private_file
@@ -265,7 +265,14 @@ def _shown(target: str) -> str:
 # --- crm encrypt / crm decrypt ------------------------------------------------------------------
 
 
-def convert(path: Path, *, key: str, to_encrypted: bool) -> dict[str, Any]:
+class Converted(TypedDict):
+    """What `crm encrypt` / `crm decrypt` did."""
+
+    path: str
+    customers: int
+
+
+def convert(path: Path, *, key: str, to_encrypted: bool) -> Converted:
     """Rewrite the database at `path` encrypted with `key` (or decrypted, `key` being its
     current key). Raises InvalidInput when it already is in that state."""
     if not available():

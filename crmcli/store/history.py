@@ -31,7 +31,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
@@ -120,7 +120,11 @@ def row_record(ref: str, cols: list[tuple[str, str]]) -> str:
 _NUMBER = re.compile(r"-?[0-9][0-9.eE+\-]*")
 
 
-def decode_record(text: str | None) -> dict[str, Any] | None:
+# A stored row's values by column: its keys are whichever columns its table has (open).
+Values = dict[str, Any]
+
+
+def decode_record(text: str | None) -> Values | None:
     """The dict of a stored row record (see row_record); None for None."""
     if text is None:
         return None
@@ -308,7 +312,7 @@ def mark_not_undoable(conn: sqlite3.Connection) -> None:
 SENSITIVE_COLUMNS = frozenset({"national_id"})
 
 
-def shown_values(values: dict[str, Any] | None, reveal: bool) -> dict[str, Any] | None:
+def shown_values(values: Values | None, reveal: bool) -> Values | None:
     """A row's values for output: sensitive ones masked unless `reveal`, bytes as x'hex'
     (JSON has no bytes)."""
     if values is None:
@@ -342,6 +346,21 @@ def _summary(op: str, old: dict | None, new: dict | None) -> str:
     return ", ".join(f"{k}={show(v)}" for k, v in (values or {}).items() if v is not None)
 
 
+class HistoryRow(TypedDict):
+    """One change to one row (`crm history`)."""
+
+    changeset: int
+    at: str
+    command: str  # with " (undone)" once undone
+    table: str
+    row_id: int
+    customer_id: int | None
+    op: str  # insert, update, delete or bulk_insert
+    changes: str  # a one-line summary
+    old: Values | None  # sensitive values masked unless revealed
+    new: Values | None
+
+
 HISTORY_COLUMNS = ("changeset", "at", "command", "table", "row_id", "customer_id", "op", "changes")
 
 
@@ -351,7 +370,7 @@ def list_history(
     customer_id: int | None = None,
     limit: int | None = None,
     reveal: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[HistoryRow]:
     """History rows, newest first, with old/new values (sensitive ones masked unless
     `reveal`) and a one-line `changes` summary."""
     sql = (
@@ -366,7 +385,7 @@ def list_history(
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
-    out = []
+    out: list[HistoryRow] = []
     for row in conn.execute(sql, params):
         old = _masked(decode_record(row["old"]), reveal)
         new = _masked(decode_record(row["new"]), reveal)
@@ -390,6 +409,18 @@ def list_history(
 # --- undo ------------------------------------------------------------------------------------
 
 
+class Entry(TypedDict):
+    """One stored history row of a changeset (old and new as stored: see row_record)."""
+
+    id: int
+    table_name: str
+    row_id: int
+    customer_id: int | None
+    op: str
+    old: str | None
+    new: str | None
+
+
 @dataclass
 class Plan:
     """What `crm undo` would revert."""
@@ -398,7 +429,7 @@ class Plan:
     command: str
     at: str
     undoable: bool
-    rows: list[dict[str, Any]]
+    rows: list[Entry]
 
 
 def undo_target(conn: sqlite3.Connection) -> Plan | None:
@@ -413,7 +444,7 @@ def undo_target(conn: sqlite3.Connection) -> Plan | None:
     if row is None:
         return None
     rows = [
-        dict(r)
+        cast(Entry, dict(r))
         for r in conn.execute(
             "SELECT id, table_name, row_id, customer_id, op, old, new FROM history "
             "WHERE changeset_id = ? ORDER BY id DESC",
@@ -423,7 +454,17 @@ def undo_target(conn: sqlite3.Connection) -> Plan | None:
     return Plan(row["id"], row["command"], row["at"], bool(row["undoable"]), rows)
 
 
-def describe(plan: Plan, *, reveal: bool = False) -> list[dict[str, Any]]:
+class UndoStep(TypedDict):
+    """What `crm undo` does to one row."""
+
+    action: str  # delete, restore or re-create
+    table: str
+    row_id: int
+    customer_id: int | None
+    changes: str
+
+
+def describe(plan: Plan, *, reveal: bool = False) -> list[UndoStep]:
     """One line per row the undo will touch: what it does to it."""
     verbs = {
         "insert": "delete",
@@ -431,7 +472,7 @@ def describe(plan: Plan, *, reveal: bool = False) -> list[dict[str, Any]]:
         "delete": "re-create",
         "bulk_insert": "delete",
     }
-    out = []
+    out: list[UndoStep] = []
     for r in plan.rows:
         old = _masked(decode_record(r["old"]), reveal)
         new = _masked(decode_record(r["new"]), reveal)
@@ -455,7 +496,7 @@ class UndoConflict(CrmError):
     """The changeset's rows were changed since; undoing would lose those changes (exit 1)."""
 
 
-def _current_row(conn: sqlite3.Connection, table: str, row_id: int) -> dict[str, Any] | None:
+def _current_row(conn: sqlite3.Connection, table: str, row_id: int) -> Values | None:
     cols = columns(conn, table)
     row = conn.execute(
         f"SELECT {row_record('t', cols)} FROM {quote_ident(table)} AS t WHERE t.rowid = ?",

@@ -54,7 +54,8 @@ def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str]]:
 
 
 def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Records (crm field names) from a stream of vCards."""
+    """Records (crm field names) from a stream of vCards: sources.Record, open like any
+    input file's records until the import maps them."""
     import vobject
 
     for number, card_text in split_cards(text):
@@ -105,7 +106,8 @@ def _extension(value: Any) -> str | None:
 
 
 def card_record(card: Any) -> dict[str, Any]:
-    """A parsed card as a record of crm field names (values still to be validated)."""
+    """A parsed card as a record of crm field names (values still to be validated): an
+    input record (sources.Record), mapped and checked by the import like a CSV row's."""
     record: dict[str, Any] = {}
     fn = _text(_value(card, "fn"))
     n = _value(card, "n")
