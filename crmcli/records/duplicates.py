@@ -62,6 +62,12 @@ class Merged(TypedDict):
     moved: dict[str, int]  # rows moved, per table (or "table.column")
 
 
+class _Person(TypedDict):
+    name: str
+    key: str  # the folded name (name_key)
+    company: str | None
+
+
 @lru_cache(maxsize=1)
 def _converter() -> Any:
     from opencc import OpenCC
@@ -86,7 +92,7 @@ def _company_key(company: str | None) -> str:
 
 def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[DuplicatePair]:
     """Likely duplicate pairs among live customers, best first; COLUMNS keys each."""
-    people: dict[int, dict[str, Any]] = {}
+    people: dict[int, _Person] = {}
     for row in conn.execute(
         "SELECT id, name, company FROM customers WHERE archived_at IS NULL ORDER BY id"
     ):
@@ -194,7 +200,7 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Me
         raise InvalidInput("KEEP and OTHER are the same customer")
     keep = get_customer(conn, keep_id, reveal=True)
     other = get_customer(conn, other_id, reveal=True)
-    filled: dict[str, Any] = {}
+    filled: dict[str, Any] = {}  # column -> value, over FILLABLE
     noted: list[str] = []
     for name in FILLABLE:
         mine, theirs = keep[name], other[name]

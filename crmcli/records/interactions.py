@@ -163,7 +163,7 @@ def edit_interaction(
 
     Raises NotFound for an unknown id.
     """
-    before: dict[str, Any] = dict(get_interaction(conn, interaction_id))
+    before: dict[str, Any] = dict(get_interaction(conn, interaction_id))  # by column name
     changes = dict(values)
     if customer_id is not None:
         changes["customer_id"] = customer_id

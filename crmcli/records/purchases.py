@@ -581,7 +581,7 @@ def update_purchase(conn: sqlite3.Connection, purchase_id: int, values: Purchase
     if unknown:
         raise InvalidInput(f"unknown purchase field {sorted(unknown)[0]!r}")
     before = get_purchase(conn, purchase_id)
-    stored: dict[str, Any] = dict(before)
+    stored: dict[str, Any] = dict(before)  # read by column name
     changed: dict[str, Any] = {k: v for k, v in values.items() if stored[k] != v}
     if not changed:
         return False

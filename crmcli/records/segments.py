@@ -42,7 +42,7 @@ OPTIONS = {
 }
 
 
-def describe(saved: dict[str, Any]) -> str:  # a saved filter's JSON (CustomerFilter fields)
+def describe(saved: filters.Saved) -> str:
     """A saved filter as the options that make it: `--where 'abc = A' --tag vip`."""
     words: list[str] = []
     for name, flag in OPTIONS.items():

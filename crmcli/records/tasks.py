@@ -334,7 +334,7 @@ def edit_task(
     if changes.every and changes.after:
         raise InvalidInput("a task repeats --every PERIOD or --after PERIOD, not both")
     task = get_task(conn, task_id, today=today)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {}  # column -> new value
     if changes.text is not None:
         values["text"] = changes.text
     if customer_id is not None:
@@ -351,7 +351,7 @@ def edit_task(
             values["repeat_after"] = None
         values["every"] = str(changes.every) if changes.every else task["every"]
         values["anchor_on"] = values.get("due_on", task["due_on"])
-    stored: dict[str, Any] = dict(task)
+    stored: dict[str, Any] = dict(task)  # read by column name
     values = {k: v for k, v in values.items() if stored[k] != v}
     if not values:
         return False

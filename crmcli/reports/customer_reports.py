@@ -180,7 +180,10 @@ def named(where_sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:  # S
 
 
 def per_customer_and_currency(
-    conn: sqlite3.Connection, aggregates: str, where: str, bound: dict[str, Any]
+    conn: sqlite3.Connection,
+    aggregates: str,
+    where: str,
+    bound: dict[str, Any],  # SQL params
 ) -> Iterator[tuple[Any, ...]]:
     """(customer_id, currency, *aggregates) per customer and currency over `customers c CROSS
     JOIN purchases p WHERE where` (named parameters in `bound`), in no particular order.
