@@ -8,9 +8,10 @@ titled table; JSON is one object holding every part; jsonl, csv and tsv carry th
 
 import sqlite3
 import sys
+from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +20,9 @@ from crmcli.cli.options import AsOfOption, FormatOption, as_of_date, filter_opti
 from crmcli.cli.output import Bars, Format, Section
 from crmcli.cli.reports import report_app
 from crmcli.records.filters import CustomerFilter
+
+if TYPE_CHECKING:  # the reports load only in the commands that run them
+    from crmcli.reports.summaries import Cohort
 
 
 def population(
@@ -31,7 +35,7 @@ def population(
     return query.sql(), query.params
 
 
-def present(rows: list[dict[str, Any]], fmt: Format) -> list[dict[str, Any]]:
+def present(rows: Iterable[Mapping[str, Any]], fmt: Format) -> list[dict[str, Any]]:
     from crmcli.core import money
 
     return [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
@@ -83,17 +87,18 @@ def rfm_report(
             rows.sort(key=lambda r: (r["currency"], order[r["segment"]], -r["monetary_minor"],
                                      r["customer_id"]))  # fmt: skip
             names = _names(conn, [r["customer_id"] for r in rows])
-            for row in rows:
-                row["name"] = names.get(row["customer_id"])
-                row["rfm"] = f"{row['r']}{row['f']}{row['m']}"
+            named = [
+                {**r, "name": names.get(r["customer_id"]), "rfm": f"{r['r']}{r['f']}{r['m']}"}
+                for r in rows
+            ]
             columns = ("customer_id", "name", "currency", "segment", "rfm", "recency",
                        "frequency", "monetary", "r", "f", "m")  # fmt: skip
-            part = Section("customers", "RFM customers", columns, present(rows, fmt))
+            part = Section("customers", "RFM customers", columns, present(named, fmt))
             empty = f"No buyers up to {day.isoformat()}."
             output(ctx, fmt).sections([part], header={"as_of": day.isoformat()}, empty=empty)
             return
-        rows = customer_reports.rfm_summary(values, grid)
-    shown = present(rows, fmt)
+        summary = customer_reports.rfm_summary(values, grid)
+    shown = present(summary, fmt)
     for row in shown:
         row["bar"] = row["customers"]
     columns = ("segment", "currency", "customers", "customer_share", "revenue", "revenue_share",
@@ -209,25 +214,23 @@ def lifecycle_report(
         where, params = population(conn, selection, day)
         report = customer_reports.lifecycle_report(conn, day, where, params, cfg.rules)
     total = sum(r["customers"] for r in report["lifecycle"])
-    for key in ("lifecycle", "funnel"):
-        for row in report[key]:
-            row["bar"] = row["customers"]
+    stages = [{**r, "bar": r["customers"]} for r in report["lifecycle"]]
+    funnel = [{**r, "bar": r["customers"]} for r in report["funnel"]]
     if fmt is Format.table:
-        for row in report["funnel"]:
-            row["stage"] = row["stage"] or "(none)"
+        funnel = [{**r, "stage": r["stage"] or "(none)"} for r in funnel]
     parts = [
         Section(
             "lifecycle",
             "Lifecycle stages",
             ("lifecycle", "customers", "share"),
-            report["lifecycle"] if total else [],
+            stages if total else [],
             Bars("bar", title="chart"),
         ),
         Section(
             "funnel",
             "Funnel stages",
             ("stage", "customers", "share"),
-            report["funnel"] if total else [],
+            funnel if total else [],
             Bars("bar", title="chart"),
         ),
         Section(
@@ -260,7 +263,8 @@ def lifecycle_report(
         ),
     ]
     if fmt is Format.json:  # JSON keeps every row, empty ones too, and the monthly flows
-        parts = [p._replace(rows=report[p.key]) for p in parts]
+        every: Mapping[str, Any] = report
+        parts = [p._replace(rows=every[p.key]) for p in parts]
         parts.append(Section("flows", "", (), report["flows"]))
     output(ctx, fmt).sections(parts, header={"as_of": day.isoformat(), "customers": total},
                               empty="No customers to report on.")  # fmt: skip
@@ -371,7 +375,7 @@ def cohort_report(
     _heat(rows, count, by.value, output(ctx).no_color)
 
 
-def _heat(rows: list[dict[str, Any]], count: int, by: str, no_color: bool) -> None:
+def _heat(rows: "list[Cohort]", count: int, by: str, no_color: bool) -> None:
     """The retention matrix: percent per cell, a heat colour per cell on a terminal."""
     from crmcli.cli.output import console, is_terminal, plain_table
 

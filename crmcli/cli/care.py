@@ -2,8 +2,9 @@
 `crm care rule add|list|delete`."""
 
 import sys
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -92,12 +93,14 @@ def care_list(
     columns = care.CARE_COLUMNS
     if fmt is Format.table:
         columns = CARE_TABLE
-        rows = [
+        shown: list[Mapping[str, Any]] = [
             {**r, "customer": f"{r['name']} (#{r['customer_id']})", "care": "; ".join(r["actions"])}
             for r in rows
         ]
-    if rows or fmt is not Format.table:
-        out.rows(rows, columns, key="customer_id")
+    else:
+        shown = list(rows)
+    if shown or fmt is not Format.table:
+        out.rows(shown, columns, key="customer_id")
 
 
 @care_app.command("festivals")

@@ -3,7 +3,7 @@
 import copy
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -386,7 +386,8 @@ class ShowSection:
     key: str
     title: str
     columns: tuple[str, ...]
-    rows: Callable[[sqlite3.Connection, int], list[dict[str, Any]]]
+    # Any kind of row: each section's own (a generic renderer shows them by `columns`).
+    rows: Callable[[sqlite3.Connection, int], Sequence[Mapping[str, Any]]]
 
 
 SHOW_SECTIONS: list[ShowSection] = []

@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from typing import Any
 
 from crmcli.core.errors import CrmError, InvalidInput
@@ -22,7 +23,7 @@ HEADER = """\
 """
 
 
-def render(record: dict[str, Any]) -> str:
+def render(record: Mapping[str, Any]) -> str:  # a Customer, read by column name
     def one_line(value: object) -> str:
         return "" if value is None else str(value).replace("\n", "\\n")
 
@@ -40,7 +41,7 @@ def render(record: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def parse(text: str, record: dict[str, Any]) -> CustomerInput:
+def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
     """The differences between the edited text and `record`, as a CustomerInput."""
     raw = CustomerInput()
     seen_fields: set[str] = set()
@@ -83,7 +84,7 @@ def parse(text: str, record: dict[str, Any]) -> CustomerInput:
     return raw
 
 
-def edit_in_editor(record: dict[str, Any]) -> CustomerInput | None:
+def edit_in_editor(record: Mapping[str, Any]) -> CustomerInput | None:
     """Open `record` in $VISUAL/$EDITOR; returns the changes, or None when there are none."""
     before = render(record)
     fd, path = tempfile.mkstemp(prefix="crm-edit-", suffix=".txt")  # created 0600

@@ -5,6 +5,7 @@ every customer counts, archived ones too; with any, the filter picks among live 
 (or archived ones with --archived), exactly as `crm list` would.
 """
 
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Annotated, Any
 
@@ -39,8 +40,8 @@ def _scope(conn: Any, selection: CustomerFilter, since: str | None, until: str |
 
 
 def _with_total(
-    rows: list[dict[str, Any]], total: dict[str, Any] | None, key: str, fmt: Format
-) -> list[dict[str, Any]]:
+    rows: Sequence[Mapping[str, Any]], total: Mapping[str, Any] | None, key: str, fmt: Format
+) -> Sequence[Mapping[str, Any]]:
     """Table rows: None keys shown as (none), and the total row at the end."""
     if fmt is not Format.table:
         return rows
@@ -129,12 +130,12 @@ def satisfaction_report(
     with reading(ctx) as conn:
         scope = _scope(conn, selection, since, until)
         if detractors:
-            rows = uncontacted_detractors(conn, scope, today=clock.today())
+            answers = uncontacted_detractors(conn, scope, today=clock.today())
         else:
             rows, total = satisfaction_report(conn, scope, by=by.value if by else None)
     out = output(ctx, fmt)
     if detractors:
-        out.rows(rows, DETRACTOR_COLUMNS)
+        out.rows(answers, DETRACTOR_COLUMNS)
         return
     if by is None:
         out.rows(rows, SATISFACTION_FIGURES)

@@ -224,9 +224,8 @@ def _contact_rows(conn: Any, customer_id: int) -> list[dict[str, Any]]:
     last = status["last_contact_at"]
     if status["cadence_days"] is None and last is None:
         return []
-    status["last_contact"] = reminders.ago(datetime.fromisoformat(last) if last else None, today)
-    status["cadence"] = reminders.describe_cadence(status)
-    return [status]
+    shown = reminders.ago(datetime.fromisoformat(last) if last else None, today)
+    return [{**status, "last_contact": shown, "cadence": reminders.describe_cadence(status)}]
 
 
 def _last_interactions(conn: Any, customer_id: int) -> list[dict[str, Any]]:

@@ -178,7 +178,7 @@ def date_delete(
     )
 
 
-def _dates(conn: Any, customer_id: int) -> list[dict[str, Any]]:
+def _dates(conn: Any, customer_id: int) -> list[important_dates.ImportantDate]:
     return important_dates.list_dates(conn, today=clock.today(), customer_id=customer_id)
 
 

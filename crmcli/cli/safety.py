@@ -90,10 +90,10 @@ def check(
 
     Example: crm check
     """
-    from crmcli.store.backup import check_database
+    from crmcli.store.backup import CHECK_COLUMNS, check_database
 
     rows = check_database(global_options(ctx).path, repair=repair)
-    output(ctx, fmt).rows(rows, ("check", "status", "detail"))
+    output(ctx, fmt).rows(rows, CHECK_COLUMNS)
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
         names = ", ".join(dict.fromkeys(r["check"] for r in problems))
@@ -125,9 +125,8 @@ def history_(
     if fmt is Format.table:
         from crmcli.core.text import clip
 
-        for row in rows:
-            row["changes"] = clip(row["changes"], 70)
-        output(ctx, fmt).rows(rows, history.HISTORY_COLUMNS)
+        clipped = [{**r, "changes": clip(r["changes"], 70)} for r in rows]
+        output(ctx, fmt).rows(clipped, history.HISTORY_COLUMNS)
     else:
         output(ctx, fmt).rows(rows, (*history.HISTORY_COLUMNS, "old", "new"))
 

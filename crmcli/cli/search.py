@@ -72,9 +72,11 @@ def search(
             sys.stdout.write(f"{customer_id}\n")
         return
     if fmt is Format.table:
-        for row in results:
-            row["snippet"] = Marked(row["snippet"], tuple(map(tuple, row["highlights"])))
-        output(ctx, fmt).rows(results, TABLE_COLUMNS)
+        marked = [
+            {**r, "snippet": Marked(r["snippet"], tuple((a, b) for a, b in r["highlights"]))}
+            for r in results
+        ]
+        output(ctx, fmt).rows(marked, TABLE_COLUMNS)
         return
     output(ctx, fmt).rows(results, COLUMNS)
 

@@ -51,7 +51,7 @@ def segment_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     with reading(ctx) as conn:
         rows = segments.list_segments(conn, today=clock.today())
-    output(ctx, fmt).rows(rows, ("segment", "filter", "customers", "created_at"))  # fmt: skip
+    output(ctx, fmt).rows(rows, segments.SEGMENT_COLUMNS)
 
 
 @segment_app.command("delete")
@@ -104,7 +104,7 @@ def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     with reading(ctx) as conn:
         rows = segments.list_rules(conn)
-    output(ctx, fmt).rows(rows, ("id", "tag", "filter", "created_at"))
+    output(ctx, fmt).rows(rows, segments.RULE_COLUMNS)
 
 
 @rule_app.command("delete")
@@ -147,11 +147,10 @@ def classify(
     if fmt is Format.table:
         if not changes:
             return
-        for change in changes:
-            change["customer"] = f"{change['name']} (#{change['customer_id']})"
-        output(ctx, fmt).rows(changes, ("change", "tag", "customer"))
+        shown = [{**c, "customer": f"{c['name']} (#{c['customer_id']})"} for c in changes]
+        output(ctx, fmt).rows(shown, ("change", "tag", "customer"))
         return
-    output(ctx, fmt).rows(changes, ("customer_id", "name", "tag", "change"))
+    output(ctx, fmt).rows(changes, segments.CHANGE_COLUMNS)
 
 
 def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
@@ -162,7 +161,7 @@ def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]
     if not record or record["lifecycle"] == "none":  # never bought: nothing is derived
         return []
     order = ("lifecycle", "abc", "frequency_tier", "value_tier")
-    return [money.present({**{k: record[k] for k in order}, **record})]
+    return [money.present({**{k: record.get(k) for k in order}, **record})]
 
 
 SHOW_SECTIONS.append(

@@ -111,7 +111,7 @@ def list_tags(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """
     with reading(ctx) as conn:
         rows = tags.list_tags(conn)
-    output(ctx, fmt).rows(rows, ("tag", "customers"))
+    output(ctx, fmt).rows(rows, tags.TAG_COLUMNS)
 
 
 @app.command("stage")
@@ -162,7 +162,7 @@ def stage(
             raise InvalidInput("--at and --reason go with a new STAGE")
         with reading(ctx) as conn:
             rows = tags.stage_history(conn, resolver(conn)(first))
-        output(ctx, fmt).rows(rows, ("from_stage", "to_stage", "changed_at", "reason"))  # fmt: skip
+        output(ctx, fmt).rows(rows, tags.STAGE_COLUMNS)
         return
     moved: list[int] = []
     with suppress(DryRun), writing(ctx) as conn:

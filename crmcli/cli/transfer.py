@@ -3,10 +3,10 @@
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from typer.core import TyperGroup
@@ -25,6 +25,9 @@ from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
 from crmcli.records.filters import CustomerFilter
+
+if TYPE_CHECKING:  # the importers load only in `crm import`
+    from crmcli.transfer.sources import Record
 
 import_app = typer.Typer(
     help="Import customers, purchases, interactions or tasks from CSV, TSV, JSON, JSONL or "
@@ -135,7 +138,7 @@ class _Rejects:
             self.writer = csv.writer(self.out, delimiter=source.delimiter, lineterminator="\n")
             self.writer.writerow([*source.columns, "reject_line", "reject_reason"])
 
-    def __call__(self, number: int, record: dict[str, Any], reason: str) -> None:
+    def __call__(self, number: int, record: "Record", reason: str) -> None:
         if self.out is None:
             return
         if self.writer is not None:
@@ -489,7 +492,7 @@ def _write(
 
 
 def _rows_out(
-    rows: Iterator[dict[str, Any]],
+    rows: Iterable[Mapping[str, Any]],  # any export's rows, written by `columns`
     columns: tuple[str, ...],
     fmt: OutFormat,
     out: TextIO,

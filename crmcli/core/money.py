@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
@@ -178,7 +179,8 @@ def average(total_minor: int, count: int) -> int:
     return int((Decimal(total_minor) / Decimal(count)).to_integral_value(ROUND_HALF_EVEN))
 
 
-def present(row: dict[str, Any], *, grouped_digits: bool = False) -> dict[str, Any]:
+def present(row: Mapping[str, Any], *, grouped_digits: bool = False) -> dict[str, Any]:
+    # Any row (keys open): a generic renderer over whatever figures a report gives.
     """A copy of `row` for output: each `X_minor` key (minor units of `row["currency"]`)
     becomes `X`, a decimal string (`1299.00`; `1,299.00` with grouped_digits, for tables);
     None stays None. JSON and CSV get these strings, never a float."""

@@ -260,7 +260,7 @@ def add_follow_ups(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, int]
             days_ago = rng.randint(0, min(age, span))
             kind = rng.choices(list(INTERACTIONS), weights=(30, 15, 10, 10, 30, 5))[0]
             moment = now - timedelta(days=days_ago, minutes=rng.randint(0, 600))
-            values = {
+            values: interactions.InteractionValues = {
                 "kind": kind,
                 "text": rng.choice(INTERACTIONS[kind]),
                 "occurred_at": min(moment, now).replace(microsecond=0).isoformat(),

@@ -85,7 +85,7 @@ def add_demo_feedback(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, i
                 answered = _moment(rng, start, now)
                 nps = rng.choices(range(11), weights=(1, 1, 1, 2, 2, 4, 5, 9, 12, 14, 12))[0]
                 csat = rng.choices(range(1, 6), weights=(1, 2, 4, 9, 8))[0]
-                values = {
+                values: surveys.SurveyValues = {
                     "nps": nps if rng.random() < 0.9 else None,
                     "csat": csat if rng.random() < 0.6 else None,
                     "comment": rng.choice(COMMENTS),

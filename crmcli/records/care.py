@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import TypedDict, cast
 
 from crmcli.core import clock, festivals, validate
 from crmcli.core.errors import InvalidInput, NotFound
@@ -24,18 +24,37 @@ from crmcli.records import filters, segments
 from crmcli.records.filters import CustomerFilter
 
 ALL = "all"  # a rule for every festival
-RULE_COLUMNS = ("id", "festival", "festival_name", "action", "selection", "created_at")
-CARE_COLUMNS = (
-    "falls_on",
-    "festival",
-    "festival_name",
-    "days_until",
-    "customer_id",
-    "name",
-    "phone",
-    "actions",
-    "rule_ids",
-)
+
+
+class CareRule(TypedDict):
+    """One stored care rule, as `crm care rules` lists it."""
+
+    id: int
+    festival: str  # a festival key or "all"
+    festival_name: str
+    action: str
+    selection: str  # the stored filter, described in words
+    created_at: str
+
+
+RULE_COLUMNS = tuple(CareRule.__annotations__)
+
+
+class CareDue(TypedDict):
+    """One customer to greet for one festival day, as `crm care list` lists it."""
+
+    falls_on: str  # ISO date
+    festival: str
+    festival_name: str
+    days_until: int
+    customer_id: int
+    name: str
+    phone: str | None
+    actions: list[str]
+    rule_ids: list[int]
+
+
+CARE_COLUMNS = tuple(CareDue.__annotations__)
 
 
 def festival_key(text: str) -> str:
@@ -75,23 +94,23 @@ def add_rule(
     return int(cursor.lastrowid or 0)
 
 
-def _rule_record(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+def _rule_record(conn: sqlite3.Connection, row: sqlite3.Row) -> CareRule:
     record = dict(row)
     record["selection"] = describe(filters.load(conn, record["selection"]))
     key = record["festival"]
     record["festival_name"] = "every festival" if key == ALL else festivals.BY_KEY[key].name
-    return record
+    return cast(CareRule, record)
 
 
-def list_rules(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Every care rule (RULE_COLUMNS keys), by id."""
+def list_rules(conn: sqlite3.Connection) -> list[CareRule]:
+    """Every care rule, by id."""
     rows = conn.execute(
         "SELECT id, festival, action, selection, created_at FROM care_rules ORDER BY id"
     )
     return [_rule_record(conn, row) for row in rows.fetchall()]
 
 
-def delete_rule(conn: sqlite3.Connection, rule_id: int) -> dict[str, Any]:
+def delete_rule(conn: sqlite3.Connection, rule_id: int) -> CareRule:
     """Delete a care rule; returns it. Raises NotFound."""
     row = conn.execute(
         "SELECT id, festival, action, selection, created_at FROM care_rules WHERE id = ?",
@@ -136,9 +155,9 @@ def greet(
 
 def care_list(
     conn: sqlite3.Connection, days: list[tuple[Festival, date]], *, today: date
-) -> list[dict[str, Any]]:
-    """For each (festival, day), each customer to greet: CARE_COLUMNS keys, by day then id."""
-    found = []
+) -> list[CareDue]:
+    """For each (festival, day), each customer to greet, by day then id."""
+    found: list[CareDue] = []
     for festival, day in days:
         chosen = greet(conn, festival, today=today)
         if not chosen:

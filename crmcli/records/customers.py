@@ -10,7 +10,7 @@ folded (`name_key`) so that lookups ignore case, accents and full/half width.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypedDict, cast
@@ -228,7 +228,7 @@ def describe_gap(ideal: int, maximum: int | None) -> str:
     return f"{ideal}d..{maximum}d" if maximum else f"{ideal}d"
 
 
-def derive_from_id(changes: Changes, current: dict[str, Any] | None) -> list[str]:
+def derive_from_id(changes: Changes, current: Mapping[str, Any] | None) -> list[str]:
     """Fill an empty birthday and gender in `changes` from the national ID (the one being
     set, else the customer's own in `current`, read with reveal=True); returns the fields
     filled. A birthday or gender already set, or being set, is kept. Raises InvalidInput
@@ -327,7 +327,7 @@ def edit_customer(
     return changed
 
 
-def _comparable(record: dict[str, Any]) -> dict[str, Any]:
+def _comparable(record: Mapping[str, Any]) -> dict[str, Any]:  # a record, to compare
     return {k: v for k, v in record.items() if k not in ("updated_at", "version")}
 
 

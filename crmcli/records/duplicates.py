@@ -29,7 +29,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
@@ -38,8 +38,36 @@ from crmcli.store.history import shown_values
 POINTS = {"email": 60, "phone": 50, "name": 40, "similar": 25, "company": 10}
 SIMILAR = 0.85  # difflib ratio of two folded names that counts as "similar"
 MAX_BLOCK = 300  # a name word shared by more customers than this says nothing
-COLUMNS = ("id", "name", "other_id", "other_name", "score", "reasons")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+class DuplicatePair(TypedDict):
+    """Two live customers that look like one person, as `crm dedupe` lists them."""
+
+    id: int
+    name: str
+    other_id: int
+    other_name: str
+    score: int  # 0-100, the sum of POINTS for the reasons
+    reasons: list[str]  # one phrase per reason ("same email ...")
+
+
+# Columns of `crm dedupe` (and its JSON/CSV keys), in order.
+COLUMNS = tuple(DuplicatePair.__annotations__)
+
+
+class Merged(TypedDict):
+    """What `merge_customers` did."""
+
+    filled: list[str]  # KEEP's fields filled from OTHER, sorted
+    noted: list[str]  # OTHER's differing values appended to KEEP's notes
+    moved: dict[str, int]  # rows moved, per table (or "table.column")
+
+
+class _Person(TypedDict):
+    name: str
+    key: str  # the folded name (name_key)
+    company: str | None
 
 
 @lru_cache(maxsize=1)
@@ -64,9 +92,9 @@ def _company_key(company: str | None) -> str:
     return name_key(company) if company else ""
 
 
-def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[dict[str, Any]]:
+def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[DuplicatePair]:
     """Likely duplicate pairs among live customers, best first; COLUMNS keys each."""
-    people: dict[int, dict[str, Any]] = {}
+    people: dict[int, _Person] = {}
     for row in conn.execute(
         "SELECT id, name, company FROM customers WHERE archived_at IS NULL ORDER BY id"
     ):
@@ -114,7 +142,7 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[dict[st
                 matcher = difflib.SequenceMatcher(None, ka, kb)
                 if matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR:
                     pair((a, b), "similar", f"similar names ({matcher.ratio():.2f})")
-    out = []
+    out: list[DuplicatePair] = []
     for (a, b), found in reasons.items():
         company_a = _company_key(people[a]["company"])
         if company_a and company_a == _company_key(people[b]["company"]):
@@ -171,7 +199,7 @@ def customer_links(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return links
 
 
-def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> dict[str, Any]:
+def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Merged:
     """Merge customer `other_id` into `keep_id` (see the module docstring); returns what was
     done: the filled fields, the values noted, and rows moved per table."""
     from crmcli.records.customers import get_customer
@@ -180,7 +208,7 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> di
         raise InvalidInput("KEEP and OTHER are the same customer")
     keep = get_customer(conn, keep_id, reveal=True)
     other = get_customer(conn, other_id, reveal=True)
-    filled: dict[str, Any] = {}
+    filled: dict[str, Any] = {}  # column -> value, over FILLABLE
     noted: list[str] = []
     for name in FILLABLE:
         mine, theirs = keep[name], other[name]

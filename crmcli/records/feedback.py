@@ -200,7 +200,20 @@ def delete_feedback(conn: sqlite3.Connection, feedback_id: int) -> Feedback:
     return record
 
 
-def past_target(conn: sqlite3.Connection, now: datetime) -> list[dict[str, Any]]:
+class LateFeedback(TypedDict):
+    """An open high-severity item older than the response target (for `crm remind`)."""
+
+    feedback_id: int
+    received_at: str
+    customer_id: int
+    kind: str
+    severity: str
+    text: str
+    hours_open: int  # whole hours, rounded down
+    hours_past_target: int
+
+
+def past_target(conn: sqlite3.Connection, now: datetime) -> list[LateFeedback]:
     """Open high-severity items of live customers older than the response target, oldest
     first; each with `hours_open` and `hours_past_target` (whole hours, rounded down)."""
     target = target_seconds(conn)
@@ -210,14 +223,14 @@ def past_target(conn: sqlite3.Connection, now: datetime) -> list[dict[str, Any]]
         "WHERE f.resolved_at IS NULL AND f.severity = 'high' AND c.archived_at IS NULL "
         "ORDER BY datetime(f.received_at), f.id"
     )
-    found = []
+    found: list[LateFeedback] = []
     for row in rows:
         age = int((now - datetime.fromisoformat(row["received_at"])).total_seconds())
         if age > target:
             record = dict(row)
             record["hours_open"] = age // 3600
             record["hours_past_target"] = (age - target) // 3600
-            found.append(record)
+            found.append(cast(LateFeedback, record))
     return found
 
 

@@ -267,6 +267,10 @@ def order_by(sort: str | None) -> str:
     return f"{SORTABLE[name]} IS NULL, {SORTABLE[name]}{direction}, c.id"
 
 
+# A saved filter as JSON: CustomerFilter's given fields by name (tags as {"id", "name"}).
+Saved = dict[str, Any]
+
+
 @dataclass
 class CustomerFilter:
     """What a user typed to select customers; every value still a string."""
@@ -288,7 +292,7 @@ class CustomerFilter:
     segment: list[str] | None = None
     archived: bool = False
 
-    def saved(self) -> dict[str, Any]:
+    def saved(self) -> Saved:
         """The options that were given, as a saved segment or rule keeps them (JSON)."""
         return {
             f.name: getattr(self, f.name)
@@ -615,7 +619,7 @@ def load(conn: sqlite3.Connection, text: str) -> CustomerFilter:
     return selection
 
 
-def _refers(data: dict[str, Any], tag_id: int) -> bool:
+def _refers(data: Saved, tag_id: int) -> bool:
     items = [item for key in (*TAG_LISTS, "where") for item in data.get(key) or []]
     return any(isinstance(item, dict) and item["id"] == tag_id for item in items)
 
@@ -661,7 +665,7 @@ def bind_tag(conn: sqlite3.Connection, tag_id: int, name: str) -> None:
     it by id (part of creating the tag, in its transaction)."""
     ids = {_nocase(name): (tag_id, name)}
 
-    def change(data: dict[str, Any]) -> dict[str, Any] | None:
+    def change(data: Saved) -> Saved | None:
         new = dict(data)
         for key in TAG_LISTS:
             if new.get(key):
@@ -683,7 +687,7 @@ def unbind_tag(conn: sqlite3.Connection, tag_id: int, name: str | None) -> None:
     the name it had when they were saved), so a later tag never inherits them through a
     reused id. Part of the transaction that deletes or re-creates the tag."""
 
-    def change(data: dict[str, Any]) -> dict[str, Any] | None:
+    def change(data: Saved) -> Saved | None:
         if not _refers(data, tag_id):
             return None
         new = dict(data)
@@ -707,7 +711,7 @@ def merge_tag(conn: sqlite3.Connection, old_id: int, new_id: int) -> None:
     """Tag `old_id` merges into `new_id`: stored filters and rules naming it name `new_id`
     (part of `crm tag rename`, before `old_id` is deleted)."""
 
-    def change(data: dict[str, Any]) -> dict[str, Any] | None:
+    def change(data: Saved) -> Saved | None:
         if not _refers(data, old_id):
             return None
         new = dict(data)

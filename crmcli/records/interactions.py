@@ -71,12 +71,24 @@ class InteractionInput:
     unset: list[str] = field(default_factory=list)
 
 
-def prepare(raw: InteractionInput, *, now: datetime) -> dict[str, Any]:
+class InteractionValues(TypedDict, total=False):
+    """Validated column values to write: only those given (None clears a field)."""
+
+    kind: str
+    text: str
+    occurred_at: str
+    direction: str | None
+    duration_minutes: int | None
+    channel: str | None
+    outcome: str | None
+
+
+def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
     """Validate `raw` into column values (only the fields given; None for unset ones).
 
     Raises InvalidInput naming the first bad value.
     """
-    out: dict[str, Any] = {}
+    out: InteractionValues = {}
     if raw.kind is not None:
         out["kind"] = validate.choice("kind", raw.kind, {k: k for k in KINDS})
     if raw.text is not None:
@@ -100,11 +112,11 @@ def prepare(raw: InteractionInput, *, now: datetime) -> dict[str, Any]:
         out["channel"] = validate.text("channel", raw.channel).casefold()
     if raw.outcome is not None:
         out["outcome"] = validate.text("outcome", raw.outcome)
-    out.update(edits.unset_columns(raw.unset, UNSET_CLEARS))
+    out.update(edits.unset_columns(raw.unset, UNSET_CLEARS))  # type: ignore[typeddict-item]
     return out
 
 
-def log_interaction(conn: sqlite3.Connection, customer_id: int, values: dict[str, Any]) -> int:
+def log_interaction(conn: sqlite3.Connection, customer_id: int, values: InteractionValues) -> int:
     """Insert an interaction from prepared values (kind and text required); returns its id.
 
     `occurred_at` defaults to now.
@@ -143,7 +155,7 @@ def get_interaction(conn: sqlite3.Connection, interaction_id: int) -> Interactio
 def edit_interaction(
     conn: sqlite3.Connection,
     interaction_id: int,
-    values: dict[str, Any],
+    values: InteractionValues,
     *,
     customer_id: int | None = None,
 ) -> bool:
@@ -151,7 +163,7 @@ def edit_interaction(
 
     Raises NotFound for an unknown id.
     """
-    before: dict[str, Any] = dict(get_interaction(conn, interaction_id))
+    before: dict[str, Any] = dict(get_interaction(conn, interaction_id))  # by column name
     changes = dict(values)
     if customer_id is not None:
         changes["customer_id"] = customer_id

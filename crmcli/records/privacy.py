@@ -20,7 +20,7 @@ Backups and exports made before remain as they were; the command says so.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, TypedDict
 
 from crmcli.store.history import (
     images,
@@ -57,13 +57,38 @@ def referring_columns(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return found
 
 
-def _mask(row: dict[str, Any], reveal: bool, table: str) -> dict[str, Any]:
+# A stored row as JSON: its keys are whichever columns its table has (open by design).
+Row = dict[str, Any]
+
+
+class SubjectChange(TypedDict):
+    """One history entry about the customer, in their subject export."""
+
+    at: str
+    command: str
+    table: str
+    row_id: int
+    op: str
+    old: Row | None
+    new: Row | None
+
+
+class SubjectData(TypedDict):
+    """Everything held on one customer (`crm export-subject`), as JSON-able values."""
+
+    customer: Row
+    tags: list[str]
+    records: dict[str, list[Row]]  # by table name
+    history: list[SubjectChange]
+
+
+def _mask(row: Row, reveal: bool, table: str) -> Row:
     return shown_values(row, reveal, table) or {}
 
 
 def subject_data(
     conn: sqlite3.Connection, customer_id: int, *, reveal: bool = False
-) -> dict[str, Any]:
+) -> SubjectData:
     """Everything held on one customer, as plain JSON-able values: their `customers` row,
     every row of every table that belongs to them (by table name), the names of their tags,
     and the change history of their records. Sensitive values are masked unless `reveal`.
@@ -76,7 +101,7 @@ def subject_data(
         raise NotFound(f"no customer with id {customer_id}")
     customer = dict(row)
     customer.pop("name_key", None)
-    records: dict[str, list[dict[str, Any]]] = {}
+    records: dict[str, list[Row]] = {}
     for table in owned_tables(conn):
         rows = conn.execute(
             f"SELECT * FROM {quote_ident(table)} WHERE customer_id = ? ORDER BY rowid",  # noqa: S608
@@ -92,7 +117,7 @@ def subject_data(
             (customer_id,),
         )
     ]
-    history = []
+    history: list[SubjectChange] = []
     for h in conn.execute(
         "SELECT c.at, c.command, h.table_name, h.row_id, h.op, h.old, h.new, s.old AS s_old, "
         "s.new AS s_new FROM history h JOIN changesets c ON c.id = h.changeset_id "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
@@ -174,7 +175,7 @@ def add_product(conn: sqlite3.Connection, values: ProductValues) -> int:
     if not values.get("name"):
         raise InvalidInput("a product needs a name")
     stamp = clock.timestamp()
-    row: dict[str, Any] = {
+    row: dict[str, Any] = {  # the INSERT's named parameters
         "category": None, "sku": None, "price_minor": None, "currency": None,
         **values, "created_at": stamp, "updated_at": stamp,
     }  # fmt: skip
@@ -189,7 +190,9 @@ def add_product(conn: sqlite3.Connection, values: ProductValues) -> int:
     return int(cursor.lastrowid or 0)
 
 
-def _check_unique(conn: sqlite3.Connection, values: dict[str, Any], product_id: int | None) -> None:
+def _check_unique(
+    conn: sqlite3.Connection, values: Mapping[str, Any], product_id: int | None
+) -> None:
     """Names (folded) and SKUs are unique, and one product's SKU may not be another's name:
     otherwise an ITEM could name two products."""
     checks = []
@@ -212,7 +215,7 @@ def edit_product(conn: sqlite3.Connection, product_id: int, values: ProductValue
     """Write prepared values to product `product_id`; returns whether anything changed.
 
     Raises NotFound, or InvalidInput for a name or SKU already taken."""
-    stored: dict[str, Any] = dict(get_product(conn, product_id))
+    stored: dict[str, Any] = dict(get_product(conn, product_id))  # read by column name
     changed: dict[str, Any] = {k: v for k, v in values.items() if stored[k] != v}
     if not changed:
         return False

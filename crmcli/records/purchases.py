@@ -15,7 +15,7 @@ order on its own; refund lines are not orders.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypedDict, cast
@@ -147,9 +147,8 @@ class PurchaseValues(TypedDict, total=False):
     note: str | None
 
 
-class CustomerTotals(TypedDict):
-    """One customer's AGGREGATES in one currency, with the average order (see summary)
-    and the first and last sale."""
+class Totals(TypedDict):
+    """AGGREGATES of one currency, with the average order (see summary)."""
 
     currency: str
     revenue_minor: int
@@ -160,6 +159,17 @@ class CustomerTotals(TypedDict):
     lines: int
     refund_lines: int
     average_order_minor: int | None
+
+
+class GroupTotals(Totals):
+    """Totals of one group (`grp`: a period, a field's value, a customer id) and currency."""
+
+    grp: Any  # str, int or None: whatever the grouping expression gives
+
+
+class CustomerTotals(Totals):
+    """One customer's totals in one currency, with the first and last sale."""
+
     first_purchase_at: str | None
     last_purchase_at: str | None
 
@@ -571,7 +581,7 @@ def update_purchase(conn: sqlite3.Connection, purchase_id: int, values: Purchase
     if unknown:
         raise InvalidInput(f"unknown purchase field {sorted(unknown)[0]!r}")
     before = get_purchase(conn, purchase_id)
-    stored: dict[str, Any] = dict(before)
+    stored: dict[str, Any] = dict(before)  # read by column name
     changed: dict[str, Any] = {k: v for k, v in values.items() if stored[k] != v}
     if not changed:
         return False
@@ -651,9 +661,11 @@ def list_purchases(
     yield from reversed(rows)
 
 
-def summary(row: dict[str, Any]) -> dict[str, Any]:
-    """A row of AGGREGATES with the average order (net / orders, rounded half to even to
-    the currency's decimals; None without orders) added as `average_order_minor`."""
+def summary(row: Mapping[str, Any]) -> dict[str, Any]:  # open: the row's own keys, plus one
+    """A copy of a row of AGGREGATES (and whatever else its query selected) with the
+    average order (net / orders, rounded half to even to the currency's decimals; None
+    without orders) added as `average_order_minor`. Callers cast it to the TypedDict of
+    their query: Totals, GroupTotals or CustomerTotals."""
     out = dict(row)
     orders = out["orders"] or 0
     out["average_order_minor"] = money.average(out["net_minor"], orders) if orders else None

@@ -13,10 +13,29 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import TypedDict
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
+
+
+class _Found(TypedDict):
+    id: int  # the customer's
+    name: str
+    problem: str  # one of PROBLEMS
+    value: str | None  # the stored email or phone (the last touch for `stale`)
+    fix: str | None  # its normal form, when it has one
+    reason: str | None
+
+
+class Problem(_Found, total=False):
+    """One problem of one customer's contact data, as `crm clean` lists it; a fixable one
+    also says where the row is."""
+
+    table: str  # customer_emails or customer_phones
+    row_id: int
+    key: str  # an email's normalised key
+
 
 COLUMNS = ("id", "name", "problem", "value", "fix")
 PROBLEMS = ("bad_email", "bad_phone", "unnormalised_email", "unnormalised_phone", "no_contact",
@@ -25,10 +44,9 @@ PROBLEMS = ("bad_email", "bad_phone", "unnormalised_email", "unnormalised_phone"
 
 def problems(
     conn: sqlite3.Connection, *, region: str | None, today: date, stale_years: int
-) -> list[dict[str, Any]]:
-    """Problems of live customers, by customer id; COLUMNS keys plus `row_id` (the phone or
-    email row) and `table` for fixing."""
-    out: list[dict[str, Any]] = []
+) -> list[Problem]:
+    """Problems of live customers, by customer id."""
+    out: list[Problem] = []
     for row_id, customer_id, name, email, key in conn.execute(
         "SELECT e.id, c.id, c.name, e.email, e.email_key FROM customer_emails e "
         "JOIN customers c ON c.id = e.customer_id WHERE c.archived_at IS NULL ORDER BY c.id, e.id"
@@ -83,7 +101,7 @@ def _problem(
     value: str | None,
     fixed: str | None,
     why: str | None = None,
-) -> dict[str, Any]:
+) -> Problem:
     return {
         "id": customer_id,
         "name": name,
@@ -94,7 +112,7 @@ def _problem(
     }
 
 
-def fix(conn: sqlite3.Connection, found: list[dict[str, Any]]) -> int:
+def fix(conn: sqlite3.Connection, found: list[Problem]) -> int:
     """Normalise the fixable problems in `found`; returns how many were fixed."""
     fixed = 0
     for item in found:

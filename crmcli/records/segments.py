@@ -15,7 +15,7 @@ import json
 import shlex
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
@@ -42,7 +42,7 @@ OPTIONS = {
 }
 
 
-def describe(saved: dict[str, Any]) -> str:
+def describe(saved: filters.Saved) -> str:
     """A saved filter as the options that make it: `--where 'abc = A' --tag vip`."""
     words: list[str] = []
     for name, flag in OPTIONS.items():
@@ -112,10 +112,22 @@ def segment_filter(conn: sqlite3.Connection, name: str) -> CustomerFilter:
     return filters.saved_segment(conn, name)
 
 
-def list_segments(conn: sqlite3.Connection, *, today: date) -> list[dict[str, Any]]:
+class SegmentRow(TypedDict):
+    """A saved segment, as `crm segment list` lists it."""
+
+    segment: str
+    filter: str  # the options that make it, as typed
+    customers: int  # live customers it selects now
+    created_at: str
+
+
+SEGMENT_COLUMNS = tuple(SegmentRow.__annotations__)
+
+
+def list_segments(conn: sqlite3.Connection, *, today: date) -> list[SegmentRow]:
     """Every segment with its filter and how many live customers it selects now."""
     cache: dict[Any, Any] = {}
-    rows = []
+    rows: list[SegmentRow] = []
     for name, text, created_at in conn.execute(
         "SELECT name, filter, created_at FROM segments ORDER BY name COLLATE NOCASE"
     ).fetchall():
@@ -168,7 +180,37 @@ def add_rule(conn: sqlite3.Connection, tag: str, selection: CustomerFilter) -> i
     ).lastrowid
 
 
-def list_rules(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+class RuleRow(TypedDict):
+    """A tagging rule, as `crm rule list` lists it."""
+
+    id: int
+    tag: str
+    filter: str  # the options that make it, as typed
+    created_at: str
+
+
+RULE_COLUMNS = tuple(RuleRow.__annotations__)
+
+
+class DeletedRule(TypedDict):
+    id: int
+    tag: str
+
+
+class TagChange(TypedDict):
+    """A tag a customer gained or lost in `crm classify`."""
+
+    customer_id: int
+    name: str | None
+    tag: str
+    change: str  # "gained" or "lost"
+
+
+CHANGE_COLUMNS = tuple(TagChange.__annotations__)
+
+
+def list_rules(conn: sqlite3.Connection) -> list[RuleRow]:
+    """Every tagging rule, by id."""
     return [
         {
             "id": rule_id,
@@ -182,7 +224,7 @@ def list_rules(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     ]
 
 
-def delete_rule(conn: sqlite3.Connection, rule_id: int) -> dict[str, Any]:
+def delete_rule(conn: sqlite3.Connection, rule_id: int) -> DeletedRule:
     """Delete a rule; the tags it gave stay (now as if set by hand)."""
     row = conn.execute(
         f"SELECT {RULE_TAG} FROM rules WHERE id = ?",  # noqa: S608 - a constant
@@ -202,9 +244,9 @@ def delete_rule(conn: sqlite3.Connection, rule_id: int) -> dict[str, Any]:
     return {"id": rule_id, "tag": row[0]}
 
 
-def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[dict[str, Any]]:
-    """Apply every rule: returns the changes (customer_id, name, tag, change gained|lost),
-    by tag then customer; writes them unless `dry_run`."""
+def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[TagChange]:
+    """Apply every rule: returns the changes (who gained or lost which tag), by tag then
+    customer; writes them unless `dry_run`."""
     from crmcli.records import tags
 
     cache: dict[Any, Any] = {}
@@ -217,7 +259,7 @@ def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[di
         spelling.setdefault(key, tag)
         ids = filters.matching_ids(conn, filters.load(conn, text), today=today, cache=cache)
         wanted.setdefault(key, set()).update(ids)
-    changes: list[dict[str, Any]] = []
+    changes: list[TagChange] = []
     for key in sorted(wanted):
         row = conn.execute("SELECT id, name FROM tags WHERE name = ?", (spelling[key],)).fetchone()
         tag_id, name = row if row else (None, spelling[key])
@@ -232,8 +274,10 @@ def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[di
                 "SELECT customer_id FROM rule_tags WHERE tag_id = ?", (tag_id,))}  # fmt: skip
         gained = sorted(wanted[key] - have)
         lost = sorted((have & given) - wanted[key])
-        changes += [{"customer_id": i, "tag": name, "change": "gained"} for i in gained]
-        changes += [{"customer_id": i, "tag": name, "change": "lost"} for i in lost]
+        changes += [
+            {"customer_id": i, "name": None, "tag": name, "change": "gained"} for i in gained
+        ]
+        changes += [{"customer_id": i, "name": None, "tag": name, "change": "lost"} for i in lost]
         if dry_run:
             continue
         if gained:

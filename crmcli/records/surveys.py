@@ -60,13 +60,22 @@ def score(name: str, value: Any, bounds: tuple[int, int]) -> int:
     return int(text)
 
 
-def prepare(raw: SurveyInput, *, now: datetime) -> dict[str, Any]:
+class SurveyValues(TypedDict):
+    """A validated answer's column values, ready for `add_survey`."""
+
+    nps: int | None
+    csat: int | None
+    comment: str | None
+    answered_at: str  # ISO 8601
+
+
+def prepare(raw: SurveyInput, *, now: datetime) -> SurveyValues:
     """Validate an answer into column values: nps, csat, comment, answered_at."""
     from crmcli.records.feedback import moment
 
     if raw.nps is None and raw.csat is None:
         raise InvalidInput("give a score: --nps 0-10 and/or --csat 1-5")
-    out: dict[str, Any] = {
+    out: SurveyValues = {
         "nps": None if raw.nps is None else score("nps", raw.nps, NPS_RANGE),
         "csat": None if raw.csat is None else score("csat", raw.csat, CSAT_RANGE),
         "comment": None,
@@ -79,7 +88,7 @@ def prepare(raw: SurveyInput, *, now: datetime) -> dict[str, Any]:
     return out
 
 
-def add_survey(conn: sqlite3.Connection, customer_id: int, values: dict[str, Any]) -> int:
+def add_survey(conn: sqlite3.Connection, customer_id: int, values: SurveyValues) -> int:
     """Insert one prepared answer; returns its id."""
     cursor = conn.execute(
         "INSERT INTO surveys (customer_id, nps, csat, comment, answered_at, created_at) "
@@ -159,10 +168,19 @@ def list_surveys(
     return [cast(Survey, dict(row)) for row in conn.execute(sql, params)]
 
 
-def last_scores(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    """The customer's latest NPS and latest CSAT answer (for `crm show`), each with
-    `metric`, `score`, `answered_at`, `comment`, `survey_id`."""
-    out = []
+class LastScore(TypedDict):
+    """A customer's latest answer for one metric, as `crm show` lists it."""
+
+    metric: str  # "nps" or "csat"
+    score: int
+    answered_at: str
+    comment: str | None
+    survey_id: int
+
+
+def last_scores(conn: sqlite3.Connection, customer_id: int) -> list[LastScore]:
+    """The customer's latest NPS and latest CSAT answer (for `crm show`)."""
+    out: list[LastScore] = []
     for metric in ("nps", "csat"):
         row = conn.execute(
             f"SELECT id, {metric}, answered_at, comment FROM surveys "  # noqa: S608 - fixed names
@@ -205,10 +223,15 @@ def detect_format(text: str, name: str | None) -> str:
     return "tsv" if "\t" in first and "," not in first else "csv"
 
 
-def read_rows(text: str, fmt: str) -> list[tuple[str, dict[str, Any]]]:
+# A record as read from a file: its keys are the file's own columns (checked against
+# IMPORT_COLUMNS), its values untyped text or JSON.
+FileRecord = dict[str, Any]
+
+
+def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
     """(where, fields) for each record: `line N` or `item N`; raises InvalidInput when the
     file cannot be read as `fmt` or has a column that is not an import column."""
-    records: list[tuple[str, dict[str, Any]]] = []
+    records: list[tuple[str, FileRecord]] = []
     if fmt in ("csv", "tsv"):
         reader = csv.DictReader(io.StringIO(text), delimiter="," if fmt == "csv" else "\t")
         try:
@@ -273,7 +296,7 @@ class ImportResult:
 
 def import_rows(
     conn: sqlite3.Connection,
-    records: list[tuple[str, dict[str, Any]]],
+    records: list[tuple[str, FileRecord]],
     *,
     resolve: Callable[[str], int],
     now: datetime,
@@ -288,7 +311,7 @@ def import_rows(
     harmless. `dry_run` validates and counts without writing.
     """
     result = ImportResult(total=len(records))
-    clean: list[tuple[int, dict[str, Any]]] = []
+    clean: list[tuple[int, SurveyValues]] = []
     for where, item in records:
         fields = {IMPORT_COLUMNS[k]: v for k, v in item.items()}
         try:
@@ -331,7 +354,7 @@ def import_rows(
     return result
 
 
-def _stored(conn: sqlite3.Connection, customer_id: int, values: dict[str, Any]) -> bool:
+def _stored(conn: sqlite3.Connection, customer_id: int, values: SurveyValues) -> bool:
     return (
         conn.execute(
             "SELECT 1 FROM surveys WHERE customer_id = ? AND answered_at = ? AND nps IS ? "

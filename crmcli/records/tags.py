@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
@@ -163,10 +163,20 @@ def rename_tag(
     return count, also, cadence
 
 
-def list_tags(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+class TagCount(TypedDict):
+    """A tag and how many live customers carry it, as `crm tags` lists it."""
+
+    tag: str
+    customers: int
+
+
+TAG_COLUMNS = tuple(TagCount.__annotations__)
+
+
+def list_tags(conn: sqlite3.Connection) -> list[TagCount]:
     """Every tag with how many live customers carry it, most used first."""
     return [
-        dict(r)
+        cast(TagCount, dict(r))
         for r in conn.execute(
             "SELECT t.name AS tag, count(c.id) AS customers FROM tags t "
             "LEFT JOIN customer_tags ct ON ct.tag_id = t.id "
@@ -219,9 +229,22 @@ def set_stage(
     return True
 
 
-def stage_history(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+class StageChange(TypedDict):
+    """One move of a customer between stages, as `crm stage REF` lists it."""
+
+    from_stage: str | None
+    to_stage: str
+    changed_at: str
+    reason: str | None
+
+
+STAGE_COLUMNS = tuple(StageChange.__annotations__)
+
+
+def stage_history(conn: sqlite3.Connection, customer_id: int) -> list[StageChange]:
+    """The customer's stage changes, oldest first."""
     return [
-        dict(r)
+        cast(StageChange, dict(r))
         for r in conn.execute(
             "SELECT from_stage, to_stage, changed_at, reason FROM stage_changes "
             "WHERE customer_id = ? ORDER BY changed_at, id",

@@ -21,11 +21,14 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.dates import Period, parse_date, parse_period
 from crmcli.core.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:  # tasks load without the interactions service
+    from crmcli.records.interactions import InteractionValues
 
 # Columns of `crm task list` (and its JSON/CSV keys), in order.
 COLUMNS = (
@@ -161,7 +164,7 @@ def prepare_edit(raw: TaskInput, *, today: date) -> TaskChanges:
     return TaskChanges(text, due_on, every, after, stop_repeating=stop)
 
 
-def parse_follow_up(spec: str, *, today: date, about: dict[str, Any]) -> tuple[date, str]:
+def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> tuple[date, str]:
     """`--follow-up WHEN[:TEXT]` as (due date, task text); raises InvalidInput.
 
     Without TEXT the task says what it follows up (`about` holds the interaction's kind
@@ -331,7 +334,7 @@ def edit_task(
     if changes.every and changes.after:
         raise InvalidInput("a task repeats --every PERIOD or --after PERIOD, not both")
     task = get_task(conn, task_id, today=today)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {}  # column -> new value
     if changes.text is not None:
         values["text"] = changes.text
     if customer_id is not None:
@@ -348,7 +351,7 @@ def edit_task(
             values["repeat_after"] = None
         values["every"] = str(changes.every) if changes.every else task["every"]
         values["anchor_on"] = values.get("due_on", task["due_on"])
-    stored: dict[str, Any] = dict(task)
+    stored: dict[str, Any] = dict(task)  # read by column name
     values = {k: v for k, v in values.items() if stored[k] != v}
     if not values:
         return False

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from crmcli.records import filters
 from crmcli.records.filters import Query
@@ -55,7 +55,30 @@ FIELDS = (
 )
 
 
-def _row(base: purchase_histories.Base, i: int, rules: Rules) -> dict[str, Any]:
+class _Figures(TypedDict):
+    customer_id: int
+    currency: str
+    method: str  # "rhythm" or "model"
+    stage: str  # the rhythm's stage
+    purchase_days: int
+    first_purchase_on: str
+    last_purchase_on: str
+    silent_days: int
+    usual_gap_days: int | float
+    p_alive: float | None  # from the model, rounded to 3 places
+    at_stake_minor: int  # net of the last 12 months, in `currency`
+    reason: str
+
+
+class ChurnRisk(_Figures):
+    """A customer likely lost in one currency (`crm report churn`, `crm remind`): FIELDS,
+    and `customer` as `Name (#id)`."""
+
+    name: str
+    customer: str
+
+
+def _row(base: purchase_histories.Base, i: int, rules: Rules) -> _Figures:
     """The figures of customer `i` of `base` that both methods share."""
     first = date.fromordinal(base.first[i])
     last = date.fromordinal(base.last[i])
@@ -103,23 +126,20 @@ def _model_p_alive(base: purchase_histories.Base) -> Any:
     return value.p_alive(base, fitted) if fitted.bgnbd is not None else None
 
 
-def _keep_listed(
-    conn: sqlite3.Connection, rows: list[dict[str, Any]], query: Query
-) -> list[dict[str, Any]]:
+def _keep_listed(conn: sqlite3.Connection, rows: list[_Figures], query: Query) -> list[ChurnRisk]:
     """The rows whose customer `query` selects, with their names."""
     names: dict[int, str] = {}
     for batch in purchase_histories.chunks(r["customer_id"] for r in rows):
         names.update(filters.names_among(conn, query, batch))
-    kept = []
+    kept: list[ChurnRisk] = []
     for row in rows:
         if row["customer_id"] in names:
-            row["name"] = names[row["customer_id"]]
-            row["customer"] = f"{row['name']} (#{row['customer_id']})"
-            kept.append(row)
+            name = names[row["customer_id"]]
+            kept.append({**row, "name": name, "customer": f"{name} (#{row['customer_id']})"})
     return kept
 
 
-def _rank(rows: list[dict[str, Any]]) -> None:
+def _rank(rows: list[ChurnRisk] | list[_Figures]) -> None:
     rows.sort(key=lambda r: (-r["at_stake_minor"], -r["silent_days"], r["customer_id"]))
 
 
@@ -131,19 +151,19 @@ def risks(
     currency: str | None = None,
     model: bool = True,
     rules: Rules | None = None,
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[list[ChurnRisk], list[str]]:
     """(rows, notes): the customers `query` selects who are likely lost, per currency
     (alphabetical; all currencies unless `currency`), largest stake first. Each row has
     FIELDS plus `customer`; `notes` say per currency which method decided."""
     rules = rules or Rules()
-    found: list[dict[str, Any]] = []
+    found: list[ChurnRisk] = []
     notes: list[str] = []
     for code in [currency] if currency else purchase_histories.currencies(conn):
         base = purchase_histories.load(conn, code, as_of, rules.rhythm)
         if not len(base):
             continue
         chance = _model_p_alive(base) if model else None
-        rows = []
+        rows: list[_Figures] = []
         if chance is None:
             rows = [_row(base, i, rules) for i in _rhythm_candidates(base, rules, STAGES)]
             if model:
@@ -166,9 +186,9 @@ def risks(
                 elif row["stage"] not in STAGES:
                     continue
                 rows.append(row)
-        rows = _keep_listed(conn, rows, query)
-        _rank(rows)
-        found.extend(rows)
+        listed = _keep_listed(conn, rows, query)
+        _rank(listed)
+        found.extend(listed)
     return found, notes
 
 
@@ -185,7 +205,7 @@ def _rhythm_note(code: str) -> str:
 
 def top_risks(
     conn: sqlite3.Connection, as_of: date, limit: int, *, rules: Rules | None = None
-) -> list[dict[str, Any]]:
+) -> list[ChurnRisk]:
     """The `limit` customers per currency most at stake among those `at-risk` by their own
     purchase rhythm (not lapsed), for `crm remind` and the dashboard. No numpy, no scipy.
 
@@ -196,14 +216,14 @@ def top_risks(
         return []
     listed = Query()
     listed.add("c.archived_at IS NULL")
-    found: list[dict[str, Any]] = []
+    found: list[ChurnRisk] = []
     for code in purchase_histories.currencies(conn):
         base = purchase_histories.load(
             conn, code, as_of, rules.rhythm, at_risk_only=rules.min_silence
         )
         rows = [_row(base, i, rules) for i in _rhythm_candidates(base, rules, ("at-risk",))]
         _rank(rows)
-        kept: list[dict[str, Any]] = []
+        kept: list[ChurnRisk] = []
         # Rank first, then look up names for the few shown (archived ones drop out).
         while rows and len(kept) < limit:
             batch, rows = rows[: limit * 2], rows[limit * 2 :]

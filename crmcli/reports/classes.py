@@ -22,11 +22,11 @@ crmcli.reports.models and the thresholds of the settings (see docs/classificatio
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core.errors import InvalidInput
 from crmcli.reports.models import lifecycle
@@ -191,7 +191,28 @@ def _finish(facts: Facts, year: str) -> None:
     facts.days_12m = sum(1 for d in facts.days if d >= first)
 
 
-def classes_of(facts: Facts | None, cfg: Config, as_of: date) -> dict[str, Any]:
+class Derived(TypedDict):
+    """What a customer's purchases say of them, but the ABC class (`classes_of`)."""
+
+    lifecycle: str | None  # None where `records` was not asked for it
+    frequency_tier: str
+    value_tier: str
+    purchase_days: int
+    purchase_days_12m: int
+    revenue_12m_minor: int  # in `currency`, the default one
+    currency: str
+    first_purchase_on: str | None
+    last_purchase_on: str | None
+    days_since_purchase: int | None
+
+
+class Classes(Derived):
+    """A customer's derived classes (`crm show`, `crm list --classes`, the filter language)."""
+
+    abc: str  # A, B or C
+
+
+def classes_of(facts: Facts | None, cfg: Config, as_of: date) -> Derived:
     """Every derived field of one customer except `abc` (which needs everyone)."""
     days = facts.days if facts else []
     revenue = facts.net_12m.get(cfg.currency, 0) if facts else 0
@@ -263,7 +284,7 @@ def records(
     *,
     archived: bool = False,
     fields: frozenset[str] = ALL_FIELDS,
-) -> Iterator[tuple[int, dict[str, Any]]]:
+) -> Iterator[tuple[int, Classes]]:
     """(id, derived record) of every live (or every archived) customer, in id order, one at a
     time: the same record as `classes_of` plus `abc`. Only `fields` are sure to be right
     (`lifecycle` and `abc` cost most and are computed only when named there)."""
@@ -296,7 +317,7 @@ def records(
                 if want_lifecycle
                 else None
             )
-            record = {
+            record: dict[str, Any] = {  # a Classes once `abc` is in
                 "lifecycle": stage,
                 "frequency_tier": tier(days_12m, high, medium),
                 "value_tier": tier(revenue, value_high, value_medium),
@@ -322,10 +343,10 @@ def records(
                 "days_since_purchase": None,
             }
         record["abc"] = labels.get(customer_id, "C")
-        yield customer_id, record
+        yield customer_id, cast(Classes, record)
 
 
-def derive(conn: sqlite3.Connection, as_of: date, *, archived: bool = False) -> dict[int, dict]:
+def derive(conn: sqlite3.Connection, as_of: date, *, archived: bool = False) -> dict[int, Classes]:
     """Derived classes of every live (or every archived) customer, by id (a record per
     customer in memory: to select customers, `matching` streams instead)."""
     return dict(records(conn, as_of, archived=archived))
@@ -345,7 +366,9 @@ def matching(
         ids = conn.cursor()
         ids.row_factory = None
         sql = f"SELECT c.id FROM customers c WHERE {where} ORDER BY c.id"  # noqa: S608
-        stream = ((i, {"abc": labels.get(i, "C")}) for (i,) in ids.execute(sql))
+        stream: Iterator[tuple[int, Mapping[str, Any]]] = (
+            (i, {"abc": labels.get(i, "C")}) for (i,) in ids.execute(sql)
+        )
     else:
         stream = records(conn, as_of, archived=archived, fields=frozenset(needed))
     return [customer_id for customer_id, record in stream if all(t(record) for t in tests)]
@@ -354,22 +377,23 @@ def matching(
 def wants(name: str, values: set[str]) -> Any:
     """A test that the derived class `name` is one of `values` (`--lifecycle lapsed`)."""
 
-    def check(record: dict[str, Any]) -> bool:
+    def check(record: Mapping[str, Any]) -> bool:
         return record[name] in values
 
     check.fields = frozenset({name})  # type: ignore[attr-defined]
     return check
 
 
-def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) -> dict[str, Any]:
+def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) -> Classes | None:
     """One customer's derived classes (ranked among live customers, or archived if they are).
 
     Reads only this customer's purchases, plus one sum per currency for the ABC rank: the
-    same answer as `derive`, without computing everyone's classes (for `crm show`).
+    same answer as `derive`, without computing everyone's classes (for `crm show`). None
+    for an unknown id.
     """
     row = conn.execute("SELECT archived_at FROM customers WHERE id = ?", (customer_id,)).fetchone()
     if row is None:
-        return {}
+        return None
     population = "c.archived_at IS NOT NULL" if row[0] else "c.archived_at IS NULL"
     cfg = config(conn)
     mine = next(
@@ -397,8 +421,7 @@ def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) ->
                  else "B" if above * b.denominator < b.numerator * total else "C")  # fmt: skip
         if BEST[label] < BEST[best]:
             best = label
-    record["abc"] = best
-    return record
+    return {**record, "abc": best}
 
 
 def predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
@@ -416,7 +439,7 @@ def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
         if op == "~":
             needle = value.casefold()
 
-            def contains(r: dict[str, Any]) -> bool:
+            def contains(r: Mapping[str, Any]) -> bool:
                 return needle in (r[name] or "").casefold()
 
             return contains
@@ -424,7 +447,7 @@ def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
         if op == "=":
             return wants(name, {wanted})
 
-        def differs(r: dict[str, Any]) -> bool:
+        def differs(r: Mapping[str, Any]) -> bool:
             return r[name] != wanted
 
         return differs
@@ -460,7 +483,7 @@ def _compare(key: str, op: str, target: Any) -> Any:
         ">=": operator.ge,
     }[op]
 
-    def check(record: dict[str, Any]) -> bool:
+    def check(record: Mapping[str, Any]) -> bool:
         value = record[key]
         if value is None:  # never bought: only != holds
             return op == "!="

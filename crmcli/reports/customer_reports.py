@@ -16,10 +16,137 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from statistics import median
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.reports.models import lifecycle, rfm
 from crmcli.reports.models import tiers as abc_rules
+
+
+class RfmScore(TypedDict):
+    """One customer's RFM scores in one currency (`crm report rfm --customers`)."""
+
+    customer_id: int
+    currency: str
+    recency: int  # days since the last sale
+    frequency: int  # distinct sale days
+    monetary_minor: int  # net
+    r: int  # 1-5
+    f: int
+    m: int
+    segment: str
+
+
+class RfmSegment(TypedDict):
+    """One RFM segment in one currency (`crm report rfm`)."""
+
+    segment: str
+    currency: str
+    customers: int
+    customer_share: str  # percent, one decimal
+    revenue_minor: int
+    revenue_share: str
+    mean_recency: str | None
+    mean_frequency: str | None
+    mean_monetary_minor: int | None
+
+
+# One ABC class in one currency (`crm report abc`); "class" is a keyword, hence this form.
+AbcClass = TypedDict(
+    "AbcClass",
+    {
+        "class": str,  # A, B or C
+        "currency": str,
+        "customers": int,
+        "customer_share": str,
+        "revenue_minor": int,
+        "revenue_share": str,
+    },
+)
+
+
+class ParetoStep(TypedDict):
+    """The revenue of the top 10 %, 20 % ... of customers in one currency."""
+
+    top_customers: str  # "10%"
+    currency: str
+    customers: int
+    revenue_minor: int
+    revenue_share: str
+
+
+class TopStatement(TypedDict):
+    """'top X % of customers bring Y % of revenue', in one currency."""
+
+    currency: str
+    top_percent: int
+    customers: int
+    revenue_share: str
+    text: str
+
+
+class LifecycleCount(TypedDict):
+    lifecycle: str
+    customers: int
+    share: str
+
+
+class FunnelCount(TypedDict):
+    stage: str | None
+    customers: int
+    share: str
+
+
+class MonthEnd(TypedDict):
+    """Customers per lifecycle stage at one month end, and how many moved in that month."""
+
+    month: str  # YYYY-MM
+    as_of: str
+    new: int
+    active: int
+    reactivated: int
+    at_risk: int
+    lapsed: int
+    none: int
+    moved: int
+
+
+class Move(TypedDict):
+    from_lifecycle: str
+    to_lifecycle: str
+    customers: int
+
+
+class Flow(TypedDict):
+    month: str
+    from_lifecycle: str
+    to_lifecycle: str
+    customers: int
+
+
+class Conversion(TypedDict):
+    from_stage: str
+    to_stage: str
+    entered: int
+    moved_on: int
+    conversion: str  # percent
+
+
+class TimeInStage(TypedDict):
+    stage: str
+    stays: int  # finished stays
+    median_days: str | None
+
+
+class LifecycleReport(TypedDict):
+    """The sections of `crm report lifecycle` (see lifecycle_report)."""
+
+    lifecycle: list[LifecycleCount]
+    funnel: list[FunnelCount]
+    months: list[MonthEnd]
+    moves: list[Move]
+    flows: list[Flow]
+    conversion: list[Conversion]
+    time_in_stage: list[TimeInStage]
 
 
 def pct(part: int, whole: int) -> str:
@@ -42,7 +169,7 @@ def end_bound(as_of: date) -> str:
     return (as_of + timedelta(days=1)).isoformat()
 
 
-def named(where_sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
+def named(where_sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:  # SQL parameters
     """A filter's `?` parameters as named ones (`:f0`...), to mix with the report's own."""
     names: dict[str, Any] = {}
     out = where_sql
@@ -53,7 +180,10 @@ def named(where_sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
 
 
 def per_customer_and_currency(
-    conn: sqlite3.Connection, aggregates: str, where: str, bound: dict[str, Any]
+    conn: sqlite3.Connection,
+    aggregates: str,
+    where: str,
+    bound: dict[str, Any],  # SQL params
 ) -> Iterator[tuple[Any, ...]]:
     """(customer_id, currency, *aggregates) per customer and currency over `customers c CROSS
     JOIN purchases p WHERE where` (named parameters in `bound`), in no particular order.
@@ -114,9 +244,7 @@ def rfm_values(
     return dict(sorted(out.items()))
 
 
-def rfm_scores(
-    values: dict[str, list[tuple[int, int, int, int]]], grid: Any
-) -> Iterator[dict[str, Any]]:
+def rfm_scores(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -> Iterator[RfmScore]:
     """Each customer's scores and segment, per currency (scored within the currency)."""
     cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
     for currency, rows in values.items():
@@ -137,9 +265,7 @@ def rfm_scores(
             }
 
 
-def rfm_summary(
-    values: dict[str, list[tuple[int, int, int, int]]], grid: Any
-) -> list[dict[str, Any]]:
+def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -> list[RfmSegment]:
     """One row per currency and segment (grid order, then `other`), with empty segments."""
     acc: dict[tuple[str, str], list[int]] = {}
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -161,7 +287,7 @@ def rfm_summary(
             if monetary > 0:
                 total[1] += monetary
     names = [name for name, _, _ in grid] + ["other"]
-    out = []
+    out: list[RfmSegment] = []
     for currency in sorted(totals):
         customers, revenue = totals[currency]
         for name in names:
@@ -205,7 +331,7 @@ def abc_report(
     a: Any,
     b: Any,
     top: int = 20,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[AbcClass], list[ParetoStep], list[TopStatement]]:
     """(classes, pareto, statements) per currency over [start, as_of].
 
     classes: A/B/C with customers, their share, net revenue and its share.
@@ -221,7 +347,9 @@ def abc_report(
     )  # fmt: skip
     for customer_id, currency, net in rows:
         revenue[currency][customer_id] = net
-    classes, pareto, statements = [], [], []
+    classes: list[AbcClass] = []
+    pareto: list[ParetoStep] = []
+    statements: list[TopStatement] = []
     for currency in sorted(revenue):
         values = revenue[currency]
         labels = abc_rules.abc(values, a, b)
@@ -328,7 +456,7 @@ def lifecycle_report(
     where_sql: str,
     params: list[Any],
     rules: lifecycle.Rules,
-) -> dict[str, list[dict[str, Any]]]:
+) -> LifecycleReport:
     """Sections: `lifecycle` (customers per stage), `funnel` (per funnel stage), `months`
     (customers per lifecycle stage at each of the last 12 month ends, and how many moved),
     `moves` (from, to, customers: the moves summed over the 12 months), `flows` (the same
@@ -360,28 +488,28 @@ def lifecycle_report(
     now_counts["none"] += never
     total = len(population)
     order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
-    months = []
+    months: list[MonthEnd] = []
     for end in ends[1:]:
         row: dict[str, Any] = {"month": end.strftime("%Y-%m"), "as_of": end.isoformat()}
-        row.update({s.replace("-", "_"): stock[end, s] for s in order})
+        row.update({s.replace("-", "_"): stock[end, s] for s in order})  # a MonthEnd once full
         row["none"] += never
         row["moved"] = sum(n for (m, _, _), n in flows.items() if m == row["month"])
-        months.append(row)
+        months.append(cast(MonthEnd, row))
     moves: Counter[tuple[str, str]] = Counter()
     for (_, a, b), n in flows.items():
         moves[a, b] += n
-    lifecycle_rows = [
+    lifecycle_rows: list[LifecycleCount] = [
         {"lifecycle": s, "customers": now_counts[s], "share": pct(now_counts[s], total)}
         for s in order
     ]
     funnel_names = stages(conn)
     funnel_counts = Counter(stage for _, stage in population)
-    funnel_rows = [
+    funnel_rows: list[FunnelCount] = [
         {"stage": s, "customers": funnel_counts[s], "share": pct(funnel_counts[s], total)}
         for s in [*funnel_names, None]
         if s is not None or funnel_counts[None]
     ]
-    flow_rows = [
+    flow_rows: list[Flow] = [
         {"month": m, "from_lifecycle": a, "to_lifecycle": b, "customers": n}
         for (m, a, b), n in sorted(flows.items())
     ]
@@ -402,7 +530,7 @@ def lifecycle_report(
 
 def _funnel_history(
     conn: sqlite3.Connection, as_of: date, where_sql: str, params: list[Any], names: list[str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[Conversion], list[TimeInStage]]:
     from datetime import datetime
 
     chain = [s for s in names if s != "lost"]
@@ -422,7 +550,7 @@ def _funnel_history(
         last = (customer_id, stage, moment)
         if stage in index:
             reached[customer_id].add(index[stage])
-    conversion = []
+    conversion: list[Conversion] = []
     for i, stage in enumerate(chain[:-1]):
         entered = [s for s in reached.values() if i in s]
         moved = [s for s in entered if max(s) > i]
@@ -435,7 +563,7 @@ def _funnel_history(
                 "conversion": pct(len(moved), len(entered)),
             }
         )
-    durations = [
+    durations: list[TimeInStage] = [
         {
             "stage": s,
             "stays": len(stays[s]),

@@ -9,7 +9,7 @@ crmcli.cli.dashboard.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ class Panel:
     key: str
     title: str
     columns: tuple[str, ...]
-    rows: list[dict[str, Any]]
+    rows: Sequence[Mapping[str, Any]]  # any panel's own rows, shown by `columns`
     bar: str | None = None  # the row key drawn as a bar chart in the table
     scale: str | None = None  # rows with different values here get separate bar scales
 
@@ -106,7 +106,12 @@ def rfm_segments(conn: sqlite3.Connection, today: date) -> Panel | None:
     grid = customer_reports.grid_setting(conn)
     values = customer_reports.rfm_values(conn, today, "c.archived_at IS NULL", [])
     rows = [
-        {k: r[k] for k in ("segment", "currency", "customers", "customer_share")}
+        {
+            "segment": r["segment"],
+            "currency": r["currency"],
+            "customers": r["customers"],
+            "customer_share": r["customer_share"],
+        }
         for r in customer_reports.rfm_summary(values, grid)
         if r["customers"]
     ]
@@ -124,8 +129,8 @@ def contacts(conn: sqlite3.Connection, today: date, limit: int = 10) -> Panel | 
         return None
     more = len(rows) - limit
     title = "Contact today" + (f" (top {limit} of {len(rows)}: crm today)" if more > 0 else "")
-    shown = [{k: r[k] for k in ("rank", "customer_id", "customer", "phone", "why")}
-             for r in rows[:limit]]  # fmt: skip
+    shown = [{"rank": r["rank"], "customer_id": r["customer_id"], "customer": r["customer"],
+              "phone": r["phone"], "why": r["why"]} for r in rows[:limit]]  # fmt: skip
     return Panel("today", title, ("rank", "customer", "phone", "why"), shown)
 
 
@@ -136,7 +141,8 @@ def churn_risks(conn: sqlite3.Connection, today: date, limit: int = 5) -> Panel 
     rows = top_risks(conn, today, limit)
     if not rows:
         return None
-    shown = [{k: r.get(k) for k in ("customer", "currency", "at_stake_minor", "reason")}
+    shown = [{"customer": r["customer"], "currency": r["currency"],
+              "at_stake_minor": r["at_stake_minor"], "reason": r["reason"]}
              for r in rows]  # fmt: skip
     columns = ("customer", "currency", "at_stake", "reason")  # at_stake_minor, presented
     return Panel("churn", "Top churn risks (crm report churn)", columns, shown)

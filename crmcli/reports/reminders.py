@@ -17,17 +17,147 @@ section by appending to SECTIONS. Archived customers never appear.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar, cast
 
 from crmcli.core import clock, dates, lunar
 from crmcli.records import important_dates
 from crmcli.records.interactions import last_contact, last_contacts
 from crmcli.reports.models import agenda
 from crmcli.reports.models.agenda import CadenceRules, Reason
+
+if TYPE_CHECKING:  # loaded by the sections that need them
+    from crmcli.records.feedback import LateFeedback
+
+
+class Person(TypedDict):
+    """What every section shows of a customer."""
+
+    id: int
+    name: str
+    preferred_channel: str | None
+    preferred_time: str | None
+    phone: str | None  # the primary one
+    last_contact_at: str | None
+    days_since_contact: int | None
+
+
+class Named(TypedDict):
+    """A row's customer, as every section shows them."""
+
+    name: str
+    phone: str | None
+    customer: str  # `Name (#id)`
+
+
+class TaskDue(Named):
+    """An open task, overdue or due in the window."""
+
+    task_id: int
+    due_on: str
+    customer_id: int
+    text: str
+    every: str | None
+    repeat_after: str | None
+    days_overdue: int
+    days_until: int
+    repeats: str | None  # `every`, or `N after done`
+
+
+class ContactStatus(TypedDict):
+    """How a customer stands against their cadence (see contact_status)."""
+
+    cadence_days: int | None
+    cadence_source: str | None  # customer, `tag NAME`, `stage NAME` or default
+    last_contact_at: str | None
+    days_since_contact: int | None
+    due_on: str | None
+    days_overdue: int | None
+    is_due: bool
+    cadence_max_days: int | None
+    overdue_after: str | None
+    state: str | None  # ok, due or overdue
+
+
+class ContactDue(ContactStatus, Named):
+    """A customer due for contact."""
+
+    customer_id: int
+    preferred_channel: str | None
+    preferred_time: str | None
+    last_contact: str  # `2026-10-01 (52 days ago)` or `never`
+    cadence: str  # described (describe_cadence)
+
+
+class DateDue(Named):
+    """A birthday or important date falling in the window."""
+
+    falls_on: str
+    kind: str  # birthday or date
+    label: str
+    years: int | None
+    date_id: int | None  # None for a birthday
+    customer_id: int
+    what: str
+
+
+class ChurnDue(Named):
+    """A churn risk as `crm remind` shows it (reports.churn.ChurnRisk, the stake as text)."""
+
+    customer_id: int
+    currency: str
+    method: str
+    stage: str
+    purchase_days: int
+    first_purchase_on: str
+    last_purchase_on: str
+    silent_days: int
+    usual_gap_days: int | float
+    p_alive: float | None
+    reason: str
+    at_stake: str  # decimal, in `currency`
+    stake: str  # `12,345.00 CNY`
+
+
+class Greeting(TypedDict):
+    customer_id: int
+    name: str
+    actions: list[str]
+
+
+class FestivalDue(TypedDict):
+    """A festival in the window that a care rule covers, and whom to greet."""
+
+    falls_on: str
+    festival: str
+    festival_name: str
+    days_until: int
+    customers: int
+    care: str  # each action and how many customers get it
+    greet: list[Greeting]
+    name: str  # the festival's Chinese and English names
+
+
+class FeedbackDue(Named):
+    """High-severity feedback past its response target (records.feedback.LateFeedback)."""
+
+    feedback_id: int
+    received_at: str
+    customer_id: int
+    kind: str
+    severity: str
+    text: str
+    hours_open: int
+    hours_past_target: int
+    summary: str | None  # the text, clipped
+
+
+# A row of any section of `crm remind`.
+ReminderRow = TaskDue | ContactDue | DateDue | ChurnDue | FestivalDue | FeedbackDue
+Row = TypeVar("Row", bound=Mapping[str, object])
 
 
 @dataclass
@@ -37,7 +167,7 @@ class Window:
     conn: sqlite3.Connection
     today: date
     until: date
-    _people: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _people: dict[int, Person] = field(default_factory=dict)
 
     @cached_property
     def last_contacts(self) -> dict[int, datetime]:
@@ -47,7 +177,7 @@ class Window:
     def cadence_rules(self) -> CadenceRules:
         return cadence_rules(self.conn)
 
-    def person(self, customer_id: int) -> dict[str, Any]:
+    def person(self, customer_id: int) -> Person:
         """Name, primary phone, preferred channel and time, and last contact of a customer."""
         if customer_id not in self._people:
             row = self.conn.execute(
@@ -61,16 +191,17 @@ class Window:
             last = self.last_contacts.get(customer_id)
             person["last_contact_at"] = last.isoformat() if last else None
             person["days_since_contact"] = (self.today - last.date()).days if last else None
-            self._people[customer_id] = person
+            self._people[customer_id] = cast(Person, person)
         return self._people[customer_id]
 
-    def with_person(self, row: dict[str, Any]) -> dict[str, Any]:
-        """`row` with its customer's name and phone, and `customer` as `Name (#id)`."""
-        person = self.person(row["customer_id"])
-        row["name"] = person["name"]
-        row["phone"] = person["phone"]
-        row["customer"] = f"{person['name']} (#{row['customer_id']})"
-        return row
+    def named(self, customer_id: int) -> Named:
+        """The customer's name and phone, and `customer` as `Name (#id)`."""
+        person = self.person(customer_id)
+        return {
+            "name": person["name"],
+            "phone": person["phone"],
+            "customer": f"{person['name']} (#{customer_id})",
+        }
 
 
 @dataclass(frozen=True)
@@ -85,7 +216,7 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Section:
+class Section(Generic[Row]):
     """One part of the reminder report.
 
     `columns` are shown in text, `fields` are the JSON keys; `rows` reads the rows for a
@@ -97,9 +228,9 @@ class Section:
     title: Callable[[date, date], str]  # (today, until) -> heading
     columns: tuple[str, ...]
     fields: tuple[str, ...]
-    rows: Callable[[Window], list[dict[str, Any]]]
-    reason: Callable[[dict[str, Any], Window], Reason | None]
-    event: Callable[[dict[str, Any], Window], Event | None]
+    rows: Callable[[Window], Sequence[Row]]
+    reason: Callable[[Row, Window], Reason | None]
+    event: Callable[[Row, Window], Event | None]
 
 
 def _tag_list(joined: str | None) -> list[str]:
@@ -168,7 +299,7 @@ _TASK_FIELDS = (
 )  # fmt: skip
 
 
-def _tasks(window: Window, low: date | None, high: date) -> list[dict[str, Any]]:
+def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
     """Open tasks due from `low` (None: any time before) to `high`, both included."""
     rows = window.conn.execute(
         "SELECT t.id AS task_id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after "
@@ -178,28 +309,37 @@ def _tasks(window: Window, low: date | None, high: date) -> list[dict[str, Any]]
         "ORDER BY t.due_on, t.id",
         (low.isoformat() if low else "", high.isoformat()),
     )
-    found = []
+    found: list[TaskDue] = []
     for row in rows:
-        record = window.with_person(dict(row))
-        offset = (date.fromisoformat(record["due_on"]) - window.today).days
-        record["days_overdue"] = -offset
-        record["days_until"] = offset
-        # the table's one column for both kinds of repeat, as `crm task list` shows them
-        after = record["repeat_after"]
-        record["repeats"] = f"{after} after done" if after else record["every"]
-        found.append(record)
+        offset = (date.fromisoformat(row["due_on"]) - window.today).days
+        after = row["repeat_after"]
+        found.append(
+            {
+                "task_id": row["task_id"],
+                "due_on": row["due_on"],
+                "customer_id": row["customer_id"],
+                "text": row["text"],
+                "every": row["every"],
+                "repeat_after": after,
+                **window.named(row["customer_id"]),
+                "days_overdue": -offset,
+                "days_until": offset,
+                # the table's one column for both kinds of repeat, as `crm task list` shows
+                "repeats": f"{after} after done" if after else row["every"],
+            }
+        )
     return found
 
 
-def _overdue_tasks(window: Window) -> list[dict[str, Any]]:
+def _overdue_tasks(window: Window) -> list[TaskDue]:
     return _tasks(window, None, window.today - timedelta(days=1))
 
 
-def _due_tasks(window: Window) -> list[dict[str, Any]]:
+def _due_tasks(window: Window) -> list[TaskDue]:
     return _tasks(window, window.today, window.until)
 
 
-def _overdue_reason(row: dict[str, Any], window: Window) -> Reason:
+def _overdue_reason(row: TaskDue, window: Window) -> Reason:
     late = row["days_overdue"]
     return Reason(
         row["customer_id"],
@@ -209,7 +349,7 @@ def _overdue_reason(row: dict[str, Any], window: Window) -> Reason:
     )
 
 
-def _due_reason(row: dict[str, Any], window: Window) -> Reason | None:
+def _due_reason(row: TaskDue, window: Window) -> Reason | None:
     if row["days_until"] != 0:
         return None
     return Reason(
@@ -217,7 +357,7 @@ def _due_reason(row: dict[str, Any], window: Window) -> Reason | None:
     )
 
 
-def _task_event(row: dict[str, Any], window: Window) -> Event:
+def _task_event(row: TaskDue, window: Window) -> Event:
     late = row["days_overdue"] > 0
     details = [f"Customer: {row['customer']}"]
     if row["phone"]:
@@ -226,7 +366,7 @@ def _task_event(row: dict[str, Any], window: Window) -> Event:
         details.append(f"Overdue since {row['due_on']}")
     if row["every"]:
         details.append(f"Repeats every {dates.parse_period(row['every']).describe()}")
-    if row.get("repeat_after"):
+    if row["repeat_after"]:
         later = dates.parse_period(row["repeat_after"]).describe()
         details.append(f"Repeats {later} after it is done")
     details.append(f"Done: crm task done {row['task_id']}")
@@ -243,9 +383,9 @@ def _task_event(row: dict[str, Any], window: Window) -> Event:
 # --- cadence -----------------------------------------------------------------------------
 
 
-def _due_for_contact(window: Window) -> list[dict[str, Any]]:
+def _due_for_contact(window: Window) -> list[ContactDue]:
     rules = window.cadence_rules
-    found = []
+    due: list[tuple[int, ContactStatus]] = []
     rows = window.conn.execute(
         # Tags comma-joined (tag names hold no commas), for the cadence rules.
         "SELECT id, cadence_days, created_at, stage, (SELECT group_concat(t.name, ',') "
@@ -264,15 +404,22 @@ def _due_for_contact(window: Window) -> list[dict[str, Any]]:
             maximum=_maximum(cadence, own_max, rules),
         )
         if status["is_due"]:
-            found.append({"customer_id": customer_id, **status})
-    found.sort(key=lambda r: (r["due_on"], r["customer_id"]))
-    for row in found:
-        window.with_person(row)
-        person = window.person(row["customer_id"])
-        row["preferred_channel"] = person["preferred_channel"]
-        row["preferred_time"] = person["preferred_time"]
-        row["last_contact"] = ago(window.last_contacts.get(row["customer_id"]), window.today)
-        row["cadence"] = describe_cadence(row)
+            due.append((customer_id, status))
+    due.sort(key=lambda d: (d[1]["due_on"] or "", d[0]))
+    found: list[ContactDue] = []
+    for customer_id, status in due:
+        person = window.person(customer_id)
+        found.append(
+            {
+                "customer_id": customer_id,
+                **status,
+                **window.named(customer_id),
+                "preferred_channel": person["preferred_channel"],
+                "preferred_time": person["preferred_time"],
+                "last_contact": ago(window.last_contacts.get(customer_id), window.today),
+                "cadence": describe_cadence(status),
+            }
+        )
     return found
 
 
@@ -283,7 +430,7 @@ def contact_status(
     today: date,
     *,
     maximum: int | None = None,
-) -> dict[str, Any]:
+) -> ContactStatus:
     """How a customer stands against their cadence (None: no cadence applies).
 
     Keys: cadence_days, cadence_source, last_contact_at, days_since_contact, due_on,
@@ -291,7 +438,7 @@ def contact_status(
     cadence_max_days, overdue_after and state (ok, due or overdue, see
     agenda.contact_state); the cadence ones and the due ones are None without a cadence.
     """
-    status: dict[str, Any] = {
+    status: ContactStatus = {
         "cadence_days": None,
         "cadence_source": None,
         "last_contact_at": last.isoformat() if last else None,
@@ -309,20 +456,18 @@ def contact_status(
     last_day = last.date() if last else None
     due_on = agenda.contact_due_on(last_day, clock.local_date(created_at), days)
     overdue_after = agenda.contact_due_on(last_day, clock.local_date(created_at), maximum or days)
-    status.update(
-        cadence_days=days,
-        cadence_source=source,
-        due_on=due_on.isoformat(),
-        days_overdue=(today - due_on).days,
-        is_due=due_on <= today,
-        cadence_max_days=maximum,
-        overdue_after=overdue_after.isoformat(),
-        state=agenda.contact_state(today, due_on, overdue_after),
-    )
+    status["cadence_days"] = days
+    status["cadence_source"] = source
+    status["due_on"] = due_on.isoformat()
+    status["days_overdue"] = (today - due_on).days
+    status["is_due"] = due_on <= today
+    status["cadence_max_days"] = maximum
+    status["overdue_after"] = overdue_after.isoformat()
+    status["state"] = agenda.contact_state(today, due_on, overdue_after)
     return status
 
 
-def describe_cadence(status: dict[str, Any]) -> str:
+def describe_cadence(status: ContactStatus) -> str:
     """`14 days (customer)`, `14..30 days (tag vip)`, or `none`."""
     if status["cadence_days"] is None:
         return "none"
@@ -333,7 +478,7 @@ def describe_cadence(status: dict[str, Any]) -> str:
     return f"{gap} ({status['cadence_source']})"
 
 
-def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) -> dict[str, Any]:
+def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) -> ContactStatus:
     """One customer's cadence (own or inherited), last contact and next contact date."""
     own, created_at, stage, tags, own_max = conn.execute(
         "SELECT cadence_days, created_at, stage, (SELECT group_concat(t.name, ',') "
@@ -352,12 +497,14 @@ def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) ->
     )
 
 
-def _contact_reason(row: dict[str, Any], window: Window) -> Reason:
+def _contact_reason(row: ContactDue, window: Window) -> Reason:
     since = row["days_since_contact"]
     quiet = f"no contact for {_days(since)}" if since is not None else "never contacted"
     # Weight: how far past the cadence, relative to it (a weekly customer 7 days late is
     # more pressing than a yearly one 7 days late).
-    weight = (row["days_overdue"] + 1) / row["cadence_days"]
+    overdue, cadence = row["days_overdue"], row["cadence_days"]
+    assert overdue is not None and cadence is not None  # a customer due has a cadence
+    weight = (overdue + 1) / cadence
     if row["state"] == "overdue":
         weight += 1000  # past the longest gap allowed: before every customer only due
     gap = row["cadence"].replace(" (", ", ", 1)  # `14 days, customer)`
@@ -371,7 +518,7 @@ def _contact_reason(row: dict[str, Any], window: Window) -> Reason:
     )
 
 
-def _contact_event(row: dict[str, Any], window: Window) -> Event:
+def _contact_event(row: ContactDue, window: Window) -> Event:
     details = [
         f"Last contact: {row['last_contact']}",
         f"Cadence: {row['cadence']}",
@@ -394,9 +541,9 @@ def _contact_event(row: dict[str, Any], window: Window) -> Event:
 # --- birthdays and important dates -------------------------------------------------------
 
 
-def _dates(window: Window) -> list[dict[str, Any]]:
+def _dates(window: Window) -> list[DateDue]:
     start, end = window.today, window.until
-    found = []
+    found: list[dict[str, Any]] = []  # DateDues once named
     births = window.conn.execute(
         "SELECT id, birthday, birthday_lunar FROM customers "
         "WHERE archived_at IS NULL AND birthday IS NOT NULL"
@@ -447,16 +594,16 @@ def _dates(window: Window) -> list[dict[str, Any]]:
                 }
             )
     found.sort(key=lambda r: (r["falls_on"], r["customer_id"], r["date_id"] or 0))
-    return [window.with_person(row) for row in found]
+    return [cast(DateDue, {**row, **window.named(row["customer_id"])}) for row in found]
 
 
-def _date_reason(row: dict[str, Any], window: Window) -> Reason | None:
+def _date_reason(row: DateDue, window: Window) -> Reason | None:
     if row["falls_on"] != window.today.isoformat():
         return None
     return Reason(row["customer_id"], agenda.DATE_TODAY, 0, f"{row['what']} today")
 
 
-def _date_event(row: dict[str, Any], window: Window) -> Event:
+def _date_event(row: DateDue, window: Window) -> Event:
     birthday = row["kind"] == "birthday"
     which = f"birthday-{row['customer_id']}" if birthday else f"date-{row['date_id']}"
     day = date.fromisoformat(row["falls_on"])
@@ -475,22 +622,23 @@ def _date_event(row: dict[str, Any], window: Window) -> Event:
 # --- churn risks ------------------------------------------------------------------------
 
 
-def _churn(window: Window) -> list[dict[str, Any]]:
+def _churn(window: Window) -> list[ChurnDue]:
     from crmcli.core import money
     from crmcli.records.config import get_setting
     from crmcli.reports import churn
 
     limit = int(get_setting(window.conn, "churn.remind") or 0)
-    rows = churn.top_risks(window.conn, window.today, limit)
-    for row in rows:
-        window.with_person(row)
+    found: list[ChurnDue] = []
+    for risk in churn.top_risks(window.conn, window.today, limit):
+        row: dict[str, Any] = {**risk, **window.named(risk["customer_id"])}
         stake = row.pop("at_stake_minor")
         row["at_stake"] = money.plain(stake, row["currency"])
         row["stake"] = f"{money.grouped(stake, row['currency'])} {row['currency']}"
-    return rows
+        found.append(cast(ChurnDue, row))
+    return found
 
 
-def _churn_reason(row: dict[str, Any], window: Window) -> Reason:
+def _churn_reason(row: ChurnDue, window: Window) -> Reason:
     return Reason(
         row["customer_id"],
         agenda.LATER,
@@ -499,7 +647,7 @@ def _churn_reason(row: dict[str, Any], window: Window) -> Reason:
     )
 
 
-def _churn_event(row: dict[str, Any], window: Window) -> Event:
+def _churn_event(row: ChurnDue, window: Window) -> Event:
     details = [
         f"Customer: {row['customer']}",
         f"Why: {row['reason']}",
@@ -516,7 +664,7 @@ def _churn_event(row: dict[str, Any], window: Window) -> Event:
     )
 
 
-SECTIONS: list[Section] = [
+SECTIONS: list[Section[Any]] = [
     Section(
         key="overdue_tasks",
         title=lambda today, until: "Overdue tasks",
@@ -599,7 +747,7 @@ SECTIONS: list[Section] = [
 # --- festivals (crmcli.records.care) -------------------------------------------------------------
 
 
-def _festivals(window: Window) -> list[dict[str, Any]]:
+def _festivals(window: Window) -> list[FestivalDue]:
     """Festivals in the window that a care rule covers, with whom to greet (no rule: none,
     so a user who keeps no care rules never sees festivals in the cron mail)."""
     from crmcli.core import festivals
@@ -607,7 +755,7 @@ def _festivals(window: Window) -> list[dict[str, Any]]:
 
     if not care.has_rules(window.conn):
         return []
-    found = []
+    found: list[FestivalDue] = []
     for festival, day in festivals.in_window(window.today, window.until):
         if not care.covered(window.conn, festival):
             continue
@@ -636,7 +784,7 @@ def _festivals(window: Window) -> list[dict[str, Any]]:
     return found
 
 
-def _festival_event(row: dict[str, Any], window: Window) -> Event:
+def _festival_event(row: FestivalDue, window: Window) -> Event:
     day = date.fromisoformat(row["falls_on"])
     details = [
         f"{g['name']} (#{g['customer_id']}): {'; '.join(g['actions'])}" for g in row["greet"]
@@ -666,12 +814,22 @@ SECTIONS.append(
 )
 
 
-def remind(
-    conn: sqlite3.Connection, today: date, until: date
-) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...], list[dict[str, Any]]]]:
-    """Every section for the window [today, until]: (key, title, columns, fields, rows)."""
+class Part(NamedTuple):
+    """One section of `crm remind` for a window: `columns` in text, `fields` in JSON."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    fields: tuple[str, ...]
+    rows: Sequence[ReminderRow]
+
+
+def remind(conn: sqlite3.Connection, today: date, until: date) -> list[Part]:
+    """Every section for the window [today, until]."""
     window = Window(conn, today, until)
-    return [(s.key, s.title(today, until), s.columns, s.fields, s.rows(window)) for s in SECTIONS]
+    return [
+        Part(s.key, s.title(today, until), s.columns, s.fields, s.rows(window)) for s in SECTIONS
+    ]
 
 
 def events(conn: sqlite3.Connection, today: date, until: date) -> list[Event]:
@@ -701,7 +859,24 @@ TODAY_FIELDS = (
 )
 
 
-def contact_today(conn: sqlite3.Connection, today: date) -> list[dict[str, Any]]:
+class TodayRow(TypedDict):
+    """One customer to contact today (`crm today`), with every reason."""
+
+    rank: int
+    customer_id: int
+    name: str
+    phone: str | None
+    preferred_channel: str | None
+    preferred_time: str | None
+    last_contact_at: str | None
+    days_since_contact: int | None
+    reasons: list[str]
+    customer: str
+    last_contact: str
+    why: str  # the reasons in one line
+
+
+def contact_today(conn: sqlite3.Connection, today: date) -> list[TodayRow]:
     """Who to contact today and why, most urgent first (TODAY_FIELDS and TODAY_COLUMNS)."""
     window = Window(conn, today, today)
     reasons = []
@@ -710,7 +885,7 @@ def contact_today(conn: sqlite3.Connection, today: date) -> list[dict[str, Any]]
             reason = section.reason(row, window)
             if reason is not None:
                 reasons.append(reason)
-    ranked = []
+    ranked: list[TodayRow] = []
     for number, (customer_id, found) in enumerate(agenda.rank(reasons), 1):
         person = window.person(customer_id)
         texts = [r.text for r in found]
@@ -718,7 +893,10 @@ def contact_today(conn: sqlite3.Connection, today: date) -> list[dict[str, Any]]
             {
                 "rank": number,
                 "customer_id": customer_id,
-                **{k: person[k] for k in ("name", "phone", "preferred_channel", "preferred_time")},
+                "name": person["name"],
+                "phone": person["phone"],
+                "preferred_channel": person["preferred_channel"],
+                "preferred_time": person["preferred_time"],
                 "last_contact_at": person["last_contact_at"],
                 "days_since_contact": person["days_since_contact"],
                 "reasons": texts,
@@ -733,12 +911,14 @@ def contact_today(conn: sqlite3.Connection, today: date) -> list[dict[str, Any]]
 # --- feedback past its response target (crmcli.records.feedback) ---------------------------------
 
 
-def _late_feedback(window: Window) -> list[dict[str, Any]]:
+def _late_feedback(window: Window) -> list[FeedbackDue]:
     from crmcli.core.text import clip
     from crmcli.records.feedback import past_target
 
-    rows = past_target(window.conn, clock.now())
-    return [window.with_person({**row, "summary": clip(row["text"])}) for row in rows]
+    rows: list[LateFeedback] = past_target(window.conn, clock.now())
+    return [
+        {**row, "summary": clip(row["text"]), **window.named(row["customer_id"])} for row in rows
+    ]
 
 
 def _open_for(hours: int) -> str:
@@ -746,7 +926,7 @@ def _open_for(hours: int) -> str:
     return plural(hours, "hour") if hours < 48 else _days(hours // 24)
 
 
-def _feedback_reason(row: dict[str, Any], window: Window) -> Reason:
+def _feedback_reason(row: FeedbackDue, window: Window) -> Reason:
     # As pressing as an overdue task: the weight is days past the target.
     return Reason(
         row["customer_id"],
@@ -757,7 +937,7 @@ def _feedback_reason(row: dict[str, Any], window: Window) -> Reason:
     )
 
 
-def _feedback_event(row: dict[str, Any], window: Window) -> Event:
+def _feedback_event(row: FeedbackDue, window: Window) -> Event:
     details = [f"Customer: {row['customer']}", f"Received: {row['received_at']}"]
     if row["phone"]:
         details.append(f"Phone: {row['phone']}")

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core.errors import InvalidInput
-from crmcli.records.purchases import AGGREGATES, day_after, summary
+from crmcli.records.purchases import AGGREGATES, GroupTotals, Totals, day_after, summary
 
 _DAY = "substr(p.purchased_at, 1, 10)"
 # The ISO week of a date is the week of its Thursday: the Thursday on or after (day - 3).
@@ -69,6 +69,35 @@ FIGURES = (
 )
 
 
+class _Figures(TypedDict):
+    currency: str
+    revenue_minor: int
+    refunds_minor: int
+    net_minor: int
+    orders: int
+    customers: int
+    lines: int
+    refund_lines: int
+    average_order_minor: int | None
+
+
+class SalesRow(_Figures, total=False):
+    """One group of `crm report sales` in one currency: FIGURES and the key of its grouping,
+    the `by` it was asked for (`customer_id` and `customer` for customers)."""
+
+    day: str
+    week: str
+    month: str
+    quarter: str
+    year: str
+    category: str | None
+    item: str
+    customer_id: int
+    customer: str | None
+    city: str | None
+    tag: str | None
+
+
 def sales(
     conn: sqlite3.Connection,
     by: str = "month",
@@ -79,7 +108,7 @@ def sales(
     limit: int | None = None,
     totals: bool = True,
     customers: tuple[str, list[Any]] | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[SalesRow], list[Totals]]:
     """(rows, totals): one row per group and currency, and one total per currency (an
     empty list when not `totals`: it costs a second pass over the purchases).
 
@@ -139,19 +168,19 @@ def _sales(
     params: list[Any],
     limit: int | None,
     totals: bool,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[SalesRow], list[Totals]]:
     rows = [
-        summary(dict(r))
+        cast(GroupTotals, summary(dict(r)))
         for r in conn.execute(
             f"SELECT {key} AS grp, {AGGREGATES} FROM purchases p {join} "  # noqa: S608 - whitelisted
             f"WHERE {condition} GROUP BY grp, p.currency",
             params,
         )
     ]
-    sums = []
+    sums: list[Totals] = []
     if totals:
         sums = [
-            summary(dict(r))
+            cast(Totals, summary(dict(r)))
             for r in conn.execute(
                 f"SELECT {AGGREGATES} FROM purchases p WHERE {condition} "  # noqa: S608 - fixed
                 "GROUP BY p.currency ORDER BY p.currency",
@@ -159,17 +188,17 @@ def _sales(
             )
         ]
     names = _customer_names(conn, {r["grp"] for r in rows}) if by == "customer" else {}
-    out = []
+    out: list[SalesRow] = []
     for row in rows:
-        shaped: dict[str, Any] = {}
+        shaped: dict[str, Any] = {}  # keyed by the grouping asked for: a SalesRow once filled
         if by == "customer":
             shaped["customer_id"] = row["grp"]
             shaped["customer"] = names.get(row["grp"])
         else:
             shaped[by] = row["grp"]
         shaped["currency"] = row["currency"]
-        shaped.update({f: row[f] for f in FIGURES})
-        out.append(shaped)
+        shaped.update({f: row[f] for f in FIGURES})  # type: ignore[literal-required]
+        out.append(cast(SalesRow, shaped))
     return _order(out, by, limit), sums
 
 
@@ -188,18 +217,18 @@ def _customer_names(conn: sqlite3.Connection, ids: set[int]) -> dict[int, str]:
     return names
 
 
-def _order(rows: list[dict[str, Any]], by: str, limit: int | None) -> list[dict[str, Any]]:
+def _order(rows: list[SalesRow], by: str, limit: int | None) -> list[SalesRow]:
     currencies = sorted({r["currency"] for r in rows})
-    out = []
+    out: list[SalesRow] = []
     for code in currencies:
         group = [r for r in rows if r["currency"] == code]
         if by in PERIODS:
-            group.sort(key=lambda r: r[by])
+            group.sort(key=lambda r: r[by])  # type: ignore[literal-required]
             if limit is not None:
                 group = group[-limit:] if limit else []
         else:
             label = "customer_id" if by == "customer" else by
-            group.sort(key=lambda r: (-r["net_minor"], r[label] is None, str(r[label])))
+            group.sort(key=lambda r: (-r["net_minor"], r.get(label) is None, str(r.get(label))))
             if limit is not None:
                 group = group[:limit]
         out += group

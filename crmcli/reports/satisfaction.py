@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.records.feedback import KINDS, SEVERITIES, number, seconds_between
 from crmcli.reports.models import nps as figures
@@ -62,9 +62,28 @@ FEEDBACK_FIGURES = (
 )
 
 
+class FeedbackFigures(TypedDict):
+    received: int
+    open: int
+    resolved: int
+    open_past_target: int
+    resolved_late: int
+    median_hours: float | None  # of the resolved ones
+    p90_hours: float | None
+
+
+class FeedbackRow(FeedbackFigures, total=False):
+    """One group of `crm report feedback` (or the total): the figures and the key of the
+    grouping asked for (one of FEEDBACK_BY; "total" in the total)."""
+
+    kind: str
+    severity: str
+    month: str
+
+
 def feedback_report(
     conn: sqlite3.Connection, scope: Scope, *, by: str, now: datetime, target: int
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[list[FeedbackRow], FeedbackRow | None]:
     """(rows, total): per kind, severity or month of receipt, how many items were received,
     are open, resolved, open past the target, resolved late, and the median and 90th
     percentile hours to resolve (of the resolved ones). `target` is in seconds."""
@@ -85,10 +104,10 @@ def feedback_report(
         order = sorted(groups)
     out = [{by: key, **_feedback_figures(groups[key], now, target)} for key in order]
     total = {by: "total", **_feedback_figures(rows, now, target)} if rows else None
-    return out, total
+    return cast(list[FeedbackRow], out), cast(FeedbackRow | None, total)
 
 
-def _feedback_figures(rows: Iterable[sqlite3.Row], now: datetime, target: int) -> dict[str, Any]:
+def _feedback_figures(rows: Iterable[sqlite3.Row], now: datetime, target: int) -> FeedbackFigures:
     received = open_ = open_late = resolved_late = 0
     taken: list[int] = []
     for row in rows:
@@ -127,6 +146,30 @@ SATISFACTION_FIGURES = (
     "csat",
     "not_contacted",
 )
+
+
+class SatisfactionFigures(TypedDict):
+    responses: int
+    nps_responses: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float | None
+    csat_responses: int
+    satisfied: int
+    csat: float | None
+    not_contacted: int  # detractors with no contact logged since
+
+
+class SatisfactionRow(SatisfactionFigures, total=False):
+    """`crm report satisfaction` overall, or one group (or the total): the figures and the
+    key of the grouping asked for (one of SATISFACTION_BY; "total" in the total)."""
+
+    month: str
+    tag: str | None
+    stage: str | None
+
+
 # A detractor answer is "not contacted" while no contact (a call, email, meeting, visit or
 # message: notes are not contact) was logged with the customer after the answer's moment.
 _CONTACTED = (
@@ -137,7 +180,7 @@ _CONTACTED = (
 
 def satisfaction_report(
     conn: sqlite3.Connection, scope: Scope, *, by: str | None
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[list[SatisfactionRow], SatisfactionRow | None]:
     """(rows, total): NPS and CSAT figures overall (one row, no total) or per month of the
     answer, tag (an answer counts under each of its customer's current tags; untagged
     ones under None) or current funnel stage (None: no stage)."""
@@ -173,10 +216,10 @@ def satisfaction_report(
     if rows:
         unique = {row["id"]: row for row in rows}  # a tagged answer is one answer in the total
         total = {by: "total", **_satisfaction_figures(unique.values())}
-    return out, total
+    return cast(list[SatisfactionRow], out), cast(SatisfactionRow | None, total)
 
 
-def _satisfaction_figures(rows: Iterable[sqlite3.Row]) -> dict[str, Any]:
+def _satisfaction_figures(rows: Iterable[sqlite3.Row]) -> SatisfactionFigures:
     rows = list(rows)
     nps = [r["nps"] for r in rows if r["nps"] is not None]
     csat = [r["csat"] for r in rows if r["csat"] is not None]
@@ -195,21 +238,26 @@ def _satisfaction_figures(rows: Iterable[sqlite3.Row]) -> dict[str, Any]:
     }
 
 
-DETRACTOR_COLUMNS = (
-    "survey_id",
-    "answered_at",
-    "customer_id",
-    "customer",
-    "phone",
-    "nps",
-    "comment",
-    "days_waiting",
-)
+class Detractor(TypedDict):
+    """A detractor answer with no contact logged since (`crm report satisfaction
+    --detractors`)."""
+
+    survey_id: int
+    answered_at: str
+    customer_id: int
+    customer: str  # the name
+    phone: str | None
+    nps: int  # 0-6
+    comment: str | None
+    days_waiting: int  # local days since the answer
+
+
+DETRACTOR_COLUMNS = tuple(Detractor.__annotations__)
 
 
 def uncontacted_detractors(
     conn: sqlite3.Connection, scope: Scope, *, today: date
-) -> list[dict[str, Any]]:
+) -> list[Detractor]:
     """Detractor answers (NPS 0-6) with no contact logged since, oldest first, of live
     customers; `days_waiting` counts local days since the answer."""
     from crmcli.core import clock
@@ -225,25 +273,41 @@ def uncontacted_detractors(
         "ORDER BY datetime(s.answered_at), s.id",
         params,
     ).fetchall()
-    out = []
+    out: list[Detractor] = []
     for row in rows:
         record = dict(row)
         record["days_waiting"] = (today - clock.local_date(record["answered_at"])).days
-        out.append(record)
+        out.append(cast(Detractor, record))
     return out
 
 
 # --- referrals -----------------------------------------------------------------------------
 
-REFERRER_COLUMNS = ("referrer_id", "referrer", "referred", "currency", "net_minor", "share")
-SUMMARY_COLUMNS = (
-    "currency",
-    "customers",
-    "net_minor",
-    "referred_customers",
-    "referred_net_minor",
-    "referred_share",
-)
+
+class Referrer(TypedDict):
+    """A customer who referred others, in one currency (`crm report referrals`)."""
+
+    referrer_id: int
+    referrer: str | None  # the name
+    referred: int  # how many customers they referred
+    currency: str | None  # None when those customers bought nothing
+    net_minor: int | None  # those customers' net purchases
+    share: float | None  # percent of the net of every customer in the scope
+
+
+class ReferralSummary(TypedDict):
+    """Per currency: buyers and their net, and how much of it referred customers bring."""
+
+    currency: str
+    customers: int
+    net_minor: int
+    referred_customers: int
+    referred_net_minor: int
+    referred_share: float | None
+
+
+REFERRER_COLUMNS = tuple(Referrer.__annotations__)
+SUMMARY_COLUMNS = tuple(ReferralSummary.__annotations__)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -270,7 +334,7 @@ def referrals_report(
     *,
     currency: str | None = None,
     limit: int | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[Referrer], list[ReferralSummary]]:
     """(referrer rows, summary rows per currency).
 
     Referrer rows: each customer who referred someone in the scope, with how many
@@ -317,23 +381,20 @@ def referrals_report(
     )
     if limit is not None:
         ranked = ranked[:limit]
-    rows = []
+    rows: list[Referrer] = []
     for referrer in ranked:
-        base = {
-            "referrer_id": referrer,
-            "referrer": names.get(referrer),
-            "referred": counts[referrer],
-        }
+        name, referred = names.get(referrer), counts[referrer]
         codes = [currency] if currency else sorted(by_referrer[referrer])
         if not codes:
-            rows.append({**base, "currency": None, "net_minor": None, "share": None})
+            rows.append({"referrer_id": referrer, "referrer": name, "referred": referred,
+                         "currency": None, "net_minor": None, "share": None})  # fmt: skip
         for code in codes:
             net = by_referrer[referrer].get(code, 0)
-            rows.append(
-                {**base, "currency": code, "net_minor": net, "share": _share(net, whole[code])}
-            )
+            rows.append({"referrer_id": referrer, "referrer": name, "referred": referred,
+                         "currency": code, "net_minor": net,
+                         "share": _share(net, whole[code])})  # fmt: skip
     codes = [currency] if currency else sorted(whole)
-    summary = [
+    summary: list[ReferralSummary] = [
         {
             "currency": code,
             "customers": buyers[code],

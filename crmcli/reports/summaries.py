@@ -9,9 +9,9 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 
-from crmcli.records.purchases import AGGREGATES, summary
+from crmcli.records.purchases import AGGREGATES, GroupTotals, summary
 from crmcli.reports.customer_reports import end_bound, named, pct
 
 # --by word -> (group expression, extra joins); customer fields read `customers c`.
@@ -31,9 +31,43 @@ GROUPS = {
 COLUMNS = ("currency", "customers", "buyers", "revenue", "net", "orders", "average_order", "share")
 
 
+class _Figures(TypedDict):
+    currency: str | None  # None for a group whose customers never bought
+    customers: int | None  # in the group
+    buyers: int  # with a sale line in the currency
+    revenue_minor: int | None
+    net_minor: int | None
+    orders: int
+    average_order_minor: int | None
+    share: str | None  # percent of the currency's net
+
+
+class SummaryRow(_Figures, total=False):
+    """One group of `crm report summary` in one currency: the figures and the key of the
+    grouping asked for (one of GROUPS)."""
+
+    industry: str | None
+    region: str | None
+    city: str | None
+    company_size: str | None
+    source: str | None
+    stage: str | None
+    tag: str | None
+    category: str | None
+
+
+class Cohort(TypedDict):
+    """One acquisition cohort of `crm report cohort`."""
+
+    cohort: str  # the period of the first purchase: 2026-03 or 2026-Q1
+    customers: int
+    active: list[int]  # buyers in the cohort's period +0, +1, ...
+    retention: list[str]  # the same as percentages of `customers`
+
+
 def summarise(
     conn: sqlite3.Connection, by: str, as_of: date, where_sql: str, params: list[Any]
-) -> list[dict[str, Any]]:
+) -> list[SummaryRow]:
     """One row per group and currency: customers (in the group), buyers (with a sale line
     in that currency), revenue, net, orders, average order, share (of the currency's net).
     A group whose customers never bought has one row without currency."""
@@ -41,7 +75,7 @@ def summarise(
     where, names = named(where_sql, params)
     bound = {"end": end_bound(as_of), **names}
     sold = [
-        summary(dict(r))
+        cast(GroupTotals, summary(dict(r)))
         for r in conn.execute(
             f"SELECT {key} AS grp, {AGGREGATES} FROM customers c "  # noqa: S608 - whitelisted
             f"CROSS JOIN purchases p ON p.customer_id = c.id {joins} "
@@ -62,7 +96,7 @@ def summarise(
     totals: dict[str, int] = defaultdict(int)
     for row in sold:
         totals[row["currency"]] += max(row["net_minor"], 0)
-    rows = []
+    rows: list[dict[str, Any]] = []  # keyed by the grouping asked for: SummaryRows
     seen = set()
     for row in sold:
         seen.add(row["grp"])
@@ -87,7 +121,7 @@ def summarise(
     rows.sort(key=lambda r: (r["currency"] is None, r["currency"] or "", -(r["net_minor"] or 0),
                              -r["customers"] if r["customers"] else 0, r[by] is None,
                              str(r[by])))  # fmt: skip
-    return rows
+    return cast(list[SummaryRow], rows)
 
 
 def _period(month: str, by: str) -> int:
@@ -109,7 +143,7 @@ def cohorts(
     where_sql: str,
     params: list[Any],
     periods: int,
-) -> list[dict[str, Any]]:
+) -> list[Cohort]:
     """Retention of acquisition cohorts, one row per cohort: `cohort` (the period of the
     first purchase), `customers`, and `active` (a list: how many bought in the cohort's
     period +0, +1, ... up to the as-of period) over the last `periods` cohorts."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from crmcli.core.errors import StorageError
 from crmcli.reports.purchase_histories import Base
@@ -145,7 +145,16 @@ def p_alive(base: Base, fitted: Fit) -> Any:
     return bgnbd.p_alive(fitted.bgnbd, x, t_x, T)
 
 
-def predict(base: Base, fitted: Fit, horizon_days: int) -> dict[str, Any]:
+class Prediction(TypedDict):
+    """The models' figures per customer of a Base: numpy arrays of floats, in its order."""
+
+    p_alive: Any
+    expected_purchases: Any  # purchase days in the horizon
+    expected_spend: Any  # per purchase day, minor units
+    expected_value: Any  # their product, minor units, not discounted
+
+
+def predict(base: Base, fitted: Fit, horizon_days: int) -> Prediction:
     """Per customer of `base` (numpy arrays, same order): `p_alive`, `expected_purchases`
     (purchase days in the next `horizon_days`), `expected_spend` (per purchase day, minor
     units) and `expected_value` (their product, minor units, not discounted)."""

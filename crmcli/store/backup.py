@@ -26,7 +26,7 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
@@ -76,7 +76,47 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def copy_to(source: sqlite3.Connection, dest: Path) -> dict[str, Any]:
+class Copied(TypedDict):
+    """A verified copy of a database."""
+
+    path: str
+    bytes: int
+    pages: int
+    seconds: float  # how long the copy took
+
+
+class BackedUp(Copied):
+    """What `crm backup` did: the copy, and the old backups rotation deleted."""
+
+    deleted: list[str]
+
+
+class Verified(TypedDict):
+    """A sound crm database file: its schema version and how many customers it holds."""
+
+    version: int
+    customers: int
+
+
+class Restored(Verified):
+    """What `crm restore` did: the file restored, and where the replaced database is kept."""
+
+    restored: str
+    kept: str | None
+
+
+class CheckResult(TypedDict):
+    """One check of `crm check`."""
+
+    check: str
+    status: str  # ok, problem or note
+    detail: str
+
+
+CHECK_COLUMNS = tuple(CheckResult.__annotations__)
+
+
+def copy_to(source: sqlite3.Connection, dest: Path) -> Copied:
     """Write a verified, fsynced, 0600 copy of `source` at `dest` (which must not exist)."""
     os.umask(0o077)
     if not dest.parent.exists():
@@ -132,7 +172,7 @@ def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
     return doomed
 
 
-def backup_database(db_path: Path, dest: Path | None, *, keep: int | None) -> dict[str, Any]:
+def backup_database(db_path: Path, dest: Path | None, *, keep: int | None) -> BackedUp:
     """`crm backup`: copy the database to `dest` (see destination); with `keep`, rotate the
     folder it went to. Raises NotFound when there is no database yet."""
     if not db_path.exists():
@@ -140,18 +180,16 @@ def backup_database(db_path: Path, dest: Path | None, *, keep: int | None) -> di
     target = destination(db_path, dest)
     source = connect(db_path, write=False)
     try:
-        result = copy_to(source, target)
+        copied = copy_to(source, target)
     except sqlite3.Error as exc:
         raise storage_error(exc, target) from exc
     finally:
         source.close()
-    result["deleted"] = []
-    if keep is not None:
-        result["deleted"] = [str(p) for p in rotate(target.parent, db_path.stem, keep)]
-    return result
+    deleted = [] if keep is None else [str(p) for p in rotate(target.parent, db_path.stem, keep)]
+    return {**copied, "deleted": deleted}
 
 
-def verify_backup(path: Path) -> dict[str, Any]:
+def verify_backup(path: Path) -> Verified:
     """Check a file is a sound crm database this program can open; raises InvalidInput
     naming the problem. Returns its schema version and customer count."""
     from crmcli.store.migrations import SCHEMA_VERSION
@@ -188,7 +226,7 @@ def verify_backup(path: Path) -> dict[str, Any]:
     return {"version": version, "customers": customers}
 
 
-def restore_database(db_path: Path, source_path: Path) -> dict[str, Any]:
+def restore_database(db_path: Path, source_path: Path) -> Restored:
     """`crm restore`: verify `source_path`, keep a backup of the current database, then copy
     the file into the live database through the backup API. Returns what was done.
 
@@ -245,8 +283,8 @@ def restore_database(db_path: Path, source_path: Path) -> dict[str, Any]:
 # --- crm check ------------------------------------------------------------------------------
 
 
-def _mode_rows(db_path: Path) -> list[dict[str, str]]:
-    rows = []
+def _mode_rows(db_path: Path) -> list[CheckResult]:
+    rows: list[CheckResult] = []
     paths = [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")]
     folder = backup_folder(db_path)
     if folder.is_dir():
@@ -307,7 +345,7 @@ def remove_leftover(db_path: Path) -> Path | None:
         return partial
 
 
-def _kind_row(conn: sqlite3.Connection) -> dict[str, str]:
+def _kind_row(conn: sqlite3.Connection) -> CheckResult:
     if encryption.key_of(conn) is not None:
         return {"check": "encryption", "status": "ok", "detail": "encrypted (SQLCipher)"}
     if os.environ.get("CRM_KEY_FILE") or os.environ.get("CRM_KEY_FD"):
@@ -320,7 +358,7 @@ def _kind_row(conn: sqlite3.Connection) -> dict[str, str]:
     return {"check": "encryption", "status": "ok", "detail": "not encrypted"}
 
 
-def check_database(db_path: Path, *, repair: bool = False) -> list[dict[str, str]]:
+def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
     """Every check as {check, status (ok|problem|note), detail}; changes nothing, except
     with `repair`, which removes a leftover conversion copy (remove_leftover)."""
     from crmcli.store import history

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from crmcli.store import history
 
@@ -37,9 +37,24 @@ def since_id(conn: sqlite3.Connection, since: str, parse_when: Any) -> int:
     return row[0] or 0
 
 
+class Change(TypedDict):
+    """One changed field of one history row (`crm changes`, the hooks' input)."""
+
+    id: int  # the history row's
+    at: str
+    command: str
+    table: str
+    record_id: int
+    customer_id: int | None
+    op: str
+    field: str
+    old: Any  # a column's value: any SQLite type (bytes as x'hex')
+    new: Any
+
+
 def feed(
     conn: sqlite3.Connection, after: int, *, reveal: bool = False, changeset: int | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Change]:
     """One dict per changed field of every history row with id > `after` (or of one
     changeset), in id order, streamed."""
     sql = (

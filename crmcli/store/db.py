@@ -40,7 +40,6 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 from crmcli.core.errors import CrmError, InvalidInput, StorageError
 from crmcli.store import connection, encryption, guard
@@ -258,7 +257,7 @@ def remove_if_empty(path: Path) -> None:
             name.unlink()
 
 
-def convert(path: Path, *, key: str, to_encrypted: bool) -> dict[str, Any]:
+def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted:
     """Rewrite the database at `path` encrypted with `key` (or decrypted, `key` being its
     current key). Raises InvalidInput when it already is in that state.
 

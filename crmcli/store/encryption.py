@@ -30,7 +30,7 @@ import sqlite3
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from crmcli.core.errors import InvalidInput
 from crmcli.store import guard
@@ -273,6 +273,13 @@ def _shown(target: str) -> str:
 
 
 # --- crm encrypt / crm decrypt ------------------------------------------------------------------
+
+
+class Converted(TypedDict):
+    """What `crm encrypt` / `crm decrypt` did."""
+
+    path: str
+    customers: int
 
 
 def open_keyed(path: Path, key: str) -> CipherConnection:

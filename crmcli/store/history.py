@@ -41,7 +41,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
@@ -161,7 +161,11 @@ def row_record(
 _NUMBER = re.compile(r"-?[0-9][0-9.eE+\-]*")
 
 
-def decode_record(text: str | None) -> dict[str, Any] | None:
+# A stored row's values by column: its keys are whichever columns its table has (open).
+Values = dict[str, Any]
+
+
+def decode_record(text: str | None) -> Values | None:
     """The dict of a stored row record (see row_record); None for None."""
     if text is None:
         return None
@@ -359,7 +363,7 @@ def mark_not_undoable(conn: sqlite3.Connection) -> None:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def shown_values(values: dict[str, Any] | None, reveal: bool, table: str) -> dict[str, Any] | None:
+def shown_values(values: Values | None, reveal: bool, table: str) -> Values | None:
     """A row of `table` for output: its national-ID columns (NATIONAL_ID_COLUMNS) masked
     unless `reveal`, bytes as x'hex' (JSON has no bytes)."""
     if values is None:
@@ -410,6 +414,21 @@ def _summary(op: str, old: dict | None, new: dict | None) -> str:
     return ", ".join(f"{k}={show(v)}" for k, v in (values or {}).items() if v is not None)
 
 
+class HistoryRow(TypedDict):
+    """One change to one row (`crm history`)."""
+
+    changeset: int
+    at: str
+    command: str  # with " (undone)" once undone
+    table: str
+    row_id: int
+    customer_id: int | None
+    op: str  # insert, update, delete or bulk_insert
+    changes: str  # a one-line summary
+    old: Values | None  # sensitive values masked unless revealed
+    new: Values | None
+
+
 HISTORY_COLUMNS = ("changeset", "at", "command", "table", "row_id", "customer_id", "op", "changes")
 
 
@@ -419,7 +438,7 @@ def list_history(
     customer_id: int | None = None,
     limit: int | None = None,
     reveal: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[HistoryRow]:
     """History rows, newest first, with old/new values (sensitive ones masked unless
     `reveal`) and a one-line `changes` summary."""
     sql = (
@@ -436,7 +455,7 @@ def list_history(
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
-    out = []
+    out: list[HistoryRow] = []
     for row in conn.execute(sql, params):
         clear = (row["s_old"], row["s_new"])
         old, new = images(row["table_name"], row["old"], row["new"], clear, reveal=reveal)
@@ -460,6 +479,18 @@ def list_history(
 # --- undo ------------------------------------------------------------------------------------
 
 
+class Entry(TypedDict):
+    """One stored history row of a changeset (old and new as stored: see row_record)."""
+
+    id: int
+    table_name: str
+    row_id: int
+    customer_id: int | None
+    op: str
+    old: str | None
+    new: str | None
+
+
 @dataclass
 class Plan:
     """What `crm undo` would revert."""
@@ -468,7 +499,7 @@ class Plan:
     command: str
     at: str
     undoable: bool
-    rows: list[dict[str, Any]]
+    rows: list[Entry]
 
 
 def undo_target(conn: sqlite3.Connection) -> Plan | None:
@@ -483,7 +514,7 @@ def undo_target(conn: sqlite3.Connection) -> Plan | None:
     if row is None:
         return None
     rows = [
-        dict(r)
+        cast(Entry, dict(r))
         for r in conn.execute(
             "SELECT h.id, h.table_name, h.row_id, h.customer_id, h.op, h.old, h.new, "
             "s.old AS s_old, s.new AS s_new FROM history h "
@@ -495,7 +526,17 @@ def undo_target(conn: sqlite3.Connection) -> Plan | None:
     return Plan(row["id"], row["command"], row["at"], bool(row["undoable"]), rows)
 
 
-def describe(plan: Plan, *, reveal: bool = False) -> list[dict[str, Any]]:
+class UndoStep(TypedDict):
+    """What `crm undo` does to one row."""
+
+    action: str  # delete, restore or re-create
+    table: str
+    row_id: int
+    customer_id: int | None
+    changes: str
+
+
+def describe(plan: Plan, *, reveal: bool = False) -> list[UndoStep]:
     """One line per row the undo will touch: what it does to it."""
     verbs = {
         "insert": "delete",
@@ -503,7 +544,7 @@ def describe(plan: Plan, *, reveal: bool = False) -> list[dict[str, Any]]:
         "delete": "re-create",
         "bulk_insert": "delete",
     }
-    out = []
+    out: list[UndoStep] = []
     for r in plan.rows:
         clear = (r["s_old"], r["s_new"])
         old, new = images(r["table_name"], r["old"], r["new"], clear, reveal=reveal)
@@ -527,7 +568,7 @@ class UndoConflict(CrmError):
     """The changeset's rows were changed since; undoing would lose those changes (exit 1)."""
 
 
-def _current_row(conn: sqlite3.Connection, table: str, row_id: int) -> dict[str, Any] | None:
+def _current_row(conn: sqlite3.Connection, table: str, row_id: int) -> Values | None:
     cols = columns(conn, table)
     row = conn.execute(
         f"SELECT {row_record('t', cols)} FROM {quote_ident(table)} AS t WHERE t.rowid = ?",

@@ -34,7 +34,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from crmcli.core.errors import InvalidInput
 from crmcli.core.searchtext import MIN_TRIGRAM, Term, find_spans, fold, mark, name_pinyin, window
@@ -548,6 +548,22 @@ def _live_hits(
     return hits
 
 
+class Result(TypedDict):
+    """One record found by `crm search`."""
+
+    rank: int
+    source: str  # the kind of record: customer, interaction, task...
+    id: int
+    customer_id: int
+    customer: str
+    at: str | None
+    field: str  # the label of the field the snippet comes from
+    snippet: str
+    highlights: list[list[int]]  # [start, end) character pairs into snippet
+    marked: str  # the snippet with [..] around the matches
+    score: float  # higher is better
+
+
 def search(
     conn: sqlite3.Connection,
     text: str,
@@ -555,12 +571,9 @@ def search(
     sources: Sequence[str] | None = None,
     limit: int = 20,
     archived: bool = False,
-) -> list[dict[str, Any]]:
-    """Records matching every term of `text`, best first, at most `limit`.
-
-    Each result: rank, source, id, customer_id, customer, at, field, snippet, highlights
-    (character [start, end) pairs into snippet), marked (snippet with [..] around matches),
-    score (higher is better: -bm25, or the column weights for short terms).
+) -> list[Result]:
+    """Records matching every term of `text`, best first, at most `limit` (score: -bm25, or
+    the column weights for short terms).
     Customers that are archived, and their records, are left out unless `archived`.
     """
     terms = parse(text)
@@ -581,7 +594,7 @@ def search(
         if ids:
             for doc_id, doc in source.docs(conn, ids).items():
                 docs[(source.name, doc_id)] = doc
-    results = []
+    results: list[Result] = []
     for hit in hits:
         doc = docs.get((hit.source.name, hit.id))
         if doc is None:

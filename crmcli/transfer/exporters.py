@@ -27,11 +27,15 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypedDict, cast
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
 from crmcli.store.history import user_tables
+
+if TYPE_CHECKING:  # loaded by the exports that need them
+    from crmcli.records.interactions import Interaction
+    from crmcli.records.tasks import Task
 
 
 # Functions run after `import_all` has loaded every row, inside its transaction: a module
@@ -74,6 +78,28 @@ CUSTOMER_COLUMNS = (
 # columns of `crm list --classes` (crmcli.reports.classes.COLUMNS, kept equal by a test). Computed
 # from the purchases at export time, so an import skips them.
 CLASS_COLUMNS = ("lifecycle", "abc", "frequency_tier", "value_tier")
+
+
+class ExportedPurchase(TypedDict):
+    """A purchase line as exported: amounts as decimal strings, as `crm purchases` shows."""
+
+    id: int
+    purchased_at: str
+    customer_id: int
+    customer: str
+    item: str
+    category: str | None
+    quantity: int
+    unit_price: str | None
+    amount: str
+    currency: str
+    payment: str | None
+    order_ref: str | None
+    note: str | None
+    product_id: int | None
+    created_at: str
+    updated_at: str
+    is_refund: bool
 
 
 def guard(column: str, value: Any) -> Any:
@@ -132,7 +158,7 @@ def customer_rows(
     *,
     reveal: bool,
     classes: Mapping[int, Mapping[str, Any]] | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:  # a Customer in export forms: see CUSTOMER_COLUMNS
     """Full customer records (CUSTOMER_COLUMNS) of `ids`; the national ID masked unless
     `reveal`. With `classes` (crmcli.reports.classes.derive's result, by id), each record also
     carries the derived classes CLASS_COLUMNS, as `crm list --classes` shows them."""
@@ -159,7 +185,7 @@ def purchase_rows(
     *,
     since: date | None = None,
     until: date | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[ExportedPurchase]:
     """Purchases of the customers matching a filter (over `customers c`), oldest first,
     as `crm purchases` shows them (amounts as decimal strings)."""
     from crmcli.core import money
@@ -178,22 +204,22 @@ def purchase_rows(
         record = dict(row)
         out = money.present(record)
         out["is_refund"] = record["amount_minor"] < 0
-        yield out
+        yield cast(ExportedPurchase, out)
 
 
 def interaction_rows(
     conn: sqlite3.Connection, where_sql: str, params: list[Any]
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Interaction]:
     """Interactions of the customers matching a filter, oldest first."""
     from crmcli.records import interactions
 
     sql = f"{interactions._SELECT} WHERE {where_sql} ORDER BY datetime(i.occurred_at), i.id"
-    return (dict(row) for row in conn.execute(sql, params))
+    return (cast(interactions.Interaction, dict(row)) for row in conn.execute(sql, params))
 
 
 def task_rows(
     conn: sqlite3.Connection, where_sql: str, params: list[Any], *, today: date
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Task]:
     """Tasks (open and done) of the customers matching a filter, by due date."""
     from crmcli.records import tasks
 
@@ -201,7 +227,7 @@ def task_rows(
     for row in conn.execute(sql, params):
         record = dict(row)
         record["status"] = tasks.status(record["due_on"], record["done_at"], today)
-        yield record
+        yield cast(tasks.Task, record)
 
 
 def task_events(rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:

@@ -26,7 +26,7 @@ from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.records import purchases
 from crmcli.store.db import savepoint
-from crmcli.transfer.sources import ERROR_KEY
+from crmcli.transfer.sources import ERROR_KEY, Record
 
 KINDS = ("customers", "purchases", "interactions", "tasks")
 KEYS = ("id", "external_id", "email", "phone")
@@ -327,7 +327,7 @@ def _strings(value: Any) -> list[str]:
     return [text] if text.strip() else []
 
 
-def gather(mapper: Mapper, record: dict[str, Any]) -> dict[str, list[str]]:
+def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
     """The record's values by target, in column order."""
     out: dict[str, list[str]] = {}
     for column, value in record.items():
@@ -346,7 +346,7 @@ def gather(mapper: Mapper, record: dict[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def gather_first(mapper: Mapper, record: dict[str, Any]) -> dict[str, str]:
+def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
     """The first value of each target: the fast path of purchases, a million rows a file."""
     out: dict[str, str] = {}
     cache = mapper._cache
@@ -381,19 +381,8 @@ class Summary:
     ignored: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # the first few rejections, for errors
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "rows": self.rows,
-            "inserted": self.inserted,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "ignored_columns": self.ignored,
-        }
 
-
-Reject = Callable[[int, dict[str, Any], str], None]
+Reject = Callable[[int, Record, str], None]
 
 
 @dataclass
@@ -423,7 +412,7 @@ class Importer:
         self._agreed: dict[tuple[int, str], str | None] = {}  # see `agree`
         self._last_id = 0  # the highest id before this import wrote any (set by run)
 
-    def run(self, records: Iterator[tuple[int, dict[str, Any]]]) -> Summary:
+    def run(self, records: Iterator[tuple[int, Record]]) -> Summary:
         summary, progress, row = self.summary, self.options.on_progress, self.row
         self._last_id = self.conn.execute(
             f"SELECT coalesce(max(id), 0) FROM {self.kind}"  # noqa: S608 - a fixed name
@@ -443,7 +432,7 @@ class Importer:
         self.summary.ignored = list(self.mapper.ignored)
         return self.summary
 
-    def row(self, number: int, record: dict[str, Any]) -> None:
+    def row(self, number: int, record: Record) -> None:
         """Import one record in a savepoint: all of it, or nothing and a rejection."""
         try:
             with savepoint(self.conn, "import_row"):
@@ -453,14 +442,14 @@ class Importer:
             return
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
 
-    def one(self, record: dict[str, Any]) -> str:
+    def one(self, record: Record) -> str:
         """Import one record; returns its outcome. Every kind's subclass says how."""
         raise TypeError(f"{type(self).__name__} imports no records")
 
     def finish(self) -> None:
         """Write what is still batched."""
 
-    def reject(self, number: int, record: dict[str, Any], reason: str) -> None:
+    def reject(self, number: int, record: Record, reason: str) -> None:
         self.summary.rejected += 1
         if len(self.summary.problems) < 10:
             self.summary.problems.append(f"row {number}: {reason}")
@@ -669,7 +658,7 @@ def _fields_cell(text: str) -> list[str]:
 class CustomerImporter(Importer):
     kind = "customers"
 
-    def one(self, record: dict[str, Any]) -> str:
+    def one(self, record: Record) -> str:
         from crmcli.records import config, customers, tags
 
         values = gather(self.mapper, record)
@@ -788,7 +777,7 @@ class PurchaseImporter(Importer):
         self.context = purchases.LineContext(conn, now=self.now, default_currency=currency)
         self.batch: list[Any] = []
 
-    def row(self, number: int, record: dict[str, Any]) -> None:
+    def row(self, number: int, record: Record) -> None:
         try:
             values = gather_first(self.mapper, record)
             line = self.line(values)
@@ -863,7 +852,7 @@ class PurchaseImporter(Importer):
 class InteractionImporter(Importer):
     kind = "interactions"
 
-    def one(self, record: dict[str, Any]) -> str:
+    def one(self, record: Record) -> str:
         from crmcli.records import interactions
 
         values = gather(self.mapper, record)
@@ -899,7 +888,7 @@ class InteractionImporter(Importer):
 class TaskImporter(Importer):
     kind = "tasks"
 
-    def one(self, record: dict[str, Any]) -> str:
+    def one(self, record: Record) -> str:
         from crmcli.core import dates
         from crmcli.records import tasks
 
@@ -967,7 +956,7 @@ IMPORTERS: dict[str, type[Importer]] = {
 def run_import(
     conn: sqlite3.Connection,
     kind: str,
-    records: Iterator[tuple[int, dict[str, Any]]],
+    records: Iterator[tuple[int, Record]],
     mapper: Mapper,
     options: Options,
 ) -> Summary:

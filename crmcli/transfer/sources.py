@@ -53,6 +53,11 @@ def unguard(value: str) -> str:
     return value
 
 
+# One record of an input file, as read: its keys are the file's own columns (a CSV header,
+# JSON keys, the crm names of vCard properties), open by design until a Mapper maps them.
+Record = dict[str, Any]
+
+
 @dataclass
 class Source:
     """An opened input: its format, its columns (when it has a header), its records."""
@@ -61,7 +66,7 @@ class Source:
     fmt: str
     delimiter: str | None
     columns: list[str] = field(default_factory=list)
-    records: Iterator[tuple[int, dict[str, Any]]] = field(default_factory=lambda: iter(()))
+    records: Iterator[tuple[int, Record]] = field(default_factory=lambda: iter(()))
     stream: BinaryIO | None = None  # for progress: bytes read so far
     size: int | None = None
 
@@ -224,7 +229,7 @@ def _decoding(name: str, rows: Iterator[Any]) -> Iterator[Any]:
 
 def _csv(
     name: str, text: io.TextIOWrapper, delimiter: str
-) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+) -> tuple[list[str], Iterator[tuple[int, Record]]]:
     reader = csv.reader(text, delimiter=delimiter, strict=False)
     try:
         header = next(_decoding(name, reader))
@@ -240,7 +245,7 @@ def _csv(
     if not any(columns):
         raise InvalidInput(f"{name}: the first row must name the columns")
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+    def rows() -> Iterator[tuple[int, Record]]:
         width = len(columns)
         try:
             for cells in reader:
@@ -265,7 +270,7 @@ def _raising(exc: Exception) -> Iterator[Any]:
     yield  # a generator that raises `exc` where _decoding can translate it
 
 
-def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
+def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
     for number, line in enumerate(_decoding(name, iter(text)), 1):
         if not line.strip():
             continue
@@ -280,7 +285,7 @@ def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, A
         yield number, record
 
 
-def _json(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
+def _json(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
     try:
         document = json.loads("".join(_decoding(name, iter(text))))
     except json.JSONDecodeError as exc:

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+
+if TYPE_CHECKING:  # vCards load without the customers service
+    from crmcli.records.customers import Customer
 
 VERSIONS = ("3.0", "4.0")
 MODELLED = {
@@ -54,7 +57,8 @@ def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str]]:
 
 
 def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Records (crm field names) from a stream of vCards."""
+    """Records (crm field names) from a stream of vCards: sources.Record, open like any
+    input file's records until the import maps them."""
     import vobject
 
     for number, card_text in split_cards(text):
@@ -105,8 +109,9 @@ def _extension(value: Any) -> str | None:
 
 
 def card_record(card: Any) -> dict[str, Any]:
-    """A parsed card as a record of crm field names (values still to be validated)."""
-    record: dict[str, Any] = {}
+    """A parsed card as a record of crm field names (values still to be validated): an
+    input record (sources.Record), mapped and checked by the import like a CSV row's."""
+    record: dict[str, Any] = {}  # an input record (sources.Record)
     fn = _text(_value(card, "fn"))
     n = _value(card, "n")
     if fn:
@@ -227,7 +232,7 @@ def _phone_key(value: Any, region: str | None) -> str:
 
 
 def build_card(
-    record: dict[str, Any], kept_text: str | None, version: str, region: str | None = None
+    record: Customer, kept_text: str | None, version: str, region: str | None = None
 ) -> str:
     """One customer (a `customers.get_customer` record) as a vCard of `version`; `region`
     reads the kept card's local phone numbers as the import did."""
@@ -409,7 +414,7 @@ def _name(name: str, kind: str) -> Any:
     return vobject.vcard.Name(family=parts[-1], given=" ".join(parts[:-1]))
 
 
-def _address(card: Any, record: dict[str, Any], old: list[Any]) -> None:
+def _address(card: Any, record: Customer, old: list[Any]) -> None:
     import vobject
 
     parts = (record["address"], record["city"], record["region"], record["country"])
