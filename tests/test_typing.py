@@ -25,6 +25,7 @@ OPEN = {
     "crmcli.records.surveys.read_rows": "an input file's records, by the file's columns",
     "crmcli.reports.customer_reports.named": "SQL parameters by name",
     "crmcli.store.history.decode_record": "a stored row of any table, by its columns",
+    "crmcli.store.history.images": "a stored row of any table, by its columns (old and new)",
     "crmcli.store.history.shown_values": "a stored row of any table, by its columns",
     # A Customer whose cadence_days may become text (`14d..30d`): a TypedDict cannot retype
     # an inherited key, and a copy of Customer's 35 keys would drift from it.

@@ -32,7 +32,7 @@ import stat
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
 
@@ -175,8 +175,15 @@ def _trust_of(folder: Path) -> tuple[dict[str, Any] | None, str | None]:
     return record, None
 
 
-def trust(db_path: Path) -> dict[str, Any]:
-    """Trust the hooks folder beside the database as it is now; returns {folder, hooks}.
+class Trusted(TypedDict):
+    """What `crm hooks trust` recorded: the folder and the hooks in it."""
+
+    folder: str
+    hooks: list[str]
+
+
+def trust(db_path: Path) -> Trusted:
+    """Trust the hooks folder beside the database as it is now; returns what was trusted.
     Raises NotFound without one, InvalidInput when it or a hook is not safely the user's
     (nothing recorded), StorageError when the trust file cannot be read or written."""
     folder = beside_folder(db_path)
