@@ -9,6 +9,7 @@ refused first write still removes it, and older or foreign files still go throug
 migrations. Subprocesses (`python -m crmcli`) run the real migrations.
 """
 
+import functools
 import json
 import os
 import sqlite3
@@ -20,6 +21,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import typer.testing
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from crmcli.cli import app
@@ -52,6 +55,20 @@ def local_zone(zone: str) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _zone() -> Iterator[None]:
     with local_zone(ZONE):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _command_built_once() -> Iterator[None]:
+    """Build crm's click commands once per session (per worker) for every CliRunner.invoke.
+
+    typer's CliRunner builds the click objects of all hundred commands again on each invoke
+    (about 45 ms, most of a short test); they keep nothing of a run but lazily built type
+    converters, the same for every run, so one
+    build serves them all. `crm` itself still builds its own on each start.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(typer.testing, "_get_command", functools.cache(get_command))
         yield
 
 
