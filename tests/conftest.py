@@ -64,8 +64,8 @@ def _command_built_once() -> Iterator[None]:
 
     typer's CliRunner builds the click objects of all hundred commands again on each invoke
     (about 45 ms, most of a short test); they keep nothing of a run but lazily built type
-    converters, the same for every run, so one
-    build serves them all. `crm` itself still builds its own on each start.
+    converters, the same for every run, so one build serves them all. `crm` itself still
+    builds its own on each start.
     """
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(typer.testing, "_get_command", functools.cache(get_command))
