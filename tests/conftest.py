@@ -9,17 +9,22 @@ refused first write still removes it, and older or foreign files still go throug
 migrations. Subprocesses (`python -m crmcli`) run the real migrations.
 """
 
+import copy
+import functools
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+import typer.testing
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from crmcli.cli import app
@@ -52,6 +57,20 @@ def local_zone(zone: str) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _zone() -> Iterator[None]:
     with local_zone(ZONE):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _command_built_once() -> Iterator[None]:
+    """Build crm's click commands once per session (per worker) for every CliRunner.invoke.
+
+    typer's CliRunner builds the click objects of all hundred commands again on each invoke
+    (about 45 ms, most of a short test); they keep nothing of a run but lazily built type
+    converters, the same for every run, so one build serves them all. `crm` itself still
+    builds its own on each start.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(typer.testing, "_get_command", functools.cache(get_command))
         yield
 
 
@@ -184,9 +203,40 @@ def fails(code: int, *args: str, input: str | None = None, db: Path | None = Non
     return result.stderr
 
 
+T = TypeVar("T")
+_FILLED: dict[str, tuple[bytes, object]] = {}
+
+
+def filled_once(db: Path, fill: Callable[[], T]) -> T:
+    """Fill the test's new database `db` the way `fill` does (crm commands) and return what
+    `fill` returns: `fill` runs once per session (per worker); later tests get a copy of the
+    file it left (0600, as crm makes it) and a copy of its value. `fill` must depend on
+    nothing but the pinned clock and zone, and be a module-level function (its name is the key).
+    """
+    key = f"{fill.__module__}.{fill.__qualname__}"
+    if key not in _FILLED:
+        value = fill()
+        conn = sqlite3.connect(db)
+        try:  # everything into the main file, so that its bytes are the whole database
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        _FILLED[key] = (db.read_bytes(), value)
+        return value
+    data, value = _FILLED[key]
+    with os.fdopen(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+        file.write(data)
+    return copy.deepcopy(value)  # type: ignore[return-value]
+
+
 @pytest.fixture
 def shoppers(db_path: Path) -> Path:
     """Six customers, one of each lifecycle class on TODAY (see the comments); Fay never bought."""
+    filled_once(db_path, _fill_shoppers)
+    return db_path
+
+
+def _fill_shoppers() -> None:
     for name in ("Anna", "Bob", "Carl", "Dan", "Eve", "Fay"):
         ok("add", name)
     for ago in (100, 90, 80, 70, 10):  # gaps 10,10,10,60: reactivated
@@ -195,7 +245,6 @@ def shoppers(db_path: Path) -> Path:
     buy_ago("Carl", "300", 136)  # at-risk after 135
     buy_ago("Dan", "150", 135)  # exactly 1.5 x 90: still active
     buy_ago("Eve", "50", 30)  # first purchase 30 days ago: new
-    return db_path
 
 
 @pytest.fixture
@@ -208,6 +257,11 @@ def cn(db_path: Path) -> Path:
 @pytest.fixture
 def filled(db_path: Path) -> Path:
     """Two customers without external ids, a purchase each, an interaction, two tasks."""
+    filled_once(db_path, _fill_filled)
+    return db_path
+
+
+def _fill_filled() -> None:
     ok("config", "set", "default_region", "CN")
     ok("add", "张伟", "--phone", "13800138000", "--field", "wechat=zw_88")
     ok("tag", "vip", "1")
@@ -218,7 +272,6 @@ def filled(db_path: Path) -> Path:
     ok("task", "add", "1", "Send the quote", "--due", "2026-11-27")
     ok("task", "add", "2", "Monthly call", "--due", "2026-12-01", "--every", "1m")
     ok("task", "add", "2", "Call again", "--due", "2026-12-03", "--after", "2w")
-    return db_path
 
 
 def customers_json() -> list[dict]:

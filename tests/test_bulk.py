@@ -5,14 +5,18 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import crm, fails, ok
+from tests.conftest import crm, fails, filled_once, ok
 
 
 @pytest.fixture
 def town(db_path):
+    filled_once(db_path, _fill_town)
+    return db_path
+
+
+def _fill_town() -> None:
     for n in range(12):
         ok("add", f"Person {n:02d}", "--city", "Hangzhou" if n % 2 else "Ningbo")
-    return db_path
 
 
 def column(db_path, sql):

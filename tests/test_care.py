@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from crmcli.core import festivals, lunar, validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.lunar import LunarDate
-from tests.conftest import add, crm, fails, ok
+from tests.conftest import add, crm, fails, filled_once, ok
 
 
 def remind(*args: str) -> dict:
@@ -230,6 +230,11 @@ def test_lunar_important_date(db_path, monkeypatch):
 
 @pytest.fixture
 def cared(db_path):
+    filled_once(db_path, _fill_cared)
+    return db_path
+
+
+def _fill_cared() -> None:
     add("王芳", "--phone", "+8613800138000")
     add("李雷")
     add("Anna")
@@ -237,7 +242,6 @@ def cared(db_path):
     ok("stage", "王芳", "loyal")
     ok("care", "rule", "add", "中秋", "月饼礼盒 mooncake gift", "--tag", "vip", "--stage", "loyal")
     ok("care", "rule", "add", "all", "greeting card", "--tag", "vip")
-    return db_path
 
 
 def test_care_rules_add_list_delete(cared):

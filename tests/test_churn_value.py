@@ -30,20 +30,19 @@ import pytest
 from crmcli.records import filters
 from crmcli.reports import churn
 from crmcli.store import db
-from tests.conftest import crm, fails, ok
+from tests.conftest import crm, fails, filled_once, ok
 
 CDNOW = Path(__file__).parent / "data" / "cdnow_sample.txt"
 
 
-_BUILT: dict[str, bytes] = {}
-
-
 @pytest.fixture
 def shop(db_path):
-    """The shop above, built through the CLI once and copied for each test."""
-    if "shop" in _BUILT:
-        db_path.write_bytes(_BUILT["shop"])
-        return db_path
+    """The shop above."""
+    filled_once(db_path, _fill_shop)
+    return db_path
+
+
+def _fill_shop() -> None:
     for name in ("Anna", "Bob", "Carl", "Dora", "Emil", "Fay", "Gus", "Hana", "Ivan"):
         ok("add", name, "--city", "Paris" if name in ("Anna", "Bob") else "Lyon")
     ok("tag", "vip", "Bob", "Carl")
@@ -63,11 +62,6 @@ def shop(db_path):
     for name, amount, at in lines:
         ok("buy", name, "Tea", amount, "--at", at)
     ok("delete", "Ivan")
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    _BUILT["shop"] = db_path.read_bytes()
-    return db_path
 
 
 def report(*args: str) -> list[dict]:

@@ -5,11 +5,16 @@ import json
 
 import pytest
 
-from tests.conftest import crm, fails, ok
+from tests.conftest import crm, fails, filled_once, ok
 
 
 @pytest.fixture
 def shop(db_path):
+    filled_once(db_path, _fill_shop)
+    return db_path
+
+
+def _fill_shop() -> None:
     ok("add", "Anna", "--city", "Shanghai")
     ok("add", "Bob", "--city", "Shanghai")
     ok("add", "Carl", "--city", "Beijing")
@@ -29,7 +34,6 @@ def shop(db_path):
     ok("stage", "Anna", "customer", "--at", "2026-04-01")
     ok("stage", "Bob", "lead", "--at", "2026-02-01")
     ok("stage", "Bob", "prospect", "--at", "2026-02-11")
-    return db_path
 
 
 def report(*args):

@@ -18,7 +18,7 @@ import pytest
 from typer.main import get_command
 
 from crmcli.cli import app
-from tests.conftest import crm, ok
+from tests.conftest import crm, filled_once, ok
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
@@ -67,12 +67,16 @@ def run_line(command: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _demo() -> None:
+    ok("demo", "--db", os.environ["CRM_DB"])
+
+
 @pytest.mark.parametrize("page", [p for p in PAGES if sessions(p)], ids=lambda p: p.name)
 def test_console_sessions_replay(page, tmp_path, monkeypatch):
     db = tmp_path / f"{page.stem}.db"
     monkeypatch.setenv("CRM_DB", str(db))
     if "<!-- docs: demo -->" in page.read_text(encoding="utf-8"):
-        ok("demo", "--db", str(db))
+        filled_once(db, _demo)
     for command, expected in sessions(page):
         code, out, err = run_line(command.replace("/tmp/", f"{tmp_path}/"))
         assert "Traceback" not in out + err, f"{page.name}: $ {command}"

@@ -13,7 +13,7 @@ import pytest
 from crmcli.records import config, filters, segments
 from crmcli.reports import classes
 from crmcli.transfer import exporters
-from tests.conftest import buy_ago, dump, fails, ids, ok, rows
+from tests.conftest import buy_ago, dump, fails, filled_once, ids, ok, rows
 
 
 def sales(*args: str) -> list[dict]:
@@ -24,6 +24,11 @@ def sales(*args: str) -> list[dict]:
 def shop(db_path):
     """Anna reactivated (A), Bob lapsed, Carl at-risk, Dan active, Eve new, Fay never bought;
     Anna and Carl in Shanghai and tagged vip; Bob archived later where a test wants it."""
+    filled_once(db_path, _fill_shop)
+    return db_path
+
+
+def _fill_shop() -> None:
     ok("add", "Anna", "--city", "Shanghai")
     ok("add", "Bob", "--city", "Beijing")
     ok("add", "Carl", "--city", "Shanghai")
@@ -38,7 +43,6 @@ def shop(db_path):
     buy_ago("Dan", "150", 135)
     buy_ago("Eve", "50", 30)
     ok("tag", "vip", "Anna", "Carl")
-    return db_path
 
 
 # --- crm report sales with the filter options --------------------------------------------

@@ -7,12 +7,13 @@ The statements are the ones the commands really run, captured with a trace callb
 bound as they were; the plans are asked of the same database after the commands ran.
 """
 
+import os
 import re
 import sqlite3
 
 import pytest
 
-from tests.conftest import ok
+from tests.conftest import filled_once, ok
 
 # Tables that grow with the business: a command about one customer must never scan them.
 BIG = ("purchases", "interactions", "tasks", "feedback", "surveys", "stage_changes", "history")
@@ -63,8 +64,12 @@ def scans(db_path, sql: str) -> list[str]:
 
 @pytest.fixture
 def shop(db_path):
-    ok("demo", "--db", str(db_path), "--customers", "60")
+    filled_once(db_path, _fill_shop)
     return db_path
+
+
+def _fill_shop() -> None:
+    ok("demo", "--db", os.environ["CRM_DB"], "--customers", "60")
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crmcli.cli import app
-from tests.conftest import add, crm, fails, local_zone, ok
+from tests.conftest import add, crm, fails, filled_once, local_zone, ok
 
 NEW_YORK = "EST5EDT,M3.2.0,M11.1.0"  # DST from the 2nd Sunday of March to the 1st of November
 BERLIN = "CET-1CEST,M3.5.0,M10.5.0/3"  # DST ends on the last Sunday of October, 03:00
@@ -28,6 +28,11 @@ def at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
 @pytest.fixture
 def busy(db_path) -> Path:
     """One of everything: overdue and due tasks, a customer due for contact, dates."""
+    filled_once(db_path, _fill_busy)
+    return db_path
+
+
+def _fill_busy() -> None:
     add("Anna", "--phone", "+8613800138000", "--birthday", "1990-11-24")
     add("Bob", "--cadence", "14d", "--preferred-channel", "wechat")
     add("Carl")
@@ -36,7 +41,6 @@ def busy(db_path) -> Path:
     ok("task", "add", "Carl", "Book the demo", "--due", "2026-11-27", "--every", "1m")
     ok("task", "add", "Carl", "Far away", "--due", "2027-01-10")
     ok("date", "add", "Carl", "contract anniversary", "2024-11-25", "--yearly")
-    return db_path
 
 
 def test_remind_text_has_each_section(busy):

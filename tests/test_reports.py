@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from crmcli.cli.output import Bars
-from tests.conftest import crm, fails, ok
+from tests.conftest import crm, fails, filled_once, ok
 
 
 def sales(*args: str) -> list[dict]:
@@ -16,6 +16,11 @@ def sales(*args: str) -> list[dict]:
 @pytest.fixture
 def shop(db_path):
     """Two customers, two currencies, orders of several lines, a refund."""
+    filled_once(db_path, _fill_shop)
+    return db_path
+
+
+def _fill_shop() -> None:
     ok("add", "Anna", "--city", "Paris")
     ok("add", "Bob", "--city", "上海")
     ok("add", "Carl")
@@ -29,7 +34,6 @@ def shop(db_path):
         ("Carl", "Cup", "1,000 JPY", "--at", "2025-12-31"),
     ):
         ok("buy", *args)
-    return db_path
 
 
 FIGURES = ("revenue", "refunds", "net", "orders", "customers", "average_order")

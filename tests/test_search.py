@@ -14,7 +14,7 @@ from crmcli.core import searchtext
 from crmcli.core.errors import CrmError
 from crmcli.store import search
 from crmcli.store.db import connect
-from tests.conftest import add, fails, ok
+from tests.conftest import add, fails, filled_once, ok
 
 
 def found(*args: str) -> list[tuple[str, int]]:
@@ -37,6 +37,10 @@ def index_problems(db_path) -> list[str]:
 
 @pytest.fixture
 def people(db_path):
+    return filled_once(db_path, _fill_people)
+
+
+def _fill_people() -> dict[str, int]:
     ok("config", "set", "default_region", "CN")
     ids = {
         "zhangwei": add("张伟", "--phone", "13800138000", "--company", "华为", "--city", "杭州"),
