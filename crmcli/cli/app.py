@@ -10,7 +10,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
-from crmcli.core.errors import CrmError
+from crmcli.core.errors import CrmError, StorageError
 
 
 @dataclass
@@ -122,8 +122,7 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
         return 2
     if isinstance(exc, BrokenPipeError):
         # The reader went away (`crm list | head`): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return 0
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
@@ -221,15 +220,45 @@ def command_path(ctx: typer.Context) -> str:
     return " ".join(reversed(names)) or "crm"
 
 
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that what is still buffered for a reader that went
+    away does not fail again (with a traceback and exit 120) when Python exits."""
+    with suppress(OSError, ValueError):  # a stdout without a file (CliRunner) has no buffer left
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+@contextmanager
+def before_commit() -> Iterator[None]:
+    """Output that a write prints before its COMMIT (a preview, a dry run, a line per
+    record): when the reader of stdout has gone away (`crm undo --yes | head -c1`), the
+    write stops there, rolled back, and the command exits 1 saying nothing was changed,
+    rather than exit 0 with the change not made. What the block printed is flushed at its
+    end, so output still in Python's buffer meets the closed pipe before the COMMIT too.
+    Output printed after the COMMIT meets a closed pipe with the change made: exit 0, as
+    for a read (`crm list | head`). `writing` puts every unit of work inside this."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError as exc:
+        _drop_stdout()
+        raise StorageError(
+            "standard output was closed before the change was saved; nothing was changed"
+        ) from exc
+
+
 @contextmanager
 def writing(
     ctx: typer.Context, path: Path | None = None, *, hooks: bool = True
 ) -> Iterator[sqlite3.Connection]:
     """The store's unit of work (crmcli.store.db.write) on the database (or on `path`, for
     `crm demo`), labelled with the command path; problems after the commit (a failed hook)
-    are printed as `crm: ...` lines."""
+    are printed as `crm: ...` lines. A closed stdout met inside it aborts the write
+    (`before_commit`)."""
     from crmcli.store.db import write
 
     target = path or global_options(ctx).path
-    with write(target, command=command_path(ctx), warn=_say, hooks=hooks) as conn:
+    with before_commit(), write(target, command=command_path(ctx), warn=_say, hooks=hooks) as conn:
         yield conn
+        sys.stdout.flush()  # still inside the transaction: a closed pipe rolls it back
