@@ -6,6 +6,7 @@ become StorageError (1), click usage errors are 2, Ctrl-C is 130, anything else 
 internal error (1) whose traceback only `--debug` or CRM_DEBUG=1 shows.
 """
 
+import io
 import os
 import sqlite3
 import sys
@@ -59,7 +60,10 @@ class CrmGroup(TyperGroup):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
+        if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 fail the read
+            sys.stdin.reconfigure(errors="strict")  # (not pass on as surrogates)
         try:
+            _check_text(argv)
             result = super().main(
                 args=argv,
                 prog_name=prog_name or "crm",
@@ -83,6 +87,21 @@ class CrmGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _check_text(argv: list[str]) -> None:
+    """crm reads its arguments as UTF-8 text: one that is not (Python keeps its bytes as
+    lone surrogates) is refused here, for every command, before anything uses it."""
+    from crmcli.core.errors import InvalidInput
+
+    for number, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            raise InvalidInput(
+                f"argument {number} ({shown}) is not valid UTF-8 text; crm reads text as UTF-8"
+            ) from None
 
 
 def _exit_code(exc: BaseException, debug: bool) -> int:
@@ -117,6 +136,9 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
     if isinstance(exc, typer.Abort | EOFError):
         _say("aborted")
         return 1
+    if isinstance(exc, UnicodeDecodeError):  # standard input, read as UTF-8 text
+        _say(f"the input is not valid UTF-8 text ({exc.reason} at byte {exc.start + 1})")
+        return 2
     if isinstance(exc, OverflowError):  # date arithmetic past year 9999 and the like
         _say(f"value out of range: {exc}")
         return 2
