@@ -414,3 +414,25 @@ def test_the_sql_prefilter_of_remind_never_drops_an_at_risk_customer(db_path):
 def test_churn_on_an_empty_database_says_so(db_path):
     assert ok("report", "churn") == "No customers at risk as of 2026-11-22.\n"
     assert json.loads(ok("report", "churn", "-f", "json")) == []
+
+
+def test_value_horizon_is_at_most_ten_years_and_never_a_figure_that_is_not_a_number(
+    db_path, monkeypatch
+):
+    """100 years of the demo's USD purchases was an internal error (NaN to an integer)."""
+    import numpy as np
+
+    from crmcli.reports.models import bgnbd
+
+    load_cdnow(db_path)
+    args = ("report", "value", "--currency", "USD", "--as-of", "1997-09-30", "--limit", "1")
+    assert fails(2, *args, "--horizon", "100y", db=db_path) == (
+        "crm: --horizon is at most 10 years (got 36525 days)\n"
+    )
+    assert fails(2, *args, "--horizon", "3654d", db=db_path).startswith("crm: --horizon is at")
+    assert ok(*args, "--horizon", "10y", "-f", "json").startswith('[\n{"customer_id"')
+    monkeypatch.setattr(bgnbd, "expected_purchases", lambda *a: np.array([np.nan]))
+    assert fails(2, *args, "--horizon", "10y", db=db_path) == (
+        "crm: the models cannot predict 3652 days ahead from these purchases; "
+        "give a shorter --horizon\n"
+    )

@@ -210,3 +210,48 @@ def test_help_piped_to_a_file_is_plain_text(db_path):
     for args in (["--help"], ["buy", "--help"]):
         out = run(*args).stdout
         assert "Usage: crm" in out and not any(ch in out for ch in "╭│╰─")
+
+
+def closed_stdout(*args: str) -> subprocess.CompletedProcess:
+    """Run `crm ARGS` with stdout a pipe whose reader has already gone away, so the first
+    write to stdout meets EPIPE: the `crm undo --yes | head -c1` race, made certain."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        return subprocess.run(
+            [CRM, *args], stdout=writer, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(writer)
+
+
+CLOSED = "crm: standard output was closed before the change was saved; nothing was changed\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("undo", "--yes"),  # prints its preview before the change
+        ("edit", "1", "--city", "Paris", "--dry-run"),  # prints inside the write
+        ("add", "Carl"),  # prints after the COMMIT
+        ("merge", "1", "2", "--yes"),
+        ("tag", "vip", "--all", "--yes"),
+        ("log", "call", "1", "hi"),
+    ],
+)
+def test_a_write_whose_reader_went_away_is_done_or_exits_1_with_nothing_changed(db_path, args):
+    """Never exit 0 with the change not made (`crm undo --yes | head -1` did, 2 times in 3)."""
+    from tests.conftest import dump
+
+    ok("add", "Anna")
+    ok("add", "Bob")
+    before = dump(db_path)
+    result = closed_stdout(*args)
+    assert "Traceback" not in result.stderr
+    if result.returncode == 1:
+        assert result.stderr == CLOSED and dump(db_path) == before
+    else:
+        assert result.returncode == 0 and "--dry-run" not in args and dump(db_path) != before
+    if args[0] in ("undo", "edit"):  # what they print comes before the COMMIT
+        assert result.returncode == 1

@@ -1,7 +1,12 @@
 """Adding, editing, showing, listing and archiving customers through the CLI."""
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -337,3 +342,54 @@ def test_show_csv_carries_nested_values_as_json(db_path):
 
     rows = list(csv.DictReader(io.StringIO(ok("show", "Ref", "-f", "csv"))))
     assert json.loads(rows[0]["referrals"]) == [{"id": 2, "name": "Anna"}]
+
+
+def test_every_kind_of_change_is_in_the_edit_summary_and_the_dry_run(db_path):
+    """`--related friend=#2` changed the record but said "No changes." (and so did
+    --remove-related and --kind), and --dry-run showed nothing."""
+    add("Anna")
+    add("Bob")
+    dry = ok("edit", "1", "--related", "friend=#2", "--kind", "org", "--dry-run", "-f", "json")
+    assert [(r["field"], r["old"], r["new"]) for r in json.loads(dry)] == [
+        ("kind", "person", "organisation"),
+        ("related", "", "friend=Bob #2"),
+    ]
+    assert ok("edit", "1", "--related", "friend=#2") == "Updated customer 1.\n"
+    assert ok("edit", "1", "--related", "wife=Mary") == "Updated customer 1.\n"
+    assert ok("edit", "1", "--remove-related", "wife") == "Updated customer 1.\n"
+    assert ok("edit", "1", "--kind", "org") == "Updated customer 1.\n"
+    assert ok("edit", "1", "--kind", "organisation") == "No changes.\n"
+    card = json.loads(ok("show", "1", "-f", "json"))[0]
+    assert (card["kind"], card["related"]) == (
+        "organisation",
+        [{"relation": "friend", "name": "Bob", "customer_id": 2}],
+    )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_while_the_editor_runs_removes_the_temp_file(db_path, tmp_path, sig):
+    """The temp file holds the customer's data: SIGTERM or SIGHUP used to leave it behind."""
+    add("Anna", "--city", "Paris")
+    temp, started = tmp_path / "tmp", tmp_path / "started"
+    temp.mkdir()
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f"#!/bin/sh\ntouch '{started}'\nexec sleep 30\n")
+    editor.chmod(0o755)
+    env = {**os.environ, "EDITOR": str(editor), "TMPDIR": str(temp)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmcli", "edit", "1", "--editor"],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for the editor to start: nothing else tells
+    assert [p.name[:9] for p in temp.iterdir()] == ["crm-edit-"]
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (
+        128 + sig,
+        f"crm: stopped by {signal.Signals(sig).name}; nothing was saved\n",
+    )
+    assert list(temp.iterdir()) == []
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["city"] == "Paris"

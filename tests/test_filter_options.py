@@ -222,14 +222,15 @@ def saved_filters(db_path) -> dict[str, dict]:
     conn = sqlite3.connect(db_path)
     try:
         found = {
-            f"segment {n}": filters.load(conn, f).saved()
+            f"segment {n}": filters.load(conn, f, f"segment {n}").saved()
             for n, f in conn.execute("SELECT name, filter FROM segments")
         }
         rules = conn.execute(f"SELECT id, {segments.RULE_TAG}, filter FROM rules").fetchall()
         for rule_id, tag, text in rules:
-            found[f"rule {rule_id}"] = {"gives": tag, **filters.load(conn, text).saved()}
+            saved = filters.load(conn, text, f"rule {rule_id}").saved()
+            found[f"rule {rule_id}"] = {"gives": tag, **saved}
         for rule_id, text in conn.execute("SELECT id, selection FROM care_rules").fetchall():
-            found[f"care {rule_id}"] = filters.load(conn, text).saved()
+            found[f"care {rule_id}"] = filters.load(conn, text, f"care rule {rule_id}").saved()
         return found
     finally:
         conn.close()

@@ -271,7 +271,7 @@ def test_stored_form_round_trips_through_load(db_path):
             tag=["VIP", "nosuch"], where=["tag = vip", "city = X"], stage=["lead"]
         )
         text = filters.encode(conn, selection)
-        assert filters.load(conn, text).saved() == selection.saved()
+        assert filters.load(conn, text, "segment s").saved() == selection.saved()
     finally:
         conn.close()
 

@@ -797,3 +797,19 @@ def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_pat
     card = json.loads(ok("--db", str(other), "show", "Li Lei", "-f", "json"))[0]
     assert (card["birthday_lunar"], card["cadence_days"], card["cadence_max_days"]) == (
         "1990-08-15", 14, 30)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        ("customers", "[" * 100_000 + "]" * 100_000, "deep.json is not JSON: nested too deeply"),
+        ("all", "[" * 100_000 + "]" * 100_000, "deep.json is not JSON: nested too deeply"),
+        ("customers", '[{"name": "x", "tags": ' + "[" * 900 + "]" * 900 + "}]", "1 of 1 rows"),
+    ],
+)
+def test_json_nested_too_deeply_is_refused(db_path, tmp_path, kind, text, message):
+    """A RecursionError (an internal error) before."""
+    ok("add", "Anna")
+    deep = tmp_path / "deep.json"
+    deep.write_text(text)
+    assert message in fails(2, "import", kind, str(deep), db=db_path)

@@ -6,7 +6,11 @@ wiring: the exit code, one `crm:` line on stderr, the file unchanged.
 """
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +25,7 @@ from crmcli.core.errors import CrmError
 from crmcli.records import customers, filters, refs
 from crmcli.store.db import connect, transaction
 from crmcli.store.search import sync
-from tests.conftest import add, dump, fails, ok
+from tests.conftest import add, crm, dump, fails, ok
 
 PROFILE = settings(max_examples=200, deadline=None, derandomize=True)
 # argv cannot carry NUL bytes; everything else is fair game.
@@ -184,9 +188,13 @@ def test_where_and_sort_through_the_cli(db_path):
     )
 
 
+# The invisible characters that crm refuses in free text (crmcli.core.validate.text).
+INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff"
 plain_text = st.text(
-    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=60
-).filter(lambda s: s.strip())
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters=INVISIBLE),
+    min_size=1,
+    max_size=60,
+).filter(lambda s: any(not c.isspace() and unicodedata.category(c) != "Cf" for c in s))
 
 
 def test_text_fields_round_trip_exactly(writer):
@@ -208,7 +216,7 @@ def test_text_fields_round_trip_exactly(writer):
 @pytest.mark.parametrize(
     ("company", "notes"),
     [
-        (" Ünïcode 公司 ‮ Ltd ", '«quoted» "notes"\twith a tab, 🍵 and  spaces '),
+        (" Ünïcode 公司 👩\u200d💻 Ltd ", '«quoted» "notes"\twith a tab, 🍵 and  spaces '),
         ("\u00a0'; DROP TABLE customers; --", "\u3000全角空格\u3000"),
     ],
 )
@@ -216,3 +224,155 @@ def test_text_fields_round_trip_through_the_cli(db_path, company, notes):
     new = add("Round Trip", "--company", company, "--notes", notes)
     card = json.loads(ok("show", str(new), "-f", "json"))[0]
     assert (card["company"], card["notes"]) == (company.strip(), notes.strip())
+
+
+# --- Text that hides itself, text that is not text, dates off the calendar -----------------
+
+REORDERS = "crm: name contains the invisible character U+{:04X}, which can hide or reorder text; "
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("\u200b", "crm: name cannot be empty\n"),  # nothing visible: refused as empty
+        ("\u200d \u2060", "crm: name cannot be empty\n"),
+        ("\u202eEvil", REORDERS.format(0x202E) + "remove it\n"),
+        ("Ev\u2067il\u2069", REORDERS.format(0x2067) + "remove it\n"),
+        ("Zero\u200bWidth", REORDERS.format(0x200B) + "remove it\n"),
+        ("\ufeffAnna", REORDERS.format(0xFEFF) + "remove it\n"),
+    ],
+)
+def test_an_invisible_or_direction_changing_name_is_refused(db_path, name, message):
+    add("Seed")
+    assert fails(2, "add", name, db=db_path) == message
+
+
+def test_invisible_characters_are_refused_in_every_free_text_field(db_path):
+    new = str(add("Anna"))
+    for args in (
+        ("edit", new, "--company", "Acme\u202e"),
+        ("edit", new, "--notes", "line one\nline \u2066two"),
+        ("log", "call", new, "called \u202dback"),
+        ("tag", "\u200bvip", new),
+        ("buy", new, "Tea\u2068", "10"),
+        ("task", "add", new, "call \u202aback"),
+    ):
+        assert "invisible character U+" in fails(2, *args, db=db_path)
+
+
+@pytest.mark.parametrize("name", ["👨\u200d👩\u200d👧", "क्\u200dष", "می\u200cخواهم", "Zoë Müller"])
+def test_joiners_in_emoji_and_indic_or_persian_text_are_kept(db_path, name):
+    new = add(name)
+    assert json.loads(ok("show", str(new), "-f", "json"))[0]["name"] == name
+
+
+def crm_process(*args: str | bytes, stdin: bytes = b"", locale: str = "C.UTF-8"):
+    """`python -m crmcli ARGS` as a shell runs it: argv and stdin as raw bytes."""
+    return subprocess.run(
+        [sys.executable, "-m", "crmcli", *args], input=stdin, capture_output=True, timeout=60,
+        env={**os.environ, "LC_ALL": locale},
+    )  # fmt: skip
+
+
+def test_an_argument_that_is_not_utf8_is_refused(db_path):
+    add("Anna")
+    before = dump(db_path)
+    result = crm_process("add", b"Bad\xff")
+    assert (result.returncode, result.stderr.decode()) == (
+        2,
+        "crm: argument 2 (Bad\\xff) is not valid UTF-8 text; crm reads text as UTF-8\n",
+    )
+    assert dump(db_path) == before
+
+
+@pytest.mark.parametrize("locale", ["C.UTF-8", "C"])
+@pytest.mark.parametrize(
+    "args", [("add", "Bob", "--notes", "-"), ("log", "note", "1", "-"), ("tag", "vip", "-")]
+)
+def test_standard_input_that_is_not_utf8_is_refused(db_path, args, locale):
+    add("Anna")
+    before = dump(db_path)
+    result = crm_process(*args, stdin=b"1\nn\xffx\n", locale=locale)
+    assert (result.returncode, result.stderr.decode()) == (
+        2,
+        "crm: the input is not valid UTF-8 text (invalid start byte at byte 4)\n",
+    )
+    assert dump(db_path) == before
+
+
+@pytest.mark.parametrize(
+    "day", ["0001-01-01", "0001-01-01T00:00", "0999-12-31", "3000-01-01", "+9999y", "-9999y"]
+)
+def test_a_date_outside_the_years_1000_to_2999_is_refused(db_path, day):
+    new = add("Anna")
+    assert fails(2, "buy", str(new), "Tea", "10", f"--at={day}", db=db_path) == (
+        f"crm: date {day!r} is outside the years 1000 to 2999\n"
+    )
+
+
+def test_the_first_and_last_dates_are_taken(db_path):
+    new = str(add("Anna"))
+    ok("buy", new, "Tea", "10", "--at", "1000-01-01")
+    ok("task", "add", new, "far ahead", "--due", "2999-12-31")
+
+
+# Any text at all, and text with one character of the kinds that broke crm before: a lone
+# surrogate (a shell passes bytes that are not UTF-8 to Python as \udc80-\udcff), an
+# invisible or direction-changing character, a joiner, a control character.
+TRICKY = [chr(c) for c in range(0xDC80, 0xDD00, 7)] + list(INVISIBLE + "\u200d\u200c\n\t\x7f")
+plain = st.text(st.characters(blacklist_characters="\x00"), max_size=20)
+any_text = st.one_of(
+    plain, st.builds(lambda a, c, b: a + c + b, plain, st.sampled_from(TRICKY), plain)
+)
+any_date = st.one_of(
+    st.dates().map(lambda d: d.isoformat()),  # years 1 to 9999
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.sampled_from(["+9999y", "-9999y", "9999d", "today"]),
+    any_text,
+)
+
+
+def fingerprint(path: Path) -> tuple:
+    """What a write would change here, cheaper than a dump: the rows of the tables these
+    commands write and the last changeset of the history."""
+    tables = ("customers", "interactions", "purchases", "tags", "customer_tags", "changesets")
+    conn = sqlite3.connect(path)
+    try:
+        counts = [
+            conn.execute(f"SELECT count(*), total(rowid) FROM {t}").fetchone() for t in tables
+        ]
+        return (*counts, conn.execute("SELECT total(length(city)) FROM customers").fetchone())
+    finally:
+        conn.close()
+
+
+def test_any_text_to_a_write_command_is_taken_or_refused_with_nothing_changed(db_path):
+    """Exit 0 (and a change) or exit 2 (and no change): never an internal error."""
+    add("Anna")
+    seen = set()
+
+    @settings(max_examples=60, deadline=None, derandomize=True)
+    @given(
+        command=st.sampled_from(["add", "log", "buy", "buy-at", "tag", "edit"]),
+        value=any_text,
+        other=any_text,
+        day=any_date,
+    )
+    def taken_or_refused(command: str, value: str, other: str, day: str) -> None:
+        args = {
+            "add": ("add", value, "--company", other),
+            "log": ("log", "call", "1", value),
+            "buy": ("buy", "1", value, other),
+            "buy-at": ("buy", "1", "Tea", "10", f"--at={day}"),
+            "tag": ("tag", value, "1"),
+            "edit": ("edit", "1", f"--city={value}", f"--related=friend={other}"),
+        }[command]
+        before = fingerprint(db_path)
+        result = crm(*args)
+        assert result.exit_code in (0, 2), (args, result)
+        if result.exit_code == 2:
+            assert result.stderr.startswith("crm: ") and fingerprint(db_path) == before, args
+        seen.add(result.exit_code)
+
+    taken_or_refused()
+    assert seen == {0, 2}

@@ -1,6 +1,9 @@
 """Saved segments: save, list, use in any filter, replace, delete; no segment includes itself."""
 
 import json
+import sqlite3
+
+import pytest
 
 from tests.conftest import fails, ids, ok
 
@@ -37,3 +40,49 @@ def test_save_list_use_replace_and_delete_a_segment(shoppers):
     assert ids("--segment", "cooling") == [2]
     assert ok("segment", "delete", "cooling-b") == "Deleted segment cooling-b.\n"
     fails(3, "segment", "delete", "cooling-b", db=shoppers)
+
+
+def _break(db_path, table: str, column: str, text: str, where: str = "1") -> None:
+    """A stored filter changed outside crm (by hand, or with sqlite3 on the file)."""
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"UPDATE {table} SET {column} = ? WHERE {where}", (text,))
+    conn.commit()
+    conn.close()
+
+
+BROKEN = (
+    "crm: segment vips is broken: its saved filter is not one crm saved (was it edited by "
+    "hand?); delete it and save it again\n"
+)
+
+
+@pytest.mark.parametrize("text", ["[]", '"x"', '{"where": [5]}'])
+def test_a_broken_segment_is_named_by_every_command_that_reads_it(db_path, text):
+    ok("add", "Anna", "--city", "X")
+    ok("tag", "vip", "1")
+    ok("segment", "save", "vips", "--tag", "vip")
+    ok("segment", "save", "xs", "--city", "X")
+    _break(db_path, "segments", "filter", text, where="name = 'vips'")
+    for args in (
+        ("segment", "list"),
+        ("list", "--segment", "vips"),
+        ("tag", "rename", "vip", "gold"),  # rewrites every stored filter naming the tag
+        ("segment", "delete", "xs"),  # looks for the segments that use xs
+        ("rule", "add", "gold", "--segment", "vips"),
+    ):
+        assert fails(2, *args, db=db_path) == BROKEN, args
+    assert ok("list", "--segment", "xs", "-q") == "1\n"  # the others still work
+    assert ok("segment", "delete", "vips") == "Deleted segment vips.\n"  # and it can go
+    assert "xs" in ok("segment", "list")
+
+
+def test_a_broken_rule_or_care_rule_is_named(db_path):
+    ok("add", "Anna")
+    ok("rule", "add", "gold", "--where", "city = X")
+    ok("care", "rule", "add", "all", "call", "--where", "city = X")
+    _break(db_path, "rules", "filter", "[]")
+    assert fails(2, "classify", db=db_path).startswith("crm: rule 1 is broken: ")
+    assert fails(2, "rule", "list", db=db_path).startswith("crm: rule 1 is broken: ")
+    ok("rule", "delete", "1")
+    _break(db_path, "care_rules", "selection", '"x"')
+    assert fails(2, "care", "rule", "list", db=db_path).startswith("crm: care rule 1 is broken: ")

@@ -6,11 +6,12 @@ become StorageError (1), click usage errors are 2, Ctrl-C is 130, anything else 
 internal error (1) whose traceback only `--debug` or CRM_DEBUG=1 shows.
 """
 
+import io
 import os
 import sqlite3
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from typer.core import TyperGroup
 
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
-from crmcli.core.errors import CrmError
+from crmcli.core.errors import CrmError, StorageError
 
 
 @dataclass
@@ -62,7 +63,10 @@ class CrmGroup(TyperGroup):
 
         guard.new_command()  # each command says its notices about the file once
         debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
+        if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 fail the read
+            sys.stdin.reconfigure(errors="strict")  # (not pass on as surrogates)
         try:
+            _check_text(argv)
             result = super().main(
                 args=argv,
                 prog_name=prog_name or "crm",
@@ -86,6 +90,21 @@ class CrmGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _check_text(argv: list[str]) -> None:
+    """crm reads its arguments as UTF-8 text: one that is not (Python keeps its bytes as
+    lone surrogates) is refused here, for every command, before anything uses it."""
+    from crmcli.core.errors import InvalidInput
+
+    for number, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            raise InvalidInput(
+                f"argument {number} ({shown}) is not valid UTF-8 text; crm reads text as UTF-8"
+            ) from None
 
 
 def _exit_code(exc: BaseException, debug: bool) -> int:
@@ -120,13 +139,15 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
     if isinstance(exc, typer.Abort | EOFError):
         _say("aborted")
         return 1
+    if isinstance(exc, UnicodeDecodeError):  # standard input, read as UTF-8 text
+        _say(f"the input is not valid UTF-8 text ({exc.reason} at byte {exc.start + 1})")
+        return 2
     if isinstance(exc, OverflowError):  # date arithmetic past year 9999 and the like
         _say(f"value out of range: {exc}")
         return 2
     if isinstance(exc, BrokenPipeError):
         # The reader went away (`crm list | head`): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return 0
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
@@ -224,15 +245,45 @@ def command_path(ctx: typer.Context) -> str:
     return " ".join(reversed(names)) or "crm"
 
 
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that what is still buffered for a reader that went
+    away does not fail again (with a traceback and exit 120) when Python exits."""
+    with suppress(OSError, ValueError):  # a stdout without a file (CliRunner) has no buffer left
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+@contextmanager
+def before_commit() -> Iterator[None]:
+    """Output that a write prints before its COMMIT (a preview, a dry run, a line per
+    record): when the reader of stdout has gone away (`crm undo --yes | head -c1`), the
+    write stops there, rolled back, and the command exits 1 saying nothing was changed,
+    rather than exit 0 with the change not made. What the block printed is flushed at its
+    end, so output still in Python's buffer meets the closed pipe before the COMMIT too.
+    Output printed after the COMMIT meets a closed pipe with the change made: exit 0, as
+    for a read (`crm list | head`). `writing` puts every unit of work inside this."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError as exc:
+        _drop_stdout()
+        raise StorageError(
+            "standard output was closed before the change was saved; nothing was changed"
+        ) from exc
+
+
 @contextmanager
 def writing(
     ctx: typer.Context, path: Path | None = None, *, hooks: bool = True
 ) -> Iterator[sqlite3.Connection]:
     """The store's unit of work (crmcli.store.db.write) on the database (or on `path`, for
     `crm demo`), labelled with the command path; problems after the commit (a failed hook)
-    are printed as `crm: ...` lines."""
+    are printed as `crm: ...` lines. A closed stdout met inside it aborts the write
+    (`before_commit`)."""
     from crmcli.store.db import write
 
     target = path or global_options(ctx).path
-    with write(target, command=command_path(ctx), warn=_say, hooks=hooks) as conn:
+    with before_commit(), write(target, command=command_path(ctx), warn=_say, hooks=hooks) as conn:
         yield conn
+        sys.stdout.flush()  # still inside the transaction: a closed pipe rolls it back

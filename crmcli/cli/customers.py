@@ -175,8 +175,10 @@ def add(
 
 
 # What `crm edit --dry-run` compares, in order.
+# Everything `crm edit` can change, so that its summary and --dry-run miss no change.
 DIFF_FIELDS = (
-    "name", *customers.UNSETTABLE, "phones", "emails", "fields", "tags", "stage",
+    "name", "kind", *customers.UNSETTABLE, "phones", "emails", "fields", "related", "tags",
+    "stage",
 )  # fmt: skip
 
 
@@ -229,11 +231,21 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]
             "id": after["id"],
             "name": after["name"],
             "field": key,
-            "old": cell(before.get(key)),
-            "new": cell(after.get(key)),
+            "old": cell(_diffed(before, key)),
+            "new": cell(_diffed(after, key)),
         }
         for key in DIFF_FIELDS
         if before.get(key) != after.get(key)
+    ]
+
+
+def _diffed(record: dict[str, Any], key: str) -> Any:
+    """A field's value as the diff shows it: related people as `friend=Bob #2`."""
+    if key != "related":
+        return record.get(key)
+    return [
+        f"{r['relation']}={r['name']}" + (f" #{r['customer_id']}" if r["customer_id"] else "")
+        for r in record[key]
     ]
 
 

@@ -6,9 +6,11 @@ changed meanwhile (the caller passes the version to edit_customer).
 
 import os
 import shlex
+import signal
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from crmcli.core.errors import CrmError, InvalidInput
@@ -87,6 +89,11 @@ def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
 def edit_in_editor(record: Mapping[str, Any]) -> CustomerInput | None:
     """Open `record` in $VISUAL/$EDITOR; returns the changes, or None when there are none."""
     before = render(record)
+    with _stopped_by_signals():
+        return _edit(before, record)
+
+
+def _edit(before: str, record: Mapping[str, Any]) -> CustomerInput | None:
     fd, path = tempfile.mkstemp(prefix="crm-edit-", suffix=".txt")  # created 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -106,3 +113,23 @@ def edit_in_editor(record: Mapping[str, Any]) -> CustomerInput | None:
         return None
     raw = parse(after, record)
     return None if raw.is_empty() else raw
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """While the editor runs, SIGTERM and SIGHUP (a closed terminal, a killed session) end
+    crm as an error, exit 128 + the signal's number, nothing saved: the editor is stopped and
+    the temp file, which holds the customer's data, is removed (the default action of these
+    signals would leave it behind)."""
+
+    def stop(signum: int, _frame: object) -> None:
+        error = CrmError(f"stopped by {signal.Signals(signum).name}; nothing was saved")
+        error.exit_code = 128 + signum
+        raise error
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import app, global_options, output, reading, writing
+from crmcli.cli.app import app, before_commit, global_options, output, reading, writing
 from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
 from crmcli.core.errors import CrmError, InvalidInput
@@ -149,11 +149,12 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
             f"the last change, crm {plan.command} of {plan.at}, cannot be undone; "
             "nothing was changed"
         )
-    typer.echo(f"Undo crm {plan.command} of {plan.at} (changeset {plan.changeset}):")
-    output(ctx).rows(
-        history.describe(plan, reveal=reveal),
-        ("action", "table", "row_id", "customer_id", "changes"),
-    )
+    with before_commit():  # `crm undo --yes | head -c1`: the reader left, nothing undone, exit 1
+        typer.echo(f"Undo crm {plan.command} of {plan.at} (changeset {plan.changeset}):")
+        output(ctx).rows(
+            history.describe(plan, reveal=reveal),
+            ("action", "table", "row_id", "customer_id", "changes"),
+        )
     confirm("Undo it?", yes, command="undo")
     with writing(ctx) as conn:
         now = history.undo_target(conn)

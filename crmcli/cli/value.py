@@ -14,6 +14,7 @@ from crmcli.cli.app import output, reading
 from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.cli.reports import report_app
+from crmcli.core.errors import InvalidInput
 from crmcli.records.filters import CustomerFilter
 
 AsOfOption = Annotated[
@@ -88,6 +89,8 @@ def value_report(
     day = _as_of(as_of)
     period = dates.parse_period(horizon, option="--horizon")
     horizon_days = (period.after(day) - day).days
+    if horizon_days > service.MAX_HORIZON_DAYS:
+        raise InvalidInput(f"--horizon is at most 10 years (got {horizon_days} days)")
     with reading(ctx) as conn:
         code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
         query = filters.build(conn, selection or CustomerFilter(), today=day)

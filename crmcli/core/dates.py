@@ -4,7 +4,9 @@ Accepted: ISO dates (`2026-11-22`), `today`/`yesterday`/`tomorrow`, offsets (`+3
 `-2w`, `1m`, `1y`; unsigned means ahead), weekday names (`fri` is today or the coming
 Friday, `next monday` the first Monday after today, `last fri` the last one before today),
 `2026年11月22日`, and anything else python-dateutil reads (`22 Nov 2026`, `2026/11/22`).
-ISO input takes a fast path; dateutil is only the fallback.
+ISO input takes a fast path; dateutil is only the fallback. Every date lies in the years
+FIRST_YEAR to LAST_YEAR (1000 to 2999): a date outside them (`0001-01-01`, a typo of the
+year) is refused, so no later step (local time, anniversaries, offsets) runs off the calendar.
 
 Two kinds of length are parsed here too, and the letter `m` means different things in them:
 - a *period* (`parse_period`: `--every 1m`, `--within 7d`, `--due-within 2w`, cadences) counts
@@ -62,8 +64,25 @@ def add_offset(base: date, sign: int, amount: int, unit: str) -> date:
     return base + relativedelta(years=sign * amount)
 
 
+FIRST_YEAR, LAST_YEAR = 1000, 2999
+
+
+def _in_range(value: date, text: str) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidInput(
+            f"date {text.strip()!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}"
+        )
+
+
 def parse_date(text: str, today: date) -> date:
-    """A calendar date from user text; raises InvalidInput with the accepted forms."""
+    """A calendar date from user text, in the years FIRST_YEAR to LAST_YEAR; raises
+    InvalidInput with the accepted forms."""
+    value = _parse_date(text, today)
+    _in_range(value, text)
+    return value
+
+
+def _parse_date(text: str, today: date) -> date:
     raw = text.strip()
     word = " ".join(raw.lower().split())
     try:
@@ -79,7 +98,12 @@ def parse_date(text: str, today: date) -> date:
     match = _OFFSET.fullmatch(word)
     if match:
         sign = -1 if match.group(1) == "-" else 1
-        return add_offset(today, sign, int(match.group(2)), match.group(3))
+        try:
+            return add_offset(today, sign, int(match.group(2)), match.group(3))
+        except (ValueError, OverflowError):  # past year 9999
+            raise InvalidInput(
+                f"date {text.strip()!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}"
+            ) from None
     parts = word.split(" ")
     if (
         len(parts) <= 2
@@ -157,6 +181,7 @@ def parse_datetime(text: str, now: datetime) -> datetime:
         else:
             moment = time(0, 0)
         value = datetime.combine(day, moment)
+    _in_range(value, text)
     if value.tzinfo is None:
         value = value.astimezone()
     return value

@@ -1,5 +1,19 @@
 """Plain-text helpers shared by services and the command line (no I/O)."""
 
+import json
+from typing import Any
+
+
+def parse_json(text: str) -> Any:
+    """json.loads, except that a document nested too deeply for Python's parser (an import
+    of `[[[[...` 100,000 levels deep) raises the JSONDecodeError of any other malformed
+    input ("nested too deeply") instead of a RecursionError, so every reader of user JSON
+    refuses it as the bad input it is."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
 
 def clip(text: str | None, width: int = 60) -> str | None:
     """The first line of `text`, cut to `width` characters with an ellipsis, for tables."""

@@ -18,6 +18,11 @@ MAX_TEXT = 500
 MAX_NOTES = 100_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
+# Invisible characters that hide or reorder text shown in a table (`\u202eEvil` reads
+# backwards): the bidirectional embedding, override and isolate controls, zero-width
+# space, word joiner and byte-order mark. ZWJ and ZWNJ (U+200D, U+200C) are not among
+# them: emoji sequences and Indic and Persian spelling need them.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 
 KINDS = {
     "person": "person",
@@ -50,14 +55,23 @@ def fold(text: str) -> str:
 
 
 def text(field: str, value: str, *, multiline: bool = False) -> str:
-    """A trimmed single-line (or, for notes, multi-line) text value."""
+    """A trimmed single-line (or, for notes, multi-line) text value: the one check of every
+    free-text value crm stores. Refused (InvalidInput): empty, or nothing visible in it but
+    format characters (`\u200d` alone); control characters (a newline, outside notes);
+    invisible characters that hide or reorder text (`_INVISIBLE`); over the length limit."""
     clean = value.strip()
     limit = MAX_NOTES if multiline else MAX_TEXT
-    if not clean:
+    if not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in clean):
         raise InvalidInput(f"{field} cannot be empty")
     pattern = _CONTROL if multiline else _CONTROL_LINE
     if pattern.search(clean):
         raise InvalidInput(f"{field} contains control characters")
+    hidden = _INVISIBLE.search(clean)
+    if hidden:
+        raise InvalidInput(
+            f"{field} contains the invisible character U+{ord(hidden[0]):04X}, which can hide "
+            "or reorder text; remove it"
+        )
     if len(clean) > limit:
         raise InvalidInput(f"{field} is longer than {limit} characters")
     return clean

@@ -96,7 +96,9 @@ def add_rule(
 
 def _rule_record(conn: sqlite3.Connection, row: sqlite3.Row) -> CareRule:
     record = dict(row)
-    record["selection"] = describe(filters.load(conn, record["selection"]))
+    record["selection"] = describe(
+        filters.load(conn, record["selection"], f"care rule {record['id']}")
+    )
     key = record["festival"]
     record["festival_name"] = "every festival" if key == ALL else festivals.BY_KEY[key].name
     return cast(CareRule, record)
@@ -144,8 +146,9 @@ def greet(
     """customer id -> [(rule id, action), ...] of the rules for `festival` that pick them."""
     chosen: dict[int, list[tuple[int, str]]] = {}
     for rule_id, action, selection in _rules_for(conn, festival):
+        chosen_by = filters.load(conn, selection, f"care rule {rule_id}")
         try:
-            ids = filters.matching_ids(conn, filters.load(conn, selection), today=today)
+            ids = filters.matching_ids(conn, chosen_by, today=today)
         except InvalidInput as exc:
             raise InvalidInput(f"care rule {rule_id}: {exc.message}") from None
         for customer_id in ids:

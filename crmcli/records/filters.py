@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.text import parse_json
 from crmcli.core.where import OPERATORS, WHERE, unquote
 
 # user word -> SQL expression over `customers c`
@@ -543,7 +544,12 @@ def same_tag(a: str, b: str) -> bool:
 # (`saved`); after a rename the tag's name now is shown. A name that is no tag (yet) stays a
 # string and selects by name, as it always did; when a tag of that name is made, bind_tag
 # turns it into an id. `--where "tag ~ TEXT"` searches text and stays text.
-STORED = (("segments", "filter"), ("rules", "filter"), ("care_rules", "selection"))
+# Each table that keeps filters, its column, and the SQL that names a row's owner.
+STORED = (
+    ("segments", "filter", "'segment ' || name"),
+    ("rules", "filter", "'rule ' || id"),
+    ("care_rules", "selection", "'care rule ' || id"),
+)
 TAG_LISTS = ("tag", "without_tag")
 
 
@@ -606,9 +612,50 @@ def _shown(item: Any, names: dict[int, str]) -> str:
     return item["typed"] if now is None or now == item["saved"] else now
 
 
-def load(conn: sqlite3.Connection, text: str) -> CustomerFilter:
-    """A stored filter (JSON) as the options that make it today, tags by their names now."""
-    data = json.loads(text)
+def decode(text: Any, owner: str) -> dict[str, Any]:
+    """The stored filter `text` of `owner` ("segment vips", "rule 2", "care rule 1") as the
+    dict `encode` wrote. A filter changed outside crm (by hand, through `crm sql`) into
+    anything else (`[]`, `"x"`, a tag list that is not a list) raises InvalidInput naming
+    `owner`, for every command that reads it, rather than failing inside."""
+    try:
+        data = parse_json(text) if isinstance(text, str) else None
+    except json.JSONDecodeError:
+        data = None
+    if isinstance(data, dict) and all(_stored_value(k, v) for k, v in data.items()):
+        return data
+    raise InvalidInput(
+        f"{owner} is broken: its saved filter is not one crm saved (was it edited by hand?); "
+        "delete it and save it again"
+    )
+
+
+_LISTS = {f.name for f in fields(CustomerFilter) if "list" in str(f.type)}
+
+
+def _stored_value(key: str, value: Any) -> bool:
+    """Whether `value` is what `encode` stores under `key`."""
+    if value is None:
+        return True
+    if key in _LISTS:
+        return isinstance(value, list) and all(_stored_item(item) for item in value)
+    return isinstance(value, str) or key not in {f.name for f in fields(CustomerFilter)}
+
+
+def _stored_item(item: Any) -> bool:
+    if isinstance(item, str):
+        return True
+    return (
+        isinstance(item, dict)
+        and type(item.get("id")) is int
+        and isinstance(item.get("saved"), str)
+        and isinstance(item.get("text", item.get("typed")), str)
+    )
+
+
+def load(conn: sqlite3.Connection, text: str, owner: str) -> CustomerFilter:
+    """A stored filter (JSON) of `owner` as the options that make it today, tags by their
+    names now; InvalidInput naming `owner` when the stored text is broken (`decode`)."""
+    data = decode(text, owner)
     names = _tag_names(conn)
     known = {f.name for f in fields(CustomerFilter)} - {"archived"}
     selection = CustomerFilter(**{k: v for k, v in data.items() if k in known})
@@ -632,27 +679,27 @@ def tag_users(conn: sqlite3.Connection, tag_id: int) -> list[str]:
         for name, text in conn.execute(
             "SELECT name, filter FROM segments ORDER BY name COLLATE NOCASE"
         )
-        if _refers(json.loads(text), tag_id)
+        if _refers(decode(text, f"segment {name}"), tag_id)
     ]
     found += [
         f"rule {rule_id}"
         for rule_id, gives, text in conn.execute("SELECT id, tag_id, filter FROM rules ORDER BY id")
-        if gives == tag_id or _refers(json.loads(text), tag_id)
+        if gives == tag_id or _refers(decode(text, f"rule {rule_id}"), tag_id)
     ]
     found += [
         f"care rule {rule_id}"
         for rule_id, text in conn.execute("SELECT id, selection FROM care_rules ORDER BY id")
-        if _refers(json.loads(text), tag_id)
+        if _refers(decode(text, f"care rule {rule_id}"), tag_id)
     ]
     return found
 
 
 def _rewrite(conn: sqlite3.Connection, change: Any) -> None:
     """Apply `change` (a stored filter's dict -> the new dict, or None) to every stored filter."""
-    for table, column in STORED:
-        rows = conn.execute(f"SELECT id, {column} FROM {table}").fetchall()
-        for row_id, text in rows:
-            new = change(json.loads(text))
+    for table, column, owner in STORED:
+        rows = conn.execute(f"SELECT id, {column}, {owner} FROM {table}").fetchall()
+        for row_id, text, label in rows:
+            new = change(decode(text, label))
             if new is not None:
                 conn.execute(
                     f"UPDATE {table} SET {column} = ? WHERE id = ?",
@@ -738,4 +785,4 @@ def saved_segment(conn: sqlite3.Connection, name: str) -> CustomerFilter:
     row = conn.execute("SELECT filter FROM segments WHERE name = ?", (name.strip(),)).fetchone()
     if row is None:
         raise NotFound(f"no segment {name.strip()!r}; see crm segment list")
-    return load(conn, row[0])
+    return load(conn, row[0], f"segment {name.strip()}")

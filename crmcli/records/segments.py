@@ -131,7 +131,7 @@ def list_segments(conn: sqlite3.Connection, *, today: date) -> list[SegmentRow]:
     for name, text, created_at in conn.execute(
         "SELECT name, filter, created_at FROM segments ORDER BY name COLLATE NOCASE"
     ).fetchall():
-        selection = filters.load(conn, text)
+        selection = filters.load(conn, text, f"segment {name}")
         rows.append(
             {
                 "segment": name,
@@ -151,7 +151,10 @@ def _users(conn: sqlite3.Connection, name: str) -> list[str]:
         "SELECT 'segment ' || name, filter FROM segments "
         "UNION ALL SELECT 'rule ' || id, filter FROM rules"
     ):
-        if key in {s.strip().casefold() for s in json.loads(text).get("segment") or []}:
+        if label.casefold() == f"segment {key}":
+            continue  # itself: a broken segment can still be deleted
+        saved = filters.decode(text, label).get("segment") or []
+        if key in {s.strip().casefold() for s in saved}:
             found.append(label)
     return found
 
@@ -215,7 +218,7 @@ def list_rules(conn: sqlite3.Connection) -> list[RuleRow]:
         {
             "id": rule_id,
             "tag": tag,
-            "filter": describe(filters.load(conn, text).saved()),
+            "filter": describe(filters.load(conn, text, f"rule {rule_id}").saved()),
             "created_at": at,
         }
         for rule_id, tag, text, at in conn.execute(
@@ -252,12 +255,13 @@ def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[Ta
     cache: dict[Any, Any] = {}
     wanted: dict[str, set[int]] = {}
     spelling: dict[str, str] = {}
-    for tag, text in conn.execute(
-        f"SELECT {RULE_TAG}, filter FROM rules ORDER BY id"  # noqa: S608 - a constant
+    for rule_id, tag, text in conn.execute(
+        f"SELECT id, {RULE_TAG}, filter FROM rules ORDER BY id"  # noqa: S608 - a constant
     ).fetchall():
         key = tag.casefold()
         spelling.setdefault(key, tag)
-        ids = filters.matching_ids(conn, filters.load(conn, text), today=today, cache=cache)
+        selection = filters.load(conn, text, f"rule {rule_id}")
+        ids = filters.matching_ids(conn, selection, today=today, cache=cache)
         wanted.setdefault(key, set()).update(ids)
     changes: list[TagChange] = []
     for key in sorted(wanted):

@@ -20,6 +20,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
+from crmcli.core.text import parse_json
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
 # Columns of `crm survey list` (and its JSON/CSV keys), in order.
@@ -248,7 +249,7 @@ def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
         return records
     if fmt == "json":
         try:
-            items = json.loads(text) if text.strip() else []
+            items = parse_json(text) if text.strip() else []
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"cannot read the JSON input: {exc}") from None
         if not isinstance(items, list):
@@ -260,7 +261,7 @@ def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
             if not line.strip():
                 continue
             try:
-                numbered.append((f"line {number}", json.loads(line)))
+                numbered.append((f"line {number}", parse_json(line)))
             except json.JSONDecodeError as exc:
                 raise InvalidInput(f"line {number}: not a JSON object: {exc.msg}") from None
     else:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypedDict
 
-from crmcli.core.errors import StorageError
+from crmcli.core.errors import InvalidInput, StorageError
 from crmcli.reports.purchase_histories import Base
 
 MIN_CUSTOMERS = 30
@@ -154,21 +154,37 @@ class Prediction(TypedDict):
     expected_value: Any  # their product, minor units, not discounted
 
 
+# The farthest a prediction reaches: ten years. The models are fitted to a few years of
+# purchases; far past them the numbers mean little, and the series behind BG/NBD stops
+# converging (100 years of the demo's USD purchases gave NaN).
+MAX_HORIZON_DAYS = 3653
+
+
 def predict(base: Base, fitted: Fit, horizon_days: int) -> Prediction:
     """Per customer of `base` (numpy arrays, same order): `p_alive`, `expected_purchases`
     (purchase days in the next `horizon_days`), `expected_spend` (per purchase day, minor
-    units) and `expected_value` (their product, minor units, not discounted)."""
+    units) and `expected_value` (their product, minor units, not discounted). Raises
+    InvalidInput for a horizon the models cannot compute for these purchases (a figure that
+    is not a finite number); the caller keeps it at most MAX_HORIZON_DAYS."""
+    import numpy as np
+
     from crmcli.reports.models import bgnbd, gammagamma
 
     x, t_x, T, m = _columns(base)
     purchases = bgnbd.expected_purchases(fitted.bgnbd, float(horizon_days), x, t_x, T)
     spend = gammagamma.expected_spend(fitted.gammagamma, x, m)
-    return {
+    predicted = {
         "p_alive": bgnbd.p_alive(fitted.bgnbd, x, t_x, T),
         "expected_purchases": purchases,
         "expected_spend": spend,
         "expected_value": purchases * spend,
     }
+    if not all(np.isfinite(values).all() for values in predicted.values()):
+        raise InvalidInput(
+            f"the models cannot predict {horizon_days} days ahead from these purchases; "
+            "give a shorter --horizon"
+        )
+    return predicted
 
 
 def minor(value: float) -> int:

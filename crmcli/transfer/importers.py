@@ -24,6 +24,7 @@ from typing import Any
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.text import parse_json
 from crmcli.records import purchases
 from crmcli.store.db import savepoint
 from crmcli.transfer.sources import ERROR_KEY, Record
@@ -314,13 +315,15 @@ def field_name(header: str) -> str:
 
 
 def _strings(value: Any) -> list[str]:
-    """A record's value as a list of strings (JSON lists flatten; null and '' are nothing)."""
+    """A record's value as a list of strings (a JSON list gives one per item, a nested list
+    or object its JSON text; null and '' are nothing)."""
+    if isinstance(value, list):
+        nested = (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for v in value)
+        return [s for v in nested for s in _strings(v)]
     if value is None:
         return []
     if isinstance(value, bool):
         return ["true" if value else "false"]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
     if isinstance(value, dict):
         return [json.dumps(value, ensure_ascii=False)]
     text = str(value)
@@ -647,7 +650,7 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
 def _fields_cell(text: str) -> list[str]:
     """Our export's `fields` cell: a JSON object of user-defined fields."""
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError:
         raise InvalidInput('fields must be a JSON object, e.g. {"wechat": "zw_88"}') from None
     if not isinstance(data, dict):

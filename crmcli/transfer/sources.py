@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import parse_json
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "vcard")
 SUFFIXES = {
@@ -275,7 +276,7 @@ def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = parse_json(line)
         except json.JSONDecodeError as exc:
             yield number, {"\x00error": f"not JSON: {exc.msg}"}
             continue
@@ -287,7 +288,7 @@ def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
 
 def _json(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
     try:
-        document = json.loads("".join(_decoding(name, iter(text))))
+        document = parse_json("".join(_decoding(name, iter(text))))
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{name} is not JSON: {exc.msg} at line {exc.lineno}") from None
     if isinstance(document, dict):
@@ -310,7 +311,7 @@ def read_document(path: str) -> Any:
         if path != "-":
             binary.close()
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return parse_json(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InvalidInput(f"{name} is not UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
