@@ -21,6 +21,7 @@ PACKAGES = ("records", "reports", "transfer", "store")
 # Functions whose result is keyed by something other than a fixed set of names.
 OPEN = {
     "crmcli.records.filters.CustomerFilter.saved": "the JSON a saved filter keeps (its fields)",
+    "crmcli.records.filters.decode": "the JSON a saved filter keeps, read back and checked",
     "crmcli.records.purchases.summary": "adds one key to whatever row its query selected",
     "crmcli.records.surveys.read_rows": "an input file's records, by the file's columns",
     "crmcli.reports.customer_reports.named": "SQL parameters by name",

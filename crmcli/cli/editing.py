@@ -9,8 +9,7 @@ import shlex
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from crmcli.core.errors import CrmError, InvalidInput
@@ -89,20 +88,12 @@ def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
 def edit_in_editor(record: Mapping[str, Any]) -> CustomerInput | None:
     """Open `record` in $VISUAL/$EDITOR; returns the changes, or None when there are none."""
     before = render(record)
-    with _stopped_by_signals():
-        return _edit(before, record)
-
-
-def _edit(before: str, record: Mapping[str, Any]) -> CustomerInput | None:
     fd, path = tempfile.mkstemp(prefix="crm-edit-", suffix=".txt")  # created 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(before)
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        try:
-            status = subprocess.run([*shlex.split(editor), path], check=False).returncode
-        except OSError as exc:
-            raise CrmError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
+        status = _run_editor([*shlex.split(editor), path], editor)
         if status != 0:
             raise CrmError(f"the editor exited with status {status}; nothing was saved")
         with open(path, encoding="utf-8") as handle:
@@ -115,21 +106,37 @@ def _edit(before: str, record: Mapping[str, Any]) -> CustomerInput | None:
     return None if raw.is_empty() else raw
 
 
-@contextmanager
-def _stopped_by_signals() -> Iterator[None]:
-    """While the editor runs, SIGTERM and SIGHUP (a closed terminal, a killed session) end
-    crm as an error, exit 128 + the signal's number, nothing saved: the editor is stopped and
-    the temp file, which holds the customer's data, is removed (the default action of these
-    signals would leave it behind)."""
+def _run_editor(argv: list[str], editor: str) -> int:
+    """Run the editor and return its exit status. SIGTERM and SIGHUP (a closed terminal, a
+    killed session) meanwhile stop the editor and end crm as an error, exit 128 + the
+    signal's number, nothing saved, and the caller removes the temp file, which holds the
+    customer's data (the default action of these signals would leave it behind).
+
+    The handler only notes the signal and stops the editor once it exists: raising from it
+    could interrupt the start of the editor and leave it running with crm gone."""
+    caught: list[int] = []
+    editor_process: list[subprocess.Popen[bytes]] = []
 
     def stop(signum: int, _frame: object) -> None:
-        error = CrmError(f"stopped by {signal.Signals(signum).name}; nothing was saved")
-        error.exit_code = 128 + signum
-        raise error
+        caught.append(signum)
+        for process in editor_process:
+            process.terminate()
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    watched = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop) for sig in watched}
     try:
-        yield
+        try:
+            editor_process.append(subprocess.Popen(argv))
+        except OSError as exc:
+            raise CrmError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
+        if caught:  # came while the editor was starting
+            editor_process[0].terminate()
+        status = editor_process[0].wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if caught:
+        error = CrmError(f"stopped by {signal.Signals(caught[0]).name}; nothing was saved")
+        error.exit_code = 128 + caught[0]
+        raise error
+    return status
