@@ -404,7 +404,7 @@ def test_every_keeps_the_calendar_and_after_counts_from_completion(db_path, monk
     ok("task", "add", "Anna", "Strict check-in", "--due", "2026-11-20", "--every", "2w")
     out = ok("task", "add", "Anna", "Call again", "--due", "2026-11-20", "--after", "2w")
     assert out == (
-        "Added task 2 for Anna (#1), due 2026-11-20, again 2 weeks after each is done: Call again\n"
+        "Added task 2 for Anna (#1), due Fri 2026-11-20, again 2 weeks after each is done: Call again\n"
     )
     assert ok("task", "done", "1", "2") == (
         "Done task 1: Strict check-in (next: task 3 due 2026-12-04)\n"

@@ -544,7 +544,7 @@ def test_tag_cadence_keys_ignore_case_and_stage_keys_must_name_a_stage(db_path):
 def test_follow_up_with_a_time_of_day(db_path):
     add("Anna")
     out = ok("log", "call", "Anna", "x", "--follow-up", "2026-12-01 10:00:meet: at noon")
-    assert "due 2026-12-01: meet: at noon" in out
+    assert "due Tue 2026-12-01: meet: at noon" in out
 
 
 def test_remind_shows_a_repeat_after_done_as_task_list_does(db_path):

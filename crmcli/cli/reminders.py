@@ -110,7 +110,7 @@ def date_add(
     from crmcli.core import lunar
 
     today = clock.today()
-    first, lunar_date = lunar.parse_day(on, today)
+    first, lunar_date = lunar.parse_day(on, today, direction="future")
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
         date_id = important_dates.add_date(

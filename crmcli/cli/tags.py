@@ -171,7 +171,7 @@ def stage(
         else:
             ids, by_filter = [resolver(conn)(first)], False
         clean = config.clean_stage(conn, new_stage)
-        moment = dates.parse_datetime(at, clock.now()) if at else None
+        moment = dates.parse_datetime(at, clock.now(), direction="past") if at else None
         if moment and moment > clock.now():
             raise InvalidInput("--at is in the future")
         note = text("reason", reason) if reason else None
