@@ -168,7 +168,7 @@ def parse_date(text: str, today: date, *, direction: Direction) -> date:
     if _ISO.fullmatch(raw):
         with suppress(ValueError):  # the grammar below says what is wrong
             return datetime.fromisoformat(raw.upper()).date()
-    day_text, _ = _split(_lower(raw, text))
+    day_text, _ = _split(_lower(raw))
     return _in_range(text, lambda: _day(day_text, today, direction) if day_text else today)
 
 
@@ -189,7 +189,7 @@ def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetim
     if value is not None and value.tzinfo is not None:
         return value
     if value is None:
-        low = _lower(raw, text)
+        low = _lower(raw)
         if low == "now":
             return now
         day_text, clock = _split(low)
@@ -206,7 +206,8 @@ def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _lower(raw: str, text: str) -> str:
+def _lower(raw: str) -> str:
+    """`raw` in lower case with single spaces; refuses an empty text."""
     low = " ".join(raw.lower().split())
     if not low:
         raise InvalidInput(f"empty date; {HELP}")
