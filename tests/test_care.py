@@ -212,7 +212,7 @@ def test_lunar_important_date(db_path, monkeypatch):
     add("Lin")
     out = ok("date", "add", "Lin", "wedding anniversary", "lunar:2020-闰04-01", "--yearly")
     assert out == (
-        "Added date 1 for Lin (#1): wedding anniversary 2020-05-23 (lunar 2020-闰04-01) yearly;"
+        "Added date 1 for Lin (#1): wedding anniversary Sat 2020-05-23 (lunar 2020-闰04-01) yearly;"
         " next 2027-05-06\n"
     )
     rows = json.loads(ok("date", "list", "--format", "json"))

@@ -184,8 +184,9 @@ def stage(
             raise DryRun
     if batch.dry_run:
         return
+    since = f" since {dates.show_moment(moment)}" if moment and moved else ""
     if not many:
-        message = f"Customer {ids[0]} is {'now' if moved else 'already'} {clean}."
+        message = f"Customer {ids[0]} is {'now' if moved else 'already'} {clean}{since}."
     else:
-        message = f"Moved {plural(len(moved), 'customer')} to {clean}."
+        message = f"Moved {plural(len(moved), 'customer')} to {clean}{since}."
     output(ctx, quiet=quiet).done(message)
