@@ -206,7 +206,9 @@ def test_change_feed_bad_since(db_path):
     assert "for 5 days ago write -5d" in fails(2, "changes", "--since", "-5", db=db_path)
     assert "write +5d" in fails(2, "report", "sales", "--until", "+5", db=db_path)
     assert "write -11d" in fails(2, "list", "--created-since", "11", db=db_path)
-    assert ok("list", "--created-since", "2026", "-q") == "1\n"  # a year alone is a date
+    # a year alone is no day: it would have to be filled in (with 1 January)
+    assert "'2026' is a year alone" in fails(2, "list", "--created-since", "2026", db=db_path)
+    assert ok("list", "--created-since", "2026-01-01", "-q") == "1\n"
 
 
 def test_bulk_undelete_by_list_and_set_typo_refused(town):

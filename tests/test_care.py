@@ -212,7 +212,7 @@ def test_lunar_important_date(db_path, monkeypatch):
     add("Lin")
     out = ok("date", "add", "Lin", "wedding anniversary", "lunar:2020-闰04-01", "--yearly")
     assert out == (
-        "Added date 1 for Lin (#1): wedding anniversary 2020-05-23 (lunar 2020-闰04-01) yearly;"
+        "Added date 1 for Lin (#1): wedding anniversary Sat 2020-05-23 (lunar 2020-闰04-01) yearly;"
         " next 2027-05-06\n"
     )
     rows = json.loads(ok("date", "list", "--format", "json"))
@@ -408,7 +408,7 @@ def test_every_keeps_the_calendar_and_after_counts_from_completion(db_path, monk
     ok("task", "add", "Anna", "Strict check-in", "--due", "2026-11-20", "--every", "2w")
     out = ok("task", "add", "Anna", "Call again", "--due", "2026-11-20", "--after", "2w")
     assert out == (
-        "Added task 2 for Anna (#1), due 2026-11-20, again 2 weeks after each is done: Call again\n"
+        "Added task 2 for Anna (#1), due Fri 2026-11-20, again 2 weeks after each is done: Call again\n"
     )
     assert ok("task", "done", "1", "2") == (
         "Done task 1: Strict check-in (next: task 3 due 2026-12-04)\n"

@@ -65,6 +65,8 @@ def test_national_id_from_stdin_keeps_it_out_of_argv(db_path):
         (["--phone", "+86 1"], "invalid phone"),
         (["--birthday", "soon"], "not a date"),
         (["--birthday", "2099-01-01"], "in the future"),
+        (["--birthday", "May 3"], "'may 3' has no year; write it with its year"),
+        (["--birthday", "fri"], "does not say which week"),
         (["--gender", "robot"], "gender must be one of"),
         (["--kind", "alien"], "kind must be one of"),
         (["--national-id", "110105194912310021"], "check digit"),

@@ -81,7 +81,7 @@ def test_feedback_add_list_resolve_reopen(people):
              "--at", "2026-11-20 09:00")  # fmt: skip
     assert out == (
         "Added feedback 1 from Anna (#1): complaint, high severity, "
-        "received 2026-11-20T09:00:00+08:00.\n"
+        "received Fri 2026-11-20 09:00.\n"
     )
     assert ok("feedback", "add", "Bob", "More green teas?", "--kind", "suggestion", "-q") == "2\n"
     rows = jrows("feedback", "list")

@@ -22,7 +22,7 @@ def interactions(*args: str) -> list[dict]:
 def test_log_every_kind(db_path, kind):
     add("Anna")
     out = ok("log", kind, "Anna", "Talked about the order")
-    assert out == f"Logged {kind} 1 with Anna (#1) at 2026-11-22T10:00:00+08:00.\n"
+    assert out == f"Logged {kind} 1 with Anna (#1) at Sun 2026-11-22 10:00.\n"
     assert interactions()[0]["kind"] == kind
 
 
@@ -102,7 +102,7 @@ def test_bad_log_input_writes_nothing(db_path, args, code, message):
 def test_follow_up_creates_a_task_linked_to_the_interaction(db_path):
     add("Anna")
     out = ok("log", "call", "Anna", "Wants a quote: 200 units", "--follow-up", "fri:send quote: v2")
-    assert out.splitlines()[1] == "Follow-up task 1 due 2026-11-27: send quote: v2"
+    assert out.splitlines()[1] == "Follow-up task 1 due Fri 2026-11-27: send quote: v2"
     ok("log", "visit", "Anna", "Showroom " + "x" * 80, "--follow-up", "+3d")
     tasks = json.loads(ok("task", "list", "-f", "json"))
     assert [(t["due_on"], t["interaction_id"]) for t in tasks] == [
@@ -170,7 +170,7 @@ def test_edit_an_interaction(db_path):
     log("call", "Anna", "hello", "--duration", "5m", "--channel", "phone")
     out = ok("interaction", "edit", "1", "--text", "hello again", "--outcome", "ok",
              "--unset", "duration", "--at", "2026-11-21 09:00", "--kind", "visit")  # fmt: skip
-    assert out == "Updated interaction 1.\n"
+    assert out == "Updated interaction 1, at Sat 2026-11-21 09:00.\n"
     row = interactions()[0]
     assert (row["text"], row["outcome"], row["duration_minutes"], row["kind"]) == (
         "hello again", "ok", None, "visit",
@@ -358,3 +358,44 @@ def test_database_rejects_impossible_rows(db_path):
             "updated_at) VALUES (1, 'fax', 'x', 'x', 'x', 'x')"
         )
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("at", "shown", "stored"),
+    [
+        ("9am", "Sun 2026-11-22 09:00", "2026-11-22T09:00:00+08:00"),
+        ("2026-11-20 3pm", "Fri 2026-11-20 15:00", "2026-11-20T15:00:00+08:00"),
+        ("yesterday 3pm", "Sat 2026-11-21 15:00", "2026-11-21T15:00:00+08:00"),
+        ("noon", "Sun 2026-11-22 12:00", "2026-11-22T12:00:00+08:00"),
+        ("Dec 5", "Fri 2025-12-05 00:00", "2025-12-05T00:00:00+08:00"),  # the last Dec 5
+        ("周五 下午3点", "Fri 2026-11-20 15:00", "2026-11-20T15:00:00+08:00"),
+    ],
+)
+def test_at_reads_times_and_days_of_the_past_and_echoes_them(db_path, at, shown, stored):
+    """Issue 18: `--at 3pm` became 1 January and `2026-11-26 3pm` lost its pm."""
+    add("Anna")
+    out = ok("log", "note", "Anna", "x", "--at", at)
+    assert out == f"Logged note 1 with Anna (#1) at {shown}.\n"
+    assert interactions()[0]["occurred_at"] == stored
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        ("Dec", "crm: not a date: 'dec' is a month; name the day too"),
+        ("1/5", "crm: ambiguous date '1/5' (month/day or day/month?)"),
+        ("3pm 3pm", "crm: not a date"),
+        ("Jan 5 2027", "crm: --at 2027-01-05T00:00:00+08:00 is in the future"),
+    ],
+)
+def test_at_refuses_what_is_no_past_moment_and_writes_nothing(db_path, at, message):
+    add("Anna")
+    before = dump(db_path)
+    assert fails(2, "log", "note", "Anna", "x", "--at", at, db=db_path).startswith(message)
+    assert dump(db_path) == before
+
+
+def test_follow_up_without_a_year_is_the_next_one(db_path):
+    add("Anna")
+    out = ok("log", "call", "Anna", "x", "--follow-up", "Jan 5 3pm:call back at 10:00")
+    assert out.splitlines()[1] == "Follow-up task 1 due Tue 2027-01-05: call back at 10:00"

@@ -164,6 +164,13 @@ def test_dates_and_times(db_path, anna):
     ]
 
 
+def test_at_is_echoed_with_its_weekday(db_path, anna):
+    out = ok("buy", "Anna", "Tea", "10", "--at", "yesterday 3pm")
+    assert out == "Recorded purchase 1 for #1 Anna: Tea, 10.00 CNY, at Sat 2026-11-21 15:00\n"
+    out = ok("purchase", "edit", "1", "--at", "Nov 2 9:30")
+    assert out == "Updated purchase 1, at Mon 2026-11-02 09:30.\n"
+
+
 def test_payment_and_category_are_normalised(db_path, anna):
     buy("1", "a", "1", "--payment", "微信", "--category", "Tea")
     buy("1", "b", "1", "--payment", "Bank Transfer", "--category", "tea")

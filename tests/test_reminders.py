@@ -312,11 +312,11 @@ def test_date_add_list_delete(db_path):
     add("Bob")
     out = ok("date", "add", "Anna", "contract anniversary", "2025-03-01", "--yearly")
     assert out == (
-        "Added date 1 for Anna (#1): contract anniversary 2025-03-01 yearly; next 2027-03-01\n"
+        "Added date 1 for Anna (#1): contract anniversary Sat 2025-03-01 yearly; next 2027-03-01\n"
     )
     ok("date", "add", "Bob", "renewal deadline", "+10d")
     out = ok("date", "add", "Bob", "kick-off", "2026-01-05")
-    assert out.endswith("kick-off 2026-01-05 (in the past)\n")
+    assert out.endswith("kick-off Mon 2026-01-05 (in the past)\n")
     rows = json.loads(ok("date", "list", "-f", "json"))
     assert [(r["id"], r["label"], r["date_on"], r["is_yearly"], r["next_on"]) for r in rows] == [
         (2, "renewal deadline", "2026-12-02", False, "2026-12-02"),
@@ -548,7 +548,7 @@ def test_tag_cadence_keys_ignore_case_and_stage_keys_must_name_a_stage(db_path):
 def test_follow_up_with_a_time_of_day(db_path):
     add("Anna")
     out = ok("log", "call", "Anna", "x", "--follow-up", "2026-12-01 10:00:meet: at noon")
-    assert "due 2026-12-01: meet: at noon" in out
+    assert "due Tue 2026-12-01: meet: at noon" in out
 
 
 def test_remind_shows_a_repeat_after_done_as_task_list_does(db_path):

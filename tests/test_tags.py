@@ -109,7 +109,9 @@ def test_tags_show_on_card_and_in_list(three):
 
 
 def test_stage_changes_are_kept_with_dates(three):
-    assert ok("stage", "Anna", "lead", "--at", "2026-11-01") == "Customer 1 is now lead.\n"
+    assert ok("stage", "Anna", "lead", "--at", "2026-11-01") == (
+        "Customer 1 is now lead since Sun 2026-11-01 00:00.\n"
+    )
     ok("stage", "Anna", "prospect", "--at", "2026-11-20", "--reason", "asked for a quote")
     assert ok("stage", "Anna", "prospect") == "Customer 1 is already prospect.\n"
     history = json.loads(ok("stage", "Anna", "-f", "json"))

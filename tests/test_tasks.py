@@ -22,9 +22,9 @@ def anna(db_path) -> int:
 
 def test_add_a_task(anna):
     out = ok("task", "add", "Anna", "Send the quote", "--due", "fri")
-    assert out == "Added task 1 for Anna (#1), due 2026-11-27: Send the quote\n"
+    assert out == "Added task 1 for Anna (#1), due Fri 2026-11-27: Send the quote\n"
     out = ok("task", "add", "1", "Check in", "--due", "+1w", "--every", "2w")
-    assert out == "Added task 2 for Anna (#1), due 2026-11-29, every 2 weeks: Check in\n"
+    assert out == "Added task 2 for Anna (#1), due Sun 2026-11-29, every 2 weeks: Check in\n"
     assert task("Anna", "Today by default") == 3
     rows = tasks()
     assert [(t["id"], t["due_on"], t["status"], t["every"]) for t in rows] == [
@@ -170,9 +170,9 @@ def test_bad_done(anna, db_path, args, code, message):
 
 def test_snooze(anna):
     task("Anna", "Call", "--due", "2026-11-20")
-    assert ok("task", "snooze", "1", "next monday") == "Snoozed task 1 to 2026-11-23.\n"
+    assert ok("task", "snooze", "1", "next monday") == "Snoozed task 1 to Mon 2026-11-23.\n"
     assert tasks()[0]["due_on"] == "2026-11-23"
-    assert ok("task", "snooze", "1", "2026-11-23") == "Task 1 is already due 2026-11-23.\n"
+    assert ok("task", "snooze", "1", "2026-11-23") == "Task 1 is already due Mon 2026-11-23.\n"
     ok("task", "snooze", "1", "today")
     assert tasks()[0]["status"] == "today"
 
@@ -207,7 +207,8 @@ def test_edit_a_task(anna):
     assert ok("task", "edit", "1", "--text", "Call back", "--customer", "Bob") == (
         "Updated task 1.\n"
     )
-    ok("task", "edit", "1", "--due", "2026-11-26")
+    out = ok("task", "edit", "1", "--due", "2026-11-26")
+    assert out == "Updated task 1, due Thu 2026-11-26.\n"
     ok("task", "done", "1")
     assert tasks()[0]["due_on"] == "2026-12-03"  # the series restarted from the new date
     ok("task", "edit", "2", "--every", "none")
@@ -254,3 +255,39 @@ def test_task_group_without_a_subcommand_shows_help(db_path):
 
 def test_an_empty_pipe_of_task_ids_is_a_no_op(db_path):
     assert ok("task", "done", "-", input="") == ""
+
+
+@pytest.mark.parametrize(
+    ("due", "shown"),
+    [
+        ("Jan 5", "Tue 2027-01-05"),  # typed in November: the next 5 January, not overdue
+        ("3pm", "Sun 2026-11-22"),  # today, not 1 January
+        ("Nov 21", "Sun 2027-11-21"),
+        ("下周五", "Fri 2026-11-27"),
+        ("11月22日", "Sun 2026-11-22"),
+        ("in 3 days", "Wed 2026-11-25"),
+    ],
+)
+def test_due_reads_days_of_the_future_and_echoes_them_with_the_weekday(anna, due, shown):
+    out = ok("task", "add", "Anna", "Call", "--due", due)
+    assert out == f"Added task 1 for Anna (#1), due {shown}: Call\n"
+    assert tasks()[0]["due_on"] == shown[4:]
+
+
+def test_snooze_without_a_year_is_the_next_one(anna):
+    task("Anna", "Call")
+    assert ok("task", "snooze", "1", "Jan 5") == "Snoozed task 1 to Tue 2027-01-05.\n"
+    assert ok("task", "snooze", "1", "周一") == "Snoozed task 1 to Mon 2026-11-23.\n"
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [
+        ("1/5", "crm: ambiguous date '1/5'"),
+        ("Dec", "crm: not a date: 'dec' is a month"),
+        ("5", "crm: not a date: '5'; for 5 days ago write -5d"),
+    ],
+)
+def test_due_refuses_what_is_no_day(anna, db_path, due, message):
+    assert fails(2, "task", "add", "Anna", "Call", "--due", due, db=db_path).startswith(message)
+    assert tasks() == []

@@ -19,7 +19,7 @@ from crmcli.cli.options import (
     period,
 )
 from crmcli.cli.output import Format
-from crmcli.core import clock
+from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.text import clip
 from crmcli.records import feedback
@@ -85,7 +85,8 @@ def feedback_add(
         record = feedback.get_feedback(conn, feedback_id)
     output(ctx, quiet=quiet).done(
         f"Added feedback {feedback_id} from {record['customer']} (#{customer_id}): "
-        f"{record['kind']}, {record['severity']} severity, received {record['received_at']}.",
+        f"{record['kind']}, {record['severity']} severity, "
+        f"received {dates.show_moment(record['received_at'])}.",
         feedback_id,
     )
 

@@ -16,7 +16,7 @@ from crmcli.cli.options import (
     period,
 )
 from crmcli.cli.output import Format
-from crmcli.core import clock
+from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.text import clip
 from crmcli.records import interactions, tasks
@@ -32,7 +32,9 @@ KINDS_HELP = "call, email, meeting, visit, message or note."
 AtOption = Annotated[
     str | None,
     typer.Option(
-        "--at", help="When it happened: 'yesterday 15:00', 2026-11-20T09:30, ... (default: now)."
+        "--at",
+        help="When it happened: 'yesterday 3pm', 'Nov 5 14:30', 2026-11-20T09:30, 下午3点... "
+        "(default: now).",
     ),
 ]
 DirectionOption = Annotated[
@@ -48,6 +50,12 @@ OutcomeOption = Annotated[
 ChannelOption = Annotated[
     str | None, typer.Option("--channel", help="Channel, e.g. wechat, sms, whatsapp, phone.")
 ]
+
+
+def _at(values: dict[str, Any]) -> str:
+    """`, at Wed 2026-11-26 15:00` when the values set the time, so a misreading shows."""
+    at = values.get("occurred_at")
+    return f", at {dates.show_moment(at)}" if at else ""
 
 
 def _text(value: str, option: str = "TEXT") -> str:
@@ -106,10 +114,10 @@ def log(
         record = interactions.get_interaction(conn, interaction_id)
     message = (
         f"Logged {record['kind']} {interaction_id} with {record['customer']} (#{customer_id}) "
-        f"at {record['occurred_at']}."
+        f"at {dates.show_moment(record['occurred_at'])}."
     )
     if follow is not None:
-        message += f"\nFollow-up task {task_id} due {follow[0].isoformat()}: {follow[1]}"
+        message += f"\nFollow-up task {task_id} due {dates.show_day(follow[0])}: {follow[1]}"
     output(ctx, quiet=quiet).done(message, interaction_id)
 
 
@@ -193,7 +201,8 @@ def edit_interaction(
             conn, interaction_id, values, customer_id=customer_id
         )
     output(ctx, quiet=quiet).done(
-        f"Updated interaction {interaction_id}." if changed else "No changes.", interaction_id
+        f"Updated interaction {interaction_id}{_at(values)}." if changed else "No changes.",
+        interaction_id,
     )
 
 

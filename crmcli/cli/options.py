@@ -53,8 +53,8 @@ def period(since: str | None, until: str | None) -> tuple[date | None, date | No
     from crmcli.core.errors import InvalidInput
 
     today = clock.today()
-    first = dates.parse_date(since, today) if since is not None else None
-    last = dates.parse_date(until, today) if until is not None else None
+    first = dates.parse_date(since, today, direction="past") if since is not None else None
+    last = dates.parse_date(until, today, direction="past") if until is not None else None
     if first and last and first > last:
         raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
     return first, last
@@ -68,7 +68,7 @@ def as_of_date(text: str | None) -> date:
     today = clock.today()
     if text is None:
         return today
-    day = dates.parse_date(text, today)
+    day = dates.parse_date(text, today, direction="past")
     if day > today:
         raise InvalidInput(f"--as-of {day.isoformat()} is in the future")
     return day

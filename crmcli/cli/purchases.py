@@ -64,6 +64,13 @@ RefundOption = Annotated[
 TABLE_COLUMNS = ("id", "date", "customer", "item", "category", "quantity", "amount", "currency")
 
 
+def _at(line: Any) -> str:
+    """`, at Wed 2026-11-26 15:00`: the --at that was understood, so a misreading shows."""
+    from crmcli.core import dates
+
+    return f", at {dates.show_moment(line['purchased_at'])}"
+
+
 def _describe(line: "Purchase") -> str:
     from crmcli.core import money
 
@@ -127,7 +134,7 @@ def buy(
     kind = "refund" if line.amount.minor < 0 else "purchase"
     output(ctx, quiet=quiet).done(
         f"Recorded {kind} {purchase_id} for #{customer_id} {record['customer']}: "
-        f"{_describe(record)}",
+        f"{_describe(record)}{_at(record) if at is not None else ''}",
         purchase_id,
     )
 
@@ -244,7 +251,8 @@ def purchase_edit(
             conn, purchase_id, raw, resolve=resolver(conn), now=clock.now()
         )
         changed = purchases.update_purchase(conn, purchase_id, values)
-    message = f"Updated purchase {purchase_id}." if changed else "No changes."
+    when = _at(values) if at is not None and values.get("purchased_at") else ""
+    message = f"Updated purchase {purchase_id}{when}." if changed else "No changes."
     output(ctx, quiet=quiet).done(message, purchase_id)
 
 

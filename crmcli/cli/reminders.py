@@ -110,7 +110,7 @@ def date_add(
     from crmcli.core import lunar
 
     today = clock.today()
-    first, lunar_date = lunar.parse_day(on, today)
+    first, lunar_date = lunar.parse_day(on, today, direction="future")
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
         date_id = important_dates.add_date(
@@ -118,7 +118,7 @@ def date_add(
         )
         record = important_dates.get_date(conn, date_id, today=today)
     upcoming = f"; next {record['next_on']}" if record["next_on"] else " (in the past)"
-    shown = f"{first.isoformat()} (lunar {lunar_date})" if lunar_date else first.isoformat()
+    shown = dates.show_day(first) + (f" (lunar {lunar_date})" if lunar_date else "")
     output(ctx, quiet=quiet).done(
         f"Added date {date_id} for {record['customer']} (#{customer_id}): {record['label']} "
         f"{shown}{' yearly' if yearly else ''}{upcoming}",

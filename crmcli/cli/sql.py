@@ -119,5 +119,7 @@ def changes(
     from crmcli.store import changes as feed
 
     with reading(ctx) as conn:
-        after = feed.since_id(conn, since, lambda text: dates.parse_datetime(text, clock.now()))
+        after = feed.since_id(
+            conn, since, lambda text: dates.parse_datetime(text, clock.now(), direction="past")
+        )
         output(ctx, fmt).rows(feed.feed(conn, after, reveal=reveal), feed.COLUMNS)  # fmt: skip

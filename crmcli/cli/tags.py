@@ -171,7 +171,7 @@ def stage(
         else:
             ids, by_filter = [resolver(conn)(first)], False
         clean = config.clean_stage(conn, new_stage)
-        moment = dates.parse_datetime(at, clock.now()) if at else None
+        moment = dates.parse_datetime(at, clock.now(), direction="past") if at else None
         if moment and moment > clock.now():
             raise InvalidInput("--at is in the future")
         note = text("reason", reason) if reason else None
@@ -184,8 +184,9 @@ def stage(
             raise DryRun
     if batch.dry_run:
         return
+    since = f" since {dates.show_moment(moment)}" if moment and moved else ""
     if not many:
-        message = f"Customer {ids[0]} is {'now' if moved else 'already'} {clean}."
+        message = f"Customer {ids[0]} is {'now' if moved else 'already'} {clean}{since}."
     else:
-        message = f"Moved {plural(len(moved), 'customer')} to {clean}."
+        message = f"Moved {plural(len(moved), 'customer')} to {clean}{since}."
     output(ctx, quiet=quiet).done(message)

@@ -50,7 +50,7 @@ def add(
     text: Annotated[str, typer.Argument(help="What to do.")],
     due: Annotated[
         str,
-        typer.Option("--due", help="Due date: 2026-12-01, tomorrow, +3d, fri, next monday..."),
+        typer.Option("--due", help="Due date: 2026-12-01, tomorrow, +3d, fri, Jan 5, 下周五..."),
     ] = "today",
     every: EveryOption = None,
     after: AfterOption = None,
@@ -75,7 +75,7 @@ def add(
         repeat = f", again {new.after.describe()} after each is done"
     output(ctx, quiet=quiet).done(
         f"Added task {task_id} for {task['customer']} (#{customer_id}), "
-        f"due {new.due_on.isoformat()}{repeat}: {new.text}",
+        f"due {dates.show_day(new.due_on)}{repeat}: {new.text}",
         task_id,
     )
 
@@ -172,13 +172,13 @@ def snooze(
     Example: crm task snooze 7 "next monday"
     """
     today = clock.today()
-    until = dates.parse_date(when, today)
+    until = dates.parse_date(when, today, direction="future")
     with writing(ctx) as conn:
         changed = tasks.snooze_task(conn, task_id, until, today=today)
     output(ctx, quiet=quiet).done(
-        f"Snoozed task {task_id} to {until.isoformat()}."
+        f"Snoozed task {task_id} to {dates.show_day(until)}."
         if changed
-        else f"Task {task_id} is already due {until.isoformat()}.",
+        else f"Task {task_id} is already due {dates.show_day(until)}.",
         task_id,
     )
 
@@ -209,7 +209,8 @@ def edit(
     with writing(ctx) as conn:
         customer_id = resolver(conn)(customer) if customer else None
         changed = tasks.edit_task(conn, task_id, changes, today=today, customer_id=customer_id)
-    message = f"Updated task {task_id}." if changed else "No changes."
+    due = f", due {dates.show_day(changes.due_on)}" if changes.due_on else ""
+    message = f"Updated task {task_id}{due}." if changed else "No changes."
     output(ctx, quiet=quiet).done(message, task_id)
 
 

@@ -48,7 +48,7 @@ def _as_of(text: str | None) -> Any:
     from crmcli.core import clock, dates
 
     today = clock.today()
-    return dates.parse_date(text, today) if text is not None else today
+    return dates.parse_date(text, today, direction="past") if text is not None else today
 
 
 def _say(message: str) -> None:

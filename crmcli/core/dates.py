@@ -1,12 +1,28 @@
-"""Parse the date forms a user types, once, at the edge.
+"""Parse the dates, times and lengths a user types, once, at the edge: one grammar for every
+option that takes a date or a date-time (`--at`, `--due`, `--since`, `--until`, `--as-of`,
+`crm task snooze`, `--follow-up`, `--birthday`, `--where` dates, import columns).
 
-Accepted: ISO dates (`2026-11-22`), `today`/`yesterday`/`tomorrow`, offsets (`+3d`,
-`-2w`, `1m`, `1y`; unsigned means ahead), weekday names (`fri` is today or the coming
-Friday, `next monday` the first Monday after today, `last fri` the last one before today),
-`2026年11月22日`, and anything else python-dateutil reads (`22 Nov 2026`, `2026/11/22`).
-ISO input takes a fast path; dateutil is only the fallback. Every date lies in the years
-FIRST_YEAR to LAST_YEAR (1000 to 2999): a date outside them (`0001-01-01`, a typo of the
-year) is refused, so no later step (local time, anniversaries, offsets) runs off the calendar.
+The grammar (docs/conventions.md shows it with a table of examples, which tests replay):
+- a day: ISO (`2026-11-22`, `20261122`, `2026/11/22`, `2026.11.22`), `2026年11月22日`,
+  `22 Nov 2026`, `Nov 22, 2026`, `11/22/2026` (see slashes below); `today`, `tomorrow`,
+  `yesterday` (今天, 明天, 后天, 昨天, 前天); offsets `+3d`, `-2w`, `1m`, `1y` (unsigned is
+  ahead), `in 3 days`, `3 days ago`, `3天后`, `2周前`; weekdays `fri`, `next fri` (the first
+  Friday after today), `last fri` (the last one before today), `周五`, `下周五` (Friday of
+  next week, weeks starting on Monday), `上周五`, `本周五`; a day of the year without its
+  year: `Jan 5`, `5 Jan`, `11月22日`, `1/5`.
+- a time, alone (today at that time) or before or after a day: `15:00`, `15:00:30`, `3pm`,
+  `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`.
+- slashes: `A/B` (and `A/B/YYYY`, `A.B.YYYY`) are read as month/day or day/month only when
+  just one of the two readings is a real date (`13/5` is 13 May, `5/13` 13 May); when both
+  are (`1/5`) it is refused as ambiguous, unless they are the same day (`5/5`).
+- A form that names a day without saying which one (a day of the year without its year, a
+  bare weekday such as `fri` or `周五`) is resolved by the option's direction: the next one,
+  today included, for options about the future (`--due`, snooze, `--follow-up`); the last
+  one, today included, for options about the past (`--at`, `--since`, `--until`, `--as-of`);
+  options with no direction (`--birthday`) refuse it and ask for the year.
+Nothing is ever filled in from a default date: a text that is none of these is refused with
+the accepted forms. A time that does not exist in the local zone (in the gap of a daylight
+saving change) is refused too.
 
 Two kinds of length are parsed here too, and the letter `m` means different things in them:
 - a *period* (`parse_period`: `--every 1m`, `--within 7d`, `--due-within 2w`, cadences) counts
@@ -21,10 +37,17 @@ never silently mean something else.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal, TypeVar
 
 from crmcli.core.errors import InvalidInput
+
+Direction = Literal["past", "future", "none"]
+D = TypeVar("D", date, datetime)
 
 WEEKDAYS = {
     name: index
@@ -41,13 +64,83 @@ WEEKDAYS = {
     )
     for name in names
 }
-_OFFSET = re.compile(
-    r"([+-]?)\s*(\d{1,4})\s*(d|day|days|w|wk|week|weeks|m|mo|month|months|y|yr|year|years)"
-)
-_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
-_TIME = re.compile(r"(.*?)[ T]?(\d{1,2}:\d{2}(?::\d{2})?)")
+_ZH_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+MONTHS = {
+    name: index + 1
+    for index, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ]
+    )
+    for name in names
+}
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-HELP = "use YYYY-MM-DD, today, yesterday, tomorrow, +3d, -2w, 1m, or a weekday like fri"
+HELP = (
+    "use a day such as 2026-11-22, Jan 5, 11月22日, today, tomorrow, fri, next fri, in 3 days, "
+    "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
+)
+
+_UNIT = r"(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
+_OFFSET = re.compile(r"([+-]?)\s*(\d{1,4})\s*" + _UNIT)
+_IN_OFFSET = re.compile(r"in\s+(\d{1,4})\s*" + _UNIT)
+_AGO_OFFSET = re.compile(r"(\d{1,4})\s*" + _UNIT + r"\s+ago")
+_ZH_OFFSET = re.compile(r"(\d{1,4})\s*(天|日|周|个?星期|个?礼拜|个月|年)\s*(以?后|之后|以?前|之前)")
+_ZH_UNITS = {"天": "d", "日": "d", "周": "w", "个月": "m", "年": "y"}
+_ISO = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:z|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
+_YEAR_FIRST = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
+_ZH_MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_SLASH = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?|(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_ORD = r"(?:st|nd|rd|th)?"
+_MONTH_FIRST = re.compile(r"([a-z]{3,9})\.?\s*(\d{1,2})" + _ORD + r"(?:,?\s+(\d{4}))?")
+_DAY_FIRST = re.compile(r"(\d{1,2})" + _ORD + r"\s*([a-z]{3,9})\.?(?:,?\s+(\d{4}))?")
+_WEEKDAY = re.compile(r"(?:(next|last|this)\s+)?([a-z]+)")
+_ZH_WEEKDAY = re.compile(r"(下|上|这|本)?\s*(?:周|星期|礼拜)([一二三四五六日天])")
+_ZH_WORDS = {
+    "今天": 0,
+    "今日": 0,
+    "明天": 1,
+    "明日": 1,
+    "后天": 2,
+    "昨天": -1,
+    "昨日": -1,
+    "前天": -2,
+}
+_EN_WORDS = {"today": 0, "now": 0, "tomorrow": 1, "yesterday": -1}
+
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_AM_PM = re.compile(r"(\d{1,2})(?::(\d{2})(?::(\d{2}))?)?\s*([ap])\.?m\.?")
+_ZH_PARTS = "上午|早上|早晨|凌晨|中午|下午|傍晚|晚上"
+_ZH_CLOCK = re.compile(
+    rf"({_ZH_PARTS})?\s*(?:(\d{{1,2}})\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|(\d{{1,2}}):(\d{{2}}))"
+)
+_ZH_AFTERNOON = ("中午", "下午", "傍晚", "晚上")
+
+
+def show_day(day: date) -> str:
+    """A day as confirmations echo it, weekday first: `Mon 2027-01-05`."""
+    return f"{DAY_NAMES[day.weekday()]} {day.isoformat()}"
+
+
+def show_moment(moment: datetime | str) -> str:
+    """A date-time (or a stored ISO timestamp) as confirmations echo it: `Wed 2026-11-26 15:00`,
+    in the offset it carries."""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return f"{show_day(value.date())} {value:%H:%M}"
 
 
 def add_offset(base: date, sign: int, amount: int, unit: str) -> date:
@@ -64,127 +157,295 @@ def add_offset(base: date, sign: int, amount: int, unit: str) -> date:
     return base + relativedelta(years=sign * amount)
 
 
+def parse_date(text: str, today: date, *, direction: Direction) -> date:
+    """A calendar day from user text (a time in it is allowed and left out).
+
+    `direction` says which day a text without a year or a bare weekday means: "future" the
+    next one, "past" the last one (today included either way), "none" refuses it. Raises
+    InvalidInput with the accepted forms.
+    """
+    raw = _normal(text)
+    if _ISO.fullmatch(raw):
+        with suppress(ValueError):  # the grammar below says what is wrong
+            iso = datetime.fromisoformat(raw.upper()).date()
+            return _in_range(text, lambda: iso)
+    day_text, _ = _split(_lower(raw))
+    return _in_range(text, lambda: _day(day_text, today, direction) if day_text else today)
+
+
+def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetime:
+    """A time-zone-aware date-time from user text: `now`, ISO, or a day and/or a time of day
+    (a day alone is at 00:00, a time alone is today). `direction` is as for parse_date.
+
+    A value without an offset is local wall-clock time; its offset comes from the local
+    zone's rules on that date (so `2026-03-07 15:00` is -05:00 in New York even when `now`
+    is already in daylight-saving time). Raises InvalidInput, also for a local time that
+    does not exist (skipped by a daylight-saving change).
+    """
+    raw = _normal(text)
+    value: datetime | None = None
+    if _ISO.fullmatch(raw):
+        with suppress(ValueError):  # the grammar below says what is wrong
+            value = datetime.fromisoformat(raw.upper())
+    if value is not None and value.tzinfo is not None:
+        aware = value
+        return _in_range(text, lambda: aware)
+    if value is None:
+        low = _lower(raw)
+        if low == "now":
+            return now
+        day_text, clock = _split(low)
+
+        def day() -> date:
+            return _day(day_text, now.date(), direction) if day_text else now.date()
+
+        value = datetime.combine(_in_range(text, day), clock or time(0))
+    return _in_range(text, lambda: _local(value))
+
+
+def _normal(text: str) -> str:
+    """`text` with full-width forms made plain (`３点`, `１５：００`) and spaces trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _lower(raw: str) -> str:
+    """`raw` in lower case with single spaces; refuses an empty text."""
+    low = " ".join(raw.lower().split())
+    if not low:
+        raise InvalidInput(f"empty date; {HELP}")
+    return low
+
+
+# Every date lies in these years: one outside them (`0001-01-01`, a typo of the year) is
+# refused, so no later step (local time, anniversaries, offsets) runs off the calendar.
 FIRST_YEAR, LAST_YEAR = 1000, 2999
 
 
-def _in_range(value: date, text: str) -> None:
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+def _in_range(text: str, make: Callable[[], D]) -> D:
+    """`make()`, a date or date-time in the years FIRST_YEAR to LAST_YEAR; InvalidInput
+    when it is outside them or off the calendar altogether."""
+    try:
+        value = make()
+    except (OverflowError, OSError, ValueError):
+        value = None
+    if value is None or not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise InvalidInput(
             f"date {text.strip()!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}"
-        )
-
-
-def parse_date(text: str, today: date) -> date:
-    """A calendar date from user text, in the years FIRST_YEAR to LAST_YEAR; raises
-    InvalidInput with the accepted forms."""
-    value = _parse_date(text, today)
-    _in_range(value, text)
+        ) from None
     return value
 
 
-def _parse_date(text: str, today: date) -> date:
-    raw = text.strip()
-    word = " ".join(raw.lower().split())
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        pass
-    if word == "today":
-        return today
-    if word == "yesterday":
-        return today - timedelta(days=1)
-    if word == "tomorrow":
-        return today + timedelta(days=1)
-    match = _OFFSET.fullmatch(word)
-    if match:
-        sign = -1 if match.group(1) == "-" else 1
-        try:
-            return add_offset(today, sign, int(match.group(2)), match.group(3))
-        except (ValueError, OverflowError):  # past year 9999
-            raise InvalidInput(
-                f"date {text.strip()!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}"
-            ) from None
-    parts = word.split(" ")
-    if (
-        len(parts) <= 2
-        and parts[-1] in WEEKDAYS
-        and (len(parts) == 1 or parts[0] in ("next", "last", "this"))
-    ):
-        target = WEEKDAYS[parts[-1]]
-        if len(parts) == 2 and parts[0] == "last":
-            back = (today.weekday() - target) % 7 or 7
-            return today - timedelta(days=back)
-        ahead = (target - today.weekday()) % 7
-        if len(parts) == 2 and parts[0] == "next" and ahead == 0:
-            ahead = 7
-        return today + timedelta(days=ahead)
-    match = _CJK_DATE.fullmatch(raw)
-    if match:
-        try:
-            return date(*(int(g) for g in match.groups()))
-        except ValueError:
-            raise InvalidInput(f"not a valid date: {text!r}") from None
-    if not re.search(r"\d", raw) and not any(m in word for m in _MONTHS):
-        raise InvalidInput(f"not a date: {text!r}; {HELP}")
-    bare = re.fullmatch(r"([+-]?)(\d+)", raw)
-    if bare and (bare[1] or len(bare[2]) < 4):  # a year alone (2026) is still a date
-        # dateutil would read `5` and `-5` as 5 January: say what was probably meant
-        ahead = bare[1] == "+"
+def _local(naive: datetime) -> datetime:
+    """Local wall-clock `naive` with the local zone's offset on that date; refuses a time
+    that the zone skips (clocks put forward)."""
+    aware = naive.astimezone()
+    if aware.astimezone().replace(tzinfo=None) != naive:
         raise InvalidInput(
+            f"{naive:%Y-%m-%d %H:%M} does not exist in the local time zone "
+            "(the clocks skip it for daylight saving); give a time outside the gap"
+        )
+    return aware
+
+
+def _clock(text: str) -> time | None:
+    """The time of day that all of `text` (lower case) says, or None when it is no time.
+
+    Raises InvalidInput for what is shaped like a time but is none (`25:00`, `13pm`).
+    """
+    if text in ("noon", "中午", "正午"):
+        return time(12)
+    if text in ("midnight", "午夜"):
+        return time(0)
+    if match := _CLOCK.fullmatch(text):
+        hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    elif match := _AM_PM.fullmatch(text):
+        hour, minute, second = int(match[1]), int(match[2] or 0), int(match[3] or 0)
+        valid = 1 <= hour <= 12  # 13pm and 0am are refused below
+        hour = hour % 12 + (12 if match[4] == "p" else 0) if valid else 99
+    elif match := _ZH_CLOCK.fullmatch(text):
+        part, second = match[1], 0
+        if match[2]:
+            hour, minute = int(match[2]), 30 if match[3] else int(match[4] or 0)
+        else:
+            hour, minute = int(match[5]), int(match[6])
+        if part in _ZH_AFTERNOON and hour < 12 and not (part == "中午" and hour >= 11):
+            hour += 12
+        elif part == "凌晨" and hour == 12:
+            hour = 0
+        elif part and part not in _ZH_AFTERNOON and hour > 12:
+            hour = 99  # 上午15点
+    else:
+        return None
+    try:
+        return time(hour, minute, second)
+    except ValueError:
+        raise InvalidInput(
+            f"not a time of day: {text!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点"
+        ) from None
+
+
+def _split(text: str) -> tuple[str, time | None]:
+    """`text` (lower case) as (its day part, its time of day or None). The time may follow
+    the day (`fri 3pm`, `明天下午3点`, `2026-11-26t15:00`, `tomorrow at noon`) or lead it
+    (`3pm fri`); a time alone leaves the day part empty."""
+    clock = _clock(text)
+    if clock is not None:
+        return "", clock
+    for i in range(1, len(text)):
+        before = text[i - 1]
+        if (
+            before == " "
+            or not before.isascii()
+            or (before == "t" and text[i - 2 : i - 1].isdigit())
+        ):
+            clock = _clock(text[i:].strip())
+            if clock is not None:
+                day = re.sub(r"(?<=\d)t$|,$|(?:^|\s)at$", "", text[:i].strip()).strip()
+                return day, clock
+    for i in range(len(text) - 1, 0, -1):  # the longest time first: `12:00 am fri`
+        if text[i] == " ":
+            clock = _clock(text[:i])
+            if clock is not None:
+                return text[i + 1 :], clock
+    return text, None
+
+
+def _day(text: str, today: date, direction: Direction) -> date:
+    """The calendar day that all of `text` (lower case, no time in it) names."""
+    if text in _EN_WORDS:
+        return today + timedelta(days=_EN_WORDS[text])
+    if text in _ZH_WORDS:
+        return today + timedelta(days=_ZH_WORDS[text])
+    if match := _YEAR_FIRST.fullmatch(text):
+        return _real(int(match[1]), int(match[2]), int(match[3]), text)
+    if re.fullmatch(r"\d{8}", text):
+        return _real(int(text[:4]), int(text[4:6]), int(text[6:]), text)
+    if match := _ZH_MONTH_DAY.fullmatch(text):
+        return _yearless(int(match[1]), int(match[2]), today, direction, text)
+    if match := _OFFSET.fullmatch(text):
+        return add_offset(today, -1 if match[1] == "-" else 1, int(match[2]), match[3])
+    if match := _IN_OFFSET.fullmatch(text):
+        return add_offset(today, 1, int(match[1]), match[2])
+    if match := _AGO_OFFSET.fullmatch(text):
+        return add_offset(today, -1, int(match[1]), match[2])
+    if match := _ZH_OFFSET.fullmatch(text):
+        unit = _ZH_UNITS.get(match[2], "w")
+        return add_offset(today, 1 if "后" in match[3] else -1, int(match[1]), unit)
+    if match := _ZH_WEEKDAY.fullmatch(text):
+        return _weekday(match[1], _ZH_WEEKDAYS[match[2]], today, direction, text)
+    if match := _SLASH.fullmatch(text):
+        first, second, year = (match[1], match[2], match[3]) if match[1] else match.groups()[3:]
+        return _slashed(int(first), int(second), int(year) if year else None, today, direction)
+    if (match := _MONTH_FIRST.fullmatch(text)) and match[1] in MONTHS:
+        return _named(MONTHS[match[1]], int(match[2]), match[3], today, direction, text)
+    if (match := _DAY_FIRST.fullmatch(text)) and match[2] in MONTHS:
+        return _named(MONTHS[match[2]], int(match[1]), match[3], today, direction, text)
+    if (match := _WEEKDAY.fullmatch(text)) and match[2] in WEEKDAYS:
+        return _weekday(match[1], WEEKDAYS[match[2]], today, direction, text)
+    raise InvalidInput(_refusal(text))
+
+
+def _refusal(text: str) -> str:
+    """Why `text` is no date, with the accepted forms."""
+    if text in MONTHS:
+        return f"not a date: {text!r} is a month; name the day too, e.g. {text} 5; {HELP}"
+    bare = re.fullmatch(r"([+-]?)(\d+)", text)
+    if bare and not bare[1] and len(bare[2]) == 4:
+        return f"not a date: {text!r} is a year alone; write the day, e.g. {text}-01-31; {HELP}"
+    if bare:  # `5` and `-5`: say what was probably meant
+        ahead = bare[1] == "+"
+        return (
             f"not a date: {text!r}; for {bare[2]} days {'ahead' if ahead else 'ago'} "
             f"write {'+' if ahead else '-'}{bare[2]}d; {HELP}"
         )
-    slash = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})", raw)
-    if (
-        slash
-        and int(slash.group(1)) <= 12
-        and int(slash.group(2)) <= 12
-        and (slash.group(1).lstrip("0") != slash.group(2).lstrip("0"))
-    ):
-        raise InvalidInput(f"ambiguous date {text!r} (day/month or month/day?); use YYYY-MM-DD")
-    from dateutil import parser
+    return f"not a date: {text!r}; {HELP}"
 
+
+def _real(year: int, month: int, day: int, text: str) -> date:
     try:
-        return parser.parse(raw, default=datetime(today.year, 1, 1), yearfirst=True).date()  # noqa: DTZ001 - a date template, not a clock
-    except (ValueError, OverflowError):
-        raise InvalidInput(f"not a date: {text!r}; {HELP}") from None
-
-
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
-def parse_datetime(text: str, now: datetime) -> datetime:
-    """A local, time-zone-aware date-time: ISO, `now`, or a date form with an optional HH:MM.
-
-    A value without an offset is local wall-clock time; its offset comes from the local
-    zone's rules on that date (so `2026-03-07 15:00` is -05:00 in New York even when
-    `now` is already in daylight-saving time).
-    """
-    raw = text.strip()
-    if not raw:
-        raise InvalidInput(f"empty date; {HELP}")
-    if raw.lower() == "now":
-        return now
-    try:
-        value = datetime.fromisoformat(raw)
+        return date(year, month, day)
     except ValueError:
-        value = None
-    if value is None:
-        match = _TIME.fullmatch(raw)
-        day_text, clock = (match.group(1), match.group(2)) if match else (raw, None)
-        day = parse_date(day_text, now.date()) if day_text.strip() else now.date()
-        if clock:
-            try:
-                moment = time.fromisoformat(clock.zfill(5) if len(clock) == 4 else clock)
-            except ValueError:
-                raise InvalidInput(f"not a time of day: {clock!r}") from None
-        else:
-            moment = time(0, 0)
-        value = datetime.combine(day, moment)
-    _in_range(value, text)
-    if value.tzinfo is None:
-        value = value.astimezone()
-    return value
+        raise InvalidInput(f"not a date: {text!r} (there is no such day); {HELP}") from None
+
+
+def _named(
+    month: int, day: int, year: str | None, today: date, direction: Direction, text: str
+) -> date:
+    if year:
+        return _real(int(year), month, day, text)
+    return _yearless(month, day, today, direction, text)
+
+
+def _yearless(month: int, day: int, today: date, direction: Direction, text: str) -> date:
+    """The next (future) or last (past) `month`-`day`, today included."""
+    if not (1 <= month <= 12 and 1 <= day <= _LONGEST[month - 1]):
+        raise InvalidInput(f"not a date: {text!r} (there is no such day); {HELP}")
+    if direction == "none":
+        raise InvalidInput(
+            f"{text!r} has no year; write it with its year, e.g. {today.year}-{month:02}-{day:02}"
+        )
+    step = 1 if direction == "future" else -1
+    for years in range(9):  # 29 February comes back within eight years
+        try:
+            found = date(today.year + step * years, month, day)
+        except ValueError:
+            continue
+        if (found >= today) if direction == "future" else (found <= today):
+            return found
+    raise OverflowError
+
+
+_LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _slashed(first: int, second: int, year: int | None, today: date, direction: Direction) -> date:
+    """`first/second[/year]`: month/day or day/month, whichever alone is a real date."""
+    text = f"{first}/{second}" + (f"/{year}" if year else "")
+
+    def real(month: int, day: int) -> bool:
+        if year is None:
+            return 1 <= month <= 12 and 1 <= day <= _LONGEST[month - 1]
+        try:
+            date(year, month, day)
+        except ValueError:
+            return False
+        return True
+
+    readings = {(m, d) for m, d in ((first, second), (second, first)) if real(m, d)}
+    if len(readings) > 1:
+        raise InvalidInput(
+            f"ambiguous date {text!r} (month/day or day/month?); "
+            "write 2026-01-05, Jan 5 or 5 Jan instead"
+        )
+    if not readings:
+        raise InvalidInput(f"not a date: {text!r} (there is no such day); {HELP}")
+    ((month, day),) = readings
+    if year is not None:
+        return date(year, month, day)
+    return _yearless(month, day, today, direction, text)
+
+
+def _weekday(which: str | None, target: int, today: date, direction: Direction, text: str) -> date:
+    """A weekday: `next` the first after today, `last` the last before today, 下/上/本 in the
+    week (Monday to Sunday) after, before or of today; bare by `direction`."""
+    ahead = (target - today.weekday()) % 7
+    back = (today.weekday() - target) % 7
+    if which == "next":
+        return today + timedelta(days=ahead or 7)
+    if which == "last":
+        return today - timedelta(days=back or 7)
+    monday = today - timedelta(days=today.weekday())
+    weeks = {"下": 1, "上": -1, "这": 0, "本": 0}.get(which or "")
+    if weeks is not None:
+        return monday + timedelta(weeks=weeks, days=target)
+    if direction == "future":
+        return today + timedelta(days=ahead)
+    if direction == "past":
+        return today - timedelta(days=back)
+    raise InvalidInput(
+        f"{text!r} does not say which week; write next {text.split()[-1]}, "
+        f"last {text.split()[-1]} or the date"
+    )
 
 
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}

@@ -23,8 +23,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from crmcli.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from crmcli.core.dates import Direction
 
 FIRST_YEAR = 1880  # birthdays are refused before this anyway
 LAST_YEAR = 2200
@@ -156,14 +160,15 @@ def next_occurrence(original: LunarDate, today: date) -> date:
         year += 1
 
 
-def parse_day(text: str, today: date) -> tuple[date, LunarDate | None]:
+def parse_day(text: str, today: date, *, direction: Direction) -> tuple[date, LunarDate | None]:
     """A date typed by a user: `lunar:...` gives (its Gregorian day, the lunar date); any
-    other form is parsed by crmcli.core.dates and gives (the day, None)."""
+    other form is parsed by crmcli.core.dates (with its `direction`) and gives (the day,
+    None)."""
     from crmcli.core.dates import parse_date
 
     rest = strip_prefix(text)
     if rest is None:
-        return parse_date(text, today), None
+        return parse_date(text, today, direction=direction), None
     value = parse(rest)
     return to_gregorian(value), value
 

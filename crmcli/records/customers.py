@@ -177,7 +177,7 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
     if name == "gender":
         return validate.choice("gender", value, validate.GENDERS)
     if name == "birthday":
-        born = dates.parse_date(value, today)
+        born = dates.parse_date(value, today, direction="none")
         if born > today:
             raise InvalidInput(f"birthday {born.isoformat()} is in the future")
         return born.isoformat()
@@ -201,7 +201,7 @@ def birthday_values(value: str, today: date) -> dict[str, str | None]:
     one (`lunar:1990-08-15`, `lunar:1990-闰06-15`) stored with its Gregorian day."""
     from crmcli.core import lunar
 
-    born, lunar_date = lunar.parse_day(value, today)
+    born, lunar_date = lunar.parse_day(value, today, direction="none")
     if born > today:
         raise InvalidInput(f"birthday {born.isoformat()} is in the future")
     return {"birthday": born.isoformat(), "birthday_lunar": str(lunar_date) if lunar_date else None}

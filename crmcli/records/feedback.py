@@ -57,7 +57,7 @@ def clean_severity(value: str) -> str:
 
 def moment(text: str, now: datetime, option: str = "--at") -> str:
     """A past (or present) local date-time from user text, ISO 8601 to the second."""
-    value = dates.parse_datetime(text, now).replace(microsecond=0)
+    value = dates.parse_datetime(text, now, direction="past").replace(microsecond=0)
     if value > now:
         raise InvalidInput(f"{option} {value.isoformat()} is in the future")
     return value.isoformat()

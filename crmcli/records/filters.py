@@ -216,7 +216,7 @@ def parse_where(
         if name in DATE_FIELDS and op != "~":
             from crmcli.core import dates
 
-            return Compare(name, op, dates.parse_date(value, today).isoformat())
+            return Compare(name, op, dates.parse_date(value, today, direction="past").isoformat())
         if name == "stage" and op in ("=", "!=") and conn is not None:
             from crmcli.records.config import clean_stage
 
@@ -356,10 +356,10 @@ def parse(
     if selection.stage:
         terms.append(StageIn(tuple(clean_stage(conn, s) for s in selection.stage)))
     if selection.created_since:
-        day = dates.parse_date(selection.created_since, as_of).isoformat()
+        day = dates.parse_date(selection.created_since, as_of, direction="past").isoformat()
         terms.append(Compare("created_at", ">=", day))
     if selection.created_until:
-        day = dates.parse_date(selection.created_until, as_of).isoformat()
+        day = dates.parse_date(selection.created_until, as_of, direction="past").isoformat()
         terms.append(Compare("created_at", "<=", day))
     return tuple(terms)
 

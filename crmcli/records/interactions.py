@@ -94,7 +94,7 @@ def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
     if raw.text is not None:
         out["text"] = validate.text("text", raw.text, multiline=True)
     if raw.at is not None:
-        moment = dates.parse_datetime(raw.at, now).replace(microsecond=0)
+        moment = dates.parse_datetime(raw.at, now, direction="past").replace(microsecond=0)
         if moment.astimezone().date() > now.date():
             raise InvalidInput(
                 f"--at {moment.isoformat()} is in the future; plan it with 'crm task add'"

@@ -215,7 +215,7 @@ def parse_time(text: str, now: datetime) -> str:
     """The stored purchase time of `--at TEXT`; raises InvalidInput."""
     if not text.strip():
         raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
-    return purchase_time(dates.parse_datetime(text, now), now)
+    return purchase_time(dates.parse_datetime(text, now, direction="past"), now)
 
 
 def line_total(

@@ -16,7 +16,6 @@ Adding and editing follow crmcli.records.edits: a TaskInput of what the user typ
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -140,7 +139,7 @@ def prepare_new(raw: TaskInput, *, today: date) -> NewTask:
     """Validate `crm task add` (due today unless `raw.due` says); raises InvalidInput."""
     if raw.every and raw.after:
         raise InvalidInput(ONE_REPEAT)
-    due_on = parse_date(raw.due if raw.due is not None else "today", today)
+    due_on = parse_date(raw.due if raw.due is not None else "today", today, direction="future")
     every = _period(raw.every, "--every")
     after = _period(raw.after, "--after")
     return NewTask(task_text(raw.text or ""), due_on, every, after)
@@ -158,7 +157,7 @@ def prepare_edit(raw: TaskInput, *, today: date) -> TaskChanges:
         raise InvalidInput(ONE_REPEAT)
     stop = raw.every is not None and raw.every.strip().lower() in NO_REPEAT
     every = None if stop else _period(raw.every, "--every")
-    due_on = parse_date(raw.due, today) if raw.due is not None else None
+    due_on = parse_date(raw.due, today, direction="future") if raw.due is not None else None
     text = task_text(raw.text) if raw.text is not None else None
     after = _period(raw.after, "--after")
     return TaskChanges(text, due_on, every, after, stop_repeating=stop)
@@ -170,16 +169,19 @@ def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> tupl
     Without TEXT the task says what it follows up (`about` holds the interaction's kind
     and text). WHEN is any date form; TEXT may itself contain colons.
     """
-    # WHEN may hold a time of day ("2026-12-01 10:00:call back"): split after it.
-    timed = re.match(r"(.*?\d{1,2}:\d{2})(?::(.*))?$", spec, re.DOTALL)
-    if timed and not re.search(r"[a-zA-Z\u4e00-\u9fff]", timed.group(1).split()[-1]):
-        # A task is due on a day: the time only marks where WHEN ends.
-        when, text = re.sub(r"[ T]?\d{1,2}:\d{2}$", "", timed.group(1)), timed.group(2) or ""
-    else:
-        when, _, text = spec.partition(":")
-    if not when.strip():
+    # WHEN may hold colons itself ("2026-12-01 10:00:call back"): it is the longest start
+    # of the spec, up to a colon, that is a date (a time in it only marks where WHEN ends).
+    if not spec.partition(":")[0].strip():
         raise InvalidInput("--follow-up takes WHEN[:TEXT], e.g. 'fri:send the quote' or +3d")
-    due = parse_date(when, today)
+    cuts = [len(spec)] + [i for i in range(len(spec) - 1, 0, -1) if spec[i] == ":"]
+    for cut in cuts:
+        when, text = spec[:cut], spec[cut + 1 :]
+        try:
+            due = parse_date(when, today, direction="future")
+            break
+        except InvalidInput:
+            if cut == cuts[-1]:
+                raise
     if text.strip():
         return due, task_text(text)
     summary = " ".join(about["text"].split())

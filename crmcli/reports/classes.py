@@ -467,7 +467,7 @@ def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
     else:
         from crmcli.core import clock, dates
 
-        key, target = name, dates.parse_date(value, clock.today()).isoformat()
+        key, target = name, dates.parse_date(value, clock.today(), direction="past").isoformat()
     return _compare(key, op, target)
 
 

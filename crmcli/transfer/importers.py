@@ -902,14 +902,18 @@ class TaskImporter(Importer):
             raise InvalidInput("no text: say what to do")
         clean = tasks.task_text(text)
         today = self.now.date()
-        due = dates.parse_date(_one(values, "due_on") or "today", today)
+        due = dates.parse_date(_one(values, "due_on") or "today", today, direction="future")
         every_text, after_text = _one(values, "every"), _one(values, "after")
         every = dates.parse_period(every_text, option="every") if every_text else None
         after = dates.parse_period(after_text, option="after") if after_text else None
         done = _one(values, "done_at")
         done_at = None
         if done is not None:
-            done_at = dates.parse_datetime(done, self.now).replace(microsecond=0).isoformat()
+            done_at = (
+                dates.parse_datetime(done, self.now, direction="past")
+                .replace(microsecond=0)
+                .isoformat()
+            )
         existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
         if existing is not None:
             return self.again(existing, customer_id, clean, due, every, after, done_at)

@@ -1,0 +1,416 @@
+"""The date and time grammar (crmcli.core.dates): the documented table, a property test
+against an independent oracle, refusals, and the promise that nothing means 1 January by
+default."""
+
+import calendar
+import re
+from contextlib import suppress
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from crmcli.core import dates
+from crmcli.core.errors import InvalidInput
+from tests.conftest import local_zone
+
+DOCS = Path(__file__).parent.parent / "docs" / "conventions.md"
+FRIDAY = datetime(2026, 12, 4, 10, 0).astimezone()  # in the tests' zone, +08:00
+
+
+def documented_rows() -> list[tuple[str, str, str]]:
+    text = DOCS.read_text(encoding="utf-8")
+    table = text[text.index("| typed | as `--at` (past)") :].split("\n\n")[0]
+    rows = []
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows.append((cells[0].strip("`"), cells[1], cells[2]))
+    return rows
+
+
+def past(text: str, now: datetime = FRIDAY) -> str:
+    try:
+        return dates.show_moment(dates.parse_datetime(text, now, direction="past"))
+    except InvalidInput:
+        return "refused"
+
+
+def future(text: str, today: date = FRIDAY.date()) -> str:
+    try:
+        return dates.show_day(dates.parse_date(text, today, direction="future"))
+    except InvalidInput:
+        return "refused"
+
+
+@pytest.mark.parametrize(("text", "as_past", "as_future"), documented_rows())
+def test_every_documented_example_reads_as_the_docs_say(text, as_past, as_future):
+    assert (past(text), future(text)) == (as_past, as_future)
+
+
+def test_the_documented_table_covers_every_form_of_the_grammar():
+    typed = {row[0] for row in documented_rows()}
+    assert len(typed) >= 35
+    for form in ("3pm", "noon", "Jan 5", "fri", "next fri", "下周五", "3天后", "1/5", "Dec"):
+        assert form in typed
+
+
+# What the issue reproduced, and more forms, each with what it must mean on Fri 2026-12-04.
+EXAMPLES = [
+    ("3pm", "past", "Fri 2026-12-04 15:00"),
+    ("2026-11-26 3pm", "past", "Thu 2026-11-26 15:00"),
+    ("yesterday 3pm", "past", "Thu 2026-12-03 15:00"),
+    ("yesterday 15:00", "past", "Thu 2026-12-03 15:00"),
+    ("noon", "past", "Fri 2026-12-04 12:00"),
+    ("12am", "past", "Fri 2026-12-04 00:00"),
+    ("12pm", "past", "Fri 2026-12-04 12:00"),
+    ("3 p.m.", "past", "Fri 2026-12-04 15:00"),
+    ("9:05:30", "past", "Fri 2026-12-04 09:05"),
+    ("Jan 5, 3pm", "future", "Tue 2027-01-05 15:00"),
+    ("january 5th 2026", "future", "Mon 2026-01-05 00:00"),
+    ("Nov 22, 2026", "future", "Sun 2026-11-22 00:00"),
+    ("2026/11/22", "past", "Sun 2026-11-22 00:00"),
+    ("22.11.2026", "past", "Sun 2026-11-22 00:00"),
+    ("11/22/2026", "past", "Sun 2026-11-22 00:00"),
+    ("20261122", "past", "Sun 2026-11-22 00:00"),
+    ("２０２６－１１－２２　１５：００", "past", "Sun 2026-11-22 15:00"),
+    ("this fri", "future", "Fri 2026-12-04 00:00"),
+    ("thursday", "future", "Thu 2026-12-10 00:00"),
+    ("thursday", "past", "Thu 2026-12-03 00:00"),
+    ("星期天", "future", "Sun 2026-12-06 00:00"),
+    ("上周五", "past", "Fri 2026-11-27 00:00"),
+    ("本周一", "future", "Mon 2026-11-30 00:00"),
+    ("2周前", "past", "Fri 2026-11-20 00:00"),
+    ("1个月后", "future", "Mon 2027-01-04 00:00"),
+    ("前天", "past", "Wed 2026-12-02 00:00"),
+    ("昨天晚上8点", "past", "Thu 2026-12-03 20:00"),
+    ("中午1点", "past", "Fri 2026-12-04 13:00"),
+    ("凌晨12点", "past", "Fri 2026-12-04 00:00"),
+    ("3点", "past", "Fri 2026-12-04 03:00"),
+    ("15点30分", "past", "Fri 2026-12-04 15:30"),
+    ("11月22日 下午3点", "past", "Sun 2026-11-22 15:00"),
+    ("2026年11月22日下午3点", "past", "Sun 2026-11-22 15:00"),
+    ("now", "past", "Fri 2026-12-04 10:00"),
+    ("Dec 31", "past", "Wed 2025-12-31 00:00"),
+    ("Dec 31", "future", "Thu 2026-12-31 00:00"),
+]
+
+
+@pytest.mark.parametrize(("text", "direction", "expected"), EXAMPLES)
+def test_examples(text, direction, expected):
+    moment = dates.parse_datetime(text, FRIDAY, direction=direction)
+    assert dates.show_moment(moment) == expected
+    day = dates.parse_date(text, FRIDAY.date(), direction=direction)
+    assert dates.show_day(day) == expected[:14]
+
+
+REFUSED = [
+    ("Dec", "is a month"),
+    ("1/5", "ambiguous date '1/5'"),
+    ("1/5/2026", "ambiguous date"),
+    ("2/30", "no such day"),
+    ("Feb 30", "no such day"),
+    ("2026-02-30", "no such day"),
+    ("1/5/26", "not a date"),
+    ("5", "for 5 days ago write -5d"),
+    ("+5", "for 5 days ahead write +5d"),
+    ("2026", "is a year alone"),
+    ("25:00", "not a time of day"),
+    ("today 24:00", "not a time of day"),
+    ("13pm", "not a time of day"),
+    ("0am", "not a time of day"),
+    ("上午15点", "not a time of day"),
+    ("someday", "not a date: 'someday'; use a day such as 2026-11-22, Jan 5"),
+    ("fri fri", "not a date"),
+    ("next", "not a date"),
+    ("", "empty date"),
+    ("   ", "empty date"),
+    ("+9999y", "outside the years"),
+    ("-9999y", "outside the years"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), REFUSED)
+@pytest.mark.parametrize("direction", ["past", "future"])
+def test_what_is_no_date_is_refused_with_the_accepted_forms(text, message, direction):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_datetime(text, FRIDAY, direction=direction)
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_date(text, FRIDAY.date(), direction=direction)
+
+
+@pytest.mark.parametrize("text", ["Jan 5", "11月22日", "13/5", "fri", "周五"])
+def test_without_a_direction_a_day_that_does_not_say_which_is_refused(text):
+    with pytest.raises(InvalidInput, match=r"no year|which week"):
+        dates.parse_date(text, FRIDAY.date(), direction="none")
+
+
+@pytest.mark.parametrize("text", ["next fri", "下周五", "2027-01-05", "tomorrow", "+3d"])
+def test_without_a_direction_a_day_that_says_which_is_read(text):
+    assert dates.parse_date(text, FRIDAY.date(), direction="none") == dates.parse_date(
+        text, FRIDAY.date(), direction="future"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01", "0001-01-01 00:00", "9999-12-31 23:59", "9999-12-31", "Dec 31"]
+)
+def test_the_ends_of_the_calendar_are_refused_or_read_never_a_crash(text):
+    for now in (datetime(1, 1, 2, 12, tzinfo=UTC), datetime(9999, 12, 30, 12, tzinfo=UTC)):
+        for direction in ("past", "future", "none"):
+            with suppress(InvalidInput):
+                dates.parse_datetime(text, now, direction=direction)
+            with suppress(InvalidInput):
+                dates.parse_date(text, now.date(), direction=direction)
+
+
+def test_dates_lie_in_the_years_1000_to_2999_and_far_offsets_are_refused():
+    assert dates.parse_date("1000-01-01", FRIDAY.date(), direction="past") == date(1000, 1, 1)
+    assert dates.parse_date("2999-12-31", FRIDAY.date(), direction="future") == date(2999, 12, 31)
+    for text in ("0001-01-01", "9999-12-31", "0999-12-31T23:00+00:00", "3000-01-01"):
+        with pytest.raises(InvalidInput, match="outside the years 1000 to 2999"):
+            dates.parse_date(text, FRIDAY.date(), direction="past")
+        with pytest.raises(InvalidInput, match="outside the years 1000 to 2999"):
+            dates.parse_datetime(text, FRIDAY, direction="past")
+    with pytest.raises(InvalidInput, match="outside the years"):
+        dates.parse_date("Jan 5", date(2999, 12, 31), direction="future")
+    with pytest.raises(InvalidInput, match="outside the years"):
+        dates.parse_date("Jan 5", date(9999, 12, 31), direction="future")
+
+
+def test_a_local_time_skipped_by_daylight_saving_is_refused_and_a_repeated_one_is_the_first():
+    with local_zone("America/New_York"):
+        now = datetime(2026, 3, 8, 12, 0).astimezone()
+        with pytest.raises(InvalidInput, match="does not exist in the local time zone"):
+            dates.parse_datetime("2:30am", now, direction="past")
+        assert dates.parse_datetime("3:30am", now, direction="past").isoformat() == (
+            "2026-03-08T03:30:00-04:00"
+        )
+        fall = dates.parse_datetime("2026-11-01 1:30am", now, direction="past")
+        assert fall.isoformat() == "2026-11-01T01:30:00-04:00"
+
+
+# --- nothing means 1 January unless it says so ------------------------------------------
+
+TOKENS = [
+    "jan", "january", "feb", "29", "31", "1", "5", "12", "2026", "0", "01", "3pm", "15:00",
+    "noon", "am", "pm", ":", "-", "/", ".", "+", "t", "today", "tomorrow", "next", "last",
+    "fri", "in", "days", "d", "w", "m", "y", "ago", "at", ",", "年", "月", "日", "天后", "周五",
+    "下", "下午", "点", "半", "1月", "3天后", "明天",
+]  # fmt: skip
+JANUARY = re.compile(r"jan|(?<!\d)0?1\s*月|\d{4}\D?0?1\D?0?1(?!\d)|(?<!\d)0?1\s*/\s*0?1(?!\d)")
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=5), st.sampled_from(" "))
+def test_no_text_means_1_january_unless_it_says_january_1(tokens, sep):
+    """Read on two days, a text that means 1 January both times must say January 1 (a
+    relative text moves with the day it is read on); and no text raises anything but
+    InvalidInput."""
+    for joined in (sep.join(tokens), "".join(tokens)):
+        found = []
+        for today in (date(2026, 6, 15), date(2026, 6, 16)):
+            for direction in ("past", "future"):
+                try:
+                    found.append(dates.parse_date(joined, today, direction=direction))
+                except InvalidInput:
+                    found.append(None)
+        if found[:2] == found[2:] and any(d and (d.month, d.day) == (1, 1) for d in found):
+            assert JANUARY.search(joined.lower()), joined
+
+
+@pytest.mark.parametrize("text", ["3pm", "noon", "5", "Dec", "15:00", "下午3点", "2026", "fri"])
+def test_the_inputs_that_used_to_become_1_january_do_not(text):
+    for direction in ("past", "future"):
+        try:
+            value = dates.parse_datetime(text, FRIDAY, direction=direction)
+        except InvalidInput:
+            continue
+        assert (value.month, value.day) != (1, 1)
+
+
+# --- property test against an independent oracle ---------------------------------------
+# The oracle builds each expected value from the generated parts with plain datetime and
+# zoneinfo arithmetic, walking the calendar a day at a time where the parser computes.
+
+ZONES = ["America/New_York", "Europe/London", "Asia/Shanghai"]
+TODAYS = [
+    date(2026, 12, 4), date(2026, 1, 31), date(2026, 2, 28), date(2028, 2, 28),
+    date(2028, 2, 29), date(2026, 12, 31), date(2027, 1, 1), date(2026, 4, 30),
+    date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 28), date(2026, 3, 29),
+    date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 31), date(2026, 11, 1),
+]  # fmt: skip
+DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+ZH_DAYS = "一二三四五六日"
+MONTH_NAMES = [calendar.month_name[m] for m in range(1, 13)]  # C locale: English
+
+
+def walk(start: date, step: int, until) -> date:
+    day = start
+    while not until(day):
+        day += timedelta(days=step)
+    return day
+
+
+def months_later(today: date, months: int) -> date:
+    index = today.year * 12 + today.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
+
+
+@st.composite
+def day_forms(draw, today: date, direction: str):
+    """(text, the day it means, whether it may take a time written after it without space)."""
+    kind = draw(st.sampled_from(["iso", "word", "offset", "months", "weekday", "yearless"]))
+    if kind == "iso":
+        day = draw(st.dates(date(1900, 1, 1), date(2200, 12, 31)))
+        text = draw(
+            st.sampled_from(
+                [
+                    day.isoformat(),
+                    f"{day.year}/{day.month}/{day.day}",
+                    f"{day.year}年{day.month}月{day.day}日",
+                    f"{day.day} {MONTH_NAMES[day.month - 1][:3]} {day.year}",
+                    f"{MONTH_NAMES[day.month - 1]} {day.day}, {day.year}",
+                ]
+            )
+        )
+        return text, day
+    if kind == "word":
+        words = {"today": 0, "tomorrow": 1, "yesterday": -1, "今天": 0, "明天": 1, "后天": 2}
+        words |= {"昨天": -1, "前天": -2}
+        word = draw(st.sampled_from(sorted(words)))
+        return word, today + timedelta(days=words[word])
+    if kind == "offset":
+        n = draw(st.integers(0, 400))
+        unit, size = draw(st.sampled_from([("d", 1), ("w", 7)]))
+        ahead = draw(st.booleans())
+        zh = {"d": "天", "w": "周"}[unit]
+        long = {"d": "days", "w": "weeks"}[unit]
+        texts = [f"+{n}{unit}", f"{n}{unit}", f"in {n} {long}", f"{n}{zh}后"] if ahead else [
+            f"-{n}{unit}", f"{n} {long} ago", f"{n}{zh}前"
+        ]  # fmt: skip
+        return draw(st.sampled_from(texts)), today + timedelta(days=(n if ahead else -n) * size)
+    if kind == "months":
+        n = draw(st.integers(0, 30))
+        ahead = draw(st.booleans())
+        texts = [f"+{n}m", f"in {n} months", f"{n}个月后"] if ahead else [
+            f"-{n}m", f"{n} months ago", f"{n}个月前"
+        ]  # fmt: skip
+        return draw(st.sampled_from(texts)), months_later(today, n if ahead else -n)
+    if kind == "weekday":
+        target = draw(st.integers(0, 6))
+        name = draw(st.sampled_from([DAY_NAMES[target], DAY_NAMES[target][:3]]))
+        which = draw(st.sampled_from(["bare", "next", "last", "zh", "zh-next", "zh-last"]))
+        is_target = lambda d: d.weekday() == target  # noqa: E731
+        if which == "next":
+            return f"next {name}", walk(today + timedelta(days=1), 1, is_target)
+        if which == "last":
+            return f"last {name}", walk(today - timedelta(days=1), -1, is_target)
+        if which == "zh-next":
+            monday = walk(today + timedelta(days=1), 1, lambda d: d.weekday() == 0)
+            return f"下周{ZH_DAYS[target]}", walk(monday, 1, is_target)
+        if which == "zh-last":
+            monday = walk(today, -1, lambda d: d.weekday() == 0) - timedelta(days=7)
+            return f"上星期{ZH_DAYS[target]}", walk(monday, 1, is_target)
+        text = name if which == "bare" else f"周{ZH_DAYS[target]}"
+        return text, walk(today, 1 if direction == "future" else -1, is_target)
+    month = draw(st.integers(1, 12))
+    day = draw(st.integers(1, calendar.monthrange(2028, month)[1]))
+    forms = [
+        f"{MONTH_NAMES[month - 1][:3]} {day}",
+        f"{day} {MONTH_NAMES[month - 1]}",
+        f"{month}月{day}日",
+    ]
+    if day > 12 or day == month:  # the documented rule: one reading only
+        forms += [f"{month}/{day}", f"{day}/{month}"]
+    expected = walk(
+        today, 1 if direction == "future" else -1, lambda d: (d.month, d.day) == (month, day)
+    )
+    return draw(st.sampled_from(forms)), expected
+
+
+@st.composite
+def time_forms(draw, hours=st.integers(0, 23)):
+    """(text, the time of day it means)."""
+    hour, minute = draw(hours), draw(st.sampled_from([0, 5, 30, 59]))
+    twelve = hour % 12 or 12
+    half = "pm" if hour >= 12 else "am"
+    forms = [f"{hour:02}:{minute:02}", f"{hour}:{minute:02}", f"{twelve}:{minute:02} {half}"]
+    forms.append(f"{twelve}:{minute:02}{half.upper()}")
+    forms.append(f"{'下午' if hour >= 12 else '上午'}{twelve if hour > 12 else hour}点{minute}分")
+    if minute == 0:
+        forms += [f"{twelve}{half}", f"{hour}点"]
+        if hour == 12:
+            forms.append("noon")
+        if hour == 0:
+            forms.append("midnight")
+    if minute == 30:
+        forms.append(f"{hour}点半")
+    return draw(st.sampled_from(forms)), time(hour, minute)
+
+
+CHANGES = {
+    "America/New_York": [date(2026, 3, 8), date(2026, 11, 1), date(2027, 3, 14)],
+    "Europe/London": [date(2026, 3, 29), date(2026, 10, 25), date(2027, 3, 28)],
+}
+
+
+@st.composite
+def cases(draw):
+    zone = draw(st.sampled_from(ZONES))
+    today = draw(st.sampled_from(TODAYS) | st.dates(date(2000, 1, 1), date(2100, 12, 31)))
+    hours = st.integers(0, 23)
+    direction = draw(st.sampled_from(["past", "future"]))
+    shape = draw(st.sampled_from(["day", "time", "day time", "time day", "day at time"]))
+    if zone in CHANGES and draw(st.integers(0, 3)) == 0:  # a day the clocks change, at night
+        today, shape, hours = draw(st.sampled_from(CHANGES[zone])), "time", st.integers(0, 3)
+    day_text, day = draw(day_forms(today, direction)) if "day" in shape else ("", today)
+    time_text, clock = draw(time_forms(hours)) if "time" in shape else ("", time(0))
+    if shape == "time day":
+        assume(re.fullmatch(r"[a-z0-9 ]+", day_text) and re.search(r"[:ap]", time_text))
+    text = {
+        "day": day_text,
+        "time": time_text,
+        "day time": f"{day_text} {time_text}",
+        "time day": f"{time_text} {day_text}",
+        "day at time": f"{day_text} at {time_text}",
+    }[shape]
+    return zone, today, direction, text, day, clock
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(cases())
+def test_the_parser_agrees_with_an_independent_oracle(case):
+    zone, today, direction, text, day, clock = case
+    tz = ZoneInfo(zone)
+    naive = datetime.combine(day, clock)
+    expected = naive.replace(tzinfo=tz)
+    skipped = expected.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive
+    now = datetime.combine(today, time(12), tzinfo=tz)
+    with local_zone(zone):
+        assert dates.parse_date(text, today, direction=direction) == day, text
+        if skipped:
+            with pytest.raises(InvalidInput, match="does not exist"):
+                dates.parse_datetime(text, now, direction=direction)
+            return
+        value = dates.parse_datetime(text, now, direction=direction)
+    assert value.replace(tzinfo=None) == naive, text
+    assert value.utcoffset() == expected.utcoffset(), text
+    # (== between zones is always False for a repeated hour, PEP 495: compare instants)
+    assert value.timestamp() == expected.timestamp(), text
+
+
+def test_the_oracle_sees_daylight_saving_in_both_zones():
+    """The zones and days above include both changes of both zones (so the property test
+    meets skipped and repeated hours)."""
+    for zone, spring, autumn in (
+        ("America/New_York", date(2026, 3, 8), date(2026, 11, 1)),
+        ("Europe/London", date(2026, 3, 29), date(2026, 10, 25)),
+    ):
+        tz = ZoneInfo(zone)
+        before = datetime.combine(spring - timedelta(days=1), time(12), tzinfo=tz).utcoffset()
+        after = datetime.combine(spring + timedelta(days=1), time(12), tzinfo=tz).utcoffset()
+        assert before != after and spring in TODAYS and autumn in TODAYS
