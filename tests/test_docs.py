@@ -109,3 +109,24 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert ci[-1] == command
     assert "ruff check . && .venv/bin/ruff format --check . &&" in command
     assert command.endswith("python -m pytest -q -n auto")
+
+
+def test_every_test_the_threat_table_names_exists() -> None:
+    """docs/security.md lists each threat with the test that covers it: a renamed or deleted
+    test must not leave the table promising a check that no longer runs."""
+    import re
+
+    text = (Path(__file__).parent.parent / "docs" / "security.md").read_text()
+    table = text[text.index("## Threats tested") :].split("\n## ", 1)[0]
+    named = []
+    for line in table.splitlines():
+        if line.startswith("| ") and not line.startswith(("| ---", "| threat")):
+            file = None
+            for name in re.findall(r"`([^`]+)`", line.rsplit("|", 2)[1]):
+                if "::" in name:
+                    file, name = name.split("::")
+                named.append((file, name))
+    assert len(named) >= 30
+    for file, name in named:
+        source = (Path(__file__).parent / file).read_text()
+        assert f"def {name}(" in source, f"{file}::{name} is named in security.md but is no test"
