@@ -320,3 +320,16 @@ def test_encrypt_decrypt_and_restore_a_db_named_like_a_uri(tmp_path, key_file, m
     ok("--db", name, "decrypt")
     assert plain(tmp_path / name) and ok("--db", name, "list", "-q") == "1\n"
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("e.db")]
+
+
+@needs_sqlcipher
+def test_encrypt_or_decrypt_without_a_key_says_what_is_needed(db_path, monkeypatch):
+    """Without a key and a terminal, crm said a plain file "is encrypted; give its key"."""
+    monkeypatch.delenv("CRM_KEY_FILE", raising=False)
+    ok("add", "Anna")
+    assert (
+        fails(2, "decrypt", db=db_path) == f"crm: {db_path} is not encrypted; nothing was changed\n"
+    )
+    error = fails(2, "encrypt", db=db_path)
+    assert error.startswith("crm: crm encrypt needs a key: give one with CRM_KEY_FILE"), error
+    assert "is encrypted" not in error

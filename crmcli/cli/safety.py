@@ -260,7 +260,13 @@ def encrypt(ctx: typer.Context) -> None:
     path = global_options(ctx).path
     if not encryption.available():
         raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
-    key = encryption.configured_key() or encryption.prompt_key(path, confirm=True)
+    _refuse_if_already(path, encrypted=True)
+    key = encryption.configured_key() or encryption.prompt_key(
+        path,
+        confirm=True,
+        need="crm encrypt needs a key: give one with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD, "
+        "or run it on a terminal to type one",
+    )
     result = convert(path, key=key, to_encrypted=True)
     typer.echo(f"Encrypted {path} ({result['customers']} customers).")
     sys.stderr.write(
@@ -281,6 +287,19 @@ def decrypt(ctx: typer.Context) -> None:
     path = global_options(ctx).path
     if not encryption.available():
         raise InvalidInput("decryption needs the extra: pip install 'crmcli[encrypt]'")
+    _refuse_if_already(path, encrypted=False)
     key = encryption.configured_key() or encryption.prompt_key(path)
     result = convert(path, key=key, to_encrypted=False)
     typer.echo(f"Decrypted {path} ({result['customers']} customers).")
+
+
+def _refuse_if_already(path: Path, *, encrypted: bool) -> None:
+    """Say at once, before any key is asked for, that there is nothing to convert (the
+    conversion checks again, under its lock)."""
+    from crmcli.store import encryption
+
+    if not path.exists():
+        raise InvalidInput(f"there is no database at {path}")
+    if encryption.is_encrypted(path) == encrypted:
+        state = "already encrypted" if encrypted else "not encrypted"
+        raise InvalidInput(f"{path} is {state}; nothing was changed")

@@ -110,15 +110,17 @@ def _clean(text: str, source: str) -> str:
     return key
 
 
-def prompt_key(path: Path, *, confirm: bool = False) -> str:
-    """Ask for the key on the terminal without echo; InvalidInput when there is none."""
+def prompt_key(path: Path, *, confirm: bool = False, need: str | None = None) -> str:
+    """Ask for the key on the terminal without echo; InvalidInput when there is none, with
+    the message `need` (by default: `path` is encrypted, give its key)."""
     try:
         terminal = sys.stdin.isatty()
     except (AttributeError, ValueError):
         terminal = False
     if not terminal:
         raise InvalidInput(
-            f"{path} is encrypted; give its key with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD"
+            need
+            or f"{path} is encrypted; give its key with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD"
         )
     import getpass
 
