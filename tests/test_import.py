@@ -524,6 +524,13 @@ def test_refused_imports_create_no_database(tmp_path):
     book.write_bytes(b"PK\x03\x04" + bytes(60))
     err = fails(2, "--db", str(new), "import", "customers", str(book))
     assert "is a spreadsheet workbook" in err and "CSV UTF-8" in err
+    backup = tmp_path / "backup.csv"  # a database, whatever its name
+    sqlite3.connect(backup).execute("CREATE TABLE t (x)").connection.close()
+    assert fails(2, "--db", str(new), "import", "customers", str(backup)) == (
+        f"crm: {backup} is an SQLite database, not a file of records: a crm backup comes back "
+        "with crm restore FILE\n"
+    )
+    backup.unlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "book.xlsx", "c.csv"]
     # A good import still creates the database.
     ok("--db", str(new), "import", "customers", str(rows), "--skip-invalid")

@@ -117,8 +117,10 @@ def test_forget_leaves_no_trace_in_the_file_or_wal(db_path):
     missing = [w for w, m in placed.items() if w not in derived and m.lower() not in export.lower()]
     assert missing == []  # the export holds every record of theirs
     assert len(occurrences(db_path, markers)) >= len(markers) - 2  # all there before
-    out = ok("forget", "2", "--yes")
+    result = crm("forget", "2", "--yes")
+    out = result.stdout
     assert out.startswith("Erased customer 2: ")
+    assert "backups folder" not in result.stderr  # there is none yet: named only when it is
     assert re.search(r"\d+ search indexes rebuilt", out)
     assert occurrences(db_path, markers) == {}
     assert NID.encode() not in db_path.read_bytes()
@@ -513,9 +515,20 @@ def test_an_id_document_column_is_never_kept_as_a_plain_field(db_path, tmp_path)
         f"姓名,证件号码,护照号码,微信\n张三,{OTHER_NID},E12345678,wx1\n", encoding="utf-8"
     )
     result = crm("import", "customers", str(source), "--keep-unknown")
-    assert result.exit_code == 0 and "护照号码" in result.stdout + result.stderr  # named ignored
+    assert result.exit_code == 0 and "护照号码" in result.stderr  # named ignored
+    # ...without offering the --keep-unknown that was given
+    assert "with --keep-unknown" not in result.stderr
+    assert "identity documents are never kept as fields" in result.stderr
     shown = json.loads(ok("show", "张三", "-f", "json"))[0]
     assert shown["national_id"] == "110105********0032"
     assert shown["fields"] == {"wechat": "wx1"}
     assert OTHER_NID not in ok("show", "张三") + ok("history", "-f", "json")
     assert "E12345678" not in ok("show", "张三") + dump(db_path)
+
+
+def test_forget_names_the_backups_folder_only_when_there_is_one(db_path):
+    ok("add", "Anna")
+    ok("add", "Bob")
+    assert "backups folder" not in crm("forget", "1", "--yes").stderr
+    folder = Path(ok("backup", "-q").strip()).parent
+    assert f"backups folder: {folder}" in crm("forget", "2", "--yes").stderr

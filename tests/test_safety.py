@@ -123,6 +123,13 @@ def test_restore_refuses_bad_files_and_changes_nothing(db_path, tmp_path):
     conn.commit()
     conn.close()
     assert "not a crm database" in fails(2, "restore", str(foreign), "--yes", db=db_path)
+    # The database itself, by its name or a link: it said "Restored" and kept a copy.
+    link = tmp_path / "link.db"
+    link.symlink_to(db_path)
+    for same in (db_path, link):
+        assert fails(2, "restore", str(same), "--yes", db=db_path) == (
+            f"crm: {same} is the database itself; nothing was restored\n"
+        )
     fails(3, "restore", str(tmp_path / "missing.db"), "--yes", db=db_path)
     damaged = tmp_path / "damaged.db"
     ok("backup", str(damaged))

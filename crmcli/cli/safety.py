@@ -206,10 +206,11 @@ def forget(
             "disk is full); it is emptied at the next checkpoint (run crm forget again when "
             "idle to be sure)\n"
         )
+    folder = backup_folder(path)
+    where = f"backups folder: {folder}; " if folder.is_dir() else ""
     sys.stderr.write(
         "crm: backups and exports made before now still hold this customer's data "
-        f"(backups folder: {backup_folder(path)}; pre-upgrade copies *.bak beside the "
-        "database); delete or re-make them.\n"
+        f"({where}pre-upgrade copies *.bak beside the database); delete or re-make them.\n"
     )
     if problem is not None:
         raise CrmError(

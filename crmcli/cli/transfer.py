@@ -264,7 +264,13 @@ def _import(
     if summary.ignored:
         out.note(
             f"Ignored columns: {', '.join(summary.ignored)} (map them with --map COLUMN=FIELD"
-            + (", or keep them as fields with --keep-unknown)" if kind == "customers" else ")")
+            + (
+                ", or keep them as fields with --keep-unknown)"
+                if kind == "customers" and not keep_unknown
+                else "; identity documents are never kept as fields)"
+                if keep_unknown
+                else ")"
+            )
         )
     out.note(_summary_line(summary, dry_run))
 

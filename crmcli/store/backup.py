@@ -235,6 +235,8 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
     would be: encrypted when a key is set). A backup of the other kind is first copied into
     a temporary file of the database's kind (SQLite's backup API copies pages as they are)."""
     info = verify_backup(source_path)
+    if db_path.exists() and os.path.samefile(db_path, source_path):
+        raise InvalidInput(f"{source_path} is the database itself; nothing was restored")
     kept = None
     if db_path.exists():
         current = connect(db_path, write=False)

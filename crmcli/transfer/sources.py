@@ -192,6 +192,11 @@ def open_records(path: str, fmt: str | None, encoding: str | None) -> Source:
             f"{name} is a spreadsheet workbook, not text: save it as CSV UTF-8 "
             "(Excel: File > Save As > CSV UTF-8) and import that"
         )
+    if head.startswith(b"SQLite format 3\x00"):
+        raise InvalidInput(
+            f"{name} is an SQLite database, not a file of records: a crm backup comes back "
+            "with crm restore FILE"
+        )
     fmt = fmt or guess_format(path, head)
     if len(head) < SNIFF_BYTES and not head.lstrip(codecs.BOM_UTF8).strip():
         if path != "-":
