@@ -94,11 +94,18 @@ def add_rule(
     return int(cursor.lastrowid or 0)
 
 
-def _rule_record(conn: sqlite3.Connection, row: sqlite3.Row) -> CareRule:
+def _rule_record(conn: sqlite3.Connection, row: sqlite3.Row, broken_ok: bool = False) -> CareRule:
+    """A care rule for output; InvalidInput when its filter is broken (edited by hand),
+    unless `broken_ok`, which shows it as such."""
     record = dict(row)
-    record["selection"] = describe(
-        filters.load(conn, record["selection"], f"care rule {record['id']}")
-    )
+    try:
+        record["selection"] = describe(
+            filters.load(conn, record["selection"], f"care rule {record['id']}")
+        )
+    except InvalidInput:
+        if not broken_ok:
+            raise
+        record["selection"] = "(a broken filter)"
     key = record["festival"]
     record["festival_name"] = "every festival" if key == ALL else festivals.BY_KEY[key].name
     return cast(CareRule, record)
@@ -120,8 +127,9 @@ def delete_rule(conn: sqlite3.Connection, rule_id: int) -> CareRule:
     ).fetchone()
     if row is None:
         raise NotFound(f"no care rule with id {rule_id}")
+    record = _rule_record(conn, row, broken_ok=True)  # a broken rule can still be deleted
     conn.execute("DELETE FROM care_rules WHERE id = ?", (rule_id,))
-    return _rule_record(conn, row)
+    return record
 
 
 def has_rules(conn: sqlite3.Connection) -> bool:

@@ -153,7 +153,10 @@ def _users(conn: sqlite3.Connection, name: str) -> list[str]:
     ):
         if label.casefold() == f"segment {key}":
             continue  # itself: a broken segment can still be deleted
-        saved = filters.decode(text, label).get("segment") or []
+        try:
+            saved = filters.decode(text, label).get("segment") or []
+        except InvalidInput:
+            continue  # another broken filter selects nothing; it must not block deletes
         if key in {s.strip().casefold() for s in saved}:
             found.append(label)
     return found
