@@ -368,6 +368,24 @@ def test_every_kind_of_change_is_in_the_edit_summary_and_the_dry_run(db_path):
     )
 
 
+def test_the_same_relation_twice_is_no_change_and_removal_takes_the_related_form(db_path):
+    """`--related friend=#2` run twice stored the relation twice (three times with
+    `Friend=#2`), and `--remove-related` refused the RELATION=#ID form `--related` takes."""
+    add("Anna")
+    add("Bob")
+    ok("edit", "1", "--related", "friend=#2", "--related", "wife=Mary")
+    for again in ("friend=#2", "Friend=#2", "wife=Mary"):
+        assert ok("edit", "1", "--related", again) == "No changes.\n", again
+        assert ok("edit", "1", "--related", again, "--dry-run", "-f", "json") == "[]\n", again
+    card = json.loads(ok("show", "1", "-f", "json"))[0]
+    assert len(card["related"]) == 2
+    fails(2, "edit", "1", "--remove-related", "friend=#3", db=db_path)
+    fails(2, "edit", "1", "--remove-related", "wife=Bob", db=db_path)
+    assert ok("edit", "1", "--remove-related", "friend=#2") == "Updated customer 1.\n"
+    assert ok("edit", "1", "--remove-related", "WIFE=Mary") == "Updated customer 1.\n"
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["related"] == []
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_while_the_editor_runs_removes_the_temp_file(db_path, tmp_path, sig):
     """The temp file holds the customer's data: SIGTERM or SIGHUP used to leave it behind."""

@@ -399,21 +399,41 @@ def _apply_children(
     )
 
     for who in changes.remove_related:
+        # RELATION, NAME, or the RELATION=NAME / RELATION=#ID form that --related takes
+        relation, is_pair, target = (part.strip() for part in who.partition("="))
+        if not is_pair:
+            test, params = f"(relation = ? COLLATE NOCASE OR {_WHO})", [who, who, who]
+        elif target[:1] == "#" and target[1:].isdigit():
+            test, params = (
+                "relation = ? COLLATE NOCASE AND related_id = ?",
+                [
+                    relation,
+                    int(target[1:]),
+                ],
+            )
+        else:
+            test, params = f"relation = ? COLLATE NOCASE AND {_WHO}", [relation, target, target]
         gone = conn.execute(
-            "DELETE FROM customer_relations WHERE customer_id = ? AND (relation = ? OR name = ? "
-            "OR related_id IN (SELECT id FROM customers WHERE name = ?))",
-            (customer_id, who, who, who),
+            f"DELETE FROM customer_relations WHERE customer_id = ? AND {test}",  # noqa: S608
+            (customer_id, *params),
         ).rowcount
         if not gone:
             raise InvalidInput(f"customer {customer_id} has no related person {who!r}")
     for relation, name, related_id in changes.add_related:
         if related_id == customer_id:
             raise InvalidInput("a customer cannot be related to themselves")
+        # the same relation to the same person again is no change (it was stored twice)
         conn.execute(
             "INSERT INTO customer_relations (customer_id, relation, name, related_id) "
-            "VALUES (?, ?, ?, ?)",
-            (customer_id, relation, name, related_id),
+            "SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM customer_relations "
+            "WHERE customer_id = ? AND relation = ? COLLATE NOCASE AND name IS ? "
+            "AND related_id IS ?)",
+            (customer_id, relation, name, related_id, customer_id, relation, name, related_id),
         )
+
+
+# A related person named by `name` (kept as text) or by a linked customer's name.
+_WHO = "(name = ? OR related_id IN (SELECT id FROM customers WHERE name = ?))"
 
 
 def get_customer(conn: sqlite3.Connection, customer_id: int, *, reveal: bool = False) -> Customer:
