@@ -23,7 +23,7 @@ FRIDAY = datetime(2026, 12, 4, 10, 0).astimezone()  # in the tests' zone, +08:00
 
 def documented_rows() -> list[tuple[str, str, str]]:
     text = DOCS.read_text(encoding="utf-8")
-    table = text[text.index("| typed | as `--at` (past)") :].split("\n\n")[0]
+    table = text[text.index("| typed | read for the past") :].split("\n\n")[0]
     rows = []
     for line in table.splitlines()[2:]:
         cells = [c.strip() for c in line.strip("|").split("|")]
