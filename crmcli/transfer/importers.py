@@ -157,6 +157,11 @@ IDENTITY_DOCUMENT = re.compile(
     r".*(passport|护照|social security|\bssn\b|社会保障|社保|驾驶证|驾照|driv(er|ing) licen[cs]e"
     r"|证件|身份).*"
 )
+# Targets one column alone may fill: of two ID columns (身份证号码 beside 证件号码) the second
+# may hold another document's number, so the file is refused rather than one of the two
+# silently kept. (Other fields take the first non-empty column: Outlook's Home City, then
+# Business City.)
+ONE_COLUMN = ("national_id",)
 PURCHASE_ALIASES = _aliases(
     {
         "customer": ("customer", "customer id", "client", "客户", "客户编号", "客户id"),
@@ -272,6 +277,20 @@ class Mapper:
                 self._cache[column] = self._unknown(column, "salutation")
             else:
                 self.target(column)
+        self.check_one_column(columns)
+
+    def check_one_column(self, columns: list[str]) -> None:
+        """Refuse two columns that map to a field of ONE_COLUMN (they would not both fit)."""
+        for target in ONE_COLUMN:
+            both = [c for c in columns if self._cache.get(c) == target]
+            if len(both) > 1:
+                listing = ", ".join(both[:-1]) + " and " + both[-1]
+                many = "both" if len(both) == 2 else "all"
+                raise InvalidInput(
+                    f"columns {listing} {many} map to {target}, which takes one: keep one, "
+                    f'e.g. --map "{both[-1]}=-" (or --map "{both[-1]}=field:NAME" if it holds '
+                    "another document's number)"
+                )
 
     def target(self, column: str) -> str | None:
         if column in self._cache:
@@ -435,6 +454,7 @@ class Importer:
         self.finish()
         if count:  # JSON and vCard input: the columns are known only now
             self.mapper.check(self.mapper.seen())
+            self.mapper.check_one_column(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
         return self.summary
 
