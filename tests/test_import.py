@@ -820,3 +820,34 @@ def test_json_nested_too_deeply_is_refused(db_path, tmp_path, kind, text, messag
     deep = tmp_path / "deep.json"
     deep.write_text(text)
     assert message in fails(2, "import", kind, str(deep), db=db_path)
+
+
+def test_two_columns_for_the_national_id_are_refused_naming_both(cn, tmp_path):
+    nid, other = "11010519491231002X", "110105198001010032"
+    source = tmp_path / "people.csv"
+    source.write_text(f"姓名,身份证号码,证件号码\n张三,{nid},{other}\n", encoding="utf-8")
+    refusal = (
+        "crm: columns 身份证号码 and 证件号码 both map to national_id, which takes one: keep "
+        'one, e.g. --map "证件号码=-" (or --map "证件号码=field:NAME" if it holds another '
+        "document's number)\n"
+    )
+    for extra in ([], ["--skip-invalid"], ["--dry-run"], ["--keep-unknown"]):
+        assert fails(2, "import", "customers", str(source), *extra, db=cn) == refusal
+    data = json.dumps([{"name": "张三", "ID No": nid, "id_card": other}])
+    err = fails(2, "import", "customers", "-", input=data, db=cn)
+    assert err.startswith("crm: columns ID No and id_card both map to national_id")
+    english = tmp_path / "english.csv"
+    english.write_text(f"name,idcard,id_no,cert\nZhang,{nid},{nid},{nid}\n", encoding="utf-8")
+    err = fails(2, "import", "customers", str(english), "--keep-unknown", db=cn)
+    assert err.startswith("crm: columns idcard and id_no both map to national_id")
+    # choosing one with --map imports it, masked; the other, not an ID number, is a field
+    source.write_text(f"姓名,身份证号码,证件号码\n张三,{nid},E12345678\n", encoding="utf-8")
+    ok("import", "customers", str(source), "--map", "证件号码=field:passport")
+    zhang = by_name()["张三"]
+    assert zhang["national_id"] == "110105********002X"
+    assert zhang["fields"] == {"passport": "E12345678"}
+    # two columns of a field that takes several values are both kept, as before
+    two = tmp_path / "two.csv"
+    two.write_text("name,email,e-mail 2 address\nLi,li@example.com,li@home.example\n")
+    ok("import", "customers", str(two))
+    assert by_name()["Li"]["emails"] == ["li@example.com", "li@home.example"]

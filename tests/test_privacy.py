@@ -532,3 +532,115 @@ def test_forget_names_the_backups_folder_only_when_there_is_one(db_path):
     assert "backups folder" not in crm("forget", "1", "--yes").stderr
     folder = Path(ok("backup", "-q").strip()).parent
     assert f"backups folder: {folder}" in crm("forget", "2", "--yes").stderr
+
+
+# --- a national ID anywhere but the national ID ---------------------------------------------
+
+
+def every_output_of_customer_1() -> str:
+    """What `crm show`, the CSV export, the history and `crm sql` give of customer 1."""
+    return "".join(
+        [
+            ok("show", "1"),
+            ok("show", "1", "-f", "json"),
+            ok("export", "customers", "-f", "csv"),
+            ok("history", "-f", "json"),
+            ok("sql", "SELECT hex(value) AS v FROM customer_fields"),
+            ok("sql", "SELECT * FROM customers"),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "header", ["idcard", "id_no", "ID No.", "id_card", "ID Card No", "Citizen ID", "身份证号码"]
+)
+def test_a_national_id_under_an_id_card_header_is_the_national_id(db_path, tmp_path, header):
+    source = tmp_path / "people.csv"
+    source.write_text(f"name,{header},wechat\nZhang San,{NID},wx1\n", encoding="utf-8")
+    result = crm("import", "customers", str(source), "--keep-unknown")
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(ok("show", "1", "-f", "json"))[0]
+    assert shown["national_id"] == "110105********002X"
+    assert shown["fields"] == {"wechat": "wx1"}
+    everything = every_output_of_customer_1()
+    assert NID not in everything and NID.encode().hex().upper() not in everything
+
+
+ID_FIELD = "holds a national ID number, which crm keeps only as the national ID (masked on output)"
+
+
+def test_a_national_id_given_as_a_user_defined_field_is_refused(db_path):
+    ok("add", "Zhang San", "--field", "wechat=wx1")
+    refused = [
+        ("身份证", ("add", "Li Si", "--field", f"身份证={NID}")),
+        ("cert", ("edit", "1", "--field", f"cert={NID}")),
+        ("cert", ("edit", "1", "--field", f"cert={NID.lower()}")),
+        ("note", ("edit", "1", "--field", f"note=ID: {NID}.")),  # inside other words, too
+        ("idno", ("edit", "1", "--set", f"field.idno={NID}")),
+        ("wechat", ("edit", "1", "--set", f"wechat={NID}")),
+        ("certificate", ("edit", "--all", "--field", f"certificate={NID}")),
+    ]
+    for key, args in refused:
+        err = fails(2, *args, db=db_path)
+        assert err == f"crm: field {key} {ID_FIELD}; give it with --national-id\n", args
+    assert NID not in every_output_of_customer_1()
+    # numbers that are not a valid national ID are anyone's business: a passport number, an
+    # order number of 18 digits whose check digit does not fit, a longer run of digits
+    ok("edit", "1", "--field", "passport=E12345678", "--field", "order=110105194912310021",
+       "--field", f"serial=9{NID[:-1]}")  # fmt: skip
+    # the way the refusal points: the national ID, masked
+    ok("edit", "1", "--national-id", "-", input=f"{NID}\n")
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["national_id"] == "110105********002X"
+
+
+def test_an_unknown_import_column_holding_a_national_id_is_a_rejected_row(db_path, tmp_path):
+    source = tmp_path / "people.csv"
+    source.write_text(
+        f"name,cert,wechat\nZhang San,{NID},wx1\nLi Si,E12345678,wx2\n", encoding="utf-8"
+    )
+    ok("add", "Someone")
+    err = fails(2, "import", "customers", str(source), "--keep-unknown", db=db_path)
+    assert err.splitlines()[1] == (
+        f'  row 2: column cert {ID_FIELD}; give it with --map "cert=national_id"'
+    )
+    result = crm("import", "customers", str(source), "--keep-unknown", "--skip-invalid")
+    assert result.exit_code == 0, result.stderr
+    assert "1 inserted, 0 updated, 0 unchanged, 1 rejected (2 rows)" in result.stderr
+    assert json.loads(ok("show", "Li Si", "-f", "json"))[0]["fields"] == {
+        "cert": "E12345678", "wechat": "wx2",
+    }  # fmt: skip
+    assert NID not in dump(db_path)
+    result = crm("import", "customers", str(source), "--map", "cert=national_id")
+    assert "row 3: national ID must be 18 characters" in result.stderr  # E12345678: not one
+    ok("import", "customers", str(source), "--map", "cert=national_id", "--skip-invalid")
+    zhang = json.loads(ok("show", "Zhang San", "-f", "json"))[0]
+    assert zhang["national_id"] == "110105********002X" and zhang["fields"] == {"wechat": "wx1"}
+
+
+def test_check_reports_national_ids_kept_in_user_defined_fields(db_path):
+    ok("add", "Zhang San", "--field", "wechat=wx1")
+    ok("add", "Li Si")
+    assert ("national IDs", "ok") in {
+        (r["check"], r["status"]) for r in json.loads(ok("check", "-f", "json"))
+    }
+    conn = sqlite3.connect(db_path)  # as an older crm let them in
+    conn.executemany(
+        "INSERT INTO customer_fields (customer_id, key, value) VALUES (?, ?, ?)",
+        [(2, "cert", NID), (1, "note", f"ID {OTHER_NID.lower()}")],
+    )
+    conn.commit()
+    conn.close()
+    result = crm("check", "-f", "json")
+    assert result.exit_code == 1
+    assert result.stderr == "crm: 1 problem(s) found: national IDs\n"
+    found = {r["check"]: r for r in json.loads(result.stdout)}["national IDs"]
+    assert found == {
+        "check": "national IDs",
+        "status": "problem",
+        "detail": "shown unmasked in user-defined fields (customer 1 note, customer 2 cert); "
+        "move each: crm edit 1 --unset note --national-id -",
+    }
+    assert NID not in result.stdout and OTHER_NID not in result.stdout
+    ok("edit", "1", "--unset", "note", "--national-id", "-", input=f"{OTHER_NID}\n")
+    ok("edit", "2", "--unset", "cert", "--national-id", "-", input=f"{NID}\n")
+    ok("check")

@@ -201,6 +201,18 @@ def mask_in_text(text: str) -> str:
     return _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(2)[-4:], text)
 
 
+def national_id_in(text: str, today: date) -> str | None:
+    """The first valid national ID number (`national_id` accepts it) standing alone in
+    `text`, whole or among other words, else None: how a value that is not the national ID
+    field is recognised as holding one anyway."""
+    for found in _ID_LIKE.finditer(text):
+        try:
+            return national_id(found[0], today)
+        except InvalidInput:
+            continue
+    return None
+
+
 def field_key(value: str, reserved: set[str]) -> str:
     """A user-defined field name: starts with a letter, then letters, digits, _ . -"""
     key = value.strip()

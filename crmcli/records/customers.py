@@ -153,6 +153,8 @@ def prepare(
         key, value = validate.key_value("--field", item)
         key = validate.field_key(key, RESERVED)
         out.set_fields[key] = validate.text(f"field {key}", value)
+        if validate.national_id_in(out.set_fields[key], today):
+            raise InvalidInput(id_in_field(f"field {key}", "--national-id"))
     for item in raw.related:
         relation, who = validate.key_value("--related", item)
         relation = validate.text("relation", relation)
@@ -163,6 +165,15 @@ def prepare(
             out.add_related.append((relation, validate.text("related name", who), None))
     out.remove_related = [validate.text("related", r) for r in raw.remove_related]
     return out
+
+
+def id_in_field(where: str, instead: str) -> str:
+    """The refusal of a national ID number given as anything but the national ID: a
+    user-defined field is shown as typed everywhere, only the national ID is masked."""
+    return (
+        f"{where} holds a national ID number, which crm keeps only as the national ID "
+        f"(masked on output); give it with {instead}"
+    )
 
 
 def _unique(items: Iterator[str] | Any) -> list[str]:

@@ -360,6 +360,34 @@ def _kind_row(conn: sqlite3.Connection) -> CheckResult:
     return {"check": "encryption", "status": "ok", "detail": "not encrypted"}
 
 
+def _id_fields_row(conn: sqlite3.Connection) -> CheckResult:
+    """User-defined fields holding a national ID number, kept before crm refused them there
+    (they are shown as typed; only the national ID is masked)."""
+    from crmcli.core.validate import national_id_in
+
+    today = clock.today()
+    found = [
+        (customer_id, key)
+        for customer_id, key, value in conn.execute(
+            "SELECT customer_id, key, value FROM customer_fields WHERE value GLOB ?"
+            " ORDER BY customer_id, key",
+            ("*" + "[0-9]" * 17 + "*",),
+        )
+        if national_id_in(value, today)
+    ]
+    if not found:
+        return {"check": "national IDs", "status": "ok", "detail": "no field holds one"}
+    shown = ", ".join(f"customer {c} {k}" for c, k in found[:5])
+    customer_id, key = found[0]
+    return {
+        "check": "national IDs",
+        "status": "problem",
+        "detail": f"shown unmasked in user-defined fields ({shown}"
+        f"{', ...' if len(found) > 5 else ''}); move each: crm edit {customer_id} "
+        f"--unset {key} --national-id -",
+    }
+
+
 def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
     """Every check as {check, status (ok|problem|note), detail}; changes nothing, except
     with `repair`, which removes a leftover conversion copy (remove_leftover)."""
@@ -435,6 +463,8 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
             )
         else:
             add("foreign keys", True, "ok")
+        if version >= 1:
+            rows.append(_id_fields_row(conn))
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         add("journal mode", mode == "wal", mode if mode == "wal" else f"{mode}, expected wal")
         if version >= 1 and history.has_history(conn):

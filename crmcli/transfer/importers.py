@@ -100,10 +100,13 @@ CUSTOMER_ALIASES = _aliases(
         "industry": ("industry", "行业"),
         "company_size": ("company size", "公司规模", "规模"),
         "source": ("source", "channel source", "来源", "渠道", "客户来源"),
-        "national_id": ("national id", "national id number", "id number", "id card",
-                        "id card number", "identity card", "citizen id", "身份证", "身份证号",
-                        "身份证号码", "居民身份证", "居民身份证号码", "公民身份号码", "证件号",
-                        "证件号码", "身份证件号码"),
+        "national_id": ("national id", "national id number", "national id no", "id number",
+                        "id no", "idno", "id num", "id card", "idcard", "id card number",
+                        "id card no", "identity card", "identity card number",
+                        "identity number", "citizen id", "citizen id number", "resident id",
+                        "resident id number", "身份证", "身份证号", "身份证号码", "居民身份证",
+                        "居民身份证号码", "公民身份号码", "证件号", "证件号码", "身份证件号",
+                        "身份证件号码"),
         "notes": ("notes", "note", "备注", "说明"),
         "preferred_channel": ("preferred channel", "偏好渠道"),
         "preferred_time": ("preferred time", "偏好时间"),
@@ -154,6 +157,11 @@ IDENTITY_DOCUMENT = re.compile(
     r".*(passport|护照|social security|\bssn\b|社会保障|社保|驾驶证|驾照|driv(er|ing) licen[cs]e"
     r"|证件|身份).*"
 )
+# Targets one column alone may fill: of two ID columns (身份证号码 beside 证件号码) the second
+# may hold another document's number, so the file is refused rather than one of the two
+# silently kept. (Other fields take the first non-empty column: Outlook's Home City, then
+# Business City.)
+ONE_COLUMN = ("national_id",)
 PURCHASE_ALIASES = _aliases(
     {
         "customer": ("customer", "customer id", "client", "客户", "客户编号", "客户id"),
@@ -269,6 +277,20 @@ class Mapper:
                 self._cache[column] = self._unknown(column, "salutation")
             else:
                 self.target(column)
+        self.check_one_column(columns)
+
+    def check_one_column(self, columns: list[str]) -> None:
+        """Refuse two columns that map to a field of ONE_COLUMN (they would not both fit)."""
+        for target in ONE_COLUMN:
+            both = [c for c in columns if self._cache.get(c) == target]
+            if len(both) > 1:
+                listing = ", ".join(both[:-1]) + " and " + both[-1]
+                many = "both" if len(both) == 2 else "all"
+                raise InvalidInput(
+                    f"columns {listing} {many} map to {target}, which takes one: keep one, "
+                    f'e.g. --map "{both[-1]}=-" (or --map "{both[-1]}=field:NAME" if it holds '
+                    "another document's number)"
+                )
 
     def target(self, column: str) -> str | None:
         if column in self._cache:
@@ -432,6 +454,7 @@ class Importer:
         self.finish()
         if count:  # JSON and vCard input: the columns are known only now
             self.mapper.check(self.mapper.seen())
+            self.mapper.check_one_column(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
         return self.summary
 
@@ -665,6 +688,7 @@ class CustomerImporter(Importer):
         from crmcli.records import config, customers, tags
 
         values = gather(self.mapper, record)
+        self._no_id_in_fields(values)
         row = customer_row(values)
         existing, key = self._existing(row, values)
         prepared = customers.prepare(
@@ -703,6 +727,20 @@ class CustomerImporter(Importer):
         if touched and outcome == "unchanged":
             outcome = "updated"
         return outcome
+
+    def _no_id_in_fields(self, values: dict[str, list[str]]) -> None:
+        """Refuse the row when a column kept as a user-defined field (--keep-unknown, --map
+        COLUMN=field:NAME) holds a national ID number: a field is shown as typed. The number
+        is not taken as the customer's own either: an unnamed column may hold someone
+        else's (a guarantor's, a spouse's); --map says it is theirs."""
+        from crmcli.records.customers import id_in_field
+
+        for target, items in values.items():
+            if target.startswith("field:") and any(
+                validate.national_id_in(item, self.now.date()) for item in items
+            ):
+                column = next((c for c, t in self.mapper._cache.items() if t == target), target[6:])
+                raise InvalidInput(id_in_field(f"column {column}", f'--map "{column}=national_id"'))
 
     def _resolve(self, ref: str) -> int:
         from crmcli.records import refs
