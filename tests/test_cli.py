@@ -108,7 +108,37 @@ def test_demo_builds_a_throwaway_database_and_refuses_a_used_one(db_path, tmp_pa
     assert "50 customers" in out and f"crm --db {target} list" in out
     assert not db_path.exists()  # the user's own database was never touched
     assert len(ok("--db", str(target), "list", "-q", "--archived").split()) >= 1
-    assert "already holds customers" in fails(2, "demo", "--db", str(target))
+    # Its own demo file too: the demo is built only in a new file, never added to one.
+    assert fails(2, "demo", "--db", str(target), db=target) == (
+        f"crm: {target} already exists; the demo is built only in a new file: give a new path\n"
+    )
+
+
+def test_demo_never_writes_into_a_real_database_that_has_no_customers(db_path, tmp_path):
+    """`crm demo --db real.db` added 300 demo customers to a database whose only customer
+    had been forgotten, beside its products, settings and history, exit 0."""
+    ok("product", "add", "Longjing tea 250g", "--price", "649.75")
+    ok("config", "set", "default_region", "CN")
+    ok("add", "Anna")
+    ok("forget", "1", "--yes")
+    assert ok("list", "-q") == ""
+    line = f"crm: {db_path} already exists; the demo is built only in a new file: give a new path\n"
+    assert fails(2, "demo", "--db", str(db_path), db=db_path) == line
+    settings_only = tmp_path / "settings.db"
+    ok("--db", str(settings_only), "config", "set", "default_currency", "EUR")
+    assert "already exists" in fails(2, "demo", "--db", str(settings_only), db=settings_only)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    assert "already exists" in fails(2, "demo", "--db", str(folder))
+
+
+def test_demo_fills_an_empty_file_made_for_it(tmp_path):
+    target = tmp_path / "made-by-mktemp.db"
+    target.touch()
+    assert "Demo database with 5 customers" in ok("demo", "--db", str(target), "--customers", "5")
+    live = ok("--db", str(target), "list", "-q").split()
+    archived = ok("--db", str(target), "list", "-q", "--archived").split()
+    assert len(live) + len(archived) == 5
 
 
 def test_demo_defaults_to_a_new_temporary_directory(db_path):
