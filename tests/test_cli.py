@@ -108,7 +108,37 @@ def test_demo_builds_a_throwaway_database_and_refuses_a_used_one(db_path, tmp_pa
     assert "50 customers" in out and f"crm --db {target} list" in out
     assert not db_path.exists()  # the user's own database was never touched
     assert len(ok("--db", str(target), "list", "-q", "--archived").split()) >= 1
-    assert "already holds customers" in fails(2, "demo", "--db", str(target))
+    # Its own demo file too: the demo is built only in a new file, never added to one.
+    assert fails(2, "demo", "--db", str(target), db=target) == (
+        f"crm: {target} already exists; the demo is built only in a new file: give a new path\n"
+    )
+
+
+def test_demo_never_writes_into_a_real_database_that_has_no_customers(db_path, tmp_path):
+    """`crm demo --db real.db` added 300 demo customers to a database whose only customer
+    had been forgotten, beside its products, settings and history, exit 0."""
+    ok("product", "add", "Longjing tea 250g", "--price", "649.75")
+    ok("config", "set", "default_region", "CN")
+    ok("add", "Anna")
+    ok("forget", "1", "--yes")
+    assert ok("list", "-q") == ""
+    line = f"crm: {db_path} already exists; the demo is built only in a new file: give a new path\n"
+    assert fails(2, "demo", "--db", str(db_path), db=db_path) == line
+    settings_only = tmp_path / "settings.db"
+    ok("--db", str(settings_only), "config", "set", "default_currency", "EUR")
+    assert "already exists" in fails(2, "demo", "--db", str(settings_only), db=settings_only)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    assert "already exists" in fails(2, "demo", "--db", str(folder))
+
+
+def test_demo_fills_an_empty_file_made_for_it(tmp_path):
+    target = tmp_path / "made-by-mktemp.db"
+    target.touch()
+    assert "Demo database with 5 customers" in ok("demo", "--db", str(target), "--customers", "5")
+    live = ok("--db", str(target), "list", "-q").split()
+    archived = ok("--db", str(target), "list", "-q", "--archived").split()
+    assert len(live) + len(archived) == 5
 
 
 def test_demo_defaults_to_a_new_temporary_directory(db_path):
@@ -255,3 +285,112 @@ def test_a_write_whose_reader_went_away_is_done_or_exits_1_with_nothing_changed(
         assert result.returncode == 0 and "--dry-run" not in args and dump(db_path) != before
     if args[0] in ("undo", "edit"):  # what they print comes before the COMMIT
         assert result.returncode == 1
+
+
+def test_undo_piped_to_head_either_undoes_or_changes_nothing(db_path):
+    """The attack as typed, `crm undo --yes | head -1`, five times: whichever way the race
+    goes, exit 0 means that change was undone and exit 1 that nothing was."""
+    from tests.conftest import dump
+
+    for name in ("A", "B", "C", "D", "E"):
+        ok("add", name)
+    for _ in range(5):
+        before = dump(db_path)
+        shell = subprocess.run(
+            ["bash", "-c", f"'{CRM}' undo --yes | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}"],
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        code = int(shell.stdout)
+        assert code in (0, 1) and "Traceback" not in shell.stderr
+        if code == 1:
+            assert shell.stderr == CLOSED and dump(db_path) == before
+        else:
+            assert shell.stderr == "" and dump(db_path) != before
+
+
+def full_output(*args: str, stream: str = "stdout") -> subprocess.CompletedProcess:
+    """Run `crm ARGS` with stdout (or stderr) on /dev/full: every write to it fails with
+    ENOSPC, as on a full disk."""
+    with open("/dev/full", "w") as full:
+        return subprocess.run(
+            [CRM, *args], stdin=subprocess.DEVNULL, text=True, timeout=60,
+            stdout=full if stream == "stdout" else subprocess.PIPE,
+            stderr=full if stream == "stderr" else subprocess.PIPE,
+        )  # fmt: skip
+
+
+needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+SAVED = "crm: the change is saved, but its output could not be written (No space left on device)\n"
+UNSAVED = "crm: the output could not be written (No space left on device); nothing was changed\n"
+
+
+@needs_dev_full
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("tag", "full", "1"),
+        ("merge", "1", "2", "--yes"),
+        ("add", "Carl"),
+        ("log", "call", "1", "hi"),
+    ],
+)
+def test_a_write_whose_output_is_lost_after_the_commit_says_the_change_is_saved(db_path, args):
+    """`crm merge A B --yes >/dev/full` said only 'No space left on device', exit 1, with the
+    merge made: a retry then failed with 'no customer matches'."""
+    from tests.conftest import dump
+
+    ok("add", "Anna")
+    ok("add", "Bob")
+    before = dump(db_path)
+    result = full_output(*args)
+    assert (result.returncode, result.stderr) == (1, SAVED)
+    assert dump(db_path) != before
+    if args[0] == "merge":
+        fails(3, "show", "2")
+
+
+@needs_dev_full
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("undo", "--yes"),  # the preview comes before the change
+        ("edit", "1", "--city", "Paris", "--dry-run"),  # printed inside the write
+        ("untag", "vip", "1", "--dry-run"),
+    ],
+)
+def test_a_write_whose_output_fails_before_the_commit_changes_nothing(db_path, args):
+    from tests.conftest import dump
+
+    ok("add", "Anna")
+    ok("tag", "vip", "1")
+    before = dump(db_path)
+    result = full_output(*args)
+    assert (result.returncode, result.stderr) == (1, UNSAVED)
+    assert dump(db_path) == before
+
+
+@needs_dev_full
+def test_an_import_whose_summary_is_lost_exits_1_with_the_rows_saved(db_path, tmp_path):
+    """Import prints its summary on stderr: on a full stderr nothing can be said, so the
+    exit code alone tells that the run did not end well; the rows are saved."""
+    source = tmp_path / "in.csv"
+    source.write_text("name,city\nAnna,Paris\nBob,Rome\n", encoding="utf-8")
+    result = full_output("import", "customers", str(source), stream="stderr")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert ok("list", "-q") == "1\n2\n"
+    dry = full_output("import", "customers", str(source), "--dry-run", stream="stderr")
+    assert dry.returncode == 1
+    assert ok("list", "-q") == "1\n2\n"
+    quiet = full_output("import", "customers", str(source), "-q")  # prints nothing
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+
+
+@needs_dev_full
+def test_a_read_whose_output_is_lost_exits_1_saying_so(db_path):
+    ok("add", "Anna")
+    for args in (("list",), ("show", "1", "-f", "json"), ("--version",)):
+        result = full_output(*args)
+        assert (result.returncode, result.stderr) == (
+            1,
+            "crm: the output could not be written (No space left on device)\n",
+        ), args

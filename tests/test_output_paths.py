@@ -44,7 +44,7 @@ def ok(*args: str) -> str:
 # Parameters that name a file crm reads or the database it works on, not an output.
 NOT_OUTPUTS = {
     ("", "db"): "the database itself (--db)",
-    ("demo", "db"): "the database the demo builds; refused when it holds customers",
+    ("demo", "db"): "the new database the demo builds; refused when it exists and is not empty",
     ("restore", "file"): "the backup crm reads",
     **{
         (f"import {kind}", "file"): "the file crm imports"

@@ -86,7 +86,8 @@ def demo(
     customers: Annotated[int, typer.Option(min=1, max=100_000, help="How many customers.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
 ) -> None:
-    """Build a throwaway demo database (never your real one) and show how to explore it.
+    """Build a throwaway demo database in a new file (never an existing one) and show how
+    to explore it.
 
     Example: crm demo
     """
@@ -97,13 +98,12 @@ def demo(
 
     path = db or Path(tempfile.mkdtemp(prefix="crm-demo-")) / "demo.db"
     path = path.expanduser()
-    if path.exists():
-        conn = connect(path, write=False)
-        try:
-            if conn.execute("SELECT 1 FROM customers LIMIT 1").fetchone():
-                raise InvalidInput(f"{path} already holds customers; give a new path for the demo")
-        finally:
-            conn.close()
+    if path.is_dir() or (path.is_file() and path.stat().st_size > 0):
+        # Whatever is in it (products, settings, history, an earlier demo) is someone's:
+        # the demo is built only in a new file (or an empty one a script made for it).
+        raise InvalidInput(
+            f"{path} already exists; the demo is built only in a new file: give a new path"
+        )
     # No hooks: a demo file is throwaway and often in a shared folder (/tmp), where anyone
     # could have put a hooks folder.
     with writing(ctx, path, hooks=False) as conn:

@@ -3,9 +3,12 @@
 `CrmGroup.main` is where every exception becomes an exit code and one line on stderr:
 CrmError kinds carry their own code (2 bad input, 3 not found, 1 storage), SQLite errors
 become StorageError (1), click usage errors are 2, Ctrl-C is 130, anything else is an
-internal error (1) whose traceback only `--debug` or CRM_DEBUG=1 shows.
+internal error (1) whose traceback only `--debug` or CRM_DEBUG=1 shows. An error writing
+the output (a closed pipe, a full disk) is judged by what the run did to the database: see
+`_output_failed`.
 """
 
+import errno
 import io
 import os
 import sqlite3
@@ -21,7 +24,7 @@ from typer.core import TyperGroup
 
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
-from crmcli.core.errors import CrmError, StorageError
+from crmcli.core.errors import CrmError
 
 
 @dataclass
@@ -31,6 +34,9 @@ class GlobalOptions:
     db: Path | None = None
     no_color: bool = False
     debug: bool = False
+    # What this run did to the database, for the error boundary (`_output_failed`):
+    writes: bool = False  # it began a write (a preview or a unit of work)
+    saved: bool = False  # a write of it was committed
 
     @property
     def path(self) -> Path:
@@ -43,8 +49,9 @@ def _say(message: str) -> None:
     from crmcli.cli.output import escape_control
     from crmcli.core.validate import mask_in_text
 
-    sys.stderr.write(f"crm: {escape_control(mask_in_text(message))}\n")
-    sys.stderr.flush()
+    with suppress(OSError):  # a stderr that cannot be written leaves only the exit code
+        sys.stderr.write(f"crm: {escape_control(mask_in_text(message))}\n")
+        sys.stderr.flush()
 
 
 class CrmGroup(TyperGroup):
@@ -65,6 +72,7 @@ class CrmGroup(TyperGroup):
         debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
         if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 fail the read
             sys.stdin.reconfigure(errors="strict")  # (not pass on as surrogates)
+        run = extra.setdefault("obj", GlobalOptions())  # this run's options and state
         try:
             _check_text(argv)
             result = super().main(
@@ -75,16 +83,16 @@ class CrmGroup(TyperGroup):
                 **extra,
             )
             code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+            sys.stdout.flush()  # what is still buffered meets its error here, not at exit
         except Exception as exc:  # the one boundary: everything ends here
-            code = _exit_code(exc, debug)
+            code = _exit_code(exc, debug, run)
         except KeyboardInterrupt:
             code = 130
         except SystemExit as exc:
             # typer exits 1 itself when the reader of stdout went away (`crm list | head`),
-            # after swapping stdout for a wrapper that ignores the broken pipe: that is not
-            # a failure for a script.
+            # after swapping stdout for a wrapper that ignores the broken pipe.
             if type(sys.stdout).__name__ == "PacifyFlushWrapper":
-                code = 0
+                code = _output_failed(BrokenPipeError(errno.EPIPE, "Broken pipe"), run)
             else:
                 raise exc
         if standalone_mode:
@@ -107,7 +115,7 @@ def _check_text(argv: list[str]) -> None:
             ) from None
 
 
-def _exit_code(exc: BaseException, debug: bool) -> int:
+def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
     from crmcli.store.db import storage_error
 
     if debug and not isinstance(exc, CrmError):
@@ -145,15 +153,45 @@ def _exit_code(exc: BaseException, debug: bool) -> int:
     if isinstance(exc, OverflowError):  # date arithmetic past year 9999 and the like
         _say(f"value out of range: {exc}")
         return 2
-    if isinstance(exc, BrokenPipeError):
-        # The reader went away (`crm list | head`): stop quietly.
-        _drop_stdout()
-        return 0
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRORS:
+        return _output_failed(exc, run)
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         _say(f"{exc.strerror or exc}{where}")
         return 1
     _say("internal error; rerun with --debug to see the traceback and report it")
+    return 1
+
+
+# Errors of writing the output: stdout, stderr or an output file being written (-o,
+# --rejects), which raise an OSError without a file name (opening a file by name gives
+# one): the reader went away, the disk is full or failing.
+_OUTPUT_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _output_failed(exc: OSError, run: GlobalOptions) -> int:
+    """The exit code when the output could not be written, by what the run did to the
+    database. A reader that went away (`crm list | head`) wanted no more: exit 0 after a
+    read or after the change was saved. Any other error lost output someone wanted: exit
+    1, as for a read. Before the COMMIT of a write either one aborts it (the unit of work
+    rolls back on the way here): exit 1, nothing changed. After the COMMIT the line says
+    the change is saved, so that nobody retries it."""
+    _drop_stdout()  # what is still buffered must not fail again when Python exits
+    closed = exc.errno == errno.EPIPE
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    if run.writes and not run.saved:
+        _say(
+            "standard output was closed before the change was saved; nothing was changed"
+            if closed
+            else f"the output could not be written ({reason}); nothing was changed"
+        )
+        return 1
+    if closed:
+        return 0
+    if run.saved:
+        _say(f"the change is saved, but its output could not be written ({reason})")
+    else:
+        _say(f"the output could not be written ({reason})")
     return 1
 
 
@@ -196,9 +234,9 @@ def root(
 
     Example: crm add "Zhang Wei" --phone 13800138000 --city Shanghai
     """
-    ctx.obj = GlobalOptions(
-        db=db, no_color=no_color or bool(os.environ.get("NO_COLOR")), debug=debug
-    )
+    options = global_options(ctx)
+    options.db, options.debug = db, debug
+    options.no_color = no_color or bool(os.environ.get("NO_COLOR"))
     if ctx.invoked_subcommand is None:
         from crmcli.cli.output import is_terminal
 
@@ -255,22 +293,17 @@ def _drop_stdout() -> None:
 
 
 @contextmanager
-def before_commit() -> Iterator[None]:
+def before_commit(ctx: typer.Context) -> Iterator[None]:
     """Output that a write prints before its COMMIT (a preview, a dry run, a line per
-    record): when the reader of stdout has gone away (`crm undo --yes | head -c1`), the
-    write stops there, rolled back, and the command exits 1 saying nothing was changed,
-    rather than exit 0 with the change not made. What the block printed is flushed at its
-    end, so output still in Python's buffer meets the closed pipe before the COMMIT too.
-    Output printed after the COMMIT meets a closed pipe with the change made: exit 0, as
-    for a read (`crm list | head`). `writing` puts every unit of work inside this."""
-    try:
-        yield
-        sys.stdout.flush()
-    except BrokenPipeError as exc:
-        _drop_stdout()
-        raise StorageError(
-            "standard output was closed before the change was saved; nothing was changed"
-        ) from exc
+    record). From here on the run counts as a write: an error writing the output (a reader
+    of stdout that went away, `crm undo --yes | head -c1`; a full disk) stops it rolled
+    back, exit 1 saying nothing was changed, rather than exit 0 with the change not made
+    (the error boundary decides, `_output_failed`). What the block printed is flushed at
+    its end, so output still in Python's buffer meets its error before the COMMIT too.
+    `writing` counts as one too."""
+    global_options(ctx).writes = True
+    yield
+    sys.stdout.flush()
 
 
 @contextmanager
@@ -279,11 +312,21 @@ def writing(
 ) -> Iterator[sqlite3.Connection]:
     """The store's unit of work (crmcli.store.db.write) on the database (or on `path`, for
     `crm demo`), labelled with the command path; problems after the commit (a failed hook)
-    are printed as `crm: ...` lines. A closed stdout met inside it aborts the write
-    (`before_commit`)."""
+    are printed as `crm: ...` lines. Like `before_commit`, an output error met inside it
+    aborts the write; once it is committed the run counts as saved, and an output error
+    after it says that the change is saved."""
     from crmcli.store.db import write
 
-    target = path or global_options(ctx).path
-    with before_commit(), write(target, command=command_path(ctx), warn=_say, hooks=hooks) as conn:
+    run = global_options(ctx)
+    run.writes = True
+    target = path or run.path
+    with write(target, command=command_path(ctx), warn=_say, hooks=hooks) as conn:
         yield conn
-        sys.stdout.flush()  # still inside the transaction: a closed pipe rolls it back
+        sys.stdout.flush()  # still inside the transaction: an output error rolls it back
+    run.saved = True
+
+
+def mark_saved(ctx: typer.Context) -> None:
+    """Note that the command changed the database outside a unit of work (`crm restore`,
+    `crm encrypt`: whole-file steps), so that an output error after it says so."""
+    global_options(ctx).saved = True

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import app, before_commit, global_options, output, reading, writing
+from crmcli.cli.app import (
+    app,
+    before_commit,
+    global_options,
+    mark_saved,
+    output,
+    reading,
+    writing,
+)
 from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
 from crmcli.core.errors import CrmError, InvalidInput
@@ -67,6 +75,7 @@ def restore(
         command="restore",
     )
     result = restore_database(path, file)
+    mark_saved(ctx)
     typer.echo(f"Restored {file} ({result['customers']} customers) into {path}.")
     if result["kept"]:
         typer.echo(f"The database as it was is kept in {result['kept']}")
@@ -149,7 +158,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
             f"the last change, crm {plan.command} of {plan.at}, cannot be undone; "
             "nothing was changed"
         )
-    with before_commit():  # `crm undo --yes | head -c1`: the reader left, nothing undone, exit 1
+    with before_commit(ctx):  # `crm undo --yes | head -c1`: the reader left, nothing undone
         typer.echo(f"Undo crm {plan.command} of {plan.at} (changeset {plan.changeset}):")
         output(ctx).rows(
             history.describe(plan, reveal=reveal),
@@ -269,6 +278,7 @@ def encrypt(ctx: typer.Context) -> None:
         "or run it on a terminal to type one",
     )
     result = convert(path, key=key, to_encrypted=True)
+    mark_saved(ctx)
     typer.echo(f"Encrypted {path} ({result['customers']} customers).")
     sys.stderr.write(
         "crm: keep the key safe: without it nothing can be read back. Backups and exports "
@@ -291,6 +301,7 @@ def decrypt(ctx: typer.Context) -> None:
     _refuse_if_already(path, encrypted=False)
     key = encryption.configured_key() or encryption.prompt_key(path)
     result = convert(path, key=key, to_encrypted=False)
+    mark_saved(ctx)
     typer.echo(f"Decrypted {path} ({result['customers']} customers).")
 
 
