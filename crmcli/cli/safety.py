@@ -80,8 +80,9 @@ def check(
         bool,
         typer.Option(
             "--repair",
-            help="Remove the copy an interrupted crm encrypt/decrypt left beside the "
-            "database (the check also says whether the file is encrypted).",
+            help="Remove what an interrupted crm encrypt/decrypt left beside the database "
+            "(the copy and its -wal, -shm, -journal; the check also says whether the file is "
+            "encrypted).",
         ),
     ] = False,
 ) -> None:

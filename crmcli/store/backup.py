@@ -321,19 +321,19 @@ def fts_tables(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def remove_leftover(db_path: Path) -> Path | None:
-    """`crm check --repair`: remove the copy an interrupted `crm encrypt`/`crm decrypt` left
-    beside the database (it may hold the data in clear, so its bytes are overwritten with
-    zeros before it is unlinked). Waits until no other crm uses the database, so a conversion
-    that is running is never touched. Returns the path removed, if any."""
+def remove_leftover(db_path: Path) -> list[Path]:
+    """`crm check --repair`: remove what an interrupted `crm encrypt`/`crm decrypt` left
+    beside the database, the copy and its -wal, -shm, -journal (they may hold the data in
+    clear, so their bytes are overwritten with zeros before they are unlinked). Waits until
+    no other crm uses the database, so a conversion that is running is never touched.
+    Returns the paths removed."""
     with guard.exclusive(db_path):
-        partial = guard.leftover(db_path)
-        if partial is None:
-            return None
-        for name in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        found = guard.leftovers(db_path)
+        for name in found:
             try:
                 fd = os.open(name, os.O_WRONLY | os.O_NOFOLLOW)
-            except OSError:
+            except OSError:  # a symbolic link: remove the link, never write where it points
+                name.unlink(missing_ok=True)
                 continue
             try:
                 size = os.fstat(fd).st_size
@@ -344,7 +344,7 @@ def remove_leftover(db_path: Path) -> Path | None:
             finally:
                 os.close(fd)
             name.unlink()
-        return partial
+        return found
 
 
 def _kind_row(conn: sqlite3.Connection) -> CheckResult:
@@ -379,17 +379,12 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
             rows[-1]["status"] = "note"
 
     guard.check_path(db_path)
-    removed = remove_leftover(db_path) if repair else None
-    partial = guard.leftover(db_path)
-    if removed is not None:
-        add("leftover copy", True, f"removed {removed}")
-    elif partial is not None:
-        add(
-            "leftover copy",
-            False,
-            f"{partial} is left from an interrupted crm encrypt or decrypt; "
-            "crm check --repair removes it",
-        )
+    removed = remove_leftover(db_path) if repair else []
+    found = guard.leftovers(db_path)
+    if removed:
+        add("leftover copy", True, f"removed {', '.join(str(p) for p in removed)}")
+    if found:
+        add("leftover copy", False, guard.said_left(found))
 
     try:
         conn = open_file(db_path, readonly=True)

@@ -279,7 +279,9 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
             state = "already encrypted" if to_encrypted else "not encrypted"
             raise InvalidInput(f"{path} is {state}; nothing was changed")
         source_key, new_key = (None, key) if to_encrypted else (key, None)
-        partial.unlink(missing_ok=True)  # left by an interrupted conversion
+        # Left by an interrupted conversion: a stale -journal would be played into the copy.
+        for name in guard.leftovers(path):
+            name.unlink(missing_ok=True)
         create_private_file(partial)
         try:
             with guard.exclusive(partial):
@@ -297,7 +299,7 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
                 for suffix in ("-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
         finally:
-            for name in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            for name in guard.leftovers(path):
                 name.unlink(missing_ok=True)
     return {"path": str(path), "customers": customers}
 

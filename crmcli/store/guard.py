@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crmcli.core.errors import InvalidInput, StorageError
-from crmcli.store.files import BUSY_TIMEOUT_MS
+from crmcli.store.files import BUSY_TIMEOUT_MS, COMPANIONS
 
 _POLL_SECONDS = 0.02
 # (device, inode) -> [descriptor holding the flock, connections of this process using it]
@@ -92,10 +92,21 @@ def tighten(path: Path) -> None:
         notice(f"{name} was open to others ({mode:04o}); made it owner-only ({mode & 0o700:04o})")
 
 
-def leftover(path: Path) -> Path | None:
-    """The copy an interrupted `crm encrypt`/`crm decrypt` left beside the database, if any."""
+def leftovers(path: Path) -> list[Path]:
+    """What an interrupted `crm encrypt`/`crm decrypt` left beside the database: the
+    converted copy and its -wal, -shm, -journal, those that exist."""
     partial = converting(path)
-    return partial if partial.exists() else None
+    return [p for p in (partial, *(Path(f"{partial}{s}") for s in COMPANIONS)) if p.exists()]
+
+
+def said_left(found: list[Path], between: str = "") -> str:
+    """What is said of the files of leftovers(), `between` inserted before the advice."""
+    names = ", ".join(str(p) for p in found)
+    verb, them = ("is", "it") if len(found) == 1 else ("are", "them")
+    return (
+        f"{names} {verb} left from an interrupted crm encrypt or decrypt{between}; "
+        f"crm check --repair removes {them}"
+    )
 
 
 def converting(path: Path) -> Path:
@@ -149,11 +160,9 @@ def hold(path: Path) -> tuple[int, int] | None:
             os.close(fd)  # replaced while we waited: lock the file the path names now
             continue
         _LOCKS[which] = [fd, 1]
-        if leftover(path) is not None:  # no conversion runs while we hold the lock
-            notice(
-                f"{converting(path)} is left from an interrupted crm encrypt or decrypt and "
-                "may hold the data unencrypted; crm check --repair removes it"
-            )
+        found = leftovers(path)  # no conversion runs while we hold the lock
+        if found:
+            notice(said_left(found, " and may hold the data unencrypted"))
         return which
 
 
