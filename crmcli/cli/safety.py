@@ -87,7 +87,8 @@ def check(
     ] = False,
 ) -> None:
     """Check the database: integrity, foreign keys, full-text indexes, schema version,
-    history triggers, file modes and which hooks run; exit 1 naming the problems.
+    history triggers, file modes, the file's owner and folder, and which hooks run; exit 1
+    naming the problems.
 
     Example: crm check
     """

@@ -14,7 +14,9 @@ the live database through the backup API, never by renaming over it: a process t
 database open keeps a valid file and sees the restored data on its next transaction.
 
 `check_database` runs integrity_check, foreign_key_check, the integrity check of every FTS5
-index, the schema version, the history triggers and the file modes, without changing anything.
+index, the schema version, the history triggers, the file modes, whose the file is and
+whether anyone else could replace it in its folder, without changing anything. It reports
+another user's file without opening it, as every other command refuses to.
 """
 
 from __future__ import annotations
@@ -310,6 +312,24 @@ def _mode_rows(db_path: Path) -> list[CheckResult]:
     return rows
 
 
+def _owner_rows(db_path: Path) -> list[CheckResult]:
+    """Whose the database is, and whether someone else could replace it in its folder
+    (crmcli.store.guard.check_owned: the same rule every command applies)."""
+    foreign = guard.foreign_owner(db_path)
+    owner: CheckResult = {
+        "check": "file owner",
+        "status": "problem" if foreign else "ok",
+        "detail": foreign or "yours",
+    }
+    folder = guard.open_folder(db_path)
+    place: CheckResult = {
+        "check": "folder",
+        "status": "problem" if folder else "ok",
+        "detail": "; ".join(folder) if folder else "nobody else can replace the database in it",
+    }
+    return [owner, place]
+
+
 def fts_tables(conn: sqlite3.Connection) -> list[str]:
     """Names of the FTS5 virtual tables in the database."""
     return [
@@ -371,14 +391,16 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
         raise NotFound(f"there is no database at {db_path}")
     from crmcli.store import hooks
 
-    rows = _mode_rows(db_path) + hooks.check_rows(db_path)
+    guard.check_path(db_path)
+    rows = _mode_rows(db_path) + _owner_rows(db_path) + hooks.check_rows(db_path)
 
     def add(check: str, ok: bool, detail: str, *, note: bool = False) -> None:
         rows.append({"check": check, "status": "ok" if ok else "problem", "detail": detail})
         if note and ok:
             rows[-1]["status"] = "note"
 
-    guard.check_path(db_path)
+    if guard.foreign_owner(db_path) is not None:
+        return rows  # another user's file: crm opens it no more than any command does
     removed = remove_leftover(db_path) if repair else []
     found = guard.leftovers(db_path)
     if removed:
