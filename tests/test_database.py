@@ -1,16 +1,27 @@
 """The database file: location, modes, pragmas, refusal of foreign or newer files,
 and many writers at once."""
 
+import grp
 import hashlib
+import json
 import os
+import pwd
+import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
-from crmcli.store import migrations
+import pytest
+
+from crmcli.store import encryption, migrations
 from tests.conftest import crm, fails, ok
+
+NOBODY = 65534  # another user, for real: the tests run as root, which may chown
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="giving a file to another user (chown) needs root"
+)
 
 
 def mode(path: Path) -> int:
@@ -294,3 +305,181 @@ def test_an_existing_file_open_to_others_is_made_private_and_says_so(tmp_path):
                 assert mode(tmp_path / name) == 0o600
     finally:
         os.umask(old)
+
+
+# --- whose file, whose folder ----------------------------------------------------------------
+
+
+def foreign(name: Path) -> str:
+    return (
+        f"crm: {name} belongs to user nobody (uid {NOBODY}), not to you: crm keeps personal "
+        "data only in files you own"
+    )
+
+
+def open_folder(folder: Path, mode: str = "0777") -> str:
+    return (
+        f"crm: {folder} is writable by group or others (mode {mode}): they could replace the "
+        "database under you, so crm does not use it there; chmod go-w "
+        f"{folder}, or move the database to a folder of your own\n"
+    )
+
+
+def check_json(db: Path) -> dict[str, dict[str, str]]:
+    result = crm("--db", str(db), "check", "--format", "json")
+    return {r["check"]: r for r in json.loads(result.stdout)}
+
+
+def openers(db: Path) -> list[list[str]]:
+    """Commands that open an existing database, reading or writing (DB: the database)."""
+    at = ["--db", str(db)]
+    return [
+        [*at, "edit", "W", "--notes", "secret note"],
+        [*at, "add", "Ben"],
+        [*at, "list"],
+        [*at, "show", "1"],
+        [*at, "backup"],
+        [*at, "export", "customers", "--format", "json"],
+        [*at, "forget", "1", "--yes"],
+        ["demo", "--db", str(db), "--customers", "1"],  # looks before it builds
+    ]
+
+
+@needs_root
+def test_a_database_another_user_put_in_its_place_is_never_read_or_written(tmp_path, monkeypatch):
+    """The audit: another user who could write the folder replaced the database by a copy
+    of their own (cp; mv -f), 0644; crm wrote the next note into it and said nothing."""
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o700)
+    db = folder / "crm.db"
+    ok("--db", str(db), "add", "W")
+    copy = folder / "new.db"
+    shutil.copy(db, copy)
+    os.chown(copy, NOBODY, NOBODY)
+    copy.chmod(0o644)
+    copy.replace(db)
+    before = db.read_bytes()
+    backup = tmp_path / "other.db"
+    ok("--db", str(backup), "add", "X")
+    runs = [*openers(db), ["--db", str(db), "restore", str(backup), "--yes"]]
+    if encryption.available():
+        key = tmp_path / "key"
+        key.write_text("k" * 32)
+        key.chmod(0o600)
+        monkeypatch.setenv("CRM_KEY_FILE", str(key))
+        runs += [["--db", str(db), "encrypt"]]
+    said = foreign(db) + "; copy it (cp) to make a file of your own\n"
+    for args in runs:
+        result = crm(*args)
+        assert (result.exit_code, result.stderr) == (2, said), args
+        assert "W" not in result.stdout, args
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["crm.db"]  # no -wal, -shm of ours
+    rows = check_json(db)
+    assert rows["file owner"] == {"check": "file owner", "status": "problem", "detail": said[5:-1]}
+    assert "integrity" not in rows  # crm check reports it, and does not open it either
+    # Copied, it is the user's own: everything works on the copy.
+    mine = folder / "mine.db"
+    shutil.copy(db, mine)
+    ok("--db", str(mine), "edit", "W", "--notes", "secret note")
+    assert check_json(mine)["file owner"]["status"] == "ok"
+
+
+@needs_root
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_a_wal_shm_or_journal_of_another_user_is_refused(db_path, suffix):
+    ok("add", "W")
+    planted = Path(f"{db_path}{suffix}")
+    planted.write_bytes(b"")
+    os.chown(planted, NOBODY, NOBODY)
+    before = db_path.read_bytes()
+    said = foreign(planted) + (
+        "; that user's crm has the database open or left it so: ask them to close it\n"
+    )
+    for args in openers(db_path):
+        result = crm(*args)
+        assert (result.exit_code, result.stderr) == (2, said), args
+    assert db_path.read_bytes() == before and planted.stat().st_uid == NOBODY
+    assert check_json(db_path)["file owner"]["detail"] == said[5:-1]
+    planted.unlink()
+    assert ok("list", "-q") == "1\n"
+
+
+def test_a_folder_others_can_write_is_refused_and_named_by_check(tmp_path):
+    """Another user could replace the database there (the audit's 0777 folder): crm uses
+    no database in it, reading or writing, new or not, until the folder is closed."""
+    folder = tmp_path / "open"
+    folder.mkdir()
+    folder.chmod(0o777)
+    db = folder / "crm.db"
+    for args in (["add", "W"], ["list"]):  # nothing there yet: no new file either
+        assert fails(2, "--db", str(db), *args) == open_folder(folder), args
+    assert list(folder.iterdir()) == []
+    folder.chmod(0o700)
+    ok("--db", str(db), "add", "W")
+    folder.chmod(0o777)
+    before = db.read_bytes()
+    for args in openers(db):
+        result = crm(*args)
+        assert (result.exit_code, result.stderr) == (2, open_folder(folder)), args
+    assert db.read_bytes() == before
+    rows = check_json(db)
+    assert rows["folder"] == {
+        "check": "folder",
+        "status": "problem",
+        "detail": open_folder(folder)[5:-1].replace(", so crm does not use it there", ""),
+    }
+    assert rows["file owner"] == {"check": "file owner", "status": "ok", "detail": "yours"}
+    assert rows["integrity"]["status"] == "ok"  # crm check still looks inside
+    folder.chmod(0o755)
+    ok("--db", str(db), "edit", "W", "--notes", "fine now")
+    assert check_json(db)["folder"]["status"] == "ok"
+
+
+def test_a_folder_writable_by_another_group_is_refused_but_not_by_ones_own_group(tmp_path):
+    folder = tmp_path / "group"
+    folder.mkdir()
+    folder.chmod(0o770)
+    db = folder / "crm.db"
+    me = pwd.getpwuid(os.geteuid())
+    if set(grp.getgrgid(me.pw_gid).gr_mem) <= {me.pw_name}:  # a private group: only the user
+        assert crm("--db", str(db), "add", "W").stderr == ""
+        assert check_json(db)["folder"]["status"] == "ok"
+    if os.geteuid() == 0:
+        os.chown(folder, 0, NOBODY)  # a group of others
+        assert fails(2, "--db", str(db), "list") == open_folder(folder, "0770")
+
+
+def test_a_sticky_folder_everyone_can_write_is_fine(tmp_path):
+    folder = tmp_path / "tmp-like"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    db = folder / "crm.db"
+    result = crm("--db", str(db), "add", "W")
+    assert (result.exit_code, result.stderr) == (0, "")
+    result = crm("--db", str(db), "list", "-q")
+    assert (result.stdout, result.stderr) == ("1\n", "")
+    assert check_json(db)["folder"] == {
+        "check": "folder",
+        "status": "ok",
+        "detail": "nobody else can replace the database in it",
+    }
+
+
+@needs_root
+def test_a_folder_another_user_owns_is_refused(tmp_path):
+    folder = tmp_path / "theirs"
+    folder.mkdir(mode=0o755)
+    db = folder / "crm.db"
+    ok("--db", str(db), "add", "W")
+    os.chown(folder, NOBODY, NOBODY)
+    said = (
+        f"crm: {folder} belongs to user nobody (uid {NOBODY}), who could replace the "
+        "database in it, so crm does not use it there; move the database to a folder of "
+        "your own\n"
+    )
+    for args in (["add", "Ben"], ["list"]):
+        assert fails(2, "--db", str(db), *args) == said
+    assert check_json(db)["folder"]["detail"] == said[5:-1].replace(
+        ", so crm does not use it there", ""
+    )

@@ -233,15 +233,20 @@ def test_a_write_during_encrypt_waits_and_lands_in_the_encrypted_file(
         assert ok("list", "-q") == "1\n"
 
 
-LEFTOVER = "crm: {} is left from an interrupted crm encrypt or decrypt and may hold the data "
-LEFTOVER += "unencrypted; crm check --repair removes it\n"
+def left_said(found: list[Path]) -> str:
+    names = ", ".join(str(p) for p in found)
+    verb, them = ("is", "it") if len(found) == 1 else ("are", "them")
+    return (
+        f"crm: {names} {verb} left from an interrupted crm encrypt or decrypt and may hold "
+        f"the data unencrypted; crm check --repair removes {them}\n"
+    )
 
 
 def test_a_leftover_converting_file_is_reported_by_every_command_and_repaired(db_path):
     ok("add", "Anna")
     partial = db_path.with_name("crm.db.converting")
     partial.write_bytes(b"SQLite format 3\x00" + b"Secret Person " * 1000)
-    said = LEFTOVER.format(partial)
+    said = left_said([partial])
     for args in (["list"], ["add", "Ben", "-q"], ["backup", "-q"], ["show", "1"]):
         result = crm(*args)
         assert result.exit_code == 0 and result.stderr == said, (args, result.stderr)
@@ -258,6 +263,37 @@ def test_a_leftover_converting_file_is_reported_by_every_command_and_repaired(db
     assert crm("list").stderr == ""
     ok("check")
     assert ok("list", "-q") == "1\n2\n"
+
+
+@pytest.mark.parametrize(
+    "suffixes",
+    [("", "-wal", "-journal"), ("-journal",)],
+    ids=["copy-journal-wal", "journal-alone"],
+)
+def test_a_leftover_journal_of_the_copy_is_reported_and_repaired_too(db_path, suffixes):
+    """kill -9 during a conversion can leave the copy's rollback journal (8 KB) beside it,
+    or alone once the copy is gone: it is reported, and --repair removes every one."""
+    ok("add", "Anna")
+    planted = [db_path.with_name(f"crm.db.converting{s}") for s in suffixes]
+    for path in planted:
+        path.write_bytes(b"Secret Person " * 600)
+    said = left_said(planted)
+    names = ", ".join(str(p) for p in planted)
+    verb = "is" if len(planted) == 1 else "are"
+    for args in (["list"], ["add", "Ben", "-q"]):
+        result = crm(*args)
+        assert result.exit_code == 0 and result.stderr == said, (args, result.stderr)
+    rows = check_rows()
+    assert rows["leftover copy"]["status"] == "problem"
+    assert rows["leftover copy"]["detail"].startswith(f"{names} {verb} left")
+    result = crm("check", "--repair", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert {"check": "leftover copy", "status": "ok", "detail": f"removed {names}"} in (
+        json.loads(result.stdout)
+    )
+    assert not any(p.exists() for p in planted)
+    assert crm("list").stderr == ""
+    ok("check")
 
 
 DECRYPT_TRIALS = 6
@@ -295,13 +331,16 @@ def test_kill_9_during_decrypt_keeps_the_database_and_reports_the_leftover(
         assert result.exit_code == 0, result.stderr
         assert [c["name"] for c in json.loads(result.stdout)] == ["Anna"]
         partial = db.with_name("crm.db.converting")
-        if partial.exists():
+        found = [Path(f"{partial}{s}") for s in ("", "-wal", "-shm", "-journal")]
+        found = [p for p in found if p.exists()]  # the copy's journal too (8 KB)
+        if found:
             leftovers += 1
-            assert result.stderr == LEFTOVER.format(partial)
+            assert result.stderr == left_said(found)
             repaired = crm("--db", str(db), "check", "--repair", "--format", "json")
             rows = {row["check"]: row for row in json.loads(repaired.stdout)}
-            assert rows["leftover copy"]["detail"] == f"removed {partial}"
-            assert rows["integrity"]["status"] == "ok" and not partial.exists()
+            assert rows["leftover copy"]["detail"] == f"removed {', '.join(map(str, found))}"
+            assert rows["integrity"]["status"] == "ok"
+            assert not any(p.exists() for p in found)
         else:
             assert result.stderr == ""
     print(f"\nkill -9 during decrypt: {DECRYPT_TRIALS} trials, {leftovers} left a copy")

@@ -170,7 +170,8 @@ def test_check_passes_on_a_healthy_database(db_path):
     out = ok("check", "--format", "json")
     checks = {r["check"]: r for r in json.loads(out)}
     assert {r["status"] for r in checks.values()} == {"ok"}
-    assert set(checks) >= {"integrity", "foreign keys", "schema version", "file modes"}
+    expected = ("integrity", "foreign keys", "schema version", "file modes", "file owner")
+    assert set(checks) >= {*expected, "folder"}
 
 
 def test_check_names_corruption_without_touching_the_original(db_path, tmp_path):

@@ -89,13 +89,15 @@ def check(
         bool,
         typer.Option(
             "--repair",
-            help="Remove the copy an interrupted crm encrypt/decrypt left beside the "
-            "database (the check also says whether the file is encrypted).",
+            help="Remove what an interrupted crm encrypt/decrypt left beside the database "
+            "(the copy and its -wal, -shm, -journal; the check also says whether the file is "
+            "encrypted).",
         ),
     ] = False,
 ) -> None:
     """Check the database: integrity, foreign keys, full-text indexes, schema version,
-    history triggers, file modes and which hooks run; exit 1 naming the problems.
+    history triggers, file modes, the file's owner and folder, and which hooks run; exit 1
+    naming the problems.
 
     Example: crm check
     """

@@ -14,7 +14,9 @@ the live database through the backup API, never by renaming over it: a process t
 database open keeps a valid file and sees the restored data on its next transaction.
 
 `check_database` runs integrity_check, foreign_key_check, the integrity check of every FTS5
-index, the schema version, the history triggers and the file modes, without changing anything.
+index, the schema version, the history triggers, the file modes, whose the file is and
+whether anyone else could replace it in its folder, without changing anything. It reports
+another user's file without opening it, as every other command refuses to.
 """
 
 from __future__ import annotations
@@ -310,6 +312,24 @@ def _mode_rows(db_path: Path) -> list[CheckResult]:
     return rows
 
 
+def _owner_rows(db_path: Path) -> list[CheckResult]:
+    """Whose the database is, and whether someone else could replace it in its folder
+    (crmcli.store.guard.check_owned: the same rule every command applies)."""
+    foreign = guard.foreign_owner(db_path)
+    owner: CheckResult = {
+        "check": "file owner",
+        "status": "problem" if foreign else "ok",
+        "detail": foreign or "yours",
+    }
+    folder = guard.open_folder(db_path)
+    place: CheckResult = {
+        "check": "folder",
+        "status": "problem" if folder else "ok",
+        "detail": "; ".join(folder) if folder else "nobody else can replace the database in it",
+    }
+    return [owner, place]
+
+
 def fts_tables(conn: sqlite3.Connection) -> list[str]:
     """Names of the FTS5 virtual tables in the database."""
     return [
@@ -321,19 +341,19 @@ def fts_tables(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def remove_leftover(db_path: Path) -> Path | None:
-    """`crm check --repair`: remove the copy an interrupted `crm encrypt`/`crm decrypt` left
-    beside the database (it may hold the data in clear, so its bytes are overwritten with
-    zeros before it is unlinked). Waits until no other crm uses the database, so a conversion
-    that is running is never touched. Returns the path removed, if any."""
+def remove_leftover(db_path: Path) -> list[Path]:
+    """`crm check --repair`: remove what an interrupted `crm encrypt`/`crm decrypt` left
+    beside the database, the copy and its -wal, -shm, -journal (they may hold the data in
+    clear, so their bytes are overwritten with zeros before they are unlinked). Waits until
+    no other crm uses the database, so a conversion that is running is never touched.
+    Returns the paths removed."""
     with guard.exclusive(db_path):
-        partial = guard.leftover(db_path)
-        if partial is None:
-            return None
-        for name in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        found = guard.leftovers(db_path)
+        for name in found:
             try:
                 fd = os.open(name, os.O_WRONLY | os.O_NOFOLLOW)
-            except OSError:
+            except OSError:  # a symbolic link: remove the link, never write where it points
+                name.unlink(missing_ok=True)
                 continue
             try:
                 size = os.fstat(fd).st_size
@@ -344,7 +364,7 @@ def remove_leftover(db_path: Path) -> Path | None:
             finally:
                 os.close(fd)
             name.unlink()
-        return partial
+        return found
 
 
 def _kind_row(conn: sqlite3.Connection) -> CheckResult:
@@ -399,25 +419,22 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
         raise NotFound(f"there is no database at {db_path}")
     from crmcli.store import hooks
 
-    rows = _mode_rows(db_path) + hooks.check_rows(db_path)
+    guard.check_path(db_path)
+    rows = _mode_rows(db_path) + _owner_rows(db_path) + hooks.check_rows(db_path)
 
     def add(check: str, ok: bool, detail: str, *, note: bool = False) -> None:
         rows.append({"check": check, "status": "ok" if ok else "problem", "detail": detail})
         if note and ok:
             rows[-1]["status"] = "note"
 
-    guard.check_path(db_path)
-    removed = remove_leftover(db_path) if repair else None
-    partial = guard.leftover(db_path)
-    if removed is not None:
-        add("leftover copy", True, f"removed {removed}")
-    elif partial is not None:
-        add(
-            "leftover copy",
-            False,
-            f"{partial} is left from an interrupted crm encrypt or decrypt; "
-            "crm check --repair removes it",
-        )
+    if guard.foreign_owner(db_path) is not None:
+        return rows  # another user's file: crm opens it no more than any command does
+    removed = remove_leftover(db_path) if repair else []
+    found = guard.leftovers(db_path)
+    if removed:
+        add("leftover copy", True, f"removed {', '.join(str(p) for p in removed)}")
+    if found:
+        add("leftover copy", False, guard.said_left(found))
 
     try:
         conn = open_file(db_path, readonly=True)

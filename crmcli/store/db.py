@@ -75,6 +75,7 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
     from crmcli.store import migrations
 
     guard.check_path(path)
+    guard.check_owned(path)
     guard.tighten(path)
     try:
         if not path.exists():
@@ -203,7 +204,10 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
     """Copy the database `source` into the one at `path` (created when missing) through
     SQLite's backup API, then upgrade its schema: a process that has the file open keeps a
     valid file and sees the new contents at its next transaction (`crm restore`).
-    Both must be of one kind, plain or encrypted with the same key (crm restore sees to it)."""
+    Both must be of one kind, plain or encrypted with the same key (crm restore sees to it).
+    Raises InvalidInput when the file is not the user's or its folder not theirs alone
+    (crmcli.store.guard.check_owned)."""
+    guard.check_owned(path)
     if not path.exists():
         create_private_file(path)
     try:
@@ -273,13 +277,16 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
     if not path.exists():
         raise InvalidInput(f"there is no database at {path}")
     guard.check_path(path)
+    guard.check_owned(path)
     partial = guard.converting(path)
     with guard.exclusive(path):
         if encryption.is_encrypted(path) == to_encrypted:
             state = "already encrypted" if to_encrypted else "not encrypted"
             raise InvalidInput(f"{path} is {state}; nothing was changed")
         source_key, new_key = (None, key) if to_encrypted else (key, None)
-        partial.unlink(missing_ok=True)  # left by an interrupted conversion
+        # Left by an interrupted conversion: a stale -journal would be played into the copy.
+        for name in guard.leftovers(path):
+            name.unlink(missing_ok=True)
         create_private_file(partial)
         try:
             with guard.exclusive(partial):
@@ -297,7 +304,7 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
                 for suffix in ("-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
         finally:
-            for name in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            for name in guard.leftovers(path):
                 name.unlink(missing_ok=True)
     return {"path": str(path), "customers": customers}
 

@@ -1,7 +1,20 @@
 """What stands between a database path and SQLite opening it: the path must be a regular
-file (a named pipe would hang the open), a file open to others is made owner-only, a copy
-left by an interrupted conversion is reported, and the lock every crm process holds on the
-file while it has it open.
+file (a named pipe would hang the open), the file and its -wal/-shm/-journal must be the
+user's own, in a folder nobody else can replace it in, a file open to others is made
+owner-only, a copy left by an interrupted conversion is reported, and the lock every crm
+process holds on the file while it has it open.
+
+Why the owner and the folder: crm keeps other people's personal data, and a file another
+user owns is one they can read. Another user who can write the database's folder can put a
+copy of their own in its place (`cp crm.db x; mv -f x crm.db`): crm would then write the
+next note into a file they read. So crm uses a database only when it, its -wal, -shm and
+-journal are the user's own (root is a user like any other here), and only in a folder
+nobody else can replace it in: not one that group or others can write without the sticky
+bit, nor one another user (not root) owns. One rule for every command, reading too: a read
+can upgrade the schema (a write), a swapped file would feed a cron report someone else's
+records, and a command that reads before it writes (`crm forget`) says one thing, not a
+warning and then a refusal. A sticky folder (/tmp) is fine: others cannot rename or remove
+our files in it; so is a group-writable folder whose group is the user's private group.
 
 That lock is a flock(2) on the database file itself: shared while any connection of this
 process is open on it, exclusive while `crm encrypt` / `crm decrypt` replace the file by a
@@ -20,7 +33,10 @@ What the user should know but that stops nothing (a mode tightened, a leftover c
 from __future__ import annotations
 
 import fcntl
+import grp
 import os
+import pwd
+import shlex
 import stat
 import sys
 import time
@@ -29,7 +45,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crmcli.core.errors import InvalidInput, StorageError
-from crmcli.store.files import BUSY_TIMEOUT_MS
+from crmcli.store.files import BUSY_TIMEOUT_MS, COMPANIONS
 
 _POLL_SECONDS = 0.02
 # (device, inode) -> [descriptor holding the flock, connections of this process using it]
@@ -74,6 +90,90 @@ def check_path(path: Path) -> None:
             raise InvalidInput(f"{path} is {kind}, not a database file; give a file with --db")
 
 
+def _user(uid: int) -> str:
+    try:
+        return f"user {pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def foreign_owner(path: Path) -> str | None:
+    """Why the database at `path` is not the user's own (it, or its -wal, -shm or -journal,
+    belongs to another user), or None."""
+    me = os.geteuid()
+    for suffix in ("", *COMPANIONS):
+        name = Path(f"{path}{suffix}")
+        try:
+            owner = os.stat(name).st_uid
+        except OSError:
+            continue
+        if owner == me:
+            continue
+        why = (
+            f"{name} belongs to {_user(owner)}, not to you: crm keeps personal data only in "
+            "files you own"
+        )
+        if not suffix:
+            return f"{why}; copy it (cp) to make a file of your own"
+        return f"{why}; that user's crm has the database open or left it so: ask them to close it"
+    return None
+
+
+def open_folder(path: Path) -> tuple[str, str] | None:
+    """(why, fix) when someone else could replace the database at `path` in its folder: the
+    folder is writable by others, or by a group that is not the user's own private group,
+    and not sticky; or it belongs to another user (not root). None when only the user (or
+    root) can. A folder that does not exist yet is not checked (crm creates it 0700)."""
+    me = os.geteuid()
+    folders = {Path(os.path.abspath(path)).parent, Path(os.path.realpath(path)).parent}
+    for folder in sorted(folders):
+        try:
+            info = os.stat(folder)
+        except OSError:
+            continue
+        if info.st_uid not in (me, 0):
+            why = f"{folder} belongs to {_user(info.st_uid)}, who could replace the database in it"
+            return why, "move the database to a folder of your own"
+        mode = stat.S_IMODE(info.st_mode)
+        shared = mode & 0o002 or (mode & 0o020 and not _private_group(info.st_gid))
+        if shared and not mode & stat.S_ISVTX:
+            why = (
+                f"{folder} is writable by group or others (mode {mode:04o}): they could "
+                "replace the database under you"
+            )
+            fix = (
+                f"chmod go-w {shlex.quote(str(folder))}, or move the database to a folder of "
+                "your own"
+            )
+            return why, fix
+    return None
+
+
+def _private_group(gid: int) -> bool:
+    """True when `gid` is the user's own group and lists no other member: the "user
+    private group" many systems give each user (with umask 002, so the folders they make
+    are group-writable), which lets nobody else write."""
+    try:
+        me = pwd.getpwuid(os.geteuid())
+        members = grp.getgrgid(gid).gr_mem
+    except KeyError:
+        return False
+    return gid == me.pw_gid and set(members) <= {me.pw_name}
+
+
+def check_owned(path: Path) -> None:
+    """Raise InvalidInput when the database at `path` (or its -wal, -shm, -journal) belongs
+    to another user, or when someone else could replace it in its folder (see the module
+    docstring): for every command, reading or writing, and before a new file is made."""
+    why = foreign_owner(path)
+    if why is not None:
+        raise InvalidInput(why)
+    folder = open_folder(path)
+    if folder is not None:
+        why, fix = folder
+        raise InvalidInput(f"{why}, so crm does not use it there; {fix}")
+
+
 def tighten(path: Path) -> None:
     """Make the database and its -wal/-shm owner-only (0600) when they are wider and ours (a
     file made with `touch` or unpacked from an archive keeps 0644); says so once."""
@@ -92,10 +192,21 @@ def tighten(path: Path) -> None:
         notice(f"{name} was open to others ({mode:04o}); made it owner-only ({mode & 0o700:04o})")
 
 
-def leftover(path: Path) -> Path | None:
-    """The copy an interrupted `crm encrypt`/`crm decrypt` left beside the database, if any."""
+def leftovers(path: Path) -> list[Path]:
+    """What an interrupted `crm encrypt`/`crm decrypt` left beside the database: the
+    converted copy and its -wal, -shm, -journal, those that exist."""
     partial = converting(path)
-    return partial if partial.exists() else None
+    return [p for p in (partial, *(Path(f"{partial}{s}") for s in COMPANIONS)) if p.exists()]
+
+
+def said_left(found: list[Path], between: str = "") -> str:
+    """What is said of the files of leftovers(), `between` inserted before the advice."""
+    names = ", ".join(str(p) for p in found)
+    verb, them = ("is", "it") if len(found) == 1 else ("are", "them")
+    return (
+        f"{names} {verb} left from an interrupted crm encrypt or decrypt{between}; "
+        f"crm check --repair removes {them}"
+    )
 
 
 def converting(path: Path) -> Path:
@@ -149,11 +260,9 @@ def hold(path: Path) -> tuple[int, int] | None:
             os.close(fd)  # replaced while we waited: lock the file the path names now
             continue
         _LOCKS[which] = [fd, 1]
-        if leftover(path) is not None:  # no conversion runs while we hold the lock
-            notice(
-                f"{converting(path)} is left from an interrupted crm encrypt or decrypt and "
-                "may hold the data unencrypted; crm check --repair removes it"
-            )
+        found = leftovers(path)  # no conversion runs while we hold the lock
+        if found:
+            notice(said_left(found, " and may hold the data unencrypted"))
         return which
 
 
