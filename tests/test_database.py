@@ -341,7 +341,6 @@ def openers(db: Path) -> list[list[str]]:
         [*at, "backup"],
         [*at, "export", "customers", "--format", "json"],
         [*at, "forget", "1", "--yes"],
-        ["demo", "--db", str(db), "--customers", "1"],  # looks before it builds
     ]
 
 
