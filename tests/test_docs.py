@@ -3,7 +3,9 @@ output the page shows (when it shows any), every command is mentioned in docs/, 
 command's --help has an example.
 
 A page runs top to bottom on an empty database, or on a fresh demo database when it says
-`<!-- docs: demo -->`. Paths under /tmp/ are moved into the test's temporary directory.
+`<!-- docs: demo -->`. Paths under /tmp/ are moved into the test's temporary directory, and
+moved back in what a command prints, so a page may show them.
+Lines that do not start with `crm ` run in the shell.
 Where the shown output has a line of just `...`, the lines shown must all appear (in any order).
 """
 
@@ -57,7 +59,7 @@ def commands() -> list[tuple[str, Any]]:
 
 
 def run_line(command: str) -> tuple[int, str, str]:
-    if any(c in command for c in "|<>"):
+    if any(c in command for c in "|<>") or not command.startswith("crm "):  # a shell line
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
         proc = subprocess.run(command, shell=True, capture_output=True, text=True, env=env)
         return proc.returncode, proc.stdout, proc.stderr
@@ -84,7 +86,7 @@ def test_console_sessions_replay(page, tmp_path, monkeypatch):
             assert code != 0, f"{page.name}: $ {command}"
         else:
             assert code == 0, f"{page.name}: $ {command}\n{err}"
-        got = (out + err).rstrip("\n")
+        got = (out + err).rstrip("\n").replace(f"{tmp_path}/", "/tmp/")
         shown = expected.splitlines()
         if any(line.strip() == "..." for line in shown):  # elided: every line shown appears
             missing = [e for e in shown if e.strip() != "..." and e not in got.splitlines()]

@@ -14,10 +14,12 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +67,13 @@ def give_away(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(hooks, "current_user", lambda: os.geteuid() + 1)
 
 
+def trust_beside(database: Path) -> str:
+    """`crm hooks trust` for `database`, made first if missing (the trust names its file)."""
+    if not database.exists():
+        db.connect(database, write=True).close()
+    return ok("--db", str(database), "hooks", "trust")
+
+
 def one_warning(result_stderr: str) -> str:
     assert result_stderr.count("\n") == 1, result_stderr
     assert result_stderr.startswith("crm: skipped hook"), result_stderr
@@ -101,7 +110,8 @@ def test_hooks_beside_the_database_run_only_once_the_folder_is_trusted(
         "(crm hooks trust lets it run)\n"
     )
     assert ok("hooks", "trust") == (
-        f"Trusted {beside(db_path)}: on-add will run. Trust it again after changing a hook.\n"
+        f"Trusted {beside(db_path)} for {db_path}: on-add will run. "
+        "Trust it again after changing a hook.\n"
     )
     result = crm("add", "Bob")
     assert result.exit_code == 0 and result.stderr == "" and ran(marker) == ["on-add"]
@@ -114,7 +124,7 @@ def test_hooks_beside_the_database_run_only_once_the_folder_is_trusted(
 def test_hooks_in_both_places_each_run(db_path: Path, marker: Path) -> None:
     marker_hook(config_folder(db_path), "on-add", marker)
     marker_hook(beside(db_path), "on-add", marker)
-    ok("hooks", "trust")
+    trust_beside(db_path)
     ok("add", "Anna")
     assert ran(marker) == ["on-add", "on-add"]
 
@@ -199,7 +209,7 @@ def test_an_archive_unpacked_over_a_trusted_folder_runs_nothing_new(
     db_path: Path, marker: Path, tmp_path: Path
 ) -> None:
     marker_hook(beside(db_path), "on-add", marker)
-    ok("hooks", "trust")
+    trust_beside(db_path)
     archive = tmp_path / "update.tar"
     pack(archive, {
         "hooks/on-add": (hook_text(marker, "planted-add"), 0o700),
@@ -221,7 +231,7 @@ def test_a_folder_others_can_write_runs_nothing_even_when_trusted(
     folder = config_folder(db_path) if place == "config" else beside(db_path)
     marker_hook(folder, "on-add", marker)
     if place == "beside":
-        ok("hooks", "trust")
+        trust_beside(db_path)
     folder.chmod(0o777)
     result = crm("add", "Anna")
     assert result.exit_code == 0 and ran(marker) == []
@@ -236,7 +246,7 @@ def test_a_hook_its_group_can_write_does_not_run(db_path: Path, marker: Path, pl
     folder = config_folder(db_path) if place == "config" else beside(db_path)
     hook = marker_hook(folder, "on-add", marker)
     if place == "beside":
-        ok("hooks", "trust")
+        trust_beside(db_path)
     hook.chmod(0o770)
     result = crm("add", "Anna")
     assert ran(marker) == []
@@ -282,13 +292,13 @@ def test_hooks_another_user_planted_in_a_shared_folder_never_run(
 def test_a_trusted_folder_moved_aside_for_another_does_not_run(db_path: Path, marker: Path) -> None:
     folder = beside(db_path)
     marker_hook(folder, "on-add", marker)
-    ok("hooks", "trust")
+    trust_beside(db_path)
     folder.rename(db_path.parent / "hooks.old")
     marker_hook(folder, "on-add", marker)  # the same hook, in a new folder
     result = crm("add", "Anna")
     assert ran(marker) == []
     assert "the folder was replaced since you trusted it" in one_warning(result.stderr)
-    ok("hooks", "trust")
+    trust_beside(db_path)
     ok("add", "Bob")
     assert ran(marker) == ["on-add"]
 
@@ -299,7 +309,7 @@ def test_a_trusted_folder_removed_and_recreated_from_an_archive_does_not_run(
     """After rm -rf the file system may give the new folder the old inode number, so the
     record's inode alone cannot tell; the hook's recorded SHA-256 does."""
     marker_hook(beside(db_path), "on-add", marker)
-    ok("hooks", "trust")
+    trust_beside(db_path)
     shutil.rmtree(beside(db_path))
     archive = tmp_path / "hooks.tar"
     pack(archive, {"hooks": (None, 0o700), "hooks/on-add": (hook_text(marker, "x"), 0o700)})
@@ -308,6 +318,206 @@ def test_a_trusted_folder_removed_and_recreated_from_an_archive_does_not_run(
     assert ran(marker) == []
     warning = one_warning(result.stderr)
     assert "the folder was replaced" in warning or "the hook changed" in warning
+
+
+# --- swapping the checked folder for another ------------------------------------------------
+
+
+def hooks_folder(place: str, database: Path) -> Path:
+    return config_folder(database) if place == "config" else database.parent / "hooks"
+
+
+def planted(place: str, database: Path, marker: Path) -> Path:
+    """A database at `database` with a 0755 on-modify hook in `place`, trusted if beside:
+    what the audit set up before opening a folder above to others."""
+    ok("--db", str(database), "add", "Anna")
+    folder = hooks_folder(place, database)
+    marker_hook(folder, "on-modify", marker, mode=0o755)
+    folder.chmod(0o755)
+    if place == "beside":
+        trust_beside(database)
+    return folder
+
+
+def skipped_for(database: Path, folder: Path, why: str) -> None:
+    """The hook is skipped for `why`, alike in a write's warning, crm hooks list, crm check,
+    and (beside the database) crm hooks trust refuses the folder for it."""
+    result = crm("--db", str(database), "edit", "Anna", "--city", "Rome")
+    assert result.exit_code == 0
+    assert one_warning(result.stderr) == f"crm: skipped hook {folder}/on-modify: {why}\n"
+    rows = json.loads(ok("--db", str(database), "hooks", "list", "-f", "json"))
+    assert [(r["status"], r["reason"]) for r in rows] == [("skipped", why)]
+    checked = crm("--db", str(database), "check", "-f", "json")
+    assert checked.exit_code == 1
+    assert {
+        "check": "hooks",
+        "status": "problem",
+        "detail": f"{folder}/on-modify skipped: {why}",
+    } in (json.loads(checked.stdout))
+    if folder.name == "hooks":
+        assert fails(2, "--db", str(database), "hooks", "trust") == (
+            f"crm: not trusting {folder}: {why}\n"
+        )
+
+
+@pytest.mark.parametrize("place", ["config", "beside"])
+@pytest.mark.parametrize(
+    ("level", "mode"),
+    [(1, 0o775), (1, 0o757), (2, 0o770), (2, 0o707)],
+    ids=["parent-0775", "parent-0757", "grandparent-0770", "grandparent-0707"],
+)
+def test_hooks_under_a_folder_others_can_write_do_not_run(
+    tmp_path: Path, marker: Path, place: str, level: int, mode: int
+) -> None:
+    """The audit's swap: another user of the group could write the database's folder, and
+    renamed the trusted hooks folder away for theirs while crm checked and ran it. A parent
+    or grandparent of the hooks folder that group or others can write runs nothing."""
+    database = tmp_path / "a" / "b" / "crm.db"
+    folder = planted(place, database, marker)
+    above = folder.parents[level - 1]
+    above.chmod(mode)
+    why = (
+        f"{above} is writable by group or others, who could swap the folder in it "
+        f"(mode {mode:04o}: chmod go-w it)"
+    )
+    skipped_for(database, folder, why)
+    assert ran(marker) == []
+    above.chmod(0o755)
+    ok("--db", str(database), "edit", "Anna", "--city", "Lyon")
+    assert ran(marker) == ["on-modify"]
+
+
+@pytest.mark.parametrize("place", ["config", "beside"])
+@pytest.mark.parametrize("level", [1, 2], ids=["parent-1777", "grandparent-1777"])
+def test_a_sticky_folder_above_others_can_write_lets_hooks_run(
+    tmp_path: Path, marker: Path, place: str, level: int
+) -> None:
+    """Like /tmp: in a sticky folder nobody but you (and root) can rename what is yours."""
+    database = tmp_path / "a" / "b" / "crm.db"
+    folder = planted(place, database, marker)
+    folder.parents[level - 1].chmod(0o1777)
+    result = crm("--db", str(database), "edit", "Anna", "--city", "Rome")
+    assert result.exit_code == 0 and result.stderr == "" and ran(marker) == ["on-modify"]
+    if place == "beside":
+        trust_beside(database)
+
+
+@pytest.mark.parametrize("place", ["config", "beside"])
+def test_hooks_under_a_folder_another_user_owns_do_not_run(
+    tmp_path: Path, marker: Path, monkeypatch: pytest.MonkeyPatch, place: str
+) -> None:
+    database = tmp_path / "a" / "b" / "crm.db"
+    folder = planted(place, database, marker)
+    above = folder.parents[1]
+    give_away(above, monkeypatch)
+    result = crm("--db", str(database), "edit", "Anna", "--city", "Rome")
+    assert ran(marker) == []
+    warning = one_warning(result.stderr)
+    # Not as root, crm runs as "another uid": the first folder above not root's is named.
+    assert " belongs to uid " in warning and ", not you or root\n" in warning
+    if os.geteuid() == 0:
+        assert f"on-modify: {above} belongs to uid {NOBODY}, not you or root\n" in warning
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="runs the path without /proc")
+@pytest.mark.parametrize("place", ["config", "beside"])
+def test_the_hook_that_runs_is_the_file_that_was_checked(
+    tmp_path: Path, marker: Path, monkeypatch: pytest.MonkeyPatch, place: str
+) -> None:
+    """The audit's race, made certain: the hooks folder is swapped for another (as renameat2
+    RENAME_EXCHANGE did) after every check, just before the hook starts. What runs is the
+    file that was checked, not whatever is at its path by then."""
+    database = tmp_path / "crm.db"
+    folder = planted(place, database, marker)
+    evil = tmp_path / "evil"
+    marker_hook(evil, "on-modify", tmp_path / "evil-ran.txt", mode=0o755)
+    real_run = subprocess.run
+    swaps = []
+
+    def swap_then_run(*args: Any, **kwargs: Any) -> subprocess.CompletedProcess:
+        folder.rename(tmp_path / "aside")
+        evil.rename(folder)
+        swaps.append(folder)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", swap_then_run)
+    result = crm("--db", str(database), "edit", "Anna", "--city", "Rome")
+    assert swaps == [folder]  # the swap did happen, once, before the one hook ran
+    assert result.exit_code == 0 and result.stderr == ""
+    assert ran(marker) == ["on-modify"] and ran(tmp_path / "evil-ran.txt") == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="runs the path without /proc")
+def test_a_compiled_hook_runs_through_its_descriptor_too(db_path: Path) -> None:
+    """A binary is run by the kernel from the descriptor itself (a script's interpreter
+    opens it): a copy of `false` runs and fails, a copy of `true` runs and succeeds."""
+    programs = {name: Path(shutil.which(name) or name) for name in ("false", "true")}
+    if not all(p.is_file() and p.read_bytes()[:4] == b"\x7fELF" for p in programs.values()):
+        pytest.skip("no compiled true and false")
+    folder = config_folder(db_path)
+    folder.mkdir(parents=True, mode=0o700)
+    for hook, program in (("on-add", programs["false"]), ("on-modify", programs["true"])):
+        shutil.copyfile(program, folder / hook)
+        (folder / hook).chmod(0o700)
+    result = crm("add", "Anna")
+    assert result.exit_code == 0
+    assert result.stderr == "crm: hook on-add failed (exit 1); the change is kept\n"
+    result = crm("edit", "Anna", "--city", "Rome")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+# --- the trust is for one database ----------------------------------------------------------
+
+
+def test_a_received_database_whose_hooks_links_to_a_trusted_folder_runs_nothing(
+    db_path: Path, marker: Path, tmp_path: Path
+) -> None:
+    """A stranger's database whose `hooks` is a symbolic link to your trusted folder would
+    hand your hooks the stranger's changes: a linked hooks folder is never followed."""
+    marker_hook(beside(db_path), "on-modify", marker)
+    trust_beside(db_path)
+    received = tmp_path / "received" / "crm.db"
+    ok("--db", str(received), "add", "Mallory")
+    (received.parent / "hooks").symlink_to(beside(db_path))
+    why = "the folder is a symbolic link (crm follows none to a hook)"
+    result = crm("--db", str(received), "edit", "Mallory", "--city", "Rome")
+    assert result.exit_code == 0 and ran(marker) == []
+    assert one_warning(result.stderr) == (
+        f"crm: skipped hook {received.parent}/hooks/on-modify: {why}\n"
+    )
+    assert fails(2, "--db", str(received), "hooks", "trust") == (
+        f"crm: not trusting {received.parent}/hooks: {why}\n"
+    )
+    ok("add", "Anna")
+    ok("edit", "Anna", "--city", "Rome")  # the folder's own database still runs it
+    assert ran(marker) == ["on-modify"]
+
+
+def test_trusting_a_folder_trusts_it_for_one_database(
+    db_path: Path, marker: Path, tmp_path: Path
+) -> None:
+    """Another database dropped beside the trusted one, or moved over it, runs no hook."""
+    marker_hook(beside(db_path), "on-modify", marker)
+    ok("add", "Anna")
+    trust_beside(db_path)
+    other = db_path.parent / "received.db"
+    ok("--db", str(other), "add", "Mallory")
+    result = crm("--db", str(other), "edit", "Mallory", "--city", "Rome")
+    assert ran(marker) == []
+    assert one_warning(result.stderr) == (
+        f"crm: skipped hook {beside(db_path)}/on-modify: the folder is trusted for {db_path}, "
+        "not for this database (crm hooks trust lets it run)\n"
+    )
+    other.rename(db_path)  # a stranger's file moved over the trusted one
+    result = crm("edit", "Mallory", "--city", "Lyon")
+    assert ran(marker) == []
+    assert one_warning(result.stderr) == (
+        f"crm: skipped hook {beside(db_path)}/on-modify: the database is not the file you "
+        "trusted the folder for (crm hooks trust lets it run)\n"
+    )
+    trust_beside(db_path)
+    ok("edit", "Mallory", "--city", "Rome")
+    assert ran(marker) == ["on-modify"]
 
 
 def test_one_warning_line_however_many_hooks_are_skipped(db_path: Path, marker: Path) -> None:
@@ -346,22 +556,30 @@ def test_trust_refuses_what_it_cannot_vouch_for_and_records_nothing(
     (beside(db_path) / "on-add").unlink()
     (beside(db_path) / "on-add").mkdir(mode=0o700)  # "executable", but a folder
     assert "on-add is not a regular file" in fails(2, "hooks", "trust")
-    assert not trust_file.exists()
+    (beside(db_path) / "on-add").rmdir()
+    marker_hook(beside(db_path), "on-add", marker)
+    # A safe folder, but the trust names the database file, and there is none yet.
+    assert fails(3, "hooks", "trust") == (
+        f"crm: no database at {db_path}; trust its hooks once it exists\n"
+    )
+    assert not trust_file.exists() and not db_path.exists()
 
 
 def test_the_trust_record_is_private_and_outside_the_database(db_path: Path, marker: Path) -> None:
     ok("add", "Anna")
     marker_hook(beside(db_path), "on-add", marker)
     before = dump(db_path)
-    ok("hooks", "trust")
+    trust_beside(db_path)
     assert dump(db_path) == before  # nothing about hooks in the database
     trust_file = hooks.config_dir() / hooks.TRUST_FILE
     assert stat.S_IMODE(trust_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(trust_file.parent.stat().st_mode) == 0o700
-    record = json.loads(trust_file.read_text())["folders"][str(beside(db_path))]
-    info = beside(db_path).stat()
-    assert (record["uid"], record["device"], record["inode"]) == (
-        info.st_uid, info.st_dev, info.st_ino)  # fmt: skip
+    record = json.loads(trust_file.read_text())["databases"][str(db_path)]
+    folder, database = beside(db_path).stat(), db_path.stat()
+    assert record["folder"] == str(beside(db_path))
+    assert (record["folder_uid"], record["folder_device"], record["folder_inode"]) == (
+        folder.st_uid, folder.st_dev, folder.st_ino)  # fmt: skip
+    assert (record["device"], record["inode"]) == (database.st_dev, database.st_ino)
     assert set(record["hooks"]) == {"on-add"}
     # A trust file others could write vouches for nothing.
     trust_file.chmod(0o666)
@@ -396,7 +614,7 @@ def test_crm_hooks_list_and_crm_check_name_active_and_skipped_hooks(
         {"check": "hooks", "status": "ok", "detail": f"{active} runs"},
         {"check": "hooks", "status": "problem", "detail": f"{skipped} skipped: {why}"},
     ]
-    ok("hooks", "trust")
+    trust_beside(db_path)
     assert crm("check").exit_code == 0
 
 

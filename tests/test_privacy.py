@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from crmcli.cli import output
 from crmcli.store import history
+from crmcli.store.db import connect
 from tests.conftest import crm, dump, fails, ok, rows
 
 NID = "11010519491231002X"
@@ -425,6 +426,7 @@ def payload_hooks(db: Path, log: Path) -> None:
         )
         script.chmod(0o700)
     folder.chmod(0o700)
+    connect(db, write=True).close()  # the trust is for this database file: make it first
     ok("--db", str(db), "hooks", "trust")
 
 

@@ -47,7 +47,7 @@ def hooks_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
 @hooks_app.command("trust")
 def hooks_trust(ctx: typer.Context) -> None:
-    """Let the hooks in the folder beside the database run, as they are now.
+    """Let the hooks in the folder beside the database run for this database, as they are now.
 
     Example: crm hooks trust
     """
@@ -55,14 +55,14 @@ def hooks_trust(ctx: typer.Context) -> None:
 
     done = trust(global_options(ctx).path)
     typer.echo(
-        f"Trusted {done['folder']}: {', '.join(done['hooks'])} will run. "
+        f"Trusted {done['folder']} for {done['database']}: {', '.join(done['hooks'])} will run. "
         "Trust it again after changing a hook."
     )
 
 
 @hooks_app.command("untrust")
 def hooks_untrust(ctx: typer.Context) -> None:
-    """Stop running the hooks in the folder beside the database.
+    """Stop running the hooks in the folder beside the database for this database.
 
     Example: crm hooks untrust
     """

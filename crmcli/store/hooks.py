@@ -6,17 +6,26 @@ A hook is an executable named `on-add`, `on-modify` or `on-delete`, in one of tw
   (CONFIG is platformdirs' user config directory for crmcli, `$XDG_CONFIG_HOME/crmcli` or
   `~/.config/crmcli` on Linux; NAME is the database file's name and HASH the first 12 hex
   digits of the SHA-256 of its resolved path, so two databases never share one);
-- the `hooks` folder beside the database, once the user trusted it (`crm hooks trust`): a
-  record in CONFIG/trusted-hooks.json (0600, never in the database, which may come from
-  anyone) names the folder, its owner, its device and inode, and the SHA-256 of each hook.
-  A folder replaced since, or a hook added or changed since (an archive unpacked over it),
-  is no longer trusted.
+- the `hooks` folder beside the database, once the user trusted it for that database (`crm
+  hooks trust`): a record in CONFIG/trusted-hooks.json (0600, never in the database, which
+  may come from anyone), keyed by the database's resolved path, names the database file's
+  device and inode, the folder, its owner, device and inode, and the SHA-256 of each hook.
+  Another database (a received one beside it, or moved over it), a folder replaced since, or
+  a hook added or changed since (an archive unpacked over it) is no longer trusted.
 
 In either place a hook runs only when its folder and the hook itself belong to the user and
-nobody else can write them, and the hook is a regular file. Anything else is skipped, and
-the write's `warn` gets one line per command naming the skipped hooks and why. So a database
-received in an archive, or a hooks folder someone else could write, never runs code as the
-user. A file that is not executable is not a hook (that is how to switch one off).
+nobody else can write them, the hook is a regular file, neither is a symbolic link, and
+every folder above, up to /, belongs to root or the user and is writable by nobody else
+unless it is sticky (as /tmp: others cannot rename what is yours in it). Otherwise someone
+could rename the checked folder away and put theirs in its place. Anything else is skipped,
+and the write's `warn` gets one line per command naming the skipped hooks and why. So a
+database received in an archive, or a hooks folder someone else could write or swap, never
+runs code as the user. A file that is not executable is not a hook (that is how to switch
+one off).
+
+The checks are made on descriptors, never on a path looked up twice: the folders are opened
+one at a time from / without following a symbolic link, the hook is opened in its folder,
+checked and hashed through its descriptor, and that descriptor is what runs (see _execute).
 
 Each hook runs at most once per command, after the COMMIT, with the command's changes to its
 customers as one JSON document on stdin; a failing hook is reported and undoes nothing.
@@ -24,13 +33,15 @@ customers as one JSON document on stdin; a failing hook is reported and undoes n
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import sqlite3
 import stat
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
@@ -40,6 +51,11 @@ HOOKS = ("on-add", "on-modify", "on-delete")
 TRUST_FILE = "trusted-hooks.json"
 TIMEOUT_S = 30
 AGAIN = "crm hooks trust lets it run"
+# A folder is opened for lookups only (Linux's O_PATH needs no read permission, only
+# search) and never through a symbolic link.
+_FOLDER = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW
+# O_NONBLOCK: a named pipe called on-add must not hang crm before fstat shows it is no file.
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 
 
 class Hook(NamedTuple):
@@ -54,6 +70,10 @@ class Hook(NamedTuple):
         status = "active" if self.problem is None else "skipped"
         return {"hook": self.name, "place": self.place, "status": status,
                 "path": str(self.path), "reason": self.problem or ""}  # fmt: skip
+
+
+class _Unsafe(Exception):
+    """Why a hook, a folder above it or the trust file cannot be taken to be the user's own."""
 
 
 def current_user() -> int:
@@ -80,59 +100,148 @@ def beside_folder(db_path: Path) -> Path:
     return db_path.resolve().parent / "hooks"
 
 
+def _hook_names(folder: Path) -> list[str]:
+    """The hooks present in `folder`: executables, and symbolic links (refused later, but
+    shown, so that a hook that does not run says why)."""
+    return [h for h in HOOKS if os.access(folder / h, os.X_OK) or (folder / h).is_symlink()]
+
+
 def find(db_path: Path) -> list[Hook]:
     """Every hook file present for the database, config folder first, each with its verdict."""
-    found = []
-    for place, folder in (("config", config_folder(db_path)), ("beside", beside_folder(db_path))):
-        names = [h for h in HOOKS if os.access(folder / h, os.X_OK)]
-        if not names:
-            continue
-        folder = folder.resolve()
-        unsafe = _unsafe(folder, "the folder", stat.S_ISDIR)
-        record = None
-        if place == "beside" and not unsafe:
-            record, unsafe = _trust_of(folder)
-        for name in names:
-            path = folder / name
-            problem = unsafe or _unsafe(path, "the hook", stat.S_ISREG)
-            if problem is None and record is not None:
-                problem = _changed(path, record)
-            found.append(Hook(name, place, path, problem))
-    return found
+    with _checked(db_path) as found:
+        return [hook for hook, _ in found]
 
 
-def _unsafe(path: Path, what: str, kind: Callable[[int], bool]) -> str | None:
-    """Why `path` (a hooks folder, a hook, the trust file) cannot be taken to be the user's
-    own, or None: it must be of its `kind`, belong to the user and be writable by nobody else."""
+@contextmanager
+def _checked(db_path: Path) -> Iterator[list[tuple[Hook, int | None]]]:
+    """Every hook file present for the database, each with its verdict and, when it may run,
+    a descriptor of the very file that was checked (all closed on leaving)."""
+    with ExitStack() as stack:
+        found = []
+        places = (("config", config_folder(db_path)), ("beside", beside_folder(db_path)))
+        for place, folder in places:
+            # Symbolic links above the folder are resolved here, once; the folder itself,
+            # and anything swapped in after this, is refused as a link (_open_folder).
+            folder = folder.parent.resolve() / folder.name
+            names = _hook_names(folder)
+            if not names:
+                continue
+            record, problem = None, None
+            try:
+                dir_fd = stack.enter_context(_open_folder(folder, "the folder"))
+                if place == "beside":
+                    record = _trusted(db_path, folder, os.fstat(dir_fd))
+            except _Unsafe as exc:
+                problem = str(exc)
+            for name in names:
+                fd, why = None, problem
+                if why is None:
+                    try:
+                        fd = stack.enter_context(_open_hook(dir_fd, name, "the hook"))
+                        if record is not None:
+                            _same_as_trusted(name, fd, record)
+                    except _Unsafe as exc:
+                        fd, why = None, str(exc)
+                found.append((Hook(name, place, folder / name, why), fd))
+        yield found
+
+
+@contextmanager
+def _open_folder(folder: Path, what: str) -> Iterator[int]:
+    """A descriptor of `folder` (absolute, no link in it), opened from / one folder at a time
+    without following a symbolic link, so the folders checked on the way are the ones opened.
+    Raises _Unsafe when a folder above is not root's or the user's, or others can write it
+    and it is not sticky; or when `folder` itself is not the user's alone (_check)."""
+    fd = os.open("/", _FOLDER)
     try:
-        info = path.stat()
+        here = Path("/")
+        for part in folder.parts[1:]:
+            _check_above(here, os.fstat(fd))
+            below = here / part
+            try:
+                inner = os.open(part, _FOLDER, dir_fd=fd)
+            except OSError as exc:
+                raise _refusal(fd, part, what if below == folder else str(below), exc) from exc
+            os.close(fd)
+            fd, here = inner, below
+        _check(os.fstat(fd), what, stat.S_ISDIR)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _open_hook(dir_fd: int, name: str, what: str) -> Iterator[int]:
+    """A read-only descriptor of the file `name` in the folder `dir_fd`, not followed if a
+    link; raises _Unsafe when it is not a regular file that is the user's alone."""
+    try:
+        fd = os.open(name, _FILE, dir_fd=dir_fd)
     except OSError as exc:
-        return f"cannot read {what}: {exc.strerror}"
+        raise _refusal(dir_fd, name, what, exc) from exc
+    try:
+        _check(os.fstat(fd), what, stat.S_ISREG)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _refusal(dir_fd: int, name: str, what: str, exc: OSError) -> _Unsafe:
+    """Why `name` in the folder `dir_fd` could not be opened as a folder or a hook."""
+    with suppress(OSError):
+        if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+            return _Unsafe(f"{what} is a symbolic link (crm follows none to a hook)")
+    if exc.errno == errno.ENOTDIR:
+        return _Unsafe(f"{what} is not a folder")
+    return _Unsafe(f"cannot open {what}: {exc.strerror}")
+
+
+def _check_above(path: Path, info: os.stat_result) -> None:
+    """A folder above a hooks folder: whoever can rename entries in it can swap the hooks
+    folder for theirs (as ssh's StrictModes, and sticky allowed: then only yours)."""
+    if info.st_uid not in (0, current_user()):
+        raise _Unsafe(f"{path} belongs to uid {info.st_uid}, not you or root")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o022 and not mode & stat.S_ISVTX:
+        raise _Unsafe(
+            f"{path} is writable by group or others, who could swap the folder in it "
+            f"(mode {mode:04o}: chmod go-w it)"
+        )
+
+
+def _check(info: os.stat_result, what: str, kind: Callable[[int], bool]) -> None:
+    """A hooks folder, a hook or the trust file must be of its `kind`, belong to the user and
+    be writable by nobody else; raises _Unsafe saying which is not."""
     if not kind(info.st_mode):
-        return f"{what} is not a {'folder' if kind is stat.S_ISDIR else 'regular file'}"
+        raise _Unsafe(f"{what} is not a {'folder' if kind is stat.S_ISDIR else 'regular file'}")
     if info.st_uid != current_user():
-        return f"{what} belongs to uid {info.st_uid}, not you"
+        raise _Unsafe(f"{what} belongs to uid {info.st_uid}, not you")
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o022:
-        return f"{what} is writable by group or others (mode {mode:04o}: chmod go-w it)"
-    return None
+        raise _Unsafe(f"{what} is writable by group or others (mode {mode:04o}: chmod go-w it)")
 
 
-def _changed(path: Path, record: dict[str, Any]) -> str | None:
-    trusted = record.get("hooks", {}).get(path.name)
+def _same_as_trusted(name: str, fd: int, record: dict[str, Any]) -> None:
+    trusted = record.get("hooks", {}).get(name)
     if trusted is None:
-        return f"the hook was added since you trusted the folder ({AGAIN})"
+        raise _Unsafe(f"the hook was added since you trusted the folder ({AGAIN})")
+    if trusted != _digest(fd, "the hook"):
+        raise _Unsafe(f"the hook changed since you trusted the folder ({AGAIN})")
+
+
+def _digest(fd: int, what: str) -> str:
+    """The SHA-256 of the file open at `fd`, read through that descriptor."""
+    return hashlib.sha256(_read(fd, what)).hexdigest()
+
+
+def _read(fd: int, what: str) -> bytes:
+    """The whole file open at `fd`; raises _Unsafe when it cannot be read."""
+    chunks = []
     try:
-        digest = _digest(path)
+        while chunk := os.pread(fd, 1 << 16, sum(map(len, chunks))):
+            chunks.append(chunk)
     except OSError as exc:
-        return f"cannot read the hook: {exc.strerror}"
-    if trusted != digest:
-        return f"the hook changed since you trusted the folder ({AGAIN})"
-    return None
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+        raise _Unsafe(f"cannot read {what}: {exc.strerror}") from exc
+    return b"".join(chunks)
 
 
 # --- the trust records -------------------------------------------------------------------
@@ -143,95 +252,119 @@ def _trust_file() -> Path:
 
 
 def _read_trust() -> dict[str, dict[str, Any]]:
-    """The trust records by folder; raises StorageError when the file is unsafe or unreadable."""
+    """The trust records by database; raises StorageError when the file is unsafe (as a hook
+    would be) or unreadable."""
     path = _trust_file()
-    if not path.exists():
+    if not os.path.lexists(path):
         return {}
-    problem = _unsafe(path, str(path), stat.S_ISREG)
-    if problem:
-        raise StorageError(problem)
     try:
-        folders = json.loads(path.read_text(encoding="utf-8"))["folders"]
-        if not isinstance(folders, dict):
+        with (
+            _open_folder(path.parent.resolve(), str(path.parent)) as dir_fd,
+            _open_hook(dir_fd, TRUST_FILE, str(path)) as fd,
+        ):
+            text = _read(fd, str(path))
+    except _Unsafe as exc:
+        raise StorageError(str(exc)) from exc
+    try:
+        databases = json.loads(text).get("databases", {})  # a file of before: trusts nothing
+        if not isinstance(databases, dict):
             raise TypeError
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, AttributeError, TypeError) as exc:
         raise StorageError(f"cannot read {path} ({type(exc).__name__}); remove it") from exc
-    return folders
+    return databases
 
 
-def _trust_of(folder: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """The trust record of a beside-the-database folder, or why there is none that holds."""
+def _trusted(db_path: Path, folder: Path, info: os.stat_result) -> dict[str, Any]:
+    """The trust record that holds for this database and the hooks folder beside it (open,
+    `info` its fstat); raises _Unsafe saying why there is none."""
+    database = db_path.resolve()
     try:
-        record = _read_trust().get(str(folder))
+        records = _read_trust()
     except StorageError as exc:
-        return None, f"the folder is not trusted: {exc}"
-    if not isinstance(record, dict):
-        return None, f"the folder is not trusted ({AGAIN})"
-    info = folder.stat()
-    if [record.get("uid"), record.get("device"), record.get("inode")] != [
+        raise _Unsafe(f"the folder is not trusted: {exc}") from exc
+    record = records.get(str(database))
+    if not isinstance(record, dict) or record.get("folder") != str(folder):
+        others = [
+            k for k, r in records.items() if isinstance(r, dict) and r.get("folder") == str(folder)
+        ]
+        if others:
+            raise _Unsafe(f"the folder is trusted for {others[0]}, not for this database ({AGAIN})")
+        raise _Unsafe(f"the folder is not trusted ({AGAIN})")
+    if [record.get("folder_uid"), record.get("folder_device"), record.get("folder_inode")] != [
         info.st_uid, info.st_dev, info.st_ino,
     ]:  # fmt: skip
-        return None, f"the folder was replaced since you trusted it ({AGAIN})"
-    return record, None
+        raise _Unsafe(f"the folder was replaced since you trusted it ({AGAIN})")
+    try:
+        file = database.stat()
+    except OSError as exc:
+        raise _Unsafe(f"cannot read the database: {exc.strerror}") from exc
+    if [record.get("device"), record.get("inode")] != [file.st_dev, file.st_ino]:
+        raise _Unsafe(f"the database is not the file you trusted the folder for ({AGAIN})")
+    return record
 
 
 class Trusted(TypedDict):
-    """What `crm hooks trust` recorded: the folder and the hooks in it."""
+    """What `crm hooks trust` recorded: the database, its hooks folder and the hooks in it."""
 
+    database: str
     folder: str
     hooks: list[str]
 
 
 def trust(db_path: Path) -> Trusted:
-    """Trust the hooks folder beside the database as it is now; returns what was trusted.
-    Raises NotFound without one, InvalidInput when it or a hook is not safely the user's
+    """Trust the hooks folder beside the database, for that database, as both are now;
+    returns what was trusted. Raises NotFound without the folder or the database,
+    InvalidInput when the folder, a folder above it or a hook is not safely the user's
     (nothing recorded), StorageError when the trust file cannot be read or written."""
+    database = db_path.resolve()
     folder = beside_folder(db_path)
-    if not folder.is_dir():
+    if not folder.is_dir() and not folder.is_symlink():
         raise NotFound(f"no hooks folder at {folder}")
-    folder = folder.resolve()
-    names = [h for h in HOOKS if os.access(folder / h, os.X_OK)]
+    names = _hook_names(folder)
     if not names:
         raise InvalidInput(f"no executable on-add, on-modify or on-delete in {folder}")
-    checks = [(folder, "the folder", stat.S_ISDIR), *((folder / n, n, stat.S_ISREG) for n in names)]
-    for path, what, kind in checks:
-        problem = _unsafe(path, what, kind)
-        if problem:
-            raise InvalidInput(f"not trusting {folder}: {problem}")
     try:
-        digests = {name: _digest(folder / name) for name in names}
+        with ExitStack() as stack:
+            dir_fd = stack.enter_context(_open_folder(folder, "the folder"))
+            fds = {name: stack.enter_context(_open_hook(dir_fd, name, name)) for name in names}
+            digests = {name: _digest(fd, name) for name, fd in fds.items()}
+            info = os.fstat(dir_fd)
+    except _Unsafe as exc:
+        raise InvalidInput(f"not trusting {folder}: {exc}") from exc
+    try:
+        file = database.stat()
     except OSError as exc:
-        raise InvalidInput(f"not trusting {folder}: cannot read {exc.filename}") from exc
-    info = folder.stat()
-    folders = _read_trust()
-    folders[str(folder)] = {
-        "uid": info.st_uid,
-        "device": info.st_dev,
-        "inode": info.st_ino,
+        raise NotFound(f"no database at {database}; trust its hooks once it exists") from exc
+    records = _read_trust()
+    records[str(database)] = {
+        "device": file.st_dev,
+        "inode": file.st_ino,
+        "folder": str(folder),
+        "folder_uid": info.st_uid,
+        "folder_device": info.st_dev,
+        "folder_inode": info.st_ino,
         "hooks": digests,
     }
-    _write_trust(folders)
-    return {"folder": str(folder), "hooks": names}
+    _write_trust(records)
+    return {"database": str(database), "folder": str(folder), "hooks": names}
 
 
 def untrust(db_path: Path) -> tuple[Path, bool]:
-    """Forget the trust in the hooks folder beside the database; returns it and whether it
-    was trusted."""
-    folder = beside_folder(db_path)
-    folder = folder.resolve() if folder.exists() else folder
-    folders = _read_trust()
-    if folders.pop(str(folder), None) is None:
-        return folder, False
-    _write_trust(folders)
-    return folder, True
+    """Forget the trust in the hooks folder beside the database, for that database; returns
+    the folder and whether it was trusted."""
+    records = _read_trust()
+    if records.pop(str(db_path.resolve()), None) is None:
+        return beside_folder(db_path), False
+    _write_trust(records)
+    return beside_folder(db_path), True
 
 
-def _write_trust(folders: dict[str, dict[str, Any]]) -> None:
+def _write_trust(records: dict[str, dict[str, Any]]) -> None:
     """Replace the trust file (0600, its folder 0700) in one rename."""
     import tempfile
 
     path = _trust_file()
-    text = json.dumps({"folders": folders}, indent=2, sort_keys=True) + "\n"
+    text = json.dumps({"databases": records}, indent=2, sort_keys=True) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.NamedTemporaryFile(  # 0600
@@ -272,47 +405,67 @@ def _events(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
 def run(db_path: Path, conn: sqlite3.Connection, changeset: int) -> list[str]:
     """Run the hooks that may run for a committed changeset; returns the lines to warn:
     one naming every hook this change would have called but skipped, one per failed hook."""
-    found = find(db_path)
-    if not found:
-        return []
-    from crmcli.store.changes import feed
+    with _checked(db_path) as found:
+        if not found:
+            return []
+        from crmcli.store.changes import feed
 
-    rows = list(feed(conn, 0, changeset=changeset))
-    events = _events(rows)
-    called = [h for h in found if events[h.name]]
-    problems = []
-    reasons: dict[str, list[str]] = {}
-    for hook in (h for h in called if h.problem):
-        reasons.setdefault(hook.problem or "", []).append(str(hook.path))
-    if reasons:
-        said = "; ".join(f"{', '.join(paths)}: {why}" for why, paths in reasons.items())
-        plural = "s" if sum(len(p) for p in reasons.values()) > 1 else ""
-        problems.append(f"skipped hook{plural} {said}")
-    for hook in (h for h in called if h.problem is None):
-        customers = events[hook.name]
-        payload = {
-            "event": hook.name[3:],
-            "command": rows[0]["command"],
-            "at": rows[0]["at"],
-            "customer_ids": sorted(customers),
-            "changes": [r for r in rows if r["customer_id"] in customers],
-        }
-        try:
-            done = subprocess.run(
-                [str(hook.path)],
-                input=json.dumps(payload, ensure_ascii=False),
-                text=True,
-                capture_output=True,
-                timeout=TIMEOUT_S,
-                check=False,
-            )
-            if done.returncode != 0:
-                problems.append(
-                    f"hook {hook.name} failed (exit {done.returncode}); the change is kept"
-                )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            problems.append(f"hook {hook.name} could not run ({exc}); the change is kept")
-    return problems
+        rows = list(feed(conn, 0, changeset=changeset))
+        events = _events(rows)
+        called = [(h, fd) for h, fd in found if events[h.name]]
+        problems = []
+        reasons: dict[str, list[str]] = {}
+        for hook, _ in called:
+            if hook.problem:
+                reasons.setdefault(hook.problem, []).append(str(hook.path))
+        if reasons:
+            said = "; ".join(f"{', '.join(paths)}: {why}" for why, paths in reasons.items())
+            plural = "s" if sum(len(p) for p in reasons.values()) > 1 else ""
+            problems.append(f"skipped hook{plural} {said}")
+        for hook, fd in called:
+            if fd is None:
+                continue
+            customers = events[hook.name]
+            payload = {
+                "event": hook.name[3:],
+                "command": rows[0]["command"],
+                "at": rows[0]["at"],
+                "customer_ids": sorted(customers),
+                "changes": [r for r in rows if r["customer_id"] in customers],
+            }
+            try:
+                done = _execute(hook, fd, json.dumps(payload, ensure_ascii=False))
+                if done.returncode != 0:
+                    problems.append(
+                        f"hook {hook.name} failed (exit {done.returncode}); the change is kept"
+                    )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                problems.append(f"hook {hook.name} could not run ({exc}); the change is kept")
+        return problems
+
+
+def _execute(hook: Hook, fd: int, payload: str) -> subprocess.CompletedProcess[str]:
+    """Run the hook file open at `fd`, the one that was checked, with `payload` on stdin."""
+    if os.path.isdir("/proc/self/fd"):
+        # Linux: /proc/self/fd/N is the file the descriptor holds, whatever is at the path
+        # now. A `#!` script's interpreter is handed that name and opens it through the
+        # descriptor, which the hook inherits and crm keeps open until the hook ends.
+        program, keep = f"/proc/self/fd/{fd}", (fd,)
+    else:
+        # No /proc (macOS, the BSDs): run the path. What was just checked leaves others no
+        # way to swap it: every folder above is root's or yours, and closed to them unless
+        # sticky, which keeps them from renaming what is yours.
+        program, keep = str(hook.path), ()
+    return subprocess.run(
+        [str(hook.path)],
+        executable=program,
+        pass_fds=keep,
+        input=payload,
+        text=True,
+        capture_output=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
 
 
 def check_rows(db_path: Path) -> list[dict[str, str]]:
