@@ -85,7 +85,7 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
                 conn = open_sqlite(":memory:")
                 migrations.migrate(conn, path=None)
                 return conn
-            create_private_file(path)
+            create_private_file(path, exist_ok=True)  # another crm may have just made it
         if write:
             conn = open_sqlite(str(path), file=path)
             migrations.migrate(conn, path=path)
@@ -205,7 +205,7 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
     valid file and sees the new contents at its next transaction (`crm restore`).
     Both must be of one kind, plain or encrypted with the same key (crm restore sees to it)."""
     if not path.exists():
-        create_private_file(path)
+        create_private_file(path, exist_ok=True)
     try:
         live = open_file(path, readonly=False)
         try:
