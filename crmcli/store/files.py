@@ -140,9 +140,13 @@ def place(temp: Path, path: Path, seen: os.stat_result | None) -> None:
 
 
 def _fsync_folder(folder: Path) -> None:
+    """Make the new name durable; a file system that cannot sync a folder (EINVAL) is let be."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
     finally:
         os.close(fd)
 
