@@ -8,6 +8,7 @@ runs against every threat, with every --format its command offers, with and with
 --force where the command has it."""
 
 import enum
+import errno
 import os
 import random
 import shutil
@@ -485,13 +486,273 @@ def test_a_failed_write_keeps_the_old_file(live, tmp_path, monkeypatch):
 
 
 def test_a_backup_removes_no_file_in_the_way_of_its_temporary_name(live, tmp_path):
-    target = tmp_path / "copy.db"
+    """The copy is written under a name crm makes up (not DEST.partial), so a file of that
+    old name is neither removed nor written through, nor in the way."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
     mine = tmp_path / "copy.db.partial"
     mine.write_text("mine\n", encoding="utf-8")
+    linked = tmp_path / "other.db.partial"
+    linked.symlink_to(victim / "planted")
+    for target in (tmp_path / "copy.db", tmp_path / "other.db"):
+        assert ok("backup", str(target), "-q") == f"{target}\n"
+        assert not target.is_symlink() and target.read_bytes()[:16] == SQLITE_HEADER
+    assert mine.read_text(encoding="utf-8") == "mine\n"
+    assert os.readlink(linked) == str(victim / "planted") and not list(victim.iterdir())
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+# --- a file that appears while crm writes (another crm, another user) ------------------------
+
+STAMP = "20261122T100000"  # tests.conftest.NOW as a backup's stamp
+
+
+def _during(monkeypatch: pytest.MonkeyPatch, module: object, name: str, act: Callable) -> None:
+    """Run `act()` when crm calls module.name: after it checked the target, before the file
+    is in place. Deterministic: no timing."""
+    original = getattr(module, name)
+
+    def hooked(*args: object, **kwargs: object) -> object:
+        act()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, hooked)
+
+
+def _new_database(target: Path) -> None:
+    """What `crm --db TARGET add "Real Customer"` leaves: an SQLite file with a customer."""
+    conn = sqlite3.connect(target)
+    conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO customers (name) VALUES ('Real Customer')")
+    conn.commit()
+    conn.close()
+
+
+def _precious(target: Path) -> None:
+    target.write_text("precious\n", encoding="utf-8")
+
+
+def _export_all(monkeypatch: pytest.MonkeyPatch, target: Path, act: Callable) -> list[str]:
+    from crmcli.transfer import exporters
+
+    _during(monkeypatch, exporters, "export_all", act)
+    return ["export", "all", "-o", str(target), "-f", "json"]
+
+
+def _rejects(monkeypatch: pytest.MonkeyPatch, target: Path, act: Callable) -> list[str]:
+    from crmcli.transfer import importers
+
+    _during(monkeypatch, importers, "run_import", act)
+    return argv(("import customers", "rejects"), target, "csv", False)
+
+
+def _named_backup_during(monkeypatch: pytest.MonkeyPatch, target: Path, act: Callable) -> list[str]:
+    from crmcli.store import backup
+
+    _during(monkeypatch, backup, "open_new_file", act)
+    return ["backup", str(target)]
+
+
+WRITERS = {
+    "export all -o": _export_all,
+    "import --rejects": _rejects,
+    "backup FILE": _named_backup_during,
+}
+APPEARING = {"a new crm database": _new_database, "another program's file": _precious}
+
+
+@pytest.mark.parametrize("appearing", APPEARING)
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_file_that_appears_while_crm_writes_is_never_replaced(
+    writer, appearing, live, tmp_path, monkeypatch
+):
+    """The audit's `crm export all -o new.db -f json &` then `crm --db new.db add ...`:
+    the export replaced the new database with JSON, exit 0, the customer lost."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "new.db"
+    args = WRITERS[writer](monkeypatch, target, lambda: APPEARING[appearing](target))
+    database = live.read_bytes()
+    result = crm(*args)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert result.stderr == (
+        f"crm: {target} appeared while crm was writing it; nothing was replaced\n"
+    )
+    after = folder / "after"
+    APPEARING[appearing](after)
+    assert target.read_bytes() == after.read_bytes()  # as the other writer left it
+    assert sorted(p.name for p in folder.iterdir()) == ["after", "new.db"]  # no temp left
+    assert live.read_bytes() == database
+
+
+def test_a_file_changed_while_crm_writes_is_not_replaced_even_with_force(
+    live, tmp_path, monkeypatch
+):
+    from crmcli.transfer import exporters
+
+    target = tmp_path / "c.csv"
+    ok("export", "customers", "-o", str(target))
+    yours = tmp_path / "yours.csv"
+
+    def swap() -> None:  # the user saves another file under that name meanwhile
+        yours.write_text("id,name\n1,edited by hand\n", encoding="utf-8")
+        os.replace(yours, target)
+
+    _during(monkeypatch, exporters, "customer_rows", swap)
+    result = crm("export", "customers", "-o", str(target), "--force")
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert result.stderr == (
+        f"crm: {target} changed while crm was writing it; nothing was replaced\n"
+    )
+    assert target.read_text(encoding="utf-8") == "id,name\n1,edited by hand\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_folder_without_hard_links_still_gets_its_file(live, tmp_path, monkeypatch):
+    """FAT on a USB stick refuses link(2) with EPERM: crm then renames after a last look."""
+
+    def no_links(src: object, dst: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "usb" / "c.csv"
+    target.parent.mkdir()
+    ok("export", "customers", "-o", str(target))
+    assert target.read_text(encoding="utf-8").startswith("id,")
+    assert ok("backup", str(target.parent), "-q") == f"{target.parent}/crm-{STAMP}.db\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["c.csv", f"crm-{STAMP}.db"]
+
+
+# --- a folder other users can write: planted links --------------------------------------------
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Path:
+    """A folder anyone can write, not sticky (the audit's /tmp/sh, 0777)."""
+    folder = tmp_path / "sh"
+    folder.mkdir()
+    folder.chmod(0o777)
+    return folder
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Path:
+    """Where another user's links point: nothing of crm's may ever land here."""
+    folder = tmp_path / "victim"
+    folder.mkdir()
+    return folder
+
+
+def _plant(link: Path, target: Path) -> None:
+    link.symlink_to(target)
+
+
+def test_a_backup_into_a_shared_folder_never_writes_through_a_planted_link(live, shared, victim):
+    """Another user plants dangling links at the next stamped names and at their old
+    `.partial` names: crm said "Backed up to" the attacker's link, the data in their file."""
+    for n, name in enumerate(
+        (f"crm-{STAMP}.db", f"crm-{STAMP}.db.partial", f"crm-{STAMP}-2.db.partial"), 1
+    ):
+        _plant(shared / name, victim / f"planted-{n}")
+    made = Path(ok("backup", str(shared), "-q").strip())
+    assert made == shared / f"crm-{STAMP}-2.db"
+    assert not made.is_symlink() and stat.S_IMODE(made.stat().st_mode) == 0o600
+    assert sqlite3.connect(made).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert not list(victim.iterdir())
+    assert not [p for p in shared.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_link_planted_at_the_stamped_name_during_the_copy_gets_a_fresh_name(
+    live, shared, victim, monkeypatch
+):
+    from crmcli.store import backup
+
+    _during(monkeypatch, backup, "open_new_file", lambda: _plant(
+        shared / f"crm-{STAMP}.db", victim / "planted"))  # fmt: skip
+    made = Path(ok("backup", str(shared), "-q").strip())
+    assert made == shared / f"crm-{STAMP}-2.db" and not made.is_symlink()
+    assert os.readlink(shared / f"crm-{STAMP}.db") == str(victim / "planted")
+    assert not list(victim.iterdir())
+
+
+def test_a_link_planted_at_a_named_backup_during_the_copy_is_refused(
+    live, shared, victim, monkeypatch
+):
+    from crmcli.store import backup
+
+    target = shared / "b2.db"
+    _during(monkeypatch, backup, "open_new_file", lambda: _plant(target, victim / "planted"))
     result = crm("backup", str(target))
     assert result.exit_code == 2
-    assert result.stderr == f"crm: {mine} already exists; give a new file name\n"
-    assert mine.read_text(encoding="utf-8") == "mine\n" and not target.exists()
+    assert result.stderr == (
+        f"crm: {target} appeared while crm was writing it; nothing was replaced\n"
+    )
+    assert os.readlink(target) == str(victim / "planted") and not list(victim.iterdir())
+    assert sorted(p.name for p in shared.iterdir()) == ["b2.db"]
+
+
+def test_the_copy_kept_before_a_restore_never_writes_through_a_planted_link(live, tmp_path, victim):
+    backup = tmp_path / "good.db"
+    ok("backup", str(backup))
+    folder = live.parent / "backups"
+    folder.mkdir()
+    for n, name in enumerate(
+        (f"crm-before-restore-{STAMP}.db", f"crm-before-restore-{STAMP}.db.partial"), 1
+    ):
+        _plant(folder / name, victim / f"planted-{n}")
+    out = ok("restore", str(backup), "--yes")
+    kept = folder / f"crm-before-restore-{STAMP}-2.db"
+    assert out.endswith(f"The database as it was is kept in {kept}\n")
+    assert not kept.is_symlink() and kept.read_bytes()[:16] == SQLITE_HEADER
+    assert not list(victim.iterdir())
+
+
+def test_crm_creates_no_file_through_a_link_or_over_one(tmp_path, victim):
+    from crmcli.store.files import create_private_file
+
+    link = tmp_path / "new.db"
+    _plant(link, victim / "planted")
+    with pytest.raises(FileExistsError):
+        create_private_file(link)
+    assert not list(victim.iterdir())
+
+
+# --- names as typed --------------------------------------------------------------------------
+
+
+def test_a_backup_name_ending_in_a_slash_is_a_folder(live, tmp_path):
+    """Path() drops the slash: `crm backup newfolder/` made a FILE called newfolder."""
+    folder = tmp_path / "o" / "newfolder"
+    made = Path(ok("backup", f"{folder}/", "-q").strip())
+    assert made == folder / f"crm-{STAMP}.db"
+    assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700
+    plain = tmp_path / "plain.txt"
+    plain.write_text("mine\n", encoding="utf-8")
+    result = crm("backup", f"{plain}/")
+    assert result.exit_code == 2
+    assert result.stderr == (f"crm: {plain} is not a folder; give a folder or a new file name\n")
+    assert plain.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_rejects_naming_the_file_being_imported_is_refused(live, tmp_path):
+    """`crm import customers in.csv --skip-invalid --rejects in.csv --force`, in.csv an
+    export of crm's (so --force would pass): the input was replaced by its rejects."""
+    source = tmp_path / "in.csv"
+    ok("export", "customers", "-o", str(source))
+    before, database = source.read_bytes(), live.read_bytes()
+    link = tmp_path / "same.csv"
+    for rejects in (source, link):
+        if rejects == link:
+            link.symlink_to(source)
+        result = crm(
+            "import", "customers", str(source), "--skip-invalid", "--rejects", str(rejects),
+            "--force",
+        )  # fmt: skip
+        assert result.exit_code == 2, (result.stdout, result.stderr)
+        assert result.stderr == (
+            f"crm: {rejects} is the file crm is reading; give another file name\n"
+        )
+    assert source.read_bytes() == before and live.read_bytes() == database
 
 
 def test_the_sqlite_header_is_what_sqlite_writes(live):

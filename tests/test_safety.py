@@ -74,7 +74,7 @@ def test_backup_to_a_file_or_folder_and_bad_destinations(db_path, tmp_path):
     folder.mkdir()
     made = Path(ok("backup", str(folder), "-q").strip())
     assert made.parent == folder and made.name == "crm-20261122T100000.db"
-    assert not list(folder.glob("*.partial"))
+    assert [p.name for p in folder.iterdir()] == [made.name]  # no temporary file left
 
 
 def test_backup_while_another_process_holds_the_write_lock(db_path, tmp_path):

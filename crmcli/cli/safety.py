@@ -29,9 +29,11 @@ RevealOption = Annotated[
 def backup(
     ctx: typer.Context,
     dest: Annotated[
-        Path | None,
+        # Text, not Path: Path drops the trailing slash of `newfolder/`, which says "a folder".
+        str | None,
         typer.Argument(
-            help="A new file, or a folder (default: 'backups' beside the database).",
+            help="A new file, or a folder: one that exists or a name ending in / "
+            "(default: 'backups' beside the database).",
             show_default=False,
         ),
     ] = None,

@@ -1,6 +1,7 @@
 """Moving data in and out: `crm import customers|purchases|interactions|tasks|all` and
 `crm export customers|purchases|interactions|tasks|all`."""
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -124,13 +125,9 @@ class _Rejects:
     """The rejected rows, written as they come: CSV (the row, its line and the reason) for
     CSV/TSV input, else one JSON object per line."""
 
-    def __init__(self, path: Path | None, source: Any, database: Path, force: bool) -> None:
-        from crmcli.store.files import write_output
-
-        self.path = path
+    def __init__(self, out: TextIO | None, source: Any) -> None:
         self.source = source
-        self._context = write_output(path, database=database, force=force) if path else None
-        self.out: TextIO | None = self._context.__enter__() if self._context else None
+        self.out = out
         self.writer: Any = None
         if self.out is not None and source.delimiter:
             import csv
@@ -151,10 +148,6 @@ class _Rejects:
             clean["vcard"] = record["\x00vcard"][1]
         line = {"reject_line": number, "reject_reason": reason, "record": clean}
         self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
-
-    def close(self) -> None:
-        if self._context is not None:
-            self._context.__exit__(None, None, None)
 
 
 class _Progress:
@@ -225,6 +218,7 @@ def _import(
     quiet: bool,
 ) -> None:
     from crmcli.records.config import get_setting
+    from crmcli.store.files import write_output
     from crmcli.transfer import importers, sources
 
     if dry_run and rejects is not None:
@@ -238,16 +232,28 @@ def _import(
         _some_column_known(mapper, source, encoding)
     if force and rejects is None:
         raise InvalidInput("--force replaces a --rejects file: give one, or leave --force out")
-    reject_file = _Rejects(rejects, source, global_options(ctx).path, force)
+    database = global_options(ctx).path
     progress = _Progress(source, global_options(ctx).no_color)
     try:
-        with writing(ctx) as conn:
+        # The rejects file is entered inside the write, so it is in place before COMMIT: one
+        # refused at the last moment (it appeared meanwhile) rolls the import back.
+        with writing(ctx) as conn, contextlib.ExitStack() as stack:
+            rejected = None
+            if rejects is not None:
+                rejected = stack.enter_context(
+                    write_output(
+                        rejects,
+                        database=database,
+                        force=force,
+                        reading=None if file == "-" else Path(file),
+                    )
+                )
             options = importers.Options(
                 key=key,
                 on_conflict=on_conflict,
                 skip_invalid=skip_invalid,
                 region=get_setting(conn, "default_region"),
-                on_reject=reject_file,
+                on_reject=_Rejects(rejected, source),
                 on_progress=progress,
             )
             summary = importers.run_import(conn, kind, source.records, mapper, options)
@@ -257,7 +263,6 @@ def _import(
         summary = done.result
     finally:
         progress.close()
-        reject_file.close()
         if source.stream is not None:
             source.stream.close()
     out = output(ctx, quiet=quiet)
@@ -483,7 +488,7 @@ def _write(
     what: str,
     produce: Callable[[TextIO], int],
 ) -> None:
-    """Run `produce(out)` on stdout, or on a private file renamed into place when done
+    """Run `produce(out)` on stdout, or on a private file put in place when done
     (crmcli.store.files.write_output: never over a database or a file crm did not write)."""
     from crmcli.store.files import write_output
 

@@ -2,11 +2,13 @@
 
 A backup is made through SQLite's online backup API, so it is a consistent snapshot even
 while other crm processes write: never a file copy (a copy of a live WAL database can be
-torn). It is written to `NAME.partial` (mode 0600), switched to rollback-journal mode so it
-is one self-contained file, verified with `PRAGMA integrity_check`, fsynced, and only then
-renamed to its final name (the rename is of a file nobody has open). By default backups go
-to a `backups` folder (0700) beside the database, named `<stem>-YYYYmmddTHHMMSS.db`;
-`keep` deletes the oldest of those beyond the given number.
+torn). It is written to a temporary file crm creates under a name nobody can guess
+(crmcli.store.files.new_temp, mode 0600), switched to rollback-journal mode so it is one
+self-contained file, verified with `PRAGMA integrity_check`, fsynced, and only then given
+its final name by a hard link that never replaces a file (crmcli.store.files.link_new):
+a named backup whose name was taken meanwhile is refused, a stamped one takes the next
+free number. By default backups go to a `backups` folder (0700) beside the database, named
+`<stem>-YYYYmmddTHHMMSS.db`; `keep` deletes the oldest of those beyond the given number.
 
 A restore verifies the file first (SQLite, integrity, foreign keys, a crm schema no newer
 than this program), keeps a backup of the current database, and then copies the file *into*
@@ -35,7 +37,7 @@ from crmcli.core.errors import InvalidInput, NotFound, StorageError
 from crmcli.store import encryption, guard
 from crmcli.store.connection import open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
-from crmcli.store.files import check_output
+from crmcli.store.files import check_output, link_new, new_temp, place
 
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})(?:-(?P<n>\d+))?\.db$")
 
@@ -45,29 +47,49 @@ def backup_folder(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
+def _folder(folder: Path) -> Path:
+    """`folder`, made (0700, parents too) when missing; InvalidInput when it is a file."""
+    os.umask(0o077)
+    if not folder.is_dir():
+        if os.path.lexists(folder):
+            raise InvalidInput(f"{folder} is not a folder; give a folder or a new file name")
+        folder.mkdir(parents=True, mode=0o700)
+    return folder
+
+
+def _free(path: Path) -> Path:
+    """The stamped name `path`, or the next of its series (`-2`, `-3`...) that nothing has:
+    no file, no folder, no link, dangling or not."""
+    base, n = re.sub(r"-\d+$", "", path.stem), 1
+    while os.path.lexists(path):
+        n += 1
+        path = path.with_name(f"{base}-{n}.db")
+    return path
+
+
 def _stamped(folder: Path, stem: str, suffix: str = "") -> Path:
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
-    candidate = folder / f"{stem}{suffix}-{stamp}.db"
-    n = 1
-    while candidate.exists() or candidate.with_name(candidate.name + ".partial").exists():
-        n += 1
-        candidate = folder / f"{stem}{suffix}-{stamp}-{n}.db"
-    return candidate
+    return _free(_folder(folder) / f"{stem}{suffix}-{stamp}.db")
 
 
-def destination(db_path: Path, dest: Path | None) -> Path:
-    """Where `crm backup [DEST]` writes: DEST itself, a new stamped name inside DEST when it
-    is a folder, or a stamped name in the default folder. Raises InvalidInput when DEST is
+def destination(db_path: Path, dest: str | None) -> tuple[Path, bool]:
+    """Where `crm backup [DEST]` writes, and whether it is a stamped name: DEST itself, a
+    new stamped name inside DEST when it is a folder or ends with a slash (made 0700 when
+    missing), or a stamped name in the default folder. Raises InvalidInput when the name is
     anything but a new file (crmcli.store.files.check_output, without --force: a backup
     never replaces a file, and never the database)."""
     if dest is None:
-        return _stamped(backup_folder(db_path), db_path.stem)
-    if dest.is_dir() or str(dest).endswith(os.sep):
-        return _stamped(dest, db_path.stem)
-    check_output(dest, database=db_path, force=None)
-    # copy_to writes DEST.partial first and would remove a file of that name.
-    check_output(dest.with_name(dest.name + ".partial"), database=db_path, force=None)
-    return dest
+        folder = backup_folder(db_path)
+    else:
+        # The text as typed: Path() drops a trailing slash, which says "a folder".
+        path = Path(dest).expanduser()
+        if not dest.endswith(("/", os.sep)) and not path.is_dir():
+            check_output(path, database=db_path, force=None)
+            return path, False
+        folder = path
+    target = _stamped(folder, db_path.stem)
+    check_output(target, database=db_path, force=None)
+    return target, True
 
 
 def _fsync(path: Path) -> None:
@@ -118,15 +140,15 @@ class CheckResult(TypedDict):
 CHECK_COLUMNS = tuple(CheckResult.__annotations__)
 
 
-def copy_to(source: sqlite3.Connection, dest: Path) -> Copied:
-    """Write a verified, fsynced, 0600 copy of `source` at `dest` (which must not exist)."""
-    os.umask(0o077)
-    if not dest.parent.exists():
-        dest.parent.mkdir(parents=True, mode=0o700)
-    partial = dest.with_name(dest.name + ".partial")
-    if partial.exists():
-        partial.unlink()
+def copy_to(source: sqlite3.Connection, dest: Path, *, stamped: bool = False) -> Copied:
+    """Write a verified, fsynced, 0600 copy of `source` at `dest`, a new name in an existing
+    folder. Should something take that name while the copy is made, a `stamped` name moves
+    on to the next free one of its series (`_free`); any other is refused (InvalidInput).
+    Nothing already on disk is ever written through or replaced."""
     started = time.perf_counter()
+    fd, partial = new_temp(dest)
+    made = os.fstat(fd)
+    os.close(fd)  # before SQLite opens it: closing a descriptor drops SQLite's locks
     try:
         target = open_new_file(partial, like=source)
         try:
@@ -139,12 +161,23 @@ def copy_to(source: sqlite3.Connection, dest: Path) -> Copied:
             target.close()
         if problems != ["ok"]:
             raise StorageError(f"the backup failed its integrity check: {problems[0]}")
+        now = os.lstat(partial)
+        if (now.st_dev, now.st_ino) != (made.st_dev, made.st_ino):
+            # Only someone else who can write the folder can swap the file under crm; what
+            # SQLite wrote may have gone through their link, and their file is not a backup.
+            raise StorageError(
+                f"{partial} was replaced while crm was writing it (others can write "
+                f"{dest.parent}); nothing was backed up"
+            )
         _fsync(partial)
-        partial.replace(dest)
-        _fsync(dest.parent)
-    except BaseException:
+        if stamped:
+            while not link_new(partial, dest):
+                dest = _free(dest)
+            _fsync(dest.parent)
+        else:
+            place(partial, dest, None)
+    finally:
         partial.unlink(missing_ok=True)
-        raise
     return {
         "path": str(dest),
         "bytes": dest.stat().st_size,
@@ -174,20 +207,22 @@ def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
     return doomed
 
 
-def backup_database(db_path: Path, dest: Path | None, *, keep: int | None) -> BackedUp:
-    """`crm backup`: copy the database to `dest` (see destination); with `keep`, rotate the
-    folder it went to. Raises NotFound when there is no database yet."""
+def backup_database(db_path: Path, dest: str | None, *, keep: int | None) -> BackedUp:
+    """`crm backup`: copy the database to `dest`, the text the user typed (see destination);
+    with `keep`, rotate the folder it went to. Raises NotFound when there is no database."""
     if not db_path.exists():
         raise NotFound(f"there is no database at {db_path} to back up")
-    target = destination(db_path, dest)
+    guard.check_path(db_path)  # a FIFO or a folder: refused before a backups folder is made
+    target, stamped = destination(db_path, dest)
     source = connect(db_path, write=False)
     try:
-        copied = copy_to(source, target)
+        copied = copy_to(source, target, stamped=stamped)
     except sqlite3.Error as exc:
         raise storage_error(exc, target) from exc
     finally:
         source.close()
-    deleted = [] if keep is None else [str(p) for p in rotate(target.parent, db_path.stem, keep)]
+    folder = Path(copied["path"]).parent
+    deleted = [] if keep is None else [str(p) for p in rotate(folder, db_path.stem, keep)]
     return {**copied, "deleted": deleted}
 
 
@@ -243,9 +278,8 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
     if db_path.exists():
         current = connect(db_path, write=False)
         try:
-            kept = copy_to(
-                current, _stamped(backup_folder(db_path), db_path.stem, "-before-restore")
-            )["path"]
+            before = _stamped(backup_folder(db_path), db_path.stem, "-before-restore")
+            kept = copy_to(current, before, stamped=True)["path"]
         finally:
             current.close()
     source = open_file(source_path, readonly=True)

@@ -7,8 +7,8 @@ SQLite cannot read as a plain database is tried as an encrypted one when a key i
 configured. crm never reads the database's bytes itself.
 
 `open_file` opens an existing file as it is (no schema upgrade), for backups, restores and
-`crm check`; `open_new_file` creates a file that did not exist (a backup, a pre-upgrade
-copy) and opens it for writing. `transaction` is the bare BEGIN IMMEDIATE ... COMMIT shared
+`crm check`; `open_new_file` opens for writing a file crm has just created (a backup, a
+pre-upgrade copy). `transaction` is the bare BEGIN IMMEDIATE ... COMMIT shared
 by the unit of work (crmcli.store.db.write) and the migration runner; nothing else calls it.
 """
 
@@ -118,11 +118,12 @@ def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
 
 
 def open_new_file(path: Path, *, like: sqlite3.Connection) -> sqlite3.Connection:
-    """Create `path` (0600) and open it for writing, encrypted exactly when the database
-    `like` is (with its key): for a copy of that database (a backup, a pre-upgrade copy),
-    under a name of its own, never for the database itself."""
-    files.create_private_file(path)
-    return open_sqlite(str(path.resolve()), file=path, new_key=encryption.key_of(like))
+    """Open for writing the new, empty file `path` that crm has just created itself
+    (crmcli.store.files.create_private_file or new_temp: never a name found on disk, which
+    could be a link someone planted), encrypted exactly when the database `like` is (with
+    its key): for a copy of that database (a backup, a pre-upgrade copy), never for the
+    database itself."""
+    return open_sqlite(str(path), file=path, new_key=encryption.key_of(like))
 
 
 @contextmanager

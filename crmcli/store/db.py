@@ -86,7 +86,7 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
                 conn = open_sqlite(":memory:")
                 migrations.migrate(conn, path=None)
                 return conn
-            create_private_file(path)
+            create_private_file(path, exist_ok=True)  # another crm may have just made it
         if write:
             conn = open_sqlite(str(path), file=path)
             migrations.migrate(conn, path=path)
@@ -209,7 +209,7 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
     (crmcli.store.guard.check_owned)."""
     guard.check_owned(path)
     if not path.exists():
-        create_private_file(path)
+        create_private_file(path, exist_ok=True)
     try:
         live = open_file(path, readonly=False)
         try:

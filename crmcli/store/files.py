@@ -3,13 +3,22 @@ created (0600, inside a 0700 directory), how long a connection waits for another
 lock, and where an output file may go. crmcli.store.encryption and crmcli.store.connection
 build on it.
 
+Every file crm creates is created by crm itself with O_CREAT|O_EXCL|O_NOFOLLOW
+(`create_private_file`, `new_temp`): never through a symbolic link someone planted, never
+over a file already there. SQLite only ever opens such a file after crm made it.
+
 Every file a user names for crm to write (`crm export -o`, `crm import --rejects`, `crm
-backup FILE`) passes `check_output` first, and `-o`/`--rejects` are written by
-`write_output`: a temporary file beside the target, fsynced, renamed over it, so a failure
-leaves no half-written file. `check_output` refuses (InvalidInput, exit 2), whatever the
-format or the name:
+backup FILE`, and the stamped name of a backup) passes `check_output` first. It is then
+written under a temporary name nobody can guess (`new_temp`, in the target's folder),
+fsynced, and put in place by `place`: a new file by a hard link that fails when anything
+took the name meanwhile (another crm, another user: refused, nothing replaced), crm's own
+earlier file under --force by a rename, after checking it is still the file that was
+checked. So a failure leaves no half-written file, and a file that appears while crm writes
+is never replaced. `check_output` refuses (InvalidInput, exit 2), whatever the format or
+the name:
 - the database crm is using or its -wal, -shm or -journal file, compared by the file itself
   (a symbolic or hard link to it too), and a new file with one of their names beside it;
+- the file the command reads (`crm import FILE --rejects FILE`), by the file itself too;
 - any SQLite database (its first 16 bytes are `SQLite format 3\\0`): another crm database or
   a backup;
 - anything that looks like an encrypted database: a file whose size is a non-zero multiple
@@ -30,9 +39,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -49,14 +60,95 @@ _JSON_LINES = ('{"id": ', '{"reject_line": ')
 _EXPORT_ALL = '{\n  "format": "crmcli-export"'
 
 
-def create_private_file(path: Path) -> None:
-    """An empty file, mode 0600, its directory created 0700 when missing (umask 077, so the
-    -wal and -shm files SQLite makes beside it are private too)."""
+_NEW = os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_WRONLY
+
+
+def create_private_file(path: Path, *, exist_ok: bool = False) -> None:
+    """A new empty file, mode 0600, its directory created 0700 when missing (umask 077, so
+    the -wal and -shm files SQLite makes beside it are private too). Raises FileExistsError
+    when anything has the name, a dangling symbolic link included, unless `exist_ok` (the
+    database itself, which another crm may have created a moment ago)."""
     os.umask(0o077)
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        fd = os.open(path, _NEW, 0o600)
+    except FileExistsError:
+        if exist_ok:
+            return
+        raise
     os.close(fd)
+
+
+def new_temp(path: Path) -> tuple[int, Path]:
+    """A new empty 0600 file beside `path` under a name nobody can guess beforehand
+    (`.NAME.XXXXXXXX.tmp`, made with O_EXCL|O_NOFOLLOW), for writing what becomes `path`:
+    its open descriptor and its name."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return fd, Path(name)
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def link_new(temp: Path, path: Path) -> bool:
+    """Give the finished file `temp` the name `path` unless something already has that name
+    (a file, a folder, a dangling link): False then, and `temp` is left as it is. Never
+    replaces anything: link(2) fails when the name is taken, where a rename would replace."""
+    try:
+        # follow_symlinks=False: should `temp` itself have been swapped for a link, the link
+        # is what gets the name, never a file it points at.
+        os.link(temp, path, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        # A file system without hard links (FAT on a USB stick, some network shares): no
+        # rename there refuses to replace, so a last look narrows the window to the rename.
+        if os.path.lexists(path):
+            return False
+        os.rename(temp, path)
+        return True
+    os.unlink(temp)
+    return True
+
+
+def place(temp: Path, path: Path, seen: os.stat_result | None) -> None:
+    """Put the finished, fsynced file `temp` at `path`; `seen` is what check_output found
+    there (None: nothing). A new file never replaces one that appeared meanwhile; crm's own
+    file (--force) is replaced only if it is still the file check_output allowed. Raises
+    InvalidInput, with `temp` still there for the caller to remove."""
+    nothing = "nothing was replaced"
+    if seen is not None:
+        try:
+            now = os.lstat(path)
+        except FileNotFoundError:
+            now = None  # removed meanwhile: put the new file there as a new one
+        if now is not None:
+            if _identity(now) != _identity(seen) or not stat.S_ISREG(now.st_mode):
+                raise InvalidInput(f"{path} changed while crm was writing it; {nothing}")
+            # What remains: a file put at `path` between this look and the rename (a few
+            # system calls) is replaced. POSIX has no rename that replaces only a given file.
+            os.replace(temp, path)
+            _fsync_folder(path.parent)
+            return
+    if not link_new(temp, path):
+        raise InvalidInput(f"{path} appeared while crm was writing it; {nothing}")
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the new name durable; a file system that cannot sync a folder (EINVAL) is let be."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
+    finally:
+        os.close(fd)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -107,10 +199,16 @@ def _read_head(path: Path) -> bytes:
         raise InvalidInput(f"cannot read {path} to check it: {exc.strerror or exc}") from None
 
 
-def check_output(path: Path, *, database: Path, force: bool | None) -> None:
+def check_output(
+    path: Path, *, database: Path, force: bool | None, reading: Path | None = None
+) -> os.stat_result | None:
     """Refuse to write `path` unless it is new or a file crm wrote and `force` is true (see
     the module docstring). `database` is the database crm is using; `force` is None for a
-    command that has no --force (it never replaces a file). Raises InvalidInput."""
+    command that has no --force (it never replaces a file); `reading` is the file the
+    command reads (an import's input), never written over either. Returns what is at
+    `path` (for `place`): None when nothing is. Raises InvalidInput."""
+    if reading is not None and _same_file(path, reading.expanduser()):
+        raise InvalidInput(f"{path} is the file crm is reading; give another file name")
     place = f"{path} is the database crm is using"
     for suffix in ("", *COMPANIONS):
         companion = database.with_name(database.name + suffix)
@@ -124,7 +222,7 @@ def check_output(path: Path, *, database: Path, force: bool | None) -> None:
     except (FileNotFoundError, NotADirectoryError):
         if not path.parent.is_dir():
             raise InvalidInput(f"no such directory: {path.parent}") from None
-        return
+        return None
     except OSError as exc:
         raise InvalidInput(f"cannot check {path}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(info.st_mode):
@@ -148,24 +246,25 @@ def check_output(path: Path, *, database: Path, force: bool | None) -> None:
         )
     if not force:
         raise InvalidInput(f"{path} already exists; add --force to replace it")
+    return info
 
 
 @contextlib.contextmanager
-def write_output(path: Path, *, database: Path, force: bool) -> Iterator[TextIO]:
+def write_output(
+    path: Path, *, database: Path, force: bool, reading: Path | None = None
+) -> Iterator[TextIO]:
     """Write the text file `path` (mode 0600) once check_output allows it: through a
-    temporary file beside it, fsynced and renamed into place on success, so a failure
-    leaves the old file (or none) and no half-written one."""
+    temporary file beside it (new_temp), fsynced and put in place on success (place), so a
+    failure leaves the old file (or none) and no half-written one."""
     path = path.expanduser()
-    check_output(path, database=database, force=force)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    seen = check_output(path, database=database, force=force, reading=reading)
+    fd, temp = new_temp(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
+        place(temp, path, seen)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

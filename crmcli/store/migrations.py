@@ -19,12 +19,15 @@ write indexes them.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from crmcli.core.errors import StorageError
 from crmcli.store.connection import open_new_file, transaction
+from crmcli.store.files import create_private_file
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = []
@@ -774,11 +777,16 @@ def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
 
 
 def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
-    """Copy the database through the backup API to `<path>.v<version>.bak` (mode 0600)."""
+    """Copy the database through the backup API to a new `<path>.v<version>-<stamp>.bak`
+    (mode 0600; `-2.bak`, `-3.bak`... when that name is taken)."""
     from crmcli.core import clock
 
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
-    dest = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    for n in itertools.count(1):
+        dest = path.with_name(f"{path.name}.v{version}-{stamp}{f'-{n}' if n > 1 else ''}.bak")
+        with contextlib.suppress(FileExistsError):
+            create_private_file(dest)
+            break
     target = open_new_file(dest, like=conn)  # encrypted with the database's key, if any
     try:
         conn.backup(target)
