@@ -63,8 +63,8 @@ def test_vcard_version_goes_with_vcard_only(filled, tmp_path):
     assert "VERSION:3.0" in ok("export", "customers", "--format", "vcard")
 
 
-def test_export_uses_the_same_filter_as_list_and_tag(cn):
-    ok("demo", "--db", str(cn), "--customers", "80")
+def test_export_uses_the_same_filter_as_list_and_tag(db_path):
+    ok("demo", "--db", str(db_path), "--customers", "80")
     filters = (
         ["--where", "city = 上海"],
         ["--tag", "vip", "--without-tag", "lost"],

@@ -212,7 +212,9 @@ def backup_database(db_path: Path, dest: str | None, *, keep: int | None) -> Bac
     with `keep`, rotate the folder it went to. Raises NotFound when there is no database."""
     if not db_path.exists():
         raise NotFound(f"there is no database at {db_path} to back up")
-    guard.check_path(db_path)  # a FIFO or a folder: refused before a backups folder is made
+    # a FIFO, a folder, another user's file: refused before a backups folder is made
+    guard.check_path(db_path)
+    guard.check_owned(db_path)
     target, stamped = destination(db_path, dest)
     source = connect(db_path, write=False)
     try:
