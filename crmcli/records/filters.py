@@ -2,7 +2,7 @@
 
 `CustomerFilter` holds what the user typed (`--where "field op value"`, `--tag`,
 `--stage`, shortcuts such as `--city`, creation dates). `parse()` turns it into terms
-(small frozen dataclasses: Compare, HasTag, StageIn, Derived...), checking every field,
+(small named tuples: Compare, HasTag, StageIn, Derived...), checking every field,
 operator and value and resolving stages, dates and saved segments once; `compile_terms()`
 turns terms into a Query over `customers c`, and `compile_for()` into one over the rows of
 another table joined to `customers c` (purchases, tasks...). `build()` parses and compiles.
@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.text import parse_json
@@ -88,12 +88,14 @@ DERIVED_OPTIONS = ("lifecycle", "abc", "frequency_tier", "value_tier")
 DATE_FIELDS = {"birthday", "created_at", "updated_at", "archived_at"}
 
 
-@dataclass
 class Query:
     """WHERE clauses (joined by AND) over `customers c`, with their parameters."""
 
-    clauses: list[str] = field(default_factory=list)
-    params: list[Any] = field(default_factory=list)
+    __slots__ = ("clauses", "params")
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
 
     def add(self, clause: str, *params: Any) -> None:
         self.clauses.append(clause)
@@ -104,10 +106,11 @@ class Query:
 
 
 # --- terms: what a filter says, parsed and checked once ------------------------------------
+# (named tuples, not frozen dataclasses: defining one of those costs about 0.4 ms, and every
+# `crm show` and `crm list` loads this module)
 
 
-@dataclass(frozen=True)
-class Compare:
+class Compare(NamedTuple):
     """A customers column (a FIELDS key) against a value: a date field compares the day
     (value an ISO date), a NUMERIC one whole numbers, others text ignoring ASCII case;
     `~` is contains."""
@@ -117,23 +120,20 @@ class Compare:
     value: str | int
 
 
-@dataclass(frozen=True)
-class StageIn:
+class StageIn(NamedTuple):
     """The funnel stage is one of `stages` (as stored)."""
 
     stages: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class HasTag:
+class HasTag(NamedTuple):
     """Tagged `name` (op `=`), not tagged `name` (`!=`), or some tag contains it (`~`)."""
 
     op: str
     name: str
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     """A phone or email of the customer (`field`) equals (`=`), contains (`~`) or, with
     `!=`, no phone or email equals `value` (normalised as stored)."""
 
@@ -142,8 +142,7 @@ class Contact:
     value: str
 
 
-@dataclass(frozen=True)
-class Custom:
+class Custom(NamedTuple):
     """A user-defined field `key` against `value` (text, ignoring ASCII case)."""
 
     key: str
@@ -151,8 +150,7 @@ class Custom:
     value: str
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
     """A derived class or purchase fact (crmcli.reports.classes) against a value."""
 
     name: str
@@ -160,16 +158,14 @@ class Derived:
     value: str
 
 
-@dataclass(frozen=True)
-class DerivedIn:
+class DerivedIn(NamedTuple):
     """A derived class is one of `values` (`--lifecycle lapsed --lifecycle at-risk`)."""
 
     name: str
     values: frozenset[str]
 
 
-@dataclass(frozen=True)
-class Archived:
+class Archived(NamedTuple):
     """Archived customers (True) or live ones (False): every filter says which."""
 
     archived: bool
@@ -193,7 +189,7 @@ def parse_where(
 ) -> Term:
     """One `field op value` expression as a term; relative dates are read against `today`,
     stages checked against the stage list (with `conn`). Raises InvalidInput."""
-    match = WHERE.fullmatch(expression)
+    match = re.fullmatch(WHERE, expression)
     if not match:
         raise InvalidInput(
             f"cannot read --where {expression!r}; write FIELD OP VALUE with OP one of "
@@ -559,7 +555,7 @@ def _tag_names(conn: sqlite3.Connection) -> dict[int, str]:
 
 def _tag_equals(expression: str) -> tuple[str, str] | None:
     """(operator as typed, tag name) of `tag = NAME` / `==` / `!=`, else None."""
-    match = WHERE.fullmatch(expression)
+    match = re.fullmatch(WHERE, expression)
     if match and match.group(1) == "tag" and match.group(2) in ("=", "==", "!="):
         return match.group(2), unquote(match.group(3))
     return None
