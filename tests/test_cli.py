@@ -191,6 +191,44 @@ def test_everyday_commands_do_not_load_heavy_libraries(db_path, args):
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
+@pytest.mark.parametrize(
+    ("args", "unused"),
+    [
+        (["--version"], ("crmcli.records", "crmcli.reports", "crmcli.store")),
+        (["log", "note", "1", "x"], ("crmcli.records.filters", "crmcli.reports.classes")),
+        (["show", "1"], ("crmcli.records.products",)),
+        (["tag", "vip", "1"], ("crmcli.reports.reminders",)),
+        (["date", "list"], ("crmcli.reports.reminders",)),
+    ],
+)
+def test_a_run_loads_only_what_its_command_uses(db_path, args, unused):
+    """Start-up time: `--version` prints before any command is looked up, the filter
+    language loads where a filter is parsed, the reminder report where reminders are, the
+    products where a purchase line is prepared."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['crm', *{args!r}]\n"
+        "from crmcli.__main__ import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"loaded = [m for m in sys.modules if m.startswith({unused!r})]\n"
+        "assert not loaded, loaded\n"
+    )
+    ok("add", "Seed")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_version_loads_no_command_module_unless_help_comes_first():
+    from crmcli.cli import MODULES, NEEDS, _needs
+
+    assert _needs(["--version"]) == _needs(["--no-color", "--version", "list"]) == ()
+    assert _needs(["--help", "--version"]) == _needs(["--db", "--version"]) == MODULES
+    assert _needs(["list", "--version"]) == NEEDS["list"]
+
+
 def test_the_installed_crm_builds_only_the_command_it_runs(db_path):
     from crmcli.cli import _command_name, app, only
 

@@ -5,6 +5,7 @@ imports only the modules its command needs (`NEEDS`); `crmcli.cli.app` as an att
 this package (`from crmcli.cli import app`) is the whole app with every module loaded.
 """
 
+from collections.abc import Iterator
 from importlib import import_module
 from typing import Any
 
@@ -90,7 +91,7 @@ def run() -> None:
     from typer.main import get_command
 
     argv = sys.argv[1:]
-    app = load(NEEDS.get(_command_name(argv) or "", MODULES))
+    app = load(_needs(argv))
     get_command(only(app, argv)).main(prog_name="crm")
 
 
@@ -116,12 +117,30 @@ def only(full: Any, argv: list[str]) -> Any:
     return partial
 
 
+def _needs(argv: list[str]) -> tuple[str, ...]:
+    """The command modules a run of `crm ARGV` imports: its command's (NEEDS), all of them
+    for help and unknown names, and none for `--version` (an eager option: it prints and
+    exits before any command is looked up)."""
+    for word in _leading(argv):
+        if word in ("-h", "--help"):
+            break
+        if word == "--version":
+            return ()
+    return NEEDS.get(_command_name(argv) or "", MODULES)
+
+
 def _command_name(argv: list[str]) -> str | None:
     """The first word of argv that is not a global option or its value."""
+    return next((word for word in _leading(argv) if not word.startswith("-")), None)
+
+
+def _leading(argv: list[str]) -> Iterator[str]:
+    """The words of argv up to the command name, without the value of `--db`."""
     words = iter(argv)
     for word in words:
         if word == "--db":
             next(words, None)
-        elif not word.startswith("-"):
-            return word
-    return None
+            continue
+        yield word
+        if not word.startswith("-"):
+            return

@@ -19,14 +19,14 @@ from crmcli.cli.app import output, reading
 from crmcli.cli.options import AsOfOption, FormatOption, as_of_date, filter_options
 from crmcli.cli.output import Bars, Format, Section
 from crmcli.cli.reports import report_app
-from crmcli.records.filters import CustomerFilter
 
-if TYPE_CHECKING:  # the reports load only in the commands that run them
+if TYPE_CHECKING:  # the filter language and the reports load only where they are used
+    from crmcli.records.filters import CustomerFilter
     from crmcli.reports.summaries import Cohort
 
 
 def population(
-    conn: sqlite3.Connection, selection: CustomerFilter, as_of: date
+    conn: sqlite3.Connection, selection: "CustomerFilter", as_of: date
 ) -> tuple[str, list[Any]]:
     """The WHERE clause over `customers c` for the selected customers."""
     from crmcli.records import filters
@@ -54,7 +54,7 @@ def rfm_report(
     ] = False,
     as_of: AsOfOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """RFM: recency, frequency, monetary scored 1-5 by quintile, and segments from the R x F
     grid; a summary per segment and currency with a bar chart, or `--customers [SEGMENT]`.
@@ -137,7 +137,7 @@ def abc_report(
     ] = 20,
     as_of: AsOfOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """ABC classes per currency (counts, revenue share), "top X % of customers bring Y % of
     revenue", and a Pareto chart of cumulative revenue by customer decile.
@@ -198,7 +198,7 @@ def lifecycle_report(
     ctx: typer.Context,
     as_of: AsOfOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Customers per lifecycle and funnel stage, monthly flows between lifecycle stages over
     12 months, funnel conversion and median days in each funnel stage.
@@ -294,7 +294,7 @@ def summary_report(
     ] = SummaryBy.industry,
     as_of: AsOfOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Customers, buyers, revenue, net, orders, average order and share per group and
     currency (客户品类汇总), with a bar chart of net revenue.
@@ -341,7 +341,7 @@ def cohort_report(
     ] = None,
     as_of: AsOfOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Retention of acquisition cohorts: of the customers whose first purchase fell in a
     month (or quarter), the share buying again in each later one; heat-coloured on a terminal.

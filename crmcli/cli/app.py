@@ -66,9 +66,9 @@ class CrmGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        from crmcli.store import guard
-
-        guard.new_command()  # each command says its notices about the file once
+        guard = sys.modules.get("crmcli.store.guard")  # not loaded: no notice said yet
+        if guard is not None:
+            guard.new_command()  # each command says its notices about the file once
         debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
         if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 fail the read
             sys.stdin.reconfigure(errors="strict")  # (not pass on as surrogates)

@@ -11,17 +11,18 @@ references are their own confirmation. `--dry-run` shows the changes and writes 
 import inspect
 import sqlite3
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
 from crmcli.cli.options import DryRunOption, YesOption, confirm, option, with_options
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
-from crmcli.records import filters, refs
-from crmcli.records.filters import CustomerFilter
+from crmcli.records import refs
+
+if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    from crmcli.records.filters import CustomerFilter
 
 RefsArgument = Annotated[
     list[str] | None,
@@ -30,8 +31,7 @@ RefsArgument = Annotated[
 ]  # fmt: skip
 
 
-@dataclass
-class Batch:
+class Batch(NamedTuple):
     ids_from: Path | None = None
     every: bool = False
     yes: bool = False
@@ -80,13 +80,14 @@ def read_references(references: list[str] | None, batch: Batch) -> list[str]:
 def select(
     conn: sqlite3.Connection,
     references: list[str] | None,
-    selection: CustomerFilter,
+    selection: "CustomerFilter",
     batch: Batch,
 ) -> tuple[list[int], bool]:
     """(customer ids, whether a filter or --all chose them) for a batch command.
 
     With references and a filter, only the referenced customers that match are kept.
     """
+    from crmcli.records import filters
     from crmcli.records.config import get_setting
 
     named = read_references(references, batch)

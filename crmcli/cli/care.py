@@ -4,7 +4,7 @@
 import sys
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,7 +13,9 @@ from crmcli.cli.options import FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
-from crmcli.records.filters import CustomerFilter
+
+if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    from crmcli.records.filters import CustomerFilter
 
 care_app = typer.Typer(
     help="Holiday care lists: whom to greet, and how, for each festival (节日关怀).",
@@ -143,7 +145,7 @@ def rule_add(
     festival: Annotated[str, typer.Argument(help="中秋, 春节, mid-autumn, ... or 'all'.")],
     action: Annotated[str, typer.Argument(help="What to do, e.g. '月饼礼盒 mooncake gift'.")],
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Add a care rule: for FESTIVAL, do ACTION for the customers the filter options pick
     (none: everyone). Filters are read again each time, so tags and stages stay current.

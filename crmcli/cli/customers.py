@@ -4,8 +4,7 @@ import copy
 import sqlite3
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -26,7 +25,9 @@ from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
 from crmcli.records import customers, refs
 from crmcli.records.customers import CustomerInput
-from crmcli.records.filters import CustomerFilter
+
+if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    from crmcli.records.filters import CustomerFilter
 
 # Scalar fields settable by option: (field, option, help).
 FIELD_OPTIONS = [
@@ -271,7 +272,7 @@ def edit(
     derive_from_id: DeriveOption = False,
     quiet: QuietOption = False,
     raw: CustomerInput | None = None,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
     batch: Batch | None = None,
 ) -> None:
     """Change one customer's fields (no options on a terminal: opens $EDITOR), or the same
@@ -387,8 +388,7 @@ CARD_FIELDS = [
 ]
 
 
-@dataclass(frozen=True)
-class ShowSection:
+class ShowSection(NamedTuple):
     """Extra records shown under the profile card, e.g. the last interactions.
 
     `rows(conn, customer_id)` returns dicts; JSON output carries them under `key`.
@@ -464,7 +464,7 @@ def list_(
     ] = False,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """List customers, filtered and sorted.
 
@@ -495,7 +495,7 @@ def _archive(
     targets: list[str] | None,
     archived: bool,
     quiet: bool,
-    selection: CustomerFilter,
+    selection: "CustomerFilter",
     batch: Batch,
 ) -> None:
     from contextlib import suppress
@@ -535,7 +535,7 @@ def delete(
     ctx: typer.Context,
     targets: RefsArgument = None,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
     batch: Batch | None = None,
 ) -> None:
     """Archive customers: hidden from lists, restorable with `crm undelete`.
@@ -554,7 +554,7 @@ def undelete(
     ctx: typer.Context,
     targets: RefsArgument = None,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
     batch: Batch | None = None,
 ) -> None:
     """Restore archived customers.

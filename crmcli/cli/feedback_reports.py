@@ -7,7 +7,7 @@ every customer counts, archived ones too; with any, the filter picks among live 
 
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,10 +23,12 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format
 from crmcli.cli.reports import report_app
-from crmcli.records.filters import CustomerFilter
+
+if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    from crmcli.records.filters import CustomerFilter
 
 
-def _scope(conn: Any, selection: CustomerFilter, since: str | None, until: str | None) -> Any:
+def _scope(conn: Any, selection: "CustomerFilter", since: str | None, until: str | None) -> Any:
     from crmcli.core import clock
     from crmcli.records import filters
     from crmcli.reports.satisfaction import Scope
@@ -65,7 +67,7 @@ def feedback_report(
     since: SinceOption = None,
     until: UntilOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Feedback received, open and resolved; items past the response target; median and
     90th-percentile hours to resolve. --by month is the trend.
@@ -108,7 +110,7 @@ def satisfaction_report(
     since: SinceOption = None,
     until: UntilOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """NPS (promoters 9-10 minus detractors 0-6, in %), CSAT (share of 4-5), response
     counts, and detractors not contacted since their answer.
@@ -159,7 +161,7 @@ def referrals_report(
     currency: CurrencyOption = None,
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Top referrers by customers brought and those customers' net purchases per currency,
     and the share of net purchases that came from referred customers.

@@ -129,8 +129,13 @@ def with_options(
             values = {n: kwargs.pop(n) for n in names}
             return fn(*args, **{into: collect(values)}, **kwargs)
 
-        wrapper.__signature__ = inspect.Signature(own + params)  # type: ignore[attr-defined]
+        signature = inspect.Signature(own + params)
+        wrapper.__signature__ = signature  # type: ignore[attr-defined]
         del wrapper.__wrapped__  # typer must read the new signature, not fn's
+        # and its annotations only: `into`'s may name a type imported for type checking
+        wrapper.__annotations__ = {
+            p.name: p.annotation for p in own + params if p.annotation is not p.empty
+        }
         return wrapper
 
     return decorate

@@ -12,7 +12,6 @@ from crmcli.cli.options import FormatOption, LimitOption, QuietOption
 from crmcli.cli.output import Format, Section
 from crmcli.core import clock, dates
 from crmcli.records import important_dates
-from crmcli.reports import reminders
 
 date_app = typer.Typer(
     help="Yearly and one-off dates to remember (birthdays are a customer field).",
@@ -47,6 +46,8 @@ def remind(
 
     Example: crm remind --within 14d      crontab: 0 8 * * 1-5 crm remind
     """
+    from crmcli.reports import reminders  # not at import: `crm show` loads this module
+
     today = clock.today()
     period = dates.parse_period(within, option="--within", allow_zero=True)
     until = period.after(today)
@@ -82,6 +83,8 @@ def today_(
 
     Example: crm today --limit 10
     """
+    from crmcli.reports import reminders
+
     with reading(ctx) as conn:
         rows = reminders.contact_today(conn, clock.today())
     rows = rows[:limit] if limit is not None else rows

@@ -7,7 +7,7 @@ chart in the table format). Shared options (period, currency) come from crmcli.c
 """
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,7 +22,9 @@ from crmcli.cli.options import (
     period,
 )
 from crmcli.cli.output import Format
-from crmcli.records.filters import CustomerFilter
+
+if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    from crmcli.records.filters import CustomerFilter
 
 report_app = typer.Typer(help="Reports over customers and purchases.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
@@ -57,7 +59,7 @@ def sales(
     currency: CurrencyOption = None,
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Sales per period or group: revenue, refunds, net, orders, customers, average order.
 

@@ -1,7 +1,7 @@
 """Saved segments, tagging rules, `crm classify`, and the derived classes on `crm show`."""
 
 import sqlite3
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,7 +10,9 @@ from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
 from crmcli.cli.options import DryRunOption, FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.core import clock
-from crmcli.records.filters import CustomerFilter
+
+if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    from crmcli.records.filters import CustomerFilter
 
 segment_app = typer.Typer(help="Saved segments: named filters.", no_args_is_help=True)
 app.add_typer(segment_app, name="segment")
@@ -25,7 +27,7 @@ def segment_save(
     name: Annotated[str, typer.Argument(help="The segment's name.")],
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a segment.")] = False,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Save the filter options as a named segment, for `--segment NAME` anywhere.
 
@@ -77,7 +79,7 @@ def rule_add(
     ctx: typer.Context,
     tag: Annotated[str, typer.Argument(help="The tag the rule gives.")],
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Add a rule: `crm classify` tags the customers the filter selects, and untags those
     it tagged who no longer match.

@@ -1,7 +1,7 @@
 """Classification commands: tag, untag, tags, stage."""
 
 from contextlib import suppress
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,9 +11,11 @@ from crmcli.cli.options import DryRun, FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import plural
 from crmcli.records import config, tags
-from crmcli.records.filters import CustomerFilter
-from crmcli.reports.reminders import plural
+
+if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    from crmcli.records.filters import CustomerFilter
 
 
 def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
@@ -60,7 +62,7 @@ def tag(
     tag: Annotated[str, typer.Argument(help="The tag (or 'rename' OLD NEW).")],
     customers: RefsArgument = None,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
     batch: Batch | None = None,
 ) -> None:
     """Tag customers given by reference, by stdin (-) or by a filter; tagging twice is harmless.
@@ -82,7 +84,7 @@ def untag(
     tag: Annotated[str, typer.Argument(help="The tag to remove.")],
     customers: RefsArgument = None,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
     batch: Batch | None = None,
 ) -> None:
     """Remove a tag from customers given by reference, by stdin (-) or by a filter.
@@ -134,7 +136,7 @@ def stage(
     reason: Annotated[str | None, typer.Option("--reason", help="Why, in a few words.")] = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
     batch: Batch | None = None,
 ) -> None:
     """Set a customer's funnel stage (kept with its date), or show the stage history; with a

@@ -25,9 +25,9 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
-from crmcli.records.filters import CustomerFilter
 
 if TYPE_CHECKING:  # the importers load only in `crm import`
+    from crmcli.records.filters import CustomerFilter
     from crmcli.transfer.sources import Record
 
 import_app = typer.Typer(
@@ -519,7 +519,7 @@ def _rows_out(
     return emit(rows, columns, Format(fmt.value), out=out)
 
 
-def _selection_sql(conn: Any, selection: CustomerFilter) -> tuple[str, list[Any]]:
+def _selection_sql(conn: Any, selection: "CustomerFilter") -> tuple[str, list[Any]]:
     from crmcli.records import filters
 
     query = filters.build(conn, selection, today=clock.today())
@@ -552,7 +552,7 @@ def export_customers(
         ),
     ] = False,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Export customers picked by the filter (the same as `crm list` picks) with every field;
     `--classes` adds their derived classes, as `crm list --classes` shows them.
@@ -612,7 +612,7 @@ def export_purchases(
     force: ForceOption = False,
     plain: PlainOption = False,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Export the purchases of the customers the filter picks, oldest first.
 
@@ -652,7 +652,7 @@ def export_interactions(
     force: ForceOption = False,
     plain: PlainOption = False,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Export the interactions of the customers the filter picks, oldest first; ics gives
     one all-day calendar entry each.
@@ -687,7 +687,7 @@ def export_tasks(
     force: ForceOption = False,
     plain: PlainOption = False,
     quiet: QuietOption = False,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Export the tasks (open and done) of the customers the filter picks; ics gives the open
     ones as all-day entries on their due dates.

@@ -6,7 +6,7 @@ this module is imported: every other command's start-up stays free of them.
 
 import sys
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,7 +15,9 @@ from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter
 from crmcli.cli.output import Format
 from crmcli.cli.reports import report_app
 from crmcli.core.errors import InvalidInput
-from crmcli.records.filters import CustomerFilter
+
+if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    from crmcli.records.filters import CustomerFilter
 
 AsOfOption = Annotated[
     str | None,
@@ -69,7 +71,7 @@ def value_report(
         bool, typer.Option("--parameters", help="Print the fitted parameters instead.")
     ] = False,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Expected purchases and value per customer over a horizon, from the BG/NBD and
     Gamma-Gamma models fitted to one currency's purchases (the default currency unless
@@ -93,7 +95,7 @@ def value_report(
         raise InvalidInput(f"--horizon is at most 10 years (got {horizon_days} days)")
     with reading(ctx) as conn:
         code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
-        query = filters.build(conn, selection or CustomerFilter(), today=day)
+        query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
         base = purchase_histories.load(conn, code, day, Rules())
         if not len(base):
             _say(f"No purchases in {code} up to {day.isoformat()}: nothing to model yet.")
@@ -220,7 +222,7 @@ def churn_report(
     ] = False,
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
-    selection: CustomerFilter | None = None,
+    selection: "CustomerFilter | None" = None,
 ) -> None:
     """Customers likely to be lost, largest stake first, each with the reason: silent for
     longer than their own purchase rhythm, or unlikely to be still buying by the BG/NBD
@@ -235,7 +237,7 @@ def churn_report(
     day = _as_of(as_of)
     code = money.currency_code(currency) if currency is not None else None
     with reading(ctx) as conn:
-        query = filters.build(conn, selection or CustomerFilter(), today=day)
+        query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
         rows, notes = churn.risks(conn, day, query, currency=code, model=not rhythm)
     if limit is not None:
         seen: dict[str, int] = {}

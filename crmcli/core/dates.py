@@ -40,9 +40,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 from crmcli.core.errors import InvalidInput
 
@@ -92,24 +91,26 @@ HELP = (
     "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
 )
 
+# The patterns are strings, not compiled: `re` compiles each on its first use and keeps it, so
+# a command that reads no date does not compile them all at start-up.
 _UNIT = r"(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
-_OFFSET = re.compile(r"([+-]?)\s*(\d{1,4})\s*" + _UNIT)
-_IN_OFFSET = re.compile(r"in\s+(\d{1,4})\s*" + _UNIT)
-_AGO_OFFSET = re.compile(r"(\d{1,4})\s*" + _UNIT + r"\s+ago")
-_ZH_OFFSET = re.compile(r"(\d{1,4})\s*(天|日|周|个?星期|个?礼拜|个月|年)\s*(以?后|之后|以?前|之前)")
+_OFFSET = r"([+-]?)\s*(\d{1,4})\s*" + _UNIT
+_IN_OFFSET = r"in\s+(\d{1,4})\s*" + _UNIT
+_AGO_OFFSET = r"(\d{1,4})\s*" + _UNIT + r"\s+ago"
+_ZH_OFFSET = r"(\d{1,4})\s*(天|日|周|个?星期|个?礼拜|个月|年)\s*(以?后|之后|以?前|之前)"
 _ZH_UNITS = {"天": "d", "日": "d", "周": "w", "个月": "m", "年": "y"}
-_ISO = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:z|[+-]\d{2}:?\d{2})?",
-    re.IGNORECASE,
+_ISO = (
+    r"(?i)\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:z|[+-]\d{2}:?\d{2})?"
 )
-_YEAR_FIRST = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
-_ZH_MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_SLASH = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?|(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_YEAR_FIRST = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
+_ZH_MONTH_DAY = r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"
+_SLASH = r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?|(\d{1,2})\.(\d{1,2})\.(\d{4})"
 _ORD = r"(?:st|nd|rd|th)?"
-_MONTH_FIRST = re.compile(r"([a-z]{3,9})\.?\s*(\d{1,2})" + _ORD + r"(?:,?\s+(\d{4}))?")
-_DAY_FIRST = re.compile(r"(\d{1,2})" + _ORD + r"\s*([a-z]{3,9})\.?(?:,?\s+(\d{4}))?")
-_WEEKDAY = re.compile(r"(?:(next|last|this)\s+)?([a-z]+)")
-_ZH_WEEKDAY = re.compile(r"(下|上|这|本)?\s*(?:周|星期|礼拜)([一二三四五六日天])")
+_MONTH_FIRST = r"([a-z]{3,9})\.?\s*(\d{1,2})" + _ORD + r"(?:,?\s+(\d{4}))?"
+_DAY_FIRST = r"(\d{1,2})" + _ORD + r"\s*([a-z]{3,9})\.?(?:,?\s+(\d{4}))?"
+_WEEKDAY = r"(?:(next|last|this)\s+)?([a-z]+)"
+_ZH_WEEKDAY = r"(下|上|这|本)?\s*(?:周|星期|礼拜)([一二三四五六日天])"
 _ZH_WORDS = {
     "今天": 0,
     "今日": 0,
@@ -122,11 +123,12 @@ _ZH_WORDS = {
 }
 _EN_WORDS = {"today": 0, "now": 0, "tomorrow": 1, "yesterday": -1}
 
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_AM_PM = re.compile(r"(\d{1,2})(?::(\d{2})(?::(\d{2}))?)?\s*([ap])\.?m\.?")
+_CLOCK = r"(\d{1,2}):(\d{2})(?::(\d{2}))?"
+_AM_PM = r"(\d{1,2})(?::(\d{2})(?::(\d{2}))?)?\s*([ap])\.?m\.?"
 _ZH_PARTS = "上午|早上|早晨|凌晨|中午|下午|傍晚|晚上"
-_ZH_CLOCK = re.compile(
-    rf"({_ZH_PARTS})?\s*(?:(\d{{1,2}})\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|(\d{{1,2}}):(\d{{2}}))"
+_ZH_CLOCK = (
+    rf"({_ZH_PARTS})?\s*"
+    r"(?:(\d{1,2})\s*[点點时時]\s*(?:(半)|(\d{1,2})\s*分?)?|(\d{1,2}):(\d{2}))"
 )
 _ZH_AFTERNOON = ("中午", "下午", "傍晚", "晚上")
 
@@ -165,7 +167,7 @@ def parse_date(text: str, today: date, *, direction: Direction) -> date:
     InvalidInput with the accepted forms.
     """
     raw = _normal(text)
-    if _ISO.fullmatch(raw):
+    if re.fullmatch(_ISO, raw):
         with suppress(ValueError):  # the grammar below says what is wrong
             iso = datetime.fromisoformat(raw.upper()).date()
             return _in_range(text, lambda: iso)
@@ -184,7 +186,7 @@ def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetim
     """
     raw = _normal(text)
     value: datetime | None = None
-    if _ISO.fullmatch(raw):
+    if re.fullmatch(_ISO, raw):
         with suppress(ValueError):  # the grammar below says what is wrong
             value = datetime.fromisoformat(raw.upper())
     if value is not None and value.tzinfo is not None:
@@ -256,13 +258,13 @@ def _clock(text: str) -> time | None:
         return time(12)
     if text in ("midnight", "午夜"):
         return time(0)
-    if match := _CLOCK.fullmatch(text):
+    if match := re.fullmatch(_CLOCK, text):
         hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
-    elif match := _AM_PM.fullmatch(text):
+    elif match := re.fullmatch(_AM_PM, text):
         hour, minute, second = int(match[1]), int(match[2] or 0), int(match[3] or 0)
         valid = 1 <= hour <= 12  # 13pm and 0am are refused below
         hour = hour % 12 + (12 if match[4] == "p" else 0) if valid else 99
-    elif match := _ZH_CLOCK.fullmatch(text):
+    elif match := re.fullmatch(_ZH_CLOCK, text):
         part, second = match[1], 0
         if match[2]:
             hour, minute = int(match[2]), 30 if match[3] else int(match[4] or 0)
@@ -316,31 +318,31 @@ def _day(text: str, today: date, direction: Direction) -> date:
         return today + timedelta(days=_EN_WORDS[text])
     if text in _ZH_WORDS:
         return today + timedelta(days=_ZH_WORDS[text])
-    if match := _YEAR_FIRST.fullmatch(text):
+    if match := re.fullmatch(_YEAR_FIRST, text):
         return _real(int(match[1]), int(match[2]), int(match[3]), text)
     if re.fullmatch(r"\d{8}", text):
         return _real(int(text[:4]), int(text[4:6]), int(text[6:]), text)
-    if match := _ZH_MONTH_DAY.fullmatch(text):
+    if match := re.fullmatch(_ZH_MONTH_DAY, text):
         return _yearless(int(match[1]), int(match[2]), today, direction, text)
-    if match := _OFFSET.fullmatch(text):
+    if match := re.fullmatch(_OFFSET, text):
         return add_offset(today, -1 if match[1] == "-" else 1, int(match[2]), match[3])
-    if match := _IN_OFFSET.fullmatch(text):
+    if match := re.fullmatch(_IN_OFFSET, text):
         return add_offset(today, 1, int(match[1]), match[2])
-    if match := _AGO_OFFSET.fullmatch(text):
+    if match := re.fullmatch(_AGO_OFFSET, text):
         return add_offset(today, -1, int(match[1]), match[2])
-    if match := _ZH_OFFSET.fullmatch(text):
+    if match := re.fullmatch(_ZH_OFFSET, text):
         unit = _ZH_UNITS.get(match[2], "w")
         return add_offset(today, 1 if "后" in match[3] else -1, int(match[1]), unit)
-    if match := _ZH_WEEKDAY.fullmatch(text):
+    if match := re.fullmatch(_ZH_WEEKDAY, text):
         return _weekday(match[1], _ZH_WEEKDAYS[match[2]], today, direction, text)
-    if match := _SLASH.fullmatch(text):
+    if match := re.fullmatch(_SLASH, text):
         first, second, year = (match[1], match[2], match[3]) if match[1] else match.groups()[3:]
         return _slashed(int(first), int(second), int(year) if year else None, today, direction)
-    if (match := _MONTH_FIRST.fullmatch(text)) and match[1] in MONTHS:
+    if (match := re.fullmatch(_MONTH_FIRST, text)) and match[1] in MONTHS:
         return _named(MONTHS[match[1]], int(match[2]), match[3], today, direction, text)
-    if (match := _DAY_FIRST.fullmatch(text)) and match[2] in MONTHS:
+    if (match := re.fullmatch(_DAY_FIRST, text)) and match[2] in MONTHS:
         return _named(MONTHS[match[2]], int(match[1]), match[3], today, direction, text)
-    if (match := _WEEKDAY.fullmatch(text)) and match[2] in WEEKDAYS:
+    if (match := re.fullmatch(_WEEKDAY, text)) and match[2] in WEEKDAYS:
         return _weekday(match[1], WEEKDAYS[match[2]], today, direction, text)
     raise InvalidInput(_refusal(text))
 
@@ -449,14 +451,11 @@ def _weekday(which: str | None, target: int, today: date, direction: Direction, 
 
 
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
-_PERIOD = re.compile(
-    r"\+?\s*(\d{1,4})\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)", re.IGNORECASE
-)
+_PERIOD = r"(?i)\+?\s*(\d{1,4})\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
 PERIOD_HELP = "use a number and d, w, m or y: 7d, 2w, 1m (one month), 1y"
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     """A calendar period: `amount` days, weeks, months or years (`unit` is d, w, m or y)."""
 
     amount: int
@@ -485,7 +484,7 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
     A bare number is not accepted: `--every 2` could mean anything.
     """
     raw = text.strip()
-    match = _PERIOD.fullmatch(raw)
+    match = re.fullmatch(_PERIOD, raw)
     if not match:
         hint = ""
         if re.fullmatch(r"\+?\d+\s*(min|mins|minutes?|h|hrs?|hours?|s|secs?|seconds?)", raw, re.I):
@@ -497,7 +496,7 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
     return Period(amount, match.group(2)[0].lower())
 
 
-_DURATION_PART = re.compile(r"(\d{1,5})(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)")
+_DURATION_PART = r"(\d{1,5})(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)"
 DURATION_HELP = "use e.g. 15m (minutes), 1h30m, 45 (minutes) or 2h"
 
 
@@ -510,7 +509,7 @@ def parse_duration(text: str, *, option: str = "duration") -> timedelta:
     if re.fullmatch(r"\d{1,5}", raw):
         return timedelta(minutes=int(raw))
     compact = re.sub(r"\s+", "", raw)
-    parts = _DURATION_PART.findall(compact)
+    parts = re.findall(_DURATION_PART, compact)
     if not parts or "".join(a + u for a, u in parts) != compact:
         hint = ""
         if re.fullmatch(r"\d+(mo|mos|months?|w|wks?|weeks?|y|yrs?|years?)", compact):

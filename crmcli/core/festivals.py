@@ -13,16 +13,15 @@ every function here works on Gregorian windows and asks for the lunar years arou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
 
 
-@dataclass(frozen=True)
-class Festival:
+class Festival(NamedTuple):
     key: str  # stable English key, used in JSON and care rules
     name: str  # the library's name, e.g. 中秋节
     english: str

@@ -20,10 +20,9 @@ Yearly rule: in lunar year Y a lunar date falls on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from crmcli.core.errors import InvalidInput
 
@@ -33,12 +32,12 @@ if TYPE_CHECKING:
 FIRST_YEAR = 1880  # birthdays are refused before this anyway
 LAST_YEAR = 2200
 PREFIXES = ("lunar:", "农历:", "农历：", "农历")
-_FORM = re.compile(r"(\d{4})\s*[-/.]\s*(闰|l|leap\s*)?(\d{1,2})\s*[-/.]\s*(\d{1,2})", re.IGNORECASE)
+# Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
+_FORM = r"(?i)(\d{4})\s*[-/.]\s*(闰|l|leap\s*)?(\d{1,2})\s*[-/.]\s*(\d{1,2})"
 HELP = "write lunar:YYYY-MM-DD, e.g. lunar:1990-08-15, or lunar:1990-闰06-15 for a leap month"
 
 
-@dataclass(frozen=True)
-class LunarDate:
+class LunarDate(NamedTuple):
     """A day of the Chinese calendar: lunar year, month 1-12, day 1-30, leap month or not."""
 
     year: int
@@ -65,7 +64,7 @@ def parse(text: str) -> LunarDate:
     Raises InvalidInput when it is malformed or does not exist (no such leap month that
     year, a 30th in a month of 29 days).
     """
-    match = _FORM.fullmatch(text.strip())
+    match = re.fullmatch(_FORM, text.strip())
     if not match:
         raise InvalidInput(f"not a lunar date: {text.strip()!r}; {HELP}")
     year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
@@ -180,7 +179,7 @@ def stored(text: str | None) -> LunarDate | None:
     """
     if not text:
         return None
-    match = _FORM.fullmatch(text)
+    match = re.fullmatch(_FORM, text)
     if not match:
         raise ValueError(f"not a stored lunar date: {text!r}")
     return LunarDate(int(match[1]), int(match[3]), int(match[4]), bool(match[2]))

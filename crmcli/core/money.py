@@ -81,11 +81,11 @@ SYMBOLS: dict[str, tuple[str, ...]] = {
 }
 _SIGNS = {"-": -1, "−": -1, "+": 1}
 _UNIT = r"[A-Za-z]{3}|RMB|[A-Z]{1,2}\$|CN¥|JP¥|[¥元円$€£₩₹₽฿]"
-_AMOUNT = re.compile(
-    rf"(?P<sign1>[-+−])?\s*(?P<pre>{_UNIT})?\s*(?P<sign2>[-+−])?\s*"
+# Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
+_AMOUNT = (
+    rf"(?i)(?P<sign1>[-+−])?\s*(?P<pre>{_UNIT})?\s*(?P<sign2>[-+−])?\s*"
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
-    rf"\s*(?P<post>{_UNIT})?",
-    re.IGNORECASE,
+    rf"\s*(?P<post>{_UNIT})?"
 )
 HELP = "write it like 1299, 1,299.50, ¥1299 or 1299.5 USD"
 
@@ -231,7 +231,7 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
     if plain_number is not None:
         return plain_number
     raw = unicodedata.normalize("NFKC", text).strip()
-    match = _AMOUNT.fullmatch(raw)
+    match = re.fullmatch(_AMOUNT, raw)
     if not raw or match is None:
         raise InvalidInput(f"not an amount: {text.strip()!r}; {HELP}")
     if match["sign1"] and match["sign2"]:

@@ -23,3 +23,8 @@ def clip(text: str | None, width: int = 60) -> str | None:
     line = lines[0]
     cut = len(line) > width or len(lines) > 1
     return (line[: width - 1].rstrip() + "…") if cut else line
+
+
+def plural(n: int, word: str) -> str:
+    """`1 day`, `3 days`."""
+    return f"{n} {word}" if abs(n) == 1 else f"{n} {word}s"

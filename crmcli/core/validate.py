@@ -16,13 +16,14 @@ from crmcli.core.errors import InvalidInput
 
 MAX_TEXT = 500
 MAX_NOTES = 100_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
+# Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f]"
+_CONTROL_LINE = r"[\x00-\x1f\x7f]"
 # Invisible characters that hide or reorder text shown in a table (`\u202eEvil` reads
 # backwards): the bidirectional embedding, override and isolate controls, zero-width
 # space, word joiner and byte-order mark. ZWJ and ZWNJ (U+200D, U+200C) are not among
 # them: emoji sequences and Indic and Persian spelling need them.
-_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
+_INVISIBLE = "[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]"
 
 KINDS = {
     "person": "person",
@@ -44,7 +45,7 @@ GENDERS = {
     "other": "other",
     "x": "other",
 }
-_FIELD_KEY = re.compile(r"[^\W\d][\w.\-]{0,63}")
+_FIELD_KEY = r"[^\W\d][\w.\-]{0,63}"
 
 
 def fold(text: str) -> str:
@@ -64,9 +65,9 @@ def text(field: str, value: str, *, multiline: bool = False) -> str:
     if not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in clean):
         raise InvalidInput(f"{field} cannot be empty")
     pattern = _CONTROL if multiline else _CONTROL_LINE
-    if pattern.search(clean):
+    if re.search(pattern, clean):
         raise InvalidInput(f"{field} contains control characters")
-    hidden = _INVISIBLE.search(clean)
+    hidden = re.search(_INVISIBLE, clean)
     if hidden:
         raise InvalidInput(
             f"{field} contains the invisible character U+{ord(hidden[0]):04X}, which can hide "
@@ -102,7 +103,7 @@ def phone(value: str, region: str | None) -> str:
     import phonenumbers
 
     raw = value.strip()
-    if not raw or _CONTROL_LINE.search(raw):
+    if not raw or re.search(_CONTROL_LINE, raw):
         raise InvalidInput(f"invalid phone {value!r}")
     try:
         number = phonenumbers.parse(raw, region)
@@ -192,13 +193,13 @@ def mask_national_id(value: str | None) -> str | None:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
-_ID_LIKE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+_ID_LIKE = r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])"
 
 
 def mask_in_text(text: str) -> str:
     """Mask anything shaped like a national ID number inside a message (error lines can
     quote what a user typed), the way mask_national_id does."""
-    return _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(2)[-4:], text)
+    return re.sub(_ID_LIKE, lambda m: m.group(1) + "*" * 8 + m.group(2)[-4:], text)
 
 
 def national_id_in(text: str, today: date) -> str | None:
@@ -216,7 +217,7 @@ def national_id_in(text: str, today: date) -> str | None:
 def field_key(value: str, reserved: set[str]) -> str:
     """A user-defined field name: starts with a letter, then letters, digits, _ . -"""
     key = value.strip()
-    if not _FIELD_KEY.fullmatch(key):
+    if not re.fullmatch(_FIELD_KEY, key):
         raise InvalidInput(
             f"invalid field name {value!r}: start with a letter; letters, digits, _ . - only"
         )

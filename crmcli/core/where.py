@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
-WHERE = re.compile(r"\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*", re.DOTALL)
+# The pattern of FIELD OP VALUE, a string: re compiles it on first use.
+WHERE = r"(?s)\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*"
 
 
 def unquote(value: str) -> str:
@@ -23,7 +24,7 @@ def unquote(value: str) -> str:
 def split(expression: str) -> tuple[str, str, str] | None:
     """(field, operator, value unquoted) of `expression`, `==` read as `=`; None when it
     is not FIELD OP VALUE."""
-    match = WHERE.fullmatch(expression)
+    match = re.fullmatch(WHERE, expression)
     if not match:
         return None
     op = "=" if match.group(2) == "==" else match.group(2)

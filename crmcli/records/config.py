@@ -14,7 +14,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
@@ -132,8 +132,7 @@ def _count(value: str) -> str:
     return str(int(text))
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     key: str  # the key, or for a family its shape, e.g. `cadence.tag.NAME`
     validate: Callable[[str], str]
     description: str

@@ -1,11 +1,11 @@
 """How every kind of record is changed, and the one reading of `--unset`.
 
-Each record service follows one pattern. A frozen `...Input` dataclass carries what a user
-typed (strings; None when an option was not given). `prepare...()` validates it and
-computes what follows from it (prices, currencies, derived fields), raising InvalidInput
-before anything is written. An apply function (`add_...`, `edit_...`) writes the prepared
-values inside the caller's transaction. Command handlers only parse options into the
-input, call prepare and apply, and print.
+Each record service follows one pattern. An `...Input` (a named tuple, unless it is filled
+in step by step) carries what a user typed (strings; None when an option was not given).
+`prepare...()` validates it and computes what follows from it (prices, currencies, derived
+fields), raising InvalidInput before anything is written. An apply function (`add_...`,
+`edit_...`) writes the prepared values inside the caller's transaction. Command handlers
+only parse options into the input, call prepare and apply, and print.
 
 `unset_columns` is how every edit command reads `--unset NAME`: a record kind says which
 names a user may give and which columns each clears.

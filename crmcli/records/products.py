@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, TypedDict, cast
+from typing import Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
@@ -52,8 +51,7 @@ class ProductValues(TypedDict, total=False):
     currency: str | None
 
 
-@dataclass(frozen=True)
-class ProductInput:
+class ProductInput(NamedTuple):
     """What a user typed for `crm product add|edit`; strings, None when not given."""
 
     name: str | None = None

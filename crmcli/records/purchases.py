@@ -18,13 +18,15 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, dates, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.money import Money
 from crmcli.records import edits
-from crmcli.records.products import Product, canonical_category, default_currency, find_product
+
+if TYPE_CHECKING:  # products load where a line is prepared, not for a listing
+    from crmcli.records.products import Product
 
 MAX_QUANTITY = 1_000_000
 # Text fields of a line, and what `crm purchase edit --unset` may clear.
@@ -304,12 +306,16 @@ class LineContext:
 
     def product(self, item: str) -> Product | None:
         if item not in self._products:
+            from crmcli.records.products import find_product
+
             self._products[item] = find_product(self.conn, item)
         return self._products[item]
 
     def category(self, text: str) -> str:
         key = text.strip().casefold()
         if key not in self._categories:
+            from crmcli.records.products import canonical_category
+
             self._categories[key] = canonical_category(self.conn, text)
         return self._categories[key]
 
@@ -405,12 +411,13 @@ def prepare_purchase(
     conn: sqlite3.Connection, customer_id: int, raw: LineInput, *, now: datetime
 ) -> Line:
     """Validate the line of `crm buy` (prepare_line with a context of its own)."""
+    from crmcli.records.products import default_currency
+
     context = LineContext(conn, now=now, default_currency=default_currency(conn))
     return prepare_line(context, customer_id, raw)
 
 
-@dataclass(frozen=True)
-class PurchaseEdit:
+class PurchaseEdit(NamedTuple):
     """What a user typed for `crm purchase edit`; strings, None when not given."""
 
     customer: str | None = None  # a customer reference
@@ -444,6 +451,8 @@ def prepare_edit(
     Raises NotFound for an unknown line or customer, InvalidInput for bad input (also when
     there is nothing to change); nothing is written.
     """
+    from crmcli.records.products import canonical_category, find_product
+
     before = get_purchase(conn, purchase_id)
     values: PurchaseValues = {}
     if raw.customer is not None:

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict, cast
+from typing import Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
@@ -40,8 +40,7 @@ IMPORT_COLUMNS = {
 MAX_ERRORS_SHOWN = 20
 
 
-@dataclass
-class SurveyInput:
+class SurveyInput(NamedTuple):
     """One answer as typed: strings (or JSON numbers), None when not given."""
 
     nps: Any = None

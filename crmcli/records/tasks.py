@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.dates import Period, parse_date, parse_period
@@ -70,8 +69,7 @@ class Task(TypedDict):
     status: str
 
 
-@dataclass(frozen=True)
-class TaskInput:
+class TaskInput(NamedTuple):
     """What a user typed for `crm task add|edit`; strings, None when not given."""
 
     text: str | None = None
@@ -81,8 +79,7 @@ class TaskInput:
     customer: str | None = None  # on an edit, a reference to move the task to
 
 
-@dataclass(frozen=True)
-class NewTask:
+class NewTask(NamedTuple):
     """A validated new task."""
 
     text: str
@@ -91,8 +88,7 @@ class NewTask:
     after: Period | None = None
 
 
-@dataclass(frozen=True)
-class TaskChanges:
+class TaskChanges(NamedTuple):
     """Validated changes to a task: None leaves a value as it is."""
 
     text: str | None = None

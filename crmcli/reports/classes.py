@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any, TypedDict, cast
+from typing import Any, NamedTuple, TypedDict, cast
 
 from crmcli.core.errors import InvalidInput
 from crmcli.reports.models import lifecycle
@@ -49,8 +49,7 @@ FIELDS = (*TEXT_FIELDS, *NUMBER_FIELDS, *MONEY_FIELDS, *DATE_FIELDS)
 COLUMNS = ("lifecycle", "abc", "frequency_tier", "value_tier")
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """The thresholds of every derived class, from the settings."""
 
     rules: lifecycle.Rules

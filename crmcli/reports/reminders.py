@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar, cast
 
 from crmcli.core import clock, dates, lunar
+from crmcli.core.text import plural
 from crmcli.records import important_dates
 from crmcli.records.interactions import last_contact, last_contacts
 from crmcli.reports.models import agenda
@@ -160,14 +160,18 @@ ReminderRow = TaskDue | ContactDue | DateDue | ChurnDue | FestivalDue | Feedback
 Row = TypeVar("Row", bound=Mapping[str, object])
 
 
-@dataclass
+# Window, Event and Section are plain classes and a named tuple, not dataclasses: defining
+# a dataclass costs about 0.4 ms, and every `crm show` and `crm today` loads this module.
+
+
 class Window:
     """The window a report covers, with what its sections share, loaded once."""
 
-    conn: sqlite3.Connection
-    today: date
-    until: date
-    _people: dict[int, Person] = field(default_factory=dict)
+    def __init__(self, conn: sqlite3.Connection, today: date, until: date) -> None:
+        self.conn = conn
+        self.today = today
+        self.until = until
+        self._people: dict[int, Person] = {}
 
     @cached_property
     def last_contacts(self) -> dict[int, datetime]:
@@ -204,8 +208,7 @@ class Window:
         }
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One all-day calendar entry for the iCalendar feed."""
 
     uid: str  # stable across runs, so a subscribed calendar updates instead of duplicating
@@ -215,7 +218,6 @@ class Event:
     category: str = ""
 
 
-@dataclass(frozen=True)
 class Section(Generic[Row]):
     """One part of the reminder report.
 
@@ -224,13 +226,26 @@ class Section(Generic[Row]):
     event (None: the row is not one).
     """
 
-    key: str
-    title: Callable[[date, date], str]  # (today, until) -> heading
-    columns: tuple[str, ...]
-    fields: tuple[str, ...]
-    rows: Callable[[Window], Sequence[Row]]
-    reason: Callable[[Row, Window], Reason | None]
-    event: Callable[[Row, Window], Event | None]
+    __slots__ = ("columns", "event", "fields", "key", "reason", "rows", "title")
+
+    def __init__(
+        self,
+        *,
+        key: str,
+        title: Callable[[date, date], str],  # (today, until) -> heading
+        columns: tuple[str, ...],
+        fields: tuple[str, ...],
+        rows: Callable[[Window], Sequence[Row]],
+        reason: Callable[[Row, Window], Reason | None],
+        event: Callable[[Row, Window], Event | None],
+    ) -> None:
+        self.key = key
+        self.title = title
+        self.columns = columns
+        self.fields = fields
+        self.rows = rows
+        self.reason = reason
+        self.event = event
 
 
 def _tag_list(joined: str | None) -> list[str]:
@@ -272,11 +287,6 @@ def _maximum(
     if cadence is None:
         return None
     return own_max if cadence[1] == "customer" else rules.maximums.get(cadence[1])
-
-
-def plural(n: int, word: str) -> str:
-    """`1 day`, `3 days`."""
-    return f"{n} {word}" if abs(n) == 1 else f"{n} {word}s"
 
 
 def _days(n: int) -> str:

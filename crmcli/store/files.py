@@ -54,7 +54,8 @@ BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 COMPANIONS = ("-wal", "-shm", "-journal")
 _HEAD_BYTES = 65_536
-_CSV_HEADER = re.compile(r"id(?:[,\t][a-z_]+)*|(?:.*[,\t])?reject_line[,\t]reject_reason")
+# Patterns are kept as strings: re compiles each on first use.
+_CSV_HEADER = r"id(?:[,\t][a-z_]+)*|(?:.*[,\t])?reject_line[,\t]reject_reason"
 _FIRST_LINES = ("[", "[]", "BEGIN:VCARD", "BEGIN:VCALENDAR")
 _JSON_LINES = ('{"id": ', '{"reject_line": ')
 _EXPORT_ALL = '{\n  "format": "crmcli-export"'
@@ -187,7 +188,7 @@ def _written_by_crm(info: os.stat_result, head: bytes) -> bool:
         first in _FIRST_LINES
         or text.startswith(_JSON_LINES)
         or text.startswith(_EXPORT_ALL)
-        or bool(_CSV_HEADER.fullmatch(first))
+        or bool(re.fullmatch(_CSV_HEADER, first))
     )
 
 

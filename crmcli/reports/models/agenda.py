@@ -14,20 +14,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import MappingProxyType
+from typing import NamedTuple
+
+_NONE: Mapping[str, int] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class CadenceRules:
+class CadenceRules(NamedTuple):
     """Cadences in days from the settings: the default, and per tag and per stage."""
 
     default: int | None = None
-    by_tag: Mapping[str, int] = field(default_factory=dict)
-    by_stage: Mapping[str, int] = field(default_factory=dict)
+    by_tag: Mapping[str, int] = _NONE
+    by_stage: Mapping[str, int] = _NONE
     # The longest gap allowed, by the source `effective_cadence` names (`default`,
     # `tag vip`, `stage lead`), for cadences given as IDEAL..MAX; absent: MAX is the ideal.
-    maximums: Mapping[str, int] = field(default_factory=dict)
+    maximums: Mapping[str, int] = _NONE
 
 
 def effective_cadence(
@@ -71,8 +73,7 @@ CONTACT_DUE = 3
 LATER = 9  # sections added later (e.g. churn warnings) rank after these unless they say so
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a customer is worth contacting today."""
 
     customer_id: int

@@ -22,15 +22,14 @@ their purchases in the 365 days up to and including their last purchase day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from crmcli.reports.models import lifecycle
 
 
-@dataclass(frozen=True)
-class Rules:
-    rhythm: lifecycle.Rules = field(default_factory=lifecycle.Rules)
+class Rules(NamedTuple):
+    rhythm: lifecycle.Rules = lifecycle.Rules()
     p_alive_below: float = 0.5
     min_silence: int = 30
 

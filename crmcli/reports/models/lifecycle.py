@@ -18,15 +18,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
+from typing import NamedTuple
 
 STAGES = ("new", "active", "at-risk", "lapsed", "reactivated", "none")
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     new_days: int = 30
     default_gap: int = 90
     min_gaps: int = 2
