@@ -206,7 +206,7 @@ def national_id_in(text: str, today: date) -> str | None:
     """The first valid national ID number (`national_id` accepts it) standing alone in
     `text`, whole or among other words, else None: how a value that is not the national ID
     field is recognised as holding one anyway."""
-    for found in _ID_LIKE.finditer(text):
+    for found in re.finditer(_ID_LIKE, text):
         try:
             return national_id(found[0], today)
         except InvalidInput:
