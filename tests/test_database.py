@@ -320,7 +320,8 @@ def foreign(name: Path) -> str:
 def open_folder(folder: Path, mode: str = "0777") -> str:
     return (
         f"crm: {folder} is writable by group or others (mode {mode}): they could replace the "
-        "database under you, so crm does not use it there; chmod go-w "
+        "database, or plant a journal beside it that SQLite plays back, so crm does not use "
+        "it there; chmod go-w "
         f"{folder}, or move the database to a folder of your own\n"
     )
 
@@ -449,20 +450,38 @@ def test_a_folder_writable_by_another_group_is_refused_but_not_by_ones_own_group
         assert fails(2, "--db", str(db), "list") == open_folder(folder, "0770")
 
 
-def test_a_sticky_folder_everyone_can_write_is_fine(tmp_path):
+def test_a_sticky_folder_everyone_can_write_is_refused_for_the_database(tmp_path):
+    """A sticky folder (/tmp itself) stops others renaming the database, but not creating
+    its -journal before SQLite looks: SQLite played such a planted hot journal back and the
+    database became the other user's. A sticky folder ABOVE the database's own is fine."""
     folder = tmp_path / "tmp-like"
     folder.mkdir()
     folder.chmod(0o1777)
     db = folder / "crm.db"
-    result = crm("--db", str(db), "add", "W")
+    assert fails(2, "--db", str(db), "add", "W") == open_folder(folder, "1777")
+    assert list(folder.iterdir()) == []
+    inner = folder / "mine"
+    inner.mkdir(mode=0o700)
+    result = crm("--db", str(inner / "crm.db"), "add", "W")
     assert (result.exit_code, result.stderr) == (0, "")
-    result = crm("--db", str(db), "list", "-q")
-    assert (result.stdout, result.stderr) == ("1\n", "")
-    assert check_json(db)["folder"] == {
+    assert check_json(inner / "crm.db")["folder"] == {
         "check": "folder",
         "status": "ok",
         "detail": "nobody else can replace the database in it",
     }
+
+
+def test_a_folder_above_that_others_can_write_is_refused(tmp_path):
+    """Whoever can rename entries in a folder above can swap the database's folder."""
+    above = tmp_path / "above"
+    (above / "db").mkdir(parents=True, mode=0o700)
+    db = above / "db" / "crm.db"
+    ok("--db", str(db), "add", "W")
+    above.chmod(0o777)
+    error = fails(2, "--db", str(db), "list")
+    assert f"{above}, a folder above the database, can be changed by another user" in error
+    above.chmod(0o755)
+    assert ok("--db", str(db), "list", "-q") == "1\n"
 
 
 @needs_root

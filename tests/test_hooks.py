@@ -271,21 +271,21 @@ def test_hooks_another_user_planted_in_a_shared_folder_never_run(
     tmp_path: Path, marker: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The database in a folder everyone can write (a shared /tmp-like folder, sticky or
-    not); another user makes hooks/ there: it does not run, and cannot be trusted."""
+    not); another user makes hooks/ there: it does not run, and cannot be trusted: crm
+    refuses the database in such a folder outright."""
     shared = tmp_path / "shared"
     shared.mkdir()
-    shared.chmod(0o1777)
     database = shared / "crm.db"
     ok("--db", str(database), "add", "Anna")
+    shared.chmod(0o1777)
     hook = marker_hook(shared / "hooks", "on-modify", marker, mode=0o755)
     hook.parent.chmod(0o755)
     give_away(hook.parent, monkeypatch)
     if os.geteuid() == 0:
         os.chown(hook, NOBODY, NOBODY)
-    result = crm("--db", str(database), "edit", "Anna", "--city", "Lyon")
-    assert result.exit_code == 0 and ran(marker) == []
-    assert "the folder belongs to uid" in one_warning(result.stderr)
-    assert "the folder belongs to uid" in fails(2, "--db", str(database), "hooks", "trust")
+    assert "plant a journal" in fails(2, "--db", str(database), "edit", "Anna", "--city", "Lyon")
+    assert ran(marker) == []
+    fails(2, "--db", str(database), "hooks", "trust")
     assert not (hooks.config_dir() / hooks.TRUST_FILE).exists()
 
 
@@ -371,17 +371,20 @@ def test_hooks_under_a_folder_others_can_write_do_not_run(
 ) -> None:
     """The audit's swap: another user of the group could write the database's folder, and
     renamed the trusted hooks folder away for theirs while crm checked and ran it. A parent
-    or grandparent of the hooks folder that group or others can write runs nothing."""
+    or grandparent of the hooks folder that group or others can write runs nothing; beside
+    the database, such a folder is one of the database's own, and crm refuses the database
+    itself, hooks and all."""
     database = tmp_path / "a" / "b" / "crm.db"
     folder = planted(place, database, marker)
     above = folder.parents[level - 1]
     above.chmod(mode)
+    if os.geteuid() == 0:
+        os.chown(above, -1, NOBODY)  # another group: the user's own private group may write
     why = (
         f"{above} is writable by group or others, who could swap the folder in it "
         f"(mode {mode:04o}: chmod go-w it)"
     )
-    if above == database.parent and mode & 0o002:
-        # others could swap the database itself: crm refuses the file before any hook
+    if place == "beside":
         assert "or move the database to a folder of your own" in fails(
             2, "--db", str(database), "edit", "Anna", "--city", "Lyon"
         )
@@ -398,10 +401,15 @@ def test_hooks_under_a_folder_others_can_write_do_not_run(
 def test_a_sticky_folder_above_others_can_write_lets_hooks_run(
     tmp_path: Path, marker: Path, place: str, level: int
 ) -> None:
-    """Like /tmp: in a sticky folder nobody but you (and root) can rename what is yours."""
+    """Like /tmp: in a sticky folder nobody but you (and root) can rename what is yours. (The
+    database's own folder is the exception: others could plant its -journal there, so crm
+    refuses the database in it, see tests/test_database.py.)"""
     database = tmp_path / "a" / "b" / "crm.db"
     folder = planted(place, database, marker)
     folder.parents[level - 1].chmod(0o1777)
+    if folder.parents[level - 1] == database.parent:
+        assert "plant a journal" in fails(2, "--db", str(database), "edit", "Anna", "--city", "R")
+        return
     result = crm("--db", str(database), "edit", "Anna", "--city", "Rome")
     assert result.exit_code == 0 and result.stderr == "" and ran(marker) == ["on-modify"]
     if place == "beside":
@@ -418,6 +426,9 @@ def test_hooks_under_a_folder_another_user_owns_do_not_run(
     give_away(above, monkeypatch)
     result = crm("--db", str(database), "edit", "Anna", "--city", "Rome")
     assert ran(marker) == []
+    if place == "beside" and os.geteuid() == 0:  # a folder above the database: refused
+        assert result.exit_code == 2 and "a folder above the database" in result.stderr
+        return
     warning = one_warning(result.stderr)
     # Not as root, crm runs as "another uid": the first folder above not root's is named.
     assert " belongs to uid " in warning and ", not you or root\n" in warning

@@ -13,8 +13,10 @@ nobody else can replace it in: not one that group or others can write without th
 bit, nor one another user (not root) owns. One rule for every command, reading too: a read
 can upgrade the schema (a write), a swapped file would feed a cron report someone else's
 records, and a command that reads before it writes (`crm forget`) says one thing, not a
-warning and then a refusal. A sticky folder (/tmp) is fine: others cannot rename or remove
-our files in it; so is a group-writable folder whose group is the user's private group.
+warning and then a refusal. Not even a sticky folder (/tmp itself) will do: others cannot
+rename our files in it, but they can create the database's -journal before SQLite looks,
+and SQLite plays a journal it finds back into the database. A group-writable folder whose
+group is the user's private group is fine, and so are folders above that are sticky.
 
 That lock is a flock(2) on the database file itself: shared while any connection of this
 process is open on it, exclusive while `crm encrypt` / `crm decrypt` replace the file by a
@@ -120,10 +122,13 @@ def foreign_owner(path: Path) -> str | None:
 
 
 def open_folder(path: Path) -> tuple[str, str] | None:
-    """(why, fix) when someone else could replace the database at `path` in its folder: the
-    folder is writable by others, or by a group that is not the user's own private group,
-    and not sticky; or it belongs to another user (not root). None when only the user (or
-    root) can. A folder that does not exist yet is not checked (crm creates it 0700)."""
+    """(why, fix) when someone else could replace the database at `path` or put a file
+    beside it: its folder belongs to another user (not root), or is writable by others or
+    by a group that is not the user's own private group, sticky or not (in a sticky folder
+    such as /tmp they cannot rename the database, but they can still create its -journal,
+    which SQLite would play back into it); or a folder above it is writable so, without the
+    sticky bit (they could swap the whole folder). None when only the user (or root) can.
+    A folder that does not exist yet is not checked (crm creates it 0700)."""
     me = os.geteuid()
     folders = {Path(os.path.abspath(path)).parent, Path(os.path.realpath(path)).parent}
     for folder in sorted(folders):
@@ -135,18 +140,37 @@ def open_folder(path: Path) -> tuple[str, str] | None:
             why = f"{folder} belongs to {_user(info.st_uid)}, who could replace the database in it"
             return why, "move the database to a folder of your own"
         mode = stat.S_IMODE(info.st_mode)
-        shared = mode & 0o002 or (mode & 0o020 and not _private_group(info.st_gid))
-        if shared and not mode & stat.S_ISVTX:
+        if open_to_others(info):
             why = (
                 f"{folder} is writable by group or others (mode {mode:04o}): they could "
-                "replace the database under you"
+                "replace the database, or plant a journal beside it that SQLite plays back"
             )
             fix = (
                 f"chmod go-w {shlex.quote(str(folder))}, or move the database to a folder of "
                 "your own"
             )
             return why, fix
+        for above in folder.parents:
+            try:
+                info = os.stat(above)
+            except OSError:
+                continue
+            mode = stat.S_IMODE(info.st_mode)
+            if info.st_uid not in (me, 0) or (open_to_others(info) and not mode & stat.S_ISVTX):
+                why = (
+                    f"{above}, a folder above the database, can be changed by another user "
+                    f"(owner uid {info.st_uid}, mode {mode:04o}): they could swap the folder "
+                    "that holds it"
+                )
+                return why, "chmod go-w it, or move the database to a folder of your own"
     return None
+
+
+def open_to_others(info: os.stat_result) -> bool:
+    """Whether a folder or file is writable by others, or by a group that is not the user's
+    own private group."""
+    mode = stat.S_IMODE(info.st_mode)
+    return bool(mode & 0o002 or (mode & 0o020 and not _private_group(info.st_gid)))
 
 
 def _private_group(gid: int) -> bool:

@@ -200,8 +200,10 @@ def _check_above(path: Path, info: os.stat_result) -> None:
     folder for theirs (as ssh's StrictModes, and sticky allowed: then only yours)."""
     if info.st_uid not in (0, current_user()):
         raise _Unsafe(f"{path} belongs to uid {info.st_uid}, not you or root")
+    from crmcli.store.guard import open_to_others  # the database's folders, the same rule
+
     mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o022 and not mode & stat.S_ISVTX:
+    if open_to_others(info) and not mode & stat.S_ISVTX:
         raise _Unsafe(
             f"{path} is writable by group or others, who could swap the folder in it "
             f"(mode {mode:04o}: chmod go-w it)"
