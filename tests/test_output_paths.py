@@ -628,11 +628,45 @@ def test_a_folder_without_hard_links_still_gets_its_file(live, tmp_path, monkeyp
 
 @pytest.fixture
 def shared(tmp_path: Path) -> Path:
-    """A folder anyone can write, not sticky (the audit's /tmp/sh, 0777)."""
+    """A folder anyone can write, sticky like /tmp (1777): crm backs up into it (a folder
+    others can write without the sticky bit is refused, see below)."""
     folder = tmp_path / "sh"
     folder.mkdir()
-    folder.chmod(0o777)
+    folder.chmod(0o1777)
     return folder
+
+
+def test_a_backup_into_a_folder_others_can_write_without_the_sticky_bit_is_refused(live, tmp_path):
+    """There others could rename the copy away while SQLite writes it, and take it."""
+    folder = tmp_path / "open"
+    folder.mkdir()
+    folder.chmod(0o777)
+    before = live.read_bytes()
+    result = crm("backup", str(folder))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"crm: {folder} is writable by group or others (mode 0777)")
+    assert list(folder.iterdir()) == [] and live.read_bytes() == before
+
+
+def test_sqlite_writes_a_backup_only_in_a_folder_of_crms_own(live, shared, monkeypatch):
+    """The audit planted a hot `-journal` beside the backup's temporary file in a shared
+    folder, and SQLite played it back into the backup ("integrity ok", the attacker's
+    data). SQLite now writes the copy, and any journal, inside a 0700 folder crm made."""
+    from crmcli.store import backup
+
+    seen = []
+    real = backup.open_new_file
+
+    def watch(path, **kwargs):
+        info = os.stat(path.parent)
+        seen.append((path.parent, stat.S_IMODE(info.st_mode), path.parent.parent))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(backup, "open_new_file", watch)
+    made = Path(ok("backup", str(shared), "-q").strip())
+    [(work, mode, parent)] = seen
+    assert mode == 0o700 and parent == shared and work != shared
+    assert not work.exists() and sorted(p.name for p in shared.iterdir()) == [made.name]
 
 
 @pytest.fixture

@@ -146,9 +146,22 @@ def copy_to(source: sqlite3.Connection, dest: Path, *, stamped: bool = False) ->
     on to the next free one of its series (`_free`); any other is refused (InvalidInput).
     Nothing already on disk is ever written through or replaced."""
     started = time.perf_counter()
-    fd, partial = new_temp(dest)
-    made = os.fstat(fd)
-    os.close(fd)  # before SQLite opens it: closing a descriptor drops SQLite's locks
+    folder = os.stat(dest.parent)
+    if guard.open_to_others(folder) and not folder.st_mode & stat.S_ISVTX:
+        raise InvalidInput(
+            f"{dest.parent} is writable by group or others (mode "
+            f"{stat.S_IMODE(folder.st_mode):04o}): they could swap the backup while crm writes "
+            "it; back up into a folder of your own (chmod go-w it, or choose another)"
+        )
+    # SQLite writes the copy in a folder of crm's own (0700) inside the target folder: in a
+    # shared one (/tmp) nobody else can then put a -journal beside it for SQLite to play
+    # back into the backup.
+    work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    partial = work / dest.name
+    fd, _ = new_temp(partial)
+    os.close(fd)
+    partial = Path(_)
+    made = os.stat(partial)
     try:
         target = open_new_file(partial, like=source)
         try:
@@ -177,7 +190,9 @@ def copy_to(source: sqlite3.Connection, dest: Path, *, stamped: bool = False) ->
         else:
             place(partial, dest, None)
     finally:
-        partial.unlink(missing_ok=True)
+        for name in os.listdir(work):  # the copy, and a -journal SQLite may have left
+            (work / name).unlink(missing_ok=True)
+        work.rmdir()
     return {
         "path": str(dest),
         "bytes": dest.stat().st_size,
