@@ -581,6 +581,13 @@ def test_a_national_id_given_as_a_user_defined_field_is_refused(db_path):
         ("idno", ("edit", "1", "--set", f"field.idno={NID}")),
         ("wechat", ("edit", "1", "--set", f"wechat={NID}")),
         ("certificate", ("edit", "--all", "--field", f"certificate={NID}")),
+        # written the way people write them (the audit's bypass): groups, full-width digits
+        ("z", ("edit", "1", "--field", f"z={NID[:6]}-{NID[6:14]}-{NID[14:]}")),
+        ("y", ("edit", "1", "--field", "y=" + " ".join(NID[i : i + 4] for i in range(0, 18, 4)))),
+        (
+            "w",
+            ("edit", "1", "--field", "w=" + NID.translate({c: c + 0xFEE0 for c in range(48, 91)})),
+        ),
     ]
     for key, args in refused:
         err = fails(2, *args, db=db_path)

@@ -205,8 +205,14 @@ def mask_in_text(text: str) -> str:
 def national_id_in(text: str, today: date) -> str | None:
     """The first valid national ID number (`national_id` accepts it) standing alone in
     `text`, whole or among other words, else None: how a value that is not the national ID
-    field is recognised as holding one anyway."""
-    for found in re.finditer(_ID_LIKE, text):
+    field is recognised as holding one anyway. Written the way people write them is found
+    too: full-width digits, and groups split by spaces, hyphens or dots
+    (`110105-19491231-002X`, `1101 0519 4912 3100 2X`)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKC", text)
+    plain = re.sub(r"(?<=[0-9])[\s\-.]+(?=[0-9Xx])", "", plain)
+    for found in re.finditer(_ID_LIKE, plain):
         try:
             return national_id(found[0], today)
         except InvalidInput:
