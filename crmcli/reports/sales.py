@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 from crmcli.core.errors import InvalidInput
 from crmcli.records.purchases import AGGREGATES, GroupTotals, Totals, day_after, summary
@@ -69,19 +69,7 @@ FIGURES = (
 )
 
 
-class _Figures(TypedDict):
-    currency: str
-    revenue_minor: int
-    refunds_minor: int
-    net_minor: int
-    orders: int
-    customers: int
-    lines: int
-    refund_lines: int
-    average_order_minor: int | None
-
-
-class SalesRow(_Figures, total=False):
+class SalesRow(Totals, total=False):
     """One group of `crm report sales` in one currency: FIGURES and the key of its grouping,
     the `by` it was asked for (`customer_id` and `customer` for customers)."""
 
