@@ -588,6 +588,10 @@ def test_a_national_id_given_as_a_user_defined_field_is_refused(db_path):
             "w",
             ("edit", "1", "--field", "w=" + NID.translate({c: c + 0xFEE0 for c in range(48, 91)})),
         ),
+        ("v", ("edit", "1", "--field", f"v={NID[:6]}\u2010{NID[6:14]}\u2013{NID[14:]}")),
+        ("u", ("edit", "1", "--field", f"u={NID[:6]}/{NID[6:14]}/{NID[14:]}")),
+        ("t", ("edit", "1", "--field", f"t=ref 5 {NID}")),  # a number just before it
+        ("s", ("edit", "1", "--field", f"s=ID 5 {NID[:6]}-{NID[6:14]}-{NID[14:]}")),
     ]
     for key, args in refused:
         err = fails(2, *args, db=db_path)

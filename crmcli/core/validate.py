@@ -211,13 +211,19 @@ def national_id_in(text: str, today: date) -> str | None:
     import unicodedata
 
     plain = unicodedata.normalize("NFKC", text)
-    plain = re.sub(r"(?<=[0-9])[\s\-.]+(?=[0-9Xx])", "", plain)
-    for found in re.finditer(_ID_LIKE, plain):
+    for found in re.finditer(_ID_WRITTEN, plain):
         try:
-            return national_id(found[0], today)
+            return national_id(re.sub(_SEPARATOR, "", found[0]), today)
         except InvalidInput:
             continue
     return None
+
+
+# What people put between groups of digits: spaces (NBSP too), hyphens and dashes of every
+# kind, dots, slashes, and the invisible characters that stand for nothing. An ID as
+# written: 18 characters, any of these between them, standing apart from other digits.
+_SEPARATOR = r"[\s\-./\u2010-\u2015\u2212\ufe58\ufe63\u00ad\u200b-\u200d\u2060\ufeff]"
+_ID_WRITTEN = rf"(?<![0-9])(?:[0-9]{_SEPARATOR}*){{17}}[0-9Xx](?![0-9Xx])"
 
 
 def field_key(value: str, reserved: set[str]) -> str:
