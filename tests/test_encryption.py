@@ -372,3 +372,33 @@ def test_encrypt_or_decrypt_without_a_key_says_what_is_needed(db_path, monkeypat
     error = fails(2, "encrypt", db=db_path)
     assert error.startswith("crm: crm encrypt needs a key: give one with CRM_KEY_FILE"), error
     assert "is encrypted" not in error
+
+
+@needs_sqlcipher
+def test_a_backup_of_the_other_kind_is_read_read_only_when_restored(
+    db_path, key_file, tmp_path, monkeypatch
+):
+    """A plain backup restored into an encrypted database is copied through SQLCipher: it
+    was opened read-write, so a -journal someone left beside the backup (in a shared
+    folder) could be played back into it. Read-only, SQLite refuses to play one back."""
+    ok("add", "Anna")
+    plain_backup = tmp_path / "plain-backup.db"
+    ok("backup", str(plain_backup), "-q")
+    monkeypatch.setenv("CRM_KEY_FILE", str(key_file))
+    ok("encrypt")
+    opened = []
+    real = encryption.open_as
+
+    def spy(path, key, **kwargs):
+        conn = real(path, key, **kwargs)
+        if Path(path) == plain_backup:
+            with pytest.raises(Exception, match=r"readonly|read-only"):
+                conn.execute("CREATE TABLE planted (x)")
+            opened.append(path)
+        return conn
+
+    monkeypatch.setattr(encryption, "open_as", spy)
+    ok("add", "Ben")
+    ok("restore", str(plain_backup), "--yes")
+    assert opened == [plain_backup]
+    assert ok("list", "-q") == "1\n"

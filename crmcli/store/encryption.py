@@ -289,12 +289,19 @@ def open_keyed(path: Path, key: str) -> CipherConnection:
     return connect_cipher(os.path.abspath(path), key, uri=False, timeout=BUSY_TIMEOUT_MS / 1000)
 
 
-def open_as(path: Path, key: str | None) -> CipherConnection:
+def open_as(path: Path, key: str | None, *, readonly: bool = False) -> CipherConnection:
+    """The database file at `path` through sqlcipher3, with `key` (None: a plain file);
+    `readonly` for a file crm only copies from (a backup), which also keeps SQLite from
+    playing back a -journal someone left beside it."""
+    from urllib.parse import quote
+
     timeout = BUSY_TIMEOUT_MS / 1000
     target = os.path.abspath(path)  # never a `file:` name SQLite could read as a URI
+    if readonly:
+        target = f"file:{quote(target)}?mode=ro"
     if key is None:
-        return _plain_cipher(target, timeout)
-    return connect_cipher(target, key, uri=False, timeout=timeout)
+        return _plain_cipher(target, timeout, uri=readonly)
+    return connect_cipher(target, key, uri=readonly, timeout=timeout)
 
 
 def export(source: CipherConnection, dest: Path, key: str | None) -> None:
@@ -319,7 +326,7 @@ def copy_as(path: Path, key: str | None, dest: Path, dest_key: str | None) -> No
     if not available():
         raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
     create_private_file(dest)
-    source = open_as(path, key)
+    source = open_as(path, key, readonly=True)
     try:
         export(source, dest, dest_key)
     finally:
@@ -334,10 +341,10 @@ def fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _plain_cipher(target: str, timeout: float) -> CipherConnection:
+def _plain_cipher(target: str, timeout: float, *, uri: bool = False) -> CipherConnection:
     """A plain (unencrypted) file opened through sqlcipher3, for sqlcipher_export()."""
     from sqlcipher3 import dbapi2
 
-    raw = dbapi2.connect(target, isolation_level=None, timeout=timeout)
+    raw = dbapi2.connect(target, isolation_level=None, timeout=timeout, uri=uri)
     raw.row_factory = dbapi2.Row
     return CipherConnection(raw, dbapi2.Error)
