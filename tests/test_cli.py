@@ -148,6 +148,15 @@ def test_demo_defaults_to_a_new_temporary_directory(db_path):
     assert not db_path.exists()
 
 
+def test_demo_builds_where_the_global_db_option_says_and_never_in_crm_db(db_path, tmp_path):
+    """`crm --db X demo` built in a temporary folder and said nothing of X."""
+    target = tmp_path / "global.db"
+    out = ok("--db", str(target), "demo", "--customers", "5")
+    assert f"at {target}" in out and len(ok("--db", str(target), "list", "-q").split()) >= 1
+    assert "already exists" in fails(2, "--db", str(target), "demo", db=target)
+    assert not db_path.exists()  # $CRM_DB (the user's own file) is never the demo's
+
+
 def test_demo_is_deterministic(tmp_path):
     a, b = tmp_path / "a.db", tmp_path / "b.db"
     ok("demo", "--db", str(a), "--customers", "40")

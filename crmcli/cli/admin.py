@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.options import FormatOption
 from crmcli.cli.output import Format
 from crmcli.core.errors import InvalidInput
@@ -96,6 +96,9 @@ def demo(
     from crmcli.demo import build as demo_data
     from crmcli.store.db import connect
 
+    # `crm --db X demo` means X as much as `crm demo --db X` does; $CRM_DB does not count:
+    # it names the user's own database, which the demo never touches.
+    db = db or global_options(ctx).db
     path = db or Path(tempfile.mkdtemp(prefix="crm-demo-")) / "demo.db"
     path = path.expanduser()
     if path.is_dir() or (path.is_file() and path.stat().st_size > 0):
