@@ -74,6 +74,7 @@ def test_national_id_from_stdin_keeps_it_out_of_argv(db_path):
         (["--field", "novalue"], "KEY=VALUE"),
         (["--field", "1bad=x"], "invalid field name"),
         (["--field", "city=x"], "built-in field"),
+        (["--field", "id=5"], "'id' is a built-in field, not a user-defined one"),
         (["--referred-by", "nobody"], "no customer matches"),
         (["--city", "  "], "cannot be empty"),
         (["--company", "a\x07b"], "control characters"),

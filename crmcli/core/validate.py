@@ -234,7 +234,11 @@ def field_key(value: str, reserved: set[str]) -> str:
             f"invalid field name {value!r}: start with a letter; letters, digits, _ . - only"
         )
     if key in reserved:
-        raise InvalidInput(f"{key!r} is a built-in field; set it with --{key.replace('_', '-')}")
+        # No `--KEY` hint: `id`, `phones` or `stage` have no option of that name.
+        raise InvalidInput(
+            f"{key!r} is a built-in field, not a user-defined one: give it by its own option "
+            "or column, or pick another name"
+        )
     return key
 
 
