@@ -133,8 +133,11 @@ _ID_CHECK = "10X98765432"
 
 def national_id(value: str, today: date) -> str:
     """A mainland China resident ID number (GB 11643-1999), upper-case X; checked fully."""
-    raw = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", raw):
+    import unicodedata
+
+    # Full-width digits and Ｘ (typed with a Chinese input method) are the same number.
+    raw = unicodedata.normalize("NFKC", value).strip().upper()
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", raw):
         raise InvalidInput("national ID must be 18 characters: 17 digits and a digit or X")
     if not id_region_ok(raw[:6]):
         raise InvalidInput(f"national ID has an impossible region code {raw[:2]}****")
@@ -156,13 +159,17 @@ def id_region_ok(code: str) -> bool:
     real IDs and would need updating every year. The rules: a known province (first two
     digits); the prefecture (3rd-4th) 01-70 or 90 (county-level units under the province);
     any county (5th-6th, 00 where a city has no districts, e.g. 441900 东莞). The residence
-    permits of Hong Kong, Macao and Taiwan residents use 810000, 820000 and 830000.
+    permits of Hong Kong, Macao and Taiwan residents use 810000, 820000 and 830000. Hainan's
+    counties under the province were 4600xx from 1988 until they became 4690xx (2002), and
+    numbers issued then keep that code.
     """
     province, prefecture = code[:2], code[2:4]
     if province not in _PROVINCES:
         return False
     if province in ("71", "81", "82", "83"):
         return code[2:] == "0000"
+    if province == "46" and prefecture == "00":
+        return code[4:] != "00"
     return "01" <= prefecture <= "70" or prefecture == "90"
 
 

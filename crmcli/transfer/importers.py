@@ -639,8 +639,10 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
     if "\n" in raw.values.get("address", ""):  # a formatted multi-line address: one line
         lines = [" ".join(line.split()) for line in raw.values["address"].splitlines()]
         raw.values["address"] = ", ".join(line for line in lines if line)
-    if raw.values.get("national_id", "").count("*"):
-        del raw.values["national_id"]  # a masked number from our own export: not data
+    if re.fullmatch(r"[0-9]{6}\*{8}[0-9]{3}[0-9Xx]", raw.values.get("national_id", "").strip()):
+        # A masked number from our own export (`110105********002X`) is not data; any other
+        # `*` is a typo, which validation refuses with the row.
+        del raw.values["national_id"]
     if "name" not in raw.values:
         first, middle, last = (_one(values, n) for n in ("first_name", "middle_name", "last_name"))
         parts = [p.strip() for p in (first, middle, last) if p and p.strip()]
