@@ -5,9 +5,9 @@ the name (or the first bytes of stdin) when not given, decodes it, and yields ea
 (line number, dict of column -> value). CSV/TSV and JSONL are streamed row by row, so memory
 does not grow with the file; a JSON array is read whole. vCards are parsed by transfer.vcards.
 
-Encodings: UTF-8 with or without a BOM by default. A file that is not UTF-8 is refused with
-a hint (GBK/GB18030 from Chinese Excel: `--encoding gb18030`), and a UTF-8 file read with
-`--encoding gbk` is refused too rather than imported as mojibake.
+Encodings are detected by `_detect_encoding` (a BOM, else UTF-8, else Chinese GB18030);
+`--encoding` overrides, and a UTF-8 file read with `--encoding gbk` is refused rather than
+imported as mojibake. The delimiter of a CSV file is sniffed from its header row.
 
 Cells written by `crm export -o FILE` for people carry a leading apostrophe before = + - @
 tab and CR (the spreadsheet formula guard, see crmcli.transfer.exporters); `unguard` takes it off
@@ -20,6 +20,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -118,20 +119,21 @@ def _binary(path: str) -> tuple[BinaryIO, str, int | None]:
     return open(file, "rb"), path, file.stat().st_size
 
 
-def guess_format(path: str, head: bytes) -> str:
-    """The format named by the file's suffix; for stdin or an unknown suffix, by its content."""
+def guess_format(path: str, head: str) -> str:
+    """The format named by the file's suffix; for stdin or an unknown suffix (Excel's
+    Unicode text is `.txt`), by its decoded content."""
     suffix = Path(path).suffix.lower() if path != "-" else ""
     if suffix in SUFFIXES:
         return SUFFIXES[suffix]
-    text = head.lstrip(codecs.BOM_UTF8).lstrip()
-    if text.startswith(b"["):
+    text = head.lstrip("\ufeff").lstrip()
+    if text.startswith("["):
         return "json"
-    if text.startswith(b"{"):
+    if text.startswith("{"):
         return "jsonl"
-    if text[:11].upper() == b"BEGIN:VCARD":
+    if text[:11].upper() == "BEGIN:VCARD":
         return "vcard"
-    first = text.split(b"\n", 1)[0]
-    return "tsv" if first.count(b"\t") > first.count(b",") else "csv"
+    first = text.split("\n", 1)[0]
+    return "tsv" if first.count("\t") > first.count(",") else "csv"
 
 
 GBK_FAMILY = {"gbk", "gb2312", "gb18030", "cp936", "hz"}
@@ -140,19 +142,7 @@ GBK_FAMILY = {"gbk", "gb2312", "gb18030", "cp936", "hz"}
 def _check_encoding(name: str, head: bytes, encoding: str | None) -> str:
     """The codec to read with; refuses a guess that the first bytes prove wrong."""
     if encoding is None:
-        try:
-            _decode_head(head, "utf-8")
-        except UnicodeDecodeError as exc:
-            hint = ""
-            try:
-                _decode_head(head, "gb18030")
-                hint = "; it looks like GBK/GB18030 (Chinese Excel): add --encoding gb18030"
-            except UnicodeDecodeError:
-                hint = "; give its encoding with --encoding, e.g. gb18030, big5 or latin-1"
-            raise InvalidInput(
-                f"{name} is not UTF-8 (byte 0x{head[exc.start]:02x} at offset {exc.start}){hint}"
-            ) from None
-        return "utf-8-sig"
+        return _detect_encoding(name, head)
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
@@ -173,6 +163,44 @@ def _check_encoding(name: str, head: bytes, encoding: str | None) -> str:
             f"{name} is not {encoding} (byte 0x{head[exc.start]:02x} at offset {exc.start})"
         ) from None
     return codec
+
+
+# Characters of Chinese text: CJK ideographs (and extension A), CJK punctuation, full-width
+# forms. GB18030 can decode most byte strings, so a file is taken as GB18030 only when what
+# it decodes to reads as Chinese.
+_CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _detect_encoding(name: str, head: bytes) -> str:
+    """The encoding of a file given without --encoding, by the first 64 KiB (docs/transfer.md):
+    a BOM names it (UTF-8, UTF-16); else UTF-8 if the bytes are UTF-8; else GB18030 (Chinese
+    Excel, WPS) if they decode as it and at least 90 % of the non-ASCII characters are
+    Chinese; else refused with a hint."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            _decode_head(head, "utf-16")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{name} starts with a UTF-16 mark but is not UTF-16") from None
+        return "utf-16"
+    try:
+        _decode_head(head, "utf-8")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        bad = f"byte 0x{head[exc.start]:02x} at offset {exc.start}"
+    try:
+        text = _decode_head(head, "gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        wide = [ch for ch in text if ord(ch) > 127]
+        if len(re.findall(_CHINESE, "".join(wide))) >= 0.9 * len(wide):
+            return "gb18030"
+    raise InvalidInput(
+        f"{name} is not UTF-8 ({bad}) and does not read as Chinese GB18030; give its "
+        "encoding with --encoding, e.g. latin-1, cp1252, big5 or shift_jis"
+    )
 
 
 def _decode_head(head: bytes, codec: str) -> str:
@@ -197,18 +225,19 @@ def open_records(path: str, fmt: str | None, encoding: str | None) -> Source:
             f"{name} is an SQLite database, not a file of records: a crm backup comes back "
             "with crm restore FILE"
         )
-    fmt = fmt or guess_format(path, head)
-    if len(head) < SNIFF_BYTES and not head.lstrip(codecs.BOM_UTF8).strip():
+    codec = _check_encoding(name, head, encoding)
+    start = _decode_head(head, codec)
+    fmt = fmt or guess_format(path, start)
+    if len(head) < SNIFF_BYTES and not start.lstrip("\ufeff").strip():
         if path != "-":
             binary.close()
         what = {"csv": "header row", "tsv": "header row", "vcard": "vCard"}.get(fmt, "records")
         raise InvalidInput(f"{name} is empty: it has no {what}")
-    codec = _check_encoding(name, head, encoding)
     raw = _Prefixed(head, binary)
     text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=codec, newline="")
     source = Source(name=name, fmt=fmt, delimiter=None, stream=raw, size=size)  # type: ignore[arg-type]
     if fmt in ("csv", "tsv"):
-        source.delimiter = "," if fmt == "csv" else "\t"
+        source.delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(start)
         source.columns, source.records = _csv(name, text, source.delimiter)
     elif fmt == "jsonl":
         source.records = _jsonl(name, text)
@@ -219,6 +248,26 @@ def open_records(path: str, fmt: str | None, encoding: str | None) -> Source:
 
         source.records = vcards.read_cards(name, text)
     return source
+
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter of a CSV file: of `,` `;` tab and `|`, the one found most often in the
+    header row outside quotes (`;` from Excel where the decimal mark is a comma); `,` when
+    none is there (a one-column file)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in text.lstrip("\ufeff"):
+        if ch == '"':
+            quoted = not quoted
+        elif ch in "\r\n" and not quoted:
+            break
+        elif ch in counts and not quoted:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])  # the first of equals: `,` before `;`
+    return best if counts[best] else ","
 
 
 def _decoding(name: str, rows: Iterator[Any]) -> Iterator[Any]:
@@ -258,17 +307,23 @@ def _csv(
                 if len(cells) > width and any(c.strip() for c in cells[width:]):
                     yield reader.line_num, {ERROR_KEY: f"{len(cells)} cells but {width} columns"}
                     continue
-                record = {
-                    c: (unguard(v) if v[0] == "'" else v)
-                    for c, v in zip(columns, cells, strict=False)
-                    if v
-                }
+                record = {c: _cell(v) for c, v in zip(columns, cells, strict=False) if v}
                 if record and (len(record) > 1 or not next(iter(record.values())).isspace()):
                     yield reader.line_num, record  # (blank lines between rows are skipped)
         except (UnicodeDecodeError, csv.Error) as exc:
             yield from _decoding(name, _raising(exc))
 
     return columns, rows()
+
+
+def _cell(value: str) -> str:
+    """A cell as read: the export's formula guard undone, and the line breaks of a multi-line
+    cell written on Windows (Excel, Outlook: CRLF) made plain newlines."""
+    if value[0] == "'":
+        value = unguard(value)
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
 
 
 def _raising(exc: Exception) -> Iterator[Any]:

@@ -1,0 +1,108 @@
+"""crm import of files as other tools write them: the encoding found without --encoding (a
+BOM, UTF-8, Chinese GB18030), the delimiter sniffed from the header row, and multi-line
+cells written on Windows. The files are in tests/data (see its README)."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import crm, customers_json, fails, ok
+
+DATA = Path(__file__).parent / "data"
+
+
+def by_name() -> dict[str, dict]:
+    return {c["name"]: c for c in customers_json()}
+
+
+def imported(path: Path, *args: str) -> str:
+    result = crm("import", "customers", str(path), *args)
+    assert result.exit_code == 0, result.stderr
+    return result.stderr
+
+
+def test_a_gbk_file_from_chinese_excel_needs_no_flag(cn):
+    assert "3 inserted" in imported(DATA / "gbk_customers.csv")
+    wang = by_name()["王芳"]
+    assert wang["address"] == "北京市海淀区中关村大街1号" and wang["company"] == "蓝海贸易"
+
+
+def test_excel_unicode_text_is_utf16_and_tab_separated(cn):
+    assert "2 inserted" in imported(DATA / "excel_unicode.txt")
+    people = by_name()
+    assert people["王芳"]["company"] == "蓝海贸易"
+    assert people["王芳"]["phones"] == ["+8613912345678"]
+    assert people["Lee Min"]["emails"] == ["min@example.kr"]
+
+
+def test_a_semicolon_file_from_excel_is_read_by_its_delimiter(cn):
+    assert "2 inserted" in imported(DATA / "excel_semicolon.csv")
+    people = by_name()
+    assert people["Jürgen Müller"]["company"] == "Müller; Söhne GmbH"
+    assert people["Jürgen Müller"]["notes"] == "Rabatt 2,5 %"
+    assert people["Élodie Martin"]["notes"] == "Livraison: mardi, jeudi"
+
+
+def test_a_multi_line_cell_written_on_windows_keeps_its_lines(cn):
+    """Outlook's CRLF inside a quoted Notes cell was refused as control characters."""
+    assert "2 inserted" in imported(DATA / "outlook_windows.csv")
+    helen = by_name()["Helen Park"]
+    assert helen["notes"] == "Met at the fair.\nWants a quote by Friday.\nCall after 3pm."
+    assert helen["company"] == "Northwind" and helen["phones"] == ["+14155550182"]
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [("name,city\nAnn,Paris\n", ","), ("name;city\nAnn;Paris\n", ";"),
+     ("name\tcity\nAnn\tParis\n", "\t"), ("name|city\nAnn|Paris\n", "|"),
+     ('"name;x",city\nAnn,Paris\n', ",")],
+)  # fmt: skip
+def test_the_delimiter_is_the_one_the_header_uses_outside_quotes(cn, tmp_path, text, delimiter):
+    file = tmp_path / "people.csv"
+    file.write_text(text, encoding="utf-8")
+    imported(file, "--map", "name;x=name" if text.startswith('"') else "name=name")
+    assert by_name()["Ann"]["city"] == "Paris"
+
+
+def test_a_one_column_file_is_read_whole(cn, tmp_path):
+    file = tmp_path / "names.csv"
+    file.write_text("name\nAnn Lee\n", encoding="utf-8")
+    imported(file)
+    assert list(by_name()) == ["Ann Lee"]
+
+
+def test_a_latin1_file_is_refused_with_a_hint_and_read_with_its_encoding(cn, tmp_path):
+    file = tmp_path / "latin1.csv"
+    file.write_bytes("name,city\nJosé Müller,Köln\n".encode("latin-1"))
+    err = fails(2, "import", "customers", str(file), db=cn)
+    assert "is not UTF-8 (byte 0xe9 at offset 13)" in err and "--encoding" in err
+    imported(file, "--encoding", "latin-1")
+    assert by_name()["José Müller"]["city"] == "Köln"
+
+
+def test_a_utf16_file_with_a_broken_mark_is_refused(cn, tmp_path):
+    file = tmp_path / "broken.csv"
+    file.write_bytes(b"\xff\xfen\x00a\x00\x00\xdcm\x00e\x00\n\x00")  # a lone low surrogate
+    assert "is not UTF-16" in fails(2, "import", "customers", str(file), db=cn)
+
+
+def test_utf8_still_wins_over_a_gb18030_reading(cn, tmp_path):
+    """UTF-8 Chinese also decodes as GB18030 (as nonsense): UTF-8 is tried first."""
+    file = tmp_path / "utf8.csv"
+    file.write_text("姓名,城市\n王芳,上海\n", encoding="utf-8")
+    imported(file)
+    assert by_name()["王芳"]["city"] == "上海"
+
+
+def test_an_empty_utf16_file_is_empty(cn, tmp_path):
+    file = tmp_path / "empty.csv"
+    file.write_bytes("\n".encode("utf-16"))
+    assert "is empty" in fails(2, "import", "customers", str(file), db=cn)
+
+
+def test_the_table_of_customers_is_unchanged_after_a_refusal(cn, tmp_path):
+    ok("add", "Kept")
+    file = tmp_path / "latin1.csv"
+    file.write_bytes("name\nJosé\n".encode("latin-1"))
+    fails(2, "import", "customers", str(file), db=cn)
+    assert list(by_name()) == ["Kept"]
