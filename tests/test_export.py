@@ -119,6 +119,26 @@ def test_csv_guard_in_files_not_in_pipes(cn, tmp_path):
     assert back["notes"] == "-5 discount" and back["phones"] == ["+8613800138000"]
 
 
+def test_bom_for_excel_starts_the_file_and_imports_back(cn, tmp_path):
+    ok("add", "王芳", "--city", "上海")
+    out = tmp_path / "excel.csv"
+    ok("export", "customers", "-o", str(out), "--bom")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfid,name,")
+    assert ok("export", "customers", "--bom", "-f", "tsv").startswith("\ufeffid\tname\t")
+    assert not ok("export", "customers").startswith("\ufeff")  # only when asked for
+    fresh = tmp_path / "fresh.db"
+    ok("--db", str(fresh), "import", "customers", str(out))
+    back = json.loads(ok("--db", str(fresh), "export", "customers", "-f", "json"))[0]
+    assert (back["name"], back["city"]) == ("王芳", "上海")
+    err = fails(2, "export", "customers", "--bom", "-f", "json", db=cn)
+    assert err == "crm: --bom goes with csv or tsv, not json\n"
+    target = tmp_path / "x.vcf"
+    assert "--bom goes with csv or tsv" in fails(
+        2, "export", "customers", "--bom", "-o", str(target)
+    )
+    assert not target.exists()
+
+
 def test_export_through_a_real_pipe_is_plain(cn, tmp_path):
     ok("add", "+Plus Name")
     proc = subprocess.run([CRM, "export", "customers"], capture_output=True, text=True, check=True)

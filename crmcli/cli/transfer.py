@@ -119,6 +119,12 @@ PlainOption = Annotated[
     bool,
     typer.Option("--plain", help="Exact CSV for scripts: no spreadsheet formula guard in a file."),
 ]
+BomOption = Annotated[
+    bool,
+    typer.Option(
+        "--bom", help="Start CSV/TSV with a UTF-8 byte-order mark, so Excel reads it as UTF-8."
+    ),
+]
 
 
 class _Rejects:
@@ -458,7 +464,7 @@ SUFFIX_FORMATS = {
 
 
 def _format(
-    fmt: OutFormat | None, output: Path | None, allowed: tuple[OutFormat, ...]
+    fmt: OutFormat | None, output: Path | None, allowed: tuple[OutFormat, ...], bom: bool
 ) -> OutFormat:
     """The format asked for, else the one -o's suffix names (a file without one: the first
     allowed). A suffix that names no format (x.xlsx) is refused rather than filled with CSV."""
@@ -477,6 +483,8 @@ def _format(
     if fmt not in allowed:
         names = ", ".join(f.value for f in allowed)
         raise InvalidInput(f"this export is written as {names}, not {fmt.value}")
+    if bom and fmt not in (OutFormat.csv, OutFormat.tsv):
+        raise InvalidInput(f"--bom goes with csv or tsv, not {fmt.value}")
     return fmt
 
 
@@ -509,11 +517,14 @@ def _rows_out(
     out: TextIO,
     *,
     guarded: bool,
+    bom: bool = False,
 ) -> int:
     from crmcli.cli.output import Format, emit
     from crmcli.transfer import exporters
 
     if fmt in (OutFormat.csv, OutFormat.tsv):
+        if bom:  # Excel (Chinese Excel too) reads a CSV without one in the local code page
+            out.write("\ufeff")
         delimiter = "," if fmt is OutFormat.csv else "\t"
         return exporters.write_csv(rows, columns, out, delimiter=delimiter, guarded=guarded)
     return emit(rows, columns, Format(fmt.value), out=out)
@@ -539,6 +550,7 @@ def export_customers(
     output: OutputOption = None,
     force: ForceOption = False,
     plain: PlainOption = False,
+    bom: BomOption = False,
     reveal: Annotated[bool, typer.Option("--reveal", help="National IDs unmasked.")] = False,
     vcard_version: Annotated[
         str | None,
@@ -565,7 +577,7 @@ def export_customers(
 
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
-                                   OutFormat.jsonl, OutFormat.vcard))  # fmt: skip
+                                   OutFormat.jsonl, OutFormat.vcard), bom)  # fmt: skip
     if vcard_version is not None and chosen is not OutFormat.vcard:
         raise InvalidInput(f"--vcard-version goes with --format vcard, not {chosen.value}")
     vcard_version = vcard_version or "3.0"
@@ -591,7 +603,7 @@ def export_customers(
                 return vcards.write_cards(conn, ids, out, vcard_version)
             rows = exporters.customer_rows(conn, ids, reveal=reveal, classes=derived)
             return _rows_out(rows, columns, chosen, out,
-                             guarded=output is not None and not plain)  # fmt: skip
+                             guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
         _write(ctx, output, force, quiet, "customers", produce)
 
@@ -611,6 +623,7 @@ def export_purchases(
     output: OutputOption = None,
     force: ForceOption = False,
     plain: PlainOption = False,
+    bom: BomOption = False,
     quiet: QuietOption = False,
     selection: "CustomerFilter | None" = None,
 ) -> None:
@@ -622,7 +635,9 @@ def export_purchases(
     from crmcli.transfer import exporters
 
     assert selection is not None
-    chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json, OutFormat.jsonl))
+    chosen = _format(
+        fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json, OutFormat.jsonl), bom
+    )
     first, last = period(since, until)
     with reading(ctx) as conn:
         where, params = _selection_sql(conn, selection)
@@ -630,7 +645,7 @@ def export_purchases(
         def produce(out: TextIO) -> int:
             rows = exporters.purchase_rows(conn, where, params, since=first, until=last)
             return _rows_out(rows, purchases.COLUMNS, chosen, out,
-                             guarded=output is not None and not plain)  # fmt: skip
+                             guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
         _write(ctx, output, force, quiet, "purchases", produce)
 
@@ -651,6 +666,7 @@ def export_interactions(
     output: OutputOption = None,
     force: ForceOption = False,
     plain: PlainOption = False,
+    bom: BomOption = False,
     quiet: QuietOption = False,
     selection: "CustomerFilter | None" = None,
 ) -> None:
@@ -664,7 +680,7 @@ def export_interactions(
 
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
-                                   OutFormat.jsonl, OutFormat.ics))  # fmt: skip
+                                   OutFormat.jsonl, OutFormat.ics), bom)  # fmt: skip
     with reading(ctx) as conn:
         where, params = _selection_sql(conn, selection)
 
@@ -673,7 +689,7 @@ def export_interactions(
             if chosen is OutFormat.ics:
                 return _calendar(exporters.interaction_events(rows), out)
             return _rows_out(rows, interactions.COLUMNS, chosen, out,
-                             guarded=output is not None and not plain)  # fmt: skip
+                             guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
         _write(ctx, output, force, quiet, "interactions", produce)
 
@@ -686,6 +702,7 @@ def export_tasks(
     output: OutputOption = None,
     force: ForceOption = False,
     plain: PlainOption = False,
+    bom: BomOption = False,
     quiet: QuietOption = False,
     selection: "CustomerFilter | None" = None,
 ) -> None:
@@ -699,7 +716,7 @@ def export_tasks(
 
     assert selection is not None
     chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
-                                   OutFormat.jsonl, OutFormat.ics))  # fmt: skip
+                                   OutFormat.jsonl, OutFormat.ics), bom)  # fmt: skip
     today = clock.today()
     with reading(ctx) as conn:
         where, params = _selection_sql(conn, selection)
@@ -709,7 +726,7 @@ def export_tasks(
             if chosen is OutFormat.ics:
                 return _calendar(exporters.task_events(rows), out)
             return _rows_out(rows, tasks.COLUMNS, chosen, out,
-                             guarded=output is not None and not plain)  # fmt: skip
+                             guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
         _write(ctx, output, force, quiet, "tasks", produce)
 
@@ -731,7 +748,7 @@ def export_all(
     """
     from crmcli.transfer import exporters
 
-    _format(fmt, output, (OutFormat.json,))
+    _format(fmt, output, (OutFormat.json,), bom=False)
     with reading(ctx) as conn:
 
         def produce(out: TextIO) -> int:
