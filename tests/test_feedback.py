@@ -76,6 +76,19 @@ def people(db_path):
     return db_path
 
 
+def test_the_time_to_resolve_is_said_in_the_unit_people_use(db_path):
+    ok("add", "Anna")
+    ok("feedback", "add", "Anna", "Late", "--at", "2026-05-01 09:00")
+    out = ok("feedback", "resolve", "1", "--at", "2026-11-07 10:00")
+    assert out == "Resolved feedback 1 of Anna (#1) after 190 days.\n"  # not 4561.0 hours
+    ok("feedback", "add", "Anna", "Quick", "--at", "2026-11-21 09:00")
+    out = ok("feedback", "resolve", "2", "--at", "2026-11-21 09:45")
+    assert out == "Resolved feedback 2 of Anna (#1) after 45 minutes.\n"
+    ok("feedback", "add", "Anna", "A day", "--at", "2026-11-20 09:00")
+    out = ok("feedback", "resolve", "3", "--at", "2026-11-21 10:00")
+    assert out == "Resolved feedback 3 of Anna (#1) after 25 hours.\n"
+
+
 def test_feedback_add_list_resolve_reopen(people):
     out = ok("feedback", "add", "Anna", "Tea arrived damaged", "--severity", "high",
              "--at", "2026-11-20 09:00")  # fmt: skip

@@ -404,7 +404,8 @@ def test_reimporting_our_export_changes_nothing(filled, tmp_path, kind, suffix):
     result = crm("import", kind, str(file))
     assert result.exit_code == 0, result.stderr
     rows = {"customers": 2, "purchases": 2, "interactions": 1, "tasks": 3}[kind]
-    assert f"0 inserted, 0 updated, {rows} unchanged, 0 rejected ({rows} rows)" in result.stderr
+    counted = f"{rows} row" if rows == 1 else f"{rows} rows"
+    assert f"0 inserted, 0 updated, {rows} unchanged, 0 rejected ({counted})" in result.stderr
     assert "Ignored columns" not in result.stderr
     assert data(filled) == before
 

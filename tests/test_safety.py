@@ -250,7 +250,7 @@ def test_undo_walks_back_one_command_at_a_time(db_path):
     assert preview.exit_code == 2 and "undo asks for confirmation" in preview.stderr
     assert preview.stdout.startswith("Undo crm delete of ")
     assert "restore  customers" in preview.stdout
-    assert ok("undo", "--yes").endswith("Undone: 1 changes reverted.\n")
+    assert ok("undo", "--yes").endswith("Undone: 1 change reverted.\n")
     assert "2\n" in ok("list", "-q")
     ok("undo", "--yes")
     assert ok("tags") == ""

@@ -21,7 +21,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
-from crmcli.core.text import clip
+from crmcli.core.text import clip, duration
 from crmcli.records import feedback
 
 feedback_app = typer.Typer(
@@ -157,9 +157,19 @@ def feedback_resolve(
     else:
         message = (
             f"Resolved feedback {feedback_id} of {record['customer']} "
-            f"(#{record['customer_id']}) after {record['hours_to_resolve']} hours."
+            f"(#{record['customer_id']}) after {duration(_hours(record))}."
         )
     output(ctx, quiet=quiet).done(message, feedback_id)
+
+
+def _hours(record: Any) -> float:
+    """The hours from receiving to resolving, unrounded (the record's figure has one decimal)."""
+    from datetime import datetime
+
+    taken = datetime.fromisoformat(record["resolved_at"]) - datetime.fromisoformat(
+        record["received_at"]
+    )
+    return taken.total_seconds() / 3600
 
 
 @feedback_app.command("reopen")

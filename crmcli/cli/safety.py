@@ -19,6 +19,7 @@ from crmcli.cli.app import (
 from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
 from crmcli.core.errors import CrmError, InvalidInput
+from crmcli.core.text import plural
 
 RevealOption = Annotated[
     bool, typer.Option("--reveal", help="Show sensitive values (national ID) unmasked.")
@@ -174,7 +175,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
         if now is None or now.changeset != plan.changeset:
             raise CrmError("the history changed meanwhile; run crm undo again")
         count = history.undo(conn, now)
-    typer.echo(f"Undone: {count} changes reverted.")
+    typer.echo(f"Undone: {plural(count, 'change')} reverted.")
 
 
 @app.command("forget")

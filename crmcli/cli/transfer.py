@@ -25,6 +25,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import plural
 
 if TYPE_CHECKING:  # the importers load only in `crm import`
     from crmcli.records.filters import CustomerFilter
@@ -202,8 +203,9 @@ def _summary_line(summary: Any, dry_run: bool) -> str:
         f"{summary.unchanged} unchanged, {summary.rejected} rejected"
     )
     if dry_run:
-        return f"Dry run, nothing written: {summary.kind} would be {counts} ({summary.rows} rows)."
-    return f"Imported {summary.kind}: {counts} ({summary.rows} rows)."
+        rows = plural(summary.rows, "row")
+        return f"Dry run, nothing written: {summary.kind} would be {counts} ({rows})."
+    return f"Imported {summary.kind}: {counts} ({plural(summary.rows, 'row')})."
 
 
 def _import(
@@ -507,7 +509,7 @@ def _write(
         return
     with write_output(path, database=global_options(ctx).path, force=force) as out:
         count = produce(out)
-    output(ctx, quiet=quiet).note(f"Exported {count} {what} to {path.name}.")
+    output(ctx, quiet=quiet).note(f"Exported {plural(count, what)} to {path.name}.")
 
 
 def _rows_out(
@@ -605,7 +607,7 @@ def export_customers(
             return _rows_out(rows, columns, chosen, out,
                              guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
-        _write(ctx, output, force, quiet, "customers", produce)
+        _write(ctx, output, force, quiet, "customer", produce)
 
 
 @export_app.command("purchases")
@@ -647,7 +649,7 @@ def export_purchases(
             return _rows_out(rows, purchases.COLUMNS, chosen, out,
                              guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
-        _write(ctx, output, force, quiet, "purchases", produce)
+        _write(ctx, output, force, quiet, "purchase", produce)
 
 
 def _calendar(events: Iterator[Any], out: TextIO) -> int:
@@ -691,7 +693,7 @@ def export_interactions(
             return _rows_out(rows, interactions.COLUMNS, chosen, out,
                              guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
-        _write(ctx, output, force, quiet, "interactions", produce)
+        _write(ctx, output, force, quiet, "interaction", produce)
 
 
 @export_app.command("tasks")
@@ -728,7 +730,7 @@ def export_tasks(
             return _rows_out(rows, tasks.COLUMNS, chosen, out,
                              guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
-        _write(ctx, output, force, quiet, "tasks", produce)
+        _write(ctx, output, force, quiet, "task", produce)
 
 
 @export_app.command("all")
@@ -754,7 +756,7 @@ def export_all(
         def produce(out: TextIO) -> int:
             return sum(exporters.export_all(conn, out).values())
 
-        _write(ctx, output, force, quiet, "rows", produce)
+        _write(ctx, output, force, quiet, "row", produce)
 
 
 @export_app.command("customer")

@@ -25,6 +25,16 @@ def clip(text: str | None, width: int = 60) -> str | None:
     return (line[: width - 1].rstrip() + "…") if cut else line
 
 
-def plural(n: int, word: str) -> str:
-    """`1 day`, `3 days`."""
-    return f"{n} {word}" if abs(n) == 1 else f"{n} {word}s"
+def plural(n: float, word: str) -> str:
+    """`1 day`, `3 days`, `2.5 hours` (a whole float without its `.0`)."""
+    shown = f"{n:g}" if isinstance(n, float) else str(n)
+    return f"{shown} {word}" if abs(n) == 1 else f"{shown} {word}s"
+
+
+def duration(hours: float) -> str:
+    """A span in the unit people say it in: `45 minutes`, `27.5 hours`, `190 days`."""
+    if hours < 1:
+        return plural(round(hours * 60), "minute")
+    if hours < 48:
+        return plural(round(hours, 1), "hour")
+    return plural(round(hours / 24, 1), "day")
