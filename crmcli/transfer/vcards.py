@@ -36,22 +36,30 @@ _GENDERS = {"m": "male", "f": "female", "o": "other", "male": "male", "female": 
 KEY = "\x00vcard"  # crmcli.transfer.importers.VCARD_KEY
 
 
+# BEGIN and END may carry a group name, as every other property may (`home.BEGIN:VCARD`).
+_BEGIN = re.compile(r"(?i)(?:[a-z0-9-]+\.)?BEGIN:VCARD")
+_END = re.compile(r"(?i)(?:[a-z0-9-]+\.)?END:VCARD")
+
+
 def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """(line number of BEGIN, the card's text) for each card, streamed line by line."""
+    """(line number of BEGIN, the card's text) for each card, streamed line by line; a
+    grouped BEGIN/END is written without its group."""
     lines: list[str] = []
     start = 0
     for number, line in enumerate(text, 1):
         stripped = line.strip()
         if not lines:
-            if stripped.upper() == "BEGIN:VCARD":
-                lines, start = [line], number
+            if _BEGIN.fullmatch(stripped):
+                lines, start = ["BEGIN:VCARD\r\n"], number
             elif stripped:
                 raise InvalidInput(f"line {number} is outside any BEGIN:VCARD ... END:VCARD")
             continue
-        lines.append(line)
-        if stripped.upper() == "END:VCARD":
+        if _END.fullmatch(stripped):
+            lines.append("END:VCARD\r\n")
             yield start, "".join(lines)
             lines = []
+            continue
+        lines.append(line)
     if lines:
         raise InvalidInput(f"the vCard starting at line {start} has no END:VCARD")
 
@@ -63,6 +71,7 @@ def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
 
     for number, card_text in split_cards(text):
         try:
+            card_text = from_version_21(card_text)
             card = vobject.readOne(card_text, validate=False)
         except Exception as exc:  # vobject raises several kinds (ParseError, ValueError...)
             yield number, {"\x00error": f"not a readable vCard: {str(exc).splitlines()[0]}"}
@@ -71,6 +80,68 @@ def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
         version = _value(card, "version") or "3.0"
         record[KEY] = (version, _normalise_newlines(card_text))
         yield number, record
+
+
+# vCard 2.1 (Android, old Nokia and Outlook) writes non-ASCII values as quoted-printable:
+# `N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E5=BC=A0;...`, a long value broken by soft line
+# breaks (a line ending in `=` goes on at the start of the next), a line break inside a value
+# as `=0D=0A`.
+_QP = re.compile(r"(?i);(?:ENCODING=)?QUOTED-PRINTABLE(?=[;:])")
+_CHARSET = re.compile(r"(?i);CHARSET=([^;:]+)(?=[;:])")
+
+
+_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT"}
+
+
+def _named_parameters(head: str) -> str:
+    """vCard 2.1's bare parameters named as 3.0 names them: `TEL;CELL;PREF` ->
+    `TEL;TYPE=CELL;TYPE=PREF`, `;QUOTED-PRINTABLE` -> `;ENCODING=QUOTED-PRINTABLE`."""
+    name, *params = head.split(";")
+    named = [
+        p if "=" in p else f"ENCODING={p}" if p.upper() in _ENCODINGS else f"TYPE={p}"
+        for p in params
+        if p
+    ]
+    return ";".join([name, *named])
+
+
+def from_version_21(card: str) -> str:
+    """A card as vCard 3.0 readers read it: for a 2.1 card, bare parameters named (see
+    `_named_parameters`); for any card, quoted-printable values decoded to text and their
+    soft line breaks joined, without the ENCODING and CHARSET parameters (a line break inside
+    a value is written `\\n`, as in 3.0). Other lines are kept as they are."""
+    import quopri
+
+    is_21 = re.search(r"(?im)^VERSION:2\.1\s*$", card) is not None
+    if not is_21 and not _QP.search(card):
+        return card
+    lines = card.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        head, colon, value = line.partition(":")
+        if colon and is_21 and ";" in head and not line[:1].isspace():
+            head = _named_parameters(head)
+            line = f"{head}:{value}"
+        if colon and _QP.search(head + ":"):
+            while value.endswith("=") and i + 1 < len(lines):
+                i += 1
+                value = value[:-1] + lines[i]
+            found = _CHARSET.search(head + ":")
+            charset = found.group(1).strip('"') if found else "utf-8"
+            try:
+                text = quopri.decodestring(value.encode("ascii")).decode(charset)
+            except (UnicodeError, LookupError) as exc:
+                raise ValueError(
+                    f"a quoted-printable {head.split(';')[0]} is not {charset}"
+                ) from exc
+            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+            head = _CHARSET.sub("", _QP.sub("", head + ":"))[:-1]
+            line = f"{head}:{text}"
+        out.append(line)
+        i += 1
+    return "\r\n".join(out) + "\r\n"
 
 
 def _normalise_newlines(text: str) -> str:
