@@ -79,3 +79,112 @@ def test_a_line_outside_any_card_is_still_refused(cn, tmp_path):
     file = tmp_path / "junk.vcf"
     file.write_text("hello\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nEND:VCARD\r\n")
     assert "line 1 is outside any BEGIN:VCARD" in fails(2, "import", "customers", str(file), db=cn)
+
+
+def _cards(text: str) -> list[list[str]]:
+    """Cards as unfolded content lines, checked the way RFC 6350 3.2 writes them (CRLF,
+    lines of at most 75 octets, continuation lines starting with a space): an independent
+    reading, not vobject's."""
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    physical = text.split("\r\n")[:-1]
+    assert all(len(line.encode("utf-8")) <= 75 for line in physical), [
+        line for line in physical if len(line.encode("utf-8")) > 75
+    ]
+    logical: list[str] = []
+    for line in physical:
+        if line.startswith(" "):
+            logical[-1] += line[1:]
+        else:
+            logical.append(line)
+    cards, card = [], []
+    for line in logical:
+        card.append(line)
+        if line == "END:VCARD":
+            cards.append(card)
+            card = []
+    assert not card and all(c[0] == "BEGIN:VCARD" for c in cards)
+    return cards
+
+
+def _uid(card: list[str]) -> str:
+    return next(line.split(":", 1)[1] for line in card if line.startswith("UID:"))
+
+
+def test_every_exported_card_has_a_stable_uid_of_its_own(cn, tmp_path):
+    """Cards without UID: another address book skipped 8 of 23."""
+    for name in ("Ann", "Bob", "Cid"):
+        ok("add", name)
+    imported(DATA / "phone.vcf")
+    first = ok("export", "customers", "-f", "vcard")
+    cards = _cards(_crlf(first))
+    uids = [_uid(c) for c in cards]
+    assert len(uids) == 5 and len(set(uids)) == 5
+    assert "7A1D3C52-9B1E-4C8B-9E0B-2F3C4D5E6F70" in uids  # the phone's own UID kept
+    assert all(u.startswith("urn:uuid:") for u in uids if u[0] != "7")
+    again = ok("export", "customers", "-f", "vcard", "--vcard-version", "4.0")
+    assert [_uid(c) for c in _cards(_crlf(again))] == uids
+    # Into a new database and out again: the same UIDs.
+    vcf = tmp_path / "out.vcf"
+    vcf.write_bytes(_crlf(first).encode("utf-8"))
+    fresh = tmp_path / "fresh.db"
+    ok("--db", str(fresh), "config", "set", "default_region", "CN")
+    ok("--db", str(fresh), "import", "customers", str(vcf))
+    back = ok("--db", str(fresh), "export", "customers", "-f", "vcard")
+    assert sorted(_uid(c) for c in _cards(_crlf(back))) == sorted(uids)
+
+
+def _crlf(text: str) -> str:
+    return text if "\r\n" in text else text.replace("\n", "\r\n")
+
+
+def test_a_long_photo_is_folded_and_comes_back_whole(cn, tmp_path):
+    import base64
+
+    import vobject
+
+    data = bytes(range(256)) * 4
+    photo = base64.b64encode(data).decode("ascii")
+    file = tmp_path / "photo.vcf"
+    file.write_text(
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Pic\r\nPHOTO;ENCODING=b;TYPE=JPEG:{photo}\r\n"
+        "END:VCARD\r\n",
+        encoding="utf-8",
+    )
+    imported(file)
+    for version in ("3.0", "4.0"):
+        text = _crlf(ok("export", "customers", "-f", "vcard", "--vcard-version", version))
+        line = next(x for x in _cards(text)[0] if x.startswith("PHOTO"))  # folded, unfolded
+        if version == "3.0":
+            assert line.startswith("PHOTO;ENCODING=b;TYPE=JPEG:")
+            assert vobject.readOne(text).contents["photo"][0].value == data
+        else:  # vobject reads a data: URI only up to its comma
+            assert line.startswith("PHOTO:data:image/jpeg;base64,")
+        assert base64.b64decode(line.rsplit(",", 1)[-1].rsplit(":", 1)[-1]) == data
+
+
+def test_an_organisation_comes_back_as_an_organisation(cn, tmp_path):
+    """A 3.0 export of an organisation (X-ABShowAs:COMPANY) was read back as a person."""
+    ok("add", "Acme Ltd", "--kind", "organisation")
+    for version in ("3.0", "4.0"):
+        file = tmp_path / f"org{version}.vcf"
+        file.write_bytes(
+            _crlf(ok("export", "customers", "-f", "vcard", "--vcard-version", version)).encode()
+        )
+        fresh = tmp_path / f"fresh{version}.db"
+        ok("--db", str(fresh), "import", "customers", str(file))
+        listed = ok("--db", str(fresh), "list", "-f", "csv")
+        assert "Acme Ltd,organisation" in listed.replace('"', "")
+
+
+def test_the_postal_code_goes_out_in_the_address_and_comes_back(cn, tmp_path):
+    """A postal code stored as the field postal_code was lost on export."""
+    ok("add", "Dora", "--address", "1 Main St", "--city", "Springfield", "--country", "US",
+       "--field", "postal_code=62701")  # fmt: skip
+    text = _crlf(ok("export", "customers", "-f", "vcard"))
+    assert "ADR:;;1 Main St;Springfield;;62701;US" in _cards(text)[0]
+    file = tmp_path / "dora.vcf"
+    file.write_bytes(text.encode("utf-8"))
+    fresh = tmp_path / "fresh.db"
+    ok("--db", str(fresh), "import", "customers", str(file))
+    dora = ok("--db", str(fresh), "show", "Dora", "-f", "json")
+    assert '"postal_code": "62701"' in dora and '"city": "Springfield"' in dora

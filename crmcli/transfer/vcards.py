@@ -17,6 +17,7 @@ only here, and this module only for vCard input or output.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -232,7 +233,8 @@ def card_record(card: Any) -> dict[str, Any]:
     if gender in _GENDERS:
         record["gender"] = _GENDERS[gender]
     kind = _text(_value(card, "kind")).casefold()
-    if kind in ("org", "organization"):
+    shown_as = _text(_value(card, "x-abshowas")).casefold()  # 3.0 (Apple): no KIND there
+    if kind in ("org", "organization") or shown_as == "company":
         record["kind"] = "organisation"
     return record
 
@@ -327,6 +329,8 @@ def build_card(
                 if index < len(given):  # the value exactly as it came (see _raw_values)
                     added.value = given[index]
                     added.encoded = True
+    if "uid" not in card.contents:  # another address book matches cards by UID
+        card.add("uid").value = customer_uid(record)
     card.add("fn").value = record["name"]
     old_n = old.get("n", [])
     if old_n and _text(old["fn"][0].value if old.get("fn") else "") == record["name"]:
@@ -391,7 +395,32 @@ def build_card(
     for items in card.contents.values():
         for item in items:
             _fit(item, version)
-    return card.serialize()
+    return _fold(card.serialize())
+
+
+# A UID for a customer that came from no card: the same for every export of that customer,
+# different for customers of other databases (the creation time is part of it).
+_UID_SPACE = uuid.UUID("5b0c8a52-52a4-4d9b-b4a6-0d6f3c1e9a17")
+
+
+def customer_uid(record: Customer) -> str:
+    key = f"{record['id']}/{record['created_at']}"
+    return f"urn:uuid:{uuid.uuid5(_UID_SPACE, key)}"
+
+
+def _fold(text: str) -> str:
+    """Lines longer than 75 octets folded as RFC 6350 3.2 (and 2426) ask: vobject folds what
+    it encodes, not a value copied as it came (a long PHOTO)."""
+    out = []
+    for line in text.split("\r\n"):
+        while len(line.encode("utf-8")) > 75:
+            cut = 75
+            while len(line[:cut].encode("utf-8")) > 75:
+                cut -= 1
+            out.append(line[:cut])
+            line = " " + line[cut:]
+        out.append(line)
+    return "\r\n".join(out)
 
 
 def _raw_values(text: str) -> dict[str, list[str]]:
@@ -488,7 +517,8 @@ def _name(name: str, kind: str) -> Any:
 def _address(card: Any, record: Customer, old: list[Any]) -> None:
     import vobject
 
-    parts = (record["address"], record["city"], record["region"], record["country"])
+    code = record["fields"].get("postal_code", "")
+    parts = (record["address"], record["city"], record["region"], record["country"], code)
     if not any(parts):
         return
     for item in old:
@@ -497,7 +527,7 @@ def _address(card: Any, record: Customer, old: list[Any]) -> None:
             continue
         street = " ".join(_text(p) for p in (adr.box, adr.extended, adr.street) if _text(p))
         mine = tuple(p or "" for p in parts)
-        theirs = (street, _text(adr.city), _text(adr.region), _text(adr.country))
+        theirs = (street, _text(adr.city), _text(adr.region), _text(adr.country), _text(adr.code))
         if mine == theirs:
             card.add(item)
             return
@@ -506,6 +536,7 @@ def _address(card: Any, record: Customer, old: list[Any]) -> None:
         city=record["city"] or "",
         region=record["region"] or "",
         country=record["country"] or "",
+        code=code,
     )
 
 
