@@ -68,6 +68,19 @@ def test_a_quoted_printable_value_that_is_not_its_charset_rejects_only_its_card(
     assert list(by_name()) == ["Good"]
 
 
+def test_a_21_charset_is_not_written_into_a_30_export(cn, tmp_path):
+    """`N;CHARSET=UTF-8:...` of a 2.1 card was exported as is; CHARSET is no 3.0 parameter."""
+    file = tmp_path / "charset.vcf"
+    file.write_text(
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8:王;五;;;\r\nFN;CHARSET=UTF-8:王五\r\n"
+        "X-NICK;CHARSET=UTF-8:小王\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    imported(file)
+    card = ok("export", "customers", "-f", "vcard")
+    assert "CHARSET" not in card and "N:王;五;;;" in card and "X-NICK:小王" in card
+
+
 def test_cards_whose_begin_and_end_carry_a_group(cn):
     """`home.BEGIN:VCARD` was refused as a line outside any card."""
     imported(DATA / "grouped.vcf")

@@ -124,6 +124,8 @@ def from_version_21(card: str) -> str:
         head, colon, value = line.partition(":")
         if colon and is_21 and ";" in head and not line[:1].isspace():
             head = _named_parameters(head)
+            if not _QP.search(head + ":"):  # CHARSET is no 3.0 parameter; the text is read
+                head = _CHARSET.sub("", head + ":")[:-1]
             line = f"{head}:{value}"
         if colon and _QP.search(head + ":"):
             while value.endswith("=") and i + 1 < len(lines):
