@@ -851,3 +851,24 @@ def test_two_columns_for_the_national_id_are_refused_naming_both(cn, tmp_path):
     two.write_text("name,email,e-mail 2 address\nLi,li@example.com,li@home.example\n")
     ok("import", "customers", str(two))
     assert by_name()["Li"]["emails"] == ["li@example.com", "li@home.example"]
+
+
+def test_birthdays_without_a_year_from_google_and_phones_are_birthdays(db_path):
+    for name in ("google_yearless.csv", "phone_yearless.vcf"):
+        result = crm("import", "customers", str(DATA / name))
+        assert "3 inserted, 0 updated, 0 unchanged, 0 rejected" in result.stderr, result.stderr
+    assert [(c["name"], c["birthday"], c["fields"]) for c in customers_json()] == [
+        ("Mei Lin", "--05-13", {}),  # Google: --05-13
+        ("Tom Reed", "--01-02", {}),
+        ("Leah Day", "--02-29", {}),
+        ("Chen Jie", "--07-15", {}),  # vCard 3.0: BDAY:--0715
+        ("Ada Okafor", "--07-15", {}),  # vCard 3.0: BDAY:--07-15
+        ("Sam Park", "--07-15", {}),  # vCard 4.0: BDAY:--0715
+    ]
+    # A day no year has rejects its row, as any bad birthday does; nothing is imported.
+    err = fails(2, "import", "customers", "-", "--format", "csv",
+                input="name,birthday\nOk,--03-01\nOdd,--02-30\n", db=db_path)  # fmt: skip
+    assert "nothing was imported" in err
+    result = crm("import", "customers", "-", "--format", "csv", "--dry-run",
+                 input="name,birthday\nOk,--03-01\nOdd,--02-30\n")  # fmt: skip
+    assert "row 3: not a date: '--02-30' (there is no such day)" in result.stderr
