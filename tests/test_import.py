@@ -865,6 +865,15 @@ def test_birthdays_without_a_year_from_google_and_phones_are_birthdays(db_path):
         ("Ada Okafor", "--07-15", {}),  # vCard 3.0: BDAY:--07-15
         ("Sam Park", "--07-15", {}),  # vCard 4.0: BDAY:--0715
     ]
+    # Apple writes a year it marks as left out (X-APPLE-OMIT-YEAR): no year either.
+    apple = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Apple Seed\r\n"
+        "BDAY;X-APPLE-OMIT-YEAR=1604:1604-05-13\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Apple Born\r\n"
+        "BDAY;X-APPLE-OMIT-YEAR=1604;VALUE=date:19900513\r\nEND:VCARD\r\n"
+    )
+    ok("import", "customers", "-", "--format", "vcard", input=apple)
+    assert [c["birthday"] for c in customers_json()[-2:]] == ["--05-13", "1990-05-13"]
     # A day no year has rejects its row, as any bad birthday does; nothing is imported.
     err = fails(2, "import", "customers", "-", "--format", "csv",
                 input="name,birthday\nOk,--03-01\nOdd,--02-30\n", db=db_path)  # fmt: skip

@@ -145,7 +145,12 @@ def card_record(card: Any) -> dict[str, Any]:
                 record[target] = part
         if _text(adr.code):  # the field Google's `Address 1 - Postal Code` fills
             record["postal_code"] = _text(adr.code)
-    birthday = _birthday(_text(_value(card, "bday")))
+    bday = card.contents.get("bday")
+    birthday = _birthday(_text(bday[0].value)) if bday else None
+    omitted = bday[0].params.get("X-APPLE-OMIT-YEAR", [""])[0] if bday else ""
+    if birthday and omitted and birthday.startswith(omitted):  # Apple's 1604-05-13: no year
+        digits = birthday[len(omitted) :].replace("-", "")
+        birthday = f"--{digits[:2]}-{digits[2:]}"
     if birthday:
         record["birthday"] = birthday
     note = _text(_value(card, "note"))
