@@ -199,6 +199,26 @@ def test_lunar_birthday_in_remind_today_and_ics(db_path):
     assert "UID:birthday-1-2026@crmcli" in ics
 
 
+def test_lunar_birthdays_and_birthdays_without_a_year_side_by_side(db_path):
+    add("李雷", "--birthday", "lunar:1990-10-15")  # falls on 2026-11-23
+    add("Mei", "--birthday", "--11-24")  # a phone contact's birthday, no year
+    rows = remind()["dates"]
+    assert [(d["falls_on"], d["label"], d["years"]) for d in rows] == [
+        ("2026-11-23", "lunar birthday", 36),
+        ("2026-11-24", "birthday", None),
+    ]
+    assert ok("remind").endswith(
+        "2026-11-23  李雷 (#1)         lunar birthday (turns 36)\n"
+        "2026-11-24  Mei (#2)          birthday\n"
+    )
+    # Care rules choose by the day of the year too: a card for November's birthdays.
+    ok("care", "rule", "add", "all", "birthday card",
+       "--where", "birthday >= --11-01", "--where", "birthday <= --11-30")  # fmt: skip
+    listed = json.loads(ok("care", "--year", "2026", "--format", "json"))
+    # (李雷 was born on 1990-12-01: the filter reads the Gregorian birthday.)
+    assert {(r["name"], tuple(r["actions"])) for r in listed} == {("Mei", ("birthday card",))}
+
+
 def test_leap_month_birthday_in_a_year_without_it(db_path, monkeypatch):
     add("Lin", "--birthday", "lunar:2025-闰06-15")
     monkeypatch.setenv("CRM_NOW", "2026-07-27T09:00:00+08:00")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.conftest import add, crm, fails, ok
+from tests.conftest import add, crm, fails, ok, person
 
 
 def test_add_prints_id_and_quiet_prints_only_id(db_path):
@@ -66,6 +66,11 @@ def test_national_id_from_stdin_keeps_it_out_of_argv(db_path):
         (["--birthday", "soon"], "not a date"),
         (["--birthday", "2099-01-01"], "in the future"),
         (["--birthday", "May 3"], "'may 3' has no year; write it with its year"),
+        (["--birthday", "May 3"], "or as --05-03 if the year is not known"),
+        (["--birthday", "--13-01"], "not a date: '--13-01' (there is no such day)"),
+        (["--birthday", "--02-30"], "not a date: '--02-30' (there is no such day)"),
+        (["--birthday", "--0230"], "not a date: '--0230' (there is no such day)"),
+        (["--birthday", "--5-13"], "not a date: '--5-13'"),
         (["--birthday", "fri"], "does not say which week"),
         (["--gender", "robot"], "gender must be one of"),
         (["--kind", "alien"], "kind must be one of"),
@@ -86,6 +91,25 @@ def test_bad_field_values_are_rejected_and_nothing_written(db_path, args, messag
     err = fails(code, "add", "Someone", *args, db=db_path)
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_a_birthday_without_a_year(db_path):
+    cid = add("Mei", "--birthday", "--05-13")
+    card = json.loads(ok("show", str(cid), "-f", "json"))[0]
+    assert (card["birthday"], card["birthday_lunar"]) == ("--05-13", None)
+    assert "  birthday  --05-13\n" in ok("show", str(cid))
+    assert person(add("Jie", "--birthday=--0715"))["birthday"] == "--07-15"  # vCard's form
+    assert person(add("Leap", "--birthday", "--02-29"))["birthday"] == "--02-29"
+    # Edited to a full date and back; a lunar birthday gives way to it.
+    ok("edit", str(cid), "--birthday", "1990-05-13")
+    assert person(cid)["birthday"] == "1990-05-13"
+    ok("edit", str(cid), "--birthday", "lunar:1990-04-19")
+    ok("edit", str(cid), "--birthday", "--05-13")
+    card = json.loads(ok("show", str(cid), "-f", "json"))[0]
+    assert (card["birthday"], card["birthday_lunar"]) == ("--05-13", None)
+    # A bad day leaves the birthday as it was.
+    fails(2, "edit", str(cid), "--birthday", "--02-30", db=db_path)
+    assert person(cid)["birthday"] == "--05-13"
 
 
 def test_phone_without_region_needs_country_code(db_path):

@@ -273,3 +273,26 @@ def test_export_all_is_generic_over_new_tables(tmp_path):
     document = json.loads(ok("--db", str(db), "export", "all"))
     assert document["tables"]["later_scores"] == {"columns": ["id", "customer_id", "score"],
                                               "rows": [[7, 1, 9]]}  # fmt: skip
+
+
+def test_a_birthday_without_a_year_in_every_export_form(db_path, tmp_path):
+    ok("add", "Mei", "--birthday", "--05-13", "--email", "mei@example.com")
+    ok("add", "Jie", "--birthday", "1990-07-15", "--email", "jie@example.com")
+    v3 = ok("export", "customers", "--format", "vcard")
+    v4 = ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
+    assert "BDAY:--05-13\n" in v3 and "BDAY:1990-07-15\n" in v3  # ISO 8601's form
+    assert "BDAY:--0513\n" in v4  # RFC 6350's date-noyear
+    plain = ok("export", "customers", "--format", "csv", "--plain")
+    assert [r["birthday"] for r in csv.DictReader(io.StringIO(plain))] == ["--05-13", "1990-07-15"]
+    # In a file for people the cell is guarded (a spreadsheet reads --05-13 as a sum), and
+    # importing the file takes the guard off again.
+    file = tmp_path / "people.csv"
+    ok("export", "customers", "-o", str(file))
+    assert "'--05-13" in file.read_text(encoding="utf-8")
+    for name, text in (("people.csv", file.read_text("utf-8")), ("people.vcf", v3), ("v4.vcf", v4)):
+        again = tmp_path / "again.db"
+        again.unlink(missing_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        ok("--db", str(again), "import", "customers", str(tmp_path / name))
+        out = ok("--db", str(again), "export", "customers", "--format", "json")
+        assert [c["birthday"] for c in json.loads(out)] == ["--05-13", "1990-07-15"], name

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from crmcli.core.errors import InvalidInput
 from crmcli.records import filters
 from crmcli.store import migrations
-from tests.conftest import ok
+from tests.conftest import add, fails, ok
 
 # Tables a write command changes whatever it does: the undo log of the change itself.
 BOOKKEEPING = {"history", "changesets", "history_control"}
@@ -482,3 +482,23 @@ def test_listings_select_customers_with_the_same_terms(db_path):
     assert rows == [("call",)]
     assert [r["text"] for r in shown("task", "list")] == ["call"]
     assert [r["text"] for r in shown("task", "list", "Bob")] == ["mail"]
+
+
+def test_birthday_by_day_of_the_year_and_by_date(db_path):
+    add("Mei", "--birthday", "--05-13")  # no year
+    add("Born", "--birthday", "1990-05-13")
+    add("June", "--birthday", "1985-06-01")
+    add("None")
+    # `--MM-DD` compares the month and day, in any year: birthdays in May.
+    assert ids("--where", "birthday = --05-13") == [1, 2]
+    assert ids("--where", "birthday >= --05-01", "--where", "birthday < --06-01") == [1, 2]
+    assert ids("--where", "birthday != --05-13") == [3]
+    # A date compares the whole day: a birthday without a year is neither before nor after it.
+    assert ids("--where", "birthday < 2000-01-01") == [2, 3]
+    assert ids("--where", "birthday > 1900-01-01") == [2, 3]
+    assert ids("--where", "birthday ~ 05-13") == [1, 2]
+    err = fails(2, "list", "--where", "birthday = --02-30")
+    assert err == (
+        "crm: not a date: '--02-30' (there is no such day); "
+        "a day without its year is --MM-DD, e.g. --05-13\n"
+    )

@@ -47,8 +47,8 @@ def test_google_contacts_csv(cn):
     }  # fmt: skip
     zhang = people["张伟"]  # family name first for Chinese names
     assert zhang["phones"] == ["+8613800138000", "+8613900139000"]  # ` ::: ` separates values
-    assert zhang["fields"] == {"birthday_no_year": "08-15"}
-    assert zhang["birthday"] is None
+    assert zhang["fields"] == {}
+    assert zhang["birthday"] == "--08-15"  # Google's birthday without a year
     assert people["Bob Lee"]["tags"] == []
 
 
@@ -290,7 +290,7 @@ def test_vcard_from_a_phone_survives_a_round_trip(cn, tmp_path):
     assert zhang["birthday"] == "1985-08-15"
     anna = people["Anna Smith"]
     assert anna["gender"] == "female" and anna["tags"] == ["Clients", "VIP"]
-    assert anna["fields"] == {"birthday_no_year": "03-14"} or anna["birthday"] is None
+    assert anna["fields"] == {} and anna["birthday"] == "--03-14"  # BDAY:--0314
     out = tmp_path / "out.vcf"
     ok("export", "customers", "-o", str(out))
     text = out.read_text(encoding="utf-8")
@@ -305,7 +305,7 @@ def test_vcard_from_a_phone_survives_a_round_trip(cn, tmp_path):
         "ORG:华为技术;采购部",
         "item2.ADR;TYPE=WORK,pref:;;坂田华为基地;深圳;广东;518129;中国",
         "IMPP:xmpp:anna@acme.example",
-        "BDAY:--0314",
+        "BDAY:--03-14",  # the 4.0 card's --0314, as a 3.0 export writes it
     ):
         assert kept in text, kept
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -317,7 +317,7 @@ def test_vcard_from_a_phone_survives_a_round_trip(cn, tmp_path):
     assert by_name()["张伟"]["phones"] == zhang["phones"]
     assert before.count('INSERT INTO "customers"') == dump(cn).count('INSERT INTO "customers"')
     v4 = ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
-    assert "VERSION:4.0" in v4 and "GENDER:F" in v4
+    assert "VERSION:4.0" in v4 and "GENDER:F" in v4 and "BDAY:--0314" in v4
     fails(2, "export", "customers", "--format", "vcard", "--vcard-version", "2.1")
 
 
@@ -721,15 +721,15 @@ def test_vcard_types_follow_local_numbers_once_normalised(cards):
     assert "TEL:+8613912345678\n" in v3 and "8009" not in v3
 
 
-def test_vcard_postal_code_and_yearless_birthday_are_fields(cards):
+def test_vcard_postal_code_is_a_field_and_a_yearless_birthday_the_birthday(cards):
     li, han = person(1), person(2)
     assert li["fields"] == {"postal_code": "518057"}  # as Google's Address 1 - Postal Code
     assert (li["address"], li["city"], li["region"]) == ("1 Keyuan Road", "Shenzhen", "Guangdong")
-    assert han["birthday"] is None and han["fields"] == {"birthday_no_year": "07-15"}
-    assert "birthday_no_year  07-15" in ok("show", "2")
+    assert han["birthday"] == "--07-15" and han["fields"] == {}
+    assert "birthday  --07-15" in ok("show", "2")
     # The same as a CSV with --07-15 gives.
     ok("import", "customers", "-", "--format", "csv", input="name,birthday\nLily,--07-15\n")
-    assert person(3)["fields"] == {"birthday_no_year": "07-15"}
+    assert person(3)["birthday"] == "--07-15" and person(3)["fields"] == {}
     v4 = ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
     assert (
         "BDAY:--0715\n" in v4
@@ -848,3 +848,33 @@ def test_two_columns_for_the_national_id_are_refused_naming_both(cn, tmp_path):
     two.write_text("name,email,e-mail 2 address\nLi,li@example.com,li@home.example\n")
     ok("import", "customers", str(two))
     assert by_name()["Li"]["emails"] == ["li@example.com", "li@home.example"]
+
+
+def test_birthdays_without_a_year_from_google_and_phones_are_birthdays(db_path):
+    for name in ("google_yearless.csv", "phone_yearless.vcf"):
+        result = crm("import", "customers", str(DATA / name))
+        assert "3 inserted, 0 updated, 0 unchanged, 0 rejected" in result.stderr, result.stderr
+    assert [(c["name"], c["birthday"], c["fields"]) for c in customers_json()] == [
+        ("Mei Lin", "--05-13", {}),  # Google: --05-13
+        ("Tom Reed", "--01-02", {}),
+        ("Leah Day", "--02-29", {}),
+        ("Chen Jie", "--07-15", {}),  # vCard 3.0: BDAY:--0715
+        ("Ada Okafor", "--07-15", {}),  # vCard 3.0: BDAY:--07-15
+        ("Sam Park", "--07-15", {}),  # vCard 4.0: BDAY:--0715
+    ]
+    # Apple writes a year it marks as left out (X-APPLE-OMIT-YEAR): no year either.
+    apple = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Apple Seed\r\n"
+        "BDAY;X-APPLE-OMIT-YEAR=1604:1604-05-13\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Apple Born\r\n"
+        "BDAY;X-APPLE-OMIT-YEAR=1604;VALUE=date:19900513\r\nEND:VCARD\r\n"
+    )
+    ok("import", "customers", "-", "--format", "vcard", input=apple)
+    assert [c["birthday"] for c in customers_json()[-2:]] == ["--05-13", "1990-05-13"]
+    # A day no year has rejects its row, as any bad birthday does; nothing is imported.
+    err = fails(2, "import", "customers", "-", "--format", "csv",
+                input="name,birthday\nOk,--03-01\nOdd,--02-30\n", db=db_path)  # fmt: skip
+    assert "nothing was imported" in err
+    result = crm("import", "customers", "-", "--format", "csv", "--dry-run",
+                 input="name,birthday\nOk,--03-01\nOdd,--02-30\n")  # fmt: skip
+    assert "row 3: not a date: '--02-30' (there is no such day)" in result.stderr

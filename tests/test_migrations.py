@@ -397,3 +397,59 @@ def test_upgrade_moves_clear_national_ids_out_of_history_and_merge_records(db_pa
     assert secrets == [(f"'national_id','{other}'", None), (f"'national_id','{clear}'", None)]
     ok("undo", "--yes")  # the edit: the number comes back exactly
     assert json.loads(ok("show", "1", "--reveal", "-f", "json"))[0]["national_id"] == clear
+
+
+def test_upgrade_moves_yearless_birthday_fields_into_empty_birthdays(db_path):
+    """Imports used to keep a birthday without a year as the field birthday_no_year (`MM-DD`):
+    the upgrade makes it the birthday (`--MM-DD`) where the birthday is empty and the field
+    is a day of some year, and leaves every other field as it was."""
+    version = released("m015_yearless_birthdays")
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for step in migrations.MIGRATIONS[:version]:
+        conn.execute("BEGIN")
+        step(conn)
+        conn.execute("COMMIT")
+    conn.execute(f"PRAGMA user_version = {version}")
+    stamp = "2026-11-01T10:00:00+08:00"
+    people = [  # name, birthday, birthday_no_year
+        ("Mei", None, "05-13"),
+        ("Leap", None, "02-29"),
+        ("Born", "1990-07-15", "07-15"),  # has a birthday: the field stays
+        ("Odd", None, "02-30"),  # no such day: stays a field
+        ("Short", None, "7"),
+    ]
+    for i, (name, birthday, value) in enumerate(people, 1):
+        conn.execute(
+            "INSERT INTO customers (id, name, name_key, birthday, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (i, name, name.casefold(), birthday, stamp, stamp),
+        )
+        conn.execute(
+            "INSERT INTO customer_fields (customer_id, key, value) VALUES (?, ?, ?)",
+            (i, "birthday_no_year", value),
+        )
+    conn.execute(
+        "INSERT INTO customer_fields (customer_id, key, value) VALUES (1, 'wechat', 'mei_88')"
+    )
+    conn.close()
+    ok("history")  # upgrades the file
+    conn = sqlite3.connect(db_path)
+    birthdays = conn.execute("SELECT name, birthday FROM customers ORDER BY id").fetchall()
+    kept = conn.execute(
+        "SELECT customer_id, key, value FROM customer_fields ORDER BY id"
+    ).fetchall()
+    history = conn.execute("SELECT count(*) FROM history").fetchone()[0]
+    conn.close()
+    assert birthdays == [
+        ("Mei", "--05-13"), ("Leap", "--02-29"), ("Born", "1990-07-15"), ("Odd", None),
+        ("Short", None),
+    ]  # fmt: skip
+    assert kept == [
+        (3, "birthday_no_year", "07-15"), (4, "birthday_no_year", "02-30"),
+        (5, "birthday_no_year", "7"), (1, "wechat", "mei_88"),
+    ]  # fmt: skip
+    assert history == 0  # a change of form, not an edit to undo
+    dates = json.loads(ok("remind", "--within", "1y", "--format", "json"))["dates"]
+    assert [(d["name"], d["falls_on"], d["years"]) for d in dates] == [
+        ("Leap", "2027-02-28", None), ("Mei", "2027-05-13", None), ("Born", "2027-07-15", 37),
+    ]  # fmt: skip

@@ -559,3 +559,108 @@ def test_remind_shows_a_repeat_after_done_as_task_list_does(db_path):
     assert "Water the plants  2w after done" in table and "Monthly report    1m" in table
     due = remind("--within", "0d")["due_tasks"]
     assert [(t["every"], t["repeat_after"]) for t in due] == [(None, "2w"), ("1m", None)]
+
+
+# --- days without a year ------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def yearless(db_path, monkeypatch) -> Path:
+    """Birthdays without a year as phones and Google Contacts write them: Google's CSV
+    (`--05-13`, `--01-02`, `--02-29`), vCard 3.0 (`--0715`, `--07-15`) and 4.0 (`--0715`)."""
+    at(monkeypatch, "2026-12-30T09:00:00+08:00")
+    for name in ("google_yearless.csv", "phone_yearless.vcf"):
+        result = crm("import", "customers", str(DATA / name))
+        assert "3 inserted" in result.stderr, result.stderr
+    return db_path
+
+
+def test_imported_birthdays_without_a_year_are_reminded_across_the_year_end(yearless):
+    report = remind("--within", "7d")  # typed on 2026-12-30: Tom's --01-02 is next year's
+    assert [(d["falls_on"], d["name"], d["label"], d["years"]) for d in report["dates"]] == [
+        ("2027-01-02", "Tom Reed", "birthday", None),
+    ]
+    assert ok("remind", "--within", "7d") == (
+        "Birthdays and dates until 2027-01-06 (1)\n"
+        "falls_on    customer       phone  what\n"
+        "----------  -------------  -----  --------\n"
+        "2027-01-02  Tom Reed (#2)         birthday\n"
+    )
+    everyone = remind("--within", "1y")["dates"]
+    assert [(d["falls_on"], d["name"], d["years"]) for d in everyone] == [
+        ("2027-01-02", "Tom Reed", None),
+        ("2027-02-28", "Leah Day", None),  # --02-29 in a common year: 28 February
+        ("2027-05-13", "Mei Lin", None),
+        ("2027-07-15", "Chen Jie", None),  # vCard 3.0 BDAY:--0715
+        ("2027-07-15", "Ada Okafor", None),  # vCard 3.0 BDAY:--07-15
+        ("2027-07-15", "Sam Park", None),  # vCard 4.0 BDAY:--0715
+    ]
+    assert "turns" not in ok("remind", "--within", "1y")
+
+
+def test_a_birthday_without_a_year_is_a_reason_today_with_no_age(yearless, monkeypatch):
+    at(monkeypatch, "2027-01-02T09:00:00+08:00")
+    assert ok("today") == (
+        "rank  customer       phone  last_contact  why\n"
+        "----  -------------  -----  ------------  --------------\n"
+        "1     Tom Reed (#2)         never         birthday today\n"
+    )
+    at(monkeypatch, "2027-01-01T09:00:00+08:00")
+    assert ok("today") == ""
+
+
+@pytest.mark.parametrize(
+    ("now", "falls_on"),
+    [
+        ("2027-02-27T09:00:00+08:00", "2027-02-28"),  # a common year: on 28 February
+        ("2028-02-28T09:00:00+08:00", "2028-02-29"),  # a leap year: on the day itself
+    ],
+)
+def test_29_february_without_a_year(db_path, monkeypatch, now, falls_on):
+    at(monkeypatch, now)
+    add("Leap", "--birthday", "--02-29")
+    ok("date", "add", "Leap", "name day", "--", "--0229")
+    dates = remind("--within", "1d")["dates"]
+    assert [(d["falls_on"], d["label"], d["years"]) for d in dates] == [
+        (falls_on, "birthday", None),
+        (falls_on, "name day", None),
+    ]
+
+
+def test_a_birthday_without_a_year_in_the_ics_feed(yearless):
+    import icalendar
+
+    result = CliRunner().invoke(app, ["remind", "--within", "7d", "--format", "ics"])
+    events = icalendar.Calendar.from_ical(result.stdout_bytes.decode("utf-8")).walk("VEVENT")
+    assert [(str(e["uid"]), e.decoded("dtstart"), str(e["summary"])) for e in events] == [
+        ("birthday-2-2027@crmcli", date(2027, 1, 2), "Tom Reed: birthday"),
+    ]
+
+
+def test_yearly_dates_without_a_year(db_path):
+    add("Bob")
+    out = ok("date", "add", "Bob", "name day", "--", "--12-06")  # yearly without --yearly
+    assert out == "Added date 1 for Bob (#1): name day --12-06 yearly; next 2026-12-06\n"
+    ok("date", "add", "Bob", "shop anniversary", "2020-11-25", "--yearly")
+    listed = json.loads(ok("date", "list", "--format", "json"))
+    assert [(d["date_on"], d["is_yearly"], d["next_on"]) for d in listed] == [
+        ("2020-11-25", True, "2026-11-25"),
+        ("--12-06", True, "2026-12-06"),
+    ]
+    dates = remind("--within", "1m")["dates"]
+    assert [(d["falls_on"], d["label"], d["years"]) for d in dates] == [
+        ("2026-11-25", "shop anniversary", 6),
+        ("2026-12-06", "name day", None),  # no year: no count of years
+    ]
+    assert "2026-12-06  Bob (#1)         name day\n" in ok("remind", "--within", "1m")
+    shown = json.loads(ok("show", "Bob", "--format", "json"))[0]["dates"]
+    assert [d["date_on"] for d in shown] == ["2020-11-25", "--12-06"]
+
+
+@pytest.mark.parametrize("bad", ["--13-01", "--02-30", "--0230", "--00-10", "--5-13"])
+def test_a_yearly_date_without_a_year_that_is_no_day_is_refused(db_path, bad):
+    add("Bob")
+    err = fails(2, "date", "add", "Bob", "name day", "--", bad, db=db_path)
+    assert err.startswith(f"crm: not a date: '{bad}'") and err.count("\n") == 1

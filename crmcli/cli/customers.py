@@ -38,7 +38,8 @@ FIELD_OPTIONS = [
     (
         "birthday",
         "--birthday",
-        "Birthday (1990-08-15, ...; lunar:1990-08-15 or lunar:1990-闰06-15).",
+        "Birthday (1990-08-15, ...; --08-15 without a year; lunar:1990-08-15 or "
+        "lunar:1990-闰06-15).",
     ),
     ("address", "--address", "Postal address."),
     ("city", "--city", "City."),

@@ -1,6 +1,7 @@
 """What is due: `crm remind` (for cron), `crm today` (for a person), `crm date add|list|delete`."""
 
 import sys
+from datetime import date
 from enum import Enum
 from typing import Annotated, Any
 
@@ -99,7 +100,10 @@ def date_add(
     label: Annotated[str, typer.Argument(help="What the date is, e.g. 'contract anniversary'.")],
     on: Annotated[
         str,
-        typer.Argument(help="The date (its first time, for a yearly date); lunar:2020-03-10."),
+        typer.Argument(
+            help="The date (its first time, for a yearly date); lunar:2020-03-10; "
+            "-- --05-13 for a yearly date without a year."
+        ),
     ],
     yearly: Annotated[
         bool, typer.Option("--yearly", help="Comes back every year (29 Feb: 28 Feb otherwise).")
@@ -107,13 +111,19 @@ def date_add(
     quiet: QuietOption = False,
 ) -> None:
     """Remember an important date of a customer; `crm remind` shows it when it comes.
+    A day without its year (`--05-13`, after `--` so it is not read as an option) is yearly.
 
     Example: crm date add 张伟 "contract anniversary" 2025-03-01 --yearly
     """
     from crmcli.core import lunar
 
     today = clock.today()
-    first, lunar_date = lunar.parse_day(on, today, direction="future")
+    yearless = dates.parse_yearless(on)
+    first: date | str
+    if yearless is not None:
+        first, lunar_date, yearly = yearless, None, True
+    else:
+        first, lunar_date = lunar.parse_day(on, today, direction="future")
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
         date_id = important_dates.add_date(
@@ -121,7 +131,8 @@ def date_add(
         )
         record = important_dates.get_date(conn, date_id, today=today)
     upcoming = f"; next {record['next_on']}" if record["next_on"] else " (in the past)"
-    shown = dates.show_day(first) + (f" (lunar {lunar_date})" if lunar_date else "")
+    shown = first if isinstance(first, str) else dates.show_day(first)
+    shown += f" (lunar {lunar_date})" if lunar_date else ""
     output(ctx, quiet=quiet).done(
         f"Added date {date_id} for {record['customer']} (#{customer_id}): {record['label']} "
         f"{shown}{' yearly' if yearly else ''}{upcoming}",

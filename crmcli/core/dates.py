@@ -20,6 +20,10 @@ The grammar (docs/conventions.md shows it with a table of examples, which tests 
   today included, for options about the future (`--due`, snooze, `--follow-up`); the last
   one, today included, for options about the past (`--at`, `--since`, `--until`, `--as-of`);
   options with no direction (`--birthday`) refuse it and ask for the year.
+- a day of the year kept without its year, the form RFC 6350 (vCard) and ISO 8601 give it:
+  `--05-13` (vCard 3.0 phones write `--0513`). Only where a yearly day may have no year
+  (`--birthday`, `crm date add`, imports): `parse_yearless` reads it and `stored_day` reads
+  it back; it is stored as `--MM-DD`.
 Nothing is ever filled in from a default date: a text that is none of these is refused with
 the accepted forms. A time that does not exist in the local zone (in the gap of a daylight
 saving change) is refused too.
@@ -384,7 +388,8 @@ def _yearless(month: int, day: int, today: date, direction: Direction, text: str
         raise InvalidInput(f"not a date: {text!r} (there is no such day); {HELP}")
     if direction == "none":
         raise InvalidInput(
-            f"{text!r} has no year; write it with its year, e.g. {today.year}-{month:02}-{day:02}"
+            f"{text!r} has no year; write it with its year, e.g. {today.year}-{month:02}-{day:02}, "
+            f"or as --{month:02}-{day:02} if the year is not known"
         )
     step = 1 if direction == "future" else -1
     for years in range(9):  # 29 February comes back within eight years
@@ -526,3 +531,35 @@ def anniversary(original: date, year: int) -> date:
     if original.month == 2 and original.day == 29 and not calendar.isleap(year):
         return date(year, 2, 28)
     return original.replace(year=year)
+
+
+# A day without its year: `--05-13`, or vCard 3.0's `--0513`.
+_YEARLESS = r"--(\d\d)-?(\d\d)"
+# The year a day without a year is given when it is read back: a leap year before any other
+# date, so its 29 February exists and it has come back every year since (`anniversary`).
+YEARLESS_YEAR = 4
+
+
+def parse_yearless(text: str) -> str | None:
+    """`--MM-DD` for a day of the year typed without its year (`--05-13`, `--0513`), or None
+    when `text` is not of that form. Raises InvalidInput for a day no year has (`--13-01`,
+    `--02-30`); `--02-29` is a day (it falls on 28 February in common years)."""
+    match = re.fullmatch(_YEARLESS, text.strip())
+    if match is None:
+        return None
+    month, day = int(match[1]), int(match[2])
+    if not (1 <= month <= 12 and 1 <= day <= _LONGEST[month - 1]):
+        raise InvalidInput(
+            f"not a date: {text.strip()!r} (there is no such day); "
+            "a day without its year is --MM-DD, e.g. --05-13"
+        )
+    return f"--{match[1]}-{match[2]}"
+
+
+def stored_day(text: str) -> tuple[date, bool]:
+    """A stored day (`1990-05-13`, or `--05-13` without its year) as (the day, whether its
+    year is known). A day without a year comes back in YEARLESS_YEAR: its count of years
+    means nothing, so callers show none."""
+    if text.startswith("--"):
+        return date(YEARLESS_YEAR, int(text[2:4]), int(text[5:7])), False
+    return date.fromisoformat(text[:10]), True

@@ -187,11 +187,6 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
         return validate.choice("kind", value, validate.KINDS)
     if name == "gender":
         return validate.choice("gender", value, validate.GENDERS)
-    if name == "birthday":
-        born = dates.parse_date(value, today, direction="none")
-        if born > today:
-            raise InvalidInput(f"birthday {born.isoformat()} is in the future")
-        return born.isoformat()
     if name == "national_id":
         return validate.national_id(value, today)
     if name == "notes":
@@ -208,10 +203,14 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
 
 
 def birthday_values(value: str, today: date) -> dict[str, str | None]:
-    """`birthday` and `birthday_lunar` from what a user typed: a Gregorian date, or a lunar
-    one (`lunar:1990-08-15`, `lunar:1990-闰06-15`) stored with its Gregorian day."""
+    """`birthday` and `birthday_lunar` from what a user typed: a Gregorian date, a day
+    without its year (`--05-13`, kept so), or a lunar date (`lunar:1990-08-15`,
+    `lunar:1990-闰06-15`) stored with its Gregorian day."""
     from crmcli.core import lunar
 
+    yearless = dates.parse_yearless(value)
+    if yearless is not None:
+        return {"birthday": yearless, "birthday_lunar": None}
     born, lunar_date = lunar.parse_day(value, today, direction="none")
     if born > today:
         raise InvalidInput(f"birthday {born.isoformat()} is in the future")
@@ -478,7 +477,7 @@ class Customer(TypedDict):
     company: str | None
     title: str | None
     gender: str | None
-    birthday: str | None
+    birthday: str | None  # ISO date, or `--MM-DD` when the year is not known
     address: str | None
     city: str | None
     region: str | None

@@ -137,8 +137,8 @@ class _Term:
 
 class Compare(_Term):
     """A customers column (a FIELDS key) against a value: a date field compares the day
-    (value an ISO date), a NUMERIC one whole numbers, others text ignoring ASCII case;
-    `~` is contains."""
+    (value an ISO date; a birthday also `--MM-DD`, its month and day in any year), a NUMERIC
+    one whole numbers, others text ignoring ASCII case; `~` is contains."""
 
     __slots__ = ("field", "op", "value")
 
@@ -255,6 +255,8 @@ def parse_where(
         if name in DATE_FIELDS and op != "~":
             from crmcli.core import dates
 
+            if name == "birthday" and (day := dates.parse_yearless(value)):
+                return Compare(name, op, day)  # compares the month and day only
             return Compare(name, op, dates.parse_date(value, today, direction="past").isoformat())
         if name == "stage" and op in ("=", "!=") and conn is not None:
             from crmcli.records.config import clean_stage
@@ -406,6 +408,10 @@ def parse(
 def _compare(term: Compare) -> tuple[str, list[Any]]:
     column, op, value = FIELDS[term.field], term.op, term.value
     if term.field in DATE_FIELDS and op != "~":
+        if str(value).startswith("--"):  # a day of the year: every birthday on it
+            return f"substr({column}, -5) {op} ?", [str(value)[2:]]
+        if op in ("<", "<=", ">", ">="):  # a birthday without a year is neither before nor after
+            return f"({column} NOT LIKE '--%' AND substr({column}, 1, 10) {op} ?)", [value]
         return f"substr({column}, 1, 10) {op} ?", [value]
     if term.field in NUMERIC:
         return f"{column} {op} ?", [value]

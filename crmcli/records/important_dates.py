@@ -2,8 +2,10 @@
 
 A date is one-off, or yearly (`is_yearly`): then it comes back on the same month and day
 every year from its first date on, and 29 February falls on 28 February in other years
-(see `dates.anniversary`). A date may be lunar (`date_lunar`, see crmcli.core.lunar): then
-`date_on` is its Gregorian first day and it comes back on the same lunar month and day.
+(see `dates.anniversary`). A yearly date may have no year (`date_on` is then `--MM-DD`,
+see `dates.stored_day`): it comes back every year and counts no years. A date may be
+lunar (`date_lunar`, see crmcli.core.lunar): then `date_on` is its Gregorian first day and
+it comes back on the same lunar month and day.
 Birthdays stay on the customer (`customers.birthday`, `birthday_lunar`); the reminders read
 both.
 """
@@ -70,20 +72,23 @@ def add_date(
     conn: sqlite3.Connection,
     customer_id: int,
     label: str,
-    first: date,
+    first: date | str,
     *,
     yearly: bool,
     lunar_date: lunar.LunarDate | None = None,
 ) -> int:
-    """Insert an important date; returns its id. With `lunar_date`, `first` must be its
-    Gregorian day (lunar.to_gregorian)."""
+    """Insert an important date; returns its id. `first` is a date, or `--MM-DD` (from
+    dates.parse_yearless) for a yearly date without a year. With `lunar_date`, `first` must
+    be its Gregorian day (lunar.to_gregorian)."""
+    if isinstance(first, str) and not yearly:
+        raise ValueError("a date without a year is yearly")
     cursor = conn.execute(
         "INSERT INTO important_dates (customer_id, label, date_on, is_yearly, created_at, "
         "date_lunar) VALUES (?, ?, ?, ?, ?, ?)",
         (
             customer_id,
             validate.text("label", label),
-            first.isoformat(),
+            first if isinstance(first, str) else first.isoformat(),
             int(yearly),
             clock.timestamp(),
             str(lunar_date) if lunar_date else None,
@@ -99,7 +104,8 @@ class ImportantDate(TypedDict):
     customer_id: int
     customer: str  # the customer's name
     label: str
-    date_on: str  # ISO date (the Gregorian day of a lunar date's first occurrence)
+    date_on: str  # ISO date (the Gregorian day of a lunar date's first occurrence), or
+    # `--MM-DD` for a yearly date without a year
     is_yearly: bool
     date_lunar: str | None  # the stored lunar month and day, when it recurs by the lunar calendar
     next_on: str | None  # ISO date of the next occurrence from today; None for a past one-off
@@ -116,7 +122,7 @@ def _record(row: sqlite3.Row, today: date) -> ImportantDate:
     record = dict(row)
     record["is_yearly"] = bool(record["is_yearly"])
     upcoming = next_occurrence(
-        date.fromisoformat(record["date_on"]),
+        dates.stored_day(record["date_on"])[0],
         record["is_yearly"],
         today,
         lunar.stored(record["date_lunar"]),

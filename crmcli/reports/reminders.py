@@ -559,24 +559,27 @@ def _dates(window: Window) -> list[DateDue]:
         "WHERE archived_at IS NULL AND birthday IS NOT NULL"
     )
     for customer_id, birthday, birthday_lunar in births:
-        born = date.fromisoformat(birthday)
+        born, known = dates.stored_day(birthday)
         # A lunar birthday falls on its lunar month and day; the age counts lunar years.
+        # One without a year (`--05-13`) has no age.
         if birthday_lunar:
             falls = lunar.occurrences(lunar.stored(birthday_lunar), start, end)
         else:
             falls = [
-                (d, d.year - born.year) for d in important_dates.occurrences(born, True, start, end)
+                (d, d.year - born.year if known else None)
+                for d in important_dates.occurrences(born, True, start, end)
             ]
+        label = "lunar birthday" if birthday_lunar else "birthday"
         for day, years in falls:
             found.append(
                 {
                     "falls_on": day.isoformat(),
                     "kind": "birthday",
-                    "label": "lunar birthday" if birthday_lunar else "birthday",
+                    "label": label,
                     "years": years,
                     "date_id": None,
                     "customer_id": customer_id,
-                    "what": f"{'lunar ' if birthday_lunar else ''}birthday (turns {years})",
+                    "what": label if years is None else f"{label} (turns {years})",
                 }
             )
     others = window.conn.execute(
@@ -585,12 +588,12 @@ def _dates(window: Window) -> list[DateDue]:
         "JOIN customers c ON c.id = d.customer_id WHERE c.archived_at IS NULL"
     )
     for date_id, customer_id, label, date_on, is_yearly, date_lunar in others:
-        first = date.fromisoformat(date_on)
+        first, known = dates.stored_day(date_on)
         if date_lunar and is_yearly:
             falls = lunar.occurrences(lunar.stored(date_lunar), start, end)
         else:
             days = important_dates.occurrences(first, bool(is_yearly), start, end)
-            falls = [(d, d.year - first.year if is_yearly else None) for d in days]
+            falls = [(d, d.year - first.year if is_yearly and known else None) for d in days]
         for day, years in falls:
             found.append(
                 {

@@ -744,6 +744,32 @@ def m014_history_secrets(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE history SET old = ?, new = ? WHERE id = ?", (*images, history_id))
 
 
+@migration
+def m015_yearless_birthdays(conn: sqlite3.Connection) -> None:
+    """A birthday without a year is the birthday itself, stored `--MM-DD`, so reminders see
+    it: imports used to keep it as the field `birthday_no_year` (`MM-DD`). The field moves
+    into an empty birthday when it is a day of some year (29 February is); otherwise, or
+    when the customer has a birthday already, it stays a field."""
+    import re
+
+    longest = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    rows = conn.execute(
+        "SELECT f.id, f.customer_id, f.value FROM customer_fields f "
+        "JOIN customers c ON c.id = f.customer_id "
+        "WHERE f.key = 'birthday_no_year' AND c.birthday IS NULL"
+    ).fetchall()
+    for field_id, customer_id, value in rows:
+        day = re.fullmatch(r"(?:--)?(\d\d)-?(\d\d)", value.strip())
+        if day is None or not (
+            1 <= int(day[1]) <= 12 and 1 <= int(day[2]) <= longest[int(day[1]) - 1]
+        ):
+            continue
+        conn.execute(
+            "UPDATE customers SET birthday = ? WHERE id = ?", (f"--{day[1]}-{day[2]}", customer_id)
+        )
+        conn.execute("DELETE FROM customer_fields WHERE id = ?", (field_id,))
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -633,9 +633,6 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         value = _one(values, name)
         if value is not None and value.strip().casefold() not in _EMPTY:
             raw.values[name] = value
-    birthday = raw.values.get("birthday", "").strip()
-    if birthday.startswith("--"):  # Google's and vCard's "no year": a field, not a date
-        raw.fields.append(f"birthday_no_year={raw.values.pop('birthday')[2:]}")
     if "\n" in raw.values.get("address", ""):  # a formatted multi-line address: one line
         lines = [" ".join(line.split()) for line in raw.values["address"].splitlines()]
         raw.values["address"] = ", ".join(line for line in lines if line)

@@ -219,12 +219,14 @@ def card_record(card: Any) -> dict[str, Any]:
                 record[target] = part
         if _text(adr.code):  # the field Google's `Address 1 - Postal Code` fills
             record["postal_code"] = _text(adr.code)
-    bday = _text(_value(card, "bday"))
-    yearless = re.fullmatch(r"--(\d\d)-?(\d\d)", bday)
-    if yearless:  # 4.0's birthday without a year: the field birthday_no_year, as `--08-15`
-        record["birthday"] = f"--{yearless.group(1)}-{yearless.group(2)}"
-    elif re.match(r"\d{4}", bday):
-        record["birthday"] = bday[:10] if "-" in bday[:10] else bday[:8]
+    bday = card.contents.get("bday")
+    birthday = _birthday(_text(bday[0].value)) if bday else None
+    omitted = bday[0].params.get("X-APPLE-OMIT-YEAR", [""])[0] if bday else ""
+    if birthday and omitted and birthday.startswith(omitted):  # Apple's 1604-05-13: no year
+        digits = birthday[len(omitted) :].replace("-", "")
+        birthday = f"--{digits[:2]}-{digits[2:]}"
+    if birthday:
+        record["birthday"] = birthday
     note = _text(_value(card, "note"))
     if note:
         record["notes"] = note
@@ -239,6 +241,25 @@ def card_record(card: Any) -> dict[str, Any]:
     if kind in ("org", "organization") or shown_as == "company":
         record["kind"] = "organisation"
     return record
+
+
+def _birthday(bday: str) -> str | None:
+    """The birthday a BDAY value gives, as `crm import` takes it: a date, or `--MM-DD` for
+    one without a year (4.0's `--0715`; phones write `--07-15` in 3.0 cards too)."""
+    yearless = re.fullmatch(r"--(\d\d)-?(\d\d)", bday)
+    if yearless:
+        return f"--{yearless.group(1)}-{yearless.group(2)}"
+    if re.match(r"\d{4}", bday):
+        return bday[:10] if "-" in bday[:10] else bday[:8]
+    return None
+
+
+def _bday(birthday: str, version: str) -> str:
+    """A stored birthday as a BDAY value: one without a year is `--0715` in 4.0 (RFC 6350
+    date-noyear) and `--07-15` in 3.0 (ISO 8601's form, as phones write it)."""
+    if birthday.startswith("--") and version == "4.0":
+        return "--" + birthday[2:].replace("-", "")
+    return birthday
 
 
 def keep_card(
@@ -379,10 +400,11 @@ def build_card(
     if record["title"]:
         card.add("title").value = record["title"]
     _address(card, record, old.get("adr", []))
+    old_bday = old.get("bday", [])
     if record["birthday"]:
-        card.add("bday").value = record["birthday"]
-    elif old.get("bday"):
-        card.add(old["bday"][0])  # a birthday without a year, kept as it came
+        card.add("bday").value = _bday(record["birthday"], version)
+    elif old_bday and _birthday(_text(old_bday[0].value)) is None:
+        card.add(old_bday[0])  # a BDAY crm could not read, kept as it came
     if record["notes"]:
         card.add("note").value = record["notes"]
     if record["tags"]:
