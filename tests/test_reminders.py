@@ -113,12 +113,24 @@ def test_remind_window(busy):
     assert remind("--within", "1m")["until"] == "2026-12-22"
 
 
-@pytest.mark.parametrize("fmt", ["text", "ics"])
-def test_nothing_due_prints_nothing_and_exits_0(db_path, fmt):
+def test_nothing_due_prints_nothing_and_exits_0(db_path):
     add("Anna")  # no cadence, no tasks, no dates
     ok("log", "call", "Anna", "hi", "--at", "2025-01-01")
-    result = crm("remind", "--format", fmt)
+    result = crm("remind")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_nothing_due_in_ics_is_a_valid_empty_calendar(db_path):
+    """0 bytes, which calendar apps refuse as a subscribed feed."""
+    import icalendar
+
+    add("Anna")
+    result = CliRunner().invoke(app, ["remind", "--format", "ics"], catch_exceptions=False)
+    assert result.exit_code == 0
+    text = result.stdout_bytes.decode("utf-8")
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    cal = icalendar.Calendar.from_ical(text)
+    assert str(cal["version"]) == "2.0" and cal.walk("VEVENT") == []
 
 
 def test_nothing_due_in_json_is_an_empty_report(db_path):
@@ -360,9 +372,9 @@ def test_ics_feed_parses_back_with_icalendar(busy):
     assert str(cal["version"]) == "2.0" and "crmcli" in str(cal["prodid"])
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
     assert sorted(events) == [
-        "birthday-1-2026@crmcli",
+        "birthday-1-20261124@crmcli",
         "contact-2@crmcli",
-        "date-1-2026@crmcli",
+        "date-1-20261125@crmcli",
         "task-1@crmcli",
         "task-2@crmcli",
     ]
@@ -372,7 +384,7 @@ def test_ics_feed_parses_back_with_icalendar(busy):
     assert "Overdue since 2026-11-20" in str(overdue["description"])
     assert events["task-2@crmcli"].decoded("dtstart") == date(2026, 11, 27)
     assert events["task-2@crmcli"].decoded("dtend") == date(2026, 11, 28)
-    assert str(events["birthday-1-2026@crmcli"]["summary"]) == "Anna: birthday (turns 36)"
+    assert str(events["birthday-1-20261124@crmcli"]["summary"]) == "Anna: birthday (turns 36)"
     assert str(events["contact-2@crmcli"]["summary"]) == "Contact Bob"
     for event in events.values():
         assert event.decoded("dtstamp").isoformat() == "2026-11-22T02:00:00+00:00"
@@ -635,7 +647,7 @@ def test_a_birthday_without_a_year_in_the_ics_feed(yearless):
     result = CliRunner().invoke(app, ["remind", "--within", "7d", "--format", "ics"])
     events = icalendar.Calendar.from_ical(result.stdout_bytes.decode("utf-8")).walk("VEVENT")
     assert [(str(e["uid"]), e.decoded("dtstart"), str(e["summary"])) for e in events] == [
-        ("birthday-2-2027@crmcli", date(2027, 1, 2), "Tom Reed: birthday"),
+        ("birthday-2-20270102@crmcli", date(2027, 1, 2), "Tom Reed: birthday"),
     ]
 
 
@@ -664,3 +676,49 @@ def test_a_yearly_date_without_a_year_that_is_no_day_is_refused(db_path, bad):
     add("Bob")
     err = fails(2, "date", "add", "Bob", "name day", "--", bad, db=db_path)
     assert err.startswith(f"crm: not a date: '{bad}'") and err.count("\n") == 1
+
+
+def _uids_by_lines(text: str) -> list[tuple[str, str]]:
+    """(UID, DTSTART) of each VEVENT, read from the unfolded lines: a second reading of the
+    feed, independent of the icalendar library."""
+    lines = text.replace("\r\n ", "").split("\r\n")
+    events, current = [], {}
+    for line in lines:
+        if line == "BEGIN:VEVENT":
+            current = {}
+        elif line == "END:VEVENT":
+            events.append((current["UID"], current["DTSTART"]))
+        elif ":" in line:
+            name, _, value = line.partition(":")
+            current[name.split(";")[0]] = value
+    return events
+
+
+def test_every_occurrence_has_its_own_uid_over_ten_years(db_path, monkeypatch):
+    """With the clock at 2022-01-01 and --within 1y, 腊八 (twice in 2022), a lunar birthday
+    and a yearly date each came twice under one UID; a calendar keeps one of each."""
+    import icalendar
+
+    add("王芳", "--birthday", "lunar:1990-12-08", "--phone", "+8613800138000")
+    add("Tom", "--birthday", "--01-05")
+    ok("date", "add", "Tom", "contract", "2019-01-03", "--yearly")
+    ok("care", "rule", "add", "腊八", "粥 congee", "--tag", "vip")
+    ok("tag", "vip", "王芳")
+    seen: dict[str, str] = {}
+    for year in range(2020, 2030):
+        monkeypatch.setenv("CRM_NOW", f"{year}-01-01T09:00:00+08:00")
+        result = CliRunner().invoke(app, ["remind", "--within", "1y", "--format", "ics"])
+        assert result.exit_code == 0, result.output
+        text = result.stdout_bytes.decode("utf-8")
+        mine = _uids_by_lines(text)
+        theirs = [
+            (str(e["uid"]), e.decoded("dtstart").strftime("%Y%m%d"))
+            for e in icalendar.Calendar.from_ical(text).walk("VEVENT")
+        ]
+        assert sorted(theirs) == sorted((u, d.split(":")[-1]) for u, d in mine)
+        uids = [u for u, _ in theirs]
+        assert len(uids) == len(set(uids)), f"{year}: {sorted(uids)}"
+        for uid, day in theirs:  # one UID, one event, for all time
+            assert seen.setdefault(uid, day) == day, uid
+    assert sum(u.startswith("festival-laba-2022") for u in seen) == 2  # Jan and Dec 2022
+    assert sum(u.startswith("birthday-1-") for u in seen) >= 10

@@ -43,7 +43,7 @@ def remind(
 ) -> None:
     """Print what is due: overdue tasks, tasks due soon, customers due for contact,
     birthdays and dates. Prints nothing and exits 0 when nothing is due (so cron sends no
-    mail); --format json always prints one object.
+    mail); --format json always prints one object, ics always one calendar.
 
     Example: crm remind --within 14d      crontab: 0 8 * * 1-5 crm remind
     """
@@ -57,11 +57,10 @@ def remind(
             events = reminders.events(conn, today, until)
         else:
             report = reminders.remind(conn, today, until)
-    if fmt is RemindFormat.ics:
-        if events:
-            from crmcli.transfer.ics import calendar
+    if fmt is RemindFormat.ics:  # nothing due: an empty calendar, which subscribers accept
+        from crmcli.transfer.ics import calendar
 
-            sys.stdout.write(calendar(events, clock.now()))
+        sys.stdout.write(calendar(events, clock.now()))
         return
     header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
     parts = [

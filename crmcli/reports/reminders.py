@@ -624,7 +624,7 @@ def _date_event(row: DateDue, window: Window) -> Event:
     if row["phone"]:
         details.append(f"Phone: {row['phone']}")
     return Event(
-        uid=f"{which}-{day.year}@crmcli",
+        uid=f"{which}-{day:%Y%m%d}@crmcli",
         day=day,
         summary=f"{row['name']}: {row['what']}",
         description="\n".join(details),
@@ -804,7 +804,7 @@ def _festival_event(row: FestivalDue, window: Window) -> Event:
     ]
     details.append(f"List: crm care --holiday {row['festival']} --year {day.year}")
     return Event(
-        uid=f"festival-{row['festival']}-{day.year}@crmcli",
+        uid=f"festival-{row['festival']}-{day:%Y%m%d}@crmcli",
         day=day,
         summary=f"{row['name']}: {plural(row['customers'], 'customer')} to greet",
         description="\n".join(details),
