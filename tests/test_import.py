@@ -801,6 +801,9 @@ def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_pat
     card = json.loads(ok("--db", str(other), "show", "Li Lei", "-f", "json"))[0]
     assert (card["birthday_lunar"], card["cadence_days"], card["cadence_max_days"]) == (
         "1990-08-15", 14, 30)  # fmt: skip
+    # The birthday column is an ISO date, as the conventions promise; the rule is beside it.
+    row = next(csv.DictReader(exported.open(encoding="utf-8")))
+    assert (row["birthday"], row["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
 
 
 @pytest.mark.parametrize(

@@ -201,3 +201,33 @@ def test_the_postal_code_goes_out_in_the_address_and_comes_back(cn, tmp_path):
     ok("--db", str(fresh), "import", "customers", str(file))
     dora = ok("--db", str(fresh), "show", "Dora", "-f", "json")
     assert '"postal_code": "62701"' in dora and '"city": "Springfield"' in dora
+
+
+def test_birthdays_in_each_version_s_own_form_and_a_lunar_rule_that_survives(cn, tmp_path):
+    """4.0 wrote `1988-02-29` (RFC 6350 wants `19880229`); a lunar birthday went out as its
+    Gregorian day only and came back as a plain date."""
+    ok("add", "A", "--birthday", "1988-02-29")
+    ok("add", "B", "--birthday", "lunar:1990-闰05-15")
+    ok("add", "C", "--birthday", "--07-15")
+    four = _cards(_crlf(ok("export", "customers", "-f", "vcard", "--vcard-version", "4.0")))
+    three = _cards(_crlf(ok("export", "customers", "-f", "vcard")))
+    assert [[x for x in c if x.startswith(("BDAY", "X-LUNAR"))] for c in four] == [
+        ["BDAY:19880229"],
+        ["BDAY:19900707", "X-LUNAR-BIRTHDAY:1990-闰05-15"],
+        ["BDAY:--0715"],
+    ]
+    assert [[x for x in c if x.startswith(("BDAY", "X-LUNAR"))] for c in three] == [
+        ["BDAY:1988-02-29"],
+        ["BDAY:1990-07-07", "X-LUNAR-BIRTHDAY:1990-闰05-15"],
+        ["BDAY:--07-15"],
+    ]
+    for version, cards in (("4.0", four), ("3.0", three)):
+        file = tmp_path / f"b{version}.vcf"
+        file.write_text("\r\n".join(line for c in cards for line in c) + "\r\n", encoding="utf-8")
+        fresh = tmp_path / f"fresh{version}.db"
+        ok("--db", str(fresh), "import", "customers", str(file))
+        back = ok("--db", str(fresh), "export", "customers", "-f", "csv").splitlines()
+        assert [line.split(",")[6:8] for line in back] == [
+            ["birthday", "birthday_lunar"], ["1988-02-29", ""], ["1990-07-07", "1990-闰05-15"],
+            ["--07-15", ""],
+        ]  # fmt: skip

@@ -69,7 +69,8 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PHONES = re.compile(r"\+\d{4,15}(?:; \+\d{4,15})*")
 
 CUSTOMER_COLUMNS = (
-    "id", "name", "kind", "company", "title", "gender", "birthday", "phones", "emails",
+    "id", "name", "kind", "company", "title", "gender", "birthday", "birthday_lunar", "phones",
+    "emails",
     "address", "city", "region", "country", "industry", "company_size", "source", "stage",
     "tags", "external_id", "national_id", "notes", "preferred_channel", "preferred_time",
     "cadence_days", "referred_by", "fields", "created_at", "updated_at", "archived_at",
@@ -169,8 +170,6 @@ def customer_rows(
         if classes is not None:
             derived = classes[customer_id]
             record.update({c: derived[c] for c in CLASS_COLUMNS})
-        if record.get("birthday_lunar"):  # the form `crm edit --birthday` and import take
-            record["birthday"] = f"lunar:{record['birthday_lunar']}"
         if record.get("cadence_max_days"):
             record["cadence_days"] = customers.describe_gap(
                 record["cadence_days"], record["cadence_max_days"]

@@ -40,7 +40,8 @@ ALSO = "\x00customer"  # gather_first: a row's second customer column (customer_
 # Targets a customer column can feed. `field:KEY` targets a user-defined field, `-` a
 # column that is known and deliberately skipped (ids, timestamps of another system).
 CUSTOMER_TARGETS = (
-    "name", "kind", "company", "title", "gender", "birthday", "address", "city", "region",
+    "name", "kind", "company", "title", "gender", "birthday", "birthday_lunar", "address",
+    "city", "region",
     "country", "industry", "company_size", "source", "national_id", "notes",
     "preferred_channel", "preferred_time", "external_id", "referred_by", "cadence_days",
     "phone", "email", "tags", "stage", "fields", "first_name", "middle_name", "last_name",
@@ -88,6 +89,7 @@ CUSTOMER_ALIASES = _aliases(
                   "position", "职位", "职务", "头衔"),
         "gender": ("gender", "sex", "性别"),
         "birthday": ("birthday", "birth date", "date of birth", "dob", "生日", "出生日期"),
+        "birthday_lunar": ("birthday lunar", "lunar birthday", "农历生日", "阴历生日"),
         "address": ("address", "address 1 formatted", "postal address", "business address",
                     "home address", "地址", "联系地址",
                     "通讯地址", "住址"),
@@ -633,6 +635,9 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         value = _one(values, name)
         if value is not None and value.strip().casefold() not in _EMPTY:
             raw.values[name] = value
+    lunar = _one(values, "birthday_lunar")
+    if lunar is not None and lunar.strip():  # the birthday's rule; its Gregorian day follows
+        raw.values["birthday"] = f"lunar:{lunar.strip()}"
     if "\n" in raw.values.get("address", ""):  # a formatted multi-line address: one line
         lines = [" ".join(line.split()) for line in raw.values["address"].splitlines()]
         raw.values["address"] = ", ".join(line for line in lines if line)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # vCards load without the customers service
 VERSIONS = ("3.0", "4.0")
 MODELLED = {
     "version", "fn", "n", "tel", "email", "org", "title", "adr", "bday", "note",
-    "categories", "gender", "x-gender", "kind", "prodid", "rev",
+    "categories", "gender", "x-gender", "kind", "prodid", "rev", "x-lunar-birthday",
 }  # fmt: skip
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _GENDERS = {"m": "male", "f": "female", "o": "other", "male": "male", "female": "female"}
@@ -227,6 +227,9 @@ def card_record(card: Any) -> dict[str, Any]:
         birthday = f"--{digits[:2]}-{digits[2:]}"
     if birthday:
         record["birthday"] = birthday
+    lunar = _text(_value(card, "x-lunar-birthday"))
+    if lunar:  # crm's own: the rule of a lunar birthday, beside its Gregorian BDAY
+        record["birthday_lunar"] = lunar
     note = _text(_value(card, "note"))
     if note:
         record["notes"] = note
@@ -255,11 +258,14 @@ def _birthday(bday: str) -> str | None:
 
 
 def _bday(birthday: str, version: str) -> str:
-    """A stored birthday as a BDAY value: one without a year is `--0715` in 4.0 (RFC 6350
-    date-noyear) and `--07-15` in 3.0 (ISO 8601's form, as phones write it)."""
-    if birthday.startswith("--") and version == "4.0":
+    """A stored birthday as a BDAY value: 4.0 writes dates in RFC 6350's basic form
+    (`19880229`, `--0715` without a year); 3.0 in ISO 8601's extended form (`1988-02-29`,
+    `--07-15`), as phones write it."""
+    if version == "3.0":
+        return birthday
+    if birthday.startswith("--"):
         return "--" + birthday[2:].replace("-", "")
-    return birthday
+    return birthday.replace("-", "")
 
 
 def keep_card(
@@ -403,6 +409,8 @@ def build_card(
     old_bday = old.get("bday", [])
     if record["birthday"]:
         card.add("bday").value = _bday(record["birthday"], version)
+    if record["birthday_lunar"]:  # other address books show BDAY; crm reads the rule back
+        card.add("x-lunar-birthday").value = record["birthday_lunar"]
     elif old_bday and _birthday(_text(old_bday[0].value)) is None:
         card.add(old_bday[0])  # a BDAY crm could not read, kept as it came
     if record["notes"]:
