@@ -430,8 +430,12 @@ def test_an_edited_customer_export_updates(filled, tmp_path):
     assert counts(filled)["customers"] == 3
     err = fails(2, "import", "customers", str(file), "--on-conflict", "error", db=filled)
     assert "row 2: customer 1 already has this id" in err
-    skipped = crm("import", "customers", str(file), "--on-conflict", "skip")
-    # The added row has no id (nor an external id): it is new every time.
+    # The added row has no id (nor an external id): it would be new every time, a second
+    # New Person with the same email, which is refused ...
+    again = fails(2, "import", "customers", str(file), "--on-conflict", "skip", db=filled)
+    assert "row 4: New Person (#3) already has new@example.com" in again
+    # ... unless the user says so.
+    skipped = crm("import", "customers", str(file), "--on-conflict", "skip", "--allow-duplicate")
     assert "1 inserted, 0 updated, 2 unchanged" in skipped.stderr
 
 
