@@ -250,6 +250,8 @@ def likely_same(
     """Live customers but `other_than` whose name has `name`'s key (`name_key`, as `crm
     dedupe` compares them) and whose company or city is the same (the same folding), by id.
     Only the customers with that company or city have their names folded."""
+    if not company and not city:
+        return []  # nothing to compare (and the name need not be folded)
     key = name_key(name)
     found: dict[int, Likely] = {}
     for column, value in (("company", company), ("city", city)):
