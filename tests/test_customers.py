@@ -9,8 +9,10 @@ import sys
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import add, crm, fails, ok, person
+from tests.conftest import add, crm, dump, fails, ids, ok, person
 
 
 def test_add_prints_id_and_quiet_prints_only_id(db_path):
@@ -438,3 +440,252 @@ def test_a_signal_while_the_editor_runs_removes_the_temp_file(db_path, tmp_path,
     )
     assert list(temp.iterdir()) == []
     assert json.loads(ok("show", "1", "-f", "json"))[0]["city"] == "Paris"
+
+
+# --- duplicates are caught when they are made ------------------------------------------------
+
+
+def test_a_second_customer_with_a_taken_email_or_phone_is_refused_from_a_script(cn):
+    add("Ann Lee", "--email", "ann@example.com", "--phone", "13800138000")
+    err = fails(2, "add", "Annie", "--email", "ANN@Example.COM", db=cn)
+    assert err == (
+        "crm: Ann Lee (#1) already has ann@example.com; pass --allow-duplicate to add anyway\n"
+    )
+    err = fails(2, "add", "Annie", "--phone", "+86 138-0013-8000", "--email", "a@x.org", db=cn)
+    assert err == (
+        "crm: Ann Lee (#1) already has +8613800138000; pass --allow-duplicate to add anyway\n"
+    )
+    err = fails(2, "add", "Annie", "--phone", "13800138000", "--email", "ann@example.com", db=cn)
+    assert err == (
+        "crm: Ann Lee (#1) already has ann@example.com; Ann Lee (#1) already has "
+        "+8613800138000; pass --allow-duplicate to add anyway\n"
+    )
+    assert add("Annie", "--email", "Ann@example.com", "--allow-duplicate") == 2
+    card = json.loads(ok("show", "2", "-f", "json"))[0]
+    assert card["emails"] == ["Ann@example.com"]
+    # The refusal names every live customer who has it.
+    assert "Ann Lee (#1) already has ann@example.com; Annie (#2) already has Ann@example.com" in (
+        fails(2, "add", "Third", "--email", "ann@EXAMPLE.com", db=cn)
+    )
+
+
+def test_archived_customers_do_not_count_as_duplicates(cn):
+    add("Old", "--email", "old@example.com", "--phone", "13800138000", "--city", "Paris")
+    ok("delete", "1")
+    result = crm("add", "Old", "--email", "OLD@example.com", "--phone", "138 0013 8000",
+                 "--city", "Paris")  # fmt: skip
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "Added customer 2: Old\n", "")
+    ok("undelete", "1")  # now there are two live ones: crm dedupe finds them
+    pairs = json.loads(ok("dedupe", "-f", "json"))
+    assert [(p["id"], p["other_id"], p["score"]) for p in pairs] == [(1, 2, 100)]
+
+
+def _at_a_terminal(monkeypatch, *streams: str) -> None:
+    """Make the named standard streams (of the CliRunner run) count as a terminal."""
+    from crmcli.cli import customers as customers_cli
+    from crmcli.cli import output
+
+    def terminal(stream) -> bool:
+        return any(stream is getattr(sys, name) for name in streams)
+
+    monkeypatch.setattr(output, "is_terminal", terminal)
+    monkeypatch.setattr(customers_cli, "is_terminal", terminal)
+
+
+def test_a_duplicate_is_asked_about_on_a_terminal(db_path, monkeypatch):
+    add("Ann Lee", "--email", "ann@example.com")
+    before = dump(db_path)
+    _at_a_terminal(monkeypatch, "stdin", "stderr")
+    said_no = crm("add", "Annie", "--email", "ann@example.com", input="n\n")
+    assert said_no.exit_code == 1 and "Added" not in said_no.stdout
+    assert said_no.stderr.startswith("Ann Lee (#1) already has ann@example.com. Add anyway? [y/N]")
+    assert said_no.stderr.endswith("crm: not confirmed; nothing was changed\n")
+    assert dump(db_path) == before
+    said_yes = crm("add", "Annie", "--email", "ann@example.com", input="y\n")
+    assert said_yes.exit_code == 0 and said_yes.stdout.endswith("Added customer 2: Annie\n")
+    assert said_yes.stderr.startswith("Ann Lee (#1) already has ann@example.com. Add anyway?")
+    # Edits ask too, as "Save anyway?".
+    said = crm("edit", "1", "--email", "annie@example.com", input="n\n")
+    assert said.exit_code == 0  # nobody else has it: no question
+    said = crm("edit", "2", "--email", "annie@example.com", input="n\n")
+    assert said.exit_code == 1 and "Ann Lee (#1) already has annie@example.com. Save anyway?" in (
+        said.stderr
+    )
+    # With --allow-duplicate nothing is asked.
+    quiet = crm("add", "Third", "--email", "ann@example.com", "--allow-duplicate", input="")
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+
+
+def test_a_duplicate_is_refused_when_stderr_is_no_terminal(db_path, monkeypatch):
+    """The question goes to stderr: with stderr sent to a file nobody would see it."""
+    add("Ann Lee", "--email", "ann@example.com")
+    _at_a_terminal(monkeypatch, "stdin")
+    assert "pass --allow-duplicate to add anyway" in fails(
+        2, "add", "Annie", "--email", "ann@example.com", input="y\n", db=db_path
+    )
+
+
+def test_a_duplicate_is_asked_about_on_a_real_terminal(db_path):
+    import pty
+
+    add("Ann Lee", "--phone", "+44 7911 123456")
+
+    def typed(answer: str) -> tuple[int, str, str]:
+        master, slave = pty.openpty()
+        try:
+            os.write(master, answer.encode())
+            proc = subprocess.run(
+                [sys.executable, "-m", "crmcli", "add", "Annie", "--phone", "+447911123456"],
+                stdin=slave, stderr=slave, stdout=subprocess.PIPE, text=True, timeout=60,
+            )  # fmt: skip
+            os.close(slave)
+            slave = -1
+            said = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the terminal has no writer left
+                    break
+                if not chunk:
+                    break
+                said += chunk
+            return proc.returncode, proc.stdout, said.decode()
+        finally:
+            os.close(master)
+            if slave != -1:
+                os.close(slave)
+
+    # (the prompt leaves a space on stdout: typer's confirm does that for every question)
+    code, out, said = typed("n\n")
+    assert code == 1 and out.strip() == ""
+    assert "Ann Lee (#1) already has +447911123456. Add anyway? [y/N]" in said
+    assert ids() == [1]
+    code, out, said = typed("y\n")
+    assert (code, out.strip()) == (0, "Added customer 2: Annie")
+    assert ids() == [1, 2]
+
+
+def test_edit_giving_a_customer_someone_elses_email_or_phone(cn):
+    add("Ann", "--email", "ann@example.com", "--phone", "13800138000")
+    add("Bob", "--email", "bob@example.com")
+    err = fails(2, "edit", "Bob", "--email", "Ann@Example.com", db=cn)
+    assert (
+        err == "crm: Ann (#1) already has ann@example.com; pass --allow-duplicate to save anyway\n"
+    )
+    assert "Ann (#1) already has +8613800138000" in fails(
+        2, "edit", "Bob", "--set", "phone=138 0013 8000", db=cn
+    )
+    # --dry-run shows the change, then refuses as the real edit would from a script
+    before = dump(cn)
+    dry = crm("edit", "Bob", "--phone", "13800138000", "--dry-run", "-f", "csv")
+    assert dry.exit_code == 2 and "+8613800138000" in dry.stdout
+    assert dry.stderr == (
+        "crm: Ann (#1) already has +8613800138000; pass --allow-duplicate to save anyway\n"
+    )
+    assert dump(cn) == before
+    assert "phones" in ok("edit", "Bob", "--phone", "13800138000", "--allow-duplicate",
+                          "--dry-run", "-f", "csv")  # fmt: skip
+    assert dump(cn) == before
+    ok("edit", "Bob", "--phone", "13800138000", "--allow-duplicate")
+    # What Bob already has is no news, even though Ann has it too.
+    assert ok("edit", "Bob", "--phone", "+86 138 0013 8000", "--city", "Paris") == (
+        "Updated customer 2.\n"
+    )
+    assert ok("edit", "Bob", "--email", "BOB@example.com") == "No changes.\n"
+
+
+def test_a_bulk_edit_giving_several_customers_one_phone_is_refused(cn):
+    for name in ("A", "B", "C"):
+        add(name)
+    err = fails(2, "edit", "1", "2", "3", "--phone", "13800138000", db=cn)
+    assert err == (
+        "crm: A (#1) already has +8613800138000; B (#2) already has +8613800138000; "
+        "pass --allow-duplicate to save anyway\n"
+    )
+    assert "A (#1) already has" in fails(
+        2, "edit", "--where", "id > 0", "--email", "team@example.com", db=cn
+    )
+    assert ok("edit", "1", "--phone", "13800138000") == "Updated customer 1.\n"  # one alone
+    ok("edit", "2", "3", "--phone", "13800138000", "--allow-duplicate")
+    phones = [json.loads(ok("show", str(i), "-f", "json"))[0]["phones"] for i in (1, 2, 3)]
+    assert phones == [["+8613800138000"]] * 3
+
+
+def test_editing_a_taken_email_in_the_editor_is_refused(db_path, tmp_path, monkeypatch):
+    add("Ann", "--email", "ann@example.com")
+    add("Bob")
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys\np = sys.argv[1]\n"
+        "t = open(p).read().replace('emails: ', 'emails: ANN@example.com')\n"
+        "open(p, 'w').write(t)\n"
+    )
+    monkeypatch.setenv("EDITOR", f"python3 {script}")
+    assert fails(2, "edit", "2", "--editor", db=db_path) == (
+        "crm: Ann (#1) already has ann@example.com; pass --allow-duplicate to save anyway\n"
+    )
+    assert ok("edit", "2", "--editor", "--allow-duplicate") == "Updated customer 2.\n"
+
+
+def test_the_same_name_with_the_same_company_or_city_is_a_warning(db_path):
+    add("張偉", "--company", "华为", "--city", "上海")
+    add("Ann Lee", "--city", "Paris")
+    result = crm("add", "张伟", "--company", "華為")  # simplified and traditional
+    assert (result.exit_code, result.stdout) == (0, "Added customer 3: 张伟\n")
+    assert result.stderr == (
+        "crm: warning: possible duplicate of 張偉 (#1, same name and company 华为); "
+        "if they are one customer: crm merge 1 3\n"
+    )
+    result = crm("add", "lee ann", "--city", "PARIS", "-q")  # word order, case; and -q
+    assert (result.exit_code, result.stdout) == (0, "4\n")
+    assert result.stderr == (
+        "crm: warning: possible duplicate of Ann Lee (#2, same name and city Paris); "
+        "if they are one customer: crm merge 2 4\n"
+    )
+    result = crm("add", "ANN LEE", "--company", "x", "--city", "paris")
+    assert result.stderr == (
+        "crm: warning: possible duplicate of Ann Lee (#2, same name and city Paris), "
+        "lee ann (#4, same name and city PARIS); if they are one customer: crm merge 2 5\n"
+    )
+    for args in (("Ann Lee", "--city", "Lyon"), ("Ann Lee",), ("Ann Leet", "--city", "Paris")):
+        result = crm("add", *args)
+        assert (result.exit_code, result.stderr) == (0, ""), args
+    ok("delete", "2", "4", "5")  # archived customers are not warned about
+    assert crm("add", "Ann Lee", "--city", "Paris").stderr == ""
+    assert ids() == [1, 3, 6, 7, 8, 9]
+
+
+def _spelled(text: str, draw_case: list[bool]) -> str:
+    return "".join(c.upper() if up else c.lower() for c, up in zip(text, draw_case, strict=True))
+
+
+@st.composite
+def phone_spellings(draw: st.DrawFn) -> str:
+    """+8613800138000 as a person might type it: with or without +86, any separators, ASCII
+    or full-width digits."""
+    prefix = draw(st.sampled_from(["", "+86", "+86 ", "+86-", "(+86) "]))
+    out = prefix
+    for digit in "13800138000":
+        out += draw(st.sampled_from(["", "", " ", "-", "."]))
+        out += draw(st.sampled_from([digit, chr(ord(digit) + 0xFEE0)]))
+    return out
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    case=st.lists(st.booleans(), min_size=19, max_size=19),
+    space=st.sampled_from(["", " ", "  "]),
+    phone=phone_spellings(),
+)
+def test_any_spelling_of_a_taken_email_or_phone_is_caught(cn, case, space, phone):
+    if not ids():
+        add("Ann Lee", "--email", "ann.lee@example.com", "--phone", "13800138000")
+    email = space + _spelled("ann.lee@example.com", case) + space
+    assert fails(2, "add", "Other", "--email", email).endswith(
+        "Ann Lee (#1) already has ann.lee@example.com; pass --allow-duplicate to add anyway\n"
+    )
+    assert fails(2, "add", "Other", "--phone", phone) == (
+        "crm: Ann Lee (#1) already has +8613800138000; pass --allow-duplicate to add anyway\n"
+    )
+    assert ids() == [1]

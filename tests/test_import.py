@@ -429,8 +429,12 @@ def test_an_edited_customer_export_updates(filled, tmp_path):
     assert counts(filled)["customers"] == 3
     err = fails(2, "import", "customers", str(file), "--on-conflict", "error", db=filled)
     assert "row 2: customer 1 already has this id" in err
-    skipped = crm("import", "customers", str(file), "--on-conflict", "skip")
-    # The added row has no id (nor an external id): it is new every time.
+    # The added row has no id (nor an external id): it would be new every time, a second
+    # New Person with the same email, which is refused ...
+    again = fails(2, "import", "customers", str(file), "--on-conflict", "skip", db=filled)
+    assert "row 4: New Person (#3) already has new@example.com" in again
+    # ... unless the user says so.
+    skipped = crm("import", "customers", str(file), "--on-conflict", "skip", "--allow-duplicate")
     assert "1 inserted, 0 updated, 2 unchanged" in skipped.stderr
 
 
@@ -881,3 +885,81 @@ def test_birthdays_without_a_year_from_google_and_phones_are_birthdays(db_path):
     result = crm("import", "customers", "-", "--format", "csv", "--dry-run",
                  input="name,birthday\nOk,--03-01\nOdd,--02-30\n")  # fmt: skip
     assert "row 3: not a date: '--02-30' (there is no such day)" in result.stderr
+
+
+# --- duplicates: a new customer with an email or phone already here ---------------------------
+
+
+def test_a_row_adding_a_taken_email_or_phone_is_rejected(cn, tmp_path):
+    ok("add", "Zhang Wei", "--email", "ZW@Example.com", "--phone", "13800138000")
+    ok("add", "Gone", "--email", "gone@example.com")
+    ok("delete", "Gone")  # archived customers do not count
+    file = tmp_path / "c.csv"
+    file.write_text(
+        "name,phone,email\n"
+        "Wei Zhang,138-0013-8000,\n"  # row 2: Zhang Wei's phone, spelled otherwise
+        "Z. Wei,,zw@EXAMPLE.com\n"  # row 3: his email, other case
+        "Back Again,,gone@example.com\n"  # row 4: only an archived customer has it
+        "李雷,13700137000,lilei@example.com\n"  # row 5: new
+        "李雷 (work),,LiLei@Example.com\n",  # row 6: row 5's email
+        encoding="utf-8",
+    )
+    err = fails(2, "import", "customers", str(file), db=cn)
+    assert err.splitlines() == [
+        "crm: 3 of 5 rows are invalid; nothing was imported (fix them, or add --skip-invalid "
+        "to import the rest)",
+        "  row 2: Zhang Wei (#1) already has +8613800138000; --key phone updates that customer "
+        "instead, --allow-duplicate adds another",
+        "  row 3: Zhang Wei (#1) already has ZW@example.com; --key email updates that customer "
+        "instead, --allow-duplicate adds another",
+        "  row 6: 李雷 of row 5 already has lilei@example.com; --key email updates that customer "
+        "instead, --allow-duplicate adds another",
+    ]
+    # --dry-run says the same and writes nothing
+    assert "3 of 5 rows are invalid" in fails(2, "import", "customers", str(file), "--dry-run",
+                                              db=cn)  # fmt: skip
+    rejects = tmp_path / "rejects.csv"
+    result = crm("import", "customers", str(file), "--skip-invalid", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    assert "2 inserted, 0 updated, 0 unchanged, 3 rejected (5 rows)" in result.stderr
+    lines = list(csv.reader(rejects.open(encoding="utf-8")))
+    assert [(line[0], line[-2]) for line in lines[1:]] == [
+        ("Wei Zhang", "2"), ("Z. Wei", "3"), ("李雷 (work)", "6"),
+    ]  # fmt: skip
+    assert "already has lilei@example.com" in lines[3][-1]
+    assert sorted(by_name()) == ["Back Again", "Zhang Wei", "李雷"]
+
+
+def test_allow_duplicate_lets_such_rows_in_and_a_matched_row_is_no_duplicate(cn, tmp_path):
+    ok("add", "Zhang Wei", "--email", "zw@example.com", "--phone", "13800138000")
+    file = tmp_path / "c.csv"
+    file.write_text(
+        "name,phone,email,title\nZhang Wei,138 0013 8000,zw@example.com,经理\n"
+        "Zhang Wei,,ZW@example.com,\n",
+        encoding="utf-8",
+    )
+    # Matched by --key, both rows update customer 1 (the second one finds nothing new).
+    result = crm("import", "customers", str(file), "--key", "email")
+    assert "0 inserted, 1 updated, 1 unchanged, 0 rejected (2 rows)" in result.stderr
+    # By phone, row 3 (no phone) matches nobody: a new customer with customer 1's email.
+    err = fails(2, "import", "customers", str(file), "--key", "phone", db=cn)
+    assert "row 3: Zhang Wei (#1) already has zw@example.com; --key email" in err
+    assert len(customers_json()) == 1
+    result = crm("import", "customers", str(file), "--allow-duplicate")
+    assert "2 inserted, 0 updated, 0 unchanged, 0 rejected (2 rows)" in result.stderr
+    assert [c["emails"] for c in customers_json()] == [
+        ["zw@example.com"], ["zw@example.com"], ["ZW@example.com"],
+    ]  # fmt: skip
+
+
+def test_vcard_contacts_already_here_are_rejected(cn, tmp_path):
+    ok("add", "Zhang Wei", "--phone", "13800138000")
+    card = tmp_path / "c.vcf"
+    card.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:张伟\r\nTEL;TYPE=CELL:+86 138 0013 8000\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    assert "row 1: Zhang Wei (#1) already has +8613800138000" in fails(
+        2, "import", "customers", str(card), db=cn
+    )
+    assert "1 inserted" in crm("import", "customers", str(card), "--allow-duplicate").stderr

@@ -11,10 +11,10 @@ def test_dedupe_finds_pairs_with_reasons(cn):
     ok("add", "張偉", "--phone", "13800138000", "--company", "华为")
     ok("add", "张伟", "--email", "zw@example.com", "--company", "華為")
     ok("add", "Jon Smith", "--email", "j@x.com")
-    ok("add", "John Smith", "--email", "J@X.com")
+    ok("add", "John Smith", "--email", "J@X.com", "--allow-duplicate")  # made on purpose
     ok("add", "ＡＮＮＡ Lee")
     ok("add", "anna lee", "--phone", "13900139000")
-    ok("add", "Lee Anna", "--phone", "+86 139 0013 9000")
+    ok("add", "Lee Anna", "--phone", "+86 139 0013 9000", "--allow-duplicate")
     ok("add", "Someone Else")
     pairs = json.loads(ok("dedupe", "--format", "json"))
     assert [(p["id"], p["other_id"], p["score"], p["reasons"]) for p in pairs] == [
@@ -42,7 +42,7 @@ def test_merge_moves_everything_and_records_it(cn):
     other = ok(
         "add", "张伟", "--email", "zw@example.com", "--phone", "13800138000", "--city", "上海",
         "--company", "华为", "--external-id", "C-9", "--field", "wechat=zw88",
-        "--notes", "Likes tea", "-q",
+        "--notes", "Likes tea", "--allow-duplicate", "-q",
     ).strip()  # fmt: skip
     friend = ok("add", "Friend", "--referred-by", other, "--related", f"colleague=#{other}", "-q")
     friend = friend.strip()

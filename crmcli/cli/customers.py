@@ -11,10 +11,12 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import Batch, RefsArgument, batch_options, confirm_bulk, select
 from crmcli.cli.options import (
+    AllowDuplicateOption,
     DryRun,
     FormatOption,
     LimitOption,
     QuietOption,
+    confirm,
     filter_options,
     filter_options_except,
     option,
@@ -27,6 +29,7 @@ from crmcli.records import customers, refs
 from crmcli.records.customers import CustomerInput
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    from crmcli.records.duplicates import Taken
     from crmcli.records.filters import CustomerFilter
 
 # Scalar fields settable by option: (field, option, help).
@@ -143,6 +146,24 @@ def _prepare(conn: sqlite3.Connection, raw: CustomerInput) -> customers.Changes:
     )
 
 
+def allow_duplicates(found: "list[Taken]", allow: bool, verb: str, *, ask: bool = True) -> None:
+    """Go on when no other live customer has the emails and phones being given (`found`),
+    with --allow-duplicate, or when a person at the terminal (stdin and stderr) says yes to
+    `VERB anyway?`. Otherwise stop with nothing changed: InvalidInput (exit 2) naming the
+    customers and --allow-duplicate, from a script or a dry run (`ask=False`); CrmError
+    (exit 1) on a "no"."""
+    found = list(dict.fromkeys(found))  # a bulk edit meets the same one again
+    if not found or allow:
+        return
+    shown = "; ".join(map(str, found[:3])) + (
+        f"; and {len(found) - 3} more" if len(found) > 3 else ""
+    )
+    refusal = f"{shown}; pass --allow-duplicate to {verb} anyway"
+    if not (ask and is_terminal(sys.stderr)):
+        raise InvalidInput(refusal)
+    confirm(f"{shown}. {verb.capitalize()} anyway?", False, refusal=refusal)
+
+
 DeriveOption = Annotated[
     bool,
     typer.Option(
@@ -158,22 +179,43 @@ def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The customer's name.", show_default=False)],
     derive_from_id: DeriveOption = False,
+    allow_duplicate: AllowDuplicateOption = False,
     quiet: QuietOption = False,
     raw: CustomerInput | None = None,
 ) -> None:
     """Add a customer and print the new id.
 
+    An email or phone another live customer has is asked about on a terminal and refused
+    from a script (exit 2) unless --allow-duplicate; the same name with the same company
+    or city is a warning.
+
     Example: crm add "张伟" --phone 13800138000 --email zw@example.com --city 上海
     """
+    from crmcli.records import duplicates
+
     assert raw is not None
     raw.values["name"] = name
     with writing(ctx) as conn:
         changes = _prepare(conn, raw)
         if derive_from_id:
             customers.derive_from_id(changes, None)
+        allow_duplicates(duplicates.taken(conn, changes), allow_duplicate, "add")
         customer_id = customers.add_customer(conn, changes)
         shown = customers.get_customer(conn, customer_id)["name"]
-    output(ctx, quiet=quiet).done(f"Added customer {customer_id}: {shown}", customer_id)
+        likely = duplicates.likely_same(
+            conn,
+            shown,
+            company=changes.values.get("company"),
+            city=changes.values.get("city"),
+            other_than=customer_id,
+        )
+    out = output(ctx, quiet=quiet)
+    out.done(f"Added customer {customer_id}: {shown}", customer_id)
+    if likely:
+        out.warn(
+            f"possible duplicate of {', '.join(map(str, likely))}; if they are one customer: "
+            f"crm merge {likely[0].customer_id} {customer_id}"
+        )
 
 
 # What `crm edit --dry-run` compares, in order.
@@ -271,6 +313,7 @@ def edit(
     ] = False,
     fmt: FormatOption = Format.table,
     derive_from_id: DeriveOption = False,
+    allow_duplicate: AllowDuplicateOption = False,
     quiet: QuietOption = False,
     raw: CustomerInput | None = None,
     selection: "CustomerFilter | None" = None,
@@ -279,12 +322,15 @@ def edit(
     """Change one customer's fields (no options on a terminal: opens $EDITOR), or the same
     change for many: REF..., - (stdin), --ids-from, a filter or --all, in one transaction.
 
+    An email or phone another live customer has is asked about on a terminal and refused
+    from a script (exit 2) unless --allow-duplicate.
+
     Example: crm edit 12 --title CTO --phone +8613900139000 --field wechat=zw_88 --unset notes
     Example: crm edit --where "city = 杭州" --tag vip --set source=referral --add-tag east --dry-run
     """
     from contextlib import suppress
 
-    from crmcli.records import config, tags
+    from crmcli.records import config, duplicates, tags
 
     assert raw is not None and selection is not None and batch is not None
     if assign:
@@ -299,7 +345,7 @@ def edit(
     )
     something = stage or add_tag or remove_tag or derive_from_id
     if single and raw.is_empty() and not something:
-        _edit_in_editor(ctx, named[0], editor, quiet)
+        _edit_in_editor(ctx, named[0], editor, quiet, allow_duplicate)
         return
     if raw.is_empty() and not something:
         raise InvalidInput("nothing to change; give options such as --set FIELD=VALUE, --city, "
@@ -313,12 +359,14 @@ def edit(
         what = "Change " + _describe_change(assign, stage, add_tag, remove_tag, raw)
         confirm_bulk(conn, len(ids), what, batch, by_filter)
         befores = {i: customers.get_customer(conn, i) for i in ids}
+        taken: list[duplicates.Taken] = []
         for customer_id in ids:
             mine = changes
             if derive_from_id:  # each customer's own ID fills their own birthday and gender
                 mine = copy.deepcopy(changes)
                 current = customers.get_customer(conn, customer_id, reveal=True)
                 customers.derive_from_id(mine, current)
+            taken += duplicates.taken(conn, mine, customer_id)  # those edited before it too
             customers.edit_customer(conn, customer_id, mine)
             if new_stage:
                 tags.set_stage(conn, customer_id, new_stage)
@@ -330,6 +378,8 @@ def edit(
             changed += _diff(befores[customer_id], customers.get_customer(conn, customer_id))
         if batch.dry_run:
             output(ctx, fmt).rows(changed, ("id", "name", "field", "old", "new"))
+        allow_duplicates(taken, allow_duplicate, "save", ask=not batch.dry_run)
+        if batch.dry_run:
             raise DryRun
     if batch.dry_run:
         return
@@ -341,7 +391,11 @@ def edit(
     output(ctx, quiet=quiet).done(message, *updated)
 
 
-def _edit_in_editor(ctx: typer.Context, ref: str, editor: bool, quiet: bool) -> None:
+def _edit_in_editor(
+    ctx: typer.Context, ref: str, editor: bool, quiet: bool, allow_duplicate: bool
+) -> None:
+    from crmcli.records import duplicates
+
     if not (editor or is_terminal(sys.stdin)):
         raise InvalidInput("nothing to change; give options such as --city, or --editor")
     from crmcli.cli.editing import edit_in_editor
@@ -354,9 +408,9 @@ def _edit_in_editor(ctx: typer.Context, ref: str, editor: bool, quiet: bool) -> 
         typer.echo("No changes.")
         return
     with writing(ctx) as conn:
-        changed = customers.edit_customer(
-            conn, customer_id, _prepare(conn, raw), expected_version=version
-        )
+        changes = _prepare(conn, raw)
+        allow_duplicates(duplicates.taken(conn, changes, customer_id), allow_duplicate, "save")
+        changed = customers.edit_customer(conn, customer_id, changes, expected_version=version)
     output(ctx, quiet=quiet).done(
         f"Updated customer {customer_id}." if changed else "No changes.", customer_id
     )

@@ -41,6 +41,13 @@ CurrencyOption = Annotated[
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
 ]
+AllowDuplicateOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-duplicate",
+        help="Give a customer an email or phone another live customer has, without asking.",
+    ),
+]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
 ]

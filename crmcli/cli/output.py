@@ -446,3 +446,10 @@ class Output(NamedTuple):
 
         if not self.quiet:
             echo(message, err=True)
+
+    def warn(self, message: str) -> None:
+        """A `crm: warning: ...` line on stderr, even with --quiet: something looks wrong,
+        but the command went ahead."""
+        from crmcli.core.validate import mask_in_text
+
+        sys.stderr.write(f"crm: warning: {escape_control(mask_in_text(message))}\n")

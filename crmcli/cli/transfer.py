@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.options import (
+    AllowDuplicateOption,
     DryRun,
     DryRunOption,
     QuietOption,
@@ -219,6 +220,7 @@ def _import(
     keep_unknown: bool = False,
     key: str = "auto",
     on_conflict: str = "update",
+    allow_duplicate: bool = False,
     skip_invalid: bool,
     rejects: Path | None,
     force: bool,
@@ -260,6 +262,7 @@ def _import(
                 key=key,
                 on_conflict=on_conflict,
                 skip_invalid=skip_invalid,
+                allow_duplicate=allow_duplicate,
                 region=get_setting(conn, "default_region"),
                 on_reject=_Rejects(rejected, source),
                 on_progress=progress,
@@ -326,6 +329,7 @@ def import_customers(
     keep_unknown: KeepUnknownOption = False,
     key: KeyOption = "auto",
     on_conflict: ConflictOption = "update",
+    allow_duplicate: AllowDuplicateOption = False,
     skip_invalid: SkipInvalidOption = False,
     rejects: RejectsOption = None,
     force: ForceOption = False,
@@ -336,14 +340,16 @@ def import_customers(
 
     Headers of our own export, Google Contacts, Outlook and common Chinese ones (姓名 手机
     邮箱 公司...) are recognised. One transaction: an invalid row means nothing is written,
-    unless --skip-invalid. The summary goes to stderr.
+    unless --skip-invalid. A row that would add a second live customer with an email or
+    phone already here (or in an earlier row) is invalid unless --allow-duplicate. The
+    summary goes to stderr.
 
     Example: crm import customers contacts.csv --key email --map "Mobile=phone" --dry-run
     """
     _import(ctx, "customers", file, fmt=fmt, encoding=encoding, mapping=mapping,
             keep_unknown=keep_unknown, key=key, on_conflict=on_conflict,
-            skip_invalid=skip_invalid, rejects=rejects, force=force, dry_run=dry_run,
-            quiet=quiet)  # fmt: skip
+            allow_duplicate=allow_duplicate, skip_invalid=skip_invalid, rejects=rejects,
+            force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("purchases")

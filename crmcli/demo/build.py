@@ -69,8 +69,10 @@ PHONE_PATTERNS = {
 }
 
 
-def _phone(rng: random.Random, country: str) -> str:
-    """A random number that phonenumbers accepts as valid for `country`."""
+def _phone(rng: random.Random, country: str, used: set[str]) -> str:
+    """A random number that phonenumbers accepts as valid for `country`, and that is not
+    in `used` (two demo customers never share a phone: `crm add` would ask about it);
+    it is added there."""
     from crmcli.core import validate
     from crmcli.core.errors import InvalidInput
 
@@ -84,9 +86,12 @@ def _phone(rng: random.Random, country: str) -> str:
             d4=rng.randint(1000, 9999),
         )
         try:
-            return validate.phone(number, None)
+            number = validate.phone(number, None)
         except InvalidInput:
             continue
+        if number not in used:
+            used.add(number)
+            return number
 
 
 DEMO_TAGS = ["vip", "wholesale", "newsletter", "展会", "key-account", "price-sensitive"]
@@ -121,6 +126,7 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
     set_setting(conn, "default_currency", "CNY")
     ids: list[int] = []
     used_names: set[str] = set()
+    used_phones: set[str] = set()
     for index in range(count):
         raw = CustomerInput()
         chinese = rng.random() < 0.65
@@ -155,9 +161,9 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
         raw.values["source"] = rng.choice(SOURCES)
         raw.values["external_id"] = f"DEMO-{index + 1:04d}"
         raw.values["preferred_channel"] = rng.choice(CHANNELS)
-        raw.phones = [_phone(rng, country)]
+        raw.phones = [_phone(rng, country, used_phones)]
         if rng.random() < 0.15:
-            raw.phones.append(_phone(rng, country))
+            raw.phones.append(_phone(rng, country, used_phones))
         if rng.random() < 0.8:
             handle = f"user{index + 1}"
             raw.emails = [f"{handle}@{rng.choice(('example.com', 'example.cn', 'example.org'))}"]

@@ -17,6 +17,12 @@ OTHER's differing values are appended to KEEP's notes; a record of the merge (wi
 it was, its national ID masked) goes to `customer_merges`; then OTHER is deleted, not
 archived: an archived shell would still answer to its name, phone and external id and make
 references ambiguous.
+
+Duplicates are also caught as they are made: `taken` finds the other live customers that
+already have an email (its case-folded key) or a phone (E.164) a new or edited record
+would get, for `crm add`, `crm edit` and `crm import customers` to ask about or refuse;
+`likely_same` finds live customers with the same name (the finder's `name_key`) and the
+same company or city, which `crm add` warns about.
 """
 
 from __future__ import annotations
@@ -29,11 +35,14 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
 from crmcli.store.history import shown_values
+
+if TYPE_CHECKING:
+    from crmcli.records.customers import Changes
 
 POINTS = {"email": 60, "phone": 50, "name": 40, "similar": 25, "company": 10}
 SIMILAR = 0.85  # difflib ratio of two folded names that counts as "similar"
@@ -162,6 +171,111 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
         )
     out.sort(key=lambda r: (-r["score"], r["id"], r["other_id"]))
     return out
+
+
+# Caught when made ----------------------------------------------------------------------------
+
+
+class Taken(NamedTuple):
+    """An email or phone that another live customer already has."""
+
+    customer_id: int
+    name: str
+    value: str  # the email as that customer has it, or the phone (E.164)
+
+    def __str__(self) -> str:
+        return f"{self.name} (#{self.customer_id}) already has {self.value}"
+
+
+def taken(
+    conn: sqlite3.Connection, changes: Changes, customer_id: int | None = None
+) -> list[Taken]:
+    """The emails and phones `changes` adds that another live customer already has (emails
+    compared by their case-folded key, phones as E.164), for a new customer, or for
+    `customer_id` (whose own emails and phones are no news). An archived customer neither
+    counts nor is checked: only two live customers sharing one are duplicates."""
+    emails = [key for _, key in changes.add_emails]
+    phones = list(changes.add_phones)
+    if customer_id is not None and (emails or phones):
+        live = conn.execute(
+            "SELECT 1 FROM customers WHERE id = ? AND archived_at IS NULL", (customer_id,)
+        ).fetchone()
+        if live is None:
+            return []
+        own = {r[0] for r in conn.execute(
+            "SELECT email_key FROM customer_emails WHERE customer_id = ? UNION ALL "
+            "SELECT phone FROM customer_phones WHERE customer_id = ?", (customer_id, customer_id)
+        )}  # fmt: skip
+        emails = [e for e in emails if e not in own]
+        phones = [p for p in phones if p not in own]
+    found: list[Taken] = []
+    for sql, values in (
+        (
+            "SELECT c.id, c.name, e.email FROM customer_emails e JOIN customers c "
+            "ON c.id = e.customer_id WHERE e.email_key = ? AND c.archived_at IS NULL "
+            "AND c.id IS NOT ? ORDER BY c.id",
+            emails,
+        ),
+        (
+            "SELECT c.id, c.name, p.phone FROM customer_phones p JOIN customers c "
+            "ON c.id = p.customer_id WHERE p.phone = ? AND c.archived_at IS NULL "
+            "AND c.id IS NOT ? ORDER BY c.id",
+            phones,
+        ),
+    ):
+        for value in values:
+            found += [Taken(*row) for row in conn.execute(sql, (value, customer_id))]
+    return found
+
+
+class Likely(NamedTuple):
+    """A live customer with the same name and the same company or city."""
+
+    customer_id: int
+    name: str
+    same: str  # "company 华为" or "city 上海"
+
+    def __str__(self) -> str:
+        return f"{self.name} (#{self.customer_id}, same name and {self.same})"
+
+
+def likely_same(
+    conn: sqlite3.Connection,
+    name: str,
+    *,
+    company: str | None,
+    city: str | None,
+    other_than: int | None = None,
+) -> list[Likely]:
+    """Live customers but `other_than` whose name has `name`'s key (`name_key`, as `crm
+    dedupe` compares them) and whose company or city is the same (the same folding), by id.
+    Only the customers with that company or city have their names folded."""
+    if not company and not city:
+        return []  # nothing to compare (and the name need not be folded)
+    key = name_key(name)
+    found: dict[int, Likely] = {}
+    for column, value in (("company", company), ("city", city)):
+        wanted = _company_key(value)
+        if not wanted or not key:
+            continue
+        same = [
+            v
+            for (v,) in conn.execute(
+                f"SELECT DISTINCT {column} FROM customers "  # noqa: S608 - fixed names
+                f"WHERE archived_at IS NULL AND {column} IS NOT NULL"
+            )
+            if _company_key(v) == wanted
+        ]
+        for start in range(0, len(same), 500):
+            chunk = same[start : start + 500]
+            for row in conn.execute(
+                f"SELECT id, name, {column} FROM customers WHERE archived_at IS NULL "  # noqa: S608
+                f"AND id IS NOT ? AND {column} IN ({','.join('?' * len(chunk))})",
+                [other_than, *chunk],
+            ):
+                if row[0] not in found and name_key(row[1]) == key:
+                    found[row[0]] = Likely(row[0], row[1], f"{column} {row[2]}")
+    return [found[i] for i in sorted(found)]
 
 
 # Merging -------------------------------------------------------------------------------------

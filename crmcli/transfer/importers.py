@@ -419,6 +419,7 @@ class Options:
     key: str = AUTO
     on_conflict: str = "update"
     skip_invalid: bool = False
+    allow_duplicate: bool = False  # a new customer may share an email or phone
     region: str | None = None
     on_reject: Reject | None = None
     on_progress: Callable[[int], None] | None = None
@@ -688,6 +689,15 @@ def _fields_cell(text: str) -> list[str]:
 class CustomerImporter(Importer):
     kind = "customers"
 
+    def __init__(self, conn: sqlite3.Connection, mapper: Mapper, options: Options) -> None:
+        super().__init__(conn, mapper, options)
+        self._number = 0  # the row being imported
+        self._made: dict[int, int] = {}  # customer id -> the row that added it
+
+    def row(self, number: int, record: Record) -> None:
+        self._number = number
+        super().row(number, record)
+
     def one(self, record: Record) -> str:
         from crmcli.records import config, customers, tags
 
@@ -703,7 +713,9 @@ class CustomerImporter(Importer):
             resolve=self._resolve,
         )
         if existing is None:
+            self._not_taken(prepared)
             customer_id = customers.add_customer(self.conn, prepared)
+            self._made[customer_id] = self._number
             outcome = "inserted"
         elif self.options.on_conflict == "skip":
             return "unchanged"
@@ -745,6 +757,23 @@ class CustomerImporter(Importer):
             ):
                 column = next((c for c, t in self.mapper._cache.items() if t == target), target[6:])
                 raise InvalidInput(id_in_field(f"column {column}", f'--map "{column}=national_id"'))
+
+    def _not_taken(self, prepared: Any) -> None:  # Changes
+        """Refuse a row that would make a new customer with an email or phone a live
+        customer already has (one an earlier row of the file made, too), unless
+        --allow-duplicate. A row that matches a customer (--key) updates it instead."""
+        from crmcli.records import duplicates
+
+        found = [] if self.options.allow_duplicate else duplicates.taken(self.conn, prepared)
+        if found:
+            first = found[0]
+            made = self._made.get(first.customer_id)  # by an earlier row of this file
+            who = f"{first.name} of row {made}" if made else f"{first.name} (#{first.customer_id})"
+            key = "email" if "@" in first.value else "phone"
+            raise InvalidInput(
+                f"{who} already has {first.value}; --key {key} updates that customer "
+                "instead, --allow-duplicate adds another"
+            )
 
     def _resolve(self, ref: str) -> int:
         from crmcli.records import refs
