@@ -4,8 +4,12 @@ and internal notes about them.
 An interaction happened at a moment (`occurred_at`, ISO 8601 with the local offset of that
 moment) and has a kind, an optional direction, duration in minutes, channel and outcome,
 and a text. `prepare()` turns what a user typed into clean column values once; the other
-functions take those values and run inside the caller's transaction. Notes are not
-contact: the "last contact" of a customer (for cadences) ignores them.
+functions take those values and run inside the caller's transaction.
+
+This module also holds the one definition of a customer's "last contact" (cadences,
+`crm remind`, `crm today`, `crm show`, detractors not contacted): the latest of the things
+the `contact.counts` setting names, by default every interaction but a note, and the
+customer's purchases, feedback and survey answers. A note never counts.
 """
 
 from __future__ import annotations
@@ -235,26 +239,77 @@ def list_interactions(
     return (cast(Interaction, dict(row)) for row in conn.execute(sql, params))
 
 
-def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:
-    """Every customer's latest contact (notes excluded) as a local date-time.
+# What may count as contact (records.config.CONTACT_WORDS, setting `contact.counts`), each
+# with its table and the column of its moment.
+CONTACT_SOURCES = {
+    **{kind: ("interactions", "occurred_at") for kind in CONTACT_KINDS},
+    "purchase": ("purchases", "purchased_at"),
+    "feedback": ("feedback", "received_at"),
+    "survey": ("surveys", "answered_at"),
+}
 
-    Customers never contacted are absent.
+
+def contact_counts(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """What counts as contact, by the `contact.counts` setting (records.config validates
+    it; default: all of CONTACT_SOURCES)."""
+    from crmcli.records.config import get_setting
+
+    value = get_setting(conn, "contact.counts") or ""
+    return tuple(w for w in value.split(",") if w in CONTACT_SOURCES)  # a newer word: skip
+
+
+def _contact_moments(conn: sqlite3.Connection, select: str, where: str, group: str = "") -> str:
+    """The one definition of contact, as SQL: a UNION ALL of one SELECT per table that
+    holds something counted, each `SELECT customer_id, {select}` ... `WHERE {where}`, with
+    `{at}` in `select` and `where` standing for that table's moment column. Every word
+    comes from CONTACT_SOURCES (no user text reaches the SQL), so the kinds are inlined."""
+    counts = contact_counts(conn)
+    parts = []
+    for table in dict.fromkeys(t for t, _ in CONTACT_SOURCES.values()):
+        words = [w for w in counts if CONTACT_SOURCES[w][0] == table]
+        if not words:
+            continue
+        at = CONTACT_SOURCES[words[0]][1]
+        test = where.format(at=at)
+        if table == "interactions":
+            test += f" AND kind IN ({', '.join(repr(w) for w in words)})"
+        columns = f"customer_id, {select.format(at=at)}"
+        parts.append(f"SELECT {columns} FROM {table} WHERE {test}{group}")  # noqa: S608
+    return " UNION ALL ".join(parts) or "SELECT NULL, NULL WHERE 0"
+
+
+def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:
+    """Every customer's latest contact (what `contact.counts` names) as a local date-time.
+
+    One grouped query: each counted table is read once in customer order over its
+    (customer_id, time) index. Customers never contacted are absent.
     """
+    moments = _contact_moments(conn, "max(datetime({at})) AS at", "1", " GROUP BY customer_id")
     rows = conn.execute(
-        "SELECT customer_id, max(datetime(occurred_at)) FROM interactions "
-        "WHERE kind != 'note' GROUP BY customer_id"
+        f"SELECT customer_id, max(at) FROM ({moments}) GROUP BY customer_id"  # noqa: S608
     )
     return {customer_id: _from_utc(utc) for customer_id, utc in rows}
 
 
 def last_contact(conn: sqlite3.Connection, customer_id: int) -> datetime | None:
-    """One customer's latest contact (notes excluded) as a local date-time, or None."""
+    """One customer's latest contact (what `contact.counts` names) as a local date-time,
+    or None."""
+    moments = _contact_moments(conn, "max(julianday({at})) AS at", "customer_id = :id")
     row = conn.execute(
-        "SELECT max(datetime(occurred_at)) FROM interactions "
-        "WHERE kind != 'note' AND customer_id = ?",
-        (customer_id,),
+        f"SELECT datetime(max(at)) FROM ({moments})",  # noqa: S608 - words from CONTACT_SOURCES
+        {"id": customer_id},
     ).fetchone()
     return _from_utc(row[0]) if row[0] else None
+
+
+def contacted_after(conn: sqlite3.Connection, customer: str, moment: str) -> str:
+    """An SQL condition: the customer in column `customer` had contact (what
+    `contact.counts` names) strictly after the moment in column `moment` (both column
+    names chosen by the caller, never user text)."""
+    moments = _contact_moments(
+        conn, "1", f"customer_id = {customer} AND datetime({{at}}) > datetime({moment})"
+    )
+    return f"EXISTS ({moments})"
 
 
 def _from_utc(text: str) -> datetime:

@@ -653,7 +653,7 @@ def _churn_reason(row: ChurnDue, window: Window) -> Reason:
         row["customer_id"],
         agenda.LATER,
         float(row["silent_days"]) / max(float(row["usual_gap_days"]), 1.0),
-        f"churn risk: {row['reason']}; bought {row['stake']} in their last year",
+        f"churn risk: {row['reason']}; bought {row['stake']} net in their last year",
     )
 
 
