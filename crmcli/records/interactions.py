@@ -281,12 +281,14 @@ def _contact_moments(conn: sqlite3.Connection, select: str, where: str, group: s
 def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:
     """Every customer's latest contact (what `contact.counts` names) as a local date-time.
 
-    One grouped query: each counted table is read once in customer order over its
+    One grouped query: each counted table is read once in customer order from a covering
     (customer_id, time) index. Customers never contacted are absent.
     """
-    moments = _contact_moments(conn, "max(datetime({at})) AS at", "1", " GROUP BY customer_id")
+    # julianday, not datetime: the same instant without formatting text for every row
+    # (measured: the purchases part twice as fast); datetime() once per customer at the end.
+    moments = _contact_moments(conn, "max(julianday({at})) AS at", "1", " GROUP BY customer_id")
     rows = conn.execute(
-        f"SELECT customer_id, max(at) FROM ({moments}) GROUP BY customer_id"  # noqa: S608
+        f"SELECT customer_id, datetime(max(at)) FROM ({moments}) GROUP BY customer_id"  # noqa: S608
     )
     return {customer_id: _from_utc(utc) for customer_id, utc in rows}
 
