@@ -238,6 +238,8 @@ def test_purchases_feedback_and_survey_answers_count_as_contact(db_path, what):
     assert remind()["due_for_contact"] == []
     assert json.loads(ok("today", "-f", "json")) == []
     assert _last_contact_everywhere() == {"2026-11-17T09:00:00+08:00"}
+    assert ok("list", "--where", "days_since_contact = 5", "-q") == "1\n"
+    assert ok("list", "--where", "last_contact_on >= 2026-11-17", "-q") == "1\n"
     # Only the interactions count now: the call 60 days ago is the last contact, 30 late.
     ok("config", "set", "contact.counts", "call,email,meeting")
     due = remind()["due_for_contact"]
@@ -245,6 +247,8 @@ def test_purchases_feedback_and_survey_answers_count_as_contact(db_path, what):
         ("Anna", 60, 30)
     ]
     assert _last_contact_everywhere() == {"2026-09-23T09:00:00+08:00"}
+    assert ok("list", "--where", "days_since_contact = 5", "-q") == ""
+    assert ok("list", "--where", "days_since_contact > 59", "-q") == "1\n"
     today = json.loads(ok("today", "-f", "json"))
     assert today[0]["reasons"] == ["no contact for 60 days (cadence 30 days, customer)"]
     # And back to the default: all of them count again.

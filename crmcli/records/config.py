@@ -74,24 +74,16 @@ def _response_target(value: str) -> str:
     return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds // 60}m"
 
 
-# What may count as contact (`contact.counts`; crmcli.records.interactions holds the SQL):
-# the interaction kinds but a note (a note is written about a customer, not to them), and
-# what the customer does with you: a purchase line (a refund too: it is an exchange with
-# them), a feedback item received, a survey answer. Every word counts by default.
-CONTACT_WORDS = ("call", "email", "meeting", "visit", "message", "purchase", "feedback", "survey")
-
-
 def _contact_counts(value: str) -> str:
-    """Known words, comma-separated, stored in the order of CONTACT_WORDS."""
-    words = [w.strip().casefold() for w in value.split(",")]
-    accepted = ", ".join(CONTACT_WORDS)
-    for word in words:
-        if word == "note":
-            raise InvalidInput(f"a note never counts as contact; contact.counts takes: {accepted}")
-        if word not in CONTACT_WORDS:
-            shown = repr(word) if word else "an empty word"
-            raise InvalidInput(f"contact.counts: {shown} is not one of: {accepted}")
-    return ",".join(w for w in CONTACT_WORDS if w in words)
+    from crmcli.records.contact import clean_counts
+
+    return clean_counts(value)
+
+
+def _contact_words() -> str:
+    from crmcli.records.contact import WORDS
+
+    return ",".join(WORDS)
 
 
 def _whole(low: int, high: int) -> Callable[[str], str]:
@@ -287,7 +279,7 @@ SETTINGS = {
             _contact_counts,
             "what counts as contact for cadences and last contact, comma-separated: "
             "interaction kinds (a note never counts), purchase, feedback, survey",
-            lambda: ",".join(CONTACT_WORDS),
+            _contact_words,
         ),
         Setting(
             "cadence.default",

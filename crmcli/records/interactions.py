@@ -6,10 +6,8 @@ moment) and has a kind, an optional direction, duration in minutes, channel and 
 and a text. `prepare()` turns what a user typed into clean column values once; the other
 functions take those values and run inside the caller's transaction.
 
-This module also holds the one definition of a customer's "last contact" (cadences,
-`crm remind`, `crm today`, `crm show`, detractors not contacted): the latest of the things
-the `contact.counts` setting names, by default every interaction but a note, and the
-customer's purchases, feedback and survey answers. A note never counts.
+What counts as contact, and a customer's last contact, is crmcli.records.contact: every
+kind but a note, as the `contact.counts` setting says.
 """
 
 from __future__ import annotations
@@ -23,9 +21,9 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.records import edits
+from crmcli.records.contact import CONTACT_KINDS
 
-KINDS = ("call", "email", "meeting", "visit", "message", "note")
-CONTACT_KINDS = tuple(k for k in KINDS if k != "note")
+KINDS = (*CONTACT_KINDS, "note")
 DIRECTIONS = {
     "in": "in",
     "inbound": "in",
@@ -237,83 +235,3 @@ def list_interactions(
         params.append(limit)
     # The query runs now, so bad input fails before any output; rows stream from the cursor.
     return (cast(Interaction, dict(row)) for row in conn.execute(sql, params))
-
-
-# What may count as contact (records.config.CONTACT_WORDS, setting `contact.counts`), each
-# with its table and the column of its moment.
-CONTACT_SOURCES = {
-    **{kind: ("interactions", "occurred_at") for kind in CONTACT_KINDS},
-    "purchase": ("purchases", "purchased_at"),
-    "feedback": ("feedback", "received_at"),
-    "survey": ("surveys", "answered_at"),
-}
-
-
-def contact_counts(conn: sqlite3.Connection) -> tuple[str, ...]:
-    """What counts as contact, by the `contact.counts` setting (records.config validates
-    it; default: all of CONTACT_SOURCES)."""
-    from crmcli.records.config import get_setting
-
-    value = get_setting(conn, "contact.counts") or ""
-    return tuple(w for w in value.split(",") if w in CONTACT_SOURCES)  # a newer word: skip
-
-
-def _contact_moments(conn: sqlite3.Connection, select: str, where: str, group: str = "") -> str:
-    """The one definition of contact, as SQL: a UNION ALL of one SELECT per table that
-    holds something counted, each `SELECT customer_id, {select}` ... `WHERE {where}`, with
-    `{at}` in `select` and `where` standing for that table's moment column. Every word
-    comes from CONTACT_SOURCES (no user text reaches the SQL), so the kinds are inlined."""
-    counts = contact_counts(conn)
-    parts = []
-    for table in dict.fromkeys(t for t, _ in CONTACT_SOURCES.values()):
-        words = [w for w in counts if CONTACT_SOURCES[w][0] == table]
-        if not words:
-            continue
-        at = CONTACT_SOURCES[words[0]][1]
-        test = where.format(at=at)
-        if table == "interactions":
-            test += f" AND kind IN ({', '.join(repr(w) for w in words)})"
-        columns = f"customer_id, {select.format(at=at)}"
-        parts.append(f"SELECT {columns} FROM {table} WHERE {test}{group}")  # noqa: S608
-    return " UNION ALL ".join(parts) or "SELECT NULL, NULL WHERE 0"
-
-
-def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:
-    """Every customer's latest contact (what `contact.counts` names) as a local date-time.
-
-    One grouped query: each counted table is read once in customer order from a covering
-    (customer_id, time) index. Customers never contacted are absent.
-    """
-    # julianday, not datetime: the same instant without formatting text for every row
-    # (measured: the purchases part twice as fast); datetime() once per customer at the end.
-    moments = _contact_moments(conn, "max(julianday({at})) AS at", "1", " GROUP BY customer_id")
-    rows = conn.execute(
-        f"SELECT customer_id, datetime(max(at)) FROM ({moments}) GROUP BY customer_id"  # noqa: S608
-    )
-    return {customer_id: _from_utc(utc) for customer_id, utc in rows}
-
-
-def last_contact(conn: sqlite3.Connection, customer_id: int) -> datetime | None:
-    """One customer's latest contact (what `contact.counts` names) as a local date-time,
-    or None."""
-    moments = _contact_moments(conn, "max(julianday({at})) AS at", "customer_id = :id")
-    row = conn.execute(
-        f"SELECT datetime(max(at)) FROM ({moments})",  # noqa: S608 - words from CONTACT_SOURCES
-        {"id": customer_id},
-    ).fetchone()
-    return _from_utc(row[0]) if row[0] else None
-
-
-def contacted_after(conn: sqlite3.Connection, customer: str, moment: str) -> str:
-    """An SQL condition: the customer in column `customer` had contact (what
-    `contact.counts` names) strictly after the moment in column `moment` (both column
-    names chosen by the caller, never user text)."""
-    moments = _contact_moments(
-        conn, "1", f"customer_id = {customer} AND datetime({{at}}) > datetime({moment})"
-    )
-    return f"EXISTS ({moments})"
-
-
-def _from_utc(text: str) -> datetime:
-    """SQLite's `datetime()` (UTC, `YYYY-MM-DD HH:MM:SS`) as a local date-time."""
-    return datetime.fromisoformat(text + "+00:00").astimezone()

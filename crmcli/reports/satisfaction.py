@@ -171,9 +171,9 @@ class SatisfactionRow(SatisfactionFigures, total=False):
 
 
 # A detractor answer is "not contacted" while no contact (what the `contact.counts` setting
-# names: crmcli.records.interactions, the one definition) came after the answer's moment.
+# names: crmcli.records.contact, the one definition) came after the answer's moment.
 def _contacted(conn: sqlite3.Connection) -> str:
-    from crmcli.records.interactions import contacted_after
+    from crmcli.records.contact import contacted_after
 
     return contacted_after(conn, "s.customer_id", "s.answered_at")
 
