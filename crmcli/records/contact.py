@@ -77,7 +77,7 @@ def _moments(conn: sqlite3.Connection, select: str, where: str, group: str = "")
             test += f" AND kind IN ({', '.join(repr(w) for w in words)})"
         columns = f"customer_id, {select.format(at=at)}"
         parts.append(f"SELECT {columns} FROM {table} WHERE {test}{group}")  # noqa: S608
-    return " UNION ALL ".join(parts) or "SELECT NULL, NULL WHERE 0"
+    return " UNION ALL ".join(parts) or "SELECT NULL AS customer_id, NULL AS at WHERE 0"
 
 
 def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:
