@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -301,6 +302,18 @@ def test_bad_contact_counts_are_refused(db_path, value, message):
     stderr = fails(2, "config", "set", "contact.counts", value, db=db_path)
     assert message in stderr
     assert ok("config", "get", "contact.counts") == "call,purchase\n"
+
+
+def test_a_contact_word_from_a_newer_crm_counts_nothing(db_path):
+    add("Anna", "--cadence", "30d")
+    ok("log", "call", "Anna", "hi", "--at", "2026-11-17")
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES ('contact.counts', 'telepathy')")
+    conn.close()
+    shown = json.loads(ok("show", "Anna", "-f", "json"))[0]["contact"][0]
+    assert (shown["last_contact"], shown["is_due"]) == ("never", False)  # counted from today
+    assert ok("list", "--where", "days_since_contact >= 0", "-q") == ""
 
 
 def test_the_customers_own_cadence_beats_the_default(db_path):
