@@ -10,10 +10,11 @@ gap, lapsed past 3 x):
 - Dora: once, 11-01 -> silent 21: fine.
 - Emil: 09-01 and 09-05 -> one gap, 90 assumed, silent 78: fine.
 - Fay: 11-10, 11-11, 11-12 -> gap 1 but silent 10 <= 30: not listed.
-- Gus: 06-01 (100), refund 06-10 -> a refund is not a purchase: once, silent 174: at-risk;
-  stake 100 (refunds are not netted).
+- Gus: 06-01 (100), refund 06-10 (100) -> a refund is not a purchase: once, silent 174;
+  but all of it was refunded: nothing at stake, not listed.
 - Hana: 2026-04-01, 25 USD -> once, silent 235: at-risk in USD.
 - Ivan: like Carl but archived: never listed.
+- Jin: 06-01 (200), refund 06-10 (100) -> once, silent 174: at-risk; stake 100 (net).
 """
 
 import json
@@ -43,7 +44,7 @@ def shop(db_path):
 
 
 def _fill_shop() -> None:
-    for name in ("Anna", "Bob", "Carl", "Dora", "Emil", "Fay", "Gus", "Hana", "Ivan"):
+    for name in ("Anna", "Bob", "Carl", "Dora", "Emil", "Fay", "Gus", "Hana", "Ivan", "Jin"):
         ok("add", name, "--city", "Paris" if name in ("Anna", "Bob") else "Lyon")
     ok("tag", "vip", "Bob", "Carl")
     lines = [
@@ -58,6 +59,7 @@ def _fill_shop() -> None:
         ("Gus", "100", "2026-06-01"), ("Gus", "-100", "2026-06-10"),
         ("Hana", "25 USD", "2026-04-01"),
         ("Ivan", "5000", "2026-05-01"),
+        ("Jin", "200", "2026-06-01"), ("Jin", "-100", "2026-06-10"),
     ]  # fmt: skip
     for name, amount, at in lines:
         ok("buy", name, "Tea", amount, "--at", at)
@@ -74,7 +76,7 @@ def test_churn_by_rhythm_on_the_hand_checked_shop(shop):
         ("Bob", "CNY", "at-risk", "800.00"),
         ("Anna", "CNY", "lapsed", "350.00"),
         ("Carl", "CNY", "at-risk", "300.00"),
-        ("Gus", "CNY", "at-risk", "100.00"),
+        ("Jin", "CNY", "at-risk", "100.00"),
         ("Hana", "USD", "at-risk", "25.00"),
     ]
     anna = rows[1]
@@ -109,7 +111,7 @@ def test_churn_options(shop):
     # As of 2026-10-15 Bob (silent 16) is fine, Anna (45 > 30) lapsed, Carl at risk.
     early = report("--as-of", "2026-10-15")
     assert [(r["name"], r["silent_days"]) for r in early] == [
-        ("Anna", 45), ("Carl", 167), ("Gus", 136), ("Hana", 197)
+        ("Anna", 45), ("Carl", 167), ("Jin", 136), ("Hana", 197)
     ]  # fmt: skip
     # Purchases after --as-of do not count: on 2026-08-15 only Hana (silent 136 > 135).
     assert [(r["name"], r["silent_days"]) for r in report("--as-of", "2026-08-15")] == [
@@ -144,8 +146,8 @@ def test_value_with_too_little_data_says_so_and_prints_no_numbers(shop):
     result = crm("report", "value")
     assert result.exit_code == 0 and result.stdout == ""
     assert result.stderr.startswith("Too little data to fit the value models in CNY: ")
-    # Archived Ivan counts for the model (his purchases happened): 8 customers.
-    assert "8 customers bought up to 2026-11-22, 4 of them on more than one day" in result.stderr
+    # Archived Ivan counts for the model (his purchases happened): 9 customers.
+    assert "9 customers bought up to 2026-11-22, 4 of them on more than one day" in result.stderr
     assert ok("report", "value", "--format", "json") == "[]\n"
     assert (
         ok("report", "value", "--parameters", "--format", "csv")
@@ -167,7 +169,7 @@ def test_remind_shows_the_top_at_risk_customers(shop):
     data = json.loads(ok("remind", "--format", "json"))
     # Anna is lapsed (gone long ago), so only the at-risk ones, most at stake first.
     assert [(r["name"], r["at_stake"], r["currency"]) for r in data["churn"]] == [
-        ("Bob", "800.00", "CNY"), ("Carl", "300.00", "CNY"), ("Gus", "100.00", "CNY"),
+        ("Bob", "800.00", "CNY"), ("Carl", "300.00", "CNY"), ("Jin", "100.00", "CNY"),
         ("Hana", "25.00", "USD"),
     ]  # fmt: skip
     assert list(data["churn"][0]) == [
@@ -188,7 +190,8 @@ def test_today_and_the_calendar_carry_churn_risks(shop):
     rows = json.loads(ok("today", "-f", "json"))
     bob = next(r for r in rows if r["name"] == "Bob")
     assert bob["reasons"] == [
-        "churn risk: buys about every 30 days; silent for 54; bought 800.00 CNY in their last year"
+        "churn risk: buys about every 30 days; silent for 54; bought 800.00 CNY net in their "
+        "last year"
     ]
     ics = ok("remind", "--format", "ics")
     assert "UID:churn-2-CNY@crmcli" in ics and "SUMMARY:Churn risk: Bob" in ics

@@ -475,6 +475,20 @@ def test_detractors_not_contacted(answers):
     fails(2, "report", "satisfaction", "--detractors", "--by", "month", db=answers)
 
 
+def test_a_purchase_after_a_detractor_answer_is_contact_as_contact_counts_says(answers):
+    ok("buy", "Anna", "Tea", "10", "--at", "2026-11-15")  # after her NPS 6 of 11-10
+    assert jrows("report", "satisfaction", "--detractors") == []
+    assert jrows("report", "satisfaction")[0]["not_contacted"] == 0
+    ok("config", "set", "contact.counts", "call,email,meeting,visit,message")
+    assert [r["customer"] for r in jrows("report", "satisfaction", "--detractors")] == ["Anna"]
+    assert jrows("report", "satisfaction")[0]["not_contacted"] == 1
+    # Bob's call still counts; with only meetings counting, he waits too.
+    ok("config", "set", "contact.counts", "meeting")
+    assert [r["customer"] for r in jrows("report", "satisfaction", "--detractors")] == [
+        "Bob", "Anna"
+    ]  # fmt: skip
+
+
 # --- referrals -----------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from crmcli.core.errors import InvalidInput
 from crmcli.records import filters
 from crmcli.store import migrations
-from tests.conftest import add, fails, ok
+from tests.conftest import add, crm, fails, ok
 
 # Tables a write command changes whatever it does: the undo log of the change itself.
 BOOKKEEPING = {"history", "changesets", "history_control"}
@@ -502,3 +502,51 @@ def test_birthday_by_day_of_the_year_and_by_date(db_path):
         "crm: not a date: '--02-30' (there is no such day); "
         "a day without its year is --MM-DD, e.g. --05-13\n"
     )
+
+
+def test_last_contact_fields(db_path):
+    """`last_contact_on` and `days_since_contact`: the last contact of crm show, compared by
+    its local date (today is 2026-11-22, +08:00); never contacted: only != holds."""
+    for name in ("Ann", "Bo", "Cy", "Di", "Ed"):
+        ok("add", name)
+    ok("log", "call", "Ann", "hi", "--at", "2026-11-12 23:30")  # 10 days ago
+    ok("buy", "Bo", "Tea", "5", "--at", "2026-11-02")  # 20 days ago
+    ok("log", "note", "Di", "a note is no contact", "--at", "2026-11-21")  # Cy, Di: never
+    ok("buy", "Ed", "Tea", "5", "--at", "2026-11-12T16:30:00+00:00")  # 11-13 00:30 here: 9
+    expected = {
+        "days_since_contact = 10": [1],
+        "days_since_contact != 10": [2, 3, 4, 5],
+        "days_since_contact > 10": [2],
+        "days_since_contact >= 10": [1, 2],
+        "days_since_contact < 20": [1, 5],
+        "days_since_contact <= 9": [5],
+        "last_contact_on = 2026-11-12": [1],
+        "last_contact_on = 2026-11-13": [5],
+        "last_contact_on < 2026-11-12": [2],
+        "last_contact_on <= 2026-11-12": [1, 2],
+        "last_contact_on > 2026-11-02": [1, 5],
+        "last_contact_on >= 2026-11-02": [1, 2, 5],
+        "last_contact_on != 2026-11-02": [1, 3, 4, 5],
+    }
+    assert {where: ids("--where", where) for where in expected} == expected
+    shown = json.loads(ok("show", "Ed", "-f", "json"))[0]["contact"][0]
+    assert shown["days_since_contact"] == 9
+    ok("config", "set", "contact.counts", "call")  # Bo's and Ed's purchases no longer count
+    assert ids("--where", "days_since_contact >= 0") == [1]
+    assert ids("--where", "last_contact_on != 2026-11-12") == [2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("days_since_contact ~ 1", "crm: days_since_contact compares with = != < <= > >= only\n"),
+        ("days_since_contact = -1", "days_since_contact is a whole number of days (got '-1')"),
+        ("days_since_contact > soon", "days_since_contact is a whole number of days"),
+        ("last_contact_on ~ 2026", "last_contact_on compares with = != < <= > >= only"),
+        ("last_contact_on < someday", "someday"),
+    ],
+)
+def test_bad_last_contact_fields_exit_2(db_path, where, message):
+    ok("add", "Ann")
+    result = crm("list", "--where", where)
+    assert result.exit_code == 2 and message in result.stderr and result.stdout == ""

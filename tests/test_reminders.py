@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -214,6 +215,117 @@ def test_default_cadence_counts_from_the_last_contact_or_from_being_added(db_pat
     ]
     ok("config", "set", "cadence.default", "2w")
     assert [d["name"] for d in remind()["due_for_contact"]] == ["Old", "Talked"]
+
+
+# Each way a customer can be in touch besides an interaction, 5 days before the pinned today.
+IN_TOUCH = {
+    "purchase": ("buy", "Anna", "Tea", "10", "--at", "2026-11-17 09:00"),
+    "refund": ("buy", "Anna", "Tea", "-10", "--at", "2026-11-17 09:00"),
+    "feedback": ("feedback", "add", "Anna", "Lovely tea", "--kind", "praise", "--at",
+                 "2026-11-17 09:00"),
+    "survey": ("survey", "add", "Anna", "--nps", "9", "--at", "2026-11-17 09:00"),
+}  # fmt: skip
+
+
+def _last_contact_everywhere() -> set[str | None]:
+    """Anna's last contact as crm show, crm remind, crm today and the customer_overview
+    view give it (each must agree with the others)."""
+    shown = json.loads(ok("show", "Anna", "-f", "json"))[0]["contact"][0]["last_contact_at"]
+    remind_rows = [r for r in remind()["due_for_contact"] if r["name"] == "Anna"]
+    today_rows = [r for r in json.loads(ok("today", "-f", "json")) if r["name"] == "Anna"]
+    view = ok(
+        "sql", "SELECT last_contact_at FROM customer_overview WHERE name = 'Anna'", "-f", "json"
+    )
+    return {
+        shown,
+        *(r["last_contact_at"] for r in remind_rows + today_rows),
+        json.loads(view)[0]["last_contact_at"],
+    }
+
+
+@pytest.mark.parametrize("what", IN_TOUCH)
+def test_purchases_feedback_and_survey_answers_count_as_contact(db_path, what):
+    add("Anna", "--cadence", "30d")
+    ok("log", "call", "Anna", "hi", "--at", "2026-09-23 09:00")  # 60 days ago
+    ok(*IN_TOUCH[what])  # 5 days ago
+    assert remind()["due_for_contact"] == []
+    assert json.loads(ok("today", "-f", "json")) == []
+    assert _last_contact_everywhere() == {"2026-11-17T09:00:00+08:00"}
+    assert ok("list", "--where", "days_since_contact = 5", "-q") == "1\n"
+    assert ok("list", "--where", "last_contact_on >= 2026-11-17", "-q") == "1\n"
+    # Only the interactions count now: the call 60 days ago is the last contact, 30 late.
+    ok("config", "set", "contact.counts", "call,email,meeting")
+    due = remind()["due_for_contact"]
+    assert [(d["name"], d["days_since_contact"], d["days_overdue"]) for d in due] == [
+        ("Anna", 60, 30)
+    ]
+    assert _last_contact_everywhere() == {"2026-09-23T09:00:00+08:00"}
+    assert ok("list", "--where", "days_since_contact = 5", "-q") == ""
+    assert ok("list", "--where", "days_since_contact > 59", "-q") == "1\n"
+    today = json.loads(ok("today", "-f", "json"))
+    assert today[0]["reasons"] == ["no contact for 60 days (cadence 30 days, customer)"]
+    # And back to the default: all of them count again.
+    ok("config", "unset", "contact.counts")
+    assert remind()["due_for_contact"] == []
+
+
+def test_contact_counts_picks_each_kind_of_contact(db_path):
+    add("Anna", "--cadence", "30d")
+    ok("log", "meeting", "Anna", "lunch", "--at", "2026-09-23 09:00")
+    ok("buy", "Anna", "Tea", "10", "--at", "2026-10-23 09:00")
+    ok("survey", "add", "Anna", "--nps", "9", "--at", "2026-11-17 09:00")
+    ok("log", "note", "Anna", "a note is never contact", "--at", "2026-11-21 09:00")
+    days = {}
+    for counts in ("call", "meeting", "purchase", "meeting,purchase", "survey,call"):
+        ok("config", "set", "contact.counts", counts)
+        show = json.loads(ok("show", "Anna", "-f", "json"))[0]["contact"][0]
+        days[counts] = show["days_since_contact"]
+    assert days == {
+        "call": None, "meeting": 60, "purchase": 30, "meeting,purchase": 30, "survey,call": 5
+    }  # fmt: skip
+
+
+def test_contact_counts_setting(db_path):
+    default = "call,email,meeting,visit,message,purchase,feedback,survey"
+    assert ok("config", "get", "contact.counts") == default + "\n"
+    # Words in any case and order, stored in the documented order.
+    assert (
+        ok("config", "set", "contact.counts", " Survey, CALL ") == "contact.counts = call,survey\n"
+    )
+    listed = {r["key"]: r for r in json.loads(ok("config", "list", "-f", "json"))}
+    assert listed["contact.counts"]["value"] == "call,survey"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("note", "crm: a note never counts as contact; contact.counts takes: call, email, "
+                 "meeting, visit, message, purchase, feedback, survey\n"),
+        ("call,note", "a note never counts as contact"),
+        ("call,bought", "crm: contact.counts: 'bought' is not one of: call, email, meeting, "
+                        "visit, message, purchase, feedback, survey\n"),
+        ("", "contact.counts: an empty word is not one of: call"),
+        ("call,,email", "contact.counts: an empty word is not one of"),
+        ("purchases", "'purchases' is not one of"),
+    ],
+)  # fmt: skip
+def test_bad_contact_counts_are_refused(db_path, value, message):
+    ok("config", "set", "contact.counts", "call,purchase")
+    stderr = fails(2, "config", "set", "contact.counts", value, db=db_path)
+    assert message in stderr
+    assert ok("config", "get", "contact.counts") == "call,purchase\n"
+
+
+def test_a_contact_word_from_a_newer_crm_counts_nothing(db_path):
+    add("Anna", "--cadence", "30d")
+    ok("log", "call", "Anna", "hi", "--at", "2026-11-17")
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES ('contact.counts', 'telepathy')")
+    conn.close()
+    shown = json.loads(ok("show", "Anna", "-f", "json"))[0]["contact"][0]
+    assert (shown["last_contact"], shown["is_due"]) == ("never", False)  # counted from today
+    assert ok("list", "--where", "days_since_contact >= 0", "-q") == ""
 
 
 def test_the_customers_own_cadence_beats_the_default(db_path):

@@ -74,6 +74,18 @@ def _response_target(value: str) -> str:
     return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds // 60}m"
 
 
+def _contact_counts(value: str) -> str:
+    from crmcli.records.contact import clean_counts
+
+    return clean_counts(value)
+
+
+def _contact_words() -> str:
+    from crmcli.records.contact import WORDS
+
+    return ",".join(WORDS)
+
+
 def _whole(low: int, high: int) -> Callable[[str], str]:
     """A validator for a whole number from `low` to `high`."""
 
@@ -261,6 +273,13 @@ SETTINGS = {
             _count,
             "churn risks `crm remind` shows per currency, most at stake first (0: none)",
             lambda: "5",
+        ),
+        Setting(
+            "contact.counts",
+            _contact_counts,
+            "what counts as contact for cadences and last contact, comma-separated: "
+            "interaction kinds (a note never counts), purchase, feedback, survey",
+            _contact_words,
         ),
         Setting(
             "cadence.default",

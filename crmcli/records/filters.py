@@ -81,6 +81,9 @@ DERIVED = (
     "first_purchase_on",
     "last_purchase_on",
 )
+# The customer's last contact (crmcli.records.contact, as `contact.counts` says): its local
+# date, and the days from it to the day the filter is read for.
+CONTACT_FIELDS = ("last_contact_on", "days_since_contact")
 # The options that select on a derived class.
 DERIVED_OPTIONS = ("lifecycle", "abc", "frequency_tier", "value_tier")
 DATE_FIELDS = {"birthday", "created_at", "updated_at", "archived_at"}
@@ -204,6 +207,18 @@ class DerivedIn(_Term):
     values: frozenset[str]
 
 
+class LastContact(_Term):
+    """The last contact's local date (`last_contact_on`, value an ISO date) or the days
+    since it (`days_since_contact`, a whole number) against a value. A customer never
+    contacted has neither: only `!=` holds for them (as for the purchase facts)."""
+
+    __slots__ = ("field", "op", "value")
+
+    field: str
+    op: str
+    value: str | int
+
+
 class Archived(_Term):
     """Archived customers (True) or live ones (False): every filter says which."""
 
@@ -212,7 +227,7 @@ class Archived(_Term):
     archived: bool
 
 
-Term = Compare | StageIn | HasTag | Contact | Custom | Derived | DerivedIn | Archived
+Term = Compare | StageIn | HasTag | Contact | Custom | Derived | DerivedIn | LastContact | Archived
 
 
 def _like(value: str) -> str:
@@ -251,6 +266,16 @@ def parse_where(
 
         predicate(name, op, value, conn)  # refuses a bad operator or value now
         return Derived(name, op, value)
+    if name in CONTACT_FIELDS:
+        if op == "~":
+            raise InvalidInput(f"{name} compares with = != < <= > >= only")
+        if name == "days_since_contact":
+            if not re.fullmatch(r"\d{1,6}", value):
+                raise InvalidInput(f"days_since_contact is a whole number of days (got {value!r})")
+            return LastContact(name, op, int(value))
+        from crmcli.core import dates
+
+        return LastContact(name, op, dates.parse_date(value, today, direction="past").isoformat())
     if name in FIELDS:
         if name in DATE_FIELDS and op != "~":
             from crmcli.core import dates
@@ -293,7 +318,9 @@ def _normalise_child(name: str, value: str, op: str, region: str | None) -> str:
 
 
 def known_fields(custom_keys: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    return ", ".join([*FIELDS, *CHILD_FIELDS, "tag", *DERIVED, *sorted(custom_keys)])
+    return ", ".join(
+        [*FIELDS, *CHILD_FIELDS, "tag", *DERIVED, *CONTACT_FIELDS, *sorted(custom_keys)]
+    )
 
 
 def order_by(sort: str | None) -> str:
@@ -459,6 +486,41 @@ def _clause(term: Term) -> tuple[str, list[Any]]:
     raise TypeError(f"not an SQL term: {term!r}")
 
 
+# days_since_contact OP n is last_contact_on OP' (as_of - n days): the order turns round.
+_SINCE_OP = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _last_contact(conn: sqlite3.Connection, term: LastContact, as_of: date) -> list[Any]:
+    """[SQL, params...] of a LastContact term over `customers c`. The last contact is an
+    instant (crmcli.records.contact.latest); its local date is compared through the
+    instants local midnights start, as every date of a stored moment is."""
+    from datetime import datetime, time, timedelta
+
+    from crmcli.records import contact
+
+    if term.field == "days_since_contact":
+        op, day = _SINCE_OP[term.op], as_of - timedelta(days=int(term.value))
+    else:
+        op, day = term.op, date.fromisoformat(str(term.value))
+
+    def midnight(d: date) -> str:
+        return datetime.combine(d, time(0, 0)).astimezone().isoformat()
+
+    last = f"(SELECT max(at) FROM ({contact.latest(conn, 'c.id')}))"
+    start, end = midnight(day), midnight(day + timedelta(days=1))
+    test = {
+        "<": (f"{last} < julianday(?)", start),
+        "<=": (f"{last} < julianday(?)", end),
+        ">": (f"{last} >= julianday(?)", end),
+        ">=": (f"{last} >= julianday(?)", start),
+    }
+    if op in test:
+        sql, bound = test[op]
+        return [sql, bound]
+    within = f"coalesce({last} >= julianday(?) AND {last} < julianday(?), 0)"
+    return [within if op == "=" else f"NOT {within}", start, end]
+
+
 def compile_terms(
     conn: sqlite3.Connection,
     terms: tuple[Term, ...],
@@ -475,6 +537,8 @@ def compile_terms(
     for term in terms:
         if isinstance(term, (Derived, DerivedIn)):
             derived.append(term)
+        elif isinstance(term, LastContact):
+            query.add(*_last_contact(conn, term, as_of))
         else:
             sql, params = _clause(term)
             query.add(sql, *params)

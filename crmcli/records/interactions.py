@@ -4,8 +4,10 @@ and internal notes about them.
 An interaction happened at a moment (`occurred_at`, ISO 8601 with the local offset of that
 moment) and has a kind, an optional direction, duration in minutes, channel and outcome,
 and a text. `prepare()` turns what a user typed into clean column values once; the other
-functions take those values and run inside the caller's transaction. Notes are not
-contact: the "last contact" of a customer (for cadences) ignores them.
+functions take those values and run inside the caller's transaction.
+
+What counts as contact, and a customer's last contact, is crmcli.records.contact: every
+kind but a note, as the `contact.counts` setting says.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.records import edits
+from crmcli.records.contact import CONTACT_KINDS
 
-KINDS = ("call", "email", "meeting", "visit", "message", "note")
-CONTACT_KINDS = tuple(k for k in KINDS if k != "note")
+KINDS = (*CONTACT_KINDS, "note")
 DIRECTIONS = {
     "in": "in",
     "inbound": "in",
@@ -233,30 +235,3 @@ def list_interactions(
         params.append(limit)
     # The query runs now, so bad input fails before any output; rows stream from the cursor.
     return (cast(Interaction, dict(row)) for row in conn.execute(sql, params))
-
-
-def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:
-    """Every customer's latest contact (notes excluded) as a local date-time.
-
-    Customers never contacted are absent.
-    """
-    rows = conn.execute(
-        "SELECT customer_id, max(datetime(occurred_at)) FROM interactions "
-        "WHERE kind != 'note' GROUP BY customer_id"
-    )
-    return {customer_id: _from_utc(utc) for customer_id, utc in rows}
-
-
-def last_contact(conn: sqlite3.Connection, customer_id: int) -> datetime | None:
-    """One customer's latest contact (notes excluded) as a local date-time, or None."""
-    row = conn.execute(
-        "SELECT max(datetime(occurred_at)) FROM interactions "
-        "WHERE kind != 'note' AND customer_id = ?",
-        (customer_id,),
-    ).fetchone()
-    return _from_utc(row[0]) if row[0] else None
-
-
-def _from_utc(text: str) -> datetime:
-    """SQLite's `datetime()` (UTC, `YYYY-MM-DD HH:MM:SS`) as a local date-time."""
-    return datetime.fromisoformat(text + "+00:00").astimezone()

@@ -9,7 +9,10 @@ histories of crmcli.reports.purchase_histories, by the rules of crmcli.reports.m
 - `top_risks()` (`crm remind`, the dashboard): the rhythm only, so it never imports numpy or
   scipy and stays fast; it keeps the `at-risk` customers (not the lapsed: they went quiet
   long ago and would head every day's reminders), the top few per currency.
-Archived customers are never listed.
+Archived customers are never listed, nor anyone with nothing at stake: what is at stake is
+the net revenue of the customer's last year of buying, after refunds
+(purchase_histories.History.last_year_net_minor), so a customer whose purchases were all
+refunded is not warned about.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ class _Figures(TypedDict):
     silent_days: int
     usual_gap_days: int | float
     p_alive: float | None  # from the model, rounded to 3 places
-    at_stake_minor: int  # net of the last 12 months, in `currency`
+    at_stake_minor: int  # net of the last year of buying, after refunds, in `currency`
     reason: str
 
 
@@ -96,7 +99,7 @@ def _row(base: purchase_histories.Base, i: int, rules: Rules) -> _Figures:
         "silent_days": silence,
         "usual_gap_days": int(gap) if gap == int(gap) else gap,
         "p_alive": None,
-        "at_stake_minor": base.last_year_minor[i],
+        "at_stake_minor": base.last_year_net_minor[i],
         "reason": rules_.reason(purchases, first, last, base.as_of, gap, rules),
     }
 
@@ -104,12 +107,13 @@ def _row(base: purchase_histories.Base, i: int, rules: Rules) -> _Figures:
 def _rhythm_candidates(
     base: purchase_histories.Base, rules: Rules, stages: tuple[str, ...]
 ) -> list[int]:
-    """Indexes of the customers whose silence passes their rhythm's thresholds."""
+    """Indexes of the customers with something at stake whose silence passes their
+    rhythm's thresholds."""
     today = base.as_of.toordinal()
     found = []
     for i in range(len(base)):
         silence = today - base.last[i]
-        if silence <= rules.min_silence:
+        if silence <= rules.min_silence or base.last_year_net_minor[i] <= 0:
             continue
         if rules_.rhythm_stage(silence, base.gap[i], rules) in stages:
             found.append(i)
@@ -174,7 +178,7 @@ def risks(
             today = base.as_of.toordinal()
             for i in range(len(base)):
                 repeat = base.purchases[i] > 1
-                if today - base.last[i] <= rules.min_silence:
+                if today - base.last[i] <= rules.min_silence or base.last_year_net_minor[i] <= 0:
                     continue
                 if repeat and chance[i] >= rules.p_alive_below:
                     continue

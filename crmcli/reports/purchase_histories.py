@@ -4,7 +4,9 @@ A customer's history in one currency, as of a date, is made of their **purchase 
 distinct local dates (the date part of `purchased_at`, as the sales report uses) up to and
 including the as-of date on which they have at least one sale line (amount >= 0) in that
 currency. A day's value is the sum of its sale lines. Refunds are not purchases and are left
-out: the models describe buying, and a refund is not a purchase of negative value.
+out of the days: the models describe buying, and a refund is not a purchase of negative
+value. They only lower what is at stake (`last_year_net_minor`), the net revenue of the
+last year of buying that churn warning ranks by.
 
 `read()` groups per customer in SQLite, streaming in customer order over the covering index
 purchases_customer_time (one row per customer comes back, never one per line), and yields
@@ -23,19 +25,22 @@ from datetime import date, timedelta
 
 from crmcli.reports.models import lifecycle
 
-# Per customer, every sale line as `YYYY-MM-DD` + amount (the date is 10 characters wide),
-# comma-joined, in index order. One pass over the covering index, no sort, no subquery:
+# Per customer, every line as `YYYY-MM-DD` + amount (the date is 10 characters wide; a
+# refund's amount is negative), comma-joined, in index order; customers with refunds only
+# are left out. One pass over the covering index, no sort, no subquery:
 # merging lines into days happens in Python, which is cheaper than asking SQLite per
 # customer for the first day's and the last year's values (measured: 2.5x faster).
 _SQL = """
 SELECT p.customer_id, group_concat(substr(p.purchased_at, 1, 10) || p.amount_minor)
 FROM purchases p
-WHERE p.currency = :currency AND p.amount_minor >= 0 AND p.purchased_at < :before
+WHERE p.currency = :currency AND p.purchased_at < :before
 GROUP BY p.customer_id
+HAVING max(p.amount_minor) >= 0
 """
-_DAYS = "count(DISTINCT substr(p.purchased_at, 1, 10))"
-_LAST = "julianday(substr(max(p.purchased_at), 1, 10))"
-_SPAN = f"({_LAST} - julianday(substr(min(p.purchased_at), 1, 10)))"
+_SALE = "CASE WHEN p.amount_minor >= 0 THEN p.purchased_at END"  # NULL for a refund
+_DAYS = f"count(DISTINCT substr({_SALE}, 1, 10))"
+_LAST = f"julianday(substr(max({_SALE}), 1, 10))"
+_SPAN = f"({_LAST} - julianday(substr(min({_SALE}), 1, 10)))"
 _SILENCE = f"(julianday(:as_of) - {_LAST})"
 # For `at-risk` (not lapsed) customers only: drop in SQL whoever cannot be one. Silent for
 # min_silence days or less: not listed. Lapsed: silent > lapsed_factor x usual gap; with
@@ -44,7 +49,7 @@ _SILENCE = f"(julianday(:as_of) - {_LAST})"
 # longer than lapsed_factor x 2 x span / k is surely lapsed; with fewer gaps the usual gap is
 # default_gap. The survivors get the exact rule in Python.
 _AT_RISK_ONLY = (
-    "\nHAVING max(p.purchased_at) < :quiet_before AND "
+    f" AND max({_SALE}) < :quiet_before AND "
     f"CASE WHEN {_DAYS} - 1 >= :min_gaps "
     f"THEN {_SILENCE} <= :lapsed_factor * 2 * {_SPAN} / ({_DAYS} - 1) "
     f"ELSE {_SILENCE} <= :lapsed_factor * :default_gap END"
@@ -57,15 +62,16 @@ class History:
 
     `days`: ascending distinct purchase days; `total_minor`: the value of all of them;
     `first_day_minor`: the value of the first one (so the repeat purchases are worth
-    `total_minor - first_day_minor`); `last_year_minor`: the value of the purchase days in
-    the 365 days up to and including the last one.
+    `total_minor - first_day_minor`); `last_year_net_minor`: what is at stake, the value
+    of the purchase days in the 365 days up to and including the last one, less the refunds
+    dated from the first of those days up to the as-of date, never below 0.
     """
 
     customer_id: int
     days: tuple[date, ...]
     total_minor: int
     first_day_minor: int
-    last_year_minor: int
+    last_year_net_minor: int
 
     @property
     def repeats(self) -> int:
@@ -127,20 +133,27 @@ def read(
     rows = conn.execute(sql, params)
     for customer_id, joined in rows:
         by_day: dict[date, int] = {}
+        refunds: list[tuple[date, int]] = []
         for item in joined.split(","):
             text = item[:10]
             day = known.get(text)
             if day is None:
                 day = known[text] = date.fromisoformat(text)
-            by_day[day] = by_day.get(day, 0) + int(item[10:])
+            amount = int(item[10:])
+            if amount < 0:
+                refunds.append((day, -amount))
+            else:
+                by_day[day] = by_day.get(day, 0) + amount
         days = tuple(sorted(by_day))  # SQL does not promise the order of group_concat
         year_start = days[-1] - timedelta(days=364)
+        sold = sum(v for d, v in by_day.items() if d >= year_start)
+        refunded = sum(v for d, v in refunds if d >= year_start)
         yield History(
             customer_id,
             days,
             sum(by_day.values()),
             by_day[days[0]],
-            sum(v for d, v in by_day.items() if d >= year_start),
+            max(0, sold - refunded),
         )
 
 
@@ -150,8 +163,8 @@ class Base:
 
     Per customer (same index in every column): `ids`; `purchases` (distinct purchase days,
     so x = purchases - 1); `first` and `last` purchase day as date ordinals; `gap`, the usual
-    gap in days (lifecycle.usual_gap); `total_minor` and `repeat_minor` (the value of all
-    purchase days, and of all but the first).
+    gap in days (lifecycle.usual_gap); `last_year_net_minor` (what is at stake, see
+    History); `repeat_minor` (the value of all purchase days but the first).
     """
 
     currency: str
@@ -161,7 +174,7 @@ class Base:
     first: array = field(default_factory=lambda: array("q"))
     last: array = field(default_factory=lambda: array("q"))
     gap: array = field(default_factory=lambda: array("d"))
-    last_year_minor: array = field(default_factory=lambda: array("q"))
+    last_year_net_minor: array = field(default_factory=lambda: array("q"))
     repeat_minor: array = field(default_factory=lambda: array("q"))
 
     def __len__(self) -> int:
@@ -186,7 +199,7 @@ def load(
         base.first.append(history.days[0].toordinal())
         base.last.append(history.days[-1].toordinal())
         base.gap.append(history.usual_gap(rules))
-        base.last_year_minor.append(history.last_year_minor)
+        base.last_year_net_minor.append(history.last_year_net_minor)
         base.repeat_minor.append(history.repeat_minor)
     return base
 

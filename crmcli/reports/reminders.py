@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar, 
 from crmcli.core import clock, dates, lunar
 from crmcli.core.text import plural
 from crmcli.records import important_dates
-from crmcli.records.interactions import last_contact, last_contacts
+from crmcli.records.contact import last_contact, last_contacts
 from crmcli.reports.models import agenda
 from crmcli.reports.models.agenda import CadenceRules, Reason
 
@@ -656,7 +656,7 @@ def _churn_reason(row: ChurnDue, window: Window) -> Reason:
         row["customer_id"],
         agenda.LATER,
         float(row["silent_days"]) / max(float(row["usual_gap_days"]), 1.0),
-        f"churn risk: {row['reason']}; bought {row['stake']} in their last year",
+        f"churn risk: {row['reason']}; bought {row['stake']} net in their last year",
     )
 
 

@@ -170,12 +170,12 @@ class SatisfactionRow(SatisfactionFigures, total=False):
     stage: str | None
 
 
-# A detractor answer is "not contacted" while no contact (a call, email, meeting, visit or
-# message: notes are not contact) was logged with the customer after the answer's moment.
-_CONTACTED = (
-    "EXISTS (SELECT 1 FROM interactions i WHERE i.customer_id = s.customer_id "
-    "AND i.kind != 'note' AND datetime(i.occurred_at) > datetime(s.answered_at))"
-)
+# A detractor answer is "not contacted" while no contact (what the `contact.counts` setting
+# names: crmcli.records.contact, the one definition) came after the answer's moment.
+def _contacted(conn: sqlite3.Connection) -> str:
+    from crmcli.records.contact import contacted_after
+
+    return contacted_after(conn, "s.customer_id", "s.answered_at")
 
 
 def satisfaction_report(
@@ -198,7 +198,7 @@ def satisfaction_report(
     }.get(by or "", "")
     rows = conn.execute(
         f"SELECT {key} AS grp, s.id, s.nps, s.csat, "  # noqa: S608 - whitelisted expressions
-        f"CASE WHEN s.nps <= {figures.DETRACTOR_MAX} THEN {_CONTACTED} END AS contacted "
+        f"CASE WHEN s.nps <= {figures.DETRACTOR_MAX} THEN {_contacted(conn)} END AS contacted "
         f"FROM surveys s {join} WHERE {condition}",
         params,
     ).fetchall()
@@ -269,7 +269,7 @@ def uncontacted_detractors(
         " ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone, s.nps, s.comment "
         "FROM surveys s JOIN customers c ON c.id = s.customer_id "
         f"WHERE s.nps <= {figures.DETRACTOR_MAX} AND c.archived_at IS NULL "
-        f"AND NOT {_CONTACTED} AND {condition} "
+        f"AND NOT {_contacted(conn)} AND {condition} "
         "ORDER BY datetime(s.answered_at), s.id",
         params,
     ).fetchall()

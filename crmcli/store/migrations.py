@@ -770,6 +770,56 @@ def m015_yearless_birthdays(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM customer_fields WHERE id = ?", (field_id,))
 
 
+@migration
+def m016_contact(conn: sqlite3.Connection) -> None:
+    """Contact is what the `contact.counts` setting names (crmcli.records.interactions):
+    interactions of some kinds and purchases, feedback and survey answers. An index on
+    interactions that holds the kind, so the latest contact of every customer is read from
+    indexes alone; and `customer_overview.last_contact_at` follows the setting, read from
+    the settings table (its default frozen here: every kind but a note, and the three)."""
+    execute_script(
+        conn,
+        """
+        CREATE INDEX interactions_contact ON interactions(customer_id, occurred_at, kind);
+        DROP INDEX interactions_customer;
+        DROP VIEW customer_overview;
+        CREATE VIEW customer_overview AS
+        WITH counted(words) AS (SELECT ',' || coalesce(
+            (SELECT value FROM settings WHERE key = 'contact.counts'),
+            'call,email,meeting,visit,message,purchase,feedback,survey') || ',')
+        SELECT c.id, c.name, c.kind, c.company, c.title, c.city, c.region, c.country,
+            c.source, c.stage, c.external_id,
+            (SELECT phone FROM customer_phones p WHERE p.customer_id = c.id
+             ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone,
+            (SELECT email FROM customer_emails e WHERE e.customer_id = c.id
+             ORDER BY e.is_primary DESC, e.id LIMIT 1) AS email,
+            (SELECT group_concat(name, ',') FROM (SELECT t.name FROM customer_tags ct
+             JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name))
+                AS tags,
+            (SELECT at FROM (
+                SELECT occurred_at AS at FROM interactions i WHERE i.customer_id = c.id
+                    AND i.kind != 'note'
+                    AND instr((SELECT words FROM counted), ',' || i.kind || ',')
+                UNION ALL SELECT purchased_at FROM purchases p WHERE p.customer_id = c.id
+                    AND instr((SELECT words FROM counted), ',purchase,')
+                UNION ALL SELECT received_at FROM feedback f WHERE f.customer_id = c.id
+                    AND instr((SELECT words FROM counted), ',feedback,')
+                UNION ALL SELECT answered_at FROM surveys s WHERE s.customer_id = c.id
+                    AND instr((SELECT words FROM counted), ',survey,'))
+             ORDER BY julianday(at) DESC LIMIT 1) AS last_contact_at,
+            (SELECT count(*) FROM tasks k WHERE k.customer_id = c.id AND k.done_at IS NULL)
+                AS open_tasks,
+            (SELECT count(*) FROM purchases p WHERE p.customer_id = c.id) AS purchase_lines,
+            (SELECT min(purchased_at) FROM purchases p WHERE p.customer_id = c.id)
+                AS first_purchase_at,
+            (SELECT max(purchased_at) FROM purchases p WHERE p.customer_id = c.id)
+                AS last_purchase_at,
+            c.created_at, c.updated_at, c.archived_at
+        FROM customers c;
+        """,
+    )
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 

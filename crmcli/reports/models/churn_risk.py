@@ -16,8 +16,10 @@ last week is not slipping away, whatever their rhythm (bursts of purchases on co
 days give usual gaps of a day or two), and BG/NBD can put P(alive) under one half right after
 a purchase when its b is small.
 
-What is at stake (computed by the caller) is a year of the customer's buying: the value of
-their purchases in the 365 days up to and including their last purchase day.
+What is at stake (computed by the caller) is a year of the customer's buying, net of
+refunds: the value of their purchases in the 365 days up to and including their last
+purchase day, less what was refunded since the start of those days, never below 0. A
+customer with nothing at stake (all refunded) is not a risk worth a warning.
 """
 
 from __future__ import annotations
