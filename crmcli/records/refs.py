@@ -53,20 +53,10 @@ def resolve(
             key,
         )
         return _exact(conn, ref, found, archived)
-    if len(re.sub(r"\D", "", text)) >= 5 and re.fullmatch(r"[\d\s()+\-.]+", text):
-        try:
-            phone = validate.phone(text, region)
-        except InvalidInput:
-            phone = None
-        if phone:
-            found = _ids(
-                conn,
-                "SELECT DISTINCT c.id, c.archived_at FROM customer_phones p "
-                "JOIN customers c ON c.id = p.customer_id WHERE p.phone = ?",
-                phone,
-            )
-            if found:
-                return _exact(conn, ref, found, archived)
+    if len(re.sub(r"\D", "", text)) >= 3 and re.fullmatch(r"[\d\s()+\-.]+", text):
+        found = _by_phone(conn, text, region)
+        if found:
+            return _exact(conn, ref, found, archived)
     if numeric:
         raise NotFound(f"no customer matches {ref!r}")
     key = validate.fold(text)
@@ -90,6 +80,39 @@ def resolve(
         conn, key, archived=archived, partial=True
     )
     return _one(conn, ref, partial)
+
+
+def _by_phone(
+    conn: sqlite3.Connection, text: str, region: str | None
+) -> list[tuple[int, str | None]]:
+    """Customers with the phone `text`, read as `crm add` reads it: in default_region
+    (`region`), and for a number without +country also in each customer's own country
+    (a customer whose country is US is found by `(212) 555-0134`)."""
+    forms = {}
+    for home in [None, *_home_regions(conn, text)]:
+        try:
+            forms.setdefault(validate.phone(text, region, home=home), home)
+        except InvalidInput:
+            continue
+    found: dict[int, str | None] = {}
+    for phone, home in forms.items():
+        rows = conn.execute(
+            "SELECT DISTINCT c.id, c.archived_at, c.country FROM customer_phones p "
+            "JOIN customers c ON c.id = p.customer_id WHERE p.phone = ? ORDER BY c.id",
+            (phone,),
+        )
+        for customer_id, archived_at, country in rows:
+            if home is None or validate.country_region(country) == home:
+                found[customer_id] = archived_at
+    return sorted(found.items())
+
+
+def _home_regions(conn: sqlite3.Connection, text: str) -> list[str]:
+    """The regions of the countries customers have, for a number typed without +."""
+    if text.startswith("+"):
+        return []
+    rows = conn.execute("SELECT DISTINCT country FROM customers WHERE country IS NOT NULL")
+    return sorted({r for (c,) in rows if (r := validate.country_region(c))})
 
 
 def _exact(

@@ -231,6 +231,11 @@ def _phone_key(value: Any, region: str | None) -> str:
         return _digits(text)
 
 
+# The TEL type of a service number or short code (`10086`): not in RFC 6350, so an
+# extension type, which other programs keep and ignore.
+SERVICE_TYPE = "X-SERVICE"
+
+
 def build_card(
     record: Customer, kept_text: str | None, version: str, region: str | None = None
 ) -> str:
@@ -277,7 +282,10 @@ def build_card(
             tel.group = match.group
             extension = _extension(match.value)  # crm keeps the number, the card its ext.
         tel.params.pop("VALUE", None)
-        if version == "4.0":  # RFC 6350 6.4.1: a tel: URI
+        if record["phone_kinds"].get(phone) == "service":  # digits of no country: text
+            types = [t for t in tel.params.get("TYPE", []) if t.upper() != SERVICE_TYPE]
+            tel.params["TYPE"] = [*types, SERVICE_TYPE]
+        elif version == "4.0":  # RFC 6350 6.4.1: a tel: URI
             tel.value = f"tel:{phone}" + (f";ext={extension}" if extension else "")
             tel.params["VALUE"] = ["uri"]
             tel.encoded = True  # the URI's ; is not escaped
