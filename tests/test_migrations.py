@@ -397,3 +397,17 @@ def test_upgrade_moves_clear_national_ids_out_of_history_and_merge_records(db_pa
     assert secrets == [(f"'national_id','{other}'", None), (f"'national_id','{clear}'", None)]
     ok("undo", "--yes")  # the edit: the number comes back exactly
     assert json.loads(ok("show", "1", "--reveal", "-f", "json"))[0]["national_id"] == clear
+
+
+def test_m015_gives_hand_written_local_numbers_the_service_kind(db_path):
+    """Phones stored before kinds existed: E.164 ones are numbers, others service ones."""
+    seed_version(db_path, released("m015_phone_kinds"))
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO customer_phones (customer_id, phone) VALUES (1, '10086')")
+    conn.commit()
+    conn.close()
+    ok("list")
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["phone_kinds"] == {
+        "+8613800138000": "number",
+        "10086": "service",
+    }

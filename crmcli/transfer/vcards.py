@@ -219,14 +219,15 @@ def _matching(kept: list[Any], value: str, key: Any) -> Any:
     return None
 
 
-def _phone_key(value: Any, region: str | None) -> str:
-    """A TEL value as crm stores it (E.164), so a kept `138 0013 8009` matches the stored
+def _phone_key(value: Any, region: str | None, home: str | None) -> str:
+    """A TEL value as crm stores it (E.164), read as the import read it (in the customer's
+    country `home`, else `region`), so a kept `138 0013 8009` matches the stored
     +8613800138009; the digits when it is no valid number."""
     from crmcli.core import validate
 
     text = _tel(value, ext=False)
     try:
-        return validate.phone(text, region)
+        return validate.phone(text, region, home=home)
     except InvalidInput:
         return _digits(text)
 
@@ -272,8 +273,11 @@ def build_card(
             card.add("kind").value = "org"
         else:
             card.add("x-abshowas").value = "COMPANY"
+    from crmcli.core.validate import country_region
+
+    home = country_region(record["country"])
     for phone in record["phones"]:
-        match = _matching(old.get("tel", []), phone, lambda v: _phone_key(v, region))
+        match = _matching(old.get("tel", []), phone, lambda v: _phone_key(v, region, home))
         tel = card.add("tel")
         tel.value = phone
         extension = None
