@@ -151,6 +151,28 @@ def _locale_region() -> str | None:
     return None
 
 
+def keep_locale_region(conn: sqlite3.Connection) -> str | None:
+    """Save the locale's region as default_region when the database has none (called by
+    every write, at its end): phone numbers are then read the same way by a cron job
+    without LANG as by the terminal that made the file. Returns the region saved, or None
+    when one was already set or the locale names none."""
+    region = _locale_region()
+    if region is None or region not in _supported_regions():
+        return None
+    cursor = conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('default_region', ?) "
+        "ON CONFLICT (key) DO NOTHING",
+        (region,),
+    )
+    return region if cursor.rowcount else None
+
+
+def _supported_regions() -> frozenset[str]:
+    import phonenumbers
+
+    return frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
 SETTINGS = {
     s.key: s
     for s in (
