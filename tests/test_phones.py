@@ -178,11 +178,14 @@ def test_a_service_number_written_with_its_country_code_is_kept(cn):
 
 
 def test_a_customer_is_found_by_a_number_read_in_their_country(cn):
-    shanghai = add("Shanghai", "--phone", "(212) 555-0134")
     john = add("John", "--phone", "+1 212 555 0134", "--country", "United States")
+    assert shown("(212) 555-0134")["id"] == john
     assert shown("+1 212 555 0134")["id"] == john
-    err = fails(2, "show", "(212) 555-0134")  # read in CN and in the US: two customers
-    assert str(shanghai) in err and str(john) in err
+    # Read in default_region first, as `crm add` reads it: a Shanghai customer with the
+    # same digits is the one meant.
+    shanghai = add("Shanghai", "--phone", "(212) 555-0134")
+    assert shown("(212) 555-0134")["id"] == shanghai
+    assert shown("+1 212 555 0134")["id"] == john
 
 
 # --- imports --------------------------------------------------------------------------------

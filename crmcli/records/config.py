@@ -157,20 +157,17 @@ def keep_locale_region(conn: sqlite3.Connection) -> str | None:
     without LANG as by the terminal that made the file. Returns the region saved, or None
     when one was already set or the locale names none."""
     region = _locale_region()
-    if region is None or region not in _supported_regions():
+    if (
+        region is None
+        or conn.execute("SELECT 1 FROM settings WHERE key = 'default_region'").fetchone()
+    ):
         return None
-    cursor = conn.execute(
-        "INSERT INTO settings (key, value) VALUES ('default_region', ?) "
-        "ON CONFLICT (key) DO NOTHING",
-        (region,),
-    )
-    return region if cursor.rowcount else None
-
-
-def _supported_regions() -> frozenset[str]:
-    import phonenumbers
-
-    return frozenset(phonenumbers.SUPPORTED_REGIONS)
+    try:
+        region = validate.region_code(region)  # loads phonenumbers: once per database
+    except InvalidInput:
+        return None
+    conn.execute("INSERT INTO settings (key, value) VALUES ('default_region', ?)", (region,))
+    return region
 
 
 SETTINGS = {

@@ -150,7 +150,7 @@ def prepare(
     )
     if "country" in out.values:  # set or unset here
         country = out.values.get("country")
-    home = validate.country_region(country)
+    home = validate.country_region(country) if raw.phone_inputs() else None  # CLDR: when used
     out.add_phones = _unique(validate.phone(p, region, home=home) for p in raw.phones)
     out.remove_phones = [validate.phone(p, region, home=home) for p in raw.remove_phones]
     if raw.primary_phone:

@@ -86,33 +86,36 @@ def _by_phone(
     conn: sqlite3.Connection, text: str, region: str | None
 ) -> list[tuple[int, str | None]]:
     """Customers with the phone `text`, read as `crm add` reads it: in default_region
-    (`region`), and for a number without +country also in each customer's own country
-    (a customer whose country is US is found by `(212) 555-0134`)."""
-    forms = {}
-    for home in [None, *_home_regions(conn, text)]:
-        try:
-            forms.setdefault(validate.phone(text, region, home=home), home)
-        except InvalidInput:
-            continue
-    found: dict[int, str | None] = {}
-    for phone, home in forms.items():
-        rows = conn.execute(
-            "SELECT DISTINCT c.id, c.archived_at, c.country FROM customer_phones p "
-            "JOIN customers c ON c.id = p.customer_id WHERE p.phone = ? ORDER BY c.id",
-            (phone,),
-        )
-        for customer_id, archived_at, country in rows:
-            if home is None or validate.country_region(country) == home:
-                found[customer_id] = archived_at
-    return sorted(found.items())
+    (`region`); when that finds no one, a number without +country is read in the country
+    of each customer who has one (a US customer is found by `(212) 555-0134`)."""
+    found = _phone_owners(conn, text, region, None)
+    if found or text.startswith(("+", "\uff0b")):
+        return found
+    countries = conn.execute("SELECT DISTINCT country FROM customers WHERE country IS NOT NULL")
+    for home in sorted({r for (c,) in countries if (r := validate.country_region(c))}):
+        found += _phone_owners(conn, text, region, home)
+    return sorted(set(found))
 
 
-def _home_regions(conn: sqlite3.Connection, text: str) -> list[str]:
-    """The regions of the countries customers have, for a number typed without +."""
-    if text.startswith("+"):
+def _phone_owners(
+    conn: sqlite3.Connection, text: str, region: str | None, home: str | None
+) -> list[tuple[int, str | None]]:
+    """(id, archived_at) of the customers with `text` read in `home` (else `region`); with a
+    `home`, only those whose country is in it."""
+    try:
+        phone = validate.phone(text, region, home=home)
+    except InvalidInput:
         return []
-    rows = conn.execute("SELECT DISTINCT country FROM customers WHERE country IS NOT NULL")
-    return sorted({r for (c,) in rows if (r := validate.country_region(c))})
+    rows = conn.execute(
+        "SELECT DISTINCT c.id, c.archived_at, c.country FROM customer_phones p "
+        "JOIN customers c ON c.id = p.customer_id WHERE p.phone = ? ORDER BY c.id",
+        (phone,),
+    )
+    return [
+        (customer_id, archived_at)
+        for customer_id, archived_at, country in rows
+        if home is None or validate.country_region(country) == home
+    ]
 
 
 def _exact(

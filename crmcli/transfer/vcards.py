@@ -275,7 +275,7 @@ def build_card(
             card.add("x-abshowas").value = "COMPANY"
     from crmcli.core.validate import country_region
 
-    home = country_region(record["country"])
+    home = country_region(record["country"]) if old.get("tel") else None  # CLDR: if needed
     for phone in record["phones"]:
         match = _matching(old.get("tel", []), phone, lambda v: _phone_key(v, region, home))
         tel = card.add("tel")
