@@ -147,6 +147,17 @@ def test_a_bulk_edit_reads_each_customers_phone_in_their_own_country(cn):
     assert "not a valid US number; it is valid in CN" in err
 
 
+def test_a_phone_stored_before_the_country_was_set_can_still_be_removed(cn):
+    customer = add("Amy", "--phone", "10086", "--phone", "13800138000")
+    ok("edit", str(customer), "--country", "US")
+    ok("edit", str(customer), "--primary-phone", "13800138000", "--remove-phone", "10086")
+    assert phones(cn, customer) == [("+8613800138000", "number")]
+    err = fails(2, "edit", str(customer), "--remove-phone", "(650) 253-0000", db=cn)
+    assert err == f"crm: customer {customer} has no phone +16502530000\n"
+    err = fails(2, "edit", str(customer), "--remove-phone", "12", db=cn)
+    assert err == "crm: invalid phone '12': not a valid US number\n"
+
+
 # --- service numbers ------------------------------------------------------------------------
 
 
@@ -352,6 +363,16 @@ def test_the_first_write_saves_the_locales_region_once_and_cron_reads_the_same(
     assert cron.exit_code == 0 and cron.stderr == ""
     assert phones(db_path, 1) == [("+8613800138000", "number")]
     assert phones(db_path, 3) == [("+8613900139000", "number")]
+
+
+def test_undoing_the_first_write_keeps_the_saved_region(db_path, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert crm("add", "A").stderr == SAVED
+    undone = crm("undo", "--yes")
+    assert undone.exit_code == 0 and "settings" not in undone.stdout + undone.stderr
+    assert settings_rows(db_path) == [("default_region", "CN")]
+    assert crm("add", "B").stderr == ""
+    assert "settings" not in ok("history")
 
 
 def test_a_refused_first_write_saves_nothing(db_path, monkeypatch):

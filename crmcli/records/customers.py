@@ -152,9 +152,9 @@ def prepare(
         country = out.values.get("country")
     home = validate.country_region(country) if raw.phone_inputs() else None  # CLDR: when used
     out.add_phones = _unique(validate.phone(p, region, home=home) for p in raw.phones)
-    out.remove_phones = [validate.phone(p, region, home=home) for p in raw.remove_phones]
+    out.remove_phones = [_existing_phone(p, region, home) for p in raw.remove_phones]
     if raw.primary_phone:
-        out.primary_phone = validate.phone(raw.primary_phone, region, home=home)
+        out.primary_phone = _existing_phone(raw.primary_phone, region, home)
     out.add_emails = list({key: (e, key) for e, key in map(validate.email, raw.emails)}.values())
     out.remove_emails = [validate.email(e)[1] for e in raw.remove_emails]
     if raw.primary_email:
@@ -175,6 +175,22 @@ def prepare(
             out.add_related.append((relation, validate.text("related name", who), None))
     out.remove_related = [validate.text("related", r) for r in raw.remove_related]
     return out
+
+
+def _existing_phone(value: str, region: str | None, home: str | None) -> str:
+    """A phone the customer has, as stored: read in their country, else in default_region
+    (a number stored before their country was set, such as a service number of the
+    default region); InvalidInput as the first reading when neither reads it."""
+    try:
+        return validate.phone(value, region, home=home)
+    except InvalidInput as exc:
+        if home is None or home == region:
+            raise
+        refused = exc
+    try:
+        return validate.phone(value, region)
+    except InvalidInput:
+        raise refused from None
 
 
 def id_in_field(where: str, instead: str) -> str:
