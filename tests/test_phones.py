@@ -226,6 +226,19 @@ def test_a_csv_import_keeps_service_numbers_and_reads_each_rows_country(cn, tmp_
     ]  # fmt: skip
 
 
+def test_an_import_row_updating_a_customer_reads_phones_in_their_stored_country(cn, tmp_path):
+    john = add("John", "--country", "US", "--external-id", "J1")
+    file = tmp_path / "more.csv"
+    file.write_text("external_id,name,phone\nJ1,John,(650) 253-0000\n", encoding="utf-8")
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0 and "1 updated" in result.stderr, result.stderr
+    assert phones(cn, john) == [("+16502530000", "number")]
+    again = tmp_path / "again.csv"
+    again.write_text("name,phone,country\nJohn,650-253-0000,US\n", encoding="utf-8")
+    result = crm("import", "customers", str(again), "--key", "phone")
+    assert result.exit_code == 0 and "1 unchanged" in result.stderr, result.stderr
+
+
 def test_a_csv_row_with_a_number_of_another_country_is_rejected_with_the_hint(cn, tmp_path):
     file = tmp_path / "contacts.csv"
     file.write_text("Name,Phone,Country\nAmy,13800138001,US\n", encoding="utf-8")
