@@ -453,3 +453,17 @@ def test_upgrade_moves_yearless_birthday_fields_into_empty_birthdays(db_path):
     assert [(d["name"], d["falls_on"], d["years"]) for d in dates] == [
         ("Leap", "2027-02-28", None), ("Mei", "2027-05-13", None), ("Born", "2027-07-15", 37),
     ]  # fmt: skip
+
+
+def test_m017_gives_hand_written_local_numbers_the_service_kind(db_path):
+    """Phones stored before kinds existed: E.164 ones are numbers, others service ones."""
+    seed_version(db_path, released("m017_phone_kinds"))
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO customer_phones (customer_id, phone) VALUES (1, '10086')")
+    conn.commit()
+    conn.close()
+    ok("list")
+    assert json.loads(ok("show", "1", "-f", "json"))[0]["phone_kinds"] == {
+        "+8613800138000": "number",
+        "10086": "service",
+    }

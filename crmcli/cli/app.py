@@ -315,6 +315,7 @@ def writing(
     are printed as `crm: ...` lines. Like `before_commit`, an output error met inside it
     aborts the write; once it is committed the run counts as saved, and an output error
     after it says that the change is saved."""
+    from crmcli.records.config import keep_locale_region
     from crmcli.store.db import write
 
     run = global_options(ctx)
@@ -322,8 +323,14 @@ def writing(
     target = path or run.path
     with write(target, command=command_path(ctx), warn=_say, hooks=hooks) as conn:
         yield conn
+        kept = keep_locale_region(conn)
         sys.stdout.flush()  # still inside the transaction: an output error rolls it back
     run.saved = True
+    if kept:
+        _say(
+            f"default_region set to {kept} from the locale "
+            "(change with: crm config set default_region XX)"
+        )
 
 
 def mark_saved(ctx: typer.Context) -> None:

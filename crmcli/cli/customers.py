@@ -140,9 +140,17 @@ def resolver(conn: sqlite3.Connection, *, archived: bool = False) -> Callable[[s
     return lambda ref: refs.resolve(conn, ref, region=region, archived=archived)
 
 
-def _prepare(conn: sqlite3.Connection, raw: CustomerInput) -> customers.Changes:
+def _prepare(
+    conn: sqlite3.Connection, raw: CustomerInput, country: str | None = None
+) -> customers.Changes:
+    """`raw` validated; `country` is the customer's stored one, which phones are read in."""
     return customers.prepare(
-        conn, raw, region=_region(conn), today=clock.today(), resolve=resolver(conn)
+        conn,
+        raw,
+        region=_region(conn),
+        today=clock.today(),
+        resolve=resolver(conn),
+        country=country,
     )
 
 
@@ -354,16 +362,18 @@ def edit(
     changed: list[dict[str, Any]] = []
     with suppress(DryRun), writing(ctx) as conn:
         ids, by_filter = select(conn, named, selection, batch)
-        changes = _prepare(conn, raw)
+        # Phones are read in each customer's own country: one preparation per country.
+        countries = customers.countries(conn, ids) if raw.phone_inputs() else {}
+        prepared = {c: _prepare(conn, raw, c) for c in {*countries.values()} or {None}}
         new_stage = config.clean_stage(conn, stage) if stage else None
         what = "Change " + _describe_change(assign, stage, add_tag, remove_tag, raw)
         confirm_bulk(conn, len(ids), what, batch, by_filter)
         befores = {i: customers.get_customer(conn, i) for i in ids}
         taken: list[duplicates.Taken] = []
         for customer_id in ids:
-            mine = changes
+            mine = prepared[countries.get(customer_id)]
             if derive_from_id:  # each customer's own ID fills their own birthday and gender
-                mine = copy.deepcopy(changes)
+                mine = copy.deepcopy(mine)
                 current = customers.get_customer(conn, customer_id, reveal=True)
                 customers.derive_from_id(mine, current)
             taken += duplicates.taken(conn, mine, customer_id)  # those edited before it too
@@ -408,7 +418,7 @@ def _edit_in_editor(
         typer.echo("No changes.")
         return
     with writing(ctx) as conn:
-        changes = _prepare(conn, raw)
+        changes = _prepare(conn, raw, record["country"])
         allow_duplicates(duplicates.taken(conn, changes, customer_id), allow_duplicate, "save")
         changed = customers.edit_customer(conn, customer_id, changes, expected_version=version)
     output(ctx, quiet=quiet).done(
@@ -480,7 +490,12 @@ def show(
         record.update({s.key: rows for s, rows in sections})
         output(ctx, fmt).rows([record], list(record))
         return
-    pairs: list[tuple[str, Any]] = [(label, record[key]) for key, label in CARD_FIELDS]
+    kinds = record["phone_kinds"]
+    shown = {
+        **record,
+        "phones": [p if kinds[p] == "number" else f"{p} ({kinds[p]})" for p in record["phones"]],
+    }
+    pairs: list[tuple[str, Any]] = [(label, shown[key]) for key, label in CARD_FIELDS]
     if record["referred_by"] is not None:
         pairs.append(("referred by", f"{record['referred_by_name']} (#{record['referred_by']})"))
     pairs.append(("referred", [f"{r['name']} (#{r['id']})" for r in record["referrals"]]))

@@ -8,9 +8,11 @@ GB 11643 (length, region code, date, check digit). Heavy libraries are imported 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date
+from typing import Any
 
 from crmcli.core.errors import InvalidInput
 
@@ -98,23 +100,116 @@ def email(value: str) -> tuple[str, str]:
     return result.normalized, result.normalized.casefold()
 
 
-def phone(value: str, region: str | None) -> str:
-    """The phone number in E.164 (`+8613800138000`); needs +country when no region is set."""
+def phone(value: str, region: str | None, *, home: str | None = None) -> str:
+    """A phone number as crm stores it: E.164 (`+8613800138000`), or for a service number
+    or short code valid in the region read (`10086`, `95555`, `110`) its digits.
+
+    A number without `+` is read in `home` (the customer's own region, see
+    `country_region`), else in `region` (default_region). A number that is not valid there
+    but is in the other of the two, or with a `+` put in front of it, is refused with a
+    hint rather than stored under the wrong country (InvalidInput); so is any other
+    invalid number, and a national number when neither region is known.
+    """
     import phonenumbers
+    from phonenumbers import shortnumberinfo
 
     raw = value.strip()
     if not raw or re.search(_CONTROL_LINE, raw):
         raise InvalidInput(f"invalid phone {value!r}")
+    used = home or region
+    international = raw.startswith(("+", "\uff0b"))
+    if not used and not international:
+        raise InvalidInput(
+            f"invalid phone {raw!r} (no default region: start with +country code, or run "
+            "'crm config set default_region CN')"
+        )
+    number = _parse_phone(raw, used)
+    if number is not None and phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if number is not None and (
+        shortnumberinfo.is_valid_short_number(number)
+        if international
+        else shortnumberinfo.is_valid_short_number_for_region(number, used)
+    ):
+        return phonenumbers.national_significant_number(number)
+    if international:
+        raise InvalidInput(f"invalid phone {raw!r}: not a valid number")
+    # What the user may have meant: the number read in default_region (when the
+    # customer's country was used), or the digits as an international number.
+    meant = [(raw, region)] if region != used else []
+    meant.append((f"+{phonenumbers.normalize_digits_only(raw)}", None))
+    for text, other in meant:
+        found = _parse_phone(text, other)
+        if found is None or not phonenumbers.is_valid_number(found):
+            continue
+        typed = phonenumbers.format_number(found, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        where = phonenumbers.region_code_for_number(found)
+        raise InvalidInput(
+            f"phone {raw!r} is not a valid {used} number; it is valid in {where}: type "
+            f"{typed} or give the customer's country as {where}"
+        )
+    hint = "" if home else "; give the customer's country, or type it with +country code"
+    raise InvalidInput(f"invalid phone {raw!r}: not a valid {used} number{hint}")
+
+
+def _parse_phone(raw: str, region: str | None) -> Any:
+    """phonenumbers' PhoneNumber for `raw` read in `region`, or None when it is no number."""
+    import phonenumbers
+
     try:
-        number = phonenumbers.parse(raw, region)
+        return phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        hint = "" if region else " (no default region: start with +country code, or run "
-        hint += "" if region else "'crm config set default_region CN')"
-        raise InvalidInput(f"invalid phone {raw!r}{hint}") from None
-    if not phonenumbers.is_valid_number(number):
-        where = f" for region {region}" if region and not raw.startswith("+") else ""
-        raise InvalidInput(f"invalid phone {raw!r}: not a valid number{where}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return None
+
+
+def phone_kind(stored: str) -> str:
+    """`number` for a number stored in E.164, `service` for a service number's digits."""
+    return "number" if stored.startswith("+") else "service"
+
+
+def country_region(country: str | None) -> str | None:
+    """The ISO 3166 region (known to phonenumbers) that a country typed as free text names:
+    a code (`US`, `usa`, `UK`), or a name in English or Chinese as CLDR spells it (`United
+    States`, `China`, `中国`, `英國`), or the unique name it begins (`Hong Kong` for `Hong
+    Kong SAR China`); case, width and dots ignored. None when it names none or several."""
+    if not country:
+        return None
+    return _country_region(_country_key(country))
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_region(key: str) -> str | None:
+    names = _country_names()
+    if key in names:
+        return names[key]
+    found = {code for name, code in names.items() if name.startswith(key + " ")}
+    return found.pop() if len(found) == 1 else None
+
+
+def _country_key(text: str) -> str:
+    plain = unicodedata.normalize("NFKC", text).casefold().replace(".", "")
+    words = re.sub(r"[\s,()\-]+", " ", plain).split()
+    return " ".join(words[1:] if words[:1] == ["the"] else words)
+
+
+@functools.lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Folded code or name -> region, from CLDR (babel): the two-letter codes, their
+    three-letter and old aliases, and the territory names in English and Chinese."""
+    import phonenumbers
+    from babel import Locale
+    from babel.core import get_global
+
+    known = phonenumbers.SUPPORTED_REGIONS
+    names: dict[str, str] = {code.casefold(): code for code in known}
+    for alias, targets in get_global("territory_aliases").items():
+        if alias.isalpha() and len(targets) == 1 and targets[0] in known:
+            names.setdefault(alias.casefold(), targets[0])
+    for locale in ("en", "zh", "zh_Hant"):
+        for code, name in Locale.parse(locale).territories.items():
+            if code in known:
+                names.setdefault(_country_key(name), code)
+    return names
 
 
 def region_code(value: str) -> str:

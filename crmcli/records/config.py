@@ -163,6 +163,29 @@ def _locale_region() -> str | None:
     return None
 
 
+def keep_locale_region(conn: sqlite3.Connection) -> str | None:
+    """Save the locale's region as default_region when the database has none (called by
+    every write, at its end): phone numbers are then read the same way by a cron job
+    without LANG as by the terminal that made the file. Kept out of the command's
+    changeset, so undoing the command keeps it. Returns the region saved, or None when one
+    was already set or the locale names none."""
+    region = _locale_region()
+    if (
+        region is None
+        or conn.execute("SELECT 1 FROM settings WHERE key = 'default_region'").fetchone()
+    ):
+        return None
+    try:
+        region = validate.region_code(region)  # loads phonenumbers: once per database
+    except InvalidInput:
+        return None
+    from crmcli.store import history
+
+    with history.unrecorded(conn):  # not the command's change: `crm undo` leaves it
+        conn.execute("INSERT INTO settings (key, value) VALUES ('default_region', ?)", (region,))
+    return region
+
+
 SETTINGS = {
     s.key: s
     for s in (

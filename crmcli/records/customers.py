@@ -74,6 +74,10 @@ class CustomerInput:
     related: list[str] = field(default_factory=list)  # RELATION=NAME or RELATION=#ID
     remove_related: list[str] = field(default_factory=list)  # RELATION or NAME
 
+    def phone_inputs(self) -> bool:
+        """Whether any phone is typed (read in the customer's country, see `prepare`)."""
+        return bool(self.phones or self.remove_phones or self.primary_phone)
+
     def is_empty(self) -> bool:
         return not any(
             (
@@ -116,9 +120,12 @@ def prepare(
     region: str | None,
     today: date,
     resolve: Any,
+    country: str | None = None,
 ) -> Changes:
     """Validate `raw` into Changes; `resolve(ref) -> id` resolves customer references.
 
+    Phones without +country are read in the customer's own country first: the one `raw`
+    sets, else `country` (the stored one, when editing), then `region` (default_region).
     Raises InvalidInput naming the first bad value; nothing is written.
     """
     out = Changes()
@@ -141,10 +148,13 @@ def prepare(
     out.values.update(
         edits.unset_columns(raw.unset, UNSET_CLEARS, aliases=UNSET_ALIASES, other=unset_other)
     )
-    out.add_phones = _unique(validate.phone(p, region) for p in raw.phones)
-    out.remove_phones = [validate.phone(p, region) for p in raw.remove_phones]
+    if "country" in out.values:  # set or unset here
+        country = out.values.get("country")
+    home = validate.country_region(country) if raw.phone_inputs() else None  # CLDR: when used
+    out.add_phones = _unique(validate.phone(p, region, home=home) for p in raw.phones)
+    out.remove_phones = [_existing_phone(p, region, home) for p in raw.remove_phones]
     if raw.primary_phone:
-        out.primary_phone = validate.phone(raw.primary_phone, region)
+        out.primary_phone = _existing_phone(raw.primary_phone, region, home)
     out.add_emails = list({key: (e, key) for e, key in map(validate.email, raw.emails)}.values())
     out.remove_emails = [validate.email(e)[1] for e in raw.remove_emails]
     if raw.primary_email:
@@ -165,6 +175,22 @@ def prepare(
             out.add_related.append((relation, validate.text("related name", who), None))
     out.remove_related = [validate.text("related", r) for r in raw.remove_related]
     return out
+
+
+def _existing_phone(value: str, region: str | None, home: str | None) -> str:
+    """A phone the customer has, as stored: read in their country, else in default_region
+    (a number stored before their country was set, such as a service number of the
+    default region); InvalidInput as the first reading when neither reads it."""
+    try:
+        return validate.phone(value, region, home=home)
+    except InvalidInput as exc:
+        if home is None or home == region:
+            raise
+        refused = exc
+    try:
+        return validate.phone(value, region)
+    except InvalidInput:
+        raise refused from None
 
 
 def id_in_field(where: str, instead: str) -> str:
@@ -368,8 +394,9 @@ def _apply_children(
     if before is None or phones != before["phones"]:
         conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", (customer_id,))
         conn.executemany(
-            "INSERT INTO customer_phones (customer_id, phone, is_primary) VALUES (?, ?, ?)",
-            [(customer_id, p, int(i == 0)) for i, p in enumerate(phones)],
+            "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
+            "VALUES (?, ?, ?, ?)",
+            [(customer_id, p, validate.phone_kind(p), int(i == 0)) for i, p in enumerate(phones)],
         )
 
     emails = list(before["emails"]) if before else []
@@ -500,7 +527,8 @@ class Customer(TypedDict):
     birthday_lunar: str | None
     cadence_max_days: int | None
     referred_by_name: str | None
-    phones: list[str]  # E.164, primary first
+    phones: list[str]  # E.164 (a service number: its digits), primary first
+    phone_kinds: dict[str, str]  # phone -> number or service
     emails: list[str]  # primary first
     fields: dict[str, str]  # custom fields
     related: list[Related]
@@ -535,7 +563,7 @@ LIST_COLUMNS = tuple(CustomerListRow.__annotations__)
 
 # A record's lists, each read for a chunk of customers at once: (key, SQL with {ids}).
 _CHILDREN = (
-    ("phones", "SELECT customer_id, phone FROM customer_phones WHERE customer_id IN ({ids}) "
+    ("phones", "SELECT customer_id, phone, kind FROM customer_phones WHERE customer_id IN ({ids}) "
      "ORDER BY customer_id, is_primary DESC, id"),
     ("emails", "SELECT customer_id, email FROM customer_emails WHERE customer_id IN ({ids}) "
      "ORDER BY customer_id, is_primary DESC, id"),
@@ -595,6 +623,7 @@ def _records(conn: sqlite3.Connection, ids: list[int], reveal: bool) -> Iterator
         record["referred_by_name"] = names.get(record["referred_by"])
         kids = {key: lists[key].get(customer_id, []) for key in lists}
         record["phones"] = [v[0] for v in kids["phones"]]
+        record["phone_kinds"] = {v[0]: v[1] for v in kids["phones"]}
         record["emails"] = [v[0] for v in kids["emails"]]
         record["fields"] = dict(kids["fields"])  # type: ignore[arg-type]
         record["related"] = [
@@ -604,6 +633,21 @@ def _records(conn: sqlite3.Connection, ids: list[int], reveal: bool) -> Iterator
         record["tags"] = [v[0] for v in kids["tags"]]
         record["referrals"] = [{"id": i, "name": n} for i, n in kids["referrals"]]
         yield cast(Customer, record)
+
+
+def countries(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, str | None]:
+    """The stored country of each of the customers `ids`, as typed."""
+    found: dict[int, str | None] = {}
+    batch = list(ids)
+    for start in range(0, len(batch), 500):
+        chunk = batch[start : start + 500]
+        found.update(
+            conn.execute(
+                f"SELECT id, country FROM customers WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                chunk,
+            ).fetchall()
+        )
+    return found
 
 
 def set_archived(conn: sqlite3.Connection, customer_id: int, archived: bool) -> bool:

@@ -1,11 +1,12 @@
 """Data quality: contact data that is invalid, not normalised, or leads nowhere.
 
 `problems()` checks every live customer: each stored email and phone is validated again by
-the very functions `crm add` uses (validate.email, validate.phone with the default region),
-so data that arrived some other way (an older crm, a restored file, SQL by hand, a changed
-default region) shows up; customers with no phone and no email are unreachable; customers
-untouched for N years (no edit, interaction or purchase) are stale. `fix()` rewrites what
-has one right form: an email or phone that validates to a different normalised form.
+the very functions `crm add` uses (validate.email; validate.phone in the customer's
+country, else the default region), so data that arrived some other way (an older crm, a
+restored file, SQL by hand, a changed default region) shows up; customers with no phone
+and no email are unreachable; customers untouched for N years (no edit, interaction or
+purchase) are stale. `fix()` rewrites what has one right form: an email or phone that
+validates to a different normalised form.
 Everything else is only reported: deleting is the user's decision (`crm delete`).
 """
 
@@ -59,12 +60,12 @@ def problems(
         if clean != email or clean_key != key:
             item = _problem(customer_id, name, "unnormalised_email", email, clean)
             out.append({**item, "table": "customer_emails", "row_id": row_id, "key": clean_key})
-    for row_id, customer_id, name, phone in conn.execute(
-        "SELECT p.id, c.id, c.name, p.phone FROM customer_phones p "
+    for row_id, customer_id, name, phone, country in conn.execute(
+        "SELECT p.id, c.id, c.name, p.phone, c.country FROM customer_phones p "
         "JOIN customers c ON c.id = p.customer_id WHERE c.archived_at IS NULL ORDER BY c.id, p.id"
     ):
         try:
-            clean = validate.phone(phone, region)
+            clean = validate.phone(phone, region, home=validate.country_region(country))
         except InvalidInput as exc:
             out.append(_problem(customer_id, name, "bad_phone", phone, None, exc.message))
             continue
@@ -137,8 +138,8 @@ def fix(conn: sqlite3.Connection, found: list[Problem]) -> int:
                 conn.execute("DELETE FROM customer_phones WHERE id = ?", (item["row_id"],))
             else:
                 conn.execute(
-                    "UPDATE customer_phones SET phone = ? WHERE id = ?",
-                    (item["fix"], item["row_id"]),
+                    "UPDATE customer_phones SET phone = ?, kind = ? WHERE id = ?",
+                    (item["fix"], validate.phone_kind(item["fix"]), item["row_id"]),
                 )
         else:
             continue

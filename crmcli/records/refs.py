@@ -53,20 +53,10 @@ def resolve(
             key,
         )
         return _exact(conn, ref, found, archived)
-    if len(re.sub(r"\D", "", text)) >= 5 and re.fullmatch(r"[\d\s()+\-.]+", text):
-        try:
-            phone = validate.phone(text, region)
-        except InvalidInput:
-            phone = None
-        if phone:
-            found = _ids(
-                conn,
-                "SELECT DISTINCT c.id, c.archived_at FROM customer_phones p "
-                "JOIN customers c ON c.id = p.customer_id WHERE p.phone = ?",
-                phone,
-            )
-            if found:
-                return _exact(conn, ref, found, archived)
+    if len(re.sub(r"\D", "", text)) >= 3 and re.fullmatch(r"[\d\s()+\-.]+", text):
+        found = _by_phone(conn, text, region)
+        if found:
+            return _exact(conn, ref, found, archived)
     if numeric:
         raise NotFound(f"no customer matches {ref!r}")
     key = validate.fold(text)
@@ -90,6 +80,42 @@ def resolve(
         conn, key, archived=archived, partial=True
     )
     return _one(conn, ref, partial)
+
+
+def _by_phone(
+    conn: sqlite3.Connection, text: str, region: str | None
+) -> list[tuple[int, str | None]]:
+    """Customers with the phone `text`, read as `crm add` reads it: in default_region
+    (`region`); when that finds no one, a number without +country is read in the country
+    of each customer who has one (a US customer is found by `(212) 555-0134`)."""
+    found = _phone_owners(conn, text, region, None)
+    if found or text.startswith(("+", "\uff0b")):
+        return found
+    countries = conn.execute("SELECT DISTINCT country FROM customers WHERE country IS NOT NULL")
+    for home in sorted({r for (c,) in countries if (r := validate.country_region(c))}):
+        found += _phone_owners(conn, text, region, home)
+    return sorted(set(found))
+
+
+def _phone_owners(
+    conn: sqlite3.Connection, text: str, region: str | None, home: str | None
+) -> list[tuple[int, str | None]]:
+    """(id, archived_at) of the customers with `text` read in `home` (else `region`); with a
+    `home`, only those whose country is in it."""
+    try:
+        phone = validate.phone(text, region, home=home)
+    except InvalidInput:
+        return []
+    rows = conn.execute(
+        "SELECT DISTINCT c.id, c.archived_at, c.country FROM customer_phones p "
+        "JOIN customers c ON c.id = p.customer_id WHERE p.phone = ? ORDER BY c.id",
+        (phone,),
+    )
+    return [
+        (customer_id, archived_at)
+        for customer_id, archived_at, country in rows
+        if home is None or validate.country_region(country) == home
+    ]
 
 
 def _exact(

@@ -317,6 +317,22 @@ def current(conn: sqlite3.Connection) -> int | None:
 
 
 @contextmanager
+def unrecorded(conn: sqlite3.Connection) -> Iterator[None]:
+    """Keep the changes made inside out of the open changeset, so out of `crm history` and
+    `crm undo`: for what crm notes about the file itself rather than what the command
+    changed (the default_region saved from the locale on the first write)."""
+    changeset = current(conn) if has_history(conn) else None
+    if changeset is None:
+        yield
+        return
+    conn.execute("UPDATE history_control SET changeset_id = NULL WHERE id = 1")
+    try:
+        yield
+    finally:
+        conn.execute("UPDATE history_control SET changeset_id = ? WHERE id = 1", (changeset,))
+
+
+@contextmanager
 def bulk_insert(conn: sqlite3.Connection, table: str) -> Iterator[None]:
     """Record the rows appended to `table` inside the block as ONE history entry (the range
     of their ids) instead of one entry per row: for imports of many rows, where per-row

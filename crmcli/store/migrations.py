@@ -820,6 +820,21 @@ def m016_contact(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m017_phone_kinds(conn: sqlite3.Connection) -> None:
+    """A phone has a kind: `number` (stored in E.164) or `service`, a service number or
+    short code from a phone book (`10086`, `95555`), stored as its digits. Every phone
+    stored before was a number, but one not in E.164 (written by hand) is a service one."""
+    execute_script(
+        conn,
+        """
+        ALTER TABLE customer_phones ADD COLUMN kind TEXT NOT NULL DEFAULT 'number'
+            CHECK (kind IN ('number', 'service'));
+        UPDATE customer_phones SET kind = 'service' WHERE phone NOT LIKE '+%';
+        """,
+    )
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -711,6 +711,7 @@ class CustomerImporter(Importer):
             region=self.options.region,
             today=self.now.date(),
             resolve=self._resolve,
+            country=customers.countries(self.conn, [existing]).get(existing) if existing else None,
         )
         if existing is None:
             self._not_taken(prepared)
@@ -813,7 +814,8 @@ class CustomerImporter(Importer):
         else:
             if not row.raw.phones:
                 return None
-            phone = validate.phone(row.raw.phones[0], self.options.region)
+            home = validate.country_region(row.raw.values.get("country"))
+            phone = validate.phone(row.raw.phones[0], self.options.region, home=home)
             found = conn.execute(
                 "SELECT DISTINCT customer_id FROM customer_phones WHERE phone = ?", (phone,)
             ).fetchall()

@@ -321,16 +321,22 @@ def _matching(kept: list[Any], value: str, key: Any) -> Any:
     return None
 
 
-def _phone_key(value: Any, region: str | None) -> str:
-    """A TEL value as crm stores it (E.164), so a kept `138 0013 8009` matches the stored
+def _phone_key(value: Any, region: str | None, home: str | None) -> str:
+    """A TEL value as crm stores it (E.164), read as the import read it (in the customer's
+    country `home`, else `region`), so a kept `138 0013 8009` matches the stored
     +8613800138009; the digits when it is no valid number."""
     from crmcli.core import validate
 
     text = _tel(value, ext=False)
     try:
-        return validate.phone(text, region)
+        return validate.phone(text, region, home=home)
     except InvalidInput:
         return _digits(text)
+
+
+# The TEL type of a service number or short code (`10086`): not in RFC 6350, so an
+# extension type, which other programs keep and ignore.
+SERVICE_TYPE = "X-SERVICE"
 
 
 def build_card(
@@ -371,8 +377,11 @@ def build_card(
             card.add("kind").value = "org"
         else:
             card.add("x-abshowas").value = "COMPANY"
+    from crmcli.core.validate import country_region
+
+    home = country_region(record["country"]) if old.get("tel") else None  # CLDR: if needed
     for phone in record["phones"]:
-        match = _matching(old.get("tel", []), phone, lambda v: _phone_key(v, region))
+        match = _matching(old.get("tel", []), phone, lambda v: _phone_key(v, region, home))
         tel = card.add("tel")
         tel.value = phone
         extension = None
@@ -381,7 +390,10 @@ def build_card(
             tel.group = match.group
             extension = _extension(match.value)  # crm keeps the number, the card its ext.
         tel.params.pop("VALUE", None)
-        if version == "4.0":  # RFC 6350 6.4.1: a tel: URI
+        if record["phone_kinds"].get(phone) == "service":  # digits of no country: text
+            types = [t for t in tel.params.get("TYPE", []) if t.upper() != SERVICE_TYPE]
+            tel.params["TYPE"] = [*types, SERVICE_TYPE]
+        elif version == "4.0":  # RFC 6350 6.4.1: a tel: URI
             tel.value = f"tel:{phone}" + (f";ext={extension}" if extension else "")
             tel.params["VALUE"] = ["uri"]
             tel.encoded = True  # the URI's ; is not escaped

@@ -1,0 +1,416 @@
+"""Phone numbers (crmcli.core.validate.phone and every way in): read in the customer's own
+country first, then default_region; refused with a hint rather than stored under the wrong
+country; service numbers and short codes kept as phones of kind service; default_region
+from the locale saved on the first write, so a cron job reads numbers as the terminal did."""
+
+import json
+from pathlib import Path
+
+import phonenumbers
+import pytest
+from babel import Locale
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmcli.core import validate
+from crmcli.core.errors import InvalidInput
+from tests.conftest import add, crm, dump, fails, ok, rows
+
+
+def phones(path: Path, customer_id: int) -> list[tuple[str, str]]:
+    """(phone, kind) of a customer as stored, primary first."""
+    return rows(
+        path,
+        "SELECT phone, kind FROM customer_phones WHERE customer_id = ? "
+        "ORDER BY is_primary DESC, id",
+        customer_id,
+    )
+
+
+def shown(ref: str) -> dict:
+    return json.loads(ok("show", ref, "-f", "json"))[0]
+
+
+# --- the issue's examples ---------------------------------------------------------------------
+
+
+def test_a_us_number_of_a_us_customer_is_stored_as_a_us_number(cn):
+    john = add("John", "--phone", "(212) 555-0134", "--country", "US")
+    assert phones(cn, john) == [("+12125550134", "number")]
+
+
+def test_a_uk_mobile_of_a_uk_customer_is_stored_as_a_uk_number(cn):
+    ahmed = add("Ahmed Khan", "--phone", "07400 123456", "--country", "GB")
+    assert phones(cn, ahmed) == [("+447400123456", "number")]
+
+
+def test_the_issues_uk_number_is_in_the_range_kept_for_drama_and_is_refused(cn):
+    """07700 900xxx is the range Ofcom keeps for films and plays: no one has it, so the
+    number is refused, not stored as +86 7700 900123 (a number it is also valid as)."""
+    err = fails(2, "add", "Ahmed Khan", "--phone", "07700 900123", "--country", "GB", db=cn)
+    assert err.startswith("crm: phone '07700 900123' is not a valid GB number;")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "stored"),
+    [
+        ("US", "(212) 555-0134", "+12125550134"),
+        ("United States", "(212) 555-0134", "+12125550134"),
+        ("usa", "212-555-0134", "+12125550134"),
+        ("美国", "(212) 555-0134", "+12125550134"),
+        ("UK", "07400 123456", "+447400123456"),
+        ("United Kingdom", "07400 123456", "+447400123456"),
+        ("英國", "07400 123456", "+447400123456"),
+        ("Hong Kong", "5123 4567", "+85251234567"),
+        ("中国", "138 0013 8000", "+8613800138000"),
+        ("China", "010 1234 5678", "+861012345678"),
+    ],
+)
+def test_the_country_may_be_typed_as_people_type_it(cn, country, typed, stored):
+    customer = add("X", "--phone", typed, "--country", country)
+    assert phones(cn, customer) == [(stored, "number")]
+
+
+def test_a_country_that_names_no_region_falls_back_to_default_region(cn):
+    """Valid in both regions: without a country crm knows, default_region wins."""
+    customer = add("X", "--phone", "(212) 555-0134", "--country", "Atlantis")
+    assert phones(cn, customer) == [("+862125550134", "number")]
+    assert shown(str(customer))["country"] == "Atlantis"
+
+
+def test_without_a_country_default_region_reads_the_number(cn):
+    customer = add("X", "--phone", "(212) 555-0134")
+    assert phones(cn, customer) == [("+862125550134", "number")]
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--phone", "13800138001", "--country", "US"],
+            "crm: phone '13800138001' is not a valid US number; it is valid in CN: "
+            "type +86 138 0013 8001 or give the customer's country as CN\n",
+        ),
+        (
+            ["--phone", "447400123456"],
+            "crm: phone '447400123456' is not a valid CN number; it is valid in GB: "
+            "type +44 7400 123456 or give the customer's country as GB\n",
+        ),
+        (
+            ["--phone", "(650) 253-0000"],
+            "crm: invalid phone '(650) 253-0000': not a valid CN number; give the customer's "
+            "country, or type it with +country code\n",
+        ),
+        (
+            ["--phone", "911", "--country", "GB"],
+            "crm: invalid phone '911': not a valid GB number\n",
+        ),
+        (["--phone", "+44 10086"], "crm: invalid phone '+44 10086': not a valid number\n"),
+    ],
+)
+def test_a_number_not_valid_in_the_region_used_is_refused(cn, args, line):
+    assert fails(2, "add", "X", *args, db=cn) == line
+
+
+def test_no_region_at_all_asks_for_a_country_code(db_path):
+    add("Someone")  # the file exists, with no default_region (the tests' locale has none)
+    err = fails(2, "add", "X", "--phone", "10086", db=db_path)
+    assert "no default region" in err
+
+
+def test_edit_reads_a_new_phone_in_the_stored_country(cn):
+    john = add("John", "--country", "US")
+    ok("edit", str(john), "--phone", "(650) 253-0000")
+    assert phones(cn, john) == [("+16502530000", "number")]
+    err = fails(2, "edit", str(john), "--phone", "13800138001", db=cn)
+    assert "not a valid US number; it is valid in CN" in err
+
+
+def test_edit_reads_a_new_phone_in_the_new_country(cn):
+    ahmed = add("Ahmed", "--country", "US")
+    ok("edit", str(ahmed), "--country", "UK", "--phone", "07400 123456")
+    assert phones(cn, ahmed) == [("+447400123456", "number")]
+
+
+def test_a_bulk_edit_reads_each_customers_phone_in_their_own_country(cn):
+    china = add("Cn", "--country", "中国")
+    uk = add("Gb", "--country", "GB")
+    ok("edit", str(china), str(uk), "--phone", "020 7946 0958")  # Guangzhou, and London
+    assert phones(cn, china) == [("+862079460958", "number")]
+    assert phones(cn, uk) == [("+442079460958", "number")]
+    us = add("Us", "--country", "US")
+    err = fails(2, "edit", str(china), str(us), "--phone", "020 7946 0958", db=cn)
+    assert "not a valid US number; it is valid in CN" in err
+
+
+def test_a_phone_stored_before_the_country_was_set_can_still_be_removed(cn):
+    customer = add("Amy", "--phone", "10086", "--phone", "13800138000")
+    ok("edit", str(customer), "--country", "US")
+    ok("edit", str(customer), "--primary-phone", "13800138000", "--remove-phone", "10086")
+    assert phones(cn, customer) == [("+8613800138000", "number")]
+    err = fails(2, "edit", str(customer), "--remove-phone", "(650) 253-0000", db=cn)
+    assert err == f"crm: customer {customer} has no phone +16502530000\n"
+    err = fails(2, "edit", str(customer), "--remove-phone", "12", db=cn)
+    assert err == "crm: invalid phone '12': not a valid US number\n"
+
+
+# --- service numbers ------------------------------------------------------------------------
+
+
+def test_service_numbers_are_kept_with_their_kind(cn):
+    customer = add("中国移动", "--phone", "10086", "--phone", "95555", "--phone", "110")
+    assert phones(cn, customer) == [
+        ("10086", "service"),
+        ("95555", "service"),
+        ("110", "service"),
+    ]
+    record = shown(str(customer))
+    assert record["phones"] == ["10086", "95555", "110"]
+    assert record["phone_kinds"] == {"10086": "service", "95555": "service", "110": "service"}
+    assert "10086 (service), 95555 (service), 110 (service)" in ok("show", str(customer))
+    assert shown("95555")["id"] == customer
+    assert [r["id"] for r in json.loads(ok("search", "10086", "-f", "json"))] == [customer]
+    assert ok("list", "--where", "phone = 12345", "-q") == ""
+    assert ok("list", "--where", "phone = 10086", "-q").split() == [str(customer)]
+
+
+def test_an_ordinary_400_number_is_a_number(cn):
+    customer = add("Hotline", "--phone", "400-820-8820")
+    assert phones(cn, customer) == [("+864008208820", "number")]
+
+
+def test_a_service_number_written_with_its_country_code_is_kept(cn):
+    customer = add("X", "--phone", "+86 10086")
+    assert phones(cn, customer) == [("10086", "service")]
+
+
+def test_a_customer_is_found_by_a_number_read_in_their_country(cn):
+    john = add("John", "--phone", "+1 212 555 0134", "--country", "United States")
+    assert shown("(212) 555-0134")["id"] == john
+    assert shown("+1 212 555 0134")["id"] == john
+    # Read in default_region first, as `crm add` reads it: a Shanghai customer with the
+    # same digits is the one meant.
+    shanghai = add("Shanghai", "--phone", "(212) 555-0134")
+    assert shown("(212) 555-0134")["id"] == shanghai
+    assert shown("+1 212 555 0134")["id"] == john
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+def test_a_csv_import_keeps_service_numbers_and_reads_each_rows_country(cn, tmp_path):
+    file = tmp_path / "contacts.csv"
+    file.write_text(
+        "Name,Phone,Country\n"
+        "中国移动,10086,\n"
+        "招商银行,95555,中国\n"
+        "John,(212) 555-0134,United States\n"
+        "Ahmed,07400 123456,UK\n"
+        "Wang,138 0013 8000,\n",
+        encoding="utf-8",
+    )
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert "5 inserted" in result.stderr and "0 rejected" in result.stderr
+    assert rows(cn, "SELECT c.name, p.phone, p.kind FROM customer_phones p "
+                    "JOIN customers c ON c.id = p.customer_id ORDER BY c.id") == [
+        ("中国移动", "10086", "service"),
+        ("招商银行", "95555", "service"),
+        ("John", "+12125550134", "number"),
+        ("Ahmed", "+447400123456", "number"),
+        ("Wang", "+8613800138000", "number"),
+    ]  # fmt: skip
+
+
+def test_an_import_row_updating_a_customer_reads_phones_in_their_stored_country(cn, tmp_path):
+    john = add("John", "--country", "US", "--external-id", "J1")
+    file = tmp_path / "more.csv"
+    file.write_text("external_id,name,phone\nJ1,John,(650) 253-0000\n", encoding="utf-8")
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0 and "1 updated" in result.stderr, result.stderr
+    assert phones(cn, john) == [("+16502530000", "number")]
+    again = tmp_path / "again.csv"
+    again.write_text("name,phone,country\nJohn,650-253-0000,US\n", encoding="utf-8")
+    result = crm("import", "customers", str(again), "--key", "phone")
+    assert result.exit_code == 0 and "1 unchanged" in result.stderr, result.stderr
+
+
+def test_a_csv_row_with_a_number_of_another_country_is_rejected_with_the_hint(cn, tmp_path):
+    file = tmp_path / "contacts.csv"
+    file.write_text("Name,Phone,Country\nAmy,13800138001,US\n", encoding="utf-8")
+    err = fails(2, "import", "customers", str(file), db=cn)
+    assert "not a valid US number; it is valid in CN" in err
+
+
+# A card as an iPhone writes it: the service numbers of a carrier and a bank, and a US
+# contact whose ADR says which country their local number belongs to.
+PHONE_CARDS = """BEGIN:VCARD
+VERSION:3.0
+PRODID:-//Apple Inc.//iPhone OS 17.4//EN
+N:;中国移动;;;
+FN:中国移动
+item1.TEL;type=pref:10086
+item1.X-ABLabel:客服
+TEL;type=WORK;type=VOICE:95555
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+PRODID:-//Apple Inc.//iPhone OS 17.4//EN
+N:Smith;John;;;
+FN:John Smith
+TEL;type=CELL;type=VOICE;type=pref:(212) 555-0134
+item1.ADR;type=HOME;type=pref:;;1 Main St;New York;NY;10001;United States
+item1.X-ABADR:us
+END:VCARD
+"""
+
+
+def test_a_vcard_import_keeps_service_numbers_and_reads_the_adr_country(cn, tmp_path):
+    file = tmp_path / "contacts.vcf"
+    file.write_text(PHONE_CARDS.replace("\n", "\r\n"), encoding="utf-8")
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert "0 rejected" in result.stderr
+    assert phones(cn, 1) == [("10086", "service"), ("95555", "service")]
+    assert phones(cn, 2) == [("+12125550134", "number")]
+    out = tmp_path / "out.vcf"
+    ok("export", "customers", "-o", str(out))
+    text = out.read_text(encoding="utf-8")
+    assert "item1.TEL;TYPE=X-SERVICE,pref:10086" in text
+    assert "TEL;TYPE=CELL,VOICE,pref:+12125550134" in text
+    before = dump(cn)
+    again = crm("import", "customers", str(out), "--key", "phone")
+    assert "0 inserted" in again.stderr and "0 rejected" in again.stderr
+    assert dump(cn).count("customer_phones") == before.count("customer_phones")
+    assert phones(cn, 1) == [("10086", "service"), ("95555", "service")]
+    v4 = ok("export", "customers", "--format", "vcard", "--vcard-version", "4.0")
+    assert "item1.TEL;PREF=1;TYPE=X-SERVICE:10086" in v4 and "X-SERVICE:95555" in v4
+    assert "tel:+12125550134" in v4
+
+
+def test_a_csv_export_of_service_numbers_imports_back_unchanged(cn, tmp_path):
+    add("中国移动", "--phone", "10086", "--phone", "+8613800138000")
+    out = tmp_path / "out.csv"
+    ok("export", "customers", "-o", str(out))
+    assert "10086; +8613800138000" in out.read_text(encoding="utf-8")
+    before = dump(cn)
+    result = crm("import", "customers", str(out))
+    assert result.exit_code == 0 and "0 inserted" in result.stderr, result.stderr
+    assert dump(cn).count("customer_phones") == before.count("customer_phones")
+
+
+# --- the region rule, against phonenumbers' own example numbers ------------------------------
+
+_EXAMPLES = sorted(
+    (region, kind)
+    for region in phonenumbers.SUPPORTED_REGIONS
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
+    if phonenumbers.example_number_for_type(region, kind) is not None
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    example=st.sampled_from(_EXAMPLES),
+    default=st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)),
+    by_name=st.booleans(),
+)
+def test_a_national_number_with_its_country_is_its_own_countrys_number(example, default, by_name):
+    """Typed the national way with the customer's country given (as a code or by its English
+    name), a region's example number is stored as that example's E.164, whatever
+    default_region is."""
+    region, kind = example
+    number = phonenumbers.example_number_for_type(region, kind)
+    typed = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    expected = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    country = Locale("en").territories[region] if by_name else region.lower()
+    home = validate.country_region(country)
+    assert home == region
+    assert validate.phone(typed, default, home=home) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30), st.sampled_from(["CN", "US", "GB", None]))
+def test_any_text_is_a_stored_phone_or_a_one_line_refusal(text, region):
+    try:
+        stored = validate.phone(text, region, home=validate.country_region(text))
+    except InvalidInput as exc:
+        assert "\n" not in exc.message
+        return
+    kind = validate.phone_kind(stored)
+    if kind == "number":
+        assert phonenumbers.is_valid_number(phonenumbers.parse(stored, None))
+    else:
+        assert stored.isdigit() and region is not None
+
+
+# --- default_region saved on the first write --------------------------------------------------
+
+SAVED = (
+    "crm: default_region set to CN from the locale "
+    "(change with: crm config set default_region XX)\n"
+)
+
+
+def settings_rows(path: Path) -> list[tuple]:
+    return rows(path, "SELECT key, value FROM settings WHERE key = 'default_region'")
+
+
+def test_the_first_write_saves_the_locales_region_once_and_cron_reads_the_same(
+    db_path, monkeypatch
+):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    ok("list")  # a read writes nothing
+    assert not db_path.exists() or settings_rows(db_path) == []
+    first = crm("add", "A", "--phone", "138 0013 8000")
+    assert first.exit_code == 0 and first.stderr == SAVED
+    assert settings_rows(db_path) == [("default_region", "CN")]
+    again = crm("add", "B")
+    assert again.exit_code == 0 and again.stderr == ""
+    monkeypatch.delenv("LANG")  # cron: no locale at all
+    cron = crm("add", "C", "--phone", "139 0013 9000")
+    assert cron.exit_code == 0 and cron.stderr == ""
+    assert phones(db_path, 1) == [("+8613800138000", "number")]
+    assert phones(db_path, 3) == [("+8613900139000", "number")]
+
+
+def test_undoing_the_first_write_keeps_the_saved_region(db_path, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert crm("add", "A").stderr == SAVED
+    undone = crm("undo", "--yes")
+    assert undone.exit_code == 0 and "settings" not in undone.stdout + undone.stderr
+    assert settings_rows(db_path) == [("default_region", "CN")]
+    assert crm("add", "B").stderr == ""
+    assert "settings" not in ok("history")
+
+
+def test_a_refused_first_write_saves_nothing(db_path, monkeypatch):
+    add("Someone")
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    fails(2, "add", "X", "--phone", "not a phone", db=db_path)
+    assert settings_rows(db_path) == []
+
+
+def test_a_default_region_already_set_is_left_alone(cn, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    result = crm("add", "X", "--phone", "138 0013 8000")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert settings_rows(cn) == [("default_region", "CN")]
+
+
+def test_a_locale_without_a_region_saves_nothing(db_path, monkeypatch):
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    result = crm("add", "X")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert settings_rows(db_path) == []
+
+
+def test_config_set_on_a_new_file_is_what_is_kept(db_path, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    result = crm("config", "set", "default_region", "US")
+    assert result.exit_code == 0 and "from the locale" not in result.stderr
+    assert settings_rows(db_path) == [("default_region", "US")]
