@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from crmcli.core.errors import InvalidInput
 from crmcli.reports import churn, purchase_histories, value
@@ -31,8 +32,49 @@ from crmcli.reports.models.churn_risk import Rules
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import Query
+    from crmcli.reports.models.backtest import Group, Hits
 
 AUTO = "auto"
+
+
+class Tried(TypedDict):
+    """One model's backtest (see value_backtest)."""
+
+    model: str
+    parameters: dict[str, float]
+    customers: int
+    actual_purchases: int
+    expected_purchases: float
+    purchases_ratio: float | None
+    actual_value_minor: int
+    expected_value_minor: int | None
+    value_ratio: float | None
+    group_error: float | None
+    groups: list[Group]
+
+
+class ValueBacktest(Tried):
+    currency: str
+    unit: str
+    calibration_until: str
+    holdout_until: str
+    holdout_length: int
+    choice: str | None
+
+
+class ChurnBacktest(TypedDict):
+    currency: str
+    calibration_until: str
+    holdout_until: str
+    holdout_length: int
+    method: str
+    customers: int
+    flagged: int
+    bought_nothing: int
+    flagged_and_bought_nothing: int
+    precision: float | None
+    recall: float | None
+    groups: list[tuple[str, Hits]]
 
 
 def _check_dates(cutoff: date, as_of: date, unit: str) -> int:
@@ -67,8 +109,12 @@ def _calibration(conn: sqlite3.Connection, currency: str, cutoff: date, unit: st
     return base
 
 
-def _fitted(base: Any, model: str) -> Any:
-    fitted = value.fit(base, model=model)
+def _fitted(base: Any, model: str, spend: Any = None) -> Any:
+    """value.fit of `model`, with the Gamma-Gamma fit `spend` when given (else fitted too);
+    InvalidInput when the purchase model cannot be fitted."""
+    fitted = value.fit(base, model=model, need_spend=spend is None)
+    if spend is not None:
+        fitted = replace(fitted, gammagamma=spend)
     if fitted.purchases is None:
         if fitted.fitted_on == 0:  # too few customers, or too few who bought again
             raise InvalidInput(
@@ -104,7 +150,7 @@ def _kept(base: Any, customers: Collection[int] | None) -> Any:
     return np.isin(ids, np.fromiter(customers, dtype=np.int64, count=len(customers)))
 
 
-def _compare(base: Any, fitted: Any, days: int, actual: tuple[Any, Any], kept: Any) -> Any:
+def _compare(base: Any, fitted: Any, days: int, actual: tuple[Any, Any], kept: Any) -> Tried:
     """The figures of one model's backtest (see value_backtest)."""
     import numpy as np
 
@@ -115,7 +161,7 @@ def _compare(base: Any, fitted: Any, days: int, actual: tuple[Any, Any], kept: A
     bought, spent = actual[0][kept], actual[1][kept]
     expected = predicted["expected_purchases"][kept]
     groups = arithmetic.by_group(x, bought, expected)
-    out: dict[str, Any] = {
+    out: Tried = {
         "model": fitted.model,
         "parameters": {k: getattr(fitted.purchases, k) for k in ("r", "alpha", "a", "b")},
         "customers": len(x),
@@ -144,7 +190,7 @@ def value_backtest(
     unit: str = "day",
     model: str = "bgnbd",
     customers: Collection[int] | None = None,
-) -> dict[str, Any]:
+) -> ValueBacktest:
     """Fit `model` (a key of value.MODELS, or AUTO) on the purchases up to `cutoff`, predict
     up to `as_of`, compare. A dict: currency, unit, calibration_until, holdout_until,
     holdout_length (in `unit`s), the figures of the model kept (model, parameters, customers,
@@ -157,7 +203,12 @@ def value_backtest(
     bought = purchase_histories.holdout(conn, currency, cutoff, as_of, unit)
     actual = _actual(base, bought)
     kept = _kept(base, customers)
-    tried = [_compare(base, _fitted(base, m), days, actual, kept) for m in _models(model)]
+    tried = []
+    spend = None  # Gamma-Gamma does not depend on the model of repeat buying: fit it once
+    for name in _models(model):
+        fitted = _fitted(base, name, spend)
+        spend = fitted.gammagamma
+        tried.append(_compare(base, fitted, days, actual, kept))
     best = min(tried, key=_score)
     return {
         "currency": currency,
@@ -166,7 +217,7 @@ def value_backtest(
         "holdout_until": as_of.isoformat(),
         "holdout_length": days // purchase_histories.PERIOD_DAYS[unit],
         **best,
-        "choice": _why(tried, best) if model == AUTO else None,
+        "choice": _why(tried, best, cutoff) if model == AUTO else None,
     }
 
 
@@ -174,19 +225,22 @@ def _models(model: str) -> list[str]:
     return list(value.MODELS) if model == AUTO else [model]
 
 
-def _score(result: dict[str, Any]) -> float:
+def _score(result: Tried) -> float:
+    """The group error as shown, in tenths of a percent: a tie as shown goes to the model
+    listed first in value.MODELS (min keeps the first), BG/NBD, the default."""
     error = result["group_error"]
-    return float("inf") if error is None else error
+    return float("inf") if error is None else round(1000 * error)
 
 
-def _why(tried: list[dict[str, Any]], best: dict[str, Any]) -> str:
+def _why(tried: list[Tried], best: Tried, cutoff: date) -> str:
     """One line: which model auto kept, and the by-group error of each."""
-    errors = ", ".join(
-        f"{value.MODELS[r['model']]} {_percent(r['group_error'])}" for r in tried if r is not best
+    others = "; ".join(
+        f"{value.MODELS[r['model']]}: {_percent(r['group_error'])}" for r in tried if r is not best
     )
     return (
-        f"model auto: {value.MODELS[best['model']]}, its by-group forecast of the backtest "
-        f"missed {_percent(best['group_error'])} of the actual purchases (against {errors})"
+        f"model auto: {value.MODELS[best['model']]}, whose forecast by repeat purchases missed "
+        f"{_percent(best['group_error'])} of the actual purchases in a backtest from "
+        f"{cutoff.isoformat()} ({others})"
     )
 
 
@@ -203,15 +257,16 @@ def selected(conn: sqlite3.Connection, query: Query) -> set[int]:
 
 def choose_model(conn: sqlite3.Connection, base: Any) -> tuple[str, str]:
     """(model, why in one line) for `--model auto` without --backtest: backtest every model
-    from the middle of the history of `base` (halfway from its first purchase to its as-of
-    date) and keep the best; BG/NBD when there is too little data before the middle."""
+    on the last third of the history of `base` (from its first purchase to its as-of date),
+    fitted on the two thirds before, and keep the best; BG/NBD when there is too little data
+    for that."""
     first = date.fromordinal(min(base.first))
-    middle = first + timedelta(days=(base.as_of - first).days // 2)
+    middle = first + timedelta(days=2 * (base.as_of - first).days // 3)
     try:
         found = value_backtest(conn, base.currency, middle, base.as_of, unit=base.unit, model=AUTO)
     except InvalidInput as exc:
         return "bgnbd", f"model auto: BG/NBD, as no backtest from {middle.isoformat()} ran ({exc})"
-    return found["model"], f"{found['choice']}, from {middle.isoformat()}"
+    return found["model"], found["choice"]
 
 
 def churn_backtest(
@@ -223,7 +278,7 @@ def churn_backtest(
     customers: Collection[int] | None = None,
     rules: Rules | None = None,
     model: bool = True,
-) -> dict[str, Any]:
+) -> ChurnBacktest:
     """Who `crm report churn` would have listed on `cutoff` against who then bought nothing
     up to `as_of` (by the rhythm alone unless `model`). A dict: currency, calibration_until,
     holdout_until, holdout_length (days), method (`model` when BG/NBD took part, else
@@ -248,12 +303,18 @@ def churn_backtest(
         if members.any():
             label = f"{g}+" if g == arithmetic.TOP else str(g)
             groups.append((label, arithmetic.precision_recall(flagged[members], quiet[members])))
+    hits = arithmetic.precision_recall(flagged, quiet)
     return {
         "currency": currency,
         "calibration_until": cutoff.isoformat(),
         "holdout_until": as_of.isoformat(),
         "holdout_length": days,
         "method": "model" if by_model else "rhythm",
-        **arithmetic.precision_recall(flagged, quiet)._asdict(),
+        "customers": hits.customers,
+        "flagged": hits.flagged,
+        "bought_nothing": hits.bought_nothing,
+        "flagged_and_bought_nothing": hits.flagged_and_bought_nothing,
+        "precision": hits.precision,
+        "recall": hits.recall,
         "groups": groups,
     }
