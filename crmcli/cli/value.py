@@ -124,16 +124,18 @@ def value_report(
     service.require_models()
     day = _as_of(as_of)
     if backtest is not None:
-        for given, option in ((horizon, "--horizon"), (limit, "--limit"), (parameters or None,
-                              "--parameters")):  # fmt: skip
+        from crmcli.reports import backtest as backtests
+
+        unused = {"--horizon": horizon, "--limit": limit, "--parameters": parameters or None}
+        for option, given in unused.items():
             if given is not None:
                 raise InvalidInput(f"{option} does not go with --backtest")
         with reading(ctx) as conn:
             code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
             cutoff = _backtest_date(backtest)
-            found = _run_backtest(
-                conn, selection, day, lambda ids: _value_backtest(conn, code, cutoff, day, unit,
-                                                                  model, ids)
+            found = backtests.value_backtest(
+                conn, code, cutoff, day, unit=unit.value, model=model.value,
+                customers=_selected(conn, selection, day),
             )  # fmt: skip
         _value_backtest_output(ctx, fmt, found)
         return
@@ -306,9 +308,9 @@ def churn_report(
         with reading(ctx) as conn:
             code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
             cutoff = _backtest_date(backtest)
-            found = _run_backtest(
-                conn, selection, day, lambda ids: backtests.churn_backtest(
-                    conn, code, cutoff, day, customers=ids, model=not rhythm)
+            found = backtests.churn_backtest(
+                conn, code, cutoff, day, customers=_selected(conn, selection, day),
+                model=not rhythm,
             )  # fmt: skip
         _churn_backtest_output(ctx, fmt, found)
         return
@@ -345,23 +347,14 @@ def _backtest_date(text: str) -> date:
     return dates.parse_date(text, clock.today(), direction="past")
 
 
-def _run_backtest(conn: Any, selection: "CustomerFilter | None", day: date, run: Any) -> Any:
-    """`run(ids)` with the ids the filter options select, or None (everyone) without any."""
+def _selected(conn: Any, selection: "CustomerFilter | None", day: date) -> set[int] | None:
+    """The ids the filter options select; None (everyone) without any, as `crm report sales`."""
     from crmcli.records import filters
     from crmcli.reports import backtest
 
     if selection is None or (selection.is_empty() and not selection.archived):
-        return run(None)
-    query = filters.build(conn, selection, today=day)
-    return run(backtest.selected(conn, query))
-
-
-def _value_backtest(conn, code, cutoff, day, unit, model, ids):  # type: ignore[no-untyped-def]
-    from crmcli.reports import backtest
-
-    return backtest.value_backtest(
-        conn, code, cutoff, day, unit=unit.value, model=model.value, customers=ids
-    )
+        return None
+    return backtest.selected(conn, filters.build(conn, selection, today=day))
 
 
 def _span(found: dict[str, Any], unit: str) -> str:
