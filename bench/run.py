@@ -1,7 +1,7 @@
 """The benchmark suite of issue #11: every figure against its baseline, in one command.
 
     .venv/bin/python bench/run.py [--size tiny|small|medium|large] [--runs N]
-                                  [--only startup,import,reports,remind,search,export]
+                                  [--only startup,import,reports,remind,search,export,backtest]
                                   [--db PATH] [--dir DIR] [--check]
 
 Builds (or reuses) the synthetic database of --size with bench/generate.py, then measures
@@ -24,7 +24,10 @@ Markdown table of figures and ratios to stdout:
 - search: `crm search QUERY` (whole process) for bench/search.py's queries against its plain
   LIKE scan (the scan alone, timed inside its process);
 - export: `crm list -f csv` and `crm export customers -f csv` of every customer, with the
-  time to the first row, against a plain `SELECT *` written with csv.writer.
+  time to the first row, against a plain `SELECT *` written with csv.writer;
+- backtest: `crm report value --backtest DATE` (six months before the as-of date; also with
+  `--model auto`, which fits every model) and `crm report churn --backtest DATE`, against
+  `crm report value` alone (CSV to a pipe).
 
 `ratio` is the command's median time over the baseline's (below 1: faster), `CPU ratio` the
 same for CPU time (steadier when the machine is busy); `budget` is the issue's. --check
@@ -47,6 +50,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -57,7 +61,7 @@ import startup  # noqa: E402
 from measure import Sample, measure  # noqa: E402
 
 import_bench = importlib.import_module("import")  # bench/import.py
-SECTIONS = ("startup", "import", "reports", "remind", "search", "export")
+SECTIONS = ("startup", "import", "reports", "remind", "search", "export", "backtest")
 IMPORT_ROWS = {"tiny": 2_000, "small": 100_000, "medium": 1_000_000, "large": 1_000_000}
 BASELINES = str(HERE / "baselines.py")
 
@@ -252,6 +256,24 @@ def export_groups(ctx: Context) -> list[Group]:
     return [Group("export", cases)]
 
 
+def backtest_groups(ctx: Context) -> list[Group]:
+    env = generate.crm_env(ctx.db)
+    purchases = ctx.rows.get("purchases")
+    cutoff = (generate.AS_OF - timedelta(days=182)).isoformat()
+    alone = "crm report value"
+    budget = [(alone, "≤2.00x", 2.0)]
+    cases = [Case(alone, [ctx.crm, "report", "value", "-f", "csv"], env, rows=purchases)]
+    for label, args in (
+        ("crm report value --backtest DATE", ["report", "value"]),
+        ("crm report value --backtest DATE --model auto", ["report", "value", "--model", "auto"]),
+        ("crm report churn --backtest DATE", ["report", "churn"]),
+    ):
+        argv = [ctx.crm, *args, "--backtest", cutoff, "-f", "csv"]
+        cases.append(Case(label, argv, env, rows=purchases, baselines=list(budget)))
+    ctx.notes.append(f"backtest: DATE is {cutoff}, six months before the as-of date.")
+    return [Group("backtest", cases)]
+
+
 BUILDERS = {
     "startup": startup_groups,
     "import": import_groups,
@@ -259,6 +281,7 @@ BUILDERS = {
     "remind": remind_groups,
     "search": search_groups,
     "export": export_groups,
+    "backtest": backtest_groups,
 }
 
 

@@ -54,13 +54,15 @@ def test_generate_and_run_tiny(tmp_path: Path) -> None:
     table = [line for line in done.stdout.splitlines() if line.startswith("|")]
     assert table[0].startswith("| section | command |")
     sections = {line.split("|")[1].strip() for line in table[2:]}
-    assert sections == {"startup", "import", "reports", "remind", "search", "export"}
+    assert sections == {"startup", "import", "reports", "remind", "search", "export", "backtest"}
     for command in (
         "`crm show ID`",
         "`crm import purchases`",
         "`crm report lifecycle`",
         "`crm today -f csv`",
         "`crm export customers -f csv`",
+        "`crm report value --backtest DATE`",
+        "`crm report churn --backtest DATE`",
     ):
         assert any(command in line for line in table), command
     assert not (tmp_path / "work" / "startup-tiny.db").exists()  # the scratch copy is gone

@@ -6,6 +6,7 @@ this module is imported: every other command's start-up stays free of them.
 
 import sys
 from datetime import date
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -23,6 +24,28 @@ AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Judge as on this date (default today); later purchases ignored."),
 ]
+BacktestOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backtest",
+        metavar="DATE",
+        help="Fit on the purchases up to DATE, predict to the as-of date, compare with what "
+        "happened.",
+    ),
+]
+
+
+class Unit(str, Enum):
+    day = "day"
+    week = "week"
+
+
+class Model(str, Enum):
+    bgnbd = "bgnbd"
+    mbgnbd = "mbgnbd"
+    auto = "auto"
+
+
 VALUE_COLUMNS = (
     "customer",
     "purchase_days",
@@ -62,23 +85,34 @@ def _say(message: str) -> None:
 def value_report(
     ctx: typer.Context,
     horizon: Annotated[
-        str, typer.Option("--horizon", help="How far ahead to predict: 6m, 1y, 90d...")
-    ] = "12m",
+        str | None,
+        typer.Option("--horizon", help="How far ahead to predict: 6m, 1y, 90d... (default 12m)"),
+    ] = None,
     currency: CurrencyOption = None,
     as_of: AsOfOption = None,
     limit: LimitOption = None,
     parameters: Annotated[
         bool, typer.Option("--parameters", help="Print the fitted parameters instead.")
     ] = False,
+    backtest: BacktestOption = None,
+    unit: Annotated[
+        Unit, typer.Option("--unit", help="Count purchases by day or by week (the time unit).")
+    ] = Unit.day,
+    model: Annotated[
+        Model,
+        typer.Option("--model", help="bgnbd, mbgnbd, or auto: the one a backtest finds best."),
+    ] = Model.bgnbd,
     fmt: FormatOption = Format.table,
     selection: "CustomerFilter | None" = None,
 ) -> None:
-    """Expected purchases and value per customer over a horizon, from the BG/NBD and
-    Gamma-Gamma models fitted to one currency's purchases (the default currency unless
-    --currency). Highest expected value first.
-    With too little data it says so and prints no numbers.
+    """Expected purchases and value per customer over a horizon, from a model of repeat
+    buying (BG/NBD, or --model mbgnbd) and Gamma-Gamma fitted to one currency's purchases
+    (the default currency unless --currency). Highest expected value first.
+    With too little data it says so and prints no numbers. --backtest DATE fits on the
+    purchases up to DATE instead and compares its forecast with what happened after it.
 
     Example: crm report value --horizon 6m --limit 10
+    Example: crm report value --backtest -6m --model auto
     """
     from crmcli.core import dates, money
     from crmcli.records import filters
@@ -89,19 +123,41 @@ def value_report(
 
     service.require_models()
     day = _as_of(as_of)
-    period = dates.parse_period(horizon, option="--horizon")
+    if backtest is not None:
+        from crmcli.reports import backtest as backtests
+
+        unused = {"--horizon": horizon, "--limit": limit, "--parameters": parameters or None}
+        for option, given in unused.items():
+            if given is not None:
+                raise InvalidInput(f"{option} does not go with --backtest")
+        with reading(ctx) as conn:
+            code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
+            cutoff = _backtest_date(backtest)
+            found = backtests.value_backtest(
+                conn, code, cutoff, day, unit=unit.value, model=model.value,
+                customers=_selected(conn, selection, day),
+            )  # fmt: skip
+        _value_backtest_output(ctx, fmt, found)
+        return
+    period = dates.parse_period(horizon or "12m", option="--horizon")
     horizon_days = (period.after(day) - day).days
     if horizon_days > service.MAX_HORIZON_DAYS:
         raise InvalidInput(f"--horizon is at most 10 years (got {horizon_days} days)")
     with reading(ctx) as conn:
         code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
         query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
-        base = purchase_histories.load(conn, code, day, Rules())
+        base = purchase_histories.load(conn, code, day, Rules(), unit=unit.value)
         if not len(base):
             _say(f"No purchases in {code} up to {day.isoformat()}: nothing to model yet.")
             output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
             return
-        fitted = service.fit(base)
+        chosen = model.value
+        if model is Model.auto:
+            from crmcli.reports import backtest as backtests
+
+            chosen, why = backtests.choose_model(conn, base)
+            _say(why)
+        fitted = service.fit(base, model=chosen)
         if not fitted.ok:
             _say(fitted.note or "")
             output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
@@ -160,17 +216,19 @@ def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: i
 
 def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
     from crmcli.core import money
+    from crmcli.reports import value as service
 
-    b, g = fitted.bgnbd, fitted.gammagamma
+    b, g = fitted.purchases, fitted.gammagamma
     code = fitted.currency
     sample = "" if fitted.fitted_on == fitted.customers else f" (fitted on {fitted.fitted_on:,})"
     mean = money.grouped(round(g.mean_spend()), code)
     return (
         f"{code}, as of {fitted.as_of.isoformat()}, next {period.describe()} ({horizon_days} "
         f"days): {fitted.customers:,} customers{sample}, {fitted.repeat_buyers:,} bought again.\n"
-        f"BG/NBD (time in days): r {_g(b.r)}, alpha {_g(b.alpha)}, a {_g(b.a)}, b {_g(b.b)}.\n"
+        f"{service.MODELS[fitted.model]} (time in {fitted.unit}s): r {_g(b.r)}, "
+        f"alpha {_g(b.alpha)}, a {_g(b.a)}, b {_g(b.b)}.\n"
         f"Gamma-Gamma: p {_g(g.p)}, q {_g(g.q)}, gamma {g.gamma / 10 ** money.exponent(code):.2f}"
-        f"; mean spend per purchase day {mean} {code}."
+        f"; mean spend per purchase {fitted.unit} {mean} {code}."
     )
 
 
@@ -186,25 +244,27 @@ def _parameter_columns() -> tuple[str, ...]:
 
 def _parameter_rows(fitted: Any) -> list[dict[str, Any]]:
     from crmcli.core import money
+    from crmcli.reports import value as service
 
-    b, g = fitted.bgnbd, fitted.gammagamma
-    unit = 10 ** money.exponent(fitted.currency)
+    b, g = fitted.purchases, fitted.gammagamma
+    scale = 10 ** money.exponent(fitted.currency)
+    name, unit = fitted.model, fitted.unit
     rows = [
-        ("bgnbd", "r", b.r, "shape of purchase rates across customers"),
-        ("bgnbd", "alpha", b.alpha, "scale of purchase rates, in days"),
-        ("bgnbd", "a", b.a, "dropout probability Beta(a, b)"),
-        ("bgnbd", "b", b.b, "dropout probability Beta(a, b)"),
-        ("bgnbd", "log_likelihood", b.log_likelihood, "of the fit, time in days"),
+        (name, "r", b.r, "shape of purchase rates across customers"),
+        (name, "alpha", b.alpha, f"scale of purchase rates, in {unit}s"),
+        (name, "a", b.a, "dropout probability Beta(a, b)"),
+        (name, "b", b.b, "dropout probability Beta(a, b)"),
+        (name, "log_likelihood", b.log_likelihood, f"of the fit, time in {unit}s"),
         ("gamma_gamma", "p", g.p, "shape of spend per purchase"),
         ("gamma_gamma", "q", g.q, "shape of spend scale across customers"),
-        ("gamma_gamma", "gamma", g.gamma / unit, f"scale of spend, in {fitted.currency}"),
+        ("gamma_gamma", "gamma", g.gamma / scale, f"scale of spend, in {fitted.currency}"),
         ("gamma_gamma", "log_likelihood", g.log_likelihood, "of the fit, money in minor units"),
     ]
     out = [{"model": m, "parameter": p, "value": round(v, 6), "meaning": w} for m, p, v, w in rows]
     counts = (
         ("customers", fitted.customers, f"bought in {fitted.currency} up to the as-of date"),
-        ("repeat_buyers", fitted.repeat_buyers, "of them, bought on two days or more"),
-        ("fitted_on", fitted.fitted_on, "customers the BG/NBD fit used"),
+        ("repeat_buyers", fitted.repeat_buyers, f"of them, bought in two {unit}s or more"),
+        ("fitted_on", fitted.fitted_on, f"customers the {service.MODELS[name]} fit used"),
     )
     out += [{"model": "data", "parameter": p, "value": v, "meaning": w} for p, v, w in counts]
     return out
@@ -221,20 +281,39 @@ def churn_report(
         typer.Option("--rhythm", help="Judge by purchase rhythm only (no model, as crm remind)."),
     ] = False,
     limit: LimitOption = None,
+    backtest: BacktestOption = None,
     fmt: FormatOption = Format.table,
     selection: "CustomerFilter | None" = None,
 ) -> None:
     """Customers likely to be lost, largest stake first, each with the reason: silent for
     longer than their own purchase rhythm, or unlikely to be still buying by the BG/NBD
     model (when it can be fitted and scipy is installed). Per currency (--limit too).
+    --backtest DATE: who this report would have listed on DATE, against who then bought
+    nothing up to the as-of date (one currency).
 
     Example: crm report churn --limit 10 --tag vip
+    Example: crm report churn --backtest -6m
     """
     from crmcli.core import money
     from crmcli.records import filters
     from crmcli.reports import churn
 
     day = _as_of(as_of)
+    if backtest is not None:
+        if limit is not None:
+            raise InvalidInput("--limit does not go with --backtest")
+        from crmcli.records.config import get_setting
+        from crmcli.reports import backtest as backtests
+
+        with reading(ctx) as conn:
+            code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
+            cutoff = _backtest_date(backtest)
+            found = backtests.churn_backtest(
+                conn, code, cutoff, day, customers=_selected(conn, selection, day),
+                model=not rhythm,
+            )  # fmt: skip
+        _churn_backtest_output(ctx, fmt, found)
+        return
     code = money.currency_code(currency) if currency is not None else None
     with reading(ctx) as conn:
         query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
@@ -257,3 +336,167 @@ def churn_report(
             return
     columns = churn.COLUMNS if table else tuple(f.removesuffix("_minor") for f in churn.FIELDS)
     output(ctx, fmt).rows(shown, columns)
+
+
+# --- backtests ------------------------------------------------------------------------------
+
+
+def _backtest_date(text: str) -> date:
+    from crmcli.core import clock, dates
+
+    return dates.parse_date(text, clock.today(), direction="past")
+
+
+def _selected(conn: Any, selection: "CustomerFilter | None", day: date) -> set[int] | None:
+    """The ids the filter options select; None (everyone) without any, as `crm report sales`."""
+    from crmcli.records import filters
+    from crmcli.reports import backtest
+
+    if selection is None or (selection.is_empty() and not selection.archived):
+        return None
+    return backtest.selected(conn, filters.build(conn, selection, today=day))
+
+
+def _span(found: dict[str, Any], unit: str) -> str:
+    """`1997-10-01 to 1998-06-30 (273 days)`: the holdout, after the backtest date."""
+    start = date.fromisoformat(found["calibration_until"]).toordinal() + 1
+    length = found["holdout_length"]
+    return (
+        f"{date.fromordinal(start).isoformat()} to {found['holdout_until']} "
+        f"({length:,} {unit}{'' if length == 1 else 's'})"
+    )
+
+
+def _r(value: float | None, places: int = 3) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def _on_terminal(fmt: Format) -> bool:
+    from crmcli.cli.output import is_terminal
+
+    return fmt is Format.table and is_terminal(sys.stdout)
+
+
+def _chart(rows: list[dict[str, Any]], actual: str, predicted: str, names: tuple[str, str]) -> Any:
+    """The terminal's chart: per group a bar of the actual and one of the predicted figure."""
+    from crmcli.cli.output import Bars, Section
+
+    lines = []
+    for row in rows:
+        for key, name in zip((actual, predicted), names, strict=True):
+            label = row["repeat_purchases"] if key == actual else ""
+            lines.append({"repeat_purchases": label, "figure": name, "mean": row[key]})
+            lines[-1]["bar"] = row[key]
+    bars = Bars("bar", title="chart")
+    return Section(
+        "chart", "Actual and predicted", ("repeat_purchases", "figure", "mean"), lines, bars
+    )
+
+
+def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any]) -> None:
+    from crmcli.cli.output import Section
+    from crmcli.core import money
+    from crmcli.reports import value as service
+
+    code, unit = found["currency"], found["unit"]
+    header = {
+        "currency": code,
+        "model": found["model"],
+        "unit": unit,
+        "calibration_until": found["calibration_until"],
+        "holdout_until": found["holdout_until"],
+        "holdout_length": found["holdout_length"],
+        "parameters": {k: round(v, 6) for k, v in found["parameters"].items()},
+        "customers": found["customers"],
+        "actual_purchases": found["actual_purchases"],
+        "expected_purchases": round(found["expected_purchases"], 2),
+        "purchases_ratio": _r(found["purchases_ratio"], 4),
+        "actual_value_minor": found["actual_value_minor"],
+        "expected_value_minor": found["expected_value_minor"],
+        "value_ratio": _r(found["value_ratio"], 4),
+        "group_error": _r(found["group_error"], 4),
+        "choice": found["choice"],
+    }
+    table = fmt is Format.table
+    header = money.present(header, grouped_digits=table)
+    rows = [
+        {
+            "repeat_purchases": g.label,
+            "customers": g.customers,
+            "mean_actual": round(g.mean_actual, 3),
+            "mean_predicted": round(g.mean_predicted, 3),
+        }
+        for g in found["groups"]
+    ]
+    columns = ("repeat_purchases", "customers", "mean_actual", "mean_predicted")
+    title = f"By repeat purchase {unit}s up to {found['calibration_until']}"
+    sections = [Section("groups", title, columns, rows)]
+    if found["choice"]:
+        _say(found["choice"])
+    if table:
+        worth = (
+            f"Value: expected {header['expected_value']}, actual {header['actual_value']} {code}, "
+            f"expected/actual {_ratio(found['value_ratio'])}."
+            if header["expected_value"] is not None
+            else f"Value: actual {header['actual_value']} {code}; no forecast (the spend model "
+            "could not be fitted)."
+        )
+        sys.stdout.write(
+            f"{code}, {service.MODELS[found['model']]} (time in {unit}s) fitted on the purchases "
+            f"up to {found['calibration_until']}, checked against {_span(found, unit)}: "
+            f"{found['customers']:,} customers.\n"
+            f"Repeat purchase {unit}s: expected {header['expected_purchases']:,.2f}, actual "
+            f"{found['actual_purchases']:,}, expected/actual {_ratio(found['purchases_ratio'])}."
+            f"\n{worth}\n\n"
+        )
+        if _on_terminal(fmt):
+            sections.append(_chart(rows, "mean_actual", "mean_predicted", ("actual", "predicted")))
+    output(ctx, fmt).sections(sections, header=header)
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{100 * share:.1f} %"
+
+
+def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any]) -> None:
+    from crmcli.cli.output import Section
+
+    keys = ("customers", "flagged", "bought_nothing", "flagged_and_bought_nothing")
+    header = {k: found[k] for k in ("currency", "calibration_until", "holdout_until")}
+    header["holdout_days"] = found["holdout_length"]
+    header["method"] = found["method"]
+    header.update({k: found[k] for k in keys})
+    header.update(precision=_r(found["precision"]), recall=_r(found["recall"]))
+    rows = []
+    for label, hits in found["groups"]:
+        row: dict[str, Any] = {"repeat_purchases": label}
+        row.update({k: getattr(hits, k) for k in keys})
+        row.update(precision=_r(hits.precision), recall=_r(hits.recall))
+        row["share_flagged"] = round(hits.flagged / hits.customers, 3)
+        row["share_bought_nothing"] = round(hits.bought_nothing / hits.customers, 3)
+        rows.append(row)
+    columns = ("repeat_purchases", *keys, "precision", "recall")
+    title = f"By repeat purchase days up to {found['calibration_until']}"
+    sections = [Section("groups", title, columns, rows, fields=(*columns,))]
+    if fmt is Format.table:
+        how = (
+            "P(alive) from BG/NBD for repeat buyers, the rhythm for the others"
+            if found["method"] == "model"
+            else "by purchase rhythm"
+        )
+        sys.stdout.write(
+            f"{found['currency']}, crm report churn as on {found['calibration_until']} ({how}), "
+            f"checked against {_span(found, 'day')}: {found['customers']:,} customers.\n"
+            f"Flagged at risk {found['flagged']:,}; bought nothing after "
+            f"{found['bought_nothing']:,}; both {found['flagged_and_bought_nothing']:,}.\n"
+            f"Precision {_percent(found['precision'])} (of the flagged, who bought nothing); "
+            f"recall {_percent(found['recall'])} (of who bought nothing, flagged).\n\n"
+        )
+        if _on_terminal(fmt):
+            names = ("bought nothing", "flagged")
+            sections.append(_chart(rows, "share_bought_nothing", "share_flagged", names))
+    output(ctx, fmt).sections(sections, header=header)

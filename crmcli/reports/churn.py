@@ -127,7 +127,7 @@ def _model_p_alive(base: purchase_histories.Base) -> Any:
     if not value.models_available():
         return None
     fitted = value.fit(base, need_spend=False)
-    return value.p_alive(base, fitted) if fitted.bgnbd is not None else None
+    return value.p_alive(base, fitted) if fitted.purchases is not None else None
 
 
 def _keep_listed(conn: sqlite3.Connection, rows: list[_Figures], query: Query) -> list[ChurnRisk]:
@@ -234,3 +234,24 @@ def top_risks(
             kept.extend(_keep_listed(conn, batch, listed))
         found.extend(kept[:limit])
     return found
+
+
+def flags(
+    base: purchase_histories.Base, rules: Rules | None = None, *, model: bool = True
+) -> tuple[list[bool], bool]:
+    """(flags, by_model): whether `crm report churn` (`--rhythm` when not `model`) would list
+    each customer of `base` (in its order, whoever they are: no filter, archived too), and
+    whether the BG/NBD model took part. The rules of risks(); for `--backtest`."""
+    rules = rules or Rules()
+    chance = _model_p_alive(base) if model else None
+    today = base.as_of.toordinal()
+    found = []
+    for i in range(len(base)):
+        silence = today - base.last[i]
+        if silence <= rules.min_silence:
+            found.append(False)
+        elif chance is not None and base.purchases[i] > 1:
+            found.append(bool(chance[i] < rules.p_alive_below))
+        else:
+            found.append(rules_.rhythm_stage(silence, base.gap[i], rules) in STAGES)
+    return found, chance is not None

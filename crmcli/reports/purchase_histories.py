@@ -13,6 +13,11 @@ purchases_customer_time (one row per customer comes back, never one per line), a
 one `History` at a time, so memory stays flat however many customers there are.
 `load()` keeps what the reports need of each history in typed columns (`Base`): about 60
 bytes a customer, whatever their number of purchases.
+
+With `unit="week"` (the value models' `--unit week`) a purchase is a **purchase week**
+instead: the Monday-to-Sunday weeks with at least one sale line, each dated by its Monday;
+everything else is counted the same way over them. `holdout()` counts what customers bought
+after a date, for a backtest, in the same unit.
 """
 
 from __future__ import annotations
@@ -107,8 +112,10 @@ def read(
     as_of: date,
     *,
     at_risk_only: tuple[lifecycle.Rules, int] | None = None,
+    unit: str = "day",
 ) -> Iterator[History]:
-    """Every customer's history in `currency` up to `as_of` (included), in id order.
+    """Every customer's history in `currency` up to `as_of` (included), in id order; with
+    `unit="week"`, purchase weeks (dated by their Monday) stand for purchase days.
 
     Archived customers are included: their purchases happened. Callers pick whom to list.
     `at_risk_only=(rules, min_silence)` skips, in SQL, customers who cannot be at risk (not
@@ -138,7 +145,7 @@ def read(
             text = item[:10]
             day = known.get(text)
             if day is None:
-                day = known[text] = date.fromisoformat(text)
+                day = known[text] = period_start(date.fromisoformat(text), unit)
             amount = int(item[10:])
             if amount < 0:
                 refunds.append((day, -amount))
@@ -169,6 +176,7 @@ class Base:
 
     currency: str
     as_of: date
+    unit: str = "day"  # or "week": `purchases`, `first`, `last` count purchase weeks
     ids: array = field(default_factory=lambda: array("q"))
     purchases: array = field(default_factory=lambda: array("q"))
     first: array = field(default_factory=lambda: array("q"))
@@ -188,12 +196,13 @@ def load(
     rules: lifecycle.Rules,
     *,
     at_risk_only: int | None = None,
+    unit: str = "day",
 ) -> Base:
     """Every customer's history in `currency` up to `as_of`, as columns (with
-    `at_risk_only=min_silence`, see read())."""
-    base = Base(currency, as_of)
+    `at_risk_only=min_silence` or `unit`, see read())."""
+    base = Base(currency, as_of, unit)
     prune = None if at_risk_only is None else (rules, at_risk_only)
-    for history in read(conn, currency, as_of, at_risk_only=prune):
+    for history in read(conn, currency, as_of, at_risk_only=prune, unit=unit):
         base.ids.append(history.customer_id)
         base.purchases.append(len(history.days))
         base.first.append(history.days[0].toordinal())
@@ -202,6 +211,45 @@ def load(
         base.last_year_net_minor.append(history.last_year_net_minor)
         base.repeat_minor.append(history.repeat_minor)
     return base
+
+
+PERIOD_DAYS = {"day": 1, "week": 7}
+
+
+def period_start(day: date, unit: str) -> date:
+    """The first day of the purchase period (`unit`: day or week, Monday first) of `day`."""
+    return day - timedelta(days=day.weekday()) if unit == "week" else day
+
+
+def holdout(
+    conn: sqlite3.Connection, currency: str, after: date, as_of: date, unit: str = "day"
+) -> dict[int, tuple[int, int]]:
+    """What each customer bought in `currency` after `after` up to `as_of` (included): customer
+    id -> (distinct purchase days, or weeks with `unit="week"`, their value in minor units).
+    Sale lines only, as read(); customers who bought nothing are absent."""
+    rows = conn.execute(
+        "SELECT p.customer_id, group_concat(substr(p.purchased_at, 1, 10)), sum(p.amount_minor)"
+        " FROM purchases p WHERE p.currency = :currency AND p.amount_minor >= 0"
+        " AND p.purchased_at >= :start AND p.purchased_at < :before GROUP BY p.customer_id",
+        {
+            "currency": currency,
+            "start": (after + timedelta(days=1)).isoformat(),
+            "before": (as_of + timedelta(days=1)).isoformat(),
+        },
+    )
+    if unit == "day":
+        return {c: (len(set(joined.split(","))), total) for c, joined, total in rows}
+    known: dict[str, date] = {}
+    found = {}
+    for customer_id, joined, total in rows:
+        periods = set()
+        for text in joined.split(","):
+            week = known.get(text)
+            if week is None:
+                week = known[text] = period_start(date.fromisoformat(text), unit)
+            periods.add(week)
+        found[customer_id] = (len(periods), total)
+    return found
 
 
 def chunks(ids: Iterable[int], size: int = 500) -> Iterator[list[int]]:

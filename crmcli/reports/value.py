@@ -1,10 +1,13 @@
-"""Customer value: the BG/NBD and Gamma-Gamma models fitted to one currency's purchases.
+"""Customer value: a model of repeat buying (BG/NBD or MBG/NBD) and Gamma-Gamma fitted to one
+currency's purchases.
 
-The models (crmcli.reports.models.bgnbd, .gammagamma) see each customer who bought in the currency
-up to the as-of date as (crmcli.reports.purchase_histories):
+The models (crmcli.reports.models.bgnbd, .mbgnbd, .gammagamma) see each customer who bought in
+the currency up to the as-of date as (crmcli.reports.purchase_histories):
 - x = purchase days - 1 (repeat purchase days), t_x = last - first purchase day, T = as-of
   date - first purchase day, all in **days**; so the fitted alpha is in days;
 - m = the mean value of the repeat purchase days, in minor units (so gamma is too).
+With the unit `week` (a Base loaded with unit="week") read weeks for days throughout: x counts
+purchase weeks, and t_x, T and alpha are whole weeks between the weeks' Mondays.
 The fit uses every customer who bought in the currency, archived ones included (the filters
 choose whom a report lists, not what the model learns). On very large bases it uses an even
 sample of FIT_SAMPLE customers (every k-th by id): the estimates barely move, the time stays
@@ -26,6 +29,8 @@ from typing import Any, TypedDict
 from crmcli.core.errors import InvalidInput, StorageError
 from crmcli.reports.purchase_histories import Base
 
+# The models of repeat buying, by their --model name, and how they are written for people.
+MODELS = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}
 MIN_CUSTOMERS = 30
 MIN_REPEAT = 20
 FIT_SAMPLE = 100_000
@@ -51,41 +56,54 @@ class Fit:
     as_of: date
     customers: int  # who bought in the currency up to as_of
     repeat_buyers: int  # of them, who bought on at least two days
-    fitted_on: int  # customers the BG/NBD fit used (all, or a sample)
-    bgnbd: Any = None  # bgnbd.Params
+    fitted_on: int  # customers the purchase model's fit used (all, or a sample)
+    purchases: Any = None  # bgnbd.Params, of the model `model`
     gammagamma: Any = None  # gammagamma.Params
     note: str | None = None
+    model: str = "bgnbd"  # a key of MODELS
+    unit: str = "day"  # the time unit of the fit: day or week
 
     @property
     def ok(self) -> bool:
-        return self.bgnbd is not None and self.gammagamma is not None
+        return self.purchases is not None and self.gammagamma is not None
+
+
+def _module(model: str) -> Any:
+    """The module of the model of repeat buying called `model` (a key of MODELS)."""
+    from crmcli.reports.models import bgnbd, mbgnbd
+
+    return {"bgnbd": bgnbd, "mbgnbd": mbgnbd}[model]
 
 
 def _columns(base: Base) -> tuple[Any, Any, Any, Any]:
-    """(x, t_x, T, m) as numpy arrays: days and minor units."""
+    """(x, t_x, T, m) as numpy arrays: time in the base's unit, money in minor units."""
     import numpy as np
+
+    from crmcli.reports.purchase_histories import PERIOD_DAYS, period_start
 
     purchases = np.frombuffer(base.purchases, dtype=np.int64).astype(float)
     first = np.frombuffer(base.first, dtype=np.int64)
     last = np.frombuffer(base.last, dtype=np.int64)
     repeat_minor = np.frombuffer(base.repeat_minor, dtype=np.int64).astype(float)
     x = purchases - 1
-    t_x = (last - first).astype(float)
-    T = (base.as_of.toordinal() - first).astype(float)
+    days = PERIOD_DAYS[base.unit]
+    t_x = (last - first).astype(float) / days
+    T = (period_start(base.as_of, base.unit).toordinal() - first).astype(float) / days
     m = np.divide(repeat_minor, x, out=np.zeros_like(x), where=x > 0)
     return x, t_x, T, m
 
 
-def fit(base: Base, *, need_spend: bool = True) -> Fit:
-    """Fit BG/NBD (and, when `need_spend`, Gamma-Gamma) to `base`; see the module docstring."""
+def fit(base: Base, *, need_spend: bool = True, model: str = "bgnbd") -> Fit:
+    """Fit the purchase model `model` (a key of MODELS) and, when `need_spend`, Gamma-Gamma to
+    `base`, in the base's time unit; see the module docstring."""
     import numpy as np
 
-    from crmcli.reports.models import bgnbd, gammagamma
+    from crmcli.reports.models import gammagamma
 
     x, t_x, T, m = _columns(base)
     customers, repeaters = len(x), int(np.sum(x > 0))
-    common = {"currency": base.currency, "as_of": base.as_of, "customers": customers}
-    common["repeat_buyers"] = repeaters
+    common: dict[str, Any] = {"currency": base.currency, "as_of": base.as_of}
+    common.update(customers=customers, repeat_buyers=repeaters, model=model, unit=base.unit)
     if customers < MIN_CUSTOMERS or repeaters < MIN_REPEAT:
         return Fit(
             **common,
@@ -93,7 +111,7 @@ def fit(base: Base, *, need_spend: bool = True) -> Fit:
             note=(
                 f"Too little data to fit the value models in {base.currency}: "
                 f"{_count(customers, 'customer')} bought up to {base.as_of.isoformat()}, "
-                f"{repeaters} of them on more than one day; the models need at least "
+                f"{repeaters} of them on more than one {base.unit}; the models need at least "
                 f"{MIN_CUSTOMERS} customers of whom {MIN_REPEAT} bought again. "
                 "Until then, `crm report churn` warns by each customer's own purchase rhythm."
             ),
@@ -103,16 +121,16 @@ def fit(base: Base, *, need_spend: bool = True) -> Fit:
     # Identical customers (same x, t_x, T in whole days) are fitted once with a count.
     rows, counts = np.unique(np.stack([xs, txs, Ts], axis=1), axis=0, return_counts=True)
     try:
-        purchases = bgnbd.fit(rows[:, 0], rows[:, 1], rows[:, 2], weights=counts)
+        purchases = _module(model).fit(rows[:, 0], rows[:, 1], rows[:, 2], weights=counts)
     except (ValueError, FloatingPointError):
         purchases = None
     if purchases is None or purchases.r <= 0 or purchases.alpha <= 0:
-        return Fit(**common, fitted_on=len(xs), note=_failed("purchase (BG/NBD)", base))
+        return Fit(**common, fitted_on=len(xs), note=_failed(f"purchase ({MODELS[model]})", base))
     if not need_spend:
-        return Fit(**common, fitted_on=len(xs), bgnbd=purchases)
+        return Fit(**common, fitted_on=len(xs), purchases=purchases)
     spenders = (x > 0) & (m > 0)
     if int(np.sum(spenders)) < MIN_REPEAT:
-        return Fit(**common, fitted_on=len(xs), bgnbd=purchases, note=_failed("spend", base))
+        return Fit(**common, fitted_on=len(xs), purchases=purchases, note=_failed("spend", base))
     sample = np.flatnonzero(spenders)[::step]
     try:
         spend = gammagamma.fit(x[sample], m[sample])
@@ -120,8 +138,8 @@ def fit(base: Base, *, need_spend: bool = True) -> Fit:
         spend = None
     if spend is None or spend.q <= 1:
         # q <= 1: the fitted spend distribution has no finite mean; no honest number.
-        return Fit(**common, fitted_on=len(xs), bgnbd=purchases, note=_failed("spend", base))
-    return Fit(**common, fitted_on=len(xs), bgnbd=purchases, gammagamma=spend)
+        return Fit(**common, fitted_on=len(xs), purchases=purchases, note=_failed("spend", base))
+    return Fit(**common, fitted_on=len(xs), purchases=purchases, gammagamma=spend)
 
 
 def _count(n: int, word: str) -> str:
@@ -139,18 +157,16 @@ def _failed(which: str, base: Base) -> str:
 
 def p_alive(base: Base, fitted: Fit) -> Any:
     """P(alive) per customer of `base` (numpy array, same order)."""
-    from crmcli.reports.models import bgnbd
-
     x, t_x, T, _ = _columns(base)
-    return bgnbd.p_alive(fitted.bgnbd, x, t_x, T)
+    return _module(fitted.model).p_alive(fitted.purchases, x, t_x, T)
 
 
 class Prediction(TypedDict):
     """The models' figures per customer of a Base: numpy arrays of floats, in its order."""
 
     p_alive: Any
-    expected_purchases: Any  # purchase days in the horizon
-    expected_spend: Any  # per purchase day, minor units
+    expected_purchases: Any  # purchase days (weeks) in the horizon
+    expected_spend: Any  # per purchase day (week), minor units
     expected_value: Any  # their product, minor units, not discounted
 
 
@@ -162,24 +178,30 @@ MAX_HORIZON_DAYS = 3653
 
 def predict(base: Base, fitted: Fit, horizon_days: int) -> Prediction:
     """Per customer of `base` (numpy arrays, same order): `p_alive`, `expected_purchases`
-    (purchase days in the next `horizon_days`), `expected_spend` (per purchase day, minor
-    units) and `expected_value` (their product, minor units, not discounted). Raises
+    (purchase days, or weeks in the unit week, in the next `horizon_days`), `expected_spend`
+    (per purchase day or week, minor units) and `expected_value` (their product, minor
+    units, not discounted). Without a Gamma-Gamma fit, the spend and value are None. Raises
     InvalidInput for a horizon the models cannot compute for these purchases (a figure that
     is not a finite number); the caller keeps it at most MAX_HORIZON_DAYS."""
     import numpy as np
 
-    from crmcli.reports.models import bgnbd, gammagamma
+    from crmcli.reports.models import gammagamma
+    from crmcli.reports.purchase_histories import PERIOD_DAYS
 
     x, t_x, T, m = _columns(base)
-    purchases = bgnbd.expected_purchases(fitted.bgnbd, float(horizon_days), x, t_x, T)
-    spend = gammagamma.expected_spend(fitted.gammagamma, x, m)
+    model = _module(fitted.model)
+    horizon = horizon_days / PERIOD_DAYS[base.unit]
+    purchases = model.expected_purchases(fitted.purchases, horizon, x, t_x, T)
+    spend = None
+    if fitted.gammagamma is not None:
+        spend = gammagamma.expected_spend(fitted.gammagamma, x, m)
     predicted = {
-        "p_alive": bgnbd.p_alive(fitted.bgnbd, x, t_x, T),
+        "p_alive": model.p_alive(fitted.purchases, x, t_x, T),
         "expected_purchases": purchases,
         "expected_spend": spend,
-        "expected_value": purchases * spend,
+        "expected_value": None if spend is None else purchases * spend,
     }
-    if not all(np.isfinite(values).all() for values in predicted.values()):
+    if not all(v is None or np.isfinite(v).all() for v in predicted.values()):
         raise InvalidInput(
             f"the models cannot predict {horizon_days} days ahead from these purchases; "
             "give a shorter --horizon"

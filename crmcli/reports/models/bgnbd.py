@@ -20,6 +20,7 @@ commands that fit a model (`crm report value`, `crm report churn`), never on eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +94,18 @@ def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | Non
     data). Time is rescaled internally so the optimiser sees numbers near 1; the result is in
     the unit of the input.
     """
+    return fit_likelihood(log_likelihood, x, t_x, T, weights)
+
+
+def fit_likelihood(
+    likelihood: Callable[..., float],
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> Params:
+    """fit() for any model with BG/NBD's four parameters (r, alpha, a, b) and a sample
+    log-likelihood of the signature of log_likelihood (MBG/NBD uses it too)."""
     x, t_x, T = _arrays(x, t_x, T)
     w = None if weights is None else np.asarray(weights, dtype=float)
     scale = float(np.mean(T)) or 1.0  # alpha is in time units: fit in units of the mean age
@@ -103,16 +116,16 @@ def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | Non
 
     def negative(log_params: np.ndarray) -> float:
         r, alpha, a, b = np.exp(log_params)
-        value = log_likelihood(r, alpha, a, b, x, tx_s, T_s, w) / total
+        value = likelihood(r, alpha, a, b, x, tx_s, T_s, w) / total
         return -value if np.isfinite(value) else INFEASIBLE
 
     best = minimise(negative, 4)
     r, alpha, a, b = (float(v) for v in np.exp(best.x))
     alpha *= scale
     if not np.all(np.isfinite([r, alpha, a, b])) or best.fun >= INFEASIBLE:
-        raise ValueError("the BG/NBD fit did not converge")
+        raise ValueError("the fit did not converge")
     # The likelihood depends on the time unit: report it in the caller's.
-    return Params(r, alpha, a, b, log_likelihood(r, alpha, a, b, x, t_x, T, w))
+    return Params(r, alpha, a, b, likelihood(r, alpha, a, b, x, t_x, T, w))
 
 
 def p_alive(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -140,7 +153,7 @@ def expected_purchases_new(params: Params, t: np.ndarray | float) -> np.ndarray:
     (a+b-1)/(a-1) * [1 - (alpha/(alpha+t))^r * 2F1(r, b; a+b-1; t/(alpha+t))].
     """
     t = np.asarray(t, dtype=float)
-    r, alpha, a, b = _safe(params)
+    r, alpha, a, b = safe(params)
     z = t / (alpha + t)
     return (
         (a + b - 1)
@@ -158,7 +171,7 @@ def expected_purchases(
     / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)).
     """
     x, t_x, T = _arrays(x, t_x, T)
-    r, alpha, a, b = _safe(params)
+    r, alpha, a, b = safe(params)
     z = t / (alpha + T + t)
     ratio = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
     bracket = 1 - ratio * special.hyp2f1(r + x, b + x, a + b + x - 1, z)
@@ -167,7 +180,7 @@ def expected_purchases(
     return (a + b + x - 1) / (a - 1) * bracket * p_alive(params, x, t_x, T)
 
 
-def _safe(params: Params) -> tuple[float, float, float, float]:
+def safe(params: Params) -> tuple[float, float, float, float]:
     # The closed forms divide by a - 1; at exactly a = 1 take the limit from a nearby point
     # (the expectation is continuous in a; the error is far below anything printed).
     a = params.a if abs(params.a - 1) > 1e-9 else 1 + 1e-9

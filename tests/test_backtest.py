@@ -1,0 +1,381 @@
+"""`crm report value --backtest DATE` and `crm report churn --backtest DATE`: the arithmetic
+against oracles written here, the CDNOW figures of docs/reports.md, and the CLI contract.
+
+The clock is pinned to 2026-11-22 (conftest).
+"""
+
+import json
+import random
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crmcli.reports import purchase_histories
+from crmcli.reports.models import backtest as arithmetic
+from crmcli.store import db
+from tests.conftest import crm, fails, filled_once, ok
+from tests.test_churn_value import load_cdnow
+
+CUTOFF = date(2026, 6, 30)
+STAMP = "2026-01-01T00:00:00+08:00"
+
+
+def insert(path: Path, lines: list[tuple[int, int, str]], currency: str = "USD") -> None:
+    """Customers (ids of `lines`) and their purchase lines (customer, minor, YYYY-MM-DD)."""
+    conn = db.connect(path, write=True)
+    with db.transaction(conn):
+        ids = sorted({c for c, _, _ in lines})
+        conn.executemany(
+            "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(i, f"P {i}", f"p {i}", STAMP, STAMP) for i in ids],
+        )
+        conn.executemany(
+            "INSERT INTO purchases (customer_id, item, amount_minor, currency, purchased_at, "
+            "created_at, updated_at) VALUES (?, 'Tea', ?, ?, ?, ?, ?)",
+            [(c, m, currency, f"{d}T12:00:00+08:00", STAMP, STAMP) for c, m, d in lines],
+        )
+    conn.close()
+
+
+def synthetic_lines(n: int = 60, seed: int = 5) -> list[tuple[int, int, str]]:
+    """`n` customers buying at their own pace from 2025-12 on, some on two lines a day."""
+    rng = random.Random(seed)
+    lines = []
+    for c in range(1, n + 1):
+        day = date(2025, 12, 1) + timedelta(days=rng.randint(0, 150))
+        gap = rng.choice([5, 9, 20, 45, 400])
+        while day <= date(2026, 11, 22):
+            lines.append((c, rng.randint(100, 5000), day.isoformat()))
+            if rng.random() < 0.2:
+                lines.append((c, 250, day.isoformat()))
+            day += timedelta(days=rng.randint(1, 2 * gap))
+        if c % 7 == 0:
+            lines.append((c, -300, "2026-08-01"))  # a refund is not a purchase
+    return lines
+
+
+def _fill_synthetic() -> None:
+    import os
+
+    insert(Path(os.environ["CRM_DB"]), synthetic_lines())
+
+
+@pytest.fixture
+def synthetic(db_path):
+    filled_once(db_path, _fill_synthetic)
+    return db_path
+
+
+def oracle(lines, cutoff: date, as_of: date, period) -> dict[int, tuple[int, int, int]]:
+    """Per customer who bought by `cutoff`: (repeat periods by then, periods after it, value
+    after it), a period being what `period(day)` maps a day to."""
+    before: dict[int, set] = defaultdict(set)
+    after: dict[int, set] = defaultdict(set)
+    spent: dict[int, int] = defaultdict(int)
+    for c, minor, text in lines:
+        day = date.fromisoformat(text)
+        if minor < 0 or day > as_of:
+            continue
+        if day <= cutoff:
+            before[c].add(period(day))
+        else:
+            after[c].add(period(day))
+            spent[c] += minor
+    return {c: (len(days) - 1, len(after[c]), spent[c]) for c, days in before.items()}
+
+
+def by_day(day: date) -> date:
+    return day
+
+
+def by_week(day: date) -> tuple[int, int]:
+    return day.isocalendar()[:2]
+
+
+@pytest.mark.parametrize(("unit", "period"), [("day", by_day), ("week", by_week)])
+def test_value_backtest_arithmetic_against_an_oracle(synthetic, unit, period):
+    found = json.loads(
+        ok("report", "value", "--currency", "USD", "--backtest", CUTOFF.isoformat(),
+           "--unit", unit, "-f", "json")
+    )  # fmt: skip
+    truth = oracle(synthetic_lines(), CUTOFF, date(2026, 11, 22), period)
+    assert found["customers"] == len(truth)
+    assert found["actual_purchases"] == sum(a for _, a, _ in truth.values())
+    assert found["actual_value"] == f"{sum(s for _, _, s in truth.values()) / 100:.2f}"
+    groups: dict[str, list[int]] = defaultdict(list)
+    for x, bought, _ in truth.values():
+        groups[str(x) if x < 7 else "7+"].append(bought)
+    labels = sorted(groups, key=lambda g: int(g.rstrip("+")))
+    assert [g["repeat_purchases"] for g in found["groups"]] == labels
+    for row in found["groups"]:
+        members = groups[row["repeat_purchases"]]
+        assert row["customers"] == len(members)
+        assert row["mean_actual"] == round(sum(members) / len(members), 3)
+    # The forecast is the value report's, made as on the backtest date for the holdout.
+    days = (date(2026, 11, 22) - CUTOFF).days
+    if unit == "week":  # whole weeks between the Mondays of the two dates
+        days = 7 * ((date(2026, 11, 16) - date(2026, 6, 29)).days // 7)
+    forecast = json.loads(
+        ok("report", "value", "--currency", "USD", "--as-of", CUTOFF.isoformat(),
+           "--horizon", f"{days}d", "--unit", unit, "-f", "json")
+    )  # fmt: skip
+    assert len(forecast) == len(truth)
+    expected = sum(r["expected_purchases"] for r in forecast)
+    assert found["expected_purchases"] == pytest.approx(expected, abs=0.01 * len(forecast))
+    assert found["purchases_ratio"] == pytest.approx(
+        found["expected_purchases"] / found["actual_purchases"], abs=1e-3
+    )
+    worth = sum(float(r["expected_value"]) for r in forecast)
+    assert float(found["expected_value"]) == pytest.approx(worth, abs=0.01 * len(forecast))
+    for row in found["groups"]:
+        members = [
+            r["expected_purchases"]
+            for r in forecast
+            if row["repeat_purchases"] in (str(r["purchase_days"] - 1), "7+")
+            and (row["repeat_purchases"] != "7+" or r["purchase_days"] > 7)
+        ]
+        assert row["mean_predicted"] == pytest.approx(np.mean(members), abs=0.006)
+
+
+def test_group_arithmetic_by_hand():
+    x = [0, 0, 1, 3, 7, 9]
+    actual = [0, 2, 1, 4, 6, 10]
+    predicted = [1, 1, 2, 3, 7, 7]
+    groups = arithmetic.by_group(x, actual, predicted)
+    assert groups == [
+        ("0", 2, 1.0, 1.0),
+        ("1", 1, 1.0, 2.0),
+        ("3", 1, 4.0, 3.0),
+        ("7+", 2, 8.0, 7.0),
+    ]
+    # missed: 2 x 0 + 1 x 1 + 1 x 1 + 2 x 1 = 4, of 2 + 1 + 4 + 16 = 23 actual purchases
+    assert arithmetic.group_error(groups) == pytest.approx(4 / 23)
+    assert arithmetic.ratio(21, 23) == pytest.approx(21 / 23)
+    assert arithmetic.ratio(3, 0) is None
+    hits = arithmetic.precision_recall([1, 1, 1, 0, 0], [1, 0, 1, 1, 0])
+    assert hits == (5, 3, 3, 2, 2 / 3, 2 / 3)
+    assert arithmetic.precision_recall([0, 0], [0, 0])[-2:] == (None, None)
+
+
+def test_holdout_counts_days_or_weeks_and_no_refunds(db_path):
+    # 2026-07-06 is a Monday: Mon + Wed of one week and the next Monday -> 3 days, 2 weeks.
+    insert(db_path, [(1, 100, "2026-06-01"), (1, 50, "2026-07-06"), (1, 50, "2026-07-06"),
+                     (1, 70, "2026-07-08"), (1, 30, "2026-07-13"), (1, -90, "2026-07-14"),
+                     (1, 10, "2026-11-23"), (2, 5, "2026-06-30"), (2, -5, "2026-07-02")])  # fmt: skip
+    conn = db.connect(db_path, write=False)
+    assert purchase_histories.holdout(conn, "USD", CUTOFF, date(2026, 11, 22)) == {1: (3, 200)}
+    weeks = purchase_histories.holdout(conn, "USD", CUTOFF, date(2026, 11, 22), "week")
+    assert weeks == {1: (2, 200)}
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("unit", "model", "actual", "expected", "group"),
+    [  # lifetimes 0.11.3 gives the same figures (docs/reports.md)
+        ("day", "bgnbd", 1882, 1653.41, ("1", 439, 0.697, 0.523)),
+        ("day", "mbgnbd", 1882, 1576.73, ("1", 439, 0.697, 0.551)),
+        ("week", "bgnbd", 1788, 1610.34, ("1", 445, 0.715, 0.564)),
+        ("week", "mbgnbd", 1788, 1519.67, ("1", 445, 0.715, 0.585)),
+    ],
+)
+def test_cdnow_backtest_stays_at_the_documented_figures(
+    db_path, unit, model, actual, expected, group
+):
+    load_cdnow(db_path)
+    found = json.loads(
+        ok("report", "value", "--currency", "USD", "--as-of", "1998-06-30", "--backtest",
+           "1997-09-30", "--unit", unit, "--model", model, "-f", "json")
+    )  # fmt: skip
+    assert (found["customers"], found["actual_purchases"]) == (2357, actual)
+    assert found["expected_purchases"] == pytest.approx(expected, abs=0.05)
+    assert found["holdout_length"] == (273 if unit == "day" else 39)
+    row = found["groups"][1]
+    assert (row["repeat_purchases"], row["customers"]) == group[:2]
+    assert (row["mean_actual"], row["mean_predicted"]) == pytest.approx(group[2:], abs=0.001)
+    assert found["actual_value"] == "70976.39"
+
+
+def test_cdnow_fit_through_the_backtest_keeps_the_published_parameters(db_path):
+    load_cdnow(db_path)
+    found = json.loads(
+        ok("report", "value", "--currency", "USD", "--as-of", "1998-06-30", "--backtest",
+           "1997-09-30", "--model", "auto", "-f", "json")
+    )  # fmt: skip
+    p = found["parameters"]
+    assert (found["model"], round(p["r"], 3), round(p["alpha"] / 7, 3)) == ("bgnbd", 0.243, 4.414)
+    assert (round(p["a"], 3), round(p["b"], 3)) == (0.793, 2.426)
+    assert found["choice"] == (
+        "model auto: BG/NBD, whose forecast by repeat purchases missed 12.1 % of the actual "
+        "purchases in a backtest from 1997-09-30 (MBG/NBD: 16.2 %)"
+    )
+    assert list(found) == [
+        "currency", "model", "unit", "calibration_until", "holdout_until", "holdout_length",
+        "parameters", "customers", "actual_purchases", "expected_purchases", "purchases_ratio",
+        "actual_value", "expected_value", "value_ratio", "group_error", "choice", "groups",
+    ]  # fmt: skip
+    assert list(found["groups"][0]) == [
+        "repeat_purchases", "customers", "mean_actual", "mean_predicted",
+    ]  # fmt: skip
+
+
+def test_value_backtest_table_csv_and_terminal_chart(synthetic, monkeypatch):
+    args = ("report", "value", "--currency", "USD", "--backtest", CUTOFF.isoformat())
+    result = crm(*args)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(
+        "USD, BG/NBD (time in days) fitted on the purchases up to 2026-06-30, checked against "
+        "2026-07-01 to 2026-11-22 (145 days): "
+    )
+    assert lines[1].startswith("Repeat purchase days: expected ")
+    assert "By repeat purchase days up to 2026-06-30" in lines
+    assert "chart" not in result.stdout and "█" not in result.stdout  # not on a pipe
+    assert result.stderr == ""
+    csv = ok(*args, "-f", "csv").splitlines()
+    assert csv[0] == "repeat_purchases,customers,mean_actual,mean_predicted"
+    assert csv[1].startswith("0,")
+    from crmcli.cli import output
+
+    monkeypatch.setattr(output, "is_terminal", lambda stream: True)
+    chart = ok(*args)
+    assert "Actual and predicted" in chart and "predicted" in chart and "█" in chart
+
+
+def test_value_model_auto_without_a_backtest_says_which_and_why(synthetic):
+    result = crm("report", "value", "--currency", "USD", "--model", "auto", "--limit", "2")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("model auto: ")
+    assert result.stderr.count("\n") == 1 and "in a backtest from 2026-" in result.stderr
+    chosen = "MBG/NBD" if result.stderr.startswith("model auto: MBG/NBD") else "BG/NBD"
+    assert f"\n{chosen} (time in days): r " in result.stdout
+    weeks = ok("report", "value", "--currency", "USD", "--unit", "week", "--parameters", "-f",
+               "json")  # fmt: skip
+    rows = {r["parameter"]: r for r in json.loads(weeks) if r["model"] == "bgnbd"}
+    assert rows["alpha"]["meaning"] == "scale of purchase rates, in weeks"
+
+
+def test_value_backtest_bad_input(synthetic):
+    def refused(*args: str) -> str:
+        return fails(2, "report", "value", "--currency", "USD", *args, db=synthetic)
+
+    assert refused("--backtest", "2026-11-22") == (
+        "crm: --backtest 2026-11-22 must be before the as-of date 2026-11-22\n"
+    )
+    assert refused("--backtest", "2026-12-01", "--as-of", "2026-11-01").startswith(
+        "crm: --backtest 2026-12-01 must be before"
+    )
+    assert refused("--backtest", "2025-01-01") == (
+        "crm: no purchases in USD up to 2025-01-01: nothing to fit; give a later --backtest date\n"
+    )
+    assert refused("--backtest", "2025-12-10").startswith(
+        "crm: too little data up to 2025-12-10 to fit the models: "
+    )
+    assert "same week" in refused("--backtest", "2026-11-17", "--unit", "week")
+    assert "soon" in refused("--backtest", "soon")
+    for extra in (("--horizon", "6m"), ("--limit", "3"), ("--parameters",)):
+        assert refused("--backtest", "2026-06-30", *extra) == (
+            f"crm: {extra[0]} does not go with --backtest\n"
+        )
+    fails(2, "report", "value", "--unit", "month", db=synthetic)
+    fails(2, "report", "value", "--model", "pareto", db=synthetic)
+    fails(2, "report", "value", "--backtest", "2026-06-30", "--where", "nosuch = 1", db=synthetic)
+
+
+def test_value_backtest_on_an_empty_database(db_path):
+    assert fails(2, "report", "value", "--backtest", "-1m") == (
+        "crm: no purchases in CNY up to 2026-10-22: nothing to fit; give a later --backtest date\n"
+    )
+    assert not db_path.exists()
+
+
+def test_value_backtest_with_a_filter_compares_only_the_selected(synthetic):
+    ok("tag", "few", "1", "2", "3", "4", "5")
+    everyone = json.loads(ok("report", "value", "--currency", "USD", "--backtest", "2026-06-30",
+                             "-f", "json"))  # fmt: skip
+    few = json.loads(ok("report", "value", "--currency", "USD", "--backtest", "2026-06-30",
+                        "--tag", "few", "-f", "json"))  # fmt: skip
+    truth = oracle(synthetic_lines(), CUTOFF, date(2026, 11, 22), by_day)
+    assert few["customers"] == len([c for c in truth if c <= 5])
+    assert few["actual_purchases"] == sum(truth[c][1] for c in truth if c <= 5)
+    assert few["parameters"] == everyone["parameters"]  # the fit still learns from everyone
+
+
+# --- churn -------------------------------------------------------------------------------
+# As on 2026-09-30 (rhythm: too few customers for the model), then to 2026-11-22:
+# - A: once, 05-01: silent 152 > 1.5 x 90 -> flagged; buys nothing after: both.
+# - B: once, 05-01 -> flagged; buys 10-10: flagged, not quiet.
+# - C: once, 09-20: silent 10 <= 30, not flagged; only a refund after: quiet.
+# - D: 09-01, 09-11, 09-21 (gap 10), silent 9: not flagged; buys 10-05: neither.
+# - E: 06-01, 06-11, 06-21 (gap 10), silent 101 > 3 x 10: lapsed, flagged; quiet: both.
+# - F: first buys 10-15: not part of the test.
+# Flagged A B E, quiet A C E, both A E: precision 2/3, recall 2/3.
+# By repeat purchases: 0 (A B C): flagged 2, quiet 2, both 1; 2 (D E): 1, 1, 1.
+CHURN_LINES = [
+    (1, 100, "2026-05-01"), (2, 100, "2026-05-01"), (2, 100, "2026-10-10"),
+    (3, 100, "2026-09-20"), (3, -100, "2026-10-20"),
+    (4, 10, "2026-09-01"), (4, 10, "2026-09-11"), (4, 10, "2026-09-21"), (4, 10, "2026-10-05"),
+    (5, 10, "2026-06-01"), (5, 10, "2026-06-11"), (5, 10, "2026-06-21"),
+    (6, 10, "2026-10-15"),
+]  # fmt: skip
+
+
+def test_churn_backtest_precision_and_recall_by_hand(db_path):
+    insert(db_path, CHURN_LINES, currency="CNY")
+    found = json.loads(ok("report", "churn", "--backtest", "2026-09-30", "-f", "json"))
+    groups = found.pop("groups")
+    assert found == {
+        "currency": "CNY",
+        "calibration_until": "2026-09-30",
+        "holdout_until": "2026-11-22",
+        "holdout_days": 53,
+        "method": "rhythm",
+        "customers": 5,
+        "flagged": 3,
+        "bought_nothing": 3,
+        "flagged_and_bought_nothing": 2,
+        "precision": 0.667,
+        "recall": 0.667,
+    }
+    assert [(g["repeat_purchases"], g["customers"], g["flagged"], g["bought_nothing"],
+             g["flagged_and_bought_nothing"], g["precision"], g["recall"]) for g in groups] == [
+        ("0", 3, 2, 2, 1, 0.5, 0.5),
+        ("2", 2, 1, 1, 1, 1.0, 1.0),
+    ]  # fmt: skip
+    table = ok("report", "churn", "--backtest", "2026-09-30")
+    assert "Precision 66.7 % (of the flagged, who bought nothing); recall 66.7 %" in table
+    assert "chart" not in table
+
+
+def test_churn_backtest_bad_input(db_path):
+    insert(db_path, CHURN_LINES, currency="CNY")
+    assert fails(2, "report", "churn", "--backtest", "today", db=db_path) == (
+        "crm: --backtest 2026-11-22 must be before the as-of date 2026-11-22\n"
+    )
+    assert fails(2, "report", "churn", "--backtest", "2026-04-01", db=db_path).startswith(
+        "crm: no purchases in CNY up to 2026-04-01"
+    )
+    fails(2, "report", "churn", "--backtest", "2026-09-30", "--limit", "2", db=db_path)
+    fails(2, "report", "churn", "--backtest", "2026-09-30", "--currency", "XYZ", db=db_path)
+
+
+def test_churn_backtest_with_the_model_on_cdnow(db_path):
+    load_cdnow(db_path)
+    found = json.loads(
+        ok("report", "churn", "--currency", "USD", "--as-of", "1998-06-30", "--backtest",
+           "1997-09-30", "-f", "json")
+    )  # fmt: skip
+    assert found["method"] == "model"
+    assert (found["flagged"], found["bought_nothing"], found["flagged_and_bought_nothing"]) == (
+        1804,
+        1673,
+        1472,
+    )
+    rhythm = json.loads(
+        ok("report", "churn", "--currency", "USD", "--as-of", "1998-06-30", "--backtest",
+           "1997-09-30", "--rhythm", "-f", "json")
+    )  # fmt: skip
+    assert rhythm["method"] == "rhythm" and rhythm["bought_nothing"] == 1673
