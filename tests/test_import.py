@@ -963,3 +963,58 @@ def test_vcard_contacts_already_here_are_rejected(cn, tmp_path):
         2, "import", "customers", str(card), db=cn
     )
     assert "1 inserted" in crm("import", "customers", str(card), "--allow-duplicate").stderr
+
+
+def test_an_export_imports_into_another_database_with_its_referrers_rebuilt(
+    db_path, tmp_path, monkeypatch
+):
+    """Referrers were exported as ids of the old database: into a new one the import failed
+    (`row 12: no customer matches '11'`), or, with customers already there, could name
+    whoever had that number."""
+    ok("add", "Later Friend")  # 1: referred by 3, a later row of the file
+    ok("add", "First")  # 2
+    ok("add", "Referrer")  # 3
+    ok("add", "Referred", "--referred-by", "2")  # 4: referred by an earlier row
+    ok("edit", "1", "--referred-by", "3")
+    ok("add", "Alone", "--referred-by", "4")  # 5
+    exported = tmp_path / "c.csv"
+    ok("export", "customers", "-o", str(exported))
+    other = tmp_path / "other.db"
+    with monkeypatch.context() as later:
+        later.setenv("CRM_NOW", "2026-11-23T09:00:00+08:00")
+        for name in ("Already", "Here", "Too"):  # ids 1-3 are taken by others there
+            ok("--db", str(other), "add", name)
+    result = crm("--db", str(other), "import", "customers", str(exported))
+    assert result.exit_code == 0, result.stderr
+    assert "5 inserted, 0 updated, 0 unchanged, 0 rejected" in result.stderr
+    people = json.loads(ok("--db", str(other), "list", "-f", "json"))
+    ids = {p["name"]: p["id"] for p in people}
+    referrers = {
+        p["name"]: json.loads(ok("--db", str(other), "show", str(p["id"]), "-f", "json"))[0][
+            "referred_by"
+        ]
+        for p in people
+    }
+    assert referrers == {
+        "Already": None, "Here": None, "Too": None, "Later Friend": ids["Referrer"],
+        "First": None, "Referrer": None, "Referred": ids["First"], "Alone": ids["Referred"],
+    }  # fmt: skip
+    # Back into the database it came from: nothing changes.
+    before = data(db_path)
+    result = crm("import", "customers", str(exported))
+    assert "0 inserted, 0 updated, 5 unchanged" in result.stderr
+    assert data(db_path) == before
+
+
+def test_a_referrer_missing_from_the_file_is_said_not_guessed(db_path, tmp_path):
+    file = tmp_path / "part.csv"
+    file.write_text(
+        "id,name,referred_by,created_at\n7,Ann,9,2026-01-01T10:00:00+08:00\n", encoding="utf-8"
+    )
+    for name in [f"P{i}" for i in range(10)]:  # a customer 9 exists here: not Ann's referrer
+        ok("add", name)
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0
+    assert "crm: warning: row 2: referred_by 9 is the id of no row of the file" in result.stderr
+    ann = json.loads(ok("show", "Ann", "-f", "json"))[0]
+    assert ann["referred_by"] is None

@@ -288,6 +288,8 @@ def _import(
                 else ")"
             )
         )
+    for warning in summary.warnings:
+        out.warn(warning)
     out.note(_summary_line(summary, dry_run))
 
 

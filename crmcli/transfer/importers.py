@@ -407,6 +407,7 @@ class Summary:
     rows: int = 0
     ignored: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # the first few rejections, for errors
+    warnings: list[str] = field(default_factory=list)  # imported, but not all of it
 
 
 Reject = Callable[[int, Record, str], None]
@@ -693,6 +694,9 @@ class CustomerImporter(Importer):
         super().__init__(conn, mapper, options)
         self._number = 0  # the row being imported
         self._made: dict[int, int] = {}  # customer id -> the row that added it
+        # Our own export names a referrer by its id in the file: the customer that row became.
+        self._by_file_id: dict[str, int] = {}
+        self._waiting: list[tuple[int, int, str]] = []  # (row, customer, referrer's file id)
 
     def row(self, number: int, record: Record) -> None:
         self._number = number
@@ -705,6 +709,8 @@ class CustomerImporter(Importer):
         self._no_id_in_fields(values)
         row = customer_row(values)
         existing, key = self._existing(row, values)
+        file_id = (_one(values, "id") or "").strip()
+        waiting = self._referrer(row, file_id, from_here=existing is not None and key == "id")
         prepared = customers.prepare(
             self.conn,
             row.raw,
@@ -743,7 +749,40 @@ class CustomerImporter(Importer):
             touched = kept or touched
         if touched and outcome == "unchanged":
             outcome = "updated"
+        if file_id:
+            self._by_file_id[file_id] = customer_id
+        if waiting is not None:
+            self._waiting.append((self._number, customer_id, waiting))
         return outcome
+
+    def _referrer(self, row: CustomerRow, file_id: str, *, from_here: bool) -> str | None:
+        """Read `referred_by` as the file means it. In a file with ids (our own export), a
+        number names the customer of the file's row with that id, whatever id it gets here:
+        a row before this one is known; a later one is waited for (returned, and set by
+        `finish`). A row of this very database (matched by id) keeps this database's ids."""
+        ref = row.raw.values.get("referred_by", "").strip()
+        if not file_id or not ref.isdigit() or not ref.isascii() or from_here:
+            return None
+        if ref in self._by_file_id:
+            row.raw.values["referred_by"] = str(self._by_file_id[ref])
+            return None
+        del row.raw.values["referred_by"]
+        return ref
+
+    def finish(self) -> None:
+        """Set the referrers that came later in the file than the customers they referred."""
+        from crmcli.records import customers
+
+        for number, customer_id, ref in self._waiting:
+            referrer = self._by_file_id.get(ref)
+            if referrer is None:
+                self.summary.warnings.append(
+                    f"row {number}: referred_by {ref} is the id of no row of the file; "
+                    "the customer was imported without it"
+                )
+            elif referrer != customer_id:
+                changes = customers.Changes(values={"referred_by": referrer})
+                customers.edit_customer(self.conn, customer_id, changes)
 
     def _no_id_in_fields(self, values: dict[str, list[str]]) -> None:
         """Refuse the row when a column kept as a user-defined field (--keep-unknown, --map
