@@ -119,6 +119,22 @@ def test_csv_guard_in_files_not_in_pipes(cn, tmp_path):
     assert back["notes"] == "-5 discount" and back["phones"] == ["+8613800138000"]
 
 
+def test_a_plain_export_imports_back_exactly_with_plain(cn, tmp_path):
+    """A note beginning with an apostrophe lost it: the import took it for the guard."""
+    ok("add", "Ann", "--notes", "'=not a formula", "--title", "''quoted")
+    plain = tmp_path / "plain.csv"
+    ok("export", "customers", "-o", str(plain), "--plain")
+    fresh = tmp_path / "fresh.db"
+    ok("--db", str(fresh), "import", "customers", str(plain), "--plain")
+    back = json.loads(ok("--db", str(fresh), "export", "customers", "-f", "json"))[0]
+    assert (back["notes"], back["title"]) == ("'=not a formula", "''quoted")
+    # Without --plain the file is read as one for spreadsheets: its guard is undone.
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "import", "customers", str(plain))
+    back = json.loads(ok("--db", str(other), "export", "customers", "-f", "json"))[0]
+    assert (back["notes"], back["title"]) == ("=not a formula", "'quoted")
+
+
 def test_bom_for_excel_starts_the_file_and_imports_back(cn, tmp_path):
     ok("add", "王芳", "--city", "上海")
     out = tmp_path / "excel.csv"

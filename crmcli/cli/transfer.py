@@ -121,6 +121,14 @@ PlainOption = Annotated[
     bool,
     typer.Option("--plain", help="Exact CSV for scripts: no spreadsheet formula guard in a file."),
 ]
+ExactOption = Annotated[
+    bool,
+    typer.Option(
+        "--plain",
+        help="The CSV is exact (crm export --plain, or a pipe): a leading ' is data, "
+        "not the spreadsheet guard.",
+    ),
+]
 BomOption = Annotated[
     bool,
     typer.Option(
@@ -216,6 +224,7 @@ def _import(
     *,
     fmt: InFormat | None,
     encoding: str | None,
+    plain: bool,
     mapping: list[str] | None,
     keep_unknown: bool = False,
     key: str = "auto",
@@ -234,7 +243,7 @@ def _import(
     if dry_run and rejects is not None:
         raise InvalidInput("--dry-run writes nothing, not even a --rejects file: leave one out")
     mapper = importers.Mapper(kind, list(mapping or []), keep_unknown=keep_unknown)
-    source = sources.open_records(file, fmt.value if fmt else None, encoding)
+    source = sources.open_records(file, fmt.value if fmt else None, encoding, guarded=not plain)
     if source.fmt == "vcard" and kind != "customers":
         raise InvalidInput("vCard files hold contacts: use 'crm import customers'")
     if source.columns:
@@ -327,6 +336,7 @@ def import_customers(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
+    plain: ExactOption = False,
     mapping: MapOption = None,
     keep_unknown: KeepUnknownOption = False,
     key: KeyOption = "auto",
@@ -348,7 +358,7 @@ def import_customers(
 
     Example: crm import customers contacts.csv --key email --map "Mobile=phone" --dry-run
     """
-    _import(ctx, "customers", file, fmt=fmt, encoding=encoding, mapping=mapping,
+    _import(ctx, "customers", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
             keep_unknown=keep_unknown, key=key, on_conflict=on_conflict,
             allow_duplicate=allow_duplicate, skip_invalid=skip_invalid, rejects=rejects,
             force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
@@ -360,6 +370,7 @@ def import_purchases(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
+    plain: ExactOption = False,
     mapping: MapOption = None,
     on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
@@ -376,7 +387,7 @@ def import_purchases(
 
     Example: crm import purchases orders.csv --map "客户=customer" --rejects bad.csv
     """
-    _import(ctx, "purchases", file, fmt=fmt, encoding=encoding, mapping=mapping,
+    _import(ctx, "purchases", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
             on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
             force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
@@ -387,6 +398,7 @@ def import_interactions(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
+    plain: ExactOption = False,
     mapping: MapOption = None,
     on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
@@ -402,7 +414,7 @@ def import_interactions(
 
     Example: crm import interactions calls.jsonl --skip-invalid --rejects rejects.jsonl
     """
-    _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, mapping=mapping,
+    _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
             on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
             force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
@@ -413,6 +425,7 @@ def import_tasks(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
+    plain: ExactOption = False,
     mapping: MapOption = None,
     on_conflict: RecordConflictOption = "update",
     skip_invalid: SkipInvalidOption = False,
@@ -428,7 +441,7 @@ def import_tasks(
 
     Example: crm import tasks todo.csv --map "截止日期=due_on"
     """
-    _import(ctx, "tasks", file, fmt=fmt, encoding=encoding, mapping=mapping,
+    _import(ctx, "tasks", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
             on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
             force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 

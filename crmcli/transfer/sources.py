@@ -209,8 +209,11 @@ def _decode_head(head: bytes, codec: str) -> str:
     return decoder.decode(head, final=False)
 
 
-def open_records(path: str, fmt: str | None, encoding: str | None) -> Source:
-    """Open `path` (or `-`) and return its records, streamed; raises InvalidInput."""
+def open_records(
+    path: str, fmt: str | None, encoding: str | None, *, guarded: bool = True
+) -> Source:
+    """Open `path` (or `-`) and return its records, streamed; raises InvalidInput. A CSV
+    `guarded` may carry the export's formula guard, which is undone (`unguard`)."""
     binary, name, size = _binary(path)
     head = binary.read(SNIFF_BYTES)
     if fmt is not None and fmt not in FORMATS:
@@ -238,7 +241,7 @@ def open_records(path: str, fmt: str | None, encoding: str | None) -> Source:
     source = Source(name=name, fmt=fmt, delimiter=None, stream=raw, size=size)  # type: ignore[arg-type]
     if fmt in ("csv", "tsv"):
         source.delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(start)
-        source.columns, source.records = _csv(name, text, source.delimiter)
+        source.columns, source.records = _csv(name, text, source.delimiter, guarded)
     elif fmt == "jsonl":
         source.records = _jsonl(name, text)
     elif fmt == "json":
@@ -283,7 +286,7 @@ def _decoding(name: str, rows: Iterator[Any]) -> Iterator[Any]:
 
 
 def _csv(
-    name: str, text: io.TextIOWrapper, delimiter: str
+    name: str, text: io.TextIOWrapper, delimiter: str, guarded: bool
 ) -> tuple[list[str], Iterator[tuple[int, Record]]]:
     reader = csv.reader(text, delimiter=delimiter, strict=False)
     try:
@@ -307,7 +310,7 @@ def _csv(
                 if len(cells) > width and any(c.strip() for c in cells[width:]):
                     yield reader.line_num, {ERROR_KEY: f"{len(cells)} cells but {width} columns"}
                     continue
-                record = {c: _cell(v) for c, v in zip(columns, cells, strict=False) if v}
+                record = {c: _cell(v, guarded) for c, v in zip(columns, cells, strict=False) if v}
                 if record and (len(record) > 1 or not next(iter(record.values())).isspace()):
                     yield reader.line_num, record  # (blank lines between rows are skipped)
         except (UnicodeDecodeError, csv.Error) as exc:
@@ -316,10 +319,10 @@ def _csv(
     return columns, rows()
 
 
-def _cell(value: str) -> str:
-    """A cell as read: the export's formula guard undone, and the line breaks of a multi-line
-    cell written on Windows (Excel, Outlook: CRLF) made plain newlines."""
-    if value[0] == "'":
+def _cell(value: str, guarded: bool) -> str:
+    """A cell as read: the export's formula guard undone (in a `guarded` file), and the line
+    breaks of a multi-line cell written on Windows (Excel, Outlook: CRLF) made newlines."""
+    if guarded and value[0] == "'":
         value = unguard(value)
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
