@@ -2,6 +2,7 @@
 soft line breaks, CHARSET, bare TEL types), cards whose BEGIN/END carry a group. The files
 are in tests/data (see its README)."""
 
+import json
 from pathlib import Path
 
 from tests.conftest import crm, customers_json, fails, ok
@@ -231,3 +232,42 @@ def test_birthdays_in_each_version_s_own_form_and_a_lunar_rule_that_survives(cn,
             ["birthday", "birthday_lunar"], ["1988-02-29", ""], ["1990-07-07", "1990-闰05-15"],
             ["--07-15", ""],
         ]  # fmt: skip
+
+
+KEPT = (
+    "name", "kind", "company", "title", "gender", "birthday", "birthday_lunar", "address",
+    "city", "region", "country", "industry", "company_size", "source", "notes",
+    "preferred_channel", "preferred_time", "external_id", "cadence_days", "cadence_max_days",
+    "stage", "tags", "phones", "emails", "fields",
+)  # fmt: skip
+
+
+def test_every_field_survives_a_vcard_into_a_new_database(cn, tmp_path):
+    """Industry, source, stage, cadence, user-defined fields... were lost on the way."""
+    ok("add", "Li Lei", "--kind", "person", "--company", "Acme", "--title", "Buyer",
+       "--gender", "m", "--birthday", "lunar:1990-08-15", "--address", "1 Main St",
+       "--city", "Springfield", "--region", "IL", "--country", "US", "--industry", "tea",
+       "--company-size", "51-200", "--source", "fair", "--notes", "line one\nline two, too",
+       "--preferred-channel", "wechat", "--preferred-time", "mornings",
+       "--external-id", "K-1", "--cadence", "14d..30d", "--phone", "+1 217 555 0100",
+       "--email", "li@example.com", "--field", "wechat=li_88",
+       "--field", "postal_code=62701", "--field", "vip.level=3")  # fmt: skip
+    ok("tag", "vip", "Li Lei")
+    ok("stage", "Li Lei", "customer")
+    ok("add", "Acme Org", "--kind", "organisation", "--birthday", "--07-15", "--phone", "10086")
+    before = json.loads(ok("list", "-f", "json"))
+    shown = [json.loads(ok("show", str(c["id"]), "-f", "json"))[0] for c in before]
+    for version in ("3.0", "4.0"):
+        text = _crlf(ok("export", "customers", "-f", "vcard", "--vcard-version", version))
+        _cards(text)  # folded and framed as RFC 6350 asks
+        file = tmp_path / f"all{version}.vcf"
+        file.write_bytes(text.encode("utf-8"))
+        fresh = tmp_path / f"fresh{version}.db"
+        ok("--db", str(fresh), "config", "set", "default_region", "CN")
+        ok("--db", str(fresh), "import", "customers", str(file))
+        after = [
+            json.loads(ok("--db", str(fresh), "show", str(c["id"]), "-f", "json"))[0]
+            for c in json.loads(ok("--db", str(fresh), "list", "-f", "json"))
+        ]
+        for old, new in zip(shown, after, strict=True):
+            assert {k: new[k] for k in KEPT} == {k: old[k] for k in KEPT}, version

@@ -31,10 +31,20 @@ VERSIONS = ("3.0", "4.0")
 MODELLED = {
     "version", "fn", "n", "tel", "email", "org", "title", "adr", "bday", "note",
     "categories", "gender", "x-gender", "kind", "prodid", "rev", "x-lunar-birthday",
+    "x-crm-industry", "x-crm-company-size", "x-crm-source", "x-crm-preferred-channel",
+    "x-crm-preferred-time", "x-crm-external-id", "x-crm-stage", "x-crm-cadence", "x-crm-field",
 }  # fmt: skip
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _GENDERS = {"m": "male", "f": "female", "o": "other", "male": "male", "female": "female"}
 KEY = "\x00vcard"  # crmcli.transfer.importers.VCARD_KEY
+# crm's fields that no vCard property holds, carried as X- properties (which address books
+# keep or ignore) so that a card crm wrote brings them back; user-defined fields are
+# `X-CRM-FIELD;X-KEY=name:value`.
+CRM_PROPERTIES = {
+    "industry": "x-crm-industry", "company_size": "x-crm-company-size", "source": "x-crm-source",
+    "preferred_channel": "x-crm-preferred-channel", "preferred_time": "x-crm-preferred-time",
+    "external_id": "x-crm-external-id", "stage": "x-crm-stage", "cadence_days": "x-crm-cadence",
+}  # fmt: skip
 
 
 # BEGIN and END may carry a group name, as every other property may (`home.BEGIN:VCARD`).
@@ -243,6 +253,14 @@ def card_record(card: Any) -> dict[str, Any]:
     shown_as = _text(_value(card, "x-abshowas")).casefold()  # 3.0 (Apple): no KIND there
     if kind in ("org", "organization") or shown_as == "company":
         record["kind"] = "organisation"
+    for name, prop in CRM_PROPERTIES.items():
+        value = _text(_value(card, prop))
+        if value:
+            record[name] = value
+    for item in card.contents.get("x-crm-field", []):
+        key = item.params.get("X-KEY", [""])[0]
+        if key and _text(item.value):
+            record[f"field:{key}"] = _text(item.value)
     return record
 
 
@@ -435,11 +453,28 @@ def build_card(
             card.add("gender").value = letter
         else:
             card.add("x-gender").value = record["gender"].capitalize()
+    _crm_properties(card, record)
     card.add("rev").value = clock.now().astimezone().strftime("%Y%m%dT%H%M%SZ")
     for items in card.contents.values():
         for item in items:
             _fit(item, version)
     return _fold(card.serialize())
+
+
+def _crm_properties(card: Any, record: Customer) -> None:
+    from crmcli.records.customers import describe_gap
+
+    values = {name: record[name] for name in CRM_PROPERTIES}  # type: ignore[literal-required]
+    if record["cadence_days"]:
+        values["cadence_days"] = describe_gap(record["cadence_days"], record["cadence_max_days"])
+    for name, prop in CRM_PROPERTIES.items():
+        if values[name]:
+            card.add(prop).value = str(values[name])
+    for key, value in record["fields"].items():
+        if key != "postal_code":  # written in ADR
+            item = card.add("x-crm-field")
+            item.value = value
+            item.params["X-KEY"] = [key]
 
 
 # A UID for a customer that came from no card: the same for every export of that customer,
