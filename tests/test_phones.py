@@ -72,10 +72,27 @@ def test_the_country_may_be_typed_as_people_type_it(cn, country, typed, stored):
     assert phones(cn, customer) == [(stored, "number")]
 
 
-def test_a_country_that_names_no_region_falls_back_to_default_region(cn):
-    """Valid in both regions: without a country crm knows, default_region wins."""
-    customer = add("X", "--phone", "(212) 555-0134", "--country", "Atlantis")
-    assert phones(cn, customer) == [("+862125550134", "number")]
+@pytest.mark.parametrize(
+    ("country", "number", "stored"),
+    [
+        ("United States of America", "(415) 555-0100", "+14155550100"),  # Outlook's column
+        ("England", "020 7946 0991", "+442079460991"),
+        ("Scotland", "0131 496 0000", "+441314960000"),
+        ("Deutschland", "030 901820", "+4930901820"),
+        ("Turkey", "0212 555 1234", "+902125551234"),
+        ("香港", "9123 4567", "+85291234567"),
+        ("Korea", "02-312-3456", "+8223123456"),
+    ],
+)
+def test_countries_as_people_and_tools_write_them_are_placed(cn, country, number, stored):
+    """These were not placed, and the numbers were read as Chinese ones without a word."""
+    customer = add("X", "--phone", number, "--country", country)
+    assert phones(cn, customer) == [(stored, "number")]
+
+
+def test_a_country_crm_cannot_place_keeps_international_and_service_numbers(cn):
+    customer = add("X", "--phone", "+44 20 7946 0018", "--phone", "10086", "--country", "Atlantis")
+    assert phones(cn, customer) == [("+442079460018", "number"), ("10086", "service")]
     assert shown(str(customer))["country"] == "Atlantis"
 
 
@@ -106,8 +123,20 @@ def test_without_a_country_default_region_reads_the_number(cn):
             "country, or type it with +country code\n",
         ),
         (
-            ["--phone", "911", "--country", "GB"],
-            "crm: invalid phone '911': not a valid GB number\n",
+            ["--phone", "020 7946 0018", "--country", "Atlantis"],
+            "crm: country 'Atlantis' is not one crm can place, so phone '020 7946 0018' cannot "
+            "be read as its number: give the country as a code (GB, US...) or the phone with "
+            "+country code\n",
+        ),
+        (
+            ["--phone", "212-555-0134 ext. 12", "--country", "US"],
+            "crm: phone '212-555-0134 ext. 12' has an extension (12), which crm does not keep: "
+            "give the number alone, and the extension in --notes or a --field\n",
+        ),
+        (
+            ["--phone", "13800138000;13900139000"],
+            "crm: invalid phone '13800138000;13900139000': one number per phone (give each its "
+            "own)\n",
         ),
         (["--phone", "+44 10086"], "crm: invalid phone '+44 10086': not a valid number\n"),
     ],
@@ -118,8 +147,12 @@ def test_a_number_not_valid_in_the_region_used_is_refused(cn, args, line):
 
 def test_no_region_at_all_asks_for_a_country_code(db_path):
     add("Someone")  # the file exists, with no default_region (the tests' locale has none)
-    err = fails(2, "add", "X", "--phone", "10086", db=db_path)
+    err = fails(2, "add", "X", "--phone", "13800138000", db=db_path)
     assert "no default region" in err
+    # A service number needs no region: it is kept as typed.
+    assert json.loads(ok("show", str(add("Bank", "--phone", "95555")), "-f", "json"))[0][
+        "phone_kinds"
+    ] == {"95555": "service"}
 
 
 def test_edit_reads_a_new_phone_in_the_stored_country(cn):

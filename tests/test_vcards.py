@@ -271,3 +271,35 @@ def test_every_field_survives_a_vcard_into_a_new_database(cn, tmp_path):
         ]
         for old, new in zip(shown, after, strict=True):
             assert {k: new[k] for k in KEPT} == {k: old[k] for k in KEPT}, version
+
+
+def test_an_iphone_card_places_its_phones_by_the_country_code_beside_the_address(cn, tmp_path):
+    """Apple writes the country as `item1.X-ABADR:us` when ADR's country is empty: the US
+    numbers were read as Chinese ones."""
+    file = tmp_path / "iphone.vcf"
+    file.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;Jane;;;\r\nFN:Jane Doe\r\n"
+        "TEL;type=CELL;type=VOICE;type=pref:(415) 555-0199\r\n"
+        "item1.ADR;type=WORK;type=pref:;;1 Market St;San Francisco;CA;94105;\r\n"
+        "item1.X-ABADR:us\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    imported(file)
+    jane = by_name()["Jane Doe"]
+    assert jane["phones"] == ["+14155550199"] and jane["country"] == "US"
+
+
+def test_a_phone_book_s_service_numbers_never_fail_an_import(cn, tmp_path):
+    """10086 with a US address, 12345, a USSD code: rows were rejected, the file refused."""
+    file = tmp_path / "book.csv"
+    file.write_text(
+        "name,phone,country\nE,10086,US\nG,12345,United States\nF,*100#,\nBank,95555,\n"
+        "Bank 2,95555,\n",
+        encoding="utf-8",
+    )
+    assert "5 inserted" in imported(file)
+    shown = [json.loads(ok("show", str(c["id"]), "-f", "json"))[0] for c in customers_json()]
+    assert [(c["name"], c["phone_kinds"]) for c in shown] == [
+        ("E", {"10086": "service"}), ("G", {"12345": "service"}), ("F", {"*100#": "service"}),
+        ("Bank", {"95555": "service"}), ("Bank 2", {"95555": "service"}),
+    ]  # fmt: skip

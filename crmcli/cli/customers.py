@@ -154,7 +154,9 @@ def _prepare(
     )
 
 
-def allow_duplicates(found: "list[Taken]", allow: bool, verb: str, *, ask: bool = True) -> None:
+def allow_duplicates(
+    found: "list[Taken] | list[Taken | str]", allow: bool, verb: str, *, ask: bool = True
+) -> None:
     """Go on when no other live customer has the emails and phones being given (`found`),
     with --allow-duplicate, or when a person at the terminal (stdin and stderr) says yes to
     `VERB anyway?`. Otherwise stop with nothing changed: InvalidInput (exit 2) naming the
@@ -369,14 +371,20 @@ def edit(
         what = "Change " + _describe_change(assign, stage, add_tag, remove_tag, raw)
         confirm_bulk(conn, len(ids), what, batch, by_filter)
         befores = {i: customers.get_customer(conn, i) for i in ids}
-        taken: list[duplicates.Taken] = []
+        taken: list[duplicates.Taken | str] = [
+            t for i in ids for t in duplicates.taken(conn, prepared[countries.get(i)], i)
+        ]  # checked before any edit: the others of this edit are named below
+        some = next(iter(prepared.values()))
+        shared = [p for p in some.add_phones if p.startswith("+")]
+        shared += [email for email, _ in some.add_emails]
+        if len(ids) > 1 and shared:
+            taken.append(f"the edit would give {len(ids)} customers {shared[0]}")
         for customer_id in ids:
             mine = prepared[countries.get(customer_id)]
             if derive_from_id:  # each customer's own ID fills their own birthday and gender
                 mine = copy.deepcopy(mine)
                 current = customers.get_customer(conn, customer_id, reveal=True)
                 customers.derive_from_id(mine, current)
-            taken += duplicates.taken(conn, mine, customer_id)  # those edited before it too
             customers.edit_customer(conn, customer_id, mine)
             if new_stage:
                 tags.set_stage(conn, customer_id, new_stage)
@@ -567,6 +575,7 @@ def _archive(
     quiet: bool,
     selection: "CustomerFilter",
     batch: Batch,
+    allow_duplicate: bool = False,
 ) -> None:
     from contextlib import suppress
 
@@ -581,6 +590,11 @@ def _archive(
         verb = "Archive" if archived else "Restore"
         confirm_bulk(conn, len(ids), verb, batch, by_filter)
         done = [i for i in ids if customers.set_archived(conn, i, archived)]
+        if not archived:  # back among the live: the emails and phones it had are checked
+            from crmcli.records import duplicates
+
+            found = [t for i in done for t in duplicates.taken_back(conn, i)]
+            allow_duplicates(found, allow_duplicate, "restore", ask=not batch.dry_run)
         names = {i: customers.get_customer(conn, i)["name"] for i in ids[:1]}
         if batch.dry_run:
             typer.echo(f"Would {verb.lower()} {len(done)} customers: " + " ".join(map(str, done)))
@@ -624,12 +638,15 @@ def undelete(
     ctx: typer.Context,
     targets: RefsArgument = None,
     quiet: QuietOption = False,
+    allow_duplicate: AllowDuplicateOption = False,
     selection: "CustomerFilter | None" = None,
     batch: Batch | None = None,
 ) -> None:
-    """Restore archived customers.
+    """Restore archived customers. One whose email or phone a live customer has meanwhile
+    been given is asked about on a terminal and refused from a script, unless
+    --allow-duplicate.
 
     Example: crm undelete 12
     """
     assert selection is not None and batch is not None
-    _archive(ctx, targets, False, quiet, selection, batch)
+    _archive(ctx, targets, False, quiet, selection, batch, allow_duplicate)

@@ -92,7 +92,7 @@ def email(value: str) -> tuple[str, str]:
     """(normalised email, matching key); raises InvalidInput for a bad address."""
     from email_validator import EmailNotValidError, validate_email
 
-    raw = value.strip()
+    raw = unicodedata.normalize("NFKC", value).strip()  # ｚｗ@example.com is zw@example.com
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -116,14 +116,26 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     raw = value.strip()
     if not raw or re.search(_CONTROL_LINE, raw):
         raise InvalidInput(f"invalid phone {value!r}")
+    if re.search(r"[;,，；]", raw):
+        raise InvalidInput(f"invalid phone {raw!r}: one number per phone (give each its own)")
     used = home or region
     international = raw.startswith(("+", "\uff0b"))
+    code = service_code(raw)
+    if code is not None and not international:
+        number = _parse_phone(raw, used) if used else None
+        if number is None or not phonenumbers.is_valid_number(number):
+            return code
     if not used and not international:
         raise InvalidInput(
             f"invalid phone {raw!r} (no default region: start with +country code, or run "
             "'crm config set default_region CN')"
         )
     number = _parse_phone(raw, used)
+    if number is not None and number.extension:
+        raise InvalidInput(
+            f"phone {raw!r} has an extension ({number.extension}), which crm does not keep: "
+            "give the number alone, and the extension in --notes or a --field"
+        )
     if number is not None and phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if number is not None and (
@@ -150,6 +162,18 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         )
     hint = "" if home else "; give the customer's country, or type it with +country code"
     raise InvalidInput(f"invalid phone {raw!r}: not a valid {used} number{hint}")
+
+
+# What phone books hold besides numbers: service numbers and short codes (10086, 95555,
+# 12345, 110), and USSD codes (*100#): 3 to 6 digits, with * and # around them.
+_SERVICE = re.compile(r"[*#]{0,2}[0-9]{3,6}(?:[*#][0-9]{1,4})*#?")
+
+
+def service_code(text: str) -> str | None:
+    """`text` as a service number or short code (spaces and hyphens dropped, full-width
+    digits read), or None when it is not shaped as one."""
+    compact = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text))
+    return compact if _SERVICE.fullmatch(compact) else None
 
 
 def _parse_phone(raw: str, region: str | None) -> Any:
@@ -205,11 +229,33 @@ def _country_names() -> dict[str, str]:
     for alias, targets in get_global("territory_aliases").items():
         if alias.isalpha() and len(targets) == 1 and targets[0] in known:
             names.setdefault(alias.casefold(), targets[0])
-    for locale in ("en", "zh", "zh_Hant"):
+    for locale in _COUNTRY_LOCALES:
         for code, name in Locale.parse(locale).territories.items():
             if code in known:
                 names.setdefault(_country_key(name), code)
+    for name, code in _COUNTRY_NAMES.items():
+        names.setdefault(_country_key(name), code)
     return names
+
+
+# Names of countries in the languages a contact list is likely written in (CLDR, in order of
+# precedence), and the names people and tools write that CLDR does not give: Outlook's
+# "United States of America", the nations of the UK, older and short forms.
+_COUNTRY_LOCALES = (
+    "en", "zh", "zh_Hant", "de", "fr", "es", "pt", "it", "nl", "ja", "ko", "ru", "tr", "vi",
+    "id", "th", "pl", "sv", "ar",
+)  # fmt: skip
+_COUNTRY_NAMES = {
+    "United States of America": "US", "America": "US", "England": "GB", "Scotland": "GB",
+    "Wales": "GB", "Northern Ireland": "GB", "Great Britain": "GB", "Britain": "GB",
+    "Holland": "NL", "Korea": "KR", "Republic of Korea": "KR", "Czech Republic": "CZ",
+    "UAE": "AE", "Viet Nam": "VN", "Macau": "MO", "Russian Federation": "RU",
+    "PRC": "CN", "P R China": "CN", "Mainland China": "CN", "中国大陆": "CN", "大陆": "CN",
+    "内地": "CN", "中华人民共和国": "CN", "香港": "HK", "中国香港": "HK", "澳门": "MO",
+    "澳門": "MO", "中国澳门": "MO", "台湾": "TW", "臺灣": "TW", "中国台湾": "TW",
+    "韩国": "KR", "南韩": "KR", "英格兰": "GB", "苏格兰": "GB", "Turkey": "TR",
+    "Ivory Coast": "CI", "Burma": "MM", "Swaziland": "SZ", "Macedonia": "MK",
+}  # fmt: skip
 
 
 def region_code(value: str) -> str:

@@ -151,6 +151,8 @@ def prepare(
     if "country" in out.values:  # set or unset here
         country = out.values.get("country")
     home = validate.country_region(country) if raw.phone_inputs() else None  # CLDR: when used
+    if home is None and country and raw.phones:
+        _no_unplaced_country(country, raw.phones)
     out.add_phones = _unique(validate.phone(p, region, home=home) for p in raw.phones)
     out.remove_phones = [_existing_phone(p, region, home) for p in raw.remove_phones]
     if raw.primary_phone:
@@ -175,6 +177,19 @@ def prepare(
             out.add_related.append((relation, validate.text("related name", who), None))
     out.remove_related = [validate.text("related", r) for r in raw.remove_related]
     return out
+
+
+def _no_unplaced_country(country: str, phones: list[str]) -> None:
+    """Refuse a national number of a customer whose country crm cannot place: reading it in
+    default_region would store it under another country without a word."""
+    for typed in phones:
+        text = typed.strip()
+        if not text.startswith(("+", "\uff0b")) and validate.service_code(text) is None:
+            raise InvalidInput(
+                f"country {country.strip()!r} is not one crm can place, so phone {text!r} "
+                "cannot be read as its number: give the country as a code (GB, US...) or "
+                "the phone with +country code"
+            )
 
 
 def _existing_phone(value: str, region: str | None, home: str | None) -> str:
@@ -228,18 +243,26 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
     raise InvalidInput(f"unknown field {name!r}")
 
 
+APPLE_NO_YEAR = 1604  # the year Apple Contacts writes (and exports) for a birthday without one
+
+
 def birthday_values(value: str, today: date) -> dict[str, str | None]:
     """`birthday` and `birthday_lunar` from what a user typed: a Gregorian date, a day
     without its year (`--05-13`, kept so), or a lunar date (`lunar:1990-08-15`,
     `lunar:1990-闰06-15`) stored with its Gregorian day."""
+    import unicodedata
+
     from crmcli.core import lunar
 
+    value = unicodedata.normalize("NFKC", value)  # --０５-１３ from a Chinese input method
     yearless = dates.parse_yearless(value)
     if yearless is not None:
         return {"birthday": yearless, "birthday_lunar": None}
     born, lunar_date = lunar.parse_day(value, today, direction="none")
     if born > today:
         raise InvalidInput(f"birthday {born.isoformat()} is in the future")
+    if born.year == APPLE_NO_YEAR and lunar_date is None:  # Apple's year for "not known"
+        return {"birthday": f"--{born:%m-%d}", "birthday_lunar": None}
     return {"birthday": born.isoformat(), "birthday_lunar": str(lunar_date) if lunar_date else None}
 
 

@@ -188,14 +188,19 @@ class Taken(NamedTuple):
 
 
 def taken(
-    conn: sqlite3.Connection, changes: Changes, customer_id: int | None = None
+    conn: sqlite3.Connection,
+    changes: Changes,
+    customer_id: int | None = None,
+    *,
+    besides: int | None = None,
 ) -> list[Taken]:
     """The emails and phones `changes` adds that another live customer already has (emails
-    compared by their case-folded key, phones as E.164), for a new customer, or for
+    compared by their case-folded key, phones as E.164; service numbers such as 95555 are
+    in many phone books and never count), for a new customer, or for
     `customer_id` (whose own emails and phones are no news). An archived customer neither
     counts nor is checked: only two live customers sharing one are duplicates."""
     emails = [key for _, key in changes.add_emails]
-    phones = list(changes.add_phones)
+    phones = [p for p in changes.add_phones if p.startswith("+")]  # a service number is shared
     if customer_id is not None and (emails or phones):
         live = conn.execute(
             "SELECT 1 FROM customers WHERE id = ? AND archived_at IS NULL", (customer_id,)
@@ -224,8 +229,23 @@ def taken(
         ),
     ):
         for value in values:
-            found += [Taken(*row) for row in conn.execute(sql, (value, customer_id))]
+            found += [Taken(*row) for row in conn.execute(sql, (value, customer_id or besides))]
     return found
+
+
+def taken_back(conn: sqlite3.Connection, customer_id: int) -> list[Taken]:
+    """The emails and phones of `customer_id`, live again, that another live customer has
+    (`taken` as if they were being added now)."""
+    from crmcli.records.customers import Changes
+
+    emails = conn.execute(
+        "SELECT email, email_key FROM customer_emails WHERE customer_id = ?", (customer_id,)
+    ).fetchall()
+    phones = conn.execute(
+        "SELECT phone FROM customer_phones WHERE customer_id = ?", (customer_id,)
+    ).fetchall()
+    changes = Changes(add_emails=[tuple(r) for r in emails], add_phones=[r[0] for r in phones])
+    return taken(conn, changes, None, besides=customer_id)
 
 
 class Likely(NamedTuple):

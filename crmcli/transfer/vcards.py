@@ -206,7 +206,10 @@ def card_record(card: Any) -> dict[str, Any]:
             record["name"] = _text(n.family) + _text(n.given)
         else:
             record["name"] = " ".join(p for p in parts[1:] if p)
-    record["phone"] = [_tel(t.value) for t in card.contents.get("tel", []) if _tel(t.value)]
+    # The number alone: its extension stays in the kept card, which the export writes again.
+    record["phone"] = [
+        _tel(t.value, ext=False) for t in card.contents.get("tel", []) if _tel(t.value, ext=False)
+    ]
     record["email"] = [_text(e.value) for e in card.contents.get("email", []) if _text(e.value)]
     org = _value(card, "org")
     if org:
@@ -229,6 +232,11 @@ def card_record(card: Any) -> dict[str, Any]:
                 record[target] = part
         if _text(adr.code):  # the field Google's `Address 1 - Postal Code` fills
             record["postal_code"] = _text(adr.code)
+        if "country" not in record:  # Apple: the country's code beside the address, `us`
+            group = card.contents["adr"][0].group
+            codes = [i for i in card.contents.get("x-abadr", []) if i.group == group]
+            if codes and re.fullmatch(r"[A-Za-z]{2}", _text(codes[0].value)):
+                record["country"] = _text(codes[0].value).upper()
     bday = card.contents.get("bday")
     birthday = _birthday(_text(bday[0].value)) if bday else None
     omitted = bday[0].params.get("X-APPLE-OMIT-YEAR", [""])[0] if bday else ""
