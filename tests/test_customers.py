@@ -721,3 +721,17 @@ def test_service_numbers_are_no_duplicates(cn):
     ok("add", "Bank", "--phone", "95555")
     ok("add", "Bank branch", "--phone", "95555")
     assert ids() == [1, 2]
+
+
+def test_an_edit_that_makes_a_likely_duplicate_warns(cn):
+    """Only crm add warned: moving a customer to the city of another of the same name said
+    nothing."""
+    ok("add", "Zhang Wei", "--city", "上海")
+    ok("add", "zhang wei", "--city", "北京")
+    result = crm("edit", "2", "--city", "上海")
+    assert result.exit_code == 0 and result.stdout == "Updated customer 2.\n"
+    assert result.stderr == (
+        "crm: warning: #2 is now a possible duplicate of Zhang Wei (#1, same name and city 上海); "
+        "if they are one customer: crm merge 1 2\n"
+    )
+    assert crm("edit", "2", "--title", "CEO").stderr == ""  # name, company, city untouched

@@ -29,7 +29,7 @@ from crmcli.records import customers, refs
 from crmcli.records.customers import CustomerInput
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
-    from crmcli.records.duplicates import Taken
+    from crmcli.records.duplicates import Likely, Taken
     from crmcli.records.filters import CustomerFilter
 
 # Scalar fields settable by option: (field, option, help).
@@ -399,6 +399,7 @@ def edit(
         allow_duplicates(taken, allow_duplicate, "save", ask=not batch.dry_run)
         if batch.dry_run:
             raise DryRun
+        likely = _likely_after_edit(conn, ids, changed)
     if batch.dry_run:
         return
     updated = sorted({row["id"] for row in changed})
@@ -406,7 +407,33 @@ def edit(
         message = f"Updated customer {ids[0]}." if updated else "No changes."
     else:
         message = f"Updated {len(updated)} of {len(ids)} customers."
-    output(ctx, quiet=quiet).done(message, *updated)
+    out = output(ctx, quiet=quiet)
+    out.done(message, *updated)
+    for customer_id, found in likely:
+        out.warn(
+            f"#{customer_id} is now a possible duplicate of {', '.join(map(str, found))}; if "
+            f"they are one customer: crm merge {found[0].customer_id} {customer_id}"
+        )
+
+
+def _likely_after_edit(
+    conn: sqlite3.Connection, ids: list[int], changed: list[dict[str, Any]]
+) -> "list[tuple[int, list[Likely]]]":
+    """Customers whose name, company or city this edit changed that now look like another
+    live customer (same name, and same company or city), as `crm add` warns."""
+    from crmcli.records import duplicates
+
+    touched = sorted({r["id"] for r in changed if r["field"] in ("name", "company", "city")})
+    out = []
+    for customer_id in touched[:20]:  # a bulk edit of a city warns of the first few
+        record = customers.get_customer(conn, customer_id)
+        found = duplicates.likely_same(
+            conn, record["name"], company=record["company"], city=record["city"],
+            other_than=customer_id,
+        )  # fmt: skip
+        if found:
+            out.append((customer_id, found))
+    return out
 
 
 def _edit_in_editor(
