@@ -3,6 +3,7 @@
 import copy
 import sqlite3
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
@@ -374,11 +375,15 @@ def edit(
         taken: list[duplicates.Taken | str] = [
             t for i in ids for t in duplicates.taken(conn, prepared[countries.get(i)], i)
         ]  # checked before any edit: the others of this edit are named below
-        some = next(iter(prepared.values()))
-        shared = [p for p in some.add_phones if p.startswith("+")]
-        shared += [email for email, _ in some.add_emails]
-        if len(ids) > 1 and shared:
-            taken.append(f"the edit would give {len(ids)} customers {shared[0]}")
+        given = Counter(  # what each customer gets: a phone is read in their own country
+            value
+            for i in ids
+            for value in (
+                *(p for p in prepared[countries.get(i)].add_phones if p.startswith("+")),
+                *(email for email, _ in prepared[countries.get(i)].add_emails),
+            )
+        )
+        taken += [f"the edit would give {n} customers {v}" for v, n in given.items() if n > 1]
         for customer_id in ids:
             mine = prepared[countries.get(customer_id)]
             if derive_from_id:  # each customer's own ID fills their own birthday and gender
