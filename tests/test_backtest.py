@@ -6,6 +6,8 @@ The clock is pinned to 2026-11-22 (conftest).
 
 import json
 import random
+import subprocess
+import sys
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -139,6 +141,26 @@ def test_value_backtest_arithmetic_against_an_oracle(synthetic, unit, period):
             and (row["repeat_purchases"] != "7+" or r["purchase_days"] > 7)
         ]
         assert row["mean_predicted"] == pytest.approx(np.mean(members), abs=0.006)
+
+
+def test_no_numpy_warning_reaches_stderr_on_a_small_history(db_path):
+    # 35 customers: the fit's optimiser tries parameters where the likelihood's logs are
+    # -inf or nan (numpy printed "RuntimeWarning: invalid value encountered in add" and the
+    # source line). A real process: numpy's warnings go to its stderr.
+    insert(db_path, synthetic_lines(35, seed=23))
+    for args in (
+        ("report", "value", "--model", "mbgnbd"),
+        ("report", "value"),
+        ("report", "value", "--backtest", CUTOFF.isoformat(), "--model", "mbgnbd"),
+        ("report", "churn", "--backtest", CUTOFF.isoformat()),
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", "crmcli", *args, "--currency", "USD", "-f", "json"],
+            capture_output=True,
+            text=True,
+        )
+        assert (run.returncode, run.stderr) == (0, ""), args
+        assert json.loads(run.stdout)
 
 
 def test_group_arithmetic_by_hand():
