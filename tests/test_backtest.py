@@ -384,6 +384,34 @@ def test_churn_backtest_bad_input(db_path):
     fails(2, "report", "churn", "--backtest", "2026-09-30", "--currency", "XYZ", db=db_path)
 
 
+def test_one_customer_churn_backtest_uses_the_rhythm_and_value_refuses(db_path):
+    # Too few customers for the model: churn judges by the rhythm, as the report does
+    # (docs/reports.md); the value backtest has nothing to fit and refuses.
+    insert(db_path, [(1, 100, "2026-05-01"), (1, 100, "2026-06-01")], currency="CNY")
+    found = json.loads(ok("report", "churn", "--backtest", "2026-06-30", "-f", "json"))
+    assert (found["method"], found["customers"], found["flagged"]) == ("rhythm", 1, 0)
+    table = ok("report", "churn", "--backtest", "2026-06-30", "--as-of", "2026-07-01")
+    assert table.startswith(
+        "CNY, crm report churn as on 2026-06-30 (by purchase rhythm), checked against "
+        "2026-07-01 to 2026-07-01 (1 day): 1 customer.\n"
+    )
+    assert fails(2, "report", "value", "--backtest", "2026-06-30", db=db_path) == (
+        "crm: too little data up to 2026-06-30 to fit the models: 1 customer bought in CNY, "
+        "1 of them in more than one day; a backtest needs at least 30 of whom 20 bought again\n"
+    )
+    result = crm("report", "value")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr.startswith(
+        "Too little data to fit the value models in CNY: 1 customer bought up to 2026-11-22, "
+    )
+
+
+def test_value_backtest_of_one_selected_customer_says_customer(synthetic):
+    ok("tag", "one", "1")
+    lines = ok("report", "value", "--currency", "USD", "--backtest", "2026-06-30", "--tag", "one")
+    assert lines.splitlines()[0].endswith(" (145 days): 1 customer.")
+
+
 def test_churn_backtest_with_the_model_on_cdnow(db_path):
     load_cdnow(db_path)
     found = json.loads(

@@ -16,6 +16,7 @@ from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter
 from crmcli.cli.output import Format
 from crmcli.cli.reports import report_app
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import plural
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -363,7 +364,7 @@ def _span(found: dict[str, Any], unit: str) -> str:
     length = found["holdout_length"]
     return (
         f"{date.fromordinal(start).isoformat()} to {found['holdout_until']} "
-        f"({length:,} {unit}{'' if length == 1 else 's'})"
+        f"({plural(length, unit, grouped=True)})"
     )
 
 
@@ -444,7 +445,7 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
         sys.stdout.write(
             f"{code}, {service.MODELS[found['model']]} (time in {unit}s) fitted on the purchases "
             f"up to {found['calibration_until']}, checked against {_span(found, unit)}: "
-            f"{found['customers']:,} customers.\n"
+            f"{plural(found['customers'], 'customer', grouped=True)}.\n"
             f"Repeat purchase {unit}s: expected {header['expected_purchases']:,.2f}, actual "
             f"{found['actual_purchases']:,}, expected/actual {_ratio(found['purchases_ratio'])}."
             f"\n{worth}\n\n"
@@ -488,9 +489,10 @@ def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
             if found["method"] == "model"
             else "by purchase rhythm"
         )
+        who = plural(found["customers"], "customer", grouped=True)
         sys.stdout.write(
             f"{found['currency']}, crm report churn as on {found['calibration_until']} ({how}), "
-            f"checked against {_span(found, 'day')}: {found['customers']:,} customers.\n"
+            f"checked against {_span(found, 'day')}: {who}.\n"
             f"Flagged at risk {found['flagged']:,}; bought nothing after "
             f"{found['bought_nothing']:,}; both {found['flagged_and_bought_nothing']:,}.\n"
             f"Precision {_percent(found['precision'])} (of the flagged, who bought nothing); "
