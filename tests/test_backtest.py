@@ -264,7 +264,38 @@ def test_value_backtest_table_csv_and_terminal_chart(synthetic, monkeypatch):
 
     monkeypatch.setattr(output, "is_terminal", lambda stream: True)
     chart = ok(*args)
-    assert "Actual and predicted" in chart and "predicted" in chart and "█" in chart
+    assert "Actual and predicted purchase days per customer after 2026-06-30" in chart
+    assert "predicted" in chart and "█" in chart
+
+
+def test_churn_backtest_on_an_80_column_terminal(synthetic, monkeypatch):
+    from crmcli.cli import output
+
+    args = ("report", "churn", "--currency", "USD", "--backtest", CUTOFF.isoformat())
+    pipe = ok(*args).splitlines()
+    assert len(pipe[0]) > 100  # one line each off a terminal, for scripts and grep
+    assert pipe[0].endswith("(145 days): 60 customers.")
+    monkeypatch.setattr(output, "is_terminal", lambda stream: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = ok(*args)
+    lines = shown.splitlines()
+    assert max(output.width(line) for line in lines) <= 80
+    summary = lines[: lines.index("")]
+    assert " ".join(summary) == " ".join(pipe[: pipe.index("")])  # broken between words
+    assert len(summary) > 3
+    header = next(line for line in lines if line.startswith("repeats "))
+    assert header.split()[::2] == [
+        "repeats", "customers", "flagged", "bought_nothing", "both", "precision", "recall",
+    ]  # fmt: skip
+    assert "Share who bought nothing after 2026-06-30, and flagged" in shown
+    assert "Actual and predicted" not in shown and "mean" not in shown
+    chart = next(line for line in lines if line.startswith("repeat_purchases "))
+    assert chart.split()[::2] == ["repeat_purchases", "figure", "share", "chart"]
+    csv = ok(*args, "-f", "csv").splitlines()
+    assert csv[0] == (
+        "repeat_purchases,customers,flagged,bought_nothing,flagged_and_bought_nothing,"
+        "precision,recall"
+    )
 
 
 def test_value_model_auto_without_a_backtest_says_which_and_why(synthetic):
