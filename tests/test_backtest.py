@@ -455,6 +455,16 @@ def test_churn_backtest_with_the_model_on_cdnow(db_path):
         1673,
         1472,
     )
+    # docs/reports.md: precision among repeat buyers, where the model decides, and by group.
+    repeat = [g for g in found["groups"] if g["repeat_purchases"] != "0"]
+    flagged = sum(g["flagged"] for g in repeat)
+    both = sum(g["flagged_and_bought_nothing"] for g in repeat)
+    assert (flagged, both, round(100 * both / flagged, 1)) == (393, 254, 64.6)
+    precision = {g["repeat_purchases"]: g["precision"] for g in repeat}
+    assert (precision["1"], precision["2"], precision["7+"]) == (0.731, 0.518, 0.3)
+    assert min(precision.values()) == 0.3 and max(precision[g] for g in "3456") == 0.667
+    page = (Path(__file__).parent.parent / "docs" / "reports.md").read_text(encoding="utf-8")
+    assert "precision is 64.6 % (254 of 393 flagged): 73.1 % with one repeat" in page
     rhythm = json.loads(
         ok("report", "churn", "--currency", "USD", "--as-of", "1998-06-30", "--backtest",
            "1997-09-30", "--rhythm", "-f", "json")
