@@ -6,6 +6,8 @@ The clock is pinned to 2026-11-22 (conftest).
 
 import json
 import random
+import subprocess
+import sys
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -141,6 +143,26 @@ def test_value_backtest_arithmetic_against_an_oracle(synthetic, unit, period):
         assert row["mean_predicted"] == pytest.approx(np.mean(members), abs=0.006)
 
 
+def test_no_numpy_warning_reaches_stderr_on_a_small_history(db_path):
+    # 35 customers: the fit's optimiser tries parameters where the likelihood's logs are
+    # -inf or nan (numpy printed "RuntimeWarning: invalid value encountered in add" and the
+    # source line). A real process: numpy's warnings go to its stderr.
+    insert(db_path, synthetic_lines(35, seed=23))
+    for args in (
+        ("report", "value", "--model", "mbgnbd"),
+        ("report", "value"),
+        ("report", "value", "--backtest", CUTOFF.isoformat(), "--model", "mbgnbd"),
+        ("report", "churn", "--backtest", CUTOFF.isoformat()),
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", "crmcli", *args, "--currency", "USD", "-f", "json"],
+            capture_output=True,
+            text=True,
+        )
+        assert (run.returncode, run.stderr) == (0, ""), args
+        assert json.loads(run.stdout)
+
+
 def test_group_arithmetic_by_hand():
     x = [0, 0, 1, 3, 7, 9]
     actual = [0, 2, 1, 4, 6, 10]
@@ -242,7 +264,38 @@ def test_value_backtest_table_csv_and_terminal_chart(synthetic, monkeypatch):
 
     monkeypatch.setattr(output, "is_terminal", lambda stream: True)
     chart = ok(*args)
-    assert "Actual and predicted" in chart and "predicted" in chart and "█" in chart
+    assert "Actual and predicted purchase days per customer after 2026-06-30" in chart
+    assert "predicted" in chart and "█" in chart
+
+
+def test_churn_backtest_on_an_80_column_terminal(synthetic, monkeypatch):
+    from crmcli.cli import output
+
+    args = ("report", "churn", "--currency", "USD", "--backtest", CUTOFF.isoformat())
+    pipe = ok(*args).splitlines()
+    assert len(pipe[0]) > 100  # one line each off a terminal, for scripts and grep
+    assert pipe[0].endswith("(145 days): 60 customers.")
+    monkeypatch.setattr(output, "is_terminal", lambda stream: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = ok(*args)
+    lines = shown.splitlines()
+    assert max(output.width(line) for line in lines) <= 80
+    summary = lines[: lines.index("")]
+    assert " ".join(summary) == " ".join(pipe[: pipe.index("")])  # broken between words
+    assert len(summary) > 3
+    header = next(line for line in lines if line.startswith("repeats "))
+    assert header.split()[::2] == [
+        "repeats", "customers", "flagged", "bought_nothing", "both", "precision", "recall",
+    ]  # fmt: skip
+    assert "Share who bought nothing after 2026-06-30, and flagged" in shown
+    assert "Actual and predicted" not in shown and "mean" not in shown
+    chart = next(line for line in lines if line.startswith("repeat_purchases "))
+    assert chart.split()[::2] == ["repeat_purchases", "figure", "share", "chart"]
+    csv = ok(*args, "-f", "csv").splitlines()
+    assert csv[0] == (
+        "repeat_purchases,customers,flagged,bought_nothing,flagged_and_bought_nothing,"
+        "precision,recall"
+    )
 
 
 def test_value_model_auto_without_a_backtest_says_which_and_why(synthetic):
@@ -362,6 +415,34 @@ def test_churn_backtest_bad_input(db_path):
     fails(2, "report", "churn", "--backtest", "2026-09-30", "--currency", "XYZ", db=db_path)
 
 
+def test_one_customer_churn_backtest_uses_the_rhythm_and_value_refuses(db_path):
+    # Too few customers for the model: churn judges by the rhythm, as the report does
+    # (docs/reports.md); the value backtest has nothing to fit and refuses.
+    insert(db_path, [(1, 100, "2026-05-01"), (1, 100, "2026-06-01")], currency="CNY")
+    found = json.loads(ok("report", "churn", "--backtest", "2026-06-30", "-f", "json"))
+    assert (found["method"], found["customers"], found["flagged"]) == ("rhythm", 1, 0)
+    table = ok("report", "churn", "--backtest", "2026-06-30", "--as-of", "2026-07-01")
+    assert table.startswith(
+        "CNY, crm report churn as on 2026-06-30 (by purchase rhythm), checked against "
+        "2026-07-01 to 2026-07-01 (1 day): 1 customer.\n"
+    )
+    assert fails(2, "report", "value", "--backtest", "2026-06-30", db=db_path) == (
+        "crm: too little data up to 2026-06-30 to fit the models: 1 customer bought in CNY, "
+        "1 of them in more than one day; a backtest needs at least 30 of whom 20 bought again\n"
+    )
+    result = crm("report", "value")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr.startswith(
+        "Too little data to fit the value models in CNY: 1 customer bought up to 2026-11-22, "
+    )
+
+
+def test_value_backtest_of_one_selected_customer_says_customer(synthetic):
+    ok("tag", "one", "1")
+    lines = ok("report", "value", "--currency", "USD", "--backtest", "2026-06-30", "--tag", "one")
+    assert lines.splitlines()[0].endswith(" (145 days): 1 customer.")
+
+
 def test_churn_backtest_with_the_model_on_cdnow(db_path):
     load_cdnow(db_path)
     found = json.loads(
@@ -374,6 +455,16 @@ def test_churn_backtest_with_the_model_on_cdnow(db_path):
         1673,
         1472,
     )
+    # docs/reports.md: precision among repeat buyers, where the model decides, and by group.
+    repeat = [g for g in found["groups"] if g["repeat_purchases"] != "0"]
+    flagged = sum(g["flagged"] for g in repeat)
+    both = sum(g["flagged_and_bought_nothing"] for g in repeat)
+    assert (flagged, both, round(100 * both / flagged, 1)) == (393, 254, 64.6)
+    precision = {g["repeat_purchases"]: g["precision"] for g in repeat}
+    assert (precision["1"], precision["2"], precision["7+"]) == (0.731, 0.518, 0.3)
+    assert min(precision.values()) == 0.3 and max(precision[g] for g in "3456") == 0.667
+    page = (Path(__file__).parent.parent / "docs" / "reports.md").read_text(encoding="utf-8")
+    assert "precision is 64.6 % (254 of 393 flagged): 73.1 % with one repeat" in page
     rhythm = json.loads(
         ok("report", "churn", "--currency", "USD", "--as-of", "1998-06-30", "--backtest",
            "1997-09-30", "--rhythm", "-f", "json")

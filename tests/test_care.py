@@ -7,6 +7,7 @@ Published dates come from the Hong Kong Observatory's and the State Council's ca
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -197,6 +198,10 @@ def test_lunar_birthday_in_remind_today_and_ics(db_path):
     ics = ok("remind", "--format", "ics")
     assert "DTSTART;VALUE=DATE:20261123" in ics
     assert "UID:birthday-1-20261123@crmcli" in ics
+    # docs/care.md names the UIDs in the form the feed writes: the occurrence's day.
+    page = (Path(__file__).parent.parent / "docs" / "care.md").read_text(encoding="utf-8")
+    forms = re.findall(r"`(?:UID )?((?:birthday|festival)-[A-Z]+-[A-Z]+)@crmcli`", page)
+    assert forms == ["birthday-ID-YYYYMMDD", "festival-KEY-YYYYMMDD"]
 
 
 def test_lunar_birthdays_and_birthdays_without_a_year_side_by_side(db_path):

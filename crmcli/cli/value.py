@@ -16,6 +16,7 @@ from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter
 from crmcli.cli.output import Format
 from crmcli.cli.reports import report_app
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import plural
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -169,7 +170,7 @@ def value_report(
         rows = _value_rows(conn, base, predicted, query, limit, table=fmt is Format.table)
         if fmt is Format.table:
             rows = list(rows)
-            sys.stdout.write(_summary(fitted, period, horizon_days) + "\n\n")
+            _write_summary(_summary(fitted, period, horizon_days), fmt)
         output(ctx, fmt).rows(rows, VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS)
 
 
@@ -363,7 +364,7 @@ def _span(found: dict[str, Any], unit: str) -> str:
     length = found["holdout_length"]
     return (
         f"{date.fromordinal(start).isoformat()} to {found['holdout_until']} "
-        f"({length:,} {unit}{'' if length == 1 else 's'})"
+        f"({plural(length, unit, grouped=True)})"
     )
 
 
@@ -377,20 +378,34 @@ def _on_terminal(fmt: Format) -> bool:
     return fmt is Format.table and is_terminal(sys.stdout)
 
 
-def _chart(rows: list[dict[str, Any]], actual: str, predicted: str, names: tuple[str, str]) -> Any:
-    """The terminal's chart: per group a bar of the actual and one of the predicted figure."""
+def _chart(title: str, rows: list[dict[str, Any]], shown: dict[str, str], measure: str) -> Any:
+    """The terminal's chart `title`: per group a bar for each key of `shown` (the row key
+    and what it is called in the `figure` column), its value in the column `measure`."""
     from crmcli.cli.output import Bars, Section
 
     lines = []
     for row in rows:
-        for key, name in zip((actual, predicted), names, strict=True):
-            label = row["repeat_purchases"] if key == actual else ""
-            lines.append({"repeat_purchases": label, "figure": name, "mean": row[key]})
+        for n, (key, name) in enumerate(shown.items()):
+            label = row["repeat_purchases"] if n == 0 else ""
+            lines.append({"repeat_purchases": label, "figure": name, measure: row[key]})
             lines[-1]["bar"] = row[key]
     bars = Bars("bar", title="chart")
-    return Section(
-        "chart", "Actual and predicted", ("repeat_purchases", "figure", "mean"), lines, bars
-    )
+    return Section("chart", title, ("repeat_purchases", "figure", measure), lines, bars)
+
+
+def _write_summary(text: str, fmt: Format) -> None:
+    """The lines above a report's table, then a blank line; on a terminal each line is
+    broken between words to fit its width, and at most 100 columns (easier to read)."""
+    if _on_terminal(fmt):
+        import shutil
+        import textwrap
+
+        width = min(shutil.get_terminal_size().columns, 100)
+        text = "\n".join(
+            "\n".join(textwrap.wrap(line, width, break_long_words=False)) or line
+            for line in text.split("\n")
+        )
+    sys.stdout.write(text + "\n\n")
 
 
 def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any]) -> None:
@@ -398,7 +413,7 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
     from crmcli.core import money
     from crmcli.reports import value as service
 
-    code, unit = found["currency"], found["unit"]
+    code, unit, cutoff = found["currency"], found["unit"], found["calibration_until"]
     header = {
         "currency": code,
         "model": found["model"],
@@ -441,16 +456,19 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
             else f"Value: actual {header['actual_value']} {code}; no forecast (the spend model "
             "could not be fitted)."
         )
-        sys.stdout.write(
+        _write_summary(
             f"{code}, {service.MODELS[found['model']]} (time in {unit}s) fitted on the purchases "
             f"up to {found['calibration_until']}, checked against {_span(found, unit)}: "
-            f"{found['customers']:,} customers.\n"
+            f"{plural(found['customers'], 'customer', grouped=True)}.\n"
             f"Repeat purchase {unit}s: expected {header['expected_purchases']:,.2f}, actual "
             f"{found['actual_purchases']:,}, expected/actual {_ratio(found['purchases_ratio'])}."
-            f"\n{worth}\n\n"
+            f"\n{worth}",
+            fmt,
         )
         if _on_terminal(fmt):
-            sections.append(_chart(rows, "mean_actual", "mean_predicted", ("actual", "predicted")))
+            title = f"Actual and predicted purchase {unit}s per customer after {cutoff}"
+            shown = {"mean_actual": "actual", "mean_predicted": "predicted"}
+            sections.append(_chart(title, rows, shown, "mean"))
     output(ctx, fmt).sections(sections, header=header)
 
 
@@ -460,6 +478,18 @@ def _ratio(value: float | None) -> str:
 
 def _percent(share: float | None) -> str:
     return "-" if share is None else f"{100 * share:.1f} %"
+
+
+# The churn backtest's table headers, by JSON and CSV key.
+CHURN_HEADERS = {
+    "repeat_purchases": "repeats",
+    "customers": "customers",
+    "flagged": "flagged",
+    "bought_nothing": "bought_nothing",
+    "flagged_and_bought_nothing": "both",
+    "precision": "precision",
+    "recall": "recall",
+}
 
 
 def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any]) -> None:
@@ -483,20 +513,26 @@ def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
     title = f"By repeat purchase days up to {found['calibration_until']}"
     sections = [Section("groups", title, columns, rows, fields=(*columns,))]
     if fmt is Format.table:
+        # Shorter headers than the JSON and CSV keys, so the table fits 80 columns.
+        named = [{short: row[key] for key, short in CHURN_HEADERS.items()} for row in rows]
+        sections = [Section("groups", title, tuple(CHURN_HEADERS.values()), named)]
         how = (
             "P(alive) from BG/NBD for repeat buyers, the rhythm for the others"
             if found["method"] == "model"
             else "by purchase rhythm"
         )
-        sys.stdout.write(
+        who = plural(found["customers"], "customer", grouped=True)
+        _write_summary(
             f"{found['currency']}, crm report churn as on {found['calibration_until']} ({how}), "
-            f"checked against {_span(found, 'day')}: {found['customers']:,} customers.\n"
+            f"checked against {_span(found, 'day')}: {who}.\n"
             f"Flagged at risk {found['flagged']:,}; bought nothing after "
             f"{found['bought_nothing']:,}; both {found['flagged_and_bought_nothing']:,}.\n"
             f"Precision {_percent(found['precision'])} (of the flagged, who bought nothing); "
-            f"recall {_percent(found['recall'])} (of who bought nothing, flagged).\n\n"
+            f"recall {_percent(found['recall'])} (of who bought nothing, flagged).",
+            fmt,
         )
         if _on_terminal(fmt):
-            names = ("bought nothing", "flagged")
-            sections.append(_chart(rows, "share_bought_nothing", "share_flagged", names))
+            chart = f"Share who bought nothing after {found['calibration_until']}, and flagged"
+            shown = {"share_bought_nothing": "bought nothing", "share_flagged": "flagged"}
+            sections.append(_chart(chart, rows, shown, "share"))
     output(ctx, fmt).sections(sections, header=header)

@@ -25,9 +25,11 @@ def clip(text: str | None, width: int = 60) -> str | None:
     return (line[: width - 1].rstrip() + "…") if cut else line
 
 
-def plural(n: float, word: str) -> str:
-    """`1 day`, `3 days`, `2.5 hours` (a whole float without its `.0`)."""
-    shown = f"{n:g}" if isinstance(n, float) else str(n)
+def plural(n: float, word: str, *, grouped: bool = False) -> str:
+    """`1 day`, `3 days`, `2.5 hours` (a whole float without its `.0`); `grouped`: with
+    thousands separated by commas, as in report summaries (`1,804 customers`)."""
+    comma = "," if grouped else ""
+    shown = f"{n:{comma}g}" if isinstance(n, float) else f"{n:{comma}}"
     return f"{shown} {word}" if abs(n) == 1 else f"{shown} {word}s"
 
 

@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import plural
 from crmcli.reports import churn, purchase_histories, value
 from crmcli.reports.models.churn_risk import Rules
 
@@ -119,7 +120,7 @@ def _fitted(base: Any, model: str, spend: Any = None) -> Any:
         if fitted.fitted_on == 0:  # too few customers, or too few who bought again
             raise InvalidInput(
                 f"too little data up to {base.as_of.isoformat()} to fit the models: "
-                f"{fitted.customers} customers bought in {base.currency}, "
+                f"{plural(fitted.customers, 'customer')} bought in {base.currency}, "
                 f"{fitted.repeat_buyers} of them in more than one {base.unit}; a backtest needs "
                 f"at least {value.MIN_CUSTOMERS} of whom {value.MIN_REPEAT} bought again"
             )

@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any, TypedDict
 
 from crmcli.core.errors import InvalidInput, StorageError
+from crmcli.core.text import plural
 from crmcli.reports.purchase_histories import Base
 
 # The models of repeat buying, by their --model name, and how they are written for people.
@@ -110,7 +111,7 @@ def fit(base: Base, *, need_spend: bool = True, model: str = "bgnbd") -> Fit:
             fitted_on=0,
             note=(
                 f"Too little data to fit the value models in {base.currency}: "
-                f"{_count(customers, 'customer')} bought up to {base.as_of.isoformat()}, "
+                f"{plural(customers, 'customer')} bought up to {base.as_of.isoformat()}, "
                 f"{repeaters} of them on more than one {base.unit}; the models need at least "
                 f"{MIN_CUSTOMERS} customers of whom {MIN_REPEAT} bought again. "
                 "Until then, `crm report churn` warns by each customer's own purchase rhythm."
@@ -140,10 +141,6 @@ def fit(base: Base, *, need_spend: bool = True, model: str = "bgnbd") -> Fit:
         # q <= 1: the fitted spend distribution has no finite mean; no honest number.
         return Fit(**common, fitted_on=len(xs), purchases=purchases, note=_failed("spend", base))
     return Fit(**common, fitted_on=len(xs), purchases=purchases, gammagamma=spend)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _failed(which: str, base: Base) -> str:

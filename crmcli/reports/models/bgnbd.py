@@ -116,7 +116,11 @@ def fit_likelihood(
 
     def negative(log_params: np.ndarray) -> float:
         r, alpha, a, b = np.exp(log_params)
-        value = likelihood(r, alpha, a, b, x, tx_s, T_s, w) / total
+        # The optimiser's trial points may drive a parameter to 0 (exp underflows), where
+        # the logs give -inf or nan: such a point is infeasible, which is all it needs to
+        # say, and numpy's warning about it must not reach the user's terminal.
+        with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
+            value = likelihood(r, alpha, a, b, x, tx_s, T_s, w) / total
         return -value if np.isfinite(value) else INFEASIBLE
 
     best = minimise(negative, 4)
