@@ -1006,6 +1006,37 @@ def test_an_export_imports_into_another_database_with_its_referrers_rebuilt(
     assert data(db_path) == before
 
 
+@pytest.mark.parametrize("suffix", ["csv", "json"])
+def test_related_people_survive_an_export_into_another_database(
+    db_path, tmp_path, monkeypatch, suffix
+):
+    """`related` was not exported: an export imported into an empty database lost it."""
+    ok("add", "Wife")  # 1
+    ok("add", "Husband", "--related", "spouse=#1", "--related", "assistant=Mary Li")  # 2
+    ok("add", "Son")  # 3
+    ok("edit", "1", "--related", "son=#3")  # a later row of the file
+    exported = tmp_path / f"c.{suffix}"
+    ok("export", "customers", "-o", str(exported))
+    other = tmp_path / "other.db"
+    with monkeypatch.context() as later:
+        later.setenv("CRM_NOW", "2026-11-23T09:00:00+08:00")
+        ok("--db", str(other), "add", "Someone else")
+    result = crm("--db", str(other), "import", "customers", str(exported))
+    assert result.exit_code == 0, result.stderr
+
+    def related(db, name):
+        return json.loads(ok("--db", str(db), "show", name, "-f", "json"))[0]["related"]
+
+    assert related(other, "Husband") == [
+        {"relation": "spouse", "name": "Wife", "customer_id": 2},
+        {"relation": "assistant", "name": "Mary Li", "customer_id": None},
+    ]
+    assert related(other, "Wife") == [{"relation": "son", "name": "Son", "customer_id": 4}]
+    before = data(db_path)
+    assert "3 unchanged" in crm("import", "customers", str(exported)).stderr  # back home
+    assert data(db_path) == before
+
+
 def test_a_referrer_missing_from_the_file_is_said_not_guessed(db_path, tmp_path):
     file = tmp_path / "part.csv"
     file.write_text(

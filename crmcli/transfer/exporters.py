@@ -73,7 +73,8 @@ CUSTOMER_COLUMNS = (
     "emails",
     "address", "city", "region", "country", "industry", "company_size", "source", "stage",
     "tags", "external_id", "national_id", "notes", "preferred_channel", "preferred_time",
-    "cadence_days", "referred_by", "fields", "created_at", "updated_at", "archived_at",
+    "cadence_days", "referred_by", "fields", "related", "created_at", "updated_at",
+    "archived_at",
 )  # fmt: skip
 # The derived classes `crm export customers --classes` adds after CUSTOMER_COLUMNS: the
 # columns of `crm list --classes` (crmcli.reports.classes.COLUMNS, kept equal by a test). Computed
@@ -118,6 +119,8 @@ def flat(value: Any) -> Any:
     """A value as one CSV cell: lists joined by `; `, objects as JSON, booleans true/false."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, tuple)) and any(isinstance(v, dict) for v in value):
+        return json.dumps(value, ensure_ascii=False)  # records, such as `related`
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
     if isinstance(value, dict):

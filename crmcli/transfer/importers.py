@@ -44,7 +44,8 @@ CUSTOMER_TARGETS = (
     "city", "region",
     "country", "industry", "company_size", "source", "national_id", "notes",
     "preferred_channel", "preferred_time", "external_id", "referred_by", "cadence_days",
-    "phone", "email", "tags", "stage", "fields", "first_name", "middle_name", "last_name",
+    "phone", "email", "tags", "stage", "fields", "related", "first_name", "middle_name",
+    "last_name",
     "street", "id", "created_at",
 )  # fmt: skip
 PURCHASE_TARGETS = (
@@ -125,6 +126,7 @@ CUSTOMER_ALIASES = _aliases(
         "tags": ("tags", "tag", "labels", "group membership", "categories", "标签", "分组"),
         "stage": ("stage", "阶段"),
         "fields": ("fields",),
+        "related": ("related", "related people"),
         "field:wechat": ("wechat", "微信", "微信号"),
         "field:qq": ("qq", "qq号"),
         "field:department": ("department", "organization department",
@@ -138,7 +140,7 @@ CUSTOMER_ALIASES = _aliases(
         # Derived columns (`crm list --classes`, `crm export customers`): computed, not data.
         "-": ("updated at", "archived at", "version", "referred by name", "lifecycle", "abc",
               "abc class", "frequency tier", "value tier",
-              "related", "referrals", "e mail 1 type", "e mail 2 type", "e mail 1 label",
+              "referrals", "e mail 1 type", "e mail 2 type", "e mail 1 label",
               "e mail 2 label", "phone 1 type", "phone 2 type", "phone 3 type", "phone 1 label",
               "phone 2 label", "phone 3 label", "address 1 type", "address 1 label",
               "website 1 type", "website 1 label", "e mail display name",
@@ -362,6 +364,9 @@ def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
             continue
         target = mapper.target(column)
         if target is None or target == "-":
+            continue
+        if target == "related" and isinstance(value, list):  # JSON input: a real list
+            out.setdefault(target, []).append(json.dumps(value, ensure_ascii=False))
             continue
         if target == "fields" and isinstance(value, dict):
             for key, item in value.items():
@@ -627,6 +632,7 @@ class CustomerRow:
     raw: Any  # CustomerInput
     tags: list[str]
     stage: str | None
+    related: list[dict[str, Any]] = field(default_factory=list)  # our export's `related`
 
 
 def customer_row(values: dict[str, list[str]]) -> CustomerRow:
@@ -673,7 +679,23 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         for t in _split(values.get("tags", []), _SPLIT_TAGS)
         if not t.strip().startswith("*")  # Google's system labels: `* myContacts`, `* starred`
     ]
-    return CustomerRow(raw=raw, tags=tags, stage=_one(values, "stage"))
+    related = [item for cell in values.get("related", []) for item in _related_cell(cell)]
+    return CustomerRow(raw=raw, tags=tags, stage=_one(values, "stage"), related=related)
+
+
+def _related_cell(text: str) -> list[dict[str, Any]]:
+    """Our export's `related` cell: a JSON list of {relation, name, customer_id}, the id one
+    of the file's rows (or null for a person who is no customer)."""
+    wrong = 'related must be a JSON list, e.g. [{"relation": "spouse", "name": "Li Na"}]'
+    try:
+        data = parse_json(text)
+    except json.JSONDecodeError:
+        raise InvalidInput(wrong) from None
+    if not isinstance(data, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("relation"), str) for i in data
+    ):
+        raise InvalidInput(wrong)
+    return data
 
 
 def _fields_cell(text: str) -> list[str]:
@@ -697,6 +719,7 @@ class CustomerImporter(Importer):
         # Our own export names a referrer by its id in the file: the customer that row became.
         self._by_file_id: dict[str, int] = {}
         self._waiting: list[tuple[int, int, str]] = []  # (row, customer, referrer's file id)
+        self._related: list[tuple[int, list[dict[str, Any]], bool]] = []  # + from this db
 
     def row(self, number: int, record: Record) -> None:
         self._number = number
@@ -753,6 +776,8 @@ class CustomerImporter(Importer):
             self._by_file_id[file_id] = customer_id
         if waiting is not None:
             self._waiting.append((self._number, customer_id, waiting))
+        if row.related:  # linked once every row's customer is known (`finish`)
+            self._related.append((customer_id, row.related, existing is not None and key == "id"))
         return outcome
 
     def _referrer(self, row: CustomerRow, file_id: str, *, from_here: bool) -> str | None:
@@ -783,6 +808,23 @@ class CustomerImporter(Importer):
             elif referrer != customer_id:
                 changes = customers.Changes(values={"referred_by": referrer})
                 customers.edit_customer(self.conn, customer_id, changes)
+        for customer_id, items, from_here in self._related:
+            links: list[tuple[str, str | None, int | None]] = []
+            for item in items:
+                relation = validate.text("relation", item["relation"])
+                name = validate.text("related name", str(item.get("name") or "?"))
+                ref = str(item.get("customer_id") or "")
+                other = self._by_file_id.get(ref) if not from_here else int(ref or 0) or None
+                if (
+                    other is not None
+                    and self.conn.execute(
+                        "SELECT 1 FROM customers WHERE id = ?", (other,)
+                    ).fetchone()
+                ):
+                    links.append((relation, None, other))
+                else:  # a person who is no customer, or one not in the file: by name
+                    links.append((relation, name, None))
+            customers.edit_customer(self.conn, customer_id, customers.Changes(add_related=links))
 
     def _no_id_in_fields(self, values: dict[str, list[str]]) -> None:
         """Refuse the row when a column kept as a user-defined field (--keep-unknown, --map
