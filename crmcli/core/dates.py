@@ -134,7 +134,21 @@ _ZH_CLOCK = (
     rf"({_ZH_PARTS})?\s*"
     r"(?:(\d{1,2})\s*[点點时時]\s*(?:(半)|(\d{1,2})\s*分?)?|(\d{1,2}):(\d{2}))"
 )
-_ZH_AFTERNOON = ("中午", "下午", "傍晚", "晚上")
+# The hours of the day each Chinese period word covers. An hour written with it on the 12-hour
+# clock (1-12) is the one hour of the period that shows it (下午3点 15:00, 凌晨12点 00:00); an
+# hour on the 24-hour clock (0, 13-23) must lie in the period (下午15点). Anything else is
+# refused, not guessed: 晚上1点 is after midnight (凌晨1点), 上午12点 could be noon or
+# midnight. 晚上12点 is the midnight that ends that evening: 00:00 of the next day.
+_ZH_HOURS = {
+    "凌晨": range(0, 7),
+    "早上": range(4, 12),
+    "早晨": range(4, 12),
+    "上午": range(1, 12),
+    "中午": range(11, 15),
+    "下午": range(12, 24),
+    "傍晚": range(16, 20),
+    "晚上": range(18, 24),
+}
 
 
 def show_day(day: date) -> str:
@@ -175,8 +189,11 @@ def parse_date(text: str, today: date, *, direction: Direction) -> date:
         with suppress(ValueError):  # the grammar below says what is wrong
             iso = datetime.fromisoformat(raw.upper()).date()
             return _in_range(text, lambda: iso)
-    day_text, _ = _split(_lower(raw))
-    return _in_range(text, lambda: _day(day_text, today, direction) if day_text else today)
+    day_text, clock = _split(_lower(raw))
+    carry = timedelta(days=clock.days if clock else 0)  # 晚上12点 ends the day: the next one
+    return _in_range(
+        text, lambda: (_day(day_text, today, direction) if day_text else today) + carry
+    )
 
 
 def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetime:
@@ -205,7 +222,7 @@ def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetim
         def day() -> date:
             return _day(day_text, now.date(), direction) if day_text else now.date()
 
-        value = datetime.combine(_in_range(text, day), clock or time(0))
+        value = datetime.combine(_in_range(text, day), time(0)) + (clock or timedelta(0))
     return _in_range(text, lambda: _local(value))
 
 
@@ -253,15 +270,17 @@ def _local(naive: datetime) -> datetime:
     return aware
 
 
-def _clock(text: str) -> time | None:
-    """The time of day that all of `text` (lower case) says, or None when it is no time.
+def _clock(text: str) -> timedelta | None:
+    """The time of day that all of `text` (lower case) says, as the time since the start of
+    its day (a day and more for 晚上12点, the midnight that ends it), or None when it is no time.
 
     Raises InvalidInput for what is shaped like a time but is none (`25:00`, `13pm`).
     """
     if text in ("noon", "中午", "正午"):
-        return time(12)
+        return timedelta(hours=12)
     if text in ("midnight", "午夜"):
-        return time(0)
+        return timedelta(0)
+    days = 0
     if match := re.fullmatch(_CLOCK, text):
         hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
     elif match := re.fullmatch(_AM_PM, text):
@@ -274,23 +293,44 @@ def _clock(text: str) -> time | None:
             hour, minute = int(match[2]), 30 if match[3] else int(match[4] or 0)
         else:
             hour, minute = int(match[5]), int(match[6])
-        if part in _ZH_AFTERNOON and hour < 12 and not (part == "中午" and hour >= 11):
-            hour += 12
-        elif part == "凌晨" and hour == 12:
-            hour = 0
-        elif part and part not in _ZH_AFTERNOON and hour > 12:
-            hour = 99  # 上午15点
+        if part:
+            days, hour = divmod(_zh_hour(part, hour, text), 24)
     else:
         return None
     try:
-        return time(hour, minute, second)
+        time(hour, minute, second)
     except ValueError:
         raise InvalidInput(
             f"not a time of day: {text!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点"
         ) from None
+    return timedelta(days=days, hours=hour, minutes=minute, seconds=second)
 
 
-def _split(text: str) -> tuple[str, time | None]:
+def _zh_hour(part: str, hour: int, text: str) -> int:
+    """The hour of the day that `hour` with the period word `part` names (24 for 晚上12点,
+    the midnight that ends the evening); InvalidInput when the period has no such hour."""
+    hours = _ZH_HOURS[part]
+    if part == "晚上" and hour == 12:
+        return 24
+    if 1 <= hour <= 12:
+        found = [h for h in (hour % 12, hour % 12 + 12) if h in hours]
+        if found:
+            return found[0]
+    elif hour in hours:
+        return hour
+    if part == "晚上" and 0 <= hour < 6:
+        hint = f"after midnight is 凌晨: write 凌晨{hour}点 ({hour:02}:00) with the day it falls on"
+    elif part == "上午" and hour == 12:
+        hint = "write 中午12点 for noon or 凌晨0点 for midnight"
+    else:
+        first, last = hours[0], hours[-1]
+        hint = (
+            f"{part} runs from {first:02}:00 to {last:02}:59; write the time on the 24-hour clock"
+        )
+    raise InvalidInput(f"not a time of day: {text!r}; {hint}")
+
+
+def _split(text: str) -> tuple[str, timedelta | None]:
     """`text` (lower case) as (its day part, its time of day or None). The time may follow
     the day (`fri 3pm`, `明天下午3点`, `2026-11-26t15:00`, `tomorrow at noon`) or lead it
     (`3pm fri`); a time alone leaves the day part empty."""
