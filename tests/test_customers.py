@@ -67,7 +67,7 @@ def test_national_id_from_stdin_keeps_it_out_of_argv(db_path):
         (["--phone", "+86 1"], "invalid phone"),
         (["--birthday", "soon"], "not a date"),
         (["--birthday", "2099-01-01"], "in the future"),
-        (["--birthday", "May 3"], "'may 3' has no year; write it with its year"),
+        (["--birthday", "May 3"], "'May 3' has no year; write it with its year"),
         (["--birthday", "May 3"], "or as --05-03 if the year is not known"),
         (["--birthday", "--13-01"], "not a date: '--13-01' (there is no such day)"),
         (["--birthday", "--02-30"], "not a date: '--02-30' (there is no such day)"),
@@ -689,3 +689,13 @@ def test_any_spelling_of_a_taken_email_or_phone_is_caught(cn, case, space, phone
         "crm: Ann Lee (#1) already has +8613800138000; pass --allow-duplicate to add anyway\n"
     )
     assert ids() == [1]
+
+
+def test_an_ambiguous_birthday_hint_uses_the_numbers_typed_and_asks_for_the_year(db_path):
+    err = fails(2, "add", "X", "--birthday", "1/4", db=db_path)
+    assert err == (
+        "crm: ambiguous date '1/4': 4 Jan or 1 Apr? write it with its year, "
+        "YYYY-01-04 or YYYY-04-01\n"
+    )
+    err = fails(2, "add", "X", "--birthday", "1/4/1990", db=db_path)
+    assert "write 1990-01-04 or 1990-04-01 instead" in err

@@ -534,3 +534,40 @@ def test_parts_of_the_day_agree_with_the_oracle(part, hour, minute, form, day):
         return
     start = datetime(2026, 12, 4) + timedelta(days=days)
     assert value == (start + timedelta(hours=expected, minutes=minute)).astimezone()
+
+
+# --- what a refusal says ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "message"),
+    [
+        ("1/4", "none", "'1/4': 4 Jan or 1 Apr? write it with its year, YYYY-01-04 or YYYY-04-01"),
+        ("1/4/1990", "none", "'1/4/1990': 4 Jan or 1 Apr? write 1990-01-04 or 1990-04-01 instead"),
+        ("1/5", "future", "'1/5': 5 Jan or 1 May? write 2027-01-05 or 2027-05-01 instead"),
+        ("1/5", "past", "'1/5': 5 Jan or 1 May? write 2026-01-05 or 2026-05-01 instead"),
+        ("12/4", "future", "'12/4': 4 Dec or 12 Apr? write 2026-12-04 or 2027-04-12 instead"),
+        ("03/02", "past", "'03/02': 2 Mar or 3 Feb? write 2026-03-02 or 2026-02-03 instead"),
+    ],
+)
+def test_an_ambiguous_slash_hint_names_the_days_typed_in_forms_the_option_takes(
+    text, direction, message
+):
+    with pytest.raises(InvalidInput, match=re.escape(f"ambiguous date {message}")):
+        dates.parse_date(text, FRIDAY.date(), direction=direction)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("JAN 2026", "not a date: 'JAN 2026'"),
+        ("Someday", "not a date: 'Someday'"),
+        ("DEC", "not a date: 'DEC' is a month; name the day too, e.g. DEC 5"),
+        ("Feb 30", "not a date: 'Feb 30' (there is no such day)"),
+        ("Tomorrow 0AM", "not a time of day: '0AM'"),
+        ("2026-11-26 13PM", "not a time of day: '13PM'"),
+    ],
+)
+def test_a_refusal_quotes_the_text_as_it_was_typed(text, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_datetime(text, FRIDAY, direction="past")

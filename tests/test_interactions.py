@@ -382,8 +382,8 @@ def test_at_reads_times_and_days_of_the_past_and_echoes_them(db_path, at, shown,
 @pytest.mark.parametrize(
     ("at", "message"),
     [
-        ("Dec", "crm: not a date: 'dec' is a month; name the day too"),
-        ("1/5", "crm: ambiguous date '1/5' (month/day or day/month?)"),
+        ("Dec", "crm: not a date: 'Dec' is a month; name the day too"),
+        ("1/5", "crm: ambiguous date '1/5': 5 Jan or 1 May? write 2026-01-05 or 2026-05-01"),
         ("3pm 3pm", "crm: not a date"),
         ("Jan 5 2027", "crm: --at 2027-01-05T00:00:00+08:00 is in the future"),
     ],

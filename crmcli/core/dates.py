@@ -189,7 +189,7 @@ def parse_date(text: str, today: date, *, direction: Direction) -> date:
         with suppress(ValueError):  # the grammar below says what is wrong
             iso = datetime.fromisoformat(raw.upper()).date()
             return _in_range(text, lambda: iso)
-    day_text, clock = _split(_lower(raw))
+    day_text, clock = _split(_spaced(raw))
     carry = timedelta(days=clock.days if clock else 0)  # 晚上12点 ends the day: the next one
     return _in_range(
         text, lambda: (_day(day_text, today, direction) if day_text else today) + carry
@@ -214,10 +214,10 @@ def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetim
         aware = value
         return _in_range(text, lambda: aware)
     if value is None:
-        low = _lower(raw)
-        if low == "now":
+        spaced = _spaced(raw)
+        if spaced.lower() == "now":
             return now
-        day_text, clock = _split(low)
+        day_text, clock = _split(spaced)
 
         def day() -> date:
             return _day(day_text, now.date(), direction) if day_text else now.date()
@@ -231,12 +231,12 @@ def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _lower(raw: str) -> str:
-    """`raw` in lower case with single spaces; refuses an empty text."""
-    low = " ".join(raw.lower().split())
-    if not low:
+def _spaced(raw: str) -> str:
+    """`raw` with single spaces (its case kept, for the messages); refuses an empty text."""
+    spaced = " ".join(raw.split())
+    if not spaced:
         raise InvalidInput(f"empty date; {HELP}")
-    return low
+    return spaced
 
 
 # Every date lies in these years: one outside them (`0001-01-01`, a typo of the year) is
@@ -271,11 +271,12 @@ def _local(naive: datetime) -> datetime:
 
 
 def _clock(text: str) -> timedelta | None:
-    """The time of day that all of `text` (lower case) says, as the time since the start of
+    """The time of day that all of `text` says, as the time since the start of
     its day (a day and more for 晚上12点, the midnight that ends it), or None when it is no time.
 
     Raises InvalidInput for what is shaped like a time but is none (`25:00`, `13pm`).
     """
+    typed, text = text, text.lower()
     if text in ("noon", "中午", "正午"):
         return timedelta(hours=12)
     if text in ("midnight", "午夜"):
@@ -294,14 +295,14 @@ def _clock(text: str) -> timedelta | None:
         else:
             hour, minute = int(match[5]), int(match[6])
         if part:
-            days, hour = divmod(_zh_hour(part, hour, text), 24)
+            days, hour = divmod(_zh_hour(part, hour, typed), 24)
     else:
         return None
     try:
         time(hour, minute, second)
     except ValueError:
         raise InvalidInput(
-            f"not a time of day: {text!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点"
+            f"not a time of day: {typed!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点"
         ) from None
     return timedelta(days=days, hours=hour, minutes=minute, seconds=second)
 
@@ -331,7 +332,7 @@ def _zh_hour(part: str, hour: int, text: str) -> int:
 
 
 def _split(text: str) -> tuple[str, timedelta | None]:
-    """`text` (lower case) as (its day part, its time of day or None). The time may follow
+    """`text` as (its day part, its time of day or None). The time may follow
     the day (`fri 3pm`, `明天下午3点`, `2026-11-26t15:00`, `tomorrow at noon`) or lead it
     (`3pm fri`); a time alone leaves the day part empty."""
     clock = _clock(text)
@@ -342,11 +343,11 @@ def _split(text: str) -> tuple[str, timedelta | None]:
         if (
             before == " "
             or not before.isascii()
-            or (before == "t" and text[i - 2 : i - 1].isdigit())
+            or (before in "tT" and text[i - 2 : i - 1].isdigit())
         ):
             clock = _clock(text[i:].strip())
             if clock is not None:
-                day = re.sub(r"(?<=\d)t$|,$|(?:^|\s)at$", "", text[:i].strip()).strip()
+                day = re.sub(r"(?i)(?<=\d)t$|,$|(?:^|\s)at$", "", text[:i].strip()).strip()
                 return day, clock
     for i in range(len(text) - 1, 0, -1):  # the longest time first: `12:00 am fri`
         if text[i] == " ":
@@ -357,17 +358,18 @@ def _split(text: str) -> tuple[str, timedelta | None]:
 
 
 def _day(text: str, today: date, direction: Direction) -> date:
-    """The calendar day that all of `text` (lower case, no time in it) names."""
+    """The calendar day that all of `text` (no time in it) names; messages quote it as typed."""
+    typed, text = text, text.lower()
     if text in _EN_WORDS:
         return today + timedelta(days=_EN_WORDS[text])
     if text in _ZH_WORDS:
         return today + timedelta(days=_ZH_WORDS[text])
     if match := re.fullmatch(_YEAR_FIRST, text):
-        return _real(int(match[1]), int(match[2]), int(match[3]), text)
+        return _real(int(match[1]), int(match[2]), int(match[3]), typed)
     if re.fullmatch(r"\d{8}", text):
-        return _real(int(text[:4]), int(text[4:6]), int(text[6:]), text)
+        return _real(int(text[:4]), int(text[4:6]), int(text[6:]), typed)
     if match := re.fullmatch(_ZH_MONTH_DAY, text):
-        return _yearless(int(match[1]), int(match[2]), today, direction, text)
+        return _yearless(int(match[1]), int(match[2]), today, direction, typed)
     if match := re.fullmatch(_OFFSET, text):
         return add_offset(today, -1 if match[1] == "-" else 1, int(match[2]), match[3])
     if match := re.fullmatch(_IN_OFFSET, text):
@@ -378,22 +380,24 @@ def _day(text: str, today: date, direction: Direction) -> date:
         unit = _ZH_UNITS.get(match[2], "w")
         return add_offset(today, 1 if "后" in match[3] else -1, int(match[1]), unit)
     if match := re.fullmatch(_ZH_WEEKDAY, text):
-        return _weekday(match[1], _ZH_WEEKDAYS[match[2]], today, direction, text)
+        return _weekday(match[1], _ZH_WEEKDAYS[match[2]], today, direction, typed)
     if match := re.fullmatch(_SLASH, text):
         first, second, year = (match[1], match[2], match[3]) if match[1] else match.groups()[3:]
-        return _slashed(int(first), int(second), int(year) if year else None, today, direction)
+        return _slashed(
+            int(first), int(second), int(year) if year else None, today, direction, typed
+        )
     if (match := re.fullmatch(_MONTH_FIRST, text)) and match[1] in MONTHS:
-        return _named(MONTHS[match[1]], int(match[2]), match[3], today, direction, text)
+        return _named(MONTHS[match[1]], int(match[2]), match[3], today, direction, typed)
     if (match := re.fullmatch(_DAY_FIRST, text)) and match[2] in MONTHS:
-        return _named(MONTHS[match[2]], int(match[1]), match[3], today, direction, text)
+        return _named(MONTHS[match[2]], int(match[1]), match[3], today, direction, typed)
     if (match := re.fullmatch(_WEEKDAY, text)) and match[2] in WEEKDAYS:
-        return _weekday(match[1], WEEKDAYS[match[2]], today, direction, text)
-    raise InvalidInput(_refusal(text))
+        return _weekday(match[1], WEEKDAYS[match[2]], today, direction, typed)
+    raise InvalidInput(_refusal(typed))
 
 
 def _refusal(text: str) -> str:
     """Why `text` is no date, with the accepted forms."""
-    if text in MONTHS:
+    if text.lower() in MONTHS:
         return f"not a date: {text!r} is a month; name the day too, e.g. {text} 5; {HELP}"
     bare = re.fullmatch(r"([+-]?)(\d+)", text)
     if bare and not bare[1] and len(bare[2]) == 4:
@@ -445,9 +449,10 @@ def _yearless(month: int, day: int, today: date, direction: Direction, text: str
 _LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _slashed(first: int, second: int, year: int | None, today: date, direction: Direction) -> date:
+def _slashed(
+    first: int, second: int, year: int | None, today: date, direction: Direction, text: str
+) -> date:
     """`first/second[/year]`: month/day or day/month, whichever alone is a real date."""
-    text = f"{first}/{second}" + (f"/{year}" if year else "")
 
     def real(month: int, day: int) -> bool:
         if year is None:
@@ -458,18 +463,35 @@ def _slashed(first: int, second: int, year: int | None, today: date, direction: 
             return False
         return True
 
-    readings = {(m, d) for m, d in ((first, second), (second, first)) if real(m, d)}
+    readings = [(m, d) for m, d in dict.fromkeys([(first, second), (second, first)]) if real(m, d)]
     if len(readings) > 1:
-        raise InvalidInput(
-            f"ambiguous date {text!r} (month/day or day/month?); "
-            "write 2026-01-05, Jan 5 or 5 Jan instead"
-        )
+        raise InvalidInput(f"ambiguous date {text!r}: {_either(readings, year, today, direction)}")
     if not readings:
         raise InvalidInput(f"not a date: {text!r} (there is no such day); {HELP}")
     ((month, day),) = readings
     if year is not None:
         return date(year, month, day)
     return _yearless(month, day, today, direction, text)
+
+
+def _either(
+    readings: list[tuple[int, int]], year: int | None, today: date, direction: Direction
+) -> str:
+    """The two readings of an ambiguous slashed date and how to write each in a form the
+    option takes: with the year typed, as the day each names (the next or last one), or,
+    for an option that needs a year (`--birthday`), with the year still to write."""
+    names = " or ".join(f"{day} {_MONTH_NAMES[month - 1]}" for month, day in readings)
+    if year is not None:
+        forms = [f"{year}-{month:02}-{day:02}" for month, day in readings]
+    elif direction == "none":
+        forms = [f"YYYY-{month:02}-{day:02}" for month, day in readings]
+        return f"{names}? write it with its year, {forms[0]} or {forms[1]}"
+    else:
+        forms = [_yearless(month, day, today, direction, "").isoformat() for month, day in readings]
+    return f"{names}? write {forms[0]} or {forms[1]} instead"
+
+
+_MONTH_NAMES = tuple(name.title() for name in MONTHS if len(name) == 3)
 
 
 def _weekday(which: str | None, target: int, today: date, direction: Direction, text: str) -> date:
