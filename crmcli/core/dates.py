@@ -177,8 +177,9 @@ def add_offset(base: date, sign: int, amount: int, unit: str) -> date:
     return base + relativedelta(years=sign * amount)
 
 
-def parse_date(text: str, today: date, *, direction: Direction) -> date:
-    """A calendar day from user text (a time in it is allowed and left out).
+def parse_date(text: str, today: date, *, direction: Direction, option: str | None = None) -> date:
+    """A calendar day from user text. A time in it is left out, or, when `option` names an
+    option that takes a day alone (`--since`), refused rather than dropped.
 
     `direction` says which day a text without a year or a bare weekday means: "future" the
     next one, "past" the last one (today included either way), "none" refuses it. Raises
@@ -188,11 +189,22 @@ def parse_date(text: str, today: date, *, direction: Direction) -> date:
     if re.fullmatch(_ISO, raw):
         with suppress(ValueError):  # the grammar below says what is wrong
             iso = datetime.fromisoformat(raw.upper()).date()
+            if option and len(raw) > 10:
+                raise _no_time(option, text, iso.isoformat())
             return _in_range(text, lambda: iso)
     day_text, clock = _split(_spaced(raw))
+    if option and clock is not None:
+        raise _no_time(option, text, day_text or "today")
     carry = timedelta(days=clock.days if clock else 0)  # 晚上12点 ends the day: the next one
     return _in_range(
         text, lambda: (_day(day_text, today, direction) if day_text else today) + carry
+    )
+
+
+def _no_time(option: str, text: str, day: str) -> InvalidInput:
+    return InvalidInput(
+        f"{option} takes a day, not a time of day: {text.strip()!r}; write the day alone, "
+        f"e.g. {day}"
     )
 
 
