@@ -699,3 +699,19 @@ def test_an_ambiguous_birthday_hint_uses_the_numbers_typed_and_asks_for_the_year
     )
     err = fails(2, "add", "X", "--birthday", "1/4/1990", db=db_path)
     assert "write 1990-01-04 or 1990-04-01 instead" in err
+
+
+@pytest.mark.parametrize(
+    ("birthday", "echo"),
+    [
+        ("5/13/1990", ", born Sun 1990-05-13"),
+        ("--05-13", ", born --05-13, year not known"),
+        ("lunar:1990-10-15", ", born Sat 1990-12-01 (lunar 1990-10-15)"),
+    ],
+)
+def test_add_and_edit_echo_the_birthday_understood(db_path, birthday, echo):
+    assert ok("add", "Anna", "--birthday", birthday) == f"Added customer 1: Anna{echo}\n"
+    assert ok("edit", "1", "--birthday", "13 May 1991") == (
+        "Updated customer 1, born Mon 1991-05-13.\n"
+    )
+    assert ok("edit", "1", "--city", "Oslo") == "Updated customer 1.\n"

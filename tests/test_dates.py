@@ -5,7 +5,7 @@ default."""
 import calendar
 import re
 from contextlib import suppress
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from crmcli.core.errors import InvalidInput
 from tests.conftest import local_zone
 
 DOCS = Path(__file__).parent.parent / "docs" / "conventions.md"
-FRIDAY = datetime(2026, 12, 4, 10, 0).astimezone()  # in the tests' zone, +08:00
+FRIDAY = datetime(2026, 12, 4, 10, 0, tzinfo=timezone(timedelta(hours=8)))  # the tests' zone
 
 
 def documented_rows() -> list[tuple[str, str, str]]:

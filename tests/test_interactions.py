@@ -407,3 +407,10 @@ def test_follow_up_without_a_year_is_the_next_one(db_path):
     add("Anna")
     out = ok("log", "call", "Anna", "x", "--follow-up", "Jan 5 3pm:call back at 10:00")
     assert out.splitlines()[1] == "Follow-up task 1 due Tue 2027-01-05: call back at 10:00"
+
+
+def test_a_moment_typed_with_another_offset_is_echoed_in_local_time(db_path):
+    add("Anna")
+    out = ok("log", "note", "Anna", "x", "--at", "2026-11-20T09:30+05:00")
+    assert out == "Logged note 1 with Anna (#1) at Fri 2026-11-20 12:30.\n"
+    assert interactions()[0]["occurred_at"] == "2026-11-20T09:30:00+05:00"

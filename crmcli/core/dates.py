@@ -158,9 +158,11 @@ def show_day(day: date) -> str:
 
 def show_moment(moment: datetime | str) -> str:
     """A date-time (or a stored ISO timestamp) as confirmations echo it: `Wed 2026-11-26 15:00`,
-    in the offset it carries."""
+    in local time (`2026-11-20T09:30+05:00` typed in Shanghai is `Fri 2026-11-20 12:30`), the
+    clock the reader lives by."""
     value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return f"{show_day(value.date())} {value:%H:%M}"
+    local = value.astimezone() if value.tzinfo else value
+    return f"{show_day(local.date())} {local:%H:%M}"
 
 
 def add_offset(base: date, sign: int, amount: int, unit: str) -> date:
