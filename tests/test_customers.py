@@ -715,3 +715,17 @@ def test_add_and_edit_echo_the_birthday_understood(db_path, birthday, echo):
         "Updated customer 1, born Mon 1991-05-13.\n"
     )
     assert ok("edit", "1", "--city", "Oslo") == "Updated customer 1.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--created-since", "3pm"], "crm: --created-since takes a day, not a time of day: '3pm'"),
+        (["--created-until", "2026-11-20T09:30"], "write the day alone, e.g. 2026-11-20\n"),
+        (["--where", "created_at > Yesterday 3pm"], "write the day alone, e.g. Yesterday\n"),
+        (["--where", "last_contact_on >= 明天下午3点"], "last_contact_on takes a day"),
+    ],
+)
+def test_a_day_filter_refuses_a_time_rather_than_dropping_it(db_path, args, message):
+    add("Anna")
+    assert message in fails(2, "list", *args, db=db_path)
