@@ -11,7 +11,9 @@ The grammar (docs/conventions.md shows it with a table of examples, which tests 
   next week, weeks starting on Monday), `上周五`, `本周五`; a day of the year without its
   year: `Jan 5`, `5 Jan`, `11月22日`, `1/5`.
 - a time, alone (today at that time) or before or after a day: `15:00`, `15:00:30`, `3pm`,
-  `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`.
+  `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`. A Chinese part of the day takes
+  only its own hours (`_ZH_HOURS`): `晚上12点` is the next day's 00:00, `晚上1点` is refused.
+  An option that takes a day alone (`--since`) refuses a time rather than drop it.
 - slashes: `A/B` (and `A/B/YYYY`, `A.B.YYYY`) are read as month/day or day/month only when
   just one of the two readings is a real date (`13/5` is 13 May, `5/13` 13 May); when both
   are (`1/5`) it is refused as ambiguous, unless they are the same day (`5/5`).
