@@ -67,7 +67,7 @@ def test_national_id_from_stdin_keeps_it_out_of_argv(db_path):
         (["--phone", "+86 1"], "invalid phone"),
         (["--birthday", "soon"], "not a date"),
         (["--birthday", "2099-01-01"], "in the future"),
-        (["--birthday", "May 3"], "'may 3' has no year; write it with its year"),
+        (["--birthday", "May 3"], "'May 3' has no year; write it with its year"),
         (["--birthday", "May 3"], "or as --05-03 if the year is not known"),
         (["--birthday", "--13-01"], "not a date: '--13-01' (there is no such day)"),
         (["--birthday", "--02-30"], "not a date: '--02-30' (there is no such day)"),
@@ -735,3 +735,43 @@ def test_an_edit_that_makes_a_likely_duplicate_warns(cn):
         "if they are one customer: crm merge 1 2\n"
     )
     assert crm("edit", "2", "--title", "CEO").stderr == ""  # name, company, city untouched
+
+
+def test_an_ambiguous_birthday_hint_uses_the_numbers_typed_and_asks_for_the_year(db_path):
+    err = fails(2, "add", "X", "--birthday", "1/4", db=db_path)
+    assert err == (
+        "crm: ambiguous date '1/4': 4 Jan or 1 Apr? write it with its year, "
+        "YYYY-01-04 or YYYY-04-01\n"
+    )
+    err = fails(2, "add", "X", "--birthday", "1/4/1990", db=db_path)
+    assert "write 1990-01-04 or 1990-04-01 instead" in err
+
+
+@pytest.mark.parametrize(
+    ("birthday", "echo"),
+    [
+        ("5/13/1990", ", born Sun 1990-05-13"),
+        ("--05-13", ", born --05-13, year not known"),
+        ("lunar:1990-10-15", ", born Sat 1990-12-01 (lunar 1990-10-15)"),
+    ],
+)
+def test_add_and_edit_echo_the_birthday_understood(db_path, birthday, echo):
+    assert ok("add", "Anna", "--birthday", birthday) == f"Added customer 1: Anna{echo}\n"
+    assert ok("edit", "1", "--birthday", "13 May 1991") == (
+        "Updated customer 1, born Mon 1991-05-13.\n"
+    )
+    assert ok("edit", "1", "--city", "Oslo") == "Updated customer 1.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--created-since", "3pm"], "crm: --created-since takes a day, not a time of day: '3pm'"),
+        (["--created-until", "2026-11-20T09:30"], "write the day alone, e.g. 2026-11-20\n"),
+        (["--where", "created_at > Yesterday 3pm"], "write the day alone, e.g. Yesterday\n"),
+        (["--where", "last_contact_on >= 明天下午3点"], "last_contact_on takes a day"),
+    ],
+)
+def test_a_day_filter_refuses_a_time_rather_than_dropping_it(db_path, args, message):
+    add("Anna")
+    assert message in fails(2, "list", *args, db=db_path)

@@ -5,7 +5,7 @@ default."""
 import calendar
 import re
 from contextlib import suppress
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from crmcli.core.errors import InvalidInput
 from tests.conftest import local_zone
 
 DOCS = Path(__file__).parent.parent / "docs" / "conventions.md"
-FRIDAY = datetime(2026, 12, 4, 10, 0).astimezone()  # in the tests' zone, +08:00
+FRIDAY = datetime(2026, 12, 4, 10, 0, tzinfo=timezone(timedelta(hours=8)))  # the tests' zone
 
 
 def documented_rows() -> list[tuple[str, str, str]]:
@@ -340,7 +340,8 @@ def time_forms(draw, hours=st.integers(0, 23)):
     half = "pm" if hour >= 12 else "am"
     forms = [f"{hour:02}:{minute:02}", f"{hour}:{minute:02}", f"{twelve}:{minute:02} {half}"]
     forms.append(f"{twelve}:{minute:02}{half.upper()}")
-    forms.append(f"{'下午' if hour >= 12 else '上午'}{twelve if hour > 12 else hour}点{minute}分")
+    part = "下午" if hour >= 12 else "上午" if hour >= 5 else "凌晨"
+    forms.append(f"{part}{twelve if hour > 12 else hour}点{minute}分")
     if minute == 0:
         forms += [f"{twelve}{half}", f"{hour}点"]
         if hour == 12:
@@ -414,3 +415,159 @@ def test_the_oracle_sees_daylight_saving_in_both_zones():
         before = datetime.combine(spring - timedelta(days=1), time(12), tzinfo=tz).utcoffset()
         after = datetime.combine(spring + timedelta(days=1), time(12), tzinfo=tz).utcoffset()
         assert before != after and spring in TODAYS and autumn in TODAYS
+
+
+# --- Chinese parts of the day: every hour with every part ---------------------------------
+# Written out by hand from how the words are used (a 12-hour hour names the one hour of the
+# part that a clock shows as that number; 24 is 00:00 of the next day; None is refused), and
+# the 24-hour hours each part takes as written.
+ZH_PARTS = {
+    "凌晨": ([1, 2, 3, 4, 5, 6, None, None, None, None, None, 0], {0}),
+    "早上": ([None, None, None, 4, 5, 6, 7, 8, 9, 10, 11, None], set()),
+    "早晨": ([None, None, None, 4, 5, 6, 7, 8, 9, 10, 11, None], set()),
+    "上午": ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, None], set()),
+    "中午": ([13, 14, None, None, None, None, None, None, None, None, 11, 12], {13, 14}),
+    "下午": ([13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 12], set(range(13, 24))),
+    "傍晚": ([None, None, None, 16, 17, 18, 19, None, None, None, None, None], {16, 17, 18, 19}),
+    "晚上": ([None, None, None, None, None, 18, 19, 20, 21, 22, 23, 24], set(range(18, 24))),
+}
+
+
+def oracle(part: str, hour: int) -> int | None:
+    twelve, twenty_four = ZH_PARTS[part]
+    if 1 <= hour <= 12:
+        return twelve[hour - 1]
+    return hour if hour in twenty_four else None
+
+
+def part_table() -> list[tuple[str, int, str]]:
+    text = DOCS.read_text(encoding="utf-8")
+    table = text[text.index("| part | 1 | 2 |") :].split("\n\n")[0]
+    rows = []
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        for hour, cell in enumerate(cells[1:13], start=1):
+            rows.append((cells[0].strip("`"), hour, cell))
+        rows.append((cells[0].strip("`"), 0, "00" if cells[13] == "0" else "–"))
+    return rows
+
+
+def read_zh(text: str, now: datetime = FRIDAY) -> datetime | None:
+    try:
+        return dates.parse_datetime(text, now, direction="past")
+    except InvalidInput:
+        return None
+
+
+@pytest.mark.parametrize(("part", "hour", "cell"), part_table())
+def test_every_hour_with_every_part_of_the_day_reads_as_the_docs_table_says(part, hour, cell):
+    value = read_zh(f"{part}{hour}点")
+    expected = oracle(part, hour)
+    if cell == "–":
+        assert value is None and expected is None
+    elif cell == "00 next day":
+        assert value == datetime(2026, 12, 5, 0, 0).astimezone() and expected == 24
+    else:
+        assert value == datetime(2026, 12, 4, int(cell), 0).astimezone()
+        assert int(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("晚上12点", "Sat 2026-12-05 00:00"),
+        ("晚上12:30", "Sat 2026-12-05 00:30"),
+        ("今天晚上12点", "Sat 2026-12-05 00:00"),
+        ("昨天晚上12点", "Fri 2026-12-04 00:00"),
+        ("晚上11点半", "Fri 2026-12-04 23:30"),
+        ("中午12点", "Fri 2026-12-04 12:00"),
+        ("中午1点", "Fri 2026-12-04 13:00"),
+        ("下午12点", "Fri 2026-12-04 12:00"),
+        ("凌晨1点", "Fri 2026-12-04 01:00"),
+    ],
+)
+def test_evening_never_means_noon_and_its_midnight_ends_the_day(text, expected):
+    at_ten_to_midnight = datetime(2026, 12, 4, 23, 50).astimezone()
+    assert dates.show_moment(dates.parse_datetime(text, at_ten_to_midnight, direction="past")) == (
+        expected
+    )
+    assert (
+        dates.show_day(dates.parse_date(text, FRIDAY.date(), direction="future")) == (expected[:14])
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("晚上1点", "write 凌晨1点 (01:00) with the day it falls on"),
+        ("晚上5:30", "write 凌晨5点 (05:00)"),
+        ("晚上0点", "write 凌晨0点"),
+        ("上午12点", "write 中午12点 for noon or 凌晨0点 for midnight"),
+        ("中午3点", "中午 runs from 11:00 to 14:59"),
+        ("上午15点", "上午 runs from 01:00 to 11:59"),
+    ],
+)
+def test_a_part_of_the_day_without_that_hour_is_refused_with_a_hint(text, hint):
+    for direction in ("past", "future"):
+        with pytest.raises(InvalidInput, match=re.escape(hint)):
+            dates.parse_datetime(f"明天{text}", FRIDAY, direction=direction)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(
+    st.sampled_from(sorted(ZH_PARTS)),
+    st.integers(0, 23),
+    st.sampled_from([0, 5, 30, 59]),
+    st.sampled_from(["点", "点半", ":", "点分"]),
+    st.sampled_from([("", 0), ("明天", 1), ("昨天", -1), ("2026年12月31日", 27)]),
+)
+def test_parts_of_the_day_agree_with_the_oracle(part, hour, minute, form, day):
+    prefix, days = day
+    minute = 30 if form == "点半" else 0 if form == "点" else minute
+    clock = {"点": f"{hour}点", "点半": f"{hour}点半", ":": f"{hour}:{minute:02}"}.get(
+        form, f"{hour}点{minute}分"
+    )
+    expected = oracle(part, hour)
+    value = read_zh(f"{prefix}{part}{clock}")
+    if expected is None:
+        assert value is None
+        return
+    start = datetime(2026, 12, 4) + timedelta(days=days)
+    assert value == (start + timedelta(hours=expected, minutes=minute)).astimezone()
+
+
+# --- what a refusal says ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "message"),
+    [
+        ("1/4", "none", "'1/4': 4 Jan or 1 Apr? write it with its year, YYYY-01-04 or YYYY-04-01"),
+        ("1/4/1990", "none", "'1/4/1990': 4 Jan or 1 Apr? write 1990-01-04 or 1990-04-01 instead"),
+        ("1/5", "future", "'1/5': 5 Jan or 1 May? write 2027-01-05 or 2027-05-01 instead"),
+        ("1/5", "past", "'1/5': 5 Jan or 1 May? write 2026-01-05 or 2026-05-01 instead"),
+        ("12/4", "future", "'12/4': 4 Dec or 12 Apr? write 2026-12-04 or 2027-04-12 instead"),
+        ("03/02", "past", "'03/02': 2 Mar or 3 Feb? write 2026-03-02 or 2026-02-03 instead"),
+    ],
+)
+def test_an_ambiguous_slash_hint_names_the_days_typed_in_forms_the_option_takes(
+    text, direction, message
+):
+    with pytest.raises(InvalidInput, match=re.escape(f"ambiguous date {message}")):
+        dates.parse_date(text, FRIDAY.date(), direction=direction)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("JAN 2026", "not a date: 'JAN 2026'"),
+        ("Someday", "not a date: 'Someday'"),
+        ("DEC", "not a date: 'DEC' is a month; name the day too, e.g. DEC 5"),
+        ("Feb 30", "not a date: 'Feb 30' (there is no such day)"),
+        ("Tomorrow 0AM", "not a time of day: '0AM'"),
+        ("2026-11-26 13PM", "not a time of day: '13PM'"),
+    ],
+)
+def test_a_refusal_quotes_the_text_as_it_was_typed(text, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_datetime(text, FRIDAY, direction="past")

@@ -258,7 +258,7 @@ def test_response_target_is_stored_in_hours_or_minutes(db_path):
 
 def test_survey_add_and_list(people):
     assert ok("survey", "add", "Anna", "--nps", "9", "--comment", "Great tea") == (
-        "Added survey answer 1 from Anna (#1): NPS 9.\n"
+        "Added survey answer 1 from Anna (#1): NPS 9, answered Sun 2026-11-22 10:00.\n"
     )
     assert (
         ok("survey", "add", "Bob", "--csat", "4", "--nps", "10", "--at", "2026-11-01", "-q")
@@ -642,3 +642,8 @@ def test_import_surveys_is_registered_with_the_other_imports(db_path):
     out = crm("import", "surveys", "-", "--format", "csv", input="customer,nps\nAnna,9\n")
     assert out.exit_code == 0, out
     assert json.loads(ok("survey", "list", "-f", "json"))[0]["nps"] == 9
+
+
+def test_survey_add_echoes_the_day_understood(people):
+    out = ok("survey", "add", "Anna", "--nps", "9", "--at", "Jan 5")
+    assert out == "Added survey answer 1 from Anna (#1): NPS 9, answered Mon 2026-01-05 00:00.\n"

@@ -145,6 +145,14 @@ def test_interactions_of_nobody_print_nothing(db_path):
         (["--kind", "fax", "--format", "json"], 2, "kind must be one of"),
         (["--since", "soon"], 2, "not a date"),
         (["--since", "2026-11-02", "--until", "2026-11-01"], 2, "is after --until"),
+        (
+            ["--since", "3pm"],
+            2,
+            "crm: --since takes a day, not a time of day: '3pm'; write the day alone, e.g. today\n",
+        ),
+        (["1", "--since", "Yesterday 3pm"], 2, "write the day alone, e.g. Yesterday\n"),
+        (["--until", "2026-11-20T09:30"], 2, "--until takes a day, not a time of day"),
+        (["--since", "明天下午3点"], 2, "write the day alone, e.g. 明天\n"),
         (["Nobody"], 3, "no customer matches"),
         (["--format", "xml"], 2, "'xml' is not one of"),
     ],
@@ -382,8 +390,8 @@ def test_at_reads_times_and_days_of_the_past_and_echoes_them(db_path, at, shown,
 @pytest.mark.parametrize(
     ("at", "message"),
     [
-        ("Dec", "crm: not a date: 'dec' is a month; name the day too"),
-        ("1/5", "crm: ambiguous date '1/5' (month/day or day/month?)"),
+        ("Dec", "crm: not a date: 'Dec' is a month; name the day too"),
+        ("1/5", "crm: ambiguous date '1/5': 5 Jan or 1 May? write 2026-01-05 or 2026-05-01"),
         ("3pm 3pm", "crm: not a date"),
         ("Jan 5 2027", "crm: --at 2027-01-05T00:00:00+08:00 is in the future"),
     ],
@@ -399,3 +407,10 @@ def test_follow_up_without_a_year_is_the_next_one(db_path):
     add("Anna")
     out = ok("log", "call", "Anna", "x", "--follow-up", "Jan 5 3pm:call back at 10:00")
     assert out.splitlines()[1] == "Follow-up task 1 due Tue 2027-01-05: call back at 10:00"
+
+
+def test_a_moment_typed_with_another_offset_is_echoed_in_local_time(db_path):
+    add("Anna")
+    out = ok("log", "note", "Anna", "x", "--at", "2026-11-20T09:30+05:00")
+    assert out == "Logged note 1 with Anna (#1) at Fri 2026-11-20 12:30.\n"
+    assert interactions()[0]["occurred_at"] == "2026-11-20T09:30:00+05:00"

@@ -284,10 +284,28 @@ def test_snooze_without_a_year_is_the_next_one(anna):
     ("due", "message"),
     [
         ("1/5", "crm: ambiguous date '1/5'"),
-        ("Dec", "crm: not a date: 'dec' is a month"),
+        ("Dec", "crm: not a date: 'Dec' is a month"),
         ("5", "crm: not a date: '5'; for 5 days ago write -5d"),
     ],
 )
 def test_due_refuses_what_is_no_day(anna, db_path, due, message):
     assert fails(2, "task", "add", "Anna", "Call", "--due", due, db=db_path).startswith(message)
     assert tasks() == []
+
+
+def test_an_ambiguous_due_date_hint_offers_the_next_of_each_reading(anna, db_path):
+    err = fails(2, "task", "add", "Anna", "Call", "--due", "1/5", db=db_path)
+    assert err == (
+        "crm: ambiguous date '1/5': 5 Jan or 1 May? write 2027-01-05 or 2027-05-01 instead\n"
+    )
+
+
+def test_snooze_takes_a_period_with_a_leading_minus_as_the_date(anna, db_path):
+    """`-5d` is a date of the grammar, not an unknown option; options still work around it."""
+    task("Anna", "Call", "--due", "2026-11-30")
+    err = fails(2, "task", "snooze", "1", "-5d", db=db_path)
+    assert err == "crm: cannot snooze to 2026-11-17: it is in the past\n"
+    assert ok("task", "snooze", "1", "-0d", "-q") == "1\n"
+    assert tasks()[0]["due_on"] == "2026-11-22"
+    err = fails(2, "task", "snooze", "1", "tomorrow", "--bogus", db=db_path)
+    assert "unexpected extra argument" in err

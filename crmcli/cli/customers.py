@@ -24,7 +24,7 @@ from crmcli.cli.options import (
     with_options,
 )
 from crmcli.cli.output import Format, Section, cell, is_terminal
-from crmcli.core import clock
+from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.records import customers, refs
 from crmcli.records.customers import CustomerInput
@@ -212,7 +212,8 @@ def add(
             customers.derive_from_id(changes, None)
         allow_duplicates(duplicates.taken(conn, changes), allow_duplicate, "add")
         customer_id = customers.add_customer(conn, changes)
-        shown = customers.get_customer(conn, customer_id)["name"]
+        record = customers.get_customer(conn, customer_id)
+        shown = record["name"]
         likely = duplicates.likely_same(
             conn,
             shown,
@@ -221,7 +222,7 @@ def add(
             other_than=customer_id,
         )
     out = output(ctx, quiet=quiet)
-    out.done(f"Added customer {customer_id}: {shown}", customer_id)
+    out.done(f"Added customer {customer_id}: {shown}{_born(record)}", customer_id)
     if likely:
         out.warn(
             f"possible duplicate of {', '.join(map(str, likely))}; if they are one customer: "
@@ -278,6 +279,18 @@ def _describe_change(
     parts += [f"+tag {t}" for t in add_tag or []] + [f"-tag {t}" for t in remove_tag or []]
     del assign  # already folded into raw
     return "; ".join(parts) or "customers"
+
+
+def _born(record: Mapping[str, Any]) -> str:
+    """`, born Sun 1990-05-13` (`, born --05-13, year not known`; a lunar birthday adds
+    `(lunar 1990-10-15)`) to echo the birthday understood; empty without one."""
+    if not record.get("birthday"):
+        return ""
+    day, year_known = dates.stored_day(record["birthday"])
+    if not year_known:
+        return f", born --{day:%m-%d}, year not known"
+    lunar = f" (lunar {record['birthday_lunar']})" if record.get("birthday_lunar") else ""
+    return f", born {dates.show_day(day)}{lunar}"
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
@@ -397,8 +410,9 @@ def edit(
             tags.add_tag(conn, tag, ids)
         for tag in remove_tag or []:
             tags.remove_tag(conn, tag.strip(), ids)
+        afters = {i: customers.get_customer(conn, i) for i in ids}
         for customer_id in ids:
-            changed += _diff(befores[customer_id], customers.get_customer(conn, customer_id))
+            changed += _diff(befores[customer_id], afters[customer_id])
         if batch.dry_run:
             output(ctx, fmt).rows(changed, ("id", "name", "field", "old", "new"))
         allow_duplicates(taken, allow_duplicate, "save", ask=not batch.dry_run)
@@ -409,7 +423,8 @@ def edit(
         return
     updated = sorted({row["id"] for row in changed})
     if single:
-        message = f"Updated customer {ids[0]}." if updated else "No changes."
+        born = _born(afters[ids[0]]) if "birthday" in raw.values else ""
+        message = f"Updated customer {ids[0]}{born}." if updated else f"No changes{born}."
     else:
         message = f"Updated {len(updated)} of {len(ids)} customers."
     out = output(ctx, quiet=quiet)

@@ -238,7 +238,8 @@ def survey_add(
         record = surveys.get_survey(conn, survey_id)
     scores = ", ".join(f"{m.upper()} {record[m]}" for m in ("nps", "csat") if record[m] is not None)
     output(ctx, quiet=quiet).done(
-        f"Added survey answer {survey_id} from {record['customer']} (#{customer_id}): {scores}.",
+        f"Added survey answer {survey_id} from {record['customer']} (#{customer_id}): {scores}, "
+        f"answered {dates.show_moment(record['answered_at'])}.",
         survey_id,
     )
 

@@ -60,8 +60,11 @@ def period(since: str | None, until: str | None) -> tuple[date | None, date | No
     from crmcli.core.errors import InvalidInput
 
     today = clock.today()
-    first = dates.parse_date(since, today, direction="past") if since is not None else None
-    last = dates.parse_date(until, today, direction="past") if until is not None else None
+    first = last = None
+    if since is not None:
+        first = dates.parse_date(since, today, direction="past", option="--since")
+    if until is not None:
+        last = dates.parse_date(until, today, direction="past", option="--until")
     if first and last and first > last:
         raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
     return first, last
@@ -75,7 +78,7 @@ def as_of_date(text: str | None) -> date:
     today = clock.today()
     if text is None:
         return today
-    day = dates.parse_date(text, today, direction="past")
+    day = dates.parse_date(text, today, direction="past", option="--as-of")
     if day > today:
         raise InvalidInput(f"--as-of {day.isoformat()} is in the future")
     return day

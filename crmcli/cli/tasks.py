@@ -160,7 +160,7 @@ def done(
     output(ctx, quiet=quiet).done("\n".join(lines), *(n for _, n in results if n))
 
 
-@task_app.command("snooze")
+@task_app.command("snooze", context_settings={"ignore_unknown_options": True})
 def snooze(
     ctx: typer.Context,
     task_id: Annotated[int, typer.Argument(metavar="ID", help="The task's id.")],

@@ -11,7 +11,9 @@ The grammar (docs/conventions.md shows it with a table of examples, which tests 
   next week, weeks starting on Monday), `上周五`, `本周五`; a day of the year without its
   year: `Jan 5`, `5 Jan`, `11月22日`, `1/5`.
 - a time, alone (today at that time) or before or after a day: `15:00`, `15:00:30`, `3pm`,
-  `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`.
+  `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`. A Chinese part of the day takes
+  only its own hours (`_ZH_HOURS`): `晚上12点` is the next day's 00:00, `晚上1点` is refused.
+  An option that takes a day alone (`--since`) refuses a time rather than drop it.
 - slashes: `A/B` (and `A/B/YYYY`, `A.B.YYYY`) are read as month/day or day/month only when
   just one of the two readings is a real date (`13/5` is 13 May, `5/13` 13 May); when both
   are (`1/5`) it is refused as ambiguous, unless they are the same day (`5/5`).
@@ -134,7 +136,21 @@ _ZH_CLOCK = (
     rf"({_ZH_PARTS})?\s*"
     r"(?:(\d{1,2})\s*[点點时時]\s*(?:(半)|(\d{1,2})\s*分?)?|(\d{1,2}):(\d{2}))"
 )
-_ZH_AFTERNOON = ("中午", "下午", "傍晚", "晚上")
+# The hours of the day each Chinese period word covers. An hour written with it on the 12-hour
+# clock (1-12) is the one hour of the period that shows it (下午3点 15:00, 凌晨12点 00:00); an
+# hour on the 24-hour clock (0, 13-23) must lie in the period (下午15点). Anything else is
+# refused, not guessed: 晚上1点 is after midnight (凌晨1点), 上午12点 could be noon or
+# midnight. 晚上12点 is the midnight that ends that evening: 00:00 of the next day.
+_ZH_HOURS = {
+    "凌晨": range(0, 7),
+    "早上": range(4, 12),
+    "早晨": range(4, 12),
+    "上午": range(1, 12),
+    "中午": range(11, 15),
+    "下午": range(12, 24),
+    "傍晚": range(16, 20),
+    "晚上": range(18, 24),
+}
 
 
 def show_day(day: date) -> str:
@@ -144,9 +160,11 @@ def show_day(day: date) -> str:
 
 def show_moment(moment: datetime | str) -> str:
     """A date-time (or a stored ISO timestamp) as confirmations echo it: `Wed 2026-11-26 15:00`,
-    in the offset it carries."""
+    in local time (`2026-11-20T09:30+05:00` typed in Shanghai is `Fri 2026-11-20 12:30`), the
+    clock the reader lives by."""
     value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return f"{show_day(value.date())} {value:%H:%M}"
+    local = value.astimezone() if value.tzinfo else value
+    return f"{show_day(local.date())} {local:%H:%M}"
 
 
 def add_offset(base: date, sign: int, amount: int, unit: str) -> date:
@@ -163,8 +181,9 @@ def add_offset(base: date, sign: int, amount: int, unit: str) -> date:
     return base + relativedelta(years=sign * amount)
 
 
-def parse_date(text: str, today: date, *, direction: Direction) -> date:
-    """A calendar day from user text (a time in it is allowed and left out).
+def parse_date(text: str, today: date, *, direction: Direction, option: str | None = None) -> date:
+    """A calendar day from user text. A time in it is left out, or, when `option` names an
+    option that takes a day alone (`--since`), refused rather than dropped.
 
     `direction` says which day a text without a year or a bare weekday means: "future" the
     next one, "past" the last one (today included either way), "none" refuses it. Raises
@@ -174,9 +193,23 @@ def parse_date(text: str, today: date, *, direction: Direction) -> date:
     if re.fullmatch(_ISO, raw):
         with suppress(ValueError):  # the grammar below says what is wrong
             iso = datetime.fromisoformat(raw.upper()).date()
+            if option and len(raw) > 10:
+                raise _no_time(option, text, iso.isoformat())
             return _in_range(text, lambda: iso)
-    day_text, _ = _split(_lower(raw))
-    return _in_range(text, lambda: _day(day_text, today, direction) if day_text else today)
+    day_text, clock = _split(_spaced(raw))
+    if option and clock is not None:
+        raise _no_time(option, text, day_text or "today")
+    carry = timedelta(days=clock.days if clock else 0)  # 晚上12点 ends the day: the next one
+    return _in_range(
+        text, lambda: (_day(day_text, today, direction) if day_text else today) + carry
+    )
+
+
+def _no_time(option: str, text: str, day: str) -> InvalidInput:
+    return InvalidInput(
+        f"{option} takes a day, not a time of day: {text.strip()!r}; write the day alone, "
+        f"e.g. {day}"
+    )
 
 
 def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetime:
@@ -197,15 +230,15 @@ def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetim
         aware = value
         return _in_range(text, lambda: aware)
     if value is None:
-        low = _lower(raw)
-        if low == "now":
+        spaced = _spaced(raw)
+        if spaced.lower() == "now":
             return now
-        day_text, clock = _split(low)
+        day_text, clock = _split(spaced)
 
         def day() -> date:
             return _day(day_text, now.date(), direction) if day_text else now.date()
 
-        value = datetime.combine(_in_range(text, day), clock or time(0))
+        value = datetime.combine(_in_range(text, day), time(0)) + (clock or timedelta(0))
     return _in_range(text, lambda: _local(value))
 
 
@@ -214,12 +247,12 @@ def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _lower(raw: str) -> str:
-    """`raw` in lower case with single spaces; refuses an empty text."""
-    low = " ".join(raw.lower().split())
-    if not low:
+def _spaced(raw: str) -> str:
+    """`raw` with single spaces (its case kept, for the messages); refuses an empty text."""
+    spaced = " ".join(raw.split())
+    if not spaced:
         raise InvalidInput(f"empty date; {HELP}")
-    return low
+    return spaced
 
 
 # Every date lies in these years: one outside them (`0001-01-01`, a typo of the year) is
@@ -253,15 +286,18 @@ def _local(naive: datetime) -> datetime:
     return aware
 
 
-def _clock(text: str) -> time | None:
-    """The time of day that all of `text` (lower case) says, or None when it is no time.
+def _clock(text: str) -> timedelta | None:
+    """The time of day that all of `text` says, as the time since the start of
+    its day (a day and more for 晚上12点, the midnight that ends it), or None when it is no time.
 
     Raises InvalidInput for what is shaped like a time but is none (`25:00`, `13pm`).
     """
+    typed, text = text, text.lower()
     if text in ("noon", "中午", "正午"):
-        return time(12)
+        return timedelta(hours=12)
     if text in ("midnight", "午夜"):
-        return time(0)
+        return timedelta(0)
+    days = 0
     if match := re.fullmatch(_CLOCK, text):
         hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
     elif match := re.fullmatch(_AM_PM, text):
@@ -274,24 +310,45 @@ def _clock(text: str) -> time | None:
             hour, minute = int(match[2]), 30 if match[3] else int(match[4] or 0)
         else:
             hour, minute = int(match[5]), int(match[6])
-        if part in _ZH_AFTERNOON and hour < 12 and not (part == "中午" and hour >= 11):
-            hour += 12
-        elif part == "凌晨" and hour == 12:
-            hour = 0
-        elif part and part not in _ZH_AFTERNOON and hour > 12:
-            hour = 99  # 上午15点
+        if part:
+            days, hour = divmod(_zh_hour(part, hour, typed), 24)
     else:
         return None
     try:
-        return time(hour, minute, second)
+        time(hour, minute, second)
     except ValueError:
         raise InvalidInput(
-            f"not a time of day: {text!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点"
+            f"not a time of day: {typed!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点"
         ) from None
+    return timedelta(days=days, hours=hour, minutes=minute, seconds=second)
 
 
-def _split(text: str) -> tuple[str, time | None]:
-    """`text` (lower case) as (its day part, its time of day or None). The time may follow
+def _zh_hour(part: str, hour: int, text: str) -> int:
+    """The hour of the day that `hour` with the period word `part` names (24 for 晚上12点,
+    the midnight that ends the evening); InvalidInput when the period has no such hour."""
+    hours = _ZH_HOURS[part]
+    if part == "晚上" and hour == 12:
+        return 24
+    if 1 <= hour <= 12:
+        found = [h for h in (hour % 12, hour % 12 + 12) if h in hours]
+        if found:
+            return found[0]
+    elif hour in hours:
+        return hour
+    if part == "晚上" and 0 <= hour < 6:
+        hint = f"after midnight is 凌晨: write 凌晨{hour}点 ({hour:02}:00) with the day it falls on"
+    elif part == "上午" and hour == 12:
+        hint = "write 中午12点 for noon or 凌晨0点 for midnight"
+    else:
+        first, last = hours[0], hours[-1]
+        hint = (
+            f"{part} runs from {first:02}:00 to {last:02}:59; write the time on the 24-hour clock"
+        )
+    raise InvalidInput(f"not a time of day: {text!r}; {hint}")
+
+
+def _split(text: str) -> tuple[str, timedelta | None]:
+    """`text` as (its day part, its time of day or None). The time may follow
     the day (`fri 3pm`, `明天下午3点`, `2026-11-26t15:00`, `tomorrow at noon`) or lead it
     (`3pm fri`); a time alone leaves the day part empty."""
     clock = _clock(text)
@@ -302,11 +359,11 @@ def _split(text: str) -> tuple[str, time | None]:
         if (
             before == " "
             or not before.isascii()
-            or (before == "t" and text[i - 2 : i - 1].isdigit())
+            or (before in "tT" and text[i - 2 : i - 1].isdigit())
         ):
             clock = _clock(text[i:].strip())
             if clock is not None:
-                day = re.sub(r"(?<=\d)t$|,$|(?:^|\s)at$", "", text[:i].strip()).strip()
+                day = re.sub(r"(?i)(?<=\d)t$|,$|(?:^|\s)at$", "", text[:i].strip()).strip()
                 return day, clock
     for i in range(len(text) - 1, 0, -1):  # the longest time first: `12:00 am fri`
         if text[i] == " ":
@@ -317,17 +374,18 @@ def _split(text: str) -> tuple[str, time | None]:
 
 
 def _day(text: str, today: date, direction: Direction) -> date:
-    """The calendar day that all of `text` (lower case, no time in it) names."""
+    """The calendar day that all of `text` (no time in it) names; messages quote it as typed."""
+    typed, text = text, text.lower()
     if text in _EN_WORDS:
         return today + timedelta(days=_EN_WORDS[text])
     if text in _ZH_WORDS:
         return today + timedelta(days=_ZH_WORDS[text])
     if match := re.fullmatch(_YEAR_FIRST, text):
-        return _real(int(match[1]), int(match[2]), int(match[3]), text)
+        return _real(int(match[1]), int(match[2]), int(match[3]), typed)
     if re.fullmatch(r"\d{8}", text):
-        return _real(int(text[:4]), int(text[4:6]), int(text[6:]), text)
+        return _real(int(text[:4]), int(text[4:6]), int(text[6:]), typed)
     if match := re.fullmatch(_ZH_MONTH_DAY, text):
-        return _yearless(int(match[1]), int(match[2]), today, direction, text)
+        return _yearless(int(match[1]), int(match[2]), today, direction, typed)
     if match := re.fullmatch(_OFFSET, text):
         return add_offset(today, -1 if match[1] == "-" else 1, int(match[2]), match[3])
     if match := re.fullmatch(_IN_OFFSET, text):
@@ -338,22 +396,24 @@ def _day(text: str, today: date, direction: Direction) -> date:
         unit = _ZH_UNITS.get(match[2], "w")
         return add_offset(today, 1 if "后" in match[3] else -1, int(match[1]), unit)
     if match := re.fullmatch(_ZH_WEEKDAY, text):
-        return _weekday(match[1], _ZH_WEEKDAYS[match[2]], today, direction, text)
+        return _weekday(match[1], _ZH_WEEKDAYS[match[2]], today, direction, typed)
     if match := re.fullmatch(_SLASH, text):
         first, second, year = (match[1], match[2], match[3]) if match[1] else match.groups()[3:]
-        return _slashed(int(first), int(second), int(year) if year else None, today, direction)
+        return _slashed(
+            int(first), int(second), int(year) if year else None, today, direction, typed
+        )
     if (match := re.fullmatch(_MONTH_FIRST, text)) and match[1] in MONTHS:
-        return _named(MONTHS[match[1]], int(match[2]), match[3], today, direction, text)
+        return _named(MONTHS[match[1]], int(match[2]), match[3], today, direction, typed)
     if (match := re.fullmatch(_DAY_FIRST, text)) and match[2] in MONTHS:
-        return _named(MONTHS[match[2]], int(match[1]), match[3], today, direction, text)
+        return _named(MONTHS[match[2]], int(match[1]), match[3], today, direction, typed)
     if (match := re.fullmatch(_WEEKDAY, text)) and match[2] in WEEKDAYS:
-        return _weekday(match[1], WEEKDAYS[match[2]], today, direction, text)
-    raise InvalidInput(_refusal(text))
+        return _weekday(match[1], WEEKDAYS[match[2]], today, direction, typed)
+    raise InvalidInput(_refusal(typed))
 
 
 def _refusal(text: str) -> str:
     """Why `text` is no date, with the accepted forms."""
-    if text in MONTHS:
+    if text.lower() in MONTHS:
         return f"not a date: {text!r} is a month; name the day too, e.g. {text} 5; {HELP}"
     bare = re.fullmatch(r"([+-]?)(\d+)", text)
     if bare and not bare[1] and len(bare[2]) == 4:
@@ -405,9 +465,10 @@ def _yearless(month: int, day: int, today: date, direction: Direction, text: str
 _LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _slashed(first: int, second: int, year: int | None, today: date, direction: Direction) -> date:
+def _slashed(
+    first: int, second: int, year: int | None, today: date, direction: Direction, text: str
+) -> date:
     """`first/second[/year]`: month/day or day/month, whichever alone is a real date."""
-    text = f"{first}/{second}" + (f"/{year}" if year else "")
 
     def real(month: int, day: int) -> bool:
         if year is None:
@@ -418,18 +479,35 @@ def _slashed(first: int, second: int, year: int | None, today: date, direction: 
             return False
         return True
 
-    readings = {(m, d) for m, d in ((first, second), (second, first)) if real(m, d)}
+    readings = [(m, d) for m, d in dict.fromkeys([(first, second), (second, first)]) if real(m, d)]
     if len(readings) > 1:
-        raise InvalidInput(
-            f"ambiguous date {text!r} (month/day or day/month?); "
-            "write 2026-01-05, Jan 5 or 5 Jan instead"
-        )
+        raise InvalidInput(f"ambiguous date {text!r}: {_either(readings, year, today, direction)}")
     if not readings:
         raise InvalidInput(f"not a date: {text!r} (there is no such day); {HELP}")
     ((month, day),) = readings
     if year is not None:
         return date(year, month, day)
     return _yearless(month, day, today, direction, text)
+
+
+def _either(
+    readings: list[tuple[int, int]], year: int | None, today: date, direction: Direction
+) -> str:
+    """The two readings of an ambiguous slashed date and how to write each in a form the
+    option takes: with the year typed, as the day each names (the next or last one), or,
+    for an option that needs a year (`--birthday`), with the year still to write."""
+    names = " or ".join(f"{day} {_MONTH_NAMES[month - 1]}" for month, day in readings)
+    if year is not None:
+        forms = [f"{year}-{month:02}-{day:02}" for month, day in readings]
+    elif direction == "none":
+        forms = [f"YYYY-{month:02}-{day:02}" for month, day in readings]
+        return f"{names}? write it with its year, {forms[0]} or {forms[1]}"
+    else:
+        forms = [_yearless(month, day, today, direction, "").isoformat() for month, day in readings]
+    return f"{names}? write {forms[0]} or {forms[1]} instead"
+
+
+_MONTH_NAMES = tuple(name.title() for name in MONTHS if len(name) == 3)
 
 
 def _weekday(which: str | None, target: int, today: date, direction: Direction, text: str) -> date:

@@ -275,14 +275,16 @@ def parse_where(
             return LastContact(name, op, int(value))
         from crmcli.core import dates
 
-        return LastContact(name, op, dates.parse_date(value, today, direction="past").isoformat())
+        day = dates.parse_date(value, today, direction="past", option=name)
+        return LastContact(name, op, day.isoformat())
     if name in FIELDS:
         if name in DATE_FIELDS and op != "~":
             from crmcli.core import dates
 
             if name == "birthday" and (day := dates.parse_yearless(value)):
                 return Compare(name, op, day)  # compares the month and day only
-            return Compare(name, op, dates.parse_date(value, today, direction="past").isoformat())
+            day = dates.parse_date(value, today, direction="past", option=name)
+            return Compare(name, op, day.isoformat())
         if name == "stage" and op in ("=", "!=") and conn is not None:
             from crmcli.records.config import clean_stage
 
@@ -424,10 +426,16 @@ def parse(
     if selection.stage:
         terms.append(StageIn(tuple(clean_stage(conn, s) for s in selection.stage)))
     if selection.created_since:
-        day = dates.parse_date(selection.created_since, as_of, direction="past").isoformat()
+        since = dates.parse_date(
+            selection.created_since, as_of, direction="past", option="--created-since"
+        )
+        day = since.isoformat()
         terms.append(Compare("created_at", ">=", day))
     if selection.created_until:
-        day = dates.parse_date(selection.created_until, as_of, direction="past").isoformat()
+        until = dates.parse_date(
+            selection.created_until, as_of, direction="past", option="--created-until"
+        )
+        day = until.isoformat()
         terms.append(Compare("created_at", "<=", day))
     return tuple(terms)
 
