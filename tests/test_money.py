@@ -201,3 +201,17 @@ def test_present_turns_minor_units_into_decimal_strings():
         "currency": "CNY",
     }
     assert money.present(row, grouped_digits=True)["amount"] == "-1,299.50"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("rmb 50", "CNY"), ("hk$80", "HKD"), ("us$1", "USD"), ("Nt$5", "TWD"), ("cn¥9", "CNY")],
+)
+def test_symbols_are_read_in_any_case(text, code):
+    assert money.parse(text).currency == code
+
+
+@pytest.mark.parametrize("text", ["ZZ$5", "X$5", "5 Q$"])
+def test_a_dollar_symbol_of_no_known_currency_is_refused(text):
+    with pytest.raises(InvalidInput, match=r"^unknown currency symbol '[A-Z]{1,2}\$'; use an ISO"):
+        money.parse(text)
