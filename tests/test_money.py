@@ -215,3 +215,23 @@ def test_symbols_are_read_in_any_case(text, code):
 def test_a_dollar_symbol_of_no_known_currency_is_refused(text):
     with pytest.raises(InvalidInput, match=r"^unknown currency symbol '[A-Z]{1,2}\$'; use an ISO"):
         money.parse(text)
+
+
+def test_to_minor_refuses_what_is_no_number_and_says_the_limit():
+    with pytest.raises(InvalidInput, match=r"^not an amount: NaN$"):
+        money.to_minor(Decimal("NaN"), "CNY")
+    message = r"^amount -10000000000.00 CNY is too large \(at most 9,999,999,999.99\)$"
+    with pytest.raises(InvalidInput, match=message):
+        money.to_minor(Decimal("-10000000000.00"), "CNY")  # a refund: the limit is on its size
+
+
+def test_average_of_nothing_is_a_programming_error():
+    with pytest.raises(ValueError, match=r"^average of nothing$"):
+        money.average(5, 0)
+
+
+@pytest.mark.parametrize(
+    ("minor", "code", "text"), [(129950, "CNY", "1299.50"), (-5, "JPY", "-5"), (1, "KWD", "0.001")]
+)
+def test_money_plain_writes_every_decimal(minor, code, text):
+    assert Money(minor, code).plain() == text
