@@ -330,8 +330,8 @@ def _text(op: str, have: str | None, want: str) -> bool:
 
 
 def _order(op: str, have: object, want: object) -> bool:
-    if have is None:
-        return False
+    if have is None:  # no value: only `!=` holds, as for text (docs/customers.md)
+        return op == "!="
     return {
         "=": have == want,
         "!=": have != want,
