@@ -235,3 +235,9 @@ def test_average_of_nothing_is_a_programming_error():
 )
 def test_money_plain_writes_every_decimal(minor, code, text):
     assert Money(minor, code).plain() == text
+
+
+@pytest.mark.parametrize("text", ["1.x", "-1.x", "12.5a", "7.٣x"])
+def test_letters_after_the_decimal_point_are_refused(text):
+    with pytest.raises(InvalidInput, match=r"^not an amount: "):
+        money.parse(text)
