@@ -32,7 +32,7 @@ PEOPLE = [
     {"name": "émile", "at": "2026-02-01T08:00:00", "city": "Xi_an", "company": "100 Tea",
      "tags": ["x%"], "stage": "loyal", "birthday": "2000-02-29"},
     {"name": "Dora", "at": "2026-03-01T09:00:00", "city": "Xixan", "company": "ACME Ltd",
-     "email": "dora@example.com", "stage": "lost", "fields": {"tier": "Golden"}},
+     "email": "Zoë@example.com", "stage": "lost", "fields": {"tier": "Golden"}},
     {"name": "Gus", "at": "2026-01-10T12:00:00", "city": "Shanghai", "company": "Acme",
      "tags": ["vip"], "stage": "lead", "archived": True},
     {"name": "Hana", "at": "2026-01-12T12:00:00", "city": "Paris", "email": "hana@example.com",
@@ -217,6 +217,10 @@ def test_tags_stage_email_and_user_fields(people):
         ("email != anna@example.com", lambda p: p.get("email") != "anna@example.com"),
         ("email ~ EXAMPLE.C", lambda p: "example.c" in fold(p.get("email", ""))),
         ("email ~ _", lambda p: False),
+        # an address is matched ignoring case altogether, as it is stored (casefolded)
+        ("email ~ ZOË", lambda p: "zoë" in p.get("email", "").casefold()),
+        ("email = ZOË@example.com", lambda p: p.get("email", "").casefold() == "zoë@example.com"),
+        ("email != zoë@example.com", lambda p: p.get("email", "").casefold() != "zoë@example.com"),
     ]
     tier = [f"tier {op} {v}" for op in OPERATORS for v in ("gold", "GOLD", "s", "")]
     field_cases = [
