@@ -22,6 +22,8 @@ import os
 
 import pytest
 
+from crmcli.core.errors import InvalidInput
+from crmcli.reports.models import rfm
 from tests.conftest import NOW, filled_once, ok
 
 GRID = "top=5/45; mid=34/12345; low=2/12345"  # R 1 is in no rule, nor R 5 with F 1-3
@@ -174,3 +176,49 @@ def test_lifecycle_twelve_months_and_flows_by_hand(edges):
     now = {r["lifecycle"]: r["customers"] for r in out["lifecycle"]}
     assert now == {"new": 2, "active": 3, "reactivated": 0, "at-risk": 1, "lapsed": 0, "none": 2}
     assert ok("list", "--lifecycle", "new", "-q").split() == ["2", "3"]  # Ben and Cat
+
+
+# --- the grid as typed --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rules"),
+    [
+        (GRID, (("top", "5", "45"), ("mid", "34", "12345"), ("low", "2", "12345"))),
+        ("  big   spenders = 54 / 5544 ;; rest=1/1;", (("big spenders", "45", "45"), ("rest", "1", "1"))),
+        ("x" * 40 + "=1/1", (("x" * 40, "1", "1"),)),
+    ],
+)  # fmt: skip
+def test_grid_rules_as_read(text, rules):
+    assert rfm.parse_grid(text) == rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["top5/45", "top=545", "=5/45", "top=/45", "top=5/", "top=6/45", "top=5/40", "top=5 4/45",
+     "x" * 41 + "=1/1", "a=1/1; b"],
+)  # fmt: skip
+def test_a_grid_rule_that_cannot_be_read_is_named(text):
+    bad = text.split(";")[-1].strip()
+    message = (
+        f"cannot read the RFM grid rule {bad!r}; write NAME=R/F, e.g. champions=5/45 "
+        "(R and F: the scores 1-5 it matches), rules separated by ;"
+    )
+    with pytest.raises(InvalidInput) as refused:
+        rfm.parse_grid(text)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("text", ["", " ; ;", "\n"])
+def test_a_grid_without_rules_is_refused(text):
+    with pytest.raises(InvalidInput, match=r"^the RFM grid needs at least one NAME=R/F rule$"):
+        rfm.parse_grid(text)
+
+
+def test_scores_by_hand():
+    """n = 3, values 10, 20, 20: 10 has 0 below and 1 equal: 1 + floor(5 x 0.5 / 3) = 1;
+    20 has 1 below and 2 equal: 1 + floor(5 x 2 / 3) = 4. Fewer is better: 10 has 2 worse:
+    1 + floor(5 x 2.5 / 3) = 5; 20: 1 + floor(5 x 1 / 3) = 2."""
+    assert rfm.scores({7: 10, 8: 20, 9: 20}) == {7: 1, 8: 4, 9: 4}
+    assert rfm.scores({7: 10, 8: 20, 9: 20}, lower_is_better=True) == {7: 5, 8: 2, 9: 2}
+    assert rfm.scores({}) == {}
