@@ -196,7 +196,7 @@ def test_grid_rules_as_read(text, rules):
 @pytest.mark.parametrize(
     "text",
     ["top5/45", "top=545", "=5/45", "top=/45", "top=5/", "top=6/45", "top=5/40", "top=5 4/45",
-     "x" * 41 + "=1/1", "a=1/1; b"],
+     "x" * 41 + "=1/1", "a=1/1; b", "a=b=1/1", "top=X/45"],
 )  # fmt: skip
 def test_a_grid_rule_that_cannot_be_read_is_named(text):
     bad = text.split(";")[-1].strip()
