@@ -63,10 +63,21 @@ def run_line(command: str) -> tuple[int, str, str]:
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
         proc = subprocess.run(command, shell=True, capture_output=True, text=True, env=env)
         return proc.returncode, proc.stdout, proc.stderr
-    words = shlex.split(command)
+    words = shlex.split(command.split("  # ", 1)[0])  # `  # why` after a command: a comment
     assert words[0] == "crm", command
     result = crm(*words[1:])
     return result.exit_code, result.stdout, result.stderr
+
+
+# Commands that only read: one of them with shown output, after a command that prints
+# nothing, shows what that command did.
+READS = {"show", "list", "search", "tags", "report", "export", "remind", "today", "sql", "get"}
+
+
+def reads(command: str, shown: str) -> bool:
+    words = command.split("|", 1)[0].split()
+    verbs = [w for w in words[1:3] if not w.startswith("-")]
+    return words[0] == "crm" and bool(READS & set(verbs)) and shown.strip() not in ("", "...")
 
 
 def _demo() -> None:
@@ -79,8 +90,14 @@ def test_console_sessions_replay(page, tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_DB", str(db))
     if "<!-- docs: demo -->" in page.read_text(encoding="utf-8"):
         filled_once(db, _demo)
-    for command, expected in sessions(page):
+    steps = sessions(page)
+    for step, (command, expected) in enumerate(steps):
         code, out, err = run_line(command.replace("/tmp/", f"{tmp_path}/"))
+        if command.startswith("crm ") and not expected and not (out + err).strip():
+            # A command that prints nothing says why (`# ...`) or the next one shows its effect.
+            checked = step + 1 < len(steps) and reads(*steps[step + 1])
+            said = "  # " in command
+            assert said or checked, f"{page.name}: $ {command} prints nothing; say why or check"
         assert "Traceback" not in out + err, f"{page.name}: $ {command}"
         if expected.startswith("crm: "):
             assert code != 0, f"{page.name}: $ {command}"

@@ -330,8 +330,8 @@ def _text(op: str, have: str | None, want: str) -> bool:
 
 
 def _order(op: str, have: object, want: object) -> bool:
-    if have is None:
-        return False
+    if have is None:  # no value: only `!=` holds, as for text (docs/customers.md)
+        return op == "!="
     return {
         "=": have == want,
         "!=": have != want,
@@ -492,7 +492,7 @@ def test_birthday_by_day_of_the_year_and_by_date(db_path):
     # `--MM-DD` compares the month and day, in any year: birthdays in May.
     assert ids("--where", "birthday = --05-13") == [1, 2]
     assert ids("--where", "birthday >= --05-01", "--where", "birthday < --06-01") == [1, 2]
-    assert ids("--where", "birthday != --05-13") == [3]
+    assert ids("--where", "birthday != --05-13") == [3, 4]  # no birthday differs too
     # A date compares the whole day: a birthday without a year is neither before nor after it.
     assert ids("--where", "birthday < 2000-01-01") == [2, 3]
     assert ids("--where", "birthday > 1900-01-01") == [2, 3]

@@ -1,8 +1,11 @@
 """The fast lifecycle paths (one pass per customer over day numbers, histories counted
-once) give exactly what the per-customer reference classifier `lifecycle.stage` gives."""
+once) and the streamed derived classes give exactly what a small independent reading of
+docs/classification.md gives (`oracle_stage`, `reference`, written here from the docs, not
+from crmcli.reports)."""
 
 from collections import Counter
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +15,34 @@ from crmcli.reports import classes, customer_reports
 from crmcli.reports.models import lifecycle
 
 TODAY = date(2026, 11, 22)
+
+
+def usual_gap(days: list[date], rules: lifecycle.Rules) -> float:
+    gaps = sorted((b - a).days for a, b in pairwise(days))
+    if len(gaps) < rules.min_gaps:
+        return rules.default_gap
+    half, odd = divmod(len(gaps), 2)
+    return gaps[half] if odd else (gaps[half - 1] + gaps[half]) / 2
+
+
+def oracle_stage(days: list[date], end: date, rules: lifecycle.Rules = lifecycle.Rules()) -> str:
+    """The lifecycle stage as docs/classification.md words it, checked in its order."""
+    days = sorted({d for d in days if d <= end})
+    if not days:
+        return "none"
+    if (end - days[0]).days <= rules.new_days:
+        return "new"
+    silent = (end - days[-1]).days
+    if silent > rules.lapsed_factor * usual_gap(days, rules):
+        return "lapsed"
+    if silent > rules.at_risk_factor * usual_gap(days, rules):
+        return "at-risk"
+    if len(days) > 1 and (days[-1] - days[-2]).days > rules.lapsed_factor * usual_gap(
+        days[:-1], rules
+    ):
+        return "reactivated"
+    return "active"
+
 
 rules_strategy = st.builds(
     lifecycle.Rules,
@@ -32,7 +63,7 @@ rules_strategy = st.builds(
 def test_stages_on_matches_stage_on_random_histories(ago, ends_ago, rules):
     days = sorted(TODAY - timedelta(days=n) for n in ago)
     ends = sorted(TODAY - timedelta(days=n) for n in ends_ago)
-    expected = tuple(lifecycle.stage([d for d in days if d <= end], end, rules) for end in ends)
+    expected = tuple(oracle_stage(days, end, rules) for end in ends)
     numbers = [d.toordinal() for d in days]
     assert lifecycle.stages_on(numbers, [e.toordinal() for e in ends], rules) == expected
 
@@ -53,7 +84,7 @@ def test_stages_on_regular_buyers(gaps, ends_gaps):
     for gap in ends_gaps:
         end += timedelta(days=gap * 3)
         ends.append(end)
-    expected = tuple(lifecycle.stage([d for d in days if d <= e], e) for e in ends)
+    expected = tuple(oracle_stage(days, e) for e in ends)
     got = lifecycle.stages_on([d.toordinal() for d in days], [e.toordinal() for e in ends])
     assert got == expected
 
@@ -110,29 +141,63 @@ def test_report_histories_match_the_reference(shop):
             }
         )
         if days:
-            slow[tuple(lifecycle.stage([d for d in days if d <= e], e, rules) for e in ends)] += 1
+            slow[tuple(oracle_stage(days, e, rules) for e in ends)] += 1
     assert fast == slow and sum(fast.values()) > 10
 
 
-def reference(conn, as_of, archived):
-    """Every customer's derived record the way crmcli.reports.classes computed it before streaming:
-    purchase_facts per customer and currency, classes_of, ABC over the window per currency."""
-    from crmcli.reports.models import tiers as abc_rules
+def year_before(day: date) -> date:
+    """`day` 12 calendar months back (29 February falls on the 28th)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
 
-    cfg = classes.config(conn)
-    where = "c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"
-    out, by_currency = {}, {}
-    for facts in classes.purchase_facts(conn, as_of, where_sql=where, window=cfg.abc_window):
-        out[facts.customer_id] = classes.classes_of(facts, cfg, as_of)
-        for currency, net in facts.window_net.items():
-            by_currency.setdefault(currency, {})[facts.customer_id] = net
-    best = {}
-    for revenue in by_currency.values():
-        for cid, label in abc_rules.abc(revenue, cfg.abc_a, cfg.abc_b).items():
-            if classes.BEST[label] < classes.BEST[best.get(cid, "C")]:
-                best[cid] = label
-    for (cid,) in conn.execute(f"SELECT id FROM customers c WHERE {where}"):
-        out.setdefault(cid, classes.classes_of(None, cfg, as_of))["abc"] = best.get(cid, "C")
+
+def tier(value: int, high: int, medium: int) -> str:
+    return "high" if value >= high else "medium" if value >= medium else "low"
+
+
+def reference(conn, as_of, archived):
+    """Every customer's derived record as docs/classification.md defines it, from the raw
+    purchase lines (default settings: CNY, 12 months, A below 80 %, B below 95 %)."""
+    state = "IS NOT NULL" if archived else "IS NULL"
+    people = [r[0] for r in conn.execute(f"SELECT id FROM customers WHERE archived_at {state}")]
+    start = year_before(as_of)  # the 12 months: after this day, up to as_of
+    lines: dict[int, list[tuple[date, int, str]]] = {cid: [] for cid in people}
+    for cid, at, amount, currency in conn.execute(
+        "SELECT customer_id, purchased_at, amount_minor, currency FROM purchases"
+    ):
+        day = date.fromisoformat(at[:10])
+        if cid in lines and day <= as_of:
+            lines[cid].append((day, amount, currency))
+    out, window_net = {}, {}
+    for cid, bought in lines.items():
+        days = sorted({d for d, amount, _ in bought if amount >= 0})
+        recent = [d for d in days if d > start]
+        revenue = sum(a for d, a, cur in bought if d > start and cur == "CNY")
+        out[cid] = {
+            "lifecycle": oracle_stage(days, as_of),
+            "frequency_tier": tier(len(recent), 12, 4),
+            "value_tier": tier(revenue, 5_000_000, 500_000),
+            "purchase_days": len(days),
+            "purchase_days_12m": len(recent),
+            "revenue_12m_minor": revenue,
+            "currency": "CNY",
+            "first_purchase_on": days[0].isoformat() if days else None,
+            "last_purchase_on": days[-1].isoformat() if days else None,
+            "days_since_purchase": (as_of - days[-1]).days if days else None,
+            "abc": "C",
+        }
+        for d, amount, currency in bought:
+            if d > start:
+                nets = window_net.setdefault(currency, {})
+                nets[cid] = nets.get(cid, 0) + amount
+    for nets in window_net.values():
+        total = sum(v for v in nets.values() if v > 0)
+        for cid, net in nets.items():
+            before = sum(v for v in nets.values() if v > net) / total * 100 if total else 100
+            label = "C" if net <= 0 else "A" if before < 80 else "B" if before < 95 else "C"
+            out[cid]["abc"] = min(out[cid]["abc"], label)  # "A" < "B" < "C": the best
     return out
 
 

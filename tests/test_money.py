@@ -201,3 +201,43 @@ def test_present_turns_minor_units_into_decimal_strings():
         "currency": "CNY",
     }
     assert money.present(row, grouped_digits=True)["amount"] == "-1,299.50"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("rmb 50", "CNY"), ("hk$80", "HKD"), ("us$1", "USD"), ("Nt$5", "TWD"), ("cn¥9", "CNY")],
+)
+def test_symbols_are_read_in_any_case(text, code):
+    assert money.parse(text).currency == code
+
+
+@pytest.mark.parametrize("text", ["ZZ$5", "X$5", "5 Q$"])
+def test_a_dollar_symbol_of_no_known_currency_is_refused(text):
+    with pytest.raises(InvalidInput, match=r"^unknown currency symbol '[A-Z]{1,2}\$'; use an ISO"):
+        money.parse(text)
+
+
+def test_to_minor_refuses_what_is_no_number_and_says_the_limit():
+    with pytest.raises(InvalidInput, match=r"^not an amount: NaN$"):
+        money.to_minor(Decimal("NaN"), "CNY")
+    message = r"^amount -10000000000.00 CNY is too large \(at most 9,999,999,999.99\)$"
+    with pytest.raises(InvalidInput, match=message):
+        money.to_minor(Decimal("-10000000000.00"), "CNY")  # a refund: the limit is on its size
+
+
+def test_average_of_nothing_is_a_programming_error():
+    with pytest.raises(ValueError, match=r"^average of nothing$"):
+        money.average(5, 0)
+
+
+@pytest.mark.parametrize(
+    ("minor", "code", "text"), [(129950, "CNY", "1299.50"), (-5, "JPY", "-5"), (1, "KWD", "0.001")]
+)
+def test_money_plain_writes_every_decimal(minor, code, text):
+    assert Money(minor, code).plain() == text
+
+
+@pytest.mark.parametrize("text", ["1.x", "-1.x", "12.5a", "7.٣x"])
+def test_letters_after_the_decimal_point_are_refused(text):
+    with pytest.raises(InvalidInput, match=r"^not an amount: "):
+        money.parse(text)

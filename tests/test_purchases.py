@@ -621,3 +621,11 @@ def test_read_commands_work_before_the_database_exists(db_path):
     assert not db_path.exists()
     assert ok("product", "add", "Teapot", "--price", "1") == "Added product 1: Teapot\n"
     assert db_path.exists()
+
+
+def test_a_refund_too_large_in_its_new_currency_is_refused(db_path, anna):
+    """999,999,999,999 JPY is within the limit; the same figure in CNY is 100 times over it,
+    for a refund as for a sale."""
+    ok("buy", "Anna", "Refund", "-999999999999", "--currency", "JPY")
+    message = fails(2, "purchase", "edit", "1", "--currency", "CNY", db=db_path)
+    assert message == "crm: amount -999999999999 CNY is too large (at most 9,999,999,999.99)\n"

@@ -263,7 +263,6 @@ def test_an_empty_pipe_of_task_ids_is_a_no_op(db_path):
         ("Jan 5", "Tue 2027-01-05"),  # typed in November: the next 5 January, not overdue
         ("3pm", "Sun 2026-11-22"),  # today, not 1 January
         ("Nov 21", "Sun 2027-11-21"),
-        ("下周五", "Fri 2026-11-27"),
         ("11月22日", "Sun 2026-11-22"),
         ("in 3 days", "Wed 2026-11-25"),
     ],
@@ -274,10 +273,29 @@ def test_due_reads_days_of_the_future_and_echoes_them_with_the_weekday(anna, due
     assert tasks()[0]["due_on"] == shown[4:]
 
 
-def test_snooze_without_a_year_is_the_next_one(anna):
+@pytest.mark.parametrize(
+    ("due", "shown"),
+    [
+        ("下周五", "Fri 2026-12-04"),  # Friday of next week, not the coming Friday
+        ("fri", "Fri 2026-11-27"),
+        ("next wed", "Wed 2026-12-02"),
+        ("wed", "Wed 2026-11-25"),
+    ],
+)
+def test_due_weekday_words_on_a_wednesday(anna, monkeypatch, due, shown):
+    """On the tests' usual Sunday the coming Friday is also next week's: a Wednesday tells
+    them apart."""
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T10:00:00+08:00")
+    out = ok("task", "add", "Anna", "Call", "--due", due)
+    assert out == f"Added task 1 for Anna (#1), due {shown}: Call\n"
+
+
+def test_snooze_without_a_year_is_the_next_one(anna, monkeypatch):
     task("Anna", "Call")
     assert ok("task", "snooze", "1", "Jan 5") == "Snoozed task 1 to Tue 2027-01-05.\n"
-    assert ok("task", "snooze", "1", "周一") == "Snoozed task 1 to Mon 2026-11-23.\n"
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T10:00:00+08:00")  # a Wednesday
+    assert ok("task", "snooze", "1", "周一") == "Snoozed task 1 to Mon 2026-11-30.\n"
+    assert ok("task", "snooze", "1", "周三") == "Snoozed task 1 to Wed 2026-11-25.\n"
 
 
 @pytest.mark.parametrize(

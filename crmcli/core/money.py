@@ -196,8 +196,13 @@ def present(row: Mapping[str, Any], *, grouped_digits: bool = False) -> dict[str
 
 
 def _symbol_currency(symbol: str, context: str | None) -> str:
-    key = symbol.upper() if symbol.upper() in SYMBOLS else symbol
-    choices = SYMBOLS[key]
+    """The currency a symbol means (`HK$` HKD, `¥` the one in force or CNY); InvalidInput
+    for a symbol of no known currency (`ZZ$`, which the amount pattern lets through)."""
+    choices = SYMBOLS.get(symbol.upper())  # every key is its own upper case
+    if choices is None:
+        raise InvalidInput(
+            f"unknown currency symbol {symbol!r}; use an ISO 4217 code such as CNY, USD, EUR or JPY"
+        )
     return context if context in choices else choices[0]
 
 

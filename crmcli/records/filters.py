@@ -444,17 +444,19 @@ def _compare(term: Compare) -> tuple[str, list[Any]]:
     column, op, value = FIELDS[term.field], term.op, term.value
     if term.field in DATE_FIELDS and op != "~":
         if str(value).startswith("--"):  # a day of the year: every birthday on it
-            return f"substr({column}, -5) {op} ?", [str(value)[2:]]
-        if op in ("<", "<=", ">", ">="):  # a birthday without a year is neither before nor after
-            return f"({column} NOT LIKE '--%' AND substr({column}, 1, 10) {op} ?)", [value]
-        return f"substr({column}, 1, 10) {op} ?", [value]
-    if term.field in NUMERIC:
-        return f"{column} {op} ?", [value]
-    if op == "~":
+            test, value = f"substr({column}, -5) {op} ?", str(value)[2:]
+        elif op in ("<", "<=", ">", ">="):  # a birthday without a year is neither before nor after
+            test = f"({column} NOT LIKE '--%' AND substr({column}, 1, 10) {op} ?)"
+        else:
+            test = f"substr({column}, 1, 10) {op} ?"
+    elif term.field in NUMERIC:
+        test = f"{column} {op} ?"
+    elif op == "~":
         return f"{column} LIKE ? ESCAPE '\\'", [_like(str(value))]
-    if op == "!=":
-        return f"({column} IS NULL OR {column} != ? COLLATE NOCASE)", [value]
-    return f"{column} {op} ? COLLATE NOCASE", [value]
+    else:
+        test = f"{column} {op} ? COLLATE NOCASE"
+    # A customer with no value differs from every value: `!=` keeps them, whatever the kind.
+    return (f"({column} IS NULL OR {test})" if op == "!=" else test), [value]
 
 
 def _clause(term: Term) -> tuple[str, list[Any]]:

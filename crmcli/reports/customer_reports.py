@@ -278,20 +278,20 @@ def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -
             key = (currency, cells[r[recency], f[frequency]])
             a = acc.get(key)
             if a is None:
-                a = acc[key] = [0, 0, 0, 0]
+                a = acc[key] = [0, 0, 0, 0, 0]
             a[0] += 1
             a[1] += monetary
             a[2] += recency
             a[3] += frequency
+            a[4] += max(monetary, 0)  # a negative net counts 0 in the shares
             total[0] += 1
-            if monetary > 0:
-                total[1] += monetary
+            total[1] += max(monetary, 0)
     names = [name for name, _, _ in grid] + ["other"]
     out: list[RfmSegment] = []
     for currency in sorted(totals):
         customers, revenue = totals[currency]
         for name in names:
-            count, money_sum, r_sum, f_sum = acc.get((currency, name), [0, 0, 0, 0])
+            count, money_sum, r_sum, f_sum, positive = acc.get((currency, name), [0] * 5)
             if name == "other" and not count:
                 continue
             out.append(
@@ -301,7 +301,7 @@ def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -
                     "customers": count,
                     "customer_share": pct(count, customers),
                     "revenue_minor": money_sum,
-                    "revenue_share": pct(max(money_sum, 0), revenue),
+                    "revenue_share": pct(positive, revenue),
                     "mean_recency": mean(r_sum, count),
                     "mean_frequency": mean(f_sum, count, "0.01"),
                     "mean_monetary_minor": (
@@ -364,7 +364,7 @@ def abc_report(
                     "customers": len(members),
                     "customer_share": pct(len(members), n),
                     "revenue_minor": sum(members),
-                    "revenue_share": pct(max(sum(members), 0), total),
+                    "revenue_share": pct(sum(max(v, 0) for v in members), total),
                 }
             )
         ranked = sorted((max(v, 0) for v in values.values()), reverse=True)
