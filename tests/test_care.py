@@ -404,7 +404,7 @@ def test_invalid_national_ids(number, message):
 
 def test_derive_from_id_fills_birthday_and_gender_and_stays_masked(db_path):
     out = ok("add", "王芳", "--national-id", "11010519491231002X", "--derive-from-id")
-    assert out == "Added customer 1: 王芳\n"
+    assert out == "Added customer 1: 王芳, born Sat 1949-12-31\n"  # derived, and echoed
     record = json.loads(ok("show", "王芳", "--format", "json"))[0]
     assert (record["birthday"], record["gender"]) == ("1949-12-31", "female")
     assert record["national_id"] == "110105********002X"
