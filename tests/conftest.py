@@ -279,6 +279,18 @@ def customers_json() -> list[dict]:
     return json.loads(ok("export", "customers", "--format", "json"))
 
 
+def by_name() -> dict[str, dict]:
+    """Every customer as `customers_json` gives them, by name."""
+    return {c["name"]: c for c in customers_json()}
+
+
+def imported(path: Path, *args: str) -> str:
+    """Run `crm import customers PATH ARGS`, assert it succeeded; return its stderr."""
+    result = crm("import", "customers", str(path), *args)
+    assert result.exit_code == 0, result.stderr
+    return result.stderr
+
+
 def person(customer_id: int) -> dict:
     """Customer `customer_id` as `crm export customers --format json` gives it."""
     return next(p for p in customers_json() if p["id"] == customer_id)

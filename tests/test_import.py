@@ -15,14 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import crm, customers_json, dump, fails, ok, person, rows
+from tests.conftest import by_name, crm, customers_json, dump, fails, ok, person, rows
 
 DATA = Path(__file__).parent / "data"
 CRM = str(Path(sys.executable).with_name("crm"))
-
-
-def by_name() -> dict[str, dict]:
-    return {c["name"]: c for c in customers_json()}
 
 
 def test_google_contacts_csv(cn):

@@ -6,19 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import crm, customers_json, fails, ok
+from tests.conftest import by_name, fails, imported, ok
 
 DATA = Path(__file__).parent / "data"
-
-
-def by_name() -> dict[str, dict]:
-    return {c["name"]: c for c in customers_json()}
-
-
-def imported(path: Path, *args: str) -> str:
-    result = crm("import", "customers", str(path), *args)
-    assert result.exit_code == 0, result.stderr
-    return result.stderr
 
 
 def test_a_gbk_file_from_chinese_excel_needs_no_flag(cn):

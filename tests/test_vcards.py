@@ -5,19 +5,9 @@ are in tests/data (see its README)."""
 import json
 from pathlib import Path
 
-from tests.conftest import crm, customers_json, fails, ok
+from tests.conftest import by_name, customers_json, fails, imported, ok
 
 DATA = Path(__file__).parent / "data"
-
-
-def by_name() -> dict[str, dict]:
-    return {c["name"]: c for c in customers_json()}
-
-
-def imported(path: Path, *args: str) -> str:
-    result = crm("import", "customers", str(path), *args)
-    assert result.exit_code == 0, result.stderr
-    return result.stderr
 
 
 def test_android_21_export_with_soft_line_breaks(cn):
