@@ -550,3 +550,8 @@ def test_bad_last_contact_fields_exit_2(db_path, where, message):
     ok("add", "Ann")
     result = crm("list", "--where", where)
     assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
+
+
+def test_a_day_of_the_year_in_full_width_digits_is_the_same_day(db_path):
+    add("Mei", "--birthday", "--05-13")
+    assert ids("--where", "birthday = --０５-１３") == [1]

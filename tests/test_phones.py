@@ -447,3 +447,40 @@ def test_config_set_on_a_new_file_is_what_is_kept(db_path, monkeypatch):
     result = crm("config", "set", "default_region", "US")
     assert result.exit_code == 0 and "from the locale" not in result.stderr
     assert settings_rows(db_path) == [("default_region", "US")]
+
+
+def test_a_service_number_never_matches_a_customer_by_key(cn, tmp_path):
+    """`--key phone` took 10086 for the carrier's own customer and merged 小王 into it."""
+    ok("add", "中国移动", "--phone", "10086", "--email", "cm@10086.cn")
+    file = tmp_path / "k.csv"
+    file.write_text("name,phone,email\n小王,10086;13800138000,xw@example.com\n", encoding="utf-8")
+    result = crm("import", "customers", str(file), "--key", "phone")
+    assert "1 inserted, 0 updated" in result.stderr, result.stderr
+    names = [json.loads(ok("show", str(i), "-f", "json"))[0]["name"] for i in (1, 2)]
+    assert names == ["中国移动", "小王"]
+    assert "1 unchanged" in crm("import", "customers", str(file), "--key", "phone").stderr
+
+
+def test_dedupe_pairs_no_one_on_a_service_number(cn):
+    ok("add", "CM", "--phone", "10086")
+    ok("add", "CM shop", "--phone", "10086", "--phone", "*100#")
+    ok("add", "Other", "--phone", "*100#")
+    assert json.loads(ok("dedupe", "-f", "json")) == []
+
+
+@pytest.mark.parametrize(
+    ("country", "number", "stored"),
+    [("Korea, Republic of", "02-312-3456", "+8223123456"), ("中國香港", "9123 4567", "+85291234567"),
+     ("Bundesrepublik Deutschland", "030 901820", "+4930901820")],
+)  # fmt: skip
+def test_inverted_and_long_country_names_are_placed(cn, country, number, stored):
+    customer = add("X", "--phone", number, "--country", country)
+    assert phones(cn, customer) == [(stored, "number")]
+
+
+def test_lc_all_without_a_region_overrides_lang(tmp_path, monkeypatch):
+    """LC_ALL=C.UTF-8 names no region; LANG's zh_CN was used anyway."""
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    ok("add", "Z", "--phone", "+8613800138000")
+    assert crm("config", "get", "default_region").stdout.strip() in ("", "(not set)")

@@ -622,7 +622,7 @@ def parse_yearless(text: str) -> str | None:
     """`--MM-DD` for a day of the year typed without its year (`--05-13`, `--0513`), or None
     when `text` is not of that form. Raises InvalidInput for a day no year has (`--13-01`,
     `--02-30`); `--02-29` is a day (it falls on 28 February in common years)."""
-    match = re.fullmatch(_YEARLESS, text.strip())
+    match = re.fullmatch(_YEARLESS, unicodedata.normalize("NFKC", text).strip())  # --０５-１３
     if match is None:
         return None
     month, day = int(match[1]), int(match[2])

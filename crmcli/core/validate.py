@@ -198,7 +198,11 @@ def country_region(country: str | None) -> str | None:
     Kong SAR China`); case, width and dots ignored. None when it names none or several."""
     if not country:
         return None
-    return _country_region(_country_key(country))
+    found = _country_region(_country_key(country))
+    if found is None and "," in country:  # ISO's inverted names: `Korea, Republic of`
+        first, _, rest = country.partition(",")
+        found = _country_region(_country_key(f"{rest} {first}"))
+    return found
 
 
 @functools.lru_cache(maxsize=1024)
@@ -255,6 +259,7 @@ _COUNTRY_NAMES = {
     "澳門": "MO", "中国澳门": "MO", "台湾": "TW", "臺灣": "TW", "中国台湾": "TW",
     "韩国": "KR", "南韩": "KR", "英格兰": "GB", "苏格兰": "GB", "Turkey": "TR",
     "Ivory Coast": "CI", "Burma": "MM", "Swaziland": "SZ", "Macedonia": "MK",
+    "中國香港": "HK", "中國澳門": "MO", "中國台灣": "TW", "Bundesrepublik Deutschland": "DE",
 }  # fmt: skip
 
 

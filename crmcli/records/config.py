@@ -156,7 +156,11 @@ def _locale_region() -> str | None:
     """The region of the user's locale (`zh_CN.UTF-8` gives CN), if it names one."""
     # The first variable that names a region wins; Python itself may set LC_CTYPE=C.UTF-8
     # when LANG's locale is not installed, so a value without a region is passed over.
-    for var in ("LC_ALL", "LC_CTYPE", "LANG"):
+    # LC_ALL, when set, overrides the others: `LC_ALL=C.UTF-8` names no region.
+    if os.environ.get("LC_ALL"):
+        match = re.match(r"[a-z]{2,3}_([A-Z]{2})\b", os.environ["LC_ALL"])
+        return match.group(1) if match else None
+    for var in ("LC_CTYPE", "LANG"):
         match = re.match(r"[a-z]{2,3}_([A-Z]{2})\b", os.environ.get(var, ""))
         if match:
             return match.group(1)

@@ -116,13 +116,13 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
             for b in unique[i + 1 :]:
                 reasons[(a, b)].setdefault(reason, text)
 
-    for table, column, label in (
-        ("customer_emails", "email_key", "email"),
-        ("customer_phones", "phone", "phone"),
+    for table, column, label, which in (
+        ("customer_emails", "email_key", "email", ""),
+        ("customer_phones", "phone", "phone", " WHERE kind = 'number'"),  # not 95555
     ):
         groups: dict[str, list[int]] = defaultdict(list)
         for value, customer_id in conn.execute(
-            f"SELECT {column}, customer_id FROM {table}"  # noqa: S608 - fixed names
+            f"SELECT {column}, customer_id FROM {table}{which}"  # noqa: S608 - fixed names
         ):
             if customer_id in people:
                 groups[value].append(customer_id)

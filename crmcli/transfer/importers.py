@@ -893,10 +893,13 @@ class CustomerImporter(Importer):
                 (email_key,),
             ).fetchall()
         else:
-            if not row.raw.phones:
-                return None
             home = validate.country_region(row.raw.values.get("country"))
-            phone = validate.phone(row.raw.phones[0], self.options.region, home=home)
+            numbers = [validate.phone(p, self.options.region, home=home) for p in row.raw.phones]
+            # A service number (10086) is in many phone books: the row's first real number
+            # names the customer; a service number only a row that has nothing else.
+            phone = next((n for n in numbers if n.startswith("+")), numbers[0] if numbers else None)
+            if phone is None:
+                return None
             found = conn.execute(
                 "SELECT DISTINCT customer_id FROM customer_phones WHERE phone = ?", (phone,)
             ).fetchall()
