@@ -208,6 +208,13 @@ def test_bad_interaction_edits_change_nothing(db_path, args, code, message):
     assert message in fails(code, "interaction", "edit", *args, db=db_path)
 
 
+def test_a_follow_up_typed_with_a_chinese_colon(db_path):
+    """`明天：发报价` (the full-width colon of a Chinese input method) was not a date."""
+    add("Anna")
+    out = ok("log", "call", "Anna", "要报价", "--follow-up", "明天：发报价")
+    assert out.splitlines()[1] == "Follow-up task 1 due Mon 2026-11-23: 发报价"
+
+
 def test_delete_an_interaction_keeps_its_follow_up_task(db_path):
     add("Anna")
     log("call", "Anna", "hello", "--follow-up", "tomorrow")

@@ -167,6 +167,7 @@ def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> tupl
     """
     # WHEN may hold colons itself ("2026-12-01 10:00:call back"): it is the longest start
     # of the spec, up to a colon, that is a date (a time in it only marks where WHEN ends).
+    spec = spec.replace("\uff1a", ":")  # 明天：发报价, the colon of a Chinese input method
     if not spec.partition(":")[0].strip():
         raise InvalidInput("--follow-up takes WHEN[:TEXT], e.g. 'fri:send the quote' or +3d")
     cuts = [len(spec)] + [i for i in range(len(spec) - 1, 0, -1) if spec[i] == ":"]
