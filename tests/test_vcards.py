@@ -233,7 +233,8 @@ KEPT = (
 
 
 def test_every_field_survives_a_vcard_into_a_new_database(cn, tmp_path):
-    """Industry, source, stage, cadence, user-defined fields... were lost on the way."""
+    """Industry, source, stage, cadence, user-defined fields, referrers and related people
+    were lost on the way."""
     ok("add", "Li Lei", "--kind", "person", "--company", "Acme", "--title", "Buyer",
        "--gender", "m", "--birthday", "lunar:1990-08-15", "--address", "1 Main St",
        "--city", "Springfield", "--region", "IL", "--country", "US", "--industry", "tea",
@@ -245,6 +246,9 @@ def test_every_field_survives_a_vcard_into_a_new_database(cn, tmp_path):
     ok("tag", "vip", "Li Lei")
     ok("stage", "Li Lei", "customer")
     ok("add", "Acme Org", "--kind", "organisation", "--birthday", "--07-15", "--phone", "10086")
+    ok("add", "Han Mei", "--referred-by", "Li Lei", "--related", "spouse=#1",
+       "--related", "child=小明")  # fmt: skip
+    ok("edit", "Li Lei", "--referred-by", "Han Mei")  # a referrer later in the file
     before = json.loads(ok("list", "-f", "json"))
     shown = [json.loads(ok("show", str(c["id"]), "-f", "json"))[0] for c in before]
     for version in ("3.0", "4.0"):
@@ -261,6 +265,12 @@ def test_every_field_survives_a_vcard_into_a_new_database(cn, tmp_path):
         ]
         for old, new in zip(shown, after, strict=True):
             assert {k: new[k] for k in KEPT} == {k: old[k] for k in KEPT}, version
+            assert new["referred_by_name"] == old["referred_by_name"], version
+            assert [
+                (r["relation"], r["name"], r["customer_id"] is None) for r in new["related"]
+            ] == [(r["relation"], r["name"], r["customer_id"] is None) for r in old["related"]], (
+                version
+            )
 
 
 def test_an_iphone_card_places_its_phones_by_the_country_code_beside_the_address(cn, tmp_path):
@@ -293,3 +303,15 @@ def test_a_phone_book_s_service_numbers_never_fail_an_import(cn, tmp_path):
         ("E", {"10086": "service"}), ("G", {"12345": "service"}), ("F", {"*100#": "service"}),
         ("Bank", {"95555": "service"}), ("Bank 2", {"95555": "service"}),
     ]  # fmt: skip
+
+
+def test_an_edited_address_leaves_no_orphan_label_of_its_old_group(cn):
+    """`item2.X-ABADR:cn` stayed behind, its `item2.ADR` written anew without the group."""
+    imported(DATA / "phone.vcf")
+    before = ok("export", "customers", "-f", "vcard", "--where", "name = 张伟")
+    assert "item2.ADR;TYPE=WORK,pref:" in before and "item2.X-ABADR:cn" in before
+    ok("edit", "张伟", "--city", "杭州")
+    after = ok("export", "customers", "-f", "vcard", "--where", "name = 张伟")
+    assert "ADR:;;坂田华为基地;杭州;广东;518129;中国" in after
+    assert "item2." not in after
+    assert "item1.TEL:+8613900139000" in after and "item1.X-ABLABEL:微信" in after  # kept

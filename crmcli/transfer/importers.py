@@ -35,6 +35,7 @@ AUTO = "auto"  # the default --key: `id` for a row of our own export (see Import
 CONFLICTS = ("update", "skip", "error")
 BATCH = 5000
 VCARD_KEY = "\x00vcard"  # a record read from a vCard carries the card itself here
+CARD = "\x00card:"  # a vCard's id (its UID) and its references to other cards start so
 ALSO = "\x00customer"  # gather_first: a row's second customer column (customer_id + customer)
 
 # Targets a customer column can feed. `field:KEY` targets a user-defined field, `-` a
@@ -786,7 +787,8 @@ class CustomerImporter(Importer):
         a row before this one is known; a later one is waited for (returned, and set by
         `finish`). A row of this very database (matched by id) keeps this database's ids."""
         ref = row.raw.values.get("referred_by", "").strip()
-        if not file_id or not ref.isdigit() or not ref.isascii() or from_here:
+        by_card = ref.startswith(CARD)  # a vCard names its referrer by the referrer's card
+        if not file_id or from_here or not (by_card or (ref.isdigit() and ref.isascii())):
             return None
         if ref in self._by_file_id:
             row.raw.values["referred_by"] = str(self._by_file_id[ref])
@@ -802,7 +804,8 @@ class CustomerImporter(Importer):
             referrer = self._by_file_id.get(ref)
             if referrer is None:
                 self.summary.warnings.append(
-                    f"row {number}: referred_by {ref} is the id of no row of the file; "
+                    f"row {number}: referred_by {ref.removeprefix(CARD)} is the id of no row "
+                    "of the file; "
                     "the customer was imported without it"
                 )
             elif referrer != customer_id:

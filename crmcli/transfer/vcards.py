@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from crmcli.core import clock
@@ -33,10 +33,12 @@ MODELLED = {
     "categories", "gender", "x-gender", "kind", "prodid", "rev", "x-lunar-birthday",
     "x-crm-industry", "x-crm-company-size", "x-crm-source", "x-crm-preferred-channel",
     "x-crm-preferred-time", "x-crm-external-id", "x-crm-stage", "x-crm-cadence", "x-crm-field",
+    "x-crm-referred-by", "x-crm-related",
 }  # fmt: skip
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _GENDERS = {"m": "male", "f": "female", "o": "other", "male": "male", "female": "female"}
 KEY = "\x00vcard"  # crmcli.transfer.importers.VCARD_KEY
+CARD = "\x00card:"  # a card's UID as the id of its row (crmcli.transfer.importers)
 # crm's fields that no vCard property holds, carried as X- properties (which address books
 # keep or ignore) so that a card crm wrote brings them back; user-defined fields are
 # `X-CRM-FIELD;X-KEY=name:value`.
@@ -265,6 +267,24 @@ def card_record(card: Any) -> dict[str, Any]:
         value = _text(_value(card, prop))
         if value:
             record[name] = value
+    # The card's own UID, and other cards' by theirs: the import links them within the file.
+    uid = _text(_value(card, "uid"))
+    if uid:
+        record["id"] = CARD + uid
+    referrer = _text(_value(card, "x-crm-referred-by"))
+    if referrer:
+        record["referred_by"] = CARD + referrer
+    related = [
+        {
+            "relation": item.params.get("X-RELATION", [""])[0],
+            "name": _text(item.value) or None,
+            "customer_id": CARD + item.params["X-UID"][0] if item.params.get("X-UID") else None,
+        }
+        for item in card.contents.get("x-crm-related", [])
+        if item.params.get("X-RELATION")
+    ]
+    if related:
+        record["related"] = related
     for item in card.contents.get("x-crm-field", []):
         key = item.params.get("X-KEY", [""])[0]
         if key and _text(item.value):
@@ -327,7 +347,7 @@ def _exported(
     if version not in VERSIONS:
         return False
     record = customers.get_customer(conn, customer_id, reveal=False)
-    return _lines(build_card(record, kept, version, region)) == _lines(text)
+    return _lines(build_card(record, kept, version, region, card_uids(conn))) == _lines(text)
 
 
 def _lines(card: str) -> list[str]:
@@ -366,10 +386,15 @@ SERVICE_TYPE = "X-SERVICE"
 
 
 def build_card(
-    record: Customer, kept_text: str | None, version: str, region: str | None = None
+    record: Customer,
+    kept_text: str | None,
+    version: str,
+    region: str | None = None,
+    uid_of: Callable[[int], str] | None = None,
 ) -> str:
     """One customer (a `customers.get_customer` record) as a vCard of `version`; `region`
-    reads the kept card's local phone numbers as the import did."""
+    reads the kept card's local phone numbers as the import did; `uid_of` gives the UID of
+    another customer's card (the referrer, related people)."""
     import vobject
 
     kept = None
@@ -461,15 +486,32 @@ def build_card(
             card.add("gender").value = letter
         else:
             card.add("x-gender").value = record["gender"].capitalize()
-    _crm_properties(card, record)
+    _crm_properties(card, record, uid_of)
     card.add("rev").value = clock.now().astimezone().strftime("%Y%m%dT%H%M%SZ")
+    _drop_orphans(card, old)
     for items in card.contents.values():
         for item in items:
             _fit(item, version)
     return _fold(card.serialize())
 
 
-def _crm_properties(card: Any, record: Customer) -> None:
+def _drop_orphans(card: Any, old: dict[str, list[Any]]) -> None:
+    """Leave out the kept labels (`item2.X-ABADR`, `item1.X-ABLabel`) of a group whose
+    modelled property (an address, a phone) changed and is now written without its group."""
+
+    def groups(contents: dict[str, list[Any]]) -> set[str]:
+        return {i.group for n in MODELLED for i in contents.get(n, []) if i.group}
+
+    gone = groups(old) - groups(card.contents)
+    for name in list(card.contents):
+        kept = [i for i in card.contents[name] if i.group not in gone or name in MODELLED]
+        if kept:
+            card.contents[name] = kept
+        else:
+            del card.contents[name]
+
+
+def _crm_properties(card: Any, record: Customer, uid_of: Callable[[int], str] | None) -> None:
     from crmcli.records.customers import describe_gap
 
     values = {name: record[name] for name in CRM_PROPERTIES}  # type: ignore[literal-required]
@@ -483,6 +525,15 @@ def _crm_properties(card: Any, record: Customer) -> None:
             item = card.add("x-crm-field")
             item.value = value
             item.params["X-KEY"] = [key]
+    # Other customers by the UID of their card: an import of the same file links them again.
+    if record["referred_by"] and uid_of is not None:
+        card.add("x-crm-referred-by").value = uid_of(record["referred_by"])
+    for related in record["related"]:
+        item = card.add("x-crm-related")
+        item.value = related["name"] or ""
+        item.params["X-RELATION"] = [related["relation"].replace('"', "'")]
+        if related["customer_id"] and uid_of is not None:
+            item.params["X-UID"] = [uid_of(related["customer_id"])]
 
 
 # A UID for a customer that came from no card: the same for every export of that customer,
@@ -627,6 +678,26 @@ def _address(card: Any, record: Customer, old: list[Any]) -> None:
     )
 
 
+def card_uids(conn: Any) -> Callable[[int], str]:
+    """The UID each customer's card has in an export: the kept card's own, else the one
+    `customer_uid` makes."""
+    import functools
+
+    @functools.lru_cache(maxsize=4096)
+    def uid_of(customer_id: int) -> str:
+        row = conn.execute(
+            "SELECT c.id, c.created_at, v.card FROM customers c LEFT JOIN customer_vcards v "
+            "ON v.customer_id = c.id WHERE c.id = ?",
+            (customer_id,),
+        ).fetchone()
+        found = re.search(r"(?im)^(?:[\w-]+\.)?UID(?:;[^:\r\n]*)?:(.*?)\r?$", row[2] or "")
+        if found:
+            return found.group(1).strip()
+        return customer_uid({"id": row[0], "created_at": row[1]})  # type: ignore[typeddict-item]
+
+    return uid_of
+
+
 def write_cards(conn: Any, ids: Iterable[int], out: TextIO, version: str) -> int:
     """Write the customers `ids` as vCards; returns how many."""
     from crmcli.records import customers
@@ -635,13 +706,14 @@ def write_cards(conn: Any, ids: Iterable[int], out: TextIO, version: str) -> int
     if version not in VERSIONS:
         raise InvalidInput(f"vCard version must be one of: {', '.join(VERSIONS)}")
     region = get_setting(conn, "default_region")
+    uid_of = card_uids(conn)
     count = 0
     for customer_id in ids:
         record = customers.get_customer(conn, customer_id, reveal=False)
         row = conn.execute(
             "SELECT card FROM customer_vcards WHERE customer_id = ?", (customer_id,)
         ).fetchone()
-        text = build_card(record, row[0] if row else None, version, region)
+        text = build_card(record, row[0] if row else None, version, region, uid_of)
         out.write(text)
         count += 1
     return count
