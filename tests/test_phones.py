@@ -470,7 +470,7 @@ def test_dedupe_pairs_no_one_on_a_service_number(cn):
 
 @pytest.mark.parametrize(
     ("country", "number", "stored"),
-    [("Korea, Republic of", "02-312-3456", "+8223123456"), ("中國香港", "9123 4567", "+85291234567"),
+    [("Korea, Republic of", "02-312-3456", "+8223123456"), ("中国/China", "138 0013 8000", "+8613800138000"), ("中國香港", "9123 4567", "+85291234567"),
      ("Bundesrepublik Deutschland", "030 901820", "+4930901820")],
 )  # fmt: skip
 def test_inverted_and_long_country_names_are_placed(cn, country, number, stored):
@@ -484,3 +484,13 @@ def test_lc_all_without_a_region_overrides_lang(tmp_path, monkeypatch):
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
     ok("add", "Z", "--phone", "+8613800138000")
     assert crm("config", "get", "default_region").stdout.strip() in ("", "(not set)")
+
+
+def test_a_country_column_holding_a_placeholder_is_no_country(cn, tmp_path):
+    file = tmp_path / "c.csv"
+    file.write_text(
+        "name,phone,country\nA,13800138000,unknown\nB,13900139000,?\nC,13700137000,未知\n",
+        encoding="utf-8",
+    )
+    result = crm("import", "customers", str(file))
+    assert "3 inserted" in result.stderr, result.stderr

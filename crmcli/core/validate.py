@@ -202,6 +202,9 @@ def country_region(country: str | None) -> str | None:
     if found is None and "," in country:  # ISO's inverted names: `Korea, Republic of`
         first, _, rest = country.partition(",")
         found = _country_region(_country_key(f"{rest} {first}"))
+    if found is None and re.search(r"[/|／]", country):  # `中国/China`: one country, two names
+        named = {_country_region(_country_key(part)) for part in re.split(r"[/|／]", country)}
+        found = named.pop() if len(named) == 1 else None
     return found
 
 

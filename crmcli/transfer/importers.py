@@ -619,7 +619,10 @@ _SPLIT_EMAILS = re.compile(r"\s*(?::::|[;,\s；，])\s*")
 _SPLIT_TAGS = re.compile(r"\s*(?::::|[;,；，、])\s*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Placeholders spreadsheets and Outlook write for "no value".
-_EMPTY = {"0/0/00", "0/0/0000", "00/00/0000", "unspecified", "n/a", "none", "null", "-"}
+_EMPTY = {
+    "0/0/00", "0/0/0000", "00/00/0000", "unspecified", "n/a", "none", "null", "-", "--", "?",
+    "unknown", "未知", "无", "—",
+}  # fmt: skip
 
 
 def _split(values: list[str], pattern: re.Pattern[str]) -> list[str]:
