@@ -1042,6 +1042,33 @@ def test_a_referrer_missing_from_the_file_is_said_not_guessed(db_path, tmp_path)
         ok("add", name)
     result = crm("import", "customers", str(file))
     assert result.exit_code == 0
-    assert "crm: warning: row 2: referred_by 9 is the id of no row of the file" in result.stderr
+    assert "crm: warning: row 2: referred_by 9 is the id of no row of the file;" in result.stderr
     ann = json.loads(ok("show", "Ann", "-f", "json"))[0]
     assert ann["referred_by"] is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [('[{"relation": "new", "name": "N", "customer_id": "abc"}]', None),
+     ('[{"relation": "new", "name": "N", "customer_id": 99999999999999999999999}]', None),
+     ('[{"relation": "new", "name": "N", "customer_id": true}]', "customer_id must be an id"),
+     ('["x", "y"]', "related must be a JSON list of objects"),
+     ('[{"relation": "", "name": "N"}]', "relation cannot be empty")],
+)  # fmt: skip
+def test_an_edited_related_cell_is_read_or_its_row_refused(db_path, tmp_path, cell, reason):
+    """A related cell edited by hand crashed the import (internal error) or failed it whole."""
+    ok("add", "Alice")
+    file = tmp_path / "a.csv"
+    file.write_text(
+        'id,name,related,created_at\n1,Alice,"' + cell.replace('"', '""') + '",'
+        "2026-11-22T10:00:00+08:00\n",
+        encoding="utf-8",
+    )
+    result = crm("import", "customers", str(file))
+    if reason is None:  # an id that names no one here: the person is kept by name
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(ok("show", "Alice", "-f", "json"))[0]["related"] == [
+            {"relation": "new", "name": "N", "customer_id": None}
+        ]
+    else:
+        assert result.exit_code == 2 and "row 2: " in result.stderr and reason in result.stderr

@@ -5,7 +5,7 @@ are in tests/data (see its README)."""
 import json
 from pathlib import Path
 
-from tests.conftest import by_name, customers_json, fails, imported, ok
+from tests.conftest import by_name, crm, customers_json, fails, imported, ok
 
 DATA = Path(__file__).parent / "data"
 
@@ -315,3 +315,45 @@ def test_an_edited_address_leaves_no_orphan_label_of_its_old_group(cn):
     assert "ADR:;;坂田华为基地;杭州;广东;518129;中国" in after
     assert "item2." not in after
     assert "item1.TEL:+8613900139000" in after and "item1.X-ABLABEL:微信" in after  # kept
+
+
+def test_a_referrer_card_is_never_looked_up_as_a_name(cn, tmp_path):
+    """A card without a UID of its own, naming a referrer's card from another database, was
+    linked to whoever a name search found (or refused as matching several)."""
+    ok("add", "Total Stranger")
+    file = tmp_path / "n.vcf"
+    file.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Newbie\r\n"
+        "X-CRM-REFERRED-BY:urn:uuid:0000-from-other-db\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    err = imported(file)
+    assert "referred_by the card urn:uuid:0000-from-other-db is in neither the file" in err
+    assert json.loads(ok("show", "Newbie", "-f", "json"))[0]["referred_by"] is None
+
+
+def test_a_partial_export_back_home_links_to_the_cards_here(cn, tmp_path):
+    """Dan's spouse (not in the file) came back as a second, name-only relation."""
+    ok("add", "Carol", "--email", "carol@example.com")
+    ok("add", "Dan", "--email", "dan@example.com", "--related", "spouse=#1",
+       "--referred-by", "Carol")  # fmt: skip
+    file = tmp_path / "dan.vcf"
+    ok("export", "customers", "--where", "name = Dan", "-o", str(file))
+    result = crm("import", "customers", str(file), "--key", "email")
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+    dan = json.loads(ok("show", "Dan", "-f", "json"))[0]
+    assert dan["related"] == [{"relation": "spouse", "name": "Carol", "customer_id": 1}]
+    assert dan["referred_by"] == 1
+
+
+def test_a_related_entry_that_cannot_be_set_never_fails_the_import(cn, tmp_path):
+    """A card related to itself failed the whole file with a line naming no row."""
+    file = tmp_path / "me.vcf"
+    file.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Me\r\nUID:me-1\r\n"
+        "X-CRM-RELATED;X-RELATION=me;X-UID=me-1:Me\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Other\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    assert "2 inserted" in imported(file)
+    assert json.loads(ok("show", "Me", "-f", "json"))[0]["related"] == []

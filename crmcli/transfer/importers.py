@@ -621,7 +621,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Placeholders spreadsheets and Outlook write for "no value".
 _EMPTY = {
     "0/0/00", "0/0/0000", "00/00/0000", "unspecified", "n/a", "none", "null", "-", "--", "?",
-    "unknown", "未知", "无", "—",
+    "unknown", "tbd", "未知", "无", "—",
 }  # fmt: skip
 
 
@@ -636,7 +636,7 @@ class CustomerRow:
     raw: Any  # CustomerInput
     tags: list[str]
     stage: str | None
-    related: list[dict[str, Any]] = field(default_factory=list)  # our export's `related`
+    related: list[tuple[str, str, str]] = field(default_factory=list)  # (relation, name, ref)
 
 
 def customer_row(values: dict[str, list[str]]) -> CustomerRow:
@@ -687,19 +687,30 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
     return CustomerRow(raw=raw, tags=tags, stage=_one(values, "stage"), related=related)
 
 
-def _related_cell(text: str) -> list[dict[str, Any]]:
-    """Our export's `related` cell: a JSON list of {relation, name, customer_id}, the id one
-    of the file's rows (or null for a person who is no customer)."""
-    wrong = 'related must be a JSON list, e.g. [{"relation": "spouse", "name": "Li Na"}]'
+def _related_cell(text: str) -> list[tuple[str, str, str]]:
+    """Our export's `related` cell, a JSON list of {relation, name, customer_id} (the id of
+    one of the file's rows, or null for a person who is no customer), checked: (relation,
+    name, reference) each."""
+    wrong = 'related must be a JSON list of objects, e.g. [{"relation": "spouse", "name": "Li"}]'
     try:
         data = parse_json(text)
     except json.JSONDecodeError:
         raise InvalidInput(wrong) from None
-    if not isinstance(data, list) or not all(
-        isinstance(i, dict) and isinstance(i.get("relation"), str) for i in data
-    ):
+    if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
         raise InvalidInput(wrong)
-    return data
+    out = []
+    for item in data:
+        relation, name, ref = item.get("relation"), item.get("name"), item.get("customer_id")
+        if not isinstance(relation, str) or not isinstance(name, (str, type(None))):
+            raise InvalidInput(f"related: relation and name must be text (got {item!r})")
+        if (ref is not None and not isinstance(ref, (str, int))) or isinstance(ref, bool):
+            raise InvalidInput(f"related: customer_id must be an id or null (got {ref!r})")
+        out.append((
+            validate.text("relation", relation),
+            validate.text("related name", name or relation),
+            "" if ref is None else str(ref),
+        ))  # fmt: skip
+    return out
 
 
 def _fields_cell(text: str) -> list[str]:
@@ -723,7 +734,9 @@ class CustomerImporter(Importer):
         # Our own export names a referrer by its id in the file: the customer that row became.
         self._by_file_id: dict[str, int] = {}
         self._waiting: list[tuple[int, int, str]] = []  # (row, customer, referrer's file id)
-        self._related: list[tuple[int, list[dict[str, Any]], bool]] = []  # + from this db
+        # (row, customer, [(relation, name, reference)], from this database)
+        self._related: list[tuple[int, int, list[tuple[str, str, str]], bool]] = []
+        self._uids: dict[str, int] | None = None  # card UID -> customer here, when needed
 
     def row(self, number: int, record: Record) -> None:
         self._number = number
@@ -781,17 +794,22 @@ class CustomerImporter(Importer):
         if waiting is not None:
             self._waiting.append((self._number, customer_id, waiting))
         if row.related:  # linked once every row's customer is known (`finish`)
-            self._related.append((customer_id, row.related, existing is not None and key == "id"))
+            self._related.append(
+                (self._number, customer_id, row.related, existing is not None and key == "id")
+            )
         return outcome
 
     def _referrer(self, row: CustomerRow, file_id: str, *, from_here: bool) -> str | None:
         """Read `referred_by` as the file means it. In a file with ids (our own export), a
-        number names the customer of the file's row with that id, whatever id it gets here:
-        a row before this one is known; a later one is waited for (returned, and set by
-        `finish`). A row of this very database (matched by id) keeps this database's ids."""
-        ref = row.raw.values.get("referred_by", "").strip()
-        by_card = ref.startswith(CARD)  # a vCard names its referrer by the referrer's card
-        if not file_id or from_here or not (by_card or (ref.isdigit() and ref.isascii())):
+        number names the customer of the file's row with that id, whatever id it gets here;
+        a vCard names the referrer's card by its UID. A row before this one is known; a
+        later one is waited for (returned, and set by `finish`). A row of this very database
+        (matched by id) keeps this database's ids."""
+        ref = unicodedata.normalize("NFKC", row.raw.values.get("referred_by", "")).strip()
+        by_card = ref.startswith(CARD)  # never a name to look up: a card's UID
+        if from_here and not by_card:
+            return None
+        if not by_card and not (file_id and ref.isdigit() and ref.isascii()):
             return None
         if ref in self._by_file_id:
             row.raw.values["referred_by"] = str(self._by_file_id[ref])
@@ -799,38 +817,62 @@ class CustomerImporter(Importer):
         del row.raw.values["referred_by"]
         return ref
 
+    def _customer_of(self, ref: str, *, from_here: bool) -> int | None:
+        """The customer a reference of the file names: a row of the file (its id, or its
+        card's UID), a card UID of a customer here (UIDs are the same in every database),
+        or with `from_here` this database's id; None when none."""
+        if ref in self._by_file_id:
+            return self._by_file_id[ref]
+        if ref.startswith(CARD):
+            if self._uids is None:  # once, and only for a card not in the file
+                from crmcli.transfer.vcards import card_uids
+
+                uid_of = card_uids(self.conn)
+                ids = [r[0] for r in self.conn.execute("SELECT id FROM customers")]
+                self._uids = {uid_of(i): i for i in ids}
+            return self._uids.get(ref.removeprefix(CARD))
+        if from_here and ref.isdigit() and ref.isascii() and int(ref) < 2**62:
+            found = self.conn.execute("SELECT id FROM customers WHERE id = ?", (int(ref),))
+            return found.fetchone() and int(ref)
+        return None
+
     def finish(self) -> None:
-        """Set the referrers that came later in the file than the customers they referred."""
+        """Set the referrers and related people the rows name, once every row's customer is
+        known: a reference that cannot be set is said (a warning), never guessed, and never
+        fails the import."""
         from crmcli.records import customers
 
         for number, customer_id, ref in self._waiting:
-            referrer = self._by_file_id.get(ref)
+            referrer = self._customer_of(ref, from_here=False)
             if referrer is None:
+                what = (
+                    f"the card {ref.removeprefix(CARD)} is in neither the file nor this database"
+                    if ref.startswith(CARD)
+                    else f"{ref} is the id of no row of the file"
+                )
                 self.summary.warnings.append(
-                    f"row {number}: referred_by {ref.removeprefix(CARD)} is the id of no row "
-                    "of the file; "
-                    "the customer was imported without it"
+                    f"row {number}: referred_by {what}; the customer was imported without it"
                 )
             elif referrer != customer_id:
                 changes = customers.Changes(values={"referred_by": referrer})
                 customers.edit_customer(self.conn, customer_id, changes)
-        for customer_id, items, from_here in self._related:
+        for number, customer_id, items, from_here in self._related:
             links: list[tuple[str, str | None, int | None]] = []
-            for item in items:
-                relation = validate.text("relation", item["relation"])
-                name = validate.text("related name", str(item.get("name") or "?"))
-                ref = str(item.get("customer_id") or "")
-                other = self._by_file_id.get(ref) if not from_here else int(ref or 0) or None
-                if (
-                    other is not None
-                    and self.conn.execute(
-                        "SELECT 1 FROM customers WHERE id = ?", (other,)
-                    ).fetchone()
-                ):
+            for relation, name, ref in items:
+                other = self._customer_of(ref, from_here=from_here) if ref else None
+                if other is not None and other != customer_id:
                     links.append((relation, None, other))
-                else:  # a person who is no customer, or one not in the file: by name
+                elif other is None:  # a person who is no customer, or one not found: by name
                     links.append((relation, name, None))
-            customers.edit_customer(self.conn, customer_id, customers.Changes(add_related=links))
+            try:
+                with savepoint(self.conn, "import_related"):
+                    customers.edit_customer(
+                        self.conn, customer_id, customers.Changes(add_related=links)
+                    )
+            except InvalidInput as exc:
+                self.summary.warnings.append(
+                    f"row {number}: related: {exc.message}; imported without them"
+                )
 
     def _no_id_in_fields(self, values: dict[str, list[str]]) -> None:
         """Refuse the row when a column kept as a user-defined field (--keep-unknown, --map
