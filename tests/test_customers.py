@@ -501,8 +501,13 @@ def test_a_duplicate_is_asked_about_on_a_terminal(db_path, monkeypatch):
     assert said_no.stderr.startswith("Ann Lee (#1) already has ann@example.com. Add anyway? [y/N]")
     assert said_no.stderr.endswith("crm: not confirmed; nothing was changed\n")
     assert dump(db_path) == before
+    at_end = crm("add", "Annie", "--email", "ann@example.com", input="")  # EOF: a "no"
+    assert at_end.exit_code == 1 and at_end.stderr.endswith(
+        "crm: not confirmed; nothing was changed\n"
+    )  # it said "crm: aborted"
+    assert dump(db_path) == before
     said_yes = crm("add", "Annie", "--email", "ann@example.com", input="y\n")
-    assert said_yes.exit_code == 0 and said_yes.stdout.endswith("Added customer 2: Annie\n")
+    assert said_yes.exit_code == 0 and said_yes.stdout == "Added customer 2: Annie\n"  # no " "
     assert said_yes.stderr.startswith("Ann Lee (#1) already has ann@example.com. Add anyway?")
     # Edits ask too, as "Save anyway?".
     said = crm("edit", "1", "--email", "annie@example.com", input="n\n")

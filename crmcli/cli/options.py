@@ -99,7 +99,12 @@ def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -
         raise InvalidInput(
             refusal or f"{command} asks for confirmation; add --yes to run it from a script"
         )
-    if not typer.confirm(question, default=False, err=True):
+    # Asked on stderr and read from stdin by hand: click's confirm writes a space to stdout
+    # (`crm add -q` answered there printed " 2") and calls end of input "aborted".
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    said = sys.stdin.readline().strip().casefold() in ("y", "yes", "是")
+    if not said:
         raise CrmError("not confirmed; nothing was changed")
 
 
