@@ -1,6 +1,8 @@
 """What a person at a real terminal sees: `crm` run as its own process on a pseudo-terminal
-(so rich draws its tables), at a given width. Tables keep their headers, fit the width, and
-line up Chinese names by display width (two cells a character); errors stay one line."""
+(so it draws its terminal tables), at a given width. Tables keep their headers (in words),
+fit the width without cutting an id, phone, email, date or amount, say which columns they
+left out, line up Chinese names by display width (two cells a character), colour by
+meaning, and go through the pager; errors stay one line."""
 
 import fcntl
 import os
@@ -19,12 +21,19 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 BARS = "│┃"
 
 
-def on_terminal(*args: str, columns: int) -> tuple[int, list[str]]:
-    """Run `crm ARGS` with stdin, stdout and stderr on a pseudo-terminal `columns` wide;
-    its exit code and the lines it drew (colours and styles removed)."""
+def on_terminal(
+    *args: str, columns: int, env: dict[str, str | None] | None = None, raw: bool = False
+) -> tuple[int, list[str]]:
+    """Run `crm ARGS` with stdin, stdout and stderr on a pseudo-terminal `columns` wide
+    (no pager unless `env` names one; a None in `env` unsets that variable); its exit code
+    and the lines it drew (colours and styles removed, unless `raw`)."""
     leader, follower = os.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
-    env = {**os.environ, "COLUMNS": str(columns), "LINES": "40", "TERM": "xterm-256color"}
+    env = {
+        **os.environ, "COLUMNS": str(columns), "LINES": "40", "TERM": "xterm-256color",
+        "CRM_PAGER": "", **(env or {}),
+    }  # fmt: skip
+    env = {k: v for k, v in env.items() if v is not None}
     proc = subprocess.Popen(
         [sys.executable, "-m", "crmcli", *args],
         stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True,
@@ -41,7 +50,8 @@ def on_terminal(*args: str, columns: int) -> tuple[int, list[str]]:
         data += chunk
     os.close(leader)
     code = proc.wait(timeout=60)
-    text = ANSI.sub("", data.decode("utf-8")).replace("\r\n", "\n")
+    text = data.decode("utf-8").replace("\r\n", "\n")
+    text = text if raw else ANSI.sub("", text)
     return code, text.rstrip("\n").split("\n")
 
 
@@ -74,9 +84,9 @@ def people(db_path):
 def test_list_on_a_wide_terminal_lines_up_chinese_names(people):
     code, lines = on_terminal("list", columns=120)
     assert code == 0
-    header = next(line for line in lines if "name" in line)
+    header = next(line for line in lines if "Name" in line)
     assert header.split() == [
-        w for h in ["id", "name", "company", "city", "phone", "email", "stage", "tags"]
+        w for h in ["ID", "Name", "Company", "City", "Phone", "Email", "Stage", "Tags"]
         for w in (h, "┃")
     ][:-1]  # fmt: skip
     table = [line for line in lines if any(bar in line for bar in BARS)]
@@ -104,13 +114,13 @@ def test_list_on_a_narrow_terminal_fits_it(people, columns):
 def test_task_list_on_a_terminal(people):
     code, lines = on_terminal("task", "list", columns=100)
     assert code == 0
-    header = next(line for line in lines if "due_on" in line)
+    header = next(line for line in lines if "Due" in line)
     assert [w for w in header.split() if w != "┃"][:5] == [
-        "id",
-        "due_on",
-        "status",
-        "customer",
-        "text",
+        "ID",
+        "Due",
+        "Status",
+        "Customer",
+        "Text",
     ]
     rows = [line for line in lines if "│" in line]
     cells = [[c.strip() for c in row.split("│")] for row in rows]
@@ -127,3 +137,183 @@ def test_an_error_on_a_narrow_terminal_is_one_line(people):
     code, lines = on_terminal("show", "nobody-of-that-name-at-all", columns=30)
     assert code == 3
     assert len(lines) == 1 and lines[0].startswith("crm: "), lines
+
+
+LONG_EMAIL = "ouyang.nana.procurement@lanhai-trading.example.cn"
+NOTE = "Prefers calls after 3pm.\nAsked for the 2027 catalogue; wants samples of the new tea"
+
+
+@pytest.fixture
+def crowded(people):
+    """Rows wider than any terminal: a long email, long Chinese text, a note on two lines,
+    amounts in the tens of thousands."""
+    ok("add", "司马相如", "--city", "乌鲁木齐", "--company", "新疆维吾尔自治区进出口贸易集团有限公司",
+       "--phone", "+8613912345678", "--email", LONG_EMAIL, "--notes", NOTE)  # fmt: skip
+    ok("tag", "长期合作伙伴-华东区域重点客户", "4")
+    ok("buy", "司马相如", "宜兴紫砂壶 大号 礼盒装 限量版", "25830.55", "--at", "2026-11-01")
+    ok("buy", "Anna Smith", "Tea", "1539.00", "--at", "2026-11-02")
+    return people
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_tables_fit_the_terminal_and_never_cut_an_id_phone_email_or_amount(crowded, columns):
+    for args in (["list"], ["purchases"], ["task", "list"]):
+        code, lines = on_terminal(*args, columns=columns)
+        assert code == 0, lines
+        text = "\n".join(lines)
+        assert all(width(line) <= columns for line in lines), text
+        table = [line for line in lines if any(bar in line for bar in BARS)]
+        assert len({tuple(bar_columns(line)) for line in table}) == 1, text
+        rows = [line for line in lines if "│" in line]
+        assert len(rows) == {"list": 4, "purchases": 2, "task": 2}[args[0]]
+        if args == ["list"]:
+            cells = [c.strip() for c in rows[3].split("│")]
+            assert cells[0] == "4" and "+8613912345678" in cells
+            assert LONG_EMAIL in cells or "email" in " ".join(
+                lines[-2:]
+            )  # whole, or hidden and said so
+            assert (LONG_EMAIL in cells) is (columns >= 120)
+        if args == ["purchases"]:  # the amounts stay, grouped
+            assert "25,830.55" in rows[0] and "1,539.00" in rows[1], text
+
+
+def test_a_narrow_terminal_cuts_free_text_then_hides_columns_and_says_which(crowded):
+    code, lines = on_terminal("list", columns=60)
+    assert code == 0
+    footer = " ".join(lines[-2:])
+    assert re.search(r"^3 columns hidden: stage, tags, email; use", footer), lines
+    assert "use --format csv or a wider terminal" in footer
+    assert "email" in footer  # too long for 60 columns: hidden, not cut
+    rows = [line for line in lines if "│" in line]
+    assert "司马相如" in rows[3] and "+8613912345678" in rows[3]
+    code, wide = on_terminal("list", columns=200)
+    assert not any("hidden" in line for line in wide)  # everything fits: nothing said
+    code, lines = on_terminal("purchases", columns=80)
+    item = next(line for line in lines if "25,830.55" in line)
+    assert "宜兴紫砂壶" in item and "…" in item  # free text cut with an ellipsis, by width
+
+
+def test_numbers_are_right_aligned_and_grouped_as_in_crm_show(crowded):
+    _, lines = on_terminal("purchases", columns=120)
+    rows = [line for line in lines if "│" in line]
+    ends = [width(row[: row.index(amount) + len(amount)]) for row, amount in
+            zip(rows, ("25,830.55", "1,539.00"), strict=True)]  # fmt: skip
+    assert ends[0] == ends[1]  # right-aligned: both amounts end in the same cell
+    header = next(line for line in lines if "Amount" in line)
+    assert width(header[: header.index("Amount") + len("Amount")]) == ends[0]
+    shown = ok("show", "司马相如")  # off a terminal too: one grouping rule
+    assert "25,830.55" in shown and "25830.55" not in shown
+    assert '"net": "25830.55"' in ok("show", "司马相如", "--format", "json")  # JSON exact
+
+
+def test_headers_are_words_on_a_terminal_and_keys_elsewhere(crowded):
+    code, lines = on_terminal("list", "--classes", columns=250)
+    assert code == 0
+    assert any("Frequency tier" in line and "Value tier" in line for line in lines), lines
+    assert not any("frequency_tier" in line for line in lines)
+    piped = ok("list", "--classes")
+    assert "frequency_tier" in piped and "value_tier" in piped
+    assert "frequency_tier" in ok("list", "--classes", "--format", "csv")
+
+
+def test_notes_show_their_line_breaks_not_a_backslash_n(crowded):
+    code, lines = on_terminal("show", "司马相如", columns=80)
+    assert code == 0
+    text = "\n".join(lines)
+    assert "\\n" not in text
+    at = next(i for i, line in enumerate(lines) if "Prefers calls after 3pm." in line)
+    assert lines[at + 1].strip().startswith("Asked for the 2027 catalogue")
+    assert all(width(line) <= 80 for line in lines), text
+    query = "SELECT id, notes FROM customers WHERE notes IS NOT NULL"
+    code, lines = on_terminal("sql", query, columns=200)
+    assert any("Prefers calls after 3pm.⏎Asked for" in line for line in lines), lines
+    assert "\\n" in ok("show", "司马相如")  # a pipe keeps one record a line
+
+
+ESC = "\x1b["
+
+
+def test_colour_means_something_and_follows_the_switches(people):
+    code, lines = on_terminal("task", "list", columns=100, raw=True)
+    overdue = next(line for line in lines if "overdue" in line)
+    assert f"{ESC}31moverdue" in overdue  # red
+    assert f"{ESC}1m" in lines[0]  # bold headers
+    for env, args in (
+        ({"NO_COLOR": "1"}, ()),
+        ({}, ("--color", "never")),
+        ({}, ("--no-color",)),
+        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, ()),
+    ):
+        code, lines = on_terminal(*args, "task", "list", columns=100, env=env, raw=True)
+        assert code == 0 and ESC not in "\n".join(lines), (env, args)
+
+
+def test_colour_into_a_pipe_only_when_forced(people, monkeypatch):
+    assert ESC not in ok("task", "list")
+    forced = ok("--color", "always", "task", "list")
+    assert f"{ESC}31moverdue" in forced
+    assert forced.splitlines()[1].startswith("--")  # the plain table's shape, coloured
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert f"{ESC}31moverdue" in ok("task", "list")
+    assert ESC not in ok("--color", "never", "task", "list")
+    assert ESC not in ok("task", "list", "--format", "csv")  # data stays data
+    monkeypatch.setenv("FORCE_COLOR", "0")
+    assert ESC not in ok("task", "list")
+
+
+def test_due_today_is_highlighted(people):
+    ok("task", "add", "张伟", "Call back", "--due", "today")
+    _, lines = on_terminal("task", "list", columns=100, raw=True)
+    assert any(f"{ESC}1;33mtoday" in line for line in lines), lines
+
+
+def _luminance(index: int) -> float:
+    """Relative luminance of an xterm 256-colour index (the 6x6x6 cube, or 0 and 15)."""
+    if index in (0, 15):
+        rgb = (0, 0, 0) if index == 0 else (255, 255, 255)
+    else:
+        levels = (0, 95, 135, 175, 215, 255)
+        n = index - 16
+        rgb = (levels[n // 36], levels[n // 6 % 6], levels[n % 6])
+    lin = [(c / 255 / 12.92) if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_the_cohort_heat_map_is_readable(shoppers):
+    code, lines = on_terminal("--color", "always", "report", "cohort", columns=120, raw=True)
+    assert code == 0
+    pairs = {tuple(map(int, m)) for m in re.findall(r"38;5;(\d+);48;5;(\d+)m", "\n".join(lines))}
+    assert len(pairs) >= 2, lines  # shades by retention
+    for fore, back in pairs:
+        light, dark = sorted((_luminance(fore), _luminance(back)), reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, (fore, back)  # WCAG AA contrast
+
+
+def test_long_output_goes_through_the_pager(crowded, tmp_path):
+    paged = tmp_path / "paged.txt"
+    pager = {"CRM_PAGER": f"sh -c 'cat > {paged}'"}
+    code, lines = on_terminal("list", columns=100, env=pager)
+    assert code == 0 and "司马相如" not in "\n".join(lines)
+    assert "司马相如" in paged.read_text() and "┃" in paged.read_text()
+    paged.unlink()
+    code, lines = on_terminal("--no-pager", "list", columns=100, env=pager)
+    assert "司马相如" in "\n".join(lines) and not paged.exists()
+    code, lines = on_terminal("list", columns=100, env={"CRM_PAGER": "cat", "PAGER": "false"})
+    assert code == 0 and "司马相如" in "\n".join(lines)
+    pager = {"CRM_PAGER": None, "PAGER": f"sh -c 'cat > {paged}'"}
+    code, lines = on_terminal("list", columns=100, env=pager)
+    assert not any("司马相如" in line for line in lines) and paged.exists()
+
+
+def test_a_pipe_never_starts_the_pager(crowded, tmp_path, monkeypatch):
+    paged = tmp_path / "paged.txt"
+    monkeypatch.setenv("CRM_PAGER", f"sh -c 'cat > {paged}'")
+    assert "司马相如" in ok("list")
+    assert not paged.exists()
+
+
+def test_a_pager_that_is_not_there_is_said_and_the_output_printed(people):
+    code, lines = on_terminal("list", columns=100, env={"CRM_PAGER": "no-such-pager-here"})
+    assert code == 0
+    assert lines[0] == "crm: warning: pager 'no-such-pager-here' not found; printing directly"
+    assert any("欧阳娜娜" in line for line in lines)

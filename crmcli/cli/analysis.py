@@ -17,7 +17,7 @@ import typer
 
 from crmcli.cli.app import output, reading
 from crmcli.cli.options import AsOfOption, FormatOption, as_of_date, filter_options
-from crmcli.cli.output import Bars, Format, Section
+from crmcli.cli.output import Bars, Format, Output, Section
 from crmcli.cli.reports import report_app
 
 if TYPE_CHECKING:  # the filter language and the reports load only where they are used
@@ -372,38 +372,23 @@ def cohort_report(
     if not rows:
         sys.stdout.write(f"No first purchases in the last {count} {by.value}s.\n")
         return
-    _heat(rows, count, by.value, output(ctx).no_color)
+    _heat(rows, by.value, output(ctx))
 
 
-def _heat(rows: "list[Cohort]", count: int, by: str, no_color: bool) -> None:
-    """The retention matrix: percent per cell, a heat colour per cell on a terminal."""
-    from crmcli.cli.output import console, is_terminal, plain_table
-
+def _heat(rows: "list[Cohort]", by: str, out: Output) -> None:
+    """The retention matrix: percent per cell, each cell heat-coloured by its share (light
+    to dark, the text dark on light and light on dark) where there is colour."""
     width = max(len(r["active"]) for r in rows)
     columns = ["cohort", "customers", *(f"+{k}" for k in range(width))]
     title = f"Retention by {by} cohort (% of the cohort buying in period +N)"
     cells = [
-        [r["cohort"], str(r["customers"]), *(f"{float(p):.0f}" for p in r["retention"])]
-        + [""] * (width - len(r["active"]))
+        {"cohort": r["cohort"], "customers": str(r["customers"]),
+         **{f"+{k}": f"{float(p):.0f}" for k, p in enumerate(r["retention"])}}
         for r in rows
-    ]
-    if not is_terminal(sys.stdout):
-        sys.stdout.write(title + "\n" + plain_table(cells, columns))
-        return
-    from rich.table import Table
-    from rich.text import Text
+    ]  # fmt: skip
 
-    table = Table(title=title, header_style="bold", show_edge=False, pad_edge=False)
-    for column in columns:
-        table.add_column(column, justify="right")
-    for r, row in zip(rows, cells, strict=True):
-        styled: list[Any] = row[:2]
-        for k, text in enumerate(row[2:]):
-            if not text or no_color:
-                styled.append(text)
-                continue
-            share = float(r["retention"][k]) / 100
-            level = int(40 + 180 * share)  # dark to bright green
-            styled.append(Text(text, style=f"black on rgb({20},{level},{60})"))
-        table.add_row(*styled)
-    console(no_color=no_color).print(table)
+    def heat(row: Mapping[str, Any], column: str) -> str | None:
+        share = row.get(column) if column.startswith("+") else None
+        return f"heat:{int(share) / 100}" if share else None
+
+    out.rows(cells, columns, title=title, styles=heat)

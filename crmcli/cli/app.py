@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,7 +33,9 @@ class GlobalOptions:
     """Global options, kept on ctx.obj (no module state: CliRunner reuses the process)."""
 
     db: Path | None = None
-    no_color: bool = False
+    no_color: bool = False  # --color never, --no-color, NO_COLOR
+    force_color: bool = False  # --color always, FORCE_COLOR: colour into a pipe too
+    no_pager: bool = False
     debug: bool = False
     # What this run did to the database, for the error boundary (`_output_failed`):
     writes: bool = False  # it began a write (a preview or a unit of work)
@@ -205,6 +208,12 @@ app = typer.Typer(
 )
 
 
+class ColorMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"crm {__version__}\n")
@@ -222,7 +231,24 @@ def root(
             show_default=False,
         ),
     ] = None,
-    no_color: Annotated[bool, typer.Option("--no-color", help="Never use colour.")] = False,
+    color: Annotated[
+        ColorMode | None,
+        typer.Option(
+            "--color",
+            help="Colour: auto (on a terminal, unless NO_COLOR; FORCE_COLOR means always), "
+            "always (into a pipe too, e.g. for less -R) or never.",
+            show_default=False,
+        ),
+    ] = None,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="Never use colour (--color never).")
+    ] = False,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager", help="Print long output at once, not through the pager ($CRM_PAGER)."
+        ),
+    ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
@@ -236,7 +262,15 @@ def root(
     """
     options = global_options(ctx)
     options.db, options.debug = db, debug
-    options.no_color = no_color or bool(os.environ.get("NO_COLOR"))
+    mode = ColorMode.never if no_color else color
+    if mode is None:  # the environment: NO_COLOR wins over FORCE_COLOR
+        if os.environ.get("NO_COLOR"):
+            mode = ColorMode.never
+        elif os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+            mode = ColorMode.always
+    options.no_color = mode is ColorMode.never
+    options.force_color = mode is ColorMode.always
+    options.no_pager = no_pager
     if ctx.invoked_subcommand is None:
         from crmcli.cli.output import is_terminal
 
@@ -257,8 +291,10 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
 
 
 def output(ctx: typer.Context, fmt: Format = Format.table, quiet: bool = False) -> Output:
-    """The command's one Output: its --format and --quiet with the global --no-color."""
-    return Output(fmt, quiet, global_options(ctx).no_color)
+    """The command's one Output: its --format and --quiet with the global colour and pager
+    options."""
+    run = global_options(ctx)
+    return Output(fmt, quiet, run.no_color, run.force_color, run.no_pager)
 
 
 @contextmanager

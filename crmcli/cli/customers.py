@@ -519,6 +519,7 @@ class ShowSection(NamedTuple):
     title: str
     columns: tuple[str, ...]
     # Any kind of row: each section's own (a generic renderer shows them by `columns`).
+    # Money as `X_minor` integers with `currency`: `crm show` presents it.
     rows: Callable[[sqlite3.Connection, int], Sequence[Mapping[str, Any]]]
 
 
@@ -541,6 +542,13 @@ def show(
     with reading(ctx) as conn:
         record = customers.get_customer(conn, resolver(conn, archived=True)(ref), reveal=reveal)
         sections = [(s, s.rows(conn, record["id"])) for s in SHOW_SECTIONS]
+    from crmcli.core import money
+
+    # Money (`X_minor` keys) as decimal strings, grouped in the card as in every table.
+    sections = [
+        (s, [money.present(r, grouped_digits=fmt is Format.table) for r in rows])
+        for s, rows in sections
+    ]
     if fmt is not Format.table:
         record.update({s.key: rows for s, rows in sections})
         output(ctx, fmt).rows([record], list(record))

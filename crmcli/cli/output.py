@@ -2,25 +2,38 @@
 
 Command handlers hand everything they print to one `Output` (built by
 `crmcli.cli.app.output(ctx, fmt, quiet)` from the command's --format/--quiet and the global
---no-color): rows, a card, a report in sections, a write's "done" line, a note on stderr.
-Below it, `emit(rows, columns, fmt)` writes table, json, jsonl, csv or tsv to stdout. Tables
-use rich only on a terminal (rich cuts cells at 80 columns off one); elsewhere `plain_table`
-gives colourless text aligned by display width, so CJK lines up in cron mail. (tabulate did this
-too, but its import costs about 40 ms a process, a quarter of the start-up budget.)
-Control characters are escaped in tables; JSON carries them encoded. Rows are streamed for
-every format but the table, which must measure its columns first.
+--color/--no-color/--no-pager): rows, a card, a report in sections, a write's "done" line, a
+note on stderr. Below it, `emit(rows, columns, fmt)` writes table, json, jsonl, csv or tsv to
+stdout. A table on a terminal is drawn by cli/terminal.py (fitted to the width, headers in
+words, colour by meaning, through the pager), loaded only then; elsewhere `plain_table` gives
+colourless text aligned by display width with the snake_case keys as headers, so CJK lines
+up in cron mail and scripts read the same columns as before (colour only when forced:
+FORCE_COLOR or --color always). (tabulate did this too, but its import costs about 40 ms a
+process, a quarter of the start-up budget.) Control characters are escaped in tables; JSON
+carries them encoded. Rows are streamed for every format; the plain table measures every
+row first, the terminal's the first page only.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
+import os
 import sys
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import Enum
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+
+from crmcli.cli.cells import Bars, Marked, cell, escape_control, pad, width
+
+if TYPE_CHECKING:
+    from crmcli.cli.terminal import Screen
+
+__all__ = ["Bars", "Marked", "cell", "escape_control", "pad", "width"]
+
+# A cell's style by its meaning (`crmcli.cli.terminal.meaning` when none is given).
+Styler = Callable[[Mapping[str, Any], str], "str | None"]
 
 
 class Format(str, Enum):
@@ -29,92 +42,6 @@ class Format(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     tsv = "tsv"
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def escape_control(value: str) -> str:
-    """Show control characters visibly so one record stays on one line."""
-    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], value)
-
-
-class Marked:
-    """Text with highlighted [start, end) character spans (a search snippet): highlighted by
-    rich on a terminal, wrapped in plain `[..]` markers everywhere else. A plain class: a
-    cell value must not look like a list (a named tuple would), and every command loads this
-    module (a dataclass costs about 0.4 ms to define)."""
-
-    __slots__ = ("spans", "text")
-
-    def __init__(self, text: str, spans: tuple[tuple[int, int], ...] = ()) -> None:
-        self.text = text
-        self.spans = spans
-
-    def marked(self) -> str:
-        out, last = [], 0
-        for start, end in self.spans:
-            out += [self.text[last:start], "[", self.text[start:end], "]"]
-            last = end
-        return "".join([*out, self.text[last:]])
-
-    def rich(self) -> Any:
-        from rich.text import Text
-
-        text = Text(escape_control(self.text))
-        for start, end in self.spans:
-            text.stylize("bold reverse", start, end)
-        return text
-
-
-def cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Marked):
-        return escape_control(value.marked())
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(cell(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={cell(v)}" for k, v in value.items())
-    return escape_control(str(value))
-
-
-class Bars(NamedTuple):
-    """A bar chart drawn as the last column of a table (never in json/jsonl/csv/tsv).
-
-    Each row's `value` (a number; None or negative draws no bar) becomes a bar whose length
-    is its share of the largest value among the rows with the same `scale` key: amounts of
-    different currencies get separate scales, never one. On a terminal the bars are rich
-    bars; elsewhere (pipes, cron mail) they are plain `#` characters without colour.
-    """
-
-    value: str
-    scale: str | None = None
-    title: str = ""
-    width: int = 24
-
-    def lengths(self, rows: Sequence[Mapping[str, Any]], width: int | None = None) -> list[int]:
-        """Each row's bar length in characters: 0 to `width` (default self.width), rounded
-        half up, at least 1 for any positive value (integer arithmetic: values are often
-        money in minor units)."""
-        width = width or self.width
-        largest: dict[Any, Any] = {}
-        for row in rows:
-            key = row.get(self.scale) if self.scale else None
-            value = row.get(self.value)
-            if value is not None and value > largest.get(key, 0):
-                largest[key] = value
-        out = []
-        for row in rows:
-            value = row.get(self.value)
-            top = largest.get(row.get(self.scale) if self.scale else None)
-            if value is None or value <= 0 or not top:
-                out.append(0)
-            else:
-                out.append(max(1, int((2 * width * value + top) // (2 * top))))
-        return out
 
 
 def is_terminal(stream: TextIO) -> bool:
@@ -140,10 +67,16 @@ def emit(
     no_color: bool = False,
     title: str | None = None,
     bars: Bars | None = None,
+    at: Screen | None = None,
+    color: bool = False,
+    styles: Styler | None = None,
 ) -> int:
     """Write rows in `fmt`; returns how many rows were written.
 
-    `bars` adds a bar chart column to the table format only.
+    A table is drawn for the terminal `at` (by default the one `out` is, if any: colour
+    unless `no_color`); otherwise as plain text, coloured only with `color`. `bars` adds a
+    bar chart column to the table format only; `styles` gives a cell's style by its meaning
+    (default `crmcli.cli.terminal.meaning`).
     """
     out = out or sys.stdout
     count = 0
@@ -167,22 +100,24 @@ def emit(
                 ]
             )
     else:
+        if at is None and is_terminal(out):
+            at = terminal_screen(not no_color)
+        if at is not None:
+            from crmcli.cli.terminal import draw
+
+            return draw(rows, columns, out, at, title=title, bars=bars, styles=styles)
         kept = list(rows)
-        materialised = [[cell(row.get(c)) for c in columns] for row in kept]
-        count = len(materialised)
+        count = len(kept)
         if count:
-            chart = (bars, kept) if bars else None
-            marked = {
-                (i, j): row[c]
-                for i, row in enumerate(kept)
-                for j, c in enumerate(columns)
-                if isinstance(row.get(c), Marked)
-            }
-            _table(
-                materialised, columns, out, no_color=no_color, title=title, chart=chart,
-                marked=marked,
-            )  # fmt: skip
+            _plain(kept, columns, out, title=title, bars=bars, color=color, styles=styles)
     return count
+
+
+def terminal_screen(color: bool) -> Screen:
+    """The terminal on stdout, to draw for (with colour or not)."""
+    from crmcli.cli.terminal import screen
+
+    return screen(color and os.environ.get("TERM") != "dumb")
 
 
 def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:
@@ -204,84 +139,60 @@ def _flat(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _table(
-    rows: list[list[str]],
+def _plain(
+    rows: list[Mapping[str, Any]],
     columns: Sequence[str],
     out: TextIO,
     *,
-    no_color: bool,
     title: str | None,
-    chart: tuple[Bars, list[Mapping[str, Any]]] | None = None,
-    marked: Mapping[tuple[int, int], Marked] | None = None,
+    bars: Bars | None,
+    color: bool,
+    styles: Styler | None,
 ) -> None:
-    if is_terminal(out):
-        from rich.cells import cell_len
-        from rich.table import Table
-
-        table = Table(title=title, header_style="bold", show_edge=False, pad_edge=False)
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        cells: list[list[Any]] = [list(row) for row in rows]
-        for (i, j), value in (marked or {}).items():
-            cells[i][j] = value.rich()
-        c = console(no_color=no_color)
-        if chart is not None:
-            from rich.bar import Bar
-
-            bars, values = chart
-            # The bars take what the other columns leave of the terminal, within limits.
-            used = sum(
-                max(cell_len(header), *(cell_len(row[i]) for row in rows)) + 3
-                for i, header in enumerate(columns)
-            )
-            width = max(6, min(bars.width, c.width - used))
-            table.add_column(bars.title, no_wrap=True, width=width)
-            for row, length in zip(cells, bars.lengths(values, width), strict=True):
-                row.append(Bar(width, 0, length, width=width) if length else "")
-        for row in cells:
-            table.add_row(*row)
-        c.print(table)
-        return
+    """Rows as plain text (pipes, cron mail); in colour with `color` (forced into a pipe)."""
     headers = list(columns)
-    if chart is not None:
-        bars, values = chart
-        lengths = bars.lengths(values)
+    texts = [[cell(row.get(c)) for c in columns] for row in rows]
+    if bars is not None:
         headers.append(bars.title)
-        rows = [[*row, "#" * length] for row, length in zip(rows, lengths, strict=True)]
+        lengths = bars.lengths(rows)
+        texts = [[*line, "#" * length] for line, length in zip(texts, lengths, strict=True)]
+    paint: Callable[[int, int, str], str] | None = None
+    if color:
+        from crmcli.cli import terminal
+
+        use = styles or terminal.meaning
+
+        def paint(i: int, j: int, text: str) -> str:
+            if i < 0:
+                return terminal.paint(text, "header", True)
+            if j >= len(columns):
+                return terminal.paint(text, "bar", True)
+            return terminal.paint(text, use(rows[i], columns[j]), True)
+
     if title:
-        out.write(title + "\n")
-    out.write(plain_table(rows, headers))
+        out.write((paint(-1, 0, title) if paint else title) + "\n")
+    out.write(plain_table(texts, headers, paint))
 
 
-def width(text: str) -> int:
-    """Columns `text` takes in a terminal: East Asian wide/full-width characters take two,
-    combining and format characters none."""
-    if text.isascii():  # most cells: one column a character (control characters are escaped)
-        return len(text)
-    total = 0
-    for ch in text:
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        total += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return total
-
-
-def pad(text: str, columns: int) -> str:
-    return text + " " * (columns - width(text))
-
-
-def plain_table(rows: Sequence[Sequence[str]], columns: Sequence[str]) -> str:
-    """Left-aligned columns two spaces apart, a dashed rule under the header."""
+def plain_table(
+    rows: Sequence[Sequence[str]],
+    columns: Sequence[str],
+    paint: Callable[[int, int, str], str] | None = None,
+) -> str:
+    """Left-aligned columns two spaces apart, a dashed rule under the header; `paint(row,
+    column, padded text)` colours a cell (row -1 is the header)."""
     widths = [width(c) for c in columns]
     for row in rows:
         widths = [max(w, width(v)) for w, v in zip(widths, row, strict=True)]
-    lines = [
-        "  ".join(pad(c, w) for c, w in zip(columns, widths, strict=True)).rstrip(),
-        "  ".join("-" * w for w in widths),
-    ]
-    lines += [
-        "  ".join(pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
-    ]
+
+    def line(i: int, values: Sequence[str]) -> str:
+        cells = [pad(v, w) for v, w in zip(values, widths, strict=True)]
+        if paint is not None:
+            cells = [paint(i, j, c) for j, c in enumerate(cells)]
+        return "  ".join(cells).rstrip()
+
+    lines = [line(-1, columns), "  ".join("-" * w for w in widths)]
+    lines += [line(i, row) for i, row in enumerate(rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -291,32 +202,26 @@ def card(
     *,
     out: TextIO | None = None,
     no_color: bool = False,
+    at: Screen | None = None,
 ) -> None:
-    """A key/value card for one record (`crm show`); empty values are left out."""
+    """A key/value card for one record (`crm show`); empty values are left out. On a
+    terminal (`at`) values wrap beside their keys and notes keep their line breaks."""
     out = out or sys.stdout
-    shown = [(k, cell(v)) for k, v in pairs if v not in (None, "", [], {})]
-    if is_terminal(out):
-        from rich.table import Table
+    kept = [(k, v) for k, v in pairs if v not in (None, "", [], {})]
+    if at is None and is_terminal(out):
+        at = terminal_screen(not no_color)
+    if at is not None:
+        from crmcli.cli.terminal import card as draw_card
 
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold cyan", no_wrap=True)
-        grid.add_column(overflow="fold")
-        for key, value in shown:
-            grid.add_row(key, value)
-        c = console(no_color=no_color)
-        c.print(f"[bold]{escape_markup(title)}[/bold]")
-        c.print(grid)
+        lines = [(k, "\n".join(map(cell, v.split("\n"))) if isinstance(v, str) else cell(v))
+                 for k, v in kept]  # fmt: skip
+        draw_card(title, lines, out, at)
         return
+    shown = [(k, cell(v)) for k, v in kept]
     out.write(escape_control(title) + "\n")
     key_width = max((width(k) for k, _ in shown), default=0)
     for key, value in shown:
         out.write(f"  {pad(key, key_width)}  {value}\n")
-
-
-def escape_markup(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(escape_control(text))
 
 
 class Section(NamedTuple):
@@ -338,6 +243,8 @@ def emit_sections(
     empty: str | None = None,
     out: TextIO | None = None,
     no_color: bool = False,
+    at: Screen | None = None,
+    color: bool = False,
 ) -> int:
     """A report in several titled parts; returns how many rows it holds.
 
@@ -373,7 +280,10 @@ def emit_sections(
         if not first:
             out.write("\n")
         first = False
-        emit(s.rows, s.columns, fmt, out=out, no_color=no_color, title=s.title, bars=s.bars)
+        emit(
+            s.rows, s.columns, fmt, out=out, no_color=no_color, title=s.title, bars=s.bars,
+            at=at, color=color,
+        )  # fmt: skip
     return total
 
 
@@ -384,11 +294,17 @@ def emit_document(document: Mapping[str, Any], *, out: TextIO | None = None) -> 
 
 
 class Output(NamedTuple):
-    """Where a command's results go, in its --format, --quiet and colour."""
+    """Where a command's results go, in its --format, --quiet, colour and pager.
+
+    Colour: never with `no_color`; on a terminal unless that; into a pipe only with
+    `force_color`. On a terminal rows, cards and reports go through the pager unless
+    `no_pager` (see `crmcli.cli.terminal.pager_command`)."""
 
     fmt: Format = Format.table
     quiet: bool = False
     no_color: bool = False
+    force_color: bool = False
+    no_pager: bool = False
 
     def rows(
         self,
@@ -398,27 +314,35 @@ class Output(NamedTuple):
         title: str | None = None,
         bars: Bars | None = None,
         key: str | None = None,
+        styles: Styler | None = None,
     ) -> int:
         """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
-        (its id), one a line, for scripts; nothing without a key."""
+        (its id), one a line, for scripts; nothing without a key. `styles(row, column)`
+        names a cell's meaning ("alert", "warn", "good", "muted", "heat:0.4"), for colour;
+        by default `crmcli.cli.terminal.meaning`."""
         if self.quiet:
             count = 0
             for count, row in enumerate(rows, 1):
                 if key is not None:
                     sys.stdout.write(f"{row[key]}\n")
             return count
-        return emit(rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars)
+        with self._shown() as (at, color):
+            return emit(
+                rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
+                at=at, color=color, styles=styles,
+            )  # fmt: skip
 
     def card(
         self, title: str, pairs: Sequence[tuple[str, Any]], sections: Sequence[Section] = ()
     ) -> None:
         """One record as a key/value card (see `card`), then its non-empty `sections` as
         titled tables, each after a blank line."""
-        card(title, pairs, no_color=self.no_color)
-        shown = [s for s in sections if s.rows]
-        if shown:
-            sys.stdout.write("\n")
-            emit_sections(shown, Format.table, no_color=self.no_color)
+        with self._shown() as (at, color):
+            card(title, pairs, no_color=self.no_color, at=at)
+            shown = [s for s in sections if s.rows]
+            if shown:
+                sys.stdout.write("\n")
+                emit_sections(shown, Format.table, no_color=self.no_color, at=at, color=color)
 
     def sections(
         self,
@@ -428,7 +352,28 @@ class Output(NamedTuple):
         empty: str | None = None,
     ) -> int:
         """A report in titled parts (see `emit_sections`)."""
-        return emit_sections(sections, self.fmt, header=header, empty=empty, no_color=self.no_color)
+        with self._shown() as (at, color):
+            return emit_sections(
+                sections, self.fmt, header=header, empty=empty, no_color=self.no_color,
+                at=at, color=color,
+            )  # fmt: skip
+
+    @contextmanager
+    def _shown(self) -> Iterator[tuple[Screen | None, bool]]:
+        """The terminal to draw tables for (None off one) and whether plain text is
+        coloured; on a terminal, the pager runs around the block."""
+        if not is_terminal(sys.stdout):
+            yield None, self.force_color and not self.no_color
+            return
+        at = terminal_screen(not self.no_color)
+        from crmcli.cli.terminal import pager_command, paging
+
+        command = pager_command(self.no_pager)
+        if command is None:
+            yield at, at.color
+            return
+        with paging(command):
+            yield at, at.color
 
     def done(self, message: str, *ids: object) -> None:
         """What a command did: `message` for people; with --quiet only `ids`, one a line."""

@@ -285,35 +285,31 @@ def purchase_delete(
 
 # `crm show REF`: lifetime totals per currency and the last purchases.
 def _totals_rows(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli.core import money
     from crmcli.records import purchases
 
     rows = []
     for total in purchases.customer_totals(conn, customer_id):
         rows.append(
-            money.present(
-                {
-                    "currency": total["currency"],
-                    "revenue_minor": total["revenue_minor"],
-                    "refunds_minor": total["refunds_minor"],
-                    "net_minor": total["net_minor"],
-                    "purchases": total["lines"],
-                    "orders": total["orders"],
-                    "average_order_minor": total["average_order_minor"],
-                    "first_purchase_on": (total["first_purchase_at"] or "")[:10] or None,
-                    "last_purchase_on": (total["last_purchase_at"] or "")[:10] or None,
-                }
-            )
+            {
+                "currency": total["currency"],
+                "revenue_minor": total["revenue_minor"],
+                "refunds_minor": total["refunds_minor"],
+                "net_minor": total["net_minor"],
+                "purchases": total["lines"],
+                "orders": total["orders"],
+                "average_order_minor": total["average_order_minor"],
+                "first_purchase_on": (total["first_purchase_at"] or "")[:10] or None,
+                "last_purchase_on": (total["last_purchase_at"] or "")[:10] or None,
+            }
         )
     return rows
 
 
 def _recent_rows(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli.core import money
     from crmcli.records import purchases
 
     return [
-        money.present(
+        (
             {
                 "id": r["id"],
                 "purchased_at": r["purchased_at"],

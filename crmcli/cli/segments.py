@@ -156,14 +156,13 @@ def classify(
 
 
 def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli.core import money
     from crmcli.reports.classes import customer_classes
 
     record = customer_classes(conn, customer_id, clock.today())
     if not record or record["lifecycle"] == "none":  # never bought: nothing is derived
         return []
     order = ("lifecycle", "abc", "frequency_tier", "value_tier")
-    return [money.present({**{k: record.get(k) for k in order}, **record})]
+    return [{**{k: record.get(k) for k in order}, **record}]
 
 
 SHOW_SECTIONS.append(

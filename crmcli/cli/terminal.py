@@ -1,0 +1,436 @@
+"""What a person at a terminal sees: tables that fit its width, colour that means something,
+and the pager. Loaded only when stdout is a terminal or colour is asked for (cli/output.py
+decides), so a script pays nothing for it.
+
+A table on a terminal is one line a row. Its columns are measured on the first page of
+rows, and the rest stream with those widths, so the first screen of a million customers
+appears at once. Ids, phones, emails, dates and amounts keep their full width; when the
+row is wider than the terminal, free text is cut with `…` first, then whole columns are
+left out (empty ones, notes, tags, city, company first, then other free text, then dates,
+phones and emails, then numbers, all from the right) and a footer names them.
+Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
+
+Colour is SGR escape codes chosen by meaning (`meaning`): overdue and high risk red, what
+is due today bold yellow, done dim. `paging` sends a command's output through the pager
+(`CRM_PAGER`, then `PAGER`, else `less -FRX`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from typing import Any, NamedTuple, TextIO
+
+from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
+
+# A style is a meaning, drawn as SGR codes; None is no style.
+STYLES = {
+    "header": "1",
+    "title": "1",
+    "key": "1;36",
+    "alert": "31",  # overdue, high risk
+    "warn": "1;33",  # due today, at risk
+    "good": "32",
+    "muted": "2",  # done, footers
+    "mark": "1;7",  # a search hit
+    "bar": "36",
+}
+# The cohort heat map: light to dark, each with a text colour that reads on it (256 colours).
+HEAT = ((230, 0), (229, 0), (192, 0), (149, 0), (113, 0), (71, 15), (29, 15), (23, 15))
+
+Style = str | None
+Styler = Callable[[Mapping[str, Any], str], Style]
+
+
+class Screen(NamedTuple):
+    """The terminal a table is drawn for: its size, and whether to colour."""
+
+    columns: int
+    lines: int
+    color: bool
+
+
+def screen(color: bool) -> Screen:
+    """The size of the terminal on stdout (COLUMNS and LINES win, as everywhere)."""
+    import shutil
+
+    size = shutil.get_terminal_size((80, 24))
+    return Screen(max(size.columns, 20), max(size.lines, 5), color)
+
+
+def paint(text: str, style: Style, color: bool) -> str:
+    if not (color and style and text):
+        return text
+    if style.startswith("heat:"):
+        back, fore = HEAT[min(int(float(style[5:]) * len(HEAT)), len(HEAT) - 1)]
+        return f"\x1b[38;5;{fore};48;5;{back}m{text}\x1b[0m"
+    return f"\x1b[{STYLES[style]}m{text}\x1b[0m"
+
+
+def words(column: str) -> str:
+    """A snake_case key as a header in words: `frequency_tier` is "Frequency tier",
+    `due_on` "Due", `customer_id` "Customer ID"; any other header stays as it is."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", column):
+        return column
+    parts = column.split("_")
+    if len(parts) > 1 and parts[-1] in ("on", "at"):
+        parts.pop()
+    text = " ".join("ID" if p == "id" else p for p in parts)
+    return text[0].upper() + text[1:]
+
+
+# Columns whose words carry a state, and what each state means.
+_STATE_COLUMNS = frozenset({"status", "state", "stage", "lifecycle", "risk", "level", "severity"})
+_STATES = {
+    "overdue": "alert",
+    "lapsed": "alert",
+    "high": "alert",
+    "today": "warn",
+    "due": "warn",
+    "at-risk": "warn",
+    "medium": "warn",
+    "done": "muted",
+}
+_HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
+
+
+def meaning(row: Mapping[str, Any], column: str) -> Style:
+    """The style a cell's meaning asks for: an overdue task or a lapsed customer red, what is
+    due today bold yellow, done dim; days overdue red; a churn report's low P(alive) red
+    and middling yellow."""
+    value = row.get(column)
+    if column in _STATE_COLUMNS and isinstance(value, str):
+        if value in ("high", "medium") and column not in _HIGH_IS_BAD:
+            return None
+        return _STATES.get(value)
+    if column == "days_overdue" and isinstance(value, int) and value > 0:
+        return "alert"
+    if column == "p_alive" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "alert" if value < 0.25 else "warn" if value < 0.5 else None
+    return None
+
+
+# Cells kept whole (never cut): numbers and amounts, dates and times, emails, phones, #ids.
+_ATOMIC = (
+    r"[-+]?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"
+    r"|\d{4}-\d\d-\d\d([T ][\d:.]+([+-]\d\d:?\d\d|Z)?)?"
+    r"|[^\s@]+@[^\s@]+"
+    r"|\+?\d[\d -]{5,}\d"
+    r"|#\d+"
+)
+_NUMBER = r"-?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"  # not +8613...: a phone
+_FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
+_SEPARATOR = 3  # " │ "
+# Left out first when a table does not fit; then columns from the right.
+LOW_PRIORITY = ("notes", "tags", "city", "region", "country", "company", "source", "title")
+
+
+class Column:
+    """One column of a terminal table, measured on the first page of rows."""
+
+    __slots__ = ("compact", "floor", "header", "key", "natural", "number", "whole", "width")
+
+    def __init__(self, key: str, header: str) -> None:
+        self.key = key
+        self.header = header
+        self.natural = width(header)
+        # The narrowest it may be: no whole id, date or amount is cut, nor a header's word
+        # (a header wraps at its spaces).
+        self.floor = max((width(w) for w in header.split()), default=0)
+        self.compact = self.floor  # the widest cell, or the header's longest word
+        self.number: bool | None = None  # every cell a number: right-aligned
+        self.whole = False  # a cell kept whole: not free text
+        self.width = 0
+
+    def measure(self, text: str) -> None:
+        if not text:
+            return
+        wide = width(text)
+        self.natural = max(self.natural, wide)
+        self.compact = max(self.compact, wide)
+        if re.fullmatch(_ATOMIC, text):
+            self.floor = max(self.floor, wide)
+            self.whole = True
+        else:
+            first = text.split(" ", 1)[0]
+            if first != text and re.fullmatch(_ATOMIC, first):
+                self.floor = max(self.floor, width(first) + 1)
+        number = bool(re.fullmatch(_NUMBER, text))
+        self.number = number if self.number is None else self.number and number
+
+
+def fit(columns: Sequence[Column], room: int) -> bool:
+    """Set each column's width so that the row fits `room` cells: headers wrap at their
+    spaces first, then free text is cut evenly from the widest down; False when even the
+    narrowest widths do not fit."""
+    room -= _SEPARATOR * (len(columns) - 1)
+    floors = [max(c.floor, min(c.compact, _FREE_MIN)) for c in columns]
+    if sum(floors) > room:
+        return False
+    if sum(c.natural for c in columns) <= room:
+        for c in columns:
+            c.width = c.natural
+        return True
+    low, high = 0, max(c.compact for c in columns)
+    while low < high:  # the highest level every column may reach
+        level = (low + high + 1) // 2
+        if sum(max(f, min(c.compact, level)) for c, f in zip(columns, floors, strict=True)) <= room:
+            low = level
+        else:
+            high = level - 1
+    for c, f in zip(columns, floors, strict=True):
+        c.width = max(f, min(c.compact, low))
+    spare = room - sum(c.width for c in columns)
+    for c in sorted(columns, key=lambda c: c.natural - c.width):  # fewest header lines
+        extra = min(spare, c.natural - c.width)
+        if extra > 0:
+            c.width += extra
+            spare -= extra
+    return True
+
+
+def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]]:
+    """The columns shown (fitted to `room`) and those left out, in the order they went."""
+    shown, hidden = list(columns), []
+    free = [c for c in columns if not c.whole]
+    key = free[0] if free else None  # the first free text: a name, say
+    order = [c for c in columns if c.natural == width(c.header)]  # empty on the first page
+    order += [c for name in LOW_PRIORITY for c in columns if c.key == name]
+    order += [c for c in reversed(free) if c is not key]  # more free text, from the right
+    order += [c for c in reversed(columns) if not c.number]  # dates, phones, emails
+    order += reversed(columns)  # amounts and counts, then the name
+    order = list(dict.fromkeys(c for c in order if c is not columns[0]))
+    while not fit(shown, room) and len(shown) > 1:
+        gone = order.pop(0)
+        shown.remove(gone)
+        hidden.append(gone)
+    for back in reversed(hidden[:-1]):  # one left out late may make room for one before it
+        if back.natural == width(back.header):
+            continue  # empty
+        trial = [c for c in columns if c in shown or c is back]
+        if fit(trial, room):
+            shown = trial
+            hidden.remove(back)
+    fit(shown, room)
+    if len(shown) == 1 and shown[0].width > room:
+        shown[0].width = room
+    return shown, hidden
+
+
+def cut(text: str, room: int) -> str:
+    """`text` in at most `room` cells, ending in `…` when cut."""
+    if width(text) <= room:
+        return text
+    out, used = [], 0
+    for ch in text:
+        wide = width(ch)
+        if used + wide > room - 1:
+            break
+        out.append(ch)
+        used += wide
+    return "".join(out) + "…"
+
+
+def text_of(value: Any) -> str:
+    """A value as one line of a terminal table: a line break shows as `⏎`, a tab as a
+    space, other control characters escaped; lists joined by commas."""
+
+    if isinstance(value, str):
+        return escape_control(value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\t", " "))
+    if isinstance(value, Marked):
+        return text_of(value.marked())
+    return cell(value)
+
+
+def _painted_cell(value: Any, text: str, room: int, style: Style, color: bool) -> str:
+    """A cell's text cut to `room`, with its style (or a search hit's highlights)."""
+    shown = cut(text, room)
+    if not color:
+        return shown
+    if isinstance(value, Marked) and style is None:
+        plain = text_of(value.text)
+        if plain == value.text:  # highlights only where the text kept its length
+            out, last = [], 0
+            limit = len(shown) - (1 if shown.endswith("…") and shown != text else 0)
+            for start, end in value.spans:
+                if start >= limit:
+                    break
+                out += [plain[last:start], paint(plain[start : min(end, limit)], "mark", True)]
+                last = min(end, limit)
+            return "".join([*out, shown[last:]])
+    return paint(shown, style, color)
+
+
+def draw(
+    rows: Iterable[Mapping[str, Any]],
+    keys: Sequence[str],
+    out: TextIO,
+    at: Screen,
+    *,
+    title: str | None = None,
+    bars: Bars | None = None,
+    styles: Styler | None = None,
+) -> int:
+    """Draw `rows` as a table that fits `at`; returns how many rows. The first page of rows
+    is measured; the rest stream with its widths (bars need every row: a chart's rows are
+    few)."""
+    stream = iter(rows)
+    page = list(stream if bars else islice(stream, max(2 * at.lines, 100)))
+    if not page:
+        return 0
+    columns = [Column(k, words(k)) for k in keys]
+    texts = [[text_of(row.get(k)) for k in keys] for row in page]
+    for line in texts:
+        for c, text in zip(columns, line, strict=True):
+            c.measure(text)
+    chart = Column("\0bars", words(bars.title) if bars else "") if bars else None
+    if chart is not None:
+        assert bars is not None
+        chart.natural, chart.floor = max(bars.width, chart.natural), 6
+        columns.append(chart)
+    shown, hidden = layout(columns, at.columns)
+    lengths = bars.lengths(page, chart.width) if bars and chart in shown else None
+    if title:
+        out.write(paint(title, "title", at.color) + "\n")
+    heads = [wrap(c.header, c.width) for c in shown]
+    for n in range(max(len(h) for h in heads)):
+        cells = [
+            cut(h[n], c.width) if n < len(h) else "" for h, c in zip(heads, shown, strict=True)
+        ]
+        out.write(_line(cells, shown, " ┃ ", at, "header"))
+    out.write("━╇━".join("━" * c.width for c in shown) + "\n")
+    index = [columns.index(c) for c in shown]
+    style = styles or meaning
+    count = 0
+    for count, (row, line) in enumerate(_rows(page, texts, stream, keys), 1):
+        cells = []
+        for c, i in zip(shown, index, strict=True):
+            if c is chart:
+                assert lengths is not None
+                cells.append(paint("█" * lengths[count - 1], "bar", at.color))
+                continue
+            value, text = row.get(c.key), line[i]
+            shown_text = cut(text, c.width)
+            pad = " " * (c.width - width(shown_text))
+            painted = _painted_cell(value, text, c.width, style(row, c.key), at.color)
+            cells.append(pad + painted if c.number else painted + pad)
+        out.write(" │ ".join(cells).rstrip() + "\n")
+    if hidden:
+        names = ", ".join(c.key for c in hidden if c is not chart)
+        if chart in hidden:
+            names = ", ".join(filter(None, [names, "the chart"]))
+        noun = "column" if len(hidden) == 1 else "columns"
+        note = f"{len(hidden)} {noun} hidden: {names}; use --format csv or a wider terminal"
+        for line in wrap(note, at.columns):
+            out.write(paint(line, "muted", at.color) + "\n")
+    return count
+
+
+def _rows(
+    page: list[Mapping[str, Any]],
+    texts: list[list[str]],
+    rest: Iterator[Mapping[str, Any]],
+    keys: Sequence[str],
+) -> Iterator[tuple[Mapping[str, Any], list[str]]]:
+    yield from zip(page, texts, strict=True)
+    for row in rest:
+        yield row, [text_of(row.get(k)) for k in keys]
+
+
+def _line(cells: list[str], shown: list[Column], separator: str, at: Screen, style: str) -> str:
+    padded = [
+        " " * (c.width - width(text)) + text if c.number else text + " " * (c.width - width(text))
+        for text, c in zip(cells, shown, strict=True)
+    ]
+    return separator.join(paint(p, style, at.color) for p in padded).rstrip() + "\n"
+
+
+def wrap(text: str, room: int) -> list[str]:
+    """`text` in lines of at most `room` cells, broken at spaces where it can be, inside a
+    word (or between CJK characters) where it cannot; its own line breaks kept."""
+    lines: list[str] = []
+    for part in text.split("\n"):
+        line = ""
+        for word in re.split(r"(?<= )", part):
+            if width(line + word) <= room:
+                line += word
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+                line = ""
+            while width(word) > room:
+                head = cut(word, room + 1)[:-1]
+                lines.append(head)
+                word = word[len(head) :]
+            line = word
+        lines.append(line.rstrip())
+    return lines
+
+
+def card(title: str, pairs: Sequence[tuple[str, str]], out: TextIO, at: Screen) -> None:
+    """A key/value card: keys in colour, each value wrapped beside its key (notes keep their
+    line breaks)."""
+    out.write(paint(escape_control(title), "title", at.color) + "\n")
+    key_width = max((width(k) for k, _ in pairs), default=0)
+    room = max(at.columns - key_width - 4, 10)
+    for key, value in pairs:
+        for n, line in enumerate(wrap(value, room)):
+            head = key + " " * (key_width - width(key)) if n == 0 else " " * key_width
+            out.write(f"  {paint(head, 'key', at.color)}  {line}".rstrip() + "\n")
+
+
+def pager_command(no_pager: bool) -> list[str] | None:
+    """The pager to run, split into words, or None: `--no-pager`, an empty CRM_PAGER or
+    PAGER, or `cat` mean none. CRM_PAGER wins over PAGER; the default is `less -FRX`."""
+    if no_pager:
+        return None
+    command = os.environ.get("CRM_PAGER")
+    if command is None:
+        command = os.environ.get("PAGER", "less -FRX")
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    return None if not words or words == ["cat"] else words
+
+
+@contextmanager
+def paging(command: list[str]) -> Iterator[None]:
+    """Everything written to stdout inside the block goes through the pager (its input is
+    put on file descriptor 1); the block ends when the pager has quit. A pager that cannot
+    be found is said on stderr and the output is printed as it is."""
+    import shutil
+    import subprocess
+
+    if shutil.which(command[0]) is None:
+        sys.stderr.write(f"crm: warning: pager {command[0]!r} not found; printing directly\n")
+        yield
+        return
+    env = {**os.environ}
+    env.setdefault("LESS", "FRX")  # as git does: quit on one screen, keep colour
+    env.setdefault("LV", "-c")
+    sys.stdout.flush()
+    pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+    assert pager.stdin is not None
+    saved = os.dup(1)
+    os.dup2(pager.stdin.fileno(), 1)
+    pager.stdin.close()
+    try:
+        yield
+        sys.stdout.flush()
+    finally:
+        os.dup2(saved, 1)  # the pager sees the end of its input: it shows the rest
+        os.close(saved)
+        import signal
+
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the pager's
+        try:
+            pager.wait()
+        finally:
+            signal.signal(signal.SIGINT, previous)
