@@ -5,6 +5,7 @@ left out, line up Chinese names by display width (two cells a character), colour
 meaning, and go through the pager; errors stay one line."""
 
 import fcntl
+import io
 import os
 import re
 import struct
@@ -15,7 +16,8 @@ import unicodedata
 
 import pytest
 
-from tests.conftest import ok
+from crmcli.cli.terminal import Screen, draw
+from tests.conftest import crm, ok
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 BARS = "│┃"
@@ -317,3 +319,32 @@ def test_a_pager_that_is_not_there_is_said_and_the_output_printed(people):
     assert code == 0
     assert lines[0] == "crm: warning: pager 'no-such-pager-here' not found; printing directly"
     assert any("欧阳娜娜" in line for line in lines)
+
+
+def test_a_long_list_streams_after_measuring_its_first_page():
+    """The table is written while rows still come: the first page (twice the terminal's
+    height, at least 100 rows) sets the widths; a later, wider name is cut to them, a later,
+    wider id widens its column from that row on."""
+    out = io.StringIO()
+    lines_when_500th_read = []
+
+    def rows():
+        for i in range(1, 1001):
+            if i == 500:
+                lines_when_500th_read.append(out.getvalue().count("\n"))
+            yield {"id": i, "name": "x" * (1 + i // 100)}
+
+    assert draw(rows(), ("id", "name"), out, Screen(60, 20, False)) == 1000
+    assert lines_when_500th_read[0] >= 400  # header, rule and the rows before it
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["ID", "┃", "Name"]
+    assert lines[2 + 99] == "100 │ xx" and lines[2 + 900] == "901 │ xxx…"
+    assert lines[-1] == "1000 │ xxx…"
+    assert len(lines) == 1002
+
+
+def test_a_bad_colour_choice_is_one_line(db_path):
+    result = crm("--color", "blue", "list")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("crm: ") and result.stderr.count("\n") == 1
+    assert "'blue' is not one of 'auto', 'always', 'never'" in result.stderr

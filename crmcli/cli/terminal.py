@@ -4,10 +4,12 @@ decides), so a script pays nothing for it.
 
 A table on a terminal is one line a row. Its columns are measured on the first page of
 rows, and the rest stream with those widths, so the first screen of a million customers
-appears at once. Ids, phones, emails, dates and amounts keep their full width; when the
+appears at once (a later id, date or amount wider than its column widens it from that row
+on). Ids, phones, emails, dates and amounts keep their full width; when the
 row is wider than the terminal, free text is cut with `…` first, then whole columns are
-left out (empty ones, notes, tags, city, company first, then other free text, then dates,
-phones and emails, then numbers, all from the right) and a footer names them.
+left out (empty ones, notes, tags, city, company, a chart first, then other free text, then
+counts, then amounts, then dates, phones, emails and currencies, all from the right) and a
+footer names them.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 
 Colour is SGR escape codes chosen by meaning (`meaning`): overdue and high risk red, what
@@ -100,15 +102,15 @@ _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
 
 def meaning(row: Mapping[str, Any], column: str) -> Style:
     """The style a cell's meaning asks for: an overdue task or a lapsed customer red, what is
-    due today bold yellow, done dim; days overdue red; a churn report's low P(alive) red
-    and middling yellow."""
+    due today bold yellow, done dim; days overdue red (0, due today, yellow); a churn
+    report's low P(alive) red and middling yellow."""
     value = row.get(column)
     if column in _STATE_COLUMNS and isinstance(value, str):
         if value in ("high", "medium") and column not in _HIGH_IS_BAD:
             return None
         return _STATES.get(value)
-    if column == "days_overdue" and isinstance(value, int) and value > 0:
-        return "alert"
+    if column == "days_overdue" and isinstance(value, int) and not isinstance(value, bool):
+        return "alert" if value > 0 else "warn" if value == 0 else None
     if column == "p_alive" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return "alert" if value < 0.25 else "warn" if value < 0.5 else None
     return None
@@ -121,6 +123,7 @@ _ATOMIC = (
     r"|[^\s@]+@[^\s@]+"
     r"|\+?\d[\d -]{5,}\d"
     r"|#\d+"
+    r"|[A-Z]{3}"  # a currency
 )
 _NUMBER = r"-?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"  # not +8613...: a phone
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
@@ -132,7 +135,18 @@ LOW_PRIORITY = ("notes", "tags", "city", "region", "country", "company", "source
 class Column:
     """One column of a terminal table, measured on the first page of rows."""
 
-    __slots__ = ("compact", "floor", "header", "key", "natural", "number", "whole", "width")
+    __slots__ = (
+        "amount",
+        "compact",
+        "filled",
+        "floor",
+        "header",
+        "key",
+        "natural",
+        "number",
+        "whole",
+        "width",
+    )
 
     def __init__(self, key: str, header: str) -> None:
         self.key = key
@@ -144,12 +158,15 @@ class Column:
         self.compact = self.floor  # the widest cell, or the header's longest word
         self.number: bool | None = None  # every cell a number: right-aligned
         self.whole = False  # a cell kept whole: not free text
+        self.filled = False  # a cell not empty
+        self.amount = False  # a number with decimals: kept longer than a count
         self.width = 0
 
     def measure(self, text: str) -> None:
         if not text:
             return
         wide = width(text)
+        self.filled = True
         self.natural = max(self.natural, wide)
         self.compact = max(self.compact, wide)
         if re.fullmatch(_ATOMIC, text):
@@ -160,6 +177,7 @@ class Column:
             if first != text and re.fullmatch(_ATOMIC, first):
                 self.floor = max(self.floor, width(first) + 1)
         number = bool(re.fullmatch(_NUMBER, text))
+        self.amount = self.amount or (number and "." in text)
         self.number = number if self.number is None else self.number and number
 
 
@@ -198,19 +216,22 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     shown, hidden = list(columns), []
     free = [c for c in columns if not c.whole]
     key = free[0] if free else None  # the first free text: a name, say
-    order = [c for c in columns if c.natural == width(c.header)]  # empty on the first page
+    order = [c for c in columns if not c.filled]  # empty on the first page
     order += [c for name in LOW_PRIORITY for c in columns if c.key == name]
+    order += [c for c in columns if c.key == "\0bars"]  # a chart
     order += [c for c in reversed(free) if c is not key]  # more free text, from the right
-    order += [c for c in reversed(columns) if not c.number]  # dates, phones, emails
-    order += reversed(columns)  # amounts and counts, then the name
+    order += [c for c in reversed(columns) if c.number and not c.amount]  # counts
+    order += [c for c in reversed(columns) if c.number]  # amounts
+    order += reversed(columns)  # dates, phones, emails, currencies, then the name
     order = list(dict.fromkeys(c for c in order if c is not columns[0]))
     while not fit(shown, room) and len(shown) > 1:
         gone = order.pop(0)
         shown.remove(gone)
         hidden.append(gone)
-    for back in reversed(hidden[:-1]):  # one left out late may make room for one before it
-        if back.natural == width(back.header):
-            continue  # empty
+    # A column left out late may make room for one before it; a chart only for itself.
+    for back in [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]:
+        if not back.filled or (back.key == "\0bars" and len(hidden) > 1):
+            continue  # empty, or a chart while data is left out
         trial = [c for c in columns if c in shown or c is back]
         if fit(trial, room):
             shown = trial
@@ -235,15 +256,20 @@ def cut(text: str, room: int) -> str:
     return "".join(out) + "…"
 
 
-def text_of(value: Any) -> str:
+def text_of(value: Any, color: bool = False) -> str:
     """A value as one line of a terminal table: a line break shows as `⏎`, a tab as a
-    space, other control characters escaped; lists joined by commas."""
-
+    space, other control characters escaped; lists joined by commas. A search hit's
+    matches are marked `[..]` without colour (with colour they are highlighted)."""
     if isinstance(value, str):
         return escape_control(value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\t", " "))
     if isinstance(value, Marked):
-        return text_of(value.marked())
+        return text_of(value.text if color and _plain_hit(value) else value.marked())
     return cell(value)
+
+
+def _plain_hit(value: Marked) -> bool:
+    """Whether a search hit's text shows as it is, so its spans index what is shown."""
+    return text_of(value.text) == value.text
 
 
 def _painted_cell(value: Any, text: str, room: int, style: Style, color: bool) -> str:
@@ -251,17 +277,15 @@ def _painted_cell(value: Any, text: str, room: int, style: Style, color: bool) -
     shown = cut(text, room)
     if not color:
         return shown
-    if isinstance(value, Marked) and style is None:
-        plain = text_of(value.text)
-        if plain == value.text:  # highlights only where the text kept its length
-            out, last = [], 0
-            limit = len(shown) - (1 if shown.endswith("…") and shown != text else 0)
-            for start, end in value.spans:
-                if start >= limit:
-                    break
-                out += [plain[last:start], paint(plain[start : min(end, limit)], "mark", True)]
-                last = min(end, limit)
-            return "".join([*out, shown[last:]])
+    if isinstance(value, Marked) and style is None and _plain_hit(value):
+        limit = len(shown) - (1 if shown != text else 0)  # the text before the `…`
+        out, last = [], 0
+        for start, end in value.spans:
+            if start >= limit:
+                break
+            out += [shown[last:start], paint(shown[start : min(end, limit)], "mark", True)]
+            last = min(end, limit)
+        return "".join([*out, shown[last:]])
     return paint(shown, style, color)
 
 
@@ -283,14 +307,14 @@ def draw(
     if not page:
         return 0
     columns = [Column(k, words(k)) for k in keys]
-    texts = [[text_of(row.get(k)) for k in keys] for row in page]
+    texts = [[text_of(row.get(k), at.color) for k in keys] for row in page]
     for line in texts:
         for c, text in zip(columns, line, strict=True):
             c.measure(text)
     chart = Column("\0bars", words(bars.title) if bars else "") if bars else None
     if chart is not None:
         assert bars is not None
-        chart.natural, chart.floor = max(bars.width, chart.natural), 6
+        chart.natural, chart.floor, chart.filled = max(bars.width, chart.natural), 6, True
         columns.append(chart)
     shown, hidden = layout(columns, at.columns)
     lengths = bars.lengths(page, chart.width) if bars and chart in shown else None
@@ -306,7 +330,9 @@ def draw(
     index = [columns.index(c) for c in shown]
     style = styles or meaning
     count = 0
-    for count, (row, line) in enumerate(_rows(page, texts, stream, keys), 1):
+    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at.color), 1):
+        if count > len(page):
+            _widen(shown, index, line, at.columns)
         cells = []
         for c, i in zip(shown, index, strict=True):
             if c is chart:
@@ -330,15 +356,25 @@ def draw(
     return count
 
 
+def _widen(shown: list[Column], index: list[int], line: list[str], room: int) -> None:
+    """A row after the first page with an id, date or amount wider than its column: the
+    columns are fitted again to keep it whole (from this row on), if the terminal has room."""
+    for c, i in zip(shown, index, strict=True):
+        if c.key != "\0bars" and width(line[i]) > c.width and re.fullmatch(_ATOMIC, line[i]):
+            c.measure(line[i])
+            fit(shown, room)
+
+
 def _rows(
     page: list[Mapping[str, Any]],
     texts: list[list[str]],
     rest: Iterator[Mapping[str, Any]],
     keys: Sequence[str],
+    color: bool,
 ) -> Iterator[tuple[Mapping[str, Any], list[str]]]:
     yield from zip(page, texts, strict=True)
     for row in rest:
-        yield row, [text_of(row.get(k)) for k in keys]
+        yield row, [text_of(row.get(k), color) for k in keys]
 
 
 def _line(cells: list[str], shown: list[Column], separator: str, at: Screen, style: str) -> str:
