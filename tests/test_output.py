@@ -110,3 +110,22 @@ def test_crm_alone_on_a_terminal_runs_the_dashboard_command(db_path, monkeypatch
     assert ok().startswith("Nothing to show yet")
     ok("add", "Anna", "--city", "杭州")
     assert ok().startswith("Dashboard as of 2026-")
+
+
+def test_rows_take_a_colour_hint_per_cell_and_colour_only_when_asked(capsys):
+    """`styles(row, column)` names a cell's meaning; into a pipe it is drawn only with
+    forced colour (FORCE_COLOR, --color always), never with no_color."""
+    rows = [{"id": 1, "risk": "high"}, {"id": 2, "risk": "low"}]
+
+    def hint(row, column):
+        return "good" if column == "risk" and row["risk"] == "low" else None
+
+    Output().rows(rows, ("id", "risk"), styles=hint)
+    assert "\x1b[" not in capsys.readouterr().out
+    Output(force_color=True).rows(rows, ("id", "risk"), styles=hint)
+    out = capsys.readouterr().out
+    assert "\x1b[32mlow" in out and "\x1b[31m" not in out  # the hint replaces the default
+    Output(force_color=True).rows(rows, ("id", "risk"))
+    assert "\x1b[31mhigh" in capsys.readouterr().out  # by default: a high risk is red
+    Output(no_color=True, force_color=True).rows(rows, ("id", "risk"))
+    assert "\x1b[" not in capsys.readouterr().out
