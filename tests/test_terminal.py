@@ -348,3 +348,14 @@ def test_a_bad_colour_choice_is_one_line(db_path):
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("crm: ") and result.stderr.count("\n") == 1
     assert "'blue' is not one of 'auto', 'always', 'never'" in result.stderr
+
+
+def test_headers_in_words():
+    from crmcli.cli.terminal import words
+
+    assert [words(k) for k in ("frequency_tier", "due_on", "created_at", "customer_id")] == [
+        "Frequency tier", "Due", "Created", "Customer ID",
+    ]  # fmt: skip
+    assert [words(k) for k in ("abc", "is_due", "+3", "at risk", "Chart")] == [
+        "ABC", "Is due", "+3", "at risk", "Chart",
+    ]  # fmt: skip

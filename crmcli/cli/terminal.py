@@ -7,9 +7,9 @@ rows, and the rest stream with those widths, so the first screen of a million cu
 appears at once (a later id, date or amount wider than its column widens it from that row
 on). Ids, phones, emails, dates and amounts keep their full width; when the
 row is wider than the terminal, free text is cut with `…` first, then whole columns are
-left out (empty ones, notes, tags, city, company, a chart first, then other free text, then
-counts, then amounts, then dates, phones, emails and currencies, all from the right) and a
-footer names them.
+left out (empty ones, notes, tags, city, company, a chart first, then other free text, the
+narrowest first, then counts, then amounts, then dates, phones, emails and currencies, from
+the right) and a footer names them.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 
 Colour is SGR escape codes chosen by meaning (`meaning`): overdue and high risk red, what
@@ -73,6 +73,9 @@ def paint(text: str, style: Style, color: bool) -> str:
     return f"\x1b[{STYLES[style]}m{text}\x1b[0m"
 
 
+_ACRONYMS = {"id": "ID", "abc": "ABC", "rfm": "RFM", "nps": "NPS", "sku": "SKU", "csv": "CSV"}
+
+
 def words(column: str) -> str:
     """A snake_case key as a header in words: `frequency_tier` is "Frequency tier",
     `due_on` "Due", `customer_id` "Customer ID"; any other header stays as it is."""
@@ -81,7 +84,7 @@ def words(column: str) -> str:
     parts = column.split("_")
     if len(parts) > 1 and parts[-1] in ("on", "at"):
         parts.pop()
-    text = " ".join("ID" if p == "id" else p for p in parts)
+    text = " ".join(_ACRONYMS.get(p, p) for p in parts)
     return text[0].upper() + text[1:]
 
 
@@ -219,7 +222,8 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order = [c for c in columns if not c.filled]  # empty on the first page
     order += [c for name in LOW_PRIORITY for c in columns if c.key == name]
     order += [c for c in columns if c.key == "\0bars"]  # a chart
-    order += [c for c in reversed(free) if c is not key]  # more free text, from the right
+    # More free text, the narrowest first (a code like in/out says less than a summary).
+    order += sorted((c for c in reversed(free) if c is not key), key=lambda c: c.natural)
     order += [c for c in reversed(columns) if c.number and not c.amount]  # counts
     order += [c for c in reversed(columns) if c.number]  # amounts
     order += reversed(columns)  # dates, phones, emails, currencies, then the name
