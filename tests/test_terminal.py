@@ -359,3 +359,15 @@ def test_headers_in_words():
     assert [words(k) for k in ("abc", "is_due", "+3", "at risk", "Chart")] == [
         "ABC", "Is due", "+3", "at risk", "Chart",
     ]  # fmt: skip
+
+
+def test_a_command_that_writes_never_waits_in_the_pager(people, tmp_path):
+    """A preview printed before a change (crm undo) goes straight to the terminal: a pager
+    waiting for its reader must not hold the database's write lock."""
+    paged = tmp_path / "paged.txt"
+    code, lines = on_terminal(
+        "undo", "--yes", columns=100, env={"CRM_PAGER": f"sh -c 'cat > {paged}'"}
+    )
+    assert code == 0, lines
+    assert any("tasks" in line and "│" in line for line in lines), lines
+    assert lines[-1] == "Undone: 1 change reverted." and not paged.exists()

@@ -292,9 +292,10 @@ def global_options(ctx: typer.Context) -> GlobalOptions:
 
 def output(ctx: typer.Context, fmt: Format = Format.table, quiet: bool = False) -> Output:
     """The command's one Output: its --format and --quiet with the global colour and pager
-    options."""
+    options. Output of a write (a preview, a dry run) never waits in the pager: that would
+    hold the database's write lock while someone reads."""
     run = global_options(ctx)
-    return Output(fmt, quiet, run.no_color, run.force_color, run.no_pager)
+    return Output(fmt, quiet, run.no_color, run.force_color, run.no_pager or run.writes)
 
 
 @contextmanager
