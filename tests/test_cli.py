@@ -74,6 +74,16 @@ def test_usage_errors_are_one_line_exit_2(db_path):
     fails(2, "add")
 
 
+def test_a_group_without_its_command_off_a_terminal_is_one_line_exit_2(db_path):
+    result = run("task")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "crm: missing command: one of add, list, done, snooze, edit, delete "
+        "(see 'crm task --help')\n"
+    )
+    assert not db_path.exists()
+
+
 def test_no_traceback_without_debug_and_one_with_it(db_path, monkeypatch):
     import crmcli.records.customers
 
