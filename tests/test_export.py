@@ -188,7 +188,7 @@ def _full_database(db: Path) -> None:
     ok("--db", str(db), "task", "done", "1")
     ok("--db", str(db), "product", "add", "Gift box", "--price", "88", "--sku", "GB-1")
     ok("--db", str(db), "buy", "1", "GB-1")
-    ok("--db", str(db), "purchase", "delete", "1")  # an AUTOINCREMENT gap to keep
+    ok("--db", str(db), "purchase", "delete", "1", "--yes")  # an AUTOINCREMENT gap to keep
     ok("--db", str(db), "config", "set", "default_currency", "USD")
     ok("--db", str(db), "import", "customers", str(DATA / "phone.vcf"))
 

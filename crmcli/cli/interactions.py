@@ -13,6 +13,8 @@ from crmcli.cli.options import (
     QuietOption,
     SinceOption,
     UntilOption,
+    YesOption,
+    confirm,
     period,
 )
 from crmcli.cli.output import Format
@@ -210,19 +212,23 @@ def edit_interaction(
 def delete_interaction(
     ctx: typer.Context,
     interaction_id: Annotated[int, typer.Argument(metavar="ID", help="The interaction's id.")],
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Delete a logged interaction for good (the message shows what was deleted).
 
-    Example: crm interaction delete 12
+    Example: crm interaction delete 12 --yes
     """
-    with writing(ctx) as conn:
-        record = interactions.delete_interaction(conn, interaction_id)
-    output(ctx, quiet=quiet).done(
-        f"Deleted interaction {interaction_id}: {record['kind']} with {record['customer']} "
-        f"(#{record['customer_id']}) at {record['occurred_at']}: {clip(record['text'])}",
-        interaction_id,
+    with reading(ctx) as conn:
+        record = interactions.get_interaction(conn, interaction_id)
+    shown = (
+        f"interaction {interaction_id}: {record['kind']} with {record['customer']} "
+        f"(#{record['customer_id']}) at {record['occurred_at']}: {clip(record['text'])}"
     )
+    confirm(f"Delete {shown}?", yes, command="interaction delete")
+    with writing(ctx) as conn:
+        interactions.delete_interaction(conn, interaction_id)
+    output(ctx, quiet=quiet).done(f"Deleted {shown}", interaction_id)
 
 
 def _contact_rows(conn: Any, customer_id: int) -> list[dict[str, Any]]:
