@@ -9,6 +9,7 @@ from crmcli.cli.customers import resolver
 from crmcli.cli.options import DryRun, DryRunOption, FormatOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
 from crmcli.core import clock
+from crmcli.core.text import plural
 
 
 @app.command("dedupe")
@@ -52,7 +53,6 @@ def merge(
     Example: crm merge 12 57 --yes
     """
     from crmcli.core.errors import InvalidInput
-    from crmcli.core.text import plural
     from crmcli.records import duplicates
 
     with reading(ctx) as conn:
@@ -117,4 +117,4 @@ def clean(
     out = output(ctx, fmt, quiet)
     out.rows(found, quality.COLUMNS)
     if fix:
-        out.note(f"Fixed {fixed} of {len(found)} problems.")
+        out.note(f"Fixed {fixed} of {plural(len(found), 'problem')}.")
