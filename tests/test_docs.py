@@ -149,3 +149,24 @@ def test_every_test_the_threat_table_names_exists() -> None:
     for file, name in named:
         source = (Path(__file__).parent / file).read_text()
         assert f"def {name}(" in source, f"{file}::{name} is named in security.md but is no test"
+
+
+def test_the_settings_table_lists_every_config_key_with_its_default() -> None:
+    """docs/config.md's table is the one list of settings: a key added to the code, or a
+    default changed, fails here until the table says so."""
+    from crmcli.records.config import FAMILIES, SETTINGS
+
+    text = (DOCS / "config.md").read_text(encoding="utf-8")
+    table = text[text.index("| setting | meaning | default |") :].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        rows[cells[0].strip("`")] = cells[-1]
+    assert sorted(rows) == sorted([*SETTINGS, *(f.key for f in FAMILIES)])
+    for key, setting in SETTINGS.items():
+        if key == "default_region":  # from the locale
+            continue
+        default = setting.default()
+        assert rows[key] == (f"`{default}`" if default is not None else "none"), key
+    for family in FAMILIES:
+        assert rows[family.key] == "none", family.key
