@@ -262,3 +262,33 @@ def test_the_settings_table_lists_every_config_key_with_its_default() -> None:
         assert rows[key] == (f"`{default}`" if default is not None else "none"), key
     for family in FAMILIES:
         assert rows[family.key] == "none", family.key
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub makes of the page's headings."""
+    import re
+
+    found = set()
+    in_code = False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            found.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return found
+
+
+def test_every_link_between_pages_names_a_page_and_heading_that_exist() -> None:
+    import re
+
+    broken = []
+    for page in [ROOT / "README.md", *PAGES]:
+        text = page.read_text(encoding="utf-8")
+        for target, anchor in re.findall(r"\]\(([\w./-]*\.md|)(?:#([^)\s]+))?\)", text):
+            linked = (page.parent / target) if target else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target}")
+            elif anchor and anchor not in _anchors(linked):
+                broken.append(f"{page.name}: {target}#{anchor}")
+    assert not broken
