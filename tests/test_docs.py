@@ -223,11 +223,11 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_every_test_the_threat_table_names_exists() -> None:
-    """docs/security.md lists each threat with the test that covers it: a renamed or deleted
+    """docs/architecture.md lists each threat with the test that covers it: a renamed or deleted
     test must not leave the table promising a check that no longer runs."""
     import re
 
-    text = (Path(__file__).parent.parent / "docs" / "security.md").read_text()
+    text = (Path(__file__).parent.parent / "docs" / "architecture.md").read_text()
     table = text[text.index("## Threats tested") :].split("\n## ", 1)[0]
     named = []
     for line in table.splitlines():
@@ -240,7 +240,9 @@ def test_every_test_the_threat_table_names_exists() -> None:
     assert len(named) >= 30
     for file, name in named:
         source = (Path(__file__).parent / file).read_text()
-        assert f"def {name}(" in source, f"{file}::{name} is named in security.md but is no test"
+        assert f"def {name}(" in source, (
+            f"{file}::{name} is named in architecture.md but is no test"
+        )
 
 
 def test_the_settings_table_lists_every_config_key_with_its_default() -> None:
