@@ -232,6 +232,23 @@ def test_delete_an_interaction_keeps_its_follow_up_task(db_path):
     fails(2, "interaction", "delete", "one", "--yes", db=db_path)
 
 
+def test_delete_several_interactions_at_once_all_or_none(db_path):
+    add("Anna")
+    for text in ("one", "two", "three"):
+        log("call", "Anna", text)
+    before = dump(db_path)
+    assert "no interaction with id 9" in fails(3, "interaction", "delete", "1", "9", "--yes",
+                                               db=db_path)  # fmt: skip
+    assert dump(db_path) == before  # one missing id deletes none
+    out = ok("interaction", "delete", "1", "#2", "1", "--yes")
+    assert out.splitlines() == [
+        "Deleted interaction 1: call with Anna (#1) at 2026-11-22T10:00:00+08:00: one",
+        "Deleted interaction 2: call with Anna (#1) at 2026-11-22T10:00:00+08:00: two",
+    ]
+    assert ok("interaction", "delete", "-", "-q", "--yes", input="3\n") == "3\n"
+    assert interactions() == []
+
+
 def test_interaction_group_without_a_subcommand_shows_help(db_path):
     result = crm("interaction")
     assert result.exit_code == 2 and "edit" in result.stderr + result.stdout
