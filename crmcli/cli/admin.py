@@ -86,8 +86,8 @@ def demo(
     customers: Annotated[int, typer.Option(min=1, max=100_000, help="How many customers.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
 ) -> None:
-    """Build a throwaway demo database in a new file (never an existing one) and show how
-    to explore it.
+    """Build a throwaway demo database in a new file (by default demo.db beside crm.db,
+    replacing the previous demo there) and show how to explore it.
 
     Example: crm demo
     """
