@@ -104,6 +104,10 @@ def test_bulk_delete_and_stage_by_filter(town):
     assert ok("delete", "--where", "city = Ningbo", "--yes") == "Archived 6 customers.\n"
     assert ok("list", "-q").split() == ["2", "4", "6", "8", "10", "12"]
     assert ok("undelete", "1") == "Restored customer 1: Person 00\n"
+    # One customer chosen by a filter is one, not "1 customers".
+    assert ok("delete", "--where", "id = 1") == "Archived 1 customer.\n"
+    assert ok("undelete", "--where", "id = 1") == "Restored 1 customer.\n"
+    assert ok("edit", "--where", "id = 1", "--set", "title=Y") == "Updated 1 of 1 customer.\n"
     assert (
         ok("stage", "prospect", "--where", "city = Hangzhou") == "Moved 6 customers to prospect.\n"
     )

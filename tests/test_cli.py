@@ -2,7 +2,6 @@
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crmcli import __version__
-from tests.conftest import crm, fails, ok
+from tests.conftest import crm, dump, fails, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 CRM = str(Path(sys.executable).with_name("crm"))
@@ -72,6 +71,16 @@ def test_usage_errors_are_one_line_exit_2(db_path):
     err = fails(2, "frobnicate")
     assert err.count("\n") == 1
     fails(2, "add")
+
+
+def test_a_group_without_its_command_off_a_terminal_is_one_line_exit_2(db_path):
+    result = run("task")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "crm: missing command: one of add, list, done, snooze, edit, delete "
+        "(see 'crm task --help')\n"
+    )
+    assert not db_path.exists()
 
 
 def test_no_traceback_without_debug_and_one_with_it(db_path, monkeypatch):
@@ -141,11 +150,40 @@ def test_demo_fills_an_empty_file_made_for_it(tmp_path):
     assert len(live) + len(archived) == 5
 
 
-def test_demo_defaults_to_a_new_temporary_directory(db_path):
+def test_demo_defaults_to_its_own_file_which_the_next_demo_replaces(db_path, tmp_path):
+    """Each `crm demo` made a new folder in /tmp and left it there."""
+    own = tmp_path / "xdg" / "crmcli" / "demo.db"  # beside the default crm.db
     out = ok("demo", "--customers", "5")
-    path = re.search(r"at (\S+demo\.db)", out).group(1)
-    assert Path(path).exists() and "crm-demo-" in path
+    assert f"at {own}\n" in out and f"crm --db {own} list --limit 10" in out
+    ok("--db", str(own), "add", "Explorer")  # exploring it adds to it
+    assert "Demo database with 6 customers" in ok("demo", "--customers", "6")
+    assert sorted(p.name for p in own.parent.iterdir() if p.name.startswith("demo")) == [
+        "demo.db",
+        "demo.db-shm",
+        "demo.db-wal",
+    ]
+    assert "Explorer" not in ok("--db", str(own), "list", "--archived", "--format", "csv")
     assert not db_path.exists()
+    # A file there that no demo built is someone's: refused, left as it was.
+    for name in (own.name, f"{own.name}-wal", f"{own.name}-shm"):
+        (own.parent / name).unlink(missing_ok=True)
+    ok("--db", str(own), "add", "Mine")
+    before = dump(own)
+    assert "already exists" in fails(2, "demo", "--customers", "5")
+    assert dump(own) == before
+
+
+def test_demo_hints_run_crm_as_it_was_started(tmp_path):
+    """The README's install leaves crm in .venv/bin, not on PATH: the hints said `crm`."""
+    target = tmp_path / "d.db"
+    env = {"PATH": "/usr/bin:/bin"}  # the venv's bin is not on PATH
+    out = run("demo", "--db", str(target), "--customers", "5", env=env).stdout
+    hints = [line.strip() for line in out.split("Explore it:\n")[1].split("\nor:")[0].splitlines()]
+    assert len(hints) == 6 and all(hint.startswith(f"{CRM} --db ") for hint in hints)
+    for hint in hints:  # each runs as printed, in a shell without the venv on PATH
+        done = subprocess.run(hint, shell=True, capture_output=True, text=True,
+                              env={**os.environ, **env})  # fmt: skip
+        assert done.returncode == 0 and "Traceback" not in done.stderr, hint
 
 
 def test_demo_builds_where_the_global_db_option_says_and_never_in_crm_db(db_path, tmp_path):

@@ -52,8 +52,9 @@ def test_rfm_customers_scores_with_ties_and_currencies(shop):
         ("Eve", "USD", 1, 1, "20.00", "432", "potential loyalists"),  # scored within USD
         ("Dan", "USD", 52, 1, "50.00", "234", "at risk"),
     ]
-    only = report("rfm", "--customers", "AT  Risk")["customers"]
-    assert [r["name"] for r in only] == ["Dan"]
+    for typed in ("AT  Risk", "atrisk", "at-risk", "AT_RISK"):
+        only = report("rfm", "--customers", typed)["customers"]
+        assert [r["name"] for r in only] == ["Dan"], typed
     assert report("rfm", "hibernating")["customers"][0]["name"] == "Bob"
     assert "unknown RFM segment" in fails(2, "report", "rfm", "--customers", "sleepy", db=shop)
 

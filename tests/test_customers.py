@@ -329,6 +329,13 @@ def test_a_number_never_matches_a_name_by_substring(db_path):
     assert fails(3, "show", "42") == "crm: no customer matches '42'\n"
 
 
+def test_a_number_that_is_no_id_finds_a_customer_of_that_whole_name(db_path):
+    add("Shop 42")
+    add("42")
+    assert json.loads(ok("show", "42", "-f", "json"))[0]["name"] == "42"
+    assert json.loads(ok("show", "2", "-f", "json"))[0]["name"] == "42"  # an id comes first
+
+
 def test_two_options_cannot_both_read_stdin(db_path):
     err = fails(2, "add", "X", "--notes", "-", "--national-id", "-", input="a\n", db=db_path)
     assert "only one option can read stdin" in err

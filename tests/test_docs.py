@@ -7,6 +7,14 @@ A page runs top to bottom on an empty database, or on a fresh demo database when
 moved back in what a command prints, so a page may show them.
 Lines that do not start with `crm ` run in the shell.
 Where the shown output has a line of just `...`, the lines shown must all appear (in any order).
+
+The ```sh blocks of docs/ and README.md run too, each block as one `sh -e` script through the
+installed `crm`, in order down their page, in a folder and a HOME of the test's own (with
+`tests/` reachable from it, and CRM_DB a fresh database, a demo one on a demo page): every
+block must exit 0. A block that installs software or needs the network says so on its first
+line, `# not replayed: WHY`, and is skipped. The entries of ```crontab blocks run as cron
+would run them, their variables set (HOME and CRM_DB stay the test's, a demo database if
+the page made none; crm is on PATH).
 """
 
 import os
@@ -80,6 +88,90 @@ def reads(command: str, shown: str) -> bool:
     return words[0] == "crm" and bool(READS & set(verbs)) and shown.strip() not in ("", "...")
 
 
+ROOT = DOCS.parent
+NOT_REPLAYED = "# not replayed: "
+
+
+def blocks(page: Path) -> list[tuple[str, str]]:
+    """(language, text) of each ```sh and ```crontab block of the page, in order."""
+    found, language, lines = [], None, []
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if language is None and line in ("```sh", "```crontab"):
+            language, lines = line[3:], []
+        elif language is not None and line.startswith("```"):
+            found.append((language, "\n".join(lines)))
+            language = None
+        elif language is not None:
+            lines.append(line)
+    return found
+
+
+def cron_entries(text: str) -> tuple[dict[str, str], list[str]]:
+    """The variables a crontab sets and the commands of its entries."""
+    variables, commands = {}, []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if equals and name.strip().isidentifier():
+            variables[name.strip()] = value.strip()
+            continue
+        fields = line.split(None, 5)
+        assert len(fields) == 6, f"not a crontab entry: {line}"
+        command = fields[5]
+        # cron turns an unescaped % into a newline: a command must escape every one
+        assert "%" not in command.replace("\\%", ""), f"unescaped % in: {line}"
+        commands.append(command.replace("\\%", "%"))
+    return variables, commands
+
+
+# `sh -e` does not stop at a failure on the left of `&&` or `||`: crm itself stops the script.
+STOP_ON_FAILURE = (
+    'crm() { command crm "$@" || { s=$?; echo "crm $*: exit $s" >&2; exit "$s"; }; }\n'
+)
+
+SH_PAGES = [p for p in [ROOT / "README.md", *PAGES] if blocks(p)]
+
+
+@pytest.mark.parametrize("page", SH_PAGES, ids=lambda p: p.name)
+def test_sh_blocks_run(page, tmp_path, monkeypatch):
+    db = tmp_path / f"{page.stem}.db"
+    monkeypatch.setenv("CRM_DB", str(db))
+    if "<!-- docs: demo -->" in page.read_text(encoding="utf-8"):
+        filled_once(db, _demo)
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "HOME": str(home), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        env[var] = str(home / var.lower())
+    skipped, ran = [], 0
+    for language, text in blocks(page):
+        if text.startswith(NOT_REPLAYED):
+            skipped.append(text.splitlines()[0][len(NOT_REPLAYED) :].strip())
+            assert skipped[-1], f"{page.name}: a block not replayed must say why"
+            continue
+        text = text.replace("/tmp/", f"{tmp_path}/")
+        if language == "sh":
+            scripts = [(env, text)]
+        else:
+            variables, commands = cron_entries(text)
+            if not db.exists():  # cron jobs work on a database in use
+                filled_once(db, _demo)
+            path = f"{bin_dir}:{variables.get('PATH', '/usr/bin:/bin')}"
+            cron_env = {**env, **variables, "PATH": path, "HOME": env["HOME"], "CRM_DB": str(db)}
+            scripts = [(cron_env, command) for command in commands]
+        for script_env, script in scripts:
+            proc = subprocess.run(["sh", "-ec", STOP_ON_FAILURE + script], cwd=tmp_path, env=script_env,
+                                  capture_output=True, text=True, timeout=300)  # fmt: skip
+            shown = f"{page.name}:\n{script}\n{proc.stdout}{proc.stderr}"
+            assert proc.returncode == 0 and "Traceback" not in proc.stderr, shown
+            ran += 1
+    if not ran:
+        pytest.skip(f"{page.name}: not replayed: {'; '.join(skipped)}")
+
+
 def _demo() -> None:
     ok("demo", "--db", os.environ["CRM_DB"])
 
@@ -123,7 +215,7 @@ def test_ci_runs_exactly_the_readme_test_command():
     root = Path(__file__).parent.parent
     readme = (root / "README.md").read_text(encoding="utf-8")
     block = readme.split("Run the checks (ruff) and the tests:\n\n```sh\n", 1)[1]
-    command = block.split("\n```", 1)[0]
+    command = block.split("\n```", 1)[0].splitlines()[-1]  # after its `# not replayed`
     ci = (root / ".ci" / "run").read_text(encoding="utf-8").rstrip("\n").splitlines()
     assert ci[-1] == command
     assert "ruff check . && .venv/bin/ruff format --check . &&" in command
@@ -131,11 +223,11 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_every_test_the_threat_table_names_exists() -> None:
-    """docs/security.md lists each threat with the test that covers it: a renamed or deleted
+    """docs/architecture.md lists each threat with the test that covers it: a renamed or deleted
     test must not leave the table promising a check that no longer runs."""
     import re
 
-    text = (Path(__file__).parent.parent / "docs" / "security.md").read_text()
+    text = (Path(__file__).parent.parent / "docs" / "architecture.md").read_text()
     table = text[text.index("## Threats tested") :].split("\n## ", 1)[0]
     named = []
     for line in table.splitlines():
@@ -148,4 +240,57 @@ def test_every_test_the_threat_table_names_exists() -> None:
     assert len(named) >= 30
     for file, name in named:
         source = (Path(__file__).parent / file).read_text()
-        assert f"def {name}(" in source, f"{file}::{name} is named in security.md but is no test"
+        assert f"def {name}(" in source, (
+            f"{file}::{name} is named in architecture.md but is no test"
+        )
+
+
+def test_the_settings_table_lists_every_config_key_with_its_default() -> None:
+    """docs/config.md's table is the one list of settings: a key added to the code, or a
+    default changed, fails here until the table says so."""
+    from crmcli.records.config import FAMILIES, SETTINGS
+
+    text = (DOCS / "config.md").read_text(encoding="utf-8")
+    table = text[text.index("| setting | meaning | default |") :].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        rows[cells[0].strip("`")] = cells[-1]
+    assert sorted(rows) == sorted([*SETTINGS, *(f.key for f in FAMILIES)])
+    for key, setting in SETTINGS.items():
+        if key == "default_region":  # from the locale
+            continue
+        default = setting.default()
+        assert rows[key] == (f"`{default}`" if default is not None else "none"), key
+    for family in FAMILIES:
+        assert rows[family.key] == "none", family.key
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub makes of the page's headings."""
+    import re
+
+    found = set()
+    in_code = False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            found.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return found
+
+
+def test_every_link_between_pages_names_a_page_and_heading_that_exist() -> None:
+    import re
+
+    broken = []
+    for page in [ROOT / "README.md", *PAGES]:
+        text = page.read_text(encoding="utf-8")
+        for target, anchor in re.findall(r"\]\(([\w./-]*\.md|)(?:#([^)\s]+))?\)", text):
+            linked = (page.parent / target) if target else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target}")
+            elif anchor and anchor not in _anchors(linked):
+                broken.append(f"{page.name}: {target}#{anchor}")
+    assert not broken

@@ -188,7 +188,7 @@ def _full_database(db: Path) -> None:
     ok("--db", str(db), "task", "done", "1")
     ok("--db", str(db), "product", "add", "Gift box", "--price", "88", "--sku", "GB-1")
     ok("--db", str(db), "buy", "1", "GB-1")
-    ok("--db", str(db), "purchase", "delete", "1")  # an AUTOINCREMENT gap to keep
+    ok("--db", str(db), "purchase", "delete", "1", "--yes")  # an AUTOINCREMENT gap to keep
     ok("--db", str(db), "config", "set", "default_currency", "USD")
     ok("--db", str(db), "import", "customers", str(DATA / "phone.vcf"))
 
@@ -236,7 +236,7 @@ def test_import_all_of_an_export_from_before_tag_ids_follows_renames(tmp_path):
     restored by this crm they are bound to the tags' ids, so a rename still reaches them."""
     old = tmp_path / "old.db"
     for args in (("add", "Anna"), ("add", "Bob"), ("tag", "vip", "1"),
-                 ("segment", "save", "vips", "--tag", "vip", "--where", "tag = vip"),
+                 ("segment", "add", "vips", "--tag", "vip", "--where", "tag = vip"),
                  ("rule", "add", "star", "--tag", "vip"),
                  ("care", "rule", "add", "春节", "gift", "--tag", "vip"),
                  ("config", "set", "cadence.tag.vip", "14d")):  # fmt: skip

@@ -61,8 +61,8 @@ def _fill() -> None:
             ok("stage", str(number), person["stage"])
         for tag in person.get("tags", []):
             ok("tag", tag, str(number))
-    ok("segment", "save", "sh", "--city", "shanghai")
-    ok("segment", "save", "gold", "--where", "tier = gold", "--stage", "lead")
+    ok("segment", "add", "sh", "--city", "shanghai")
+    ok("segment", "add", "gold", "--where", "tier = gold", "--stage", "lead")
     for number, person in enumerate(PEOPLE, start=1):
         if person.get("archived"):
             ok("delete", str(number))

@@ -249,7 +249,7 @@ def test_rename_updates_rules_segments_care_rules_and_cadence(shop):
     ok("rule", "add", "gold", "--where", "revenue_12m >= 100")
     ok("rule", "add", "late", "--tag", "GOLD", "--lifecycle", "active")
     ok("rule", "add", "other", "--tag", "vip")
-    ok("segment", "save", "golden", "--tag", "gold", "--where", "tag != 'Gold'",
+    ok("segment", "add", "golden", "--tag", "gold", "--where", "tag != 'Gold'",
        "--where", "tag ~ gol", "--without-tag", "vip")  # fmt: skip
     ok("care", "rule", "add", "中秋", "mooncakes", "--tag", "gold")
     ok("config", "set", "cadence.tag.gold", "30d")
@@ -321,7 +321,7 @@ def test_rename_refused_changes_nothing(shop):
 
 
 def test_rename_quoted_looking_names_stay_readable_in_where(shop):
-    ok("segment", "save", "s", "--where", "tag = vip")
+    ok("segment", "add", "s", "--where", "tag = vip")
     ok("tag", "rename", "vip", '"v"')
     assert saved_filters(shop)["segment s"] == {"where": ["tag = '\"v\"'"]}
     assert ids("--segment", "s") == [1, 3]
@@ -340,7 +340,7 @@ FILTERS = [
 
 @pytest.mark.parametrize("selection", FILTERS)
 def test_one_filter_same_customers_in_list_export_tag_and_reports(shop, selection):
-    ok("segment", "save", "shanghai", "--where", "city = Shanghai")
+    ok("segment", "add", "shanghai", "--where", "city = Shanghai")
     listed = ids(*selection)
     assert listed  # every filter here picks someone
     exported = [r["id"] for r in json.loads(ok("export", "customers", *selection, "-f", "json"))]

@@ -53,8 +53,8 @@ def setup_tag_a() -> None:
         ok("add", name)
     ok("tag", "a", "Anna", "Carl")
     ok("tag", "other", "Bob")
-    ok("segment", "save", "s", "--tag", "a")
-    ok("segment", "save", "t", "--where", "tag != A", "--without-tag", "other")
+    ok("segment", "add", "s", "--tag", "a")
+    ok("segment", "add", "t", "--where", "tag != A", "--without-tag", "other")
     ok("rule", "add", "a", "--where", "id = 2")
     ok("rule", "add", "x", "--tag", "a")
     ok("care", "rule", "add", "春节", "call", "--tag", "a")
@@ -97,7 +97,7 @@ def test_rename_is_one_update_of_the_tags_table(db_path):
 def test_names_are_shown_as_typed_until_the_tag_is_renamed(db_path):
     ok("add", "Anna")
     ok("tag", "vip", "Anna")
-    ok("segment", "save", "s", "--tag", "VIP", "--where", 'tag == "Vip"')
+    ok("segment", "add", "s", "--tag", "VIP", "--where", 'tag == "Vip"')
     assert shown("segment", "list")[0]["filter"] == "--where 'tag == \"Vip\"' --tag VIP"
     ok("tag", "rename", "vip", "Gold")
     assert shown("segment", "list")[0]["filter"] == "--where 'tag == Gold' --tag Gold"
@@ -106,7 +106,7 @@ def test_names_are_shown_as_typed_until_the_tag_is_renamed(db_path):
 
 def test_a_filter_naming_no_tag_selects_nobody_and_follows_the_tag_once_made(db_path):
     ok("add", "Anna")
-    ok("segment", "save", "s", "--tag", "later")
+    ok("segment", "add", "s", "--tag", "later")
     ok("rule", "add", "later", "--where", "id = 1")
     ok("config", "set", "cadence.tag.later", "14d")
     assert ids("--segment", "s") == []
@@ -138,7 +138,7 @@ def test_a_merge_points_stored_filters_at_the_tag_merged_into(db_path):
     ok("add", "Bob")
     ok("tag", "a", "Anna")
     ok("tag", "b", "Bob")
-    ok("segment", "save", "s", "--tag", "a", "--tag", "b")
+    ok("segment", "add", "s", "--tag", "a", "--tag", "b")
     ok("tag", "rename", "a", "b")
     assert shown("segment", "list")[0]["filter"] == "--tag b"
     assert ids("--segment", "s") == [1, 2]
@@ -202,7 +202,7 @@ def test_a_deleted_tags_id_reused_by_a_new_tag_takes_none_of_its_filters(db_path
     ok("tag", "secret", "2")
     ok("rule", "add", "flagged", "--tag", "secret")
     ok("care", "rule", "add", "春节", "send gift", "--tag", "secret")
-    ok("segment", "save", "s1", "--tag", "secret", "--where", "tag != secret")
+    ok("segment", "add", "s1", "--tag", "secret", "--where", "tag != secret")
     ok("config", "set", "cadence.tag.secret", "7d")
     ok("forget", "2", "--yes")
     ok("tag", "walkin", "3", "4")

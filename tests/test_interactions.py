@@ -218,12 +218,35 @@ def test_a_follow_up_typed_with_a_chinese_colon(db_path):
 def test_delete_an_interaction_keeps_its_follow_up_task(db_path):
     add("Anna")
     log("call", "Anna", "hello", "--follow-up", "tomorrow")
-    out = ok("interaction", "delete", "1")
+    before = dump(db_path)
+    err = fails(2, "interaction", "delete", "1", db=db_path)  # a script must say --yes
+    assert err == (
+        "crm: interaction delete asks for confirmation; add --yes to run it from a script\n"
+    )
+    assert dump(db_path) == before
+    out = ok("interaction", "delete", "1", "--yes")
     assert out == "Deleted interaction 1: call with Anna (#1) at 2026-11-22T10:00:00+08:00: hello\n"
     assert interactions() == []
     assert json.loads(ok("task", "list", "-f", "json"))[0]["interaction_id"] is None
     assert "no interaction with id 1" in fails(3, "interaction", "delete", "1", db=db_path)
-    fails(2, "interaction", "delete", "one", db=db_path)
+    fails(2, "interaction", "delete", "one", "--yes", db=db_path)
+
+
+def test_delete_several_interactions_at_once_all_or_none(db_path):
+    add("Anna")
+    for text in ("one", "two", "three"):
+        log("call", "Anna", text)
+    before = dump(db_path)
+    assert "no interaction with id 9" in fails(3, "interaction", "delete", "1", "9", "--yes",
+                                               db=db_path)  # fmt: skip
+    assert dump(db_path) == before  # one missing id deletes none
+    out = ok("interaction", "delete", "1", "#2", "1", "--yes")
+    assert out.splitlines() == [
+        "Deleted interaction 1: call with Anna (#1) at 2026-11-22T10:00:00+08:00: one",
+        "Deleted interaction 2: call with Anna (#1) at 2026-11-22T10:00:00+08:00: two",
+    ]
+    assert ok("interaction", "delete", "-", "-q", "--yes", input="3\n") == "3\n"
+    assert interactions() == []
 
 
 def test_interaction_group_without_a_subcommand_shows_help(db_path):

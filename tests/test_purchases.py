@@ -411,13 +411,20 @@ def test_bad_edits_change_nothing(db_path, anna, args, code, message):
 def test_delete_purchases(db_path, anna):
     for amount in ("1", "2", "3", "4"):
         buy("Anna", "Cup", amount)
-    assert ok("purchase", "delete", "2") == (
+    before = dump(db_path)
+    for args in (["2"], ["-"]):  # a script (or ids piped in) must say --yes
+        err = fails(2, "purchase", "delete", *args, input="2\n", db=db_path)
+        assert err == (
+            "crm: purchase delete asks for confirmation; add --yes to run it from a script\n"
+        )
+    assert dump(db_path) == before
+    assert ok("purchase", "delete", "2", "--yes") == (
         "Deleted purchase 2 of #1 Anna on 2026-11-22: Cup, 2.00 CNY\n"
     )
     assert "no purchase with id 2" in fails(3, "purchase", "delete", "1", "2", db=db_path)
     assert "not a purchase id" in fails(2, "purchase", "delete", "1", "x", db=db_path)
     assert ok("purchase", "delete", "-", input="") == ""  # an empty pipe is a no-op
-    assert ok("purchase", "delete", "-", "-q", input="3\n#4\n") == "3\n4\n"
+    assert ok("purchase", "delete", "-", "-q", "-y", input="3\n#4\n") == "3\n4\n"
     assert ok("purchases", "-q") == "1\n"
     assert buy("Anna", "Cup", "5") == 5  # ids are never reused
 

@@ -4,7 +4,7 @@ import json
 import sqlite3
 import sys
 
-from tests.conftest import crm, fails, ok
+from tests.conftest import crm, dump, fails, ok
 
 
 def test_dedupe_finds_pairs_with_reasons(cn):
@@ -97,8 +97,15 @@ def test_merge_asks_first_and_needs_yes_from_a_script(cn, monkeypatch):
     ok("add", "Anna", "--email", "anna@example.com")
     ok("add", "Anna B", "--phone", "13800138000")
     # Off a terminal (a script, a pipe): refused without --yes, nothing changed.
+    before = dump(cn)
     err = fails(2, "merge", "1", "2", db=cn)
     assert err == "crm: merge asks for confirmation; add --yes to run it from a script\n"
+    # --dry-run needs no --yes: it says what the merge would do and changes nothing.
+    assert ok("merge", "1", "2", "--dry-run") == (
+        "Would merge #2 Anna B into #1: would move 1 record, 1 differing value would be "
+        "kept in notes (dry run: nothing was changed).\n"
+    )
+    assert dump(cn) == before
     # On a terminal: asked; "no" changes nothing (exit 1), "yes" merges.
     monkeypatch.setattr(output, "is_terminal", lambda stream: stream is sys.stdin)  # a person
     result = crm("merge", "1", "2", input="n\n")

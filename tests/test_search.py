@@ -295,7 +295,7 @@ def test_index_after_interaction_edit_and_delete(people, db_path):
     ok("interaction", "edit", "1", "--text", "改期到下周")
     assert found("展会") == []
     assert found("改期到") == [("interaction", 1)]
-    ok("interaction", "delete", "1")
+    ok("interaction", "delete", "1", "--yes")
     assert found("改期到") == []
     assert index_problems(db_path) == []
 

@@ -145,11 +145,11 @@ def test_a_stage_list_keeps_every_stage_a_saved_filter_or_cadence_names(three):
     """Dropping a stage that a segment, rule, care rule or cadence names would leave them
     selecting by a stage that no longer exists (segment list then failed): refused, saying
     which, until they are changed."""
-    ok("segment", "save", "early", "--stage", "Lead")
+    ok("segment", "add", "early", "--stage", "Lead")
     ok("rule", "add", "warm", "--where", 'stage == "prospect"')
     ok("care", "rule", "add", "春节", "card", "--where", "stage != loyal")
     ok("config", "set", "cadence.stage.customer", "30d")
-    ok("segment", "save", "pattern", "--where", "stage ~ lo")  # a pattern names no stage
+    ok("segment", "add", "pattern", "--where", "stage ~ lo")  # a pattern names no stage
     cases = [
         ("lead", "segment early (lead)"),
         ("prospect", "rule 1 (prospect)"),

@@ -81,26 +81,28 @@ def demo(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="Where to build it (default: a new temporary directory)."),
+        typer.Option("--db", help="Where to build it (default: demo.db beside crm.db)."),
     ] = None,
     customers: Annotated[int, typer.Option(min=1, max=100_000, help="How many customers.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
 ) -> None:
-    """Build a throwaway demo database in a new file (never an existing one) and show how
-    to explore it.
+    """Build a throwaway demo database in a new file (by default demo.db beside crm.db,
+    replacing the previous demo there) and show how to explore it.
 
     Example: crm demo
     """
-    import tempfile
+    import shlex
 
     from crmcli.demo import build as demo_data
+    from crmcli.demo import place
     from crmcli.store.db import connect
 
     # `crm --db X demo` means X as much as `crm demo --db X` does; $CRM_DB does not count:
     # it names the user's own database, which the demo never touches.
     db = db or global_options(ctx).db
-    path = db or Path(tempfile.mkdtemp(prefix="crm-demo-")) / "demo.db"
-    path = path.expanduser()
+    if db is None:  # the demo's own file, replaced by each demo (only if a demo built it)
+        place.clear_old_demo(place.default_demo_path())
+    path = (db or place.default_demo_path()).expanduser()
     if path.is_dir() or (path.is_file() and path.stat().st_size > 0):
         # Whatever is in it (products, settings, history, an earlier demo) is someone's:
         # the demo is built only in a new file (or an empty one a script made for it).
@@ -111,17 +113,17 @@ def demo(
     # could have put a hooks folder.
     with writing(ctx, path, hooks=False) as conn:
         made = demo_data.build(conn, count=customers, seed=seed)
-    quoted = str(path) if " " not in str(path) else f"'{path}'"
+    crm, quoted = f"{_program()} --db", shlex.quote(str(path))
     typer.echo(
         f"Demo database with {made['customers']} customers "
         f"({made['archived']} archived) at {path}\n\n"
         "Explore it:\n"
-        f"  crm --db {quoted} list --limit 10\n"
-        f"  crm --db {quoted} list --where 'city = 上海' --sort name\n"
-        f"  crm --db {quoted} show DEMO-0001\n"
-        f"  crm --db {quoted} list --format json --limit 3\n"
-        f"  crm --db {quoted} today\n"
-        f"  crm --db {quoted} remind --within 14d\n"
+        f"  {crm} {quoted} list --limit 10\n"
+        f"  {crm} {quoted} list --where 'city = 上海' --sort name\n"
+        f"  {crm} {quoted} show DEMO-0001\n"
+        f"  {crm} {quoted} list --format json --limit 3\n"
+        f"  {crm} {quoted} today\n"
+        f"  {crm} {quoted} remind --within 14d\n"
         f"or: export CRM_DB={quoted}"
     )
     from crmcli.cli.dashboard import render
@@ -133,3 +135,21 @@ def demo(
         render(output(ctx), conn, clock.today())
     finally:
         conn.close()
+
+
+def _program() -> str:
+    """How to run crm again, as this run was started: `crm` when that is the crm on PATH,
+    else the path typed (`.venv/bin/crm`, after the README's install), else `python -m`."""
+    import shlex
+    import shutil
+    import sys
+
+    typed = Path(sys.argv[0])
+    if typed.name == "__main__.py" and typed.parent.name == "crmcli":  # python -m crmcli
+        return f"{shlex.quote(sys.executable)} -m crmcli"
+    if typed.name != "crm":  # not started as crm (a test runner): the plain name
+        return "crm"
+    on_path = shutil.which("crm")
+    if on_path and Path(on_path).resolve() == typed.resolve():
+        return "crm"
+    return shlex.quote(str(typed))

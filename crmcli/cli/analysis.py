@@ -6,6 +6,7 @@ titled table; JSON is one object holding every part; jsonl, csv and tsv carry th
 (main) part only, one row per line.
 """
 
+import re
 import sqlite3
 import sys
 from collections.abc import Iterable, Mapping
@@ -74,10 +75,13 @@ def rfm_report(
             known = [name for name, _, _ in grid] + ["other"]
             wanted = None
             if segment is not None:
-                wanted = " ".join(segment.split()).casefold()
-                if wanted not in known:
+                # Case, spaces, - and _ are ignored: atrisk, at-risk and "At Risk" are one.
+                typed = re.sub(r"[\s_-]+", "", segment).casefold()
+                same = [n for n in known if re.sub(r"[\s_-]+", "", n).casefold() == typed]
+                if not same:
                     raise InvalidInput(f"unknown RFM segment {segment!r}; segments: "
                                        + ", ".join(known))  # fmt: skip
+                wanted = same[0]
             rows = [
                 r
                 for r in customer_reports.rfm_scores(values, grid)

@@ -138,7 +138,14 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         error = storage_error(exc)
         _say(error.message)
         return error.exit_code
-    if type(exc).__name__ == "NoArgsIsHelpError":  # the help was already printed
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a group without its subcommand
+        # On a terminal rich has printed the help already; a script gets the one line.
+        ctx = exc.ctx  # type: ignore[attr-defined]
+        group = ctx.command
+        names = ", ".join(
+            n for n in group.list_commands(ctx) if not group.get_command(ctx, n).hidden
+        )
+        _say(f"missing command: one of {names} (see '{ctx.command_path} --help')")
         return 2
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click usage errors
         ctx = getattr(exc, "ctx", None)

@@ -26,6 +26,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format, Section, cell, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.text import plural
 from crmcli.records import customers, refs
 from crmcli.records.customers import CustomerInput
 
@@ -426,7 +427,7 @@ def edit(
         born = _born(afters[ids[0]]) if "birthday" in raw.values else ""
         message = f"Updated customer {ids[0]}{born}." if updated else f"No changes{born}."
     else:
-        message = f"Updated {len(updated)} of {len(ids)} customers."
+        message = f"Updated {len(updated)} of {plural(len(ids), 'customer')}."
     out = output(ctx, quiet=quiet)
     out.done(message, *updated)
     for customer_id, found in likely:
@@ -663,7 +664,7 @@ def _archive(
         else:
             message = f"Customer {customer_id} was already {'archived' if archived else 'active'}."
     else:
-        message = f"{verb}d {len(done)} customers."
+        message = f"{verb}d {plural(len(done), 'customer')}."
     output(ctx, quiet=quiet).done(message, *done)
 
 

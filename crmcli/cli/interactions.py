@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
 from crmcli.cli.options import (
     FormatOption,
@@ -13,6 +14,8 @@ from crmcli.cli.options import (
     QuietOption,
     SinceOption,
     UntilOption,
+    YesOption,
+    confirm,
     period,
 )
 from crmcli.cli.output import Format
@@ -209,20 +212,36 @@ def edit_interaction(
 @interaction_app.command("delete")
 def delete_interaction(
     ctx: typer.Context,
-    interaction_id: Annotated[int, typer.Argument(metavar="ID", help="The interaction's id.")],
+    ids: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="Interaction ids; - reads them from stdin.")
+    ],
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Delete a logged interaction for good (the message shows what was deleted).
+    """Delete logged interactions for good, all or none (the message shows what was deleted).
 
-    Example: crm interaction delete 12
+    Example: crm interaction delete 12 --yes
     """
-    with writing(ctx) as conn:
-        record = interactions.delete_interaction(conn, interaction_id)
-    output(ctx, quiet=quiet).done(
-        f"Deleted interaction {interaction_id}: {record['kind']} with {record['customer']} "
-        f"(#{record['customer_id']}) at {record['occurred_at']}: {clip(record['text'])}",
-        interaction_id,
+    wanted = list(dict.fromkeys(record_ids(ids, "interaction")))
+    if not wanted:
+        return
+    with reading(ctx) as conn:
+        shown = {
+            r["id"]: f"interaction {r['id']}: {r['kind']} with {r['customer']} "
+            f"(#{r['customer_id']}) at {r['occurred_at']}: {clip(r['text'])}"
+            for r in (interactions.get_interaction(conn, i) for i in wanted)
+        }
+    confirm(
+        f"Delete {shown[wanted[0]]}?"
+        if len(wanted) == 1
+        else f"Delete {len(wanted)} interactions ({', '.join(map(str, wanted))})?",
+        yes,
+        command="interaction delete",
     )
+    with writing(ctx) as conn:
+        for interaction_id in wanted:
+            interactions.delete_interaction(conn, interaction_id)
+    output(ctx, quiet=quiet).done("\n".join(f"Deleted {shown[i]}" for i in wanted), *wanted)
 
 
 def _contact_rows(conn: Any, customer_id: int) -> list[dict[str, Any]]:

@@ -16,6 +16,8 @@ from crmcli.cli.options import (
     QuietOption,
     SinceOption,
     UntilOption,
+    YesOption,
+    confirm,
     period,
 )
 from crmcli.cli.output import Format
@@ -262,17 +264,28 @@ def purchase_delete(
     ids: Annotated[
         list[str], typer.Argument(metavar="ID...", help="Purchase ids; - reads them from stdin.")
     ],
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Delete purchase lines by id: all of them, or none when one does not exist.
 
-    Example: crm purchases 张伟 --refunds -q | crm purchase delete -
+    Example: crm purchases 张伟 --refunds -q | crm purchase delete - --yes
     """
     from crmcli.records import purchases
 
     wanted = record_ids(ids, "purchase")
     if not wanted:
         return
+    with reading(ctx) as conn:
+        found = [purchases.get_purchase(conn, i) for i in dict.fromkeys(wanted)]
+    confirm(
+        f"Delete purchase {found[0]['id']} of #{found[0]['customer_id']} "
+        f"{found[0]['customer']}: {_describe(found[0])}?"
+        if len(found) == 1
+        else f"Delete {len(found)} purchase lines ({', '.join(str(r['id']) for r in found)})?",
+        yes,
+        command="purchase delete",
+    )
     with writing(ctx) as conn:
         gone = purchases.delete_purchases(conn, wanted)
     for record in gone:

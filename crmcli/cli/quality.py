@@ -6,9 +6,10 @@ import typer
 
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import resolver
-from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm
+from crmcli.cli.options import DryRun, DryRunOption, FormatOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
 from crmcli.core import clock
+from crmcli.core.text import plural
 
 
 @app.command("dedupe")
@@ -39,6 +40,7 @@ def merge(
     keep: Annotated[str, typer.Argument(help="The customer to keep (a reference).")],
     other: Annotated[str, typer.Argument(help="The duplicate to merge into it and delete.")],
     yes: YesOption = False,
+    dry_run: DryRunOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Merge OTHER into KEEP in one transaction, then delete OTHER.
@@ -60,19 +62,29 @@ def merge(
             raise InvalidInput("KEEP and OTHER are the same customer")
         names = dict(conn.execute("SELECT id, name FROM customers WHERE id IN (?, ?)",
                                   (keep_id, other_id)).fetchall())  # fmt: skip
-    confirm(
-        f"Merge #{other_id} {names[other_id]} into #{keep_id} {names[keep_id]} and delete "
-        f"#{other_id}?",
-        yes,
-        command="merge",
-    )
-    with writing(ctx) as conn:
-        done = duplicates.merge_customers(conn, keep_id, other_id)
+    if not dry_run:
+        confirm(
+            f"Merge #{other_id} {names[other_id]} into #{keep_id} {names[keep_id]} and delete "
+            f"#{other_id}?",
+            yes,
+            command="merge",
+        )
+    try:
+        with writing(ctx) as conn:
+            done = duplicates.merge_customers(conn, keep_id, other_id)
+            if dry_run:  # the merge is worked out in full, then rolled back
+                raise DryRun(done)
+    except DryRun as preview:
+        done = preview.result
     moved = sum(done["moved"].values())
-    message = (f"Merged #{other_id} {names[other_id]} into #{keep_id}: moved {moved} records"
-               + (f", filled {', '.join(done['filled'])}" if done["filled"] else "")
-               + (f", {len(done['noted'])} differing values kept in notes" if done["noted"] else "")
-               + ".")  # fmt: skip
+    merged, move, fill, kept = (("Would merge", "would move", "fill", "would be kept") if dry_run
+                                else ("Merged", "moved", "filled", "kept"))  # fmt: skip
+    message = (f"{merged} #{other_id} {names[other_id]} into #{keep_id}: {move} "
+               f"{plural(moved, 'record')}"
+               + (f", {fill} {', '.join(done['filled'])}" if done["filled"] else "")
+               + (f", {plural(len(done['noted']), 'differing value')} {kept} in notes"
+                  if done["noted"] else "")
+               + (" (dry run: nothing was changed)." if dry_run else "."))  # fmt: skip
     output(ctx, quiet=quiet).done(message, keep_id)
 
 
@@ -105,4 +117,4 @@ def clean(
     out = output(ctx, fmt, quiet)
     out.rows(found, quality.COLUMNS)
     if fix:
-        out.note(f"Fixed {fixed} of {len(found)} problems.")
+        out.note(f"Fixed {fixed} of {plural(len(found), 'problem')}.")

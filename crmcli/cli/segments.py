@@ -20,9 +20,9 @@ rule_app = typer.Typer(help="Rules that tag customers automatically.", no_args_i
 app.add_typer(rule_app, name="rule")
 
 
-@segment_app.command("save")
+@segment_app.command("add")
 @filter_options
-def segment_save(
+def segment_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The segment's name.")],
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a segment.")] = False,
@@ -31,16 +31,19 @@ def segment_save(
 ) -> None:
     """Save the filter options as a named segment, for `--segment NAME` anywhere.
 
-    Example: crm segment save shanghai-vips --city 上海 --tag vip
+    Example: crm segment add shanghai-vips --city 上海 --tag vip
     """
     from crmcli.records import segments
 
     assert selection is not None
     with writing(ctx) as conn:
         replaced = segments.save_segment(conn, name, selection, replace=replace)
-    verb = "Replaced" if replaced else "Saved"
+    verb = "Replaced" if replaced else "Added"
     shown = segments.describe(selection.saved())
     output(ctx, quiet=quiet).done(f"{verb} segment {name.strip()}: {shown}")
+
+
+segment_app.command("save", hidden=True)(segment_add)  # its old name: scripts keep working
 
 
 @segment_app.command("list")

@@ -181,7 +181,8 @@ def stage(
         moved = [i for i in ids if tags.set_stage(conn, i, clean, at=moment, reason=note)]
         if batch.dry_run:
             typer.echo(
-                f"Would move {len(moved)} customers to {clean}: " + " ".join(map(str, moved))
+                f"Would move {plural(len(moved), 'customer')} to {clean}: "
+                + " ".join(map(str, moved))
             )
             raise DryRun
     if batch.dry_run:

@@ -217,20 +217,26 @@ def edit(
 @task_app.command("delete")
 def delete(
     ctx: typer.Context,
-    task_id: Annotated[int, typer.Argument(metavar="ID", help="The task's id.")],
+    ids: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="Task ids; - reads ids from stdin.")
+    ],
     quiet: QuietOption = False,
 ) -> None:
-    """Delete a task for good (to finish one, use `crm task done`).
+    """Delete tasks for good, all or none (to finish one, use `crm task done`).
 
-    Example: crm task delete 7
+    Example: crm task delete 7 8
     """
+    task_ids = list(dict.fromkeys(record_ids(ids, "task")))
+    if not task_ids:
+        return
     with writing(ctx) as conn:
-        task = tasks.delete_task(conn, task_id, today=clock.today())
-    output(ctx, quiet=quiet).done(
-        f"Deleted task {task_id} for {task['customer']} (#{task['customer_id']}), "
-        f"due {task['due_on']}: {task['text']}",
-        task_id,
-    )
+        gone = [tasks.delete_task(conn, task_id, today=clock.today()) for task_id in task_ids]
+    lines = [
+        f"Deleted task {t['id']} for {t['customer']} (#{t['customer_id']}), "
+        f"due {t['due_on']}: {t['text']}"
+        for t in gone
+    ]
+    output(ctx, quiet=quiet).done("\n".join(lines), *task_ids)
 
 
 def _open_tasks(conn: Any, customer_id: int) -> list[dict[str, Any]]:

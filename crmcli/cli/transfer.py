@@ -469,7 +469,8 @@ def import_all(
         counts = done.result
     total = sum(counts.values())
     verb = "Dry run, nothing written: would restore" if dry_run else "Restored"
-    output(ctx, quiet=quiet).note(f"{verb} {total} rows in {len(counts)} tables.")
+    tables = plural(len(counts), "table")
+    output(ctx, quiet=quiet).note(f"{verb} {plural(total, 'row')} in {tables}.")
 
 
 # Export ------------------------------------------------------------------------------------

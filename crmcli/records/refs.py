@@ -57,12 +57,12 @@ def resolve(
         found = _by_phone(conn, text, region)
         if found:
             return _exact(conn, ref, found, archived)
-    if numeric:
-        raise NotFound(f"no customer matches {ref!r}")
     key = validate.fold(text)
     found = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
     if found:
         return _exact(conn, ref, found, archived)
+    if numeric:  # a number is a whole name (a customer named "42"), never part of one
+        raise NotFound(f"no customer matches {ref!r}")
     from crmcli.store import search  # the pinyin index: only for names no exact step matched
 
     pinyin = search.pinyin_matches(conn, key, archived=archived)
