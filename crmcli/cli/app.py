@@ -75,6 +75,9 @@ class CrmGroup(TyperGroup):
         run = extra.setdefault("obj", GlobalOptions())  # this run's options and state
         try:
             _check_text(argv)
+            from crmcli.cli.helptext import tidy
+
+            tidy(self)
             result = super().main(
                 args=argv,
                 prog_name=prog_name or "crm",
