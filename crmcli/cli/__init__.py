@@ -14,10 +14,12 @@ MODULES = (
     "admin",
     "analysis",
     "care",
+    "completion",
     "customers",
     "dashboard",
     "feedback",
     "feedback_reports",
+    "guide",
     "hooks",
     "interactions",
     "products",
@@ -56,6 +58,8 @@ _OWNERS = {
     "feedback": "feedback survey",
     "transfer": "export",
     "tasks": "task",
+    "completion": "completion",
+    "guide": "help",
 }
 # `crm show` runs the sections every module registers; `report` and `import` are groups
 # whose commands several modules add.
@@ -86,11 +90,16 @@ def __getattr__(name: str) -> Any:
 
 def run() -> None:
     """Run `crm` with sys.argv; exits with the documented exit code."""
+    import os
     import sys
 
     from typer.main import get_command
 
     argv = sys.argv[1:]
+    if os.environ.get("_CRM_COMPLETE"):  # the shell asks what to offer on Tab
+        from crmcli.cli.completing import typed
+
+        argv = typed()  # the words typed so far name the command and its modules
     app = load(_needs(argv))
     get_command(only(app, argv)).main(prog_name="crm")
 

@@ -61,12 +61,22 @@ def tidy(command: Any) -> None:
         command.short_help = summary(command.help)
         if plain:
             command.help = _keep_examples(command.help)
-    for param in command.params:
+    for param in [*command.params, *help_option(command)]:
         param.metavar = placeholder(param)
         if param.param_type_name == "argument":
             param.__class__ = _argument_class(type(param))
     for sub in getattr(command, "commands", {}).values():
         tidy(sub)
+
+
+def help_option(command: Any) -> list[Any]:
+    """The command's -h/--help flag, if it has one (click makes it on first use and keeps
+    it)."""
+    import typer
+
+    context = typer.Context(command, help_option_names=["-h", "--help"])
+    option = command.get_help_option(context)
+    return [option] if option is not None else []
 
 
 def summary(help: str) -> str:
