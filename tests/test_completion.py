@@ -183,3 +183,34 @@ def test_the_bash_script_completes_in_a_real_bash(people):
     )
     assert out.stdout.splitlines() == ["vegan", "vip", "Wanda Li", "Wang Fang"]
     assert out.stderr == ""
+
+
+LOADED = """
+import sys
+sys.argv = ["crm", *sys.argv[1:]]
+from crmcli.__main__ import main
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(" ".join(sorted(m for m in sys.modules if m.startswith("crmcli") or m == "pydantic")))
+"""
+
+
+def loaded(*args: str, **env: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED, *args],
+        capture_output=True, text=True, env={**os.environ, **env},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_completion_loads_only_when_completing_and_only_its_command(people):
+    """A command's run loads no completion code; a Tab loads the command being completed,
+    not the others, and none of typer's value converters (pydantic: ~100 ms)."""
+    ran = loaded("list", "--limit", "1")
+    assert not {"crmcli.cli.completing", "crmcli.records.suggest"} & ran
+    tab = loaded(_CRM_COMPLETE="complete_bash", COMP_WORDS="crm list --tag v", COMP_CWORD="3")
+    assert {"crmcli.cli.completing", "crmcli.records.suggest", "crmcli.cli.customers"} <= tab
+    assert not {"crmcli.cli.transfer", "crmcli.cli.value", "pydantic"} & tab

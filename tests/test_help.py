@@ -90,6 +90,37 @@ def test_plain_help_keeps_examples_one_a_line():
     assert re.search(r"--at WHEN", out) and not TYPE_LABEL.search(out)
 
 
+PLAIN_HELP = """
+import json, sys
+from typer.testing import CliRunner
+from crmcli.cli import app
+paths = json.loads(sys.argv[1])
+runner = CliRunner()
+print(json.dumps({p: runner.invoke(app, [*p.split()[1:], "--help"]).stdout for p in paths}))
+"""
+
+
+def test_plain_help_of_every_command_is_in_words_with_examples_one_a_line():
+    """Off a terminal (TYPER_USE_RICH=0, as crm sets it for a pipe) help is click's plain
+    text, which rewraps paragraphs: one run over every command."""
+    import json
+
+    paths = [path for path, _ in COMMANDS]
+    env = {**os.environ, "TYPER_USE_RICH": "0"}
+    out = subprocess.run(
+        [sys.executable, "-c", PLAIN_HELP, json.dumps(paths)],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout  # fmt: skip
+    helps = json.loads(out)
+    for path, line in EXAMPLES:
+        if path.startswith("crm help "):
+            continue
+        assert f"Example: {line}" in [shown.strip() for shown in helps[path].splitlines()]
+    for path, text in helps.items():
+        assert text.startswith("Usage: crm"), path
+        assert not TYPE_LABEL.search(text), f"{path}: {TYPE_LABEL.search(text)}"
+
+
 def test_summaries_are_whole_first_sentences():
     out = ok("feedback", "--help")
     assert "Delete a feedback item for good (e.g. one entered by mistake)." in out
