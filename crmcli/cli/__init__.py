@@ -96,11 +96,17 @@ def run() -> None:
     from typer.main import get_command
 
     argv = sys.argv[1:]
+    modules = _needs(argv)
     if os.environ.get("_CRM_COMPLETE"):  # the shell asks what to offer on Tab
         from crmcli.cli.completing import typed
 
-        argv = typed()  # the words typed so far name the command and its modules
-    app = load(_needs(argv))
+        argv, word = typed()  # the words typed so far name the command and its modules
+        modules = _needs(argv)
+        if _command_name(argv) is None and word and not word.startswith("-"):
+            # the command's name itself: only the modules of the names it may become
+            starting = {m for name, ms in NEEDS.items() if name.startswith(word) for m in ms}
+            modules = tuple(m for m in MODULES if m in starting) or modules
+    app = load(modules)
     get_command(only(app, argv)).main(prog_name="crm")
 
 

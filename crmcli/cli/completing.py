@@ -44,13 +44,15 @@ def script(shell: str) -> str:
     return get_completion_script(prog_name="crm", complete_var=VAR, shell=shell)
 
 
-def typed() -> list[str]:
-    """The words typed before the one being completed (a run loads only their command's
-    modules, crmcli.cli.run); [] when the shell's variables cannot be read."""
+def typed() -> tuple[list[str], str]:
+    """The words typed before the one being completed, and that one (a run loads only the
+    modules of the command they name, crmcli.cli.run); nothing when the shell's
+    variables cannot be read."""
     try:
-        return list(_completer(None).get_completion_args()[0])
+        words, word = _completer(None).get_completion_args()
+        return list(words), word
     except Exception:
-        return []
+        return [], ""
 
 
 def complete(root: Any, obj: Any) -> int:
@@ -83,15 +85,21 @@ def _completer(root: Any) -> Any:
 
 
 def _register() -> None:
-    """typer's completion classes, with zsh's and fish's descriptions as plain text: typer
-    passes each through rich, whose import costs more than the rest of a completion."""
+    """typer's completion classes, with bash's values escaped for its command line, and
+    zsh's and fish's descriptions as plain text: typer passes each through rich, whose
+    import costs more than the rest of a completion."""
     import re
 
     from typer._click.shell_completion import add_completion_class
-    from typer._completion_classes import FishComplete, ZshComplete
+    from typer._completion_classes import BashComplete, FishComplete, ZshComplete
     from typer.completion import completion_init
 
     completion_init()
+
+    class Bash(BashComplete):
+        def format_completion(self, item: Any) -> str:
+            # bash puts a value on the line as it is: "Wang Fang" would be two words
+            return re.sub(r"([^\w@%+=:,./-])", r"\\\1", item.value)
 
     def zsh_quoted(text: str) -> str:
         for old, new in ('"', '""'), ("'", "''"), ("$", "\\$"), ("`", "\\`"), (":", r"\\:"):
@@ -108,6 +116,7 @@ def _register() -> None:
             about = re.sub(r"\s", " ", item.help or "")
             return f"{item.value}\t{about}" if about else item.value
 
+    add_completion_class(Bash, "bash")
     add_completion_class(Zsh, "zsh")
     add_completion_class(Fish, "fish")
 

@@ -60,13 +60,18 @@ def tags(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Sugge
 
 
 def stages(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Suggestion]:
-    """Funnel stages in use beginning with `typed`."""
+    """Funnel stages in use beginning with `typed` (case ignored)."""
+    # One step of the stage index per distinct stage (SELECT DISTINCT reads every row).
     rows = conn.execute(
-        "SELECT DISTINCT stage FROM customers WHERE stage LIKE ? ESCAPE '\\' "
-        "ORDER BY stage LIMIT ?",
-        (_like(typed), limit),
+        "WITH RECURSIVE used(stage) AS ("
+        " SELECT min(stage) FROM customers"
+        " UNION ALL"
+        " SELECT (SELECT min(stage) FROM customers WHERE stage > used.stage) FROM used"
+        " WHERE used.stage IS NOT NULL"
+        ") SELECT stage FROM used WHERE stage IS NOT NULL"
     ).fetchall()
-    return [Suggestion(row[0], "stage") for row in rows]
+    found = [row[0] for row in rows if row[0].casefold().startswith(typed.casefold())]
+    return [Suggestion(stage, "stage") for stage in found[:limit]]
 
 
 def segments(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Suggestion]:
@@ -84,8 +89,16 @@ def where_fields(conn: sqlite3.Connection | None, typed: str) -> list[Suggestion
     from crmcli.records.filters import known_fields
 
     custom: set[str] = set()
-    if conn is not None:
-        custom = {row[0] for row in conn.execute("SELECT DISTINCT key FROM customer_fields")}
+    if conn is not None:  # one step of the key index per distinct key, as for stages
+        rows = conn.execute(
+            "WITH RECURSIVE used(key) AS ("
+            " SELECT min(key) FROM customer_fields"
+            " UNION ALL"
+            " SELECT (SELECT min(key) FROM customer_fields WHERE key > used.key) FROM used"
+            " WHERE used.key IS NOT NULL"
+            ") SELECT key FROM used WHERE key IS NOT NULL"
+        )
+        custom = {row[0] for row in rows}
     names = known_fields(custom).split(", ")
     return [Suggestion(name, "field") for name in names if name.startswith(typed)]
 
