@@ -14,7 +14,7 @@ import pytest
 from typer.main import get_command
 
 from crmcli.cli import app
-from crmcli.cli.helptext import summary, tidy
+from crmcli.cli.helptext import placeholder, summary, tidy
 from crmcli.cli.topics import ABOUT, TOPICS
 from tests.conftest import crm, fails, filled_once, ok
 
@@ -158,6 +158,7 @@ def test_summary(text, first):
         (["export", "tasks", "--format", "vcard"], "vcard"),
         (["export", "all", "--format", "csv"], "csv"),
         (["subject-export", "1", "--format", "table"], "table"),
+        (["dashboard", "--format", "csv"], "csv"),
     ],
 )
 def test_a_format_a_command_cannot_write_is_not_offered(db_path, args, refused):
@@ -279,3 +280,44 @@ def test_the_man_page_is_built_from_the_same_text_and_renders(db_path, tmp_path)
     ).stdout  # fmt: skip
     assert "EXIT STATUS" in shown and "3: not found" in shown
     assert 'crm list --where "city = 上海" --tag vip' in shown
+
+
+# Choices that are refused only with another option of the example, saying why.
+CONFLICTS = {("crm export customers --classes", "vcard")}
+
+
+def test_every_choice_offered_works_in_the_commands_example(db_path, tmp_path, monkeypatch):
+    """Each example run again with each value of each choice option its command offers
+    (--format, --by, --model, ...) in place of its own: a value offered must work. (An
+    import's --format says what its file is: one file cannot be all of them.)"""
+    filled_once(db_path, _world)
+    monkeypatch.chdir(tmp_path)
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    saved = db_path.read_bytes()
+    refused = []
+    by_path = dict(COMMANDS)
+    for path, line in EXAMPLES:
+        if any(c in line for c in "|<>$") or not line.startswith("crm ") or path not in by_path:
+            continue
+        words = shlex.split(line)[1:]
+        params = by_path[path].params
+        if any(p.param_type_name == "argument" and placeholder(p) == "FILE" for p in params):
+            continue
+        for param in params:
+            choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+            if param.param_type_name != "option" or not choices:
+                continue
+            kept = [w for i, w in enumerate(words) if w not in param.opts
+                    and (i == 0 or words[i - 1] not in param.opts)]  # fmt: skip
+            for choice in choices:
+                value = str(getattr(choice, "value", choice))
+                if any(line.startswith(a) and value == b for a, b in CONFLICTS):
+                    continue
+                for made in set(tmp_path.iterdir()) - {tmp_path / n for n in FILES}:
+                    made.unlink()
+                db_path.write_bytes(saved)
+                result = crm(*kept, param.opts[0], value)
+                if result.exit_code != 0:
+                    refused.append(f"crm {' '.join(kept)} {param.opts[0]} {value}: {result.stderr}")
+    assert not refused, "\n".join(refused)

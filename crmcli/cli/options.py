@@ -38,6 +38,18 @@ class JsonFormat(str, Enum):
 JsonFormatOption = Annotated[
     JsonFormat, typer.Option("--format", "-f", help="Output format: json (the only one).")
 ]
+
+
+class TableOrJson(str, Enum):
+    """--format of a command that prints one document: a table, or one JSON object."""
+
+    table = "table"
+    json = "json"
+
+
+TableOrJsonOption = Annotated[
+    TableOrJson, typer.Option("--format", "-f", help="Output format: table or json.")
+]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what a script needs.")]
 LimitOption = Annotated[int | None, typer.Option("--limit", min=0, help="At most this many rows.")]
 SinceOption = Annotated[
