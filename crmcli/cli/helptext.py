@@ -119,7 +119,7 @@ _ARGUMENT_CLASSES: dict[type, type] = {}
 
 def _argument_class(base: type) -> type:
     """`base` (typer's argument) showing its word alone in help: typer adds the Python type
-    after the name (`REF <str>`)."""
+    after the name (`REF <str>`) and braces a required one in the usage line (`{REF}`)."""
     if base in _ARGUMENT_CLASSES.values():
         return base
     if base not in _ARGUMENT_CLASSES:
@@ -130,6 +130,10 @@ def _argument_class(base: type) -> type:
 
             def _rich_display_name(self) -> str:
                 return f"{self.metavar}..." if self.nargs != 1 else str(self.metavar)
+
+            def _usage_display_name(self) -> str:  # REF, [REF], [REF]... (typer: {REF})
+                name = str(self.metavar) if self.required else f"[{self.metavar}]"
+                return f"{name}..." if self.nargs != 1 else name
 
         _ARGUMENT_CLASSES[base] = WordedArgument
     return _ARGUMENT_CLASSES[base]
