@@ -459,7 +459,7 @@ def test_date_add_list_delete(db_path):
         (["add", "Anna", "x", "someday"], 2, "not a date"),
         (["add", "Anna", " ", "2026-01-01"], 2, "label cannot be empty"),
         (["add", "Nobody", "x", "2026-01-01"], 3, "no customer matches"),
-        (["add", "Anna", "x"], 2, "Missing argument 'on'"),
+        (["add", "Anna", "x"], 2, "Missing argument 'DATE'"),
         (["list", "--within", "ages"], 2, "is not a period"),
         (["delete", "5"], 3, "no date with id 5"),
         (["delete", "five"], 2, "Invalid value for 'ID'"),

@@ -48,7 +48,7 @@ def test_add_a_task(anna):
         (["Anna", "x", "--every", "2"], 2, "is not a period"),
         (["Anna", " "], 2, "task text cannot be empty"),
         (["Bob", "x"], 3, "no customer matches 'Bob'"),
-        (["Anna"], 2, "Missing argument 'text'"),
+        (["Anna"], 2, "Missing argument 'TEXT'"),
     ],
 )
 def test_bad_task_add_writes_nothing(anna, db_path, args, code, message):
@@ -160,7 +160,7 @@ def test_done_several_ids_and_from_stdin_in_one_transaction(anna, db_path):
     [
         (["abc"], 2, "not a task id: 'abc'"),
         (["0"], 3, "no task with id 0"),
-        ([], 2, "Missing argument 'ids'"),
+        ([], 2, "Missing argument 'ID'"),
     ],
 )
 def test_bad_done(anna, db_path, args, code, message):
@@ -191,7 +191,7 @@ def test_snoozing_a_recurring_task_keeps_its_series(anna):
         (["1", "someday"], 2, "not a date"),
         (["2", "tomorrow"], 2, "task 2 is already done"),
         (["9", "tomorrow"], 3, "no task with id 9"),
-        (["1"], 2, "Missing argument 'when'"),
+        (["1"], 2, "Missing argument 'DATE'"),
     ],
 )
 def test_bad_snooze(anna, db_path, args, code, message):

@@ -14,10 +14,12 @@ MODULES = (
     "admin",
     "analysis",
     "care",
+    "completion",
     "customers",
     "dashboard",
     "feedback",
     "feedback_reports",
+    "guide",
     "hooks",
     "interactions",
     "products",
@@ -56,6 +58,8 @@ _OWNERS = {
     "feedback": "feedback survey",
     "transfer": "export",
     "tasks": "task",
+    "completion": "completion",
+    "guide": "help",
 }
 # `crm show` runs the sections every module registers; `report` and `import` are groups
 # whose commands several modules add.
@@ -86,12 +90,23 @@ def __getattr__(name: str) -> Any:
 
 def run() -> None:
     """Run `crm` with sys.argv; exits with the documented exit code."""
+    import os
     import sys
 
     from typer.main import get_command
 
     argv = sys.argv[1:]
-    app = load(_needs(argv))
+    modules = _needs(argv)
+    if os.environ.get("_CRM_COMPLETE"):  # the shell asks what to offer on Tab
+        from crmcli.cli.completing import typed
+
+        argv, word = typed()  # the words typed so far name the command and its modules
+        modules = _needs(argv)
+        if _command_name(argv) is None and word and not word.startswith("-"):
+            # the command's name itself: only the modules of the names it may become
+            starting = {m for name, ms in NEEDS.items() if name.startswith(word) for m in ms}
+            modules = tuple(m for m in MODULES if m in starting) or modules
+    app = load(modules)
     get_command(only(app, argv)).main(prog_name="crm")
 
 

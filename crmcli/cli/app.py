@@ -76,8 +76,18 @@ class CrmGroup(TyperGroup):
         if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 fail the read
             sys.stdin.reconfigure(errors="strict")  # (not pass on as surrogates)
         run = extra.setdefault("obj", GlobalOptions())  # this run's options and state
+        if os.environ.get("_CRM_COMPLETE"):  # the shell asks what to offer on Tab
+            from crmcli.cli.completing import complete
+
+            code = complete(self, run)
+            if standalone_mode:
+                sys.exit(code)
+            return code
         try:
             _check_text(argv)
+            from crmcli.cli.helptext import tidy
+
+            tidy(self)
             result = super().main(
                 args=argv,
                 prog_name=prog_name or "crm",

@@ -150,7 +150,7 @@ def rule_add(
     """Add a care rule: for FESTIVAL, do ACTION for the customers the filter options pick
     (none: everyone). Filters are read again each time, so tags and stages stay current.
 
-    Example: crm care rule add 中秋 "月饼礼盒 mooncake gift box" --tag vip --where "tier = A"
+    Example: crm care rule add 中秋 "月饼礼盒 mooncake gift box" --tag vip --abc A
     """
     from crmcli.records import care
 

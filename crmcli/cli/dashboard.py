@@ -7,7 +7,7 @@ from datetime import date
 import typer
 
 from crmcli.cli.app import app, output, reading
-from crmcli.cli.options import AsOfOption, FormatOption, as_of_date
+from crmcli.cli.options import AsOfOption, TableOrJson, TableOrJsonOption, as_of_date
 from crmcli.cli.output import Bars, Format, Output, Section
 
 
@@ -23,10 +23,6 @@ def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
         ]
         out.sections(parts, header={"as_of": today.isoformat()})
         return
-    if out.fmt is not Format.table:
-        from crmcli.core.errors import InvalidInput
-
-        raise InvalidInput("the dashboard is a table or JSON; use --format table or json")
     parts = []
     for panel in found:
         rows = [money.present(r, grouped_digits=True) for r in panel.rows]
@@ -45,7 +41,7 @@ def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
 
 @app.command("dashboard")
 def dashboard_command(
-    ctx: typer.Context, as_of: AsOfOption = None, fmt: FormatOption = Format.table
+    ctx: typer.Context, as_of: AsOfOption = None, fmt: TableOrJsonOption = TableOrJson.table
 ) -> None:
     """One screen: customers by funnel and lifecycle stage, revenue this month against last
     month and last year, RFM segments, and today's contact list. `crm` alone on a terminal
@@ -55,4 +51,4 @@ def dashboard_command(
     """
     day = as_of_date(as_of)
     with reading(ctx) as conn:
-        render(output(ctx, fmt), conn, day)
+        render(output(ctx, Format(fmt.value)), conn, day)

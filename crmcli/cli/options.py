@@ -13,6 +13,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from datetime import date
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,6 +26,29 @@ if TYPE_CHECKING:  # the filter language loads only in the commands that select 
 FormatOption = Annotated[
     Format,
     typer.Option("--format", "-f", help="Output format: table, json, jsonl, csv or tsv."),
+]
+
+
+class JsonFormat(str, Enum):
+    """--format of a command that writes one JSON document and nothing else."""
+
+    json = "json"
+
+
+JsonFormatOption = Annotated[
+    JsonFormat, typer.Option("--format", "-f", help="Output format: json (the only one).")
+]
+
+
+class TableOrJson(str, Enum):
+    """--format of a command that prints one document: a table, or one JSON object."""
+
+    table = "table"
+    json = "json"
+
+
+TableOrJsonOption = Annotated[
+    TableOrJson, typer.Option("--format", "-f", help="Output format: table or json.")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what a script needs.")]
 LimitOption = Annotated[int | None, typer.Option("--limit", min=0, help="At most this many rows.")]

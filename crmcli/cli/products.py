@@ -38,7 +38,7 @@ def product_add(
 ) -> None:
     """Add a product and print its id.
 
-    Example: crm product add "Longjing tea 250g" --category tea --price 649.75 --sku LJ-250
+    Example: crm product add "Longjing tea 500g" --category tea --price 1299.50 --sku LJ-500
     """
     from crmcli.records import products
 

@@ -43,9 +43,10 @@ def remind(
 ) -> None:
     """Print what is due: overdue tasks, tasks due soon, customers due for contact,
     birthdays and dates. Prints nothing and exits 0 when nothing is due (so cron sends no
-    mail); --format json always prints one object, ics always one calendar.
+    mail); --format json always prints one object, ics always one calendar. A crontab line
+    for every weekday morning: 0 8 * * 1-5 crm remind
 
-    Example: crm remind --within 14d      crontab: 0 8 * * 1-5 crm remind
+    Example: crm remind --within 14d
     """
     from crmcli.reports import reminders  # not at import: `crm show` loads this module
 

@@ -16,7 +16,15 @@ from crmcli.cli.app import (
     reading,
     writing,
 )
-from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption, confirm
+from crmcli.cli.options import (
+    FormatOption,
+    JsonFormat,
+    JsonFormatOption,
+    LimitOption,
+    QuietOption,
+    YesOption,
+    confirm,
+)
 from crmcli.cli.output import Format
 from crmcli.core.errors import CrmError, InvalidInput
 from crmcli.core.text import plural
@@ -239,9 +247,7 @@ def forget(
 def subject_export(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
-    fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format: json (the only one).")
-    ] = Format.json,
+    fmt: JsonFormatOption = JsonFormat.json,
     reveal: RevealOption = False,
 ) -> None:
     """Everything held on one customer as one JSON document (a data-subject request).
@@ -252,8 +258,6 @@ def subject_export(
     from crmcli.cli.output import emit_document
     from crmcli.records import privacy
 
-    if fmt is not Format.json:
-        raise InvalidInput("subject-export writes json only (--format json)")
     with reading(ctx) as conn:
         data = privacy.subject_data(conn, resolver(conn, archived=True)(ref), reveal=reveal)
     emit_document(data)

@@ -17,13 +17,14 @@ from crmcli.cli.options import (
     AllowDuplicateOption,
     DryRun,
     DryRunOption,
+    JsonFormat,
+    JsonFormatOption,
     QuietOption,
     SinceOption,
     UntilOption,
     filter_options,
     period,
 )
-from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
 from crmcli.core.text import plural
@@ -58,7 +59,16 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 
 
-class InFormat(str, Enum):
+# Each command offers (in help, completion and validation) only the formats it reads or
+# writes: one enum per set; `_format` reads any of them as the OutFormat of the same value.
+class TableIn(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class ContactsIn(str, Enum):
     csv = "csv"
     tsv = "tsv"
     json = "json"
@@ -75,11 +85,42 @@ class OutFormat(str, Enum):
     ics = "ics"
 
 
+class TableOut(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class ContactsOut(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    vcard = "vcard"
+
+
+class CalendarOut(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    ics = "ics"
+
+
+class JsonOut(str, Enum):
+    json = "json"
+
+
 FileArgument = Annotated[
     str, typer.Argument(metavar="FILE", help="The file to read; - reads standard input.")
 ]
 InFormatOption = Annotated[
-    InFormat | None,
+    TableIn | None,
+    typer.Option("--format", "-f", help="csv, tsv, json or jsonl (default: from FILE's name)."),
+]
+ContactsInOption = Annotated[
+    ContactsIn | None,
     typer.Option(
         "--format", "-f", help="csv, tsv, json, jsonl or vcard (default: from FILE's name)."
     ),
@@ -104,10 +145,10 @@ RejectsOption = Annotated[
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file (mode 0600), not stdout.")
 ]
-OutFormatOption = Annotated[
-    OutFormat | None,
+CalendarOutOption = Annotated[
+    CalendarOut | None,
     typer.Option(
-        "--format", "-f", help="csv, tsv, json, jsonl, vcard or ics (default: from -o, else csv)."
+        "--format", "-f", help="csv, tsv, json, jsonl or ics (default: from -o, else csv)."
     ),
 ]
 ForceOption = Annotated[
@@ -222,7 +263,7 @@ def _import(
     kind: str,
     file: str,
     *,
-    fmt: InFormat | None,
+    fmt: TableIn | ContactsIn | None,
     encoding: str | None,
     plain: bool,
     mapping: list[str] | None,
@@ -334,7 +375,7 @@ KeepUnknownOption = Annotated[
 def import_customers(
     ctx: typer.Context,
     file: FileArgument,
-    fmt: InFormatOption = None,
+    fmt: ContactsInOption = None,
     encoding: EncodingOption = None,
     plain: ExactOption = False,
     mapping: MapOption = None,
@@ -487,11 +528,12 @@ SUFFIX_FORMATS = {
 }
 
 
-def _format(
-    fmt: OutFormat | None, output: Path | None, allowed: tuple[OutFormat, ...], bom: bool
-) -> OutFormat:
-    """The format asked for, else the one -o's suffix names (a file without one: the first
-    allowed). A suffix that names no format (x.xlsx) is refused rather than filled with CSV."""
+def _format(fmt: Enum | None, output: Path | None, offered: type[Enum], bom: bool) -> OutFormat:
+    """The format asked for (one of `offered`), else the one -o's suffix names (a file
+    without one: the first offered). A suffix that names no format (x.xlsx), or one this
+    export does not write, is refused rather than filled with CSV."""
+    allowed = tuple(OutFormat(member.value) for member in offered)
+    fmt = OutFormat(fmt.value) if fmt is not None else None
     if fmt is None and output is not None and output.suffix:
         fmt = SUFFIX_FORMATS.get(output.suffix.lower())
         if fmt is None:
@@ -566,7 +608,7 @@ def _selection_sql(conn: Any, selection: "CustomerFilter") -> tuple[str, list[An
 def export_customers(
     ctx: typer.Context,
     fmt: Annotated[
-        OutFormat | None,
+        ContactsOut | None,
         typer.Option(
             "--format", "-f", help="csv, tsv, json, jsonl or vcard (default: from -o, else csv)."
         ),
@@ -600,8 +642,7 @@ def export_customers(
     from crmcli.transfer import exporters, vcards
 
     assert selection is not None
-    chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
-                                   OutFormat.jsonl, OutFormat.vcard), bom)  # fmt: skip
+    chosen = _format(fmt, output, ContactsOut, bom)
     if vcard_version is not None and chosen is not OutFormat.vcard:
         raise InvalidInput(f"--vcard-version goes with --format vcard, not {chosen.value}")
     vcard_version = vcard_version or "3.0"
@@ -639,7 +680,7 @@ def export_purchases(
     since: SinceOption = None,
     until: UntilOption = None,
     fmt: Annotated[
-        OutFormat | None,
+        TableOut | None,
         typer.Option(
             "--format", "-f", help="csv, tsv, json or jsonl (default: from -o, else csv)."
         ),
@@ -659,9 +700,7 @@ def export_purchases(
     from crmcli.transfer import exporters
 
     assert selection is not None
-    chosen = _format(
-        fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json, OutFormat.jsonl), bom
-    )
+    chosen = _format(fmt, output, TableOut, bom)
     first, last = period(since, until)
     with reading(ctx) as conn:
         where, params = _selection_sql(conn, selection)
@@ -686,7 +725,7 @@ def _calendar(events: Iterator[Any], out: TextIO) -> int:
 @filter_options
 def export_interactions(
     ctx: typer.Context,
-    fmt: OutFormatOption = None,
+    fmt: CalendarOutOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
     plain: PlainOption = False,
@@ -703,8 +742,7 @@ def export_interactions(
     from crmcli.transfer import exporters
 
     assert selection is not None
-    chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
-                                   OutFormat.jsonl, OutFormat.ics), bom)  # fmt: skip
+    chosen = _format(fmt, output, CalendarOut, bom)
     with reading(ctx) as conn:
         where, params = _selection_sql(conn, selection)
 
@@ -722,7 +760,7 @@ def export_interactions(
 @filter_options
 def export_tasks(
     ctx: typer.Context,
-    fmt: OutFormatOption = None,
+    fmt: CalendarOutOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
     plain: PlainOption = False,
@@ -739,8 +777,7 @@ def export_tasks(
     from crmcli.transfer import exporters
 
     assert selection is not None
-    chosen = _format(fmt, output, (OutFormat.csv, OutFormat.tsv, OutFormat.json,
-                                   OutFormat.jsonl, OutFormat.ics), bom)  # fmt: skip
+    chosen = _format(fmt, output, CalendarOut, bom)
     today = clock.today()
     with reading(ctx) as conn:
         where, params = _selection_sql(conn, selection)
@@ -759,7 +796,7 @@ def export_tasks(
 def export_all(
     ctx: typer.Context,
     fmt: Annotated[
-        OutFormat | None, typer.Option("--format", "-f", help="json (the only one).")
+        JsonOut | None, typer.Option("--format", "-f", help="json (the only one).")
     ] = None,
     output: OutputOption = None,
     force: ForceOption = False,
@@ -772,7 +809,7 @@ def export_all(
     """
     from crmcli.transfer import exporters
 
-    _format(fmt, output, (OutFormat.json,), bom=False)
+    _format(fmt, output, JsonOut, bom=False)
     with reading(ctx) as conn:
 
         def produce(out: TextIO) -> int:
@@ -788,9 +825,7 @@ def export_customer(
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Show sensitive values (national ID) unmasked.")
     ] = False,
-    fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format: json (the only one).")
-    ] = Format.json,
+    fmt: JsonFormatOption = JsonFormat.json,
 ) -> None:
     """Everything held on one customer as one JSON document (a data-subject request);
     `crm export REF` is the same.

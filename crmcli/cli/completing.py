@@ -1,0 +1,180 @@
+"""Shell completion: what crm offers when the shell's script calls it back.
+
+`crm completion SHELL` prints typer's script for bash, zsh or fish (`script`). On Tab the
+script runs crm with `_CRM_COMPLETE=complete_bash|complete_zsh|complete_fish` and the
+words typed so far (COMP_WORDS and COMP_CWORD for bash, `_TYPER_COMPLETE_ARGS` for zsh and
+fish); such a run comes here (`complete`, from the root command's `main`) and runs no
+command. Commands, options and fixed choices (`--format`) come from the click commands;
+the parameters named in VALUES and FIXED get their values here: customers, tags, stages,
+segments and `--where` fields from the database, opened read-only without a key, a lock or
+an upgrade (crmcli.store.connection.peek). A missing, locked or encrypted file, or any
+error at all, completes nothing and says nothing. This module loads only when completing.
+"""
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+VAR = "_CRM_COMPLETE"
+
+# The source of each parameter's values (crmcli.records.suggest), by option flag or
+# argument name, as crmcli.cli.helptext names them.
+_VALUES = {
+    "customers": "ref customer customers targets keep other first --customer --referred-by",
+    "tags": "tag --tag --add-tag --remove-tag --without-tag",
+    "stages": "second --stage",
+    "segments": "--segment",
+    "where_fields": "--where",
+}
+VALUES = {name: source for source, names in _VALUES.items() for name in names.split()}
+# Parameters whose values are a fixed list.
+FIXED = {
+    "--lifecycle": "new active at-risk lapsed reactivated none",
+    "--abc": "A B C",
+    "--frequency-tier": "high medium low",
+    "--value-tier": "high medium low",
+    "topic": "dates filters formats exit-codes privacy",  # crm help (crmcli/cli/topics.py)
+}
+
+
+def script(shell: str) -> str:
+    """The completion script for `shell` (bash, zsh or fish)."""
+    from typer._completion_shared import get_completion_script
+
+    return get_completion_script(prog_name="crm", complete_var=VAR, shell=shell)
+
+
+def typed() -> tuple[list[str], str]:
+    """The words typed before the one being completed, and that one (a run loads only the
+    modules of the command they name, crmcli.cli.run); nothing when the shell's
+    variables cannot be read."""
+    try:
+        words, word = _completer(None).get_completion_args()
+        return list(words), word
+    except Exception:
+        return [], ""
+
+
+def complete(root: Any, obj: Any) -> int:
+    """Print what the shell should offer for the words it passed; the exit code for it."""
+    try:
+        from typer.completion import shell_complete
+
+        from crmcli.cli.helptext import tidy
+
+        _register()
+        tidy(root)  # whole summaries as the descriptions zsh and fish show
+        changed = _attach(root, [])
+    except Exception:  # never a word on stderr while the user types
+        return 0
+    try:
+        return shell_complete(root, {"obj": obj}, "crm", VAR, os.environ.get(VAR, ""))
+    except Exception:
+        return 0
+    finally:  # the commands as they were, for the next run in this process (tests)
+        for param, runtime, values in changed:
+            param._runtime_param, param._custom_shell_complete = runtime, values
+
+
+def _completer(root: Any) -> Any:
+    from typer._click.shell_completion import get_completion_class
+
+    _register()
+    shell = os.environ.get(VAR, "").partition("_")[2]
+    return get_completion_class(shell)(root, {}, "crm", VAR)  # type: ignore[misc]
+
+
+def _register() -> None:
+    """typer's completion classes, with bash's values escaped for its command line, and
+    zsh's and fish's descriptions as plain text: typer passes each through rich, whose
+    import costs more than the rest of a completion."""
+    import re
+
+    from typer._click.shell_completion import add_completion_class
+    from typer._completion_classes import BashComplete, FishComplete, ZshComplete
+    from typer.completion import completion_init
+
+    completion_init()
+
+    class Bash(BashComplete):
+        def format_completion(self, item: Any) -> str:
+            # bash puts a value on the line as it is: "Wang Fang" would be two words
+            return re.sub(r"([^\w@%+=:,./-])", r"\\\1", item.value)
+
+    def zsh_quoted(text: str) -> str:
+        for old, new in ('"', '""'), ("'", "''"), ("$", "\\$"), ("`", "\\`"), (":", r"\\:"):
+            text = text.replace(old, new)
+        return text
+
+    class Zsh(ZshComplete):
+        def format_completion(self, item: Any) -> str:
+            value = f'"{zsh_quoted(item.value)}"'
+            return f'{value}:"{zsh_quoted(item.help)}"' if item.help else value
+
+    class Fish(FishComplete):
+        def format_completion(self, item: Any) -> str:
+            about = re.sub(r"\s", " ", item.help or "")
+            return f"{item.value}\t{about}" if about else item.value
+
+    add_completion_class(Bash, "bash")
+    add_completion_class(Zsh, "zsh")
+    add_completion_class(Fish, "fish")
+
+
+class _AsTyped:
+    """A parameter's value left as the shell passed it: completing needs no conversion,
+    and typer's converters load pydantic (about 100 ms, most of a completion's time)."""
+
+    def coerce(self, value: Any, **_: Any) -> Any:
+        return value
+
+
+def _attach(command: Any, changed: list[tuple[Any, Any, Any]]) -> list[tuple[Any, Any, Any]]:
+    """Give the parameters of `command` and its subcommands their values (VALUES, FIXED),
+    and no conversion of the values already typed; `changed` gets what each had before."""
+    from crmcli.cli.helptext import help_option
+
+    for param in [*command.params, *help_option(command)]:
+        changed.append((param, param._runtime_param, param._custom_shell_complete))
+        param._runtime_param = _AsTyped()
+        key = param.opts[0] if param.param_type_name == "option" else param.name
+        if key in VALUES:
+            param._custom_shell_complete = _from_database(VALUES[key])
+        elif key in FIXED:
+            param._custom_shell_complete = _fixed(FIXED[key].split())
+    for sub in getattr(command, "commands", {}).values():
+        _attach(sub, changed)
+    return changed
+
+
+def _from_database(source: str) -> Callable[[Any, Any, str], list[Any]]:
+    def values(ctx: Any, param: Any, incomplete: str) -> list[Any]:
+        from typer._click.shell_completion import CompletionItem
+
+        from crmcli.records import suggest
+        from crmcli.store.connection import peek
+        from crmcli.store.db import resolve_path
+
+        try:
+            conn = peek(resolve_path(ctx.find_root().params.get("db")))
+        except Exception:
+            conn = None
+        try:
+            if conn is None and source != "where_fields":
+                return []
+            found = getattr(suggest, source)(conn, incomplete)
+            return [CompletionItem(s.value, help=s.about) for s in found]
+        except Exception:  # an older schema, a lock, a broken file: nothing to offer
+            return []
+        finally:
+            if conn is not None:
+                conn.close()
+
+    return values
+
+
+def _fixed(words: list[str]) -> Callable[[Any, Any, str], list[str]]:
+    def values(ctx: Any, param: Any, incomplete: str) -> list[str]:
+        return [word for word in words if word.casefold().startswith(incomplete.casefold())]
+
+    return values

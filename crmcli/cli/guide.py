@@ -1,0 +1,150 @@
+"""`crm help [TOPIC]` and the manual page: the topics of crmcli/cli/topics.py, printed as
+text, or with every command's summary as roff (`crm help --man > crm.1; man -l crm.1`).
+"""
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.cli.app import app
+from crmcli.core.errors import InvalidInput
+
+
+@app.command("help")
+def help_topic(
+    topic: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TOPIC",
+            help="dates, filters, formats, exit-codes or privacy; none lists them.",
+            show_default=False,
+        ),
+    ] = None,
+    man: Annotated[
+        bool, typer.Option("--man", help="Print the manual page (roff) instead.")
+    ] = False,
+) -> None:
+    """Explain a topic that many commands share: dates, filters, formats, exit codes,
+    privacy. Each command's own help is `crm COMMAND --help`.
+
+    Example: crm help dates
+    Example: crm help --man > crm.1
+    """
+    from crmcli.cli.topics import ABOUT, TOPICS
+
+    if man:
+        if topic is not None:
+            raise InvalidInput("--man prints the whole manual page: leave TOPIC out")
+        sys.stdout.write(manual())
+        return
+    if topic is None:
+        width = max(map(len, TOPICS))
+        lines = [f"  {name:<{width}}  {about}" for name, about in ABOUT.items()]
+        sys.stdout.write("Topics (crm help TOPIC):\n" + "\n".join(lines) + "\n")
+        return
+    name = topic.casefold().replace("_", "-").replace(" ", "-")
+    if name not in TOPICS:
+        raise InvalidInput(f"no help topic {topic!r}; topics: {', '.join(TOPICS)}")
+    sys.stdout.write(TOPICS[name] + "\n")
+
+
+def manual() -> str:
+    """The manual page crm(1) as roff: the root help, every command's summary, the global
+    options, the topics, the environment."""
+    from typer.main import get_command
+
+    from crmcli import __version__
+    from crmcli.cli import load
+    from crmcli.cli.helptext import summary, tidy
+    from crmcli.cli.topics import TOPICS
+
+    root = get_command(load())
+    tidy(root)
+    out = [
+        f'.TH CRM 1 "" "crm {__version__}" "User Commands"',
+        ".SH NAME",
+        r"crm \- " + _roff(summary(root.help or "")),
+        ".SH SYNOPSIS",
+        r".B crm",
+        r"[\fIOPTIONS\fR] \fICOMMAND\fR [\fIARGS\fR]...",
+        ".SH DESCRIPTION",
+        _roff(
+            "crm keeps customers, their calls and meetings, purchases, tasks and reminders, "
+            "tags and funnel stages in one SQLite file that you own, and makes reports from "
+            "them. Each command's help, with examples, is crm COMMAND --help; the topics "
+            "below are crm help TOPIC."
+        ),
+        ".SH OPTIONS",
+    ]
+    for param in root.params:
+        if param.param_type_name != "option" or param.hidden:
+            continue
+        value = f" {param.metavar}" if param.metavar else ""
+        out += [".TP", r"\fB" + _roff(", ".join(param.opts)) + r"\fR" + _roff(value)]
+        out.append(_roff(param.help or ""))
+    out.append(".SH COMMANDS")
+    for path, command in _commands(root, "crm"):
+        out += [".TP", r"\fB" + _roff(path) + r"\fR", _roff(command.get_short_help_str())]
+    titles = {"exit-codes": "EXIT STATUS"}
+    for name, text in TOPICS.items():
+        out.append(f".SH {titles.get(name, name.upper())}")
+        out += _paragraphs(text)
+    out += [
+        ".SH ENVIRONMENT",
+        *_paragraphs(
+            "- CRM_DB: the database file (default: the user data directory);\n"
+            "- CRM_KEY_FILE: the key of an encrypted database;\n"
+            "- CRM_DEBUG: 1 shows the traceback of an internal error;\n"
+            "- NO_COLOR: no colour;\n"
+            "- EDITOR, VISUAL: the editor of crm edit REF."
+        ),
+        ".SH SEE ALSO",
+        _roff("The pages of docs/ in crmcli's source; crm completion SHELL for completion."),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _commands(command: Any, path: str) -> list[tuple[str, Any]]:
+    found = []
+    for name, sub in getattr(command, "commands", {}).items():
+        if getattr(sub, "hidden", False):
+            continue
+        if hasattr(sub, "commands"):
+            found += _commands(sub, f"{path} {name}")
+        else:
+            found.append((f"{path} {name}", sub))
+    return found
+
+
+def _paragraphs(text: str) -> list[str]:
+    """A topic's text as roff: paragraphs, items of a list, examples kept line by line."""
+    out: list[str] = []
+    for block in text.split("\n\n"):
+        lines = block.split("\n")
+        if lines[0].startswith("  "):
+            out += [".PP", ".nf", ".RS 4", *(_roff(line.strip()) for line in lines), ".RE", ".fi"]
+            continue
+        if not lines[0].startswith("- "):
+            out.append(".PP")
+        items: list[str] = []
+        for line in lines:
+            if line.startswith("- "):
+                items.append(line[2:])
+            elif items:
+                items[-1] += " " + line.strip()
+            else:
+                out.append(_roff(line))
+        for item in items:
+            out += [r".IP \(bu 2", _roff(item)]
+    return out
+
+
+def _roff(text: str) -> str:
+    """`text` safe as roff input: backslashes and hyphens escaped, no line that starts with
+    a control character."""
+    text = text.replace("\\", r"\e").replace("-", r"\-")
+    return "\n".join(
+        r"\&" + line if line.startswith((".", "'")) else line for line in text.split("\n")
+    )

@@ -1,0 +1,158 @@
+"""How `--help` reads: placeholders in words, whole summaries, examples one a line.
+
+typer names a value by its Python type (`--tag <list[str]>`, `--limit <int range>`, a flag
+`<bool>`), and click cuts a command's summary in the list of commands at 45 characters or
+at the first full stop (`Delete a feedback item for good (e.g.`). `tidy` goes once over the
+click commands a run built, before anything is printed, and gives every value a word
+(`TAG`, `DATE`, `REF`, `N`, `TEXT`, the choices `csv|tsv|json`), every command its first
+sentence as its summary, and the plain help (off a terminal) its `Example:` lines one a
+line. A parameter's own `metavar=` wins over the table; the words are the ones docs/ and
+`crm help` use.
+"""
+
+from typing import Any
+
+# The word for each parameter, by option flag (`--tag`) or argument name (`ref`).
+_WORDS = {
+    "REF": "ref customer customers targets keep other --customer --referred-by",
+    "TAG": "tag --tag --add-tag --remove-tag --without-tag",
+    "STAGE": "second --stage --lifecycle",
+    "SEGMENT": "segment --segment",
+    "DATE": "on when --since --until --as-of --created-since --created-until --due "
+    "--birthday --backtest",
+    "WHEN": "--at",
+    "WHEN[:TEXT]": "--follow-up",
+    "PERIOD": "--within --due-within --every --after --horizon --window --cadence --duration",
+    "FILTER": "--where",
+    "FIELD=VALUE": "--set",
+    "KEY=VALUE": "--field",
+    "COLUMN=FIELD": "--map",
+    "RELATION=NAME": "--related",
+    "FIELD": "--unset --key --sort",
+    "N": "--limit --keep --top --periods --customers --qty --seed --stale-years --min-score "
+    "--nps --csat",
+    "YEAR": "--year",
+    "AMOUNT": "amount --amount --price --unit-price",
+    "CURRENCY": "--currency",
+    "PHONE": "--phone --remove-phone --primary-phone",
+    "EMAIL": "--email --remove-email --primary-email",
+    "FILE": "file dest source --ids-from --rejects --output --db",
+    "ID": "ids",
+    "FESTIVAL": "festival --holiday",
+    "CLASS": "--abc",
+    "TIER": "--frequency-tier --value-tier",
+    "CHANNEL": "--channel --preferred-channel",
+    "SQL": "query",
+    "VALUE": "value --param",
+    "in|out": "--direction",
+    "update|skip|error": "--on-conflict",
+}
+WORDS = {name: word for word, names in _WORDS.items() for name in names.split()}
+
+
+def tidy(command: Any) -> None:
+    """Give `command` and every command below it words for help (see the module's
+    docstring); a command already tidied is left as it is."""
+    if getattr(command, "_crm_tidy", False):
+        return
+    command._crm_tidy = True
+    plain = not _rich()
+    if command.help:
+        command.short_help = summary(command.help)
+        if plain:
+            command.help = _keep_examples(command.help)
+    for param in [*command.params, *help_option(command)]:
+        param.metavar = placeholder(param)
+        if param.param_type_name == "argument":
+            param.__class__ = _argument_class(type(param))
+    for sub in getattr(command, "commands", {}).values():
+        tidy(sub)
+
+
+def help_option(command: Any) -> list[Any]:
+    """The command's -h/--help flag, if it has one (click makes it on first use and keeps
+    it)."""
+    import typer
+
+    context = typer.Context(command, help_option_names=["-h", "--help"])
+    option = command.get_help_option(context)
+    return [option] if option is not None else []
+
+
+def summary(help: str) -> str:
+    """The first sentence of a help text, on one line: up to the first full stop that ends
+    a sentence (`e.g.` does not) or the end of the first paragraph."""
+    words = help.strip().split("\n\n", 1)[0].split()
+    for number, word in enumerate(words):
+        follows = words[number + 1] if number + 1 < len(words) else ""
+        if word.endswith(".") and word not in ("e.g.", "i.e.") and not follows[:1].islower():
+            return " ".join(words[: number + 1])
+    return " ".join(words)
+
+
+def placeholder(param: Any) -> str:
+    """The word for a parameter's value: its own metavar, else the table's, else one from
+    its type: the choices (`csv|tsv`), N for a number, FILE for a path, TEXT, and an
+    argument's name in capitals. A flag takes no value: ''."""
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return ""
+    if param.metavar:
+        return str(param.metavar).removesuffix("...")
+    key = param.opts[0] if param.param_type_name == "option" else param.name
+    if key in WORDS:
+        return WORDS[key]
+    desc = getattr(param, "type_descriptor", None)
+    choices = getattr(desc, "choices", None)
+    if choices:
+        return "|".join(str(getattr(choice, "value", choice)) for choice in choices)
+    annotation = getattr(desc, "annotation", None)
+    inner = getattr(annotation, "__args__", (annotation,))[0]
+    if getattr(desc, "is_path", False):
+        return "FILE"
+    if inner is int or inner is float:
+        return "N"
+    return param.name.upper() if param.param_type_name == "argument" else "TEXT"
+
+
+_ARGUMENT_CLASSES: dict[type, type] = {}
+
+
+def _argument_class(base: type) -> type:
+    """`base` (typer's argument) showing its word alone in help: typer adds the Python type
+    after the name (`REF <str>`) and braces a required one in the usage line (`{REF}`)."""
+    if base in _ARGUMENT_CLASSES.values():
+        return base
+    if base not in _ARGUMENT_CLASSES:
+
+        class WordedArgument(base):  # type: ignore[misc, valid-type]
+            def display_type_rich(self, ctx: Any) -> None:
+                return None
+
+            def _rich_display_name(self) -> str:
+                return f"{self.metavar}..." if self.nargs != 1 else str(self.metavar)
+
+            def _usage_display_name(self) -> str:  # REF, [REF], [REF]... (typer: {REF})
+                name = str(self.metavar) if self.required else f"[{self.metavar}]"
+                return f"{name}..." if self.nargs != 1 else name
+
+        _ARGUMENT_CLASSES[base] = WordedArgument
+    return _ARGUMENT_CLASSES[base]
+
+
+def _rich() -> bool:
+    import typer.core
+
+    return bool(getattr(typer.core, "HAS_RICH", False))
+
+
+def _keep_examples(help: str) -> str:
+    """Help with its `Example:` paragraph kept line by line in plain help (click rewraps a
+    paragraph unless a line of just \\b comes before it; rich help keeps the lines)."""
+    paragraphs = help.split("\n\n")
+    kept = []
+    for paragraph in paragraphs:
+        text = paragraph.lstrip(" ")
+        if text.startswith("Example"):  # the \b line indented as the docstring is
+            paragraph = f"{paragraph[: len(paragraph) - len(text)]}\b\n{paragraph}"
+        kept.append(paragraph)
+    return "\n\n".join(kept)

@@ -1,0 +1,223 @@
+"""Shell completion: `crm completion SHELL` and what crm answers when the shell's script
+calls it back (`_CRM_COMPLETE` with COMP_WORDS/COMP_CWORD for bash, _TYPER_COMPLETE_ARGS
+for zsh and fish), driven through that protocol as the scripts drive it."""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crmcli.cli import app
+from tests.conftest import add, dump, fails, ok
+
+CRM = str(Path(sys.executable).parent / "crm")
+
+
+def bash(line: str, **env: str) -> list[str]:
+    """What crm offers bash for `line` (the word being completed is its last, maybe '')."""
+    words = line.split(" ")
+    result = CliRunner().invoke(
+        app, [],
+        env={"_CRM_COMPLETE": "complete_bash", "COMP_WORDS": line,
+             "COMP_CWORD": str(len(words) - 1), **env},
+    )  # fmt: skip
+    assert result.exit_code == 0 and result.stderr == "", (result.exit_code, result.stderr)
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def shell(kind: str, line: str) -> str:
+    env = {"_CRM_COMPLETE": f"complete_{kind}", "_TYPER_COMPLETE_ARGS": line,
+           "_TYPER_COMPLETE_FISH_ACTION": "get-args"}  # fmt: skip
+    result = CliRunner().invoke(app, [], env=env)
+    assert result.exit_code == 0 and result.stderr == "", (result.exit_code, result.stderr)
+    return result.stdout
+
+
+@pytest.fixture
+def people(db_path: Path) -> Path:
+    add("Wang Fang", "--city", "上海")
+    add("Wanda Li")
+    add("张伟")
+    gone = add("Wangxi Gone")
+    ok("delete", str(gone), "--yes")
+    ok("tag", "vip", "Wang Fang")
+    ok("tag", "vegan", "Wanda Li")
+    ok("tag", "wholesale", "张伟")
+    ok("stage", "Wang Fang", "prospect")
+    ok("stage", "张伟", "customer")
+    ok("segment", "save", "shanghai-vips", "--city", "上海", "--tag", "vip")
+    ok("edit", "张伟", "--field", "wechat=zw_88")
+    return db_path
+
+
+@pytest.mark.parametrize("name", ["bash", "zsh", "fish"])
+def test_completion_prints_the_script_of_each_shell(name):
+    out = ok("completion", name)
+    assert f"_CRM_COMPLETE=complete_{name}" in out
+    assert "crm" in out.splitlines()[-1]
+
+
+def test_completion_of_an_unknown_shell_is_refused():
+    assert "tcsh" in fails(2, "completion", "tcsh")
+
+
+def test_a_command_name_completes_from_the_modules_of_the_names_it_may_become(people):
+    tab = loaded(_CRM_COMPLETE="complete_bash", COMP_WORDS="crm li", COMP_CWORD="1")
+    assert "list" in tab and "crmcli.cli.customers" in tab
+    assert not {"crmcli.cli.transfer", "crmcli.cli.value", "crmcli.cli.tasks"} & tab
+
+
+def test_commands_and_options_complete(db_path):
+    assert bash("crm li") == ["list"]
+    assert {"report", "remind", "restore"} <= set(bash("crm re"))
+    assert set(bash("crm list --li")) == {"--limit", "--lifecycle"}
+    assert {"rfm", "sales", "churn"} <= set(bash("crm report "))
+
+
+def test_fixed_values_complete_and_only_the_formats_a_command_writes(db_path):
+    assert bash("crm export customers --format ") == ["csv", "tsv", "json", "jsonl", "vcard"]
+    assert "ics" in bash("crm export tasks --format ")
+    assert bash("crm list --lifecycle a") == ["active", "at-risk"]
+    assert bash("crm list --abc ") == ["A", "B", "C"]
+    assert bash("crm report sales --by c") == ["category", "customer", "city"]
+
+
+def test_customers_complete_by_name_and_by_id_but_not_archived(people):
+    # folded: case ignored; escaped for bash's line: "Wang Fang" is one word
+    assert bash("crm show wan") == ["Wanda\\ Li", "Wang\\ Fang"]
+    assert bash("crm show 张") == ["张伟"]
+    assert bash("crm show 3") == ["3"]
+    assert bash("crm show 4") == []  # archived
+    assert bash("crm buy Wang") == ["Wang\\ Fang"]  # the customer argument of another command
+    assert bash("crm merge 1 Wan") == ["Wanda\\ Li", "Wang\\ Fang"]
+    assert "张伟" in bash("crm list --referred-by ") or bash("crm add X --referred-by 张") == [
+        "张伟"
+    ]
+
+
+def test_tags_stages_segments_and_where_fields_come_from_the_file(people):
+    assert bash("crm list --tag v") == ["vegan", "vip"]
+    assert bash("crm untag w") == ["wholesale"]
+    assert bash("crm edit 1 --remove-tag ") == ["vegan", "vip", "wholesale"]
+    assert bash("crm list --stage ") == ["customer", "prospect"]
+    assert bash("crm stage 1 pro") == ["prospect"]
+    assert bash("crm list --segment ") == ["shanghai-vips"]
+    assert bash("crm list --where ci") == ["city"]
+    assert "wechat" in bash("crm list --where we")  # a user-defined field of this file
+
+
+def test_zsh_and_fish_get_descriptions(people):
+    assert '"Wang Fang":"#1"' in shell("zsh", "crm show Wang")
+    assert "list" in shell("zsh", "crm li") and "List" in shell("zsh", "crm li")
+    assert shell("fish", "crm show Wang").splitlines() == ["Wang Fang\t#1"]
+    assert shell("fish", "crm list --tag v").splitlines() == ["vegan\ttag", "vip\ttag"]
+
+
+def test_the_db_option_typed_on_the_line_is_the_file_completed_from(people, tmp_path):
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "add", "Olga")
+    assert bash(f"crm --db {other} show O") == ["Olga"]
+    assert bash("crm show O") == []
+
+
+def test_no_readable_database_completes_nothing_and_says_nothing(db_path, tmp_path):
+    assert bash("crm show ", CRM_DB=str(tmp_path / "missing.db")) == []
+    assert not (tmp_path / "missing.db").exists()
+    garbage = tmp_path / "encrypted.db"  # what an encrypted file looks like to SQLite
+    garbage.write_bytes(os.urandom(8192))
+    before = garbage.read_bytes()
+    assert bash("crm list --tag ", CRM_DB=str(garbage), CRM_KEY_FILE="/nonexistent") == []
+    assert garbage.read_bytes() == before
+    # options and commands still complete without a database
+    assert bash("crm li", CRM_DB=str(garbage)) == ["list"]
+
+
+def test_a_locked_database_completes_nothing_at_once(people):
+    locker = sqlite3.connect(people, isolation_level=None)
+    locker.execute("PRAGMA journal_mode = DELETE")  # a rollback journal: readers must wait
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        assert bash("crm show Wang") == []
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+
+
+def test_completion_never_writes_nor_upgrades_an_older_file(people):
+    conn = sqlite3.connect(people)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.execute(f"PRAGMA user_version = {version - 1}")  # as an older crm left it
+    conn.commit()
+    conn.close()
+    before = dump(people)
+    bash("crm show Wang")
+    bash("crm list --where ")
+    assert dump(people) == before
+    conn = sqlite3.connect(people)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == version - 1
+    conn.close()
+
+
+def test_a_completion_leaves_the_commands_working(people):
+    """Completing swaps the value converters of the commands' parameters: the next run in
+    the same process (tests) must convert again."""
+    bash("crm list --limit 1 --tag ")
+    assert fails(2, "list", "--limit", "x")
+    assert len(ok("list", "--limit", "1", "-q").split()) == 1
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+def test_the_bash_script_completes_in_a_real_bash(people):
+    """The script as bash sources it, its function called as bash calls it on Tab."""
+    script = subprocess.run(
+        [CRM, "completion", "bash"], capture_output=True, text=True, check=True
+    ).stdout
+    probe = (
+        f"{script}\n"
+        "COMP_WORDS=(crm list --tag v); COMP_CWORD=3; _crm_completion crm\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+        "COMP_WORDS=(crm show Wan); COMP_CWORD=2; _crm_completion crm\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    env = {**os.environ, "PATH": f"{Path(CRM).parent}:{os.environ['PATH']}"}
+    out = subprocess.run(
+        ["bash", "--norc", "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.splitlines() == ["vegan", "vip", "Wanda\\ Li", "Wang\\ Fang"]
+    assert out.stderr == ""
+
+
+LOADED = """
+import sys
+sys.argv = ["crm", *sys.argv[1:]]
+from crmcli.__main__ import main
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(" ".join(sorted(m for m in sys.modules if m.startswith("crmcli") or m == "pydantic")))
+"""
+
+
+def loaded(*args: str, **env: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED, *args],
+        capture_output=True, text=True, env={**os.environ, **env},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_completion_loads_only_when_completing_and_only_its_command(people):
+    """A command's run loads no completion code; a Tab loads the command being completed,
+    not the others, and none of typer's value converters (pydantic: ~100 ms)."""
+    ran = loaded("list", "--limit", "1")
+    assert not {"crmcli.cli.completing", "crmcli.records.suggest"} & ran
+    tab = loaded(_CRM_COMPLETE="complete_bash", COMP_WORDS="crm list --tag v", COMP_CWORD="3")
+    assert {"crmcli.cli.completing", "crmcli.records.suggest", "crmcli.cli.customers"} <= tab
+    assert not {"crmcli.cli.transfer", "crmcli.cli.value", "pydantic"} & tab
