@@ -90,7 +90,7 @@ def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:
     rows = conn.execute(
         f"SELECT customer_id, datetime(max(at)) FROM ({moments}) GROUP BY customer_id"  # noqa: S608
     )
-    return {customer_id: _from_utc(utc) for customer_id, utc in rows}
+    return {customer_id: from_utc(utc) for customer_id, utc in rows}
 
 
 def last_contact(conn: sqlite3.Connection, customer_id: int) -> datetime | None:
@@ -99,7 +99,7 @@ def last_contact(conn: sqlite3.Connection, customer_id: int) -> datetime | None:
         f"SELECT datetime(max(at)) FROM ({latest(conn, ':id')})",  # noqa: S608
         {"id": customer_id},
     ).fetchone()
-    return _from_utc(row[0]) if row[0] else None
+    return from_utc(row[0]) if row[0] else None
 
 
 def latest(conn: sqlite3.Connection, customer: str) -> str:
@@ -118,6 +118,6 @@ def contacted_after(conn: sqlite3.Connection, customer: str, moment: str) -> str
     return f"EXISTS ({moments})"
 
 
-def _from_utc(text: str) -> datetime:
+def from_utc(text: str) -> datetime:
     """SQLite's `datetime()` (UTC, `YYYY-MM-DD HH:MM:SS`) as a local date-time."""
     return datetime.fromisoformat(text + "+00:00").astimezone()

@@ -124,13 +124,12 @@ def rfm_segments(conn: sqlite3.Connection, today: date) -> Panel | None:
 def contacts(conn: sqlite3.Connection, today: date, limit: int = 10) -> Panel | None:
     from crmcli.reports.reminders import contact_today
 
-    rows = contact_today(conn, today)
+    rows, total = contact_today(conn, today, limit)
     if not rows:
         return None
-    more = len(rows) - limit
-    title = "Contact today" + (f" (top {limit} of {len(rows)}: crm today)" if more > 0 else "")
+    title = "Contact today" + (f" (top {limit} of {total}: crm today)" if total > limit else "")
     shown = [{"rank": r["rank"], "customer_id": r["customer_id"], "customer": r["customer"],
-              "phone": r["phone"], "why": r["why"]} for r in rows[:limit]]  # fmt: skip
+              "phone": r["phone"], "why": r["why"]} for r in rows]  # fmt: skip
     return Panel("today", title, ("rank", "customer", "phone", "why"), shown)
 
 
