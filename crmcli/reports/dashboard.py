@@ -44,12 +44,59 @@ def funnel(conn: sqlite3.Connection, today: date) -> Panel | None:
     return Panel("funnel", "Customers by funnel stage", ("stage", "customers"), rows, "customers")
 
 
+def _current(conn: sqlite3.Connection, today: date) -> bool:
+    """Whether crmcli.store.summaries hold every purchase figure as of `today`."""
+    from crmcli.store import summaries
+
+    return summaries.is_current(conn, (today + timedelta(days=1)).isoformat())
+
+
+# Each live customer's lifecycle stage (crmcli.reports.models.lifecycle.stage) from
+# customer_purchase_days, counted per stage: the same rules over the same figures.
+_STAGE_COUNTS = """
+SELECT CASE
+    WHEN d.customer_id IS NULL THEN 'none'
+    WHEN julianday(:today) - julianday(d.first_on) <= :new_days THEN 'new'
+    WHEN julianday(:today) - julianday(d.last_on) > :lapsed * usual THEN 'lapsed'
+    WHEN julianday(:today) - julianday(d.last_on) > :at_risk * usual THEN 'at-risk'
+    WHEN d.purchase_days >= 2 AND julianday(d.last_on) - julianday(d.previous_on) > :lapsed
+        * CASE WHEN d.purchase_days - 2 >= :min_gaps THEN d.median_gap_before
+          ELSE :default_gap END THEN 'reactivated'
+    ELSE 'active' END AS stage, count(*)
+FROM (SELECT d.*, CASE WHEN d.purchase_days - 1 >= :min_gaps THEN d.median_gap
+                  ELSE :default_gap END AS usual
+      FROM customers c LEFT JOIN customer_purchase_days d ON d.customer_id = c.id
+      WHERE c.archived_at IS NULL) AS d
+GROUP BY stage
+"""
+
+
 def lifecycle(conn: sqlite3.Connection, today: date) -> Panel | None:
     from collections import Counter
 
-    from crmcli.reports.classes import derive
+    from crmcli.reports.classes import config, records
 
-    counts = Counter(r["lifecycle"] for r in derive(conn, today).values())
+    counts: Counter[str | None] = Counter()
+    if _current(conn, today):
+        rules = config(conn).rules
+        counts.update(
+            dict(
+                conn.execute(
+                    _STAGE_COUNTS,
+                    {
+                        "today": today.isoformat(),
+                        "new_days": rules.new_days,
+                        "lapsed": rules.lapsed_factor,
+                        "at_risk": rules.at_risk_factor,
+                        "min_gaps": rules.min_gaps,
+                        "default_gap": float(rules.default_gap),
+                    },
+                ).fetchall()
+            )
+        )
+    else:
+        lifecycle_only = frozenset({"lifecycle"})
+        counts.update(r["lifecycle"] for _, r in records(conn, today, fields=lifecycle_only))
     if not counts:
         return None
     order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
@@ -104,7 +151,10 @@ def rfm_segments(conn: sqlite3.Connection, today: date) -> Panel | None:
     from crmcli.reports import customer_reports
 
     grid = customer_reports.grid_setting(conn)
-    values = customer_reports.rfm_values(conn, today, "c.archived_at IS NULL", [])
+    if _current(conn, today):
+        values = _rfm_values(conn, today)
+    else:
+        values = customer_reports.rfm_values(conn, today, "c.archived_at IS NULL", [])
     rows = [
         {
             "segment": r["segment"],
@@ -119,6 +169,23 @@ def rfm_segments(conn: sqlite3.Connection, today: date) -> Panel | None:
         return None
     columns = ("segment", "currency", "customers", "customer_share")
     return Panel("rfm", "RFM segments", columns, rows, "customers", "currency")
+
+
+def _rfm_values(
+    conn: sqlite3.Connection, today: date
+) -> dict[str, list[tuple[int, int, int, int]]]:
+    """customer_reports.rfm_values of the live customers, from purchase_summaries."""
+    values: dict[str, list[tuple[int, int, int, int]]] = {}
+    rows = conn.execute(
+        "SELECT s.currency, s.customer_id, CAST(julianday(:today) - julianday(s.last_on) "
+        "AS INTEGER), s.purchase_days, s.net_minor FROM purchase_summaries s "
+        "JOIN customers c ON c.id = s.customer_id WHERE c.archived_at IS NULL "
+        "ORDER BY s.currency, s.customer_id",
+        {"today": today.isoformat()},
+    )
+    for currency, *row in rows:
+        values.setdefault(currency, []).append(tuple(row))  # type: ignore[arg-type]
+    return values
 
 
 def contacts(conn: sqlite3.Connection, today: date, limit: int = 10) -> Panel | None:

@@ -839,7 +839,8 @@ def m017_phone_kinds(conn: sqlite3.Connection) -> None:
 @migration
 def m018_purchase_summaries(conn: sqlite3.Connection) -> None:
     """Per customer and currency, the figures of their purchase days the daily commands rank
-    churn risks by (crmcli.store.summaries), indexed by what is at stake, and the queue of
+    churn risks and RFM by, indexed by what is at stake; per customer, those of their purchase
+    days in every currency, for the lifecycle stage (crmcli.store.summaries); and the queue of
     customers to recompute that triggers on purchases fill whoever writes. Every customer
     with a purchase is queued here; migrate() computes them after the steps."""
     execute_script(
@@ -853,7 +854,17 @@ def m018_purchase_summaries(conn: sqlite3.Connection) -> None:
             last_on TEXT NOT NULL,
             median_gap REAL,
             at_stake_minor INTEGER NOT NULL,
+            net_minor INTEGER NOT NULL,
             PRIMARY KEY (customer_id, currency)
+        ) WITHOUT ROWID;
+        CREATE TABLE customer_purchase_days (
+            customer_id INTEGER PRIMARY KEY,
+            purchase_days INTEGER NOT NULL,
+            first_on TEXT NOT NULL,
+            last_on TEXT NOT NULL,
+            previous_on TEXT,
+            median_gap REAL,
+            median_gap_before REAL
         ) WITHOUT ROWID;
         CREATE INDEX purchase_summaries_stake
             ON purchase_summaries(currency, at_stake_minor DESC, last_on, customer_id);
