@@ -337,34 +337,34 @@ _TASK_FIELDS = (
 
 def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
     """Open tasks due from `low` (None: any time before) to `high`, both included."""
-    rows = window.conn.execute(
-        "SELECT t.id AS task_id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after, "  # noqa: S608 - fixed SQL
-        f"{NAMED_SQL} FROM tasks t "
+    cursor = window.conn.cursor()
+    cursor.row_factory = None  # plain tuples: a day's tasks of a large database are many
+    rows = cursor.execute(
+        "SELECT t.id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after, "  # noqa: S608 - fixed SQL
+        f"{NAMED_SQL}, CAST(julianday(t.due_on) - julianday(?) AS INTEGER) FROM tasks t "
         "JOIN customers c ON c.id = t.customer_id "
         "WHERE t.done_at IS NULL AND c.archived_at IS NULL AND t.due_on BETWEEN ? AND ? "
         "ORDER BY t.due_on, t.id",
-        (low.isoformat() if low else "", high.isoformat()),
+        (window.today.isoformat(), low.isoformat() if low else "", high.isoformat()),
     )
-    found: list[TaskDue] = []
-    for row in rows:
-        offset = (date.fromisoformat(row["due_on"]) - window.today).days
-        after = row["repeat_after"]
-        found.append(
-            {
-                "task_id": row["task_id"],
-                "due_on": row["due_on"],
-                "customer_id": row["customer_id"],
-                "text": row["text"],
-                "every": row["every"],
-                "repeat_after": after,
-                **_named(row["customer_id"], row["name"], row["phone"]),
-                "days_overdue": -offset,
-                "days_until": offset,
-                # the table's one column for both kinds of repeat, as `crm task list` shows
-                "repeats": f"{after} after done" if after else row["every"],
-            }
-        )
-    return found
+    return [
+        {
+            "task_id": task_id,
+            "due_on": due_on,
+            "customer_id": customer_id,
+            "text": text,
+            "every": every,
+            "repeat_after": after,
+            "name": name,
+            "phone": phone,
+            "customer": f"{name} (#{customer_id})",
+            "days_overdue": -offset,
+            "days_until": offset,
+            # the table's one column for both kinds of repeat, as `crm task list` shows
+            "repeats": f"{after} after done" if after else every,
+        }
+        for task_id, due_on, customer_id, text, every, after, name, phone, offset in rows
+    ]
 
 
 def _overdue_tasks(window: Window) -> list[TaskDue]:
@@ -501,8 +501,9 @@ def contact_status(
         return status
     days, source = cadence
     last_day = last.date() if last else None
-    due_on = agenda.contact_due_on(last_day, clock.local_date(created_at), days)
-    overdue_after = agenda.contact_due_on(last_day, clock.local_date(created_at), maximum or days)
+    added = clock.local_date(created_at)
+    due_on = agenda.contact_due_on(last_day, added, days)
+    overdue_after = agenda.contact_due_on(last_day, added, maximum or days)
     status["cadence_days"] = days
     status["cadence_source"] = source
     status["due_on"] = due_on.isoformat()
