@@ -38,10 +38,11 @@ def shown_limit(limit: int | None, every: bool) -> int | None:
     return None if every or not is_terminal(sys.stdout) else TERMINAL_LIMIT
 
 
-def _more(ctx: typer.Context, shown: int, total: int, what: str) -> None:
-    """Say on stderr that rows were left out, and how to see them."""
-    if shown < total:
-        output(ctx).note(f"{what} {shown} of {total:,}; --all shows every row, --limit N more")
+def _more(ctx: typer.Context, limit: int | None, shown: int, total: int) -> None:
+    """Say on stderr that the terminal's default left rows out (not a --limit the user gave),
+    and how to see them."""
+    if limit is None and shown < total:
+        output(ctx).note(f"Showing {shown} of {total:,}; --all shows every row, --limit N more")
 
 
 class RemindFormat(str, Enum):
@@ -106,7 +107,7 @@ def remind(
     output(ctx, Format.json if fmt is RemindFormat.json else Format.table).sections(
         parts, header=header
     )
-    if any(len(part.rows) < part.total for part in report):
+    if limit is None and any(len(part.rows) < part.total for part in report):
         output(ctx).note("Some sections show their first rows only; --all shows every row")
 
 
@@ -134,7 +135,7 @@ def today_(
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
     output(ctx, fmt, quiet).rows(rows, columns, key="customer_id")
     if not quiet:
-        _more(ctx, len(rows), total, "Showing")
+        _more(ctx, limit, len(rows), total)
 
 
 @date_app.command("add")
