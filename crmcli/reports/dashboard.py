@@ -152,40 +152,71 @@ def rfm_segments(conn: sqlite3.Connection, today: date) -> Panel | None:
 
     grid = customer_reports.grid_setting(conn)
     if _current(conn, today):
-        values = _rfm_values(conn, today)
+        rows = _rfm_counts(conn, today, grid)
     else:
         values = customer_reports.rfm_values(conn, today, "c.archived_at IS NULL", [])
-    rows = [
-        {
-            "segment": r["segment"],
-            "currency": r["currency"],
-            "customers": r["customers"],
-            "customer_share": r["customer_share"],
-        }
-        for r in customer_reports.rfm_summary(values, grid)
-        if r["customers"]
-    ]
+        rows = [
+            {
+                "segment": r["segment"],
+                "currency": r["currency"],
+                "customers": r["customers"],
+                "customer_share": r["customer_share"],
+            }
+            for r in customer_reports.rfm_summary(values, grid)
+            if r["customers"]
+        ]
     if not rows:
         return None
     columns = ("segment", "currency", "customers", "customer_share")
     return Panel("rfm", "RFM segments", columns, rows, "customers", "currency")
 
 
-def _rfm_values(
-    conn: sqlite3.Connection, today: date
-) -> dict[str, list[tuple[int, int, int, int]]]:
-    """customer_reports.rfm_values of the live customers, from purchase_summaries."""
-    values: dict[str, list[tuple[int, int, int, int]]] = {}
-    rows = conn.execute(
-        "SELECT s.currency, s.customer_id, CAST(julianday(:today) - julianday(s.last_on) "
-        "AS INTEGER), s.purchase_days, s.net_minor FROM purchase_summaries s "
+def _rfm_counts(conn: sqlite3.Connection, today: date, grid: Any) -> list[dict[str, Any]]:
+    """The rows of customer_reports.rfm_summary the panel shows (segments with customers),
+    from purchase_summaries: live customers counted per currency, recency and frequency, so
+    the quintile scores (which depend on those two only) are found without a row per
+    customer."""
+    from collections import Counter
+
+    from crmcli.reports.customer_reports import pct
+    from crmcli.reports.models import rfm
+
+    counts: dict[str, list[tuple[int, int, int]]] = {}
+    for currency, recency, frequency, customers in conn.execute(
+        "SELECT s.currency, CAST(julianday(:today) - julianday(s.last_on) AS INTEGER), "
+        "s.purchase_days, count(*) FROM purchase_summaries s "
         "JOIN customers c ON c.id = s.customer_id WHERE c.archived_at IS NULL "
-        "ORDER BY s.currency, s.customer_id",
+        "GROUP BY 1, 2, 3",
         {"today": today.isoformat()},
-    )
-    for currency, *row in rows:
-        values.setdefault(currency, []).append(tuple(row))  # type: ignore[arg-type]
-    return values
+    ):
+        counts.setdefault(currency, []).append((recency, frequency, customers))
+    cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
+    names = [name for name, _, _ in grid] + ["other"]
+    rows = []
+    for currency in sorted(counts):
+        found = counts[currency]
+        by_recency: Counter[int] = Counter()
+        by_frequency: Counter[int] = Counter()
+        for recency, frequency, customers in found:
+            by_recency[recency] += customers
+            by_frequency[frequency] += customers
+        r = rfm.score_of_value(by_recency.elements(), lower_is_better=True)
+        f = rfm.score_of_value(by_frequency.elements())
+        segments: Counter[str] = Counter()
+        for recency, frequency, customers in found:
+            segments[cells[r[recency], f[frequency]]] += customers
+        total = sum(segments.values())
+        for name in names:
+            if segments[name]:
+                rows.append(
+                    {
+                        "segment": name,
+                        "currency": currency,
+                        "customers": segments[name],
+                        "customer_share": pct(segments[name], total),
+                    }
+                )
+    return rows
 
 
 def contacts(conn: sqlite3.Connection, today: date, limit: int = 10) -> Panel | None:
