@@ -70,7 +70,7 @@ def remind(
             "--limit",
             min=0,
             help=f"At most this many rows per section (on a terminal {TERMINAL_LIMIT} by "
-            "default, off it all).",
+            "default, off it all; ics: always all).",
         ),
     ] = None,
     every: AllOption = False,
