@@ -417,6 +417,39 @@ def test_today_ranks_who_to_contact_and_why(busy, monkeypatch):
     assert ok("today", "-q", "--limit", "2") == "1\n2\n"
 
 
+def test_on_a_terminal_today_and_remind_show_their_first_rows(busy, monkeypatch):
+    from crmcli.cli import reminders as reminders_cli
+
+    ok("task", "add", "Bob", "Call back", "--due", "today")
+    ok("date", "add", "Carl", "first order", "2025-11-22", "--yearly")
+    ok("task", "add", "Carl", "Also late", "--due", "2026-11-21")
+    everyone = [r["customer_id"] for r in json.loads(ok("today", "-f", "json"))]
+    assert everyone == [1, 3, 2]  # off a terminal: every row
+    assert [len(remind()[k]) for k in ("overdue_tasks", "dates")] == [2, 3]
+    monkeypatch.setattr(reminders_cli, "TERMINAL_LIMIT", 2)
+    monkeypatch.setattr(reminders_cli, "is_terminal", lambda stream: True)
+    result = crm("today", "-f", "json")
+    assert [r["customer_id"] for r in json.loads(result.stdout)] == everyone[:2]
+    assert result.stderr == "Showing 2 of 3; --all shows every row, --limit N more\n"
+    result = crm("today", "-f", "json", "--all")
+    assert [r["customer_id"] for r in json.loads(result.stdout)] == everyone
+    assert result.stderr == ""
+    assert crm("today", "--limit", "1", "-q").stdout == "1\n"
+    assert crm("today", "--limit", "1").stderr == ""  # the user chose the cut: no note
+    shown = remind("--within", "30d")
+    assert [len(shown[k]) for k in ("overdue_tasks", "dates")] == [2, 2]
+    result = crm("remind")
+    assert "Overdue tasks (2)\n" in result.stdout
+    assert "Birthdays and dates until 2026-11-29 (2 of 3)\n" in result.stdout
+    assert result.stderr == "Some sections show their first rows only; --all shows every row\n"
+    assert "(2 of 3)" not in crm("remind", "--all").stdout
+    monkeypatch.setattr(reminders_cli, "is_terminal", lambda stream: False)
+    result = crm("remind", "--limit", "1")
+    assert "Birthdays and dates until 2026-11-29 (1 of 3)\n" in result.stdout
+    assert result.stderr == ""
+    assert "Invalid value for '--limit'" in fails(2, "remind", "--limit", "-1")
+
+
 def test_today_with_nothing_to_do(db_path):
     add("Anna")
     assert ok("today") == ""

@@ -10,7 +10,7 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
 from crmcli.cli.options import FormatOption, LimitOption, QuietOption
-from crmcli.cli.output import Format, Section
+from crmcli.cli.output import Format, Section, is_terminal
 from crmcli.core import clock, dates
 from crmcli.records import important_dates
 
@@ -19,6 +19,30 @@ date_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(date_app, name="date")
+
+
+# Rows `crm today` (and each section of `crm remind`) shows on a terminal without --limit:
+# a screen, not the whole day's work of a large database. Off a terminal (cron mail,
+# scripts) every row is printed unless --limit says otherwise.
+TERMINAL_LIMIT = 20
+AllOption = Annotated[
+    bool,
+    typer.Option("--all", help=f"Every row, also on a terminal (default there: {TERMINAL_LIMIT})."),
+]
+
+
+def shown_limit(limit: int | None, every: bool) -> int | None:
+    """The rows to show: --limit, else all off a terminal or with --all, else TERMINAL_LIMIT."""
+    if limit is not None:
+        return limit
+    return None if every or not is_terminal(sys.stdout) else TERMINAL_LIMIT
+
+
+def _more(ctx: typer.Context, limit: int | None, shown: int, total: int) -> None:
+    """Say on stderr that the terminal's default left rows out (not a --limit the user gave),
+    and how to see them."""
+    if limit is None and shown < total:
+        output(ctx).note(f"Showing {shown} of {total:,}; --all shows every row, --limit N more")
 
 
 class RemindFormat(str, Enum):
@@ -40,11 +64,24 @@ def remind(
         RemindFormat,
         typer.Option("--format", "-f", help="text (for mail), json (for scripts) or ics."),
     ] = RemindFormat.text,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            help=f"At most this many rows per section (on a terminal {TERMINAL_LIMIT} by "
+            "default, off it all; ics: always all).",
+        ),
+    ] = None,
+    every: AllOption = False,
 ) -> None:
     """Print what is due: overdue tasks, tasks due soon, customers due for contact,
     birthdays and dates. Prints nothing and exits 0 when nothing is due (so cron sends no
     mail); --format json always prints one object, ics always one calendar. A crontab line
     for every weekday morning: 0 8 * * 1-5 crm remind
+
+    On a terminal each section shows its first 20 rows (--limit N, --all); in a pipe or
+    cron mail, all of them.
 
     Example: crm remind --within 14d
     """
@@ -57,7 +94,7 @@ def remind(
         if fmt is RemindFormat.ics:
             events = reminders.events(conn, today, until)
         else:
-            report = reminders.remind(conn, today, until)
+            report = reminders.remind(conn, today, until, shown_limit(limit, every))
     if fmt is RemindFormat.ics:  # nothing due: an empty calendar, which subscribers accept
         from crmcli.transfer.ics import calendar
 
@@ -65,32 +102,41 @@ def remind(
         return
     header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
     parts = [
-        Section(key, f"{title} ({len(rows)})", columns, rows, fields=fields)
-        for key, title, columns, fields, rows in report
+        Section(key, f"{title} ({_count(len(rows), total)})", columns, rows, fields=fields)
+        for key, title, columns, fields, rows, total in report
     ]
     output(ctx, Format.json if fmt is RemindFormat.json else Format.table).sections(
         parts, header=header
     )
+    if limit is None and any(len(part.rows) < part.total for part in report):
+        output(ctx).note("Some sections show their first rows only; --all shows every row")
+
+
+def _count(shown: int, total: int) -> str:
+    return str(total) if shown == total else f"{shown} of {total}"
 
 
 @app.command("today")
 def today_(
     ctx: typer.Context,
     limit: LimitOption = None,
+    every: AllOption = False,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
     """Who to contact today and why, most urgent first, with phone and last contact.
+    On a terminal the first 20 (--limit N, --all); in a pipe, everyone.
 
     Example: crm today --limit 10
     """
     from crmcli.reports import reminders
 
     with reading(ctx) as conn:
-        rows = reminders.contact_today(conn, clock.today())
-    rows = rows[:limit] if limit is not None else rows
+        rows, total = reminders.contact_today(conn, clock.today(), shown_limit(limit, every))
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
     output(ctx, fmt, quiet).rows(rows, columns, key="customer_id")
+    if not quiet:
+        _more(ctx, limit, len(rows), total)
 
 
 @date_app.command("add")

@@ -11,8 +11,10 @@ By default every word counts. Each word reads one table at the column of its mom
 SQL here is built from those names only, never from what a user typed.
 
 Stored moments carry the offset they had (daylight saving, travel), so they are compared
-as instants: julianday() in the grouped queries (the same instant as datetime(), without
-formatting text for each row), converted once per customer.
+as instants: julianday() per table (the same instant as datetime(), without formatting
+text for each row), converted once per customer. Each customer's last contact is read from
+the (customer_id, time) index of each counted table (`latest`), so reading it costs in
+proportion to the customers asked for, never a pass over every customer.
 
 The module imports only core: records.config, records.filters and records.interactions
 import it.
@@ -61,8 +63,8 @@ def counts(conn: sqlite3.Connection) -> tuple[str, ...]:
     return tuple(w for w in row[0].split(",") if w in SOURCES)  # a newer version's word: skip
 
 
-def _moments(conn: sqlite3.Connection, select: str, where: str, group: str = "") -> str:
-    """A UNION ALL of one `SELECT customer_id, {select} FROM table WHERE {where}{group}` per
+def _moments(conn: sqlite3.Connection, select: str, where: str) -> str:
+    """A UNION ALL of one `SELECT customer_id, {select} FROM table WHERE {where}` per
     table that holds something counted, `{at}` in `select` and `where` standing for that
     table's moment column. Every name comes from SOURCES, so the kinds are inlined."""
     counted = counts(conn)
@@ -76,21 +78,8 @@ def _moments(conn: sqlite3.Connection, select: str, where: str, group: str = "")
         if table == "interactions":
             test += f" AND kind IN ({', '.join(repr(w) for w in words)})"
         columns = f"customer_id, {select.format(at=at)}"
-        parts.append(f"SELECT {columns} FROM {table} WHERE {test}{group}")  # noqa: S608
+        parts.append(f"SELECT {columns} FROM {table} WHERE {test}")  # noqa: S608
     return " UNION ALL ".join(parts) or "SELECT NULL AS customer_id, NULL AS at WHERE 0"
-
-
-def last_contacts(conn: sqlite3.Connection) -> dict[int, datetime]:
-    """Every customer's last contact as a local date-time; never contacted: absent.
-
-    One grouped query: each counted table is read once in customer order from a covering
-    (customer_id, time) index.
-    """
-    moments = _moments(conn, "max(julianday({at})) AS at", "1", " GROUP BY customer_id")
-    rows = conn.execute(
-        f"SELECT customer_id, datetime(max(at)) FROM ({moments}) GROUP BY customer_id"  # noqa: S608
-    )
-    return {customer_id: _from_utc(utc) for customer_id, utc in rows}
 
 
 def last_contact(conn: sqlite3.Connection, customer_id: int) -> datetime | None:
@@ -99,7 +88,7 @@ def last_contact(conn: sqlite3.Connection, customer_id: int) -> datetime | None:
         f"SELECT datetime(max(at)) FROM ({latest(conn, ':id')})",  # noqa: S608
         {"id": customer_id},
     ).fetchone()
-    return _from_utc(row[0]) if row[0] else None
+    return from_utc(row[0]) if row[0] else None
 
 
 def latest(conn: sqlite3.Connection, customer: str) -> str:
@@ -118,6 +107,6 @@ def contacted_after(conn: sqlite3.Connection, customer: str, moment: str) -> str
     return f"EXISTS ({moments})"
 
 
-def _from_utc(text: str) -> datetime:
+def from_utc(text: str) -> datetime:
     """SQLite's `datetime()` (UTC, `YYYY-MM-DD HH:MM:SS`) as a local date-time."""
     return datetime.fromisoformat(text + "+00:00").astimezone()

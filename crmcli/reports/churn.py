@@ -18,7 +18,7 @@ refunded is not warned about.
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypedDict
 
 from crmcli.records import filters
@@ -218,6 +218,10 @@ def top_risks(
     rules = rules or Rules()
     if limit <= 0:
         return []
+    from crmcli.store import summaries
+
+    if summaries.is_current(conn, (as_of + timedelta(days=1)).isoformat()):
+        return _top_from_summaries(conn, as_of, limit, rules)
     listed = Query()
     listed.add("c.archived_at IS NULL")
     found: list[ChurnRisk] = []
@@ -233,6 +237,58 @@ def top_risks(
             batch, rows = rows[: limit * 2], rows[limit * 2 :]
             kept.extend(_keep_listed(conn, batch, listed))
         found.extend(kept[:limit])
+    return found
+
+
+# The at-risk customers of one currency with something at stake, by the rules of
+# _rhythm_candidates and in the order of _rank, from the purchase summaries (their figures are
+# purchase_histories' as of any date on or after the latest purchase line).
+_TOP_SQL = """
+SELECT s.customer_id, s.purchase_days, s.first_on, s.last_on, s.at_stake_minor, c.name,
+    CASE WHEN s.purchase_days - 1 >= :min_gaps THEN s.median_gap ELSE :default_gap END AS gap
+FROM purchase_summaries s JOIN customers c ON c.id = s.customer_id
+WHERE s.currency = :currency AND s.at_stake_minor > 0 AND s.last_on < :quiet_before
+    AND c.archived_at IS NULL
+    AND julianday(:as_of) - julianday(s.last_on) > :at_risk_factor * gap
+    AND NOT julianday(:as_of) - julianday(s.last_on) > :lapsed_factor * gap
+ORDER BY s.at_stake_minor DESC, s.last_on, s.customer_id
+LIMIT :limit
+"""
+
+
+def _top_from_summaries(
+    conn: sqlite3.Connection, as_of: date, limit: int, rules: Rules
+) -> list[ChurnRisk]:
+    """top_risks() read from crmcli.store.summaries: one indexed query per currency that
+    stops at the `limit`-th risk, instead of every customer's purchase history."""
+    rhythm = rules.rhythm
+    found: list[ChurnRisk] = []
+    currencies = conn.execute("SELECT DISTINCT currency FROM purchase_summaries ORDER BY 1")
+    for (code,) in currencies.fetchall():
+        rows = conn.execute(
+            _TOP_SQL,
+            {
+                "currency": code,
+                "as_of": as_of.isoformat(),
+                "quiet_before": (as_of - timedelta(days=rules.min_silence)).isoformat(),
+                "min_gaps": rhythm.min_gaps,
+                "default_gap": float(rhythm.default_gap),
+                "at_risk_factor": rhythm.at_risk_factor,
+                "lapsed_factor": rhythm.lapsed_factor,
+                "limit": limit,
+            },
+        ).fetchall()
+        base = purchase_histories.Base(code, as_of)
+        for customer_id, days, first_on, last_on, stake, _name, gap in rows:
+            base.ids.append(customer_id)
+            base.purchases.append(days)
+            base.first.append(date.fromisoformat(first_on).toordinal())
+            base.last.append(date.fromisoformat(last_on).toordinal())
+            base.gap.append(gap)
+            base.last_year_net_minor.append(stake)
+        for i, row in enumerate(rows):
+            name = row[5]
+            found.append({**_row(base, i, rules), "name": name, "customer": f"{name} (#{row[0]})"})
     return found
 
 

@@ -44,12 +44,59 @@ def funnel(conn: sqlite3.Connection, today: date) -> Panel | None:
     return Panel("funnel", "Customers by funnel stage", ("stage", "customers"), rows, "customers")
 
 
+def _current(conn: sqlite3.Connection, today: date) -> bool:
+    """Whether crmcli.store.summaries hold every purchase figure as of `today`."""
+    from crmcli.store import summaries
+
+    return summaries.is_current(conn, (today + timedelta(days=1)).isoformat())
+
+
+# Each live customer's lifecycle stage (crmcli.reports.models.lifecycle.stage) from
+# customer_purchase_days, counted per stage: the same rules over the same figures.
+_STAGE_COUNTS = """
+SELECT CASE
+    WHEN d.customer_id IS NULL THEN 'none'
+    WHEN julianday(:today) - julianday(d.first_on) <= :new_days THEN 'new'
+    WHEN julianday(:today) - julianday(d.last_on) > :lapsed * usual THEN 'lapsed'
+    WHEN julianday(:today) - julianday(d.last_on) > :at_risk * usual THEN 'at-risk'
+    WHEN d.purchase_days >= 2 AND julianday(d.last_on) - julianday(d.previous_on) > :lapsed
+        * CASE WHEN d.purchase_days - 2 >= :min_gaps THEN d.median_gap_before
+          ELSE :default_gap END THEN 'reactivated'
+    ELSE 'active' END AS stage, count(*)
+FROM (SELECT d.*, CASE WHEN d.purchase_days - 1 >= :min_gaps THEN d.median_gap
+                  ELSE :default_gap END AS usual
+      FROM customers c LEFT JOIN customer_purchase_days d ON d.customer_id = c.id
+      WHERE c.archived_at IS NULL) AS d
+GROUP BY stage
+"""
+
+
 def lifecycle(conn: sqlite3.Connection, today: date) -> Panel | None:
     from collections import Counter
 
-    from crmcli.reports.classes import derive
+    from crmcli.reports.classes import config, records
 
-    counts = Counter(r["lifecycle"] for r in derive(conn, today).values())
+    counts: Counter[str | None] = Counter()
+    if _current(conn, today):
+        rules = config(conn).rules
+        counts.update(
+            dict(
+                conn.execute(
+                    _STAGE_COUNTS,
+                    {
+                        "today": today.isoformat(),
+                        "new_days": rules.new_days,
+                        "lapsed": rules.lapsed_factor,
+                        "at_risk": rules.at_risk_factor,
+                        "min_gaps": rules.min_gaps,
+                        "default_gap": float(rules.default_gap),
+                    },
+                ).fetchall()
+            )
+        )
+    else:
+        lifecycle_only = frozenset({"lifecycle"})
+        counts.update(r["lifecycle"] for _, r in records(conn, today, fields=lifecycle_only))
     if not counts:
         return None
     order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
@@ -104,33 +151,83 @@ def rfm_segments(conn: sqlite3.Connection, today: date) -> Panel | None:
     from crmcli.reports import customer_reports
 
     grid = customer_reports.grid_setting(conn)
-    values = customer_reports.rfm_values(conn, today, "c.archived_at IS NULL", [])
-    rows = [
-        {
-            "segment": r["segment"],
-            "currency": r["currency"],
-            "customers": r["customers"],
-            "customer_share": r["customer_share"],
-        }
-        for r in customer_reports.rfm_summary(values, grid)
-        if r["customers"]
-    ]
+    if _current(conn, today):
+        rows = _rfm_counts(conn, today, grid)
+    else:
+        values = customer_reports.rfm_values(conn, today, "c.archived_at IS NULL", [])
+        rows = [
+            {
+                "segment": r["segment"],
+                "currency": r["currency"],
+                "customers": r["customers"],
+                "customer_share": r["customer_share"],
+            }
+            for r in customer_reports.rfm_summary(values, grid)
+            if r["customers"]
+        ]
     if not rows:
         return None
     columns = ("segment", "currency", "customers", "customer_share")
     return Panel("rfm", "RFM segments", columns, rows, "customers", "currency")
 
 
+def _rfm_counts(conn: sqlite3.Connection, today: date, grid: Any) -> list[dict[str, Any]]:
+    """The rows of customer_reports.rfm_summary the panel shows (segments with customers),
+    from purchase_summaries: live customers counted per currency, recency and frequency, so
+    the quintile scores (which depend on those two only) are found without a row per
+    customer."""
+    from collections import Counter
+
+    from crmcli.reports.customer_reports import pct
+    from crmcli.reports.models import rfm
+
+    counts: dict[str, list[tuple[int, int, int]]] = {}
+    for currency, recency, frequency, customers in conn.execute(
+        "SELECT s.currency, CAST(julianday(:today) - julianday(s.last_on) AS INTEGER), "
+        "s.purchase_days, count(*) FROM purchase_summaries s "
+        "JOIN customers c ON c.id = s.customer_id WHERE c.archived_at IS NULL "
+        "GROUP BY 1, 2, 3",
+        {"today": today.isoformat()},
+    ):
+        counts.setdefault(currency, []).append((recency, frequency, customers))
+    cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
+    names = [name for name, _, _ in grid] + ["other"]
+    rows = []
+    for currency in sorted(counts):
+        found = counts[currency]
+        by_recency: Counter[int] = Counter()
+        by_frequency: Counter[int] = Counter()
+        for recency, frequency, customers in found:
+            by_recency[recency] += customers
+            by_frequency[frequency] += customers
+        r = rfm.score_of_value(by_recency.elements(), lower_is_better=True)
+        f = rfm.score_of_value(by_frequency.elements())
+        segments: Counter[str] = Counter()
+        for recency, frequency, customers in found:
+            segments[cells[r[recency], f[frequency]]] += customers
+        total = sum(segments.values())
+        for name in names:
+            if segments[name]:
+                rows.append(
+                    {
+                        "segment": name,
+                        "currency": currency,
+                        "customers": segments[name],
+                        "customer_share": pct(segments[name], total),
+                    }
+                )
+    return rows
+
+
 def contacts(conn: sqlite3.Connection, today: date, limit: int = 10) -> Panel | None:
     from crmcli.reports.reminders import contact_today
 
-    rows = contact_today(conn, today)
+    rows, total = contact_today(conn, today, limit)
     if not rows:
         return None
-    more = len(rows) - limit
-    title = "Contact today" + (f" (top {limit} of {len(rows)}: crm today)" if more > 0 else "")
+    title = "Contact today" + (f" (top {limit} of {total}: crm today)" if total > limit else "")
     shown = [{"rank": r["rank"], "customer_id": r["customer_id"], "customer": r["customer"],
-              "phone": r["phone"], "why": r["why"]} for r in rows[:limit]]  # fmt: skip
+              "phone": r["phone"], "why": r["why"]} for r in rows]  # fmt: skip
     return Panel("today", title, ("rank", "customer", "phone", "why"), shown)
 
 

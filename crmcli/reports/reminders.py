@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar, 
 from crmcli.core import clock, dates, lunar
 from crmcli.core.text import plural
 from crmcli.records import important_dates
-from crmcli.records.contact import last_contact, last_contacts
+from crmcli.records.contact import from_utc, last_contact, latest
 from crmcli.reports.models import agenda
 from crmcli.reports.models.agenda import CadenceRules, Reason
 
@@ -164,6 +164,23 @@ Row = TypeVar("Row", bound=Mapping[str, object])
 # a dataclass costs about 0.4 ms, and every `crm show` and `crm today` loads this module.
 
 
+# A customer's name and primary phone, as columns of a query over `customers c`.
+NAMED_SQL = (
+    "c.name, (SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
+    "ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone"
+)
+
+
+def _named(customer_id: int, name: str, phone: str | None) -> Named:
+    return {"name": name, "phone": phone, "customer": f"{name} (#{customer_id})"}
+
+
+def _last_contact_sql(conn: sqlite3.Connection) -> str:
+    """A column: the last contact (SQLite's UTC `datetime()`) of customer `c`, read from the
+    (customer, time) indexes of each counted table, so only the customers asked for cost."""
+    return f"(SELECT datetime(max(at)) FROM ({latest(conn, 'c.id')}))"  # noqa: S608 - fixed
+
+
 class Window:
     """The window a report covers, with what its sections share, loaded once."""
 
@@ -174,38 +191,47 @@ class Window:
         self._people: dict[int, Person] = {}
 
     @cached_property
-    def last_contacts(self) -> dict[int, datetime]:
-        return last_contacts(self.conn)
-
-    @cached_property
     def cadence_rules(self) -> CadenceRules:
         return cadence_rules(self.conn)
+
+    def people(self, customer_ids: Sequence[int]) -> None:
+        """Read the Person of each of `customer_ids` not read yet: a few queries for them
+        all, never one per customer."""
+        wanted = [i for i in dict.fromkeys(customer_ids) if i not in self._people]
+        last = _last_contact_sql(self.conn)
+        for start in range(0, len(wanted), 500):  # SQLite binds at most 999 parameters
+            batch = wanted[start : start + 500]
+            rows = self.conn.execute(
+                f"SELECT c.id, {NAMED_SQL}, c.preferred_channel, c.preferred_time, "  # noqa: S608 - fixed SQL
+                f"{last} AS last FROM customers c WHERE c.id IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+            for customer_id, name, phone, channel, time, utc in rows:
+                moment = from_utc(utc) if utc else None
+                self._people[customer_id] = {
+                    "id": customer_id,
+                    "name": name,
+                    "preferred_channel": channel,
+                    "preferred_time": time,
+                    "phone": phone,
+                    "last_contact_at": moment.isoformat() if moment else None,
+                    "days_since_contact": (self.today - moment.date()).days if moment else None,
+                }
 
     def person(self, customer_id: int) -> Person:
         """Name, primary phone, preferred channel and time, and last contact of a customer."""
         if customer_id not in self._people:
-            row = self.conn.execute(
-                "SELECT c.id, c.name, c.preferred_channel, c.preferred_time, "
-                "(SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
-                " ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone "
-                "FROM customers c WHERE c.id = ?",
-                (customer_id,),
-            ).fetchone()
-            person = dict(row)
-            last = self.last_contacts.get(customer_id)
-            person["last_contact_at"] = last.isoformat() if last else None
-            person["days_since_contact"] = (self.today - last.date()).days if last else None
-            self._people[customer_id] = cast(Person, person)
+            self.people([customer_id])
         return self._people[customer_id]
+
+    def last_contact(self, customer_id: int) -> datetime | None:
+        last = self.person(customer_id)["last_contact_at"]
+        return datetime.fromisoformat(last) if last else None
 
     def named(self, customer_id: int) -> Named:
         """The customer's name and phone, and `customer` as `Name (#id)`."""
         person = self.person(customer_id)
-        return {
-            "name": person["name"],
-            "phone": person["phone"],
-            "customer": f"{person['name']} (#{customer_id})",
-        }
+        return _named(customer_id, person["name"], person["phone"])
 
 
 class Event(NamedTuple):
@@ -311,34 +337,34 @@ _TASK_FIELDS = (
 
 def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
     """Open tasks due from `low` (None: any time before) to `high`, both included."""
-    rows = window.conn.execute(
-        "SELECT t.id AS task_id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after "
-        "FROM tasks t "
+    cursor = window.conn.cursor()
+    cursor.row_factory = None  # plain tuples: a day's tasks of a large database are many
+    rows = cursor.execute(
+        "SELECT t.id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after, "  # noqa: S608 - fixed SQL
+        f"{NAMED_SQL}, CAST(julianday(t.due_on) - julianday(?) AS INTEGER) FROM tasks t "
         "JOIN customers c ON c.id = t.customer_id "
         "WHERE t.done_at IS NULL AND c.archived_at IS NULL AND t.due_on BETWEEN ? AND ? "
         "ORDER BY t.due_on, t.id",
-        (low.isoformat() if low else "", high.isoformat()),
+        (window.today.isoformat(), low.isoformat() if low else "", high.isoformat()),
     )
-    found: list[TaskDue] = []
-    for row in rows:
-        offset = (date.fromisoformat(row["due_on"]) - window.today).days
-        after = row["repeat_after"]
-        found.append(
-            {
-                "task_id": row["task_id"],
-                "due_on": row["due_on"],
-                "customer_id": row["customer_id"],
-                "text": row["text"],
-                "every": row["every"],
-                "repeat_after": after,
-                **window.named(row["customer_id"]),
-                "days_overdue": -offset,
-                "days_until": offset,
-                # the table's one column for both kinds of repeat, as `crm task list` shows
-                "repeats": f"{after} after done" if after else row["every"],
-            }
-        )
-    return found
+    return [
+        {
+            "task_id": task_id,
+            "due_on": due_on,
+            "customer_id": customer_id,
+            "text": text,
+            "every": every,
+            "repeat_after": after,
+            "name": name,
+            "phone": phone,
+            "customer": f"{name} (#{customer_id})",
+            "days_overdue": -offset,
+            "days_until": offset,
+            # the table's one column for both kinds of repeat, as `crm task list` shows
+            "repeats": f"{after} after done" if after else every,
+        }
+        for task_id, due_on, customer_id, text, every, after, name, phone, offset in rows
+    ]
 
 
 def _overdue_tasks(window: Window) -> list[TaskDue]:
@@ -395,38 +421,49 @@ def _task_event(row: TaskDue, window: Window) -> Event:
 
 def _due_for_contact(window: Window) -> list[ContactDue]:
     rules = window.cadence_rules
-    due: list[tuple[int, ContactStatus]] = []
+    # Only customers a cadence can apply to are read, each with their last contact from the
+    # indexes: with no rule by tag, stage or default, those with a cadence of their own.
+    could = ["c.cadence_days IS NOT NULL"]
+    if rules.by_tag:
+        could.append("EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id)")
+    if rules.by_stage:
+        could.append("c.stage IS NOT NULL")
+    if rules.default:
+        could = ["1"]
     rows = window.conn.execute(
         # Tags comma-joined (tag names hold no commas), for the cadence rules.
-        "SELECT id, cadence_days, created_at, stage, (SELECT group_concat(t.name, ',') "
+        "SELECT id, cadence_days, created_at, stage, (SELECT group_concat(t.name, ',') "  # noqa: S608 - fixed SQL
         "FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id), "
-        "cadence_max_days FROM customers c WHERE archived_at IS NULL"
+        f"cadence_max_days, {_last_contact_sql(window.conn)}, {NAMED_SQL}, "
+        "preferred_channel, preferred_time FROM customers c "
+        f"WHERE archived_at IS NULL AND ({' OR '.join(could)})"
     )
-    for customer_id, own, created_at, stage, tags, own_max in rows:
+    due: list[tuple[int, ContactStatus, datetime | None, list[Any]]] = []
+    for customer_id, own, created_at, stage, tags, own_max, utc, *person in rows:
         cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
         if cadence is None:
             continue
+        last = from_utc(utc) if utc else None
         status = contact_status(
             cadence,
-            window.last_contacts.get(customer_id),
+            last,
             created_at,
             window.today,
             maximum=_maximum(cadence, own_max, rules),
         )
         if status["is_due"]:
-            due.append((customer_id, status))
+            due.append((customer_id, status, last, person))
     due.sort(key=lambda d: (d[1]["due_on"] or "", d[0]))
     found: list[ContactDue] = []
-    for customer_id, status in due:
-        person = window.person(customer_id)
+    for customer_id, status, last, (name, phone, channel, time) in due:
         found.append(
             {
                 "customer_id": customer_id,
                 **status,
-                **window.named(customer_id),
-                "preferred_channel": person["preferred_channel"],
-                "preferred_time": person["preferred_time"],
-                "last_contact": ago(window.last_contacts.get(customer_id), window.today),
+                **_named(customer_id, name, phone),
+                "preferred_channel": channel,
+                "preferred_time": time,
+                "last_contact": ago(last, window.today),
                 "cadence": describe_cadence(status),
             }
         )
@@ -464,8 +501,9 @@ def contact_status(
         return status
     days, source = cadence
     last_day = last.date() if last else None
-    due_on = agenda.contact_due_on(last_day, clock.local_date(created_at), days)
-    overdue_after = agenda.contact_due_on(last_day, clock.local_date(created_at), maximum or days)
+    added = clock.local_date(created_at)
+    due_on = agenda.contact_due_on(last_day, added, days)
+    overdue_after = agenda.contact_due_on(last_day, added, maximum or days)
     status["cadence_days"] = days
     status["cadence_source"] = source
     status["due_on"] = due_on.isoformat()
@@ -554,9 +592,22 @@ def _contact_event(row: ContactDue, window: Window) -> Event:
 def _dates(window: Window) -> list[DateDue]:
     start, end = window.today, window.until
     found: list[dict[str, Any]] = []  # DateDues once named
+    # Only birthdays whose month and day fall in the window (or 29 February, kept on the
+    # 28th in other years), and every lunar one, are examined.
+    span = (end - start).days
+    month_days = sorted({f"{start + timedelta(days=n):%m-%d}" for n in range(min(span, 366) + 1)})
+    on_days = "1"
+    if span < 366:
+        month_day = (
+            "CASE WHEN birthday LIKE '--%' THEN substr(birthday, 3, 5) "
+            "ELSE substr(birthday, 6, 5) END"
+        )
+        marks = ",".join("?" * (len(month_days) + 1))
+        on_days = f"birthday_lunar IS NOT NULL OR {month_day} IN ({marks})"
     births = window.conn.execute(
-        "SELECT id, birthday, birthday_lunar FROM customers "
-        "WHERE archived_at IS NULL AND birthday IS NOT NULL"
+        "SELECT id, birthday, birthday_lunar FROM customers "  # noqa: S608 - fixed SQL
+        f"WHERE archived_at IS NULL AND birthday IS NOT NULL AND ({on_days})",
+        [*month_days, "02-29"] if span < 366 else [],
     )
     for customer_id, birthday, birthday_lunar in births:
         born, known = dates.stored_day(birthday)
@@ -607,6 +658,7 @@ def _dates(window: Window) -> list[DateDue]:
                 }
             )
     found.sort(key=lambda r: (r["falls_on"], r["customer_id"], r["date_id"] or 0))
+    window.people([row["customer_id"] for row in found])
     return [cast(DateDue, {**row, **window.named(row["customer_id"])}) for row in found]
 
 
@@ -642,7 +694,9 @@ def _churn(window: Window) -> list[ChurnDue]:
 
     limit = int(get_setting(window.conn, "churn.remind") or 0)
     found: list[ChurnDue] = []
-    for risk in churn.top_risks(window.conn, window.today, limit):
+    risks = churn.top_risks(window.conn, window.today, limit)
+    window.people([risk["customer_id"] for risk in risks])
+    for risk in risks:
         row: dict[str, Any] = {**risk, **window.named(risk["customer_id"])}
         stake = row.pop("at_stake_minor")
         row["at_stake"] = money.plain(stake, row["currency"])
@@ -828,21 +882,29 @@ SECTIONS.append(
 
 
 class Part(NamedTuple):
-    """One section of `crm remind` for a window: `columns` in text, `fields` in JSON."""
+    """One section of `crm remind` for a window: `columns` in text, `fields` in JSON;
+    `rows` the first `limit` of its `total` rows."""
 
     key: str
     title: str
     columns: tuple[str, ...]
     fields: tuple[str, ...]
     rows: Sequence[ReminderRow]
+    total: int
 
 
-def remind(conn: sqlite3.Connection, today: date, until: date) -> list[Part]:
-    """Every section for the window [today, until]."""
+def remind(
+    conn: sqlite3.Connection, today: date, until: date, limit: int | None = None
+) -> list[Part]:
+    """Every section for the window [today, until], each cut to its first `limit` rows
+    (None: all of them)."""
     window = Window(conn, today, until)
-    return [
-        Part(s.key, s.title(today, until), s.columns, s.fields, s.rows(window)) for s in SECTIONS
-    ]
+    parts = []
+    for s in SECTIONS:
+        rows = s.rows(window)
+        shown = rows if limit is None else rows[:limit]
+        parts.append(Part(s.key, s.title(today, until), s.columns, s.fields, shown, len(rows)))
+    return parts
 
 
 def events(conn: sqlite3.Connection, today: date, until: date) -> list[Event]:
@@ -889,8 +951,12 @@ class TodayRow(TypedDict):
     why: str  # the reasons in one line
 
 
-def contact_today(conn: sqlite3.Connection, today: date) -> list[TodayRow]:
-    """Who to contact today and why, most urgent first (TODAY_FIELDS and TODAY_COLUMNS)."""
+def contact_today(
+    conn: sqlite3.Connection, today: date, limit: int | None = None
+) -> tuple[list[TodayRow], int]:
+    """(rows, total): who to contact today and why, most urgent first (TODAY_FIELDS and
+    TODAY_COLUMNS), the first `limit` of `total` (None: all). Every reason is ranked; only
+    the customers returned are read."""
     window = Window(conn, today, today)
     reasons = []
     for section in SECTIONS:
@@ -898,8 +964,11 @@ def contact_today(conn: sqlite3.Connection, today: date) -> list[TodayRow]:
             reason = section.reason(row, window)
             if reason is not None:
                 reasons.append(reason)
+    everyone = agenda.rank(reasons)
+    shown = everyone if limit is None else everyone[:limit]
+    window.people([customer_id for customer_id, _ in shown])
     ranked: list[TodayRow] = []
-    for number, (customer_id, found) in enumerate(agenda.rank(reasons), 1):
+    for number, (customer_id, found) in enumerate(shown, 1):
         person = window.person(customer_id)
         texts = [r.text for r in found]
         ranked.append(
@@ -914,11 +983,11 @@ def contact_today(conn: sqlite3.Connection, today: date) -> list[TodayRow]:
                 "days_since_contact": person["days_since_contact"],
                 "reasons": texts,
                 "customer": f"{person['name']} (#{customer_id})",
-                "last_contact": ago(window.last_contacts.get(customer_id), today),
+                "last_contact": ago(window.last_contact(customer_id), today),
                 "why": "; ".join(texts),
             }
         )
-    return ranked
+    return ranked, len(everyone)
 
 
 # --- feedback past its response target (crmcli.records.feedback) ---------------------------------
@@ -929,6 +998,7 @@ def _late_feedback(window: Window) -> list[FeedbackDue]:
     from crmcli.records.feedback import past_target
 
     rows: list[LateFeedback] = past_target(window.conn, clock.now())
+    window.people([row["customer_id"] for row in rows])
     return [
         {**row, "summary": clip(row["text"]), **window.named(row["customer_id"])} for row in rows
     ]

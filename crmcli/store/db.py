@@ -134,11 +134,12 @@ def write(
     try:
         conn = connect(path, write=True)
         try:
-            from crmcli.store import history, search
+            from crmcli.store import history, search, summaries
 
             with transaction(conn, command=command):
                 yield conn
                 search.sync(conn)  # the search index follows whatever the block changed
+                summaries.sync(conn)  # and so do the purchase summaries
                 changeset = history.current(conn) if history.has_history(conn) else None
             if hooks and changeset is not None:
                 from crmcli.store import hooks as user_hooks

@@ -48,8 +48,14 @@ from crmcli.core.errors import CrmError
 
 HISTORY_TABLES = ("changesets", "history", "history_control", "history_secrets")
 # Derived data that is rebuilt from the recorded tables, so never recorded itself: the
-# search index's queue of records to re-index (crmcli.store.search).
-DERIVED_TABLES = ("search_dirty",)
+# search index's queue of records to re-index (crmcli.store.search), the purchase summaries
+# and their queue (crmcli.store.summaries).
+DERIVED_TABLES = (
+    "search_dirty",
+    "purchase_summaries",
+    "customer_purchase_days",
+    "purchase_summaries_dirty",
+)
 TRIGGER_PREFIX = "history_"
 OPS = ("insert", "update", "delete")
 

@@ -12,7 +12,8 @@ A migration is SQL and data moves only: it calls no crmcli code but the helpers 
 editing another module can never change what a released migration does. Derived data is
 the runner's job: a migration that needs the search index filled queues the records of a
 source in `search_dirty` (`queue_search()`), the same queue the triggers fill, committed with
-its version bump; after the steps migrate() has crmcli.store.search index the queue. A crash
+its version bump; after the steps migrate() has crmcli.store.search index the queue (and
+crmcli.store.summaries recompute the customers queued in `purchase_summaries_dirty`). A crash
 in between loses nothing: readers match queued records from their live rows, and the next
 write indexes them.
 """
@@ -835,6 +836,55 @@ def m017_phone_kinds(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m018_purchase_summaries(conn: sqlite3.Connection) -> None:
+    """Per customer and currency, the figures of their purchase days the daily commands rank
+    churn risks and RFM by, indexed by what is at stake; per customer, those of their purchase
+    days in every currency, for the lifecycle stage (crmcli.store.summaries); and the queue of
+    customers to recompute that triggers on purchases fill whoever writes. Every customer
+    with a purchase is queued here; migrate() computes them after the steps."""
+    execute_script(
+        conn,
+        """
+        CREATE TABLE purchase_summaries (
+            customer_id INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            purchase_days INTEGER NOT NULL,
+            first_on TEXT NOT NULL,
+            last_on TEXT NOT NULL,
+            median_gap REAL,
+            at_stake_minor INTEGER NOT NULL,
+            net_minor INTEGER NOT NULL,
+            PRIMARY KEY (customer_id, currency)
+        ) WITHOUT ROWID;
+        CREATE TABLE customer_purchase_days (
+            customer_id INTEGER PRIMARY KEY,
+            purchase_days INTEGER NOT NULL,
+            first_on TEXT NOT NULL,
+            last_on TEXT NOT NULL,
+            previous_on TEXT,
+            median_gap REAL,
+            median_gap_before REAL
+        ) WITHOUT ROWID;
+        CREATE INDEX purchase_summaries_stake
+            ON purchase_summaries(currency, at_stake_minor DESC, last_on, customer_id);
+        CREATE TABLE purchase_summaries_dirty (customer_id INTEGER PRIMARY KEY) WITHOUT ROWID;
+        CREATE TRIGGER purchase_summaries_insert AFTER INSERT ON purchases BEGIN
+            INSERT OR IGNORE INTO purchase_summaries_dirty VALUES (NEW.customer_id);
+        END;
+        CREATE TRIGGER purchase_summaries_update
+        AFTER UPDATE OF customer_id, purchased_at, amount_minor, currency ON purchases BEGIN
+            INSERT OR IGNORE INTO purchase_summaries_dirty VALUES (OLD.customer_id);
+            INSERT OR IGNORE INTO purchase_summaries_dirty VALUES (NEW.customer_id);
+        END;
+        CREATE TRIGGER purchase_summaries_delete AFTER DELETE ON purchases BEGIN
+            INSERT OR IGNORE INTO purchase_summaries_dirty VALUES (OLD.customer_id);
+        END;
+        INSERT INTO purchase_summaries_dirty SELECT DISTINCT customer_id FROM purchases;
+        """,
+    )
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -909,9 +959,10 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
     # After every upgrade, derived parts the steps leave to live code: the history triggers of
     # every table from its current columns (crmcli.store.history), so no migration has to
     # remember them, and the search index of the records the steps queued.
-    from crmcli.store import history, search
+    from crmcli.store import history, search, summaries
 
     with transaction(conn):
         history.install_triggers(conn)
     with transaction(conn):
         search.sync(conn)
+        summaries.sync(conn)
