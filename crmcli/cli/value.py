@@ -218,7 +218,7 @@ def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: i
             yield {
                 "customer_id": customer_id,
                 "name": name,
-                "customer": f"{name} (#{customer_id})",
+                "customer": f"{name} (#{customer_id})" if table else None,
                 "currency": code,
                 "purchase_days": purchases,
                 "first_purchase_on": days[first],

@@ -66,6 +66,10 @@ class Sample:
     repeat: np.ndarray  # per customer, x > 0
     weights: np.ndarray | None  # per customer, how many customers the row stands for
     size: int  # customers (rows)
+    # Of the repeat buyers only (x > 0), in their order: the index of their x among the
+    # distinct positive x (x[len(x) - count of them:]), and of their t_x in `t_x`.
+    repeat_x_of: np.ndarray
+    repeat_t_x_of: np.ndarray
 
     @classmethod
     def of(cls, x: object, t_x: object, T: object, weights: object | None = None) -> Sample:
@@ -74,7 +78,11 @@ class Sample:
         (xs, x_of), (ts, t_of), (Ts, T_of) = (
             np.unique(v, return_inverse=True) for v in (x, t_x, T)
         )
-        return cls(xs, ts, Ts, x_of, t_of, T_of, x > 0, w, len(x))
+        repeat = x > 0
+        first = int(np.sum(xs <= 0))  # xs ascends: the positive values come last
+        return cls(
+            xs, ts, Ts, x_of, t_of, T_of, repeat, w, len(x), x_of[repeat] - first, t_of[repeat]
+        )
 
     def scaled(self, factor: float) -> Sample:
         """The same customers with t_x and T divided by `factor`."""
@@ -121,13 +129,11 @@ def sample_log_likelihood(r: float, alpha: float, a: float, b: float, s: Sample)
     stay = (-(r + x))[s.x_of] * np.log(alpha + s.T)[s.T_of]
     # The second term over the first: a / (b+x-1) * ((alpha+T) / (alpha+t_x))^(r+x).
     dropped = np.full(s.size, -np.inf)
-    repeat = x > 0
-    xr = x[repeat]
-    first = len(x) - len(xr)  # x is ascending: the repeat buyers' values come last
-    x_of = s.x_of[s.repeat] - first
+    xr = x[x > 0]
+    x_of = s.repeat_x_of
     dropped[s.repeat] = (np.log(a) - np.log(b + xr - 1))[x_of] - (r + xr)[x_of] * np.log(
         alpha + s.t_x
-    )[s.t_x_of[s.repeat]]
+    )[s.repeat_t_x_of]
     return s.total(common[s.x_of] + np.logaddexp(stay, dropped))
 
 
