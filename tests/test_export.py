@@ -41,10 +41,10 @@ def test_a_failed_export_leaves_no_file(filled, tmp_path, monkeypatch):
     from crmcli.transfer import exporters
 
     def broken(*args, **kwargs):
-        yield {"id": 1, "name": "half"}
+        yield [1, "half"]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(exporters, "customer_rows", broken)
+    monkeypatch.setattr(exporters, "customer_cells", broken)  # the rows of a CSV export
     target = tmp_path / "c.csv"
     err = fails(1, "export", "customers", "-o", str(target), db=filled)
     assert "No space left on device" in err
