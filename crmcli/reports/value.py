@@ -101,7 +101,8 @@ _PERIODS = {
     "day": ("{}", "+1 day"),
     "week": ("date({}, 'weekday 0', '-6 days')", "+7 days"),
 }
-# Per customer, in one pass over the covering index purchases_customer_time (no sort):
+# Per customer, in one pass over the covering index purchases_customer_time (the lines are
+# never sorted; only each customer's few distinct days are, for count(DISTINCT)):
 # purchase periods, the first and last one, the total of the sale lines; then one index
 # search per customer for the value of the first period. julianday() of a date less
 # 1721424.5 is its proleptic Gregorian ordinal (date.toordinal()).
@@ -125,23 +126,27 @@ ORDER BY s.customer_id
 """
 
 
-def summarise(conn: sqlite3.Connection, currency: str, as_of: date, unit: str = "day") -> Summary:
-    """What the value models need of every customer who bought in `currency` up to `as_of`
-    (included), archived ones too (see the module docstring); `unit`: day or week."""
-    period, length = _PERIODS[unit]
-    sql = _SUMMARY.format(
+def summary_sql(unit: str) -> str:
+    """The query of summarise() in `unit` (day or week); binds currency, before, length."""
+    period = _PERIODS[unit][0]
+    return _SUMMARY.format(
         day=period.format("substr(p.purchased_at, 1, 10)"),
         first=period.format("substr(min(p.purchased_at), 1, 10)"),
         last=period.format("substr(max(p.purchased_at), 1, 10)"),
     )
+
+
+def summarise(conn: sqlite3.Connection, currency: str, as_of: date, unit: str = "day") -> Summary:
+    """What the value models need of every customer who bought in `currency` up to `as_of`
+    (included), archived ones too (see the module docstring); `unit`: day or week."""
     params = {
         "currency": currency,
         "before": date.fromordinal(as_of.toordinal() + 1).isoformat(),
-        "length": length,
+        "length": _PERIODS[unit][1],
     }
     cursor = conn.cursor()
     cursor.row_factory = None
-    rows = cursor.execute(sql, params).fetchall()
+    rows = cursor.execute(summary_sql(unit), params).fetchall()
     summary = Summary(currency, as_of, unit)
     if rows:
         names = ("ids", "purchases", "first", "last", "repeat_minor")
