@@ -439,3 +439,38 @@ def test_value_horizon_is_at_most_ten_years_and_never_a_figure_that_is_not_a_num
         "crm: the models cannot predict 3652 days ahead from these purchases; "
         "give a shorter --horizon\n"
     )
+
+
+@pytest.mark.parametrize("unit", ["day", "week"])
+@pytest.mark.parametrize("as_of", ["2026-11-22", "2026-11-11", "2026-08-04", "2026-06-05"])
+def test_value_summary_in_sql_is_what_the_histories_say(shop, unit, as_of):
+    """value.summarise (SQL, one row per customer) against purchase_histories.load (every
+    line read into Python): same-day lines, refunds, other currencies, archived customers,
+    and a first week that runs past the as-of date (Fay on 2026-11-11, a Wednesday: her
+    Thursday line is later and left out)."""
+    from crmcli.reports import purchase_histories, value
+    from crmcli.reports.models.lifecycle import Rules
+
+    conn = db.connect(shop, write=False)
+    try:
+        for currency in ("CNY", "USD", "EUR"):
+            day = date.fromisoformat(as_of)
+            full = purchase_histories.load(conn, currency, day, Rules(), unit=unit)
+            summary = value.summarise(conn, currency, day, unit)
+            for column in ("ids", "purchases", "first", "last", "repeat_minor"):
+                assert getattr(summary, column) == getattr(full, column), column
+            assert (summary.currency, summary.as_of, summary.unit) == (currency, day, unit)
+    finally:
+        conn.close()
+
+
+def test_value_summary_reads_the_covering_index_once(shop):
+    from crmcli.reports import value
+
+    conn = sqlite3.connect(shop)
+    for unit in ("day", "week"):
+        params = {"currency": "CNY", "before": "x", "length": "+1 day"}
+        plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + value.summary_sql(unit), params)]
+        assert "SCAN p USING COVERING INDEX purchases_customer_time" in plan, unit
+        assert not any("FOR GROUP BY" in step for step in plan), unit
+    conn.close()

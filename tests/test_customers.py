@@ -238,6 +238,38 @@ def test_list_filters_sort_limit_and_formats(db_path):
     assert "Anna" in table and "\x1b[" not in table and "│" not in table
 
 
+def test_list_csv_and_tsv_carry_the_json_rows_cell_for_cell(db_path):
+    """CSV and TSV are written straight from SQL (no dict per row): the same cells as the
+    JSON rows, lists joined by `; `, None empty, quoting as csv does, under filters, --sort
+    and --limit."""
+    import csv
+    import io
+
+    add("Anna, Jr.", "--city", "Paris", "--phone", "+33 1 42 68 53 00", "--phone",
+        "+33 6 12 34 56 78", "--email", "a@example.com", "--notes", 'said "hi"')  # fmt: skip
+    add("Bob", "--company", 'Acme, "Ltd"')
+    add("Carl", "--city", "Paris")
+    ok("tag", "zeta", "1", "3")
+    ok("tag", "alpha", "1")
+    ok("tag", "Mid", "1")
+    for args in ([], ["--city", "paris", "--sort", "-name"], ["--limit", "2"], ["--tag", "zeta"]):
+        rows = json.loads(ok("list", "--format", "json", *args))
+        expected = [
+            ["" if v is None else "; ".join(v) if isinstance(v, list) else str(v)
+             for v in row.values()]
+            for row in rows
+        ]  # fmt: skip
+        for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+            text = ok("list", "--format", fmt, *args)
+            table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+            assert table[0] == list(rows[0]) if rows else table[0][0] == "id"
+            assert table[1:] == expected, (fmt, args)
+    first = ok("list", "--format", "csv").splitlines()[1]
+    assert first.startswith('1,"Anna, Jr.",person,,,Paris,,,+33142685300,a@example.com,,')
+    assert ",alpha; Mid; zeta,," in first
+    assert ok("list", "--format", "csv", "-q") == "1\n2\n3\n"
+
+
 def test_list_of_nothing_prints_nothing(db_path):
     assert ok("list") == ""
     assert ok("list", "-f", "json") == "[]\n"

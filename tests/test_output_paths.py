@@ -474,11 +474,11 @@ def test_a_failed_write_keeps_the_old_file(live, tmp_path, monkeypatch):
     ok("export", "customers", "-o", str(target))
     first = target.read_bytes()
 
-    def broken(*args: object, **kwargs: object) -> Iterator[dict]:
-        yield {"id": 1, "name": "half"}
+    def broken(*args: object, **kwargs: object) -> Iterator[list]:
+        yield [1, "half"]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(exporters, "customer_rows", broken)
+    monkeypatch.setattr(exporters, "customer_cells", broken)  # the rows of a CSV export
     result = crm("export", "customers", "-o", str(target), "--force")
     assert result.exit_code == 1 and "No space left on device" in result.stderr
     assert target.read_bytes() == first
@@ -598,7 +598,7 @@ def test_a_file_changed_while_crm_writes_is_not_replaced_even_with_force(
         yours.write_text("id,name\n1,edited by hand\n", encoding="utf-8")
         os.replace(yours, target)
 
-    _during(monkeypatch, exporters, "customer_rows", swap)
+    _during(monkeypatch, exporters, "customer_cells", swap)  # the rows of a CSV export
     result = crm("export", "customers", "-o", str(target), "--force")
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert result.stderr == (

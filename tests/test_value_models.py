@@ -272,3 +272,46 @@ def test_mbgnbd_expected_purchases_match_numerical_integration():
         assert mbgnbd.expected_purchases(params, 0, [x], [t_x], [T])[0] == 0.0
         likelihood = mbgnbd.log_likelihood(r, alpha, a, b, [x], [t_x], [T])
         assert likelihood == pytest.approx(math.log(denominator), rel=1e-6)
+
+
+def test_likelihoods_over_distinct_values_equal_the_formulas_per_customer_to_the_bit():
+    """The fits evaluate the special functions once per distinct x, t_x and T; the sums must
+    be those of the formulas evaluated per customer, exactly (so the fits are unchanged)."""
+    from scipy import special
+
+    from crmcli.reports.models import mbgnbd
+
+    x, t_x, T, m = cdnow_calibration()
+    x, t_x, T = x.astype(float), t_x * 7 / 3, T * 7 / 3  # times that are not whole numbers
+    weights = np.arange(len(x)) % 3 + 1.0
+    for r, alpha, a, b in ((0.243, 4.41, 0.793, 2.43), (1.7, 0.3, 12.0, 0.6)):
+        common = (
+            special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+            + special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b)
+            - special.gammaln(a + b + x)
+        )  # fmt: skip
+        stay = -(r + x) * np.log(alpha + T)
+        dropped = np.full_like(x, -np.inf)
+        rx = x > 0
+        dropped[rx] = np.log(a) - np.log(b + x[rx] - 1) - (r + x[rx]) * np.log(alpha + t_x[rx])
+        each = common + np.logaddexp(stay, dropped)
+        assert bgnbd.log_likelihood(r, alpha, a, b, x, t_x, T) == float(np.sum(each))
+        got = bgnbd.log_likelihood(r, alpha, a, b, x, t_x, T, weights)
+        assert got == float(np.sum(each * weights))
+
+        common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+        common -= special.betaln(a, b)
+        stay = special.betaln(a, b + x + 1) - (r + x) * np.log(alpha + T)
+        dropped = special.betaln(a + 1, b + x) - (r + x) * np.log(alpha + t_x)
+        each = common + np.logaddexp(stay, dropped)
+        assert mbgnbd.log_likelihood(r, alpha, a, b, x, t_x, T) == float(np.sum(each))
+
+    xs, ms = x[rx], m[rx]
+    for p, q, gamma in ((6.25, 3.74, 15.44), (0.4, 9.0, 1.5)):
+        px = p * xs
+        each = (
+            special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q)
+            + q * np.log(gamma) + px * np.log(xs) + (px - 1) * np.log(ms)
+            - (px + q) * np.log(gamma + xs * ms)
+        )  # fmt: skip
+        assert gammagamma.log_likelihood(p, q, gamma, xs, ms) == float(np.sum(each))

@@ -120,6 +120,20 @@ def terminal_screen(color: bool) -> Screen:
     return screen(color and os.environ.get("TERM") != "dumb")
 
 
+def emit_cells(
+    rows: Iterable[Sequence[Any]], columns: Sequence[str], fmt: Format, *, out: TextIO | None = None
+) -> int:
+    """CSV or TSV (`fmt`) of rows that are already cells in the order of `columns`, each a
+    str, int, float or None: what `emit` writes for such rows, without a mapping per row."""
+    out = out or sys.stdout
+    writer = csv.writer(out, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for count, row in enumerate(rows, 1):
+        writer.writerow(row)  # csv writes None as an empty cell, as emit does
+    return count
+
+
 def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:
     return json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False)
 
@@ -331,6 +345,10 @@ class Output(NamedTuple):
                 rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
                 at=at, color=color, styles=styles,
             )  # fmt: skip
+
+    def cells(self, rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> int:
+        """Write rows of plain cells (see `emit_cells`) in csv or tsv; returns how many."""
+        return emit_cells(rows, columns, self.fmt)
 
     def card(
         self, title: str, pairs: Sequence[tuple[str, Any]], sections: Sequence[Section] = ()

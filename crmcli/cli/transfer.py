@@ -666,6 +666,14 @@ def export_customers(
         def produce(out: TextIO) -> int:
             if chosen is OutFormat.vcard:
                 return vcards.write_cards(conn, ids, out, vcard_version)
+            if chosen in (OutFormat.csv, OutFormat.tsv) and derived is None:
+                if bom:
+                    out.write("\ufeff")
+                return exporters.write_cells(
+                    exporters.customer_cells(conn, ids, reveal=reveal), columns, out,
+                    delimiter="," if chosen is OutFormat.csv else "\t",
+                    guarded=output is not None and not plain,
+                )  # fmt: skip
             rows = exporters.customer_rows(conn, ids, reveal=reveal, classes=derived)
             return _rows_out(rows, columns, chosen, out,
                              guarded=output is not None and not plain, bom=bom)  # fmt: skip

@@ -700,6 +700,36 @@ def list_customers(
 
     `where_sql` and `order` come from crmcli.records.filters (whitelisted); values are in `params`.
     """
+    cursor = _listed(conn, where_sql, params, order=order, limit=limit, tags=",")
+    for row in cursor:
+        record = dict(zip(LIST_COLUMNS, row, strict=True))
+        record["tags"] = record["tags"].split(",") if record["tags"] else []
+        yield cast(CustomerListRow, record)
+
+
+def list_customer_cells(
+    conn: sqlite3.Connection,
+    where_sql: str,
+    params: list[Any],
+    *,
+    order: str,
+    limit: int | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """list_customers' rows as tuples of LIST_COLUMNS cells, the tags joined by `; ` (as CSV
+    writes a list): str, int or None each, for CSV without a dict per customer."""
+    return _listed(conn, where_sql, params, order=order, limit=limit, tags="; ")
+
+
+def _listed(
+    conn: sqlite3.Connection,
+    where_sql: str,
+    params: list[Any],
+    *,
+    order: str,
+    limit: int | None,
+    tags: str,
+) -> sqlite3.Cursor:
+    """The cursor of LIST_COLUMNS tuples, the tags joined by `tags`."""
     sql = (  # where_sql and order are built from whitelisted names only
         "SELECT c.id, c.name, c.kind, c.company, c.title, c.city, c.region, c.country, "  # noqa: S608
         "(SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
@@ -707,19 +737,15 @@ def list_customers(
         "(SELECT email FROM customer_emails e WHERE e.customer_id = c.id "
         " ORDER BY e.is_primary DESC, e.id LIMIT 1) AS email, "
         "c.source, c.stage, "
-        "(SELECT group_concat(name, ',') FROM (SELECT t.name FROM customer_tags ct "
+        "(SELECT group_concat(name, ?) FROM (SELECT t.name FROM customer_tags ct "
         " JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name)) AS tags, "
         "c.external_id, c.created_at, c.updated_at "
         f"FROM customers c WHERE {where_sql} ORDER BY {order}"
     )
+    params = [tags, *params]
     if limit is not None:
         sql += " LIMIT ?"
         params = [*params, limit]
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: dict(zip()) is twice as fast as dict(Row)
-    cursor.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    for row in cursor:
-        record = dict(zip(names, row, strict=True))
-        record["tags"] = record["tags"].split(",") if record["tags"] else []
-        yield cast(CustomerListRow, record)
+    return cursor.execute(sql, params)

@@ -2,7 +2,7 @@
 and compare with what the customers then did (`crm report value|churn --backtest DATE`).
 
 The **calibration** is every customer who bought in the currency up to and including DATE
-(purchase_histories.load as of DATE, in the unit of the fit: purchase days or weeks); the
+(value.summarise as of DATE, in the unit of the fit: purchase days or weeks); the
 **holdout** is what each of them bought after DATE up to and including the as-of date
 (purchase_histories.holdout, same unit; customers whose first purchase came later are not
 part of the test: the models say nothing about customers they have not seen). With a
@@ -98,10 +98,18 @@ def _check_dates(cutoff: date, as_of: date, unit: str) -> int:
     return days
 
 
-def _calibration(conn: sqlite3.Connection, currency: str, cutoff: date, unit: str) -> Any:
-    from crmcli.reports.models.lifecycle import Rules as RhythmRules
+def _calibration(
+    conn: sqlite3.Connection, currency: str, cutoff: date, unit: str, *, rhythm: bool = False
+) -> Any:
+    """The customers who bought up to `cutoff`: what the value models need of them
+    (value.summarise), or with `rhythm` their whole purchase_histories.Base (churn.flags
+    reads their rhythm too). InvalidInput when nobody did."""
+    if rhythm:
+        from crmcli.reports.models.lifecycle import Rules as RhythmRules
 
-    base = purchase_histories.load(conn, currency, cutoff, RhythmRules(), unit=unit)
+        base = purchase_histories.load(conn, currency, cutoff, RhythmRules(), unit=unit)
+    else:
+        base = value.summarise(conn, currency, cutoff, unit)
     if not len(base):
         raise InvalidInput(
             f"no purchases in {currency} up to {cutoff.isoformat()}: nothing to fit; "
@@ -290,7 +298,7 @@ def churn_backtest(
     from crmcli.reports.models import backtest as arithmetic
 
     days = _check_dates(cutoff, as_of, "day")
-    base = _calibration(conn, currency, cutoff, "day")
+    base = _calibration(conn, currency, cutoff, "day", rhythm=True)
     found, by_model = churn.flags(base, rules, model=model)
     bought = purchase_histories.holdout(conn, currency, cutoff, as_of)
     kept = _kept(base, customers)

@@ -153,6 +153,28 @@ def write_csv(
     return count
 
 
+def write_cells(
+    rows: Iterable[Sequence[Any]],
+    columns: Sequence[str],
+    out: TextIO,
+    *,
+    delimiter: str = ",",
+    guarded: bool,
+) -> int:
+    """write_csv for rows that are already cells in the order of `columns` (str, int or
+    None each, as customer_cells gives them): the same bytes, without a mapping per row."""
+    import csv
+
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for count, cells in enumerate(rows, 1):
+        if guarded and any(type(v) is str and v[:1] in TRIGGERS for v in cells):
+            cells = [guard(c, v) for c, v in zip(columns, cells, strict=True)]
+        writer.writerow(cells)  # csv writes None as an empty cell, as write_csv does
+    return count
+
+
 # Selecting rows ---------------------------------------------------------------------------
 
 
@@ -178,6 +200,73 @@ def customer_rows(
                 record["cadence_days"], record["cadence_max_days"]
             )
         yield record
+
+
+# CUSTOMER_COLUMNS as SQL, the lists joined as flat() joins them. `fields` and `related`
+# (JSON in a cell) are only flags here: the few customers who have any are read in full.
+_CUSTOMER_CELLS = """
+SELECT c.id, c.name, c.kind, c.company, c.title, c.gender, c.birthday, c.birthday_lunar,
+  (SELECT group_concat(phone, '; ') FROM (SELECT phone FROM customer_phones
+    WHERE customer_id = c.id ORDER BY is_primary DESC, id)),
+  (SELECT group_concat(email, '; ') FROM (SELECT email FROM customer_emails
+    WHERE customer_id = c.id ORDER BY is_primary DESC, id)),
+  c.address, c.city, c.region, c.country, c.industry, c.company_size, c.source, c.stage,
+  (SELECT group_concat(name, '; ') FROM (SELECT t.name FROM customer_tags ct
+    JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name)),
+  c.external_id, c.national_id, c.notes, c.preferred_channel, c.preferred_time,
+  c.cadence_days, c.referred_by,
+  EXISTS (SELECT 1 FROM customer_fields f WHERE f.customer_id = c.id),
+  EXISTS (SELECT 1 FROM customer_relations r WHERE r.customer_id = c.id),
+  c.created_at, c.updated_at, c.archived_at, c.cadence_max_days
+FROM customers c WHERE c.id IN ({ids})
+"""
+_NATIONAL_ID = CUSTOMER_COLUMNS.index("national_id")
+_CADENCE = CUSTOMER_COLUMNS.index("cadence_days")
+_FIELDS = CUSTOMER_COLUMNS.index("fields")
+_RELATED = CUSTOMER_COLUMNS.index("related")
+
+
+def customer_cells(
+    conn: sqlite3.Connection, ids: Iterable[int], *, reveal: bool, chunk: int = 500
+) -> Iterator[list[Any]]:
+    """customer_rows' records as the cells write_csv makes of them (CUSTOMER_COLUMNS, str,
+    int or None each), in the order of `ids`: one query per `chunk` customers, no record
+    dict per customer."""
+    from crmcli.core import validate
+    from crmcli.records import customers
+
+    batch: list[int] = []
+    for customer_id in ids:
+        batch.append(customer_id)
+        if len(batch) == chunk:
+            yield from _cells(conn, batch, reveal, customers, validate)
+            batch = []
+    if batch:
+        yield from _cells(conn, batch, reveal, customers, validate)
+
+
+def _cells(
+    conn: sqlite3.Connection, ids: list[int], reveal: bool, customers: Any, validate: Any
+) -> Iterator[list[Any]]:
+    sql = _CUSTOMER_CELLS.format(ids=",".join("?" * len(ids)))
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    found = {row[0]: row for row in cursor.execute(sql, ids)}
+    nested = [i for i, row in found.items() if row[_FIELDS] or row[_RELATED]]
+    full = {r["id"]: r for r in customers.get_customers(conn, nested, reveal=reveal)}
+    for customer_id in ids:
+        row = found.get(customer_id)
+        if row is None:
+            continue
+        cells = list(row[:-1])  # the last column, cadence_max_days, is not exported
+        if cells[_NATIONAL_ID] and not reveal:
+            cells[_NATIONAL_ID] = validate.mask_national_id(cells[_NATIONAL_ID])
+        if row[-1]:
+            cells[_CADENCE] = customers.describe_gap(cells[_CADENCE], row[-1])
+        record = full.get(customer_id)
+        cells[_FIELDS] = flat(record["fields"]) if record else "{}"
+        cells[_RELATED] = flat(record["related"]) if record else ""
+        yield cells
 
 
 def purchase_rows(

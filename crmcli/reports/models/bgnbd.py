@@ -21,7 +21,7 @@ commands that fit a model (`crm report value`, `crm report churn`), never on eve
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import special
@@ -48,6 +48,51 @@ def _arrays(*values: object) -> list[np.ndarray]:
     return [np.asarray(v, dtype=float) for v in values]
 
 
+@dataclass(frozen=True)
+class Sample:
+    """Customers (x, t_x, T) as the likelihoods read them: the distinct values of each, and
+    per customer the index of theirs. A few hundred distinct counts and whole days stand for
+    100,000 customers, so the special functions (gammaln, betaln, log) run once per
+    distinct value instead of once per customer, hundreds of times in a fit. What is left
+    per customer is the same arithmetic on the same numbers in the same order as over the
+    plain arrays: the sums are equal to the last bit, and so is the fit."""
+
+    x: np.ndarray  # distinct x, ascending
+    t_x: np.ndarray  # distinct t_x
+    T: np.ndarray  # distinct T
+    x_of: np.ndarray  # per customer, the index of their x in `x` (so x[x_of] is x)
+    t_x_of: np.ndarray
+    T_of: np.ndarray
+    repeat: np.ndarray  # per customer, x > 0
+    weights: np.ndarray | None  # per customer, how many customers the row stands for
+    size: int  # customers (rows)
+    # Of the repeat buyers only (x > 0), in their order: the index of their x among the
+    # distinct positive x (x[len(x) - count of them:]), and of their t_x in `t_x`.
+    repeat_x_of: np.ndarray
+    repeat_t_x_of: np.ndarray
+
+    @classmethod
+    def of(cls, x: object, t_x: object, T: object, weights: object | None = None) -> Sample:
+        x, t_x, T = _arrays(x, t_x, T)
+        w = None if weights is None else np.asarray(weights, dtype=float)
+        (xs, x_of), (ts, t_of), (Ts, T_of) = (
+            np.unique(v, return_inverse=True) for v in (x, t_x, T)
+        )
+        repeat = x > 0
+        first = int(np.sum(xs <= 0))  # xs ascends: the positive values come last
+        return cls(
+            xs, ts, Ts, x_of, t_of, T_of, repeat, w, len(x), x_of[repeat] - first, t_of[repeat]
+        )
+
+    def scaled(self, factor: float) -> Sample:
+        """The same customers with t_x and T divided by `factor`."""
+        return replace(self, t_x=self.t_x / factor, T=self.T / factor)
+
+    def total(self, each: np.ndarray) -> float:
+        """The sum over the customers of `each` (one figure per row), times their weights."""
+        return float(np.sum(each if self.weights is None else each * self.weights))
+
+
 def log_likelihood(
     r: float,
     alpha: float,
@@ -65,7 +110,13 @@ def log_likelihood(
 
     summed in logs over the customers (each counted `weights` times).
     """
-    x, t_x, T = _arrays(x, t_x, T)
+    return sample_log_likelihood(r, alpha, a, b, Sample.of(x, t_x, T, weights))
+
+
+def sample_log_likelihood(r: float, alpha: float, a: float, b: float, s: Sample) -> float:
+    """log_likelihood over a Sample: the terms in x alone once per distinct x, the logs of
+    alpha + T and alpha + t_x once per distinct time."""
+    x = s.x
     common = (
         special.gammaln(r + x)
         - special.gammaln(r)
@@ -75,15 +126,15 @@ def log_likelihood(
         - special.gammaln(b)
         - special.gammaln(a + b + x)
     )
-    stay = -(r + x) * np.log(alpha + T)
-    repeat = x > 0
+    stay = (-(r + x))[s.x_of] * np.log(alpha + s.T)[s.T_of]
     # The second term over the first: a / (b+x-1) * ((alpha+T) / (alpha+t_x))^(r+x).
-    dropped = np.full_like(x, -np.inf)
-    dropped[repeat] = (
-        np.log(a) - np.log(b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + t_x[repeat])
-    )
-    each = common + np.logaddexp(stay, dropped)
-    return float(np.sum(each if weights is None else each * weights))
+    dropped = np.full(s.size, -np.inf)
+    xr = x[x > 0]
+    x_of = s.repeat_x_of
+    dropped[s.repeat] = (np.log(a) - np.log(b + xr - 1))[x_of] - (r + xr)[x_of] * np.log(
+        alpha + s.t_x
+    )[s.repeat_t_x_of]
+    return s.total(common[s.x_of] + np.logaddexp(stay, dropped))
 
 
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | None = None) -> Params:
@@ -94,25 +145,24 @@ def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | Non
     data). Time is rescaled internally so the optimiser sees numbers near 1; the result is in
     the unit of the input.
     """
-    return fit_likelihood(log_likelihood, x, t_x, T, weights)
+    return fit_likelihood(sample_log_likelihood, x, t_x, T, weights)
 
 
 def fit_likelihood(
-    likelihood: Callable[..., float],
+    likelihood: Callable[[float, float, float, float, Sample], float],
     x: np.ndarray,
     t_x: np.ndarray,
     T: np.ndarray,
     weights: np.ndarray | None = None,
 ) -> Params:
     """fit() for any model with BG/NBD's four parameters (r, alpha, a, b) and a sample
-    log-likelihood of the signature of log_likelihood (MBG/NBD uses it too)."""
-    x, t_x, T = _arrays(x, t_x, T)
-    w = None if weights is None else np.asarray(weights, dtype=float)
-    scale = float(np.mean(T)) or 1.0  # alpha is in time units: fit in units of the mean age
-    tx_s, T_s = t_x / scale, T / scale
+    log-likelihood of the signature of sample_log_likelihood (MBG/NBD uses it too)."""
+    sample = Sample.of(x, t_x, T, weights)
+    scale = float(np.mean(_arrays(T)[0])) or 1.0  # alpha is in time units: fit in mean ages
+    scaled = sample.scaled(scale)
 
     # Per customer, so tolerances mean the same on 100 customers and on 100,000.
-    total = float(len(x) if w is None else np.sum(w))
+    total = float(sample.size if sample.weights is None else np.sum(sample.weights))
 
     def negative(log_params: np.ndarray) -> float:
         r, alpha, a, b = np.exp(log_params)
@@ -120,7 +170,7 @@ def fit_likelihood(
         # the logs give -inf or nan: such a point is infeasible, which is all it needs to
         # say, and numpy's warning about it must not reach the user's terminal.
         with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
-            value = likelihood(r, alpha, a, b, x, tx_s, T_s, w) / total
+            value = likelihood(r, alpha, a, b, scaled) / total
         return -value if np.isfinite(value) else INFEASIBLE
 
     best = minimise(negative, 4)
@@ -129,7 +179,7 @@ def fit_likelihood(
     if not np.all(np.isfinite([r, alpha, a, b])) or best.fun >= INFEASIBLE:
         raise ValueError("the fit did not converge")
     # The likelihood depends on the time unit: report it in the caller's.
-    return Params(r, alpha, a, b, likelihood(r, alpha, a, b, x, t_x, T, w))
+    return Params(r, alpha, a, b, likelihood(r, alpha, a, b, sample))
 
 
 def p_alive(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

@@ -38,6 +38,29 @@ class Params:
         return self.p * self.gamma / (self.q - 1)
 
 
+@dataclass(frozen=True)
+class Spends:
+    """Repeat buyers (x, m) as the likelihood reads them: the distinct x, per customer the
+    index of theirs, and the figures that do not depend on the parameters (log m, x m),
+    computed once for a fit. The special functions run once per distinct x; what is left
+    per customer is the arithmetic of log_likelihood on the same numbers in the same order,
+    so the sum is equal to the last bit."""
+
+    x: np.ndarray  # distinct x, ascending
+    x_of: np.ndarray  # per customer, the index of their x in `x`
+    log_m: np.ndarray  # per customer
+    xm: np.ndarray  # per customer, x m
+    weights: np.ndarray | None
+
+    @classmethod
+    def of(cls, x: object, m: object, weights: object | None = None) -> Spends:
+        x = np.asarray(x, dtype=float)
+        m = np.asarray(m, dtype=float)
+        w = None if weights is None else np.asarray(weights, dtype=float)
+        xs, x_of = np.unique(x, return_inverse=True)
+        return cls(xs, x_of, np.log(m), x * m, w)
+
+
 def log_likelihood(
     p: float,
     q: float,
@@ -52,19 +75,21 @@ def log_likelihood(
 
     summed in logs (each customer counted `weights` times).
     """
-    x = np.asarray(x, dtype=float)
-    m = np.asarray(m, dtype=float)
-    px = p * x
-    each = (
+    return spends_log_likelihood(p, q, gamma, Spends.of(x, m, weights))
+
+
+def spends_log_likelihood(p: float, q: float, gamma: float, s: Spends) -> float:
+    """log_likelihood over Spends."""
+    px = p * s.x
+    common = (
         special.gammaln(px + q)
         - special.gammaln(px)
         - special.gammaln(q)
         + q * np.log(gamma)
-        + px * np.log(x)
-        + (px - 1) * np.log(m)
-        - (px + q) * np.log(gamma + x * m)
+        + px * np.log(s.x)
     )
-    return float(np.sum(each if weights is None else each * weights))
+    each = common[s.x_of] + (px - 1)[s.x_of] * s.log_m - (px + q)[s.x_of] * np.log(gamma + s.xm)
+    return float(np.sum(each if s.weights is None else each * s.weights))
 
 
 def fit(x: np.ndarray, m: np.ndarray, weights: np.ndarray | None = None) -> Params:
@@ -77,14 +102,14 @@ def fit(x: np.ndarray, m: np.ndarray, weights: np.ndarray | None = None) -> Para
     if np.any(x <= 0) or np.any(m <= 0):
         raise ValueError("the Gamma-Gamma model needs repeat buyers with a positive mean spend")
     scale = float(np.mean(m)) or 1.0
-    m_s = m / scale
+    scaled = Spends.of(x, m / scale, w)
 
     # Per customer, so tolerances mean the same on 100 customers and on 100,000.
     total = float(len(x) if w is None else np.sum(w))
 
     def negative(log_params: np.ndarray) -> float:
         p, q, gamma = np.exp(log_params)
-        value = log_likelihood(p, q, gamma, x, m_s, w) / total
+        value = spends_log_likelihood(p, q, gamma, scaled) / total
         return -value if np.isfinite(value) else INFEASIBLE
 
     best = minimise(negative, 3)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from crmcli.reports.models.bgnbd import Params, fit_likelihood, safe
+from crmcli.reports.models.bgnbd import Params, Sample, fit_likelihood, safe
 
 
 def _arrays(*values: object) -> list[np.ndarray]:
@@ -45,18 +45,24 @@ def log_likelihood(
 ) -> float:
     """The sample log-likelihood (module docstring), summed in logs over the customers (each
     counted `weights` times)."""
-    x, t_x, T = _arrays(x, t_x, T)
+    return sample_log_likelihood(r, alpha, a, b, Sample.of(x, t_x, T, weights))
+
+
+def sample_log_likelihood(r: float, alpha: float, a: float, b: float, s: Sample) -> float:
+    """log_likelihood over a bgnbd.Sample: the terms in x alone once per distinct x, the
+    logs of alpha + T and alpha + t_x once per distinct time."""
+    x = s.x
     common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) - special.betaln(a, b)
-    stay = special.betaln(a, b + x + 1) - (r + x) * np.log(alpha + T)
-    dropped = special.betaln(a + 1, b + x) - (r + x) * np.log(alpha + t_x)
-    each = common + np.logaddexp(stay, dropped)
-    return float(np.sum(each if weights is None else each * weights))
+    rx = (r + x)[s.x_of]
+    stay = special.betaln(a, b + x + 1)[s.x_of] - rx * np.log(alpha + s.T)[s.T_of]
+    dropped = special.betaln(a + 1, b + x)[s.x_of] - rx * np.log(alpha + s.t_x)[s.t_x_of]
+    return s.total(common[s.x_of] + np.logaddexp(stay, dropped))
 
 
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | None = None) -> Params:
     """Maximum-likelihood parameters for customers (x, t_x, T), as bgnbd.fit (identical
     customers once with a count in `weights`); raises ValueError when it does not converge."""
-    return fit_likelihood(log_likelihood, x, t_x, T, weights)
+    return fit_likelihood(sample_log_likelihood, x, t_x, T, weights)
 
 
 def p_alive(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
