@@ -115,6 +115,12 @@ def test_every_table_has_an_integer_primary_key(db_path):
         )
     ]
     tables = [t for t in tables if not any(t == v or t.startswith(v + "_") for v in virtual)]
+    # Derived tables (summaries, queues, history) are rebuilt from the records, never
+    # addressed by row id: a composite key suits them.
+    from crmcli.store.history import DERIVED_TABLES
+
+    tables = [t for t in tables if t not in DERIVED_TABLES]
+    assert "customers" in tables and "purchases" in tables
     for table in tables:
         pk = [r for r in conn.execute(f"PRAGMA table_info({table})") if r[5]]
         assert len(pk) == 1 and pk[0][2].upper() == "INTEGER", table

@@ -106,14 +106,14 @@ def test_edits_refunds_and_deletes_keep_them_current(bought):
     ok("purchase", "edit", "1", "--at", "2026-05-20")  # Anna's first day moves
     ok("purchase", "edit", "6", "--amount", "10")
     ok("purchase", "edit", "8", "--customer", "Anna")  # Bob's line moves to Anna
-    ok("purchase", "delete", "7")
+    ok("purchase", "delete", "7", "--yes")
     assert stored(bought) == expected(bought)
     # Bob is left with his refund alone: no purchase day, no summary
     assert [r[:3] for r in stored(bought)] == [(1, "CNY", 6)]
 
 
 def test_a_customer_with_refunds_only_has_no_summary(bought):
-    ok("purchase", "delete", "8")
+    ok("purchase", "delete", "8", "--yes")
     ok("buy", "Bob", "Tea", "-50", "--at", "2026-10-01")
     assert [r[0] for r in stored(bought)] == [1, 1]
     assert stored(bought) == expected(bought)
