@@ -254,40 +254,39 @@ def _checked(fields: dict[str, str]) -> str:
     value it has passed its check and its amount is a plain number of at most the
     currency's decimals (money._plain_minor's rule, as string arithmetic)."""
     mapped = ", ".join(f"{expr} AS {name}" for name, expr in fields.items())
+    # (alias, lookup, the field it looks up, its value as): a field no column maps to is
+    # NULL in every row, so it is looked up in none.
+    joins = [
+        ("cu", "customer", "customer", "customer_id"), ("c", "currency", "currency",
+        "given_currency"), ("q", "quantity", "quantity", "qty"), ("t", "time",
+        "purchased_at", "at_time"), ("p", "payment", "payment", "payment_name"),
+        ("o", "order_ref", "order_ref", "order_name"), ("n", "note", "note", "note_text"),
+        ("f", "refund", "is_refund", "refund"),
+    ]  # fmt: skip
+    used = [j for j in joins if fields[j[2]] != "NULL"]
+    values = ", ".join(f"{a}.v AS {name}" for a, _, _, name in used)
+    values += "".join(f", NULL AS {name}" for _, _, f, name in joins if fields[f] == "NULL")
+    looked = "".join(
+        f"LEFT JOIN temp.crm_import_{table} {a} ON {a}.k = x.{f} " for a, table, f, _ in used
+    )
+    given = "c.v" if fields["currency"] != "NULL" else "NULL"
     return f"""
 WITH x AS MATERIALIZED (SELECT rowid AS seq, problem, {mapped} FROM {ROWS}),
 r AS (
-    SELECT x.*, cu.v AS customer_id, i.v AS item_name, i.product_id,
+    SELECT x.*, {values}, i.v AS item_name, i.product_id,
         coalesce(x.category, i.category) AS category_text,
-        coalesce(c.v, i.currency, :currency) AS code, c.v AS given_currency,
-        q.v AS qty, t.v AS at_time, ca.v AS category_name, p.v AS payment_name,
-        o.v AS order_name, n.v AS note_text, f.v AS refund,
-        CASE WHEN substr(x.amount, 1, 1) = '-' THEN substr(x.amount, 2) ELSE x.amount END AS s
+        coalesce({given}, i.currency, :currency) AS code, ca.v AS category_name
     FROM x
-    LEFT JOIN temp.crm_import_customer cu ON cu.k = x.customer
     LEFT JOIN temp.crm_import_item i ON i.k = x.item
-    LEFT JOIN temp.crm_import_currency c ON c.k = x.currency
-    LEFT JOIN temp.crm_import_quantity q ON q.k = x.quantity
-    LEFT JOIN temp.crm_import_time t ON t.k = x.purchased_at
     LEFT JOIN temp.crm_import_category ca ON ca.k = coalesce(x.category, i.category)
-    LEFT JOIN temp.crm_import_payment p ON p.k = x.payment
-    LEFT JOIN temp.crm_import_order_ref o ON o.k = x.order_ref
-    LEFT JOIN temp.crm_import_note n ON n.k = x.note
-    LEFT JOIN temp.crm_import_refund f ON f.k = x.is_refund
-), a AS (
-    SELECT r.*, e.v AS places, instr(r.s, '.') AS dot
+    {looked}
+), a AS MATERIALIZED (
+    SELECT r.*, e.v AS places, crm_plain_minor(r.amount, e.v) AS signed
     FROM r LEFT JOIN temp.crm_import_exponent e ON e.k = r.code
-), b AS MATERIALIZED (
-    SELECT a.*,
-        CASE WHEN dot THEN substr(s, 1, dot - 1) ELSE s END AS whole,
-        CASE WHEN dot THEN substr(s, dot + 1) END AS frac
-    FROM a
 ), d AS (
-    SELECT b.*,
-        CAST(whole || substr(coalesce(frac, '') || '00000000', 1, places) AS INTEGER) AS minor,
-        coalesce(qty, 1) AS n_items, substr(amount, 1, 1) = '-' AS minus,
+    SELECT a.*, abs(signed) AS minor, coalesce(qty, 1) AS n_items,
         coalesce(refund, 0) AS is_refund_line
-    FROM b
+    FROM a
 )
 SELECT seq, coalesce((
         problem IS NULL AND NOT odd AND customer_id IS NOT NULL
@@ -295,10 +294,7 @@ SELECT seq, coalesce((
         AND (id IS NULL OR created_at IS NULL)
         AND item_name IS NOT NULL
         AND (currency IS NULL OR given_currency IS NOT NULL)
-        AND unit_price IS NULL AND amount IS NOT NULL AND places IS NOT NULL
-        AND length(whole) BETWEEN 1 AND 15 AND whole NOT GLOB '*[^0-9]*'
-        AND (dot = 0 OR (length(frac) BETWEEN 1 AND places AND frac NOT GLOB '*[^0-9]*'))
-        AND minor <= {money.MAX_MINOR}
+        AND unit_price IS NULL AND signed IS NOT NULL
         AND (quantity IS NULL OR qty IS NOT NULL)
         AND (purchased_at IS NULL OR at_time IS NOT NULL)
         AND (category_text IS NULL OR category_name IS NOT NULL)
@@ -310,10 +306,14 @@ SELECT seq, coalesce((
     ), 0) AS fast,
     customer_id, product_id, item_name, category_name, n_items,
     CASE WHEN minor % n_items = 0 THEN minor / n_items END,
-    CASE WHEN is_refund_line OR (minus AND minor > 0) THEN -minor ELSE minor END,
+    CASE WHEN is_refund_line THEN -minor ELSE signed END,
     code, coalesce(at_time, :now), payment_name, order_name, note_text, :stamp, :stamp
 FROM d
 """  # noqa: S608 - fixed names, mapped columns and a constant
+
+
+def _plain_minor(text: str | None, places: int | None) -> int | None:
+    return None if text is None or places is None else money.plain_minor(text, places)
 
 
 def _import(
@@ -328,6 +328,7 @@ def _import(
         "stamp": stamp,
         "spaces": SPACES,
     }
+    conn.create_function("crm_plain_minor", 2, _plain_minor, deterministic=True)
     conn.execute(
         f"CREATE TABLE {LINES} (seq INTEGER PRIMARY KEY, fast INTEGER, {', '.join(VALUES)})"
     )
