@@ -1204,3 +1204,17 @@ def test_imported_purchases_are_found_by_search_and_undone_as_one(cn, tmp_path):
     ok("undo", "--yes")
     assert rows(cn, "SELECT count(*) FROM purchases") == [(0,)]
     assert [r for r in json.loads(ok("search", "oolong", "--format", "json")) if r["id"]] == []
+
+
+def test_a_purchase_file_of_thousands_of_columns_is_imported_row_by_row(cn, tmp_path):
+    ok("add", "张伟", "--external-id", "C-1")
+    extra = [f"x{i}" for i in range(2000)]  # more than an SQLite table may have
+    file = tmp_path / "wide.csv"
+    file.write_text(
+        ",".join(["customer", "item", "amount", *extra]) + "\n"
+        + ",".join(["C-1", "Tea", "5", *("" for _ in extra)]) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    result = crm("import", "purchases", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert "1 inserted, 0 updated, 0 unchanged, 0 rejected (1 row)" in result.stderr

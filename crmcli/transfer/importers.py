@@ -8,8 +8,9 @@ headers, common Chinese headers such as 姓名 手机 邮箱), overridable with 
 
 The caller runs the whole import inside one write transaction. A row that fails is rolled
 back to its savepoint and reported to `on_reject`; the caller decides whether the rest is
-committed (`--skip-invalid`) or nothing is. Purchases take a fast path: validated lines are
-inserted in batches with executemany, customers looked up once per distinct reference.
+committed (`--skip-invalid`) or nothing is. Purchases from CSV are checked by sets
+(crmcli.transfer.purchase_sets); from other input they are validated whole and inserted in
+batches with executemany, customers looked up once per distinct reference.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ load). Each distinct value of a mapped column is then checked once, by the very 
 `crm buy` uses (a customer reference resolved, an item looked up as a product, a date, a
 currency, a category, a payment...), into small lookup tables, and one INSERT ... SELECT
 joins them into the lines: a row whose every value passed, with an amount that is a plain
-number (`1299.50`, converted to minor units by string arithmetic in SQL, never through a
-float, by money._plain_minor's rule) and no unit price, needs no Python at all.
+number (`1299.50`, read into minor units by `crm buy`'s own integer rule, money.plain_minor,
+called from SQL) and no unit price, needs no per-row Python beyond that call.
 
 Every other row (a value that failed its check, a unit price to agree with, an amount with
 a currency symbol, a cell with the export's formula guard, a row of our own export that may
@@ -37,6 +37,7 @@ FIELDS = (
     "created_at",
 )  # fmt: skip
 ROWS = "temp.crm_import_rows"  # the rows as read
+MAPPED = "temp.crm_import_values"  # each row's FIELDS (seq = the row's rowid)
 LINES = "temp.crm_import_lines"  # their lines (seq = the row's rowid), fast or not
 LOOKUPS = ("customer", "item", "currency", "quantity", "time", "category", "payment",
            "order_ref", "note", "refund", "exponent")  # fmt: skip
@@ -45,10 +46,14 @@ BATCH = 5000
 VALUES = tuple(f"v{i}" for i in range(14))
 
 
+MAX_COLUMNS = 1000  # a table's columns (SQLite allows 2000), a row's cells as parameters
+
+
 def columns_fit(targets: list[str | None]) -> bool:
     """Whether a file whose columns map to `targets` can be imported by sets: at most two
-    customer columns (a row's second one must name the same customer)."""
-    return targets.count("customer") <= 2
+    customer columns (a row's second one must name the same customer), and no more columns
+    than a temporary table holds."""
+    return targets.count("customer") <= 2 and len(targets) <= MAX_COLUMNS
 
 
 def run(importer: Any, rows: Any) -> None:  # a PurchaseImporter, a sources.Rows
@@ -61,7 +66,18 @@ def run(importer: Any, rows: Any) -> None:  # a PurchaseImporter, a sources.Rows
     try:
         importer.summary.rows = _load(conn, importer, rows, len(names))
         if importer.summary.rows:
-            fields = _fields(importer, rows)
+            exprs = _fields(importer, rows)
+            conn.execute(
+                f"CREATE TABLE {MAPPED} (seq INTEGER PRIMARY KEY, problem, odd, "
+                f"{', '.join(FIELDS)})"
+            )
+            conn.execute(
+                f"INSERT INTO {MAPPED} SELECT rowid, problem, "  # noqa: S608
+                f"{', '.join(exprs[n] for n in ('odd', *FIELDS))} FROM {ROWS}",
+                {"spaces": SPACES},
+            )
+            # A field no column maps to is NULL in every row: it is looked up in none.
+            fields = {n: n if exprs[n] != "NULL" else "NULL" for n in FIELDS}
             _lookups(conn, importer, fields)
             _import(conn, importer, rows, names, fields)
     finally:
@@ -69,7 +85,7 @@ def run(importer: Any, rows: Any) -> None:  # a PurchaseImporter, a sources.Rows
 
 
 def _drop(conn: sqlite3.Connection) -> None:
-    for table in (ROWS, LINES, *(f"temp.crm_import_{name}" for name in LOOKUPS)):
+    for table in (ROWS, MAPPED, LINES, *(f"temp.crm_import_{name}" for name in LOOKUPS)):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -167,7 +183,7 @@ def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) ->
 
     def distinct(name: str) -> str:
         expr = fields[name]
-        return f"SELECT DISTINCT {expr} AS k FROM {ROWS} WHERE {expr} IS NOT NULL"  # noqa: S608
+        return f"SELECT DISTINCT {expr} AS k FROM {MAPPED} WHERE {expr} IS NOT NULL"  # noqa: S608
 
     def customer(ref: str) -> int:
         if ref not in cache:
@@ -222,13 +238,16 @@ def _categories(
     the database does not settle, those rows go the per-row way, in file order."""
     from crmcli.records.products import canonical_category
 
-    text = f"coalesce({fields['category']}, i.category)"
+    def column(name: str) -> str:
+        return "NULL" if fields[name] == "NULL" else f"m.{name}"
+
+    text = f"coalesce({column('category')}, i.category)"
     texts = [
         r[0]
         for r in conn.execute(
-            f"SELECT DISTINCT {text} FROM {ROWS} "  # noqa: S608
-            f"LEFT JOIN temp.crm_import_item i ON i.k = {fields['item']} WHERE {text} IS NOT NULL",
-            {"spaces": SPACES},
+            f"SELECT DISTINCT {text} FROM {MAPPED} m "  # noqa: S608
+            f"LEFT JOIN temp.crm_import_item i ON i.k = {column('item')} "
+            f"WHERE {text} IS NOT NULL"
         )
     ]
     groups: dict[str, dict[str, str | None]] = {}
@@ -252,8 +271,7 @@ def _categories(
 def _checked(fields: dict[str, str]) -> str:
     """SELECT of every row's line (VALUES) and `fast`: the row needs no Python, as every
     value it has passed its check and its amount is a plain number of at most the
-    currency's decimals (money._plain_minor's rule, as string arithmetic)."""
-    mapped = ", ".join(f"{expr} AS {name}" for name, expr in fields.items())
+    currency's decimals (money.plain_minor)."""
     # (alias, lookup, the field it looks up, its value as): a field no column maps to is
     # NULL in every row, so it is looked up in none.
     joins = [
@@ -271,7 +289,7 @@ def _checked(fields: dict[str, str]) -> str:
     )
     given = "c.v" if fields["currency"] != "NULL" else "NULL"
     return f"""
-WITH x AS MATERIALIZED (SELECT rowid AS seq, problem, {mapped} FROM {ROWS}),
+WITH x AS (SELECT * FROM {MAPPED}),
 r AS (
     SELECT x.*, {values}, i.v AS item_name, i.product_id,
         coalesce(x.category, i.category) AS category_text,
