@@ -1218,3 +1218,20 @@ def test_a_purchase_file_of_thousands_of_columns_is_imported_row_by_row(cn, tmp_
     result = crm("import", "purchases", str(file))
     assert result.exit_code == 0, result.stderr
     assert "1 inserted, 0 updated, 0 unchanged, 0 rejected (1 row)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "reason"),
+    [
+        ("item,amount", "Tea,5", "no customer: give a customer column"),
+        ("customer,amount", "C-1,5", "no item: say what was bought"),
+        ("customer,item", "C-1,Tea", "'Tea' is not a product with a price"),
+    ],
+)
+def test_a_purchase_file_missing_a_column_refuses_every_row(cn, tmp_path, header, row, reason):
+    ok("add", "张伟", "--external-id", "C-1")
+    file = tmp_path / "p.csv"
+    file.write_text(f"{header}\n{row}\n{row}\n", encoding="utf-8")
+    err = fails(2, "import", "purchases", str(file), db=cn)
+    assert "2 of 2 rows are invalid; nothing was imported" in err
+    assert f"row 2: {reason}" in err and f"row 3: {reason}" in err

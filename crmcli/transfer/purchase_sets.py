@@ -282,8 +282,9 @@ def _checked(fields: dict[str, str]) -> str:
         ("f", "refund", "is_refund", "refund"),
     ]  # fmt: skip
     used = [j for j in joins if fields[j[2]] != "NULL"]
-    values = ", ".join(f"{a}.v AS {name}" for a, _, _, name in used)
-    values += "".join(f", NULL AS {name}" for _, _, f, name in joins if fields[f] == "NULL")
+    values = ", ".join(
+        f"{a}.v AS {name}" if fields[f] != "NULL" else f"NULL AS {name}" for a, _, f, name in joins
+    )
     looked = "".join(
         f"LEFT JOIN temp.crm_import_{table} {a} ON {a}.k = x.{f} " for a, table, f, _ in used
     )
