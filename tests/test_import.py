@@ -1235,3 +1235,11 @@ def test_a_purchase_file_missing_a_column_refuses_every_row(cn, tmp_path, header
     err = fails(2, "import", "purchases", str(file), db=cn)
     assert "2 of 2 rows are invalid; nothing was imported" in err
     assert f"row 2: {reason}" in err and f"row 3: {reason}" in err
+
+
+def test_a_row_of_nothing_but_a_guarded_tab_is_a_blank_line(cn, tmp_path):
+    ok("add", "张伟", "--external-id", "C-1")
+    file = tmp_path / "p.csv"
+    file.write_text("customer,item,amount\nC-1,Tea,5\n'\t,,\n", encoding="utf-8")
+    result = crm("import", "purchases", str(file))
+    assert "1 inserted, 0 updated, 0 unchanged, 0 rejected (1 row)" in result.stderr

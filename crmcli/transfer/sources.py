@@ -315,7 +315,7 @@ def _csv(
                     row = row[:width] if count > width else row + [""] * (width - count)
                 if "" in row or width == 1:  # blank lines between rows are skipped
                     filled = [c for c in row if c]
-                    if not filled or (len(filled) == 1 and filled[0].isspace()):
+                    if not filled or (len(filled) == 1 and _cell(filled[0], guarded).isspace()):
                         continue
                 yield reader.line_num, row
         except (UnicodeDecodeError, csv.Error) as exc:
