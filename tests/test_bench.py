@@ -58,6 +58,7 @@ def test_generate_and_run_tiny(tmp_path: Path) -> None:
     for command in (
         "`crm show ID`",
         "`crm import purchases`",
+        "`floor: csv.reader into executemany`",
         "`crm report lifecycle`",
         "`crm today -f csv`",
         "`crm export customers -f csv`",

@@ -1072,3 +1072,174 @@ def test_an_edited_related_cell_is_read_or_its_row_refused(db_path, tmp_path, ce
         ]
     else:
         assert result.exit_code == 2 and "row 2: " in result.stderr and reason in result.stderr
+
+
+# --- purchases by sets (crmcli.transfer.purchase_sets) ------------------------------------
+
+MIXED_PURCHASES = (
+    "customer,item,amount,unit_price,quantity,currency,date,category,payment,order,note,refund\n"
+    "C-1,Cup,12.50,,,,2026-11-01,teaware,微信,SO-1,,\n"  # the stored spelling, wechat
+    "C-1,longjing TEA,,,2,,2026-11-01,,,,,\n"  # the product's price and category
+    "C-1,Cup,¥12.345,,,,2026-11-01,,,,,\n"  # too many decimals
+    "C-1,Cup,5,,,,2027-01-01,,,,,\n"  # in the future
+    "nobody,Cup,5,,,,2026-11-01,,,,,\n"
+    "1,Cup,-80,,,,2026-11-02,,,,,\n"  # a refund; the customer by id
+    "C-1,Cup,30,10,3,,2026-11-02,,,,,\n"  # unit price times quantity
+    "C-1,Cup,30,10,2,,2026-11-02,,,,,\n"  # they disagree
+    "C-1,Cup,0,,,,2026-11-02,,,,,yes\n"  # a refund of nothing
+    "C-1,Cup,10.5,,,USD,2026-11-02,,,,,\n"
+    "C-1,Cup,10.505,,,usd,2026-11-02,,,,,\n"
+    "C-1,Cup,100,,,JPY,2026-11-02,,,,,\n"
+    "C-1,Cup,1.5,,,JPY,2026-11-02,,,,,\n"
+    "C-1,Cup,7,,0,,2026-11-02,,,,,\n"
+    "C-1,Cup,7,,3,,2026-11-02 10:30,,,,,\n"  # no whole unit price
+    'C-1,"  ",7,,,,2026-11-02,,,,,\n'  # no item
+    "C-1,Gift box,15,,,,,,cash,,a note,\n"  # a product without a price; no date: now
+    "C-1,Cup,12,,,XXX,2026-11-02,,,,,\n"
+    "C-9,Cup,12,,,,2026-11-02,,,,,\n"  # archived
+    "C-1,Cup,'-5,,,,2026-11-02,,,,,\n"  # the export's formula guard
+    'C-1,Cup,"1,299.00",,,,2026-11-02,,,,,\n'
+    "C-1,Cup,5,,,cny,2026-11-02,TEA,,,,no\n"  # the product's spelling of the category
+    "C-1,Cup,5,,,,2026-11-02,Herbal,,,,\n"
+    "C-1,Cup,6,,,,2026-11-02,HERBAL,,,,\n"  # the file's first spelling wins
+    "C-1,Cup,5,,,,2026-11-02,,,,,maybe\n"
+    "C-1,Cup,5,,,,2026-11-02,,,,,,,,extra\n"  # more cells than columns
+    "\n"
+    "C-1,Cup,  5  ,,,,2026-11-02,,,,,\n"
+    "  C-1  ,Cup,5,,,,2026-11-02,,,,\u3000,\n"  # spaces around; a cell of a wide space
+    '张伟,Cup,9.9,,,,2026-11-03,,card,,"two\nlines",\n'
+)
+
+
+def _mixed_shop() -> None:
+    ok("config", "set", "default_region", "CN")
+    ok("add", "张伟", "--external-id", "C-1")
+    ok("add", "Gone", "--external-id", "C-9")
+    ok("delete", "C-9", "--yes")
+    ok("product", "add", "Longjing tea", "--price", "120", "--category", "Tea")
+    ok("product", "add", "Gift box")
+    ok("buy", "C-1", "Pot", "50", "--category", "Teaware", "--at", "2026-10-01")
+
+
+def _import_twice(tmp_path, monkeypatch, text: str, *args: str) -> list:
+    """Import `text` as CSV into two fresh shops, by sets and (columns_fit refused) row by
+    row: [(exit code, stderr, purchases, rejects file)] of each."""
+    from crmcli.transfer import purchase_sets
+
+    file = tmp_path / "p.csv"
+    file.write_text(text, encoding="utf-8")
+    out = []
+    for by_sets in (True, False):
+        db = tmp_path / f"shop-{by_sets}.db"
+        monkeypatch.setenv("CRM_DB", str(db))
+        _mixed_shop()
+        rejects = tmp_path / f"rejects-{by_sets}.csv"
+        with monkeypatch.context() as patch:
+            if not by_sets:
+                patch.setattr(purchase_sets, "columns_fit", lambda targets: False)
+            result = crm("import", "purchases", str(file), "--rejects", str(rejects), *args)
+        lines = rows(db, "SELECT * FROM purchases ORDER BY id")
+        written = rejects.read_text(encoding="utf-8") if rejects.exists() else None
+        out.append((result.exit_code, result.stderr, lines, written))
+    return out
+
+
+def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monkeypatch):
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, MIXED_PURCHASES, "--skip-invalid")
+    assert by_sets == by_rows
+    code, stderr, lines, rejects = by_sets
+    assert code == 0
+    assert "16 inserted, 0 updated, 0 unchanged, 13 rejected (29 rows)" in stderr
+    assert len(lines) == 17 and len(rejects.splitlines()) == 14
+    shown = {(r[3], r[7], r[8], r[4]) for r in lines}  # item, amount, currency, category
+    assert ("Cup", 1250, "CNY", "Teaware") in shown and ("Cup", 1050, "USD", None) in shown
+    assert ("Cup", 500, "CNY", "Tea") in shown and ("Cup", -500, "CNY", None) in shown
+    assert ("Cup", 600, "CNY", "Herbal") in shown and ("Longjing tea", 24000, "CNY", "Tea") in shown
+    assert ",27,15 cells but 12 columns\n" in rejects
+
+
+def test_purchases_by_sets_refuse_the_file_as_row_by_row_does(tmp_path, monkeypatch):
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, MIXED_PURCHASES)
+    assert by_sets == by_rows
+    code, stderr, lines, _ = by_sets
+    assert code == 2 and len(lines) == 1  # the shop's own line alone
+    assert stderr.startswith("crm: 13 of 29 rows are invalid; nothing was imported")
+    assert "row 4: 12.345 has 3 decimals but CNY has 2 decimals" in stderr
+    assert "row 9: AMOUNT 30.00 is not 2 × 10.00 = 20.00" in stderr
+
+
+def test_plain_purchase_rows_are_checked_without_python_per_row(cn, tmp_path, monkeypatch):
+    from crmcli.records import purchases
+
+    ok("add", "张伟", "--external-id", "C-1")
+    file = tmp_path / "p.csv"
+    body = "".join(f"C-1,Tea {i % 7},{i}.{i % 100:02d},2026-11-01\n" for i in range(1, 301))
+    file.write_text("customer,item,amount,date\n" + body + "C-1,Cup,¥3,2026-11-01\n")
+    calls = []
+    real = purchases.prepare_line
+    monkeypatch.setattr(purchases, "prepare_line", lambda *a: calls.append(a) or real(*a))
+    result = crm("import", "purchases", str(file))
+    assert "301 inserted, 0 updated, 0 unchanged, 0 rejected (301 rows)" in result.stderr
+    assert len(calls) == 1  # the amount with a currency symbol alone
+    stored = rows(cn, "SELECT item, amount_minor FROM purchases ORDER BY id")
+    assert stored[0] == ("Tea 1", 101) and stored[-2] == ("Tea 6", 30000) and stored[-1] == (
+        "Cup", 300,
+    )  # fmt: skip
+
+
+def test_imported_purchases_are_found_by_search_and_undone_as_one(cn, tmp_path):
+    ok("add", "张伟", "--external-id", "C-1")
+    file = tmp_path / "p.csv"
+    body = "".join(f"C-1,Oolong {i},{i},2026-11-01,SO-{i}\n" for i in range(1, 51))
+    file.write_text("customer,item,amount,date,order\n" + body, encoding="utf-8")
+    ok("import", "purchases", str(file))
+    assert rows(cn, "SELECT count(*) FROM search_dirty") == [(0,)]
+    found = json.loads(ok("search", "oolong 42", "--format", "json"))
+    assert [r["id"] for r in found if r["source"] == "purchase"] == [42]
+    assert json.loads(ok("search", "so-17", "--format", "json"))[0]["id"] == 17
+    assert "50 rows (ids 1-50)" in ok("history", "--limit", "1")
+    assert rows(cn, "SELECT count(*) FROM sqlite_master WHERE name = 'search_purchases_ai'") == [
+        (1,)
+    ]
+    ok("undo", "--yes")
+    assert rows(cn, "SELECT count(*) FROM purchases") == [(0,)]
+    assert [r for r in json.loads(ok("search", "oolong", "--format", "json")) if r["id"]] == []
+
+
+def test_a_purchase_file_of_thousands_of_columns_is_imported_row_by_row(cn, tmp_path):
+    ok("add", "张伟", "--external-id", "C-1")
+    extra = [f"x{i}" for i in range(2000)]  # more than an SQLite table may have
+    file = tmp_path / "wide.csv"
+    file.write_text(
+        ",".join(["customer", "item", "amount", *extra]) + "\n"
+        + ",".join(["C-1", "Tea", "5", *("" for _ in extra)]) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    result = crm("import", "purchases", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert "1 inserted, 0 updated, 0 unchanged, 0 rejected (1 row)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "reason"),
+    [
+        ("item,amount", "Tea,5", "no customer: give a customer column"),
+        ("customer,amount", "C-1,5", "no item: say what was bought"),
+        ("customer,item", "C-1,Tea", "'Tea' is not a product with a price"),
+    ],
+)
+def test_a_purchase_file_missing_a_column_refuses_every_row(cn, tmp_path, header, row, reason):
+    ok("add", "张伟", "--external-id", "C-1")
+    file = tmp_path / "p.csv"
+    file.write_text(f"{header}\n{row}\n{row}\n", encoding="utf-8")
+    err = fails(2, "import", "purchases", str(file), db=cn)
+    assert "2 of 2 rows are invalid; nothing was imported" in err
+    assert f"row 2: {reason}" in err and f"row 3: {reason}" in err
+
+
+def test_a_row_of_nothing_but_a_guarded_tab_is_a_blank_line(cn, tmp_path):
+    ok("add", "张伟", "--external-id", "C-1")
+    file = tmp_path / "p.csv"
+    file.write_text("customer,item,amount\nC-1,Tea,5\n'\t,,\n", encoding="utf-8")
+    result = crm("import", "purchases", str(file))
+    assert "1 inserted, 0 updated, 0 unchanged, 0 rejected (1 row)" in result.stderr

@@ -210,20 +210,27 @@ def _plain_minor(text: str, currency: str) -> Money | None:
     """The common case, a bare ASCII number such as `1299.50` or `-80` (every import row),
     in integer arithmetic; None for anything else, which parse() handles in full. Gives
     exactly what the full rules give, or leaves the error to them."""
+    code = currency_code(currency)
+    minor = plain_minor(text, EXPONENTS[code])
+    return None if minor is None else Money(minor, code)
+
+
+def plain_minor(text: str, places: int) -> int | None:
+    """`text` in minor units of a currency with `places` decimals when it is a bare ASCII
+    number of at most that many decimals and at most MAX_MINOR (`-80`, `1299.5`); None for
+    anything else (the full rules of parse() say what it is)."""
     negative = text[:1] == "-"
     whole, dot, frac = (text[1:] if negative else text).partition(".")
     if not (whole.isascii() and whole.isdigit() and len(whole) <= 15):
         return None
     if dot and not (frac.isascii() and frac.isdigit()):
         return None
-    code = currency_code(currency)
-    places = EXPONENTS[code]
     if len(frac) > places:
         return None  # too many decimals (or zeros to drop): the full rules say which
     minor = int(whole) * 10**places + (int(frac) * 10 ** (places - len(frac)) if frac else 0)
     if minor > MAX_MINOR:
         return None
-    return Money(-minor if negative else minor, code)
+    return -minor if negative else minor
 
 
 def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Money:

@@ -33,7 +33,9 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypedDict
 
 from crmcli.core.errors import InvalidInput
@@ -77,6 +79,9 @@ class Source:
     # The folded columns of `ids` alone, for indexing without building Docs: the sources
     # that grow by millions (an import) have one; the others index from their docs.
     texts: Texts | None = None
+    # The same columns as SQL over the source's table (`appending`): crm_fold(TEXT) is
+    # fold(TEXT), crm_fold_join(A, B...) fold of the non-empty ones joined by " ; ".
+    folded: tuple[str, ...] = ()
 
 
 def _in(ids: Sequence[int]) -> str:
@@ -267,6 +272,7 @@ SOURCES: dict[str, Source] = {
             ids_sql="SELECT id FROM interactions ORDER BY id",
             docs=_interaction_docs,
             texts=_interaction_texts,
+            folded=("crm_fold_join(text, outcome)",),
         ),
         Source(
             name="purchases",
@@ -278,6 +284,7 @@ SOURCES: dict[str, Source] = {
             ids_sql="SELECT id FROM purchases ORDER BY id",
             docs=_purchase_docs,
             texts=_purchase_texts,
+            folded=("crm_fold(item)", "crm_fold_join(category, note, order_ref)"),
         ),
         Source(
             name="feedback",
@@ -376,6 +383,43 @@ def sync(conn: sqlite3.Connection) -> int:
             after = ids[-1]
     conn.execute("DELETE FROM search_dirty")
     return done
+
+
+@contextmanager
+def appending(conn: sqlite3.Connection, name: str) -> Iterator[None]:
+    """Index the rows appended to source `name`'s table inside the block in one pass after
+    it, instead of queueing each in `search_dirty`: for imports of many rows, where the
+    per-row queue trigger costs more than the insert itself. The source's insert trigger
+    is dropped for the block and recreated before it ends, inside the caller's transaction
+    (a failure rolls that back too). Only appends to the table belong inside the block;
+    other writes to it are queued as usual (its update and delete triggers stay)."""
+    source = SOURCES[name]
+    trigger = f"search_{name}_ai"
+    found = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
+    ).fetchone()
+    if found is None or not source.folded:  # nothing to suspend: index as usual
+        yield
+        return
+    before = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {name}").fetchone()[0]
+    conn.execute(f"DROP TRIGGER {trigger}")
+    try:
+        yield
+    finally:
+        conn.execute(found[0])
+    fold_cached = lru_cache(maxsize=4096)(fold)  # items and categories repeat
+    conn.create_function("crm_fold", 1, fold_cached, deterministic=True)
+    conn.create_function(
+        "crm_fold_join",
+        -1,
+        lambda *texts: fold(" ; ".join(t for t in texts if t)),
+        deterministic=True,
+    )
+    conn.execute(
+        f"INSERT INTO {source.table} (rowid, {', '.join(source.columns)}) "
+        f"SELECT id, {', '.join(source.folded)} FROM {name} WHERE id > ? ORDER BY id",
+        (before,),
+    )
 
 
 def rebuild(conn: sqlite3.Connection, *, progress: Callable[[int], None] | None = None) -> int:

@@ -8,8 +8,9 @@ headers, common Chinese headers such as 姓名 手机 邮箱), overridable with 
 
 The caller runs the whole import inside one write transaction. A row that fails is rolled
 back to its savepoint and reported to `on_reject`; the caller decides whether the rest is
-committed (`--skip-invalid`) or nothing is. Purchases take a fast path: validated lines are
-inserted in batches with executemany, customers looked up once per distinct reference.
+committed (`--skip-invalid`) or nothing is. Purchases from CSV are checked by sets
+(crmcli.transfer.purchase_sets); from other input they are validated whole and inserted in
+batches with executemany, customers looked up once per distinct reference.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -447,11 +448,9 @@ class Importer:
         self._agreed: dict[tuple[int, str], str | None] = {}  # see `agree`
         self._last_id = 0  # the highest id before this import wrote any (set by run)
 
-    def run(self, records: Iterator[tuple[int, Record]]) -> Summary:
+    def run(self, records: Iterable[tuple[int, Record]]) -> Summary:
         summary, progress, row = self.summary, self.options.on_progress, self.row
-        self._last_id = self.conn.execute(
-            f"SELECT coalesce(max(id), 0) FROM {self.kind}"  # noqa: S608 - a fixed name
-        ).fetchone()[0]
+        self._last_id = self.last_id()
         count = 0
         for count, (number, record) in enumerate(records, 1):
             if progress and count % 1000 == 0:
@@ -467,6 +466,11 @@ class Importer:
             self.mapper.check_one_column(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
         return self.summary
+
+    def last_id(self) -> int:
+        """The highest id of this kind's table (0 when empty)."""
+        sql = f"SELECT coalesce(max(id), 0) FROM {self.kind}"  # noqa: S608 - a fixed name
+        return int(self.conn.execute(sql).fetchone()[0])
 
     def row(self, number: int, record: Record) -> None:
         """Import one record in a savepoint: all of it, or nothing and a rejection."""
@@ -985,7 +989,34 @@ class PurchaseImporter(Importer):
         self.context = purchases.LineContext(conn, now=self.now, default_currency=currency)
         self.batch: list[Any] = []
 
+    def run(self, records: Iterable[tuple[int, Record]]) -> Summary:
+        """A CSV file is imported by sets (crmcli.transfer.purchase_sets); other input one
+        record at a time."""
+        from crmcli.transfer import purchase_sets
+        from crmcli.transfer.sources import Rows
+
+        if isinstance(records, Rows):
+            self._last_id = self.last_id()
+            targets = [self.mapper.target(c) for c in records.columns]
+            if purchase_sets.columns_fit(targets):
+                purchase_sets.run(self, records)
+                self.summary.ignored = list(self.mapper.ignored)
+                return self.summary
+        return super().run(records)
+
     def row(self, number: int, record: Record) -> None:
+        line = self.checked(number, record)
+        if line is None:
+            return
+        if self.summary.rejected and not self.options.skip_invalid:
+            return  # nothing will be written: validate the rest, store nothing
+        self.batch.append(line)
+        if len(self.batch) >= BATCH:
+            self.finish()
+
+    def checked(self, number: int, record: Record) -> Any:
+        """The line of a new row (counted as inserted), or None: a row that is a line
+        already here (updated or skipped by --on-conflict, and counted), or a rejected one."""
         try:
             values = gather_first(self.mapper, record)
             line = self.line(values)
@@ -994,16 +1025,12 @@ class PurchaseImporter(Importer):
                 if existing is not None:
                     outcome = self.again(existing, line)
                     setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
-                    return
+                    return None
         except (InvalidInput, NotFound) as exc:
             self.reject(number, record, exc.message)
-            return
+            return None
         self.summary.inserted += 1
-        if self.summary.rejected and not self.options.skip_invalid:
-            return  # nothing will be written: validate the rest, store nothing
-        self.batch.append(line)
-        if len(self.batch) >= BATCH:
-            self.finish()
+        return line
 
     def again(self, purchase_id: int, line: Any) -> str:
         """A row that is line `purchase_id` again: --on-conflict says what to do."""
@@ -1047,9 +1074,13 @@ class PurchaseImporter(Importer):
             payment=get("payment"),
             order=get("order_ref"),
             note=get("note"),
-            refund=False if "is_refund" not in values else truth(get("is_refund"), "is_refund"),
+            refund=False if "is_refund" not in values else self.refund(get("is_refund")),
         )
         return purchases.prepare_line(self.context, customer_id, raw)
+
+    def refund(self, text: str | None) -> bool:
+        """Whether an is_refund cell says the line is a refund; raises InvalidInput."""
+        return truth(text, "is_refund")
 
     def finish(self) -> None:
         if self.batch:
@@ -1168,7 +1199,7 @@ IMPORTERS: dict[str, type[Importer]] = {
 def run_import(
     conn: sqlite3.Connection,
     kind: str,
-    records: Iterator[tuple[int, Record]],
+    records: Iterable[tuple[int, Record]],
     mapper: Mapper,
     options: Options,
 ) -> Summary:
@@ -1188,8 +1219,9 @@ def run_import(
     conn.execute("PRAGMA cache_size = -32768")
     if kind == "purchases":  # many rows: one history entry for the range, not one per row
         from crmcli.store.history import bulk_insert
+        from crmcli.store.search import appending
 
-        with bulk_insert(conn, "purchases"):
+        with bulk_insert(conn, "purchases"), appending(conn, "purchases"):
             summary = importer.run(records)
     else:
         summary = importer.run(records)

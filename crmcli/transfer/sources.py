@@ -22,7 +22,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -68,7 +68,7 @@ class Source:
     fmt: str
     delimiter: str | None
     columns: list[str] = field(default_factory=list)
-    records: Iterator[tuple[int, Record]] = field(default_factory=lambda: iter(()))
+    records: Iterable[tuple[int, Record]] = field(default_factory=lambda: iter(()))
     stream: BinaryIO | None = None  # for progress: bytes read so far
     size: int | None = None
 
@@ -287,7 +287,7 @@ def _decoding(name: str, rows: Iterator[Any]) -> Iterator[Any]:
 
 def _csv(
     name: str, text: io.TextIOWrapper, delimiter: str, guarded: bool
-) -> tuple[list[str], Iterator[tuple[int, Record]]]:
+) -> tuple[list[str], Rows]:
     reader = csv.reader(text, delimiter=delimiter, strict=False)
     try:
         header = next(_decoding(name, reader))
@@ -303,20 +303,50 @@ def _csv(
     if not any(columns):
         raise InvalidInput(f"{name}: the first row must name the columns")
 
-    def rows() -> Iterator[tuple[int, Record]]:
+    def cells() -> Iterator[tuple[int, list[str] | str]]:
         width = len(columns)
         try:
-            for cells in reader:
-                if len(cells) > width and any(c.strip() for c in cells[width:]):
-                    yield reader.line_num, {ERROR_KEY: f"{len(cells)} cells but {width} columns"}
-                    continue
-                record = {c: _cell(v, guarded) for c, v in zip(columns, cells, strict=False) if v}
-                if record and (len(record) > 1 or not next(iter(record.values())).isspace()):
-                    yield reader.line_num, record  # (blank lines between rows are skipped)
+            for row in reader:
+                count = len(row)
+                if count != width:
+                    if count > width and any(c.strip() for c in row[width:]):
+                        yield reader.line_num, f"{count} cells but {width} columns"
+                        continue
+                    row = row[:width] if count > width else row + [""] * (width - count)
+                if "" in row or width == 1:  # blank lines between rows are skipped
+                    filled = [c for c in row if c]
+                    if not filled or (len(filled) == 1 and _cell(filled[0], guarded).isspace()):
+                        continue
+                yield reader.line_num, row
         except (UnicodeDecodeError, csv.Error) as exc:
             yield from _decoding(name, _raising(exc))
 
-    return columns, rows()
+    return columns, Rows(columns, cells(), guarded)
+
+
+class Rows:
+    """The records of a CSV file, streamed: iterating gives (line number, Record), as every
+    reader does; `cells` gives the same rows as read, for a reader of sets (an import of
+    purchases): (line number, the row's cells, as many as columns) or (line number, the
+    reason the row is unreadable). Only one of the two is read."""
+
+    def __init__(self, columns: list[str], cells: Iterator[tuple[int, list[str] | str]],
+                 guarded: bool) -> None:  # fmt: skip
+        self.columns = columns
+        self.cells = cells
+        self.guarded = guarded
+
+    def __iter__(self) -> Iterator[tuple[int, Record]]:
+        columns, guarded = self.columns, self.guarded
+        for number, row in self.cells:
+            if type(row) is str:
+                yield number, {ERROR_KEY: row}
+            else:
+                yield number, {c: _cell(v, guarded) for c, v in zip(columns, row, strict=True) if v}
+
+    def record(self, row: list[str]) -> Record:
+        """The Record of a row of `cells`."""
+        return {c: _cell(v, self.guarded) for c, v in zip(self.columns, row, strict=True) if v}
 
 
 def _cell(value: str, guarded: bool) -> str:
