@@ -30,6 +30,7 @@ OPEN = {
     "crmcli.store.history.shown_values": "a stored row of any table, by its columns",
     # A Customer whose cadence_days may become text (`14d..30d`): a TypedDict cannot retype
     # an inherited key, and a copy of Customer's 35 keys would drift from it.
+    "crmcli.transfer.sources.Rows.record": "an input file's row, by the file's columns",
     "crmcli.transfer.exporters.customer_rows": "a Customer in export forms (CUSTOMER_COLUMNS)",
     "crmcli.transfer.vcards.card_record": "an input record, mapped later like a CSV row",
     "crmcli.transfer.vcards.read_cards": "input records, mapped later like CSV rows",
