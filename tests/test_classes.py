@@ -192,3 +192,76 @@ def test_one_customers_classes_equal_everyones(tmp_path):
             assert classes.customer_classes(conn, customer_id, TODAY) == record
     finally:
         conn.close()
+
+
+def test_derived_numbers_and_dates_compare_and_the_never_bought_only_differ(shoppers):
+    """Days since the last purchase: Anna 10, Bob 271, Carl 136, Dan 135, Eve 30; Fay never
+    bought, so she has no such day and only != holds for her (docs/classification.md)."""
+    assert ids("--where", "days_since_purchase < 135") == [1, 5]
+    assert ids("--where", "days_since_purchase <= 135") == [1, 4, 5]
+    assert ids("--where", "days_since_purchase > 135") == [2, 3]
+    assert ids("--where", "days_since_purchase >= 136") == [2, 3]
+    assert ids("--where", "days_since_purchase = 135") == [4]
+    assert ids("--where", "days_since_purchase != 135") == [1, 2, 3, 5, 6]
+    assert ids("--where", "last_purchase_on < 2026-07-10") == [2, 3]  # Dan bought that day
+    assert ids("--where", "last_purchase_on != 2026-07-10") == [1, 2, 3, 5, 6]
+    # Fay has 0 purchase days, a number like any other; a negative number is a number
+    assert ids("--where", "purchase_days != 1") == [1, 6]
+    assert ids("--where", "purchase_days > -1") == [1, 2, 3, 4, 5, 6]
+    assert ids("--where", "purchase_days < 0") == []
+
+
+def test_derived_numbers_refuse_contains_and_non_digits(shoppers):
+    assert fails(2, "list", "--where", "purchase_days ~ 1", db=shoppers) == (
+        "crm: purchase_days compares with = != < <= > >= only\n"
+    )
+    assert fails(2, "list", "--where", "revenue_12m ~ 1", db=shoppers) == (
+        "crm: revenue_12m compares with = != < <= > >= only\n"
+    )
+    for bad in ("1-", "--1", "1.5", "one", "²"):  # --1 and ² crashed crm
+        assert fails(2, "list", "--where", f"purchase_days = {bad}", db=shoppers) == (
+            "crm: purchase_days is a number; compare it with digits\n"
+        )
+
+
+def test_abc_alone_ranks_the_archived_among_themselves(shoppers):
+    """12-month nets: Anna 10000, Bob 500, Carl 300, Dan 150, Eve 50. With Anna and Carl
+    archived, the live ones rank without them (share before: Bob 0 and Dan 500/700 A, Eve
+    650/700 B) and the archived ones among themselves (Anna 0 A, Carl 10000/10300 C)."""
+    ok("delete", "Anna", "--yes")
+    ok("delete", "Carl", "--yes")
+    assert ids("--abc", "A") == [2, 4]
+    assert ids("--abc", "B") == [5]
+    assert ids("--abc", "A", "--archived") == [1]
+    assert ids("--abc", "B", "--archived") == []
+    assert ids("--abc", "C", "--archived") == [3]
+    # with another field the classes come from the full records: the same answer
+    assert ids("--where", "abc = c", "--where", "purchase_days >= 0", "--archived") == [3]
+
+
+def test_revenue_is_compared_in_the_default_currency(shoppers):
+    assert ids("--where", "revenue_12m >= CNY 500") == [1, 2]
+    assert fails(2, "list", "--where", "revenue_12m >= USD 5", db=shoppers) == (
+        "crm: the amount 'USD 5' is in USD, not CNY\n"
+    )
+    ok("config", "set", "default_currency", "USD")
+    buy_ago("Bob", "6", 1, "--currency", "USD")
+    assert ids("--where", "revenue_12m >= USD 5") == [2]
+    assert ids("--where", "revenue_12m > 5.99") == [2]
+    assert ids("--where", "revenue_12m > 6") == []
+
+
+def test_a_weekday_in_a_date_comparison_is_the_last_one(shoppers):
+    """Today is Sunday 2026-11-22: `friday` is the 20th (the next one would be the 27th)."""
+    buy_ago("Eve", "5", 2)
+    assert ids("--where", "last_purchase_on >= friday") == [5]
+    assert ids("--where", "first_purchase_on < friday") == [1, 2, 3, 4, 5]
+
+
+def test_an_unknown_class_names_the_known_ones(shoppers):
+    assert fails(2, "list", "--where", "abc = Z", db=shoppers) == (
+        "crm: unknown abc 'Z'; use one of: A, B, C\n"
+    )
+    assert fails(2, "list", "--value-tier", "top", db=shoppers) == (
+        "crm: unknown value_tier 'top'; use one of: high, medium, low\n"
+    )

@@ -352,13 +352,13 @@ def derive(conn: sqlite3.Connection, as_of: date, *, archived: bool = False) -> 
 
 
 def matching(
-    conn: sqlite3.Connection, as_of: date, tests: list[Any], *, archived: bool = False
+    conn: sqlite3.Connection, as_of: date, tests: list[Any], *, archived: bool
 ) -> list[int]:
     """Ids, ascending, of the live (or archived) customers whose derived record passes every
     test (from `predicate` or `wants`); records are streamed, never kept."""
     needed: set[str] = set()
     for test in tests:
-        needed |= getattr(test, "fields", ALL_FIELDS)
+        needed |= test.fields
     if needed <= {"abc"}:  # the ranks alone: no need to read anyone's purchase days
         where = "c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"
         labels = abc_labels(conn, as_of, config(conn), where)
@@ -425,9 +425,10 @@ def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) ->
 
 def predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
     """A test over a derived record for `--where "name op value"`; raises InvalidInput. It
-    carries `fields`, what it reads, so that `matching` computes only those."""
+    carries `fields`, the field it names, so that `matching` computes the costly ones
+    (lifecycle, abc) only when named."""
     test = _predicate(name, op, value, conn)
-    test.fields = frozenset({name, "revenue_12m_minor"} if name in MONEY_FIELDS else {name})
+    test.fields = frozenset({name})
     return test
 
 
@@ -439,7 +440,7 @@ def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
             needle = value.casefold()
 
             def contains(r: Mapping[str, Any]) -> bool:
-                return needle in (r[name] or "").casefold()
+                return needle in r[name].casefold()
 
             return contains
         wanted = clean_class(name, value)
@@ -453,15 +454,14 @@ def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
     if op == "~":
         raise InvalidInput(f"{name} compares with = != < <= > >= only")
     if name in NUMBER_FIELDS:
-        if not value.strip().lstrip("-").isdigit():
-            raise InvalidInput(f"{name} is a number; compare it with digits")
-        key, target = name, int(value)
+        try:
+            key, target = name, int(value)
+        except ValueError:
+            raise InvalidInput(f"{name} is a number; compare it with digits") from None
     elif name in MONEY_FIELDS:
         from crmcli.core import money
-        from crmcli.records.config import get_setting
 
-        currency = get_setting(conn, "default_currency") or "CNY"
-        amount = money.parse(value, currency, default=currency)
+        amount = money.parse(value, config(conn).currency)  # an amount in another is refused
         key, target = "revenue_12m_minor", amount.minor
     else:
         from crmcli.core import clock, dates
