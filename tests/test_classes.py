@@ -4,7 +4,7 @@ crm classify, on hand-checked purchases. Today is 2026-11-22 (conftest)."""
 import json
 import sqlite3
 
-from tests.conftest import TODAY, buy_ago, crm, dump, fails, ids, ok
+from tests.conftest import NOW, TODAY, buy_ago, crm, dump, fails, ids, ok
 
 
 def test_lifecycle_boundaries_in_list_and_where(shoppers):
@@ -19,6 +19,12 @@ def test_lifecycle_boundaries_in_list_and_where(shoppers):
     ok("config", "set", "lifecycle.default_gap", "100")  # at-risk after 150, lapsed after 300
     assert ids("--lifecycle", "at-risk") == [2]
     assert ids("--lifecycle", "active") == [3, 4]
+    assert classes_shown("Bob")["lifecycle"] == "at-risk"
+
+
+def classes_shown(ref: str) -> dict:
+    """The derived classes `crm show REF` gives."""
+    return json.loads(ok("show", ref, "--format", "json"))[0]["classes"][0]
 
 
 def test_abc_shares_and_ties(shoppers):
@@ -44,6 +50,7 @@ def test_abc_window_and_refunds(shoppers):
     assert ids("--abc", "B") == [5]
     ok("config", "set", "abc.window", "all")
     assert ids("--abc", "B") == [3]  # all within 12 months anyway: Carl 0.952, Dan 0.981
+    assert classes_shown("Carl")["abc"] == "B"  # crm show ranks the one customer the same
 
 
 def test_frequency_and_value_tiers_boundaries(db_path):
@@ -237,6 +244,11 @@ def test_abc_alone_ranks_the_archived_among_themselves(shoppers):
     assert ids("--abc", "C", "--archived") == [3]
     # with another field the classes come from the full records: the same answer
     assert ids("--where", "abc = c", "--where", "purchase_days >= 0", "--archived") == [3]
+    listed = json.loads(ok("list", "--classes", "--archived", "--format", "json"))
+    assert [(r["id"], r["lifecycle"], r["abc"]) for r in listed] == [
+        (1, "reactivated", "A"),
+        (3, "at-risk", "C"),
+    ]
 
 
 def test_revenue_is_compared_in_the_default_currency(shoppers):
@@ -265,3 +277,26 @@ def test_an_unknown_class_names_the_known_ones(shoppers):
     assert fails(2, "list", "--value-tier", "top", db=shoppers) == (
         "crm: unknown value_tier 'top'; use one of: high, medium, low\n"
     )
+
+
+def test_a_customers_class_is_their_best_in_any_currency(shoppers):
+    """Eve is C in CNY (50 of 11000) and the only USD buyer (A there): A. Bob, A in USD
+    too, tied with Eve, keeps it."""
+    buy_ago("Eve", "10", 1, "--currency", "USD")
+    assert ids("--abc", "A") == [1, 5]
+    assert classes_shown("Eve")["abc"] == "A"
+    buy_ago("Bob", "10", 1, "--currency", "USD")
+    assert ids("--abc", "A") == [1, 2, 5]
+
+
+def test_purchases_after_today_count_in_no_class(shoppers, monkeypatch):
+    """A purchase dated after today (the clock was later when it was entered) is no
+    purchase yet: Fay's 100000 tomorrow makes her neither A nor a buyer."""
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T10:00:00+08:00")
+    ok("buy", "Fay", "Tea", "100000", "--at", "2026-11-23")
+    monkeypatch.setenv("CRM_NOW", NOW)
+    assert ids("--abc", "A") == [1]
+    assert ids("--lifecycle", "none") == [6]
+    assert ids("--where", "revenue_12m > 0", "--where", "purchase_days = 0") == []
+    shown = json.loads(ok("show", "Fay", "--format", "json"))[0]
+    assert shown["classes"] == []

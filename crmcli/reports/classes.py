@@ -1,10 +1,11 @@
 """Derived classes per customer: purchase facts, lifecycle, ABC class, frequency and value tiers.
 
 Nothing here is stored: every class is computed from the purchases table when asked for, so
-it is always current. `purchase_facts` reads each customer's facts in ONE grouped query over
-the covering index purchases_customer_time (customer, time, amount, currency) and streams
-them a customer at a time; `derive` turns them into classes with the pure rules of
-crmcli.reports.models and the thresholds of the settings (see docs/classification.md):
+it is always current. `records` reads every customer's sale days and revenue in ONE grouped
+query over the covering index purchases_customer_time (customer, time, amount, currency) and
+streams them a customer at a time (`purchase_facts` reads one customer's, for `crm show`);
+both turn them into classes with the pure rules of crmcli.reports.models and the thresholds
+of the settings (see docs/classification.md):
 
 - purchase days: distinct local dates with a sale line (amount >= 0) up to the as-of date;
   a refund is not a purchase, but it nets against revenue;
@@ -118,76 +119,47 @@ def window_start(window: str, as_of: date) -> date | None:
 class Facts:
     """One customer's purchases, summed per currency (minor units)."""
 
-    customer_id: int
     days: list[date] = field(default_factory=list)  # distinct sale days, sorted
     days_12m: int = 0
     net_12m: dict[str, int] = field(default_factory=dict)
-    purchases_12m: dict[str, int] = field(default_factory=dict)  # sale lines
-    lifetime_net: dict[str, int] = field(default_factory=dict)
     window_net: dict[str, int] = field(default_factory=dict)  # over the ABC window
 
 
 FACTS_SQL = """
-SELECT p.customer_id, p.currency,
+SELECT p.currency,
   group_concat(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END),
-  sum(p.amount_minor),
   sum(CASE WHEN p.purchased_at >= :year THEN p.amount_minor ELSE 0 END),
-  sum(p.amount_minor >= 0 AND p.purchased_at >= :year),
   sum(CASE WHEN p.purchased_at >= :window THEN p.amount_minor ELSE 0 END)
-FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-WHERE {where} AND p.purchased_at < :end
-GROUP BY p.customer_id, p.currency
-ORDER BY p.customer_id
+FROM purchases p
+WHERE p.customer_id = :id AND p.purchased_at < :end
+GROUP BY p.currency
 """
 
 
 def purchase_facts(
-    conn: sqlite3.Connection,
-    as_of: date,
-    *,
-    where_sql: str = "c.archived_at IS NULL",
-    params: list[Any] | None = None,
-    window: str = "12m",
-) -> Iterator[Facts]:
-    """Facts of each customer of `customers c WHERE where_sql` with a purchase up to `as_of`,
-    in id order, one customer at a time (`where_sql` comes from crmcli.records.filters)."""
+    conn: sqlite3.Connection, customer_id: int, as_of: date, window: str
+) -> Facts | None:
+    """One customer's facts from their purchases up to `as_of`, the ABC one over `window`
+    (None if they have none), in one grouped query over purchases_customer_time."""
     start = window_start(window, as_of)
+    year = year_start(as_of)
     bound = {
-        "year": year_start(as_of).isoformat(),
+        "id": customer_id,
+        "year": year.isoformat(),
         "window": start.isoformat() if start else "",
         "end": (as_of + timedelta(days=1)).isoformat(),
     }
-    # A filter's `?` parameters become named ones so that they mix with ours.
-    names = {f"f{i}": v for i, v in enumerate(params or [])}
-    sql_where = where_sql
-    for name in names:
-        sql_where = sql_where.replace("?", f":{name}", 1)
-    sql = FACTS_SQL.format(where=sql_where)
-    year = bound["year"]
-    current: Facts | None = None
-    for customer_id, currency, days, net, net_12m, lines_12m, window_net in conn.execute(
-        sql, {**bound, **names}
-    ):
-        if current is None or current.customer_id != customer_id:
-            if current is not None:
-                _finish(current, year)
-                yield current
-            current = Facts(customer_id)
+    facts = None
+    for currency, days, net_12m, window_net in conn.execute(FACTS_SQL, bound):
+        facts = facts or Facts()
         if days:
-            current.days.extend(date.fromisoformat(d) for d in days.split(","))
-        current.lifetime_net[currency] = net
-        current.net_12m[currency] = net_12m
-        current.purchases_12m[currency] = lines_12m
-        current.window_net[currency] = window_net
-    if current is not None:
-        _finish(current, year)
-        yield current
-
-
-def _finish(facts: Facts, year: str) -> None:
-    facts.days = sorted(set(facts.days))
-    first = date.fromisoformat(year)
-    facts.days_12m = sum(1 for d in facts.days if d >= first)
+            facts.days.extend(date.fromisoformat(d) for d in days.split(","))
+        facts.net_12m[currency] = net_12m
+        facts.window_net[currency] = window_net
+    if facts is not None:
+        facts.days = sorted(set(facts.days))
+        facts.days_12m = sum(1 for d in facts.days if d >= year)
+    return facts
 
 
 class Derived(TypedDict):
@@ -271,7 +243,7 @@ def abc_labels(
     while by_currency:
         _, revenue = by_currency.popitem()
         for customer_id, label in abc_rules.abc(revenue, cfg.abc_a, cfg.abc_b).items():
-            if label != "C" and BEST[label] < BEST[best.get(customer_id, "C")]:
+            if BEST[label] < BEST[best.get(customer_id, "C")]:
                 best[customer_id] = label
         del revenue
     return best
@@ -395,11 +367,7 @@ def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) ->
         return None
     population = "c.archived_at IS NOT NULL" if row[0] else "c.archived_at IS NULL"
     cfg = config(conn)
-    mine = next(
-        iter(purchase_facts(conn, as_of, where_sql="c.id = ?", params=[customer_id],
-                            window=cfg.abc_window)),
-        None,
-    )  # fmt: skip
+    mine = purchase_facts(conn, customer_id, as_of, cfg.abc_window)
     record = classes_of(mine, cfg, as_of)
     best = "C"
     start = window_start(cfg.abc_window, as_of)
