@@ -222,3 +222,17 @@ def test_scores_by_hand():
     assert rfm.scores({7: 10, 8: 20, 9: 20}) == {7: 1, 8: 4, 9: 4}
     assert rfm.scores({7: 10, 8: 20, 9: 20}, lower_is_better=True) == {7: 5, 8: 2, 9: 2}
     assert rfm.scores({}) == {}
+
+
+def test_a_segment_whose_net_is_negative_has_a_negative_mean(edges):
+    """Ben alone (his refund exceeds his sale) scores 3 and 3: mid, net -200.00, and so is
+    its mean (it read -199.99); no positive net in the currency: every revenue share is 0."""
+    rows = report("rfm", "--where", "name = Ben")["segments"]
+    assert [
+        (r["segment"], r["customers"], r["revenue"], r["revenue_share"], r["mean_monetary"])
+        for r in rows
+    ] == [
+        ("top", 0, "0.00", "0.0", None),
+        ("mid", 1, "-200.00", "0.0", "-200.00"),
+        ("low", 0, "0.00", "0.0", None),
+    ]

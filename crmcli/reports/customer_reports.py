@@ -14,7 +14,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any, TypedDict, cast
 
@@ -304,8 +304,10 @@ def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -
                     "revenue_share": pct(positive, revenue),
                     "mean_recency": mean(r_sum, count),
                     "mean_frequency": mean(f_sum, count, "0.01"),
-                    "mean_monetary_minor": (
-                        None if not count else int(money_sum / Decimal(count) + Decimal("0.5"))
+                    "mean_monetary_minor": (  # half away from zero, as a refund is
+                        int((Decimal(money_sum) / count).to_integral_value(ROUND_HALF_UP))
+                        if count
+                        else None
                     ),
                 }
             )
