@@ -296,6 +296,7 @@ def test_purchases_after_today_count_in_no_class(shoppers, monkeypatch):
     ok("buy", "Fay", "Tea", "100000", "--at", "2026-11-23")
     monkeypatch.setenv("CRM_NOW", NOW)
     assert ids("--abc", "A") == [1]
+    assert classes_shown("Anna")["abc"] == "A"
     assert ids("--lifecycle", "none") == [6]
     assert ids("--where", "revenue_12m > 0", "--where", "purchase_days = 0") == []
     shown = json.loads(ok("show", "Fay", "--format", "json"))[0]
@@ -309,3 +310,27 @@ def test_show_ranks_a_customer_in_each_currency_they_bought_in(shoppers):
     buy_ago("Fay", "0.01", 1, "--currency", "USD")
     assert ids("--abc", "A") == [1, 6]
     assert classes_shown("Fay")["abc"] == "A"
+
+
+def test_a_purchase_of_today_counts_in_crm_show_as_in_crm_list(shoppers):
+    """Eve's 50000 today: Eve 50050, Anna 10000, Bob 500, Carl 300, Dan 150 of 61000, so
+    Anna's share before is 50050/61000 = 82 %: B."""
+    buy_ago("Eve", "50000", 0)
+    assert ids("--abc", "A") == [5]
+    assert classes_shown("Anna")["abc"] == "B"
+
+
+def test_abc_boundaries_in_crm_show_and_crm_list(db_path):
+    """Nets 80, 15, 5: Yan's share before is exactly 80 % (not below a = 80: B), Zoe's exactly
+    95 % (not below b = 95: C)."""
+    for name, amount in (("Xia", "80"), ("Yan", "15"), ("Zoe", "5")):
+        ok("add", name)
+        buy_ago(name, amount, 1)
+    assert [ids("--abc", label) for label in "ABC"] == [[1], [2], [3]]
+    assert [classes_shown(name)["abc"] for name in ("Xia", "Yan", "Zoe")] == ["A", "B", "C"]
+
+
+def test_never_bought_is_the_lowest_frequency_tier(shoppers):
+    ok("config", "set", "tier.frequency.medium", "1")  # one purchase day is medium
+    assert ids("--frequency-tier", "low") == [6]
+    assert ids("--frequency-tier", "medium") == [1, 2, 3, 4, 5]

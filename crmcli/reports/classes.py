@@ -253,7 +253,7 @@ def records(
     conn: sqlite3.Connection,
     as_of: date,
     *,
-    archived: bool = False,
+    archived: bool,
     fields: frozenset[str] = ALL_FIELDS,
 ) -> Iterator[tuple[int, Classes]]:
     """(id, derived record) of every live (or every archived) customer, in id order, one at a
