@@ -83,6 +83,9 @@ def test_rfm_summary(shop):
     # filters pick the population: Shanghai is Anna and Bob
     shanghai = report("rfm", "--city", "Shanghai", "--customers")["customers"]
     assert [(r["name"], r["rfm"]) for r in shanghai] == [("Anna", "442"), ("Bob", "224")]
+    # two filter values: each compared with its own
+    both = report("rfm", "--customers", "--where", "city = Shanghai", "--where", "name = Bob")
+    assert [r["name"] for r in both["customers"]] == ["Bob"]
 
 
 def test_rfm_grid_is_configurable(shop):
@@ -115,6 +118,8 @@ def test_abc_report(shop):
     text = ok("report", "abc", "--top", "50")
     assert "Top 50 % of customers (2 of 4) bring 73.3 % of CNY revenue." in text
     fails(2, "report", "abc", "--window", "soon", db=shop)
+    lifetime = report("abc", "--window", "all")  # every purchase is within 12 months anyway
+    assert (lifetime["since"], lifetime["classes"]) == (None, out["classes"])
 
 
 def test_lifecycle_report(shop):
@@ -140,6 +145,11 @@ def test_lifecycle_report(shop):
             "customers": 1} in out["flows"]  # fmt: skip
     assert {"month": "2026-11", "from_lifecycle": "new", "to_lifecycle": "active",
             "customers": 1} in out["flows"]  # fmt: skip
+    # moves: most customers first, equal counts by name
+    assert [(m["from_lifecycle"], m["to_lifecycle"], m["customers"]) for m in out["moves"]] == [
+        ("none", "new", 5), ("new", "active", 3), ("active", "at-risk", 2),
+        ("at-risk", "lapsed", 1), ("lapsed", "reactivated", 1),
+    ]  # fmt: skip
     assert "Funnel conversion" in ok("report", "lifecycle")
 
 
@@ -217,3 +227,39 @@ def test_funnel_counts_follow_as_of(db_path):
     assert funnel("2026-03-01") == {"lead": 1}
     assert funnel("2026-11-22") == {"customer": 1}
     assert funnel("2025-12-01") == {None: 1}
+
+
+def test_shares_of_a_cent_count_only_positive_nets(db_path):
+    """Al paid 0.01 on 11-20 and Bo took a free sample (0.00) on 11-21: the positive net of
+    CNY is Al's one cent. R: Bo 1 day (score 4), Al 2 (score 2); F: 1 each (3), so Bo is a
+    potential loyalist and Al at risk. ABC: Al A (nothing before him), Bo's 0 is C."""
+    ok("add", "Al")
+    ok("add", "Bo")
+    ok("buy", "Al", "Tea", "0.01", "--at", "2026-11-20")
+    ok("buy", "Bo", "Sample", "0", "--at", "2026-11-21")
+    segments = {
+        r["segment"]: (r["customers"], r["revenue"], r["revenue_share"])
+        for r in report("rfm")["segments"]
+        if r["customers"]
+    }
+    assert segments == {"potential loyalists": (1, "0.00", "0.0"), "at risk": (1, "0.01", "100.0")}
+    out = report("abc")
+    assert [(r["class"], r["customers"], r["revenue"], r["revenue_share"]) for r in out["classes"]] == [
+        ("A", 1, "0.01", "100.0"), ("B", 0, "0.00", "0.0"), ("C", 1, "0.00", "0.0"),
+    ]  # fmt: skip
+    assert [(r["customers"], r["revenue"], r["revenue_share"]) for r in out["pareto"]][-1] == (
+        2,
+        "0.01",
+        "100.0",
+    )
+
+
+def test_time_in_stage_is_the_median_stay_in_days(db_path):
+    """Zed stayed 1 day 8 h 24 min (1.35 days) as a lead: 1.4, half to even at 0.1 day."""
+    ok("add", "Zed")
+    ok("stage", "Zed", "lead", "--at", "2026-01-01 00:00")
+    ok("stage", "Zed", "prospect", "--at", "2026-01-02 08:24")
+    stays = report("lifecycle")["time_in_stage"]
+    assert [(r["stage"], r["stays"], r["median_days"]) for r in stays] == [
+        ("lead", 1, "1.4"), ("prospect", 0, None), ("customer", 0, None), ("loyal", 0, None),
+    ]  # fmt: skip

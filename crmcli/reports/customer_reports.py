@@ -317,7 +317,7 @@ def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -
 def grid_setting(conn: sqlite3.Connection) -> tuple[tuple[str, str, str], ...]:
     from crmcli.records.config import get_setting
 
-    return rfm.parse_grid(get_setting(conn, "rfm.grid") or rfm.format_grid(rfm.GRID))
+    return rfm.parse_grid(str(get_setting(conn, "rfm.grid")))  # the setting has a default
 
 
 # --- ABC -------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ def abc_report(
     start: date | None,
     a: Any,
     b: Any,
-    top: int = 20,
+    top: int,
 ) -> tuple[list[AbcClass], list[ParetoStep], list[TopStatement]]:
     """(classes, pareto, statements) per currency over [start, as_of].
 
