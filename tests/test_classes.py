@@ -334,3 +334,13 @@ def test_never_bought_is_the_lowest_frequency_tier(shoppers):
     ok("config", "set", "tier.frequency.medium", "1")  # one purchase day is medium
     assert ids("--frequency-tier", "low") == [6]
     assert ids("--frequency-tier", "medium") == [1, 2, 3, 4, 5]
+
+
+def test_an_abc_window_of_30_days_starts_29_days_ago(shoppers):
+    """Window 30d as of 11-22: from 10-24 on. Anna's 2000 (10 days ago) and Fay's 100 (29
+    days ago) are in it, Eve's 50 (30 days ago) is not: Fay's share before is 2000/2100 =
+    95.2 %, B below 98; Eve has nothing in the window: C."""
+    buy_ago("Fay", "100", 29)
+    ok("config", "set", "abc.window", "30d")
+    ok("config", "set", "abc.b", "98")
+    assert [ids("--abc", label) for label in "ABC"] == [[1], [6], [2, 3, 4, 5]]

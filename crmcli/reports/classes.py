@@ -111,7 +111,7 @@ def window_start(window: str, as_of: date) -> date | None:
         return None
     from crmcli.core.dates import add_offset, parse_period
 
-    period = parse_period(window, option="window")
+    period = parse_period(window)  # checked when it was set (abc.window) or typed (--window)
     return add_offset(as_of, -1, period.amount, period.unit) + timedelta(days=1)
 
 
