@@ -263,3 +263,27 @@ def test_time_in_stage_is_the_median_stay_in_days(db_path):
     assert [(r["stage"], r["stays"], r["median_days"]) for r in stays] == [
         ("lead", 1, "1.4"), ("prospect", 0, None), ("customer", 0, None), ("loyal", 0, None),
     ]  # fmt: skip
+
+
+def test_lifecycle_months_follow_the_lifecycle_settings(shop):
+    """On 2026-10-31 Eve is 303 days silent after her one purchase and Bob 174 after his two
+    (too few gaps: the default gap counts). With a default gap of 110 instead of 90 at-risk
+    starts after 165 days and lapsed after 330: both are at risk, nobody lapsed."""
+    ok("config", "set", "lifecycle.default_gap", "110")
+    october = next(m for m in report("lifecycle")["months"] if m["month"] == "2026-10")
+    assert (october["new"], october["at_risk"], october["lapsed"]) == (1, 2, 0)
+
+
+def test_a_flow_counts_customers_whatever_their_later_stages(db_path):
+    """Ivy and Jo both first bought in January 2026 (none -> new that month); Jo bought again
+    in November and Ivy did not, so they differ later, and January still counts both."""
+    ok("add", "Ivy")
+    ok("add", "Jo")
+    ok("buy", "Ivy", "Tea", "10", "--at", "2026-01-10")
+    ok("buy", "Jo", "Tea", "10", "--at", "2026-01-20")
+    ok("buy", "Jo", "Tea", "10", "--at", "2026-11-20")
+    out = report("lifecycle")
+    january = [f for f in out["flows"] if f["month"] == "2026-01"]
+    assert january == [
+        {"month": "2026-01", "from_lifecycle": "none", "to_lifecycle": "new", "customers": 2}
+    ]

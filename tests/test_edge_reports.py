@@ -173,8 +173,16 @@ def test_lifecycle_twelve_months_and_flows_by_hand(edges):
     assert flows == FLOWS
     moves = [(m["from_lifecycle"], m["to_lifecycle"], m["customers"]) for m in out["moves"]]
     assert moves == [("none", "new", 6), ("new", "active", 4), ("active", "at-risk", 1)]
-    now = {r["lifecycle"]: r["customers"] for r in out["lifecycle"]}
-    assert now == {"new": 2, "active": 3, "reactivated": 0, "at-risk": 1, "lapsed": 0, "none": 2}
+    now = [(r["lifecycle"], r["customers"], r["share"]) for r in out["lifecycle"]]
+    assert now == [
+        ("new", 2, "25.0"), ("active", 3, "37.5"), ("reactivated", 0, "0.0"),
+        ("at-risk", 1, "12.5"), ("lapsed", 0, "0.0"), ("none", 2, "25.0"),
+    ]  # fmt: skip
+    funnel = [(r["stage"], r["customers"], r["share"]) for r in out["funnel"]]
+    assert funnel == [  # nobody was given a funnel stage
+        ("lead", 0, "0.0"), ("prospect", 0, "0.0"), ("customer", 0, "0.0"), ("loyal", 0, "0.0"),
+        ("lost", 0, "0.0"), (None, 8, "100.0"),
+    ]  # fmt: skip
     assert ok("list", "--lifecycle", "new", "-q").split() == ["2", "3"]  # Ben and Cat
 
 

@@ -479,16 +479,17 @@ def lifecycle_report(
             if i and stage != history[i - 1]:
                 flows[labels[i], history[i - 1], stage] += n
         now_counts[history[-1]] += n
-    population = [
-        (row[0], row[1])
-        for row in conn.execute(
-            f"SELECT c.id, {STAGE_AS_OF} FROM customers c WHERE {where_sql}",  # noqa: S608
+    # Everyone of the population, by funnel stage on the as-of day (None: no stage yet).
+    funnel_counts = Counter(
+        stage
+        for (stage,) in conn.execute(
+            f"SELECT {STAGE_AS_OF} FROM customers c WHERE {where_sql}",  # noqa: S608
             [as_of.isoformat(), *params],
         )
-    ]
-    never = len(population) - histories.total()
-    now_counts["none"] += never
-    total = len(population)
+    )
+    total = funnel_counts.total()
+    never = total - histories.total()  # no sale yet: none at every month end
+    now_counts["none"] = never
     order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
     months: list[MonthEnd] = []
     for end in ends[1:]:
@@ -505,7 +506,6 @@ def lifecycle_report(
         for s in order
     ]
     funnel_names = stages(conn)
-    funnel_counts = Counter(stage for _, stage in population)
     funnel_rows: list[FunnelCount] = [
         {"stage": s, "customers": funnel_counts[s], "share": pct(funnel_counts[s], total)}
         for s in [*funnel_names, None]
