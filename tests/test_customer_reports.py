@@ -287,3 +287,10 @@ def test_a_flow_counts_customers_whatever_their_later_stages(db_path):
     assert january == [
         {"month": "2026-01", "from_lifecycle": "none", "to_lifecycle": "new", "customers": 2}
     ]
+    # both go at risk (Ivy in May, Jo in June) and lapse in October; Jo comes back: the
+    # moves by count, equal counts by name
+    moves = [(m["from_lifecycle"], m["to_lifecycle"], m["customers"]) for m in out["moves"]]
+    assert moves == [
+        ("active", "at-risk", 2), ("at-risk", "lapsed", 2), ("new", "active", 2),
+        ("none", "new", 2), ("lapsed", "reactivated", 1),
+    ]  # fmt: skip
