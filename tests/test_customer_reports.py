@@ -118,6 +118,12 @@ def test_abc_report(shop):
     text = ok("report", "abc", "--top", "50")
     assert "Top 50 % of customers (2 of 4) bring 73.3 % of CNY revenue." in text
     fails(2, "report", "abc", "--window", "soon", db=shop)
+    ok("config", "set", "abc.b", "90")  # Eve's share before, 93.3 %, is no longer below b
+    assert [(r["currency"], r["class"], r["customers"]) for r in report("abc")["classes"]] == [
+        ("CNY", "A", 3), ("CNY", "B", 0), ("CNY", "C", 1),
+        ("USD", "A", 2), ("USD", "B", 0), ("USD", "C", 0),
+    ]  # fmt: skip
+    ok("config", "set", "abc.b", "95")
     lifetime = report("abc", "--window", "all")  # every purchase is within 12 months anyway
     assert (lifetime["since"], lifetime["classes"]) == (None, out["classes"])
 
@@ -294,3 +300,22 @@ def test_a_flow_counts_customers_whatever_their_later_stages(db_path):
         ("active", "at-risk", 2), ("at-risk", "lapsed", 2), ("new", "active", 2),
         ("none", "new", 2), ("lapsed", "reactivated", 1),
     ]  # fmt: skip
+
+
+def test_the_one_rare_buyer_scores_f_1(db_path):
+    """Five customers bought on two days, Una on one: Una has 0 below and 1 equal of 6, so
+    F = 1 + floor(5 x 0.5 / 6) = 1; the five: 1 + floor(5 x (1 + 2.5) / 6) = 3.
+    R: all bought last on 11-20, equal: 3. Una, R 3 and F 1: about to sleep."""
+    for name in ("Una", "Vic", "Wes", "Xan", "Yul", "Zak"):
+        ok("add", name)
+        ok("buy", name, "Tea", "10", "--at", "2026-11-20")
+        if name != "Una":
+            ok("buy", name, "Tea", "10", "--at", "2026-11-10")
+    rows = report("rfm", "--customers")["customers"]
+    assert {(r["name"], r["r"], r["f"], r["segment"]) for r in rows} == {
+        ("Una", 3, 1, "about to sleep"), ("Vic", 3, 3, "need attention"),
+        ("Wes", 3, 3, "need attention"), ("Xan", 3, 3, "need attention"),
+        ("Yul", 3, 3, "need attention"), ("Zak", 3, 3, "need attention"),
+    }  # fmt: skip
+    segments = {r["segment"]: r["customers"] for r in report("rfm")["segments"]}
+    assert (segments["about to sleep"], segments["need attention"]) == (1, 5)

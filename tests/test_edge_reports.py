@@ -119,8 +119,13 @@ def test_abc_with_negative_zero_and_refund_only_customers(edges):
         ("70%", 5, "2570.00", "100.0"), ("80%", 6, "2570.00", "100.0"),
         ("90%", 7, "2570.00", "100.0"), ("100%", 7, "2570.00", "100.0"),
     ]  # fmt: skip
-    assert [r["text"] for r in out["top"]] == [
-        "top 20 % of customers (2 of 7) bring 93.4 % of CNY revenue"
+    assert out["top"] == [
+        {"currency": "CNY", "top_percent": 20, "customers": 2, "revenue_share": "93.4",
+         "text": "top 20 % of customers (2 of 7) bring 93.4 % of CNY revenue"},
+    ]  # fmt: skip
+    # 43 % of 7 is 3.01 customers: rounded up, 4 (Ann, Eve, Gil, Hal: all of the 2570)
+    assert [r["text"] for r in report("abc", "--top", "43")["top"]] == [
+        "top 43 % of customers (4 of 7) bring 100.0 % of CNY revenue"
     ]
     listed = json.loads(ok("list", "--classes", "--format", "json"))
     assert {r["name"]: r["abc"] for r in listed} == {
