@@ -319,3 +319,15 @@ def test_the_one_rare_buyer_scores_f_1(db_path):
     }  # fmt: skip
     segments = {r["segment"]: r["customers"] for r in report("rfm")["segments"]}
     assert (segments["about to sleep"], segments["need attention"]) == (1, 5)
+
+
+def test_mean_monetary_rounds_half_up(db_path):
+    """Al's 0.02 and Bo's 0.03 on the same day: equal R and F (3 and 3, need attention),
+    mean 0.025, rounded half up to 0.03 (docs/reports.md)."""
+    for name, amount in (("Al", "0.02"), ("Bo", "0.03")):
+        ok("add", name)
+        ok("buy", name, "Tea", amount, "--at", "2026-11-20")
+    rows = [r for r in report("rfm")["segments"] if r["customers"]]
+    assert [(r["segment"], r["customers"], r["revenue"], r["mean_monetary"]) for r in rows] == [
+        ("need attention", 2, "0.05", "0.03")
+    ]
