@@ -19,6 +19,13 @@ def test_lifecycle_boundaries_in_list_and_where(shoppers):
     ok("config", "set", "lifecycle.default_gap", "100")  # at-risk after 150, lapsed after 300
     assert ids("--lifecycle", "at-risk") == [2]
     assert ids("--lifecycle", "active") == [3, 4]
+
+
+def test_crm_show_follows_the_lifecycle_settings(shoppers):
+    """Bob's one purchase is 271 days old: lapsed after 3 x 90, at risk with a default gap of
+    100 (lapsed only after 300)."""
+    assert classes_shown("Bob")["lifecycle"] == "lapsed"
+    ok("config", "set", "lifecycle.default_gap", "100")
     assert classes_shown("Bob")["lifecycle"] == "at-risk"
 
 
@@ -50,7 +57,16 @@ def test_abc_window_and_refunds(shoppers):
     assert ids("--abc", "B") == [5]
     ok("config", "set", "abc.window", "all")
     assert ids("--abc", "B") == [3]  # all within 12 months anyway: Carl 0.952, Dan 0.981
-    assert classes_shown("Carl")["abc"] == "B"  # crm show ranks the one customer the same
+
+
+def test_crm_show_ranks_over_the_whole_history_with_abc_window_all(shoppers):
+    """abc.window all: Carl's share before is 10500/11000 = 0.955 (Anna and Bob above), C;
+    with abc.b 96 it is B, in crm show as in crm list."""
+    ok("config", "set", "abc.window", "all")
+    assert classes_shown("Carl")["abc"] == "C"
+    ok("config", "set", "abc.b", "96")
+    assert classes_shown("Carl")["abc"] == "B"
+    assert ids("--abc", "B") == [2, 3]
 
 
 def test_frequency_and_value_tiers_boundaries(db_path):
