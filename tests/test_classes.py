@@ -314,7 +314,8 @@ def test_purchases_after_today_count_in_no_class(shoppers, monkeypatch):
     assert ids("--abc", "A") == [1]
     assert classes_shown("Anna")["abc"] == "A"
     assert ids("--lifecycle", "none") == [6]
-    assert ids("--where", "revenue_12m > 0", "--where", "purchase_days = 0") == []
+    assert ids("--where", "revenue_12m > 0") == [1, 2, 3, 4, 5]
+    assert ids("--where", "purchase_days > 0") == [1, 2, 3, 4, 5]
     shown = json.loads(ok("show", "Fay", "--format", "json"))[0]
     assert shown["classes"] == []
 
@@ -360,3 +361,14 @@ def test_an_abc_window_of_30_days_starts_29_days_ago(shoppers):
     ok("config", "set", "abc.window", "30d")
     ok("config", "set", "abc.b", "98")
     assert [ids("--abc", label) for label in "ABC"] == [[1], [6], [2, 3, 4, 5]]
+
+
+def test_abc_b_may_equal_abc_a_but_not_go_below_it(shoppers):
+    """abc.b = abc.a leaves no B class; below it the settings contradict each other, and
+    every command that needs the classes says so."""
+    ok("config", "set", "abc.b", "80")
+    assert [ids("--abc", label) for label in "ABC"] == [[1], [], [2, 3, 4, 5, 6]]
+    ok("config", "set", "abc.b", "70")
+    assert fails(2, "list", "--abc", "A", db=shoppers) == (
+        "crm: setting abc.b (70) is below abc.a (80); fix it with crm config set\n"
+    )
