@@ -372,3 +372,25 @@ def test_abc_b_may_equal_abc_a_but_not_go_below_it(shoppers):
     assert fails(2, "list", "--abc", "A", db=shoppers) == (
         "crm: setting abc.b (70) is below abc.a (80); fix it with crm config set\n"
     )
+
+
+def test_each_lifecycle_setting_moves_its_boundary(shoppers):
+    """Eve's first purchase is 30 days old, Carl silent 136 days, Bob 271 after one purchase,
+    Anna's usual gap 10 days from 4 gaps (her 60-day gap was a lapse: reactivated)."""
+    ok("config", "set", "lifecycle.new_days", "29")  # Eve is no longer new
+    assert ids("--lifecycle", "new") == []
+    assert ids("--lifecycle", "active") == [4, 5]
+    ok("config", "set", "lifecycle.at_risk_factor", "1.6")  # at risk after 144 days
+    assert ids("--lifecycle", "active") == [3, 4, 5]
+    ok("config", "set", "lifecycle.lapsed_factor", "3.1")  # lapsed after 279 days
+    assert ids("--lifecycle", "at-risk") == [2]
+    ok("config", "set", "lifecycle.min_gaps", "5")  # Anna's 4 gaps are too few: 90 days
+    assert ids("--lifecycle", "active") == [1, 3, 4, 5]
+
+
+def test_abc_a_is_a_share_in_hundredths(db_path):
+    """Nets 795 and 205: the second's share before is 79.5 %, below a = 80: A."""
+    for name, amount in (("Xia", "795"), ("Yan", "205")):
+        ok("add", name)
+        buy_ago(name, amount, 1)
+    assert ids("--abc", "A") == [1, 2]
