@@ -4,7 +4,7 @@ crm classify, on hand-checked purchases. Today is 2026-11-22 (conftest)."""
 import json
 import sqlite3
 
-from tests.conftest import TODAY, buy_ago, crm, dump, fails, ids, ok
+from tests.conftest import NOW, TODAY, buy_ago, crm, dump, fails, ids, ok
 
 
 def test_lifecycle_boundaries_in_list_and_where(shoppers):
@@ -19,6 +19,19 @@ def test_lifecycle_boundaries_in_list_and_where(shoppers):
     ok("config", "set", "lifecycle.default_gap", "100")  # at-risk after 150, lapsed after 300
     assert ids("--lifecycle", "at-risk") == [2]
     assert ids("--lifecycle", "active") == [3, 4]
+
+
+def test_crm_show_follows_the_lifecycle_settings(shoppers):
+    """Bob's one purchase is 271 days old: lapsed after 3 x 90, at risk with a default gap of
+    100 (lapsed only after 300)."""
+    assert classes_shown("Bob")["lifecycle"] == "lapsed"
+    ok("config", "set", "lifecycle.default_gap", "100")
+    assert classes_shown("Bob")["lifecycle"] == "at-risk"
+
+
+def classes_shown(ref: str) -> dict:
+    """The derived classes `crm show REF` gives."""
+    return json.loads(ok("show", ref, "--format", "json"))[0]["classes"][0]
 
 
 def test_abc_shares_and_ties(shoppers):
@@ -44,6 +57,16 @@ def test_abc_window_and_refunds(shoppers):
     assert ids("--abc", "B") == [5]
     ok("config", "set", "abc.window", "all")
     assert ids("--abc", "B") == [3]  # all within 12 months anyway: Carl 0.952, Dan 0.981
+
+
+def test_crm_show_ranks_over_the_whole_history_with_abc_window_all(shoppers):
+    """abc.window all: Carl's share before is 10500/11000 = 0.955 (Anna and Bob above), C;
+    with abc.b 96 it is B, in crm show as in crm list."""
+    ok("config", "set", "abc.window", "all")
+    assert classes_shown("Carl")["abc"] == "C"
+    ok("config", "set", "abc.b", "96")
+    assert classes_shown("Carl")["abc"] == "B"
+    assert ids("--abc", "B") == [2, 3]
 
 
 def test_frequency_and_value_tiers_boundaries(db_path):
@@ -192,3 +215,182 @@ def test_one_customers_classes_equal_everyones(tmp_path):
             assert classes.customer_classes(conn, customer_id, TODAY) == record
     finally:
         conn.close()
+
+
+def test_derived_numbers_and_dates_compare_and_the_never_bought_only_differ(shoppers):
+    """Days since the last purchase: Anna 10, Bob 271, Carl 136, Dan 135, Eve 30; Fay never
+    bought, so she has no such day and only != holds for her (docs/classification.md)."""
+    assert ids("--where", "days_since_purchase < 135") == [1, 5]
+    assert ids("--where", "days_since_purchase <= 135") == [1, 4, 5]
+    assert ids("--where", "days_since_purchase > 135") == [2, 3]
+    assert ids("--where", "days_since_purchase >= 136") == [2, 3]
+    assert ids("--where", "days_since_purchase = 135") == [4]
+    assert ids("--where", "days_since_purchase != 135") == [1, 2, 3, 5, 6]
+    assert ids("--where", "last_purchase_on < 2026-07-10") == [2, 3]  # Dan bought that day
+    assert ids("--where", "last_purchase_on != 2026-07-10") == [1, 2, 3, 5, 6]
+    # Fay has 0 purchase days, a number like any other; a negative number is a number
+    assert ids("--where", "purchase_days != 1") == [1, 6]
+    assert ids("--where", "purchase_days > -1") == [1, 2, 3, 4, 5, 6]
+    assert ids("--where", "purchase_days < 0") == []
+
+
+def test_derived_numbers_refuse_contains_and_non_digits(shoppers):
+    assert fails(2, "list", "--where", "purchase_days ~ 1", db=shoppers) == (
+        "crm: purchase_days compares with = != < <= > >= only\n"
+    )
+    assert fails(2, "list", "--where", "revenue_12m ~ 1", db=shoppers) == (
+        "crm: revenue_12m compares with = != < <= > >= only\n"
+    )
+    for bad in ("1-", "--1", "1.5", "one", "²"):  # --1 and ² crashed crm
+        assert fails(2, "list", "--where", f"purchase_days = {bad}", db=shoppers) == (
+            "crm: purchase_days is a number; compare it with digits\n"
+        )
+
+
+def test_abc_alone_ranks_the_archived_among_themselves(shoppers):
+    """12-month nets: Anna 10000, Bob 500, Carl 300, Dan 150, Eve 50. With Anna and Carl
+    archived, the live ones rank without them (share before: Bob 0 and Dan 500/700 A, Eve
+    650/700 B) and the archived ones among themselves (Anna 0 A, Carl 10000/10300 C)."""
+    ok("delete", "Anna", "--yes")
+    ok("delete", "Carl", "--yes")
+    assert ids("--abc", "A") == [2, 4]
+    assert ids("--abc", "B") == [5]
+    assert ids("--abc", "A", "--archived") == [1]
+    assert ids("--abc", "B", "--archived") == []
+    assert ids("--abc", "C", "--archived") == [3]
+    # with another field the classes come from the full records: the same answer
+    assert ids("--where", "abc = c", "--where", "purchase_days >= 0", "--archived") == [3]
+    listed = json.loads(ok("list", "--classes", "--archived", "--format", "json"))
+    assert [(r["id"], r["lifecycle"], r["abc"]) for r in listed] == [
+        (1, "reactivated", "A"),
+        (3, "at-risk", "C"),
+    ]
+
+
+def test_revenue_is_compared_in_the_default_currency(shoppers):
+    assert ids("--where", "revenue_12m >= CNY 500") == [1, 2]
+    assert fails(2, "list", "--where", "revenue_12m >= USD 5", db=shoppers) == (
+        "crm: the amount 'USD 5' is in USD, not CNY\n"
+    )
+    ok("config", "set", "default_currency", "USD")
+    buy_ago("Bob", "6", 1, "--currency", "USD")
+    assert ids("--where", "revenue_12m >= USD 5") == [2]
+    assert ids("--where", "revenue_12m > 5.99") == [2]
+    assert ids("--where", "revenue_12m > 6") == []
+
+
+def test_a_weekday_in_a_date_comparison_is_the_last_one(shoppers):
+    """Today is Sunday 2026-11-22: `friday` is the 20th (the next one would be the 27th)."""
+    buy_ago("Eve", "5", 2)
+    assert ids("--where", "last_purchase_on >= friday") == [5]
+    assert ids("--where", "first_purchase_on < friday") == [1, 2, 3, 4, 5]
+
+
+def test_an_unknown_class_names_the_known_ones(shoppers):
+    assert fails(2, "list", "--where", "abc = Z", db=shoppers) == (
+        "crm: unknown abc 'Z'; use one of: A, B, C\n"
+    )
+    assert fails(2, "list", "--value-tier", "top", db=shoppers) == (
+        "crm: unknown value_tier 'top'; use one of: high, medium, low\n"
+    )
+
+
+def test_a_customers_class_is_their_best_in_any_currency(shoppers):
+    """Eve is C in CNY (50 of 11000) and the only USD buyer (A there): A. Bob, A in USD
+    too, tied with Eve, keeps it."""
+    buy_ago("Eve", "10", 1, "--currency", "USD")
+    assert ids("--abc", "A") == [1, 5]
+    assert classes_shown("Eve")["abc"] == "A"
+    buy_ago("Bob", "10", 1, "--currency", "USD")
+    assert ids("--abc", "A") == [1, 2, 5]
+
+
+def test_purchases_after_today_count_in_no_class(shoppers, monkeypatch):
+    """A purchase dated after today (the clock was later when it was entered) is no
+    purchase yet: Fay's 100000 tomorrow makes her neither A nor a buyer."""
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T10:00:00+08:00")
+    ok("buy", "Fay", "Tea", "100000", "--at", "2026-11-23")
+    monkeypatch.setenv("CRM_NOW", NOW)
+    assert ids("--abc", "A") == [1]
+    assert classes_shown("Anna")["abc"] == "A"
+    assert ids("--lifecycle", "none") == [6]
+    assert ids("--where", "revenue_12m > 0") == [1, 2, 3, 4, 5]
+    assert ids("--where", "purchase_days > 0") == [1, 2, 3, 4, 5]
+    shown = json.loads(ok("show", "Fay", "--format", "json"))[0]
+    assert shown["classes"] == []
+
+
+def test_show_ranks_a_customer_in_each_currency_they_bought_in(shoppers):
+    """Fay's refund nets -5.00 in CNY, and her 0.01 USD makes her the one USD buyer: A there,
+    so A, in crm show as in crm list."""
+    buy_ago("Fay", "-5", 2, "--refund")
+    buy_ago("Fay", "0.01", 1, "--currency", "USD")
+    assert ids("--abc", "A") == [1, 6]
+    assert classes_shown("Fay")["abc"] == "A"
+
+
+def test_a_purchase_of_today_counts_in_crm_show_as_in_crm_list(shoppers):
+    """Eve's 50000 today: Eve 50050, Anna 10000, Bob 500, Carl 300, Dan 150 of 61000, so
+    Anna's share before is 50050/61000 = 82 %: B."""
+    buy_ago("Eve", "50000", 0)
+    assert ids("--abc", "A") == [5]
+    assert classes_shown("Anna")["abc"] == "B"
+
+
+def test_abc_boundaries_in_crm_show_and_crm_list(db_path):
+    """Nets 80, 15, 5: Yan's share before is exactly 80 % (not below a = 80: B), Zoe's exactly
+    95 % (not below b = 95: C)."""
+    for name, amount in (("Xia", "80"), ("Yan", "15"), ("Zoe", "5")):
+        ok("add", name)
+        buy_ago(name, amount, 1)
+    assert [ids("--abc", label) for label in "ABC"] == [[1], [2], [3]]
+    assert [classes_shown(name)["abc"] for name in ("Xia", "Yan", "Zoe")] == ["A", "B", "C"]
+
+
+def test_never_bought_is_the_lowest_frequency_tier(shoppers):
+    ok("config", "set", "tier.frequency.medium", "1")  # one purchase day is medium
+    assert ids("--frequency-tier", "low") == [6]
+    assert ids("--frequency-tier", "medium") == [1, 2, 3, 4, 5]
+
+
+def test_an_abc_window_of_30_days_starts_29_days_ago(shoppers):
+    """Window 30d as of 11-22: from 10-24 on. Anna's 2000 (10 days ago) and Fay's 100 (29
+    days ago) are in it, Eve's 50 (30 days ago) is not: Fay's share before is 2000/2100 =
+    95.2 %, B below 98; Eve has nothing in the window: C."""
+    buy_ago("Fay", "100", 29)
+    ok("config", "set", "abc.window", "30d")
+    ok("config", "set", "abc.b", "98")
+    assert [ids("--abc", label) for label in "ABC"] == [[1], [6], [2, 3, 4, 5]]
+
+
+def test_abc_b_may_equal_abc_a_but_not_go_below_it(shoppers):
+    """abc.b = abc.a leaves no B class; below it the settings contradict each other, and
+    every command that needs the classes says so."""
+    ok("config", "set", "abc.b", "80")
+    assert [ids("--abc", label) for label in "ABC"] == [[1], [], [2, 3, 4, 5, 6]]
+    ok("config", "set", "abc.b", "70")
+    assert fails(2, "list", "--abc", "A", db=shoppers) == (
+        "crm: setting abc.b (70) is below abc.a (80); fix it with crm config set\n"
+    )
+
+
+def test_each_lifecycle_setting_moves_its_boundary(shoppers):
+    """Eve's first purchase is 30 days old, Carl silent 136 days, Bob 271 after one purchase,
+    Anna's usual gap 10 days from 4 gaps (her 60-day gap was a lapse: reactivated)."""
+    ok("config", "set", "lifecycle.new_days", "29")  # Eve is no longer new
+    assert ids("--lifecycle", "new") == []
+    assert ids("--lifecycle", "active") == [4, 5]
+    ok("config", "set", "lifecycle.at_risk_factor", "1.6")  # at risk after 144 days
+    assert ids("--lifecycle", "active") == [3, 4, 5]
+    ok("config", "set", "lifecycle.lapsed_factor", "3.1")  # lapsed after 279 days
+    assert ids("--lifecycle", "at-risk") == [2]
+    ok("config", "set", "lifecycle.min_gaps", "5")  # Anna's 4 gaps are too few: 90 days
+    assert ids("--lifecycle", "active") == [1, 3, 4, 5]
+
+
+def test_abc_a_is_a_share_in_hundredths(db_path):
+    """Nets 795 and 205: the second's share before is 79.5 %, below a = 80: A."""
+    for name, amount in (("Xia", "795"), ("Yan", "205")):
+        ok("add", name)
+        buy_ago(name, amount, 1)
+    assert ids("--abc", "A") == [1, 2]

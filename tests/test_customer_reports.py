@@ -84,6 +84,9 @@ def test_rfm_summary(shop):
     # filters pick the population: Shanghai is Anna and Bob
     shanghai = report("rfm", "--city", "Shanghai", "--customers")["customers"]
     assert [(r["name"], r["rfm"]) for r in shanghai] == [("Anna", "442"), ("Bob", "224")]
+    # two filter values: each compared with its own
+    both = report("rfm", "--customers", "--where", "city = Shanghai", "--where", "name = Bob")
+    assert [r["name"] for r in both["customers"]] == ["Bob"]
 
 
 def test_rfm_grid_is_configurable(shop):
@@ -116,6 +119,14 @@ def test_abc_report(shop):
     text = ok("report", "abc", "--top", "50")
     assert "Top 50 % of customers (2 of 4) bring 73.3 % of CNY revenue." in text
     fails(2, "report", "abc", "--window", "soon", db=shop)
+    ok("config", "set", "abc.b", "90")  # Eve's share before, 93.3 %, is no longer below b
+    assert [(r["currency"], r["class"], r["customers"]) for r in report("abc")["classes"]] == [
+        ("CNY", "A", 3), ("CNY", "B", 0), ("CNY", "C", 1),
+        ("USD", "A", 2), ("USD", "B", 0), ("USD", "C", 0),
+    ]  # fmt: skip
+    ok("config", "set", "abc.b", "95")
+    lifetime = report("abc", "--window", "all")  # every purchase is within 12 months anyway
+    assert (lifetime["since"], lifetime["classes"]) == (None, out["classes"])
 
 
 def test_lifecycle_report(shop):
@@ -141,6 +152,11 @@ def test_lifecycle_report(shop):
             "customers": 1} in out["flows"]  # fmt: skip
     assert {"month": "2026-11", "from_lifecycle": "new", "to_lifecycle": "active",
             "customers": 1} in out["flows"]  # fmt: skip
+    # moves: most customers first, equal counts by name
+    assert [(m["from_lifecycle"], m["to_lifecycle"], m["customers"]) for m in out["moves"]] == [
+        ("none", "new", 5), ("new", "active", 3), ("active", "at-risk", 2),
+        ("at-risk", "lapsed", 1), ("lapsed", "reactivated", 1),
+    ]  # fmt: skip
     assert "Funnel conversion" in ok("report", "lifecycle")
 
 
@@ -218,3 +234,101 @@ def test_funnel_counts_follow_as_of(db_path):
     assert funnel("2026-03-01") == {"lead": 1}
     assert funnel("2026-11-22") == {"customer": 1}
     assert funnel("2025-12-01") == {None: 1}
+
+
+def test_shares_of_a_cent_count_only_positive_nets(db_path):
+    """Al paid 0.01 on 11-20 and Bo took a free sample (0.00) on 11-21: the positive net of
+    CNY is Al's one cent. R: Bo 1 day (score 4), Al 2 (score 2); F: 1 each (3), so Bo is a
+    potential loyalist and Al at risk. ABC: Al A (nothing before him), Bo's 0 is C."""
+    ok("add", "Al")
+    ok("add", "Bo")
+    ok("buy", "Al", "Tea", "0.01", "--at", "2026-11-20")
+    ok("buy", "Bo", "Sample", "0", "--at", "2026-11-21")
+    segments = {
+        r["segment"]: (r["customers"], r["revenue"], r["revenue_share"])
+        for r in report("rfm")["segments"]
+        if r["customers"]
+    }
+    assert segments == {"potential loyalists": (1, "0.00", "0.0"), "at risk": (1, "0.01", "100.0")}
+    out = report("abc")
+    assert [(r["class"], r["customers"], r["revenue"], r["revenue_share"]) for r in out["classes"]] == [
+        ("A", 1, "0.01", "100.0"), ("B", 0, "0.00", "0.0"), ("C", 1, "0.00", "0.0"),
+    ]  # fmt: skip
+    assert [(r["customers"], r["revenue"], r["revenue_share"]) for r in out["pareto"]][-1] == (
+        2,
+        "0.01",
+        "100.0",
+    )
+
+
+def test_time_in_stage_is_the_median_stay_in_days(db_path):
+    """Zed stayed 1 day 8 h 24 min (1.35 days) as a lead: 1.4, half to even at 0.1 day."""
+    ok("add", "Zed")
+    ok("stage", "Zed", "lead", "--at", "2026-01-01 00:00")
+    ok("stage", "Zed", "prospect", "--at", "2026-01-02 08:24")
+    stays = report("lifecycle")["time_in_stage"]
+    assert [(r["stage"], r["stays"], r["median_days"]) for r in stays] == [
+        ("lead", 1, "1.4"), ("prospect", 0, None), ("customer", 0, None), ("loyal", 0, None),
+    ]  # fmt: skip
+
+
+def test_lifecycle_months_follow_the_lifecycle_settings(shop):
+    """On 2026-10-31 Eve is 303 days silent after her one purchase and Bob 174 after his two
+    (too few gaps: the default gap counts). With a default gap of 110 instead of 90 at-risk
+    starts after 165 days and lapsed after 330: both are at risk, nobody lapsed."""
+    ok("config", "set", "lifecycle.default_gap", "110")
+    october = next(m for m in report("lifecycle")["months"] if m["month"] == "2026-10")
+    assert (october["new"], october["at_risk"], october["lapsed"]) == (1, 2, 0)
+
+
+def test_a_flow_counts_customers_whatever_their_later_stages(db_path):
+    """Ivy and Jo both first bought in January 2026 (none -> new that month); Jo bought again
+    in November and Ivy did not, so they differ later, and January still counts both."""
+    ok("add", "Ivy")
+    ok("add", "Jo")
+    ok("buy", "Ivy", "Tea", "10", "--at", "2026-01-10")
+    ok("buy", "Jo", "Tea", "10", "--at", "2026-01-20")
+    ok("buy", "Jo", "Tea", "10", "--at", "2026-11-20")
+    out = report("lifecycle")
+    january = [f for f in out["flows"] if f["month"] == "2026-01"]
+    assert january == [
+        {"month": "2026-01", "from_lifecycle": "none", "to_lifecycle": "new", "customers": 2}
+    ]
+    # both go at risk (Ivy in May, Jo in June) and lapse in October; Jo comes back: the
+    # moves by count, equal counts by name
+    moves = [(m["from_lifecycle"], m["to_lifecycle"], m["customers"]) for m in out["moves"]]
+    assert moves == [
+        ("active", "at-risk", 2), ("at-risk", "lapsed", 2), ("new", "active", 2),
+        ("none", "new", 2), ("lapsed", "reactivated", 1),
+    ]  # fmt: skip
+
+
+def test_the_one_rare_buyer_scores_f_1(db_path):
+    """Five customers bought on two days, Una on one: Una has 0 below and 1 equal of 6, so
+    F = 1 + floor(5 x 0.5 / 6) = 1; the five: 1 + floor(5 x (1 + 2.5) / 6) = 3.
+    R: all bought last on 11-20, equal: 3. Una, R 3 and F 1: about to sleep."""
+    for name in ("Una", "Vic", "Wes", "Xan", "Yul", "Zak"):
+        ok("add", name)
+        ok("buy", name, "Tea", "10", "--at", "2026-11-20")
+        if name != "Una":
+            ok("buy", name, "Tea", "10", "--at", "2026-11-10")
+    rows = report("rfm", "--customers")["customers"]
+    assert {(r["name"], r["r"], r["f"], r["segment"]) for r in rows} == {
+        ("Una", 3, 1, "about to sleep"), ("Vic", 3, 3, "need attention"),
+        ("Wes", 3, 3, "need attention"), ("Xan", 3, 3, "need attention"),
+        ("Yul", 3, 3, "need attention"), ("Zak", 3, 3, "need attention"),
+    }  # fmt: skip
+    segments = {r["segment"]: r["customers"] for r in report("rfm")["segments"]}
+    assert (segments["about to sleep"], segments["need attention"]) == (1, 5)
+
+
+def test_mean_monetary_rounds_half_up(db_path):
+    """Al's 0.02 and Bo's 0.03 on the same day: equal R and F (3 and 3, need attention),
+    mean 0.025, rounded half up to 0.03 (docs/reports.md)."""
+    for name, amount in (("Al", "0.02"), ("Bo", "0.03")):
+        ok("add", name)
+        ok("buy", name, "Tea", amount, "--at", "2026-11-20")
+    rows = [r for r in report("rfm")["segments"] if r["customers"]]
+    assert [(r["segment"], r["customers"], r["revenue"], r["mean_monetary"]) for r in rows] == [
+        ("need attention", 2, "0.05", "0.03")
+    ]

@@ -119,8 +119,13 @@ def test_abc_with_negative_zero_and_refund_only_customers(edges):
         ("70%", 5, "2570.00", "100.0"), ("80%", 6, "2570.00", "100.0"),
         ("90%", 7, "2570.00", "100.0"), ("100%", 7, "2570.00", "100.0"),
     ]  # fmt: skip
-    assert [r["text"] for r in out["top"]] == [
-        "top 20 % of customers (2 of 7) bring 93.4 % of CNY revenue"
+    assert out["top"] == [
+        {"currency": "CNY", "top_percent": 20, "customers": 2, "revenue_share": "93.4",
+         "text": "top 20 % of customers (2 of 7) bring 93.4 % of CNY revenue"},
+    ]  # fmt: skip
+    # 43 % of 7 is 3.01 customers: rounded up, 4 (Ann, Eve, Gil, Hal: all of the 2570)
+    assert [r["text"] for r in report("abc", "--top", "43")["top"]] == [
+        "top 43 % of customers (4 of 7) bring 100.0 % of CNY revenue"
     ]
     listed = json.loads(ok("list", "--classes", "--format", "json"))
     assert {r["name"]: r["abc"] for r in listed} == {
@@ -171,10 +176,18 @@ def test_lifecycle_twelve_months_and_flows_by_hand(edges):
     flows = sorted((f["month"], f["from_lifecycle"], f["to_lifecycle"], f["customers"])
                    for f in out["flows"])  # fmt: skip
     assert flows == FLOWS
-    moves = {(m["from_lifecycle"], m["to_lifecycle"]): m["customers"] for m in out["moves"]}
-    assert moves == {("none", "new"): 6, ("new", "active"): 4, ("active", "at-risk"): 1}
-    now = {r["lifecycle"]: r["customers"] for r in out["lifecycle"]}
-    assert now == {"new": 2, "active": 3, "reactivated": 0, "at-risk": 1, "lapsed": 0, "none": 2}
+    moves = [(m["from_lifecycle"], m["to_lifecycle"], m["customers"]) for m in out["moves"]]
+    assert moves == [("none", "new", 6), ("new", "active", 4), ("active", "at-risk", 1)]
+    now = [(r["lifecycle"], r["customers"], r["share"]) for r in out["lifecycle"]]
+    assert now == [
+        ("new", 2, "25.0"), ("active", 3, "37.5"), ("reactivated", 0, "0.0"),
+        ("at-risk", 1, "12.5"), ("lapsed", 0, "0.0"), ("none", 2, "25.0"),
+    ]  # fmt: skip
+    funnel = [(r["stage"], r["customers"], r["share"]) for r in out["funnel"]]
+    assert funnel == [  # nobody was given a funnel stage
+        ("lead", 0, "0.0"), ("prospect", 0, "0.0"), ("customer", 0, "0.0"), ("loyal", 0, "0.0"),
+        ("lost", 0, "0.0"), (None, 8, "100.0"),
+    ]  # fmt: skip
     assert ok("list", "--lifecycle", "new", "-q").split() == ["2", "3"]  # Ben and Cat
 
 
@@ -222,3 +235,26 @@ def test_scores_by_hand():
     assert rfm.scores({7: 10, 8: 20, 9: 20}) == {7: 1, 8: 4, 9: 4}
     assert rfm.scores({7: 10, 8: 20, 9: 20}, lower_is_better=True) == {7: 5, 8: 2, 9: 2}
     assert rfm.scores({}) == {}
+
+
+def test_a_segment_whose_net_is_negative_has_a_negative_mean(edges):
+    """Ben alone (his refund exceeds his sale) scores 3 and 3: mid, net -200.00, and so is
+    its mean (it read -199.99); no positive net in the currency: every revenue share is 0."""
+    rows = report("rfm", "--where", "name = Ben")["segments"]
+    assert [
+        (r["segment"], r["customers"], r["revenue"], r["revenue_share"], r["mean_monetary"])
+        for r in rows
+    ] == [
+        ("top", 0, "0.00", "0.0", None),
+        ("mid", 1, "-200.00", "0.0", "-200.00"),
+        ("low", 0, "0.00", "0.0", None),
+    ]
+
+
+def test_purchases_after_the_as_of_day_are_left_out(edges):
+    """As of 2026-11-20 Cat's zero sale of the 21st has not happened: five are scored, and
+    Ann's last sale (11-12) is 8 days old."""
+    rows = report("rfm", "--customers", "--as-of", "2026-11-20")["customers"]
+    assert sorted((r["name"], r["recency"]) for r in rows) == [
+        ("Ann", 8), ("Ben", 18), ("Eve", 178), ("Gil", 88), ("Hal", 118),
+    ]  # fmt: skip

@@ -220,7 +220,7 @@ def test_streamed_records_match_the_reference(shop, as_of, archived):
 def test_matching_streams_the_same_customers(shop, name, op, value):
     test = classes.predicate(name, op, value, shop)
     expected = sorted(cid for cid, r in reference(shop, TODAY, False).items() if test(r))
-    assert classes.matching(shop, TODAY, [test]) == expected
+    assert classes.matching(shop, TODAY, [test], archived=False) == expected
 
 
 def test_rfm_values_per_currency_match_plain_sql(shop):

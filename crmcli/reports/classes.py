@@ -1,10 +1,11 @@
 """Derived classes per customer: purchase facts, lifecycle, ABC class, frequency and value tiers.
 
 Nothing here is stored: every class is computed from the purchases table when asked for, so
-it is always current. `purchase_facts` reads each customer's facts in ONE grouped query over
-the covering index purchases_customer_time (customer, time, amount, currency) and streams
-them a customer at a time; `derive` turns them into classes with the pure rules of
-crmcli.reports.models and the thresholds of the settings (see docs/classification.md):
+it is always current. `records` reads every customer's sale days and revenue in ONE grouped
+query over the covering index purchases_customer_time (customer, time, amount, currency) and
+streams them a customer at a time (`purchase_facts` reads one customer's, for `crm show`);
+both turn them into classes with the pure rules of crmcli.reports.models and the thresholds
+of the settings (see docs/classification.md):
 
 - purchase days: distinct local dates with a sale line (amount >= 0) up to the as-of date;
   a refund is not a purchase, but it nets against revenue;
@@ -110,7 +111,7 @@ def window_start(window: str, as_of: date) -> date | None:
         return None
     from crmcli.core.dates import add_offset, parse_period
 
-    period = parse_period(window, option="window")
+    period = parse_period(window)  # checked when it was set (abc.window) or typed (--window)
     return add_offset(as_of, -1, period.amount, period.unit) + timedelta(days=1)
 
 
@@ -118,76 +119,47 @@ def window_start(window: str, as_of: date) -> date | None:
 class Facts:
     """One customer's purchases, summed per currency (minor units)."""
 
-    customer_id: int
     days: list[date] = field(default_factory=list)  # distinct sale days, sorted
     days_12m: int = 0
     net_12m: dict[str, int] = field(default_factory=dict)
-    purchases_12m: dict[str, int] = field(default_factory=dict)  # sale lines
-    lifetime_net: dict[str, int] = field(default_factory=dict)
     window_net: dict[str, int] = field(default_factory=dict)  # over the ABC window
 
 
 FACTS_SQL = """
-SELECT p.customer_id, p.currency,
+SELECT p.currency,
   group_concat(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END),
-  sum(p.amount_minor),
   sum(CASE WHEN p.purchased_at >= :year THEN p.amount_minor ELSE 0 END),
-  sum(p.amount_minor >= 0 AND p.purchased_at >= :year),
   sum(CASE WHEN p.purchased_at >= :window THEN p.amount_minor ELSE 0 END)
-FROM customers c CROSS JOIN purchases p ON p.customer_id = c.id
-WHERE {where} AND p.purchased_at < :end
-GROUP BY p.customer_id, p.currency
-ORDER BY p.customer_id
+FROM purchases p
+WHERE p.customer_id = :id AND p.purchased_at < :end
+GROUP BY p.currency
 """
 
 
 def purchase_facts(
-    conn: sqlite3.Connection,
-    as_of: date,
-    *,
-    where_sql: str = "c.archived_at IS NULL",
-    params: list[Any] | None = None,
-    window: str = "12m",
-) -> Iterator[Facts]:
-    """Facts of each customer of `customers c WHERE where_sql` with a purchase up to `as_of`,
-    in id order, one customer at a time (`where_sql` comes from crmcli.records.filters)."""
+    conn: sqlite3.Connection, customer_id: int, as_of: date, window: str
+) -> Facts | None:
+    """One customer's facts from their purchases up to `as_of`, the ABC one over `window`
+    (None if they have none), in one grouped query over purchases_customer_time."""
     start = window_start(window, as_of)
+    year = year_start(as_of)
     bound = {
-        "year": year_start(as_of).isoformat(),
+        "id": customer_id,
+        "year": year.isoformat(),
         "window": start.isoformat() if start else "",
         "end": (as_of + timedelta(days=1)).isoformat(),
     }
-    # A filter's `?` parameters become named ones so that they mix with ours.
-    names = {f"f{i}": v for i, v in enumerate(params or [])}
-    sql_where = where_sql
-    for name in names:
-        sql_where = sql_where.replace("?", f":{name}", 1)
-    sql = FACTS_SQL.format(where=sql_where)
-    year = bound["year"]
-    current: Facts | None = None
-    for customer_id, currency, days, net, net_12m, lines_12m, window_net in conn.execute(
-        sql, {**bound, **names}
-    ):
-        if current is None or current.customer_id != customer_id:
-            if current is not None:
-                _finish(current, year)
-                yield current
-            current = Facts(customer_id)
+    facts = None
+    for currency, days, net_12m, window_net in conn.execute(FACTS_SQL, bound):
+        facts = facts or Facts()
         if days:
-            current.days.extend(date.fromisoformat(d) for d in days.split(","))
-        current.lifetime_net[currency] = net
-        current.net_12m[currency] = net_12m
-        current.purchases_12m[currency] = lines_12m
-        current.window_net[currency] = window_net
-    if current is not None:
-        _finish(current, year)
-        yield current
-
-
-def _finish(facts: Facts, year: str) -> None:
-    facts.days = sorted(set(facts.days))
-    first = date.fromisoformat(year)
-    facts.days_12m = sum(1 for d in facts.days if d >= first)
+            facts.days.extend(date.fromisoformat(d) for d in days.split(","))
+        facts.net_12m[currency] = net_12m
+        facts.window_net[currency] = window_net
+    if facts is not None:
+        facts.days = sorted(set(facts.days))
+        facts.days_12m = sum(1 for d in facts.days if d >= year)
+    return facts
 
 
 class Derived(TypedDict):
@@ -271,7 +243,7 @@ def abc_labels(
     while by_currency:
         _, revenue = by_currency.popitem()
         for customer_id, label in abc_rules.abc(revenue, cfg.abc_a, cfg.abc_b).items():
-            if label != "C" and BEST[label] < BEST[best.get(customer_id, "C")]:
+            if BEST[label] < BEST[best.get(customer_id, "C")]:
                 best[customer_id] = label
         del revenue
     return best
@@ -281,7 +253,7 @@ def records(
     conn: sqlite3.Connection,
     as_of: date,
     *,
-    archived: bool = False,
+    archived: bool,
     fields: frozenset[str] = ALL_FIELDS,
 ) -> Iterator[tuple[int, Classes]]:
     """(id, derived record) of every live (or every archived) customer, in id order, one at a
@@ -352,13 +324,13 @@ def derive(conn: sqlite3.Connection, as_of: date, *, archived: bool = False) -> 
 
 
 def matching(
-    conn: sqlite3.Connection, as_of: date, tests: list[Any], *, archived: bool = False
+    conn: sqlite3.Connection, as_of: date, tests: list[Any], *, archived: bool
 ) -> list[int]:
     """Ids, ascending, of the live (or archived) customers whose derived record passes every
     test (from `predicate` or `wants`); records are streamed, never kept."""
     needed: set[str] = set()
     for test in tests:
-        needed |= getattr(test, "fields", ALL_FIELDS)
+        needed |= test.fields
     if needed <= {"abc"}:  # the ranks alone: no need to read anyone's purchase days
         where = "c.archived_at IS NOT NULL" if archived else "c.archived_at IS NULL"
         labels = abc_labels(conn, as_of, config(conn), where)
@@ -395,11 +367,7 @@ def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) ->
         return None
     population = "c.archived_at IS NOT NULL" if row[0] else "c.archived_at IS NULL"
     cfg = config(conn)
-    mine = next(
-        iter(purchase_facts(conn, as_of, where_sql="c.id = ?", params=[customer_id],
-                            window=cfg.abc_window)),
-        None,
-    )  # fmt: skip
+    mine = purchase_facts(conn, customer_id, as_of, cfg.abc_window)
     record = classes_of(mine, cfg, as_of)
     best = "C"
     start = window_start(cfg.abc_window, as_of)
@@ -425,9 +393,10 @@ def customer_classes(conn: sqlite3.Connection, customer_id: int, as_of: date) ->
 
 def predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
     """A test over a derived record for `--where "name op value"`; raises InvalidInput. It
-    carries `fields`, what it reads, so that `matching` computes only those."""
+    carries `fields`, the field it names, so that `matching` computes the costly ones
+    (lifecycle, abc) only when named."""
     test = _predicate(name, op, value, conn)
-    test.fields = frozenset({name, "revenue_12m_minor"} if name in MONEY_FIELDS else {name})
+    test.fields = frozenset({name})
     return test
 
 
@@ -439,7 +408,7 @@ def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
             needle = value.casefold()
 
             def contains(r: Mapping[str, Any]) -> bool:
-                return needle in (r[name] or "").casefold()
+                return needle in r[name].casefold()
 
             return contains
         wanted = clean_class(name, value)
@@ -453,15 +422,14 @@ def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
     if op == "~":
         raise InvalidInput(f"{name} compares with = != < <= > >= only")
     if name in NUMBER_FIELDS:
-        if not value.strip().lstrip("-").isdigit():
-            raise InvalidInput(f"{name} is a number; compare it with digits")
-        key, target = name, int(value)
+        try:
+            key, target = name, int(value)
+        except ValueError:
+            raise InvalidInput(f"{name} is a number; compare it with digits") from None
     elif name in MONEY_FIELDS:
         from crmcli.core import money
-        from crmcli.records.config import get_setting
 
-        currency = get_setting(conn, "default_currency") or "CNY"
-        amount = money.parse(value, currency, default=currency)
+        amount = money.parse(value, config(conn).currency)  # an amount in another is refused
         key, target = "revenue_12m_minor", amount.minor
     else:
         from crmcli.core import clock, dates

@@ -14,7 +14,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any, TypedDict, cast
 
@@ -304,8 +304,10 @@ def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -
                     "revenue_share": pct(positive, revenue),
                     "mean_recency": mean(r_sum, count),
                     "mean_frequency": mean(f_sum, count, "0.01"),
-                    "mean_monetary_minor": (
-                        None if not count else int(money_sum / Decimal(count) + Decimal("0.5"))
+                    "mean_monetary_minor": (  # half away from zero, as a refund is
+                        int((Decimal(money_sum) / count).to_integral_value(ROUND_HALF_UP))
+                        if count
+                        else None
                     ),
                 }
             )
@@ -315,7 +317,7 @@ def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -
 def grid_setting(conn: sqlite3.Connection) -> tuple[tuple[str, str, str], ...]:
     from crmcli.records.config import get_setting
 
-    return rfm.parse_grid(get_setting(conn, "rfm.grid") or rfm.format_grid(rfm.GRID))
+    return rfm.parse_grid(str(get_setting(conn, "rfm.grid")))  # the setting has a default
 
 
 # --- ABC -------------------------------------------------------------------------------
@@ -330,7 +332,7 @@ def abc_report(
     start: date | None,
     a: Any,
     b: Any,
-    top: int = 20,
+    top: int,
 ) -> tuple[list[AbcClass], list[ParetoStep], list[TopStatement]]:
     """(classes, pareto, statements) per currency over [start, as_of].
 
@@ -477,16 +479,17 @@ def lifecycle_report(
             if i and stage != history[i - 1]:
                 flows[labels[i], history[i - 1], stage] += n
         now_counts[history[-1]] += n
-    population = [
-        (row[0], row[1])
-        for row in conn.execute(
-            f"SELECT c.id, {STAGE_AS_OF} FROM customers c WHERE {where_sql}",  # noqa: S608
+    # Everyone of the population, by funnel stage on the as-of day (None: no stage yet).
+    funnel_counts = Counter(
+        stage
+        for (stage,) in conn.execute(
+            f"SELECT {STAGE_AS_OF} FROM customers c WHERE {where_sql}",  # noqa: S608
             [as_of.isoformat(), *params],
         )
-    ]
-    never = len(population) - histories.total()
-    now_counts["none"] += never
-    total = len(population)
+    )
+    total = funnel_counts.total()
+    never = total - histories.total()  # no sale yet: none at every month end
+    now_counts["none"] = never
     order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
     months: list[MonthEnd] = []
     for end in ends[1:]:
@@ -503,7 +506,6 @@ def lifecycle_report(
         for s in order
     ]
     funnel_names = stages(conn)
-    funnel_counts = Counter(stage for _, stage in population)
     funnel_rows: list[FunnelCount] = [
         {"stage": s, "customers": funnel_counts[s], "share": pct(funnel_counts[s], total)}
         for s in [*funnel_names, None]
