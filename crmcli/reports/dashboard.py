@@ -96,7 +96,9 @@ def lifecycle(conn: sqlite3.Connection, today: date) -> Panel | None:
         )
     else:
         lifecycle_only = frozenset({"lifecycle"})
-        counts.update(r["lifecycle"] for _, r in records(conn, today, fields=lifecycle_only))
+        counts.update(
+            r["lifecycle"] for _, r in records(conn, today, archived=False, fields=lifecycle_only)
+        )
     if not counts:
         return None
     order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
