@@ -571,3 +571,186 @@ def test_an_ambiguous_slash_hint_names_the_days_typed_in_forms_the_option_takes(
 def test_a_refusal_quotes_the_text_as_it_was_typed(text, message):
     with pytest.raises(InvalidInput, match=re.escape(message)):
         dates.parse_datetime(text, FRIDAY, direction="past")
+
+
+# --- lengths, days without a year, anniversaries: every form by hand ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("15m", 15),
+        ("45", 45),
+        (" 90 ", 90),
+        ("1h30m", 90),
+        ("1 h 30 m", 90),
+        ("2H", 120),
+        ("2 hours", 120),
+        ("1hr", 60),
+        ("3 mins", 3),
+        ("1minute", 1),
+        ("1d", 1440),
+        ("2days", 2880),
+        ("120s", 2),
+        ("60 secs", 1),
+        ("1h1m60s", 62),
+        ("99999", 99999),
+    ],
+)
+def test_a_duration_is_clock_time(text, minutes):
+    assert dates.parse_duration(text) == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2mo", "--duration '2mo' is not a duration (a duration is clock time; here m means "),
+        ("1w", "--duration '1w' is not a duration (a duration is clock time;"),
+        ("3 years", "--duration '3 years' is not a duration (a duration is clock time;"),
+        ("soon", "--duration 'soon' is not a duration; use e.g. 15m (minutes), 1h30m"),
+        ("", "--duration '' is not a duration; use"),
+        ("1h30", "--duration '1h30' is not a duration; use"),
+        ("m15", "--duration 'm15' is not a duration; use"),
+        ("100000", "--duration '100000' is not a duration; use"),
+        ("1.5h", "--duration '1.5h' is not a duration; use"),
+    ],
+)
+def test_what_is_no_duration_is_refused_naming_the_option(text, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_duration(text, option="--duration")
+
+
+def test_a_duration_refusal_names_a_duration_by_default():
+    with pytest.raises(InvalidInput, match=re.escape("duration 'x' is not a duration")):
+        dates.parse_duration("x")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "words", "days", "after"),
+    [
+        ("7d", "7d", "7 days", 7, date(2028, 3, 7)),
+        ("1 day", "1d", "1 day", 1, date(2028, 3, 1)),
+        ("+2w", "2w", "2 weeks", 14, date(2028, 3, 14)),
+        ("1m", "1m", "1 month", 30, date(2028, 3, 29)),
+        ("3 Months", "3m", "3 months", 90, date(2028, 5, 29)),
+        ("1Y", "1y", "1 year", 365, date(2029, 2, 28)),
+        ("2yrs", "2y", "2 years", 730, date(2030, 2, 28)),
+    ],
+)
+def test_a_period_counts_calendar_units(text, shown, words, days, after):
+    period = dates.parse_period(text)
+    assert (str(period), period.describe(), period.approx_days()) == (shown, words, days)
+    assert period.after(date(2028, 2, 29)) == after
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2", "--every '2' is not a period; use a number and d, w, m or y"),
+        ("15min", "--every '15min' is not a period (minutes and hours are not calendar periods"),
+        ("2 hours", "--every '2 hours' is not a period (minutes and hours are not calendar"),
+        ("30s", "--every '30s' is not a period (minutes and hours"),
+        ("-1d", "--every '-1d' is not a period; use"),
+        ("0d", "--every must be at least 1 (got '0d')"),
+    ],
+)
+def test_what_is_no_period_is_refused_naming_the_option(text, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_period(text, option="--every")
+
+
+def test_a_zero_period_is_read_only_where_it_is_allowed():
+    assert dates.parse_period("0d", allow_zero=True) == dates.Period(0, "d")
+    with pytest.raises(InvalidInput, match=re.escape("period 'x' is not a period")):
+        dates.parse_period("x")
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("--05-13", "--05-13"),
+        ("--0513", "--05-13"),
+        (" --12-31 ", "--12-31"),
+        ("--02-29", "--02-29"),
+        ("--01-01", "--01-01"),
+        ("－－０５－１３", "--05-13"),
+    ],
+)
+def test_a_day_without_its_year_is_kept_as_month_and_day(text, stored):
+    assert dates.parse_yearless(text) == stored
+
+
+@pytest.mark.parametrize("text", ["05-13", "1990-05-13", "--5-13", "--05-133", "-05-13", ""])
+def test_what_is_not_of_the_yearless_form_is_left_to_the_other_forms(text):
+    assert dates.parse_yearless(text) is None
+
+
+@pytest.mark.parametrize("text", ["--13-01", "--00-10", "--02-30", "--04-31", "--05-00", "--12-32"])
+def test_a_day_without_a_year_that_no_year_has_is_refused(text):
+    with pytest.raises(InvalidInput, match=re.escape(f"not a date: '{text}' (there is no such")):
+        dates.parse_yearless(f" {text}")
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "known"),
+    [
+        ("1990-05-13", date(1990, 5, 13), True),
+        ("2026-11-22T10:00:00+08:00", date(2026, 11, 22), True),
+        ("--05-13", date(4, 5, 13), False),
+        ("--02-29", date(4, 2, 29), False),
+        ("--12-31", date(4, 12, 31), False),
+    ],
+)
+def test_a_stored_day_is_read_back_with_whether_its_year_is_known(text, day, known):
+    assert dates.stored_day(text) == (day, known)
+
+
+@pytest.mark.parametrize(
+    ("original", "year", "expected"),
+    [
+        (date(2024, 2, 29), 2025, date(2025, 2, 28)),
+        (date(2024, 2, 29), 2028, date(2028, 2, 29)),
+        (date(2024, 2, 29), 2100, date(2100, 2, 28)),
+        (date(2023, 2, 28), 2024, date(2024, 2, 28)),
+        (date(2024, 3, 1), 2025, date(2025, 3, 1)),
+        (date(1990, 5, 13), 2026, date(2026, 5, 13)),
+        (date(4, 12, 29), 2027, date(2027, 12, 29)),
+    ],
+)
+def test_an_anniversary_of_29_february_falls_on_28_february_in_common_years(
+    original, year, expected
+):
+    assert dates.anniversary(original, year) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tomorrow 3pm", "--since takes a day, not a time of day: 'tomorrow 3pm'; write the "
+         "day alone, e.g. tomorrow"),
+        ("3pm", "--since takes a day, not a time of day: '3pm'; write the day alone, e.g. today"),
+        (" 2026-11-22T10:00 ", "--since takes a day, not a time of day: '2026-11-22T10:00'; "
+         "write the day alone, e.g. 2026-11-22"),
+        ("2026-11-22 00:00", "e.g. 2026-11-22"),
+    ],
+)  # fmt: skip
+def test_an_option_that_takes_a_day_refuses_a_time_rather_than_drop_it(text, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_date(text, FRIDAY.date(), direction="past", option="--since")
+
+
+def test_an_option_that_takes_a_day_reads_the_day_alone():
+    today = FRIDAY.date()
+    assert dates.parse_date("2026-11-22", today, direction="past", option="--since") == date(
+        2026, 11, 22
+    )
+    assert dates.parse_date("fri", today, direction="past", option="--since") == today
+
+
+def test_a_moment_is_shown_on_the_local_clock_and_one_without_an_offset_as_written():
+    assert dates.show_moment("2026-11-20T09:30+05:00") == "Fri 2026-11-20 12:30"
+    assert dates.show_moment(datetime(2026, 11, 20, 4, 30, tzinfo=UTC)) == "Fri 2026-11-20 12:30"
+    with local_zone("America/New_York"):
+        assert dates.show_moment("2026-11-20T09:30+05:00") == "Thu 2026-11-19 23:30"
+        # no offset: the wall clock as written, even one a daylight-saving change skips
+        assert dates.show_moment("2026-03-08T02:30") == "Sun 2026-03-08 02:30"
