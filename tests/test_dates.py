@@ -754,3 +754,45 @@ def test_a_moment_is_shown_on_the_local_clock_and_one_without_an_offset_as_writt
         assert dates.show_moment("2026-11-20T09:30+05:00") == "Thu 2026-11-19 23:30"
         # no offset: the wall clock as written, even one a daylight-saving change skips
         assert dates.show_moment("2026-03-08T02:30") == "Sun 2026-03-08 02:30"
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "day"),
+    [
+        ("1/31", "past", date(2026, 1, 31)),
+        ("31/1", "future", date(2027, 1, 31)),
+        ("3/31", "past", date(2026, 3, 31)),
+        ("12/31", "future", date(2026, 12, 31)),
+        ("2/29", "future", date(2028, 2, 29)),
+        ("29/2", "past", date(2024, 2, 29)),
+        ("4/30", "past", date(2026, 4, 30)),
+        ("12/31/2026", "past", date(2026, 12, 31)),
+        ("31.12.2026", "past", date(2026, 12, 31)),
+    ],
+)
+def test_a_slashed_day_may_be_the_last_of_its_month(text, direction, day):
+    assert dates.parse_date(text, FRIDAY.date(), direction=direction) == day
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "message"),
+    [
+        ("13/5", "none", "'13/5' has no year; write it with its year, e.g. 2026-05-13, or as "
+         "--05-13 if the year is not known"),
+        ("Jan 5", "none", "'Jan 5' has no year; write it with its year, e.g. 2026-01-05, or as "
+         "--01-05 if the year is not known"),
+        ("4/31", "past", "not a date: '4/31' (there is no such day)"),
+        ("Feb 30, 2026", "past", "not a date: 'Feb 30, 2026' (there is no such day)"),
+        ("30 Feb 2027", "future", "not a date: '30 Feb 2027' (there is no such day)"),
+        ("上午12点", "past", "not a time of day: '上午12点'; write 中午12点 for noon or 凌晨0点 "
+         "for midnight"),
+        ("晚上3点", "past", "not a time of day: '晚上3点'; after midnight is 凌晨: write 凌晨3点 "
+         "(03:00) with the day it falls on"),
+        ("傍晚9点", "past", "not a time of day: '傍晚9点'; 傍晚 runs from 16:00 to 19:59; write "
+         "the time on the 24-hour clock"),
+    ],
+)  # fmt: skip
+def test_a_refusal_says_the_whole_reason(text, direction, message):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_date(text, FRIDAY.date(), direction=direction)
+    assert str(refused.value).split("; use a day such as")[0] == message
