@@ -782,6 +782,9 @@ def test_a_slashed_day_may_be_the_last_of_its_month(text, direction, day):
         ("Jan 5", "none", "'Jan 5' has no year; write it with its year, e.g. 2026-01-05, or as "
          "--01-05 if the year is not known"),
         ("4/31", "past", "not a date: '4/31' (there is no such day)"),
+        ("13月5日", "past", "not a date: '13月5日' (there is no such day)"),
+        ("0月5日", "future", "not a date: '0月5日' (there is no such day)"),
+        ("2月30日", "future", "not a date: '2月30日' (there is no such day)"),
         ("Feb 30, 2026", "past", "not a date: 'Feb 30, 2026' (there is no such day)"),
         ("30 Feb 2027", "future", "not a date: '30 Feb 2027' (there is no such day)"),
         ("上午12点", "past", "not a time of day: '上午12点'; write 中午12点 for noon or 凌晨0点 "
