@@ -799,3 +799,36 @@ def test_a_refusal_says_the_whole_reason(text, direction, message):
     with pytest.raises(InvalidInput) as refused:
         dates.parse_date(text, FRIDAY.date(), direction=direction)
     assert str(refused.value).split("; use a day such as")[0] == message
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "offset"),
+    [
+        ("2026-11-26T15:00Z", "Thu 2026-11-26 23:00", "+00:00"),
+        ("2026-11-26t15:00z", "Thu 2026-11-26 23:00", "+00:00"),
+        ("2026-11-20T09:30+05:00", "Fri 2026-11-20 12:30", "+05:00"),
+        ("2026-11-20 09:30-0300", "Fri 2026-11-20 20:30", "-03:00"),
+    ],
+)
+def test_a_moment_with_an_offset_keeps_it(text, shown, offset):
+    moment = dates.parse_datetime(text, FRIDAY, direction="past")
+    assert (dates.show_moment(moment), moment.isoformat()[-6:]) == (shown, offset)
+
+
+def test_this_weeks_day_is_in_the_week_of_today_whichever_the_direction():
+    # Friday 2026-12-04: this week runs from Monday 30 November to Sunday 6 December
+    for text in ("这周一", "本周一", "这星期一"):
+        for direction in ("past", "future", "none"):
+            assert dates.parse_date(text, FRIDAY.date(), direction=direction) == date(2026, 11, 30)
+    assert dates.parse_date("这周日", FRIDAY.date(), direction="past") == date(2026, 12, 6)
+
+
+def test_a_time_skipped_by_daylight_saving_is_refused_with_the_whole_reason():
+    with local_zone("America/New_York"):
+        now = datetime(2026, 3, 8, 12, 0).astimezone()
+        with pytest.raises(InvalidInput) as refused:
+            dates.parse_datetime("2026-03-08 2:30am", now, direction="past")
+    assert str(refused.value) == (
+        "2026-03-08 02:30 does not exist in the local time zone (the clocks skip it for "
+        "daylight saving); give a time outside the gap"
+    )
