@@ -832,3 +832,38 @@ def test_a_time_skipped_by_daylight_saving_is_refused_with_the_whole_reason():
         "2026-03-08 02:30 does not exist in the local time zone (the clocks skip it for "
         "daylight saving); give a time outside the gap"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "shown"),
+    [
+        ("中午", "past", "Fri 2026-12-04 12:00"),
+        ("正午", "past", "Fri 2026-12-04 12:00"),
+        ("午夜", "past", "Fri 2026-12-04 00:00"),
+        ("明天中午", "future", "Sat 2026-12-05 12:00"),
+        ("2星期后", "future", "Fri 2026-12-18 00:00"),
+        ("2个星期后", "future", "Fri 2026-12-18 00:00"),
+        ("1礼拜前", "past", "Fri 2026-11-27 00:00"),
+        ("1个礼拜以前", "past", "Fri 2026-11-27 00:00"),
+        ("3日后", "future", "Mon 2026-12-07 00:00"),
+        ("1年前", "past", "Thu 2025-12-04 00:00"),
+    ],
+)
+def test_chinese_words_for_noon_midnight_and_weeks(text, direction, shown):
+    moment = dates.parse_datetime(text, FRIDAY, direction=direction)
+    assert dates.show_moment(moment) == shown
+
+
+def test_seconds_are_kept_and_checked():
+    assert dates.parse_datetime("9:05:30", FRIDAY, direction="past").second == 30
+    assert dates.parse_datetime("3:30:59 pm", FRIDAY, direction="past").time() == time(15, 30, 59)
+    for text in ("15:00:60", "9:05:99", "3:30:60pm"):
+        with pytest.raises(InvalidInput, match=re.escape(f"not a time of day: '{text}'")):
+            dates.parse_datetime(text, FRIDAY, direction="past")
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "20260230", "2026年2月30日", "2026/2/30"])
+def test_a_day_no_calendar_has_is_refused_quoting_it(text):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_date(text, FRIDAY.date(), direction="past")
+    assert str(refused.value).startswith(f"not a date: '{text}' (there is no such day); use ")
