@@ -867,3 +867,30 @@ def test_a_day_no_calendar_has_is_refused_quoting_it(text):
     with pytest.raises(InvalidInput) as refused:
         dates.parse_date(text, FRIDAY.date(), direction="past")
     assert str(refused.value).startswith(f"not a date: '{text}' (there is no such day); use ")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("2026/11/26T3pm", "Thu 2026-11-26 15:00"),
+        ("2026/11/26t15:00", "Thu 2026-11-26 15:00"),
+        ("20261126T15:30", "Thu 2026-11-26 15:30"),
+        ("11月26日15:00", "Thu 2026-11-26 15:00"),
+    ],
+)
+def test_a_time_joined_to_its_day_by_t_or_after_chinese_is_read(text, shown):
+    assert dates.show_moment(dates.parse_datetime(text, FRIDAY, direction="past")) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("fri3pm", "fri3pm"),
+        ("2026-11-2615:00", "2026-11-2615:00"),
+        ("2026-11-26X15:00", "2026-11-26X15:00"),
+        ("某下午3点", "某"),  # the time is read; the day part is what is no day
+    ],
+)
+def test_a_time_run_into_its_day_is_refused(text, quoted):
+    with pytest.raises(InvalidInput, match=re.escape(f"not a date: '{quoted}';")):
+        dates.parse_datetime(text, FRIDAY, direction="past")
