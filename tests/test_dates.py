@@ -894,3 +894,10 @@ def test_a_time_joined_to_its_day_by_t_or_after_chinese_is_read(text, shown):
 def test_a_time_run_into_its_day_is_refused(text, quoted):
     with pytest.raises(InvalidInput, match=re.escape(f"not a date: '{quoted}';")):
         dates.parse_datetime(text, FRIDAY, direction="past")
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-11-26T15:00Z", "2026-11-26t15:00z", "2026-11-26 15:00+05:00"]
+)
+def test_the_day_of_an_iso_moment_is_the_day_it_names(text):
+    assert dates.parse_date(text, FRIDAY.date(), direction="past") == date(2026, 11, 26)
