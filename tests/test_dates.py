@@ -648,7 +648,7 @@ def test_a_period_counts_calendar_units(text, shown, words, days, after):
     [
         ("2", "--every '2' is not a period; use a number and d, w, m or y"),
         ("15min", "--every '15min' is not a period (minutes and hours are not calendar periods"),
-        ("2 hours", "--every '2 hours' is not a period (minutes and hours are not calendar"),
+        ("2 Hours", "--every '2 Hours' is not a period (minutes and hours are not calendar"),
         ("30s", "--every '30s' is not a period (minutes and hours"),
         ("-1d", "--every '-1d' is not a period; use"),
         ("0d", "--every must be at least 1 (got '0d')"),
@@ -687,8 +687,12 @@ def test_what_is_not_of_the_yearless_form_is_left_to_the_other_forms(text):
 
 @pytest.mark.parametrize("text", ["--13-01", "--00-10", "--02-30", "--04-31", "--05-00", "--12-32"])
 def test_a_day_without_a_year_that_no_year_has_is_refused(text):
-    with pytest.raises(InvalidInput, match=re.escape(f"not a date: '{text}' (there is no such")):
+    with pytest.raises(InvalidInput) as refused:
         dates.parse_yearless(f" {text}")
+    assert str(refused.value) == (
+        f"not a date: '{text}' (there is no such day); a day without its year is --MM-DD, "
+        "e.g. --05-13"
+    )
 
 
 @pytest.mark.parametrize(
@@ -857,7 +861,7 @@ def test_chinese_words_for_noon_midnight_and_weeks(text, direction, shown):
 def test_seconds_are_kept_and_checked():
     assert dates.parse_datetime("9:05:30", FRIDAY, direction="past").second == 30
     assert dates.parse_datetime("3:30:59 pm", FRIDAY, direction="past").time() == time(15, 30, 59)
-    for text in ("15:00:60", "9:05:99", "3:30:60pm"):
+    for text in ("15:00:60", "9:05:99", "3:30:60pm", "15:60", "9:75"):
         with pytest.raises(InvalidInput, match=re.escape(f"not a time of day: '{text}'")):
             dates.parse_datetime(text, FRIDAY, direction="past")
 
@@ -875,6 +879,7 @@ def test_a_day_no_calendar_has_is_refused_quoting_it(text):
         ("2026/11/26T3pm", "Thu 2026-11-26 15:00"),
         ("2026/11/26t15:00", "Thu 2026-11-26 15:00"),
         ("20261126T15:30", "Thu 2026-11-26 15:30"),
+        ("2026/11/6T15:00", "Fri 2026-11-06 15:00"),
         ("11月26日15:00", "Thu 2026-11-26 15:00"),
     ],
 )
