@@ -495,6 +495,7 @@ def test_birthday_by_day_of_the_year_and_by_date(db_path):
     assert ids("--where", "birthday != --05-13") == [3, 4]  # no birthday differs too
     # A date compares the whole day: a birthday without a year is neither before nor after it.
     assert ids("--where", "birthday < 2000-01-01") == [2, 3]
+    assert ids("--where", "birthday <= 1990-05-13") == [2, 3]
     assert ids("--where", "birthday > 1900-01-01") == [2, 3]
     assert ids("--where", "birthday ~ 05-13") == [1, 2]
     err = fails(2, "list", "--where", "birthday = --02-30")
@@ -555,3 +556,30 @@ def test_bad_last_contact_fields_exit_2(db_path, where, message):
 def test_a_day_of_the_year_in_full_width_digits_is_the_same_day(db_path):
     add("Mei", "--birthday", "--05-13")
     assert ids("--where", "birthday = --０５-１３") == [1]
+
+
+def test_phones_and_emails_compare_as_stored(db_path):
+    ok("config", "set", "default_region", "CN")
+    add("Ann", "--phone", "+86 138 0013 8000", "--email", "Ann@Example.com")
+    add("Bo", "--phone", "+1 212-555-0100", "--email", "bo@example.org")
+    add("Cy")
+    assert ids("--where", "phone = 138 0013 8000") == [1]  # read in the default region
+    assert ids("--where", "phone = +1 (212) 555-0100") == [2]
+    assert ids("--where", "phone != 13800138000") == [2, 3]
+    assert ids("--where", "phone ~ 138-0013") == [1]  # the digits typed, anywhere in it
+    assert ids("--where", "phone ~ 555 01") == [2]
+    assert ids("--where", "email = ANN@example.com") == [1]
+    assert ids("--where", "email ~ EXAMPLE.ORG") == [2]
+    assert ids("--where", "email != ann@example.com") == [2, 3]
+    assert fails(2, "list", "--where", "email = not-an-email").startswith(
+        "crm: invalid email 'not-an-email'"
+    )
+    assert fails(2, "list", "--where", "phone = 12").startswith("crm: ")
+
+
+def test_contains_finds_a_backslash_as_typed(db_path):
+    add("Dee", "--company", "a\\b")
+    add("Eve", "--company", "ab")
+    add("Fay", "--company", "a%b")
+    assert ids("--where", "company ~ a\\b") == [1]
+    assert ids("--where", "company ~ a%b") == [3]
