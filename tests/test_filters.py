@@ -583,3 +583,15 @@ def test_contains_finds_a_backslash_as_typed(db_path):
     add("Fay", "--company", "a%b")
     assert ids("--where", "company ~ a\\b") == [1]
     assert ids("--where", "company ~ a%b") == [3]
+
+
+@pytest.mark.parametrize("sort", ["Xname", "-Xcity", "phone"])
+def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
+    add("Ann")
+    name = sort.lstrip("-")
+    assert fails(2, "list", "--sort", sort) == (
+        f"crm: cannot sort by '{name}'; sortable fields: id, name, kind, company, title, "
+        "gender, birthday, address, city, region, country, industry, company_size, source, "
+        "notes, external_id, referred_by, preferred_channel, preferred_time, cadence_days, "
+        "created_at, updated_at, archived_at, stage, birthday_lunar, cadence_max_days\n"
+    )
