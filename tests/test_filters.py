@@ -575,6 +575,10 @@ def test_phones_and_emails_compare_as_stored(db_path):
         "crm: invalid email 'not-an-email'"
     )
     assert fails(2, "list", "--where", "phone = 12").startswith("crm: ")
+    add("Di", "--email", "a_b@example.com")
+    add("Ed", "--email", "axb@example.com")
+    assert ids("--where", "email = a_b@example.com") == [4]  # `_` is no wildcard
+    assert ids("--where", "email ~ a_b") == [4]
 
 
 def test_contains_finds_a_backslash_as_typed(db_path):
