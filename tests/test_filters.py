@@ -144,6 +144,23 @@ def test_a_merge_points_stored_filters_at_the_tag_merged_into(db_path):
     assert ids("--segment", "s") == [1, 2]
 
 
+def test_a_merge_keeps_the_rest_of_a_stored_filter(db_path):
+    for name in ("Anna", "Bob", "Carl"):
+        ok("add", name)
+    ok("tag", "a", "Anna", "Bob")
+    ok("tag", "b", "Bob", "Carl")
+    ok("tag", "c", "Bob")
+    ok("segment", "save", "s", "--tag", "a", "--tag", "b", "--tag", "c", "--tag", "later")
+    ok("segment", "save", "w", "--where", "tag = b")
+    ok("tag", "rename", "b", "a")  # b merges into a
+    filters = {row["segment"]: row["filter"] for row in shown("segment", "list")}
+    assert filters == {"s": "--tag a --tag c --tag later", "w": "--where 'tag = a'"}
+    assert ids("--segment", "w") == [1, 2, 3]
+    assert ids("--segment", "s") == []  # nobody has the tag `later` yet
+    ok("tag", "later", "Bob")
+    assert ids("--segment", "s") == [2]
+
+
 # --- the migration ------------------------------------------------------------------------
 
 STEP = migrations.MIGRATIONS.index(migrations.m013_stored_tags_by_id)
@@ -598,4 +615,17 @@ def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
         "gender, birthday, address, city, region, country, industry, company_size, source, "
         "notes, external_id, referred_by, preferred_channel, preferred_time, cadence_days, "
         "created_at, updated_at, archived_at, stage, birthday_lunar, cadence_max_days\n"
+    )
+
+
+def test_an_unknown_field_is_refused_with_every_known_one(db_path):
+    add("Ann")
+    assert fails(2, "list", "--where", "nosuch = 1") == (
+        "crm: unknown field 'nosuch' in --where; known fields: id, name, kind, company, title, "
+        "gender, birthday, address, city, region, country, industry, company_size, source, "
+        "notes, external_id, referred_by, preferred_channel, preferred_time, cadence_days, "
+        "created_at, updated_at, archived_at, stage, birthday_lunar, cadence_max_days, phone, "
+        "email, tag, lifecycle, abc, frequency_tier, value_tier, purchase_days, "
+        "purchase_days_12m, days_since_purchase, revenue_12m, first_purchase_on, "
+        "last_purchase_on, last_contact_on, days_since_contact\n"
     )
