@@ -629,3 +629,22 @@ def test_an_unknown_field_is_refused_with_every_known_one(db_path):
         "purchase_days_12m, days_since_purchase, revenue_12m, first_purchase_on, "
         "last_purchase_on, last_contact_on, days_since_contact\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("city === x", ": the value starts with '='; operators are"),
+        ("city =~x", ": the value starts with '~'; operators are"),
+        ("city <<x", ": the value starts with '<'; operators are"),
+        ("city >>x", ": the value starts with '>'; operators are"),
+        ("city =!x", ": the value starts with '!'; operators are"),
+        ("city", "; write FIELD OP VALUE with OP one of"),
+        ("city ≈ x", "; write FIELD OP VALUE with OP one of"),
+    ],
+)
+def test_a_where_that_cannot_be_read_is_refused_saying_why(db_path, where, reason):
+    add("Ann", "--city", "= x")
+    assert fails(2, "list", "--where", where) == (
+        f"crm: cannot read --where '{where}'{reason} != <= >= = < > ~\n"
+    )
