@@ -648,3 +648,25 @@ def test_a_where_that_cannot_be_read_is_refused_saying_why(db_path, where, reaso
     assert fails(2, "list", "--where", where) == (
         f"crm: cannot read --where '{where}'{reason} != <= >= = < > ~\n"
     )
+
+
+def test_purchase_facts_and_classes_in_where(db_path):
+    """Today is 2026-11-22. Ann bought on two days (150 in all), Bob on one (10), Cy never;
+    Bob was called yesterday."""
+    for name in ("Ann", "Bob", "Cy"):
+        ok("add", name)
+    ok("buy", "Ann", "Tea", "100", "--at", "2026-11-01")
+    ok("buy", "Ann", "Tea", "50", "--at", "2026-11-10")
+    ok("buy", "Bob", "Tea", "10", "--at", "2026-11-20")
+    ok("log", "call", "Bob", "hi", "--at", "yesterday")
+    expected = {
+        "purchase_days >= 2": [1],
+        "purchase_days = 1": [2],
+        "purchase_days != 2": [2, 3],
+        "revenue_12m > 100": [1],
+        "last_purchase_on = 2026-11-20": [2],
+        "abc = A": [1],  # 150 of 160
+        "last_contact_on = yesterday": [2],
+        "last_contact_on != yesterday": [1, 3],
+    }
+    assert {where: ids("--where", where) for where in expected} == expected
