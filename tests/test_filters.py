@@ -670,3 +670,29 @@ def test_purchase_facts_and_classes_in_where(db_path):
         "last_contact_on != yesterday": [1, 3],
     }
     assert {where: ids("--where", where) for where in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("stage != nosuch", "unknown stage 'nosuch'; stages are: lead, prospect, customer, "
+         "loyal, lost"),
+        ("tag < x", "tag takes = != or ~ only"),
+        ("last_contact_on = yesterday 3pm", "last_contact_on takes a day, not a time of day: "
+         "'yesterday 3pm'; write the day alone, e.g. yesterday"),
+        ("created_at = 2026-11-20 15:00", "created_at takes a day, not a time of day: "
+         "'2026-11-20 15:00'; write the day alone, e.g. 2026-11-20"),
+    ],
+)  # fmt: skip
+def test_a_where_value_the_field_cannot_take_is_refused(db_path, where, message):
+    add("Ann")
+    assert fails(2, "list", "--where", where) == f"crm: {message}\n"
+
+
+def test_a_weekday_in_where_is_the_last_one(db_path):
+    """Today is Sunday 2026-11-22: `fri` in a filter is Friday 2026-11-20."""
+    ok("add", "Ann")
+    ok("log", "call", "Ann", "hi", "--at", "2026-11-20 09:00")
+    assert ids("--where", "last_contact_on = fri") == [1]
+    assert ids("--where", "created_at >= fri") == [1]
+    assert ids("--where", "created_at < fri") == []
