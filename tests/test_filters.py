@@ -678,6 +678,7 @@ def test_purchase_facts_and_classes_in_where(db_path):
         ("stage != nosuch", "unknown stage 'nosuch'; stages are: lead, prospect, customer, "
          "loyal, lost"),
         ("tag < x", "tag takes = != or ~ only"),
+        ("email >= a@example.com", "email takes = != or ~ only"),
         ("last_contact_on = yesterday 3pm", "last_contact_on takes a day, not a time of day: "
          "'yesterday 3pm'; write the day alone, e.g. yesterday"),
         ("created_at = 2026-11-20 15:00", "created_at takes a day, not a time of day: "
