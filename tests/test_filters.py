@@ -670,6 +670,11 @@ def test_purchase_facts_and_classes_in_where(db_path):
         "last_contact_on != yesterday": [1, 3],
     }
     assert {where: ids("--where", where) for where in expected} == expected
+    # --abc takes classes in any case, repeated means any of them; Cy, who never bought, is C
+    assert ids("--abc", "a") == [1]
+    assert ids("--abc", "B") == [2]
+    assert ids("--abc", "A", "--abc", "c") == [1, 3]
+    assert fails(2, "list", "--abc", "Z") == "crm: unknown abc 'Z'; use one of: A, B, C\n"
 
 
 @pytest.mark.parametrize(
