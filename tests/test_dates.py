@@ -571,3 +571,338 @@ def test_an_ambiguous_slash_hint_names_the_days_typed_in_forms_the_option_takes(
 def test_a_refusal_quotes_the_text_as_it_was_typed(text, message):
     with pytest.raises(InvalidInput, match=re.escape(message)):
         dates.parse_datetime(text, FRIDAY, direction="past")
+
+
+# --- lengths, days without a year, anniversaries: every form by hand ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("15m", 15),
+        ("45", 45),
+        (" 90 ", 90),
+        ("1h30m", 90),
+        ("1 h 30 m", 90),
+        ("2H", 120),
+        ("2 hours", 120),
+        ("1hr", 60),
+        ("3 mins", 3),
+        ("1minute", 1),
+        ("1d", 1440),
+        ("2days", 2880),
+        ("120s", 2),
+        ("60 secs", 1),
+        ("1h1m60s", 62),
+        ("99999", 99999),
+    ],
+)
+def test_a_duration_is_clock_time(text, minutes):
+    assert dates.parse_duration(text) == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2mo", "--duration '2mo' is not a duration (a duration is clock time; here m means "),
+        ("1w", "--duration '1w' is not a duration (a duration is clock time;"),
+        ("3 years", "--duration '3 years' is not a duration (a duration is clock time;"),
+        ("soon", "--duration 'soon' is not a duration; use e.g. 15m (minutes), 1h30m"),
+        ("", "--duration '' is not a duration; use"),
+        ("1h30", "--duration '1h30' is not a duration; use"),
+        ("m15", "--duration 'm15' is not a duration; use"),
+        ("100000", "--duration '100000' is not a duration; use"),
+        ("1.5h", "--duration '1.5h' is not a duration; use"),
+    ],
+)
+def test_what_is_no_duration_is_refused_naming_the_option(text, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_duration(text, option="--duration")
+
+
+def test_a_duration_refusal_names_a_duration_by_default():
+    with pytest.raises(InvalidInput, match=re.escape("duration 'x' is not a duration")):
+        dates.parse_duration("x")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "words", "days", "after"),
+    [
+        ("7d", "7d", "7 days", 7, date(2028, 3, 7)),
+        ("1 day", "1d", "1 day", 1, date(2028, 3, 1)),
+        ("+2w", "2w", "2 weeks", 14, date(2028, 3, 14)),
+        ("1m", "1m", "1 month", 30, date(2028, 3, 29)),
+        ("3 Months", "3m", "3 months", 90, date(2028, 5, 29)),
+        ("1Y", "1y", "1 year", 365, date(2029, 2, 28)),
+        ("2yrs", "2y", "2 years", 730, date(2030, 2, 28)),
+    ],
+)
+def test_a_period_counts_calendar_units(text, shown, words, days, after):
+    period = dates.parse_period(text)
+    assert (str(period), period.describe(), period.approx_days()) == (shown, words, days)
+    assert period.after(date(2028, 2, 29)) == after
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2", "--every '2' is not a period; use a number and d, w, m or y"),
+        ("15min", "--every '15min' is not a period (minutes and hours are not calendar periods"),
+        ("2 Hours", "--every '2 Hours' is not a period (minutes and hours are not calendar"),
+        ("30s", "--every '30s' is not a period (minutes and hours"),
+        ("-1d", "--every '-1d' is not a period; use"),
+        ("0d", "--every must be at least 1 (got '0d')"),
+    ],
+)
+def test_what_is_no_period_is_refused_naming_the_option(text, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_period(text, option="--every")
+
+
+def test_a_zero_period_is_read_only_where_it_is_allowed():
+    assert dates.parse_period("0d", allow_zero=True) == dates.Period(0, "d")
+    with pytest.raises(InvalidInput, match=re.escape("period 'x' is not a period")):
+        dates.parse_period("x")
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("--05-13", "--05-13"),
+        ("--0513", "--05-13"),
+        (" --12-31 ", "--12-31"),
+        ("--02-29", "--02-29"),
+        ("--01-01", "--01-01"),
+        ("－－０５－１３", "--05-13"),
+    ],
+)
+def test_a_day_without_its_year_is_kept_as_month_and_day(text, stored):
+    assert dates.parse_yearless(text) == stored
+
+
+@pytest.mark.parametrize("text", ["05-13", "1990-05-13", "--5-13", "--05-133", "-05-13", ""])
+def test_what_is_not_of_the_yearless_form_is_left_to_the_other_forms(text):
+    assert dates.parse_yearless(text) is None
+
+
+@pytest.mark.parametrize("text", ["--13-01", "--00-10", "--02-30", "--04-31", "--05-00", "--12-32"])
+def test_a_day_without_a_year_that_no_year_has_is_refused(text):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_yearless(f" {text}")
+    assert str(refused.value) == (
+        f"not a date: '{text}' (there is no such day); a day without its year is --MM-DD, "
+        "e.g. --05-13"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "known"),
+    [
+        ("1990-05-13", date(1990, 5, 13), True),
+        ("2026-11-22T10:00:00+08:00", date(2026, 11, 22), True),
+        ("--05-13", date(4, 5, 13), False),
+        ("--02-29", date(4, 2, 29), False),
+        ("--12-31", date(4, 12, 31), False),
+    ],
+)
+def test_a_stored_day_is_read_back_with_whether_its_year_is_known(text, day, known):
+    assert dates.stored_day(text) == (day, known)
+
+
+@pytest.mark.parametrize(
+    ("original", "year", "expected"),
+    [
+        (date(2024, 2, 29), 2025, date(2025, 2, 28)),
+        (date(2024, 2, 29), 2028, date(2028, 2, 29)),
+        (date(2024, 2, 29), 2100, date(2100, 2, 28)),
+        (date(2023, 2, 28), 2024, date(2024, 2, 28)),
+        (date(2024, 3, 1), 2025, date(2025, 3, 1)),
+        (date(1990, 5, 13), 2026, date(2026, 5, 13)),
+        (date(4, 12, 29), 2027, date(2027, 12, 29)),
+    ],
+)
+def test_an_anniversary_of_29_february_falls_on_28_february_in_common_years(
+    original, year, expected
+):
+    assert dates.anniversary(original, year) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tomorrow 3pm", "--since takes a day, not a time of day: 'tomorrow 3pm'; write the "
+         "day alone, e.g. tomorrow"),
+        ("3pm", "--since takes a day, not a time of day: '3pm'; write the day alone, e.g. today"),
+        (" 2026-11-22T10:00 ", "--since takes a day, not a time of day: '2026-11-22T10:00'; "
+         "write the day alone, e.g. 2026-11-22"),
+        ("2026-11-22 00:00", "e.g. 2026-11-22"),
+    ],
+)  # fmt: skip
+def test_an_option_that_takes_a_day_refuses_a_time_rather_than_drop_it(text, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_date(text, FRIDAY.date(), direction="past", option="--since")
+
+
+def test_an_option_that_takes_a_day_reads_the_day_alone():
+    today = FRIDAY.date()
+    assert dates.parse_date("2026-11-22", today, direction="past", option="--since") == date(
+        2026, 11, 22
+    )
+    assert dates.parse_date("fri", today, direction="past", option="--since") == today
+
+
+def test_a_moment_is_shown_on_the_local_clock_and_one_without_an_offset_as_written():
+    assert dates.show_moment("2026-11-20T09:30+05:00") == "Fri 2026-11-20 12:30"
+    assert dates.show_moment(datetime(2026, 11, 20, 4, 30, tzinfo=UTC)) == "Fri 2026-11-20 12:30"
+    with local_zone("America/New_York"):
+        assert dates.show_moment("2026-11-20T09:30+05:00") == "Thu 2026-11-19 23:30"
+        # no offset: the wall clock as written, even one a daylight-saving change skips
+        assert dates.show_moment("2026-03-08T02:30") == "Sun 2026-03-08 02:30"
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "day"),
+    [
+        ("1/31", "past", date(2026, 1, 31)),
+        ("31/1", "future", date(2027, 1, 31)),
+        ("3/31", "past", date(2026, 3, 31)),
+        ("12/31", "future", date(2026, 12, 31)),
+        ("2/29", "future", date(2028, 2, 29)),
+        ("29/2", "past", date(2024, 2, 29)),
+        ("4/30", "past", date(2026, 4, 30)),
+        ("12/31/2026", "past", date(2026, 12, 31)),
+        ("31.12.2026", "past", date(2026, 12, 31)),
+    ],
+)
+def test_a_slashed_day_may_be_the_last_of_its_month(text, direction, day):
+    assert dates.parse_date(text, FRIDAY.date(), direction=direction) == day
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "message"),
+    [
+        ("13/5", "none", "'13/5' has no year; write it with its year, e.g. 2026-05-13, or as "
+         "--05-13 if the year is not known"),
+        ("Jan 5", "none", "'Jan 5' has no year; write it with its year, e.g. 2026-01-05, or as "
+         "--01-05 if the year is not known"),
+        ("4/31", "past", "not a date: '4/31' (there is no such day)"),
+        ("13月5日", "past", "not a date: '13月5日' (there is no such day)"),
+        ("0月5日", "future", "not a date: '0月5日' (there is no such day)"),
+        ("2月30日", "future", "not a date: '2月30日' (there is no such day)"),
+        ("Feb 30, 2026", "past", "not a date: 'Feb 30, 2026' (there is no such day)"),
+        ("30 Feb 2027", "future", "not a date: '30 Feb 2027' (there is no such day)"),
+        ("上午12点", "past", "not a time of day: '上午12点'; write 中午12点 for noon or 凌晨0点 "
+         "for midnight"),
+        ("晚上3点", "past", "not a time of day: '晚上3点'; after midnight is 凌晨: write 凌晨3点 "
+         "(03:00) with the day it falls on"),
+        ("傍晚9点", "past", "not a time of day: '傍晚9点'; 傍晚 runs from 16:00 to 19:59; write "
+         "the time on the 24-hour clock"),
+    ],
+)  # fmt: skip
+def test_a_refusal_says_the_whole_reason(text, direction, message):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_date(text, FRIDAY.date(), direction=direction)
+    assert str(refused.value).split("; use a day such as")[0] == message
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "offset"),
+    [
+        ("2026-11-26T15:00Z", "Thu 2026-11-26 23:00", "+00:00"),
+        ("2026-11-26t15:00z", "Thu 2026-11-26 23:00", "+00:00"),
+        ("2026-11-20T09:30+05:00", "Fri 2026-11-20 12:30", "+05:00"),
+        ("2026-11-20 09:30-0300", "Fri 2026-11-20 20:30", "-03:00"),
+    ],
+)
+def test_a_moment_with_an_offset_keeps_it(text, shown, offset):
+    moment = dates.parse_datetime(text, FRIDAY, direction="past")
+    assert (dates.show_moment(moment), moment.isoformat()[-6:]) == (shown, offset)
+
+
+def test_this_weeks_day_is_in_the_week_of_today_whichever_the_direction():
+    # Friday 2026-12-04: this week runs from Monday 30 November to Sunday 6 December
+    for text in ("这周一", "本周一", "这星期一"):
+        for direction in ("past", "future", "none"):
+            assert dates.parse_date(text, FRIDAY.date(), direction=direction) == date(2026, 11, 30)
+    assert dates.parse_date("这周日", FRIDAY.date(), direction="past") == date(2026, 12, 6)
+
+
+def test_a_time_skipped_by_daylight_saving_is_refused_with_the_whole_reason():
+    with local_zone("America/New_York"):
+        now = datetime(2026, 3, 8, 12, 0).astimezone()
+        with pytest.raises(InvalidInput) as refused:
+            dates.parse_datetime("2026-03-08 2:30am", now, direction="past")
+    assert str(refused.value) == (
+        "2026-03-08 02:30 does not exist in the local time zone (the clocks skip it for "
+        "daylight saving); give a time outside the gap"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "shown"),
+    [
+        ("中午", "past", "Fri 2026-12-04 12:00"),
+        ("正午", "past", "Fri 2026-12-04 12:00"),
+        ("午夜", "past", "Fri 2026-12-04 00:00"),
+        ("明天中午", "future", "Sat 2026-12-05 12:00"),
+        ("2星期后", "future", "Fri 2026-12-18 00:00"),
+        ("2个星期后", "future", "Fri 2026-12-18 00:00"),
+        ("1礼拜前", "past", "Fri 2026-11-27 00:00"),
+        ("1个礼拜以前", "past", "Fri 2026-11-27 00:00"),
+        ("3日后", "future", "Mon 2026-12-07 00:00"),
+        ("1年前", "past", "Thu 2025-12-04 00:00"),
+    ],
+)
+def test_chinese_words_for_noon_midnight_and_weeks(text, direction, shown):
+    moment = dates.parse_datetime(text, FRIDAY, direction=direction)
+    assert dates.show_moment(moment) == shown
+
+
+def test_seconds_are_kept_and_checked():
+    assert dates.parse_datetime("9:05:30", FRIDAY, direction="past").second == 30
+    assert dates.parse_datetime("3:30:59 pm", FRIDAY, direction="past").time() == time(15, 30, 59)
+    for text in ("15:00:60", "9:05:99", "3:30:60pm", "15:60", "9:75"):
+        with pytest.raises(InvalidInput, match=re.escape(f"not a time of day: '{text}'")):
+            dates.parse_datetime(text, FRIDAY, direction="past")
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "20260230", "2026年2月30日", "2026/2/30"])
+def test_a_day_no_calendar_has_is_refused_quoting_it(text):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_date(text, FRIDAY.date(), direction="past")
+    assert str(refused.value).startswith(f"not a date: '{text}' (there is no such day); use ")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("2026/11/26T3pm", "Thu 2026-11-26 15:00"),
+        ("2026/11/26t15:00", "Thu 2026-11-26 15:00"),
+        ("20261126T15:30", "Thu 2026-11-26 15:30"),
+        ("2026/11/6T15:00", "Fri 2026-11-06 15:00"),
+        ("11月26日15:00", "Thu 2026-11-26 15:00"),
+    ],
+)
+def test_a_time_joined_to_its_day_by_t_or_after_chinese_is_read(text, shown):
+    assert dates.show_moment(dates.parse_datetime(text, FRIDAY, direction="past")) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("fri3pm", "fri3pm"),
+        ("2026-11-2615:00", "2026-11-2615:00"),
+        ("2026-11-26X15:00", "2026-11-26X15:00"),
+        ("某下午3点", "某"),  # the time is read; the day part is what is no day
+    ],
+)
+def test_a_time_run_into_its_day_is_refused(text, quoted):
+    with pytest.raises(InvalidInput, match=re.escape(f"not a date: '{quoted}';")):
+        dates.parse_datetime(text, FRIDAY, direction="past")
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-11-26T15:00Z", "2026-11-26t15:00z", "2026-11-26 15:00+05:00"]
+)
+def test_the_day_of_an_iso_moment_is_the_day_it_names(text):
+    assert dates.parse_date(text, FRIDAY.date(), direction="past") == date(2026, 11, 26)

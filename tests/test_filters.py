@@ -144,6 +144,23 @@ def test_a_merge_points_stored_filters_at_the_tag_merged_into(db_path):
     assert ids("--segment", "s") == [1, 2]
 
 
+def test_a_merge_keeps_the_rest_of_a_stored_filter(db_path):
+    for name in ("Anna", "Bob", "Carl"):
+        ok("add", name)
+    ok("tag", "a", "Anna", "Bob")
+    ok("tag", "b", "Bob", "Carl")
+    ok("tag", "c", "Bob")
+    ok("segment", "save", "s", "--tag", "a", "--tag", "b", "--tag", "c", "--tag", "later")
+    ok("segment", "save", "w", "--where", "tag = b")
+    ok("tag", "rename", "b", "a")  # b merges into a
+    filters = {row["segment"]: row["filter"] for row in shown("segment", "list")}
+    assert filters == {"s": "--tag a --tag c --tag later", "w": "--where 'tag = a'"}
+    assert ids("--segment", "w") == [1, 2, 3]
+    assert ids("--segment", "s") == []  # nobody has the tag `later` yet
+    ok("tag", "later", "Bob")
+    assert ids("--segment", "s") == [2]
+
+
 # --- the migration ------------------------------------------------------------------------
 
 STEP = migrations.MIGRATIONS.index(migrations.m013_stored_tags_by_id)
@@ -495,6 +512,7 @@ def test_birthday_by_day_of_the_year_and_by_date(db_path):
     assert ids("--where", "birthday != --05-13") == [3, 4]  # no birthday differs too
     # A date compares the whole day: a birthday without a year is neither before nor after it.
     assert ids("--where", "birthday < 2000-01-01") == [2, 3]
+    assert ids("--where", "birthday <= 1990-05-13") == [2, 3]
     assert ids("--where", "birthday > 1900-01-01") == [2, 3]
     assert ids("--where", "birthday ~ 05-13") == [1, 2]
     err = fails(2, "list", "--where", "birthday = --02-30")
@@ -555,3 +573,132 @@ def test_bad_last_contact_fields_exit_2(db_path, where, message):
 def test_a_day_of_the_year_in_full_width_digits_is_the_same_day(db_path):
     add("Mei", "--birthday", "--05-13")
     assert ids("--where", "birthday = --０５-１３") == [1]
+
+
+def test_phones_and_emails_compare_as_stored(db_path):
+    ok("config", "set", "default_region", "CN")
+    add("Ann", "--phone", "+86 138 0013 8000", "--email", "Ann@Example.com")
+    add("Bo", "--phone", "+1 212-555-0100", "--email", "bo@example.org")
+    add("Cy")
+    assert ids("--where", "phone = 138 0013 8000") == [1]  # read in the default region
+    assert ids("--where", "phone = +1 (212) 555-0100") == [2]
+    assert ids("--where", "phone != 13800138000") == [2, 3]
+    assert ids("--where", "phone ~ 138-0013") == [1]  # the digits typed, anywhere in it
+    assert ids("--where", "phone ~ 555 01") == [2]
+    assert ids("--where", "email = ANN@example.com") == [1]
+    assert ids("--where", "email ~ EXAMPLE.ORG") == [2]
+    assert ids("--where", "email != ann@example.com") == [2, 3]
+    assert fails(2, "list", "--where", "email = not-an-email").startswith(
+        "crm: invalid email 'not-an-email'"
+    )
+    assert fails(2, "list", "--where", "phone = 12").startswith("crm: ")
+    add("Di", "--email", "a_b@example.com")
+    add("Ed", "--email", "axb@example.com")
+    assert ids("--where", "email = a_b@example.com") == [4]  # `_` is no wildcard
+    assert ids("--where", "email ~ a_b") == [4]
+
+
+def test_contains_finds_a_backslash_as_typed(db_path):
+    add("Dee", "--company", "a\\b")
+    add("Eve", "--company", "ab")
+    add("Fay", "--company", "a%b")
+    assert ids("--where", "company ~ a\\b") == [1]
+    assert ids("--where", "company ~ a%b") == [3]
+
+
+@pytest.mark.parametrize("sort", ["Xname", "-Xcity", "phone"])
+def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
+    add("Ann")
+    name = sort.lstrip("-")
+    assert fails(2, "list", "--sort", sort) == (
+        f"crm: cannot sort by '{name}'; sortable fields: id, name, kind, company, title, "
+        "gender, birthday, address, city, region, country, industry, company_size, source, "
+        "notes, external_id, referred_by, preferred_channel, preferred_time, cadence_days, "
+        "created_at, updated_at, archived_at, stage, birthday_lunar, cadence_max_days\n"
+    )
+
+
+def test_an_unknown_field_is_refused_with_every_known_one(db_path):
+    add("Ann")
+    assert fails(2, "list", "--where", "nosuch = 1") == (
+        "crm: unknown field 'nosuch' in --where; known fields: id, name, kind, company, title, "
+        "gender, birthday, address, city, region, country, industry, company_size, source, "
+        "notes, external_id, referred_by, preferred_channel, preferred_time, cadence_days, "
+        "created_at, updated_at, archived_at, stage, birthday_lunar, cadence_max_days, phone, "
+        "email, tag, lifecycle, abc, frequency_tier, value_tier, purchase_days, "
+        "purchase_days_12m, days_since_purchase, revenue_12m, first_purchase_on, "
+        "last_purchase_on, last_contact_on, days_since_contact\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("city === x", ": the value starts with '='; operators are"),
+        ("city =~x", ": the value starts with '~'; operators are"),
+        ("city <<x", ": the value starts with '<'; operators are"),
+        ("city >>x", ": the value starts with '>'; operators are"),
+        ("city =!x", ": the value starts with '!'; operators are"),
+        ("city", "; write FIELD OP VALUE with OP one of"),
+        ("city ≈ x", "; write FIELD OP VALUE with OP one of"),
+    ],
+)
+def test_a_where_that_cannot_be_read_is_refused_saying_why(db_path, where, reason):
+    add("Ann", "--city", "= x")
+    assert fails(2, "list", "--where", where) == (
+        f"crm: cannot read --where '{where}'{reason} != <= >= = < > ~\n"
+    )
+
+
+def test_purchase_facts_and_classes_in_where(db_path):
+    """Today is 2026-11-22. Ann bought on two days (150 in all), Bob on one (10), Cy never;
+    Bob was called yesterday."""
+    for name in ("Ann", "Bob", "Cy"):
+        ok("add", name)
+    ok("buy", "Ann", "Tea", "100", "--at", "2026-11-01")
+    ok("buy", "Ann", "Tea", "50", "--at", "2026-11-10")
+    ok("buy", "Bob", "Tea", "10", "--at", "2026-11-20")
+    ok("log", "call", "Bob", "hi", "--at", "yesterday")
+    expected = {
+        "purchase_days >= 2": [1],
+        "purchase_days = 1": [2],
+        "purchase_days != 2": [2, 3],
+        "revenue_12m > 100": [1],
+        "last_purchase_on = 2026-11-20": [2],
+        "abc = A": [1],  # 150 of 160
+        "last_contact_on = yesterday": [2],
+        "last_contact_on != yesterday": [1, 3],
+    }
+    assert {where: ids("--where", where) for where in expected} == expected
+    # --abc takes classes in any case, repeated means any of them; Cy, who never bought, is C
+    assert ids("--abc", "a") == [1]
+    assert ids("--abc", "B") == [2]
+    assert ids("--abc", "A", "--abc", "c") == [1, 3]
+    assert fails(2, "list", "--abc", "Z") == "crm: unknown abc 'Z'; use one of: A, B, C\n"
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("stage != nosuch", "unknown stage 'nosuch'; stages are: lead, prospect, customer, "
+         "loyal, lost"),
+        ("tag < x", "tag takes = != or ~ only"),
+        ("email >= a@example.com", "email takes = != or ~ only"),
+        ("last_contact_on = yesterday 3pm", "last_contact_on takes a day, not a time of day: "
+         "'yesterday 3pm'; write the day alone, e.g. yesterday"),
+        ("created_at = 2026-11-20 15:00", "created_at takes a day, not a time of day: "
+         "'2026-11-20 15:00'; write the day alone, e.g. 2026-11-20"),
+    ],
+)  # fmt: skip
+def test_a_where_value_the_field_cannot_take_is_refused(db_path, where, message):
+    add("Ann")
+    assert fails(2, "list", "--where", where) == f"crm: {message}\n"
+
+
+def test_a_weekday_in_where_is_the_last_one(db_path):
+    """Today is Sunday 2026-11-22: `fri` in a filter is Friday 2026-11-20."""
+    ok("add", "Ann")
+    ok("log", "call", "Ann", "hi", "--at", "2026-11-20 09:00")
+    assert ids("--where", "last_contact_on = fri") == [1]
+    assert ids("--where", "created_at >= fri") == [1]
+    assert ids("--where", "created_at < fri") == []

@@ -647,12 +647,6 @@ def names_among(conn: sqlite3.Connection, query: Query, ids: list[int]) -> dict[
     return dict(rows.fetchall())
 
 
-def same_tag(a: str, b: str) -> bool:
-    """True when two tag names are one tag: equal ignoring ASCII case, as the tags table
-    and the `--tag` filter compare them (SQLite's NOCASE)."""
-    return a.strip().encode().lower() == b.strip().encode().lower()
-
-
 # --- stored filters -------------------------------------------------------------------
 # Saved segments (`segments.filter`), rules (`rules.filter`) and care rules
 # (`care_rules.selection`) keep a filter as JSON: CustomerFilter.saved(), except that a tag
