@@ -80,6 +80,10 @@ class Shown(Progress):
                 TimeElapsedColumn(),
                 console=console(stderr=True, no_color=self._no_color),
                 transient=True,
+                # Data on stdout stays data: rich would otherwise print it on stderr, above
+                # the bar.
+                redirect_stdout=False,
+                redirect_stderr=False,
             )
             self._bar.start()
             self._show()

@@ -561,17 +561,45 @@ def _write(
     produce: Callable[[TextIO], int],
 ) -> None:
     """Run `produce(out)` on stdout, or on a private file put in place when done
-    (crmcli.store.files.write_output: never over a database or a file crm did not write)."""
+    (crmcli.store.files.write_output: never over a database or a file crm did not write).
+    The lines written are counted on a terminal's stderr, unless the export itself goes to
+    that terminal."""
+    from crmcli.cli.output import is_terminal
+    from crmcli.cli.progress import watching
     from crmcli.store.files import write_output
 
-    if path is None:
-        if force:
-            raise InvalidInput("--force replaces an -o file: give one, or leave --force out")
-        produce(sys.stdout)
-        return
-    with write_output(path, database=global_options(ctx).path, force=force) as out:
-        count = produce(out)
+    if path is None and force:
+        raise InvalidInput("--force replaces an -o file: give one, or leave --force out")
+    to_screen = path is None and is_terminal(sys.stdout)
+    quiet_run = quiet or to_screen
+    with watching(quiet=quiet_run, no_color=global_options(ctx).no_color) as progress:
+        progress.phase("writing")
+        if path is None:
+            produce(_Counted(sys.stdout, progress) if not to_screen else sys.stdout)
+            return
+        with write_output(path, database=global_options(ctx).path, force=force) as out:
+            count = produce(_Counted(out, progress))
+            progress.phase("writing to disk")
     output(ctx, quiet=quiet).note(f"Exported {plural(count, what)} to {path.name}.")
+
+
+class _Counted:
+    """A text stream passing everything to `out`, counting its lines for `progress`."""
+
+    def __init__(self, out: TextIO, progress: Progress) -> None:
+        self.out = out
+        self.progress = progress
+        self.lines = 0
+
+    def write(self, text: str) -> int:
+        lines = self.lines + text.count("\n")
+        if lines // 1000 != self.lines // 1000:
+            self.progress.advance(lines, f"{lines:,} lines")
+        self.lines = lines
+        return self.out.write(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno...: those of `out`
+        return getattr(self.out, name)
 
 
 def _rows_out(
