@@ -89,12 +89,14 @@ class Shown(Progress):
             self._show()
 
     def _show(self) -> None:
-        """The current phase as the bar's one task (a new task: rich keeps a total once set)."""
+        """The current phase as the bar's one task (a new task: rich keeps a total once set),
+        drawn at once: a phase shorter than rich's refresh is still seen."""
         if self._task is not None:
             self._bar.remove_task(self._task)
         self._task = self._bar.add_task(
             self._name, total=self._total, completed=self._done, note=self._note
         )
+        self._bar.refresh()
 
     def phase(self, name: str, total: int | None = None) -> None:
         with self._lock:
