@@ -408,8 +408,9 @@ def test_today_ranks_who_to_contact_and_why(busy, monkeypatch):
     rows = json.loads(ok("today", "-f", "json"))
     assert list(rows[1]) == [
         "rank", "customer_id", "name", "phone", "preferred_channel", "preferred_time",
-        "last_contact_at", "days_since_contact", "reasons",
+        "last_contact_at", "days_since_contact", "reasons", "urgency",
     ]  # fmt: skip
+    assert [r["urgency"] for r in rows] == ["overdue", "today", "today"]
     assert rows[1]["reasons"] == [
         "task #4 due today: Call back",
         "no contact for 21 days (cadence 14 days, customer)",

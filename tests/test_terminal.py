@@ -371,3 +371,24 @@ def test_a_command_that_writes_never_waits_in_the_pager(people, tmp_path):
     assert code == 0, lines
     assert any("tasks" in line and "│" in line for line in lines), lines
     assert lines[-1] == "Undone: 1 change reverted." and not paged.exists()
+
+
+def test_today_colours_overdue_red_and_due_today_yellow(people):
+    ok("task", "add", "张伟", "Call back", "--due", "today")
+    code, lines = on_terminal("today", columns=120, raw=True)
+    assert code == 0
+    late = next(line for line in lines if "Send the quote" in line)
+    due = next(line for line in lines if "Call back" in line)
+    assert f"{ESC}31mtask #2 overdue" in late  # red
+    assert f"{ESC}1;33mtask #3 due today" in due  # bold yellow
+    assert f"{ESC}31mtask #2 overdue" in ok("--color", "always", "today")  # forced, in a pipe
+    assert ESC not in ok("today")
+
+
+def test_the_dashboard_heading_is_inside_the_pager(people, tmp_path):
+    paged = tmp_path / "paged.txt"
+    pager = {"CRM_PAGER": f"sh -c 'cat > {paged}'"}
+    code, lines = on_terminal("dashboard", columns=100, env=pager)
+    assert code == 0
+    assert not any("Dashboard as of" in line for line in lines), lines
+    assert paged.read_text().startswith("Dashboard as of 2026-11-22\n\n")

@@ -26,6 +26,7 @@ from typer.core import TyperGroup
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
 from crmcli.core.errors import CrmError
+from crmcli.core.progress import SILENT, Progress
 
 
 @dataclass
@@ -362,20 +363,26 @@ def before_commit(ctx: typer.Context) -> Iterator[None]:
 
 @contextmanager
 def writing(
-    ctx: typer.Context, path: Path | None = None, *, hooks: bool = True
+    ctx: typer.Context,
+    path: Path | None = None,
+    *,
+    hooks: bool = True,
+    progress: Progress = SILENT,
 ) -> Iterator[sqlite3.Connection]:
     """The store's unit of work (crmcli.store.db.write) on the database (or on `path`, for
     `crm demo`), labelled with the command path; problems after the commit (a failed hook)
     are printed as `crm: ...` lines. Like `before_commit`, an output error met inside it
     aborts the write; once it is committed the run counts as saved, and an output error
-    after it says that the change is saved."""
+    after it says that the change is saved. `progress` hears the phases of the commit."""
     from crmcli.records.config import keep_locale_region
     from crmcli.store.db import write
 
     run = global_options(ctx)
     run.writes = True
     target = path or run.path
-    with write(target, command=command_path(ctx), warn=_say, hooks=hooks) as conn:
+    with write(
+        target, command=command_path(ctx), warn=_say, hooks=hooks, progress=progress
+    ) as conn:
         yield conn
         kept = keep_locale_region(conn)
         sys.stdout.flush()  # still inside the transaction: an output error rolls it back

@@ -1,7 +1,6 @@
 """`crm dashboard` (also `crm` alone on a terminal) and its rendering."""
 
 import sqlite3
-import sys
 from datetime import date
 
 import typer
@@ -13,10 +12,13 @@ from crmcli.cli.output import Bars, Format, Output, Section
 
 def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
     """Write the dashboard of `conn` as of `today`."""
+    from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.core import money
     from crmcli.reports import dashboard
 
-    found = dashboard.panels(conn, today)
+    with watching(no_color=out.no_color, delay=REPORT_DELAY) as shown:  # gone before the pager
+        shown.phase("computing the dashboard")
+        found = dashboard.panels(conn, today)
     if out.fmt is Format.json:
         parts = [
             Section(p.key, p.title, p.columns, [money.present(r) for r in p.rows]) for p in found
@@ -34,9 +36,11 @@ def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
                 row["chart"] = row[panel.bar]
         bars = Bars("chart", scale=panel.scale, title="chart", width=20) if panel.bar else None
         parts.append(Section(panel.key, panel.title, panel.columns, rows, bars))
-    if parts:
-        sys.stdout.write(f"Dashboard as of {today.isoformat()}\n\n")
-    out.sections(parts, empty="Nothing to show yet: add customers (crm add) or try crm demo.")
+    out.sections(
+        parts,
+        heading=f"Dashboard as of {today.isoformat()}",
+        empty="Nothing to show yet: add customers (crm add) or try crm demo.",
+    )
 
 
 @app.command("dashboard")

@@ -255,6 +255,7 @@ def emit_sections(
     *,
     header: Mapping[str, Any] | None = None,
     empty: str | None = None,
+    heading: str | None = None,
     out: TextIO | None = None,
     no_color: bool = False,
     at: Screen | None = None,
@@ -263,9 +264,9 @@ def emit_sections(
     """A report in several titled parts; returns how many rows it holds.
 
     JSON is always one object: `header`, then each key's rows. jsonl, csv and tsv carry the
-    first part alone. The table shows each non-empty part as a titled table, a blank line
-    between them; when every part is empty, the line `empty`, or nothing at all (so cron
-    mails nothing).
+    first part alone. The table shows `heading` and a blank line (when a part has rows),
+    then each non-empty part as a titled table, a blank line between them; when every part
+    is empty, the line `empty`, or nothing at all (so cron mails nothing).
     """
     out = out or sys.stdout
     total = sum(len(s.rows) for s in sections)
@@ -287,6 +288,8 @@ def emit_sections(
         if empty:
             out.write(empty + "\n")
         return 0
+    if heading:
+        out.write(heading + "\n\n")
     first = True
     for s in sections:
         if not s.rows:
@@ -368,12 +371,13 @@ class Output(NamedTuple):
         *,
         header: Mapping[str, Any] | None = None,
         empty: str | None = None,
+        heading: str | None = None,
     ) -> int:
-        """A report in titled parts (see `emit_sections`)."""
+        """A report in titled parts (see `emit_sections`), inside the pager on a terminal."""
         with self._shown() as (at, color):
             return emit_sections(
-                sections, self.fmt, header=header, empty=empty, no_color=self.no_color,
-                at=at, color=color,
+                sections, self.fmt, header=header, empty=empty, heading=heading,
+                no_color=self.no_color, at=at, color=color,
             )  # fmt: skip
 
     @contextmanager

@@ -1,13 +1,14 @@
 """What is due: `crm remind` (for cron), `crm today` (for a person), `crm date add|list|delete`."""
 
 import sys
+from collections.abc import Mapping
 from datetime import date
 from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
 from crmcli.cli.options import FormatOption, LimitOption, QuietOption
 from crmcli.cli.output import Format, Section, is_terminal
@@ -116,6 +117,13 @@ def _count(shown: int, total: int) -> str:
     return str(total) if shown == total else f"{shown} of {total}"
 
 
+def _urgent(row: Mapping[str, Any], column: str) -> str | None:
+    """In colour, why an overdue customer is listed is red, why one due today yellow."""
+    if column != "why":
+        return None
+    return {"overdue": "alert", "today": "warn"}.get(row.get("urgency", ""))
+
+
 @app.command("today")
 def today_(
     ctx: typer.Context,
@@ -129,12 +137,17 @@ def today_(
 
     Example: crm today --limit 10
     """
+    from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.reports import reminders
 
-    with reading(ctx) as conn:
+    with (
+        watching(quiet=quiet, no_color=global_options(ctx).no_color, delay=REPORT_DELAY) as shown,
+        reading(ctx) as conn,
+    ):
+        shown.phase("ranking whom to contact")
         rows, total = reminders.contact_today(conn, clock.today(), shown_limit(limit, every))
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
-    output(ctx, fmt, quiet).rows(rows, columns, key="customer_id")
+    output(ctx, fmt, quiet).rows(rows, columns, key="customer_id", styles=_urgent)
     if not quiet:
         _more(ctx, limit, len(rows), total)
 

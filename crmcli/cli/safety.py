@@ -56,9 +56,12 @@ def backup(
 
     Example: crm backup --keep 10
     """
+    from crmcli.cli.progress import watching
     from crmcli.store.backup import backup_database
 
-    result = backup_database(global_options(ctx).path, dest, keep=keep)
+    run = global_options(ctx)
+    with watching(quiet=quiet, no_color=run.no_color) as progress:
+        result = backup_database(run.path, dest, keep=keep, progress=progress)
     lines = [f"Backed up to {result['path']} ({result['bytes']:,} bytes, integrity ok)."]
     lines += [f"Deleted old backup {path}" for path in result["deleted"]]
     output(ctx, quiet=quiet).done("\n".join(lines), result["path"])
@@ -112,9 +115,12 @@ def check(
 
     Example: crm check
     """
+    from crmcli.cli.progress import watching
     from crmcli.store.backup import CHECK_COLUMNS, check_database
 
-    rows = check_database(global_options(ctx).path, repair=repair)
+    run = global_options(ctx)
+    with watching(no_color=run.no_color) as progress:  # gone before the table is shown
+        rows = check_database(run.path, repair=repair, progress=progress)
     output(ctx, fmt).rows(rows, CHECK_COLUMNS)
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.options import FormatOption, QuietOption
 from crmcli.cli.output import Format, Marked
 from crmcli.core.errors import InvalidInput
@@ -88,8 +88,12 @@ def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
 
     Example: crm reindex
     """
+    from crmcli.cli.progress import watching
     from crmcli.store import search as service
 
-    with writing(ctx) as conn:
-        count = service.rebuild(conn)
+    with (
+        watching(quiet=quiet, no_color=global_options(ctx).no_color) as progress,
+        writing(ctx, progress=progress) as conn,
+    ):
+        count = service.rebuild(conn, progress=progress)
     output(ctx, quiet=quiet).done(f"Indexed {count} records.")

@@ -27,6 +27,7 @@ from crmcli.cli.options import (
 )
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.progress import READING, Progress
 from crmcli.core.text import plural
 
 if TYPE_CHECKING:  # the importers load only in `crm import`
@@ -207,31 +208,25 @@ class _Rejects:
         self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
-class _Progress:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+class _Reading(Progress):
+    """An import's progress: while the rows are read, the share of the file's bytes read
+    (the rows counted beside it); the later phases as the import tells them."""
 
-    def __init__(self, source: Any, no_color: bool) -> None:
-        from crmcli.cli.output import is_terminal
-
+    def __init__(self, shown: Progress, source: Any) -> None:
+        self.shown = shown
         self.source = source
-        self.bar: Any = None
-        if is_terminal(sys.stderr):
-            from rich.progress import Progress
+        self.reading = False
 
-            from crmcli.cli.output import console
+    def phase(self, name: str, total: int | None = None) -> None:
+        self.reading = name == READING and bool(self.source.size)
+        self.shown.phase(name, self.source.size if self.reading else total)
 
-            self.bar = Progress(console=console(stderr=True, no_color=no_color), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("importing", total=source.size)
-
-    def __call__(self, rows: int) -> None:
-        if self.bar is not None:
-            done = getattr(self.source.stream, "position", None)
-            self.bar.update(self.task, completed=done, description=f"{rows:,} rows")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+    def advance(self, done: int, note: str | None = None) -> None:
+        if not self.reading:
+            self.shown.advance(done, note)
+            return
+        position = getattr(self.source.stream, "position", None)
+        self.shown.advance(position or 0, f"{done:,} rows")
 
 
 def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:
@@ -292,40 +287,43 @@ def _import(
         _some_column_known(mapper, source, encoding)
     if force and rejects is None:
         raise InvalidInput("--force replaces a --rejects file: give one, or leave --force out")
+    from crmcli.cli.progress import watching
+
     database = global_options(ctx).path
-    progress = _Progress(source, global_options(ctx).no_color)
-    try:
-        # The rejects file is entered inside the write, so it is in place before COMMIT: one
-        # refused at the last moment (it appeared meanwhile) rolls the import back.
-        with writing(ctx) as conn, contextlib.ExitStack() as stack:
-            rejected = None
-            if rejects is not None:
-                rejected = stack.enter_context(
-                    write_output(
-                        rejects,
-                        database=database,
-                        force=force,
-                        reading=None if file == "-" else Path(file),
+    # Drawn on a terminal's stderr, and gone before the summary is printed.
+    with watching(quiet=quiet, no_color=global_options(ctx).no_color) as shown:
+        progress = _Reading(shown, source)
+        try:
+            # The rejects file is entered inside the write, so it is in place before COMMIT: one
+            # refused at the last moment (it appeared meanwhile) rolls the import back.
+            with writing(ctx, progress=progress) as conn, contextlib.ExitStack() as stack:
+                rejected = None
+                if rejects is not None:
+                    rejected = stack.enter_context(
+                        write_output(
+                            rejects,
+                            database=database,
+                            force=force,
+                            reading=None if file == "-" else Path(file),
+                        )
                     )
+                options = importers.Options(
+                    key=key,
+                    on_conflict=on_conflict,
+                    skip_invalid=skip_invalid,
+                    allow_duplicate=allow_duplicate,
+                    region=get_setting(conn, "default_region"),
+                    on_reject=_Rejects(rejected, source),
+                    progress=progress,
                 )
-            options = importers.Options(
-                key=key,
-                on_conflict=on_conflict,
-                skip_invalid=skip_invalid,
-                allow_duplicate=allow_duplicate,
-                region=get_setting(conn, "default_region"),
-                on_reject=_Rejects(rejected, source),
-                on_progress=progress,
-            )
-            summary = importers.run_import(conn, kind, source.records, mapper, options)
-            if dry_run:
-                raise DryRun(summary)
-    except DryRun as done:
-        summary = done.result
-    finally:
-        progress.close()
-        if source.stream is not None:
-            source.stream.close()
+                summary = importers.run_import(conn, kind, source.records, mapper, options)
+                if dry_run:
+                    raise DryRun(summary)
+        except DryRun as done:
+            summary = done.result
+        finally:
+            if source.stream is not None:
+                source.stream.close()
     out = output(ctx, quiet=quiet)
     if summary.ignored:
         out.note(
@@ -563,17 +561,45 @@ def _write(
     produce: Callable[[TextIO], int],
 ) -> None:
     """Run `produce(out)` on stdout, or on a private file put in place when done
-    (crmcli.store.files.write_output: never over a database or a file crm did not write)."""
+    (crmcli.store.files.write_output: never over a database or a file crm did not write).
+    The lines written are counted on a terminal's stderr, unless the export itself goes to
+    that terminal."""
+    from crmcli.cli.output import is_terminal
+    from crmcli.cli.progress import watching
     from crmcli.store.files import write_output
 
-    if path is None:
-        if force:
-            raise InvalidInput("--force replaces an -o file: give one, or leave --force out")
-        produce(sys.stdout)
-        return
-    with write_output(path, database=global_options(ctx).path, force=force) as out:
-        count = produce(out)
+    if path is None and force:
+        raise InvalidInput("--force replaces an -o file: give one, or leave --force out")
+    to_screen = path is None and is_terminal(sys.stdout)
+    quiet_run = quiet or to_screen
+    with watching(quiet=quiet_run, no_color=global_options(ctx).no_color) as progress:
+        progress.phase("writing")
+        if path is None:
+            produce(_Counted(sys.stdout, progress) if not to_screen else sys.stdout)
+            return
+        with write_output(path, database=global_options(ctx).path, force=force) as out:
+            count = produce(_Counted(out, progress))
+            progress.phase("writing to disk")
     output(ctx, quiet=quiet).note(f"Exported {plural(count, what)} to {path.name}.")
+
+
+class _Counted:
+    """A text stream passing everything to `out`, counting its lines for `progress`."""
+
+    def __init__(self, out: TextIO, progress: Progress) -> None:
+        self.out = out
+        self.progress = progress
+        self.lines = 0
+
+    def write(self, text: str) -> int:
+        lines = self.lines + text.count("\n")
+        if lines // 1000 != self.lines // 1000:
+            self.progress.advance(lines, f"{lines:,} lines")
+        self.lines = lines
+        return self.out.write(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno...: those of `out`
+        return getattr(self.out, name)
 
 
 def _rows_out(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crmcli.cli.app import output, reading
+from crmcli.cli.app import global_options, output, reading
 from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.cli.reports import report_app
@@ -142,21 +142,33 @@ def value_report(
     horizon_days = (period.after(day) - day).days
     if horizon_days > service.MAX_HORIZON_DAYS:
         raise InvalidInput(f"--horizon is at most 10 years (got {horizon_days} days)")
+    from crmcli.cli.progress import REPORT_DELAY, watching
+
     with reading(ctx) as conn:
-        code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
-        query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
-        base = service.summarise(conn, code, day, unit.value)
-        if not len(base):
+        # The phase on a terminal's stderr after a second; gone before any line is printed.
+        with watching(no_color=global_options(ctx).no_color, delay=REPORT_DELAY) as shown:
+            shown.phase("summarising purchases")
+            code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
+            query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
+            base = service.summarise(conn, code, day, unit.value)
+            chosen, why, fitted, predicted = model.value, None, None, None
+            if len(base) and model is Model.auto:
+                from crmcli.reports import backtest as backtests
+
+                shown.phase("choosing a model")
+                chosen, why = backtests.choose_model(conn, base)
+            if len(base):
+                shown.phase("fitting the model")
+                fitted = service.fit(base, model=chosen)
+            if fitted is not None and fitted.ok and not parameters:
+                shown.phase("predicting")
+                predicted = service.predict(base, fitted, horizon_days)
+        if fitted is None:
             _say(f"No purchases in {code} up to {day.isoformat()}: nothing to model yet.")
             output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
             return
-        chosen = model.value
-        if model is Model.auto:
-            from crmcli.reports import backtest as backtests
-
-            chosen, why = backtests.choose_model(conn, base)
+        if why is not None:
             _say(why)
-        fitted = service.fit(base, model=chosen)
         if not fitted.ok:
             _say(fitted.note or "")
             output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
@@ -164,7 +176,6 @@ def value_report(
         if parameters:
             output(ctx, fmt).rows(_parameter_rows(fitted), _parameter_columns())
             return
-        predicted = service.predict(base, fitted, horizon_days)
         rows = _value_rows(conn, base, predicted, query, limit, table=fmt is Format.table)
         if fmt is Format.table:
             rows = list(rows)

@@ -931,7 +931,16 @@ TODAY_FIELDS = (
     "last_contact_at",
     "days_since_contact",
     "reasons",
+    "urgency",
 )
+# A customer's urgency in words, by the class of their most urgent reason: an overdue task
+# or feedback past its target; a task, birthday or date today; due for contact; the rest.
+URGENCY = {
+    agenda.OVERDUE_TASK: "overdue",
+    agenda.DUE_TODAY: "today",
+    agenda.DATE_TODAY: "today",
+    agenda.CONTACT_DUE: "due",
+}
 
 
 class TodayRow(TypedDict):
@@ -946,6 +955,7 @@ class TodayRow(TypedDict):
     last_contact_at: str | None
     days_since_contact: int | None
     reasons: list[str]
+    urgency: str  # of the most urgent reason: overdue, today, due or later (URGENCY)
     customer: str
     last_contact: str
     why: str  # the reasons in one line
@@ -982,6 +992,7 @@ def contact_today(
                 "last_contact_at": person["last_contact_at"],
                 "days_since_contact": person["days_since_contact"],
                 "reasons": texts,
+                "urgency": URGENCY.get(found[0].urgency, "later"),
                 "customer": f"{person['name']} (#{customer_id})",
                 "last_contact": ago(window.last_contact(customer_id), today),
                 "why": "; ".join(texts),

@@ -34,6 +34,7 @@ from typing import TypedDict
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
+from crmcli.core.progress import SILENT, Progress
 from crmcli.store import encryption, guard
 from crmcli.store.connection import open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
@@ -140,11 +141,18 @@ class CheckResult(TypedDict):
 CHECK_COLUMNS = tuple(CheckResult.__annotations__)
 
 
-def copy_to(source: sqlite3.Connection, dest: Path, *, stamped: bool = False) -> Copied:
+def copy_to(
+    source: sqlite3.Connection,
+    dest: Path,
+    *,
+    stamped: bool = False,
+    progress: Progress = SILENT,
+) -> Copied:
     """Write a verified, fsynced, 0600 copy of `source` at `dest`, a new name in an existing
     folder. Should something take that name while the copy is made, a `stamped` name moves
     on to the next free one of its series (`_free`); any other is refused (InvalidInput).
-    Nothing already on disk is ever written through or replaced."""
+    Nothing already on disk is ever written through or replaced. `progress` hears the
+    pages copied, then the verifying and syncing."""
     started = time.perf_counter()
     folder = os.stat(dest.parent)
     if guard.open_to_others(folder) and not folder.st_mode & stat.S_ISVTX:
@@ -165,9 +173,20 @@ def copy_to(source: sqlite3.Connection, dest: Path, *, stamped: bool = False) ->
     try:
         target = open_new_file(partial, like=source)
         try:
-            source.backup(target)
+            if progress is SILENT:
+                source.backup(target)
+            else:
+                # In steps, to tell how far it got. (Unwatched it stays one step: a write to
+                # the database between steps restarts a stepwise copy.)
+                progress.phase("copying", source.execute("PRAGMA page_count").fetchone()[0])
+                source.backup(
+                    target,
+                    pages=_STEP,
+                    progress=lambda _status, left, total: progress.advance(total - left),
+                )
             # One self-contained file: no -wal beside it to lose when it is copied away.
             target.execute("PRAGMA journal_mode = DELETE")
+            progress.phase("verifying the copy")
             problems = [r[0] for r in target.execute("PRAGMA integrity_check").fetchall()]
             pages = target.execute("PRAGMA page_count").fetchone()[0]
         finally:
@@ -182,6 +201,7 @@ def copy_to(source: sqlite3.Connection, dest: Path, *, stamped: bool = False) ->
                 f"{partial} was replaced while crm was writing it (others can write "
                 f"{dest.parent}); nothing was backed up"
             )
+        progress.phase("writing to disk")
         _fsync(partial)
         if stamped:
             while not link_new(partial, dest):
@@ -199,6 +219,9 @@ def copy_to(source: sqlite3.Connection, dest: Path, *, stamped: bool = False) ->
         "pages": pages,
         "seconds": round(time.perf_counter() - started, 3),
     }
+
+
+_STEP = 4096  # pages a step of a watched copy (16 MiB at 4 KiB pages)
 
 
 def backups_in(folder: Path, stem: str) -> list[Path]:
@@ -222,9 +245,12 @@ def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
     return doomed
 
 
-def backup_database(db_path: Path, dest: str | None, *, keep: int | None) -> BackedUp:
+def backup_database(
+    db_path: Path, dest: str | None, *, keep: int | None, progress: Progress = SILENT
+) -> BackedUp:
     """`crm backup`: copy the database to `dest`, the text the user typed (see destination);
-    with `keep`, rotate the folder it went to. Raises NotFound when there is no database."""
+    with `keep`, rotate the folder it went to; `progress` hears the copy's phases. Raises
+    NotFound when there is no database."""
     if not db_path.exists():
         raise NotFound(f"there is no database at {db_path} to back up")
     # a FIFO, a folder, another user's file: refused before a backups folder is made
@@ -233,7 +259,7 @@ def backup_database(db_path: Path, dest: str | None, *, keep: int | None) -> Bac
     target, stamped = destination(db_path, dest)
     source = connect(db_path, write=False)
     try:
-        copied = copy_to(source, target, stamped=stamped)
+        copied = copy_to(source, target, stamped=stamped, progress=progress)
     except sqlite3.Error as exc:
         raise storage_error(exc, target) from exc
     finally:
@@ -459,9 +485,12 @@ def _id_fields_row(conn: sqlite3.Connection) -> CheckResult:
     }
 
 
-def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
+def check_database(
+    db_path: Path, *, repair: bool = False, progress: Progress = SILENT
+) -> list[CheckResult]:
     """Every check as {check, status (ok|problem|note), detail}; changes nothing, except
-    with `repair`, which removes a leftover conversion copy (remove_leftover)."""
+    with `repair`, which removes a leftover conversion copy (remove_leftover). `progress`
+    hears each slow step (the integrity check reads every page)."""
     from crmcli.store import history
     from crmcli.store.history import quote_ident
     from crmcli.store.migrations import SCHEMA_VERSION
@@ -512,6 +541,7 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
         else:
             add("schema version", True, str(version))
         try:
+            progress.phase("checking integrity")
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
             if problems == ["ok"]:
                 add("integrity", True, "ok")
@@ -521,6 +551,7 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
         except sqlite3.DatabaseError as exc:
             add("integrity", False, f"the file is damaged: {exc}")
             return rows
+        progress.phase("checking foreign keys")
         broken = conn.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             where = sorted({f"{r[0]} -> {r[2]}" for r in broken})
@@ -550,6 +581,7 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
         # transaction that is always rolled back.
         with rolled_back(db_path) as writer:
             for name in indexes:
+                progress.phase(f"checking the full-text index {name.removeprefix('search_')}")
                 try:
                     writer.execute(
                         f"INSERT INTO {quote_ident(name)}({quote_ident(name)}) "  # noqa: S608
@@ -561,6 +593,7 @@ def check_database(db_path: Path, *, repair: bool = False) -> list[CheckResult]:
             if "search_customers" in indexes:
                 from crmcli.store import search
 
+                progress.phase("checking the search index")
                 problems = search.check(writer)
                 add("search index", not problems, "; ".join(problems) or "matches the records")
     return rows

@@ -42,6 +42,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from crmcli.core.errors import CrmError, InvalidInput, StorageError
+from crmcli.core.progress import SILENT, Progress
 from crmcli.store import connection, encryption, guard
 from crmcli.store.connection import open_file, open_sqlite, read_only_uri, storage_error
 from crmcli.store.files import create_private_file
@@ -121,14 +122,20 @@ def transaction(
 
 @contextmanager
 def write(
-    path: Path, *, command: str, warn: Callable[[str], None], hooks: bool = True
+    path: Path,
+    *,
+    command: str,
+    warn: Callable[[str], None],
+    hooks: bool = True,
+    progress: Progress = SILENT,
 ) -> Iterator[sqlite3.Connection]:
     """The unit of work (see the module docstring): a connection to the database at `path`
     inside one recorded transaction, committed when the block ends without an error, with
     the search index synced before and the hooks run after the commit. `command` labels the
     changeset (`purchase delete`, `demo`); `warn` receives one line per problem that did
     not undo the write (the hooks it skipped, a failed hook); `hooks=False` runs none (the
-    demo's throwaway file). Raises
+    demo's throwaway file); `progress` hears the phases after the block (indexing for search,
+    updating summaries, committing). Raises
     StorageError for SQLite errors; a refused first write removes the file it created."""
     created = not path.exists()
     try:
@@ -138,9 +145,12 @@ def write(
 
             with transaction(conn, command=command):
                 yield conn
+                progress.phase("indexing for search")
                 search.sync(conn)  # the search index follows whatever the block changed
+                progress.phase("updating summaries")
                 summaries.sync(conn)  # and so do the purchase summaries
                 changeset = history.current(conn) if history.has_history(conn) else None
+                progress.phase("committing")
             if hooks and changeset is not None:
                 from crmcli.store import hooks as user_hooks
 

@@ -39,6 +39,7 @@ from functools import lru_cache
 from typing import TypedDict
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.progress import SILENT, Progress
 from crmcli.core.searchtext import MIN_TRIGRAM, Term, find_spans, fold, mark, name_pinyin, window
 
 CHUNK = 500  # ids per IN (...) query
@@ -422,19 +423,19 @@ def appending(conn: sqlite3.Connection, name: str) -> Iterator[None]:
     )
 
 
-def rebuild(conn: sqlite3.Connection, *, progress: Callable[[int], None] | None = None) -> int:
+def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
     """Index every record of every source afresh, inside the caller's transaction; returns
-    how many records were indexed."""
+    how many records were indexed. `progress` hears one phase a kind of record, counted."""
     total = 0
-    for source in SOURCES.values():
+    for name, source in SOURCES.items():
         conn.execute(f"DELETE FROM {source.table}")
         ids = [r[0] for r in conn.execute(source.ids_sql)]
+        progress.phase(f"indexing {name.replace('_', ' ')}", len(ids))
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
             _index(conn, source, chunk)
             total += len(chunk)
-            if progress:
-                progress(total)
+            progress.advance(start + len(chunk))
         conn.execute(f"INSERT INTO {source.table} ({source.table}) VALUES ('optimize')")
     conn.execute("DELETE FROM search_dirty")
     return total

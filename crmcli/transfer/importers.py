@@ -25,6 +25,7 @@ from typing import Any
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.progress import READING, SILENT, Progress
 from crmcli.core.text import parse_json
 from crmcli.records import purchases
 from crmcli.store.db import savepoint
@@ -430,7 +431,7 @@ class Options:
     allow_duplicate: bool = False  # a new customer may share an email or phone
     region: str | None = None
     on_reject: Reject | None = None
-    on_progress: Callable[[int], None] | None = None
+    progress: Progress = SILENT  # hears READING (rows counted), then the later phases
 
 
 class Importer:
@@ -449,17 +450,19 @@ class Importer:
         self._last_id = 0  # the highest id before this import wrote any (set by run)
 
     def run(self, records: Iterable[tuple[int, Record]]) -> Summary:
-        summary, progress, row = self.summary, self.options.on_progress, self.row
+        summary, progress, row = self.summary, self.options.progress, self.row
         self._last_id = self.last_id()
         count = 0
+        progress.phase(READING)
         for count, (number, record) in enumerate(records, 1):
-            if progress and count % 1000 == 0:
-                progress(count)
+            if count % 1000 == 0:
+                progress.advance(count)
             if ERROR_KEY in record:
                 self.reject(number, record, record[ERROR_KEY])
                 continue
             row(number, record)
         summary.rows = count
+        progress.phase("linking rows")
         self.finish()
         if count:  # JSON and vCard input: the columns are known only now
             self.mapper.check(self.mapper.seen())
@@ -1223,6 +1226,7 @@ def run_import(
 
         with bulk_insert(conn, "purchases"), appending(conn, "purchases"):
             summary = importer.run(records)
+            options.progress.phase("indexing for search")
     else:
         summary = importer.run(records)
     if summary.rejected and not options.skip_invalid:

@@ -25,6 +25,7 @@ from typing import Any
 
 from crmcli.core import clock, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.progress import READING
 from crmcli.records import purchases
 
 # What str.isspace() calls space: a cell of nothing else is no value (as gather_first says).
@@ -66,6 +67,7 @@ def run(importer: Any, rows: Any) -> None:  # a PurchaseImporter, a sources.Rows
     try:
         importer.summary.rows = _load(conn, importer, rows, len(names))
         if importer.summary.rows:
+            importer.options.progress.phase("checking values")
             exprs = _fields(importer, rows)
             conn.execute(
                 f"CREATE TABLE {MAPPED} (seq INTEGER PRIMARY KEY, problem, odd, "
@@ -91,14 +93,15 @@ def _drop(conn: sqlite3.Connection) -> None:
 
 def _load(conn: sqlite3.Connection, importer: Any, rows: Any, width: int) -> int:
     """Every row into ROWS as read (an unreadable one with its reason); how many."""
-    progress = importer.options.on_progress
+    progress = importer.options.progress
+    progress.phase(READING)
     counted = [0]
 
     def params() -> Iterator[tuple[Any, ...]]:
         count = 0
         for count, (number, cells) in enumerate(rows.cells, 1):
-            if progress and count % 1000 == 0:
-                progress(count)
+            if count % 1000 == 0:
+                progress.advance(count)
             if type(cells) is str:
                 yield (number, cells, *([""] * width))
             else:
@@ -352,6 +355,7 @@ def _import(
         f"CREATE TABLE {LINES} (seq INTEGER PRIMARY KEY, fast INTEGER, {', '.join(VALUES)})"
     )
     conn.execute(f"INSERT INTO {LINES} {_checked(fields)}", params)
+    importer.options.progress.phase("checking rows")
     odd = conn.execute(
         f"SELECT l.seq, r.line, r.problem, {', '.join(f'r.{n}' for n in names)} "  # noqa: S608
         f"FROM {LINES} l JOIN {ROWS} r ON r.rowid = l.seq WHERE NOT l.fast ORDER BY l.seq"
@@ -373,6 +377,7 @@ def _import(
     summary.inserted = fast
     if summary.rejected and not importer.options.skip_invalid:
         return  # nothing will be written
+    importer.options.progress.phase("writing")
     conn.execute(
         f"{purchases.INSERT_SQL.split(' VALUES ')[0]} "  # noqa: S608
         f"SELECT {', '.join(VALUES)} FROM {LINES} WHERE fast ORDER BY seq"

@@ -1,0 +1,163 @@
+"""Long operations on a terminal: import, export, check, backup and reindex name their phase
+and show how far they got on stderr when it is a terminal; nothing at all in a pipe or with
+--quiet, and the data on stdout stays data. Reports show their phase only after a second."""
+
+import io
+import os
+import re
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from crmcli.cli import progress
+from tests.conftest import add, crm, ok, rows
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def stderr_on_terminal(*args: str) -> tuple[int, str, str]:
+    """Run `crm ARGS` with stderr alone on a pseudo-terminal (stdout a pipe): its exit code,
+    its stdout, and what it drew on the terminal (styles removed)."""
+    leader, follower = os.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmcli", *args],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, env=env,
+    )  # fmt: skip
+    os.close(follower)
+    out: list[bytes] = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))  # type: ignore[union-attr]
+    reader.start()
+    data = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(leader)
+    reader.join(timeout=60)
+    code = proc.wait(timeout=60)
+    return code, out[0].decode(), ANSI.sub("", data.decode("utf-8"))
+
+
+@pytest.fixture
+def contacts(db_path, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text("name,email\n" + "".join(f"P{n},p{n}@example.org\n" for n in range(50)))
+    return path
+
+
+IMPORT_PHASES = ("reading rows", "indexing for search", "committing")
+
+
+def test_an_import_names_its_phases_on_a_terminal(contacts):
+    code, out, drawn = stderr_on_terminal("import", "customers", str(contacts))
+    assert code == 0 and out == ""
+    for name in IMPORT_PHASES:
+        assert name in drawn, drawn
+    assert drawn.index("reading rows") < drawn.index("committing")
+    assert "Imported customers: 50 inserted" in drawn  # the summary, after the bar is gone
+    assert "100%" not in drawn.split("committing")[-1]  # committing: no stuck full bar
+
+
+def test_a_purchase_import_by_sets_names_its_phases(db_path, tmp_path):
+    add("Ann")
+    path = tmp_path / "sales.csv"
+    path.write_text("customer,item,amount\n" + "Ann,Tea,12.50\n" * 30)
+    code, _, drawn = stderr_on_terminal("import", "purchases", str(path))
+    assert code == 0
+    for name in ("reading rows", "checking values", "checking rows", "writing", "committing"):
+        assert name in drawn, drawn
+    assert rows(db_path, "SELECT count(*) FROM purchases") == [(30,)]
+
+
+def test_an_import_in_a_pipe_or_quiet_shows_no_progress(contacts):
+    result = crm("import", "customers", str(contacts))  # stderr is no terminal here
+    assert result.exit_code == 0
+    assert result.stderr == "Imported customers: 50 inserted, 0 updated, 0 unchanged, " \
+        "0 rejected (50 rows).\n"  # fmt: skip
+    other = contacts.with_name("other.csv")
+    other.write_text("name,email\nZed,zed@example.org\n")
+    code, out, drawn = stderr_on_terminal("import", "customers", str(other), "--quiet")
+    assert code == 0 and out == "" and drawn == ""
+    assert ok("list", "--format", "csv").count("\n") == 52  # the header, 51 customers
+
+
+def test_a_failed_import_leaves_one_error_line_after_the_bar(db_path, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("name,email\nAnn,not-an-email\n")
+    add("Bob")
+    code, _, drawn = stderr_on_terminal("import", "customers", str(path))
+    assert code == 2
+    assert "crm: 1 of 1 rows are invalid" in drawn
+    assert rows(db_path, "SELECT count(*) FROM customers") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("args", "phases"),
+    [
+        (("check",), ("checking integrity", "checking foreign keys", "checking the search index")),
+        (("reindex",), ("indexing customers", "indexing purchases", "committing")),
+    ],
+)
+def test_check_and_reindex_name_their_phases(contacts, args, phases):
+    ok("import", "customers", str(contacts))
+    code, out, drawn = stderr_on_terminal(*args)
+    assert code == 0
+    for name in phases:
+        assert name in drawn, drawn
+        assert name not in out  # the results on stdout carry no progress
+    assert crm(*args).stderr == ""  # in a pipe: nothing on stderr
+
+
+def test_a_backup_names_its_phases_and_quiet_shows_none(contacts, tmp_path):
+    ok("import", "customers", str(contacts))
+    code, out, drawn = stderr_on_terminal("backup", str(tmp_path / "one.db"))
+    assert code == 0 and out.startswith("Backed up to")
+    for name in ("copying", "verifying the copy", "writing to disk"):
+        assert name in drawn, drawn
+    code, out, drawn = stderr_on_terminal("backup", str(tmp_path / "two.db"), "--quiet")
+    assert code == 0 and drawn == "" and out.strip() == str(tmp_path / "two.db")
+
+
+def test_an_export_counts_on_stderr_and_writes_only_data_to_stdout(contacts):
+    ok("import", "customers", str(contacts))
+    code, out, drawn = stderr_on_terminal("export", "customers", "--format", "jsonl")
+    assert code == 0 and "writing" in drawn
+    assert len(out.splitlines()) == 50 and "writing" not in out
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_report_shows_its_phase_only_when_it_is_slow(monkeypatch):
+    screen = _Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    with progress.watching(delay=progress.REPORT_DELAY) as shown:
+        shown.phase("computing the dashboard")
+    assert screen.getvalue() == ""  # fast: nothing drawn
+    with progress.watching(delay=progress.REPORT_DELAY) as shown:
+        shown.phase("computing the dashboard")
+        assert isinstance(shown, progress.Shown)
+        shown._start()  # what the timer does once the delay has passed
+    assert "computing the dashboard" in ANSI.sub("", screen.getvalue())
+
+
+def test_no_progress_off_a_terminal_or_quiet(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with progress.watching() as shown:
+        assert shown is progress.SILENT
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    with progress.watching(quiet=True) as shown:
+        assert shown is progress.SILENT
+    monkeypatch.setenv("TERM", "dumb")
+    with progress.watching() as shown:
+        assert shown is progress.SILENT
