@@ -112,8 +112,8 @@ def test_tags_stages_segments_and_where_fields_come_from_the_file(people):
 
 
 def test_zsh_and_fish_get_descriptions(people):
-    assert '"Wang Fang":"#1"' in shell("zsh", "crm show Wang")
-    assert "list" in shell("zsh", "crm li") and "List" in shell("zsh", "crm li")
+    assert shell("zsh", "crm show Wang").splitlines() == ["Wang Fang\t#1"]
+    assert any(line.startswith("list\tList") for line in shell("zsh", "crm li").splitlines())
     assert shell("fish", "crm show Wang").splitlines() == ["Wang Fang\t#1"]
     assert shell("fish", "crm list --tag v").splitlines() == ["vegan\ttag", "vip\ttag"]
 
@@ -221,3 +221,34 @@ def test_completion_loads_only_when_completing_and_only_its_command(people):
     tab = loaded(_CRM_COMPLETE="complete_bash", COMP_WORDS="crm list --tag v", COMP_CWORD="3")
     assert {"crmcli.cli.completing", "crmcli.records.suggest", "crmcli.cli.customers"} <= tab
     assert not {"crmcli.cli.transfer", "crmcli.cli.value", "pydantic"} & tab
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed here")
+def test_zsh_inserts_a_name_as_it_is_and_runs_nothing_in_it(db_path, tmp_path):
+    """typer's zsh script evals crm's answer: a customer named `\\$(touch F)` made zsh run
+    it on Tab. crm's script hands each value to compadd, which evaluates nothing."""
+    planted = tmp_path / "planted"
+    names = [
+        f"Qp \\$(touch {planted})", f"Qq $(touch {planted})", "Qd back\\", "Qh a;b|c&d",
+        "Qk \\\"; x", "Ql '; touch x; '", "Qm `id` a:b",
+    ]  # fmt: skip
+    for name in names:
+        add(name)
+    script = tmp_path / "crm.zsh"
+    script.write_text(ok("completion", "zsh"), encoding="utf-8")
+    test = tmp_path / "run.zsh"
+    test.write_text(
+        "compdef() { :; }\n"  # compinit is not loaded: the script's last line
+        f"source {script}\n"
+        "compadd() { local -a v; v=(${(P)${@[-1]}}); print -rl -- $v; }\n"
+        "_files() { print FILES; }\n"
+        "words=(crm show Q); CURRENT=3\n"
+        "_crm_completion\n",
+        encoding="utf-8",
+    )
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "CRM_DB": str(db_path), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    run = subprocess.run(["zsh", "-f", str(test)], capture_output=True, text=True, env=env)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert sorted(run.stdout.splitlines()) == sorted(names)
+    assert not planted.exists()

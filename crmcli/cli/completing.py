@@ -37,8 +37,38 @@ FIXED = {
 }
 
 
+# typer's zsh script evals crm's answer, so a customer named `\$(cmd)` ran cmd on Tab; this
+# one reads the answer as lines of VALUE<TAB>DESCRIPTION and hands them to compadd, which
+# quotes each value for the command line and evaluates nothing.
+ZSH_SCRIPT = """#compdef crm
+
+_crm_completion() {
+  local -a found values shown
+  local line
+  found=("${(@f)$(env _TYPER_COMPLETE_ARGS="${words[1,$CURRENT]}" _CRM_COMPLETE=complete_zsh crm)}")
+  for line in "${found[@]}"; do
+    [[ -n $line ]] || continue
+    values+=("${line%%$'\\t'*}")
+    if [[ $line == *$'\\t'* ]]; then
+      shown+=("${line%%$'\\t'*}  -- ${line#*$'\\t'}")
+    else
+      shown+=("$line")
+    fi
+  done
+  if (( ${#values} )); then
+    compadd -l -d shown -a values
+  else
+    _files
+  fi
+}
+
+compdef _crm_completion crm"""
+
+
 def script(shell: str) -> str:
     """The completion script for `shell` (bash, zsh or fish)."""
+    if shell == "zsh":
+        return ZSH_SCRIPT
     from typer._completion_shared import get_completion_script
 
     return get_completion_script(prog_name="crm", complete_var=VAR, shell=shell)
@@ -101,15 +131,16 @@ def _register() -> None:
             # bash puts a value on the line as it is: "Wang Fang" would be two words
             return re.sub(r"([^\w@%+=:,./-])", r"\\\1", item.value)
 
-    def zsh_quoted(text: str) -> str:
-        for old, new in ('"', '""'), ("'", "''"), ("$", "\\$"), ("`", "\\`"), (":", r"\\:"):
-            text = text.replace(old, new)
-        return text
-
     class Zsh(ZshComplete):
+        """Lines of VALUE<TAB>DESCRIPTION for ZSH_SCRIPT, which evaluates none of them."""
+
         def format_completion(self, item: Any) -> str:
-            value = f'"{zsh_quoted(item.value)}"'
-            return f'{value}:"{zsh_quoted(item.help)}"' if item.help else value
+            about = re.sub(r"\s", " ", item.help or "")
+            return f"{item.value}\t{about}" if about else item.value
+
+        def complete(self) -> str:
+            words, word = self.get_completion_args()
+            return "\n".join(map(self.format_completion, self.get_completions(words, word)))
 
     class Fish(FishComplete):
         def format_completion(self, item: Any) -> str:
