@@ -155,21 +155,30 @@ def test_demo_defaults_to_its_own_file_which_the_next_demo_replaces(db_path, tmp
     own = tmp_path / "xdg" / "crmcli" / "demo.db"  # beside the default crm.db
     out = ok("demo", "--customers", "5")
     assert f"at {own}\n" in out and f"crm --db {own} list --limit 10" in out
-    ok("--db", str(own), "add", "Explorer")  # exploring it adds to it
+    ok("--db", str(own), "list", "--limit", "3")  # reading it changes nothing
     assert "Demo database with 6 customers" in ok("demo", "--customers", "6")
     assert sorted(p.name for p in own.parent.iterdir() if p.name.startswith("demo")) == [
         "demo.db",
         "demo.db-shm",
         "demo.db-wal",
     ]
-    assert "Explorer" not in ok("--db", str(own), "list", "--archived", "--format", "csv")
     assert not db_path.exists()
+    # A demo someone went on to use (the demo's hint offers `export CRM_DB=` it) holds their
+    # changes: it is kept, never replaced (it was deleted with a real customer in it).
+    ok("--db", str(own), "add", "My real customer")
+    before = dump(own)
+    err = fails(2, "demo", "--customers", "5")
+    assert err == (
+        f"crm: {own} holds data that is not the demo's, so it is kept; move it away, or "
+        "build the demo in a new file with --db PATH\n"
+    )
+    assert dump(own) == before
     # A file there that no demo built is someone's: refused, left as it was.
     for name in (own.name, f"{own.name}-wal", f"{own.name}-shm"):
         (own.parent / name).unlink(missing_ok=True)
     ok("--db", str(own), "add", "Mine")
     before = dump(own)
-    assert "already exists" in fails(2, "demo", "--customers", "5")
+    assert "holds data that is not the demo's" in fails(2, "demo", "--customers", "5")
     assert dump(own) == before
 
 

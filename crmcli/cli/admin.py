@@ -103,6 +103,11 @@ def demo(
     if db is None:  # the demo's own file, replaced by each demo (only if a demo built it)
         place.clear_old_demo(place.default_demo_path())
     path = (db or place.default_demo_path()).expanduser()
+    if db is None and path.is_file():  # a demo somebody went on to use, or not a demo
+        raise InvalidInput(
+            f"{path} holds data that is not the demo's, so it is kept; move it away, or "
+            "build the demo in a new file with --db PATH"
+        )
     if path.is_dir() or (path.is_file() and path.stat().st_size > 0):
         # Whatever is in it (products, settings, history, an earlier demo) is someone's:
         # the demo is built only in a new file (or an empty one a script made for it).

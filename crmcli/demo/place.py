@@ -1,5 +1,6 @@
 """Where `crm demo` builds its database when no path is given: one file of its own,
-`demo.db` beside the default crm.db, which the next demo replaces. A folder per run in /tmp
+`demo.db` beside the default crm.db, which the next demo replaces unless someone changed
+it since. A folder per run in /tmp
 (as it once was) piled up, one left behind for every run.
 """
 
@@ -19,19 +20,20 @@ def default_demo_path() -> Path:
 
 
 def built_by_demo(path: Path) -> bool:
-    """Whether `path` is a database that `crm demo` built (its first recorded change is the
-    demo's): only such a file is ever replaced; anything else there is someone's data."""
+    """Whether `path` is a database that `crm demo` built and nobody changed since (every
+    recorded change is the demo's): only such a file is ever replaced; anything else there,
+    a demo someone went on to use included, is someone's data."""
     try:
         conn = connect(path, write=False)
     except (CrmError, sqlite3.Error):  # not an SQLite file, or not one of crm's
         return False
     try:
-        row = conn.execute("SELECT command FROM changesets ORDER BY id LIMIT 1").fetchone()
+        commands = {r[0] for r in conn.execute("SELECT DISTINCT command FROM changesets")}
     except sqlite3.Error:
         return False
     finally:
         conn.close()
-    return row is not None and row[0] == "demo"
+    return commands == {"demo"}
 
 
 def clear_old_demo(path: Path) -> None:
