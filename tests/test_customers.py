@@ -299,6 +299,21 @@ def test_control_characters_are_escaped_in_tables(db_path):
     assert json.loads(ok("show", "1", "-f", "json"))[0]["notes"] == "line one\nline two"
 
 
+@pytest.mark.parametrize("c1", ["\u0085", "\u009b", "\u0080", "\u009f"])
+def test_c1_control_characters_are_refused_and_escaped_in_tables(db_path, c1):
+    """U+0085 broke a table row in two on a terminal and U+009B began an escape sequence:
+    they were accepted (only C0 controls and DEL were refused) and printed raw."""
+    add("Anna")
+    assert "control character" in fails(2, "add", f"sep{c1}nel", db=db_path)
+    assert "control character" in fails(2, "edit", "Anna", "--city", f"x{c1}y", db=db_path)
+    conn = sqlite3.connect(db_path)  # another program wrote it
+    with conn:
+        conn.execute("UPDATE customers SET name = ? WHERE name = 'Anna'", (f"An{c1}na",))
+    conn.close()
+    out = ok("list", "--format", "table")
+    assert c1 not in out and f"An\\x{ord(c1):02x}na" in out
+
+
 def test_editor_round_trip_and_lost_update_guard(db_path, tmp_path, monkeypatch):
     add("Anna", "--city", "Paris", "--phone", "+33612345678", "--field", "x=1")
     script = tmp_path / "ed.py"
