@@ -103,7 +103,7 @@ def test_feedback_add_list_resolve_reopen(people):
         (1, "open", "complaint", "high"),
     ]
     assert list(rows[0]) == [
-        "id", "received_at", "customer_id", "customer", "kind", "severity", "status", "text",
+        "id", "received_at", "customer_id", "customer_name", "kind", "severity", "status", "text",
         "resolved_at", "resolution", "hours_to_resolve", "created_at", "updated_at",
     ]  # fmt: skip
     out = ok("feedback", "resolve", "1", "--note", "Sent a replacement", "--at", "2026-11-21 12:30")
@@ -124,7 +124,7 @@ def test_feedback_add_list_resolve_reopen(people):
     assert ok("feedback", "list", "--severity", "high", "-q") == "1\n"
     table = ok("feedback", "list")
     assert table.splitlines()[0].split() == [
-        "id", "received_at", "customer", "kind", "severity", "status", "summary",
+        "id", "received_at", "customer_name", "kind", "severity", "status", "summary",
     ]  # fmt: skip
     assert ok("feedback", "delete", "2").startswith("Deleted feedback 2 of Bob (#2)")
 
@@ -265,12 +265,12 @@ def test_survey_add_and_list(people):
         == "2\n"
     )
     rows = jrows("survey", "list")
-    assert [(r["id"], r["customer"], r["nps"], r["csat"], r["comment"]) for r in rows] == [
+    assert [(r["id"], r["customer_name"], r["nps"], r["csat"], r["comment"]) for r in rows] == [
         (1, "Anna", 9, None, "Great tea"),
         (2, "Bob", 10, 4, None),
     ]
     assert list(rows[0]) == [
-        "id", "answered_at", "customer_id", "customer", "nps", "csat", "comment", "created_at",
+        "id", "answered_at", "customer_id", "customer_name", "nps", "csat", "comment", "created_at",
     ]  # fmt: skip
     assert [r["id"] for r in jrows("survey", "list", "--until", "2026-11-10")] == [2]
     assert [r["id"] for r in jrows("survey", "list", "--since", "2026-11-10")] == [1]
@@ -344,7 +344,7 @@ def test_import_csv_from_stdin_and_file(people, tmp_path):
     out = ok("survey", "import", "-", input=GOOD_CSV)
     assert out == "Imported 3 of 3 survey answers.\n"
     rows = jrows("survey", "list")
-    assert [(r["customer"], r["nps"], r["csat"], r["comment"]) for r in rows] == [
+    assert [(r["customer_name"], r["nps"], r["csat"], r["comment"]) for r in rows] == [
         ("Carl", None, 3, "Late, but fine"),
         ("Bob", 6, None, None),
         ("Anna", 10, 5, "Lovely"),
@@ -467,7 +467,7 @@ def test_detractors_not_contacted(answers):
     rows = jrows("report", "satisfaction", "--detractors")
     assert rows == [
         {"survey_id": 2, "answered_at": "2026-11-10T00:00:00+08:00", "customer_id": 1,
-         "customer": "Anna", "phone": None, "nps": 6, "comment": None, "days_waiting": 12},
+         "customer_name": "Anna", "phone": None, "nps": 6, "comment": None, "days_waiting": 12},
     ]  # fmt: skip
     ok("log", "email", "Anna", "Asked what went wrong", "--at", "2026-11-12")
     assert jrows("report", "satisfaction", "--detractors") == []
@@ -480,11 +480,11 @@ def test_a_purchase_after_a_detractor_answer_is_contact_as_contact_counts_says(a
     assert jrows("report", "satisfaction", "--detractors") == []
     assert jrows("report", "satisfaction")[0]["not_contacted"] == 0
     ok("config", "set", "contact.counts", "call,email,meeting,visit,message")
-    assert [r["customer"] for r in jrows("report", "satisfaction", "--detractors")] == ["Anna"]
+    assert [r["customer_name"] for r in jrows("report", "satisfaction", "--detractors")] == ["Anna"]
     assert jrows("report", "satisfaction")[0]["not_contacted"] == 1
     # Bob's call still counts; with only meetings counting, he waits too.
     ok("config", "set", "contact.counts", "meeting")
-    assert [r["customer"] for r in jrows("report", "satisfaction", "--detractors")] == [
+    assert [r["customer_name"] for r in jrows("report", "satisfaction", "--detractors")] == [
         "Bob", "Anna"
     ]  # fmt: skip
 

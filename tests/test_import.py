@@ -641,12 +641,12 @@ def elsewhere(filled, tmp_path):
 def test_child_rows_whose_customer_columns_disagree_are_refused(filled, elsewhere, tmp_path, kind):
     file = tmp_path / f"{kind}.csv"
     ok("export", kind, "-o", str(file))
-    assert ",customer_id,customer," in file.read_text(encoding="utf-8").splitlines()[0] + ","
+    assert ",customer_id,customer_name," in file.read_text(encoding="utf-8").splitlines()[0] + ","
     # customer_id 1 is Bob here, the row's customer is 张伟 (#2): refused, nothing written.
     err = fails(2, "--db", str(elsewhere), "import", kind, str(file), db=elsewhere)
     assert (
-        "customer_id 1 is #1 Bob here, but customer '张伟' is #2 张伟: the row's customer "
-        "columns disagree (is the file from another database?); to go by customer alone, "
+        "customer_id 1 is #1 Bob here, but customer_name '张伟' is #2 张伟: the row's customer "
+        "columns disagree (is the file from another database?); to go by customer_name alone, "
         'import with --map "customer_id=-"' in err
     )
     rejects = tmp_path / "rejects.csv"

@@ -35,9 +35,13 @@ def test_log_with_every_option(db_path):
     row = interactions()[0]
     assert row["occurred_at"] == "2026-11-21T15:00:00+08:00"
     assert (row["direction"], row["duration_minutes"], row["channel"]) == ("out", 15, "wechat")
-    assert row["outcome"] == "liked them" and row["customer"] == "Anna" and row["customer_id"] == 1
+    assert (
+        row["outcome"] == "liked them"
+        and row["customer_name"] == "Anna"
+        and row["customer_id"] == 1
+    )
     assert list(row) == [
-        "id", "occurred_at", "customer_id", "customer", "kind", "direction", "duration_minutes",
+        "id", "occurred_at", "customer_id", "customer_name", "kind", "direction", "duration_minutes",
         "channel", "outcome", "text", "created_at", "updated_at",
     ]  # fmt: skip
 
@@ -185,7 +189,7 @@ def test_edit_an_interaction(db_path):
     )  # fmt: skip
     assert row["occurred_at"] == "2026-11-21T09:00:00+08:00" and row["channel"] == "phone"
     ok("interaction", "edit", "1", "--customer", "Bob")
-    assert interactions()[0]["customer"] == "Bob"
+    assert interactions()[0]["customer_name"] == "Bob"
     assert ok("interaction", "edit", "1", "--outcome", "ok") == "No changes.\n"
     ok("interaction", "edit", "1", "--text", "-", input="from stdin\n")
     assert interactions()[0]["text"] == "from stdin"

@@ -311,7 +311,7 @@ def test_listing_filters_and_formats(db_path, anna):
     assert ok("purchases", "Anna", "-q") == "1\n2\n"
     first = listing()[0]
     assert list(first) == [
-        "id", "purchased_at", "customer_id", "customer", "item", "category", "quantity",
+        "id", "purchased_at", "customer_id", "customer_name", "item", "category", "quantity",
         "unit_price", "amount", "currency", "is_refund", "payment", "order_ref", "note",
         "product_id", "created_at", "updated_at",
     ]  # fmt: skip
@@ -326,7 +326,7 @@ def test_listing_filters_and_formats(db_path, anna):
     assert "\t12.00\t12.00\tUSD\t" in ok("purchases", "-f", "tsv").splitlines()[3]
     table = ok("purchases")
     assert table.splitlines()[0].split() == [
-        "id", "date", "customer", "item", "category", "quantity", "amount", "currency",
+        "id", "date", "customer_name", "item", "category", "quantity", "amount", "currency",
     ]  # fmt: skip
     assert "2026-01-05" in table and "-280.00" in table and "\x1b[" not in table
 
@@ -374,7 +374,7 @@ def test_edit_a_purchase(db_path, anna):
     ok("purchase", "edit", "1", "--customer", "Bob", "--item", "teapot", "--at", "2026-01-02",
        "--payment", "现金", "--order", "SO-9", "--unset", "note", "--unset", "category")  # fmt: skip
     record = listing()[0]
-    assert (record["customer"], record["item"], record["product_id"]) == ("Bob", "Teapot", 1)
+    assert (record["customer_name"], record["item"], record["product_id"]) == ("Bob", "Teapot", 1)
     assert (record["purchased_at"], record["payment"], record["order_ref"]) == (
         "2026-01-02T00:00:00+08:00",
         "cash",

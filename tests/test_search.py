@@ -187,7 +187,7 @@ def test_limit_and_in(people):
 def test_plain_table_marks_matches_with_brackets(people):
     out = ok("search", "展会")
     lines = out.splitlines()
-    assert lines[0].split() == ["source", "id", "customer", "field", "snippet", "at"]
+    assert lines[0].split() == ["source", "id", "customer_name", "field", "snippet", "at"]
     assert "在杭州[展会]上聊了蓝色型号，想要报价" in out
     assert lines[2].split()[:4] == ["interaction", "1", "张伟", "meeting"]
 
@@ -195,7 +195,7 @@ def test_plain_table_marks_matches_with_brackets(people):
 def test_json_jsonl_csv_and_quiet(people):
     rows = json.loads(ok("search", "蓝色", "-f", "json"))
     assert list(rows[0]) == [
-        "rank", "source", "id", "customer_id", "customer", "at", "field", "snippet",
+        "rank", "source", "id", "customer_id", "customer_name", "at", "field", "snippet",
         "highlights", "marked", "score",
     ]  # fmt: skip
     for row in rows:
@@ -204,7 +204,7 @@ def test_json_jsonl_csv_and_quiet(people):
     lines = ok("search", "蓝色", "-f", "jsonl").splitlines()
     assert [json.loads(line)["id"] for line in lines] == [r["id"] for r in rows]
     csv_lines = ok("search", "蓝色", "-f", "csv").splitlines()
-    assert csv_lines[0].startswith("rank,source,id,customer_id,customer,at,field,snippet")
+    assert csv_lines[0].startswith("rank,source,id,customer_id,customer_name,at,field,snippet")
     assert len(csv_lines) == len(rows) + 1
     assert ok("search", "蓝色", "-q") == f"{people['zhangwen']}\n{people['zhangwei']}\n" or set(
         ok("search", "蓝色", "-q").split()
@@ -324,7 +324,7 @@ def test_delete_by_sql_is_followed_like_a_merge(people, db_path):
     assert customers_found("杭州") == []
     assert customers_found("13800138") == []
     result = json.loads(ok("search", "展会", "-f", "json"))
-    assert [(r["id"], r["customer_id"], r["customer"]) for r in result] == [(1, keep, "张文")]
+    assert [(r["id"], r["customer_id"], r["customer_name"]) for r in result] == [(1, keep, "张文")]
     ok("tag", "vip", str(keep))  # any write command brings the index up to date
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT count(*) FROM search_dirty").fetchone()[0] == 0

@@ -84,14 +84,14 @@ def feedback_add(
         )
         record = feedback.get_feedback(conn, feedback_id)
     output(ctx, quiet=quiet).done(
-        f"Added feedback {feedback_id} from {record['customer']} (#{customer_id}): "
+        f"Added feedback {feedback_id} from {record['customer_name']} (#{customer_id}): "
         f"{record['kind']}, {record['severity']} severity, "
         f"received {dates.show_moment(record['received_at'])}.",
         feedback_id,
     )
 
 
-TABLE_COLUMNS = ("id", "received_at", "customer", "kind", "severity", "status", "summary")
+TABLE_COLUMNS = ("id", "received_at", "customer_name", "kind", "severity", "status", "summary")
 
 
 @feedback_app.command("list")
@@ -156,7 +156,7 @@ def feedback_resolve(
         )
     else:
         message = (
-            f"Resolved feedback {feedback_id} of {record['customer']} "
+            f"Resolved feedback {feedback_id} of {record['customer_name']} "
             f"(#{record['customer_id']}) after {duration(_hours(record))}."
         )
     output(ctx, quiet=quiet).done(message, feedback_id)
@@ -199,7 +199,7 @@ def feedback_delete(
     with writing(ctx) as conn:
         record = feedback.delete_feedback(conn, feedback_id)
     output(ctx, quiet=quiet).done(
-        f"Deleted feedback {feedback_id} of {record['customer']} (#{record['customer_id']}): "
+        f"Deleted feedback {feedback_id} of {record['customer_name']} (#{record['customer_id']}): "
         f"{clip(record['text'])}",
         feedback_id,
     )
@@ -238,8 +238,8 @@ def survey_add(
         record = surveys.get_survey(conn, survey_id)
     scores = ", ".join(f"{m.upper()} {record[m]}" for m in ("nps", "csat") if record[m] is not None)
     output(ctx, quiet=quiet).done(
-        f"Added survey answer {survey_id} from {record['customer']} (#{customer_id}): {scores}, "
-        f"answered {dates.show_moment(record['answered_at'])}.",
+        f"Added survey answer {survey_id} from {record['customer_name']} (#{customer_id}): "
+        f"{scores}, answered {dates.show_moment(record['answered_at'])}.",
         survey_id,
     )
 
@@ -275,7 +275,7 @@ def survey_list(
         )
     columns: tuple[str, ...] = surveys.COLUMNS
     if fmt is Format.table:
-        columns = ("id", "answered_at", "customer", "nps", "csat", "comment")
+        columns = ("id", "answered_at", "customer_name", "nps", "csat", "comment")
         rows = [{**row, "comment": clip(row["comment"])} for row in rows]
     output(ctx, fmt, quiet).rows(rows, columns, key="id")
 
@@ -291,7 +291,7 @@ def survey_delete(ctx: typer.Context, survey_id: IdArgument, quiet: QuietOption 
     with writing(ctx) as conn:
         record = surveys.delete_survey(conn, survey_id)
     output(ctx, quiet=quiet).done(
-        f"Deleted survey answer {survey_id} of {record['customer']} "
+        f"Deleted survey answer {survey_id} of {record['customer_name']} "
         f"(#{record['customer_id']}) from {record['answered_at']}.",
         survey_id,
     )

@@ -116,7 +116,7 @@ def log(
             )
         record = interactions.get_interaction(conn, interaction_id)
     message = (
-        f"Logged {record['kind']} {interaction_id} with {record['customer']} (#{customer_id}) "
+        f"Logged {record['kind']} {interaction_id} with {record['customer_name']} (#{customer_id}) "
         f"at {dates.show_moment(record['occurred_at'])}."
     )
     if follow is not None:
@@ -124,7 +124,7 @@ def log(
     output(ctx, quiet=quiet).done(message, interaction_id)
 
 
-TABLE_COLUMNS = ("id", "occurred_at", "customer", "kind", "direction", "outcome", "summary")
+TABLE_COLUMNS = ("id", "occurred_at", "customer_name", "kind", "direction", "outcome", "summary")
 
 
 @app.command("interactions")
@@ -227,7 +227,7 @@ def delete_interaction(
         return
     with reading(ctx) as conn:
         shown = {
-            r["id"]: f"interaction {r['id']}: {r['kind']} with {r['customer']} "
+            r["id"]: f"interaction {r['id']}: {r['kind']} with {r['customer_name']} "
             f"(#{r['customer_id']}) at {r['occurred_at']}: {clip(r['text'])}"
             for r in (interactions.get_interaction(conn, i) for i in wanted)
         }

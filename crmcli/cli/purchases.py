@@ -63,7 +63,16 @@ RefundOption = Annotated[
 ]
 
 # Columns of the table format of `crm purchases` (JSON/CSV carry purchases.COLUMNS).
-TABLE_COLUMNS = ("id", "date", "customer", "item", "category", "quantity", "amount", "currency")
+TABLE_COLUMNS = (
+    "id",
+    "date",
+    "customer_name",
+    "item",
+    "category",
+    "quantity",
+    "amount",
+    "currency",
+)
 
 
 def _at(line: Any) -> str:
@@ -135,7 +144,7 @@ def buy(
         record = purchases.get_purchase(conn, purchase_id)
     kind = "refund" if line.amount.minor < 0 else "purchase"
     output(ctx, quiet=quiet).done(
-        f"Recorded {kind} {purchase_id} for #{customer_id} {record['customer']}: "
+        f"Recorded {kind} {purchase_id} for #{customer_id} {record['customer_name']}: "
         f"{_describe(record)}{_at(record) if at is not None else ''}",
         purchase_id,
     )
@@ -280,7 +289,7 @@ def purchase_delete(
         found = [purchases.get_purchase(conn, i) for i in dict.fromkeys(wanted)]
     confirm(
         f"Delete purchase {found[0]['id']} of #{found[0]['customer_id']} "
-        f"{found[0]['customer']}: {_describe(found[0])}?"
+        f"{found[0]['customer_name']}: {_describe(found[0])}?"
         if len(found) == 1
         else f"Delete {len(found)} purchase lines ({', '.join(str(r['id']) for r in found)})?",
         yes,
@@ -291,7 +300,7 @@ def purchase_delete(
     for record in gone:
         output(ctx, quiet=quiet).done(
             f"Deleted purchase {record['id']} of #{record['customer_id']} "
-            f"{record['customer']} on {record['purchased_at'][:10]}: {_describe(record)}",
+            f"{record['customer_name']} on {record['purchased_at'][:10]}: {_describe(record)}",
             record["id"],
         )
 

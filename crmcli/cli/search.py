@@ -10,13 +10,13 @@ from crmcli.cli.options import FormatOption, QuietOption
 from crmcli.cli.output import Format, Marked
 from crmcli.core.errors import InvalidInput
 
-TABLE_COLUMNS = ("source", "id", "customer", "field", "snippet", "at")
+TABLE_COLUMNS = ("source", "id", "customer_name", "field", "snippet", "at")
 COLUMNS = (
     "rank",
     "source",
     "id",
     "customer_id",
-    "customer",
+    "customer_name",
     "at",
     "field",
     "snippet",

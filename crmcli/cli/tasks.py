@@ -33,7 +33,7 @@ AfterOption = Annotated[
         help="Repeat this long after each is done: 3d, 2w, 1m ('call again 2w after a call').",
     ),
 ]
-TABLE_COLUMNS = ("id", "due_on", "status", "customer", "text", "every")
+TABLE_COLUMNS = ("id", "due_on", "status", "customer_name", "text", "every")
 
 
 def _repeats(row: tasks.Task) -> dict[str, Any]:
@@ -74,7 +74,7 @@ def add(
     if new.after:
         repeat = f", again {new.after.describe()} after each is done"
     output(ctx, quiet=quiet).done(
-        f"Added task {task_id} for {task['customer']} (#{customer_id}), "
+        f"Added task {task_id} for {task['customer_name']} (#{customer_id}), "
         f"due {dates.show_day(new.due_on)}{repeat}: {new.text}",
         task_id,
     )
@@ -232,7 +232,7 @@ def delete(
     with writing(ctx) as conn:
         gone = [tasks.delete_task(conn, task_id, today=clock.today()) for task_id in task_ids]
     lines = [
-        f"Deleted task {t['id']} for {t['customer']} (#{t['customer_id']}), "
+        f"Deleted task {t['id']} for {t['customer_name']} (#{t['customer_id']}), "
         f"due {t['due_on']}: {t['text']}"
         for t in gone
     ]

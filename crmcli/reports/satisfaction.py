@@ -245,7 +245,7 @@ class Detractor(TypedDict):
     survey_id: int
     answered_at: str
     customer_id: int
-    customer: str  # the name
+    customer_name: str
     phone: str | None
     nps: int  # 0-6
     comment: str | None
@@ -264,7 +264,7 @@ def uncontacted_detractors(
 
     condition, params = scope.where("s.answered_at", "s.customer_id")
     rows = conn.execute(
-        "SELECT s.id AS survey_id, s.answered_at, s.customer_id, c.name AS customer, "  # noqa: S608
+        "SELECT s.id AS survey_id, s.answered_at, s.customer_id, c.name AS customer_name, "  # noqa: S608
         "(SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
         " ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone, s.nps, s.comment "
         "FROM surveys s JOIN customers c ON c.id = s.customer_id "
