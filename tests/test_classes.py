@@ -70,7 +70,7 @@ def test_frequency_and_value_tiers_boundaries(db_path):
 
 
 def test_show_and_list_columns(shoppers):
-    out = json.loads(ok("show", "Anna", "--format", "json"))[0]
+    out = json.loads(ok("show", "Anna", "--format", "json"))
     assert out["classes"] == [
         {
             "lifecycle": "reactivated",
@@ -86,7 +86,7 @@ def test_show_and_list_columns(shoppers):
             "days_since_purchase": 10,
         }
     ]
-    assert json.loads(ok("show", "Fay", "--format", "json"))[0]["classes"] == []
+    assert json.loads(ok("show", "Fay", "--format", "json"))["classes"] == []
     assert "reactivated" in ok("show", "Anna")
     rows = json.loads(ok("list", "--classes", "--format", "json"))
     assert [(r["lifecycle"], r["abc"]) for r in rows][:2] == [("reactivated", "A"), ("lapsed", "B")]

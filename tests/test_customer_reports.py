@@ -65,16 +65,16 @@ def test_rfm_summary(shop):
         "segment": "hibernating",
         "currency": "CNY",
         "customers": 2,
-        "customer_share": "50.0",
+        "customer_share": 50.0,
         "revenue": "900.00",
-        "revenue_share": "60.0",
-        "mean_recency": "265.0",
-        "mean_frequency": "1.00",
+        "revenue_share": 60.0,
+        "mean_recency": 265.0,
+        "mean_frequency": 1.0,
         "mean_monetary": "450.00",
     }
-    assert rows["CNY", "loyal"]["revenue_share"] == "20.0"
+    assert rows["CNY", "loyal"]["revenue_share"] == 20.0
     assert rows["CNY", "champions"]["customers"] == 0
-    assert rows["USD", "at risk"]["customer_share"] == "50.0"
+    assert rows["USD", "at risk"]["customer_share"] == 50.0
     table = ok("report", "rfm")
     assert "hibernating          CNY       2          50.0" in table and "#" in table
     # --as-of: on 2026-06-01 only Bob and Eve had bought in CNY, nobody in USD
@@ -100,18 +100,18 @@ def test_abc_report(shop):
         "class": "A",
         "currency": "CNY",
         "customers": 3,  # Bob 800 (0 before), Anna and Carl tie at 300 (800 of 1500 before)
-        "customer_share": "75.0",
+        "customer_share": 75.0,
         "revenue": "1400.00",
-        "revenue_share": "93.3",
+        "revenue_share": 93.3,
     }
     assert classes["CNY", "B"]["customers"] == 1  # Eve: 1400 of 1500 before
     assert classes["CNY", "C"]["customers"] == 0
     assert classes["USD", "A"]["customers"] == 2
     assert out["top"][0]["text"] == "top 20 % of customers (1 of 4) bring 53.3 % of CNY revenue"
-    pareto = [(r["top_customers"], r["customers"], r["revenue_share"])
+    pareto = [(r["top_percent"], r["customers"], r["revenue_share"])
               for r in out["pareto"] if r["currency"] == "CNY"]  # fmt: skip
-    assert pareto[:3] == [("10%", 1, "53.3"), ("20%", 1, "53.3"), ("30%", 2, "73.3")]
-    assert pareto[-1] == ("100%", 4, "100.0")
+    assert pareto[:3] == [(10, 1, 53.3), (20, 1, 53.3), (30, 2, 73.3)]
+    assert pareto[-1] == (100, 4, 100.0)
     assert report("abc", "--window", "30d")["classes"][0]["customers"] == 2  # Anna, Carl
     text = ok("report", "abc", "--top", "50")
     assert "Top 50 % of customers (2 of 4) bring 73.3 % of CNY revenue." in text
@@ -125,14 +125,14 @@ def test_lifecycle_report(shop):
     assert {r["stage"]: r["customers"] for r in out["funnel"]}["prospect"] == 1
     assert out["conversion"] == [
         {"from_stage": "lead", "to_stage": "prospect", "entered": 2, "moved_on": 2,
-         "conversion": "100.0"},
+         "conversion": 100.0},
         {"from_stage": "prospect", "to_stage": "customer", "entered": 2, "moved_on": 1,
-         "conversion": "50.0"},
+         "conversion": 50.0},
         {"from_stage": "customer", "to_stage": "loyal", "entered": 1, "moved_on": 0,
-         "conversion": "0.0"},
+         "conversion": 0.0},
     ]  # fmt: skip
     medians = {r["stage"]: r["median_days"] for r in out["time_in_stage"]}
-    assert medians == {"lead": "34.5", "prospect": "31.0", "customer": None, "loyal": None}
+    assert medians == {"lead": 34.5, "prospect": 31.0, "customer": None, "loyal": None}
     months = {r["month"]: r for r in out["months"]}
     # On 2026-10-31 Dan is new (30 days) and Eve lapsed (silent 303 > 3 x 90)
     assert (months["2026-10"]["new"], months["2026-10"]["lapsed"]) == (1, 1)
@@ -156,7 +156,7 @@ def test_summary_and_cohort(shop):
         "net": "1100.00",
         "orders": 3,
         "average_order": "366.67",
-        "share": "73.3",
+        "share": 73.3,
     }
     assert [r["city"] for r in rows if r["currency"] == "USD"] == [None]
     assert "(none)" in ok("report", "summary", "--by", "city")

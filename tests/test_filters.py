@@ -529,7 +529,7 @@ def test_last_contact_fields(db_path):
         "last_contact_on != 2026-11-02": [1, 3, 4, 5],
     }
     assert {where: ids("--where", where) for where in expected} == expected
-    shown = json.loads(ok("show", "Ed", "-f", "json"))[0]["contact"][0]
+    shown = json.loads(ok("show", "Ed", "-f", "json"))["contact"][0]
     assert shown["days_since_contact"] == 9
     ok("config", "set", "contact.counts", "call")  # Bo's and Ed's purchases no longer count
     assert ids("--where", "days_since_contact >= 0") == [1]

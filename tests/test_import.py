@@ -1043,7 +1043,7 @@ def test_a_referrer_missing_from_the_file_is_said_not_guessed(db_path, tmp_path)
     result = crm("import", "customers", str(file))
     assert result.exit_code == 0
     assert "crm: warning: row 2: referred_by 9 is the id of no row of the file;" in result.stderr
-    ann = json.loads(ok("show", "Ann", "-f", "json"))[0]
+    ann = json.loads(ok("show", "Ann", "-f", "json"))
     assert ann["referred_by"] is None
 
 
@@ -1067,7 +1067,7 @@ def test_an_edited_related_cell_is_read_or_its_row_refused(db_path, tmp_path, ce
     result = crm("import", "customers", str(file))
     if reason is None:  # an id that names no one here: the person is kept by name
         assert result.exit_code == 0, result.stderr
-        assert json.loads(ok("show", "Alice", "-f", "json"))[0]["related"] == [
+        assert json.loads(ok("show", "Alice", "-f", "json"))["related"] == [
             {"relation": "new", "name": "N", "customer_id": None}
         ]
     else:

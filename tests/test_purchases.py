@@ -89,7 +89,7 @@ def test_refunds_by_flag_or_negative_amount(db_path, anna):
     data = listing("--refunds")
     assert [r["amount"] for r in data] == ["-280.00", "-50.00", "-20.00"]
     assert all(r["is_refund"] for r in data)
-    totals = json.loads(ok("show", "Anna", "-f", "json"))[0]["purchase_totals"]
+    totals = json.loads(ok("show", "Anna", "-f", "json"))["purchase_totals"]
     assert totals == [
         {
             "currency": "CNY",
@@ -437,7 +437,7 @@ def test_show_has_totals_per_currency_and_the_last_purchases(db_path, anna):
     buy("Anna", "d", "12 USD", "--at", "2026-06-01")
     for n in range(4):
         buy("Anna", f"e{n}", "1 USD", "--at", f"2026-07-0{n + 1}")
-    card = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    card = json.loads(ok("show", "Anna", "-f", "json"))
     assert card["purchase_totals"] == [
         {
             "currency": "CNY",
@@ -481,7 +481,7 @@ def test_show_has_totals_per_currency_and_the_last_purchases(db_path, anna):
 
 def test_show_without_purchases_has_no_sections(db_path, anna):
     assert "Purchases" not in ok("show", "Anna")
-    card = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    card = json.loads(ok("show", "Anna", "-f", "json"))
     assert card["purchase_totals"] == [] and card["recent_purchases"] == []
 
 

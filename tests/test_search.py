@@ -244,10 +244,10 @@ def test_search_on_a_missing_database_creates_nothing(db_path):
 
 
 def test_references_by_pinyin_and_initials(people):
-    assert json.loads(ok("show", "zhangwei", "-f", "json"))[0]["id"] == people["zhangwei"]
-    assert json.loads(ok("show", "zhang wei", "-f", "json"))[0]["id"] == people["zhangwei"]
+    assert json.loads(ok("show", "zhangwei", "-f", "json"))["id"] == people["zhangwei"]
+    assert json.loads(ok("show", "zhang wei", "-f", "json"))["id"] == people["zhangwei"]
     ok("edit", "zhangwen", "--title", "经理")
-    assert json.loads(ok("show", "张文", "-f", "json"))[0]["title"] == "经理"
+    assert json.loads(ok("show", "张文", "-f", "json"))["title"] == "经理"
 
 
 def test_ambiguous_initials_list_the_candidates(people, db_path):
@@ -259,20 +259,20 @@ def test_ambiguous_initials_list_the_candidates(people, db_path):
 def test_unique_initials_resolve(db_path):
     cid = add("张伟")
     add("李娜")
-    assert json.loads(ok("show", "zw", "-f", "json"))[0]["id"] == cid
-    assert json.loads(ok("show", "ln", "-f", "json"))[0]["id"] == cid + 1
+    assert json.loads(ok("show", "zw", "-f", "json"))["id"] == cid
+    assert json.loads(ok("show", "ln", "-f", "json"))["id"] == cid + 1
     fails(3, "show", "qx", db=db_path)
 
 
 def test_exact_name_beats_pinyin(db_path):
     latin = add("Zw")
     add("张伟")
-    assert json.loads(ok("show", "zw", "-f", "json"))[0]["id"] == latin
+    assert json.loads(ok("show", "zw", "-f", "json"))["id"] == latin
 
 
 def test_partial_pinyin_is_the_last_resort(db_path):
     cid = add("欧阳娜娜")
-    assert json.loads(ok("show", "ouyang", "-f", "json"))[0]["id"] == cid
+    assert json.loads(ok("show", "ouyang", "-f", "json"))["id"] == cid
 
 
 # --- the index follows the data ---------------------------------------------------------

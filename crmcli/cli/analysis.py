@@ -172,7 +172,7 @@ def abc_report(
         "top": statements,
     }
     cls_cols = ("class", "currency", "customers", "customer_share", "revenue", "revenue_share")
-    par_cols = ("top_customers", "currency", "customers", "revenue", "revenue_share")
+    par_cols = ("top_percent", "currency", "customers", "revenue", "revenue_share")
     since = f"since {start.isoformat()}" if start else "all time"
     parts = [
         Section(

@@ -552,7 +552,7 @@ def show(
     ]
     if fmt is not Format.table:
         record.update({s.key: rows for s, rows in sections})
-        output(ctx, fmt).rows([record], list(record))
+        output(ctx, fmt).record(record)
         return
     kinds = record["phone_kinds"]
     shown = {
