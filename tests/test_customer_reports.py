@@ -42,7 +42,7 @@ def report(*args):
 
 def test_rfm_customers_scores_with_ties_and_currencies(shop):
     rows = report("rfm", "--customers")["customers"]
-    got = [(r["name"], r["currency"], r["recency"], r["frequency"], r["monetary"], r["rfm"],
+    got = [(r["customer_name"], r["currency"], r["recency"], r["frequency"], r["monetary"], r["rfm"],
             r["segment"]) for r in rows]  # fmt: skip
     assert got == [
         ("Anna", "CNY", 2, 2, "300.00", "453", "loyal"),
@@ -54,8 +54,8 @@ def test_rfm_customers_scores_with_ties_and_currencies(shop):
     ]
     for typed in ("AT  Risk", "atrisk", "at-risk", "AT_RISK"):
         only = report("rfm", "--customers", typed)["customers"]
-        assert [r["name"] for r in only] == ["Dan"], typed
-    assert report("rfm", "hibernating")["customers"][0]["name"] == "Bob"
+        assert [r["customer_name"] for r in only] == ["Dan"], typed
+    assert report("rfm", "hibernating")["customers"][0]["customer_name"] == "Bob"
     assert "unknown RFM segment" in fails(2, "report", "rfm", "--customers", "sleepy", db=shop)
 
 
@@ -83,13 +83,13 @@ def test_rfm_summary(shop):
     assert sum(r["customers"] for r in early) == 2
     # filters pick the population: Shanghai is Anna and Bob
     shanghai = report("rfm", "--city", "Shanghai", "--customers")["customers"]
-    assert [(r["name"], r["rfm"]) for r in shanghai] == [("Anna", "442"), ("Bob", "224")]
+    assert [(r["customer_name"], r["rfm"]) for r in shanghai] == [("Anna", "442"), ("Bob", "224")]
 
 
 def test_rfm_grid_is_configurable(shop):
     ok("config", "set", "rfm.grid", "recent=45/12345; rest=123/12345")
     rows = report("rfm", "--customers")["customers"]
-    assert {r["name"]: r["segment"] for r in rows if r["currency"] == "CNY"} == {
+    assert {r["customer_name"]: r["segment"] for r in rows if r["currency"] == "CNY"} == {
         "Anna": "recent", "Carl": "recent", "Bob": "rest", "Eve": "rest"}  # fmt: skip
 
 

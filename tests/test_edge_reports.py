@@ -64,7 +64,7 @@ def test_rfm_scores_by_hand(edges):
     M: Ann 1800, Eve 600, Gil 150, Hal 20, Cat 0, Ben -200 -> 5 4 3 3 2 1.
     Segments by the grid: R 3-4 mid, R 2 low, R 5 with F 3 and R 1 in no rule: other."""
     got = {
-        r["name"]: (r["recency"], r["frequency"], r["monetary"], r["rfm"], r["segment"])
+        r["customer_name"]: (r["recency"], r["frequency"], r["monetary"], r["rfm"], r["segment"])
         for r in report("rfm", "--customers")["customers"]
     }
     assert got == {

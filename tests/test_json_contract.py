@@ -67,6 +67,14 @@ RUNS: dict[str, tuple[str, ...]] = {
     "stage": ("2",),
     "sql": ("SELECT id, name FROM customers LIMIT 2",),
 }
+# Options that change a command's rows, run as well.
+VARIANTS: list[tuple[str, tuple[str, ...]]] = [
+    ("report rfm", ("--customers",)),
+    ("report sales", ("--by", "customer")),
+    ("report satisfaction", ("--detractors",)),
+    ("list", ("--classes", "--limit", "5")),
+    ("search", ("tea", "--limit", "8")),
+]
 NOT_RUN = {
     "edit": "a write; prints the changed customer (the shape of `show`)",
     "classify": "a write; prints the classes it set",
@@ -215,9 +223,13 @@ def test_the_checker_finds_each_broken_rule():
     assert broken([{"id": 1}], "show") == ["a single record must be an object"]
 
 
-@pytest.mark.parametrize("command", sorted(RUNS))
-def test_json_keeps_the_contract(demo, command):
-    result = crm(*command.split(), *RUNS[command], "--format", "json")
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [*sorted(RUNS.items()), *VARIANTS],
+    ids=lambda x: " ".join(x) if isinstance(x, tuple) else x,
+)
+def test_json_keeps_the_contract(demo, command, args):
+    result = crm(*command.split(), *args, "--format", "json")
     assert result.exit_code == 0, result.stderr
     found = broken(json.loads(result.stdout), command)
     if command in PENDING:
