@@ -218,7 +218,7 @@ def test_late_high_severity_feedback_is_reminded(people):
         {
             "feedback_id": 1, "received_at": "2026-11-20T09:00:00+08:00", "hours_open": 49,
             "hours_past_target": 25, "kind": "complaint", "severity": "high", "customer_id": 1,
-            "name": "Anna", "phone": None, "text": "Broken teapot",
+            "customer_name": "Anna", "phone": None, "text": "Broken teapot",
         }
     ]  # fmt: skip
     text = ok("remind")
@@ -611,7 +611,7 @@ def test_show_has_open_feedback_last_scores_and_referrals(people):
     ok("survey", "add", "Bob", "--nps", "3", "--at", "2026-11-01")
     ok("survey", "add", "Bob", "--nps", "9", "--comment", "Better now", "--at", "2026-11-15")
     ok("survey", "add", "Bob", "--csat", "4", "--at", "2026-11-02")
-    record = jrows("show", "Bob")[0]
+    record = jrows("show", "Bob")
     assert record["referred_by"] == 1 and record["referred_by_name"] == "Anna"
     assert record["open_feedback"] == [
         {"id": 1, "received_at": "2026-11-21T00:00:00+08:00", "kind": "question",
@@ -626,7 +626,7 @@ def test_show_has_open_feedback_last_scores_and_referrals(people):
     assert "Open feedback\n" in card and "Where is my order?" in card
     assert "Last survey scores\n" in card and "Better now" in card
     assert "Bob (#2)" in ok("show", "Anna")  # referred
-    assert jrows("show", "Carl")[0]["open_feedback"] == []
+    assert jrows("show", "Carl")["open_feedback"] == []
 
 
 def test_demo_has_feedback_surveys_and_referrals(demo_db):

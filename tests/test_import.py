@@ -798,7 +798,7 @@ def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_pat
     ok("export", "customers", "-o", str(exported))
     other = tmp_path / "other.db"
     ok("--db", str(other), "import", "customers", str(exported))
-    card = json.loads(ok("--db", str(other), "show", "Li Lei", "-f", "json"))[0]
+    card = json.loads(ok("--db", str(other), "show", "Li Lei", "-f", "json"))
     assert (card["birthday_lunar"], card["cadence_days"], card["cadence_max_days"]) == (
         "1990-08-15", 14, 30)  # fmt: skip
     # The birthday column is an ISO date, as the conventions promise; the rule is beside it.
@@ -986,7 +986,7 @@ def test_an_export_imports_into_another_database_with_its_referrers_rebuilt(
     people = json.loads(ok("--db", str(other), "list", "-f", "json"))
     ids = {p["name"]: p["id"] for p in people}
     referrers = {
-        p["name"]: json.loads(ok("--db", str(other), "show", str(p["id"]), "-f", "json"))[0][
+        p["name"]: json.loads(ok("--db", str(other), "show", str(p["id"]), "-f", "json"))[
             "referred_by"
         ]
         for p in people
@@ -1021,7 +1021,7 @@ def test_related_people_survive_an_export_into_another_database(
     assert result.exit_code == 0, result.stderr
 
     def related(db, name):
-        return json.loads(ok("--db", str(db), "show", name, "-f", "json"))[0]["related"]
+        return json.loads(ok("--db", str(db), "show", name, "-f", "json"))["related"]
 
     assert related(other, "Husband") == [
         {"relation": "spouse", "name": "Wife", "customer_id": 2},

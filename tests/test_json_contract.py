@@ -17,7 +17,7 @@ import pytest
 import typer.main
 
 from crmcli.cli import app
-from tests.conftest import crm, filled_once, ok
+from tests.conftest import crm, fails, filled_once, ok
 
 # Arguments after the command path, on the demo database (40 customers, seed 7).
 RUNS: dict[str, tuple[str, ...]] = {
@@ -236,3 +236,43 @@ def test_json_keeps_the_contract(demo, command, args):
         assert found, f"{command} keeps the contract now: take it out of PENDING"
         pytest.xfail(f"PENDING {command}: " + "; ".join(found[:6]))
     assert found == []
+
+
+# `--fields` on every listing: (command, arguments, two of its fields).
+LISTINGS = [
+    ("list", (), ("name", "id")),
+    ("list", ("--classes",), ("lifecycle", "name")),
+    ("interactions", ("1",), ("kind", "customer_name")),
+    ("purchases", ("1",), ("amount", "item")),
+    ("task list", ("--all",), ("due_on", "customer_id")),
+    ("feedback list", (), ("status", "id")),
+    ("survey list", (), ("nps", "customer_name")),
+    ("search", ("tea",), ("snippet", "source")),
+]
+
+
+@pytest.mark.parametrize(("command", "args", "fields"), LISTINGS, ids=lambda x: str(x))
+def test_fields_selects_and_orders_the_columns_in_every_format(demo, command, args, fields):
+    picked = ("--fields", ",".join(fields))
+    rows = json.loads(ok(*command.split(), *args, *picked, "--format", "json"))
+    assert rows and all(list(r) == list(fields) for r in rows)
+    lines = ok(*command.split(), *args, *picked, "--format", "jsonl").splitlines()
+    assert [list(json.loads(line)) for line in lines] == [list(fields)] * len(rows)
+    assert ok(*command.split(), *args, *picked, "--format", "csv").splitlines()[0] == ",".join(
+        fields
+    )
+    assert ok(*command.split(), *args, *picked, "--format", "tsv").splitlines()[0] == "\t".join(
+        fields
+    )
+    table = ok(*command.split(), *args, *picked)  # plain text off a terminal
+    assert table.splitlines()[0].split() == list(fields)
+
+
+@pytest.mark.parametrize("command", sorted({c for c, _, _ in LISTINGS}))
+def test_an_unknown_field_is_one_line_naming_the_valid_ones(demo, command):
+    args = next(a for c, a, _ in LISTINGS if c == command)
+    err = fails(2, *command.split(), *args, "--fields", "id,nope", db=demo)
+    assert err.startswith("crm: --fields: unknown field 'nope'; valid fields: ")
+    assert err.count("\n") == 1
+    assert "id" in err.removesuffix("\n").split("valid fields: ")[1].split(", ")
+    assert "no field" in fails(2, *command.split(), *args, "--fields", " , ", db=demo)

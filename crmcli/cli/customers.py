@@ -14,9 +14,11 @@ from crmcli.cli.batch import Batch, RefsArgument, batch_options, confirm_bulk, s
 from crmcli.cli.options import (
     AllowDuplicateOption,
     DryRun,
+    FieldsOption,
     FormatOption,
     LimitOption,
     QuietOption,
+    chosen_fields,
     confirm,
     filter_options,
     filter_options_except,
@@ -598,6 +600,7 @@ def list_(
     ] = False,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
     selection: "CustomerFilter | None" = None,
 ) -> None:
     """List customers, filtered and sorted.
@@ -607,9 +610,15 @@ def list_(
     from crmcli.records import filters
 
     assert selection is not None
+    known: tuple[str, ...] = customers.LIST_COLUMNS
+    if with_classes:
+        from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
+
+        known = (*known, *CLASS_COLUMNS)
+    picked = chosen_fields(fields, known)
     with reading(ctx) as conn:
         query = filters.build(conn, selection, today=clock.today())
-        if fmt in (Format.csv, Format.tsv) and not (with_classes or quiet):
+        if fmt in (Format.csv, Format.tsv) and not (with_classes or quiet or picked):
             # Every customer to a script: cells straight from SQL to csv, no dict per row.
             cells = customers.list_customer_cells(
                 conn, query.sql(), query.params, order=filters.order_by(sort), limit=limit
@@ -628,7 +637,7 @@ def list_(
             derived = derive(conn, clock.today(), archived=selection.archived)
             rows = ({**row, **{c: derived[row["id"]][c] for c in COLUMNS}} for row in rows)
             columns = (*columns, *COLUMNS)
-        output(ctx, fmt, quiet).rows(rows, columns, key="id")
+        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
 
 
 def _archive(

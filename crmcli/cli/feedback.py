@@ -11,11 +11,13 @@ from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
 from crmcli.cli.options import (
     DryRunOption,
+    FieldsOption,
     FormatOption,
     LimitOption,
     QuietOption,
     SinceOption,
     UntilOption,
+    chosen_fields,
     period,
 )
 from crmcli.cli.output import Format
@@ -108,11 +110,13 @@ def feedback_list(
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List feedback, newest first.
 
     Example: crm feedback list --open --severity high
     """
+    picked = chosen_fields(fields, feedback.COLUMNS)
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref else None
         rows = feedback.list_feedback(
@@ -127,7 +131,7 @@ def feedback_list(
     if fmt is Format.table:
         columns = TABLE_COLUMNS
         rows = [{**row, "summary": clip(row["text"])} for row in rows]
-    output(ctx, fmt, quiet).rows(rows, columns, key="id")
+    output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
 
 
 @feedback_app.command("resolve")
@@ -253,6 +257,7 @@ def survey_list(
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List survey answers, newest first.
 
@@ -263,6 +268,7 @@ def survey_list(
     from crmcli.records import surveys
     from crmcli.records.interactions import local_midnight
 
+    picked = chosen_fields(fields, surveys.COLUMNS)
     first, last = period(since, until)
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref else None
@@ -277,7 +283,7 @@ def survey_list(
     if fmt is Format.table:
         columns = ("id", "answered_at", "customer_name", "nps", "csat", "comment")
         rows = [{**row, "comment": clip(row["comment"])} for row in rows]
-    output(ctx, fmt, quiet).rows(rows, columns, key="id")
+    output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
 
 
 @survey_app.command("delete")

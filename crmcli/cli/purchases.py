@@ -11,12 +11,14 @@ from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
 from crmcli.cli.options import (
+    FieldsOption,
     FormatOption,
     LimitOption,
     QuietOption,
     SinceOption,
     UntilOption,
     YesOption,
+    chosen_fields,
     confirm,
     period,
 )
@@ -175,6 +177,7 @@ def purchases_(
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List purchases, oldest first, optionally of one customer and filtered; --limit N
     keeps the N most recent.
@@ -184,6 +187,7 @@ def purchases_(
     from crmcli.core import money
     from crmcli.records import purchases
 
+    picked = chosen_fields(fields, purchases.COLUMNS)
     first, last = period(since, until)
     code = money.currency_code(currency) if currency is not None else None
     with reading(ctx) as conn:
@@ -200,7 +204,7 @@ def purchases_(
             limit=limit,
         )
         columns = TABLE_COLUMNS if fmt is Format.table else purchases.COLUMNS
-        output(ctx, fmt, quiet).rows(_output_rows(rows, fmt), columns, key="id")
+        output(ctx, fmt, quiet).rows(_output_rows(rows, fmt), picked or columns, key="id")
 
 
 @purchase_app.command("edit")

@@ -7,7 +7,13 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.options import FormatOption, LimitOption, QuietOption
+from crmcli.cli.options import (
+    FieldsOption,
+    FormatOption,
+    LimitOption,
+    QuietOption,
+    chosen_fields,
+)
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
@@ -98,11 +104,13 @@ def list_(
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List open tasks by due date (or done ones, or all).
 
     Example: crm task list --due-within 7d
     """
+    picked = chosen_fields(fields, tasks.COLUMNS)
     if done and all_:
         raise InvalidInput("give --done or --all, not both")
     today = clock.today()
@@ -124,7 +132,7 @@ def list_(
         columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
         if fmt is Format.table:
             rows = ({**_repeats(row), "text": clip(row["text"])} for row in rows)
-        output(ctx, fmt, quiet).rows(rows, columns, key="id")
+        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
 
 
 @task_app.command("done")

@@ -1042,7 +1042,7 @@ def _feedback_event(row: FeedbackDue, window: Window) -> Event:
     return Event(
         uid=f"feedback-{row['feedback_id']}@crmcli",
         day=window.today,
-        summary=f"Answer {row['kind']} from {row['name']}",
+        summary=f"Answer {row['kind']} from {row['customer_name']}",
         description="\n".join(details),
         category="feedback",
     )
