@@ -140,12 +140,15 @@ def test_rule_boundary_dry_run_and_classify(db_path):
     assert dump(db_path) == before  # a dry run writes nothing
     assert tagged(db_path, "vip") == []
     out = json.loads(ok("classify", "--format", "json"))
-    assert out == [{"customer_id": 1, "name": "Ivy", "tag": "vip", "change": "gained"}]
+    assert out == [{"customer_id": 1, "customer_name": "Ivy", "tag": "vip", "change": "gained"}]
     assert tagged(db_path, "vip") == [1]
     assert ok("classify") == ""  # nothing changed: nothing printed
     ok("tag", "vip", "Jon")  # by hand: a rule never takes it away
     buy_ago("Ivy", "-0.01", 1, "--refund")  # Ivy drops below the threshold
-    assert ok("classify", "--format", "csv") == "customer_id,name,tag,change\n1,Ivy,vip,lost\n"
+    assert (
+        ok("classify", "--format", "csv")
+        == "customer_id,customer_name,tag,change\n1,Ivy,vip,lost\n"
+    )
     assert tagged(db_path, "vip") == [2]
     assert ok("classify") == ""
 
