@@ -506,11 +506,11 @@ def test_referrals_report_by_hand(people):
     # CNY net: Anna 20 + Bob 100 + Carl 50 + Dan 30 = 200. Anna brought Bob and Carl: 150 of
     # 200 = 75 %; and Bob's 10 USD, all of the USD. Bob brought Dan: 30 = 15 %.
     assert jrows("report", "referrals") == [
-        {"referrer_id": 1, "referrer": "Anna", "referred": 2, "currency": "CNY",
+        {"customer_id": 1, "customer_name": "Anna", "referred": 2, "currency": "CNY",
          "net": "150.00", "share": 75.0},
-        {"referrer_id": 1, "referrer": "Anna", "referred": 2, "currency": "USD",
+        {"customer_id": 1, "customer_name": "Anna", "referred": 2, "currency": "USD",
          "net": "10.00", "share": 100.0},
-        {"referrer_id": 2, "referrer": "Bob", "referred": 1, "currency": "CNY",
+        {"customer_id": 2, "customer_name": "Bob", "referred": 1, "currency": "CNY",
          "net": "30.00", "share": 15.0},
     ]  # fmt: skip
     # Referred customers (Bob, Carl, Dan) bought 180 of 200 CNY: 90 %.
@@ -521,21 +521,23 @@ def test_referrals_report_by_hand(people):
          "referred_net": "10.00", "referred_share": 100.0},
     ]  # fmt: skip
     assert ok("report", "referrals") == (
-        "referrer_id  referrer      referred  currency  net     share\n"
-        "-----------  ------------  --------  --------  ------  -----\n"
-        "1            Anna          2         CNY       150.00  75.0\n"
-        "1            Anna          2         USD       10.00   100.0\n"
-        "2            Bob           1         CNY       30.00   15.0\n"
-        "             all referred  3         CNY       180.00  90.0\n"
-        "             all referred  1         USD       10.00   100.0\n"
+        "customer_id  customer_name  referred  currency  net     share\n"
+        "-----------  -------------  --------  --------  ------  -----\n"
+        "1            Anna           2         CNY       150.00  75.0\n"
+        "1            Anna           2         USD       10.00   100.0\n"
+        "2            Bob            1         CNY       30.00   15.0\n"
+        "             all referred   3         CNY       180.00  90.0\n"
+        "             all referred   1         USD       10.00   100.0\n"
     )
     top = jrows("report", "referrals", "--limit", "1", "--currency", "usd")
-    assert [(r["referrer"], r["currency"], r["net"]) for r in top] == [("Anna", "USD", "10.00")]
+    assert [(r["customer_name"], r["currency"], r["net"]) for r in top] == [
+        ("Anna", "USD", "10.00")
+    ]
     # The filter picks the referred customers whose purchases count.
     dan = jrows("report", "referrals", "--where", "name = Dan")
-    assert [(r["referrer"], r["net"], r["share"]) for r in dan] == [("Bob", "30.00", 100.0)]
+    assert [(r["customer_name"], r["net"], r["share"]) for r in dan] == [("Bob", "30.00", 100.0)]
     assert ok("report", "referrals", "--format", "csv").splitlines()[0] == (
-        "referrer_id,referrer,referred,currency,net,share"
+        "customer_id,customer_name,referred,currency,net,share"
     )
     fails(2, "report", "referrals", "--currency", "XYZ", db=people)
 
@@ -543,7 +545,7 @@ def test_referrals_report_by_hand(people):
 def test_a_referrer_whose_customers_bought_nothing(people):
     ok("edit", "Bob", "--referred-by", "Anna")
     assert jrows("report", "referrals") == [
-        {"referrer_id": 1, "referrer": "Anna", "referred": 1, "currency": None, "net": None,
+        {"customer_id": 1, "customer_name": "Anna", "referred": 1, "currency": None, "net": None,
          "share": None},
     ]  # fmt: skip
     assert jrows("report", "referrals", "--summary") == []
