@@ -67,7 +67,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(town):
         "edit", "1", "2", "--set", "source=fair", "--add-tag", "vip", "--dry-run", "-f", "json"
     )
     rows = json.loads(out)
-    assert {(r["id"], r["field"], r["old"], r["new"]) for r in rows} == {
+    assert {(r["customer_id"], r["field"], r["old"], r["new"]) for r in rows} == {
         (1, "source", "", "fair"), (1, "tags", "", "vip"),
         (2, "source", "", "fair"), (2, "tags", "", "vip"),
     }  # fmt: skip

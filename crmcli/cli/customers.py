@@ -299,8 +299,8 @@ def _born(record: Mapping[str, Any]) -> str:
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
-            "id": after["id"],
-            "name": after["name"],
+            "customer_id": after["id"],
+            "customer_name": after["name"],
             "field": key,
             "old": cell(_diffed(before, key)),
             "new": cell(_diffed(after, key)),
@@ -417,14 +417,14 @@ def edit(
         for customer_id in ids:
             changed += _diff(befores[customer_id], afters[customer_id])
         if batch.dry_run:
-            output(ctx, fmt).rows(changed, ("id", "name", "field", "old", "new"))
+            output(ctx, fmt).rows(changed, ("customer_id", "customer_name", "field", "old", "new"))
         allow_duplicates(taken, allow_duplicate, "save", ask=not batch.dry_run)
         if batch.dry_run:
             raise DryRun
         likely = _likely_after_edit(conn, ids, changed)
     if batch.dry_run:
         return
-    updated = sorted({row["id"] for row in changed})
+    updated = sorted({row["customer_id"] for row in changed})
     if single:
         born = _born(afters[ids[0]]) if "birthday" in raw.values else ""
         message = f"Updated customer {ids[0]}{born}." if updated else f"No changes{born}."
@@ -446,7 +446,9 @@ def _likely_after_edit(
     live customer (same name, and same company or city), as `crm add` warns."""
     from crmcli.records import duplicates
 
-    touched = sorted({r["id"] for r in changed if r["field"] in ("name", "company", "city")})
+    touched = sorted(
+        {r["customer_id"] for r in changed if r["field"] in ("name", "company", "city")}
+    )
     out = []
     for customer_id in touched[:20]:  # a bulk edit of a city warns of the first few
         record = customers.get_customer(conn, customer_id)
