@@ -161,15 +161,15 @@ def test_festival_list(db_path):
 
 def test_lunar_birthday_is_stored_with_its_gregorian_day(db_path):
     add("王芳", "--birthday", "lunar:1990-08-15")
-    record = json.loads(ok("show", "王芳", "--format", "json"))[0]
+    record = json.loads(ok("show", "王芳", "--format", "json"))
     assert (record["birthday"], record["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
     assert "  lunar birthday  1990-08-15\n" in ok("show", "王芳")
     ok("edit", "王芳", "--birthday", "1990-08-15")  # a plain date is Gregorian, as before
-    record = json.loads(ok("show", "王芳", "--format", "json"))[0]
+    record = json.loads(ok("show", "王芳", "--format", "json"))
     assert (record["birthday"], record["birthday_lunar"]) == ("1990-08-15", None)
     ok("edit", "王芳", "--birthday", "农历2025-闰06-15")
     ok("edit", "王芳", "--unset", "birthday")
-    record = json.loads(ok("show", "王芳", "--format", "json"))[0]
+    record = json.loads(ok("show", "王芳", "--format", "json"))
     assert (record["birthday"], record["birthday_lunar"]) == (None, None)
 
 
@@ -221,7 +221,9 @@ def test_lunar_birthdays_and_birthdays_without_a_year_side_by_side(db_path):
        "--where", "birthday >= --11-01", "--where", "birthday <= --11-30")  # fmt: skip
     listed = json.loads(ok("care", "--year", "2026", "--format", "json"))
     # (李雷 was born on 1990-12-01: the filter reads the Gregorian birthday.)
-    assert {(r["name"], tuple(r["actions"])) for r in listed} == {("Mei", ("birthday card",))}
+    assert {(r["customer_name"], tuple(r["actions"])) for r in listed} == {
+        ("Mei", ("birthday card",))
+    }
 
 
 def test_leap_month_birthday_in_a_year_without_it(db_path, monkeypatch):
@@ -312,7 +314,7 @@ def test_care_list_for_a_holiday(cared):
     rows = json.loads(ok("care", "--holiday", "mid-autumn", "--format", "json"))
     assert rows[0] == {
         "falls_on": "2027-09-15", "festival": "mid-autumn", "festival_name": "中秋节",
-        "days_until": 297, "customer_id": 1, "name": "王芳", "phone": "+8613800138000",
+        "days_until": 297, "customer_id": 1, "customer_name": "王芳", "phone": "+8613800138000",
         "actions": ["月饼礼盒 mooncake gift", "greeting card"], "rule_ids": [1, 2],
     }  # fmt: skip
     assert ok("care", "--holiday", "中秋", "-q") == "1\n2\n"
@@ -346,7 +348,7 @@ def test_festivals_in_remind_only_when_a_rule_covers_them(cared, monkeypatch):
     ]
     assert report["festivals"][0]["greet"][0] == {
         "customer_id": 1,
-        "name": "王芳",
+        "customer_name": "王芳",
         "actions": ["月饼礼盒 mooncake gift", "greeting card"],
     }
     assert (
@@ -405,7 +407,7 @@ def test_invalid_national_ids(number, message):
 def test_derive_from_id_fills_birthday_and_gender_and_stays_masked(db_path):
     out = ok("add", "王芳", "--national-id", "11010519491231002X", "--derive-from-id")
     assert out == "Added customer 1: 王芳, born Sat 1949-12-31\n"  # derived, and echoed
-    record = json.loads(ok("show", "王芳", "--format", "json"))[0]
+    record = json.loads(ok("show", "王芳", "--format", "json"))
     assert (record["birthday"], record["gender"]) == ("1949-12-31", "female")
     assert record["national_id"] == "110105********002X"
     assert "11010519491231002X" not in ok("show", "王芳") + out
@@ -414,7 +416,7 @@ def test_derive_from_id_fills_birthday_and_gender_and_stays_masked(db_path):
     ok("edit", "Li", "--national-id", "440524188001010014")
     assert ok("edit", "Li", "--derive-from-id") == "No changes.\n"
     ok("edit", "Li", "--unset", "gender", "--derive-from-id")
-    record = json.loads(ok("show", "Li", "--format", "json"))[0]
+    record = json.loads(ok("show", "Li", "--format", "json"))
     assert (record["gender"], record["birthday_lunar"]) == ("male", "1980-01-01")
 
 
@@ -470,7 +472,7 @@ def test_task_edit_switches_between_repeat_kinds(db_path):
 
 def test_cadence_range_is_due_then_overdue_and_contact_resets_it(db_path, monkeypatch):
     add("Anna", "--cadence", "14d..30d")
-    record = json.loads(ok("show", "Anna", "--format", "json"))[0]
+    record = json.loads(ok("show", "Anna", "--format", "json"))
     assert (record["cadence_days"], record["cadence_max_days"]) == (14, 30)
     ok("log", "call", "Anna", "hello", "--at", "2026-11-01 10:00")
     row = remind()["due_for_contact"][0]
@@ -488,7 +490,7 @@ def test_cadence_range_is_due_then_overdue_and_contact_resets_it(db_path, monkey
     ok("log", "message", "Anna", "hi")
     assert remind()["due_for_contact"] == []
     ok("edit", "Anna", "--cadence", "2w")
-    record = json.loads(ok("show", "Anna", "--format", "json"))[0]
+    record = json.loads(ok("show", "Anna", "--format", "json"))
     assert (record["cadence_days"], record["cadence_max_days"]) == (14, None)
 
 

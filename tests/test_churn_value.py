@@ -72,7 +72,7 @@ def report(*args: str) -> list[dict]:
 
 def test_churn_by_rhythm_on_the_hand_checked_shop(shop):
     rows = report()
-    assert [(r["name"], r["currency"], r["stage"], r["at_stake"]) for r in rows] == [
+    assert [(r["customer_name"], r["currency"], r["stage"], r["at_stake"]) for r in rows] == [
         ("Bob", "CNY", "at-risk", "800.00"),
         ("Anna", "CNY", "lapsed", "350.00"),
         ("Carl", "CNY", "at-risk", "300.00"),
@@ -81,7 +81,7 @@ def test_churn_by_rhythm_on_the_hand_checked_shop(shop):
     ]
     anna = rows[1]
     assert anna == {
-        "customer_id": 1, "name": "Anna", "currency": "CNY", "method": "rhythm",
+        "customer_id": 1, "customer_name": "Anna", "currency": "CNY", "method": "rhythm",
         "stage": "lapsed", "purchase_days": 4, "first_purchase_on": "2026-08-01",
         "last_purchase_on": "2026-08-31", "silent_days": 83, "usual_gap_days": 10,
         "p_alive": None, "at_stake": "350.00",
@@ -103,25 +103,25 @@ def test_too_few_customers_for_the_model_falls_back_to_the_rhythm(shop):
 
 
 def test_churn_options(shop):
-    assert [r["name"] for r in report("--currency", "usd")] == ["Hana"]
-    assert [r["name"] for r in report("--tag", "vip")] == ["Bob", "Carl"]
-    assert [r["name"] for r in report("--city", "Paris")] == ["Bob", "Anna"]
-    assert [r["name"] for r in report("--limit", "1")] == ["Bob", "Hana"]
-    assert [r["name"] for r in report("--archived")] == ["Ivan"]
+    assert [r["customer_name"] for r in report("--currency", "usd")] == ["Hana"]
+    assert [r["customer_name"] for r in report("--tag", "vip")] == ["Bob", "Carl"]
+    assert [r["customer_name"] for r in report("--city", "Paris")] == ["Bob", "Anna"]
+    assert [r["customer_name"] for r in report("--limit", "1")] == ["Bob", "Hana"]
+    assert [r["customer_name"] for r in report("--archived")] == ["Ivan"]
     # As of 2026-10-15 Bob (silent 16) is fine, Anna (45 > 30) lapsed, Carl at risk.
     early = report("--as-of", "2026-10-15")
-    assert [(r["name"], r["silent_days"]) for r in early] == [
+    assert [(r["customer_name"], r["silent_days"]) for r in early] == [
         ("Anna", 45), ("Carl", 167), ("Jin", 136), ("Hana", 197)
     ]  # fmt: skip
     # Purchases after --as-of do not count: on 2026-08-15 only Hana (silent 136 > 135).
-    assert [(r["name"], r["silent_days"]) for r in report("--as-of", "2026-08-15")] == [
+    assert [(r["customer_name"], r["silent_days"]) for r in report("--as-of", "2026-08-15")] == [
         ("Hana", 136)
     ]
     csv = ok("report", "churn", "--format", "csv").splitlines()
     assert csv[0] == ",".join(f.removesuffix("_minor") for f in churn.FIELDS)
     assert csv[1].startswith("2,Bob,CNY,rhythm,at-risk,4,")
     jsonl = ok("report", "churn", "--format", "jsonl").splitlines()
-    assert len(jsonl) == 5 and json.loads(jsonl[0])["name"] == "Bob"
+    assert len(jsonl) == 5 and json.loads(jsonl[0])["customer_name"] == "Bob"
 
 
 def test_churn_bad_input(shop):
@@ -168,19 +168,22 @@ def test_value_bad_input(shop):
 def test_remind_shows_the_top_at_risk_customers(shop):
     data = json.loads(ok("remind", "--format", "json"))
     # Anna is lapsed (gone long ago), so only the at-risk ones, most at stake first.
-    assert [(r["name"], r["at_stake"], r["currency"]) for r in data["churn"]] == [
+    assert [(r["customer_name"], r["at_stake"], r["currency"]) for r in data["churn"]] == [
         ("Bob", "800.00", "CNY"), ("Carl", "300.00", "CNY"), ("Jin", "100.00", "CNY"),
         ("Hana", "25.00", "USD"),
     ]  # fmt: skip
     assert list(data["churn"][0]) == [
-        "customer_id", "name", "phone", "currency", "last_purchase_on", "silent_days",
+        "customer_id", "customer_name", "phone", "currency", "last_purchase_on", "silent_days",
         "usual_gap_days", "at_stake", "reason",
     ]  # fmt: skip
     text = ok("remind")
     assert "Churn risks: quiet for longer than they usually are (4)" in text
     assert "Bob (#2)" in text and "800.00 CNY" in text
     ok("config", "set", "churn.remind", "1")
-    assert [r["name"] for r in json.loads(ok("remind", "-f", "json"))["churn"]] == ["Bob", "Hana"]
+    assert [r["customer_name"] for r in json.loads(ok("remind", "-f", "json"))["churn"]] == [
+        "Bob",
+        "Hana",
+    ]
     ok("config", "set", "churn.remind", "0")
     assert json.loads(ok("remind", "-f", "json"))["churn"] == []
     fails(2, "config", "set", "churn.remind", "many", db=shop)
@@ -188,7 +191,7 @@ def test_remind_shows_the_top_at_risk_customers(shop):
 
 def test_today_and_the_calendar_carry_churn_risks(shop):
     rows = json.loads(ok("today", "-f", "json"))
-    bob = next(r for r in rows if r["name"] == "Bob")
+    bob = next(r for r in rows if r["customer_name"] == "Bob")
     assert bob["reasons"] == [
         "churn risk: buys about every 30 days; silent for 54; bought 800.00 CNY net in their "
         "last year"
@@ -279,7 +282,7 @@ def test_value_report_rows(db_path):
     rows = json.loads(ok(*args, "--limit", "3", "-f", "json"))
     assert len(rows) == 3
     assert list(rows[0]) == [
-        "customer_id", "name", "currency", "purchase_days", "first_purchase_on",
+        "customer_id", "customer_name", "currency", "purchase_days", "first_purchase_on",
         "last_purchase_on", "p_alive", "expected_purchases", "expected_spend", "expected_value",
     ]  # fmt: skip
     values = [float(r["expected_value"]) for r in rows]

@@ -93,7 +93,7 @@ def test_frequency_and_value_tiers_boundaries(db_path):
 
 
 def test_show_and_list_columns(shoppers):
-    out = json.loads(ok("show", "Anna", "--format", "json"))[0]
+    out = json.loads(ok("show", "Anna", "--format", "json"))
     assert out["classes"] == [
         {
             "lifecycle": "reactivated",
@@ -109,7 +109,7 @@ def test_show_and_list_columns(shoppers):
             "days_since_purchase": 10,
         }
     ]
-    assert json.loads(ok("show", "Fay", "--format", "json"))[0]["classes"] == []
+    assert json.loads(ok("show", "Fay", "--format", "json"))["classes"] == []
     assert "reactivated" in ok("show", "Anna")
     rows = json.loads(ok("list", "--classes", "--format", "json"))
     assert [(r["lifecycle"], r["abc"]) for r in rows][:2] == [("reactivated", "A"), ("lapsed", "B")]
@@ -163,12 +163,15 @@ def test_rule_boundary_dry_run_and_classify(db_path):
     assert dump(db_path) == before  # a dry run writes nothing
     assert tagged(db_path, "vip") == []
     out = json.loads(ok("classify", "--format", "json"))
-    assert out == [{"customer_id": 1, "name": "Ivy", "tag": "vip", "change": "gained"}]
+    assert out == [{"customer_id": 1, "customer_name": "Ivy", "tag": "vip", "change": "gained"}]
     assert tagged(db_path, "vip") == [1]
     assert ok("classify") == ""  # nothing changed: nothing printed
     ok("tag", "vip", "Jon")  # by hand: a rule never takes it away
     buy_ago("Ivy", "-0.01", 1, "--refund")  # Ivy drops below the threshold
-    assert ok("classify", "--format", "csv") == "customer_id,name,tag,change\n1,Ivy,vip,lost\n"
+    assert (
+        ok("classify", "--format", "csv")
+        == "customer_id,customer_name,tag,change\n1,Ivy,vip,lost\n"
+    )
     assert tagged(db_path, "vip") == [2]
     assert ok("classify") == ""
 

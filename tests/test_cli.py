@@ -326,7 +326,7 @@ def test_show_has_every_section_when_run_alone(db_path):
     from crmcli.cli.customers import SHOW_SECTIONS
 
     ok("add", "Anna")
-    shown = json.loads(run("show", "1", "-f", "json").stdout)[0]
+    shown = json.loads(run("show", "1", "-f", "json").stdout)
     assert {s.key for s in SHOW_SECTIONS} <= set(shown)
 
 

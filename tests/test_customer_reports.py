@@ -42,7 +42,7 @@ def report(*args):
 
 def test_rfm_customers_scores_with_ties_and_currencies(shop):
     rows = report("rfm", "--customers")["customers"]
-    got = [(r["name"], r["currency"], r["recency"], r["frequency"], r["monetary"], r["rfm"],
+    got = [(r["customer_name"], r["currency"], r["recency"], r["frequency"], r["monetary"], r["rfm"],
             r["segment"]) for r in rows]  # fmt: skip
     assert got == [
         ("Anna", "CNY", 2, 2, "300.00", "453", "loyal"),
@@ -54,8 +54,8 @@ def test_rfm_customers_scores_with_ties_and_currencies(shop):
     ]
     for typed in ("AT  Risk", "atrisk", "at-risk", "AT_RISK"):
         only = report("rfm", "--customers", typed)["customers"]
-        assert [r["name"] for r in only] == ["Dan"], typed
-    assert report("rfm", "hibernating")["customers"][0]["name"] == "Bob"
+        assert [r["customer_name"] for r in only] == ["Dan"], typed
+    assert report("rfm", "hibernating")["customers"][0]["customer_name"] == "Bob"
     assert "unknown RFM segment" in fails(2, "report", "rfm", "--customers", "sleepy", db=shop)
 
 
@@ -65,16 +65,16 @@ def test_rfm_summary(shop):
         "segment": "hibernating",
         "currency": "CNY",
         "customers": 2,
-        "customer_share": "50.0",
+        "customer_share": 50.0,
         "revenue": "900.00",
-        "revenue_share": "60.0",
-        "mean_recency": "265.0",
-        "mean_frequency": "1.00",
+        "revenue_share": 60.0,
+        "mean_recency": 265.0,
+        "mean_frequency": 1.0,
         "mean_monetary": "450.00",
     }
-    assert rows["CNY", "loyal"]["revenue_share"] == "20.0"
+    assert rows["CNY", "loyal"]["revenue_share"] == 20.0
     assert rows["CNY", "champions"]["customers"] == 0
-    assert rows["USD", "at risk"]["customer_share"] == "50.0"
+    assert rows["USD", "at risk"]["customer_share"] == 50.0
     table = ok("report", "rfm")
     assert "hibernating          CNY       2          50.0" in table and "#" in table
     # --as-of: on 2026-06-01 only Bob and Eve had bought in CNY, nobody in USD
@@ -83,16 +83,16 @@ def test_rfm_summary(shop):
     assert sum(r["customers"] for r in early) == 2
     # filters pick the population: Shanghai is Anna and Bob
     shanghai = report("rfm", "--city", "Shanghai", "--customers")["customers"]
-    assert [(r["name"], r["rfm"]) for r in shanghai] == [("Anna", "442"), ("Bob", "224")]
+    assert [(r["customer_name"], r["rfm"]) for r in shanghai] == [("Anna", "442"), ("Bob", "224")]
     # two filter values: each compared with its own
     both = report("rfm", "--customers", "--where", "city = Shanghai", "--where", "name = Bob")
-    assert [r["name"] for r in both["customers"]] == ["Bob"]
+    assert [r["customer_name"] for r in both["customers"]] == ["Bob"]
 
 
 def test_rfm_grid_is_configurable(shop):
     ok("config", "set", "rfm.grid", "recent=45/12345; rest=123/12345")
     rows = report("rfm", "--customers")["customers"]
-    assert {r["name"]: r["segment"] for r in rows if r["currency"] == "CNY"} == {
+    assert {r["customer_name"]: r["segment"] for r in rows if r["currency"] == "CNY"} == {
         "Anna": "recent", "Carl": "recent", "Bob": "rest", "Eve": "rest"}  # fmt: skip
 
 
@@ -103,18 +103,18 @@ def test_abc_report(shop):
         "class": "A",
         "currency": "CNY",
         "customers": 3,  # Bob 800 (0 before), Anna and Carl tie at 300 (800 of 1500 before)
-        "customer_share": "75.0",
+        "customer_share": 75.0,
         "revenue": "1400.00",
-        "revenue_share": "93.3",
+        "revenue_share": 93.3,
     }
     assert classes["CNY", "B"]["customers"] == 1  # Eve: 1400 of 1500 before
     assert classes["CNY", "C"]["customers"] == 0
     assert classes["USD", "A"]["customers"] == 2
     assert out["top"][0]["text"] == "top 20 % of customers (1 of 4) bring 53.3 % of CNY revenue"
-    pareto = [(r["top_customers"], r["customers"], r["revenue_share"])
+    pareto = [(r["top_percent"], r["customers"], r["revenue_share"])
               for r in out["pareto"] if r["currency"] == "CNY"]  # fmt: skip
-    assert pareto[:3] == [("10%", 1, "53.3"), ("20%", 1, "53.3"), ("30%", 2, "73.3")]
-    assert pareto[-1] == ("100%", 4, "100.0")
+    assert pareto[:3] == [(10, 1, 53.3), (20, 1, 53.3), (30, 2, 73.3)]
+    assert pareto[-1] == (100, 4, 100.0)
     assert report("abc", "--window", "30d")["classes"][0]["customers"] == 2  # Anna, Carl
     text = ok("report", "abc", "--top", "50")
     assert "Top 50 % of customers (2 of 4) bring 73.3 % of CNY revenue." in text
@@ -136,14 +136,14 @@ def test_lifecycle_report(shop):
     assert {r["stage"]: r["customers"] for r in out["funnel"]}["prospect"] == 1
     assert out["conversion"] == [
         {"from_stage": "lead", "to_stage": "prospect", "entered": 2, "moved_on": 2,
-         "conversion": "100.0"},
+         "conversion": 100.0},
         {"from_stage": "prospect", "to_stage": "customer", "entered": 2, "moved_on": 1,
-         "conversion": "50.0"},
+         "conversion": 50.0},
         {"from_stage": "customer", "to_stage": "loyal", "entered": 1, "moved_on": 0,
-         "conversion": "0.0"},
+         "conversion": 0.0},
     ]  # fmt: skip
     medians = {r["stage"]: r["median_days"] for r in out["time_in_stage"]}
-    assert medians == {"lead": "34.5", "prospect": "31.0", "customer": None, "loyal": None}
+    assert medians == {"lead": 34.5, "prospect": 31.0, "customer": None, "loyal": None}
     months = {r["month"]: r for r in out["months"]}
     # On 2026-10-31 Dan is new (30 days) and Eve lapsed (silent 303 > 3 x 90)
     assert (months["2026-10"]["new"], months["2026-10"]["lapsed"]) == (1, 1)
@@ -172,7 +172,7 @@ def test_summary_and_cohort(shop):
         "net": "1100.00",
         "orders": 3,
         "average_order": "366.67",
-        "share": "73.3",
+        "share": 73.3,
     }
     assert [r["city"] for r in rows if r["currency"] == "USD"] == [None]
     assert "(none)" in ok("report", "summary", "--by", "city")

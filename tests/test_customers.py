@@ -33,7 +33,7 @@ def test_add_stores_every_field(db_path):
         "--phone", "+1 212 555 0199", "--email", "ZW@Example.com", "--field", "wechat=zw88",
         "--related", "spouse=李娜", "--preferred-channel", "wechat", "--preferred-time", "evening",
     )  # fmt: skip
-    card = json.loads(ok("show", str(cid), "--format", "json", "--reveal"))[0]
+    card = json.loads(ok("show", str(cid), "--format", "json", "--reveal"))
     assert card["name"] == "张伟" and card["gender"] == "male" and card["company"] == "华为"
     assert card["phones"] == ["+8613800138000", "+12125550199"]
     assert card["emails"] == ["ZW@example.com"]
@@ -48,13 +48,13 @@ def test_national_id_is_masked_unless_revealed(db_path):
     cid = add("Wang", "--national-id", "11010519491231002X")
     assert "11010519491231002X" not in ok("show", str(cid))
     assert "110105********002X" in ok("show", str(cid))
-    assert json.loads(ok("show", str(cid), "-f", "json"))[0]["national_id"] == "110105********002X"
+    assert json.loads(ok("show", str(cid), "-f", "json"))["national_id"] == "110105********002X"
     assert "11010519491231002X" in ok("show", str(cid), "--reveal")
 
 
 def test_national_id_from_stdin_keeps_it_out_of_argv(db_path):
     cid = int(ok("add", "Wang", "--national-id", "-", "-q", input="11010519491231002X\n"))
-    assert json.loads(ok("show", str(cid), "-f", "json", "--reveal"))[0]["national_id"] == (
+    assert json.loads(ok("show", str(cid), "-f", "json", "--reveal"))["national_id"] == (
         "11010519491231002X"
     )
 
@@ -97,7 +97,7 @@ def test_bad_field_values_are_rejected_and_nothing_written(db_path, args, messag
 
 def test_a_birthday_without_a_year(db_path):
     cid = add("Mei", "--birthday", "--05-13")
-    card = json.loads(ok("show", str(cid), "-f", "json"))[0]
+    card = json.loads(ok("show", str(cid), "-f", "json"))
     assert (card["birthday"], card["birthday_lunar"]) == ("--05-13", None)
     assert "  birthday  --05-13\n" in ok("show", str(cid))
     assert person(add("Jie", "--birthday=--0715"))["birthday"] == "--07-15"  # vCard's form
@@ -107,7 +107,7 @@ def test_a_birthday_without_a_year(db_path):
     assert person(cid)["birthday"] == "1990-05-13"
     ok("edit", str(cid), "--birthday", "lunar:1990-04-19")
     ok("edit", str(cid), "--birthday", "--05-13")
-    card = json.loads(ok("show", str(cid), "-f", "json"))[0]
+    card = json.loads(ok("show", str(cid), "-f", "json"))
     assert (card["birthday"], card["birthday_lunar"]) == ("--05-13", None)
     # A bad day leaves the birthday as it was.
     fails(2, "edit", str(cid), "--birthday", "--02-30", db=db_path)
@@ -119,7 +119,7 @@ def test_phone_without_region_needs_country_code(db_path):
     assert "+country" in err
     ok("config", "set", "default_region", "CN")
     cid = add("X", "--phone", "138 0013 8000")
-    assert json.loads(ok("show", str(cid), "-f", "json"))[0]["phones"] == ["+8613800138000"]
+    assert json.loads(ok("show", str(cid), "-f", "json"))["phones"] == ["+8613800138000"]
 
 
 def test_duplicate_external_id_is_rejected(db_path):
@@ -132,7 +132,7 @@ def test_edit_fields_phones_emails_and_custom_fields(db_path):
     assert ok("edit", str(cid), "--title", "CTO", "--phone", "+12125550199", "--field", "y=2")
     ok("edit", str(cid), "--primary-phone", "+12125550199", "--remove-email", "a@example.com")
     ok("edit", str(cid), "--unset", "x", "--unset", "title", "--email", "b@example.com")
-    card = json.loads(ok("show", str(cid), "-f", "json"))[0]
+    card = json.loads(ok("show", str(cid), "-f", "json"))
     assert card["phones"] == ["+12125550199", "+8613800138000"]
     assert card["emails"] == ["b@example.com"]
     assert card["fields"] == {"y": "2"}
@@ -177,8 +177,8 @@ def test_references_resolve_by_every_kind(db_path):
     add("张伟")
     for ref in (str(cid), f"#{cid}", "crm-7", "ZOE@example.com", "+86 138 0013 8000",
                 "13800138000", "zoe muller", "ＺＯＥ　ＭÜＬＬＥＲ", "müll"):  # fmt: skip
-        assert json.loads(ok("show", ref, "-f", "json"))[0]["id"] == cid, ref
-    assert json.loads(ok("show", "张伟", "-f", "json"))[0]["id"] == 2
+        assert json.loads(ok("show", ref, "-f", "json"))["id"] == cid, ref
+    assert json.loads(ok("show", "张伟", "-f", "json"))["id"] == 2
 
 
 def test_ambiguous_reference_lists_candidates_and_exits_2(db_path):
@@ -296,7 +296,7 @@ def test_control_characters_are_escaped_in_tables(db_path):
     add("Anna", "--notes", "line one\nline two")
     out = ok("show", "1")
     assert "line one\\nline two" in out
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["notes"] == "line one\nline two"
+    assert json.loads(ok("show", "1", "-f", "json"))["notes"] == "line one\nline two"
 
 
 @pytest.mark.parametrize("c1", ["\u0085", "\u009b", "\u0080", "\u009f"])
@@ -326,7 +326,7 @@ def test_editor_round_trip_and_lost_update_guard(db_path, tmp_path, monkeypatch)
     )
     monkeypatch.setenv("EDITOR", f"python3 {script}")
     assert ok("edit", "1", "--editor") == "Updated customer 1.\n"
-    card = json.loads(ok("show", "1", "-f", "json"))[0]
+    card = json.loads(ok("show", "1", "-f", "json"))
     assert (card["city"], card["title"], card["fields"]) == ("Lyon", "Chef", {"x": "2"})
     assert card["phones"] == ["+33612345678"]
 
@@ -341,7 +341,7 @@ def test_editor_round_trip_and_lost_update_guard(db_path, tmp_path, monkeypatch)
     )
     monkeypatch.setenv("EDITOR", f"python3 {racer}")
     assert "changed by someone else" in fails(2, "edit", "1", "--editor")
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["city"] == "Lyon"
+    assert json.loads(ok("show", "1", "-f", "json"))["city"] == "Lyon"
 
 
 def test_editor_failure_saves_nothing(db_path, monkeypatch):
@@ -367,7 +367,7 @@ def test_an_archived_exact_match_is_reported_not_replaced_by_a_partial_one(db_pa
     err = fails(3, "edit", "曾艳", "--title", "x", db=db_path)
     assert err == "crm: '曾艳' is archived customer 1; 'crm undelete 1' restores it\n"
     assert "is archived customer 1" in fails(3, "edit", "1", "--title", "x", db=db_path)
-    assert json.loads(ok("show", "曾艳", "-f", "json"))[0]["id"] == 1  # reads see archived
+    assert json.loads(ok("show", "曾艳", "-f", "json"))["id"] == 1  # reads see archived
     assert ok("undelete", "曾艳") == "Restored customer 1: 曾艳\n"
 
 
@@ -379,8 +379,8 @@ def test_a_number_never_matches_a_name_by_substring(db_path):
 def test_a_number_that_is_no_id_finds_a_customer_of_that_whole_name(db_path):
     add("Shop 42")
     add("42")
-    assert json.loads(ok("show", "42", "-f", "json"))[0]["name"] == "42"
-    assert json.loads(ok("show", "2", "-f", "json"))[0]["name"] == "42"  # an id comes first
+    assert json.loads(ok("show", "42", "-f", "json"))["name"] == "42"
+    assert json.loads(ok("show", "2", "-f", "json"))["name"] == "42"  # an id comes first
 
 
 def test_two_options_cannot_both_read_stdin(db_path):
@@ -442,7 +442,7 @@ def test_every_kind_of_change_is_in_the_edit_summary_and_the_dry_run(db_path):
     assert ok("edit", "1", "--remove-related", "wife") == "Updated customer 1.\n"
     assert ok("edit", "1", "--kind", "org") == "Updated customer 1.\n"
     assert ok("edit", "1", "--kind", "organisation") == "No changes.\n"
-    card = json.loads(ok("show", "1", "-f", "json"))[0]
+    card = json.loads(ok("show", "1", "-f", "json"))
     assert (card["kind"], card["related"]) == (
         "organisation",
         [{"relation": "friend", "name": "Bob", "customer_id": 2}],
@@ -458,13 +458,13 @@ def test_the_same_relation_twice_is_no_change_and_removal_takes_the_related_form
     for again in ("friend=#2", "Friend=#2", "wife=Mary"):
         assert ok("edit", "1", "--related", again) == "No changes.\n", again
         assert ok("edit", "1", "--related", again, "--dry-run", "-f", "json") == "[]\n", again
-    card = json.loads(ok("show", "1", "-f", "json"))[0]
+    card = json.loads(ok("show", "1", "-f", "json"))
     assert len(card["related"]) == 2
     fails(2, "edit", "1", "--remove-related", "friend=#3", db=db_path)
     fails(2, "edit", "1", "--remove-related", "wife=Bob", db=db_path)
     assert ok("edit", "1", "--remove-related", "friend=#2") == "Updated customer 1.\n"
     assert ok("edit", "1", "--remove-related", "WIFE=Mary") == "Updated customer 1.\n"
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["related"] == []
+    assert json.loads(ok("show", "1", "-f", "json"))["related"] == []
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
@@ -493,7 +493,7 @@ def test_a_signal_while_the_editor_runs_removes_the_temp_file(db_path, tmp_path,
         f"crm: stopped by {signal.Signals(sig).name}; nothing was saved\n",
     )
     assert list(temp.iterdir()) == []
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["city"] == "Paris"
+    assert json.loads(ok("show", "1", "-f", "json"))["city"] == "Paris"
 
 
 # --- duplicates are caught when they are made ------------------------------------------------
@@ -515,7 +515,7 @@ def test_a_second_customer_with_a_taken_email_or_phone_is_refused_from_a_script(
         "+8613800138000; pass --allow-duplicate to add anyway\n"
     )
     assert add("Annie", "--email", "Ann@example.com", "--allow-duplicate") == 2
-    card = json.loads(ok("show", "2", "-f", "json"))[0]
+    card = json.loads(ok("show", "2", "-f", "json"))
     assert card["emails"] == ["Ann@example.com"]
     # The refusal names every live customer who has it.
     assert "Ann Lee (#1) already has ann@example.com; Annie (#2) already has Ann@example.com" in (
@@ -666,7 +666,7 @@ def test_a_bulk_edit_giving_several_customers_one_phone_is_refused(cn):
     )
     assert ok("edit", "1", "--phone", "13800138000") == "Updated customer 1.\n"  # one alone
     ok("edit", "2", "3", "--phone", "13800138000", "--allow-duplicate")
-    phones = [json.loads(ok("show", str(i), "-f", "json"))[0]["phones"] for i in (1, 2, 3)]
+    phones = [json.loads(ok("show", str(i), "-f", "json"))["phones"] for i in (1, 2, 3)]
     assert phones == [["+8613800138000"]] * 3
 
 
@@ -771,7 +771,7 @@ def test_emails_typed_in_full_width_are_the_same_email(cn):
 def test_birthdays_in_full_width_digits_and_apples_no_year(cn):
     ok("add", "FW", "--birthday", "--０５-１３")
     ok("add", "Apple", "--birthday", "1604-07-15")  # Apple's year for "not known"
-    born = {c["name"]: json.loads(ok("show", str(c["id"]), "-f", "json"))[0]["birthday"]
+    born = {c["name"]: json.loads(ok("show", str(c["id"]), "-f", "json"))["birthday"]
             for c in json.loads(ok("list", "-f", "json"))}  # fmt: skip
     assert born == {"FW": "--05-13", "Apple": "--07-15"}
 

@@ -64,7 +64,7 @@ def test_rfm_scores_by_hand(edges):
     M: Ann 1800, Eve 600, Gil 150, Hal 20, Cat 0, Ben -200 -> 5 4 3 3 2 1.
     Segments by the grid: R 3-4 mid, R 2 low, R 5 with F 3 and R 1 in no rule: other."""
     got = {
-        r["name"]: (r["recency"], r["frequency"], r["monetary"], r["rfm"], r["segment"])
+        r["customer_name"]: (r["recency"], r["frequency"], r["monetary"], r["rfm"], r["segment"])
         for r in report("rfm", "--customers")["customers"]
     }
     assert got == {
@@ -87,10 +87,10 @@ def test_rfm_segment_summary_by_hand(edges):
         for r in report("rfm")["segments"]
     ]  # fmt: skip
     assert rows == [
-        ("top", 0, "0.0", "0.00", "0.0", None, None, None),
-        ("mid", 3, "50.0", "1750.00", "75.9", "40.0", "1.67", "583.33"),
-        ("low", 1, "16.7", "20.00", "0.8", "120.0", "1.00", "20.00"),
-        ("other", 2, "33.3", "600.00", "23.3", "90.5", "1.00", "300.00"),
+        ("top", 0, 0.0, "0.00", 0.0, None, None, None),
+        ("mid", 3, 50.0, "1750.00", 75.9, 40.0, 1.67, "583.33"),
+        ("low", 1, 16.7, "20.00", 0.8, 120.0, 1.0, "20.00"),
+        ("other", 2, 33.3, "600.00", 23.3, 90.5, 1.0, "300.00"),
     ]
 
 
@@ -105,19 +105,19 @@ def test_abc_with_negative_zero_and_refund_only_customers(edges):
         for r in out["classes"]
     ]
     assert classes == [
-        ("A", 2, "28.6", "2400.00", "93.4"),
-        ("B", 1, "14.3", "150.00", "5.8"),
-        ("C", 4, "57.1", "-230.00", "0.8"),
+        ("A", 2, 28.6, "2400.00", 93.4),
+        ("B", 1, 14.3, "150.00", 5.8),
+        ("C", 4, 57.1, "-230.00", 0.8),
     ]
     # top 10 % of 7 is 1 customer, 20 % is 2, 30 % and 40 % are 3, ... (rounded up)
-    pareto = [(r["top_customers"], r["customers"], r["revenue"], r["revenue_share"])
+    pareto = [(r["top_percent"], r["customers"], r["revenue"], r["revenue_share"])
               for r in out["pareto"]]  # fmt: skip
     assert pareto == [
-        ("10%", 1, "1800.00", "70.0"), ("20%", 2, "2400.00", "93.4"),
-        ("30%", 3, "2550.00", "99.2"), ("40%", 3, "2550.00", "99.2"),
-        ("50%", 4, "2570.00", "100.0"), ("60%", 5, "2570.00", "100.0"),
-        ("70%", 5, "2570.00", "100.0"), ("80%", 6, "2570.00", "100.0"),
-        ("90%", 7, "2570.00", "100.0"), ("100%", 7, "2570.00", "100.0"),
+        (10, 1, "1800.00", 70.0), (20, 2, "2400.00", 93.4),
+        (30, 3, "2550.00", 99.2), (40, 3, "2550.00", 99.2),
+        (50, 4, "2570.00", 100.0), (60, 5, "2570.00", 100.0),
+        (70, 5, "2570.00", 100.0), (80, 6, "2570.00", 100.0),
+        (90, 7, "2570.00", 100.0), (100, 7, "2570.00", 100.0),
     ]  # fmt: skip
     assert out["top"] == [
         {"currency": "CNY", "top_percent": 20, "customers": 2, "revenue_share": "93.4",

@@ -103,7 +103,7 @@ def test_feedback_add_list_resolve_reopen(people):
         (1, "open", "complaint", "high"),
     ]
     assert list(rows[0]) == [
-        "id", "received_at", "customer_id", "customer", "kind", "severity", "status", "text",
+        "id", "received_at", "customer_id", "customer_name", "kind", "severity", "status", "text",
         "resolved_at", "resolution", "hours_to_resolve", "created_at", "updated_at",
     ]  # fmt: skip
     out = ok("feedback", "resolve", "1", "--note", "Sent a replacement", "--at", "2026-11-21 12:30")
@@ -124,7 +124,7 @@ def test_feedback_add_list_resolve_reopen(people):
     assert ok("feedback", "list", "--severity", "high", "-q") == "1\n"
     table = ok("feedback", "list")
     assert table.splitlines()[0].split() == [
-        "id", "received_at", "customer", "kind", "severity", "status", "summary",
+        "id", "received_at", "customer_name", "kind", "severity", "status", "summary",
     ]  # fmt: skip
     assert ok("feedback", "delete", "2").startswith("Deleted feedback 2 of Bob (#2)")
 
@@ -218,7 +218,7 @@ def test_late_high_severity_feedback_is_reminded(people):
         {
             "feedback_id": 1, "received_at": "2026-11-20T09:00:00+08:00", "hours_open": 49,
             "hours_past_target": 25, "kind": "complaint", "severity": "high", "customer_id": 1,
-            "name": "Anna", "phone": None, "text": "Broken teapot",
+            "customer_name": "Anna", "phone": None, "text": "Broken teapot",
         }
     ]  # fmt: skip
     text = ok("remind")
@@ -265,12 +265,12 @@ def test_survey_add_and_list(people):
         == "2\n"
     )
     rows = jrows("survey", "list")
-    assert [(r["id"], r["customer"], r["nps"], r["csat"], r["comment"]) for r in rows] == [
+    assert [(r["id"], r["customer_name"], r["nps"], r["csat"], r["comment"]) for r in rows] == [
         (1, "Anna", 9, None, "Great tea"),
         (2, "Bob", 10, 4, None),
     ]
     assert list(rows[0]) == [
-        "id", "answered_at", "customer_id", "customer", "nps", "csat", "comment", "created_at",
+        "id", "answered_at", "customer_id", "customer_name", "nps", "csat", "comment", "created_at",
     ]  # fmt: skip
     assert [r["id"] for r in jrows("survey", "list", "--until", "2026-11-10")] == [2]
     assert [r["id"] for r in jrows("survey", "list", "--since", "2026-11-10")] == [1]
@@ -344,7 +344,7 @@ def test_import_csv_from_stdin_and_file(people, tmp_path):
     out = ok("survey", "import", "-", input=GOOD_CSV)
     assert out == "Imported 3 of 3 survey answers.\n"
     rows = jrows("survey", "list")
-    assert [(r["customer"], r["nps"], r["csat"], r["comment"]) for r in rows] == [
+    assert [(r["customer_name"], r["nps"], r["csat"], r["comment"]) for r in rows] == [
         ("Carl", None, 3, "Late, but fine"),
         ("Bob", 6, None, None),
         ("Anna", 10, 5, "Lovely"),
@@ -467,7 +467,7 @@ def test_detractors_not_contacted(answers):
     rows = jrows("report", "satisfaction", "--detractors")
     assert rows == [
         {"survey_id": 2, "answered_at": "2026-11-10T00:00:00+08:00", "customer_id": 1,
-         "customer": "Anna", "phone": None, "nps": 6, "comment": None, "days_waiting": 12},
+         "customer_name": "Anna", "phone": None, "nps": 6, "comment": None, "days_waiting": 12},
     ]  # fmt: skip
     ok("log", "email", "Anna", "Asked what went wrong", "--at", "2026-11-12")
     assert jrows("report", "satisfaction", "--detractors") == []
@@ -480,11 +480,11 @@ def test_a_purchase_after_a_detractor_answer_is_contact_as_contact_counts_says(a
     assert jrows("report", "satisfaction", "--detractors") == []
     assert jrows("report", "satisfaction")[0]["not_contacted"] == 0
     ok("config", "set", "contact.counts", "call,email,meeting,visit,message")
-    assert [r["customer"] for r in jrows("report", "satisfaction", "--detractors")] == ["Anna"]
+    assert [r["customer_name"] for r in jrows("report", "satisfaction", "--detractors")] == ["Anna"]
     assert jrows("report", "satisfaction")[0]["not_contacted"] == 1
     # Bob's call still counts; with only meetings counting, he waits too.
     ok("config", "set", "contact.counts", "meeting")
-    assert [r["customer"] for r in jrows("report", "satisfaction", "--detractors")] == [
+    assert [r["customer_name"] for r in jrows("report", "satisfaction", "--detractors")] == [
         "Bob", "Anna"
     ]  # fmt: skip
 
@@ -506,11 +506,11 @@ def test_referrals_report_by_hand(people):
     # CNY net: Anna 20 + Bob 100 + Carl 50 + Dan 30 = 200. Anna brought Bob and Carl: 150 of
     # 200 = 75 %; and Bob's 10 USD, all of the USD. Bob brought Dan: 30 = 15 %.
     assert jrows("report", "referrals") == [
-        {"referrer_id": 1, "referrer": "Anna", "referred": 2, "currency": "CNY",
+        {"customer_id": 1, "customer_name": "Anna", "referred": 2, "currency": "CNY",
          "net": "150.00", "share": 75.0},
-        {"referrer_id": 1, "referrer": "Anna", "referred": 2, "currency": "USD",
+        {"customer_id": 1, "customer_name": "Anna", "referred": 2, "currency": "USD",
          "net": "10.00", "share": 100.0},
-        {"referrer_id": 2, "referrer": "Bob", "referred": 1, "currency": "CNY",
+        {"customer_id": 2, "customer_name": "Bob", "referred": 1, "currency": "CNY",
          "net": "30.00", "share": 15.0},
     ]  # fmt: skip
     # Referred customers (Bob, Carl, Dan) bought 180 of 200 CNY: 90 %.
@@ -521,21 +521,23 @@ def test_referrals_report_by_hand(people):
          "referred_net": "10.00", "referred_share": 100.0},
     ]  # fmt: skip
     assert ok("report", "referrals") == (
-        "referrer_id  referrer      referred  currency  net     share\n"
-        "-----------  ------------  --------  --------  ------  -----\n"
-        "1            Anna          2         CNY       150.00  75.0\n"
-        "1            Anna          2         USD       10.00   100.0\n"
-        "2            Bob           1         CNY       30.00   15.0\n"
-        "             all referred  3         CNY       180.00  90.0\n"
-        "             all referred  1         USD       10.00   100.0\n"
+        "customer_id  customer_name  referred  currency  net     share\n"
+        "-----------  -------------  --------  --------  ------  -----\n"
+        "1            Anna           2         CNY       150.00  75.0\n"
+        "1            Anna           2         USD       10.00   100.0\n"
+        "2            Bob            1         CNY       30.00   15.0\n"
+        "             all referred   3         CNY       180.00  90.0\n"
+        "             all referred   1         USD       10.00   100.0\n"
     )
     top = jrows("report", "referrals", "--limit", "1", "--currency", "usd")
-    assert [(r["referrer"], r["currency"], r["net"]) for r in top] == [("Anna", "USD", "10.00")]
+    assert [(r["customer_name"], r["currency"], r["net"]) for r in top] == [
+        ("Anna", "USD", "10.00")
+    ]
     # The filter picks the referred customers whose purchases count.
     dan = jrows("report", "referrals", "--where", "name = Dan")
-    assert [(r["referrer"], r["net"], r["share"]) for r in dan] == [("Bob", "30.00", 100.0)]
+    assert [(r["customer_name"], r["net"], r["share"]) for r in dan] == [("Bob", "30.00", 100.0)]
     assert ok("report", "referrals", "--format", "csv").splitlines()[0] == (
-        "referrer_id,referrer,referred,currency,net,share"
+        "customer_id,customer_name,referred,currency,net,share"
     )
     fails(2, "report", "referrals", "--currency", "XYZ", db=people)
 
@@ -543,7 +545,7 @@ def test_referrals_report_by_hand(people):
 def test_a_referrer_whose_customers_bought_nothing(people):
     ok("edit", "Bob", "--referred-by", "Anna")
     assert jrows("report", "referrals") == [
-        {"referrer_id": 1, "referrer": "Anna", "referred": 1, "currency": None, "net": None,
+        {"customer_id": 1, "customer_name": "Anna", "referred": 1, "currency": None, "net": None,
          "share": None},
     ]  # fmt: skip
     assert jrows("report", "referrals", "--summary") == []
@@ -611,7 +613,7 @@ def test_show_has_open_feedback_last_scores_and_referrals(people):
     ok("survey", "add", "Bob", "--nps", "3", "--at", "2026-11-01")
     ok("survey", "add", "Bob", "--nps", "9", "--comment", "Better now", "--at", "2026-11-15")
     ok("survey", "add", "Bob", "--csat", "4", "--at", "2026-11-02")
-    record = jrows("show", "Bob")[0]
+    record = jrows("show", "Bob")
     assert record["referred_by"] == 1 and record["referred_by_name"] == "Anna"
     assert record["open_feedback"] == [
         {"id": 1, "received_at": "2026-11-21T00:00:00+08:00", "kind": "question",
@@ -626,7 +628,7 @@ def test_show_has_open_feedback_last_scores_and_referrals(people):
     assert "Open feedback\n" in card and "Where is my order?" in card
     assert "Last survey scores\n" in card and "Better now" in card
     assert "Bob (#2)" in ok("show", "Anna")  # referred
-    assert jrows("show", "Carl")[0]["open_feedback"] == []
+    assert jrows("show", "Carl")["open_feedback"] == []
 
 
 def test_demo_has_feedback_surveys_and_referrals(demo_db):

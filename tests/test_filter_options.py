@@ -55,14 +55,17 @@ def test_sales_by_tag_lifecycle_and_where(shop):
         ("USD", "5.00", 1),
     ]
     vip = sales("--by", "customer", "--tag", "vip")
-    assert [(r["customer"], r["currency"], r["net"]) for r in vip] == [
+    assert [(r["customer_name"], r["currency"], r["net"]) for r in vip] == [
         ("Anna", "CNY", "10000.00"),
         ("Carl", "CNY", "300.00"),
         ("Carl", "USD", "5.00"),
     ]
     picked = sales("--by", "customer", "--tag", "vip", "--lifecycle", "at-risk",
                    "--where", "city = Shanghai")  # fmt: skip
-    assert [(r["customer"], r["net"]) for r in picked] == [("Carl", "300.00"), ("Carl", "5.00")]
+    assert [(r["customer_name"], r["net"]) for r in picked] == [
+        ("Carl", "300.00"),
+        ("Carl", "5.00"),
+    ]
     assert sales("--lifecycle", "none") == []  # Fay never bought
     # Carl is the only USD buyer, so A there: a customer's class is their best in any currency
     assert sales("--abc", "A", "--by", "year", "--currency", "CNY")[0]["net"] == "10300.00"
@@ -96,7 +99,7 @@ def test_sales_archived_customers_count_only_without_a_filter_or_with_archived(s
     assert sales("--by", "year", "--currency", "CNY")[0]["net"] == "11000.00"
     assert sales("--by", "year", "--currency", "CNY", "--where", "id > 0")[0]["net"] == ("10500.00")
     archived = sales("--by", "customer", "--archived")
-    assert [(r["customer"], r["net"]) for r in archived] == [("Bob", "500.00")]
+    assert [(r["customer_name"], r["net"]) for r in archived] == [("Bob", "500.00")]
 
 
 def test_sales_on_an_empty_database_with_a_filter(db_path):
@@ -298,7 +301,10 @@ def test_rename_merge_keeps_the_new_tags_cadence_and_hand_set_tags(shop):
     assert saved_filters(shop)["rule 1"]["gives"] == "vip"  # the stored spelling
     buy_ago("Gus", "-8000", 1, "--refund")
     buy_ago("Anna", "-9000", 1, "--refund")
-    assert ok("classify", "--format", "csv") == "customer_id,name,tag,change\n7,Gus,vip,lost\n"
+    assert (
+        ok("classify", "--format", "csv")
+        == "customer_id,customer_name,tag,change\n7,Gus,vip,lost\n"
+    )
     assert ids("--tag", "vip") == [1, 3, 4]
 
 

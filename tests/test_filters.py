@@ -233,7 +233,7 @@ def test_a_deleted_tags_id_reused_by_a_new_tag_takes_none_of_its_filters(db_path
     assert ids("--segment", "s1") == []
     settings = ok("config", "list", "-f", "csv")
     assert "cadence.tag.secret,7d,set" in settings and "cadence.tag.walkin" not in settings
-    assert ok("classify", "-f", "csv") == "customer_id,name,tag,change\n"
+    assert ok("classify", "-f", "csv") == "customer_id,customer_name,tag,change\n"
     ok("tag", "secret", "3")  # the name made a tag again: the filters follow it by id
     assert ids("--segment", "s1") == [] and "--tag secret" in ok("segment", "list")
     assert "cadence.tag.secret,7d,set" in ok("config", "list", "-f", "csv")
@@ -547,7 +547,7 @@ def test_last_contact_fields(db_path):
         "last_contact_on != 2026-11-02": [1, 3, 4, 5],
     }
     assert {where: ids("--where", where) for where in expected} == expected
-    shown = json.loads(ok("show", "Ed", "-f", "json"))[0]["contact"][0]
+    shown = json.loads(ok("show", "Ed", "-f", "json"))["contact"][0]
     assert shown["days_since_contact"] == 9
     ok("config", "set", "contact.counts", "call")  # Bo's and Ed's purchases no longer count
     assert ids("--where", "days_since_contact >= 0") == [1]

@@ -693,7 +693,7 @@ def test_hooks_get_the_change_after_commit_and_cannot_undo_it(
     result = crm("edit", "Anna", "--city", "Rome")
     assert result.exit_code == 0
     assert "hook on-modify failed (exit 3); the change is kept" in result.stderr
-    assert json.loads(ok("show", "Anna", "-f", "json"))[0]["city"] == "Rome"
+    assert json.loads(ok("show", "Anna", "-f", "json"))["city"] == "Rome"
 
 
 def test_import_runs_its_hook_after_the_commit(logged: Path, tmp_path: Path) -> None:

@@ -641,12 +641,12 @@ def elsewhere(filled, tmp_path):
 def test_child_rows_whose_customer_columns_disagree_are_refused(filled, elsewhere, tmp_path, kind):
     file = tmp_path / f"{kind}.csv"
     ok("export", kind, "-o", str(file))
-    assert ",customer_id,customer," in file.read_text(encoding="utf-8").splitlines()[0] + ","
+    assert ",customer_id,customer_name," in file.read_text(encoding="utf-8").splitlines()[0] + ","
     # customer_id 1 is Bob here, the row's customer is 张伟 (#2): refused, nothing written.
     err = fails(2, "--db", str(elsewhere), "import", kind, str(file), db=elsewhere)
     assert (
-        "customer_id 1 is #1 Bob here, but customer '张伟' is #2 张伟: the row's customer "
-        "columns disagree (is the file from another database?); to go by customer alone, "
+        "customer_id 1 is #1 Bob here, but customer_name '张伟' is #2 张伟: the row's customer "
+        "columns disagree (is the file from another database?); to go by customer_name alone, "
         'import with --map "customer_id=-"' in err
     )
     rejects = tmp_path / "rejects.csv"
@@ -798,7 +798,7 @@ def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_pat
     ok("export", "customers", "-o", str(exported))
     other = tmp_path / "other.db"
     ok("--db", str(other), "import", "customers", str(exported))
-    card = json.loads(ok("--db", str(other), "show", "Li Lei", "-f", "json"))[0]
+    card = json.loads(ok("--db", str(other), "show", "Li Lei", "-f", "json"))
     assert (card["birthday_lunar"], card["cadence_days"], card["cadence_max_days"]) == (
         "1990-08-15", 14, 30)  # fmt: skip
     # The birthday column is an ISO date, as the conventions promise; the rule is beside it.
@@ -986,7 +986,7 @@ def test_an_export_imports_into_another_database_with_its_referrers_rebuilt(
     people = json.loads(ok("--db", str(other), "list", "-f", "json"))
     ids = {p["name"]: p["id"] for p in people}
     referrers = {
-        p["name"]: json.loads(ok("--db", str(other), "show", str(p["id"]), "-f", "json"))[0][
+        p["name"]: json.loads(ok("--db", str(other), "show", str(p["id"]), "-f", "json"))[
             "referred_by"
         ]
         for p in people
@@ -1021,7 +1021,7 @@ def test_related_people_survive_an_export_into_another_database(
     assert result.exit_code == 0, result.stderr
 
     def related(db, name):
-        return json.loads(ok("--db", str(db), "show", name, "-f", "json"))[0]["related"]
+        return json.loads(ok("--db", str(db), "show", name, "-f", "json"))["related"]
 
     assert related(other, "Husband") == [
         {"relation": "spouse", "name": "Wife", "customer_id": 2},
@@ -1043,7 +1043,7 @@ def test_a_referrer_missing_from_the_file_is_said_not_guessed(db_path, tmp_path)
     result = crm("import", "customers", str(file))
     assert result.exit_code == 0
     assert "crm: warning: row 2: referred_by 9 is the id of no row of the file;" in result.stderr
-    ann = json.loads(ok("show", "Ann", "-f", "json"))[0]
+    ann = json.loads(ok("show", "Ann", "-f", "json"))
     assert ann["referred_by"] is None
 
 
@@ -1067,7 +1067,7 @@ def test_an_edited_related_cell_is_read_or_its_row_refused(db_path, tmp_path, ce
     result = crm("import", "customers", str(file))
     if reason is None:  # an id that names no one here: the person is kept by name
         assert result.exit_code == 0, result.stderr
-        assert json.loads(ok("show", "Alice", "-f", "json"))[0]["related"] == [
+        assert json.loads(ok("show", "Alice", "-f", "json"))["related"] == [
             {"relation": "new", "name": "N", "customer_id": None}
         ]
     else:

@@ -147,7 +147,7 @@ def test_any_reference_resolves_or_fails_cleanly(db_path):
 def test_a_reference_through_the_cli(db_path):
     add("Zhang Wei", "--email", "zw@example.com")
     add("Zhang Li")
-    assert json.loads(ok("show", "ZW@example.com", "-f", "json"))[0]["id"] == 1
+    assert json.loads(ok("show", "ZW@example.com", "-f", "json"))["id"] == 1
     assert fails(2, "show", "zhang", db=db_path).startswith("crm: 'zhang' matches 2 customers")
     assert fails(3, "show", "#9", db=db_path) == "crm: no customer with id 9\n"
     assert fails(2, "show", " ", db=db_path) == "crm: empty customer reference\n"
@@ -222,7 +222,7 @@ def test_text_fields_round_trip_exactly(writer):
 )
 def test_text_fields_round_trip_through_the_cli(db_path, company, notes):
     new = add("Round Trip", "--company", company, "--notes", notes)
-    card = json.loads(ok("show", str(new), "-f", "json"))[0]
+    card = json.loads(ok("show", str(new), "-f", "json"))
     assert (card["company"], card["notes"]) == (company.strip(), notes.strip())
 
 
@@ -263,7 +263,7 @@ def test_invisible_characters_are_refused_in_every_free_text_field(db_path):
 @pytest.mark.parametrize("name", ["👨\u200d👩\u200d👧", "क्\u200dष", "می\u200cخواهم", "Zoë Müller"])
 def test_joiners_in_emoji_and_indic_or_persian_text_are_kept(db_path, name):
     new = add(name)
-    assert json.loads(ok("show", str(new), "-f", "json"))[0]["name"] == name
+    assert json.loads(ok("show", str(new), "-f", "json"))["name"] == name
 
 
 def crm_process(*args: str | bytes, stdin: bytes = b"", locale: str = "C.UTF-8"):

@@ -35,9 +35,13 @@ def test_log_with_every_option(db_path):
     row = interactions()[0]
     assert row["occurred_at"] == "2026-11-21T15:00:00+08:00"
     assert (row["direction"], row["duration_minutes"], row["channel"]) == ("out", 15, "wechat")
-    assert row["outcome"] == "liked them" and row["customer"] == "Anna" and row["customer_id"] == 1
+    assert (
+        row["outcome"] == "liked them"
+        and row["customer_name"] == "Anna"
+        and row["customer_id"] == 1
+    )
     assert list(row) == [
-        "id", "occurred_at", "customer_id", "customer", "kind", "direction", "duration_minutes",
+        "id", "occurred_at", "customer_id", "customer_name", "kind", "direction", "duration_minutes",
         "channel", "outcome", "text", "created_at", "updated_at",
     ]  # fmt: skip
 
@@ -185,7 +189,7 @@ def test_edit_an_interaction(db_path):
     )  # fmt: skip
     assert row["occurred_at"] == "2026-11-21T09:00:00+08:00" and row["channel"] == "phone"
     ok("interaction", "edit", "1", "--customer", "Bob")
-    assert interactions()[0]["customer"] == "Bob"
+    assert interactions()[0]["customer_name"] == "Bob"
     assert ok("interaction", "edit", "1", "--outcome", "ok") == "No changes.\n"
     ok("interaction", "edit", "1", "--text", "-", input="from stdin\n")
     assert interactions()[0]["text"] == "from stdin"
@@ -261,7 +265,7 @@ def test_preferred_channel_and_time_and_cadence_are_on_the_card(db_path):
     card = ok("show", "Anna")
     assert "preferred channel  wechat" in card and "preferred time     evenings" in card
     assert "cadence (days)     14" in card
-    record = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    record = json.loads(ok("show", "Anna", "-f", "json"))
     assert record["cadence_days"] == 14
     assert record["contact"][0]["cadence_source"] == "customer"
     assert record["contact"][0]["due_on"] == "2026-12-06"  # 14 days after being added
@@ -272,7 +276,7 @@ def test_preferred_channel_and_time_and_cadence_are_on_the_card(db_path):
 )
 def test_cadence_forms(db_path, value, days):
     add("Anna", "--cadence", value)
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["cadence_days"] == days
+    assert json.loads(ok("show", "1", "-f", "json"))["cadence_days"] == days
     assert ok("list", "--where", f"cadence_days = {days}", "-q") == "1\n"
 
 
@@ -285,10 +289,10 @@ def test_bad_cadence_is_rejected(db_path, value):
 def test_cadence_can_be_unset_by_either_name(db_path):
     add("Anna", "--cadence", "7d")
     ok("edit", "Anna", "--unset", "cadence")
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["cadence_days"] is None
+    assert json.loads(ok("show", "1", "-f", "json"))["cadence_days"] is None
     ok("edit", "Anna", "--cadence", "7d")
     ok("edit", "Anna", "--unset", "cadence_days")
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["cadence_days"] is None
+    assert json.loads(ok("show", "1", "-f", "json"))["cadence_days"] is None
 
 
 def test_show_adds_last_interactions_open_tasks_and_dates(db_path):
@@ -304,7 +308,7 @@ def test_show_adds_last_interactions_open_tasks_and_dates(db_path):
     assert "Open tasks" in card and "Send the quote" in card and "Old one" not in card
     assert "contract anniversary" in card and "2026-12-01" in card
     assert "2026-11-16 (6 days ago)" in card
-    record = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    record = json.loads(ok("show", "Anna", "-f", "json"))
     assert [i["text"] for i in record["interactions"]] == [f"call {n}" for n in range(6, 1, -1)]
     assert [t["text"] for t in record["open_tasks"]] == ["Send the quote"]
     assert record["dates"][0]["next_on"] == "2026-12-01"

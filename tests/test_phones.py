@@ -28,7 +28,7 @@ def phones(path: Path, customer_id: int) -> list[tuple[str, str]]:
 
 
 def shown(ref: str) -> dict:
-    return json.loads(ok("show", ref, "-f", "json"))[0]
+    return json.loads(ok("show", ref, "-f", "json"))
 
 
 # --- the examples ---------------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_no_region_at_all_asks_for_a_country_code(db_path):
     err = fails(2, "add", "X", "--phone", "13800138000", db=db_path)
     assert "no default region" in err
     # A service number needs no region: it is kept as typed.
-    assert json.loads(ok("show", str(add("Bank", "--phone", "95555")), "-f", "json"))[0][
+    assert json.loads(ok("show", str(add("Bank", "--phone", "95555")), "-f", "json"))[
         "phone_kinds"
     ] == {"95555": "service"}
 
@@ -456,7 +456,7 @@ def test_a_service_number_never_matches_a_customer_by_key(cn, tmp_path):
     file.write_text("name,phone,email\n小王,10086;13800138000,xw@example.com\n", encoding="utf-8")
     result = crm("import", "customers", str(file), "--key", "phone")
     assert "1 inserted, 0 updated" in result.stderr, result.stderr
-    names = [json.loads(ok("show", str(i), "-f", "json"))[0]["name"] for i in (1, 2)]
+    names = [json.loads(ok("show", str(i), "-f", "json"))["name"] for i in (1, 2)]
     assert names == ["中国移动", "小王"]
     assert "1 unchanged" in crm("import", "customers", str(file), "--key", "phone").stderr
 

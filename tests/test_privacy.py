@@ -302,7 +302,7 @@ def test_forget_also_removes_relations_that_name_them(db_path):
     ok("add", "Zqxmarker")
     ok("add", "Other", "--related", "colleague=Zqxmarker")
     ok("forget", "Zqxmarker", "--yes")
-    assert json.loads(ok("show", "Other", "-f", "json"))[0]["related"] == []
+    assert json.loads(ok("show", "Other", "-f", "json"))["related"] == []
     assert b"zqxmarker" not in db_path.read_bytes().lower()
 
 
@@ -369,7 +369,7 @@ def test_forget_after_merge_and_undo_leaves_nothing_of_them_in_the_keepers_histo
     ok("forget", "2", "--yes")
     assert found_in(db_path, [*OTHER_MARKERS, OTHER_NID, hidden(OTHER_NID)]) == []
     assert found_in(db_path, KEEP_MARKERS) == KEEP_MARKERS  # the keeper is intact
-    keeper = json.loads(ok("show", "1", "--reveal", "-f", "json"))[0]
+    keeper = json.loads(ok("show", "1", "--reveal", "-f", "json"))
     assert keeper["national_id"] == KEEP_NID and keeper["notes"] == "QzKeepNotes"
     assert "qzother" not in ok("history", "1", "-f", "json", "--reveal").lower()
 
@@ -394,7 +394,7 @@ def test_undo_of_a_merge_restores_both_customers_exactly_and_their_history(db_pa
     assert rows(db_path, "SELECT record FROM customer_merges")[0][0].count(OTHER_NID) == 0
     ok("undo", "--yes")
     assert user_rows(db_path) == before
-    assert json.loads(ok("show", "2", "--reveal", "-f", "json"))[0]["national_id"] == OTHER_NID
+    assert json.loads(ok("show", "2", "--reveal", "-f", "json"))["national_id"] == OTHER_NID
     assert rows(
         db_path, "SELECT id FROM history WHERE customer_id = 2 AND id <= ? ORDER BY id",
         other_history[-1][0],
@@ -408,10 +408,10 @@ def test_undo_of_a_national_id_edit_restores_the_clear_number(db_path):
     assert KEEP_NID not in ok("history", "-f", "json") + ok("changes")
     assert KEEP_NID in ok("history", "-f", "json", "--reveal")
     ok("undo", "--yes")
-    assert json.loads(ok("show", "1", "--reveal", "-f", "json"))[0]["national_id"] == KEEP_NID
+    assert json.loads(ok("show", "1", "--reveal", "-f", "json"))["national_id"] == KEEP_NID
     ok("edit", "1", "--unset", "national_id")
     ok("undo", "--yes")
-    assert json.loads(ok("show", "1", "--reveal", "-f", "json"))[0]["national_id"] == KEEP_NID
+    assert json.loads(ok("show", "1", "--reveal", "-f", "json"))["national_id"] == KEEP_NID
 
 
 def payload_hooks(db: Path, log: Path) -> None:
@@ -521,7 +521,7 @@ def test_an_id_document_column_is_never_kept_as_a_plain_field(db_path, tmp_path)
     # ...without offering the --keep-unknown that was given
     assert "with --keep-unknown" not in result.stderr
     assert "identity documents are never kept as fields" in result.stderr
-    shown = json.loads(ok("show", "张三", "-f", "json"))[0]
+    shown = json.loads(ok("show", "张三", "-f", "json"))
     assert shown["national_id"] == "110105********0032"
     assert shown["fields"] == {"wechat": "wx1"}
     assert OTHER_NID not in ok("show", "张三") + ok("history", "-f", "json")
@@ -561,7 +561,7 @@ def test_a_national_id_under_an_id_card_header_is_the_national_id(db_path, tmp_p
     source.write_text(f"name,{header},wechat\nZhang San,{NID},wx1\n", encoding="utf-8")
     result = crm("import", "customers", str(source), "--keep-unknown")
     assert result.exit_code == 0, result.stderr
-    shown = json.loads(ok("show", "1", "-f", "json"))[0]
+    shown = json.loads(ok("show", "1", "-f", "json"))
     assert shown["national_id"] == "110105********002X"
     assert shown["fields"] == {"wechat": "wx1"}
     everything = every_output_of_customer_1()
@@ -603,7 +603,7 @@ def test_a_national_id_given_as_a_user_defined_field_is_refused(db_path):
        "--field", f"serial=9{NID[:-1]}")  # fmt: skip
     # the way the refusal points: the national ID, masked
     ok("edit", "1", "--national-id", "-", input=f"{NID}\n")
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["national_id"] == "110105********002X"
+    assert json.loads(ok("show", "1", "-f", "json"))["national_id"] == "110105********002X"
 
 
 def test_an_unknown_import_column_holding_a_national_id_is_a_rejected_row(db_path, tmp_path):
@@ -619,14 +619,14 @@ def test_an_unknown_import_column_holding_a_national_id_is_a_rejected_row(db_pat
     result = crm("import", "customers", str(source), "--keep-unknown", "--skip-invalid")
     assert result.exit_code == 0, result.stderr
     assert "1 inserted, 0 updated, 0 unchanged, 1 rejected (2 rows)" in result.stderr
-    assert json.loads(ok("show", "Li Si", "-f", "json"))[0]["fields"] == {
+    assert json.loads(ok("show", "Li Si", "-f", "json"))["fields"] == {
         "cert": "E12345678", "wechat": "wx2",
     }  # fmt: skip
     assert NID not in dump(db_path)
     result = crm("import", "customers", str(source), "--map", "cert=national_id")
     assert "row 3: national ID must be 18 characters" in result.stderr  # E12345678: not one
     ok("import", "customers", str(source), "--map", "cert=national_id", "--skip-invalid")
-    zhang = json.loads(ok("show", "Zhang San", "-f", "json"))[0]
+    zhang = json.loads(ok("show", "Zhang San", "-f", "json"))
     assert zhang["national_id"] == "110105********002X" and zhang["fields"] == {"wechat": "wx1"}
 
 

@@ -89,7 +89,7 @@ def test_refunds_by_flag_or_negative_amount(db_path, anna):
     data = listing("--refunds")
     assert [r["amount"] for r in data] == ["-280.00", "-50.00", "-20.00"]
     assert all(r["is_refund"] for r in data)
-    totals = json.loads(ok("show", "Anna", "-f", "json"))[0]["purchase_totals"]
+    totals = json.loads(ok("show", "Anna", "-f", "json"))["purchase_totals"]
     assert totals == [
         {
             "currency": "CNY",
@@ -311,7 +311,7 @@ def test_listing_filters_and_formats(db_path, anna):
     assert ok("purchases", "Anna", "-q") == "1\n2\n"
     first = listing()[0]
     assert list(first) == [
-        "id", "purchased_at", "customer_id", "customer", "item", "category", "quantity",
+        "id", "purchased_at", "customer_id", "customer_name", "item", "category", "quantity",
         "unit_price", "amount", "currency", "is_refund", "payment", "order_ref", "note",
         "product_id", "created_at", "updated_at",
     ]  # fmt: skip
@@ -326,7 +326,7 @@ def test_listing_filters_and_formats(db_path, anna):
     assert "\t12.00\t12.00\tUSD\t" in ok("purchases", "-f", "tsv").splitlines()[3]
     table = ok("purchases")
     assert table.splitlines()[0].split() == [
-        "id", "date", "customer", "item", "category", "quantity", "amount", "currency",
+        "id", "date", "customer_name", "item", "category", "quantity", "amount", "currency",
     ]  # fmt: skip
     assert "2026-01-05" in table and "-280.00" in table and "\x1b[" not in table
 
@@ -374,7 +374,7 @@ def test_edit_a_purchase(db_path, anna):
     ok("purchase", "edit", "1", "--customer", "Bob", "--item", "teapot", "--at", "2026-01-02",
        "--payment", "现金", "--order", "SO-9", "--unset", "note", "--unset", "category")  # fmt: skip
     record = listing()[0]
-    assert (record["customer"], record["item"], record["product_id"]) == ("Bob", "Teapot", 1)
+    assert (record["customer_name"], record["item"], record["product_id"]) == ("Bob", "Teapot", 1)
     assert (record["purchased_at"], record["payment"], record["order_ref"]) == (
         "2026-01-02T00:00:00+08:00",
         "cash",
@@ -437,7 +437,7 @@ def test_show_has_totals_per_currency_and_the_last_purchases(db_path, anna):
     buy("Anna", "d", "12 USD", "--at", "2026-06-01")
     for n in range(4):
         buy("Anna", f"e{n}", "1 USD", "--at", f"2026-07-0{n + 1}")
-    card = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    card = json.loads(ok("show", "Anna", "-f", "json"))
     assert card["purchase_totals"] == [
         {
             "currency": "CNY",
@@ -481,7 +481,7 @@ def test_show_has_totals_per_currency_and_the_last_purchases(db_path, anna):
 
 def test_show_without_purchases_has_no_sections(db_path, anna):
     assert "Purchases" not in ok("show", "Anna")
-    card = json.loads(ok("show", "Anna", "-f", "json"))[0]
+    card = json.loads(ok("show", "Anna", "-f", "json"))
     assert card["purchase_totals"] == [] and card["recent_purchases"] == []
 
 

@@ -55,7 +55,7 @@ def test_merge_moves_everything_and_records_it(cn):
     result = crm("merge", keep, other, "--yes")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"Merged #{other} 张伟 into #{keep}: moved ")
-    record = json.loads(ok("show", keep, "--format", "json"))[0]
+    record = json.loads(ok("show", keep, "--format", "json"))
     assert record["phones"] == ["+8613800138000"]
     assert record["emails"] == ["zw@example.com"]
     assert record["city"] == "上海" and record["company"] == "Huawei"
@@ -65,7 +65,7 @@ def test_merge_moves_everything_and_records_it(cn):
     assert "Merged from #2 张伟 on 2026-11-22:" in record["notes"]
     assert "company: 华为" in record["notes"] and "notes: Likes tea" in record["notes"]
     assert [r["id"] for r in record["referrals"]] == [int(friend)]
-    related = json.loads(ok("show", friend, "--format", "json"))[0]["related"]
+    related = json.loads(ok("show", friend, "--format", "json"))["related"]
     assert related[0]["customer_id"] == int(keep)
     assert len(json.loads(ok("interactions", keep, "--format", "json"))) == 1
     assert len(json.loads(ok("purchases", keep, "--format", "json"))) == 1
@@ -168,7 +168,7 @@ def test_clean_reports_and_fixes(cn):
     assert result.exit_code == 0 and result.stdout == ""
     after = json.loads(ok("clean", "-f", "json"))
     assert [p["problem"] for p in after] == ["no_contact", "bad_email", "stale"]
-    record = json.loads(ok("show", "3", "-f", "json"))[0]
+    record = json.loads(ok("show", "3", "-f", "json"))
     assert record["phones"] == ["+8613800138000"] and "Odd@example.com" in record["emails"]
     fixed = crm("clean", "--fix")
     assert "Fixed 0 of 3 problems." in fixed.stderr

@@ -84,14 +84,14 @@ def test_remind_json_has_stable_keys(busy):
     assert report["overdue_tasks"] == [
         {
             "task_id": 1, "due_on": "2026-11-20", "days_overdue": 2, "customer_id": 1,
-            "name": "Anna", "phone": "+8613800138000", "text": "Send the quote", "every": None,
+            "customer_name": "Anna", "phone": "+8613800138000", "text": "Send the quote", "every": None,
             "repeat_after": None,
         }
     ]  # fmt: skip
     assert report["due_tasks"][0]["days_until"] == 5
     assert report["due_for_contact"] == [
         {
-            "customer_id": 2, "name": "Bob", "phone": None, "preferred_channel": "wechat",
+            "customer_id": 2, "customer_name": "Bob", "phone": None, "preferred_channel": "wechat",
             "preferred_time": None, "last_contact_at": "2026-11-01T10:00:00+08:00",
             "days_since_contact": 21, "cadence_days": 14, "cadence_source": "customer",
             "due_on": "2026-11-15", "days_overdue": 7, "cadence_max_days": None,
@@ -154,7 +154,7 @@ def test_done_tasks_and_archived_customers_are_not_reminded(busy):
     ok("delete", "Carl")
     report = remind()
     assert report["overdue_tasks"] == report["due_tasks"] == report["due_for_contact"] == []
-    assert [d["name"] for d in report["dates"]] == ["Anna"]
+    assert [d["customer_name"] for d in report["dates"]] == ["Anna"]
 
 
 @pytest.mark.parametrize(
@@ -210,11 +210,11 @@ def test_default_cadence_counts_from_the_last_contact_or_from_being_added(db_pat
     assert remind()["due_for_contact"] == []  # no cadence anywhere: never due
     ok("config", "set", "cadence.default", "30d")
     due = remind()["due_for_contact"]
-    assert [(d["name"], d["last_contact_at"], d["due_on"]) for d in due] == [
+    assert [(d["customer_name"], d["last_contact_at"], d["due_on"]) for d in due] == [
         ("Old", None, "2026-10-31")
     ]
     ok("config", "set", "cadence.default", "2w")
-    assert [d["name"] for d in remind()["due_for_contact"]] == ["Old", "Talked"]
+    assert [d["customer_name"] for d in remind()["due_for_contact"]] == ["Old", "Talked"]
 
 
 # Each way a customer can be in touch besides an interaction, 5 days before the pinned today.
@@ -230,9 +230,9 @@ IN_TOUCH = {
 def _last_contact_everywhere() -> set[str | None]:
     """Anna's last contact as crm show, crm remind, crm today and the customer_overview
     view give it (each must agree with the others)."""
-    shown = json.loads(ok("show", "Anna", "-f", "json"))[0]["contact"][0]["last_contact_at"]
-    remind_rows = [r for r in remind()["due_for_contact"] if r["name"] == "Anna"]
-    today_rows = [r for r in json.loads(ok("today", "-f", "json")) if r["name"] == "Anna"]
+    shown = json.loads(ok("show", "Anna", "-f", "json"))["contact"][0]["last_contact_at"]
+    remind_rows = [r for r in remind()["due_for_contact"] if r["customer_name"] == "Anna"]
+    today_rows = [r for r in json.loads(ok("today", "-f", "json")) if r["customer_name"] == "Anna"]
     view = ok(
         "sql", "SELECT last_contact_at FROM customer_overview WHERE name = 'Anna'", "-f", "json"
     )
@@ -256,7 +256,7 @@ def test_purchases_feedback_and_survey_answers_count_as_contact(db_path, what):
     # Only the interactions count now: the call 60 days ago is the last contact, 30 late.
     ok("config", "set", "contact.counts", "call,email,meeting")
     due = remind()["due_for_contact"]
-    assert [(d["name"], d["days_since_contact"], d["days_overdue"]) for d in due] == [
+    assert [(d["customer_name"], d["days_since_contact"], d["days_overdue"]) for d in due] == [
         ("Anna", 60, 30)
     ]
     assert _last_contact_everywhere() == {"2026-09-23T09:00:00+08:00"}
@@ -278,7 +278,7 @@ def test_contact_counts_picks_each_kind_of_contact(db_path):
     days = {}
     for counts in ("call", "meeting", "purchase", "meeting,purchase", "survey,call"):
         ok("config", "set", "contact.counts", counts)
-        show = json.loads(ok("show", "Anna", "-f", "json"))[0]["contact"][0]
+        show = json.loads(ok("show", "Anna", "-f", "json"))["contact"][0]
         days[counts] = show["days_since_contact"]
     assert days == {
         "call": None, "meeting": 60, "purchase": 30, "meeting,purchase": 30, "survey,call": 5
@@ -323,7 +323,7 @@ def test_a_contact_word_from_a_newer_crm_counts_nothing(db_path):
     with conn:
         conn.execute("INSERT INTO settings (key, value) VALUES ('contact.counts', 'telepathy')")
     conn.close()
-    shown = json.loads(ok("show", "Anna", "-f", "json"))[0]["contact"][0]
+    shown = json.loads(ok("show", "Anna", "-f", "json"))["contact"][0]
     assert (shown["last_contact"], shown["is_due"]) == ("never", False)  # counted from today
     assert ok("list", "--where", "days_since_contact >= 0", "-q") == ""
 
@@ -382,7 +382,7 @@ def test_most_specific_cadence_wins(db_path):
     ok("stage", "Bob", "lead")
     ok("stage", "Carl", "lead")
     ok("edit", "Anna", "--cadence", "30d")
-    due = {r["name"]: r["cadence_source"] for r in remind()["due_for_contact"]}
+    due = {r["customer_name"]: r["cadence_source"] for r in remind()["due_for_contact"]}
     # Anna: own 30d (not due); Bob: tag beats stage (7d, due); Carl: stage 14d (due, 21 days);
     # Dora: default 60d (not due).
     assert due == {"Bob": "tag vip", "Carl": "stage lead"}
@@ -407,7 +407,7 @@ def test_today_ranks_who_to_contact_and_why(busy, monkeypatch):
     )
     rows = json.loads(ok("today", "-f", "json"))
     assert list(rows[1]) == [
-        "rank", "customer_id", "name", "phone", "preferred_channel", "preferred_time",
+        "rank", "customer_id", "customer_name", "phone", "preferred_channel", "preferred_time",
         "last_contact_at", "days_since_contact", "reasons", "urgency",
     ]  # fmt: skip
     assert [r["urgency"] for r in rows] == ["overdue", "today", "today"]
@@ -568,9 +568,9 @@ def test_cadence_counts_local_calendar_days_across_spring_forward(db_path, monke
         at(monkeypatch, "2026-03-14T00:30:00")
         report = remind()
         assert report["today"] == "2026-03-14"
-        assert [(d["name"], d["days_since_contact"]) for d in report["due_for_contact"]] == [
-            ("Dora", 7)
-        ]
+        assert [
+            (d["customer_name"], d["days_since_contact"]) for d in report["due_for_contact"]
+        ] == [("Dora", 7)]
         at(monkeypatch, "2026-03-13T23:59:00")
         assert remind()["due_for_contact"] == []
 
@@ -737,7 +737,9 @@ def yearless(db_path, monkeypatch) -> Path:
 
 def test_imported_birthdays_without_a_year_are_reminded_across_the_year_end(yearless):
     report = remind("--within", "7d")  # typed on 2026-12-30: Tom's --01-02 is next year's
-    assert [(d["falls_on"], d["name"], d["label"], d["years"]) for d in report["dates"]] == [
+    assert [
+        (d["falls_on"], d["customer_name"], d["label"], d["years"]) for d in report["dates"]
+    ] == [
         ("2027-01-02", "Tom Reed", "birthday", None),
     ]
     assert ok("remind", "--within", "7d") == (
@@ -747,7 +749,7 @@ def test_imported_birthdays_without_a_year_are_reminded_across_the_year_end(year
         "2027-01-02  Tom Reed (#2)         birthday\n"
     )
     everyone = remind("--within", "1y")["dates"]
-    assert [(d["falls_on"], d["name"], d["years"]) for d in everyone] == [
+    assert [(d["falls_on"], d["customer_name"], d["years"]) for d in everyone] == [
         ("2027-01-02", "Tom Reed", None),
         ("2027-02-28", "Leah Day", None),  # --02-29 in a common year: 28 February
         ("2027-05-13", "Mei Lin", None),
@@ -813,7 +815,7 @@ def test_yearly_dates_without_a_year(db_path):
         ("2026-12-06", "name day", None),  # no year: no count of years
     ]
     assert "2026-12-06  Bob (#1)         name day\n" in ok("remind", "--within", "1m")
-    shown = json.loads(ok("show", "Bob", "--format", "json"))[0]["dates"]
+    shown = json.loads(ok("show", "Bob", "--format", "json"))["dates"]
     assert [d["date_on"] for d in shown] == ["2020-11-25", "--12-06"]
 
 

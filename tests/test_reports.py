@@ -120,7 +120,7 @@ def test_sales_by_field(shop):
         ("Cup", "USD"),
     ]
     by_customer = sales("--by", "customer", "--currency", "CNY")
-    assert [(r["customer_id"], r["customer"], r["net"]) for r in by_customer] == [
+    assert [(r["customer_id"], r["customer_name"], r["net"]) for r in by_customer] == [
         (1, "Anna", "400.00"),
         (2, "Bob", "-200.00"),
     ]
@@ -146,7 +146,7 @@ def test_since_until_currency_and_limit(shop):
         "2026-02-10",
     ]
     top = sales("--by", "customer", "--limit", "1")
-    assert [(r["customer"], r["currency"]) for r in top] == [
+    assert [(r["customer_name"], r["currency"]) for r in top] == [
         ("Anna", "CNY"),
         ("Carl", "JPY"),
         ("Anna", "USD"),

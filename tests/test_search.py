@@ -187,7 +187,7 @@ def test_limit_and_in(people):
 def test_plain_table_marks_matches_with_brackets(people):
     out = ok("search", "展会")
     lines = out.splitlines()
-    assert lines[0].split() == ["source", "id", "customer", "field", "snippet", "at"]
+    assert lines[0].split() == ["source", "id", "customer_name", "field", "snippet", "at"]
     assert "在杭州[展会]上聊了蓝色型号，想要报价" in out
     assert lines[2].split()[:4] == ["interaction", "1", "张伟", "meeting"]
 
@@ -195,7 +195,7 @@ def test_plain_table_marks_matches_with_brackets(people):
 def test_json_jsonl_csv_and_quiet(people):
     rows = json.loads(ok("search", "蓝色", "-f", "json"))
     assert list(rows[0]) == [
-        "rank", "source", "id", "customer_id", "customer", "at", "field", "snippet",
+        "rank", "source", "id", "customer_id", "customer_name", "at", "field", "snippet",
         "highlights", "marked", "score",
     ]  # fmt: skip
     for row in rows:
@@ -204,7 +204,7 @@ def test_json_jsonl_csv_and_quiet(people):
     lines = ok("search", "蓝色", "-f", "jsonl").splitlines()
     assert [json.loads(line)["id"] for line in lines] == [r["id"] for r in rows]
     csv_lines = ok("search", "蓝色", "-f", "csv").splitlines()
-    assert csv_lines[0].startswith("rank,source,id,customer_id,customer,at,field,snippet")
+    assert csv_lines[0].startswith("rank,source,id,customer_id,customer_name,at,field,snippet")
     assert len(csv_lines) == len(rows) + 1
     assert ok("search", "蓝色", "-q") == f"{people['zhangwen']}\n{people['zhangwei']}\n" or set(
         ok("search", "蓝色", "-q").split()
@@ -244,10 +244,10 @@ def test_search_on_a_missing_database_creates_nothing(db_path):
 
 
 def test_references_by_pinyin_and_initials(people):
-    assert json.loads(ok("show", "zhangwei", "-f", "json"))[0]["id"] == people["zhangwei"]
-    assert json.loads(ok("show", "zhang wei", "-f", "json"))[0]["id"] == people["zhangwei"]
+    assert json.loads(ok("show", "zhangwei", "-f", "json"))["id"] == people["zhangwei"]
+    assert json.loads(ok("show", "zhang wei", "-f", "json"))["id"] == people["zhangwei"]
     ok("edit", "zhangwen", "--title", "经理")
-    assert json.loads(ok("show", "张文", "-f", "json"))[0]["title"] == "经理"
+    assert json.loads(ok("show", "张文", "-f", "json"))["title"] == "经理"
 
 
 def test_ambiguous_initials_list_the_candidates(people, db_path):
@@ -259,20 +259,20 @@ def test_ambiguous_initials_list_the_candidates(people, db_path):
 def test_unique_initials_resolve(db_path):
     cid = add("张伟")
     add("李娜")
-    assert json.loads(ok("show", "zw", "-f", "json"))[0]["id"] == cid
-    assert json.loads(ok("show", "ln", "-f", "json"))[0]["id"] == cid + 1
+    assert json.loads(ok("show", "zw", "-f", "json"))["id"] == cid
+    assert json.loads(ok("show", "ln", "-f", "json"))["id"] == cid + 1
     fails(3, "show", "qx", db=db_path)
 
 
 def test_exact_name_beats_pinyin(db_path):
     latin = add("Zw")
     add("张伟")
-    assert json.loads(ok("show", "zw", "-f", "json"))[0]["id"] == latin
+    assert json.loads(ok("show", "zw", "-f", "json"))["id"] == latin
 
 
 def test_partial_pinyin_is_the_last_resort(db_path):
     cid = add("欧阳娜娜")
-    assert json.loads(ok("show", "ouyang", "-f", "json"))[0]["id"] == cid
+    assert json.loads(ok("show", "ouyang", "-f", "json"))["id"] == cid
 
 
 # --- the index follows the data ---------------------------------------------------------
@@ -324,7 +324,7 @@ def test_delete_by_sql_is_followed_like_a_merge(people, db_path):
     assert customers_found("杭州") == []
     assert customers_found("13800138") == []
     result = json.loads(ok("search", "展会", "-f", "json"))
-    assert [(r["id"], r["customer_id"], r["customer"]) for r in result] == [(1, keep, "张文")]
+    assert [(r["id"], r["customer_id"], r["customer_name"]) for r in result] == [(1, keep, "张文")]
     ok("tag", "vip", str(keep))  # any write command brings the index up to date
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT count(*) FROM search_dirty").fetchone()[0] == 0

@@ -99,7 +99,7 @@ def test_tags_lists_counts_and_rename_merges(three):
 def test_tags_show_on_card_and_in_list(three):
     ok("tag", "vip", "1")
     ok("tag", "a-first", "1")
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["tags"] == ["a-first", "vip"]
+    assert json.loads(ok("show", "1", "-f", "json"))["tags"] == ["a-first", "vip"]
     assert json.loads(ok("list", "-f", "json"))[0]["tags"] == ["a-first", "vip"]
     assert ok("list", "-f", "csv").splitlines()[1].count("a-first; vip") == 1
     assert ok("list", "--where", "tag = VIP", "-q") == "1\n"
@@ -122,7 +122,7 @@ def test_stage_changes_are_kept_with_dates(three):
     assert history[1]["reason"] == "asked for a quote"
     assert ok("list", "--stage", "prospect", "-q") == "1\n"
     assert ok("list", "--where", "stage = prospect", "-q") == "1\n"
-    assert json.loads(ok("show", "1", "-f", "json"))[0]["stage"] == "prospect"
+    assert json.loads(ok("show", "1", "-f", "json"))["stage"] == "prospect"
 
 
 def test_bad_stage_input(three):

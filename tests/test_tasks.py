@@ -33,7 +33,7 @@ def test_add_a_task(anna):
         (2, "2026-11-29", "upcoming", "2w"),
     ]
     assert list(rows[0]) == [
-        "id", "due_on", "status", "customer_id", "customer", "text", "every", "repeat_after",
+        "id", "due_on", "status", "customer_id", "customer_name", "text", "every", "repeat_after",
         "done_at", "interaction_id", "previous_id", "created_at", "updated_at",
     ]  # fmt: skip
 
@@ -79,7 +79,14 @@ def test_list_overdue_due_within_customer_done_and_all(anna):
     assert texts("--limit", "1") == ["late"]
     assert ok("task", "list", "--overdue", "-q") == "1\n"
     table = ok("task", "list")
-    assert table.splitlines()[0].split() == ["id", "due_on", "status", "customer", "text", "every"]
+    assert table.splitlines()[0].split() == [
+        "id",
+        "due_on",
+        "status",
+        "customer_name",
+        "text",
+        "every",
+    ]
     assert "overdue" in table and "\x1b[" not in table
 
 
@@ -214,7 +221,7 @@ def test_edit_a_task(anna):
     ok("task", "edit", "2", "--every", "none")
     ok("task", "done", "2")
     assert tasks() == []
-    assert tasks("--done")[0]["customer"] == "Bob"
+    assert tasks("--done")[0]["customer_name"] == "Bob"
     assert ok("task", "edit", "2", "--text", "Call back") == "No changes.\n"
 
 

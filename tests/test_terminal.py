@@ -117,11 +117,12 @@ def test_task_list_on_a_terminal(people):
     code, lines = on_terminal("task", "list", columns=100)
     assert code == 0
     header = next(line for line in lines if "Due" in line)
-    assert [w for w in header.split() if w != "┃"][:5] == [
+    assert [w for w in header.split() if w != "┃"][:6] == [
         "ID",
         "Due",
         "Status",
         "Customer",
+        "name",
         "Text",
     ]
     rows = [line for line in lines if "│" in line]

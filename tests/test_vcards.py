@@ -250,7 +250,7 @@ def test_every_field_survives_a_vcard_into_a_new_database(cn, tmp_path):
        "--related", "child=小明")  # fmt: skip
     ok("edit", "Li Lei", "--referred-by", "Han Mei")  # a referrer later in the file
     before = json.loads(ok("list", "-f", "json"))
-    shown = [json.loads(ok("show", str(c["id"]), "-f", "json"))[0] for c in before]
+    shown = [json.loads(ok("show", str(c["id"]), "-f", "json")) for c in before]
     for version in ("3.0", "4.0"):
         text = _crlf(ok("export", "customers", "-f", "vcard", "--vcard-version", version))
         _cards(text)  # folded and framed as RFC 6350 asks
@@ -260,7 +260,7 @@ def test_every_field_survives_a_vcard_into_a_new_database(cn, tmp_path):
         ok("--db", str(fresh), "config", "set", "default_region", "CN")
         ok("--db", str(fresh), "import", "customers", str(file))
         after = [
-            json.loads(ok("--db", str(fresh), "show", str(c["id"]), "-f", "json"))[0]
+            json.loads(ok("--db", str(fresh), "show", str(c["id"]), "-f", "json"))
             for c in json.loads(ok("--db", str(fresh), "list", "-f", "json"))
         ]
         for old, new in zip(shown, after, strict=True):
@@ -298,7 +298,7 @@ def test_a_phone_book_s_service_numbers_never_fail_an_import(cn, tmp_path):
         encoding="utf-8",
     )
     assert "5 inserted" in imported(file)
-    shown = [json.loads(ok("show", str(c["id"]), "-f", "json"))[0] for c in customers_json()]
+    shown = [json.loads(ok("show", str(c["id"]), "-f", "json")) for c in customers_json()]
     assert [(c["name"], c["phone_kinds"]) for c in shown] == [
         ("E", {"10086": "service"}), ("G", {"12345": "service"}), ("F", {"*100#": "service"}),
         ("Bank", {"95555": "service"}), ("Bank 2", {"95555": "service"}),
@@ -329,7 +329,7 @@ def test_a_referrer_card_is_never_looked_up_as_a_name(cn, tmp_path):
     )
     err = imported(file)
     assert "referred_by the card urn:uuid:0000-from-other-db is in neither the file" in err
-    assert json.loads(ok("show", "Newbie", "-f", "json"))[0]["referred_by"] is None
+    assert json.loads(ok("show", "Newbie", "-f", "json"))["referred_by"] is None
 
 
 def test_a_partial_export_back_home_links_to_the_cards_here(cn, tmp_path):
@@ -341,7 +341,7 @@ def test_a_partial_export_back_home_links_to_the_cards_here(cn, tmp_path):
     ok("export", "customers", "--where", "name = Dan", "-o", str(file))
     result = crm("import", "customers", str(file), "--key", "email")
     assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
-    dan = json.loads(ok("show", "Dan", "-f", "json"))[0]
+    dan = json.loads(ok("show", "Dan", "-f", "json"))
     assert dan["related"] == [{"relation": "spouse", "name": "Carol", "customer_id": 1}]
     assert dan["referred_by"] == 1
 
@@ -356,4 +356,4 @@ def test_a_related_entry_that_cannot_be_set_never_fails_the_import(cn, tmp_path)
         encoding="utf-8",
     )
     assert "2 inserted" in imported(file)
-    assert json.loads(ok("show", "Me", "-f", "json"))[0]["related"] == []
+    assert json.loads(ok("show", "Me", "-f", "json"))["related"] == []

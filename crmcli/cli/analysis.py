@@ -92,10 +92,14 @@ def rfm_report(
                                      r["customer_id"]))  # fmt: skip
             names = _names(conn, [r["customer_id"] for r in rows])
             named = [
-                {**r, "name": names.get(r["customer_id"]), "rfm": f"{r['r']}{r['f']}{r['m']}"}
+                {
+                    **r,
+                    "customer_name": names.get(r["customer_id"]),
+                    "rfm": f"{r['r']}{r['f']}{r['m']}",
+                }
                 for r in rows
             ]
-            columns = ("customer_id", "name", "currency", "segment", "rfm", "recency",
+            columns = ("customer_id", "customer_name", "currency", "segment", "rfm", "recency",
                        "frequency", "monetary", "r", "f", "m")  # fmt: skip
             part = Section("customers", "RFM customers", columns, present(named, fmt))
             empty = f"No buyers up to {day.isoformat()}."
@@ -172,7 +176,7 @@ def abc_report(
         "top": statements,
     }
     cls_cols = ("class", "currency", "customers", "customer_share", "revenue", "revenue_share")
-    par_cols = ("top_customers", "currency", "customers", "revenue", "revenue_share")
+    par_cols = ("top_percent", "currency", "customers", "revenue", "revenue_share")
     since = f"since {start.isoformat()}" if start else "all time"
     parts = [
         Section(

@@ -96,7 +96,11 @@ def care_list(
     if fmt is Format.table:
         columns = CARE_TABLE
         shown: list[Mapping[str, Any]] = [
-            {**r, "customer": f"{r['name']} (#{r['customer_id']})", "care": "; ".join(r["actions"])}
+            {
+                **r,
+                "customer": f"{r['customer_name']} (#{r['customer_id']})",
+                "care": "; ".join(r["actions"]),
+            }
             for r in rows
         ]
     else:

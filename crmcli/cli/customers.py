@@ -14,9 +14,11 @@ from crmcli.cli.batch import Batch, RefsArgument, batch_options, confirm_bulk, s
 from crmcli.cli.options import (
     AllowDuplicateOption,
     DryRun,
+    FieldsOption,
     FormatOption,
     LimitOption,
     QuietOption,
+    chosen_fields,
     confirm,
     filter_options,
     filter_options_except,
@@ -297,8 +299,8 @@ def _born(record: Mapping[str, Any]) -> str:
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
-            "id": after["id"],
-            "name": after["name"],
+            "customer_id": after["id"],
+            "customer_name": after["name"],
             "field": key,
             "old": cell(_diffed(before, key)),
             "new": cell(_diffed(after, key)),
@@ -415,14 +417,14 @@ def edit(
         for customer_id in ids:
             changed += _diff(befores[customer_id], afters[customer_id])
         if batch.dry_run:
-            output(ctx, fmt).rows(changed, ("id", "name", "field", "old", "new"))
+            output(ctx, fmt).rows(changed, ("customer_id", "customer_name", "field", "old", "new"))
         allow_duplicates(taken, allow_duplicate, "save", ask=not batch.dry_run)
         if batch.dry_run:
             raise DryRun
         likely = _likely_after_edit(conn, ids, changed)
     if batch.dry_run:
         return
-    updated = sorted({row["id"] for row in changed})
+    updated = sorted({row["customer_id"] for row in changed})
     if single:
         born = _born(afters[ids[0]]) if "birthday" in raw.values else ""
         message = f"Updated customer {ids[0]}{born}." if updated else f"No changes{born}."
@@ -444,7 +446,9 @@ def _likely_after_edit(
     live customer (same name, and same company or city), as `crm add` warns."""
     from crmcli.records import duplicates
 
-    touched = sorted({r["id"] for r in changed if r["field"] in ("name", "company", "city")})
+    touched = sorted(
+        {r["customer_id"] for r in changed if r["field"] in ("name", "company", "city")}
+    )
     out = []
     for customer_id in touched[:20]:  # a bulk edit of a city warns of the first few
         record = customers.get_customer(conn, customer_id)
@@ -552,7 +556,7 @@ def show(
     ]
     if fmt is not Format.table:
         record.update({s.key: rows for s, rows in sections})
-        output(ctx, fmt).rows([record], list(record))
+        output(ctx, fmt).record(record)
         return
     kinds = record["phone_kinds"]
     shown = {
@@ -598,6 +602,7 @@ def list_(
     ] = False,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
     selection: "CustomerFilter | None" = None,
 ) -> None:
     """List customers, filtered and sorted.
@@ -607,9 +612,15 @@ def list_(
     from crmcli.records import filters
 
     assert selection is not None
+    known: tuple[str, ...] = customers.LIST_COLUMNS
+    if with_classes:
+        from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
+
+        known = (*known, *CLASS_COLUMNS)
+    picked = chosen_fields(fields, known)
     with reading(ctx) as conn:
         query = filters.build(conn, selection, today=clock.today())
-        if fmt in (Format.csv, Format.tsv) and not (with_classes or quiet):
+        if fmt in (Format.csv, Format.tsv) and not (with_classes or quiet or picked):
             # Every customer to a script: cells straight from SQL to csv, no dict per row.
             cells = customers.list_customer_cells(
                 conn, query.sql(), query.params, order=filters.order_by(sort), limit=limit
@@ -628,7 +639,7 @@ def list_(
             derived = derive(conn, clock.today(), archived=selection.archived)
             rows = ({**row, **{c: derived[row["id"]][c] for c in COLUMNS}} for row in rows)
             columns = (*columns, *COLUMNS)
-        output(ctx, fmt, quiet).rows(rows, columns, key="id")
+        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
 
 
 def _archive(

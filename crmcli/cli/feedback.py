@@ -11,11 +11,13 @@ from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
 from crmcli.cli.options import (
     DryRunOption,
+    FieldsOption,
     FormatOption,
     LimitOption,
     QuietOption,
     SinceOption,
     UntilOption,
+    chosen_fields,
     period,
 )
 from crmcli.cli.output import Format
@@ -84,14 +86,14 @@ def feedback_add(
         )
         record = feedback.get_feedback(conn, feedback_id)
     output(ctx, quiet=quiet).done(
-        f"Added feedback {feedback_id} from {record['customer']} (#{customer_id}): "
+        f"Added feedback {feedback_id} from {record['customer_name']} (#{customer_id}): "
         f"{record['kind']}, {record['severity']} severity, "
         f"received {dates.show_moment(record['received_at'])}.",
         feedback_id,
     )
 
 
-TABLE_COLUMNS = ("id", "received_at", "customer", "kind", "severity", "status", "summary")
+TABLE_COLUMNS = ("id", "received_at", "customer_name", "kind", "severity", "status", "summary")
 
 
 @feedback_app.command("list")
@@ -108,11 +110,13 @@ def feedback_list(
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List feedback, newest first.
 
     Example: crm feedback list --open --severity high
     """
+    picked = chosen_fields(fields, feedback.COLUMNS)
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref else None
         rows = feedback.list_feedback(
@@ -127,7 +131,7 @@ def feedback_list(
     if fmt is Format.table:
         columns = TABLE_COLUMNS
         rows = [{**row, "summary": clip(row["text"])} for row in rows]
-    output(ctx, fmt, quiet).rows(rows, columns, key="id")
+    output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
 
 
 @feedback_app.command("resolve")
@@ -156,7 +160,7 @@ def feedback_resolve(
         )
     else:
         message = (
-            f"Resolved feedback {feedback_id} of {record['customer']} "
+            f"Resolved feedback {feedback_id} of {record['customer_name']} "
             f"(#{record['customer_id']}) after {duration(_hours(record))}."
         )
     output(ctx, quiet=quiet).done(message, feedback_id)
@@ -199,7 +203,7 @@ def feedback_delete(
     with writing(ctx) as conn:
         record = feedback.delete_feedback(conn, feedback_id)
     output(ctx, quiet=quiet).done(
-        f"Deleted feedback {feedback_id} of {record['customer']} (#{record['customer_id']}): "
+        f"Deleted feedback {feedback_id} of {record['customer_name']} (#{record['customer_id']}): "
         f"{clip(record['text'])}",
         feedback_id,
     )
@@ -238,8 +242,8 @@ def survey_add(
         record = surveys.get_survey(conn, survey_id)
     scores = ", ".join(f"{m.upper()} {record[m]}" for m in ("nps", "csat") if record[m] is not None)
     output(ctx, quiet=quiet).done(
-        f"Added survey answer {survey_id} from {record['customer']} (#{customer_id}): {scores}, "
-        f"answered {dates.show_moment(record['answered_at'])}.",
+        f"Added survey answer {survey_id} from {record['customer_name']} (#{customer_id}): "
+        f"{scores}, answered {dates.show_moment(record['answered_at'])}.",
         survey_id,
     )
 
@@ -253,6 +257,7 @@ def survey_list(
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List survey answers, newest first.
 
@@ -263,6 +268,7 @@ def survey_list(
     from crmcli.records import surveys
     from crmcli.records.interactions import local_midnight
 
+    picked = chosen_fields(fields, surveys.COLUMNS)
     first, last = period(since, until)
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref else None
@@ -275,9 +281,9 @@ def survey_list(
         )
     columns: tuple[str, ...] = surveys.COLUMNS
     if fmt is Format.table:
-        columns = ("id", "answered_at", "customer", "nps", "csat", "comment")
+        columns = ("id", "answered_at", "customer_name", "nps", "csat", "comment")
         rows = [{**row, "comment": clip(row["comment"])} for row in rows]
-    output(ctx, fmt, quiet).rows(rows, columns, key="id")
+    output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
 
 
 @survey_app.command("delete")
@@ -291,7 +297,7 @@ def survey_delete(ctx: typer.Context, survey_id: IdArgument, quiet: QuietOption 
     with writing(ctx) as conn:
         record = surveys.delete_survey(conn, survey_id)
     output(ctx, quiet=quiet).done(
-        f"Deleted survey answer {survey_id} of {record['customer']} "
+        f"Deleted survey answer {survey_id} of {record['customer_name']} "
         f"(#{record['customer_id']}) from {record['answered_at']}.",
         survey_id,
     )

@@ -192,7 +192,7 @@ def referrals_report(
         for total in totals:
             shown.append(
                 {
-                    "referrer": "all referred",
+                    "customer_name": "all referred",
                     "referred": total["referred_customers"],
                     "currency": total["currency"],
                     "net": money.grouped(total["referred_net_minor"], total["currency"]),

@@ -9,12 +9,14 @@ from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
 from crmcli.cli.options import (
+    FieldsOption,
     FormatOption,
     LimitOption,
     QuietOption,
     SinceOption,
     UntilOption,
     YesOption,
+    chosen_fields,
     confirm,
     period,
 )
@@ -116,7 +118,7 @@ def log(
             )
         record = interactions.get_interaction(conn, interaction_id)
     message = (
-        f"Logged {record['kind']} {interaction_id} with {record['customer']} (#{customer_id}) "
+        f"Logged {record['kind']} {interaction_id} with {record['customer_name']} (#{customer_id}) "
         f"at {dates.show_moment(record['occurred_at'])}."
     )
     if follow is not None:
@@ -124,7 +126,7 @@ def log(
     output(ctx, quiet=quiet).done(message, interaction_id)
 
 
-TABLE_COLUMNS = ("id", "occurred_at", "customer", "kind", "direction", "outcome", "summary")
+TABLE_COLUMNS = ("id", "occurred_at", "customer_name", "kind", "direction", "outcome", "summary")
 
 
 @app.command("interactions")
@@ -141,11 +143,13 @@ def list_interactions(
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List logged interactions, newest first.
 
     Example: crm interactions 张伟 --kind call --since 2026-01-01 --format json
     """
+    picked = chosen_fields(fields, interactions.COLUMNS)
     first, last = period(since, until)
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref else None
@@ -156,7 +160,7 @@ def list_interactions(
         if fmt is Format.table:
             columns = TABLE_COLUMNS
             rows = ({**row, "summary": clip(row["text"])} for row in rows)
-        output(ctx, fmt, quiet).rows(rows, columns, key="id")
+        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
 
 
 @interaction_app.command("edit")
@@ -227,7 +231,7 @@ def delete_interaction(
         return
     with reading(ctx) as conn:
         shown = {
-            r["id"]: f"interaction {r['id']}: {r['kind']} with {r['customer']} "
+            r["id"]: f"interaction {r['id']}: {r['kind']} with {r['customer_name']} "
             f"(#{r['customer_id']}) at {r['occurred_at']}: {clip(r['text'])}"
             for r in (interactions.get_interaction(conn, i) for i in wanted)
         }

@@ -11,7 +11,7 @@ filter options.
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -51,6 +51,31 @@ TableOrJsonOption = Annotated[
     TableOrJson, typer.Option("--format", "-f", help="Output format: table or json.")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what a script needs.")]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        metavar="FIELD,FIELD",
+        help="Only these columns, in this order, in every format (names as the JSON keys).",
+    ),
+]
+
+
+def chosen_fields(fields: str | None, known: "Sequence[str]") -> tuple[str, ...] | None:
+    """The columns `--fields a,b` names, in its order (None when not given); raises
+    InvalidInput (exit 2) naming the valid fields for a name that is not one of `known`."""
+    if fields is None:
+        return None
+    from crmcli.core.errors import InvalidInput
+
+    names = tuple(dict.fromkeys(n.strip() for n in fields.split(",") if n.strip()))
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        what = f"unknown field {unknown[0]!r}" if unknown else "no field"
+        raise InvalidInput(f"--fields: {what}; valid fields: {', '.join(known)}")
+    return names
+
+
 LimitOption = Annotated[int | None, typer.Option("--limit", min=0, help="At most this many rows.")]
 SinceOption = Annotated[
     str | None, typer.Option("--since", help="From this date (inclusive): 2026-01-01, -3m...")

@@ -349,6 +349,14 @@ class Output(NamedTuple):
                 at=at, color=color, styles=styles,
             )  # fmt: skip
 
+    def record(self, record: Mapping[str, Any]) -> None:
+        """One record (`crm show`): in json one object on one line (never an array of one),
+        else a row as `rows` writes it."""
+        if self.fmt is Format.json and not self.quiet:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return
+        self.rows([record], list(record), key="id" if "id" in record else None)
+
     def cells(self, rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> int:
         """Write rows of plain cells (see `emit_cells`) in csv or tsv; returns how many."""
         return emit_cells(rows, columns, self.fmt)

@@ -11,12 +11,14 @@ from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
 from crmcli.cli.options import (
+    FieldsOption,
     FormatOption,
     LimitOption,
     QuietOption,
     SinceOption,
     UntilOption,
     YesOption,
+    chosen_fields,
     confirm,
     period,
 )
@@ -63,7 +65,16 @@ RefundOption = Annotated[
 ]
 
 # Columns of the table format of `crm purchases` (JSON/CSV carry purchases.COLUMNS).
-TABLE_COLUMNS = ("id", "date", "customer", "item", "category", "quantity", "amount", "currency")
+TABLE_COLUMNS = (
+    "id",
+    "date",
+    "customer_name",
+    "item",
+    "category",
+    "quantity",
+    "amount",
+    "currency",
+)
 
 
 def _at(line: Any) -> str:
@@ -135,7 +146,7 @@ def buy(
         record = purchases.get_purchase(conn, purchase_id)
     kind = "refund" if line.amount.minor < 0 else "purchase"
     output(ctx, quiet=quiet).done(
-        f"Recorded {kind} {purchase_id} for #{customer_id} {record['customer']}: "
+        f"Recorded {kind} {purchase_id} for #{customer_id} {record['customer_name']}: "
         f"{_describe(record)}{_at(record) if at is not None else ''}",
         purchase_id,
     )
@@ -166,6 +177,7 @@ def purchases_(
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List purchases, oldest first, optionally of one customer and filtered; --limit N
     keeps the N most recent.
@@ -175,6 +187,7 @@ def purchases_(
     from crmcli.core import money
     from crmcli.records import purchases
 
+    picked = chosen_fields(fields, purchases.COLUMNS)
     first, last = period(since, until)
     code = money.currency_code(currency) if currency is not None else None
     with reading(ctx) as conn:
@@ -191,7 +204,7 @@ def purchases_(
             limit=limit,
         )
         columns = TABLE_COLUMNS if fmt is Format.table else purchases.COLUMNS
-        output(ctx, fmt, quiet).rows(_output_rows(rows, fmt), columns, key="id")
+        output(ctx, fmt, quiet).rows(_output_rows(rows, fmt), picked or columns, key="id")
 
 
 @purchase_app.command("edit")
@@ -280,7 +293,7 @@ def purchase_delete(
         found = [purchases.get_purchase(conn, i) for i in dict.fromkeys(wanted)]
     confirm(
         f"Delete purchase {found[0]['id']} of #{found[0]['customer_id']} "
-        f"{found[0]['customer']}: {_describe(found[0])}?"
+        f"{found[0]['customer_name']}: {_describe(found[0])}?"
         if len(found) == 1
         else f"Delete {len(found)} purchase lines ({', '.join(str(r['id']) for r in found)})?",
         yes,
@@ -291,7 +304,7 @@ def purchase_delete(
     for record in gone:
         output(ctx, quiet=quiet).done(
             f"Deleted purchase {record['id']} of #{record['customer_id']} "
-            f"{record['customer']} on {record['purchased_at'][:10]}: {_describe(record)}",
+            f"{record['customer_name']} on {record['purchased_at'][:10]}: {_describe(record)}",
             record["id"],
         )
 

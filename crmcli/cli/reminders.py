@@ -193,7 +193,7 @@ def date_add(
     shown = first if isinstance(first, str) else dates.show_day(first)
     shown += f" (lunar {lunar_date})" if lunar_date else ""
     output(ctx, quiet=quiet).done(
-        f"Added date {date_id} for {record['customer']} (#{customer_id}): {record['label']} "
+        f"Added date {date_id} for {record['customer_name']} (#{customer_id}): {record['label']} "
         f"{shown}{' yearly' if yearly else ''}{upcoming}",
         date_id,
     )
@@ -245,7 +245,7 @@ def date_delete(
     with writing(ctx) as conn:
         record = important_dates.delete_date(conn, date_id, today=clock.today())
     output(ctx, quiet=quiet).done(
-        f"Deleted date {date_id} of {record['customer']} (#{record['customer_id']}): "
+        f"Deleted date {date_id} of {record['customer_name']} (#{record['customer_id']}): "
         f"{record['label']} {record['date_on']}",
         date_id,
     )

@@ -95,7 +95,7 @@ def sales(
             totals=fmt is Format.table,  # only the table shows them
             customers=customers,
         )
-    keys = ("customer_id", "customer") if by is SalesBy.customer else (by.value,)
+    keys = ("customer_id", "customer_name") if by is SalesBy.customer else (by.value,)
     columns = (*keys, "currency", *SALES_FIGURES)
     table = fmt is Format.table
     shown = []

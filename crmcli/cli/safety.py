@@ -181,7 +181,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
         typer.echo(f"Undo crm {plan.command} of {plan.at} (changeset {plan.changeset}):")
         output(ctx).rows(
             history.describe(plan, reveal=reveal),
-            ("action", "table", "row_id", "customer_id", "changes"),
+            ("action", "table", "record_id", "customer_id", "changes"),
         )
     confirm("Undo it?", yes, command="undo")
     with writing(ctx) as conn:

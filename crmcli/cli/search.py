@@ -6,17 +6,17 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.app import app, global_options, output, reading, writing
-from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.options import FieldsOption, FormatOption, QuietOption, chosen_fields
 from crmcli.cli.output import Format, Marked
 from crmcli.core.errors import InvalidInput
 
-TABLE_COLUMNS = ("source", "id", "customer", "field", "snippet", "at")
+TABLE_COLUMNS = ("source", "id", "customer_name", "field", "snippet", "at")
 COLUMNS = (
     "rank",
     "source",
     "id",
     "customer_id",
-    "customer",
+    "customer_name",
     "at",
     "field",
     "snippet",
@@ -54,6 +54,7 @@ def search(
     ] = False,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """Find customers, interactions and purchases by any fragment, best matches first.
 
@@ -62,6 +63,7 @@ def search(
 
     Example: crm search "杭州 蓝色" --in interactions
     """
+    picked = chosen_fields(fields, COLUMNS)
     from crmcli.store import search as service
 
     sources = _sources(in_)
@@ -76,9 +78,9 @@ def search(
             {**r, "snippet": Marked(r["snippet"], tuple((a, b) for a, b in r["highlights"]))}
             for r in results
         ]
-        output(ctx, fmt).rows(marked, TABLE_COLUMNS)
+        output(ctx, fmt).rows(marked, picked or TABLE_COLUMNS)
         return
-    output(ctx, fmt).rows(results, COLUMNS)
+    output(ctx, fmt).rows(results, picked or COLUMNS)
 
 
 @app.command("reindex")

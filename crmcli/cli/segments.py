@@ -152,7 +152,7 @@ def classify(
     if fmt is Format.table:
         if not changes:
             return
-        shown = [{**c, "customer": f"{c['name']} (#{c['customer_id']})"} for c in changes]
+        shown = [{**c, "customer": f"{c['customer_name']} (#{c['customer_id']})"} for c in changes]
         output(ctx, fmt).rows(shown, ("change", "tag", "customer"))
         return
     output(ctx, fmt).rows(changes, segments.CHANGE_COLUMNS)

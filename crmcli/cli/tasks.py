@@ -7,7 +7,13 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.options import FormatOption, LimitOption, QuietOption
+from crmcli.cli.options import (
+    FieldsOption,
+    FormatOption,
+    LimitOption,
+    QuietOption,
+    chosen_fields,
+)
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
@@ -33,7 +39,7 @@ AfterOption = Annotated[
         help="Repeat this long after each is done: 3d, 2w, 1m ('call again 2w after a call').",
     ),
 ]
-TABLE_COLUMNS = ("id", "due_on", "status", "customer", "text", "every")
+TABLE_COLUMNS = ("id", "due_on", "status", "customer_name", "text", "every")
 
 
 def _repeats(row: tasks.Task) -> dict[str, Any]:
@@ -74,7 +80,7 @@ def add(
     if new.after:
         repeat = f", again {new.after.describe()} after each is done"
     output(ctx, quiet=quiet).done(
-        f"Added task {task_id} for {task['customer']} (#{customer_id}), "
+        f"Added task {task_id} for {task['customer_name']} (#{customer_id}), "
         f"due {dates.show_day(new.due_on)}{repeat}: {new.text}",
         task_id,
     )
@@ -98,11 +104,13 @@ def list_(
     limit: LimitOption = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List open tasks by due date (or done ones, or all).
 
     Example: crm task list --due-within 7d
     """
+    picked = chosen_fields(fields, tasks.COLUMNS)
     if done and all_:
         raise InvalidInput("give --done or --all, not both")
     today = clock.today()
@@ -124,7 +132,7 @@ def list_(
         columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
         if fmt is Format.table:
             rows = ({**_repeats(row), "text": clip(row["text"])} for row in rows)
-        output(ctx, fmt, quiet).rows(rows, columns, key="id")
+        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
 
 
 @task_app.command("done")
@@ -232,7 +240,7 @@ def delete(
     with writing(ctx) as conn:
         gone = [tasks.delete_task(conn, task_id, today=clock.today()) for task_id in task_ids]
     lines = [
-        f"Deleted task {t['id']} for {t['customer']} (#{t['customer_id']}), "
+        f"Deleted task {t['id']} for {t['customer_name']} (#{t['customer_id']}), "
         f"due {t['due_on']}: {t['text']}"
         for t in gone
     ]

@@ -58,7 +58,7 @@ VALUE_COLUMNS = (
 )
 VALUE_FIELDS = (
     "customer_id",
-    "name",
+    "customer_name",
     "currency",
     "purchase_days",
     "first_purchase_on",
@@ -228,7 +228,7 @@ def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: i
                 days[last] = date.fromordinal(last).isoformat()
             yield {
                 "customer_id": customer_id,
-                "name": name,
+                "customer_name": name,
                 "customer": f"{name} (#{customer_id})" if table else None,
                 "currency": code,
                 "purchase_days": purchases,

@@ -48,7 +48,7 @@ class CareDue(TypedDict):
     festival_name: str
     days_until: int
     customer_id: int
-    name: str
+    customer_name: str
     phone: str | None
     actions: list[str]
     rule_ids: list[int]
@@ -183,7 +183,7 @@ def care_list(
                     "festival_name": festival.name,
                     "days_until": (day - today).days,
                     "customer_id": customer_id,
-                    "name": name,
+                    "customer_name": name,
                     "phone": phone,
                     "actions": [action for _, action in chosen[customer_id]],
                     "rule_ids": [rule_id for rule_id, _ in chosen[customer_id]],

@@ -31,7 +31,7 @@ class Feedback(TypedDict):
     id: int
     received_at: str  # ISO 8601 with the local offset of that moment
     customer_id: int
-    customer: str  # the customer's name
+    customer_name: str
     kind: str  # one of KINDS
     severity: str  # one of SEVERITIES
     status: str  # open or resolved
@@ -96,7 +96,7 @@ def add_feedback(
 
 
 _SELECT = (
-    "SELECT f.id, f.received_at, f.customer_id, c.name AS customer, f.kind, f.severity, "
+    "SELECT f.id, f.received_at, f.customer_id, c.name AS customer_name, f.kind, f.severity, "
     "f.text, f.resolved_at, f.resolution, f.created_at, f.updated_at "
     "FROM feedback f JOIN customers c ON c.id = f.customer_id"
 )

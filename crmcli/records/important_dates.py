@@ -22,7 +22,7 @@ from crmcli.core.errors import NotFound
 COLUMNS = (
     "id",
     "customer_id",
-    "customer",
+    "customer_name",
     "label",
     "date_on",
     "is_yearly",
@@ -112,7 +112,7 @@ class ImportantDate(TypedDict):
 
 
 _SELECT = (
-    "SELECT d.id, d.customer_id, c.name AS customer, d.label, d.date_on, d.is_yearly, "
+    "SELECT d.id, d.customer_id, c.name AS customer_name, d.label, d.date_on, d.is_yearly, "
     "d.date_lunar "
     "FROM important_dates d JOIN customers c ON c.id = d.customer_id"
 )

@@ -44,7 +44,7 @@ class Interaction(TypedDict):
     id: int
     occurred_at: str  # ISO 8601 with the local offset of that moment
     customer_id: int
-    customer: str  # the customer's name
+    customer_name: str
     kind: str
     direction: str | None
     duration_minutes: int | None
@@ -140,7 +140,7 @@ def log_interaction(conn: sqlite3.Connection, customer_id: int, values: Interact
 
 
 _SELECT = (
-    "SELECT i.id, i.occurred_at, i.customer_id, c.name AS customer, i.kind, i.direction, "
+    "SELECT i.id, i.occurred_at, i.customer_id, c.name AS customer_name, i.kind, i.direction, "
     "i.duration_minutes, i.channel, i.outcome, i.text, i.created_at, i.updated_at "
     "FROM interactions i JOIN customers c ON c.id = i.customer_id"
 )

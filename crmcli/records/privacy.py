@@ -131,7 +131,7 @@ def subject_data(
                 "at": h["at"],
                 "command": h["command"],
                 "table": h["table_name"],
-                "row_id": h["row_id"],
+                "record_id": h["row_id"],
                 "op": h["op"],
                 "old": old,
                 "new": new,

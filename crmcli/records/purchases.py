@@ -68,7 +68,7 @@ COLUMNS = (
     "id",
     "purchased_at",
     "customer_id",
-    "customer",
+    "customer_name",
     "item",
     "category",
     "quantity",
@@ -568,7 +568,7 @@ def add_purchases(conn: sqlite3.Connection, lines: list[Line]) -> None:
 
 
 _SELECT = (
-    "SELECT p.id, p.purchased_at, p.customer_id, c.name AS customer, p.item, p.category, "
+    "SELECT p.id, p.purchased_at, p.customer_id, c.name AS customer_name, p.item, p.category, "
     "p.quantity, p.unit_price_minor, p.amount_minor, p.currency, p.payment, p.order_ref, "
     "p.note, p.product_id, p.created_at, p.updated_at "
     "FROM purchases p JOIN customers c ON c.id = p.customer_id"

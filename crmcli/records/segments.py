@@ -207,7 +207,7 @@ class TagChange(TypedDict):
     """A tag a customer gained or lost in `crm classify`."""
 
     customer_id: int
-    name: str | None
+    customer_name: str | None
     tag: str
     change: str  # "gained" or "lost"
 
@@ -282,9 +282,12 @@ def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[Ta
         gained = sorted(wanted[key] - have)
         lost = sorted((have & given) - wanted[key])
         changes += [
-            {"customer_id": i, "name": None, "tag": name, "change": "gained"} for i in gained
+            {"customer_id": i, "customer_name": None, "tag": name, "change": "gained"}
+            for i in gained
         ]
-        changes += [{"customer_id": i, "name": None, "tag": name, "change": "lost"} for i in lost]
+        changes += [
+            {"customer_id": i, "customer_name": None, "tag": name, "change": "lost"} for i in lost
+        ]
         if dry_run:
             continue
         if gained:
@@ -307,5 +310,5 @@ def classify(conn: sqlite3.Connection, *, today: date, dry_run: bool) -> list[Ta
         ).fetchall()
     )
     for change in changes:
-        change["name"] = names.get(change["customer_id"])
+        change["customer_name"] = names.get(change["customer_id"])
     return changes

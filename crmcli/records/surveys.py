@@ -24,7 +24,16 @@ from crmcli.core.text import parse_json
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
 # Columns of `crm survey list` (and its JSON/CSV keys), in order.
-COLUMNS = ("id", "answered_at", "customer_id", "customer", "nps", "csat", "comment", "created_at")
+COLUMNS = (
+    "id",
+    "answered_at",
+    "customer_id",
+    "customer_name",
+    "nps",
+    "csat",
+    "comment",
+    "created_at",
+)
 # Columns an import file may have; `customer` is any reference (id, external id, email...).
 IMPORT_COLUMNS = {
     "customer": "customer",
@@ -119,7 +128,7 @@ class Survey(TypedDict):
 
 
 _SELECT = (
-    "SELECT s.id, s.answered_at, s.customer_id, c.name AS customer, s.nps, s.csat, s.comment, "
+    "SELECT s.id, s.answered_at, s.customer_id, c.name AS customer_name, s.nps, s.csat, s.comment, "
     "s.created_at FROM surveys s JOIN customers c ON c.id = s.customer_id"
 )
 

@@ -34,7 +34,7 @@ COLUMNS = (
     "due_on",
     "status",
     "customer_id",
-    "customer",
+    "customer_name",
     "text",
     "every",
     "repeat_after",
@@ -228,7 +228,7 @@ def add_task(
 
 
 _SELECT = (
-    "SELECT t.id, t.due_on, t.customer_id, c.name AS customer, t.text, t.every, t.anchor_on, "
+    "SELECT t.id, t.due_on, t.customer_id, c.name AS customer_name, t.text, t.every, t.anchor_on, "
     "t.repeat_after, t.done_at, t.interaction_id, t.previous_id, t.created_at, t.updated_at "
     "FROM tasks t JOIN customers c ON c.id = t.customer_id"
 )

@@ -43,7 +43,7 @@ COLUMNS = (
 )
 FIELDS = (
     "customer_id",
-    "name",
+    "customer_name",
     "currency",
     "method",
     "stage",
@@ -77,7 +77,7 @@ class ChurnRisk(_Figures):
     """A customer likely lost in one currency (`crm report churn`, `crm remind`): FIELDS,
     and `customer` as `Name (#id)`."""
 
-    name: str
+    customer_name: str
     customer: str
 
 
@@ -139,7 +139,9 @@ def _keep_listed(conn: sqlite3.Connection, rows: list[_Figures], query: Query) -
     for row in rows:
         if row["customer_id"] in names:
             name = names[row["customer_id"]]
-            kept.append({**row, "name": name, "customer": f"{name} (#{row['customer_id']})"})
+            kept.append(
+                {**row, "customer_name": name, "customer": f"{name} (#{row['customer_id']})"}
+            )
     return kept
 
 
@@ -288,7 +290,9 @@ def _top_from_summaries(
             base.last_year_net_minor.append(stake)
         for i, row in enumerate(rows):
             name = row[5]
-            found.append({**_row(base, i, rules), "name": name, "customer": f"{name} (#{row[0]})"})
+            found.append(
+                {**_row(base, i, rules), "customer_name": name, "customer": f"{name} (#{row[0]})"}
+            )
     return found
 
 

@@ -42,11 +42,11 @@ class RfmSegment(TypedDict):
     segment: str
     currency: str
     customers: int
-    customer_share: str  # percent, one decimal
+    customer_share: float  # percent, one decimal
     revenue_minor: int
-    revenue_share: str
-    mean_recency: str | None
-    mean_frequency: str | None
+    revenue_share: float
+    mean_recency: float | None
+    mean_frequency: float | None
     mean_monetary_minor: int | None
 
 
@@ -57,9 +57,9 @@ AbcClass = TypedDict(
         "class": str,  # A, B or C
         "currency": str,
         "customers": int,
-        "customer_share": str,
+        "customer_share": float,
         "revenue_minor": int,
-        "revenue_share": str,
+        "revenue_share": float,
     },
 )
 
@@ -67,11 +67,11 @@ AbcClass = TypedDict(
 class ParetoStep(TypedDict):
     """The revenue of the top 10 %, 20 % ... of customers in one currency."""
 
-    top_customers: str  # "10%"
+    top_percent: int  # the top 10, 20 ... percent of customers
     currency: str
     customers: int
     revenue_minor: int
-    revenue_share: str
+    revenue_share: float
 
 
 class TopStatement(TypedDict):
@@ -80,20 +80,20 @@ class TopStatement(TypedDict):
     currency: str
     top_percent: int
     customers: int
-    revenue_share: str
+    revenue_share: float
     text: str
 
 
 class LifecycleCount(TypedDict):
     lifecycle: str
     customers: int
-    share: str
+    share: float
 
 
 class FunnelCount(TypedDict):
     stage: str | None
     customers: int
-    share: str
+    share: float
 
 
 class MonthEnd(TypedDict):
@@ -128,13 +128,13 @@ class Conversion(TypedDict):
     to_stage: str
     entered: int
     moved_on: int
-    conversion: str  # percent
+    conversion: float  # percent
 
 
 class TimeInStage(TypedDict):
     stage: str
     stays: int  # finished stays
-    median_days: str | None
+    median_days: float | None
 
 
 class LifecycleReport(TypedDict):
@@ -149,19 +149,20 @@ class LifecycleReport(TypedDict):
     time_in_stage: list[TimeInStage]
 
 
-def pct(part: int, whole: int) -> str:
-    """`part` of `whole` as a percentage with one decimal (`"12.5"`), half to even."""
+def pct(part: int, whole: int) -> float:
+    """`part` of `whole` as a percentage with one decimal (`12.5`), half to even: a number
+    in JSON, as every percentage is (docs/conventions.md, JSON contract)."""
     if not whole:
-        return "0.0"
+        return 0.0
     value = Decimal(part) * 100 / Decimal(whole)
-    return str(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN))
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN))
 
 
-def mean(total: int | float, count: int, places: str = "0.1") -> str | None:
+def mean(total: int | float, count: int, places: str = "0.1") -> float | None:
     if not count:
         return None
     value = Decimal(str(total)) / Decimal(count)
-    return str(value.quantize(Decimal(places), rounding=ROUND_HALF_EVEN))
+    return float(value.quantize(Decimal(places), rounding=ROUND_HALF_EVEN))
 
 
 def end_bound(as_of: date) -> str:
@@ -374,7 +375,7 @@ def abc_report(
             count = -(-n * decile // 10)  # ceil: the top tenth of 7 customers is 1
             pareto.append(
                 {
-                    "top_customers": f"{decile * 10}%",
+                    "top_percent": decile * 10,
                     "currency": currency,
                     "customers": count,
                     "revenue_minor": sum(ranked[:count]),

@@ -228,9 +228,10 @@ def contacts(conn: sqlite3.Connection, today: date, limit: int = 10) -> Panel | 
     if not rows:
         return None
     title = "Contact today" + (f" (top {limit} of {total}: crm today)" if total > limit else "")
-    shown = [{"rank": r["rank"], "customer_id": r["customer_id"], "customer": r["customer"],
-              "phone": r["phone"], "why": r["why"]} for r in rows]  # fmt: skip
-    return Panel("today", title, ("rank", "customer", "phone", "why"), shown)
+    shown = [{"rank": r["rank"], "customer_id": r["customer_id"],
+              "customer_name": r["customer_name"], "phone": r["phone"], "reasons": r["reasons"]}
+             for r in rows]  # fmt: skip
+    return Panel("today", title, ("rank", "customer_name", "phone", "reasons"), shown)
 
 
 def churn_risks(conn: sqlite3.Connection, today: date, limit: int = 5) -> Panel | None:
@@ -240,10 +241,11 @@ def churn_risks(conn: sqlite3.Connection, today: date, limit: int = 5) -> Panel 
     rows = top_risks(conn, today, limit)
     if not rows:
         return None
-    shown = [{"customer": r["customer"], "currency": r["currency"],
-              "at_stake_minor": r["at_stake_minor"], "reason": r["reason"]}
+    shown = [{"customer_id": r["customer_id"], "customer_name": r["customer_name"],
+              "currency": r["currency"], "at_stake_minor": r["at_stake_minor"],
+              "reason": r["reason"]}
              for r in rows]  # fmt: skip
-    columns = ("customer", "currency", "at_stake", "reason")  # at_stake_minor, presented
+    columns = ("customer_name", "currency", "at_stake", "reason")  # at_stake_minor, presented
     return Panel("churn", "Top churn risks (crm report churn)", columns, shown)
 
 

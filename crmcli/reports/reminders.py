@@ -48,7 +48,7 @@ class Person(TypedDict):
 class Named(TypedDict):
     """A row's customer, as every section shows them."""
 
-    name: str
+    customer_name: str
     phone: str | None
     customer: str  # `Name (#id)`
 
@@ -124,7 +124,7 @@ class ChurnDue(Named):
 
 class Greeting(TypedDict):
     customer_id: int
-    name: str
+    customer_name: str
     actions: list[str]
 
 
@@ -172,7 +172,7 @@ NAMED_SQL = (
 
 
 def _named(customer_id: int, name: str, phone: str | None) -> Named:
-    return {"name": name, "phone": phone, "customer": f"{name} (#{customer_id})"}
+    return {"customer_name": name, "phone": phone, "customer": f"{name} (#{customer_id})"}
 
 
 def _last_contact_sql(conn: sqlite3.Connection) -> str:
@@ -331,7 +331,7 @@ def ago(moment: datetime | None, today: date) -> str:
 # --- tasks -------------------------------------------------------------------------------
 
 _TASK_FIELDS = (
-    "task_id", "due_on", "customer_id", "name", "phone", "text", "every", "repeat_after"
+    "task_id", "due_on", "customer_id", "customer_name", "phone", "text", "every", "repeat_after"
 )  # fmt: skip
 
 
@@ -355,7 +355,7 @@ def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
             "text": text,
             "every": every,
             "repeat_after": after,
-            "name": name,
+            "customer_name": name,
             "phone": phone,
             "customer": f"{name} (#{customer_id})",
             "days_overdue": -offset,
@@ -410,7 +410,7 @@ def _task_event(row: TaskDue, window: Window) -> Event:
         uid=f"task-{row['task_id']}@crmcli",
         # An overdue task is still to do: show it today, not in the past where nobody looks.
         day=window.today if late else date.fromisoformat(row["due_on"]),
-        summary=f"{'Overdue: ' if late else ''}{row['text']} ({row['name']})",
+        summary=f"{'Overdue: ' if late else ''}{row['text']} ({row['customer_name']})",
         description="\n".join(details),
         category="task",
     )
@@ -580,7 +580,7 @@ def _contact_event(row: ContactDue, window: Window) -> Event:
     return Event(
         uid=f"contact-{row['customer_id']}@crmcli",
         day=window.today,
-        summary=f"Contact {row['name']}",
+        summary=f"Contact {row['customer_name']}",
         description="\n".join(details),
         category="contact",
     )
@@ -678,7 +678,7 @@ def _date_event(row: DateDue, window: Window) -> Event:
     return Event(
         uid=f"{which}-{day:%Y%m%d}@crmcli",
         day=day,
-        summary=f"{row['name']}: {row['what']}",
+        summary=f"{row['customer_name']}: {row['what']}",
         description="\n".join(details),
         category=row["kind"],
     )
@@ -725,7 +725,7 @@ def _churn_event(row: ChurnDue, window: Window) -> Event:
     return Event(
         uid=f"churn-{row['customer_id']}-{row['currency']}@crmcli",
         day=window.today,
-        summary=f"Churn risk: {row['name']}",
+        summary=f"Churn risk: {row['customer_name']}",
         description="\n".join(details),
         category="churn",
     )
@@ -758,7 +758,7 @@ SECTIONS: list[Section[Any]] = [
         columns=("customer", "phone", "last_contact", "cadence", "state", "preferred_channel"),
         fields=(
             "customer_id",
-            "name",
+            "customer_name",
             "phone",
             "preferred_channel",
             "preferred_time",
@@ -784,7 +784,16 @@ SECTIONS: list[Section[Any]] = [
             else f"Birthdays and dates until {until.isoformat()}"
         ),
         columns=("falls_on", "customer", "phone", "what"),
-        fields=("falls_on", "kind", "label", "years", "date_id", "customer_id", "name", "phone"),
+        fields=(
+            "falls_on",
+            "kind",
+            "label",
+            "years",
+            "date_id",
+            "customer_id",
+            "customer_name",
+            "phone",
+        ),
         rows=_dates,
         reason=_date_reason,
         event=_date_event,
@@ -795,7 +804,7 @@ SECTIONS: list[Section[Any]] = [
         columns=("customer", "phone", "last_purchase_on", "stake", "reason"),
         fields=(
             "customer_id",
-            "name",
+            "customer_name",
             "phone",
             "currency",
             "last_purchase_on",
@@ -842,7 +851,11 @@ def _festivals(window: Window) -> list[FestivalDue]:
                 "customers": len(rows),
                 "care": "; ".join(f"{a} ({n})" for a, n in actions.items()),
                 "greet": [
-                    {"customer_id": r["customer_id"], "name": r["name"], "actions": r["actions"]}
+                    {
+                        "customer_id": r["customer_id"],
+                        "customer_name": r["customer_name"],
+                        "actions": r["actions"],
+                    }
                     for r in rows
                 ],
                 "name": f"{festival.name} {festival.english}",
@@ -854,7 +867,8 @@ def _festivals(window: Window) -> list[FestivalDue]:
 def _festival_event(row: FestivalDue, window: Window) -> Event:
     day = date.fromisoformat(row["falls_on"])
     details = [
-        f"{g['name']} (#{g['customer_id']}): {'; '.join(g['actions'])}" for g in row["greet"]
+        f"{g['customer_name']} (#{g['customer_id']}): {'; '.join(g['actions'])}"
+        for g in row["greet"]
     ]
     details.append(f"List: crm care --holiday {row['festival']} --year {day.year}")
     return Event(
@@ -924,7 +938,7 @@ TODAY_COLUMNS = ("rank", "customer", "phone", "last_contact", "why")
 TODAY_FIELDS = (
     "rank",
     "customer_id",
-    "name",
+    "customer_name",
     "phone",
     "preferred_channel",
     "preferred_time",
@@ -948,7 +962,7 @@ class TodayRow(TypedDict):
 
     rank: int
     customer_id: int
-    name: str
+    customer_name: str
     phone: str | None
     preferred_channel: str | None
     preferred_time: str | None
@@ -985,7 +999,7 @@ def contact_today(
             {
                 "rank": number,
                 "customer_id": customer_id,
-                "name": person["name"],
+                "customer_name": person["name"],
                 "phone": person["phone"],
                 "preferred_channel": person["preferred_channel"],
                 "preferred_time": person["preferred_time"],
@@ -1039,7 +1053,7 @@ def _feedback_event(row: FeedbackDue, window: Window) -> Event:
     return Event(
         uid=f"feedback-{row['feedback_id']}@crmcli",
         day=window.today,
-        summary=f"Answer {row['kind']} from {row['name']}",
+        summary=f"Answer {row['kind']} from {row['customer_name']}",
         description="\n".join(details),
         category="feedback",
     )
@@ -1066,7 +1080,7 @@ SECTIONS.append(
             "kind",
             "severity",
             "customer_id",
-            "name",
+            "customer_name",
             "phone",
             "text",
         ),

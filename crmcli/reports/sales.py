@@ -181,7 +181,7 @@ def _sales(
         shaped: dict[str, Any] = {}  # keyed by the grouping asked for: a SalesRow once filled
         if by == "customer":
             shaped["customer_id"] = row["grp"]
-            shaped["customer"] = names.get(row["grp"])
+            shaped["customer_name"] = names.get(row["grp"])
         else:
             shaped[by] = row["grp"]
         shaped["currency"] = row["currency"]

@@ -245,7 +245,7 @@ class Detractor(TypedDict):
     survey_id: int
     answered_at: str
     customer_id: int
-    customer: str  # the name
+    customer_name: str
     phone: str | None
     nps: int  # 0-6
     comment: str | None
@@ -264,7 +264,7 @@ def uncontacted_detractors(
 
     condition, params = scope.where("s.answered_at", "s.customer_id")
     rows = conn.execute(
-        "SELECT s.id AS survey_id, s.answered_at, s.customer_id, c.name AS customer, "  # noqa: S608
+        "SELECT s.id AS survey_id, s.answered_at, s.customer_id, c.name AS customer_name, "  # noqa: S608
         "(SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
         " ORDER BY p.is_primary DESC, p.id LIMIT 1) AS phone, s.nps, s.comment "
         "FROM surveys s JOIN customers c ON c.id = s.customer_id "
@@ -287,8 +287,8 @@ def uncontacted_detractors(
 class Referrer(TypedDict):
     """A customer who referred others, in one currency (`crm report referrals`)."""
 
-    referrer_id: int
-    referrer: str | None  # the name
+    customer_id: int  # the referrer
+    customer_name: str | None
     referred: int  # how many customers they referred
     currency: str | None  # None when those customers bought nothing
     net_minor: int | None  # those customers' net purchases
@@ -386,11 +386,11 @@ def referrals_report(
         name, referred = names.get(referrer), counts[referrer]
         codes = [currency] if currency else sorted(by_referrer[referrer])
         if not codes:
-            rows.append({"referrer_id": referrer, "referrer": name, "referred": referred,
+            rows.append({"customer_id": referrer, "customer_name": name, "referred": referred,
                          "currency": None, "net_minor": None, "share": None})  # fmt: skip
         for code in codes:
             net = by_referrer[referrer].get(code, 0)
-            rows.append({"referrer_id": referrer, "referrer": name, "referred": referred,
+            rows.append({"customer_id": referrer, "customer_name": name, "referred": referred,
                          "currency": code, "net_minor": net,
                          "share": _share(net, whole[code])})  # fmt: skip
     codes = [currency] if currency else sorted(whole)

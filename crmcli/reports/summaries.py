@@ -39,7 +39,7 @@ class _Figures(TypedDict):
     net_minor: int | None
     orders: int
     average_order_minor: int | None
-    share: str | None  # percent of the currency's net
+    share: float | None  # percent of the currency's net
 
 
 class SummaryRow(_Figures, total=False):
@@ -62,7 +62,7 @@ class Cohort(TypedDict):
     cohort: str  # the period of the first purchase: 2026-03 or 2026-Q1
     customers: int
     active: list[int]  # buyers in the cohort's period +0, +1, ...
-    retention: list[str]  # the same as percentages of `customers`
+    retention: list[float]  # the same as percentages of `customers`
 
 
 def summarise(

@@ -19,7 +19,8 @@ from typing import Any, TypedDict
 from crmcli.store import history
 
 COLUMNS = (
-    "id", "at", "command", "table", "record_id", "customer_id", "op", "field", "old", "new",
+    "id", "changeset_id", "at", "command", "table", "record_id", "customer_id", "customer_name",
+    "op", "field", "old", "new",
 )  # fmt: skip
 NOISE = {"updated_at", "version"}  # bookkeeping every update touches
 
@@ -41,11 +42,13 @@ class Change(TypedDict):
     """One changed field of one history row (`crm changes`, the hooks' input)."""
 
     id: int  # the history row's
+    changeset_id: int  # as `crm history` and `crm undo` name it
     at: str
     command: str
     table: str
     record_id: int
     customer_id: int | None
+    customer_name: str | None
     op: str
     field: str
     old: Any  # a column's value: any SQLite type (bytes as x'hex')
@@ -58,19 +61,35 @@ def feed(
     """One dict per changed field of every history row with id > `after` (or of one
     changeset), in id order, streamed."""
     sql = (
-        "SELECT h.id, c.at, c.command, h.table_name, h.row_id, h.customer_id, h.op, h.old, "
-        "h.new, s.old, s.new FROM history h JOIN changesets c ON c.id = h.changeset_id "
+        "SELECT h.id, h.changeset_id, c.at, c.command, h.table_name, h.row_id, h.customer_id, "
+        "cu.name, h.op, h.old, h.new, s.old, s.new FROM history h "
+        "JOIN changesets c ON c.id = h.changeset_id "
         "LEFT JOIN history_secrets s ON s.history_id = h.id "
+        "LEFT JOIN customers cu ON cu.id = h.customer_id "
     )
     if changeset is None:
         rows = conn.execute(sql + "WHERE h.id > ? ORDER BY h.id", (after,))
     else:
         rows = conn.execute(sql + "WHERE h.changeset_id = ? ORDER BY h.id", (changeset,))
-    for hid, at, command, table, row_id, customer_id, op, old_text, new_text, *clear in rows:
+    for (
+        hid,
+        changeset_id,
+        at,
+        command,
+        table,
+        row_id,
+        customer_id,
+        who,
+        op,
+        old_text,
+        new_text,
+        *clear,
+    ) in rows:
         old, new = history.images(table, old_text, new_text, tuple(clear), reveal=reveal)
         old, new = old or {}, new or {}
-        base = {"id": hid, "at": at, "command": command, "table": table,
-                "record_id": row_id, "customer_id": customer_id, "op": op}  # fmt: skip
+        base = {"id": hid, "changeset_id": changeset_id, "at": at, "command": command,
+                "table": table, "record_id": row_id, "customer_id": customer_id,
+                "customer_name": who, "op": op}  # fmt: skip
         if op == "update":
             names = [k for k in new if old.get(k) != new[k] and k not in NOISE]
         elif not old and not new:  # a record `crm forget` erased: no values left to show

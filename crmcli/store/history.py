@@ -439,19 +439,23 @@ def _summary(op: str, old: dict | None, new: dict | None) -> str:
 class HistoryRow(TypedDict):
     """One change to one row (`crm history`)."""
 
-    changeset: int
+    changeset_id: int
     at: str
     command: str  # with " (undone)" once undone
     table: str
-    row_id: int
+    record_id: int  # the changed row's id in `table`
     customer_id: int | None
+    customer_name: str | None
     op: str  # insert, update, delete or bulk_insert
     changes: str  # a one-line summary
     old: Values | None  # sensitive values masked unless revealed
     new: Values | None
 
 
-HISTORY_COLUMNS = ("changeset", "at", "command", "table", "row_id", "customer_id", "op", "changes")
+HISTORY_COLUMNS = (
+    "changeset_id", "at", "command", "table", "record_id", "customer_id", "customer_name", "op",
+    "changes",
+)  # fmt: skip
 
 
 def list_history(
@@ -465,8 +469,9 @@ def list_history(
     `reveal`) and a one-line `changes` summary."""
     sql = (
         "SELECT h.id, h.changeset_id, c.at, c.command, h.table_name, h.row_id, h.customer_id, "
-        "h.op, h.old, h.new, c.undone_at, s.old AS s_old, s.new AS s_new FROM history h "
-        "JOIN changesets c ON c.id = h.changeset_id "
+        "h.op, h.old, h.new, c.undone_at, s.old AS s_old, s.new AS s_new, cu.name AS who "
+        "FROM history h JOIN changesets c ON c.id = h.changeset_id "
+        "LEFT JOIN customers cu ON cu.id = h.customer_id "
         "LEFT JOIN history_secrets s ON s.history_id = h.id"
     )
     params: list[Any] = []
@@ -483,12 +488,13 @@ def list_history(
         old, new = images(row["table_name"], row["old"], row["new"], clear, reveal=reveal)
         out.append(
             {
-                "changeset": row["changeset_id"],
+                "changeset_id": row["changeset_id"],
                 "at": row["at"],
                 "command": row["command"] + (" (undone)" if row["undone_at"] else ""),
                 "table": row["table_name"],
-                "row_id": row["row_id"],
+                "record_id": row["row_id"],
                 "customer_id": row["customer_id"],
+                "customer_name": row["who"],
                 "op": row["op"],
                 "changes": _summary(row["op"], old, new),
                 "old": old,
@@ -578,7 +584,7 @@ def describe(plan: Plan, *, reveal: bool = False) -> list[UndoStep]:
             {
                 "action": verbs[r["op"]],
                 "table": r["table_name"],
-                "row_id": r["row_id"],
+                "record_id": r["row_id"],
                 "customer_id": r["customer_id"],
                 "changes": summary,
             }

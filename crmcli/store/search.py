@@ -651,7 +651,7 @@ def search(
                 "source": hit.source.kind,
                 "id": hit.id,
                 "customer_id": doc.customer_id,
-                "customer": doc.customer,
+                "customer_name": doc.customer,
                 "at": doc.at,
                 "field": label,
                 "snippet": snippet,

@@ -331,8 +331,8 @@ def task_events(rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:
         yield Event(
             uid=f"task-{row['id']}@crmcli",
             day=date.fromisoformat(row["due_on"]),
-            summary=f"{row['text']} ({row['customer']})",
-            description=f"Task {row['id']} for #{row['customer_id']} {row['customer']}",
+            summary=f"{row['text']} ({row['customer_name']})",
+            description=f"Task {row['id']} for #{row['customer_id']} {row['customer_name']}",
             category="task",
         )
 
@@ -345,7 +345,7 @@ def interaction_events(rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:
         yield Event(
             uid=f"interaction-{row['id']}@crmcli",
             day=clock.local_date(row["occurred_at"]),
-            summary=f"{row['kind']}: {row['customer']}",
+            summary=f"{row['kind']}: {row['customer_name']}",
             description=row["text"],
             category=row["kind"],
         )

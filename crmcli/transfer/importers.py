@@ -171,7 +171,8 @@ IDENTITY_DOCUMENT = re.compile(
 ONE_COLUMN = ("national_id",)
 PURCHASE_ALIASES = _aliases(
     {
-        "customer": ("customer", "customer id", "client", "客户", "客户编号", "客户id"),
+        "customer": ("customer", "customer id", "customer name", "client", "客户", "客户编号",
+                     "客户id"),
         "item": ("item", "product", "product name", "商品", "产品", "品名", "商品名称"),
         "amount": ("amount", "total", "line total", "金额", "总价", "总金额", "小计"),
         "unit_price": ("unit price", "price", "单价"),
@@ -191,7 +192,7 @@ PURCHASE_ALIASES = _aliases(
 )  # fmt: skip
 INTERACTION_ALIASES = _aliases(
     {
-        "customer": ("customer", "customer id", "客户", "客户编号"),
+        "customer": ("customer", "customer id", "customer name", "客户", "客户编号"),
         "kind": ("kind", "type", "类型", "方式"),
         "occurred_at": ("occurred at", "at", "date", "time", "when", "日期", "时间"),
         "direction": ("direction", "方向"),
@@ -206,7 +207,7 @@ INTERACTION_ALIASES = _aliases(
 )  # fmt: skip
 TASK_ALIASES = _aliases(
     {
-        "customer": ("customer", "customer id", "客户", "客户编号"),
+        "customer": ("customer", "customer id", "customer name", "客户", "客户编号"),
         "text": ("text", "task", "todo", "任务", "内容"),
         "due_on": ("due on", "due", "due date", "截止日期", "日期"),
         "every": ("every", "repeat", "重复"),
