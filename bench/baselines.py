@@ -120,7 +120,7 @@ WITH v AS (
     count(*) OVER (PARTITION BY cur) AS n
   FROM v WINDOW w AS (PARTITION BY cur ORDER BY net DESC ROWS UNBOUNDED PRECEDING)
 ), d(decile) AS (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10))
-SELECT (d.decile * 10) || '%' AS top_customers, r.cur AS currency, r.rn AS customers,
+SELECT d.decile * 10 AS top_percent, r.cur AS currency, r.rn AS customers,
   r.running AS revenue_minor
 FROM r JOIN d ON r.rn = (r.n * d.decile + 9) / 10 ORDER BY r.cur, d.decile
 """

@@ -492,11 +492,11 @@ def check(ctx: Context) -> list[str]:
     }
     same("abc classes", mine, theirs)
     mine = {
-        (r["top_customers"], r["currency"]): (r["customers"], minor(r["revenue"]))
+        (r["top_percent"], r["currency"]): (r["customers"], minor(r["revenue"]))
         for r in abc["pareto"]
     }
     theirs = {
-        (r["top_customers"], r["currency"]): (r["customers"], r["revenue_minor"])
+        (r["top_percent"], r["currency"]): (r["customers"], r["revenue_minor"])
         for r in base
         if r["part"] == "pareto"
     }

@@ -31,7 +31,7 @@ def test_crm_show_follows_the_lifecycle_settings(shoppers):
 
 def classes_shown(ref: str) -> dict:
     """The derived classes `crm show REF` gives."""
-    return json.loads(ok("show", ref, "--format", "json"))[0]["classes"][0]
+    return json.loads(ok("show", ref, "--format", "json"))["classes"][0]
 
 
 def test_abc_shares_and_ties(shoppers):
@@ -319,7 +319,7 @@ def test_purchases_after_today_count_in_no_class(shoppers, monkeypatch):
     assert ids("--lifecycle", "none") == [6]
     assert ids("--where", "revenue_12m > 0") == [1, 2, 3, 4, 5]
     assert ids("--where", "purchase_days > 0") == [1, 2, 3, 4, 5]
-    shown = json.loads(ok("show", "Fay", "--format", "json"))[0]
+    shown = json.loads(ok("show", "Fay", "--format", "json"))
     assert shown["classes"] == []
 
 

@@ -249,15 +249,15 @@ def test_shares_of_a_cent_count_only_positive_nets(db_path):
         for r in report("rfm")["segments"]
         if r["customers"]
     }
-    assert segments == {"potential loyalists": (1, "0.00", "0.0"), "at risk": (1, "0.01", "100.0")}
+    assert segments == {"potential loyalists": (1, "0.00", 0.0), "at risk": (1, "0.01", 100.0)}
     out = report("abc")
     assert [(r["class"], r["customers"], r["revenue"], r["revenue_share"]) for r in out["classes"]] == [
-        ("A", 1, "0.01", "100.0"), ("B", 0, "0.00", "0.0"), ("C", 1, "0.00", "0.0"),
+        ("A", 1, "0.01", 100.0), ("B", 0, "0.00", 0.0), ("C", 1, "0.00", 0.0),
     ]  # fmt: skip
     assert [(r["customers"], r["revenue"], r["revenue_share"]) for r in out["pareto"]][-1] == (
         2,
         "0.01",
-        "100.0",
+        100.0,
     )
 
 
@@ -268,7 +268,7 @@ def test_time_in_stage_is_the_median_stay_in_days(db_path):
     ok("stage", "Zed", "prospect", "--at", "2026-01-02 08:24")
     stays = report("lifecycle")["time_in_stage"]
     assert [(r["stage"], r["stays"], r["median_days"]) for r in stays] == [
-        ("lead", 1, "1.4"), ("prospect", 0, None), ("customer", 0, None), ("loyal", 0, None),
+        ("lead", 1, 1.4), ("prospect", 0, None), ("customer", 0, None), ("loyal", 0, None),
     ]  # fmt: skip
 
 
@@ -313,7 +313,7 @@ def test_the_one_rare_buyer_scores_f_1(db_path):
         if name != "Una":
             ok("buy", name, "Tea", "10", "--at", "2026-11-10")
     rows = report("rfm", "--customers")["customers"]
-    assert {(r["name"], r["r"], r["f"], r["segment"]) for r in rows} == {
+    assert {(r["customer_name"], r["r"], r["f"], r["segment"]) for r in rows} == {
         ("Una", 3, 1, "about to sleep"), ("Vic", 3, 3, "need attention"),
         ("Wes", 3, 3, "need attention"), ("Xan", 3, 3, "need attention"),
         ("Yul", 3, 3, "need attention"), ("Zak", 3, 3, "need attention"),

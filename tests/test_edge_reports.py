@@ -120,7 +120,7 @@ def test_abc_with_negative_zero_and_refund_only_customers(edges):
         (90, 7, "2570.00", 100.0), (100, 7, "2570.00", 100.0),
     ]  # fmt: skip
     assert out["top"] == [
-        {"currency": "CNY", "top_percent": 20, "customers": 2, "revenue_share": "93.4",
+        {"currency": "CNY", "top_percent": 20, "customers": 2, "revenue_share": 93.4,
          "text": "top 20 % of customers (2 of 7) bring 93.4 % of CNY revenue"},
     ]  # fmt: skip
     # 43 % of 7 is 3.01 customers: rounded up, 4 (Ann, Eve, Gil, Hal: all of the 2570)
@@ -180,13 +180,13 @@ def test_lifecycle_twelve_months_and_flows_by_hand(edges):
     assert moves == [("none", "new", 6), ("new", "active", 4), ("active", "at-risk", 1)]
     now = [(r["lifecycle"], r["customers"], r["share"]) for r in out["lifecycle"]]
     assert now == [
-        ("new", 2, "25.0"), ("active", 3, "37.5"), ("reactivated", 0, "0.0"),
-        ("at-risk", 1, "12.5"), ("lapsed", 0, "0.0"), ("none", 2, "25.0"),
+        ("new", 2, 25.0), ("active", 3, 37.5), ("reactivated", 0, 0.0),
+        ("at-risk", 1, 12.5), ("lapsed", 0, 0.0), ("none", 2, 25.0),
     ]  # fmt: skip
     funnel = [(r["stage"], r["customers"], r["share"]) for r in out["funnel"]]
     assert funnel == [  # nobody was given a funnel stage
-        ("lead", 0, "0.0"), ("prospect", 0, "0.0"), ("customer", 0, "0.0"), ("loyal", 0, "0.0"),
-        ("lost", 0, "0.0"), (None, 8, "100.0"),
+        ("lead", 0, 0.0), ("prospect", 0, 0.0), ("customer", 0, 0.0), ("loyal", 0, 0.0),
+        ("lost", 0, 0.0), (None, 8, 100.0),
     ]  # fmt: skip
     assert ok("list", "--lifecycle", "new", "-q").split() == ["2", "3"]  # Ben and Cat
 
@@ -245,9 +245,9 @@ def test_a_segment_whose_net_is_negative_has_a_negative_mean(edges):
         (r["segment"], r["customers"], r["revenue"], r["revenue_share"], r["mean_monetary"])
         for r in rows
     ] == [
-        ("top", 0, "0.00", "0.0", None),
-        ("mid", 1, "-200.00", "0.0", "-200.00"),
-        ("low", 0, "0.00", "0.0", None),
+        ("top", 0, "0.00", 0.0, None),
+        ("mid", 1, "-200.00", 0.0, "-200.00"),
+        ("low", 0, "0.00", 0.0, None),
     ]
 
 
@@ -255,6 +255,6 @@ def test_purchases_after_the_as_of_day_are_left_out(edges):
     """As of 2026-11-20 Cat's zero sale of the 21st has not happened: five are scored, and
     Ann's last sale (11-12) is 8 days old."""
     rows = report("rfm", "--customers", "--as-of", "2026-11-20")["customers"]
-    assert sorted((r["name"], r["recency"]) for r in rows) == [
+    assert sorted((r["customer_name"], r["recency"]) for r in rows) == [
         ("Ann", 8), ("Ben", 18), ("Eve", 178), ("Gil", 88), ("Hal", 118),
     ]  # fmt: skip

@@ -450,7 +450,7 @@ def test_upgrade_moves_yearless_birthday_fields_into_empty_birthdays(db_path):
     ]  # fmt: skip
     assert history == 0  # a change of form, not an edit to undo
     dates = json.loads(ok("remind", "--within", "1y", "--format", "json"))["dates"]
-    assert [(d["name"], d["falls_on"], d["years"]) for d in dates] == [
+    assert [(d["customer_name"], d["falls_on"], d["years"]) for d in dates] == [
         ("Leap", "2027-02-28", None), ("Mei", "2027-05-13", None), ("Born", "2027-07-15", 37),
     ]  # fmt: skip
 
