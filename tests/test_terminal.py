@@ -392,3 +392,27 @@ def test_the_dashboard_heading_is_inside_the_pager(people, tmp_path):
     assert code == 0
     assert not any("Dashboard as of" in line for line in lines), lines
     assert paged.read_text().startswith("Dashboard as of 2026-11-22\n\n")
+
+
+@pytest.fixture
+def demo(db_path):
+    ok("demo", "--db", str(db_path), "--seed", "3")
+    return db_path
+
+
+SWEEP = {  # widths at which these once failed with an internal error
+    ("remind",): (33, 50, 61),
+    ("history", "--limit", "20"): (36, 74),
+    ("search", "上海"): (34, 52),
+    ("show", "143"): (30,),
+    ("dashboard",): (30,),
+}
+
+
+@pytest.mark.parametrize("args", list(SWEEP), ids=" ".join)
+def test_tables_on_the_demo_fit_every_width_without_an_internal_error(demo, args):
+    for columns in SWEEP[args]:
+        code, lines = on_terminal(*args, columns=columns)
+        text = "\n".join(lines)
+        assert code == 0 and "internal error" not in text, (columns, text)
+        assert all(width(line) <= columns for line in lines), (columns, text)

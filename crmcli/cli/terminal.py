@@ -233,7 +233,9 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
         shown.remove(gone)
         hidden.append(gone)
     # A column left out late may make room for one before it; a chart only for itself.
-    for back in [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]:
+    # (Each once: the first left out may be both the last data column and the chart's turn.)
+    turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
+    for back in dict.fromkeys(turns):
         if not back.filled or (back.key == "\0bars" and len(hidden) > 1):
             continue  # empty, or a chart while data is left out
         trial = [c for c in columns if c in shown or c is back]
@@ -322,8 +324,8 @@ def draw(
         columns.append(chart)
     shown, hidden = layout(columns, at.columns)
     lengths = bars.lengths(page, chart.width) if bars and chart in shown else None
-    if title:
-        out.write(paint(title, "title", at.color) + "\n")
+    for line in wrap(title, at.columns) if title else ():
+        out.write(paint(line, "title", at.color) + "\n")
     heads = [wrap(c.header, c.width) for c in shown]
     for n in range(max(len(h) for h in heads)):
         cells = [
@@ -414,10 +416,16 @@ def wrap(text: str, room: int) -> list[str]:
 def card(title: str, pairs: Sequence[tuple[str, str]], out: TextIO, at: Screen) -> None:
     """A key/value card: keys in colour, each value wrapped beside its key (notes keep their
     line breaks)."""
-    out.write(paint(escape_control(title), "title", at.color) + "\n")
+    for line in wrap(escape_control(title), at.columns):
+        out.write(paint(line, "title", at.color) + "\n")
     key_width = max((width(k) for k, _ in pairs), default=0)
-    room = max(at.columns - key_width - 4, 10)
+    room = at.columns - key_width - 4
     for key, value in pairs:
+        if room < 10:  # too narrow beside the keys: each value under its key
+            out.write(f"  {paint(key, 'key', at.color)}\n")
+            for line in wrap(value, at.columns - 4):
+                out.write(f"    {line}".rstrip() + "\n")
+            continue
         for n, line in enumerate(wrap(value, room)):
             head = key + " " * (key_width - width(key)) if n == 0 else " " * key_width
             out.write(f"  {paint(head, 'key', at.color)}  {line}".rstrip() + "\n")
