@@ -416,3 +416,13 @@ def test_tables_on_the_demo_fit_every_width_without_an_internal_error(demo, args
         text = "\n".join(lines)
         assert code == 0 and "internal error" not in text, (columns, text)
         assert all(width(line) <= columns for line in lines), (columns, text)
+
+
+def test_a_customer_id_beside_a_name_is_never_cut(demo):
+    for columns in (60, 80):
+        code, lines = on_terminal("remind", "--within", "14d", columns=columns)
+        assert code == 0
+        named = [cell.strip() for line in lines for cell in line.split("│") if "(#" in cell]
+        assert named, lines
+        assert all(re.fullmatch(r".+ \(#\d+\)", cell) for cell in named), (columns, named)
+        assert any("… (#" in cell for cell in named), named  # the name is cut instead

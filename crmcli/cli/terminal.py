@@ -5,7 +5,7 @@ decides), so a script pays nothing for it.
 A table on a terminal is one line a row. Its columns are measured on the first page of
 rows, and the rest stream with those widths, so the first screen of a million customers
 appears at once (a later id, date or amount wider than its column widens it from that row
-on). Ids, phones, emails, dates and amounts keep their full width; when the
+on). Ids (a name's `(#143)` too), phones, emails, dates and amounts keep their full width; when the
 row is wider than the terminal, free text is cut with `…` first, then whole columns are
 left out (empty ones, notes, tags, city, company, a chart first, then other free text, the
 narrowest first, then counts, then amounts, then dates, phones, emails and currencies, from
@@ -128,6 +128,7 @@ _ATOMIC = (
     r"|#\d+"
     r"|[A-Z]{3}"  # a currency
 )
+_ID_TAIL = re.compile(r" \(#\d+\)$")  # a customer named with its id: never cut
 _NUMBER = r"-?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"  # not +8613...: a phone
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
 _SEPARATOR = 3  # " │ "
@@ -179,6 +180,9 @@ class Column:
             first = text.split(" ", 1)[0]
             if first != text and re.fullmatch(_ATOMIC, first):
                 self.floor = max(self.floor, width(first) + 1)
+            tail = _ID_TAIL.search(text)
+            if tail:  # "Ben Tanaka (#143)": the id stays, after at least `B…`
+                self.floor = max(self.floor, width(tail.group()) + 2)
         number = bool(re.fullmatch(_NUMBER, text))
         self.amount = self.amount or (number and "." in text)
         self.number = number if self.number is None else self.number and number
@@ -249,9 +253,13 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
 
 
 def cut(text: str, room: int) -> str:
-    """`text` in at most `room` cells, ending in `…` when cut."""
+    """`text` in at most `room` cells, ending in `…` when cut; a name's ` (#id)` is kept
+    whole and the name before it cut (`Ben Ta… (#143)`)."""
     if width(text) <= room:
         return text
+    tail = _ID_TAIL.search(text)
+    if tail and width(tail.group()) + 2 <= room:
+        return cut(text[: tail.start()], room - width(tail.group())) + tail.group()
     out, used = [], 0
     for ch in text:
         wide = width(ch)
