@@ -426,3 +426,18 @@ def test_a_customer_id_beside_a_name_is_never_cut(demo):
         assert named, lines
         assert all(re.fullmatch(r".+ \(#\d+\)", cell) for cell in named), (columns, named)
         assert any("… (#" in cell for cell in named), named  # the name is cut instead
+
+
+@pytest.mark.parametrize(("args", "columns"), [(("report", "churn"), 60), (("report", "abc"), 60),
+                                               (("report", "cohort"), 63)])  # fmt: skip
+def test_report_prose_wraps_between_words_on_a_terminal_and_not_in_a_pipe(demo, args, columns):
+    code, lines = on_terminal(*args, columns=columns)
+    assert code == 0
+    assert all(width(line) <= columns for line in lines), "\n".join(lines)
+    if args[1] == "cohort":
+        return
+    sentence = {"churn": "for customers who bought on two days or more, the purchase rhythm",
+                "abc": r"^Top 20 % of customers \(\d+ of \d+\) bring [\d.]+ % of \w+ revenue\.$"}  # fmt: skip
+    result = crm(*args)  # a pipe: one line each, for grep
+    assert re.search(sentence[args[1]], result.stdout + result.stderr, re.M), result
+    assert not re.search(sentence[args[1]], "\n".join(lines), re.M)  # wrapped
