@@ -263,6 +263,7 @@ class Section(NamedTuple):
     rows: Sequence[Mapping[str, Any]]
     bars: Bars | None = None
     fields: Sequence[str] | None = None  # JSON keys; default every key but the bar column
+    styles: Styler | None = None  # a cell's meaning, for colour (see `Output.rows`)
 
 
 def emit_sections(
@@ -315,7 +316,7 @@ def emit_sections(
         first = False
         emit(
             s.rows, s.columns, fmt, out=out, no_color=no_color, title=s.title, bars=s.bars,
-            at=at, color=color,
+            at=at, color=color, styles=s.styles,
         )  # fmt: skip
     return total
 

@@ -132,8 +132,10 @@ _ID_TAIL = re.compile(r" \(#\d+\)$")  # a customer named with its id: never cut
 _NUMBER = r"-?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"  # not +8613...: a phone
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
 _SEPARATOR = 3  # " │ "
-# Left out first when a table does not fit; then columns from the right.
-LOW_PRIORITY = ("notes", "tags", "city", "region", "country", "company", "source", "title")
+# Left out first when a table does not fit, then columns from the right; cut first, too.
+LOW_PRIORITY = (
+    "notes", "tags", "last_contact", "city", "region", "country", "company", "source", "title",
+)  # fmt: skip
 
 
 class Column:
@@ -181,8 +183,8 @@ class Column:
             if first != text and re.fullmatch(_ATOMIC, first):
                 self.floor = max(self.floor, width(first) + 1)
             tail = _ID_TAIL.search(text)
-            if tail:  # "Ben Tanaka (#143)": the id stays, after at least `B…`
-                self.floor = max(self.floor, width(tail.group()) + 2)
+            if tail:  # "Ben Tanaka (#143)": the id stays, after at least `Be…` or `田…`
+                self.floor = max(self.floor, width(tail.group()) + 3)
         number = bool(re.fullmatch(_NUMBER, text))
         self.amount = self.amount or (number and "." in text)
         self.number = number if self.number is None else self.number and number
@@ -200,15 +202,23 @@ def fit(columns: Sequence[Column], room: int) -> bool:
         for c in columns:
             c.width = c.natural
         return True
-    low, high = 0, max(c.compact for c in columns)
-    while low < high:  # the highest level every column may reach
-        level = (low + high + 1) // 2
-        if sum(max(f, min(c.compact, level)) for c, f in zip(columns, floors, strict=True)) <= room:
-            low = level
-        else:
-            high = level - 1
-    for c, f in zip(columns, floors, strict=True):
-        c.width = max(f, min(c.compact, low))
+    # Low-priority free text (notes, tags, a last contact) is cut to its floor before the
+    # rest is cut at all, and widened only when the rest is whole.
+    later = [c.key in LOW_PRIORITY for c in columns]
+    caps = [f if low else c.compact for c, f, low in zip(columns, floors, later, strict=True)]
+    widths = _level(caps, floors, room)
+    if all(w >= c.compact for w, c, low in zip(widths, columns, later, strict=True) if not low):
+        rest = room - sum(w for w, low in zip(widths, later, strict=True) if not low)
+        widened = iter(
+            _level(
+                [c.compact for c, low in zip(columns, later, strict=True) if low],
+                [f for f, low in zip(floors, later, strict=True) if low],
+                rest,
+            )
+        )
+        widths = [next(widened) if low else w for w, low in zip(widths, later, strict=True)]
+    for c, w in zip(columns, widths, strict=True):
+        c.width = w
     spare = room - sum(c.width for c in columns)
     for c in sorted(columns, key=lambda c: c.natural - c.width):  # fewest header lines
         extra = min(spare, c.natural - c.width)
@@ -216,6 +226,18 @@ def fit(columns: Sequence[Column], room: int) -> bool:
             c.width += extra
             spare -= extra
     return True
+
+
+def _level(caps: list[int], floors: list[int], room: int) -> list[int]:
+    """Widths between each floor and cap, cut evenly from the widest down to fit `room`."""
+    low, high = 0, max(caps, default=0)
+    while low < high:  # the highest level every column may reach
+        level = (low + high + 1) // 2
+        if sum(max(f, min(c, level)) for c, f in zip(caps, floors, strict=True)) <= room:
+            low = level
+        else:
+            high = level - 1
+    return [max(f, min(c, low)) for c, f in zip(caps, floors, strict=True)]
 
 
 def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]]:
