@@ -6,9 +6,12 @@ import json
 
 import pytest
 import typer.main
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcli.cli.options import confirm, period
 from crmcli.cli.output import Bars, Format, Output, Section, emit_sections
+from crmcli.cli.terminal import Column, layout
 from crmcli.core.errors import InvalidInput
 
 
@@ -131,3 +134,50 @@ def test_rows_take_a_colour_hint_per_cell_and_colour_only_when_asked(capsys):
     assert "\x1b[31mhigh" in capsys.readouterr().out  # by default: a high risk is red
     Output(no_color=True, force_color=True).rows(rows, ("id", "risk"))
     assert "\x1b[" not in capsys.readouterr().out
+
+
+# Terminal table layout (crmcli.cli.terminal.layout): a pure function, tried on many shapes.
+_CELLS = {
+    "id": st.integers(1, 10**6).map(str),
+    "phone": st.just("+8613912345678"),
+    "email": st.sampled_from(["a@b.cn", "ouyang.nana@lanhai-trading.example.cn"]),
+    "date": st.just("2026-11-20"),
+    "amount": st.sampled_from(["1,539.00", "25,830.55 CNY", "3"]),
+    "free": st.text("ab 欧阳娜", max_size=40),
+    "bars": st.none(),
+}
+
+
+@st.composite
+def _tables(draw_from):
+    kinds = draw_from(st.lists(st.sampled_from(sorted(_CELLS)), min_size=1, max_size=9))
+    names = ["notes", "tags", "city", "summary", "kind", "why", "last_contact"]
+    columns = []
+    for n, kind in enumerate(kinds):
+        if kind == "bars":
+            if any(c.key == "\0bars" for c in columns):
+                continue
+            chart = Column("\0bars", "Value")
+            chart.natural, chart.floor, chart.filled = 24, 6, True
+            columns.append(chart)
+            continue
+        key = draw_from(st.sampled_from(names)) if kind == "free" else kind
+        column = Column(
+            f"{key}{n}" if n else key, draw_from(st.sampled_from([kind, "Last contact"]))
+        )
+        for text in draw_from(st.lists(_CELLS[kind], max_size=4)):
+            column.measure(text)
+        columns.append(column)
+    return columns
+
+
+@settings(max_examples=300, deadline=None)
+@given(_tables(), st.integers(20, 200))
+def test_a_terminal_table_layout_fits_any_width_and_keeps_whole_cells_whole(columns, room):
+    shown, hidden = layout(columns, room)
+    assert sorted(map(id, shown + hidden)) == sorted(map(id, columns))  # each once
+    assert shown and shown[0] is columns[0]
+    separators = 3 * (len(shown) - 1)
+    assert sum(c.width for c in shown) + separators <= room
+    if len(shown) > 1:  # a lone column wider than the terminal is all that may be cut
+        assert all(c.width >= c.floor for c in shown)

@@ -6,6 +6,7 @@ meaning, and go through the pager; errors stay one line."""
 
 import fcntl
 import io
+import json
 import os
 import re
 import struct
@@ -393,3 +394,93 @@ def test_the_dashboard_heading_is_inside_the_pager(people, tmp_path):
     assert code == 0
     assert not any("Dashboard as of" in line for line in lines), lines
     assert paged.read_text().startswith("Dashboard as of 2026-11-22\n\n")
+
+
+@pytest.fixture
+def demo(db_path):
+    ok("demo", "--db", str(db_path), "--seed", "3")
+    return db_path
+
+
+SWEEP = {  # widths at which these once failed with an internal error
+    ("remind",): (33, 50, 61),
+    ("history", "--limit", "20"): (36, 74),
+    ("search", "上海"): (34, 52),
+    ("show", "143"): (30,),
+    ("dashboard",): (30,),
+}
+
+
+@pytest.mark.parametrize("args", list(SWEEP), ids=" ".join)
+def test_tables_on_the_demo_fit_every_width_without_an_internal_error(demo, args):
+    for columns in SWEEP[args]:
+        code, lines = on_terminal(*args, columns=columns)
+        text = "\n".join(lines)
+        assert code == 0 and "internal error" not in text, (columns, text)
+        assert all(width(line) <= columns for line in lines), (columns, text)
+
+
+def test_a_customer_id_beside_a_name_is_never_cut(demo):
+    for columns in (60, 80):
+        code, lines = on_terminal("remind", "--within", "14d", columns=columns)
+        assert code == 0
+        named = [cell.strip() for line in lines for cell in line.split("│") if "(#" in cell]
+        assert named, lines
+        assert all(re.fullmatch(r".+ \(#\d+\)", cell) for cell in named), (columns, named)
+        assert any("… (#" in cell for cell in named), named  # the name is cut instead
+
+
+@pytest.mark.parametrize(("args", "columns"), [(("report", "churn"), 60), (("report", "abc"), 60),
+                                               (("report", "cohort"), 63)])  # fmt: skip
+def test_report_prose_wraps_between_words_on_a_terminal_and_not_in_a_pipe(demo, args, columns):
+    code, lines = on_terminal(*args, columns=columns)
+    assert code == 0
+    assert all(width(line) <= columns for line in lines), "\n".join(lines)
+    if args[1] == "cohort":
+        return
+    sentence = {"churn": "for customers who bought on two days or more, the purchase rhythm",
+                "abc": r"^Top 20 % of customers \(\d+ of \d+\) bring [\d.]+ % of \w+ revenue\.$"}  # fmt: skip
+    result = crm(*args)  # a pipe: one line each, for grep
+    assert re.search(sentence[args[1]], result.stdout + result.stderr, re.M), result
+    assert not re.search(sentence[args[1]], "\n".join(lines), re.M)  # wrapped
+
+
+def _cells(lines: list[str], header: str) -> list[dict[str, str]]:
+    """The rows of the table whose first header line starts with `header`, by header word."""
+    start = next(n for n, line in enumerate(lines) if line.startswith(header))
+    heads = [h.strip() for h in lines[start].split("┃")]
+    rows = []
+    for line in lines[start + 1 :]:
+        if "│" not in line and "━" not in line and "┃" not in line:
+            break
+        if "│" in line:
+            rows.append(dict(zip(heads, (c.strip() for c in line.split("│")), strict=False)))
+    return rows
+
+
+def test_today_cuts_the_last_contact_before_the_reason(demo):
+    code, lines = on_terminal("today", columns=80)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    rows = _cells(lines, "Rank")
+    assert rows and all(width(r["Why"]) > width(r["Last"]) for r in rows), lines
+    assert all(re.match(r"(\d{4}-\d\d-\d\d|never$)", r["Last"]) for r in rows), rows  # whole days
+
+
+def test_remind_shows_the_day_feedback_came_on_a_terminal(demo):
+    code, lines = on_terminal("remind", columns=80)
+    assert code == 0
+    rows = _cells(lines, "Received")
+    assert rows and all(re.fullmatch(r"\d{4}-\d\d-\d\d", r["Received"]) for r in rows), lines
+    assert all(r["Summary"] for r in rows)  # room for what the feedback says
+    late = json.loads(ok("remind", "--format", "json"))["late_feedback"]
+    assert late and all(re.fullmatch(r".+T.+[+-]\d\d:\d\d", f["received_at"]) for f in late)
+
+
+def test_remind_colours_tasks_due_today_yellow_and_overdue_red(people):
+    ok("task", "add", "张伟", "Call back", "--due", "today")
+    code, lines = on_terminal("remind", columns=120, raw=True)
+    assert code == 0
+    late = next(line for line in lines if "Send the quote" in line)
+    due = next(line for line in lines if "Call back" in line)
+    assert late.startswith(f"{ESC}31m2026-11-20{ESC}0m"), late  # red, as in crm task list
+    assert due.startswith(f"{ESC}1;33m2026-11-22{ESC}0m"), due  # bold yellow

@@ -51,6 +51,22 @@ def is_terminal(stream: TextIO) -> bool:
         return False
 
 
+def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> None:
+    """Lines for people (a report's sentences, notes; stdout by default): on a terminal
+    (`room` cells wide, by default the one `stream` is, if any) each broken between words to
+    fit; elsewhere one line each, as scripts grep them."""
+    stream = stream or sys.stdout
+    if room is None and is_terminal(stream):
+        from crmcli.cli.terminal import screen
+
+        room = screen(False).columns
+    if room is not None:
+        from crmcli.cli.terminal import wrap
+
+        text = "\n".join(part for line in text.split("\n") for part in wrap(line, room))
+    stream.write(text + "\n")
+
+
 def console(*, stderr: bool = False, no_color: bool = False) -> Any:
     """A rich Console for the terminal (NO_COLOR is honoured by rich itself)."""
     from rich.console import Console
@@ -247,6 +263,7 @@ class Section(NamedTuple):
     rows: Sequence[Mapping[str, Any]]
     bars: Bars | None = None
     fields: Sequence[str] | None = None  # JSON keys; default every key but the bar column
+    styles: Styler | None = None  # a cell's meaning, for colour (see `Output.rows`)
 
 
 def emit_sections(
@@ -289,7 +306,7 @@ def emit_sections(
             out.write(empty + "\n")
         return 0
     if heading:
-        out.write(heading + "\n\n")
+        prose(heading + "\n", out, at.columns if at else None)
     first = True
     for s in sections:
         if not s.rows:
@@ -299,7 +316,7 @@ def emit_sections(
         first = False
         emit(
             s.rows, s.columns, fmt, out=out, no_color=no_color, title=s.title, bars=s.bars,
-            at=at, color=color,
+            at=at, color=color, styles=s.styles,
         )  # fmt: skip
     return total
 
@@ -416,11 +433,11 @@ class Output(NamedTuple):
             echo(str(value))
 
     def note(self, message: str) -> None:
-        """A line for people on stderr (never in the data on stdout); none with --quiet."""
-        from typer import echo  # typer ships its own click: never load a second one
-
+        """A line for people on stderr (never in the data on stdout; wrapped on a terminal);
+        none with --quiet."""
         if not self.quiet:
-            echo(message, err=True)
+            sys.stdout.flush()
+            prose(message, sys.stderr)
 
     def warn(self, message: str) -> None:
         """A `crm: warning: ...` line on stderr, even with --quiet: something looks wrong,

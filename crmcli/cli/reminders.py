@@ -102,8 +102,16 @@ def remind(
         sys.stdout.write(calendar(events, clock.now()))
         return
     header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
+    screen = fmt is RemindFormat.text and is_terminal(sys.stdout)
     parts = [
-        Section(key, f"{title} ({_count(len(rows), total)})", columns, rows, fields=fields)
+        Section(
+            key,
+            f"{title} ({_count(len(rows), total)})",
+            columns,
+            [_on_screen(row) for row in rows] if screen else rows,
+            fields=fields,
+            styles=_due,
+        )
         for key, title, columns, fields, rows, total in report
     ]
     output(ctx, Format.json if fmt is RemindFormat.json else Format.table).sections(
@@ -111,6 +119,25 @@ def remind(
     )
     if limit is None and any(len(part.rows) < part.total for part in report):
         output(ctx).note("Some sections show their first rows only; --all shows every row")
+
+
+def _on_screen(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A row of `crm remind` on a terminal: when feedback came, as its local day (the full
+    timestamp, in JSON, would push the summary off the screen)."""
+    if not row.get("received_at"):
+        return row
+    return {**row, "received_at": clock.local_date(row["received_at"]).isoformat()}
+
+
+def _due(row: Mapping[str, Any], column: str) -> str | None:
+    """In colour, as `crm task list`: a task's due day red when overdue, bold yellow when
+    today; other cells by their meaning."""
+    if column == "due_on" and "task_id" in row:
+        late = row.get("days_overdue")
+        return "alert" if late and late > 0 else "warn" if late == 0 else None
+    from crmcli.cli.terminal import meaning
+
+    return meaning(row, column)
 
 
 def _count(shown: int, total: int) -> str:

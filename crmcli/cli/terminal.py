@@ -5,7 +5,7 @@ decides), so a script pays nothing for it.
 A table on a terminal is one line a row. Its columns are measured on the first page of
 rows, and the rest stream with those widths, so the first screen of a million customers
 appears at once (a later id, date or amount wider than its column widens it from that row
-on). Ids, phones, emails, dates and amounts keep their full width; when the
+on). Ids (a name's `(#143)` too), phones, emails, dates and amounts keep their full width; when the
 row is wider than the terminal, free text is cut with `…` first, then whole columns are
 left out (empty ones, notes, tags, city, company, a chart first, then other free text, the
 narrowest first, then counts, then amounts, then dates, phones, emails and currencies, from
@@ -128,11 +128,14 @@ _ATOMIC = (
     r"|#\d+"
     r"|[A-Z]{3}"  # a currency
 )
+_ID_TAIL = re.compile(r" \(#\d+\)$")  # a customer named with its id: never cut
 _NUMBER = r"-?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"  # not +8613...: a phone
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
 _SEPARATOR = 3  # " │ "
-# Left out first when a table does not fit; then columns from the right.
-LOW_PRIORITY = ("notes", "tags", "city", "region", "country", "company", "source", "title")
+# Left out first when a table does not fit, then columns from the right; cut first, too.
+LOW_PRIORITY = (
+    "notes", "tags", "last_contact", "city", "region", "country", "company", "source", "title",
+)  # fmt: skip
 
 
 class Column:
@@ -179,6 +182,9 @@ class Column:
             first = text.split(" ", 1)[0]
             if first != text and re.fullmatch(_ATOMIC, first):
                 self.floor = max(self.floor, width(first) + 1)
+            tail = _ID_TAIL.search(text)
+            if tail:  # "Ben Tanaka (#143)": the id stays, after at least `Be…` or `田…`
+                self.floor = max(self.floor, width(tail.group()) + 3)
         number = bool(re.fullmatch(_NUMBER, text))
         self.amount = self.amount or (number and "." in text)
         self.number = number if self.number is None else self.number and number
@@ -196,15 +202,23 @@ def fit(columns: Sequence[Column], room: int) -> bool:
         for c in columns:
             c.width = c.natural
         return True
-    low, high = 0, max(c.compact for c in columns)
-    while low < high:  # the highest level every column may reach
-        level = (low + high + 1) // 2
-        if sum(max(f, min(c.compact, level)) for c, f in zip(columns, floors, strict=True)) <= room:
-            low = level
-        else:
-            high = level - 1
-    for c, f in zip(columns, floors, strict=True):
-        c.width = max(f, min(c.compact, low))
+    # Low-priority free text (notes, tags, a last contact) is cut to its floor before the
+    # rest is cut at all, and widened only when the rest is whole.
+    later = [c.key in LOW_PRIORITY for c in columns]
+    caps = [f if low else c.compact for c, f, low in zip(columns, floors, later, strict=True)]
+    widths = _level(caps, floors, room)
+    if all(w >= c.compact for w, c, low in zip(widths, columns, later, strict=True) if not low):
+        rest = room - sum(w for w, low in zip(widths, later, strict=True) if not low)
+        widened = iter(
+            _level(
+                [c.compact for c, low in zip(columns, later, strict=True) if low],
+                [f for f, low in zip(floors, later, strict=True) if low],
+                rest,
+            )
+        )
+        widths = [next(widened) if low else w for w, low in zip(widths, later, strict=True)]
+    for c, w in zip(columns, widths, strict=True):
+        c.width = w
     spare = room - sum(c.width for c in columns)
     for c in sorted(columns, key=lambda c: c.natural - c.width):  # fewest header lines
         extra = min(spare, c.natural - c.width)
@@ -212,6 +226,18 @@ def fit(columns: Sequence[Column], room: int) -> bool:
             c.width += extra
             spare -= extra
     return True
+
+
+def _level(caps: list[int], floors: list[int], room: int) -> list[int]:
+    """Widths between each floor and cap, cut evenly from the widest down to fit `room`."""
+    low, high = 0, max(caps, default=0)
+    while low < high:  # the highest level every column may reach
+        level = (low + high + 1) // 2
+        if sum(max(f, min(c, level)) for c, f in zip(caps, floors, strict=True)) <= room:
+            low = level
+        else:
+            high = level - 1
+    return [max(f, min(c, low)) for c, f in zip(caps, floors, strict=True)]
 
 
 def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]]:
@@ -233,7 +259,9 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
         shown.remove(gone)
         hidden.append(gone)
     # A column left out late may make room for one before it; a chart only for itself.
-    for back in [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]:
+    # (Each once: the first left out may be both the last data column and the chart's turn.)
+    turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
+    for back in dict.fromkeys(turns):
         if not back.filled or (back.key == "\0bars" and len(hidden) > 1):
             continue  # empty, or a chart while data is left out
         trial = [c for c in columns if c in shown or c is back]
@@ -247,9 +275,13 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
 
 
 def cut(text: str, room: int) -> str:
-    """`text` in at most `room` cells, ending in `…` when cut."""
+    """`text` in at most `room` cells, ending in `…` when cut; a name's ` (#id)` is kept
+    whole and the name before it cut (`Ben Ta… (#143)`)."""
     if width(text) <= room:
         return text
+    tail = _ID_TAIL.search(text)
+    if tail and width(tail.group()) + 2 <= room:
+        return cut(text[: tail.start()], room - width(tail.group())) + tail.group()
     out, used = [], 0
     for ch in text:
         wide = width(ch)
@@ -322,8 +354,8 @@ def draw(
         columns.append(chart)
     shown, hidden = layout(columns, at.columns)
     lengths = bars.lengths(page, chart.width) if bars and chart in shown else None
-    if title:
-        out.write(paint(title, "title", at.color) + "\n")
+    for line in wrap(title, at.columns) if title else ():
+        out.write(paint(line, "title", at.color) + "\n")
     heads = [wrap(c.header, c.width) for c in shown]
     for n in range(max(len(h) for h in heads)):
         cells = [
@@ -414,10 +446,16 @@ def wrap(text: str, room: int) -> list[str]:
 def card(title: str, pairs: Sequence[tuple[str, str]], out: TextIO, at: Screen) -> None:
     """A key/value card: keys in colour, each value wrapped beside its key (notes keep their
     line breaks)."""
-    out.write(paint(escape_control(title), "title", at.color) + "\n")
+    for line in wrap(escape_control(title), at.columns):
+        out.write(paint(line, "title", at.color) + "\n")
     key_width = max((width(k) for k, _ in pairs), default=0)
-    room = max(at.columns - key_width - 4, 10)
+    room = at.columns - key_width - 4
     for key, value in pairs:
+        if room < 10:  # too narrow beside the keys: each value under its key
+            out.write(f"  {paint(key, 'key', at.color)}\n")
+            for line in wrap(value, at.columns - 4):
+                out.write(f"    {line}".rstrip() + "\n")
+            continue
         for n, line in enumerate(wrap(value, room)):
             head = key + " " * (key_width - width(key)) if n == 0 else " " * key_width
             out.write(f"  {paint(head, 'key', at.color)}  {line}".rstrip() + "\n")

@@ -13,7 +13,7 @@ import typer
 
 from crmcli.cli.app import global_options, output, reading
 from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter_options
-from crmcli.cli.output import Format
+from crmcli.cli.output import Format, prose
 from crmcli.cli.reports import report_app
 from crmcli.core.errors import InvalidInput
 from crmcli.core.text import plural
@@ -78,7 +78,7 @@ def _as_of(text: str | None) -> Any:
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    prose(message, sys.stderr)
 
 
 @report_app.command("value")
