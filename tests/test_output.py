@@ -181,3 +181,13 @@ def test_a_terminal_table_layout_fits_any_width_and_keeps_whole_cells_whole(colu
     assert sum(c.width for c in shown) + separators <= room
     if len(shown) > 1:  # a lone column wider than the terminal is all that may be cut
         assert all(c.width >= c.floor for c in shown)
+
+
+@pytest.mark.parametrize(("text", "room"), [("张伟 李娜", 1), ("abc def", 0), ("x张", 1)])
+def test_wrap_ends_in_a_room_narrower_than_a_character(text, room):
+    """A column 0 cells wide, or 1 for a CJK character, made wrap loop for ever (crm remind
+    at 24 columns hung at full CPU)."""
+    from crmcli.cli.terminal import wrap
+
+    lines = wrap(text, room)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")

@@ -435,7 +435,9 @@ def wrap(text: str, room: int) -> list[str]:
                 lines.append(line.rstrip())
                 line = ""
             while width(word) > room:
-                head = cut(word, room + 1)[:-1]
+                # at least one character a line: a column narrower than one (0 cells, or 1
+                # for a CJK character) otherwise never shortened the word (crm hung)
+                head = cut(word, room + 1)[:-1] or word[0]
                 lines.append(head)
                 word = word[len(head) :]
             line = word
