@@ -323,6 +323,21 @@ def test_a_pager_that_is_not_there_is_said_and_the_output_printed(people):
     assert any("欧阳娜娜" in line for line in lines)
 
 
+def test_a_pager_that_cannot_start_is_said_and_the_output_printed(people, tmp_path):
+    """A pager found but not startable (its #! names no interpreter) ended `crm list` with
+    `crm: No such file or directory` and exit 1, printing nothing."""
+    broken = tmp_path / "pg.sh"
+    broken.write_text("#!/bin/nope\n")
+    broken.chmod(0o755)
+    code, lines = on_terminal("list", columns=100, env={"CRM_PAGER": str(broken)})
+    assert code == 0
+    assert lines[0] == (
+        f"crm: warning: pager '{broken}' cannot start (No such file or directory); "
+        "printing directly"
+    )
+    assert any("欧阳娜娜" in line for line in lines)
+
+
 def test_a_long_list_streams_after_measuring_its_first_page():
     """The table is written while rows still come: the first page (twice the terminal's
     height, at least 100 rows) sets the widths; a later, wider name is cut to them, a later,

@@ -484,7 +484,7 @@ def pager_command(no_pager: bool) -> list[str] | None:
 def paging(command: list[str]) -> Iterator[None]:
     """Everything written to stdout inside the block goes through the pager (its input is
     put on file descriptor 1); the block ends when the pager has quit. A pager that cannot
-    be found is said on stderr and the output is printed as it is."""
+    be found or started is said on stderr and the output is printed as it is."""
     import shutil
     import subprocess
 
@@ -496,7 +496,14 @@ def paging(command: list[str]) -> Iterator[None]:
     env.setdefault("LESS", "FRX")  # as git does: quit on one screen, keep colour
     env.setdefault("LV", "-c")
     sys.stdout.flush()
-    pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+    try:
+        pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+    except OSError as error:  # found but cannot start (a bad #! line, no permission)
+        reason = error.strerror or error
+        sys.stderr.write(f"crm: warning: pager {command[0]!r} cannot start ({reason}); "
+                         "printing directly\n")  # fmt: skip
+        yield
+        return
     assert pager.stdin is not None
     saved = os.dup(1)
     os.dup2(pager.stdin.fileno(), 1)
