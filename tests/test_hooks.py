@@ -643,7 +643,7 @@ def test_crm_hooks_list_and_crm_check_name_active_and_skipped_hooks(
          "reason": why},
     ]  # fmt: skip
     result = crm("check", "-f", "json")
-    assert result.exit_code == 1 and result.stderr == "crm: 1 problem(s) found: hooks\n"
+    assert result.exit_code == 1 and result.stderr == "crm: 1 problem found: hooks\n"
     rows = [r for r in json.loads(result.stdout) if r["check"] == "hooks"]
     assert rows == [
         {"check": "hooks", "status": "ok", "detail": f"{active} runs"},
