@@ -66,8 +66,14 @@ def test_a_closed_stdout_is_one_line_exit_1_and_nothing_done(db_path):
 def test_usage_errors_are_one_line_exit_2(db_path):
     err = fails(2, "list", "--no-such-option")
     assert "no such option" in err.lower() and err.count("\n") == 1
-    err = fails(2, "list", "--format", "xml")
-    assert "xml" in err and err.count("\n") == 1
+    assert fails(2, "list", "--format", "xml") == (
+        "crm: Invalid value for '--format' / '-f': 'xml' is not one of 'table', 'json', "
+        "'jsonl', 'csv', 'tsv'. (see 'crm list --help')\n"
+    )
+    assert fails(2, "completion") == (
+        "crm: Missing argument 'SHELL'. Choose from: bash, zsh, fish "
+        "(see 'crm completion --help')\n"
+    )
     err = fails(2, "frobnicate")
     assert err.count("\n") == 1
     fails(2, "add")

@@ -100,6 +100,26 @@ def test_customers_complete_by_name_and_by_id_but_not_archived(people):
     ]
 
 
+def test_inside_an_open_quote_values_are_not_backslashed(people):
+    """Inside quotes bash keeps a backslash: `crm show "Wang F<Tab>` must give "Wang Fang"."""
+    assert bash('crm show "Wang F', COMP_CWORD="2") == ["Wang Fang"]
+    assert bash("crm show 'Wang F", COMP_CWORD="2") == ["Wang Fang"]
+    assert bash('crm merge "Wang Fang" Wan', COMP_CWORD="3") == ["Wanda\\ Li", "Wang\\ Fang"]
+
+
+def test_pinyin_finds_a_chinese_name_as_the_ref_lookup_does(people):
+    assert ok("show", "zhang", "-f", "json").count('"name": "张伟"') == 1
+    assert bash("crm show zhang") == ["张伟"]
+    assert bash("crm show zw") == ["张伟"]  # initials too
+    assert bash("crm show wan") == ["Wanda\\ Li", "Wang\\ Fang"]  # a name prefix first
+
+
+def test_sort_fields_and_rfm_segments_complete_instead_of_file_names(db_path):
+    assert bash("crm list --sort cr") == ["created_at"]
+    assert bash("crm report rfm --customers at") == ["at\\ risk"]
+    assert "hibernating" in bash("crm report rfm --customers ")
+
+
 def test_tags_stages_segments_and_where_fields_come_from_the_file(people):
     assert bash("crm list --tag v") == ["vegan", "vip"]
     assert bash("crm untag w") == ["wholesale"]

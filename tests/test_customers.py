@@ -413,7 +413,7 @@ def test_where_dates_take_date_words(db_path):
 def test_database_path_that_is_a_directory_or_a_missing_dir(db_path, tmp_path):
     assert "is a directory" in fails(2, "--db", str(tmp_path), "list")
     missing = tmp_path / "no" / "such" / "crm.db"
-    assert "its directory does not exist" in fails(1, "--db", str(missing), "list")
+    assert "no folder" in fails(2, "--db", str(missing), "list")
     assert not missing.parent.exists()
 
 

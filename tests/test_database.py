@@ -35,8 +35,9 @@ def digest(path: Path) -> str:
 def test_first_write_creates_0600_file_in_0700_dir(tmp_path, monkeypatch):
     old = os.umask(0o022)
     try:
-        db = tmp_path / "new" / "dir" / "crm.db"
-        ok("--db", str(db), "add", "Anna")
+        monkeypatch.delenv("CRM_DB", raising=False)
+        ok("add", "Anna")  # crm's own data folder is made on the first write
+        db = tmp_path / "xdg" / "crmcli" / "crm.db"
         assert mode(db) == 0o600
         assert mode(db.parent) == 0o700
         for suffix in ("-wal", "-shm"):
@@ -45,6 +46,24 @@ def test_first_write_creates_0600_file_in_0700_dir(tmp_path, monkeypatch):
                 assert mode(extra) == 0o600
     finally:
         os.umask(old)
+
+
+def test_a_database_path_in_a_missing_folder_is_refused(tmp_path, monkeypatch):
+    """A typo in --db or CRM_DB neither starts a new database in a new folder tree nor
+    answers a read from an empty one: only crm's own data folder is made."""
+    other = str(tmp_path / "other.db")
+    ok("--db", other, "add", "Ben")
+    backup = ok("--db", other, "backup", "-q").strip()
+    db = tmp_path / "new" / "dir" / "crm.db"
+    for args in (["add", "Anna"], ["list"], ["show", "1"], ["restore", backup, "--yes"]):
+        stderr = fails(2, "--db", str(db), *args)
+        assert stderr == (
+            f"crm: no folder {db.parent} for the database {db}; crm creates only its own data "
+            "folder: check the path, or make the folder first (mkdir -m 700)\n"
+        ), args
+    monkeypatch.setenv("CRM_DB", str(db))
+    fails(2, "add", "Anna")
+    assert not (tmp_path / "new").exists()
 
 
 def test_data_path_order_option_then_env_then_user_dir(tmp_path, monkeypatch):
@@ -311,6 +330,34 @@ def test_an_existing_file_open_to_others_is_made_private_and_says_so(tmp_path):
                 assert mode(tmp_path / name) == 0o600
     finally:
         os.umask(old)
+
+
+def test_a_file_crm_refuses_keeps_its_mode_and_bytes(tmp_path, monkeypatch):
+    """A user's own file given by mistake (`--db ~/notes.txt`, `--db /etc/passwd`) is refused
+    as it is: crm makes owner-only only a file it took as its database."""
+    key = tmp_path / "key"
+    key.write_text("ab" * 32)
+    key.chmod(0o600)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("call Anna on Monday\n")
+    noise = tmp_path / "noise.bin"  # sized like an encrypted database: tried with the key
+    noise.write_bytes(hashlib.sha256(b"x").digest() * 32)
+    for name, env, code, checked in (
+        (notes, {}, 1, 1),  # not a database: exit 1, `crm check` reports it (exit 1)
+        (noise, {"CRM_KEY_FILE": str(key)}, 2, 2),  # the key does not open it: exit 2
+    ):
+        for var, value in env.items():
+            monkeypatch.setenv(var, value)
+        name.chmod(0o644)
+        before = name.read_bytes()
+        for args in (["list"], ["add", "Anna"], ["show", "1"]):
+            stderr = fails(code, "--db", str(name), *args)
+            assert stderr.count("\n") == 1 and "owner-only" not in stderr, stderr
+            assert (mode(name), name.read_bytes()) == (0o644, before)
+        result = crm("--db", str(name), "check")
+        assert result.exit_code == checked
+        assert result.stderr.count("\n") == 1
+        assert (mode(name), name.read_bytes()) == (0o644, before)
 
 
 # --- whose file, whose folder ----------------------------------------------------------------

@@ -99,6 +99,18 @@ def test_hooks_in_the_config_folder_run_and_crm_hooks_path_names_it(
     assert ran(marker) == ["on-add"]
 
 
+def test_trust_after_making_the_config_folder_says_it_needs_none(db_path: Path) -> None:
+    """The help's examples in order: `mkdir "$(crm hooks path)"`, then `crm hooks trust`."""
+    Path(ok("hooks", "path").strip()).mkdir(parents=True, mode=0o700)
+    assert ok("hooks", "trust") == (
+        f"Nothing to trust: the hooks in {config_folder(db_path)} (crm hooks path) run without "
+        f"it; crm hooks trust is for a hooks folder beside the database, {beside(db_path)}.\n"
+    )
+    result = crm("hooks", "untrust")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert not (hooks.config_dir() / hooks.TRUST_FILE).exists()
+
+
 def test_hooks_beside_the_database_run_only_once_the_folder_is_trusted(
     db_path: Path, marker: Path
 ) -> None:
@@ -187,6 +199,7 @@ def test_a_database_received_in_an_archive_runs_none_of_its_hooks(
     tmp_path: Path, marker: Path, kind: str, mode: int
 ) -> None:
     sent = tmp_path / "sender" / "crm.db"
+    sent.parent.mkdir(mode=0o700)  # crm makes no folder for --db
     ok("--db", str(sent), "add", "Anna")
     archive = tmp_path / f"crm.{kind}"
     pack(archive, {
@@ -330,6 +343,7 @@ def hooks_folder(place: str, database: Path) -> Path:
 def planted(place: str, database: Path, marker: Path) -> Path:
     """A database at `database` with a 0755 on-modify hook in `place`, trusted if beside:
     what the audit set up before opening a folder above to others."""
+    database.parent.mkdir(parents=True, mode=0o700, exist_ok=True)  # crm makes none for --db
     ok("--db", str(database), "add", "Anna")
     folder = hooks_folder(place, database)
     marker_hook(folder, "on-modify", marker, mode=0o755)
@@ -494,6 +508,7 @@ def test_a_received_database_whose_hooks_links_to_a_trusted_folder_runs_nothing(
     marker_hook(beside(db_path), "on-modify", marker)
     trust_beside(db_path)
     received = tmp_path / "received" / "crm.db"
+    received.parent.mkdir(mode=0o700)  # crm makes no folder for --db
     ok("--db", str(received), "add", "Mallory")
     (received.parent / "hooks").symlink_to(beside(db_path))
     why = "the folder is a symbolic link (crm follows none to a hook)"
@@ -560,7 +575,10 @@ def test_trust_refuses_what_it_cannot_vouch_for_and_records_nothing(
     db_path: Path, marker: Path
 ) -> None:
     trust_file = hooks.config_dir() / hooks.TRUST_FILE
-    assert fails(3, "hooks", "trust") == f"crm: no hooks folder at {beside(db_path)}\n"
+    assert fails(3, "hooks", "trust") == (
+        f"crm: no hooks folder at {beside(db_path)} to trust; hooks in "
+        f"{config_folder(db_path)} (crm hooks path) run without it\n"
+    )
     marker_hook(beside(db_path), "on-add", marker, mode=0o600)
     assert fails(2, "hooks", "trust") == (
         f"crm: no executable on-add, on-modify or on-delete in {beside(db_path)}\n"
@@ -625,7 +643,7 @@ def test_crm_hooks_list_and_crm_check_name_active_and_skipped_hooks(
          "reason": why},
     ]  # fmt: skip
     result = crm("check", "-f", "json")
-    assert result.exit_code == 1 and result.stderr == "crm: 1 problem(s) found: hooks\n"
+    assert result.exit_code == 1 and result.stderr == "crm: 1 problem found: hooks\n"
     rows = [r for r in json.loads(result.stdout) if r["check"] == "hooks"]
     assert rows == [
         {"check": "hooks", "status": "ok", "detail": f"{active} runs"},
@@ -719,6 +737,7 @@ def test_demo_runs_no_hook_for_its_throwaway_file(tmp_path: Path) -> None:
     """A demo file often lives in a shared folder (/tmp): the demo runs no hook, not even
     one of the user's own for that path, while a later write to it does."""
     target = tmp_path / "demo" / "demo.db"
+    target.parent.mkdir(mode=0o700)  # crm makes no folder for --db
     log = tmp_path / "demo-hooks.log"
     install_hooks(config_folder(target), target, log)
     ok("demo", "--db", str(target), "--customers", "5")

@@ -645,7 +645,7 @@ def test_check_reports_national_ids_kept_in_user_defined_fields(db_path):
     conn.close()
     result = crm("check", "-f", "json")
     assert result.exit_code == 1
-    assert result.stderr == "crm: 1 problem(s) found: national IDs\n"
+    assert result.stderr == "crm: 1 problem found: national IDs\n"
     found = {r["check"]: r for r in json.loads(result.stdout)}["national IDs"]
     assert found == {
         "check": "national IDs",

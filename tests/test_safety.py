@@ -203,7 +203,7 @@ def test_check_names_loose_modes_broken_keys_and_fts(db_path):
     assert ("file modes", "problem") in found
     assert ("foreign keys", "problem") in found
     assert ("full-text index", "ok") in found
-    assert result.stderr.startswith("crm: 2 problem(s) found: file modes, foreign keys")
+    assert result.stderr.startswith("crm: 2 problems found: file modes, foreign keys")
 
 
 # --- history and undo ------------------------------------------------------------------------

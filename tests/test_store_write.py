@@ -186,6 +186,7 @@ def test_a_refused_demo_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(build, "build", refuse)
     target = tmp_path / "demo" / "demo.db"
+    target.parent.mkdir(mode=0o700)
     assert fails(2, "demo", "--db", str(target)) == "crm: refused half-way\n"
     assert not target.exists() and list(target.parent.iterdir()) == []
 

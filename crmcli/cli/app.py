@@ -161,7 +161,10 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click usage errors
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        _say(f"{exc.format_message()}{hint}")
+        # One line: click lists choices on tab-indented lines, and typer passes a choice
+        # check through pydantic, whose message for a ValueError starts "Value error, ".
+        message = " ".join(exc.format_message().replace("Value error, ", "").split())
+        _say(f"{message}{hint}")
         return int(exc.exit_code)
     if hasattr(exc, "exit_code"):  # typer.Exit
         return int(exc.exit_code)

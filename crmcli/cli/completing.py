@@ -25,6 +25,7 @@ _VALUES = {
     "stages": "second --stage",
     "segments": "--segment",
     "where_fields": "--where",
+    "sort_fields": "--sort",
 }
 VALUES = {name: source for source, names in _VALUES.items() for name in names.split()}
 # Parameters whose values are a fixed list.
@@ -34,6 +35,7 @@ FIXED = {
     "--frequency-tier": "high medium low",
     "--value-tier": "high medium low",
     "topic": "dates filters formats exit-codes privacy",  # crm help (crmcli/cli/topics.py)
+    "segment": "",  # crm report rfm's segments (crmcli.reports.models.rfm), read when asked
 }
 
 
@@ -128,7 +130,13 @@ def _register() -> None:
 
     class Bash(BashComplete):
         def format_completion(self, item: Any) -> str:
-            # bash puts a value on the line as it is: "Wang Fang" would be two words
+            # bash puts a value on the line as it is: "Wang Fang" would be two words; after
+            # an opening quote it is inside the quotes, where a backslash stays a backslash
+            quote = _open_quote(os.environ.get("COMP_WORDS", ""))
+            if quote == "'":
+                return item.value.replace("'", "'\\''")
+            if quote == '"':
+                return re.sub(r'([$`"\\])', r"\\\1", item.value)
             return re.sub(r"([^\w@%+=:,./-])", r"\\\1", item.value)
 
     class Zsh(ZshComplete):
@@ -152,6 +160,21 @@ def _register() -> None:
     add_completion_class(Fish, "fish")
 
 
+def _open_quote(line: str) -> str:
+    """The quote left open at the end of the command line (`"` or `'`), or ''."""
+    quote, escaped = "", False
+    for char in line:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote and char == quote:
+            quote = ""
+        elif not quote and char in "\"'":
+            quote = char
+    return quote
+
+
 class _AsTyped:
     """A parameter's value left as the shell passed it: completing needs no conversion,
     and typer's converters load pydantic (about 100 ms, most of a completion's time)."""
@@ -172,7 +195,7 @@ def _attach(command: Any, changed: list[tuple[Any, Any, Any]]) -> list[tuple[Any
         if key in VALUES:
             param._custom_shell_complete = _from_database(VALUES[key])
         elif key in FIXED:
-            param._custom_shell_complete = _fixed(FIXED[key].split())
+            param._custom_shell_complete = _fixed(FIXED[key].split() or _rfm_segments())
     for sub in getattr(command, "commands", {}).values():
         _attach(sub, changed)
     return changed
@@ -191,7 +214,7 @@ def _from_database(source: str) -> Callable[[Any, Any, str], list[Any]]:
         except Exception:
             conn = None
         try:
-            if conn is None and source != "where_fields":
+            if conn is None and source not in ("where_fields", "sort_fields"):
                 return []
             found = getattr(suggest, source)(conn, incomplete)
             return [CompletionItem(s.value, help=s.about) for s in found]
@@ -202,6 +225,12 @@ def _from_database(source: str) -> Callable[[Any, Any, str], list[Any]]:
                 conn.close()
 
     return values
+
+
+def _rfm_segments() -> list[str]:
+    from crmcli.reports.models.rfm import GRID
+
+    return [segment for segment, _, _ in GRID]
 
 
 def _fixed(words: list[str]) -> Callable[[Any, Any, str], list[str]]:

@@ -18,7 +18,8 @@ app.add_typer(hooks_app, name="hooks")
 
 @hooks_app.command("path")
 def hooks_path(ctx: typer.Context) -> None:
-    """Print this database's hooks folder in your config directory (it may not exist yet).
+    """Print this database's hooks folder in your config directory (it may not exist yet);
+    hooks there run without crm hooks trust.
 
     Example: mkdir -p -m 700 "$(crm hooks path)"
     """
@@ -47,13 +48,22 @@ def hooks_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
 @hooks_app.command("trust")
 def hooks_trust(ctx: typer.Context) -> None:
-    """Let the hooks in the folder beside the database run for this database, as they are now.
+    """Let the hooks in the folder beside the database run for this database, as they are now
+    (those in crm hooks path need no trust).
 
     Example: crm hooks trust
     """
-    from crmcli.store.hooks import trust
+    from crmcli.store.hooks import beside_folder, config_folder, trust
 
-    done = trust(global_options(ctx).path)
+    path = global_options(ctx).path
+    beside, own = beside_folder(path), config_folder(path)
+    if not beside.is_dir() and not beside.is_symlink() and own.is_dir():
+        typer.echo(
+            f"Nothing to trust: the hooks in {own} (crm hooks path) run without it; "
+            f"crm hooks trust is for a hooks folder beside the database, {beside}."
+        )
+        return
+    done = trust(path)
     typer.echo(
         f"Trusted {done['folder']} for {done['database']}: {', '.join(done['hooks'])} will run. "
         "Trust it again after changing a hook."

@@ -125,7 +125,7 @@ def check(
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
         names = ", ".join(dict.fromkeys(r["check"] for r in problems))
-        raise CrmError(f"{len(problems)} problem(s) found: {names}")
+        raise CrmError(f"{plural(len(problems), 'problem')} found: {names}")
 
 
 @app.command("history")

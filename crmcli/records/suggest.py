@@ -43,6 +43,14 @@ def customers(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[
         "AND archived_at IS NULL ORDER BY name_key, id LIMIT ?",
         (key, key + _TOP, limit),
     ).fetchall()
+    if not rows:  # `zhou` finds 周 as `crm show zhou` does: the pinyin index, at most 11
+        from crmcli.store.search import pinyin_matches
+
+        found_ids = pinyin_matches(conn, key, archived=False, partial=True)[:limit]
+        rows = [
+            (i, conn.execute("SELECT name FROM customers WHERE id = ?", (i,)).fetchone()[0])
+            for i in found_ids
+        ]
     return [Suggestion(row[1], f"#{row[0]}") for row in rows]
 
 
@@ -101,6 +109,18 @@ def where_fields(conn: sqlite3.Connection | None, typed: str) -> list[Suggestion
         custom = {row[0] for row in rows}
     names = known_fields(custom).split(", ")
     return [Suggestion(name, "field") for name in names if name.startswith(typed)]
+
+
+def sort_fields(conn: sqlite3.Connection | None, typed: str) -> list[Suggestion]:
+    """The fields `crm list --sort` takes beginning with `typed`, `-FIELD` for descending."""
+    from crmcli.records.filters import SORTABLE
+
+    sign = "-" if typed.startswith("-") else ""
+    return [
+        Suggestion(f"{sign}{name}", "descending" if sign else "field")
+        for name in SORTABLE
+        if f"{sign}{name}".startswith(typed)
+    ]
 
 
 def _like(typed: str) -> str:

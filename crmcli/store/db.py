@@ -65,6 +65,19 @@ def default_path() -> Path:
     return platformdirs.user_data_path("crmcli") / "crm.db"
 
 
+def check_folder(path: Path) -> None:
+    """Raise InvalidInput when the folder of `path` does not exist and is not crm's own data
+    folder (which the first write creates): a typo in --db or CRM_DB must neither start a new
+    database in a new folder tree nor make a cron report answer from an empty one."""
+    folder = path.parent
+    if folder.exists() or folder.absolute() == default_path().parent.absolute():
+        return
+    raise InvalidInput(
+        f"no folder {folder} for the database {path}; crm creates only its own data folder: "
+        "check the path, or make the folder first (mkdir -m 700)"
+    )
+
+
 def connect(path: Path, *, write: bool) -> sqlite3.Connection:
     """Open the database at `path`, creating or upgrading its schema when needed.
 
@@ -73,17 +86,21 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
     unit of work below (and tests). Raises StorageError when the file cannot be opened, is
     not a crm database, or was written by a newer crm.
     """
-    from crmcli.store import migrations
-
     guard.check_path(path)
+    check_folder(path)
     guard.check_owned(path)
     guard.tighten(path)
+    conn = _connect(path, write=write)
+    guard.tighten(path, opened=True)  # an encrypted file, once its key opened it
+    return conn
+
+
+def _connect(path: Path, *, write: bool) -> sqlite3.Connection:
+    from crmcli.store import migrations
+
     try:
         if not path.exists():
             if not write:
-                if not path.parent.exists() and path != default_path():
-                    # A typo in CRM_DB must not make a cron job silently report nothing.
-                    raise StorageError(f"no database at {path}: its directory does not exist")
                 conn = open_sqlite(":memory:")
                 migrations.migrate(conn, path=None)
                 return conn
@@ -218,6 +235,7 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
     Both must be of one kind, plain or encrypted with the same key (crm restore sees to it).
     Raises InvalidInput when the file is not the user's or its folder not theirs alone
     (crmcli.store.guard.check_owned)."""
+    check_folder(path)
     guard.check_owned(path)
     if not path.exists():
         create_private_file(path, exist_ok=True)

@@ -1,8 +1,8 @@
 """What stands between a database path and SQLite opening it: the path must be a regular
 file (a named pipe would hang the open), the file and its -wal/-shm/-journal must be the
-user's own, in a folder nobody else can replace it in, a file open to others is made
-owner-only, a copy left by an interrupted conversion is reported, and the lock every crm
-process holds on the file while it has it open.
+user's own, in a folder nobody else can replace it in, a database open to others is made
+owner-only (a file crm refuses keeps its mode), a copy left by an interrupted conversion is
+reported, and the lock every crm process holds on the file while it has it open.
 
 Why the owner and the folder: crm keeps other people's personal data, and a file another
 user owns is one they can read. Another user who can write the database's folder can put a
@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crmcli.core.errors import InvalidInput, StorageError
-from crmcli.store.files import BUSY_TIMEOUT_MS, COMPANIONS
+from crmcli.store.files import BUSY_TIMEOUT_MS, COMPANIONS, SQLITE_HEADER
 
 _POLL_SECONDS = 0.02
 # (device, inode) -> [descriptor holding the flock, connections of this process using it]
@@ -198,9 +198,15 @@ def check_owned(path: Path) -> None:
         raise InvalidInput(f"{why}, so crm does not use it there; {fix}")
 
 
-def tighten(path: Path) -> None:
+def tighten(path: Path, *, opened: bool = False) -> None:
     """Make the database and its -wal/-shm owner-only (0600) when they are wider and ours (a
-    file made with `touch` or unpacked from an archive keeps 0644); says so once."""
+    file made with `touch` or unpacked from an archive keeps 0644); says so once. Only a
+    database: before SQLite opens it (so that its -wal and -shm are made private), an empty
+    file or one that starts as an SQLite file; once crm has opened it (`opened`), an
+    encrypted one too. A file crm refuses (a user's notes given by mistake to --db) keeps
+    its mode."""
+    if not opened and _head(path) not in (b"", SQLITE_HEADER):
+        return
     for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:
             info = os.stat(name)
@@ -214,6 +220,14 @@ def tighten(path: Path) -> None:
         except OSError:
             continue
         notice(f"{name} was open to others ({mode:04o}); made it owner-only ({mode & 0o700:04o})")
+
+
+def _head(path: Path) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SQLITE_HEADER))
+    except OSError:
+        return None
 
 
 def leftovers(path: Path) -> list[Path]:

@@ -321,7 +321,10 @@ def trust(db_path: Path) -> Trusted:
     database = db_path.resolve()
     folder = beside_folder(db_path)
     if not folder.is_dir() and not folder.is_symlink():
-        raise NotFound(f"no hooks folder at {folder}")
+        raise NotFound(
+            f"no hooks folder at {folder} to trust; hooks in {config_folder(db_path)} "
+            "(crm hooks path) run without it"
+        )
     names = _hook_names(folder)
     if not names:
         raise InvalidInput(f"no executable on-add, on-modify or on-delete in {folder}")
