@@ -61,15 +61,16 @@ app.add_typer(export_app, name="export")
 
 
 # Each command offers (in help, completion and validation) only the formats it reads or
-# writes: one enum per set; `_format` reads any of them as the OutFormat of the same value.
-class TableIn(str, Enum):
+# writes: one enum per set, for reading and writing alike; `_format` reads any of them as
+# the OutFormat of the same value.
+class Tables(str, Enum):
     csv = "csv"
     tsv = "tsv"
     json = "json"
     jsonl = "jsonl"
 
 
-class ContactsIn(str, Enum):
+class Contacts(str, Enum):
     csv = "csv"
     tsv = "tsv"
     json = "json"
@@ -84,21 +85,6 @@ class OutFormat(str, Enum):
     jsonl = "jsonl"
     vcard = "vcard"
     ics = "ics"
-
-
-class TableOut(str, Enum):
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    jsonl = "jsonl"
-
-
-class ContactsOut(str, Enum):
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    jsonl = "jsonl"
-    vcard = "vcard"
 
 
 class CalendarOut(str, Enum):
@@ -117,11 +103,11 @@ FileArgument = Annotated[
     str, typer.Argument(metavar="FILE", help="The file to read; - reads standard input.")
 ]
 InFormatOption = Annotated[
-    TableIn | None,
+    Tables | None,
     typer.Option("--format", "-f", help="csv, tsv, json or jsonl (default: from FILE's name)."),
 ]
 ContactsInOption = Annotated[
-    ContactsIn | None,
+    Contacts | None,
     typer.Option(
         "--format", "-f", help="csv, tsv, json, jsonl or vcard (default: from FILE's name)."
     ),
@@ -258,7 +244,7 @@ def _import(
     kind: str,
     file: str,
     *,
-    fmt: TableIn | ContactsIn | None,
+    fmt: Tables | Contacts | None,
     encoding: str | None,
     plain: bool,
     mapping: list[str] | None,
@@ -634,7 +620,7 @@ def _selection_sql(conn: Any, selection: "CustomerFilter") -> tuple[str, list[An
 def export_customers(
     ctx: typer.Context,
     fmt: Annotated[
-        ContactsOut | None,
+        Contacts | None,
         typer.Option(
             "--format", "-f", help="csv, tsv, json, jsonl or vcard (default: from -o, else csv)."
         ),
@@ -668,7 +654,7 @@ def export_customers(
     from crmcli.transfer import exporters, vcards
 
     assert selection is not None
-    chosen = _format(fmt, output, ContactsOut, bom)
+    chosen = _format(fmt, output, Contacts, bom)
     if vcard_version is not None and chosen is not OutFormat.vcard:
         raise InvalidInput(f"--vcard-version goes with --format vcard, not {chosen.value}")
     vcard_version = vcard_version or "3.0"
@@ -714,7 +700,7 @@ def export_purchases(
     since: SinceOption = None,
     until: UntilOption = None,
     fmt: Annotated[
-        TableOut | None,
+        Tables | None,
         typer.Option(
             "--format", "-f", help="csv, tsv, json or jsonl (default: from -o, else csv)."
         ),
@@ -734,7 +720,7 @@ def export_purchases(
     from crmcli.transfer import exporters
 
     assert selection is not None
-    chosen = _format(fmt, output, TableOut, bom)
+    chosen = _format(fmt, output, Tables, bom)
     first, last = period(since, until)
     with reading(ctx) as conn:
         where, params = _selection_sql(conn, selection)
