@@ -295,3 +295,19 @@ def imported(path: Path, *args: str) -> str:
 def person(customer_id: int) -> dict:
     """Customer `customer_id` as `crm export customers --format json` gives it."""
     return next(p for p in customers_json() if p["id"] == customer_id)
+
+
+def drain(leader: int) -> bytes:
+    """Everything written to a pseudo-terminal until the processes on it close it (the
+    leader is closed afterwards)."""
+    data = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(leader)
+    return data

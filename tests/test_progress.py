@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from crmcli.cli import progress
-from tests.conftest import add, crm, ok, rows
+from tests.conftest import add, crm, drain, ok, rows
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -30,16 +30,7 @@ def stderr_on_terminal(*args: str) -> tuple[int, str, str]:
     out: list[bytes] = []
     reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))  # type: ignore[union-attr]
     reader.start()
-    data = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the process closed the terminal
-            break
-        if not chunk:
-            break
-        data += chunk
-    os.close(leader)
+    data = drain(leader)
     reader.join(timeout=60)
     code = proc.wait(timeout=60)
     return code, out[0].decode(), ANSI.sub("", data.decode("utf-8"))

@@ -18,7 +18,7 @@ import unicodedata
 import pytest
 
 from crmcli.cli.terminal import Screen, draw
-from tests.conftest import crm, ok
+from tests.conftest import crm, drain, ok
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 BARS = "│┃"
@@ -42,16 +42,7 @@ def on_terminal(
         stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True,
     )  # fmt: skip
     os.close(follower)
-    data = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the process closed the terminal
-            break
-        if not chunk:
-            break
-        data += chunk
-    os.close(leader)
+    data = drain(leader)
     code = proc.wait(timeout=60)
     text = data.decode("utf-8").replace("\r\n", "\n")
     text = text if raw else ANSI.sub("", text)
