@@ -141,7 +141,7 @@ FROM purchases p GROUP BY month, p.currency ORDER BY p.currency, month
 # Lifecycle stage of every live customer at the end of each of the last 12 months and on
 # the as-of date (:e0 ... :e12), with the default rules: distinct sale days; `new` while the
 # first is at most 30 days old; usual gap = median of the gaps between consecutive days
-# with at least 2 gaps, else 90; lapsed when silent > 3 x usual, at-risk > 1.5 x usual;
+# with at least 2 gaps, else 90; lapsed when silent > 3 x usual, at_risk > 1.5 x usual;
 # reactivated when the gap before the last day > 3 x the usual gap of the days before it.
 LIFECYCLE_SQL = """
 WITH ends(i, e) AS (VALUES {ends}),
@@ -169,7 +169,7 @@ days AS (
     CASE
       WHEN julianday(u.e) - julianday(first.day) <= 30 THEN 'new'
       WHEN julianday(u.e) - julianday(last.day) > 3 * coalesce(g.gap, 90) THEN 'lapsed'
-      WHEN julianday(u.e) - julianday(last.day) > 1.5 * coalesce(g.gap, 90) THEN 'at-risk'
+      WHEN julianday(u.e) - julianday(last.day) > 1.5 * coalesce(g.gap, 90) THEN 'at_risk'
       WHEN u.k >= 2 AND last.gap > 3 * coalesce(g1.gap, 90) THEN 'reactivated'
       ELSE 'active' END AS stage
   FROM upto u

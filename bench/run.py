@@ -517,9 +517,9 @@ def check(ctx: Context) -> list[str]:
     population = next(r["population"] for r in base if "population" in r)
     mine = {}
     for row in life["months"]:
-        for stage in ("new", "active", "reactivated", "at-risk", "lapsed", "none"):
-            if row[stage.replace("-", "_")]:
-                mine[row["month"], stage] = row[stage.replace("-", "_")]
+        for stage in ("new", "active", "reactivated", "at_risk", "lapsed", "none"):
+            if row[stage]:
+                mine[row["month"], stage] = row[stage]
     theirs = {}
     moved: dict[str, int] = {}
     bought: dict[str, int] = {}

@@ -243,7 +243,7 @@ def _fill_shoppers() -> None:
     for ago in (100, 90, 80, 70, 10):  # gaps 10,10,10,60: reactivated
         buy_ago("Anna", "2000", ago)
     buy_ago("Bob", "500", 271)  # one purchase, default gap 90: lapsed after 270
-    buy_ago("Carl", "300", 136)  # at-risk after 135
+    buy_ago("Carl", "300", 136)  # at_risk after 135
     buy_ago("Dan", "150", 135)  # exactly 1.5 x 90: still active
     buy_ago("Eve", "50", 30)  # first purchase 30 days ago: new
 

@@ -23,13 +23,13 @@ def days_ago(*ns: int) -> list[date]:
         ((30,), "new"),  # first purchase exactly new_days ago is still new
         ((31,), "active"),  # one purchase, default gap 90: silent 31 <= 135
         ((135,), "active"),  # exactly 1.5 x 90 is not yet past it
-        ((136,), "at-risk"),
-        ((270,), "at-risk"),  # exactly 3 x 90
+        ((136,), "at_risk"),
+        ((270,), "at_risk"),  # exactly 3 x 90
         ((271,), "lapsed"),
-        # usual gap 10 (needs two gaps): at-risk after 15, lapsed after 30
+        # usual gap 10 (needs two gaps): at_risk after 15, lapsed after 30
         ((60, 50, 40, 30, 15), "active"),  # gaps 10,10,10,15: median 10 -> silent 15, not past
         ((100, 90, 80, 15), "reactivated"),  # gap 65 before the last > 3 x 10
-        ((100, 90, 80, 70, 16), "at-risk"),  # gaps 10,10,10,54; median 10; silent 16 > 15
+        ((100, 90, 80, 70, 16), "at_risk"),  # gaps 10,10,10,54; median 10; silent 16 > 15
         ((100, 90, 80, 70, 31), "lapsed"),  # silent 31 > 30
         # gap before last purchase 60 > 3 x 10 computed on earlier days: reactivated
         ((100, 90, 80, 70, 10), "reactivated"),

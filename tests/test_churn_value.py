@@ -5,16 +5,16 @@ The small shop below is checked by hand (as of the pinned today, 2026-11-22; min
 gap, lapsed past 3 x):
 - Anna: 08-01 (two lines, one day), 08-11, 08-21, 08-31 -> gap 10, silent 83 > 30: lapsed.
   Stake: 50 + 50 + 50 + 100 + 100 = 350.
-- Bob: 07-01, 07-31, 08-30, 09-29 -> gap 30, silent 54 > 45: at-risk. Stake 4 x 200 = 800.
-- Carl: once, 05-01 -> gap 90 assumed, silent 205 > 135: at-risk. Stake 300.
+- Bob: 07-01, 07-31, 08-30, 09-29 -> gap 30, silent 54 > 45: at_risk. Stake 4 x 200 = 800.
+- Carl: once, 05-01 -> gap 90 assumed, silent 205 > 135: at_risk. Stake 300.
 - Dora: once, 11-01 -> silent 21: fine.
 - Emil: 09-01 and 09-05 -> one gap, 90 assumed, silent 78: fine.
 - Fay: 11-10, 11-11, 11-12 -> gap 1 but silent 10 <= 30: not listed.
 - Gus: 06-01 (100), refund 06-10 (100) -> a refund is not a purchase: once, silent 174;
   but all of it was refunded: nothing at stake, not listed.
-- Hana: 2026-04-01, 25 USD -> once, silent 235: at-risk in USD.
+- Hana: 2026-04-01, 25 USD -> once, silent 235: at_risk in USD.
 - Ivan: like Carl but archived: never listed.
-- Jin: 06-01 (200), refund 06-10 (100) -> once, silent 174: at-risk; stake 100 (net).
+- Jin: 06-01 (200), refund 06-10 (100) -> once, silent 174: at_risk; stake 100 (net).
 """
 
 import json
@@ -73,11 +73,11 @@ def report(*args: str) -> list[dict]:
 def test_churn_by_rhythm_on_the_hand_checked_shop(shop):
     rows = report()
     assert [(r["customer_name"], r["currency"], r["stage"], r["at_stake"]) for r in rows] == [
-        ("Bob", "CNY", "at-risk", "800.00"),
+        ("Bob", "CNY", "at_risk", "800.00"),
         ("Anna", "CNY", "lapsed", "350.00"),
-        ("Carl", "CNY", "at-risk", "300.00"),
-        ("Jin", "CNY", "at-risk", "100.00"),
-        ("Hana", "USD", "at-risk", "25.00"),
+        ("Carl", "CNY", "at_risk", "300.00"),
+        ("Jin", "CNY", "at_risk", "100.00"),
+        ("Hana", "USD", "at_risk", "25.00"),
     ]
     anna = rows[1]
     assert anna == {
@@ -119,7 +119,7 @@ def test_churn_options(shop):
     ]
     csv = ok("report", "churn", "--format", "csv").splitlines()
     assert csv[0] == ",".join(f.removesuffix("_minor") for f in churn.FIELDS)
-    assert csv[1].startswith("2,Bob,CNY,rhythm,at-risk,4,")
+    assert csv[1].startswith("2,Bob,CNY,rhythm,at_risk,4,")
     jsonl = ok("report", "churn", "--format", "jsonl").splitlines()
     assert len(jsonl) == 5 and json.loads(jsonl[0])["customer_name"] == "Bob"
 
@@ -167,7 +167,7 @@ def test_value_bad_input(shop):
 
 def test_remind_shows_the_top_at_risk_customers(shop):
     data = json.loads(ok("remind", "--format", "json"))
-    # Anna is lapsed (gone long ago), so only the at-risk ones, most at stake first.
+    # Anna is lapsed (gone long ago), so only the at_risk ones, most at stake first.
     assert [(r["customer_name"], r["at_stake"], r["currency"]) for r in data["churn"]] == [
         ("Bob", "800.00", "CNY"), ("Carl", "300.00", "CNY"), ("Jin", "100.00", "CNY"),
         ("Hana", "25.00", "USD"),
@@ -379,7 +379,7 @@ def test_histories_use_the_covering_index(shop):
 
 def test_the_sql_prefilter_of_remind_never_drops_an_at_risk_customer(db_path):
     """top_risks() skips in SQL whoever cannot be at risk; on random histories and dates it
-    finds exactly the at-risk customers the full pass finds."""
+    finds exactly the at_risk customers the full pass finds."""
     from crmcli.reports import purchase_histories
     from crmcli.reports.models.churn_risk import Rules
 
@@ -408,8 +408,8 @@ def test_the_sql_prefilter_of_remind_never_drops_an_at_risk_customer(db_path):
         pruned = purchase_histories.load(
             conn, "CNY", as_of, rules.rhythm, at_risk_only=rules.min_silence
         )
-        want = [full.ids[i] for i in churn._rhythm_candidates(full, rules, ("at-risk",))]
-        got = [pruned.ids[i] for i in churn._rhythm_candidates(pruned, rules, ("at-risk",))]
+        want = [full.ids[i] for i in churn._rhythm_candidates(full, rules, ("at_risk",))]
+        got = [pruned.ids[i] for i in churn._rhythm_candidates(pruned, rules, ("at_risk",))]
         assert got == want
         assert len(pruned) < len(full)
         checked += len(want)

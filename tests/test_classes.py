@@ -16,7 +16,7 @@ def test_lifecycle_boundaries_in_list_and_where(shoppers):
     assert ids("--lifecycle", "none") == [6]
     assert ids("--lifecycle", "at-risk", "--lifecycle", "lapsed") == [2, 3]
     assert ids("--where", "lifecycle != active", "--where", "lifecycle ~ a") == [1, 2, 3]
-    ok("config", "set", "lifecycle.default_gap", "100")  # at-risk after 150, lapsed after 300
+    ok("config", "set", "lifecycle.default_gap", "100")  # at_risk after 150, lapsed after 300
     assert ids("--lifecycle", "at-risk") == [2]
     assert ids("--lifecycle", "active") == [3, 4]
 
@@ -26,7 +26,7 @@ def test_crm_show_follows_the_lifecycle_settings(shoppers):
     100 (lapsed only after 300)."""
     assert classes_shown("Bob")["lifecycle"] == "lapsed"
     ok("config", "set", "lifecycle.default_gap", "100")
-    assert classes_shown("Bob")["lifecycle"] == "at-risk"
+    assert classes_shown("Bob")["lifecycle"] == "at_risk"
 
 
 def classes_shown(ref: str) -> dict:
@@ -266,7 +266,7 @@ def test_abc_alone_ranks_the_archived_among_themselves(shoppers):
     listed = json.loads(ok("list", "--classes", "--archived", "--format", "json"))
     assert [(r["id"], r["lifecycle"], r["abc"]) for r in listed] == [
         (1, "reactivated", "A"),
-        (3, "at-risk", "C"),
+        (3, "at_risk", "C"),
     ]
 
 

@@ -82,7 +82,7 @@ def test_commands_and_options_complete(db_path):
 def test_fixed_values_complete_and_only_the_formats_a_command_writes(db_path):
     assert bash("crm export customers --format ") == ["csv", "tsv", "json", "jsonl", "vcard"]
     assert "ics" in bash("crm export tasks --format ")
-    assert bash("crm list --lifecycle a") == ["active", "at-risk"]
+    assert bash("crm list --lifecycle a") == ["active", "at_risk"]
     assert bash("crm list --abc ") == ["A", "B", "C"]
     assert bash("crm report sales --by c") == ["category", "customer", "city"]
 

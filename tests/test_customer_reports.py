@@ -132,7 +132,7 @@ def test_abc_report(shop):
 def test_lifecycle_report(shop):
     out = report("lifecycle")
     assert {r["lifecycle"]: r["customers"] for r in out["lifecycle"]} == {
-        "new": 2, "active": 1, "reactivated": 1, "at-risk": 1, "lapsed": 0, "none": 1}  # fmt: skip
+        "new": 2, "active": 1, "reactivated": 1, "at_risk": 1, "lapsed": 0, "none": 1}  # fmt: skip
     assert {r["stage"]: r["customers"] for r in out["funnel"]}["prospect"] == 1
     assert out["conversion"] == [
         {"from_stage": "lead", "to_stage": "prospect", "entered": 2, "moved_on": 2,
@@ -154,8 +154,8 @@ def test_lifecycle_report(shop):
             "customers": 1} in out["flows"]  # fmt: skip
     # moves: most customers first, equal counts by name
     assert [(m["from_lifecycle"], m["to_lifecycle"], m["customers"]) for m in out["moves"]] == [
-        ("none", "new", 5), ("new", "active", 3), ("active", "at-risk", 2),
-        ("at-risk", "lapsed", 1), ("lapsed", "reactivated", 1),
+        ("none", "new", 5), ("new", "active", 3), ("active", "at_risk", 2),
+        ("at_risk", "lapsed", 1), ("lapsed", "reactivated", 1),
     ]  # fmt: skip
     assert "Funnel conversion" in ok("report", "lifecycle")
 
@@ -274,7 +274,7 @@ def test_time_in_stage_is_the_median_stay_in_days(db_path):
 
 def test_lifecycle_months_follow_the_lifecycle_settings(shop):
     """On 2026-10-31 Eve is 303 days silent after her one purchase and Bob 174 after his two
-    (too few gaps: the default gap counts). With a default gap of 110 instead of 90 at-risk
+    (too few gaps: the default gap counts). With a default gap of 110 instead of 90 at_risk
     starts after 165 days and lapsed after 330: both are at risk, nobody lapsed."""
     ok("config", "set", "lifecycle.default_gap", "110")
     october = next(m for m in report("lifecycle")["months"] if m["month"] == "2026-10")
@@ -298,7 +298,7 @@ def test_a_flow_counts_customers_whatever_their_later_stages(db_path):
     # moves by count, equal counts by name
     moves = [(m["from_lifecycle"], m["to_lifecycle"], m["customers"]) for m in out["moves"]]
     assert moves == [
-        ("active", "at-risk", 2), ("at-risk", "lapsed", 2), ("new", "active", 2),
+        ("active", "at_risk", 2), ("at_risk", "lapsed", 2), ("new", "active", 2),
         ("none", "new", 2), ("lapsed", "reactivated", 1),
     ]  # fmt: skip
 

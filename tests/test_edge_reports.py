@@ -134,9 +134,9 @@ def test_abc_with_negative_zero_and_refund_only_customers(edges):
     }  # fmt: skip
 
 
-# Stage at each month end (new: first sale at most 30 days old; at-risk: silent over
+# Stage at each month end (new: first sale at most 30 days old; at_risk: silent over
 # 1.5 x 90 = 135 days; none: no sale yet, Dan's refund is none):
-#   Eve (05-26): 05-31 new, 06-30 active (35 days), 10-31 at-risk (158 days silent)
+#   Eve (05-26): 05-31 new, 06-30 active (35 days), 10-31 at_risk (158 days silent)
 #   Hal (07-25): 07-31 new, 08-31 active;  Gil (08-24): 08-31 new, 09-30 active
 #   Ann (09-23): 09-30 new, 10-31 active (3 sale days by 11-22, gaps 30 and 20: active)
 #   Ben (11-02, refund after) and Cat (zero sale 11-21): new on 11-22; Dan, Fay: none
@@ -163,7 +163,7 @@ FLOWS = [
     ("2026-08", "none", "new", 1),
     ("2026-09", "new", "active", 1),
     ("2026-09", "none", "new", 1),
-    ("2026-10", "active", "at-risk", 1),
+    ("2026-10", "active", "at_risk", 1),
     ("2026-10", "new", "active", 1),
     ("2026-11", "none", "new", 2),
 ]
@@ -177,11 +177,11 @@ def test_lifecycle_twelve_months_and_flows_by_hand(edges):
                    for f in out["flows"])  # fmt: skip
     assert flows == FLOWS
     moves = [(m["from_lifecycle"], m["to_lifecycle"], m["customers"]) for m in out["moves"]]
-    assert moves == [("none", "new", 6), ("new", "active", 4), ("active", "at-risk", 1)]
+    assert moves == [("none", "new", 6), ("new", "active", 4), ("active", "at_risk", 1)]
     now = [(r["lifecycle"], r["customers"], r["share"]) for r in out["lifecycle"]]
     assert now == [
         ("new", 2, 25.0), ("active", 3, 37.5), ("reactivated", 0, 0.0),
-        ("at-risk", 1, 12.5), ("lapsed", 0, 0.0), ("none", 2, 25.0),
+        ("at_risk", 1, 12.5), ("lapsed", 0, 0.0), ("none", 2, 25.0),
     ]  # fmt: skip
     funnel = [(r["stage"], r["customers"], r["share"]) for r in out["funnel"]]
     assert funnel == [  # nobody was given a funnel stage

@@ -22,7 +22,7 @@ def sales(*args: str) -> list[dict]:
 
 @pytest.fixture
 def shop(db_path):
-    """Anna reactivated (A), Bob lapsed, Carl at-risk, Dan active, Eve new, Fay never bought;
+    """Anna reactivated (A), Bob lapsed, Carl at_risk, Dan active, Eve new, Fay never bought;
     Anna and Carl in Shanghai and tagged vip; Bob archived later where a test wants it."""
     filled_once(db_path, _fill_shop)
     return db_path
@@ -178,7 +178,7 @@ def test_export_classes_json_jsonl(shop, fmt):
     out = ok("export", "customers", "--classes", "--lifecycle", "at-risk", "--format", fmt)
     rows = json.loads(out) if fmt == "json" else [json.loads(line) for line in out.splitlines()]
     assert [(r["id"], r["name"], r["lifecycle"], r["abc"]) for r in rows] == [
-        (3, "Carl", "at-risk", "A")
+        (3, "Carl", "at_risk", "A")
     ]
     assert list(rows[0])[-4:] == list(classes.COLUMNS)
 

@@ -36,7 +36,7 @@ def oracle_stage(days: list[date], end: date, rules: lifecycle.Rules = lifecycle
     if silent > rules.lapsed_factor * usual_gap(days, rules):
         return "lapsed"
     if silent > rules.at_risk_factor * usual_gap(days, rules):
-        return "at-risk"
+        return "at_risk"
     if len(days) > 1 and (days[-1] - days[-2]).days > rules.lapsed_factor * usual_gap(
         days[:-1], rules
     ):

@@ -209,5 +209,5 @@ def test_dashboard_lifecycle_and_rfm_from_the_summaries_equal_the_histories(db_p
     stages = {r["lifecycle"]: r["customers"] for r in fast[0].rows}
     # new: C9 and Fresh; at risk: C1-C4, C6-C8 (C5 is archived); lapsed: C10
     assert stages == {
-        "new": 2, "active": 0, "reactivated": 1, "at-risk": 7, "lapsed": 1, "none": 1,
+        "new": 2, "active": 0, "reactivated": 1, "at_risk": 7, "lapsed": 1, "none": 1,
     }  # fmt: skip

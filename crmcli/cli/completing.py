@@ -30,7 +30,7 @@ _VALUES = {
 VALUES = {name: source for source, names in _VALUES.items() for name in names.split()}
 # Parameters whose values are a fixed list.
 FIXED = {
-    "--lifecycle": "new active at-risk lapsed reactivated none",
+    "--lifecycle": "new active at_risk lapsed reactivated none",
     "--abc": "A B C",
     "--frequency-tier": "high medium low",
     "--value-tier": "high medium low",

@@ -219,7 +219,7 @@ FILTER_PARAMS = [
     option(
         "f_lifecycle",
         "--lifecycle",
-        "In this lifecycle stage: new, active, at-risk, lapsed, "
+        "In this lifecycle stage: new, active, at_risk, lapsed, "
         "reactivated, none (repeatable: any).",
         many=True,
     ),

@@ -96,11 +96,23 @@ _STATES = {
     "high": "alert",
     "today": "warn",
     "due": "warn",
-    "at-risk": "warn",
+    "at_risk": "warn",
     "medium": "warn",
     "done": "muted",
 }
 _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
+# crm's own state words that are written as keys elsewhere (JSON, CSV: `at_risk`, like the
+# `at_risk` column of the lifecycle report), in words on a terminal as headers are.
+_STATE_WORDS = {"at_risk": "at risk"}
+_WORDED_COLUMNS = _STATE_COLUMNS | {"from_lifecycle", "to_lifecycle"}
+
+
+def readable(row: Mapping[str, Any], column: str) -> Any:
+    """A cell's value as a person reads it: a state word in words (`at_risk` is "at risk")."""
+    value = row.get(column)
+    if column in _WORDED_COLUMNS and isinstance(value, str):
+        return _STATE_WORDS.get(value, value)
+    return value
 
 
 def meaning(row: Mapping[str, Any], column: str) -> Style:
@@ -343,7 +355,7 @@ def draw(
     if not page:
         return 0
     columns = [Column(k, words(k)) for k in keys]
-    texts = [[text_of(row.get(k), at.color) for k in keys] for row in page]
+    texts = [[text_of(readable(row, k), at.color) for k in keys] for row in page]
     for line in texts:
         for c, text in zip(columns, line, strict=True):
             c.measure(text)
@@ -410,7 +422,7 @@ def _rows(
 ) -> Iterator[tuple[Mapping[str, Any], list[str]]]:
     yield from zip(page, texts, strict=True)
     for row in rest:
-        yield row, [text_of(row.get(k), color) for k in keys]
+        yield row, [text_of(readable(row, k), color) for k in keys]
 
 
 def _line(cells: list[str], shown: list[Column], separator: str, at: Screen, style: str) -> str:

@@ -54,7 +54,7 @@ email, tag, a derived class, last_contact_on, days_since_contact, or a user-defi
 field. An unknown field is an error (exit 2), never ignored; the message lists them all.
 
   crm list --where "city = 上海" --tag vip
-  crm list --where "days_since_contact > 60" --lifecycle at-risk
+  crm list --where "days_since_contact > 60" --lifecycle at_risk
   crm export customers --where "created_at >= -1m" -o new.csv
 
 More: docs/customers.md (crm list) and docs/classification.md.""",

@@ -648,7 +648,7 @@ def export_customers(
     `--classes` adds their derived classes, as `crm list --classes` shows them.
 
     Example: crm export customers --tag vip -o vip.csv
-    Example: crm export customers --classes --lifecycle at-risk --format json
+    Example: crm export customers --classes --lifecycle at_risk --format json
     """
     from crmcli.records import filters
     from crmcli.transfer import exporters, vcards

@@ -10,7 +10,7 @@ from crmcli.records.filters import CustomerFilter
 
 SEGMENTS = {
     "key-accounts": CustomerFilter(abc=["A"], lifecycle=["active", "new", "reactivated"]),
-    "slipping": CustomerFilter(abc=["A", "B"], lifecycle=["at-risk"]),
+    "slipping": CustomerFilter(abc=["A", "B"], lifecycle=["at_risk"]),
     "shanghai-buyers": CustomerFilter(city="上海", where=["purchase_days >= 1"]),
 }
 RULES = [

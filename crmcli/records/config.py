@@ -278,7 +278,7 @@ SETTINGS = {
         Setting(
             "lifecycle.at_risk_factor",
             _factor,
-            "lifecycle: at-risk when silent longer than this times the usual gap",
+            "lifecycle: at_risk when silent longer than this times the usual gap",
             lambda: "1.5",
         ),
         Setting(

@@ -199,7 +199,7 @@ class Derived(_Term):
 
 
 class DerivedIn(_Term):
-    """A derived class is one of `values` (`--lifecycle lapsed --lifecycle at-risk`)."""
+    """A derived class is one of `values` (`--lifecycle lapsed --lifecycle at_risk`)."""
 
     __slots__ = ("name", "values")
 

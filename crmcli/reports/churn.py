@@ -7,7 +7,7 @@ histories of crmcli.reports.purchase_histories, by the rules of crmcli.reports.m
   rhythm decides for everyone else, and for everyone when the model cannot be fitted or
   scipy is not installed.
 - `top_risks()` (`crm remind`, the dashboard): the rhythm only, so it never imports numpy or
-  scipy and stays fast; it keeps the `at-risk` customers (not the lapsed: they went quiet
+  scipy and stays fast; it keeps the `at_risk` customers (not the lapsed: they went quiet
   long ago and would head every day's reminders), the top few per currency.
 Archived customers are never listed, nor anyone with nothing at stake: what is at stake is
 the net revenue of the customer's last year of buying, after refunds
@@ -27,8 +27,8 @@ from crmcli.reports import purchase_histories
 from crmcli.reports.models import churn_risk as rules_
 from crmcli.reports.models.churn_risk import Rules
 
-# The rhythm stages `crm report churn` lists (crm remind and top_risks: at-risk only).
-STAGES = ("at-risk", "lapsed")
+# The rhythm stages `crm report churn` lists (crm remind and top_risks: at_risk only).
+STAGES = ("at_risk", "lapsed")
 # Columns of `crm report churn` in the table format, and its JSON/CSV keys.
 COLUMNS = (
     "customer",
@@ -212,7 +212,7 @@ def _rhythm_note(code: str) -> str:
 def top_risks(
     conn: sqlite3.Connection, as_of: date, limit: int, *, rules: Rules | None = None
 ) -> list[ChurnRisk]:
-    """The `limit` customers per currency most at stake among those `at-risk` by their own
+    """The `limit` customers per currency most at stake among those `at_risk` by their own
     purchase rhythm (not lapsed), for `crm remind` and the dashboard. No numpy, no scipy.
 
     Rows have FIELDS plus `customer` (`Name (#id)`); currencies in alphabetical order.
@@ -231,7 +231,7 @@ def top_risks(
         base = purchase_histories.load(
             conn, code, as_of, rules.rhythm, at_risk_only=rules.min_silence
         )
-        rows = [_row(base, i, rules) for i in _rhythm_candidates(base, rules, ("at-risk",))]
+        rows = [_row(base, i, rules) for i in _rhythm_candidates(base, rules, ("at_risk",))]
         _rank(rows)
         kept: list[ChurnRisk] = []
         # Rank first, then look up names for the few shown (archived ones drop out).
@@ -242,7 +242,7 @@ def top_risks(
     return found
 
 
-# The at-risk customers of one currency with something at stake, by the rules of
+# The at_risk customers of one currency with something at stake, by the rules of
 # _rhythm_candidates and in the order of _rank, from the purchase summaries (their figures are
 # purchase_histories' as of any date on or after the latest purchase line).
 _TOP_SQL = """

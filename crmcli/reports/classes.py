@@ -405,10 +405,10 @@ def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
         if op not in ("=", "!=", "~"):
             raise InvalidInput(f"{name} takes = != or ~ only")
         if op == "~":
-            needle = value.casefold()
+            needle = folded(value)
 
             def contains(r: Mapping[str, Any]) -> bool:
-                return needle in r[name].casefold()
+                return needle in folded(r[name])
 
             return contains
         wanted = clean_class(name, value)
@@ -459,11 +459,18 @@ def _compare(key: str, op: str, target: Any) -> Any:
     return check
 
 
+def folded(text: str) -> str:
+    """A class value as compared: case, spaces, `-` and `_` ignored (`At Risk` is atrisk)."""
+    return "".join(text.split()).replace("-", "").replace("_", "").casefold()
+
+
 def clean_class(name: str, value: str) -> str:
-    """A class value as stored (`a` gives A, `At-Risk` gives at-risk); raises InvalidInput."""
+    """A class value as crm writes it (`a` gives A; `at-risk`, `At Risk` and `AtRisk` give
+    at_risk); raises InvalidInput. Saved segments and rules keep what was typed, so an old
+    spelling stored in one reads the same as it did."""
     allowed = TEXT_FIELDS[name]
-    text = value.strip()
-    key = text.upper() if name == "abc" else text.casefold()
-    if key not in allowed:
-        raise InvalidInput(f"unknown {name} {value!r}; use one of: {', '.join(allowed)}")
-    return key
+    typed = folded(value)
+    for label in allowed:
+        if folded(label) == typed:
+            return label
+    raise InvalidInput(f"unknown {name} {value!r}; use one of: {', '.join(allowed)}")

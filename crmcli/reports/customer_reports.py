@@ -491,11 +491,10 @@ def lifecycle_report(
     total = funnel_counts.total()
     never = total - histories.total()  # no sale yet: none at every month end
     now_counts["none"] = never
-    order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
     months: list[MonthEnd] = []
     for end in ends[1:]:
         row: dict[str, Any] = {"month": end.strftime("%Y-%m"), "as_of": end.isoformat()}
-        row.update({s.replace("-", "_"): stock[end, s] for s in order})  # a MonthEnd once full
+        row.update({s: stock[end, s] for s in lifecycle.ORDER})  # a MonthEnd once full
         row["none"] += never
         row["moved"] = sum(n for (m, _, _), n in flows.items() if m == row["month"])
         months.append(cast(MonthEnd, row))
@@ -504,7 +503,7 @@ def lifecycle_report(
         moves[a, b] += n
     lifecycle_rows: list[LifecycleCount] = [
         {"lifecycle": s, "customers": now_counts[s], "share": pct(now_counts[s], total)}
-        for s in order
+        for s in lifecycle.ORDER
     ]
     funnel_names = stages(conn)
     funnel_rows: list[FunnelCount] = [

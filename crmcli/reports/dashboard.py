@@ -58,7 +58,7 @@ SELECT CASE
     WHEN d.customer_id IS NULL THEN 'none'
     WHEN julianday(:today) - julianday(d.first_on) <= :new_days THEN 'new'
     WHEN julianday(:today) - julianday(d.last_on) > :lapsed * usual THEN 'lapsed'
-    WHEN julianday(:today) - julianday(d.last_on) > :at_risk * usual THEN 'at-risk'
+    WHEN julianday(:today) - julianday(d.last_on) > :at_risk * usual THEN 'at_risk'
     WHEN d.purchase_days >= 2 AND julianday(d.last_on) - julianday(d.previous_on) > :lapsed
         * CASE WHEN d.purchase_days - 2 >= :min_gaps THEN d.median_gap_before
           ELSE :default_gap END THEN 'reactivated'
@@ -75,6 +75,7 @@ def lifecycle(conn: sqlite3.Connection, today: date) -> Panel | None:
     from collections import Counter
 
     from crmcli.reports.classes import config, records
+    from crmcli.reports.models.lifecycle import ORDER
 
     counts: Counter[str | None] = Counter()
     if _current(conn, today):
@@ -101,8 +102,7 @@ def lifecycle(conn: sqlite3.Connection, today: date) -> Panel | None:
         )
     if not counts:
         return None
-    order = ("new", "active", "reactivated", "at-risk", "lapsed", "none")
-    rows = [{"lifecycle": s, "customers": counts[s]} for s in order]
+    rows = [{"lifecycle": s, "customers": counts[s]} for s in ORDER]
     return Panel("lifecycle", "Customers by lifecycle stage", ("lifecycle", "customers"), rows,
                  "customers")  # fmt: skip
 

@@ -47,7 +47,7 @@ _DAYS = f"count(DISTINCT substr({_SALE}, 1, 10))"
 _LAST = f"julianday(substr(max({_SALE}), 1, 10))"
 _SPAN = f"({_LAST} - julianday(substr(min({_SALE}), 1, 10)))"
 _SILENCE = f"(julianday(:as_of) - {_LAST})"
-# For `at-risk` (not lapsed) customers only: drop in SQL whoever cannot be one. Silent for
+# For `at_risk` (not lapsed) customers only: drop in SQL whoever cannot be one. Silent for
 # min_silence days or less: not listed. Lapsed: silent > lapsed_factor x usual gap; with
 # k >= min_gaps gaps the usual gap is their median, and a median of k gaps summing to the
 # span is at most 2 x span / k (at least half the gaps are >= the median), so anyone silent

@@ -37,12 +37,12 @@ class Rules(NamedTuple):
 
 
 def rhythm_stage(silence: int, gap: float, rules: Rules) -> str:
-    """`lapsed`, `at-risk` or `active` by the silence against the usual gap (the lifecycle
+    """`lapsed`, `at_risk` or `active` by the silence against the usual gap (the lifecycle
     thresholds; `min_silence` is not applied here)."""
     if silence > rules.rhythm.lapsed_factor * gap:
         return "lapsed"
     if silence > rules.rhythm.at_risk_factor * gap:
-        return "at-risk"
+        return "at_risk"
     return "active"
 
 

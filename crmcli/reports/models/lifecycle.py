@@ -7,7 +7,7 @@ Given the distinct days a customer bought on (refund-only days excluded) and `to
 - The customer's usual gap is the median gap between consecutive purchase days when they
   have at least `min_gaps` gaps (three purchase days by default); otherwise `default_gap`.
 - `lapsed`: silent (days since the last purchase) longer than `lapsed_factor` x usual gap.
-- `at-risk`: silent longer than `at_risk_factor` x usual gap.
+- `at_risk`: silent longer than `at_risk_factor` x usual gap.
 - `reactivated`: the gap just before the last purchase was itself longer than the lapsed
   threshold (computed from the purchases before it), and they are not at risk now.
 - `active`: everyone else who bought.
@@ -22,7 +22,9 @@ from datetime import date
 from itertools import pairwise
 from typing import NamedTuple
 
-STAGES = ("new", "active", "at-risk", "lapsed", "reactivated", "none")
+STAGES = ("new", "active", "at_risk", "lapsed", "reactivated", "none")
+# The same, in the order reports list them (from new to gone).
+ORDER = ("new", "active", "reactivated", "at_risk", "lapsed", "none")
 
 
 class Rules(NamedTuple):
@@ -54,7 +56,7 @@ def stage(days: Sequence[date], today: date, rules: Rules = Rules()) -> str:
     if silence > rules.lapsed_factor * gap:
         return "lapsed"
     if silence > rules.at_risk_factor * gap:
-        return "at-risk"
+        return "at_risk"
     if len(days) >= 2:
         before = days[:-1]
         if (days[-1] - before[-1]).days > rules.lapsed_factor * usual_gap(before, rules):
@@ -125,7 +127,7 @@ def stages_on(days: Sequence[int], ends: Sequence[int], rules: Rules = Rules()) 
         if silence > lapsed_after:
             out.append("lapsed")
         elif silence > at_risk_after:
-            out.append("at-risk")
+            out.append("at_risk")
         else:
             out.append(quiet)
     return tuple(out)
