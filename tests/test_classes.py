@@ -21,6 +21,32 @@ def test_lifecycle_boundaries_in_list_and_where(shoppers):
     assert ids("--lifecycle", "active") == [3, 4]
 
 
+def test_at_risk_is_written_as_its_key_and_read_in_any_spelling(shoppers):
+    """JSON and CSV write at_risk, the key report lifecycle's months use; typed, case,
+    spaces, - and _ are ignored, so the old at-risk still selects the same customers."""
+    assert classes_shown("Carl")["lifecycle"] == "at_risk"
+    listed = json.loads(ok("list", "--classes", "--format", "json"))
+    assert [(r["id"], r["lifecycle"]) for r in listed if "risk" in r["lifecycle"]] == [
+        (3, "at_risk")
+    ]
+    assert "3,Carl,at_risk" in ok("list", "--classes", "--fields", "id,name,lifecycle", "-f", "csv")
+    for typed in ("at_risk", "at-risk", "at risk", "AtRisk", "AT_RISK", " At-Risk "):
+        assert ids("--lifecycle", typed) == [3], typed
+        assert ids("--where", f"lifecycle = {typed}") == [3], typed
+        assert ids("--where", f"lifecycle != '{typed}'") == [1, 2, 4, 5, 6], typed
+    assert ids("--where", "lifecycle ~ at-r") == ids("--where", "lifecycle ~ RISK") == [3]
+
+
+def test_a_lifecycle_spelt_wrong_is_one_line_naming_the_stages(shoppers):
+    for args in (("--lifecycle", "at-rsk"), ("--where", "lifecycle = at-rsk")):
+        err = fails(2, "tag", "x", *args, db=shoppers)
+        assert err == (
+            "crm: unknown lifecycle 'at-rsk'; use one of: "
+            "new, active, at_risk, lapsed, reactivated, none\n"
+        )
+    assert "unknown lifecycle 'risk'" in fails(2, "segment", "add", "s", "--lifecycle", "risk")
+
+
 def test_crm_show_follows_the_lifecycle_settings(shoppers):
     """Bob's one purchase is 271 days old: lapsed after 3 x 90, at risk with a default gap of
     100 (lapsed only after 300)."""

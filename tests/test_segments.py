@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import fails, ids, ok
+from tests.conftest import fails, ids, ok, rows
 
 
 def test_a_segment_cycle_through_replace_is_refused(db_path):
@@ -40,6 +40,29 @@ def test_save_list_use_replace_and_delete_a_segment(shoppers):
     assert ids("--segment", "cooling") == [2]
     assert ok("segment", "delete", "cooling-b") == "Deleted segment cooling-b.\n"
     fails(3, "segment", "delete", "cooling-b", db=shoppers)
+
+
+def test_filters_stored_with_the_old_spelling_at_risk_keep_selecting(shoppers):
+    """Segments, rules and care rules keep the filter as it was typed, so files written before
+    the lifecycle value became at_risk hold `at-risk`: read, it selects what at_risk does."""
+    ok("segment", "add", "cooling", "--lifecycle", "at-risk")
+    ok("segment", "add", "quiet", "--where", "lifecycle = at-risk")
+    ok("rule", "add", "dormant", "--lifecycle", "At Risk")
+    ok("care", "rule", "add", "all", "a call", "--lifecycle", "AtRisk")
+    stored = rows(shoppers, "SELECT filter FROM segments UNION ALL SELECT filter FROM rules "
+                  "UNION ALL SELECT selection FROM care_rules")  # fmt: skip
+    assert [json.loads(text) for (text,) in stored] == [
+        {"lifecycle": ["at-risk"]}, {"where": ["lifecycle = at-risk"]},
+        {"lifecycle": ["At Risk"]}, {"lifecycle": ["AtRisk"]},
+    ]  # fmt: skip
+    assert ids("--lifecycle", "at_risk") == [3]
+    assert ids("--segment", "cooling") == ids("--segment", "quiet") == [3]
+    listed = json.loads(ok("segment", "list", "--format", "json"))
+    assert [(r["segment"], r["customers"]) for r in listed] == [("cooling", 1), ("quiet", 1)]
+    ok("classify")
+    assert ids("--tag", "dormant") == [3]
+    cared = json.loads(ok("care", "--within", "12m", "--format", "json"))
+    assert cared and {r["customer_id"] for r in cared} == {3}
 
 
 def test_segment_save_is_the_hidden_old_name_of_segment_add(db_path):

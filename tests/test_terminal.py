@@ -393,6 +393,20 @@ def test_today_colours_overdue_red_and_due_today_yellow(people):
     assert ESC not in ok("today")
 
 
+def test_at_risk_reads_in_words_on_a_terminal_and_as_its_key_elsewhere(shoppers):
+    """The value at_risk (Carl) shows as "at risk" in bold yellow, as its header "At risk";
+    a pipe and the data formats keep at_risk."""
+    code, lines = on_terminal("report", "churn", "--rhythm", columns=120, raw=True)
+    assert code == 0
+    carl = next(line for line in lines if "Carl" in line)
+    assert f"{ESC}1;33mat risk{ESC}0m" in carl and "at_risk" not in carl
+    code, lines = on_terminal("report", "lifecycle", columns=120)
+    assert any(line.startswith("at risk ") for line in lines), lines
+    assert any("At risk" in line for line in lines) and "at_risk" not in "\n".join(lines)
+    assert any(line.startswith("at_risk ") for line in ok("report", "lifecycle").splitlines())
+    assert ",at_risk," in ok("report", "churn", "--rhythm", "--format", "csv")
+
+
 def test_the_dashboard_heading_is_inside_the_pager(people, tmp_path):
     paged = tmp_path / "paged.txt"
     pager = {"CRM_PAGER": f"sh -c 'cat > {paged}'"}
