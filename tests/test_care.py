@@ -178,6 +178,8 @@ def _own(year: int, *names: str) -> list[tuple[str, str]]:
 
 
 def test_a_festival_of_ones_own_comes_back_every_year(db_path):
+    err = fails(2, "care", "--holiday", "圣诞", db=db_path)
+    assert err.endswith("; add one of your own with crm care festival add NAME --date MM-DD\n")
     assert ok("care", "festival", "add", "圣诞节", "--date", "12-25") == (
         "Added festival 圣诞节: every year on 12-25 (next Fri 2026-12-25)\n"
     )

@@ -88,7 +88,12 @@ def all_festivals(conn: sqlite3.Connection) -> tuple[Festival, ...]:
 
 def find_festival(conn: sqlite3.Connection, text: str) -> Festival:
     """A built-in festival or one of the user's own by any of its names; InvalidInput."""
-    return festivals.find(text, all_festivals(conn))
+    try:
+        return festivals.find(text, all_festivals(conn))
+    except InvalidInput as exc:
+        raise InvalidInput(
+            f"{exc.message}; add one of your own with crm care festival add NAME --date MM-DD"
+        ) from None
 
 
 def festival_key(conn: sqlite3.Connection, text: str) -> str:
