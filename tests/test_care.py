@@ -132,7 +132,7 @@ def test_every_festival_name_is_one_the_library_knows():
     from tyme4py.festival import LunarFestival, SolarFestival
 
     for festival in festivals.FESTIVALS:
-        table = LunarFestival if festival.lunar else SolarFestival
+        table = SolarFestival if festival.calendar == festivals.GREGORIAN else LunarFestival
         assert festival.name in table.NAMES
 
 
@@ -153,7 +153,131 @@ def test_festival_list(db_path):
         ("2026-02-17", "spring-festival"),
     ]
     assert ok("care", "festivals").splitlines()[2].startswith("2027-01-01  new-year")
+    assert ok("care", "festivals") == ok("care", "festival", "list")  # its first name
     assert not db_path.exists()
+
+
+def test_qingming_is_a_solar_term_not_a_lunar_festival(db_path):
+    rows = json.loads(ok("care", "festival", "list", "--year", "2026", "--format", "json"))
+    calendars = {r["festival"]: r["calendar"] for r in rows}
+    assert calendars["qingming"] == "solar_term"  # 节气: 4 or 5 April, by the sun
+    assert calendars["mid-autumn"] == "lunar" and calendars["new-year"] == "gregorian"
+    assert "2026-04-05  qingming         清明节  Qingming                solar term  -231" in ok(
+        "care", "festival", "list", "--year", "2026"
+    )
+
+
+# --- festivals of one's own ---------------------------------------------------------------
+
+
+def _own(year: int, *names: str) -> list[tuple[str, str]]:
+    rows = json.loads(ok("care", "festival", "list", "--year", str(year), "-f", "json"))
+    return [
+        (r["falls_on"], r["festival"]) for r in rows if r["is_custom"] or r["festival"] in names
+    ]
+
+
+def test_a_festival_of_ones_own_comes_back_every_year(db_path):
+    err = fails(2, "care", "--holiday", "圣诞", db=db_path)
+    assert err.endswith("; add one of your own with crm care festival add NAME --date MM-DD\n")
+    assert ok("care", "festival", "add", "圣诞节", "--date", "12-25") == (
+        "Added festival 圣诞节: every year on 12-25 (next Fri 2026-12-25)\n"
+    )
+    assert ok("care", "festival", "add", "Company day", "--lunar", "8-15", "-q") == "Company day\n"
+    # A lunar 08-15 falls with 中秋 every year; Gregorian ones on their day.
+    for year in (2026, 2027, 2030):
+        own = _own(year, "mid-autumn")
+        moon = [d for d, key in own if key == "mid-autumn"]
+        assert [d for d, key in own if key == "Company day"] == moon
+        assert (f"{year}-12-25", "圣诞节") in own
+    row = next(
+        r for r in json.loads(ok("care", "festival", "list", "-f", "json")) if r["is_custom"]
+    )
+    assert row == {
+        "falls_on": "2026-12-25", "festival": "圣诞节", "name": "圣诞节", "english": None,
+        "calendar": "gregorian", "days_until": 33, "is_custom": True,
+    }  # fmt: skip
+
+
+def test_a_29_february_or_lunar_30th_falls_on_the_day_before_when_the_year_lacks_it(db_path):
+    ok("care", "festival", "add", "Leap day", "--date", "02-29")
+    ok("care", "festival", "add", "年尾", "--lunar", "12-30")
+    assert ("2027-02-28", "Leap day") in _own(2027) and ("2028-02-29", "Leap day") in _own(2028)
+    for year in (2024, 2025, 2026, 2027):  # the last day of the lunar year: 除夕, 29th or 30th
+        own = _own(year, "new-years-eve")
+        assert [d for d, k in own if k == "年尾"] == [d for d, k in own if k == "new-years-eve"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["X", "--date", "02-30"], "crm: --date '02-30' is not a month and day of any year"),
+        (["X", "--date", "13-01"], "crm: --date '13-01' is not a month and day of any year"),
+        (["X", "--date", "12/25"], "crm: --date '12/25' is not a month and day of any year"),
+        (["X", "--date", "2026-12-25"], "crm: --date '2026-12-25' is not a month and day"),
+        (["X", "--lunar", "08-31"], "crm: --lunar '08-31' is not a lunar month and day"),
+        (["X", "--lunar", "00-10"], "crm: --lunar '00-10' is not a lunar month and day"),
+        (["X"], "crm: give the festival's day with --date MM-DD or --lunar MM-DD (one)"),
+        (["X", "--date", "1-1", "--lunar", "1-1"], "crm: give the festival's day with"),
+        (["", "--date", "12-25"], "crm: festival name cannot be empty"),
+        (["  ", "--date", "12-25"], "crm: festival name cannot be empty"),
+        (["圣诞", "--date", "12-24"], "crm: festival 圣诞节 already exists (every year on 12-25)"),
+        (["ＸＭＡＳ", "--date", "12-24"], "crm: festival xmas already exists"),
+        (["中秋", "--date", "09-01"], "crm: 中秋 is the built-in festival 中秋节 Mid-Autumn"),
+        (["Mid-Autumn Festival", "--date", "09-01"], "crm: Mid-Autumn Festival is the built-in"),
+        (["all", "--date", "12-25"], "crm: 'all' names every festival in a care rule"),
+    ],
+)
+def test_bad_festivals_of_ones_own_are_refused(db_path, args, message):
+    ok("care", "festival", "add", "圣诞节", "--date", "12-25")
+    ok("care", "festival", "add", "xmas", "--date", "12-25")
+    err = fails(2, "care", "festival", "add", *args, db=db_path)
+    assert err.startswith(message) and len(err.splitlines()) == 1
+
+
+def test_deleting_a_festival_asks_first_and_refuses_one_a_rule_is_for(db_path):
+    ok("care", "festival", "add", "圣诞节", "--date", "12-25")
+    ok("care", "rule", "add", "圣诞", "贺卡 card")
+    assert fails(2, "care", "festival", "delete", "圣诞节", "--yes", db=db_path) == (
+        "crm: care rule 1 is for 圣诞节: delete it first (crm care rule delete 1)\n"
+    )
+    ok("care", "rule", "delete", "1")
+    assert fails(2, "care", "festival", "delete", "圣诞节", db=db_path) == (  # off a terminal
+        "crm: care festival delete asks for confirmation; add --yes to run it from a script\n"
+    )
+    assert fails(2, "care", "festival", "delete", "中秋", "--yes", db=db_path) == (
+        "crm: 中秋节 Mid-Autumn Festival is built in; only your own festivals can be deleted\n"
+    )
+    assert fails(3, "care", "festival", "delete", "Easter", "--yes", db=db_path) == (
+        "crm: no festival of your own named 'Easter'; yours: 圣诞节\n"
+    )
+    assert ok("care", "festival", "delete", "圣诞", "--yes") == (
+        "Deleted festival 圣诞节 (every year on 12-25).\n"
+    )
+    assert _own(2026) == []
+    ok("undo", "--yes")  # a delete is undone like any other change
+    assert _own(2026) == [("2026-12-25", "圣诞节")]
+
+
+def test_a_festival_of_ones_own_is_in_care_lists_remind_and_ics(cared, monkeypatch):
+    ok("care", "festival", "add", "Company anniversary", "--date", "12-01")
+    assert ok("care", "rule", "add", "company anniversary", "贺卡 card", "--tag", "vip") == (
+        "Added care rule 3: Company anniversary: 贺卡 card for --tag vip\n"
+    )
+    rows = json.loads(ok("care", "--holiday", "Company Anniversary", "--format", "json"))
+    assert [(r["falls_on"], r["festival"], r["customer_id"], r["actions"]) for r in rows] == [
+        ("2026-12-01", "Company anniversary", 1, ["greeting card", "贺卡 card"]),
+        ("2026-12-01", "Company anniversary", 2, ["greeting card", "贺卡 card"]),
+    ]
+    report = remind("--within", "2w")
+    assert [(f["falls_on"], f["festival"], f["customers"]) for f in report["festivals"]] == [
+        ("2026-12-01", "Company anniversary", 2)
+    ]
+    ics = ok("remind", "--within", "2w", "--format", "ics")
+    assert "SUMMARY:Company anniversary: 2 customers to greet" in ics
+    assert "UID:festival-Company anniversary-20261201@crmcli" in ics
+    assert ok("today") == ""  # a festival is no reason to call today
+    assert "Company anniversary" in ok("care", "rule", "list")
 
 
 # --- lunar birthdays and dates ------------------------------------------------------------

@@ -200,6 +200,7 @@ BEFORE: dict[str, list[list[str] | str]] = {
     "crm --db restored.db import all": [["export", "all", "-o", "backup.json"]],
     "CRM_KEY_FILE=~/.config/crm.key crm decrypt": [["encrypt"]],
     "crm segment delete shanghai-vips": [["segment", "save", "shanghai-vips", "--tag", "vip"]],
+    "crm care festival delete 圣诞节": [["care", "festival", "add", "圣诞节", "--date", "12-25"]],
 }
 
 

@@ -2,10 +2,12 @@
 upserts and keys, --map, rejects, refused imports creating nothing, re-importing our own
 export changing nothing, child rows from another database, vCard fields, empty files."""
 
+import contextlib
 import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import stat
 import sys
@@ -1243,3 +1245,185 @@ def test_a_row_of_nothing_but_a_guarded_tab_is_a_blank_line(cn, tmp_path):
     file.write_text("customer,item,amount\nC-1,Tea,5\n'\t,,\n", encoding="utf-8")
     result = crm("import", "purchases", str(file))
     assert "1 inserted, 0 updated, 0 unchanged, 0 rejected (1 row)" in result.stderr
+
+
+# The files of Chinese tools (tests/data/README.md says where each format comes from): how
+# each is encoded, and its header row.
+CHINESE_TOOLS = {
+    "outlook_zh.csv": ("gb18030", "英文称谓,名,中间名,姓,称谓,单位,部门,职务,商务地址 街道"),
+    "wps_contacts.csv": ("gb18030", "序号,姓名,性别,单位,部门,职务,手机,电话,电子邮件,QQ,微信"),
+    "excel_contacts_utf8.csv": ("utf-8-sig", "姓名,手机号码,电话,邮箱,公司,职位,城市,地址"),
+    "wecom_members.csv": ("utf-8-sig", "姓名,账号,别名,职务,部门,性别,手机,座机,个人邮箱,地址"),
+    "wecom_batch.csv": ("gb18030", "姓名,帐号,手机号,邮箱,所在部门,职位,性别,是否部门内领导"),
+    "dingtalk_contacts.csv": ("utf-8-sig", "姓名,工号,手机号,分机号,邮箱,企业邮箱,部门,职位"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHINESE_TOOLS))
+def test_the_chinese_tools_files_are_written_as_the_tools_write_them(name):
+    raw = (DATA / name).read_bytes()
+    encoding, header = CHINESE_TOOLS[name]
+    assert raw.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
+    with pytest.raises(UnicodeDecodeError) if encoding == "gb18030" else contextlib.nullcontext():
+        raw.decode("utf-8")
+    text = raw.decode(encoding)
+    assert text.replace('"', "").startswith(header)
+    assert text.count("\r\n") >= 3 and "\n" not in text.replace("\r\n", "")
+
+
+def test_a_chinese_outlook_export(cn):
+    result = crm("import", "customers", str(DATA / "outlook_zh.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert "Imported customers: 3 inserted" in result.stderr
+    people = by_name()
+    zhang = people["张伟"]  # 姓 + 名, family name first and no space
+    assert zhang["company"] == "华为技术有限公司" and zhang["title"] == "采购经理"
+    # 移动电话 first, the primary, though 商务电话 comes before it in the file
+    assert zhang["phones"] == ["+8613800138000", "+8675528780808"]
+    assert zhang["emails"] == ["zhang.wei@example.cn", "zw@example.com"]
+    assert (zhang["address"], zhang["city"], zhang["region"], zhang["country"]) == (
+        "坂田华为基地", "深圳市", "广东省", "中国",
+    )  # fmt: skip
+    assert zhang["birthday"] == "1985-03-14" and zhang["gender"] == "male"
+    assert zhang["tags"] == ["深圳", "重点客户"] and zhang["notes"] == "展会上认识。\n喜欢喝龙井。"
+    assert zhang["fields"] == {
+        "department": "企业业务部", "fax": "0755-28780809", "postal_code": "518129",
+        "website": "https://www.example.cn",
+    }  # fmt: skip
+    emily = people["Emily Chen"]  # an English name in Chinese Outlook: given name first
+    assert emily["national_id"] == "110105********002X"  # 身份证编号: the national ID, masked
+    assert emily["birthday"] is None and emily["gender"] is None  # 0/0/00 and 未指定
+    ouyang = people["欧阳芳"]  # its post-office boxes (商务地址 - 邮箱) are no emails
+    assert ouyang["emails"] == [] and ouyang["birthday"] == "1992-11-03"
+    ignored = result.stderr.split("Ignored columns: ")[1]
+    for column in ("英文称谓", "商务地址 - 邮箱", "办公地点", "引用者", "敏感度", "纪念日"):
+        assert column in ignored
+    assert "电子邮件类型" not in ignored  # known and skipped, like Outlook's E-mail Type
+
+
+def test_a_wps_contact_list_in_gb18030(cn):
+    result = crm("import", "customers", str(DATA / "wps_contacts.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert "Ignored columns" not in result.stderr  # 序号 is the row number, skipped
+    li = by_name()["李娜"]
+    assert li["phones"] == ["+8613912345670", "+861062345678"]  # 手机, then 电话
+    assert li["emails"] == ["lina@example.cn"] and li["gender"] == "female"
+    assert li["company"] == "星辰科技" and li["title"] == "市场总监"
+    assert li["fields"] == {"department": "市场部", "qq": "12345678", "wechat": "lina_wx"}
+    assert by_name()["王强"]["phones"] == ["+8613900139000"]
+
+
+def test_an_excel_contact_list_in_utf8(cn):
+    result = crm("import", "customers", str(DATA / "excel_contacts_utf8.csv"))
+    assert result.exit_code == 0, result.stderr
+    zhao = by_name()["赵敏"]
+    assert zhao["phones"] == ["+8613700137000", "+862083331234"]
+    assert zhao["emails"] == ["zhaomin@example.cn"] and zhao["city"] == "广州"
+    assert zhao["birthday"] == "1988-07-07" and zhao["tags"] == ["老客户", "茶客"]
+
+
+@pytest.mark.parametrize(
+    ("name", "ignored"),
+    [
+        ("wecom_members.csv", "账号, 别名"),
+        ("wecom_batch.csv", "帐号, 是否部门内领导, 排序, 别名, 禁用, 禁用项说明：(0-启用;1-禁用)"),
+    ],
+)
+def test_a_wecom_member_export(cn, name, ignored):
+    result = crm("import", "customers", str(DATA / name))
+    assert result.exit_code == 0, result.stderr
+    assert f"Ignored columns: {ignored} (map them" in result.stderr
+    first = customers_json()[0]
+    assert first["title"] in ("销售经理", "产品经理")  # 职务 / 职位
+    assert len(first["phones"]) == 2 and first["phones"][0].startswith("+861")  # 手机 first
+    assert first["emails"] and first["fields"]["department"]  # 个人邮箱 / 邮箱, 部门 / 所在部门
+
+
+def test_a_dingtalk_export(cn):
+    result = crm("import", "customers", str(DATA / "dingtalk_contacts.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert "Ignored columns: 工号, 分机号, 办公地点, 入职时间 (map them" in result.stderr
+    chen = by_name()["陈晨"]
+    assert chen["phones"] == ["+8618800188000"]  # 分机号 8021 is no phone of theirs
+    assert chen["emails"] == ["chenchen@example.com", "chen.chen@corp.example.cn"]
+    assert chen["title"] == "大客户经理" and chen["notes"] == "负责华东区"
+    assert chen["fields"] == {"department": "销售一部"}
+
+
+def test_the_ids_of_a_tool_become_the_external_id_with_map(cn):
+    file = DATA / "wecom_members.csv"
+    ok("import", "customers", str(file), "--map", "账号=external_id")
+    ok("import", "customers", str(file), "--map", "账号=external_id")  # the next export
+    assert sorted(c["external_id"] for c in customers_json()) == ["WuJing", "ZhouJie"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "phones"),
+    [
+        (
+            "电话,手机,姓名\n010-62345678,13912345678,王芳\n",
+            "王芳",
+            ["+8613912345678", "+861062345678"],
+        ),
+        ("姓名,手机,电话\n王芳,13912345678,139 1234 5678\n", "王芳", ["+8613912345678"]),
+        ("姓,名,手机\n欧阳,芳,13912345678\n", "欧阳芳", ["+8613912345678"]),
+        ("姓名,姓,名\n王小芳,王,芳\n", "王小芳", []),
+        ("名,中间名,姓\nAnna,Maria,Smith\n", "Anna Maria Smith", []),
+    ],
+)
+def test_columns_that_feed_one_field_together(cn, tmp_path, text, name, phones):
+    file = tmp_path / "list.csv"
+    file.write_text(text, encoding="utf-8")
+    ok("import", "customers", str(file))
+    assert by_name()[name]["phones"] == phones
+
+
+def _documented_columns() -> dict[str, list[tuple[str, str | None]]]:
+    """docs/transfer.md's tables of recognised columns: heading -> [(column, field)]."""
+    text = (Path(__file__).parent.parent / "docs" / "transfer.md").read_text(encoding="utf-8")
+    section = text.split("### Columns crm recognises, tool by tool\n", 1)[1].split("\n### ")[0]
+    tables: dict[str, list[tuple[str, str | None]]] = {}
+    heading = ""
+    for line in section.splitlines():
+        if line.startswith("#### "):
+            heading = line[5:]
+            tables[heading] = []
+        elif heading and line.startswith("| ") and not line.startswith(("| field", "| ---")):
+            what, columns = line.strip("|").split(" | ")
+            field = {"skipped": "-", "listed as ignored": None}.get(what.strip(), what.strip("` "))
+            tables[heading] += [(c, field) for c in re.findall(r"`([^`]+)`", columns)]
+    return tables
+
+
+DOCUMENTED_FILES = {
+    "Chinese Excel and WPS": ["wps_contacts.csv", "excel_contacts_utf8.csv", "gbk_customers.csv"],
+    "企业微信 (WeCom)": ["wecom_members.csv", "wecom_batch.csv"],
+    "钉钉 (DingTalk)": ["dingtalk_contacts.csv"],
+    "Outlook in Chinese": ["outlook_zh.csv"],
+    "Outlook": ["outlook.csv", "outlook_windows.csv"],
+    "Google Contacts": ["google_contacts.csv", "google_yearless.csv"],
+}
+
+
+def test_the_docs_list_every_recognised_column_as_the_code_maps_it():
+    from crmcli.transfer import importers
+    from crmcli.transfer.sources import open_records
+
+    tables = _documented_columns()
+    assert set(DOCUMENTED_FILES) < set(tables)
+    listed: dict[str, set[str]] = {kind: set() for kind in importers.ALIASES}
+    for heading, pairs in tables.items():
+        kind = next((k for k in importers.ALIASES if f"`crm import {k}`" in heading), "customers")
+        mapper = importers.Mapper(kind, [], keep_unknown=False)
+        files = DOCUMENTED_FILES.get(heading, [])
+        for name in files:  # the tool's header as a whole (Outlook's Title beside Job Title)
+            source = open_records(str(DATA / name), None, None)
+            mapper.plan(source.columns)
+            missing = [c for c in source.columns if c not in {p[0] for p in pairs}]
+            assert not missing, f"{heading}: {name} has columns the docs do not list: {missing}"
+        wrong = [(c, f, mapper.target(c)) for c, f in pairs if mapper.target(c) != f]
+        assert not wrong, f"{heading}: (column, documented, mapped) {wrong}"
+        listed[kind] |= {importers.header_key(c) for c, _ in pairs}
+    for kind, aliases in importers.ALIASES.items():
+        unlisted = sorted(set(aliases) - listed[kind])
+        assert not unlisted, f"{kind} columns the docs do not list: {unlisted}"

@@ -46,6 +46,7 @@ RUNS: dict[str, tuple[str, ...]] = {
     "report value": (),
     "report churn": (),
     "care": ("--within", "12m"),
+    "care festival list": (),
     "care festivals": (),
     "care rule list": (),
     "feedback list": (),

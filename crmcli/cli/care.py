@@ -1,5 +1,5 @@
-"""Holiday care: `crm care` (whom to greet for which festival), `crm care festivals`,
-`crm care rule add|list|delete`."""
+"""Holiday care: `crm care` (whom to greet for which festival), `crm care festival
+add|list|delete` (the festivals, and the user's own), `crm care rule add|list|delete`."""
 
 import sys
 from collections.abc import Mapping
@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.app import app, output, reading, writing
-from crmcli.cli.options import FormatOption, QuietOption, filter_options
+from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm, filter_options
 from crmcli.cli.output import Format, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    import sqlite3
+
     from crmcli.records.filters import CustomerFilter
 
 care_app = typer.Typer(
@@ -26,6 +28,11 @@ rule_app = typer.Typer(
     help="Care rules: a festival, an action, and whom it is for.", no_args_is_help=True
 )
 care_app.add_typer(rule_app, name="rule")
+festival_app = typer.Typer(
+    help="Festivals: the built-in ones and your own yearly ones (Christmas, anniversaries).",
+    no_args_is_help=True,
+)
+care_app.add_typer(festival_app, name="festival")
 
 HolidayOption = Annotated[
     str | None,
@@ -39,26 +46,26 @@ CARE_TABLE = ("falls_on", "festival_name", "customer", "phone", "care")
 
 
 def _window(
-    holiday: str | None, year: int | None, within: str | None, today: date
+    conn: "sqlite3.Connection",
+    holiday: str | None,
+    year: int | None,
+    within: str | None,
+    today: date,
 ) -> list[tuple[object, date]]:
-    """(festival, day) pairs the options ask for."""
+    """(festival, day) pairs the options ask for, of the built-in festivals and the user's."""
     from crmcli.core import festivals
     from crmcli.records import care
 
-    if year is not None and within is not None:
-        raise InvalidInput("give --year or --within, not both")
-    within = within or "1m"
-
-    only = None
-    if holiday is not None:
-        key = care.festival_key(holiday)
-        only = None if key == care.ALL else festivals.BY_KEY[key]
+    every = care.all_festivals(conn)
+    chosen = every
+    if holiday is not None and care.festival_key(conn, holiday) != care.ALL:
+        chosen = (care.find_festival(conn, holiday),)
     if year is not None:
-        return list(festivals.in_window(date(year, 1, 1), date(year, 12, 31), only))
-    if only is not None:
-        return [(only, festivals.next_on(only, today))]
-    until = dates.parse_period(within, option="--within", allow_zero=True).after(today)
-    return list(festivals.in_window(today, until))
+        return list(festivals.in_window(date(year, 1, 1), date(year, 12, 31), chosen))
+    if chosen is not every:
+        return [(chosen[0], festivals.next_on(chosen[0], today))]
+    until = dates.parse_period(within or "1m", option="--within", allow_zero=True).after(today)
+    return list(festivals.in_window(today, until, every))
 
 
 @care_app.callback(invoke_without_command=True)
@@ -82,9 +89,11 @@ def care_list(
         return
     from crmcli.records import care
 
+    if year is not None and within is not None:
+        raise InvalidInput("give --year or --within, not both")
     today = clock.today()
-    days = _window(holiday, year, within, today)
     with reading(ctx) as conn:
+        days = _window(conn, holiday, year, within, today)
         rows = care.care_list(conn, days, today=today)  # type: ignore[arg-type]
         rules = care.has_rules(conn)
     out = output(ctx, fmt, quiet)
@@ -109,44 +118,98 @@ def care_list(
         out.rows(shown, columns, key="customer_id")
 
 
-@care_app.command("festivals")
+CALENDARS_SHOWN = {"solar_term": "solar term"}  # the table's words for JSON's values
+
+
+@festival_app.command("list")
+@care_app.command("festivals", hidden=True)  # its first name, kept for scripts
 def festival_list(
     ctx: typer.Context,
     year: YearOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """The festivals and the day each falls on: the next twelve months, or one year.
+    """The festivals, built-in and your own, and the day each falls on: the next twelve
+    months, or one year.
 
-    Example: crm care festivals --year 2026
+    Example: crm care festival list --year 2026
     """
-    from crmcli.core import festivals
+    from crmcli.records import care
 
     today = clock.today()
     if year is not None:
-        days = festivals.in_window(date(year, 1, 1), date(year, 12, 31))
+        start, end = date(year, 1, 1), date(year, 12, 31)
     else:
-        days = festivals.in_window(today, dates.add_offset(today, 1, 1, "y") - timedelta(days=1))
-    rows = [
-        {
-            "falls_on": day.isoformat(),
-            "festival": f.key,
-            "name": f.name,
-            "english": f.english,
-            "calendar": "lunar" if f.lunar else "gregorian",
-            "days_until": (day - today).days,
-        }
-        for f, day in days
-    ]
-    output(ctx, fmt).rows(
-        rows, ("falls_on", "festival", "name", "english", "calendar", "days_until")
+        start, end = today, dates.add_offset(today, 1, 1, "y") - timedelta(days=1)
+    with reading(ctx) as conn:
+        rows: list[Mapping[str, Any]] = list(care.festival_days(conn, start, end, today=today))
+    if fmt is Format.table:
+        rows = [{**r, "calendar": CALENDARS_SHOWN.get(r["calendar"], r["calendar"])} for r in rows]
+    output(ctx, fmt).rows(rows, care.FESTIVAL_COLUMNS)
+
+
+@festival_app.command("add")
+def festival_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Its name, e.g. 圣诞节 or 'Company anniversary'.")],
+    on: Annotated[
+        str | None,
+        typer.Option("--date", metavar="MM-DD", help="Every year on this Gregorian day: 12-25."),
+    ] = None,
+    lunar: Annotated[
+        str | None,
+        typer.Option("--lunar", metavar="MM-DD", help="Every year on this lunar day: 08-08."),
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Add a yearly festival of your own, on a Gregorian (--date) or lunar (--lunar) month
+    and day. It appears wherever the built-in ones do: care rules and lists, crm remind.
+
+    Example: crm care festival add 圣诞节 --date 12-25
+    """
+    from crmcli.core import festivals
+    from crmcli.records import care
+
+    today = clock.today()
+    with writing(ctx) as conn:
+        festival = care.add_festival(conn, name, on=on, lunar=lunar)
+    day = festivals.next_on(festival, today)
+    output(ctx, quiet=quiet).done(
+        f"Added festival {festival.name}: {festivals.describe(festival)} "
+        f"(next {dates.show_day(day)})",
+        festival.name,
     )
+
+
+@festival_app.command("delete")
+def festival_delete(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The name of a festival of your own.")],
+    yes: YesOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Delete a festival of your own (not while a care rule is for it).
+
+    Example: crm care festival delete 圣诞节 --yes
+    """
+    from crmcli.core import festivals
+    from crmcli.records import care
+
+    with reading(ctx) as conn:
+        festival = care.deletable_festival(conn, name)
+    shown = f"festival {festival.name} ({festivals.describe(festival)})"
+    confirm(f"Delete {shown}?", yes, command="care festival delete")
+    with writing(ctx) as conn:
+        care.delete_festival(conn, name)
+    output(ctx, quiet=quiet).done(f"Deleted {shown}.", festival.name)
 
 
 @rule_app.command("add")
 @filter_options
 def rule_add(
     ctx: typer.Context,
-    festival: Annotated[str, typer.Argument(help="中秋, 春节, mid-autumn, ... or 'all'.")],
+    festival: Annotated[
+        str, typer.Argument(help="中秋, 春节, mid-autumn, one of your own, ... or 'all'.")
+    ],
     action: Annotated[str, typer.Argument(help="What to do, e.g. '月饼礼盒 mooncake gift'.")],
     quiet: QuietOption = False,
     selection: "CustomerFilter | None" = None,
@@ -159,8 +222,8 @@ def rule_add(
     from crmcli.records import care
 
     assert selection is not None
-    key = care.festival_key(festival)
     with writing(ctx) as conn:
+        key = care.festival_key(conn, festival)
         rule_id = care.add_rule(conn, key, action, selection, today=clock.today())
         record = next(r for r in care.list_rules(conn) if r["id"] == rule_id)
     output(ctx, quiet=quiet).done(

@@ -1,4 +1,11 @@
-"""Holiday care (节日关怀): rules saying whom to greet, and how, for each festival.
+"""Holiday care (节日关怀): the user's own festivals, and rules saying whom to greet, and how,
+for each festival.
+
+The festivals are the built-in ones (crmcli.core.festivals) and the user's own yearly ones
+(`crm care festival add`, table `custom_festivals`): a name and a Gregorian or lunar month
+and day. Wherever festivals are listed or looked up (care lists, rules, `crm remind`) both
+count: `all_festivals`. A festival of one's own is found by its name (with or without 节,
+ignoring case and width), which no other festival may share.
 
 A care rule is a festival (or `all` of them), an action (`月饼礼盒 mooncake gift box`, `拜年
 call`) and a customer selection in the shared filter language (crmcli.records.filters: tags,
@@ -24,6 +31,22 @@ from crmcli.records import filters, segments
 from crmcli.records.filters import CustomerFilter
 
 ALL = "all"  # a rule for every festival
+
+
+class FestivalDay(TypedDict):
+    """One festival on one day, as `crm care festival list` lists it."""
+
+    falls_on: str  # ISO date
+    festival: str  # its key (a user's own festival: its name)
+    name: str
+    english: str | None  # None for a user's own festival
+    calendar: str  # gregorian, lunar or solar_term (清明)
+    days_until: int
+    is_custom: bool
+
+
+FESTIVAL_COLUMNS = tuple(FestivalDay.__annotations__)
+RESERVED = {ALL, "*", "全部"}  # names of every festival in a care rule
 
 
 class CareRule(TypedDict):
@@ -57,11 +80,116 @@ class CareDue(TypedDict):
 CARE_COLUMNS = tuple(CareDue.__annotations__)
 
 
-def festival_key(text: str) -> str:
+def all_festivals(conn: sqlite3.Connection) -> tuple[Festival, ...]:
+    """The built-in festivals, then the user's own, in the order they were added."""
+    rows = conn.execute("SELECT name, calendar, month, day FROM custom_festivals ORDER BY id")
+    return festivals.FESTIVALS + tuple(festivals.custom(*row) for row in rows)
+
+
+def find_festival(conn: sqlite3.Connection, text: str) -> Festival:
+    """A built-in festival or one of the user's own by any of its names; InvalidInput."""
+    try:
+        return festivals.find(text, all_festivals(conn))
+    except InvalidInput as exc:
+        raise InvalidInput(
+            f"{exc.message}; add one of your own with crm care festival add NAME --date MM-DD"
+        ) from None
+
+
+def festival_key(conn: sqlite3.Connection, text: str) -> str:
     """A festival's key from what a user typed, or `all`."""
-    if validate.fold(text) in (ALL, "*", "全部"):
+    if validate.fold(text) in RESERVED:
         return ALL
-    return festivals.find(text).key
+    return find_festival(conn, text).key
+
+
+def add_festival(
+    conn: sqlite3.Connection, name: str, *, on: str | None, lunar: str | None
+) -> Festival:
+    """Store a festival of the user's own, every year on `on` (Gregorian `MM-DD`) or `lunar`
+    (lunar `MM-DD`); returns it. Raises InvalidInput for a bad or missing day, an empty
+    name, or a name another festival (built-in or own) answers to."""
+    if (on is None) == (lunar is None):
+        raise InvalidInput("give the festival's day with --date MM-DD or --lunar MM-DD (one)")
+    calendar = festivals.GREGORIAN if lunar is None else festivals.LUNAR
+    option = "--date" if lunar is None else "--lunar"
+    month, day = festivals.month_day(on or lunar or "", calendar, option)
+    clean = validate.text("festival name", name)
+    if validate.fold(clean) in RESERVED:
+        raise InvalidInput(f"{clean!r} names every festival in a care rule; choose another name")
+    festival = festivals.custom(clean, calendar, month, day)
+    for other in all_festivals(conn):
+        if festivals.names(festival) & festivals.names(other):
+            if other.is_custom:
+                raise InvalidInput(
+                    f"festival {other.name} already exists ({festivals.describe(other)})"
+                )
+            raise InvalidInput(
+                f"{clean} is the built-in festival {festivals.label(other)} ({other.key}); "
+                "give your own festival another name"
+            )
+    conn.execute(
+        "INSERT INTO custom_festivals (name, name_key, calendar, month, day, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (clean, validate.fold(clean), calendar, month, day, clock.timestamp()),
+    )
+    return festival
+
+
+def deletable_festival(conn: sqlite3.Connection, text: str) -> Festival:
+    """One of the user's own festivals, by any of its names, that may be deleted. Raises
+    NotFound when there is none, InvalidInput for a built-in one or one a care rule is for
+    (deleting it would leave the rule for a festival that no longer comes)."""
+    every = all_festivals(conn)
+    try:
+        festival = festivals.find(text, every)
+    except InvalidInput:
+        own = [f.name for f in every if f.is_custom]
+        yours = f"; yours: {', '.join(own)}" if own else "; you have none"
+        raise NotFound(f"no festival of your own named {text.strip()!r}{yours}") from None
+    if not festival.is_custom:
+        raise InvalidInput(
+            f"{festivals.label(festival)} is built in; only your own festivals can be deleted"
+        )
+    rules = [r[0] for r in conn.execute(
+        "SELECT id FROM care_rules WHERE festival = ? ORDER BY id", (festival.key,)
+    )]  # fmt: skip
+    if len(rules) == 1:
+        raise InvalidInput(
+            f"care rule {rules[0]} is for {festival.name}: delete it first "
+            f"(crm care rule delete {rules[0]})"
+        )
+    if rules:
+        raise InvalidInput(
+            f"care rules {', '.join(map(str, rules))} are for {festival.name}: delete them "
+            "first (crm care rule delete ID)"
+        )
+    return festival
+
+
+def delete_festival(conn: sqlite3.Connection, text: str) -> Festival:
+    """Delete one of the user's own festivals (`deletable_festival` says which); returns it."""
+    festival = deletable_festival(conn, text)
+    conn.execute("DELETE FROM custom_festivals WHERE name = ?", (festival.key,))
+    return festival
+
+
+def festival_days(
+    conn: sqlite3.Connection, start: date, end: date, *, today: date
+) -> list[FestivalDay]:
+    """Every festival, built-in and the user's own, on each day it falls in [start, end]."""
+    return [
+        {
+            "falls_on": day.isoformat(),
+            "festival": f.key,
+            "name": f.name,
+            "english": f.english,
+            "calendar": f.calendar,
+            "days_until": (day - today).days,
+            "is_custom": f.is_custom,
+        }
+        for f, day in festivals.in_window(start, end, all_festivals(conn))
+    ]
 
 
 def describe(selection: CustomerFilter) -> str:
@@ -107,7 +235,8 @@ def _rule_record(conn: sqlite3.Connection, row: sqlite3.Row, broken_ok: bool = F
             raise
         record["selection"] = "(a broken filter)"
     key = record["festival"]
-    record["festival_name"] = "every festival" if key == ALL else festivals.BY_KEY[key].name
+    named = {f.key: f.name for f in all_festivals(conn)}
+    record["festival_name"] = "every festival" if key == ALL else named.get(key, key)
     return cast(CareRule, record)
 
 

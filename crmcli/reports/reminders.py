@@ -138,7 +138,7 @@ class FestivalDue(TypedDict):
     customers: int
     care: str  # each action and how many customers get it
     greet: list[Greeting]
-    name: str  # the festival's Chinese and English names
+    name: str  # the festival's Chinese and English names (a user's own: its name)
 
 
 class FeedbackDue(Named):
@@ -832,7 +832,8 @@ def _festivals(window: Window) -> list[FestivalDue]:
     if not care.has_rules(window.conn):
         return []
     found: list[FestivalDue] = []
-    for festival, day in festivals.in_window(window.today, window.until):
+    every = care.all_festivals(window.conn)  # the built-in ones and the user's own
+    for festival, day in festivals.in_window(window.today, window.until, every):
         if not care.covered(window.conn, festival):
             continue
         rows = care.care_list(window.conn, [(festival, day)], today=window.today)
@@ -858,19 +859,22 @@ def _festivals(window: Window) -> list[FestivalDue]:
                     }
                     for r in rows
                 ],
-                "name": f"{festival.name} {festival.english}",
+                "name": festivals.label(festival),
             }
         )
     return found
 
 
 def _festival_event(row: FestivalDue, window: Window) -> Event:
+    import shlex
+
     day = date.fromisoformat(row["falls_on"])
     details = [
         f"{g['customer_name']} (#{g['customer_id']}): {'; '.join(g['actions'])}"
         for g in row["greet"]
     ]
-    details.append(f"List: crm care --holiday {row['festival']} --year {day.year}")
+    holiday = shlex.quote(row["festival"])  # a user's own festival: its name, maybe spaced
+    details.append(f"List: crm care --holiday {holiday} --year {day.year}")
     return Event(
         uid=f"festival-{row['festival']}-{day:%Y%m%d}@crmcli",
         day=day,

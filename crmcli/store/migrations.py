@@ -885,6 +885,28 @@ def m018_purchase_summaries(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m019_custom_festivals(conn: sqlite3.Connection) -> None:
+    """The user's own yearly festivals (Christmas, a company anniversary), beside the built-in
+    ones of crmcli.core.festivals: a name, unique by its folded form (`name_key`, as names
+    are matched), and a month and day of the Gregorian or the lunar calendar. Care rules
+    name one by its name (`care_rules.festival`)."""
+    execute_script(
+        conn,
+        """
+        CREATE TABLE custom_festivals (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            name_key TEXT NOT NULL UNIQUE,
+            calendar TEXT NOT NULL CHECK (calendar IN ('gregorian', 'lunar')),
+            month INTEGER NOT NULL CHECK (month BETWEEN 1 AND 12),
+            day INTEGER NOT NULL CHECK (day BETWEEN 1 AND 31),
+            created_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -4,7 +4,8 @@ Each row is validated by the very functions `crm add`/`crm edit` (customers.prep
 `crm buy` (purchases.prepare_line), `crm log` (interactions.prepare) and `crm task add`
 use, so an import accepts exactly what those commands accept. Columns are mapped to fields
 by a whitelist of known headers (our own export's names, Google Contacts and Outlook CSV
-headers, common Chinese headers such as 姓名 手机 邮箱), overridable with `--map`.
+headers, Chinese Outlook, 企业微信 and 钉钉 exports, the headers of Chinese Excel and WPS lists
+such as 姓名 手机 邮箱; docs/transfer.md lists them all), overridable with `--map`.
 
 The caller runs the whole import inside one write transaction. A row that fails is rolled
 back to its savepoint and reported to `on_reject`; the caller decides whether the rest is
@@ -47,7 +48,8 @@ CUSTOMER_TARGETS = (
     "city", "region",
     "country", "industry", "company_size", "source", "national_id", "notes",
     "preferred_channel", "preferred_time", "external_id", "referred_by", "cadence_days",
-    "phone", "email", "tags", "stage", "fields", "related", "first_name", "middle_name",
+    "phone", "mobile", "email", "tags", "stage", "fields", "related", "first_name",
+    "middle_name",
     "last_name",
     "street", "id", "created_at",
 )  # fmt: skip
@@ -83,8 +85,8 @@ CUSTOMER_ALIASES = _aliases(
         "name": ("name", "full name", "display name", "contact name", "姓名", "名字", "客户名称",
                  "客户姓名", "客户", "联系人"),
         "first_name": ("first name", "given name", "名"),
-        "middle_name": ("middle name", "additional name"),
-        "last_name": ("last name", "family name", "surname", "姓"),
+        "middle_name": ("middle name", "additional name", "中间名"),
+        "last_name": ("last name", "family name", "surname", "姓", "姓氏"),
         "kind": ("kind", "type", "类型"),
         "company": ("company", "organization", "organisation", "organization name",
                     "organization 1 name", "company name", "公司", "单位", "公司名称",
@@ -97,12 +99,16 @@ CUSTOMER_ALIASES = _aliases(
         "address": ("address", "address 1 formatted", "postal address", "business address",
                     "home address", "地址", "联系地址",
                     "通讯地址", "住址"),
-        "street": ("address 1 street", "business street", "home street", "street"),
-        "city": ("city", "address 1 city", "business city", "home city", "城市", "所在城市"),
+        "street": ("address 1 street", "business street", "home street", "street",
+                   "商务地址 街道", "住宅地址 街道"),
+        "city": ("city", "address 1 city", "business city", "home city", "城市", "所在城市",
+                 "商务地址 市/县", "住宅地址 市/县"),
         "region": ("region", "state", "province", "address 1 region", "business state",
-                   "home state", "省份", "省", "地区"),
+                   "home state", "省份", "省", "地区", "商务地址 省/市/自治区",
+                   "住宅地址 省/市/自治区"),
         "country": ("country", "address 1 country", "business country region",
-                    "home country region", "business country", "home country", "国家"),
+                    "home country region", "business country", "home country", "国家",
+                    "国家/地区", "商务地址 国家/地区", "住宅地址 国家/地区"),
         "industry": ("industry", "行业"),
         "company_size": ("company size", "公司规模", "规模"),
         "source": ("source", "channel source", "来源", "渠道", "客户来源"),
@@ -112,32 +118,40 @@ CUSTOMER_ALIASES = _aliases(
                         "identity number", "citizen id", "citizen id number", "resident id",
                         "resident id number", "身份证", "身份证号", "身份证号码", "居民身份证",
                         "居民身份证号码", "公民身份号码", "证件号", "证件号码", "身份证件号",
-                        "身份证件号码"),
-        "notes": ("notes", "note", "备注", "说明"),
+                        "身份证件号码", "身份证编号"),
+        "notes": ("notes", "note", "备注", "说明", "附注"),
         "preferred_channel": ("preferred channel", "偏好渠道"),
         "preferred_time": ("preferred time", "偏好时间"),
         "external_id": ("external id", "customer number", "客户编号", "编号"),
         "referred_by": ("referred by", "推荐人"),
         "cadence_days": ("cadence days", "cadence"),
-        "phone": ("phone", "phones", "mobile", "mobile phone", "cell", "telephone", "tel",
-                  "business phone", "business phone 2", "home phone", "home phone 2",
-                  "primary phone", "other phone", "car phone", "company main phone",
-                  "手机", "手机号", "手机号码", "电话", "联系电话", "座机", "移动电话"),
+        # A mobile number comes before the other phones (it is the primary one), whatever
+        # the order of the columns: Chinese Outlook puts 商务电话 before 移动电话.
+        "mobile": ("mobile", "mobile phone", "cell", "手机", "手机号", "手机号码", "移动电话"),
+        "phone": ("phone", "phones", "telephone", "tel", "business phone", "business phone 2",
+                  "home phone", "home phone 2", "primary phone", "other phone", "car phone",
+                  "company main phone", "电话", "电话号码", "联系电话", "座机", "固定电话",
+                  "办公电话", "商务电话", "商务电话 2", "住宅电话", "住宅电话 2", "主要电话",
+                  "其他电话", "车载电话", "单位主要电话"),
         "email": ("email", "emails", "e mail", "email address", "e mail address",
                   "e mail 2 address", "e mail 3 address", "邮箱", "电子邮件", "电子邮箱",
-                  "邮件"),
-        "tags": ("tags", "tag", "labels", "group membership", "categories", "标签", "分组"),
+                  "邮件", "邮箱地址", "个人邮箱", "企业邮箱", "电子邮件地址", "电子邮件 2 地址",
+                  "电子邮件 3 地址"),
+        "tags": ("tags", "tag", "labels", "group membership", "categories", "标签", "分组",
+                 "类别"),
         "stage": ("stage", "阶段"),
         "fields": ("fields",),
         "related": ("related", "related people"),
         "field:wechat": ("wechat", "微信", "微信号"),
         "field:qq": ("qq", "qq号"),
         "field:department": ("department", "organization department",
-                             "organization 1 department", "部门"),
+                             "organization 1 department", "部门", "所在部门"),
         "field:postal_code": ("postal code", "zip", "address 1 postal code",
-                              "business postal code", "home postal code", "邮编"),
-        "field:website": ("website", "web page", "website 1 value", "网址"),
-        "field:fax": ("business fax", "home fax", "other fax", "fax", "传真"),
+                              "business postal code", "home postal code", "邮编", "邮政编码",
+                              "商务地址 邮政编码", "住宅地址 邮政编码"),
+        "field:website": ("website", "web page", "website 1 value", "网址", "网页"),
+        "field:fax": ("business fax", "home fax", "other fax", "fax", "传真", "商务传真",
+                      "住宅传真", "其他传真"),
         "id": ("id",),
         "created_at": ("created at",),
         # Derived columns (`crm list --classes`, `crm export customers`): computed, not data.
@@ -147,7 +161,9 @@ CUSTOMER_ALIASES = _aliases(
               "e mail 2 label", "phone 1 type", "phone 2 type", "phone 3 type", "phone 1 label",
               "phone 2 label", "phone 3 label", "address 1 type", "address 1 label",
               "website 1 type", "website 1 label", "e mail display name",
-              "e mail 2 display name", "e mail type", "序号",
+              "e mail 2 display name", "e mail type", "e mail 3 type", "e mail 3 display name",
+              "序号", "电子邮件类型", "电子邮件显示名称", "电子邮件 2 类型", "电子邮件 2 显示名",
+              "电子邮件 3 类型", "电子邮件 3 显示名",
               # derived classes of `crm export customers --classes`: computed, not imported
               "lifecycle", "abc", "frequency tier", "value tier"),
     }
@@ -629,7 +645,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Placeholders spreadsheets and Outlook write for "no value".
 _EMPTY = {
     "0/0/00", "0/0/0000", "00/00/0000", "unspecified", "n/a", "none", "null", "-", "--", "?",
-    "unknown", "tbd", "未知", "无", "—",
+    "unknown", "tbd", "未知", "未指定", "无", "—",
 }  # fmt: skip
 
 
@@ -678,7 +694,7 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
             raw.values.setdefault("kind", "organisation")
     if "address" not in raw.values and _one(values, "street"):
         raw.values["address"] = " ".join(_one(values, "street").split())  # type: ignore[union-attr]
-    raw.phones = _split(values.get("phone", []), _SPLIT_PHONES)
+    raw.phones = _split(values.get("mobile", []) + values.get("phone", []), _SPLIT_PHONES)
     raw.emails = _split(values.get("email", []), _SPLIT_EMAILS)
     for target, items in values.items():
         if target.startswith("field:"):
