@@ -28,6 +28,7 @@ from itertools import islice
 from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
+from crmcli.cli.display import shown
 
 # A style is a meaning, drawn as SGR codes; None is no style.
 STYLES = {
@@ -49,11 +50,15 @@ Styler = Callable[[Mapping[str, Any], str], Style]
 
 
 class Screen(NamedTuple):
-    """The terminal a table is drawn for: its size, and whether to colour."""
+    """The terminal a table is drawn for: its size, whether to colour, and how amounts and
+    phones read there (crmcli.cli.display): CNY in 万 or not, and the user's own region,
+    whose phones are in national format."""
 
     columns: int
     lines: int
     color: bool
+    wan: bool = False
+    region: str | None = None
 
 
 def screen(color: bool) -> Screen:
@@ -119,17 +124,20 @@ def meaning(row: Mapping[str, Any], column: str) -> Style:
     return None
 
 
-# Cells kept whole (never cut): numbers and amounts, dates and times, emails, phones, #ids.
+# A currency symbol before an amount (crmcli.cli.display): `¥`, `US$`, `HK$`, `€`, `R$`.
+_SYMBOL = r"(?:[A-Za-z]{0,3}[$¢£¤¥֏؋৲৳৻૱௹฿៛₠-⃀﷼＄￠￡￥￦])"
+# Cells kept whole (never cut): numbers and amounts (`¥1,299.50`, `¥12.35万`), dates and
+# times, emails, phones (`+86 133 7955 3028`, `(415) 555-0100`), #ids.
 _ATOMIC = (
-    r"[-+]?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"
+    rf"[-+]?{_SYMBOL}?[\d,]*\d(\.\d+)?万?%?( [A-Z]{{3}})?"
     r"|\d{4}-\d\d-\d\d([T ][\d:.]+([+-]\d\d:?\d\d|Z)?)?"
     r"|[^\s@]+@[^\s@]+"
-    r"|\+?\d[\d -]{5,}\d"
+    r"|[+(]?\d[\d ()-]{5,}\d"
     r"|#\d+"
     r"|[A-Z]{3}"  # a currency
 )
 _ID_TAIL = re.compile(r" \(#\d+\)$")  # a customer named with its id: never cut
-_NUMBER = r"-?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"  # not +8613...: a phone
+_NUMBER = rf"-?{_SYMBOL}?[\d,]*\d(\.\d+)?万?%?( [A-Z]{{3}})?"  # not +8613...: a phone
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
 _SEPARATOR = 3  # " │ "
 # Left out first when a table does not fit, then columns from the right; cut first, too.
@@ -292,10 +300,13 @@ def cut(text: str, room: int) -> str:
     return "".join(out) + "…"
 
 
-def text_of(value: Any, color: bool = False) -> str:
+def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
     """A value as one line of a terminal table: a line break shows as `⏎`, a tab as a
-    space, other control characters escaped; lists joined by commas. A search hit's
-    matches are marked `[..]` without colour (with colour they are highlighted)."""
+    space, other control characters escaped; lists joined by commas; amounts and phones as
+    `display.shown` gives them for `at`. A search hit's matches are marked `[..]` without
+    colour (with colour they are highlighted)."""
+    if at is not None:
+        value = shown(value, at.wan, at.region)
     if isinstance(value, str):
         return escape_control(value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\t", " "))
     if isinstance(value, Marked):
@@ -343,7 +354,7 @@ def draw(
     if not page:
         return 0
     columns = [Column(k, words(k)) for k in keys]
-    texts = [[text_of(row.get(k), at.color) for k in keys] for row in page]
+    texts = [[text_of(row.get(k), at.color, at) for k in keys] for row in page]
     for line in texts:
         for c, text in zip(columns, line, strict=True):
             c.measure(text)
@@ -366,7 +377,7 @@ def draw(
     index = [columns.index(c) for c in shown]
     style = styles or meaning
     count = 0
-    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at.color), 1):
+    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at), 1):
         if count > len(page):
             _widen(shown, index, line, at.columns)
         cells = []
@@ -406,11 +417,11 @@ def _rows(
     texts: list[list[str]],
     rest: Iterator[Mapping[str, Any]],
     keys: Sequence[str],
-    color: bool,
+    at: Screen,
 ) -> Iterator[tuple[Mapping[str, Any], list[str]]]:
     yield from zip(page, texts, strict=True)
     for row in rest:
-        yield row, [text_of(row.get(k), color) for k in keys]
+        yield row, [text_of(row.get(k), at.color, at) for k in keys]
 
 
 def _line(cells: list[str], shown: list[Column], separator: str, at: Screen, style: str) -> str:
