@@ -416,6 +416,22 @@ def test_fts_integrity_check_passes_and_check_finds_drift(people, db_path):
     assert found("ghost") == []
 
 
+def test_check_finds_missing_pinyin_sort_keys_and_reindex_repairs_them(people, db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM search_name_order WHERE customer_id = ?", (people["zhangwei"],))
+    conn.execute("INSERT INTO search_name_order VALUES (999, 'ghost')")
+    conn.commit()
+    conn.close()
+    assert index_problems(db_path) == [
+        "pinyin sort keys: 1 customers without one, 1 for customers that no longer exist; "
+        "run 'crm reindex'"
+    ]
+    ok("reindex")
+    assert index_problems(db_path) == []
+    keys = dict(sqlite3.connect(db_path).execute("SELECT * FROM search_name_order"))
+    assert keys[people["zhangwei"]] == "zhang wei\t张伟"
+
+
 # --- costs and robustness ---------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ left out (empty ones, notes, tags, city, company, a chart first, then other free
 narrowest first, then counts, then amounts, then dates, phones, emails and currencies, from
 the right) and a footer names them.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
+Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
 Colour is SGR escape codes chosen by meaning (`meaning`): overdue and high risk red, what
 is due today bold yellow, done dim. `paging` sends a command's output through the pager
