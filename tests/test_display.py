@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from crmcli.cli.display import money, phone
+from crmcli.cli.display import SYMBOLS, money, phone
 from crmcli.core.money import Amount, shown
 from tests.conftest import dump, fails, ok
 
@@ -112,6 +112,23 @@ def test_phones_read_nationally_in_the_users_region_and_internationally_elsewher
     ok("config", "set", "default_region", "US")
     assert "+86 133 7955 3028" in cells(ok("list"), "1")
     assert "(415) 555-0100" in ok("show", "Ann Lee")
+
+
+@pytest.mark.parametrize(("language", "locale"), [("en", "en"), ("zh", "zh_Hans_CN")])
+def test_the_symbols_are_cldrs_as_babel_has_them(language, locale):
+    """Every currency crm knows: CLDR's symbol when it ends with a currency sign, else none."""
+    import unicodedata
+
+    from babel.numbers import get_currency_symbol
+
+    from crmcli.core.money import EXPONENTS
+
+    expected = {}
+    for code in EXPONENTS:
+        symbol = get_currency_symbol(code, locale)
+        if unicodedata.category(symbol[-1]) == "Sc":
+            expected[code] = symbol
+    assert SYMBOLS[language] == expected
 
 
 def test_phone_formats():

@@ -1,8 +1,8 @@
 """How amounts and phones read on a terminal, the one place that formats them for people
 there (cli/terminal.py draws tables and cards with it; nothing else loads it).
 
-An amount (`core.money.Amount`) shows its currency's symbol from CLDR (babel), in the
-language's own usage: `¥1,299.50` for CNY in Chinese, `CN¥1,299.50` in English beside
+An amount (`core.money.Amount`) shows its currency's symbol from CLDR (`SYMBOLS`), in
+the language's own usage: `¥1,299.50` for CNY in Chinese, `CN¥1,299.50` in English beside
 `$`, `€`, `£`, `HK$`; a currency CLDR gives no symbol for (CHF, SGD) keeps the text it
 had, the currency column beside it saying which. With `wan` (`--money wan`, the `money`
 setting) a CNY amount of 10,000 and more reads in 万 (ten thousands), with two decimals
@@ -12,7 +12,7 @@ user's own region (`default_region`: `133 7955 3028` for CN) and in internationa
 otherwise (`+1 415-555-0100`). json, jsonl, csv and tsv, and plain tables in a pipe, never
 come here: they keep the exact decimal strings, the currency column and E.164.
 
-babel and phonenumbers are imported on the first amount or phone shown, never before.
+phonenumbers is imported on the first phone shown, never before.
 """
 
 from __future__ import annotations
@@ -56,14 +56,26 @@ def money(amount: Amount, wan: bool = False) -> str:
     return f"{sign}{symbol}{grouped(size, amount.currency)}"
 
 
-@lru_cache(maxsize=64)
-def currency_symbol(code: str, language: str) -> str:
-    """The currency's symbol in `language` (CLDR, through babel), or "" when it has only
-    letters (`CHF`): then the amount is shown as before, its code in the currency column."""
-    from babel.numbers import get_currency_symbol
+# CLDR's currency symbols in English and in Chinese (zh_Hans_CN), as babel has them, for the
+# currencies whose symbol ends with a currency sign; the others (CHF, SGD, `F CFA`) show
+# their digits alone. A table, not a babel call, for the same reason core/money.py keeps its
+# exponents: loading babel's locale data costs 50-100 ms on the first amount shown.
+# tests/test_display.py checks it against babel, so a new CLDR shows up as a failing test.
+_SAME = {
+    "BRL": "R$", "CAD": "CA$", "EUR": "€", "GBP": "£", "HKD": "HK$", "ILS": "₪", "INR": "₹",
+    "KRW": "₩", "MXN": "MX$", "NZD": "NZ$", "TWD": "NT$", "VND": "₫", "XCD": "EC$",
+}  # fmt: skip
+SYMBOLS = {
+    "en": {**_SAME, "AUD": "A$", "CNY": "CN¥", "JPY": "¥", "PHP": "₱", "USD": "$"},
+    "zh": {**_SAME, "AUD": "AU$", "CNY": "¥", "JPY": "JP¥", "USD": "US$"},
+}
 
-    symbol = get_currency_symbol(code, "zh_Hans_CN" if language == "zh" else "en")
-    return "" if symbol.isalpha() else symbol
+
+def currency_symbol(code: str, language: str) -> str:
+    """The currency's symbol in `language` (`zh`, else English), or "" when CLDR gives it
+    none that ends with a currency sign: then the amount reads as before, its code in the
+    currency column beside it."""
+    return SYMBOLS["zh" if language == "zh" else "en"].get(code, "")
 
 
 @lru_cache(maxsize=4096)
