@@ -16,8 +16,10 @@ from tests.conftest import dump, fails, ok
 @pytest.fixture
 def terminal(monkeypatch):
     """Every table and card drawn for an 80-column terminal, no colour, no pager."""
-    from crmcli.cli import output
+    from crmcli.cli import output, progress  # noqa: F401
 
+    # progress binds is_terminal by name when first imported: imported before the patch, or
+    # every later test in this process would draw progress lines as on a terminal
     monkeypatch.setattr(output, "is_terminal", lambda stream: True)
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("LINES", "40")
