@@ -116,6 +116,7 @@ def test_pinyin_finds_a_chinese_name_as_the_ref_lookup_does(people):
 
 def test_sort_fields_and_rfm_segments_complete_instead_of_file_names(db_path):
     assert bash("crm list --sort cr") == ["created_at"]
+    assert bash("crm list --sort pi") == ["pinyin"]
     assert bash("crm report rfm --customers at") == ["at\\ risk"]
     assert "hibernating" in bash("crm report rfm --customers ")
 

@@ -198,6 +198,80 @@ def test_unknown_reference_exits_3(db_path):
     assert fails(3, "show", "#42") == "crm: no customer with id 42\n"
 
 
+def test_list_sorts_names_by_pinyin_with_surnames_read_as_surnames(db_path, monkeypatch):
+    """冯 刘 吴 周 孙 张 in code-point order are feng liu sun wu zhang zhou in pinyin; 曾 and 单
+    read as surnames (zeng, shan), not as in words (ceng, dan); Latin names fall among them
+    by their letters; digits come last."""
+    names = [
+        "冯",
+        "刘",
+        "吴",
+        "周",
+        "孙",
+        "张",
+        "曾伟",
+        "单雄",
+        "Anna Chen",
+        "Zoe",
+        "3M",
+        "李安",
+        "连",
+    ]
+    for name in names:
+        add(name)
+    expected = [
+        "Anna Chen",
+        "冯",
+        "李安",
+        "连",
+        "刘",
+        "单雄",
+        "孙",
+        "吴",
+        "曾伟",
+        "张",
+        "周",
+        "Zoe",
+        "3M",
+    ]
+    for sort in ("pinyin", "+pinyin"):
+        assert (
+            ok("list", "--sort", sort, "-f", "csv", "--fields", "name").splitlines()[1:] == expected
+        )
+    shown = ok("list", "--sort", "-pinyin", "-f", "csv", "--fields", "name").splitlines()[1:]
+    assert shown == expected[::-1]
+    # `name` stays the folded name's order, unless the language is Chinese
+    by_name = ok("list", "--sort", "name", "-f", "csv", "--fields", "name").splitlines()[1:]
+    assert by_name[:3] == ["3M", "Anna Chen", "Zoe"] and by_name[3:5] == ["冯", "刘"]
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert (
+        ok("list", "--sort", "name", "-f", "csv", "--fields", "name").splitlines()[1:] == expected
+    )
+    assert ok("list", "--sort", "-name", "-q").split() == [
+        str(names.index(n) + 1) for n in expected[::-1]
+    ]
+    monkeypatch.setenv("LC_ALL", "C")  # LC_ALL wins over LANG, as in the C library
+    assert ok("list", "--sort", "name", "-f", "csv", "--fields", "name").splitlines()[1:] == by_name
+
+
+def test_the_pinyin_order_follows_renames_undo_and_deletes(db_path):
+    add("曾伟")
+    add("Bob")
+    order = lambda: ok("list", "--sort", "pinyin", "-f", "csv", "--fields", "name").splitlines()[1:]  # noqa: E731
+    assert order() == ["Bob", "曾伟"]
+    ok("edit", "曾伟", "--name", "艾伟")  # ai wei
+    assert order() == ["艾伟", "Bob"]
+    ok("undo", "--yes")
+    assert order() == ["Bob", "曾伟"]
+    ok("delete", "Bob")
+    assert order() == ["曾伟"]
+    assert ok("list", "--archived", "--sort", "pinyin", "-q") == "2\n"
+    ok("forget", "2", "--yes")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT customer_id FROM search_name_order").fetchall() == [(1,)]
+    conn.close()
+
+
 def test_delete_archives_and_undelete_restores(db_path):
     cid = add("Anna")
     add("Bob")

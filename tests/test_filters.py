@@ -614,7 +614,7 @@ def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
         f"crm: cannot sort by '{name}'; sortable fields: id, name, kind, company, title, "
         "gender, birthday, address, city, region, country, industry, company_size, source, "
         "notes, external_id, referred_by, preferred_channel, preferred_time, cadence_days, "
-        "created_at, updated_at, archived_at, stage, birthday_lunar, cadence_max_days\n"
+        "created_at, updated_at, archived_at, stage, birthday_lunar, cadence_max_days, pinyin\n"
     )
 
 

@@ -94,6 +94,51 @@ def test_pinyin_of_a_surname_with_several_readings(db_path):
 
 
 @pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("曾小明", "zeng xiao ming"),  # not ceng
+        ("单田芳", "shan tian fang"),
+        ("解缙", "xie jin"),
+        ("仇英", "qiu ying"),
+        ("区永", "ou yong"),
+        ("朴树", "piao shu"),
+        ("查良镛", "zha liang yong"),
+        ("盖聂", "ge nie"),
+        ("乐嘉", "yue jia"),
+        ("尉迟恭", "yu chi gong"),  # two-character surnames first
+        ("万俟卨", "mo qi xie"),
+        ("长孙无忌", "zhang sun wu ji"),
+        ("召忽", "shao hu"),
+        ("缪斯", "miao si"),
+        ("覃明", "qin ming"),
+        ("种师道", "chong shi dao"),
+        ("秘书", "bi shu"),  # read as a name: the first character is a surname
+        ("折克行", "she ke xing"),
+        ("员半千", "yun ban qian"),
+        ("黑齿常之", "he chi chang zhi"),
+        ("繁钦", "po qin"),
+        ("翟天临", "zhai tian lin"),
+        ("句龙", "gou long"),
+        ("吕布", "lv bu"),
+        ("Anna Chen", "anna chen"),
+        ("Émile Zola", "emile zola"),
+        ("张 Anna", "zhang anna"),
+        ("3M", "~3m"),
+        ("", "~"),
+    ],
+)
+def test_sort_key_reads_surnames_as_surnames(name, key):
+    assert searchtext.sort_key(name) == f"{key}\t{searchtext.fold(name)}"
+
+
+def test_sort_keys_order_syllable_by_syllable_and_letters_with_chinese():
+    names = ["连", "李安", "Lia", "刘", "Liu Bei", "阿三", "Zoe", "张三", "张", "_x"]
+    assert sorted(names, key=searchtext.sort_key) == [
+        "阿三", "李安", "Lia", "连", "刘", "Liu Bei", "张", "张三", "Zoe", "_x",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
     "query",
     ["138 0013", "1380013", "+86 138-0013-8000", "(138) 0013 8000", "13800138000", "8000"],
 )
@@ -369,6 +414,22 @@ def test_fts_integrity_check_passes_and_check_finds_drift(people, db_path):
     assert ok("reindex") == "Indexed 8 records.\n"
     assert index_problems(db_path) == []
     assert found("ghost") == []
+
+
+def test_check_finds_missing_pinyin_sort_keys_and_reindex_repairs_them(people, db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM search_name_order WHERE customer_id = ?", (people["zhangwei"],))
+    conn.execute("INSERT INTO search_name_order VALUES (999, 'ghost')")
+    conn.commit()
+    conn.close()
+    assert index_problems(db_path) == [
+        "pinyin sort keys: 1 customers without one, 1 for customers that no longer exist; "
+        "run 'crm reindex'"
+    ]
+    ok("reindex")
+    assert index_problems(db_path) == []
+    keys = dict(sqlite3.connect(db_path).execute("SELECT * FROM search_name_order"))
+    assert keys[people["zhangwei"]] == "zhang wei\t张伟"
 
 
 # --- costs and robustness ---------------------------------------------------------------

@@ -38,6 +38,7 @@ class GlobalOptions:
     force_color: bool = False  # --color always, FORCE_COLOR: colour into a pipe too
     no_pager: bool = False
     debug: bool = False
+    money: str | None = None  # --money: how amounts read on a terminal (else the setting)
     # What this run did to the database, for the error boundary (`_output_failed`):
     writes: bool = False  # it began a write (a preview or a unit of work)
     saved: bool = False  # a write of it was committed
@@ -235,6 +236,11 @@ class ColorMode(str, Enum):
     never = "never"
 
 
+class MoneyStyle(str, Enum):
+    plain = "plain"
+    wan = "wan"
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"crm {__version__}\n")
@@ -270,6 +276,15 @@ def root(
             "--no-pager", help="Print long output at once, not through the pager ($CRM_PAGER)."
         ),
     ] = False,
+    money: Annotated[
+        MoneyStyle | None,
+        typer.Option(
+            "--money",
+            help="Amounts on a terminal: plain (¥123,456.00) or wan (CNY from 10,000 in 万, "
+            "¥12.35万); default: the money setting.",
+            show_default=False,
+        ),
+    ] = None,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
@@ -292,6 +307,7 @@ def root(
     options.no_color = mode is ColorMode.never
     options.force_color = mode is ColorMode.always
     options.no_pager = no_pager
+    options.money = money.value if money else None
     if ctx.invoked_subcommand is None:
         from crmcli.cli.output import is_terminal
 
@@ -316,7 +332,34 @@ def output(ctx: typer.Context, fmt: Format = Format.table, quiet: bool = False) 
     options. Output of a write (a preview, a dry run) never waits in the pager: that would
     hold the database's write lock while someone reads."""
     run = global_options(ctx)
-    return Output(fmt, quiet, run.no_color, run.force_color, run.no_pager or run.writes)
+    return Output(
+        fmt, quiet, run.no_color, run.force_color, run.no_pager or run.writes,
+        lambda: _display(run),
+    )  # fmt: skip
+
+
+def _display(run: GlobalOptions) -> tuple[bool, str | None]:
+    """How a terminal shows amounts and phones: in 万 or not (`--money`, else the `money`
+    setting) and the user's own region (`default_region`), whose phones read in national
+    format. Read only when a table or card is drawn on a terminal; defaults without a
+    database."""
+    from crmcli.records.config import get_setting
+    from crmcli.store.connection import open_file
+
+    wan, region = run.money == "wan", None
+    with suppress(CrmError, sqlite3.Error, OSError):  # shown plainly rather than not at all
+        path = run.path
+        if path.is_file():
+            # As it is: the command has opened (and upgraded) it already, and may be
+            # writing it now, in a transaction a migration would wait for.
+            conn = open_file(path, readonly=True)
+            try:
+                region = get_setting(conn, "default_region")
+                if run.money is None:
+                    wan = get_setting(conn, "money") == "wan"
+            finally:
+                conn.close()
+    return wan, region
 
 
 @contextmanager

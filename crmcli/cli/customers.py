@@ -592,7 +592,13 @@ def show(
 @filter_options
 def list_(
     ctx: typer.Context,
-    sort: Annotated[str | None, typer.Option(help="Sort by FIELD, or -FIELD descending.")] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            help="Sort by FIELD, or -FIELD descending; pinyin: names in pinyin order "
+            "(what name means in a Chinese locale)."
+        ),
+    ] = None,
     limit: LimitOption = None,
     with_classes: Annotated[
         bool,
@@ -609,9 +615,11 @@ def list_(
 
     Example: crm list --where "city = Shanghai" --tag vip --sort -created_at
     """
+    from crmcli.core.language import language
     from crmcli.records import filters
 
     assert selection is not None
+    order = filters.order_by(sort, names_by_pinyin=language() == "zh")
     known: tuple[str, ...] = customers.LIST_COLUMNS
     if with_classes:
         from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
@@ -623,13 +631,11 @@ def list_(
         if fmt in (Format.csv, Format.tsv) and not (with_classes or quiet or picked):
             # Every customer to a script: cells straight from SQL to csv, no dict per row.
             cells = customers.list_customer_cells(
-                conn, query.sql(), query.params, order=filters.order_by(sort), limit=limit
+                conn, query.sql(), query.params, order=order, limit=limit
             )
             output(ctx, fmt).cells(cells, customers.LIST_COLUMNS)
             return
-        rows = customers.list_customers(
-            conn, query.sql(), query.params, order=filters.order_by(sort), limit=limit
-        )
+        rows = customers.list_customers(conn, query.sql(), query.params, order=order, limit=limit)
         columns = customers.LIST_COLUMNS
         if fmt is Format.table:
             columns = ("id", "name", "company", "city", "phone", "email", "stage", "tags")

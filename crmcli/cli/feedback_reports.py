@@ -195,7 +195,7 @@ def referrals_report(
                     "customer_name": "all referred",
                     "referred": total["referred_customers"],
                     "currency": total["currency"],
-                    "net": money.grouped(total["referred_net_minor"], total["currency"]),
+                    "net": money.shown(total["referred_net_minor"], total["currency"]),
                     "share": total["referred_share"],
                 }
             )

@@ -241,10 +241,12 @@ def card(
     if at is None and is_terminal(out):
         at = terminal_screen(not no_color)
     if at is not None:
+        from crmcli.cli.display import shown
         from crmcli.cli.terminal import card as draw_card
 
+        values = [(k, shown(v, at.wan, at.region)) for k, v in kept]
         lines = [(k, "\n".join(map(cell, v.split("\n"))) if isinstance(v, str) else cell(v))
-                 for k, v in kept]  # fmt: skip
+                 for k, v in values]  # fmt: skip
         draw_card(title, lines, out, at)
         return
     shown = [(k, cell(v)) for k, v in kept]
@@ -339,6 +341,9 @@ class Output(NamedTuple):
     no_color: bool = False
     force_color: bool = False
     no_pager: bool = False
+    # On a terminal: whether amounts read in 万 and the user's region (for phones), read
+    # only when something is drawn there (crmcli.cli.app reads the settings).
+    display: Callable[[], tuple[bool, str | None]] | None = None
 
     def rows(
         self,
@@ -413,6 +418,9 @@ class Output(NamedTuple):
             yield None, self.force_color and not self.no_color
             return
         at = terminal_screen(not self.no_color)
+        if self.display is not None:
+            wan, region = self.display()
+            at = at._replace(wan=wan, region=region)
         from crmcli.cli.terminal import pager_command, paging
 
         command = pager_command(self.no_pager)

@@ -11,6 +11,7 @@ left out (empty ones, notes, tags, city, company, a chart first, then other free
 narrowest first, then counts, then amounts, then dates, phones, emails and currencies, from
 the right) and a footer names them.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
+Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
 Colour is SGR escape codes chosen by meaning (`meaning`): overdue and high risk red, what
 is due today bold yellow, done dim. `paging` sends a command's output through the pager
@@ -28,6 +29,7 @@ from itertools import islice
 from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
+from crmcli.cli.display import shown
 
 # A style is a meaning, drawn as SGR codes; None is no style.
 STYLES = {
@@ -49,11 +51,15 @@ Styler = Callable[[Mapping[str, Any], str], Style]
 
 
 class Screen(NamedTuple):
-    """The terminal a table is drawn for: its size, and whether to colour."""
+    """The terminal a table is drawn for: its size, whether to colour, and how amounts and
+    phones read there (crmcli.cli.display): CNY in 万 or not, and the user's own region,
+    whose phones are in national format."""
 
     columns: int
     lines: int
     color: bool
+    wan: bool = False
+    region: str | None = None
 
 
 def screen(color: bool) -> Screen:
@@ -131,17 +137,20 @@ def meaning(row: Mapping[str, Any], column: str) -> Style:
     return None
 
 
-# Cells kept whole (never cut): numbers and amounts, dates and times, emails, phones, #ids.
+# A currency symbol before an amount (crmcli.cli.display): `¥`, `US$`, `HK$`, `€`, `R$`.
+_SYMBOL = r"(?:[A-Za-z]{0,3}[$¢£¤¥֏؋৲৳৻૱௹฿៛₠-⃀﷼＄￠￡￥￦])"
+# Cells kept whole (never cut): numbers and amounts (`¥1,299.50`, `¥12.35万`), dates and
+# times, emails, phones (`+86 133 7955 3028`, `(415) 555-0100`), #ids.
 _ATOMIC = (
-    r"[-+]?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"
+    rf"[-+]?{_SYMBOL}?[\d,]*\d(\.\d+)?万?%?( [A-Z]{{3}})?"
     r"|\d{4}-\d\d-\d\d([T ][\d:.]+([+-]\d\d:?\d\d|Z)?)?"
     r"|[^\s@]+@[^\s@]+"
-    r"|\+?\d[\d -]{5,}\d"
+    r"|[+(]?\d[\d ()-]{5,}\d"
     r"|#\d+"
     r"|[A-Z]{3}"  # a currency
 )
 _ID_TAIL = re.compile(r" \(#\d+\)$")  # a customer named with its id: never cut
-_NUMBER = r"-?[\d,]*\d(\.\d+)?%?( [A-Z]{3})?"  # not +8613...: a phone
+_NUMBER = rf"-?{_SYMBOL}?[\d,]*\d(\.\d+)?万?%?( [A-Z]{{3}})?"  # not +8613...: a phone
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
 _SEPARATOR = 3  # " │ "
 # Left out first when a table does not fit, then columns from the right; cut first, too.
@@ -304,10 +313,13 @@ def cut(text: str, room: int) -> str:
     return "".join(out) + "…"
 
 
-def text_of(value: Any, color: bool = False) -> str:
+def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
     """A value as one line of a terminal table: a line break shows as `⏎`, a tab as a
-    space, other control characters escaped; lists joined by commas. A search hit's
-    matches are marked `[..]` without colour (with colour they are highlighted)."""
+    space, other control characters escaped; lists joined by commas; amounts and phones as
+    `display.shown` gives them for `at`. A search hit's matches are marked `[..]` without
+    colour (with colour they are highlighted)."""
+    if at is not None:
+        value = shown(value, at.wan, at.region)
     if isinstance(value, str):
         return escape_control(value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\t", " "))
     if isinstance(value, Marked):
@@ -355,7 +367,7 @@ def draw(
     if not page:
         return 0
     columns = [Column(k, words(k)) for k in keys]
-    texts = [[text_of(readable(row, k), at.color) for k in keys] for row in page]
+    texts = [[text_of(readable(row, k), at.color, at) for k in keys] for row in page]
     for line in texts:
         for c, text in zip(columns, line, strict=True):
             c.measure(text)
@@ -378,7 +390,7 @@ def draw(
     index = [columns.index(c) for c in shown]
     style = styles or meaning
     count = 0
-    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at.color), 1):
+    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at), 1):
         if count > len(page):
             _widen(shown, index, line, at.columns)
         cells = []
@@ -418,11 +430,11 @@ def _rows(
     texts: list[list[str]],
     rest: Iterator[Mapping[str, Any]],
     keys: Sequence[str],
-    color: bool,
+    at: Screen,
 ) -> Iterator[tuple[Mapping[str, Any], list[str]]]:
     yield from zip(page, texts, strict=True)
     for row in rest:
-        yield row, [text_of(readable(row, k), color) for k in keys]
+        yield row, [text_of(readable(row, k), at.color, at) for k in keys]
 
 
 def _line(cells: list[str], shown: list[Column], separator: str, at: Screen, style: str) -> str:

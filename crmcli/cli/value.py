@@ -203,7 +203,7 @@ def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: i
         predicted["expected_spend"],
         predicted["expected_value"],
     )
-    render = money.grouped if table else money.plain
+    render = money.shown if table else money.plain
     code = base.currency
     days: dict[int, str] = {}  # a few hundred distinct dates serve every customer
     shown = 0

@@ -172,6 +172,27 @@ def grouped(minor: int, currency: str) -> str:
     return f"{sign}{whole:,}.{frac:0{places}d}" if places else f"{sign}{whole:,}"
 
 
+class Amount(str):
+    """An amount as a table shows it (`1,299.00`, or `1,299.00 CNY`) that keeps its minor
+    units and currency, so that a terminal can show it its own way (`¥1,299.00`, `12.35万`:
+    crmcli.cli.display). Everywhere else (plain text, a pipe) it is just that text."""
+
+    minor: int
+    currency: str
+
+    def __new__(cls, text: str, minor: int, currency: str) -> Amount:
+        amount = super().__new__(cls, text)
+        amount.minor, amount.currency = minor, currency
+        return amount
+
+
+def shown(minor: int, currency: str, *, code: bool = False) -> Amount:
+    """`minor` units grouped for people, as an Amount: `1,299.00` (`1,299.00 CNY` with
+    `code`)."""
+    text = grouped(minor, currency)
+    return Amount(f"{text} {currency}" if code else text, minor, currency)
+
+
 def average(total_minor: int, count: int) -> int:
     """`total_minor / count` in whole minor units, rounded half to even (a derived figure)."""
     if count <= 0:
@@ -182,10 +203,11 @@ def average(total_minor: int, count: int) -> int:
 def present(row: Mapping[str, Any], *, grouped_digits: bool = False) -> dict[str, Any]:
     # Any row (keys open): a generic renderer over whatever figures a report gives.
     """A copy of `row` for output: each `X_minor` key (minor units of `row["currency"]`)
-    becomes `X`, a decimal string (`1299.00`; `1,299.00` with grouped_digits, for tables);
+    becomes `X`, a decimal string (`1299.00`; with grouped_digits, for tables, an Amount
+    `1,299.00` that a terminal shows as `¥1,299.00`);
     None stays None. JSON and CSV get these strings, never a float."""
     code = row.get("currency")
-    render = grouped if grouped_digits else plain
+    render = shown if grouped_digits else plain
     out: dict[str, Any] = {}
     for key, value in row.items():
         if key.endswith("_minor"):

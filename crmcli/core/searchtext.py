@@ -102,6 +102,53 @@ def name_pinyin(name: str) -> str:
     return " ".join(dict.fromkeys(forms))
 
 
+# Surnames read otherwise than the same characters in a word: 曾 is ceng in 曾经 but Zeng as a
+# name, 单 dan in 简单 but Shan. The first character(s) of a name are read from here, the
+# two-character surnames first (尉迟 Yuchi, not Wei Chi). Only readings that differ from
+# pypinyin's first one are needed; 过 and 尉 are here for the record.
+SURNAME_READINGS = {
+    "尉迟": "yu chi", "万俟": "mo qi", "长孙": "zhang sun", "澹台": "tan tai",
+    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "区": "ou", "朴": "piao",
+    "查": "zha", "盖": "ge", "乐": "yue", "召": "shao", "缪": "miao", "覃": "qin",
+    "过": "guo", "种": "chong", "秘": "bi", "折": "she", "员": "yun", "黑": "he",
+    "繁": "po", "翟": "zhai", "句": "gou", "薄": "bo", "卜": "bu", "都": "du", "阚": "kan",
+    "祭": "zhai", "角": "jue", "能": "nai", "重": "chong", "粘": "nian", "佴": "nai",
+    "洗": "xian", "蕃": "pi", "隗": "wei", "乜": "nie", "长": "chang", "尉": "wei",
+}  # fmt: skip
+_LAST_GROUP = "~"  # after z: names that begin with neither a letter nor a Chinese character
+
+
+def sort_key(name: str) -> str:
+    """The key names sort by in pinyin order, as phone contacts sort them: each Chinese
+    character as its pinyin, the surname in its surname reading (曾伟 → "zeng wei"), Latin
+    words folded ("Anna Chen" → "anna chen"), syllables and words apart, so 李安 (li an)
+    comes before 连 (lian) and Latin names fall among the Chinese ones by their letters.
+    ü is written v, as typed (吕 lv). Names beginning with anything else (digits, other
+    scripts) come after z. Ties are broken by the folded name, after a tab.
+    """
+    words: list[str] = []
+    rest = name.strip()
+    if has_han(rest[:1]):
+        surname = rest[:2] if rest[:2] in SURNAME_READINGS else rest[:1]
+        if surname in SURNAME_READINGS:
+            words += SURNAME_READINGS[surname].split()
+            rest = rest[len(surname) :]
+    if has_han(rest):
+        os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")  # as in name_pinyin
+        os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+        from pypinyin import Style, lazy_pinyin
+
+        parts = lazy_pinyin(rest, style=Style.NORMAL)
+    else:
+        parts = [rest]
+    for part in parts:
+        words += re.findall(r"\w+", fold(part))
+    key = " ".join(words)
+    if not re.match(r"[a-z]", key):
+        key = _LAST_GROUP + key
+    return f"{key}\t{fold(name)}"
+
+
 # --- terms and snippets ---------------------------------------------------------------
 
 

@@ -31,6 +31,16 @@ def _currency(value: str) -> str:
     return currency_code(code)
 
 
+MONEY_STYLES = ("plain", "wan")
+
+
+def _money_style(value: str) -> str:
+    style = value.strip().casefold()
+    if style not in MONEY_STYLES:
+        raise InvalidInput(f"money must be plain or wan (got {value!r})")
+    return style
+
+
 def _whole_number(value: str) -> str:
     if not re.fullmatch(r"\d{1,9}", value.strip()):
         raise InvalidInput(f"expected a whole number (got {value!r})")
@@ -216,6 +226,12 @@ SETTINGS = {
             _currency,
             "currency for amounts typed without one",
             lambda: "CNY",
+        ),
+        Setting(
+            "money",
+            _money_style,
+            "amounts on a terminal: plain (¥123,456.00) or wan (CNY from 10,000 as ¥12.35万)",
+            lambda: "plain",
         ),
         # Derived classes (crmcli.reports.classes; docs/classification.md).
         Setting(

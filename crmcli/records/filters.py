@@ -67,7 +67,12 @@ TAG_MATCH = (
     "EXISTS (SELECT 1 FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
     "WHERE ct.customer_id = c.id AND t.name {test})"
 )
-SORTABLE = {**FIELDS, "name": "c.name_key"}
+# `pinyin`: the name in pinyin order (crmcli.core.searchtext.sort_key, kept by the search
+# index); a customer whose key is not computed yet (changed by another program) by its name.
+PINYIN_ORDER = (
+    "coalesce((SELECT o.sort_key FROM search_name_order o WHERE o.customer_id = c.id), c.name_key)"
+)
+SORTABLE = {**FIELDS, "name": "c.name_key", "pinyin": PINYIN_ORDER}
 # Derived classes and purchase facts (reports.classes): computed only when a filter names one.
 DERIVED = (
     "lifecycle",
@@ -325,15 +330,20 @@ def known_fields(custom_keys: set[str] = frozenset()) -> str:  # type: ignore[as
     )
 
 
-def order_by(sort: str | None) -> str:
-    """`name` or `-name` (descending) from the whitelist, as an ORDER BY clause."""
+def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
+    """`name` or `-name` (descending) from the whitelist, as an ORDER BY clause. With
+    `names_by_pinyin` (the user's language is Chinese), `name` means `pinyin`."""
     if not sort:
         return "c.id"
     descending = sort.startswith("-")
     name = sort.lstrip("-+").strip()
     if name not in SORTABLE:
         raise InvalidInput(f"cannot sort by {name!r}; sortable fields: {', '.join(SORTABLE)}")
+    if name == "name" and names_by_pinyin:
+        name = "pinyin"
     direction = " DESC" if descending else ""
+    if name == "pinyin":  # never NULL
+        return f"{PINYIN_ORDER}{direction}, c.id"
     # NULLs last either way, then id for a stable order.
     return f"{SORTABLE[name]} IS NULL, {SORTABLE[name]}{direction}, c.id"
 

@@ -700,7 +700,7 @@ def _churn(window: Window) -> list[ChurnDue]:
         row: dict[str, Any] = {**risk, **window.named(risk["customer_id"])}
         stake = row.pop("at_stake_minor")
         row["at_stake"] = money.plain(stake, row["currency"])
-        row["stake"] = f"{money.grouped(stake, row['currency'])} {row['currency']}"
+        row["stake"] = money.shown(stake, row["currency"], code=True)
         found.append(cast(ChurnDue, row))
     return found
 

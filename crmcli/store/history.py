@@ -48,10 +48,11 @@ from crmcli.core.errors import CrmError
 
 HISTORY_TABLES = ("changesets", "history", "history_control", "history_secrets")
 # Derived data that is rebuilt from the recorded tables, so never recorded itself: the
-# search index's queue of records to re-index (crmcli.store.search), the purchase summaries
-# and their queue (crmcli.store.summaries).
+# search index's queue of records to re-index and its pinyin sort keys (crmcli.store.search),
+# the purchase summaries and their queue (crmcli.store.summaries).
 DERIVED_TABLES = (
     "search_dirty",
+    "search_name_order",
     "purchase_summaries",
     "customer_purchase_days",
     "purchase_summaries_dirty",

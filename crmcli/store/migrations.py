@@ -907,6 +907,24 @@ def m019_custom_festivals(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m020_name_order(conn: sqlite3.Connection) -> None:
+    """Each customer's pinyin sort key (`crm list --sort pinyin`), beside the search index's
+    pinyin and kept by the same queue: every customer is queued here; migrate() computes
+    their keys after the steps."""
+    execute_script(
+        conn,
+        """
+        CREATE TABLE search_name_order (
+            customer_id INTEGER PRIMARY KEY,
+            sort_key TEXT NOT NULL
+        );
+        CREATE INDEX search_name_order_key ON search_name_order(sort_key);
+        """,
+    )
+    queue_search(conn, "customers", "customers")
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -40,7 +40,16 @@ from typing import TypedDict
 
 from crmcli.core.errors import InvalidInput
 from crmcli.core.progress import SILENT, Progress
-from crmcli.core.searchtext import MIN_TRIGRAM, Term, find_spans, fold, mark, name_pinyin, window
+from crmcli.core.searchtext import (
+    MIN_TRIGRAM,
+    Term,
+    find_spans,
+    fold,
+    mark,
+    name_pinyin,
+    sort_key,
+    window,
+)
 
 CHUNK = 500  # ids per IN (...) query
 
@@ -310,18 +319,26 @@ def source_names() -> list[str]:
 
 def _doc_rows(conn: sqlite3.Connection, source: Source, ids: list[int]) -> list[tuple]:
     """(id, *folded columns) of `ids` from the source's docs; customers keep their
-    indexed pinyin while their name is unchanged."""
+    indexed pinyin and pinyin sort key while their name is unchanged, and get both anew
+    (in `search_name_order`) when it changed."""
     docs = source.docs(conn, ids)
-    old_pinyin: dict[int, tuple[str, str]] = {}
+    old_pinyin: dict[int, tuple[str, str, str | None]] = {}
     if source.name == "customers":
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            for rowid, name, pinyin in conn.execute(
-                f"SELECT rowid, name, pinyin FROM search_customers WHERE rowid IN ({_in(chunk)})",
+            for rowid, name, pinyin, key in conn.execute(
+                "SELECT s.rowid, s.name, s.pinyin, o.sort_key FROM search_customers s "
+                "LEFT JOIN search_name_order o ON o.customer_id = s.rowid "
+                f"WHERE s.rowid IN ({_in(chunk)})",
                 chunk,
             ):
-                old_pinyin[rowid] = (name, pinyin)
+                old_pinyin[rowid] = (name, pinyin, key)
+        conn.executemany(
+            "DELETE FROM search_name_order WHERE customer_id = ?",
+            [(i,) for i in ids if i not in docs],
+        )
     rows = []
+    keys = []
     for doc_id in ids:
         doc = docs.get(doc_id)
         if doc is None:
@@ -333,7 +350,14 @@ def _doc_rows(conn: sqlite3.Connection, source: Source, ids: list[int]) -> list[
             same = before is not None and before[0] == columns[0]
             pinyin = before[1] if same and before else name_pinyin(doc.customer)
             columns = (columns[0], pinyin, *columns[2:])
+            if not (same and before and before[2] is not None):
+                keys.append((doc_id, sort_key(doc.customer)))
         rows.append((doc_id, *columns))
+    conn.executemany(
+        "INSERT INTO search_name_order (customer_id, sort_key) VALUES (?, ?) "
+        "ON CONFLICT (customer_id) DO UPDATE SET sort_key = excluded.sort_key",
+        keys,
+    )
     return rows
 
 
@@ -429,6 +453,8 @@ def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
     total = 0
     for name, source in SOURCES.items():
         conn.execute(f"DELETE FROM {source.table}")
+        if name == "customers":
+            conn.execute("DELETE FROM search_name_order")
         ids = [r[0] for r in conn.execute(source.ids_sql)]
         progress.phase(f"indexing {name.replace('_', ' ')}", len(ids))
         for start in range(0, len(ids), 5000):
@@ -465,6 +491,17 @@ def check(conn: sqlite3.Connection) -> list[str]:
                 f"search index {source.table}: {missing} records not indexed, {extra} entries "
                 "for records that no longer exist; run 'crm reindex'"
             )
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_name_order'").fetchone():
+        return problems  # a file from before the keys: the next crm command adds them
+    keyed = {r[0] for r in conn.execute("SELECT customer_id FROM search_name_order")}
+    live = {r[0] for r in conn.execute(SOURCES["customers"].ids_sql)}
+    dirty = queued.get("customers", set())
+    missing, extra = len(live - keyed - dirty), len(keyed - live - dirty)
+    if missing or extra:
+        problems.append(
+            f"pinyin sort keys: {missing} customers without one, {extra} for customers that "
+            "no longer exist; run 'crm reindex'"
+        )
     return problems
 
 

@@ -1,0 +1,94 @@
+"""How amounts and phones read on a terminal, the one place that formats them for people
+there (cli/terminal.py draws tables and cards with it; nothing else loads it).
+
+An amount (`core.money.Amount`) shows its currency's symbol from CLDR (`SYMBOLS`), in
+the language's own usage: `¥1,299.50` for CNY in Chinese, `CN¥1,299.50` in English beside
+`$`, `€`, `£`, `HK$`; a currency CLDR gives no symbol for (CHF, SGD) keeps the text it
+had, the currency column beside it saying which. With `wan` (`--money wan`, the `money`
+setting) a CNY amount of 10,000 and more reads in 万 (ten thousands), with two decimals
+rounded half up (四舍五入): 123,456.00 is `¥12.35万`, 10,000.00 `¥1.00万`, -25,000.00
+`-¥2.50万`. A phone stored in E.164 (`+8613379553028`) reads in the national format of the
+user's own region (`default_region`: `133 7955 3028` for CN) and in international format
+otherwise (`+1 415-555-0100`). json, jsonl, csv and tsv, and plain tables in a pipe, never
+come here: they keep the exact decimal strings, the currency column and E.164.
+
+phonenumbers is imported on the first phone shown, never before.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Any
+
+from crmcli.core.money import Amount, grouped
+
+WAN = 10_000  # 万: CNY amounts of at least this many yuan read in 万 with `wan`
+_PHONE = r"(\+[1-9]\d{6,14})( \(.*\))?"  # E.164, maybe with its kind: `+86... (wechat)`
+
+
+def shown(value: Any, wan: bool, region: str | None) -> Any:
+    """`value` as a terminal shows it: an Amount with its symbol (see `money`), a phone
+    in E.164 as `phone` gives it, a list item by item; anything else as it is."""
+    if isinstance(value, Amount):
+        return money(value, wan)
+    if isinstance(value, str):
+        match = re.fullmatch(_PHONE, value)
+        return phone(match.group(1), region) + (match.group(2) or "") if match else value
+    if isinstance(value, list):
+        return [shown(v, wan, region) for v in value]
+    return value
+
+
+def money(amount: Amount, wan: bool = False) -> str:
+    """`¥1,299.50`, `-US$5.00`, with `wan` `¥12.35万` (see the module's docstring)."""
+    from crmcli.core.language import language
+
+    symbol = currency_symbol(amount.currency, language())
+    if not symbol:
+        return str(amount)
+    sign = "-" if amount.minor < 0 else ""
+    size = abs(amount.minor)
+    if wan and amount.currency == "CNY" and size >= WAN * 100:
+        tens = (Decimal(size) / (WAN * 100)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return f"{sign}{symbol}{tens:,}万"
+    return f"{sign}{symbol}{grouped(size, amount.currency)}"
+
+
+# CLDR's currency symbols in English and in Chinese (zh_Hans_CN), as babel has them, for the
+# currencies whose symbol ends with a currency sign; the others (CHF, SGD, `F CFA`) show
+# their digits alone. A table, not a babel call, for the same reason core/money.py keeps its
+# exponents: loading babel's locale data costs 50-100 ms on the first amount shown.
+# tests/test_display.py checks it against babel, so a new CLDR shows up as a failing test.
+_SAME = {
+    "BRL": "R$", "CAD": "CA$", "EUR": "€", "GBP": "£", "HKD": "HK$", "ILS": "₪", "INR": "₹",
+    "KRW": "₩", "MXN": "MX$", "NZD": "NZ$", "TWD": "NT$", "VND": "₫", "XCD": "EC$",
+}  # fmt: skip
+SYMBOLS = {
+    "en": {**_SAME, "AUD": "A$", "CNY": "CN¥", "JPY": "¥", "PHP": "₱", "USD": "$"},
+    "zh": {**_SAME, "AUD": "AU$", "CNY": "¥", "JPY": "JP¥", "USD": "US$"},
+}
+
+
+def currency_symbol(code: str, language: str) -> str:
+    """The currency's symbol in `language` (`zh`, else English), or "" when CLDR gives it
+    none that ends with a currency sign: then the amount reads as before, its code in the
+    currency column beside it."""
+    return SYMBOLS["zh" if language == "zh" else "en"].get(code, "")
+
+
+@lru_cache(maxsize=4096)
+def phone(number: str, region: str | None) -> str:
+    """A phone in E.164 in national format when it is of `region`, else international;
+    as it is when phonenumbers cannot read it."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return number
+    style = phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    if region is not None and phonenumbers.region_code_for_number(parsed) == region:
+        style = phonenumbers.PhoneNumberFormat.NATIONAL
+    return phonenumbers.format_number(parsed, style)

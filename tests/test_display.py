@@ -1,0 +1,193 @@
+"""Amounts and phones on a terminal (crmcli.cli.display): the currency's symbol, 万 with
+`--money wan` or the `money` setting, phones in national format for the user's own region;
+json, csv, tsv and plain tables in a pipe unchanged."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from crmcli.cli.display import SYMBOLS, money, phone
+from crmcli.core.money import Amount, shown
+from tests.conftest import dump, fails, ok
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """Every table and card drawn for an 80-column terminal, no colour, no pager."""
+    from crmcli.cli import output, progress  # noqa: F401
+
+    # progress binds is_terminal by name when first imported: imported before the patch, or
+    # every later test in this process would draw progress lines as on a terminal
+    monkeypatch.setattr(output, "is_terminal", lambda stream: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "40")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("CRM_PAGER", "")
+
+
+@pytest.fixture
+def shop(db_path):
+    ok("config", "set", "default_region", "CN")
+    ok("add", "张伟", "--phone", "13379553028", "--city", "上海")
+    ok("add", "Ann Lee", "--phone", "+1 415 555 0100", "--phone", "13800138000")
+    ok("buy", "张伟", "茶叶", "123456", "--at", "2026-11-01")
+    ok("buy", "张伟", "Teapot", "1299.50", "--at", "2026-11-02")
+    ok("buy", "Ann Lee", "Tea", "$12.5", "--at", "2026-11-03")
+    ok("buy", "Ann Lee", "Cup", "HK$80", "--at", "2026-11-04")
+    ok("buy", "Ann Lee", "Chocolate", "9.90 CHF", "--at", "2026-11-05")
+    return db_path
+
+
+def cells(text: str, first: str) -> list[str]:
+    """The cells of the table row whose first cell is `first`."""
+    for line in text.splitlines():
+        parts = [c.strip() for c in line.split("│")]
+        if len(parts) > 1 and parts[0] == first:
+            return parts
+    raise AssertionError(f"no row {first!r} in\n{text}")
+
+
+def test_amounts_on_a_terminal_show_their_currency_symbol(shop, terminal):
+    table = ok("purchases")
+    assert max(len(line) for line in table.splitlines()) <= 80
+    assert "CN¥123,456.00" in cells(table, "1") and "CN¥1,299.50" in cells(table, "2")
+    assert "$12.50" in cells(table, "3") and "HK$80.00" in cells(table, "4")
+    assert "9.90" in cells(table, "5") and "CHF" in cells(table, "5")  # no symbol: the code
+    assert cells(table, "1")[-1] == "CNY"  # the currency column stays
+
+
+def test_in_chinese_cny_is_the_plain_yen_sign(shop, terminal, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    table = ok("purchases")
+    assert "¥1,299.50" in cells(table, "2") and "CN¥" not in table
+    assert "US$12.50" in cells(table, "3")
+
+
+def test_money_wan_shows_large_cny_sums_in_ten_thousands(shop, terminal):
+    table = ok("--money", "wan", "purchases")
+    assert "CN¥12.35万" in cells(table, "1")
+    assert "CN¥1,299.50" in cells(table, "2")  # under 10,000: as it is
+    assert "$12.50" in cells(table, "3")
+    assert "CN¥12.35万" in ok("--money", "wan", "show", "张伟")
+    ok("config", "set", "money", "wan")  # the setting, for every command
+    assert "CN¥12.35万" in cells(ok("purchases"), "1")
+    assert "CN¥123,456.00" in cells(ok("--money", "plain", "purchases"), "1")  # option wins
+    assert "CN¥12.48万" in ok("report", "sales")  # reports too: 123,456 + 1,299.50
+    assert "CN¥12.48万" in ok("dashboard")
+
+
+@pytest.mark.parametrize(
+    ("minor", "wan", "expected"),
+    [
+        (129950, False, "CN¥1,299.50"),
+        (12345600, False, "CN¥123,456.00"),
+        (12345600, True, "CN¥12.35万"),
+        (12344999, True, "CN¥12.34万"),  # 12.344999 rounds down
+        (12345000, True, "CN¥12.35万"),  # half up (四舍五入), not half to even
+        (1000000, True, "CN¥1.00万"),  # 10,000 exactly: in 万
+        (999999, True, "CN¥9,999.99"),  # below: as it is
+        (-2500000, True, "-CN¥2.50万"),
+        (-129950, False, "-CN¥1,299.50"),
+        (123456789012, True, "CN¥123,456.79万"),
+    ],
+)
+def test_the_wan_rule(minor, wan, expected):
+    assert money(shown(minor, "CNY"), wan) == expected
+
+
+def test_wan_is_for_cny_only_and_a_code_without_symbol_keeps_its_text():
+    assert money(shown(12345600, "USD"), True) == "$123,456.00"
+    assert money(shown(1299, "JPY"), True) == "¥1,299"
+    assert money(shown(990, "CHF"), True) == "9.90"
+    assert money(shown(990, "CHF", code=True), True) == "9.90 CHF"
+    assert isinstance(shown(1, "CNY"), Amount) and shown(129950, "CNY") == "1,299.50"
+
+
+def test_phones_read_nationally_in_the_users_region_and_internationally_elsewhere(shop, terminal):
+    table = ok("list")
+    assert "133 7955 3028" in cells(table, "1")
+    assert "+1 415-555-0100" in cells(table, "2")
+    card = ok("show", "Ann Lee")
+    assert "+1 415-555-0100, 138 0013 8000" in card
+    ok("config", "set", "default_region", "US")
+    assert "+86 133 7955 3028" in cells(ok("list"), "1")
+    assert "(415) 555-0100" in ok("show", "Ann Lee")
+
+
+@pytest.mark.parametrize(("language", "locale"), [("en", "en"), ("zh", "zh_Hans_CN")])
+def test_the_symbols_are_cldrs_as_babel_has_them(language, locale):
+    """Every currency crm knows: CLDR's symbol when it ends with a currency sign, else none."""
+    import unicodedata
+
+    from babel.numbers import get_currency_symbol
+
+    from crmcli.core.money import EXPONENTS
+
+    expected = {}
+    for code in EXPONENTS:
+        symbol = get_currency_symbol(code, locale)
+        if unicodedata.category(symbol[-1]) == "Sc":
+            expected[code] = symbol
+    assert SYMBOLS[language] == expected
+
+
+def test_phone_formats():
+    assert phone("+8613379553028", "CN") == "133 7955 3028"
+    assert phone("+8613379553028", None) == "+86 133 7955 3028"
+    assert phone("+14155550100", "US") == "(415) 555-0100"
+    assert phone("+14155550100", "CN") == "+1 415-555-0100"
+    assert phone("+999", "CN") == "+999"  # unreadable: as stored
+
+
+def test_a_narrow_terminal_never_cuts_an_amount_or_a_phone(shop, terminal, monkeypatch):
+    """Free text is cut, or columns left out, before an amount or a phone is cut."""
+    monkeypatch.setenv("COLUMNS", "60")
+    table = ok("purchases")
+    assert cells(table, "1")[-2:] == ["CN¥123,456.00", "CNY"]
+    assert cells(table, "2")[-2:] == ["CN¥1,299.50", "CNY"]
+    assert "hidden: category, item, quantity" in table  # they go first
+    right = [line.index("│ CN") for line in table.splitlines() if "│ CN" in line]
+    ends = [line.index(" │ CNY") for line in table.splitlines() if " │ CNY" in line]
+    assert len(set(ends)) == 1 and len(right) == 2  # right-aligned, one column
+    monkeypatch.setenv("COLUMNS", "50")
+    ok("config", "set", "default_region", "US")
+    listed = ok("list")
+    assert cells(listed, "2")[3] == "(415) 555-0100"
+    assert cells(listed, "1")[3] == "+86 133 7955 3028"
+    assert max(len(line) for line in listed.splitlines()) <= 50
+
+
+def test_machine_formats_and_pipes_keep_exact_decimals_currency_and_e164(shop, monkeypatch):
+    ok("config", "set", "money", "wan")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    rows = json.loads(ok("--money", "wan", "purchases", "-f", "json"))
+    assert [(r["amount"], r["currency"]) for r in rows] == [
+        ("123456.00", "CNY"), ("1299.50", "CNY"), ("12.50", "USD"), ("80.00", "HKD"),
+        ("9.90", "CHF"),
+    ]  # fmt: skip
+    table = list(csv.DictReader(io.StringIO(ok("purchases", "-f", "csv"))))
+    assert [(r["amount"], r["currency"]) for r in table][:2] == [
+        ("123456.00", "CNY"), ("1299.50", "CNY"),
+    ]  # fmt: skip
+    tsv = [line.split("\t") for line in ok("purchases", "-f", "tsv").splitlines()]
+    assert dict(zip(tsv[0], tsv[1], strict=True))["amount"] == "123456.00"
+    listed = json.loads(ok("list", "-f", "json"))
+    assert [r["phone"] for r in listed] == ["+8613379553028", "+14155550100"]
+    assert "+8613379553028" in ok("list", "-f", "csv")
+    piped = ok("purchases")  # a plain table into a pipe: grouped, no symbol, no 万
+    assert "123,456.00" in piped and "¥" not in piped and "万" not in piped
+    assert "+8613379553028" in ok("list")
+    shown_json = json.loads(ok("show", "张伟", "-f", "json"))
+    assert shown_json["phones"] == ["+8613379553028"]
+
+
+def test_a_bad_money_style_is_refused(shop):
+    assert fails(2, "config", "set", "money", "lakh", db=shop) == (
+        "crm: money must be plain or wan (got 'lakh')\n"
+    )
+    before = dump(shop)
+    assert "Invalid value for '--money'" in fails(2, "--money", "lakh", "purchases")
+    assert dump(shop) == before
+    assert ok("config", "set", "money", "WAN") == "money = wan\n"

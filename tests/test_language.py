@@ -1,0 +1,24 @@
+"""The language crm speaks, read from the locale variables."""
+
+import pytest
+
+from crmcli.core.language import language
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "zh_TW.UTF-8"}, "zh"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8", "LC_MESSAGES": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "en_US.UTF-8"}, "en"),
+        ({"LANG": "zh_CN.UTF-8", "LC_ALL": "C"}, "en"),  # LC_ALL wins
+        ({"LANG": "zh_CN.UTF-8", "LC_ALL": ""}, "zh"),  # an empty variable is not set
+        ({"LANG": "ZH_cn"}, "zh"),
+        ({"LANG": "zu_ZA.UTF-8"}, "en"),
+    ],
+)
+def test_the_first_locale_variable_set_decides(environ, expected):
+    assert language(environ) == expected
