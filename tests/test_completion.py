@@ -120,6 +120,15 @@ def test_sort_fields_and_rfm_segments_complete_instead_of_file_names(db_path):
     assert "hibernating" in bash("crm report rfm --customers ")
 
 
+def test_a_descending_sort_keeps_its_minus_in_every_shell(db_path):
+    """`--sort -cr` is the value of --sort (descending created_at), not an option."""
+    assert bash("crm list --sort -cr") == ["-created_at"]
+    assert shell("zsh", "crm list --sort -cr").splitlines() == ["-created_at\tdescending"]
+    assert shell("fish", "crm list --sort -cr").splitlines() == ["-created_at\tdescending"]
+    assert "-name" in bash("crm list --sort -")
+    assert bash("crm list --sort name --li") == ["--limit", "--lifecycle"]  # options still
+
+
 def test_tags_stages_segments_and_where_fields_come_from_the_file(people):
     assert bash("crm list --tag v") == ["vegan", "vip"]
     assert bash("crm untag w") == ["wholesale"]
