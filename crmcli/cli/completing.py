@@ -235,7 +235,11 @@ def _from_database(source: str) -> Callable[[Any, Any, str], list[Any]]:
         try:
             if conn is None and source not in ("where_fields", "sort_fields"):
                 return []
-            found = getattr(suggest, source)(conn, incomplete)
+            if source == "where_fields":  # inside quotes bash keeps the spaces typed
+                spaced = _shell() == "bash" and _open_quote(os.environ.get("COMP_WORDS", ""))
+                found = suggest.where_fields(conn, incomplete, spaced=bool(spaced))
+            else:
+                found = getattr(suggest, source)(conn, incomplete)
             return [CompletionItem(s.value, help=s.about) for s in found]
         except Exception:  # an older schema, a lock, a broken file: nothing to offer
             return []
