@@ -405,7 +405,10 @@ def test_care_rules_add_list_delete(cared):
     rule = json.loads(ok("care", "rule", "list", "--format", "json"))[0]
     assert rule["festival"] == "mid-autumn"
     assert ok("care", "rule", "add", "春节", "红包", "-q") == "3\n"
-    assert ok("care", "rule", "delete", "3") == "Deleted care rule 3: 春节: 红包 for everyone\n"
+    assert (
+        ok("care", "rule", "delete", "--yes", "3")
+        == "Deleted care rule 3: 春节: 红包 for everyone\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -416,7 +419,7 @@ def test_care_rules_add_list_delete(cared):
         (["rule", "add", "中秋", "x", "--where", "tier = A"], 2, "crm: unknown field 'tier'"),
         (["rule", "add", "中秋", "x", "--stage", "nowhere"], 2, "crm: unknown stage"),
         (["rule", "add", "中秋", "x", "--archived"], 2, "crm: care rules greet active"),
-        (["rule", "delete", "9"], 3, "crm: no care rule with id 9"),
+        (["rule", "delete", "--yes", "9"], 3, "crm: no care rule with id 9"),
         (["--holiday", "xmas"], 2, "crm: unknown festival 'xmas'"),
         (["--year", "1800"], 2, "crm: Invalid value for '--year'"),
         (["--within", "soon"], 2, "crm: --within 'soon' is not a period"),
@@ -485,8 +488,8 @@ def test_festivals_in_remind_only_when_a_rule_covers_them(cared, monkeypatch):
     ) in ok("remind")
     ics = ok("remind", "--format", "ics")
     assert "UID:festival-mid-autumn-20260925@crmcli" in ics
-    ok("care", "rule", "delete", "1")
-    ok("care", "rule", "delete", "2")
+    ok("care", "rule", "delete", "--yes", "1")
+    ok("care", "rule", "delete", "--yes", "2")
     assert remind()["festivals"] == []
     assert ok("remind") == ""
 

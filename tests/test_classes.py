@@ -212,11 +212,11 @@ def test_rule_list_delete_and_errors(shoppers):
         (1, "dormant", "--lifecycle lapsed"),
         (2, "dormant", "--lifecycle at-risk"),
     ]
-    assert ok("rule", "delete", "2") == "Deleted rule 2 (tag dormant).\n"
+    assert ok("rule", "delete", "--yes", "2") == "Deleted rule 2 (tag dormant).\n"
     assert ok("classify") == (
         "change  tag      customer\n------  -------  ---------\nlost    dormant  Carl (#3)\n"
     )
-    fails(3, "rule", "delete", "2", db=shoppers)
+    fails(3, "rule", "delete", "--yes", "2", db=shoppers)
     assert "give the filter" in fails(2, "rule", "add", "x", db=shoppers)
     fails(2, "rule", "add", "x", "--where", "nosuch = 1", db=shoppers)
     fails(2, "rule", "add", "a,b", "--tag", "x", db=shoppers)

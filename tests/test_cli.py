@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crmcli import __version__
-from tests.conftest import crm, dump, fails, ok
+from tests.conftest import add, crm, dump, fails, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 CRM = str(Path(sys.executable).with_name("crm"))
@@ -494,3 +494,43 @@ def test_a_read_whose_output_is_lost_exits_1_saying_so(db_path):
             1,
             "crm: the output could not be written (No space left on device)\n",
         ), args
+
+
+# Every delete for good, after the command that made its record 1 (segment: named).
+DELETES = {
+    ("task", "delete", "1"): ("task", "add", "Anna", "Call back", "--due", "tomorrow"),
+    ("feedback", "delete", "1"): ("feedback", "add", "Anna", "Tea arrived damaged"),
+    ("survey", "delete", "1"): ("survey", "add", "Anna", "--nps", "9"),
+    ("date", "delete", "1"): ("date", "add", "Anna", "birthday", "1990-05-01", "--yearly"),
+    ("product", "delete", "1"): ("product", "add", "Tea", "--price", "12"),
+    ("segment", "delete", "vips"): ("segment", "add", "vips", "--tag", "vip"),
+    ("rule", "delete", "1"): ("rule", "add", "vip", "--city", "Paris"),
+    ("care", "rule", "delete", "1"): ("care", "rule", "add", "中秋", "mooncakes", "--tag", "vip"),
+    ("interaction", "delete", "1"): ("log", "call", "Anna", "hello"),
+    ("purchase", "delete", "1"): ("buy", "Anna", "Tea", "12"),
+}
+
+
+@pytest.mark.parametrize("delete", list(DELETES), ids=" ".join)
+def test_every_delete_for_good_asks_and_needs_yes_in_a_script(db_path, monkeypatch, delete):
+    """One rule for every command that deletes a record for good (feedback, survey, date,
+    task, product, segment and rules deleted at once from a script, asking nothing)."""
+    from crmcli.cli import output
+
+    add("Anna")
+    ok(*DELETES[delete])
+    name = " ".join(delete[:-1])
+    err = fails(2, *delete, db=db_path)
+    assert err == f"crm: {name} asks for confirmation; add --yes to run it from a script\n"
+    before = dump(db_path)
+    plain = output.is_terminal
+    monkeypatch.setattr(output, "is_terminal", lambda stream: stream is sys.stdin)
+    said_no = crm(*delete, input="n\n")
+    assert said_no.exit_code == 1, said_no
+    assert said_no.stderr.startswith("Delete ")
+    assert said_no.stderr.endswith("? [y/N]: crm: not confirmed; nothing was changed\n")
+    assert dump(db_path) == before
+    said_yes = crm(*delete, input="y\n")
+    assert said_yes.exit_code == 0 and said_yes.stdout.startswith("Deleted"), said_yes
+    monkeypatch.setattr(output, "is_terminal", plain)
+    assert fails(3, *delete, "--yes")  # gone

@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crmcli.cli import app
-from tests.conftest import add, dump, fails, ok
+from crmcli.core.where import OPERATORS
+from tests.conftest import add, drain, dump, fails, ok
 
 CRM = str(Path(sys.executable).parent / "crm")
 
@@ -119,6 +120,65 @@ def test_sort_fields_and_rfm_segments_complete_instead_of_file_names(db_path):
     assert bash("crm list --sort pi") == ["pinyin"]
     assert bash("crm report rfm --customers at") == ["at\\ risk"]
     assert "hibernating" in bash("crm report rfm --customers ")
+
+
+def test_a_descending_sort_keeps_its_minus_in_every_shell(db_path):
+    """`--sort -cr` is the value of --sort (descending created_at), not an option."""
+    assert bash("crm list --sort -cr") == ["-created_at"]
+    assert shell("zsh", "crm list --sort -cr").splitlines() == ["-created_at\tdescending"]
+    assert shell("fish", "crm list --sort -cr").splitlines() == ["-created_at\tdescending"]
+    assert "-name" in bash("crm list --sort -")
+    assert bash("crm list --sort name --li") == ["--limit", "--lifecycle"]  # options still
+
+
+def test_a_where_expression_completes_inside_quotes_field_operator_and_value(people):
+    add("Li Lei", "--city", "Shenzhen")
+    add("Ma Li", "--city", "shanghai")
+
+    def quoted(line: str) -> list[str]:
+        return bash(line, COMP_CWORD="3")
+
+    # one field left: it comes with each operator, so bash keeps the quote open
+    assert quoted('crm list --where "ci') == [f"city {op} " for op in OPERATORS]
+    assert quoted('crm list --where "city ') == [f"city {op} " for op in OPERATORS]
+    assert "created_at" in quoted('crm list --where "c')  # several: the names as they are
+    assert quoted('crm list --where "city = Sh') == ["city = Shenzhen", "city = shanghai"]
+    assert quoted("crm list --where 'city=上") == ["city=上海"]
+    assert quoted('crm list --where "stage != pro') == ["stage != prospect"]
+    assert quoted('crm list --where "tag ~ v') == ["tag ~ vegan", "tag ~ vip"]
+    assert quoted('crm list --where "wechat = z') == []  # no values offered for it
+    assert quoted('crm list --where "nosuch ') == []
+    assert bash("crm list --where ci") == ["city"]  # unquoted: no spaces put in the word
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+def test_tab_in_an_interactive_bash_keeps_a_where_quote_open(people, tmp_path):
+    """Keys typed into a real interactive bash: Tab inside `--where "` completes the field
+    and leaves the quote open, then completes the value and closes it (bash closed the
+    quote after the field: `"city" = Sh` were three words)."""
+    import pty
+
+    add("Li Lei", "--city", "Shenzhen")
+    rc = tmp_path / "rc.bash"
+    rc.write_text(
+        ok("completion", "bash") + "\ncrm() { printf '<%s>' \"$@\"; echo; }\n"
+        "bind 'set bell-style none'\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PATH": f"{Path(CRM).parent}:{os.environ['PATH']}", "PS1": "$ ",
+           "INPUTRC": "/dev/null", "TERM": "dumb", "CRM_DB": str(people),
+           "CRM_PAGER": "cat"}  # fmt: skip
+    leader, follower = pty.openpty()
+    # readline reads the keys after each Tab's completion has run: typed all at once
+    os.write(leader, b'crm list --where "ci\t= Sh\t--sort -cr\t\nexit\n')
+    proc = subprocess.Popen(
+        ["bash", "--noprofile", "--rcfile", str(rc), "-i"],
+        stdin=follower, stdout=follower, stderr=follower, env=env, start_new_session=True,
+    )  # fmt: skip
+    os.close(follower)
+    said = drain(leader).decode()
+    proc.wait(timeout=60)
+    assert "<list><--where><city = Shenzhen><--sort><-created_at>" in said, said
 
 
 def test_tags_stages_segments_and_where_fields_come_from_the_file(people):

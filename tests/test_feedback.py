@@ -126,7 +126,7 @@ def test_feedback_add_list_resolve_reopen(people):
     assert table.splitlines()[0].split() == [
         "id", "received_at", "customer_name", "kind", "severity", "status", "summary",
     ]  # fmt: skip
-    assert ok("feedback", "delete", "2").startswith("Deleted feedback 2 of Bob (#2)")
+    assert ok("feedback", "delete", "--yes", "2").startswith("Deleted feedback 2 of Bob (#2)")
 
 
 @pytest.mark.parametrize(
@@ -275,7 +275,7 @@ def test_survey_add_and_list(people):
     assert [r["id"] for r in jrows("survey", "list", "--until", "2026-11-10")] == [2]
     assert [r["id"] for r in jrows("survey", "list", "--since", "2026-11-10")] == [1]
     assert ok("survey", "list", "Bob", "-q") == "2\n"
-    assert ok("survey", "delete", "2").startswith("Deleted survey answer 2 of Bob (#2)")
+    assert ok("survey", "delete", "--yes", "2").startswith("Deleted survey answer 2 of Bob (#2)")
 
 
 @pytest.mark.parametrize(
@@ -327,7 +327,7 @@ def test_an_out_of_range_nps_exits_2_and_writes_nothing(people, n):
 
 def test_unknown_customer_is_not_found(people):
     fails(3, "survey", "add", "Nobody", "--nps", "5", db=people)
-    fails(3, "survey", "delete", "7", db=people)
+    fails(3, "survey", "delete", "--yes", "7", db=people)
 
 
 # --- import --------------------------------------------------------------------------------

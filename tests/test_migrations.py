@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from crmcli.core.progress import Progress
 from crmcli.store import migrations, search
 from crmcli.store.db import connect
 from tests.conftest import dump, ok
@@ -468,3 +469,35 @@ def test_m017_gives_hand_written_local_numbers_the_service_kind(db_path):
         "+8613800138000": "number",
         "10086": "service",
     }
+
+
+class _Phases(Progress):
+    """The phases a service reports, in order."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        self.names.append(name)
+
+
+def test_an_upgrade_names_its_phases_and_a_new_file_none(db_path, tmp_path):
+    """The first run of a newer crm on a large file spent ~8 s in m018's purchase summaries
+    with nothing on the terminal: each step of an upgrade is a phase."""
+    seed_version(db_path, 16)
+    heard = _Phases()
+    connect(db_path, write=False, progress=heard).close()
+    assert heard.names == [
+        "upgrading the database: a backup copy first",
+        "upgrading the database: phone kinds",
+        "upgrading the database: purchase summaries",
+        "upgrading the database: history triggers",
+        "upgrading the database: indexing for search",
+        "upgrading the database: computing purchase summaries",
+    ]
+    assert version_of(db_path) == migrations.SCHEMA_VERSION
+    connect(db_path, write=False, progress=heard).close()  # up to date: nothing more
+    new = _Phases()
+    connect(tmp_path / "new.db", write=True, progress=new).close()  # made, not upgraded
+    connect(tmp_path / "missing.db", write=False, progress=new).close()
+    assert new.names == []

@@ -13,6 +13,7 @@ import pytest
 
 from crmcli.cli import progress
 from tests.conftest import add, crm, drain, ok, rows
+from tests.test_migrations import seed_version
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -152,3 +153,21 @@ def test_no_progress_off_a_terminal_or_quiet(monkeypatch):
     monkeypatch.setenv("TERM", "dumb")
     with progress.watching() as shown:
         assert shown is progress.SILENT
+
+
+def test_upgrading_an_older_file_names_its_phase_on_a_terminal_only(db_path):
+    """A read or a write that opens a file of an older crm upgrades it first: on a
+    terminal each step is a phase on stderr, erased before the output; nothing in a pipe."""
+    seed_version(db_path, 17)
+    code, out, drawn = stderr_on_terminal("list", "-f", "csv")
+    assert code == 0 and "张伟" in out, (out, drawn)
+    assert "upgrading the database: purchase summaries" in drawn, drawn
+    assert "upgrading the database: computing purchase summaries" in drawn
+    db_path.unlink()
+    seed_version(db_path, 17)
+    code, out, drawn = stderr_on_terminal("add", "Ann", "-q")
+    assert code == 0 and out == "2\n" and "upgrading the database: a backup copy first" in drawn
+    db_path.unlink()
+    seed_version(db_path, 17)
+    result = crm("list", "-f", "csv")  # not a terminal
+    assert result.exit_code == 0 and result.stderr == ""

@@ -279,7 +279,7 @@ def test_deleting_a_product_keeps_its_purchases(db_path, anna):
     ok("product", "add", "Teapot", "--price", "280", "--category", "Ware")
     buy("1", "Teapot")
     buy("1", "Teapot")
-    assert ok("product", "delete", "Teapot") == (
+    assert ok("product", "delete", "--yes", "Teapot") == (
         "Deleted product 1: Teapot; 2 purchases kept, unlinked\n"
     )
     assert (

@@ -483,7 +483,7 @@ def test_date_add_list_delete(db_path):
     ]
     assert ok("date", "list", "--within", "2w", "-q") == "2\n"
     assert ok("date", "list", "Anna", "-q") == "1\n"
-    assert ok("date", "delete", "3") == "Deleted date 3 of Bob (#2): kick-off 2026-01-05\n"
+    assert ok("date", "delete", "--yes", "3") == "Deleted date 3 of Bob (#2): kick-off 2026-01-05\n"
     assert ok("date", "list", "-q") == "2\n1\n"
 
 

@@ -35,11 +35,13 @@ def test_save_list_use_replace_and_delete_a_segment(shoppers):
         2, "segment", "add", "loop", "--segment", "loop", db=shoppers
     )
     assert "no segment 'nope'" in fails(3, "list", "--segment", "nope", db=shoppers)
-    assert "used by segment cooling-b" in fails(2, "segment", "delete", "cooling", db=shoppers)
+    assert "used by segment cooling-b" in fails(
+        2, "segment", "delete", "--yes", "cooling", db=shoppers
+    )
     ok("segment", "add", "cooling", "--lifecycle", "lapsed", "--replace")
     assert ids("--segment", "cooling") == [2]
-    assert ok("segment", "delete", "cooling-b") == "Deleted segment cooling-b.\n"
-    fails(3, "segment", "delete", "cooling-b", db=shoppers)
+    assert ok("segment", "delete", "--yes", "cooling-b") == "Deleted segment cooling-b.\n"
+    fails(3, "segment", "delete", "--yes", "cooling-b", db=shoppers)
 
 
 def test_filters_stored_with_the_old_spelling_at_risk_keep_selecting(shoppers):
@@ -105,8 +107,8 @@ def test_a_broken_segment_is_named_by_every_command_that_reads_it(db_path, text)
     # A broken filter selects nothing, so it blocks no delete: two broken segments could
     # not be deleted at all, each refused for the other.
     _break(db_path, "segments", "filter", text, where="name = 'xs'")
-    assert ok("segment", "delete", "xs") == "Deleted segment xs.\n"
-    assert ok("segment", "delete", "vips") == "Deleted segment vips.\n"
+    assert ok("segment", "delete", "--yes", "xs") == "Deleted segment xs.\n"
+    assert ok("segment", "delete", "--yes", "vips") == "Deleted segment vips.\n"
     assert ok("segment", "list") == ""
 
 
@@ -117,9 +119,9 @@ def test_a_broken_rule_or_care_rule_is_named(db_path):
     _break(db_path, "rules", "filter", "[]")
     assert fails(2, "classify", db=db_path).startswith("crm: rule 1 is broken: ")
     assert fails(2, "rule", "list", db=db_path).startswith("crm: rule 1 is broken: ")
-    ok("rule", "delete", "1")
+    ok("rule", "delete", "--yes", "1")
     _break(db_path, "care_rules", "selection", '"x"')
     assert fails(2, "care", "rule", "list", db=db_path).startswith("crm: care rule 1 is broken: ")
     # ... and it can be deleted, which is the way out the message gives
-    assert ok("care", "rule", "delete", "1").startswith("Deleted care rule 1")
+    assert ok("care", "rule", "delete", "--yes", "1").startswith("Deleted care rule 1")
     assert ok("care", "rule", "list", "-f", "json") == "[]\n"

@@ -163,7 +163,7 @@ def test_a_stage_list_keeps_every_stage_a_saved_filter_or_cadence_names(three):
         error = fails(2, "config", "set", "stages", kept, db=three)
         assert named in error and error.count("\n") == 1, error
     assert "segment early" in fails(2, "config", "set", "stages", "a,b", db=three)
-    ok("segment", "delete", "early")
+    ok("segment", "delete", "--yes", "early")
     ok("config", "set", "stages", "prospect,customer,loyal,lost")
     assert "early" not in ok("segment", "list")
     assert ok("config", "get", "stages").strip().endswith("prospect,customer,loyal,lost")

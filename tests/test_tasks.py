@@ -243,22 +243,24 @@ def test_bad_task_edit(anna, db_path, args, code, message):
 
 def test_delete_a_task(anna, db_path):
     task("Anna", "Call", "--due", "2026-11-25")
-    assert ok("task", "delete", "1") == "Deleted task 1 for Anna (#1), due 2026-11-25: Call\n"
+    assert (
+        ok("task", "delete", "--yes", "1") == "Deleted task 1 for Anna (#1), due 2026-11-25: Call\n"
+    )
     assert tasks("--all") == []
-    assert "no task with id 1" in fails(3, "task", "delete", "1", db=db_path)
+    assert "no task with id 1" in fails(3, "task", "delete", "--yes", "1", db=db_path)
 
 
 def test_delete_several_tasks_at_once_all_or_none(anna, db_path):
     for text in ("Call", "Mail", "Visit"):
         task("Anna", text, "--due", "2026-11-25")
     before = dump(db_path)
-    assert "no task with id 9" in fails(3, "task", "delete", "1", "9", db=db_path)
+    assert "no task with id 9" in fails(3, "task", "delete", "--yes", "1", "9", db=db_path)
     assert dump(db_path) == before  # one missing id deletes none
-    assert ok("task", "delete", "1", "#2", "1") == (
+    assert ok("task", "delete", "--yes", "1", "#2", "1") == (
         "Deleted task 1 for Anna (#1), due 2026-11-25: Call\n"
         "Deleted task 2 for Anna (#1), due 2026-11-25: Mail\n"
     )
-    assert ok("task", "delete", "-", "-q", input="3\n") == "3\n"
+    assert ok("task", "delete", "--yes", "-", "-q", input="3\n") == "3\n"
     assert tasks("--all") == []
 
 

@@ -423,6 +423,34 @@ def demo(db_path):
     return db_path
 
 
+REPORTS = {  # a line of each report's sentences beside its tables
+    ("report", "value"): "CNY, as of 2026-11-22, next 12 months",
+    ("report", "value", "--backtest", "-6m"): "Repeat purchase days: expected",
+    ("report", "churn", "--backtest", "-6m"): "Flagged at risk",
+    ("report", "abc"): "Top 20 % of customers",
+    ("dashboard",): "Dashboard as of 2026-11-22",
+}
+
+
+@pytest.mark.parametrize("args", list(REPORTS), ids=" ".join)
+def test_a_report_s_sentences_and_tables_share_one_pager(demo, tmp_path, args):
+    """`crm report value` wrote its summary before the pager started: on a terminal it
+    scrolled away above the table, or stayed outside the pager."""
+    paged = tmp_path / "paged.txt"
+    pager = f"sh -c 'cat >> {paged}; echo run >> {tmp_path / 'runs'}'"
+    code, lines = on_terminal(*args, columns=100, env={"CRM_PAGER": pager})
+    assert code == 0, lines
+    assert not any(REPORTS[args] in line for line in lines), lines
+    assert REPORTS[args] in paged.read_text() and "┃" in paged.read_text()
+    assert (tmp_path / "runs").read_text() == "run\n"  # one pager for all of it
+    if args != ("report", "value"):
+        return
+    # wrapped to the terminal's width inside the pager too (at most 100 columns)
+    paged.unlink()
+    code, lines = on_terminal(*args, columns=60, env={"CRM_PAGER": pager})
+    assert [line for line in ANSI.sub("", paged.read_text()).splitlines() if width(line) > 60] == []
+
+
 SWEEP = {  # widths at which these once failed with an internal error
     ("remind",): (33, 50, 61),
     ("history", "--limit", "20"): (36, 74),

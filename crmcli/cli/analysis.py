@@ -18,7 +18,7 @@ import typer
 
 from crmcli.cli.app import output, reading
 from crmcli.cli.options import AsOfOption, FormatOption, as_of_date, filter_options
-from crmcli.cli.output import Bars, Format, Output, Section, prose
+from crmcli.cli.output import Bars, Format, Output, Section
 from crmcli.cli.reports import report_app
 
 if TYPE_CHECKING:  # the filter language and the reports load only where they are used
@@ -194,11 +194,10 @@ def abc_report(
             Bars("bar", scale="currency", title="cumulative share"),
         ),
     ]
-    output(ctx, fmt).sections(parts, header=header,
-                              empty=f"No purchases {since} up to {day.isoformat()}.")  # fmt: skip
-    if fmt is Format.table and rows:
-        sys.stdout.write("\n")
-        prose("\n".join("T" + s["text"][1:] + "." for s in statements))
+    with output(ctx, fmt).paged() as out:
+        out.sections(parts, header=header, empty=f"No purchases {since} up to {day.isoformat()}.")
+        if rows:
+            out.text("\n".join("T" + s["text"][1:] + "." for s in statements), above=False)
 
 
 @report_app.command("lifecycle")

@@ -364,10 +364,14 @@ def _display(run: GlobalOptions) -> tuple[bool, str | None]:
 
 @contextmanager
 def reading(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
-    """A read-only connection for a command that never writes."""
+    """A read-only connection for a command that never writes (an older file is upgraded
+    first, its phases shown on a terminal)."""
+    from crmcli.cli.progress import upgrading
     from crmcli.store.db import connect
 
-    conn = connect(global_options(ctx).path, write=False)
+    run = global_options(ctx)
+    with upgrading(run.no_color) as upgrade:
+        conn = connect(run.path, write=False, progress=upgrade)
     try:
         yield conn
     finally:
@@ -420,6 +424,7 @@ def writing(
     are printed as `crm: ...` lines. Like `before_commit`, an output error met inside it
     aborts the write; once it is committed the run counts as saved, and an output error
     after it says that the change is saved. `progress` hears the phases of the commit."""
+    from crmcli.cli.progress import upgrading
     from crmcli.records.config import keep_locale_region
     from crmcli.store.db import write
 
@@ -427,8 +432,9 @@ def writing(
     run.writes = True
     target = path or run.path
     with write(
-        target, command=command_path(ctx), warn=_say, hooks=hooks, progress=progress
-    ) as conn:
+        target, command=command_path(ctx), warn=_say, hooks=hooks, progress=progress,
+        upgrading=None if progress is not SILENT else lambda: upgrading(run.no_color),
+    ) as conn:  # fmt: skip
         yield conn
         kept = keep_locale_region(conn)
         sys.stdout.flush()  # still inside the transaction: an output error rolls it back

@@ -253,14 +253,16 @@ def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 def rule_delete(
     ctx: typer.Context,
     rule_id: Annotated[int, typer.Argument(metavar="ID", help="The rule's id.")],
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Delete a care rule.
+    """Delete a care rule. Asks on a terminal; needs --yes in a script.
 
-    Example: crm care rule delete 2
+    Example: crm care rule delete 2 --yes
     """
     from crmcli.records import care
 
+    confirm(f"Delete care rule {rule_id}?", yes, command="care rule delete")
     with writing(ctx) as conn:
         record = care.delete_rule(conn, rule_id)
     output(ctx, quiet=quiet).done(

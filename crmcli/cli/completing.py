@@ -112,8 +112,12 @@ def _completer(root: Any) -> Any:
     from typer._click.shell_completion import get_completion_class
 
     _register()
-    shell = os.environ.get(VAR, "").partition("_")[2]
-    return get_completion_class(shell)(root, {}, "crm", VAR)  # type: ignore[misc]
+    return get_completion_class(_shell())(root, {}, "crm", VAR)  # type: ignore[misc]
+
+
+def _shell() -> str:
+    """The shell asking: bash, zsh or fish."""
+    return os.environ.get(VAR, "").partition("_")[2]
 
 
 def _register() -> None:
@@ -128,7 +132,22 @@ def _register() -> None:
 
     completion_init()
 
-    class Bash(BashComplete):
+    class ValueFirst:
+        """After an option that takes a value, the word is its value even when it begins
+        with `-` (`--sort -cr` is descending created_at), as the parser reads it; click
+        offered the command's options there instead."""
+
+        def get_completions(self, args: list[str], incomplete: str) -> list[Any]:
+            from typer._click.shell_completion import _is_incomplete_option, _resolve_context
+
+            if incomplete.startswith("-") and args and "--" not in args:
+                ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)  # type: ignore[attr-defined]
+                for param in ctx.command.get_params(ctx):
+                    if _is_incomplete_option(ctx, args, param):
+                        return param.shell_complete(ctx, incomplete)
+            return super().get_completions(args, incomplete)  # type: ignore[misc]
+
+    class Bash(ValueFirst, BashComplete):
         def format_completion(self, item: Any) -> str:
             # bash puts a value on the line as it is: "Wang Fang" would be two words; after
             # an opening quote it is inside the quotes, where a backslash stays a backslash
@@ -139,7 +158,7 @@ def _register() -> None:
                 return re.sub(r'([$`"\\])', r"\\\1", item.value)
             return re.sub(r"([^\w@%+=:,./-])", r"\\\1", item.value)
 
-    class Zsh(ZshComplete):
+    class Zsh(ValueFirst, ZshComplete):
         """Lines of VALUE<TAB>DESCRIPTION for ZSH_SCRIPT, which evaluates none of them."""
 
         def format_completion(self, item: Any) -> str:
@@ -150,7 +169,7 @@ def _register() -> None:
             words, word = self.get_completion_args()
             return "\n".join(map(self.format_completion, self.get_completions(words, word)))
 
-    class Fish(FishComplete):
+    class Fish(ValueFirst, FishComplete):
         def format_completion(self, item: Any) -> str:
             about = re.sub(r"\s", " ", item.help or "")
             return f"{item.value}\t{about}" if about else item.value
@@ -216,7 +235,11 @@ def _from_database(source: str) -> Callable[[Any, Any, str], list[Any]]:
         try:
             if conn is None and source not in ("where_fields", "sort_fields"):
                 return []
-            found = getattr(suggest, source)(conn, incomplete)
+            if source == "where_fields":  # inside quotes bash keeps the spaces typed
+                spaced = _shell() == "bash" and _open_quote(os.environ.get("COMP_WORDS", ""))
+                found = suggest.where_fields(conn, incomplete, spaced=bool(spaced))
+            else:
+                found = getattr(suggest, source)(conn, incomplete)
             return [CompletionItem(s.value, help=s.about) for s in found]
         except Exception:  # an older schema, a lock, a broken file: nothing to offer
             return []

@@ -17,7 +17,9 @@ from crmcli.cli.options import (
     QuietOption,
     SinceOption,
     UntilOption,
+    YesOption,
     chosen_fields,
+    confirm,
     period,
 )
 from crmcli.cli.output import Format
@@ -194,19 +196,26 @@ def feedback_reopen(
 
 @feedback_app.command("delete")
 def feedback_delete(
-    ctx: typer.Context, feedback_id: IdArgument, quiet: QuietOption = False
+    ctx: typer.Context, feedback_id: IdArgument, yes: YesOption = False, quiet: QuietOption = False
 ) -> None:
-    """Delete a feedback item for good (e.g. one entered by mistake).
+    """Delete a feedback item for good (e.g. one entered by mistake). Asks on a terminal;
+    needs --yes in a script.
 
-    Example: crm feedback delete 3
+    Example: crm feedback delete 3 --yes
     """
+
+    def shown(record: Any) -> str:
+        return (
+            f"feedback {feedback_id} of {record['customer_name']} (#{record['customer_id']}): "
+            f"{clip(record['text'])}"
+        )
+
+    with reading(ctx) as conn:
+        question = f"Delete {shown(feedback.get_feedback(conn, feedback_id))}?"
+    confirm(question, yes, command="feedback delete")
     with writing(ctx) as conn:
         record = feedback.delete_feedback(conn, feedback_id)
-    output(ctx, quiet=quiet).done(
-        f"Deleted feedback {feedback_id} of {record['customer_name']} (#{record['customer_id']}): "
-        f"{clip(record['text'])}",
-        feedback_id,
-    )
+    output(ctx, quiet=quiet).done(f"Deleted {shown(record)}", feedback_id)
 
 
 # --- surveys -------------------------------------------------------------------------------
@@ -287,20 +296,28 @@ def survey_list(
 
 
 @survey_app.command("delete")
-def survey_delete(ctx: typer.Context, survey_id: IdArgument, quiet: QuietOption = False) -> None:
-    """Delete a survey answer for good (e.g. one entered by mistake).
+def survey_delete(
+    ctx: typer.Context, survey_id: IdArgument, yes: YesOption = False, quiet: QuietOption = False
+) -> None:
+    """Delete a survey answer for good (e.g. one entered by mistake). Asks on a terminal;
+    needs --yes in a script.
 
-    Example: crm survey delete 4
+    Example: crm survey delete 4 --yes
     """
     from crmcli.records import surveys
 
+    def shown(record: Any) -> str:
+        return (
+            f"survey answer {survey_id} of {record['customer_name']} "
+            f"(#{record['customer_id']}) from {record['answered_at']}"
+        )
+
+    with reading(ctx) as conn:
+        question = f"Delete {shown(surveys.get_survey(conn, survey_id))}?"
+    confirm(question, yes, command="survey delete")
     with writing(ctx) as conn:
         record = surveys.delete_survey(conn, survey_id)
-    output(ctx, quiet=quiet).done(
-        f"Deleted survey answer {survey_id} of {record['customer_name']} "
-        f"(#{record['customer_id']}) from {record['answered_at']}.",
-        survey_id,
-    )
+    output(ctx, quiet=quiet).done(f"Deleted {shown(record)}.", survey_id)
 
 
 def _read_input(source: str) -> tuple[str, str | None]:

@@ -334,7 +334,9 @@ class Output(NamedTuple):
 
     Colour: never with `no_color`; on a terminal unless that; into a pipe only with
     `force_color`. On a terminal rows, cards and reports go through the pager unless
-    `no_pager` (see `crmcli.cli.terminal.pager_command`)."""
+    `no_pager` (see `crmcli.cli.terminal.pager_command`); a command that writes more than
+    one of them, or lines of `text` beside them, writes them all inside `paged()`, so that
+    one pager shows the whole of it."""
 
     fmt: Format = Format.table
     quiet: bool = False
@@ -344,6 +346,19 @@ class Output(NamedTuple):
     # On a terminal: whether amounts read in 万 and the user's region (for phones), read
     # only when something is drawn there (crmcli.cli.app reads the settings).
     display: Callable[[], tuple[bool, str | None]] | None = None
+    held: tuple[Screen | None, bool] | None = None  # inside paged(): what _shown gives
+
+    @contextmanager
+    def paged(self) -> Iterator[Output]:
+        """The Output to write a command's whole result with: on a terminal all it writes
+        inside the block goes through one pager session (a report's summary lines and its
+        tables; without this the lines printed before a table came before the pager, and
+        scrolled away or stayed outside it)."""
+        if self.held is not None:
+            yield self
+            return
+        with self._shown() as shown:
+            yield self._replace(held=shown)
 
     def rows(
         self,
@@ -410,10 +425,28 @@ class Output(NamedTuple):
                 no_color=self.no_color, at=at, color=color,
             )  # fmt: skip
 
+    def text(self, text: str, *, above: bool = True) -> None:
+        """Sentences of a report beside its tables, on stdout in a table only (json and
+        csv carry the same facts as fields): `above` a table they are followed by a blank
+        line, below one preceded by it. On a terminal each line is broken between words to
+        fit its width, at most 100 columns (easier to read)."""
+        if self.fmt is not Format.table or self.quiet:
+            return
+        with self._shown() as (at, _):
+            if not above:
+                sys.stdout.write("\n")
+            prose(text, room=None if at is None else min(at.columns, 100))
+            if above:
+                sys.stdout.write("\n")
+
     @contextmanager
     def _shown(self) -> Iterator[tuple[Screen | None, bool]]:
         """The terminal to draw tables for (None off one) and whether plain text is
-        coloured; on a terminal, the pager runs around the block."""
+        coloured; on a terminal, the pager runs around the block (inside `paged()`, the
+        pager already running)."""
+        if self.held is not None:
+            yield self.held
+            return
         if not is_terminal(sys.stdout):
             yield None, self.force_color and not self.no_color
             return

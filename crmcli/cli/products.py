@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.app import app, output, reading, writing
-from crmcli.cli.options import FormatOption, QuietOption
+from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
 
 product_app = typer.Typer(
@@ -111,15 +111,22 @@ def product_edit(
 
 
 @product_app.command("delete")
-def product_delete(ctx: typer.Context, ref: RefArgument, quiet: QuietOption = False) -> None:
+def product_delete(
+    ctx: typer.Context, ref: RefArgument, yes: YesOption = False, quiet: QuietOption = False
+) -> None:
     """Delete a product. Its purchases stay, with their own item, category and amount.
+    Asks on a terminal; needs --yes in a script.
 
-    Example: crm product delete LJ-250
+    Example: crm product delete LJ-250 --yes
     """
     from crmcli.records import products
 
+    with reading(ctx) as conn:
+        product_id = products.resolve_product(conn, ref)
+        found = products.get_product(conn, product_id)
+    confirm(f"Delete product {product_id}: {found['name']}?", yes, command="product delete")
     with writing(ctx) as conn:
-        record, linked = products.delete_product(conn, products.resolve_product(conn, ref))
+        record, linked = products.delete_product(conn, product_id)
     kept = f"; {linked} purchase{'s' if linked != 1 else ''} kept, unlinked" if linked else ""
     output(ctx, quiet=quiet).done(
         f"Deleted product {record['id']}: {record['name']}{kept}", record["id"]

@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from crmcli.cli.output import console, is_terminal
@@ -26,18 +26,48 @@ REPORT_DELAY = 1.0  # seconds a report runs before its phase is shown
 
 @contextmanager
 def watching(
-    *, quiet: bool = False, no_color: bool = False, delay: float = 0.0
+    *, quiet: bool = False, no_color: bool = False, delay: float = 0.0, lazily: bool = False
 ) -> Iterator[Progress]:
     """A Progress drawn on stderr for the block when stderr is a terminal (unless `quiet`),
-    else SILENT; `delay` seconds pass before anything is drawn."""
+    else SILENT; `delay` seconds pass before anything is drawn. `lazily`: nothing at all
+    (no timer, no thread) until a first phase is reported, for work that seldom happens
+    (the upgrade of an older database when a command opens it)."""
     if quiet or not is_terminal(sys.stderr) or os.environ.get("TERM") == "dumb":
         yield SILENT
         return
-    shown = Shown(no_color=no_color, delay=delay)
+    shown: Shown | Lazy = (Lazy if lazily else Shown)(no_color=no_color, delay=delay)
     try:
         yield shown
     finally:
         shown.close()
+
+
+def upgrading(no_color: bool) -> AbstractContextManager[Progress]:
+    """The Progress of opening the database: the phases of upgrading an older file, drawn
+    at once (an upgrade runs once per file and release, and on a large file for seconds),
+    erased as soon as the file is open; nothing when no upgrade is needed."""
+    return watching(no_color=no_color, lazily=True)
+
+
+class Lazy(Progress):
+    """A `Shown` made at the first phase reported, and only then."""
+
+    def __init__(self, *, no_color: bool, delay: float) -> None:
+        self._no_color, self._delay = no_color, delay
+        self._shown: Shown | None = None
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        if self._shown is None:
+            self._shown = Shown(no_color=self._no_color, delay=self._delay)
+        self._shown.phase(name, total)
+
+    def advance(self, done: int, note: str | None = None) -> None:
+        if self._shown is not None:
+            self._shown.advance(done, note)
+
+    def close(self) -> None:
+        if self._shown is not None:
+            self._shown.close()
 
 
 class Shown(Progress):

@@ -10,7 +10,7 @@ import typer
 
 from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.options import FormatOption, LimitOption, QuietOption
+from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format, Section, is_terminal
 from crmcli.core import clock, dates
 from crmcli.records import important_dates
@@ -263,19 +263,26 @@ def date_delete(
     date_id: Annotated[
         int, typer.Argument(metavar="ID", help="The date's id (see `crm date list`).")
     ],
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Forget an important date.
+    """Forget an important date. Asks on a terminal; needs --yes in a script.
 
-    Example: crm date delete 3
+    Example: crm date delete 3 --yes
     """
+
+    def shown(record: Any) -> str:
+        return (
+            f"date {date_id} of {record['customer_name']} (#{record['customer_id']}): "
+            f"{record['label']} {record['date_on']}"
+        )
+
+    with reading(ctx) as conn:
+        question = f"Delete {shown(important_dates.get_date(conn, date_id, today=clock.today()))}?"
+    confirm(question, yes, command="date delete")
     with writing(ctx) as conn:
         record = important_dates.delete_date(conn, date_id, today=clock.today())
-    output(ctx, quiet=quiet).done(
-        f"Deleted date {date_id} of {record['customer_name']} (#{record['customer_id']}): "
-        f"{record['label']} {record['date_on']}",
-        date_id,
-    )
+    output(ctx, quiet=quiet).done(f"Deleted {shown(record)}", date_id)
 
 
 def _dates(conn: Any, customer_id: int) -> list[important_dates.ImportantDate]:

@@ -7,7 +7,14 @@ import typer
 
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
-from crmcli.cli.options import DryRunOption, FormatOption, QuietOption, filter_options
+from crmcli.cli.options import (
+    DryRunOption,
+    FormatOption,
+    QuietOption,
+    YesOption,
+    confirm,
+    filter_options,
+)
 from crmcli.cli.output import Format
 from crmcli.core import clock
 
@@ -63,14 +70,17 @@ def segment_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 def segment_delete(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The segment to delete.")],
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Delete a saved segment (refused while a rule or another segment uses it).
+    """Delete a saved segment (refused while a rule or another segment uses it). Asks on a
+    terminal; needs --yes in a script.
 
-    Example: crm segment delete shanghai-vips
+    Example: crm segment delete shanghai-vips --yes
     """
     from crmcli.records import segments
 
+    confirm(f"Delete segment {name}?", yes, command="segment delete")
     with writing(ctx) as conn:
         shown = segments.delete_segment(conn, name)
     output(ctx, quiet=quiet).done(f"Deleted segment {shown}.")
@@ -116,14 +126,17 @@ def rule_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 def rule_delete(
     ctx: typer.Context,
     rule_id: Annotated[int, typer.Argument(metavar="ID", help="The rule's id.")],
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Delete a rule; the tags it gave stay until you untag them.
+    """Delete a rule; the tags it gave stay until you untag them. Asks on a terminal;
+    needs --yes in a script.
 
-    Example: crm rule delete 2
+    Example: crm rule delete 2 --yes
     """
     from crmcli.records import segments
 
+    confirm(f"Delete rule {rule_id}?", yes, command="rule delete")
     with writing(ctx) as conn:
         gone = segments.delete_rule(conn, rule_id)
     output(ctx, quiet=quiet).done(f"Deleted rule {gone['id']} (tag {gone['tag']}).")

@@ -12,7 +12,9 @@ from crmcli.cli.options import (
     FormatOption,
     LimitOption,
     QuietOption,
+    YesOption,
     chosen_fields,
+    confirm,
 )
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
@@ -228,15 +230,29 @@ def delete(
     ids: Annotated[
         list[str], typer.Argument(metavar="ID...", help="Task ids; - reads ids from stdin.")
     ],
+    yes: YesOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Delete tasks for good, all or none (to finish one, use `crm task done`).
+    """Delete tasks for good, all or none (to finish one, use `crm task done`). Asks on a
+    terminal; needs --yes in a script.
 
-    Example: crm task delete 7 8
+    Example: crm task delete 7 8 --yes
     """
     task_ids = list(dict.fromkeys(record_ids(ids, "task")))
     if not task_ids:
         return
+    with reading(ctx) as conn:
+        first = tasks.get_task(conn, task_ids[0], today=clock.today())
+        for task_id in task_ids[1:]:  # a missing one: exit 3 before asking
+            tasks.get_task(conn, task_id, today=clock.today())
+    confirm(
+        f"Delete task {first['id']} for {first['customer_name']} (#{first['customer_id']}): "
+        f"{clip(first['text'])}?"
+        if len(task_ids) == 1
+        else f"Delete {len(task_ids)} tasks ({', '.join(map(str, task_ids))})?",
+        yes,
+        command="task delete",
+    )
     with writing(ctx) as conn:
         gone = [tasks.delete_task(conn, task_id, today=clock.today()) for task_id in task_ids]
     lines = [

@@ -179,8 +179,9 @@ def value_report(
         rows = _value_rows(conn, base, predicted, query, limit, table=fmt is Format.table)
         if fmt is Format.table:
             rows = list(rows)
-            _write_summary(_summary(fitted, period, horizon_days), fmt)
-        output(ctx, fmt).rows(rows, VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS)
+        with output(ctx, fmt).paged() as out:
+            out.text(_summary(fitted, period, horizon_days))
+            out.rows(rows, VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS)
 
 
 def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
@@ -419,21 +420,6 @@ def _chart(title: str, rows: list[dict[str, Any]], shown: dict[str, str], measur
     return Section("chart", title, ("repeat_purchases", "figure", measure), lines, bars)
 
 
-def _write_summary(text: str, fmt: Format) -> None:
-    """The lines above a report's table, then a blank line; on a terminal each line is
-    broken between words to fit its width, and at most 100 columns (easier to read)."""
-    if _on_terminal(fmt):
-        import shutil
-        import textwrap
-
-        width = min(shutil.get_terminal_size().columns, 100)
-        text = "\n".join(
-            "\n".join(textwrap.wrap(line, width, break_long_words=False)) or line
-            for line in text.split("\n")
-        )
-    sys.stdout.write(text + "\n\n")
-
-
 def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any]) -> None:
     from crmcli.cli.output import Section
     from crmcli.core import money
@@ -472,6 +458,7 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
     columns = ("repeat_purchases", "customers", "mean_actual", "mean_predicted")
     title = f"By repeat purchase {unit}s up to {found['calibration_until']}"
     sections = [Section("groups", title, columns, rows)]
+    summary = ""
     if found["choice"]:
         _say(found["choice"])
     if table:
@@ -482,20 +469,21 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
             else f"Value: actual {header['actual_value']} {code}; no forecast (the spend model "
             "could not be fitted)."
         )
-        _write_summary(
+        summary = (
             f"{code}, {service.MODELS[found['model']]} (time in {unit}s) fitted on the purchases "
             f"up to {found['calibration_until']}, checked against {_span(found, unit)}: "
             f"{plural(found['customers'], 'customer', grouped=True)}.\n"
             f"Repeat purchase {unit}s: expected {header['expected_purchases']:,.2f}, actual "
             f"{found['actual_purchases']:,}, expected/actual {_ratio(found['purchases_ratio'])}."
-            f"\n{worth}",
-            fmt,
+            f"\n{worth}"
         )
         if _on_terminal(fmt):
             title = f"Actual and predicted purchase {unit}s per customer after {cutoff}"
             shown = {"mean_actual": "actual", "mean_predicted": "predicted"}
             sections.append(_chart(title, rows, shown, "mean"))
-    output(ctx, fmt).sections(sections, header=header)
+    with output(ctx, fmt).paged() as out:
+        out.text(summary)
+        out.sections(sections, header=header)
 
 
 def _ratio(value: float | None) -> str:
@@ -538,6 +526,7 @@ def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
     columns = ("repeat_purchases", *keys, "precision", "recall")
     title = f"By repeat purchase days up to {found['calibration_until']}"
     sections = [Section("groups", title, columns, rows, fields=(*columns,))]
+    summary = ""
     if fmt is Format.table:
         # Shorter headers than the JSON and CSV keys, so the table fits 80 columns.
         named = [{short: row[key] for key, short in CHURN_HEADERS.items()} for row in rows]
@@ -548,17 +537,18 @@ def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
             else "by purchase rhythm"
         )
         who = plural(found["customers"], "customer", grouped=True)
-        _write_summary(
+        summary = (
             f"{found['currency']}, crm report churn as on {found['calibration_until']} ({how}), "
             f"checked against {_span(found, 'day')}: {who}.\n"
             f"Flagged at risk {found['flagged']:,}; bought nothing after "
             f"{found['bought_nothing']:,}; both {found['flagged_and_bought_nothing']:,}.\n"
             f"Precision {_percent(found['precision'])} (of the flagged, who bought nothing); "
-            f"recall {_percent(found['recall'])} (of who bought nothing, flagged).",
-            fmt,
+            f"recall {_percent(found['recall'])} (of who bought nothing, flagged)."
         )
         if _on_terminal(fmt):
             chart = f"Share who bought nothing after {found['calibration_until']}, and flagged"
             shown = {"share_bought_nothing": "bought nothing", "share_flagged": "flagged"}
             sections.append(_chart(chart, rows, shown, "share"))
-    output(ctx, fmt).sections(sections, header=header)
+    with output(ctx, fmt).paged() as out:
+        out.text(summary)
+        out.sections(sections, header=header)

@@ -7,6 +7,7 @@ Each function takes an open connection and the typed prefix and returns at most 
 them (crmcli/cli/completing.py); they only read.
 """
 
+import re
 import sqlite3
 from typing import NamedTuple
 
@@ -69,17 +70,26 @@ def tags(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Sugge
 
 def stages(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Suggestion]:
     """Funnel stages in use beginning with `typed` (case ignored)."""
-    # One step of the stage index per distinct stage (SELECT DISTINCT reads every row).
+    return [Suggestion(stage, "stage") for stage in _used(conn, "stage", typed)[:limit]]
+
+
+def cities(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Suggestion]:
+    """Cities of customers beginning with `typed` (case ignored)."""
+    return [Suggestion(city, "city") for city in _used(conn, "city", typed)[:limit]]
+
+
+def _used(conn: sqlite3.Connection, column: str, typed: str) -> list[str]:
+    """The distinct values of the indexed customers.`column` (stage or city) beginning with
+    `typed`: one step of its index per distinct value (SELECT DISTINCT reads every row)."""
     rows = conn.execute(
-        "WITH RECURSIVE used(stage) AS ("
-        " SELECT min(stage) FROM customers"
+        "WITH RECURSIVE used(value) AS ("  # noqa: S608 - column is one of two names
+        f" SELECT min({column}) FROM customers"
         " UNION ALL"
-        " SELECT (SELECT min(stage) FROM customers WHERE stage > used.stage) FROM used"
-        " WHERE used.stage IS NOT NULL"
-        ") SELECT stage FROM used WHERE stage IS NOT NULL"
+        f" SELECT (SELECT min({column}) FROM customers WHERE {column} > used.value) FROM used"
+        " WHERE used.value IS NOT NULL"
+        ") SELECT value FROM used WHERE value IS NOT NULL"
     ).fetchall()
-    found = [row[0] for row in rows if row[0].casefold().startswith(typed.casefold())]
-    return [Suggestion(stage, "stage") for stage in found[:limit]]
+    return [row[0] for row in rows if row[0].casefold().startswith(typed.casefold())]
 
 
 def segments(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Suggestion]:
@@ -91,9 +101,42 @@ def segments(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[S
     return [Suggestion(row[0], "segment") for row in rows]
 
 
-def where_fields(conn: sqlite3.Connection | None, typed: str) -> list[Suggestion]:
-    """The fields `--where` knows (and this database's user-defined ones) beginning with
-    `typed`."""
+def where_fields(
+    conn: sqlite3.Connection | None, typed: str, spaced: bool = False
+) -> list[Suggestion]:
+    """Completions of one `--where` expression typed so far, each the whole expression:
+    the fields it knows (and this database's user-defined ones) beginning with `typed`;
+    after `FIELD OP`, the values in use of city, stage and tag. `spaced`: the shell puts
+    spaces in the word as they are (inside quotes), so a field that is the only match comes
+    with each operator after it, `FIELD OP ` (one value alone would end the word there)."""
+    from crmcli.core.where import OPERATORS
+
+    match = re.fullmatch(_FIELD_OP, typed)
+    if match:
+        head, field, value = match.group(1), match.group(2), match.group(3)
+        values = {"city": cities, "stage": stages, "tag": tags}.get(field)
+        if conn is None or values is None:
+            return []
+        return [Suggestion(head + found.value, field) for found in values(conn, value)]
+    field = typed.strip()
+    names = [name for name in _fields(conn) if name.startswith(field)]
+    if typed != field and field in names:  # `city ` asks for the operators
+        names = [field]
+        spaced = True
+    elif typed != field:
+        return []
+    if spaced and len(names) == 1:
+        lead = typed[: len(typed) - len(typed.lstrip())]
+        return [Suggestion(f"{lead}{names[0]} {op} ", "operator") for op in OPERATORS]
+    return [Suggestion(name, "field") for name in names]
+
+
+# FIELD OP and the value begun after it (crmcli.core.where.WHERE)
+_FIELD_OP = r"(?s)(\s*([^\W\d][\w.\-]*)\s*(?:!=|<=|>=|==|=|<|>|~)\s*)([^'\"]*)"
+
+
+def _fields(conn: sqlite3.Connection | None) -> list[str]:
+    """The fields `--where` knows, and this database's user-defined ones."""
     from crmcli.records.filters import known_fields
 
     custom: set[str] = set()
@@ -107,8 +150,7 @@ def where_fields(conn: sqlite3.Connection | None, typed: str) -> list[Suggestion
             ") SELECT key FROM used WHERE key IS NOT NULL"
         )
         custom = {row[0] for row in rows}
-    names = known_fields(custom).split(", ")
-    return [Suggestion(name, "field") for name in names if name.startswith(typed)]
+    return known_fields(custom).split(", ")
 
 
 def sort_fields(conn: sqlite3.Connection | None, typed: str) -> list[Suggestion]:

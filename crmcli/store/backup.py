@@ -257,7 +257,7 @@ def backup_database(
     guard.check_path(db_path)
     guard.check_owned(db_path)
     target, stamped = destination(db_path, dest)
-    source = connect(db_path, write=False)
+    source = connect(db_path, write=False, progress=progress)
     try:
         copied = copy_to(source, target, stamped=stamped, progress=progress)
     except sqlite3.Error as exc:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
 
 from crmcli.core.errors import CrmError, InvalidInput, StorageError
@@ -78,24 +78,25 @@ def check_folder(path: Path) -> None:
     )
 
 
-def connect(path: Path, *, write: bool) -> sqlite3.Connection:
+def connect(path: Path, *, write: bool, progress: Progress = SILENT) -> sqlite3.Connection:
     """Open the database at `path`, creating or upgrading its schema when needed.
 
     write=False opens it read-only (`mode=ro`); a missing file then reads as an empty
     database held in memory, so read commands never create files. write=True is for the
-    unit of work below (and tests). Raises StorageError when the file cannot be opened, is
-    not a crm database, or was written by a newer crm.
+    unit of work below (and tests). `progress` hears the phases of an upgrade (the first
+    run of a newer crm on a large file may take seconds). Raises StorageError when the file
+    cannot be opened, is not a crm database, or was written by a newer crm.
     """
     guard.check_path(path)
     check_folder(path)
     guard.check_owned(path)
     guard.tighten(path)
-    conn = _connect(path, write=write)
+    conn = _connect(path, write=write, progress=progress)
     guard.tighten(path, opened=True)  # an encrypted file, once its key opened it
     return conn
 
 
-def _connect(path: Path, *, write: bool) -> sqlite3.Connection:
+def _connect(path: Path, *, write: bool, progress: Progress) -> sqlite3.Connection:
     from crmcli.store import migrations
 
     try:
@@ -107,12 +108,12 @@ def _connect(path: Path, *, write: bool) -> sqlite3.Connection:
             create_private_file(path, exist_ok=True)  # another crm may have just made it
         if write:
             conn = open_sqlite(str(path), file=path)
-            migrations.migrate(conn, path=path)
+            migrations.migrate(conn, path=path, progress=progress)
             return conn
         conn = open_sqlite(read_only_uri(path), uri=True, file=path)
         if migrations.needs_upgrade(conn, path):
             conn.close()
-            upgrade = connect(path, write=True)
+            upgrade = connect(path, write=True, progress=progress)
             upgrade.close()
             conn = open_sqlite(read_only_uri(path), uri=True, file=path)
         return conn
@@ -145,6 +146,7 @@ def write(
     warn: Callable[[str], None],
     hooks: bool = True,
     progress: Progress = SILENT,
+    upgrading: Callable[[], AbstractContextManager[Progress]] | None = None,
 ) -> Iterator[sqlite3.Connection]:
     """The unit of work (see the module docstring): a connection to the database at `path`
     inside one recorded transaction, committed when the block ends without an error, with
@@ -152,11 +154,14 @@ def write(
     changeset (`purchase delete`, `demo`); `warn` receives one line per problem that did
     not undo the write (the hooks it skipped, a failed hook); `hooks=False` runs none (the
     demo's throwaway file); `progress` hears the phases after the block (indexing for search,
-    updating summaries, committing). Raises
-    StorageError for SQLite errors; a refused first write removes the file it created."""
+    updating summaries, committing); `upgrading` gives, for the time the file is opened,
+    the Progress that hears the phases of upgrading an older file (by default `progress`).
+    Raises StorageError for SQLite errors; a refused first write removes the file it
+    created."""
     created = not path.exists()
     try:
-        conn = connect(path, write=True)
+        with (upgrading or (lambda: nullcontext(progress)))() as upgrade:
+            conn = connect(path, write=True, progress=upgrade)
         try:
             from crmcli.store import history, search, summaries
 

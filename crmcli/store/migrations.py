@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crmcli.core.errors import StorageError
+from crmcli.core.progress import SILENT, Progress
 from crmcli.store.connection import open_new_file, transaction
 from crmcli.store.files import create_private_file
 
@@ -976,15 +977,22 @@ def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) ->
     return dest
 
 
-def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
-    """Bring the schema up to SCHEMA_VERSION, one transaction per migration."""
+UPGRADING = "upgrading the database"
+
+
+def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SILENT) -> None:
+    """Bring the schema up to SCHEMA_VERSION, one transaction per migration. `progress`
+    hears the phases of upgrading an existing file ("upgrading the database: purchase
+    summaries"), which on a large file may take seconds; a new file is made silently."""
     version = user_version(conn)
     if not needs_upgrade(conn, path):
         return
     if version == 0:
+        progress = SILENT  # a new (or in-memory) database, not an upgrade: quick
         if path is not None:
             conn.execute("PRAGMA journal_mode = WAL")  # persistent; set once at creation
     elif path is not None:
+        progress.phase(f"{UPGRADING}: a backup copy first")
         backup_before_upgrade(conn, path, version)
     for step, fn in enumerate(MIGRATIONS):
         with transaction(conn):
@@ -994,6 +1002,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
                 continue
             if current == 0 and _foreign_tables(conn):
                 raise StorageError(f"{path} is an SQLite file but not a crm database")
+            progress.phase(f"{UPGRADING}: {fn.__name__.partition('_')[2].replace('_', ' ')}")
             fn(conn)
             conn.execute(f"PRAGMA user_version = {step + 1}")
     # After every upgrade, derived parts the steps leave to live code: the history triggers of
@@ -1002,7 +1011,10 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> None:
     from crmcli.store import history, search, summaries
 
     with transaction(conn):
+        progress.phase(f"{UPGRADING}: history triggers")
         history.install_triggers(conn)
     with transaction(conn):
+        progress.phase(f"{UPGRADING}: indexing for search")
         search.sync(conn)
+        progress.phase(f"{UPGRADING}: computing purchase summaries")
         summaries.sync(conn)
