@@ -241,7 +241,7 @@ def test_deleting_a_festival_asks_first_and_refuses_one_a_rule_is_for(db_path):
     assert fails(2, "care", "festival", "delete", "圣诞节", "--yes", db=db_path) == (
         "crm: care rule 1 is for 圣诞节: delete it first (crm care rule delete 1)\n"
     )
-    ok("care", "rule", "delete", "1")
+    ok("care", "rule", "delete", "--yes", "1")
     assert fails(2, "care", "festival", "delete", "圣诞节", db=db_path) == (  # off a terminal
         "crm: care festival delete asks for confirmation; add --yes to run it from a script\n"
     )

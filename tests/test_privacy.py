@@ -491,9 +491,14 @@ def test_forget_on_a_full_disk_says_the_erase_is_committed_but_not_vacuumed(tmp_
     from tests.test_faults import LIMITED, env_for
 
     db = tmp_path / "full.db"
-    ok("demo", "--db", str(db), "--customers", "60")
+    ok("demo", "--db", str(db), "--customers", "300")
     ok("--db", str(db), "add", "QzFullName", "--notes", "QzFullNotes", "--national-id", OTHER_NID)
     ok("--db", str(db), "edit", "QzFullName", "--city", "QzFullCity")
+    # Compact first, so VACUUM after the erase can shrink the file by a page or two at most:
+    # its copy of ~1,300 pages, 24 bytes more each in the WAL, then outgrows the old size.
+    conn = sqlite3.connect(db)
+    conn.execute("VACUUM")
+    conn.close()
     size = db.stat().st_size
     proc = subprocess.run(
         [sys.executable, "-c", LIMITED, str(size), "--db", str(db), "forget", "QzFullName",
@@ -501,9 +506,9 @@ def test_forget_on_a_full_disk_says_the_erase_is_committed_but_not_vacuumed(tmp_
         env=env_for(db), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
-    assert "Erased customer 61: " in proc.stdout and "file NOT vacuumed." in proc.stdout
+    assert "Erased customer 301: " in proc.stdout and "file NOT vacuumed." in proc.stdout
     last = proc.stderr.splitlines()[-1]
-    assert last.startswith("crm: customer 61 is erased (committed; it cannot be undone), but ")
+    assert last.startswith("crm: customer 301 is erased (committed; it cannot be undone), but ")
     assert "nothing was changed" not in proc.stderr and "Traceback" not in proc.stderr
     # The truth: they are erased, and none of their bytes is left in the file or its WAL.
     assert fails(3, "--db", str(db), "show", "QzFullName")
