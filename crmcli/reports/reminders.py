@@ -529,7 +529,8 @@ def contact_status(
         return status
     days, source = cadence
     last_day = last.date() if last else None
-    added = clock.local_date(created_at)
+    # the day added counts only for a customer never contacted (contact_due_on)
+    added = last_day if last_day is not None else clock.local_date(created_at)
     due_on = agenda.contact_due_on(last_day, added, days)
     overdue_after = agenda.contact_due_on(last_day, added, maximum or days)
     status["cadence_days"] = days
