@@ -189,34 +189,46 @@ class Window:
         self.today = today
         self.until = until
         self._people: dict[int, Person] = {}
+        # name, primary phone, preferred channel and time: what a shown row names
+        self._names: dict[int, tuple[str, str | None, str | None, str | None]] = {}
 
     @cached_property
     def cadence_rules(self) -> CadenceRules:
         return cadence_rules(self.conn)
 
-    def people(self, customer_ids: Sequence[int]) -> None:
-        """Read the Person of each of `customer_ids` not read yet: a few queries for them
-        all, never one per customer."""
-        wanted = [i for i in dict.fromkeys(customer_ids) if i not in self._people]
-        last = _last_contact_sql(self.conn)
+    def _read(self, customer_ids: Sequence[int], *, last: bool) -> None:
+        """Read the customers of `customer_ids` not read yet, with their last contact (a
+        Person) when `last`: a few queries for them all, never one per customer."""
+        read = self._people if last else self._names
+        wanted = [i for i in dict.fromkeys(customer_ids) if i not in read]
+        moment = f", {_last_contact_sql(self.conn)}" if last else ""
         for start in range(0, len(wanted), 500):  # SQLite binds at most 999 parameters
             batch = wanted[start : start + 500]
             rows = self.conn.execute(
-                f"SELECT c.id, {NAMED_SQL}, c.preferred_channel, c.preferred_time, "  # noqa: S608 - fixed SQL
-                f"{last} AS last FROM customers c WHERE c.id IN ({','.join('?' * len(batch))})",
+                f"SELECT c.id, {NAMED_SQL}, c.preferred_channel, c.preferred_time{moment} "  # noqa: S608 - fixed SQL
+                f"FROM customers c WHERE c.id IN ({','.join('?' * len(batch))})",
                 batch,
             )
-            for customer_id, name, phone, channel, time, utc in rows:
-                moment = from_utc(utc) if utc else None
+            for customer_id, name, phone, channel, time, *utc in rows:
+                self._names[customer_id] = (name, phone, channel, time)
+                if not last:
+                    continue
+                moment_at = from_utc(utc[0]) if utc[0] else None
                 self._people[customer_id] = {
                     "id": customer_id,
                     "name": name,
                     "preferred_channel": channel,
                     "preferred_time": time,
                     "phone": phone,
-                    "last_contact_at": moment.isoformat() if moment else None,
-                    "days_since_contact": (self.today - moment.date()).days if moment else None,
+                    "last_contact_at": moment_at.isoformat() if moment_at else None,
+                    "days_since_contact": (
+                        (self.today - moment_at.date()).days if moment_at else None
+                    ),
                 }
+
+    def people(self, customer_ids: Sequence[int]) -> None:
+        """Read the Person of each of `customer_ids` not read yet."""
+        self._read(customer_ids, last=True)
 
     def person(self, customer_id: int) -> Person:
         """Name, primary phone, preferred channel and time, and last contact of a customer."""
@@ -228,15 +240,24 @@ class Window:
         last = self.person(customer_id)["last_contact_at"]
         return datetime.fromisoformat(last) if last else None
 
+    def preferred(self, customer_id: int) -> tuple[str | None, str | None]:
+        """The customer's preferred channel and time."""
+        if customer_id not in self._names:
+            self._read([customer_id], last=False)
+        return self._names[customer_id][2:]
+
     def named(self, customer_id: int) -> Named:
         """The customer's name and phone, and `customer` as `Name (#id)`."""
-        person = self.person(customer_id)
-        return _named(customer_id, person["name"], person["phone"])
+        if customer_id not in self._names:
+            self._read([customer_id], last=False)
+        name, phone, _, _ = self._names[customer_id]
+        return _named(customer_id, name, phone)
 
     def name(self, rows: Sequence[Any]) -> list[Any]:
         """`rows` (each with a `customer_id`) with their customer's name and phone
-        (`named`): read for the rows shown only, a few queries for them all."""
-        self.people([row["customer_id"] for row in rows])
+        (`named`): read for the rows shown only (no last contact), a few queries for them
+        all."""
+        self._read([row["customer_id"] for row in rows], last=False)
         return [{**row, **self.named(row["customer_id"])} for row in rows]
 
 
@@ -483,18 +504,10 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
 
 def _contacts_shown(window: Window, rows: Sequence[ContactDue]) -> list[ContactDue]:
     """The rows shown of due_for_contact, with name, phone and preferred channel and time."""
-    window.people([row["customer_id"] for row in rows])
     shown: list[ContactDue] = []
-    for row in rows:
-        person = window.person(row["customer_id"])
-        shown.append(
-            {
-                **row,
-                **window.named(row["customer_id"]),
-                "preferred_channel": person["preferred_channel"],
-                "preferred_time": person["preferred_time"],
-            }
-        )
+    for row in window.name(rows):
+        channel, time = window.preferred(row["customer_id"])
+        shown.append({**row, "preferred_channel": channel, "preferred_time": time})
     return shown
 
 
