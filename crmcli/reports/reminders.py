@@ -471,43 +471,53 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
         f"WHERE archived_at IS NULL AND ({' OR '.join(could)})"
     )
     today = window.today
-    due: list[tuple[int, ContactStatus, datetime | None]] = []
+    due: list[tuple[date, int, dict[str, Any]]] = []
     for customer_id, own, created_at, stage, tags, own_max, utc in rows:
         cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
         if cadence is None:
             continue
         last = from_utc(utc) if utc else None
-        # Not due yet: skipped before its status is built (contact_status, same rule).
+        # The rule of contact_status, which builds the whole status for the rows shown.
         since = last.date() if last else clock.local_date(created_at)
-        if agenda.contact_due_on(since, since, cadence[0]) > today:
+        due_on = agenda.contact_due_on(since, since, cadence[0])
+        if due_on > today:
             continue
-        status = contact_status(
-            cadence,
-            last,
-            created_at,
-            window.today,
-            maximum=_maximum(cadence, own_max, rules),
-        )
-        if status["is_due"]:
-            due.append((customer_id, status, last))
-    due.sort(key=lambda d: (d[1]["due_on"] or "", d[0]))
-    return [
-        {  # type: ignore[typeddict-item]  # named when shown (_contacts_shown)
+        maximum = _maximum(cadence, own_max, rules)
+        figures = {  # what _contact_reason reads
             "customer_id": customer_id,
-            **status,
-            "last_contact": ago(last, window.today),
-            "cadence": describe_cadence(status),
+            "cadence_days": cadence[0],
+            "cadence_source": cadence[1],
+            "cadence_max_days": maximum,
+            "days_since_contact": (today - since).days if last else None,
+            "days_overdue": (today - due_on).days,
+            "state": agenda.contact_state(
+                today, due_on, agenda.contact_due_on(since, since, maximum or cadence[0])
+            ),
+            "_status": (cadence, last, created_at, maximum),
         }
-        for customer_id, status, last in due
-    ]
+        figures["cadence"] = describe_cadence(cast(ContactStatus, figures))
+        due.append((due_on, customer_id, figures))
+    due.sort(key=lambda d: d[:2])
+    return [figures for _, _, figures in due]  # type: ignore[misc]  # completed when shown
 
 
 def _contacts_shown(window: Window, rows: Sequence[ContactDue]) -> list[ContactDue]:
-    """The rows shown of due_for_contact, with name, phone and preferred channel and time."""
+    """The rows shown of due_for_contact, completed: the whole status (contact_status), the
+    last contact in words, name, phone and preferred channel and time."""
     shown: list[ContactDue] = []
     for row in window.name(rows):
+        cadence, last, created_at, maximum = row.pop("_status")  # type: ignore[misc]
+        status = contact_status(cadence, last, created_at, window.today, maximum=maximum)
         channel, time = window.preferred(row["customer_id"])
-        shown.append({**row, "preferred_channel": channel, "preferred_time": time})
+        shown.append(
+            {
+                **row,
+                **status,
+                "last_contact": ago(last, window.today),
+                "preferred_channel": channel,
+                "preferred_time": time,
+            }
+        )
     return shown
 
 
