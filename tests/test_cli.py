@@ -258,7 +258,7 @@ def test_everyday_commands_do_not_load_heavy_libraries(db_path, args):
     [
         (["--version"], ("crmcli.records", "crmcli.reports", "crmcli.store")),
         (["log", "note", "1", "x"], ("crmcli.records.filters", "crmcli.reports.classes")),
-        (["show", "1"], ("crmcli.records.products",)),
+        (["show", "1"], ("crmcli.records.products", "crmcli.cli.transfer")),
         (["tag", "vip", "1"], ("crmcli.reports.reminders",)),
         (["date", "list"], ("crmcli.reports.reminders",)),
     ],

@@ -155,6 +155,9 @@ def test_rank_puts_the_most_urgent_reason_first():
     ranked = agenda.rank(reasons)
     assert [customer for customer, _ in ranked] == [3, 2, 4, 1]
     assert [r.text for r in ranked[1][1]] == ["task late 1 day", "quiet too"]
+    # the first N alone (what a terminal shows) are the first N of the whole ranking
+    assert agenda.rank(reasons, 2) == ranked[:2]
+    assert agenda.rank(reasons, 0) == []
 
 
 def test_the_services_do_not_import_the_command_line():

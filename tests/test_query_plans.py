@@ -116,3 +116,33 @@ def test_the_daily_commands_read_no_big_table_from_end_to_end(shop, monkeypatch,
     assert read and all("USING COVERING INDEX" in line for line in read), plan
     bad = {s: found for s in statements if (found := scans(shop, s))}
     assert not bad, bad
+
+
+def test_the_dashboards_revenue_reads_the_index_of_purchases_by_time_alone(shop, monkeypatch):
+    """The revenue panel sums three months of purchase lines from the index by time
+    (m021_purchases_by_time_covering), never looking a line up in the table."""
+    statements = statements_of(monkeypatch, "dashboard", "--format", "json")
+    revenue = [s for s in statements if "sum(amount_minor) FROM purchases" in s]
+    assert len(revenue) == 3
+    conn = sqlite3.connect(f"file:{shop}?mode=ro", uri=True)
+    try:
+        plans = [[row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + s)] for s in revenue]
+    finally:
+        conn.close()
+    for plan in plans:
+        assert any("USING COVERING INDEX purchases_purchased_at" in line for line in plan), plan
+
+
+def test_a_customers_first_phone_and_email_come_from_an_index_alone(shop, monkeypatch):
+    """`crm list -f csv` reads every customer's first phone and email from the indexes of
+    m022_first_phone_and_email: no table lookup, no sort per customer."""
+    statements = statements_of(monkeypatch, "list", "-f", "csv")
+    listed = [s for s in statements if "FROM customer_phones p" in s]
+    assert len(listed) == 1
+    conn = sqlite3.connect(f"file:{shop}?mode=ro", uri=True)
+    try:
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + listed[0])]
+    finally:
+        conn.close()
+    assert "SEARCH p USING COVERING INDEX customer_phones_first (customer_id=?)" in plan, plan
+    assert "SEARCH e USING COVERING INDEX customer_emails_first (customer_id=?)" in plan, plan

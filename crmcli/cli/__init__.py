@@ -18,6 +18,7 @@ MODULES = (
     "customers",
     "dashboard",
     "feedback",
+    "transfer",  # after feedback, which adds `crm import surveys` to it
     "feedback_reports",
     "guide",
     "hooks",
@@ -33,7 +34,6 @@ MODULES = (
     "sql",
     "tags",
     "tasks",
-    "transfer",
     "value",
 )
 

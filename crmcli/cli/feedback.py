@@ -441,13 +441,3 @@ SHOW_SECTIONS.extend(
         ),
     ]
 )
-
-
-def _register_import() -> None:
-    """`crm import surveys` is `crm survey import`, beside the other imports."""
-    from crmcli.cli.transfer import import_app
-
-    import_app.command("surveys")(survey_import)
-
-
-_register_import()

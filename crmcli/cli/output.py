@@ -138,16 +138,14 @@ def terminal_screen(color: bool) -> Screen:
 
 def emit_cells(
     rows: Iterable[Sequence[Any]], columns: Sequence[str], fmt: Format, *, out: TextIO | None = None
-) -> int:
+) -> None:
     """CSV or TSV (`fmt`) of rows that are already cells in the order of `columns`, each a
-    str, int, float or None: what `emit` writes for such rows, without a mapping per row."""
+    str, int, float or None: what `emit` writes for such rows, without a mapping per row
+    (nor a Python call: csv writes them in one loop in C)."""
     out = out or sys.stdout
     writer = csv.writer(out, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
     writer.writerow(columns)
-    count = 0
-    for count, row in enumerate(rows, 1):
-        writer.writerow(row)  # csv writes None as an empty cell, as emit does
-    return count
+    writer.writerows(rows)  # csv writes None as an empty cell, as emit does
 
 
 def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:
@@ -394,9 +392,9 @@ class Output(NamedTuple):
             return
         self.rows([record], list(record), key="id" if "id" in record else None)
 
-    def cells(self, rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> int:
-        """Write rows of plain cells (see `emit_cells`) in csv or tsv; returns how many."""
-        return emit_cells(rows, columns, self.fmt)
+    def cells(self, rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> None:
+        """Write rows of plain cells (see `emit_cells`) in csv or tsv."""
+        emit_cells(rows, columns, self.fmt)
 
     def card(
         self, title: str, pairs: Sequence[tuple[str, Any]], sections: Sequence[Section] = ()

@@ -860,3 +860,11 @@ def export_customer(
     except NotFound as exc:
         kinds = "customers, purchases, interactions, tasks, all"
         raise NotFound(f"{exc.message} (to export a kind, use one of: {kinds})") from None
+
+
+# `crm import surveys` is `crm survey import`, beside the other imports. Registered here,
+# from crmcli.cli.feedback when a run loaded it (`crm import` and the whole app load it
+# first: MODULES), so that `crm show`, which loads feedback for its sections, never loads
+# this module.
+if (feedback := sys.modules.get("crmcli.cli.feedback")) is not None:
+    import_app.command("surveys")(feedback.survey_import)

@@ -189,34 +189,46 @@ class Window:
         self.today = today
         self.until = until
         self._people: dict[int, Person] = {}
+        # name, primary phone, preferred channel and time: what a shown row names
+        self._names: dict[int, tuple[str, str | None, str | None, str | None]] = {}
 
     @cached_property
     def cadence_rules(self) -> CadenceRules:
         return cadence_rules(self.conn)
 
-    def people(self, customer_ids: Sequence[int]) -> None:
-        """Read the Person of each of `customer_ids` not read yet: a few queries for them
-        all, never one per customer."""
-        wanted = [i for i in dict.fromkeys(customer_ids) if i not in self._people]
-        last = _last_contact_sql(self.conn)
+    def _read(self, customer_ids: Sequence[int], *, last: bool) -> None:
+        """Read the customers of `customer_ids` not read yet, with their last contact (a
+        Person) when `last`: a few queries for them all, never one per customer."""
+        read = self._people if last else self._names
+        wanted = [i for i in dict.fromkeys(customer_ids) if i not in read]
+        moment = f", {_last_contact_sql(self.conn)}" if last else ""
         for start in range(0, len(wanted), 500):  # SQLite binds at most 999 parameters
             batch = wanted[start : start + 500]
             rows = self.conn.execute(
-                f"SELECT c.id, {NAMED_SQL}, c.preferred_channel, c.preferred_time, "  # noqa: S608 - fixed SQL
-                f"{last} AS last FROM customers c WHERE c.id IN ({','.join('?' * len(batch))})",
+                f"SELECT c.id, {NAMED_SQL}, c.preferred_channel, c.preferred_time{moment} "  # noqa: S608 - fixed SQL
+                f"FROM customers c WHERE c.id IN ({','.join('?' * len(batch))})",
                 batch,
             )
-            for customer_id, name, phone, channel, time, utc in rows:
-                moment = from_utc(utc) if utc else None
+            for customer_id, name, phone, channel, time, *utc in rows:
+                self._names[customer_id] = (name, phone, channel, time)
+                if not last:
+                    continue
+                moment_at = from_utc(utc[0]) if utc[0] else None
                 self._people[customer_id] = {
                     "id": customer_id,
                     "name": name,
                     "preferred_channel": channel,
                     "preferred_time": time,
                     "phone": phone,
-                    "last_contact_at": moment.isoformat() if moment else None,
-                    "days_since_contact": (self.today - moment.date()).days if moment else None,
+                    "last_contact_at": moment_at.isoformat() if moment_at else None,
+                    "days_since_contact": (
+                        (self.today - moment_at.date()).days if moment_at else None
+                    ),
                 }
+
+    def people(self, customer_ids: Sequence[int]) -> None:
+        """Read the Person of each of `customer_ids` not read yet."""
+        self._read(customer_ids, last=True)
 
     def person(self, customer_id: int) -> Person:
         """Name, primary phone, preferred channel and time, and last contact of a customer."""
@@ -228,10 +240,25 @@ class Window:
         last = self.person(customer_id)["last_contact_at"]
         return datetime.fromisoformat(last) if last else None
 
+    def preferred(self, customer_id: int) -> tuple[str | None, str | None]:
+        """The customer's preferred channel and time."""
+        if customer_id not in self._names:
+            self._read([customer_id], last=False)
+        return self._names[customer_id][2:]
+
     def named(self, customer_id: int) -> Named:
         """The customer's name and phone, and `customer` as `Name (#id)`."""
-        person = self.person(customer_id)
-        return _named(customer_id, person["name"], person["phone"])
+        if customer_id not in self._names:
+            self._read([customer_id], last=False)
+        name, phone, _, _ = self._names[customer_id]
+        return _named(customer_id, name, phone)
+
+    def name(self, rows: Sequence[Any]) -> list[Any]:
+        """`rows` (each with a `customer_id`) with their customer's name and phone
+        (`named`): read for the rows shown only (no last contact), a few queries for them
+        all."""
+        self._read([row["customer_id"] for row in rows], last=False)
+        return [{**row, **self.named(row["customer_id"])} for row in rows]
 
 
 class Event(NamedTuple):
@@ -248,11 +275,13 @@ class Section(Generic[Row]):
     """One part of the reminder report.
 
     `columns` are shown in text, `fields` are the JSON keys; `rows` reads the rows for a
-    Window; `reason` and `event` turn a row into a reason for `crm today` and a calendar
-    event (None: the row is not one).
+    Window, with the figures `reason` needs but not what only a reader needs (names,
+    phones): `shown` adds that to the rows printed (by default `Window.name`), so a large
+    day costs in proportion to the rows shown; `reason` and `event` turn a row into a reason
+    for `crm today` and (once shown) a calendar event (None: the row is not one).
     """
 
-    __slots__ = ("columns", "event", "fields", "key", "reason", "rows", "title")
+    __slots__ = ("columns", "event", "fields", "key", "reason", "rows", "shown", "title")
 
     def __init__(
         self,
@@ -264,6 +293,7 @@ class Section(Generic[Row]):
         rows: Callable[[Window], Sequence[Row]],
         reason: Callable[[Row, Window], Reason | None],
         event: Callable[[Row, Window], Event | None],
+        shown: Callable[[Window, Sequence[Row]], Sequence[Row]] = Window.name,
     ) -> None:
         self.key = key
         self.title = title
@@ -272,6 +302,7 @@ class Section(Generic[Row]):
         self.rows = rows
         self.reason = reason
         self.event = event
+        self.shown = shown
 
 
 def _tag_list(joined: str | None) -> list[str]:
@@ -340,8 +371,8 @@ def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
     cursor = window.conn.cursor()
     cursor.row_factory = None  # plain tuples: a day's tasks of a large database are many
     rows = cursor.execute(
-        "SELECT t.id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after, "  # noqa: S608 - fixed SQL
-        f"{NAMED_SQL}, CAST(julianday(t.due_on) - julianday(?) AS INTEGER) FROM tasks t "
+        "SELECT t.id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after, "
+        "CAST(julianday(t.due_on) - julianday(?) AS INTEGER) FROM tasks t "
         "JOIN customers c ON c.id = t.customer_id "
         "WHERE t.done_at IS NULL AND c.archived_at IS NULL AND t.due_on BETWEEN ? AND ? "
         "ORDER BY t.due_on, t.id",
@@ -355,16 +386,13 @@ def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
             "text": text,
             "every": every,
             "repeat_after": after,
-            "customer_name": name,
-            "phone": phone,
-            "customer": f"{name} (#{customer_id})",
             "days_overdue": -offset,
             "days_until": offset,
             # the table's one column for both kinds of repeat, as `crm task list` shows
             "repeats": f"{after} after done" if after else every,
         }
-        for task_id, due_on, customer_id, text, every, after, name, phone, offset in rows
-    ]
+        for task_id, due_on, customer_id, text, every, after, offset in rows
+    ]  # type: ignore[typeddict-item]  # named when shown (Section.shown)
 
 
 def _overdue_tasks(window: Window) -> list[TaskDue]:
@@ -430,44 +458,67 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
         could.append("c.stage IS NOT NULL")
     if rules.default:
         could = ["1"]
+    # Tags comma-joined (tag names hold no commas), read only when a cadence rule names one.
+    tags_sql = (
+        "(SELECT group_concat(t.name, ',') FROM customer_tags ct "
+        "JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id)"
+        if rules.by_tag
+        else "NULL"
+    )
     rows = window.conn.execute(
-        # Tags comma-joined (tag names hold no commas), for the cadence rules.
-        "SELECT id, cadence_days, created_at, stage, (SELECT group_concat(t.name, ',') "  # noqa: S608 - fixed SQL
-        "FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id), "
-        f"cadence_max_days, {_last_contact_sql(window.conn)}, {NAMED_SQL}, "
-        "preferred_channel, preferred_time FROM customers c "
+        f"SELECT id, cadence_days, created_at, stage, {tags_sql}, "  # noqa: S608 - fixed SQL
+        f"cadence_max_days, {_last_contact_sql(window.conn)} FROM customers c "
         f"WHERE archived_at IS NULL AND ({' OR '.join(could)})"
     )
-    due: list[tuple[int, ContactStatus, datetime | None, list[Any]]] = []
-    for customer_id, own, created_at, stage, tags, own_max, utc, *person in rows:
+    today = window.today
+    due: list[tuple[date, int, dict[str, Any]]] = []
+    for customer_id, own, created_at, stage, tags, own_max, utc in rows:
         cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
         if cadence is None:
             continue
         last = from_utc(utc) if utc else None
-        status = contact_status(
-            cadence,
-            last,
-            created_at,
-            window.today,
-            maximum=_maximum(cadence, own_max, rules),
-        )
-        if status["is_due"]:
-            due.append((customer_id, status, last, person))
-    due.sort(key=lambda d: (d[1]["due_on"] or "", d[0]))
-    found: list[ContactDue] = []
-    for customer_id, status, last, (name, phone, channel, time) in due:
-        found.append(
+        # The rule of contact_status, which builds the whole status for the rows shown.
+        since = last.date() if last else clock.local_date(created_at)
+        due_on = agenda.contact_due_on(since, since, cadence[0])
+        if due_on > today:
+            continue
+        maximum = _maximum(cadence, own_max, rules)
+        figures = {  # what _contact_reason reads
+            "customer_id": customer_id,
+            "cadence_days": cadence[0],
+            "cadence_source": cadence[1],
+            "cadence_max_days": maximum,
+            "days_since_contact": (today - since).days if last else None,
+            "days_overdue": (today - due_on).days,
+            "state": agenda.contact_state(
+                today, due_on, agenda.contact_due_on(since, since, maximum or cadence[0])
+            ),
+            "_status": (cadence, last, created_at, maximum),
+        }
+        figures["cadence"] = describe_cadence(cast(ContactStatus, figures))
+        due.append((due_on, customer_id, figures))
+    due.sort(key=lambda d: d[:2])
+    return [figures for _, _, figures in due]  # type: ignore[misc]  # completed when shown
+
+
+def _contacts_shown(window: Window, rows: Sequence[ContactDue]) -> list[ContactDue]:
+    """The rows shown of due_for_contact, completed: the whole status (contact_status), the
+    last contact in words, name, phone and preferred channel and time."""
+    shown: list[ContactDue] = []
+    for row in window.name(rows):
+        cadence, last, created_at, maximum = row.pop("_status")  # type: ignore[misc]
+        status = contact_status(cadence, last, created_at, window.today, maximum=maximum)
+        channel, time = window.preferred(row["customer_id"])
+        shown.append(
             {
-                "customer_id": customer_id,
+                **row,
                 **status,
-                **_named(customer_id, name, phone),
+                "last_contact": ago(last, window.today),
                 "preferred_channel": channel,
                 "preferred_time": time,
-                "last_contact": ago(last, window.today),
-                "cadence": describe_cadence(status),
             }
         )
-    return found
+    return shown
 
 
 def contact_status(
@@ -501,7 +552,8 @@ def contact_status(
         return status
     days, source = cadence
     last_day = last.date() if last else None
-    added = clock.local_date(created_at)
+    # the day added counts only for a customer never contacted (contact_due_on)
+    added = last_day if last_day is not None else clock.local_date(created_at)
     due_on = agenda.contact_due_on(last_day, added, days)
     overdue_after = agenda.contact_due_on(last_day, added, maximum or days)
     status["cadence_days"] = days
@@ -658,8 +710,7 @@ def _dates(window: Window) -> list[DateDue]:
                 }
             )
     found.sort(key=lambda r: (r["falls_on"], r["customer_id"], r["date_id"] or 0))
-    window.people([row["customer_id"] for row in found])
-    return [cast(DateDue, {**row, **window.named(row["customer_id"])}) for row in found]
+    return cast(list[DateDue], found)  # named when shown (Section.shown)
 
 
 def _date_reason(row: DateDue, window: Window) -> Reason | None:
@@ -694,10 +745,8 @@ def _churn(window: Window) -> list[ChurnDue]:
 
     limit = int(get_setting(window.conn, "churn.remind") or 0)
     found: list[ChurnDue] = []
-    risks = churn.top_risks(window.conn, window.today, limit)
-    window.people([risk["customer_id"] for risk in risks])
-    for risk in risks:
-        row: dict[str, Any] = {**risk, **window.named(risk["customer_id"])}
+    for risk in churn.top_risks(window.conn, window.today, limit):
+        row: dict[str, Any] = {**risk}  # the phone added when shown (Section.shown)
         stake = row.pop("at_stake_minor")
         row["at_stake"] = money.plain(stake, row["currency"])
         row["stake"] = money.shown(stake, row["currency"], code=True)
@@ -775,6 +824,7 @@ SECTIONS: list[Section[Any]] = [
         rows=_due_for_contact,
         reason=_contact_reason,
         event=_contact_event,
+        shown=_contacts_shown,
     ),
     Section(
         key="dates",
@@ -895,6 +945,7 @@ SECTIONS.append(
         rows=_festivals,
         reason=lambda row, window: None,  # a greeting is planned ahead, not a call today
         event=_festival_event,
+        shown=lambda window, rows: rows,  # no one customer: the greeted are named already
     )
 )
 
@@ -920,7 +971,7 @@ def remind(
     parts = []
     for s in SECTIONS:
         rows = s.rows(window)
-        shown = rows if limit is None else rows[:limit]
+        shown = s.shown(window, rows if limit is None else rows[:limit])
         parts.append(Part(s.key, s.title(today, until), s.columns, s.fields, shown, len(rows)))
     return parts
 
@@ -930,7 +981,7 @@ def events(conn: sqlite3.Connection, today: date, until: date) -> list[Event]:
     window = Window(conn, today, until)
     found = []
     for section in SECTIONS:
-        for row in section.rows(window):
+        for row in section.shown(window, section.rows(window)):
             event = section.event(row, window)
             if event is not None:
                 found.append(event)
@@ -992,8 +1043,8 @@ def contact_today(
             reason = section.reason(row, window)
             if reason is not None:
                 reasons.append(reason)
-    everyone = agenda.rank(reasons)
-    shown = everyone if limit is None else everyone[:limit]
+    shown = agenda.rank(reasons, limit)
+    total = len({reason.customer_id for reason in reasons})
     window.people([customer_id for customer_id, _ in shown])
     ranked: list[TodayRow] = []
     for number, (customer_id, found) in enumerate(shown, 1):
@@ -1016,7 +1067,7 @@ def contact_today(
                 "why": "; ".join(texts),
             }
         )
-    return ranked, len(everyone)
+    return ranked, total
 
 
 # --- feedback past its response target (crmcli.records.feedback) ---------------------------------
@@ -1027,10 +1078,8 @@ def _late_feedback(window: Window) -> list[FeedbackDue]:
     from crmcli.records.feedback import past_target
 
     rows: list[LateFeedback] = past_target(window.conn, clock.now())
-    window.people([row["customer_id"] for row in rows])
-    return [
-        {**row, "summary": clip(row["text"]), **window.named(row["customer_id"])} for row in rows
-    ]
+    # named when shown (Section.shown)
+    return [{**row, "summary": clip(row["text"])} for row in rows]  # type: ignore[typeddict-item]
 
 
 def _open_for(hours: int) -> str:

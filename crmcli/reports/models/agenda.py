@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
@@ -82,12 +83,13 @@ class Reason(NamedTuple):
     text: str
 
 
-def rank(reasons: Iterable[Reason]) -> list[tuple[int, list[Reason]]]:
-    """Customers with their reasons, most urgent first.
+def rank(reasons: Iterable[Reason], limit: int | None = None) -> list[tuple[int, list[Reason]]]:
+    """Customers with their reasons, most urgent first: the first `limit` (None: all).
 
     A customer ranks by their most urgent reason's class, then its weight, then by how
     many reasons they have; ties keep the lower customer id first. Each customer's reasons
-    come most urgent first.
+    come most urgent first (sorted for the customers returned only: a large day has
+    thousands).
     """
     by_customer: dict[int, list[Reason]] = defaultdict(list)
     for reason in reasons:
@@ -95,11 +97,16 @@ def rank(reasons: Iterable[Reason]) -> list[tuple[int, list[Reason]]]:
 
     def key(item: tuple[int, list[Reason]]) -> tuple[int, float, int, int]:
         customer_id, found = item
+        if len(found) == 1:  # most customers: one reason
+            return found[0].urgency, -found[0].weight, -1, customer_id
         top = min(r.urgency for r in found)
         weight = max(r.weight for r in found if r.urgency == top)
         return top, -weight, -len(found), customer_id
 
+    items = by_customer.items()
+    # nsmallest is sorted()[:limit] (the keys are unique: they end with the customer id)
+    first = sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
     return [
         (customer_id, sorted(found, key=lambda r: (r.urgency, -r.weight)))
-        for customer_id, found in sorted(by_customer.items(), key=key)
+        for customer_id, found in first
     ]
