@@ -11,6 +11,7 @@ from crmcli.cli.options import DryRun, FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.text import plural
 from crmcli.records import config, tags
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
 def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
     if tag == "rename":
         if len(customers or []) != 2:
-            raise InvalidInput("usage: crm tag rename OLD NEW")
+            raise InvalidInput(_("usage: crm tag rename OLD NEW"))
         old, new = customers
         with writing(ctx) as conn:
             renamed = tags.rename_tag(conn, old.strip(), tags.clean_tag(new))
@@ -154,14 +155,14 @@ def stage(
         references = ["-"] if first == "-" else []
         new_stage = second if first == "-" else first
         if first != "-" and second is not None:
-            raise InvalidInput("with a filter, give only the STAGE")
+            raise InvalidInput(_("with a filter, give only the STAGE"))
         if new_stage is None:
-            raise InvalidInput("give the STAGE to move the customers to")
+            raise InvalidInput(_("give the STAGE to move the customers to"))
     else:
         references, new_stage = [first], second
     if new_stage is None:
         if at or reason:
-            raise InvalidInput("--at and --reason go with a new STAGE")
+            raise InvalidInput(_("--at and --reason go with a new STAGE"))
         with reading(ctx) as conn:
             rows = tags.stage_history(conn, resolver(conn)(first))
         output(ctx, fmt).rows(rows, tags.STAGE_COLUMNS)
@@ -175,7 +176,7 @@ def stage(
         clean = config.clean_stage(conn, new_stage)
         moment = dates.parse_datetime(at, clock.now(), direction="past") if at else None
         if moment and moment > clock.now():
-            raise InvalidInput("--at is in the future")
+            raise InvalidInput(_("--at is in the future"))
         note = text("reason", reason) if reason else None
         confirm_bulk(conn, len(ids), f"Move to {clean}", batch, by_filter)
         moved = [i for i in ids if tags.set_stage(conn, i, clean, at=moment, reason=note)]
