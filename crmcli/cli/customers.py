@@ -230,11 +230,22 @@ def add(
             other_than=customer_id,
         )
     out = output(ctx, quiet=quiet)
-    out.done(f"Added customer {customer_id}: {shown}{_born(record)}", customer_id)
+    out.done(
+        _("Added customer {customer_id}: {shown}{value}").format(
+            customer_id=customer_id, shown=shown, value=_born(record)
+        ),
+        customer_id,
+    )
     if likely:
         out.warn(
-            f"possible duplicate of {', '.join(map(str, likely))}; if they are one customer: "
-            f"crm merge {likely[0].customer_id} {customer_id}"
+            _(
+                "possible duplicate of {value}; if they are one customer: crm merge "
+                "{customer_id} {customer_id2}"
+            ).format(
+                value=", ".join(map(str, likely)),
+                customer_id=likely[0].customer_id,
+                customer_id2=customer_id,
+            )
         )
 
 
@@ -445,8 +456,14 @@ def edit(
     out.done(message, *updated)
     for customer_id, found in likely:
         out.warn(
-            f"#{customer_id} is now a possible duplicate of {', '.join(map(str, found))}; if "
-            f"they are one customer: crm merge {found[0].customer_id} {customer_id}"
+            _(
+                "#{customer_id} is now a possible duplicate of {value}; if they are one "
+                "customer: crm merge {customer_id2} {customer_id}"
+            ).format(
+                customer_id=customer_id,
+                value=", ".join(map(str, found)),
+                customer_id2=found[0].customer_id,
+            )
         )
 
 
@@ -486,7 +503,7 @@ def _edit_in_editor(
         record = customers.get_customer(conn, customer_id)
     raw, version = edit_in_editor(record), record["version"]
     if raw is None:
-        typer.echo("No changes.")
+        typer.echo(_("No changes."))
         return
     with writing(ctx) as conn:
         changes = _prepare(conn, raw, record["country"])

@@ -27,7 +27,9 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
         with writing(ctx) as conn:
             renamed = tags.rename_tag(conn, old.strip(), tags.clean_tag(new))
         if renamed is None:
-            output(ctx, quiet=quiet).done(f"Tag {new} is already called {new}; nothing changed.")
+            output(ctx, quiet=quiet).done(
+                _("Tag {new} is already called {new}; nothing changed.").format(new=new)
+            )
             return
         count, also, cadence = renamed
         lines = [f"Renamed tag {old} to {new} ({plural(count, 'customer')})."]
@@ -51,8 +53,12 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
     if batch.dry_run:
         return
     already = len(ids) - len(added)
-    output(ctx, quiet=quiet).done(f"Tagged {plural(len(added), 'customer')} with {name}."
-                                  + (f" {already} already had it." if already else ""))  # fmt: skip
+    tagged = _("Tagged {customers} with {tag}.").format(
+        customers=plural(len(added), "customer").said(), tag=name
+    )
+    if already:
+        tagged += " " + _("{count} already had it.").format(count=already)
+    output(ctx, quiet=quiet).done(tagged)
 
 
 @app.command("tag")
@@ -103,7 +109,9 @@ def untag(
             raise DryRun
     if not batch.dry_run:
         shown = plural(len(removed), "customer")
-        output(ctx, quiet=quiet).done(f"Removed tag {tag.strip()} from {shown}.")
+        output(ctx, quiet=quiet).done(
+            _("Removed tag {value} from {shown}.").format(value=tag.strip(), shown=shown.said())
+        )
 
 
 @app.command("tags")
@@ -190,7 +198,14 @@ def stage(
         return
     since = f" since {dates.show_moment(moment)}" if moment and moved else ""
     if not many:
-        message = f"Customer {ids[0]} is {'now' if moved else 'already'} {clean}{since}."
+        said = (
+            _("Customer {id} is now {stage}{since}.")
+            if moved
+            else _("Customer {id} is already {stage}{since}.")
+        )
+        message = said.format(id=ids[0], stage=clean, since=since)
     else:
-        message = f"Moved {plural(len(moved), 'customer')} to {clean}{since}."
+        message = _("Moved {customers} to {stage}{since}.").format(
+            customers=plural(len(moved), "customer").said(), stage=clean, since=since
+        )
     output(ctx, quiet=quiet).done(message)
