@@ -39,8 +39,8 @@ def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
         parts.append(Section(panel.key, panel.title, panel.columns, rows, bars))
     out.sections(
         parts,
-        heading=f"Dashboard as of {today.isoformat()}",
-        empty="Nothing to show yet: add customers (crm add) or try crm demo.",
+        heading=_("Dashboard as of {day}").format(day=today.isoformat()),
+        empty=_("Nothing to show yet: add customers (crm add) or try crm demo."),
     )
 
 
