@@ -13,6 +13,7 @@ from crmcli.cli.options import FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -46,7 +47,7 @@ def _window(
     from crmcli.records import care
 
     if year is not None and within is not None:
-        raise InvalidInput("give --year or --within, not both")
+        raise InvalidInput(_("give --year or --within, not both"))
     within = within or "1m"
 
     only = None
@@ -91,7 +92,7 @@ def care_list(
     if quiet:  # each customer once, however many occasions they have
         rows = list({r["customer_id"]: r for r in rows}.values())
     if not rules and is_terminal(sys.stderr):
-        out.note("No care rules yet; add one with `crm care rule add`.")
+        out.note(_("No care rules yet; add one with `crm care rule add`."))
     columns = care.CARE_COLUMNS
     if fmt is Format.table:
         columns = CARE_TABLE
@@ -164,8 +165,12 @@ def rule_add(
         rule_id = care.add_rule(conn, key, action, selection, today=clock.today())
         record = next(r for r in care.list_rules(conn) if r["id"] == rule_id)
     output(ctx, quiet=quiet).done(
-        f"Added care rule {rule_id}: {record['festival_name']}: {record['action']} "
-        f"for {record['selection']}",
+        _("Added care rule {rule_id}: {festival_name}: {action} for {selection}").format(
+            rule_id=rule_id,
+            festival_name=record["festival_name"],
+            action=record["action"],
+            selection=record["selection"],
+        ),
         rule_id,
     )
 
@@ -201,7 +206,11 @@ def rule_delete(
     with writing(ctx) as conn:
         record = care.delete_rule(conn, rule_id)
     output(ctx, quiet=quiet).done(
-        f"Deleted care rule {rule_id}: {record['festival_name']}: {record['action']} "
-        f"for {record['selection']}",
+        _("Deleted care rule {rule_id}: {festival_name}: {action} for {selection}").format(
+            rule_id=rule_id,
+            festival_name=record["festival_name"],
+            action=record["action"],
+            selection=record["selection"],
+        ),
         rule_id,
     )

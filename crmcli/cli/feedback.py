@@ -23,6 +23,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.text import clip, duration
 from crmcli.records import feedback
 
@@ -47,7 +48,11 @@ AtOption = Annotated[
 def _text(value: str, option: str) -> str:
     text = _read_stdin_value(option) if value == "-" else value
     if not text.strip():
-        raise InvalidInput(f"{option} is empty; say what the customer said (or give - and pipe it)")
+        raise InvalidInput(
+            _("{option} is empty; say what the customer said (or give - and pipe it)").format(
+                option=option
+            )
+        )
     from crmcli.core import validate
 
     return validate.text("text", text, multiline=True)
@@ -86,9 +91,17 @@ def feedback_add(
         )
         record = feedback.get_feedback(conn, feedback_id)
     output(ctx, quiet=quiet).done(
-        f"Added feedback {feedback_id} from {record['customer_name']} (#{customer_id}): "
-        f"{record['kind']}, {record['severity']} severity, "
-        f"received {dates.show_moment(record['received_at'])}.",
+        _(
+            "Added feedback {feedback_id} from {customer_name} (#{customer_id}): "
+            "{kind}, {severity} severity, received {value}."
+        ).format(
+            feedback_id=feedback_id,
+            customer_name=record["customer_name"],
+            customer_id=customer_id,
+            kind=record["kind"],
+            severity=record["severity"],
+            value=dates.show_moment(record["received_at"]),
+        ),
         feedback_id,
     )
 
@@ -203,8 +216,12 @@ def feedback_delete(
     with writing(ctx) as conn:
         record = feedback.delete_feedback(conn, feedback_id)
     output(ctx, quiet=quiet).done(
-        f"Deleted feedback {feedback_id} of {record['customer_name']} (#{record['customer_id']}): "
-        f"{clip(record['text'])}",
+        _("Deleted feedback {feedback_id} of {customer_name} (#{customer_id}): {value}").format(
+            feedback_id=feedback_id,
+            customer_name=record["customer_name"],
+            customer_id=record["customer_id"],
+            value=clip(record["text"]),
+        ),
         feedback_id,
     )
 
@@ -242,8 +259,16 @@ def survey_add(
         record = surveys.get_survey(conn, survey_id)
     scores = ", ".join(f"{m.upper()} {record[m]}" for m in ("nps", "csat") if record[m] is not None)
     output(ctx, quiet=quiet).done(
-        f"Added survey answer {survey_id} from {record['customer_name']} (#{customer_id}): "
-        f"{scores}, answered {dates.show_moment(record['answered_at'])}.",
+        _(
+            "Added survey answer {survey_id} from {customer_name} (#{customer_id}): "
+            "{scores}, answered {value}."
+        ).format(
+            survey_id=survey_id,
+            customer_name=record["customer_name"],
+            customer_id=customer_id,
+            scores=scores,
+            value=dates.show_moment(record["answered_at"]),
+        ),
         survey_id,
     )
 
@@ -297,8 +322,15 @@ def survey_delete(ctx: typer.Context, survey_id: IdArgument, quiet: QuietOption 
     with writing(ctx) as conn:
         record = surveys.delete_survey(conn, survey_id)
     output(ctx, quiet=quiet).done(
-        f"Deleted survey answer {survey_id} of {record['customer_name']} "
-        f"(#{record['customer_id']}) from {record['answered_at']}.",
+        _(
+            "Deleted survey answer {survey_id} of {customer_name} (#{customer_id}) "
+            "from {answered_at}."
+        ).format(
+            survey_id=survey_id,
+            customer_name=record["customer_name"],
+            customer_id=record["customer_id"],
+            answered_at=record["answered_at"],
+        ),
         survey_id,
     )
 
@@ -307,7 +339,7 @@ def _read_input(source: str) -> tuple[str, str | None]:
     """(text, file name) from a path or `-` (stdin); raises InvalidInput when unreadable."""
     if source == "-":
         if sys.stdin is None or sys.stdin.closed:
-            raise InvalidInput("- reads standard input, but there is none")
+            raise InvalidInput(_("- reads standard input, but there is none"))
         data = sys.stdin.read()
         if isinstance(data, bytes):  # pragma: no cover - a binary stdin
             data = data.decode("utf-8-sig")
@@ -316,11 +348,13 @@ def _read_input(source: str) -> tuple[str, str | None]:
     try:
         return path.read_text(encoding="utf-8-sig"), path.name
     except FileNotFoundError:
-        raise InvalidInput(f"no such file: {source}") from None
+        raise InvalidInput(_("no such file: {source}").format(source=source)) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{source} is not UTF-8 text") from None
+        raise InvalidInput(_("{source} is not UTF-8 text").format(source=source)) from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read {source}: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            _("cannot read {source}: {value}").format(source=source, value=exc.strerror or exc)
+        ) from None
 
 
 def import_surveys(

@@ -10,6 +10,7 @@ from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
 from crmcli.cli.options import DryRunOption, FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.core import clock
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -40,7 +41,9 @@ def segment_add(
         replaced = segments.save_segment(conn, name, selection, replace=replace)
     verb = "Replaced" if replaced else "Added"
     shown = segments.describe(selection.saved())
-    output(ctx, quiet=quiet).done(f"{verb} segment {name.strip()}: {shown}")
+    output(ctx, quiet=quiet).done(
+        _("{verb} segment {value}: {shown}").format(verb=verb, value=name.strip(), shown=shown)
+    )
 
 
 segment_app.command("save", hidden=True)(segment_add)  # its old name: scripts keep working
@@ -73,7 +76,7 @@ def segment_delete(
 
     with writing(ctx) as conn:
         shown = segments.delete_segment(conn, name)
-    output(ctx, quiet=quiet).done(f"Deleted segment {shown}.")
+    output(ctx, quiet=quiet).done(_("Deleted segment {shown}.").format(shown=shown))
 
 
 @rule_app.command("add")
@@ -96,7 +99,12 @@ def rule_add(
     with writing(ctx) as conn:
         rule_id = segments.add_rule(conn, name, selection)
     shown = segments.describe(selection.saved())
-    output(ctx, quiet=quiet).done(f"Added rule {rule_id}: tag {name} when {shown}", rule_id)
+    output(ctx, quiet=quiet).done(
+        _("Added rule {rule_id}: tag {name} when {shown}").format(
+            rule_id=rule_id, name=name, shown=shown
+        ),
+        rule_id,
+    )
 
 
 @rule_app.command("list")
@@ -126,7 +134,9 @@ def rule_delete(
 
     with writing(ctx) as conn:
         gone = segments.delete_rule(conn, rule_id)
-    output(ctx, quiet=quiet).done(f"Deleted rule {gone['id']} (tag {gone['tag']}).")
+    output(ctx, quiet=quiet).done(
+        _("Deleted rule {id} (tag {tag}).").format(id=gone["id"], tag=gone["tag"])
+    )
 
 
 @app.command("classify")
