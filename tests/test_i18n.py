@@ -183,3 +183,19 @@ def test_english_never_reads_a_catalog(db_path, monkeypatch):
     assert opened == []
     ok("--lang", "zh", "list")
     assert opened
+
+
+def test_calendar_summaries_and_the_dashboard_speak_chinese(demo):
+    english = ok("remind", "--format", "ics", "--within", "30d")
+    chinese = ok("--lang", "zh", "remind", "--format", "ics", "--within", "30d")
+    summaries = [line for line in chinese.splitlines() if line.startswith("SUMMARY:")]
+    assert summaries and any(CHINESE.search(line) for line in summaries)
+    assert "SUMMARY:联系" in chinese and "SUMMARY:Contact " in english
+    assert ok("--lang", "zh", "dashboard").startswith("截至 2026-11-22 的总览")
+
+
+def test_help_of_a_command_and_its_options_in_chinese(db_path):
+    out = ok("--lang", "zh", "add", "--help")
+    assert "新增客户，并输出新客户的编号。" in out and "客户姓名。" in out
+    assert "示例：crm add" in out
+    assert "Add a customer and print the new id." in ok("--lang", "en", "add", "--help")
