@@ -1,8 +1,8 @@
-"""The language crm speaks, read from the locale variables."""
+"""The language the locale asks for, read from the locale variables."""
 
 import pytest
 
-from crmcli.core.language import language
+from crmcli.core.i18n import from_locale
 
 
 @pytest.mark.parametrize(
@@ -21,4 +21,4 @@ from crmcli.core.language import language
     ],
 )
 def test_the_first_locale_variable_set_decides(environ, expected):
-    assert language(environ) == expected
+    assert from_locale(environ) == expected

@@ -383,9 +383,9 @@ def test_any_text_is_a_stored_phone_or_a_one_line_refusal(text, region):
 
 # --- default_region saved on the first write --------------------------------------------------
 
+# Said in the locale's language: these tests run with LANG=zh_CN.UTF-8.
 SAVED = (
-    "crm: default_region set to CN from the locale "
-    "(change with: crm config set default_region XX)\n"
+    "crm: 已根据系统区域设置把 default_region 设为 CN（修改：crm config set default_region XX）\n"
 )
 
 

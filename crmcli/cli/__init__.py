@@ -150,10 +150,11 @@ def _command_name(argv: list[str]) -> str | None:
 
 
 def _leading(argv: list[str]) -> Iterator[str]:
-    """The words of argv up to the command name, without the value of `--db`."""
+    """The words of argv up to the command name, without the values of `--db` and
+    `--lang`."""
     words = iter(argv)
     for word in words:
-        if word == "--db":
+        if word in ("--db", "--lang"):
             next(words, None)
             continue
         yield word

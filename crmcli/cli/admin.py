@@ -9,6 +9,7 @@ from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.options import FormatOption
 from crmcli.cli.output import Format
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 config_app = typer.Typer(
     help="Read and change settings kept in the database.", no_args_is_help=True
@@ -46,7 +47,7 @@ def config_set(
 
     with writing(ctx) as conn:
         stored = set_setting(conn, key, value)
-    typer.echo(f"{key} = {stored}")
+    typer.echo(_("{key} = {stored}").format(key=key, stored=stored))
 
 
 @config_app.command("unset")
@@ -105,14 +106,18 @@ def demo(
     path = (db or place.default_demo_path()).expanduser()
     if db is None and path.is_file():  # a demo somebody went on to use, or not a demo
         raise InvalidInput(
-            f"{path} holds data that is not the demo's, so it is kept; move it away, or "
-            "build the demo in a new file with --db PATH"
+            _(
+                "{path} holds data that is not the demo's, so it is kept; move it away, "
+                "or build the demo in a new file with --db PATH"
+            ).format(path=path)
         )
     if path.is_dir() or (path.is_file() and path.stat().st_size > 0):
         # Whatever is in it (products, settings, history, an earlier demo) is someone's:
         # the demo is built only in a new file (or an empty one a script made for it).
         raise InvalidInput(
-            f"{path} already exists; the demo is built only in a new file: give a new path"
+            _(
+                "{path} already exists; the demo is built only in a new file: give a new path"
+            ).format(path=path)
         )
     # No hooks: a demo file is throwaway and often in a shared folder (/tmp), where anyone
     # could have put a hooks folder.
@@ -120,16 +125,19 @@ def demo(
         made = demo_data.build(conn, count=customers, seed=seed)
     crm, quoted = f"{_program()} --db", shlex.quote(str(path))
     typer.echo(
-        f"Demo database with {made['customers']} customers "
-        f"({made['archived']} archived) at {path}\n\n"
-        "Explore it:\n"
-        f"  {crm} {quoted} list --limit 10\n"
-        f"  {crm} {quoted} list --where 'city = 上海' --sort name\n"
-        f"  {crm} {quoted} show DEMO-0001\n"
-        f"  {crm} {quoted} list --format json --limit 3\n"
-        f"  {crm} {quoted} today\n"
-        f"  {crm} {quoted} remind --within 14d\n"
-        f"or: export CRM_DB={quoted}"
+        _(
+            "Demo database with {customers} customers ({archived} archived) at "
+            "{path}\n\nExplore it:\n  {crm} {quoted} list --limit 10\n  {crm} {quoted} "
+            "list --where 'city = 上海' --sort name\n  {crm} {quoted} show DEMO-0001\n  "
+            "{crm} {quoted} list --format json --limit 3\n  {crm} {quoted} today\n  "
+            "{crm} {quoted} remind --within 14d\nor: export CRM_DB={quoted}"
+        ).format(
+            customers=made["customers"],
+            archived=made["archived"],
+            path=path,
+            crm=crm,
+            quoted=quoted,
+        )
     )
     from crmcli.cli.dashboard import render
     from crmcli.core import clock

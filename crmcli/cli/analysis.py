@@ -20,6 +20,7 @@ from crmcli.cli.app import output, reading
 from crmcli.cli.options import AsOfOption, FormatOption, as_of_date, filter_options
 from crmcli.cli.output import Bars, Format, Output, Section
 from crmcli.cli.reports import report_app
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # the filter language and the reports load only where they are used
     from crmcli.records.filters import CustomerFilter
@@ -101,8 +102,8 @@ def rfm_report(
             ]
             columns = ("customer_id", "customer_name", "currency", "segment", "rfm", "recency",
                        "frequency", "monetary", "r", "f", "m")  # fmt: skip
-            part = Section("customers", "RFM customers", columns, present(named, fmt))
-            empty = f"No buyers up to {day.isoformat()}."
+            part = Section("customers", _("RFM customers"), columns, present(named, fmt))
+            empty = _("No buyers up to {day}.").format(day=day.isoformat())
             output(ctx, fmt).sections([part], header={"as_of": day.isoformat()}, empty=empty)
             return
         summary = customer_reports.rfm_summary(values, grid)
@@ -112,8 +113,8 @@ def rfm_report(
     columns = ("segment", "currency", "customers", "customer_share", "revenue", "revenue_share",
                "mean_recency", "mean_frequency", "mean_monetary")  # fmt: skip
     bars = Bars("bar", scale="currency", title="chart")
-    title = f"RFM segments as of {day.isoformat()}"
-    empty = f"No purchases up to {day.isoformat()}: nothing to score."
+    title = _("RFM segments as of {day}").format(day=day.isoformat())
+    empty = _("No purchases up to {day}: nothing to score.").format(day=day.isoformat())
     parts = [Section("segments", title, columns, shown, bars)]
     output(ctx, fmt).sections(parts, header={"as_of": day.isoformat()}, empty=empty)
 
@@ -177,25 +178,29 @@ def abc_report(
     }
     cls_cols = ("class", "currency", "customers", "customer_share", "revenue", "revenue_share")
     par_cols = ("top_percent", "currency", "customers", "revenue", "revenue_share")
-    since = f"since {start.isoformat()}" if start else "all time"
+    since = _("since {day}").format(day=start.isoformat()) if start else _("all time")
     parts = [
         Section(
             "classes",
-            f"ABC classes, net revenue {since} to {day.isoformat()}",
+            _("ABC classes, net revenue {since} to {day}").format(since=since, day=day.isoformat()),
             cls_cols,
             shown,
             None,
         ),
         Section(
             "pareto",
-            "Pareto: revenue of the top customers",
+            _("Pareto: revenue of the top customers"),
             par_cols,
             curve,
             Bars("bar", scale="currency", title="cumulative share"),
         ),
     ]
     with output(ctx, fmt).paged() as out:
-        out.sections(parts, header=header, empty=f"No purchases {since} up to {day.isoformat()}.")
+        out.sections(
+            parts,
+            header=header,
+            empty=_("No purchases {since} up to {day}.").format(since=since, day=day.isoformat()),
+        )
         if rows:
             out.text("\n".join("T" + s["text"][1:] + "." for s in statements), above=False)
 
@@ -229,42 +234,42 @@ def lifecycle_report(
     parts = [
         Section(
             "lifecycle",
-            "Lifecycle stages",
+            _("Lifecycle stages"),
             ("lifecycle", "customers", "share"),
             stages if total else [],
             Bars("bar", title="chart"),
         ),
         Section(
             "funnel",
-            "Funnel stages",
+            _("Funnel stages"),
             ("stage", "customers", "share"),
             funnel if total else [],
             Bars("bar", title="chart"),
         ),
         Section(
             "months",
-            "Lifecycle at month ends (the last: as of)",
+            _("Lifecycle at month ends (the last: as of)"),
             ("month", "new", "active", "reactivated", "at_risk", "lapsed", "none", "moved"),
             report["months"] if total else [],
             None,
         ),
         Section(
             "moves",
-            "Moves between lifecycle stages over the 12 months",
+            _("Moves between lifecycle stages over the 12 months"),
             ("from_lifecycle", "to_lifecycle", "customers"),
             report["moves"],
             None,
         ),
         Section(
             "conversion",
-            "Funnel conversion",
+            _("Funnel conversion"),
             ("from_stage", "to_stage", "entered", "moved_on", "conversion"),
             [r for r in report["conversion"] if r["entered"]],
             None,
         ),
         Section(
             "time_in_stage",
-            "Median days in stage (finished stays)",
+            _("Median days in stage (finished stays)"),
             ("stage", "stays", "median_days"),
             [r for r in report["time_in_stage"] if r["stays"]],
             None,
@@ -275,7 +280,7 @@ def lifecycle_report(
         parts = [p._replace(rows=every[p.key]) for p in parts]
         parts.append(Section("flows", "", (), report["flows"]))
     output(ctx, fmt).sections(parts, header={"as_of": day.isoformat(), "customers": total},
-                              empty="No customers to report on.")  # fmt: skip
+                              empty=_("No customers to report on."))  # fmt: skip
 
 
 class SummaryBy(str, Enum):
@@ -323,10 +328,10 @@ def summary_report(
             row[by.value] = "(none)"
     bars = Bars("bar", scale="currency", title="chart")
     columns = (by.value, *summaries.COLUMNS)
-    title = f"Summary by {by.value} as of {day.isoformat()}"
+    title = _("Summary by {group} as of {day}").format(group=by.value, day=day.isoformat())
     output(ctx, fmt).sections([Section("groups", title, columns, shown, bars)],
                               header={"as_of": day.isoformat()},
-                              empty="No customers to summarise.")  # fmt: skip
+                              empty=_("No customers to summarise."))  # fmt: skip
 
 
 class CohortBy(str, Enum):
@@ -388,7 +393,7 @@ def _heat(rows: "list[Cohort]", by: str, out: Output) -> None:
     to dark, the text dark on light and light on dark) where there is colour."""
     width = max(len(r["active"]) for r in rows)
     columns = ["cohort", "customers", *(f"+{k}" for k in range(width))]
-    title = f"Retention by {by} cohort (% of the cohort buying in period +N)"
+    title = _("Retention by {by} cohort (% of the cohort buying in period +N)").format(by=by)
     cells = [
         {"cohort": r["cohort"], "customers": str(r["customers"]),
          **{f"+{k}": f"{float(p):.0f}" for k, p in enumerate(r["retention"])}}

@@ -25,7 +25,9 @@ from typer.core import TyperGroup
 
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
+from crmcli.core import i18n
 from crmcli.core.errors import CrmError
+from crmcli.core.i18n import _
 from crmcli.core.progress import SILENT, Progress
 
 
@@ -39,6 +41,7 @@ class GlobalOptions:
     no_pager: bool = False
     debug: bool = False
     money: str | None = None  # --money: how amounts read on a terminal (else the setting)
+    lang: str | None = None  # --lang: wins over the database's `language` setting
     # What this run did to the database, for the error boundary (`_output_failed`):
     writes: bool = False  # it began a write (a preview or a unit of work)
     saved: bool = False  # a write of it was committed
@@ -85,6 +88,26 @@ class CrmGroup(TyperGroup):
             if standalone_mode:
                 sys.exit(code)
             return code
+        # The language is known before anything is printed: --lang, else the locale (the
+        # database's setting follows when a command opens it: `speak`).
+        language = i18n.use(_lang_option(argv) or i18n.from_locale())
+        try:
+            code = self._run(argv, prog_name, complete_var, run, debug, **extra)
+        finally:
+            i18n.reset(language)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(
+        self,
+        argv: list[str],
+        prog_name: str | None,
+        complete_var: str | None,
+        run: GlobalOptions,
+        debug: bool,
+        **extra: Any,
+    ) -> int:
         try:
             _check_text(argv)
             from crmcli.cli.helptext import tidy
@@ -110,9 +133,23 @@ class CrmGroup(TyperGroup):
                 code = _output_failed(BrokenPipeError(errno.EPIPE, "Broken pipe"), run)
             else:
                 raise exc
-        if standalone_mode:
-            sys.exit(code)
         return code
+
+
+def _lang_option(argv: list[str]) -> str | None:
+    """The language `--lang X` (or `--lang=X`) names among the global options before the
+    command's name, if any; a value crm does not know is left to the option to refuse."""
+    words = iter(argv)
+    for word in words:
+        if word == "--lang":
+            return i18n.clean(next(words, ""))
+        if word.startswith("--lang="):
+            return i18n.clean(word.removeprefix("--lang="))
+        if word == "--db":
+            next(words, None)
+        elif not word.startswith("-"):
+            return None  # the command's name: its own options follow
+    return None
 
 
 def _check_text(argv: list[str]) -> None:
@@ -126,7 +163,9 @@ def _check_text(argv: list[str]) -> None:
         except UnicodeEncodeError:
             shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
             raise InvalidInput(
-                f"argument {number} ({shown}) is not valid UTF-8 text; crm reads text as UTF-8"
+                _(
+                    "argument {number} ({shown}) is not valid UTF-8 text; crm reads text as UTF-8"
+                ).format(number=number, shown=shown)
             ) from None
 
 
@@ -157,11 +196,19 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         names = ", ".join(
             n for n in group.list_commands(ctx) if not group.get_command(ctx, n).hidden
         )
-        _say(f"missing command: one of {names} (see '{ctx.command_path} --help')")
+        _say(
+            _("missing command: one of {names} (see '{command} --help')").format(
+                names=names, command=ctx.command_path
+            )
+        )
         return 2
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click usage errors
         ctx = getattr(exc, "ctx", None)
-        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        hint = (
+            _(" (see '{command} --help')").format(command=ctx.command_path)
+            if ctx is not None
+            else ""
+        )
         # One line: click lists choices on tab-indented lines, and typer passes a choice
         # check through pydantic, whose message for a ValueError starts "Value error, ".
         message = " ".join(exc.format_message().replace("Value error, ", "").split())
@@ -170,13 +217,17 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
     if hasattr(exc, "exit_code"):  # typer.Exit
         return int(exc.exit_code)
     if isinstance(exc, typer.Abort | EOFError):
-        _say("aborted")
+        _say(_("aborted"))
         return 1
     if isinstance(exc, UnicodeDecodeError):  # standard input, read as UTF-8 text
-        _say(f"the input is not valid UTF-8 text ({exc.reason} at byte {exc.start + 1})")
+        _say(
+            _("the input is not valid UTF-8 text ({reason} at byte {byte})").format(
+                reason=exc.reason, byte=exc.start + 1
+            )
+        )
         return 2
     if isinstance(exc, OverflowError):  # date arithmetic past year 9999 and the like
-        _say(f"value out of range: {exc}")
+        _say(_("value out of range: {error}").format(error=exc))
         return 2
     if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRORS:
         return _output_failed(exc, run)
@@ -184,7 +235,7 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         where = f": {exc.filename}" if exc.filename else ""
         _say(f"{exc.strerror or exc}{where}")
         return 1
-    _say("internal error; rerun with --debug to see the traceback and report it")
+    _say(_("internal error; rerun with --debug to see the traceback and report it"))
     return 1
 
 
@@ -206,17 +257,23 @@ def _output_failed(exc: OSError, run: GlobalOptions) -> int:
     reason = os.strerror(exc.errno) if exc.errno else str(exc)
     if run.writes and not run.saved:
         _say(
-            "standard output was closed before the change was saved; nothing was changed"
+            _("standard output was closed before the change was saved; nothing was changed")
             if closed
-            else f"the output could not be written ({reason}); nothing was changed"
+            else _("the output could not be written ({reason}); nothing was changed").format(
+                reason=reason
+            )
         )
         return 1
     if closed:
         return 0
     if run.saved:
-        _say(f"the change is saved, but its output could not be written ({reason})")
+        _say(
+            _("the change is saved, but its output could not be written ({reason})").format(
+                reason=reason
+            )
+        )
     else:
-        _say(f"the output could not be written ({reason})")
+        _say(_("the output could not be written ({reason})").format(reason=reason))
     return 1
 
 
@@ -228,6 +285,11 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+class Language(str, Enum):
+    en = "en"
+    zh = "zh"
 
 
 class ColorMode(str, Enum):
@@ -288,6 +350,15 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
+    lang: Annotated[
+        Language | None,
+        typer.Option(
+            "--lang",
+            help="Language for people: en or zh (default: the language setting, else the "
+            "locale, LANG).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -298,6 +369,7 @@ def root(
     """
     options = global_options(ctx)
     options.db, options.debug = db, debug
+    options.lang = lang.value if lang is not None else None
     mode = ColorMode.never if no_color else color
     if mode is None:  # the environment: NO_COLOR wins over FORCE_COLOR
         if os.environ.get("NO_COLOR"):
@@ -373,6 +445,7 @@ def reading(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
     with upgrading(run.no_color) as upgrade:
         conn = connect(run.path, write=False, progress=upgrade)
     try:
+        speak(ctx, conn)
         yield conn
     finally:
         conn.close()
@@ -435,15 +508,30 @@ def writing(
         target, command=command_path(ctx), warn=_say, hooks=hooks, progress=progress,
         upgrading=None if progress is not SILENT else lambda: upgrading(run.no_color),
     ) as conn:  # fmt: skip
+        speak(ctx, conn)
         yield conn
         kept = keep_locale_region(conn)
         sys.stdout.flush()  # still inside the transaction: an output error rolls it back
     run.saved = True
     if kept:
         _say(
-            f"default_region set to {kept} from the locale "
-            "(change with: crm config set default_region XX)"
+            _(
+                "default_region set to {region} from the locale "
+                "(change with: crm config set default_region XX)"
+            ).format(region=kept)
         )
+
+
+def speak(ctx: typer.Context, conn: sqlite3.Connection) -> None:
+    """From now on speak the database's `language` setting, unless --lang named one (the
+    run began in --lang's or the locale's language: `CrmGroup.main`)."""
+    if global_options(ctx).lang is not None:
+        return
+    from crmcli.records.config import stored_language
+
+    language = stored_language(conn)
+    if language is not None and language != i18n.current():
+        i18n.use(language)  # CrmGroup.main resets it at the end of the run
 
 
 def mark_saved(ctx: typer.Context) -> None:

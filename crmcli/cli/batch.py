@@ -19,6 +19,7 @@ import typer
 from crmcli.cli.options import DryRunOption, YesOption, confirm, option, with_options
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.records import refs
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
@@ -71,9 +72,15 @@ def read_references(references: list[str] | None, batch: Batch) -> list[str]:
         try:
             found += batch.ids_from.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise InvalidInput(f"cannot read --ids-from {batch.ids_from}: {exc.strerror}") from None
+            raise InvalidInput(
+                _("cannot read --ids-from {ids_from}: {strerror}").format(
+                    ids_from=batch.ids_from, strerror=exc.strerror
+                )
+            ) from None
         except UnicodeDecodeError:
-            raise InvalidInput(f"--ids-from {batch.ids_from} is not UTF-8 text") from None
+            raise InvalidInput(
+                _("--ids-from {ids_from} is not UTF-8 text").format(ids_from=batch.ids_from)
+            ) from None
     return found
 
 
@@ -95,8 +102,10 @@ def select(
         return [], False  # an empty pipe or file: nothing to do, not an error
     if not named and selection.is_empty() and not batch.every:
         raise InvalidInput(
-            "say which customers: REF..., - to read them from stdin, --ids-from FILE, "
-            "a filter such as --where or --tag, or --all"
+            _(
+                "say which customers: REF..., - to read them from stdin, --ids-from "
+                "FILE, a filter such as --where or --tag, or --all"
+            )
         )
     chosen = filters.matching_ids(conn, selection, today=clock.today())
     if not named:
@@ -143,6 +152,6 @@ def record_ids(values: list[str], noun: str) -> list[int]:
     for word in words:
         clean = word.strip().lstrip("#")
         if not clean.isdigit() or not 0 < len(clean) <= 18:
-            raise InvalidInput(f"not a {noun} id: {word!r}")
+            raise InvalidInput(_("not a {noun} id: {word!r}").format(noun=noun, word=word))
         ids.append(int(clean))
     return ids

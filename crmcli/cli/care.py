@@ -13,6 +13,7 @@ from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm, fi
 from crmcli.cli.output import Format, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     import sqlite3
@@ -90,7 +91,7 @@ def care_list(
     from crmcli.records import care
 
     if year is not None and within is not None:
-        raise InvalidInput("give --year or --within, not both")
+        raise InvalidInput(_("give --year or --within, not both"))
     today = clock.today()
     with reading(ctx) as conn:
         days = _window(conn, holiday, year, within, today)
@@ -100,7 +101,7 @@ def care_list(
     if quiet:  # each customer once, however many occasions they have
         rows = list({r["customer_id"]: r for r in rows}.values())
     if not rules and is_terminal(sys.stderr):
-        out.note("No care rules yet; add one with `crm care rule add`.")
+        out.note(_("No care rules yet; add one with `crm care rule add`."))
     columns = care.CARE_COLUMNS
     if fmt is Format.table:
         columns = CARE_TABLE
@@ -227,8 +228,12 @@ def rule_add(
         rule_id = care.add_rule(conn, key, action, selection, today=clock.today())
         record = next(r for r in care.list_rules(conn) if r["id"] == rule_id)
     output(ctx, quiet=quiet).done(
-        f"Added care rule {rule_id}: {record['festival_name']}: {record['action']} "
-        f"for {record['selection']}",
+        _("Added care rule {rule_id}: {festival_name}: {action} for {selection}").format(
+            rule_id=rule_id,
+            festival_name=record["festival_name"],
+            action=record["action"],
+            selection=record["selection"],
+        ),
         rule_id,
     )
 
@@ -266,7 +271,11 @@ def rule_delete(
     with writing(ctx) as conn:
         record = care.delete_rule(conn, rule_id)
     output(ctx, quiet=quiet).done(
-        f"Deleted care rule {rule_id}: {record['festival_name']}: {record['action']} "
-        f"for {record['selection']}",
+        _("Deleted care rule {rule_id}: {festival_name}: {action} for {selection}").format(
+            rule_id=rule_id,
+            festival_name=record["festival_name"],
+            action=record["action"],
+            selection=record["selection"],
+        ),
         rule_id,
     )

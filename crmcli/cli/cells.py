@@ -9,6 +9,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from crmcli.core.i18n import Said, _
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -42,8 +44,10 @@ def cell(value: Any) -> str:
         return ""
     if isinstance(value, Marked):
         return escape_control(value.marked())
+    if isinstance(value, Said):  # prose kept in data: in the run's language
+        return escape_control(value.said())
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):
         return ", ".join(cell(v) for v in value)
     if isinstance(value, dict):

@@ -28,6 +28,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format, Section, cell, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import N_, _
 from crmcli.core.text import plural
 from crmcli.records import customers, refs
 from crmcli.records.customers import CustomerInput
@@ -94,7 +95,9 @@ def _read_stdin_value(option: str, *, secret: bool = False) -> str:
     """The value of `OPTION -`: standard input, or for a secret on a terminal a prompt that
     does not echo (so it stays out of argv, shell history and the screen)."""
     if sys.stdin is None or sys.stdin.closed:
-        raise InvalidInput(f"{option} - reads standard input, but there is none")
+        raise InvalidInput(
+            _("{option} - reads standard input, but there is none").format(option=option)
+        )
     if secret and is_terminal(sys.stdin):
         return typer.prompt(option.lstrip("-").replace("-", " "), hide_input=True, err=True)
     return sys.stdin.read().rstrip("\n")
@@ -116,17 +119,19 @@ def customer_options(*, edit: bool) -> Callable[[Callable[..., Any]], Callable[.
         readers = [flag for name, flag, _ in scalars if values[f"opt_{name}"] == "-"]
         if len(readers) > 1:
             raise InvalidInput(
-                f"only one option can read stdin ({' and '.join(readers)} both say -)"
+                _("only one option can read stdin ({value} both say -)").format(
+                    value=" and ".join(readers)
+                )
             )
-        for name, flag, _ in scalars:
+        for name, flag, _kind in scalars:
             value = values[f"opt_{name}"]
             if value is not None:
                 if value == "-" and name in ("notes", "national_id"):
                     value = _read_stdin_value(flag, secret=name == "national_id")
                 raw.values[name] = value
-        for name, _, _ in singles:
+        for name, _flag, _kind in singles:
             setattr(raw, name, values[f"opt_{name}"])
-        for name, _, _ in lists:
+        for name, _flag, _kind in lists:
             setattr(raw, name, list(values[f"opt_{name}"] or []))
         return raw
 
@@ -225,11 +230,22 @@ def add(
             other_than=customer_id,
         )
     out = output(ctx, quiet=quiet)
-    out.done(f"Added customer {customer_id}: {shown}{_born(record)}", customer_id)
+    out.done(
+        _("Added customer {customer_id}: {shown}{value}").format(
+            customer_id=customer_id, shown=shown, value=_born(record)
+        ),
+        customer_id,
+    )
     if likely:
         out.warn(
-            f"possible duplicate of {', '.join(map(str, likely))}; if they are one customer: "
-            f"crm merge {likely[0].customer_id} {customer_id}"
+            _(
+                "possible duplicate of {value}; if they are one customer: crm merge "
+                "{customer_id} {customer_id2}"
+            ).format(
+                value=", ".join(map(str, likely)),
+                customer_id=likely[0].customer_id,
+                customer_id2=customer_id,
+            )
         )
 
 
@@ -259,8 +275,10 @@ def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | N
             raw.fields.append(f"{name[len('field.') :]}={value}")
         elif custom is not None and name not in custom:
             raise InvalidInput(
-                f"unknown field {name!r} in --set; a new user-defined field takes "
-                f"--set field.{name}=VALUE or --field {name}=VALUE"
+                _(
+                    "unknown field {name!r} in --set; a new user-defined field takes --set "
+                    "field.{name}=VALUE or --field {name}=VALUE"
+                ).format(name=name)
             )
         else:
             raw.fields.append(f"{name}={value}")
@@ -375,8 +393,12 @@ def edit(
         _edit_in_editor(ctx, named[0], editor, quiet, allow_duplicate)
         return
     if raw.is_empty() and not something:
-        raise InvalidInput("nothing to change; give options such as --set FIELD=VALUE, --city, "
-                           "--add-tag or --stage")  # fmt: skip
+        raise InvalidInput(
+            _(
+                "nothing to change; give options such as --set FIELD=VALUE, --city, "
+                "--add-tag or --stage"
+            )
+        )
     new_tags = [tags.clean_tag(t) for t in add_tag or []]
     changed: list[dict[str, Any]] = []
     with suppress(DryRun), writing(ctx) as conn:
@@ -434,8 +456,14 @@ def edit(
     out.done(message, *updated)
     for customer_id, found in likely:
         out.warn(
-            f"#{customer_id} is now a possible duplicate of {', '.join(map(str, found))}; if "
-            f"they are one customer: crm merge {found[0].customer_id} {customer_id}"
+            _(
+                "#{customer_id} is now a possible duplicate of {value}; if they are one "
+                "customer: crm merge {customer_id2} {customer_id}"
+            ).format(
+                customer_id=customer_id,
+                value=", ".join(map(str, found)),
+                customer_id2=found[0].customer_id,
+            )
         )
 
 
@@ -467,7 +495,7 @@ def _edit_in_editor(
     from crmcli.records import duplicates
 
     if not (editor or is_terminal(sys.stdin)):
-        raise InvalidInput("nothing to change; give options such as --city, or --editor")
+        raise InvalidInput(_("nothing to change; give options such as --city, or --editor"))
     from crmcli.cli.editing import edit_in_editor
 
     with reading(ctx) as conn:
@@ -475,7 +503,7 @@ def _edit_in_editor(
         record = customers.get_customer(conn, customer_id)
     raw, version = edit_in_editor(record), record["version"]
     if raw is None:
-        typer.echo("No changes.")
+        typer.echo(_("No changes."))
         return
     with writing(ctx) as conn:
         changes = _prepare(conn, raw, record["country"])
@@ -487,29 +515,29 @@ def _edit_in_editor(
 
 
 CARD_FIELDS = [
-    ("kind", "kind"),
-    ("stage", "stage"),
-    ("tags", "tags"),
-    ("company", "company"),
-    ("title", "title"),
-    ("gender", "gender"),
-    ("birthday", "birthday"),
-    ("birthday_lunar", "lunar birthday"),
-    ("phones", "phones"),
-    ("emails", "emails"),
-    ("address", "address"),
-    ("city", "city"),
-    ("region", "region"),
-    ("country", "country"),
-    ("industry", "industry"),
-    ("company_size", "company size"),
-    ("source", "source"),
-    ("national_id", "national id"),
-    ("external_id", "external id"),
-    ("preferred_channel", "preferred channel"),
-    ("preferred_time", "preferred time"),
-    ("cadence_days", "cadence (days)"),
-    ("cadence_max_days", "max gap (days)"),
+    ("kind", N_("kind")),
+    ("stage", N_("stage")),
+    ("tags", N_("tags")),
+    ("company", N_("company")),
+    ("title", N_("title")),
+    ("gender", N_("gender")),
+    ("birthday", N_("birthday")),
+    ("birthday_lunar", N_("lunar birthday")),
+    ("phones", N_("phones")),
+    ("emails", N_("emails")),
+    ("address", N_("address")),
+    ("city", N_("city")),
+    ("region", N_("region")),
+    ("country", N_("country")),
+    ("industry", N_("industry")),
+    ("company_size", N_("company size")),
+    ("source", N_("source")),
+    ("national_id", N_("national id")),
+    ("external_id", N_("external id")),
+    ("preferred_channel", N_("preferred channel")),
+    ("preferred_time", N_("preferred time")),
+    ("cadence_days", N_("cadence (days)")),
+    ("cadence_max_days", N_("max gap (days)")),
 ]
 
 
@@ -563,13 +591,13 @@ def show(
         **record,
         "phones": [p if kinds[p] == "number" else f"{p} ({kinds[p]})" for p in record["phones"]],
     }
-    pairs: list[tuple[str, Any]] = [(label, shown[key]) for key, label in CARD_FIELDS]
+    pairs: list[tuple[str, Any]] = [(_(label), shown[key]) for key, label in CARD_FIELDS]
     if record["referred_by"] is not None:
-        pairs.append(("referred by", f"{record['referred_by_name']} (#{record['referred_by']})"))
-    pairs.append(("referred", [f"{r['name']} (#{r['id']})" for r in record["referrals"]]))
+        pairs.append((_("referred by"), f"{record['referred_by_name']} (#{record['referred_by']})"))
+    pairs.append((_("referred"), [f"{r['name']} (#{r['id']})" for r in record["referrals"]]))
     pairs.append(
         (
-            "related",
+            _("related"),
             [
                 f"{r['relation']}: {r['name']}"
                 + (f" (#{r['customer_id']})" if r["customer_id"] else "")
@@ -579,12 +607,12 @@ def show(
     )
     pairs += [(f"{key}", value) for key, value in record["fields"].items()]
     pairs += [
-        ("notes", record["notes"]),
-        ("created", record["created_at"]),
-        ("updated", record["updated_at"]),
-        ("ARCHIVED", record["archived_at"]),
+        (_("notes"), record["notes"]),
+        (_("created"), record["created_at"]),
+        (_("updated"), record["updated_at"]),
+        (_("ARCHIVED"), record["archived_at"]),
     ]
-    parts = [Section(s.key, s.title, s.columns, rows) for s, rows in sections]
+    parts = [Section(s.key, _(s.title), s.columns, rows) for s, rows in sections]
     output(ctx).card(f"#{record['id']} {record['name']}", pairs, parts)
 
 
@@ -615,18 +643,19 @@ def list_(
 
     Example: crm list --where "city = Shanghai" --tag vip --sort -created_at
     """
-    from crmcli.core.language import language
+    from crmcli.core import i18n
     from crmcli.records import filters
 
     assert selection is not None
-    order = filters.order_by(sort, names_by_pinyin=language() == "zh")
+    filters.order_by(sort)  # a bad --sort is refused before the file is opened
     known: tuple[str, ...] = customers.LIST_COLUMNS
     if with_classes:
         from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
 
         known = (*known, *CLASS_COLUMNS)
     picked = chosen_fields(fields, known)
-    with reading(ctx) as conn:
+    with reading(ctx) as conn:  # the language setting is read with the file
+        order = filters.order_by(sort, names_by_pinyin=i18n.current() == "zh")
         query = filters.build(conn, selection, today=clock.today())
         if fmt in (Format.csv, Format.tsv) and not (with_classes or quiet or picked):
             # Every customer to a script: cells straight from SQL to csv, no dict per row.

@@ -8,6 +8,7 @@ import typer
 from crmcli.cli.app import app, output, reading
 from crmcli.cli.options import AsOfOption, TableOrJson, TableOrJsonOption, as_of_date
 from crmcli.cli.output import Bars, Format, Output, Section
+from crmcli.core.i18n import _
 
 
 def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
@@ -17,7 +18,7 @@ def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
     from crmcli.reports import dashboard
 
     with watching(no_color=out.no_color, delay=REPORT_DELAY) as shown:  # gone before the pager
-        shown.phase("computing the dashboard")
+        shown.phase(_("computing the dashboard"))
         found = dashboard.panels(conn, today)
     if out.fmt is Format.json:
         parts = [
@@ -38,8 +39,8 @@ def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
         parts.append(Section(panel.key, panel.title, panel.columns, rows, bars))
     out.sections(
         parts,
-        heading=f"Dashboard as of {today.isoformat()}",
-        empty="Nothing to show yet: add customers (crm add) or try crm demo.",
+        heading=_("Dashboard as of {day}").format(day=today.isoformat()),
+        empty=_("Nothing to show yet: add customers (crm add) or try crm demo."),
     )
 
 

@@ -43,9 +43,9 @@ def shown(value: Any, wan: bool, region: str | None) -> Any:
 
 def money(amount: Amount, wan: bool = False) -> str:
     """`¥1,299.50`, `-US$5.00`, with `wan` `¥12.35万` (see the module's docstring)."""
-    from crmcli.core.language import language
+    from crmcli.core.i18n import current
 
-    symbol = currency_symbol(amount.currency, language())
+    symbol = currency_symbol(amount.currency, current())
     if not symbol:
         return str(amount)
     sign = "-" if amount.minor < 0 else ""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from crmcli.core.errors import CrmError, InvalidInput
+from crmcli.core.i18n import _
 from crmcli.records import customers
 from crmcli.records.customers import CustomerInput
 
@@ -52,7 +53,7 @@ def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
         key, sep, value = line.partition(":")
         key, value = key.strip(), value.strip().replace("\\n", "\n")
         if not sep:
-            raise InvalidInput(f"line {number}: expected 'field: value'")
+            raise InvalidInput(_("line {number}: expected 'field: value'").format(number=number))
         if key in ("phones", "emails"):
             new = [v.strip() for v in value.split(",") if v.strip()]
             old = record[key]
@@ -80,7 +81,9 @@ def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
             elif value != old:
                 raw.values[key] = value
         else:
-            raise InvalidInput(f"line {number}: unknown field {key!r}")
+            raise InvalidInput(
+                _("line {number}: unknown field {key!r}").format(number=number, key=key)
+            )
     raw.unset += [name for name in record["fields"] if name not in seen_fields]
     return raw
 
@@ -95,7 +98,9 @@ def edit_in_editor(record: Mapping[str, Any]) -> CustomerInput | None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         status = _run_editor([*shlex.split(editor), path], editor)
         if status != 0:
-            raise CrmError(f"the editor exited with status {status}; nothing was saved")
+            raise CrmError(
+                _("the editor exited with status {status}; nothing was saved").format(status=status)
+            )
         with open(path, encoding="utf-8") as handle:
             after = handle.read()
     finally:
@@ -128,7 +133,11 @@ def _run_editor(argv: list[str], editor: str) -> int:
         try:
             editor_process.append(subprocess.Popen(argv))
         except OSError as exc:
-            raise CrmError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
+            raise CrmError(
+                _("cannot start the editor {editor!r}: {strerror}").format(
+                    editor=editor, strerror=exc.strerror
+                )
+            ) from None
         if caught:  # came while the editor was starting
             editor_process[0].terminate()
         status = editor_process[0].wait()

@@ -25,6 +25,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.text import clip, duration
 from crmcli.records import feedback
 
@@ -49,7 +50,11 @@ AtOption = Annotated[
 def _text(value: str, option: str) -> str:
     text = _read_stdin_value(option) if value == "-" else value
     if not text.strip():
-        raise InvalidInput(f"{option} is empty; say what the customer said (or give - and pipe it)")
+        raise InvalidInput(
+            _("{option} is empty; say what the customer said (or give - and pipe it)").format(
+                option=option
+            )
+        )
     from crmcli.core import validate
 
     return validate.text("text", text, multiline=True)
@@ -88,9 +93,17 @@ def feedback_add(
         )
         record = feedback.get_feedback(conn, feedback_id)
     output(ctx, quiet=quiet).done(
-        f"Added feedback {feedback_id} from {record['customer_name']} (#{customer_id}): "
-        f"{record['kind']}, {record['severity']} severity, "
-        f"received {dates.show_moment(record['received_at'])}.",
+        _(
+            "Added feedback {feedback_id} from {customer_name} (#{customer_id}): "
+            "{kind}, {severity} severity, received {value}."
+        ).format(
+            feedback_id=feedback_id,
+            customer_name=record["customer_name"],
+            customer_id=customer_id,
+            kind=record["kind"],
+            severity=record["severity"],
+            value=dates.show_moment(record["received_at"]),
+        ),
         feedback_id,
     )
 
@@ -205,17 +218,19 @@ def feedback_delete(
     """
 
     def shown(record: Any) -> str:
-        return (
-            f"feedback {feedback_id} of {record['customer_name']} (#{record['customer_id']}): "
-            f"{clip(record['text'])}"
+        return _("feedback {feedback_id} of {customer_name} (#{customer_id}): {value}").format(
+            feedback_id=feedback_id,
+            customer_name=record["customer_name"],
+            customer_id=record["customer_id"],
+            value=clip(record["text"]),
         )
 
     with reading(ctx) as conn:
-        question = f"Delete {shown(feedback.get_feedback(conn, feedback_id))}?"
+        question = _("Delete {what}?").format(what=shown(feedback.get_feedback(conn, feedback_id)))
     confirm(question, yes, command="feedback delete")
     with writing(ctx) as conn:
         record = feedback.delete_feedback(conn, feedback_id)
-    output(ctx, quiet=quiet).done(f"Deleted {shown(record)}", feedback_id)
+    output(ctx, quiet=quiet).done(_("Deleted {what}").format(what=shown(record)), feedback_id)
 
 
 # --- surveys -------------------------------------------------------------------------------
@@ -251,8 +266,16 @@ def survey_add(
         record = surveys.get_survey(conn, survey_id)
     scores = ", ".join(f"{m.upper()} {record[m]}" for m in ("nps", "csat") if record[m] is not None)
     output(ctx, quiet=quiet).done(
-        f"Added survey answer {survey_id} from {record['customer_name']} (#{customer_id}): "
-        f"{scores}, answered {dates.show_moment(record['answered_at'])}.",
+        _(
+            "Added survey answer {survey_id} from {customer_name} (#{customer_id}): "
+            "{scores}, answered {value}."
+        ).format(
+            survey_id=survey_id,
+            customer_name=record["customer_name"],
+            customer_id=customer_id,
+            scores=scores,
+            value=dates.show_moment(record["answered_at"]),
+        ),
         survey_id,
     )
 
@@ -307,24 +330,28 @@ def survey_delete(
     from crmcli.records import surveys
 
     def shown(record: Any) -> str:
-        return (
-            f"survey answer {survey_id} of {record['customer_name']} "
-            f"(#{record['customer_id']}) from {record['answered_at']}"
+        return _(
+            "survey answer {survey_id} of {customer_name} (#{customer_id}) from {answered_at}"
+        ).format(
+            survey_id=survey_id,
+            customer_name=record["customer_name"],
+            customer_id=record["customer_id"],
+            answered_at=record["answered_at"],
         )
 
     with reading(ctx) as conn:
-        question = f"Delete {shown(surveys.get_survey(conn, survey_id))}?"
+        question = _("Delete {what}?").format(what=shown(surveys.get_survey(conn, survey_id)))
     confirm(question, yes, command="survey delete")
     with writing(ctx) as conn:
         record = surveys.delete_survey(conn, survey_id)
-    output(ctx, quiet=quiet).done(f"Deleted {shown(record)}.", survey_id)
+    output(ctx, quiet=quiet).done(_("Deleted {what}.").format(what=shown(record)), survey_id)
 
 
 def _read_input(source: str) -> tuple[str, str | None]:
     """(text, file name) from a path or `-` (stdin); raises InvalidInput when unreadable."""
     if source == "-":
         if sys.stdin is None or sys.stdin.closed:
-            raise InvalidInput("- reads standard input, but there is none")
+            raise InvalidInput(_("- reads standard input, but there is none"))
         data = sys.stdin.read()
         if isinstance(data, bytes):  # pragma: no cover - a binary stdin
             data = data.decode("utf-8-sig")
@@ -333,11 +360,13 @@ def _read_input(source: str) -> tuple[str, str | None]:
     try:
         return path.read_text(encoding="utf-8-sig"), path.name
     except FileNotFoundError:
-        raise InvalidInput(f"no such file: {source}") from None
+        raise InvalidInput(_("no such file: {source}").format(source=source)) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{source} is not UTF-8 text") from None
+        raise InvalidInput(_("{source} is not UTF-8 text").format(source=source)) from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read {source}: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            _("cannot read {source}: {value}").format(source=source, value=exc.strerror or exc)
+        ) from None
 
 
 def import_surveys(

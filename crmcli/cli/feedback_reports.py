@@ -23,6 +23,7 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format
 from crmcli.cli.reports import report_app
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -128,7 +129,7 @@ def satisfaction_report(
 
     assert selection is not None
     if detractors and by is not None:
-        raise InvalidInput("--detractors lists answers; it takes no --by")
+        raise InvalidInput(_("--detractors lists answers; it takes no --by"))
     with reading(ctx) as conn:
         scope = _scope(conn, selection, since, until)
         if detractors:

@@ -9,6 +9,7 @@ import typer
 
 from crmcli.cli.app import app
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 
 @app.command("help")
@@ -35,7 +36,7 @@ def help_topic(
 
     if man:
         if topic is not None:
-            raise InvalidInput("--man prints the whole manual page: leave TOPIC out")
+            raise InvalidInput(_("--man prints the whole manual page: leave TOPIC out"))
         sys.stdout.write(manual())
         return
     if topic is None:
@@ -45,7 +46,11 @@ def help_topic(
         return
     name = topic.casefold().replace("_", "-").replace(" ", "-")
     if name not in TOPICS:
-        raise InvalidInput(f"no help topic {topic!r}; topics: {', '.join(TOPICS)}")
+        raise InvalidInput(
+            _("no help topic {topic!r}; topics: {value}").format(
+                topic=topic, value=", ".join(TOPICS)
+            )
+        )
     sys.stdout.write(TOPICS[name] + "\n")
 
 

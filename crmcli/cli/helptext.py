@@ -12,6 +12,8 @@ line. A parameter's own `metavar=` wins over the table; the words are the ones d
 
 from typing import Any
 
+from crmcli.core.i18n import N_, _, current
+
 # The word for each parameter, by option flag (`--tag`) or argument name (`ref`).
 _WORDS = {
     "REF": "ref customer customers targets keep other --customer --referred-by",
@@ -52,20 +54,34 @@ WORDS = {name: word for word, names in _WORDS.items() for name in names.split()}
 
 def tidy(command: Any) -> None:
     """Give `command` and every command below it words for help (see the module's
-    docstring); a command already tidied is left as it is."""
-    if getattr(command, "_crm_tidy", False):
+    docstring), in the run's language: each help text is its English text's msgid in the
+    catalog (crmcli.core.i18n), so the command modules stay in English. A command already
+    tidied for this language is left as it is; the English texts are kept for another."""
+    language = current()
+    if getattr(command, "_crm_tidy", None) == language:
         return
-    command._crm_tidy = True
-    plain = not _rich()
-    if command.help:
-        command.short_help = summary(command.help)
-        if plain:
+    if not hasattr(command, "_crm_tidy"):
+        command._crm_help = command.help
+        for param in [*command.params, *help_option(command)]:
+            param.metavar = placeholder(param)
+            param._crm_help = getattr(param, "help", None)
+            if param.param_type_name == "argument":
+                param.__class__ = _argument_class(type(param))
+    command._crm_tidy = language
+    english = command._crm_help
+    if english:
+        command.short_help = _(summary(english))
+        command.help = _(english)
+        if not _rich():
             command.help = _keep_examples(command.help)
+    panels = language != "en"  # typer's panel titles are English constants
     for param in [*command.params, *help_option(command)]:
-        param.metavar = placeholder(param)
-        if param.param_type_name == "argument":
-            param.__class__ = _argument_class(type(param))
+        if getattr(param, "_crm_help", None):
+            param.help = _(param._crm_help)
+        kind = N_("Arguments") if param.param_type_name == "argument" else N_("Options")
+        param.rich_help_panel = _(kind) if panels else None
     for sub in getattr(command, "commands", {}).values():
+        sub.rich_help_panel = _("Commands") if panels else None
         tidy(sub)
 
 
@@ -88,6 +104,20 @@ def summary(help: str) -> str:
         if word.endswith(".") and word not in ("e.g.", "i.e.") and not follows[:1].islower():
             return " ".join(words[: number + 1])
     return " ".join(words)
+
+
+def _keep_examples(help: str) -> str:
+    """Help with its `Example:` (示例) paragraph kept line by line in plain help (click
+    rewraps a paragraph unless a line of just \\b comes before it; rich help keeps the
+    lines)."""
+    paragraphs = help.split("\n\n")
+    kept = []
+    for paragraph in paragraphs:
+        text = paragraph.lstrip(" ")
+        if text.startswith(("Example", "示例")):  # the \b line indented as the docstring is
+            paragraph = f"{paragraph[: len(paragraph) - len(text)]}\b\n{paragraph}"
+        kept.append(paragraph)
+    return "\n\n".join(kept)
 
 
 def placeholder(param: Any) -> str:
@@ -143,16 +173,3 @@ def _rich() -> bool:
     import typer.core
 
     return bool(getattr(typer.core, "HAS_RICH", False))
-
-
-def _keep_examples(help: str) -> str:
-    """Help with its `Example:` paragraph kept line by line in plain help (click rewraps a
-    paragraph unless a line of just \\b comes before it; rich help keeps the lines)."""
-    paragraphs = help.split("\n\n")
-    kept = []
-    for paragraph in paragraphs:
-        text = paragraph.lstrip(" ")
-        if text.startswith("Example"):  # the \b line indented as the docstring is
-            paragraph = f"{paragraph[: len(paragraph) - len(text)]}\b\n{paragraph}"
-        kept.append(paragraph)
-    return "\n\n".join(kept)

@@ -8,6 +8,7 @@ import typer
 from crmcli.cli.app import app, global_options, output
 from crmcli.cli.options import FormatOption
 from crmcli.cli.output import Format
+from crmcli.core.i18n import _
 
 hooks_app = typer.Typer(
     help="Where hooks live, which ones run, and trusting a hooks folder beside the database.",
@@ -59,14 +60,18 @@ def hooks_trust(ctx: typer.Context) -> None:
     beside, own = beside_folder(path), config_folder(path)
     if not beside.is_dir() and not beside.is_symlink() and own.is_dir():
         typer.echo(
-            f"Nothing to trust: the hooks in {own} (crm hooks path) run without it; "
-            f"crm hooks trust is for a hooks folder beside the database, {beside}."
+            _(
+                "Nothing to trust: the hooks in {own} (crm hooks path) run without it; "
+                "crm hooks trust is for a hooks folder beside the database, {beside}."
+            ).format(own=own, beside=beside)
         )
         return
     done = trust(path)
     typer.echo(
-        f"Trusted {done['folder']} for {done['database']}: {', '.join(done['hooks'])} will run. "
-        "Trust it again after changing a hook."
+        _(
+            "Trusted {folder} for {database}: {value} will run. Trust it again after "
+            "changing a hook."
+        ).format(folder=done["folder"], database=done["database"], value=", ".join(done["hooks"]))
     )
 
 

@@ -23,6 +23,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import N_, _
 from crmcli.core.text import clip
 from crmcli.records import interactions, tasks
 from crmcli.records.interactions import InteractionInput
@@ -34,6 +35,8 @@ interaction_app = typer.Typer(
 app.add_typer(interaction_app, name="interaction")
 
 KINDS_HELP = "call, email, meeting, visit, message or note."
+# The kinds in words, for the confirmations of `crm log` (the values stay as typed).
+_KIND_WORDS = (N_("call"), N_("email"), N_("meeting"), N_("visit"), N_("message"), N_("note"))
 AtOption = Annotated[
     str | None,
     typer.Option(
@@ -66,7 +69,7 @@ def _at(values: dict[str, Any]) -> str:
 def _text(value: str, option: str = "TEXT") -> str:
     text = _read_stdin_value(option) if value == "-" else value
     if not text.strip():
-        raise InvalidInput("the text is empty; say what happened (or give - and pipe it in)")
+        raise InvalidInput(_("the text is empty; say what happened (or give - and pipe it in)"))
     return text
 
 
@@ -117,12 +120,17 @@ def log(
                 conn, customer_id, follow[1], follow[0], interaction_id=interaction_id
             )
         record = interactions.get_interaction(conn, interaction_id)
-    message = (
-        f"Logged {record['kind']} {interaction_id} with {record['customer_name']} (#{customer_id}) "
-        f"at {dates.show_moment(record['occurred_at'])}."
+    message = _("Logged {kind} {id} with {customer} (#{customer_id}) at {moment}.").format(
+        kind=_(record["kind"]),
+        id=interaction_id,
+        customer=record["customer_name"],
+        customer_id=customer_id,
+        moment=dates.show_moment(record["occurred_at"]),
     )
     if follow is not None:
-        message += f"\nFollow-up task {task_id} due {dates.show_day(follow[0])}: {follow[1]}"
+        message += "\n" + _("Follow-up task {id} due {day}: {text}").format(
+            id=task_id, day=dates.show_day(follow[0]), text=follow[1]
+        )
     output(ctx, quiet=quiet).done(message, interaction_id)
 
 
@@ -201,7 +209,7 @@ def edit_interaction(
     )
     values = interactions.prepare(raw, now=clock.now())
     if not values and customer is None:
-        raise InvalidInput("nothing to change; give options such as --text or --outcome")
+        raise InvalidInput(_("nothing to change; give options such as --text or --outcome"))
     with writing(ctx) as conn:
         customer_id = resolver(conn)(customer) if customer else None
         changed = interactions.edit_interaction(

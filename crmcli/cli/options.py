@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.output import Format
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # the filter language loads only in the commands that select customers
     from crmcli.records.filters import CustomerFilter
@@ -72,7 +73,9 @@ def chosen_fields(fields: str | None, known: "Sequence[str]") -> tuple[str, ...]
     unknown = [n for n in names if n not in known]
     if unknown or not names:
         what = f"unknown field {unknown[0]!r}" if unknown else "no field"
-        raise InvalidInput(f"--fields: {what}; valid fields: {', '.join(known)}")
+        raise InvalidInput(
+            _("--fields: {what}; valid fields: {value}").format(what=what, value=", ".join(known))
+        )
     return names
 
 
@@ -115,7 +118,11 @@ def period(since: str | None, until: str | None) -> tuple[date | None, date | No
     if until is not None:
         last = dates.parse_date(until, today, direction="past", option="--until")
     if first and last and first > last:
-        raise InvalidInput(f"--since {first.isoformat()} is after --until {last.isoformat()}")
+        raise InvalidInput(
+            _("--since {value} is after --until {value2}").format(
+                value=first.isoformat(), value2=last.isoformat()
+            )
+        )
     return first, last
 
 
@@ -129,7 +136,7 @@ def as_of_date(text: str | None) -> date:
         return today
     day = dates.parse_date(text, today, direction="past", option="--as-of")
     if day > today:
-        raise InvalidInput(f"--as-of {day.isoformat()} is in the future")
+        raise InvalidInput(_("--as-of {value} is in the future").format(value=day.isoformat()))
     return day
 
 
@@ -154,7 +161,7 @@ def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -
     sys.stderr.flush()
     said = sys.stdin.readline().strip().casefold() in ("y", "yes", "是")
     if not said:
-        raise CrmError("not confirmed; nothing was changed")
+        raise CrmError(_("not confirmed; nothing was changed"))
 
 
 class DryRun(Exception):

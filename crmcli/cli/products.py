@@ -7,6 +7,7 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
+from crmcli.core.i18n import _
 
 product_app = typer.Typer(
     help="Products: names with a default category and price for `crm buy`.",
@@ -48,7 +49,10 @@ def product_add(
     with writing(ctx) as conn:
         product_id = products.add_product(conn, products.prepare(conn, raw))
         shown = products.get_product(conn, product_id)["name"]
-    output(ctx, quiet=quiet).done(f"Added product {product_id}: {shown}", product_id)
+    output(ctx, quiet=quiet).done(
+        _("Added product {product_id}: {shown}").format(product_id=product_id, shown=shown),
+        product_id,
+    )
 
 
 @product_app.command("list")
@@ -129,5 +133,8 @@ def product_delete(
         record, linked = products.delete_product(conn, product_id)
     kept = f"; {linked} purchase{'s' if linked != 1 else ''} kept, unlinked" if linked else ""
     output(ctx, quiet=quiet).done(
-        f"Deleted product {record['id']}: {record['name']}{kept}", record["id"]
+        _("Deleted product {id}: {name}{kept}").format(
+            id=record["id"], name=record["name"], kept=kept
+        ),
+        record["id"],
     )

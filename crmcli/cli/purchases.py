@@ -23,6 +23,7 @@ from crmcli.cli.options import (
     period,
 )
 from crmcli.cli.output import Format
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:
     from crmcli.records.purchases import Purchase
@@ -144,10 +145,18 @@ def buy(
         line = purchases.prepare_purchase(conn, customer_id, raw, now=clock.now())
         purchase_id = purchases.add_purchase(conn, line)
         record = purchases.get_purchase(conn, purchase_id)
-    kind = "refund" if line.amount.minor < 0 else "purchase"
+    kind = _("refund") if line.amount.minor < 0 else _("purchase")
     output(ctx, quiet=quiet).done(
-        f"Recorded {kind} {purchase_id} for #{customer_id} {record['customer_name']}: "
-        f"{_describe(record)}{_at(record) if at is not None else ''}",
+        _(
+            "Recorded {kind} {purchase_id} for #{customer_id} {customer_name}: {value}{value2}"
+        ).format(
+            kind=kind,
+            purchase_id=purchase_id,
+            customer_id=customer_id,
+            customer_name=record["customer_name"],
+            value=_describe(record),
+            value2=_at(record) if at is not None else "",
+        ),
         purchase_id,
     )
 
@@ -303,8 +312,15 @@ def purchase_delete(
         gone = purchases.delete_purchases(conn, wanted)
     for record in gone:
         output(ctx, quiet=quiet).done(
-            f"Deleted purchase {record['id']} of #{record['customer_id']} "
-            f"{record['customer_name']} on {record['purchased_at'][:10]}: {_describe(record)}",
+            _(
+                "Deleted purchase {id} of #{customer_id} {customer_name} on {value}: {value2}"
+            ).format(
+                id=record["id"],
+                customer_id=record["customer_id"],
+                customer_name=record["customer_name"],
+                value=record["purchased_at"][:10],
+                value2=_describe(record),
+            ),
             record["id"],
         )
 

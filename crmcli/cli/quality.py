@@ -9,6 +9,7 @@ from crmcli.cli.customers import resolver
 from crmcli.cli.options import DryRun, DryRunOption, FormatOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
 from crmcli.core import clock
+from crmcli.core.i18n import _
 from crmcli.core.text import plural
 
 
@@ -59,7 +60,7 @@ def merge(
         resolve = resolver(conn, archived=True)
         keep_id, other_id = resolve(keep), resolve(other)
         if keep_id == other_id:
-            raise InvalidInput("KEEP and OTHER are the same customer")
+            raise InvalidInput(_("KEEP and OTHER are the same customer"))
         names = dict(conn.execute("SELECT id, name FROM customers WHERE id IN (?, ?)",
                                   (keep_id, other_id)).fetchall())  # fmt: skip
     if not dry_run:
@@ -117,4 +118,6 @@ def clean(
     out = output(ctx, fmt, quiet)
     out.rows(found, quality.COLUMNS)
     if fix:
-        out.note(f"Fixed {fixed} of {plural(len(found), 'problem')}.")
+        out.note(
+            _("Fixed {fixed} of {value}.").format(fixed=fixed, value=plural(len(found), "problem"))
+        )

@@ -13,6 +13,7 @@ from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
 from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format, Section, is_terminal
 from crmcli.core import clock, dates
+from crmcli.core.i18n import _
 from crmcli.records import important_dates
 
 date_app = typer.Typer(
@@ -43,7 +44,11 @@ def _more(ctx: typer.Context, limit: int | None, shown: int, total: int) -> None
     """Say on stderr that the terminal's default left rows out (not a --limit the user gave),
     and how to see them."""
     if limit is None and shown < total:
-        output(ctx).note(f"Showing {shown} of {total:,}; --all shows every row, --limit N more")
+        output(ctx).note(
+            _("Showing {shown} of {total:,}; --all shows every row, --limit N more").format(
+                shown=shown, total=total
+            )
+        )
 
 
 class RemindFormat(str, Enum):
@@ -118,7 +123,7 @@ def remind(
         parts, header=header
     )
     if limit is None and any(len(part.rows) < part.total for part in report):
-        output(ctx).note("Some sections show their first rows only; --all shows every row")
+        output(ctx).note(_("Some sections show their first rows only; --all shows every row"))
 
 
 def _on_screen(row: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -171,7 +176,7 @@ def today_(
         watching(quiet=quiet, no_color=global_options(ctx).no_color, delay=REPORT_DELAY) as shown,
         reading(ctx) as conn,
     ):
-        shown.phase("ranking whom to contact")
+        shown.phase(_("ranking whom to contact"))
         rows, total = reminders.contact_today(conn, clock.today(), shown_limit(limit, every))
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
     output(ctx, fmt, quiet).rows(rows, columns, key="customer_id", styles=_urgent)
@@ -220,8 +225,18 @@ def date_add(
     shown = first if isinstance(first, str) else dates.show_day(first)
     shown += f" (lunar {lunar_date})" if lunar_date else ""
     output(ctx, quiet=quiet).done(
-        f"Added date {date_id} for {record['customer_name']} (#{customer_id}): {record['label']} "
-        f"{shown}{' yearly' if yearly else ''}{upcoming}",
+        _(
+            "Added date {date_id} for {customer_name} (#{customer_id}): {label} "
+            "{shown}{value}{upcoming}"
+        ).format(
+            date_id=date_id,
+            customer_name=record["customer_name"],
+            customer_id=customer_id,
+            label=record["label"],
+            shown=shown,
+            value=" yearly" if yearly else "",
+            upcoming=upcoming,
+        ),
         date_id,
     )
 
@@ -272,17 +287,21 @@ def date_delete(
     """
 
     def shown(record: Any) -> str:
-        return (
-            f"date {date_id} of {record['customer_name']} (#{record['customer_id']}): "
-            f"{record['label']} {record['date_on']}"
+        return _("date {date_id} of {customer_name} (#{customer_id}): {label} {date_on}").format(
+            date_id=date_id,
+            customer_name=record["customer_name"],
+            customer_id=record["customer_id"],
+            label=record["label"],
+            date_on=record["date_on"],
         )
 
     with reading(ctx) as conn:
-        question = f"Delete {shown(important_dates.get_date(conn, date_id, today=clock.today()))}?"
+        record = important_dates.get_date(conn, date_id, today=clock.today())
+        question = _("Delete {what}?").format(what=shown(record))
     confirm(question, yes, command="date delete")
     with writing(ctx) as conn:
         record = important_dates.delete_date(conn, date_id, today=clock.today())
-    output(ctx, quiet=quiet).done(f"Deleted {shown(record)}", date_id)
+    output(ctx, quiet=quiet).done(_("Deleted {what}").format(what=shown(record)), date_id)
 
 
 def _dates(conn: Any, customer_id: int) -> list[important_dates.ImportantDate]:

@@ -27,6 +27,7 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format
 from crmcli.core.errors import CrmError, InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.text import plural
 
 RevealOption = Annotated[
@@ -90,9 +91,13 @@ def restore(
     )
     result = restore_database(path, file)
     mark_saved(ctx)
-    typer.echo(f"Restored {file} ({result['customers']} customers) into {path}.")
+    typer.echo(
+        _("Restored {file} ({customers} customers) into {path}.").format(
+            file=file, customers=result["customers"], path=path
+        )
+    )
     if result["kept"]:
-        typer.echo(f"The database as it was is kept in {result['kept']}")
+        typer.echo(_("The database as it was is kept in {kept}").format(kept=result["kept"]))
 
 
 @app.command("check")
@@ -125,7 +130,9 @@ def check(
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
         names = ", ".join(dict.fromkeys(r["check"] for r in problems))
-        raise CrmError(f"{plural(len(problems), 'problem')} found: {names}")
+        raise CrmError(
+            _("{value} found: {names}").format(value=plural(len(problems), "problem"), names=names)
+        )
 
 
 @app.command("history")
@@ -170,15 +177,20 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
     with reading(ctx) as conn:
         plan = history.undo_target(conn) if history.has_history(conn) else None
     if plan is None:
-        typer.echo("Nothing to undo.")
+        typer.echo(_("Nothing to undo."))
         return
     if not plan.undoable:
         raise CrmError(
-            f"the last change, crm {plan.command} of {plan.at}, cannot be undone; "
-            "nothing was changed"
+            _(
+                "the last change, crm {command} of {at}, cannot be undone; nothing was changed"
+            ).format(command=plan.command, at=plan.at)
         )
     with before_commit(ctx):  # `crm undo --yes | head -c1`: the reader left, nothing undone
-        typer.echo(f"Undo crm {plan.command} of {plan.at} (changeset {plan.changeset}):")
+        typer.echo(
+            _("Undo crm {command} of {at} (changeset {changeset}):").format(
+                command=plan.command, at=plan.at, changeset=plan.changeset
+            )
+        )
         output(ctx).rows(
             history.describe(plan, reveal=reveal),
             ("action", "table", "record_id", "customer_id", "changes"),
@@ -187,9 +199,9 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
     with writing(ctx) as conn:
         now = history.undo_target(conn)
         if now is None or now.changeset != plan.changeset:
-            raise CrmError("the history changed meanwhile; run crm undo again")
+            raise CrmError(_("the history changed meanwhile; run crm undo again"))
         count = history.undo(conn, now)
-    typer.echo(f"Undone: {plural(count, 'change')} reverted.")
+    typer.echo(_("Undone: {value} reverted.").format(value=plural(count, "change")))
 
 
 @app.command("forget")
@@ -242,10 +254,12 @@ def forget(
     )
     if problem is not None:
         raise CrmError(
-            f"customer {customer_id} is erased (committed; it cannot be undone), but "
-            f"vacuuming the file afterwards failed ({problem}: disk full?): their erased "
-            "values are overwritten in place, and the file keeps its free pages until a later "
-            "crm forget vacuums it"
+            _(
+                "customer {customer_id} is erased (committed; it cannot be undone), but "
+                "vacuuming the file afterwards failed ({problem}: disk full?): their "
+                "erased values are overwritten in place, and the file keeps its free "
+                "pages until a later crm forget vacuums it"
+            ).format(customer_id=customer_id, problem=problem)
         )
 
 
@@ -284,7 +298,7 @@ def encrypt(ctx: typer.Context) -> None:
 
     path = global_options(ctx).path
     if not encryption.available():
-        raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
+        raise InvalidInput(_("encryption needs the extra: pip install 'crmcli[encrypt]'"))
     _refuse_if_already(path, encrypted=True)
     key = encryption.configured_key() or encryption.prompt_key(
         path,
@@ -294,7 +308,11 @@ def encrypt(ctx: typer.Context) -> None:
     )
     result = convert(path, key=key, to_encrypted=True)
     mark_saved(ctx)
-    typer.echo(f"Encrypted {path} ({result['customers']} customers).")
+    typer.echo(
+        _("Encrypted {path} ({customers} customers).").format(
+            path=path, customers=result["customers"]
+        )
+    )
     sys.stderr.write(
         "crm: keep the key safe: without it nothing can be read back. Backups and exports "
         "made before now are not encrypted.\n"
@@ -312,12 +330,16 @@ def decrypt(ctx: typer.Context) -> None:
 
     path = global_options(ctx).path
     if not encryption.available():
-        raise InvalidInput("decryption needs the extra: pip install 'crmcli[encrypt]'")
+        raise InvalidInput(_("decryption needs the extra: pip install 'crmcli[encrypt]'"))
     _refuse_if_already(path, encrypted=False)
     key = encryption.configured_key() or encryption.prompt_key(path)
     result = convert(path, key=key, to_encrypted=False)
     mark_saved(ctx)
-    typer.echo(f"Decrypted {path} ({result['customers']} customers).")
+    typer.echo(
+        _("Decrypted {path} ({customers} customers).").format(
+            path=path, customers=result["customers"]
+        )
+    )
 
 
 def _refuse_if_already(path: Path, *, encrypted: bool) -> None:
@@ -326,7 +348,9 @@ def _refuse_if_already(path: Path, *, encrypted: bool) -> None:
     from crmcli.store import encryption
 
     if not path.exists():
-        raise InvalidInput(f"there is no database at {path}")
+        raise InvalidInput(_("there is no database at {path}").format(path=path))
     if encryption.is_encrypted(path) == encrypted:
         state = "already encrypted" if encrypted else "not encrypted"
-        raise InvalidInput(f"{path} is {state}; nothing was changed")
+        raise InvalidInput(
+            _("{path} is {state}; nothing was changed").format(path=path, state=state)
+        )

@@ -9,6 +9,7 @@ from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.options import FieldsOption, FormatOption, QuietOption, chosen_fields
 from crmcli.cli.output import Format, Marked
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 TABLE_COLUMNS = ("source", "id", "customer_name", "field", "snippet", "at")
 COLUMNS = (
@@ -34,7 +35,9 @@ def _sources(value: str) -> list[str] | None:
         return None
     if choice not in source_names():
         allowed = ", ".join([*source_names(), "all"])
-        raise InvalidInput(f"--in must be one of: {allowed} (got {value!r})")
+        raise InvalidInput(
+            _("--in must be one of: {allowed} (got {value!r})").format(allowed=allowed, value=value)
+        )
     return [choice]
 
 
@@ -98,4 +101,4 @@ def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
         writing(ctx, progress=progress) as conn,
     ):
         count = service.rebuild(conn, progress=progress)
-    output(ctx, quiet=quiet).done(f"Indexed {count} records.")
+    output(ctx, quiet=quiet).done(_("Indexed {count} records.").format(count=count))

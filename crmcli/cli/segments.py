@@ -17,6 +17,7 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format
 from crmcli.core import clock
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -47,7 +48,9 @@ def segment_add(
         replaced = segments.save_segment(conn, name, selection, replace=replace)
     verb = "Replaced" if replaced else "Added"
     shown = segments.describe(selection.saved())
-    output(ctx, quiet=quiet).done(f"{verb} segment {name.strip()}: {shown}")
+    output(ctx, quiet=quiet).done(
+        _("{verb} segment {value}: {shown}").format(verb=verb, value=name.strip(), shown=shown)
+    )
 
 
 segment_app.command("save", hidden=True)(segment_add)  # its old name: scripts keep working
@@ -83,7 +86,7 @@ def segment_delete(
     confirm(f"Delete segment {name}?", yes, command="segment delete")
     with writing(ctx) as conn:
         shown = segments.delete_segment(conn, name)
-    output(ctx, quiet=quiet).done(f"Deleted segment {shown}.")
+    output(ctx, quiet=quiet).done(_("Deleted segment {shown}.").format(shown=shown))
 
 
 @rule_app.command("add")
@@ -106,7 +109,12 @@ def rule_add(
     with writing(ctx) as conn:
         rule_id = segments.add_rule(conn, name, selection)
     shown = segments.describe(selection.saved())
-    output(ctx, quiet=quiet).done(f"Added rule {rule_id}: tag {name} when {shown}", rule_id)
+    output(ctx, quiet=quiet).done(
+        _("Added rule {rule_id}: tag {name} when {shown}").format(
+            rule_id=rule_id, name=name, shown=shown
+        ),
+        rule_id,
+    )
 
 
 @rule_app.command("list")
@@ -139,7 +147,9 @@ def rule_delete(
     confirm(f"Delete rule {rule_id}?", yes, command="rule delete")
     with writing(ctx) as conn:
         gone = segments.delete_rule(conn, rule_id)
-    output(ctx, quiet=quiet).done(f"Deleted rule {gone['id']} (tag {gone['tag']}).")
+    output(ctx, quiet=quiet).done(
+        _("Deleted rule {id} (tag {tag}).").format(id=gone["id"], tag=gone["tag"])
+    )
 
 
 @app.command("classify")

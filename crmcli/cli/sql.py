@@ -9,6 +9,7 @@ from crmcli.cli.app import app, output, reading
 from crmcli.cli.options import FormatOption
 from crmcli.cli.output import Format
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.store.history import NATIONAL_ID_COLUMNS
 
 # sqlite3 authorizer action codes a read-only query may use.
@@ -78,22 +79,22 @@ def sql(
         try:
             cursor = conn.execute(query, list(param or []))
         except sqlite3.Warning:  # more than one statement (Python 3.12+)
-            raise InvalidInput("crm sql runs one statement at a time") from None
+            raise InvalidInput(_("crm sql runs one statement at a time")) from None
         except (sqlite3.DatabaseError, sqlite3.ProgrammingError) as exc:
             text = str(exc)
             if "not authorized" in text:
                 raise InvalidInput(
-                    "only SELECT queries are allowed: crm sql never writes"
+                    _("only SELECT queries are allowed: crm sql never writes")
                 ) from None
-            raise InvalidInput(f"SQL error: {text}") from None
+            raise InvalidInput(_("SQL error: {text}").format(text=text)) from None
         if cursor.description is None:
-            raise InvalidInput("only SELECT queries are allowed: crm sql never writes")
+            raise InvalidInput(_("only SELECT queries are allowed: crm sql never writes"))
         columns = [d[0] for d in cursor.description]
         rows = ({c: _plain(v, reveal) for c, v in zip(columns, row, strict=True)} for row in cursor)
         try:
             output(ctx, fmt).rows(rows, columns)
         except sqlite3.Error as exc:
-            raise InvalidInput(f"SQL error: {exc}") from None
+            raise InvalidInput(_("SQL error: {exc}").format(exc=exc)) from None
 
 
 @app.command("changes")

@@ -11,6 +11,7 @@ from crmcli.cli.options import DryRun, FormatOption, QuietOption, filter_options
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.text import plural
 from crmcli.records import config, tags
 
@@ -21,12 +22,14 @@ if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
 def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
     if tag == "rename":
         if len(customers or []) != 2:
-            raise InvalidInput("usage: crm tag rename OLD NEW")
+            raise InvalidInput(_("usage: crm tag rename OLD NEW"))
         old, new = customers
         with writing(ctx) as conn:
             renamed = tags.rename_tag(conn, old.strip(), tags.clean_tag(new))
         if renamed is None:
-            output(ctx, quiet=quiet).done(f"Tag {new} is already called {new}; nothing changed.")
+            output(ctx, quiet=quiet).done(
+                _("Tag {new} is already called {new}; nothing changed.").format(new=new)
+            )
             return
         count, also, cadence = renamed
         lines = [f"Renamed tag {old} to {new} ({plural(count, 'customer')})."]
@@ -50,8 +53,12 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
     if batch.dry_run:
         return
     already = len(ids) - len(added)
-    output(ctx, quiet=quiet).done(f"Tagged {plural(len(added), 'customer')} with {name}."
-                                  + (f" {already} already had it." if already else ""))  # fmt: skip
+    tagged = _("Tagged {customers} with {tag}.").format(
+        customers=plural(len(added), "customer").said(), tag=name
+    )
+    if already:
+        tagged += " " + _("{count} already had it.").format(count=already)
+    output(ctx, quiet=quiet).done(tagged)
 
 
 @app.command("tag")
@@ -102,7 +109,9 @@ def untag(
             raise DryRun
     if not batch.dry_run:
         shown = plural(len(removed), "customer")
-        output(ctx, quiet=quiet).done(f"Removed tag {tag.strip()} from {shown}.")
+        output(ctx, quiet=quiet).done(
+            _("Removed tag {value} from {shown}.").format(value=tag.strip(), shown=shown.said())
+        )
 
 
 @app.command("tags")
@@ -154,14 +163,14 @@ def stage(
         references = ["-"] if first == "-" else []
         new_stage = second if first == "-" else first
         if first != "-" and second is not None:
-            raise InvalidInput("with a filter, give only the STAGE")
+            raise InvalidInput(_("with a filter, give only the STAGE"))
         if new_stage is None:
-            raise InvalidInput("give the STAGE to move the customers to")
+            raise InvalidInput(_("give the STAGE to move the customers to"))
     else:
         references, new_stage = [first], second
     if new_stage is None:
         if at or reason:
-            raise InvalidInput("--at and --reason go with a new STAGE")
+            raise InvalidInput(_("--at and --reason go with a new STAGE"))
         with reading(ctx) as conn:
             rows = tags.stage_history(conn, resolver(conn)(first))
         output(ctx, fmt).rows(rows, tags.STAGE_COLUMNS)
@@ -175,7 +184,7 @@ def stage(
         clean = config.clean_stage(conn, new_stage)
         moment = dates.parse_datetime(at, clock.now(), direction="past") if at else None
         if moment and moment > clock.now():
-            raise InvalidInput("--at is in the future")
+            raise InvalidInput(_("--at is in the future"))
         note = text("reason", reason) if reason else None
         confirm_bulk(conn, len(ids), f"Move to {clean}", batch, by_filter)
         moved = [i for i in ids if tags.set_stage(conn, i, clean, at=moment, reason=note)]
@@ -189,7 +198,14 @@ def stage(
         return
     since = f" since {dates.show_moment(moment)}" if moment and moved else ""
     if not many:
-        message = f"Customer {ids[0]} is {'now' if moved else 'already'} {clean}{since}."
+        said = (
+            _("Customer {id} is now {stage}{since}.")
+            if moved
+            else _("Customer {id} is already {stage}{since}.")
+        )
+        message = said.format(id=ids[0], stage=clean, since=since)
     else:
-        message = f"Moved {plural(len(moved), 'customer')} to {clean}{since}."
+        message = _("Moved {customers} to {stage}{since}.").format(
+            customers=plural(len(moved), "customer").said(), stage=clean, since=since
+        )
     output(ctx, quiet=quiet).done(message)

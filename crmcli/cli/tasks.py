@@ -19,6 +19,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.text import clip
 from crmcli.records import tasks
 
@@ -82,8 +83,16 @@ def add(
     if new.after:
         repeat = f", again {new.after.describe()} after each is done"
     output(ctx, quiet=quiet).done(
-        f"Added task {task_id} for {task['customer_name']} (#{customer_id}), "
-        f"due {dates.show_day(new.due_on)}{repeat}: {new.text}",
+        _(
+            "Added task {task_id} for {customer_name} (#{customer_id}), due {value}{repeat}: {text}"
+        ).format(
+            task_id=task_id,
+            customer_name=task["customer_name"],
+            customer_id=customer_id,
+            value=dates.show_day(new.due_on),
+            repeat=repeat,
+            text=new.text,
+        ),
         task_id,
     )
 
@@ -114,7 +123,7 @@ def list_(
     """
     picked = chosen_fields(fields, tasks.COLUMNS)
     if done and all_:
-        raise InvalidInput("give --done or --all, not both")
+        raise InvalidInput(_("give --done or --all, not both"))
     today = clock.today()
     due_by = None
     if due_within is not None:
@@ -161,11 +170,11 @@ def done(
     lines = []
     for task, next_id in results:
         if task["done_at"]:
-            lines.append(f"Task {task['id']} was already done.")
+            lines.append(_("Task {id} was already done.").format(id=task["id"]))
             continue
-        line = f"Done task {task['id']}: {task['text']}"
+        line = _("Done task {id}: {text}").format(id=task["id"], text=task["text"])
         if next_id:
-            line += f" (next: task {next_id} due {upcoming[next_id]})"
+            line += _(" (next: task {id} due {day})").format(id=next_id, day=upcoming[next_id])
         lines.append(line)
     output(ctx, quiet=quiet).done("\n".join(lines), *(n for _, n in results if n))
 

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
 from crmcli.cli.display import shown
+from crmcli.core.i18n import _
 
 # A style is a meaning, drawn as SGR codes; None is no style.
 STYLES = {
@@ -83,15 +84,16 @@ _ACRONYMS = {"id": "ID", "abc": "ABC", "rfm": "RFM", "nps": "NPS", "sku": "SKU",
 
 
 def words(column: str) -> str:
-    """A snake_case key as a header in words: `frequency_tier` is "Frequency tier",
-    `due_on` "Due", `customer_id` "Customer ID"; any other header stays as it is."""
+    """A snake_case key as a header in words, in the run's language: `frequency_tier` is
+    "Frequency tier" (its msgid in the catalog), `due_on` "Due", `customer_id` "Customer
+    ID"; any other header stays as it is (a title the command already said in words)."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", column):
         return column
     parts = column.split("_")
     if len(parts) > 1 and parts[-1] in ("on", "at"):
         parts.pop()
     text = " ".join(_ACRONYMS.get(p, p) for p in parts)
-    return text[0].upper() + text[1:]
+    return _(text[0].upper() + text[1:])
 
 
 # Columns whose words carry a state, and what each state means.

@@ -16,6 +16,7 @@ from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter
 from crmcli.cli.output import Format, prose
 from crmcli.cli.reports import report_app
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.text import plural
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
@@ -128,7 +129,7 @@ def value_report(
         unused = {"--horizon": horizon, "--limit": limit, "--parameters": parameters or None}
         for option, given in unused.items():
             if given is not None:
-                raise InvalidInput(f"{option} does not go with --backtest")
+                raise InvalidInput(_("{option} does not go with --backtest").format(option=option))
         with reading(ctx) as conn:
             code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
             cutoff = _backtest_date(backtest)
@@ -141,13 +142,17 @@ def value_report(
     period = dates.parse_period(horizon or "12m", option="--horizon")
     horizon_days = (period.after(day) - day).days
     if horizon_days > service.MAX_HORIZON_DAYS:
-        raise InvalidInput(f"--horizon is at most 10 years (got {horizon_days} days)")
+        raise InvalidInput(
+            _("--horizon is at most 10 years (got {horizon_days} days)").format(
+                horizon_days=horizon_days
+            )
+        )
     from crmcli.cli.progress import REPORT_DELAY, watching
 
     with reading(ctx) as conn:
         # The phase on a terminal's stderr after a second; gone before any line is printed.
         with watching(no_color=global_options(ctx).no_color, delay=REPORT_DELAY) as shown:
-            shown.phase("summarising purchases")
+            shown.phase(_("summarising purchases"))
             code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
             query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
             base = service.summarise(conn, code, day, unit.value)
@@ -155,13 +160,13 @@ def value_report(
             if len(base) and model is Model.auto:
                 from crmcli.reports import backtest as backtests
 
-                shown.phase("choosing a model")
+                shown.phase(_("choosing a model"))
                 chosen, why = backtests.choose_model(conn, base)
             if len(base):
-                shown.phase("fitting the model")
+                shown.phase(_("fitting the model"))
                 fitted = service.fit(base, model=chosen)
             if fitted is not None and fitted.ok and not parameters:
-                shown.phase("predicting")
+                shown.phase(_("predicting"))
                 predicted = service.predict(base, fitted, horizon_days)
         if fitted is None:
             _say(f"No purchases in {code} up to {day.isoformat()}: nothing to model yet.")
@@ -329,7 +334,7 @@ def churn_report(
     day = _as_of(as_of)
     if backtest is not None:
         if limit is not None:
-            raise InvalidInput("--limit does not go with --backtest")
+            raise InvalidInput(_("--limit does not go with --backtest"))
         from crmcli.records.config import get_setting
         from crmcli.reports import backtest as backtests
 
@@ -360,7 +365,7 @@ def churn_report(
         for note in notes:
             _say(note)
         if not shown:  # a friendly line rather than an empty table
-            typer.echo(f"No customers at risk as of {day.isoformat()}.")
+            typer.echo(_("No customers at risk as of {value}.").format(value=day.isoformat()))
             return
     columns = churn.COLUMNS if table else tuple(f.removesuffix("_minor") for f in churn.FIELDS)
     output(ctx, fmt).rows(shown, columns)

@@ -50,6 +50,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal, NamedTuple, TypeVar
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 Direction = Literal["past", "future", "none"]
 D = TypeVar("D", date, datetime)
@@ -251,7 +252,7 @@ def _spaced(raw: str) -> str:
     """`raw` with single spaces (its case kept, for the messages); refuses an empty text."""
     spaced = " ".join(raw.split())
     if not spaced:
-        raise InvalidInput(f"empty date; {HELP}")
+        raise InvalidInput(_("empty date; {HELP}").format(HELP=HELP))
     return spaced
 
 
@@ -269,7 +270,9 @@ def _in_range(text: str, make: Callable[[], D]) -> D:
         value = None
     if value is None or not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise InvalidInput(
-            f"date {text.strip()!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}"
+            _("date {value!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}").format(
+                value=text.strip(), FIRST_YEAR=FIRST_YEAR, LAST_YEAR=LAST_YEAR
+            )
         ) from None
     return value
 
@@ -280,8 +283,10 @@ def _local(naive: datetime) -> datetime:
     aware = naive.astimezone()
     if aware.astimezone().replace(tzinfo=None) != naive:
         raise InvalidInput(
-            f"{naive:%Y-%m-%d %H:%M} does not exist in the local time zone "
-            "(the clocks skip it for daylight saving); give a time outside the gap"
+            _(
+                "{naive:%Y-%m-%d %H:%M} does not exist in the local time zone (the "
+                "clocks skip it for daylight saving); give a time outside the gap"
+            ).format(naive=naive)
         )
     return aware
 
@@ -318,7 +323,10 @@ def _clock(text: str) -> timedelta | None:
         time(hour, minute, second)
     except ValueError:
         raise InvalidInput(
-            f"not a time of day: {typed!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点"
+            _(
+                "not a time of day: {typed!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, "
+                "midnight or 下午3点"
+            ).format(typed=typed)
         ) from None
     return timedelta(days=days, hours=hour, minutes=minute, seconds=second)
 
@@ -344,7 +352,7 @@ def _zh_hour(part: str, hour: int, text: str) -> int:
         hint = (
             f"{part} runs from {first:02}:00 to {last:02}:59; write the time on the 24-hour clock"
         )
-    raise InvalidInput(f"not a time of day: {text!r}; {hint}")
+    raise InvalidInput(_("not a time of day: {text!r}; {hint}").format(text=text, hint=hint))
 
 
 def _split(text: str) -> tuple[str, timedelta | None]:
@@ -431,7 +439,9 @@ def _real(year: int, month: int, day: int, text: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise InvalidInput(f"not a date: {text!r} (there is no such day); {HELP}") from None
+        raise InvalidInput(
+            _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=HELP)
+        ) from None
 
 
 def _named(
@@ -445,11 +455,16 @@ def _named(
 def _yearless(month: int, day: int, today: date, direction: Direction, text: str) -> date:
     """The next (future) or last (past) `month`-`day`, today included."""
     if not (1 <= month <= 12 and 1 <= day <= _LONGEST[month - 1]):
-        raise InvalidInput(f"not a date: {text!r} (there is no such day); {HELP}")
+        raise InvalidInput(
+            _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=HELP)
+        )
     if direction == "none":
         raise InvalidInput(
-            f"{text!r} has no year; write it with its year, e.g. {today.year}-{month:02}-{day:02}, "
-            f"or as --{month:02}-{day:02} if the year is not known"
+            _(
+                "{text!r} has no year; write it with its year, e.g. "
+                "{year}-{month:02}-{day:02}, or as --{month:02}-{day:02} if the year is "
+                "not known"
+            ).format(text=text, year=today.year, month=month, day=day)
         )
     step = 1 if direction == "future" else -1
     for years in range(9):  # 29 February comes back within eight years
@@ -481,9 +496,15 @@ def _slashed(
 
     readings = [(m, d) for m, d in dict.fromkeys([(first, second), (second, first)]) if real(m, d)]
     if len(readings) > 1:
-        raise InvalidInput(f"ambiguous date {text!r}: {_either(readings, year, today, direction)}")
+        raise InvalidInput(
+            _("ambiguous date {text!r}: {value}").format(
+                text=text, value=_either(readings, year, today, direction)
+            )
+        )
     if not readings:
-        raise InvalidInput(f"not a date: {text!r} (there is no such day); {HELP}")
+        raise InvalidInput(
+            _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=HELP)
+        )
     ((month, day),) = readings
     if year is not None:
         return date(year, month, day)
@@ -528,8 +549,9 @@ def _weekday(which: str | None, target: int, today: date, direction: Direction, 
     if direction == "past":
         return today - timedelta(days=back)
     raise InvalidInput(
-        f"{text!r} does not say which week; write next {text.split()[-1]}, "
-        f"last {text.split()[-1]} or the date"
+        _("{text!r} does not say which week; write next {value}, last {value} or the date").format(
+            text=text, value=text.split()[-1]
+        )
     )
 
 
@@ -572,10 +594,16 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
         hint = ""
         if re.fullmatch(r"\+?\d+\s*(min|mins|minutes?|h|hrs?|hours?|s|secs?|seconds?)", raw, re.I):
             hint = " (minutes and hours are not calendar periods; here m means months)"
-        raise InvalidInput(f"{option} {text!r} is not a period{hint}; {PERIOD_HELP}")
+        raise InvalidInput(
+            _("{option} {text!r} is not a period{hint}; {PERIOD_HELP}").format(
+                option=option, text=text, hint=hint, PERIOD_HELP=PERIOD_HELP
+            )
+        )
     amount = int(match.group(1))
     if amount == 0 and not allow_zero:
-        raise InvalidInput(f"{option} must be at least 1 (got {text!r})")
+        raise InvalidInput(
+            _("{option} must be at least 1 (got {text!r})").format(option=option, text=text)
+        )
     return Period(amount, match.group(2)[0].lower())
 
 
@@ -597,7 +625,11 @@ def parse_duration(text: str, *, option: str = "duration") -> timedelta:
         hint = ""
         if re.fullmatch(r"\d+(mo|mos|months?|w|wks?|weeks?|y|yrs?|years?)", compact):
             hint = " (a duration is clock time; here m means minutes)"
-        raise InvalidInput(f"{option} {text!r} is not a duration{hint}; {DURATION_HELP}")
+        raise InvalidInput(
+            _("{option} {text!r} is not a duration{hint}; {DURATION_HELP}").format(
+                option=option, text=text, hint=hint, DURATION_HELP=DURATION_HELP
+            )
+        )
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     return timedelta(seconds=sum(int(a) * seconds[u[0]] for a, u in parts))
 
@@ -628,8 +660,10 @@ def parse_yearless(text: str) -> str | None:
     month, day = int(match[1]), int(match[2])
     if not (1 <= month <= 12 and 1 <= day <= _LONGEST[month - 1]):
         raise InvalidInput(
-            f"not a date: {text.strip()!r} (there is no such day); "
-            "a day without its year is --MM-DD, e.g. --05-13"
+            _(
+                "not a date: {value!r} (there is no such day); a day without its year is "
+                "--MM-DD, e.g. --05-13"
+            ).format(value=text.strip())
         )
     return f"--{match[1]}-{match[2]}"
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:
     from crmcli.core.dates import Direction
@@ -66,7 +67,9 @@ def parse(text: str) -> LunarDate:
     """
     match = re.fullmatch(_FORM, text.strip())
     if not match:
-        raise InvalidInput(f"not a lunar date: {text.strip()!r}; {HELP}")
+        raise InvalidInput(
+            _("not a lunar date: {value!r}; {HELP}").format(value=text.strip(), HELP=HELP)
+        )
     year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
     value = LunarDate(year, month, day, bool(match.group(2)))
     check(value)
@@ -76,17 +79,29 @@ def parse(text: str) -> LunarDate:
 def check(value: LunarDate) -> None:
     """Raise InvalidInput unless `value` is a real day of the lunar calendar."""
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise InvalidInput(f"lunar year {value.year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+        raise InvalidInput(
+            _("lunar year {year} is outside {FIRST_YEAR}-{LAST_YEAR}").format(
+                year=value.year, FIRST_YEAR=FIRST_YEAR, LAST_YEAR=LAST_YEAR
+            )
+        )
     if not 1 <= value.month <= 12:
-        raise InvalidInput(f"lunar month must be 1 to 12 (got {value.month})")
+        raise InvalidInput(_("lunar month must be 1 to 12 (got {month})").format(month=value.month))
     if value.leap and leap_month(value.year) != value.month:
         has = leap_month(value.year)
         which = f"its leap month is {has}" if has else "it has no leap month"
-        raise InvalidInput(f"lunar year {value.year} has no leap month {value.month}: {which}")
+        raise InvalidInput(
+            _("lunar year {year} has no leap month {month}: {which}").format(
+                year=value.year, month=value.month, which=which
+            )
+        )
     days = month_length(value.year, value.month, value.leap)
     if not 1 <= value.day <= days:
         name = f"{'leap ' if value.leap else ''}month {value.month}"
-        raise InvalidInput(f"lunar {value.year} {name} has {days} days (got day {value.day})")
+        raise InvalidInput(
+            _("lunar {year} {name} has {days} days (got day {day})").format(
+                year=value.year, name=name, days=days, day=value.day
+            )
+        )
 
 
 @lru_cache(maxsize=512)

@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 # ISO 4217 (list one, published 2026-01-01): active codes by minor-unit exponent. Funds and
 # metals without a minor unit (XAU, XDR, XXX...) are left out: crm records money only.
@@ -116,9 +117,13 @@ def currency_code(text: str) -> str:
     if code in EXPONENTS:
         return code
     if code in NO_MINOR_UNIT:
-        raise InvalidInput(f"{code} is not a currency with minor units; crm records money only")
+        raise InvalidInput(
+            _("{code} is not a currency with minor units; crm records money only").format(code=code)
+        )
     raise InvalidInput(
-        f"unknown currency {text.strip()!r}; use an ISO 4217 code such as CNY, USD, EUR or JPY"
+        _("unknown currency {value!r}; use an ISO 4217 code such as CNY, USD, EUR or JPY").format(
+            value=text.strip()
+        )
     )
 
 
@@ -132,18 +137,26 @@ def to_minor(value: Decimal, currency: str) -> int:
     has more (non-zero) decimals than the currency, or is out of range."""
     places = exponent(currency)
     if not value.is_finite():
-        raise InvalidInput(f"not an amount: {value}")
+        raise InvalidInput(_("not an amount: {value}").format(value=value))
     scaled = value.scaleb(places)
     if scaled != scaled.to_integral_value():
         written = -int(value.normalize().as_tuple().exponent)
         raise InvalidInput(
-            f"{value} has {_decimals(written)} but {currency} has "
-            f"{_decimals(places) if places else 'no decimals'}; amounts are never rounded"
+            _("{value} has {value2} but {currency} has {value3}; amounts are never rounded").format(
+                value=value,
+                value2=_decimals(written),
+                currency=currency,
+                value3=_decimals(places) if places else "no decimals",
+            )
         )
     minor = int(scaled)
     if abs(minor) > MAX_MINOR:
         limit = grouped(MAX_MINOR, currency)
-        raise InvalidInput(f"amount {value} {currency} is too large (at most {limit})")
+        raise InvalidInput(
+            _("amount {value} {currency} is too large (at most {limit})").format(
+                value=value, currency=currency, limit=limit
+            )
+        )
     return minor
 
 
@@ -223,7 +236,10 @@ def _symbol_currency(symbol: str, context: str | None) -> str:
     choices = SYMBOLS.get(symbol.upper())  # every key is its own upper case
     if choices is None:
         raise InvalidInput(
-            f"unknown currency symbol {symbol!r}; use an ISO 4217 code such as CNY, USD, EUR or JPY"
+            _(
+                "unknown currency symbol {symbol!r}; use an ISO 4217 code such as CNY, "
+                "USD, EUR or JPY"
+            ).format(symbol=symbol)
         )
     return context if context in choices else choices[0]
 
@@ -267,11 +283,17 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
     raw = unicodedata.normalize("NFKC", text).strip()
     match = re.fullmatch(_AMOUNT, raw)
     if not raw or match is None:
-        raise InvalidInput(f"not an amount: {text.strip()!r}; {HELP}")
+        raise InvalidInput(
+            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=HELP)
+        )
     if match["sign1"] and match["sign2"]:
-        raise InvalidInput(f"not an amount: {text.strip()!r}; {HELP}")
+        raise InvalidInput(
+            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=HELP)
+        )
     if match["pre"] and match["post"]:
-        raise InvalidInput(f"not an amount: {text.strip()!r}; name the currency once")
+        raise InvalidInput(
+            _("not an amount: {value!r}; name the currency once").format(value=text.strip())
+        )
     sign = _SIGNS[match["sign1"] or match["sign2"] or "+"]
     explicit = currency_code(currency) if currency else None
     context = explicit or currency_code(default)
@@ -283,11 +305,17 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
         else:
             named = _symbol_currency(unit, context)
         if explicit and named != explicit:
-            raise InvalidInput(f"the amount {text.strip()!r} is in {named}, not {explicit}")
+            raise InvalidInput(
+                _("the amount {value!r} is in {named}, not {explicit}").format(
+                    value=text.strip(), named=named, explicit=explicit
+                )
+            )
     code = named or context
     number = match["number"].replace(",", "")
     try:
         value = Decimal(number)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
-        raise InvalidInput(f"not an amount: {text.strip()!r}; {HELP}") from None
+        raise InvalidInput(
+            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=HELP)
+        ) from None
     return Money(sign * to_minor(value, code), code)

@@ -3,6 +3,8 @@
 import json
 from typing import Any
 
+from crmcli.core.i18n import N_, Said
+
 
 def parse_json(text: str) -> Any:
     """json.loads, except that a document nested too deeply for Python's parser (an import
@@ -30,7 +32,17 @@ def plural(n: float, word: str, *, grouped: bool = False) -> str:
     thousands separated by commas, as in report summaries (`1,804 customers`)."""
     comma = "," if grouped else ""
     shown = f"{n:{comma}g}" if isinstance(n, float) else f"{n:{comma}}"
-    return f"{shown} {word}" if abs(n) == 1 else f"{shown} {word}s"
+    # A Said: "{n} days" is its msgid (_UNITS), so a table for people says "3 天".
+    return Said(f"{{n}} {word}" if abs(n) == 1 else f"{{n}} {word}s", n=shown)
+
+
+# The units `plural` is given, for the catalog (one msgid for one, one for many).
+_UNITS = (
+    N_("{n} day"), N_("{n} days"), N_("{n} hour"), N_("{n} hours"), N_("{n} minute"),
+    N_("{n} minutes"), N_("{n} year"), N_("{n} years"), N_("{n} customer"),
+    N_("{n} customers"), N_("{n} row"), N_("{n} rows"), N_("{n} record"), N_("{n} records"),
+    N_("{n} change"), N_("{n} changes"),
+)  # fmt: skip
 
 
 def duration(hours: float) -> str:

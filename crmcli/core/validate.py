@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 MAX_TEXT = 500
 MAX_NOTES = 100_000
@@ -65,18 +66,22 @@ def text(field: str, value: str, *, multiline: bool = False) -> str:
     clean = value.strip()
     limit = MAX_NOTES if multiline else MAX_TEXT
     if not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in clean):
-        raise InvalidInput(f"{field} cannot be empty")
+        raise InvalidInput(_("{field} cannot be empty").format(field=field))
     pattern = _CONTROL if multiline else _CONTROL_LINE
     if re.search(pattern, clean):
-        raise InvalidInput(f"{field} contains control characters")
+        raise InvalidInput(_("{field} contains control characters").format(field=field))
     hidden = re.search(_INVISIBLE, clean)
     if hidden:
         raise InvalidInput(
-            f"{field} contains the invisible character U+{ord(hidden[0]):04X}, which can hide "
-            "or reorder text; remove it"
+            _(
+                "{field} contains the invisible character U+{value:04X}, which can hide "
+                "or reorder text; remove it"
+            ).format(field=field, value=ord(hidden[0]))
         )
     if len(clean) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters")
+        raise InvalidInput(
+            _("{field} is longer than {limit} characters").format(field=field, limit=limit)
+        )
     return clean
 
 
@@ -84,7 +89,11 @@ def choice(field: str, value: str, table: dict[str, str]) -> str:
     key = value.strip().casefold()
     if key not in table:
         allowed = ", ".join(sorted(set(table.values())))
-        raise InvalidInput(f"{field} must be one of: {allowed} (got {value!r})")
+        raise InvalidInput(
+            _("{field} must be one of: {allowed} (got {value!r})").format(
+                field=field, allowed=allowed, value=value
+            )
+        )
     return table[key]
 
 
@@ -96,7 +105,7 @@ def email(value: str) -> tuple[str, str]:
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidInput(f"invalid email {raw!r}: {exc}") from None
+        raise InvalidInput(_("invalid email {raw!r}: {exc}").format(raw=raw, exc=exc)) from None
     return result.normalized, result.normalized.casefold()
 
 
@@ -115,9 +124,11 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
 
     raw = value.strip()
     if not raw or re.search(_CONTROL_LINE, raw):
-        raise InvalidInput(f"invalid phone {value!r}")
+        raise InvalidInput(_("invalid phone {value!r}").format(value=value))
     if re.search(r"[;,，；]", raw):
-        raise InvalidInput(f"invalid phone {raw!r}: one number per phone (give each its own)")
+        raise InvalidInput(
+            _("invalid phone {raw!r}: one number per phone (give each its own)").format(raw=raw)
+        )
     used = home or region
     international = raw.startswith(("+", "\uff0b"))
     code = service_code(raw)
@@ -127,14 +138,18 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
             return code
     if not used and not international:
         raise InvalidInput(
-            f"invalid phone {raw!r} (no default region: start with +country code, or run "
-            "'crm config set default_region CN')"
+            _(
+                "invalid phone {raw!r} (no default region: start with +country code, or "
+                "run 'crm config set default_region CN')"
+            ).format(raw=raw)
         )
     number = _parse_phone(raw, used)
     if number is not None and number.extension:
         raise InvalidInput(
-            f"phone {raw!r} has an extension ({number.extension}), which crm does not keep: "
-            "give the number alone, and the extension in --notes or a --field"
+            _(
+                "phone {raw!r} has an extension ({extension}), which crm does not keep: "
+                "give the number alone, and the extension in --notes or a --field"
+            ).format(raw=raw, extension=number.extension)
         )
     if number is not None and phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -145,7 +160,7 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     ):
         return phonenumbers.national_significant_number(number)
     if international:
-        raise InvalidInput(f"invalid phone {raw!r}: not a valid number")
+        raise InvalidInput(_("invalid phone {raw!r}: not a valid number").format(raw=raw))
     # What the user may have meant: the number read in default_region (when the
     # customer's country was used), or the digits as an international number.
     meant = [(raw, region)] if region != used else []
@@ -157,11 +172,17 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         typed = phonenumbers.format_number(found, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         where = phonenumbers.region_code_for_number(found)
         raise InvalidInput(
-            f"phone {raw!r} is not a valid {used} number; it is valid in {where}: type "
-            f"{typed} or give the customer's country as {where}"
+            _(
+                "phone {raw!r} is not a valid {used} number; it is valid in {where}: "
+                "type {typed} or give the customer's country as {where}"
+            ).format(raw=raw, used=used, where=where, typed=typed)
         )
     hint = "" if home else "; give the customer's country, or type it with +country code"
-    raise InvalidInput(f"invalid phone {raw!r}: not a valid {used} number{hint}")
+    raise InvalidInput(
+        _("invalid phone {raw!r}: not a valid {used} number{hint}").format(
+            raw=raw, used=used, hint=hint
+        )
+    )
 
 
 # What phone books hold besides numbers: service numbers and short codes (10086, 95555,
@@ -272,7 +293,11 @@ def region_code(value: str) -> str:
 
     code = value.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidInput(f"unknown region code {value!r}; use a two-letter code such as CN or US")
+        raise InvalidInput(
+            _("unknown region code {value!r}; use a two-letter code such as CN or US").format(
+                value=value
+            )
+        )
     return code
 
 
@@ -287,15 +312,17 @@ def national_id(value: str, today: date) -> str:
     # Full-width digits and Ｘ (typed with a Chinese input method) are the same number.
     raw = unicodedata.normalize("NFKC", value).strip().upper()
     if not re.fullmatch(r"[0-9]{17}[0-9X]", raw):
-        raise InvalidInput("national ID must be 18 characters: 17 digits and a digit or X")
+        raise InvalidInput(_("national ID must be 18 characters: 17 digits and a digit or X"))
     if not id_region_ok(raw[:6]):
-        raise InvalidInput(f"national ID has an impossible region code {raw[:2]}****")
+        raise InvalidInput(
+            _("national ID has an impossible region code {value}****").format(value=raw[:2])
+        )
     born = id_birthday(raw)
     if born is None or born > today or born.year < 1880:
-        raise InvalidInput("national ID has an impossible birth date")
+        raise InvalidInput(_("national ID has an impossible birth date"))
     total = sum(int(d) * w for d, w in zip(raw[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != raw[17]:
-        raise InvalidInput("national ID check digit does not match; check the number")
+        raise InvalidInput(_("national ID check digit does not match; check the number"))
     return raw
 
 
@@ -387,13 +414,17 @@ def field_key(value: str, reserved: set[str]) -> str:
     key = value.strip()
     if not re.fullmatch(_FIELD_KEY, key):
         raise InvalidInput(
-            f"invalid field name {value!r}: start with a letter; letters, digits, _ . - only"
+            _(
+                "invalid field name {value!r}: start with a letter; letters, digits, _ . - only"
+            ).format(value=value)
         )
     if key in reserved:
         # No `--KEY` hint: `id`, `phones` or `stage` have no option of that name.
         raise InvalidInput(
-            f"{key!r} is a built-in field, not a user-defined one: give it by its own option "
-            "or column, or pick another name"
+            _(
+                "{key!r} is a built-in field, not a user-defined one: give it by its own "
+                "option or column, or pick another name"
+            ).format(key=key)
         )
     return key
 
@@ -401,6 +432,8 @@ def field_key(value: str, reserved: set[str]) -> str:
 def key_value(option: str, value: str) -> tuple[str, str]:
     """Split `key=value` for options such as --field and --related."""
     if "=" not in value:
-        raise InvalidInput(f"{option} takes KEY=VALUE (got {value!r})")
-    key, _, rest = value.partition("=")
+        raise InvalidInput(
+            _("{option} takes KEY=VALUE (got {value!r})").format(option=option, value=value)
+        )
+    key, _equals, rest = value.partition("=")
     return key.strip(), rest

@@ -27,6 +27,7 @@ from typing import TypedDict, cast
 from crmcli.core import clock, festivals, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.festivals import Festival
+from crmcli.core.i18n import _
 from crmcli.records import filters, segments
 from crmcli.records.filters import CustomerFilter
 
@@ -208,7 +209,7 @@ def add_rule(
     """Store a care rule; returns its id. `festival` is a key or `all`. The selection is
     built once now so that a bad field or stage is refused (InvalidInput) at once."""
     if selection.archived:
-        raise InvalidInput("care rules greet active customers; --archived is not allowed")
+        raise InvalidInput(_("care rules greet active customers; --archived is not allowed"))
     filters.build(conn, selection, today=today)
     cursor = conn.execute(
         "INSERT INTO care_rules (festival, action, selection, created_at) VALUES (?, ?, ?, ?)",
@@ -255,7 +256,7 @@ def delete_rule(conn: sqlite3.Connection, rule_id: int) -> CareRule:
         (rule_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no care rule with id {rule_id}")
+        raise NotFound(_("no care rule with id {rule_id}").format(rule_id=rule_id))
     record = _rule_record(conn, row, broken_ok=True)  # a broken rule can still be deleted
     conn.execute("DELETE FROM care_rules WHERE id = ?", (rule_id,))
     return record
@@ -287,7 +288,9 @@ def greet(
         try:
             ids = filters.matching_ids(conn, chosen_by, today=today)
         except InvalidInput as exc:
-            raise InvalidInput(f"care rule {rule_id}: {exc.message}") from None
+            raise InvalidInput(
+                _("care rule {rule_id}: {message}").format(rule_id=rule_id, message=exc.message)
+            ) from None
         for customer_id in ids:
             chosen.setdefault(customer_id, []).append((rule_id, action))
     return chosen

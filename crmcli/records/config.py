@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
@@ -25,7 +26,11 @@ DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 def _currency(value: str) -> str:
     code = value.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise InvalidInput(f"currency must be an ISO 4217 code such as CNY or USD (got {value!r})")
+        raise InvalidInput(
+            _("currency must be an ISO 4217 code such as CNY or USD (got {value!r})").format(
+                value=value
+            )
+        )
     from crmcli.core.money import currency_code  # a known code, with its number of decimals
 
     return currency_code(code)
@@ -43,17 +48,21 @@ def _money_style(value: str) -> str:
 
 def _whole_number(value: str) -> str:
     if not re.fullmatch(r"\d{1,9}", value.strip()):
-        raise InvalidInput(f"expected a whole number (got {value!r})")
+        raise InvalidInput(_("expected a whole number (got {value!r})").format(value=value))
     return str(int(value))
 
 
 def _stages(value: str) -> str:
     names = [s.strip().casefold() for s in value.split(",")]
     if len(names) < 2 or len(set(names)) != len(names):
-        raise InvalidInput("stages must be at least two different names, comma-separated")
+        raise InvalidInput(_("stages must be at least two different names, comma-separated"))
     for name in names:
         if not re.fullmatch(r"[^\W\d][\w\-]{0,31}", name):
-            raise InvalidInput(f"invalid stage name {name!r}: a word of letters, digits, _ or -")
+            raise InvalidInput(
+                _("invalid stage name {name!r}: a word of letters, digits, _ or -").format(
+                    name=name
+                )
+            )
     return ",".join(names)
 
 
@@ -79,7 +88,10 @@ def _response_target(value: str) -> str:
     seconds = int(length.total_seconds())
     if seconds <= 0 or seconds % 60 or seconds > 365 * 86400:
         raise InvalidInput(
-            f"feedback.response_target must be whole minutes up to a year, e.g. 24h (got {value!r})"
+            _(
+                "feedback.response_target must be whole minutes up to a year, e.g. 24h "
+                "(got {value!r})"
+            ).format(value=value)
         )
     return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds // 60}m"
 
@@ -102,7 +114,11 @@ def _whole(low: int, high: int) -> Callable[[str], str]:
     def check(value: str) -> str:
         text = value.strip()
         if not re.fullmatch(r"\d{1,9}", text) or not low <= int(text) <= high:
-            raise InvalidInput(f"give a whole number from {low} to {high} (got {value!r})")
+            raise InvalidInput(
+                _("give a whole number from {low} to {high} (got {value!r})").format(
+                    low=low, high=high, value=value
+                )
+            )
         return str(int(text))
 
     return check
@@ -112,7 +128,9 @@ def _factor(value: str) -> str:
     """A positive decimal factor such as 1.5."""
     text = value.strip()
     if not re.fullmatch(r"\d{1,4}(\.\d{1,3})?", text) or float(text) <= 0:
-        raise InvalidInput(f"give a positive number such as 1.5 (got {value!r})")
+        raise InvalidInput(
+            _("give a positive number such as 1.5 (got {value!r})").format(value=value)
+        )
     return text
 
 
@@ -120,7 +138,9 @@ def _amount(value: str) -> str:
     """A non-negative amount in the default currency's major units, e.g. 50000 or 1299.50."""
     text = value.strip().replace(",", "").replace("_", "")
     if not re.fullmatch(r"\d{1,12}(\.\d{1,4})?", text):
-        raise InvalidInput(f"give an amount such as 50000 or 1299.50 (got {value!r})")
+        raise InvalidInput(
+            _("give an amount such as 50000 or 1299.50 (got {value!r})").format(value=value)
+        )
     return text
 
 
@@ -150,8 +170,29 @@ def _count(value: str) -> str:
     """A whole number from 0 to 100."""
     text = value.strip()
     if not re.fullmatch(r"\d{1,3}", text) or int(text) > 100:
-        raise InvalidInput(f"expected a whole number from 0 to 100 (got {value!r})")
+        raise InvalidInput(
+            _("expected a whole number from 0 to 100 (got {value!r})").format(value=value)
+        )
     return str(int(text))
+
+
+def _language(value: str) -> str:
+    from crmcli.core.i18n import LANGUAGES, clean
+
+    language = clean(value)
+    if language is None:
+        raise InvalidInput(
+            _("unknown language {value!r}; languages are: {value2}").format(
+                value=value, value2=", ".join(LANGUAGES)
+            )
+        )
+    return language
+
+
+def stored_language(conn: sqlite3.Connection) -> str | None:
+    """The `language` setting, when one is set (None: --lang or the locale decides)."""
+    row = conn.execute("SELECT value FROM settings WHERE key = 'language'").fetchone()
+    return row[0] if row else None
 
 
 class Setting(NamedTuple):
@@ -208,6 +249,12 @@ SETTINGS = {
             validate.region_code,
             "region for phone numbers typed without +country (default: from the locale)",
             _locale_region,
+        ),
+        Setting(
+            "language",
+            _language,
+            "language of help, tables and messages for people: en or zh "
+            "(default: --lang, else the locale)",
         ),
         Setting(
             "bulk.confirm",
@@ -363,7 +410,11 @@ def clean_stage(conn: sqlite3.Connection, stage: str) -> str:
     known = stages(conn)
     key = stage.strip().casefold()
     if key not in known:
-        raise InvalidInput(f"unknown stage {stage!r}; stages are: {', '.join(known)}")
+        raise InvalidInput(
+            _("unknown stage {stage!r}; stages are: {value}").format(
+                stage=stage, value=", ".join(known)
+            )
+        )
     return key
 
 
@@ -374,7 +425,9 @@ def _setting(key: str) -> Setting:
         if family.pattern and re.fullmatch(family.pattern, key):
             return family
     known = ", ".join([*sorted(SETTINGS), *(f.key for f in FAMILIES)])
-    raise InvalidInput(f"unknown setting {key!r}; known settings: {known}")
+    raise InvalidInput(
+        _("unknown setting {key!r}; known settings: {known}").format(key=key, known=known)
+    )
 
 
 def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
@@ -393,7 +446,11 @@ def canonical_key(conn: sqlite3.Connection, key: str) -> str:
     if key.startswith("cadence.stage."):
         name, known = key[len("cadence.stage.") :], stages(conn)
         if name not in known:
-            raise InvalidInput(f"unknown stage {name!r}; stages are: {', '.join(known)}")
+            raise InvalidInput(
+                _("unknown stage {name!r}; stages are: {value}").format(
+                    name=name, value=", ".join(known)
+                )
+            )
     if key.startswith(TAG_CADENCE):
         folded = key[len(TAG_CADENCE) :]  # casefolded, as bind_tag_cadence and the key
         for tag_id, name in conn.execute("SELECT id, name FROM tags"):
@@ -441,15 +498,19 @@ def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
             for stage, count, archived in orphans
         )
         raise InvalidInput(
-            f"customers are in stages the new list drops: {used}; keep those names, or add "
-            f"the new names first and move them: crm stage NEW --stage {orphans[0][0]} "
-            "--all --yes (and again with --archived)"
+            _(
+                "customers are in stages the new list drops: {used}; keep those names, "
+                "or add the new names first and move them: crm stage NEW --stage {value} "
+                "--all --yes (and again with --archived)"
+            ).format(used=used, value=orphans[0][0])
         )
     users = _stage_users(conn, set(stages(conn)) - set(new))
     if users:
         raise InvalidInput(
-            f"saved filters and settings name stages the new list drops: {'; '.join(users)}; "
-            "change or delete those first"
+            _(
+                "saved filters and settings name stages the new list drops: {value}; "
+                "change or delete those first"
+            ).format(value="; ".join(users))
         )
 
 
@@ -557,8 +618,10 @@ def tag_cadence_renamed(conn: sqlite3.Connection, tag_id: int, old: str, new: st
         return None
     if not re.fullmatch(FAMILIES[0].pattern or "", new_key):
         raise InvalidInput(
-            f"tag {new!r} cannot carry the cadence setting {old_key} (a setting key has no "
-            f"spaces); unset it first: crm config unset {old_key}"
+            _(
+                "tag {new!r} cannot carry the cadence setting {old_key} (a setting key "
+                "has no spaces); unset it first: crm config unset {old_key}"
+            ).format(new=new, old_key=old_key)
         )
     return f"setting {old_key} is now {new_key}"
 
@@ -579,8 +642,10 @@ def merge_tag_cadence(
     ).fetchone()
     if kept is None and not re.fullmatch(FAMILIES[0].pattern or "", new_key):
         raise InvalidInput(
-            f"tag {new!r} cannot carry the cadence setting {old_key} (a setting key has no "
-            f"spaces); unset it first: crm config unset {old_key}"
+            _(
+                "tag {new!r} cannot carry the cadence setting {old_key} (a setting key "
+                "has no spaces); unset it first: crm config unset {old_key}"
+            ).format(new=new, old_key=old_key)
         )
     conn.execute("DELETE FROM settings WHERE key = ?", (moved,))
     if kept is not None:

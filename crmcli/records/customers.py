@@ -17,6 +17,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 from crmcli.records import edits
 
 TEXT_FIELDS = (
@@ -140,9 +141,13 @@ def prepare(
 
     def unset_other(name: str) -> None:
         if name in REQUIRED:
-            raise InvalidInput(f"{name} is required and cannot be unset")
+            raise InvalidInput(_("{name} is required and cannot be unset").format(name=name))
         if name in ("phone", "phones", "email", "emails"):
-            raise InvalidInput(f"use --remove-{name.rstrip('s')} VALUE to remove a {name}")
+            raise InvalidInput(
+                _("use --remove-{value} VALUE to remove a {name}").format(
+                    value=name.rstrip("s"), name=name
+                )
+            )
         out.unset_fields.append(validate.field_key(name, RESERVED))
 
     out.values.update(
@@ -186,9 +191,11 @@ def _no_unplaced_country(country: str, phones: list[str]) -> None:
         text = typed.strip()
         if not text.startswith(("+", "\uff0b")) and validate.service_code(text) is None:
             raise InvalidInput(
-                f"country {country.strip()!r} is not one crm can place, so phone {text!r} "
-                "cannot be read as its number: give the country as a code (GB, US...) or "
-                "the phone with +country code"
+                _(
+                    "country {value!r} is not one crm can place, so phone {text!r} cannot be "
+                    "read as its number: give the country as a code (GB, US...) or the phone "
+                    "with +country code"
+                ).format(value=country.strip(), text=text)
             )
 
 
@@ -240,7 +247,7 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
         return cadence_days(value)
     if name in TEXT_FIELDS:
         return validate.text(name, value)
-    raise InvalidInput(f"unknown field {name!r}")
+    raise InvalidInput(_("unknown field {name!r}").format(name=name))
 
 
 APPLE_NO_YEAR = 1604  # the year Apple Contacts writes (and exports) for a birthday without one
@@ -260,7 +267,7 @@ def birthday_values(value: str, today: date) -> dict[str, str | None]:
         return {"birthday": yearless, "birthday_lunar": None}
     born, lunar_date = lunar.parse_day(value, today, direction="none")
     if born > today:
-        raise InvalidInput(f"birthday {born.isoformat()} is in the future")
+        raise InvalidInput(_("birthday {value} is in the future").format(value=born.isoformat()))
     if born.year == APPLE_NO_YEAR and lunar_date is None:  # Apple's year for "not known"
         return {"birthday": f"--{born:%m-%d}", "birthday_lunar": None}
     return {"birthday": born.isoformat(), "birthday_lunar": str(lunar_date) if lunar_date else None}
@@ -276,8 +283,10 @@ def cadence_range(value: str) -> tuple[int, int | None]:
     maximum = cadence_days(max_text)
     if maximum < ideal:
         raise InvalidInput(
-            f"cadence {value.strip()!r}: the maximum gap is shorter than the ideal one; "
-            "write IDEAL..MAX, e.g. 14d..30d"
+            _(
+                "cadence {value!r}: the maximum gap is shorter than the ideal one; write "
+                "IDEAL..MAX, e.g. 14d..30d"
+            ).format(value=value.strip())
         )
     return ideal, (maximum if maximum > ideal else None)
 
@@ -297,7 +306,7 @@ def derive_from_id(changes: Changes, current: Mapping[str, Any] | None) -> list[
         values["national_id"] if "national_id" in values else (current or {}).get("national_id")
     )
     if not number:
-        raise InvalidInput("--derive-from-id needs a national ID; give --national-id")
+        raise InvalidInput(_("--derive-from-id needs a national ID; give --national-id"))
 
     def empty(name: str) -> bool:
         return values[name] is None if name in values else (current or {}).get(name) is None
@@ -318,7 +327,11 @@ def cadence_days(value: str) -> int:
     raw = value.strip()
     days = int(raw) if raw.isdigit() else dates.parse_period(raw, option="cadence").approx_days()
     if not 1 <= days <= MAX_CADENCE_DAYS:
-        raise InvalidInput(f"cadence must be between 1 and {MAX_CADENCE_DAYS} days (got {value!r})")
+        raise InvalidInput(
+            _("cadence must be between 1 and {MAX_CADENCE_DAYS} days (got {value!r})").format(
+                MAX_CADENCE_DAYS=MAX_CADENCE_DAYS, value=value
+            )
+        )
     return days
 
 
@@ -326,7 +339,7 @@ def add_customer(conn: sqlite3.Connection, changes: Changes) -> int:
     """Insert a customer from validated Changes; returns the new id."""
     values = {k: v for k, v in changes.values.items() if v is not None}
     if "name" not in values:
-        raise InvalidInput("a customer needs a name")
+        raise InvalidInput(_("a customer needs a name"))
     values.setdefault("kind", "person")
     values["name_key"] = validate.fold(values["name"])
     values["created_at"] = values["updated_at"] = clock.timestamp()
@@ -358,11 +371,13 @@ def edit_customer(
     before = get_customer(conn, customer_id, reveal=True)
     if expected_version is not None and before["version"] != expected_version:
         raise InvalidInput(
-            f"customer {customer_id} was changed by someone else while you were editing; "
-            "nothing was saved"
+            _(
+                "customer {customer_id} was changed by someone else while you were "
+                "editing; nothing was saved"
+            ).format(customer_id=customer_id)
         )
     if changes.values.get("referred_by") == customer_id:
-        raise InvalidInput("a customer cannot be referred by themselves")
+        raise InvalidInput(_("a customer cannot be referred by themselves"))
     values = dict(changes.values)
     if "name" in values:
         values["name_key"] = validate.fold(values["name"])
@@ -406,12 +421,20 @@ def _apply_children(
     phones = list(before["phones"]) if before else []
     for phone in changes.remove_phones:
         if phone not in phones:
-            raise InvalidInput(f"customer {customer_id} has no phone {phone}")
+            raise InvalidInput(
+                _("customer {customer_id} has no phone {phone}").format(
+                    customer_id=customer_id, phone=phone
+                )
+            )
         phones.remove(phone)
     phones += [p for p in changes.add_phones if p not in phones]
     if changes.primary_phone:
         if changes.primary_phone not in phones:
-            raise InvalidInput(f"customer {customer_id} has no phone {changes.primary_phone}")
+            raise InvalidInput(
+                _("customer {customer_id} has no phone {primary_phone}").format(
+                    customer_id=customer_id, primary_phone=changes.primary_phone
+                )
+            )
         phones.remove(changes.primary_phone)
         phones.insert(0, changes.primary_phone)
     if before is None or phones != before["phones"]:
@@ -426,7 +449,11 @@ def _apply_children(
     keys = [e.casefold() for e in emails]
     for key in changes.remove_emails:
         if key not in keys:
-            raise InvalidInput(f"customer {customer_id} has no email {key}")
+            raise InvalidInput(
+                _("customer {customer_id} has no email {key}").format(
+                    customer_id=customer_id, key=key
+                )
+            )
         del emails[keys.index(key)]
         keys.remove(key)
     for email, key in changes.add_emails:
@@ -435,7 +462,11 @@ def _apply_children(
             keys.append(key)
     if changes.primary_email:
         if changes.primary_email not in keys:
-            raise InvalidInput(f"customer {customer_id} has no email {changes.primary_email}")
+            raise InvalidInput(
+                _("customer {customer_id} has no email {primary_email}").format(
+                    customer_id=customer_id, primary_email=changes.primary_email
+                )
+            )
         index = keys.index(changes.primary_email)
         emails.insert(0, emails.pop(index))
     if before is None or emails != before["emails"]:
@@ -451,7 +482,11 @@ def _apply_children(
             "DELETE FROM customer_fields WHERE customer_id = ? AND key = ?", (customer_id, key)
         ).rowcount
         if not gone:
-            raise InvalidInput(f"customer {customer_id} has no field {key!r}")
+            raise InvalidInput(
+                _("customer {customer_id} has no field {key!r}").format(
+                    customer_id=customer_id, key=key
+                )
+            )
     conn.executemany(
         "INSERT INTO customer_fields (customer_id, key, value) VALUES (?, ?, ?) "
         "ON CONFLICT (customer_id, key) DO UPDATE SET value = excluded.value",
@@ -478,10 +513,14 @@ def _apply_children(
             (customer_id, *params),
         ).rowcount
         if not gone:
-            raise InvalidInput(f"customer {customer_id} has no related person {who!r}")
+            raise InvalidInput(
+                _("customer {customer_id} has no related person {who!r}").format(
+                    customer_id=customer_id, who=who
+                )
+            )
     for relation, name, related_id in changes.add_related:
         if related_id == customer_id:
-            raise InvalidInput("a customer cannot be related to themselves")
+            raise InvalidInput(_("a customer cannot be related to themselves"))
         # the same relation to the same person again is no change (it was stored twice)
         conn.execute(
             "INSERT INTO customer_relations (customer_id, relation, name, related_id) "
@@ -503,7 +542,7 @@ def get_customer(conn: sqlite3.Connection, customer_id: int, *, reveal: bool = F
     """
     for record in get_customers(conn, [customer_id], reveal=reveal):
         return record
-    raise NotFound(f"no customer with id {customer_id}")
+    raise NotFound(_("no customer with id {customer_id}").format(customer_id=customer_id))
 
 
 class Related(TypedDict):

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.store.history import shown_values
 
 if TYPE_CHECKING:
@@ -339,7 +340,7 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Me
     from crmcli.records.customers import get_customer
 
     if keep_id == other_id:
-        raise InvalidInput("KEEP and OTHER are the same customer")
+        raise InvalidInput(_("KEEP and OTHER are the same customer"))
     keep = get_customer(conn, keep_id, reveal=True)
     other = get_customer(conn, other_id, reveal=True)
     filled: dict[str, Any] = {}  # column -> value, over FILLABLE

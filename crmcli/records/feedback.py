@@ -18,6 +18,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 
 KINDS = ("complaint", "suggestion", "praise", "question")
 SEVERITIES = ("low", "normal", "high")
@@ -59,7 +60,9 @@ def moment(text: str, now: datetime, option: str = "--at") -> str:
     """A past (or present) local date-time from user text, ISO 8601 to the second."""
     value = dates.parse_datetime(text, now, direction="past").replace(microsecond=0)
     if value > now:
-        raise InvalidInput(f"{option} {value.isoformat()} is in the future")
+        raise InvalidInput(
+            _("{option} {value} is in the future").format(option=option, value=value.isoformat())
+        )
     return value.isoformat()
 
 
@@ -122,7 +125,7 @@ def get_feedback(conn: sqlite3.Connection, feedback_id: int) -> Feedback:
     """One feedback item with its customer's name, status and hours to resolve."""
     row = conn.execute(f"{_SELECT} WHERE f.id = ?", (feedback_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no feedback with id {feedback_id}")
+        raise NotFound(_("no feedback with id {feedback_id}").format(feedback_id=feedback_id))
     return _shape(row)
 
 
@@ -172,7 +175,9 @@ def resolve_feedback(
     when = at or clock.timestamp()
     if seconds_between(record["received_at"], when) < 0:
         raise InvalidInput(
-            f"--at {when} is before feedback {feedback_id} was received ({record['received_at']})"
+            _("--at {when} is before feedback {feedback_id} was received ({received_at})").format(
+                when=when, feedback_id=feedback_id, received_at=record["received_at"]
+            )
         )
     conn.execute(
         "UPDATE feedback SET resolved_at = ?, resolution = ?, updated_at = ? WHERE id = ?",

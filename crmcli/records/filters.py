@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 
 # user word -> SQL expression over `customers c`
 FIELDS: dict[str, str] = {
@@ -273,10 +274,14 @@ def parse_where(
         return Derived(name, op, value)
     if name in CONTACT_FIELDS:
         if op == "~":
-            raise InvalidInput(f"{name} compares with = != < <= > >= only")
+            raise InvalidInput(_("{name} compares with = != < <= > >= only").format(name=name))
         if name == "days_since_contact":
             if not re.fullmatch(r"\d{1,6}", value):
-                raise InvalidInput(f"days_since_contact is a whole number of days (got {value!r})")
+                raise InvalidInput(
+                    _("days_since_contact is a whole number of days (got {value!r})").format(
+                        value=value
+                    )
+                )
             return LastContact(name, op, int(value))
         from crmcli.core import dates
 
@@ -296,21 +301,27 @@ def parse_where(
             value = clean_stage(conn, value)
         if name in NUMERIC:
             if op == "~" or not re.fullmatch(r"-?\d+", value):
-                raise InvalidInput(f"{name} is a number; compare it with = != < <= > >= and digits")
+                raise InvalidInput(
+                    _("{name} is a number; compare it with = != < <= > >= and digits").format(
+                        name=name
+                    )
+                )
             return Compare(name, op, int(value))
         return Compare(name, op, value)
     if name == "tag":
         if op not in ("=", "!=", "~"):
-            raise InvalidInput("tag takes = != or ~ only")
+            raise InvalidInput(_("tag takes = != or ~ only"))
         return HasTag(op, value)
     if name in CHILD_FIELDS:
         if op not in ("=", "!=", "~"):
-            raise InvalidInput(f"{name} takes = != or ~ only")
+            raise InvalidInput(_("{name} takes = != or ~ only").format(name=name))
         return Contact(name, op, _normalise_child(name, value, op, region))
     if name in custom_keys:
         return Custom(name, op, value)
     raise InvalidInput(
-        f"unknown field {name!r} in --where; known fields: {known_fields(set(custom_keys))}"
+        _("unknown field {name!r} in --where; known fields: {value}").format(
+            name=name, value=known_fields(set(custom_keys))
+        )
     )
 
 
@@ -338,7 +349,11 @@ def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
     descending = sort.startswith("-")
     name = sort.lstrip("-+").strip()
     if name not in SORTABLE:
-        raise InvalidInput(f"cannot sort by {name!r}; sortable fields: {', '.join(SORTABLE)}")
+        raise InvalidInput(
+            _("cannot sort by {name!r}; sortable fields: {value}").format(
+                name=name, value=", ".join(SORTABLE)
+            )
+        )
     if name == "name" and names_by_pinyin:
         name = "pinyin"
     direction = " DESC" if descending else ""
@@ -426,7 +441,7 @@ def parse(
     for segment in selection.segment or []:
         key = segment.strip().casefold()
         if key in _seen:
-            raise InvalidInput(f"segment {segment!r} refers to itself")
+            raise InvalidInput(_("segment {segment!r} refers to itself").format(segment=segment))
         inner = saved_segment(conn, segment)
         terms += parse(conn, inner, as_of=as_of, today=today, _seen=(*_seen, key))
     if selection.kind is not None:
@@ -751,8 +766,10 @@ def decode(text: Any, owner: str) -> dict[str, Any]:
     if isinstance(data, dict) and all(_stored_value(k, v) for k, v in data.items()):
         return data
     raise InvalidInput(
-        f"{owner} is broken: its saved filter is not one crm saved (was it edited by hand?); "
-        "delete it and save it again"
+        _(
+            "{owner} is broken: its saved filter is not one crm saved (was it edited "
+            "by hand?); delete it and save it again"
+        ).format(owner=owner)
     )
 
 
@@ -911,5 +928,5 @@ def saved_segment(conn: sqlite3.Connection, name: str) -> CustomerFilter:
     """The filter saved as segment `name` (any case); NotFound when there is none."""
     row = conn.execute("SELECT filter FROM segments WHERE name = ?", (name.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"no segment {name.strip()!r}; see crm segment list")
+        raise NotFound(_("no segment {value!r}; see crm segment list").format(value=name.strip()))
     return load(conn, row[0], f"segment {name.strip()}")

@@ -18,6 +18,7 @@ from typing import TypedDict, cast
 
 from crmcli.core import clock, dates, lunar, validate
 from crmcli.core.errors import NotFound
+from crmcli.core.i18n import _
 
 COLUMNS = (
     "id",
@@ -134,7 +135,7 @@ def _record(row: sqlite3.Row, today: date) -> ImportantDate:
 def get_date(conn: sqlite3.Connection, date_id: int, *, today: date) -> ImportantDate:
     row = conn.execute(f"{_SELECT} WHERE d.id = ?", (date_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no date with id {date_id}")
+        raise NotFound(_("no date with id {date_id}").format(date_id=date_id))
     return _record(row, today)
 
 

@@ -20,6 +20,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 from crmcli.records import edits
 from crmcli.records.contact import CONTACT_KINDS
 
@@ -99,7 +100,9 @@ def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
         moment = dates.parse_datetime(raw.at, now, direction="past").replace(microsecond=0)
         if moment.astimezone().date() > now.date():
             raise InvalidInput(
-                f"--at {moment.isoformat()} is in the future; plan it with 'crm task add'"
+                _("--at {value} is in the future; plan it with 'crm task add'").format(
+                    value=moment.isoformat()
+                )
             )
         out["occurred_at"] = moment.isoformat()
     if raw.direction is not None:
@@ -108,7 +111,9 @@ def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
         length = dates.parse_duration(raw.duration, option="--duration")
         minutes = round(length.total_seconds() / 60)
         if minutes > MAX_DURATION_MINUTES:
-            raise InvalidInput(f"--duration {raw.duration!r} is longer than a week")
+            raise InvalidInput(
+                _("--duration {duration!r} is longer than a week").format(duration=raw.duration)
+            )
         out["duration_minutes"] = minutes
     if raw.channel is not None:
         out["channel"] = validate.text("channel", raw.channel).casefold()
@@ -126,7 +131,7 @@ def log_interaction(conn: sqlite3.Connection, customer_id: int, values: Interact
     row = {k: v for k, v in values.items() if v is not None}
     for required in ("kind", "text"):
         if required not in row:
-            raise InvalidInput(f"an interaction needs a {required}")
+            raise InvalidInput(_("an interaction needs a {required}").format(required=required))
     row.setdefault("occurred_at", clock.timestamp())
     row["customer_id"] = customer_id
     row["created_at"] = row["updated_at"] = clock.timestamp()
@@ -150,7 +155,9 @@ def get_interaction(conn: sqlite3.Connection, interaction_id: int) -> Interactio
     """One interaction with its customer's name; raises NotFound."""
     row = conn.execute(f"{_SELECT} WHERE i.id = ?", (interaction_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no interaction with id {interaction_id}")
+        raise NotFound(
+            _("no interaction with id {interaction_id}").format(interaction_id=interaction_id)
+        )
     return cast(Interaction, dict(row))
 
 

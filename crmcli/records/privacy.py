@@ -22,6 +22,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, TypedDict
 
+from crmcli.core.i18n import _
 from crmcli.store.history import (
     images,
     quote_ident,
@@ -98,7 +99,7 @@ def subject_data(
 
     row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no customer with id {customer_id}")
+        raise NotFound(_("no customer with id {customer_id}").format(customer_id=customer_id))
     customer = dict(row)
     customer.pop("name_key", None)
     records: dict[str, list[Row]] = {}
@@ -181,7 +182,7 @@ def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int
     from crmcli.store.backup import fts_tables
 
     if conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
-        raise NotFound(f"no customer with id {customer_id}")
+        raise NotFound(_("no customer with id {customer_id}").format(customer_id=customer_id))
     changeset = history.current(conn)
     counts = {"records": 0, "references": 0, "history": 0, "indexes": 0}
     # The customers merged into them (`crm merge`) were the same person: their history goes too.

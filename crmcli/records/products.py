@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 from crmcli.core.money import Money
 from crmcli.records import edits
 
@@ -94,7 +95,7 @@ def prepare(
     changes nothing); nothing is written.
     """
     if before is None and raw.currency is not None and raw.price is None:
-        raise InvalidInput("--currency is the currency of --price; give --price too")
+        raise InvalidInput(_("--currency is the currency of --price; give --price too"))
     values: ProductValues = {}
     if raw.name is not None:
         values["name"] = validate.text("name", raw.name)
@@ -107,18 +108,18 @@ def prepare(
         price = money.parse(raw.price, raw.currency, default=default_currency(conn))
     elif raw.currency is not None and before is not None:
         if before["price_minor"] is None or before["currency"] is None:
-            raise InvalidInput("the product has no price; give --price with --currency")
+            raise InvalidInput(_("the product has no price; give --price with --currency"))
         code = money.currency_code(raw.currency)
         value = money.to_decimal(before["price_minor"], before["currency"])
         price = Money(money.to_minor(value, code), code)
     if price is not None:
         if price.minor < 0:
-            raise InvalidInput("a product's price cannot be negative")
+            raise InvalidInput(_("a product's price cannot be negative"))
         values["price_minor"], values["currency"] = price.minor, price.currency
     cleared = edits.unset_columns(raw.unset, UNSET_CLEARS, setting=values)
     values.update(cleared)  # type: ignore[typeddict-item]
     if before is not None and not values:
-        raise InvalidInput("nothing to change; give options such as --price or --category")
+        raise InvalidInput(_("nothing to change; give options such as --price or --category"))
     return values
 
 
@@ -134,7 +135,7 @@ def get_product(conn: sqlite3.Connection, product_id: int) -> Product:
     """One product as a dict (price as `price_minor` + `currency`); raises NotFound."""
     record = _row(conn.execute("SELECT * FROM products WHERE id = ?", (product_id,)).fetchone())
     if record is None:
-        raise NotFound(f"no product with id {product_id}")
+        raise NotFound(_("no product with id {product_id}").format(product_id=product_id))
     return record
 
 
@@ -153,17 +154,17 @@ def resolve_product(conn: sqlite3.Connection, ref: str) -> int:
     """The id of the product `ref` names: `#ID` or an id, a SKU, or a name; raises NotFound."""
     text = ref.strip()
     if not text:
-        raise InvalidInput("empty product reference")
+        raise InvalidInput(_("empty product reference"))
     if re.fullmatch(r"#?\d{1,18}", text):
         row = conn.execute("SELECT id FROM products WHERE id = ?", (int(text.lstrip("#")),))
         found = row.fetchone()
         if found:
             return int(found[0])
         if text.startswith("#"):
-            raise NotFound(f"no product with id {text.lstrip('#')}")
+            raise NotFound(_("no product with id {value}").format(value=text.lstrip("#")))
     product = find_product(conn, text)
     if product is None:
-        raise NotFound(f"no product matches {ref!r}")
+        raise NotFound(_("no product matches {ref!r}").format(ref=ref))
     return int(product["id"])
 
 
@@ -171,7 +172,7 @@ def add_product(conn: sqlite3.Connection, values: ProductValues) -> int:
     """Insert a product from prepared values; returns its id. Raises InvalidInput for a
     missing name, or a name or SKU already taken."""
     if not values.get("name"):
-        raise InvalidInput("a product needs a name")
+        raise InvalidInput(_("a product needs a name"))
     stamp = clock.timestamp()
     row: dict[str, Any] = {  # the INSERT's named parameters
         "category": None, "sku": None, "price_minor": None, "currency": None,
@@ -205,7 +206,9 @@ def _check_unique(
         ).fetchone()
         if row:
             raise InvalidInput(
-                f"product {what} {text!r} is already used by product {row[0]} ({row[1]})"
+                _("product {what} {text!r} is already used by product {value} ({value2})").format(
+                    what=what, text=text, value=row[0], value2=row[1]
+                )
             )
 
 

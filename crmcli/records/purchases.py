@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, dates, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 from crmcli.core.money import Money
 from crmcli.records import edits
 
@@ -195,7 +196,11 @@ class Line:
 
 def quantity(value: int) -> int:
     if not 1 <= value <= MAX_QUANTITY:
-        raise InvalidInput(f"quantity must be a whole number from 1 to {MAX_QUANTITY:,}")
+        raise InvalidInput(
+            _("quantity must be a whole number from 1 to {MAX_QUANTITY:,}").format(
+                MAX_QUANTITY=MAX_QUANTITY
+            )
+        )
     return value
 
 
@@ -209,14 +214,16 @@ def purchase_time(moment: datetime, now: datetime) -> str:
     """A purchase date-time as stored (ISO 8601 with offset, to the second); a date after
     today is refused."""
     if moment.date() > now.date():
-        raise InvalidInput(f"the purchase date {moment.date().isoformat()} is in the future")
+        raise InvalidInput(
+            _("the purchase date {value} is in the future").format(value=moment.date().isoformat())
+        )
     return moment.replace(microsecond=0).isoformat()
 
 
 def parse_time(text: str, now: datetime) -> str:
     """The stored purchase time of `--at TEXT`; raises InvalidInput."""
     if not text.strip():
-        raise InvalidInput("--at needs a date, e.g. 2026-11-02 or yesterday")
+        raise InvalidInput(_("--at needs a date, e.g. 2026-11-02 or yesterday"))
     return purchase_time(dates.parse_datetime(text, now, direction="past"), now)
 
 
@@ -237,27 +244,33 @@ def line_total(
     negative = refund or (amount is not None and amount.minor < 0)
     if amount is None and unit_price is None:
         if default_price is None:
-            raise InvalidInput("give the AMOUNT (the line total) or --unit-price")
+            raise InvalidInput(_("give the AMOUNT (the line total) or --unit-price"))
         unit_price = default_price
     if unit_price is not None:
         if unit_price.minor < 0:
-            raise InvalidInput("--unit-price cannot be negative; use --refund for a refund")
+            raise InvalidInput(_("--unit-price cannot be negative; use --refund for a refund"))
         total = unit_price.minor * qty
         if amount is not None:
             if amount.currency != unit_price.currency:
                 raise InvalidInput(
-                    f"AMOUNT is in {amount.currency} but --unit-price in {unit_price.currency}"
+                    _("AMOUNT is in {currency} but --unit-price in {currency2}").format(
+                        currency=amount.currency, currency2=unit_price.currency
+                    )
                 )
             if abs(amount.minor) != total:
                 raise InvalidInput(
-                    f"AMOUNT {money.plain(abs(amount.minor), amount.currency)} is not "
-                    f"{qty} × {money.plain(unit_price.minor, unit_price.currency)} = "
-                    f"{money.plain(total, unit_price.currency)}; give one of them"
+                    _("AMOUNT {value} is not {qty} × {value2} = {value3}; give one of them").format(
+                        value=money.plain(abs(amount.minor), amount.currency),
+                        qty=qty,
+                        value2=money.plain(unit_price.minor, unit_price.currency),
+                        value3=money.plain(total, unit_price.currency),
+                    )
                 )
         if total > money.MAX_MINOR:
             raise InvalidInput(
-                f"the line total {money.plain(total, unit_price.currency)} "
-                f"{unit_price.currency} is too large"
+                _("the line total {value} {currency} is too large").format(
+                    value=money.plain(total, unit_price.currency), currency=unit_price.currency
+                )
             )
         currency, unit = unit_price.currency, unit_price.minor
     else:
@@ -265,7 +278,7 @@ def line_total(
         total, currency = abs(amount.minor), amount.currency
         unit = total // qty if total % qty == 0 else None
     if negative and total == 0:
-        raise InvalidInput("a refund needs an amount")
+        raise InvalidInput(_("a refund needs an amount"))
     return Money(-total if negative else total, currency), unit
 
 
@@ -351,7 +364,11 @@ def parse_quantity(text: str) -> int:
     """A quantity typed as text (an import cell): a whole number from 1 to MAX_QUANTITY."""
     clean = text.strip()
     if not clean.isdigit() or len(clean) > 7:
-        raise InvalidInput(f"quantity must be a whole number from 1 to {MAX_QUANTITY:,}")
+        raise InvalidInput(
+            _("quantity must be a whole number from 1 to {MAX_QUANTITY:,}").format(
+                MAX_QUANTITY=MAX_QUANTITY
+            )
+        )
     return quantity(int(clean))
 
 
@@ -379,13 +396,16 @@ def prepare_line(context: LineContext, customer_id: int, raw: LineInput) -> Line
         and explicit not in (None, product_price.currency)
     ):
         raise InvalidInput(
-            f"{product['name']} is priced in {product_price.currency}; "  # type: ignore[index]
-            f"give the AMOUNT in {explicit}"
+            _("{name} is priced in {currency}; give the AMOUNT in {explicit}").format(
+                name=product["name"], currency=product_price.currency, explicit=explicit
+            )
         )
     if given is None and unit is None and product_price is None:
         known = "has no price" if product else "is not a product with a price"
         raise InvalidInput(
-            f"{raw.item!r} {known}; give the AMOUNT (the line total) or --unit-price"
+            _("{item!r} {known}; give the AMOUNT (the line total) or --unit-price").format(
+                item=raw.item, known=known
+            )
         )
     count = quantity(raw.quantity or 1)
     total, unit_minor = line_total(
@@ -475,7 +495,7 @@ def prepare_edit(
     cleared = edits.unset_columns(raw.unset, UNSET_CLEARS, aliases=UNSET_ALIASES, setting=values)
     values.update(cleared)  # type: ignore[typeddict-item]
     if not values and not raw.refund:  # --refund on a refund asks for nothing new
-        raise InvalidInput("nothing to change; give options such as --amount or --category")
+        raise InvalidInput(_("nothing to change; give options such as --amount or --category"))
     return values
 
 
@@ -579,7 +599,7 @@ def get_purchase(conn: sqlite3.Connection, purchase_id: int) -> Purchase:
     """One line with its customer's name; raises NotFound."""
     row = conn.execute(f"{_SELECT} WHERE p.id = ?", (purchase_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no purchase with id {purchase_id}")
+        raise NotFound(_("no purchase with id {purchase_id}").format(purchase_id=purchase_id))
     return cast(Purchase, dict(row))
 
 
@@ -588,14 +608,14 @@ def update_purchase(conn: sqlite3.Connection, purchase_id: int, values: Purchase
     row); returns whether anything changed. Raises NotFound, InvalidInput."""
     unknown = set(values) - PurchaseValues.__optional_keys__
     if unknown:
-        raise InvalidInput(f"unknown purchase field {sorted(unknown)[0]!r}")
+        raise InvalidInput(_("unknown purchase field {value!r}").format(value=sorted(unknown)[0]))
     before = get_purchase(conn, purchase_id)
     stored: dict[str, Any] = dict(before)  # read by column name
     changed: dict[str, Any] = {k: v for k, v in values.items() if stored[k] != v}
     if not changed:
         return False
     if "amount_minor" in changed and abs(changed["amount_minor"]) > money.MAX_MINOR:
-        raise InvalidInput("the amount is too large")
+        raise InvalidInput(_("the amount is too large"))
     changed["updated_at"] = clock.timestamp()
     assignments = ", ".join(f"{c} = ?" for c in changed)
     conn.execute(

@@ -16,6 +16,7 @@ import sqlite3
 
 from crmcli.core import validate
 from crmcli.core.errors import Ambiguous, InvalidInput, NotFound
+from crmcli.core.i18n import _
 
 MAX_CANDIDATES = 10  # the name query fetches one more, to say "or more"
 
@@ -30,7 +31,7 @@ def resolve(
     """
     text = ref.strip()
     if not text:
-        raise InvalidInput("empty customer reference")
+        raise InvalidInput(_("empty customer reference"))
     numeric = re.fullmatch(r"#?\d{1,18}", text) is not None
     if numeric:
         found = _ids(
@@ -62,7 +63,7 @@ def resolve(
     if found:
         return _exact(conn, ref, found, archived)
     if numeric:  # a number is a whole name (a customer named "42"), never part of one
-        raise NotFound(f"no customer matches {ref!r}")
+        raise NotFound(_("no customer matches {ref!r}").format(ref=ref))
     from crmcli.store import search  # the pinyin index: only for names no exact step matched
 
     pinyin = search.pinyin_matches(conn, key, archived=archived)
@@ -130,7 +131,9 @@ def _exact(
     if not live and found:
         ids = ", ".join(str(i) for i, _ in found)
         raise NotFound(
-            f"{ref!r} is archived customer {ids}; 'crm undelete {found[0][0]}' restores it"
+            _("{ref!r} is archived customer {ids}; 'crm undelete {value}' restores it").format(
+                ref=ref, ids=ids, value=found[0][0]
+            )
         )
     if not live and missing:
         raise NotFound(missing)
@@ -145,7 +148,7 @@ def _one(conn: sqlite3.Connection, ref: str, found: list[int]) -> int:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise NotFound(f"no customer matches {ref!r}")
+        raise NotFound(_("no customer matches {ref!r}").format(ref=ref))
     shown = found[:MAX_CANDIDATES]
     rows = [
         conn.execute(
@@ -158,7 +161,9 @@ def _one(conn: sqlite3.Connection, ref: str, found: list[int]) -> int:
     ]
     more = " or more" if len(found) > MAX_CANDIDATES else ""
     raise Ambiguous(
-        f"{ref!r} matches {len(shown)}{more} customers; use an id or a more precise reference",
+        _("{ref!r} matches {count}{more} customers; use an id or a more precise reference").format(
+            ref=ref, count=len(shown), more=more
+        ),
         [dict(r) for r in rows],
     )
 

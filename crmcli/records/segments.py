@@ -19,6 +19,7 @@ from typing import Any, TypedDict
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 from crmcli.records import filters
 from crmcli.records.filters import CustomerFilter
 
@@ -59,10 +60,12 @@ RULE_TAG = "coalesce((SELECT t.name FROM tags t WHERE t.id = rules.tag_id), rule
 def _check(conn: sqlite3.Connection, selection: CustomerFilter, today: date) -> str:
     """Validate a filter by building it once; returns what to store (JSON, tags by id)."""
     if selection.archived:
-        raise InvalidInput("--archived cannot be saved: segments and rules select live customers")
+        raise InvalidInput(
+            _("--archived cannot be saved: segments and rules select live customers")
+        )
     saved = selection.saved()
     if not saved:
-        raise InvalidInput("give the filter: options such as --where, --tag or --lifecycle")
+        raise InvalidInput(_("give the filter: options such as --where, --tag or --lifecycle"))
     filters.build(conn, selection, today=today)
     return filters.encode(conn, selection)
 
@@ -70,7 +73,7 @@ def _check(conn: sqlite3.Connection, selection: CustomerFilter, today: date) -> 
 def clean_name(name: str) -> str:
     text = validate.text("segment name", name)
     if len(text) > 64:
-        raise InvalidInput("a segment name is at most 64 characters")
+        raise InvalidInput(_("a segment name is at most 64 characters"))
     return text
 
 
@@ -85,9 +88,11 @@ def save_segment(
     today = clock.today()
     exists = conn.execute("SELECT id FROM segments WHERE name = ?", (name,)).fetchone()
     if exists and not replace:
-        raise InvalidInput(f"segment {name!r} exists; add --replace to overwrite it")
+        raise InvalidInput(
+            _("segment {name!r} exists; add --replace to overwrite it").format(name=name)
+        )
     if name.casefold() in {s.strip().casefold() for s in selection.segment or []}:
-        raise InvalidInput(f"segment {name!r} cannot include itself")
+        raise InvalidInput(_("segment {name!r} cannot include itself").format(name=name))
     text = _check(conn, selection, today)
     if exists:
         conn.execute("UPDATE segments SET filter = ? WHERE id = ?", (text, exists[0]))
@@ -101,7 +106,9 @@ def save_segment(
     except InvalidInput as exc:
         if "refers to itself" in exc.message:
             raise InvalidInput(
-                f"segment {name!r} would include itself through other segments; nothing saved"
+                _(
+                    "segment {name!r} would include itself through other segments; nothing saved"
+                ).format(name=name)
             ) from None
         raise
     return bool(exists)
@@ -165,10 +172,14 @@ def _users(conn: sqlite3.Connection, name: str) -> list[str]:
 def delete_segment(conn: sqlite3.Connection, name: str) -> str:
     row = conn.execute("SELECT id, name FROM segments WHERE name = ?", (name.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"no segment {name.strip()!r}")
+        raise NotFound(_("no segment {value!r}").format(value=name.strip()))
     users = [u for u in _users(conn, row[1]) if u != f"segment {row[1]}"]
     if users:
-        raise InvalidInput(f"segment {row[1]!r} is used by {', '.join(users)}; delete those first")
+        raise InvalidInput(
+            _("segment {value!r} is used by {value2}; delete those first").format(
+                value=row[1], value2=", ".join(users)
+            )
+        )
     conn.execute("DELETE FROM segments WHERE id = ?", (row[0],))
     return row[1]
 
@@ -237,7 +248,7 @@ def delete_rule(conn: sqlite3.Connection, rule_id: int) -> DeletedRule:
         (rule_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no rule {rule_id}")
+        raise NotFound(_("no rule {rule_id}").format(rule_id=rule_id))
     conn.execute("DELETE FROM rules WHERE id = ?", (rule_id,))
     still = conn.execute(
         f"SELECT 1 FROM rules WHERE {RULE_TAG} = ? COLLATE NOCASE",  # noqa: S608 - a constant

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
+from crmcli.core.i18n import _
 from crmcli.core.text import parse_json
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
@@ -65,7 +66,11 @@ def score(name: str, value: Any, bounds: tuple[int, int]) -> int:
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
     if not re.fullmatch(r"[+-]?\d{1,3}", text) or not low <= int(text) <= high:
-        raise InvalidInput(f"{name} must be a whole number from {low} to {high} (got {value!r})")
+        raise InvalidInput(
+            _("{name} must be a whole number from {low} to {high} (got {value!r})").format(
+                name=name, low=low, high=high, value=value
+            )
+        )
     return int(text)
 
 
@@ -83,7 +88,7 @@ def prepare(raw: SurveyInput, *, now: datetime) -> SurveyValues:
     from crmcli.records.feedback import moment
 
     if raw.nps is None and raw.csat is None:
-        raise InvalidInput("give a score: --nps 0-10 and/or --csat 1-5")
+        raise InvalidInput(_("give a score: --nps 0-10 and/or --csat 1-5"))
     out: SurveyValues = {
         "nps": None if raw.nps is None else score("nps", raw.nps, NPS_RANGE),
         "csat": None if raw.csat is None else score("csat", raw.csat, CSAT_RANGE),
@@ -136,7 +141,7 @@ _SELECT = (
 def get_survey(conn: sqlite3.Connection, survey_id: int) -> Survey:
     row = conn.execute(f"{_SELECT} WHERE s.id = ?", (survey_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no survey answer with id {survey_id}")
+        raise NotFound(_("no survey answer with id {survey_id}").format(survey_id=survey_id))
     return cast(Survey, dict(row))
 
 
@@ -248,20 +253,26 @@ def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
             _check_columns([h.strip() for h in header if h is not None])
             for row in reader:
                 if None in row:
-                    raise InvalidInput(f"line {reader.line_num}: more fields than the header has")
+                    raise InvalidInput(
+                        _("line {line_num}: more fields than the header has").format(
+                            line_num=reader.line_num
+                        )
+                    )
                 values = {k.strip(): (v if v and v.strip() else None) for k, v in row.items()}
                 if any(v is not None for v in values.values()):
                     records.append((f"line {reader.line_num}", values))
         except csv.Error as exc:
-            raise InvalidInput(f"cannot read the {fmt.upper()} input: {exc}") from None
+            raise InvalidInput(
+                _("cannot read the {value} input: {exc}").format(value=fmt.upper(), exc=exc)
+            ) from None
         return records
     if fmt == "json":
         try:
             items = parse_json(text) if text.strip() else []
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"cannot read the JSON input: {exc}") from None
+            raise InvalidInput(_("cannot read the JSON input: {exc}").format(exc=exc)) from None
         if not isinstance(items, list):
-            raise InvalidInput("JSON input must be an array of objects")
+            raise InvalidInput(_("JSON input must be an array of objects"))
         numbered = [(f"item {i}", item) for i, item in enumerate(items, 1)]
     elif fmt == "jsonl":
         numbered = []
@@ -271,12 +282,18 @@ def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
             try:
                 numbered.append((f"line {number}", parse_json(line)))
             except json.JSONDecodeError as exc:
-                raise InvalidInput(f"line {number}: not a JSON object: {exc.msg}") from None
+                raise InvalidInput(
+                    _("line {number}: not a JSON object: {msg}").format(number=number, msg=exc.msg)
+                ) from None
     else:
-        raise InvalidInput(f"--format must be one of: {', '.join(INPUT_FORMATS)} (got {fmt!r})")
+        raise InvalidInput(
+            _("--format must be one of: {value} (got {fmt!r})").format(
+                value=", ".join(INPUT_FORMATS), fmt=fmt
+            )
+        )
     for where, item in numbered:
         if not isinstance(item, dict):
-            raise InvalidInput(f"{where}: not a JSON object")
+            raise InvalidInput(_("{where}: not a JSON object").format(where=where))
         _check_columns(list(item))
         records.append((where, item))
     return records
@@ -286,13 +303,17 @@ def _check_columns(names: list[str]) -> None:
     unknown = [n for n in names if n not in IMPORT_COLUMNS]
     if unknown:
         raise InvalidInput(
-            f"unknown column {unknown[0]!r}; survey columns are: {', '.join(IMPORT_COLUMNS)}"
+            _("unknown column {value!r}; survey columns are: {value2}").format(
+                value=unknown[0], value2=", ".join(IMPORT_COLUMNS)
+            )
         )
     targets = [IMPORT_COLUMNS[n] for n in names]
     if targets.count("customer") > 1:
-        raise InvalidInput("give the customer once: customer, ref, customer_id or external_id")
+        raise InvalidInput(_("give the customer once: customer, ref, customer_id or external_id"))
     if "customer" not in targets:
-        raise InvalidInput("a customer column is needed: customer, ref, customer_id or external_id")
+        raise InvalidInput(
+            _("a customer column is needed: customer, ref, customer_id or external_id")
+        )
 
 
 @dataclass
@@ -326,7 +347,7 @@ def import_rows(
         try:
             ref = fields.get("customer")
             if ref is None or not str(ref).strip():
-                raise InvalidInput("no customer")
+                raise InvalidInput(_("no customer"))
             customer_id = resolve(str(ref))
             values = prepare(
                 SurveyInput(
@@ -345,8 +366,10 @@ def import_rows(
         shown = result.rejected[:MAX_ERRORS_SHOWN]
         more = len(result.rejected) - len(shown)
         raise InvalidInput(
-            f"{len(result.rejected)} of {result.total} rows are invalid; nothing was imported "
-            "(fix them, or give --skip-invalid to import the others)",
+            _(
+                "{count} of {total} rows are invalid; nothing was imported (fix them, or "
+                "give --skip-invalid to import the others)"
+            ).format(count=len(result.rejected), total=result.total),
             details=shown + ([f"... and {more} more"] if more else []),
         )
     seen: set[tuple[Any, ...]] = set()

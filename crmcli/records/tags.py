@@ -16,6 +16,7 @@ from typing import TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 from crmcli.records import config, filters
 
 RESERVED_TAGS = {"rename"}
@@ -25,11 +26,13 @@ def clean_tag(name: str) -> str:
     """A tag name: one line, no commas, at most 64 characters."""
     tag = validate.text("tag", name)
     if "," in tag or len(tag) > 64:
-        raise InvalidInput(f"invalid tag {name!r}: no commas, at most 64 characters")
+        raise InvalidInput(
+            _("invalid tag {name!r}: no commas, at most 64 characters").format(name=name)
+        )
     if tag.casefold() in RESERVED_TAGS:
-        raise InvalidInput(f"{tag!r} cannot be a tag name (it is a command word)")
+        raise InvalidInput(_("{tag!r} cannot be a tag name (it is a command word)").format(tag=tag))
     if tag == "-":
-        raise InvalidInput("'-' cannot be a tag name (as a REF it reads references from stdin)")
+        raise InvalidInput(_("'-' cannot be a tag name (as a REF it reads references from stdin)"))
     return tag
 
 
@@ -82,7 +85,7 @@ def remove_tag(conn: sqlite3.Connection, tag: str, customer_ids: Iterable[int]) 
     """Untag customers; returns the ids that had the tag. An unknown tag is NotFound."""
     tag_id = _tag_id(conn, tag, create=False)
     if tag_id is None:
-        raise NotFound(f"no tag {tag!r}")
+        raise NotFound(_("no tag {tag!r}").format(tag=tag))
     removed = []
     for customer_id in customer_ids:
         cursor = conn.execute(
@@ -119,10 +122,10 @@ def rename_tag(
     hand-set copy of either tag: a rule never takes away a tag someone set by hand.
     """
     if not old.strip():
-        raise InvalidInput("tag cannot be empty")
+        raise InvalidInput(_("tag cannot be empty"))
     old_id = _tag_id(conn, old, create=False)
     if old_id is None:
-        raise NotFound(f"no tag {old!r}")
+        raise NotFound(_("no tag {old!r}").format(old=old))
     old_name = conn.execute("SELECT name FROM tags WHERE id = ?", (old_id,)).fetchone()[0]
     if old_name == new:
         return None
@@ -208,7 +211,7 @@ def set_stage(
     """Move a customer to `stage` (already validated); returns False when already there."""
     row = conn.execute("SELECT stage FROM customers WHERE id = ?", (customer_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no customer with id {customer_id}")
+        raise NotFound(_("no customer with id {customer_id}").format(customer_id=customer_id))
     if row[0] == stage:
         return False
     moment = (at or clock.now()).replace(microsecond=0).isoformat()
@@ -216,7 +219,11 @@ def set_stage(
         "SELECT max(changed_at) FROM stage_changes WHERE customer_id = ?", (customer_id,)
     ).fetchone()[0]
     if latest and moment < latest:
-        raise InvalidInput(f"--at {moment} is before the customer's last stage change ({latest})")
+        raise InvalidInput(
+            _("--at {moment} is before the customer's last stage change ({latest})").format(
+                moment=moment, latest=latest
+            )
+        )
     conn.execute(
         "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, reason, "
         "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 from crmcli.core import clock, validate
 from crmcli.core.dates import Period, parse_date, parse_period
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # tasks load without the interactions service
     from crmcli.records.interactions import InteractionValues
@@ -148,7 +149,9 @@ def prepare_edit(raw: TaskInput, *, today: date) -> TaskChanges:
     """
     given = (raw.text, raw.due, raw.every, raw.customer, raw.after)
     if all(value is None for value in given):
-        raise InvalidInput("nothing to change; give --text, --due, --every, --after or --customer")
+        raise InvalidInput(
+            _("nothing to change; give --text, --due, --every, --after or --customer")
+        )
     if raw.every is not None and raw.after is not None:
         raise InvalidInput(ONE_REPEAT)
     stop = raw.every is not None and raw.every.strip().lower() in NO_REPEAT
@@ -169,7 +172,7 @@ def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> tupl
     # of the spec, up to a colon, that is a date (a time in it only marks where WHEN ends).
     spec = spec.replace("\uff1a", ":")  # 明天：发报价, the colon of a Chinese input method
     if not spec.partition(":")[0].strip():
-        raise InvalidInput("--follow-up takes WHEN[:TEXT], e.g. 'fri:send the quote' or +3d")
+        raise InvalidInput(_("--follow-up takes WHEN[:TEXT], e.g. 'fri:send the quote' or +3d"))
     cuts = [len(spec)] + [i for i in range(len(spec) - 1, 0, -1) if spec[i] == ":"]
     for cut in cuts:
         when, text = spec[:cut], spec[cut + 1 :]
@@ -204,7 +207,7 @@ def add_task(
     `every` repeats it on a strict calendar, `after` a period after each is done; not both.
     """
     if every and after:
-        raise InvalidInput("a task repeats --every PERIOD or --after PERIOD, not both")
+        raise InvalidInput(_("a task repeats --every PERIOD or --after PERIOD, not both"))
     stamp = clock.timestamp()
     anchor = (anchor_on or due_on) if every else None
     cursor = conn.execute(
@@ -244,7 +247,7 @@ def get_task(conn: sqlite3.Connection, task_id: int, *, today: date) -> Task:
     """One task with its customer's name and status; raises NotFound."""
     row = conn.execute(f"{_SELECT} WHERE t.id = ?", (task_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no task with id {task_id}")
+        raise NotFound(_("no task with id {task_id}").format(task_id=task_id))
     return _record(row, today)
 
 
@@ -294,7 +297,11 @@ def complete_task(
 
 def _require_open(task: Task, action: str) -> None:
     if task["done_at"]:
-        raise InvalidInput(f"task {task['id']} is already done; it cannot be {action}")
+        raise InvalidInput(
+            _("task {id} is already done; it cannot be {action}").format(
+                id=task["id"], action=action
+            )
+        )
 
 
 def snooze_task(conn: sqlite3.Connection, task_id: int, until: date, *, today: date) -> bool:
@@ -306,7 +313,9 @@ def snooze_task(conn: sqlite3.Connection, task_id: int, until: date, *, today: d
     task = get_task(conn, task_id, today=today)
     _require_open(task, "snoozed")
     if until < today:
-        raise InvalidInput(f"cannot snooze to {until.isoformat()}: it is in the past")
+        raise InvalidInput(
+            _("cannot snooze to {value}: it is in the past").format(value=until.isoformat())
+        )
     if task["due_on"] == until.isoformat():
         return False
     conn.execute(
@@ -331,7 +340,7 @@ def edit_task(
     `after` replace each other; `stop_repeating` ends either.
     """
     if changes.every and changes.after:
-        raise InvalidInput("a task repeats --every PERIOD or --after PERIOD, not both")
+        raise InvalidInput(_("a task repeats --every PERIOD or --after PERIOD, not both"))
     task = get_task(conn, task_id, today=today)
     values: dict[str, Any] = {}  # column -> new value
     if changes.text is not None:
@@ -387,7 +396,7 @@ def list_tasks(
     customers are listed only when `customer_id` names one.
     """
     if state not in STATES:
-        raise InvalidInput(f"state must be one of: {', '.join(STATES)}")
+        raise InvalidInput(_("state must be one of: {value}").format(value=", ".join(STATES)))
     from crmcli.records import filters  # the filter language only where a listing runs
 
     who = filters.compile_for(filters.for_customer(customer_id, live=True), "t.customer_id")

@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.text import plural
 from crmcli.reports import churn, purchase_histories, value
 from crmcli.reports.models.churn_risk import Rules
@@ -82,18 +83,24 @@ def _check_dates(cutoff: date, as_of: date, unit: str) -> int:
     """The holdout's length in days (whole weeks in the unit week); InvalidInput when empty."""
     if cutoff >= as_of:
         raise InvalidInput(
-            f"--backtest {cutoff.isoformat()} must be before the as-of date {as_of.isoformat()}"
+            _("--backtest {value} must be before the as-of date {value2}").format(
+                value=cutoff.isoformat(), value2=as_of.isoformat()
+            )
         )
     start = purchase_histories.period_start
     days = (start(as_of, unit) - start(cutoff, unit)).days
     if days <= 0:
         raise InvalidInput(
-            f"--backtest {cutoff.isoformat()} and the as-of date {as_of.isoformat()} are in the "
-            "same week: with --unit week give at least a week between them"
+            _(
+                "--backtest {value} and the as-of date {value2} are in the same week: "
+                "with --unit week give at least a week between them"
+            ).format(value=cutoff.isoformat(), value2=as_of.isoformat())
         )
     if days > value.MAX_HORIZON_DAYS:
         raise InvalidInput(
-            f"--backtest is at most 10 years before the as-of date (got {days} days)"
+            _("--backtest is at most 10 years before the as-of date (got {days} days)").format(
+                days=days
+            )
         )
     return days
 
@@ -112,8 +119,10 @@ def _calibration(
         base = value.summarise(conn, currency, cutoff, unit)
     if not len(base):
         raise InvalidInput(
-            f"no purchases in {currency} up to {cutoff.isoformat()}: nothing to fit; "
-            "give a later --backtest date"
+            _(
+                "no purchases in {currency} up to {value}: nothing to fit; give a later "
+                "--backtest date"
+            ).format(currency=currency, value=cutoff.isoformat())
         )
     return base
 
@@ -127,14 +136,27 @@ def _fitted(base: Any, model: str, spend: Any = None) -> Any:
     if fitted.purchases is None:
         if fitted.fitted_on == 0:  # too few customers, or too few who bought again
             raise InvalidInput(
-                f"too little data up to {base.as_of.isoformat()} to fit the models: "
-                f"{plural(fitted.customers, 'customer')} bought in {base.currency}, "
-                f"{fitted.repeat_buyers} of them in more than one {base.unit}; a backtest needs "
-                f"at least {value.MIN_CUSTOMERS} of whom {value.MIN_REPEAT} bought again"
+                _(
+                    "too little data up to {value} to fit the models: {value2} bought in "
+                    "{currency}, {repeat_buyers} of them in more than one {unit}; a backtest "
+                    "needs at least {MIN_CUSTOMERS} of whom {MIN_REPEAT} bought again"
+                ).format(
+                    value=base.as_of.isoformat(),
+                    value2=plural(fitted.customers, "customer"),
+                    currency=base.currency,
+                    repeat_buyers=fitted.repeat_buyers,
+                    unit=base.unit,
+                    MIN_CUSTOMERS=value.MIN_CUSTOMERS,
+                    MIN_REPEAT=value.MIN_REPEAT,
+                )
             )
         raise InvalidInput(
-            f"the {value.MODELS[model]} model could not be fitted to the purchases in "
-            f"{base.currency} up to {base.as_of.isoformat()}"
+            _(
+                "the {value} model could not be fitted to the purchases in {currency} up "
+                "to {value2}"
+            ).format(
+                value=value.MODELS[model], currency=base.currency, value2=base.as_of.isoformat()
+            )
         )
     return fitted
 

@@ -21,6 +21,7 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any, TypedDict
 
+from crmcli.core.i18n import Said
 from crmcli.records import filters
 from crmcli.records.filters import Query
 from crmcli.reports import purchase_histories
@@ -188,7 +189,11 @@ def risks(
                 if repeat:
                     row["method"] = "model"
                     row["p_alive"] = round(float(chance[i]), 3)
-                    row["reason"] += "; " + rules_.model_reason(float(chance[i]))
+                    row["reason"] = Said(
+                        "{rhythm}; {model}",
+                        rhythm=row["reason"],
+                        model=rules_.model_reason(float(chance[i])),
+                    )
                 elif row["stage"] not in STAGES:
                     continue
                 rows.append(row)

@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any, NamedTuple, TypedDict, cast
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.reports.models import lifecycle
 from crmcli.reports.models import tiers as abc_rules
 
@@ -78,7 +79,11 @@ def config(conn: sqlite3.Connection) -> Config:
     currency = get("default_currency")
     a, b = int(get("abc.a")), int(get("abc.b"))
     if b < a:
-        raise InvalidInput(f"setting abc.b ({b}) is below abc.a ({a}); fix it with crm config set")
+        raise InvalidInput(
+            _("setting abc.b ({b}) is below abc.a ({a}); fix it with crm config set").format(
+                b=b, a=a
+            )
+        )
     return Config(
         rules=lifecycle.Rules(
             new_days=int(get("lifecycle.new_days")),
@@ -403,7 +408,7 @@ def predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
 def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
     if name in TEXT_FIELDS:
         if op not in ("=", "!=", "~"):
-            raise InvalidInput(f"{name} takes = != or ~ only")
+            raise InvalidInput(_("{name} takes = != or ~ only").format(name=name))
         if op == "~":
             needle = folded(value)
 
@@ -420,12 +425,14 @@ def _predicate(name: str, op: str, value: str, conn: sqlite3.Connection) -> Any:
 
         return differs
     if op == "~":
-        raise InvalidInput(f"{name} compares with = != < <= > >= only")
+        raise InvalidInput(_("{name} compares with = != < <= > >= only").format(name=name))
     if name in NUMBER_FIELDS:
         try:
             key, target = name, int(value)
         except ValueError:
-            raise InvalidInput(f"{name} is a number; compare it with digits") from None
+            raise InvalidInput(
+                _("{name} is a number; compare it with digits").format(name=name)
+            ) from None
     elif name in MONEY_FIELDS:
         from crmcli.core import money
 
@@ -473,4 +480,8 @@ def clean_class(name: str, value: str) -> str:
     for label in allowed:
         if folded(label) == typed:
             return label
-    raise InvalidInput(f"unknown {name} {value!r}; use one of: {', '.join(allowed)}")
+    raise InvalidInput(
+        _("unknown {name} {value!r}; use one of: {value2}").format(
+            name=name, value=value, value2=", ".join(allowed)
+        )
+    )

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from crmcli.core.i18n import _
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -41,7 +43,8 @@ def funnel(conn: sqlite3.Connection, today: date) -> Panel | None:
         rows.append({"stage": None, "customers": counts[None]})
     if not any(r["customers"] for r in rows):
         return None
-    return Panel("funnel", "Customers by funnel stage", ("stage", "customers"), rows, "customers")
+    title = _("Customers by funnel stage")
+    return Panel("funnel", title, ("stage", "customers"), rows, "customers")
 
 
 def _current(conn: sqlite3.Connection, today: date) -> bool:
@@ -103,7 +106,7 @@ def lifecycle(conn: sqlite3.Connection, today: date) -> Panel | None:
     if not counts:
         return None
     rows = [{"lifecycle": s, "customers": counts[s]} for s in ORDER]
-    return Panel("lifecycle", "Customers by lifecycle stage", ("lifecycle", "customers"), rows,
+    return Panel("lifecycle", _("Customers by lifecycle stage"), ("lifecycle", "customers"), rows,
                  "customers")  # fmt: skip
 
 
@@ -144,7 +147,9 @@ def revenue(conn: sqlite3.Connection, today: date) -> Panel | None:
                 "same_month_last_year_minor": got.get("same_month_last_year", 0),
             }
         )
-    title = f"Net revenue: {this:%Y-%m} to date, {last:%Y-%m}, {year_ago:%Y-%m}"
+    title = _("Net revenue: {this:%Y-%m} to date, {last:%Y-%m}, {year_ago:%Y-%m}").format(
+        this=this, last=last, year_ago=year_ago
+    )
     columns = ("currency", "this_month", "last_month", "same_month_last_year")
     return Panel("revenue", title, columns, rows)
 
@@ -170,7 +175,7 @@ def rfm_segments(conn: sqlite3.Connection, today: date) -> Panel | None:
     if not rows:
         return None
     columns = ("segment", "currency", "customers", "customer_share")
-    return Panel("rfm", "RFM segments", columns, rows, "customers", "currency")
+    return Panel("rfm", _("RFM segments"), columns, rows, "customers", "currency")
 
 
 def _rfm_counts(conn: sqlite3.Connection, today: date, grid: Any) -> list[dict[str, Any]]:
@@ -236,7 +241,9 @@ def contacts(conn: sqlite3.Connection, today: date, limit: int = 10) -> Panel | 
     rows, total = contact_today(conn, today, limit)
     if not rows:
         return None
-    title = "Contact today" + (f" (top {limit} of {total}: crm today)" if total > limit else "")
+    title = _("Contact today")
+    if total > limit:
+        title += _(" (top {limit} of {total}: crm today)").format(limit=limit, total=total)
     shown = [{"rank": r["rank"], "customer_id": r["customer_id"],
               "customer_name": r["customer_name"], "phone": r["phone"], "reasons": r["reasons"]}
              for r in rows]  # fmt: skip
@@ -255,7 +262,7 @@ def churn_risks(conn: sqlite3.Connection, today: date, limit: int = 5) -> Panel 
               "reason": r["reason"]}
              for r in rows]  # fmt: skip
     columns = ("customer_name", "currency", "at_stake", "reason")  # at_stake_minor, presented
-    return Panel("churn", "Top churn risks (crm report churn)", columns, shown)
+    return Panel("churn", _("Top churn risks (crm report churn)"), columns, shown)
 
 
 SECTIONS: list[Callable[[sqlite3.Connection, date], Panel | None]] = [

@@ -23,6 +23,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar, cast
 
 from crmcli.core import clock, dates, lunar
+from crmcli.core.i18n import N_, Said, _
 from crmcli.core.text import plural
 from crmcli.records import important_dates
 from crmcli.records.contact import from_utc, last_contact, latest
@@ -350,13 +351,21 @@ def _days(n: int) -> str:
     return plural(n, "day")
 
 
+def _said(text: str) -> str:
+    """A Said in the run's language (plain text as it is): for calendar entries."""
+    return text.said() if isinstance(text, Said) else text
+
+
 def ago(moment: datetime | None, today: date) -> str:
-    """`2026-10-01 (52 days ago)`, `2026-11-22 (today)`, or `never`."""
+    """`2026-10-01 (52 days ago)`, `2026-11-22 (today)`, or `never` (a Said)."""
     if moment is None:
-        return "never"
-    days = (today - moment.date()).days
-    when = "today" if days == 0 else "yesterday" if days == 1 else f"{_days(days)} ago"
-    return f"{moment.date().isoformat()} ({when})"
+        return Said("never")
+    days, day = (today - moment.date()).days, moment.date().isoformat()
+    if days == 0:
+        return Said("{day} (today)", day=day)
+    if days == 1:
+        return Said("{day} (yesterday)", day=day)
+    return Said("{day} ({days} ago)", day=day, days=_days(days))
 
 
 # --- tasks -------------------------------------------------------------------------------
@@ -409,7 +418,12 @@ def _overdue_reason(row: TaskDue, window: Window) -> Reason:
         row["customer_id"],
         agenda.OVERDUE_TASK,
         late,
-        f"task #{row['task_id']} overdue {_days(late)}: {row['text']}",
+        Said(
+            "task #{id} overdue {days}: {text}",
+            id=row["task_id"],
+            days=_days(late),
+            text=row["text"],
+        ),
     )
 
 
@@ -417,28 +431,34 @@ def _due_reason(row: TaskDue, window: Window) -> Reason | None:
     if row["days_until"] != 0:
         return None
     return Reason(
-        row["customer_id"], agenda.DUE_TODAY, 0, f"task #{row['task_id']} due today: {row['text']}"
+        row["customer_id"],
+        agenda.DUE_TODAY,
+        0,
+        Said("task #{id} due today: {text}", id=row["task_id"], text=row["text"]),
     )
 
 
 def _task_event(row: TaskDue, window: Window) -> Event:
     late = row["days_overdue"] > 0
-    details = [f"Customer: {row['customer']}"]
+    details = [_("Customer: {customer}").format(customer=row["customer"])]
     if row["phone"]:
-        details.append(f"Phone: {row['phone']}")
+        details.append(_("Phone: {phone}").format(phone=row["phone"]))
     if late:
-        details.append(f"Overdue since {row['due_on']}")
+        details.append(_("Overdue since {day}").format(day=row["due_on"]))
     if row["every"]:
-        details.append(f"Repeats every {dates.parse_period(row['every']).describe()}")
+        every = dates.parse_period(row["every"]).describe()
+        details.append(_("Repeats every {period}").format(period=every))
     if row["repeat_after"]:
         later = dates.parse_period(row["repeat_after"]).describe()
-        details.append(f"Repeats {later} after it is done")
-    details.append(f"Done: crm task done {row['task_id']}")
+        details.append(_("Repeats {period} after it is done").format(period=later))
+    details.append(_("Done: crm task done {id}").format(id=row["task_id"]))
     return Event(
         uid=f"task-{row['task_id']}@crmcli",
         # An overdue task is still to do: show it today, not in the past where nobody looks.
         day=window.today if late else date.fromisoformat(row["due_on"]),
-        summary=f"{'Overdue: ' if late else ''}{row['text']} ({row['customer_name']})",
+        summary=(_("Overdue: {text} ({customer})") if late else "{text} ({customer})").format(
+            text=row["text"], customer=row["customer_name"]
+        ),
         description="\n".join(details),
         category="task",
     )
@@ -570,12 +590,16 @@ def contact_status(
 def describe_cadence(status: ContactStatus) -> str:
     """`14 days (customer)`, `14..30 days (tag vip)`, or `none`."""
     if status["cadence_days"] is None:
-        return "none"
+        return Said("none")
+    return Said("{gap} ({source})", gap=_gap(status), source=status["cadence_source"])
+
+
+def _gap(status: ContactStatus) -> str:
+    """`14 days`, or `14..30 days` for a range."""
+    days = status["cadence_days"]
     if status.get("cadence_max_days"):
-        gap = f"{status['cadence_days']}..{status['cadence_max_days']} days"
-    else:
-        gap = _days(status["cadence_days"])
-    return f"{gap} ({status['cadence_source']})"
+        return Said("{low}..{high} days", low=days, high=status["cadence_max_days"])
+    return _days(days or 0)
 
 
 def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) -> ContactStatus:
@@ -599,7 +623,11 @@ def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) ->
 
 def _contact_reason(row: ContactDue, window: Window) -> Reason:
     since = row["days_since_contact"]
-    quiet = f"no contact for {_days(since)}" if since is not None else "never contacted"
+    quiet = (
+        Said("no contact for {days}", days=_days(since))
+        if since is not None
+        else Said("never contacted")
+    )
     # Weight: how far past the cadence, relative to it (a weekly customer 7 days late is
     # more pressing than a yearly one 7 days late).
     overdue, cadence = row["days_overdue"], row["cadence_days"]
@@ -607,32 +635,33 @@ def _contact_reason(row: ContactDue, window: Window) -> Reason:
     weight = (overdue + 1) / cadence
     if row["state"] == "overdue":
         weight += 1000  # past the longest gap allowed: before every customer only due
-    gap = row["cadence"].replace(" (", ", ", 1)  # `14 days, customer)`
+    gap, source = _gap(row), row["cadence_source"]  # `14 days`, `customer`
     # A range says where in it they are; one cadence is due on its day, overdue after.
-    state = f"{row['state']}: " if row["cadence_max_days"] else ""
-    return Reason(
-        row["customer_id"],
-        agenda.CONTACT_DUE,
-        weight,
-        f"{quiet} ({state}cadence {gap}",
-    )
+    if row["cadence_max_days"]:
+        why = Said(
+            "{quiet} ({state}: cadence {gap}, {source})",
+            quiet=quiet, state=row["state"], gap=gap, source=source,
+        )  # fmt: skip
+    else:
+        why = Said("{quiet} (cadence {gap}, {source})", quiet=quiet, gap=gap, source=source)
+    return Reason(row["customer_id"], agenda.CONTACT_DUE, weight, why)
 
 
 def _contact_event(row: ContactDue, window: Window) -> Event:
     details = [
-        f"Last contact: {row['last_contact']}",
-        f"Cadence: {row['cadence']}",
-        f"State: {row['state']}",
+        _("Last contact: {when}").format(when=_said(row["last_contact"])),
+        _("Cadence: {cadence}").format(cadence=_said(row["cadence"])),
+        _("State: {state}").format(state=row["state"]),
     ]
     if row["phone"]:
-        details.append(f"Phone: {row['phone']}")
+        details.append(_("Phone: {phone}").format(phone=row["phone"]))
     if row["preferred_channel"] or row["preferred_time"]:
         prefers = ", ".join(v for v in (row["preferred_channel"], row["preferred_time"]) if v)
-        details.append(f"Prefers: {prefers}")
+        details.append(_("Prefers: {prefers}").format(prefers=prefers))
     return Event(
         uid=f"contact-{row['customer_id']}@crmcli",
         day=window.today,
-        summary=f"Contact {row['customer_name']}",
+        summary=_("Contact {customer}").format(customer=row["customer_name"]),
         description="\n".join(details),
         category="contact",
     )
@@ -672,7 +701,7 @@ def _dates(window: Window) -> list[DateDue]:
                 (d, d.year - born.year if known else None)
                 for d in important_dates.occurrences(born, True, start, end)
             ]
-        label = "lunar birthday" if birthday_lunar else "birthday"
+        label = N_("lunar birthday") if birthday_lunar else N_("birthday")
         for day, years in falls:
             found.append(
                 {
@@ -682,7 +711,9 @@ def _dates(window: Window) -> list[DateDue]:
                     "years": years,
                     "date_id": None,
                     "customer_id": customer_id,
-                    "what": label if years is None else f"{label} (turns {years})",
+                    "what": Said(label)
+                    if years is None
+                    else Said("{label} (turns {years})", label=Said(label), years=years),
                 }
             )
     others = window.conn.execute(
@@ -706,7 +737,9 @@ def _dates(window: Window) -> list[DateDue]:
                     "years": years,
                     "date_id": date_id,
                     "customer_id": customer_id,
-                    "what": f"{label} ({plural(years, 'year')})" if years else label,
+                    "what": Said("{label} ({years})", label=label, years=plural(years, "year"))
+                    if years
+                    else label,
                 }
             )
     found.sort(key=lambda r: (r["falls_on"], r["customer_id"], r["date_id"] or 0))
@@ -716,20 +749,20 @@ def _dates(window: Window) -> list[DateDue]:
 def _date_reason(row: DateDue, window: Window) -> Reason | None:
     if row["falls_on"] != window.today.isoformat():
         return None
-    return Reason(row["customer_id"], agenda.DATE_TODAY, 0, f"{row['what']} today")
+    return Reason(row["customer_id"], agenda.DATE_TODAY, 0, Said("{what} today", what=row["what"]))
 
 
 def _date_event(row: DateDue, window: Window) -> Event:
     birthday = row["kind"] == "birthday"
     which = f"birthday-{row['customer_id']}" if birthday else f"date-{row['date_id']}"
     day = date.fromisoformat(row["falls_on"])
-    details = [f"Customer: {row['customer']}"]
+    details = [_("Customer: {customer}").format(customer=row["customer"])]
     if row["phone"]:
-        details.append(f"Phone: {row['phone']}")
+        details.append(_("Phone: {phone}").format(phone=row["phone"]))
     return Event(
         uid=f"{which}-{day:%Y%m%d}@crmcli",
         day=day,
-        summary=f"{row['customer_name']}: {row['what']}",
+        summary=f"{row['customer_name']}: {_said(row['what'])}",
         description="\n".join(details),
         category=row["kind"],
     )
@@ -759,7 +792,11 @@ def _churn_reason(row: ChurnDue, window: Window) -> Reason:
         row["customer_id"],
         agenda.LATER,
         float(row["silent_days"]) / max(float(row["usual_gap_days"]), 1.0),
-        f"churn risk: {row['reason']}; bought {row['stake']} net in their last year",
+        Said(
+            "churn risk: {reason}; bought {stake} net in their last year",
+            reason=row["reason"],
+            stake=row["stake"],
+        ),
     )
 
 
@@ -774,7 +811,7 @@ def _churn_event(row: ChurnDue, window: Window) -> Event:
     return Event(
         uid=f"churn-{row['customer_id']}-{row['currency']}@crmcli",
         day=window.today,
-        summary=f"Churn risk: {row['customer_name']}",
+        summary=_("Churn risk: {customer}").format(customer=row["customer_name"]),
         description="\n".join(details),
         category="churn",
     )
@@ -783,7 +820,7 @@ def _churn_event(row: ChurnDue, window: Window) -> Event:
 SECTIONS: list[Section[Any]] = [
     Section(
         key="overdue_tasks",
-        title=lambda today, until: "Overdue tasks",
+        title=lambda today, until: _("Overdue tasks"),
         columns=("due_on", "days_overdue", "task_id", "customer", "phone", "text"),
         fields=("task_id", "due_on", "days_overdue", *_TASK_FIELDS[2:]),
         rows=_overdue_tasks,
@@ -793,7 +830,9 @@ SECTIONS: list[Section[Any]] = [
     Section(
         key="due_tasks",
         title=lambda today, until: (
-            "Tasks due today" if until == today else f"Tasks due by {until.isoformat()}"
+            _("Tasks due today")
+            if until == today
+            else _("Tasks due by {day}").format(day=until.isoformat())
         ),
         columns=("due_on", "task_id", "customer", "phone", "text", "repeats"),
         fields=("task_id", "due_on", "days_until", *_TASK_FIELDS[2:]),
@@ -803,7 +842,7 @@ SECTIONS: list[Section[Any]] = [
     ),
     Section(
         key="due_for_contact",
-        title=lambda today, until: "Due for contact",
+        title=lambda today, until: _("Due for contact"),
         columns=("customer", "phone", "last_contact", "cadence", "state", "preferred_channel"),
         fields=(
             "customer_id",
@@ -829,9 +868,9 @@ SECTIONS: list[Section[Any]] = [
     Section(
         key="dates",
         title=lambda today, until: (
-            "Birthdays and dates today"
+            _("Birthdays and dates today")
             if until == today
-            else f"Birthdays and dates until {until.isoformat()}"
+            else _("Birthdays and dates until {day}").format(day=until.isoformat())
         ),
         columns=("falls_on", "customer", "phone", "what"),
         fields=(
@@ -850,7 +889,7 @@ SECTIONS: list[Section[Any]] = [
     ),
     Section(
         key="churn",
-        title=lambda today, until: "Churn risks: quiet for longer than they usually are",
+        title=lambda today, until: _("Churn risks: quiet for longer than they usually are"),
         columns=("customer", "phone", "last_purchase_on", "stake", "reason"),
         fields=(
             "customer_id",
@@ -928,7 +967,9 @@ def _festival_event(row: FestivalDue, window: Window) -> Event:
     return Event(
         uid=f"festival-{row['festival']}-{day:%Y%m%d}@crmcli",
         day=day,
-        summary=f"{row['name']}: {plural(row['customers'], 'customer')} to greet",
+        summary=_("{festival}: {customers} to greet").format(
+            festival=row["name"], customers=_said(plural(row["customers"], "customer"))
+        ),
         description="\n".join(details),
         category="festival",
     )
@@ -938,7 +979,9 @@ SECTIONS.append(
     Section(
         key="festivals",
         title=lambda today, until: (
-            "Festivals today" if until == today else f"Festivals until {until.isoformat()}"
+            _("Festivals today")
+            if until == today
+            else _("Festivals until {day}").format(day=until.isoformat())
         ),
         columns=("falls_on", "festival_name", "days_until", "customers", "care"),
         fields=("falls_on", "festival", "festival_name", "days_until", "customers", "greet"),
@@ -1050,6 +1093,7 @@ def contact_today(
     for number, (customer_id, found) in enumerate(shown, 1):
         person = window.person(customer_id)
         texts = [r.text for r in found]
+        joined = "; ".join(f"{{r{n}}}" for n in range(len(texts)))  # each text a Said
         ranked.append(
             {
                 "rank": number,
@@ -1064,7 +1108,7 @@ def contact_today(
                 "urgency": URGENCY.get(found[0].urgency, "later"),
                 "customer": f"{person['name']} (#{customer_id})",
                 "last_contact": ago(window.last_contact(customer_id), today),
-                "why": "; ".join(texts),
+                "why": Said(joined, **{f"r{n}": text for n, text in enumerate(texts)}),
             }
         )
     return ranked, total
@@ -1093,8 +1137,13 @@ def _feedback_reason(row: FeedbackDue, window: Window) -> Reason:
         row["customer_id"],
         agenda.OVERDUE_TASK,
         row["hours_past_target"] / 24,
-        f"feedback #{row['feedback_id']} open {_open_for(row['hours_open'])} "
-        f"({row['kind']}, high): {row['summary']}",
+        Said(
+            "feedback #{id} open {hours} ({kind}, high): {summary}",
+            id=row["feedback_id"],
+            hours=_open_for(row["hours_open"]),
+            kind=row["kind"],
+            summary=row["summary"],
+        ),
     )
 
 
@@ -1106,7 +1155,9 @@ def _feedback_event(row: FeedbackDue, window: Window) -> Event:
     return Event(
         uid=f"feedback-{row['feedback_id']}@crmcli",
         day=window.today,
-        summary=f"Answer {row['kind']} from {row['customer_name']}",
+        summary=_("Answer {kind} from {customer}").format(
+            kind=row["kind"], customer=row["customer_name"]
+        ),
         description="\n".join(details),
         category="feedback",
     )
@@ -1115,7 +1166,7 @@ def _feedback_event(row: FeedbackDue, window: Window) -> Event:
 SECTIONS.append(
     Section(
         key="late_feedback",
-        title=lambda today, until: "High-severity feedback past the response target",
+        title=lambda today, until: _("High-severity feedback past the response target"),
         columns=(
             "received_at",
             "hours_open",

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any, cast
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.records.purchases import AGGREGATES, GroupTotals, Totals, day_after, summary
 
 _DAY = "substr(p.purchased_at, 1, 10)"
@@ -108,7 +109,9 @@ def sales(
     the customers it selects; None keeps everyone's, archived customers' included.
     """
     if by not in GROUPINGS:
-        raise InvalidInput(f"--by must be one of: {', '.join(GROUPINGS)} (got {by!r})")
+        raise InvalidInput(
+            _("--by must be one of: {value} (got {by!r})").format(value=", ".join(GROUPINGS), by=by)
+        )
     where: list[str] = ["1"]
     params: list[Any] = []
     if since is not None:

@@ -32,6 +32,7 @@ from datetime import date
 from typing import Any, TypedDict
 
 from crmcli.core.errors import InvalidInput, StorageError
+from crmcli.core.i18n import _
 from crmcli.core.text import plural
 from crmcli.reports.purchase_histories import Base, period_start
 
@@ -286,8 +287,10 @@ def predict(base: Summary | Base, fitted: Fit, horizon_days: int) -> Prediction:
     }
     if not all(v is None or np.isfinite(v).all() for v in predicted.values()):
         raise InvalidInput(
-            f"the models cannot predict {horizon_days} days ahead from these purchases; "
-            "give a shorter --horizon"
+            _(
+                "the models cannot predict {horizon_days} days ahead from these "
+                "purchases; give a shorter --horizon"
+            ).format(horizon_days=horizon_days)
         )
     return predicted
 

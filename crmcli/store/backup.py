@@ -34,6 +34,7 @@ from typing import TypedDict
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
+from crmcli.core.i18n import _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.store import encryption, guard
 from crmcli.store.connection import open_new_file
@@ -53,7 +54,11 @@ def _folder(folder: Path) -> Path:
     os.umask(0o077)
     if not folder.is_dir():
         if os.path.lexists(folder):
-            raise InvalidInput(f"{folder} is not a folder; give a folder or a new file name")
+            raise InvalidInput(
+                _("{folder} is not a folder; give a folder or a new file name").format(
+                    folder=folder
+                )
+            )
         folder.mkdir(parents=True, mode=0o700)
     return folder
 
@@ -157,18 +162,20 @@ def copy_to(
     folder = os.stat(dest.parent)
     if guard.open_to_others(folder) and not folder.st_mode & stat.S_ISVTX:
         raise InvalidInput(
-            f"{dest.parent} is writable by group or others (mode "
-            f"{stat.S_IMODE(folder.st_mode):04o}): they could swap the backup while crm writes "
-            "it; back up into a folder of your own (chmod go-w it, or choose another)"
+            _(
+                "{parent} is writable by group or others (mode {value:04o}): they could "
+                "swap the backup while crm writes it; back up into a folder of your own "
+                "(chmod go-w it, or choose another)"
+            ).format(parent=dest.parent, value=stat.S_IMODE(folder.st_mode))
         )
     # SQLite writes the copy in a folder of crm's own (0700) inside the target folder: in a
     # shared one (/tmp) nobody else can then put a -journal beside it for SQLite to play
     # back into the backup.
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     partial = work / dest.name
-    fd, _ = new_temp(partial)
+    fd, name = new_temp(partial)
     os.close(fd)
-    partial = Path(_)
+    partial = Path(name)
     made = os.stat(partial)
     try:
         target = open_new_file(partial, like=source)
@@ -178,7 +185,7 @@ def copy_to(
             else:
                 # In steps, to tell how far it got. (Unwatched it stays one step: a write to
                 # the database between steps restarts a stepwise copy.)
-                progress.phase("copying", source.execute("PRAGMA page_count").fetchone()[0])
+                progress.phase(_("copying"), source.execute("PRAGMA page_count").fetchone()[0])
                 source.backup(
                     target,
                     pages=_STEP,
@@ -186,22 +193,26 @@ def copy_to(
                 )
             # One self-contained file: no -wal beside it to lose when it is copied away.
             target.execute("PRAGMA journal_mode = DELETE")
-            progress.phase("verifying the copy")
+            progress.phase(_("verifying the copy"))
             problems = [r[0] for r in target.execute("PRAGMA integrity_check").fetchall()]
             pages = target.execute("PRAGMA page_count").fetchone()[0]
         finally:
             target.close()
         if problems != ["ok"]:
-            raise StorageError(f"the backup failed its integrity check: {problems[0]}")
+            raise StorageError(
+                _("the backup failed its integrity check: {value}").format(value=problems[0])
+            )
         now = os.lstat(partial)
         if (now.st_dev, now.st_ino) != (made.st_dev, made.st_ino):
             # Only someone else who can write the folder can swap the file under crm; what
             # SQLite wrote may have gone through their link, and their file is not a backup.
             raise StorageError(
-                f"{partial} was replaced while crm was writing it (others can write "
-                f"{dest.parent}); nothing was backed up"
+                _(
+                    "{partial} was replaced while crm was writing it (others can write "
+                    "{parent}); nothing was backed up"
+                ).format(partial=partial, parent=dest.parent)
             )
-        progress.phase("writing to disk")
+        progress.phase(_("writing to disk"))
         _fsync(partial)
         if stamped:
             while not link_new(partial, dest):
@@ -252,7 +263,7 @@ def backup_database(
     with `keep`, rotate the folder it went to; `progress` hears the copy's phases. Raises
     NotFound when there is no database."""
     if not db_path.exists():
-        raise NotFound(f"there is no database at {db_path} to back up")
+        raise NotFound(_("there is no database at {db_path} to back up").format(db_path=db_path))
     # a FIFO, a folder, another user's file: refused before a backups folder is made
     guard.check_path(db_path)
     guard.check_owned(db_path)
@@ -275,32 +286,46 @@ def verify_backup(path: Path) -> Verified:
     from crmcli.store.migrations import SCHEMA_VERSION
 
     if not path.is_file():
-        raise NotFound(f"no such file: {path}")
+        raise NotFound(_("no such file: {path}").format(path=path))
     try:
         conn = open_file(path, readonly=True)
     except sqlite3.DatabaseError:
         raise InvalidInput(
-            f"{path} is not an SQLite database (an encrypted one needs its key); "
-            "nothing was restored"
+            _(
+                "{path} is not an SQLite database (an encrypted one needs its key); "
+                "nothing was restored"
+            ).format(path=path)
         ) from None
     try:
         problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
         if problems != ["ok"]:
-            raise InvalidInput(f"{path} is damaged: {problems[0]}; nothing was restored")
+            raise InvalidInput(
+                _("{path} is damaged: {value}; nothing was restored").format(
+                    path=path, value=problems[0]
+                )
+            )
         if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
-            raise InvalidInput(f"{path} has broken references; nothing was restored")
+            raise InvalidInput(
+                _("{path} has broken references; nothing was restored").format(path=path)
+            )
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if version < 1 or "customers" not in tables:
-            raise InvalidInput(f"{path} is not a crm database; nothing was restored")
+            raise InvalidInput(
+                _("{path} is not a crm database; nothing was restored").format(path=path)
+            )
         if version > SCHEMA_VERSION:
             raise InvalidInput(
-                f"{path} has schema version {version}, newer than this crm knows "
-                f"({SCHEMA_VERSION}); nothing was restored"
+                _(
+                    "{path} has schema version {version}, newer than this crm knows "
+                    "({SCHEMA_VERSION}); nothing was restored"
+                ).format(path=path, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
             )
         customers = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise InvalidInput(f"{path} cannot be read as a crm database: {exc}") from None
+        raise InvalidInput(
+            _("{path} cannot be read as a crm database: {exc}").format(path=path, exc=exc)
+        ) from None
     finally:
         conn.close()
     return {"version": version, "customers": customers}
@@ -316,7 +341,11 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
     a temporary file of the database's kind (SQLite's backup API copies pages as they are)."""
     info = verify_backup(source_path)
     if db_path.exists() and os.path.samefile(db_path, source_path):
-        raise InvalidInput(f"{source_path} is the database itself; nothing was restored")
+        raise InvalidInput(
+            _("{source_path} is the database itself; nothing was restored").format(
+                source_path=source_path
+            )
+        )
     kept = None
     if db_path.exists():
         current = connect(db_path, write=False)
@@ -496,7 +525,7 @@ def check_database(
     from crmcli.store.migrations import SCHEMA_VERSION
 
     if not db_path.exists():
-        raise NotFound(f"there is no database at {db_path}")
+        raise NotFound(_("there is no database at {db_path}").format(db_path=db_path))
     from crmcli.store import hooks
 
     guard.check_path(db_path)
@@ -541,7 +570,7 @@ def check_database(
         else:
             add("schema version", True, str(version))
         try:
-            progress.phase("checking integrity")
+            progress.phase(_("checking integrity"))
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
             if problems == ["ok"]:
                 add("integrity", True, "ok")
@@ -551,7 +580,7 @@ def check_database(
         except sqlite3.DatabaseError as exc:
             add("integrity", False, f"the file is damaged: {exc}")
             return rows
-        progress.phase("checking foreign keys")
+        progress.phase(_("checking foreign keys"))
         broken = conn.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             where = sorted({f"{r[0]} -> {r[2]}" for r in broken})
@@ -581,7 +610,11 @@ def check_database(
         # transaction that is always rolled back.
         with rolled_back(db_path) as writer:
             for name in indexes:
-                progress.phase(f"checking the full-text index {name.removeprefix('search_')}")
+                progress.phase(
+                    _("checking the full-text index {value}").format(
+                        value=name.removeprefix("search_")
+                    )
+                )
                 try:
                     writer.execute(
                         f"INSERT INTO {quote_ident(name)}({quote_ident(name)}) "  # noqa: S608
@@ -593,7 +626,7 @@ def check_database(
             if "search_customers" in indexes:
                 from crmcli.store import search
 
-                progress.phase("checking the search index")
+                progress.phase(_("checking the search index"))
                 problems = search.check(writer)
                 add("search index", not problems, "; ".join(problems) or "matches the records")
     return rows

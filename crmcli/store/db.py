@@ -42,6 +42,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from pathlib import Path
 
 from crmcli.core.errors import CrmError, InvalidInput, StorageError
+from crmcli.core.i18n import _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.store import connection, encryption, guard
 from crmcli.store.connection import open_file, open_sqlite, read_only_uri, storage_error
@@ -73,8 +74,10 @@ def check_folder(path: Path) -> None:
     if folder.exists() or folder.absolute() == default_path().parent.absolute():
         return
     raise InvalidInput(
-        f"no folder {folder} for the database {path}; crm creates only its own data folder: "
-        "check the path, or make the folder first (mkdir -m 700)"
+        _(
+            "no folder {folder} for the database {path}; crm creates only its own "
+            "data folder: check the path, or make the folder first (mkdir -m 700)"
+        ).format(folder=folder, path=path)
     )
 
 
@@ -306,17 +309,19 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
     Inside, one more connection holds SQLite's write lock (BEGIN IMMEDIATE) from before the
     copy until after the rename, against writers that are not crm."""
     if not encryption.available():
-        raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
+        raise InvalidInput(_("encryption needs the extra: pip install 'crmcli[encrypt]'"))
     path = Path(os.path.abspath(path))
     if not path.exists():
-        raise InvalidInput(f"there is no database at {path}")
+        raise InvalidInput(_("there is no database at {path}").format(path=path))
     guard.check_path(path)
     guard.check_owned(path)
     partial = guard.converting(path)
     with guard.exclusive(path):
         if encryption.is_encrypted(path) == to_encrypted:
             state = "already encrypted" if to_encrypted else "not encrypted"
-            raise InvalidInput(f"{path} is {state}; nothing was changed")
+            raise InvalidInput(
+                _("{path} is {state}; nothing was changed").format(path=path, state=state)
+            )
         source_key, new_key = (None, key) if to_encrypted else (key, None)
         # Left by an interrupted conversion: a stale -journal would be played into the copy.
         for name in guard.leftovers(path):
@@ -359,7 +364,9 @@ def _copy_and_swap(path: Path, partial: Path, key: str | None, new_key: str | No
         check.close()
     if result != "ok":
         raise StorageError(
-            f"the converted copy failed its integrity check ({result}); nothing was changed"
+            _(
+                "the converted copy failed its integrity check ({result}); nothing was changed"
+            ).format(result=result)
         )
     encryption.fsync(partial)
     partial.replace(path)

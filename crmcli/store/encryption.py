@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.store import guard
 from crmcli.store.files import BUSY_TIMEOUT_MS, create_private_file
 
@@ -81,14 +82,16 @@ def configured_key() -> str | None:
         try:
             info = path.stat()
         except OSError:
-            raise InvalidInput(f"CRM_KEY_FILE {path} cannot be read") from None
+            raise InvalidInput(_("CRM_KEY_FILE {path} cannot be read").format(path=path)) from None
         if stat.S_IMODE(info.st_mode) & 0o077:
-            raise InvalidInput(f"CRM_KEY_FILE {path} is open to others; chmod 600 it")
+            raise InvalidInput(
+                _("CRM_KEY_FILE {path} is open to others; chmod 600 it").format(path=path)
+            )
         return _clean(path.read_text(encoding="utf-8"), "CRM_KEY_FILE")
     fd = os.environ.get("CRM_KEY_FD")
     if fd:
         if not fd.isdigit():
-            raise InvalidInput("CRM_KEY_FD must be a file descriptor number")
+            raise InvalidInput(_("CRM_KEY_FD must be a file descriptor number"))
         number = int(fd)
         try:
             which = (number, os.fstat(number).st_ino)
@@ -98,7 +101,9 @@ def configured_key() -> str | None:
                     chunks.append(chunk)
                 _FD_KEYS[which] = _clean(b"".join(chunks).decode("utf-8"), "CRM_KEY_FD")
         except OSError:
-            raise InvalidInput(f"CRM_KEY_FD {number} is not an open file descriptor") from None
+            raise InvalidInput(
+                _("CRM_KEY_FD {number} is not an open file descriptor").format(number=number)
+            ) from None
         return _FD_KEYS[which]
     return None
 
@@ -106,7 +111,7 @@ def configured_key() -> str | None:
 def _clean(text: str, source: str) -> str:
     key = text.rstrip("\r\n")
     if not key:
-        raise InvalidInput(f"the key from {source} is empty")
+        raise InvalidInput(_("the key from {source} is empty").format(source=source))
     return key
 
 
@@ -126,7 +131,7 @@ def prompt_key(path: Path, *, confirm: bool = False, need: str | None = None) ->
 
     key = getpass.getpass(f"Key for {path}: ", stream=sys.stderr)
     if confirm and getpass.getpass("The same key again: ", stream=sys.stderr) != key:
-        raise InvalidInput("the two keys differ; nothing was changed")
+        raise InvalidInput(_("the two keys differ; nothing was changed"))
     return _clean(key, "the prompt")
 
 
@@ -148,8 +153,10 @@ def key_for_unreadable(path: Path) -> str | None:
         key = _PROMPTED[cached]
     if not available():
         raise InvalidInput(
-            f"{path} is not a plain SQLite file and a key is set: to open an encrypted "
-            "database install the extra with pip install 'crmcli[encrypt]'"
+            _(
+                "{path} is not a plain SQLite file and a key is set: to open an "
+                "encrypted database install the extra with pip install 'crmcli[encrypt]'"
+            ).format(path=path)
         )
     return key
 
@@ -258,7 +265,9 @@ def connect_cipher(target: str, key: str, *, uri: bool, timeout: float) -> Ciphe
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError:
         conn.close()
-        raise InvalidInput(f"wrong key for {_shown(target)} (or the file is damaged)") from None
+        raise InvalidInput(
+            _("wrong key for {value} (or the file is damaged)").format(value=_shown(target))
+        ) from None
     return conn
 
 
@@ -324,7 +333,7 @@ def copy_as(path: Path, key: str | None, dest: Path, dest_key: str | None) -> No
     """Copy the database file at `path` (opened with `key`, None for plain) into the new
     file `dest`, encrypted with `dest_key` (None: plain); `dest` is made 0600."""
     if not available():
-        raise InvalidInput("encryption needs the extra: pip install 'crmcli[encrypt]'")
+        raise InvalidInput(_("encryption needs the extra: pip install 'crmcli[encrypt]'"))
     create_private_file(dest)
     source = open_as(path, key, readonly=True)
     try:

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import TextIO
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -129,14 +130,22 @@ def place(temp: Path, path: Path, seen: os.stat_result | None) -> None:
             now = None  # removed meanwhile: put the new file there as a new one
         if now is not None:
             if _identity(now) != _identity(seen) or not stat.S_ISREG(now.st_mode):
-                raise InvalidInput(f"{path} changed while crm was writing it; {nothing}")
+                raise InvalidInput(
+                    _("{path} changed while crm was writing it; {nothing}").format(
+                        path=path, nothing=nothing
+                    )
+                )
             # What remains: a file put at `path` between this look and the rename (a few
             # system calls) is replaced. POSIX has no rename that replaces only a given file.
             os.replace(temp, path)
             _fsync_folder(path.parent)
             return
     if not link_new(temp, path):
-        raise InvalidInput(f"{path} appeared while crm was writing it; {nothing}")
+        raise InvalidInput(
+            _("{path} appeared while crm was writing it; {nothing}").format(
+                path=path, nothing=nothing
+            )
+        )
     _fsync_folder(path.parent)
 
 
@@ -197,7 +206,11 @@ def _read_head(path: Path) -> bytes:
         with open(path, "rb") as handle:
             return handle.read(_HEAD_BYTES)
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path} to check it: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            _("cannot read {path} to check it: {value}").format(
+                path=path, value=exc.strerror or exc
+            )
+        ) from None
 
 
 def check_output(
@@ -209,7 +222,9 @@ def check_output(
     command reads (an import's input), never written over either. Returns what is at
     `path` (for `place`): None when nothing is. Raises InvalidInput."""
     if reading is not None and _same_file(path, reading.expanduser()):
-        raise InvalidInput(f"{path} is the file crm is reading; give another file name")
+        raise InvalidInput(
+            _("{path} is the file crm is reading; give another file name").format(path=path)
+        )
     place = f"{path} is the database crm is using"
     for suffix in ("", *COMPANIONS):
         companion = database.with_name(database.name + suffix)
@@ -217,36 +232,54 @@ def check_output(
             path.name == companion.name and _same_file(path.parent, database.parent)
         ):
             what = place if not suffix else f"{path} is the {suffix} file of the database in use"
-            raise InvalidInput(f"{what}; crm never writes over it: give another file name")
+            raise InvalidInput(
+                _("{what}; crm never writes over it: give another file name").format(what=what)
+            )
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         if not path.parent.is_dir():
-            raise InvalidInput(f"no such directory: {path.parent}") from None
+            raise InvalidInput(
+                _("no such directory: {parent}").format(parent=path.parent)
+            ) from None
         return None
     except OSError as exc:
-        raise InvalidInput(f"cannot check {path}: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            _("cannot check {path}: {value}").format(path=path, value=exc.strerror or exc)
+        ) from None
     if stat.S_ISDIR(info.st_mode):
-        raise InvalidInput(f"{path} is a directory; give a file name")
+        raise InvalidInput(_("{path} is a directory; give a file name").format(path=path))
     if stat.S_ISLNK(info.st_mode):
-        raise InvalidInput(f"{path} is a symbolic link; give the name of a new or plain file")
+        raise InvalidInput(
+            _("{path} is a symbolic link; give the name of a new or plain file").format(path=path)
+        )
     if not stat.S_ISREG(info.st_mode):
-        raise InvalidInput(f"{path} is a FIFO, device or socket; give another file name")
+        raise InvalidInput(
+            _("{path} is a FIFO, device or socket; give another file name").format(path=path)
+        )
     head = _read_head(path)
     never = "crm never writes over one: give another file name"
     if head[:16] == SQLITE_HEADER:
-        raise InvalidInput(f"{path} is an SQLite database (a crm database or backup?); {never}")
+        raise InvalidInput(
+            _("{path} is an SQLite database (a crm database or backup?); {never}").format(
+                path=path, never=never
+            )
+        )
     if info.st_size and info.st_size % 512 == 0 and not _is_text(head[:16]):
-        raise InvalidInput(f"{path} looks like an encrypted database; {never}")
+        raise InvalidInput(
+            _("{path} looks like an encrypted database; {never}").format(path=path, never=never)
+        )
     if force is None:
-        raise InvalidInput(f"{path} already exists; give a new file name")
+        raise InvalidInput(_("{path} already exists; give a new file name").format(path=path))
     if not _written_by_crm(info, head):
         raise InvalidInput(
-            f"{path} exists and is not a file crm wrote; give a new file name "
-            "(--force replaces only crm's own exports)"
+            _(
+                "{path} exists and is not a file crm wrote; give a new file name "
+                "(--force replaces only crm's own exports)"
+            ).format(path=path)
         )
     if not force:
-        raise InvalidInput(f"{path} already exists; add --force to replace it")
+        raise InvalidInput(_("{path} already exists; add --force to replace it").format(path=path))
     return info
 
 

@@ -47,6 +47,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crmcli.core.errors import InvalidInput, StorageError
+from crmcli.core.i18n import _
 from crmcli.store.files import BUSY_TIMEOUT_MS, COMPANIONS, SQLITE_HEADER
 
 _POLL_SECONDS = 0.02
@@ -89,7 +90,11 @@ def check_path(path: Path) -> None:
         return
     for test, kind in _KINDS:
         if test(mode):
-            raise InvalidInput(f"{path} is {kind}, not a database file; give a file with --db")
+            raise InvalidInput(
+                _("{path} is {kind}, not a database file; give a file with --db").format(
+                    path=path, kind=kind
+                )
+            )
 
 
 def _user(uid: int) -> str:
@@ -195,7 +200,7 @@ def check_owned(path: Path) -> None:
     folder = open_folder(path)
     if folder is not None:
         why, fix = folder
-        raise InvalidInput(f"{why}, so crm does not use it there; {fix}")
+        raise InvalidInput(_("{why}, so crm does not use it there; {fix}").format(why=why, fix=fix))
 
 
 def tighten(path: Path, *, opened: bool = False) -> None:
@@ -323,7 +328,9 @@ def exclusive(path: Path) -> Iterator[None]:
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     while True:
         if _identity(path) in _LOCKS:
-            raise StorageError(f"{path} is still open in this process; nothing was changed")
+            raise StorageError(
+                _("{path} is still open in this process; nothing was changed").format(path=path)
+            )
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

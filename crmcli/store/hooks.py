@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
+from crmcli.core.i18n import _
 
 HOOKS = ("on-add", "on-modify", "on-delete")
 TRUST_FILE = "trusted-hooks.json"
@@ -272,7 +273,9 @@ def _read_trust() -> dict[str, dict[str, Any]]:
         if not isinstance(databases, dict):
             raise TypeError
     except (ValueError, AttributeError, TypeError) as exc:
-        raise StorageError(f"cannot read {path} ({type(exc).__name__}); remove it") from exc
+        raise StorageError(
+            _("cannot read {path} ({name}); remove it").format(path=path, name=type(exc).__name__)
+        ) from exc
     return databases
 
 
@@ -322,12 +325,16 @@ def trust(db_path: Path) -> Trusted:
     folder = beside_folder(db_path)
     if not folder.is_dir() and not folder.is_symlink():
         raise NotFound(
-            f"no hooks folder at {folder} to trust; hooks in {config_folder(db_path)} "
-            "(crm hooks path) run without it"
+            _(
+                "no hooks folder at {folder} to trust; hooks in {value} (crm hooks path) "
+                "run without it"
+            ).format(folder=folder, value=config_folder(db_path))
         )
     names = _hook_names(folder)
     if not names:
-        raise InvalidInput(f"no executable on-add, on-modify or on-delete in {folder}")
+        raise InvalidInput(
+            _("no executable on-add, on-modify or on-delete in {folder}").format(folder=folder)
+        )
     try:
         with ExitStack() as stack:
             dir_fd = stack.enter_context(_open_folder(folder, "the folder"))
@@ -335,11 +342,15 @@ def trust(db_path: Path) -> Trusted:
             digests = {name: _digest(fd, name) for name, fd in fds.items()}
             info = os.fstat(dir_fd)
     except _Unsafe as exc:
-        raise InvalidInput(f"not trusting {folder}: {exc}") from exc
+        raise InvalidInput(
+            _("not trusting {folder}: {exc}").format(folder=folder, exc=exc)
+        ) from exc
     try:
         file = database.stat()
     except OSError as exc:
-        raise NotFound(f"no database at {database}; trust its hooks once it exists") from exc
+        raise NotFound(
+            _("no database at {database}; trust its hooks once it exists").format(database=database)
+        ) from exc
     records = _read_trust()
     records[str(database)] = {
         "device": file.st_dev,
@@ -380,7 +391,9 @@ def _write_trust(records: dict[str, dict[str, Any]]) -> None:
             os.fsync(out.fileno())
         os.replace(out.name, path)
     except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
+        raise StorageError(
+            _("cannot write {path}: {strerror}").format(path=path, strerror=exc.strerror)
+        ) from exc
 
 
 # --- running them ----------------------------------------------------------------------------

@@ -27,6 +27,8 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
+from crmcli.core.i18n import Said
+from crmcli.core.text import plural
 from crmcli.reports.models import lifecycle
 
 
@@ -47,24 +49,31 @@ def rhythm_stage(silence: int, gap: float, rules: Rules) -> str:
 
 
 def _days(n: float) -> str:
-    n = round(n)
-    return f"{n} day" if n == 1 else f"{n} days"
+    return plural(round(n), "day")
 
 
 def reason(purchases: int, first: date, last: date, as_of: date, gap: float, rules: Rules) -> str:
-    """Why, for a person: `buys about every 34 days; silent for 96`. `purchases` is the
-    number of purchase days, `first` and `last` the first and last of them."""
+    """Why, for a person: `buys about every 34 days; silent for 96` (a Said: English in
+    JSON, the run's language in a table). `purchases` is the number of purchase days,
+    `first` and `last` the first and last of them."""
     silence = (as_of - last).days
     if purchases - 1 >= rules.rhythm.min_gaps:
-        return f"buys about every {_days(gap)}; silent for {silence}"
-    assumed = f"no rhythm yet, {_days(gap)} assumed"
+        return Said("buys about every {gap}; silent for {silence}", gap=_days(gap), silence=silence)
+    assumed = Said("no rhythm yet, {gap} assumed", gap=_days(gap))
     if purchases == 1:
-        return f"bought once, {_days(silence)} ago ({assumed})"
-    apart = (last - first).days
-    times = "twice" if purchases == 2 else f"on {purchases} days"
-    return f"bought {times}, {_days(apart)} apart; silent for {silence} ({assumed})"
+        return Said("bought once, {days} ago ({assumed})", days=_days(silence), assumed=assumed)
+    apart = _days((last - first).days)
+    if purchases == 2:
+        return Said(
+            "bought twice, {apart} apart; silent for {silence} ({assumed})",
+            apart=apart, silence=silence, assumed=assumed,
+        )  # fmt: skip
+    return Said(
+        "bought on {count} days, {apart} apart; silent for {silence} ({assumed})",
+        count=purchases, apart=apart, silence=silence, assumed=assumed,
+    )  # fmt: skip
 
 
 def model_reason(p_alive: float) -> str:
     """The model's part of the reason: `model: 23% chance they still buy`."""
-    return f"model: {round(100 * p_alive)}% chance they still buy"
+    return Said("model: {percent}% chance they still buy", percent=round(100 * p_alive))

@@ -1,0 +1,108 @@
+"""The language crm speaks to people: which one a run uses, and `_()` to say a string in it.
+
+Every string a person reads (help, table headers on a terminal, card labels, report titles,
+confirmations, errors) is an English msgid looked up in a gettext catalog,
+`crmcli/locale/LANG/LC_MESSAGES/crm.mo`. English is the catalog-less default: `_()` then
+returns its argument and the gettext module is never imported, so English start-up pays
+nothing. Machine formats (JSON, CSV and TSV keys and values, exit codes) never go through
+`_()`.
+
+A run's language, first found wins (docs/config.md#language):
+1. `--lang en|zh`, read from the command line before anything is printed;
+2. the `language` setting of the database, applied when a command opens it (help and
+   usage errors, which are printed before it is opened, follow 3. and 4.);
+3. the locale: the first of LC_ALL, LC_MESSAGES, LANG that is set; a value starting
+   with `zh` (zh_CN, zh_SG, zh_Hans, and for now zh_TW and zh_HK too) is Chinese;
+4. English.
+
+The catalog in use is a context variable, set for one run by the error boundary and reset
+at its end, so runs in one process (tests) do not leak their language into each other.
+Strings kept in module-level tables are marked with `N_()` (for extraction) and passed to
+`_()` where they are shown, since the language is known only once a run starts.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar, Token
+from typing import Any
+
+LANGUAGES = ("en", "zh")
+DOMAIN = "crm"
+
+# The run's language and its catalog; None for English, which needs none.
+_catalog: ContextVar[tuple[str, Any] | None] = ContextVar("crm_catalog", default=None)
+
+
+def _(message: str) -> str:
+    """`message` (an English msgid) in the run's language."""
+    speaking = _catalog.get()
+    return message if speaking is None else speaking[1].gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalog without translating it yet (a module-level table)."""
+    return message
+
+
+def from_locale(environ: Any = os.environ) -> str:
+    """The language the locale asks for: `zh` when the first of LC_ALL, LC_MESSAGES and
+    LANG that is set starts with `zh`, else `en`."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def clean(value: str) -> str | None:
+    """A language as `--lang` or the setting may spell it (`zh`, `ZH`, `zh_CN`, `zh-Hans`,
+    `en_US`) as one of LANGUAGES, or None when it is none of them."""
+    base = value.strip().replace("-", "_").split("_", 1)[0].casefold()
+    return base if base in LANGUAGES else None
+
+
+def current() -> str:
+    """The run's language."""
+    speaking = _catalog.get()
+    return "en" if speaking is None else speaking[0]
+
+
+def use(language: str) -> Token[tuple[str, Any] | None]:
+    """Speak `language` (one of LANGUAGES) from now on; returns the token that `reset`
+    takes to go back."""
+    if language == "en":
+        return _catalog.set(None)
+    import gettext
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "locale"
+    catalog = gettext.translation(DOMAIN, folder, languages=[language], fallback=True)
+    return _catalog.set((language, catalog))
+
+
+def reset(token: Token[tuple[str, Any] | None]) -> None:
+    """Go back to the language before the `use` that gave `token`."""
+    _catalog.reset(token)
+
+
+class Said(str):
+    """Prose kept in data (a reminder's reason, a report's note): its value is the English
+    text, so JSON, CSV and TSV read the same in every language, and `said()` is the text in
+    the run's language, which tables for people show (crmcli/cli/cells.py `cell`).
+    `template` is the msgid; a parameter may be a Said itself."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> Said:
+        said = super().__new__(cls, template.format(**params))
+        said.template, said.params = template, params
+        return said
+
+    def said(self) -> str:
+        """The text in the run's language."""
+        if _catalog.get() is None:
+            return str(self)
+        params = {k: v.said() if isinstance(v, Said) else v for k, v in self.params.items()}
+        return _(self.template).format(**params)

@@ -1,0 +1,201 @@
+"""crm in Chinese (docs/config.md#language): which language a run speaks, the catalog that
+holds every string a person reads, and that machine formats never change with it.
+
+The catalog is crmcli/locale/zh/LC_MESSAGES/crm.po (compiled to crm.mo beside it), made
+from crmcli/locale/crm.pot by `python -m tests.catalog`. Every msgid has a Chinese msgstr,
+except those in UNTRANSLATED (tests/data/zh_untranslated.json): a new string without one
+fails here, and so does a listed one that is translated now, so the list only shrinks.
+"""
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from tests import catalog
+from tests.conftest import crm, fails, filled_once, ok
+from tests.test_terminal import on_terminal
+
+PO = catalog.LOCALE / "zh" / "LC_MESSAGES" / "crm.po"
+MO = PO.with_suffix(".mo")
+UNTRANSLATED_FILE = Path(__file__).parent / "data" / "zh_untranslated.json"
+UNTRANSLATED: set[str] = set(json.loads(UNTRANSLATED_FILE.read_text(encoding="utf-8")))
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _po(path: Path = PO):
+    with open(path, "rb") as file:
+        return read_po(file)
+
+
+def _demo() -> None:
+    ok("demo", "--db", os.environ["CRM_DB"], "--customers", "40")
+
+
+@pytest.fixture
+def demo(db_path):
+    filled_once(db_path, _demo)
+    return db_path
+
+
+def _demo_jsons() -> list[str]:
+    return catalog.demo_jsons()
+
+
+def test_the_catalog_holds_every_string_a_person_reads(db_path):
+    """The .pot and the .po hold exactly the msgids of the code, the help and the headers:
+    a string added without rerunning `python -m tests.catalog` fails here."""
+    wanted = catalog.msgids(filled_once(db_path, _demo_jsons))
+    template = {m.id for m in _po(catalog.POT) if m.id}
+    translations = {m.id for m in _po() if m.id}
+    assert sorted(wanted - template) == [], "run: python -m tests.catalog"
+    assert sorted(template - wanted) == [], "run: python -m tests.catalog"
+    assert translations == template
+
+
+def test_every_string_has_a_chinese_translation_or_is_listed_as_untranslated():
+    untranslated = {m.id for m in _po() if m.id and not m.string}
+    assert sorted(untranslated - UNTRANSLATED) == [], "translate these in crm.po"
+    assert sorted(UNTRANSLATED - untranslated) == [], (
+        f"translated now: take out of {UNTRANSLATED_FILE.name}"
+    )
+
+
+def test_a_translation_names_the_same_placeholders_as_its_english():
+    """`_("... {name}").format(name=...)` must not fail (or lose a value) in Chinese."""
+    fields = re.compile(r"\{[^{}]*\}")
+    wrong = [
+        m.id
+        for m in _po()
+        if m.id and m.string and sorted(fields.findall(m.id)) != sorted(fields.findall(m.string))
+    ]
+    assert wrong == []
+
+
+def test_the_compiled_catalog_is_the_po_compiled():
+    compiled = io.BytesIO()
+    write_mo(compiled, _po())
+    assert MO.read_bytes() == compiled.getvalue(), "run: pybabel compile -D crm -d crmcli/locale"
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "chinese"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, (), True),
+        ({"LANG": "zh_SG.UTF-8"}, (), True),
+        ({"LANG": "en_US.UTF-8"}, (), False),
+        ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_CN.UTF-8"}, (), True),
+        ({"LANG": "zh_CN.UTF-8", "LC_ALL": "C.UTF-8"}, (), False),  # LC_ALL wins
+        ({"LANG": "zh_CN.UTF-8"}, ("--lang", "en"), False),
+        ({"LANG": "en_US.UTF-8"}, ("--lang", "zh"), True),
+        ({"LANG": "C.UTF-8"}, ("--lang=zh",), True),
+    ],
+)
+def test_the_language_comes_from_the_option_else_the_locale(
+    monkeypatch, db_path, env, args, chinese
+):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out = ok(*args, "--help")
+    assert ("显示一个客户的档案卡片" in out) is chinese, out  # crm show's summary
+
+
+def test_the_setting_speaks_chinese_and_the_option_still_wins(db_path):
+    ok("add", "Anna")
+    assert "crm: " in fails(3, "show", "nobody")
+    ok("config", "set", "language", "zh")
+    assert CHINESE.search(fails(3, "show", "nobody"))
+    assert not CHINESE.search(fails(3, "--lang", "en", "show", "nobody"))
+    ok("config", "set", "language", "EN_us")
+    assert ok("config", "get", "language") == "en\n"
+
+
+def test_an_unknown_language_is_refused(db_path):
+    assert fails(2, "--lang", "fr", "list").startswith("crm: ")
+    stderr = fails(2, "config", "set", "language", "fr", db=db_path)
+    assert stderr == "crm: unknown language 'fr'; languages are: en, zh\n"
+
+
+def test_an_error_in_chinese_keeps_its_exit_code_and_one_line(demo, monkeypatch):
+    english = fails(3, "show", "nobody")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    chinese = fails(3, "show", "nobody")
+    assert CHINESE.search(chinese) and chinese.count("\n") == english.count("\n") == 1
+
+
+ALL = ("json", "csv", "tsv")
+
+
+@pytest.mark.parametrize(
+    ("command", "formats"),
+    [
+        ("today", ALL),
+        ("list --limit 5", ALL),
+        ("show 1", ("json",)),
+        ("remind --within 30d", ("json",)),
+        ("dashboard", ("json",)),
+        ("report rfm", ALL),
+        ("task list --all", ALL),
+        ("care --within 12m", ALL),
+    ],
+)
+def test_machine_formats_are_the_same_in_every_language(demo, monkeypatch, command, formats):
+    for fmt in formats:
+        english = crm(*command.split(), "--format", fmt)
+        assert english.exit_code == 0 and english.stdout, (fmt, english.stderr)
+        monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+        chinese = crm(*command.split(), "--format", fmt)
+        monkeypatch.setenv("LANG", "C.UTF-8")
+        assert (chinese.exit_code, chinese.stdout) == (english.exit_code, english.stdout), fmt
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("today",), "客户"),
+        (("list", "--limit", "5"), "姓名"),
+        (("show", "1"), "电话"),
+        (("--lang", "zh", "remind", "--within", "30d"), "客户"),
+    ],
+    ids=lambda a: " ".join(a) if isinstance(a, tuple) else a,
+)
+def test_a_terminal_shows_chinese_headers_and_labels(demo, args, expected):
+    code, lines = on_terminal(*args, columns=120, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 0, lines
+    assert expected in "\n".join(lines), lines
+
+
+def test_english_never_reads_a_catalog(db_path, monkeypatch):
+    """English is the catalog-less default: its runs cost nothing more than before."""
+    import gettext
+
+    opened = []
+    real = gettext.translation
+    monkeypatch.setattr(gettext, "translation", lambda *a, **k: opened.append(a) or real(*a, **k))
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    ok("list")
+    ok("--help")
+    assert opened == []
+    ok("--lang", "zh", "list")
+    assert opened
+
+
+def test_calendar_summaries_and_the_dashboard_speak_chinese(demo):
+    english = ok("remind", "--format", "ics", "--within", "30d")
+    chinese = ok("--lang", "zh", "remind", "--format", "ics", "--within", "30d")
+    summaries = [line for line in chinese.splitlines() if line.startswith("SUMMARY:")]
+    assert summaries and any(CHINESE.search(line) for line in summaries)
+    assert "SUMMARY:联系" in chinese and "SUMMARY:Contact " in english
+    assert ok("--lang", "zh", "dashboard").startswith("截至 2026-11-22 的总览")
+
+
+def test_help_of_a_command_and_its_options_in_chinese(db_path):
+    out = ok("--lang", "zh", "add", "--help")
+    assert "新增客户，并输出新客户的编号。" in out and "客户姓名。" in out
+    assert "示例：crm add" in out
+    assert "Add a customer and print the new id." in ok("--lang", "en", "add", "--help")
