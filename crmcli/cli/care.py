@@ -175,8 +175,9 @@ def festival_add(
         festival = care.add_festival(conn, name, on=on, lunar=lunar)
     day = festivals.next_on(festival, today)
     output(ctx, quiet=quiet).done(
-        f"Added festival {festival.name}: {festivals.describe(festival)} "
-        f"(next {dates.show_day(day)})",
+        _("Added festival {name}: {when} (next {day})").format(
+            name=festival.name, when=festivals.describe(festival), day=dates.show_day(day)
+        ),
         festival.name,
     )
 
@@ -197,11 +198,18 @@ def festival_delete(
 
     with reading(ctx) as conn:
         festival = care.deletable_festival(conn, name)
-    shown = f"festival {festival.name} ({festivals.describe(festival)})"
-    confirm(f"Delete {shown}?", yes, command="care festival delete")
+    when = festivals.describe(festival)
+    confirm(
+        _("Delete festival {name} ({when})?").format(name=festival.name, when=when),
+        yes,
+        command="care festival delete",
+    )
     with writing(ctx) as conn:
         care.delete_festival(conn, name)
-    output(ctx, quiet=quiet).done(f"Deleted {shown}.", festival.name)
+    output(ctx, quiet=quiet).done(
+        _("Deleted festival {name} ({when}).").format(name=festival.name, when=when),
+        festival.name,
+    )
 
 
 @rule_app.command("add")
@@ -267,7 +275,9 @@ def rule_delete(
     """
     from crmcli.records import care
 
-    confirm(f"Delete care rule {rule_id}?", yes, command="care rule delete")
+    confirm(
+        _("Delete care rule {rule_id}?").format(rule_id=rule_id), yes, command="care rule delete"
+    )
     with writing(ctx) as conn:
         record = care.delete_rule(conn, rule_id)
     output(ctx, quiet=quiet).done(

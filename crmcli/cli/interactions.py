@@ -239,21 +239,33 @@ def delete_interaction(
         return
     with reading(ctx) as conn:
         shown = {
-            r["id"]: f"interaction {r['id']}: {r['kind']} with {r['customer_name']} "
-            f"(#{r['customer_id']}) at {r['occurred_at']}: {clip(r['text'])}"
+            r["id"]: _(
+                "interaction {id}: {kind} with {customer_name} (#{customer_id}) at {at}: {text}"
+            ).format(
+                id=r["id"],
+                kind=r["kind"],
+                customer_name=r["customer_name"],
+                customer_id=r["customer_id"],
+                at=r["occurred_at"],
+                text=clip(r["text"]),
+            )
             for r in (interactions.get_interaction(conn, i) for i in wanted)
         }
     confirm(
-        f"Delete {shown[wanted[0]]}?"
+        _("Delete {what}?").format(what=shown[wanted[0]])
         if len(wanted) == 1
-        else f"Delete {len(wanted)} interactions ({', '.join(map(str, wanted))})?",
+        else _("Delete {count} interactions ({ids})?").format(
+            count=len(wanted), ids=", ".join(map(str, wanted))
+        ),
         yes,
         command="interaction delete",
     )
     with writing(ctx) as conn:
         for interaction_id in wanted:
             interactions.delete_interaction(conn, interaction_id)
-    output(ctx, quiet=quiet).done("\n".join(f"Deleted {shown[i]}" for i in wanted), *wanted)
+    output(ctx, quiet=quiet).done(
+        "\n".join(_("Deleted {what}").format(what=shown[i]) for i in wanted), *wanted
+    )
 
 
 def _contact_rows(conn: Any, customer_id: int) -> list[dict[str, Any]]:

@@ -153,7 +153,10 @@ def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -
         return
     if not is_terminal(sys.stdin):
         raise InvalidInput(
-            refusal or f"{command} asks for confirmation; add --yes to run it from a script"
+            refusal
+            or _("{command} asks for confirmation; add --yes to run it from a script").format(
+                command=command
+            )
         )
     # Asked on stderr and read from stdin by hand: click's confirm writes a space to stdout
     # (`crm add -q` answered there printed " 2") and calls end of input "aborted".

@@ -128,10 +128,20 @@ def product_delete(
     with reading(ctx) as conn:
         product_id = products.resolve_product(conn, ref)
         found = products.get_product(conn, product_id)
-    confirm(f"Delete product {product_id}: {found['name']}?", yes, command="product delete")
+    confirm(
+        _("Delete product {product_id}: {name}?").format(product_id=product_id, name=found["name"]),
+        yes,
+        command="product delete",
+    )
     with writing(ctx) as conn:
         record, linked = products.delete_product(conn, product_id)
-    kept = f"; {linked} purchase{'s' if linked != 1 else ''} kept, unlinked" if linked else ""
+    kept = (
+        ""
+        if not linked
+        else _("; 1 purchase kept, unlinked")
+        if linked == 1
+        else _("; {count} purchases kept, unlinked").format(count=linked)
+    )
     output(ctx, quiet=quiet).done(
         _("Deleted product {id}: {name}{kept}").format(
             id=record["id"], name=record["name"], kept=kept

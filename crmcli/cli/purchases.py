@@ -301,10 +301,16 @@ def purchase_delete(
     with reading(ctx) as conn:
         found = [purchases.get_purchase(conn, i) for i in dict.fromkeys(wanted)]
     confirm(
-        f"Delete purchase {found[0]['id']} of #{found[0]['customer_id']} "
-        f"{found[0]['customer_name']}: {_describe(found[0])}?"
+        _("Delete purchase {id} of #{customer_id} {customer_name}: {what}?").format(
+            id=found[0]["id"],
+            customer_id=found[0]["customer_id"],
+            customer_name=found[0]["customer_name"],
+            what=_describe(found[0]),
+        )
         if len(found) == 1
-        else f"Delete {len(found)} purchase lines ({', '.join(str(r['id']) for r in found)})?",
+        else _("Delete {count} purchase lines ({ids})?").format(
+            count=len(found), ids=", ".join(str(r["id"]) for r in found)
+        ),
         yes,
         command="purchase delete",
     )

@@ -83,7 +83,7 @@ def segment_delete(
     """
     from crmcli.records import segments
 
-    confirm(f"Delete segment {name}?", yes, command="segment delete")
+    confirm(_("Delete segment {name}?").format(name=name), yes, command="segment delete")
     with writing(ctx) as conn:
         shown = segments.delete_segment(conn, name)
     output(ctx, quiet=quiet).done(_("Deleted segment {shown}.").format(shown=shown))
@@ -144,7 +144,7 @@ def rule_delete(
     """
     from crmcli.records import segments
 
-    confirm(f"Delete rule {rule_id}?", yes, command="rule delete")
+    confirm(_("Delete rule {rule_id}?").format(rule_id=rule_id), yes, command="rule delete")
     with writing(ctx) as conn:
         gone = segments.delete_rule(conn, rule_id)
     output(ctx, quiet=quiet).done(

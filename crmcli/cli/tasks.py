@@ -255,18 +255,29 @@ def delete(
         for task_id in task_ids[1:]:  # a missing one: exit 3 before asking
             tasks.get_task(conn, task_id, today=clock.today())
     confirm(
-        f"Delete task {first['id']} for {first['customer_name']} (#{first['customer_id']}): "
-        f"{clip(first['text'])}?"
+        _("Delete task {id} for {customer_name} (#{customer_id}): {text}?").format(
+            id=first["id"],
+            customer_name=first["customer_name"],
+            customer_id=first["customer_id"],
+            text=clip(first["text"]),
+        )
         if len(task_ids) == 1
-        else f"Delete {len(task_ids)} tasks ({', '.join(map(str, task_ids))})?",
+        else _("Delete {count} tasks ({ids})?").format(
+            count=len(task_ids), ids=", ".join(map(str, task_ids))
+        ),
         yes,
         command="task delete",
     )
     with writing(ctx) as conn:
         gone = [tasks.delete_task(conn, task_id, today=clock.today()) for task_id in task_ids]
     lines = [
-        f"Deleted task {t['id']} for {t['customer_name']} (#{t['customer_id']}), "
-        f"due {t['due_on']}: {t['text']}"
+        _("Deleted task {id} for {customer_name} (#{customer_id}), due {due_on}: {text}").format(
+            id=t["id"],
+            customer_name=t["customer_name"],
+            customer_id=t["customer_id"],
+            due_on=t["due_on"],
+            text=t["text"],
+        )
         for t in gone
     ]
     output(ctx, quiet=quiet).done("\n".join(lines), *task_ids)

@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 # How a festival's day is found: machine values, as JSON gives them (`calendar`).
 GREGORIAN = "gregorian"
@@ -114,7 +115,10 @@ def month_day(text: str, calendar: str, option: str) -> tuple[int, int]:
 def describe(festival: Festival) -> str:
     """When a user's own festival comes back: `every year on 12-25`, `... on lunar 08-15`."""
     month, day = festival.month_day or (0, 0)
-    return f"every year on {'lunar ' if festival.calendar == LUNAR else ''}{month:02d}-{day:02d}"
+    on = f"{month:02d}-{day:02d}"
+    if festival.calendar == LUNAR:
+        return _("every year on lunar {day}").format(day=on)
+    return _("every year on {day}").format(day=on)
 
 
 @lru_cache(maxsize=1024)

@@ -93,7 +93,9 @@ def find_festival(conn: sqlite3.Connection, text: str) -> Festival:
         return festivals.find(text, all_festivals(conn))
     except InvalidInput as exc:
         raise InvalidInput(
-            f"{exc.message}; add one of your own with crm care festival add NAME --date MM-DD"
+            _("{message}; add one of your own with crm care festival add NAME --date MM-DD").format(
+                message=exc.message
+            )
         ) from None
 
 
@@ -111,23 +113,31 @@ def add_festival(
     (lunar `MM-DD`); returns it. Raises InvalidInput for a bad or missing day, an empty
     name, or a name another festival (built-in or own) answers to."""
     if (on is None) == (lunar is None):
-        raise InvalidInput("give the festival's day with --date MM-DD or --lunar MM-DD (one)")
+        raise InvalidInput(_("give the festival's day with --date MM-DD or --lunar MM-DD (one)"))
     calendar = festivals.GREGORIAN if lunar is None else festivals.LUNAR
     option = "--date" if lunar is None else "--lunar"
     month, day = festivals.month_day(on or lunar or "", calendar, option)
     clean = validate.text("festival name", name)
     if validate.fold(clean) in RESERVED:
-        raise InvalidInput(f"{clean!r} names every festival in a care rule; choose another name")
+        raise InvalidInput(
+            _("{name!r} names every festival in a care rule; choose another name").format(
+                name=clean
+            )
+        )
     festival = festivals.custom(clean, calendar, month, day)
     for other in all_festivals(conn):
         if festivals.names(festival) & festivals.names(other):
             if other.is_custom:
                 raise InvalidInput(
-                    f"festival {other.name} already exists ({festivals.describe(other)})"
+                    _("festival {name} already exists ({when})").format(
+                        name=other.name, when=festivals.describe(other)
+                    )
                 )
             raise InvalidInput(
-                f"{clean} is the built-in festival {festivals.label(other)} ({other.key}); "
-                "give your own festival another name"
+                _(
+                    "{name} is the built-in festival {label} ({key}); "
+                    "give your own festival another name"
+                ).format(name=clean, label=festivals.label(other), key=other.key)
             )
     conn.execute(
         "INSERT INTO custom_festivals (name, name_key, calendar, month, day, created_at) "
@@ -146,24 +156,36 @@ def deletable_festival(conn: sqlite3.Connection, text: str) -> Festival:
         festival = festivals.find(text, every)
     except InvalidInput:
         own = [f.name for f in every if f.is_custom]
-        yours = f"; yours: {', '.join(own)}" if own else "; you have none"
-        raise NotFound(f"no festival of your own named {text.strip()!r}{yours}") from None
+        raise NotFound(
+            _("no festival of your own named {name!r}; yours: {yours}").format(
+                name=text.strip(), yours=", ".join(own)
+            )
+            if own
+            else _("no festival of your own named {name!r}; you have none").format(
+                name=text.strip()
+            )
+        ) from None
     if not festival.is_custom:
         raise InvalidInput(
-            f"{festivals.label(festival)} is built in; only your own festivals can be deleted"
+            _("{label} is built in; only your own festivals can be deleted").format(
+                label=festivals.label(festival)
+            )
         )
     rules = [r[0] for r in conn.execute(
         "SELECT id FROM care_rules WHERE festival = ? ORDER BY id", (festival.key,)
     )]  # fmt: skip
     if len(rules) == 1:
         raise InvalidInput(
-            f"care rule {rules[0]} is for {festival.name}: delete it first "
-            f"(crm care rule delete {rules[0]})"
+            _(
+                "care rule {rule_id} is for {name}: delete it first "
+                "(crm care rule delete {rule_id})"
+            ).format(rule_id=rules[0], name=festival.name)
         )
     if rules:
         raise InvalidInput(
-            f"care rules {', '.join(map(str, rules))} are for {festival.name}: delete them "
-            "first (crm care rule delete ID)"
+            _(
+                "care rules {ids} are for {name}: delete them first (crm care rule delete ID)"
+            ).format(ids=", ".join(map(str, rules)), name=festival.name)
         )
     return festival
 

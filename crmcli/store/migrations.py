@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crmcli.core.errors import StorageError
+from crmcli.core.i18n import _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.store.connection import open_new_file, transaction
 from crmcli.store.files import create_private_file
@@ -663,7 +664,7 @@ def m013_stored_tags_by_id(conn: sqlite3.Connection) -> None:
                 (json.dumps(data, ensure_ascii=False, sort_keys=True), row_id),
             )
     by_fold = {name.casefold(): tag_id for tag_id, name in tags}
-    for key, _ in conn.execute(
+    for key, _value in conn.execute(
         "SELECT key, value FROM settings WHERE key LIKE 'cadence.tag.%'"
     ).fetchall():
         tag_id = by_fold.get(key[len("cadence.tag.") :])
@@ -1009,9 +1010,6 @@ def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) ->
     return dest
 
 
-UPGRADING = "upgrading the database"
-
-
 def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SILENT) -> None:
     """Bring the schema up to SCHEMA_VERSION, one transaction per migration. `progress`
     hears the phases of upgrading an existing file ("upgrading the database: purchase
@@ -1024,7 +1022,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SI
         if path is not None:
             conn.execute("PRAGMA journal_mode = WAL")  # persistent; set once at creation
     elif path is not None:
-        progress.phase(f"{UPGRADING}: a backup copy first")
+        progress.phase(_("upgrading the database: a backup copy first"))
         backup_before_upgrade(conn, path, version)
     for step, fn in enumerate(MIGRATIONS):
         with transaction(conn):
@@ -1034,7 +1032,8 @@ def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SI
                 continue
             if current == 0 and _foreign_tables(conn):
                 raise StorageError(f"{path} is an SQLite file but not a crm database")
-            progress.phase(f"{UPGRADING}: {fn.__name__.partition('_')[2].replace('_', ' ')}")
+            step_name = fn.__name__.partition("_")[2].replace("_", " ")
+            progress.phase(_("upgrading the database: {step}").format(step=step_name))
             fn(conn)
             conn.execute(f"PRAGMA user_version = {step + 1}")
     # After every upgrade, derived parts the steps leave to live code: the history triggers of
@@ -1043,10 +1042,10 @@ def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SI
     from crmcli.store import history, search, summaries
 
     with transaction(conn):
-        progress.phase(f"{UPGRADING}: history triggers")
+        progress.phase(_("upgrading the database: history triggers"))
         history.install_triggers(conn)
     with transaction(conn):
-        progress.phase(f"{UPGRADING}: indexing for search")
+        progress.phase(_("upgrading the database: indexing for search"))
         search.sync(conn)
-        progress.phase(f"{UPGRADING}: computing purchase summaries")
+        progress.phase(_("upgrading the database: computing purchase summaries"))
         summaries.sync(conn)
