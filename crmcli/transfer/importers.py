@@ -1232,27 +1232,79 @@ class PurchaseImporter(Importer):
 
 
 class InteractionImporter(Importer):
+    """Interactions: a new one is checked whole and written with others in one executemany
+    (nothing of it is written before every check passed, so it needs no savepoint); a row
+    of our own export, which may be an interaction already here, goes through `one`."""
+
     kind = "interactions"
+
+    def __init__(self, conn: sqlite3.Connection, mapper: Mapper, options: Options) -> None:
+        from crmcli.records import customers
+
+        super().__init__(conn, mapper, options)
+        self._memo = customers.Memo()  # the same text, kind and time checked once
+        self._batch: list[tuple[Any, ...]] = []
+
+    def row(self, number: int, record: Record) -> None:
+        try:
+            values = gather(self.mapper, record)
+            if "id" in values:
+                self.finish()  # the rows before it are in the database first
+                super().row(number, record)
+                return
+            customer_id, prepared = self.checked(values)
+        except (InvalidInput, NotFound) as exc:
+            self.reject(number, record, exc.message)
+            return
+        stamp = clock.timestamp()
+        get = prepared.get
+        self._batch.append((
+            customer_id, get("kind"), get("text"), get("occurred_at") or stamp, get("direction"),
+            get("duration_minutes"), get("channel"), get("outcome"), stamp, stamp,
+        ))  # fmt: skip
+        self.summary.inserted += 1
+        if len(self._batch) >= BATCH:
+            self.finish()
+
+    def finish(self) -> None:
+        """Write the waiting interactions, in file order."""
+        if self._batch:
+            self.conn.executemany(
+                "INSERT INTO interactions (customer_id, kind, text, occurred_at, direction, "
+                "duration_minutes, channel, outcome, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._batch,
+            )
+            self._batch = []
+
+    def checked(self, values: dict[str, list[str]]) -> tuple[int, Any]:
+        """(customer id, checked values) of a row; raises InvalidInput or NotFound."""
+        customer_id = self.customer(values)
+        given = tuple(_one(values, t) for t in _INTERACTION_FIELDS)
+        kind, text = given[0], given[1]
+        if kind is None:
+            raise InvalidInput("no kind: call, email, meeting, visit, message or note")
+        if text is None:
+            raise InvalidInput("no text: say what happened")
+        prepared: dict[str, Any] = {}
+        for target, value in zip(_INTERACTION_FIELDS, given, strict=True):
+            if value is not None:  # each field alone, in prepare's order: its first refusal
+                prepared.update(self._memo(self._prepare, target, value))
+        return customer_id, prepared
+
+    def _prepare(self, target: str, value: str) -> Any:
+        """The checked column values of one field of a row (interactions.prepare checks
+        each field by itself)."""
+        from crmcli.records import interactions
+
+        raw = interactions.InteractionInput(**{_INTERACTION_INPUT[target]: value})
+        return interactions.prepare(raw, now=self.now)
 
     def one(self, record: Record) -> str:
         from crmcli.records import interactions
 
         values = gather(self.mapper, record)
-        customer_id = self.customer(values)
-        raw = interactions.InteractionInput(
-            kind=_one(values, "kind"),
-            text=_one(values, "text"),
-            at=_one(values, "occurred_at"),
-            direction=_one(values, "direction"),
-            duration=_one(values, "duration"),
-            channel=_one(values, "channel"),
-            outcome=_one(values, "outcome"),
-        )
-        if raw.kind is None:
-            raise InvalidInput("no kind: call, email, meeting, visit, message or note")
-        if raw.text is None:
-            raise InvalidInput("no text: say what happened")
-        prepared = interactions.prepare(raw, now=self.now)
+        customer_id, prepared = self.checked(values)
         existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
         if existing is None:
             interactions.log_interaction(self.conn, customer_id, prepared)
@@ -1265,6 +1317,15 @@ class InteractionImporter(Importer):
             self.conn, existing, prepared, customer_id=customer_id
         )
         return "updated" if changed else "unchanged"
+
+
+# A row's targets in the order interactions.prepare checks them, and InteractionInput's
+# name of each.
+_INTERACTION_INPUT = {
+    "kind": "kind", "text": "text", "occurred_at": "at", "direction": "direction",
+    "duration": "duration", "channel": "channel", "outcome": "outcome",
+}  # fmt: skip
+_INTERACTION_FIELDS = tuple(_INTERACTION_INPUT)
 
 
 class TaskImporter(Importer):
@@ -1367,6 +1428,12 @@ def run_import(
         from crmcli.store.search import appending
 
         with bulk_insert(conn, "purchases"), appending(conn, "purchases"):
+            summary = importer.run(records)
+            options.progress.phase("indexing for search")
+    elif kind == "interactions":
+        from crmcli.store.search import appending
+
+        with bulk_insert(conn, "interactions"), appending(conn, "interactions"):
             summary = importer.run(records)
             options.progress.phase("indexing for search")
     elif kind == "customers":
