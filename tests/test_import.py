@@ -1317,3 +1317,19 @@ def test_rows_written_together_keep_the_file_order_and_see_each_other(cn, tmp_pa
     assert [(p["id"], p["name"]) for p in json.loads(ok("list", "--format", "json"))] == [
         (1, "Anna"), (2, "Bob"), (3, "Carl"),
     ]  # fmt: skip
+
+
+def test_a_duplicate_names_the_row_that_added_the_customer_after_a_rejected_row(cn, tmp_path):
+    file = tmp_path / "people.csv"
+    file.write_text(
+        "name,email,stage\n"
+        "Anna,a@example.com,\n"
+        "Bob,b@example.com,nonsense\n"  # refused after its customer was added: rolled back
+        "Carl,c@example.com,\n"  # gets the id Bob had
+        "Dora,c@example.com,\n",
+        encoding="utf-8",
+    )
+    refused = crm("import", "customers", str(file))
+    assert refused.exit_code == 2
+    assert "row 3: unknown stage 'nonsense'" in refused.stderr
+    assert "row 5: Carl of row 4 already has c@example.com" in refused.stderr
