@@ -1427,3 +1427,93 @@ def test_the_docs_list_every_recognised_column_as_the_code_maps_it():
     for kind, aliases in importers.ALIASES.items():
         unlisted = sorted(set(aliases) - listed[kind])
         assert not unlisted, f"{kind} columns the docs do not list: {unlisted}"
+
+
+CUSTOMER_TABLES = (
+    "customers", "customer_phones", "customer_emails", "customer_fields", "customer_relations",
+    "customer_tags", "tags", "stage_changes",
+)  # fmt: skip
+
+
+def _customer_data(path: Path) -> dict[str, list[tuple]]:
+    data = {t: rows(path, f"SELECT * FROM {t} ORDER BY id") for t in CUSTOMER_TABLES}
+    data["search"] = rows(path, "SELECT rowid, * FROM search_customers ORDER BY rowid")
+    return data
+
+
+def test_a_customer_import_that_adds_and_updates_is_undone_as_one(cn, tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text(
+        "external_id,name,phone,email,stage,tags\n"
+        "C-1,Anna,13800138000,a@example.com,lead,vip\n"
+        "C-2,Bob,,b@example.com,,\n",
+        encoding="utf-8",
+    )
+    ok("import", "customers", str(first))
+    before = _customer_data(cn)
+    second = tmp_path / "b.csv"
+    second.write_text(
+        "external_id,name,phone,city,stage,tags,referred_by\n"
+        "C-3,Carl,13700137000,,lead,,\n"  # new, written with the rows around it
+        "C-1,Anna,13900139000,Lyon,customer,new,\n"  # Anna again: a second phone, a move
+        "C-4,Dora,,Rome,,,C-3\n"  # referred by Carl, a row of this file
+        "C-2,Bob,13600136000,,,,C-4\n"  # Bob, referred by Dora, new here
+        "C-5,Eve,13500135000,Oslo,prospect,,\n",
+        encoding="utf-8",
+    )
+    out = crm("import", "customers", str(second))
+    assert "3 inserted, 2 updated" in out.stderr
+    people = by_name()
+    assert [people[n]["id"] for n in ("Carl", "Dora", "Eve")] == [3, 4, 5]  # in file order
+    assert people["Anna"]["phones"] == ["+8613800138000", "+8613900139000"]
+    assert people["Anna"]["stage"] == "customer" and people["Anna"]["tags"] == ["new", "vip"]
+    assert people["Bob"]["referred_by"] == 4 and people["Dora"]["referred_by"] == 3
+    assert people["Eve"]["stage"] == "prospect"
+    assert rows(cn, "SELECT version FROM customers WHERE id = 5") == [(2,)]  # as `crm stage`
+    assert json.loads(ok("search", "13500135000", "--format", "json"))[0]["id"] == 5
+    ok("undo", "--yes")
+    assert _customer_data(cn) == before
+    ok("undo", "--yes")
+    assert all(not found for found in _customer_data(cn).values())
+
+
+def ok_stderr(*args: str) -> str:
+    result = crm(*args)
+    assert result.exit_code == 0, result.stderr
+    return result.stderr
+
+
+def test_rows_written_together_keep_the_file_order_and_see_each_other(cn, tmp_path):
+    file = tmp_path / "people.csv"
+    file.write_text(
+        "name,email,tags\n"
+        "Anna,a@example.com,\n"
+        "Bob,b@example.com,vip\n"  # a tag: imported one at a time
+        "Carl,c@example.com,\n"
+        "Dora,C@example.com,\n",  # Carl's email, who waits to be written
+        encoding="utf-8",
+    )
+    refused = crm("import", "customers", str(file))
+    assert refused.exit_code == 2
+    assert "row 5: Carl of row 4 already has c@example.com" in refused.stderr
+    assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
+    assert "3 inserted" in ok_stderr("import", "customers", str(file), "--skip-invalid")
+    assert [(p["id"], p["name"]) for p in json.loads(ok("list", "--format", "json"))] == [
+        (1, "Anna"), (2, "Bob"), (3, "Carl"),
+    ]  # fmt: skip
+
+
+def test_a_duplicate_names_the_row_that_added_the_customer_after_a_rejected_row(cn, tmp_path):
+    file = tmp_path / "people.csv"
+    file.write_text(
+        "name,email,stage\n"
+        "Anna,a@example.com,\n"
+        "Bob,b@example.com,nonsense\n"  # refused after its customer was added: rolled back
+        "Carl,c@example.com,\n"  # gets the id Bob had
+        "Dora,c@example.com,\n",
+        encoding="utf-8",
+    )
+    refused = crm("import", "customers", str(file))
+    assert refused.exit_code == 2
+    assert "row 3: unknown stage 'nonsense'" in refused.stderr
+    assert "row 5: Carl of row 4 already has c@example.com" in refused.stderr

@@ -122,22 +122,27 @@ def prepare(
     today: date,
     resolve: Any,
     country: str | None = None,
+    memo: Memo | None = None,
 ) -> Changes:
     """Validate `raw` into Changes; `resolve(ref) -> id` resolves customer references.
 
     Phones without +country are read in the customer's own country first: the one `raw`
     sets, else `country` (the stored one, when editing), then `region` (default_region).
-    Raises InvalidInput naming the first bad value; nothing is written.
+    Raises InvalidInput naming the first bad value; nothing is written. An import passes
+    one `memo` for all its rows, so each distinct value is checked once.
     """
     out = Changes()
+    checked = memo or Memo()
     for name, value in raw.values.items():
         if name == "birthday":
-            out.values.update(birthday_values(value, today))
+            out.values.update(checked(birthday_values, value, today))
         elif name == "cadence_days":
-            ideal, maximum = cadence_range(value)
+            ideal, maximum = checked(cadence_range, value)
             out.values.update(cadence_days=ideal, cadence_max_days=maximum)
+        elif name == "referred_by":  # a reference: read the database every time
+            out.values[name] = resolve(value)
         else:
-            out.values[name] = _clean_scalar(name, value, today=today, resolve=resolve)
+            out.values[name] = checked(_clean_scalar, name, value, today=today, resolve=None)
 
     def unset_other(name: str) -> None:
         if name in REQUIRED:
@@ -158,11 +163,12 @@ def prepare(
     home = validate.country_region(country) if raw.phone_inputs() else None  # CLDR: when used
     if home is None and country and raw.phones:
         _no_unplaced_country(country, raw.phones)
-    out.add_phones = _unique(validate.phone(p, region, home=home) for p in raw.phones)
+    out.add_phones = _unique(checked(validate.phone, p, region, home=home) for p in raw.phones)
     out.remove_phones = [_existing_phone(p, region, home) for p in raw.remove_phones]
     if raw.primary_phone:
         out.primary_phone = _existing_phone(raw.primary_phone, region, home)
-    out.add_emails = list({key: (e, key) for e, key in map(validate.email, raw.emails)}.values())
+    emails = (checked(validate.email, e) for e in raw.emails)
+    out.add_emails = list({key: (e, key) for e, key in emails}.values())
     out.remove_emails = [validate.email(e)[1] for e in raw.remove_emails]
     if raw.primary_email:
         out.primary_email = validate.email(raw.primary_email)[1]
@@ -182,6 +188,28 @@ def prepare(
             out.add_related.append((relation, validate.text("related name", who), None))
     out.remove_related = [validate.text("related", r) for r in raw.remove_related]
     return out
+
+
+class Memo:
+    """The results of checks of values, by function and arguments: the checks are pure, so
+    a value met again (a city, a stage, a company in an import of a million customers) is
+    not checked again. Bounded: it starts afresh past LIMIT entries, so memory stays flat
+    when most values are distinct (phones, emails)."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[Any, ...], Any] = {}
+
+    def __call__(self, check: Any, *args: Any, **kwargs: Any) -> Any:
+        key = (check, *args, *kwargs.items())
+        if key in self.seen:
+            return self.seen[key]
+        found = check(*args, **kwargs)  # a refusal (InvalidInput) is not kept: raised again
+        if len(self.seen) >= self.LIMIT:
+            self.seen.clear()
+        self.seen[key] = found
+        return found
 
 
 def _no_unplaced_country(country: str, phones: list[str]) -> None:

@@ -221,8 +221,12 @@ def _owner(table: str, names: list[str], ref: str) -> str:
     return "NULL"
 
 
-def trigger_sql(table: str, cols: list[tuple[str, str]]) -> list[str]:
-    """CREATE TRIGGER statements recording inserts, updates and deletes of `table`."""
+def trigger_sql(
+    table: str, cols: list[tuple[str, str]], *, older_than: int | None = None
+) -> list[str]:
+    """CREATE TRIGGER statements recording inserts, updates and deletes of `table`. With
+    `older_than` (inside `bulk_insert`) inserts are not recorded, and updates and deletes
+    only of the rows whose rowid is at most `older_than` (the rows there before)."""
     names = [n for n, _ in cols]
     quoted = quote_ident(table)
     literal = quote_text(table)
@@ -244,6 +248,10 @@ def trigger_sql(table: str, cols: list[tuple[str, str]]) -> list[str]:
                 f"WHERE {present}; "
             )
         when = "(SELECT changeset_id FROM history_control) IS NOT NULL"
+        if older_than is not None:
+            if op == "insert":
+                continue
+            when += f" AND OLD.rowid <= {int(older_than)}"
         if op == "update":  # a no-op update (same values) is not a change
             changed = " OR ".join(
                 f"OLD.{quote_ident(n)} IS NOT NEW.{quote_ident(n)}" for n in names
@@ -340,40 +348,72 @@ def unrecorded(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 @contextmanager
-def bulk_insert(conn: sqlite3.Connection, table: str) -> Iterator[None]:
-    """Record the rows appended to `table` inside the block as ONE history entry (the range
-    of their ids) instead of one entry per row: for imports of many rows, where per-row
-    triggers cost too much (bench/history_triggers.py). The table's triggers are dropped for
-    the block and recreated before it ends, all inside the caller's transaction (a crash
-    rolls that back too); other tables written in the block are recorded as usual.
-    Only appends to `table` belong inside the block: `crm undo` deletes the id range."""
+def bulk_insert(
+    conn: sqlite3.Connection, *tables: str, parents: tuple[str, ...] = ()
+) -> Iterator[None]:
+    """Record the rows appended to each of `tables` (and `parents`) inside the block as ONE
+    history entry per table (the range of their ids) instead of one entry per row: for
+    imports of many rows, where per-row triggers cost too much (bench/history_triggers.py).
+    Updates and deletes of the rows that were there before the block are recorded as usual
+    (an import that updates the customer it matches), those of the appended rows are not:
+    `crm undo` deletes the range, which undoes them too. The triggers are swapped for the
+    block and restored before it ends, all inside the caller's transaction (a crash rolls
+    that back too); other tables written in the block are recorded as usual.
+
+    Undo goes backwards: it deletes the rows appended to `tables` (the last one's first),
+    then reverts the per-row entries of the block, then deletes the rows appended to
+    `parents`. So a table whose new rows recorded rows may point at (customers, which an
+    updated customer may name as referrer) goes in `parents`, and one whose new rows may
+    repeat a unique value of a row the block deleted (the phones of an updated customer,
+    deleted and inserted again) in `tables`."""
     changeset = current(conn)
     if changeset is None:
         yield
         return
-    quoted = quote_ident(table)
-    before = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {quoted}").fetchone()[0]
-    for op in OPS:
-        conn.execute(f"DROP TRIGGER IF EXISTS {quote_ident(TRIGGER_PREFIX + table + '_' + op)}")
+    before: dict[str, int] = {}
+    entries: dict[str, int | None] = {}
+    for table in (*parents, *tables):
+        quoted = quote_ident(table)
+        before[table] = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {quoted}").fetchone()[0]
+        _drop_triggers(conn, table)
+        for statement in trigger_sql(table, columns(conn, table), older_than=before[table]):
+            conn.execute(statement)
+        entries[table] = _bulk_entry(conn, changeset, table) if table in parents else None
     try:
         yield
     finally:
-        for statement in trigger_sql(table, columns(conn, table)):
-            conn.execute(statement)
-    first, last, count = conn.execute(
-        f"SELECT min(rowid), max(rowid), count(*) FROM {quoted} WHERE rowid > ?",
-        (before,),
-    ).fetchone()
-    if count:
-        conn.execute(
-            "INSERT INTO history (changeset_id, table_name, row_id, customer_id, op, old, new) "
-            "VALUES (?, ?, NULL, NULL, 'bulk_insert', NULL, ?)",
-            (
-                changeset,
-                table,
-                f"'first_id',{int(first)},'last_id',{int(last)},'rows',{int(count)}",
-            ),
-        )
+        for table in before:
+            _drop_triggers(conn, table)
+            for statement in trigger_sql(table, columns(conn, table)):
+                conn.execute(statement)
+    for table in before:
+        first, last, count = conn.execute(
+            f"SELECT min(rowid), max(rowid), count(*) FROM {quote_ident(table)} WHERE rowid > ?",
+            (before[table],),
+        ).fetchone()
+        entry = entries[table] if table in parents else _bulk_entry(conn, changeset, table)
+        if count:
+            conn.execute(
+                "UPDATE history SET new = ? WHERE id = ?",
+                (f"'first_id',{int(first)},'last_id',{int(last)},'rows',{int(count)}", entry),
+            )
+        else:
+            conn.execute("DELETE FROM history WHERE id = ?", (entry,))
+
+
+def _bulk_entry(conn: sqlite3.Connection, changeset: int, table: str) -> int:
+    """A new `bulk_insert` history row of `table`, its range still to be written."""
+    cursor = conn.execute(
+        "INSERT INTO history (changeset_id, table_name, row_id, customer_id, op, old, new) "
+        "VALUES (?, ?, NULL, NULL, 'bulk_insert', NULL, NULL)",
+        (changeset, table),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _drop_triggers(conn: sqlite3.Connection, table: str) -> None:
+    for op in OPS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {quote_ident(TRIGGER_PREFIX + table + '_' + op)}")
 
 
 def mark_not_undoable(conn: sqlite3.Connection) -> None:

@@ -399,10 +399,47 @@ def _write_trust(records: dict[str, dict[str, Any]]) -> None:
 # --- running them ----------------------------------------------------------------------------
 
 
-def _events(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
+def _bulk_customers(
+    conn: sqlite3.Connection, rows: list[dict[str, Any]]
+) -> tuple[set[int], set[int]]:
+    """The customers of the rows a bulk import appended (one history row per table, its id
+    range: crmcli.store.history.bulk_insert): (added, touched). Read after the commit, so
+    the rows are there."""
+    from crmcli.store import history
+
+    spans: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        if row["op"] == "bulk_insert":
+            spans.setdefault(row["id"], {"table": row["table"]})[row["field"]] = row["new"]
+    added: set[int] = set()
+    touched: set[int] = set()
+    for span in spans.values():
+        table, first, last = span["table"], span.get("first_id"), span.get("last_id")
+        if first is None or last is None:
+            continue
+        if table == "customers":
+            column, into = "id", added
+        elif "customer_id" in {name for name, _ in history.columns(conn, table)}:
+            column, into = "customer_id", touched
+        else:
+            continue
+        into.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT {column} FROM {history.quote_ident(table)} "  # noqa: S608
+                "WHERE rowid BETWEEN ? AND ?",
+                (first, last),
+            )
+        )
+    return added, touched
+
+
+def _events(
+    rows: list[dict[str, Any]], bulk: tuple[set[int], set[int]] = (set(), set())
+) -> dict[str, set[int]]:
     """Which hook each changed customer calls: added, deleted (archived or erased), else
-    modified."""
-    added, deleted, touched = set(), set(), set()
+    modified. `bulk`: the customers a bulk import added and touched (_bulk_customers)."""
+    added, deleted, touched = set(bulk[0]), set(), set(bulk[0]) | bulk[1]
     for row in rows:
         customer = row["customer_id"]
         if customer is None:
@@ -429,7 +466,7 @@ def run(db_path: Path, conn: sqlite3.Connection, changeset: int) -> list[str]:
         from crmcli.store.changes import feed
 
         rows = list(feed(conn, 0, changeset=changeset))
-        events = _events(rows)
+        events = _events(rows, _bulk_customers(conn, rows))
         called = [(h, fd) for h, fd in found if events[h.name]]
         problems = []
         reasons: dict[str, list[str]] = {}
@@ -449,7 +486,9 @@ def run(db_path: Path, conn: sqlite3.Connection, changeset: int) -> list[str]:
                 "command": rows[0]["command"],
                 "at": rows[0]["at"],
                 "customer_ids": sorted(customers),
-                "changes": [r for r in rows if r["customer_id"] in customers],
+                "changes": [
+                    r for r in rows if r["customer_id"] in customers or r["op"] == "bulk_insert"
+                ],
             }
             try:
                 done = _execute(hook, fd, json.dumps(payload, ensure_ascii=False))

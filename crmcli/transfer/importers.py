@@ -748,23 +748,185 @@ def _fields_cell(text: str) -> list[str]:
     return [f"{k}={v}" for k, v in data.items() if v not in (None, "")]
 
 
+class Made:
+    """The row of the file that added each customer an import added: two arrays of 8-byte
+    numbers in id order, 16 bytes a customer where a dict took about 100, for imports of a
+    million. Ids only grow, but a rejected row's customer is rolled back and its id given
+    to the next one."""
+
+    def __init__(self) -> None:
+        from array import array
+
+        self.ids, self.rows = array("q"), array("q")
+
+    def add(self, customer_id: int, row: int) -> None:
+        while self.ids and self.ids[-1] >= customer_id:  # a rejected row's, rolled back
+            self.ids.pop()
+            self.rows.pop()
+        self.ids.append(customer_id)
+        self.rows.append(row)
+
+    def get(self, customer_id: int) -> int | None:
+        from bisect import bisect_left
+
+        at = bisect_left(self.ids, customer_id)
+        found = at < len(self.ids) and self.ids[at] == customer_id
+        return self.rows[at] if found else None
+
+
+# Targets of a row `CustomerImporter.batched` leaves to the one-at-a-time path.
+_NOT_BATCHED = frozenset({"id", "created_at", "tags", "related", "fields", "referred_by"})
+# The columns of customers a batched row may set beside name and kind (Changes.values).
+_OTHER_COLUMNS = (
+    "company", "title", "gender", "birthday", "birthday_lunar", "address", "city", "region",
+    "country", "industry", "company_size", "source", "national_id", "notes",
+    "preferred_channel", "preferred_time", "external_id", "cadence_days", "cadence_max_days",
+)  # fmt: skip
+_BATCH_COLUMNS = frozenset({"name", "kind", *_OTHER_COLUMNS})
+# The tables a customer import appends to besides customers and tags (see run_import).
+CUSTOMER_CHILDREN = (
+    "customer_phones", "customer_emails", "customer_fields", "customer_relations",
+    "customer_tags", "stage_changes", "customer_vcards",
+)  # fmt: skip
+
+
 class CustomerImporter(Importer):
     kind = "customers"
 
     def __init__(self, conn: sqlite3.Connection, mapper: Mapper, options: Options) -> None:
+        from crmcli.records import customers
+
         super().__init__(conn, mapper, options)
         self._number = 0  # the row being imported
-        self._made: dict[int, int] = {}  # customer id -> the row that added it
+        self._made = Made()  # customer id -> the row that added it
         # Our own export names a referrer by its id in the file: the customer that row became.
         self._by_file_id: dict[str, int] = {}
         self._waiting: list[tuple[int, int, str]] = []  # (row, customer, referrer's file id)
         # (row, customer, [(relation, name, reference)], from this database)
         self._related: list[tuple[int, int, list[tuple[str, str, str]], bool]] = []
         self._uids: dict[str, int] | None = None  # card UID -> customer here, when needed
+        self._stages: dict[str, str] = {}  # a stage as typed -> as stored
+        self._memo = customers.Memo()  # each distinct value checked once
+        # New customers checked and waiting to be written together (see `batched`), and
+        # the external ids, emails and phones they take.
+        self._batch: list[tuple[int, Record, Any, str | None]] = []
+        self._taking: set[str] = set()
 
     def row(self, number: int, record: Record) -> None:
         self._number = number
-        super().row(number, record)
+        if not self.batched(number, record):
+            self.write_batch()  # the rows before this one are in the database first
+            super().row(number, record)
+
+    def batched(self, number: int, record: Record) -> bool:
+        """Check a row that makes a plain new customer (no match by --key, nothing taken,
+        no tags, fields, referrer or related people) and hold it for `write_batch`, which
+        writes many at once; False for any other row, left to `one` (which also says why a
+        bad row is refused). The checks are `one`'s own, so both take the same rows."""
+        from crmcli.records import config, customers, duplicates
+
+        if VCARD_KEY in record:
+            return False
+        try:
+            values = gather(self.mapper, record)
+            if any(t in _NOT_BATCHED or t.startswith("field:") for t in values):
+                return False
+            row = customer_row(values)
+            if row.tags or row.related or row.raw.fields or "referred_by" in row.raw.values:
+                return False
+            if self._existing(row, values)[0] is not None:
+                return False
+            prepared = customers.prepare(
+                self.conn, row.raw, region=self.options.region, today=self.now.date(),
+                resolve=self._resolve, memo=self._memo,
+            )  # fmt: skip
+            stage = None
+            if row.stage is not None:
+                if row.stage not in self._stages:
+                    self._stages[row.stage] = config.clean_stage(self.conn, row.stage)
+                stage = self._stages[row.stage]
+        except (InvalidInput, NotFound):
+            return False
+        given = prepared.values
+        if not given.get("name") or not set(given) <= _BATCH_COLUMNS:
+            return False
+        # What a waiting row takes: a later row naming it is left to `one`, after the wait.
+        taking = [f"x:{given['external_id']}"] if given.get("external_id") else []
+        taking += [f"e:{key}" for _, key in prepared.add_emails]
+        taking += [f"p:{p}" for p in prepared.add_phones]
+        if any(t in self._taking for t in taking):
+            return False
+        if not self.options.allow_duplicate and duplicates.taken(self.conn, prepared):
+            return False
+        self._taking.update(taking)
+        self._batch.append((number, record, prepared, stage))
+        self.summary.inserted += 1
+        if len(self._batch) >= BATCH:
+            self.write_batch()
+        return True
+
+    def write_batch(self) -> None:
+        """Write the waiting new customers, with their phones, emails and stages, in file
+        order, with the ids they would have had one at a time. Should the database refuse
+        them (it should not: they were checked), each goes through `one` instead."""
+        if not self._batch:
+            return
+        waiting, self._batch = self._batch, []
+        self._taking.clear()
+        try:
+            with savepoint(self.conn, "import_batch"):
+                self._write(waiting)
+        except sqlite3.IntegrityError:
+            self.summary.inserted -= len(waiting)
+            for number, record, _, _ in waiting:
+                self._number = number
+                super().row(number, record)
+
+    def _write(self, waiting: list[tuple[int, Record, Any, str | None]]) -> None:
+        conn, stamp = self.conn, clock.timestamp()
+        moment = clock.now().replace(microsecond=0).isoformat()  # as set_stage dates a stage
+        first = conn.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0), "
+            "coalesce((SELECT max(id) FROM customers), 0)) + 1"
+        ).fetchone()[0]
+        people, phones, emails, stages = [], [], [], []
+        for offset, (number, _, prepared, stage) in enumerate(waiting):
+            customer_id = first + offset
+            given = prepared.values
+            name = given["name"]
+            people.append((
+                customer_id, name, validate.fold(name), given.get("kind") or "person",
+                *(given.get(c) for c in _OTHER_COLUMNS), stage, 2 if stage else 1, stamp, stamp,
+            ))  # fmt: skip
+            phones += [
+                (customer_id, p, validate.phone_kind(p), int(i == 0))
+                for i, p in enumerate(prepared.add_phones)
+            ]
+            emails += [
+                (customer_id, e, key, int(i == 0)) for i, (e, key) in enumerate(prepared.add_emails)
+            ]
+            if stage is not None:  # as set_stage records the move of a new customer
+                stages.append((customer_id, stage, moment, stamp))
+            self._made.add(customer_id, number)
+        columns = ", ".join(("id", "name", "name_key", "kind", *_OTHER_COLUMNS, "stage",
+                             "version", "created_at", "updated_at"))  # fmt: skip
+        marks = ", ".join("?" * (len(_OTHER_COLUMNS) + 8))
+        conn.executemany(f"INSERT INTO customers ({columns}) VALUES ({marks})", people)  # noqa: S608
+        conn.executemany(
+            "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
+            "VALUES (?, ?, ?, ?)",
+            phones,
+        )
+        conn.executemany(
+            "INSERT INTO customer_emails (customer_id, email, email_key, is_primary) "
+            "VALUES (?, ?, ?, ?)",
+            emails,
+        )
+        conn.executemany(
+            "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, reason, "
+            "recorded_at) VALUES (?, NULL, ?, ?, NULL, ?)",
+            stages,
+        )
 
     def one(self, record: Record) -> str:
         from crmcli.records import config, customers, tags
@@ -786,7 +948,7 @@ class CustomerImporter(Importer):
         if existing is None:
             self._not_taken(prepared)
             customer_id = customers.add_customer(self.conn, prepared)
-            self._made[customer_id] = self._number
+            self._made.add(customer_id, self._number)
             outcome = "inserted"
         elif self.options.on_conflict == "skip":
             return "unchanged"
@@ -801,9 +963,11 @@ class CustomerImporter(Importer):
             _, added = tags.add_tag(self.conn, tags.clean_tag(name), [customer_id])
             touched = touched or bool(added)
         if row.stage is not None:
+            if row.stage not in self._stages:  # each distinct stage checked once
+                self._stages[row.stage] = config.clean_stage(self.conn, row.stage)
+            stage = self._stages[row.stage]
             touched = (
-                tags.set_stage(self.conn, customer_id, config.clean_stage(self.conn, row.stage))
-                or touched
+                tags.set_stage(self.conn, customer_id, stage, new=outcome == "inserted") or touched
             )
         if VCARD_KEY in record:
             from crmcli.transfer import vcards
@@ -861,11 +1025,12 @@ class CustomerImporter(Importer):
         return None
 
     def finish(self) -> None:
-        """Set the referrers and related people the rows name, once every row's customer is
-        known: a reference that cannot be set is said (a warning), never guessed, and never
-        fails the import."""
+        """Write the waiting rows; then set the referrers and related people the rows name,
+        once every row's customer is known: a reference that cannot be set is said (a
+        warning), never guessed, and never fails the import."""
         from crmcli.records import customers
 
+        self.write_batch()
         for number, customer_id, ref in self._waiting:
             referrer = self._customer_of(ref, from_here=False)
             if referrer is None:
@@ -1109,27 +1274,79 @@ class PurchaseImporter(Importer):
 
 
 class InteractionImporter(Importer):
+    """Interactions: a new one is checked whole and written with others in one executemany
+    (nothing of it is written before every check passed, so it needs no savepoint); a row
+    of our own export, which may be an interaction already here, goes through `one`."""
+
     kind = "interactions"
+
+    def __init__(self, conn: sqlite3.Connection, mapper: Mapper, options: Options) -> None:
+        from crmcli.records import customers
+
+        super().__init__(conn, mapper, options)
+        self._memo = customers.Memo()  # the same text, kind and time checked once
+        self._batch: list[tuple[Any, ...]] = []
+
+    def row(self, number: int, record: Record) -> None:
+        try:
+            values = gather(self.mapper, record)
+            if "id" in values:
+                self.finish()  # the rows before it are in the database first
+                super().row(number, record)
+                return
+            customer_id, prepared = self.checked(values)
+        except (InvalidInput, NotFound) as exc:
+            self.reject(number, record, exc.message)
+            return
+        stamp = clock.timestamp()
+        get = prepared.get
+        self._batch.append((
+            customer_id, get("kind"), get("text"), get("occurred_at") or stamp, get("direction"),
+            get("duration_minutes"), get("channel"), get("outcome"), stamp, stamp,
+        ))  # fmt: skip
+        self.summary.inserted += 1
+        if len(self._batch) >= BATCH:
+            self.finish()
+
+    def finish(self) -> None:
+        """Write the waiting interactions, in file order."""
+        if self._batch:
+            self.conn.executemany(
+                "INSERT INTO interactions (customer_id, kind, text, occurred_at, direction, "
+                "duration_minutes, channel, outcome, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._batch,
+            )
+            self._batch = []
+
+    def checked(self, values: dict[str, list[str]]) -> tuple[int, Any]:
+        """(customer id, checked values) of a row; raises InvalidInput or NotFound."""
+        customer_id = self.customer(values)
+        given = tuple(_one(values, t) for t in _INTERACTION_FIELDS)
+        kind, text = given[0], given[1]
+        if kind is None:
+            raise InvalidInput("no kind: call, email, meeting, visit, message or note")
+        if text is None:
+            raise InvalidInput("no text: say what happened")
+        prepared: dict[str, Any] = {}
+        for target, value in zip(_INTERACTION_FIELDS, given, strict=True):
+            if value is not None:  # each field alone, in prepare's order: its first refusal
+                prepared.update(self._memo(self._prepare, target, value))
+        return customer_id, prepared
+
+    def _prepare(self, target: str, value: str) -> Any:
+        """The checked column values of one field of a row (interactions.prepare checks
+        each field by itself)."""
+        from crmcli.records import interactions
+
+        raw = interactions.InteractionInput(**{_INTERACTION_INPUT[target]: value})
+        return interactions.prepare(raw, now=self.now)
 
     def one(self, record: Record) -> str:
         from crmcli.records import interactions
 
         values = gather(self.mapper, record)
-        customer_id = self.customer(values)
-        raw = interactions.InteractionInput(
-            kind=_one(values, "kind"),
-            text=_one(values, "text"),
-            at=_one(values, "occurred_at"),
-            direction=_one(values, "direction"),
-            duration=_one(values, "duration"),
-            channel=_one(values, "channel"),
-            outcome=_one(values, "outcome"),
-        )
-        if raw.kind is None:
-            raise InvalidInput("no kind: call, email, meeting, visit, message or note")
-        if raw.text is None:
-            raise InvalidInput("no text: say what happened")
-        prepared = interactions.prepare(raw, now=self.now)
+        customer_id, prepared = self.checked(values)
         existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
         if existing is None:
             interactions.log_interaction(self.conn, customer_id, prepared)
@@ -1142,6 +1359,15 @@ class InteractionImporter(Importer):
             self.conn, existing, prepared, customer_id=customer_id
         )
         return "updated" if changed else "unchanged"
+
+
+# A row's targets in the order interactions.prepare checks them, and InteractionInput's
+# name of each.
+_INTERACTION_INPUT = {
+    "kind": "kind", "text": "text", "occurred_at": "at", "direction": "direction",
+    "duration": "duration", "channel": "channel", "outcome": "outcome",
+}  # fmt: skip
+_INTERACTION_FIELDS = tuple(_INTERACTION_INPUT)
 
 
 class TaskImporter(Importer):
@@ -1237,13 +1463,24 @@ def run_import(
     # memory for the whole transaction: about a tenth less CPU at a million rows, and a
     # fixed cost whatever the file's size.
     conn.execute("PRAGMA cache_size = -32768")
-    if kind == "purchases":  # many rows: one history entry for the range, not one per row
-        from crmcli.store.history import bulk_insert
+    # Many rows: one history entry per table for the rows it appends, not one per row.
+    from crmcli.store.history import bulk_insert
+
+    if kind == "purchases":
         from crmcli.store.search import appending
 
         with bulk_insert(conn, "purchases"), appending(conn, "purchases"):
             summary = importer.run(records)
             options.progress.phase("indexing for search")
+    elif kind == "interactions":
+        from crmcli.store.search import appending
+
+        with bulk_insert(conn, "interactions"), appending(conn, "interactions"):
+            summary = importer.run(records)
+            options.progress.phase("indexing for search")
+    elif kind == "customers":
+        with bulk_insert(conn, *CUSTOMER_CHILDREN, parents=("customers", "tags")):
+            summary = importer.run(records)
     else:
         summary = importer.run(records)
     if summary.rejected and not options.skip_invalid:
