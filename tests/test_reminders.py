@@ -1067,14 +1067,15 @@ def test_show_tells_each_customers_cadence_and_last_contact(db_path):
 def test_today_ranks_customers_due_for_contact_by_how_late(db_path, monkeypatch):
     """Past the longest gap (or, for one cadence, past its day) first, then by
     (days late + 1) / cadence, ties by id: Eve 17/5; Anna 4/2 and Bob 2/1 tie; Gus, never
-    contacted, 33/20; Dora 11/10; then those due: Hana 1/1, Fay (a range) 4/7."""
+    contacted, 33/20; Dora 11/10; then those due, within their range or on the day: Ida
+    10/1, Hana 1/1, Fay 4/7."""
     at(monkeypatch, "2026-10-01T10:00:00+08:00")
     add("Gus", "--cadence", "20d")
     at(monkeypatch, "2026-11-22T10:00:00+08:00")
     for name, cadence, last in [
         ("Anna", "2d", "2026-11-17"), ("Bob", "1d", "2026-11-20"), ("Dora", "10d", "2026-11-02"),
         ("Hana", "1d", "2026-11-21"), ("Eve", "5d..10d", "2026-11-01"),
-        ("Fay", "7d..14d", "2026-11-12"),
+        ("Fay", "7d..14d", "2026-11-12"), ("Ida", "1d..30d", "2026-11-12"),
     ]:  # fmt: skip
         add(name, "--cadence", cadence)
         ok("log", "call", name, "hi", "--at", f"{last} 09:00")
@@ -1085,6 +1086,7 @@ def test_today_ranks_customers_due_for_contact_by_how_late(db_path, monkeypatch)
         ("Bob", ["no contact for 2 days (cadence 1 day, customer)"], "due"),
         ("Gus", ["never contacted (cadence 20 days, customer)"], "due"),
         ("Dora", ["no contact for 20 days (cadence 10 days, customer)"], "due"),
+        ("Ida", ["no contact for 10 days (due: cadence 1..30 days, customer)"], "due"),
         ("Hana", ["no contact for 1 day (cadence 1 day, customer)"], "due"),
         ("Fay", ["no contact for 10 days (due: cadence 7..14 days, customer)"], "due"),
     ]
@@ -1108,4 +1110,23 @@ def test_today_ranks_churn_risks_by_silence_over_their_usual_gap(db_path):
                  "in their last year"], "later"),
         ("Yan", ["churn risk: buys about every 50 days; silent for 105; bought 1,500.00 CNY "
                  "net in their last year"], "later"),
+    ]  # fmt: skip
+
+
+def test_today_in_json_has_each_customers_preferences_and_last_contact(agenda):
+    rows = json.loads(ok("today", "--format", "json"))
+    assert rows == [
+        {"rank": 1, "customer_id": 3, "customer_name": "Carl", "phone": "+8613900139000",
+         "preferred_channel": None, "preferred_time": None, "last_contact_at": None,
+         "days_since_contact": None, "reasons": ["task #2 overdue 1 day: Yesterday"],
+         "urgency": "overdue"},
+        {"rank": 2, "customer_id": 2, "customer_name": "Bob", "phone": None,
+         "preferred_channel": None, "preferred_time": "mornings",
+         "last_contact_at": "2026-11-10T10:00:00+08:00", "days_since_contact": 12,
+         "reasons": ["task #1 due today: Today", "no contact for 12 days (cadence 7 days, customer)"],
+         "urgency": "today"},
+        {"rank": 3, "customer_id": 1, "customer_name": "Anna", "phone": "+8613800138000",
+         "preferred_channel": "wechat", "preferred_time": "evenings",
+         "last_contact_at": "2026-11-01T10:00:00+08:00", "days_since_contact": 21,
+         "reasons": ["no contact for 21 days (cadence 7 days, customer)"], "urgency": "due"},
     ]  # fmt: skip
