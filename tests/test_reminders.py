@@ -1062,6 +1062,13 @@ def test_show_tells_each_customers_cadence_and_last_contact(db_path):
         "Jin": ("2026-11-12 (10 days ago)", "7..14 days (customer)", 7, 14, "2026-11-19", "due"),
         "Kim": ("2026-11-20 (2 days ago)", "none", None, None, None, None),
     }  # fmt: skip
+    (kim,) = json.loads(ok("show", "Kim", "--format", "json"))["contact"]
+    assert kim == {
+        "cadence_days": None, "cadence_source": None,
+        "last_contact_at": "2026-11-20T09:00:00+08:00", "days_since_contact": 2, "due_on": None,
+        "days_overdue": None, "is_due": False, "cadence_max_days": None, "overdue_after": None,
+        "state": None, "last_contact": "2026-11-20 (2 days ago)", "cadence": "none",
+    }  # fmt: skip
 
 
 def test_today_ranks_customers_due_for_contact_by_how_late(db_path, monkeypatch):
@@ -1090,6 +1097,12 @@ def test_today_ranks_customers_due_for_contact_by_how_late(db_path, monkeypatch)
         ("Hana", ["no contact for 1 day (cadence 1 day, customer)"], "due"),
         ("Fay", ["no contact for 10 days (due: cadence 7..14 days, customer)"], "due"),
     ]
+    # crm remind lists them by the day contact fell due, then by id.
+    due = [(r["customer_name"], r["due_on"]) for r in remind()["due_for_contact"]]
+    assert due == [
+        ("Gus", "2026-10-21"), ("Eve", "2026-11-06"), ("Dora", "2026-11-12"), ("Ida", "2026-11-13"),
+        ("Anna", "2026-11-19"), ("Fay", "2026-11-19"), ("Bob", "2026-11-21"), ("Hana", "2026-11-22"),
+    ]  # fmt: skip
 
 
 def test_today_ranks_churn_risks_by_silence_over_their_usual_gap(db_path):
@@ -1130,3 +1143,57 @@ def test_today_in_json_has_each_customers_preferences_and_last_contact(agenda):
          "last_contact_at": "2026-11-01T10:00:00+08:00", "days_since_contact": 21,
          "reasons": ["no contact for 21 days (cadence 7 days, customer)"], "urgency": "due"},
     ]  # fmt: skip
+
+
+def test_a_stage_cadence_alone_makes_customers_due(db_path):
+    """No default cadence and no tag rule: only the stage's cadence applies."""
+    ok("config", "set", "cadence.stage.lead", "14d")
+    add("Anna")
+    add("Carl")
+    ok("stage", "Carl", "lead")
+    ok("log", "call", "Anna", "hi", "--at", "2026-11-01 09:00")
+    ok("log", "call", "Carl", "hi", "--at", "2026-11-01 09:00")
+    due = remind()["due_for_contact"]
+    assert [(r["customer_name"], r["cadence_source"], r["due_on"]) for r in due] == [
+        ("Carl", "stage lead", "2026-11-15")
+    ]
+
+
+def test_remind_within_0d_titles_today(db_path):
+    add("Bob")
+    ok("task", "add", "Bob", "Call", "--due", "2026-11-22")
+    assert ok("remind", "--within", "0d").splitlines()[0] == "Tasks due today (1)"
+    assert ok("remind", "--within", "1d").splitlines()[0] == "Tasks due by 2026-11-23 (1)"
+
+
+def test_churn_risks_and_festivals_in_remind_json(unhappy):
+    assert remind()["churn"] == [
+        {"customer_id": 5, "customer_name": "Eve", "phone": "+8613900139000", "currency": "CNY",
+         "last_purchase_on": "2026-09-29", "silent_days": 54, "usual_gap_days": 30,
+         "at_stake": "800.00", "reason": "buys about every 30 days; silent for 54"}
+    ]  # fmt: skip
+
+
+def test_festivals_in_remind_json(agenda):
+    assert remind("--within", "40d")["festivals"] == [
+        {"falls_on": "2027-01-01", "festival": "new-year", "festival_name": "元旦",
+         "days_until": 40, "customers": 2,
+         "greet": [
+             {"customer_id": 1, "customer_name": "Anna", "actions": ["greeting card", "calendar"]},
+             {"customer_id": 3, "customer_name": "Carl", "actions": ["greeting card", "calendar"]},
+         ]},
+    ]  # fmt: skip
+
+
+def test_lunar_birthdays_and_dates_fall_on_their_lunar_day(db_path):
+    """Lunar 1st of the 1st month is Chinese New Year: 2020-01-25, and 2027-02-06."""
+    add("Mei", "--birthday", "lunar:1990-01-01")
+    out = ok("date", "add", "Mei", "shop opening", "lunar:2020-01-01", "--yearly")
+    assert "Sat 2020-01-25 (lunar 2020-01-01) yearly; next 2027-02-06" in out
+    assert ok("remind", "--within", "80d") == (
+        "Birthdays and dates until 2027-02-10 (2)\n"
+        "falls_on    customer  phone  what\n"
+        "----------  --------  -----  -------------------------\n"
+        "2027-02-06  Mei (#1)         lunar birthday (turns 37)\n"
+        "2027-02-06  Mei (#1)         shop opening (7 years)\n"
+    )
