@@ -104,6 +104,27 @@ def test_names_are_shown_as_typed_until_the_tag_is_renamed(db_path):
     assert ids("--segment", "s") == [1]
 
 
+def test_a_tag_renamed_to_a_quoted_looking_name_is_shown_in_the_other_quotes(db_path):
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("tag", "vip", "Anna")
+    ok("segment", "add", "single", "--where", "tag = vip")
+    ok("tag", "rename", "vip", "'gold'")
+    # tag = "'gold'": a name in single quotes goes inside double ones, so it reads back whole
+    assert shown("segment", "list")[0]["filter"] == "--where 'tag = \"'\"'\"'gold'\"'\"'\"'"
+    assert ids("--segment", "single") == [1]
+    ok("tag", "rename", "'gold'", '"silver"')
+    assert shown("segment", "list")[0]["filter"] == "--where 'tag = '\"'\"'\"silver\"'\"'\"''"
+    assert ids("--segment", "single") == [1]
+
+
+def test_archived_alone_is_no_filter_for_a_bulk_command(db_path):
+    ok("add", "Anna")
+    ok("delete", "Anna")  # archives her
+    assert "say which customers" in fails(2, "tag", "x", "--archived", db=db_path)
+    assert ok("tags") == ""
+
+
 def test_a_filter_naming_no_tag_selects_nobody_and_follows_the_tag_once_made(db_path):
     ok("add", "Anna")
     ok("segment", "add", "s", "--tag", "later")
