@@ -723,3 +723,13 @@ def test_a_weekday_in_where_is_the_last_one(db_path):
     assert ids("--where", "last_contact_on = fri") == [1]
     assert ids("--where", "created_at >= fri") == [1]
     assert ids("--where", "created_at < fri") == []
+
+
+@pytest.mark.parametrize("option", ["--created-since", "--created-until"])
+def test_created_since_and_until_take_a_day_not_a_time(db_path, option):
+    ok("add", "Anna")
+    err = fails(2, "list", option, "2026-11-20 10:00", db=db_path)
+    assert err == (
+        f"crm: {option} takes a day, not a time of day: '2026-11-20 10:00'; write the day "
+        "alone, e.g. 2026-11-20\n"
+    )
