@@ -733,3 +733,46 @@ def test_created_since_and_until_take_a_day_not_a_time(db_path, option):
         f"crm: {option} takes a day, not a time of day: '2026-11-20 10:00'; write the day "
         "alone, e.g. 2026-11-20\n"
     )
+
+
+def test_a_where_naming_no_tag_follows_the_tag_once_made_and_renamed(db_path):
+    ok("add", "Anna")
+    ok("segment", "add", "s", "--where", "tag = later")
+    assert ids("--segment", "s") == []
+    ok("tag", "later", "Anna")
+    ok("tag", "rename", "later", "now")
+    assert shown("segment", "list")[0]["filter"] == "--where 'tag = now'"
+    assert ids("--segment", "s") == [1]
+
+
+def test_derived_classes_with_archived_are_ranked_among_the_archived(db_path):
+    """Anna (live) and Bob (archived) are each the whole net of their own population: A."""
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("buy", "Anna", "Tea", "100", "--at", "2026-11-01")
+    ok("buy", "Bob", "Tea", "300", "--at", "2026-11-01")
+    ok("delete", "Bob")  # archives him
+    assert ids("--abc", "A") == [1]
+    assert ids("--archived", "--abc", "A") == [2]
+    ok("segment", "add", "best", "--abc", "A")
+    assert ids("--segment", "best", "--archived") == [2]
+
+
+def test_stored_filters_keep_chinese_tag_names_as_typed(db_path):
+    """The stored text is what `crm sql` and the preview of `crm undo` show."""
+
+    def stored() -> str:
+        conn = sqlite3.connect(db_path)
+        (text,) = conn.execute("SELECT filter FROM segments").fetchone()
+        conn.close()
+        return text
+
+    ok("add", "Anna")
+    ok("segment", "add", "s", "--tag", "展会")
+    assert stored() == '{"tag": ["展会"]}'
+    ok("tag", "展会", "Anna")  # makes the tag: the segment names it by id
+    assert stored() == '{"tag": [{"id": 1, "saved": "展会", "typed": "展会"}]}'
+    undo = crm("undo").stdout
+    assert (
+        'filter: {"tag": [{"id": 1, "saved": "展会", "typed": "展会"}]} → {"tag": ["展会"]}' in undo
+    )
