@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from crmcli.core.errors import InvalidInput
 from crmcli.records import filters
 from crmcli.store import migrations
-from tests.conftest import add, crm, fails, ok
+from tests.conftest import NOW, add, crm, fails, ok
 
 # Tables a write command changes whatever it does: the undo log of the change itself.
 BOOKKEEPING = {"history", "changesets", "history_control"}
@@ -776,3 +776,13 @@ def test_stored_filters_keep_chinese_tag_names_as_typed(db_path):
     assert (
         'filter: {"tag": [{"id": 1, "saved": "展会", "typed": "展会"}]} → {"tag": ["展会"]}' in undo
     )
+
+
+def test_created_since_and_until_read_a_weekday_as_the_last_one(db_path, monkeypatch):
+    """At Sun 2026-11-22 `fri` is Fri 2026-11-20, for both options (a day in the past)."""
+    for name, day in (("Anna", "2026-11-19"), ("Bob", "2026-11-20"), ("Carl", "2026-11-21")):
+        monkeypatch.setenv("CRM_NOW", f"{day}T10:00:00+08:00")
+        ok("add", name)
+    monkeypatch.setenv("CRM_NOW", NOW)
+    assert ids("--created-until", "fri") == [1, 2]
+    assert ids("--created-since", "fri") == [2, 3]
