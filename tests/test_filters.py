@@ -786,3 +786,30 @@ def test_created_since_and_until_read_a_weekday_as_the_last_one(db_path, monkeyp
     monkeypatch.setenv("CRM_NOW", NOW)
     assert ids("--created-until", "fri") == [1, 2]
     assert ids("--created-since", "fri") == [2, 3]
+
+
+def test_the_purchase_listing_keeps_archived_customers_lines(db_path):
+    """Record listings take their customer part from the filters: `crm purchases` with no
+    customer lists everyone's lines, archived customers' included (docs/purchases.md)."""
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("buy", "Anna", "Tea", "10", "--at", "2026-11-01")
+    ok("buy", "Bob", "Cup", "20", "--at", "2026-11-02")
+    ok("delete", "Bob")  # archives him
+    rows = json.loads(ok("purchases", "--format", "json"))
+    assert [(r["customer_name"], r["item"]) for r in rows] == [("Anna", "Tea"), ("Bob", "Cup")]
+
+
+def test_a_stored_filter_with_empty_options_as_null_still_selects(db_path):
+    """A filter stored with null for the options not given (as written by hand or by an
+    older crm) reads as if they were left out."""
+    ok("add", "Anna", "--city", "X")
+    ok("add", "Bob", "--city", "Y")
+    conn = sqlite3.connect(db_path)
+    conn.execute(
+        "INSERT INTO segments (name, filter, created_at) VALUES ('old', ?, '2026-01-01')",
+        ('{"where": ["city = X"], "tag": null, "stage": null}',),
+    )
+    conn.commit()
+    conn.close()
+    assert ids("--segment", "old") == [1]
