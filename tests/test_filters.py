@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from crmcli.core.errors import InvalidInput
 from crmcli.records import filters
 from crmcli.store import migrations
-from tests.conftest import add, crm, fails, ok
+from tests.conftest import NOW, add, crm, fails, ok
 
 # Tables a write command changes whatever it does: the undo log of the change itself.
 BOOKKEEPING = {"history", "changesets", "history_control"}
@@ -102,6 +102,27 @@ def test_names_are_shown_as_typed_until_the_tag_is_renamed(db_path):
     ok("tag", "rename", "vip", "Gold")
     assert shown("segment", "list")[0]["filter"] == "--where 'tag == Gold' --tag Gold"
     assert ids("--segment", "s") == [1]
+
+
+def test_a_tag_renamed_to_a_quoted_looking_name_is_shown_in_the_other_quotes(db_path):
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("tag", "vip", "Anna")
+    ok("segment", "add", "single", "--where", "tag = vip")
+    ok("tag", "rename", "vip", "'gold'")
+    # tag = "'gold'": a name in single quotes goes inside double ones, so it reads back whole
+    assert shown("segment", "list")[0]["filter"] == "--where 'tag = \"'\"'\"'gold'\"'\"'\"'"
+    assert ids("--segment", "single") == [1]
+    ok("tag", "rename", "'gold'", '"silver"')
+    assert shown("segment", "list")[0]["filter"] == "--where 'tag = '\"'\"'\"silver\"'\"'\"''"
+    assert ids("--segment", "single") == [1]
+
+
+def test_archived_alone_is_no_filter_for_a_bulk_command(db_path):
+    ok("add", "Anna")
+    ok("delete", "Anna")  # archives her
+    assert "say which customers" in fails(2, "tag", "x", "--archived", db=db_path)
+    assert ok("tags") == ""
 
 
 def test_a_filter_naming_no_tag_selects_nobody_and_follows_the_tag_once_made(db_path):
@@ -702,3 +723,93 @@ def test_a_weekday_in_where_is_the_last_one(db_path):
     assert ids("--where", "last_contact_on = fri") == [1]
     assert ids("--where", "created_at >= fri") == [1]
     assert ids("--where", "created_at < fri") == []
+
+
+@pytest.mark.parametrize("option", ["--created-since", "--created-until"])
+def test_created_since_and_until_take_a_day_not_a_time(db_path, option):
+    ok("add", "Anna")
+    err = fails(2, "list", option, "2026-11-20 10:00", db=db_path)
+    assert err == (
+        f"crm: {option} takes a day, not a time of day: '2026-11-20 10:00'; write the day "
+        "alone, e.g. 2026-11-20\n"
+    )
+
+
+def test_a_where_naming_no_tag_follows_the_tag_once_made_and_renamed(db_path):
+    ok("add", "Anna")
+    ok("segment", "add", "s", "--where", "tag = later")
+    assert ids("--segment", "s") == []
+    ok("tag", "later", "Anna")
+    ok("tag", "rename", "later", "now")
+    assert shown("segment", "list")[0]["filter"] == "--where 'tag = now'"
+    assert ids("--segment", "s") == [1]
+
+
+def test_derived_classes_with_archived_are_ranked_among_the_archived(db_path):
+    """Anna (live) and Bob (archived) are each the whole net of their own population: A."""
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("buy", "Anna", "Tea", "100", "--at", "2026-11-01")
+    ok("buy", "Bob", "Tea", "300", "--at", "2026-11-01")
+    ok("delete", "Bob")  # archives him
+    assert ids("--abc", "A") == [1]
+    assert ids("--archived", "--abc", "A") == [2]
+    ok("segment", "add", "best", "--abc", "A")
+    assert ids("--segment", "best", "--archived") == [2]
+
+
+def test_stored_filters_keep_chinese_tag_names_as_typed(db_path):
+    """The stored text is what `crm sql` and the preview of `crm undo` show."""
+
+    def stored() -> str:
+        conn = sqlite3.connect(db_path)
+        (text,) = conn.execute("SELECT filter FROM segments").fetchone()
+        conn.close()
+        return text
+
+    ok("add", "Anna")
+    ok("segment", "add", "s", "--tag", "展会")
+    assert stored() == '{"tag": ["展会"]}'
+    ok("tag", "展会", "Anna")  # makes the tag: the segment names it by id
+    assert stored() == '{"tag": [{"id": 1, "saved": "展会", "typed": "展会"}]}'
+    undo = crm("undo").stdout
+    assert (
+        'filter: {"tag": [{"id": 1, "saved": "展会", "typed": "展会"}]} → {"tag": ["展会"]}' in undo
+    )
+
+
+def test_created_since_and_until_read_a_weekday_as_the_last_one(db_path, monkeypatch):
+    """At Sun 2026-11-22 `fri` is Fri 2026-11-20, for both options (a day in the past)."""
+    for name, day in (("Anna", "2026-11-19"), ("Bob", "2026-11-20"), ("Carl", "2026-11-21")):
+        monkeypatch.setenv("CRM_NOW", f"{day}T10:00:00+08:00")
+        ok("add", name)
+    monkeypatch.setenv("CRM_NOW", NOW)
+    assert ids("--created-until", "fri") == [1, 2]
+    assert ids("--created-since", "fri") == [2, 3]
+
+
+def test_the_purchase_listing_keeps_archived_customers_lines(db_path):
+    """Record listings take their customer part from the filters: `crm purchases` with no
+    customer lists everyone's lines, archived customers' included (docs/purchases.md)."""
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("buy", "Anna", "Tea", "10", "--at", "2026-11-01")
+    ok("buy", "Bob", "Cup", "20", "--at", "2026-11-02")
+    ok("delete", "Bob")  # archives him
+    rows = json.loads(ok("purchases", "--format", "json"))
+    assert [(r["customer_name"], r["item"]) for r in rows] == [("Anna", "Tea"), ("Bob", "Cup")]
+
+
+def test_a_stored_filter_with_empty_options_as_null_still_selects(db_path):
+    """A filter stored with null for the options not given (as written by hand or by an
+    older crm) reads as if they were left out."""
+    ok("add", "Anna", "--city", "X")
+    ok("add", "Bob", "--city", "Y")
+    conn = sqlite3.connect(db_path)
+    conn.execute(
+        "INSERT INTO segments (name, filter, created_at) VALUES ('old', ?, '2026-01-01')",
+        ('{"where": ["city = X"], "tag": null, "stage": null}',),
+    )
+    conn.commit()
+    conn.close()
+    assert ids("--segment", "old") == [1]

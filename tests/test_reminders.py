@@ -870,3 +870,330 @@ def test_every_occurrence_has_its_own_uid_over_ten_years(db_path, monkeypatch):
             assert seen.setdefault(uid, day) == day, uid
     assert sum(u.startswith("festival-laba-2022") for u in seen) == 2  # Jan and Dec 2022
     assert sum(u.startswith("birthday-1-") for u in seen) >= 10
+
+
+# --- late feedback and churn risks, in every form ----------------------------------------
+
+
+@pytest.fixture
+def unhappy(db_path) -> Path:
+    """At 2026-11-22 10:00, with the default 24-hour target for high-severity feedback:
+    Anna's complaint is 48 hours open (24 past), Carl's 73 (49 past), Dora's 47 (23 past);
+    Bob's task is 2 days overdue; Eve bought every 30 days until 2026-09-29 (54 days ago)."""
+    filled_once(db_path, _fill_unhappy)
+    return db_path
+
+
+def _fill_unhappy() -> None:
+    add("Anna", "--phone", "+8613800138000")
+    add("Bob")
+    add("Carl")
+    add("Dora")
+    add("Eve", "--phone", "+8613900139000")
+    ok("feedback", "add", "Anna", "Broken teapot", "--severity", "high", "--at", "2026-11-20 10:00")
+    ok("feedback", "add", "Carl", "Cold tea", "--severity", "high", "--at", "2026-11-19 09:00")
+    ok("feedback", "add", "Dora", "Late parcel", "--severity", "high", "--at", "2026-11-20 11:00")
+    ok("task", "add", "Bob", "Call back", "--due", "2026-11-20")
+    for day in ("2026-07-01", "2026-07-31", "2026-08-30", "2026-09-29"):
+        ok("buy", "Eve", "Tea", "200", "--at", day)
+
+
+def test_today_ranks_late_feedback_by_hours_past_target_among_overdue_tasks(unhappy):
+    # Days past the target weigh as days overdue: Carl 49/24 > Bob's 2 > Anna 1 > Dora 23/24;
+    # open time in hours below two days, in whole days from two days on.
+    assert [
+        (r["customer_name"], r["reasons"], r["urgency"])
+        for r in json.loads(ok("today", "-f", "json"))
+    ] == [
+        ("Carl", ["feedback #2 open 3 days (complaint, high): Cold tea"], "overdue"),
+        ("Bob", ["task #1 overdue 2 days: Call back"], "overdue"),
+        ("Anna", ["feedback #1 open 2 days (complaint, high): Broken teapot"], "overdue"),
+        ("Dora", ["feedback #3 open 47 hours (complaint, high): Late parcel"], "overdue"),
+        (
+            "Eve",
+            [
+                "churn risk: buys about every 30 days; silent for 54; bought 800.00 CNY net "
+                "in their last year"
+            ],
+            "later",
+        ),
+    ]
+
+
+def test_late_feedback_and_churn_risks_in_the_ics_feed(unhappy):
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(ok("remind", "--format", "ics"))
+    events = [
+        (
+            str(e["uid"]),
+            e.decoded("dtstart"),
+            str(e["summary"]),
+            str(e["description"]),
+            e.get("categories").to_ical().decode(),
+        )
+        for e in cal.walk("VEVENT")
+    ]
+    today = date(2026, 11, 22)
+    assert events[1:] == [
+        (
+            "churn-5-CNY@crmcli",
+            today,
+            "Churn risk: Eve",
+            "Customer: Eve (#5)\nWhy: buys about every 30 days; silent for 54\n"
+            "Bought 800.00 CNY in the year up to their last purchase (2026-09-29)\n"
+            "Phone: +8613900139000",
+            "churn",
+        ),
+        (
+            "feedback-2@crmcli",
+            today,
+            "Answer complaint from Carl",
+            "Customer: Carl (#3)\nReceived: 2026-11-19T09:00:00+08:00\n"
+            "Resolve: crm feedback resolve 2",
+            "feedback",
+        ),
+        (
+            "feedback-1@crmcli",
+            today,
+            "Answer complaint from Anna",
+            "Customer: Anna (#1)\nReceived: 2026-11-20T10:00:00+08:00\n"
+            "Phone: +8613800138000\nResolve: crm feedback resolve 1",
+            "feedback",
+        ),
+        (
+            "feedback-3@crmcli",
+            today,
+            "Answer complaint from Dora",
+            "Customer: Dora (#4)\nReceived: 2026-11-20T11:00:00+08:00\n"
+            "Resolve: crm feedback resolve 3",
+            "feedback",
+        ),
+    ]
+    assert events[0][0] == "task-1@crmcli"
+
+
+@pytest.fixture
+def agenda(db_path) -> Path:
+    """From Sun 2026-11-22: Anna and Bob due for contact, tasks due today and one day late,
+    a birthday, a date and New Year's Day within 40 days."""
+    filled_once(db_path, _fill_agenda)
+    return db_path
+
+
+def _fill_agenda() -> None:
+    add("Anna", "--phone", "+8613800138000", "--cadence", "7d", "--preferred-channel", "wechat",
+        "--preferred-time", "evenings", "--birthday", "1990-11-30")  # fmt: skip
+    add("Bob", "--cadence", "7d", "--preferred-time", "mornings")
+    add("Carl", "--phone", "+8613900139000")
+    ok("log", "call", "Anna", "hi", "--at", "2026-11-01 10:00")
+    ok("log", "call", "Bob", "hi", "--at", "2026-11-10 10:00")
+    ok("task", "add", "Bob", "Today", "--due", "2026-11-22")
+    ok("task", "add", "Carl", "Yesterday", "--due", "2026-11-21", "--after", "2w")
+    ok("date", "add", "Carl", "renewal", "2026-12-24")
+    ok("tag", "vip", "Anna", "Carl")
+    ok("care", "rule", "add", "all", "greeting card", "--tag", "vip")
+    ok("care", "rule", "add", "元旦", "calendar", "--tag", "vip")
+
+
+def test_every_kind_of_event_in_the_ics_feed_in_full(agenda):
+    """Each event's day, summary, description and category, over 40 days from Sun 2026-11-22:
+    a task due today is no overdue one, a task one day late is."""
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(ok("remind", "--within", "40d", "--format", "ics"))
+    events = [
+        (
+            str(e["uid"]),
+            e.decoded("dtstart").isoformat(),
+            str(e["summary"]),
+            str(e["description"]).split("\n"),
+            e.get("categories").to_ical().decode(),
+        )
+        for e in cal.walk("VEVENT")
+    ]
+    assert events == [
+        ("task-2@crmcli", "2026-11-22", "Overdue: Yesterday (Carl)",
+         ["Customer: Carl (#3)", "Phone: +8613900139000", "Overdue since 2026-11-21",
+          "Repeats 2 weeks after it is done", "Done: crm task done 2"], "task"),
+        ("task-1@crmcli", "2026-11-22", "Today (Bob)",
+         ["Customer: Bob (#2)", "Done: crm task done 1"], "task"),
+        ("contact-1@crmcli", "2026-11-22", "Contact Anna",
+         ["Last contact: 2026-11-01 (21 days ago)", "Cadence: 7 days (customer)",
+          "State: overdue", "Phone: +8613800138000", "Prefers: wechat, evenings"], "contact"),
+        ("contact-2@crmcli", "2026-11-22", "Contact Bob",
+         ["Last contact: 2026-11-10 (12 days ago)", "Cadence: 7 days (customer)",
+          "State: overdue", "Prefers: mornings"], "contact"),
+        ("birthday-1-20261130@crmcli", "2026-11-30", "Anna: birthday (turns 36)",
+         ["Customer: Anna (#1)", "Phone: +8613800138000"], "birthday"),
+        ("date-1-20261224@crmcli", "2026-12-24", "Carl: renewal",
+         ["Customer: Carl (#3)", "Phone: +8613900139000"], "date"),
+        ("festival-new-year-20270101@crmcli", "2027-01-01", "元旦 New Year's Day: 2 customers to greet",
+         ["Anna (#1): greeting card; calendar", "Carl (#3): greeting card; calendar",
+          "List: crm care --holiday new-year --year 2027"], "festival"),
+    ]  # fmt: skip
+
+
+def test_show_tells_each_customers_cadence_and_last_contact(db_path):
+    """`crm show`'s Contact part, for a tag range (the second of two tags), a stage, an own
+    range and no cadence; contact today, yesterday, ten and two days ago."""
+    ok("config", "set", "cadence.tag.vip", "2w..1m")
+    ok("config", "set", "cadence.stage.lead", "14d")
+    add("Hana")
+    ok("tag", "aaa", "Hana")
+    ok("tag", "vip", "Hana")
+    add("Ivan")
+    ok("stage", "Ivan", "lead")
+    add("Jin", "--cadence", "7d..14d")
+    add("Kim")
+    ok("log", "call", "Hana", "hi", "--at", "2026-11-22 09:00")
+    ok("log", "call", "Ivan", "hi", "--at", "2026-11-21 18:00")
+    ok("log", "call", "Jin", "hi", "--at", "2026-11-12 09:00")
+    ok("log", "call", "Kim", "hi", "--at", "2026-11-20 09:00")
+    keys = ("last_contact", "cadence", "cadence_days", "cadence_max_days", "due_on", "state")
+    shown = {}
+    for name in ("Hana", "Ivan", "Jin", "Kim"):
+        (contact,) = json.loads(ok("show", name, "--format", "json"))["contact"]
+        shown[name] = tuple(contact[k] for k in keys)
+    assert shown == {
+        "Hana": ("2026-11-22 (today)", "14..30 days (tag vip)", 14, 30, "2026-12-06", "ok"),
+        "Ivan": ("2026-11-21 (yesterday)", "14 days (stage lead)", 14, None, "2026-12-05",
+                 "ok"),
+        "Jin": ("2026-11-12 (10 days ago)", "7..14 days (customer)", 7, 14, "2026-11-19", "due"),
+        "Kim": ("2026-11-20 (2 days ago)", "none", None, None, None, None),
+    }  # fmt: skip
+    (kim,) = json.loads(ok("show", "Kim", "--format", "json"))["contact"]
+    assert kim == {
+        "cadence_days": None, "cadence_source": None,
+        "last_contact_at": "2026-11-20T09:00:00+08:00", "days_since_contact": 2, "due_on": None,
+        "days_overdue": None, "is_due": False, "cadence_max_days": None, "overdue_after": None,
+        "state": None, "last_contact": "2026-11-20 (2 days ago)", "cadence": "none",
+    }  # fmt: skip
+
+
+def test_today_ranks_customers_due_for_contact_by_how_late(db_path, monkeypatch):
+    """Past the longest gap (or, for one cadence, past its day) first, then by
+    (days late + 1) / cadence, ties by id: Eve 17/5; Anna 4/2 and Bob 2/1 tie; Gus, never
+    contacted, 33/20; Dora 11/10; then those due, within their range or on the day: Ida
+    10/1, Hana 1/1, Fay 4/7."""
+    at(monkeypatch, "2026-10-01T10:00:00+08:00")
+    add("Gus", "--cadence", "20d")
+    at(monkeypatch, "2026-11-22T10:00:00+08:00")
+    for name, cadence, last in [
+        ("Anna", "2d", "2026-11-17"), ("Bob", "1d", "2026-11-20"), ("Dora", "10d", "2026-11-02"),
+        ("Hana", "1d", "2026-11-21"), ("Eve", "5d..10d", "2026-11-01"),
+        ("Fay", "7d..14d", "2026-11-12"), ("Ida", "1d..30d", "2026-11-12"),
+    ]:  # fmt: skip
+        add(name, "--cadence", cadence)
+        ok("log", "call", name, "hi", "--at", f"{last} 09:00")
+    rows = json.loads(ok("today", "--format", "json"))
+    assert [(r["customer_name"], r["reasons"], r["urgency"]) for r in rows] == [
+        ("Eve", ["no contact for 21 days (overdue: cadence 5..10 days, customer)"], "due"),
+        ("Anna", ["no contact for 5 days (cadence 2 days, customer)"], "due"),
+        ("Bob", ["no contact for 2 days (cadence 1 day, customer)"], "due"),
+        ("Gus", ["never contacted (cadence 20 days, customer)"], "due"),
+        ("Dora", ["no contact for 20 days (cadence 10 days, customer)"], "due"),
+        ("Ida", ["no contact for 10 days (due: cadence 1..30 days, customer)"], "due"),
+        ("Hana", ["no contact for 1 day (cadence 1 day, customer)"], "due"),
+        ("Fay", ["no contact for 10 days (due: cadence 7..14 days, customer)"], "due"),
+    ]
+    # crm remind lists them by the day contact fell due, then by id.
+    due = [(r["customer_name"], r["due_on"]) for r in remind()["due_for_contact"]]
+    assert due == [
+        ("Gus", "2026-10-21"), ("Eve", "2026-11-06"), ("Dora", "2026-11-12"), ("Ida", "2026-11-13"),
+        ("Anna", "2026-11-19"), ("Fay", "2026-11-19"), ("Bob", "2026-11-21"), ("Hana", "2026-11-22"),
+    ]  # fmt: skip
+
+
+def test_today_ranks_churn_risks_by_silence_over_their_usual_gap(db_path):
+    """Both are at risk (silent over 1.5 and at most 3 usual gaps): Xia buys every 20 days
+    and is silent 57 (2.85 gaps), Yan every 50 days and silent 105 (2.1 gaps), though
+    Yan has more at stake."""
+    histories = {
+        "Yan": ("2026-05-01", "2026-06-20", "2026-08-09"),
+        "Xia": ("2026-08-17", "2026-09-06", "2026-09-26"),
+    }
+    for name, days in histories.items():
+        add(name)
+        for day in days:
+            ok("buy", name, "Tea", "100" if name == "Xia" else "500", "--at", day)
+    rows = json.loads(ok("today", "--format", "json"))
+    assert [(r["customer_name"], r["reasons"], r["urgency"]) for r in rows] == [
+        ("Xia", ["churn risk: buys about every 20 days; silent for 57; bought 300.00 CNY net "
+                 "in their last year"], "later"),
+        ("Yan", ["churn risk: buys about every 50 days; silent for 105; bought 1,500.00 CNY "
+                 "net in their last year"], "later"),
+    ]  # fmt: skip
+
+
+def test_today_in_json_has_each_customers_preferences_and_last_contact(agenda):
+    rows = json.loads(ok("today", "--format", "json"))
+    assert rows == [
+        {"rank": 1, "customer_id": 3, "customer_name": "Carl", "phone": "+8613900139000",
+         "preferred_channel": None, "preferred_time": None, "last_contact_at": None,
+         "days_since_contact": None, "reasons": ["task #2 overdue 1 day: Yesterday"],
+         "urgency": "overdue"},
+        {"rank": 2, "customer_id": 2, "customer_name": "Bob", "phone": None,
+         "preferred_channel": None, "preferred_time": "mornings",
+         "last_contact_at": "2026-11-10T10:00:00+08:00", "days_since_contact": 12,
+         "reasons": ["task #1 due today: Today", "no contact for 12 days (cadence 7 days, customer)"],
+         "urgency": "today"},
+        {"rank": 3, "customer_id": 1, "customer_name": "Anna", "phone": "+8613800138000",
+         "preferred_channel": "wechat", "preferred_time": "evenings",
+         "last_contact_at": "2026-11-01T10:00:00+08:00", "days_since_contact": 21,
+         "reasons": ["no contact for 21 days (cadence 7 days, customer)"], "urgency": "due"},
+    ]  # fmt: skip
+
+
+def test_a_stage_cadence_alone_makes_customers_due(db_path):
+    """No default cadence and no tag rule: only the stage's cadence applies."""
+    ok("config", "set", "cadence.stage.lead", "14d")
+    add("Anna")
+    add("Carl")
+    ok("stage", "Carl", "lead")
+    ok("log", "call", "Anna", "hi", "--at", "2026-11-01 09:00")
+    ok("log", "call", "Carl", "hi", "--at", "2026-11-01 09:00")
+    due = remind()["due_for_contact"]
+    assert [(r["customer_name"], r["cadence_source"], r["due_on"]) for r in due] == [
+        ("Carl", "stage lead", "2026-11-15")
+    ]
+
+
+def test_remind_within_0d_titles_today(db_path):
+    add("Bob")
+    ok("task", "add", "Bob", "Call", "--due", "2026-11-22")
+    assert ok("remind", "--within", "0d").splitlines()[0] == "Tasks due today (1)"
+    assert ok("remind", "--within", "1d").splitlines()[0] == "Tasks due by 2026-11-23 (1)"
+
+
+def test_churn_risks_and_festivals_in_remind_json(unhappy):
+    assert remind()["churn"] == [
+        {"customer_id": 5, "customer_name": "Eve", "phone": "+8613900139000", "currency": "CNY",
+         "last_purchase_on": "2026-09-29", "silent_days": 54, "usual_gap_days": 30,
+         "at_stake": "800.00", "reason": "buys about every 30 days; silent for 54"}
+    ]  # fmt: skip
+
+
+def test_festivals_in_remind_json(agenda):
+    assert remind("--within", "40d")["festivals"] == [
+        {"falls_on": "2027-01-01", "festival": "new-year", "festival_name": "元旦",
+         "days_until": 40, "customers": 2,
+         "greet": [
+             {"customer_id": 1, "customer_name": "Anna", "actions": ["greeting card", "calendar"]},
+             {"customer_id": 3, "customer_name": "Carl", "actions": ["greeting card", "calendar"]},
+         ]},
+    ]  # fmt: skip
+
+
+def test_lunar_birthdays_and_dates_fall_on_their_lunar_day(db_path):
+    """Lunar 1st of the 1st month is Chinese New Year: 2020-01-25, and 2027-02-06."""
+    add("Mei", "--birthday", "lunar:1990-01-01")
+    out = ok("date", "add", "Mei", "shop opening", "lunar:2020-01-01", "--yearly")
+    assert "Sat 2020-01-25 (lunar 2020-01-01) yearly; next 2027-02-06" in out
+    assert ok("remind", "--within", "80d") == (
+        "Birthdays and dates until 2027-02-10 (2)\n"
+        "falls_on    customer  phone  what\n"
+        "----------  --------  -----  -------------------------\n"
+        "2027-02-06  Mei (#1)         lunar birthday (turns 37)\n"
+        "2027-02-06  Mei (#1)         shop opening (7 years)\n"
+    )
