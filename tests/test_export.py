@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import crm, customers_json, dump, fails, ok
+from tests.conftest import crm, customers_json, fails, ok
 
 DATA = Path(__file__).parent / "data"
 CRM = str(Path(sys.executable).with_name("crm"))
