@@ -534,6 +534,30 @@ def speak(ctx: typer.Context, conn: sqlite3.Connection) -> None:
         i18n.use(language)  # CrmGroup.main resets it at the end of the run
 
 
+def delete_asked(
+    ctx: typer.Context,
+    record_id: int,
+    *,
+    command: str,
+    yes: bool,
+    quiet: bool,
+    read: Any,
+    delete: Any,
+    described: Any,
+) -> None:
+    """The rule of a delete of one record: show it and ask (or take --yes; a script needs
+    it), delete it, and say what was deleted. `read(conn, id)` and `delete(conn, id)` give
+    the record, `described(record)` names it in a sentence."""
+    from crmcli.cli.options import confirm
+
+    with reading(ctx) as conn:
+        question = _("Delete {what}?").format(what=described(read(conn, record_id)))
+    confirm(question, yes, command=command)
+    with writing(ctx) as conn:
+        record = delete(conn, record_id)
+    output(ctx, quiet=quiet).done(_("Deleted {what}").format(what=described(record)), record_id)
+
+
 def mark_saved(ctx: typer.Context) -> None:
     """Note that the command changed the database outside a unit of work (`crm restore`,
     `crm encrypt`: whole-file steps), so that an output error after it says so."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import app, output, reading, writing
+from crmcli.cli.app import app, delete_asked, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, _read_stdin_value, resolver
 from crmcli.cli.options import (
     DryRunOption,
@@ -19,7 +19,6 @@ from crmcli.cli.options import (
     UntilOption,
     YesOption,
     chosen_fields,
-    confirm,
     period,
 )
 from crmcli.cli.output import Format
@@ -225,12 +224,10 @@ def feedback_delete(
             value=clip(record["text"]),
         )
 
-    with reading(ctx) as conn:
-        question = _("Delete {what}?").format(what=shown(feedback.get_feedback(conn, feedback_id)))
-    confirm(question, yes, command="feedback delete")
-    with writing(ctx) as conn:
-        record = feedback.delete_feedback(conn, feedback_id)
-    output(ctx, quiet=quiet).done(_("Deleted {what}").format(what=shown(record)), feedback_id)
+    delete_asked(
+        ctx, feedback_id, command="feedback delete", yes=yes, quiet=quiet,
+        read=feedback.get_feedback, delete=feedback.delete_feedback, described=shown,
+    )  # fmt: skip
 
 
 # --- surveys -------------------------------------------------------------------------------
@@ -339,12 +336,10 @@ def survey_delete(
             answered_at=record["answered_at"],
         )
 
-    with reading(ctx) as conn:
-        question = _("Delete {what}?").format(what=shown(surveys.get_survey(conn, survey_id)))
-    confirm(question, yes, command="survey delete")
-    with writing(ctx) as conn:
-        record = surveys.delete_survey(conn, survey_id)
-    output(ctx, quiet=quiet).done(_("Deleted {what}.").format(what=shown(record)), survey_id)
+    delete_asked(
+        ctx, survey_id, command="survey delete", yes=yes, quiet=quiet,
+        read=surveys.get_survey, delete=surveys.delete_survey, described=shown,
+    )  # fmt: skip
 
 
 def _read_input(source: str) -> tuple[str, str | None]:

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import app, global_options, output, reading, writing
+from crmcli.cli.app import app, delete_asked, global_options, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption, confirm
+from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption
 from crmcli.cli.output import Format, Section, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.i18n import _
@@ -295,13 +295,13 @@ def date_delete(
             date_on=record["date_on"],
         )
 
-    with reading(ctx) as conn:
-        record = important_dates.get_date(conn, date_id, today=clock.today())
-        question = _("Delete {what}?").format(what=shown(record))
-    confirm(question, yes, command="date delete")
-    with writing(ctx) as conn:
-        record = important_dates.delete_date(conn, date_id, today=clock.today())
-    output(ctx, quiet=quiet).done(_("Deleted {what}").format(what=shown(record)), date_id)
+    today = clock.today()
+    delete_asked(
+        ctx, date_id, command="date delete", yes=yes, quiet=quiet,
+        read=lambda conn, i: important_dates.get_date(conn, i, today=today),
+        delete=lambda conn, i: important_dates.delete_date(conn, i, today=today),
+        described=shown,
+    )  # fmt: skip
 
 
 def _dates(conn: Any, customer_id: int) -> list[important_dates.ImportantDate]:
