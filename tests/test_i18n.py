@@ -170,6 +170,17 @@ def test_a_terminal_shows_chinese_headers_and_labels(demo, args, expected):
     assert expected in "\n".join(lines), lines
 
 
+def test_prose_cells_on_a_terminal_speak_the_run_language_and_keep_their_dates(demo):
+    """Reasons and last contacts are prose kept in data: a pipe showed them in Chinese, a
+    terminal in English; and `2026-11-17（5 天前）` lost its date at 80 columns."""
+    code, lines = on_terminal("today", columns=80, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 0, lines
+    text = "\n".join(lines)
+    assert "天未联系" in text or "已逾期" in text, lines
+    assert not re.search(r"\boverdue\b|no contact for|\bnever\b", text), lines
+    assert re.search(r"│ \d{4}-\d\d-\d\d(…|（)", text), lines
+
+
 def test_english_never_reads_a_catalog(db_path, monkeypatch):
     """English is the catalog-less default: its runs cost nothing more than before."""
     import gettext

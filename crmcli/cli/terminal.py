@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
 from crmcli.cli.display import shown
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 
 # A style is a meaning, drawn as SGR codes; None is no style.
 STYLES = {
@@ -202,7 +202,8 @@ class Column:
             self.floor = max(self.floor, wide)
             self.whole = True
         else:
-            first = text.split(" ", 1)[0]
+            # `2026-11-17 (5 days ago)`, `2026-11-17（5 天前）`: the date stays whole
+            first = re.split(r"[\s（]", text, maxsplit=1)[0]
             if first != text and re.fullmatch(_ATOMIC, first):
                 self.floor = max(self.floor, width(first) + 1)
             tail = _ID_TAIL.search(text)
@@ -322,6 +323,8 @@ def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
     colour (with colour they are highlighted)."""
     if at is not None:
         value = shown(value, at.wan, at.region)
+    if isinstance(value, Said):  # prose kept in data: in the run's language
+        value = value.said()
     if isinstance(value, str):
         return escape_control(value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\t", " "))
     if isinstance(value, Marked):
