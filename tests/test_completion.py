@@ -101,6 +101,15 @@ def test_customers_complete_by_name_and_by_id_but_not_archived(people):
     ]
 
 
+def test_a_value_that_reads_as_an_option_is_never_offered_as_an_argument(people):
+    """A customer named `--all` completed into `crm delete --all` archived everyone."""
+    ok("add", "--", "--everyone")
+    ok("tag", "--", "--hot", "Wanda Li")
+    assert "--everyone" not in bash("crm delete --e") + bash("crm show -") + bash("crm show ")
+    assert "--hot" not in bash("crm untag -") + bash("crm untag ")
+    assert "--hot" in bash("crm list --tag -")  # an option's value: read as the value
+
+
 def test_inside_an_open_quote_values_are_not_backslashed(people):
     """Inside quotes bash keeps a backslash: `crm show "Wang F<Tab>` must give "Wang Fang"."""
     assert bash('crm show "Wang F', COMP_CWORD="2") == ["Wang Fang"]
@@ -271,6 +280,27 @@ def test_the_bash_script_completes_in_a_real_bash(people):
     )
     assert out.stdout.splitlines() == ["vegan", "vip", "Wanda\\ Li", "Wang\\ Fang"]
     assert out.stderr == ""
+
+
+def test_the_bash_script_expands_no_file_name_in_a_value(people, tmp_path):
+    """typer's script split crm's answer unquoted: a tag `*` offered inside an open quote
+    became the names of the files in the current folder."""
+    ok("tag", "*", "Wanda Li")
+    (tmp_path / "secret.txt").write_text("")
+    script = subprocess.run(
+        [CRM, "completion", "bash"], capture_output=True, text=True, check=True
+    ).stdout
+    probe = (
+        f"{script}\n"
+        """COMP_WORDS=(crm list --tag '"*'); COMP_CWORD=3; _crm_completion crm\n"""
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    env = {**os.environ, "PATH": f"{Path(CRM).parent}:{os.environ['PATH']}"}
+    out = subprocess.run(
+        ["bash", "--norc", "-c", probe], capture_output=True, text=True, env=env, check=True,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert out.stdout.splitlines() == ["*"], out.stdout
 
 
 LOADED = """

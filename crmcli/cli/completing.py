@@ -67,10 +67,28 @@ _crm_completion() {
 compdef _crm_completion crm"""
 
 
+# typer's bash script splits crm's answer unquoted, so a value holding `*` or `?` (a tag
+# named `*`) was expanded against the files of the current folder; this one reads it line
+# by line and expands nothing.
+BASH_SCRIPT = """_crm_completion() {
+    local line
+    COMPREPLY=()
+    while IFS= read -r line; do
+        [[ -n $line ]] && COMPREPLY+=("$line")
+    done < <(env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD \\
+                 _CRM_COMPLETE=complete_bash "$1")
+    return 0
+}
+
+complete -o default -F _crm_completion crm"""
+
+
 def script(shell: str) -> str:
     """The completion script for `shell` (bash, zsh or fish)."""
     if shell == "zsh":
         return ZSH_SCRIPT
+    if shell == "bash":
+        return BASH_SCRIPT
     from typer._completion_shared import get_completion_script
 
     return get_completion_script(prog_name="crm", complete_var=VAR, shell=shell)
@@ -240,7 +258,14 @@ def _from_database(source: str) -> Callable[[Any, Any, str], list[Any]]:
                 found = suggest.where_fields(conn, incomplete, spaced=bool(spaced))
             else:
                 found = getattr(suggest, source)(conn, incomplete)
-            return [CompletionItem(s.value, help=s.about) for s in found]
+            # A value that begins with `-` would be read as an option where an argument is
+            # typed (a customer named `--all`: `crm delete --all` archived everyone).
+            risky = param.param_type_name == "argument"
+            return [
+                CompletionItem(s.value, help=s.about)
+                for s in found
+                if not (risky and s.value.startswith("-"))
+            ]
         except Exception:  # an older schema, a lock, a broken file: nothing to offer
             return []
         finally:
