@@ -388,6 +388,15 @@ def test_c1_control_characters_are_refused_and_escaped_in_tables(db_path, c1):
     assert c1 not in out and f"An\\x{ord(c1):02x}na" in out
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+def test_line_and_paragraph_separators_are_refused_in_one_line_values(db_path, separator):
+    """U+2028 was accepted in a name: a terminal gives it no width, so its row's borders
+    landed a column early; it breaks a line where Unicode line breaking applies."""
+    assert "control character" in fails(2, "add", f"ls{separator}x", db=db_path)
+    add("Anna")
+    assert "control character" in fails(2, "edit", "Anna", "--city", f"a{separator}b", db=db_path)
+
+
 def test_editor_round_trip_and_lost_update_guard(db_path, tmp_path, monkeypatch):
     add("Anna", "--city", "Paris", "--phone", "+33612345678", "--field", "x=1")
     script = tmp_path / "ed.py"

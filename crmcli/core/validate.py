@@ -21,7 +21,7 @@ MAX_TEXT = 500
 MAX_NOTES = 100_000
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # C0, DEL and C1 (U+0085 breaks a line)
-_CONTROL_LINE = r"[\x00-\x1f\x7f-\x9f]"
+_CONTROL_LINE = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"  # and the line and paragraph separators
 # Invisible characters that hide or reorder text shown in a table (`\u202eEvil` reads
 # backwards): the bidirectional embedding, override and isolate controls, zero-width
 # space, word joiner and byte-order mark. ZWJ and ZWNJ (U+200D, U+200C) are not among
