@@ -352,6 +352,27 @@ def test_a_long_list_streams_after_measuring_its_first_page():
     assert len(lines) == 1002
 
 
+@pytest.mark.parametrize("columns", [60, 80])
+def test_ids_and_emails_after_the_first_page_stay_whole_on_a_full_terminal(columns):
+    """At 80 columns a list of 100k customers showed `10…` and `user1000@example.o…` from
+    id 1000 on: the first page set the widths, and a full terminal had no room to widen."""
+    ids = [*range(1, 120), *range(1000, 1003), *range(100_000, 100_003)]
+    rows = [
+        {"id": i, "name": "胡娥" + "丽" * (i % 3), "company": "Acme Trading Co",
+         "phone": f"+86137{i:08d}", "email": f"user{i}@example.org", "stage": "prospect"}
+        for i in ids
+    ]  # fmt: skip
+    out = io.StringIO()
+    keys = ("id", "name", "company", "phone", "email", "stage")
+    draw(rows, keys, out, Screen(columns, 24, False))
+    body = [line for line in out.getvalue().splitlines() if " │ " in line]
+    assert len(body) == len(ids)
+    for i, line in zip(ids, body, strict=True):
+        cells = [cell.strip() for cell in line.split("│")]
+        assert cells[0] == str(i) and f"user{i}@example.org" in cells, line
+        assert width(line) <= columns, line
+
+
 def test_a_bad_colour_choice_is_one_line(db_path):
     result = crm("--color", "blue", "list")
     assert result.exit_code == 2 and result.stdout == ""

@@ -170,6 +170,7 @@ class Column:
         "filled",
         "floor",
         "header",
+        "keep",
         "key",
         "natural",
         "number",
@@ -189,6 +190,7 @@ class Column:
         self.whole = False  # a cell kept whole: not free text
         self.filled = False  # a cell not empty
         self.amount = False  # a number with decimals: kept longer than a count
+        self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.width = 0
 
     def measure(self, text: str) -> None:
@@ -205,21 +207,28 @@ class Column:
             # `2026-11-17 (5 days ago)`, `2026-11-17（5 天前）`: the date stays whole
             first = re.split(r"[\s（]", text, maxsplit=1)[0]
             if first != text and re.fullmatch(_ATOMIC, first):
-                self.floor = max(self.floor, width(first) + 1)
+                self.keep = max(self.keep, width(first) + 1)
             tail = _ID_TAIL.search(text)
             if tail:  # "Ben Tanaka (#143)": the id stays, after at least `Be…` or `田…`
-                self.floor = max(self.floor, width(tail.group()) + 3)
+                self.keep = max(self.keep, width(tail.group()) + 3)
+            self.floor = max(self.floor, self.keep)
         number = bool(re.fullmatch(_NUMBER, text))
         self.amount = self.amount or (number and "." in text)
         self.number = number if self.number is None else self.number and number
 
 
-def fit(columns: Sequence[Column], room: int) -> bool:
+def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     """Set each column's width so that the row fits `room` cells: headers wrap at their
     spaces first, then free text is cut evenly from the widest down; False when even the
-    narrowest widths do not fit."""
+    narrowest widths do not fit. `squeeze` lets free text and headers be cut to a
+    character and `…`, for an id or email too wide for its column after the first page,
+    when no column can be left out any more."""
     room -= _SEPARATOR * (len(columns) - 1)
-    floors = [max(c.floor, min(c.compact, _FREE_MIN)) for c in columns]
+    floors = [
+        max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
+        else max(c.floor, min(c.compact, _FREE_MIN))
+        for c in columns
+    ]  # fmt: skip
     if sum(floors) > room:
         return False
     if sum(c.natural for c in columns) <= room:
@@ -423,11 +432,13 @@ def draw(
 
 def _widen(shown: list[Column], index: list[int], line: list[str], room: int) -> None:
     """A row after the first page with an id, date or amount wider than its column: the
-    columns are fitted again to keep it whole (from this row on), if the terminal has room."""
+    columns are fitted again to keep it whole (from this row on), free text cut further if
+    the terminal has no more room."""
     for c, i in zip(shown, index, strict=True):
         if c.key != "\0bars" and width(line[i]) > c.width and re.fullmatch(_ATOMIC, line[i]):
             c.measure(line[i])
-            fit(shown, room)
+            if not fit(shown, room):
+                fit(shown, room, squeeze=True)
 
 
 def _rows(
