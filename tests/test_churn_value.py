@@ -85,7 +85,7 @@ def test_churn_by_rhythm_on_the_hand_checked_shop(shop):
         "stage": "lapsed", "purchase_days": 4, "first_purchase_on": "2026-08-01",
         "last_purchase_on": "2026-08-31", "silent_days": 83, "usual_gap_days": 10,
         "p_alive": None, "at_stake": "350.00",
-        "reason": "buys about every 10 days; silent for 83",
+        "reason": "buys about every 10 days; silent for 83 days",
     }  # fmt: skip
     assert rows[2]["reason"] == "bought once, 205 days ago (no rhythm yet, 90 days assumed)"
     assert rows[3]["purchase_days"] == 1  # the refund day is not a purchase day
@@ -193,7 +193,7 @@ def test_today_and_the_calendar_carry_churn_risks(shop):
     rows = json.loads(ok("today", "-f", "json"))
     bob = next(r for r in rows if r["customer_name"] == "Bob")
     assert bob["reasons"] == [
-        "churn risk: buys about every 30 days; silent for 54; bought 800.00 CNY net in their "
+        "churn risk: buys about every 30 days; silent for 54 days; bought 800.00 CNY net in their "
         "last year"
     ]
     ics = ok("remind", "--format", "ics")

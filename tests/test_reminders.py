@@ -912,7 +912,7 @@ def test_today_ranks_late_feedback_by_hours_past_target_among_overdue_tasks(unha
         (
             "Eve",
             [
-                "churn risk: buys about every 30 days; silent for 54; bought 800.00 CNY net "
+                "churn risk: buys about every 30 days; silent for 54 days; bought 800.00 CNY net "
                 "in their last year"
             ],
             "later",
@@ -940,7 +940,7 @@ def test_late_feedback_and_churn_risks_in_the_ics_feed(unhappy):
             "churn-5-CNY@crmcli",
             today,
             "Churn risk: Eve",
-            "Customer: Eve (#5)\nWhy: buys about every 30 days; silent for 54\n"
+            "Customer: Eve (#5)\nWhy: buys about every 30 days; silent for 54 days\n"
             "Bought 800.00 CNY in the year up to their last purchase (2026-09-29)\n"
             "Phone: +8613900139000",
             "churn",
@@ -1119,9 +1119,9 @@ def test_today_ranks_churn_risks_by_silence_over_their_usual_gap(db_path):
             ok("buy", name, "Tea", "100" if name == "Xia" else "500", "--at", day)
     rows = json.loads(ok("today", "--format", "json"))
     assert [(r["customer_name"], r["reasons"], r["urgency"]) for r in rows] == [
-        ("Xia", ["churn risk: buys about every 20 days; silent for 57; bought 300.00 CNY net "
+        ("Xia", ["churn risk: buys about every 20 days; silent for 57 days; bought 300.00 CNY net "
                  "in their last year"], "later"),
-        ("Yan", ["churn risk: buys about every 50 days; silent for 105; bought 1,500.00 CNY "
+        ("Yan", ["churn risk: buys about every 50 days; silent for 105 days; bought 1,500.00 CNY "
                  "net in their last year"], "later"),
     ]  # fmt: skip
 
@@ -1170,7 +1170,7 @@ def test_churn_risks_and_festivals_in_remind_json(unhappy):
     assert remind()["churn"] == [
         {"customer_id": 5, "customer_name": "Eve", "phone": "+8613900139000", "currency": "CNY",
          "last_purchase_on": "2026-09-29", "silent_days": 54, "usual_gap_days": 30,
-         "at_stake": "800.00", "reason": "buys about every 30 days; silent for 54"}
+         "at_stake": "800.00", "reason": "buys about every 30 days; silent for 54 days"}
     ]  # fmt: skip
 
 

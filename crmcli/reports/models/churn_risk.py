@@ -53,15 +53,16 @@ def _days(n: float) -> str:
 
 
 def reason(purchases: int, first: date, last: date, as_of: date, gap: float, rules: Rules) -> str:
-    """Why, for a person: `buys about every 34 days; silent for 96` (a Said: English in
+    """Why, for a person: `buys about every 34 days; silent for 96 days` (a Said: English in
     JSON, the run's language in a table). `purchases` is the number of purchase days,
     `first` and `last` the first and last of them."""
-    silence = (as_of - last).days
+    days = (as_of - last).days
+    silence = _days(days)
     if purchases - 1 >= rules.rhythm.min_gaps:
         return Said("buys about every {gap}; silent for {silence}", gap=_days(gap), silence=silence)
     assumed = Said("no rhythm yet, {gap} assumed", gap=_days(gap))
     if purchases == 1:
-        return Said("bought once, {days} ago ({assumed})", days=_days(silence), assumed=assumed)
+        return Said("bought once, {days} ago ({assumed})", days=silence, assumed=assumed)
     apart = _days((last - first).days)
     if purchases == 2:
         return Said(
