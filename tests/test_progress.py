@@ -8,11 +8,12 @@ import re
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 
 import pytest
 
 from crmcli.cli import progress
-from tests.conftest import add, crm, drain, ok, rows
+from tests.conftest import add, buy_ago, crm, drain, ok, rows
 from tests.test_migrations import seed_version
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -141,6 +142,59 @@ def test_a_report_shows_its_phase_only_when_it_is_slow(monkeypatch):
         assert isinstance(shown, progress.Shown)
         shown._start()  # what the timer does once the delay has passed
     assert "computing the dashboard" in ANSI.sub("", screen.getvalue())
+
+
+REPORTS = [
+    (("remind",), "finding what is due"),
+    (("today",), "ranking whom to contact"),
+    (("report", "churn"), "ranking customers at risk"),
+    (("report", "churn", "--backtest", "-6m"), "testing the churn warning on past purchases"),
+    (("report", "value", "--backtest", "-6m"), "testing the forecast on past purchases"),
+    (("report", "sales"), "adding up sales"),
+    (("report", "rfm"), "scoring customers by RFM"),
+    (("report", "rfm", "--customers"), "scoring customers by RFM"),
+    (("report", "lifecycle"), "counting lifecycle and funnel stages"),
+    (("report", "cohort"), "following cohorts"),
+    (("report", "abc"), "classing customers by revenue"),
+    (("report", "summary"), "summarising customers and purchases"),
+    (("report", "feedback"), "counting feedback"),
+    (("report", "satisfaction"), "scoring survey answers"),
+    (("report", "referrals"), "adding up referrals"),
+    (("care",), "finding care occasions"),
+]
+
+
+@pytest.mark.parametrize(("args", "phase"), REPORTS, ids=[" ".join(a) for a, _ in REPORTS])
+def test_a_report_names_its_phase_and_prints_after_it(db_path, monkeypatch, args, phase):
+    """Each report computes under a phase (drawn on a terminal after REPORT_DELAY) and
+    prints only once the phase is erased: a line drawn over by the output would garble it.
+    In a pipe (as here) nothing reaches stderr, even with no delay at all."""
+    add("Ann")
+    buy_ago("Ann", "120", 400)
+    buy_ago("Ann", "80", 30)
+    real, seen = progress.watching, []
+
+    @contextmanager
+    def watching(**options):  # type: ignore[no-untyped-def]
+        if options.get("lazily"):  # opening the file: the upgrade's phases, if any
+            with real(**options) as shown:
+                yield shown
+            return
+        assert options["delay"] == progress.REPORT_DELAY
+        with real(**{**options, "delay": 0}) as shown:  # as a slow report: drawn at once
+            monkeypatch.setattr(shown, "phase", lambda name, total=None: seen.append(name))
+            try:
+                yield shown
+            finally:
+                sys.stdout.flush()
+                seen.append(sys.stdout.buffer.getvalue())  # printed while the phase was up
+
+    monkeypatch.setattr(progress, "watching", watching)
+    result = crm(*args)
+    too_little = args[:2] == ("report", "value")  # a backtest: too few buyers to fit the model
+    assert result.exit_code == (2 if too_little else 0), result
+    assert seen == [phase, b""], seen
+    assert phase not in result.stderr and "\x1b" not in result.stderr
 
 
 def test_no_progress_off_a_terminal_or_quiet(monkeypatch):

@@ -68,7 +68,8 @@ def rfm_report(
 
     assert selection is not None
     day = as_of_date(as_of)
-    with reading(ctx) as conn:
+    part = None  # the customers listed (--customers), printed once the phase is gone
+    with reading(ctx, _("scoring customers by RFM")) as conn:
         grid = customer_reports.grid_setting(conn)
         where, params = population(conn, selection, day)
         values = customer_reports.rfm_values(conn, day, where, params)
@@ -103,10 +104,12 @@ def rfm_report(
             columns = ("customer_id", "customer_name", "currency", "segment", "rfm", "recency",
                        "frequency", "monetary", "r", "f", "m")  # fmt: skip
             part = Section("customers", _("RFM customers"), columns, present(named, fmt))
-            empty = _("No buyers up to {day}.").format(day=day.isoformat())
-            output(ctx, fmt).sections([part], header={"as_of": day.isoformat()}, empty=empty)
-            return
-        summary = customer_reports.rfm_summary(values, grid)
+        else:
+            summary = customer_reports.rfm_summary(values, grid)
+    if part is not None:
+        empty = _("No buyers up to {day}.").format(day=day.isoformat())
+        output(ctx, fmt).sections([part], header={"as_of": day.isoformat()}, empty=empty)
+        return
     shown = present(summary, fmt)
     for row in shown:
         row["bar"] = row["customers"]
@@ -158,7 +161,7 @@ def abc_report(
 
     assert selection is not None
     day = as_of_date(as_of)
-    with reading(ctx) as conn:
+    with reading(ctx, _("classing customers by revenue")) as conn:
         cfg = classes.config(conn)
         span = _window(window) if window is not None else cfg.abc_window
         start = classes.window_start(span, day)
@@ -222,7 +225,7 @@ def lifecycle_report(
 
     assert selection is not None
     day = as_of_date(as_of)
-    with reading(ctx) as conn:
+    with reading(ctx, _("counting lifecycle and funnel stages")) as conn:
         cfg = classes.config(conn)
         where, params = population(conn, selection, day)
         report = customer_reports.lifecycle_report(conn, day, where, params, cfg.rules)
@@ -318,7 +321,7 @@ def summary_report(
 
     assert selection is not None
     day = as_of_date(as_of)
-    with reading(ctx) as conn:
+    with reading(ctx, _("summarising customers and purchases")) as conn:
         where, params = population(conn, selection, day)
         rows = summaries.summarise(conn, by.value, day, where, params)
     shown = present(rows, fmt)
@@ -366,7 +369,7 @@ def cohort_report(
     assert selection is not None
     day = as_of_date(as_of)
     count = periods or (12 if by is CohortBy.month else 8)
-    with reading(ctx) as conn:
+    with reading(ctx, _("following cohorts")) as conn:
         where, params = population(conn, selection, day)
         rows = summaries.cohorts(conn, by.value, day, where, params, count)
     header = {"as_of": day.isoformat(), "by": by.value}

@@ -435,10 +435,14 @@ def _display(run: GlobalOptions) -> tuple[bool, str | None]:
 
 
 @contextmanager
-def reading(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
+def reading(
+    ctx: typer.Context, phase: str | None = None, *, quiet: bool = False
+) -> Iterator[sqlite3.Connection]:
     """A read-only connection for a command that never writes (an older file is upgraded
-    first, its phases shown on a terminal)."""
-    from crmcli.cli.progress import upgrading
+    first, its phases shown on a terminal). `phase`: what a report computes in the block,
+    named on a terminal's stderr once it has run a second (not with `quiet`) and erased
+    when the block ends, so the command prints after the block."""
+    from crmcli.cli.progress import REPORT_DELAY, upgrading, watching
     from crmcli.store.db import connect
 
     run = global_options(ctx)
@@ -446,7 +450,12 @@ def reading(ctx: typer.Context) -> Iterator[sqlite3.Connection]:
         conn = connect(run.path, write=False, progress=upgrade)
     try:
         speak(ctx, conn)
-        yield conn
+        if phase is None:
+            yield conn
+        else:
+            with watching(quiet=quiet, no_color=run.no_color, delay=REPORT_DELAY) as shown:
+                shown.phase(phase)
+                yield conn
     finally:
         conn.close()
 

@@ -93,7 +93,7 @@ def care_list(
     if year is not None and within is not None:
         raise InvalidInput(_("give --year or --within, not both"))
     today = clock.today()
-    with reading(ctx) as conn:
+    with reading(ctx, _("finding care occasions"), quiet=quiet) as conn:
         days = _window(conn, holiday, year, within, today)
         rows = care.care_list(conn, days, today=today)  # type: ignore[arg-type]
         rules = care.has_rules(conn)

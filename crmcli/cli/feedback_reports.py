@@ -80,7 +80,7 @@ def feedback_report(
     from crmcli.reports.satisfaction import FEEDBACK_FIGURES, feedback_report
 
     assert selection is not None
-    with reading(ctx) as conn:
+    with reading(ctx, _("counting feedback")) as conn:
         scope = _scope(conn, selection, since, until)
         target = feedback.target_seconds(conn)
         rows, total = feedback_report(conn, scope, by=by.value, now=clock.now(), target=target)
@@ -130,7 +130,7 @@ def satisfaction_report(
     assert selection is not None
     if detractors and by is not None:
         raise InvalidInput(_("--detractors lists answers; it takes no --by"))
-    with reading(ctx) as conn:
+    with reading(ctx, _("scoring survey answers")) as conn:
         scope = _scope(conn, selection, since, until)
         if detractors:
             answers = uncontacted_detractors(conn, scope, today=clock.today())
@@ -174,7 +174,7 @@ def referrals_report(
 
     assert selection is not None
     code = money.currency_code(currency) if currency is not None else None
-    with reading(ctx) as conn:
+    with reading(ctx, _("adding up referrals")) as conn:
         scope = _scope(conn, selection, since, until)
         rows, totals = referrals_report(conn, scope, currency=code, limit=limit)
     table = fmt is Format.table

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import app, delete_asked, global_options, output, reading, writing
+from crmcli.cli.app import app, delete_asked, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
 from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption
 from crmcli.cli.output import Format, Section, is_terminal
@@ -96,7 +96,7 @@ def remind(
     today = clock.today()
     period = dates.parse_period(within, option="--within", allow_zero=True)
     until = period.after(today)
-    with reading(ctx) as conn:
+    with reading(ctx, _("finding what is due")) as conn:
         if fmt is RemindFormat.ics:
             events = reminders.events(conn, today, until)
         else:
@@ -169,14 +169,9 @@ def today_(
 
     Example: crm today --limit 10
     """
-    from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.reports import reminders
 
-    with (
-        watching(quiet=quiet, no_color=global_options(ctx).no_color, delay=REPORT_DELAY) as shown,
-        reading(ctx) as conn,
-    ):
-        shown.phase(_("ranking whom to contact"))
+    with reading(ctx, _("ranking whom to contact"), quiet=quiet) as conn:
         rows, total = reminders.contact_today(conn, clock.today(), shown_limit(limit, every))
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
     output(ctx, fmt, quiet).rows(rows, columns, key="customer_id", styles=_urgent)

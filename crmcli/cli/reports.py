@@ -22,6 +22,7 @@ from crmcli.cli.options import (
     period,
 )
 from crmcli.cli.output import Format
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -80,7 +81,7 @@ def sales(
     assert selection is not None
     first, last = period(since, until)
     code = money.currency_code(currency) if currency is not None else None
-    with reading(ctx) as conn:
+    with reading(ctx, _("adding up sales")) as conn:
         customers = None
         if not selection.is_empty() or selection.archived:
             query = filters.build(conn, selection, today=clock.today())

@@ -130,7 +130,7 @@ def value_report(
         for option, given in unused.items():
             if given is not None:
                 raise InvalidInput(_("{option} does not go with --backtest").format(option=option))
-        with reading(ctx) as conn:
+        with reading(ctx, _("testing the forecast on past purchases")) as conn:
             code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
             cutoff = _backtest_date(backtest)
             found = backtests.value_backtest(
@@ -338,7 +338,7 @@ def churn_report(
         from crmcli.records.config import get_setting
         from crmcli.reports import backtest as backtests
 
-        with reading(ctx) as conn:
+        with reading(ctx, _("testing the churn warning on past purchases")) as conn:
             code = money.currency_code(currency or get_setting(conn, "default_currency") or "CNY")
             cutoff = _backtest_date(backtest)
             found = backtests.churn_backtest(
@@ -348,7 +348,7 @@ def churn_report(
         _churn_backtest_output(ctx, fmt, found)
         return
     code = money.currency_code(currency) if currency is not None else None
-    with reading(ctx) as conn:
+    with reading(ctx, _("ranking customers at risk")) as conn:
         query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
         rows, notes = churn.risks(conn, day, query, currency=code, model=not rhythm)
     if limit is not None:
