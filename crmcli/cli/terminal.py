@@ -8,8 +8,9 @@ appears at once (a later id, date or amount wider than its column widens it from
 on). Ids (a name's `(#143)` too), phones, emails, dates and amounts keep their full width; when the
 row is wider than the terminal, free text is cut with `…` first, then whole columns are
 left out (empty ones, notes, tags, city, company, a chart first, then other free text, the
-narrowest first, then counts, then amounts, then dates, phones, emails and currencies, from
-the right) and a footer names them.
+narrowest first, then ratios, a currency, counts, then amounts of money, the smallest
+first, then dates, phones and emails, from the right; a currency never shows without its
+amounts) and a footer names them in the headers' words.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -166,12 +167,14 @@ class Column:
 
     __slots__ = (
         "amount",
+        "bare",
         "compact",
         "filled",
         "floor",
         "header",
         "keep",
         "key",
+        "money",
         "natural",
         "number",
         "whole",
@@ -190,6 +193,8 @@ class Column:
         self.whole = False  # a cell kept whole: not free text
         self.filled = False  # a cell not empty
         self.amount = False  # a number with decimals: kept longer than a count
+        self.money = False  # an amount with its currency's symbol: kept longest
+        self.bare = False  # a number with no symbol (CHF has none): the currency column says it
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.width = 0
 
@@ -214,6 +219,8 @@ class Column:
             self.floor = max(self.floor, self.keep)
         number = bool(re.fullmatch(_NUMBER, text))
         self.amount = self.amount or (number and "." in text)
+        symbol = number and bool(re.match(rf"-?{_SYMBOL}", text))
+        self.money, self.bare = self.money or symbol, self.bare or (number and not symbol)
         self.number = number if self.number is None else self.number and number
 
 
@@ -283,9 +290,15 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order += [c for c in columns if c.key == "\0bars"]  # a chart
     # More free text, the narrowest first (a code like in/out says less than a summary).
     order += sorted((c for c in reversed(free) if c is not key), key=lambda c: c.natural)
+    # Then the measures, the table's main one last: shares, scores and other ratios, a
+    # currency (when each amount shows its symbol), counts, then amounts of money, the
+    # smallest first (averages and refunds before totals).
+    order += [c for c in reversed(columns) if c.number and c.amount and not c.money]
+    if not any(c.money and c.bare for c in columns):
+        order += [c for c in columns if c.key == "currency"]
     order += [c for c in reversed(columns) if c.number and not c.amount]  # counts
-    order += [c for c in reversed(columns) if c.number]  # amounts
-    order += reversed(columns)  # dates, phones, emails, currencies, then the name
+    order += sorted((c for c in reversed(columns) if c.money), key=lambda c: c.compact)
+    order += reversed(columns)  # dates, phones, emails, then the name
     order = list(dict.fromkeys(c for c in order if c is not columns[0]))
     while not fit(shown, room) and len(shown) > 1:
         gone = order.pop(0)
@@ -301,6 +314,10 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
         if fit(trial, room):
             shown = trial
             hidden.remove(back)
+    if any(c.money for c in hidden) and not any(c.money for c in shown):
+        for c in [c for c in shown[1:] if c.key == "currency"]:  # it said whose amounts
+            shown.remove(c)
+            hidden.append(c)
     fit(shown, room)
     if len(shown) == 1 and shown[0].width > room:
         shown[0].width = room
@@ -420,11 +437,14 @@ def draw(
             cells.append(pad + painted if c.number else painted + pad)
         out.write(" │ ".join(cells).rstrip() + "\n")
     if hidden:
-        names = ", ".join(c.key for c in hidden if c is not chart)
-        if chart in hidden:
-            names = ", ".join(filter(None, [names, "the chart"]))
-        noun = "column" if len(hidden) == 1 else "columns"
-        note = f"{len(hidden)} {noun} hidden: {names}; use --format csv or a wider terminal"
+        names = ", ".join(
+            _("the chart") if c is chart else c.header for c in hidden
+        )  # in the headers' words
+        note = (
+            _("1 column hidden: {names}; use --format csv or a wider terminal")
+            if len(hidden) == 1
+            else _("{count} columns hidden: {names}; use --format csv or a wider terminal")
+        ).format(count=len(hidden), names=names)
         for line in wrap(note, at.columns):
             out.write(paint(line, "muted", at.color) + "\n")
     return count
