@@ -621,3 +621,19 @@ def test_the_footer_names_hidden_columns_in_the_words_of_their_headers(crowded):
     assert code == 0
     footer = "".join(lines[-3:])
     assert re.search(r"隐藏了 3 列：阶段, 标签, 邮箱；", footer), lines
+
+
+def test_numbers_in_one_column_share_one_number_of_decimals_on_a_terminal():
+    """A share column read `67.9` beside `93.22` and `25.0`; P alive `1.0` beside `0.647`."""
+    rows = [
+        {"segment": "loyal", "customers": 36, "share": 67.9, "p_alive": 1.0, "code": "A"},
+        {"segment": "champions", "customers": 4, "share": 93.22, "p_alive": 0.647, "code": 7},
+        {"segment": "lapsed", "customers": 120, "share": 25.0, "p_alive": None, "code": "B"},
+    ]
+    out = io.StringIO()
+    draw(iter(rows * 60), list(rows[0]), out, Screen(80, 5, False))  # beyond the first page
+    lines = [[c.strip() for c in line.split("│")] for line in out.getvalue().splitlines()[2:]]
+    assert lines[0] == ["loyal", "36", "67.90", "1.000", "A"], lines[0]
+    assert lines[1] == ["champions", "4", "93.22", "0.647", "7"], lines[1]
+    assert lines[2] == ["lapsed", "120", "25.00", "", "B"], lines[2]
+    assert lines[-1] == lines[2] and len(lines) == 180  # later rows keep the column's decimals

@@ -21,6 +21,7 @@ is due today bold yellow, done dim. `paging` sends a command's output through th
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -398,7 +399,8 @@ def draw(
     if not page:
         return 0
     columns = [Column(k, words(k)) for k in keys]
-    texts = [[text_of(readable(row, k), at.color, at) for k in keys] for row in page]
+    places = {k: _places(row.get(k) for row in page) for k in keys}
+    texts = [_texts(row, keys, at, places) for row in page]
     for line in texts:
         for c, text in zip(columns, line, strict=True):
             c.measure(text)
@@ -421,7 +423,7 @@ def draw(
     index = [columns.index(c) for c in shown]
     style = styles or meaning
     count = 0
-    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at), 1):
+    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at, places), 1):
         if count > len(page):
             _widen(shown, index, line, at.columns)
         cells = []
@@ -467,10 +469,42 @@ def _rows(
     rest: Iterator[Mapping[str, Any]],
     keys: Sequence[str],
     at: Screen,
+    places: Mapping[str, int | None],
 ) -> Iterator[tuple[Mapping[str, Any], list[str]]]:
     yield from zip(page, texts, strict=True)
     for row in rest:
-        yield row, [text_of(readable(row, k), at.color, at) for k in keys]
+        yield row, _texts(row, keys, at, places)
+
+
+def _places(values: Iterable[Any]) -> int | None:
+    """The decimals a column of numbers shows on a terminal: the most any float among
+    `values` has, at most 4 (`67.9` beside `93.22` reads `67.90`); None when a value is not
+    a number, or none is a float (counts and text show as they are)."""
+    found = None
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if isinstance(value, float) and math.isfinite(value):
+            digits = repr(value).partition(".")[2]
+            found = min(max(found or 0, 4 if "e" in digits else len(digits)), 4)
+    return found
+
+
+def _texts(
+    row: Mapping[str, Any], keys: Sequence[str], at: Screen, places: Mapping[str, int | None]
+) -> list[str]:
+    """A row's cells as a terminal shows them, a column of floats with one precision."""
+    texts = []
+    for k in keys:
+        value, decimals = row.get(k), places[k]
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if decimals is not None and number and math.isfinite(value):
+            texts.append(f"{value:.{decimals}f}")
+        else:
+            texts.append(text_of(readable(row, k), at.color, at))
+    return texts
 
 
 def _line(cells: list[str], shown: list[Column], separator: str, at: Screen, style: str) -> str:
