@@ -129,6 +129,15 @@ def test_churn_bad_input(shop):
     fails(2, "report", "churn", "--currency", "XYZ", db=shop)
     fails(2, "report", "churn", "--where", "nosuch = 1", db=shop)
     fails(2, "report", "churn", "--limit", "-1", db=shop)
+    assert "unknown field 'why'" in fails(2, "report", "churn", "--fields", "why", db=shop)
+    fails(2, "report", "churn", "--fields", "customer_id", "--backtest", "-6m", db=shop)
+
+
+def test_churn_keeps_the_fields_asked_for(shop):
+    rows = report("--fields", "reason,customer_id")
+    assert rows and all(list(r) == ["reason", "customer_id"] for r in rows), rows
+    table = ok("report", "churn", "--fields", "customer_name,currency")
+    assert "customer_name  currency\n" in table and "reason" not in table
 
 
 def test_empty_database(db_path):
@@ -160,6 +169,9 @@ def test_value_bad_input(shop):
     fails(2, "report", "value", "--horizon", "12", db=shop)
     fails(2, "report", "value", "--currency", "nope", db=shop)
     fails(2, "report", "value", "--as-of", "the day after", db=shop)
+    assert "unknown field 'name'" in fails(2, "report", "value", "--fields", "name", db=shop)
+    fails(2, "report", "value", "--fields", "p_alive", "--parameters", db=shop)
+    fails(2, "report", "value", "--fields", "p_alive", "--backtest", "-6m", db=shop)
 
 
 # --- remind and today ----------------------------------------------------------------------
@@ -296,6 +308,11 @@ def test_value_report_rows(db_path):
     assert len(everyone) == 2357
     assert everyone[1]["purchase_days"] == 3
     assert 0 < everyone[1]["p_alive"] < 1
+    picked = json.loads(
+        ok(*args, "--limit", "2", "--fields", "expected_value,customer_id", "-f", "json")
+    )
+    assert [list(r) for r in picked] == [["expected_value", "customer_id"]] * 2
+    assert picked[0]["customer_id"] == rows[0]["customer_id"]
     table = ok(*args, "--limit", "2")
     assert table.startswith("USD, as of 1997-09-30, next 39 weeks (273 days): 2,357 customers")
     assert "BG/NBD (time in days): r 0.2426" in table

@@ -147,7 +147,8 @@ def test_a_narrow_terminal_never_cuts_an_amount_or_a_phone(shop, terminal, monke
     table = ok("purchases")
     assert cells(table, "1")[-2:] == ["CN¥123,456.00", "CNY"]
     assert cells(table, "2")[-2:] == ["CN¥1,299.50", "CNY"]
-    assert "hidden: category, item, quantity" in table  # they go first
+    assert cells(table, "5")[-2:] == ["9.90", "CHF"]  # no symbol: its currency stays
+    assert "hidden: Category, Item, Quantity" in table  # they go first
     right = [line.index("│ CN") for line in table.splitlines() if "│ CN" in line]
     ends = [line.index(" │ CNY") for line in table.splitlines() if " │ CNY" in line]
     assert len(set(ends)) == 1 and len(right) == 2  # right-aligned, one column

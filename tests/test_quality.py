@@ -27,6 +27,9 @@ def test_dedupe_finds_pairs_with_reasons(cn):
     assert pairs[0]["score"] >= pairs[-1]["score"]
     strong = json.loads(ok("dedupe", "--min-score", "80", "-f", "json"))
     assert {(p["id"], p["other_id"]) for p in strong} == {(3, 4), (6, 7)}
+    picked = ok("dedupe", "--min-score", "80", "--fields", "other_id,id", "-f", "csv")
+    assert sorted(picked.splitlines()) == ["4,3", "7,6", "other_id,id"]
+    assert "unknown field 'pair'" in fails(2, "dedupe", "--fields", "pair")
     table = ok("dedupe")
     assert "same email j@x.com" in table and "张伟" in table
     fails(2, "dedupe", "--min-score", "0")

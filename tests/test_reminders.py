@@ -416,6 +416,13 @@ def test_today_ranks_who_to_contact_and_why(busy, monkeypatch):
         "no contact for 21 days (cadence 14 days, customer)",
     ]
     assert ok("today", "-q", "--limit", "2") == "1\n2\n"
+    assert json.loads(ok("today", "--fields", "customer_id,urgency", "-f", "json")) == [
+        {"customer_id": 1, "urgency": "overdue"}, {"customer_id": 2, "urgency": "today"},
+        {"customer_id": 3, "urgency": "today"},
+    ]  # fmt: skip
+    assert ok("today", "--fields", "customer_name,urgency", "--limit", "1").splitlines() == [
+        "customer_name  urgency", "-------------  -------", "Anna           overdue",
+    ]  # fmt: skip
 
 
 def test_on_a_terminal_today_and_remind_show_their_first_rows(busy, monkeypatch):
@@ -460,6 +467,7 @@ def test_today_with_nothing_to_do(db_path):
 def test_bad_today_input(db_path):
     assert "Invalid value for '--limit'" in fails(2, "today", "--limit", "x")
     assert "'yaml' is not one of" in fails(2, "today", "--format", "yaml")
+    assert "unknown field 'why'; valid fields: rank," in fails(2, "today", "--fields", "why")
 
 
 # --- dates -------------------------------------------------------------------------------

@@ -29,6 +29,10 @@ def test_save_list_use_replace_and_delete_a_segment(shoppers):
     assert ids("--tag", "x") == [2, 3]
     rows = json.loads(ok("segment", "list", "--format", "json"))
     assert [(r["segment"], r["customers"]) for r in rows] == [("cooling", 2), ("cooling-b", 1)]
+    assert ok("segment", "list", "--fields", "customers,segment", "-f", "tsv") == (
+        "customers\tsegment\n2\tcooling\n1\tcooling-b\n"
+    )
+    assert "unknown field 'name'" in fails(2, "segment", "list", "--fields", "name", db=shoppers)
     assert "exists" in fails(2, "segment", "add", "cooling", "--tag", "x", db=shoppers)
     assert "give the filter" in fails(2, "segment", "add", "empty", db=shoppers)
     assert "cannot include itself" in fails(

@@ -92,6 +92,8 @@ def test_tags_lists_counts_and_rename_merges(three):
     assert json.loads(ok("tags", "-f", "json")) == [{"tag": "vip", "customers": 3}]
     ok("tag", "rename", "vip", "VIP")
     assert json.loads(ok("tags", "-f", "json")) == [{"tag": "VIP", "customers": 3}]
+    assert ok("tags", "--fields", "customers,tag", "-f", "csv") == "customers,tag\n3,VIP\n"
+    assert "unknown field 'count'" in fails(2, "tags", "--fields", "count", db=three)
     fails(3, "tag", "rename", "nosuch", "x", db=three)
     fails(2, "tag", "rename", "VIP", db=three)
 

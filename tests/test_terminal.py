@@ -18,6 +18,8 @@ import unicodedata
 import pytest
 
 from crmcli.cli.terminal import Screen, draw
+from crmcli.core import money
+from crmcli.core.money import Amount
 from tests.conftest import crm, drain, ok
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
@@ -165,7 +167,7 @@ def test_tables_fit_the_terminal_and_never_cut_an_id_phone_email_or_amount(crowd
             cells = [c.strip() for c in rows[3].split("│")]
             # a phone in international format: no default_region here (LANG=C.UTF-8)
             assert cells[0] == "4" and "+86 139 1234 5678" in cells
-            assert LONG_EMAIL in cells or "email" in " ".join(
+            assert LONG_EMAIL in cells or "Email" in " ".join(
                 lines[-2:]
             )  # whole, or hidden and said so
             assert (LONG_EMAIL in cells) is (columns >= 120)
@@ -177,9 +179,8 @@ def test_a_narrow_terminal_cuts_free_text_then_hides_columns_and_says_which(crow
     code, lines = on_terminal("list", columns=60)
     assert code == 0
     footer = " ".join(lines[-2:])
-    assert re.search(r"^3 columns hidden: stage, tags, email; use", footer), lines
+    assert re.search(r"^3 columns hidden: Stage, Tags, Email; use", footer), lines
     assert "use --format csv or a wider terminal" in footer
-    assert "email" in footer  # too long for 60 columns: hidden, not cut
     rows = [line for line in lines if "│" in line]
     assert "司马相如" in rows[3] and "+86 139 1234 5678" in rows[3]
     code, wide = on_terminal("list", columns=200)
@@ -554,3 +555,85 @@ def test_remind_colours_tasks_due_today_yellow_and_overdue_red(people):
     due = next(line for line in lines if "Call back" in line)
     assert late.startswith(f"{ESC}31m2026-11-20{ESC}0m"), late  # red, as in crm task list
     assert due.startswith(f"{ESC}1;33m2026-11-22{ESC}0m"), due  # bold yellow
+
+
+def _drawn(rows: list[dict], columns: int = 60, **options) -> tuple[list[str], str]:
+    """`rows` drawn by `draw` on a terminal `columns` wide: its header cells and footer."""
+    out = io.StringIO()
+    draw(rows, list(rows[0]), out, Screen(columns, 40, False), **options)
+    lines = out.getvalue().splitlines()
+    header = [line.split("┃") for line in lines[: next(i for i, x in enumerate(lines) if "━" in x)]]
+    heads = [" ".join(" ".join(parts).split()) for parts in zip(*header, strict=True)]
+    return heads, " ".join(line for line in lines if "│" not in line and "━" not in line)
+
+
+def _money(minor: int, currency: str = "CNY") -> Amount:
+    return money.shown(minor, currency)
+
+
+def test_a_narrow_table_keeps_its_amounts_and_hides_their_currency_first():
+    """At 60 columns `crm show`'s last purchases hid the amount and kept Currency; a sales
+    report hid net and kept refunds; rfm hid the customer count and kept the share; value
+    hid the expected value it is sorted by."""
+    purchases = [
+        {"id": 829, "purchased_at": "2026-10-30T19:01:00+00:00", "item": "青瓷盖碗",
+         "quantity": 1, "amount": _money(146750), "currency": "CNY"},
+    ]  # fmt: skip
+    heads, footer = _drawn(purchases)
+    assert "Amount" in heads and "Currency" not in heads, heads
+    assert "hidden: Currency, Quantity;" in footer, footer
+    sales = [
+        {"month": "2026-11", "currency": "CNY", "revenue": _money(139218150),
+         "refunds": _money(4362550), "net": _money(134855600), "orders": 934,
+         "customers": 310, "average_order": _money(149056)},
+    ]  # fmt: skip
+    heads, footer = _drawn(sales, 48)
+    assert heads[:3] == ["Month", "Revenue", "Net"] and "Refunds" not in heads, heads
+    rfm = [
+        {"segment": "potential loyalist", "currency": "CNY", "customers": 26,
+         "customer_share": 19.9, "revenue": _money(42981555), "revenue_share": 31.3,
+         "mean_monetary": _money(1653137)},
+    ]  # fmt: skip
+    heads, _ = _drawn(rfm)
+    assert heads[:3] == ["Segment", "Customers", "Revenue"], heads
+    assert "Customer share" not in heads and "Currency" not in heads, heads
+    value = [
+        {"customer": "Katarzyna Nowak (#118)", "last_purchase": "2026-02-26", "p_alive": 0.647,
+         "expected_purchases": 0.78, "purchase_days": 12, "expected_value": _money(171659)},
+    ]  # fmt: skip
+    heads, footer = _drawn(value, 50)
+    assert heads[-1] == "Expected value" and "P alive" not in heads, (heads, footer)
+
+
+def test_a_currency_never_shows_alone_without_its_amounts():
+    rows = [{"customer": "Ben Tanaka (#143)", "email": "ben.tanaka@example.com",
+             "phone": "+8613379553028", "amount": _money(25830055), "currency": "CNY"}]  # fmt: skip
+    heads, footer = _drawn(rows, 50)
+    assert "Amount" not in heads and "Currency" not in heads, heads
+    assert "Amount" in footer and "Currency" in footer, footer
+
+
+def test_the_footer_names_hidden_columns_in_the_words_of_their_headers(crowded):
+    code, lines = on_terminal("list", columns=60)
+    footer = " ".join(lines[-2:])
+    assert code == 0 and "hidden: Stage, Tags, Email;" in footer, lines
+    code, lines = on_terminal("--lang", "zh", "list", columns=60)
+    assert code == 0
+    footer = "".join(lines[-3:])
+    assert re.search(r"隐藏了 3 列：阶段, 标签, 邮箱；", footer), lines
+
+
+def test_numbers_in_one_column_share_one_number_of_decimals_on_a_terminal():
+    """A share column read `67.9` beside `93.22` and `25.0`; P alive `1.0` beside `0.647`."""
+    rows = [
+        {"segment": "loyal", "customers": 36, "share": 67.9, "p_alive": 1.0, "code": "A"},
+        {"segment": "champions", "customers": 4, "share": 93.22, "p_alive": 0.647, "code": 7},
+        {"segment": "lapsed", "customers": 120, "share": 25.0, "p_alive": None, "code": "B"},
+    ]
+    out = io.StringIO()
+    draw(iter(rows * 60), list(rows[0]), out, Screen(80, 5, False))  # beyond the first page
+    lines = [[c.strip() for c in line.split("│")] for line in out.getvalue().splitlines()[2:]]
+    assert lines[0] == ["loyal", "36", "67.90", "1.000", "A"], lines[0]
+    assert lines[1] == ["champions", "4", "93.22", "0.647", "7"], lines[1]
+    assert lines[2] == ["lapsed", "120", "25.00", "", "B"], lines[2]
+    assert lines[-1] == lines[2] and len(lines) == 180  # later rows keep the column's decimals

@@ -6,7 +6,16 @@ import typer
 
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import resolver
-from crmcli.cli.options import DryRun, DryRunOption, FormatOption, QuietOption, YesOption, confirm
+from crmcli.cli.options import (
+    DryRun,
+    DryRunOption,
+    FieldsOption,
+    FormatOption,
+    QuietOption,
+    YesOption,
+    chosen_fields,
+    confirm,
+)
 from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.i18n import _
@@ -20,6 +29,7 @@ def dedupe(
         int, typer.Option("--min-score", min=1, max=100, help="Only pairs scoring this or more.")
     ] = 40,
     fmt: FormatOption = Format.table,
+    fields: FieldsOption = None,
 ) -> None:
     """List likely duplicate customers in pairs, with a score (0-100) and the reasons.
 
@@ -30,9 +40,10 @@ def dedupe(
     """
     from crmcli.records import duplicates
 
+    picked = chosen_fields(fields, duplicates.COLUMNS)
     with reading(ctx) as conn:
         pairs = duplicates.find_pairs(conn, min_score=min_score)
-    output(ctx, fmt).rows(pairs, duplicates.COLUMNS)
+    output(ctx, fmt).rows(pairs, picked or duplicates.COLUMNS)
 
 
 @app.command("merge")

@@ -10,7 +10,14 @@ import typer
 
 from crmcli.cli.app import app, delete_asked, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
-from crmcli.cli.options import FormatOption, LimitOption, QuietOption, YesOption
+from crmcli.cli.options import (
+    FieldsOption,
+    FormatOption,
+    LimitOption,
+    QuietOption,
+    YesOption,
+    chosen_fields,
+)
 from crmcli.cli.output import Format, Section, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.i18n import _
@@ -163,6 +170,7 @@ def today_(
     every: AllOption = False,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """Who to contact today and why, most urgent first, with phone and last contact.
     On a terminal the first 20 (--limit N, --all); in a pipe, everyone.
@@ -171,10 +179,11 @@ def today_(
     """
     from crmcli.reports import reminders
 
+    picked = chosen_fields(fields, reminders.TODAY_FIELDS)
     with reading(ctx, _("ranking whom to contact"), quiet=quiet) as conn:
         rows, total = reminders.contact_today(conn, clock.today(), shown_limit(limit, every))
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
-    output(ctx, fmt, quiet).rows(rows, columns, key="customer_id", styles=_urgent)
+    output(ctx, fmt, quiet).rows(rows, picked or columns, key="customer_id", styles=_urgent)
     if not quiet:
         _more(ctx, limit, len(rows), total)
 

@@ -9,9 +9,11 @@ from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection
 from crmcli.cli.options import (
     DryRunOption,
+    FieldsOption,
     FormatOption,
     QuietOption,
     YesOption,
+    chosen_fields,
     confirm,
     filter_options,
 )
@@ -57,16 +59,19 @@ segment_app.command("save", hidden=True)(segment_add)  # its old name: scripts k
 
 
 @segment_app.command("list")
-def segment_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def segment_list(
+    ctx: typer.Context, fmt: FormatOption = Format.table, fields: FieldsOption = None
+) -> None:
     """List saved segments with their filter and how many customers each selects now.
 
     Example: crm segment list --format json
     """
     from crmcli.records import segments
 
+    picked = chosen_fields(fields, segments.SEGMENT_COLUMNS)
     with reading(ctx) as conn:
         rows = segments.list_segments(conn, today=clock.today())
-    output(ctx, fmt).rows(rows, segments.SEGMENT_COLUMNS)
+    output(ctx, fmt).rows(rows, picked or segments.SEGMENT_COLUMNS)
 
 
 @segment_app.command("delete")

@@ -7,7 +7,14 @@ import typer
 
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import Batch, RefsArgument, batch_options, confirm_bulk, select
-from crmcli.cli.options import DryRun, FormatOption, QuietOption, filter_options
+from crmcli.cli.options import (
+    DryRun,
+    FieldsOption,
+    FormatOption,
+    QuietOption,
+    chosen_fields,
+    filter_options,
+)
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
@@ -115,14 +122,17 @@ def untag(
 
 
 @app.command("tags")
-def list_tags(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def list_tags(
+    ctx: typer.Context, fmt: FormatOption = Format.table, fields: FieldsOption = None
+) -> None:
     """List tags with how many live customers carry each.
 
     Example: crm tags --format json
     """
+    picked = chosen_fields(fields, tags.TAG_COLUMNS)
     with reading(ctx) as conn:
         rows = tags.list_tags(conn)
-    output(ctx, fmt).rows(rows, tags.TAG_COLUMNS)
+    output(ctx, fmt).rows(rows, picked or tags.TAG_COLUMNS)
 
 
 @app.command("stage")

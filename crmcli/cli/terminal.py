@@ -8,8 +8,9 @@ appears at once (a later id, date or amount wider than its column widens it from
 on). Ids (a name's `(#143)` too), phones, emails, dates and amounts keep their full width; when the
 row is wider than the terminal, free text is cut with `…` first, then whole columns are
 left out (empty ones, notes, tags, city, company, a chart first, then other free text, the
-narrowest first, then counts, then amounts, then dates, phones, emails and currencies, from
-the right) and a footer names them.
+narrowest first, then ratios, a currency, counts, then amounts of money, the smallest
+first, then dates, phones and emails, from the right; a currency never shows without its
+amounts) and a footer names them in the headers' words.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -20,6 +21,7 @@ is due today bold yellow, done dim. `paging` sends a command's output through th
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -166,12 +168,14 @@ class Column:
 
     __slots__ = (
         "amount",
+        "bare",
         "compact",
         "filled",
         "floor",
         "header",
         "keep",
         "key",
+        "money",
         "natural",
         "number",
         "whole",
@@ -190,6 +194,8 @@ class Column:
         self.whole = False  # a cell kept whole: not free text
         self.filled = False  # a cell not empty
         self.amount = False  # a number with decimals: kept longer than a count
+        self.money = False  # an amount with its currency's symbol: kept longest
+        self.bare = False  # a number with no symbol (CHF has none): the currency column says it
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.width = 0
 
@@ -214,6 +220,8 @@ class Column:
             self.floor = max(self.floor, self.keep)
         number = bool(re.fullmatch(_NUMBER, text))
         self.amount = self.amount or (number and "." in text)
+        symbol = number and bool(re.match(rf"-?{_SYMBOL}", text))
+        self.money, self.bare = self.money or symbol, self.bare or (number and not symbol)
         self.number = number if self.number is None else self.number and number
 
 
@@ -283,9 +291,15 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order += [c for c in columns if c.key == "\0bars"]  # a chart
     # More free text, the narrowest first (a code like in/out says less than a summary).
     order += sorted((c for c in reversed(free) if c is not key), key=lambda c: c.natural)
+    # Then the measures, the table's main one last: shares, scores and other ratios, a
+    # currency (when each amount shows its symbol), counts, then amounts of money, the
+    # smallest first (averages and refunds before totals).
+    order += [c for c in reversed(columns) if c.number and c.amount and not c.money]
+    if not any(c.money and c.bare for c in columns):
+        order += [c for c in columns if c.key == "currency"]
     order += [c for c in reversed(columns) if c.number and not c.amount]  # counts
-    order += [c for c in reversed(columns) if c.number]  # amounts
-    order += reversed(columns)  # dates, phones, emails, currencies, then the name
+    order += sorted((c for c in reversed(columns) if c.money), key=lambda c: c.compact)
+    order += reversed(columns)  # dates, phones, emails, then the name
     order = list(dict.fromkeys(c for c in order if c is not columns[0]))
     while not fit(shown, room) and len(shown) > 1:
         gone = order.pop(0)
@@ -301,6 +315,10 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
         if fit(trial, room):
             shown = trial
             hidden.remove(back)
+    if any(c.money for c in hidden) and not any(c.money for c in shown):
+        for c in [c for c in shown[1:] if c.key == "currency"]:  # it said whose amounts
+            shown.remove(c)
+            hidden.append(c)
     fit(shown, room)
     if len(shown) == 1 and shown[0].width > room:
         shown[0].width = room
@@ -381,7 +399,8 @@ def draw(
     if not page:
         return 0
     columns = [Column(k, words(k)) for k in keys]
-    texts = [[text_of(readable(row, k), at.color, at) for k in keys] for row in page]
+    places = {k: _places(row.get(k) for row in page) for k in keys}
+    texts = [_texts(row, keys, at, places) for row in page]
     for line in texts:
         for c, text in zip(columns, line, strict=True):
             c.measure(text)
@@ -404,7 +423,7 @@ def draw(
     index = [columns.index(c) for c in shown]
     style = styles or meaning
     count = 0
-    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at), 1):
+    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at, places), 1):
         if count > len(page):
             _widen(shown, index, line, at.columns)
         cells = []
@@ -420,11 +439,14 @@ def draw(
             cells.append(pad + painted if c.number else painted + pad)
         out.write(" │ ".join(cells).rstrip() + "\n")
     if hidden:
-        names = ", ".join(c.key for c in hidden if c is not chart)
-        if chart in hidden:
-            names = ", ".join(filter(None, [names, "the chart"]))
-        noun = "column" if len(hidden) == 1 else "columns"
-        note = f"{len(hidden)} {noun} hidden: {names}; use --format csv or a wider terminal"
+        names = ", ".join(
+            _("the chart") if c is chart else c.header for c in hidden
+        )  # in the headers' words
+        note = (
+            _("1 column hidden: {names}; use --format csv or a wider terminal")
+            if len(hidden) == 1
+            else _("{count} columns hidden: {names}; use --format csv or a wider terminal")
+        ).format(count=len(hidden), names=names)
         for line in wrap(note, at.columns):
             out.write(paint(line, "muted", at.color) + "\n")
     return count
@@ -447,10 +469,42 @@ def _rows(
     rest: Iterator[Mapping[str, Any]],
     keys: Sequence[str],
     at: Screen,
+    places: Mapping[str, int | None],
 ) -> Iterator[tuple[Mapping[str, Any], list[str]]]:
     yield from zip(page, texts, strict=True)
     for row in rest:
-        yield row, [text_of(readable(row, k), at.color, at) for k in keys]
+        yield row, _texts(row, keys, at, places)
+
+
+def _places(values: Iterable[Any]) -> int | None:
+    """The decimals a column of numbers shows on a terminal: the most any float among
+    `values` has, at most 4 (`67.9` beside `93.22` reads `67.90`); None when a value is not
+    a number, or none is a float (counts and text show as they are)."""
+    found = None
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if isinstance(value, float) and math.isfinite(value):
+            digits = repr(value).partition(".")[2]
+            found = min(max(found or 0, 4 if "e" in digits else len(digits)), 4)
+    return found
+
+
+def _texts(
+    row: Mapping[str, Any], keys: Sequence[str], at: Screen, places: Mapping[str, int | None]
+) -> list[str]:
+    """A row's cells as a terminal shows them, a column of floats with one precision."""
+    texts = []
+    for k in keys:
+        value, decimals = row.get(k), places[k]
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if decimals is not None and number and math.isfinite(value):
+            texts.append(f"{value:.{decimals}f}")
+        else:
+            texts.append(text_of(readable(row, k), at.color, at))
+    return texts
 
 
 def _line(cells: list[str], shown: list[Column], separator: str, at: Screen, style: str) -> str:

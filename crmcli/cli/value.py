@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.app import global_options, output, reading
-from crmcli.cli.options import CurrencyOption, FormatOption, LimitOption, filter_options
+from crmcli.cli.options import (
+    CurrencyOption,
+    FieldsOption,
+    FormatOption,
+    LimitOption,
+    chosen_fields,
+    filter_options,
+)
 from crmcli.cli.output import Format, prose
 from crmcli.cli.reports import report_app
 from crmcli.core.errors import InvalidInput
@@ -105,6 +112,7 @@ def value_report(
         typer.Option("--model", help="bgnbd, mbgnbd, or auto: the one a backtest finds best."),
     ] = Model.bgnbd,
     fmt: FormatOption = Format.table,
+    fields: FieldsOption = None,
     selection: "CustomerFilter | None" = None,
 ) -> None:
     """Expected purchases and value per customer over a horizon, from a model of repeat
@@ -121,12 +129,18 @@ def value_report(
     from crmcli.records.config import get_setting
     from crmcli.reports import value as service
 
+    picked = chosen_fields(fields, VALUE_FIELDS)
+    if picked is not None and parameters:
+        raise InvalidInput(_("--fields does not go with --parameters"))
     service.require_models()
     day = _as_of(as_of)
     if backtest is not None:
         from crmcli.reports import backtest as backtests
 
-        unused = {"--horizon": horizon, "--limit": limit, "--parameters": parameters or None}
+        unused = {
+            "--horizon": horizon, "--limit": limit, "--parameters": parameters or None,
+            "--fields": picked,
+        }  # fmt: skip
         for option, given in unused.items():
             if given is not None:
                 raise InvalidInput(_("{option} does not go with --backtest").format(option=option))
@@ -186,7 +200,7 @@ def value_report(
             rows = list(rows)
         with output(ctx, fmt).paged() as out:
             out.text(_summary(fitted, period, horizon_days))
-            out.rows(rows, VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS)
+            out.rows(rows, picked or (VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS))
 
 
 def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
@@ -316,6 +330,7 @@ def churn_report(
     limit: LimitOption = None,
     backtest: BacktestOption = None,
     fmt: FormatOption = Format.table,
+    fields: FieldsOption = None,
     selection: "CustomerFilter | None" = None,
 ) -> None:
     """Customers likely to be lost, largest stake first, each with the reason: silent for
@@ -332,7 +347,11 @@ def churn_report(
     from crmcli.reports import churn
 
     day = _as_of(as_of)
+    keys = tuple(f.removesuffix("_minor") for f in churn.FIELDS)
+    picked = chosen_fields(fields, keys)
     if backtest is not None:
+        if picked is not None:
+            raise InvalidInput(_("{option} does not go with --backtest").format(option="--fields"))
         if limit is not None:
             raise InvalidInput(_("--limit does not go with --backtest"))
         from crmcli.records.config import get_setting
@@ -367,8 +386,7 @@ def churn_report(
         if not shown:  # a friendly line rather than an empty table
             typer.echo(_("No customers at risk as of {value}.").format(value=day.isoformat()))
             return
-    columns = churn.COLUMNS if table else tuple(f.removesuffix("_minor") for f in churn.FIELDS)
-    output(ctx, fmt).rows(shown, columns)
+    output(ctx, fmt).rows(shown, picked or (churn.COLUMNS if table else keys))
 
 
 # --- backtests ------------------------------------------------------------------------------
