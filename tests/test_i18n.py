@@ -210,3 +210,14 @@ def test_help_of_a_command_and_its_options_in_chinese(db_path):
     assert "新增客户，并输出新客户的编号。" in out and "客户姓名。" in out
     assert "示例：crm add" in out
     assert "Add a customer and print the new id." in ok("--lang", "en", "add", "--help")
+
+
+def test_remind_on_a_terminal_speaks_chinese_in_headers_states_and_cadences(demo):
+    """Headers of columns only a table shows (`repeats`, `what`, `stake`), contact states and
+    where a cadence comes from were English on a terminal."""
+    code, lines = on_terminal("remind", "--within", "30d", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 0, lines
+    text = "\n".join(lines)
+    assert "重复" in text and "事项" in text and "涉及金额" in text, lines
+    assert "已逾期" in text and "（标签 vip）" in text, lines
+    assert not re.search(r"Repeats|What|Stake|\boverdue\b|\(tag |default|customer\)", text), lines
