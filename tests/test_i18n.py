@@ -221,3 +221,45 @@ def test_remind_on_a_terminal_speaks_chinese_in_headers_states_and_cadences(demo
     assert "重复" in text and "事项" in text and "涉及金额" in text, lines
     assert "已逾期" in text and "（标签 vip）" in text, lines
     assert not re.search(r"Repeats|What|Stake|\boverdue\b|\(tag |default|customer\)", text), lines
+
+
+ENGLISH_WORDS = re.compile(r"\b(Updated|No changes|Archived|Restored|Snoozed|Merged|Backed up|"
+                           r"integrity ok|in the past|born|lunar|Mon|Tue|Wed|Thu|Fri|Sat|Sun|"
+                           r"records|differing|kept in notes)\b")  # fmt: skip
+
+
+def test_confirmations_speak_chinese(demo, tmp_path):
+    """What edit, delete, undelete, snooze, merge, backup and date add say they did was
+    English in a Chinese run."""
+    said = [
+        ok("--lang", "zh", "edit", "1", "--birthday", "1990-05-13"),
+        ok("--lang", "zh", "edit", "1", "--birthday", "1990-05-13"),
+        ok("--lang", "zh", "delete", "3"),
+        ok("--lang", "zh", "undelete", "3"),
+        ok("--lang", "zh", "task", "snooze", "3", "+3d"),
+        ok("--lang", "zh", "merge", "1", "8", "--yes"),
+        ok("--lang", "zh", "backup", str(tmp_path / "copy.db")),
+        ok("--lang", "zh", "date", "add", "2", "签约", "2020-01-01"),
+    ]
+    text = "".join(said)
+    assert not ENGLISH_WORDS.search(text), text
+    for words in ("已更新客户 1，生日 周日 1990-05-13。", "没有改动", "已归档客户 3：",
+                  "已恢复客户 3：", "已把任务 3 推迟到 周三 2026-11-25。", "已把 #8 ",
+                  "完整性正常", "（已是过去）"):  # fmt: skip
+        assert words in text, (words, text)
+
+
+def test_questions_speak_chinese(db_path, monkeypatch):
+    """`... already has ... Add anyway?`, `Restore anyway?` and `Undo it?` were English."""
+    from tests.test_customers import _at_a_terminal
+
+    ok("add", "Ann Lee", "--email", "ann@example.com")
+    _at_a_terminal(monkeypatch, "stdin", "stderr")
+    said = crm("--lang", "zh", "add", "Annie", "--email", "ann@example.com", input="n\n")
+    assert said.stderr.startswith("Ann Lee（#1）已有 ann@example.com。仍然新增吗？ [y/N]"), said
+    ok("delete", "1")
+    ok("add", "Annie", "--email", "ann@example.com")
+    said = crm("--lang", "zh", "undelete", "1", input="n\n")
+    assert "Annie（#2）已有 ann@example.com。仍然恢复吗？ [y/N]" in said.stderr, said
+    said = crm("--lang", "zh", "undo", input="n\n")
+    assert "撤销吗？ [y/N]" in said.stderr and not re.search("Undo it", said.stderr), said

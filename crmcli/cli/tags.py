@@ -42,7 +42,7 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
     name = tags.clean_tag(tag)
     with writing(ctx) as conn:
         ids, by_filter = select(conn, customers, selection, batch)
-        confirm_bulk(conn, len(ids), f"Tag {name}", batch, by_filter)
+        confirm_bulk(conn, len(ids), _("Tag {name}").format(name=name), batch, by_filter)
         name, added = tags.add_tag(conn, name, ids)
         if batch.dry_run:
             already = len(ids) - len(added)
@@ -101,7 +101,9 @@ def untag(
     assert selection is not None and batch is not None
     with suppress(DryRun), writing(ctx) as conn:
         ids, by_filter = select(conn, customers, selection, batch)
-        confirm_bulk(conn, len(ids), f"Remove tag {tag.strip()}", batch, by_filter)
+        confirm_bulk(
+            conn, len(ids), _("Remove tag {name}").format(name=tag.strip()), batch, by_filter
+        )
         removed = tags.remove_tag(conn, tag.strip(), ids)
         if batch.dry_run:
             typer.echo(f"Would remove tag {tag.strip()} from {len(removed)} customers: "
@@ -186,7 +188,7 @@ def stage(
         if moment and moment > clock.now():
             raise InvalidInput(_("--at is in the future"))
         note = text("reason", reason) if reason else None
-        confirm_bulk(conn, len(ids), f"Move to {clean}", batch, by_filter)
+        confirm_bulk(conn, len(ids), _("Move to {stage}").format(stage=clean), batch, by_filter)
         moved = [i for i in ids if tags.set_stage(conn, i, clean, at=moment, reason=note)]
         if batch.dry_run:
             typer.echo(

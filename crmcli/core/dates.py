@@ -50,7 +50,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal, NamedTuple, TypeVar
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 Direction = Literal["past", "future", "none"]
 D = TypeVar("D", date, datetime)
@@ -91,7 +91,7 @@ MONTHS = {
     )
     for name in names
 }
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 HELP = (
     "use a day such as 2026-11-22, Jan 5, 11月22日, today, tomorrow, fri, next fri, in 3 days, "
@@ -156,7 +156,7 @@ _ZH_HOURS = {
 
 def show_day(day: date) -> str:
     """A day as confirmations echo it, weekday first: `Mon 2027-01-05`."""
-    return f"{DAY_NAMES[day.weekday()]} {day.isoformat()}"
+    return f"{_(DAY_NAMES[day.weekday()])} {day.isoformat()}"
 
 
 def show_moment(moment: datetime | str) -> str:
