@@ -263,3 +263,23 @@ def test_questions_speak_chinese(db_path, monkeypatch):
     assert "Annie（#2）已有 ann@example.com。仍然恢复吗？ [y/N]" in said.stderr, said
     said = crm("--lang", "zh", "undo", input="n\n")
     assert "撤销吗？ [y/N]" in said.stderr and not re.search("Undo it", said.stderr), said
+
+
+def test_an_import_summary_speaks_chinese(db_path, tmp_path):
+    """`Imported customers: 1 inserted, ...` and `Ignored columns: ...` were English."""
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("姓名,手机,杂项\n王芳,+8613800138000,x\n", encoding="utf-8")
+    said = crm("--lang", "zh", "import", "customers", str(contacts))
+    assert said.exit_code == 0, said
+    assert "已导入客户：新增 1，更新 0，未变 0，拒绝 0（1 行）。" in said.stderr, said.stderr
+    assert "已忽略的列：杂项（可用 --map 列名=字段 映射" in said.stderr, said.stderr
+    assert not re.search(r"Imported|Ignored|inserted|rows?\b", said.stderr), said.stderr
+    english = crm("import", "customers", str(contacts), "--dry-run", "--key", "phone")
+    assert "Dry run, nothing written: customers would be 0 inserted, " in english.stderr, english
+
+
+def test_a_refused_import_says_why_in_chinese(db_path, tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("姓名,手机\n王芳,13800138000\n", encoding="utf-8")
+    stderr = fails(2, "--lang", "zh", "import", "customers", str(contacts))
+    assert stderr.startswith("crm: 1 行中有 1 行无效；未导入任何内容"), stderr

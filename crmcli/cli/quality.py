@@ -82,7 +82,7 @@ def merge(
     if dry_run:
         head = _("Would merge #{other_id} {other} into #{keep_id}: would move {records}")
         fill, kept, end = (
-            _(", would fill {fields}"),
+            _(", fill {fields}"),
             _(", {values} would be kept in notes"),
             _(" (dry run: nothing was changed)."),
         )

@@ -42,6 +42,8 @@ _UNITS = (
     N_("{n} minutes"), N_("{n} year"), N_("{n} years"), N_("{n} customer"),
     N_("{n} customers"), N_("{n} row"), N_("{n} rows"), N_("{n} record"), N_("{n} records"),
     N_("{n} change"), N_("{n} changes"), N_("{n} differing value"), N_("{n} differing values"),
+    N_("{n} table"), N_("{n} tables"), N_("{n} purchase"), N_("{n} purchases"),
+    N_("{n} interaction"), N_("{n} interactions"), N_("{n} task"), N_("{n} tasks"),
 )  # fmt: skip
 
 
