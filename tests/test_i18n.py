@@ -243,8 +243,8 @@ def test_confirmations_speak_chinese(demo, tmp_path):
     ]
     text = "".join(said)
     assert not ENGLISH_WORDS.search(text), text
-    for words in ("已更新客户 1，生日 周日 1990-05-13。", "没有改动", "已归档客户 3：",
-                  "已恢复客户 3：", "已把任务 3 推迟到 周三 2026-11-25。", "已把 #8 ",
+    for words in ("已更新客户 1，生日 1990-05-13（周日）。", "没有改动", "已归档客户 3：",
+                  "已恢复客户 3：", "已把任务 3 推迟到 2026-11-25（周三）。", "已把 #8 ",
                   "完整性正常", "（已是过去）"):  # fmt: skip
         assert words in text, (words, text)
 
@@ -283,3 +283,38 @@ def test_a_refused_import_says_why_in_chinese(db_path, tmp_path):
     contacts.write_text("姓名,手机\n王芳,13800138000\n", encoding="utf-8")
     stderr = fails(2, "--lang", "zh", "import", "customers", str(contacts))
     assert stderr.startswith("crm: 1 行中有 1 行无效；未导入任何内容"), stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("task", "add", "1", "x", "--due", "bogus"), "crm: 不是日期：'bogus'；日期可写成 "),
+        (("task", "add", "1", "x", "--due", "5"), "crm: 不是日期：'5'；5 天前请写 -5d；日期可写成"),
+        (("buy", "1", "x", "abc"), "crm: 不是金额：'abc'；请写成 1299、1,299.50"),
+        (("add", "Y", "--email", "ab.com"), "crm: 邮箱 'ab.com' 无效：邮箱地址必须含有 @。\n"),
+        (("config", "set", "money", "bogus"), "crm: money 必须是 plain 或 wan（收到 'bogus'）\n"),
+        (
+            ("care", "festival", "add", "X", "--date", "13-01"),
+            "crm: --date '13-01' 不是任何一年的月日",
+        ),
+        (("care", "festival", "add", " ", "--date", "12-01"), "crm: 节日名称不能为空\n"),
+    ],
+    ids=lambda a: " ".join(a) if isinstance(a, tuple) else "",
+)
+def test_errors_speak_chinese_whole(db_path, args, expected):
+    """Hints kept in constants, email-validator's reasons and the names of values were
+    English inside Chinese errors; a Chinese value sits in its sentence without spaces."""
+    ok("add", "Ann")
+    stderr = fails(2, "--lang", "zh", *args)
+    assert stderr.startswith(expected), stderr
+    assert not re.search(r"\b(use a day|write it like|must have|must be plain|any year)\b", stderr)
+
+
+def test_a_chinese_value_sits_in_its_sentence_without_spaces(db_path):
+    """A template spaces a value off as English does (`与 {customer}（#{id}）`); beside
+    Chinese text a Chinese value goes without them, and a value keeps its own spaces."""
+    ok("add", "张伟")
+    ok("add", "腾讯科技 南京")
+    assert ok("--lang", "zh", "log", "call", "张伟", "x").startswith("已记录与张伟（#1）的电话 1")
+    assert ok("--lang", "zh", "log", "call", "2", "x").startswith("已记录与腾讯科技 南京（#2）")
+    assert ok("log", "call", "张伟", "x").startswith("Logged call 3 with 张伟 (#1)")

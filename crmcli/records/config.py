@@ -42,7 +42,7 @@ MONEY_STYLES = ("plain", "wan")
 def _money_style(value: str) -> str:
     style = value.strip().casefold()
     if style not in MONEY_STYLES:
-        raise InvalidInput(f"money must be plain or wan (got {value!r})")
+        raise InvalidInput(_("money must be plain or wan (got {value!r})").format(value=value))
     return style
 
 
