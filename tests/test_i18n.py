@@ -318,3 +318,17 @@ def test_a_chinese_value_sits_in_its_sentence_without_spaces(db_path):
     assert ok("--lang", "zh", "log", "call", "张伟", "x").startswith("已记录与张伟（#1）的电话 1")
     assert ok("--lang", "zh", "log", "call", "2", "x").startswith("已记录与腾讯科技 南京（#2）")
     assert ok("log", "call", "张伟", "x").startswith("Logged call 3 with 张伟 (#1)")
+
+
+def test_festival_list_on_a_terminal_names_calendars_and_festivals_in_chinese(db_path):
+    """Calendars read `gregorian`, `lunar`, `solar term`, and a festival's name was headed
+    姓名 (a person's name); JSON keeps solar_term and name."""
+    code, lines = on_terminal("care", "festival", "list", columns=120, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 0, lines
+    text = "\n".join(lines)
+    assert "节日名称" in text and "姓名" not in text, lines
+    assert re.search(r"清明节 .*│ 节气 ", text) and "│ 农历 " in text and "│ 公历 " in text, lines
+    assert not re.search(r"gregorian|lunar|solar", text), lines
+    data = json.loads(ok("--lang", "zh", "care", "festival", "list", "--format", "json"))
+    assert {"solar_term", "lunar", "gregorian"} == {r["calendar"] for r in data}
+    assert "name" in data[0] and "festival_name" not in data[0]
