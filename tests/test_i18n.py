@@ -332,3 +332,17 @@ def test_festival_list_on_a_terminal_names_calendars_and_festivals_in_chinese(db
     data = json.loads(ok("--lang", "zh", "care", "festival", "list", "--format", "json"))
     assert {"solar_term", "lunar", "gregorian"} == {r["calendar"] for r in data}
     assert "name" in data[0] and "festival_name" not in data[0]
+
+
+def test_report_totals_charts_and_footers_speak_chinese_on_a_terminal(demo):
+    """`total`, `(none)`, the `Chart` header and the hidden-columns footer were English."""
+    env = {"LANG": "zh_CN.UTF-8"}
+    code, lines = on_terminal("report", "sales", columns=160, env=env)
+    assert code == 0 and any(line.startswith("合计 ") for line in lines), lines
+    code, lines = on_terminal("report", "sales", "--by", "customer", columns=60, env=env)
+    text = "\n".join(lines)
+    assert code == 0 and re.search(r"隐藏了 \d+ 列：.*图表；可用", text), lines
+    code, lines = on_terminal("dashboard", columns=120, env=env)
+    text = "\n".join(lines)
+    assert code == 0 and "┃ 图表" in text and "（无）" in text, lines
+    assert not re.search(r"\btotal\b|\(none\)|Chart|hidden|wider terminal", text), lines

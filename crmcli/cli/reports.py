@@ -22,6 +22,7 @@ from crmcli.cli.options import (
     period,
 )
 from crmcli.cli.output import Format
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -103,7 +104,7 @@ def sales(
         out = money.present(row, grouped_digits=table)
         out["bar"] = row["net_minor"]
         if table and out[keys[-1]] is None:
-            out[keys[-1]] = "(none)"
+            out[keys[-1]] = _("(none)")
         shown.append(out)
     if not table:
         output(ctx, fmt).rows(shown, columns)
@@ -111,7 +112,7 @@ def sales(
     if shown:
         for total in totals:
             out = money.present(total, grouped_digits=True)
-            out[keys[-1]] = "total"
+            out[keys[-1]] = _("total")
             shown.append(out)
     from crmcli.cli.output import Bars
 

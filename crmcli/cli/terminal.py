@@ -80,6 +80,9 @@ def paint(text: str, style: Style, color: bool) -> str:
     return f"\x1b[{STYLES[style]}m{text}\x1b[0m"
 
 
+# The titles of the charts crm draws beside a table (`Bars(title=...)`), in words.
+_CHART_TITLES = (N_("Chart"), N_("Cumulative share"))
+
 _ACRONYMS = {"id": "ID", "abc": "ABC", "rfm": "RFM", "nps": "NPS", "sku": "SKU", "csv": "CSV"}
 
 
@@ -418,9 +421,12 @@ def draw(
     if hidden:
         names = ", ".join(c.key for c in hidden if c is not chart)
         if chart in hidden:
-            names = ", ".join(filter(None, [names, "the chart"]))
-        noun = "column" if len(hidden) == 1 else "columns"
-        note = f"{len(hidden)} {noun} hidden: {names}; use --format csv or a wider terminal"
+            names = ", ".join(filter(None, [names, _("the chart")]))
+        note = (
+            _("{count} column hidden: {names}; use --format csv or a wider terminal")
+            if len(hidden) == 1
+            else _("{count} columns hidden: {names}; use --format csv or a wider terminal")
+        ).format(count=len(hidden), names=names)
         for line in wrap(note, at.columns):
             out.write(paint(line, "muted", at.color) + "\n")
     return count
