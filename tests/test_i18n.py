@@ -346,3 +346,24 @@ def test_report_totals_charts_and_footers_speak_chinese_on_a_terminal(demo):
     text = "\n".join(lines)
     assert code == 0 and "┃ 图表" in text and "（无）" in text, lines
     assert not re.search(r"\btotal\b|\(none\)|Chart|hidden|wider terminal", text), lines
+
+
+def test_config_list_describes_settings_in_chinese_and_json_keeps_english(db_path):
+    code, lines = on_terminal("config", "list", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    text = "\n".join(lines)
+    assert code == 0 and "按条件修改的客户数超过此数时先询问" in text and "│ 默认" in text, lines
+    assert not re.search(r"ask before|funnel stages|│ default", text), lines
+    data = json.loads(ok("--lang", "zh", "config", "list", "--format", "json"))
+    confirm = next(r for r in data if r["key"] == "bulk.confirm")
+    assert confirm["description"].startswith("ask before") and confirm["source"] == "default"
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr"),
+    [
+        ("give --year or --within, not both", "--year 和 --within 只能指定其中一个"),
+        ("Action", "操作"),
+    ],
+)
+def test_chosen_words(msgid, msgstr):
+    assert _po().get(msgid).string == msgstr
