@@ -367,3 +367,20 @@ def test_config_list_describes_settings_in_chinese_and_json_keeps_english(db_pat
 )
 def test_chosen_words(msgid, msgstr):
     assert _po().get(msgid).string == msgstr
+
+
+def test_tag_and_feedback_confirmations_speak_chinese(db_path):
+    ok("add", "张伟")
+    ok("tag", "vip", "1")
+    ok("feedback", "add", "张伟", "太慢了")
+    said = [
+        ok("--lang", "zh", "tag", "rename", "vip", "贵宾"),
+        ok("--lang", "zh", "tag", "贵宾", "1", "--dry-run"),
+        ok("--lang", "zh", "feedback", "resolve", "1"),
+        ok("--lang", "zh", "feedback", "resolve", "1"),
+        ok("--lang", "zh", "feedback", "reopen", "1"),
+    ]
+    text = "".join(said)
+    assert "已把标签 vip 改名为贵宾（1 位客户）。" in text and "已重新打开反馈 1。" in text, text
+    assert "将给 0 位客户打上标签贵宾。其中 1 位本来就有。" in text, text
+    assert not re.search(r"Renamed|Would|already had|Resolved|Reopened|customer", text), text

@@ -47,7 +47,7 @@ _UNITS = (
 )  # fmt: skip
 
 
-def duration(hours: float) -> str:
+def duration(hours: float) -> Said:
     """A span in the unit people say it in: `45 minutes`, `27.5 hours`, `190 days`."""
     if hours < 1:
         return plural(round(hours * 60), "minute")
