@@ -384,3 +384,13 @@ def test_tag_and_feedback_confirmations_speak_chinese(db_path):
     assert "已把标签 vip 改名为贵宾（1 位客户）。" in text and "已重新打开反馈 1。" in text, text
     assert "将给 0 位客户打上标签贵宾。其中 1 位本来就有。" in text, text
     assert not re.search(r"Renamed|Would|already had|Resolved|Reopened|customer", text), text
+
+
+def test_a_folder_others_can_write_is_refused_in_chinese_whole(tmp_path):
+    """The refusal of a database in a folder others can write was half Chinese."""
+    open_folder = tmp_path / "shared"
+    open_folder.mkdir()
+    open_folder.chmod(0o777)
+    stderr = fails(2, "--lang", "zh", "--db", str(open_folder / "x.db"), "list")
+    assert "可被同组或其他用户写入（权限 0777）" in stderr and "执行 chmod go-w" in stderr, stderr
+    assert not re.search(r"writable|could replace|move the database", stderr), stderr
