@@ -81,8 +81,9 @@ def column_keys(document: Any) -> Iterator[str]:
 
 
 def table_columns() -> set[str]:
-    """The column keys named in crmcli's `...COLUMNS = (...)` tuples: a table may show
-    columns its JSON does not (`crm today`'s `customer` and `why`)."""
+    """The column keys named in crmcli's `...COLUMNS = (...)` tuples and `columns=(...)`
+    arguments: a table may show columns its JSON does not (`crm today`'s `customer` and
+    `why`, `crm remind`'s `repeats` and `what`)."""
     import ast
 
     found: set[str] = set()
@@ -95,6 +96,13 @@ def table_columns() -> set[str]:
                         e.value for e in node.value.elts
                         if isinstance(e, ast.Constant) and isinstance(e.value, str)
                     )  # fmt: skip
+            # `Section(columns=("due_on", ...))`: a table described by a call
+            keyword = isinstance(node, ast.keyword) and node.arg == "columns"
+            if keyword and isinstance(node.value, ast.Tuple):
+                found.update(
+                    e.value for e in node.value.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                )  # fmt: skip
     return found
 
 

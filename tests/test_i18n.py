@@ -216,3 +216,187 @@ def test_help_of_a_command_and_its_options_in_chinese(db_path):
     assert "新增客户，并输出新客户的编号。" in out and "客户姓名。" in out
     assert "示例：crm add" in out
     assert "Add a customer and print the new id." in ok("--lang", "en", "add", "--help")
+
+
+def test_remind_on_a_terminal_speaks_chinese_in_headers_states_and_cadences(demo):
+    """Headers of columns only a table shows (`repeats`, `what`, `stake`), contact states and
+    where a cadence comes from were English on a terminal."""
+    code, lines = on_terminal("remind", "--within", "30d", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 0, lines
+    text = "\n".join(lines)
+    assert "重复" in text and "事项" in text and "涉及金额" in text, lines
+    assert "已逾期" in text and "（标签 vip）" in text, lines
+    assert not re.search(r"Repeats|What|Stake|\boverdue\b|\(tag |default|customer\)", text), lines
+
+
+ENGLISH_WORDS = re.compile(r"\b(Updated|No changes|Archived|Restored|Snoozed|Merged|Backed up|"
+                           r"integrity ok|in the past|born|lunar|Mon|Tue|Wed|Thu|Fri|Sat|Sun|"
+                           r"records|differing|kept in notes)\b")  # fmt: skip
+
+
+def test_confirmations_speak_chinese(demo, tmp_path):
+    """What edit, delete, undelete, snooze, merge, backup and date add say they did was
+    English in a Chinese run."""
+    said = [
+        ok("--lang", "zh", "edit", "1", "--birthday", "1990-05-13"),
+        ok("--lang", "zh", "edit", "1", "--birthday", "1990-05-13"),
+        ok("--lang", "zh", "delete", "3"),
+        ok("--lang", "zh", "undelete", "3"),
+        ok("--lang", "zh", "task", "snooze", "3", "+3d"),
+        ok("--lang", "zh", "merge", "1", "8", "--yes"),
+        ok("--lang", "zh", "backup", str(tmp_path / "copy.db")),
+        ok("--lang", "zh", "date", "add", "2", "签约", "2020-01-01"),
+    ]
+    text = "".join(said)
+    assert not ENGLISH_WORDS.search(text), text
+    for words in ("已更新客户 1，生日 1990-05-13（周日）。", "没有改动", "已归档客户 3：",
+                  "已恢复客户 3：", "已把任务 3 推迟到 2026-11-25（周三）。", "已把 #8 ",
+                  "完整性正常", "（已是过去）"):  # fmt: skip
+        assert words in text, (words, text)
+
+
+def test_questions_speak_chinese(db_path, monkeypatch):
+    """`... already has ... Add anyway?`, `Restore anyway?` and `Undo it?` were English."""
+    from tests.test_customers import _at_a_terminal
+
+    ok("add", "Ann Lee", "--email", "ann@example.com")
+    _at_a_terminal(monkeypatch, "stdin", "stderr")
+    said = crm("--lang", "zh", "add", "Annie", "--email", "ann@example.com", input="n\n")
+    assert said.stderr.startswith("Ann Lee（#1）已有 ann@example.com。仍然新增吗？ [y/N]"), said
+    ok("delete", "1")
+    ok("add", "Annie", "--email", "ann@example.com")
+    said = crm("--lang", "zh", "undelete", "1", input="n\n")
+    assert "Annie（#2）已有 ann@example.com。仍然恢复吗？ [y/N]" in said.stderr, said
+    said = crm("--lang", "zh", "undo", input="n\n")
+    assert "撤销吗？ [y/N]" in said.stderr and not re.search("Undo it", said.stderr), said
+
+
+def test_an_import_summary_speaks_chinese(db_path, tmp_path):
+    """`Imported customers: 1 inserted, ...` and `Ignored columns: ...` were English."""
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("姓名,手机,杂项\n王芳,+8613800138000,x\n", encoding="utf-8")
+    said = crm("--lang", "zh", "import", "customers", str(contacts))
+    assert said.exit_code == 0, said
+    assert "已导入客户：新增 1，更新 0，未变 0，拒绝 0（1 行）。" in said.stderr, said.stderr
+    assert "已忽略的列：杂项（可用 --map 列名=字段 映射" in said.stderr, said.stderr
+    assert not re.search(r"Imported|Ignored|inserted|rows?\b", said.stderr), said.stderr
+    english = crm("import", "customers", str(contacts), "--dry-run", "--key", "phone")
+    assert "Dry run, nothing written: customers would be 0 inserted, " in english.stderr, english
+
+
+def test_a_refused_import_says_why_in_chinese(db_path, tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("姓名,手机\n王芳,13800138000\n", encoding="utf-8")
+    stderr = fails(2, "--lang", "zh", "import", "customers", str(contacts))
+    assert stderr.startswith("crm: 1 行中有 1 行无效；未导入任何内容"), stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("task", "add", "1", "x", "--due", "bogus"), "crm: 不是日期：'bogus'；日期可写成 "),
+        (("task", "add", "1", "x", "--due", "5"), "crm: 不是日期：'5'；5 天前请写 -5d；日期可写成"),
+        (("buy", "1", "x", "abc"), "crm: 不是金额：'abc'；请写成 1299、1,299.50"),
+        (("add", "Y", "--email", "ab.com"), "crm: 邮箱 'ab.com' 无效：邮箱地址必须含有 @。\n"),
+        (("config", "set", "money", "bogus"), "crm: money 必须是 plain 或 wan（收到 'bogus'）\n"),
+        (
+            ("care", "festival", "add", "X", "--date", "13-01"),
+            "crm: --date '13-01' 不是任何一年的月日",
+        ),
+        (("care", "festival", "add", " ", "--date", "12-01"), "crm: 节日名称不能为空\n"),
+    ],
+    ids=lambda a: " ".join(a) if isinstance(a, tuple) else "",
+)
+def test_errors_speak_chinese_whole(db_path, args, expected):
+    """Hints kept in constants, email-validator's reasons and the names of values were
+    English inside Chinese errors; a Chinese value sits in its sentence without spaces."""
+    ok("add", "Ann")
+    stderr = fails(2, "--lang", "zh", *args)
+    assert stderr.startswith(expected), stderr
+    assert not re.search(r"\b(use a day|write it like|must have|must be plain|any year)\b", stderr)
+
+
+def test_a_chinese_value_sits_in_its_sentence_without_spaces(db_path):
+    """A template spaces a value off as English does (`与 {customer}（#{id}）`); beside
+    Chinese text a Chinese value goes without them, and a value keeps its own spaces."""
+    ok("add", "张伟")
+    ok("add", "腾讯科技 南京")
+    assert ok("--lang", "zh", "log", "call", "张伟", "x").startswith("已记录与张伟（#1）的电话 1")
+    assert ok("--lang", "zh", "log", "call", "2", "x").startswith("已记录与腾讯科技 南京（#2）")
+    assert ok("log", "call", "张伟", "x").startswith("Logged call 3 with 张伟 (#1)")
+
+
+def test_festival_list_on_a_terminal_names_calendars_and_festivals_in_chinese(db_path):
+    """Calendars read `gregorian`, `lunar`, `solar term`, and a festival's name was headed
+    姓名 (a person's name); JSON keeps solar_term and name."""
+    code, lines = on_terminal("care", "festival", "list", columns=120, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 0, lines
+    text = "\n".join(lines)
+    assert "节日名称" in text and "姓名" not in text, lines
+    assert re.search(r"清明节 .*│ 节气 ", text) and "│ 农历 " in text and "│ 公历 " in text, lines
+    assert not re.search(r"gregorian|lunar|solar", text), lines
+    data = json.loads(ok("--lang", "zh", "care", "festival", "list", "--format", "json"))
+    assert {"solar_term", "lunar", "gregorian"} == {r["calendar"] for r in data}
+    assert "name" in data[0] and "festival_name" not in data[0]
+
+
+def test_report_totals_charts_and_footers_speak_chinese_on_a_terminal(demo):
+    """`total`, `(none)`, the `Chart` header and the hidden-columns footer were English."""
+    env = {"LANG": "zh_CN.UTF-8"}
+    code, lines = on_terminal("report", "sales", columns=160, env=env)
+    assert code == 0 and any(line.startswith("合计 ") for line in lines), lines
+    code, lines = on_terminal("report", "sales", "--by", "customer", columns=60, env=env)
+    text = "\n".join(lines)
+    assert code == 0 and re.search(r"隐藏了 \d+ 列：.*图表.*；可用", text), lines
+    code, lines = on_terminal("dashboard", columns=120, env=env)
+    text = "\n".join(lines)
+    assert code == 0 and "┃ 图表" in text and "（无）" in text, lines
+    assert not re.search(r"\btotal\b|\(none\)|Chart|hidden|wider terminal", text), lines
+
+
+def test_config_list_describes_settings_in_chinese_and_json_keeps_english(db_path):
+    code, lines = on_terminal("config", "list", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    text = "\n".join(lines)
+    assert code == 0 and "按条件修改的客户数超过此数时先询问" in text and "│ 默认" in text, lines
+    assert not re.search(r"ask before|funnel stages|│ default", text), lines
+    data = json.loads(ok("--lang", "zh", "config", "list", "--format", "json"))
+    confirm = next(r for r in data if r["key"] == "bulk.confirm")
+    assert confirm["description"].startswith("ask before") and confirm["source"] == "default"
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr"),
+    [
+        ("give --year or --within, not both", "--year 和 --within 只能指定其中一个"),
+        ("Action", "操作"),
+    ],
+)
+def test_chosen_words(msgid, msgstr):
+    assert _po().get(msgid).string == msgstr
+
+
+def test_tag_and_feedback_confirmations_speak_chinese(db_path):
+    ok("add", "张伟")
+    ok("tag", "vip", "1")
+    ok("feedback", "add", "张伟", "太慢了")
+    said = [
+        ok("--lang", "zh", "tag", "rename", "vip", "贵宾"),
+        ok("--lang", "zh", "tag", "贵宾", "1", "--dry-run"),
+        ok("--lang", "zh", "feedback", "resolve", "1"),
+        ok("--lang", "zh", "feedback", "resolve", "1"),
+        ok("--lang", "zh", "feedback", "reopen", "1"),
+    ]
+    text = "".join(said)
+    assert "已把标签 vip 改名为贵宾（1 位客户）。" in text and "已重新打开反馈 1。" in text, text
+    assert "将给 0 位客户打上标签贵宾。其中 1 位本来就有。" in text, text
+    assert not re.search(r"Renamed|Would|already had|Resolved|Reopened|customer", text), text
+
+
+def test_a_folder_others_can_write_is_refused_in_chinese_whole(tmp_path):
+    """The refusal of a database in a folder others can write was half Chinese."""
+    open_folder = tmp_path / "shared"
+    open_folder.mkdir()
+    open_folder.chmod(0o777)
+    stderr = fails(2, "--lang", "zh", "--db", str(open_folder / "x.db"), "list")
+    assert "可被同组或其他用户写入（权限 0777）" in stderr and "执行 chmod go-w" in stderr, stderr
+    assert not re.search(r"writable|could replace|move the database", stderr), stderr

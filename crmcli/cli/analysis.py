@@ -233,7 +233,7 @@ def lifecycle_report(
     stages = [{**r, "bar": r["customers"]} for r in report["lifecycle"]]
     funnel = [{**r, "bar": r["customers"]} for r in report["funnel"]]
     if fmt is Format.table:
-        funnel = [{**r, "stage": r["stage"] or "(none)"} for r in funnel]
+        funnel = [{**r, "stage": r["stage"] or _("(none)")} for r in funnel]
     parts = [
         Section(
             "lifecycle",
@@ -328,7 +328,7 @@ def summary_report(
     for raw, row in zip(rows, shown, strict=True):
         row["bar"] = raw["net_minor"]
         if fmt is Format.table and row[by.value] is None:
-            row[by.value] = "(none)"
+            row[by.value] = _("(none)")
     bars = Bars("bar", scale="currency", title="chart")
     columns = (by.value, *summaries.COLUMNS)
     title = _("Summary by {group} as of {day}").format(group=by.value, day=day.isoformat())

@@ -137,9 +137,10 @@ def confirm_bulk(
     limit = int(get_setting(conn, "bulk.confirm") or 10)
     if not by_filter or batch.dry_run or count <= limit:
         return
-    confirm(f"{what}: {count} customers. Go ahead?", batch.yes,
-            refusal=f"{what}: {count} customers, more than bulk.confirm ({limit}); pass "
-                    "--yes to confirm, or --dry-run to see the changes")  # fmt: skip
+    refusal = _("{what}: {count} customers, more than bulk.confirm ({limit}); pass --yes to "
+                "confirm, or --dry-run to see the changes")  # fmt: skip
+    confirm(_("{what}: {count} customers. Go ahead?").format(what=what, count=count), batch.yes,
+            refusal=refusal.format(what=what, count=count, limit=limit))  # fmt: skip
 
 
 def record_ids(values: list[str], noun: str) -> list[int]:

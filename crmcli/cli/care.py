@@ -13,7 +13,7 @@ from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm, fi
 from crmcli.cli.output import Format, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     import sqlite3
@@ -119,7 +119,12 @@ def care_list(
         out.rows(shown, columns, key="customer_id")
 
 
-CALENDARS_SHOWN = {"solar_term": "solar term"}  # the table's words for JSON's values
+# The table's words for JSON's calendar values, in the run's language.
+CALENDARS_SHOWN = {
+    "solar_term": N_("solar term"),
+    "lunar": N_("lunar"),
+    "gregorian": N_("gregorian"),
+}
 
 
 @festival_app.command("list")
@@ -143,9 +148,19 @@ def festival_list(
         start, end = today, dates.add_offset(today, 1, 1, "y") - timedelta(days=1)
     with reading(ctx) as conn:
         rows: list[Mapping[str, Any]] = list(care.festival_days(conn, start, end, today=today))
-    if fmt is Format.table:
-        rows = [{**r, "calendar": CALENDARS_SHOWN.get(r["calendar"], r["calendar"])} for r in rows]
-    output(ctx, fmt).rows(rows, care.FESTIVAL_COLUMNS)
+    if fmt is not Format.table:
+        output(ctx, fmt).rows(rows, care.FESTIVAL_COLUMNS)
+        return
+    # On a terminal a festival's name is headed as one (the words for `name` are a
+    # person's); piped, the columns keep their keys.
+    named = "festival_name" if is_terminal(sys.stdout) else "name"
+    columns = tuple(named if c == "name" else c for c in care.FESTIVAL_COLUMNS)
+    shown = [
+        {**r, named: r["name"], "calendar": _(CALENDARS_SHOWN[r["calendar"]])
+         if r["calendar"] in CALENDARS_SHOWN else r["calendar"]}
+        for r in rows
+    ]  # fmt: skip
+    output(ctx, fmt).rows(shown, columns)
 
 
 @festival_app.command("add")

@@ -174,13 +174,26 @@ def allow_duplicates(
     found = list(dict.fromkeys(found))  # a bulk edit meets the same one again
     if not found or allow:
         return
+    more = len(found) - 3
     shown = "; ".join(map(str, found[:3])) + (
-        f"; and {len(found) - 3} more" if len(found) > 3 else ""
+        _("; and {count} more").format(count=more) if more > 0 else ""
     )
-    refusal = f"{shown}; pass --allow-duplicate to {verb} anyway"
+    question, refusal = _ANYWAY[verb]
+    refusal = _(refusal).format(found=shown)
     if not (ask and is_terminal(sys.stderr)):
         raise InvalidInput(refusal)
-    confirm(f"{shown}. {verb.capitalize()} anyway?", False, refusal=refusal)
+    confirm(_(question).format(found=shown), False, refusal=refusal)
+
+
+# What allow_duplicates asks, and says when it may not ask, for each of its verbs.
+_ANYWAY = {
+    "add": (N_("{found}. Add anyway?"), N_("{found}; pass --allow-duplicate to add anyway")),
+    "save": (N_("{found}. Save anyway?"), N_("{found}; pass --allow-duplicate to save anyway")),
+    "restore": (
+        N_("{found}. Restore anyway?"),
+        N_("{found}; pass --allow-duplicate to restore anyway"),
+    ),
+}
 
 
 DeriveOption = Annotated[
@@ -309,9 +322,10 @@ def _born(record: Mapping[str, Any]) -> str:
         return ""
     day, year_known = dates.stored_day(record["birthday"])
     if not year_known:
-        return f", born --{day:%m-%d}, year not known"
-    lunar = f" (lunar {record['birthday_lunar']})" if record.get("birthday_lunar") else ""
-    return f", born {dates.show_day(day)}{lunar}"
+        return _(", born --{day}, year not known").format(day=f"{day:%m-%d}")
+    lunar = record.get("birthday_lunar")
+    lunar = _(" (lunar {day})").format(day=lunar) if lunar else ""
+    return _(", born {day}{lunar}").format(day=dates.show_day(day), lunar=lunar)
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
@@ -407,7 +421,9 @@ def edit(
         countries = customers.countries(conn, ids) if raw.phone_inputs() else {}
         prepared = {c: _prepare(conn, raw, c) for c in {*countries.values()} or {None}}
         new_stage = config.clean_stage(conn, stage) if stage else None
-        what = "Change " + _describe_change(assign, stage, add_tag, remove_tag, raw)
+        what = _("Change {what}").format(
+            what=_describe_change(assign, stage, add_tag, remove_tag, raw)
+        )
         confirm_bulk(conn, len(ids), what, batch, by_filter)
         befores = {i: customers.get_customer(conn, i) for i in ids}
         taken: list[duplicates.Taken | str] = [
@@ -449,9 +465,15 @@ def edit(
     updated = sorted({row["customer_id"] for row in changed})
     if single:
         born = _born(afters[ids[0]]) if "birthday" in raw.values else ""
-        message = f"Updated customer {ids[0]}{born}." if updated else f"No changes{born}."
+        message = (
+            _("Updated customer {customer_id}{born}.").format(customer_id=ids[0], born=born)
+            if updated
+            else _("No changes{born}.").format(born=born)
+        )
     else:
-        message = f"Updated {len(updated)} of {plural(len(ids), 'customer')}."
+        message = _("Updated {count} of {customers}.").format(
+            count=len(updated), customers=plural(len(ids), "customer").said()
+        )
     out = output(ctx, quiet=quiet)
     out.done(message, *updated)
     for customer_id, found in likely:
@@ -510,7 +532,10 @@ def _edit_in_editor(
         allow_duplicates(duplicates.taken(conn, changes, customer_id), allow_duplicate, "save")
         changed = customers.edit_customer(conn, customer_id, changes, expected_version=version)
     output(ctx, quiet=quiet).done(
-        f"Updated customer {customer_id}." if changed else "No changes.", customer_id
+        _("Updated customer {customer_id}.").format(customer_id=customer_id)
+        if changed
+        else _("No changes."),
+        customer_id,
     )
 
 
@@ -696,8 +721,7 @@ def _archive(
             ids, by_filter = [resolver(conn, archived=not archived)(named[0])], False
         else:
             ids, by_filter = select(conn, named, selection, batch)
-        verb = "Archive" if archived else "Restore"
-        confirm_bulk(conn, len(ids), verb, batch, by_filter)
+        confirm_bulk(conn, len(ids), _("Archive") if archived else _("Restore"), batch, by_filter)
         done = [i for i in ids if customers.set_archived(conn, i, archived)]
         if not archived:  # back among the live: the emails and phones it had are checked
             from crmcli.records import duplicates
@@ -706,18 +730,24 @@ def _archive(
             allow_duplicates(found, allow_duplicate, "restore", ask=not batch.dry_run)
         names = {i: customers.get_customer(conn, i)["name"] for i in ids[:1]}
         if batch.dry_run:
-            typer.echo(f"Would {verb.lower()} {len(done)} customers: " + " ".join(map(str, done)))
+            would = _("Would archive {count} customers: {ids}") if archived else None
+            would = would or _("Would restore {count} customers: {ids}")
+            typer.echo(would.format(count=len(done), ids=" ".join(map(str, done))))
             raise DryRun
     if batch.dry_run:
         return
     if len(ids) == 1 and not by_filter:
         customer_id = ids[0]
         if done:
-            message = f"{verb}d customer {customer_id}: {names[customer_id]}"
+            said = _("Archived customer {customer_id}: {name}") if archived else None
+            said = said or _("Restored customer {customer_id}: {name}")
         else:
-            message = f"Customer {customer_id} was already {'archived' if archived else 'active'}."
+            said = _("Customer {customer_id} was already archived.") if archived else None
+            said = said or _("Customer {customer_id} was already active.")
+        message = said.format(customer_id=customer_id, name=names[customer_id])
     else:
-        message = f"{verb}d {plural(len(done), 'customer')}."
+        said = _("Archived {customers}.") if archived else _("Restored {customers}.")
+        message = said.format(customers=plural(len(done), "customer").said())
     output(ctx, quiet=quiet).done(message, *done)
 
 

@@ -32,7 +32,7 @@ def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
         for row in rows:
             for column in panel.columns:
                 if row.get(column) is None:
-                    row[column] = "(none)"
+                    row[column] = _("(none)")
             if panel.bar:
                 row["chart"] = row[panel.bar]
         bars = Bars("chart", scale=panel.scale, title="chart", width=20) if panel.bar else None

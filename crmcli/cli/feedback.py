@@ -168,14 +168,18 @@ def feedback_resolve(
         changed = feedback.resolve_feedback(conn, feedback_id, note=clean_note, at=when)
         record = feedback.get_feedback(conn, feedback_id)
     if not changed:
-        message = (
-            f"Feedback {feedback_id} was already resolved on {record['resolved_at']}; "
-            "nothing changed (reopen it first to resolve it again)."
-        )
+        message = _(
+            "Feedback {feedback_id} was already resolved on {day}; nothing changed (reopen it "
+            "first to resolve it again)."
+        ).format(feedback_id=feedback_id, day=record["resolved_at"])
     else:
-        message = (
-            f"Resolved feedback {feedback_id} of {record['customer_name']} "
-            f"(#{record['customer_id']}) after {duration(_hours(record))}."
+        message = _(
+            "Resolved feedback {feedback_id} of {customer} (#{customer_id}) after {duration}."
+        ).format(
+            feedback_id=feedback_id,
+            customer=record["customer_name"],
+            customer_id=record["customer_id"],
+            duration=duration(_hours(record)).said(),
         )
     output(ctx, quiet=quiet).done(message, feedback_id)
 
@@ -201,7 +205,11 @@ def feedback_reopen(
     with writing(ctx) as conn:
         changed = feedback.reopen_feedback(conn, feedback_id)
     output(ctx, quiet=quiet).done(
-        f"Reopened feedback {feedback_id}." if changed else f"Feedback {feedback_id} is open.",
+        (
+            _("Reopened feedback {feedback_id}.")
+            if changed
+            else _("Feedback {feedback_id} is open.")
+        ).format(feedback_id=feedback_id),
         feedback_id,
     )
 

@@ -48,7 +48,7 @@ def _with_total(
     """Table rows: None keys shown as (none), and the total row at the end."""
     if fmt is not Format.table:
         return rows
-    shown = [{**r, key: "(none)" if r[key] is None else r[key]} for r in rows]
+    shown = [{**r, key: _("(none)") if r[key] is None else r[key]} for r in rows]
     return [*shown, total] if shown and total else shown
 
 

@@ -63,7 +63,7 @@ ChannelOption = Annotated[
 def _at(values: dict[str, Any]) -> str:
     """`, at Wed 2026-11-26 15:00` when the values set the time, so a misreading shows."""
     at = values.get("occurred_at")
-    return f", at {dates.show_moment(at)}" if at else ""
+    return _(", at {moment}").format(moment=dates.show_moment(at)) if at else ""
 
 
 def _text(value: str, option: str = "TEXT") -> str:
@@ -216,7 +216,11 @@ def edit_interaction(
             conn, interaction_id, values, customer_id=customer_id
         )
     output(ctx, quiet=quiet).done(
-        f"Updated interaction {interaction_id}{_at(values)}." if changed else "No changes.",
+        _("Updated interaction {interaction_id}{at}.").format(
+            interaction_id=interaction_id, at=_at(values)
+        )
+        if changed
+        else _("No changes."),
         interaction_id,
     )
 

@@ -110,7 +110,8 @@ def product_edit(
         before = products.get_product(conn, product_id)
         values = products.prepare(conn, raw, before=before)
         changed = products.edit_product(conn, product_id, values)
-    message = f"Updated product {product_id}." if changed else "No changes."
+    message = _("Updated product {product_id}.").format(product_id=product_id)
+    message = message if changed else _("No changes.")
     output(ctx, quiet=quiet).done(message, product_id)
 
 

@@ -82,7 +82,7 @@ def _at(line: Any) -> str:
     """`, at Wed 2026-11-26 15:00`: the --at that was understood, so a misreading shows."""
     from crmcli.core import dates
 
-    return f", at {dates.show_moment(line['purchased_at'])}"
+    return _(", at {moment}").format(moment=dates.show_moment(line["purchased_at"]))
 
 
 def _describe(line: "Purchase") -> str:
@@ -276,7 +276,8 @@ def purchase_edit(
         )
         changed = purchases.update_purchase(conn, purchase_id, values)
     when = _at(values) if at is not None and values.get("purchased_at") else ""
-    message = f"Updated purchase {purchase_id}{when}." if changed else "No changes."
+    message = _("Updated purchase {purchase_id}{when}.").format(purchase_id=purchase_id, when=when)
+    message = message if changed else _("No changes.")
     output(ctx, quiet=quiet).done(message, purchase_id)
 
 

@@ -76,8 +76,9 @@ def merge(
                                   (keep_id, other_id)).fetchall())  # fmt: skip
     if not dry_run:
         confirm(
-            f"Merge #{other_id} {names[other_id]} into #{keep_id} {names[keep_id]} and delete "
-            f"#{other_id}?",
+            _("Merge #{other_id} {other} into #{keep_id} {keep} and delete #{other_id}?").format(
+                other_id=other_id, other=names[other_id], keep_id=keep_id, keep=names[keep_id]
+            ),
             yes,
             command="merge",
         )
@@ -89,14 +90,24 @@ def merge(
     except DryRun as preview:
         done = preview.result
     moved = sum(done["moved"].values())
-    merged, move, fill, kept = (("Would merge", "would move", "fill", "would be kept") if dry_run
-                                else ("Merged", "moved", "filled", "kept"))  # fmt: skip
-    message = (f"{merged} #{other_id} {names[other_id]} into #{keep_id}: {move} "
-               f"{plural(moved, 'record')}"
-               + (f", {fill} {', '.join(done['filled'])}" if done["filled"] else "")
-               + (f", {plural(len(done['noted']), 'differing value')} {kept} in notes"
-                  if done["noted"] else "")
-               + (" (dry run: nothing was changed)." if dry_run else "."))  # fmt: skip
+    if dry_run:
+        head = _("Would merge #{other_id} {other} into #{keep_id}: would move {records}")
+        fill, kept, end = (
+            _(", fill {fields}"),
+            _(", {values} would be kept in notes"),
+            _(" (dry run: nothing was changed)."),
+        )
+    else:
+        head = _("Merged #{other_id} {other} into #{keep_id}: moved {records}")
+        fill, kept, end = _(", filled {fields}"), _(", {values} kept in notes"), ""
+    message = (
+        head.format(other_id=other_id, other=names[other_id], keep_id=keep_id,
+                    records=plural(moved, "record").said())
+        + (fill.format(fields=", ".join(done["filled"])) if done["filled"] else "")
+        + (kept.format(values=plural(len(done["noted"]), "differing value").said())
+           if done["noted"] else "")
+    )  # fmt: skip
+    message = message + end if dry_run else _("{sentence}.").format(sentence=message)
     output(ctx, quiet=quiet).done(message, keep_id)
 
 

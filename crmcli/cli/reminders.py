@@ -225,9 +225,13 @@ def date_add(
             conn, customer_id, label, first, yearly=yearly, lunar_date=lunar_date
         )
         record = important_dates.get_date(conn, date_id, today=today)
-    upcoming = f"; next {record['next_on']}" if record["next_on"] else " (in the past)"
+    upcoming = (
+        _("; next {day}").format(day=record["next_on"])
+        if record["next_on"]
+        else _(" (in the past)")
+    )
     shown = first if isinstance(first, str) else dates.show_day(first)
-    shown += f" (lunar {lunar_date})" if lunar_date else ""
+    shown += _(" (lunar {day})").format(day=lunar_date) if lunar_date else ""
     output(ctx, quiet=quiet).done(
         _(
             "Added date {date_id} for {customer_name} (#{customer_id}): {label} "

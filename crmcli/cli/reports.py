@@ -104,7 +104,7 @@ def sales(
         out = money.present(row, grouped_digits=table)
         out["bar"] = row["net_minor"]
         if table and out[keys[-1]] is None:
-            out[keys[-1]] = "(none)"
+            out[keys[-1]] = _("(none)")
         shown.append(out)
     if not table:
         output(ctx, fmt).rows(shown, columns)
@@ -112,7 +112,7 @@ def sales(
     if shown:
         for total in totals:
             out = money.present(total, grouped_digits=True)
-            out[keys[-1]] = "total"
+            out[keys[-1]] = _("total")
             shown.append(out)
     from crmcli.cli.output import Bars
 

@@ -63,8 +63,12 @@ def backup(
     run = global_options(ctx)
     with watching(quiet=quiet, no_color=run.no_color) as progress:
         result = backup_database(run.path, dest, keep=keep, progress=progress)
-    lines = [f"Backed up to {result['path']} ({result['bytes']:,} bytes, integrity ok)."]
-    lines += [f"Deleted old backup {path}" for path in result["deleted"]]
+    lines = [
+        _("Backed up to {path} ({size} bytes, integrity ok).").format(
+            path=result["path"], size=f"{result['bytes']:,}"
+        )
+    ]
+    lines += [_("Deleted old backup {path}").format(path=path) for path in result["deleted"]]
     output(ctx, quiet=quiet).done("\n".join(lines), result["path"])
 
 
@@ -195,7 +199,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
             history.describe(plan, reveal=reveal),
             ("action", "table", "record_id", "customer_id", "changes"),
         )
-    confirm("Undo it?", yes, command="undo")
+    confirm(_("Undo it?"), yes, command="undo")
     with writing(ctx) as conn:
         now = history.undo_target(conn)
         if now is None or now.changeset != plan.changeset:

@@ -39,9 +39,13 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
             )
             return
         count, also, cadence = renamed
-        lines = [f"Renamed tag {old} to {new} ({plural(count, 'customer')})."]
+        lines = [
+            _("Renamed tag {old} to {new} ({customers}).").format(
+                old=old, new=new, customers=plural(count, "customer").said()
+            )
+        ]
         if also:
-            lines.append(f"Also renamed in {', '.join(also)}.")
+            lines.append(_("Also renamed in {places}.").format(places=", ".join(also)))
         if cadence:
             lines.append(cadence[:1].upper() + cadence[1:] + ".")
         output(ctx, quiet=quiet).done("\n".join(lines))
@@ -49,13 +53,17 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
     name = tags.clean_tag(tag)
     with writing(ctx) as conn:
         ids, by_filter = select(conn, customers, selection, batch)
-        confirm_bulk(conn, len(ids), f"Tag {name}", batch, by_filter)
+        confirm_bulk(conn, len(ids), _("Tag {name}").format(name=name), batch, by_filter)
         name, added = tags.add_tag(conn, name, ids)
         if batch.dry_run:
             already = len(ids) - len(added)
-            typer.echo(f"Would tag {plural(len(added), 'customer')} with {name}"
-                       + (f": {' '.join(map(str, added))}" if added else "") + "."
-                       + (f" {already} already had it." if already else ""))  # fmt: skip
+            said = _("Would tag {customers} with {name}").format(
+                customers=plural(len(added), "customer").said(), name=name
+            ) + (f": {' '.join(map(str, added))}" if added else "")
+            said = _("{sentence}.").format(sentence=said)
+            if already:
+                said += _(" {count} already had it.").format(count=already)
+            typer.echo(said)
             raise DryRun
     if batch.dry_run:
         return
@@ -108,11 +116,15 @@ def untag(
     assert selection is not None and batch is not None
     with suppress(DryRun), writing(ctx) as conn:
         ids, by_filter = select(conn, customers, selection, batch)
-        confirm_bulk(conn, len(ids), f"Remove tag {tag.strip()}", batch, by_filter)
+        confirm_bulk(
+            conn, len(ids), _("Remove tag {name}").format(name=tag.strip()), batch, by_filter
+        )
         removed = tags.remove_tag(conn, tag.strip(), ids)
         if batch.dry_run:
-            typer.echo(f"Would remove tag {tag.strip()} from {len(removed)} customers: "
-                       + " ".join(map(str, removed)))  # fmt: skip
+            said = _("Would remove tag {name} from {count} customers: {ids}")
+            typer.echo(
+                said.format(name=tag.strip(), count=len(removed), ids=" ".join(map(str, removed)))
+            )
             raise DryRun
     if not batch.dry_run:
         shown = plural(len(removed), "customer")
@@ -196,17 +208,22 @@ def stage(
         if moment and moment > clock.now():
             raise InvalidInput(_("--at is in the future"))
         note = text("reason", reason) if reason else None
-        confirm_bulk(conn, len(ids), f"Move to {clean}", batch, by_filter)
+        confirm_bulk(conn, len(ids), _("Move to {stage}").format(stage=clean), batch, by_filter)
         moved = [i for i in ids if tags.set_stage(conn, i, clean, at=moment, reason=note)]
         if batch.dry_run:
             typer.echo(
-                f"Would move {plural(len(moved), 'customer')} to {clean}: "
-                + " ".join(map(str, moved))
+                _("Would move {customers} to {stage}: {ids}").format(
+                    customers=plural(len(moved), "customer").said(),
+                    stage=clean,
+                    ids=" ".join(map(str, moved)),
+                )
             )
             raise DryRun
     if batch.dry_run:
         return
-    since = f" since {dates.show_moment(moment)}" if moment and moved else ""
+    since = (
+        _(" since {moment}").format(moment=dates.show_moment(moment)) if moment and moved else ""
+    )
     if not many:
         said = (
             _("Customer {id} is now {stage}{since}.")

@@ -195,9 +195,11 @@ def snooze(
     with writing(ctx) as conn:
         changed = tasks.snooze_task(conn, task_id, until, today=today)
     output(ctx, quiet=quiet).done(
-        f"Snoozed task {task_id} to {dates.show_day(until)}."
-        if changed
-        else f"Task {task_id} is already due {dates.show_day(until)}.",
+        (
+            _("Snoozed task {task_id} to {day}.")
+            if changed
+            else _("Task {task_id} is already due {day}.")
+        ).format(task_id=task_id, day=dates.show_day(until)),
         task_id,
     )
 
@@ -228,8 +230,9 @@ def edit(
     with writing(ctx) as conn:
         customer_id = resolver(conn)(customer) if customer else None
         changed = tasks.edit_task(conn, task_id, changes, today=today, customer_id=customer_id)
-    due = f", due {dates.show_day(changes.due_on)}" if changes.due_on else ""
-    message = f"Updated task {task_id}{due}." if changed else "No changes."
+    due = _(", due {day}").format(day=dates.show_day(changes.due_on)) if changes.due_on else ""
+    message = _("Updated task {task_id}{due}.").format(task_id=task_id, due=due)
+    message = message if changed else _("No changes.")
     output(ctx, quiet=quiet).done(message, task_id)
 
 

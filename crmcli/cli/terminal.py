@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
 from crmcli.cli.display import shown
-from crmcli.core.i18n import Said, _
+from crmcli.core.i18n import N_, Said, _
 
 # A style is a meaning, drawn as SGR codes; None is no style.
 STYLES = {
@@ -82,6 +82,9 @@ def paint(text: str, style: Style, color: bool) -> str:
     return f"\x1b[{STYLES[style]}m{text}\x1b[0m"
 
 
+# The titles of the charts crm draws beside a table (`Bars(title=...)`), in words.
+_CHART_TITLES = (N_("Chart"), N_("Cumulative share"))
+
 _ACRONYMS = {"id": "ID", "abc": "ABC", "rfm": "RFM", "nps": "NPS", "sku": "SKU", "csv": "CSV"}
 
 
@@ -111,9 +114,14 @@ _STATES = {
     "done": "muted",
 }
 _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
-# crm's own state words that are written as keys elsewhere (JSON, CSV: `at_risk`, like the
-# `at_risk` column of the lifecycle report), in words on a terminal as headers are.
-_STATE_WORDS = {"at_risk": "at risk"}
+# crm's own state words, kept in data as English keys (JSON, CSV: `at_risk`, like the
+# `at_risk` column of the lifecycle report), in words and the run's language on a terminal.
+_STATE_WORDS = {
+    "at_risk": N_("at risk"),
+    "overdue": N_("overdue"),
+    "due": N_("due"),
+    "ok": N_("ok"),
+}
 _WORDED_COLUMNS = _STATE_COLUMNS | {"from_lifecycle", "to_lifecycle"}
 
 
@@ -121,7 +129,7 @@ def readable(row: Mapping[str, Any], column: str) -> Any:
     """A cell's value as a person reads it: a state word in words (`at_risk` is "at risk")."""
     value = row.get(column)
     if column in _WORDED_COLUMNS and isinstance(value, str):
-        return _STATE_WORDS.get(value, value)
+        return _(_STATE_WORDS[value]) if value in _STATE_WORDS else value
     return value
 
 

@@ -27,6 +27,7 @@ from crmcli.cli.options import (
 )
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import N_, _
 from crmcli.core.progress import READING, Progress
 from crmcli.core.text import plural
 
@@ -222,21 +223,43 @@ def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:
     if any(t not in (None, "-") and not t.startswith("field:") for t in targets):
         return
     shown = ", ".join(source.columns[:8]) + (", ..." if len(source.columns) > 8 else "")
-    hint = "name them with --map COLUMN=FIELD"
+    hint = _("name them with --map COLUMN=FIELD")
     if encoding is not None and any(not c.isascii() for c in source.columns):
-        hint += f"; if they look garbled, the file is not {encoding} (try gb18030 or utf-8)"
-    raise InvalidInput(f"no column of {source.name} is one crm knows ({shown}); {hint}")
+        hint += _(
+            "; if they look garbled, the file is not {encoding} (try gb18030 or utf-8)"
+        ).format(encoding=encoding)
+    raise InvalidInput(
+        _("no column of {file} is one crm knows ({shown}); {hint}").format(
+            file=source.name, shown=shown, hint=hint
+        )
+    )
+
+
+# The kinds of record an import brings in, in words (crmcli.transfer.importers KINDS).
+_KIND_WORDS = {
+    "customers": N_("customers"),
+    "purchases": N_("purchases"),
+    "interactions": N_("interactions"),
+    "tasks": N_("tasks"),
+}
 
 
 def _summary_line(summary: Any, dry_run: bool) -> str:
-    counts = (
-        f"{summary.inserted} inserted, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged, {summary.rejected} rejected"
+    counts = _("{inserted} inserted, {updated} updated, {unchanged} unchanged, {rejected} rejected")
+    counts = counts.format(
+        inserted=summary.inserted,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        rejected=summary.rejected,
     )
+    kind = _KIND_WORDS.get(summary.kind)
+    kind = _(kind) if kind else summary.kind
+    rows = plural(summary.rows, "row").said()
     if dry_run:
-        rows = plural(summary.rows, "row")
-        return f"Dry run, nothing written: {summary.kind} would be {counts} ({rows})."
-    return f"Imported {summary.kind}: {counts} ({plural(summary.rows, 'row')})."
+        said = _("Dry run, nothing written: {kind} would be {counts} ({rows}).")
+    else:
+        said = _("Imported {kind}: {counts} ({rows}).")
+    return said.format(kind=kind, counts=counts, rows=rows)
 
 
 def _import(
@@ -263,16 +286,16 @@ def _import(
     from crmcli.transfer import importers, sources
 
     if dry_run and rejects is not None:
-        raise InvalidInput("--dry-run writes nothing, not even a --rejects file: leave one out")
+        raise InvalidInput(_("--dry-run writes nothing, not even a --rejects file: leave one out"))
     mapper = importers.Mapper(kind, list(mapping or []), keep_unknown=keep_unknown)
     source = sources.open_records(file, fmt.value if fmt else None, encoding, guarded=not plain)
     if source.fmt == "vcard" and kind != "customers":
-        raise InvalidInput("vCard files hold contacts: use 'crm import customers'")
+        raise InvalidInput(_("vCard files hold contacts: use 'crm import customers'"))
     if source.columns:
         mapper.plan(source.columns)
         _some_column_known(mapper, source, encoding)
     if force and rejects is None:
-        raise InvalidInput("--force replaces a --rejects file: give one, or leave --force out")
+        raise InvalidInput(_("--force replaces a --rejects file: give one, or leave --force out"))
     from crmcli.cli.progress import watching
 
     database = global_options(ctx).path
@@ -312,16 +335,19 @@ def _import(
                 source.stream.close()
     out = output(ctx, quiet=quiet)
     if summary.ignored:
-        out.note(
-            f"Ignored columns: {', '.join(summary.ignored)} (map them with --map COLUMN=FIELD"
-            + (
-                ", or keep them as fields with --keep-unknown)"
-                if kind == "customers" and not keep_unknown
-                else "; identity documents are never kept as fields)"
-                if keep_unknown
-                else ")"
+        if kind == "customers" and not keep_unknown:
+            said = _(
+                "Ignored columns: {columns} (map them with --map COLUMN=FIELD, or keep them as "
+                "fields with --keep-unknown)"
             )
-        )
+        elif keep_unknown:
+            said = _(
+                "Ignored columns: {columns} (map them with --map COLUMN=FIELD; identity "
+                "documents are never kept as fields)"
+            )
+        else:
+            said = _("Ignored columns: {columns} (map them with --map COLUMN=FIELD)")
+        out.note(said.format(columns=", ".join(summary.ignored)))
     for warning in summary.warnings:
         out.warn(warning)
     out.note(_summary_line(summary, dry_run))
@@ -493,9 +519,13 @@ def import_all(
     except DryRun as done:
         counts = done.result
     total = sum(counts.values())
-    verb = "Dry run, nothing written: would restore" if dry_run else "Restored"
-    tables = plural(len(counts), "table")
-    output(ctx, quiet=quiet).note(f"{verb} {plural(total, 'row')} in {tables}.")
+    said = (
+        _("Dry run, nothing written: would restore {rows} in {tables}.")
+        if dry_run
+        else _("Restored {rows} in {tables}.")
+    )
+    rows, tables = plural(total, "row").said(), plural(len(counts), "table").said()
+    output(ctx, quiet=quiet).note(said.format(rows=rows, tables=tables))
 
 
 # Export ------------------------------------------------------------------------------------
@@ -525,16 +555,24 @@ def _format(fmt: Enum | None, output: Path | None, offered: type[Enum], bom: boo
                 f".{f.value}" if f is not OutFormat.vcard else ".vcf" for f in allowed
             )
             raise InvalidInput(
-                f"cannot write {output.suffix} files: name the file {names}, "
-                f"or give --format ({', '.join(f.value for f in allowed)})"
+                _(
+                    "cannot write {suffix} files: name the file {names}, or give --format "
+                    "({formats})"
+                ).format(
+                    suffix=output.suffix, names=names, formats=", ".join(f.value for f in allowed)
+                )
             )
     if fmt is None:
         fmt = allowed[0]
     if fmt not in allowed:
         names = ", ".join(f.value for f in allowed)
-        raise InvalidInput(f"this export is written as {names}, not {fmt.value}")
+        raise InvalidInput(
+            _("this export is written as {names}, not {format}").format(
+                names=names, format=fmt.value
+            )
+        )
     if bom and fmt not in (OutFormat.csv, OutFormat.tsv):
-        raise InvalidInput(f"--bom goes with csv or tsv, not {fmt.value}")
+        raise InvalidInput(_("--bom goes with csv or tsv, not {format}").format(format=fmt.value))
     return fmt
 
 
@@ -555,7 +593,7 @@ def _write(
     from crmcli.store.files import write_output
 
     if path is None and force:
-        raise InvalidInput("--force replaces an -o file: give one, or leave --force out")
+        raise InvalidInput(_("--force replaces an -o file: give one, or leave --force out"))
     to_screen = path is None and is_terminal(sys.stdout)
     quiet_run = quiet or to_screen
     with watching(quiet=quiet_run, no_color=global_options(ctx).no_color) as progress:
@@ -566,7 +604,9 @@ def _write(
         with write_output(path, database=global_options(ctx).path, force=force) as out:
             count = produce(_Counted(out, progress))
             progress.phase("writing to disk")
-    output(ctx, quiet=quiet).note(f"Exported {plural(count, what)} to {path.name}.")
+    output(ctx, quiet=quiet).note(
+        _("Exported {count} to {file}.").format(count=plural(count, what).said(), file=path.name)
+    )
 
 
 class _Counted:
@@ -656,12 +696,14 @@ def export_customers(
     assert selection is not None
     chosen = _format(fmt, output, Contacts, bom)
     if vcard_version is not None and chosen is not OutFormat.vcard:
-        raise InvalidInput(f"--vcard-version goes with --format vcard, not {chosen.value}")
+        raise InvalidInput(
+            _("--vcard-version goes with --format vcard, not {format}").format(format=chosen.value)
+        )
     vcard_version = vcard_version or "3.0"
     if chosen is OutFormat.vcard and vcard_version not in vcards.VERSIONS:
-        raise InvalidInput("--vcard-version must be 3.0 or 4.0")
+        raise InvalidInput(_("--vcard-version must be 3.0 or 4.0"))
     if chosen is OutFormat.vcard and with_classes:
-        raise InvalidInput("--classes goes with csv, tsv, json or jsonl; a vCard has no place")
+        raise InvalidInput(_("--classes goes with csv, tsv, json or jsonl; a vCard has no place"))
     with reading(ctx) as conn:
         today = clock.today()
         cache: dict[Any, Any] = {}  # the classes a filter computed, reused for --classes

@@ -50,7 +50,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal, NamedTuple, TypeVar
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 Direction = Literal["past", "future", "none"]
 D = TypeVar("D", date, datetime)
@@ -91,9 +91,9 @@ MONTHS = {
     )
     for name in names
 }
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
-HELP = (
+HELP = N_(
     "use a day such as 2026-11-22, Jan 5, 11月22日, today, tomorrow, fri, next fri, in 3 days, "
     "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
 )
@@ -156,7 +156,7 @@ _ZH_HOURS = {
 
 def show_day(day: date) -> str:
     """A day as confirmations echo it, weekday first: `Mon 2027-01-05`."""
-    return f"{DAY_NAMES[day.weekday()]} {day.isoformat()}"
+    return _("{weekday} {day}").format(weekday=_(DAY_NAMES[day.weekday()]), day=day.isoformat())
 
 
 def show_moment(moment: datetime | str) -> str:
@@ -165,7 +165,9 @@ def show_moment(moment: datetime | str) -> str:
     clock the reader lives by."""
     value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     local = value.astimezone() if value.tzinfo else value
-    return f"{show_day(local.date())} {local:%H:%M}"
+    return _("{weekday} {day} {time}").format(
+        weekday=_(DAY_NAMES[local.weekday()]), day=local.date().isoformat(), time=f"{local:%H:%M}"
+    )
 
 
 def add_offset(base: date, sign: int, amount: int, unit: str) -> date:
@@ -252,7 +254,7 @@ def _spaced(raw: str) -> str:
     """`raw` with single spaces (its case kept, for the messages); refuses an empty text."""
     spaced = " ".join(raw.split())
     if not spaced:
-        raise InvalidInput(_("empty date; {HELP}").format(HELP=HELP))
+        raise InvalidInput(_("empty date; {HELP}").format(HELP=_(HELP)))
     return spaced
 
 
@@ -422,17 +424,20 @@ def _day(text: str, today: date, direction: Direction) -> date:
 def _refusal(text: str) -> str:
     """Why `text` is no date, with the accepted forms."""
     if text.lower() in MONTHS:
-        return f"not a date: {text!r} is a month; name the day too, e.g. {text} 5; {HELP}"
+        said = _("not a date: {text!r} is a month; name the day too, e.g. {text} 5; {HELP}")
+        return said.format(text=text, HELP=_(HELP))
     bare = re.fullmatch(r"([+-]?)(\d+)", text)
     if bare and not bare[1] and len(bare[2]) == 4:
-        return f"not a date: {text!r} is a year alone; write the day, e.g. {text}-01-31; {HELP}"
+        said = _("not a date: {text!r} is a year alone; write the day, e.g. {text}-01-31; {HELP}")
+        return said.format(text=text, HELP=_(HELP))
     if bare:  # `5` and `-5`: say what was probably meant
-        ahead = bare[1] == "+"
-        return (
-            f"not a date: {text!r}; for {bare[2]} days {'ahead' if ahead else 'ago'} "
-            f"write {'+' if ahead else '-'}{bare[2]}d; {HELP}"
+        said = (
+            _("not a date: {text!r}; for {days} days ahead write +{days}d; {HELP}")
+            if bare[1] == "+"
+            else _("not a date: {text!r}; for {days} days ago write -{days}d; {HELP}")
         )
-    return f"not a date: {text!r}; {HELP}"
+        return said.format(text=text, days=bare[2], HELP=_(HELP))
+    return _("not a date: {text!r}; {HELP}").format(text=text, HELP=_(HELP))
 
 
 def _real(year: int, month: int, day: int, text: str) -> date:
@@ -440,7 +445,7 @@ def _real(year: int, month: int, day: int, text: str) -> date:
         return date(year, month, day)
     except ValueError:
         raise InvalidInput(
-            _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=HELP)
+            _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=_(HELP))
         ) from None
 
 
@@ -456,7 +461,7 @@ def _yearless(month: int, day: int, today: date, direction: Direction, text: str
     """The next (future) or last (past) `month`-`day`, today included."""
     if not (1 <= month <= 12 and 1 <= day <= _LONGEST[month - 1]):
         raise InvalidInput(
-            _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=HELP)
+            _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=_(HELP))
         )
     if direction == "none":
         raise InvalidInput(
@@ -503,7 +508,7 @@ def _slashed(
         )
     if not readings:
         raise InvalidInput(
-            _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=HELP)
+            _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=_(HELP))
         )
     ((month, day),) = readings
     if year is not None:
@@ -557,7 +562,7 @@ def _weekday(which: str | None, target: int, today: date, direction: Direction, 
 
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 _PERIOD = r"(?i)\+?\s*(\d{1,4})\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
-PERIOD_HELP = "use a number and d, w, m or y: 7d, 2w, 1m (one month), 1y"
+PERIOD_HELP = N_("use a number and d, w, m or y: 7d, 2w, 1m (one month), 1y")
 
 
 class Period(NamedTuple):
@@ -596,7 +601,7 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
             hint = " (minutes and hours are not calendar periods; here m means months)"
         raise InvalidInput(
             _("{option} {text!r} is not a period{hint}; {PERIOD_HELP}").format(
-                option=option, text=text, hint=hint, PERIOD_HELP=PERIOD_HELP
+                option=option, text=text, hint=hint, PERIOD_HELP=_(PERIOD_HELP)
             )
         )
     amount = int(match.group(1))

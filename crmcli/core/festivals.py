@@ -101,14 +101,15 @@ def month_day(text: str, calendar: str, option: str) -> tuple[int, int]:
     month, day = (int(found[1]), int(found[2])) if found else (0, 0)
     longest = (30,) * 12 if calendar == LUNAR else _LONGEST
     if not (1 <= month <= 12 and 1 <= day <= longest[month - 1]):
-        what, example = (
-            ("a lunar month and day", "08-15")
+        said = (
+            _(
+                "{option} {value!r} is not a lunar month and day of any year; write MM-DD, "
+                "e.g. 08-15"
+            )
             if calendar == LUNAR
-            else ("a month and day", "12-25")
+            else _("{option} {value!r} is not a month and day of any year; write MM-DD, e.g. 12-25")
         )
-        raise InvalidInput(
-            f"{option} {text.strip()!r} is not {what} of any year; write MM-DD, e.g. {example}"
-        )
+        raise InvalidInput(said.format(option=option, value=text.strip()))
     return month, day
 
 

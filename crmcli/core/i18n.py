@@ -24,6 +24,7 @@ Strings kept in module-level tables are marked with `N_()` (for extraction) and 
 from __future__ import annotations
 
 import os
+import re
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -35,9 +36,46 @@ _catalog: ContextVar[tuple[str, Any] | None] = ContextVar("crm_catalog", default
 
 
 def _(message: str) -> str:
-    """`message` (an English msgid) in the run's language."""
+    """`message` (an English msgid) in the run's language: in Chinese a `Template`, whose
+    `format` keeps no space between a value and Chinese text around it."""
     speaking = _catalog.get()
-    return message if speaking is None else speaking[1].gettext(message)
+    return message if speaking is None else Template(speaking[1].gettext(message))
+
+
+# Chinese characters and full-width punctuation: no space is written between them.
+_TIGHT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+class Template(str):
+    """A translated message. Chinese puts no space between words, but a template may put
+    one around a value, as English needs (`与 {name}（#{id}）`, `{field} 不能为空`): `format`
+    drops such a space where the value and the template's text beside it are both Chinese
+    (`与张伟（#1）`, `节日名称不能为空`), and keeps every space inside a value."""
+
+    def format(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        import string
+
+        formatter = string.Formatter()
+        pieces: list[str] = []  # literal text and values, alternately
+        for literal, field, spec, conversion in formatter.parse(self):
+            pieces.append(literal)
+            if field is None:
+                continue
+            if not field or field.isdigit() or "{" in (spec or ""):
+                return str.format(self, *args, **kwargs)  # not a form crm's msgids use
+            value = formatter.convert_field(formatter.get_field(field, args, kwargs)[0], conversion)
+            pieces.append(formatter.format_field(value, spec or ""))
+        for i in range(1, len(pieces), 2):
+            value = pieces[i]
+            if not value:
+                continue
+            before = pieces[i - 1]
+            if before[-2:] and before[-1] == " " and _TIGHT.match(before[-2:-1] or "a"):
+                pieces[i - 1] = before[:-1] if _TIGHT.match(value[0]) else before
+            after = pieces[i + 1] if i + 1 < len(pieces) else ""
+            if after[:1] == " " and _TIGHT.match(after[1:2] or "a") and _TIGHT.match(value[-1]):
+                pieces[i + 1] = after[1:]
+        return "".join(pieces)
 
 
 def N_(message: str) -> str:

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from crmcli.core.dates import Direction
@@ -35,7 +35,7 @@ LAST_YEAR = 2200
 PREFIXES = ("lunar:", "农历:", "农历：", "农历")
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _FORM = r"(?i)(\d{4})\s*[-/.]\s*(闰|l|leap\s*)?(\d{1,2})\s*[-/.]\s*(\d{1,2})"
-HELP = "write lunar:YYYY-MM-DD, e.g. lunar:1990-08-15, or lunar:1990-闰06-15 for a leap month"
+HELP = N_("write lunar:YYYY-MM-DD, e.g. lunar:1990-08-15, or lunar:1990-闰06-15 for a leap month")
 
 
 class LunarDate(NamedTuple):
@@ -68,7 +68,7 @@ def parse(text: str) -> LunarDate:
     match = re.fullmatch(_FORM, text.strip())
     if not match:
         raise InvalidInput(
-            _("not a lunar date: {value!r}; {HELP}").format(value=text.strip(), HELP=HELP)
+            _("not a lunar date: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))
         )
     year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
     value = LunarDate(year, month, day, bool(match.group(2)))

@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 # ISO 4217 (list one, published 2026-01-01): active codes by minor-unit exponent. Funds and
 # metals without a minor unit (XAU, XDR, XXX...) are left out: crm records money only.
@@ -88,7 +88,7 @@ _AMOUNT = (
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
     rf"\s*(?P<post>{_UNIT})?"
 )
-HELP = "write it like 1299, 1,299.50, ¥1299 or 1299.5 USD"
+HELP = N_("write it like 1299, 1,299.50, ¥1299 or 1299.5 USD")
 
 
 @dataclass(frozen=True, order=True)
@@ -284,11 +284,11 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
     match = re.fullmatch(_AMOUNT, raw)
     if not raw or match is None:
         raise InvalidInput(
-            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=HELP)
+            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))
         )
     if match["sign1"] and match["sign2"]:
         raise InvalidInput(
-            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=HELP)
+            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))
         )
     if match["pre"] and match["post"]:
         raise InvalidInput(
@@ -316,6 +316,6 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
         value = Decimal(number)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
         raise InvalidInput(
-            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=HELP)
+            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))
         ) from None
     return Money(sign * to_minor(value, code), code)

@@ -27,7 +27,7 @@ def clip(text: str | None, width: int = 60) -> str | None:
     return (line[: width - 1].rstrip() + "…") if cut else line
 
 
-def plural(n: float, word: str, *, grouped: bool = False) -> str:
+def plural(n: float, word: str, *, grouped: bool = False) -> Said:
     """`1 day`, `3 days`, `2.5 hours` (a whole float without its `.0`); `grouped`: with
     thousands separated by commas, as in report summaries (`1,804 customers`)."""
     comma = "," if grouped else ""
@@ -41,11 +41,13 @@ _UNITS = (
     N_("{n} day"), N_("{n} days"), N_("{n} hour"), N_("{n} hours"), N_("{n} minute"),
     N_("{n} minutes"), N_("{n} year"), N_("{n} years"), N_("{n} customer"),
     N_("{n} customers"), N_("{n} row"), N_("{n} rows"), N_("{n} record"), N_("{n} records"),
-    N_("{n} change"), N_("{n} changes"),
+    N_("{n} change"), N_("{n} changes"), N_("{n} differing value"), N_("{n} differing values"),
+    N_("{n} table"), N_("{n} tables"), N_("{n} purchase"), N_("{n} purchases"),
+    N_("{n} interaction"), N_("{n} interactions"), N_("{n} task"), N_("{n} tasks"),
 )  # fmt: skip
 
 
-def duration(hours: float) -> str:
+def duration(hours: float) -> Said:
     """A span in the unit people say it in: `45 minutes`, `27.5 hours`, `190 days`."""
     if hours < 1:
         return plural(round(hours * 60), "minute")

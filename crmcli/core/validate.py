@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 MAX_TEXT = 500
 MAX_NOTES = 100_000
@@ -58,6 +58,17 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+# The names of the free-text values `text` checks, for the catalog: its refusals name the
+# value in the run's language (`festival name cannot be empty` is `节日名称不能为空`).
+_FIELD_NAMES = (
+    N_("order"), N_("note"), N_("item"), N_("text"), N_("relation"), N_("related name"),
+    N_("notes"), N_("name"), N_("task text"), N_("tag"), N_("sku"), N_("segment name"),
+    N_("related"), N_("reason"), N_("payment"), N_("outcome"), N_("label"),
+    N_("festival name"), N_("external_id"), N_("comment"), N_("channel"), N_("category"),
+    N_("action"),
+)  # fmt: skip
+
+
 def text(field: str, value: str, *, multiline: bool = False) -> str:
     """A trimmed single-line (or, for notes, multi-line) text value: the one check of every
     free-text value crm stores. Refused (InvalidInput): empty, or nothing visible in it but
@@ -66,21 +77,21 @@ def text(field: str, value: str, *, multiline: bool = False) -> str:
     clean = value.strip()
     limit = MAX_NOTES if multiline else MAX_TEXT
     if not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in clean):
-        raise InvalidInput(_("{field} cannot be empty").format(field=field))
+        raise InvalidInput(_("{field} cannot be empty").format(field=_(field)))
     pattern = _CONTROL if multiline else _CONTROL_LINE
     if re.search(pattern, clean):
-        raise InvalidInput(_("{field} contains control characters").format(field=field))
+        raise InvalidInput(_("{field} contains control characters").format(field=_(field)))
     hidden = re.search(_INVISIBLE, clean)
     if hidden:
         raise InvalidInput(
             _(
                 "{field} contains the invisible character U+{value:04X}, which can hide "
                 "or reorder text; remove it"
-            ).format(field=field, value=ord(hidden[0]))
+            ).format(field=_(field), value=ord(hidden[0]))
         )
     if len(clean) > limit:
         raise InvalidInput(
-            _("{field} is longer than {limit} characters").format(field=field, limit=limit)
+            _("{field} is longer than {limit} characters").format(field=_(field), limit=limit)
         )
     return clean
 
@@ -91,7 +102,7 @@ def choice(field: str, value: str, table: dict[str, str]) -> str:
         allowed = ", ".join(sorted(set(table.values())))
         raise InvalidInput(
             _("{field} must be one of: {allowed} (got {value!r})").format(
-                field=field, allowed=allowed, value=value
+                field=_(field), allowed=allowed, value=value
             )
         )
     return table[key]
@@ -105,8 +116,32 @@ def email(value: str) -> tuple[str, str]:
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidInput(_("invalid email {raw!r}: {exc}").format(raw=raw, exc=exc)) from None
+        reason = _email_reason(str(exc))
+        raise InvalidInput(_("invalid email {raw!r}: {exc}").format(raw=raw, exc=reason)) from None
     return result.normalized, result.normalized.casefold()
+
+
+# email-validator's reasons (English only), each the start of one of its messages, as msgids.
+_EMAIL_REASONS = (
+    N_("An email address must have an @-sign."),
+    N_("There must be something before the @-sign."),
+    N_("There must be something after the @-sign."),
+    N_("The part after the @-sign is not valid. It should have a period."),
+    N_("An email address cannot have two periods in a row."),
+    N_("An email address cannot end with a period."),
+    N_("An email address cannot have a hyphen immediately after the @-sign."),
+    N_("The email address contains invalid characters before the @-sign"),
+    N_("The email address contains invalid characters after the @-sign"),
+    N_("The email address is too long"),
+)
+
+
+def _email_reason(message: str) -> str:
+    """email-validator's `message` in the run's language, as far as the catalog knows it."""
+    for reason in _EMAIL_REASONS:
+        if message.startswith(reason):
+            return _(reason) + message[len(reason) :]
+    return message
 
 
 def phone(value: str, region: str | None, *, home: str | None = None) -> str:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, Said, _
 
 DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
@@ -42,7 +42,7 @@ MONEY_STYLES = ("plain", "wan")
 def _money_style(value: str) -> str:
     style = value.strip().casefold()
     if style not in MONEY_STYLES:
-        raise InvalidInput(f"money must be plain or wan (got {value!r})")
+        raise InvalidInput(_("money must be plain or wan (got {value!r})").format(value=value))
     return style
 
 
@@ -247,134 +247,142 @@ SETTINGS = {
         Setting(
             "default_region",
             validate.region_code,
-            "region for phone numbers typed without +country (default: from the locale)",
+            N_("region for phone numbers typed without +country (default: from the locale)"),
             _locale_region,
         ),
         Setting(
             "language",
             _language,
-            "language of help, tables and messages for people: en or zh "
-            "(default: --lang, else the locale)",
+            N_(
+                "language of help, tables and messages for people: en or zh "
+                "(default: --lang, else the locale)"
+            ),
         ),
         Setting(
             "bulk.confirm",
             _whole_number,
-            "ask before a filter-chosen change to more customers than this",
+            N_("ask before a filter-chosen change to more customers than this"),
             lambda: "10",
         ),
         Setting(
             "stages",
             _stages,
-            "funnel stages in order, comma-separated",
+            N_("funnel stages in order, comma-separated"),
             lambda: ",".join(DEFAULT_STAGES),
         ),
         Setting(
             "default_currency",
             _currency,
-            "currency for amounts typed without one",
+            N_("currency for amounts typed without one"),
             lambda: "CNY",
         ),
         Setting(
             "money",
             _money_style,
-            "amounts on a terminal: plain (¥123,456.00) or wan (CNY from 10,000 as ¥12.35万)",
+            N_("amounts on a terminal: plain (¥123,456.00) or wan (CNY from 10,000 as ¥12.35万)"),
             lambda: "plain",
         ),
         # Derived classes (crmcli.reports.classes; docs/classification.md).
         Setting(
             "tier.frequency.high",
             _whole(1, 366),
-            "purchase days in 12 months for a high frequency tier",
+            N_("purchase days in 12 months for a high frequency tier"),
             lambda: "12",
         ),
         Setting(
             "tier.frequency.medium",
             _whole(1, 366),
-            "purchase days in 12 months for a medium frequency tier",
+            N_("purchase days in 12 months for a medium frequency tier"),
             lambda: "4",
         ),
         Setting(
             "tier.value.high",
             _amount,
-            "12-month net revenue (default currency) for a high value tier",
+            N_("12-month net revenue (default currency) for a high value tier"),
             lambda: "50000",
         ),
         Setting(
             "tier.value.medium",
             _amount,
-            "12-month net revenue (default currency) for a medium value tier",
+            N_("12-month net revenue (default currency) for a medium value tier"),
             lambda: "5000",
         ),
         Setting(
             "abc.window",
             _window,
-            "ABC classes rank net revenue over this period (e.g. 12m, 2y) or all",
+            N_("ABC classes rank net revenue over this period (e.g. 12m, 2y) or all"),
             lambda: "12m",
         ),
         Setting(
             "abc.a",
             _whole(1, 99),
-            "ABC: class A while the revenue share before a customer is below this percent",
+            N_("ABC: class A while the revenue share before a customer is below this percent"),
             lambda: "80",
         ),
         Setting(
-            "abc.b", _whole(1, 100), "ABC: class B while it is below this percent", lambda: "95"
+            "abc.b", _whole(1, 100), N_("ABC: class B while it is below this percent"), lambda: "95"
         ),
         Setting(
             "lifecycle.new_days",
             _whole(0, 3660),
-            "lifecycle: new while the first purchase is at most this many days old",
+            N_("lifecycle: new while the first purchase is at most this many days old"),
             lambda: "30",
         ),
         Setting(
             "lifecycle.default_gap",
             _whole(1, 3660),
-            "lifecycle: usual gap in days for customers with too few purchases",
+            N_("lifecycle: usual gap in days for customers with too few purchases"),
             lambda: "90",
         ),
         Setting(
             "lifecycle.min_gaps",
             _whole(1, 100),
-            "lifecycle: gaps needed to use a customer's own median gap",
+            N_("lifecycle: gaps needed to use a customer's own median gap"),
             lambda: "2",
         ),
         Setting(
             "lifecycle.at_risk_factor",
             _factor,
-            "lifecycle: at_risk when silent longer than this times the usual gap",
+            N_("lifecycle: at_risk when silent longer than this times the usual gap"),
             lambda: "1.5",
         ),
         Setting(
             "lifecycle.lapsed_factor",
             _factor,
-            "lifecycle: lapsed when silent longer than this times the usual gap",
+            N_("lifecycle: lapsed when silent longer than this times the usual gap"),
             lambda: "3",
         ),
-        Setting("rfm.grid", _grid, "RFM segments: NAME=R/F rules, first match wins", _grid_default),
+        Setting(
+            "rfm.grid", _grid, N_("RFM segments: NAME=R/F rules, first match wins"), _grid_default
+        ),
         Setting(
             "feedback.response_target",
             _response_target,
-            "answer open feedback within this time (24h, 90m, 2d); later high-severity "
-            "items show in crm remind and crm today",
+            N_(
+                "answer open feedback within this time (24h, 90m, 2d); later high-severity "
+                "items show in crm remind and crm today"
+            ),
             lambda: "24h",
         ),
         Setting(
             "churn.remind",
             _count,
-            "churn risks `crm remind` shows per currency, most at stake first (0: none)",
+            N_("churn risks `crm remind` shows per currency, most at stake first (0: none)"),
             lambda: "5",
         ),
         Setting(
             "contact.counts",
             _contact_counts,
-            "what counts as contact for cadences and last contact, comma-separated: "
-            "interaction kinds (a note never counts), purchase, feedback, survey",
+            N_(
+                "what counts as contact for cadences and last contact, comma-separated: "
+                "interaction kinds (a note never counts), purchase, feedback, survey"
+            ),
             _contact_words,
         ),
         Setting(
             "cadence.default",
             _cadence,
-            "contact every N days when nothing more specific is set, e.g. 30d (default: none)",
+            N_("contact every N days when nothing more specific is set, e.g. 30d (default: none)"),
         ),
     )
 }
@@ -382,13 +390,13 @@ FAMILIES = (
     Setting(
         "cadence.tag.NAME",
         _cadence,
-        "contact cadence for customers tagged NAME",
+        N_("contact cadence for customers tagged NAME"),
         pattern=r"cadence\.tag\.[^\s\x00-\x1f]{1,64}",
     ),
     Setting(
         "cadence.stage.NAME",
         _cadence,
-        "contact cadence for customers in funnel stage NAME",
+        N_("contact cadence for customers in funnel stage NAME"),
         pattern=r"cadence\.stage\.[\w\-]{1,32}",
     ),
 )
@@ -598,8 +606,9 @@ def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
         {
             "key": key,
             "value": stored.get(key, setting.default()),
-            "source": "set" if key in stored else "default",
-            "description": setting.description,
+            # Said: the English in JSON, the run's language in a table
+            "source": Said("set") if key in stored else Said("default"),
+            "description": Said(setting.description),
         }
         for key, setting in sorted(keys.items())
     ]

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.store.history import shown_values
 
 if TYPE_CHECKING:
@@ -185,7 +185,9 @@ class Taken(NamedTuple):
     value: str  # the email as that customer has it, or the phone (E.164)
 
     def __str__(self) -> str:
-        return f"{self.name} (#{self.customer_id}) already has {self.value}"
+        return _("{name} (#{customer_id}) already has {value}").format(
+            name=self.name, customer_id=self.customer_id, value=self.value
+        )
 
 
 def taken(
@@ -257,7 +259,11 @@ class Likely(NamedTuple):
     same: str  # "company 华为" or "city 上海"
 
     def __str__(self) -> str:
-        return f"{self.name} (#{self.customer_id}, same name and {self.same})"
+        return _("{name} (#{customer_id}, same name and {same})").format(
+            name=self.name,
+            customer_id=self.customer_id,
+            same=self.same.said() if isinstance(self.same, Said) else self.same,
+        )
 
 
 def likely_same(
@@ -295,7 +301,9 @@ def likely_same(
                 [other_than, *chunk],
             ):
                 if row[0] not in found and name_key(row[1]) == key:
-                    found[row[0]] = Likely(row[0], row[1], f"{column} {row[2]}")
+                    same_as = (Said("company {value}", value=row[2]) if column == "company"
+                               else Said("city {value}", value=row[2]))  # fmt: skip
+                    found[row[0]] = Likely(row[0], row[1], same_as)
     return [found[i] for i in sorted(found)]
 
 

@@ -591,7 +591,22 @@ def describe_cadence(status: ContactStatus) -> str:
     """`14 days (customer)`, `14..30 days (tag vip)`, or `none`."""
     if status["cadence_days"] is None:
         return Said("none")
-    return Said("{gap} ({source})", gap=_gap(status), source=status["cadence_source"])
+    return Said("{gap} ({source})", gap=_gap(status), source=_source(status["cadence_source"]))
+
+
+def _source(source: str | None) -> str | None:
+    """Where a cadence comes from in words: `customer`, `tag vip`, `stage lead`, `default`
+    (crmcli.reports.models.agenda `effective_cadence`)."""
+    kind, _sep, name = (source or "").partition(" ")
+    if kind == "tag" and name:
+        return Said("tag {name}", name=name)
+    if kind == "stage" and name:
+        return Said("stage {name}", name=name)
+    if source == "customer":
+        return Said("customer")
+    if source == "default":
+        return Said("default")
+    return source
 
 
 def _gap(status: ContactStatus) -> str:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Any, TypedDict, cast
 
+from crmcli.core.i18n import Said
 from crmcli.records.feedback import KINDS, SEVERITIES, number, seconds_between
 from crmcli.reports.models import nps as figures
 
@@ -103,7 +104,7 @@ def feedback_report(
     else:
         order = sorted(groups)
     out = [{by: key, **_feedback_figures(groups[key], now, target)} for key in order]
-    total = {by: "total", **_feedback_figures(rows, now, target)} if rows else None
+    total = {by: Said("total"), **_feedback_figures(rows, now, target)} if rows else None
     return cast(list[FeedbackRow], out), cast(FeedbackRow | None, total)
 
 
@@ -215,7 +216,7 @@ def satisfaction_report(
     total = None
     if rows:
         unique = {row["id"]: row for row in rows}  # a tagged answer is one answer in the total
-        total = {by: "total", **_satisfaction_figures(unique.values())}
+        total = {by: Said("total"), **_satisfaction_figures(unique.values())}
     return cast(list[SatisfactionRow], out), cast(SatisfactionRow | None, total)
 
 

@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crmcli.core.errors import InvalidInput, StorageError
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.store.files import BUSY_TIMEOUT_MS, COMPANIONS, SQLITE_HEADER
 
 _POLL_SECONDS = 0.02
@@ -99,7 +99,7 @@ def check_path(path: Path) -> None:
 
 def _user(uid: int) -> str:
     try:
-        return f"user {pwd.getpwuid(uid).pw_name} (uid {uid})"
+        return Said("user {name} (uid {uid})", name=pwd.getpwuid(uid).pw_name, uid=uid)
     except KeyError:
         return f"uid {uid}"
 
@@ -116,13 +116,17 @@ def foreign_owner(path: Path) -> str | None:
             continue
         if owner == me:
             continue
-        why = (
-            f"{name} belongs to {_user(owner)}, not to you: crm keeps personal data only in "
-            "files you own"
-        )
         if not suffix:
-            return f"{why}; copy it (cp) to make a file of your own"
-        return f"{why}; that user's crm has the database open or left it so: ask them to close it"
+            return Said(
+                "{name} belongs to {user}, not to you: crm keeps personal data only in files "
+                "you own; copy it (cp) to make a file of your own",
+                name=str(name), user=_user(owner),
+            )  # fmt: skip
+        return Said(
+            "{name} belongs to {user}, not to you: crm keeps personal data only in files you "
+            "own; that user's crm has the database open or left it so: ask them to close it",
+            name=str(name), user=_user(owner),
+        )  # fmt: skip
     return None
 
 
@@ -142,17 +146,21 @@ def open_folder(path: Path) -> tuple[str, str] | None:
         except OSError:
             continue
         if info.st_uid not in (me, 0):
-            why = f"{folder} belongs to {_user(info.st_uid)}, who could replace the database in it"
-            return why, "move the database to a folder of your own"
+            why = Said(
+                "{folder} belongs to {user}, who could replace the database in it",
+                folder=str(folder), user=_user(info.st_uid),
+            )  # fmt: skip
+            return why, Said("move the database to a folder of your own")
         mode = stat.S_IMODE(info.st_mode)
         if open_to_others(info):
-            why = (
-                f"{folder} is writable by group or others (mode {mode:04o}): they could "
-                "replace the database, or plant a journal beside it that SQLite plays back"
-            )
-            fix = (
-                f"chmod go-w {shlex.quote(str(folder))}, or move the database to a folder of "
-                "your own"
+            why = Said(
+                "{folder} is writable by group or others (mode {mode}): they could replace "
+                "the database, or plant a journal beside it that SQLite plays back",
+                folder=str(folder), mode=f"{mode:04o}",
+            )  # fmt: skip
+            fix = Said(
+                "chmod go-w {folder}, or move the database to a folder of your own",
+                folder=shlex.quote(str(folder)),
             )
             return why, fix
         for above in folder.parents:
@@ -162,12 +170,12 @@ def open_folder(path: Path) -> tuple[str, str] | None:
                 continue
             mode = stat.S_IMODE(info.st_mode)
             if info.st_uid not in (me, 0) or (open_to_others(info) and not mode & stat.S_ISVTX):
-                why = (
-                    f"{above}, a folder above the database, can be changed by another user "
-                    f"(owner uid {info.st_uid}, mode {mode:04o}): they could swap the folder "
-                    "that holds it"
-                )
-                return why, "chmod go-w it, or move the database to a folder of your own"
+                why = Said(
+                    "{folder}, a folder above the database, can be changed by another user "
+                    "(owner uid {uid}, mode {mode}): they could swap the folder that holds it",
+                    folder=str(above), uid=info.st_uid, mode=f"{mode:04o}",
+                )  # fmt: skip
+                return why, Said("chmod go-w it, or move the database to a folder of your own")
     return None
 
 
@@ -196,10 +204,10 @@ def check_owned(path: Path) -> None:
     docstring): for every command, reading or writing, and before a new file is made."""
     why = foreign_owner(path)
     if why is not None:
-        raise InvalidInput(why)
+        raise InvalidInput(why.said() if isinstance(why, Said) else why)
     folder = open_folder(path)
     if folder is not None:
-        why, fix = folder
+        why, fix = (s.said() if isinstance(s, Said) else s for s in folder)
         raise InvalidInput(_("{why}, so crm does not use it there; {fix}").format(why=why, fix=fix))
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 from crmcli.core.progress import READING, SILENT, Progress
 from crmcli.core.text import parse_json
 from crmcli.records import purchases
@@ -878,7 +879,7 @@ class CustomerImporter(Importer):
                 self._write(waiting)
         except sqlite3.IntegrityError:
             self.summary.inserted -= len(waiting)
-            for number, record, _, _ in waiting:
+            for number, record, _prepared, _stage in waiting:
                 self._number = number
                 super().row(number, record)
 
@@ -890,7 +891,7 @@ class CustomerImporter(Importer):
             "coalesce((SELECT max(id) FROM customers), 0)) + 1"
         ).fetchone()[0]
         people, phones, emails, stages = [], [], [], []
-        for offset, (number, _, prepared, stage) in enumerate(waiting):
+        for offset, (number, _record, prepared, stage) in enumerate(waiting):
             customer_id = first + offset
             given = prepared.values
             name = given["name"]
@@ -960,7 +961,7 @@ class CustomerImporter(Importer):
             outcome = "updated" if changed else "unchanged"
         touched = False
         for name in row.tags:
-            _, added = tags.add_tag(self.conn, tags.clean_tag(name), [customer_id])
+            _tag, added = tags.add_tag(self.conn, tags.clean_tag(name), [customer_id])
             touched = touched or bool(added)
         if row.stage is not None:
             if row.stage not in self._stages:  # each distinct stage checked once
@@ -1485,8 +1486,10 @@ def run_import(
         summary = importer.run(records)
     if summary.rejected and not options.skip_invalid:
         raise InvalidInput(
-            f"{summary.rejected} of {summary.rows} rows are invalid; nothing was imported "
-            "(fix them, or add --skip-invalid to import the rest)",
+            _(
+                "{count} of {total} rows are invalid; nothing was imported (fix them, or add "
+                "--skip-invalid to import the rest)"
+            ).format(count=summary.rejected, total=summary.rows),
             summary.problems,
         )
     return summary
