@@ -203,6 +203,8 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         )
         return 2
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click usage errors
+        from crmcli.cli.framework import said
+
         ctx = getattr(exc, "ctx", None)
         hint = (
             _(" (see '{command} --help')").format(command=ctx.command_path)
@@ -212,7 +214,7 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         # One line: click lists choices on tab-indented lines, and typer passes a choice
         # check through pydantic, whose message for a ValueError starts "Value error, ".
         message = " ".join(exc.format_message().replace("Value error, ", "").split())
-        _say(f"{message}{hint}")
+        _say(f"{said(message)}{hint}")
         return int(exc.exit_code)
     if hasattr(exc, "exit_code"):  # typer.Exit
         return int(exc.exit_code)

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.app import app
+from crmcli.cli.framework import joined
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _, current
 
 
 @app.command("help")
@@ -41,8 +42,8 @@ def help_topic(
         return
     if topic is None:
         width = max(map(len, TOPICS))
-        lines = [f"  {name:<{width}}  {about}" for name, about in ABOUT.items()]
-        sys.stdout.write("Topics (crm help TOPIC):\n" + "\n".join(lines) + "\n")
+        lines = [f"  {name:<{width}}  {_(about)}" for name, about in ABOUT.items()]
+        sys.stdout.write(_("Topics (crm help TOPIC):") + "\n" + "\n".join(lines) + "\n")
         return
     name = topic.casefold().replace("_", "-").replace(" ", "-")
     if name not in TOPICS:
@@ -51,12 +52,29 @@ def help_topic(
                 topic=topic, value=", ".join(TOPICS)
             )
         )
-    sys.stdout.write(TOPICS[name] + "\n")
+    sys.stdout.write(_(TOPICS[name]) + "\n")
+
+
+# The manual's section titles, in capitals as man pages have them.
+TITLES = {
+    "NAME": N_("NAME"),
+    "SYNOPSIS": N_("SYNOPSIS"),
+    "DESCRIPTION": N_("DESCRIPTION"),
+    "OPTIONS": N_("OPTIONS"),
+    "COMMANDS": N_("COMMANDS"),
+    "dates": N_("DATES"),
+    "filters": N_("FILTERS"),
+    "formats": N_("FORMATS"),
+    "exit-codes": N_("EXIT STATUS"),
+    "privacy": N_("PRIVACY"),
+    "ENVIRONMENT": N_("ENVIRONMENT"),
+    "SEE ALSO": N_("SEE ALSO"),
+}
 
 
 def manual() -> str:
-    """The manual page crm(1) as roff: the root help, every command's summary, the global
-    options, the topics, the environment."""
+    """The manual page crm(1) as roff, in the run's language: the root help, every
+    command's summary, the global options, the topics, the environment."""
     from typer.main import get_command
 
     from crmcli import __version__
@@ -66,21 +84,27 @@ def manual() -> str:
 
     root = get_command(load())
     tidy(root)
+    kind = _("User Commands")
     out = [
-        f'.TH CRM 1 "" "crm {__version__}" "User Commands"',
-        ".SH NAME",
+        f'.TH CRM 1 "" "crm {__version__}" "{kind}"',
+        # Chinese: groff's rules for breaking between Chinese characters, and lines left
+        # ragged (justified, a line of Chinese with a few spaces gets wide gaps).
+        *([".mso zh.tmac", ".ds AD l", ".ad l"] if current() == "zh" else []),
+        _section("NAME"),
         r"crm \- " + _roff(summary(root.help or "")),
-        ".SH SYNOPSIS",
+        _section("SYNOPSIS"),
         r".B crm",
         r"[\fIOPTIONS\fR] \fICOMMAND\fR [\fIARGS\fR]...",
-        ".SH DESCRIPTION",
+        _section("DESCRIPTION"),
         _roff(
-            "crm keeps customers, their calls and meetings, purchases, tasks and reminders, "
-            "tags and funnel stages in one SQLite file that you own, and makes reports from "
-            "them. Each command's help, with examples, is crm COMMAND --help; the topics "
-            "below are crm help TOPIC."
+            _(
+                "crm keeps customers, their calls and meetings, purchases, tasks and reminders, "
+                "tags and funnel stages in one SQLite file that you own, and makes reports from "
+                "them. Each command's help, with examples, is crm COMMAND --help; the topics "
+                "below are crm help TOPIC."
+            )
         ),
-        ".SH OPTIONS",
+        _section("OPTIONS"),
     ]
     for param in root.params:
         if param.param_type_name != "option" or param.hidden:
@@ -88,27 +112,32 @@ def manual() -> str:
         value = f" {param.metavar}" if param.metavar else ""
         out += [".TP", r"\fB" + _roff(", ".join(param.opts)) + r"\fR" + _roff(value)]
         out.append(_roff(param.help or ""))
-    out.append(".SH COMMANDS")
+    out.append(_section("COMMANDS"))
     for path, command in _commands(root, "crm"):
         out += [".TP", r"\fB" + _roff(path) + r"\fR", _roff(command.get_short_help_str())]
-    titles = {"exit-codes": "EXIT STATUS"}
     for name, text in TOPICS.items():
-        out.append(f".SH {titles.get(name, name.upper())}")
-        out += _paragraphs(text)
+        out.append(_section(name))
+        out += _paragraphs(_(text))
     out += [
-        ".SH ENVIRONMENT",
+        _section("ENVIRONMENT"),
         *_paragraphs(
-            "- CRM_DB: the database file (default: the user data directory);\n"
-            "- CRM_KEY_FILE: the key of an encrypted database;\n"
-            "- CRM_DEBUG: 1 shows the traceback of an internal error;\n"
-            "- NO_COLOR: no colour;\n"
-            "- EDITOR, VISUAL: the editor of crm edit REF."
+            _(
+                "- CRM_DB: the database file (default: the user data directory);\n"
+                "- CRM_KEY_FILE: the key of an encrypted database;\n"
+                "- CRM_DEBUG: 1 shows the traceback of an internal error;\n"
+                "- NO_COLOR: no colour;\n"
+                "- EDITOR, VISUAL: the editor of crm edit REF."
+            )
         ),
-        ".SH SEE ALSO",
-        _roff("The pages of docs/ in crmcli's source; crm completion SHELL for completion."),
+        _section("SEE ALSO"),
+        _roff(_("The pages of docs/ in crmcli's source; crm completion SHELL for completion.")),
         "",
     ]
     return "\n".join(out)
+
+
+def _section(name: str) -> str:
+    return f".SH {_(TITLES[name])}"
 
 
 def _commands(command: Any, path: str) -> list[tuple[str, Any]]:
@@ -124,23 +153,26 @@ def _commands(command: Any, path: str) -> list[tuple[str, Any]]:
 
 
 def _paragraphs(text: str) -> list[str]:
-    """A topic's text as roff: paragraphs, items of a list, examples kept line by line."""
+    """A topic's text as roff: paragraphs, items of a list, examples kept line by line.
+    The lines of a paragraph or an item become one (roff would put a space between them,
+    which Chinese text has not)."""
     out: list[str] = []
     for block in text.split("\n\n"):
         lines = block.split("\n")
         if lines[0].startswith("  "):
             out += [".PP", ".nf", ".RS 4", *(_roff(line.strip()) for line in lines), ".RE", ".fi"]
             continue
-        if not lines[0].startswith("- "):
-            out.append(".PP")
+        prose = "" if lines[0].startswith("- ") else None  # the text before any item
         items: list[str] = []
         for line in lines:
             if line.startswith("- "):
                 items.append(line[2:])
             elif items:
-                items[-1] += " " + line.strip()
+                items[-1] = joined(items[-1], line.strip())
             else:
-                out.append(_roff(line))
+                prose = joined(prose or "", line.strip())
+        if prose is not None:
+            out += [".PP", _roff(prose)]
         for item in items:
             out += [r".IP \(bu 2", _roff(item)]
     return out

@@ -12,7 +12,8 @@ line. A parameter's own `metavar=` wins over the table; the words are the ones d
 
 from typing import Any
 
-from crmcli.core.i18n import N_, _, current
+from crmcli.cli.framework import install
+from crmcli.core.i18n import _, current
 
 # The word for each parameter, by option flag (`--tag`) or argument name (`ref`).
 _WORDS = {
@@ -61,27 +62,29 @@ def tidy(command: Any) -> None:
     if getattr(command, "_crm_tidy", None) == language:
         return
     if not hasattr(command, "_crm_tidy"):
+        install(command)
         command._crm_help = command.help
+        command._crm_markup = getattr(command, "rich_markup_mode", None)
         for param in [*command.params, *help_option(command)]:
             param.metavar = placeholder(param)
             param._crm_help = getattr(param, "help", None)
             if param.param_type_name == "argument":
                 param.__class__ = _argument_class(type(param))
     command._crm_tidy = language
+    # rich breaks lines only at spaces, and cuts Chinese text, which has none, with "…":
+    # Chinese help is laid out by crmcli/cli/framework.py, on a terminal too.
+    rich = _rich() and language == "en"
+    command.rich_markup_mode = command._crm_markup if rich else None
     english = command._crm_help
     if english:
         command.short_help = _(summary(english))
         command.help = _(english)
-        if not _rich():
+        if not rich:
             command.help = _keep_examples(command.help)
-    panels = language != "en"  # typer's panel titles are English constants
     for param in [*command.params, *help_option(command)]:
         if getattr(param, "_crm_help", None):
             param.help = _(param._crm_help)
-        kind = N_("Arguments") if param.param_type_name == "argument" else N_("Options")
-        param.rich_help_panel = _(kind) if panels else None
     for sub in getattr(command, "commands", {}).values():
-        sub.rich_help_panel = _("Commands") if panels else None
         tidy(sub)
 
 

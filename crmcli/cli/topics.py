@@ -4,18 +4,23 @@ replays that page, so the three agree). Each topic condenses a page of docs/.
 
 A topic is paragraphs separated by blank lines; a paragraph whose lines start with two
 spaces is an example, kept as it is; a line starting with "- " is an item of a list.
+Each text is its own msgid in the catalog (crmcli.core.i18n), said with `_()` where it is
+shown; a translation keeps the examples as they are (tests/test_help.py runs them).
 """
+
+from crmcli.core.i18n import N_
 
 # What each topic is about, for the list `crm help` prints.
 ABOUT = {
-    "dates": "the forms of a date, a time and a period",
-    "filters": "picking customers: --where, --tag, --stage, --segment and the rest",
-    "formats": "--format, -q, what goes to stdout and stderr, import and export formats",
-    "exit-codes": "what crm's exit status means, and its error lines",
-    "privacy": "history, undo, export and erasure of a customer, masking, encryption",
+    "dates": N_("the forms of a date, a time and a period"),
+    "filters": N_("picking customers: --where, --tag, --stage, --segment and the rest"),
+    "formats": N_("--format, -q, what goes to stdout and stderr, import and export formats"),
+    "exit-codes": N_("what crm's exit status means, and its error lines"),
+    "privacy": N_("history, undo, export and erasure of a customer, masking, encryption"),
 }
 TOPICS = {
-    "dates": """\
+    "dates": N_(
+        """\
 Options that take a date (--since, --until, --as-of, --due, --at, crm task snooze,
 crm date add, the dates of --where) read the same forms:
 
@@ -36,8 +41,10 @@ time. A date that could be read two ways (1/5) is refused, never guessed.
   crm log call 张伟 "Called back" --at "yesterday 3pm"
 
 Periods (--within, --every, --cadence) are a number and a unit: 14d, 2w, 1m, 1y.
-More: docs/conventions.md (Dates and times).""",
-    "filters": """\
+More: docs/conventions.md (Dates and times)."""
+    ),
+    "filters": N_(
+        """\
 Commands that pick customers (list, export, tag, stage, edit, care rule add, segment
 save, ...) share one filter language; every condition must hold.
 
@@ -57,8 +64,10 @@ field. An unknown field is an error (exit 2), never ignored; the message lists t
   crm list --where "days_since_contact > 60" --lifecycle at_risk
   crm export customers --where "created_at >= -1m" -o new.csv
 
-More: docs/customers.md (crm list) and docs/classification.md.""",
-    "formats": """\
+More: docs/customers.md (crm list) and docs/classification.md."""
+    ),
+    "formats": N_(
+        """\
 Listings and reports take --format (-f): table (the default), json, jsonl, csv or tsv.
 
 - table: drawn with colour on a terminal; plain aligned text in a pipe or cron mail;
@@ -75,8 +84,10 @@ to stderr.
   crm list --tag vip --format csv > vip.csv
   crm list --where "city = 上海" -q | crm tag shanghai -
 
-More: docs/conventions.md (Output) and docs/transfer.md.""",
-    "exit-codes": """\
+More: docs/conventions.md (Output) and docs/transfer.md."""
+    ),
+    "exit-codes": N_(
+        """\
 crm exits with:
 
 - 0: success, also a list with nothing in it;
@@ -92,8 +103,10 @@ traceback of an internal error, for bug reports.
 
   crm show nobody || echo "exit $?"
 
-More: docs/conventions.md (Errors and exit codes).""",
-    "privacy": """\
+More: docs/conventions.md (Errors and exit codes)."""
+    ),
+    "privacy": N_(
+        """\
 The database holds other people's personal data; crm keeps it yours:
 
 - the file and its backups are readable by you alone (0600 in a 0700 folder);
@@ -108,5 +121,6 @@ The database holds other people's personal data; crm keeps it yours:
   crm export 张伟 > zhang-wei.json
   crm forget 张伟 --yes
 
-More: docs/security.md.""",
+More: docs/security.md."""
+    ),
 }

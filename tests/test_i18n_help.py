@@ -1,0 +1,330 @@
+"""What the command-line framework says, in Chinese: help's fixed words, usage errors, help
+laid out by display width, `crm help` and the man page (crmcli/cli/framework.py,
+crmcli/cli/guide.py). English runs read as they always did."""
+
+import ast
+import inspect
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crmcli.cli import framework
+from crmcli.cli.cells import width
+from crmcli.cli.topics import TOPICS
+from tests.conftest import crm, ok
+from tests.test_help import COMMANDS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (arguments, the sentence of SENTENCES it shows, its line in English, in Chinese)
+USAGE_ERRORS = [
+    (
+        "list --bogus",
+        "No such option: {option}",
+        "No such option: --bogus (see 'crm list --help')",
+        "没有这个选项：--bogus（见 'crm list --help'）",
+    ),
+    (
+        "list --limt",
+        "No such option: {option} (Possible options: {options})",
+        "No such option: --limt (Possible options: --city, --limit, --quiet) "
+        "(see 'crm list --help')",
+        "没有这个选项：--limt（是否想用：--city, --limit, --quiet）（见 'crm list --help'）",
+    ),
+    (
+        "show",
+        "Missing argument {name}.",
+        "Missing argument 'REF'. (see 'crm show --help')",
+        "缺少参数 'REF'（见 'crm show --help'）",
+    ),
+    (
+        "completion",
+        "Missing argument {name}. Choose from: {choices}",
+        "Missing argument 'SHELL'. Choose from: bash, zsh, fish (see 'crm completion --help')",
+        "缺少参数 'SHELL'，可选：bash, zsh, fish（见 'crm completion --help'）",
+    ),
+    (
+        "list --limit x",
+        "Input should be a valid integer, unable to parse string as an integer",
+        "Invalid value for '--limit': Input should be a valid integer, unable to parse "
+        "string as an integer (see 'crm list --help')",
+        "'--limit' 的值无效：应为整数（见 'crm list --help'）",
+    ),
+    (
+        "list --limit -1",
+        "Input should be greater than or equal to {number}",
+        "Invalid value for '--limit': Input should be greater than or equal to 0 "
+        "(see 'crm list --help')",
+        "'--limit' 的值无效：不能小于 0（见 'crm list --help'）",
+    ),
+    (
+        "search x --limit 5000",
+        "Input should be less than or equal to {number}",
+        "Invalid value for '--limit': Input should be less than or equal to 1000 "
+        "(see 'crm search --help')",
+        "'--limit' 的值无效：不能大于 1000（见 'crm search --help'）",
+    ),
+    (
+        "list --format nope",
+        "{value} is not one of {choices}.",
+        "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
+        "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
+        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table', 'json', 'jsonl', 'csv', "
+        "'tsv' 之中（见 'crm list --help'）",
+    ),
+    (
+        "list --format nope",
+        "Invalid value for {param}: {reason}",
+        "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
+        "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
+        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table', 'json', 'jsonl', 'csv', "
+        "'tsv' 之中（见 'crm list --help'）",
+    ),
+    (
+        "list --limit",
+        "Option {option} requires an argument.",
+        "Option '--limit' requires an argument.",
+        "选项 '--limit' 需要一个值",
+    ),
+    (
+        "list --archived=yes",
+        "Option {option} does not take a value.",
+        "Option '--archived' does not take a value.",
+        "选项 '--archived' 不接受值",
+    ),
+    (
+        "list a b",
+        "Got unexpected extra argument(s) ({arguments})",
+        "Got unexpected extra argument(s) (a b) (see 'crm list --help')",
+        "多出了参数（a b）（见 'crm list --help'）",
+    ),
+    (
+        "nosuchcommand",
+        "No such command {name!r}.",
+        "No such command 'nosuchcommand'. (see 'crm --help')",
+        "没有 'nosuchcommand' 这个命令（见 'crm --help'）",
+    ),
+    (
+        "lis",
+        "{message}. Did you mean {names}?",
+        "No such command 'lis'. Did you mean 'list'? (see 'crm --help')",
+        "没有 'lis' 这个命令；是不是想用 'list'？（见 'crm --help'）",
+    ),
+]
+
+
+def _one_line(code: int, *args: str) -> str:
+    """The one `crm:` line of a run that exits `code`, without `crm: ` and its newline."""
+    result = crm(*args)
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert result.stderr.startswith("crm: ") and result.stderr.count("\n") == 1, result.stderr
+    return result.stderr.removeprefix("crm: ").removesuffix("\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "sentence", "english", "chinese"), USAGE_ERRORS, ids=[e[0] for e in USAGE_ERRORS]
+)
+def test_a_usage_error_is_one_line_exit_2_in_the_run_language(args, sentence, english, chinese):
+    assert _one_line(2, *args.split()) == english
+    assert _one_line(2, "--lang", "zh", *args.split()) == chinese
+    assert _one_line(2, "--lang", "en", *args.split()) == english
+
+
+def test_every_sentence_of_the_framework_is_shown_by_a_usage_error_above():
+    """SENTENCES and typer's gettext msgids crm can show are exactly those the cases above
+    show (or help shows): a sentence typer no longer says, or one added without a case,
+    fails here."""
+    shown = {sentence for _args, sentence, _en, _zh in USAGE_ERRORS}
+    in_help = {"Arguments", "Options", "Commands", "default: {default}", "required"}
+    assert shown | in_help == set(framework.SENTENCES) | set(framework.GETTEXT)
+
+
+def test_typer_says_the_gettext_msgids_crm_translates():
+    """typer.core's `_()` calls with a literal msgid: those crm can show are in GETTEXT,
+    spelled as typer spells them."""
+    import typer.core
+
+    tree = ast.parse(inspect.getsource(typer.core))
+    said = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "_"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert set(framework.GETTEXT) <= said
+    assert typer.core._ is framework._  # installed by the first run of these tests
+
+
+def test_help_in_chinese_has_chinese_headings_and_words(db_path):
+    out = ok("--lang", "zh", "tag", "--help")
+    assert out.startswith("用法：crm tag [OPTIONS] TAG [REF]...\n")
+    assert "\n参数：\n" in out and "\n选项：\n" in out and "[必填]" in out
+    assert "Usage:" not in out and "[required]" not in out and "…" not in out
+    assert "[默认：20; 1<=x<=1000]" in ok("--lang", "zh", "search", "--help")
+    group = ok("--lang", "zh", "report", "--help")
+    assert "\n命令：\n" in group and "Commands" not in group
+
+
+def test_help_in_english_keeps_its_words(db_path):
+    out = ok("--lang", "en", "tag", "--help")
+    assert "Usage:" in out and "Arguments" in out and "Options" in out and "[required]" in out
+    assert "用法" not in out
+
+
+# Help of every command, as a pipe gets it (CliRunner would lay it out 80 wide).
+WIDTHS = """
+import io, json, sys
+from contextlib import redirect_stdout
+from typer.main import get_command
+from crmcli.cli import app
+paths, language = json.loads(sys.argv[1]), sys.argv[2]
+command, helps = get_command(app), {}
+for path in paths:
+    with redirect_stdout(io.StringIO()) as out:
+        args = ["--lang", language, *path.split()[1:], "--help"]
+        command.main(args, prog_name="crm", standalone_mode=False)
+    helps[path] = out.getvalue()
+print(json.dumps(helps))
+"""
+# No line of help starts with these.
+CLOSING = tuple("，。、；：？！）」』】》,.;:?!)")
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_no_line_of_plain_help_is_wider_than_the_terminal(language, columns):
+    """Every command's plain help (a pipe; Chinese on a terminal too) at 60 and 80 columns:
+    no line wider, measured in terminal columns, and none starting with closing
+    punctuation."""
+    paths = [path for path, _ in COMMANDS]
+    env = {**os.environ, "TYPER_USE_RICH": "0", "COLUMNS": str(columns)}
+    out = subprocess.run(
+        [sys.executable, "-c", WIDTHS, json.dumps(paths), language],
+        capture_output=True, text=True, env=env, check=True, cwd=ROOT,
+    ).stdout  # fmt: skip
+    helps = json.loads(out)
+    assert len(helps) == len(paths)
+    for path, text in helps.items():
+        assert text.startswith("用法：crm" if language == "zh" else "Usage: crm"), path
+        for line in text.splitlines():
+            assert width(line) <= columns, f"{path}: {line!r}"
+            assert not line.lstrip().startswith(CLOSING), f"{path}: {line!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "columns", "lines"),
+    [
+        (
+            "处于此生命周期：new（新客户）、active（活跃）、at_risk（流失风险）",
+            24,
+            ["处于此生命周期：new（新", "客户）、active（活跃）、", "at_risk（流失风险）"],
+        ),
+        ("the quick brown fox", 10, ["the quick", "brown fox"]),
+        ("名称同 JSON 键。", 9, ["名称同", "JSON 键。"]),
+        (
+            "fixed values (--format, --lifecycle, ...) and",
+            30,
+            ["fixed values (--format,", "--lifecycle, ...) and"],
+        ),
+        ("abcdefghij", 4, ["abcd", "efgh", "ij"]),  # a word longer than a line is cut
+    ],
+)
+def test_wrap_measures_columns_and_keeps_closing_punctuation_off_a_line_start(text, columns, lines):
+    assert framework.wrap(text, columns).split("\n") == lines
+
+
+def test_a_long_example_is_continued_as_the_shell_reads_it():
+    line = 'crm edit --where "city = 杭州" --tag vip --set source=referral --dry-run'
+    shown = framework.continued(line, 40, "  ").split("\n")
+    assert shown == [
+        '  crm edit --where "city = 杭州" --tag \\',
+        "      vip --set source=referral \\",
+        "      --dry-run",
+    ]
+    assert all(width(part) <= 40 for part in shown)
+
+
+def test_a_chinese_locale_speaks_chinese_before_any_database(tmp_path):
+    """A real run with LANG=zh_CN.UTF-8: help and a usage error in Chinese, exit 2 and one
+    line; LANG=C.UTF-8 stays English."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
+    env.update(CRM_DB=str(tmp_path / "none.db"), COLUMNS="80")
+
+    def run(lang: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "crmcli", *args],
+            capture_output=True, text=True, env={**env, "LANG": lang}, cwd=ROOT,
+        )  # fmt: skip
+
+    shown = run("zh_CN.UTF-8", "--help")
+    assert shown.returncode == 0 and shown.stdout.startswith("用法：crm [OPTIONS] COMMAND")
+    assert "\n选项：\n" in shown.stdout and "\n命令：\n" in shown.stdout
+    refused = run("zh_CN.UTF-8", "list", "--limit", "x")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == "crm: '--limit' 的值无效：应为整数（见 'crm list --help'）\n"
+    english = run("C.UTF-8", "list", "--bogus")
+    assert english.returncode == 2
+    assert english.stderr == "crm: No such option: --bogus (see 'crm list --help')\n"
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_crm_help_lists_and_prints_topics_in_chinese(db_path):
+    listed = ok("--lang", "zh", "help")
+    assert listed.startswith("帮助主题（crm help TOPIC）：\n")
+    assert "  dates       日期、时间和时间段的写法\n" in listed
+    for name in TOPICS:
+        shown = ok("--lang", "zh", "help", name)
+        assert re.search(r"[\u4e00-\u9fff]{4}", shown) and shown != TOPICS[name] + "\n"
+        for line in shown.splitlines():
+            assert width(line) <= 80, f"{name}: {line!r}"
+    assert ok("--lang", "en", "help", "dates") == TOPICS["dates"] + "\n"
+
+
+@pytest.mark.parametrize("name", list(TOPICS))
+def test_a_chinese_topic_keeps_every_example_of_the_english(name):
+    """tests/test_help.py runs the English topics' examples; the Chinese ones are the same
+    lines, so they run too."""
+    from crmcli.core import i18n
+
+    token = i18n.use("zh")
+    try:
+        chinese = i18n._(TOPICS[name])
+    finally:
+        i18n.reset(token)
+
+    def examples(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith("  crm ")]
+
+    assert examples(chinese) == examples(TOPICS[name]) != []
+
+
+def test_the_man_page_in_chinese(db_path, tmp_path):
+    page = ok("--lang", "zh", "help", "--man")
+    assert page.startswith('.TH CRM 1 "" "crm ') and '"用户命令"' in page.splitlines()[0]
+    for heading in ("名称", "概述", "命令", "日期", "筛选", "退出状态", "隐私", "环境变量"):
+        assert f"\n.SH {heading}\n" in page, heading
+    assert "\\fBcrm care rule add\\fR" in page
+    assert "\n.SH EXIT STATUS\n" in ok("help", "--man")  # English as it was
+    if shutil.which("man") is None or shutil.which("groff") is None:
+        pytest.skip("no man or groff to render the page")
+    (tmp_path / "crm.1").write_text(page, encoding="utf-8")
+    checked = subprocess.run(
+        ["groff", "-k", "-man", "-Tutf8", "-ww", "-z", str(tmp_path / "crm.1")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert checked.returncode == 0 and checked.stderr == "", checked.stderr
+    shown = subprocess.run(
+        ["man", "-l", str(tmp_path / "crm.1")],
+        capture_output=True, text=True, env={**os.environ, "MANWIDTH": "80", "MANPAGER": "cat"},
+    ).stdout  # fmt: skip
+    assert "3：未找到" in shown and "不区分 ASCII 大小写" in shown
+    assert 'crm list --where "city = 上海" --tag vip' in shown
