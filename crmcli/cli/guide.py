@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.app import app
-from crmcli.cli.framework import joined
+from crmcli.cli.helpformat import joined
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _, current
 

@@ -1,0 +1,204 @@
+"""Help laid out for a terminal by display width, in the run's language (plain help: off a
+terminal, and in Chinese on one too; crmcli/cli/framework.py `Context` uses it).
+
+click's layout, measured in terminal columns (a Chinese character takes two): Chinese text
+breaks between any two characters but never before closing punctuation (，。、）) or after
+opening punctuation (（「); no line is wider than the help's width: an example too wide is
+continued as a shell reads it, a list of choices too wide is cut after a `|`. `Usage:` and
+the headings are in the run's language.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+
+from typer._click.formatting import HelpFormatter as ClickFormatter
+
+from crmcli.cli.cells import width
+from crmcli.core.i18n import _
+
+
+class HelpFormatter(ClickFormatter):
+    """click's help layout, measured in terminal columns, with its fixed words (`Usage:`,
+    the headings) in the run's language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        prefix = _("Usage: ") if prefix is None else prefix
+        lead = f"{prefix:>{self.current_indent}}{prog} "
+        room = self.width - self.current_indent
+        if room >= width(lead) + 20:  # the arguments fit right of the prefix
+            self.write(wrap(args, room, lead, " " * width(lead)))
+        else:
+            self.write(lead + "\n")
+            indent = " " * (max(self.current_indent, width(prefix)) + 4)
+            self.write(wrap(args, room, indent, indent))
+        self.write("\n")
+
+    def write_heading(self, heading: str) -> None:
+        titled = _("{heading}:").format(heading=heading)
+        self.write(f"{'':>{self.current_indent}}{titled}\n")
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        self.write(paragraphs(text, self.width, indent))
+        self.write("\n")
+
+    def write_dl(
+        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        rows = list(rows)
+        first_col = min(max((width(first) for first, _second in rows), default=0), col_max)
+        first_col += col_spacing
+        indent = " " * self.current_indent
+        for first, second in rows:
+            room = self.width - self.current_indent
+            if width(first) > room:  # `--by day|week|...`: cut after a | of the choices
+                cut = wrap(first.replace("|", "| "), room, "", "    ").replace("| ", "|")
+                *above, first = cut.split("\n")
+                self.write("".join(f"{indent}{line}\n" for line in above))
+            self.write(f"{indent}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - width(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            room = max(self.width - first_col - self.current_indent, 10)
+            lines = paragraphs(second, room, "").splitlines() or [""]
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n" if line else "\n")
+
+
+def paragraphs(text: str, columns: int, indent: str) -> str:
+    """`text` wrapped to `columns` paragraph by paragraph (a blank line between them, as
+    click reads help); a paragraph whose first line is `\\b` keeps its lines (examples, one
+    a line), each too long one continued (`continued`)."""
+    out = []
+    for block in re.split(r"\n\s*\n", text.expandtabs().strip("\n")):
+        lines = block.split("\n")
+        if lines[0].strip() == "\b":
+            kept = [line for line in lines[1:] if line.strip()]
+            margin = min((len(line) - len(line.lstrip()) for line in kept), default=0)
+            out.append("\n".join(continued(line[margin:], columns, indent) for line in kept))
+            continue
+        lead = len(lines[0]) - len(lines[0].lstrip())
+        deeper = indent + " " * lead
+        text = ""
+        for line in lines:
+            text = joined(text, line.strip())
+        out.append(wrap(text, columns, deeper, deeper))
+    return "\n\n".join(out)
+
+
+# A word of a command line: quoted text stays whole.
+_SHELL_WORD = re.compile(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+""")
+
+
+def continued(line: str, columns: int, indent: str) -> str:
+    """An example (a command line) that is wider than `columns`, continued on the next lines
+    as a shell reads it: broken at spaces outside quotes, each broken line ending with ` \\`
+    (so it still runs when copied), the next indented four more."""
+    lines, current = [], indent
+    for word in _SHELL_WORD.findall(line):
+        if current.strip() and width(current) + 1 + width(word) + 2 > columns:
+            lines.append(current + " \\")
+            current = indent + "    "
+        current += (" " if current.strip() else "") + word
+    lines.append(current)
+    return "\n".join(part for shown in lines for part in _quoted_cut(shown, columns))
+
+
+def _quoted_cut(line: str, columns: int) -> list[str]:
+    """A line still too wide (one long "quoted" word) cut at spaces inside its double
+    quotes: each part but the last ends with `\\`, which the shell takes out with the line
+    break inside double quotes, and the next part starts at the margin, so the quoted
+    text is the same."""
+    parts = []
+    while width(line) > columns and '"' in line:
+        opened = line.index('"')
+        cuts = [
+            i
+            for i, c in enumerate(line)
+            if c == " " and i > opened and width(line[: i + 1]) < columns
+        ]
+        if not cuts:
+            break
+        parts.append(line[: cuts[-1] + 1] + "\\")
+        line = line[cuts[-1] + 1 :]
+    return [*parts, line]
+
+
+def joined(before: str, after: str) -> str:
+    """Two lines of a paragraph as one: with a space between them, as English needs, but
+    none between two Chinese characters or after Chinese punctuation."""
+    if not before or not after:
+        return before or after
+    last = before[-1]
+    if _wide(last) and (_wide(after[0]) or not last.isalnum()):
+        return before + after
+    return f"{before} {after}"
+
+
+# No line starts with these (closing punctuation, full-width and ASCII), nor ends with
+# the opening ones.
+_CLOSING = set("，。、；：？！）」』】》〉”’…·,.;:?!)]}%")
+_OPENING = set("（「『【《〈“‘([{")
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _pieces(word: str) -> Iterator[str]:
+    """A word (no spaces) cut where a line may break inside it: beside a Chinese character,
+    unless that puts closing punctuation first on a line or opening punctuation last."""
+    start = 0
+    for i in range(1, len(word)):
+        before, after = word[i - 1], word[i]
+        if (_wide(before) or _wide(after)) and after not in _CLOSING and before not in _OPENING:
+            yield word[start:i]
+            start = i
+    yield word[start:]
+
+
+def wrap(text: str, columns: int, first: str = "", rest: str = "") -> str:
+    """`text` as lines no wider than `columns` terminal columns, the first starting with
+    `first` and the others with `rest`; breaks at spaces and beside Chinese characters
+    (`_pieces`), and a piece wider than a whole line is cut where it must."""
+    words: list[str] = []
+    for word in re.split(r"[ \t\r\n]+", text):
+        if words and word[:1] in _CLOSING:  # `(a, b, ...)`: no line starts with `...)`
+            words[-1] += "\xa0" + word
+        elif word:
+            words.append(word)
+    lines: list[str] = []
+    line, used, empty = first, width(first), True
+    for number, word in enumerate(words):
+        for index, piece in enumerate(_pieces(word)):
+            gap = " " if index == 0 and number > 0 and not empty else ""
+            size = width(piece)
+            if not empty and used + len(gap) + size > columns:
+                lines.append(line)
+                line, used, empty, gap = rest, width(rest), True, ""
+            while empty and used + size > columns and len(piece) > 1:  # longer than a line
+                cut = _fit(piece, columns - used)
+                lines.append(line + piece[:cut])
+                piece = piece[cut:]
+                line, used, size = rest, width(rest), width(piece)
+            line += gap + piece
+            used += len(gap) + size
+            empty = False
+    lines.append(line)
+    return "\n".join(lines).replace("\xa0", " ")
+
+
+def _fit(piece: str, room: int) -> int:
+    """How many characters of `piece` fit in `room` columns (at least one)."""
+    used = 0
+    for index, char in enumerate(piece):
+        used += width(char)
+        if used > room:
+            return max(index, 1)
+    return len(piece)
