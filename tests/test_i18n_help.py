@@ -19,6 +19,7 @@ from crmcli.cli.cells import width
 from crmcli.cli.topics import TOPICS
 from tests.conftest import crm, ok
 from tests.test_help import COMMANDS
+from tests.test_terminal import on_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -329,3 +330,17 @@ def test_the_man_page_in_chinese(db_path, tmp_path):
     ).stdout  # fmt: skip
     assert "3：未找到" in shown and "不区分 ASCII 大小写" in shown
     assert 'crm list --where "city = 上海" --tag vip' in shown
+
+
+def test_chinese_help_on_a_terminal_is_laid_out_whole_within_its_width(db_path):
+    """On a terminal Chinese help is the plain layout (rich, which breaks lines only at
+    spaces, cut Chinese text with "…"), every line within the terminal; a group without
+    its command shows its help, then the one line, exit 2."""
+    code, lines = on_terminal("tag", "--help", columns=60, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 0 and lines[0] == "用法：crm tag [OPTIONS] TAG [REF]..."
+    assert not [line for line in lines if "…" in line or width(line) > 60]
+    shown = "".join(line.strip() for line in lines)
+    assert "reactivated（已召回）、none（无）（可重复：任一即可）" in shown
+    code, lines = on_terminal("--lang", "zh", "report", columns=80)
+    assert code == 2 and lines[0] == "用法：crm report [OPTIONS] COMMAND [ARGS]..."
+    assert "命令：" in lines and lines[-1].startswith("crm: 缺少子命令：可选 sales, rfm")

@@ -190,7 +190,12 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         _say(error.message)
         return error.exit_code
     if type(exc).__name__ == "NoArgsIsHelpError":  # a group without its subcommand
-        # On a terminal rich has printed the help already; a script gets the one line.
+        # A terminal gets the group's help first (rich prints it while the error is made;
+        # plain help, as Chinese is, is the error's message); a script gets the one line.
+        from crmcli.cli.output import is_terminal
+
+        if exc.message and is_terminal(sys.stdout):  # type: ignore[attr-defined]
+            sys.stdout.write(exc.message + "\n")  # type: ignore[attr-defined]
         ctx = exc.ctx  # type: ignore[attr-defined]
         group = ctx.command
         names = ", ".join(
