@@ -344,3 +344,11 @@ def test_chinese_help_on_a_terminal_is_laid_out_whole_within_its_width(db_path):
     code, lines = on_terminal("--lang", "zh", "report", columns=80)
     assert code == 2 and lines[0] == "用法：crm report [OPTIONS] COMMAND [ARGS]..."
     assert "命令：" in lines and lines[-1].startswith("crm: 缺少子命令：可选 sales, rfm")
+
+
+def test_crm_help_follows_the_language_setting_and_the_option_wins(db_path):
+    ok("config", "set", "language", "zh")
+    assert ok("help").startswith("帮助主题（crm help TOPIC）：\n")
+    assert "\n.SH 退出状态\n" in ok("help", "--man")
+    assert ok("--lang", "en", "help").startswith("Topics (crm help TOPIC):\n")
+    assert ok("--lang", "en", "help", "dates") == TOPICS["dates"] + "\n"

@@ -550,6 +550,28 @@ def speak(ctx: typer.Context, conn: sqlite3.Connection) -> None:
         i18n.use(language)  # CrmGroup.main resets it at the end of the run
 
 
+def speak_stored(ctx: typer.Context) -> None:
+    """`speak` for a command that prints without opening the database (`crm help`): its
+    `language` setting read from the file as it is, when there is one; a file that cannot
+    be read leaves the run's language as it is."""
+    run = global_options(ctx)
+    if run.lang is not None:
+        return
+    from crmcli.records.config import stored_language
+    from crmcli.store.connection import open_file
+
+    language = None
+    with suppress(CrmError, sqlite3.Error, OSError):
+        if run.path.is_file():
+            conn = open_file(run.path, readonly=True)
+            try:
+                language = stored_language(conn)
+            finally:
+                conn.close()
+    if language is not None and language != i18n.current():
+        i18n.use(language)  # CrmGroup.main resets it at the end of the run
+
+
 def delete_asked(
     ctx: typer.Context,
     record_id: int,

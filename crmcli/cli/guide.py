@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import app
+from crmcli.cli.app import app, speak_stored
 from crmcli.cli.helpformat import joined
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _, current
@@ -15,6 +15,7 @@ from crmcli.core.i18n import N_, _, current
 
 @app.command("help")
 def help_topic(
+    ctx: typer.Context,
     topic: Annotated[
         str | None,
         typer.Argument(
@@ -35,6 +36,7 @@ def help_topic(
     """
     from crmcli.cli.topics import ABOUT, TOPICS
 
+    speak_stored(ctx)  # in the database's language, when it has that setting
     if man:
         if topic is not None:
             raise InvalidInput(_("--man prints the whole manual page: leave TOPIC out"))
