@@ -167,17 +167,19 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "") -> str:
     """`text` as lines no wider than `columns` terminal columns, the first starting with
     `first` and the others with `rest`; breaks at spaces and beside Chinese characters
     (`_pieces`), and a piece wider than a whole line is cut where it must."""
-    words: list[str] = []
-    for word in re.split(r"[ \t\r\n]+", text):
+    words: list[tuple[str, str]] = []  # (the space before it, the word)
+    parts = re.split(r"([ \t\r\n]+)", text.strip())
+    for space, word in zip(["", *parts[1::2]], parts[::2], strict=True):
+        space = space if space == "  " else " "  # `help  [required]` keeps its two
         if words and word[:1] in _CLOSING:  # `(a, b, ...)`: no line starts with `...)`
-            words[-1] += "\xa0" + word
+            words[-1] = (words[-1][0], words[-1][1] + "\xa0" + word)
         elif word:
-            words.append(word)
+            words.append((space, word))
     lines: list[str] = []
     line, used, empty = first, width(first), True
-    for number, word in enumerate(words):
+    for space, word in words:
         for index, piece in enumerate(_pieces(word)):
-            gap = " " if index == 0 and number > 0 and not empty else ""
+            gap = space if index == 0 and not empty else ""
             size = width(piece)
             if not empty and used + len(gap) + size > columns:
                 lines.append(line)
