@@ -116,9 +116,18 @@ def test_the_setting_speaks_chinese_and_the_option_still_wins(db_path):
 
 
 def test_an_unknown_language_is_refused(db_path):
-    assert fails(2, "--lang", "fr", "list").startswith("crm: ")
+    stderr = fails(2, "--lang", "fr", "list")
+    assert stderr.startswith("crm: ") and "unknown language 'fr'; languages are: en, zh" in stderr
+    assert stderr.count("\n") == 1
     stderr = fails(2, "config", "set", "language", "fr", db=db_path)
     assert stderr == "crm: unknown language 'fr'; languages are: en, zh\n"
+
+
+@pytest.mark.parametrize("spelled", ["ZH", "zh_CN", "zh-Hans", "--lang=zh_CN.UTF-8"])
+def test_the_option_takes_a_language_as_the_setting_spells_it(db_path, spelled):
+    args = [spelled] if spelled.startswith("--") else ["--lang", spelled]
+    stderr = fails(3, *args, "show", "nobody", db=db_path)
+    assert stderr == "crm: 没有匹配 'nobody' 的客户\n"
 
 
 def test_an_error_in_chinese_keeps_its_exit_code_and_one_line(demo, monkeypatch):

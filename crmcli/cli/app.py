@@ -294,9 +294,18 @@ app = typer.Typer(
 )
 
 
-class Language(str, Enum):
-    en = "en"
-    zh = "zh"
+def _language(value: str | None) -> str | None:
+    """`--lang` as the `language` setting takes it (`zh`, `ZH`, `zh_CN`, `en_US`)."""
+    if value is None:
+        return None
+    language = i18n.clean(value)
+    if language is None:
+        raise typer.BadParameter(
+            _("unknown language {value!r}; languages are: {value2}").format(
+                value=value, value2=", ".join(i18n.LANGUAGES)
+            )
+        )
+    return language
 
 
 class ColorMode(str, Enum):
@@ -358,9 +367,11 @@ def root(
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
     lang: Annotated[
-        Language | None,
+        str | None,
         typer.Option(
             "--lang",
+            metavar="LANG",
+            callback=_language,
             help="Language for people: en or zh (default: the language setting, else the "
             "locale, LANG).",
             show_default=False,
@@ -376,7 +387,7 @@ def root(
     """
     options = global_options(ctx)
     options.db, options.debug = db, debug
-    options.lang = lang.value if lang is not None else None
+    options.lang = lang
     mode = ColorMode.never if no_color else color
     if mode is None:  # the environment: NO_COLOR wins over FORCE_COLOR
         if os.environ.get("NO_COLOR"):

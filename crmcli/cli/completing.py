@@ -32,6 +32,7 @@ VALUES = {name: source for source, names in _VALUES.items() for name in names.sp
 FIXED = {
     "--lifecycle": "new active at_risk lapsed reactivated none",
     "--abc": "A B C",
+    "--lang": "en zh",
     "--frequency-tier": "high medium low",
     "--value-tier": "high medium low",
     "topic": "dates filters formats exit-codes privacy",  # crm help (crmcli/cli/topics.py)
