@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import Said, _
+from crmcli.core.i18n import N_, Said, _
 from crmcli.store.history import shown_values
 
 if TYPE_CHECKING:
@@ -102,6 +102,10 @@ def _company_key(company: str | None) -> str:
     return name_key(company) if company else ""
 
 
+# A reason in words (a Said: English in JSON, the run's language in a table).
+_SAME = {"email": N_("same email {value}"), "phone": N_("same phone {value}")}
+
+
 def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[DuplicatePair]:
     """Likely duplicate pairs among live customers, best first; COLUMNS keys each."""
     people: dict[int, _Person] = {}
@@ -129,7 +133,7 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
                 groups[value].append(customer_id)
         for value, ids in groups.items():
             if len(ids) > 1:
-                pair(ids, label, f"same {label} {value}")
+                pair(ids, label, Said(_SAME[label], value=value))
     by_key: dict[str, list[int]] = defaultdict(list)
     by_word: dict[str, list[int]] = defaultdict(list)
     for customer_id, person in people.items():
@@ -140,7 +144,7 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
                 by_word[word].append(customer_id)
     for ids in by_key.values():
         if 1 < len(ids) <= MAX_BLOCK:
-            pair(ids, "name", "same name")
+            pair(ids, "name", Said("same name"))
     for ids in by_word.values():
         if not 1 < len(ids) <= MAX_BLOCK:
             continue
@@ -151,12 +155,13 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
                     continue
                 matcher = difflib.SequenceMatcher(None, ka, kb)
                 if matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR:
-                    pair((a, b), "similar", f"similar names ({matcher.ratio():.2f})")
+                    ratio = f"{matcher.ratio():.2f}"
+                    pair((a, b), "similar", Said("similar names ({ratio})", ratio=ratio))
     out: list[DuplicatePair] = []
     for (a, b), found in reasons.items():
         company_a = _company_key(people[a]["company"])
         if company_a and company_a == _company_key(people[b]["company"]):
-            found["company"] = f"same company {people[a]['company']}"
+            found["company"] = Said("same company {value}", value=people[a]["company"])
         score = min(100, sum(POINTS[r] for r in found))
         if score < min_score:
             continue

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar, 
 from crmcli.core import clock, dates, lunar
 from crmcli.core.i18n import N_, Said, _
 from crmcli.core.text import plural
+from crmcli.core.vocabulary import Word
 from crmcli.records import important_dates
 from crmcli.records.contact import from_utc, last_contact, latest
 from crmcli.reports.models import agenda
@@ -650,12 +651,12 @@ def _contact_reason(row: ContactDue, window: Window) -> Reason:
     weight = (overdue + 1) / cadence
     if row["state"] == "overdue":
         weight += 1000  # past the longest gap allowed: before every customer only due
-    gap, source = _gap(row), row["cadence_source"]  # `14 days`, `customer`
+    gap, source = _gap(row), _source(row["cadence_source"])  # `14 days`, `customer`
     # A range says where in it they are; one cadence is due on its day, overdue after.
     if row["cadence_max_days"]:
         why = Said(
             "{quiet} ({state}: cadence {gap}, {source})",
-            quiet=quiet, state=row["state"], gap=gap, source=source,
+            quiet=quiet, state=Word("status", row["state"]), gap=gap, source=source,
         )  # fmt: skip
     else:
         why = Said("{quiet} (cadence {gap}, {source})", quiet=quiet, gap=gap, source=source)
@@ -666,7 +667,7 @@ def _contact_event(row: ContactDue, window: Window) -> Event:
     details = [
         _("Last contact: {when}").format(when=_said(row["last_contact"])),
         _("Cadence: {cadence}").format(cadence=_said(row["cadence"])),
-        _("State: {state}").format(state=row["state"]),
+        _("State: {state}").format(state=Word("status", row["state"]).said()),
     ]
     if row["phone"]:
         details.append(_("Phone: {phone}").format(phone=row["phone"]))
@@ -1156,7 +1157,7 @@ def _feedback_reason(row: FeedbackDue, window: Window) -> Reason:
             "feedback #{id} open {hours} ({kind}, high): {summary}",
             id=row["feedback_id"],
             hours=_open_for(row["hours_open"]),
-            kind=row["kind"],
+            kind=Word("kind", row["kind"]),
             summary=row["summary"],
         ),
     )
@@ -1171,7 +1172,7 @@ def _feedback_event(row: FeedbackDue, window: Window) -> Event:
         uid=f"feedback-{row['feedback_id']}@crmcli",
         day=window.today,
         summary=_("Answer {kind} from {customer}").format(
-            kind=row["kind"], customer=row["customer_name"]
+            kind=Word("kind", row["kind"]).said(), customer=row["customer_name"]
         ),
         description="\n".join(details),
         category="feedback",

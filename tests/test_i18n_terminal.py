@@ -1,0 +1,169 @@
+"""The guard of "speak the user's language": every command of tests/test_json_contract.py,
+run in Chinese on a terminal over the demo database, shows no English word that is not data
+or something a person types.
+
+What may stay English, and nothing else:
+- data: every text the demo database holds (names, emails, products, tags, notes, a
+  customer's acquisition source, a care rule's action, settings), except crm's own words
+  kept in data as keys (crmcli/core/vocabulary.py: a stage `customer`, a lifecycle
+  `at_risk`, an interaction kind `call`), which a terminal says in words; a festival's
+  English name (its own column);
+- what a person types: `crm` commands, `--options` with their values, paths, the names of
+  settings, festivals and hooks, the arguments of the command run; a value the Chinese
+  explains beside it (`new（新客户）`, in a description of what a setting takes);
+- a record as stored, `field=value, ...` (`crm history`'s changes), and the names of
+  SQLite's full-text tables (`search_customers`, which `crm sql` reads);
+- ALLOWED: codes and units (currencies, ABC, RFM, NPS, SQLCipher).
+A cell cut short (`Call back about the o…`) is data when it begins a data text.
+"""
+
+import json
+import re
+import sqlite3
+
+import pytest
+import typer.main
+
+from crmcli.cli import app
+from crmcli.core.festivals import FESTIVALS
+from crmcli.core.vocabulary import WORDS
+from tests.conftest import crm, filled_once, ok
+from tests.test_json_contract import RUNS, VARIANTS
+from tests.test_terminal import on_terminal
+
+# Commands that print a machine format on a terminal too (JSON, JSONL, CSV): not for people.
+MACHINE = {
+    "changes": "JSON lines of the history, for scripts",
+    "subject-export": "a JSON document (a subject access request)",
+    "export customers": "CSV",
+    "export purchases": "CSV",
+    "export interactions": "CSV",
+    "export tasks": "CSV",
+    "export customer": "a JSON document",
+}
+RUNS_ON_TERMINAL = [(c, a) for c, a in [*RUNS.items(), *VARIANTS] if c not in MACHINE]
+
+# Codes, units and names that are the same in Chinese software.
+ALLOWED = {
+    "ABC", "RFM", "NPS", "CSAT", "SKU", "ID", "IDs", "BG", "NBD", "SQLite", "SQLCipher",
+    "WAL", "wal", "on-add", "on-modify", "on-delete", "en", "zh",
+}  # fmt: skip
+CURRENCY = re.compile(r"\b(?:[A-Z]{3}|US\$|HK\$)")
+ENGLISH = re.compile(r"[A-Za-z][A-Za-z'_-]*[A-Za-z]")
+
+
+def _demo() -> None:
+    ok("demo", "--db", __import__("os").environ["CRM_DB"], "--customers", "40")
+
+
+@pytest.fixture
+def demo(db_path):
+    filled_once(db_path, _demo)
+    return db_path
+
+
+def data_texts(db_path) -> set[str]:
+    """Every text of the database a person may be shown as it is, and what is typed."""
+    texts: set[str] = set()
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        if table.startswith(("search", "history", "sqlite")):
+            continue
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info('{table}')")]
+        for column in columns:
+            words = WORDS.get(column, {})
+            for (value,) in conn.execute(f'SELECT DISTINCT "{column}" FROM "{table}"'):
+                if isinstance(value, str) and value not in words:
+                    texts.add(value)
+    conn.close()
+    for row in json.loads(ok("config", "list", "--format", "json")):
+        texts.update(str(v) for k, v in row.items() if k in ("key", "value") and v)
+    texts.update(f.english for f in FESTIVALS if f.english)
+    texts.update(f.key for f in FESTIVALS)  # typed: crm care rule add --festival KEY
+    return {t.strip() for t in texts if re.search("[A-Za-z]", t)}
+
+
+def command_words() -> set[str]:
+    found: set[str] = set()
+
+    def walk(command) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            found.add(name)
+            walk(sub)
+
+    walk(typer.main.get_command(app))
+    return found
+
+
+def english_left(text: str, data: list[str], commands: set[str]) -> list[str]:
+    """The English words of `text` that are neither data, typed, nor ALLOWED."""
+    text = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+(?:[+-]\d\d:\d\d|Z)?", " ", text)  # ISO times
+    text = re.sub(r"(?<![\w/~.-])[~.]?(?:/[\w.@+-]+)+/?", " ", text)  # paths
+    for value in data:  # longest first: `Acme Corp 上海 14` before `Acme`
+        if value in text:
+            text = re.sub(rf"(?<![A-Za-z]){re.escape(value)}(?![A-Za-z])", " ", text)
+    # A cell cut short: its visible start begins a data text.
+    for cut in re.findall(r"([^│┃\n]+)…", text):
+        words = cut.strip().split(" ")
+        for n in range(len(words)):
+            start = " ".join(words[n:])
+            if len(start) >= 2 and any(value.startswith(start) for value in data):
+                text = text.replace(start + "…", " ")
+                break
+    text = re.sub(r"--[a-z][a-z-]*(?:[ =](?:'[^']*'|[^\s│┃'-][^\s│┃]*))?", " ", text)  # options
+    names = "|".join(sorted(map(re.escape, commands), key=len, reverse=True))
+    text = re.sub(rf"\bcrm(?:\s+(?:{names})\b)+", " ", text)  # commands, wrapped too
+    text = re.sub(r"\b[a-z_]+=[^,│┃\n]*|(?<=, )[a-z_]+…", " ", text)  # a record as stored
+    text = re.sub(r"\bsearch_[a-z]+\b", " ", text)  # a full-text table
+    text = re.sub(r"\b[a-z_]+(?=（)", " ", text)  # a typed value, explained
+    text = CURRENCY.sub(" ", text)
+    return [w for w in ENGLISH.findall(text) if w not in ALLOWED]
+
+
+def test_every_command_is_run_or_says_why_not():
+    assert set(MACHINE) <= set(RUNS)
+
+
+def test_a_chinese_terminal_shows_no_english_but_data(demo):
+    data = sorted(data_texts(demo), key=len, reverse=True)
+    commands = command_words()
+    found = {}
+    for command, args in RUNS_ON_TERMINAL:
+        code, lines = on_terminal(*command.split(), *args, columns=160, env={"LANG": "zh_CN.UTF-8"})
+        assert code == 0, (command, lines)
+        typed = sorted((a for a in args if re.search("[A-Za-z]", a)), key=len, reverse=True)
+        left = english_left("\n".join(lines), [*data, *typed], commands)
+        if left:
+            found[" ".join((command, *args))] = sorted(set(left))
+    assert found == {}, "\n".join(f"{c}: {' '.join(w)}" for c, w in found.items())
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("阶段 customer", ["customer"]),  # a stage key is not data: it is said in words
+        ("客户 James Lefèvre │ Glass teapot 600ml", []),
+        ("原因 Call back about the o…", []),  # the start of a task's text
+        ("见 crm report churn（--lifecycle at_risk）", []),
+        ("Too little data", ["Too", "little", "data"]),
+        ("2026-11-22T10:00:00+08:00 ¥12.00 CNY US$3.00", []),
+    ],
+)
+def test_the_guard_tells_english_from_data(demo, text, left):
+    """The guard fails on what it should: a word it lets through must be data or typed."""
+    data = sorted(data_texts(demo), key=len, reverse=True)
+    assert english_left(text, data, command_words()) == left
+
+
+def test_machine_formats_keep_the_english_keys(demo, monkeypatch):
+    """The words a terminal says in Chinese stay English keys in json, csv and -q."""
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    shown = json.loads(crm("show", "1", "--format", "json").stdout)
+    assert shown["stage"] in WORDS["stage"] and shown["kind"] == "person"
+    rows = json.loads(crm("list", "--classes", "--format", "json").stdout)
+    assert {r["lifecycle"] for r in rows} <= set(WORDS["lifecycle"])
+    csv_text = crm("report", "churn", "--format", "csv").stdout
+    assert "at_risk" in csv_text and "流失风险" not in csv_text
+    tasks = crm("task", "list", "--format", "tsv").stdout
+    assert "\toverdue\t" in tasks and "已逾期" not in tasks
