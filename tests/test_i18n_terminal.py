@@ -167,3 +167,74 @@ def test_machine_formats_keep_the_english_keys(demo, monkeypatch):
     assert "at_risk" in csv_text and "流失风险" not in csv_text
     tasks = crm("task", "list", "--format", "tsv").stdout
     assert "\toverdue\t" in tasks and "已逾期" not in tasks
+
+
+def test_forget_and_restore_ask_and_say_in_chinese(demo, tmp_path, monkeypatch):
+    from tests.test_customers import _at_a_terminal
+
+    copy = tmp_path / "copy.db"
+    ok("backup", str(copy))
+    _at_a_terminal(monkeypatch, "stdin", "stderr")
+    asked = crm("--lang", "zh", "forget", "1", input="n\n")
+    assert asked.exit_code == 1 and "永久删除客户 1（周欣秀）及其全部记录？" in asked.stderr
+    asked = crm("--lang", "zh", "restore", str(copy), input="n\n")
+    assert asked.exit_code == 1 and f"用 {copy}（40 位客户）替换 " in asked.stderr
+    assert "当前数据库会保留一份副本。" in asked.stderr
+    done = crm("--lang", "zh", "forget", "2", "--yes")
+    assert done.exit_code == 0 and done.stdout.startswith("已永久删除客户 2：")
+    assert "文件已压缩。" in done.stdout and "此前做的备份和导出仍含有该客户的数据" in done.stderr
+    assert not ENGLISH.search(done.stdout.replace(str(tmp_path), "")), done.stdout
+    english = crm("forget", "3", "--yes")
+    assert english.stdout.startswith("Erased customer 3: ") and "file vacuumed." in english.stdout
+
+
+def test_dedupe_reasons_are_chinese_on_a_terminal_and_english_in_json(db_path, tmp_path):
+    ok("add", "Ann Lee", "--email", "ann@example.com", "--company", "Acme")
+    ok("add", "Ann Lee", "--email", "ann@example.com", "--company", "Acme", "--allow-duplicate")
+    code, lines = on_terminal("dedupe", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    text = "\n".join(lines)
+    assert code == 0 and "同邮箱 ann@example.com、同名、同公司 Acme" in text, lines
+    reasons = json.loads(ok("--lang", "zh", "dedupe", "--format", "json"))[0]["reasons"]
+    assert reasons == ["same email ann@example.com", "same name", "same company Acme"]
+
+
+def test_import_row_problems_and_warnings_speak_chinese(db_path, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,email\n,b@example.com\n", encoding="utf-8")
+    refused = crm("--lang", "zh", "import", "customers", str(bad))
+    assert refused.exit_code == 2 and "第 2 行：客户需要姓名" in refused.stderr
+    assert "row 2" not in refused.stderr
+    odd = tmp_path / "odd.csv"
+    odd.write_text("id,name,referred_by\n7,Ann,9\n", encoding="utf-8")
+    warned = crm("--lang", "zh", "import", "customers", str(odd))
+    assert warned.exit_code == 0
+    assert "第 2 行：referred_by 9 不是文件中任何一行的编号；已导入该客户" in warned.stderr
+
+
+def test_the_bulk_question_names_the_change_in_chinese(db_path):
+    for name in ("A1", "A2", "A3"):
+        ok("add", name)
+    ok("config", "set", "bulk.confirm", "2")
+    args = (
+        "--lang",
+        "zh",
+        "edit",
+        "--where",
+        "id > 0",
+        "--set",
+        "source=fair",
+        "--add-tag",
+        "east",
+    )
+    refused = crm(*args)
+    assert refused.exit_code == 2
+    assert "crm: 修改：设置 source；加标签 east：3 位客户，超过 bulk.confirm（2）" in refused.stderr
+    moved = crm("--lang", "zh", "stage", "--where", "id > 0", "customer")
+    assert moved.exit_code == 2 and "crm: 移到成交客户阶段：3 位客户" in moved.stderr
+
+
+def test_reports_with_nothing_to_show_say_so_in_chinese(db_path):
+    said = crm("--lang", "zh", "report", "cohort")
+    assert said.exit_code == 0 and said.stdout == "最近 12 个月没有首次购买。\n"
+    said = crm("--lang", "zh", "report", "value")
+    assert "暂时无法建模" in said.stderr and "No purchases" not in said.stderr

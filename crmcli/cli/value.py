@@ -319,23 +319,28 @@ def _parameter_rows(fitted: Any) -> list[dict[str, Any]]:
     b, g = fitted.purchases, fitted.gammagamma
     scale = 10 ** money.exponent(fitted.currency)
     name, unit = fitted.model, fitted.unit
+    per = _PER_UNIT[unit]
     rows = [
-        (name, "r", b.r, "shape of purchase rates across customers"),
-        (name, "alpha", b.alpha, f"scale of purchase rates, in {unit}s"),
-        (name, "a", b.a, "dropout probability Beta(a, b)"),
-        (name, "b", b.b, "dropout probability Beta(a, b)"),
-        (name, "log_likelihood", b.log_likelihood, f"of the fit, time in {unit}s"),
-        ("gamma_gamma", "p", g.p, "shape of spend per purchase"),
-        ("gamma_gamma", "q", g.q, "shape of spend scale across customers"),
-        ("gamma_gamma", "gamma", g.gamma / scale, f"scale of spend, in {fitted.currency}"),
-        ("gamma_gamma", "log_likelihood", g.log_likelihood, "of the fit, money in minor units"),
-    ]
+        (name, "r", b.r, Said("shape of purchase rates across customers")),
+        (name, "alpha", b.alpha, Said(per[0])),
+        (name, "a", b.a, Said("dropout probability Beta(a, b)")),
+        (name, "b", b.b, Said("dropout probability Beta(a, b)")),
+        (name, "log_likelihood", b.log_likelihood, Said(per[1])),
+        ("gamma_gamma", "p", g.p, Said("shape of spend per purchase")),
+        ("gamma_gamma", "q", g.q, Said("shape of spend scale across customers")),
+        ("gamma_gamma", "gamma", g.gamma / scale,
+         Said("scale of spend, in {currency}", currency=fitted.currency)),
+        ("gamma_gamma", "log_likelihood", g.log_likelihood,
+         Said("of the fit, money in minor units")),
+    ]  # fmt: skip
     out = [{"model": m, "parameter": p, "value": round(v, 6), "meaning": w} for m, p, v, w in rows]
     counts = (
-        ("customers", fitted.customers, f"bought in {fitted.currency} up to the as-of date"),
-        ("repeat_buyers", fitted.repeat_buyers, f"of them, bought in two {unit}s or more"),
-        ("fitted_on", fitted.fitted_on, f"customers the {service.MODELS[name]} fit used"),
-    )
+        ("customers", fitted.customers,
+         Said("bought in {currency} up to the as-of date", currency=fitted.currency)),
+        ("repeat_buyers", fitted.repeat_buyers, Said(per[2])),
+        ("fitted_on", fitted.fitted_on,
+         Said("customers the {model} fit used", model=service.MODELS[name])),
+    )  # fmt: skip
     out += [{"model": "data", "parameter": p, "value": v, "meaning": w} for p, v, w in counts]
     return out
 
@@ -535,6 +540,19 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
         out.sections(sections, header=header)
 
 
+# What a parameter means, by the time unit of the model (see _parameter_rows).
+_PER_UNIT = {
+    "day": (
+        N_("scale of purchase rates, in days"),
+        N_("of the fit, time in days"),
+        N_("of them, bought in two days or more"),
+    ),
+    "week": (
+        N_("scale of purchase rates, in weeks"),
+        N_("of the fit, time in weeks"),
+        N_("of them, bought in two weeks or more"),
+    ),
+}
 # The value backtest's titles and summary, by the time unit of its model.
 _BY_REPEATS = {
     "day": N_("By repeat purchase days up to {day}"),
@@ -576,6 +594,9 @@ CHURN_HEADERS = {
     "precision": "precision",
     "recall": "recall",
 }
+# The same, as the columns of the table (the catalog takes its headers from ...COLUMNS).
+CHURN_TABLE_COLUMNS = ("repeats", "customers", "flagged", "bought_nothing", "both", "precision",
+                       "recall")  # fmt: skip
 
 
 def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any]) -> None:
@@ -602,7 +623,7 @@ def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
     if fmt is Format.table:
         # Shorter headers than the JSON and CSV keys, so the table fits 80 columns.
         named = [{short: row[key] for key, short in CHURN_HEADERS.items()} for row in rows]
-        sections = [Section("groups", title, tuple(CHURN_HEADERS.values()), named)]
+        sections = [Section("groups", title, CHURN_TABLE_COLUMNS, named)]
         how = (
             _("P(alive) from BG/NBD for repeat buyers, the rhythm for the others")
             if found["method"] == "model"

@@ -144,3 +144,21 @@ class Said(str):
             return str(self)
         params = {k: v.said() if isinstance(v, Said) else v for k, v in self.params.items()}
         return _(self.template).format(**params)
+
+
+class Joined(Said):
+    """Several pieces of prose kept in data as one (a customer's reasons to be called
+    today): joined by `; ` in English, JSON and CSV, by the run's own separator (`；`) for
+    people, each piece in the run's language."""
+
+    pieces: tuple[str, ...]
+
+    def __new__(cls, pieces: Any) -> Joined:
+        joined = str.__new__(cls, "; ".join(pieces))
+        joined.template, joined.params, joined.pieces = str(joined), {}, tuple(pieces)
+        return joined
+
+    def said(self) -> str:
+        if _catalog.get() is None:
+            return str(self)
+        return _("; ").join(p.said() if isinstance(p, Said) else p for p in self.pieces)

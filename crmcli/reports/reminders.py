@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar, cast
 
 from crmcli.core import clock, dates, lunar
-from crmcli.core.i18n import N_, Said, _
+from crmcli.core.i18n import N_, Joined, Said, _
 from crmcli.core.text import plural
 from crmcli.core.vocabulary import Word
 from crmcli.records import important_dates
@@ -1109,7 +1109,6 @@ def contact_today(
     for number, (customer_id, found) in enumerate(shown, 1):
         person = window.person(customer_id)
         texts = [r.text for r in found]
-        joined = "; ".join(f"{{r{n}}}" for n in range(len(texts)))  # each text a Said
         ranked.append(
             {
                 "rank": number,
@@ -1124,7 +1123,7 @@ def contact_today(
                 "urgency": URGENCY.get(found[0].urgency, "later"),
                 "customer": f"{person['name']} (#{customer_id})",
                 "last_contact": ago(window.last_contact(customer_id), today),
-                "why": Said(joined, **{f"r{n}": text for n, text in enumerate(texts)}),
+                "why": Joined(texts),
             }
         )
     return ranked, total
