@@ -50,7 +50,8 @@ class Template(str):
     """A translated message. Chinese puts no space between words, but a template may put
     one around a value, as English needs (`与 {name}（#{id}）`, `{field} 不能为空`): `format`
     drops such a space where the value and the template's text beside it are both Chinese
-    (`与张伟（#1）`, `节日名称不能为空`), and keeps every space inside a value."""
+    (`与张伟（#1）`, `节日名称不能为空`), and keeps every space inside a value. A value
+    that is a `Said` (`3 days`) is put in as said in the run's language (`3 天`)."""
 
     def format(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         import string
@@ -63,7 +64,10 @@ class Template(str):
                 continue
             if not field or field.isdigit() or "{" in (spec or ""):
                 return str.format(self, *args, **kwargs)  # not a form crm's msgids use
-            value = formatter.convert_field(formatter.get_field(field, args, kwargs)[0], conversion)
+            found = formatter.get_field(field, args, kwargs)[0]
+            if isinstance(found, Said) and not conversion:  # `3 days`: 3 天, as said
+                found = found.said()
+            value = formatter.convert_field(found, conversion)
             pieces.append(formatter.format_field(value, spec or ""))
         for i in range(1, len(pieces), 2):
             value = pieces[i]

@@ -111,8 +111,13 @@ _CHECK = {
     "leftover copy": N_("check|leftover copy"),
     "open": N_("check|open"),
 }
-# What a change in the history did.
+# What a change in the history did, and what undoing it does.
 _OP = {"insert": N_("op|insert"), "update": N_("op|update"), "delete": N_("op|delete")}
+_ACTION = {
+    "delete": N_("action|delete"),
+    "restore": N_("action|restore"),
+    "re-create": N_("action|re-create"),
+}
 
 # A search hit: what kind of record it is, and the field that matched (a user-defined
 # field keeps its name).
@@ -178,6 +183,7 @@ _TABLE = {
     "products": N_("table|products"),
     "segments": N_("table|segments"),
     "settings": N_("table|settings"),
+    "customer_merges": N_("table|customer_merges"),
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -185,6 +191,7 @@ WORDS: dict[str, dict[str, str]] = {
     "table": _TABLE,
     "check": _CHECK,
     "op": _OP,
+    "action": _ACTION,
     # `crm report churn` names the lifecycle stage of a customer at risk in `stage`.
     "stage": _STAGE | {"at_risk": _LIFECYCLE["at_risk"], "lapsed": _LIFECYCLE["lapsed"]},
     "from_stage": _STAGE,
@@ -237,3 +244,12 @@ def word(column: str, value: Any) -> Any:
     if current() == "en":
         return _ENGLISH.get(value, value)
     return _(words[value])
+
+
+def glossed(column: str, keys: list[str]) -> str:
+    """Keys a person may type, listed (`lead, prospect`), each with its word beside it in
+    another language than English (`lead（线索）、prospect（潜在客户）`)."""
+    if current() == "en":
+        return ", ".join(keys)
+    shown = [k if word(column, k) == k else f"{k}（{word(column, k)}）" for k in keys]
+    return _(", ").join(shown)

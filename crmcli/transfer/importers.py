@@ -480,7 +480,7 @@ class Importer:
                 continue
             row(number, record)
         summary.rows = count
-        progress.phase("linking rows")
+        progress.phase(_("linking rows"))
         self.finish()
         if count:  # JSON and vCard input: the columns are known only now
             self.mapper.check(self.mapper.seen())
@@ -1480,13 +1480,13 @@ def run_import(
 
         with bulk_insert(conn, "purchases"), appending(conn, "purchases"):
             summary = importer.run(records)
-            options.progress.phase("indexing for search")
+            options.progress.phase(_("indexing for search"))
     elif kind == "interactions":
         from crmcli.store.search import appending
 
         with bulk_insert(conn, "interactions"), appending(conn, "interactions"):
             summary = importer.run(records)
-            options.progress.phase("indexing for search")
+            options.progress.phase(_("indexing for search"))
     elif kind == "customers":
         with bulk_insert(conn, *CUSTOMER_CHILDREN, parents=("customers", "tags")):
             summary = importer.run(records)
