@@ -311,7 +311,7 @@ def test_the_bulk_question_names_the_change_in_chinese(db_path):
     )
     refused = crm(*args)
     assert refused.exit_code == 2
-    assert "crm: 修改：设置 source；加标签 east：3 位客户，超过 bulk.confirm（2）" in refused.stderr
+    assert "crm: 修改：设置来源；加标签 east：3 位客户，超过 bulk.confirm（2）" in refused.stderr
     moved = crm("--lang", "zh", "stage", "--where", "id > 0", "customer")
     assert moved.exit_code == 2 and "crm: 移到成交客户阶段：3 位客户" in moved.stderr
 

@@ -4,7 +4,7 @@ import copy
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
@@ -305,7 +305,11 @@ def _describe_change(
     raw: CustomerInput,
 ) -> str:
     """What a bulk edit will do, in a few words, for its confirmation question."""
-    listed = _(", ").join
+    from crmcli.core.vocabulary import word
+
+    def listed(fields: Iterable[str]) -> str:
+        return _(", ").join(word("field", f) for f in fields)
+
     parts = [_("set {fields}").format(fields=listed(sorted(raw.values)))] if raw.values else []
     parts += [_("unset {fields}").format(fields=listed(raw.unset))] if raw.unset else []
     parts += [_("add phone {phone}").format(phone=p) for p in raw.phones]

@@ -119,7 +119,7 @@ _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
 
 def readable(row: Mapping[str, Any], column: str) -> Any:
     """A cell's value as a person reads it: crm's own words in the run's language
-    (crmcli/cli/vocabulary.py: the stage `customer`, the lifecycle `at_risk`)."""
+    (crmcli/core/vocabulary.py: the stage `customer`, the lifecycle `at_risk`)."""
     return worded(column, row.get(column))
 
 

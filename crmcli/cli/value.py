@@ -285,20 +285,18 @@ def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
 
 
 _SUMMARY = {
-    unit: N_(
+    "day": N_(
         "{currency}, as of {day}, next {period} ({days} days): {customers} customers{sample}, "
         "{again} bought again.\n{model} (time in days): r {r}, alpha {alpha}, a {a}, b {b}.\n"
         "Gamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase day {mean} "
         "{currency}."
-    )
-    if unit == "day"
-    else N_(
+    ),
+    "week": N_(
         "{currency}, as of {day}, next {period} ({days} days): {customers} customers{sample}, "
         "{again} bought again.\n{model} (time in weeks): r {r}, alpha {alpha}, a {a}, b {b}."
         "\nGamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase week {mean} "
         "{currency}."
-    )
-    for unit in ("day", "week")
+    ),
 }
 
 

@@ -242,20 +242,18 @@ def fit(base: Summary | Base, *, need_spend: bool = True, model: str = "bgnbd") 
 
 # Why no model was fitted (a Said: English in JSON, the run's language for a person).
 _TOO_LITTLE = {
-    unit: N_(
+    "day": N_(
         "Too little data to fit the value models in {currency}: {customers} bought up to "
         "{day}, {repeaters} of them on more than one day; the models need at least {minimum} "
         "customers of whom {again} bought again. Until then, `crm report churn` warns by "
         "each customer's own purchase rhythm."
-    )
-    if unit == "day"
-    else N_(
+    ),
+    "week": N_(
         "Too little data to fit the value models in {currency}: {customers} bought up to "
         "{day}, {repeaters} of them in more than one week; the models need at least "
         "{minimum} customers of whom {again} bought again. Until then, `crm report churn` "
         "warns by each customer's own purchase rhythm."
-    )
-    for unit in ("day", "week")
+    ),
 }
 
 
