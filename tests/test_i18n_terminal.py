@@ -223,6 +223,40 @@ def test_what_a_day_of_work_says_on_a_chinese_terminal_is_chinese(demo, tmp_path
     assert found == {}, "\n".join(f"{c}: {' '.join(w)}" for c, w in found.items())
 
 
+def _big_demo() -> None:
+    ok("demo", "--db", __import__("os").environ["CRM_DB"], "--customers", "300")
+
+
+# On a demo big enough for the value models: their reports, backtests and charts.
+MODELS = [
+    ("report", "value", "--limit", "5"),
+    ("report", "value", "--parameters"),
+    ("report", "value", "--backtest", "2026-05-01"),
+    ("report", "churn", "--backtest", "2026-05-01"),
+    ("report", "churn"),
+    ("task", "list", "--all"),
+    ("remind", "--within", "30d"),
+]
+
+
+def test_the_value_models_speak_chinese_on_a_terminal(db_path):
+    filled_once(db_path, _big_demo)
+    data, commands, columns = data_texts(db_path), command_words(), column_names(db_path)
+    found = {}
+    for args in MODELS:
+        code, lines = on_terminal(*args, columns=160, env={"LANG": "zh_CN.UTF-8"})
+        assert code == 0, (args, lines)
+        text = "\n".join(lines)
+        left = english_left(text, [*data, *typed(args, commands)], commands, columns)
+        # the models' names and parameters, as --model takes them and as papers name them
+        left = [w for w in left if w not in ("bgnbd", "gamma_gamma", "Gamma-Gamma", "alpha",
+                                             "gamma", "log_likelihood", "repeat_buyers", "fitted_on",
+                                             "customers", "data", "Beta", "alive")]  # fmt: skip
+        if left:
+            found[" ".join(args)] = sorted(set(left))
+    assert found == {}, "\n".join(f"{c}: {' '.join(w)}" for c, w in found.items())
+
+
 @pytest.mark.parametrize(
     ("text", "left"),
     [

@@ -307,7 +307,14 @@ def _g(value: float) -> str:
 
 
 def _parameter_columns() -> tuple[str, ...]:
-    return ("model", "parameter", "value", "meaning")
+    return PARAMETER_COLUMNS
+
+
+PARAMETER_COLUMNS = ("model", "parameter", "value", "meaning")
+# The value backtest's table (the catalog takes its headers from ...COLUMNS), and the
+# headers of the backtests' charts, which only a terminal shows (terminal.words).
+BACKTEST_COLUMNS = ("repeat_purchases", "customers", "mean_actual", "mean_predicted")
+_CHART_HEADERS = (N_("Figure"), N_("Mean"))
 
 
 def _parameter_rows(fitted: Any) -> list[dict[str, Any]]:
@@ -504,7 +511,7 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
         }
         for g in found["groups"]
     ]
-    columns = ("repeat_purchases", "customers", "mean_actual", "mean_predicted")
+    columns = BACKTEST_COLUMNS
     title = _(_BY_REPEATS[unit]).format(day=found["calibration_until"])
     sections = [Section("groups", title, columns, rows)]
     summary = ""

@@ -399,7 +399,7 @@ def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
             "days_overdue": -offset,
             "days_until": offset,
             # the table's one column for both kinds of repeat, as `crm task list` shows
-            "repeats": f"{after} after done" if after else every,
+            "repeats": Said("{period} after done", period=after) if after else every,
         }
         for task_id, due_on, customer_id, text, every, after, offset in rows
     ]  # type: ignore[typeddict-item]  # named when shown (Section.shown)
