@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _
+from crmcli.core.vocabulary import word as said_as
 from crmcli.store.history import shown_values
 
 if TYPE_CHECKING:
@@ -367,23 +368,25 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Me
         if mine is None:
             filled[name] = theirs
         elif name != "national_id":
-            noted.append(f"{name}: {theirs}")
+            noted.append(f"{said_as('field', name)}: {said_as(name, theirs)}")
     if other["name"] != keep["name"]:
-        noted.insert(0, f"name: {other['name']}")
+        noted.insert(0, f"{said_as('field', 'name')}: {other['name']}")
     mine_fields = keep["fields"]
     noted += [
-        f"field {k}: {v}"
+        _("field {name}: {value}").format(name=k, value=v)
         for k, v in other["fields"].items()
         if k in mine_fields and mine_fields[k] != v
     ]
     if other["notes"]:
-        noted.append(f"notes: {other['notes']}")
+        noted.append(f"{said_as('field', 'notes')}: {other['notes']}")
     stamp = clock.timestamp()
     notes = keep["notes"]
     if noted:
-        block = f"Merged from #{other_id} {other['name']} on {stamp[:10]}:\n" + "\n".join(
-            f"  {line}" for line in noted
+        # Prose for people, kept in the notes: in the language of the run that merged.
+        said = _("Merged from #{id} {name} on {day}:").format(
+            id=other_id, name=other["name"], day=stamp[:10]
         )
+        block = said + "\n" + "\n".join(f"  {line}" for line in noted)
         notes = f"{notes}\n\n{block}" if notes else block
         notes = validate.text("notes", notes, multiline=True)
     if "external_id" in filled:
