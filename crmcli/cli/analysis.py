@@ -20,7 +20,7 @@ from crmcli.cli.app import output, reading
 from crmcli.cli.options import AsOfOption, FormatOption, as_of_date, filter_options
 from crmcli.cli.output import Bars, Format, Output, Section
 from crmcli.cli.reports import report_app
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 if TYPE_CHECKING:  # the filter language and the reports load only where they are used
     from crmcli.records.filters import CustomerFilter
@@ -195,7 +195,7 @@ def abc_report(
             _("Pareto: revenue of the top customers"),
             par_cols,
             curve,
-            Bars("bar", scale="currency", title="cumulative share"),
+            Bars("bar", scale="currency", title="cumulative_share"),
         ),
     ]
     with output(ctx, fmt).paged() as out:
@@ -205,7 +205,11 @@ def abc_report(
             empty=_("No purchases {since} up to {day}.").format(since=since, day=day.isoformat()),
         )
         if rows:
-            out.text("\n".join("T" + s["text"][1:] + "." for s in statements), above=False)
+            said = _("Top {top} % of customers ({count} of {n}) bring {share} % of {currency} "
+                     "revenue.")  # fmt: skip
+            # The statements' own words (JSON's `text`) begin lower case, without a stop.
+            lines = [said.format(**s["text"].params) for s in statements]
+            out.text("\n".join(lines), above=False)
 
 
 @report_app.command("lifecycle")
@@ -331,10 +335,20 @@ def summary_report(
             row[by.value] = _("(none)")
     bars = Bars("bar", scale="currency", title="chart")
     columns = (by.value, *summaries.COLUMNS)
-    title = _("Summary by {group} as of {day}").format(group=by.value, day=day.isoformat())
+    from crmcli.core.vocabulary import word
+
+    group = word("field", by.value)
+    title = _("Summary by {group} as of {day}").format(group=group, day=day.isoformat())
     output(ctx, fmt).sections([Section("groups", title, columns, shown, bars)],
                               header={"as_of": day.isoformat()},
                               empty=_("No customers to summarise."))  # fmt: skip
+
+
+# The cohort table's title, by its period.
+_COHORT_TITLES = {
+    "month": N_("Retention by month cohort (% of the cohort buying in period +N)"),
+    "quarter": N_("Retention by quarter cohort (% of the cohort buying in period +N)"),
+}
 
 
 class CohortBy(str, Enum):
@@ -386,7 +400,9 @@ def cohort_report(
         output(ctx, fmt).rows(cells, ("cohort", "customers", "period", "active", "retention"))
         return
     if not rows:
-        sys.stdout.write(f"No first purchases in the last {count} {by.value}s.\n")
+        said = {"month": N_("No first purchases in the last {count} months."),
+                "quarter": N_("No first purchases in the last {count} quarters.")}  # fmt: skip
+        sys.stdout.write(_(said[by.value]).format(count=count) + "\n")
         return
     _heat(rows, by.value, output(ctx))
 
@@ -396,7 +412,7 @@ def _heat(rows: "list[Cohort]", by: str, out: Output) -> None:
     to dark, the text dark on light and light on dark) where there is colour."""
     width = max(len(r["active"]) for r in rows)
     columns = ["cohort", "customers", *(f"+{k}" for k in range(width))]
-    title = _("Retention by {by} cohort (% of the cohort buying in period +N)").format(by=by)
+    title = _(_COHORT_TITLES[by])
     cells = [
         {"cohort": r["cohort"], "customers": str(r["customers"]),
          **{f"+{k}": f"{float(p):.0f}" for k, p in enumerate(r["retention"])}}

@@ -4,7 +4,7 @@ import copy
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
@@ -305,14 +305,21 @@ def _describe_change(
     raw: CustomerInput,
 ) -> str:
     """What a bulk edit will do, in a few words, for its confirmation question."""
-    parts = [f"set {', '.join(sorted(raw.values))}"] if raw.values else []
-    parts += [f"unset {', '.join(raw.unset)}"] if raw.unset else []
-    parts += [f"add phone {p}" for p in raw.phones] + [f"add email {e}" for e in raw.emails]
-    parts += [f"field {f.split('=')[0]}" for f in raw.fields]
-    parts += [f"stage → {stage}"] if stage else []
-    parts += [f"+tag {t}" for t in add_tag or []] + [f"-tag {t}" for t in remove_tag or []]
+    from crmcli.core.vocabulary import word
+
+    def listed(fields: Iterable[str]) -> str:
+        return _(", ").join(word("field", f) for f in fields)
+
+    parts = [_("set {fields}").format(fields=listed(sorted(raw.values)))] if raw.values else []
+    parts += [_("unset {fields}").format(fields=listed(raw.unset))] if raw.unset else []
+    parts += [_("add phone {phone}").format(phone=p) for p in raw.phones]
+    parts += [_("add email {email}").format(email=e) for e in raw.emails]
+    parts += [_("field {name}").format(name=f.split("=")[0]) for f in raw.fields]
+    parts += [_("stage → {stage}").format(stage=stage)] if stage else []
+    parts += [_("+tag {tag}").format(tag=t) for t in add_tag or []]
+    parts += [_("-tag {tag}").format(tag=t) for t in remove_tag or []]
     del assign  # already folded into raw
-    return "; ".join(parts) or "customers"
+    return _("; ").join(parts) or _("customers")
 
 
 def _born(record: Mapping[str, Any]) -> str:
@@ -616,7 +623,9 @@ def show(
         **record,
         "phones": [p if kinds[p] == "number" else f"{p} ({kinds[p]})" for p in record["phones"]],
     }
-    pairs: list[tuple[str, Any]] = [(_(label), shown[key]) for key, label in CARD_FIELDS]
+    from crmcli.core.vocabulary import word
+
+    pairs: list[tuple[str, Any]] = [(_(label), word(key, shown[key])) for key, label in CARD_FIELDS]
     if record["referred_by"] is not None:
         pairs.append((_("referred by"), f"{record['referred_by_name']} (#{record['referred_by']})"))
     pairs.append((_("referred"), [f"{r['name']} (#{r['id']})" for r in record["referrals"]]))

@@ -26,6 +26,7 @@ from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
 from crmcli.core.text import clip, duration
+from crmcli.core.vocabulary import word
 from crmcli.records import feedback
 
 feedback_app = typer.Typer(
@@ -99,8 +100,8 @@ def feedback_add(
             feedback_id=feedback_id,
             customer_name=record["customer_name"],
             customer_id=customer_id,
-            kind=record["kind"],
-            severity=record["severity"],
+            kind=word("kind", record["kind"]),
+            severity=word("severity", record["severity"]),
             value=dates.show_moment(record["received_at"]),
         ),
         feedback_id,

@@ -193,7 +193,7 @@ def referrals_report(
         for total in totals:
             shown.append(
                 {
-                    "customer_name": "all referred",
+                    "customer_name": _("all referred"),
                     "referred": total["referred_customers"],
                     "currency": total["currency"],
                     "net": money.shown(total["referred_net_minor"], total["currency"]),

@@ -40,10 +40,11 @@ def hooks_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     path = global_options(ctx).path
     rows = [hook.row() for hook in find(path)]
     if not rows:
-        sys.stderr.write(
-            f"No hooks. Put executables named on-add, on-modify or on-delete in "
-            f"{config_folder(path)} (or in {beside_folder(path)}, then crm hooks trust).\n"
+        said = _(
+            "No hooks. Put executables named on-add, on-modify or on-delete in {folder} (or "
+            "in {beside}, then crm hooks trust)."
         )
+        sys.stderr.write(said.format(folder=config_folder(path), beside=beside_folder(path)) + "\n")
     output(ctx, fmt).rows(rows, ("hook", "place", "status", "path", "reason"))
 
 

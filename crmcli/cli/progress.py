@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from crmcli.cli.output import console, is_terminal
+from crmcli.core.i18n import _
 from crmcli.core.progress import SILENT, Progress
 
 REPORT_DELAY = 1.0  # seconds a report runs before its phase is shown
@@ -76,7 +77,7 @@ class Shown(Progress):
     def __init__(self, *, no_color: bool, delay: float) -> None:
         self._lock = threading.Lock()
         self._no_color = no_color
-        self._name, self._total, self._done, self._note = "starting", None, 0, ""
+        self._name, self._total, self._done, self._note = _("starting"), None, 0, ""
         self._bar: Any = None
         self._task: Any = None
         self._closed = False

@@ -153,7 +153,9 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
 
 
 def _count(shown: int, total: int) -> str:
-    return str(total) if shown == total else f"{shown} of {total}"
+    if shown == total:
+        return str(total)
+    return _("{shown} of {total}").format(shown=shown, total=total)
 
 
 def _urgent(row: Mapping[str, Any], column: str) -> str | None:

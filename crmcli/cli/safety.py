@@ -88,8 +88,10 @@ def restore(
     path = global_options(ctx).path
     info = verify_backup(file)
     confirm(
-        f"Replace {path} with {file} ({info['customers']} customers)? "
-        "A copy of the current database is kept.",
+        _(
+            "Replace {path} with {file} ({customers} customers)? A copy of the current "
+            "database is kept."
+        ).format(path=path, file=file, customers=info["customers"]),
         yes,
         command="restore",
     )
@@ -133,10 +135,11 @@ def check(
     output(ctx, fmt).rows(rows, CHECK_COLUMNS)
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
-        names = ", ".join(dict.fromkeys(r["check"] for r in problems))
-        raise CrmError(
-            _("{value} found: {names}").format(value=plural(len(problems), "problem"), names=names)
-        )
+        from crmcli.core.vocabulary import word
+
+        names = _(", ").join(dict.fromkeys(word("check", r["check"]) for r in problems))
+        count = plural(len(problems), "problem").said()
+        raise CrmError(_("{value} found: {names}").format(value=count, names=names))
 
 
 @app.command("history")
@@ -229,7 +232,9 @@ def forget(
         customer_id = resolver(conn, archived=True)(ref)
         name = conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
     confirm(
-        f"Erase customer {customer_id} ({name}) and all their records for good?",
+        _("Erase customer {customer_id} ({name}) and all their records for good?").format(
+            customer_id=customer_id, name=name
+        ),
         yes,
         command="forget",
     )
@@ -238,23 +243,38 @@ def forget(
     path = global_options(ctx).path
     problem, emptied = compact(path)  # the erased bytes leave the file and its WAL
     output(ctx, quiet=quiet).done(
-        f"Erased customer {customer_id}: {counts['records']} records, "
-        f"{counts['references']} references from others, {counts['history']} history "
-        f"entries; {counts['indexes']} search indexes rebuilt; "
-        + ("file vacuumed." if problem is None else "file NOT vacuumed."),
+        _(
+            "Erased customer {customer_id}: {records} records, {references} references from "
+            "others, {history} history entries; {indexes} search indexes rebuilt; {vacuum}"
+        ).format(
+            customer_id=customer_id,
+            records=counts["records"],
+            references=counts["references"],
+            history=counts["history"],
+            indexes=counts["indexes"],
+            vacuum=_("file vacuumed.") if problem is None else _("file NOT vacuumed."),
+        ),
         customer_id,
     )
     if not emptied:
         sys.stderr.write(
-            "crm: the WAL file could not be emptied (another crm process is reading, or the "
-            "disk is full); it is emptied at the next checkpoint (run crm forget again when "
-            "idle to be sure)\n"
+            "crm: "
+            + _(
+                "the WAL file could not be emptied (another crm process is reading, or the "
+                "disk is full); it is emptied at the next checkpoint (run crm forget again "
+                "when idle to be sure)"
+            )
+            + "\n"
         )
     folder = backup_folder(path)
-    where = f"backups folder: {folder}; " if folder.is_dir() else ""
+    where = _("backups folder: {folder}; ").format(folder=folder) if folder.is_dir() else ""
     sys.stderr.write(
-        "crm: backups and exports made before now still hold this customer's data "
-        f"({where}pre-upgrade copies *.bak beside the database); delete or re-make them.\n"
+        "crm: "
+        + _(
+            "backups and exports made before now still hold this customer's data "
+            "({where}pre-upgrade copies *.bak beside the database); delete or re-make them."
+        ).format(where=where)
+        + "\n"
     )
     if problem is not None:
         raise CrmError(

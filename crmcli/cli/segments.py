@@ -48,11 +48,11 @@ def segment_add(
     assert selection is not None
     with writing(ctx) as conn:
         replaced = segments.save_segment(conn, name, selection, replace=replace)
-    verb = "Replaced" if replaced else "Added"
-    shown = segments.describe(selection.saved())
-    output(ctx, quiet=quiet).done(
-        _("{verb} segment {value}: {shown}").format(verb=verb, value=name.strip(), shown=shown)
+    said = (
+        _("Replaced segment {value}: {shown}") if replaced else _("Added segment {value}: {shown}")
     )
+    shown = segments.describe(selection.saved())
+    output(ctx, quiet=quiet).done(said.format(value=name.strip(), shown=shown))
 
 
 segment_app.command("save", hidden=True)(segment_add)  # its old name: scripts keep working

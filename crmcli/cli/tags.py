@@ -20,6 +20,7 @@ from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
 from crmcli.core.text import plural
+from crmcli.core.vocabulary import word
 from crmcli.records import config, tags
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
@@ -208,7 +209,8 @@ def stage(
         if moment and moment > clock.now():
             raise InvalidInput(_("--at is in the future"))
         note = text("reason", reason) if reason else None
-        confirm_bulk(conn, len(ids), _("Move to {stage}").format(stage=clean), batch, by_filter)
+        what = _("Move to {stage}").format(stage=word("stage", clean))
+        confirm_bulk(conn, len(ids), what, batch, by_filter)
         moved = [i for i in ids if tags.set_stage(conn, i, clean, at=moment, reason=note)]
         if batch.dry_run:
             typer.echo(
@@ -230,9 +232,9 @@ def stage(
             if moved
             else _("Customer {id} is already {stage}{since}.")
         )
-        message = said.format(id=ids[0], stage=clean, since=since)
+        message = said.format(id=ids[0], stage=word("stage", clean), since=since)
     else:
         message = _("Moved {customers} to {stage}{since}.").format(
-            customers=plural(len(moved), "customer").said(), stage=clean, since=since
+            customers=plural(len(moved), "customer").said(), stage=word("stage", clean), since=since
         )
     output(ctx, quiet=quiet).done(message)

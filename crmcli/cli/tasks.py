@@ -19,7 +19,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.core.text import clip
 from crmcli.records import tasks
 
@@ -48,7 +48,7 @@ TABLE_COLUMNS = ("id", "due_on", "status", "customer_name", "text", "every")
 def _repeats(row: tasks.Task) -> dict[str, Any]:
     """The row for a table: `every` shows `2w` (calendar) or `2w after done`."""
     if row.get("repeat_after"):
-        return {**row, "every": f"{row['repeat_after']} after done"}
+        return {**row, "every": Said("{period} after done", period=row["repeat_after"])}
     return row
 
 

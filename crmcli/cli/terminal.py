@@ -33,6 +33,7 @@ from typing import Any, NamedTuple, TextIO
 from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
 from crmcli.cli.display import shown
 from crmcli.core.i18n import N_, Said, _
+from crmcli.core.vocabulary import word as worded
 
 # A style is a meaning, drawn as SGR codes; None is no style.
 STYLES = {
@@ -114,23 +115,12 @@ _STATES = {
     "done": "muted",
 }
 _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
-# crm's own state words, kept in data as English keys (JSON, CSV: `at_risk`, like the
-# `at_risk` column of the lifecycle report), in words and the run's language on a terminal.
-_STATE_WORDS = {
-    "at_risk": N_("at risk"),
-    "overdue": N_("overdue"),
-    "due": N_("due"),
-    "ok": N_("ok"),
-}
-_WORDED_COLUMNS = _STATE_COLUMNS | {"from_lifecycle", "to_lifecycle"}
 
 
 def readable(row: Mapping[str, Any], column: str) -> Any:
-    """A cell's value as a person reads it: a state word in words (`at_risk` is "at risk")."""
-    value = row.get(column)
-    if column in _WORDED_COLUMNS and isinstance(value, str):
-        return _(_STATE_WORDS[value]) if value in _STATE_WORDS else value
-    return value
+    """A cell's value as a person reads it: crm's own words in the run's language
+    (crmcli/core/vocabulary.py: the stage `customer`, the lifecycle `at_risk`)."""
+    return worded(column, row.get(column))
 
 
 def meaning(row: Mapping[str, Any], column: str) -> Style:

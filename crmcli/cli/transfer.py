@@ -206,7 +206,8 @@ class _Reading(Progress):
 
     def phase(self, name: str, total: int | None = None) -> None:
         self.reading = name == READING and bool(self.source.size)
-        self.shown.phase(name, self.source.size if self.reading else total)
+        shown = _(name) if name == READING else name  # the others come said
+        self.shown.phase(shown, self.source.size if self.reading else total)
 
     def advance(self, done: int, note: str | None = None) -> None:
         if not self.reading:
@@ -597,13 +598,13 @@ def _write(
     to_screen = path is None and is_terminal(sys.stdout)
     quiet_run = quiet or to_screen
     with watching(quiet=quiet_run, no_color=global_options(ctx).no_color) as progress:
-        progress.phase("writing")
+        progress.phase(_("writing"))
         if path is None:
             produce(_Counted(sys.stdout, progress) if not to_screen else sys.stdout)
             return
         with write_output(path, database=global_options(ctx).path, force=force) as out:
             count = produce(_Counted(out, progress))
-            progress.phase("writing to disk")
+            progress.phase(_("writing to disk"))
     output(ctx, quiet=quiet).note(
         _("Exported {count} to {file}.").format(count=plural(count, what).said(), file=path.name)
     )

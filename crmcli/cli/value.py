@@ -23,7 +23,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format, prose
 from crmcli.cli.reports import report_app
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, Said, _
 from crmcli.core.text import plural
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
@@ -86,7 +86,7 @@ def _as_of(text: str | None) -> Any:
 
 
 def _say(message: str) -> None:
-    prose(message, sys.stderr)
+    prose(message.said() if isinstance(message, Said) else message, sys.stderr)
 
 
 @report_app.command("value")
@@ -183,7 +183,8 @@ def value_report(
                 shown.phase(_("predicting"))
                 predicted = service.predict(base, fitted, horizon_days)
         if fitted is None:
-            _say(f"No purchases in {code} up to {day.isoformat()}: nothing to model yet.")
+            said = _("No purchases in {currency} up to {day}: nothing to model yet.")
+            _say(said.format(currency=code, day=day.isoformat()))
             output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
             return
         if why is not None:
@@ -262,21 +263,41 @@ def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: i
 
 
 def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
-    from crmcli.core import money
+    from crmcli.core import dates, money
     from crmcli.reports import value as service
 
     b, g = fitted.purchases, fitted.gammagamma
     code = fitted.currency
-    sample = "" if fitted.fitted_on == fitted.customers else f" (fitted on {fitted.fitted_on:,})"
-    mean = money.grouped(round(g.mean_spend()), code)
-    return (
-        f"{code}, as of {fitted.as_of.isoformat()}, next {period.describe()} ({horizon_days} "
-        f"days): {fitted.customers:,} customers{sample}, {fitted.repeat_buyers:,} bought again.\n"
-        f"{service.MODELS[fitted.model]} (time in {fitted.unit}s): r {_g(b.r)}, "
-        f"alpha {_g(b.alpha)}, a {_g(b.a)}, b {_g(b.b)}.\n"
-        f"Gamma-Gamma: p {_g(g.p)}, q {_g(g.q)}, gamma {g.gamma / 10 ** money.exponent(code):.2f}"
-        f"; mean spend per purchase {fitted.unit} {mean} {code}."
+    sample = (
+        ""
+        if fitted.fitted_on == fitted.customers
+        else _(" (fitted on {count})").format(count=f"{fitted.fitted_on:,}")
     )
+    mean = money.grouped(round(g.mean_spend()), code)
+    return _(_SUMMARY[fitted.unit]).format(
+        currency=code, day=fitted.as_of.isoformat(),
+        period=plural(period.amount, dates.UNITS[period.unit]).said(),
+        days=horizon_days, customers=f"{fitted.customers:,}", sample=sample,
+        again=f"{fitted.repeat_buyers:,}", model=service.MODELS[fitted.model],
+        r=_g(b.r), alpha=_g(b.alpha), a=_g(b.a), b=_g(b.b), p=_g(g.p), q=_g(g.q),
+        gamma=f"{g.gamma / 10 ** money.exponent(code):.2f}", mean=mean,
+    )  # fmt: skip
+
+
+_SUMMARY = {
+    "day": N_(
+        "{currency}, as of {day}, next {period} ({days} days): {customers} customers{sample}, "
+        "{again} bought again.\n{model} (time in days): r {r}, alpha {alpha}, a {a}, b {b}.\n"
+        "Gamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase day {mean} "
+        "{currency}."
+    ),
+    "week": N_(
+        "{currency}, as of {day}, next {period} ({days} days): {customers} customers{sample}, "
+        "{again} bought again.\n{model} (time in weeks): r {r}, alpha {alpha}, a {a}, b {b}."
+        "\nGamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase week {mean} "
+        "{currency}."
+    ),
+}
 
 
 def _g(value: float) -> str:
@@ -286,7 +307,14 @@ def _g(value: float) -> str:
 
 
 def _parameter_columns() -> tuple[str, ...]:
-    return ("model", "parameter", "value", "meaning")
+    return PARAMETER_COLUMNS
+
+
+PARAMETER_COLUMNS = ("model", "parameter", "value", "meaning")
+# The value backtest's table (the catalog takes its headers from ...COLUMNS), and the
+# headers of the backtests' charts, which only a terminal shows (terminal.words).
+BACKTEST_COLUMNS = ("repeat_purchases", "customers", "mean_actual", "mean_predicted")
+_CHART_HEADERS = (N_("Figure"), N_("Mean"))
 
 
 def _parameter_rows(fitted: Any) -> list[dict[str, Any]]:
@@ -296,23 +324,28 @@ def _parameter_rows(fitted: Any) -> list[dict[str, Any]]:
     b, g = fitted.purchases, fitted.gammagamma
     scale = 10 ** money.exponent(fitted.currency)
     name, unit = fitted.model, fitted.unit
+    per = _PER_UNIT[unit]
     rows = [
-        (name, "r", b.r, "shape of purchase rates across customers"),
-        (name, "alpha", b.alpha, f"scale of purchase rates, in {unit}s"),
-        (name, "a", b.a, "dropout probability Beta(a, b)"),
-        (name, "b", b.b, "dropout probability Beta(a, b)"),
-        (name, "log_likelihood", b.log_likelihood, f"of the fit, time in {unit}s"),
-        ("gamma_gamma", "p", g.p, "shape of spend per purchase"),
-        ("gamma_gamma", "q", g.q, "shape of spend scale across customers"),
-        ("gamma_gamma", "gamma", g.gamma / scale, f"scale of spend, in {fitted.currency}"),
-        ("gamma_gamma", "log_likelihood", g.log_likelihood, "of the fit, money in minor units"),
-    ]
+        (name, "r", b.r, Said("shape of purchase rates across customers")),
+        (name, "alpha", b.alpha, Said(per[0])),
+        (name, "a", b.a, Said("dropout probability Beta(a, b)")),
+        (name, "b", b.b, Said("dropout probability Beta(a, b)")),
+        (name, "log_likelihood", b.log_likelihood, Said(per[1])),
+        ("gamma_gamma", "p", g.p, Said("shape of spend per purchase")),
+        ("gamma_gamma", "q", g.q, Said("shape of spend scale across customers")),
+        ("gamma_gamma", "gamma", g.gamma / scale,
+         Said("scale of spend, in {currency}", currency=fitted.currency)),
+        ("gamma_gamma", "log_likelihood", g.log_likelihood,
+         Said("of the fit, money in minor units")),
+    ]  # fmt: skip
     out = [{"model": m, "parameter": p, "value": round(v, 6), "meaning": w} for m, p, v, w in rows]
     counts = (
-        ("customers", fitted.customers, f"bought in {fitted.currency} up to the as-of date"),
-        ("repeat_buyers", fitted.repeat_buyers, f"of them, bought in two {unit}s or more"),
-        ("fitted_on", fitted.fitted_on, f"customers the {service.MODELS[name]} fit used"),
-    )
+        ("customers", fitted.customers,
+         Said("bought in {currency} up to the as-of date", currency=fitted.currency)),
+        ("repeat_buyers", fitted.repeat_buyers, Said(per[2])),
+        ("fitted_on", fitted.fitted_on,
+         Said("customers the {model} fit used", model=service.MODELS[name])),
+    )  # fmt: skip
     out += [{"model": "data", "parameter": p, "value": v, "meaning": w} for p, v, w in counts]
     return out
 
@@ -412,10 +445,10 @@ def _span(found: dict[str, Any], unit: str) -> str:
     """`1997-10-01 to 1998-06-30 (273 days)`: the holdout, after the backtest date."""
     start = date.fromisoformat(found["calibration_until"]).toordinal() + 1
     length = found["holdout_length"]
-    return (
-        f"{date.fromordinal(start).isoformat()} to {found['holdout_until']} "
-        f"({plural(length, unit, grouped=True)})"
-    )
+    return _("{start} to {end} ({length})").format(
+        start=date.fromordinal(start).isoformat(), end=found["holdout_until"],
+        length=plural(length, unit, grouped=True).said(),
+    )  # fmt: skip
 
 
 def _r(value: float | None, places: int = 3) -> float | None:
@@ -478,35 +511,74 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
         }
         for g in found["groups"]
     ]
-    columns = ("repeat_purchases", "customers", "mean_actual", "mean_predicted")
-    title = f"By repeat purchase {unit}s up to {found['calibration_until']}"
+    columns = BACKTEST_COLUMNS
+    title = _(_BY_REPEATS[unit]).format(day=found["calibration_until"])
     sections = [Section("groups", title, columns, rows)]
     summary = ""
     if found["choice"]:
         _say(found["choice"])
     if table:
         worth = (
-            f"Value: expected {header['expected_value']}, actual {header['actual_value']} {code}, "
-            f"expected/actual {_ratio(found['value_ratio'])}."
+            _("Value: expected {expected}, actual {actual} {currency}, expected/actual {ratio}.")
             if header["expected_value"] is not None
-            else f"Value: actual {header['actual_value']} {code}; no forecast (the spend model "
-            "could not be fitted)."
-        )
-        summary = (
-            f"{code}, {service.MODELS[found['model']]} (time in {unit}s) fitted on the purchases "
-            f"up to {found['calibration_until']}, checked against {_span(found, unit)}: "
-            f"{plural(found['customers'], 'customer', grouped=True)}.\n"
-            f"Repeat purchase {unit}s: expected {header['expected_purchases']:,.2f}, actual "
-            f"{found['actual_purchases']:,}, expected/actual {_ratio(found['purchases_ratio'])}."
-            f"\n{worth}"
-        )
+            else _(
+                "Value: actual {actual} {currency}; no forecast (the spend model could not be "
+                "fitted)."
+            )
+        ).format(
+            expected=header["expected_value"], actual=header["actual_value"], currency=code,
+            ratio=_ratio(found["value_ratio"]),
+        )  # fmt: skip
+        summary = _(_CHECKED[unit]).format(
+            currency=code, model=service.MODELS[found["model"]], day=found["calibration_until"],
+            span=_span(found, unit),
+            customers=plural(found["customers"], "customer", grouped=True).said(),
+            expected=f"{header['expected_purchases']:,.2f}",
+            actual=f"{found['actual_purchases']:,}", ratio=_ratio(found["purchases_ratio"]),
+        ) + f"\n{worth}"  # fmt: skip
         if _on_terminal(fmt):
-            title = f"Actual and predicted purchase {unit}s per customer after {cutoff}"
-            shown = {"mean_actual": "actual", "mean_predicted": "predicted"}
+            title = _(_PREDICTED[unit]).format(day=cutoff)
+            shown = {"mean_actual": _("actual"), "mean_predicted": _("predicted")}
             sections.append(_chart(title, rows, shown, "mean"))
     with output(ctx, fmt).paged() as out:
         out.text(summary)
         out.sections(sections, header=header)
+
+
+# What a parameter means, by the time unit of the model (see _parameter_rows).
+_PER_UNIT = {
+    "day": (
+        N_("scale of purchase rates, in days"),
+        N_("of the fit, time in days"),
+        N_("of them, bought in two days or more"),
+    ),
+    "week": (
+        N_("scale of purchase rates, in weeks"),
+        N_("of the fit, time in weeks"),
+        N_("of them, bought in two weeks or more"),
+    ),
+}
+# The value backtest's titles and summary, by the time unit of its model.
+_BY_REPEATS = {
+    "day": N_("By repeat purchase days up to {day}"),
+    "week": N_("By repeat purchase weeks up to {day}"),
+}
+_PREDICTED = {
+    "day": N_("Actual and predicted purchase days per customer after {day}"),
+    "week": N_("Actual and predicted purchase weeks per customer after {day}"),
+}
+_CHECKED = {
+    "day": N_(
+        "{currency}, {model} (time in days) fitted on the purchases up to {day}, checked "
+        "against {span}: {customers}.\nRepeat purchase days: expected {expected}, actual "
+        "{actual}, expected/actual {ratio}."
+    ),
+    "week": N_(
+        "{currency}, {model} (time in weeks) fitted on the purchases up to {day}, checked "
+        "against {span}: {customers}.\nRepeat purchase weeks: expected {expected}, actual "
+        "{actual}, expected/actual {ratio}."
+    ),
+}
 
 
 def _ratio(value: float | None) -> str:
@@ -527,6 +599,9 @@ CHURN_HEADERS = {
     "precision": "precision",
     "recall": "recall",
 }
+# The same, as the columns of the table (the catalog takes its headers from ...COLUMNS).
+CHURN_TABLE_COLUMNS = ("repeats", "customers", "flagged", "bought_nothing", "both", "precision",
+                       "recall")  # fmt: skip
 
 
 def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any]) -> None:
@@ -547,30 +622,36 @@ def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
         row["share_bought_nothing"] = round(hits.bought_nothing / hits.customers, 3)
         rows.append(row)
     columns = ("repeat_purchases", *keys, "precision", "recall")
-    title = f"By repeat purchase days up to {found['calibration_until']}"
+    title = _(_BY_REPEATS["day"]).format(day=found["calibration_until"])
     sections = [Section("groups", title, columns, rows, fields=(*columns,))]
     summary = ""
     if fmt is Format.table:
         # Shorter headers than the JSON and CSV keys, so the table fits 80 columns.
         named = [{short: row[key] for key, short in CHURN_HEADERS.items()} for row in rows]
-        sections = [Section("groups", title, tuple(CHURN_HEADERS.values()), named)]
+        sections = [Section("groups", title, CHURN_TABLE_COLUMNS, named)]
         how = (
-            "P(alive) from BG/NBD for repeat buyers, the rhythm for the others"
+            _("P(alive) from BG/NBD for repeat buyers, the rhythm for the others")
             if found["method"] == "model"
-            else "by purchase rhythm"
+            else _("by purchase rhythm")
         )
-        who = plural(found["customers"], "customer", grouped=True)
-        summary = (
-            f"{found['currency']}, crm report churn as on {found['calibration_until']} ({how}), "
-            f"checked against {_span(found, 'day')}: {who}.\n"
-            f"Flagged at risk {found['flagged']:,}; bought nothing after "
-            f"{found['bought_nothing']:,}; both {found['flagged_and_bought_nothing']:,}.\n"
-            f"Precision {_percent(found['precision'])} (of the flagged, who bought nothing); "
-            f"recall {_percent(found['recall'])} (of who bought nothing, flagged)."
-        )
+        summary = _(
+            "{currency}, crm report churn as on {day} ({how}), checked against {span}: "
+            "{customers}.\nFlagged at risk {flagged}; bought nothing after {nothing}; both "
+            "{both}.\nPrecision {precision} (of the flagged, who bought nothing); recall "
+            "{recall} (of who bought nothing, flagged)."
+        ).format(
+            currency=found["currency"], day=found["calibration_until"], how=how,
+            span=_span(found, "day"),
+            customers=plural(found["customers"], "customer", grouped=True).said(),
+            flagged=f"{found['flagged']:,}", nothing=f"{found['bought_nothing']:,}",
+            both=f"{found['flagged_and_bought_nothing']:,}",
+            precision=_percent(found["precision"]), recall=_percent(found["recall"]),
+        )  # fmt: skip
         if _on_terminal(fmt):
-            chart = f"Share who bought nothing after {found['calibration_until']}, and flagged"
-            shown = {"share_bought_nothing": "bought nothing", "share_flagged": "flagged"}
+            chart = _("Share who bought nothing after {day}, and flagged").format(
+                day=found["calibration_until"]
+            )
+            shown = {"share_bought_nothing": _("bought nothing"), "share_flagged": _("flagged")}
             sections.append(_chart(chart, rows, shown, "share"))
     with output(ctx, fmt).paged() as out:
         out.text(summary)

@@ -9,9 +9,12 @@ tests pay one method call a step. The command line draws it on a terminal's stde
 
 from __future__ import annotations
 
+from crmcli.core.i18n import N_
+
 # The phase of reading a file's rows: advance() counts the rows read (the command line may
 # draw the share of the file's bytes read instead, which it knows and the service does not).
-READING = "reading rows"
+# Its name is a msgid: the command line shows it in the run's language.
+READING = N_("reading rows")
 
 
 class Progress:

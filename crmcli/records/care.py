@@ -27,7 +27,7 @@ from typing import TypedDict, cast
 from crmcli.core import clock, festivals, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.festivals import Festival
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.records import filters, segments
 from crmcli.records.filters import CustomerFilter
 
@@ -259,7 +259,7 @@ def _rule_record(conn: sqlite3.Connection, row: sqlite3.Row, broken_ok: bool = F
         record["selection"] = "(a broken filter)"
     key = record["festival"]
     named = {f.key: f.name for f in all_festivals(conn)}
-    record["festival_name"] = "every festival" if key == ALL else named.get(key, key)
+    record["festival_name"] = Said("every festival") if key == ALL else named.get(key, key)
     return cast(CareRule, record)
 
 

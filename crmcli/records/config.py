@@ -19,6 +19,7 @@ from typing import NamedTuple
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _
+from crmcli.core.vocabulary import glossed
 
 DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
@@ -420,7 +421,7 @@ def clean_stage(conn: sqlite3.Connection, stage: str) -> str:
     if key not in known:
         raise InvalidInput(
             _("unknown stage {stage!r}; stages are: {value}").format(
-                stage=stage, value=", ".join(known)
+                stage=stage, value=glossed("stage", known)
             )
         )
     return key
@@ -456,7 +457,7 @@ def canonical_key(conn: sqlite3.Connection, key: str) -> str:
         if name not in known:
             raise InvalidInput(
                 _("unknown stage {name!r}; stages are: {value}").format(
-                    name=name, value=", ".join(known)
+                    name=name, value=glossed("stage", known)
                 )
             )
     if key.startswith(TAG_CADENCE):

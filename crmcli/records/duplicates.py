@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import Said, _
+from crmcli.core.i18n import N_, Said, _
+from crmcli.core.vocabulary import word as said_as
 from crmcli.store.history import shown_values
 
 if TYPE_CHECKING:
@@ -102,6 +103,10 @@ def _company_key(company: str | None) -> str:
     return name_key(company) if company else ""
 
 
+# A reason in words (a Said: English in JSON, the run's language in a table).
+_SAME = {"email": N_("same email {value}"), "phone": N_("same phone {value}")}
+
+
 def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[DuplicatePair]:
     """Likely duplicate pairs among live customers, best first; COLUMNS keys each."""
     people: dict[int, _Person] = {}
@@ -129,7 +134,7 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
                 groups[value].append(customer_id)
         for value, ids in groups.items():
             if len(ids) > 1:
-                pair(ids, label, f"same {label} {value}")
+                pair(ids, label, Said(_SAME[label], value=value))
     by_key: dict[str, list[int]] = defaultdict(list)
     by_word: dict[str, list[int]] = defaultdict(list)
     for customer_id, person in people.items():
@@ -140,7 +145,7 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
                 by_word[word].append(customer_id)
     for ids in by_key.values():
         if 1 < len(ids) <= MAX_BLOCK:
-            pair(ids, "name", "same name")
+            pair(ids, "name", Said("same name"))
     for ids in by_word.values():
         if not 1 < len(ids) <= MAX_BLOCK:
             continue
@@ -151,12 +156,13 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
                     continue
                 matcher = difflib.SequenceMatcher(None, ka, kb)
                 if matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR:
-                    pair((a, b), "similar", f"similar names ({matcher.ratio():.2f})")
+                    ratio = f"{matcher.ratio():.2f}"
+                    pair((a, b), "similar", Said("similar names ({ratio})", ratio=ratio))
     out: list[DuplicatePair] = []
     for (a, b), found in reasons.items():
         company_a = _company_key(people[a]["company"])
         if company_a and company_a == _company_key(people[b]["company"]):
-            found["company"] = f"same company {people[a]['company']}"
+            found["company"] = Said("same company {value}", value=people[a]["company"])
         score = min(100, sum(POINTS[r] for r in found))
         if score < min_score:
             continue
@@ -362,23 +368,25 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Me
         if mine is None:
             filled[name] = theirs
         elif name != "national_id":
-            noted.append(f"{name}: {theirs}")
+            noted.append(f"{said_as('field', name)}: {said_as(name, theirs)}")
     if other["name"] != keep["name"]:
-        noted.insert(0, f"name: {other['name']}")
+        noted.insert(0, f"{said_as('field', 'name')}: {other['name']}")
     mine_fields = keep["fields"]
     noted += [
-        f"field {k}: {v}"
+        _("field {name}: {value}").format(name=k, value=v)
         for k, v in other["fields"].items()
         if k in mine_fields and mine_fields[k] != v
     ]
     if other["notes"]:
-        noted.append(f"notes: {other['notes']}")
+        noted.append(f"{said_as('field', 'notes')}: {other['notes']}")
     stamp = clock.timestamp()
     notes = keep["notes"]
     if noted:
-        block = f"Merged from #{other_id} {other['name']} on {stamp[:10]}:\n" + "\n".join(
-            f"  {line}" for line in noted
+        # Prose for people, kept in the notes: in the language of the run that merged.
+        said = _("Merged from #{id} {name} on {day}:").format(
+            id=other_id, name=other["name"], day=stamp[:10]
         )
+        block = said + "\n" + "\n".join(f"  {line}" for line in noted)
         notes = f"{notes}\n\n{block}" if notes else block
         notes = validate.text("notes", notes, multiline=True)
     if "external_id" in filled:

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.core.text import plural
 from crmcli.reports import churn, purchase_histories, value
 from crmcli.reports.models.churn_risk import Rules
@@ -268,11 +268,12 @@ def _why(tried: list[Tried], best: Tried, cutoff: date) -> str:
     others = "; ".join(
         f"{value.MODELS[r['model']]}: {_percent(r['group_error'])}" for r in tried if r is not best
     )
-    return (
-        f"model auto: {value.MODELS[best['model']]}, whose forecast by repeat purchases missed "
-        f"{_percent(best['group_error'])} of the actual purchases in a backtest from "
-        f"{cutoff.isoformat()} ({others})"
-    )
+    return Said(
+        "model auto: {model}, whose forecast by repeat purchases missed {percent} of the "
+        "actual purchases in a backtest from {day} ({others})",
+        model=value.MODELS[best["model"]], percent=_percent(best["group_error"]),
+        day=cutoff.isoformat(), others=others,
+    )  # fmt: skip
 
 
 def _percent(share: float | None) -> str:
@@ -296,7 +297,9 @@ def choose_model(conn: sqlite3.Connection, base: Any) -> tuple[str, str]:
     try:
         found = value_backtest(conn, base.currency, middle, base.as_of, unit=base.unit, model=AUTO)
     except InvalidInput as exc:
-        return "bgnbd", f"model auto: BG/NBD, as no backtest from {middle.isoformat()} ran ({exc})"
+        said = Said("model auto: BG/NBD, as no backtest from {day} ran ({why})",
+                    day=middle.isoformat(), why=exc.message)  # fmt: skip
+        return "bgnbd", said
     return found["model"], found["choice"]
 
 

@@ -176,8 +176,9 @@ def risks(
             if model:
                 notes.append(_rhythm_note(code))
         else:
-            notes.append(f"{code}: P(alive) from the BG/NBD model for customers who bought "
-                         "on two days or more, the purchase rhythm for the others.")  # fmt: skip
+            notes.append(Said("{currency}: P(alive) from the BG/NBD model for customers who "
+                              "bought on two days or more, the purchase rhythm for the others.",
+                              currency=code))  # fmt: skip
             today = base.as_of.toordinal()
             for i in range(len(base)):
                 repeat = base.purchases[i] > 1
@@ -207,11 +208,13 @@ def _rhythm_note(code: str) -> str:
     from crmcli.reports import value
 
     why = (
-        "scipy is not installed (pip install scipy)"
+        Said("scipy is not installed (pip install scipy)")
         if not value.models_available()
-        else "the BG/NBD model cannot be fitted to this currency's purchases yet"
+        else Said("the BG/NBD model cannot be fitted to this currency's purchases yet")
     )
-    return f"{code}: by each customer's purchase rhythm only: {why}."
+    return Said(
+        "{currency}: by each customer's purchase rhythm only: {why}.", currency=code, why=why
+    )
 
 
 def top_risks(

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any, TypedDict, cast
 
+from crmcli.core.i18n import Said
 from crmcli.reports.models import lifecycle, rfm
 from crmcli.reports.models import tiers as abc_rules
 
@@ -390,8 +391,15 @@ def abc_report(
                 "top_percent": top,
                 "customers": count,
                 "revenue_share": share,
-                "text": f"top {top} % of customers ({count} of {n}) bring {share} % of "
-                f"{currency} revenue",
+                "text": Said(
+                    "top {top} % of customers ({count} of {n}) bring {share} % of {currency} "
+                    "revenue",
+                    top=top,
+                    count=count,
+                    n=n,
+                    share=share,
+                    currency=currency,
+                ),
             }
         )
     return classes, pareto, statements

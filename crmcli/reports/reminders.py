@@ -23,8 +23,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar, cast
 
 from crmcli.core import clock, dates, lunar
-from crmcli.core.i18n import N_, Said, _
+from crmcli.core.i18n import N_, Joined, Said, _
 from crmcli.core.text import plural
+from crmcli.core.vocabulary import Word
 from crmcli.records import important_dates
 from crmcli.records.contact import from_utc, last_contact, latest
 from crmcli.reports.models import agenda
@@ -398,7 +399,7 @@ def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
             "days_overdue": -offset,
             "days_until": offset,
             # the table's one column for both kinds of repeat, as `crm task list` shows
-            "repeats": f"{after} after done" if after else every,
+            "repeats": Said("{period} after done", period=after) if after else every,
         }
         for task_id, due_on, customer_id, text, every, after, offset in rows
     ]  # type: ignore[typeddict-item]  # named when shown (Section.shown)
@@ -650,12 +651,12 @@ def _contact_reason(row: ContactDue, window: Window) -> Reason:
     weight = (overdue + 1) / cadence
     if row["state"] == "overdue":
         weight += 1000  # past the longest gap allowed: before every customer only due
-    gap, source = _gap(row), row["cadence_source"]  # `14 days`, `customer`
+    gap, source = _gap(row), _source(row["cadence_source"])  # `14 days`, `customer`
     # A range says where in it they are; one cadence is due on its day, overdue after.
     if row["cadence_max_days"]:
         why = Said(
             "{quiet} ({state}: cadence {gap}, {source})",
-            quiet=quiet, state=row["state"], gap=gap, source=source,
+            quiet=quiet, state=Word("status", row["state"]), gap=gap, source=source,
         )  # fmt: skip
     else:
         why = Said("{quiet} (cadence {gap}, {source})", quiet=quiet, gap=gap, source=source)
@@ -666,7 +667,7 @@ def _contact_event(row: ContactDue, window: Window) -> Event:
     details = [
         _("Last contact: {when}").format(when=_said(row["last_contact"])),
         _("Cadence: {cadence}").format(cadence=_said(row["cadence"])),
-        _("State: {state}").format(state=row["state"]),
+        _("State: {state}").format(state=Word("status", row["state"]).said()),
     ]
     if row["phone"]:
         details.append(_("Phone: {phone}").format(phone=row["phone"]))
@@ -1108,7 +1109,6 @@ def contact_today(
     for number, (customer_id, found) in enumerate(shown, 1):
         person = window.person(customer_id)
         texts = [r.text for r in found]
-        joined = "; ".join(f"{{r{n}}}" for n in range(len(texts)))  # each text a Said
         ranked.append(
             {
                 "rank": number,
@@ -1123,7 +1123,7 @@ def contact_today(
                 "urgency": URGENCY.get(found[0].urgency, "later"),
                 "customer": f"{person['name']} (#{customer_id})",
                 "last_contact": ago(window.last_contact(customer_id), today),
-                "why": Said(joined, **{f"r{n}": text for n, text in enumerate(texts)}),
+                "why": Joined(texts),
             }
         )
     return ranked, total
@@ -1156,7 +1156,7 @@ def _feedback_reason(row: FeedbackDue, window: Window) -> Reason:
             "feedback #{id} open {hours} ({kind}, high): {summary}",
             id=row["feedback_id"],
             hours=_open_for(row["hours_open"]),
-            kind=row["kind"],
+            kind=Word("kind", row["kind"]),
             summary=row["summary"],
         ),
     )
@@ -1171,7 +1171,7 @@ def _feedback_event(row: FeedbackDue, window: Window) -> Event:
         uid=f"feedback-{row['feedback_id']}@crmcli",
         day=window.today,
         summary=_("Answer {kind} from {customer}").format(
-            kind=row["kind"], customer=row["customer_name"]
+            kind=Word("kind", row["kind"]).said(), customer=row["customer_name"]
         ),
         description="\n".join(details),
         category="feedback",

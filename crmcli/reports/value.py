@@ -32,7 +32,7 @@ from datetime import date
 from typing import Any, TypedDict
 
 from crmcli.core.errors import InvalidInput, StorageError
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, Said, _
 from crmcli.core.text import plural
 from crmcli.reports.purchase_histories import Base, period_start
 
@@ -196,12 +196,14 @@ def fit(base: Summary | Base, *, need_spend: bool = True, model: str = "bgnbd") 
         return Fit(
             **common,
             fitted_on=0,
-            note=(
-                f"Too little data to fit the value models in {base.currency}: "
-                f"{plural(customers, 'customer')} bought up to {base.as_of.isoformat()}, "
-                f"{repeaters} of them on more than one {base.unit}; the models need at least "
-                f"{MIN_CUSTOMERS} customers of whom {MIN_REPEAT} bought again. "
-                "Until then, `crm report churn` warns by each customer's own purchase rhythm."
+            note=Said(
+                _TOO_LITTLE[base.unit],
+                currency=base.currency,
+                customers=plural(customers, "customer"),
+                day=base.as_of.isoformat(),
+                repeaters=repeaters,
+                minimum=MIN_CUSTOMERS,
+                again=MIN_REPEAT,
             ),
         )
     step = -(-customers // FIT_SAMPLE)  # ceil: every step-th customer
@@ -213,12 +215,18 @@ def fit(base: Summary | Base, *, need_spend: bool = True, model: str = "bgnbd") 
     except (ValueError, FloatingPointError):
         purchases = None
     if purchases is None or purchases.r <= 0 or purchases.alpha <= 0:
-        return Fit(**common, fitted_on=len(xs), note=_failed(f"purchase ({MODELS[model]})", base))
+        return Fit(
+            **common,
+            fitted_on=len(xs),
+            note=_failed(Said("purchase ({name})", name=MODELS[model]), base),
+        )
     if not need_spend:
         return Fit(**common, fitted_on=len(xs), purchases=purchases)
     spenders = (x > 0) & (m > 0)
     if int(np.sum(spenders)) < MIN_REPEAT:
-        return Fit(**common, fitted_on=len(xs), purchases=purchases, note=_failed("spend", base))
+        return Fit(
+            **common, fitted_on=len(xs), purchases=purchases, note=_failed(Said("spend"), base)
+        )
     sample = np.flatnonzero(spenders)[::step]
     try:
         spend = gammagamma.fit(x[sample], m[sample])
@@ -226,17 +234,40 @@ def fit(base: Summary | Base, *, need_spend: bool = True, model: str = "bgnbd") 
         spend = None
     if spend is None or spend.q <= 1:
         # q <= 1: the fitted spend distribution has no finite mean; no honest number.
-        return Fit(**common, fitted_on=len(xs), purchases=purchases, note=_failed("spend", base))
+        return Fit(
+            **common, fitted_on=len(xs), purchases=purchases, note=_failed(Said("spend"), base)
+        )
     return Fit(**common, fitted_on=len(xs), purchases=purchases, gammagamma=spend)
 
 
+# Why no model was fitted (a Said: English in JSON, the run's language for a person).
+_TOO_LITTLE = {
+    "day": N_(
+        "Too little data to fit the value models in {currency}: {customers} bought up to "
+        "{day}, {repeaters} of them on more than one day; the models need at least {minimum} "
+        "customers of whom {again} bought again. Until then, `crm report churn` warns by "
+        "each customer's own purchase rhythm."
+    ),
+    "week": N_(
+        "Too little data to fit the value models in {currency}: {customers} bought up to "
+        "{day}, {repeaters} of them in more than one week; the models need at least "
+        "{minimum} customers of whom {again} bought again. Until then, `crm report churn` "
+        "warns by each customer's own purchase rhythm."
+    ),
+}
+
+
+SPEND = Said("spend")
+
+
 def _failed(which: str, base: Summary | Base) -> str:
-    return (
-        f"The {which} model could not be fitted to the purchases in {base.currency} up to "
-        f"{base.as_of.isoformat()} (the data do not pin its parameters down); no values are "
-        "shown rather than unreliable ones. `crm report churn` still warns by each "
-        "customer's own purchase rhythm."
-    )
+    return Said(
+        "The {which} model could not be fitted to the purchases in {currency} up to {day} "
+        "(the data do not pin its parameters down); no values are shown rather than "
+        "unreliable ones. `crm report churn` still warns by each customer's own purchase "
+        "rhythm.",
+        which=which, currency=base.currency, day=base.as_of.isoformat(),
+    )  # fmt: skip
 
 
 def p_alive(base: Summary | Base, fitted: Fit) -> Any:

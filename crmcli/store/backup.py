@@ -34,8 +34,9 @@ from typing import TypedDict
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.core.progress import SILENT, Progress
+from crmcli.core.vocabulary import word
 from crmcli.store import encryption, guard
 from crmcli.store.connection import open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
@@ -410,12 +411,20 @@ def _mode_rows(db_path: Path) -> list[CheckResult]:
                 {
                     "check": "file modes",
                     "status": "problem",
-                    "detail": f"{path} is open to others ({mode:04o}); chmod {want:o} it",
+                    "detail": Said(
+                        "{path} is open to others ({mode}); chmod {want} it",
+                        path=path,
+                        mode=f"{mode:04o}",
+                        want=f"{want:o}",
+                    ),
                 }
             )
     if not rows:
-        rows.append({"check": "file modes", "status": "ok", "detail": "owner only"})
+        rows.append({"check": "file modes", "status": "ok", "detail": Said("owner only")})
     return rows
+
+
+OK = Said("ok")
 
 
 def _owner_rows(db_path: Path) -> list[CheckResult]:
@@ -425,13 +434,15 @@ def _owner_rows(db_path: Path) -> list[CheckResult]:
     owner: CheckResult = {
         "check": "file owner",
         "status": "problem" if foreign else "ok",
-        "detail": foreign or "yours",
+        "detail": foreign or Said("yours"),
     }
     folder = guard.open_folder(db_path)
     place: CheckResult = {
         "check": "folder",
         "status": "problem" if folder else "ok",
-        "detail": "; ".join(folder) if folder else "nobody else can replace the database in it",
+        "detail": Said("{why}; {fix}", why=folder[0], fix=folder[1])
+        if folder
+        else Said("nobody else can replace the database in it"),
     }
     return [owner, place]
 
@@ -475,15 +486,17 @@ def remove_leftover(db_path: Path) -> list[Path]:
 
 def _kind_row(conn: sqlite3.Connection) -> CheckResult:
     if encryption.key_of(conn) is not None:
-        return {"check": "encryption", "status": "ok", "detail": "encrypted (SQLCipher)"}
+        return {"check": "encryption", "status": "ok", "detail": Said("encrypted (SQLCipher)")}
     if os.environ.get("CRM_KEY_FILE") or os.environ.get("CRM_KEY_FD"):
         return {
             "check": "encryption",
             "status": "note",
-            "detail": "not encrypted: the key set in CRM_KEY_FILE/CRM_KEY_FD is not used "
-            "(crm encrypt encrypts the file with it)",
+            "detail": Said(
+                "not encrypted: the key set in CRM_KEY_FILE/CRM_KEY_FD is not used (crm "
+                "encrypt encrypts the file with it)"
+            ),
         }
-    return {"check": "encryption", "status": "ok", "detail": "not encrypted"}
+    return {"check": "encryption", "status": "ok", "detail": Said("not encrypted")}
 
 
 def _id_fields_row(conn: sqlite3.Connection) -> CheckResult:
@@ -502,7 +515,7 @@ def _id_fields_row(conn: sqlite3.Connection) -> CheckResult:
         if national_id_in(value, today)
     ]
     if not found:
-        return {"check": "national IDs", "status": "ok", "detail": "no field holds one"}
+        return {"check": "national IDs", "status": "ok", "detail": Said("no field holds one")}
     shown = ", ".join(f"customer {c} {k}" for c, k in found[:5])
     customer_id, key = found[0]
     return {
@@ -541,7 +554,7 @@ def check_database(
     removed = remove_leftover(db_path) if repair else []
     found = guard.leftovers(db_path)
     if removed:
-        add("leftover copy", True, f"removed {', '.join(str(p) for p in removed)}")
+        add("leftover copy", True, Said("removed {paths}", paths=", ".join(map(str, removed))))
     if found:
         add("leftover copy", False, guard.said_left(found))
 
@@ -556,15 +569,21 @@ def check_database(
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            add("open", False, f"not a readable SQLite database: {exc}")
+            add("open", False, Said("not a readable SQLite database: {error}", error=exc))
             return rows
         if version > SCHEMA_VERSION:
-            add("schema version", False, f"{version} is newer than this crm ({SCHEMA_VERSION})")
+            newer = Said("{version} is newer than this crm ({known})", version=version,
+                         known=SCHEMA_VERSION)  # fmt: skip
+            add("schema version", False, newer)
         elif version < SCHEMA_VERSION:
             add(
                 "schema version",
                 True,
-                f"{version}, older than {SCHEMA_VERSION}: the next crm command upgrades it",
+                Said(
+                    "{version}, older than {known}: the next crm command upgrades it",
+                    version=version,
+                    known=SCHEMA_VERSION,
+                ),
                 note=True,
             )
         else:
@@ -573,12 +592,13 @@ def check_database(
             progress.phase(_("checking integrity"))
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
             if problems == ["ok"]:
-                add("integrity", True, "ok")
+                add("integrity", True, OK)
             else:
                 shown = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
-                add("integrity", False, f"{len(problems)} problems: {shown}")
+                add("integrity", False, Said("{count} problems: {shown}", count=len(problems),
+                                             shown=shown))  # fmt: skip
         except sqlite3.DatabaseError as exc:
-            add("integrity", False, f"the file is damaged: {exc}")
+            add("integrity", False, Said("the file is damaged: {error}", error=exc))
             return rows
         progress.phase(_("checking foreign keys"))
         broken = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -587,20 +607,27 @@ def check_database(
             add(
                 "foreign keys",
                 False,
-                f"{len(broken)} rows point at missing rows: {', '.join(where)}",
+                Said(
+                    "{count} rows point at missing rows: {where}",
+                    count=len(broken),
+                    where=", ".join(where),
+                ),
             )
         else:
-            add("foreign keys", True, "ok")
+            add("foreign keys", True, OK)
         if version >= 1:
             rows.append(_id_fields_row(conn))
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        add("journal mode", mode == "wal", mode if mode == "wal" else f"{mode}, expected wal")
+        wal = mode == "wal"
+        add("journal mode", wal, mode if wal else Said("{mode}, expected wal", mode=mode))
         if version >= 1 and history.has_history(conn):
             missing = history.missing_triggers(conn)
             add(
                 "history triggers",
                 not missing,
-                "every table" if not missing else f"not recorded: {', '.join(missing)}",
+                Said("every table")
+                if not missing
+                else Said("not recorded: {tables}", tables=", ".join(missing)),
             )
         indexes = fts_tables(conn)
     finally:
@@ -612,7 +639,7 @@ def check_database(
             for name in indexes:
                 progress.phase(
                     _("checking the full-text index {value}").format(
-                        value=name.removeprefix("search_")
+                        value=word("table", name.removeprefix("search_"))
                     )
                 )
                 try:
@@ -620,7 +647,7 @@ def check_database(
                         f"INSERT INTO {quote_ident(name)}({quote_ident(name)}) "  # noqa: S608
                         "VALUES ('integrity-check')"
                     )
-                    add("full-text index", True, f"{name} ok")
+                    add("full-text index", True, Said("{index} ok", index=name))
                 except sqlite3.DatabaseError as exc:
                     add("full-text index", False, f"{name}: {exc}")
             if "search_customers" in indexes:
@@ -628,5 +655,9 @@ def check_database(
 
                 progress.phase(_("checking the search index"))
                 problems = search.check(writer)
-                add("search index", not problems, "; ".join(problems) or "matches the records")
+                add(
+                    "search index",
+                    not problems,
+                    "; ".join(problems) or Said("matches the records"),
+                )
     return rows

@@ -170,12 +170,12 @@ def write(
 
             with transaction(conn, command=command):
                 yield conn
-                progress.phase("indexing for search")
+                progress.phase(_("indexing for search"))
                 search.sync(conn)  # the search index follows whatever the block changed
-                progress.phase("updating summaries")
+                progress.phase(_("updating summaries"))
                 summaries.sync(conn)  # and so do the purchase summaries
                 changeset = history.current(conn) if history.has_history(conn) else None
-                progress.phase("committing")
+                progress.phase(_("committing"))
             if hooks and changeset is not None:
                 from crmcli.store import hooks as user_hooks
 

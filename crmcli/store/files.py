@@ -258,7 +258,7 @@ def check_output(
             _("{path} is a FIFO, device or socket; give another file name").format(path=path)
         )
     head = _read_head(path)
-    never = "crm never writes over one: give another file name"
+    never = _("crm never writes over one: give another file name")
     if head[:16] == SQLITE_HEADER:
         raise InvalidInput(
             _("{path} is an SQLite database (a crm database or backup?); {never}").format(

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 
 HOOKS = ("on-add", "on-modify", "on-delete")
 TRUST_FILE = "trusted-hooks.json"
@@ -528,9 +528,13 @@ def _execute(hook: Hook, fd: int, payload: str) -> subprocess.CompletedProcess[s
 def check_rows(db_path: Path) -> list[dict[str, str]]:
     """`crm check`'s rows for the hooks: each active one ok, each skipped one a problem."""
     rows = [
-        {"check": "hooks", "status": "ok", "detail": f"{h.path} runs"}
+        {"check": "hooks", "status": "ok", "detail": Said("{path} runs", path=h.path)}
         if h.problem is None
-        else {"check": "hooks", "status": "problem", "detail": f"{h.path} skipped: {h.problem}"}
+        else {
+            "check": "hooks",
+            "status": "problem",
+            "detail": Said("{path} skipped: {problem}", path=h.path, problem=h.problem),
+        }
         for h in find(db_path)
     ]
-    return rows or [{"check": "hooks", "status": "ok", "detail": "none"}]
+    return rows or [{"check": "hooks", "status": "ok", "detail": Said("none")}]

@@ -39,6 +39,7 @@ from functools import lru_cache
 from typing import TypedDict
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.searchtext import (
     MIN_TRIGRAM,
@@ -50,6 +51,7 @@ from crmcli.core.searchtext import (
     sort_key,
     window,
 )
+from crmcli.core.vocabulary import word
 
 CHUNK = 500  # ids per IN (...) query
 
@@ -460,7 +462,7 @@ def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
         if name == "customers":
             conn.execute("DELETE FROM search_name_order")
         ids = [r[0] for r in conn.execute(source.ids_sql)]
-        progress.phase(f"indexing {name.replace('_', ' ')}", len(ids))
+        progress.phase(_("indexing {what}").format(what=word("table", name)), len(ids))
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
             _index(conn, source, chunk)

@@ -480,7 +480,7 @@ class Importer:
                 continue
             row(number, record)
         summary.rows = count
-        progress.phase("linking rows")
+        progress.phase(_("linking rows"))
         self.finish()
         if count:  # JSON and vCard input: the columns are known only now
             self.mapper.check(self.mapper.seen())
@@ -513,7 +513,9 @@ class Importer:
     def reject(self, number: int, record: Record, reason: str) -> None:
         self.summary.rejected += 1
         if len(self.summary.problems) < 10:
-            self.summary.problems.append(f"row {number}: {reason}")
+            self.summary.problems.append(
+                _("row {number}: {reason}").format(number=number, reason=reason)
+            )
         if self.options.on_reject:
             self.options.on_reject(number, record, reason)
 
@@ -1035,14 +1037,18 @@ class CustomerImporter(Importer):
         for number, customer_id, ref in self._waiting:
             referrer = self._customer_of(ref, from_here=False)
             if referrer is None:
-                what = (
-                    f"the card {ref.removeprefix(CARD)} is in neither the file nor this database"
+                said = (
+                    _(
+                        "row {number}: referred_by the card {ref} is in neither the file nor "
+                        "this database; the customer was imported without it"
+                    )
                     if ref.startswith(CARD)
-                    else f"{ref} is the id of no row of the file"
+                    else _(
+                        "row {number}: referred_by {ref} is the id of no row of the file; the "
+                        "customer was imported without it"
+                    )
                 )
-                self.summary.warnings.append(
-                    f"row {number}: referred_by {what}; the customer was imported without it"
-                )
+                self.summary.warnings.append(said.format(number=number, ref=ref.removeprefix(CARD)))
             elif referrer != customer_id:
                 changes = customers.Changes(values={"referred_by": referrer})
                 customers.edit_customer(self.conn, customer_id, changes)
@@ -1061,7 +1067,9 @@ class CustomerImporter(Importer):
                     )
             except InvalidInput as exc:
                 self.summary.warnings.append(
-                    f"row {number}: related: {exc.message}; imported without them"
+                    _("row {number}: related: {reason}; imported without them").format(
+                        number=number, reason=exc.message
+                    )
                 )
 
     def _no_id_in_fields(self, values: dict[str, list[str]]) -> None:
@@ -1472,13 +1480,13 @@ def run_import(
 
         with bulk_insert(conn, "purchases"), appending(conn, "purchases"):
             summary = importer.run(records)
-            options.progress.phase("indexing for search")
+            options.progress.phase(_("indexing for search"))
     elif kind == "interactions":
         from crmcli.store.search import appending
 
         with bulk_insert(conn, "interactions"), appending(conn, "interactions"):
             summary = importer.run(records)
-            options.progress.phase("indexing for search")
+            options.progress.phase(_("indexing for search"))
     elif kind == "customers":
         with bulk_insert(conn, *CUSTOMER_CHILDREN, parents=("customers", "tags")):
             summary = importer.run(records)

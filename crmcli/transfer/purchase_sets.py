@@ -25,6 +25,7 @@ from typing import Any
 
 from crmcli.core import clock, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
+from crmcli.core.i18n import _
 from crmcli.core.progress import READING
 from crmcli.records import purchases
 
@@ -67,7 +68,7 @@ def run(importer: Any, rows: Any) -> None:  # a PurchaseImporter, a sources.Rows
     try:
         importer.summary.rows = _load(conn, importer, rows, len(names))
         if importer.summary.rows:
-            importer.options.progress.phase("checking values")
+            importer.options.progress.phase(_("checking values"))
             exprs = _fields(importer, rows)
             conn.execute(
                 f"CREATE TABLE {MAPPED} (seq INTEGER PRIMARY KEY, problem, odd, "
@@ -355,7 +356,7 @@ def _import(
         f"CREATE TABLE {LINES} (seq INTEGER PRIMARY KEY, fast INTEGER, {', '.join(VALUES)})"
     )
     conn.execute(f"INSERT INTO {LINES} {_checked(fields)}", params)
-    importer.options.progress.phase("checking rows")
+    importer.options.progress.phase(_("checking rows"))
     odd = conn.execute(
         f"SELECT l.seq, r.line, r.problem, {', '.join(f'r.{n}' for n in names)} "  # noqa: S608
         f"FROM {LINES} l JOIN {ROWS} r ON r.rowid = l.seq WHERE NOT l.fast ORDER BY l.seq"
@@ -377,7 +378,7 @@ def _import(
     summary.inserted = fast
     if summary.rejected and not importer.options.skip_invalid:
         return  # nothing will be written
-    importer.options.progress.phase("writing")
+    importer.options.progress.phase(_("writing"))
     conn.execute(
         f"{purchases.INSERT_SQL.split(' VALUES ')[0]} "  # noqa: S608
         f"SELECT {', '.join(VALUES)} FROM {LINES} WHERE fast ORDER BY seq"

@@ -1,0 +1,255 @@
+"""crm's own words kept in data as English keys (a stage `customer`, a lifecycle `at_risk`, an
+interaction kind `call`), in the run's language where a person reads them: cells of terminal
+tables, the values of `crm show`'s card, words inside reasons (`Word`). JSON, CSV, TSV and
+`-q` keep the keys.
+
+A key is looked up by the column it stands in: `customer` is a sales stage in `stage` and
+nothing in `name`. Its msgid is `column|key` (`stage|customer`), so one English word can be
+said differently by column (a `new` customer, a `new` RFM segment) and no other msgid of the
+catalog (`customer`: whose setting a cadence is) is taken for it. English shows the key as
+it is, except the few state words written in words (`at_risk` is "at risk"). A value that
+is not one of the words (a stage or an RFM segment the user named) is shown as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmcli.core.i18n import N_, Said, _, current
+
+_STAGE = {
+    "lead": N_("stage|lead"),
+    "prospect": N_("stage|prospect"),
+    "customer": N_("stage|customer"),
+    "loyal": N_("stage|loyal"),
+    "lost": N_("stage|lost"),
+}
+_LIFECYCLE = {
+    "new": N_("lifecycle|new"),
+    "active": N_("lifecycle|active"),
+    "at_risk": N_("lifecycle|at_risk"),
+    "lapsed": N_("lifecycle|lapsed"),
+    "reactivated": N_("lifecycle|reactivated"),
+    "none": N_("lifecycle|none"),
+}
+# Interaction kinds, feedback kinds and customer kinds share the column `kind`.
+_KIND = {
+    "call": N_("kind|call"),
+    "email": N_("kind|email"),
+    "meeting": N_("kind|meeting"),
+    "visit": N_("kind|visit"),
+    "message": N_("kind|message"),
+    "note": N_("kind|note"),
+    "complaint": N_("kind|complaint"),
+    "suggestion": N_("kind|suggestion"),
+    "praise": N_("kind|praise"),
+    "question": N_("kind|question"),
+    "person": N_("kind|person"),
+    "organisation": N_("kind|organisation"),
+}
+# A channel is free text; the usual ones are said in words.
+_CHANNEL = {
+    "call": N_("channel|call"),
+    "phone": N_("channel|phone"),
+    "email": N_("channel|email"),
+    "meeting": N_("channel|meeting"),
+    "visit": N_("channel|visit"),
+    "message": N_("channel|message"),
+    "sms": N_("channel|sms"),
+    "wechat": N_("channel|wechat"),
+}
+_DIRECTION = {"in": N_("direction|in"), "out": N_("direction|out")}
+_GENDER = {
+    "female": N_("gender|female"),
+    "male": N_("gender|male"),
+    "other": N_("gender|other"),
+}
+_LEVEL = {"low": N_("level|low"), "medium": N_("level|medium"), "high": N_("level|high")}
+_SEVERITY = {"low": N_("level|low"), "normal": N_("severity|normal"), "high": N_("level|high")}
+_STATUS = {
+    "open": N_("status|open"),
+    "resolved": N_("status|resolved"),
+    "done": N_("status|done"),
+    "overdue": N_("status|overdue"),
+    "today": N_("status|today"),
+    "upcoming": N_("status|upcoming"),
+    "due": N_("status|due"),
+    "ok": N_("status|ok"),
+    "problem": N_("status|problem"),
+    "note": N_("status|note"),
+    "active": N_("status|active"),
+    "skipped": N_("status|skipped"),
+}
+_SEGMENT = {
+    "champions": N_("segment|champions"),
+    "loyal": N_("segment|loyal"),
+    "potential loyalists": N_("segment|potential loyalists"),
+    "new customers": N_("segment|new customers"),
+    "promising": N_("segment|promising"),
+    "need attention": N_("segment|need attention"),
+    "about to sleep": N_("segment|about to sleep"),
+    "at risk": N_("segment|at risk"),
+    "can't lose them": N_("segment|can't lose them"),
+    "hibernating": N_("segment|hibernating"),
+}
+
+# The checks of `crm check`.
+_CHECK = {
+    "file modes": N_("check|file modes"),
+    "file owner": N_("check|file owner"),
+    "folder": N_("check|folder"),
+    "hooks": N_("check|hooks"),
+    "encryption": N_("check|encryption"),
+    "schema version": N_("check|schema version"),
+    "integrity": N_("check|integrity"),
+    "foreign keys": N_("check|foreign keys"),
+    "national IDs": N_("check|national IDs"),
+    "journal mode": N_("check|journal mode"),
+    "history triggers": N_("check|history triggers"),
+    "full-text index": N_("check|full-text index"),
+    "search index": N_("check|search index"),
+    "leftover copy": N_("check|leftover copy"),
+    "open": N_("check|open"),
+}
+# What a change in the history did, and what undoing it does.
+_OP = {"insert": N_("op|insert"), "update": N_("op|update"), "delete": N_("op|delete")}
+_ACTION = {
+    "delete": N_("action|delete"),
+    "restore": N_("action|restore"),
+    "re-create": N_("action|re-create"),
+}
+
+# A search hit: what kind of record it is, and the field that matched (a user-defined
+# field keeps its name).
+_HIT_SOURCE = {
+    "customer": N_("source|customer"),
+    "interaction": N_("source|interaction"),
+    "purchase": N_("source|purchase"),
+    "feedback": N_("source|feedback"),
+}
+_HIT_FIELD = {
+    **_KIND,
+    "name": N_("field|name"),
+    "phone": N_("field|phone"),
+    "email": N_("field|email"),
+    "company": N_("field|company"),
+    "title": N_("field|title"),
+    "city": N_("field|city"),
+    "region": N_("field|region"),
+    "country": N_("field|country"),
+    "address": N_("field|address"),
+    "industry": N_("field|industry"),
+    "source": N_("field|source"),
+    "notes": N_("field|notes"),
+    "outcome": N_("field|outcome"),
+    "resolution": N_("field|resolution"),
+    "item": N_("field|item"),
+    "category": N_("field|category"),
+    "note": N_("field|note"),
+    "order_ref": N_("field|order_ref"),
+    # the fields `crm edit --dry-run` names, and the groups of `crm report summary`
+    "kind": N_("field|kind"),
+    "stage": N_("field|stage"),
+    "tags": N_("field|tags"),
+    "tag": N_("field|tag"),
+    "gender": N_("field|gender"),
+    "birthday": N_("field|birthday"),
+    "phones": N_("field|phones"),
+    "emails": N_("field|emails"),
+    "company_size": N_("field|company_size"),
+    "external_id": N_("field|external_id"),
+    "national_id": N_("field|national_id"),
+    "preferred_channel": N_("field|preferred_channel"),
+    "preferred_time": N_("field|preferred_time"),
+    "cadence_days": N_("field|cadence_days"),
+    "referred_by": N_("field|referred_by"),
+}
+# The tables of the history (`crm history`, `crm changes`), and their full-text indexes.
+_TABLE = {
+    "customers": N_("table|customers"),
+    "interactions": N_("table|interactions"),
+    "purchases": N_("table|purchases"),
+    "tasks": N_("table|tasks"),
+    "feedback": N_("table|feedback"),
+    "surveys": N_("table|surveys"),
+    "tags": N_("table|tags"),
+    "customer_tags": N_("table|customer_tags"),
+    "customer_emails": N_("table|customer_emails"),
+    "customer_phones": N_("table|customer_phones"),
+    "customer_fields": N_("table|customer_fields"),
+    "customer_relations": N_("table|customer_relations"),
+    "important_dates": N_("table|important_dates"),
+    "stage_changes": N_("table|stage_changes"),
+    "products": N_("table|products"),
+    "segments": N_("table|segments"),
+    "settings": N_("table|settings"),
+    "customer_merges": N_("table|customer_merges"),
+}
+
+WORDS: dict[str, dict[str, str]] = {
+    "field": _HIT_FIELD,
+    "table": _TABLE,
+    "check": _CHECK,
+    "op": _OP,
+    "action": _ACTION,
+    # `crm report churn` names the lifecycle stage of a customer at risk in `stage`.
+    "stage": _STAGE | {"at_risk": _LIFECYCLE["at_risk"], "lapsed": _LIFECYCLE["lapsed"]},
+    "from_stage": _STAGE,
+    "to_stage": _STAGE,
+    "lifecycle": _LIFECYCLE,
+    "from_lifecycle": _LIFECYCLE,
+    "to_lifecycle": _LIFECYCLE,
+    "kind": _KIND,
+    "channel": _CHANNEL,
+    "preferred_channel": _CHANNEL,
+    "direction": _DIRECTION,
+    "gender": _GENDER,
+    "frequency_tier": _LEVEL,
+    "value_tier": _LEVEL,
+    "risk": _LEVEL,
+    "level": _LEVEL,
+    "severity": _SEVERITY,
+    "status": _STATUS,
+    "state": _STATUS,
+    "segment": _SEGMENT,
+    "source": _HIT_SOURCE,
+    "rfm_segment": _SEGMENT,
+}
+# What English says in words instead of the key.
+_ENGLISH = {"at_risk": "at risk"}
+
+
+class Word(Said):
+    """One of crm's words kept in data, as a cell or inside prose (a reminder's reason says
+    which `complaint`): its value is the key, the same in every language, and `said()` is
+    the word in the run's language."""
+
+    column: str
+
+    def __new__(cls, column: str, key: str) -> Word:
+        said = str.__new__(cls, key)
+        said.template, said.params, said.column = key, {}, column
+        return said
+
+    def said(self) -> str:
+        return str(word(self.column, str(self)))
+
+
+def word(column: str, value: Any) -> Any:
+    """`value` of `column` as a person reads it in the run's language; any other value (not
+    a str, or not one of crm's words for the column) as it is."""
+    words = WORDS.get(column)
+    if words is None or not isinstance(value, str) or value not in words:
+        return value
+    if current() == "en":
+        return _ENGLISH.get(value, value)
+    return _(words[value])
+
+
+def glossed(column: str, keys: list[str]) -> str:
+    """Keys a person may type, listed (`lead, prospect`), each with its word beside it in
+    another language than English (`lead（线索）、prospect（潜在客户）`)."""
+    if current() == "en":
+        return ", ".join(keys)
+    shown = [k if word(column, k) == k else f"{k}（{word(column, k)}）" for k in keys]
+    return _(", ").join(shown)
