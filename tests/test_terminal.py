@@ -31,7 +31,9 @@ def on_terminal(
 ) -> tuple[int, list[str]]:
     """Run `crm ARGS` with stdin, stdout and stderr on a pseudo-terminal `columns` wide
     (no pager unless `env` names one; a None in `env` unsets that variable); its exit code
-    and the lines it drew (colours and styles removed, unless `raw`)."""
+    and the lines it drew (colours and styles removed, unless `raw`). A progress line that
+    was drawn and then cleared (`\r` and erase-line: a slow report on a loaded machine) is
+    not among the lines, as it is not on the screen."""
     leader, follower = os.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     env = {
@@ -47,8 +49,10 @@ def on_terminal(
     data = drain(leader)
     code = proc.wait(timeout=60)
     text = data.decode("utf-8").replace("\r\n", "\n")
-    text = text if raw else ANSI.sub("", text)
-    return code, text.rstrip("\n").split("\n")
+    if raw:
+        return code, text.rstrip("\n").split("\n")
+    text = ANSI.sub("", text)
+    return code, [line.rsplit("\r", 1)[-1] for line in text.rstrip("\n").split("\n")]
 
 
 def width(line: str) -> int:
