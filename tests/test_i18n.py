@@ -313,6 +313,7 @@ def test_a_refused_import_says_why_in_chinese(db_path, tmp_path):
             "crm: --date '13-01' 不是任何一年的月日",
         ),
         (("care", "festival", "add", " ", "--date", "12-01"), "crm: 节日名称不能为空\n"),
+        (("list", "--limit", "9" * 25), "crm: 数值超出范围"),
     ],
     ids=lambda a: " ".join(a) if isinstance(a, tuple) else "",
 )
@@ -323,6 +324,20 @@ def test_errors_speak_chinese_whole(db_path, args, expected):
     stderr = fails(2, "--lang", "zh", *args)
     assert stderr.startswith(expected), stderr
     assert not re.search(r"\b(use a day|write it like|must have|must be plain|any year)\b", stderr)
+
+
+def test_references_that_fail_are_counted_in_chinese(db_path):
+    ok("add", "Ann")
+    stderr = fails(3, "--lang", "zh", "tag", "vip", "nobody", "Ann", "nemo")
+    assert stderr.splitlines()[0] == "crm: 3 个引用中有 2 个失败；未做任何修改", stderr
+    assert ok("list", "--tag", "vip", "-q") == ""
+    assert not re.search(r"[A-Za-z]{3,}", re.sub(r"crm:|nobody|nemo", "", stderr))
+
+
+def test_a_number_too_large_is_refused_in_one_line_without_python_words(db_path):
+    for lang in ("en", "zh"):
+        stderr = fails(2, "--lang", lang, "list", "--limit", "9" * 25)
+        assert stderr.count("\n") == 1 and "Python" not in stderr, stderr
 
 
 def test_a_chinese_value_sits_in_its_sentence_without_spaces(db_path):

@@ -233,8 +233,8 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             )
         )
         return 2
-    if isinstance(exc, OverflowError):  # date arithmetic past year 9999 and the like
-        _say(_("value out of range: {error}").format(error=exc))
+    if isinstance(exc, OverflowError):  # date arithmetic past year 9999, an int over 2**63
+        _say(_("value out of range: a number or a date is too large or too small"))
         return 2
     if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRORS:
         return _output_failed(exc, run)

@@ -48,7 +48,9 @@ def search(
     in_: Annotated[
         str,
         typer.Option(
-            "--in", help="Search only customers, interactions or purchases (default: all)."
+            "--in",
+            help="Search only customers, interactions or purchases (default: all).",
+            show_default=False,
         ),
     ] = "all",
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many rows.")] = 20,

@@ -200,5 +200,10 @@ def resolve_many(
             bad.append(f"{number}: {exc.message}")
     if bad:
         kind = NotFound if missing_only else InvalidInput
-        raise kind(f"{len(bad)} of {len(references)} references failed; nothing was changed", bad)
+        raise kind(
+            _("{failed} of {given} references failed; nothing was changed").format(
+                failed=len(bad), given=len(references)
+            ),
+            bad,
+        )
     return list(ids), skipped
