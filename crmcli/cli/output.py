@@ -127,6 +127,9 @@ def emit(
             from crmcli.cli.terminal import draw
 
             return draw(rows, columns, out, at, title=title, bars=bars, styles=styles)
+        if again is None and isinstance(rows, (list, tuple)):
+            held = rows
+            again = lambda: held  # noqa: E731  rows held already: no second copy as text
         if again is not None and bars is None:
             return _plain_twice(rows, again, columns, out, title=title, color=color, styles=styles)
         kept = list(rows)
