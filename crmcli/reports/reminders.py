@@ -620,9 +620,12 @@ def _source(source: str | None) -> str | None:
 
 def _gap(status: ContactStatus) -> str:
     """`14 days`, or `14..30 days` for a range."""
-    days = status["cadence_days"]
-    if status.get("cadence_max_days"):
-        return Said("{low}..{high} days", low=days, high=status["cadence_max_days"])
+    return _gap_of(status["cadence_days"], status.get("cadence_max_days"))
+
+
+def _gap_of(days: int | None, maximum: int | None) -> str:
+    if maximum:
+        return Said("{low}..{high} days", low=days, high=maximum)
     return _days(days or 0)
 
 
@@ -646,12 +649,6 @@ def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) ->
 
 
 def _contact_reason(row: ContactDue, window: Window) -> Reason:
-    since = row["days_since_contact"]
-    quiet = (
-        Said("no contact for {days}", days=_days(since))
-        if since is not None
-        else Said("never contacted")
-    )
     # Weight: how far past the cadence, relative to it (a weekly customer 7 days late is
     # more pressing than a yearly one 7 days late).
     overdue, cadence = row["days_overdue"], row["cadence_days"]
@@ -659,16 +656,31 @@ def _contact_reason(row: ContactDue, window: Window) -> Reason:
     weight = (overdue + 1) / cadence
     if row["state"] == "overdue":
         weight += 1000  # past the longest gap allowed: before every customer only due
-    gap, source = _gap(row), row["cadence_source"]  # `14 days`, `customer`
-    # A range says where in it they are; one cadence is due on its day, overdue after.
-    if row["cadence_max_days"]:
-        why = Said(
-            "{quiet} ({state}: cadence {gap}, {source})",
-            quiet=quiet, state=row["state"], gap=gap, source=source,
-        )  # fmt: skip
-    else:
-        why = Said("{quiet} (cadence {gap}, {source})", quiet=quiet, gap=gap, source=source)
+    why = _contact_why(
+        row["days_since_contact"], row["state"], cadence, row["cadence_max_days"],
+        row["cadence_source"],
+    )  # fmt: skip
     return Reason(row["customer_id"], agenda.CONTACT_DUE, weight, why)
+
+
+@lru_cache(maxsize=4096)  # customers due alike share one (see _days)
+def _contact_why(
+    since: int | None, state: str | None, cadence: int, maximum: int | None, source: str | None
+) -> Said:
+    """`no contact for 40 days (cadence 30 days, customer)`: why a customer is due."""
+    quiet = (
+        Said("no contact for {days}", days=_days(since))
+        if since is not None
+        else Said("never contacted")
+    )
+    gap = _gap_of(cadence, maximum)
+    # A range says where in it they are; one cadence is due on its day, overdue after.
+    if maximum:
+        return Said(
+            "{quiet} ({state}: cadence {gap}, {source})",
+            quiet=quiet, state=state, gap=gap, source=source,
+        )  # fmt: skip
+    return Said("{quiet} (cadence {gap}, {source})", quiet=quiet, gap=gap, source=source)
 
 
 def _contact_event(row: ContactDue, window: Window) -> Event:
@@ -1118,6 +1130,8 @@ def contact_today(
         person = window.person(customer_id)
         texts = [r.text for r in found]
         joined = "; ".join(f"{{r{n}}}" for n in range(len(texts)))  # each text a Said
+        # One reason is its own text ("{r0}" is no message to translate): shared, not wrapped.
+        why = texts[0] if len(texts) == 1 and isinstance(texts[0], Said) else None
         ranked.append(
             {
                 "rank": number,
@@ -1132,7 +1146,7 @@ def contact_today(
                 "urgency": URGENCY.get(found[0].urgency, "later"),
                 "customer": f"{person['name']} (#{customer_id})",
                 "last_contact": ago(window.last_contact(customer_id), today),
-                "why": Said(joined, **{f"r{n}": text for n, text in enumerate(texts)}),
+                "why": why or Said(joined, **{f"r{n}": text for n, text in enumerate(texts)}),
             }
         )
     return ranked, total
