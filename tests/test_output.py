@@ -111,6 +111,10 @@ def test_crm_alone_on_a_terminal_runs_the_dashboard_command(db_path, monkeypatch
     from tests.conftest import ok
 
     assert "Usage: crm" in ok()  # off a terminal: the help
+    # Bound to the real is_terminal before the patch: first imported under it, progress would
+    # keep the patched one and show its phases on every later test's stderr.
+    import crmcli.cli.progress  # noqa: F401
+
     monkeypatch.setattr(output, "is_terminal", lambda stream: True)
     assert ok().startswith("Nothing to show yet")
     ok("add", "Anna", "--city", "杭州")
