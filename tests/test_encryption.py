@@ -39,6 +39,13 @@ def test_encrypt_then_use_with_the_key_and_decrypt(db_path, key_file, monkeypatc
     assert not data.startswith(b"SQLite format 3") and SENTINEL.encode() not in data
     assert ok("list", "-q") == "1\n"
     assert ok("add", "Second", "-q") == "2\n"
+    table = ok("list").splitlines()  # a plain table reads its rows twice, in one transaction
+    assert [line.split()[:2] for line in table[2:]] == [["1", "Secret"], ["2", "Second"]]
+    exported = ok("export", "customers").splitlines()  # cells from SQL, through SQLCipher
+    assert [line.split(",")[:2] for line in exported[1:]] == [
+        ["1", "Secret Person"],
+        ["2", "Second"],
+    ]
     assert SENTINEL.encode() not in db_path.read_bytes()
     backup = Path(ok("backup", "-q").strip())
     assert not backup.read_bytes().startswith(b"SQLite format 3")

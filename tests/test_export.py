@@ -41,7 +41,7 @@ def test_a_failed_export_leaves_no_file(filled, tmp_path, monkeypatch):
     from crmcli.transfer import exporters
 
     def broken(*args, **kwargs):
-        yield [1, "half"]
+        yield [[1, "half"]]  # one chunk of rows
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(exporters, "customer_cells", broken)  # the rows of a CSV export
@@ -321,9 +321,10 @@ def test_a_birthday_without_a_year_in_every_export_form(db_path, tmp_path):
 
 
 def test_customers_csv_carries_the_json_records_cell_for_cell(db_path):
-    """CSV and TSV are written from one query per 500 customers (lists joined in SQL, JSON
-    cells read in full only for customers who have fields or relations): the same cells as
-    the JSON records flattened as a CSV cell flattens them, masked unless --reveal."""
+    """CSV and TSV are written from one query, read 500 customers at a time (lists joined,
+    cadence ranges written and national IDs masked in SQL, JSON cells read in full only for
+    customers who have fields or relations): the same cells as the JSON records flattened
+    as a CSV cell flattens them, masked unless --reveal; and so at any chunk size."""
     from crmcli.transfer.exporters import CUSTOMER_COLUMNS, flat
 
     ok("add", "Ann, Jr.", "--phone", "+86 138 0013 8000", "--phone", "+1 212 555 0199",
@@ -346,6 +347,16 @@ def test_customers_csv_carries_the_json_records_cell_for_cell(db_path):
             text = ok("export", "customers", "--format", fmt, *args)
             table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
             assert table == [list(CUSTOMER_COLUMNS), *expected], (fmt, args)
+    from crmcli.transfer.exporters import customer_cells
+
+    conn = sqlite3.connect(db_path)
+    whole = [list(r) for chunk in customer_cells(conn, "1", [], reveal=False) for r in chunk]
+    assert [len(chunk) for chunk in customer_cells(conn, "1", [], reveal=False, chunk=2)] == [2, 1]
+    for size in (1, 2):  # the customer with fields and relations alone in a chunk, or not
+        chunks = customer_cells(conn, "1", [], reveal=False, chunk=size)
+        assert [list(r) for chunk in chunks for r in chunk] == whole
+    assert [row[0] for row in whole] == [1, 2, 3] and whole[0][CUSTOMER_COLUMNS.index("related")]
+    conn.close()
     first = next(csv.DictReader(io.StringIO(ok("export", "customers"))))
     assert first["phones"] == "+12125550199; +8613800138000"
     assert first["fields"] == '{"a": "\\"q\\"", "wechat": "ann88"}'

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcli.cli.options import confirm, period
-from crmcli.cli.output import Bars, Format, Output, Section, emit_sections
+from crmcli.cli.output import Bars, Format, Output, Section, emit, emit_sections
 from crmcli.cli.terminal import Column, layout
 from crmcli.core.errors import InvalidInput
 
@@ -111,6 +111,10 @@ def test_crm_alone_on_a_terminal_runs_the_dashboard_command(db_path, monkeypatch
     from tests.conftest import ok
 
     assert "Usage: crm" in ok()  # off a terminal: the help
+    # Bound to the real is_terminal before the patch: first imported under it, progress would
+    # keep the patched one and show its phases on every later test's stderr.
+    import crmcli.cli.progress  # noqa: F401
+
     monkeypatch.setattr(output, "is_terminal", lambda stream: True)
     assert ok().startswith("Nothing to show yet")
     ok("add", "Anna", "--city", "杭州")
@@ -191,3 +195,39 @@ def test_wrap_ends_in_a_room_narrower_than_a_character(text, room):
 
     lines = wrap(text, room)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_plain_table_read_twice_is_the_same_text_written_as_it_goes():
+    rows = [
+        {
+            "id": i,
+            "name": ["Anna", "张伟伟", "tab\there", None, "全角\u3000空格"][i % 5],
+            "tags": ["a", "vip"][: i % 3],
+        }
+        for i in range(1, 1201)
+    ]
+    columns = ("id", "name", "tags")
+    held, twice = io.StringIO(), io.StringIO()
+    written: list[int] = []
+
+    def again():
+        for i, row in enumerate(rows):
+            if i == 1000:  # the first lines are out before the last rows are read
+                written.append(len(twice.getvalue()))
+            yield row
+
+    for color in (False, True):
+        held.seek(0), held.truncate(), twice.seek(0), twice.truncate()
+        assert emit(rows, columns, Format.table, out=held, color=color, title="T") == 1200
+        count = emit(iter(rows), columns, Format.table, out=twice, color=color, title="T",
+                     again=again)  # fmt: skip
+        assert count == 1200 and twice.getvalue() == held.getvalue()
+    assert written[0] > 0 and "张伟伟" in held.getvalue() and "tab\\there" in held.getvalue()
+    lines = held.getvalue().splitlines()
+    assert len(lines) == 1203 and lines[1].startswith("\x1b[1mid")  # title, header, rule
+
+
+def test_a_plain_table_read_twice_prints_nothing_for_no_rows():
+    out = io.StringIO()
+    assert emit(iter(()), ("id",), Format.table, out=out, again=lambda: iter(())) == 0
+    assert out.getvalue() == ""

@@ -474,8 +474,8 @@ def test_a_failed_write_keeps_the_old_file(live, tmp_path, monkeypatch):
     ok("export", "customers", "-o", str(target))
     first = target.read_bytes()
 
-    def broken(*args: object, **kwargs: object) -> Iterator[list]:
-        yield [1, "half"]
+    def broken(*args: object, **kwargs: object) -> Iterator[list[list]]:
+        yield [[1, "half"]]  # one chunk of rows
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(exporters, "customer_cells", broken)  # the rows of a CSV export

@@ -4,7 +4,7 @@ import copy
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
@@ -698,17 +698,30 @@ def list_(
             )
             output(ctx, fmt).cells(cells, customers.LIST_COLUMNS)
             return
-        rows = customers.list_customers(conn, query.sql(), query.params, order=order, limit=limit)
         columns = customers.LIST_COLUMNS
         if fmt is Format.table:
             columns = ("id", "name", "company", "city", "phone", "email", "stage", "tags")
+            # A plain table reads the rows twice (its widths, then its lines) rather than
+            # holding them all: both readings in one snapshot of the file.
+            conn.execute("BEGIN")
+        classes: tuple[str, ...] = ()
+        derived: Mapping[int, Mapping[str, Any]] = {}
         if with_classes:  # computed only when asked for: it reads every purchase
             from crmcli.reports.classes import COLUMNS, derive
 
-            derived = derive(conn, clock.today(), archived=selection.archived)
-            rows = ({**row, **{c: derived[row["id"]][c] for c in COLUMNS}} for row in rows)
-            columns = (*columns, *COLUMNS)
-        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
+            classes, derived = COLUMNS, derive(conn, clock.today(), archived=selection.archived)
+            columns = (*columns, *classes)
+
+        def listed() -> Iterator[Mapping[str, Any]]:
+            rows = customers.list_customers(
+                conn, query.sql(), query.params, order=order, limit=limit
+            )
+            if not classes:
+                return rows
+            return ({**row, **{c: derived[row["id"]][c] for c in classes}} for row in rows)
+
+        again = listed if fmt is Format.table else None
+        output(ctx, fmt, quiet).rows(listed(), picked or columns, key="id", again=again)
 
 
 def _archive(

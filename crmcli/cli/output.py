@@ -11,7 +11,8 @@ up in cron mail and scripts read the same columns as before (colour only when fo
 FORCE_COLOR or --color always). (tabulate did this too, but its import costs about 40 ms a
 process, a quarter of the start-up budget.) Control characters are escaped in tables; JSON
 carries them encoded. Rows are streamed for every format; the plain table measures every
-row first, the terminal's the first page only.
+row first (or reads the rows twice, when the caller can: `crm list` of any length), the
+terminal's the first page only.
 """
 
 from __future__ import annotations
@@ -86,13 +87,17 @@ def emit(
     at: Screen | None = None,
     color: bool = False,
     styles: Styler | None = None,
+    again: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
 ) -> int:
     """Write rows in `fmt`; returns how many rows were written.
 
     A table is drawn for the terminal `at` (by default the one `out` is, if any: colour
     unless `no_color`); otherwise as plain text, coloured only with `color`. `bars` adds a
     bar chart column to the table format only; `styles` gives a cell's style by its meaning
-    (default `crmcli.cli.terminal.meaning`).
+    (default `crmcli.cli.terminal.meaning`). `again()`, if given, reads the same rows once
+    more (from one snapshot of the file): the plain table then measures its columns on
+    `rows` and writes `again()`'s, holding no row (without bars; memory flat for a listing
+    of any length), where otherwise it holds every row to measure them.
     """
     out = out or sys.stdout
     count = 0
@@ -122,6 +127,11 @@ def emit(
             from crmcli.cli.terminal import draw
 
             return draw(rows, columns, out, at, title=title, bars=bars, styles=styles)
+        if again is None and isinstance(rows, (list, tuple)):
+            held = rows
+            again = lambda: held  # noqa: E731  rows held already: no second copy as text
+        if again is not None and bars is None:
+            return _plain_twice(rows, again, columns, out, title=title, color=color, styles=styles)
         kept = list(rows)
         count = len(kept)
         if count:
@@ -142,10 +152,20 @@ def emit_cells(
     """CSV or TSV (`fmt`) of rows that are already cells in the order of `columns`, each a
     str, int, float or None: what `emit` writes for such rows, without a mapping per row
     (nor a Python call: csv writes them in one loop in C)."""
+    from io import StringIO
+    from itertools import islice
+
     out = out or sys.stdout
-    writer = csv.writer(out, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
+    buffer = StringIO()  # one write to `out` for 500 rows, not one a row
+    writer = csv.writer(buffer, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(rows)  # csv writes None as an empty cell, as emit does
+    rows = iter(rows)
+    while batch := list(islice(rows, 500)):
+        writer.writerows(batch)  # csv writes None as an empty cell, as emit does
+        out.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+    out.write(buffer.getvalue())  # the header, when there was no row
 
 
 def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:
@@ -200,6 +220,61 @@ def _plain(
     if title:
         out.write((paint(-1, 0, title) if paint else title) + "\n")
     out.write(plain_table(texts, headers, paint))
+
+
+def _text(value: Any) -> str:
+    """`cell(value)`, sooner for the usual cell: text with no character to escape."""
+    return value if type(value) is str and value.isprintable() else cell(value)
+
+
+def _plain_twice(
+    rows: Iterable[Mapping[str, Any]],
+    again: Callable[[], Iterable[Mapping[str, Any]]],
+    columns: Sequence[str],
+    out: TextIO,
+    *,
+    title: str | None,
+    color: bool,
+    styles: Styler | None,
+) -> int:
+    """`_plain`'s text (without bars) holding no row: the widths from a first reading of the
+    rows, the lines from a second, written a few hundred at a time."""
+    widths = [width(c) for c in columns]
+    count = 0
+    for count, row in enumerate(rows, 1):
+        widths = [
+            max(w, width(_text(v))) for w, v in zip(widths, map(row.get, columns), strict=True)
+        ]
+    if not count:
+        return 0
+    paint: Callable[[Mapping[str, Any] | None, int, str], str] | None = None
+    if color:
+        from crmcli.cli import terminal
+
+        use = styles or terminal.meaning
+
+        def paint(row: Mapping[str, Any] | None, j: int, text: str) -> str:
+            return terminal.paint(text, "header" if row is None else use(row, columns[j]), True)
+
+    if title:
+        out.write((paint(None, 0, title) if paint else title) + "\n")
+    header = [pad(c, w) for c, w in zip(columns, widths, strict=True)]
+    if paint is not None:
+        header = [paint(None, j, c) for j, c in enumerate(header)]
+    lines = ["  ".join(header).rstrip(), "  ".join("-" * w for w in widths)]
+    written = 0
+    for row in again():
+        cells = [pad(_text(v), w) for v, w in zip(map(row.get, columns), widths, strict=True)]
+        if paint is not None:
+            cells = [paint(row, j, c) for j, c in enumerate(cells)]
+        lines.append("  ".join(cells).rstrip())
+        written += 1
+        if len(lines) >= 500:
+            out.write("\n".join(lines) + "\n")
+            lines = []
+    if lines:
+        out.write("\n".join(lines) + "\n")
+    return written
 
 
 def plain_table(
@@ -367,11 +442,13 @@ class Output(NamedTuple):
         bars: Bars | None = None,
         key: str | None = None,
         styles: Styler | None = None,
+        again: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
     ) -> int:
         """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
         (its id), one a line, for scripts; nothing without a key. `styles(row, column)`
         names a cell's meaning ("alert", "warn", "good", "muted", "heat:0.4"), for colour;
-        by default `crmcli.cli.terminal.meaning`."""
+        by default `crmcli.cli.terminal.meaning`. `again()` reads the rows once more, for a
+        plain table that holds none of them (see `emit`)."""
         if self.quiet:
             count = 0
             for count, row in enumerate(rows, 1):
@@ -381,7 +458,7 @@ class Output(NamedTuple):
         with self._shown() as (at, color):
             return emit(
                 rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
-                at=at, color=color, styles=styles,
+                at=at, color=color, styles=styles, again=again,
             )  # fmt: skip
 
     def record(self, record: Mapping[str, Any]) -> None:

@@ -708,7 +708,7 @@ def export_customers(
     with reading(ctx) as conn:
         today = clock.today()
         cache: dict[Any, Any] = {}  # the classes a filter computed, reused for --classes
-        ids = filters.matching_ids(conn, selection, today=today, cache=cache)
+        query = filters.build(conn, selection, today=today, cache=cache)
         derived = None
         columns = exporters.CUSTOMER_COLUMNS
         if with_classes:  # computed only when asked for: it reads every purchase
@@ -719,16 +719,17 @@ def export_customers(
             columns = (*columns, *exporters.CLASS_COLUMNS)
 
         def produce(out: TextIO) -> int:
-            if chosen is OutFormat.vcard:
-                return vcards.write_cards(conn, ids, out, vcard_version)
             if chosen in (OutFormat.csv, OutFormat.tsv) and derived is None:
                 if bom:
                     out.write("\ufeff")
+                cells = exporters.customer_cells(conn, query.sql(), query.params, reveal=reveal)
                 return exporters.write_cells(
-                    exporters.customer_cells(conn, ids, reveal=reveal), columns, out,
-                    delimiter="," if chosen is OutFormat.csv else "\t",
+                    cells, columns, out, delimiter="," if chosen is OutFormat.csv else "\t",
                     guarded=output is not None and not plain,
                 )  # fmt: skip
+            ids = filters.ids_of(conn, query)
+            if chosen is OutFormat.vcard:
+                return vcards.write_cards(conn, ids, out, vcard_version)
             rows = exporters.customer_rows(conn, ids, reveal=reveal, classes=derived)
             return _rows_out(rows, columns, chosen, out,
                              guarded=output is not None and not plain, bom=bom)  # fmt: skip

@@ -653,7 +653,11 @@ def matching_ids(
     cache: dict[Any, Any] | None = None,
 ) -> list[int]:
     """Ids of the customers `selection` picks, in id order."""
-    query = build(conn, selection, today=today, cache=cache)
+    return ids_of(conn, build(conn, selection, today=today, cache=cache))
+
+
+def ids_of(conn: sqlite3.Connection, query: Query) -> list[int]:
+    """Ids of the customers `query` picks, in id order."""
     return [
         r[0]
         for r in conn.execute(

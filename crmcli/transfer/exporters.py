@@ -154,28 +154,25 @@ def write_csv(
 
 
 def write_cells(
-    rows: Iterable[Sequence[Any]],
+    chunks: Iterable[Sequence[Sequence[Any]]],
     columns: Sequence[str],
     out: TextIO,
     *,
     delimiter: str = ",",
     guarded: bool,
-    chunk: int = 500,
 ) -> int:
     """write_csv for rows that are already cells in the order of `columns` (str, int or
-    None each, as customer_cells gives them): the same bytes, without a mapping per row.
-    They are written `chunk` rows at a time: csv formats a chunk in one loop in C, and `out`
-    (a progress counter on the way to a file or a pipe) gets one write per chunk."""
+    None each), a list of them at a time, as customer_cells gives them: the same bytes,
+    without a mapping per row. csv formats each list in one loop in C, and `out` (a progress
+    counter on the way to a file or a pipe) gets one write per list."""
     import csv
     import io
-    from itertools import islice
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(columns)
     count = 0
-    rows = iter(rows)
-    while batch := list(islice(rows, chunk)):
+    for batch in chunks:
         if guarded:
             batch = [
                 [guard(c, v) for c, v in zip(columns, cells, strict=True)]
@@ -219,8 +216,10 @@ def customer_rows(
         yield record
 
 
-# CUSTOMER_COLUMNS as SQL, the lists joined as flat() joins them. `fields` and `related`
-# (JSON in a cell) are only flags here: the few customers who have any are read in full.
+# CUSTOMER_COLUMNS as SQL, each cell as customer_rows' record makes it in CSV: the lists
+# joined as flat() joins them, the cadence as describe_gap writes a range, the national ID
+# masked unless revealed ({national_id}). `fields` and `related` (JSON in a cell) are empty
+# here: the few customers who have any are read in full and their cells replaced.
 _CUSTOMER_CELLS = """
 SELECT c.id, c.name, c.kind, c.company, c.title, c.gender, c.birthday, c.birthday_lunar,
   (SELECT group_concat(phone, '; ') FROM (SELECT phone FROM customer_phones
@@ -230,60 +229,58 @@ SELECT c.id, c.name, c.kind, c.company, c.title, c.gender, c.birthday, c.birthda
   c.address, c.city, c.region, c.country, c.industry, c.company_size, c.source, c.stage,
   (SELECT group_concat(name, '; ') FROM (SELECT t.name FROM customer_tags ct
     JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name)),
-  c.external_id, c.national_id, c.notes, c.preferred_channel, c.preferred_time,
-  c.cadence_days, c.referred_by,
-  EXISTS (SELECT 1 FROM customer_fields f WHERE f.customer_id = c.id),
-  EXISTS (SELECT 1 FROM customer_relations r WHERE r.customer_id = c.id),
-  c.created_at, c.updated_at, c.archived_at, c.cadence_max_days
-FROM customers c WHERE c.id IN ({ids})
+  c.external_id, {national_id}, c.notes, c.preferred_channel, c.preferred_time,
+  CASE WHEN c.cadence_max_days THEN c.cadence_days || 'd..' || c.cadence_max_days || 'd'
+    ELSE c.cadence_days END,
+  c.referred_by, '{{}}', '', c.created_at, c.updated_at, c.archived_at
+FROM customers c
 """
-_NATIONAL_ID = CUSTOMER_COLUMNS.index("national_id")
-_CADENCE = CUSTOMER_COLUMNS.index("cadence_days")
+# The customers of ids lo..hi with custom fields or relations (ranges of two indexes).
+_NESTED = """
+SELECT customer_id FROM customer_fields WHERE customer_id BETWEEN ?1 AND ?2
+UNION SELECT customer_id FROM customer_relations WHERE customer_id BETWEEN ?1 AND ?2
+"""
 _FIELDS = CUSTOMER_COLUMNS.index("fields")
 _RELATED = CUSTOMER_COLUMNS.index("related")
 
 
 def customer_cells(
-    conn: sqlite3.Connection, ids: Iterable[int], *, reveal: bool, chunk: int = 500
-) -> Iterator[list[Any]]:
+    conn: sqlite3.Connection, where_sql: str, params: list[Any], *, reveal: bool, chunk: int = 500
+) -> Iterator[list[Sequence[Any]]]:
     """customer_rows' records as the cells write_csv makes of them (CUSTOMER_COLUMNS, str,
-    int or None each), in the order of `ids`: one query per `chunk` customers, no record
-    dict per customer."""
-    from crmcli.core import validate
-    from crmcli.records import customers
+    int or None each) of the customers a filter (crmcli.records.filters, over `customers c`)
+    picks, by id, `chunk` customers a list: one query (one snapshot of the file) and no
+    Python per customer, but for the few with custom fields or relations."""
+    from crmcli.store.history import mask_sql
 
-    batch: list[int] = []
-    for customer_id in ids:
-        batch.append(customer_id)
-        if len(batch) == chunk:
-            yield from _cells(conn, batch, reveal, customers, validate)
-            batch = []
-    if batch:
-        yield from _cells(conn, batch, reveal, customers, validate)
-
-
-def _cells(
-    conn: sqlite3.Connection, ids: list[int], reveal: bool, customers: Any, validate: Any
-) -> Iterator[list[Any]]:
-    sql = _CUSTOMER_CELLS.format(ids=",".join("?" * len(ids)))
+    national_id = "c.national_id" if reveal else mask_sql("c.national_id")
     cursor = conn.cursor()
     cursor.row_factory = None
-    found = {row[0]: row for row in cursor.execute(sql, ids)}
-    nested = [i for i, row in found.items() if row[_FIELDS] or row[_RELATED]]
-    full = {r["id"]: r for r in customers.get_customers(conn, nested, reveal=reveal)}
-    for customer_id in ids:
-        row = found.get(customer_id)
-        if row is None:
-            continue
-        cells = list(row[:-1])  # the last column, cadence_max_days, is not exported
-        if cells[_NATIONAL_ID] and not reveal:
-            cells[_NATIONAL_ID] = validate.mask_national_id(cells[_NATIONAL_ID])
-        if row[-1]:
-            cells[_CADENCE] = customers.describe_gap(cells[_CADENCE], row[-1])
-        record = full.get(customer_id)
-        cells[_FIELDS] = flat(record["fields"]) if record else "{}"
-        cells[_RELATED] = flat(record["related"]) if record else ""
-        yield cells
+    sql = _CUSTOMER_CELLS.format(national_id=national_id) + f"WHERE {where_sql} ORDER BY c.id"
+    cursor.execute(sql, params)
+    while rows := cursor.fetchmany(chunk):
+        nested = {i for (i,) in conn.execute(_NESTED, (rows[0][0], rows[-1][0])).fetchall()}
+        yield _with_nested(conn, rows, nested, reveal) if nested else rows
+
+
+def _with_nested(
+    conn: sqlite3.Connection, rows: list[Sequence[Any]], nested: set[int], reveal: bool
+) -> list[Sequence[Any]]:
+    """`rows` with the fields and related cells of the `nested` customers among them."""
+    from crmcli.records import customers
+
+    picked = [row[0] for row in rows if row[0] in nested]
+    full = {r["id"]: r for r in customers.get_customers(conn, picked, reveal=reveal)}
+    out = []
+    for row in rows:
+        record = full.get(row[0])
+        if record is not None:
+            cells = list(row)
+            cells[_FIELDS] = flat(record["fields"])
+            cells[_RELATED] = flat(record["related"])
+            row = cells
+        out.append(row)
+    return out
 
 
 def purchase_rows(
