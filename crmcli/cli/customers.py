@@ -701,27 +701,31 @@ def list_(
         columns = customers.LIST_COLUMNS
         if fmt is Format.table:
             columns = ("id", "name", "company", "city", "phone", "email", "stage", "tags")
-            # A plain table reads the rows twice (its widths, then its lines) rather than
-            # holding them all: both readings in one snapshot of the file.
-            conn.execute("BEGIN")
-        classes: tuple[str, ...] = ()
-        derived: Mapping[int, Mapping[str, Any]] = {}
-        if with_classes:  # computed only when asked for: it reads every purchase
-            from crmcli.reports.classes import COLUMNS, derive
+        from contextlib import nullcontext
 
-            classes, derived = COLUMNS, derive(conn, clock.today(), archived=selection.archived)
-            columns = (*columns, *classes)
+        from crmcli.store.db import snapshot
 
-        def listed() -> Iterator[Mapping[str, Any]]:
-            rows = customers.list_customers(
-                conn, query.sql(), query.params, order=order, limit=limit
-            )
-            if not classes:
-                return rows
-            return ({**row, **{c: derived[row["id"]][c] for c in classes}} for row in rows)
+        # A plain table reads the rows twice (its widths, then its lines) rather than
+        # holding them all: both readings in one snapshot of the file.
+        with snapshot(conn) if fmt is Format.table else nullcontext(conn):
+            classes: tuple[str, ...] = ()
+            derived: Mapping[int, Mapping[str, Any]] = {}
+            if with_classes:  # computed only when asked for: it reads every purchase
+                from crmcli.reports.classes import COLUMNS, derive
 
-        again = listed if fmt is Format.table else None
-        output(ctx, fmt, quiet).rows(listed(), picked or columns, key="id", again=again)
+                classes, derived = COLUMNS, derive(conn, clock.today(), archived=selection.archived)
+                columns = (*columns, *classes)
+
+            def listed() -> Iterator[Mapping[str, Any]]:
+                rows = customers.list_customers(
+                    conn, query.sql(), query.params, order=order, limit=limit
+                )
+                if not classes:
+                    return rows
+                return ({**row, **{c: derived[row["id"]][c] for c in classes}} for row in rows)
+
+            again = listed if fmt is Format.table else None
+            output(ctx, fmt, quiet).rows(listed(), picked or columns, key="id", again=again)
 
 
 def _archive(

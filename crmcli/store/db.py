@@ -262,6 +262,19 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
 
 
 @contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction on a read-only connection: every query in the block sees the
+    file as it was at the first (a listing read twice, widths then lines, reads the same
+    rows), whatever other processes write meanwhile."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+@contextmanager
 def rolled_back(path: Path) -> Iterator[sqlite3.Connection]:
     """A writable connection to the existing file at `path`, inside a transaction that is
     always rolled back: for checks that SQLite only runs as writes (an FTS5
