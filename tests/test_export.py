@@ -361,3 +361,30 @@ def test_customers_csv_carries_the_json_records_cell_for_cell(db_path):
     assert first["phones"] == "+12125550199; +8613800138000"
     assert first["fields"] == '{"a": "\\"q\\"", "wechat": "ann88"}'
     assert first["national_id"] == "110105********002X" and first["tags"] == "alpha; zeta"
+
+
+def test_a_customer_added_while_classes_are_computed_is_not_half_listed(filled, monkeypatch):
+    """`--classes` reads every purchase, then the customers: another process adding a
+    customer in between made the listing and the export fail (`KeyError`). Both now read
+    one snapshot of the file, so the new customer is in neither."""
+    from crmcli.reports import classes
+
+    real = classes.derive
+
+    def derive_then_add(*args, **kwargs):
+        derived = real(*args, **kwargs)
+        subprocess.run(
+            [sys.executable, "-m", "crmcli", "--db", str(filled), "add", "Meanwhile", "-q"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return derived
+
+    monkeypatch.setattr(classes, "derive", derive_then_add)
+    before = len(customers_json())
+    listed = json.loads(ok("list", "--classes", "--format", "json"))
+    assert [row["name"] for row in listed].count("Meanwhile") == 0 and len(listed) == before
+    exported = list(csv.DictReader(io.StringIO(ok("export", "customers", "--classes"))))
+    assert [row["name"] for row in exported].count("Meanwhile") == 1  # the one the list made
+    assert len(exported) == before + 1 and all(row["lifecycle"] for row in exported)
+    monkeypatch.setattr(classes, "derive", real)
+    assert len(customers_json()) == before + 2

@@ -688,7 +688,12 @@ def list_(
 
         known = (*known, *CLASS_COLUMNS)
     picked = chosen_fields(fields, known)
-    with reading(ctx) as conn:  # the language setting is read with the file
+    from crmcli.store.db import snapshot
+
+    # One snapshot of the file for the whole listing: the classes and the customers (a
+    # customer added meanwhile has no classes), or a plain table's two readings (its
+    # widths, then its lines) see the same rows.
+    with reading(ctx) as conn, snapshot(conn):  # the language setting is read with the file
         order = filters.order_by(sort, names_by_pinyin=i18n.current() == "zh")
         query = filters.build(conn, selection, today=clock.today())
         if fmt in (Format.csv, Format.tsv) and not (with_classes or quiet or picked):
@@ -701,31 +706,24 @@ def list_(
         columns = customers.LIST_COLUMNS
         if fmt is Format.table:
             columns = ("id", "name", "company", "city", "phone", "email", "stage", "tags")
-        from contextlib import nullcontext
+        classes: tuple[str, ...] = ()
+        derived: Mapping[int, Mapping[str, Any]] = {}
+        if with_classes:  # computed only when asked for: it reads every purchase
+            from crmcli.reports.classes import COLUMNS, derive
 
-        from crmcli.store.db import snapshot
+            classes, derived = COLUMNS, derive(conn, clock.today(), archived=selection.archived)
+            columns = (*columns, *classes)
 
-        # A plain table reads the rows twice (its widths, then its lines) rather than
-        # holding them all: both readings in one snapshot of the file.
-        with snapshot(conn) if fmt is Format.table else nullcontext(conn):
-            classes: tuple[str, ...] = ()
-            derived: Mapping[int, Mapping[str, Any]] = {}
-            if with_classes:  # computed only when asked for: it reads every purchase
-                from crmcli.reports.classes import COLUMNS, derive
+        def listed() -> Iterator[Mapping[str, Any]]:
+            rows = customers.list_customers(
+                conn, query.sql(), query.params, order=order, limit=limit
+            )
+            if not classes:
+                return rows
+            return ({**row, **{c: derived[row["id"]][c] for c in classes}} for row in rows)
 
-                classes, derived = COLUMNS, derive(conn, clock.today(), archived=selection.archived)
-                columns = (*columns, *classes)
-
-            def listed() -> Iterator[Mapping[str, Any]]:
-                rows = customers.list_customers(
-                    conn, query.sql(), query.params, order=order, limit=limit
-                )
-                if not classes:
-                    return rows
-                return ({**row, **{c: derived[row["id"]][c] for c in classes}} for row in rows)
-
-            again = listed if fmt is Format.table else None
-            output(ctx, fmt, quiet).rows(listed(), picked or columns, key="id", again=again)
+        again = listed if fmt is Format.table else None
+        output(ctx, fmt, quiet).rows(listed(), picked or columns, key="id", again=again)
 
 
 def _archive(

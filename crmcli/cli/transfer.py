@@ -705,7 +705,11 @@ def export_customers(
         raise InvalidInput(_("--vcard-version must be 3.0 or 4.0"))
     if chosen is OutFormat.vcard and with_classes:
         raise InvalidInput(_("--classes goes with csv, tsv, json or jsonl; a vCard has no place"))
-    with reading(ctx) as conn:
+    from crmcli.store.db import snapshot
+
+    # One snapshot of the file: the classes and the customers are read at one moment (a
+    # customer added between them would have no classes).
+    with reading(ctx) as conn, snapshot(conn):
         today = clock.today()
         cache: dict[Any, Any] = {}  # the classes a filter computed, reused for --classes
         query = filters.build(conn, selection, today=today, cache=cache)
