@@ -115,6 +115,29 @@ def test_the_setting_speaks_chinese_and_the_option_still_wins(db_path):
     assert ok("config", "get", "language") == "en\n"
 
 
+@pytest.mark.parametrize(
+    "before",
+    [["--color", "never"], ["--money", "wan"], ["--db", "x.db", "--no-color"], ["--lang", "en"]],
+)
+def test_the_language_option_is_found_after_other_global_options(db_path, before):
+    """`--color never --lang zh` spoke the locale's language: `never` was taken for the
+    command's name. The last `--lang` wins, as it does for every option."""
+    stderr = fails(2, *before, "--lang", "zh", "list", "--limit", "x")
+    assert stderr.startswith("crm: '--limit' 的值无效"), stderr
+    assert fails(2, "--lang", "zh", "--lang", "en", "list", "--limit", "x").startswith(
+        "crm: Invalid value for '--limit'"
+    )
+
+
+def test_the_global_options_that_take_a_value_are_known_before_the_command():
+    from typer.main import get_command
+
+    from crmcli.cli import VALUED, app
+
+    root = get_command(app)
+    assert set(VALUED) == {name for p in root.params if not p.is_flag for name in p.opts}
+
+
 def test_an_unknown_language_is_refused(db_path):
     stderr = fails(2, "--lang", "fr", "list")
     assert stderr.startswith("crm: ") and "unknown language 'fr'; languages are: en, zh" in stderr

@@ -352,3 +352,17 @@ def test_crm_help_follows_the_language_setting_and_the_option_wins(db_path):
     assert "\n.SH 退出状态\n" in ok("help", "--man")
     assert ok("--lang", "en", "help").startswith("Topics (crm help TOPIC):\n")
     assert ok("--lang", "en", "help", "dates") == TOPICS["dates"] + "\n"
+
+
+def test_crm_help_reads_no_setting_from_a_file_every_command_refuses(db_path, tmp_path):
+    """A database in a folder others can write is refused by every command; `crm help`
+    read its language setting all the same (a planted file chose help's language)."""
+    ok("config", "set", "language", "zh")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    planted = shared / "crm.db"
+    planted.write_bytes(db_path.read_bytes())
+    assert crm("--db", str(planted), "list").exit_code == 2  # refused
+    assert ok("--db", str(planted), "help").startswith("Topics (crm help TOPIC):\n")
+    assert ok("--db", str(db_path), "help").startswith("帮助主题（crm help TOPIC）：\n")

@@ -144,17 +144,20 @@ def _needs(argv: list[str]) -> tuple[str, ...]:
     return NEEDS.get(_command_name(argv) or "", MODULES)
 
 
+VALUED = ("--db", "--color", "--money", "--lang")  # the global options that take a value
+
+
 def _command_name(argv: list[str]) -> str | None:
     """The first word of argv that is not a global option or its value."""
     return next((word for word in _leading(argv) if not word.startswith("-")), None)
 
 
 def _leading(argv: list[str]) -> Iterator[str]:
-    """The words of argv up to the command name, without the values of `--db` and
-    `--lang`."""
+    """The words of argv up to the command name, without the values of the global options
+    that take one (tests/test_i18n.py checks this list against the root command)."""
     words = iter(argv)
     for word in words:
-        if word in ("--db", "--lang"):
+        if word in VALUED:
             next(words, None)
             continue
         yield word

@@ -90,7 +90,7 @@ class CrmGroup(TyperGroup):
             return code
         # The language is known before anything is printed: --lang, else the locale (the
         # database's setting follows when a command opens it: `speak`).
-        language = i18n.use(_lang_option(argv) or i18n.from_locale())
+        language = i18n.use(_lang_option(argv, self.params) or i18n.from_locale())
         try:
             code = self._run(argv, prog_name, complete_var, run, debug, **extra)
         finally:
@@ -136,20 +136,24 @@ class CrmGroup(TyperGroup):
         return code
 
 
-def _lang_option(argv: list[str]) -> str | None:
-    """The language `--lang X` (or `--lang=X`) names among the global options before the
-    command's name, if any; a value crm does not know is left to the option to refuse."""
-    words = iter(argv)
+def _lang_option(argv: list[str], params: list[Any]) -> str | None:
+    """The language the last `--lang X` (or `--lang=X`) names among the global options
+    (`params`, the root command's) before the command's name, if any: the one click keeps;
+    a value crm does not know is left to the option to refuse."""
+    valued = {name for p in params if not getattr(p, "is_flag", True) for name in p.opts}
+    words, found = iter(argv), None
     for word in words:
         if word == "--lang":
-            return i18n.clean(next(words, ""))
-        if word.startswith("--lang="):
-            return i18n.clean(word.removeprefix("--lang="))
-        if word == "--db":
-            next(words, None)
+            found = next(words, "")
+        elif word.startswith("--lang="):
+            found = word.removeprefix("--lang=")
+        elif word == "--":
+            break
+        elif word in valued:
+            next(words, None)  # its value: `--color never`, `--db PATH`
         elif not word.startswith("-"):
-            return None  # the command's name: its own options follow
-    return None
+            break  # the command's name: its own options follow
+    return None if found is None else i18n.clean(found)
 
 
 def _check_text(argv: list[str]) -> None:
@@ -564,16 +568,22 @@ def speak(ctx: typer.Context, conn: sqlite3.Connection) -> None:
 def speak_stored(ctx: typer.Context) -> None:
     """`speak` for a command that prints without opening the database (`crm help`): its
     `language` setting read from the file as it is, when there is one; a file that cannot
-    be read leaves the run's language as it is."""
+    be read, or that every command refuses (`connect`'s checks of the path, its folder and
+    its owner), leaves the run's language as it is."""
     run = global_options(ctx)
     if run.lang is not None:
         return
     from crmcli.records.config import stored_language
+    from crmcli.store import guard
     from crmcli.store.connection import open_file
+    from crmcli.store.db import check_folder
 
     language = None
     with suppress(CrmError, sqlite3.Error, OSError):
         if run.path.is_file():
+            guard.check_path(run.path)
+            check_folder(run.path)
+            guard.check_owned(run.path)
             conn = open_file(run.path, readonly=True)
             try:
                 language = stored_language(conn)
