@@ -447,3 +447,22 @@ def test_a_folder_others_can_write_is_refused_in_chinese_whole(tmp_path):
     stderr = fails(2, "--lang", "zh", "--db", str(open_folder / "x.db"), "list")
     assert "可被同组或其他用户写入（权限 0777）" in stderr and "执行 chmod go-w" in stderr, stderr
     assert not re.search(r"writable|could replace|move the database", stderr), stderr
+
+
+@pytest.mark.parametrize("encoding", ["big5", "latin-1"])
+def test_output_is_utf8_whatever_the_locale_encoding(db_path, encoding):
+    """A Big5 or Latin-1 locale made Python write in an encoding that cannot hold 张伟 or
+    Simplified Chinese: crm list failed with an internal error."""
+    import subprocess
+    import sys
+
+    ok("add", "张伟")
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "CRM_DB": str(db_path)}
+    run = [sys.executable, "-m", "crmcli"]
+    listed = subprocess.run([*run, "list"], env=env, capture_output=True)
+    assert listed.returncode == 0 and "张伟" in listed.stdout.decode("utf-8")
+    shown = subprocess.run([*run, "--lang", "zh", "show", "nobody"], env=env, capture_output=True)
+    assert (shown.returncode, shown.stderr.decode("utf-8")) == (
+        3,
+        "crm: 没有匹配 'nobody' 的客户\n",
+    )

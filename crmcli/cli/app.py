@@ -80,6 +80,11 @@ class CrmGroup(TyperGroup):
         debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
         if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 fail the read
             sys.stdin.reconfigure(errors="strict")  # (not pass on as surrogates)
+        for stream in (sys.stdin, sys.stdout, sys.stderr):
+            # Text is UTF-8 whatever the locale: a Big5 or Latin-1 locale made Python write
+            # in an encoding that cannot hold every name (an internal error, half a table).
+            if isinstance(stream, io.TextIOWrapper) and not _utf8(stream.encoding):
+                stream.reconfigure(encoding="utf-8")
         run = extra.setdefault("obj", GlobalOptions())  # this run's options and state
         if os.environ.get("_CRM_COMPLETE"):  # the shell asks what to offer on Tab
             from crmcli.cli.completing import complete
@@ -134,6 +139,10 @@ class CrmGroup(TyperGroup):
             else:
                 raise exc
         return code
+
+
+def _utf8(encoding: str) -> bool:
+    return encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
 
 
 def _lang_option(argv: list[str], params: list[Any]) -> str | None:
