@@ -1205,3 +1205,22 @@ def test_lunar_birthdays_and_dates_fall_on_their_lunar_day(db_path):
         "2027-02-06  Mei (#1)         lunar birthday (turns 37)\n"
         "2027-02-06  Mei (#1)         shop opening (7 years)\n"
     )
+
+
+def test_today_puts_past_the_longest_gap_first_however_late_those_within_a_range(
+    db_path, monkeypatch
+):
+    """Ida, on `1d..5y` and quiet for three years, is 1,096 cadences late but within her
+    range; Eve is past her longest gap by a day. Being past it is a class of its own, not a
+    bonus to the weight: Eve comes first however late Ida is."""
+    at(monkeypatch, "2023-11-22T10:00:00+08:00")
+    add("Ida", "--cadence", "1d..5y")
+    ok("log", "call", "Ida", "hi", "--at", "2023-11-22 09:00")
+    at(monkeypatch, "2026-11-22T10:00:00+08:00")
+    add("Eve", "--cadence", "30d..40d")
+    ok("log", "call", "Eve", "hi", "--at", "2026-10-12 09:00")
+    rows = json.loads(ok("today", "--format", "json"))
+    assert [(r["customer_name"], r["reasons"], r["urgency"]) for r in rows] == [
+        ("Eve", ["no contact for 41 days (overdue: cadence 30..40 days, customer)"], "due"),
+        ("Ida", ["no contact for 1096 days (due: cadence 1..1825 days, customer)"], "due"),
+    ]
