@@ -637,7 +637,7 @@ def _contact_reason(row: ContactDue, window: Window) -> Reason:
     weight = (overdue + 1) / cadence
     # Past the longest gap allowed: a class of its own, before every customer only due.
     urgency = agenda.CONTACT_OVERDUE if row["state"] == "overdue" else agenda.CONTACT_DUE
-    gap, source = _gap(row), row["cadence_source"]  # `14 days`, `customer`
+    gap, source = _gap(row), _source(row["cadence_source"])  # `14 days`, `customer`
     # A range says where in it they are; one cadence is due on its day, overdue after.
     if row["cadence_max_days"]:
         why = Said(
