@@ -813,3 +813,9 @@ def test_a_stored_filter_with_empty_options_as_null_still_selects(db_path):
     conn.commit()
     conn.close()
     assert ids("--segment", "old") == [1]
+
+
+def test_days_since_contact_must_be_a_whole_number_of_days(db_path):
+    assert fails(2, "list", "--where", "days_since_contact > x", db=db_path) == (
+        "crm: days_since_contact is a whole number of days (got 'x')\n"
+    )

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -1205,3 +1206,170 @@ def test_lunar_birthdays_and_dates_fall_on_their_lunar_day(db_path):
         "2027-02-06  Mei (#1)         lunar birthday (turns 37)\n"
         "2027-02-06  Mei (#1)         shop opening (7 years)\n"
     )
+
+
+def test_today_puts_past_the_longest_gap_first_however_late_those_within_a_range(
+    db_path, monkeypatch
+):
+    """Ida, on `1d..5y` and quiet for three years, is 1,096 cadences late but within her
+    range; Eve is past her longest gap by a day. Being past it is a class of its own, not a
+    bonus to the weight: Eve comes first however late Ida is."""
+    at(monkeypatch, "2023-11-22T10:00:00+08:00")
+    add("Ida", "--cadence", "1d..5y")
+    ok("log", "call", "Ida", "hi", "--at", "2023-11-22 09:00")
+    at(monkeypatch, "2026-11-22T10:00:00+08:00")
+    add("Eve", "--cadence", "30d..40d")
+    ok("log", "call", "Eve", "hi", "--at", "2026-10-12 09:00")
+    rows = json.loads(ok("today", "--format", "json"))
+    assert [(r["customer_name"], r["reasons"], r["urgency"]) for r in rows] == [
+        ("Eve", ["no contact for 41 days (overdue: cadence 30..40 days, customer)"], "due"),
+        ("Ida", ["no contact for 1096 days (due: cadence 1..1825 days, customer)"], "due"),
+    ]
+
+
+def _cells(table: str, skip: int) -> list[list[str]]:
+    """The cells of a plain-text table's rows, after its first `skip` lines."""
+    return [re.split(r"\s{2,}", line.strip()) for line in table.splitlines()[skip:]]
+
+
+def test_where_a_cadence_comes_from_reads_in_the_runs_language(db_path):
+    """The source of a cadence (a tag, a stage, the customer's own, the default) in
+    `crm remind`, `crm today` and the calendar feed, in English and in Chinese (`crm today`
+    named it in English in a Chinese run); JSON keeps the English."""
+    import icalendar
+
+    ok("config", "set", "cadence.tag.vip", "3d")
+    ok("config", "set", "cadence.stage.lead", "5d")
+    ok("config", "set", "cadence.default", "10d")
+    for name in ("Hana", "Ivan", "Jin", "Kim"):
+        add(name, *(("--cadence", "7d") if name == "Jin" else ()))
+        ok("log", "call", name, "hi", "--at", "2026-11-01 09:00")
+    ok("tag", "vip", "Hana")
+    ok("stage", "Ivan", "lead")
+    assert [row[2] for row in _cells(ok("remind"), 3)] == [
+        "3 days (tag vip)", "5 days (stage lead)", "7 days (customer)", "10 days (default)",
+    ]  # fmt: skip
+    chinese = ["3 天（标签 vip）", "5 天（阶段 lead）", "7 天（客户设定）", "10 天（默认）"]
+    assert [row[2] for row in _cells(ok("--lang", "zh", "remind"), 3)] == chinese
+    english = [
+        "no contact for 21 days (cadence 3 days, tag vip)",
+        "no contact for 21 days (cadence 5 days, stage lead)",
+        "no contact for 21 days (cadence 7 days, customer)",
+        "no contact for 21 days (cadence 10 days, default)",
+    ]
+    fields = ("--fields", "customer_name,reasons")
+    assert [row[1] for row in _cells(ok("today", *fields), 2)] == english
+    assert [row[1] for row in _cells(ok("--lang", "zh", "today", *fields), 2)] == [
+        "已 21 天未联系（联系周期 3 天，标签 vip）",
+        "已 21 天未联系（联系周期 5 天，阶段 lead）",
+        "已 21 天未联系（联系周期 7 天，客户设定）",
+        "已 21 天未联系（联系周期 10 天，默认）",
+    ]
+    for lang in ("en", "zh"):
+        rows = json.loads(ok("--lang", lang, "today", "--format", "json"))
+        assert [r["reasons"] for r in rows] == [[why] for why in english]
+    result = CliRunner().invoke(app, ["--lang", "zh", "remind", "-f", "ics"])
+    events = icalendar.Calendar.from_ical(result.stdout_bytes.decode()).walk("VEVENT")
+    assert [str(e["description"]).split("\n")[1] for e in events] == [
+        f"联系周期：{cadence}" for cadence in chinese
+    ]
+
+
+def test_show_says_contact_is_due_from_its_day_on(db_path):
+    """`is_due` of `crm show`: true on the day contact falls due, false the day before."""
+    add("Anna", "--cadence", "7d")
+    add("Bob", "--cadence", "7d")
+    ok("log", "call", "Anna", "hi", "--at", "2026-11-15 09:00")
+    ok("log", "call", "Bob", "hi", "--at", "2026-11-16 09:00")
+    shown = [json.loads(ok("show", n, "--format", "json"))["contact"][0] for n in ("Anna", "Bob")]
+    assert [(c["due_on"], c["is_due"]) for c in shown] == [
+        ("2026-11-22", True), ("2026-11-23", False),
+    ]  # fmt: skip
+    assert ok("show", "Anna").count("2026-11-22  yes") == 1
+
+
+def test_remind_shows_where_a_customer_stands_in_a_cadence_range(db_path):
+    """A `7d..14d` customer last contacted ten days ago: due since day 7, overdue after
+    day 14; in the JSON of `crm remind` and `crm show` alike."""
+    add("Jin", "--cadence", "7d..14d")
+    ok("log", "call", "Jin", "hi", "--at", "2026-11-12 09:00")
+    keys = ("cadence_days", "cadence_max_days", "due_on", "overdue_after", "state")
+    (due,) = json.loads(ok("remind", "--format", "json"))["due_for_contact"]
+    (shown,) = json.loads(ok("show", "Jin", "--format", "json"))["contact"]
+    expected = (7, 14, "2026-11-19", "2026-11-26", "due")
+    assert tuple(due[k] for k in keys) == tuple(shown[k] for k in keys) == expected
+
+
+def test_calendar_feed_says_how_a_task_repeats(db_path):
+    import icalendar
+
+    add("Anna")
+    ok("task", "add", "Anna", "Monthly report", "--due", "today", "--every", "1m")
+    ok("task", "add", "Anna", "Water the plants", "--due", "today", "--after", "2w")
+    result = CliRunner().invoke(app, ["remind", "-f", "ics", "--within", "0d"])
+    events = icalendar.Calendar.from_ical(result.stdout_bytes.decode()).walk("VEVENT")
+    assert [(e.decoded("dtstart"), str(e["description"])) for e in events] == [
+        (date(2026, 11, 22), "Customer: Anna (#1)\nRepeats every 1 month\nDone: crm task done 1"),
+        (date(2026, 11, 22),
+         "Customer: Anna (#1)\nRepeats 2 weeks after it is done\nDone: crm task done 2"),
+    ]  # fmt: skip
+
+
+def test_festivals_in_remind_text_count_each_action(agenda):
+    table = ok("remind", "--within", "40d").split("Festivals until 2027-01-01 (1)\n")[1]
+    assert table.splitlines()[2] == (
+        "2027-01-01  元旦           40          2          greeting card (2); calendar (2)"
+    )
+
+
+def test_cadence_ranges_set_for_a_stage_and_by_default(db_path):
+    """`cadence.stage.lead 5d..10d` and `cadence.default 7d..14d`: their longest gaps apply."""
+    ok("config", "set", "cadence.stage.lead", "5d..10d")
+    ok("config", "set", "cadence.default", "7d..14d")
+    add("Ivan")
+    add("Kim")
+    ok("stage", "Ivan", "lead")
+    ok("log", "call", "Ivan", "hi", "--at", "2026-11-10 09:00")
+    ok("log", "call", "Kim", "hi", "--at", "2026-11-12 09:00")
+    keys = ("customer_name", "cadence_source", "cadence_max_days", "overdue_after", "state")
+    assert [tuple(r[k] for k in keys) for r in remind()["due_for_contact"]] == [
+        ("Ivan", "stage lead", 10, "2026-11-20", "overdue"),
+        ("Kim", "default", 14, "2026-11-26", "due"),
+    ]
+
+
+def test_a_cadence_by_tag_alone_reaches_only_the_tagged(db_path):
+    """With no default cadence, `cadence.tag.vip` makes only the vip customers due: not
+    Ivan, whose tag has no cadence, nor Jin, who has no tag."""
+    ok("config", "set", "cadence.tag.vip", "3d")
+    for name in ("Ivan", "Hana", "Jin"):
+        add(name)
+        ok("log", "call", name, "hi", "--at", "2026-11-01 09:00")
+    ok("tag", "aaa", "Ivan")
+    ok("tag", "vip", "Hana")
+    due = remind()["due_for_contact"]
+    assert [(r["customer_name"], r["cadence_source"]) for r in due] == [("Hana", "tag vip")]
+
+
+def test_remind_lists_only_the_festivals_with_someone_to_greet(db_path):
+    """Rules for Laba and for New Year's Day, the latter for a tag nobody has: New Year's
+    Day, before Laba in the window, is passed over, not the end of the list."""
+    add("Anna")
+    ok("tag", "vip", "Anna")
+    ok("care", "rule", "add", "元旦", "calendar", "--tag", "nobody")
+    ok("care", "rule", "add", "腊八", "congee", "--tag", "vip")
+    festivals = remind("--within", "60d")["festivals"]
+    assert [(f["falls_on"], f["festival"], f["customers"]) for f in festivals] == [
+        ("2027-01-15", "laba", 1)
+    ]
+
+
+def test_remind_lists_a_festival_of_the_users_own(db_path):
+    add("Anna")
+    ok("tag", "vip", "Anna")
+    ok("care", "festival", "add", "christmas", "--date", "12-25")
+    ok("care", "rule", "add", "christmas", "card", "--tag", "vip")
+    festivals = remind("--within", "40d")["festivals"]
+    assert [(f["falls_on"], f["festival"], f["customers"]) for f in festivals] == [
+        ("2026-12-25", "christmas", 1)
+    ]

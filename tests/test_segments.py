@@ -129,3 +129,14 @@ def test_a_broken_rule_or_care_rule_is_named(db_path):
     # ... and it can be deleted, which is the way out the message gives
     assert ok("care", "rule", "delete", "--yes", "1").startswith("Deleted care rule 1")
     assert ok("care", "rule", "list", "-f", "json") == "[]\n"
+
+
+def test_a_segment_inside_another_reads_its_relative_days_from_today(db_path, monkeypatch):
+    """`--created-since -7d` in a segment named by another segment: seven days before today."""
+    monkeypatch.setenv("CRM_NOW", "2026-11-01T10:00:00+08:00")
+    ok("add", "Old", "-q")
+    monkeypatch.setenv("CRM_NOW", "2026-11-22T10:00:00+08:00")
+    ok("add", "New", "-q")
+    ok("segment", "add", "recent", "--created-since", "-7d")
+    ok("segment", "add", "inner", "--segment", "recent")
+    assert ok("list", "--segment", "inner", "-q") == "2\n"

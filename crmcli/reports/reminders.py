@@ -17,10 +17,10 @@ section by appending to SECTIONS. Archived customers never appear.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, dates, lunar
 from crmcli.core.i18n import N_, Joined, Said, _
@@ -159,11 +159,11 @@ class FeedbackDue(Named):
 
 # A row of any section of `crm remind`.
 ReminderRow = TaskDue | ContactDue | DateDue | ChurnDue | FestivalDue | FeedbackDue
-Row = TypeVar("Row", bound=Mapping[str, object])
 
 
-# Window, Event and Section are plain classes and a named tuple, not dataclasses: defining
-# a dataclass costs about 0.4 ms, and every `crm show` and `crm today` loads this module.
+# Window is a plain class, Event and Section named tuples, not dataclasses: defining a
+# dataclass costs about 0.4 ms (a named tuple 0.15), and every `crm show` and `crm today`
+# loads this module.
 
 
 # A customer's name and primary phone, as columns of a query over `customers c`.
@@ -273,38 +273,25 @@ class Event(NamedTuple):
     category: str = ""
 
 
-class Section(Generic[Row]):
+class Section(NamedTuple):
     """One part of the reminder report.
 
     `columns` are shown in text, `fields` are the JSON keys; `rows` reads the rows for a
     Window, with the figures `reason` needs but not what only a reader needs (names,
     phones): `shown` adds that to the rows printed (by default `Window.name`), so a large
     day costs in proportion to the rows shown; `reason` and `event` turn a row into a reason
-    for `crm today` and (once shown) a calendar event (None: the row is not one).
+    for `crm today` and (once shown) a calendar event (None: the row is not one). Each
+    section's functions take its own kind of row (a ReminderRow).
     """
 
-    __slots__ = ("columns", "event", "fields", "key", "reason", "rows", "shown", "title")
-
-    def __init__(
-        self,
-        *,
-        key: str,
-        title: Callable[[date, date], str],  # (today, until) -> heading
-        columns: tuple[str, ...],
-        fields: tuple[str, ...],
-        rows: Callable[[Window], Sequence[Row]],
-        reason: Callable[[Row, Window], Reason | None],
-        event: Callable[[Row, Window], Event | None],
-        shown: Callable[[Window, Sequence[Row]], Sequence[Row]] = Window.name,
-    ) -> None:
-        self.key = key
-        self.title = title
-        self.columns = columns
-        self.fields = fields
-        self.rows = rows
-        self.reason = reason
-        self.event = event
-        self.shown = shown
+    key: str
+    title: Callable[[date, date], str]  # (today, until) -> heading
+    columns: tuple[str, ...]
+    fields: tuple[str, ...]
+    rows: Callable[[Window], Sequence[Any]]
+    reason: Callable[[Any, Window], Reason | None]
+    event: Callable[[Any, Window], Event | None]
+    shown: Callable[[Window, Sequence[Any]], Sequence[Any]] = Window.name
 
 
 def _tag_list(joined: str | None) -> list[str]:
@@ -655,13 +642,13 @@ def _contact_reason(row: ContactDue, window: Window) -> Reason:
     overdue, cadence = row["days_overdue"], row["cadence_days"]
     assert overdue is not None and cadence is not None  # a customer due has a cadence
     weight = (overdue + 1) / cadence
-    if row["state"] == "overdue":
-        weight += 1000  # past the longest gap allowed: before every customer only due
+    # Past the longest gap allowed: a class of its own, before every customer only due.
+    urgency = agenda.CONTACT_OVERDUE if row["state"] == "overdue" else agenda.CONTACT_DUE
     why = _contact_why(
         row["days_since_contact"], row["state"], cadence, row["cadence_max_days"],
         row["cadence_source"],
     )  # fmt: skip
-    return Reason(row["customer_id"], agenda.CONTACT_DUE, weight, why)
+    return Reason(row["customer_id"], urgency, weight, why)
 
 
 @lru_cache(maxsize=4096)  # customers due alike share one (see _days)
@@ -854,7 +841,7 @@ def _churn_event(row: ChurnDue, window: Window) -> Event:
     )
 
 
-SECTIONS: list[Section[Any]] = [
+SECTIONS: list[Section] = [
     Section(
         key="overdue_tasks",
         title=lambda today, until: _("Overdue tasks"),
@@ -1088,6 +1075,7 @@ URGENCY = {
     agenda.OVERDUE_TASK: "overdue",
     agenda.DUE_TODAY: "today",
     agenda.DATE_TODAY: "today",
+    agenda.CONTACT_OVERDUE: "due",
     agenda.CONTACT_DUE: "due",
 }
 

@@ -70,7 +70,8 @@ def contact_due_on(last_contact: date | None, added: date, cadence_days: int) ->
 OVERDUE_TASK = 0
 DUE_TODAY = 1
 DATE_TODAY = 2
-CONTACT_DUE = 3
+CONTACT_OVERDUE = 3  # due for contact and past the longest gap allowed (a cadence's range)
+CONTACT_DUE = 4
 LATER = 9  # sections added later (e.g. churn warnings) rank after these unless they say so
 
 
