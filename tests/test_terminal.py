@@ -335,6 +335,25 @@ def test_a_pager_that_cannot_start_is_said_and_the_output_printed(people, tmp_pa
     assert any("欧阳娜娜" in line for line in lines)
 
 
+def test_a_pager_that_fails_is_said(people):
+    """`CRM_PAGER=false` showed nothing and said nothing: the list was lost in silence."""
+    code, lines = on_terminal("list", columns=100, env={"CRM_PAGER": "false"})
+    assert code == 0 and lines[-1] == "crm: warning: pager 'false' exited with status 1"
+
+
+def test_the_pager_is_told_that_crm_writes_utf8(people, tmp_path):
+    seen = tmp_path / "env.txt"
+    pager = {
+        "CRM_PAGER": f"sh -c 'echo $LESSCHARSET > {seen}; cat >/dev/null'",
+        "LESSCHARSET": None,
+    }
+    assert on_terminal("list", columns=100, env=pager)[0] == 0
+    assert seen.read_text() == "utf-8\n"
+    pager["LESSCHARSET"] = "latin1"  # the user's own choice stays
+    assert on_terminal("list", columns=100, env=pager)[0] == 0
+    assert seen.read_text() == "latin1\n"
+
+
 def test_a_long_list_streams_after_measuring_its_first_page():
     """The table is written while rows still come: the first page (twice the terminal's
     height, at least 100 rows) sets the widths; a later, wider name is cut to them, a later,

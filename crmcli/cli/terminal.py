@@ -581,19 +581,29 @@ def paging(command: list[str]) -> Iterator[None]:
     import subprocess
 
     if shutil.which(command[0]) is None:
-        sys.stderr.write(f"crm: warning: pager {command[0]!r} not found; printing directly\n")
+        sys.stderr.write(
+            "crm: "
+            + _("warning: pager {pager!r} not found; printing directly").format(pager=command[0])
+            + "\n"
+        )
         yield
         return
     env = {**os.environ}
     env.setdefault("LESS", "FRX")  # as git does: quit on one screen, keep colour
+    env.setdefault("LESSCHARSET", "utf-8")  # crm writes UTF-8 whatever the locale says
     env.setdefault("LV", "-c")
     sys.stdout.flush()
     try:
         pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
     except OSError as error:  # found but cannot start (a bad #! line, no permission)
         reason = error.strerror or error
-        sys.stderr.write(f"crm: warning: pager {command[0]!r} cannot start ({reason}); "
-                         "printing directly\n")  # fmt: skip
+        sys.stderr.write(
+            "crm: "
+            + _("warning: pager {pager!r} cannot start ({reason}); printing directly").format(
+                pager=command[0], reason=reason
+            )
+            + "\n"
+        )
         yield
         return
     assert pager.stdin is not None
@@ -610,6 +620,14 @@ def paging(command: list[str]) -> Iterator[None]:
 
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the pager's
         try:
-            pager.wait()
+            status = pager.wait()
         finally:
             signal.signal(signal.SIGINT, previous)
+        if status > 0:  # `CRM_PAGER=false`: what it was given may never have been shown
+            sys.stderr.write(
+                "crm: "
+                + _("warning: pager {pager!r} exited with status {status}").format(
+                    pager=command[0], status=status
+                )
+                + "\n"
+            )
