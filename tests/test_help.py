@@ -281,18 +281,7 @@ def test_the_man_page_is_built_from_the_same_text_and_renders(db_path, tmp_path)
         assert f"\n.SH {heading}\n" in page, heading
     assert "\\fBcrm care rule add\\fR" in page  # every command, with its summary
     assert not [line for line in page.splitlines() if line.startswith("'")]
-    if shutil.which("man") is None or shutil.which("groff") is None:
-        pytest.skip("no man or groff to render the page")
-    (tmp_path / "crm.1").write_text(page, encoding="utf-8")
-    checked = subprocess.run(
-        ["groff", "-k", "-man", "-Tutf8", "-ww", "-z", str(tmp_path / "crm.1")],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert checked.returncode == 0 and checked.stderr == "", checked.stderr
-    shown = subprocess.run(
-        ["man", "-l", str(tmp_path / "crm.1")],
-        capture_output=True, text=True, env={**os.environ, "MANWIDTH": "80", "MANPAGER": "cat"},
-    ).stdout  # fmt: skip
+    shown = rendered_man(page, tmp_path)
     assert "EXIT STATUS" in shown and "3: not found" in shown
     assert 'crm list --where "city = 上海" --tag vip' in shown
 
@@ -336,3 +325,20 @@ def test_every_choice_offered_works_in_the_commands_example(db_path, tmp_path, m
                 if result.exit_code != 0:
                     refused.append(f"crm {' '.join(kept)} {param.opts[0]} {value}: {result.stderr}")
     assert not refused, "\n".join(refused)
+
+
+def rendered_man(page: str, tmp_path: Path) -> str:
+    """`page` as `man` shows it at 80 columns, after groff found nothing to warn of (the
+    test is skipped where man or groff is missing)."""
+    if shutil.which("man") is None or shutil.which("groff") is None:
+        pytest.skip("no man or groff to render the page")
+    (tmp_path / "crm.1").write_text(page, encoding="utf-8")
+    checked = subprocess.run(
+        ["groff", "-k", "-man", "-Tutf8", "-ww", "-z", str(tmp_path / "crm.1")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert checked.returncode == 0 and checked.stderr == "", checked.stderr
+    return subprocess.run(
+        ["man", "-l", str(tmp_path / "crm.1")],
+        capture_output=True, text=True, env={**os.environ, "MANWIDTH": "80", "MANPAGER": "cat"},
+    ).stdout  # fmt: skip

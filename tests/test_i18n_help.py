@@ -7,7 +7,6 @@ import inspect
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from crmcli.cli import framework, helpformat
 from crmcli.cli.cells import width
 from crmcli.cli.topics import TOPICS
 from tests.conftest import crm, ok
-from tests.test_help import COMMANDS
+from tests.test_help import COMMANDS, rendered_man
 from tests.test_terminal import on_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,18 +315,7 @@ def test_the_man_page_in_chinese(db_path, tmp_path):
         assert f"\n.SH {heading}\n" in page, heading
     assert "\\fBcrm care rule add\\fR" in page
     assert "\n.SH EXIT STATUS\n" in ok("help", "--man")  # English as it was
-    if shutil.which("man") is None or shutil.which("groff") is None:
-        pytest.skip("no man or groff to render the page")
-    (tmp_path / "crm.1").write_text(page, encoding="utf-8")
-    checked = subprocess.run(
-        ["groff", "-k", "-man", "-Tutf8", "-ww", "-z", str(tmp_path / "crm.1")],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert checked.returncode == 0 and checked.stderr == "", checked.stderr
-    shown = subprocess.run(
-        ["man", "-l", str(tmp_path / "crm.1")],
-        capture_output=True, text=True, env={**os.environ, "MANWIDTH": "80", "MANPAGER": "cat"},
-    ).stdout  # fmt: skip
+    shown = rendered_man(page, tmp_path)
     assert "3：未找到" in shown and "不区分 ASCII 大小写" in shown
     assert 'crm list --where "city = 上海" --tag vip' in shown
 
