@@ -440,6 +440,20 @@ def test_a_new_file_is_made_0600_and_force_replaces_only_crms_own(
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_force_replaces_an_export_written_with_a_byte_order_mark(live, tmp_path, fmt):
+    """A daily `crm export customers -o x.csv --bom --force` failed from its second day:
+    the mark hid the header that says crm wrote the file."""
+    target = tmp_path / f"excel.{fmt}"
+    ok("export", "customers", "-o", str(target), "--bom")
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+    ok("export", "customers", "-o", str(target), "--bom", "--force")
+    target.chmod(0o644)  # the user's now: even --force leaves it
+    assert (
+        "is not a file crm wrote" in crm("export", "customers", "-o", str(target), "--force").stderr
+    )
+
+
 def test_the_typo_of_the_audit_is_refused(live, monkeypatch):
     """`crm export customers -o crm.db --format csv` and friends, as the audit ran them."""
     monkeypatch.chdir(live.parent)

@@ -192,6 +192,7 @@ def _written_by_crm(info: os.stat_result, head: bytes) -> bool:
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
         return False
+    text = text.removeprefix("\ufeff")  # the byte-order mark of an export with --bom
     first = text.split("\n", 1)[0].removesuffix("\r")
     return (
         first in _FIRST_LINES
