@@ -67,3 +67,17 @@ def test_an_import_file_problem_is_said_in_chinese(db_path, tmp_path):
     err = fails(2, "--lang", "zh", "import", "customers", str(sheet))
     assert err.startswith(f"crm: {sheet} 是电子表格工作簿，不是文本"), err
 
+
+@pytest.mark.parametrize("typed", ["x is not one of y.", "a   b", "Value error, 3", "p: q."])
+def test_a_usage_error_keeps_the_typed_value_verbatim(db_path, typed):
+    choices = "'table', 'json', 'jsonl', 'csv', 'tsv'"
+    err = fails(2, "--lang", "zh", "list", "--format", typed)
+    assert err == (
+        f"crm: '--format' / '-f' 的值无效：'{typed}' 不在可选值 {choices} 之中"
+        "（见 'crm list --help'）\n"
+    )
+    err = fails(2, "--lang", "en", "list", "--format", typed)
+    assert err == (
+        f"crm: Invalid value for '--format' / '-f': '{typed}' is not one of {choices}. "
+        "(see 'crm list --help')\n"
+    )
