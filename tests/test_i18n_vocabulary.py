@@ -2,8 +2,19 @@
 them: what the user typed (a customer's source, a saved segment's name, a stage they named,
 a raw query's values and column names) is shown as typed."""
 
-from tests.conftest import add, ok
+import json
+
+import pytest
+
+from tests.conftest import add, filled_once, ok
+from tests.test_i18n_terminal import _demo
 from tests.test_terminal import on_terminal
+
+
+@pytest.fixture
+def shop(db_path):
+    filled_once(db_path, _demo)
+    return db_path
 
 
 def cells(lines: list[str]) -> list[list[str]]:
@@ -69,3 +80,13 @@ def test_a_call_and_a_phone_channel_are_told_apart(db_path):
     code, lines = on_terminal(*shown, columns=100)
     assert code == 0
     assert cells(lines) == [["second", "电话"], ["first", "通话"]]
+
+
+def test_a_churn_reports_stage_is_said_in_words(shop):
+    stages = {r["stage"] for r in json.loads(ok("report", "churn", "--format", "json"))}
+    assert stages & {"at_risk", "lapsed"}, stages
+    args = ("--lang", "zh", "report", "churn", "--fields", "customer_name,stage")
+    code, lines = on_terminal(*args, columns=120)
+    assert code == 0
+    shown = {row[1] for row in cells(lines)}
+    assert shown and shown <= {"流失风险", "已流失"}, shown
