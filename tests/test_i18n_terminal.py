@@ -150,7 +150,10 @@ def test_a_chinese_terminal_shows_no_english_but_data(demo):
     for command, args in RUNS_ON_TERMINAL:
         code, lines = on_terminal(*command.split(), *args, columns=160, env={"LANG": "zh_CN.UTF-8"})
         assert code == 0, (command, lines)
-        left = english_left("\n".join(lines), [*data, *typed(args, commands)], commands, columns)
+        shown_as_typed = [*data, *typed(args, commands)]
+        if command == "sql":  # the query's own column names head its table as typed
+            shown_as_typed += re.findall(r"[A-Za-z_]\w*", args[0])
+        left = english_left("\n".join(lines), shown_as_typed, commands, columns)
         if left:
             found[" ".join((command, *args))] = sorted(set(left))
     assert found == {}, "\n".join(f"{c}: {' '.join(w)}" for c, w in found.items())

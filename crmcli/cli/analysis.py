@@ -81,8 +81,11 @@ def rfm_report(
                 typed = re.sub(r"[\s_-]+", "", segment).casefold()
                 same = [n for n in known if re.sub(r"[\s_-]+", "", n).casefold() == typed]
                 if not same:
-                    raise InvalidInput(f"unknown RFM segment {segment!r}; segments: "
-                                       + ", ".join(known))  # fmt: skip
+                    raise InvalidInput(
+                        _("unknown RFM segment {segment!r}; segments: {known}").format(
+                            segment=segment, known=", ".join(known)
+                        )
+                    )
                 wanted = same[0]
             rows = [
                 r

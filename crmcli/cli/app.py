@@ -11,6 +11,7 @@ the output (a closed pipe, a full disk) is judged by what the run did to the dat
 import errno
 import io
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -230,8 +231,10 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             else ""
         )
         # One line: click lists choices on tab-indented lines, and typer passes a choice
-        # check through pydantic, whose message for a ValueError starts "Value error, ".
-        message = " ".join(exc.format_message().replace("Value error, ", "").split())
+        # check through pydantic, whose reason for a ValueError starts "Value error, ". What
+        # the user typed stays as typed (its spaces, and those words inside it).
+        message = re.sub(r"[ \t]*\n\s*", " ", exc.format_message().strip())
+        message = re.sub(r"\A(Invalid value for [^:]*: )Value error, ", r"\1", message)
         _say(f"{said(message)}{hint}")
         return int(exc.exit_code)
     if hasattr(exc, "exit_code"):  # typer.Exit

@@ -145,7 +145,11 @@ def _run_editor(argv: list[str], editor: str) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if caught:
-        error = CrmError(f"stopped by {signal.Signals(caught[0]).name}; nothing was saved")
+        error = CrmError(
+            _("stopped by {signal}; nothing was saved").format(
+                signal=signal.Signals(caught[0]).name
+            )
+        )
         error.exit_code = 128 + caught[0]
         raise error
     return status

@@ -43,6 +43,11 @@ SENTENCES = (
 )
 # Fields of SENTENCES that hold a sentence of their own.
 _NESTED = ("reason", "message")
+# Fields that begin with what the user typed, followed by crm's own words (the choices, the
+# commands it may mean): matched greedily, so that a typed value holding the sentence's own
+# words (`--format 'x is not one of y.'`) is kept whole. Any other field is crm's (an
+# option's name) or ends its sentence, and is matched as short as it can be.
+_TYPED = ("value", "message")
 
 # typer.core's gettext msgids that crm can show (looked up through `install`); rich help
 # words are not among them: rich draws help only in English (crmcli/cli/helptext.py).
@@ -98,7 +103,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str], int]]:
             parts.append(re.escape(text))
             literal += len(text)
             if field is not None:
-                parts.append(f"(?P<{field}>.+?)")
+                parts.append(f"(?P<{field}>.+)" if field in _TYPED else f"(?P<{field}>.+?)")
         compiled.append((template, re.compile("".join(parts) + r"\Z", re.DOTALL), literal))
     return compiled
 

@@ -72,7 +72,7 @@ def chosen_fields(fields: str | None, known: "Sequence[str]") -> tuple[str, ...]
     names = tuple(dict.fromkeys(n.strip() for n in fields.split(",") if n.strip()))
     unknown = [n for n in names if n not in known]
     if unknown or not names:
-        what = f"unknown field {unknown[0]!r}" if unknown else "no field"
+        what = _("unknown field {name!r}").format(name=unknown[0]) if unknown else _("no field")
         raise InvalidInput(
             _("--fields: {what}; valid fields: {value}").format(what=what, value=", ".join(known))
         )

@@ -88,6 +88,8 @@ def emit(
     color: bool = False,
     styles: Styler | None = None,
     again: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
+    words: Mapping[str, str | None] | None = None,
+    raw: bool = False,
 ) -> int:
     """Write rows in `fmt`; returns how many rows were written.
 
@@ -98,6 +100,11 @@ def emit(
     more (from one snapshot of the file): the plain table then measures its columns on
     `rows` and writes `again()`'s, holding no row (without bars; memory flat for a listing
     of any length), where otherwise it holds every row to measure them.
+
+    On a terminal crm's own words in a cell are said in the run's language, looked up by
+    the column's name (crmcli/core/vocabulary.py); `words` names the vocabulary of a column
+    whose name is not it (`{"source": "hit_source"}`), None for a column of values the
+    user named (shown as typed). `raw` shows headers and cells as they are (`crm sql`).
     """
     out = out or sys.stdout
     count = 0
@@ -126,7 +133,17 @@ def emit(
         if at is not None:
             from crmcli.cli.terminal import draw
 
-            return draw(rows, columns, out, at, title=title, bars=bars, styles=styles)
+            return draw(
+                rows,
+                columns,
+                out,
+                at,
+                title=title,
+                bars=bars,
+                styles=styles,
+                vocabulary=words,
+                raw=raw,
+            )
         if again is None and isinstance(rows, (list, tuple)):
             held = rows
             again = lambda: held  # noqa: E731  rows held already: no second copy as text
@@ -443,6 +460,8 @@ class Output(NamedTuple):
         key: str | None = None,
         styles: Styler | None = None,
         again: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
+        words: Mapping[str, str | None] | None = None,
+        raw: bool = False,
     ) -> int:
         """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
         (its id), one a line, for scripts; nothing without a key. `styles(row, column)`
@@ -458,7 +477,7 @@ class Output(NamedTuple):
         with self._shown() as (at, color):
             return emit(
                 rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
-                at=at, color=color, styles=styles, again=again,
+                at=at, color=color, styles=styles, again=again, words=words, raw=raw,
             )  # fmt: skip
 
     def record(self, record: Mapping[str, Any]) -> None:

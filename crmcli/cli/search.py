@@ -83,7 +83,7 @@ def search(
             {**r, "snippet": Marked(r["snippet"], tuple((a, b) for a, b in r["highlights"]))}
             for r in results
         ]
-        output(ctx, fmt).rows(marked, picked or TABLE_COLUMNS)
+        output(ctx, fmt).rows(marked, picked or TABLE_COLUMNS, words={"source": "hit_source"})
         return
     output(ctx, fmt).rows(results, picked or COLUMNS)
 

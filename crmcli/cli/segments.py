@@ -71,7 +71,8 @@ def segment_list(
     picked = chosen_fields(fields, segments.SEGMENT_COLUMNS)
     with reading(ctx) as conn:
         rows = segments.list_segments(conn, today=clock.today())
-    output(ctx, fmt).rows(rows, picked or segments.SEGMENT_COLUMNS)
+    # a segment's name is the user's (`loyal` is not the RFM segment)
+    output(ctx, fmt).rows(rows, picked or segments.SEGMENT_COLUMNS, words={"segment": None})
 
 
 @segment_app.command("delete")

@@ -92,7 +92,7 @@ def sql(
         columns = [d[0] for d in cursor.description]
         rows = ({c: _plain(v, reveal) for c, v in zip(columns, row, strict=True)} for row in cursor)
         try:
-            output(ctx, fmt).rows(rows, columns)
+            output(ctx, fmt).rows(rows, columns, raw=True)  # the query's own values and names
         except sqlite3.Error as exc:
             raise InvalidInput(_("SQL error: {exc}").format(exc=exc)) from None
 

@@ -117,10 +117,15 @@ _STATES = {
 _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
 
 
-def readable(row: Mapping[str, Any], column: str) -> Any:
+def readable(
+    row: Mapping[str, Any], column: str, vocabulary: Mapping[str, str | None] | None = None
+) -> Any:
     """A cell's value as a person reads it: crm's own words in the run's language
-    (crmcli/core/vocabulary.py: the stage `customer`, the lifecycle `at_risk`)."""
-    return worded(column, row.get(column))
+    (crmcli/core/vocabulary.py: the stage `customer`, the lifecycle `at_risk`), looked up
+    in the column's `vocabulary` when it names one (None: as typed), else by its name."""
+    value = row.get(column)
+    words = vocabulary.get(column, column) if vocabulary else column
+    return value if words is None else worded(words, value)
 
 
 def meaning(row: Mapping[str, Any], column: str) -> Style:
@@ -388,17 +393,21 @@ def draw(
     title: str | None = None,
     bars: Bars | None = None,
     styles: Styler | None = None,
+    vocabulary: Mapping[str, str | None] | None = None,
+    raw: bool = False,
 ) -> int:
     """Draw `rows` as a table that fits `at`; returns how many rows. The first page of rows
     is measured; the rest stream with its widths (bars need every row: a chart's rows are
-    few)."""
+    few). `vocabulary` and `raw` as `crmcli.cli.output.emit` takes `words` and `raw`."""
     stream = iter(rows)
     page = list(stream if bars else islice(stream, max(2 * at.lines, 100)))
     if not page:
         return 0
-    columns = [Column(k, words(k)) for k in keys]
+    if raw:
+        vocabulary = dict.fromkeys(keys)
+    columns = [Column(k, k if raw else words(k)) for k in keys]
     places = {k: _places(row.get(k) for row in page) for k in keys}
-    texts = [_texts(row, keys, at, places) for row in page]
+    texts = [_texts(row, keys, at, places, vocabulary) for row in page]
     for line in texts:
         for c, text in zip(columns, line, strict=True):
             c.measure(text)
@@ -421,7 +430,9 @@ def draw(
     index = [columns.index(c) for c in shown]
     style = styles or meaning
     count = 0
-    for count, (row, line) in enumerate(_rows(page, texts, stream, keys, at, places), 1):
+    for count, (row, line) in enumerate(
+        _rows(page, texts, stream, keys, at, places, vocabulary), 1
+    ):
         if count > len(page):
             _widen(shown, index, line, at.columns)
         cells = []
@@ -468,10 +479,11 @@ def _rows(
     keys: Sequence[str],
     at: Screen,
     places: Mapping[str, int | None],
+    vocabulary: Mapping[str, str | None] | None,
 ) -> Iterator[tuple[Mapping[str, Any], list[str]]]:
     yield from zip(page, texts, strict=True)
     for row in rest:
-        yield row, _texts(row, keys, at, places)
+        yield row, _texts(row, keys, at, places, vocabulary)
 
 
 def _places(values: Iterable[Any]) -> int | None:
@@ -491,7 +503,11 @@ def _places(values: Iterable[Any]) -> int | None:
 
 
 def _texts(
-    row: Mapping[str, Any], keys: Sequence[str], at: Screen, places: Mapping[str, int | None]
+    row: Mapping[str, Any],
+    keys: Sequence[str],
+    at: Screen,
+    places: Mapping[str, int | None],
+    vocabulary: Mapping[str, str | None] | None = None,
 ) -> list[str]:
     """A row's cells as a terminal shows them, a column of floats with one precision."""
     texts = []
@@ -501,7 +517,7 @@ def _texts(
         if decimals is not None and number and math.isfinite(value):
             texts.append(f"{value:.{decimals}f}")
         else:
-            texts.append(text_of(readable(row, k), at.color, at))
+            texts.append(text_of(readable(row, k, vocabulary), at.color, at))
     return texts
 
 

@@ -907,7 +907,11 @@ def export_customer(
         subject_export(ctx, ref, fmt, reveal)
     except NotFound as exc:
         kinds = "customers, purchases, interactions, tasks, all"
-        raise NotFound(f"{exc.message} (to export a kind, use one of: {kinds})") from None
+        raise NotFound(
+            _("{message} (to export a kind, use one of: {kinds})").format(
+                message=exc.message, kinds=kinds
+            )
+        ) from None
 
 
 # `crm import surveys` is `crm survey import`, beside the other imports. Registered here,

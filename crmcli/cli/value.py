@@ -419,7 +419,9 @@ def churn_report(
         if not shown:  # a friendly line rather than an empty table
             typer.echo(_("No customers at risk as of {value}.").format(value=day.isoformat()))
             return
-    output(ctx, fmt).rows(shown, picked or (churn.COLUMNS if table else keys))
+    output(ctx, fmt).rows(
+        shown, picked or (churn.COLUMNS if table else keys), words={"stage": "churn_stage"}
+    )
 
 
 # --- backtests ------------------------------------------------------------------------------

@@ -19,11 +19,14 @@ def now() -> datetime:
     pinned = os.environ.get("CRM_NOW")
     if pinned:
         from crmcli.core.errors import InvalidInput
+        from crmcli.core.i18n import _
 
         try:
             value = datetime.fromisoformat(pinned)
         except ValueError:
-            raise InvalidInput(f"CRM_NOW is not an ISO date-time: {pinned!r}") from None
+            raise InvalidInput(
+                _("CRM_NOW is not an ISO date-time: {value!r}").format(value=pinned)
+            ) from None
         # A naive value is local wall-clock time; an aware one is an instant, shown locally.
         return value.astimezone()
     return datetime.now().astimezone()

@@ -210,8 +210,9 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
 
 def _no_time(option: str, text: str, day: str) -> InvalidInput:
     return InvalidInput(
-        f"{option} takes a day, not a time of day: {text.strip()!r}; write the day alone, "
-        f"e.g. {day}"
+        _(
+            "{option} takes a day, not a time of day: {text!r}; write the day alone, e.g. {day}"
+        ).format(option=option, text=text.strip(), day=day)
     )
 
 

@@ -85,7 +85,9 @@ def find(text: str, among: Sequence[Festival] = FESTIVALS) -> Festival:
         if wanted in names(festival):
             return festival
     known = ", ".join(f.name if f.is_custom else f"{f.name} ({f.key})" for f in among)
-    raise InvalidInput(f"unknown festival {text.strip()!r}; known: {known}")
+    raise InvalidInput(
+        _("unknown festival {text!r}; known: {known}").format(text=text.strip(), known=known)
+    )
 
 
 def custom(name: str, calendar: str, month: int, day: int) -> Festival:

@@ -33,7 +33,8 @@ def plural(n: float, word: str, *, grouped: bool = False) -> Said:
     comma = "," if grouped else ""
     shown = f"{n:{comma}g}" if isinstance(n, float) else f"{n:{comma}}"
     # A Said: "{n} days" is its msgid (_UNITS), so a table for people says "3 天".
-    return Said(f"{{n}} {word}" if abs(n) == 1 else f"{{n}} {word}s", n=shown)
+    template = "{n} " + word if abs(n) == 1 else "{n} " + word + "s"
+    return Said(template, n=shown)
 
 
 # The units `plural` is given, for the catalog (one msgid for one, one for many).

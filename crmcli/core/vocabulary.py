@@ -3,12 +3,17 @@ interaction kind `call`), in the run's language where a person reads them: cells
 tables, the values of `crm show`'s card, words inside reasons (`Word`). JSON, CSV, TSV and
 `-q` keep the keys.
 
-A key is looked up by the column it stands in: `customer` is a sales stage in `stage` and
-nothing in `name`. Its msgid is `column|key` (`stage|customer`), so one English word can be
-said differently by column (a `new` customer, a `new` RFM segment) and no other msgid of the
-catalog (`customer`: whose setting a cadence is) is taken for it. English shows the key as
-it is, except the few state words written in words (`at_risk` is "at risk"). A value that
-is not one of the words (a stage or an RFM segment the user named) is shown as it is.
+A key is looked up by the vocabulary of the column it stands in, by default the column's
+name: `customer` is a sales stage in `stage` and nothing in `name`. A column whose name is not
+its vocabulary is told by the command that shows it (`crmcli.cli.output.emit`'s `words`): a
+search hit's `source` is `hit_source` (a customer's own `source` is what the user wrote), a
+churn report's `stage` is `churn_stage`, a saved segment's name stays as typed, and `crm sql`
+shows everything as it is. A key's msgid is `column|key` (`stage|customer`), so one English
+word can be said differently by column (a `new` customer, a `new` RFM segment) and no other
+msgid of the catalog (`customer`: whose setting a cadence is) is taken for it. English shows
+the key as it is, except the few state words written in words (`at_risk` is "at risk"). A
+value that is not one of the words (a stage or an RFM segment the user named) is shown as it
+is: a word is said only where the value is certainly crm's own.
 """
 
 from __future__ import annotations
@@ -192,8 +197,10 @@ WORDS: dict[str, dict[str, str]] = {
     "check": _CHECK,
     "op": _OP,
     "action": _ACTION,
+    # A stage the user named (`crm config set stages`) that is not one of these stays as typed.
+    "stage": _STAGE,
     # `crm report churn` names the lifecycle stage of a customer at risk in `stage`.
-    "stage": _STAGE | {"at_risk": _LIFECYCLE["at_risk"], "lapsed": _LIFECYCLE["lapsed"]},
+    "churn_stage": _STAGE | {"at_risk": _LIFECYCLE["at_risk"], "lapsed": _LIFECYCLE["lapsed"]},
     "from_stage": _STAGE,
     "to_stage": _STAGE,
     "lifecycle": _LIFECYCLE,
@@ -212,7 +219,7 @@ WORDS: dict[str, dict[str, str]] = {
     "status": _STATUS,
     "state": _STATUS,
     "segment": _SEGMENT,
-    "source": _HIT_SOURCE,
+    "hit_source": _HIT_SOURCE,  # a search hit's `source` (crmcli/cli/search.py)
     "rfm_segment": _SEGMENT,
 }
 # What English says in words instead of the key.

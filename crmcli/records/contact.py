@@ -26,6 +26,7 @@ import sqlite3
 from datetime import datetime
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 # The interaction kinds that are contact (records.interactions adds `note`).
 CONTACT_KINDS = ("call", "email", "meeting", "visit", "message")
@@ -47,10 +48,18 @@ def clean_counts(value: str) -> str:
     accepted = ", ".join(WORDS)
     for word in words:
         if word == "note":
-            raise InvalidInput(f"a note never counts as contact; {SETTING} takes: {accepted}")
+            raise InvalidInput(
+                _("a note never counts as contact; {setting} takes: {accepted}").format(
+                    setting=SETTING, accepted=accepted
+                )
+            )
         if word not in SOURCES:
-            shown = repr(word) if word else "an empty word"
-            raise InvalidInput(f"{SETTING}: {shown} is not one of: {accepted}")
+            shown = repr(word) if word else _("an empty word")
+            raise InvalidInput(
+                _("{setting}: {shown} is not one of: {accepted}").format(
+                    setting=SETTING, shown=shown, accepted=accepted
+                )
+            )
     return ",".join(w for w in WORDS if w in words)
 
 
@@ -69,7 +78,7 @@ def _moments(conn: sqlite3.Connection, select: str, where: str) -> str:
     table's moment column. Every name comes from SOURCES, so the kinds are inlined."""
     counted = counts(conn)
     parts = []
-    for table in dict.fromkeys(t for t, _ in SOURCES.values()):
+    for table in dict.fromkeys(t for t, _kind in SOURCES.values()):
         words = [w for w in counted if SOURCES[w][0] == table]
         if not words:
             continue

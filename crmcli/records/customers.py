@@ -177,7 +177,7 @@ def prepare(
         key = validate.field_key(key, RESERVED)
         out.set_fields[key] = validate.text(f"field {key}", value)
         if validate.national_id_in(out.set_fields[key], today):
-            raise InvalidInput(id_in_field(f"field {key}", "--national-id"))
+            raise InvalidInput(id_in_field(_("field {key}").format(key=key), "--national-id"))
     for item in raw.related:
         relation, who = validate.key_value("--related", item)
         relation = validate.text("relation", relation)
@@ -246,10 +246,10 @@ def _existing_phone(value: str, region: str | None, home: str | None) -> str:
 def id_in_field(where: str, instead: str) -> str:
     """The refusal of a national ID number given as anything but the national ID: a
     user-defined field is shown as typed everywhere, only the national ID is masked."""
-    return (
-        f"{where} holds a national ID number, which crm keeps only as the national ID "
-        f"(masked on output); give it with {instead}"
-    )
+    return _(
+        "{where} holds a national ID number, which crm keeps only as the national ID "
+        "(masked on output); give it with {instead}"
+    ).format(where=where, instead=instead)
 
 
 def _unique(items: Iterator[str] | Any) -> list[str]:
@@ -438,9 +438,14 @@ def _integrity(
 ) -> InvalidInput:
     if "external_id" in str(exc) and external:
         row = conn.execute("SELECT id FROM customers WHERE external_id = ?", (external,)).fetchone()
-        owner = f" by customer {row[0]}" if row else ""
-        return InvalidInput(f"external id {external!r} is already used{owner}")
-    return InvalidInput(f"rejected by the database: {exc}")
+        if row:
+            return InvalidInput(
+                _("external id {external!r} is already used by customer {id}").format(
+                    external=external, id=row[0]
+                )
+            )
+        return InvalidInput(_("external id {external!r} is already used").format(external=external))
+    return InvalidInput(_("rejected by the database: {exc}").format(exc=exc))
 
 
 def _apply_children(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 
 def unset_columns(
@@ -41,11 +42,15 @@ def unset_columns(
         name = (aliases or {}).get(given, given)
         if name not in clears:
             if other is None:
-                raise InvalidInput(f"--unset takes one of: {', '.join(clears)} (got {given!r})")
+                raise InvalidInput(
+                    _("--unset takes one of: {names} (got {given!r})").format(
+                        names=", ".join(clears), given=given
+                    )
+                )
             other(name)
             continue
         for column in clears[name]:
             if setting is not None and column in setting:
-                raise InvalidInput(f"{given} is both set and unset")
+                raise InvalidInput(_("{given} is both set and unset").format(given=given))
             out[column] = None
     return out

@@ -256,16 +256,19 @@ def parse_where(
     match = re.fullmatch(WHERE, expression)
     if not match:
         raise InvalidInput(
-            f"cannot read --where {expression!r}; write FIELD OP VALUE with OP one of "
-            + " ".join(OPERATORS)
+            _(
+                "cannot read --where {expression!r}; write FIELD OP VALUE with OP one of {ops}"
+            ).format(expression=expression, ops=" ".join(OPERATORS))
         )
     name, op, value = match.group(1), match.group(2), unquote(match.group(3))
     if op == "==":
         op = "="
     if value[:1] in ("=", "~", "<", ">", "!"):
         raise InvalidInput(
-            f"cannot read --where {expression!r}: the value starts with {value[0]!r}; "
-            "operators are " + " ".join(OPERATORS)
+            _(
+                "cannot read --where {expression!r}: the value starts with {start!r}; "
+                "operators are {ops}"
+            ).format(expression=expression, start=value[0], ops=" ".join(OPERATORS))
         )
     if name in DERIVED:
         from crmcli.reports.classes import predicate

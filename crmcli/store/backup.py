@@ -414,8 +414,8 @@ def _mode_rows(db_path: Path) -> list[CheckResult]:
                     "detail": Said(
                         "{path} is open to others ({mode}); chmod {want} it",
                         path=path,
-                        mode=f"{mode:04o}",
-                        want=f"{want:o}",
+                        mode=format(mode, "04o"),
+                        want=format(want, "o"),
                     ),
                 }
             )

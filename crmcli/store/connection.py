@@ -136,7 +136,9 @@ def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
     for backups, restores and `crm check`, which must see a file without changing it.
     Only the store's unit of work (crmcli.store.db) opens the database with readonly=False."""
     if not path.exists():
-        raise StorageError(f"no such file: {path}")
+        from crmcli.core.i18n import _
+
+        raise StorageError(_("no such file: {path}").format(path=path))
     if readonly:
         return open_sqlite(read_only_uri(path), uri=True, file=path)
     return open_sqlite(str(path.resolve()), file=path)
@@ -167,21 +169,34 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
     """Translate an SQLite error into a one-line StorageError a user can act on."""
+    from crmcli.core.i18n import _
+
     text = str(exc).lower()
     where = f" ({path})" if path else ""
     if "locked" in text or "busy" in text:
-        return StorageError("database is busy (another crm is writing); try again")
+        return StorageError(_("database is busy (another crm is writing); try again"))
     if "full" in text or "disk i/o" in text:
         return StorageError(
-            f"could not write the database{where}: disk full or I/O error; nothing was changed"
+            _(
+                "could not write the database{where}: disk full or I/O error; nothing was changed"
+            ).format(where=where)
         )
     if "readonly" in text or "read-only" in text:
-        return StorageError(f"the database is read-only{where}")
-    if "not a database" in text or "malformed" in text:
+        return StorageError(_("the database is read-only{where}").format(where=where))
+    if "malformed" in text:
         return StorageError(
-            f"the file is not a readable crm database{where}: {exc} "
-            "(an encrypted one needs its key: CRM_KEY_FILE, CRM_KEY_FD or a terminal)"
+            _(
+                "the file is not a readable crm database{where}: it is damaged (restore a "
+                "backup with crm restore FILE)"
+            ).format(where=where)
+        )
+    if "not a database" in text:
+        return StorageError(
+            _(
+                "the file is not a readable crm database{where}: it is not an SQLite file, or "
+                "an encrypted one, which needs its key (CRM_KEY_FILE, CRM_KEY_FD or a terminal)"
+            ).format(where=where)
         )
     if "unable to open" in text:
-        return StorageError(f"cannot open the database{where}")
-    return StorageError(f"database error{where}: {exc}")
+        return StorageError(_("cannot open the database{where}").format(where=where))
+    return StorageError(_("database error{where}: {exc}").format(where=where, exc=exc))

@@ -125,7 +125,9 @@ def prompt_key(path: Path, *, confirm: bool = False, need: str | None = None) ->
     if not terminal:
         raise InvalidInput(
             need
-            or f"{path} is encrypted; give its key with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD"
+            or _(
+                "{path} is encrypted; give its key with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD"
+            ).format(path=path)
         )
     import getpass
 

@@ -156,7 +156,7 @@ def open_folder(path: Path) -> tuple[str, str] | None:
             why = Said(
                 "{folder} is writable by group or others (mode {mode}): they could replace "
                 "the database, or plant a journal beside it that SQLite plays back",
-                folder=str(folder), mode=f"{mode:04o}",
+                folder=str(folder), mode=format(mode, "04o"),
             )  # fmt: skip
             fix = Said(
                 "chmod go-w {folder}, or move the database to a folder of your own",
@@ -173,7 +173,7 @@ def open_folder(path: Path) -> tuple[str, str] | None:
                 why = Said(
                     "{folder}, a folder above the database, can be changed by another user "
                     "(owner uid {uid}, mode {mode}): they could swap the folder that holds it",
-                    folder=str(above), uid=info.st_uid, mode=f"{mode:04o}",
+                    folder=str(above), uid=info.st_uid, mode=format(mode, "04o"),
                 )  # fmt: skip
                 return why, Said("chmod go-w it, or move the database to a folder of your own")
     return None
@@ -275,8 +275,10 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 def _busy() -> StorageError:
     return StorageError(
-        "database is busy (another crm is using it, or crm encrypt/decrypt is converting "
-        "it); try again"
+        _(
+            "database is busy (another crm is using it, or crm encrypt/decrypt is converting "
+            "it); try again"
+        )
     )
 
 

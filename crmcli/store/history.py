@@ -659,8 +659,12 @@ def undo(conn: sqlite3.Connection, plan: Plan) -> int:
     returns how many rows were restored. Raises UndoConflict, changing nothing, when a row
     is no longer as the changeset left it."""
     if not plan.undoable:
+        from crmcli.core.i18n import _
+
         raise CrmError(
-            f"the last change (crm {plan.command}, {plan.at}) cannot be undone; nothing was changed"
+            _("the last change (crm {command}, {at}) cannot be undone; nothing was changed").format(
+                command=plan.command, at=plan.at
+            )
         )
     for r in plan.rows:
         table, row_id, op = r["table_name"], r["row_id"], r["op"]

@@ -970,8 +970,10 @@ def user_version(conn: sqlite3.Connection) -> int:
 def _check_not_newer(version: int, path: Path | None) -> None:
     if version > SCHEMA_VERSION:
         raise StorageError(
-            f"{path or 'the database'} has schema version {version}, newer than this crm "
-            f"knows ({SCHEMA_VERSION}); upgrade crm to open it (the file was not changed)"
+            _(
+                "{path} has schema version {version}, newer than this crm knows ({known}); "
+                "upgrade crm to open it (the file was not changed)"
+            ).format(path=path or _("the database"), version=version, known=SCHEMA_VERSION)
         )
 
 
@@ -980,7 +982,7 @@ def needs_upgrade(conn: sqlite3.Connection, path: Path | None) -> bool:
     version = user_version(conn)
     _check_not_newer(version, path)
     if version == 0 and _foreign_tables(conn):
-        raise StorageError(f"{path} is an SQLite file but not a crm database")
+        raise StorageError(_("{path} is an SQLite file but not a crm database").format(path=path))
     return version < SCHEMA_VERSION
 
 
@@ -1031,7 +1033,9 @@ def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SI
             if current > step:
                 continue
             if current == 0 and _foreign_tables(conn):
-                raise StorageError(f"{path} is an SQLite file but not a crm database")
+                raise StorageError(
+                    _("{path} is an SQLite file but not a crm database").format(path=path)
+                )
             step_name = fn.__name__.partition("_")[2].replace("_", " ")
             progress.phase(_("upgrading the database: {step}").format(step=step_name))
             fn(conn)

@@ -531,7 +531,7 @@ def parse(text: str) -> list[Term]:
         return [Term(tuple(dict.fromkeys(forms)), phone=True)]
     terms = [Term((w,)) for w in dict.fromkeys(fold(stripped).split())]
     if not terms:
-        raise InvalidInput("nothing to search for; give some text, e.g. crm search 张伟")
+        raise InvalidInput(_("nothing to search for; give some text, e.g. crm search 张伟"))
     return terms
 
 

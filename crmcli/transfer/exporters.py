@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypedDict, cast
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.store.history import user_tables
 
 if TYPE_CHECKING:  # loaded by the exports that need them
@@ -439,56 +440,80 @@ def import_all(conn: sqlite3.Connection, document: Any) -> dict[str, int]:
     from crmcli.store import migrations
 
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-        raise InvalidInput("not a crm export: make one with 'crm export all --format json'")
+        raise InvalidInput(_("not a crm export: make one with 'crm export all --format json'"))
     if document.get("format_version") != FORMAT_VERSION:
-        raise InvalidInput(f"unknown export format version {document.get('format_version')!r}")
+        raise InvalidInput(
+            _("unknown export format version {version!r}").format(
+                version=document.get("format_version")
+            )
+        )
     ours = migrations.user_version(conn)
     theirs = document.get("schema_version")
     if not isinstance(theirs, int) or theirs > ours:
         raise InvalidInput(
-            f"the export has schema version {theirs}, newer than this crm ({ours}); upgrade crm"
+            _(
+                "the export has schema version {theirs}, newer than this crm ({ours}); upgrade crm"
+            ).format(theirs=theirs, ours=ours)
         )
     tables = user_tables(conn)
     busy = [t for t in tables if conn.execute(f"SELECT 1 FROM {_quote(t)} LIMIT 1").fetchone()]  # noqa: S608
     if busy:
         raise InvalidInput(
-            "crm import all restores into an empty database, and this one has data "
-            f"({', '.join(busy[:5])}); use --db NEW.db"
+            _(
+                "crm import all restores into an empty database, and this one has data "
+                "({tables}); use --db NEW.db"
+            ).format(tables=", ".join(busy[:5]))
         )
     content = document.get("tables")
     if not isinstance(content, dict):
-        raise InvalidInput("the export has no tables")
+        raise InvalidInput(_("the export has no tables"))
     conn.execute("PRAGMA defer_foreign_keys = ON")  # rows arrive table by table
     counts: dict[str, int] = {}
     for table, body in content.items():
         if table not in tables:
-            raise InvalidInput(f"the export has a table this crm does not know: {table!r}")
+            raise InvalidInput(
+                _("the export has a table this crm does not know: {table!r}").format(table=table)
+            )
         columns = body.get("columns") if isinstance(body, dict) else None
         rows = body.get("rows") if isinstance(body, dict) else None
         known = set(table_columns(conn, table))
         if not isinstance(columns, list) or not isinstance(rows, list):
-            raise InvalidInput(f"table {table!r} in the export has no columns and rows")
+            raise InvalidInput(
+                _("table {table!r} in the export has no columns and rows").format(table=table)
+            )
         unknown = [c for c in columns if c not in known]
         if unknown:
-            raise InvalidInput(f"table {table!r} has columns this crm does not know: {unknown}")
+            raise InvalidInput(
+                _("table {table!r} has columns this crm does not know: {unknown}").format(
+                    table=table, unknown=", ".join(map(str, unknown))
+                )
+            )
         sql = (
             f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in columns)}) "  # noqa: S608
             f"VALUES ({', '.join('?' for _ in columns)})"
         )
         for number, row in enumerate(rows, 1):
             if not isinstance(row, list) or len(row) != len(columns):
-                raise InvalidInput(f"table {table!r} row {number}: expected {len(columns)} values")
+                raise InvalidInput(
+                    _("table {table!r} row {number}: expected {count} values").format(
+                        table=table, number=number, count=len(columns)
+                    )
+                )
         try:
             conn.executemany(sql, ([_decode(v) for v in row] for row in rows))
         except sqlite3.IntegrityError as exc:
-            raise InvalidInput(f"table {table!r}: a row breaks the schema ({exc})") from None
+            raise InvalidInput(
+                _("table {table!r}: a row breaks the schema ({exc})").format(table=table, exc=exc)
+            ) from None
         counts[table] = len(rows)
     broken = conn.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
         first = broken[0]
         raise InvalidInput(
-            f"{len(broken)} rows point to rows that are not in the export "
-            f"(e.g. {first[0]} row {first[1]} -> {first[2]}); nothing was imported"
+            _(
+                "{count} rows point to rows that are not in the export "
+                "(e.g. {table} row {row} -> {target}); nothing was imported"
+            ).format(count=len(broken), table=first[0], row=first[1], target=first[2])
         )
     sequences = document.get("sequences") or {}
     for table, seq in sequences.items():

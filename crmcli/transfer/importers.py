@@ -26,9 +26,10 @@ from typing import Any
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.core.i18n import _
+from crmcli.core.i18n import _, current
 from crmcli.core.progress import READING, SILENT, Progress
 from crmcli.core.text import parse_json
+from crmcli.core.vocabulary import word
 from crmcli.records import purchases
 from crmcli.store.db import savepoint
 from crmcli.transfer.sources import ERROR_KEY, Record
@@ -262,16 +263,22 @@ class Mapper:
             header, target = validate.key_value("--map", item)
             target = target.strip()
             if not header:
-                raise InvalidInput(f"--map {item!r} needs a column name before =")
+                raise InvalidInput(
+                    _("--map {item!r} needs a column name before =").format(item=item)
+                )
             if target in ("-", "ignore"):
                 target = "-"
             elif kind == "customers" and target.startswith(("field:", "field.")):
                 key = validate.field_key(target[6:], set(CUSTOMER_TARGETS))
                 target = f"field:{key}"
             elif target not in allowed:
+                fields = ", ".join(
+                    [*allowed, *(["field:NAME"] if kind == "customers" else []), "-"]
+                )
                 raise InvalidInput(
-                    f"--map {item!r}: unknown field {target!r}; fields: {', '.join(allowed)}"
-                    + (", field:NAME, -" if kind == "customers" else ", -")
+                    _("--map {item!r}: unknown field {target!r}; fields: {fields}").format(
+                        item=item, target=target, fields=fields
+                    )
                 )
             self.overrides[header_key(header)] = target
             self.named[header_key(header)] = header.strip()
@@ -284,8 +291,9 @@ class Mapper:
             shown = [c for c in columns if c not in (ERROR_KEY, VCARD_KEY)]
             listing = ", ".join(shown[:40]) + (", ..." if len(shown) > 40 else "")
             raise InvalidInput(
-                f"--map names a column the file does not have: {', '.join(missing)}; "
-                f"its columns: {listing or '(none)'}"
+                _(
+                    "--map names a column the file does not have: {missing}; its columns: {listing}"
+                ).format(missing=", ".join(missing), listing=listing or _("(none)"))
             )
 
     def seen(self) -> list[str]:
@@ -309,12 +317,21 @@ class Mapper:
         for target in ONE_COLUMN:
             both = [c for c in columns if self._cache.get(c) == target]
             if len(both) > 1:
-                listing = ", ".join(both[:-1]) + " and " + both[-1]
-                many = "both" if len(both) == 2 else "all"
+                said = (
+                    _(
+                        "columns {listing} and {last} both map to {target}, which takes one: "
+                        'keep one, e.g. --map "{last}=-" (or --map "{last}=field:NAME" if it '
+                        "holds another document's number)"
+                    )
+                    if len(both) == 2
+                    else _(
+                        "columns {listing} and {last} all map to {target}, which takes one: "
+                        'keep one, e.g. --map "{last}=-" (or --map "{last}=field:NAME" if it '
+                        "holds another document's number)"
+                    )
+                )
                 raise InvalidInput(
-                    f"columns {listing} {many} map to {target}, which takes one: keep one, "
-                    f'e.g. --map "{both[-1]}=-" (or --map "{both[-1]}=field:NAME" if it holds '
-                    "another document's number)"
+                    said.format(listing=_(", ").join(both[:-1]), last=both[-1], target=target)
                 )
 
     def target(self, column: str) -> str | None:
@@ -534,11 +551,14 @@ class Importer:
         explicit = self.options.key == "id"
         if not explicit and (self.options.key != AUTO or created is None):
             return None
-        noun = self.kind.removesuffix("s")
+        # the kind of record, as the run's language says one ("customer", 客户)
+        noun = self.kind.removesuffix("s") if current() == "en" else word("table", self.kind)
         text = given.strip()
         if not text.isdigit() or not text.isascii():
             if explicit:
-                raise InvalidInput(f"id must be a whole number (got {given!r})")
+                raise InvalidInput(
+                    _("id must be a whole number (got {given!r})").format(given=given)
+                )
             return None  # another system's ids: not ours
         record_id = int(text)
         found = None
@@ -550,16 +570,25 @@ class Importer:
         if found is None:
             if explicit:
                 raise InvalidInput(
-                    f"no {noun} with id {record_id} in this database (--key id matches this "
-                    "database's ids; without it the row is added as new)"
+                    _(
+                        "no {noun} with id {id} in this database (--key id matches this "
+                        "database's ids; without it the row is added as new)"
+                    ).format(noun=noun, id=record_id)
                 )
             return None
         if created is not None and not _same_instant(created, found[0]):
             if explicit:
                 raise InvalidInput(
-                    f"{noun} {record_id} here was created at {found[0]}, the row's at "
-                    f"{created.strip()}: the row comes from another database (import it "
-                    "without --key id to add it as new)"
+                    _(
+                        "{noun} {id} here was created at {here}, the row's at {row}: the row "
+                        "comes from another database (import it without --key id to add it as "
+                        "new)"
+                    ).format(
+                        noun=noun,
+                        id=record_id,
+                        here=found[0],
+                        row=created.strip(),
+                    )
                 )
             return None
         return record_id
@@ -570,7 +599,7 @@ class Importer:
 
         given = values.get("customer")
         if not given:
-            raise InvalidInput("no customer: give a customer column (id, external id, email...)")
+            raise InvalidInput(_("no customer: give a customer column (id, external id, email...)"))
         ref = given[0]
         found = self._customers.get(ref)
         if found is None:
@@ -729,9 +758,13 @@ def _related_cell(text: str) -> list[tuple[str, str, str]]:
     for item in data:
         relation, name, ref = item.get("relation"), item.get("name"), item.get("customer_id")
         if not isinstance(relation, str) or not isinstance(name, (str, type(None))):
-            raise InvalidInput(f"related: relation and name must be text (got {item!r})")
+            raise InvalidInput(
+                _("related: relation and name must be text (got {item!r})").format(item=item)
+            )
         if (ref is not None and not isinstance(ref, (str, int))) or isinstance(ref, bool):
-            raise InvalidInput(f"related: customer_id must be an id or null (got {ref!r})")
+            raise InvalidInput(
+                _("related: customer_id must be an id or null (got {ref!r})").format(ref=ref)
+            )
         out.append((
             validate.text("relation", relation),
             validate.text("related name", name or relation),
@@ -745,9 +778,11 @@ def _fields_cell(text: str) -> list[str]:
     try:
         data = parse_json(text)
     except json.JSONDecodeError:
-        raise InvalidInput('fields must be a JSON object, e.g. {"wechat": "zw_88"}') from None
+        raise InvalidInput(
+            _('fields must be a JSON object, e.g. {{"wechat": "zw_88"}}').format()
+        ) from None
     if not isinstance(data, dict):
-        raise InvalidInput('fields must be a JSON object, e.g. {"wechat": "zw_88"}')
+        raise InvalidInput(_('fields must be a JSON object, e.g. {{"wechat": "zw_88"}}').format())
     return [f"{k}={v}" for k, v in data.items() if v not in (None, "")]
 
 
@@ -956,7 +991,11 @@ class CustomerImporter(Importer):
         elif self.options.on_conflict == "skip":
             return "unchanged"
         elif self.options.on_conflict == "error":
-            raise InvalidInput(f"customer {existing} already has this {key}")
+            raise InvalidInput(
+                _("customer {id} already has this {key}").format(
+                    id=existing, key=word("field", key)
+                )
+            )
         else:
             customer_id = existing
             changed = customers.edit_customer(self.conn, customer_id, prepared)
@@ -1084,7 +1123,8 @@ class CustomerImporter(Importer):
                 validate.national_id_in(item, self.now.date()) for item in items
             ):
                 column = next((c for c, t in self.mapper._cache.items() if t == target), target[6:])
-                raise InvalidInput(id_in_field(f"column {column}", f'--map "{column}=national_id"'))
+                where = _("column {column}").format(column=column)
+                raise InvalidInput(id_in_field(where, f'--map "{column}=national_id"'))
 
     def _not_taken(self, prepared: Any) -> None:  # Changes
         """Refuse a row that would make a new customer with an email or phone a live
@@ -1096,11 +1136,17 @@ class CustomerImporter(Importer):
         if found:
             first = found[0]
             made = self._made.get(first.customer_id)  # by an earlier row of this file
-            who = f"{first.name} of row {made}" if made else f"{first.name} (#{first.customer_id})"
+            who = (
+                _("{name} of row {row}").format(name=first.name, row=made)
+                if made
+                else f"{first.name} (#{first.customer_id})"
+            )
             key = "email" if "@" in first.value else "phone"
             raise InvalidInput(
-                f"{who} already has {first.value}; --key {key} updates that customer "
-                "instead, --allow-duplicate adds another"
+                _(
+                    "{who} already has {value}; --key {key} updates that customer instead, "
+                    "--allow-duplicate adds another"
+                ).format(who=who, value=first.value, key=key)
             )
 
     def _resolve(self, ref: str) -> int:
@@ -1151,7 +1197,11 @@ class CustomerImporter(Importer):
             ).fetchall()
         if len(found) > 1:
             ids = ", ".join(str(r[0]) for r in found)
-            raise InvalidInput(f"the {key} matches several customers ({ids}); use another --key")
+            raise InvalidInput(
+                _("the {key} matches several customers ({ids}); use another --key").format(
+                    key=word("field", key), ids=ids
+                )
+            )
         return found[0][0] if found else None
 
 
@@ -1167,7 +1217,9 @@ def truth(text: str | None, name: str) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise InvalidInput(f"{name} must be true or false (got {text!r})")
+    raise InvalidInput(
+        _("{name} must be true or false (got {text!r})").format(name=name, text=text)
+    )
 
 
 class PurchaseImporter(Importer):
@@ -1231,7 +1283,9 @@ class PurchaseImporter(Importer):
         if self.options.on_conflict == "skip":
             return "unchanged"
         if self.options.on_conflict == "error":
-            raise InvalidInput(f"purchase {purchase_id} is already here (the row's id)")
+            raise InvalidInput(
+                _("purchase {id} is already here (the row's id)").format(id=purchase_id)
+            )
         values = {
             "customer_id": line.customer_id, "product_id": line.product_id, "item": line.item,
             "category": line.category, "quantity": line.quantity,
@@ -1248,14 +1302,14 @@ class PurchaseImporter(Importer):
         get = values.get
         ref = get("customer")
         if ref is None:
-            raise InvalidInput("no customer: give a customer column (id, external id, email...)")
+            raise InvalidInput(_("no customer: give a customer column (id, external id, email...)"))
         customer_id = self._customers.get(ref) or self.customer({"customer": [ref]})
         also = get(ALSO)
         if also is not None and also != ref:
             self.agree(customer_id, ref, also)
         item = get("item")
         if item is None:
-            raise InvalidInput("no item: say what was bought")
+            raise InvalidInput(_("no item: say what was bought"))
         qty = get("quantity")
         raw = purchases.LineInput(
             item=item,
@@ -1334,9 +1388,9 @@ class InteractionImporter(Importer):
         given = tuple(_one(values, t) for t in _INTERACTION_FIELDS)
         kind, text = given[0], given[1]
         if kind is None:
-            raise InvalidInput("no kind: call, email, meeting, visit, message or note")
+            raise InvalidInput(_("no kind: call, email, meeting, visit, message or note"))
         if text is None:
-            raise InvalidInput("no text: say what happened")
+            raise InvalidInput(_("no text: say what happened"))
         prepared: dict[str, Any] = {}
         for target, value in zip(_INTERACTION_FIELDS, given, strict=True):
             if value is not None:  # each field alone, in prepare's order: its first refusal
@@ -1363,7 +1417,9 @@ class InteractionImporter(Importer):
         if self.options.on_conflict == "skip":
             return "unchanged"
         if self.options.on_conflict == "error":
-            raise InvalidInput(f"interaction {existing} is already here (the row's id)")
+            raise InvalidInput(
+                _("interaction {id} is already here (the row's id)").format(id=existing)
+            )
         changed = interactions.edit_interaction(
             self.conn, existing, prepared, customer_id=customer_id
         )
@@ -1390,7 +1446,7 @@ class TaskImporter(Importer):
         customer_id = self.customer(values)
         text = _one(values, "text")
         if text is None:
-            raise InvalidInput("no text: say what to do")
+            raise InvalidInput(_("no text: say what to do"))
         clean = tasks.task_text(text)
         today = self.now.date()
         due = dates.parse_date(_one(values, "due_on") or "today", today, direction="future")
@@ -1422,7 +1478,7 @@ class TaskImporter(Importer):
         if self.options.on_conflict == "skip":
             return "unchanged"
         if self.options.on_conflict == "error":
-            raise InvalidInput(f"task {task_id} is already here (the row's id)")
+            raise InvalidInput(_("task {id} is already here (the row's id)").format(id=task_id))
         task = tasks.get_task(self.conn, task_id, today=self.now.date())
         changes = tasks.TaskChanges(
             text=text if text != task["text"] else None,
@@ -1464,9 +1520,11 @@ def run_import(
     `options.skip_invalid` is off: the caller's transaction then rolls everything back.
     """
     if options.key not in (*KEYS, AUTO):
-        raise InvalidInput(f"--key must be one of: {', '.join(KEYS)}")
+        raise InvalidInput(_("--key must be one of: {keys}").format(keys=", ".join(KEYS)))
     if options.on_conflict not in CONFLICTS:
-        raise InvalidInput(f"--on-conflict must be one of: {', '.join(CONFLICTS)}")
+        raise InvalidInput(
+            _("--on-conflict must be one of: {choices}").format(choices=", ".join(CONFLICTS))
+        )
     importer = IMPORTERS[kind](conn, mapper, options)
     # A 32 MiB page cache (SQLite's default is 2 MiB) keeps the indexes being filled in
     # memory for the whole transaction: about a tenth less CPU at a million rows, and a

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 from crmcli.core.text import parse_json
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "vcard")
@@ -106,16 +107,16 @@ def _binary(path: str) -> tuple[BinaryIO, str, int | None]:
     if path == "-":
         stdin = sys.stdin
         if stdin is None or stdin.closed:
-            raise InvalidInput("FILE - reads standard input, but there is none")
+            raise InvalidInput(_("FILE - reads standard input, but there is none"))
         raw = getattr(stdin, "buffer", None)
         if raw is None:  # a text stream without bytes underneath (tests)
             raw = io.BytesIO(stdin.read().encode("utf-8"))
-        return raw, "standard input", None
+        return raw, _("standard input"), None
     file = Path(path).expanduser()
     if not file.is_file():
         if file.exists():
-            raise InvalidInput(f"{path} is not a file")
-        raise InvalidInput(f"no such file: {path}")
+            raise InvalidInput(_("{path} is not a file").format(path=path))
+        raise InvalidInput(_("no such file: {path}").format(path=path))
     return open(file, "rb"), path, file.stat().st_size
 
 
@@ -146,21 +147,29 @@ def _check_encoding(name: str, head: bytes, encoding: str | None) -> str:
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
-        raise InvalidInput(f"unknown encoding {encoding!r}; try utf-8 or gb18030") from None
+        raise InvalidInput(
+            _("unknown encoding {encoding!r}; try utf-8 or gb18030").format(encoding=encoding)
+        ) from None
     if codec.replace("_", "") in GBK_FAMILY or encoding.lower().replace("-", "") in GBK_FAMILY:
         try:
             utf8 = _decode_head(head, "utf-8")
         except UnicodeDecodeError:
             utf8 = None
         if utf8 is not None and any(ord(ch) > 127 for ch in utf8):
-            raise InvalidInput(f"{name} is UTF-8, not {encoding}; leave out --encoding")
+            raise InvalidInput(
+                _("{name} is UTF-8, not {encoding}; leave out --encoding").format(
+                    name=name, encoding=encoding
+                )
+            )
     if codec == "utf-8":
         return "utf-8-sig"
     try:
         _decode_head(head, codec)
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"{name} is not {encoding} (byte 0x{head[exc.start]:02x} at offset {exc.start})"
+            _("{name} is not {encoding} (byte 0x{byte:02x} at offset {offset})").format(
+                name=name, encoding=encoding, byte=head[exc.start], offset=exc.start
+            )
         ) from None
     return codec
 
@@ -182,13 +191,17 @@ def _detect_encoding(name: str, head: bytes) -> str:
         try:
             _decode_head(head, "utf-16")
         except UnicodeDecodeError:
-            raise InvalidInput(f"{name} starts with a UTF-16 mark but is not UTF-16") from None
+            raise InvalidInput(
+                _("{name} starts with a UTF-16 mark but is not UTF-16").format(name=name)
+            ) from None
         return "utf-16"
     try:
         _decode_head(head, "utf-8")
         return "utf-8-sig"
     except UnicodeDecodeError as exc:
-        bad = f"byte 0x{head[exc.start]:02x} at offset {exc.start}"
+        bad = _("byte 0x{byte:02x} at offset {offset}").format(
+            byte=head[exc.start], offset=exc.start
+        )
     try:
         text = _decode_head(head, "gb18030")
     except UnicodeDecodeError:
@@ -198,8 +211,10 @@ def _detect_encoding(name: str, head: bytes) -> str:
         if len(re.findall(_CHINESE, "".join(wide))) >= 0.9 * len(wide):
             return "gb18030"
     raise InvalidInput(
-        f"{name} is not UTF-8 ({bad}) and does not read as Chinese GB18030; give its "
-        "encoding with --encoding, e.g. latin-1, cp1252, big5 or shift_jis"
+        _(
+            "{name} is not UTF-8 ({bad}) and does not read as Chinese GB18030; give its "
+            "encoding with --encoding, e.g. latin-1, cp1252, big5 or shift_jis"
+        ).format(name=name, bad=bad)
     )
 
 
@@ -217,16 +232,24 @@ def open_records(
     binary, name, size = _binary(path)
     head = binary.read(SNIFF_BYTES)
     if fmt is not None and fmt not in FORMATS:
-        raise InvalidInput(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        raise InvalidInput(
+            _("unknown format {fmt!r}; use one of: {formats}").format(
+                fmt=fmt, formats=", ".join(FORMATS)
+            )
+        )
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # zip (xlsx, ods), old xls
         raise InvalidInput(
-            f"{name} is a spreadsheet workbook, not text: save it as CSV UTF-8 "
-            "(Excel: File > Save As > CSV UTF-8) and import that"
+            _(
+                "{name} is a spreadsheet workbook, not text: save it as CSV UTF-8 "
+                "(Excel: File > Save As > CSV UTF-8) and import that"
+            ).format(name=name)
         )
     if head.startswith(b"SQLite format 3\x00"):
         raise InvalidInput(
-            f"{name} is an SQLite database, not a file of records: a crm backup comes back "
-            "with crm restore FILE"
+            _(
+                "{name} is an SQLite database, not a file of records: a crm backup comes back "
+                "with crm restore FILE"
+            ).format(name=name)
         )
     codec = _check_encoding(name, head, encoding)
     start = _decode_head(head, codec)
@@ -234,8 +257,12 @@ def open_records(
     if len(head) < SNIFF_BYTES and not start.lstrip("\ufeff").strip():
         if path != "-":
             binary.close()
-        what = {"csv": "header row", "tsv": "header row", "vcard": "vCard"}.get(fmt, "records")
-        raise InvalidInput(f"{name} is empty: it has no {what}")
+        said = {
+            "csv": _("{name} is empty: it has no header row"),
+            "tsv": _("{name} is empty: it has no header row"),
+            "vcard": _("{name} is empty: it has no vCard"),
+        }.get(fmt, _("{name} is empty: it has no records"))
+        raise InvalidInput(said.format(name=name))
     raw = _Prefixed(head, binary)
     text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=codec, newline="")
     source = Source(name=name, fmt=fmt, delimiter=None, stream=raw, size=size)  # type: ignore[arg-type]
@@ -278,11 +305,13 @@ def _decoding(name: str, rows: Iterator[Any]) -> Iterator[Any]:
         yield from rows
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"{name} is not {exc.encoding} past its start ({exc.reason}); "
-            "give the right --encoding (e.g. gb18030); nothing was imported"
+            _(
+                "{name} is not {encoding} past its start ({reason}); "
+                "give the right --encoding (e.g. gb18030); nothing was imported"
+            ).format(name=name, encoding=exc.encoding, reason=exc.reason)
         ) from None
     except csv.Error as exc:
-        raise InvalidInput(f"{name} is not valid CSV: {exc}") from None
+        raise InvalidInput(_("{name} is not valid CSV: {exc}").format(name=name, exc=exc)) from None
 
 
 def _csv(
@@ -292,7 +321,7 @@ def _csv(
     try:
         header = next(_decoding(name, reader))
     except StopIteration:
-        raise InvalidInput(f"{name} is empty: it has no header row") from None
+        raise InvalidInput(_("{name} is empty: it has no header row").format(name=name)) from None
     columns: list[str] = []
     for column in header:
         clean = column.strip().lstrip("\ufeff")
@@ -301,7 +330,7 @@ def _csv(
             clean, number = f"{base} ({number})", number + 1
         columns.append(clean)
     if not any(columns):
-        raise InvalidInput(f"{name}: the first row must name the columns")
+        raise InvalidInput(_("{name}: the first row must name the columns").format(name=name))
 
     def cells() -> Iterator[tuple[int, list[str] | str]]:
         width = len(columns)
@@ -383,11 +412,15 @@ def _json(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
     try:
         document = parse_json("".join(_decoding(name, iter(text))))
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{name} is not JSON: {exc.msg} at line {exc.lineno}") from None
+        raise InvalidInput(
+            _("{name} is not JSON: {problem} at line {line}").format(
+                name=name, problem=exc.msg, line=exc.lineno
+            )
+        ) from None
     if isinstance(document, dict):
         document = [document]
     if not isinstance(document, list):
-        raise InvalidInput(f"{name}: JSON input must be an array of objects")
+        raise InvalidInput(_("{name}: JSON input must be an array of objects").format(name=name))
     for number, record in enumerate(document, 1):
         if not isinstance(record, dict):
             yield number, {"\x00error": "not a JSON object"}
@@ -397,7 +430,7 @@ def _json(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
 
 def read_document(path: str) -> Any:
     """A whole JSON document from `path` or stdin (`crm import all`)."""
-    binary, name, _ = _binary(path)
+    binary, name, _size = _binary(path)
     try:
         data = binary.read()
     finally:
@@ -406,6 +439,10 @@ def read_document(path: str) -> Any:
     try:
         return parse_json(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise InvalidInput(f"{name} is not UTF-8 JSON") from None
+        raise InvalidInput(_("{name} is not UTF-8 JSON").format(name=name)) from None
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{name} is not JSON: {exc.msg} at line {exc.lineno}") from None
+        raise InvalidInput(
+            _("{name} is not JSON: {problem} at line {line}").format(
+                name=name, problem=exc.msg, line=exc.lineno
+            )
+        ) from None

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
 
 if TYPE_CHECKING:  # vCards load without the customers service
     from crmcli.records.customers import Customer
@@ -65,7 +66,11 @@ def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str]]:
             if _BEGIN.fullmatch(stripped):
                 lines, start = ["BEGIN:VCARD\r\n"], number
             elif stripped:
-                raise InvalidInput(f"line {number} is outside any BEGIN:VCARD ... END:VCARD")
+                raise InvalidInput(
+                    _("line {number} is outside any BEGIN:VCARD ... END:VCARD").format(
+                        number=number
+                    )
+                )
             continue
         if _END.fullmatch(stripped):
             lines.append("END:VCARD\r\n")
@@ -74,7 +79,9 @@ def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str]]:
             continue
         lines.append(line)
     if lines:
-        raise InvalidInput(f"the vCard starting at line {start} has no END:VCARD")
+        raise InvalidInput(
+            _("the vCard starting at line {start} has no END:VCARD").format(start=start)
+        )
 
 
 def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -704,7 +711,9 @@ def write_cards(conn: Any, ids: Iterable[int], out: TextIO, version: str) -> int
     from crmcli.records.config import get_setting
 
     if version not in VERSIONS:
-        raise InvalidInput(f"vCard version must be one of: {', '.join(VERSIONS)}")
+        raise InvalidInput(
+            _("vCard version must be one of: {versions}").format(versions=", ".join(VERSIONS))
+        )
     region = get_setting(conn, "default_region")
     uid_of = card_uids(conn)
     count = 0

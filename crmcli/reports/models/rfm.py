@@ -81,14 +81,18 @@ def parse_grid(text: str) -> tuple[tuple[str, str, str], ...]:
         ok = ok and all(s and set(s) <= set("12345") for s in (rs.strip(), fs.strip()))
         if not ok:
             from crmcli.core.errors import InvalidInput
+            from crmcli.core.i18n import _
 
             raise InvalidInput(
-                f"cannot read the RFM grid rule {part.strip()!r}; write NAME=R/F, e.g. "
-                "champions=5/45 (R and F: the scores 1-5 it matches), rules separated by ;"
+                _(
+                    "cannot read the RFM grid rule {rule!r}; write NAME=R/F, e.g. "
+                    "champions=5/45 (R and F: the scores 1-5 it matches), rules separated by ;"
+                ).format(rule=part.strip())
             )
         rules.append((name, "".join(sorted(set(rs.strip()))), "".join(sorted(set(fs.strip())))))
     if not rules:
         from crmcli.core.errors import InvalidInput
+        from crmcli.core.i18n import _
 
-        raise InvalidInput("the RFM grid needs at least one NAME=R/F rule")
+        raise InvalidInput(_("the RFM grid needs at least one NAME=R/F rule"))
     return tuple(rules)
