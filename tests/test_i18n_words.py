@@ -141,3 +141,13 @@ def test_counts_are_headed_as_counts_and_hidden_columns_listed_with_the_comma(db
     assert re.fullmatch(
         r"隐藏了 ?\d ?列：\S+(、\S+)+；请用 --format csv 或更宽的终端查看", footer
     ), lines
+
+
+def test_clean_says_each_problem_in_words_on_a_chinese_terminal(db_path):
+    add("张伟")
+    code, lines = on_terminal("clean", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    text = "\n".join(lines)
+    assert code == 0 and "│ 没有联系方式 │" in text, lines
+    assert not re.search(r"no_contact", text), lines
+    problems = [p["problem"] for p in json.loads(ok("--lang", "zh", "clean", "--format", "json"))]
+    assert problems == ["no_contact"]
