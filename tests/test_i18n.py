@@ -394,7 +394,7 @@ def test_report_totals_charts_and_footers_speak_chinese_on_a_terminal(demo):
     assert code == 0 and any(line.startswith("合计 ") for line in lines), lines
     code, lines = on_terminal("report", "sales", "--by", "customer", columns=60, env=env)
     text = "\n".join(lines)
-    assert code == 0 and re.search(r"隐藏了 \d+ 列：.*图表.*；可用", text), lines
+    assert code == 0 and re.search(r"隐藏了 \d+ 列：.*图表.*；请用", text), lines
     code, lines = on_terminal("dashboard", columns=120, env=env)
     text = "\n".join(lines)
     assert code == 0 and "┃ 图表" in text and "（无）" in text, lines

@@ -73,6 +73,7 @@ RUNS: dict[str, tuple[str, ...]] = {
 VARIANTS: list[tuple[str, tuple[str, ...]]] = [
     ("report rfm", ("--customers",)),
     ("report sales", ("--by", "customer")),
+    *[("report sales", ("--by", period)) for period in ("day", "week", "quarter", "year")],
     ("report satisfaction", ("--detractors",)),
     ("list", ("--classes", "--limit", "5")),
     ("search", ("tea", "--limit", "8")),

@@ -1373,3 +1373,74 @@ def test_remind_lists_a_festival_of_the_users_own(db_path):
     assert [(f["falls_on"], f["festival"], f["customers"]) for f in festivals] == [
         ("2026-12-25", "christmas", 1)
     ]
+
+
+def _calendar_in_chinese(*args: str) -> tuple[str, list[tuple[str, str, list[str]]]]:
+    """The feed's name and each event's uid, summary and description lines, in Chinese."""
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(ok("--lang", "zh", *args, "--format", "ics"))
+    events = [
+        (str(e["uid"]), str(e["summary"]), str(e["description"]).split("\n"))
+        for e in cal.walk("VEVENT")
+    ]
+    return str(cal["x-wr-calname"]), events
+
+
+def test_every_kind_of_event_in_the_ics_feed_in_chinese(agenda):
+    """Summaries, descriptions, periods, channels and the feed's name are said in Chinese,
+    with full-width punctuation; the structure and the commands to run stay as they are."""
+    name, events = _calendar_in_chinese("remind", "--within", "40d")
+    assert name == "crm 提醒"
+    assert events == [
+        ("task-2@crmcli", "逾期：Yesterday（Carl）",
+         ["客户：Carl (#3)", "电话：+8613900139000", "自 2026-11-21 起逾期",
+          "每次完成后隔 2 周重复", "完成：crm task done 2"]),
+        ("task-1@crmcli", "Today（Bob）", ["客户：Bob (#2)", "完成：crm task done 1"]),
+        ("contact-1@crmcli", "联系 Anna",
+         ["上次联系：2026-11-01（21 天前）", "联系周期：7 天（客户设定）", "状态：已逾期",
+          "电话：+8613800138000", "偏好：微信、evenings"]),
+        ("contact-2@crmcli", "联系 Bob",
+         ["上次联系：2026-11-10（12 天前）", "联系周期：7 天（客户设定）", "状态：已逾期",
+          "偏好：mornings"]),
+        ("birthday-1-20261130@crmcli", "Anna：生日（满 36 岁）",
+         ["客户：Anna (#1)", "电话：+8613800138000"]),
+        ("date-1-20261224@crmcli", "Carl：renewal", ["客户：Carl (#3)", "电话：+8613900139000"]),
+        ("festival-new-year-20270101@crmcli", "元旦 New Year's Day：要问候 2 位客户",
+         ["Anna（#1）：greeting card；calendar", "Carl（#3）：greeting card；calendar",
+          "名单：crm care --holiday new-year --year 2027"]),
+    ]  # fmt: skip
+
+
+def test_late_feedback_and_churn_risks_in_the_ics_feed_in_chinese(unhappy):
+    _name, events = _calendar_in_chinese("remind")
+    assert events[1:3] == [
+        ("churn-5-CNY@crmcli", "流失风险：Eve",
+         ["客户：Eve (#5)", "原因：通常每 30 天购买一次；已沉默 54 天",
+          "最后一次购买（2026-09-29）前一年内共购买 800.00 CNY", "电话：+8613900139000"]),
+        ("feedback-2@crmcli", "回复 Carl 的投诉",
+         ["客户：Carl (#3)", "收到时间：2026-11-19T09:00:00+08:00",
+          "处理完毕后：crm feedback resolve 2"]),
+    ]  # fmt: skip
+    assert not re.search(r"Customer|Why|Bought|Phone|Received|Resolve", str(events))
+
+
+def test_a_repeating_task_says_its_period_in_chinese(db_path):
+    add("田鑫")
+    said = ok("--lang", "zh", "task", "add", "田鑫", "月度回访", "--due", "2026-12-10",
+              "--every", "1m")  # fmt: skip
+    assert "到期 2026-12-10（周四），每 1 个月重复一次：月度回访" in said, said
+    said = ok("--lang", "zh", "task", "add", "田鑫", "回访", "--due", "2026-12-10", "--after", "2w")
+    assert "，每次完成后隔 2 周再次提醒：回访" in said, said
+    assert ", again 2 weeks after each is done: " in ok(
+        "task", "add", "田鑫", "call", "--after", "2w"
+    )
+    assert ", every 1 month: " in ok("task", "add", "田鑫", "call", "--every", "1m")
+    assert "每 1 个月重复一次" in ok("--lang", "zh", "remind", "--within", "30d", "--format", "ics")
+
+
+def test_a_yearly_date_says_yearly_in_chinese(db_path):
+    add("张伟")
+    said = ok("--lang", "zh", "date", "add", "张伟", "签约周年", "2025-03-01", "--yearly")
+    assert "签约周年 2025-03-01（周六），每年；下次 2027-03-01" in said, said
+    assert "yearly" not in said

@@ -643,7 +643,7 @@ def test_the_footer_names_hidden_columns_in_the_words_of_their_headers(crowded):
     code, lines = on_terminal("--lang", "zh", "list", columns=60)
     assert code == 0
     footer = "".join(lines[-3:])
-    assert re.search(r"隐藏了 3 列：阶段, 标签, 邮箱；", footer), lines
+    assert re.search(r"隐藏了 3 列：阶段、标签、邮箱；", footer), lines
 
 
 def test_numbers_in_one_column_share_one_number_of_decimals_on_a_terminal():

@@ -591,6 +591,15 @@ class ShowSection(NamedTuple):
 SHOW_SECTIONS: list[ShowSection] = []
 
 
+def field_label(key: str) -> str:
+    """A user-defined field's label on a card: one crm named itself in the run's language
+    (`wechat` is 微信 in Chinese), any other as the user named it."""
+    from crmcli.core.i18n import current
+
+    named = customers.NAMED_FIELDS.get(key)
+    return key if named is None or current() == "en" else _(named)
+
+
 @app.command("show")
 def show(
     ctx: typer.Context,
@@ -639,7 +648,7 @@ def show(
             ],
         )
     )
-    pairs += [(f"{key}", value) for key, value in record["fields"].items()]
+    pairs += [(field_label(key), value) for key, value in record["fields"].items()]
     pairs += [
         (_("notes"), record["notes"]),
         (_("created"), record["created_at"]),

@@ -13,23 +13,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from crmcli.core.errors import CrmError, InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.records import customers
 from crmcli.records.customers import CustomerInput
 
 EDITABLE = ("name", *customers.UNSETTABLE)
-HEADER = """\
-# Customer {id}. Edit the values, save and quit; an empty value clears the field.
-# phones and emails are comma-separated, the first is primary.
-# User-defined fields are "field.NAME: value". Lines starting with # are ignored.
-"""
+# The comment lines above the fields, in the run's language (the field names stay as keys).
+HEADER = (
+    N_("Customer {id}. Edit the values, save and quit; an empty value clears the field."),
+    N_("phones and emails are comma-separated, the first is primary."),
+    N_('User-defined fields are "field.NAME: value". Lines starting with # are ignored.'),
+)
 
 
 def render(record: Mapping[str, Any]) -> str:  # a Customer, read by column name
     def one_line(value: object) -> str:
         return "" if value is None else str(value).replace("\n", "\\n")
 
-    lines = [HEADER.format(id=record["id"]).rstrip("\n")]
+    lines = ["# " + _(line).format(id=record["id"]) for line in HEADER]
     for key in EDITABLE:
         value = record[key]
         if key == "birthday" and record.get("birthday_lunar"):

@@ -51,7 +51,7 @@ def help_topic(
     if name not in TOPICS:
         raise InvalidInput(
             _("no help topic {topic!r}; topics: {value}").format(
-                topic=topic, value=", ".join(TOPICS)
+                topic=topic, value=_(", ").join(TOPICS)
             )
         )
     sys.stdout.write(_(TOPICS[name]) + "\n")

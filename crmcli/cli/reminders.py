@@ -111,7 +111,7 @@ def remind(
     if fmt is RemindFormat.ics:  # nothing due: an empty calendar, which subscribers accept
         from crmcli.transfer.ics import calendar
 
-        sys.stdout.write(calendar(events, clock.now()))
+        sys.stdout.write(calendar(events, clock.now(), _("crm reminders")))
         return
     header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
     screen = fmt is RemindFormat.text and is_terminal(sys.stdout)
@@ -244,7 +244,7 @@ def date_add(
             customer_id=customer_id,
             label=record["label"],
             shown=shown,
-            value=" yearly" if yearly else "",
+            value=_(" yearly") if yearly else "",
             upcoming=upcoming,
         ),
         date_id,

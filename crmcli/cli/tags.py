@@ -216,7 +216,7 @@ def stage(
             typer.echo(
                 _("Would move {customers} to {stage}: {ids}").format(
                     customers=plural(len(moved), "customer").said(),
-                    stage=clean,
+                    stage=word("stage", clean),
                     ids=" ".join(map(str, moved)),
                 )
             )

@@ -79,9 +79,11 @@ def add(
             conn, customer_id, new.text, new.due_on, every=new.every, after=new.after
         )
         task = tasks.get_task(conn, task_id, today=today)
-    repeat = f", every {new.every.describe()}" if new.every else ""
+    repeat = ""
+    if new.every:
+        repeat = _(", every {period}").format(period=new.every.describe())
     if new.after:
-        repeat = f", again {new.after.describe()} after each is done"
+        repeat = _(", again {period} after each is done").format(period=new.after.describe())
     output(ctx, quiet=quiet).done(
         _(
             "Added task {task_id} for {customer_name} (#{customer_id}), due {value}{repeat}: {text}"

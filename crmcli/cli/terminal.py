@@ -86,6 +86,10 @@ def paint(text: str, style: Style, color: bool) -> str:
 # The titles of the charts crm draws beside a table (`Bars(title=...)`), in words.
 _CHART_TITLES = (N_("Chart"), N_("Cumulative share"))
 
+# Counts whose header in English is also a time column's (`received`, `received_at`): each
+# has its own msgid, as Chinese says them differently (收到数, 收到时间).
+_COUNTS = {"received": N_("count|Received")}
+
 _ACRONYMS = {"id": "ID", "abc": "ABC", "rfm": "RFM", "nps": "NPS", "sku": "SKU", "csv": "CSV"}
 
 
@@ -95,6 +99,8 @@ def words(column: str) -> str:
     ID"; any other header stays as it is (a title the command already said in words)."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", column):
         return column
+    if column in _COUNTS:  # "Received" over counts, not the time of `received_at`
+        return _(_COUNTS[column]).split("|", 1)[-1]
     parts = column.split("_")
     if len(parts) > 1 and parts[-1] in ("on", "at"):
         parts.pop()
@@ -448,7 +454,7 @@ def draw(
             cells.append(pad + painted if c.number else painted + pad)
         out.write(" │ ".join(cells).rstrip() + "\n")
     if hidden:
-        names = ", ".join(
+        names = _(", ").join(
             _("the chart") if c is chart else c.header for c in hidden
         )  # in the headers' words
         note = (

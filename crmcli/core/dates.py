@@ -50,7 +50,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal, NamedTuple, TypeVar
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import N_, _
+from crmcli.core.i18n import N_, Said, _
 
 Direction = Literal["past", "future", "none"]
 D = TypeVar("D", date, datetime)
@@ -583,10 +583,11 @@ class Period(NamedTuple):
         """The period in days, counting a month as 30 days and a year as 365 (for cadences)."""
         return self.amount * {"d": 1, "w": 7, "m": 30, "y": 365}[self.unit]
 
-    def describe(self) -> str:
-        """`2 weeks`, `1 month`."""
-        word = UNITS[self.unit]
-        return f"{self.amount} {word}{'' if self.amount == 1 else 's'}"
+    def describe(self) -> Said:
+        """`2 weeks`, `1 month` (a Said: `2 周`, `1 个月` for people reading Chinese)."""
+        from crmcli.core.text import plural
+
+        return plural(self.amount, UNITS[self.unit])
 
 
 def parse_period(text: str, *, option: str = "period", allow_zero: bool = False) -> Period:

@@ -217,7 +217,7 @@ def festival_days(
 
 def describe(selection: CustomerFilter) -> str:
     """The selection as the options that make it, e.g. `--tag vip --where 'tier = A'`."""
-    return segments.describe(vars(selection)) or "everyone"
+    return segments.describe(vars(selection)) or Said("everyone")
 
 
 def add_rule(

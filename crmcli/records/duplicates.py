@@ -63,8 +63,9 @@ class DuplicatePair(TypedDict):
     reasons: list[str]  # one phrase per reason ("same email ...")
 
 
-# Columns of `crm dedupe` (and its JSON/CSV keys), in order.
-COLUMNS = tuple(DuplicatePair.__annotations__)
+# Columns of `crm dedupe` (and its JSON/CSV keys), in order: DuplicatePair's keys, written
+# out so that the catalog finds their headers (tests/catalog.py `table_columns`).
+COLUMNS = ("id", "name", "other_id", "other_name", "score", "reasons")
 
 
 class Merged(TypedDict):

@@ -453,7 +453,7 @@ def _task_event(row: TaskDue, window: Window) -> Event:
         uid=f"task-{row['task_id']}@crmcli",
         # An overdue task is still to do: show it today, not in the past where nobody looks.
         day=window.today if late else date.fromisoformat(row["due_on"]),
-        summary=(_("Overdue: {text} ({customer})") if late else "{text} ({customer})").format(
+        summary=(_("Overdue: {text} ({customer})") if late else _("{text} ({customer})")).format(
             text=row["text"], customer=row["customer_name"]
         ),
         description="\n".join(details),
@@ -680,7 +680,8 @@ def _contact_event(row: ContactDue, window: Window) -> Event:
     if row["phone"]:
         details.append(_("Phone: {phone}").format(phone=row["phone"]))
     if row["preferred_channel"] or row["preferred_time"]:
-        prefers = ", ".join(v for v in (row["preferred_channel"], row["preferred_time"]) if v)
+        said = (Word("channel", row["preferred_channel"] or "").said(), row["preferred_time"])
+        prefers = _(", ").join(v for v in said if v)
         details.append(_("Prefers: {prefers}").format(prefers=prefers))
     return Event(
         uid=f"contact-{row['customer_id']}@crmcli",
@@ -786,7 +787,9 @@ def _date_event(row: DateDue, window: Window) -> Event:
     return Event(
         uid=f"{which}-{day:%Y%m%d}@crmcli",
         day=day,
-        summary=f"{row['customer_name']}: {_said(row['what'])}",
+        summary=_("{customer}: {what}").format(
+            customer=row["customer_name"], what=_said(row["what"])
+        ),
         description="\n".join(details),
         category=row["kind"],
     )
@@ -826,12 +829,14 @@ def _churn_reason(row: ChurnDue, window: Window) -> Reason:
 
 def _churn_event(row: ChurnDue, window: Window) -> Event:
     details = [
-        f"Customer: {row['customer']}",
-        f"Why: {row['reason']}",
-        f"Bought {row['stake']} in the year up to their last purchase ({row['last_purchase_on']})",
+        _("Customer: {customer}").format(customer=row["customer"]),
+        _("Why: {reason}").format(reason=_said(row["reason"])),
+        _("Bought {stake} in the year up to their last purchase ({day})").format(
+            stake=row["stake"], day=row["last_purchase_on"]
+        ),
     ]
     if row["phone"]:
-        details.append(f"Phone: {row['phone']}")
+        details.append(_("Phone: {phone}").format(phone=row["phone"]))
     return Event(
         uid=f"churn-{row['customer_id']}-{row['currency']}@crmcli",
         day=window.today,
@@ -983,11 +988,15 @@ def _festival_event(row: FestivalDue, window: Window) -> Event:
 
     day = date.fromisoformat(row["falls_on"])
     details = [
-        f"{g['customer_name']} (#{g['customer_id']}): {'; '.join(g['actions'])}"
+        _("{customer} (#{id}): {actions}").format(
+            customer=g["customer_name"], id=g["customer_id"], actions=_("; ").join(g["actions"])
+        )
         for g in row["greet"]
     ]
     holiday = shlex.quote(row["festival"])  # a user's own festival: its name, maybe spaced
-    details.append(f"List: crm care --holiday {holiday} --year {day.year}")
+    details.append(
+        _("List: crm care --holiday {holiday} --year {year}").format(holiday=holiday, year=day.year)
+    )
     return Event(
         uid=f"festival-{row['festival']}-{day:%Y%m%d}@crmcli",
         day=day,
@@ -1174,10 +1183,13 @@ def _feedback_reason(row: FeedbackDue, window: Window) -> Reason:
 
 
 def _feedback_event(row: FeedbackDue, window: Window) -> Event:
-    details = [f"Customer: {row['customer']}", f"Received: {row['received_at']}"]
+    details = [
+        _("Customer: {customer}").format(customer=row["customer"]),
+        _("Received: {when}").format(when=row["received_at"]),
+    ]
     if row["phone"]:
-        details.append(f"Phone: {row['phone']}")
-    details.append(f"Resolve: crm feedback resolve {row['feedback_id']}")
+        details.append(_("Phone: {phone}").format(phone=row["phone"]))
+    details.append(_("Resolve: crm feedback resolve {id}").format(id=row["feedback_id"]))
     return Event(
         uid=f"feedback-{row['feedback_id']}@crmcli",
         day=window.today,

@@ -346,21 +346,28 @@ def task_events(rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:
         yield Event(
             uid=f"task-{row['id']}@crmcli",
             day=date.fromisoformat(row["due_on"]),
-            summary=f"{row['text']} ({row['customer_name']})",
-            description=f"Task {row['id']} for #{row['customer_id']} {row['customer_name']}",
+            summary=_("{text} ({customer})").format(
+                text=row["text"], customer=row["customer_name"]
+            ),
+            description=_("Task {id} for {customer} (#{customer_id})").format(
+                id=row["id"], customer=row["customer_name"], customer_id=row["customer_id"]
+            ),
             category="task",
         )
 
 
 def interaction_events(rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:
     """Interactions as all-day events on the local day they happened."""
+    from crmcli.core.vocabulary import Word
     from crmcli.reports.reminders import Event
 
     for row in rows:
         yield Event(
             uid=f"interaction-{row['id']}@crmcli",
             day=clock.local_date(row["occurred_at"]),
-            summary=f"{row['kind']}: {row['customer_name']}",
+            summary=_("{kind}: {customer}").format(
+                kind=Word("kind", row["kind"]).said(), customer=row["customer_name"]
+            ),
             description=row["text"],
             category=row["kind"],
         )

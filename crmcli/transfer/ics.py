@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
+from crmcli.core.i18n import _
 from crmcli.reports.reminders import Event
 
 PRODID = "-//crmcli//crm remind//EN"
 
 
-def calendar(events: Iterable[Event], now: datetime) -> str:
-    """The events as one VCALENDAR text (CRLF line endings, folded as RFC 5545 asks)."""
+def calendar(events: Iterable[Event], now: datetime, name: str | None = None) -> str:
+    """The events as one VCALENDAR text (CRLF line endings, folded as RFC 5545 asks);
+    `name` is what a calendar app calls the feed (X-WR-CALNAME), in the run's language."""
     import icalendar
 
     cal = icalendar.Calendar()
@@ -24,7 +26,7 @@ def calendar(events: Iterable[Event], now: datetime) -> str:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", "crm reminders")
+    cal.add("x-wr-calname", name or _("crm calendar"))
     stamp = now.astimezone(timezone.utc).replace(microsecond=0)
     for item in events:
         event = icalendar.Event()

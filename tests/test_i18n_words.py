@@ -1,0 +1,153 @@
+"""Words crm itself chooses, said in a Chinese run: calendar feeds of exports, care rules
+for everyone, a dry run's stage, table headers, the edit template, the labels of fields an
+import named, and lists inside Chinese sentences. JSON keeps its keys in every language."""
+
+import json
+import os
+import re
+
+from tests.conftest import add, ok
+from tests.test_terminal import on_terminal
+
+
+def _calendar(*args: str) -> tuple[str, list[tuple[str, str]]]:
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(ok(*args, "--format", "ics"))
+    events = [(str(e["summary"]), str(e.get("description", ""))) for e in cal.walk("VEVENT")]
+    return str(cal["x-wr-calname"]), events
+
+
+def test_exported_task_and_interaction_feeds_speak_chinese(db_path):
+    add("罗桂芬")
+    ok("task", "add", "罗桂芬", "发送合同", "--due", "2026-12-01")
+    ok("log", "visit", "罗桂芬", "到店看样品", "--at", "2026-11-20 10:00")
+    assert _calendar("--lang", "zh", "export", "tasks") == (
+        "crm 日历",
+        [("发送合同（罗桂芬）", "罗桂芬（#1）的任务 1")],
+    )
+    assert _calendar("--lang", "zh", "export", "interactions") == (
+        "crm 日历",
+        [("拜访：罗桂芬", "到店看样品")],
+    )
+    assert _calendar("export", "tasks") == (
+        "crm calendar",
+        [("发送合同 (罗桂芬)", "Task 1 for 罗桂芬 (#1)")],
+    )
+    assert _calendar("export", "interactions")[1] == [("visit: 罗桂芬", "到店看样品")]
+    assert _calendar("remind", "--within", "30d")[0] == "crm reminders"
+
+
+def test_a_care_rule_for_everyone_says_so_in_chinese(db_path):
+    said = ok("--lang", "zh", "care", "rule", "add", "元旦", "寄贺卡")
+    assert said.startswith("已新增关怀规则 1：") and "元旦：寄贺卡，对象：所有客户" in said, said
+    assert "everyone" not in said
+    listed = ok("--lang", "zh", "care", "rule", "list")
+    assert "所有客户" in listed and "everyone" not in listed, listed
+    (rule,) = json.loads(ok("--lang", "zh", "care", "rule", "list", "--format", "json"))
+    assert rule["selection"] == "everyone"
+    assert "greet everyone" not in ok("care", "rule", "list")
+    assert "everyone" in ok("care", "rule", "list")
+
+
+def test_a_dry_run_names_the_stage_as_the_real_run_does(db_path):
+    add("张伟", "--city", "上海")
+    add("王芳", "--city", "上海")
+    said = ok("--lang", "zh", "stage", "customer", "--city", "上海", "--dry-run")
+    assert said.startswith("将把 2 位客户移到成交客户阶段：1 2"), said
+    done = ok("--lang", "zh", "stage", "customer", "--city", "上海", "--yes")
+    assert "成交客户阶段" in done, done
+
+
+def test_sales_by_any_period_and_dedupe_have_chinese_headers(db_path):
+    add("张伟", "--phone", "+8613800138000", "--email", "zw@example.com")
+    add("张伟", "--email", "zw@example.com", "--allow-duplicate")
+    ok("buy", "1", "茶叶", "100", "--at", "2026-11-02")
+    env = {"LANG": "zh_CN.UTF-8"}
+    for period, header in (("day", "日期"), ("week", "周"), ("quarter", "季度"), ("year", "年份")):
+        code, lines = on_terminal("report", "sales", "--by", period, columns=120, env=env)
+        assert code == 0 and lines[0].split()[0] == header, (period, lines)
+    code, lines = on_terminal("dedupe", columns=160, env=env)
+    assert code == 0, lines
+    assert "另一位编号" in lines[0] and "另一位姓名" in lines[0], lines
+    assert not re.search(r"Other|Day|Week|Quarter|Year", "\n".join(lines)), lines
+    assert "other_id" in json.loads(ok("--lang", "zh", "dedupe", "--format", "json"))[0]
+
+
+def test_the_edit_template_explains_itself_in_chinese(db_path, tmp_path):
+    add("张伟")
+    seen = tmp_path / "seen.txt"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f'#!/bin/sh\ncp "$1" {seen}\n')
+    editor.chmod(0o755)
+    os.environ["EDITOR"] = str(editor)
+    try:
+        ok("--lang", "zh", "edit", "1", "--editor")
+        chinese = seen.read_text(encoding="utf-8")
+        ok("edit", "1", "--editor")
+        english = seen.read_text(encoding="utf-8")
+    finally:
+        del os.environ["EDITOR"]
+    comments = [line for line in chinese.splitlines() if line.startswith("#")]
+    assert comments[0] == "# 客户 1。修改各项的值，保存并退出；值留空即清除该项。", comments
+    assert len(comments) == 3 and not re.search(r"[A-Z][a-z]+ ", "\n".join(comments)), comments
+    assert "name: 张伟" in chinese  # the keys are what a person types back: they stay
+    assert english.startswith("# Customer 1. Edit the values, save and quit;")
+
+
+def test_fields_an_import_named_have_chinese_labels_on_the_card(db_path, tmp_path):
+    table = tmp_path / "客户.csv"
+    table.write_text("姓名,微信,部门,工号\n张伟,zw_88,销售部,A-7\n", encoding="utf-8")
+    ok("import", "customers", str(table), "--keep-unknown")
+    card = ok("--lang", "zh", "show", "张伟")
+    assert re.search(r"^\s+微信\s+zw_88$", card, re.M) and re.search(
+        r"^\s+部门\s+销售部$", card, re.M
+    )
+    assert re.search(r"^\s+工号\s+A-7$", card, re.M), card  # named by the user: as named
+    assert re.search(r"^\s+wechat\s+zw_88$", ok("show", "张伟"), re.M)
+    record = json.loads(ok("--lang", "zh", "show", "张伟", "--format", "json"))
+    assert record["fields"] == {"wechat": "zw_88", "department": "销售部", "工号": "A-7"}
+
+
+def test_lists_inside_chinese_sentences_use_the_enumeration_comma(db_path):
+    from tests.conftest import fails
+
+    said = fails(2, "--lang", "zh", "help", "nosuch")
+    assert "可用主题：dates、filters、formats" in said, said
+    assert "topics: dates, filters, formats" in fails(2, "help", "nosuch")
+
+
+def _demo() -> None:
+    ok("demo", "--db", os.environ["CRM_DB"], "--customers", "40")
+
+
+def test_counts_are_headed_as_counts_and_hidden_columns_listed_with_the_comma(db_path):
+    from tests.conftest import filled_once
+
+    filled_once(db_path, _demo)
+    env = {"LANG": "zh_CN.UTF-8"}
+    code, lines = on_terminal("report", "lifecycle", columns=160, env=env)
+    text = "\n".join(lines)
+    assert code == 0 and "进入人数" in text and "转化人数" in text, lines
+    assert "进入时间" not in text and "流动人数" not in text, lines
+    code, lines = on_terminal("report", "feedback", columns=160, env=env)
+    text = "\n".join(lines)
+    assert code == 0 and "收到数" in text and "收到时间" not in text, lines
+    code, lines = on_terminal("feedback", "list", columns=160, env=env)
+    assert code == 0 and "收到时间" in lines[0], lines
+    code, lines = on_terminal("report", "rfm", columns=50, env=env)
+    start = next(i for i, line in enumerate(lines) if line.startswith("隐藏了"))
+    footer = "".join(lines[start:])  # wrapped to the terminal's width
+    assert re.fullmatch(
+        r"隐藏了 ?\d ?列：\S+(、\S+)+；请用 --format csv 或更宽的终端查看", footer
+    ), lines
+
+
+def test_clean_says_each_problem_in_words_on_a_chinese_terminal(db_path):
+    add("张伟")
+    code, lines = on_terminal("clean", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    text = "\n".join(lines)
+    assert code == 0 and "│ 没有联系方式 │" in text, lines
+    assert not re.search(r"no_contact", text), lines
+    problems = [p["problem"] for p in json.loads(ok("--lang", "zh", "clean", "--format", "json"))]
+    assert problems == ["no_contact"]
