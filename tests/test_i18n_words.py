@@ -23,18 +23,21 @@ def test_exported_task_and_interaction_feeds_speak_chinese(db_path):
     ok("task", "add", "罗桂芬", "发送合同", "--due", "2026-12-01")
     ok("log", "visit", "罗桂芬", "到店看样品", "--at", "2026-11-20 10:00")
     assert _calendar("--lang", "zh", "export", "tasks") == (
-        "crm 日历",
+        "crm 任务",
         [("发送合同（罗桂芬）", "罗桂芬（#1）的任务 1")],
     )
     assert _calendar("--lang", "zh", "export", "interactions") == (
-        "crm 日历",
+        "crm 互动记录",
         [("拜访：罗桂芬", "到店看样品")],
     )
     assert _calendar("export", "tasks") == (
-        "crm calendar",
+        "crm tasks",
         [("发送合同 (罗桂芬)", "Task 1 for 罗桂芬 (#1)")],
     )
-    assert _calendar("export", "interactions")[1] == [("visit: 罗桂芬", "到店看样品")]
+    assert _calendar("export", "interactions") == (
+        "crm interactions",
+        [("visit: 罗桂芬", "到店看样品")],
+    )
     assert _calendar("remind", "--within", "30d")[0] == "crm reminders"
 
 

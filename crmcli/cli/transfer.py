@@ -348,7 +348,7 @@ def _import(
             )
         else:
             said = _("Ignored columns: {columns} (map them with --map COLUMN=FIELD)")
-        out.note(said.format(columns=", ".join(summary.ignored)))
+        out.note(said.format(columns=_(", ").join(summary.ignored)))
     for warning in summary.warnings:
         out.warn(warning)
     out.note(_summary_line(summary, dry_run))
@@ -781,11 +781,11 @@ def export_purchases(
         _write(ctx, output, force, quiet, "purchase", produce)
 
 
-def _calendar(events: Iterator[Any], out: TextIO) -> int:
+def _calendar(events: Iterator[Any], out: TextIO, name: str) -> int:
     from crmcli.transfer.ics import calendar
 
     items = list(events)
-    out.write(calendar(items, clock.now()))
+    out.write(calendar(items, clock.now(), name))
     return len(items)
 
 
@@ -817,7 +817,7 @@ def export_interactions(
         def produce(out: TextIO) -> int:
             rows = exporters.interaction_rows(conn, where, params)
             if chosen is OutFormat.ics:
-                return _calendar(exporters.interaction_events(rows), out)
+                return _calendar(exporters.interaction_events(rows), out, _("crm interactions"))
             return _rows_out(rows, interactions.COLUMNS, chosen, out,
                              guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
@@ -853,7 +853,7 @@ def export_tasks(
         def produce(out: TextIO) -> int:
             rows = exporters.task_rows(conn, where, params, today=today)
             if chosen is OutFormat.ics:
-                return _calendar(exporters.task_events(rows), out)
+                return _calendar(exporters.task_events(rows), out, _("crm tasks"))
             return _rows_out(rows, tasks.COLUMNS, chosen, out,
                              guarded=output is not None and not plain, bom=bom)  # fmt: skip
 
