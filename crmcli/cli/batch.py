@@ -19,7 +19,7 @@ import typer
 from crmcli.cli.options import DryRunOption, YesOption, confirm, option, with_options
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.records import refs
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
@@ -143,6 +143,13 @@ def confirm_bulk(
             refusal=refusal.format(what=what, count=count, limit=limit))  # fmt: skip
 
 
+_NOT_AN_ID = {
+    "task": N_("not a task id: {word!r}"),
+    "purchase": N_("not a purchase id: {word!r}"),
+    "interaction": N_("not an interaction id: {word!r}"),
+}
+
+
 def record_ids(values: list[str], noun: str) -> list[int]:
     """Record ids (`12`, `#12`) from arguments; `-` reads more from stdin, any whitespace
     apart. Empty stdin gives no ids (a pipe with nothing in it is not an error)."""
@@ -153,6 +160,6 @@ def record_ids(values: list[str], noun: str) -> list[int]:
     for word in words:
         clean = word.strip().lstrip("#")
         if not clean.isdigit() or not 0 < len(clean) <= 18:
-            raise InvalidInput(_("not a {noun} id: {word!r}").format(noun=noun, word=word))
+            raise InvalidInput(_(_NOT_AN_ID[noun]).format(word=word))
         ids.append(int(clean))
     return ids

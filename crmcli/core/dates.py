@@ -523,15 +523,22 @@ def _either(
     """The two readings of an ambiguous slashed date and how to write each in a form the
     option takes: with the year typed, as the day each names (the next or last one), or,
     for an option that needs a year (`--birthday`), with the year still to write."""
-    names = " or ".join(f"{day} {_MONTH_NAMES[month - 1]}" for month, day in readings)
+    one, other = (
+        _("{day} {month_name}").format(day=day, month_name=_MONTH_NAMES[month - 1], month=month)
+        for month, day in readings
+    )
     if year is not None:
         forms = [f"{year}-{month:02}-{day:02}" for month, day in readings]
     elif direction == "none":
         forms = [f"YYYY-{month:02}-{day:02}" for month, day in readings]
-        return f"{names}? write it with its year, {forms[0]} or {forms[1]}"
+        return _("{one} or {other}? write it with its year, {first} or {second}").format(
+            one=one, other=other, first=forms[0], second=forms[1]
+        )
     else:
         forms = [_yearless(month, day, today, direction, "").isoformat() for month, day in readings]
-    return f"{names}? write {forms[0]} or {forms[1]} instead"
+    return _("{one} or {other}? write {first} or {second} instead").format(
+        one=one, other=other, first=forms[0], second=forms[1]
+    )
 
 
 _MONTH_NAMES = tuple(name.title() for name in MONTHS if len(name) == 3)

@@ -212,7 +212,7 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
                 "type {typed} or give the customer's country as {where}"
             ).format(raw=raw, used=used, where=where, typed=typed)
         )
-    hint = "" if home else "; give the customer's country, or type it with +country code"
+    hint = "" if home else _("; give the customer's country, or type it with +country code")
     raise InvalidInput(
         _("invalid phone {raw!r}: not a valid {used} number{hint}").format(
             raw=raw, used=used, hint=hint

@@ -117,7 +117,12 @@ _CHECK = {
     "open": N_("check|open"),
 }
 # What a change in the history did, and what undoing it does.
-_OP = {"insert": N_("op|insert"), "update": N_("op|update"), "delete": N_("op|delete")}
+_OP = {
+    "insert": N_("op|insert"),
+    "update": N_("op|update"),
+    "delete": N_("op|delete"),
+    "bulk_insert": N_("op|bulk_insert"),
+}
 _ACTION = {
     "delete": N_("action|delete"),
     "restore": N_("action|restore"),

@@ -30,13 +30,19 @@ from fractions import Fraction
 from typing import Any, NamedTuple, TypedDict, cast
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.reports.models import lifecycle
 from crmcli.reports.models import tiers as abc_rules
 
 TIERS = ("high", "medium", "low")
 ABC = ("A", "B", "C")
 # Derived fields a filter may name: text ones take = != ~, numbers = != < <= > >=.
+_CLASS_NAMES = {  # in words, for errors
+    "lifecycle": N_("lifecycle stage"),
+    "abc": N_("ABC class"),
+    "frequency_tier": N_("frequency tier"),
+    "value_tier": N_("value tier"),
+}
 TEXT_FIELDS = {
     "lifecycle": lifecycle.STAGES,
     "abc": ABC,
@@ -482,6 +488,6 @@ def clean_class(name: str, value: str) -> str:
             return label
     raise InvalidInput(
         _("unknown {name} {value!r}; use one of: {value2}").format(
-            name=name, value=value, value2=", ".join(allowed)
+            name=_(_CLASS_NAMES[name]), value=value, value2=", ".join(allowed)
         )
     )

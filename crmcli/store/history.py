@@ -468,7 +468,12 @@ def _summary(op: str, old: dict | None, new: dict | None) -> str:
         return "∅" if v is None else str(v)
 
     if op == "bulk_insert" and new:
-        return f"{new['rows']} rows (ids {new['first_id']}-{new['last_id']})"
+        from crmcli.core.i18n import _
+        from crmcli.core.text import plural
+
+        return _("{rows} (ids {first}-{last})").format(
+            rows=plural(new["rows"], "row").said(), first=new["first_id"], last=new["last_id"]
+        )
     if op == "update" and old and new:
         changed = [k for k, v in new.items() if old.get(k) != v]
         shown = [k for k in changed if k not in ("updated_at", "version")] or changed
