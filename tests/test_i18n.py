@@ -337,6 +337,14 @@ def test_a_refused_import_says_why_in_chinese(db_path, tmp_path):
         ),
         (("care", "festival", "add", " ", "--date", "12-01"), "crm: 节日名称不能为空\n"),
         (("list", "--limit", "9" * 25), "crm: 数值超出范围"),
+        (("task", "add", "1", "x", "--due", "1/5"), "crm: 日期 '1/5' 有歧义：是1月5日还是5月1日？"),
+        (
+            ("add", "Z", "--birthday", "1/5"),
+            "crm: 日期 '1/5' 有歧义：是1月5日还是5月1日？请写上年份",
+        ),
+        (("list", "--lifecycle", "bogus"), "crm: 未知生命周期阶段 'bogus'；请用以下之一：new"),
+        (("task", "done", "abc"), "crm: 不是任务编号：'abc'\n"),
+        (("purchase", "delete", "abc", "--yes"), "crm: 不是购买记录编号：'abc'\n"),
     ],
     ids=lambda a: " ".join(a) if isinstance(a, tuple) else "",
 )
@@ -346,7 +354,10 @@ def test_errors_speak_chinese_whole(db_path, args, expected):
     ok("add", "Ann")
     stderr = fails(2, "--lang", "zh", *args)
     assert stderr.startswith(expected), stderr
-    assert not re.search(r"\b(use a day|write it like|must have|must be plain|any year)\b", stderr)
+    assert not re.search(
+        r"\b(use a day|write it like|must have|must be plain|any year|or|write|task|lifecycle)\b",
+        stderr,
+    )
 
 
 def test_references_that_fail_are_counted_in_chinese(db_path):

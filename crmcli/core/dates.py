@@ -524,7 +524,7 @@ def _either(
     option takes: with the year typed, as the day each names (the next or last one), or,
     for an option that needs a year (`--birthday`), with the year still to write."""
     one, other = (
-        _("{day} {month_name}").format(day=day, month_name=_MONTH_NAMES[month - 1], month=month)
+        _("{day} {month_name}").format(day=day, month_name=_(_MONTHS_SAID[month - 1]))
         for month, day in readings
     )
     if year is not None:
@@ -541,7 +541,11 @@ def _either(
     )
 
 
-_MONTH_NAMES = tuple(name.title() for name in MONTHS if len(name) == 3)
+# The months' names in an ambiguous date's readings, in the run's language (`1月`).
+_MONTHS_SAID = (
+    N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"),
+    N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"),
+)  # fmt: skip
 
 
 def _weekday(which: str | None, target: int, today: date, direction: Direction, text: str) -> date:

@@ -37,11 +37,11 @@ from crmcli.reports.models import tiers as abc_rules
 TIERS = ("high", "medium", "low")
 ABC = ("A", "B", "C")
 # Derived fields a filter may name: text ones take = != ~, numbers = != < <= > >=.
-_CLASS_NAMES = {  # in words, for errors
-    "lifecycle": N_("lifecycle stage"),
-    "abc": N_("ABC class"),
-    "frequency_tier": N_("frequency tier"),
-    "value_tier": N_("value tier"),
+_UNKNOWN = {  # a value no class has, one msgid per class (Chinese names the class in words)
+    "lifecycle": N_("unknown lifecycle {value!r}; use one of: {value2}"),
+    "abc": N_("unknown abc {value!r}; use one of: {value2}"),
+    "frequency_tier": N_("unknown frequency_tier {value!r}; use one of: {value2}"),
+    "value_tier": N_("unknown value_tier {value!r}; use one of: {value2}"),
 }
 TEXT_FIELDS = {
     "lifecycle": lifecycle.STAGES,
@@ -486,8 +486,4 @@ def clean_class(name: str, value: str) -> str:
     for label in allowed:
         if folded(label) == typed:
             return label
-    raise InvalidInput(
-        _("unknown {name} {value!r}; use one of: {value2}").format(
-            name=_(_CLASS_NAMES[name]), value=value, value2=", ".join(allowed)
-        )
-    )
+    raise InvalidInput(_(_UNKNOWN[name]).format(value=value, value2=", ".join(allowed)))
