@@ -5,14 +5,14 @@ Command handlers hand everything they print to one `Output` (built by
 --color/--no-color/--no-pager): rows, a card, a report in sections, a write's "done" line, a
 note on stderr. Below it, `emit(rows, columns, fmt)` writes table, json, jsonl, csv or tsv to
 stdout. A table on a terminal is drawn by cli/terminal.py (fitted to the width, headers in
-words, colour by meaning, through the pager), loaded only then; elsewhere `plain_table` gives
+words, colour by meaning, through the pager), loaded only then; elsewhere `_plain` gives
 colourless text aligned by display width with the snake_case keys as headers, so CJK lines
 up in cron mail and scripts read the same columns as before (colour only when forced:
 FORCE_COLOR or --color always). (tabulate did this too, but its import costs about 40 ms a
 process, a quarter of the start-up budget.) Control characters are escaped in tables; JSON
 carries them encoded. Rows are streamed for every format; the plain table measures every
-row first (or reads the rows twice, when the caller can: `crm list` of any length), the
-terminal's the first page only.
+row first, reading them twice where the caller can (`crm list` of any length) and else
+holding them, the terminal's the first page only.
 """
 
 from __future__ import annotations
@@ -144,15 +144,10 @@ def emit(
                 vocabulary=words,
                 raw=raw,
             )
-        if again is None and isinstance(rows, (list, tuple)):
-            held = rows
-            again = lambda: held  # noqa: E731  rows held already: no second copy as text
-        if again is not None and bars is None:
-            return _plain_twice(rows, again, columns, out, title=title, color=color, styles=styles)
-        kept = list(rows)
-        count = len(kept)
-        if count:
-            _plain(kept, columns, out, title=title, bars=bars, color=color, styles=styles)
+        if again is None or bars is not None:  # read once: held, and read again from there
+            held = rows if isinstance(rows, (list, tuple)) else list(rows)
+            rows, again = held, lambda: held
+        return _plain(rows, again, columns, out, title=title, bars=bars, color=color, styles=styles)
     return count
 
 
@@ -204,8 +199,14 @@ def _flat(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _text(value: Any) -> str:
+    """`cell(value)`, sooner for the usual cell: text with no character to escape."""
+    return value if type(value) is str and value.isprintable() else cell(value)
+
+
 def _plain(
-    rows: list[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
+    again: Callable[[], Iterable[Mapping[str, Any]]],
     columns: Sequence[str],
     out: TextIO,
     *,
@@ -213,57 +214,26 @@ def _plain(
     bars: Bars | None,
     color: bool,
     styles: Styler | None,
-) -> None:
-    """Rows as plain text (pipes, cron mail); in colour with `color` (forced into a pipe)."""
-    headers = list(columns)
-    texts = [[cell(row.get(c)) for c in columns] for row in rows]
-    if bars is not None:
-        headers.append(bars.title)
-        lengths = bars.lengths(rows)
-        texts = [[*line, "#" * length] for line, length in zip(texts, lengths, strict=True)]
-    paint: Callable[[int, int, str], str] | None = None
-    if color:
-        from crmcli.cli import terminal
-
-        use = styles or terminal.meaning
-
-        def paint(i: int, j: int, text: str) -> str:
-            if i < 0:
-                return terminal.paint(text, "header", True)
-            if j >= len(columns):
-                return terminal.paint(text, "bar", True)
-            return terminal.paint(text, use(rows[i], columns[j]), True)
-
-    if title:
-        out.write((paint(-1, 0, title) if paint else title) + "\n")
-    out.write(plain_table(texts, headers, paint))
-
-
-def _text(value: Any) -> str:
-    """`cell(value)`, sooner for the usual cell: text with no character to escape."""
-    return value if type(value) is str and value.isprintable() else cell(value)
-
-
-def _plain_twice(
-    rows: Iterable[Mapping[str, Any]],
-    again: Callable[[], Iterable[Mapping[str, Any]]],
-    columns: Sequence[str],
-    out: TextIO,
-    *,
-    title: str | None,
-    color: bool,
-    styles: Styler | None,
 ) -> int:
-    """`_plain`'s text (without bars) holding no row: the widths from a first reading of the
-    rows, the lines from a second, written a few hundred at a time."""
-    widths = [width(c) for c in columns]
+    """Rows as plain text (pipes, cron mail), in colour with `color` (forced into a pipe):
+    left-aligned columns two spaces apart under a dashed rule, their widths from a first
+    reading of `rows`, the lines from a second (`again()`), written a few hundred at a
+    time; `bars` adds a chart column (`rows` is then a list). Returns how many rows."""
+    lengths = iter(bars.lengths(rows) if bars is not None else ())  # type: ignore[arg-type]
+    headers = [*columns, bars.title] if bars is not None else list(columns)
+
+    def texts(row: Mapping[str, Any]) -> list[str]:
+        line = [_text(v) for v in map(row.get, columns)]
+        return [*line, "#" * next(lengths)] if bars is not None else line
+
+    widths = [width(c) for c in headers]
     count = 0
     for count, row in enumerate(rows, 1):
-        widths = [
-            max(w, width(_text(v))) for w, v in zip(widths, map(row.get, columns), strict=True)
-        ]
+        widths = [max(w, width(t)) for w, t in zip(widths, texts(row), strict=True)]
     if not count:
         return 0
+    if bars is not None:
+        lengths = iter(bars.lengths(rows))  # type: ignore[arg-type]
     paint: Callable[[Mapping[str, Any] | None, int, str], str] | None = None
     if color:
         from crmcli.cli import terminal
@@ -271,17 +241,21 @@ def _plain_twice(
         use = styles or terminal.meaning
 
         def paint(row: Mapping[str, Any] | None, j: int, text: str) -> str:
-            return terminal.paint(text, "header" if row is None else use(row, columns[j]), True)
+            if row is None:
+                return terminal.paint(text, "header", True)
+            if j >= len(columns):
+                return terminal.paint(text, "bar", True)
+            return terminal.paint(text, use(row, columns[j]), True)
 
     if title:
         out.write((paint(None, 0, title) if paint else title) + "\n")
-    header = [pad(c, w) for c, w in zip(columns, widths, strict=True)]
+    header = [pad(c, w) for c, w in zip(headers, widths, strict=True)]
     if paint is not None:
         header = [paint(None, j, c) for j, c in enumerate(header)]
     lines = ["  ".join(header).rstrip(), "  ".join("-" * w for w in widths)]
     written = 0
     for row in again():
-        cells = [pad(_text(v), w) for v, w in zip(map(row.get, columns), widths, strict=True)]
+        cells = [pad(t, w) for t, w in zip(texts(row), widths, strict=True)]
         if paint is not None:
             cells = [paint(row, j, c) for j, c in enumerate(cells)]
         lines.append("  ".join(cells).rstrip())
@@ -292,28 +266,6 @@ def _plain_twice(
     if lines:
         out.write("\n".join(lines) + "\n")
     return written
-
-
-def plain_table(
-    rows: Sequence[Sequence[str]],
-    columns: Sequence[str],
-    paint: Callable[[int, int, str], str] | None = None,
-) -> str:
-    """Left-aligned columns two spaces apart, a dashed rule under the header; `paint(row,
-    column, padded text)` colours a cell (row -1 is the header)."""
-    widths = [width(c) for c in columns]
-    for row in rows:
-        widths = [max(w, width(v)) for w, v in zip(widths, row, strict=True)]
-
-    def line(i: int, values: Sequence[str]) -> str:
-        cells = [pad(v, w) for v, w in zip(values, widths, strict=True)]
-        if paint is not None:
-            cells = [paint(i, j, c) for j, c in enumerate(cells)]
-        return "  ".join(cells).rstrip()
-
-    lines = [line(-1, columns), "  ".join("-" * w for w in widths)]
-    lines += [line(i, row) for i, row in enumerate(rows)]
-    return "\n".join(lines) + "\n"
 
 
 def card(
