@@ -81,7 +81,7 @@ def manual() -> str:
 
     from crmcli import __version__
     from crmcli.cli import load
-    from crmcli.cli.helptext import summary, tidy
+    from crmcli.cli.helptext import summary, tidy, worded
     from crmcli.cli.topics import TOPICS
 
     root = get_command(load())
@@ -96,7 +96,7 @@ def manual() -> str:
         r"crm \- " + _roff(summary(root.help or "")),
         _section("SYNOPSIS"),
         r".B crm",
-        r"[\fIOPTIONS\fR] \fICOMMAND\fR [\fIARGS\fR]...",
+        rf"[\fI{worded('OPTIONS')}\fR] \fI{worded('COMMAND')}\fR [\fI{worded('ARGS')}\fR]...",
         _section("DESCRIPTION"),
         _roff(
             _(

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typer._click.formatting import HelpFormatter as ClickFormatter
 
 from crmcli.cli.cells import width
-from crmcli.core.i18n import _
+from crmcli.core.i18n import _, current
 
 
 class HelpFormatter(ClickFormatter):
@@ -51,6 +51,7 @@ class HelpFormatter(ClickFormatter):
         first_col += col_spacing
         indent = " " * self.current_indent
         for first, second in rows:
+            second = _bracketed(second)
             room = self.width - self.current_indent
             if width(first) > room:  # `--by day|week|...`: cut after a | of the choices
                 cut = wrap(first.replace("|", "| "), room, "", "    ").replace("| ", "|")
@@ -69,6 +70,18 @@ class HelpFormatter(ClickFormatter):
             self.write(f"{lines[0]}\n")
             for line in lines[1:]:
                 self.write(f"{'':>{first_col + self.current_indent}}{line}\n" if line else "\n")
+
+
+# What typer adds after an option's help: `  [default: 20; 1<=x<=1000]`.
+_EXTRA = re.compile(r"(?<=  \[)[^\[\]]*(?=\]\Z)")
+
+
+def _bracketed(help: str) -> str:
+    """An option's help with the pieces typer adds after it (`[默认：20; 1–1000]`) joined by
+    the run's own separator (`；`), as typer joins them with an English `; `."""
+    if current() == "en":
+        return help
+    return _EXTRA.sub(lambda found: found.group().replace("; ", _("; ")), help)
 
 
 def paragraphs(text: str, columns: int, indent: str) -> str:
