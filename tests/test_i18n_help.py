@@ -214,7 +214,7 @@ def plain_helps(language: str, columns: int) -> dict[str, str]:
     return helps
 
 
-@pytest.mark.parametrize("columns", [60, 80])
+@pytest.mark.parametrize("columns", [30, 40, 60, 80])
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_no_line_of_plain_help_is_wider_than_the_terminal(language, columns):
     """Every command's plain help (a pipe; Chinese on a terminal too) at 30 to 80 columns
@@ -397,3 +397,40 @@ def test_crm_help_reads_no_setting_from_a_file_every_command_refuses(db_path, tm
     assert crm("--db", str(planted), "list").exit_code == 2  # refused
     assert ok("--db", str(planted), "help").startswith("Topics (crm help TOPIC):\n")
     assert ok("--db", str(db_path), "help").startswith("帮助主题（crm help 主题）：\n")
+
+
+@pytest.mark.parametrize("columns", [40, 60])
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_crm_help_follows_the_terminal_width(language, columns, tmp_path):
+    """On a terminal a topic (and the list of them) is laid out again as wide as the
+    terminal: no line wider, none starting with closing punctuation, its examples the same
+    commands (continued with ` \\` as the shell reads them); in a pipe it is as written."""
+    env = {"CRM_DB": str(tmp_path / "none.db")}
+    code, lines = on_terminal("--lang", language, "help", columns=columns, env=env)
+    assert code == 0 and len(lines) > len(TOPICS)
+    assert all(width(line) <= columns for line in lines), lines
+    for name in TOPICS:
+        code, lines = on_terminal("--lang", language, "help", name, columns=columns, env=env)
+        assert code == 0
+        for line in lines:
+            assert width(line) <= columns, f"{name}: {line!r}"
+            assert not line.lstrip().startswith(CLOSING), f"{name}: {line!r}"
+        examples = [line for line in TOPICS[name].splitlines() if line.startswith("  crm ")]
+        shown = "\n".join(lines).replace(" \\\n      ", " ").replace("\\\n", "")
+        assert all(example in shown.splitlines() for example in examples), (name, shown)
+        words = re.sub(r"\s+", "", "".join(lines).replace("\\", ""))
+        assert words == re.sub(r"\s+", "", ok("--lang", language, "help", name)), name
+
+
+def test_chinese_topics_name_no_english_placeholder_or_section():
+    """`crm help TOPIC` in Chinese names its placeholders in Chinese (`--tag 标签`) and
+    points to docs by address (`docs/conventions.md#dates-and-times`), not by an English
+    section title."""
+    for name in TOPICS:
+        shown = ok("--lang", "zh", "help", name)
+        prose = "\n".join(line for line in shown.splitlines() if not line.startswith("  crm "))
+        assert not ENGLISH_WORD.search(prose), f"{name}: {ENGLISH_WORD.search(prose)}"
+        assert not re.search(r"\b[TS]\b|More:|（[A-Z][a-z]+( [a-z]+)*）", prose), name
+        assert "详见：docs/" in shown, name
+    assert '--where "字段 运算符 值"' in ok("--lang", "zh", "help", "filters")
+    assert "docs/conventions.md#dates-and-times" in ok("--lang", "zh", "help", "dates")
