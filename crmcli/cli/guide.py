@@ -46,12 +46,12 @@ def help_topic(
     columns = _terminal_columns()
     if topic is None:
         width = max(map(len, TOPICS))
-        lines = [f"  {name:<{width}}  {_(about)}" for name, about in ABOUT.items()]
-        if columns is not None:  # each topic's line wrapped under its words
-            lines = [
-                wrap(_(about), columns, f"  {name:<{width}}  ", " " * (width + 4))
-                for name, about in ABOUT.items()
-            ]
+        lines = [  # on a terminal, what a topic is about is wrapped under its words
+            f"  {name:<{width}}  {_(about)}"
+            if columns is None
+            else wrap(_(about), columns, f"  {name:<{width}}  ", " " * (width + 4))
+            for name, about in ABOUT.items()
+        ]
         sys.stdout.write(_("Topics (crm help TOPIC):") + "\n" + "\n".join(lines) + "\n")
         return
     name = topic.casefold().replace("_", "-").replace(" ", "-")
