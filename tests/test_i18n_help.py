@@ -441,3 +441,38 @@ def test_chinese_topics_name_no_english_placeholder_or_section():
         assert "详见：docs/" in shown, name
     assert '--where "字段 运算符 值"' in ok("--lang", "zh", "help", "filters")
     assert "docs/conventions.md#dates-and-times" in ok("--lang", "zh", "help", "dates")
+
+
+@pytest.mark.parametrize(
+    ("line", "columns"),
+    [
+        ("crm completion fish > ~/.config/fish/completions/crm.fish", 28),
+        ('crm sql "SELECT city, count(*) AS n FROM customers GROUP BY city ORDER BY n DESC"', 30),
+        ("CRM_KEY_FILE=~/.config/crm.key crm encrypt", 24),
+    ],
+)
+def test_an_example_wider_than_a_narrow_help_still_runs_as_written(line, columns, tmp_path):
+    """An example continued over lines narrower than one of its words (a path, a quoted
+    query) reads, to the shell, as the same words: each line within the width and its
+    margin, none starting with closing punctuation."""
+    shown = helpformat.continued(line, columns, "  ")
+    lines = shown.split("\n")
+    assert len(lines) >= 3
+    assert all(width(part) <= columns + 2 for part in lines), lines
+    assert not [part for part in lines if part.lstrip().startswith(CLOSING)], lines
+    env = {"HOME": str(tmp_path), "PATH": os.environ["PATH"]}
+    words = subprocess.run(
+        ["bash", "-c", "printf '%s\\n' " + shown.replace(">", "'>'")],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    expected = subprocess.run(
+        ["bash", "-c", "printf '%s\\n' " + line.replace(">", "'>'")],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    assert words == expected
+
+
+def test_closing_punctuation_is_not_cut_to_a_line_start_inside_a_long_word():
+    assert helpformat.wrap("（$CRM_PAGER）。", 12).split("\n") == ["（$CRM_PAGE", "R）。"]
+    lines = helpformat.wrap("day (1990-08-15, ...; --08-15 more", 14).split("\n")
+    assert lines == ["day", "(1990-08-1", "5, ...;", "--08-15 more"]  # not "...;" first
