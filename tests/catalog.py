@@ -45,11 +45,12 @@ def code_msgids() -> set[str]:
 
 
 def help_msgids() -> set[str]:
-    """Every help text of the click tree, and every command's summary."""
+    """Every help text of the click tree, every command's summary, and the words of every
+    placeholder (`REF`, `OPTIONS`)."""
     from typer.main import get_command
 
     from crmcli.cli import app
-    from crmcli.cli.helptext import help_option, summary
+    from crmcli.cli.helptext import help_option, placeholder, placeholder_words, summary
 
     found: set[str] = set()
 
@@ -57,10 +58,16 @@ def help_msgids() -> set[str]:
         text = getattr(command, "_crm_help", command.help)
         if text:
             found.update((text, summary(text)))
+        for metavar in getattr(command, "_crm_metavars", None) or (
+            command.options_metavar,
+            getattr(command, "subcommand_metavar", None),
+        ):
+            found.update(placeholder_words(metavar or ""))
         for param in [*command.params, *help_option(command)]:
             text = getattr(param, "_crm_help", getattr(param, "help", None))
             if text:
                 found.add(text)
+            found.update(placeholder_words(placeholder(param)))
         for sub in getattr(command, "commands", {}).values():
             walk(sub)
 

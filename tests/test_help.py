@@ -49,6 +49,33 @@ EXAMPLES += [
     for line in text.splitlines()
     if line.startswith("  crm ")
 ]
+
+
+def chinese(text: str) -> str:
+    """`text` (an English msgid) as a Chinese run says it."""
+    from crmcli.core import i18n
+
+    token = i18n.use("zh")
+    try:
+        return i18n._(text)
+    finally:
+        i18n.reset(token)
+
+
+# The examples of Chinese help, which use Chinese data (上海, 茶叶) where data appears:
+# those that are not the English ones run too.
+CHINESE_EXAMPLES = [
+    (path, line.strip().removeprefix("示例：").strip())
+    for path, command in COMMANDS
+    for line in chinese(getattr(command, "_crm_help", None) or command.help or "").splitlines()
+    if line.strip().startswith("示例：")
+]
+CHINESE_EXAMPLES += [
+    (f"crm help {topic}", line.strip())
+    for topic, text in TOPICS.items()
+    for line in chinese(text).splitlines()
+    if line.startswith("  crm ")
+]
 # typer's names for a value's Python type, which help must not show.
 TYPE_LABEL = re.compile(r"<(str|int|float|bool|path|list\[\w+\]|int range|float range)>")
 
@@ -212,6 +239,7 @@ BEFORE: dict[str, list[list[str] | str]] = {
     "crm --db restored.db import all": [["export", "all", "-o", "backup.json"]],
     "CRM_KEY_FILE=~/.config/crm.key crm decrypt": [["encrypt"]],
     "crm segment delete shanghai-vips": [["segment", "save", "shanghai-vips", "--tag", "vip"]],
+    "crm segment delete 上海大客户": [["segment", "save", "上海大客户", "--tag", "vip"]],
     "crm care festival delete 圣诞节": [["care", "festival", "add", "圣诞节", "--date", "12-25"]],
 }
 
@@ -221,7 +249,23 @@ def _world() -> None:
     ok("add", "张伟", "--city", "上海")
 
 
-@pytest.mark.parametrize(("path", "line"), EXAMPLES, ids=[line for _, line in EXAMPLES])
+def test_chinese_help_has_its_own_examples_with_chinese_data():
+    """Every command's Chinese help has as many examples as its English help, and where
+    the English data is English (a city, a product, a note) the Chinese is Chinese."""
+    english = {(p, line) for p, line in EXAMPLES}
+    assert len(CHINESE_EXAMPLES) == len(EXAMPLES)
+    assert ("crm list", 'crm list --where "city = 上海" --tag vip --sort -created_at') in (
+        CHINESE_EXAMPLES
+    )
+    for path, line in CHINESE_EXAMPLES:
+        assert not re.search(r"Shanghai|Hangzhou|Longjing|Great tea|asked for", line), line
+    assert len(set(CHINESE_EXAMPLES) - english) >= 10
+
+
+RUN = EXAMPLES + sorted(set(CHINESE_EXAMPLES) - set(EXAMPLES))
+
+
+@pytest.mark.parametrize(("path", "line"), RUN, ids=[line for _, line in RUN])
 def test_every_help_example_runs(path, line, db_path, tmp_path, monkeypatch):
     filled_once(db_path, _world)
     monkeypatch.chdir(tmp_path)

@@ -539,6 +539,29 @@ def test_report_prose_wraps_between_words_on_a_terminal_and_not_in_a_pipe(demo, 
     assert not re.search(sentence[args[1]], "\n".join(lines), re.M)  # wrapped
 
 
+@pytest.mark.parametrize("columns", [60, 80])
+def test_chinese_report_prose_fills_each_line_on_a_terminal(demo, columns):
+    """Chinese prose breaks between characters, by display width (it broke only at its one
+    space, before `BG/NBD`, and left half a line empty): every line but a paragraph's last
+    is filled to within a character of the width, none starts with closing punctuation,
+    and the words are those a pipe gets on one line."""
+    code, lines = on_terminal("--lang", "zh", "report", "churn", columns=columns)
+    assert code == 0 and all(width(line) <= columns for line in lines), lines
+    piped = crm("--lang", "zh", "report", "churn").stderr.splitlines()  # notes: stderr
+    sentence = next(line for line in piped if line.startswith("CNY：") and "BG/NBD" in line)
+    assert width(sentence) > columns  # so it must be broken
+    start = next(n for n, line in enumerate(lines) if line.startswith("CNY："))
+    shown = []
+    for line in lines[start:]:
+        shown.append(line)
+        if "".join(shown) == sentence:
+            break
+        assert width(line) >= columns - 1, (columns, line)
+        assert len("".join(shown)) < len(sentence), (sentence, shown)
+    assert len(shown) >= 2
+    assert not [line for line in shown if line.startswith(tuple("，。、；：）"))], shown
+
+
 def _cells(lines: list[str], header: str) -> list[dict[str, str]]:
     """The rows of the table whose first header line starts with `header`, by header word."""
     start = next(n for n, line in enumerate(lines) if line.startswith(header))

@@ -1,5 +1,5 @@
 """What the command-line framework says around crm's own words, in the run's language:
-help's fixed words (`Usage:`, `Options`, `[required]`, `[default: 20]`), usage errors
+help's fixed words (`Usage:`, `Options`, `[required]`, `[default: 20]`, `[x>=0]`), usage errors
 (`No such option: --bogus`, `Missing argument 'REF'.`), and help laid out by display width.
 
 typer ships its own click (typer._click). Two kinds of English come out of it, and both go
@@ -59,6 +59,8 @@ GETTEXT = (
     N_("default: {default}"),
     N_("required"),
 )
+# The range of a number option in help, as typer writes it (`[x>=0]`, `[1<=x<=1000]`).
+RANGES = (N_("x>={min}"), N_("x<={max}"), N_("{min}<=x<={max}"))
 
 
 def install(command: Any) -> None:
@@ -68,7 +70,20 @@ def install(command: Any) -> None:
     import typer.core
 
     typer.core._ = _  # type: ignore[attr-defined]
+    typer.core.describe_number_range = number_range  # type: ignore[attr-defined]
     command.context_class = Context
+
+
+def number_range(low: float | None, high: float | None) -> str | None:
+    """The range of a number option as help shows it, in the run's language (typer's own
+    `describe_number_range` says it in English only)."""
+    if low is None and high is None:
+        return None
+    if low is None:
+        return _(RANGES[1]).format(max=high)
+    if high is None:
+        return _(RANGES[0]).format(min=low)
+    return _(RANGES[2]).format(min=low, max=high)
 
 
 def said(text: str) -> str:

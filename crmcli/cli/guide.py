@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.app import app, speak_stored
-from crmcli.cli.helpformat import joined
+from crmcli.cli.cells import width as cells
+from crmcli.cli.helpformat import NARROWEST, joined, reflow, wrap
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _, current
 
@@ -42,9 +43,15 @@ def help_topic(
             raise InvalidInput(_("--man prints the whole manual page: leave TOPIC out"))
         sys.stdout.write(manual())
         return
+    columns = _terminal_columns()
     if topic is None:
         width = max(map(len, TOPICS))
-        lines = [f"  {name:<{width}}  {_(about)}" for name, about in ABOUT.items()]
+        lines = [  # on a terminal, what a topic is about is wrapped under its words
+            f"  {name:<{width}}  {_(about)}"
+            if columns is None
+            else wrap(_(about), columns, f"  {name:<{width}}  ", " " * (width + 4))
+            for name, about in ABOUT.items()
+        ]
         sys.stdout.write(_("Topics (crm help TOPIC):") + "\n" + "\n".join(lines) + "\n")
         return
     name = topic.casefold().replace("_", "-").replace(" ", "-")
@@ -54,7 +61,22 @@ def help_topic(
                 topic=topic, value=_(", ").join(TOPICS)
             )
         )
-    sys.stdout.write(_(TOPICS[name]) + "\n")
+    text = _(TOPICS[name])
+    if columns is not None and any(cells(line) > columns for line in text.splitlines()):
+        text = reflow(text, columns)
+    sys.stdout.write(text + "\n")
+
+
+def _terminal_columns() -> int | None:
+    """The width `crm help` lays a topic out in on a terminal (at least NARROWEST); None
+    off a terminal, where the text is printed as written, as scripts and docs read it."""
+    import shutil
+
+    from crmcli.cli.output import is_terminal
+
+    if not is_terminal(sys.stdout):
+        return None
+    return max(shutil.get_terminal_size().columns, NARROWEST)
 
 
 # The manual's section titles, in capitals as man pages have them.
@@ -81,7 +103,7 @@ def manual() -> str:
 
     from crmcli import __version__
     from crmcli.cli import load
-    from crmcli.cli.helptext import summary, tidy
+    from crmcli.cli.helptext import summary, tidy, worded
     from crmcli.cli.topics import TOPICS
 
     root = get_command(load())
@@ -96,7 +118,7 @@ def manual() -> str:
         r"crm \- " + _roff(summary(root.help or "")),
         _section("SYNOPSIS"),
         r".B crm",
-        r"[\fIOPTIONS\fR] \fICOMMAND\fR [\fIARGS\fR]...",
+        rf"[\fI{worded('OPTIONS')}\fR] \fI{worded('COMMAND')}\fR [\fI{worded('ARGS')}\fR]...",
         _section("DESCRIPTION"),
         _roff(
             _(

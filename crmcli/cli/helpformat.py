@@ -15,12 +15,35 @@ from collections.abc import Iterator, Sequence
 from typer._click.formatting import HelpFormatter as ClickFormatter
 
 from crmcli.cli.cells import width
-from crmcli.core.i18n import _
+from crmcli.core.i18n import _, current
+
+# The narrowest terminal help is laid out for (click's own layout stays 50 wide on any
+# terminal narrower than 52 columns); the two columns help keeps spare at the right, which
+# only a word wider than a whole line (a long path in an example) may take; and the least
+# room an option's help keeps beside it.
+NARROWEST = 30
+_MARGIN = 2
+_HELP_ROOM = 16
+
+
+def help_width(columns: int | None = None, widest: int = 80) -> int:
+    """The width help is laid out in: the terminal's (`columns`, else $COLUMNS or the
+    terminal's own), at most `widest`, at least NARROWEST, less the margin."""
+    if columns is None:
+        import shutil
+
+        columns = shutil.get_terminal_size().columns
+    return max(min(columns, widest), NARROWEST) - _MARGIN
 
 
 class HelpFormatter(ClickFormatter):
     """click's help layout, measured in terminal columns, with its fixed words (`Usage:`,
-    the headings) in the run's language."""
+    the headings) in the run's language, following the terminal down to NARROWEST."""
+
+    def __init__(
+        self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None
+    ) -> None:
+        super().__init__(indent_increment, width or help_width(widest=max_width or 80), max_width)
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         prefix = _("Usage: ") if prefix is None else prefix
@@ -29,7 +52,7 @@ class HelpFormatter(ClickFormatter):
         if room >= width(lead) + 20:  # the arguments fit right of the prefix
             self.write(wrap(args, room, lead, " " * width(lead)))
         else:
-            self.write(lead + "\n")
+            self.write(wrap(lead.rstrip(), room) + "\n")
             indent = " " * (max(self.current_indent, width(prefix)) + 4)
             self.write(wrap(args, room, indent, indent))
         self.write("\n")
@@ -47,10 +70,13 @@ class HelpFormatter(ClickFormatter):
         self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
     ) -> None:
         rows = list(rows)
+        # on a narrow terminal the options take less, so their help keeps some room
+        col_max = min(col_max, max(self.width - self.current_indent - _HELP_ROOM, 8))
         first_col = min(max((width(first) for first, _second in rows), default=0), col_max)
         first_col += col_spacing
         indent = " " * self.current_indent
         for first, second in rows:
+            second = _bracketed(second)
             room = self.width - self.current_indent
             if width(first) > room:  # `--by day|week|...`: cut after a | of the choices
                 cut = wrap(first.replace("|", "| "), room, "", "    ").replace("| ", "|")
@@ -69,6 +95,18 @@ class HelpFormatter(ClickFormatter):
             self.write(f"{lines[0]}\n")
             for line in lines[1:]:
                 self.write(f"{'':>{first_col + self.current_indent}}{line}\n" if line else "\n")
+
+
+# What typer adds after an option's help: `  [default: 20; 1<=x<=1000]`.
+_EXTRA = re.compile(r"(?<=  \[)[^\[\]]*(?=\]\Z)")
+
+
+def _bracketed(help: str) -> str:
+    """An option's help with the pieces typer adds after it (`[默认：20; 1–1000]`) joined by
+    the run's own separator (`；`), as typer joins them with an English `; `."""
+    if current() == "en":
+        return help
+    return _EXTRA.sub(lambda found: found.group().replace("; ", _("; ")), help)
 
 
 def paragraphs(text: str, columns: int, indent: str) -> str:
@@ -92,6 +130,34 @@ def paragraphs(text: str, columns: int, indent: str) -> str:
     return "\n\n".join(out)
 
 
+def reflow(text: str, columns: int) -> str:
+    """Text written as `crm help TOPIC` is (crmcli/cli/topics.py: paragraphs, items
+    starting with "- ", examples indented two) laid out again `columns` wide: paragraphs
+    and items wrapped (an item's next lines indented two), examples continued as a shell
+    reads them."""
+    out = []
+    for block in text.split("\n\n"):
+        lines = block.split("\n")
+        if all(line.startswith("  ") for line in lines):
+            out.append("\n".join(continued(line.strip(), columns, "  ") for line in lines))
+            continue
+        groups: list[str] = []
+        for line in lines:
+            if line.startswith("- ") or not groups:
+                groups.append(line)
+            else:
+                groups[-1] = joined(groups[-1], line.strip())
+        out.append(
+            "\n".join(
+                wrap(group[2:], columns, "- ", "  ")
+                if group.startswith("- ")
+                else wrap(group, columns)
+                for group in groups
+            )
+        )
+    return "\n\n".join(out)
+
+
 # A word of a command line: quoted text stays whole.
 _SHELL_WORD = re.compile(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+""")
 
@@ -112,21 +178,35 @@ def continued(line: str, columns: int, indent: str) -> str:
 
 def _quoted_cut(line: str, columns: int) -> list[str]:
     """A line still too wide (one long "quoted" word) cut at spaces inside its double
-    quotes: each part but the last ends with `\\`, which the shell takes out with the line
-    break inside double quotes, and the next part starts at the margin, so the quoted
-    text is the same."""
-    parts = []
-    while width(line) > columns and '"' in line:
-        opened = line.index('"')
-        cuts = [
-            i
-            for i, c in enumerate(line)
-            if c == " " and i > opened and width(line[: i + 1]) < columns
-        ]
+    quotes, or a long unquoted path after a `/`: each part but the last ends with `\\`,
+    which the shell takes out with the line break, and the next part starts at the
+    margin, so the word is the same."""
+    parts, inside = [], False  # inside: the line starts inside the quotes (a part after a cut)
+    while width(line) > columns and ('"' in line or inside):
+        cuts, quoted = [], inside
+        for i, c in enumerate(line):
+            quoted = quoted != (c == '"')
+            if c == " " and quoted and width(line[: i + 1]) < columns:
+                cuts.append(i)
         if not cuts:
             break
         parts.append(line[: cuts[-1] + 1] + "\\")
+        inside = line[: cuts[-1] + 1].count('"') % 2 != inside
         line = line[cuts[-1] + 1 :]
+    columns += _MARGIN
+    while width(line) > columns and not inside and "'" not in line and '"' not in line:
+        # a word wider than the line and its margin (a path): cut after its last `/` that
+        # fits, else after the last character that fits, never before closing punctuation
+        cuts = [
+            i
+            for i in range(len(line) - 1)
+            if width(line[: i + 1]) < columns and line[i + 1] not in _CLOSING | {" "}
+        ]
+        if not cuts:
+            break
+        cut = max((i for i in cuts if line[i] == "/"), default=cuts[-1])
+        parts.append(line[: cut + 1] + "\\")
+        line = line[cut + 1 :]
     return [*parts, line]
 
 
@@ -197,10 +277,14 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "") -> str:
 
 
 def _fit(piece: str, room: int) -> int:
-    """How many characters of `piece` fit in `room` columns (at least one)."""
+    """How many characters of `piece` fit in `room` columns (at least one), fewer if the
+    rest would start with closing punctuation (`（$CRM_PAGER）。`)."""
     used = 0
     for index, char in enumerate(piece):
         used += width(char)
         if used > room:
-            return max(index, 1)
+            cut = index
+            while cut > 1 and (piece[cut] in _CLOSING or piece[cut] == "\xa0"):
+                cut -= 1
+            return max(cut, 1)
     return len(piece)

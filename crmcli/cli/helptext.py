@@ -7,9 +7,12 @@ click commands a run built, before anything is printed, and gives every value a 
 (`TAG`, `DATE`, `REF`, `N`, `TEXT`, the choices `csv|tsv|json`), every command its first
 sentence as its summary, and the plain help (off a terminal) its `Example:` lines one a
 line. A parameter's own `metavar=` wins over the table; the words are the ones docs/ and
-`crm help` use.
+`crm help` use. Each word of a placeholder is a msgid of its own, said in the run's
+language (`REF` is 客户, `[OPTIONS]` is [选项]), so the usage line, the options and a usage
+error (`缺少参数 '客户'`) name the same word as the Chinese help sentences.
 """
 
+import re
 from typing import Any
 
 from crmcli.cli.framework import install
@@ -65,12 +68,20 @@ def tidy(command: Any) -> None:
         install(command)
         command._crm_help = command.help
         command._crm_markup = getattr(command, "rich_markup_mode", None)
+        command._crm_metavars = (
+            command.options_metavar,
+            getattr(command, "subcommand_metavar", None),
+        )
         for param in [*command.params, *help_option(command)]:
-            param.metavar = placeholder(param)
+            param._crm_metavar = placeholder(param)
             param._crm_help = getattr(param, "help", None)
             if param.param_type_name == "argument":
                 param.__class__ = _argument_class(type(param))
     command._crm_tidy = language
+    options, commands = command._crm_metavars
+    command.options_metavar = options and worded(options)
+    if commands is not None:
+        command.subcommand_metavar = worded(commands)
     # rich breaks lines only at spaces, and cuts Chinese text, which has none, with "…":
     # Chinese help is laid out by crmcli/cli/framework.py, on a terminal too.
     rich = _rich() and language == "en"
@@ -82,6 +93,7 @@ def tidy(command: Any) -> None:
         if not rich:
             command.help = _keep_examples(command.help)
     for param in [*command.params, *help_option(command)]:
+        param.metavar = worded(param._crm_metavar)
         if getattr(param, "_crm_help", None):
             param.help = _(param._crm_help)
     for sub in getattr(command, "commands", {}).values():
@@ -123,10 +135,31 @@ def _keep_examples(help: str) -> str:
     return "\n\n".join(kept)
 
 
+# A word of a placeholder (`REF`, `MM-DD`, the `FIELD`s of `COLUMN=FIELD` and `FIELD,FIELD`,
+# the `OPTIONS` of `[OPTIONS]`); choices (`csv|tsv`) are values, in lower case, and stay.
+_WORD = re.compile(r"[A-Z]+(?:-[A-Z]+)*")
+
+
+def worded(metavar: str) -> str:
+    """A placeholder in the run's language: each word of it is its own msgid (`REF` is
+    客户, `COLUMN=FIELD` is 列=字段, `[OPTIONS]` is [选项]); the rest (`=`, `|`, `[...]`,
+    the choices) stays as it is typed."""
+    if current() == "en" or not metavar:
+        return metavar
+    return _WORD.sub(lambda found: _(found.group()), metavar)
+
+
+def placeholder_words(metavar: str) -> set[str]:
+    """The words of a placeholder that `worded` looks up (tests/catalog.py extracts them)."""
+    return set(_WORD.findall(metavar))
+
+
 def placeholder(param: Any) -> str:
     """The word for a parameter's value: its own metavar, else the table's, else one from
     its type: the choices (`csv|tsv`), N for a number, FILE for a path, TEXT, and an
     argument's name in capitals. A flag takes no value: ''."""
+    if hasattr(param, "_crm_metavar"):  # tidied: the English word, whatever the language
+        return param._crm_metavar
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return ""
     if param.metavar:

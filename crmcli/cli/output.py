@@ -54,17 +54,24 @@ def is_terminal(stream: TextIO) -> bool:
 
 def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> None:
     """Lines for people (a report's sentences, notes; stdout by default): on a terminal
-    (`room` cells wide, by default the one `stream` is, if any) each broken between words to
-    fit; elsewhere one line each, as scripts grep them."""
+    (`room` cells wide, by default the one `stream` is, if any) each too wide one broken to
+    fit, by display width, between words and between Chinese characters, never putting
+    closing punctuation first on a line (as help is: crmcli/cli/helpformat.py), its
+    indent kept; elsewhere one line each, as scripts grep them."""
     stream = stream or sys.stdout
     if room is None and is_terminal(stream):
         from crmcli.cli.terminal import screen
 
         room = screen(False).columns
     if room is not None:
-        from crmcli.cli.terminal import wrap
+        from crmcli.cli.helpformat import wrap
 
-        text = "\n".join(part for line in text.split("\n") for part in wrap(line, room))
+        lines = []
+        for line in text.split("\n"):
+            indent = line[: len(line) - len(line.lstrip(" "))]
+            fits = width(line) <= room or not line.strip()
+            lines.append(line if fits else wrap(line.strip(), room, indent, indent))
+        text = "\n".join(lines)
     stream.write(text + "\n")
 
 
