@@ -1123,10 +1123,9 @@ def _mixed_shop() -> None:
     ok("buy", "C-1", "Pot", "50", "--category", "Teaware", "--at", "2026-10-01")
 
 
-def _import_twice(tmp_path, monkeypatch, text: str, *args: str, passes: int = 0) -> list:
-    """Import `text` as CSV into two fresh shops, by sets (`passes` rows a pass when given)
-    and (columns_fit refused) row by row: [(exit code, stderr, purchases, rejects file)] of
-    each."""
+def _import_twice(tmp_path, monkeypatch, text: str, *args: str) -> list:
+    """Import `text` as CSV into two fresh shops, by sets and (columns_fit refused) row by
+    row: [(exit code, stderr, purchases, rejects file)] of each."""
     from crmcli.transfer import purchase_sets
 
     file = tmp_path / "p.csv"
@@ -1140,8 +1139,6 @@ def _import_twice(tmp_path, monkeypatch, text: str, *args: str, passes: int = 0)
         with monkeypatch.context() as patch:
             if not by_sets:
                 patch.setattr(purchase_sets, "columns_fit", lambda targets: False)
-            elif passes:
-                patch.setattr(purchase_sets, "PASS", passes)
             result = crm("import", "purchases", str(file), "--rejects", str(rejects), *args)
         lines = rows(db, "SELECT * FROM purchases ORDER BY id")
         written = rejects.read_text(encoding="utf-8") if rejects.exists() else None
@@ -1149,17 +1146,8 @@ def _import_twice(tmp_path, monkeypatch, text: str, *args: str, passes: int = 0)
     return out
 
 
-# A large file is checked and stored a pass of rows at a time: 1 and 4 rows a pass put
-# every kind of row at a pass's edge (a category spelt two ways in two passes, a refused row
-# that ends one, a row of more cells than columns that starts one).
-PASSES = pytest.mark.parametrize("passes", [0, 1, 4])
-
-
-@PASSES
-def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monkeypatch, passes):
-    by_sets, by_rows = _import_twice(
-        tmp_path, monkeypatch, MIXED_PURCHASES, "--skip-invalid", passes=passes
-    )
+def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monkeypatch):
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, MIXED_PURCHASES, "--skip-invalid")
     assert by_sets == by_rows
     code, stderr, lines, rejects = by_sets
     assert code == 0
@@ -1172,9 +1160,8 @@ def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monke
     assert ",27,15 cells but 12 columns\n" in rejects
 
 
-@PASSES
-def test_purchases_by_sets_refuse_the_file_as_row_by_row_does(tmp_path, monkeypatch, passes):
-    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, MIXED_PURCHASES, passes=passes)
+def test_purchases_by_sets_refuse_the_file_as_row_by_row_does(tmp_path, monkeypatch):
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, MIXED_PURCHASES)
     assert by_sets == by_rows
     code, stderr, lines, _ = by_sets
     assert code == 2 and len(lines) == 1  # the shop's own line alone

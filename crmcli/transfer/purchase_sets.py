@@ -14,16 +14,13 @@ a currency symbol, a cell with the export's formula guard, a row of our own expo
 be a line already here, a row the reader could not split) goes through the importer's own
 per-row path, in file order, so it is rejected with exactly the message and row number
 `crm buy` gives, or stored as `crm buy` would store it. The lines are stored in file order
-by one INSERT. All this is done PASS rows at a time, each pass seeing the lines of the
-passes before it as stored. The caller's transaction covers it all; the temporary tables are
-dropped.
+by one INSERT. The caller's transaction covers it all; the temporary tables are dropped.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from itertools import islice
 from typing import Any
 
 from crmcli.core import clock, money, validate
@@ -47,11 +44,6 @@ LINES = "temp.crm_import_lines"  # their lines (seq = the row's rowid), fast or 
 LOOKUPS = ("customer", "item", "currency", "quantity", "time", "category", "payment",
            "order_ref", "note", "refund", "exponent")  # fmt: skip
 BATCH = 5000
-# Rows checked and stored per pass. The temporary tables, their sorts and lookups stay
-# within the page cache; of ten million rows at once they did not, and each row cost more
-# the larger the file (10M rows took 20 times the CPU of 1M). A pass sees the lines of the
-# passes before it as stored, as `crm buy` would.
-PASS = 500_000
 # The INSERT_SQL columns of a line, as LINES holds them.
 VALUES = tuple(f"v{i}" for i in range(14))
 
@@ -67,18 +59,15 @@ def columns_fit(targets: list[str | None]) -> bool:
 
 
 def run(importer: Any, rows: Any) -> None:  # a PurchaseImporter, a sources.Rows
-    """Import the CSV rows of `rows` into the caller's transaction, PASS rows at a time;
-    fills importer.summary (rejections go to importer.reject, in file order)."""
+    """Import the CSV rows of `rows` into the caller's transaction; fills importer.summary
+    (rejections go to importer.reject, in file order)."""
     conn: sqlite3.Connection = importer.conn
     names = [f"c{i}" for i in range(len(rows.columns))]
-    cells = iter(rows.cells)
+    _drop(conn)
+    conn.execute(f"CREATE TABLE {ROWS} (line INTEGER, problem TEXT, {', '.join(names)})")
     try:
-        while True:
-            _drop(conn)
-            conn.execute(f"CREATE TABLE {ROWS} (line INTEGER, problem TEXT, {', '.join(names)})")
-            count = _load(conn, importer, islice(cells, PASS), len(names))
-            if not count:
-                break
+        importer.summary.rows = _load(conn, importer, rows, len(names))
+        if importer.summary.rows:
             importer.options.progress.phase(_("checking values"))
             exprs = _fields(importer, rows)
             conn.execute(
@@ -94,8 +83,6 @@ def run(importer: Any, rows: Any) -> None:  # a PurchaseImporter, a sources.Rows
             fields = {n: n if exprs[n] != "NULL" else "NULL" for n in FIELDS}
             _lookups(conn, importer, fields)
             _import(conn, importer, rows, names, fields)
-            if count < PASS:
-                break
     finally:
         _drop(conn)
 
@@ -105,26 +92,26 @@ def _drop(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _load(conn: sqlite3.Connection, importer: Any, cells: Any, width: int) -> int:
-    """The rows of `cells` into ROWS as read (an unreadable one with its reason); how
-    many. importer.summary.rows counts them, across passes."""
-    summary, progress = importer.summary, importer.options.progress
+def _load(conn: sqlite3.Connection, importer: Any, rows: Any, width: int) -> int:
+    """Every row into ROWS as read (an unreadable one with its reason); how many."""
+    progress = importer.options.progress
     progress.phase(READING)
-    before = summary.rows
+    counted = [0]
 
     def params() -> Iterator[tuple[Any, ...]]:
-        for number, row in cells:
-            summary.rows += 1
-            if summary.rows % 1000 == 0:
-                progress.advance(summary.rows)
-            if type(row) is str:
-                yield (number, row, *([""] * width))
+        count = 0
+        for count, (number, cells) in enumerate(rows.cells, 1):
+            if count % 1000 == 0:
+                progress.advance(count)
+            if type(cells) is str:
+                yield (number, cells, *([""] * width))
             else:
-                yield (number, None, *row)
+                yield (number, None, *cells)
+        counted[0] = count
 
     marks = ", ".join("?" * (width + 2))
     conn.executemany(f"INSERT INTO {ROWS} VALUES ({marks})", params())  # noqa: S608
-    return summary.rows - before
+    return counted[0]
 
 
 def _fields(importer: Any, rows: Any) -> dict[str, str]:
@@ -364,7 +351,6 @@ def _import(
         "stamp": stamp,
         "spaces": SPACES,
     }
-    inserted = importer.summary.inserted  # by the passes before this one
     conn.create_function("crm_plain_minor", 2, _plain_minor, deterministic=True)
     conn.execute(
         f"CREATE TABLE {LINES} (seq INTEGER PRIMARY KEY, fast INTEGER, {', '.join(VALUES)})"
@@ -389,7 +375,7 @@ def _import(
         conn.executemany(update, done)
     summary = importer.summary
     fast = conn.execute(f"SELECT count(*) FROM {LINES} WHERE fast").fetchone()[0]  # noqa: S608
-    summary.inserted = inserted + fast
+    summary.inserted = fast
     if summary.rejected and not importer.options.skip_invalid:
         return  # nothing will be written
     importer.options.progress.phase(_("writing"))
