@@ -1123,9 +1123,11 @@ def _mixed_shop() -> None:
     ok("buy", "C-1", "Pot", "50", "--category", "Teaware", "--at", "2026-10-01")
 
 
-def _import_twice(tmp_path, monkeypatch, text: str, *args: str) -> list:
-    """Import `text` as CSV into two fresh shops, by sets and (columns_fit refused) row by
-    row: [(exit code, stderr, purchases, rejects file)] of each."""
+def _import_twice(tmp_path, monkeypatch, text: str, *args: str, aside: bool = False) -> list:
+    """Import `text` as CSV into two fresh shops, by sets (with the indexes of purchases set
+    aside, as for a large file, when `aside`) and (columns_fit refused) row by row: [(exit
+    code, stderr, purchases, rejects file, the indexes of purchases)] of each."""
+    from crmcli.store import indexes
     from crmcli.transfer import purchase_sets
 
     file = tmp_path / "p.csv"
@@ -1139,17 +1141,30 @@ def _import_twice(tmp_path, monkeypatch, text: str, *args: str) -> list:
         with monkeypatch.context() as patch:
             if not by_sets:
                 patch.setattr(purchase_sets, "columns_fit", lambda targets: False)
+            elif aside:
+                patch.setattr(indexes, "LEAST", 1)
             result = crm("import", "purchases", str(file), "--rejects", str(rejects), *args)
         lines = rows(db, "SELECT * FROM purchases ORDER BY id")
         written = rejects.read_text(encoding="utf-8") if rejects.exists() else None
-        out.append((result.exit_code, result.stderr, lines, written))
+        made = rows(db, "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'purchases' "
+                    "AND type = 'index' ORDER BY name")  # fmt: skip
+        out.append((result.exit_code, result.stderr, lines, written, made))
     return out
 
 
-def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monkeypatch):
-    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, MIXED_PURCHASES, "--skip-invalid")
+# A file that adds many lines against what purchases holds is written with the table's
+# indexes set aside and made again (crmcli.store.indexes): the same lines, the same indexes.
+ASIDE = pytest.mark.parametrize("aside", [False, True])
+
+
+@ASIDE
+def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monkeypatch, aside):
+    by_sets, by_rows = _import_twice(
+        tmp_path, monkeypatch, MIXED_PURCHASES, "--skip-invalid", aside=aside
+    )
     assert by_sets == by_rows
-    code, stderr, lines, rejects = by_sets
+    code, stderr, lines, rejects, made = by_sets
+    assert {name for name, _ in made} >= {"purchases_customer_time", "purchases_purchased_at"}
     assert code == 0
     assert "16 inserted, 0 updated, 0 unchanged, 13 rejected (29 rows)" in stderr
     assert len(lines) == 17 and len(rejects.splitlines()) == 14
@@ -1160,10 +1175,11 @@ def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monke
     assert ",27,15 cells but 12 columns\n" in rejects
 
 
-def test_purchases_by_sets_refuse_the_file_as_row_by_row_does(tmp_path, monkeypatch):
-    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, MIXED_PURCHASES)
+@ASIDE
+def test_purchases_by_sets_refuse_the_file_as_row_by_row_does(tmp_path, monkeypatch, aside):
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, MIXED_PURCHASES, aside=aside)
     assert by_sets == by_rows
-    code, stderr, lines, _ = by_sets
+    code, stderr, lines, _, _ = by_sets
     assert code == 2 and len(lines) == 1  # the shop's own line alone
     assert stderr.startswith("crm: 13 of 29 rows are invalid; nothing was imported")
     assert "row 4: 12.345 has 3 decimals but CNY has 2 decimals" in stderr

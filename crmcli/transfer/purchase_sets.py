@@ -14,7 +14,9 @@ a currency symbol, a cell with the export's formula guard, a row of our own expo
 be a line already here, a row the reader could not split) goes through the importer's own
 per-row path, in file order, so it is rejected with exactly the message and row number
 `crm buy` gives, or stored as `crm buy` would store it. The lines are stored in file order
-by one INSERT. The caller's transaction covers it all; the temporary tables are dropped.
+by one INSERT (with the indexes of purchases set aside and made again after it when the
+file adds many lines: crmcli.store.indexes). The caller's transaction covers it all; the
+temporary tables are dropped.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _
 from crmcli.core.progress import READING
 from crmcli.records import purchases
+from crmcli.store import indexes
 
 # What str.isspace() calls space: a cell of nothing else is no value (as gather_first says).
 SPACE_CODES = (9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203),
@@ -379,7 +382,8 @@ def _import(
     if summary.rejected and not importer.options.skip_invalid:
         return  # nothing will be written
     importer.options.progress.phase(_("writing"))
-    conn.execute(
-        f"{purchases.INSERT_SQL.split(' VALUES ')[0]} "  # noqa: S608
-        f"SELECT {', '.join(VALUES)} FROM {LINES} WHERE fast ORDER BY seq"
-    )
+    with indexes.set_aside(conn, "purchases", fast):
+        conn.execute(
+            f"{purchases.INSERT_SQL.split(' VALUES ')[0]} "  # noqa: S608
+            f"SELECT {', '.join(VALUES)} FROM {LINES} WHERE fast ORDER BY seq"
+        )
