@@ -183,6 +183,10 @@ def _last_contact_sql(conn: sqlite3.Connection) -> str:
     return f"(SELECT datetime(max(at)) FROM ({latest(conn, 'c.id')}))"  # noqa: S608 - fixed
 
 
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 class Window:
     """The window a report covers, with what its sections share, loaded once."""
 
@@ -238,9 +242,10 @@ class Window:
             self.people([customer_id])
         return self._people[customer_id]
 
-    def last_contact(self, customer_id: int) -> datetime | None:
-        last = self.person(customer_id)["last_contact_at"]
-        return datetime.fromisoformat(last) if last else None
+    def forget(self, customer_id: int) -> None:
+        """Let go of what was read of a customer (read again when asked for)."""
+        self._people.pop(customer_id, None)
+        self._names.pop(customer_id, None)
 
     def preferred(self, customer_id: int) -> tuple[str | None, str | None]:
         """The customer's preferred channel and time."""
@@ -1144,11 +1149,12 @@ def contact_today(
     window = Window(conn, today, today)
     reasons = []
     # The rows of the reasons weighed without their text (Section.weigh), by the reason's
-    # id: worded once their customer is shown.
+    # id: worded once their customer is shown. With every customer shown (no `limit`) each
+    # is worded at once, so no row outlives its reason.
     unworded: dict[int, tuple[Section, Any]] = {}
     for section in SECTIONS:
         for row in section.rows(window):
-            if section.weigh is not None:
+            if section.weigh is not None and limit is not None:
                 reason = Reason(row["customer_id"], *section.weigh(row, window), "")
                 unworded[id(reason)] = (section, row)
             else:
@@ -1161,6 +1167,7 @@ def contact_today(
     ranked: list[TodayRow] = []
     for number, (customer_id, found) in enumerate(shown, 1):
         person = window.person(customer_id)
+        window.forget(customer_id)  # its row holds what is shown of it: a day may be large
         texts = [_worded(r, unworded, window) for r in found]
         # One reason is its own text, shared by customers due alike; several are joined.
         why = texts[0] if len(texts) == 1 and isinstance(texts[0], Said) else Joined(texts)
@@ -1177,7 +1184,7 @@ def contact_today(
                 "reasons": texts,
                 "urgency": URGENCY.get(found[0].urgency, "later"),
                 "customer": f"{person['name']} (#{customer_id})",
-                "last_contact": ago(window.last_contact(customer_id), today),
+                "last_contact": ago(_moment(person["last_contact_at"]), today),
                 "why": why,
             }
         )
