@@ -35,17 +35,20 @@ COMMANDS = {
 }
 
 
-def run(argv: list[str], env: dict[str, str], terminal: bool) -> tuple[float, float]:
-    """(CPU seconds, peak MiB) of one process, its output read to the end."""
+def run(argv: list[str], env: dict[str, str], terminal: bool, cwd: str) -> tuple[float, float]:
+    """(CPU seconds, peak MiB) of one process, its output read to the end. It runs in `cwd`,
+    the code's folder: `python -m` puts the working folder before PYTHONPATH."""
     if terminal:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
-        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+        proc = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave
+        )
         os.close(slave)
         source = master
     else:
         proc = subprocess.Popen(
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
         assert proc.stdout is not None
@@ -90,7 +93,7 @@ def main() -> None:
                     os.environ, CRM_NOW="2026-11-22T10:00:00+08:00", TZ="CST-8",
                     CRM_PAGER="cat", PYTHONPATH=code,
                 )  # fmt: skip
-                found[label].append(run(argv, env, terminal))
+                found[label].append(run(argv, env, terminal, code))
     floor = statistics.median(cpu for cpu, _ in found["typer floor"])
     print(
         f"load {os.getloadavg()[0]:.1f}; budget 1.5 x {floor:.3f} + 0.3 = {1.5 * floor + 0.3:.3f} s"
