@@ -417,6 +417,8 @@ def test_today_ranks_who_to_contact_and_why(busy, monkeypatch):
         "no contact for 21 days (cadence 14 days, customer)",
     ]
     assert ok("today", "-q", "--limit", "2") == "1\n2\n"
+    # With a limit only the customers shown have their reasons worded: in the same words.
+    assert json.loads(ok("today", "-f", "json", "--limit", "2")) == rows[:2]
     assert json.loads(ok("today", "--fields", "customer_id,urgency", "-f", "json")) == [
         {"customer_id": 1, "urgency": "overdue"}, {"customer_id": 2, "urgency": "today"},
         {"customer_id": 3, "urgency": "today"},
