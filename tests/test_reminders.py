@@ -417,6 +417,8 @@ def test_today_ranks_who_to_contact_and_why(busy, monkeypatch):
         "no contact for 21 days (cadence 14 days, customer)",
     ]
     assert ok("today", "-q", "--limit", "2") == "1\n2\n"
+    # With a limit only the customers shown have their reasons worded: in the same words.
+    assert json.loads(ok("today", "-f", "json", "--limit", "2")) == rows[:2]
     assert json.loads(ok("today", "--fields", "customer_id,urgency", "-f", "json")) == [
         {"customer_id": 1, "urgency": "overdue"}, {"customer_id": 2, "urgency": "today"},
         {"customer_id": 3, "urgency": "today"},
@@ -582,6 +584,37 @@ def test_cadence_counts_local_calendar_days_across_spring_forward(db_path, monke
         ] == [("Dora", 7)]
         at(monkeypatch, "2026-03-13T23:59:00")
         assert remind()["due_for_contact"] == []
+
+
+def test_a_late_evening_contact_behind_utc_counts_its_local_day(db_path, monkeypatch):
+    # 23:30 on 1 November at UTC-12 is 11:30 on 2 November in UTC; the day that counts is
+    # the local one, for a customer's own cadence and a default alike (customers contacted
+    # too recently are passed over by their UTC moment first: a day too strict, and these
+    # two would wait a day more).
+    with local_zone("<-12>12"):
+        at(monkeypatch, "2026-11-01T23:30:00")
+        add("Dora", "--cadence", "10d")
+        add("Emil")
+        ok("config", "set", "cadence.default", "10d")
+        ok("log", "call", "Dora", "hi")
+        ok("log", "call", "Emil", "hi")
+        at(monkeypatch, "2026-11-10T23:59:00")
+        assert remind("--within", "0d")["due_for_contact"] == []
+        assert ok("today") == ""
+        at(monkeypatch, "2026-11-11T00:01:00")
+        due = remind("--within", "0d")["due_for_contact"]
+        assert [
+            (d["customer_name"], d["last_contact_at"], d["days_since_contact"], d["cadence_source"])
+            for d in due
+        ] == [
+            ("Dora", "2026-11-01T23:30:00-12:00", 10, "customer"),
+            ("Emil", "2026-11-01T23:30:00-12:00", 10, "default"),
+        ]
+        today = json.loads(ok("today", "-f", "json"))
+        assert [(r["customer_name"], r["reasons"]) for r in today] == [
+            ("Dora", ["no contact for 10 days (cadence 10 days, customer)"]),
+            ("Emil", ["no contact for 10 days (cadence 10 days, default)"]),
+        ]
 
 
 def test_at_uses_the_offset_of_its_own_date_not_of_today(db_path, monkeypatch):

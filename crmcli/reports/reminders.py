@@ -183,6 +183,10 @@ def _last_contact_sql(conn: sqlite3.Connection) -> str:
     return f"(SELECT datetime(max(at)) FROM ({latest(conn, 'c.id')}))"  # noqa: S608 - fixed
 
 
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 class Window:
     """The window a report covers, with what its sections share, loaded once."""
 
@@ -238,9 +242,10 @@ class Window:
             self.people([customer_id])
         return self._people[customer_id]
 
-    def last_contact(self, customer_id: int) -> datetime | None:
-        last = self.person(customer_id)["last_contact_at"]
-        return datetime.fromisoformat(last) if last else None
+    def forget(self, customer_id: int) -> None:
+        """Let go of what was read of a customer (read again when asked for)."""
+        self._people.pop(customer_id, None)
+        self._names.pop(customer_id, None)
 
     def preferred(self, customer_id: int) -> tuple[str | None, str | None]:
         """The customer's preferred channel and time."""
@@ -280,8 +285,10 @@ class Section(NamedTuple):
     Window, with the figures `reason` needs but not what only a reader needs (names,
     phones): `shown` adds that to the rows printed (by default `Window.name`), so a large
     day costs in proportion to the rows shown; `reason` and `event` turn a row into a reason
-    for `crm today` and (once shown) a calendar event (None: the row is not one). Each
-    section's functions take its own kind of row (a ReminderRow).
+    for `crm today` and (once shown) a calendar event (None: the row is not one). `weigh`,
+    for a section of many rows, is its reason's urgency and weight without the text: `crm
+    today` ranks every row by it and words the reasons of the customers it shows only.
+    Each section's functions take its own kind of row (a ReminderRow).
     """
 
     key: str
@@ -292,6 +299,7 @@ class Section(NamedTuple):
     reason: Callable[[Any, Window], Reason | None]
     event: Callable[[Any, Window], Event | None]
     shown: Callable[[Window, Sequence[Any]], Sequence[Any]] = Window.name
+    weigh: Callable[[Any, Window], tuple[int, float]] | None = None
 
 
 def _tag_list(joined: str | None) -> list[str]:
@@ -409,16 +417,20 @@ def _due_tasks(window: Window) -> list[TaskDue]:
     return _tasks(window, window.today, window.until)
 
 
+def _overdue_weight(row: TaskDue, window: Window) -> tuple[int, float]:
+    return agenda.OVERDUE_TASK, row["days_overdue"]
+
+
 def _overdue_reason(row: TaskDue, window: Window) -> Reason:
-    late = row["days_overdue"]
+    urgency, late = _overdue_weight(row, window)
     return Reason(
         row["customer_id"],
-        agenda.OVERDUE_TASK,
+        urgency,
         late,
         Said(
             "task #{id} overdue {days}: {text}",
             id=row["task_id"],
-            days=_days(late),
+            days=_days(row["days_overdue"]),
             text=row["text"],
         ),
     )
@@ -488,8 +500,23 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
         f"WHERE archived_at IS NULL AND ({' OR '.join(could)})"
     )
     today = window.today
+    # A customer is due once their cadence has passed since the local day of their last
+    # contact, which is at most a day before its UTC day (no zone is more than 14 hours
+    # behind): so one whose last contact (UTC text) is on or after `today - cadence + 2`
+    # is not due, and is passed over before anything is parsed. Without a cadence of their
+    # own, their cadence is at least the shortest a rule gives.
+    rule_days = [*rules.by_tag.values(), *rules.by_stage.values(), rules.default]
+    shortest = min([d for d in rule_days if d], default=0)
+    cutoffs: dict[int, str] = {}
     due: list[tuple[date, int, dict[str, Any]]] = []
     for customer_id, own, created_at, stage, tags, own_max, utc in rows:
+        if utc is not None and (own or shortest):
+            days = own or shortest
+            cutoff = cutoffs.get(days)
+            if cutoff is None:
+                cutoff = cutoffs[days] = (today - timedelta(days=days - 2)).isoformat()
+            if utc >= cutoff:
+                continue
         cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
         if cadence is None:
             continue
@@ -512,7 +539,6 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
             ),
             "_status": (cadence, last, created_at, maximum),
         }
-        figures["cadence"] = describe_cadence(cast(ContactStatus, figures))
         due.append((due_on, customer_id, figures))
     due.sort(key=lambda d: d[:2])
     return [figures for _, _, figures in due]  # type: ignore[misc]  # completed when shown
@@ -531,6 +557,7 @@ def _contacts_shown(window: Window, rows: Sequence[ContactDue]) -> list[ContactD
                 **row,
                 **status,
                 "last_contact": ago(last, window.today),
+                "cadence": describe_cadence(status),
                 "preferred_channel": channel,
                 "preferred_time": time,
             }
@@ -636,16 +663,20 @@ def customer_contact(conn: sqlite3.Connection, customer_id: int, today: date) ->
     )
 
 
-def _contact_reason(row: ContactDue, window: Window) -> Reason:
+def _contact_weight(row: ContactDue, window: Window) -> tuple[int, float]:
     # Weight: how far past the cadence, relative to it (a weekly customer 7 days late is
     # more pressing than a yearly one 7 days late).
     overdue, cadence = row["days_overdue"], row["cadence_days"]
     assert overdue is not None and cadence is not None  # a customer due has a cadence
-    weight = (overdue + 1) / cadence
     # Past the longest gap allowed: a class of its own, before every customer only due.
     urgency = agenda.CONTACT_OVERDUE if row["state"] == "overdue" else agenda.CONTACT_DUE
+    return urgency, (overdue + 1) / cadence
+
+
+def _contact_reason(row: ContactDue, window: Window) -> Reason:
+    urgency, weight = _contact_weight(row, window)
     why = _contact_why(
-        row["days_since_contact"], row["state"], cadence, row["cadence_max_days"],
+        row["days_since_contact"], row["state"], row["cadence_days"], row["cadence_max_days"],
         row["cadence_source"],
     )  # fmt: skip
     return Reason(row["customer_id"], urgency, weight, why)
@@ -855,6 +886,7 @@ SECTIONS: list[Section] = [
         rows=_overdue_tasks,
         reason=_overdue_reason,
         event=_task_event,
+        weigh=_overdue_weight,
     ),
     Section(
         key="due_tasks",
@@ -893,6 +925,7 @@ SECTIONS: list[Section] = [
         reason=_contact_reason,
         event=_contact_event,
         shown=_contacts_shown,
+        weigh=_contact_weight,
     ),
     Section(
         key="dates",
@@ -1112,12 +1145,20 @@ def contact_today(
 ) -> tuple[list[TodayRow], int]:
     """(rows, total): who to contact today and why, most urgent first (TODAY_FIELDS and
     TODAY_COLUMNS), the first `limit` of `total` (None: all). Every reason is ranked; only
-    the customers returned are read."""
+    the customers returned are read and their reasons worded."""
     window = Window(conn, today, today)
     reasons = []
+    # The rows of the reasons weighed without their text (Section.weigh), by the reason's
+    # id: worded once their customer is shown. With every customer shown (no `limit`) each
+    # is worded at once, so no row outlives its reason.
+    unworded: dict[int, tuple[Section, Any]] = {}
     for section in SECTIONS:
         for row in section.rows(window):
-            reason = section.reason(row, window)
+            if section.weigh is not None and limit is not None:
+                reason = Reason(row["customer_id"], *section.weigh(row, window), "")
+                unworded[id(reason)] = (section, row)
+            else:
+                reason = section.reason(row, window)
             if reason is not None:
                 reasons.append(reason)
     shown = agenda.rank(reasons, limit)
@@ -1126,7 +1167,8 @@ def contact_today(
     ranked: list[TodayRow] = []
     for number, (customer_id, found) in enumerate(shown, 1):
         person = window.person(customer_id)
-        texts = [r.text for r in found]
+        window.forget(customer_id)  # its row holds what is shown of it: a day may be large
+        texts = [_worded(r, unworded, window) for r in found]
         # One reason is its own text, shared by customers due alike; several are joined.
         why = texts[0] if len(texts) == 1 and isinstance(texts[0], Said) else Joined(texts)
         ranked.append(
@@ -1142,11 +1184,21 @@ def contact_today(
                 "reasons": texts,
                 "urgency": URGENCY.get(found[0].urgency, "later"),
                 "customer": f"{person['name']} (#{customer_id})",
-                "last_contact": ago(window.last_contact(customer_id), today),
+                "last_contact": ago(_moment(person["last_contact_at"]), today),
                 "why": why,
             }
         )
     return ranked, total
+
+
+def _worded(reason: Reason, unworded: dict[int, tuple[Section, Any]], window: Window) -> str:
+    """The text of a reason, worded now when it was weighed only."""
+    if id(reason) not in unworded:
+        return reason.text
+    section, row = unworded[id(reason)]
+    worded = section.reason(row, window)
+    assert worded is not None  # a weighed row is a reason
+    return worded.text
 
 
 # --- feedback past its response target (crmcli.records.feedback) ---------------------------------
