@@ -196,70 +196,88 @@ def value_report(
         if parameters:
             output(ctx, fmt).rows(_parameter_rows(fitted), _parameter_columns())
             return
-        rows = _value_rows(conn, base, predicted, query, limit, table=fmt is Format.table)
-        if fmt is Format.table:
-            rows = list(rows)
-        with output(ctx, fmt).paged() as out:
-            out.text(_summary(fitted, period, horizon_days))
-            out.rows(rows, picked or (VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS))
+        columns = picked or (VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS)
+        batches = _value_batches(conn, base, predicted, query, limit, table=fmt is Format.table)
+        out = output(ctx, fmt)
+        if fmt in (Format.csv, Format.tsv):
+            # Cells straight from the batches' columns: csv writes them in C, no dict a row.
+            out.cells(
+                (
+                    cells
+                    for batch in batches
+                    for cells in zip(*(batch[c] for c in columns), strict=True)
+                ),
+                columns,
+            )
+            return
+        rows = (
+            dict(zip(batch, row, strict=True))
+            for batch in batches
+            for row in zip(*batch.values(), strict=True)
+        )
+        with out.paged() as paged:
+            paged.text(_summary(fitted, period, horizon_days))
+            paged.rows(list(rows) if fmt is Format.table else rows, columns)
 
 
-def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
-    """Rows for the customers `query` selects, highest expected value first (ties by id),
-    streamed: names are looked up a batch at a time."""
+def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
+    """The rows for the customers `query` selects, highest expected value first (ties by
+    id), streamed a batch of up to 500 at a time (names looked up a batch at a time): each
+    batch {field: list of its cells}, the fields of VALUE_FIELDS (and `customer` for a
+    table)."""
     import numpy as np
 
     from crmcli.core import money
     from crmcli.records import filters
-    from crmcli.reports import value as service
 
-    order = np.lexsort((np.frombuffer(base.ids, dtype=np.int64), -predicted["expected_value"]))
-    columns = (
-        np.frombuffer(base.ids, dtype=np.int64),
+    ids = np.frombuffer(base.ids, dtype=np.int64)
+    order = np.lexsort((ids, -predicted["expected_value"]))
+    figures = (
         np.frombuffer(base.purchases, dtype=np.int64),
         np.frombuffer(base.first, dtype=np.int64),
         np.frombuffer(base.last, dtype=np.int64),
         predicted["p_alive"],
         predicted["expected_purchases"],
-        predicted["expected_spend"],
-        predicted["expected_value"],
+        # Whole minor units, half to even as round() of each float: rint is exact too.
+        np.rint(predicted["expected_spend"]).astype(np.int64),
+        np.rint(predicted["expected_value"]).astype(np.int64),
     )
     render = money.shown if table else money.plain
     code = base.currency
-    days: dict[int, str] = {}  # a few hundred distinct dates serve every customer
-    shown = 0
+    # A few hundred distinct dates serve every customer.
+    days = {int(d): date.fromordinal(int(d)).isoformat() for d in np.unique(figures[1:3])}
+    left = len(order) if limit is None else limit
     for start in range(0, len(order), 500):
+        if left <= 0:
+            return
+        batch = order[start : start + 500]
+        names = filters.names_among(conn, query, ids[batch].tolist())
+        if len(names) < len(batch):
+            batch = batch[np.isin(ids[batch], np.fromiter(names, dtype=np.int64, count=len(names)))]
+        batch = batch[:left]
+        left -= len(batch)
         # A batch's figures as Python numbers, a column at a time: far cheaper than reading
         # numpy arrays per row (round() of a float gives the digits it gives a numpy float).
-        batch = order[start : start + 500]
-        figures = [column[batch].tolist() for column in columns]
-        names = filters.names_among(conn, query, figures[0])
-        for customer_id, purchases, first, last, alive, expected, spend, worth in zip(
-            *figures, strict=True
-        ):
-            if customer_id not in names:
-                continue
-            if limit is not None and shown >= limit:
-                return
-            shown += 1
-            name = names[customer_id]
-            if first not in days:
-                days[first] = date.fromordinal(first).isoformat()
-            if last not in days:
-                days[last] = date.fromordinal(last).isoformat()
-            yield {
-                "customer_id": customer_id,
-                "customer_name": name,
-                "customer": f"{name} (#{customer_id})" if table else None,
-                "currency": code,
-                "purchase_days": purchases,
-                "first_purchase_on": days[first],
-                "last_purchase_on": days[last],
-                "p_alive": round(alive, 3),
-                "expected_purchases": round(expected, 2),
-                "expected_spend": render(service.minor(spend), code),
-                "expected_value": render(service.minor(worth), code),
-            }
+        customer_ids = ids[batch].tolist()
+        purchases, first, last, alive, expected, spend, worth = (
+            column[batch].tolist() for column in figures
+        )
+        named = [names[i] for i in customer_ids]
+        yield {
+            "customer_id": customer_ids,
+            "customer_name": named,
+            "customer": [f"{n} (#{i})" for n, i in zip(named, customer_ids, strict=True)]
+            if table
+            else [None] * len(batch),
+            "currency": [code] * len(batch),
+            "purchase_days": purchases,
+            "first_purchase_on": [days[d] for d in first],
+            "last_purchase_on": [days[d] for d in last],
+            "p_alive": [round(v, 3) for v in alive],
+            "expected_purchases": [round(v, 2) for v in expected],
+            "expected_spend": [render(v, code) for v in spend],
+            "expected_value": [render(v, code) for v in worth],
+        }
 
 
 def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
