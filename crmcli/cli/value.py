@@ -227,7 +227,6 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
     table)."""
     import numpy as np
 
-    from crmcli.core import money
     from crmcli.records import filters
 
     ids = np.frombuffer(base.ids, dtype=np.int64)
@@ -242,7 +241,7 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
         np.rint(predicted["expected_spend"]).astype(np.int64),
         np.rint(predicted["expected_value"]).astype(np.int64),
     )
-    render = money.shown if table else money.plain
+    render = _shown_money if table else _plain_money
     code = base.currency
     # A few hundred distinct dates serve every customer.
     days = {int(d): date.fromordinal(int(d)).isoformat() for d in np.unique(figures[1:3])}
@@ -259,9 +258,8 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
         # A batch's figures as Python numbers, a column at a time: far cheaper than reading
         # numpy arrays per row (round() of a float gives the digits it gives a numpy float).
         customer_ids = ids[batch].tolist()
-        purchases, first, last, alive, expected, spend, worth = (
-            column[batch].tolist() for column in figures
-        )
+        purchases, first, last, alive, expected = (column[batch].tolist() for column in figures[:5])
+        spend, worth = (render(column[batch], code) for column in figures[5:])
         named = [names[i] for i in customer_ids]
         yield {
             "customer_id": customer_ids,
@@ -275,9 +273,30 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
             "last_purchase_on": [days[d] for d in last],
             "p_alive": [round(v, 3) for v in alive],
             "expected_purchases": [round(v, 2) for v in expected],
-            "expected_spend": [render(v, code) for v in spend],
-            "expected_value": [render(v, code) for v in worth],
+            "expected_spend": spend,
+            "expected_value": worth,
         }
+
+
+def _shown_money(minor: Any, code: str) -> list[Any]:
+    """money.shown of each of `minor` (a numpy array of minor units of `code`)."""
+    from crmcli.core import money
+
+    return [money.shown(v, code) for v in minor.tolist()]
+
+
+def _plain_money(minor: Any, code: str) -> list[str]:
+    """money.plain of each of `minor` (a numpy array of minor units of `code`), the whole
+    and the decimals split by numpy: a third of the time of a call per amount."""
+    import numpy as np
+
+    from crmcli.core import money
+
+    places = money.EXPONENTS[code]
+    if not places or bool((minor < 0).any()):
+        return [money.plain(v, code) for v in minor.tolist()]
+    whole, decimals = np.divmod(minor, 10**places)
+    return [f"{w}.{d:0{places}d}" for w, d in zip(whole.tolist(), decimals.tolist(), strict=True)]
 
 
 def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
