@@ -5,6 +5,7 @@ this module is imported: every other command's start-up stays free of them.
 """
 
 import sys
+from collections.abc import Iterator
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -162,8 +163,11 @@ def value_report(
             )
         )
     from crmcli.cli.progress import REPORT_DELAY, watching
+    from crmcli.store.db import snapshot
 
-    with reading(ctx) as conn:
+    # One snapshot of the file: a plain table's two readings (widths, then lines) see the
+    # same customers, and so does the fit.
+    with reading(ctx) as conn, snapshot(conn):
         # The phase on a terminal's stderr after a second; gone before any line is printed.
         with watching(no_color=global_options(ctx).no_color, delay=REPORT_DELAY) as shown:
             shown.phase(_("summarising purchases"))
@@ -196,11 +200,12 @@ def value_report(
         if parameters:
             output(ctx, fmt).rows(_parameter_rows(fitted), _parameter_columns())
             return
-        columns = picked or (VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS)
-        batches = _value_batches(conn, base, predicted, query, limit, table=fmt is Format.table)
+        table = fmt is Format.table
+        columns = picked or (VALUE_COLUMNS if table else VALUE_FIELDS)
         out = output(ctx, fmt)
         if fmt in (Format.csv, Format.tsv):
             # Cells straight from the batches' columns: csv writes them in C, no dict a row.
+            batches = _value_batches(conn, base, predicted, query, limit, table=False)
             out.cells(
                 (
                     cells
@@ -210,14 +215,16 @@ def value_report(
                 columns,
             )
             return
-        rows = (
-            dict(zip(batch, row, strict=True))
-            for batch in batches
-            for row in zip(*batch.values(), strict=True)
-        )
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for batch in _value_batches(conn, base, predicted, query, limit, table=table):
+                for row in zip(*batch.values(), strict=True):
+                    yield dict(zip(batch, row, strict=True))
+
         with out.paged() as paged:
             paged.text(_summary(fitted, period, horizon_days))
-            paged.rows(list(rows) if fmt is Format.table else rows, columns)
+            # A plain table reads the rows twice (widths, then lines) rather than hold them.
+            paged.rows(rows(), columns, again=rows if table else None)
 
 
 def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
