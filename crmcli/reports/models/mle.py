@@ -2,7 +2,7 @@
 
 Parameters are optimised on the log scale (they are all positive), on the log-likelihood
 per customer (so tolerances mean the same for 100 customers and for 100,000). BFGS follows
-the likelihood's analytic gradient, which each model computes with its value: 30 to 60
+the likelihood's analytic gradient, which each model computes with its value: 25 to 80
 evaluations, where numerical gradients took 5 a step and 300 to 700 in all, and stopped
 short on flat ridges ("precision loss"; such an end is still accepted). The CDNOW tests show
 the result is right to the published digits. Only when BFGS gives up otherwise, or ends on
