@@ -494,3 +494,27 @@ def test_value_summary_reads_the_covering_index_once(shop):
         assert "SCAN p USING COVERING INDEX purchases_customer_time" in plan, unit
         assert not any("FOR GROUP BY" in step for step in plan), unit
     conn.close()
+
+
+def test_value_summary_takes_the_days_from_the_kept_summaries_when_they_are_current(shop):
+    """Up to a date on or after every line, summarise() reads the purchase days, first and
+    last from purchase_summaries and only sums the lines: the same rows as the full query
+    (the shop has same-day lines, a refund, other currencies)."""
+    from crmcli.reports import value
+    from crmcli.store import summaries
+
+    conn = db.connect(shop, write=False)
+    try:
+        for before, current in (("2026-11-23", True), ("2026-11-12", False)):
+            assert summaries.is_current(conn, before) is current
+        for currency, customers in (("CNY", 9), ("USD", 1), ("EUR", 0)):
+            params = {"currency": currency, "before": "2026-11-23", "length": "+1 day"}
+            kept = [tuple(r) for r in conn.execute(value.KEPT_SUMMARY_SQL, params)]
+            assert kept == [tuple(r) for r in conn.execute(value.summary_sql("day"), params)]
+            assert len(kept) == customers, currency
+        plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + value.KEPT_SUMMARY_SQL, params)]
+        assert "SCAN p USING COVERING INDEX purchases_customer_time" in plan
+        assert "SEARCH k USING PRIMARY KEY (customer_id=? AND currency=?)" in plan
+        assert not any("DISTINCT" in step for step in plan)
+    finally:
+        conn.close()

@@ -5,6 +5,7 @@ this module is imported: every other command's start-up stays free of them.
 """
 
 import sys
+from collections.abc import Iterator
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -162,8 +163,11 @@ def value_report(
             )
         )
     from crmcli.cli.progress import REPORT_DELAY, watching
+    from crmcli.store.db import snapshot
 
-    with reading(ctx) as conn:
+    # One snapshot of the file: a plain table's two readings (widths, then lines) see the
+    # same customers, and so does the fit.
+    with reading(ctx) as conn, snapshot(conn):
         # The phase on a terminal's stderr after a second; gone before any line is printed.
         with watching(no_color=global_options(ctx).no_color, delay=REPORT_DELAY) as shown:
             shown.phase(_("summarising purchases"))
@@ -196,70 +200,110 @@ def value_report(
         if parameters:
             output(ctx, fmt).rows(_parameter_rows(fitted), _parameter_columns())
             return
-        rows = _value_rows(conn, base, predicted, query, limit, table=fmt is Format.table)
-        if fmt is Format.table:
-            rows = list(rows)
-        with output(ctx, fmt).paged() as out:
-            out.text(_summary(fitted, period, horizon_days))
-            out.rows(rows, picked or (VALUE_COLUMNS if fmt is Format.table else VALUE_FIELDS))
+        table = fmt is Format.table
+        columns = picked or (VALUE_COLUMNS if table else VALUE_FIELDS)
+        out = output(ctx, fmt)
+        if fmt in (Format.csv, Format.tsv):
+            # Cells straight from the batches' columns: csv writes them in C, no dict a row.
+            batches = _value_batches(conn, base, predicted, query, limit, table=False)
+            out.cells(
+                (
+                    cells
+                    for batch in batches
+                    for cells in zip(*(batch[c] for c in columns), strict=True)
+                ),
+                columns,
+            )
+            return
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for batch in _value_batches(conn, base, predicted, query, limit, table=table):
+                for row in zip(*batch.values(), strict=True):
+                    yield dict(zip(batch, row, strict=True))
+
+        with out.paged() as paged:
+            paged.text(_summary(fitted, period, horizon_days))
+            # A plain table reads the rows twice (widths, then lines) rather than hold them.
+            paged.rows(rows(), columns, again=rows if table else None)
 
 
-def _value_rows(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
-    """Rows for the customers `query` selects, highest expected value first (ties by id),
-    streamed: names are looked up a batch at a time."""
+def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
+    """The rows for the customers `query` selects, highest expected value first (ties by
+    id), streamed a batch of up to 500 at a time (names looked up a batch at a time): each
+    batch {field: list of its cells}, the fields of VALUE_FIELDS (and `customer` for a
+    table)."""
     import numpy as np
 
-    from crmcli.core import money
     from crmcli.records import filters
-    from crmcli.reports import value as service
 
-    order = np.lexsort((np.frombuffer(base.ids, dtype=np.int64), -predicted["expected_value"]))
-    columns = (
-        np.frombuffer(base.ids, dtype=np.int64),
+    ids = np.frombuffer(base.ids, dtype=np.int64)
+    order = np.lexsort((ids, -predicted["expected_value"]))
+    figures = (
         np.frombuffer(base.purchases, dtype=np.int64),
         np.frombuffer(base.first, dtype=np.int64),
         np.frombuffer(base.last, dtype=np.int64),
         predicted["p_alive"],
         predicted["expected_purchases"],
-        predicted["expected_spend"],
-        predicted["expected_value"],
+        # Whole minor units, half to even as round() of each float: rint is exact too.
+        np.rint(predicted["expected_spend"]).astype(np.int64),
+        np.rint(predicted["expected_value"]).astype(np.int64),
     )
-    render = money.shown if table else money.plain
+    render = _shown_money if table else _plain_money
     code = base.currency
-    days: dict[int, str] = {}  # a few hundred distinct dates serve every customer
-    shown = 0
+    # A few hundred distinct dates serve every customer.
+    days = {int(d): date.fromordinal(int(d)).isoformat() for d in np.unique(figures[1:3])}
+    left = len(order) if limit is None else limit
     for start in range(0, len(order), 500):
+        if left <= 0:
+            return
+        batch = order[start : start + 500]
+        names = filters.names_among(conn, query, ids[batch].tolist())
+        if len(names) < len(batch):
+            batch = batch[np.isin(ids[batch], np.fromiter(names, dtype=np.int64, count=len(names)))]
+        batch = batch[:left]
+        left -= len(batch)
         # A batch's figures as Python numbers, a column at a time: far cheaper than reading
         # numpy arrays per row (round() of a float gives the digits it gives a numpy float).
-        batch = order[start : start + 500]
-        figures = [column[batch].tolist() for column in columns]
-        names = filters.names_among(conn, query, figures[0])
-        for customer_id, purchases, first, last, alive, expected, spend, worth in zip(
-            *figures, strict=True
-        ):
-            if customer_id not in names:
-                continue
-            if limit is not None and shown >= limit:
-                return
-            shown += 1
-            name = names[customer_id]
-            if first not in days:
-                days[first] = date.fromordinal(first).isoformat()
-            if last not in days:
-                days[last] = date.fromordinal(last).isoformat()
-            yield {
-                "customer_id": customer_id,
-                "customer_name": name,
-                "customer": f"{name} (#{customer_id})" if table else None,
-                "currency": code,
-                "purchase_days": purchases,
-                "first_purchase_on": days[first],
-                "last_purchase_on": days[last],
-                "p_alive": round(alive, 3),
-                "expected_purchases": round(expected, 2),
-                "expected_spend": render(service.minor(spend), code),
-                "expected_value": render(service.minor(worth), code),
-            }
+        customer_ids = ids[batch].tolist()
+        purchases, first, last, alive, expected = (column[batch].tolist() for column in figures[:5])
+        spend, worth = (render(column[batch], code) for column in figures[5:])
+        named = [names[i] for i in customer_ids]
+        yield {
+            "customer_id": customer_ids,
+            "customer_name": named,
+            "customer": [f"{n} (#{i})" for n, i in zip(named, customer_ids, strict=True)]
+            if table
+            else [None] * len(batch),
+            "currency": [code] * len(batch),
+            "purchase_days": purchases,
+            "first_purchase_on": [days[d] for d in first],
+            "last_purchase_on": [days[d] for d in last],
+            "p_alive": [round(v, 3) for v in alive],
+            "expected_purchases": [round(v, 2) for v in expected],
+            "expected_spend": spend,
+            "expected_value": worth,
+        }
+
+
+def _shown_money(minor: Any, code: str) -> list[Any]:
+    """money.shown of each of `minor` (a numpy array of minor units of `code`)."""
+    from crmcli.core import money
+
+    return [money.shown(v, code) for v in minor.tolist()]
+
+
+def _plain_money(minor: Any, code: str) -> list[str]:
+    """money.plain of each of `minor` (a numpy array of minor units of `code`), the whole
+    and the decimals split by numpy: a third of the time of a call per amount."""
+    import numpy as np
+
+    from crmcli.core import money
+
+    places = money.EXPONENTS[code]
+    if not places or bool((minor < 0).any()):
+        return [money.plain(v, code) for v in minor.tolist()]
+    whole, decimals = np.divmod(minor, 10**places)
+    return [f"{w}.{d:0{places}d}" for w, d in zip(whole.tolist(), decimals.tolist(), strict=True)]
 
 
 def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
