@@ -90,6 +90,7 @@ def emit(
     again: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
     words: Mapping[str, str | None] | None = None,
     raw: bool = False,
+    headers: Mapping[str, str] | None = None,
 ) -> int:
     """Write rows in `fmt`; returns how many rows were written.
 
@@ -104,7 +105,9 @@ def emit(
     On a terminal crm's own words in a cell are said in the run's language, looked up by
     the column's name (crmcli/core/vocabulary.py); `words` names the vocabulary of a column
     whose name is not it (`{"source": "hit_source"}`), None for a column of values the
-    user named (shown as typed). `raw` shows headers and cells as they are (`crm sql`).
+    user named (shown as typed). `headers` gives a column its own header on a terminal (a
+    msgid), where its name's words would be another column's (a saved segment is not an RFM
+    segment). `raw` shows headers and cells as they are (`crm sql`).
     """
     out = out or sys.stdout
     count = 0
@@ -143,6 +146,7 @@ def emit(
                 styles=styles,
                 vocabulary=words,
                 raw=raw,
+                headers=headers,
             )
         if again is None or bars is not None:  # read once: held, and read again from there
             held = rows if isinstance(rows, (list, tuple)) else list(rows)
@@ -414,6 +418,7 @@ class Output(NamedTuple):
         again: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
         words: Mapping[str, str | None] | None = None,
         raw: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> int:
         """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
         (its id), one a line, for scripts; nothing without a key. `styles(row, column)`
@@ -430,6 +435,7 @@ class Output(NamedTuple):
             return emit(
                 rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
                 at=at, color=color, styles=styles, again=again, words=words, raw=raw,
+                headers=headers,
             )  # fmt: skip
 
     def record(self, record: Mapping[str, Any]) -> None:
