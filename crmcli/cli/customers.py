@@ -255,7 +255,7 @@ def add(
                 "possible duplicate of {value}; if they are one customer: crm merge "
                 "{customer_id} {customer_id2}"
             ).format(
-                value=", ".join(map(str, likely)),
+                value=_(", ").join(map(str, likely)),
                 customer_id=likely[0].customer_id,
                 customer_id2=customer_id,
             )
@@ -490,7 +490,7 @@ def edit(
                 "customer: crm merge {customer_id2} {customer_id}"
             ).format(
                 customer_id=customer_id,
-                value=", ".join(map(str, found)),
+                value=_(", ").join(map(str, found)),
                 customer_id2=found[0].customer_id,
             )
         )

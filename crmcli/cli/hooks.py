@@ -72,7 +72,9 @@ def hooks_trust(ctx: typer.Context) -> None:
         _(
             "Trusted {folder} for {database}: {value} will run. Trust it again after "
             "changing a hook."
-        ).format(folder=done["folder"], database=done["database"], value=", ".join(done["hooks"]))
+        ).format(
+            folder=done["folder"], database=done["database"], value=_(", ").join(done["hooks"])
+        )
     )
 
 

@@ -310,7 +310,7 @@ def purchase_delete(
         )
         if len(found) == 1
         else _("Delete {count} purchase lines ({ids})?").format(
-            count=len(found), ids=", ".join(str(r["id"]) for r in found)
+            count=len(found), ids=_(", ").join(str(r["id"]) for r in found)
         ),
         yes,
         command="purchase delete",

@@ -46,7 +46,7 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
             )
         ]
         if also:
-            lines.append(_("Also renamed in {places}.").format(places=", ".join(also)))
+            lines.append(_("Also renamed in {places}.").format(places=_(", ").join(also)))
         if cadence:
             lines.append(cadence[:1].upper() + cadence[1:] + ".")
         output(ctx, quiet=quiet).done("\n".join(lines))

@@ -184,7 +184,7 @@ def _language(value: str) -> str:
     if language is None:
         raise InvalidInput(
             _("unknown language {value!r}; languages are: {value2}").format(
-                value=value, value2=", ".join(LANGUAGES)
+                value=value, value2=_(", ").join(LANGUAGES)
             )
         )
     return language
@@ -433,7 +433,7 @@ def _setting(key: str) -> Setting:
     for family in FAMILIES:
         if family.pattern and re.fullmatch(family.pattern, key):
             return family
-    known = ", ".join([*sorted(SETTINGS), *(f.key for f in FAMILIES)])
+    known = _(", ").join([*sorted(SETTINGS), *(f.key for f in FAMILIES)])
     raise InvalidInput(
         _("unknown setting {key!r}; known settings: {known}").format(key=key, known=known)
     )

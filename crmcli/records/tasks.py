@@ -396,7 +396,7 @@ def list_tasks(
     customers are listed only when `customer_id` names one.
     """
     if state not in STATES:
-        raise InvalidInput(_("state must be one of: {value}").format(value=", ".join(STATES)))
+        raise InvalidInput(_("state must be one of: {value}").format(value=_(", ").join(STATES)))
     from crmcli.records import filters  # the filter language only where a listing runs
 
     who = filters.compile_for(filters.for_customer(customer_id, live=True), "t.customer_id")
