@@ -444,7 +444,13 @@ def edit(
                 *(email for email, _ in prepared[countries.get(i)].add_emails),
             )
         )
-        taken += [f"the edit would give {n} customers {v}" for v, n in given.items() if n > 1]
+        taken += [
+            _("the edit would give {customers} {value}").format(
+                customers=plural(n, "customer").said(), value=v
+            )
+            for v, n in given.items()
+            if n > 1
+        ]
         for customer_id in ids:
             mine = prepared[countries.get(customer_id)]
             if derive_from_id:  # each customer's own ID fills their own birthday and gender

@@ -87,4 +87,5 @@ def hooks_untrust(ctx: typer.Context) -> None:
     from crmcli.store.hooks import untrust
 
     folder, was = untrust(global_options(ctx).path)
-    typer.echo(f"{folder} is no longer trusted." if was else f"{folder} was not trusted.")
+    said = _("{folder} is no longer trusted.") if was else _("{folder} was not trusted.")
+    typer.echo(said.format(folder=folder))
