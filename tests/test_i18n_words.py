@@ -308,3 +308,14 @@ def test_care_on_a_terminal_says_when_nobody_is_to_be_greeted(db_path):
     code, lines = on_terminal("care", "--within", "7d", columns=100)
     assert (code, lines) == (0, ["Nobody to greet for the festivals asked about."])
     assert ok("care", "--within", "7d") == ""  # a script hears nothing
+
+
+def test_a_purchase_is_confirmed_with_chinese_punctuation(db_path):
+    add("罗桂芬")
+    assert ok("--lang", "zh", "buy", "罗桂芬", "龙井", "120") == (
+        "已为 #1 罗桂芬记录购买 1：龙井，120.00 CNY\n"
+    )
+    assert (
+        ok("buy", "罗桂芬", "龙井", "120")
+        == "Recorded purchase 2 for #1 罗桂芬: 龙井, 120.00 CNY\n"
+    )

@@ -90,7 +90,7 @@ def _describe(line: "Purchase") -> str:
 
     amount = money.Money(line["amount_minor"], line["currency"])
     qty = f"{line['quantity']} × " if line["quantity"] != 1 else ""
-    return f"{qty}{line['item']}, {amount}"
+    return _("{item}, {amount}").format(item=qty + line["item"], amount=amount)
 
 
 # ignore_unknown_options: a negative AMOUNT (`-280`) is an argument, not an unknown option.
