@@ -319,3 +319,15 @@ def test_a_purchase_is_confirmed_with_chinese_punctuation(db_path):
         ok("buy", "罗桂芬", "龙井", "120")
         == "Recorded purchase 2 for #1 罗桂芬: 龙井, 120.00 CNY\n"
     )
+
+
+def test_a_warning_is_headed_in_the_language_of_the_run(db_path):
+    from tests.conftest import crm
+
+    add("周欣秀", "--company", "海尔智家")
+    said = crm("--lang", "zh", "add", "周欣秀", "--company", "海尔智家")
+    assert said.exit_code == 0 and said.stderr.startswith("crm: 警告：可能与周欣秀（#1"), (
+        said.stderr
+    )
+    said = crm("add", "周欣秀", "--company", "海尔智家")
+    assert said.stderr.startswith("crm: warning: possible duplicate of 周欣秀 (#1"), said.stderr

@@ -535,6 +535,8 @@ class Output(NamedTuple):
     def warn(self, message: str) -> None:
         """A `crm: warning: ...` line on stderr, even with --quiet: something looks wrong,
         but the command went ahead."""
+        from crmcli.core.i18n import _
         from crmcli.core.validate import mask_in_text
 
-        sys.stderr.write(f"crm: warning: {escape_control(mask_in_text(message))}\n")
+        said = _("warning: {message}").format(message=escape_control(mask_in_text(message)))
+        sys.stderr.write(f"crm: {said}\n")
