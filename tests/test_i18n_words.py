@@ -331,3 +331,11 @@ def test_a_warning_is_headed_in_the_language_of_the_run(db_path):
     )
     said = crm("add", "周欣秀", "--company", "海尔智家")
     assert said.stderr.startswith("crm: warning: possible duplicate of 周欣秀 (#1"), said.stderr
+
+
+def test_a_follow_up_without_text_is_written_in_the_language_of_the_run(db_path):
+    add("罗桂芬")
+    ok("--lang", "zh", "log", "call", "罗桂芬", "问了价格", "--follow-up", "tue")
+    ok("log", "visit", "罗桂芬", "到店看样品", "--follow-up", "wed")
+    texts = [t["text"] for t in json.loads(ok("task", "list", "--format", "json"))]
+    assert texts == ["跟进电话：问了价格", "Follow up on visit: 到店看样品"]
