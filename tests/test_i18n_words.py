@@ -175,6 +175,8 @@ def test_the_history_names_fields_and_values_in_chinese_words(db_path):
     rows = json.loads(ok("--lang", "zh", "history", "张伟", "--format", "json"))
     assert {"city: 上海 → 杭州", "stage: lead → customer"} <= {r["changes"] for r in rows}
     assert "stage (undone)" in {r["command"] for r in rows}
+    plain = ok("--lang", "zh", "history", "张伟")  # a plain table keeps the keys
+    assert "city: 上海 → 杭州" in plain and "stage (undone)" in plain and "城市" not in plain
     code, lines = on_terminal("history", "张伟", columns=200, env={"LANG": "C"})
     assert "city: 上海 → 杭州" in "\n".join(lines) and "stage (undone)" in "\n".join(lines)
 

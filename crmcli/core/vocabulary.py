@@ -293,9 +293,20 @@ class Word(Said):
         return str(word(self.column, str(self)))
 
 
+class Worded(str):
+    """A value kept in data as it is (a history row's `city: 北京 → 上海`), which a terminal
+    says in words (`城市：北京 → 上海`): its cells go through `word`, which asks `worded()`;
+    JSON, CSV and plain tables keep the value."""
+
+    def worded(self) -> str:
+        return str(self)
+
+
 def word(column: str, value: Any) -> Any:
     """`value` of `column` as a person reads it in the run's language; any other value (not
     a str, or not one of crm's words for the column) as it is."""
+    if isinstance(value, Worded):
+        return value.worded()
     words = WORDS.get(column)
     if words is None or not isinstance(value, str) or value not in words:
         return value

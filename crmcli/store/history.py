@@ -46,6 +46,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
 from crmcli.core.i18n import Said
+from crmcli.core.vocabulary import Worded
 
 HISTORY_TABLES = ("changesets", "history", "history_control", "history_secrets")
 # Derived data that is rebuilt from the recorded tables, so never recorded itself: the
@@ -487,12 +488,28 @@ def _value(v: Any) -> str:
     return "∅" if v is None else str(v)
 
 
-class Changes(Said):
+class Undone(Worded):
+    """A command that was undone: `tag (undone)`, on a terminal `tag（已撤销）`."""
+
+    def __new__(cls, command: str) -> Undone:
+        said = str.__new__(cls, f"{command} (undone)")
+        said.command = command
+        return said
+
+    command: str
+
+    def worded(self) -> str:
+        from crmcli.core.i18n import _
+
+        return _("{command} (undone)").format(command=self.command)
+
+
+class Changes(Worded):
     """A history row's one-line summary: the fields an update changed (`city: Paris →
     Lyon; stage: lead → customer`) or the values a row was inserted or deleted with
-    (`id=9, name=张伟`), named by their keys in data and in English, and said with each
-    field in the words of the card and table headers and crm's own values in words
-    (`阶段：潜在客户 → 成交客户；城市：Paris → Lyon`)."""
+    (`id=9, name=张伟`), named by their keys in data, in English and in plain tables, and
+    on a terminal in another language with each field in the words of the card and table
+    headers and crm's own values in words (`阶段：潜在客户 → 成交客户；城市：Paris → Lyon`)."""
 
     fields: tuple[tuple[str, Any, Any], ...]
     table: str
@@ -504,11 +521,10 @@ class Changes(Said):
         else:
             text = ", ".join(f"{k}={_value(b)}" for k, a, b in fields)
         said = str.__new__(cls, text)
-        said.template, said.params = text, {}
         said.fields, said.table, said.updated = tuple(fields), table, updated
         return said
 
-    def said(self) -> str:
+    def worded(self) -> str:
         from crmcli.core.i18n import _, current
         from crmcli.core.vocabulary import WORDS, header, word
 
@@ -591,11 +607,7 @@ def list_history(
             {
                 "changeset_id": row["changeset_id"],
                 "at": row["at"],
-                "command": (
-                    Said("{command} (undone)", command=row["command"])
-                    if row["undone_at"]
-                    else row["command"]
-                ),
+                "command": Undone(row["command"]) if row["undone_at"] else row["command"],
                 "table": row["table_name"],
                 "record_id": row["row_id"],
                 "customer_id": row["customer_id"],
