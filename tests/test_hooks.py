@@ -99,6 +99,22 @@ def test_hooks_in_the_config_folder_run_and_crm_hooks_path_names_it(
     assert ran(marker) == ["on-add"]
 
 
+def test_a_skipped_hook_is_said_in_chinese_and_listed_in_english_json(
+    db_path: Path, marker: Path
+) -> None:
+    marker_hook(beside(db_path), "on-add", marker)
+    result = crm("--lang", "zh", "add", "Anna")
+    assert result.exit_code == 0 and ran(marker) == []
+    assert result.stderr == (
+        f"crm: 已跳过钩子 {beside(db_path)}/on-add：该文件夹未被信任"
+        "（运行 crm hooks trust 后才会执行）\n"
+    )
+    listed = json.loads(ok("--lang", "zh", "hooks", "list", "-f", "json"))
+    assert [r["reason"] for r in listed] == [
+        "the folder is not trusted (crm hooks trust lets it run)"
+    ]
+
+
 def test_trust_after_making_the_config_folder_says_it_needs_none(db_path: Path) -> None:
     """The help's examples in order: `mkdir "$(crm hooks path)"`, then `crm hooks trust`."""
     Path(ok("hooks", "path").strip()).mkdir(parents=True, mode=0o700)

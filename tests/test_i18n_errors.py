@@ -30,7 +30,7 @@ def english_left(line: str) -> list[str]:
         ),
         (2, ("list", "--where", "name ==x"), None),
         (2, ("list", "--where", "name =>x"), "crm: 无法读取 --where 'name =>x'：值以 '>' 开头"),
-        (2, ("list", "--fields", "name,nope"), "crm: --fields：未知字段 'nope'；可用字段：id, "),
+        (2, ("list", "--fields", "name,nope"), "crm: --fields：未知字段 'nope'；可用字段：id、"),
         (2, ("list", "--fields", ","), "crm: --fields：没有字段；可用字段："),
         (3, ("export", "custmers"), "（要导出某类数据，请用以下之一：customers, purchases, "),
     ],
@@ -52,7 +52,7 @@ def test_a_file_that_is_not_a_database_is_said_in_chinese(tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("a shopping list, not a database\n" * 40, encoding="utf-8")
     err = fails(1, "--lang", "zh", "--db", str(notes), "list")
-    assert err.startswith(f"crm: 该文件不是可读取的 crm 数据库 ({notes})：它不是 SQLite 文件"), err
+    assert err.startswith(f"crm: 该文件不是可读取的 crm 数据库（{notes}）：它不是 SQLite 文件"), err
     assert english_left(err) == [], err
     assert "not a readable crm database" in fails(1, "--db", str(notes), "list")
 

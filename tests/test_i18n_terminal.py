@@ -12,10 +12,10 @@ What may stay English, and nothing else:
   settings, festivals and hooks, the arguments of the command run; a value the Chinese
   explains beside it (`new（新客户）`, in a description of what a setting takes);
 - a record as stored, `field=value, ...` and `field: old → new` (`crm history`, `crm
-  undo`) with its columns' names, and the names of SQLite's full-text tables
-  (`search_customers`, which `crm sql` reads);
+  undo`), where a column has no words of its own (`name_key：张伟`), and the names of
+  SQLite's full-text tables (`search_customers`, which `crm sql` reads);
 - the examples of what a date may be (`today`, `next fri`), which are typed too, and a list
-  of the keys one may type (`已知字段：id, name, ...`);
+  of the keys one may type (`已知字段：id、name、...`);
 - ALLOWED: codes and units (currencies, ABC, RFM, NPS, SQLCipher).
 A cell cut short (`Call back about the o…`) is data when it begins a data text.
 """
@@ -115,7 +115,7 @@ def english_left(
     text = re.sub(r"(?<![\w/~.-])[~.]?(?:/[\w.@+-]+)+/?|\bdocs/[\w./#-]+", " ", text)  # paths
     text = re.sub(r"^crm: ", " ", text, flags=re.M)  # the program's name before an error
     text = re.sub(r"日期可写成[^（\n]*", " ", text)  # the examples of a date, typed
-    text = re.sub(r"：(?:[a-z_0-9]+,\s+)+[a-z_0-9]+", " ", text)  # the keys one may type
+    text = re.sub(r"：(?:[a-z_0-9]+(?:,\s+|、))+[a-z_0-9]+", " ", text)  # the keys one may type
     for value in sorted(set(data), key=len, reverse=True):  # `Acme Corp 上海 14` before `Acme`
         if value in text:
             text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", " ", text)
@@ -132,8 +132,8 @@ def english_left(
     text = re.sub(rf"\bcrm(?:\s+(?:{names})\b)+", " ", text)  # commands, wrapped too
     if columns:  # a record as stored
         names = "|".join(sorted(columns, key=len, reverse=True))
-        text = re.sub(rf"\b(?:{names})(?:=[^,│┃\n]*|: [^⏎│┃\n]*)|\"(?:{names})\": [^,│┃\n]*"
-                      r"|(?<=, |⏎ )\s*[a-z_]+…", " ", text)  # fmt: skip
+        text = re.sub(rf"\b(?:{names})(?:=[^,│┃\n]*|: [^⏎│┃\n]*|(?=：))|\"(?:{names})\": [^,│┃\n]*"
+                      r"|(?:(?<=, )|(?<=⏎ )|(?<=；))\s*\"?[a-z_]+…", " ", text)  # fmt: skip
     text = re.sub(r"\bsearch_[a-z]+\b", " ", text)  # a full-text table
     text = re.sub(r"\b[a-z_]+(?=（)", " ", text)  # a typed value, explained
     text = CURRENCY.sub(" ", text)

@@ -154,3 +154,190 @@ def test_clean_says_each_problem_in_words_on_a_chinese_terminal(db_path):
     assert not re.search(r"no_contact", text), lines
     problems = [p["problem"] for p in json.loads(ok("--lang", "zh", "clean", "--format", "json"))]
     assert problems == ["no_contact"]
+
+
+ZH = {"LANG": "zh_CN.UTF-8"}
+
+
+def test_the_history_names_fields_and_values_in_chinese_words(db_path):
+    ok("add", "张伟", "--city", "上海")
+    ok("stage", "张伟", "lead")
+    ok("edit", "张伟", "--city", "杭州")
+    ok("stage", "张伟", "customer")
+    code, lines = on_terminal("history", "张伟", columns=200, env=ZH)
+    text = "\n".join(lines)
+    assert code == 0 and "城市：上海 → 杭州" in text and "阶段：线索 → 成交客户" in text, text
+    assert "city" not in text and "stage:" not in text
+    ok("undo", "--yes")
+    code, lines = on_terminal("history", "张伟", columns=200, env=ZH)
+    assert "stage（已撤销）" in "\n".join(lines), lines
+    # JSON, plain text and English keep the keys
+    rows = json.loads(ok("--lang", "zh", "history", "张伟", "--format", "json"))
+    assert {"city: 上海 → 杭州", "stage: lead → customer"} <= {r["changes"] for r in rows}
+    assert "stage (undone)" in {r["command"] for r in rows}
+    plain = ok("--lang", "zh", "history", "张伟")  # a plain table keeps the keys
+    assert "city: 上海 → 杭州" in plain and "stage (undone)" in plain and "城市" not in plain
+    code, lines = on_terminal("history", "张伟", columns=200, env={"LANG": "C"})
+    assert "city: 上海 → 杭州" in "\n".join(lines) and "stage (undone)" in "\n".join(lines)
+
+
+def test_repeats_are_said_as_periods_in_chinese(db_path):
+    add("罗桂芬")
+    ok("task", "add", "罗桂芬", "回访", "--due", "2026-11-23", "--after", "2w")
+    ok("task", "add", "罗桂芬", "月报", "--due", "2026-11-24", "--every", "1m")
+    for args in (("remind",), ("task", "list")):
+        code, lines = on_terminal(*args, columns=120, env=ZH)
+        text = "\n".join(lines)
+        assert code == 0 and "完成后 2 周" in text and "每 1 个月" in text, text
+        assert "2w" not in text and "1m" not in text
+    tasks = json.loads(ok("--lang", "zh", "task", "list", "--format", "json"))
+    assert [(t["every"], t["repeat_after"]) for t in tasks] == [(None, "2w"), ("1m", None)]
+    assert "2w after done" in ok("task", "list")  # English as typed
+
+
+def test_a_saved_segment_has_its_own_header_and_customers_one_word(db_path):
+    add("罗桂芬", "--city", "上海")
+    ok("segment", "add", "shanghai", "--city", "上海")
+    code, lines = on_terminal("segment", "list", columns=100, env=ZH)
+    assert code == 0 and lines[0].startswith("分组 ") and "细分" not in lines[0], lines
+    assert ok("segment", "list").startswith("segment ")  # plain text keeps the key
+    ok("task", "add", "罗桂芬", "回访", "--due", "2026-11-22")
+    for args in (("today",), ("task", "list"), ("dashboard",)):
+        code, lines = on_terminal(*args, columns=120, env=ZH)
+        heads = [line for line in lines if "┃" in line]
+        assert heads and any(" 客户 " in f" {h} " for h in heads), lines
+        assert not any("客户姓名" in h for h in heads), heads
+
+
+def test_a_reminder_feed_refers_to_customers_with_full_width_brackets(db_path):
+    add("罗桂芬")
+    ok("task", "add", "罗桂芬", "回访", "--due", "2026-11-22")
+    _, events = _calendar("--lang", "zh", "remind")
+    assert events[0][1].startswith("客户：罗桂芬（#1）\n"), events
+    _, events = _calendar("remind")
+    assert events[0][1].startswith("Customer: 罗桂芬 (#1)\n"), events
+
+
+def test_dedupe_and_clean_say_when_they_find_nothing(db_path):
+    from tests.conftest import crm
+
+    add("Ann Lee", "--email", "ann@example.com", "--phone", "+8613800138000")
+    for lang, dedupe, clean in (
+        ("en", "No likely duplicates scoring 40 or more.\n", "No contact data problems found.\n"),
+        ("zh", "没有得分 40 及以上的疑似重复客户。\n", "没有发现联系方式问题。\n"),
+    ):
+        said = crm("--lang", lang, "dedupe")
+        assert (said.exit_code, said.stdout, said.stderr) == (0, "", dedupe)
+        said = crm("--lang", lang, "clean")
+        assert (said.exit_code, said.stdout, said.stderr) == (0, "", clean)
+        said = crm("--lang", lang, "clean", "--fix")
+        assert (said.exit_code, said.stdout, said.stderr) == (0, "", clean)
+    for args in (("dedupe",), ("clean",)):
+        said = crm(*args, "--format", "json")
+        assert (said.exit_code, said.stdout, said.stderr) == (0, "[]\n", "")
+    said = crm("clean", "-q")
+    assert (said.exit_code, said.stdout, said.stderr) == (0, "", "")
+
+
+def test_paths_and_field_lists_inside_chinese_errors_are_full_width(db_path, tmp_path):
+    from tests.conftest import crm
+
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database " * 200)
+    said = crm("--lang", "zh", "--db", str(bad), "list")
+    assert said.exit_code == 1 and f"crm 数据库（{bad}）：" in said.stderr, said.stderr
+    said = crm("--db", str(bad), "list")
+    assert said.exit_code == 1 and f"crm database ({bad}): " in said.stderr, said.stderr
+    add("Ann")
+    said = crm("--lang", "zh", "list", "--fields", "nope")
+    assert said.exit_code == 2 and "可用字段：id、name、kind、" in said.stderr, said.stderr
+    said = crm("list", "--fields", "nope")
+    assert said.exit_code == 2 and "valid fields: id, name, kind, " in said.stderr
+
+
+def test_a_chinese_demo_writes_its_own_texts_in_chinese(db_path):
+    import sqlite3
+
+    from crmcli.demo.words import CHINESE
+
+    ok("--lang", "zh", "demo", "--db", str(db_path), "--customers", "60")
+    conn = sqlite3.connect(db_path)
+    texts = {
+        value
+        for sql in (
+            "SELECT industry FROM customers UNION SELECT title FROM customers "
+            "UNION SELECT source FROM customers UNION SELECT notes FROM customers",
+            "SELECT text FROM interactions UNION SELECT outcome FROM interactions",
+            "SELECT text FROM tasks UNION SELECT label FROM important_dates",
+            "SELECT name FROM products UNION SELECT item FROM purchases "
+            "UNION SELECT note FROM purchases",
+            "SELECT text FROM feedback UNION SELECT resolution FROM feedback "
+            "UNION SELECT comment FROM surveys",
+        )
+        for (value,) in conn.execute(sql)
+        if value
+    }
+    conn.close()
+    assert texts and not texts & set(CHINESE), sorted(texts & set(CHINESE))
+    assert {"科技", "发送报价", "四季礼盒", "定期回访"} <= texts
+
+
+def test_a_survey_import_and_hooks_untrust_speak_chinese(db_path):
+    from tests.conftest import crm
+
+    for name in ("Anna", "Bob"):
+        add(name)
+    answers = "customer,nps\nAnna,10\nBob,6\nNobody,5\n"
+    said = crm("--lang", "zh", "survey", "import", "-", "--skip-invalid", input=answers)
+    assert said.exit_code == 0, said.stderr
+    assert said.stdout == "已导入 3 条问卷回答中的 2 条；跳过 1 条无效回答。\n"
+    assert said.stderr.startswith("crm: 已跳过 ") and "skipped" not in said.stderr
+    said = crm(
+        "--lang", "zh", "survey", "import", "-", "--skip-invalid", "--dry-run", input=answers
+    )
+    assert said.stdout == (
+        "将导入 3 条问卷回答中的 0 条；2 条已存在；跳过 1 条无效回答（试运行：未写入任何内容）。\n"
+    )
+    said = crm("--lang", "zh", "hooks", "untrust")
+    assert said.exit_code == 0 and said.stdout.endswith(" 本来就未被信任。\n"), said.stdout
+
+
+def test_care_on_a_terminal_says_when_nobody_is_to_be_greeted(db_path):
+    add("罗桂芬")
+    ok("care", "rule", "add", "中秋", "月饼礼盒")
+    code, lines = on_terminal("care", "--within", "7d", columns=100, env=ZH)
+    assert (code, lines) == (0, ["所查节日没有需要问候的客户。"])
+    code, lines = on_terminal("care", "--within", "7d", columns=100)
+    assert (code, lines) == (0, ["Nobody to greet for the festivals asked about."])
+    assert ok("care", "--within", "7d") == ""  # a script hears nothing
+
+
+def test_a_purchase_is_confirmed_with_chinese_punctuation(db_path):
+    add("罗桂芬")
+    assert ok("--lang", "zh", "buy", "罗桂芬", "龙井", "120") == (
+        "已为 #1 罗桂芬记录购买 1：龙井，120.00 CNY\n"
+    )
+    assert (
+        ok("buy", "罗桂芬", "龙井", "120")
+        == "Recorded purchase 2 for #1 罗桂芬: 龙井, 120.00 CNY\n"
+    )
+
+
+def test_a_warning_is_headed_in_the_language_of_the_run(db_path):
+    from tests.conftest import crm
+
+    add("周欣秀", "--company", "海尔智家")
+    said = crm("--lang", "zh", "add", "周欣秀", "--company", "海尔智家")
+    assert said.exit_code == 0 and said.stderr.startswith("crm: 警告：可能与周欣秀（#1"), (
+        said.stderr
+    )
+    said = crm("add", "周欣秀", "--company", "海尔智家")
+    assert said.stderr.startswith("crm: warning: possible duplicate of 周欣秀 (#1"), said.stderr
+
+
+def test_a_follow_up_without_text_is_written_in_the_language_of_the_run(db_path):
+    add("罗桂芬")
+    ok("--lang", "zh", "log", "call", "罗桂芬", "问了价格", "--follow-up", "tue")
+    ok("log", "visit", "罗桂芬", "到店看样品", "--follow-up", "wed")
+    texts = [t["text"] for t in json.loads(ok("task", "list", "--format", "json"))]
+    assert texts == ["跟进电话：问了价格", "Follow up on visit: 到店看样品"]

@@ -118,11 +118,58 @@ def test_a_backup_names_its_phases_and_quiet_shows_none(contacts, tmp_path):
     assert code == 0 and drawn == "" and out.strip() == str(tmp_path / "two.db")
 
 
-def test_an_export_counts_on_stderr_and_writes_only_data_to_stdout(contacts):
+def test_an_export_to_a_file_counts_on_stderr_and_to_a_pipe_draws_nothing(contacts, tmp_path):
     ok("import", "customers", str(contacts))
+    target = tmp_path / "out.jsonl"
+    code, out, drawn = stderr_on_terminal("export", "customers", "-o", str(target))
+    assert code == 0 and "writing" in drawn and "writing to disk" in drawn
+    assert len(target.read_text().splitlines()) == 50 and out == ""
+    # into a pipe, whose reader may print on the same screen: nothing is drawn
     code, out, drawn = stderr_on_terminal("export", "customers", "--format", "jsonl")
-    assert code == 0 and "writing" in drawn
-    assert len(out.splitlines()) == 50 and "writing" not in out
+    assert code == 0 and drawn == ""
+    assert len(out.splitlines()) == 50
+
+
+def screen(data: str) -> list[str]:
+    """The lines a terminal shows after `data`: text, carriage returns, line feeds, and the
+    cursor and erase sequences a progress line uses (cursor up, erase line, erase to end)."""
+    lines, row, col = [[]], 0, 0  # type: ignore[var-annotated]
+    for token in re.findall(r"\x1b\[[0-9;?]*[A-Za-z]|[\r\n]|[^\x1b\r\n]", data):
+        if token == "\r":
+            col = 0
+        elif token == "\n":
+            row += 1
+            lines += [[] for _ in range(row + 1 - len(lines))]
+        elif token.startswith("\x1b["):
+            amount = re.sub(r"\D", "", token[2:-1]) or "1"
+            if token[-1] == "A":
+                row = max(0, row - int(amount))
+            elif token[-1] == "K":
+                line = lines[row]
+                lines[row] = [] if token[2:-1] == "2" else line[:col]
+        else:
+            line = lines[row]
+            line += [" "] * (col - len(line))
+            line[col : col + 1] = [token]
+            col += 1
+    return ["".join(line).rstrip() for line in lines]
+
+
+def test_an_export_cut_by_head_leaves_only_data_on_the_screen(contacts):
+    # `crm export customers | head -3` on a terminal: crm's stderr and head's stdout share
+    # the screen, and head closes the pipe early; no progress text is left among the lines.
+    ok("import", "customers", str(contacts))
+    leader, follower = os.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LANG": "zh_CN.UTF-8"}
+    command = f"{sys.executable} -m crmcli export customers --format jsonl | head -3"
+    proc = subprocess.Popen(
+        ["sh", "-c", command], stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    shown = [line for line in screen(drain(leader).decode("utf-8")) if line]
+    assert proc.wait(timeout=60) == 0
+    assert len(shown) == 3, shown
+    assert all(line.startswith('{"id": ') and line.endswith("}") for line in shown), shown
 
 
 class _Terminal(io.StringIO):

@@ -1427,9 +1427,9 @@ def test_every_kind_of_event_in_the_ics_feed_in_chinese(agenda):
     assert name == "crm 提醒"
     assert events == [
         ("task-2@crmcli", "逾期：Yesterday（Carl）",
-         ["客户：Carl (#3)", "电话：+8613900139000", "自 2026-11-21 起逾期",
+         ["客户：Carl（#3）", "电话：+8613900139000", "自 2026-11-21 起逾期",
           "每次完成后隔 2 周重复", "完成：crm task done 2"]),
-        ("task-1@crmcli", "Today（Bob）", ["客户：Bob (#2)", "完成：crm task done 1"]),
+        ("task-1@crmcli", "Today（Bob）", ["客户：Bob（#2）", "完成：crm task done 1"]),
         ("contact-1@crmcli", "联系 Anna",
          ["上次联系：2026-11-01（21 天前）", "联系周期：7 天（客户设定）", "状态：已逾期",
           "电话：+8613800138000", "偏好：微信、evenings"]),
@@ -1437,8 +1437,8 @@ def test_every_kind_of_event_in_the_ics_feed_in_chinese(agenda):
          ["上次联系：2026-11-10（12 天前）", "联系周期：7 天（客户设定）", "状态：已逾期",
           "偏好：mornings"]),
         ("birthday-1-20261130@crmcli", "Anna：生日（满 36 岁）",
-         ["客户：Anna (#1)", "电话：+8613800138000"]),
-        ("date-1-20261224@crmcli", "Carl：renewal", ["客户：Carl (#3)", "电话：+8613900139000"]),
+         ["客户：Anna（#1）", "电话：+8613800138000"]),
+        ("date-1-20261224@crmcli", "Carl：renewal", ["客户：Carl（#3）", "电话：+8613900139000"]),
         ("festival-new-year-20270101@crmcli", "元旦 New Year's Day：要问候 2 位客户",
          ["Anna（#1）：greeting card；calendar", "Carl（#3）：greeting card；calendar",
           "名单：crm care --holiday new-year --year 2027"]),
@@ -1449,10 +1449,10 @@ def test_late_feedback_and_churn_risks_in_the_ics_feed_in_chinese(unhappy):
     _name, events = _calendar_in_chinese("remind")
     assert events[1:3] == [
         ("churn-5-CNY@crmcli", "流失风险：Eve",
-         ["客户：Eve (#5)", "原因：通常每 30 天购买一次；已沉默 54 天",
+         ["客户：Eve（#5）", "原因：通常每 30 天购买一次；已沉默 54 天",
           "最后一次购买（2026-09-29）前一年内共购买 800.00 CNY", "电话：+8613900139000"]),
         ("feedback-2@crmcli", "回复 Carl 的投诉",
-         ["客户：Carl (#3)", "收到时间：2026-11-19T09:00:00+08:00",
+         ["客户：Carl（#3）", "收到时间：2026-11-19T09:00:00+08:00",
           "处理完毕后：crm feedback resolve 2"]),
     ]  # fmt: skip
     assert not re.search(r"Customer|Why|Bought|Phone|Received|Resolve", str(events))

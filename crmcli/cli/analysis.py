@@ -83,7 +83,7 @@ def rfm_report(
                 if not same:
                     raise InvalidInput(
                         _("unknown RFM segment {segment!r}; segments: {known}").format(
-                            segment=segment, known=", ".join(known)
+                            segment=segment, known=_(", ").join(known)
                         )
                     )
                 wanted = same[0]

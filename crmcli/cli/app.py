@@ -212,7 +212,7 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             sys.stdout.write(exc.message + "\n")  # type: ignore[attr-defined]
         ctx = exc.ctx  # type: ignore[attr-defined]
         group = ctx.command
-        names = ", ".join(
+        names = _(", ").join(
             n for n in group.list_commands(ctx) if not group.get_command(ctx, n).hidden
         )
         _say(
@@ -318,7 +318,7 @@ def _language(value: str | None) -> str | None:
     if language is None:
         raise typer.BadParameter(
             _("unknown language {value!r}; languages are: {value2}").format(
-                value=value, value2=", ".join(i18n.LANGUAGES)
+                value=value, value2=_(", ").join(i18n.LANGUAGES)
             )
         )
     return language

@@ -120,7 +120,7 @@ def select(
             archived=selection.archived,
         )  # fmt: skip
     for line in skipped:
-        sys.stderr.write(f"crm: skipped {line}\n")
+        sys.stderr.write("crm: " + _("skipped {line}").format(line=line) + "\n")
     if selection.is_empty():
         return wanted, False
     allowed = set(chosen)

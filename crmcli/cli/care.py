@@ -109,7 +109,7 @@ def care_list(
             {
                 **r,
                 "customer": f"{r['customer_name']} (#{r['customer_id']})",
-                "care": "; ".join(r["actions"]),
+                "care": _("; ").join(r["actions"]),
             }
             for r in rows
         ]
@@ -117,6 +117,8 @@ def care_list(
         shown = list(rows)
     if shown or fmt is not Format.table:
         out.rows(shown, columns, key="customer_id")
+    elif rules and is_terminal(sys.stderr):  # a person asked: say so (a cron job hears nothing)
+        out.note(_("Nobody to greet for the festivals asked about."))
 
 
 # The table's words for JSON's calendar values, in the run's language.

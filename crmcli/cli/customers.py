@@ -255,7 +255,7 @@ def add(
                 "possible duplicate of {value}; if they are one customer: crm merge "
                 "{customer_id} {customer_id2}"
             ).format(
-                value=", ".join(map(str, likely)),
+                value=_(", ").join(map(str, likely)),
                 customer_id=likely[0].customer_id,
                 customer_id2=customer_id,
             )
@@ -444,7 +444,13 @@ def edit(
                 *(email for email, _ in prepared[countries.get(i)].add_emails),
             )
         )
-        taken += [f"the edit would give {n} customers {v}" for v, n in given.items() if n > 1]
+        taken += [
+            _("the edit would give {customers} {value}").format(
+                customers=plural(n, "customer").said(), value=v
+            )
+            for v, n in given.items()
+            if n > 1
+        ]
         for customer_id in ids:
             mine = prepared[countries.get(customer_id)]
             if derive_from_id:  # each customer's own ID fills their own birthday and gender
@@ -490,7 +496,7 @@ def edit(
                 "customer: crm merge {customer_id2} {customer_id}"
             ).format(
                 customer_id=customer_id,
-                value=", ".join(map(str, found)),
+                value=_(", ").join(map(str, found)),
                 customer_id2=found[0].customer_id,
             )
         )

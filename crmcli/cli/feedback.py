@@ -399,15 +399,20 @@ def import_surveys(
             dry_run=dry_run,
         )
     for line in result.rejected:
-        sys.stderr.write(f"crm: skipped {line}\n")
-    verb = "Would import" if dry_run else "Imported"
-    parts = [f"{verb} {len(result.added)} of {result.total} survey answers"]
+        sys.stderr.write("crm: " + _("skipped {line}").format(line=line) + "\n")
+    head = (
+        _("Would import {count} of {total} survey answers")
+        if dry_run
+        else _("Imported {count} of {total} survey answers")
+    )
+    parts = [head.format(count=len(result.added), total=result.total)]
     if result.present:
-        parts.append(f"{result.present} already present")
+        parts.append(_("{count} already present").format(count=result.present))
     if result.rejected:
-        parts.append(f"{len(result.rejected)} invalid skipped")
-    tail = " (dry run: nothing was written)" if dry_run else ""
-    output(ctx, quiet=quiet).done("; ".join(parts) + tail + ".", *([] if dry_run else result.added))
+        parts.append(_("{count} invalid skipped").format(count=len(result.rejected)))
+    said = _("; ").join(parts) + (_(" (dry run: nothing was written)") if dry_run else "")
+    done = _("{sentence}.").format(sentence=said)
+    output(ctx, quiet=quiet).done(done, *([] if dry_run else result.added))
 
 
 @survey_app.command("import")

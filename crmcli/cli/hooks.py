@@ -72,7 +72,9 @@ def hooks_trust(ctx: typer.Context) -> None:
         _(
             "Trusted {folder} for {database}: {value} will run. Trust it again after "
             "changing a hook."
-        ).format(folder=done["folder"], database=done["database"], value=", ".join(done["hooks"]))
+        ).format(
+            folder=done["folder"], database=done["database"], value=_(", ").join(done["hooks"])
+        )
     )
 
 
@@ -85,4 +87,5 @@ def hooks_untrust(ctx: typer.Context) -> None:
     from crmcli.store.hooks import untrust
 
     folder, was = untrust(global_options(ctx).path)
-    typer.echo(f"{folder} is no longer trusted." if was else f"{folder} was not trusted.")
+    said = _("{folder} is no longer trusted.") if was else _("{folder} was not trusted.")
+    typer.echo(said.format(folder=folder))

@@ -259,7 +259,7 @@ def delete_interaction(
         _("Delete {what}?").format(what=shown[wanted[0]])
         if len(wanted) == 1
         else _("Delete {count} interactions ({ids})?").format(
-            count=len(wanted), ids=", ".join(map(str, wanted))
+            count=len(wanted), ids=_(", ").join(map(str, wanted))
         ),
         yes,
         command="interaction delete",

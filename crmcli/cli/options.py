@@ -74,7 +74,9 @@ def chosen_fields(fields: str | None, known: "Sequence[str]") -> tuple[str, ...]
     if unknown or not names:
         what = _("unknown field {name!r}").format(name=unknown[0]) if unknown else _("no field")
         raise InvalidInput(
-            _("--fields: {what}; valid fields: {value}").format(what=what, value=", ".join(known))
+            _("--fields: {what}; valid fields: {value}").format(
+                what=what, value=_(", ").join(known)
+            )
         )
     return names
 

@@ -97,6 +97,7 @@ def emit(
     again: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
     words: Mapping[str, str | None] | None = None,
     raw: bool = False,
+    headers: Mapping[str, str] | None = None,
 ) -> int:
     """Write rows in `fmt`; returns how many rows were written.
 
@@ -111,7 +112,9 @@ def emit(
     On a terminal crm's own words in a cell are said in the run's language, looked up by
     the column's name (crmcli/core/vocabulary.py); `words` names the vocabulary of a column
     whose name is not it (`{"source": "hit_source"}`), None for a column of values the
-    user named (shown as typed). `raw` shows headers and cells as they are (`crm sql`).
+    user named (shown as typed). `headers` gives a column its own header on a terminal (a
+    msgid), where its name's words would be another column's (a saved segment is not an RFM
+    segment). `raw` shows headers and cells as they are (`crm sql`).
     """
     out = out or sys.stdout
     count = 0
@@ -150,6 +153,7 @@ def emit(
                 styles=styles,
                 vocabulary=words,
                 raw=raw,
+                headers=headers,
             )
         if again is None or bars is not None:  # read once: held, and read again from there
             held = rows if isinstance(rows, (list, tuple)) else list(rows)
@@ -421,6 +425,7 @@ class Output(NamedTuple):
         again: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
         words: Mapping[str, str | None] | None = None,
         raw: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> int:
         """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
         (its id), one a line, for scripts; nothing without a key. `styles(row, column)`
@@ -437,6 +442,7 @@ class Output(NamedTuple):
             return emit(
                 rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
                 at=at, color=color, styles=styles, again=again, words=words, raw=raw,
+                headers=headers,
             )  # fmt: skip
 
     def record(self, record: Mapping[str, Any]) -> None:
@@ -536,6 +542,8 @@ class Output(NamedTuple):
     def warn(self, message: str) -> None:
         """A `crm: warning: ...` line on stderr, even with --quiet: something looks wrong,
         but the command went ahead."""
+        from crmcli.core.i18n import _
         from crmcli.core.validate import mask_in_text
 
-        sys.stderr.write(f"crm: warning: {escape_control(mask_in_text(message))}\n")
+        said = _("warning: {message}").format(message=escape_control(mask_in_text(message)))
+        sys.stderr.write(f"crm: {said}\n")

@@ -7,7 +7,7 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm
 from crmcli.cli.output import Format
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 product_app = typer.Typer(
     help="Products: names with a default category and price for `crm buy`.",
@@ -73,7 +73,9 @@ def product_list(
         rows = products.list_products(conn, category=category)
     shown = [money.present(r, grouped_digits=fmt is Format.table) for r in rows]
     columns = TABLE_COLUMNS if fmt is Format.table else products.COLUMNS
-    output(ctx, fmt, quiet).rows(shown, columns, key="id")
+    # a product's name is not a person's (姓名 in Chinese)
+    headers = {"name": N_("Product name")}
+    output(ctx, fmt, quiet).rows(shown, columns, key="id", headers=headers)
 
 
 @product_app.command("edit")

@@ -90,7 +90,7 @@ def _describe(line: "Purchase") -> str:
 
     amount = money.Money(line["amount_minor"], line["currency"])
     qty = f"{line['quantity']} × " if line["quantity"] != 1 else ""
-    return f"{qty}{line['item']}, {amount}"
+    return _("{item}, {amount}").format(item=qty + line["item"], amount=amount)
 
 
 # ignore_unknown_options: a negative AMOUNT (`-280`) is an argument, not an unknown option.
@@ -310,7 +310,7 @@ def purchase_delete(
         )
         if len(found) == 1
         else _("Delete {count} purchase lines ({ids})?").format(
-            count=len(found), ids=", ".join(str(r["id"]) for r in found)
+            count=len(found), ids=_(", ").join(str(r["id"]) for r in found)
         ),
         yes,
         command="purchase delete",

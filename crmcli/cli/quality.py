@@ -43,7 +43,10 @@ def dedupe(
     picked = chosen_fields(fields, duplicates.COLUMNS)
     with reading(ctx) as conn:
         pairs = duplicates.find_pairs(conn, min_score=min_score)
-    output(ctx, fmt).rows(pairs, picked or duplicates.COLUMNS)
+    out = output(ctx, fmt)
+    out.rows(pairs, picked or duplicates.COLUMNS)
+    if not pairs and fmt is Format.table:  # json says [] and csv its header: data enough
+        out.note(_("No likely duplicates scoring {score} or more.").format(score=min_score))
 
 
 @app.command("merge")
@@ -103,7 +106,7 @@ def merge(
     message = (
         head.format(other_id=other_id, other=names[other_id], keep_id=keep_id,
                     records=plural(moved, "record").said())
-        + (fill.format(fields=", ".join(done["filled"])) if done["filled"] else "")
+        + (fill.format(fields=_(", ").join(done["filled"])) if done["filled"] else "")
         + (kept.format(values=plural(len(done["noted"]), "differing value").said())
            if done["noted"] else "")
     )  # fmt: skip
@@ -139,7 +142,9 @@ def clean(
         fixed = quality.fix(conn, found) if fix else 0
     out = output(ctx, fmt, quiet)
     out.rows(found, quality.COLUMNS)
-    if fix:
+    if not found and fmt is Format.table:
+        out.note(_("No contact data problems found."))
+    elif fix:
         out.note(
             _("Fixed {fixed} of {value}.").format(fixed=fixed, value=plural(len(found), "problem"))
         )

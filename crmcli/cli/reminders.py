@@ -118,7 +118,7 @@ def remind(
     parts = [
         Section(
             key,
-            f"{title} ({_count(len(rows), total)})",
+            _("{title} ({count})").format(title=title, count=_count(len(rows), total)),
             columns,
             [_on_screen(row) for row in rows] if screen else rows,
             fields=fields,

@@ -165,9 +165,15 @@ def history_(
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
         rows = history.list_history(conn, customer_id=customer_id, limit=limit, reveal=reveal)
     if fmt is Format.table:
+        from crmcli.cli.output import is_terminal
         from crmcli.core.text import clip
 
-        clipped = [{**r, "changes": clip(r["changes"], 70)} for r in rows]
+        # A terminal says the changes in words and cuts them to fit; plain text keeps them.
+        clipped = (
+            rows
+            if is_terminal(sys.stdout)
+            else [{**r, "changes": clip(r["changes"], 70)} for r in rows]
+        )
         output(ctx, fmt).rows(clipped, history.HISTORY_COLUMNS)
     else:
         output(ctx, fmt).rows(rows, (*history.HISTORY_COLUMNS, "old", "new"))

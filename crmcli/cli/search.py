@@ -34,7 +34,7 @@ def _sources(value: str) -> list[str] | None:
     if choice == "all":
         return None
     if choice not in source_names():
-        allowed = ", ".join([*source_names(), "all"])
+        allowed = _(", ").join([*source_names(), "all"])
         raise InvalidInput(
             _("--in must be one of: {allowed} (got {value!r})").format(allowed=allowed, value=value)
         )

@@ -19,13 +19,16 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format
 from crmcli.core import clock
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
 
 segment_app = typer.Typer(help="Saved segments: named filters.", no_args_is_help=True)
 app.add_typer(segment_app, name="segment")
+
+# A saved segment's header on a terminal: not the RFM segment's word.
+SAVED_SEGMENT = N_("Saved segment")
 rule_app = typer.Typer(help="Rules that tag customers automatically.", no_args_is_help=True)
 app.add_typer(rule_app, name="rule")
 
@@ -71,8 +74,13 @@ def segment_list(
     picked = chosen_fields(fields, segments.SEGMENT_COLUMNS)
     with reading(ctx) as conn:
         rows = segments.list_segments(conn, today=clock.today())
-    # a segment's name is the user's (`loyal` is not the RFM segment)
-    output(ctx, fmt).rows(rows, picked or segments.SEGMENT_COLUMNS, words={"segment": None})
+    # a segment's name is the user's (`loyal` is not the RFM segment), and so is its header
+    output(ctx, fmt).rows(
+        rows,
+        picked or segments.SEGMENT_COLUMNS,
+        words={"segment": None},
+        headers={"segment": SAVED_SEGMENT},
+    )
 
 
 @segment_app.command("delete")

@@ -46,9 +46,9 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
             )
         ]
         if also:
-            lines.append(_("Also renamed in {places}.").format(places=", ".join(also)))
+            lines.append(_("Also renamed in {places}.").format(places=_(", ").join(also)))
         if cadence:
-            lines.append(cadence[:1].upper() + cadence[1:] + ".")
+            lines.append(_("{sentence}.").format(sentence=cadence[:1].upper() + cadence[1:]))
         output(ctx, quiet=quiet).done("\n".join(lines))
         return
     name = tags.clean_tag(tag)

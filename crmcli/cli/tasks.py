@@ -48,8 +48,9 @@ TABLE_COLUMNS = ("id", "due_on", "status", "customer_name", "text", "every")
 def _repeats(row: tasks.Task) -> dict[str, Any]:
     """The row for a table: `every` shows `2w` (calendar) or `2w after done`."""
     if row.get("repeat_after"):
-        return {**row, "every": Said("{period} after done", period=row["repeat_after"])}
-    return row
+        after = dates.StoredPeriod(row["repeat_after"], bare=True)
+        return {**row, "every": Said("{period} after done", period=after)}
+    return {**row, "every": row["every"] and dates.StoredPeriod(row["every"])}
 
 
 @task_app.command("add")
@@ -268,7 +269,7 @@ def delete(
         )
         if len(task_ids) == 1
         else _("Delete {count} tasks ({ids})?").format(
-            count=len(task_ids), ids=", ".join(map(str, task_ids))
+            count=len(task_ids), ids=_(", ").join(map(str, task_ids))
         ),
         yes,
         command="task delete",

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple, TextIO
 from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
 from crmcli.cli.display import shown
 from crmcli.core.i18n import N_, Said, _
+from crmcli.core.vocabulary import header as words
 from crmcli.core.vocabulary import word as worded
 
 # A style is a meaning, drawn as SGR codes; None is no style.
@@ -85,28 +86,6 @@ def paint(text: str, style: Style, color: bool) -> str:
 
 # The titles of the charts crm draws beside a table (`Bars(title=...)`), in words.
 _CHART_TITLES = (N_("Chart"), N_("Cumulative share"))
-
-# Counts whose header in English is also a time column's (`received`, `received_at`): each
-# has its own msgid, as Chinese says them differently (收到数, 收到时间).
-_COUNTS = {"received": N_("count|Received")}
-
-_ACRONYMS = {"id": "ID", "abc": "ABC", "rfm": "RFM", "nps": "NPS", "sku": "SKU", "csv": "CSV"}
-
-
-def words(column: str) -> str:
-    """A snake_case key as a header in words, in the run's language: `frequency_tier` is
-    "Frequency tier" (its msgid in the catalog), `due_on` "Due", `customer_id` "Customer
-    ID"; any other header stays as it is (a title the command already said in words)."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", column):
-        return column
-    if column in _COUNTS:  # "Received" over counts, not the time of `received_at`
-        return _(_COUNTS[column]).split("|", 1)[-1]
-    parts = column.split("_")
-    if len(parts) > 1 and parts[-1] in ("on", "at"):
-        parts.pop()
-    text = " ".join(_ACRONYMS.get(p, p) for p in parts)
-    return _(text[0].upper() + text[1:])
-
 
 # Columns whose words carry a state, and what each state means.
 _STATE_COLUMNS = frozenset({"status", "state", "stage", "lifecycle", "risk", "level", "severity"})
@@ -401,17 +380,19 @@ def draw(
     styles: Styler | None = None,
     vocabulary: Mapping[str, str | None] | None = None,
     raw: bool = False,
+    headers: Mapping[str, str] | None = None,
 ) -> int:
     """Draw `rows` as a table that fits `at`; returns how many rows. The first page of rows
     is measured; the rest stream with its widths (bars need every row: a chart's rows are
-    few). `vocabulary` and `raw` as `crmcli.cli.output.emit` takes `words` and `raw`."""
+    few). `vocabulary`, `raw` and `headers` as `crmcli.cli.output.emit` takes them."""
     stream = iter(rows)
     page = list(stream if bars else islice(stream, max(2 * at.lines, 100)))
     if not page:
         return 0
     if raw:
         vocabulary = dict.fromkeys(keys)
-    columns = [Column(k, k if raw else words(k)) for k in keys]
+    named = headers or {}
+    columns = [Column(k, k if raw else _(named[k]) if k in named else words(k)) for k in keys]
     places = {k: _places(row.get(k) for row in page) for k in keys}
     texts = [_texts(row, keys, at, places, vocabulary) for row in page]
     for line in texts:

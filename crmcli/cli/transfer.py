@@ -223,7 +223,7 @@ def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:
     targets = [mapper.target(c) for c in source.columns]
     if any(t not in (None, "-") and not t.startswith("field:") for t in targets):
         return
-    shown = ", ".join(source.columns[:8]) + (", ..." if len(source.columns) > 8 else "")
+    shown = _(", ").join(source.columns[:8]) + (", ..." if len(source.columns) > 8 else "")
     hint = _("name them with --map COLUMN=FIELD")
     if encoding is not None and any(not c.isascii() for c in source.columns):
         hint += _(
@@ -552,7 +552,7 @@ def _format(fmt: Enum | None, output: Path | None, offered: type[Enum], bom: boo
     if fmt is None and output is not None and output.suffix:
         fmt = SUFFIX_FORMATS.get(output.suffix.lower())
         if fmt is None:
-            names = ", ".join(
+            names = _(", ").join(
                 f".{f.value}" if f is not OutFormat.vcard else ".vcf" for f in allowed
             )
             raise InvalidInput(
@@ -560,13 +560,15 @@ def _format(fmt: Enum | None, output: Path | None, offered: type[Enum], bom: boo
                     "cannot write {suffix} files: name the file {names}, or give --format "
                     "({formats})"
                 ).format(
-                    suffix=output.suffix, names=names, formats=", ".join(f.value for f in allowed)
+                    suffix=output.suffix,
+                    names=names,
+                    formats=_(", ").join(f.value for f in allowed),
                 )
             )
     if fmt is None:
         fmt = allowed[0]
     if fmt not in allowed:
-        names = ", ".join(f.value for f in allowed)
+        names = _(", ").join(f.value for f in allowed)
         raise InvalidInput(
             _("this export is written as {names}, not {format}").format(
                 names=names, format=fmt.value
@@ -587,8 +589,9 @@ def _write(
 ) -> None:
     """Run `produce(out)` on stdout, or on a private file put in place when done
     (crmcli.store.files.write_output: never over a database or a file crm did not write).
-    The lines written are counted on a terminal's stderr, unless the export itself goes to
-    that terminal."""
+    The lines written are counted on a terminal's stderr, unless the export goes to a
+    terminal or into a pipe: a pipe's reader (`| head`, `| less`) may print on the same
+    screen, where the line would run into its lines and be left among them."""
     from crmcli.cli.output import is_terminal
     from crmcli.cli.progress import watching
     from crmcli.store.files import write_output
@@ -596,7 +599,7 @@ def _write(
     if path is None and force:
         raise InvalidInput(_("--force replaces an -o file: give one, or leave --force out"))
     to_screen = path is None and is_terminal(sys.stdout)
-    quiet_run = quiet or to_screen
+    quiet_run = quiet or to_screen or (path is None and _into_pipe(sys.stdout))
     with watching(quiet=quiet_run, no_color=global_options(ctx).no_color) as progress:
         progress.phase(_("writing"))
         if path is None:
@@ -610,6 +613,18 @@ def _write(
     )
 
 
+def _into_pipe(stream: TextIO) -> bool:
+    """Whether `stream` is a pipe or a socket (not a file, nor a terminal)."""
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, ValueError, OSError):  # no file behind it (a test's buffer)
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
 class _Counted:
     """A text stream passing everything to `out`, counting its lines for `progress`."""
 
@@ -621,7 +636,7 @@ class _Counted:
     def write(self, text: str) -> int:
         lines = self.lines + text.count("\n")
         if lines // 1000 != self.lines // 1000:
-            self.progress.advance(lines, f"{lines:,} lines")
+            self.progress.advance(lines, plural(lines, "line", grouped=True).said())
         self.lines = lines
         return self.out.write(text)
 

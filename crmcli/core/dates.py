@@ -50,7 +50,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal, NamedTuple, TypeVar
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import N_, Said, _
+from crmcli.core.i18n import N_, Said, _, current
 
 Direction = Literal["past", "future", "none"]
 D = TypeVar("D", date, datetime)
@@ -599,6 +599,28 @@ class Period(NamedTuple):
         from crmcli.core.text import plural
 
         return plural(self.amount, UNITS[self.unit])
+
+
+class StoredPeriod(Said):
+    """A period as stored (`2w`, a task's repeat): the same in data and in English, said in
+    words for people reading another language (`每 2 周`; `bare`: `2 周`, for a sentence
+    that says how it repeats). A value that is not a period is said as it is."""
+
+    bare: bool
+
+    def __new__(cls, text: str, *, bare: bool = False) -> StoredPeriod:
+        said = str.__new__(cls, text)
+        said.template, said.params, said.bare = text, {}, bare
+        return said
+
+    def said(self) -> str:
+        if current() == "en":
+            return str(self)
+        try:
+            words = parse_period(self).describe().said()
+        except InvalidInput:
+            return str(self)
+        return words if self.bare else _("every {period}").format(period=words)
 
 
 def parse_period(text: str, *, option: str = "period", allow_zero: bool = False) -> Period:

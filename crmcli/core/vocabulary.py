@@ -18,6 +18,7 @@ is: a word is said only where the value is certainly crm's own.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from crmcli.core.i18n import N_, Said, _, current
@@ -173,6 +174,24 @@ _HIT_FIELD = {
     "preferred_time": N_("field|preferred_time"),
     "cadence_days": N_("field|cadence_days"),
     "referred_by": N_("field|referred_by"),
+    # the other columns a history row names (`crm history`, `crm undo`)
+    "tag_id": N_("field|tag_id"),
+    "rule_id": N_("field|rule_id"),
+    "related_id": N_("field|related_id"),
+    "name_key": N_("field|name_key"),
+    "version": N_("field|version"),
+    "anchor_on": N_("field|anchor_on"),
+    "price_minor": N_("field|price_minor"),
+    "sku": N_("field|sku"),
+    "tagged_at": N_("field|tagged_at"),
+    "merged_id": N_("field|merged_id"),
+    "merged_name": N_("field|merged_name"),
+    "merged_at": N_("field|merged_at"),
+    "record": N_("field|record"),
+    "card": N_("field|card"),
+    "imported_at": N_("field|imported_at"),
+    "nps": N_("field|nps"),
+    "csat": N_("field|csat"),
 }
 # The tables of the history (`crm history`, `crm changes`), and their full-text indexes.
 _TABLE = {
@@ -194,6 +213,11 @@ _TABLE = {
     "segments": N_("table|segments"),
     "settings": N_("table|settings"),
     "customer_merges": N_("table|customer_merges"),
+    "rules": N_("table|rules"),
+    "rule_tags": N_("table|rule_tags"),
+    "care_rules": N_("table|care_rules"),
+    "custom_festivals": N_("table|custom_festivals"),
+    "customer_vcards": N_("table|customer_vcards"),
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -227,6 +251,28 @@ WORDS: dict[str, dict[str, str]] = {
     "hit_source": _HIT_SOURCE,  # a search hit's `source` (crmcli/cli/search.py)
     "rfm_segment": _SEGMENT,
 }
+# Counts whose header in English is also a time column's (`received`, `received_at`): each
+# has its own msgid, as Chinese says them differently (收到数, 收到时间).
+_COUNTS = {"received": N_("count|Received")}
+
+_ACRONYMS = {"id": "ID", "abc": "ABC", "rfm": "RFM", "nps": "NPS", "sku": "SKU", "csv": "CSV"}
+
+
+def header(column: str) -> str:
+    """A snake_case key as a header in words, in the run's language: `frequency_tier` is
+    "Frequency tier" (its msgid in the catalog), `due_on` "Due", `customer_id` "Customer
+    ID"; any other header stays as it is (a title the command already said in words)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", column):
+        return column
+    if column in _COUNTS:  # "Received" over counts, not the time of `received_at`
+        return _(_COUNTS[column]).split("|", 1)[-1]
+    parts = column.split("_")
+    if len(parts) > 1 and parts[-1] in ("on", "at"):
+        parts.pop()
+    text = " ".join(_ACRONYMS.get(p, p) for p in parts)
+    return _(text[0].upper() + text[1:])
+
+
 # What English says in words instead of the key.
 _ENGLISH = {"at_risk": "at risk"}
 
@@ -247,9 +293,20 @@ class Word(Said):
         return str(word(self.column, str(self)))
 
 
+class Worded(str):
+    """A value kept in data as it is (a history row's `city: 北京 → 上海`), which a terminal
+    says in words (`城市：北京 → 上海`): its cells go through `word`, which asks `worded()`;
+    JSON, CSV and plain tables keep the value."""
+
+    def worded(self) -> str:
+        return str(self)
+
+
 def word(column: str, value: Any) -> Any:
     """`value` of `column` as a person reads it in the run's language; any other value (not
     a str, or not one of crm's words for the column) as it is."""
+    if isinstance(value, Worded):
+        return value.worded()
     words = WORDS.get(column)
     if words is None or not isinstance(value, str) or value not in words:
         return value

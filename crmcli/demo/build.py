@@ -13,6 +13,7 @@ import sqlite3
 from datetime import date, datetime, timedelta
 
 from crmcli.core import clock
+from crmcli.demo.words import maybe, said
 from crmcli.records import customers
 from crmcli.records.customers import CustomerInput
 
@@ -154,11 +155,11 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
             if rng.random() < 0.6:
                 born = now.date() - timedelta(days=rng.randint(22 * 365, 65 * 365))
                 raw.values["birthday"] = born.isoformat()
-            raw.values["title"] = rng.choice(TITLES)
+            raw.values["title"] = said(rng.choice(TITLES))
             raw.values["company"] = rng.choice(COMPANIES)
-        raw.values["industry"] = rng.choice(INDUSTRIES)
+        raw.values["industry"] = said(rng.choice(INDUSTRIES))
         raw.values["company_size"] = rng.choice(SIZES)
-        raw.values["source"] = rng.choice(SOURCES)
+        raw.values["source"] = said(rng.choice(SOURCES))
         raw.values["external_id"] = f"DEMO-{index + 1:04d}"
         raw.values["preferred_channel"] = rng.choice(CHANNELS)
         raw.phones = [_phone(rng, country, used_phones)]
@@ -178,12 +179,14 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
         if not organisation and rng.random() < 0.05:
             raw.related.append(f"spouse={rng.choice(SURNAMES)}{rng.choice(GIVEN)}")
         if rng.random() < 0.1:
-            raw.values["notes"] = rng.choice(
-                (
-                    "想要蓝色款",
-                    "Met at the Hangzhou trade show",
-                    "价格敏感",
-                    "Prefers calls after 6pm",
+            raw.values["notes"] = said(
+                rng.choice(
+                    (
+                        "想要蓝色款",
+                        "Met at the Hangzhou trade show",
+                        "价格敏感",
+                        "Prefers calls after 6pm",
+                    )
                 )
             )
         changes = customers.prepare(
@@ -268,21 +271,21 @@ def add_follow_ups(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, int]
             moment = now - timedelta(days=days_ago, minutes=rng.randint(0, 600))
             values: interactions.InteractionValues = {
                 "kind": kind,
-                "text": rng.choice(INTERACTIONS[kind]),
+                "text": said(rng.choice(INTERACTIONS[kind])),
                 "occurred_at": min(moment, now).replace(microsecond=0).isoformat(),
                 "direction": rng.choice(("in", "out", "out")) if kind != "note" else None,
                 "duration_minutes": rng.choice((5, 15, 30, 60))
                 if kind in ("call", "meeting")
                 else None,
                 "channel": rng.choice(("wechat", "sms", "whatsapp")) if kind == "message" else None,
-                "outcome": rng.choice(OUTCOMES) if kind != "note" else None,
+                "outcome": maybe(rng.choice(OUTCOMES)) if kind != "note" else None,
             }
             interaction_id = interactions.log_interaction(conn, customer_id, values)
             counts["interactions"] += 1
             if rng.random() < 0.04:
                 due = today + timedelta(days=rng.randint(-5, 14))
                 tasks.add_task(
-                    conn, customer_id, rng.choice(TASKS), due, interaction_id=interaction_id
+                    conn, customer_id, said(rng.choice(TASKS)), due, interaction_id=interaction_id
                 )
                 counts["tasks"] += 1
     sample = rng.sample([row[0] for row in live], min(len(live), 14))
@@ -290,11 +293,11 @@ def add_follow_ups(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, int]
         if number < 3:  # recurring check-ins
             every = Period(rng.choice((2, 4)), "w") if number < 2 else Period(1, "m")
             due = today + timedelta(days=rng.randint(-2, 10))
-            tasks.add_task(conn, customer_id, "定期回访 / regular check-in", due, every=every)
+            tasks.add_task(conn, customer_id, said("定期回访 / regular check-in"), due, every=every)
             counts["tasks"] += 1
         elif number < 5:  # tasks already done
             due = today - timedelta(days=rng.randint(1, 20))
-            task_id = tasks.add_task(conn, customer_id, rng.choice(TASKS), due)
+            task_id = tasks.add_task(conn, customer_id, said(rng.choice(TASKS)), due)
             tasks.complete_task(conn, task_id, today=today)
             counts["tasks"] += 1
         elif number < 8:  # birthdays today and this week, and one on 29 February
@@ -312,6 +315,6 @@ def add_follow_ups(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, int]
             else:
                 label, yearly = "contract anniversary", True
                 first = anniversary(first, today.year - rng.randint(1, 5))
-            important_dates.add_date(conn, customer_id, label, first, yearly=yearly)
+            important_dates.add_date(conn, customer_id, said(label), first, yearly=yearly)
             counts["dates"] += 1
     return counts

@@ -12,6 +12,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from crmcli.core import clock
+from crmcli.demo.words import maybe, said
 from crmcli.records import feedback, surveys
 
 TEXTS = {
@@ -65,7 +66,7 @@ def add_demo_feedback(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, i
                     customer_id,
                     kind=kind,
                     severity=severity,
-                    text=rng.choice(TEXTS[kind]),
+                    text=said(rng.choice(TEXTS[kind])),
                     received_at=received.isoformat(),
                 )
                 counts["feedback"] += 1
@@ -77,7 +78,7 @@ def add_demo_feedback(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, i
                         feedback.resolve_feedback(
                             conn,
                             feedback_id,
-                            note=rng.choice(NOTES),
+                            note=maybe(rng.choice(NOTES)),
                             at=resolved.isoformat(),
                         )
         if rng.random() < 0.35:
@@ -88,7 +89,7 @@ def add_demo_feedback(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, i
                 values: surveys.SurveyValues = {
                     "nps": nps if rng.random() < 0.9 else None,
                     "csat": csat if rng.random() < 0.6 else None,
-                    "comment": rng.choice(COMMENTS),
+                    "comment": maybe(rng.choice(COMMENTS)),
                     "answered_at": answered.isoformat(),
                 }
                 if values["nps"] is None and values["csat"] is None:

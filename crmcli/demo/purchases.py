@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from crmcli.core import money
 from crmcli.core.money import Money
+from crmcli.demo.words import said
 from crmcli.records import products, purchases
 
 # name, category, price (CNY), SKU
@@ -37,6 +38,7 @@ UNLISTED = [
     ("定制刻字 engraving", "服务", (50_00, 300_00)),
     ("快递费 shipping", None, (10_00, 30_00)),
 ]
+RETURN_NOTES = ("破损 damaged in transit", "wrong item", "不喜欢口味")
 PAYMENTS_CNY = ["wechat", "wechat", "alipay", "alipay", "card", "cash", "transfer"]
 PAYMENTS_USD = ["card", "card", "transfer", "paypal"]
 
@@ -53,7 +55,8 @@ def add_demo_purchases(
 ) -> int:
     """Add the demo products and purchases for `customer_ids`; returns how many lines."""
     catalogue = []
-    for name, category, price, sku in PRODUCTS:
+    for english, category, price, sku in PRODUCTS:
+        name = said(english)
         cost = money.parse(price, "CNY")
         values = products.ProductValues(
             name=name, category=category, sku=sku, price_minor=cost.minor, currency=cost.currency
@@ -84,6 +87,7 @@ def add_demo_purchases(
                 qty = rng.choice((1, 1, 1, 1, 2, 2, 3, 6))
                 if rng.random() < 0.08:
                     item, category, (low, high) = rng.choice(UNLISTED)
+                    item = said(item)
                     product_id = None
                     unit = Money(rng.randint(low, high) // 100 * 100, "CNY")
                 else:
@@ -120,7 +124,9 @@ def add_demo_purchases(
                         category=category,
                         payment=line.payment,
                         order_ref=order_ref,
-                        note=rng.choice(("破损 damaged in transit", "wrong item", "不喜欢口味")),
+                        note=said(
+                            rng.choice(("破损 damaged in transit", "wrong item", "不喜欢口味"))
+                        ),
                         product_id=product_id,
                     )
                     purchases.add_purchase(conn, refund)

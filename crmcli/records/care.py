@@ -158,7 +158,7 @@ def deletable_festival(conn: sqlite3.Connection, text: str) -> Festival:
         own = [f.name for f in every if f.is_custom]
         raise NotFound(
             _("no festival of your own named {name!r}; yours: {yours}").format(
-                name=text.strip(), yours=", ".join(own)
+                name=text.strip(), yours=_(", ").join(own)
             )
             if own
             else _("no festival of your own named {name!r}; you have none").format(
@@ -185,7 +185,7 @@ def deletable_festival(conn: sqlite3.Connection, text: str) -> Festival:
         raise InvalidInput(
             _(
                 "care rules {ids} are for {name}: delete them first (crm care rule delete ID)"
-            ).format(ids=", ".join(map(str, rules)), name=festival.name)
+            ).format(ids=_(", ").join(map(str, rules)), name=festival.name)
         )
     return festival
 

@@ -184,7 +184,7 @@ def _language(value: str) -> str:
     if language is None:
         raise InvalidInput(
             _("unknown language {value!r}; languages are: {value2}").format(
-                value=value, value2=", ".join(LANGUAGES)
+                value=value, value2=_(", ").join(LANGUAGES)
             )
         )
     return language
@@ -433,7 +433,7 @@ def _setting(key: str) -> Setting:
     for family in FAMILIES:
         if family.pattern and re.fullmatch(family.pattern, key):
             return family
-    known = ", ".join([*sorted(SETTINGS), *(f.key for f in FAMILIES)])
+    known = _(", ").join([*sorted(SETTINGS), *(f.key for f in FAMILIES)])
     raise InvalidInput(
         _("unknown setting {key!r}; known settings: {known}").format(key=key, known=known)
     )
@@ -502,8 +502,10 @@ def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
         new,
     ).fetchall()
     if orphans:
-        used = ", ".join(
-            f"{stage} ({count}{f', {archived} archived' if archived else ''})"
+        used = _(", ").join(
+            (
+                _("{stage} ({count}, {archived} archived)") if archived else _("{stage} ({count})")
+            ).format(stage=stage, count=count, archived=archived)
             for stage, count, archived in orphans
         )
         raise InvalidInput(
@@ -633,7 +635,7 @@ def tag_cadence_renamed(conn: sqlite3.Connection, tag_id: int, old: str, new: st
                 "has no spaces); unset it first: crm config unset {old_key}"
             ).format(new=new, old_key=old_key)
         )
-    return f"setting {old_key} is now {new_key}"
+    return _("setting {old_key} is now {new_key}").format(old_key=old_key, new_key=new_key)
 
 
 def merge_tag_cadence(
@@ -663,7 +665,7 @@ def merge_tag_cadence(
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?)", (f"{TAG_ID_CADENCE}{new_id}", row[0])
     )
-    return f"setting {old_key} is now {new_key}"
+    return _("setting {old_key} is now {new_key}").format(old_key=old_key, new_key=new_key)
 
 
 def unbind_tag_cadence(conn: sqlite3.Connection, tag_id: int, name: str | None) -> None:

@@ -45,7 +45,7 @@ def clean_counts(value: str) -> str:
     """The `contact.counts` setting as stored: known words, comma-separated, in the order
     of WORDS. Raises InvalidInput naming the accepted words."""
     words = [w.strip().casefold() for w in value.split(",")]
-    accepted = ", ".join(WORDS)
+    accepted = _(", ").join(WORDS)
     for word in words:
         if word == "note":
             raise InvalidInput(

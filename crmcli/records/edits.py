@@ -44,7 +44,7 @@ def unset_columns(
             if other is None:
                 raise InvalidInput(
                     _("--unset takes one of: {names} (got {given!r})").format(
-                        names=", ".join(clears), given=given
+                        names=_(", ").join(clears), given=given
                     )
                 )
             other(name)

@@ -339,7 +339,7 @@ def _normalise_child(name: str, value: str, op: str, region: str | None) -> str:
 
 
 def known_fields(custom_keys: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    return ", ".join(
+    return _(", ").join(
         [*FIELDS, *CHILD_FIELDS, "tag", *DERIVED, *CONTACT_FIELDS, *sorted(custom_keys)]
     )
 
@@ -354,7 +354,7 @@ def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
     if name not in SORTABLE:
         raise InvalidInput(
             _("cannot sort by {name!r}; sortable fields: {value}").format(
-                name=name, value=", ".join(SORTABLE)
+                name=name, value=_(", ").join(SORTABLE)
             )
         )
     if name == "name" and names_by_pinyin:

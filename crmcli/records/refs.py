@@ -129,7 +129,7 @@ def _exact(
     """One customer from exact matches; archived ones count only when `archived`."""
     live = [i for i, gone in found if archived or gone is None]
     if not live and found:
-        ids = ", ".join(str(i) for i, _ in found)
+        ids = _(", ").join(str(i) for i, _ in found)
         raise NotFound(
             _("{ref!r} is archived customer {ids}; 'crm undelete {value}' restores it").format(
                 ref=ref, ids=ids, value=found[0][0]

@@ -177,7 +177,7 @@ def delete_segment(conn: sqlite3.Connection, name: str) -> str:
     if users:
         raise InvalidInput(
             _("segment {value!r} is used by {value2}; delete those first").format(
-                value=row[1], value2=", ".join(users)
+                value=row[1], value2=_(", ").join(users)
             )
         )
     conn.execute("DELETE FROM segments WHERE id = ?", (row[0],))

@@ -288,7 +288,7 @@ def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
     else:
         raise InvalidInput(
             _("--format must be one of: {value} (got {fmt!r})").format(
-                value=", ".join(INPUT_FORMATS), fmt=fmt
+                value=_(", ").join(INPUT_FORMATS), fmt=fmt
             )
         )
     for where, item in numbered:
@@ -304,7 +304,7 @@ def _check_columns(names: list[str]) -> None:
     if unknown:
         raise InvalidInput(
             _("unknown column {value!r}; survey columns are: {value2}").format(
-                value=unknown[0], value2=", ".join(IMPORT_COLUMNS)
+                value=unknown[0], value2=_(", ").join(IMPORT_COLUMNS)
             )
         )
     targets = [IMPORT_COLUMNS[n] for n in names]

@@ -187,7 +187,10 @@ def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> tupl
     summary = " ".join(about["text"].split())
     if len(summary) > 60:
         summary = summary[:59].rstrip() + "…"
-    return due, f"Follow up on {about['kind']}: {summary}"
+    from crmcli.core.vocabulary import word  # the task is written in the run's language
+
+    kind = word("kind", about["kind"])
+    return due, _("Follow up on {kind}: {summary}").format(kind=kind, summary=summary)
 
 
 def add_task(
@@ -396,7 +399,7 @@ def list_tasks(
     customers are listed only when `customer_id` names one.
     """
     if state not in STATES:
-        raise InvalidInput(_("state must be one of: {value}").format(value=", ".join(STATES)))
+        raise InvalidInput(_("state must be one of: {value}").format(value=_(", ").join(STATES)))
     from crmcli.records import filters  # the filter language only where a listing runs
 
     who = filters.compile_for(filters.for_customer(customer_id, live=True), "t.customer_id")

@@ -403,7 +403,11 @@ def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
             "days_overdue": -offset,
             "days_until": offset,
             # the table's one column for both kinds of repeat, as `crm task list` shows
-            "repeats": Said("{period} after done", period=after) if after else every,
+            "repeats": (
+                Said("{period} after done", period=dates.StoredPeriod(after, bare=True))
+                if after
+                else every and dates.StoredPeriod(every)
+            ),
         }
         for task_id, due_on, customer_id, text, every, after, offset in rows
     ]  # type: ignore[typeddict-item]  # named when shown (Section.shown)
@@ -449,7 +453,9 @@ def _due_reason(row: TaskDue, window: Window) -> Reason | None:
 
 def _task_event(row: TaskDue, window: Window) -> Event:
     late = row["days_overdue"] > 0
-    details = [_("Customer: {customer}").format(customer=row["customer"])]
+    details = [
+        _("Customer: {name} (#{id})").format(name=row["customer_name"], id=row["customer_id"])
+    ]
     if row["phone"]:
         details.append(_("Phone: {phone}").format(phone=row["phone"]))
     if late:
@@ -812,7 +818,9 @@ def _date_event(row: DateDue, window: Window) -> Event:
     birthday = row["kind"] == "birthday"
     which = f"birthday-{row['customer_id']}" if birthday else f"date-{row['date_id']}"
     day = date.fromisoformat(row["falls_on"])
-    details = [_("Customer: {customer}").format(customer=row["customer"])]
+    details = [
+        _("Customer: {name} (#{id})").format(name=row["customer_name"], id=row["customer_id"])
+    ]
     if row["phone"]:
         details.append(_("Phone: {phone}").format(phone=row["phone"]))
     return Event(
@@ -860,7 +868,7 @@ def _churn_reason(row: ChurnDue, window: Window) -> Reason:
 
 def _churn_event(row: ChurnDue, window: Window) -> Event:
     details = [
-        _("Customer: {customer}").format(customer=row["customer"]),
+        _("Customer: {name} (#{id})").format(name=row["customer_name"], id=row["customer_id"]),
         _("Why: {reason}").format(reason=_said(row["reason"])),
         _("Bought {stake} in the year up to their last purchase ({day})").format(
             stake=row["stake"], day=row["last_purchase_on"]
@@ -1236,7 +1244,7 @@ def _feedback_reason(row: FeedbackDue, window: Window) -> Reason:
 
 def _feedback_event(row: FeedbackDue, window: Window) -> Event:
     details = [
-        _("Customer: {customer}").format(customer=row["customer"]),
+        _("Customer: {name} (#{id})").format(name=row["customer_name"], id=row["customer_id"]),
         _("Received: {when}").format(when=row["received_at"]),
     ]
     if row["phone"]:

@@ -172,7 +172,7 @@ def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
     from crmcli.core.i18n import _
 
     text = str(exc).lower()
-    where = f" ({path})" if path else ""
+    where = _(" ({path})").format(path=path) if path else ""
     if "locked" in text or "busy" in text:
         return StorageError(_("database is busy (another crm is writing); try again"))
     if "full" in text or "disk i/o" in text:

@@ -45,6 +45,8 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
+from crmcli.core.i18n import Said
+from crmcli.core.vocabulary import Worded
 
 HISTORY_TABLES = ("changesets", "history", "history_control", "history_secrets")
 # Derived data that is rebuilt from the recorded tables, so never recorded itself: the
@@ -463,23 +465,92 @@ def images(
     return shown_values(values[0], reveal, table), shown_values(values[1], reveal, table)
 
 
-def _summary(op: str, old: dict | None, new: dict | None) -> str:
-    def show(v: Any) -> str:
-        return "∅" if v is None else str(v)
-
+def _summary(table: str, op: str, old: dict | None, new: dict | None) -> str:
     if op == "bulk_insert" and new:
-        from crmcli.core.i18n import _
         from crmcli.core.text import plural
 
-        return _("{rows} (ids {first}-{last})").format(
-            rows=plural(new["rows"], "row").said(), first=new["first_id"], last=new["last_id"]
+        return Said(
+            "{rows} (ids {first}-{last})",
+            rows=plural(new["rows"], "row"),
+            first=new["first_id"],
+            last=new["last_id"],
         )
     if op == "update" and old and new:
         changed = [k for k, v in new.items() if old.get(k) != v]
         shown = [k for k in changed if k not in ("updated_at", "version")] or changed
-        return "; ".join(f"{k}: {show(old.get(k))} → {show(new[k])}" for k in shown)
+        return Changes([(k, old.get(k), new[k]) for k in shown], table=table, updated=True)
     values = new if op == "insert" else old
-    return ", ".join(f"{k}={show(v)}" for k, v in (values or {}).items() if v is not None)
+    fields = [(k, v, v) for k, v in (values or {}).items() if v is not None]
+    return Changes(fields, table=table, updated=False)
+
+
+def _value(v: Any) -> str:
+    return "∅" if v is None else str(v)
+
+
+class Undone(Worded):
+    """A command that was undone: `tag (undone)`, on a terminal `tag（已撤销）`."""
+
+    def __new__(cls, command: str) -> Undone:
+        said = str.__new__(cls, f"{command} (undone)")
+        said.command = command
+        return said
+
+    command: str
+
+    def worded(self) -> str:
+        from crmcli.core.i18n import _
+
+        return _("{command} (undone)").format(command=self.command)
+
+
+class Changes(Worded):
+    """A history row's one-line summary: the fields an update changed (`city: Paris →
+    Lyon; stage: lead → customer`) or the values a row was inserted or deleted with
+    (`id=9, name=张伟`), named by their keys in data, in English and in plain tables, and
+    on a terminal in another language with each field in the words of the card and table
+    headers and crm's own values in words (`阶段：潜在客户 → 成交客户；城市：Paris → Lyon`)."""
+
+    fields: tuple[tuple[str, Any, Any], ...]
+    table: str
+    updated: bool
+
+    def __new__(cls, fields: list[tuple[str, Any, Any]], *, table: str, updated: bool) -> Changes:
+        if updated:
+            text = "; ".join(f"{k}: {_value(a)} → {_value(b)}" for k, a, b in fields)
+        else:
+            text = ", ".join(f"{k}={_value(b)}" for k, a, b in fields)
+        said = str.__new__(cls, text)
+        said.fields, said.table, said.updated = tuple(fields), table, updated
+        return said
+
+    def worded(self) -> str:
+        from crmcli.core.i18n import _, current
+        from crmcli.core.vocabulary import WORDS, header, word
+
+        if current() == "en":
+            return str(self)
+
+        def named(key: str) -> str:
+            if key == "name" and self.table != "customers":  # a tag's, a product's
+                return _("record|name").split("|", 1)[-1]
+            if key in WORDS["field"]:
+                return str(word("field", key))
+            shown = header(key)  # a header's words, when the catalog has them
+            return key if shown.isascii() else shown
+
+        if self.updated:
+            template = _("{field}: {old} → {new}")
+            pieces = [
+                template.format(field=named(k), old=_value(word(k, a)), new=_value(word(k, b)))
+                for k, a, b in self.fields
+            ]
+        else:
+            template = _("{field}={value}")
+            pieces = [
+                template.format(field=named(k), value=_value(word(k, b))) for k, a, b in self.fields
+            ]
+        return _("; ").join(pieces)
 
 
 class HistoryRow(TypedDict):
@@ -536,13 +607,13 @@ def list_history(
             {
                 "changeset_id": row["changeset_id"],
                 "at": row["at"],
-                "command": row["command"] + (" (undone)" if row["undone_at"] else ""),
+                "command": Undone(row["command"]) if row["undone_at"] else row["command"],
                 "table": row["table_name"],
                 "record_id": row["row_id"],
                 "customer_id": row["customer_id"],
                 "customer_name": row["who"],
                 "op": row["op"],
-                "changes": _summary(row["op"], old, new),
+                "changes": _summary(row["table_name"], row["op"], old, new),
                 "old": old,
                 "new": new,
             }
@@ -623,9 +694,9 @@ def describe(plan: Plan, *, reveal: bool = False) -> list[UndoStep]:
         clear = (r["s_old"], r["s_new"])
         old, new = images(r["table_name"], r["old"], r["new"], clear, reveal=reveal)
         if r["op"] == "update":
-            summary = _summary("update", new, old)  # reversed: new → old
+            summary = _summary(r["table_name"], "update", new, old)  # reversed: new → old
         else:
-            summary = _summary(r["op"], old, new)
+            summary = _summary(r["table_name"], r["op"], old, new)
         out.append(
             {
                 "action": verbs[r["op"]],

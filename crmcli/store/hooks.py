@@ -46,12 +46,12 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
-from crmcli.core.i18n import Said, _
+from crmcli.core.i18n import N_, Said, _
 
 HOOKS = ("on-add", "on-modify", "on-delete")
 TRUST_FILE = "trusted-hooks.json"
 TIMEOUT_S = 30
-AGAIN = "crm hooks trust lets it run"
+AGAIN = N_("crm hooks trust lets it run")
 # A folder is opened for lookups only (Linux's O_PATH needs no read permission, only
 # search) and never through a symbolic link.
 _FOLDER = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW
@@ -74,7 +74,12 @@ class Hook(NamedTuple):
 
 
 class _Unsafe(Exception):
-    """Why a hook, a folder above it or the trust file cannot be taken to be the user's own."""
+    """Why a hook, a folder above it or the trust file cannot be taken to be the user's own:
+    `reason`, English in data (`crm hooks list`'s JSON), said in the run's language."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.reason = Said(template, again=Said(AGAIN), **params)
+        super().__init__(str(self.reason))
 
 
 def current_user() -> int:
@@ -129,20 +134,20 @@ def _checked(db_path: Path) -> Iterator[list[tuple[Hook, int | None]]]:
                 continue
             record, problem = None, None
             try:
-                dir_fd = stack.enter_context(_open_folder(folder, "the folder"))
+                dir_fd = stack.enter_context(_open_folder(folder, Said("the folder")))
                 if place == "beside":
                     record = _trusted(db_path, folder, os.fstat(dir_fd))
             except _Unsafe as exc:
-                problem = str(exc)
+                problem = exc.reason
             for name in names:
                 fd, why = None, problem
                 if why is None:
                     try:
-                        fd = stack.enter_context(_open_hook(dir_fd, name, "the hook"))
+                        fd = stack.enter_context(_open_hook(dir_fd, name, Said("the hook")))
                         if record is not None:
                             _same_as_trusted(name, fd, record)
                     except _Unsafe as exc:
-                        fd, why = None, str(exc)
+                        fd, why = None, exc.reason
                 found.append((Hook(name, place, folder / name, why), fd))
         yield found
 
@@ -190,24 +195,30 @@ def _refusal(dir_fd: int, name: str, what: str, exc: OSError) -> _Unsafe:
     """Why `name` in the folder `dir_fd` could not be opened as a folder or a hook."""
     with suppress(OSError):
         if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
-            return _Unsafe(f"{what} is a symbolic link (crm follows none to a hook)")
+            return _Unsafe(N_("{what} is a symbolic link (crm follows none to a hook)"), what=what)
     if exc.errno == errno.ENOTDIR:
-        return _Unsafe(f"{what} is not a folder")
-    return _Unsafe(f"cannot open {what}: {exc.strerror}")
+        return _Unsafe(N_("{what} is not a folder"), what=what)
+    return _Unsafe(N_("cannot open {what}: {reason}"), what=what, reason=exc.strerror)
 
 
 def _check_above(path: Path, info: os.stat_result) -> None:
     """A folder above a hooks folder: whoever can rename entries in it can swap the hooks
     folder for theirs (as ssh's StrictModes, and sticky allowed: then only yours)."""
     if info.st_uid not in (0, current_user()):
-        raise _Unsafe(f"{path} belongs to uid {info.st_uid}, not you or root")
+        raise _Unsafe(
+            N_("{path} belongs to uid {uid}, not you or root"), path=path, uid=info.st_uid
+        )
     from crmcli.store.guard import open_to_others  # the database's folders, the same rule
 
     mode = stat.S_IMODE(info.st_mode)
     if open_to_others(info) and not mode & stat.S_ISVTX:
         raise _Unsafe(
-            f"{path} is writable by group or others, who could swap the folder in it "
-            f"(mode {mode:04o}: chmod go-w it)"
+            N_(
+                "{path} is writable by group or others, who could swap the folder in it "
+                "(mode {mode}: chmod go-w it)"
+            ),
+            path=path,
+            mode=f"{mode:04o}",
         )
 
 
@@ -215,20 +226,26 @@ def _check(info: os.stat_result, what: str, kind: Callable[[int], bool]) -> None
     """A hooks folder, a hook or the trust file must be of its `kind`, belong to the user and
     be writable by nobody else; raises _Unsafe saying which is not."""
     if not kind(info.st_mode):
-        raise _Unsafe(f"{what} is not a {'folder' if kind is stat.S_ISDIR else 'regular file'}")
+        folder = kind is stat.S_ISDIR
+        said = N_("{what} is not a folder") if folder else N_("{what} is not a regular file")
+        raise _Unsafe(said, what=what)
     if info.st_uid != current_user():
-        raise _Unsafe(f"{what} belongs to uid {info.st_uid}, not you")
+        raise _Unsafe(N_("{what} belongs to uid {uid}, not you"), what=what, uid=info.st_uid)
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o022:
-        raise _Unsafe(f"{what} is writable by group or others (mode {mode:04o}: chmod go-w it)")
+        raise _Unsafe(
+            N_("{what} is writable by group or others (mode {mode}: chmod go-w it)"),
+            what=what,
+            mode=f"{mode:04o}",
+        )
 
 
 def _same_as_trusted(name: str, fd: int, record: dict[str, Any]) -> None:
     trusted = record.get("hooks", {}).get(name)
     if trusted is None:
-        raise _Unsafe(f"the hook was added since you trusted the folder ({AGAIN})")
-    if trusted != _digest(fd, "the hook"):
-        raise _Unsafe(f"the hook changed since you trusted the folder ({AGAIN})")
+        raise _Unsafe(N_("the hook was added since you trusted the folder ({again})"))
+    if trusted != _digest(fd, Said("the hook")):
+        raise _Unsafe(N_("the hook changed since you trusted the folder ({again})"))
 
 
 def _digest(fd: int, what: str) -> str:
@@ -243,7 +260,7 @@ def _read(fd: int, what: str) -> bytes:
         while chunk := os.pread(fd, 1 << 16, sum(map(len, chunks))):
             chunks.append(chunk)
     except OSError as exc:
-        raise _Unsafe(f"cannot read {what}: {exc.strerror}") from exc
+        raise _Unsafe(N_("cannot read {what}: {reason}"), what=what, reason=exc.strerror) from exc
     return b"".join(chunks)
 
 
@@ -267,7 +284,7 @@ def _read_trust() -> dict[str, dict[str, Any]]:
         ):
             text = _read(fd, str(path))
     except _Unsafe as exc:
-        raise StorageError(str(exc)) from exc
+        raise StorageError(exc.reason.said()) from exc
     try:
         databases = json.loads(text).get("databases", {})  # a file of before: trusts nothing
         if not isinstance(databases, dict):
@@ -286,25 +303,28 @@ def _trusted(db_path: Path, folder: Path, info: os.stat_result) -> dict[str, Any
     try:
         records = _read_trust()
     except StorageError as exc:
-        raise _Unsafe(f"the folder is not trusted: {exc}") from exc
+        raise _Unsafe(N_("the folder is not trusted: {reason}"), reason=exc.message) from exc
     record = records.get(str(database))
     if not isinstance(record, dict) or record.get("folder") != str(folder):
         others = [
             k for k, r in records.items() if isinstance(r, dict) and r.get("folder") == str(folder)
         ]
         if others:
-            raise _Unsafe(f"the folder is trusted for {others[0]}, not for this database ({AGAIN})")
-        raise _Unsafe(f"the folder is not trusted ({AGAIN})")
+            raise _Unsafe(
+                N_("the folder is trusted for {database}, not for this database ({again})"),
+                database=others[0],
+            )
+        raise _Unsafe(N_("the folder is not trusted ({again})"))
     if [record.get("folder_uid"), record.get("folder_device"), record.get("folder_inode")] != [
         info.st_uid, info.st_dev, info.st_ino,
     ]:  # fmt: skip
-        raise _Unsafe(f"the folder was replaced since you trusted it ({AGAIN})")
+        raise _Unsafe(N_("the folder was replaced since you trusted it ({again})"))
     try:
         file = database.stat()
     except OSError as exc:
-        raise _Unsafe(f"cannot read the database: {exc.strerror}") from exc
+        raise _Unsafe(N_("cannot read the database: {reason}"), reason=exc.strerror) from exc
     if [record.get("device"), record.get("inode")] != [file.st_dev, file.st_ino]:
-        raise _Unsafe(f"the database is not the file you trusted the folder for ({AGAIN})")
+        raise _Unsafe(N_("the database is not the file you trusted the folder for ({again})"))
     return record
 
 
@@ -337,13 +357,13 @@ def trust(db_path: Path) -> Trusted:
         )
     try:
         with ExitStack() as stack:
-            dir_fd = stack.enter_context(_open_folder(folder, "the folder"))
+            dir_fd = stack.enter_context(_open_folder(folder, Said("the folder")))
             fds = {name: stack.enter_context(_open_hook(dir_fd, name, name)) for name in names}
             digests = {name: _digest(fd, name) for name, fd in fds.items()}
             info = os.fstat(dir_fd)
     except _Unsafe as exc:
         raise InvalidInput(
-            _("not trusting {folder}: {exc}").format(folder=folder, exc=exc)
+            _("not trusting {folder}: {exc}").format(folder=folder, exc=exc.reason)
         ) from exc
     try:
         file = database.stat()
@@ -470,13 +490,18 @@ def run(db_path: Path, conn: sqlite3.Connection, changeset: int) -> list[str]:
         called = [(h, fd) for h, fd in found if events[h.name]]
         problems = []
         reasons: dict[str, list[str]] = {}
-        for hook, _ in called:
+        for hook, _fd in called:
             if hook.problem:
                 reasons.setdefault(hook.problem, []).append(str(hook.path))
         if reasons:
-            said = "; ".join(f"{', '.join(paths)}: {why}" for why, paths in reasons.items())
-            plural = "s" if sum(len(p) for p in reasons.values()) > 1 else ""
-            problems.append(f"skipped hook{plural} {said}")
+            said = _("; ").join(
+                _("{paths}: {why}").format(paths=_(", ").join(paths), why=why)
+                for why, paths in reasons.items()
+            )
+            many = sum(len(p) for p in reasons.values()) > 1
+            problems.append(
+                (_("skipped hooks {said}") if many else _("skipped hook {said}")).format(said=said)
+            )
         for hook, fd in called:
             if fd is None:
                 continue
@@ -494,10 +519,16 @@ def run(db_path: Path, conn: sqlite3.Connection, changeset: int) -> list[str]:
                 done = _execute(hook, fd, json.dumps(payload, ensure_ascii=False))
                 if done.returncode != 0:
                     problems.append(
-                        f"hook {hook.name} failed (exit {done.returncode}); the change is kept"
+                        _("hook {name} failed (exit {code}); the change is kept").format(
+                            name=hook.name, code=done.returncode
+                        )
                     )
             except (OSError, subprocess.TimeoutExpired) as exc:
-                problems.append(f"hook {hook.name} could not run ({exc}); the change is kept")
+                problems.append(
+                    _("hook {name} could not run ({reason}); the change is kept").format(
+                        name=hook.name, reason=exc
+                    )
+                )
         return problems
 
 
