@@ -226,14 +226,10 @@ def gradient_of(
     s: Sample, parts: Terms
 ) -> Callable[[float, float, float, float], tuple[float, np.ndarray]]:
     """The log-likelihood per customer of the customers `s` (of the form of Terms) and its
-    gradient by (r, alpha, a, b), as one function of the four.
-
-    Per customer log L = G + c + stay + log(1 + e^z), stay = s(x) - (r+x) log(alpha+T) and
-    z = dropped - stay (module comment of Terms). Everything but log(1 + e^z) is summed
-    over distinct x and T (the weights gathered once), so per customer there are only z,
-    log(1 + e^z) and its derivative e^z / (1 + e^z), the weight of the dropped-out term.
-    The sums are not in the order of log_likelihood's: the value agrees with it to
-    rounding (about 1e-15 relative), not to the bit."""
+    gradient by (r, alpha, a, b), as one function of the four. The sums are over distinct
+    x and T where they can be (weights gathered once), so what is left per customer is one
+    logaddexp and a few products; they are not summed in the order of log_likelihood, so
+    the value agrees with it to rounding (about 1e-15 relative), not to the bit."""
     w = np.ones(s.size) if s.weights is None else s.weights
     xs = s.x[s.x_of]  # per customer
     n = float(np.sum(w))
@@ -244,34 +240,29 @@ def gradient_of(
 
     def value_and_gradient(r: float, alpha: float, a: float, b: float) -> tuple[float, np.ndarray]:
         c, stay0, drop0, dc, ds, dd = parts(a, b, s.x)
+        common = special.gammaln(r + s.x) - special.gammaln(r) + r * np.log(alpha) + c
         log_T, log_t = np.log(alpha + s.T), np.log(alpha + s.t_x)
+        at_T, at_t = log_T[s.T_of], log_t[s.t_x_of]
         rx = r + xs
-        apart = log_T[s.T_of] - log_t[s.t_x_of]  # log(alpha+T) - log(alpha+t_x)
-        z = (drop0 - stay0)[s.x_of] + rx * apart
-        # log(1 + e^z) without overflow (z is -inf without a second term); numpy's
-        # logaddexp would be 6x slower.
-        softplus = np.exp(-np.abs(z))
-        softplus = np.log1p(softplus, out=softplus)
-        softplus += np.maximum(z, 0)
-        share = special.expit(z)
-        share *= w  # the weight of the dropped-out term, times the customer's
+        stay = stay0[s.x_of] - rx * at_T
+        # log(e^stay + e^dropped) = stay + log(1 + e^z), z = dropped - stay, written so that
+        # no exp overflows (z is -inf without a second term); numpy's logaddexp is 6x slower.
+        z = (drop0 - stay0)[s.x_of] - rx * (at_t - at_T)
+        each = stay + np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+        share = w * special.expit(z)  # weight of the dropped-out term, times w
         by_x_dropped = np.bincount(s.x_of, weights=share, minlength=len(s.x))
-        rx_by_T = r * by_T + x_by_T  # the weights of (r+x) log(alpha+T), by T
-        gamma_r = special.gammaln(r + s.x) - special.gammaln(r) + r * np.log(alpha)
-        value = _dot(by_x, gamma_r + c + stay0) - _dot(rx_by_T, log_T) + _dot(w, softplus)
+        value = _dot(by_x, common) + _dot(w, each)
         d_r = (
             _dot(by_x, special.digamma(r + s.x) - special.digamma(r))
             + np.log(alpha)
             - _dot(by_T, log_T)
-            + _dot(share, apart)
+            + _dot(share, at_T - at_t)
         )
-        share *= rx
-        inverse_T, inverse_t = 1 / (alpha + s.T), 1 / (alpha + s.t_x)
+        inverse_T = 1 / (alpha + s.T)
         d_alpha = (
             r / alpha
-            - _dot(rx_by_T, inverse_T)
-            + _dot(np.bincount(s.T_of, weights=share, minlength=len(s.T)), inverse_T)
-            - _dot(np.bincount(s.t_x_of, weights=share, minlength=len(s.t_x)), inverse_t)
+            - _dot(r * by_T + x_by_T, inverse_T)
+            - _dot(share, rx * (1 / (alpha + s.t_x)[s.t_x_of] - inverse_T[s.T_of]))
         )
         d_ab = np.sum((dc + ds) * by_x + (dd - ds) * by_x_dropped, axis=1)
         return value, np.array([d_r, d_alpha, d_ab[0], d_ab[1]])
