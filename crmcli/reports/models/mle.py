@@ -21,34 +21,13 @@ from scipy import optimize
 # Returned by a negative log-likelihood for parameters where it is not finite.
 INFEASIBLE = 1e300
 PRECISION_LOSS = 2  # scipy's BFGS status
-# Every parameter stays within e^-20 .. e^20 (2e-9 .. 5e8). On a flat ridge (a and b of the
-# dropout both going to 0, or both growing) the exact gradient keeps pointing along it long
-# after the likelihood stopped changing in its tenth digit: at a = 1e-14 the predictions'
-# hypergeometric series no longer gives a finite number, where up to 1e-11 they agree to
-# eight digits. Past the bound the likelihood is taken as flat, so the fit stops there.
-BOUND = 20.0
 
 
 def minimise(
     negative: Callable[[np.ndarray], tuple[float, np.ndarray]], size: int
 ) -> optimize.OptimizeResult:
     """Minimise `negative` (a negative log-likelihood per customer over log-parameters, and
-    its gradient) from all zeros (every parameter 1), each log-parameter within BOUND (the
-    result's `x` too)."""
-
-    def bounded(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        inside = np.clip(log_params, -BOUND, BOUND)
-        value, gradient = negative(inside)
-        return value, np.where(inside == log_params, gradient, 0.0)
-
-    best = _minimise(bounded, size)
-    best.x = np.clip(best.x, -BOUND, BOUND)
-    return best
-
-
-def _minimise(
-    negative: Callable[[np.ndarray], tuple[float, np.ndarray]], size: int
-) -> optimize.OptimizeResult:
+    its gradient) from all zeros (every parameter 1)."""
     best = optimize.minimize(
         negative,
         np.zeros(size),
