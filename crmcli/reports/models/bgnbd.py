@@ -145,73 +145,33 @@ def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | Non
     data). Time is rescaled internally so the optimiser sees numbers near 1; the result is in
     the unit of the input.
     """
-    return fit_likelihood(sample_log_likelihood, terms, x, t_x, T, weights)
-
-
-# The parts of a likelihood of the form of BG/NBD's and MBG/NBD's that depend on a and b
-# alone, per distinct x: (c, s, d, dc, ds, dd). Per customer the likelihood is
-#   log L = G + c(x) + log(e^(s(x) - (r+x) log(alpha+T)) + e^(d(x) - (r+x) log(alpha+t_x)))
-# with G = log G(r+x) - log G(r) + r log alpha: alive at T in the first term, dropped out
-# after the last purchase in the second. dc, ds and dd are the derivatives of c, s and d by
-# a (row 0) and b (row 1).
-Terms = Callable[[float, float, np.ndarray], tuple[np.ndarray, ...]]
-
-
-def terms(a: float, b: float, x: np.ndarray) -> tuple[np.ndarray, ...]:
-    """BG/NBD's Terms (log_likelihood): c = log B(a, b+x) - log B(a, b), s = 0, d = log a -
-    log(b+x-1) for x > 0 (-inf for x = 0: no second term)."""
-    repeat = x > 0
-    c = (
-        special.gammaln(a + b)
-        + special.gammaln(b + x)
-        - special.gammaln(b)
-        - special.gammaln(a + b + x)
-    )
-    d = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)), -np.inf)
-    dc = np.stack(
-        [
-            special.digamma(a + b) - special.digamma(a + b + x),
-            special.digamma(a + b)
-            + special.digamma(b + x)
-            - special.digamma(b)
-            - special.digamma(a + b + x),
-        ]
-    )
-    zero = np.zeros_like(x)
-    dd = np.stack(
-        [np.full_like(x, 1 / a), np.where(repeat, -1 / np.where(repeat, b + x - 1, 1.0), 0.0)]
-    )
-    return c, zero, d, dc, np.stack([zero, zero]), dd
+    return fit_likelihood(sample_log_likelihood, x, t_x, T, weights)
 
 
 def fit_likelihood(
     likelihood: Callable[[float, float, float, float, Sample], float],
-    parts: Terms,
     x: np.ndarray,
     t_x: np.ndarray,
     T: np.ndarray,
     weights: np.ndarray | None = None,
 ) -> Params:
-    """fit() for any model with BG/NBD's four parameters (r, alpha, a, b), its sample
-    log-likelihood (of the signature of sample_log_likelihood) and its Terms (MBG/NBD uses it
-    too). The optimiser follows the likelihood's gradient, computed from `parts` with it
-    (gradient_of); the likelihood reported is `likelihood`'s."""
+    """fit() for any model with BG/NBD's four parameters (r, alpha, a, b) and a sample
+    log-likelihood of the signature of sample_log_likelihood (MBG/NBD uses it too)."""
     sample = Sample.of(x, t_x, T, weights)
     scale = float(np.mean(_arrays(T)[0])) or 1.0  # alpha is in time units: fit in mean ages
-    value_and_gradient = gradient_of(sample.scaled(scale), parts)
+    scaled = sample.scaled(scale)
 
-    def negative(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+    # Per customer, so tolerances mean the same on 100 customers and on 100,000.
+    total = float(sample.size if sample.weights is None else np.sum(sample.weights))
+
+    def negative(log_params: np.ndarray) -> float:
+        r, alpha, a, b = np.exp(log_params)
         # The optimiser's trial points may drive a parameter to 0 (exp underflows), where
         # the logs give -inf or nan: such a point is infeasible, which is all it needs to
         # say, and numpy's warning about it must not reach the user's terminal.
         with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
-            params = np.exp(log_params)
-            value, gradient = value_and_gradient(*params)
-            # By the log-parameters: d/d log v = v d/dv.
-            gradient = gradient * params
-        if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
-            return INFEASIBLE, np.zeros(4)
-        return -value, -gradient
+            value = likelihood(r, alpha, a, b, scaled) / total
+        return -value if np.isfinite(value) else INFEASIBLE
 
     best = minimise(negative, 4)
     r, alpha, a, b = (float(v) for v in np.exp(best.x))
@@ -220,60 +180,6 @@ def fit_likelihood(
         raise ValueError("the fit did not converge")
     # The likelihood depends on the time unit: report it in the caller's.
     return Params(r, alpha, a, b, likelihood(r, alpha, a, b, sample))
-
-
-def gradient_of(
-    s: Sample, parts: Terms
-) -> Callable[[float, float, float, float], tuple[float, np.ndarray]]:
-    """The log-likelihood per customer of the customers `s` (of the form of Terms) and its
-    gradient by (r, alpha, a, b), as one function of the four. The sums are over distinct
-    x and T where they can be (weights gathered once), so what is left per customer is one
-    logaddexp and a few products; they are not summed in the order of log_likelihood, so
-    the value agrees with it to rounding (about 1e-15 relative), not to the bit."""
-    w = np.ones(s.size) if s.weights is None else s.weights
-    xs = s.x[s.x_of]  # per customer
-    n = float(np.sum(w))
-    by_x = np.bincount(s.x_of, weights=w, minlength=len(s.x)) / n
-    by_T = np.bincount(s.T_of, weights=w, minlength=len(s.T)) / n
-    x_by_T = np.bincount(s.T_of, weights=w * xs, minlength=len(s.T)) / n
-    w = w / n
-
-    def value_and_gradient(r: float, alpha: float, a: float, b: float) -> tuple[float, np.ndarray]:
-        c, stay0, drop0, dc, ds, dd = parts(a, b, s.x)
-        common = special.gammaln(r + s.x) - special.gammaln(r) + r * np.log(alpha) + c
-        log_T, log_t = np.log(alpha + s.T), np.log(alpha + s.t_x)
-        at_T, at_t = log_T[s.T_of], log_t[s.t_x_of]
-        rx = r + xs
-        stay = stay0[s.x_of] - rx * at_T
-        # log(e^stay + e^dropped) = stay + log(1 + e^z), z = dropped - stay, written so that
-        # no exp overflows (z is -inf without a second term); numpy's logaddexp is 6x slower.
-        z = (drop0 - stay0)[s.x_of] - rx * (at_t - at_T)
-        each = stay + np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-        share = w * special.expit(z)  # weight of the dropped-out term, times w
-        by_x_dropped = np.bincount(s.x_of, weights=share, minlength=len(s.x))
-        value = _dot(by_x, common) + _dot(w, each)
-        d_r = (
-            _dot(by_x, special.digamma(r + s.x) - special.digamma(r))
-            + np.log(alpha)
-            - _dot(by_T, log_T)
-            + _dot(share, at_T - at_t)
-        )
-        inverse_T = 1 / (alpha + s.T)
-        d_alpha = (
-            r / alpha
-            - _dot(r * by_T + x_by_T, inverse_T)
-            - _dot(share, rx * (1 / (alpha + s.t_x)[s.t_x_of] - inverse_T[s.T_of]))
-        )
-        d_ab = np.sum((dc + ds) * by_x + (dd - ds) * by_x_dropped, axis=1)
-        return value, np.array([d_r, d_alpha, d_ab[0], d_ab[1]])
-
-    return value_and_gradient
-
-
-def _dot(u: np.ndarray, v: np.ndarray) -> float:
-    """The sum of u * v. Not `u @ v`: numpy hands that to BLAS, whose threads wait for a
-    core on a loaded machine (17 ms instead of 0.05 ms for 80,000 values on 2 busy cores)."""
-    return float(np.sum(u * v))
 
 
 def p_alive(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

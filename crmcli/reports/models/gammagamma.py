@@ -16,7 +16,6 @@ that fit a model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,17 +102,15 @@ def fit(x: np.ndarray, m: np.ndarray, weights: np.ndarray | None = None) -> Para
     if np.any(x <= 0) or np.any(m <= 0):
         raise ValueError("the Gamma-Gamma model needs repeat buyers with a positive mean spend")
     scale = float(np.mean(m)) or 1.0
-    value_and_gradient = _gradient_of(Spends.of(x, m / scale, w))
+    scaled = Spends.of(x, m / scale, w)
 
-    def negative(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        # As in bgnbd.fit_likelihood: a trial point where the logs fail is infeasible.
-        with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
-            params = np.exp(log_params)
-            value, gradient = value_and_gradient(*params)
-            gradient = gradient * params  # by the log-parameters
-        if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
-            return INFEASIBLE, np.zeros(3)
-        return -value, -gradient
+    # Per customer, so tolerances mean the same on 100 customers and on 100,000.
+    total = float(len(x) if w is None else np.sum(w))
+
+    def negative(log_params: np.ndarray) -> float:
+        p, q, gamma = np.exp(log_params)
+        value = spends_log_likelihood(p, q, gamma, scaled) / total
+        return -value if np.isfinite(value) else INFEASIBLE
 
     best = minimise(negative, 3)
     p, q, gamma = (float(v) for v in np.exp(best.x))
@@ -122,41 +119,6 @@ def fit(x: np.ndarray, m: np.ndarray, weights: np.ndarray | None = None) -> Para
         raise ValueError("the Gamma-Gamma fit did not converge")
     # The likelihood depends on the money unit: report it in the caller's.
     return Params(p, q, gamma, log_likelihood(p, q, gamma, x, m, w))
-
-
-def _gradient_of(s: Spends) -> Callable[[float, float, float], tuple[float, np.ndarray]]:
-    """The log-likelihood per customer of `s` and its gradient by (p, q, gamma), as one
-    function of the three: what depends on the parameters per customer is only
-    log(gamma + x m); the rest is summed per distinct x, or once. Equal to
-    spends_log_likelihood / customers to rounding, not to the bit (other order of sums)."""
-    w = np.ones(len(s.x_of)) if s.weights is None else s.weights
-    w = w / np.sum(w)
-    by_x = np.bincount(s.x_of, weights=w, minlength=len(s.x))
-    wx = w * s.x[s.x_of]
-    x_log_m, log_m = float(np.sum(wx * s.log_m)), float(np.sum(w * s.log_m))
-    log_x = np.log(s.x)
-
-    def value_and_gradient(p: float, q: float, gamma: float) -> tuple[float, np.ndarray]:
-        px = p * s.x
-        log_total = np.log(gamma + s.xm)  # per customer
-        x_log_total, w_log_total = float(np.sum(wx * log_total)), float(np.sum(w * log_total))
-        common = special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + px * log_x
-        value = (
-            float(np.sum(by_x * common))
-            + q * np.log(gamma)
-            + p * x_log_m
-            - log_m
-            - p * x_log_total
-            - q * w_log_total
-        )
-        psi = special.digamma(px + q)
-        d_p = float(np.sum(by_x * s.x * (psi - special.digamma(px) + log_x)))
-        d_p += x_log_m - x_log_total
-        d_q = float(np.sum(by_x * psi)) - special.digamma(q) + np.log(gamma) - w_log_total
-        d_gamma = q / gamma - float(np.sum((p * wx + q * w) / (gamma + s.xm)))
-        return value, np.array([d_p, d_q, d_gamma])
-
-    return value_and_gradient
 
 
 def expected_spend(params: Params, x: np.ndarray, m: np.ndarray) -> np.ndarray:

@@ -62,19 +62,7 @@ def sample_log_likelihood(r: float, alpha: float, a: float, b: float, s: Sample)
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | None = None) -> Params:
     """Maximum-likelihood parameters for customers (x, t_x, T), as bgnbd.fit (identical
     customers once with a count in `weights`); raises ValueError when it does not converge."""
-    return fit_likelihood(sample_log_likelihood, terms, x, t_x, T, weights)
-
-
-def terms(a: float, b: float, x: np.ndarray) -> tuple[np.ndarray, ...]:
-    """MBG/NBD's bgnbd.Terms (log_likelihood): c = -log B(a, b), s = log B(a, b+x+1),
-    d = log B(a+1, b+x)."""
-    psi_a, psi_b, psi_ab = special.digamma(a), special.digamma(b), special.digamma(a + b)
-    last = special.digamma(a + b + x + 1)
-    c = np.full_like(x, -special.betaln(a, b))
-    dc = np.stack([np.full_like(x, psi_ab - psi_a), np.full_like(x, psi_ab - psi_b)])
-    ds = np.stack([psi_a - last, special.digamma(b + x + 1) - last])
-    dd = np.stack([special.digamma(a + 1) - last, special.digamma(b + x) - last])
-    return c, special.betaln(a, b + x + 1), special.betaln(a + 1, b + x), dc, ds, dd
+    return fit_likelihood(sample_log_likelihood, x, t_x, T, weights)
 
 
 def p_alive(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

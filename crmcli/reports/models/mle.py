@@ -1,15 +1,14 @@
 """Maximum likelihood for the value models: one optimiser set-up shared by both.
 
 Parameters are optimised on the log scale (they are all positive), on the log-likelihood
-per customer (so tolerances mean the same for 100 customers and for 100,000). BFGS follows
-the likelihood's analytic gradient, which each model computes with its value: 25 to 80
-evaluations, where numerical gradients took 5 a step and 300 to 700 in all, and stopped
-short on flat ridges ("precision loss"; such an end is still accepted). The CDNOW tests show
-the result is right to the published digits. Only when BFGS gives up otherwise, or ends on
-a non-finite value, does Nelder-Mead restart from its point, for a bounded number of
-evaluations, keeping the better result. Flat ridges exist (BG/NBD's a and b both growing
-when every customer has the same dropout chance): bounding the work keeps the fit from
-wandering along them for minutes."""
+per customer (so tolerances mean the same for 100 customers and for 100,000). BFGS with
+numerical gradients converges in 100-500 evaluations; "precision loss" at the end is
+accepted (numerical gradients cannot do better; the CDNOW test shows the result is right to
+the published digits). Only when BFGS gives up otherwise, or ends on a non-finite value, does
+Nelder-Mead restart from its point, for a bounded number of evaluations, keeping the better
+result. Flat ridges exist (BG/NBD's a and b both growing when every customer has the same
+dropout chance): bounding the work keeps the fit from wandering along them for minutes.
+"""
 
 from __future__ import annotations
 
@@ -23,22 +22,16 @@ INFEASIBLE = 1e300
 PRECISION_LOSS = 2  # scipy's BFGS status
 
 
-def minimise(
-    negative: Callable[[np.ndarray], tuple[float, np.ndarray]], size: int
-) -> optimize.OptimizeResult:
-    """Minimise `negative` (a negative log-likelihood per customer over log-parameters, and
-    its gradient) from all zeros (every parameter 1)."""
+def minimise(negative: Callable[[np.ndarray], float], size: int) -> optimize.OptimizeResult:
+    """Minimise `negative` (a negative log-likelihood per customer over log-parameters) from
+    all zeros (every parameter 1)."""
     best = optimize.minimize(
-        negative,
-        np.zeros(size),
-        jac=True,
-        method="BFGS",
-        options={"gtol": 1e-9, "maxiter": 1000},
+        negative, np.zeros(size), method="BFGS", options={"gtol": 1e-9, "maxiter": 1000}
     )
     if np.isfinite(best.fun) and best.fun < INFEASIBLE and best.status in (0, PRECISION_LOSS):
         return best
     simplex = optimize.minimize(
-        lambda log_params: negative(log_params)[0],
+        negative,
         best.x if np.all(np.isfinite(best.x)) else np.zeros(size),
         method="Nelder-Mead",
         options={"xatol": 1e-9, "fatol": 1e-13, "maxfev": 400 * size},
