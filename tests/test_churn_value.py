@@ -518,3 +518,64 @@ def test_value_summary_takes_the_days_from_the_kept_summaries_when_they_are_curr
         assert not any("DISTINCT" in step for step in plan)
     finally:
         conn.close()
+
+
+def test_churn_standing_in_sql_is_what_the_histories_say(db_path):
+    """churn.standing (SQL, one row per customer, from the purchase summaries when they are
+    current) against purchase_histories.load (every line read into Python), on random
+    histories: same-day lines, refunds before, inside and after the last year of buying,
+    refund-only customers, two currencies, as-of dates between lines and after them all."""
+    from crmcli.reports import purchase_histories
+    from crmcli.reports.models.lifecycle import Rules
+    from crmcli.store import summaries
+
+    rng = np.random.default_rng(23)
+    conn = db.connect(db_path, write=True)
+    stamp = "2026-01-01T00:00:00+08:00"
+    with db.transaction(conn):
+        for i in range(1, 301):
+            conn.execute(
+                "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (i, f"R {i}", f"r {i}", stamp, stamp),
+            )
+            day = date(2023, 1, 1) + timedelta(days=int(rng.integers(0, 1200)))
+            for _ in range(int(rng.integers(1, 14))):
+                amount = int(rng.choice([100, 250, 0, -100, -400, 999]))
+                currency = "USD" if rng.random() < 0.15 else "CNY"
+                conn.execute(
+                    "INSERT INTO purchases (customer_id, item, amount_minor, currency, "
+                    "purchased_at, created_at, updated_at) VALUES (?, 'x', ?, ?, ?, ?, ?)",
+                    (i, amount, currency, f"{day.isoformat()}T{rng.integers(0, 24):02d}:00:00"
+                     "+08:00", stamp, stamp),
+                )  # fmt: skip
+                day += timedelta(days=int(rng.choice([0, 1, 3, 7, 30, 90, 200, 364, 365])))
+        summaries.sync(conn)  # what a write through crm does before COMMIT
+    latest = conn.execute("SELECT max(substr(purchased_at, 1, 10)) FROM purchases").fetchone()[0]
+    after_all = date.fromisoformat(latest) + timedelta(days=3)
+    rules = Rules()
+    compared = 0
+    for as_of in (date(2023, 6, 1), date(2024, 9, 9), date(2025, 12, 31), after_all):
+        before = (as_of + timedelta(days=1)).isoformat()
+        assert summaries.is_current(conn, before) is (as_of == after_all)
+        for currency in ("CNY", "USD", "EUR"):
+            full = purchase_histories.load(conn, currency, as_of, rules)
+            found = churn.standing(conn, currency, as_of, rules)
+            for column in ("ids", "purchases", "first", "last", "gap", "last_year_net_minor"):
+                assert getattr(found, column) == getattr(full, column), (as_of, column)
+            assert found.repeat_minor.tolist() == [0] * len(full)
+            assert (found.currency, found.as_of) == (currency, as_of)
+            compared += len(full)
+    conn.close()
+    assert compared > 500
+
+
+def test_churn_standing_reads_the_covering_index_for_the_lines(shop):
+    conn = sqlite3.connect(shop)
+    params = {"currency": "CNY", "before": "x", "min_gaps": 2, "default_gap": 90.0}
+    plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + churn.STANDING_SQL, params)]
+    assert "SCAN p USING COVERING INDEX purchases_customer_time" in plan
+    assert any(
+        step.startswith("SEARCH p USING COVERING INDEX purchases_customer_time") for step in plan
+    )
+    conn.close()
