@@ -579,3 +579,26 @@ def test_churn_standing_reads_the_covering_index_for_the_lines(shop):
         step.startswith("SEARCH p USING COVERING INDEX purchases_customer_time") for step in plan
     )
     conn.close()
+
+
+def test_churn_p_alive_in_pieces_is_one_pass_and_the_report_the_same(db_path, monkeypatch):
+    """P(alive) is computed P_ALIVE_CHUNK customers at a time (flat memory at a million
+    customers): the same numbers as one pass over everyone, and the same report."""
+    from crmcli.reports import value
+    from crmcli.reports.models.lifecycle import Rules
+
+    load_cdnow(db_path)  # 2,357 customers in USD
+    args = ("report", "churn", "--as-of", "1997-12-31", "-f", "csv")
+    whole = ok(*args)
+    assert whole.count("\n") > 300 and ",model," in whole
+    conn = db.connect(db_path, write=False)
+    try:
+        base = churn.standing(conn, "USD", date(1997, 12, 31), Rules())
+        one_pass = value.p_alive(base, value.fit(base, need_spend=False))
+        monkeypatch.setattr(churn, "P_ALIVE_CHUNK", 1000)
+        pieces = churn._model_p_alive(base)
+    finally:
+        conn.close()
+    assert len(base) > 2000
+    assert pieces.tolist() == one_pass.tolist()
+    assert ok(*args) == whole

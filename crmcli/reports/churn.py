@@ -227,14 +227,30 @@ def standing(
     return base
 
 
+# Customers per P(alive) computation: its dozen temporary arrays stay a few MB each at a
+# million customers (the formula is per customer, so the values are those of one pass).
+P_ALIVE_CHUNK = 50_000
+
+
 def _model_p_alive(base: purchase_histories.Base) -> Any:
     """P(alive) per customer when BG/NBD can be fitted (and scipy is installed), else None."""
+    import numpy as np
+
     from crmcli.reports import value
 
     if not value.models_available():
         return None
     fitted = value.fit(base, need_spend=False)
-    return value.p_alive(base, fitted) if fitted.purchases is not None else None
+    if fitted.purchases is None:
+        return None
+    chance = np.empty(len(base))
+    for start in range(0, len(base), P_ALIVE_CHUNK):
+        end = start + P_ALIVE_CHUNK
+        part = purchase_histories.Base(base.currency, base.as_of, base.unit)
+        for name in ("ids", "purchases", "first", "last", "repeat_minor"):
+            setattr(part, name, getattr(base, name)[start:end])
+        chance[start:end] = value.p_alive(part, fitted)
+    return chance
 
 
 def _listed(base: purchase_histories.Base, chance: Any, rules: Rules) -> Any:
