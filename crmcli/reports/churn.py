@@ -1,11 +1,14 @@
 """Churn warning: customers likely to be lost, ranked by what is at stake, with a reason.
 
-Per currency (a customer who buys in two currencies is judged in each), from the purchase
-histories of crmcli.reports.purchase_histories, by the rules of crmcli.reports.models.churn_risk:
+Per currency (a customer who buys in two currencies is judged in each), from the figures of
+the purchase histories (crmcli.reports.purchase_histories), by the rules of
+crmcli.reports.models.churn_risk:
 - `risks(..., model=True)` (`crm report churn`): where the BG/NBD model can be fitted to the
   currency, P(alive) decides for customers who bought on at least two days; the purchase
   rhythm decides for everyone else, and for everyone when the model cannot be fitted or
-  scipy is not installed.
+  scipy is not installed. It reads one row per customer computed in SQL (`standing()`),
+  selects and ranks in numpy, and makes the rows only as they are written: memory grows
+  by about 100 bytes a customer, whatever their number of purchases.
 - `top_risks()` (`crm remind`, the dashboard): the rhythm only, so it never imports numpy or
   scipy and stays fast; it keeps the `at_risk` customers (not the lapsed: they went quiet
   long ago and would head every day's reminders), the top few per currency.
