@@ -546,3 +546,87 @@ def test_value_of_half_yearly_renewals_is_a_rate_not_a_cancellation(db_path, tmp
     assert all(1.0 <= e <= 2.5 for e in expected), expected
     assert max(expected) - min(expected) < 0.2
     assert all(Decimal(row["expected_value"]) > 0 for row in out)
+
+
+def test_churn_standing_in_sql_is_what_the_histories_say(db_path):
+    """churn.standing (SQL, one row per customer, from the purchase summaries when they are
+    current) against purchase_histories.load (every line read into Python), on random
+    histories: same-day lines, refunds before, inside and after the last year of buying,
+    refund-only customers, two currencies, as-of dates between lines and after them all."""
+    from crmcli.reports import purchase_histories
+    from crmcli.reports.models.lifecycle import Rules
+    from crmcli.store import summaries
+
+    rng = np.random.default_rng(23)
+    conn = db.connect(db_path, write=True)
+    stamp = "2026-01-01T00:00:00+08:00"
+    with db.transaction(conn):
+        for i in range(1, 301):
+            conn.execute(
+                "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (i, f"R {i}", f"r {i}", stamp, stamp),
+            )
+            day = date(2023, 1, 1) + timedelta(days=int(rng.integers(0, 1200)))
+            for _ in range(int(rng.integers(1, 14))):
+                amount = int(rng.choice([100, 250, 0, -100, -400, 999]))
+                currency = "USD" if rng.random() < 0.15 else "CNY"
+                conn.execute(
+                    "INSERT INTO purchases (customer_id, item, amount_minor, currency, "
+                    "purchased_at, created_at, updated_at) VALUES (?, 'x', ?, ?, ?, ?, ?)",
+                    (i, amount, currency, f"{day.isoformat()}T{rng.integers(0, 24):02d}:00:00"
+                     "+08:00", stamp, stamp),
+                )  # fmt: skip
+                day += timedelta(days=int(rng.choice([0, 1, 3, 7, 30, 90, 200, 364, 365])))
+        summaries.sync(conn)  # what a write through crm does before COMMIT
+    latest = conn.execute("SELECT max(substr(purchased_at, 1, 10)) FROM purchases").fetchone()[0]
+    after_all = date.fromisoformat(latest) + timedelta(days=3)
+    rules = Rules()
+    compared = 0
+    for as_of in (date(2023, 6, 1), date(2024, 9, 9), date(2025, 12, 31), after_all):
+        before = (as_of + timedelta(days=1)).isoformat()
+        assert summaries.is_current(conn, before) is (as_of == after_all)
+        for currency in ("CNY", "USD", "EUR"):
+            full = purchase_histories.load(conn, currency, as_of, rules)
+            found = churn.standing(conn, currency, as_of, rules)
+            for column in ("ids", "purchases", "first", "last", "gap", "last_year_net_minor"):
+                assert getattr(found, column) == getattr(full, column), (as_of, column)
+            assert found.repeat_minor.tolist() == [0] * len(full)
+            assert (found.currency, found.as_of) == (currency, as_of)
+            compared += len(full)
+    conn.close()
+    assert compared > 500
+
+
+def test_churn_standing_reads_the_covering_index_for_the_lines(shop):
+    conn = sqlite3.connect(shop)
+    params = {"currency": "CNY", "before": "x", "min_gaps": 2, "default_gap": 90.0}
+    plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + churn.STANDING_SQL, params)]
+    assert "SCAN p USING COVERING INDEX purchases_customer_time" in plan
+    assert any(
+        step.startswith("SEARCH p USING COVERING INDEX purchases_customer_time") for step in plan
+    )
+    conn.close()
+
+
+def test_churn_p_alive_in_pieces_is_one_pass_and_the_report_the_same(db_path, monkeypatch):
+    """P(alive) is computed P_ALIVE_CHUNK customers at a time (flat memory at a million
+    customers): the same numbers as one pass over everyone, and the same report."""
+    from crmcli.reports import value
+    from crmcli.reports.models.lifecycle import Rules
+
+    load_cdnow(db_path)  # 2,357 customers in USD
+    args = ("report", "churn", "--as-of", "1997-12-31", "-f", "csv")
+    whole = ok(*args)
+    assert whole.count("\n") > 300 and ",model," in whole
+    conn = db.connect(db_path, write=False)
+    try:
+        base = churn.standing(conn, "USD", date(1997, 12, 31), Rules())
+        one_pass = value.p_alive(base, value.fit(base, need_spend=False))
+        monkeypatch.setattr(churn, "P_ALIVE_CHUNK", 1000)
+        pieces = churn._model_p_alive(base)
+    finally:
+        conn.close()
+    assert len(base) > 2000
+    assert pieces.tolist() == one_pass.tolist()
+    assert ok(*args) == whole

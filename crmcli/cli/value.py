@@ -444,28 +444,38 @@ def churn_report(
         _churn_backtest_output(ctx, fmt, found)
         return
     code = money.currency_code(currency) if currency is not None else None
-    with reading(ctx, _("ranking customers at risk")) as conn:
-        query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
-        rows, notes = churn.risks(conn, day, query, currency=code, model=not rhythm)
-    if limit is not None:
-        seen: dict[str, int] = {}
-        kept = []
-        for row in rows:
-            seen[row["currency"]] = seen.get(row["currency"], 0) + 1
-            if seen[row["currency"]] <= limit:
-                kept.append(row)
-        rows = kept
+    from crmcli.cli.progress import REPORT_DELAY, watching
+    from crmcli.store.db import snapshot
+
     table = fmt is Format.table
-    shown = [money.present(row, grouped_digits=table) for row in rows]
-    if table:
-        for note in notes:
-            _say(note)
-        if not shown:  # a friendly line rather than an empty table
-            typer.echo(_("No customers at risk as of {value}.").format(value=day.isoformat()))
-            return
-    output(ctx, fmt).rows(
-        shown, picked or (churn.COLUMNS if table else keys), words={"stage": "churn_stage"}
-    )
+    # One snapshot of the file: the rows are read as they are written, a plain table's
+    # twice (widths, then lines).
+    with reading(ctx) as conn, snapshot(conn):
+        with watching(no_color=global_options(ctx).no_color, delay=REPORT_DELAY) as shown:
+            shown.phase(_("ranking customers at risk"))
+            query = filters.build(conn, selection or filters.CustomerFilter(), today=day)
+            found = churn.risks(conn, day, query, currency=code, model=not rhythm, limit=limit)
+
+        render = money.shown if table else money.plain
+
+        def rows() -> Iterator[dict[str, Any]]:
+            # money.present of the one amount, without a copy of the row.
+            for row in found:
+                row["at_stake"] = render(row.pop("at_stake_minor"), row["currency"])  # type: ignore[typeddict-unknown-key,misc]
+                yield row  # type: ignore[misc]
+
+        if table:
+            for note in found.notes:
+                _say(note)
+            if next(iter(found), None) is None:  # a friendly line rather than an empty table
+                typer.echo(_("No customers at risk as of {value}.").format(value=day.isoformat()))
+                return
+        output(ctx, fmt).rows(
+            rows(),
+            picked or (churn.COLUMNS if table else keys),
+            words={"stage": "churn_stage"},
+            again=rows if table else None,
+        )
 
 
 # --- backtests ------------------------------------------------------------------------------

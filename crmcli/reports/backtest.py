@@ -109,12 +109,12 @@ def _calibration(
     conn: sqlite3.Connection, currency: str, cutoff: date, unit: str, *, rhythm: bool = False
 ) -> Any:
     """The customers who bought up to `cutoff`: what the value models need of them
-    (value.summarise), or with `rhythm` their whole purchase_histories.Base (churn.flags
-    reads their rhythm too). InvalidInput when nobody did."""
+    (value.summarise), or with `rhythm` what churn warning reads of them by day
+    (churn.standing: churn.flags reads their rhythm too). InvalidInput when nobody did."""
     if rhythm:
         from crmcli.reports.models.lifecycle import Rules as RhythmRules
 
-        base = purchase_histories.load(conn, currency, cutoff, RhythmRules(), unit=unit)
+        base = churn.standing(conn, currency, cutoff, RhythmRules())
     else:
         base = value.summarise(conn, currency, cutoff, unit)
     if not len(base):

@@ -25,6 +25,7 @@ customer with nothing at stake (all refunded) is not a risk worth a warning.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 from crmcli.core.i18n import Said
@@ -49,7 +50,14 @@ def rhythm_stage(silence: int, gap: float, rules: Rules) -> str:
 
 
 def _days(n: float) -> str:
-    return plural(round(n), "day")
+    return _whole_days(round(n))
+
+
+# A report of 80,000 risks says a few hundred distinct spans: each Said is made once (a Said
+# is English text and its template, the same in every language, never changed once made).
+@lru_cache(maxsize=4096)
+def _whole_days(n: int) -> str:
+    return plural(n, "day")
 
 
 def reason(purchases: int, first: date, last: date, as_of: date, gap: float, rules: Rules) -> str:
@@ -77,4 +85,9 @@ def reason(purchases: int, first: date, last: date, as_of: date, gap: float, rul
 
 def model_reason(p_alive: float) -> str:
     """The model's part of the reason: `model: 23% chance they still buy`."""
-    return Said("model: {percent}% chance they still buy", percent=round(100 * p_alive))
+    return _model_reason(round(100 * p_alive))
+
+
+@lru_cache(maxsize=128)
+def _model_reason(percent: int) -> str:
+    return Said("model: {percent}% chance they still buy", percent=percent)
