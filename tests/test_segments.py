@@ -93,7 +93,7 @@ BROKEN = (
 )
 
 
-@pytest.mark.parametrize("text", ["[]", '"x"', '{"where": [5]}'])
+@pytest.mark.parametrize("text", ["[]", '"x"', '{"where": [5]}', '{"city": 5}'])
 def test_a_broken_segment_is_named_by_every_command_that_reads_it(db_path, text):
     ok("add", "Anna", "--city", "X")
     ok("tag", "vip", "1")
@@ -129,6 +129,17 @@ def test_a_broken_rule_or_care_rule_is_named(db_path):
     # ... and it can be deleted, which is the way out the message gives
     assert ok("care", "rule", "delete", "--yes", "1").startswith("Deleted care rule 1")
     assert ok("care", "rule", "list", "-f", "json") == "[]\n"
+
+
+def test_renaming_a_tag_names_a_broken_rule(db_path):
+    """A rename rewrites every stored filter naming the tag, so it reads the rules first."""
+    ok("add", "Anna")
+    ok("tag", "vip", "Anna")
+    ok("rule", "add", "gold", "--tag", "vip")
+    _break(db_path, "rules", "filter", "[]")
+    assert fails(2, "tag", "rename", "vip", "star", db=db_path).startswith(
+        "crm: rule 1 is broken: "
+    )
 
 
 def test_a_segment_inside_another_reads_its_relative_days_from_today(db_path, monkeypatch):
