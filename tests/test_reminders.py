@@ -929,6 +929,11 @@ def test_today_ranks_late_feedback_by_hours_past_target_among_overdue_tasks(unha
     ]
 
 
+def test_late_feedback_names_its_kind_in_the_runs_language(unhappy):
+    shown = _cells(ok("--lang", "zh", "today", "--fields", "customer_name,reasons"), 2)
+    assert shown[0] == ["Carl", "反馈 #2 已 3 天未处理（投诉，高）：Cold tea"]
+
+
 def test_late_feedback_and_churn_risks_in_the_ics_feed(unhappy):
     import icalendar
 
