@@ -1232,6 +1232,19 @@ def test_today_puts_past_the_longest_gap_first_however_late_those_within_a_range
     ]
 
 
+def test_where_a_customer_stands_in_a_range_reads_in_the_runs_language(db_path):
+    """Past the longest gap (已逾期) or within the range (到期), said in Chinese in crm today."""
+    add("Eve", "--cadence", "30d..40d")
+    ok("log", "call", "Eve", "hi", "--at", "2026-10-12 09:00")
+    add("Fay", "--cadence", "7d..14d")
+    ok("log", "call", "Fay", "hi", "--at", "2026-11-12 09:00")
+    shown = _cells(ok("--lang", "zh", "today", "--fields", "customer_name,reasons"), 2)
+    assert shown == [
+        ["Eve", "已 41 天未联系（已逾期：联系周期 30..40 天，客户设定）"],
+        ["Fay", "已 10 天未联系（到期：联系周期 7..14 天，客户设定）"],
+    ]
+
+
 def _cells(table: str, skip: int) -> list[list[str]]:
     """The cells of a plain-text table's rows, after its first `skip` lines."""
     return [re.split(r"\s{2,}", line.strip()) for line in table.splitlines()[skip:]]
