@@ -140,6 +140,26 @@ def test_renaming_a_tag_names_a_broken_rule(db_path):
     assert fails(2, "tag", "rename", "vip", "star", db=db_path).startswith(
         "crm: rule 1 is broken: "
     )
+    ok("rule", "delete", "--yes", "1")
+    ok("care", "rule", "add", "all", "call", "--tag", "vip")
+    _break(db_path, "care_rules", "selection", "[]")
+    assert fails(2, "tag", "rename", "vip", "star", db=db_path).startswith(
+        "crm: care rule 1 is broken: "
+    )
+
+
+def test_a_tag_gone_with_its_only_customer_leaves_a_segments_other_tags_followed(db_path):
+    """A segment naming tags a, b and one not made yet: forgetting the only customer tagged
+    a deletes a; b stays named by id (a rename of b still reaches it), the other as typed."""
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("tag", "a", "Anna")
+    ok("tag", "b", "Bob")
+    ok("segment", "add", "s", "--tag", "a", "--tag", "b", "--tag", "later")
+    ok("forget", "1", "--yes")
+    ok("tag", "rename", "b", "c")
+    listed = json.loads(ok("segment", "list", "--format", "json"))
+    assert [r["filter"] for r in listed] == ["--tag a --tag c --tag later"]
 
 
 def test_a_segment_inside_another_reads_its_relative_days_from_today(db_path, monkeypatch):
