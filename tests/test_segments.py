@@ -190,3 +190,14 @@ def test_an_unknown_segment_is_refused_with_where_to_look(db_path):
     assert fails(3, "list", "--segment", "nope", db=db_path) == (
         "crm: no segment 'nope'; see crm segment list\n"
     )
+
+
+def test_a_segment_inside_another_reads_its_where_days_from_today(db_path, monkeypatch):
+    """`--where "created_at >= -7d"` in a segment named by another: seven days before today."""
+    monkeypatch.setenv("CRM_NOW", "2026-11-01T10:00:00+08:00")
+    ok("add", "Old", "-q")
+    monkeypatch.setenv("CRM_NOW", "2026-11-22T10:00:00+08:00")
+    ok("add", "New", "-q")
+    ok("segment", "add", "recent", "--where", "created_at >= -7d")
+    ok("segment", "add", "inner", "--segment", "recent")
+    assert ok("list", "--segment", "inner", "-q") == "2\n"
