@@ -201,3 +201,21 @@ def test_a_segment_inside_another_reads_its_where_days_from_today(db_path, monke
     ok("segment", "add", "recent", "--where", "created_at >= -7d")
     ok("segment", "add", "inner", "--segment", "recent")
     assert ok("list", "--segment", "inner", "-q") == "2\n"
+
+
+def test_a_tag_renamed_then_gone_leaves_its_last_name_in_a_segment(db_path):
+    ok("add", "Anna")
+    ok("tag", "a", "Anna")
+    ok("segment", "add", "s", "--tag", "a")
+    ok("tag", "rename", "a", "b")
+    ok("forget", "1", "--yes")  # b was Anna's alone: it goes with her
+    listed = json.loads(ok("segment", "list", "--format", "json"))
+    assert [r["filter"] for r in listed] == ["--tag b"]
+
+
+def test_making_a_tag_names_a_broken_segment(db_path):
+    """A new tag is bound in every stored filter naming it, so crm reads them all first."""
+    ok("add", "Anna")
+    ok("segment", "add", "vips", "--tag", "vip")
+    _break(db_path, "segments", "filter", "[]")
+    assert fails(2, "tag", "vip", "Anna", db=db_path) == BROKEN
