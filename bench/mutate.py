@@ -1,23 +1,32 @@
 """Mutation testing of one module against the test files that check it (docs/testing.md).
 
-    PYTHONPATH=$PWD/mutants .venv/bin/python bench/mutate.py MODULE [MUTANT-PATTERN...]
+    PYTHONPATH=$PWD/mutants .venv/bin/python bench/mutate.py [--max-children N] MODULE
+        [MUTANT-PATTERN...]
 
-MODULE is one of the names below. It runs `mutmut run --max-children 1` on that module's
-mutants (or on the mutants matching the patterns, such as
-`crmcli.records.filters.x_parse__mutmut_*`) with pytest given only that module's test files
-instead of the whole `pytest_add_cli_args_test_selection` of pyproject.toml: with the whole
-list, every mutant that lives runs every test that reaches it, hours for one module. A
-narrower selection can only let more mutants live, so its score is a floor for the whole
-list. `mutmut results` and `mutmut show` then read the results as usual.
+MODULE is one of the names below. It runs `mutmut run --max-children N` (1 unless given; at
+most 2 on a shared machine) on that module's mutants (or on the mutants matching the
+patterns, such as `crmcli.records.filters.x_parse__mutmut_*`) with pytest given only that
+module's test files instead of the whole `pytest_add_cli_args_test_selection` of
+pyproject.toml: with the whole list, every mutant that lives runs every test that reaches
+it, hours for one module. A narrower selection can only let more mutants live, so its score
+is a floor for the whole list. `mutmut results` and `mutmut show` then read the results as
+usual.
+
+Each mutant runs the tests that reach it fastest first (mutmut gives them in no order and
+stops at the first failure), and with CRM_MUTATION=1 set, so that tests/conftest.py loads
+the `mutation` profile of hypothesis (fewer examples).
 
 Changing the selection makes mutmut forget every earlier result, so note a module's figures
 before running the next.
 """
 
+import os
 import sys
 
 from mutmut import __main__ as mutmut_main
 from mutmut.configuration import config
+from mutmut.state import state
+from mutmut.workers.isolation import ForkServerRunner
 
 MODULES = {
     "money": ("crmcli.core.money", ["tests/test_money.py", "tests/test_purchases.py"]),
@@ -40,17 +49,31 @@ MODULES = {
         ["tests/test_reminders.py", "tests/test_moving_clocks.py"],
     ),
 }
+USAGE = f"usage: bench/mutate.py [--max-children N] {{{','.join(MODULES)}}} [MUTANT-PATTERN...]"
+
+_submit = ForkServerRunner.submit
+
+
+def _fastest_first(self, mutant_name, tests, *args, **kwargs):  # type: ignore[no-untyped-def]
+    durations = state().duration_by_test
+    tests = sorted(tests, key=lambda test: (durations.get(test, 0.0), test))
+    return _submit(self, mutant_name, tests, *args, **kwargs)
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in MODULES:
-        sys.exit(f"usage: bench/mutate.py {{{','.join(MODULES)}}} [MUTANT-PATTERN...]")
+    children = "1"
+    if argv[:1] == ["--max-children"]:
+        children, argv = (argv[1] if len(argv) > 1 else ""), argv[2:]
+    if children not in ("1", "2") or not argv or argv[0] not in MODULES:
+        sys.exit(USAGE)
     module, tests = MODULES[argv[0]]
     config().pytest_add_cli_args_test_selection = tests
     patterns = argv[1:] or [f"{module}*"]
     if not all(pattern.startswith(module) for pattern in patterns):
         sys.exit(f"bench/mutate.py: the patterns must name mutants of {module}")
-    mutmut_main.cli(["run", "--max-children", "1", *patterns])
+    os.environ["CRM_MUTATION"] = "1"
+    ForkServerRunner.submit = _fastest_first  # type: ignore[method-assign]
+    mutmut_main.cli(["run", "--max-children", children, *patterns])
 
 
 if __name__ == "__main__":

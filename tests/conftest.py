@@ -24,6 +24,7 @@ from typing import TypeVar
 
 import pytest
 import typer.testing
+from hypothesis import settings
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -36,6 +37,18 @@ TODAY = date(2026, 11, 22)
 # The local time zone of every test: NOW's +08:00, no daylight saving. A POSIX rule, so it
 # needs no time zone database on the machine.
 ZONE = "CST-8"
+
+# bench/mutate.py sets CRM_MUTATION=1: it runs a module's tests once per mutant, so property
+# tests try fewer examples there (a mutant that changes an answer shows in the first few).
+MUTATION = os.environ.get("CRM_MUTATION") == "1"
+settings.register_profile("mutation", max_examples=20)
+if MUTATION:
+    settings.load_profile("mutation")
+
+
+def examples(n: int) -> int:
+    """`n` examples for a property test that sets its own, a fifth of them in a mutation run."""
+    return max(n // 5, 20) if MUTATION else n
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from crmcli.core.errors import InvalidInput
 from crmcli.records import filters
 from crmcli.store import migrations
-from tests.conftest import NOW, add, crm, fails, ok
+from tests.conftest import NOW, add, crm, examples, fails, ok
 
 # Tables a write command changes whatever it does: the undo log of the change itself.
 BOOKKEEPING = {"history", "changesets", "history_control"}
@@ -413,7 +413,7 @@ def template() -> Iterator[sqlite3.Connection]:
     conn.close()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=customer_rows, chosen=selections)
 def test_parse_and_compile_select_what_the_oracle_selects(template, rows, chosen):
     conn = sqlite3.connect(":memory:")
@@ -819,3 +819,53 @@ def test_days_since_contact_must_be_a_whole_number_of_days(db_path):
     assert fails(2, "list", "--where", "days_since_contact > x", db=db_path) == (
         "crm: days_since_contact is a whole number of days (got 'x')\n"
     )
+
+
+def test_a_chinese_run_sorts_names_by_pinyin_and_other_fields_as_they_are(db_path, monkeypatch):
+    """`--sort name` means pinyin in a Chinese run; `--sort city` still sorts by city."""
+    ok("add", "张三", "--city", "A")  # zhang
+    ok("add", "Bob", "--city", "C")
+    ok("add", "艾伟", "--city", "B")  # ai
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert ids("--sort", "name") == [3, 2, 1]
+    assert ids("--sort", "-name") == [1, 2, 3]
+    assert ids("--sort", "city") == [1, 3, 2]
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert ids("--sort", "name") == [2, 1, 3]  # the folded name: 张 before 艾
+
+
+def test_a_kind_that_is_none_is_refused_naming_the_option(db_path):
+    assert fails(2, "list", "--kind", "robot", db=db_path) == (
+        "crm: kind must be one of: organisation, person (got 'robot')\n"
+    )
+
+
+def test_a_where_on_another_field_naming_a_tag_is_no_tag(db_path):
+    """`city = vip` names the city vip, not the tag vip: renaming the tag leaves it alone."""
+    ok("add", "Anna", "--city", "vip")
+    ok("add", "Bob")
+    ok("tag", "vip", "Bob")
+    ok("segment", "add", "s", "--where", "city = vip")
+    ok("tag", "rename", "vip", "gold")
+    assert shown("segment", "list")[0]["filter"] == "--where 'city = vip'"
+    assert ids("--segment", "s") == [1]
+
+
+def test_renaming_a_tag_and_back_leaves_the_stored_filter_as_it_was(db_path):
+    """The stored text (what `crm sql` and `crm undo` show) is written one way by every
+    command: keys in order, whichever wrote it last."""
+
+    def stored() -> str:
+        conn = sqlite3.connect(db_path)
+        (text,) = conn.execute("SELECT filter FROM segments").fetchone()
+        conn.close()
+        return text
+
+    ok("add", "Anna", "--city", "X")
+    ok("tag", "vip", "Anna")
+    ok("segment", "add", "s", "--where", "city = X", "--tag", "vip")
+    before = stored()
+    assert list(json.loads(before)) == ["tag", "where"]
+    ok("tag", "rename", "vip", "gold")
+    ok("tag", "rename", "gold", "vip")
+    assert stored() == before

@@ -962,6 +962,11 @@ def test_today_ranks_late_feedback_by_hours_past_target_among_overdue_tasks(unha
     ]
 
 
+def test_late_feedback_names_its_kind_in_the_runs_language(unhappy):
+    shown = _cells(ok("--lang", "zh", "today", "--fields", "customer_name,reasons"), 2)
+    assert shown[0] == ["Carl", "反馈 #2 已 3 天未处理（投诉，高）：Cold tea"]
+
+
 def test_late_feedback_and_churn_risks_in_the_ics_feed(unhappy):
     import icalendar
 
@@ -1257,6 +1262,19 @@ def test_today_puts_past_the_longest_gap_first_however_late_those_within_a_range
     assert [(r["customer_name"], r["reasons"], r["urgency"]) for r in rows] == [
         ("Eve", ["no contact for 41 days (overdue: cadence 30..40 days, customer)"], "due"),
         ("Ida", ["no contact for 1096 days (due: cadence 1..1825 days, customer)"], "due"),
+    ]
+
+
+def test_where_a_customer_stands_in_a_range_reads_in_the_runs_language(db_path):
+    """Past the longest gap (已逾期) or within the range (到期), said in Chinese in crm today."""
+    add("Eve", "--cadence", "30d..40d")
+    ok("log", "call", "Eve", "hi", "--at", "2026-10-12 09:00")
+    add("Fay", "--cadence", "7d..14d")
+    ok("log", "call", "Fay", "hi", "--at", "2026-11-12 09:00")
+    shown = _cells(ok("--lang", "zh", "today", "--fields", "customer_name,reasons"), 2)
+    assert shown == [
+        ["Eve", "已 41 天未联系（已逾期：联系周期 30..40 天，客户设定）"],
+        ["Fay", "已 10 天未联系（到期：联系周期 7..14 天，客户设定）"],
     ]
 
 

@@ -93,7 +93,10 @@ BROKEN = (
 )
 
 
-@pytest.mark.parametrize("text", ["[]", '"x"', '{"where": [5]}'])
+# the last: the same bytes as a filter crm saves, stored as a BLOB (not text) by hand
+@pytest.mark.parametrize(
+    "text", ["[]", '"x"', '{"where": [5]}', '{"city": 5}', b'{"tag": ["vip"]}']
+)
 def test_a_broken_segment_is_named_by_every_command_that_reads_it(db_path, text):
     ok("add", "Anna", "--city", "X")
     ok("tag", "vip", "1")
@@ -131,6 +134,37 @@ def test_a_broken_rule_or_care_rule_is_named(db_path):
     assert ok("care", "rule", "list", "-f", "json") == "[]\n"
 
 
+def test_renaming_a_tag_names_a_broken_rule(db_path):
+    """A rename rewrites every stored filter naming the tag, so it reads the rules first."""
+    ok("add", "Anna")
+    ok("tag", "vip", "Anna")
+    ok("rule", "add", "gold", "--tag", "vip")
+    _break(db_path, "rules", "filter", "[]")
+    assert fails(2, "tag", "rename", "vip", "star", db=db_path).startswith(
+        "crm: rule 1 is broken: "
+    )
+    ok("rule", "delete", "--yes", "1")
+    ok("care", "rule", "add", "all", "call", "--tag", "vip")
+    _break(db_path, "care_rules", "selection", "[]")
+    assert fails(2, "tag", "rename", "vip", "star", db=db_path).startswith(
+        "crm: care rule 1 is broken: "
+    )
+
+
+def test_a_tag_gone_with_its_only_customer_leaves_a_segments_other_tags_followed(db_path):
+    """A segment naming tags a, b and one not made yet: forgetting the only customer tagged
+    a deletes a; b stays named by id (a rename of b still reaches it), the other as typed."""
+    ok("add", "Anna")
+    ok("add", "Bob")
+    ok("tag", "a", "Anna")
+    ok("tag", "b", "Bob")
+    ok("segment", "add", "s", "--tag", "a", "--tag", "b", "--tag", "later")
+    ok("forget", "1", "--yes")
+    ok("tag", "rename", "b", "c")
+    listed = json.loads(ok("segment", "list", "--format", "json"))
+    assert [r["filter"] for r in listed] == ["--tag a --tag c --tag later"]
+
+
 def test_a_segment_inside_another_reads_its_relative_days_from_today(db_path, monkeypatch):
     """`--created-since -7d` in a segment named by another segment: seven days before today."""
     monkeypatch.setenv("CRM_NOW", "2026-11-01T10:00:00+08:00")
@@ -140,3 +174,48 @@ def test_a_segment_inside_another_reads_its_relative_days_from_today(db_path, mo
     ok("segment", "add", "recent", "--created-since", "-7d")
     ok("segment", "add", "inner", "--segment", "recent")
     assert ok("list", "--segment", "inner", "-q") == "2\n"
+
+
+def test_a_segment_that_names_itself_through_another_is_refused_when_read(db_path):
+    """crm refuses such a cycle when a segment is saved; one made by hand is refused when
+    read, saying so."""
+    ok("add", "Anna", "--city", "X")
+    ok("segment", "add", "a", "--city", "X")
+    ok("segment", "add", "b", "--segment", "a")
+    _break(db_path, "segments", "filter", '{"segment": ["b"]}', where="name = 'a'")
+    assert fails(2, "list", "--segment", "a", db=db_path) == ("crm: segment 'a' refers to itself\n")
+
+
+def test_an_unknown_segment_is_refused_with_where_to_look(db_path):
+    assert fails(3, "list", "--segment", "nope", db=db_path) == (
+        "crm: no segment 'nope'; see crm segment list\n"
+    )
+
+
+def test_a_segment_inside_another_reads_its_where_days_from_today(db_path, monkeypatch):
+    """`--where "created_at >= -7d"` in a segment named by another: seven days before today."""
+    monkeypatch.setenv("CRM_NOW", "2026-11-01T10:00:00+08:00")
+    ok("add", "Old", "-q")
+    monkeypatch.setenv("CRM_NOW", "2026-11-22T10:00:00+08:00")
+    ok("add", "New", "-q")
+    ok("segment", "add", "recent", "--where", "created_at >= -7d")
+    ok("segment", "add", "inner", "--segment", "recent")
+    assert ok("list", "--segment", "inner", "-q") == "2\n"
+
+
+def test_a_tag_renamed_then_gone_leaves_its_last_name_in_a_segment(db_path):
+    ok("add", "Anna")
+    ok("tag", "a", "Anna")
+    ok("segment", "add", "s", "--tag", "a")
+    ok("tag", "rename", "a", "b")
+    ok("forget", "1", "--yes")  # b was Anna's alone: it goes with her
+    listed = json.loads(ok("segment", "list", "--format", "json"))
+    assert [r["filter"] for r in listed] == ["--tag b"]
+
+
+def test_making_a_tag_names_a_broken_segment(db_path):
+    """A new tag is bound in every stored filter naming it, so crm reads them all first."""
+    ok("add", "Anna")
+    ok("segment", "add", "vips", "--tag", "vip")
+    _break(db_path, "segments", "filter", "[]")
+    assert fails(2, "tag", "vip", "Anna", db=db_path) == BROKEN
