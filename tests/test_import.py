@@ -1533,3 +1533,35 @@ def test_a_duplicate_names_the_row_that_added_the_customer_after_a_rejected_row(
     assert refused.exit_code == 2
     assert "row 3: unknown stage 'nonsense'" in refused.stderr
     assert "row 5: Carl of row 4 already has c@example.com" in refused.stderr
+
+
+def test_a_large_purchase_file_keeps_the_users_statistics_and_triggers(tmp_path, monkeypatch):
+    """Indexes set aside for a large file come back with what the user's last ANALYZE said
+    of them, and an index a trigger of the user's names (INDEXED BY) is not set aside: the
+    trigger works on every imported line."""
+    from crmcli.store import indexes
+
+    db = tmp_path / "shop.db"
+    monkeypatch.setenv("CRM_DB", str(db))
+    _mixed_shop()
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        "ANALYZE; CREATE TABLE my_log (n INTEGER); "
+        "CREATE TRIGGER my_trigger AFTER INSERT ON purchases BEGIN INSERT INTO my_log "
+        "SELECT count(*) FROM purchases INDEXED BY purchases_customer_time "
+        "WHERE customer_id = NEW.customer_id; END;"
+    )
+    stats = conn.execute(
+        "SELECT * FROM sqlite_stat1 WHERE tbl = 'purchases' ORDER BY idx"
+    ).fetchall()
+    conn.close()
+    assert {row[1] for row in stats} >= {"purchases_purchased_at", "purchases_customer_time"}
+    file = tmp_path / "p.csv"
+    file.write_text("customer,item,amount,date\n" + "C-1,Cup,5,2026-11-02\n" * 20, encoding="utf-8")
+    monkeypatch.setattr(indexes, "LEAST", 1)
+    result = crm("import", "purchases", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT count(*) FROM my_log") == [(20,)]
+    after = rows(db, "SELECT * FROM sqlite_stat1 WHERE tbl = 'purchases' ORDER BY idx")
+    assert after == stats
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]

@@ -33,13 +33,47 @@ def set_aside(conn: sqlite3.Connection, table: str, adding: int) -> Iterator[Non
     if adding < LEAST or adding * SHARE < held:
         yield
         return
-    made = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL ORDER BY rowid",
-        (table,),
-    ).fetchall()
+    made = [
+        (name, sql)
+        for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL ORDER BY rowid",
+            (table,),
+        )
+        if not _named_elsewhere(conn, name)
+    ]
+    stats = _statistics(conn, [name for name, _ in made])
     for name, _ in made:
         conn.execute(f"DROP INDEX {quote_ident(name)}")
     yield
     for _, sql in made:
         conn.execute(sql)
+    for stat, rows in stats.items():  # what the user's last ANALYZE said of them, again
+        marks = ", ".join("?" * len(rows[0]))
+        conn.executemany(f"INSERT INTO {stat} VALUES ({marks})", rows)  # noqa: S608 - ours
+
+
+def _named_elsewhere(conn: sqlite3.Connection, index: str) -> bool:
+    """Whether a trigger or view of the file names the index (`INDEXED BY`): dropping it,
+    even for a while, would make that trigger fail on the rows inserted."""
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type IN ('trigger', 'view') "
+            "AND instr(lower(sql), lower(?)) LIMIT 1",
+            (index,),
+        ).fetchone()
+    )
+
+
+def _statistics(conn: sqlite3.Connection, names: list[str]) -> dict[str, list[tuple]]:
+    """The ANALYZE statistics of the indexes `names` (sqlite_stat1, sqlite_stat4), which
+    dropping an index deletes and making it again does not bring back."""
+    out: dict[str, list[tuple]] = {}
+    marks = ", ".join("?" * len(names))
+    for stat in ("sqlite_stat1", "sqlite_stat4"):
+        there = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (stat,)).fetchone()
+        if there and names:
+            rows = conn.execute(f"SELECT * FROM {stat} WHERE idx IN ({marks})", names).fetchall()  # noqa: S608
+            if rows:
+                out[stat] = rows
+    return out
