@@ -1398,6 +1398,8 @@ def test_a_wps_customer_list_in_gbk(cn):
 @pytest.mark.parametrize(
     ("header", "cells", "expected"),
     [
+        # 客户名称 without 联系人 or 备注名 beside it is the customer's name
+        ("客户名称,手机", "孙丽,13812345678", {"name": "孙丽", "company": None}),
         ("姓名,省,市,区,地址", "孙丽,广东省,深圳市,南山区,科技园1号",
          {"region": "广东省", "city": "深圳市", "address": "科技园1号",
           "fields": {"district": "南山区"}}),
@@ -1442,6 +1444,8 @@ def test_a_wecom_customer_export(cn):
     he = people["何经理"]
     assert he["tags"] == ["华北区", "意向客户"]  # split at the full-width ；
     assert he["company"] == "远景科技" and he["fields"] == {"wechat_nickname": "何静"}
+    card = ok("--lang", "zh", "show", "刘雨")
+    assert re.search(r"\n  微信昵称 +🌸小雨\n", card), card  # the field's name in Chinese
 
 
 def test_a_dingtalk_customer_export(cn):
