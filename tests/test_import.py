@@ -1400,6 +1400,10 @@ def test_a_wps_customer_list_in_gbk(cn):
     [
         # 客户名称 without 联系人 or 备注名 beside it is the customer's name
         ("客户名称,手机", "孙丽,13812345678", {"name": "孙丽", "company": None}),
+        # a 钉钉 customer without a contact is the company itself
+        ("客户名称,联系人,联系人手机", "云帆科技,,18600001111",
+         {"name": "云帆科技", "kind": "organisation", "company": "云帆科技",
+          "phones": ["+8618600001111"]}),
         ("姓名,省,市,区,地址", "孙丽,广东省,深圳市,南山区,科技园1号",
          {"region": "广东省", "city": "深圳市", "address": "科技园1号",
           "fields": {"district": "南山区"}}),
