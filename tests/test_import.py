@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import by_name, crm, customers_json, dump, fails, ok, person, rows
+from tests.conftest import by_name, crm, customers_json, dump, fails, imported, ok, person, rows
 
 DATA = Path(__file__).parent / "data"
 CRM = str(Path(sys.executable).with_name("crm"))
@@ -1272,6 +1272,15 @@ CHINESE_TOOLS = {
     "wecom_members.csv": ("utf-8-sig", "姓名,账号,别名,职务,部门,性别,手机,座机,个人邮箱,地址"),
     "wecom_batch.csv": ("gb18030", "姓名,帐号,手机号,邮箱,所在部门,职位,性别,是否部门内领导"),
     "dingtalk_contacts.csv": ("utf-8-sig", "姓名,工号,手机号,分机号,邮箱,企业邮箱,部门,职位"),
+    "wps_customers.csv": ("gb18030", "序号,客户姓名,性别,公司名称,职务,手机号码,固定电话,电子邮箱"),
+    "wecom_customers.csv": (
+        "utf-8-sig",
+        "客户名称,客户类型,性别,备注名,描述,备注手机号,备注企业名称",
+    ),
+    "dingtalk_customers.csv": (
+        "utf-8-sig",
+        "客户名称,客户状态,客户来源,所属行业,联系人,联系人手机",
+    ),
 }
 
 
@@ -1366,6 +1375,113 @@ def test_a_dingtalk_export(cn):
     assert chen["fields"] == {"department": "销售一部"}
 
 
+def test_a_wps_customer_list_in_gbk(cn):
+    result = crm("import", "customers", str(DATA / "wps_customers.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert "Ignored columns" not in result.stderr
+    assert "3 inserted, 0 updated, 0 unchanged, 0 rejected (3 rows)" in result.stderr
+    sun = by_name()["孙丽"]  # 客户姓名
+    assert sun["phones"] == ["+8613812345678", "+862162345678"]  # 手机号码, then 固定电话
+    assert sun["emails"] == ["sunli@example.cn"] and sun["gender"] == "female"
+    assert (sun["company"], sun["title"]) == ("恒远贸易有限公司", "采购主管")  # 公司名称, 职务
+    assert (sun["region"], sun["city"], sun["address"]) == (
+        "上海市",
+        "上海市",
+        "漕溪北路88号1201室",
+    )
+    assert sun["fields"] == {"district": "徐汇区", "postal_code": "200030"}  # 区县, 邮编
+    assert sun["birthday"] == "1987-05-20" and sun["source"] == "展会"
+    assert sun["tags"] == ["华东", "老客户"] and sun["notes"] == "喜欢下午联系"
+    assert by_name()["周强"]["phones"] == ["+8613901390000"]
+
+
+@pytest.mark.parametrize(
+    ("header", "cells", "expected"),
+    [
+        # 客户名称 without 联系人 or 备注名 beside it is the customer's name
+        ("客户名称,手机", "孙丽,13812345678", {"name": "孙丽", "company": None}),
+        # a 钉钉 customer without a contact is the company itself
+        ("客户名称,联系人,联系人手机", "云帆科技,,18600001111",
+         {"name": "云帆科技", "kind": "organisation", "company": "云帆科技",
+          "phones": ["+8618600001111"]}),
+        ("姓名,省,市,区,地址", "孙丽,广东省,深圳市,南山区,科技园1号",
+         {"region": "广东省", "city": "深圳市", "address": "科技园1号",
+          "fields": {"district": "南山区"}}),
+        ("姓名,联系电话,单位,职位,生日", "孙丽,0755-86001234,恒远,经理,1990-01-02",
+         {"phones": ["+8675586001234"], "company": "恒远", "title": "经理",
+          "birthday": "1990-01-02"}),
+        # the user wrote both 备注 and 描述: both are kept
+        ("姓名,备注,描述", "孙丽,周末勿扰,老朋友介绍", {"notes": "周末勿扰\n老朋友介绍"}),
+        ("姓名,备注,描述", "孙丽,无,老朋友介绍", {"notes": "老朋友介绍"}),
+        # a nickname is the name only when no other name is given
+        ("姓名,微信昵称", ",阿丽", {"name": "阿丽", "fields": {"wechat_nickname": "阿丽"}}),
+        ("姓名,微信昵称", "孙丽,阿丽", {"name": "孙丽", "fields": {"wechat_nickname": "阿丽"}}),
+        ("姓,名,昵称", "孙,丽,阿丽", {"name": "孙丽", "fields": {"wechat_nickname": "阿丽"}}),
+        # a company alone is an organisation; a nickname beside it is a person
+        ("公司名称,昵称", "恒远,阿丽", {"name": "阿丽", "kind": "person", "company": "恒远"}),
+    ],
+)  # fmt: skip
+def test_the_columns_of_chinese_forms(cn, tmp_path, header, cells, expected):
+    file = tmp_path / "form.csv"
+    file.write_bytes(f"{header}\r\n{cells}\r\n".encode("gbk"))
+    stderr = imported(file)
+    assert "Ignored columns" not in stderr
+    (customer,) = customers_json()
+    assert {k: customer[k] for k in expected} == expected
+
+
+def test_a_wecom_customer_export(cn):
+    result = crm("import", "customers", str(DATA / "wecom_customers.csv"))
+    assert result.exit_code == 0, result.stderr
+    # crm keeps no owner, no type of WeChat account and no date a contact was added
+    assert "Ignored columns: 客户类型, 添加人, 添加时间 (map them" in result.stderr
+    people = by_name()
+    assert sorted(people) == ["Lucky", "何经理", "刘雨"]
+    liu = people["刘雨"]  # 备注名, the name the user gave them
+    assert liu["fields"] == {"wechat_nickname": "🌸小雨"}  # 客户名称 is the WeChat nickname
+    assert liu["phones"] == ["+8613912340001"] and liu["company"] == "恒达电子"
+    assert liu["tags"] == ["华东区", "爱喝茶", "重要客户"]  # 企业标签 and 个人标签
+    assert liu["notes"] == "在展会加的，关注新品" and liu["source"] == "扫描二维码"
+    assert liu["gender"] == "female"
+    lucky = people["Lucky"]  # no 备注名: the nickname is the name
+    assert lucky["phones"] == ["+8613912340002", "+8613912340003"]
+    he = people["何经理"]
+    assert he["tags"] == ["华北区", "意向客户"]  # split at the full-width ；
+    assert he["company"] == "远景科技" and he["fields"] == {"wechat_nickname": "何静"}
+    card = ok("--lang", "zh", "show", "刘雨")
+    assert re.search(r"\n  微信昵称 +🌸小雨\n", card), card  # the field's name in Chinese
+
+
+def test_a_dingtalk_customer_export(cn):
+    result = crm("import", "customers", str(DATA / "dingtalk_customers.csv"))
+    assert result.exit_code == 0, result.stderr
+    # 跟进中, 已成交 are no stages of crm's; crm keeps no owner
+    assert "Ignored columns: 客户状态, 负责人, 创建时间 (map them" in result.stderr
+    people = by_name()
+    assert sorted(people) == ["郑凯", "钱芳"]  # 联系人, not the company
+    zheng = people["郑凯"]
+    assert zheng["company"] == "杭州云帆科技有限公司" and zheng["kind"] == "person"
+    assert zheng["phones"] == ["+8618600001111"] and zheng["title"] == "技术总监"
+    assert zheng["emails"] == ["zhengkai@yunfan.example.cn"]
+    assert (zheng["industry"], zheng["source"]) == ("互联网", "电话营销")
+    assert zheng["address"] == "杭州市余杭区文一西路998号" and zheng["notes"] == "年底有采购计划"
+    assert people["钱芳"]["phones"] == ["+8618600002222"] and zheng["stage"] is None
+
+
+def test_map_overrides_the_reading_of_a_dingtalk_customer_export(cn):
+    file = DATA / "dingtalk_customers.csv"
+    stderr = imported(file, "--map", "客户名称=name", "--map", "联系人=-")
+    assert "2 inserted" in stderr and "Ignored columns" in stderr
+    assert sorted(by_name()) == ["宁波海通物流有限公司", "杭州云帆科技有限公司"]
+    assert by_name()["宁波海通物流有限公司"]["company"] is None
+
+
+def test_a_customer_status_that_is_no_stage_rejects_its_row_when_mapped(cn, tmp_path):
+    file = DATA / "dingtalk_customers.csv"
+    stderr = fails(2, "import", "customers", str(file), "--map", "客户状态=stage", db=cn)
+    assert "row 2: unknown stage '跟进中'" in stderr
+
+
 def test_the_ids_of_a_tool_become_the_external_id_with_map(cn):
     file = DATA / "wecom_members.csv"
     ok("import", "customers", str(file), "--map", "账号=external_id")
@@ -1415,6 +1531,9 @@ DOCUMENTED_FILES = {
     "Chinese Excel and WPS": ["wps_contacts.csv", "excel_contacts_utf8.csv", "gbk_customers.csv"],
     "企业微信 (WeCom)": ["wecom_members.csv", "wecom_batch.csv"],
     "钉钉 (DingTalk)": ["dingtalk_contacts.csv"],
+    "Chinese customer lists (WPS, Excel)": ["wps_customers.csv"],
+    "企业微信 客户联系 (WeCom customers)": ["wecom_customers.csv"],
+    "钉钉 客户管理 (DingTalk CRM)": ["dingtalk_customers.csv"],
     "Outlook in Chinese": ["outlook_zh.csv"],
     "Outlook": ["outlook.csv", "outlook_windows.csv"],
     "Google Contacts": ["google_contacts.csv", "google_yearless.csv"],

@@ -62,6 +62,8 @@ MAX_CADENCE_DAYS = 3660
 # name the user gave them.
 NAMED_FIELDS = {
     "wechat": N_("field|wechat"),
+    "wechat_nickname": N_("field|wechat_nickname"),
+    "district": N_("field|district"),
     "qq": N_("field|qq"),
     "department": N_("field|department"),
     "postal_code": N_("field|postal_code"),

@@ -4,8 +4,10 @@ Each row is validated by the very functions `crm add`/`crm edit` (customers.prep
 `crm buy` (purchases.prepare_line), `crm log` (interactions.prepare) and `crm task add`
 use, so an import accepts exactly what those commands accept. Columns are mapped to fields
 by a whitelist of known headers (our own export's names, Google Contacts and Outlook CSV
-headers, Chinese Outlook, 企业微信 and 钉钉 exports, the headers of Chinese Excel and WPS lists
-such as 姓名 手机 邮箱; docs/transfer.md lists them all), overridable with `--map`.
+headers, Chinese Outlook, 企业微信 and 钉钉 contact and customer exports, the headers of
+Chinese Excel and WPS lists such as 姓名 手机 邮箱; docs/transfer.md lists them all), overridable
+with `--map`. A few headers mean something else beside another (Mapper.plan): Outlook's
+`Title` beside `Job Title`, 钉钉's 客户名称 beside 联系人, 企业微信's 客户名称 beside 备注名.
 
 The caller runs the whole import inside one write transaction. A row that fails is rolled
 back to its savepoint and reported to `on_reject`; the caller decides whether the rest is
@@ -85,35 +87,35 @@ def _aliases(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 CUSTOMER_ALIASES = _aliases(
     {
         "name": ("name", "full name", "display name", "contact name", "姓名", "名字", "客户名称",
-                 "客户姓名", "客户", "联系人"),
+                 "客户姓名", "客户", "联系人", "联系人姓名", "备注名"),
         "first_name": ("first name", "given name", "名"),
         "middle_name": ("middle name", "additional name", "中间名"),
         "last_name": ("last name", "family name", "surname", "姓", "姓氏"),
         "kind": ("kind", "type", "类型"),
         "company": ("company", "organization", "organisation", "organization name",
                     "organization 1 name", "company name", "公司", "单位", "公司名称",
-                    "工作单位", "企业"),
+                    "工作单位", "企业", "企业名称", "备注企业名称"),
         "title": ("title", "job title", "organization title", "organization 1 title",
-                  "position", "职位", "职务", "头衔"),
+                  "position", "职位", "职务", "头衔", "联系人职位", "联系人职务"),
         "gender": ("gender", "sex", "性别"),
         "birthday": ("birthday", "birth date", "date of birth", "dob", "生日", "出生日期"),
         "birthday_lunar": ("birthday lunar", "lunar birthday", "农历生日", "阴历生日"),
         "address": ("address", "address 1 formatted", "postal address", "business address",
-                    "home address", "地址", "联系地址",
+                    "home address", "地址", "联系地址", "详细地址", "客户地址",
                     "通讯地址", "住址"),
         "street": ("address 1 street", "business street", "home street", "street",
                    "商务地址 街道", "住宅地址 街道"),
-        "city": ("city", "address 1 city", "business city", "home city", "城市", "所在城市",
+        "city": ("city", "address 1 city", "business city", "home city", "城市", "市", "所在城市",
                  "商务地址 市/县", "住宅地址 市/县"),
         "region": ("region", "state", "province", "address 1 region", "business state",
-                   "home state", "省份", "省", "地区", "商务地址 省/市/自治区",
+                   "home state", "省份", "省", "所在省份", "地区", "商务地址 省/市/自治区",
                    "住宅地址 省/市/自治区"),
         "country": ("country", "address 1 country", "business country region",
                     "home country region", "business country", "home country", "国家",
                     "国家/地区", "商务地址 国家/地区", "住宅地址 国家/地区"),
-        "industry": ("industry", "行业"),
+        "industry": ("industry", "行业", "所属行业"),
         "company_size": ("company size", "公司规模", "规模"),
-        "source": ("source", "channel source", "来源", "渠道", "客户来源"),
+        "source": ("source", "channel source", "来源", "渠道", "客户来源", "添加渠道"),
         "national_id": ("national id", "national id number", "national id no", "id number",
                         "id no", "idno", "id num", "id card", "idcard", "id card number",
                         "id card no", "identity card", "identity card number",
@@ -121,7 +123,7 @@ CUSTOMER_ALIASES = _aliases(
                         "resident id number", "身份证", "身份证号", "身份证号码", "居民身份证",
                         "居民身份证号码", "公民身份号码", "证件号", "证件号码", "身份证件号",
                         "身份证件号码", "身份证编号"),
-        "notes": ("notes", "note", "备注", "说明", "附注"),
+        "notes": ("notes", "note", "备注", "说明", "附注", "描述"),
         "preferred_channel": ("preferred channel", "偏好渠道"),
         "preferred_time": ("preferred time", "偏好时间"),
         "external_id": ("external id", "customer number", "客户编号", "编号"),
@@ -129,22 +131,26 @@ CUSTOMER_ALIASES = _aliases(
         "cadence_days": ("cadence days", "cadence"),
         # A mobile number comes before the other phones (it is the primary one), whatever
         # the order of the columns: Chinese Outlook puts 商务电话 before 移动电话.
-        "mobile": ("mobile", "mobile phone", "cell", "手机", "手机号", "手机号码", "移动电话"),
+        "mobile": ("mobile", "mobile phone", "cell", "手机", "手机号", "手机号码", "移动电话",
+                   "备注手机号", "联系人手机", "联系人手机号"),
         "phone": ("phone", "phones", "telephone", "tel", "business phone", "business phone 2",
                   "home phone", "home phone 2", "primary phone", "other phone", "car phone",
                   "company main phone", "电话", "电话号码", "联系电话", "座机", "固定电话",
                   "办公电话", "商务电话", "商务电话 2", "住宅电话", "住宅电话 2", "主要电话",
-                  "其他电话", "车载电话", "单位主要电话"),
+                  "其他电话", "车载电话", "单位主要电话", "联系人电话"),
         "email": ("email", "emails", "e mail", "email address", "e mail address",
                   "e mail 2 address", "e mail 3 address", "邮箱", "电子邮件", "电子邮箱",
                   "邮件", "邮箱地址", "个人邮箱", "企业邮箱", "电子邮件地址", "电子邮件 2 地址",
-                  "电子邮件 3 地址"),
+                  "电子邮件 3 地址", "联系人邮箱"),
         "tags": ("tags", "tag", "labels", "group membership", "categories", "标签", "分组",
-                 "类别"),
+                 "类别", "企业标签", "个人标签", "客户标签"),
         "stage": ("stage", "阶段"),
         "fields": ("fields",),
         "related": ("related", "related people"),
         "field:wechat": ("wechat", "微信", "微信号"),
+        # The name a person gave themselves on WeChat; their name when no other is given.
+        "field:wechat_nickname": ("wechat nickname", "微信昵称", "昵称", "客户昵称"),
+        "field:district": ("district", "区县", "区", "县区", "区/县"),
         "field:qq": ("qq", "qq号"),
         "field:department": ("department", "organization department",
                              "organization 1 department", "部门", "所在部门"),
@@ -303,11 +309,21 @@ class Mapper:
     def plan(self, columns: list[str]) -> None:
         """Resolve a header row now, so ignored columns are known before any row."""
         self.check(columns)
-        has_job_title = any(header_key(c) == "job title" for c in columns)
+        keys = {header_key(c) for c in columns}
         for column in columns:
-            if has_job_title and header_key(column) == "title" and self.kind == "customers":
+            key = header_key(column)
+            if self.kind != "customers" or key in self.overrides:
+                self.target(column)
+            elif key == "title" and "job title" in keys:
                 # Outlook: `Title` is the salutation (Mr., Dr.) beside `Job Title`.
                 self._cache[column] = self._unknown(column, "salutation")
+            elif key == "客户名称" and keys & {"联系人", "联系人姓名"}:
+                # 钉钉's customers are companies: 客户名称 names the company, 联系人 the person.
+                self._cache[column] = "company"
+            elif "备注名" in keys and key != "备注名" and self.target(column) == "name":
+                # 企业微信: 备注名 is the name the user gave the customer; 客户名称 their
+                # WeChat nickname, the name only when 备注名 is empty (customer_row).
+                self._cache[column] = "field:wechat_nickname"
             else:
                 self.target(column)
         self.check_one_column(columns)
@@ -713,6 +729,10 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         # A masked number from our own export (`110105********002X`) is not data; any other
         # `*` is a typo, which validation refuses with the row.
         del raw.values["national_id"]
+    said = (n.strip() for n in values.get("notes", []))
+    notes = list(dict.fromkeys(n for n in said if n and n.casefold() not in _EMPTY))
+    if len(notes) > 1 or (notes and "notes" not in raw.values):  # 备注 beside 描述: keep both
+        raw.values["notes"] = "\n".join(notes)
     if "name" not in raw.values:
         first, middle, last = (_one(values, n) for n in ("first_name", "middle_name", "last_name"))
         parts = [p.strip() for p in (first, middle, last) if p and p.strip()]
@@ -721,6 +741,8 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
                 raw.values["name"] = "".join(p for p in (last, middle, first) if p).strip()
             else:
                 raw.values["name"] = " ".join(parts)
+        elif nickname := _one(values, "field:wechat_nickname"):  # 企业微信 without 备注名
+            raw.values["name"] = nickname
         elif raw.values.get("company"):
             raw.values["name"] = raw.values["company"]
             raw.values.setdefault("kind", "organisation")
