@@ -18,7 +18,7 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import _, current
 from crmcli.core.text import plural
 from crmcli.core.vocabulary import word
 from crmcli.records import config, tags
@@ -58,9 +58,16 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
         name, added = tags.add_tag(conn, name, ids)
         if batch.dry_run:
             already = len(ids) - len(added)
-            said = _("Would tag {customers} with {name}").format(
-                customers=plural(len(added), "customer").said(), name=name
-            ) + (f": {' '.join(map(str, added))}" if added else "")
+            customers_ = plural(len(added), "customer").said()
+            if added:  # the ids: `1 17` in English, `1、17` in Chinese
+                ids = (" " if current() == "en" else _(", ")).join(map(str, added))
+                said = _("Would tag {customers} with {name}: {ids}").format(
+                    customers=customers_, name=name, ids=ids
+                )
+            else:
+                said = _("Would tag {customers} with {name}").format(
+                    customers=customers_, name=name
+                )
             said = _("{sentence}.").format(sentence=said)
             if already:
                 said += _(" {count} already had it.").format(count=already)
@@ -73,7 +80,7 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
         customers=plural(len(added), "customer").said(), tag=name
     )
     if already:
-        tagged += " " + _("{count} already had it.").format(count=already)
+        tagged += _(" {count} already had it.").format(count=already)
     output(ctx, quiet=quiet).done(tagged)
 
 
