@@ -36,7 +36,8 @@ Two kinds of length are parsed here too, and the letter `m` means different thin
   calendar units: d days, w weeks, m months, y years. `1m` is one month.
 - a *duration* (`parse_duration`: `--duration 15m`) is elapsed clock time: s seconds,
   m minutes, h hours, d days, combinable (`1h30m`); a bare number is minutes. `15m` is
-  fifteen minutes.
+  fifteen minutes. In Chinese: 分钟 (分), 秒, 小时 (钟头), 天, and half hours (`半小时`,
+  `1个半小时`, `1小时半`).
 Each parser rejects the other's units with a hint, so `--duration 2mo` or `--every 15min`
 never silently mean something else.
 """
