@@ -57,7 +57,7 @@ def test_a_dry_run_names_the_stage_as_the_real_run_does(db_path):
     add("张伟", "--city", "上海")
     add("王芳", "--city", "上海")
     said = ok("--lang", "zh", "stage", "customer", "--city", "上海", "--dry-run")
-    assert said.startswith("将把 2 位客户移到成交客户阶段：1 2"), said
+    assert said.startswith("将把 2 位客户移到成交客户阶段：1、2"), said
     done = ok("--lang", "zh", "stage", "customer", "--city", "上海", "--yes")
     assert "成交客户阶段" in done, done
 
@@ -352,6 +352,13 @@ def test_a_tag_dry_run_and_its_count_read_as_chinese_sentences(db_path):
     assert (
         ok("--lang", "zh", "tag", "vip", "1") == "已给 0 位客户打上标签 vip。其中 1 位本来就有。\n"
     )
+    said = ok("--lang", "zh", "untag", "vip", "--where", "name ~ 张", "--dry-run")
+    assert said == "将去掉 1 位客户的标签 vip：1\n", said
+    assert (
+        ok("--lang", "zh", "delete", "--where", "name ~ 张", "--dry-run")
+        == "将归档 2 位客户：1、2\n"
+    )
+    assert ok("delete", "--where", "name ~ 张", "--dry-run") == "Would archive 2 customers: 1 2\n"
     said = ok("tag", "East", "--where", "name ~ 张", "--dry-run")
     assert said == "Would tag 2 customers with East: 1 2.\n", said
     assert ok("tag", "vip", "1") == "Tagged 0 customers with vip. 1 already had it.\n"

@@ -29,7 +29,7 @@ from crmcli.cli.output import Format, Section, cell, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
-from crmcli.core.text import plural
+from crmcli.core.text import id_list, plural
 from crmcli.core.vocabulary import value_headers
 from crmcli.records import customers, refs
 from crmcli.records.customers import CustomerInput
@@ -799,7 +799,7 @@ def _archive(
         if batch.dry_run:
             would = _("Would archive {count} customers: {ids}") if archived else None
             would = would or _("Would restore {count} customers: {ids}")
-            typer.echo(would.format(count=len(done), ids=" ".join(map(str, done))))
+            typer.echo(would.format(count=len(done), ids=id_list(done)))
             raise DryRun
     if batch.dry_run:
         return

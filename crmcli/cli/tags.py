@@ -18,8 +18,8 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _, current
-from crmcli.core.text import plural
+from crmcli.core.i18n import _
+from crmcli.core.text import id_list, plural
 from crmcli.core.vocabulary import word
 from crmcli.records import config, tags
 
@@ -59,10 +59,9 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
         if batch.dry_run:
             already = len(ids) - len(added)
             customers_ = plural(len(added), "customer").said()
-            if added:  # the ids: `1 17` in English, `1、17` in Chinese
-                ids = (" " if current() == "en" else _(", ")).join(map(str, added))
+            if added:
                 said = _("Would tag {customers} with {name}: {ids}").format(
-                    customers=customers_, name=name, ids=ids
+                    customers=customers_, name=name, ids=id_list(added)
                 )
             else:
                 said = _("Would tag {customers} with {name}").format(
@@ -130,9 +129,7 @@ def untag(
         removed = tags.remove_tag(conn, tag.strip(), ids)
         if batch.dry_run:
             said = _("Would remove tag {name} from {count} customers: {ids}")
-            typer.echo(
-                said.format(name=tag.strip(), count=len(removed), ids=" ".join(map(str, removed)))
-            )
+            typer.echo(said.format(name=tag.strip(), count=len(removed), ids=id_list(removed)))
             raise DryRun
     if not batch.dry_run:
         shown = plural(len(removed), "customer")
@@ -224,7 +221,7 @@ def stage(
                 _("Would move {customers} to {stage}: {ids}").format(
                     customers=plural(len(moved), "customer").said(),
                     stage=word("stage", clean),
-                    ids=" ".join(map(str, moved)),
+                    ids=id_list(moved),
                 )
             )
             raise DryRun
