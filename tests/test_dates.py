@@ -6,6 +6,7 @@ import calendar
 import re
 from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -906,3 +907,64 @@ def test_a_time_run_into_its_day_is_refused(text, quoted):
 )
 def test_the_day_of_an_iso_moment_is_the_day_it_names(text):
     assert dates.parse_date(text, FRIDAY.date(), direction="past") == date(2026, 11, 26)
+
+
+# --- durations in Chinese, against an oracle that writes them ----------------------------
+
+# One part of a Chinese duration as people write it: (its text, its seconds).
+_ZH_HOURS = ("小时", "个小时", "钟头", "个钟头")
+_ZH_UNITS = (("分钟", 60), ("分", 60), ("秒", 1), ("秒钟", 1), ("天", 86400))
+
+
+@st.composite
+def _zh_part(draw: st.DrawFn) -> tuple[str, int]:
+    n = draw(st.integers(0, 99999))
+    kind = draw(st.sampled_from(("hours", "hours-half", "half", "n-half", "unit")))
+    hours = draw(st.sampled_from(_ZH_HOURS))
+    if kind == "hours":  # 2小时, 1个小时
+        return f"{n}{hours}", n * 3600
+    if kind == "hours-half":  # 1小时半
+        return f"{n}{hours}半", n * 3600 + 1800
+    if kind == "half":  # 半小时, 半个小时
+        return f"半{hours}", 1800
+    if kind == "n-half":  # 1个半小时, 1个半钟头
+        return f"{n}个半{hours.removeprefix('个')}", n * 3600 + 1800
+    unit, seconds = draw(st.sampled_from(_ZH_UNITS))
+    return f"{n}{unit}", n * seconds
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(_zh_part(), min_size=1, max_size=3), st.sampled_from(("", " ")))
+def test_a_chinese_duration_is_the_sum_of_its_parts(parts, space):
+    # `1小时` then `半小时` reads as 1小时半 then 小时, which no one writes
+    texts = [t for t, _ in parts]
+    assume(not any(a.endswith(("时", "头")) and b[0] == "半" for a, b in pairwise(texts)))
+    text = space.join(t for t, _ in parts)
+    assert dates.parse_duration(text) == timedelta(seconds=sum(s for _, s in parts))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["半", "小时", "个小时", "1半小时", "1个半小时半", "30分钟x", "半天", "一小时", "1.5小时",
+     "1小时半半", "分钟30", "3个月", "2周", "1年"],
+)  # fmt: skip
+def test_what_is_no_chinese_duration_is_refused(text):
+    with pytest.raises(InvalidInput, match=re.escape(f"--duration {text!r} is not a duration")):
+        dates.parse_duration(text, option="--duration")
+
+
+@pytest.mark.parametrize(("text", "shift"), [("大后天", 3), ("大前天", -3)])
+def test_the_day_after_the_day_after_tomorrow(text, shift):
+    assert dates.parse_date(text, FRIDAY.date(), direction="none") == FRIDAY.date() + timedelta(
+        days=shift
+    )
+
+
+@pytest.mark.parametrize(
+    ("today", "end"),
+    [(date(2026, 2, 10), date(2026, 2, 28)), (date(2028, 2, 29), date(2028, 2, 29)),
+     (date(2026, 12, 31), date(2026, 12, 31)), (date(2026, 4, 1), date(2026, 4, 30))],
+)  # fmt: skip
+def test_yue_di_is_the_last_day_of_this_month(today, end):
+    for direction in ("past", "future", "none"):
+        assert dates.parse_date("月底", today, direction=direction) == end

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import add, crm, fails
+from tests.conftest import add, crm, fails, ok
 
 # What a line may keep in Latin letters: the typed value, keys to type, codes.
 KEYS = re.compile(
@@ -73,7 +73,7 @@ def test_a_usage_error_keeps_the_typed_value_verbatim(db_path, typed):
     choices = "'table', 'json', 'jsonl', 'csv', 'tsv'"
     err = fails(2, "--lang", "zh", "list", "--format", typed)
     assert err == (
-        f"crm: '--format' / '-f' 的值无效：'{typed}' 不在可选值 {choices} 之中"
+        f"crm: '--format' / '-f' 的值无效：'{typed}' 不在可选值 {choices.replace(', ', '、')} 之中"
         "（见 'crm list --help'）\n"
     )
     err = fails(2, "--lang", "en", "list", "--format", typed)
@@ -81,3 +81,163 @@ def test_a_usage_error_keeps_the_typed_value_verbatim(db_path, typed):
         f"crm: Invalid value for '--format' / '-f': '{typed}' is not one of {choices}. "
         "(see 'crm list --help')\n"
     )
+
+
+# --- messages a first run in Chinese met in English or with half-width punctuation ------
+
+
+def test_an_item_bought_without_an_amount_or_a_price_is_said_in_chinese(db_path):
+    add("欧阳芳")
+    err = fails(2, "--lang", "zh", "buy", "欧阳芳", "西湖龙井", db=db_path)
+    assert err == "crm: '西湖龙井' 不是有价格的产品；请给出金额（该行总额）或 --unit-price\n"
+    assert english_left(err) == [], err
+    err = fails(2, "buy", "欧阳芳", "西湖龙井", db=db_path)
+    assert err == (
+        "crm: '西湖龙井' is not a product with a price; give the AMOUNT (the line total) or "
+        "--unit-price\n"
+    )
+
+
+def test_a_duration_in_chinese_is_read_and_a_bad_one_refused_in_chinese(db_path):
+    from tests.conftest import rows
+
+    add("张伟")
+    for typed in ("半小时", "1个半小时", "2 小时", "1小时30分", "30分钟"):
+        ok("--lang", "zh", "log", "call", "张伟", "x", "--duration", typed)
+    assert rows(db_path, "SELECT duration_minutes FROM interactions ORDER BY id") == [
+        (30,), (90,), (120,), (90,), (30,),
+    ]  # fmt: skip
+    err = fails(2, "--lang", "zh", "log", "call", "张伟", "x", "--duration", "半天", db=db_path)
+    assert err == (
+        "crm: --duration '半天' 不是时长；可写成 30分钟、1小时、1小时30分、半小时、1个半小时，"
+        "或 15m（分钟）、1h30m、45（分钟）、2h\n"
+    )
+    err = fails(2, "--lang", "zh", "log", "call", "张伟", "x", "--duration", "3个月")
+    assert "不是时长（时长是钟点时间，不按周、月、年计；这里的 m 表示分钟）；" in err, err
+    assert english_left(err) == [], err
+    err = fails(2, "log", "call", "张伟", "x", "--duration", "半天")
+    assert err.endswith("is not a duration; use e.g. 15m (minutes), 1h30m, 45 (minutes) or 2h\n")
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("a@b@c.com", "@ 后面的部分有无效字符：'@'。"),
+        (".a@b.com", "邮箱地址不能以句点开头。"),
+        ("a.@b.com", "邮箱地址的 @ 前面不能紧挨句点。"),
+        ("a b@c.com", "邮箱地址的 @ 前面有无效字符：U+0020。"),
+        ("a@b_c.com", "@ 后面的部分有无效字符：'_'。"),
+        ("a\u200b@b.com", None),  # refused earlier, as an invisible character
+        ('"a"x@b.com', "右引号后面还有字符：'x'。"),
+        ("a@[1.2.3]", "@ 后面方括号里的地址无效。"),
+        ("a@b.invalid", "@ 后面是保留的域名，不能用于邮箱。"),
+        ("Ann <a@b.com>", "邮箱地址不能带显示名称和尖括号。"),
+        ("a@b-.com", "邮箱地址里句点和连字符不能相连。"),
+    ],
+)
+def test_every_email_refusal_is_said_in_chinese(db_path, address, said):
+    err = fails(2, "--lang", "zh", "add", "X", "--email", address, db=db_path)
+    if said is not None:
+        assert err == f"crm: 邮箱 {address!r} 无效：{said}\n", err
+    assert english_left(err) == [], err
+    assert "invalid email" in fails(2, "add", "X", "--email", address) or said is None
+
+
+def test_an_email_message_crm_does_not_know_is_still_chinese():
+    from crmcli.core import email_reasons, i18n
+
+    token = i18n.use("zh")
+    try:
+        assert email_reasons.said("A brand new complaint.") == "邮箱地址格式不对。"
+    finally:
+        i18n.reset(token)
+    assert email_reasons.said("A brand new complaint.") == "A brand new complaint."
+
+
+def test_a_file_that_is_not_the_encoding_given_is_said_in_chinese(db_path, tmp_path):
+    wps = tmp_path / "wps_gbk.csv"
+    wps.write_bytes("姓名,电话\n张伟,13800138000\n".encode("gbk"))
+    err = fails(2, "--lang", "zh", "import", "customers", str(wps), "--encoding", "utf-8")
+    assert err == "crm: 输入不是有效的 UTF-8 文本（第 1 字节：无效的后续字节）\n", err
+    err = fails(2, "import", "customers", str(wps), "--encoding", "utf-8")
+    assert err == "crm: the input is not valid UTF-8 text (invalid continuation byte at byte 1)\n"
+
+
+def test_every_reason_a_decoder_gives_has_chinese_words():
+    from crmcli.cli.app import codec_reason
+    from crmcli.core import i18n
+
+    samples = [(b"\x81", "gbk"), (b"\x81\x20", "gbk"), (b"\x81", "cp1252"), (b"\xff", "ascii"),
+               (b"\x00", "utf-16-le"), (b"\x00\xdc", "utf-16-le"), (b"\xe4\xb8", "utf-8"),
+               (b"\xff", "utf-8"), (b"\xe4\x41", "utf-8"), (b"\x00\x00\x11\x00", "utf-32-le"),
+               (b"\x00\xd8\x00\x00", "utf-32-le")]  # fmt: skip
+    token = i18n.use("zh")
+    try:
+        for data, codec in samples:
+            try:
+                data.decode(codec)
+            except UnicodeDecodeError as exc:
+                assert english_left(codec_reason(exc.reason)) == [], (codec, exc.reason)
+            else:
+                raise AssertionError(codec)
+        assert codec_reason("a reason of a codec to come") == "无法识别的字节"
+    finally:
+        i18n.reset(token)
+    assert codec_reason("a reason of a codec to come") == "a reason of a codec to come"
+
+
+def test_stages_a_saved_segment_uses_are_named_in_chinese(db_path):
+    ok("segment", "add", "大客户", "--stage", "customer")
+    err = fails(2, "--lang", "zh", "config", "set", "stages", "线索,意向,成交", db=db_path)
+    assert err == (
+        "crm: 已保存的筛选条件和设置用到了新列表删掉的阶段：分群大客户（customer）；"
+        "请先修改或删除它们\n"
+    )
+    err = fails(2, "config", "set", "stages", "线索,意向,成交", db=db_path)
+    assert "drops: segment 大客户 (customer); change" in err, err
+
+
+def test_a_festival_named_as_a_built_in_one_is_said_without_english(db_path):
+    err = fails(2, "--lang", "zh", "care", "festival", "add", "中秋节", "--lunar", "08-15")
+    assert err == "crm: 中秋节是内置节日中秋节（mid-autumn）；请给你的节日另起一个名称\n", err
+    err = fails(2, "care", "festival", "add", "中秋节", "--lunar", "08-15")
+    assert "is the built-in festival 中秋节 Mid-Autumn Festival (mid-autumn)" in err, err
+
+
+def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
+    add("张伟")
+    err = fails(2, "--lang", "zh", "task", "add", "张伟", "x", "--due", "下下周", db=db_path)
+    assert err.startswith(
+        "crm: 不是日期：'下下周'；日期可写成 明天、后天、周五、下周五、3天后、"
+    ), err
+    assert "下午3点" in err and "tomorrow" in err
+    assert err.index("明天") < err.index("tomorrow")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat（是否想用：--format）"),
+        (("list", "--sor", "x"), "（是否想用：--format、--sort、--source）"),
+        (("stats",), "是不是想用 'task'、'tags'、'stage'？"),
+        (("log", "wechat", "1", "x"), "类型必须是以下之一：call（电话）、email（邮件）、"),
+        (
+            ("add", "X", "--kind", "robot"),
+            "类型必须是以下之一：organisation（机构）、person（个人）",
+        ),
+    ],
+)
+def test_lists_in_chinese_errors_are_joined_with_the_chinese_comma(db_path, args, said):
+    add("张伟")
+    err = crm("--lang", "zh", *args).stderr
+    assert said in err, err
+    assert ", " not in err, err
+
+
+def test_the_english_lists_keep_their_commas(db_path):
+    add("张伟")
+    assert "(got 'wechat')" in fails(2, "log", "wechat", "1", "x")
+    assert "kind must be one of: call, email, meeting, message, note, visit" in fails(
+        2, "log", "wechat", "1", "x"
+    )
+    assert "Did you mean 'task', 'tags', 'stage'?" in crm("stats").stderr

@@ -36,7 +36,7 @@ USAGE_ERRORS = [
         "No such option: {option} (Possible options: {options})",
         "No such option: --limt (Possible options: --city, --limit, --quiet) "
         "(see 'crm list --help')",
-        "没有这个选项：--limt（是否想用：--city, --limit, --quiet）（见 'crm list --help'）",
+        "没有这个选项：--limt（是否想用：--city、--limit、--quiet）（见 'crm list --help'）",
     ),
     (
         "show",
@@ -48,7 +48,7 @@ USAGE_ERRORS = [
         "completion",
         "Missing argument {name}. Choose from: {choices}",
         "Missing argument 'SHELL'. Choose from: bash, zsh, fish (see 'crm completion --help')",
-        "缺少参数 '外壳'，可选：bash, zsh, fish（见 'crm completion --help'）",
+        "缺少参数 '外壳'，可选：bash、zsh、fish（见 'crm completion --help'）",
     ),
     (
         "list --limit x",
@@ -76,7 +76,7 @@ USAGE_ERRORS = [
         "{value} is not one of {choices}.",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table', 'json', 'jsonl', 'csv', "
+        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table'、'json'、'jsonl'、'csv'、"
         "'tsv' 之中（见 'crm list --help'）",
     ),
     (
@@ -84,7 +84,7 @@ USAGE_ERRORS = [
         "Invalid value for {param}: {reason}",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table', 'json', 'jsonl', 'csv', "
+        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table'、'json'、'jsonl'、'csv'、"
         "'tsv' 之中（见 'crm list --help'）",
     ),
     (

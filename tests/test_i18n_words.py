@@ -6,7 +6,7 @@ import json
 import os
 import re
 
-from tests.conftest import add, ok
+from tests.conftest import add, fails, ok
 from tests.test_terminal import on_terminal
 
 
@@ -57,7 +57,7 @@ def test_a_dry_run_names_the_stage_as_the_real_run_does(db_path):
     add("张伟", "--city", "上海")
     add("王芳", "--city", "上海")
     said = ok("--lang", "zh", "stage", "customer", "--city", "上海", "--dry-run")
-    assert said.startswith("将把 2 位客户移到成交客户阶段：1 2"), said
+    assert said.startswith("将把 2 位客户移到成交客户阶段：1、2"), said
     done = ok("--lang", "zh", "stage", "customer", "--city", "上海", "--yes")
     assert "成交客户阶段" in done, done
 
@@ -341,3 +341,97 @@ def test_a_follow_up_without_text_is_written_in_the_language_of_the_run(db_path)
     ok("log", "visit", "罗桂芬", "到店看样品", "--follow-up", "wed")
     texts = [t["text"] for t in json.loads(ok("task", "list", "--format", "json"))]
     assert texts == ["跟进电话：问了价格", "Follow up on visit: 到店看样品"]
+
+
+def test_a_tag_dry_run_and_its_count_read_as_chinese_sentences(db_path):
+    add("张伟")
+    add("张三")
+    ok("tag", "vip", "1")
+    said = ok("--lang", "zh", "tag", "华东", "--where", "name ~ 张", "--dry-run")
+    assert said == "将给 2 位客户打上标签华东：1、2。\n", said
+    assert (
+        ok("--lang", "zh", "tag", "vip", "1") == "已给 0 位客户打上标签 vip。其中 1 位本来就有。\n"
+    )
+    said = ok("--lang", "zh", "untag", "vip", "--where", "name ~ 张", "--dry-run")
+    assert said == "将去掉 1 位客户的标签 vip：1\n", said
+    assert (
+        ok("--lang", "zh", "delete", "--where", "name ~ 张", "--dry-run")
+        == "将归档 2 位客户：1、2\n"
+    )
+    assert ok("delete", "--where", "name ~ 张", "--dry-run") == "Would archive 2 customers: 1 2\n"
+    said = ok("tag", "East", "--where", "name ~ 张", "--dry-run")
+    assert said == "Would tag 2 customers with East: 1 2.\n", said
+    assert ok("tag", "vip", "1") == "Tagged 0 customers with vip. 1 already had it.\n"
+
+
+def test_a_survey_answer_lists_its_scores_with_the_chinese_comma(db_path):
+    add("张伟")
+    said = ok("--lang", "zh", "survey", "add", "张伟", "--nps", "9", "--csat", "5")
+    assert said.startswith("已新增张伟（#1）的调查回答 1：NPS 9、CSAT 5，回答时间 "), said
+    assert ": NPS 9, CSAT 5, answered " in ok("survey", "add", "张伟", "--nps", "9", "--csat", "5")
+
+
+def test_the_values_of_an_edit_dry_run_are_headed_old_and_new_values(db_path):
+    add("张伟", "--city", "杭州")
+    args = ("edit", "--where", "name = 张伟", "--set", "city=上海", "--dry-run")
+    code, lines = on_terminal(*args, columns=120, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 0 and "旧值" in lines[0] and "新值" in lines[0], lines
+    assert "新客户" not in lines[0], lines
+    code, lines = on_terminal(*args, columns=120, env={"LANG": "C.UTF-8"})
+    assert code == 0 and lines[0].split("┃")[-2:] == [" Old  ", " New "], lines
+    code, lines = on_terminal("report", "lifecycle", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    assert code == 0 and any("新客户" in line for line in lines), lines  # the stage keeps it
+
+
+def test_a_refused_duplicate_phone_reads_as_a_terminal_shows_phones(db_path):
+    ok("config", "set", "default_region", "CN")
+    add("张伟", "--phone", "13800138000")
+    add("张 伟", "--phone", "13800138000", "--allow-duplicate")
+    add("李娜")
+    args = ("edit", "--where", "name = 李娜", "--set", "phone=13800138000", "--dry-run")
+    code, lines = on_terminal(*args, columns=200, env={"LANG": "zh_CN.UTF-8"})
+    said = "\n".join(lines)
+    assert code == 2 and "张伟（#1）已有 138 0013 8000；张 伟（#2）已有 138 0013 8000；" in said, (
+        lines
+    )
+    err = fails(2, "--lang", "zh", *args)  # not a terminal: the number as stored
+    assert "张伟（#1）已有 +8613800138000；张 伟（#2）" in err, err
+
+
+def test_the_categories_of_a_calendar_feed_are_chinese(db_path):
+    import icalendar
+
+    add("罗桂芬")
+    ok("task", "add", "罗桂芬", "发送合同", "--due", "2026-12-01")
+    ok("log", "visit", "罗桂芬", "到店看样品", "--at", "2026-11-20 10:00")
+
+    def categories(*args: str) -> list[str]:
+        cal = icalendar.Calendar.from_ical(ok(*args, "--format", "ics"))
+        return [str(c) for e in cal.walk("VEVENT") for c in e["categories"].cats]
+
+    assert categories("--lang", "zh", "export", "tasks") == ["任务"]
+    assert categories("--lang", "zh", "export", "interactions") == ["拜访"]
+    assert categories("export", "tasks") == ["task"]
+    assert categories("export", "interactions") == ["visit"]
+
+
+def test_an_import_counts_the_rows_it_read_in_the_run_s_words():
+    from types import SimpleNamespace
+
+    from crmcli.cli.transfer import READING, _Reading
+    from crmcli.core import i18n
+
+    notes: list[str | None] = []
+    shown = SimpleNamespace(phase=lambda *a: None, advance=lambda done, note: notes.append(note))
+    source = SimpleNamespace(size=10_000, stream=SimpleNamespace(position=512))
+    reading = _Reading(shown, source)  # type: ignore[arg-type]
+    reading.phase(READING)
+    reading.advance(3000)
+    token = i18n.use("zh")
+    try:
+        reading.advance(3000)
+        reading.advance(1)
+    finally:
+        i18n.reset(token)
+    reading.advance(1)
+    assert notes == ["3,000 rows", "3,000 行", "1 行", "1 row"]

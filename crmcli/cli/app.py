@@ -28,7 +28,7 @@ from crmcli import __version__
 from crmcli.cli.output import Format, Output
 from crmcli.core import i18n
 from crmcli.core.errors import CrmError
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.core.progress import SILENT, Progress
 
 
@@ -245,7 +245,7 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
     if isinstance(exc, UnicodeDecodeError):  # standard input, read as UTF-8 text
         _say(
             _("the input is not valid UTF-8 text ({reason} at byte {byte})").format(
-                reason=exc.reason, byte=exc.start + 1
+                reason=codec_reason(exc.reason), byte=exc.start + 1
             )
         )
         return 2
@@ -265,6 +265,27 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
 # Errors of writing the output: stdout, stderr or an output file being written (-o,
 # --rejects), which raise an OSError without a file name (opening a file by name gives
 # one): the reader went away, the disk is full or failing.
+# What Python's decoders say is wrong with the bytes (UnicodeDecodeError.reason), for the
+# catalog: UTF-8, UTF-16 and UTF-32, the GBK family and other multibyte codecs, ASCII, and
+# the single-byte code pages.
+CODEC_REASONS = frozenset((
+    N_("invalid start byte"), N_("invalid continuation byte"), N_("unexpected end of data"),
+    N_("truncated data"), N_("illegal UTF-16 surrogate"), N_("illegal encoding"),
+    N_("code point not in range(0x110000)"),
+    N_("code point in surrogate code point range(0xd800, 0xe000)"),
+    N_("illegal multibyte sequence"), N_("incomplete multibyte sequence"),
+    N_("ordinal not in range(128)"), N_("character maps to <undefined>"),
+))  # fmt: skip
+
+
+def codec_reason(reason: str) -> str:
+    """A decoder's reason in the run's language; one this crm does not know is said as
+    bytes that cannot be read, never left in English in another language."""
+    if reason in CODEC_REASONS:
+        return _(reason)
+    return reason if i18n.current() == "en" else _("bytes that cannot be read")
+
+
 _OUTPUT_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 

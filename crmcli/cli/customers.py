@@ -29,7 +29,8 @@ from crmcli.cli.output import Format, Section, cell, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
-from crmcli.core.text import plural
+from crmcli.core.text import id_list, plural
+from crmcli.core.vocabulary import value_headers
 from crmcli.records import customers, refs
 from crmcli.records.customers import CustomerInput
 
@@ -164,7 +165,12 @@ def _prepare(
 
 
 def allow_duplicates(
-    found: "list[Taken] | list[Taken | str]", allow: bool, verb: str, *, ask: bool = True
+    found: "list[Taken] | list[Taken | str]",
+    allow: bool,
+    verb: str,
+    *,
+    ask: bool = True,
+    region: str | None = None,
 ) -> None:
     """Go on when no other live customer has the emails and phones being given (`found`),
     with --allow-duplicate, or when a person at the terminal (stdin and stderr) says yes to
@@ -175,12 +181,19 @@ def allow_duplicates(
     if not found or allow:
         return
     more = len(found) - 3
-    shown = "; ".join(map(str, found[:3])) + (
-        _("; and {count} more").format(count=more) if more > 0 else ""
-    )
+    tail = _("; and {count} more").format(count=more) if more > 0 else ""
+    at_terminal = is_terminal(sys.stderr)
+    if at_terminal:  # a phone reads as a terminal shows phones (national in default_region)
+        from crmcli.cli.display import phone
+
+        said = [t if isinstance(t, str) else str(t._replace(value=phone(t.value, region)))
+                for t in found[:3]]  # fmt: skip
+    else:
+        said = [str(t) for t in found[:3]]
+    shown = _("; ").join(said) + tail
     question, refusal = _ANYWAY[verb]
     refusal = _(refusal).format(found=shown)
-    if not (ask and is_terminal(sys.stderr)):
+    if not (ask and at_terminal):
         raise InvalidInput(refusal)
     confirm(_(question).format(found=shown), False, refusal=refusal)
 
@@ -231,7 +244,9 @@ def add(
         changes = _prepare(conn, raw)
         if derive_from_id:
             customers.derive_from_id(changes, None)
-        allow_duplicates(duplicates.taken(conn, changes), allow_duplicate, "add")
+        allow_duplicates(
+            duplicates.taken(conn, changes), allow_duplicate, "add", region=_region(conn)
+        )
         customer_id = customers.add_customer(conn, changes)
         record = customers.get_customer(conn, customer_id)
         shown = record["name"]
@@ -468,8 +483,14 @@ def edit(
         for customer_id in ids:
             changed += _diff(befores[customer_id], afters[customer_id])
         if batch.dry_run:
-            output(ctx, fmt).rows(changed, ("customer_id", "customer_name", "field", "old", "new"))
-        allow_duplicates(taken, allow_duplicate, "save", ask=not batch.dry_run)
+            output(ctx, fmt).rows(
+                changed,
+                ("customer_id", "customer_name", "field", "old", "new"),
+                headers=value_headers(),
+            )
+        allow_duplicates(
+            taken, allow_duplicate, "save", ask=not batch.dry_run, region=_region(conn)
+        )
         if batch.dry_run:
             raise DryRun
         likely = _likely_after_edit(conn, ids, changed)
@@ -542,7 +563,12 @@ def _edit_in_editor(
         return
     with writing(ctx) as conn:
         changes = _prepare(conn, raw, record["country"])
-        allow_duplicates(duplicates.taken(conn, changes, customer_id), allow_duplicate, "save")
+        allow_duplicates(
+            duplicates.taken(conn, changes, customer_id),
+            allow_duplicate,
+            "save",
+            region=_region(conn),
+        )
         changed = customers.edit_customer(conn, customer_id, changes, expected_version=version)
     output(ctx, quiet=quiet).done(
         _("Updated customer {customer_id}.").format(customer_id=customer_id)
@@ -766,12 +792,14 @@ def _archive(
             from crmcli.records import duplicates
 
             found = [t for i in done for t in duplicates.taken_back(conn, i)]
-            allow_duplicates(found, allow_duplicate, "restore", ask=not batch.dry_run)
+            allow_duplicates(
+                found, allow_duplicate, "restore", ask=not batch.dry_run, region=_region(conn)
+            )
         names = {i: customers.get_customer(conn, i)["name"] for i in ids[:1]}
         if batch.dry_run:
             would = _("Would archive {count} customers: {ids}") if archived else None
             would = would or _("Would restore {count} customers: {ids}")
-            typer.echo(would.format(count=len(done), ids=" ".join(map(str, done))))
+            typer.echo(would.format(count=len(done), ids=id_list(done)))
             raise DryRun
     if batch.dry_run:
         return

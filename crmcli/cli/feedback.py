@@ -270,7 +270,9 @@ def survey_add(
         customer_id = resolver(conn)(ref)
         survey_id = surveys.add_survey(conn, customer_id, values)
         record = surveys.get_survey(conn, survey_id)
-    scores = ", ".join(f"{m.upper()} {record[m]}" for m in ("nps", "csat") if record[m] is not None)
+    scores = _(", ").join(
+        f"{m.upper()} {record[m]}" for m in ("nps", "csat") if record[m] is not None
+    )
     output(ctx, quiet=quiet).done(
         _(
             "Added survey answer {survey_id} from {customer_name} (#{customer_id}): "

@@ -48,6 +48,9 @@ _NESTED = ("reason", "message")
 # words (`--format 'x is not one of y.'`) is kept whole. Any other field is crm's (an
 # option's name) or ends its sentence, and is matched as short as it can be.
 _TYPED = ("value", "message")
+# Fields that list crm's own names (choices, options, commands), joined by `, ` in English
+# and by the run's separator (`、`) in another language.
+_LISTS = ("choices", "options", "names")
 
 # typer.core's gettext msgids that crm can show (looked up through `install`); rich help
 # words are not among them: rich draws help only in English (crmcli/cli/helptext.py).
@@ -99,7 +102,11 @@ def said(text: str) -> str:
     if found is None:
         return text
     values = {
-        name: said(value) if name in _NESTED else value
+        name: said(value)
+        if name in _NESTED
+        else _(", ").join(value.split(", "))
+        if name in _LISTS
+        else value
         for name, value in found[1].groupdict().items()
     }
     return _(found[0]).format(**values)

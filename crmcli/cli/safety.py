@@ -176,7 +176,11 @@ def history_(
         )
         output(ctx, fmt).rows(clipped, history.HISTORY_COLUMNS)
     else:
-        output(ctx, fmt).rows(rows, (*history.HISTORY_COLUMNS, "old", "new"))
+        from crmcli.core.vocabulary import value_headers
+
+        output(ctx, fmt).rows(
+            rows, (*history.HISTORY_COLUMNS, "old", "new"), headers=value_headers()
+        )
 
 
 @app.command("undo")

@@ -19,7 +19,7 @@ from crmcli.cli.output import Format
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
-from crmcli.core.text import plural
+from crmcli.core.text import id_list, plural
 from crmcli.core.vocabulary import word
 from crmcli.records import config, tags
 
@@ -58,9 +58,15 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
         name, added = tags.add_tag(conn, name, ids)
         if batch.dry_run:
             already = len(ids) - len(added)
-            said = _("Would tag {customers} with {name}").format(
-                customers=plural(len(added), "customer").said(), name=name
-            ) + (f": {' '.join(map(str, added))}" if added else "")
+            customers_ = plural(len(added), "customer").said()
+            if added:
+                said = _("Would tag {customers} with {name}: {ids}").format(
+                    customers=customers_, name=name, ids=id_list(added)
+                )
+            else:
+                said = _("Would tag {customers} with {name}").format(
+                    customers=customers_, name=name
+                )
             said = _("{sentence}.").format(sentence=said)
             if already:
                 said += _(" {count} already had it.").format(count=already)
@@ -73,7 +79,7 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
         customers=plural(len(added), "customer").said(), tag=name
     )
     if already:
-        tagged += " " + _("{count} already had it.").format(count=already)
+        tagged += _(" {count} already had it.").format(count=already)
     output(ctx, quiet=quiet).done(tagged)
 
 
@@ -123,9 +129,7 @@ def untag(
         removed = tags.remove_tag(conn, tag.strip(), ids)
         if batch.dry_run:
             said = _("Would remove tag {name} from {count} customers: {ids}")
-            typer.echo(
-                said.format(name=tag.strip(), count=len(removed), ids=" ".join(map(str, removed)))
-            )
+            typer.echo(said.format(name=tag.strip(), count=len(removed), ids=id_list(removed)))
             raise DryRun
     if not batch.dry_run:
         shown = plural(len(removed), "customer")
@@ -217,7 +221,7 @@ def stage(
                 _("Would move {customers} to {stage}: {ids}").format(
                     customers=plural(len(moved), "customer").said(),
                     stage=word("stage", clean),
-                    ids=" ".join(map(str, moved)),
+                    ids=id_list(moved),
                 )
             )
             raise DryRun

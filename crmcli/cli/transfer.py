@@ -214,7 +214,7 @@ class _Reading(Progress):
             self.shown.advance(done, note)
             return
         position = getattr(self.source.stream, "position", None)
-        self.shown.advance(position or 0, f"{done:,} rows")
+        self.shown.advance(position or 0, plural(done, "row", grouped=True).said())
 
 
 def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:

@@ -5,10 +5,11 @@ option that takes a date or a date-time (`--at`, `--due`, `--since`, `--until`, 
 The grammar (docs/conventions.md shows it with a table of examples, which tests replay):
 - a day: ISO (`2026-11-22`, `20261122`, `2026/11/22`, `2026.11.22`), `2026年11月22日`,
   `22 Nov 2026`, `Nov 22, 2026`, `11/22/2026` (see slashes below); `today`, `tomorrow`,
-  `yesterday` (今天, 明天, 后天, 昨天, 前天); offsets `+3d`, `-2w`, `1m`, `1y` (unsigned is
-  ahead), `in 3 days`, `3 days ago`, `3天后`, `2周前`; weekdays `fri`, `next fri` (the first
-  Friday after today), `last fri` (the last one before today), `周五`, `下周五` (Friday of
-  next week, weeks starting on Monday), `上周五`, `本周五`; a day of the year without its
+  `yesterday` (今天, 明天, 后天, 大后天, 昨天, 前天, 大前天); `月底` (this month's last day);
+  offsets `+3d`, `-2w`, `1m`, `1y` (unsigned is ahead), `in 3 days`, `3 days ago`, `3天后`,
+  `2周前`; weekdays `fri`, `next fri` (the first Friday after today), `last fri` (the last
+  one before today), `周五`, `下周五` (Friday of next week, weeks starting on Monday),
+  `上周五`, `本周五`; a day of the year without its
   year: `Jan 5`, `5 Jan`, `11月22日`, `1/5`.
 - a time, alone (today at that time) or before or after a day: `15:00`, `15:00:30`, `3pm`,
   `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`. A Chinese part of the day takes
@@ -35,7 +36,8 @@ Two kinds of length are parsed here too, and the letter `m` means different thin
   calendar units: d days, w weeks, m months, y years. `1m` is one month.
 - a *duration* (`parse_duration`: `--duration 15m`) is elapsed clock time: s seconds,
   m minutes, h hours, d days, combinable (`1h30m`); a bare number is minutes. `15m` is
-  fifteen minutes.
+  fifteen minutes. In Chinese: 分钟 (分), 秒, 小时 (钟头), 天, and half hours (`半小时`,
+  `1个半小时`, `1小时半`).
 Each parser rejects the other's units with a hint, so `--duration 2mo` or `--every 15min`
 never silently mean something else.
 """
@@ -124,9 +126,11 @@ _ZH_WORDS = {
     "明天": 1,
     "明日": 1,
     "后天": 2,
+    "大后天": 3,
     "昨天": -1,
     "昨日": -1,
     "前天": -2,
+    "大前天": -3,
 }
 _EN_WORDS = {"today": 0, "now": 0, "tomorrow": 1, "yesterday": -1}
 
@@ -391,6 +395,8 @@ def _day(text: str, today: date, direction: Direction) -> date:
         return today + timedelta(days=_EN_WORDS[text])
     if text in _ZH_WORDS:
         return today + timedelta(days=_ZH_WORDS[text])
+    if text in ("月底", "月末"):  # the last day of this month
+        return (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     if match := re.fullmatch(_YEAR_FIRST, text):
         return _real(int(match[1]), int(match[2]), int(match[3]), typed)
     if re.fullmatch(r"\d{8}", text):
@@ -648,30 +654,61 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
 
 
 _DURATION_PART = r"(\d{1,5})(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)"
-DURATION_HELP = "use e.g. 15m (minutes), 1h30m, 45 (minutes) or 2h"
+# The same in Chinese: 30分钟, 1小时30分, 2 小时, 1个小时; and half hours: 半小时, 1个半小时,
+# 1小时半.
+_ZH_DURATION_PART = (
+    r"(\d{1,5})个?(?:小时|钟头)(半)?"  # 2小时, 1个小时, 1小时半
+    r"|(?:(\d{1,5})个)?半个?(?:小时|钟头)"  # 半小时, 1个半小时
+    r"|(\d{1,5})(分钟|分|秒钟|秒|天)"  # 30分钟, 90秒, 1天
+)
+_ZH_SECONDS = {"分": 60, "分钟": 60, "秒": 1, "秒钟": 1, "天": 86400}
+DURATION_HELP = N_("use e.g. 15m (minutes), 1h30m, 45 (minutes) or 2h")
 
 
 def parse_duration(text: str, *, option: str = "duration") -> timedelta:
-    """Elapsed time such as `15m` (minutes), `1h30m`, `2h` or a bare `45` (minutes).
+    """Elapsed time such as `15m` (minutes), `1h30m`, `2h` or a bare `45` (minutes), or in
+    Chinese `30分钟`, `1小时30分`, `半小时`, `1个半小时`.
 
     Raises InvalidInput; months and weeks are refused (m means minutes here).
     """
-    raw = text.strip().lower()
+    raw = unicodedata.normalize("NFKC", text).strip().lower()
     if re.fullmatch(r"\d{1,5}", raw):
         return timedelta(minutes=int(raw))
     compact = re.sub(r"\s+", "", raw)
     parts = re.findall(_DURATION_PART, compact)
-    if not parts or "".join(a + u for a, u in parts) != compact:
-        hint = ""
-        if re.fullmatch(r"\d+(mo|mos|months?|w|wks?|weeks?|y|yrs?|years?)", compact):
-            hint = " (a duration is clock time; here m means minutes)"
-        raise InvalidInput(
-            _("{option} {text!r} is not a duration{hint}; {DURATION_HELP}").format(
-                option=option, text=text, hint=hint, DURATION_HELP=DURATION_HELP
-            )
+    if parts and "".join(a + u for a, u in parts) == compact:
+        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        return timedelta(seconds=sum(int(a) * seconds[u[0]] for a, u in parts))
+    chinese = _chinese_duration(compact)
+    if chinese is not None:
+        return chinese
+    hint = ""
+    if re.fullmatch(
+        r"\d+(mo|mos|months?|w|wks?|weeks?|y|yrs?|years?|个?月|周|个?星期|年)", compact
+    ):
+        hint = _(" (a duration is clock time; here m means minutes)")
+    raise InvalidInput(
+        _("{option} {text!r} is not a duration{hint}; {DURATION_HELP}").format(
+            option=option, text=text, hint=hint, DURATION_HELP=_(DURATION_HELP)
         )
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    return timedelta(seconds=sum(int(a) * seconds[u[0]] for a, u in parts))
+    )
+
+
+def _chinese_duration(compact: str) -> timedelta | None:
+    """A duration written in Chinese (`1小时30分`, `1个半小时`), or None when `compact` is
+    not one."""
+    seconds, at = 0, 0
+    for match in re.finditer(_ZH_DURATION_PART, compact):
+        if match.start() != at:
+            return None
+        if match[4]:
+            seconds += int(match[4]) * _ZH_SECONDS[match[5]]
+        elif match[1]:
+            seconds += int(match[1]) * 3600 + (1800 if match[2] else 0)
+        else:
+            seconds += int(match[3] or 0) * 3600 + 1800
+        at = match.end()
+    return timedelta(seconds=seconds) if at and at == len(compact) else None
 
 
 def anniversary(original: date, year: int) -> date:

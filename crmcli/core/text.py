@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from crmcli.core.i18n import N_, Said
+from crmcli.core.i18n import N_, Said, _, current
 
 
 def parse_json(text: str) -> Any:
@@ -25,6 +25,11 @@ def clip(text: str | None, width: int = 60) -> str | None:
     line = lines[0]
     cut = len(line) > width or len(lines) > 1
     return (line[: width - 1].rstrip() + "…") if cut else line
+
+
+def id_list(numbers: "list[int]") -> str:
+    """Customer ids listed in a sentence: `1 17` in English, `1、17` in Chinese."""
+    return (" " if current() == "en" else _(", ")).join(map(str, numbers))
 
 
 def plural(n: float, word: str, *, grouped: bool = False) -> Said:

@@ -99,7 +99,9 @@ def text(field: str, value: str, *, multiline: bool = False) -> str:
 def choice(field: str, value: str, table: dict[str, str]) -> str:
     key = value.strip().casefold()
     if key not in table:
-        allowed = ", ".join(sorted(set(table.values())))
+        from crmcli.core.vocabulary import glossed
+
+        allowed = glossed(field, sorted(set(table.values())))
         raise InvalidInput(
             _("{field} must be one of: {allowed} (got {value!r})").format(
                 field=_(field), allowed=allowed, value=value
@@ -112,36 +114,15 @@ def email(value: str) -> tuple[str, str]:
     """(normalised email, matching key); raises InvalidInput for a bad address."""
     from email_validator import EmailNotValidError, validate_email
 
+    from crmcli.core import email_reasons
+
     raw = unicodedata.normalize("NFKC", value).strip()  # ｚｗ@example.com is zw@example.com
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
-        reason = _email_reason(str(exc))
+        reason = email_reasons.said(str(exc))
         raise InvalidInput(_("invalid email {raw!r}: {exc}").format(raw=raw, exc=reason)) from None
     return result.normalized, result.normalized.casefold()
-
-
-# email-validator's reasons (English only), each the start of one of its messages, as msgids.
-_EMAIL_REASONS = (
-    N_("An email address must have an @-sign."),
-    N_("There must be something before the @-sign."),
-    N_("There must be something after the @-sign."),
-    N_("The part after the @-sign is not valid. It should have a period."),
-    N_("An email address cannot have two periods in a row."),
-    N_("An email address cannot end with a period."),
-    N_("An email address cannot have a hyphen immediately after the @-sign."),
-    N_("The email address contains invalid characters before the @-sign"),
-    N_("The email address contains invalid characters after the @-sign"),
-    N_("The email address is too long"),
-)
-
-
-def _email_reason(message: str) -> str:
-    """email-validator's `message` in the run's language, as far as the catalog knows it."""
-    for reason in _EMAIL_REASONS:
-        if message.startswith(reason):
-            return _(reason) + message[len(reason) :]
-    return message
 
 
 def phone(value: str, region: str | None, *, home: str | None = None) -> str:

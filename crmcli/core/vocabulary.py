@@ -255,6 +255,17 @@ WORDS: dict[str, dict[str, str]] = {
 # has its own msgid, as Chinese says them differently (收到数, 收到时间).
 _COUNTS = {"received": N_("count|Received")}
 
+# The `old` and `new` columns of a change (an edit's dry run, history) hold values: their
+# headers have msgids of their own, as `New` alone is the lifecycle's new customers (新客户).
+_VALUES = {"old": N_("value|Old"), "new": N_("value|New")}
+
+
+def value_headers() -> dict[str, str]:
+    """Headers for the `old` and `new` columns of a change, in the run's language, for
+    `headers=` of a table (crmcli/cli/output.py `emit`)."""
+    return {key: _(msgid).split("|", 1)[-1] for key, msgid in _VALUES.items()}
+
+
 _ACRONYMS = {"id": "ID", "abc": "ABC", "rfm": "RFM", "nps": "NPS", "sku": "SKU", "csv": "CSV"}
 
 

@@ -521,16 +521,19 @@ def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
             _(
                 "saved filters and settings name stages the new list drops: {value}; "
                 "change or delete those first"
-            ).format(value="; ".join(users))
+            ).format(value=_("; ").join(users))
         )
 
 
 # Saved segments, rules and care rules keep a filter as JSON (crmcli.records.filters.encode);
 # a stage in one is a name, in its `stage` list or in a `--where "stage = NAME"`.
 _STORED_FILTERS = (
-    ("segment", "SELECT name, filter FROM segments ORDER BY name COLLATE NOCASE"),
-    ("rule", "SELECT id, filter FROM rules ORDER BY id"),
-    ("care rule", "SELECT id, selection FROM care_rules ORDER BY id"),
+    (
+        N_("segment {name} ({stages})"),
+        "SELECT name, filter FROM segments ORDER BY name COLLATE NOCASE",
+    ),
+    (N_("rule {name} ({stages})"), "SELECT id, filter FROM rules ORDER BY id"),
+    (N_("care rule {name} ({stages})"), "SELECT id, selection FROM care_rules ORDER BY id"),
 )
 
 
@@ -553,7 +556,8 @@ def _stage_users(conn: sqlite3.Connection, dropped: set[str]) -> list[str]:
                 if parts and parts[0] == "stage" and parts[1] in ("=", "!="):
                     named.add(parts[2].strip().casefold())
             if named & dropped:
-                found.append(f"{label} {ident} ({', '.join(sorted(named & dropped))})")
+                shown = _(", ").join(sorted(named & dropped))
+                found.append(_(label).format(name=ident, stages=shown))
     found += [
         f"cadence.stage.{name}"
         for name in sorted(dropped)

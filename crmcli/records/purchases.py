@@ -401,12 +401,15 @@ def prepare_line(context: LineContext, customer_id: int, raw: LineInput) -> Line
             )
         )
     if given is None and unit is None and product_price is None:
-        known = "has no price" if product else "is not a product with a price"
-        raise InvalidInput(
-            _("{item!r} {known}; give the AMOUNT (the line total) or --unit-price").format(
-                item=raw.item, known=known
+        said = (
+            _("{item!r} has no price; give the AMOUNT (the line total) or --unit-price")
+            if product
+            else _(
+                "{item!r} is not a product with a price; give the AMOUNT (the line total) or "
+                "--unit-price"
             )
         )
+        raise InvalidInput(said.format(item=raw.item))
     count = quantity(raw.quantity or 1)
     total, unit_minor = line_total(
         amount=given, unit_price=unit, qty=count, refund=raw.refund, default_price=product_price

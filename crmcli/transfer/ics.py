@@ -10,10 +10,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.reports.reminders import Event
 
 PRODID = "-//crmcli//crm remind//EN"
+
+# The CATEGORIES of crm's own events, which calendar apps show: said in the run's language.
+# An interaction's kind (`call`) is said as its word (crmcli/core/vocabulary.py).
+CATEGORIES = {
+    "task": N_("calendar|task"),
+    "contact": N_("calendar|contact"),
+    "birthday": N_("calendar|birthday"),
+    "date": N_("calendar|date"),
+    "churn": N_("calendar|churn"),
+    "festival": N_("calendar|festival"),
+    "feedback": N_("calendar|feedback"),
+}
+
+
+def category(key: str) -> str:
+    """An event's category in the run's language (`task` is 任务 in Chinese)."""
+    from crmcli.core.vocabulary import word
+
+    if key in CATEGORIES:
+        return _(CATEGORIES[key]).split("|", 1)[-1]
+    return str(word("kind", key))
 
 
 def calendar(events: Iterable[Event], now: datetime, name: str | None = None) -> str:
@@ -38,7 +59,7 @@ def calendar(events: Iterable[Event], now: datetime, name: str | None = None) ->
         if item.description:
             event.add("description", item.description)
         if item.category:
-            event.add("categories", [item.category])
+            event.add("categories", [category(item.category)])
         event.add("transp", "TRANSPARENT")  # a reminder does not make the user busy
         cal.add_component(event)
     return cal.to_ical().decode("utf-8")
