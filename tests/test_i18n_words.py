@@ -354,6 +354,8 @@ def test_a_tag_dry_run_and_its_count_read_as_chinese_sentences(db_path):
     )
     said = ok("--lang", "zh", "untag", "vip", "--where", "name ~ 张", "--dry-run")
     assert said == "将去掉 1 位客户的标签 vip：1\n", said
+    said = ok("untag", "vip", "--where", "name ~ 张", "--dry-run")
+    assert said == "Would remove tag vip from 1 customer: 1\n", said
     assert (
         ok("--lang", "zh", "delete", "--where", "name ~ 张", "--dry-run")
         == "将归档 2 位客户：1、2\n"

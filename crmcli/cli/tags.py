@@ -128,8 +128,9 @@ def untag(
         )
         removed = tags.remove_tag(conn, tag.strip(), ids)
         if batch.dry_run:
-            said = _("Would remove tag {name} from {count} customers: {ids}")
-            typer.echo(said.format(name=tag.strip(), count=len(removed), ids=id_list(removed)))
+            said = _("Would remove tag {name} from {customers}: {ids}")
+            customers_ = plural(len(removed), "customer").said()
+            typer.echo(said.format(name=tag.strip(), customers=customers_, ids=id_list(removed)))
             raise DryRun
     if not batch.dry_run:
         shown = plural(len(removed), "customer")
