@@ -80,6 +80,17 @@ def test_commands_and_options_complete(db_path):
     assert {"rfm", "sales", "churn"} <= set(bash("crm report "))
 
 
+def test_zsh_and_fish_describe_commands_in_the_locales_language(db_path, monkeypatch):
+    """The summaries zsh and fish show beside each name follow the locale, as help does."""
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for kind in ("zsh", "fish"):
+        offered = dict(line.split("\t", 1) for line in shell(kind, "crm re").splitlines())
+        assert offered["remind"].startswith("输出到期事项"), offered
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    offered = dict(line.split("\t", 1) for line in shell("zsh", "crm re").splitlines())
+    assert offered["remind"].startswith("Print what is due"), offered
+
+
 def test_fixed_values_complete_and_only_the_formats_a_command_writes(db_path):
     assert bash("crm export customers --format ") == ["csv", "tsv", "json", "jsonl", "vcard"]
     assert "ics" in bash("crm export tasks --format ")

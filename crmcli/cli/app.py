@@ -90,6 +90,7 @@ class CrmGroup(TyperGroup):
         if os.environ.get("_CRM_COMPLETE"):  # the shell asks what to offer on Tab
             from crmcli.cli.completing import complete
 
+            i18n.use(i18n.from_locale())  # zsh and fish show the commands' summaries
             code = complete(self, run)
             if standalone_mode:
                 sys.exit(code)
