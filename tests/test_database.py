@@ -511,8 +511,9 @@ def test_a_sticky_folder_everyone_can_write_is_refused_for_the_database(tmp_path
     folder.mkdir()
     folder.chmod(0o1777)
     db = folder / "crm.db"
-    assert fails(2, "--db", str(db), "add", "W") == open_folder(folder, "1777")
-    assert list(folder.iterdir()) == []
+    said = fails(2, "--db", str(db), "add", "W")  # closing a folder shared on purpose
+    assert said == open_folder(folder, "1777").replace(f"chmod go-w {folder}, or m", "m")
+    assert list(folder.iterdir()) == []  # would break it for everyone: not advised
     inner = folder / "mine"
     inner.mkdir(mode=0o700)
     result = crm("--db", str(inner / "crm.db"), "add", "W")

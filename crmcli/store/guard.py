@@ -158,6 +158,8 @@ def open_folder(path: Path) -> tuple[str, str] | None:
                 "the database, or plant a journal beside it that SQLite plays back",
                 folder=str(folder), mode=format(mode, "04o"),
             )  # fmt: skip
+            if mode & stat.S_ISVTX:  # shared on purpose (/tmp): not a folder to close
+                return why, Said("move the database to a folder of your own")
             fix = Said(
                 "chmod go-w {folder}, or move the database to a folder of your own",
                 folder=shlex.quote(str(folder)),
