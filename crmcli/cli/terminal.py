@@ -134,7 +134,7 @@ _SYMBOL = r"(?:[A-Za-z]{0,3}[$¢£¤¥֏؋৲৳৻૱௹฿៛₠-⃀﷼＄￠�
 # Cells kept whole (never cut): numbers and amounts (`¥1,299.50`, `¥12.35万`), dates and
 # times, emails, phones (`+86 133 7955 3028`, `(415) 555-0100`), #ids.
 _ATOMIC = (
-    rf"[-+]?{_SYMBOL}?[\d,]*\d(\.\d+)?万?%?( [A-Z]{{3}})?"
+    rf"[-+]?{_SYMBOL}?[\d,]*\d(\.\d+)?[万亿]?%?( [A-Z]{{3}})?"
     r"|\d{4}-\d\d-\d\d([T ][\d:.]+([+-]\d\d:?\d\d|Z)?)?"
     r"|[^\s@]+@[^\s@]+"
     r"|[+(]?\d[\d ()-]{5,}\d"
@@ -142,7 +142,7 @@ _ATOMIC = (
     r"|[A-Z]{3}"  # a currency
 )
 _ID_TAIL = re.compile(r" \(#\d+\)$")  # a customer named with its id: never cut
-_NUMBER = rf"-?{_SYMBOL}?[\d,]*\d(\.\d+)?万?%?( [A-Z]{{3}})?"  # not +8613...: a phone
+_NUMBER = rf"-?{_SYMBOL}?[\d,]*\d(\.\d+)?[万亿]?%?( [A-Z]{{3}})?"  # not +8613...: a phone
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
 _SEPARATOR = 3  # " │ "
 # Left out first when a table does not fit, then columns from the right; cut first, too.
