@@ -296,8 +296,9 @@ def card(
     if at is not None:
         from crmcli.cli.display import shown
         from crmcli.cli.terminal import card as draw_card
+        from crmcli.cli.terminal import on_screen
 
-        values = [(k, shown(v, at.wan, at.region)) for k, v in kept]
+        values = [(k, on_screen(shown(v, at.wan, at.region))) for k, v in kept]
         lines = [(k, "\n".join(map(cell, v.split("\n"))) if isinstance(v, str) else cell(v))
                  for k, v in values]  # fmt: skip
         draw_card(title, lines, out, at)
