@@ -141,3 +141,17 @@ def test_today_gives_the_reason_a_third_of_80_columns(demo):
     heads, rows, _ = table(lines, "排名")
     assert heads[-1] == "原因", heads
     assert all(width(row[-1]) >= 26 or "…" not in row[-1] for row in rows), rows
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_the_festival_list_never_cuts_the_key_one_types(db_path, columns):
+    code, lines = on_terminal("care", "festival", "list", columns=columns, env=ZH)
+    assert code == 0 and all(width(line) <= columns for line in lines), lines
+    heads, rows, _ = table(lines, "日期")
+    assert "英文名" not in heads and heads[1] == "节日", heads
+    keys = [row[1] for row in rows]
+    assert "spring-festival" in keys and "mid-autumn" in keys and not any("…" in k for k in keys)
+    code, lines = on_terminal("care", "festival", "list", columns=120, env={"LANG": "en_US.UTF-8"})
+    assert "English" in lines[0], lines  # English keeps the column
+    listed = json.loads(ok("--lang", "zh", "care", "festival", "list", "--format", "json"))
+    assert listed[0]["english"] and "festival" in listed[0]

@@ -160,6 +160,8 @@ LOW_PRIORITY = (
 # at risk, what a task says, what a change was. Left out last (after the first column) and
 # cut last, and while it shows it keeps at least a third of the width (or all it needs).
 ESSENTIAL = ("why", "reason", "text", "changes")
+# What a person types back, never cut: a festival's key (`--holiday spring-festival`).
+TYPED = ("festival",)
 
 
 class Column:
@@ -205,7 +207,7 @@ class Column:
         self.filled = True
         self.natural = max(self.natural, wide)
         self.compact = max(self.compact, wide)
-        if re.fullmatch(_ATOMIC, text):
+        if self.key in TYPED or re.fullmatch(_ATOMIC, text):
             self.floor = max(self.floor, wide)
             self.whole = True
         else:
