@@ -345,7 +345,7 @@ def cut(text: str, room: int) -> str:
             break
         out.append(ch)
         used += wide
-    return "".join(out) + "…"
+    return "".join(out).rstrip() + "…"  # `Grace…`, not `Grace …`
 
 
 def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
