@@ -130,6 +130,7 @@ def test_remind_at_60_columns_shows_what_each_task_says(demo):
     assert code == 0 and all(width(line) <= 60 for line in lines), lines
     heads, rows, _ = table(lines, "到期日")
     assert "内容" in heads and "客户" in heads, heads
+    assert "任务编号" in heads and "逾期天数" not in heads, heads  # the id one types next
     assert [row[heads.index("内容")] for row in rows] == ["Send the quote", "Call back about the…"]
     names = [row[heads.index("客户")] for row in rows]
     assert names == ["黄燕（#19）", "刘轩磊（#21）"], names  # whole, not `黄…`

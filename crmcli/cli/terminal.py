@@ -300,10 +300,14 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order += [c for c in reversed(columns) if c.number and c.amount and not c.money]
     if not any(c.money and c.bare for c in columns):
         order += [c for c in columns if c.key == "currency"]
-    order += [c for c in reversed(columns) if c.number and not c.amount]  # counts
+    # Counts; an id (`task_id`) is what one types next (`crm task done 3`): kept with dates.
+    ids = [c for c in columns if c.key == "id" or c.key.endswith("_id")]
+    order += [c for c in reversed(columns) if c.number and not c.amount and c not in ids]
     order += [c for c in columns if c.key in _STATES_KEPT]  # a stage or status: in a word
     order += sorted((c for c in reversed(columns) if c.money), key=lambda c: c.compact)
-    order += [c for c in reversed(columns) if c.key not in ESSENTIAL]  # dates, phones, emails
+    # dates, ids, phones, emails, then the name
+    order += [c for c in reversed(columns) if c.key not in ESSENTIAL and c is not key]
+    order += [key] if key is not None and key.key not in ESSENTIAL else []
     order += [c for c in columns if c.key in ESSENTIAL]  # then the point of the table
     order = list(dict.fromkeys(c for c in order if c is not columns[0]))
     while not fit(shown, room) and len(shown) > 1:
