@@ -247,15 +247,17 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
         for c in columns:
             c.width = c.natural
         return True
-    # The essential column (a reason, a task's text) is widened first, then the rest, and
-    # low-priority free text (notes, tags, a last contact) last: each rank is cut to its
-    # floor before a higher one is cut at all.
+    # The essential column (a reason, a task's text) is widened first, to half the room,
+    # then the rest, then low-priority free text (notes, tags, a last contact), and what is
+    # left widens the essential column further: each rank is cut to its floor before a
+    # higher one is cut at all.
     ranks = [2 if c.key in ESSENTIAL else 0 if c.key in LOW_PRIORITY else 1 for c in columns]
     widths = list(floors)
-    for rank in (2, 1, 0):
+    for rank, cap in ((2, room // 2), (1, None), (0, None), (2, None)):
         mine = [i for i, r in enumerate(ranks) if r == rank]
         rest = room - sum(w for i, w in enumerate(widths) if ranks[i] != rank)
-        levelled = _level([columns[i].compact for i in mine], [floors[i] for i in mine], rest)
+        caps = [columns[i].compact if cap is None else min(columns[i].compact, cap) for i in mine]
+        levelled = _level(caps, [max(floors[i], widths[i]) for i in mine], rest)
         for i, w in zip(mine, levelled, strict=True):
             widths[i] = w
     for c, w in zip(columns, widths, strict=True):
