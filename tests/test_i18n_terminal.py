@@ -119,11 +119,12 @@ def english_left(
     for value in sorted(set(data), key=len, reverse=True):  # `Acme Corp 上海 14` before `Acme`
         if value in text:
             text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", " ", text)
-    # A cell cut short: its visible start begins a data text.
+    # A cell cut short: its visible start begins a data text (after a space, or a field's
+    # `：` or `；` in a change said in words: `类型：inter…`).
     for cut in re.findall(r"([^│┃\n]+)…", text):
-        words = cut.strip().split(" ")
+        words = re.split(r"(?<=[ ：；])", cut.strip())
         for n in range(len(words)):
-            start = " ".join(words[n:])
+            start = "".join(words[n:]).strip()
             if len(start) >= 2 and any(value.startswith(start) for value in data):
                 text = text.replace(start + "…", " ")
                 break

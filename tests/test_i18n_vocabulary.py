@@ -89,4 +89,4 @@ def test_a_churn_reports_stage_is_said_in_words(shop):
     code, lines = on_terminal(*args, columns=120)
     assert code == 0
     shown = {row[1] for row in cells(lines)}
-    assert shown and shown <= {"流失风险", "已流失"}, shown
+    assert shown and shown <= {"流失风险", "已沉睡"}, shown  # not 已流失: the sales stage lost

@@ -204,7 +204,9 @@ def test_service_numbers_are_kept_with_their_kind(cn):
     record = shown(str(customer))
     assert record["phones"] == ["10086", "95555", "110"]
     assert record["phone_kinds"] == {"10086": "service", "95555": "service", "110": "service"}
-    assert "10086 (service), 95555 (service), 110 (service)" in ok("show", str(customer))
+    assert "10086 (service number), 95555 (service number), 110 (service number)" in ok(
+        "show", str(customer)
+    )
     assert shown("95555")["id"] == customer
     assert [r["id"] for r in json.loads(ok("search", "10086", "-f", "json"))] == [customer]
     assert ok("list", "--where", "phone = 12345", "-q") == ""

@@ -272,3 +272,36 @@ def test_upgrading_an_older_file_names_its_phase_on_a_terminal_only(db_path):
     seed_version(db_path, 17)
     result = crm("list", "-f", "csv")  # not a terminal
     assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("lang", "notice"),
+    [("zh_CN.UTF-8", "crm: 已根据系统区域设置把 default_region 设为 CN"),
+     ("en_US.UTF-8", "crm: default_region set to US from the locale")],
+)  # fmt: skip
+def test_a_notice_during_a_progress_line_starts_a_clean_line(tmp_path, monkeypatch, lang, notice):
+    """The first write in a fresh database says which region it took from the locale while
+    the import's line is drawn: the notice ran into the bar, on its line."""
+    path = tmp_path / "phones.csv"
+    path.write_text("name,phone\n" + "".join(f"P{n},+861337955{n:04d}\n" for n in range(300)))
+    monkeypatch.setenv("LANG", lang)
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "fresh.db"))  # no file yet: no region set
+    code, data = _raw_stderr("import", "customers", str(path))
+    assert code == 0
+    lines = screen(ANSI.sub(lambda m: m.group() if m.group()[-1] in "AK" else "", data))
+    said = [line for line in lines if "default_region" in line]
+    assert len(said) == 1 and said[0].startswith(notice), lines
+    assert "━" in data  # a progress line was drawn
+
+
+def _raw_stderr(*args: str) -> tuple[int, str]:
+    """`crm ARGS` with stderr on a pseudo-terminal: its exit code and the bytes drawn there."""
+    leader, follower = os.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmcli", *args],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower, env=env,
+    )  # fmt: skip
+    os.close(follower)
+    data = drain(leader)
+    return proc.wait(timeout=60), data.decode("utf-8")

@@ -576,8 +576,14 @@ def _cells(lines: list[str], header: str) -> list[dict[str, str]]:
 
 
 def test_today_cuts_the_last_contact_before_the_reason(demo):
+    """The reason is the point of `crm today`: at 80 columns it keeps a third of the width
+    and the last contact makes room for it; at 120 both show, the last contact's day whole."""
     code, lines = on_terminal("today", columns=80)
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    rows = _cells(lines, "Rank")
+    assert rows and all(width(r["Why"]) >= 26 or "…" not in r["Why"] for r in rows), lines
+    assert any(line.startswith("1 column hidden: Last contact;") for line in lines), lines
+    code, lines = on_terminal("today", columns=120)
     rows = _cells(lines, "Rank")
     assert rows and all(width(r["Why"]) > width(r["Last"]) for r in rows), lines
     assert all(re.match(r"(\d{4}-\d\d-\d\d|never$)", r["Last"]) for r in rows), rows  # whole days
@@ -627,7 +633,8 @@ def test_a_narrow_table_keeps_its_amounts_and_hides_their_currency_first():
     ]  # fmt: skip
     heads, footer = _drawn(purchases)
     assert "Amount" in heads and "Currency" not in heads, heads
-    assert "hidden: Currency, Quantity;" in footer, footer
+    # the time reads `2026-10-31 03:01` (local, to the minute): room for the quantity
+    assert "1 column hidden: Currency;" in footer, footer
     sales = [
         {"month": "2026-11", "currency": "CNY", "revenue": _money(139218150),
          "refunds": _money(4362550), "net": _money(134855600), "orders": 934,
@@ -648,7 +655,8 @@ def test_a_narrow_table_keeps_its_amounts_and_hides_their_currency_first():
          "expected_purchases": 0.78, "purchase_days": 12, "expected_value": _money(171659)},
     ]  # fmt: skip
     heads, footer = _drawn(value, 50)
-    assert heads[-1] == "Expected value" and "P alive" not in heads, (heads, footer)
+    # the name keeps `Katarz…` (not `Ka…`), and the expected value it is sorted by shows
+    assert heads[-1] == "Expected value" and "Expected purchases" not in heads, (heads, footer)
 
 
 def test_a_currency_never_shows_alone_without_its_amounts():

@@ -55,10 +55,10 @@ class GlobalOptions:
 
 
 def _say(message: str) -> None:
-    from crmcli.cli.output import escape_control
+    from crmcli.cli.output import above_progress, escape_control
     from crmcli.core.validate import mask_in_text
 
-    with suppress(OSError):  # a stderr that cannot be written leaves only the exit code
+    with suppress(OSError), above_progress():  # an unwritable stderr: only the exit code
         sys.stderr.write(f"crm: {escape_control(mask_in_text(message))}\n")
         sys.stderr.flush()
 

@@ -13,7 +13,7 @@ from crmcli.cli.options import FormatOption, QuietOption, YesOption, confirm, fi
 from crmcli.cli.output import Format, is_terminal
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import N_, _
+from crmcli.core.i18n import N_, _, current
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     import sqlite3
@@ -155,8 +155,11 @@ def festival_list(
         return
     # On a terminal a festival's name is headed as one (the words for `name` are a
     # person's); piped, the columns keep their keys.
-    named = "festival_name" if is_terminal(sys.stdout) else "name"
+    terminal = is_terminal(sys.stdout)
+    named = "festival_name" if terminal else "name"
     columns = tuple(named if c == "name" else c for c in care.FESTIVAL_COLUMNS)
+    if terminal and current() == "zh":  # the Chinese name says it: room for the key
+        columns = tuple(c for c in columns if c != "english")
     shown = [
         {**r, named: r["name"], "calendar": _(CALENDARS_SHOWN[r["calendar"]])
          if r["calendar"] in CALENDARS_SHOWN else r["calendar"]}

@@ -662,7 +662,11 @@ def show(
     kinds = record["phone_kinds"]
     shown = {
         **record,
-        "phones": [p if kinds[p] == "number" else f"{p} ({kinds[p]})" for p in record["phones"]],
+        # a service number (95588, 12345) is said in words: `12345（服务号码）`
+        "phones": [
+            p if kinds[p] == "number" else _("{phone} (service number)").format(phone=p)
+            for p in record["phones"]
+        ],
     }
     from crmcli.core.vocabulary import word
 
@@ -674,7 +678,7 @@ def show(
         (
             _("related"),
             [
-                f"{r['relation']}: {r['name']}"
+                _("{relation}: {name}").format(relation=r["relation"], name=r["name"])
                 + (f" (#{r['customer_id']})" if r["customer_id"] else "")
                 for r in record["related"]
             ],

@@ -7,9 +7,11 @@ the language's own usage: `¥1,299.50` for CNY in Chinese, `CN¥1,299.50` in Eng
 had, the currency column beside it saying which. With `wan` (`--money wan`, the `money`
 setting) a CNY amount of 10,000 and more reads in 万 (ten thousands), with two decimals
 rounded half up (四舍五入): 123,456.00 is `¥12.35万`, 10,000.00 `¥1.00万`, -25,000.00
-`-¥2.50万`. A phone stored in E.164 (`+8613379553028`) reads in the national format of the
-user's own region (`default_region`: `133 7955 3028` for CN) and in international format
-otherwise (`+1 415-555-0100`). json, jsonl, csv and tsv, and plain tables in a pipe, never
+`-¥2.50万`; from 100,000,000 it reads in 亿 (hundred millions): `¥1.50亿`, and so does an
+amount that would round to `¥10,000.00万` (99,999,950.00 and more).
+A phone stored in E.164 (`+8613379553028`) reads in the national format of the user's own
+region (`default_region`: `133 7955 3028` for CN) and in international format otherwise
+(`+1 415-555-0100`). json, jsonl, csv and tsv, and plain tables in a pipe, never
 come here: they keep the exact decimal strings, the currency column and E.164.
 
 phonenumbers is imported on the first phone shown, never before.
@@ -25,6 +27,7 @@ from typing import Any
 from crmcli.core.money import Amount, grouped
 
 WAN = 10_000  # 万: CNY amounts of at least this many yuan read in 万 with `wan`
+YI = 100_000_000  # 亿: and from this many (or what rounds to 10,000.00万) in 亿
 _PHONE = r"(\+[1-9]\d{6,14})( \(.*\))?"  # E.164, maybe with its kind: `+86... (wechat)`
 
 
@@ -51,8 +54,12 @@ def money(amount: Amount, wan: bool = False) -> str:
     sign = "-" if amount.minor < 0 else ""
     size = abs(amount.minor)
     if wan and amount.currency == "CNY" and size >= WAN * 100:
-        tens = (Decimal(size) / (WAN * 100)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        return f"{sign}{symbol}{tens:,}万"
+        cent = Decimal("0.01")
+        tens = (Decimal(size) / (WAN * 100)).quantize(cent, ROUND_HALF_UP)
+        if tens < YI // WAN:
+            return f"{sign}{symbol}{tens:,}万"
+        hundreds = (Decimal(size) / (YI * 100)).quantize(cent, ROUND_HALF_UP)
+        return f"{sign}{symbol}{hundreds:,}亿"
     return f"{sign}{symbol}{grouped(size, amount.currency)}"
 
 

@@ -22,7 +22,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
@@ -73,6 +73,14 @@ def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> N
             lines.append(line if fits else wrap(line.strip(), room, indent, indent))
         text = "\n".join(lines)
     stream.write(text + "\n")
+
+
+def above_progress() -> AbstractContextManager[None]:
+    """Where a line on stderr is written: above a progress line drawn now, which is erased
+    first (crmcli.cli.progress.above), so that the line does not run into it. Nothing can be
+    drawn before that module is loaded."""
+    drawing = sys.modules.get("crmcli.cli.progress")
+    return nullcontext() if drawing is None else drawing.above()
 
 
 def console(*, stderr: bool = False, no_color: bool = False) -> Any:
@@ -296,8 +304,9 @@ def card(
     if at is not None:
         from crmcli.cli.display import shown
         from crmcli.cli.terminal import card as draw_card
+        from crmcli.cli.terminal import on_screen
 
-        values = [(k, shown(v, at.wan, at.region)) for k, v in kept]
+        values = [(k, on_screen(shown(v, at.wan, at.region))) for k, v in kept]
         lines = [(k, "\n".join(map(cell, v.split("\n"))) if isinstance(v, str) else cell(v))
                  for k, v in values]  # fmt: skip
         draw_card(title, lines, out, at)
@@ -537,7 +546,8 @@ class Output(NamedTuple):
         none with --quiet."""
         if not self.quiet:
             sys.stdout.flush()
-            prose(message, sys.stderr)
+            with above_progress():
+                prose(message, sys.stderr)
 
     def warn(self, message: str) -> None:
         """A `crm: warning: ...` line on stderr, even with --quiet: something looks wrong,
@@ -546,4 +556,5 @@ class Output(NamedTuple):
         from crmcli.core.validate import mask_in_text
 
         said = _("warning: {message}").format(message=escape_control(mask_in_text(message)))
-        sys.stderr.write(f"crm: {said}\n")
+        with above_progress():
+            sys.stderr.write(f"crm: {said}\n")

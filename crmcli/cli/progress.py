@@ -23,6 +23,20 @@ from crmcli.core.i18n import _
 from crmcli.core.progress import SILENT, Progress
 
 REPORT_DELAY = 1.0  # seconds a report runs before its phase is shown
+# The progress lines drawn now: the terminal is the process's, whatever command draws on it.
+_LIVE: list[Shown] = []
+
+
+@contextmanager
+def above() -> Iterator[None]:
+    """Lines written to stderr inside the block (a notice, a warning) start at the left of
+    a clean line: a progress line drawn now is erased first and drawn again after them."""
+    live = [shown for shown in _LIVE if shown.pause()]
+    try:
+        yield
+    finally:
+        for shown in live:
+            shown.resume()
 
 
 @contextmanager
@@ -117,6 +131,7 @@ class Shown(Progress):
                 redirect_stderr=False,
             )
             self._bar.start()
+            _LIVE.append(self)
             self._show()
 
     def _show(self) -> None:
@@ -144,6 +159,21 @@ class Shown(Progress):
             if self._bar is not None:
                 self._bar.update(self._task, completed=done, note=self._note)
 
+    def pause(self) -> bool:
+        """Erase the line (the lock is held until `resume`); False when nothing is drawn."""
+        self._lock.acquire()
+        if self._bar is None:
+            self._lock.release()
+            return False
+        self._bar.stop()
+        return True
+
+    def resume(self) -> None:
+        assert self._bar is not None
+        self._bar.start()
+        self._bar.refresh()
+        self._lock.release()
+
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -152,3 +182,4 @@ class Shown(Progress):
             if self._bar is not None:
                 self._bar.stop()
                 self._bar = None
+                _LIVE.remove(self)

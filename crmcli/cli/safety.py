@@ -3,7 +3,7 @@ encrypt, decrypt."""
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,7 +27,7 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format
 from crmcli.core.errors import CrmError, InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.core.text import plural
 
 RevealOption = Annotated[
@@ -168,12 +168,17 @@ def history_(
         from crmcli.cli.output import is_terminal
         from crmcli.core.text import clip
 
-        # A terminal says the changes in words and cuts them to fit; plain text keeps them.
-        clipped = (
-            rows
-            if is_terminal(sys.stdout)
-            else [{**r, "changes": clip(r["changes"], 70)} for r in rows]
-        )
+        if is_terminal(sys.stdout):
+            # A terminal says the changes in words and cuts them to fit, and makes room for
+            # them at 80 columns: the customer named with its id, the record as its table's
+            # word and id (`客户（#1）`), and no changeset (the time and command say which).
+            output(ctx, fmt).rows(
+                [_on_screen(r) for r in rows],
+                ("at", "customer", "command", "record", "op", "changes"),
+                headers={"record": N_("Record")},
+            )
+            return
+        clipped = [{**r, "changes": clip(r["changes"], 70)} for r in rows]
         output(ctx, fmt).rows(clipped, history.HISTORY_COLUMNS)
     else:
         from crmcli.core.vocabulary import value_headers
@@ -181,6 +186,16 @@ def history_(
         output(ctx, fmt).rows(
             rows, (*history.HISTORY_COLUMNS, "old", "new"), headers=value_headers()
         )
+
+
+def _on_screen(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of `crm history` as a terminal shows it (see history_)."""
+    from crmcli.core.vocabulary import word
+
+    name, customer_id = row["customer_name"], row["customer_id"]
+    customer = None if customer_id is None else f"{name or ''} (#{customer_id})".lstrip()
+    record = f"{word('table', row['table'])} (#{row['record_id']})"
+    return {**row, "customer": customer, "record": record}
 
 
 @app.command("undo")

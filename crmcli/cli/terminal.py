@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
 from crmcli.cli.display import shown
-from crmcli.core.i18n import N_, Said, _
+from crmcli.core.i18n import N_, Said, _, current
 from crmcli.core.vocabulary import header as words
 from crmcli.core.vocabulary import word as worded
 
@@ -100,6 +100,9 @@ _STATES = {
     "done": "muted",
 }
 _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
+# A customer's stage or lifecycle says in a word what a row's numbers say at length: it
+# stays longer than they do.
+_STATES_KEPT = ("stage", "lifecycle")
 
 
 def readable(
@@ -134,21 +137,31 @@ _SYMBOL = r"(?:[A-Za-z]{0,3}[$¢£¤¥֏؋৲৳৻૱௹฿៛₠-⃀﷼＄￠�
 # Cells kept whole (never cut): numbers and amounts (`¥1,299.50`, `¥12.35万`), dates and
 # times, emails, phones (`+86 133 7955 3028`, `(415) 555-0100`), #ids.
 _ATOMIC = (
-    rf"[-+]?{_SYMBOL}?[\d,]*\d(\.\d+)?万?%?( [A-Z]{{3}})?"
+    rf"[-+]?{_SYMBOL}?[\d,]*\d(\.\d+)?[万亿]?%?( [A-Z]{{3}})?"
     r"|\d{4}-\d\d-\d\d([T ][\d:.]+([+-]\d\d:?\d\d|Z)?)?"
     r"|[^\s@]+@[^\s@]+"
     r"|[+(]?\d[\d ()-]{5,}\d"
     r"|#\d+"
     r"|[A-Z]{3}"  # a currency
 )
-_ID_TAIL = re.compile(r" \(#\d+\)$")  # a customer named with its id: never cut
-_NUMBER = rf"-?{_SYMBOL}?[\d,]*\d(\.\d+)?万?%?( [A-Z]{{3}})?"  # not +8613...: a phone
+_ID_TAIL = re.compile(r"(?: \(#\d+\)|（#\d+）)$")  # a customer named with its id: never cut
+_HALF_TAIL = re.compile(r" \(#(\d+)\)$")  # `张伟 (#1)`, in Chinese `张伟（#1）`
+# A stored timestamp (`2026-12-06T00:40:20+00:00`): on a terminal `2026-12-06 08:40`, local.
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)")
+_NAME_MIN = 6  # a name before its (#id) keeps this many cells (三个字, `Xavier`) and `…`
+_NUMBER = rf"-?{_SYMBOL}?[\d,]*\d(\.\d+)?[万亿]?%?( [A-Z]{{3}})?"  # not +8613...: a phone
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
 _SEPARATOR = 3  # " │ "
 # Left out first when a table does not fit, then columns from the right; cut first, too.
 LOW_PRIORITY = (
     "notes", "tags", "last_contact", "city", "region", "country", "company", "source", "title",
 )  # fmt: skip
+# The point of the table, where there is one: why to call (`crm today`), why a customer is
+# at risk, what a task says, what a change was. Left out last (after the first column) and
+# cut last, and while it shows it keeps at least a third of the width (or all it needs).
+ESSENTIAL = ("why", "reason", "text", "changes")
+# What a person types back, never cut: a festival's key (`--holiday spring-festival`).
+TYPED = ("festival",)
 
 
 class Column:
@@ -194,7 +207,7 @@ class Column:
         self.filled = True
         self.natural = max(self.natural, wide)
         self.compact = max(self.compact, wide)
-        if re.fullmatch(_ATOMIC, text):
+        if self.key in TYPED or re.fullmatch(_ATOMIC, text):
             self.floor = max(self.floor, wide)
             self.whole = True
         else:
@@ -203,8 +216,9 @@ class Column:
             if first != text and re.fullmatch(_ATOMIC, first):
                 self.keep = max(self.keep, width(first) + 1)
             tail = _ID_TAIL.search(text)
-            if tail:  # "Ben Tanaka (#143)": the id stays, after at least `Be…` or `田…`
-                self.keep = max(self.keep, width(tail.group()) + 3)
+            if tail:  # "Ben Tanaka (#143)": the id stays, after at least `Ben Ta…` or `欧阳娜…`
+                name = width(text[: tail.start()])
+                self.keep = max(self.keep, width(tail.group()) + min(name, _NAME_MIN + 1))
             self.floor = max(self.floor, self.keep)
         number = bool(re.fullmatch(_NUMBER, text))
         self.amount = self.amount or (number and "." in text)
@@ -219,10 +233,12 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     narrowest widths do not fit. `squeeze` lets free text and headers be cut to a
     character and `…`, for an id or email too wide for its column after the first page,
     when no column can be left out any more."""
+    whole_room = room
     room -= _SEPARATOR * (len(columns) - 1)
+    essential = max(_FREE_MIN, whole_room // 3)
     floors = [
         max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
-        else max(c.floor, min(c.compact, _FREE_MIN))
+        else max(c.floor, min(c.compact, essential if c.key in ESSENTIAL else _FREE_MIN))
         for c in columns
     ]  # fmt: skip
     if sum(floors) > room:
@@ -231,21 +247,19 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
         for c in columns:
             c.width = c.natural
         return True
-    # Low-priority free text (notes, tags, a last contact) is cut to its floor before the
-    # rest is cut at all, and widened only when the rest is whole.
-    later = [c.key in LOW_PRIORITY for c in columns]
-    caps = [f if low else c.compact for c, f, low in zip(columns, floors, later, strict=True)]
-    widths = _level(caps, floors, room)
-    if all(w >= c.compact for w, c, low in zip(widths, columns, later, strict=True) if not low):
-        rest = room - sum(w for w, low in zip(widths, later, strict=True) if not low)
-        widened = iter(
-            _level(
-                [c.compact for c, low in zip(columns, later, strict=True) if low],
-                [f for f, low in zip(floors, later, strict=True) if low],
-                rest,
-            )
-        )
-        widths = [next(widened) if low else w for w, low in zip(widths, later, strict=True)]
+    # The essential column (a reason, a task's text) is widened first, to half the room,
+    # then the rest, then low-priority free text (notes, tags, a last contact), and what is
+    # left widens the essential column further: each rank is cut to its floor before a
+    # higher one is cut at all.
+    ranks = [2 if c.key in ESSENTIAL else 0 if c.key in LOW_PRIORITY else 1 for c in columns]
+    widths = list(floors)
+    for rank, cap in ((2, room // 2), (1, None), (0, None), (2, None)):
+        mine = [i for i, r in enumerate(ranks) if r == rank]
+        rest = room - sum(w for i, w in enumerate(widths) if ranks[i] != rank)
+        caps = [columns[i].compact if cap is None else min(columns[i].compact, cap) for i in mine]
+        levelled = _level(caps, [max(floors[i], widths[i]) for i in mine], rest)
+        for i, w in zip(mine, levelled, strict=True):
+            widths[i] = w
     for c, w in zip(columns, widths, strict=True):
         c.width = w
     spare = room - sum(c.width for c in columns)
@@ -278,16 +292,25 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order += [c for name in LOW_PRIORITY for c in columns if c.key == name]
     order += [c for c in columns if c.key == "\0bars"]  # a chart
     # More free text, the narrowest first (a code like in/out says less than a summary).
-    order += sorted((c for c in reversed(free) if c is not key), key=lambda c: c.natural)
+    order += sorted(
+        (c for c in reversed(free) if c is not key and c.key not in (*ESSENTIAL, *_STATES_KEPT)),
+        key=lambda c: c.natural,
+    )
     # Then the measures, the table's main one last: shares, scores and other ratios, a
     # currency (when each amount shows its symbol), counts, then amounts of money, the
     # smallest first (averages and refunds before totals).
     order += [c for c in reversed(columns) if c.number and c.amount and not c.money]
     if not any(c.money and c.bare for c in columns):
         order += [c for c in columns if c.key == "currency"]
-    order += [c for c in reversed(columns) if c.number and not c.amount]  # counts
+    # Counts; an id (`task_id`) is what one types next (`crm task done 3`): kept with dates.
+    ids = [c for c in columns if c.key == "id" or c.key.endswith("_id")]
+    order += [c for c in reversed(columns) if c.number and not c.amount and c not in ids]
+    order += [c for c in columns if c.key in _STATES_KEPT]  # a stage or status: in a word
     order += sorted((c for c in reversed(columns) if c.money), key=lambda c: c.compact)
-    order += reversed(columns)  # dates, phones, emails, then the name
+    # dates, ids, phones, emails, then the name
+    order += [c for c in reversed(columns) if c.key not in ESSENTIAL and c is not key]
+    order += [key] if key is not None and key.key not in ESSENTIAL else []
+    order += [c for c in columns if c.key in ESSENTIAL]  # then the point of the table
     order = list(dict.fromkeys(c for c in order if c is not columns[0]))
     while not fit(shown, room) and len(shown) > 1:
         gone = order.pop(0)
@@ -328,7 +351,7 @@ def cut(text: str, room: int) -> str:
             break
         out.append(ch)
         used += wide
-    return "".join(out) + "…"
+    return "".join(out).rstrip() + "…"  # `Grace…`, not `Grace …`
 
 
 def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
@@ -341,10 +364,32 @@ def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
     if isinstance(value, Said):  # prose kept in data: in the run's language
         value = value.said()
     if isinstance(value, str):
+        value = on_screen(value)
         return escape_control(value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\t", " "))
     if isinstance(value, Marked):
         return text_of(value.text if color and _plain_hit(value) else value.marked())
     return cell(value)
+
+
+def on_screen(value: Any) -> Any:
+    """A value as a terminal says it, a list item by item: a stored timestamp in local time
+    to the minute (`local_minute`), and in Chinese a name's id full-width, `张伟（#1）`, as
+    the prose says it. Anything else as it is."""
+    if isinstance(value, list):
+        return [on_screen(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    if _STAMP.fullmatch(value):
+        return local_minute(value)
+    return _HALF_TAIL.sub(r"（#\1）", value) if current() == "zh" else value
+
+
+def local_minute(stamp: str) -> str:
+    """A stored timestamp as confirmations say it, without the weekday: `2026-12-06 15:00`
+    in the local time of the reader (seconds and offset are for scripts)."""
+    from datetime import datetime
+
+    return f"{datetime.fromisoformat(stamp).astimezone():%Y-%m-%d %H:%M}"
 
 
 def _plain_hit(value: Marked) -> bool:

@@ -474,6 +474,8 @@ def churn_report(
             rows(),
             picked or (churn.COLUMNS if table else keys),
             words={"stage": "churn_stage"},
+            # a lifecycle stage, not a sales stage (阶段 everywhere else)
+            headers={"stage": N_("Lifecycle")},
             again=rows if table else None,
         )
 

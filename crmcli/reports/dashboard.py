@@ -262,7 +262,7 @@ def churn_risks(conn: sqlite3.Connection, today: date, limit: int = 5) -> Panel 
               "reason": r["reason"]}
              for r in rows]  # fmt: skip
     columns = ("customer_name", "currency", "at_stake", "reason")  # at_stake_minor, presented
-    return Panel("churn", _("Top churn risks (crm report churn)"), columns, shown)
+    return Panel("churn", _("Top churn risks (crm report churn --rhythm)"), columns, shown)
 
 
 SECTIONS: list[Callable[[sqlite3.Connection, date], Panel | None]] = [

@@ -1,0 +1,158 @@
+"""Tables and cards on a Chinese terminal read as Chinese software does at 80 columns (and
+60 for tasks): a customer is `张伟（#1）` as the prose says it, the column a table is for
+(a reason, a task's text, a change) survives the width, timestamps read in local time to
+the minute; English, JSON and plain tables in a pipe keep what they had."""
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import filled_once, ok
+from tests.test_terminal import on_terminal, width
+
+ZH = {"LANG": "zh_CN.UTF-8"}
+HALF_ID = re.compile(r" \(#\d+\)")
+FULL_ID = re.compile(r"（#\d+）")
+
+
+def _demo() -> None:
+    ok("demo", "--db", __import__("os").environ["CRM_DB"], "--customers", "40")
+
+
+@pytest.fixture
+def demo(db_path):
+    filled_once(db_path, _demo)
+    return db_path
+
+
+def table(lines: list[str], first: str) -> tuple[list[str], list[list[str]], list[str]]:
+    """The headers, rows and the lines after the table whose header line starts `first`."""
+    start = next(n for n, line in enumerate(lines) if line.startswith(first))
+    heads = [h.strip() for h in lines[start].split("┃")]
+    rows, end = [], start + 2
+    while end < len(lines) and "│" in lines[end]:
+        rows.append([c.strip() for c in lines[end].split("│")])
+        end += 1
+    return heads, rows, lines[end:]
+
+
+@pytest.mark.parametrize(
+    ("args", "first"),
+    [
+        (("today",), "排名"),
+        (("report", "churn"), "客户"),
+        (("remind",), "到期日"),
+    ],
+)
+def test_a_customer_reads_with_a_full_width_id_in_chinese(demo, args, first):
+    code, lines = on_terminal(*args, columns=120, env=ZH)
+    assert code == 0, lines
+    _, rows, _ = table(lines, first)
+    customers = [c for row in rows for c in row if "#" in c and not c.startswith("任务")]
+    assert customers and all(FULL_ID.search(c) for c in customers), rows
+    assert not HALF_ID.search("\n".join(lines)), lines
+    code, lines = on_terminal(*args, columns=120, env={"LANG": "en_US.UTF-8"})
+    assert HALF_ID.search("\n".join(lines)) and not FULL_ID.search("\n".join(lines)), lines
+    piped = ok("--lang", "zh", *args)  # a plain table in a pipe keeps its cells
+    assert HALF_ID.search(piped) and not FULL_ID.search(piped), piped
+
+
+def test_the_card_says_relations_and_service_numbers_in_words_and_local_minutes(db_path):
+    ok("add", "张伟", "--phone", "12345", "--phone", "+8613379553028", "--related", "夫人=欧阳氏")
+    code, lines = on_terminal("show", "1", columns=80, env=ZH)
+    assert code == 0, lines
+    card = {line.split()[0]: line.split(None, 1)[1] for line in lines[1:] if line.strip()}
+    assert card["关联人"] == "夫人：欧阳氏", lines
+    assert card["电话"] == "12345（服务号码）、133 7955 3028", lines
+    assert card["创建时间"] == "2026-11-22 10:00", lines  # not 2026-11-22T10:00:00+08:00
+    code, lines = on_terminal("show", "1", columns=80, env={"LANG": "en_US.UTF-8"})
+    assert "  phones   12345 (service number), +86 133 7955 3028" in lines, lines
+    assert "  related  夫人: 欧阳氏" in lines, lines
+    record = json.loads(ok("show", "1", "--format", "json"))
+    assert record["created_at"] == "2026-11-22T10:00:00+08:00"
+    assert "service" not in json.dumps(record["phones"])
+
+
+def test_a_timestamp_on_a_terminal_is_local_to_the_minute(db_path, monkeypatch):
+    ok("add", "张伟")
+    monkeypatch.setenv("TZ", "UTC")  # 10:00 in Shanghai is 02:00 here
+    code, lines = on_terminal("history", columns=80, env={**ZH, "TZ": "UTC"})
+    assert code == 0, lines
+    assert lines[2].startswith("2026-11-22 02:00 │"), lines
+    stamps = {r["at"] for r in json.loads(ok("history", "--format", "json"))}
+    assert stamps == {"2026-11-22T10:00:00+08:00"}
+
+
+def test_churn_keeps_its_reason_at_80_columns_and_calls_the_stage_a_lifecycle(demo):
+    code, lines = on_terminal("report", "churn", columns=80, env=ZH)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    heads, rows, after = table(lines, "客户")
+    assert heads[-1] == "原因" and "原因" not in "".join(after), (heads, after)
+    assert all(width(row[-1]) >= 24 for row in rows), rows  # a reason, not `通常每…`
+    assert all(not re.match(r"^.…（#", row[0]) for row in rows), rows  # names not one character
+    code, lines = on_terminal("report", "churn", columns=160, env=ZH)
+    heads, rows, _ = table(lines, "客户")
+    assert "生命周期" in heads and "阶段" not in heads, heads
+    assert {row[heads.index("生命周期")] for row in rows} <= {"流失风险", "已沉睡"}, rows
+
+
+def test_lapsed_and_lost_and_no_value_read_apart_on_the_dashboard(demo):
+    code, lines = on_terminal("dashboard", columns=120, env=ZH)
+    assert code == 0, lines
+    _, stages, _ = table(lines, "阶段")
+    _, cycles, _ = table(lines, "生命周期")
+    assert "已流失" in {r[0] for r in stages} and "已流失" not in {r[0] for r in cycles}
+    assert "已沉睡" in {r[0] for r in cycles} and "已沉睡" not in {r[0] for r in stages}
+    assert "（无）" in {r[0] for r in stages} and "（无）" in {r[0] for r in cycles}
+    assert "无" not in {r[0] for r in cycles}
+    assert "流失风险最高的客户（crm report churn --rhythm）" in lines, lines
+    code, lines = on_terminal("dashboard", columns=120, env={"LANG": "en_US.UTF-8"})
+    assert "Top churn risks (crm report churn --rhythm)" in lines, lines
+
+
+def test_history_keeps_the_customer_and_the_change_at_80_columns(demo):
+    code, lines = on_terminal("history", columns=80, env=ZH)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    heads, rows, after = table(lines, "时间")
+    assert heads[:2] == ["时间", "客户"] and heads[-1] == "改动", heads
+    assert "记录" in heads, heads  # the table's word and the record's id: `规则标签（#9）`
+    assert all(re.fullmatch(r"2026-11-22 10:00", row[0]) for row in rows), rows
+    assert all(width(row[-1]) >= 24 or "…" not in row[-1] for row in rows), rows
+    assert not any("隐藏" in line for line in after if "改动" in line or "客户" in line), after
+    piped = ok("--lang", "zh", "history", "--limit", "1")  # a pipe keeps every column
+    assert piped.split()[:3] == ["changeset_id", "at", "command"], piped
+    assert "2026-11-22T10:00:00+08:00" in piped
+
+
+def test_remind_at_60_columns_shows_what_each_task_says(demo):
+    code, lines = on_terminal("remind", "--limit", "3", columns=60, env=ZH)
+    assert code == 0 and all(width(line) <= 60 for line in lines), lines
+    heads, rows, _ = table(lines, "到期日")
+    assert "内容" in heads and "客户" in heads, heads
+    assert "任务编号" in heads and "逾期天数" not in heads, heads  # the id one types next
+    assert [row[heads.index("内容")] for row in rows] == ["Send the quote", "Call back about the…"]
+    names = [row[heads.index("客户")] for row in rows]
+    assert names == ["黄燕（#19）", "刘轩磊（#21）"], names  # whole, not `黄…`
+
+
+def test_today_gives_the_reason_a_third_of_80_columns(demo):
+    code, lines = on_terminal("today", columns=80, env=ZH)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    heads, rows, _ = table(lines, "排名")
+    assert heads[-1] == "原因", heads
+    assert all(width(row[-1]) >= 26 or "…" not in row[-1] for row in rows), rows
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_the_festival_list_never_cuts_the_key_one_types(db_path, columns):
+    code, lines = on_terminal("care", "festival", "list", columns=columns, env=ZH)
+    assert code == 0 and all(width(line) <= columns for line in lines), lines
+    heads, rows, _ = table(lines, "日期")
+    assert "英文名" not in heads and heads[1] == "节日", heads
+    keys = [row[1] for row in rows]
+    assert "spring-festival" in keys and "mid-autumn" in keys and not any("…" in k for k in keys)
+    code, lines = on_terminal("care", "festival", "list", columns=120, env={"LANG": "en_US.UTF-8"})
+    assert "English" in lines[0], lines  # English keeps the column
+    listed = json.loads(ok("--lang", "zh", "care", "festival", "list", "--format", "json"))
+    assert listed[0]["english"] and "festival" in listed[0]
