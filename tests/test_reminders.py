@@ -1495,3 +1495,17 @@ def test_a_yearly_date_says_yearly_in_chinese(db_path):
     said = ok("--lang", "zh", "date", "add", "张伟", "签约周年", "2025-03-01", "--yearly")
     assert "签约周年 2025-03-01（周六），每年；下次 2027-03-01" in said, said
     assert "yearly" not in said
+
+
+def test_remind_says_how_a_task_repeats_in_chinese(db_path):
+    add("Anna")
+    ok("task", "add", "Anna", "Water the plants", "--due", "today", "--after", "2w")
+    ok("task", "add", "Anna", "Monthly report", "--due", "today", "--every", "1m")
+    ok("task", "add", "Anna", "Once only", "--due", "today")
+    table = ok("--lang", "zh", "remind", "--within", "0d")
+    lines = {name: line for line in table.splitlines() for name in ("Water", "Monthly", "Once")
+             if name in line}  # fmt: skip
+    # after done: the period alone (`2 周`), never `每 2 周`; every: `每 1 个月`, never `1m`
+    assert lines["Water"].rstrip().endswith("完成后 2 周"), table
+    assert lines["Monthly"].rstrip().endswith("每 1 个月"), table
+    assert lines["Once"].rstrip().endswith("Once only"), table
