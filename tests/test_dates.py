@@ -617,7 +617,7 @@ def test_a_duration_is_clock_time(text, minutes):
     ],
 )
 def test_what_is_no_duration_is_refused_naming_the_option(text, message):
-    with pytest.raises(InvalidInput, match=re.escape(message)):
+    with pytest.raises(InvalidInput, match="^" + re.escape(message)):  # the whole message
         dates.parse_duration(text, option="--duration")
 
 
@@ -967,4 +967,5 @@ def test_the_day_after_the_day_after_tomorrow(text, shift):
 )  # fmt: skip
 def test_yue_di_is_the_last_day_of_this_month(today, end):
     for direction in ("past", "future", "none"):
-        assert dates.parse_date("月底", today, direction=direction) == end
+        for said in ("月底", "月末"):
+            assert dates.parse_date(said, today, direction=direction) == end
