@@ -64,12 +64,14 @@ def main(argv: list[str]) -> None:
     children = "1"
     if argv[:1] == ["--max-children"]:
         children, argv = (argv[1] if len(argv) > 1 else ""), argv[2:]
-    if children not in ("1", "2") or not argv or argv[0] not in MODULES:
+    if children not in ("1", "2"):
+        sys.exit("bench/mutate.py: --max-children is 1 or 2 (more would crowd a shared machine)")
+    if not argv or argv[0] not in MODULES:
         sys.exit(USAGE)
     module, tests = MODULES[argv[0]]
     config().pytest_add_cli_args_test_selection = tests
-    patterns = argv[1:] or [f"{module}*"]
-    if not all(pattern.startswith(module) for pattern in patterns):
+    patterns = argv[1:] or [f"{module}.*"]
+    if not all(pattern.startswith(module + ".") for pattern in patterns):
         sys.exit(f"bench/mutate.py: the patterns must name mutants of {module}")
     os.environ["CRM_MUTATION"] = "1"
     ForkServerRunner.submit = _fastest_first  # type: ignore[method-assign]
