@@ -324,3 +324,14 @@ def drain(leader: int) -> bytes:
         data += chunk
     os.close(leader)
     return data
+
+
+def _demo() -> None:
+    ok("demo", "--db", os.environ["CRM_DB"], "--customers", "40")
+
+
+@pytest.fixture
+def demo(db_path: Path) -> Path:
+    """A demo database of 40 customers (built once per worker, copied for each test)."""
+    filled_once(db_path, _demo)
+    return db_path

@@ -33,16 +33,6 @@ def _po(path: Path = PO):
         return read_po(file)
 
 
-def _demo() -> None:
-    ok("demo", "--db", os.environ["CRM_DB"], "--customers", "40")
-
-
-@pytest.fixture
-def demo(db_path):
-    filled_once(db_path, _demo)
-    return db_path
-
-
 def _demo_jsons() -> list[str]:
     return catalog.demo_jsons()
 

@@ -8,22 +8,12 @@ import re
 
 import pytest
 
-from tests.conftest import filled_once, ok
+from tests.conftest import ok
 from tests.test_terminal import on_terminal, width
 
 ZH = {"LANG": "zh_CN.UTF-8"}
 HALF_ID = re.compile(r" \(#\d+\)")
 FULL_ID = re.compile(r"（#\d+）")
-
-
-def _demo() -> None:
-    ok("demo", "--db", __import__("os").environ["CRM_DB"], "--customers", "40")
-
-
-@pytest.fixture
-def demo(db_path):
-    filled_once(db_path, _demo)
-    return db_path
 
 
 def table(lines: list[str], first: str) -> tuple[list[str], list[list[str]], list[str]]:

@@ -55,16 +55,6 @@ CURRENCY = re.compile(r"\b(?:[A-Z]{3}|US\$|HK\$)")
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z'_-]*[A-Za-z]")
 
 
-def _demo() -> None:
-    ok("demo", "--db", __import__("os").environ["CRM_DB"], "--customers", "40")
-
-
-@pytest.fixture
-def demo(db_path):
-    filled_once(db_path, _demo)
-    return db_path
-
-
 def column_names(db_path) -> set[str]:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]

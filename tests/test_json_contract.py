@@ -10,14 +10,13 @@ so the set only shrinks.
 """
 
 import json
-import os
 import re
 
 import pytest
 import typer.main
 
 from crmcli.cli import app
-from tests.conftest import crm, fails, filled_once, ok
+from tests.conftest import crm, fails, ok
 
 # Arguments after the command path, on the demo database (40 customers, seed 7).
 RUNS: dict[str, tuple[str, ...]] = {
@@ -126,16 +125,6 @@ def _commands():
 def test_every_command_with_json_is_run_or_says_why_not():
     assert sorted(_commands()) == sorted([*RUNS, *NOT_RUN])
     assert not PENDING - set(RUNS)
-
-
-def _demo() -> None:
-    ok("demo", "--db", os.environ["CRM_DB"], "--customers", "40")
-
-
-@pytest.fixture
-def demo(db_path):
-    filled_once(db_path, _demo)
-    return db_path
 
 
 def broken(document, command: str) -> list[str]:
