@@ -6,15 +6,13 @@ import json
 
 import pytest
 
-from tests.conftest import add, filled_once, ok
-from tests.test_i18n_terminal import _demo
+from tests.conftest import add, ok
 from tests.test_terminal import on_terminal
 
 
 @pytest.fixture
-def shop(db_path):
-    filled_once(db_path, _demo)
-    return db_path
+def shop(demo):
+    return demo
 
 
 def cells(lines: list[str]) -> list[list[str]]:
