@@ -161,6 +161,17 @@ def test_export_through_a_real_pipe_is_plain(cn, tmp_path):
     assert proc.stdout.splitlines()[1].startswith("1,+Plus Name,")
 
 
+def test_dash_as_output_is_stdout(cn, tmp_path, monkeypatch):
+    ok("add", "张伟", "--city", "上海")
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    for args in ([], ["-f", "json"], ["--bom"]):
+        assert ok("export", "customers", "-o", "-", *args) == ok("export", "customers", *args)
+    assert ok("export", "purchases", "--output", "-").startswith("id,")
+    assert list((tmp_path / "here").iterdir()) == []
+    fails(2, "export", "customers", "-o", "-", "--force", db=cn)
+
+
 def test_export_formats_and_errors(cn, tmp_path):
     ok("add", "张伟", "--tag" if False else "--city", "上海")
     assert json.loads(ok("export", "customers", "-f", "jsonl").splitlines()[0])["city"] == "上海"

@@ -130,8 +130,18 @@ RejectsOption = Annotated[
     Path | None,
     typer.Option("--rejects", help="Write rejected rows, with the reason, to this file (0600)."),
 ]
+
+
+def _stdout_dash(path: Path | None) -> Path | None:
+    """`-o -` means stdout, as `-` does wherever crm reads or writes a stream."""
+    return None if path is not None and str(path) == "-" else path
+
+
 OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file (mode 0600), not stdout.")
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write to this file (mode 0600), not stdout.", callback=_stdout_dash
+    ),
 ]
 CalendarOutOption = Annotated[
     CalendarOut | None,
