@@ -130,7 +130,9 @@ def test_restore_refuses_bad_files_and_changes_nothing(db_path, tmp_path):
         assert fails(2, "restore", str(same), "--yes", db=db_path) == (
             f"crm: {same} is the database itself; nothing was restored\n"
         )
-    fails(3, "restore", str(tmp_path / "missing.db"), "--yes", db=db_path)
+    assert fails(2, "restore", str(tmp_path / "missing.db"), "--yes", db=db_path) == (
+        f"crm: no such file: {tmp_path / 'missing.db'}\n"
+    )
     damaged = tmp_path / "damaged.db"
     ok("backup", str(damaged))
     corrupt(damaged)

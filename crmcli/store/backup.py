@@ -287,7 +287,7 @@ def verify_backup(path: Path) -> Verified:
     from crmcli.store.migrations import SCHEMA_VERSION
 
     if not path.is_file():
-        raise NotFound(_("no such file: {path}").format(path=path))
+        raise InvalidInput(_("no such file: {path}").format(path=path))
     try:
         conn = open_file(path, readonly=True)
     except sqlite3.DatabaseError:
