@@ -5,8 +5,9 @@ import named, and lists inside Chinese sentences. JSON keeps its keys in every l
 import json
 import os
 import re
+import sys
 
-from tests.conftest import add, fails, ok
+from tests.conftest import add, dump, fails, ok
 from tests.test_terminal import on_terminal
 
 
@@ -94,8 +95,67 @@ def test_the_edit_template_explains_itself_in_chinese(db_path, tmp_path):
     comments = [line for line in chinese.splitlines() if line.startswith("#")]
     assert comments[0] == "# 客户 1。修改各项的值，保存并退出；值留空即清除该项。", comments
     assert len(comments) == 3 and not re.search(r"[A-Z][a-z]+ ", "\n".join(comments)), comments
-    assert "name: 张伟" in chinese  # the keys are what a person types back: they stay
+    assert comments[1:] == [
+        "# 电话和邮箱用逗号分隔，第一个为主要联系方式。",
+        "# 自定义字段写作“字段.名称: 值”。以 # 开头的行会被忽略。",
+    ]
+    keys = [line.split(":")[0] for line in chinese.splitlines() if not line.startswith("#")]
+    assert keys[:3] == ["姓名", "性别", "生日"] and keys[-2:] == ["电话", "邮箱"], keys
+    assert not [k for k in keys if re.search("[a-z]", k)], keys
     assert english.startswith("# Customer 1. Edit the values, save and quit;")
+    assert "\nname: 张伟\n" in english and "\nphones: \n" in english
+
+
+def _editor(tmp_path, monkeypatch, script: str) -> None:
+    """$EDITOR: python running `script` with the form's text as `t`, writing back `t`."""
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        f"import sys\np = sys.argv[1]\nt = open(p, encoding='utf-8').read()\n{script}\n"
+        "open(p, 'w', encoding='utf-8').write(t)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+
+
+def test_a_chinese_form_saves_with_chinese_keys_and_full_width_colons(
+    db_path, tmp_path, monkeypatch
+):
+    add("张伟", "--city", "北京", "--phone", "+8613800138000")
+    ok("edit", "1", "--field", "wechat=zw_1")
+    _editor(
+        tmp_path, monkeypatch,
+        "t = t.replace('城市: 北京', '城市：上海').replace('职位: ', '职位: 经理')\n"
+        "t = t.replace('字段.wechat: zw_1', '字段.wechat：zw_2') + '字段.部门: 销售部\\n'\n"
+        "t = t.replace('电话: +8613800138000', '电话: +8613800138000, +8613900139000')",
+    )  # fmt: skip
+    assert ok("--lang", "zh", "edit", "1", "--editor") == "已更新客户 1。\n"
+    card = json.loads(ok("show", "1", "-f", "json"))
+    assert (card["city"], card["title"]) == ("上海", "经理")
+    assert card["fields"] == {"wechat": "zw_2", "部门": "销售部"}
+    assert card["phones"] == ["+8613800138000", "+8613900139000"]
+
+
+def test_a_form_parses_under_the_other_language(db_path, tmp_path, monkeypatch):
+    add("张伟", "--city", "北京")
+    # English keys typed into the Chinese form, Chinese keys into the English one.
+    _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', 'city: 杭州')")
+    assert ok("--lang", "zh", "edit", "1", "--editor") == "已更新客户 1。\n"
+    _editor(tmp_path, monkeypatch, "t = t.replace('city: 杭州', '城市: 苏州\\n公司: 茶行')")
+    assert ok("edit", "1", "--editor") == "Updated customer 1.\n"
+    card = json.loads(ok("show", "1", "-f", "json"))
+    assert (card["city"], card["company"]) == ("苏州", "茶行")
+
+
+def test_an_unknown_key_in_a_chinese_form_saves_nothing(db_path, tmp_path, monkeypatch):
+    add("张伟", "--city", "北京")
+    before = dump(db_path)
+    _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', '城巿: 上海')")  # 巿 not 市
+    said = fails(2, "--lang", "zh", "edit", "1", "--editor")
+    assert "城巿" in said and said.startswith("crm: 第 "), said
+    _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', '城市 上海')")
+    said = fails(2, "--lang", "zh", "edit", "1", "--editor")
+    assert said.startswith("crm: 第 ") and "应写作“字段: 值”" in said, said
+    assert dump(db_path) == before
 
 
 def test_fields_an_import_named_have_chinese_labels_on_the_card(db_path, tmp_path):
