@@ -91,10 +91,7 @@ def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
             raise InvalidInput(_("line {number}: expected 'field: value'").format(number=number))
         key, value = line[:colon].strip(), line[colon + 1 :].strip().replace("\\n", "\n")
         prefix, dot, name = key.partition(".")
-        if dot and known.get(prefix) == FIELD:
-            key = f"{FIELD}.{name}"
-        else:
-            key = known.get(key, key)
+        key = f"{FIELD}.{name}" if dot and known.get(prefix) == FIELD else known.get(key, key)
         if key in LISTS:
             new = [v.strip() for v in value.split(",") if v.strip()]
             old = record[key]
