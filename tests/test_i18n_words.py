@@ -342,6 +342,53 @@ def test_a_chinese_demo_writes_its_own_texts_in_chinese(db_path):
     assert {"科技", "发送报价", "四季礼盒", "定期回访"} <= texts
 
 
+def test_a_chinese_demo_has_no_english_data_left(db_path):
+    """Names (customers abroad are overseas Chinese), companies, places, tags, segments,
+    rules, care actions, tasks and field names: Chinese, `vip` the one word kept as typed."""
+    import sqlite3
+
+    ok("--lang", "zh", "demo", "--db", str(db_path), "--customers", "300")
+    conn = sqlite3.connect(db_path)
+    texts = {
+        value
+        for sql in (
+            "SELECT name FROM customers UNION SELECT company FROM customers "
+            "UNION SELECT city FROM customers UNION SELECT region FROM customers "
+            "UNION SELECT country FROM customers UNION SELECT title FROM customers",
+            "SELECT name FROM tags UNION SELECT name FROM segments UNION SELECT tag FROM rules",
+            "SELECT action FROM care_rules UNION SELECT text FROM tasks",
+            "SELECT key FROM customer_fields",
+        )
+        for (value,) in conn.execute(sql)
+        if value
+    }
+    kept = json.dumps([r[0] for r in conn.execute("SELECT selection FROM care_rules")])
+    rule = conn.execute("SELECT filter FROM rules WHERE tag = '待挽回'").fetchone()
+    conn.close()
+    english = sorted(t for t in texts if re.search("[A-Za-z]", t))
+    assert english == ["vip", "wechat"], english  # a tag as typed, a field with a label
+    assert {"许家豪", "巴黎", "法国", "恒通实业", "批发", "高消费", "重点客户", "月饼礼盒"} <= texts
+    assert "大客户" in json.loads(kept)[2] and json.loads(rule[0]) == {"segment": ["下滑中"]}
+    # A rule's segment and a care rule's tag are found by those names.
+    listed = ok("--lang", "zh", "list", "--segment", "下滑中", "--format", "json")
+    assert isinstance(json.loads(listed), list)
+
+
+def test_the_english_and_chinese_demos_hold_the_same_amounts_and_dates(db_path, tmp_path):
+    import sqlite3
+
+    english, chinese = tmp_path / "en.db", tmp_path / "zh.db"
+    ok("demo", "--db", str(english), "--customers", "120")
+    ok("--lang", "zh", "demo", "--db", str(chinese), "--customers", "120")
+    sql = "SELECT customer_id, amount_minor, currency, purchased_at FROM purchases ORDER BY id"
+    found = []
+    for path in (english, chinese):
+        conn = sqlite3.connect(path)
+        found.append(conn.execute(sql).fetchall())
+        conn.close()
+    assert found[0] and found[0] == found[1]
+
+
 def test_a_survey_import_and_hooks_untrust_speak_chinese(db_path):
     from tests.conftest import crm
 
@@ -497,3 +544,14 @@ def test_an_import_counts_the_rows_it_read_in_the_run_s_words():
         i18n.reset(token)
     reading.advance(1)
     assert notes == ["3,000 rows", "3,000 行", "1 行", "1 row"]
+
+
+def test_an_overseas_name_is_never_one_the_chinese_names_draw():
+    """Were it, the Chinese demo would draw a number more to set it apart (build.py), and
+    every later customer would differ from the English demo's."""
+    from crmcli.demo.build import GIVEN, LATIN_FIRST, LATIN_LAST
+    from crmcli.demo.words import OVERSEAS_GIVEN, OVERSEAS_SURNAMES
+
+    assert len(set(OVERSEAS_GIVEN)) == len(LATIN_FIRST)
+    assert len(set(OVERSEAS_SURNAMES)) == len(LATIN_LAST)
+    assert not set("".join(OVERSEAS_GIVEN)) & set(GIVEN)
