@@ -72,6 +72,7 @@ def test_money_wan_shows_large_cny_sums_in_ten_thousands(shop, terminal):
     assert "CN¥1,299.50" in cells(table, "2")  # under 10,000: as it is
     assert "$12.50" in cells(table, "3")
     assert "CN¥12.35万" in ok("--money", "wan", "show", "张伟")
+    assert "CN¥12.35万" in cells(ok("purchases", "--money", "wan"), "1")  # after it too
     ok("config", "set", "money", "wan")  # the setting, for every command
     assert "CN¥12.35万" in cells(ok("purchases"), "1")
     assert "CN¥123,456.00" in cells(ok("--money", "plain", "purchases"), "1")  # option wins

@@ -74,7 +74,9 @@ class CrmGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
+        from crmcli.cli.framework import hoisted
+
+        argv = hoisted(self, list(sys.argv[1:] if args is None else args))
         guard = sys.modules.get("crmcli.store.guard")  # not loaded: no notice said yet
         if guard is not None:
             guard.new_command()  # each command says its notices about the file once
@@ -155,27 +157,10 @@ def _lang_option(argv: list[str], params: list[Any]) -> str | None:
     """The language the last `--lang X` (or `--lang=X`) names among the global options
     (`params`, the root command's) before the command's name, if any: the one click keeps;
     a value crm does not know is left to the option to refuse."""
+    from crmcli.cli.framework import global_value
+
     found = global_value(argv, params, "--lang")
     return None if found is None else i18n.clean(found)
-
-
-def global_value(argv: list[str], params: list[Any], flag: str) -> str | None:
-    """The value the last `FLAG X` (or `FLAG=X`) gives among the global options (`params`,
-    the root command's) before the command's name in `argv`, if any."""
-    valued = {name for p in params if not getattr(p, "is_flag", True) for name in p.opts}
-    words, found = iter(argv), None
-    for word in words:
-        if word == flag:
-            found = next(words, "")
-        elif word.startswith(f"{flag}="):
-            found = word.removeprefix(f"{flag}=")
-        elif word == "--":
-            break
-        elif word in valued:
-            next(words, None)  # its value: `--color never`, `--db PATH`
-        elif not word.startswith("-"):
-            break  # the command's name: its own options follow
-    return found
 
 
 def _check_text(argv: list[str]) -> None:

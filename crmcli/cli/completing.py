@@ -115,7 +115,7 @@ def language(root: Any) -> str | None:
     if _shell() not in ("zsh", "fish"):
         return None
     try:
-        from crmcli.cli.app import global_value
+        from crmcli.cli.framework import global_value
         from crmcli.core.i18n import clean
         from crmcli.records.config import stored_language
         from crmcli.store.connection import peek
