@@ -534,3 +534,43 @@ def test_every_delete_for_good_asks_and_needs_yes_in_a_script(db_path, monkeypat
     assert said_yes.exit_code == 0 and said_yes.stdout.startswith("Deleted"), said_yes
     monkeypatch.setattr(output, "is_terminal", plain)
     assert fails(3, *delete, "--yes")  # gone
+
+
+# --- global options after the command -------------------------------------------------------
+
+
+def test_global_options_are_taken_after_the_command_too(db_path, tmp_path):
+    add("Anna", "--city", "Paris")
+    assert fails(3, "show", "Nobody", "--lang", "zh") == "crm: 没有匹配 'Nobody' 的客户\n"
+    assert fails(3, "show", "Nobody", "--lang=zh") == "crm: 没有匹配 'Nobody' 的客户\n"
+    other = tmp_path / "other.db"
+    assert ok("add", "Olga", "-q", "--db", str(other)) == "1\n"
+    listed = json.loads(ok("list", "--format", "json", "--db", str(other), "--no-pager"))
+    assert [c["name"] for c in listed] == ["Olga"]
+    assert [c["name"] for c in json.loads(ok("list", "-f", "json"))] == ["Anna"]
+    # inside a group, with flags and a value written with `=`
+    said = ok("report", "sales", "--color", "never", "--debug", "--money=wan", "-f", "json")
+    assert json.loads(said) == []
+
+
+def test_a_commands_own_option_of_the_same_name_stays_the_commands(db_path, tmp_path):
+    target = tmp_path / "demo.db"
+    assert "Demo database with 5 customers" in ok("demo", "--db", str(target), "--customers", "5")
+    assert not dump(db_path).count("DEMO-0001")  # the demo's --db, not the global one
+    # the value of the command's own option, even one that looks like a global option
+    add("Anna", "--notes", "--lang")
+    assert json.loads(ok("show", "Anna", "-f", "json"))["notes"] == "--lang"
+
+
+def test_a_misplaced_global_option_is_still_refused_as_before(db_path):
+    before = dump(db_path)
+    assert fails(2, "list", "--money").startswith("crm: No such option: --money")
+    assert "'bogus' is not one of 'plain', 'wan'" in fails(2, "list", "--money", "bogus")
+    assert fails(2, "add", "Anna", "--lang", "xx") == (
+        "crm: Invalid value for '--lang': unknown language 'xx'; languages are: en, zh "
+        "(see 'crm --help')\n"
+    )
+    assert dump(db_path) == before  # nobody added
+    # after `--` nothing is an option: `--db` there is a customer's name to add
+    assert ok("add", "-q", "--", "--db") == "1\n"
+    assert json.loads(ok("show", "1", "-f", "json"))["name"] == "--db"

@@ -374,3 +374,34 @@ def test_zsh_inserts_a_name_as_it_is_and_runs_nothing_in_it(db_path, tmp_path):
     assert run.returncode == 0 and run.stderr == "", run.stderr
     assert sorted(run.stdout.splitlines()) == sorted(names)
     assert not planted.exists()
+
+
+def test_zsh_and_fish_describe_commands_in_the_language_setting(db_path, monkeypatch):
+    """`crm config set language zh` reaches the descriptions, as it reaches every command;
+    `--lang` typed on the line wins, and `--db` typed names the file whose setting counts."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    ok("config", "set", "language", "zh")
+    for kind in ("zsh", "fish"):
+        offered = dict(line.split("\t", 1) for line in shell(kind, "crm re").splitlines())
+        assert offered["remind"].startswith("输出到期事项"), offered
+        offered = dict(line.split("\t", 1) for line in shell(kind, "crm --lang en re").splitlines())
+        assert offered["remind"].startswith("Print what is due"), offered
+    other = db_path.parent / "other.db"
+    ok("--db", str(other), "add", "Olga")  # a file without the setting: the locale's English
+    offered = dict(
+        line.split("\t", 1) for line in shell("zsh", f"crm --db {other} re").splitlines()
+    )
+    assert offered["remind"].startswith("Print what is due"), offered
+    ok("config", "set", "language", "en")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")  # the setting wins over the locale too
+    offered = dict(line.split("\t", 1) for line in shell("fish", "crm re").splitlines())
+    assert offered["remind"].startswith("Print what is due"), offered
+
+
+def test_bash_reads_no_setting_for_descriptions_it_never_shows(db_path):
+    ok("config", "set", "language", "zh")
+    tab = loaded(_CRM_COMPLETE="complete_bash", COMP_WORDS="crm re", COMP_CWORD="1")
+    assert "crmcli.records.config" not in tab and "crmcli.store.connection" not in tab, tab
+    assert bash("crm rem") == ["remind"]
+    zsh = loaded(_CRM_COMPLETE="complete_zsh", _TYPER_COMPLETE_ARGS="crm re")
+    assert "crmcli.records.config" in zsh  # what the test above reads, through this module

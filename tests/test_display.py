@@ -5,6 +5,7 @@ json, csv, tsv and plain tables in a pipe unchanged."""
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -71,6 +72,7 @@ def test_money_wan_shows_large_cny_sums_in_ten_thousands(shop, terminal):
     assert "CN¥1,299.50" in cells(table, "2")  # under 10,000: as it is
     assert "$12.50" in cells(table, "3")
     assert "CN¥12.35万" in ok("--money", "wan", "show", "张伟")
+    assert "CN¥12.35万" in cells(ok("purchases", "--money", "wan"), "1")  # after it too
     ok("config", "set", "money", "wan")  # the setting, for every command
     assert "CN¥12.35万" in cells(ok("purchases"), "1")
     assert "CN¥123,456.00" in cells(ok("--money", "plain", "purchases"), "1")  # option wins
@@ -200,3 +202,80 @@ def test_a_bad_money_style_is_refused(shop):
     assert "Invalid value for '--money'" in fails(2, "--money", "lakh", "purchases")
     assert dump(shop) == before
     assert ok("config", "set", "money", "WAN") == "money = wan\n"
+
+
+# --- amounts in sentences: as the tables beside them show them ------------------------------
+
+
+def test_a_confirmation_on_a_terminal_writes_amounts_as_tables_do(shop, terminal, monkeypatch):
+    assert ok("buy", "张伟", "Gift", "23456.78") == (
+        "Recorded purchase 6 for #1 张伟: Gift, CN¥23,456.78\n"
+    )
+    assert ok("--money", "wan", "buy", "张伟", "Gift", "23456.78") == (
+        "Recorded purchase 7 for #1 张伟: Gift, CN¥2.35万\n"
+    )
+    assert ok("buy", "Ann Lee", "Cup", "HK$80").endswith(": Cup, HK$80.00\n")
+    assert ok("buy", "Ann Lee", "Bar", "9.90 CHF").endswith(": Bar, 9.90 CHF\n")  # no symbol
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    ok("config", "set", "money", "wan")
+    assert ok("buy", "张伟", "礼盒", "-12000", "-q") == "10\n"  # a script gets the id only
+    assert ok("purchase", "delete", "10", "--yes") == (
+        "已删除 #1 张伟在 2026-11-22 的购买 10：礼盒，-¥1.20万\n"
+    )
+    assert ok("buy", "张伟", "茶叶", "1299.5") == "已为 #1 张伟记录购买 11：茶叶，¥1,299.50\n"
+
+
+def test_a_confirmation_in_a_pipe_keeps_the_currency_code(shop, monkeypatch):
+    assert ok("--money", "wan", "buy", "张伟", "Gift", "23456.78").endswith(
+        ": Gift, 23,456.78 CNY\n"
+    )
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert ok("buy", "张伟", "茶叶", "1299.5").endswith("：茶叶，1,299.50 CNY\n")
+
+
+def test_the_value_reports_prose_writes_amounts_as_its_table(db_path, terminal, monkeypatch):
+    from tests.test_churn_value import simulated_shop
+
+    simulated_shop(db_path)
+    plain = ok("report", "value")
+    mean = re.search(r"mean spend per purchase day\s(\S+)\.\n", plain)  # wrapped to fit
+    assert mean and re.fullmatch(r"CN¥[\d,]+\.\d\d", mean.group(1)), plain[:400]
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    said = ok("--money", "wan", "report", "value", "--backtest", "2026-05-01")
+    worth = re.search(r"价值：预期\s?(\S+)，实际\s?(\S+)，预期/实际", said)
+    assert worth and all(re.fullmatch(r"¥[\d.]+万", w) for w in worth.groups()), said[:600]
+    assert not re.search(r"\d\s?CNY", said)  # no amount with its code
+
+
+def test_the_value_reports_prose_in_a_pipe_keeps_the_code(db_path):
+    from tests.test_churn_value import simulated_shop
+
+    simulated_shop(db_path)
+    assert re.search(r"mean spend per purchase day [\d,]+\.\d\d CNY\.\n", ok("report", "value"))
+    said = ok("report", "value", "--backtest", "2026-05-01")
+    assert re.search(r"Value: expected [\d,]+\.\d\d CNY, actual [\d,]+\.\d\d CNY, ", said)
+
+
+def test_prose_kept_in_data_shows_its_amounts_as_a_terminal_does(monkeypatch):
+    from crmcli.cli.display import shown as on_terminal
+    from crmcli.core.i18n import Joined, Said, use
+
+    reason = Said(
+        "churn risk: {reason}; bought {stake} net in their last year",
+        reason=Said("silent for {days} days", days=40),
+        stake=shown(2086435, "CNY", code=True),
+    )
+    assert reason == "churn risk: silent for 40 days; bought 20,864.35 CNY net in their last year"
+    english = on_terminal(reason, False, None).said()
+    assert english.endswith("bought CN¥20,864.35 net in their last year")
+    both = Joined(["call back", reason])
+    token = use("zh")
+    try:
+        assert on_terminal(both, True, None).said().endswith("最近一年净购买 ¥2.09万")
+        assert on_terminal(reason, False, None).said().endswith("最近一年净购买 ¥20,864.35")
+    finally:
+        from crmcli.core.i18n import reset
+
+        reset(token)
+    held = Said("silent for {days} days", days=40)
+    assert on_terminal(held, True, None) is held  # no amount: the same prose

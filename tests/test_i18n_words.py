@@ -5,8 +5,9 @@ import named, and lists inside Chinese sentences. JSON keeps its keys in every l
 import json
 import os
 import re
+import sys
 
-from tests.conftest import add, fails, ok
+from tests.conftest import add, dump, fails, ok
 from tests.test_terminal import on_terminal
 
 
@@ -94,8 +95,67 @@ def test_the_edit_template_explains_itself_in_chinese(db_path, tmp_path):
     comments = [line for line in chinese.splitlines() if line.startswith("#")]
     assert comments[0] == "# 客户 1。修改各项的值，保存并退出；值留空即清除该项。", comments
     assert len(comments) == 3 and not re.search(r"[A-Z][a-z]+ ", "\n".join(comments)), comments
-    assert "name: 张伟" in chinese  # the keys are what a person types back: they stay
+    assert comments[1:] == [
+        "# 电话和邮箱用逗号分隔，第一个为主要联系方式。",
+        "# 自定义字段写作“字段.名称: 值”。以 # 开头的行会被忽略。",
+    ]
+    keys = [line.split(":")[0] for line in chinese.splitlines() if not line.startswith("#")]
+    assert keys[:3] == ["姓名", "性别", "生日"] and keys[-2:] == ["电话", "邮箱"], keys
+    assert not [k for k in keys if re.search("[a-z]", k)], keys
     assert english.startswith("# Customer 1. Edit the values, save and quit;")
+    assert "\nname: 张伟\n" in english and "\nphones: \n" in english
+
+
+def _editor(tmp_path, monkeypatch, script: str) -> None:
+    """$EDITOR: python running `script` with the form's text as `t`, writing back `t`."""
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        f"import sys\np = sys.argv[1]\nt = open(p, encoding='utf-8').read()\n{script}\n"
+        "open(p, 'w', encoding='utf-8').write(t)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+
+
+def test_a_chinese_form_saves_with_chinese_keys_and_full_width_colons(
+    db_path, tmp_path, monkeypatch
+):
+    add("张伟", "--city", "北京", "--phone", "+8613800138000")
+    ok("edit", "1", "--field", "wechat=zw_1")
+    _editor(
+        tmp_path, monkeypatch,
+        "t = t.replace('城市: 北京', '城市：上海').replace('职位: ', '职位: 经理')\n"
+        "t = t.replace('字段.wechat: zw_1', '字段.wechat：zw_2') + '字段.部门: 销售部\\n'\n"
+        "t = t.replace('电话: +8613800138000', '电话: +8613800138000, +8613900139000')",
+    )  # fmt: skip
+    assert ok("--lang", "zh", "edit", "1", "--editor") == "已更新客户 1。\n"
+    card = json.loads(ok("show", "1", "-f", "json"))
+    assert (card["city"], card["title"]) == ("上海", "经理")
+    assert card["fields"] == {"wechat": "zw_2", "部门": "销售部"}
+    assert card["phones"] == ["+8613800138000", "+8613900139000"]
+
+
+def test_a_form_parses_under_the_other_language(db_path, tmp_path, monkeypatch):
+    add("张伟", "--city", "北京")
+    # English keys typed into the Chinese form, Chinese keys into the English one.
+    _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', 'city: 杭州')")
+    assert ok("--lang", "zh", "edit", "1", "--editor") == "已更新客户 1。\n"
+    _editor(tmp_path, monkeypatch, "t = t.replace('city: 杭州', '城市: 苏州\\n公司: 茶行')")
+    assert ok("edit", "1", "--editor") == "Updated customer 1.\n"
+    card = json.loads(ok("show", "1", "-f", "json"))
+    assert (card["city"], card["company"]) == ("苏州", "茶行")
+
+
+def test_an_unknown_key_in_a_chinese_form_saves_nothing(db_path, tmp_path, monkeypatch):
+    add("张伟", "--city", "北京")
+    before = dump(db_path)
+    _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', '城巿: 上海')")  # 巿 not 市
+    said = fails(2, "--lang", "zh", "edit", "1", "--editor")
+    assert "城巿" in said and said.startswith("crm: 第 "), said
+    _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', '城市 上海')")
+    said = fails(2, "--lang", "zh", "edit", "1", "--editor")
+    assert said.startswith("crm: 第 ") and "应写作“字段: 值”" in said, said
+    assert dump(db_path) == before
 
 
 def test_fields_an_import_named_have_chinese_labels_on_the_card(db_path, tmp_path):
@@ -282,6 +342,53 @@ def test_a_chinese_demo_writes_its_own_texts_in_chinese(db_path):
     assert {"科技", "发送报价", "四季礼盒", "定期回访"} <= texts
 
 
+def test_a_chinese_demo_has_no_english_data_left(db_path):
+    """Names (customers abroad are overseas Chinese), companies, places, tags, segments,
+    rules, care actions, tasks and field names: Chinese, `vip` the one word kept as typed."""
+    import sqlite3
+
+    ok("--lang", "zh", "demo", "--db", str(db_path), "--customers", "300")
+    conn = sqlite3.connect(db_path)
+    texts = {
+        value
+        for sql in (
+            "SELECT name FROM customers UNION SELECT company FROM customers "
+            "UNION SELECT city FROM customers UNION SELECT region FROM customers "
+            "UNION SELECT country FROM customers UNION SELECT title FROM customers",
+            "SELECT name FROM tags UNION SELECT name FROM segments UNION SELECT tag FROM rules",
+            "SELECT action FROM care_rules UNION SELECT text FROM tasks",
+            "SELECT key FROM customer_fields",
+        )
+        for (value,) in conn.execute(sql)
+        if value
+    }
+    kept = json.dumps([r[0] for r in conn.execute("SELECT selection FROM care_rules")])
+    rule = conn.execute("SELECT filter FROM rules WHERE tag = '待挽回'").fetchone()
+    conn.close()
+    english = sorted(t for t in texts if re.search("[A-Za-z]", t))
+    assert english == ["vip", "wechat"], english  # a tag as typed, a field with a label
+    assert {"许家豪", "巴黎", "法国", "恒通实业", "批发", "高消费", "重点客户", "月饼礼盒"} <= texts
+    assert "大客户" in json.loads(kept)[2] and json.loads(rule[0]) == {"segment": ["下滑中"]}
+    # A rule's segment and a care rule's tag are found by those names.
+    listed = ok("--lang", "zh", "list", "--segment", "下滑中", "--format", "json")
+    assert isinstance(json.loads(listed), list)
+
+
+def test_the_english_and_chinese_demos_hold_the_same_amounts_and_dates(db_path, tmp_path):
+    import sqlite3
+
+    english, chinese = tmp_path / "en.db", tmp_path / "zh.db"
+    ok("demo", "--db", str(english), "--customers", "120")
+    ok("--lang", "zh", "demo", "--db", str(chinese), "--customers", "120")
+    sql = "SELECT customer_id, amount_minor, currency, purchased_at FROM purchases ORDER BY id"
+    found = []
+    for path in (english, chinese):
+        conn = sqlite3.connect(path)
+        found.append(conn.execute(sql).fetchall())
+        conn.close()
+    assert found[0] and found[0] == found[1]
+
+
 def test_a_survey_import_and_hooks_untrust_speak_chinese(db_path):
     from tests.conftest import crm
 
@@ -437,3 +544,14 @@ def test_an_import_counts_the_rows_it_read_in_the_run_s_words():
         i18n.reset(token)
     reading.advance(1)
     assert notes == ["3,000 rows", "3,000 行", "1 行", "1 row"]
+
+
+def test_an_overseas_name_is_never_one_the_chinese_names_draw():
+    """Were it, the Chinese demo would draw a number more to set it apart (build.py), and
+    every later customer would differ from the English demo's."""
+    from crmcli.demo.build import GIVEN, LATIN_FIRST, LATIN_LAST
+    from crmcli.demo.words import OVERSEAS_GIVEN, OVERSEAS_SURNAMES
+
+    assert len(set(OVERSEAS_GIVEN)) == len(LATIN_FIRST)
+    assert len(set(OVERSEAS_SURNAMES)) == len(LATIN_LAST)
+    assert not set("".join(OVERSEAS_GIVEN)) & set(GIVEN)

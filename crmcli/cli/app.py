@@ -74,7 +74,9 @@ class CrmGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
+        from crmcli.cli.framework import hoisted
+
+        argv = hoisted(self, list(sys.argv[1:] if args is None else args))
         guard = sys.modules.get("crmcli.store.guard")  # not loaded: no notice said yet
         if guard is not None:
             guard.new_command()  # each command says its notices about the file once
@@ -88,10 +90,14 @@ class CrmGroup(TyperGroup):
                 stream.reconfigure(encoding="utf-8")
         run = extra.setdefault("obj", GlobalOptions())  # this run's options and state
         if os.environ.get("_CRM_COMPLETE"):  # the shell asks what to offer on Tab
-            from crmcli.cli.completing import complete
+            from crmcli.cli.completing import complete, language
 
-            i18n.use(i18n.from_locale())  # zsh and fish show the commands' summaries
-            code = complete(self, run)
+            # zsh and fish show the commands' summaries, in the language a command speaks
+            said = i18n.use(language(self) or i18n.from_locale())
+            try:
+                code = complete(self, run)
+            finally:
+                i18n.reset(said)
             if standalone_mode:
                 sys.exit(code)
             return code
@@ -151,19 +157,9 @@ def _lang_option(argv: list[str], params: list[Any]) -> str | None:
     """The language the last `--lang X` (or `--lang=X`) names among the global options
     (`params`, the root command's) before the command's name, if any: the one click keeps;
     a value crm does not know is left to the option to refuse."""
-    valued = {name for p in params if not getattr(p, "is_flag", True) for name in p.opts}
-    words, found = iter(argv), None
-    for word in words:
-        if word == "--lang":
-            found = next(words, "")
-        elif word.startswith("--lang="):
-            found = word.removeprefix("--lang=")
-        elif word == "--":
-            break
-        elif word in valued:
-            next(words, None)  # its value: `--color never`, `--db PATH`
-        elif not word.startswith("-"):
-            break  # the command's name: its own options follow
+    from crmcli.cli.framework import global_value
+
+    found = global_value(argv, params, "--lang")
     return None if found is None else i18n.clean(found)
 
 

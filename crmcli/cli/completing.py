@@ -106,6 +106,36 @@ def typed() -> tuple[list[str], str]:
         return [], ""
 
 
+def language(root: Any) -> str | None:
+    """The language of the descriptions zsh and fish show beside the words, as a command
+    would speak (crmcli.cli.app `speak`): `--lang` typed on the line, else the `language`
+    setting of the database (`--db` typed, else CRM_DB, else the default), glanced at as
+    values are (`peek`); None leaves it to the locale. bash shows no descriptions: its
+    completions open no file for them."""
+    if _shell() not in ("zsh", "fish"):
+        return None
+    try:
+        from crmcli.cli.framework import global_value
+        from crmcli.core.i18n import clean
+        from crmcli.records.config import stored_language
+        from crmcli.store.connection import peek
+        from crmcli.store.db import resolve_path
+
+        words = typed()[0]
+        typed_language = global_value(words, root.params, "--lang")
+        if typed_language is not None:
+            return clean(typed_language)
+        conn = peek(resolve_path(global_value(words, root.params, "--db")))
+        if conn is None:
+            return None
+        try:
+            return stored_language(conn)
+        finally:
+            conn.close()
+    except Exception:  # an older schema, a lock, a broken file: the locale's language
+        return None
+
+
 def complete(root: Any, obj: Any) -> int:
     """Print what the shell should offer for the words it passed; the exit code for it."""
     try:

@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
+from crmcli.core.i18n import Joined, Said
 from crmcli.core.money import Amount, grouped
 
 WAN = 10_000  # 万: CNY amounts of at least this many yuan read in 万 with `wan`
@@ -36,12 +37,28 @@ def shown(value: Any, wan: bool, region: str | None) -> Any:
     in E.164 as `phone` gives it, a list item by item; anything else as it is."""
     if isinstance(value, Amount):
         return money(value, wan)
+    if isinstance(value, Said):
+        return _said(value, wan)
     if isinstance(value, str):
         match = re.fullmatch(_PHONE, value)
         return phone(match.group(1), region) + (match.group(2) or "") if match else value
     if isinstance(value, list):
         return [shown(v, wan, region) for v in value]
     return value
+
+
+def _said(value: Said, wan: bool) -> Said:
+    """Prose kept in data (a reminder's reason) with its amounts as `money` shows them:
+    `bought ¥1,299.50 net`; the same Said when it holds none."""
+    if isinstance(value, Joined):
+        pieces = [_said(p, wan) if isinstance(p, Said) else p for p in value.pieces]
+        return Joined(pieces) if pieces != list(value.pieces) else value
+    params = {
+        k: money(v, wan) if isinstance(v, Amount) else _said(v, wan) if isinstance(v, Said) else v
+        for k, v in value.params.items()
+    }
+    changed = any(params[k] is not v for k, v in value.params.items())
+    return Said(value.template, **params) if changed else value
 
 
 def money(amount: Amount, wan: bool = False) -> str:

@@ -1,5 +1,10 @@
 """`crm edit REF` in $EDITOR: the record as `field: value` text in a 0600 temp file.
 
+The keys are in the run's language (`name:` in English, `姓名:` in Chinese: the column's
+header, crmcli.core.vocabulary.header), and so are the comments; reading the text back takes
+the keys of every language, and a full-width colon (`姓名：张伟`), so a form written under
+one language still saves under another.
+
 The caller reads the record and keeps its version; the save is refused when the record
 changed meanwhile (the caller passes the version to edit_customer).
 """
@@ -13,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from crmcli.core.errors import CrmError, InvalidInput
-from crmcli.core.i18n import N_, _
+from crmcli.core.i18n import LANGUAGES, N_, _, current, reset, use
 from crmcli.records import customers
 from crmcli.records.customers import CustomerInput
 
@@ -21,26 +26,55 @@ EDITABLE = ("name", *customers.UNSETTABLE)
 # The comment lines above the fields, in the run's language (the field names stay as keys).
 HEADER = (
     N_("Customer {id}. Edit the values, save and quit; an empty value clears the field."),
-    N_("phones and emails are comma-separated, the first is primary."),
-    N_('User-defined fields are "field.NAME: value". Lines starting with # are ignored.'),
+    N_("{phones} and {emails} are comma-separated, the first is primary."),
+    N_('User-defined fields are "{field}.NAME: value". Lines starting with # are ignored.'),
 )
+LISTS = ("phones", "emails")
+FIELD = "field"  # the prefix of a user-defined field's key: `field.NAME`
+# The prefix in words (`字段.NAME` in Chinese).
+FIELD_WORD = N_("form|field")
+
+
+def _keys() -> dict[str, str]:
+    """The form's key for each of its fields (and `field` for the prefix of user-defined
+    ones) in the run's language: the key itself in English, the column's header in words
+    otherwise."""
+    from crmcli.core.vocabulary import header
+
+    if current() == "en":
+        return {key: key for key in (*EDITABLE, *LISTS, FIELD)}
+    keys = {key: header(key) for key in (*EDITABLE, *LISTS)}
+    return {**keys, FIELD: _(FIELD_WORD).split("|", 1)[-1]}
+
+
+def _known_keys() -> dict[str, str]:
+    """Every key a form may have, in any language, -> the field it names."""
+    known: dict[str, str] = {}
+    for language in LANGUAGES:
+        token = use(language)
+        try:
+            known.update({word: key for key, word in _keys().items()})
+        finally:
+            reset(token)
+    return known
 
 
 def render(record: Mapping[str, Any]) -> str:  # a Customer, read by column name
     def one_line(value: object) -> str:
         return "" if value is None else str(value).replace("\n", "\\n")
 
-    lines = ["# " + _(line).format(id=record["id"]) for line in HEADER]
+    keys = _keys()
+    words = {"id": record["id"], "phones": keys["phones"], "emails": keys["emails"]}
+    lines = ["# " + _(line).format(field=keys[FIELD], **words) for line in HEADER]
     for key in EDITABLE:
         value = record[key]
         if key == "birthday" and record.get("birthday_lunar"):
             value = f"lunar:{record['birthday_lunar']}"
         elif key == "cadence_days" and record.get("cadence_max_days"):
             value = customers.describe_gap(value, record["cadence_max_days"])
-        lines.append(f"{key}: {one_line(value)}")
-    lines.append(f"phones: {', '.join(record['phones'])}")
-    lines.append(f"emails: {', '.join(record['emails'])}")
-    lines += [f"field.{k}: {one_line(v)}" for k, v in record["fields"].items()]
+        lines.append(f"{keys[key]}: {one_line(value)}")
+    lines += [f"{keys[key]}: {', '.join(record[key])}" for key in LISTS]
+    lines += [f"{keys[FIELD]}.{k}: {one_line(v)}" for k, v in record["fields"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -48,14 +82,17 @@ def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
     """The differences between the edited text and `record`, as a CustomerInput."""
     raw = CustomerInput()
     seen_fields: set[str] = set()
+    known = _known_keys()
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        key, sep, value = line.partition(":")
-        key, value = key.strip(), value.strip().replace("\\n", "\n")
-        if not sep:
+        colon = min((i for i in (line.find(":"), line.find("：")) if i >= 0), default=-1)
+        if colon < 0:
             raise InvalidInput(_("line {number}: expected 'field: value'").format(number=number))
-        if key in ("phones", "emails"):
+        key, value = line[:colon].strip(), line[colon + 1 :].strip().replace("\\n", "\n")
+        prefix, dot, name = key.partition(".")
+        key = f"{FIELD}.{name}" if dot and known.get(prefix) == FIELD else known.get(key, key)
+        if key in LISTS:
             new = [v.strip() for v in value.split(",") if v.strip()]
             old = record[key]
             adds, removes = (

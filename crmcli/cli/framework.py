@@ -138,3 +138,72 @@ class Context(typer.Context):
         from crmcli.cli.helpformat import HelpFormatter
 
         return HelpFormatter(width=self.terminal_width, max_width=self.max_content_width)
+
+
+def hoisted(root: Any, argv: list[str]) -> list[str]:
+    """`argv` with the global options typed after the command (`crm purchases --money wan`,
+    `crm list --lang zh`) moved before its name, where click reads them (a group parses its
+    own options only up to the command's name). An option the command itself has, or one of
+    the groups on the way to it, stays where it is and is the command's (`crm demo --db`);
+    so do the words after `--`, and anything when the command is not found by its name
+    (click then says what is wrong). `--version` and help are not moved: they act at once."""
+    mine = {
+        name: not p.is_flag
+        for p in root.params
+        if p.param_type_name == "option" and "--version" not in p.opts
+        for name in p.opts
+    }
+    at = 0
+    while at < len(argv) and argv[at].startswith("-") and argv[at] != "--":
+        at += 2 if mine.get(argv[at]) else 1  # `--db PATH`: the option and its value
+    start, command, own = at, root, {}
+    while hasattr(command, "commands") and at < len(argv):
+        command = command.commands.get(argv[at])
+        if command is None:
+            return argv
+        own |= {n: not p.is_flag for p in command.params if p.param_type_name == "option"
+                for n in p.opts}  # fmt: skip
+        at += 1
+    moved: list[str] = []
+    kept: list[str] = []
+    rest = iter(argv[at:])
+    for word in rest:
+        if word == "--":
+            kept += [word, *rest]
+            break
+        name = word.split("=", 1)[0] if word.startswith("--") else word
+        if name in mine and name not in own:
+            if word != name or not mine[name]:  # a flag, or `--db=PATH`
+                moved.append(word)
+                continue
+            value = next(rest, None)
+            if value is None:  # `crm list --money`: left for the command to refuse
+                kept.append(word)
+                break
+            moved += [word, value]
+            continue
+        kept.append(word)
+        if own.get(word):  # the value of the command's own option, whatever it looks like
+            kept += [value for value in [next(rest, None)] if value is not None]
+    if not moved:
+        return argv
+    return [*argv[:start], *moved, *argv[start:at], *kept]
+
+
+def global_value(argv: list[str], params: list[Any], flag: str) -> str | None:
+    """The value the last `FLAG X` (or `FLAG=X`) gives among the global options (`params`,
+    the root command's) before the command's name in `argv`, if any."""
+    valued = {name for p in params if not getattr(p, "is_flag", True) for name in p.opts}
+    words, found = iter(argv), None
+    for word in words:
+        if word == flag:
+            found = next(words, "")
+        elif word.startswith(f"{flag}="):
+            found = word.removeprefix(f"{flag}=")
+        elif word == "--":
+            break
+        elif word in valued:
+            next(words, None)  # its value: `--color never`, `--db PATH`
+        elif not word.startswith("-"):
+            break  # the command's name: its own options follow
+    return found

@@ -2,7 +2,8 @@
 purchase sections of `crm show`."""
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -85,12 +86,12 @@ def _at(line: Any) -> str:
     return _(", at {moment}").format(moment=dates.show_moment(line["purchased_at"]))
 
 
-def _describe(line: "Purchase") -> str:
-    from crmcli.core import money
-
-    amount = money.Money(line["amount_minor"], line["currency"])
+def _describe(line: "Purchase", amount: Callable[[int, str], str]) -> str:
+    """`2 × Teapot, ¥1,299.50`: `amount` writes the line total (`Output.amounts`)."""
     qty = f"{line['quantity']} × " if line["quantity"] != 1 else ""
-    return _("{item}, {amount}").format(item=qty + line["item"], amount=amount)
+    return _("{item}, {amount}").format(
+        item=qty + line["item"], amount=amount(line["amount_minor"], line["currency"])
+    )
 
 
 # ignore_unknown_options: a negative AMOUNT (`-280`) is an argument, not an unknown option.
@@ -146,7 +147,8 @@ def buy(
         purchase_id = purchases.add_purchase(conn, line)
         record = purchases.get_purchase(conn, purchase_id)
     kind = _("refund") if line.amount.minor < 0 else _("purchase")
-    output(ctx, quiet=quiet).done(
+    out = output(ctx, quiet=quiet)
+    out.done(
         _(
             "Recorded {kind} {purchase_id} for #{customer_id} {customer_name}: {value}{value2}"
         ).format(
@@ -154,7 +156,7 @@ def buy(
             purchase_id=purchase_id,
             customer_id=customer_id,
             customer_name=record["customer_name"],
-            value=_describe(record),
+            value=_describe(record, out.amounts()),
             value2=_at(record) if at is not None else "",
         ),
         purchase_id,
@@ -306,7 +308,7 @@ def purchase_delete(
             id=found[0]["id"],
             customer_id=found[0]["customer_id"],
             customer_name=found[0]["customer_name"],
-            what=_describe(found[0]),
+            what=_describe(found[0], output(ctx).amounts(sys.stderr)),
         )
         if len(found) == 1
         else _("Delete {count} purchase lines ({ids})?").format(
@@ -317,8 +319,10 @@ def purchase_delete(
     )
     with writing(ctx) as conn:
         gone = purchases.delete_purchases(conn, wanted)
+    out = output(ctx, quiet=quiet)
+    amount = out.amounts()
     for record in gone:
-        output(ctx, quiet=quiet).done(
+        out.done(
             _(
                 "Deleted purchase {id} of #{customer_id} {customer_name} on {value}: {value2}"
             ).format(
@@ -326,7 +330,7 @@ def purchase_delete(
                 customer_id=record["customer_id"],
                 customer_name=record["customer_name"],
                 value=record["purchased_at"][:10],
-                value2=_describe(record),
+                value2=_describe(record, amount),
             ),
             record["id"],
         )

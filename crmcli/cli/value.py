@@ -5,7 +5,7 @@ this module is imported: every other command's start-up stays free of them.
 """
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -221,8 +221,9 @@ def value_report(
                 for row in zip(*batch.values(), strict=True):
                     yield dict(zip(batch, row, strict=True))
 
+        summary = _summary(fitted, period, horizon_days, out.amounts())
         with out.paged() as paged:
-            paged.text(_summary(fitted, period, horizon_days))
+            paged.text(summary)
             # A plain table reads the rows twice (widths, then lines) rather than hold them.
             paged.rows(rows(), columns, again=rows if table else None)
 
@@ -306,7 +307,8 @@ def _plain_money(minor: Any, code: str) -> list[str]:
     return [f"{w}.{d:0{places}d}" for w, d in zip(whole.tolist(), decimals.tolist(), strict=True)]
 
 
-def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
+def _summary(fitted: Any, period: Any, horizon_days: int, amount: Callable[[int, str], str]) -> str:
+    """The fit in words above the table; `amount` writes the mean spend (`Output.amounts`)."""
     from crmcli.core import dates, money
     from crmcli.reports import value as service
 
@@ -317,7 +319,7 @@ def _summary(fitted: Any, period: Any, horizon_days: int) -> str:
         if fitted.fitted_on == fitted.customers
         else _(" (fitted on {count})").format(count=f"{fitted.fitted_on:,}")
     )
-    mean = money.grouped(round(g.mean_spend()), code)
+    mean = amount(round(g.mean_spend()), code)
     return _(_SUMMARY[fitted.unit]).format(
         currency=code, day=fitted.as_of.isoformat(),
         period=plural(period.amount, dates.UNITS[period.unit]).said(),
@@ -332,14 +334,12 @@ _SUMMARY = {
     "day": N_(
         "{currency}, as of {day}, next {period} ({days} days): {customers} customers{sample}, "
         "{again} bought again.\n{model} (time in days): r {r}, alpha {alpha}, a {a}, b {b}.\n"
-        "Gamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase day {mean} "
-        "{currency}."
+        "Gamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase day {mean}."
     ),
     "week": N_(
         "{currency}, as of {day}, next {period} ({days} days): {customers} customers{sample}, "
         "{again} bought again.\n{model} (time in weeks): r {r}, alpha {alpha}, a {a}, b {b}."
-        "\nGamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase week {mean} "
-        "{currency}."
+        "\nGamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase week {mean}."
     ),
 }
 
@@ -575,16 +575,17 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
     summary = ""
     if found["choice"]:
         _say(found["choice"])
+    out = output(ctx, fmt)
     if table:
+        amount = out.amounts()
         worth = (
-            _("Value: expected {expected}, actual {actual} {currency}, expected/actual {ratio}.")
-            if header["expected_value"] is not None
-            else _(
-                "Value: actual {actual} {currency}; no forecast (the spend model could not be "
-                "fitted)."
-            )
+            _("Value: expected {expected}, actual {actual}, expected/actual {ratio}.")
+            if found["expected_value_minor"] is not None
+            else _("Value: actual {actual}; no forecast (the spend model could not be fitted).")
         ).format(
-            expected=header["expected_value"], actual=header["actual_value"], currency=code,
+            expected=None if found["expected_value_minor"] is None
+            else amount(found["expected_value_minor"], code),
+            actual=amount(found["actual_value_minor"], code),
             ratio=_ratio(found["value_ratio"]),
         )  # fmt: skip
         summary = _(_CHECKED[unit]).format(
@@ -598,9 +599,9 @@ def _value_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
             title = _(_PREDICTED[unit]).format(day=cutoff)
             shown = {"mean_actual": _("actual"), "mean_predicted": _("predicted")}
             sections.append(_chart(title, rows, shown, "mean"))
-    with output(ctx, fmt).paged() as out:
-        out.text(summary)
-        out.sections(sections, header=header)
+    with out.paged() as paged:
+        paged.text(summary)
+        paged.sections(sections, header=header)
 
 
 # What a parameter means, by the time unit of the model (see _parameter_rows).

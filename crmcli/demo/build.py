@@ -13,7 +13,7 @@ import sqlite3
 from datetime import date, datetime, timedelta
 
 from crmcli.core import clock
-from crmcli.demo.words import maybe, said
+from crmcli.demo.words import latin_name, maybe, said
 from crmcli.records import customers
 from crmcli.records.customers import CustomerInput
 
@@ -105,7 +105,7 @@ def classify(conn: sqlite3.Connection, rng: random.Random, ids: list[int], now: 
 
     for tag in DEMO_TAGS:
         chosen = [i for i in ids if rng.random() < 0.12]
-        tags.add_tag(conn, tag, chosen)
+        tags.add_tag(conn, said(tag), chosen)
     for customer_id in ids:
         if rng.random() < 0.1:
             continue
@@ -139,9 +139,11 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
             country = "CN"
             raw.values.update(city=city, region=region, country="中国")
         else:
-            name = f"{rng.choice(LATIN_FIRST)} {rng.choice(LATIN_LAST)}"
+            first, last = rng.choice(LATIN_FIRST), rng.choice(LATIN_LAST)
+            name = latin_name(LATIN_FIRST.index(first), LATIN_LAST.index(last), f"{first} {last}")
             city, region, country = rng.choice(WORLD_CITIES)
-            raw.values.update(city=city, region=region, country=country)
+            city = said(city)
+            raw.values.update(city=city, region=said(region), country=said(country))
         if name in used_names:
             name = f"{name} {index}" if not chinese else name + rng.choice(GIVEN)
         used_names.add(name)
@@ -149,14 +151,14 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
         organisation = rng.random() < 0.08
         if organisation:
             raw.values["kind"] = "organisation"
-            raw.values["name"] = name = f"{rng.choice(COMPANIES)} {city} {index}"
+            raw.values["name"] = name = f"{said(rng.choice(COMPANIES))} {city} {index}"
         else:
             raw.values["gender"] = rng.choice(("female", "male"))
             if rng.random() < 0.6:
                 born = now.date() - timedelta(days=rng.randint(22 * 365, 65 * 365))
                 raw.values["birthday"] = born.isoformat()
             raw.values["title"] = said(rng.choice(TITLES))
-            raw.values["company"] = rng.choice(COMPANIES)
+            raw.values["company"] = said(rng.choice(COMPANIES))
         raw.values["industry"] = said(rng.choice(INDUSTRIES))
         raw.values["company_size"] = rng.choice(SIZES)
         raw.values["source"] = said(rng.choice(SOURCES))
@@ -171,7 +173,7 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
         if rng.random() < 0.3:
             raw.fields.append(f"wechat=wx_{rng.randint(10000, 99999)}")
         if rng.random() < 0.1:
-            raw.fields.append(f"vip_since={now.year - rng.randint(0, 5)}")
+            raw.fields.append(f"{said('vip_since')}={now.year - rng.randint(0, 5)}")
         if ids and rng.random() < 0.15:
             raw.values["referred_by"] = str(rng.choice(ids))
         if ids and rng.random() < 0.05:

@@ -10,6 +10,7 @@ import sqlite3
 from datetime import timedelta
 
 from crmcli.core import clock, lunar
+from crmcli.demo.words import said
 from crmcli.records import customers
 
 CARE_RULES = (
@@ -52,7 +53,8 @@ def add_demo_care(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, int]:
         )
         customers.edit_customer(conn, customer_id, changes)
     for festival, action, selection in CARE_RULES:
-        care.add_rule(conn, festival, action, CustomerFilter(**selection), today=today)
+        chosen_by = {k: [said(v) for v in values] for k, values in selection.items()}
+        care.add_rule(conn, festival, said(action), CustomerFilter(**chosen_by), today=today)
     rest = [i for i in people if i not in chosen]
     ranged = rng.sample(rest, min(len(rest), 2))  # a small demo may have nobody left
     for customer_id in ranged:
@@ -62,7 +64,7 @@ def add_demo_care(conn: sqlite3.Connection, *, seed: int = 7) -> dict[str, int]:
         tasks.add_task(
             conn,
             ranged[0],
-            "回访 call again after the last call",
+            said("回访 call again after the last call"),
             today + timedelta(days=rng.randint(1, 6)),
             after=Period(2, "w"),
         )

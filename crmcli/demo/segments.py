@@ -4,8 +4,10 @@ that tag valuable and dormant customers, applied once so the tags are already th
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 from crmcli.core import clock
+from crmcli.demo.words import said
 from crmcli.records.filters import CustomerFilter
 
 SEGMENTS = {
@@ -28,8 +30,10 @@ def add_demo_segments(conn: sqlite3.Connection) -> dict[str, int]:
     set_setting(conn, "tier.value.high", "20000")
     set_setting(conn, "tier.value.medium", "3000")
     for name, selection in SEGMENTS.items():
-        segments.save_segment(conn, name, selection, replace=False)
+        segments.save_segment(conn, said(name), selection, replace=False)
     for tag, selection in RULES:
-        segments.add_rule(conn, tag, selection)
+        if selection.segment:  # a segment above, by its name in this run's demo
+            selection = replace(selection, segment=[said(s) for s in selection.segment])
+        segments.add_rule(conn, said(tag), selection)
     changes = segments.classify(conn, today=clock.today(), dry_run=False)
     return {"segments": len(SEGMENTS), "rules": len(RULES), "rule_tags": len(changes)}

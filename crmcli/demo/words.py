@@ -8,6 +8,40 @@ from __future__ import annotations
 from crmcli.core.i18n import current
 
 CHINESE = {
+    # companies, titles, cities abroad and their countries
+    "Acme Corp": "恒通实业",
+    "Globex": "环宇进出口",
+    "Initech": "启明科技",
+    "Umbrella Trading": "万通贸易",
+    "Stark Industries": "华强工业",
+    "Wayne Foods": "维恩食品",
+    "CEO": "总经理",
+    "CTO": "技术总监",
+    "London": "伦敦",
+    "England": "英格兰",
+    "Paris": "巴黎",
+    "Île-de-France": "法兰西岛",
+    "Berlin": "柏林",
+    "New York": "纽约",
+    "NY": "纽约州",
+    "Tokyo": "东京",
+    "GB": "英国",
+    "FR": "法国",
+    "DE": "德国",
+    "US": "美国",
+    "JP": "日本",
+    # tags, segments, rules, a user-defined field
+    "wholesale": "批发",
+    "newsletter": "订阅简报",
+    "key-account": "大客户",
+    "price-sensitive": "价格敏感",
+    "key-accounts": "重点客户",
+    "slipping": "下滑中",
+    "shanghai-buyers": "上海买家",
+    "big-spender": "高消费",
+    "dormant": "沉睡",
+    "win-back": "待挽回",
+    "vip_since": "会员起始年份",
     # industries, titles, sources, notes
     "technology": "科技",
     "retail": "零售",
@@ -48,6 +82,10 @@ CHINESE = {
     "Call back about the order": "就订单回电",
     "Book a demo": "约产品演示",
     "定期回访 / regular check-in": "定期回访",
+    "回访 call again after the last call": "上次通话两周后再回访",
+    "月饼礼盒 mooncake gift box": "月饼礼盒",
+    "拜年电话 New Year call": "拜年电话",
+    "节日问候 festival greeting": "节日问候",
     "续约截止 renewal deadline": "续约截止",
     "contract anniversary": "签约周年",
     # feedback and survey answers
@@ -76,6 +114,26 @@ CHINESE = {
 def said(text: str) -> str:
     """`text` as the demo of this run writes it: in Chinese, its Chinese if it has one."""
     return CHINESE.get(text, text) if current() == "zh" else text
+
+
+# A customer abroad is drawn with a Latin name (`James Lefèvre`); the Chinese demo's are
+# overseas Chinese (`许家豪`): the surname by the Latin surname, the given name by the
+# first name, so two customers differ in Chinese as in English. No given name here shares a
+# character with build.GIVEN, so no Chinese name drawn there is ever one of these.
+OVERSEAS_SURNAMES = "陈林黄李张吴郑王刘梁何罗谢许杨周叶"
+OVERSEAS_GIVEN = [
+    "安琪", "博文", "诗雯", "大为", "雅琳", "志远", "思源", "文博", "雅婷",
+    "家豪", "凯琳", "立言", "美琪", "诺言", "佩珊", "启航", "若溪", "颂恩",
+    "天佑", "晓彤", "维安", "嘉禾", "书瑶", "乐天", "慕白", "景行",
+]  # fmt: skip
+
+
+def latin_name(first: int, last: int, name: str) -> str:
+    """A Latin name drawn for a customer abroad (its `first` name's and `last` name's
+    places in their lists), as this run's demo writes it."""
+    if current() != "zh":
+        return name
+    return OVERSEAS_SURNAMES[last] + OVERSEAS_GIVEN[first]
 
 
 def maybe(text: str | None) -> str | None:
