@@ -380,6 +380,35 @@ def _index(conn: sqlite3.Connection, source: Source, ids: Iterable[int]) -> None
     conn.executemany(f"INSERT INTO {source.table} (rowid, {names}) VALUES ({marks})", rows)
 
 
+# The insert triggers that queue a customer when a row of it is added (see the module's doc).
+_CUSTOMER_QUEUEING = (
+    "search_customers_ai",
+    "search_customer_phones_ai",
+    "search_customer_emails_ai",
+)
+
+
+@contextmanager
+def indexing_added_customers(conn: sqlite3.Connection, ids: list[int]) -> Iterator[None]:
+    """Index customers `ids`, which the block adds (with their phones and emails), in one
+    pass after it, instead of queueing them row by row in `search_dirty`: for the batches
+    of an import, where the queue triggers cost about a fifth of the insert. The triggers
+    are dropped for the block and made again after it, inside the caller's transaction (a
+    failure rolls that back too). Only inserts of these customers belong in the block."""
+    found = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?)",
+        _CUSTOMER_QUEUEING,
+    ).fetchall()
+    for name in _CUSTOMER_QUEUEING:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    try:
+        yield
+    finally:
+        for (sql,) in found:
+            conn.execute(sql)
+    _index(conn, SOURCES["customers"], ids)
+
+
 def pending(conn: sqlite3.Connection) -> dict[str, set[int]]:
     """Records changed since the index was last brought up to date, by source."""
     out: dict[str, set[int]] = {}

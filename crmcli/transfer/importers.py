@@ -943,6 +943,8 @@ class CustomerImporter(Importer):
                 super().row(number, record)
 
     def _write(self, waiting: list[tuple[int, Record, Any, str | None]]) -> None:
+        from crmcli.store import search
+
         conn, stamp = self.conn, clock.timestamp()
         moment = clock.now().replace(microsecond=0).isoformat()  # as set_stage dates a stage
         first = conn.execute(
@@ -971,17 +973,19 @@ class CustomerImporter(Importer):
         columns = ", ".join(("id", "name", "name_key", "kind", *_OTHER_COLUMNS, "stage",
                              "version", "created_at", "updated_at"))  # fmt: skip
         marks = ", ".join("?" * (len(_OTHER_COLUMNS) + 8))
-        conn.executemany(f"INSERT INTO customers ({columns}) VALUES ({marks})", people)  # noqa: S608
-        conn.executemany(
-            "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
-            "VALUES (?, ?, ?, ?)",
-            phones,
-        )
-        conn.executemany(
-            "INSERT INTO customer_emails (customer_id, email, email_key, is_primary) "
-            "VALUES (?, ?, ?, ?)",
-            emails,
-        )
+        # Indexed for search right after, as one batch: not queued row by row by triggers.
+        with search.indexing_added_customers(conn, [p[0] for p in people]):
+            conn.executemany(f"INSERT INTO customers ({columns}) VALUES ({marks})", people)  # noqa: S608
+            conn.executemany(
+                "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
+                "VALUES (?, ?, ?, ?)",
+                phones,
+            )
+            conn.executemany(
+                "INSERT INTO customer_emails (customer_id, email, email_key, is_primary) "
+                "VALUES (?, ?, ?, ?)",
+                emails,
+            )
         conn.executemany(
             "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, reason, "
             "recorded_at) VALUES (?, NULL, ?, ?, NULL, ?)",
