@@ -456,6 +456,28 @@ def test_check_finds_missing_pinyin_sort_keys_and_reindex_repairs_them(people, d
     assert keys[people["zhangwei"]] == "zhang wei\t张伟"
 
 
+def test_reindexing_customers_indexes_the_columns_a_result_is_built_from(people, db_path):
+    """Re-indexing reads only the indexed columns of customers (not what a result shows):
+    the same text as the docs results are built from, every kind of value a customer has."""
+    many = add("王芳", "--phone", "13900139000", "--phone", "+44 20 7946 0001", "--email",
+               "wf@example.com", "--email", "wang@example.cn", "--field", "wechat=wf_1",
+               "--field", "alias=小王", "--title", "CEO", "--address", "1 路", "--notes",
+               "多行\n备注", "--company", "华为")  # fmt: skip
+    ok("edit", str(many), "--primary-phone", "+44 20 7946 0001")
+    conn = connect(db_path, write=False)
+    ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
+    docs = search._customer_docs(conn, ids)
+    texts = {i: (name, columns) for i, name, columns in search._customer_texts(conn, ids)}
+    assert texts == {i: (d.customer, (d.columns[0], "", *d.columns[2:])) for i, d in docs.items()}
+    assert texts[many][1][3] == "442079460001 8613900139000"  # the primary first
+    assert "wf_1" in texts[many][1][2] and "多行" in texts[many][1][2]
+    indexed = conn.execute(
+        "SELECT name, body, digits FROM search_customers WHERE rowid = ?", (many,)
+    ).fetchone()
+    assert tuple(indexed) == (texts[many][1][0], *texts[many][1][2:])
+    conn.close()
+
+
 # --- costs and robustness ---------------------------------------------------------------
 
 
