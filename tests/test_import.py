@@ -1654,6 +1654,80 @@ def test_a_duplicate_names_the_row_that_added_the_customer_after_a_rejected_row(
     assert "row 5: Carl of row 4 already has c@example.com" in refused.stderr
 
 
+_TOGETHER = (
+    "external_id,name,phone,email,company,city,stage,birthday,tags\n"
+    "C-1,张伟,+8613800138000,zw@example.com,华为,上海,customer,1990-05-01,\n"
+    "C-2,曾轩,13200015838,,腾讯科技,成都,,,\n"  # a national number, a surname of its own
+    "C-3,Grace Nowak,,grace@example.com,,深圳,lead,,\n"
+    "C-4,Ånna Lindqvist,+8618300023757,ANNA@Example.com,Acme Corp,Tokyo,,--05-13,\n"
+    "C-5,李安,+86 139 0013 9000,,,,customer,,vip\n"  # a tag: one at a time
+    "C-6,单𠀀,,,,,,,\n"  # a surname read otherwise, a character without pinyin
+    "C-7,Bob,+8612,b@example.com,,,,,\n"  # not a phone: refused
+    "C-8,Carl,,zw@example.com,,,,,\n"  # row 2's email: refused
+    "C-9,王芳,+8613900139001,wf@example.com,,北京,prospect,,\n"
+)
+
+
+def _one_at_a_time(monkeypatch) -> None:
+    """Every row through `CustomerImporter.one`, as when no row can be written together."""
+    from crmcli.transfer import importers
+
+    monkeypatch.setattr(importers.CustomerImporter, "batched", lambda self, n, r: False)
+
+
+def _imported_state(db: Path) -> dict[str, object]:
+    state: dict[str, object] = dict(_customer_data(db))
+    state["name_order"] = rows(db, "SELECT * FROM search_name_order ORDER BY customer_id")
+    state["queue"] = rows(db, "SELECT * FROM search_dirty")
+    state["history"] = rows(
+        db, "SELECT table_name, row_id, customer_id, op, old, new FROM history ORDER BY id"
+    )
+    for query in ("zhangwei", "zw", "13800138000", "138 0013", "anna", "example", "单", "shan"):
+        state[f"search {query}"] = json.loads(ok("search", query, "--format", "json"))
+    state["list"] = json.loads(ok("list", "--sort", "name", "--format", "json"))
+    return state
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_rows_written_together_give_the_database_of_rows_written_one_at_a_time(
+    tmp_path, monkeypatch, together
+):
+    """The same file, its plain new customers written in batches and indexed for search in
+    one pass, or every row alone (queued by the triggers and indexed at COMMIT): the same
+    rows, search index, pinyin order, search results, history and undo, and the same
+    refusals of its bad rows."""
+    file = tmp_path / "people.csv"
+    file.write_text(_TOGETHER, encoding="utf-8")
+    states = {}
+    for way in ("together", "alone"):
+        db = tmp_path / f"{way}.db"
+        monkeypatch.setenv("CRM_DB", str(db))
+        ok("config", "set", "default_region", "CN")
+        with monkeypatch.context() as patched:
+            if way == "alone":
+                _one_at_a_time(patched)
+            refused = crm("import", "customers", str(file))
+            assert refused.exit_code == 2
+            imported = crm("import", "customers", str(file), "--skip-invalid")
+        assert imported.exit_code == 0, imported.stderr
+        states[way] = (refused.stderr, imported.stderr, _imported_state(db))
+        if together == (way == "together"):
+            ok("undo", "--yes")
+            assert all(not found for found in _customer_data(db).values())
+            assert rows(db, "SELECT count(*) FROM search_name_order") == [(0,)]
+    assert states["together"] == states["alone"]
+    refusal, summary, state = states["together"]
+    assert "row 8: invalid phone '+8612'" in refusal
+    assert "row 9: 张伟 of row 2 already has zw@example.com" in refusal
+    assert "7 inserted" in summary and "2 rejected" in summary
+    assert [r["customer_name"] for r in state["search zhangwei"]] == ["张伟"]  # type: ignore[index]
+    assert [r["name"] for r in state["list"]][:2] == ["Ånna Lindqvist", "Grace Nowak"]  # type: ignore[index]
+    keys = dict(state["name_order"])  # type: ignore[arg-type]
+    assert keys[2] == "zeng xuan\t曾轩"  # the surname's own reading
+    assert keys[6] == "shan he\t单𠀀"
+    assert [r["customer_name"] for r in state["search shan"]] == ["单𠀀"]  # type: ignore[index]
+
+
 def test_a_large_purchase_file_keeps_the_users_statistics_and_triggers(tmp_path, monkeypatch):
     """Indexes set aside for a large file come back with what the user's last ANALYZE said
     of them, and an index a trigger of the user's names (INDEXED BY) is not set aside: the

@@ -2,6 +2,7 @@
 index following every change (edit, archive, merge and forget done with plain SQL)."""
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -129,6 +130,29 @@ def test_pinyin_of_a_surname_with_several_readings(db_path):
 )
 def test_sort_key_reads_surnames_as_surnames(name, key):
     assert searchtext.sort_key(name) == f"{key}\t{searchtext.fold(name)}"
+
+
+def test_names_read_by_character_read_as_the_whole_name_reads():
+    """The pinyin of a name is read a character at a time and kept per character (an
+    import of a million names meets a few thousand): the same readings as pypinyin reading
+    the whole name, for Chinese alone, mixed with Latin, and characters without pinyin."""
+    import random
+
+    from pypinyin import Style, lazy_pinyin
+
+    rng = random.Random(23)
+    han = [chr(c) for c in range(0x4E00, 0x9FFF)] + [chr(c) for c in range(0x2FFF0, 0x30010)]
+    names = ["".join(rng.choice(han) for _ in range(rng.randint(1, 4))) for _ in range(3000)]
+    names += ["单𠀀", "\U00030000\U00030001", "李\U00030000安", "张a伟", "王 Fang", "曾"]
+    for name in names:
+        rest = name[len(name) - len(name.lstrip()) :]
+        words = searchtext.sort_key(name).split("\t")[0].lstrip("~").split()
+        if rest[:2] in searchtext.SURNAME_READINGS or rest[:1] in searchtext.SURNAME_READINGS:
+            continue  # read by the surname table, above
+        whole = [w for p in lazy_pinyin(rest, style=Style.NORMAL) for w in
+                 re.findall(r"\w+", searchtext.fold(p))]  # fmt: skip
+        assert words == whole, name
+    assert searchtext.sort_key("李\U00030000安") == "li \U00030000 an\t李\U00030000安"
 
 
 def test_sort_keys_order_syllable_by_syllable_and_letters_with_chinese():
@@ -430,6 +454,28 @@ def test_check_finds_missing_pinyin_sort_keys_and_reindex_repairs_them(people, d
     assert index_problems(db_path) == []
     keys = dict(sqlite3.connect(db_path).execute("SELECT * FROM search_name_order"))
     assert keys[people["zhangwei"]] == "zhang wei\t张伟"
+
+
+def test_reindexing_customers_indexes_the_columns_a_result_is_built_from(people, db_path):
+    """Re-indexing reads only the indexed columns of customers (not what a result shows):
+    the same text as the docs results are built from, every kind of value a customer has."""
+    many = add("王芳", "--phone", "13900139000", "--phone", "+44 20 7946 0001", "--email",
+               "wf@example.com", "--email", "wang@example.cn", "--field", "wechat=wf_1",
+               "--field", "alias=小王", "--title", "CEO", "--address", "1 路", "--notes",
+               "多行\n备注", "--company", "华为")  # fmt: skip
+    ok("edit", str(many), "--primary-phone", "+44 20 7946 0001")
+    conn = connect(db_path, write=False)
+    ids = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
+    docs = search._customer_docs(conn, ids)
+    texts = {i: (name, columns) for i, name, columns in search._customer_texts(conn, ids)}
+    assert texts == {i: (d.customer, (d.columns[0], "", *d.columns[2:])) for i, d in docs.items()}
+    assert texts[many][1][3] == "442079460001 8613900139000"  # the primary first
+    assert "wf_1" in texts[many][1][2] and "多行" in texts[many][1][2]
+    indexed = conn.execute(
+        "SELECT name, body, digits FROM search_customers WHERE rowid = ?", (many,)
+    ).fetchone()
+    assert tuple(indexed) == (texts[many][1][0], *texts[many][1][2:])
+    conn.close()
 
 
 # --- costs and robustness ---------------------------------------------------------------

@@ -5,6 +5,7 @@ Pure functions over strings (no storage): crmcli.store.search indexes and querie
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -67,10 +68,6 @@ def name_pinyin(name: str) -> str:
     if not has_han(name):
         return ""
     # Documented pypinyin switches: skip the phrase dictionary and the copy of the char one.
-    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
-    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
-    from pypinyin import Style, pinyin
-
     syllables: list[list[str]] = []  # readings per syllable (or Latin word)
     word = ""
     for ch in name:
@@ -78,8 +75,7 @@ def name_pinyin(name: str) -> str:
             if word:
                 syllables.append([word])
                 word = ""
-            readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
-            options = [r for r in (readings[0] if readings else []) if r.isascii() and r]
+            options = _readings(ch)
             if not options:
                 continue
             limit = MAX_SURNAME_READINGS if not syllables else 1
@@ -100,6 +96,28 @@ def name_pinyin(name: str) -> str:
     initials = ["".join([first[0], *(s[0] for s in rest)]) for first in syllables[0]]
     forms = fulls + [f.replace("v", "u") for f in fulls if "v" in f] + initials
     return " ".join(dict.fromkeys(forms))
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _readings(ch: str) -> tuple[str, ...]:
+    """Every reading of one Chinese character (pypinyin, without tones), computed once per
+    character: an import of a million names meets a few thousand characters."""
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+    from pypinyin import Style, pinyin
+
+    readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
+    return tuple(r for r in (readings[0] if readings else []) if r.isascii() and r)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _first_reading(ch: str) -> str:
+    """The reading `lazy_pinyin` gives one Chinese character, computed once per character.
+    Without the phrase dictionary lazy_pinyin reads each character of a run alone, so a
+    run of Chinese characters is the readings of its characters in turn."""
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(ch, style=Style.NORMAL)[0]
 
 
 # Surnames read otherwise than the same characters in a word: 曾 is ceng in 曾经 but Zeng as a
@@ -138,7 +156,11 @@ def sort_key(name: str) -> str:
         os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
         from pypinyin import Style, lazy_pinyin
 
-        parts = lazy_pinyin(rest, style=Style.NORMAL)
+        parts = [_first_reading(ch) for ch in rest] if re.fullmatch(f"{_HAN}+", rest) else []
+        if not all(p.isascii() for p in parts):  # a character without a reading
+            parts = []
+        # Chinese alone (the usual name) by character, else the whole name in one call
+        parts = parts or lazy_pinyin(rest, style=Style.NORMAL)
     else:
         parts = [rest]
     for part in parts:

@@ -689,6 +689,7 @@ def _one(values: dict[str, list[str]], target: str) -> str | None:
 _SPLIT_PHONES = re.compile(r"\s*(?::::|[;,/、；，])\s*")
 _SPLIT_EMAILS = re.compile(r"\s*(?::::|[;,\s；，])\s*")
 _SPLIT_TAGS = re.compile(r"\s*(?::::|[;,；，、])\s*")
+_MASKED_ID = re.compile(r"[0-9]{6}\*{8}[0-9]{3}[0-9Xx]")  # as our export masks one
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Placeholders spreadsheets and Outlook write for "no value".
 _EMPTY = {
@@ -716,16 +717,16 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
 
     raw = CustomerInput()
     for name in SCALAR_FIELDS:
-        value = _one(values, name)
-        if value is not None and value.strip().casefold() not in _EMPTY:
-            raw.values[name] = value
+        found = values.get(name)
+        if found and found[0].strip().casefold() not in _EMPTY:
+            raw.values[name] = found[0]
     lunar = _one(values, "birthday_lunar")
     if lunar is not None and lunar.strip():  # the birthday's rule; its Gregorian day follows
         raw.values["birthday"] = f"lunar:{lunar.strip()}"
     if "\n" in raw.values.get("address", ""):  # a formatted multi-line address: one line
         lines = [" ".join(line.split()) for line in raw.values["address"].splitlines()]
         raw.values["address"] = ", ".join(line for line in lines if line)
-    if re.fullmatch(r"[0-9]{6}\*{8}[0-9]{3}[0-9Xx]", raw.values.get("national_id", "").strip()):
+    if "national_id" in raw.values and _MASKED_ID.fullmatch(raw.values["national_id"].strip()):
         # A masked number from our own export (`110105********002X`) is not data; any other
         # `*` is a typo, which validation refuses with the row.
         del raw.values["national_id"]
@@ -943,6 +944,8 @@ class CustomerImporter(Importer):
                 super().row(number, record)
 
     def _write(self, waiting: list[tuple[int, Record, Any, str | None]]) -> None:
+        from crmcli.store import search
+
         conn, stamp = self.conn, clock.timestamp()
         moment = clock.now().replace(microsecond=0).isoformat()  # as set_stage dates a stage
         first = conn.execute(
@@ -971,17 +974,19 @@ class CustomerImporter(Importer):
         columns = ", ".join(("id", "name", "name_key", "kind", *_OTHER_COLUMNS, "stage",
                              "version", "created_at", "updated_at"))  # fmt: skip
         marks = ", ".join("?" * (len(_OTHER_COLUMNS) + 8))
-        conn.executemany(f"INSERT INTO customers ({columns}) VALUES ({marks})", people)  # noqa: S608
-        conn.executemany(
-            "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
-            "VALUES (?, ?, ?, ?)",
-            phones,
-        )
-        conn.executemany(
-            "INSERT INTO customer_emails (customer_id, email, email_key, is_primary) "
-            "VALUES (?, ?, ?, ?)",
-            emails,
-        )
+        # Indexed for search right after, as one batch: not queued row by row by triggers.
+        with search.indexing_added_customers(conn, [p[0] for p in people]):
+            conn.executemany(f"INSERT INTO customers ({columns}) VALUES ({marks})", people)  # noqa: S608
+            conn.executemany(
+                "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
+                "VALUES (?, ?, ?, ?)",
+                phones,
+            )
+            conn.executemany(
+                "INSERT INTO customer_emails (customer_id, email, email_key, is_primary) "
+                "VALUES (?, ?, ?, ?)",
+                emails,
+            )
         conn.executemany(
             "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, reason, "
             "recorded_at) VALUES (?, NULL, ?, ?, NULL, ?)",
