@@ -29,7 +29,10 @@ from mutmut.state import state
 from mutmut.workers.isolation import ForkServerRunner
 
 MODULES = {
-    "money": ("crmcli.core.money", ["tests/test_money.py", "tests/test_purchases.py"]),
+    "money": (
+        "crmcli.core.money",
+        ["tests/test_money.py", "tests/test_purchases.py", "tests/test_display.py"],
+    ),
     "dates": ("crmcli.core.dates", ["tests/test_dates.py", "tests/test_moving_clocks.py"]),
     "filters": (
         "crmcli.records.filters",

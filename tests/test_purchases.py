@@ -636,3 +636,78 @@ def test_a_refund_too_large_in_its_new_currency_is_refused(db_path, anna):
     ok("buy", "Anna", "Refund", "-999999999999", "--currency", "JPY")
     message = fails(2, "purchase", "edit", "1", "--currency", "CNY", db=db_path)
     assert message == "crm: amount -999999999999 CNY is too large (at most 9,999,999,999.99)\n"
+
+
+HOW = "write it like 1299, 1,299.50, ¥1299 or 1299.5 USD"
+
+
+@pytest.mark.parametrize(
+    ("amount", "options", "message"),
+    [
+        ("lots", [], f"not an amount: 'lots'; {HOW}"),
+        ("12XX.XX50", [], f"not an amount: '12XX.XX50'; {HOW}"),
+        ("-+5", [], f"not an amount: '-+5'; {HOW}"),  # two signs
+        ("-$-5", [], f"not an amount: '-$-5'; {HOW}"),
+        ("$5 USD", [], "not an amount: '$5 USD'; name the currency once"),
+        ("12 USD", ["--currency", "CNY"], "the amount '12 USD' is in USD, not CNY"),
+        ("12.345", [], "12.345 has 3 decimals but CNY has 2 decimals; amounts are never rounded"),
+        (
+            "12.5", ["--currency", "JPY"],
+            "12.5 has 1 decimal but JPY has no decimals; amounts are never rounded",
+        ),
+        (
+            "ZZ$5", [],
+            "unknown currency symbol 'ZZ$'; use an ISO 4217 code such as CNY, USD, EUR or JPY",
+        ),
+    ],
+)  # fmt: skip
+def test_a_refused_amount_says_the_whole_reason(db_path, anna, amount, options, message):
+    assert fails(2, "buy", "Anna", "Teapot", *options, "--", amount, db=db_path) == (
+        f"crm: {message}\n"
+    )
+
+
+def test_plain_amounts_of_a_purchase_file_are_read_in_sql_as_crm_buy_reads_them(
+    db_path, anna, tmp_path, monkeypatch
+):
+    """A CSV file's plain amounts (a sign, digits, a dot: what every export writes) are read
+    into minor units in SQL (money.plain_minor) with no per-row Python, to the units `crm
+    buy` stores; any other amount goes the per-row way and is refused as `crm buy` refuses
+    it."""
+    from crmcli.records import purchases
+
+    calls = []
+    real = purchases.prepare_line
+    monkeypatch.setattr(purchases, "prepare_line", lambda *a: calls.append(a) or real(*a))
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "customer,item,amount,currency\n"
+        "Anna,a,-80,\nAnna,b,12,\nAnna,c,1299.50,\nAnna,d,0.5,\nAnna,e,007.10,\n"
+        "Anna,f,1299,JPY\nAnna,g,-1.234,KWD\nAnna,h,9999999999.99,\nAnna,i,0,\n",
+        encoding="utf-8",
+    )
+    result = crm("import", "purchases", str(good))
+    assert result.exit_code == 0 and "9 inserted" in result.stderr, result.stderr
+    assert calls == []
+    assert rows(db_path, "SELECT item, amount_minor, currency FROM purchases ORDER BY id") == [
+        ("a", -8000, "CNY"), ("b", 1200, "CNY"), ("c", 129950, "CNY"), ("d", 50, "CNY"),
+        ("e", 710, "CNY"), ("f", 1299, "JPY"), ("g", -1234, "KWD"),
+        ("h", 999999999999, "CNY"), ("i", 0, "CNY"),
+    ]  # fmt: skip
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "customer,item,amount,currency\n"
+        "Anna,a,12XX.XX50,\nAnna,b,12.345,\nAnna,c,10000000000,\nAnna,d,1.5,JPY\nAnna,e,1.,\n"
+        "Anna,f,12,\n",
+        encoding="utf-8",
+    )
+    err = fails(2, "import", "purchases", str(bad), db=db_path)
+    assert err.startswith("crm: 4 of 6 rows are invalid; nothing was imported"), err
+    for row, reason in [
+        (2, f"not an amount: '12XX.XX50'; {HOW}"),
+        (3, "12.345 has 3 decimals but CNY has 2 decimals"),
+        (4, "amount 10000000000 CNY is too large (at most 9,999,999,999.99)"),
+        (5, "1.5 has 1 decimal but JPY has no decimals"),
+    ]:
+        assert f"row {row}: {reason}" in err, err
+    assert len(calls) == 5  # `1.` (read as 1.00 by the full rules) and the four refused
