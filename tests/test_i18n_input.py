@@ -240,3 +240,14 @@ def test_a_filter_saved_in_chinese_words_is_stored_with_the_keys(db_path):
     assert saved["where"][2]["text"] == "tag = vip"  # kept by the tag's id, as `tag` is
     said = fails(2, "config", "set", "stages", "lead,prospect,loyal,lost", db=db_path)
     assert "segment 上海成交" in said
+
+
+def test_a_stage_of_the_users_own_that_is_also_a_word_of_crms_stays_as_typed(db_path):
+    zw = add("张伟")
+    ok("config", "set", "stages", "线索,成交")
+    ok("stage", "张伟", "线索")  # the user's own stage, not crm's `lead`
+    ok("segment", "add", "新线索", "--stage", "线索", "--where", "阶段 = 线索")
+    assert rows(db_path, "SELECT stage FROM customers") == [("线索",)]
+    (stored,) = rows(db_path, "SELECT filter FROM segments")
+    assert json.loads(stored[0]) == {"stage": ["线索"], "where": ["stage = 线索"]}
+    assert ids("--segment", "新线索") == [zw]

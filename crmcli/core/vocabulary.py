@@ -385,6 +385,18 @@ def understood(column: str, text: str) -> str | None:
     return _keys_by_word(column).get(_typed(text))
 
 
+def translated(column: str, text: str) -> str | None:
+    """The key `text` stands for when it is the word of another language than English for
+    one of `column`'s keys (`成交客户` is `customer`); None for a key or its English
+    spelling (`customer`, `at risk`), which a saved filter keeps as typed, and for any other
+    text."""
+    words = WORDS.get(column, {})
+    key = understood(column, text)
+    if key is None or _typed(text) in (_typed(key), _typed(_ENGLISH.get(key, key))):
+        return None
+    return key if key in words else None
+
+
 @functools.cache
 def _columns_by_name(columns: tuple[str, ...]) -> dict[str, str]:
     found: dict[str, set[str]] = {}

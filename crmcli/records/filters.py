@@ -752,46 +752,43 @@ def _nocase(name: str) -> bytes:
     return name.strip().encode().lower()
 
 
-def _keyed(conn: sqlite3.Connection, expression: str) -> str:
+def _keyed(expression: str, own: list[str]) -> str:
     """A `--where` expression (already checked) with the header it names made its field's
-    key and crm's word in it made the key (`阶段 = 成交客户` is `stage = customer`), the
-    rest as typed: a saved filter keeps the English keys, as the data does."""
-    from crmcli.core.vocabulary import understood
-    from crmcli.core.where import WHERE
+    key and a word of crm's in another language made its key (`阶段 = 成交客户` is `stage =
+    customer`), the rest as typed: a saved filter keeps the keys, as the data does."""
+    from crmcli.core.vocabulary import translated
+    from crmcli.core.where import WHERE, unquote
 
     match = re.fullmatch(WHERE, expression)
     if not match:
         return expression
     name, op, value = field_key(match.group(1)), match.group(2), match.group(3)
-    if op in ("=", "==", "!="):
-        if name == "stage":
-            from crmcli.core.where import unquote
-            from crmcli.records.config import clean_stage
-
-            value = clean_stage(conn, unquote(value))
-        elif name in WHERE_FIELDS:
-            value = understood(name, value) or value
+    if op in ("=", "==", "!=") and name in WHERE_FIELDS:
+        typed = unquote(value)
+        if not (name == "stage" and typed.strip().casefold() in own):  # a stage of the user's
+            value = translated(name, typed) or value
     start, end = match.span(1)
     return f"{expression[:start]}{name}{expression[end : match.start(3)]}{value}"
 
 
-def _keys(conn: sqlite3.Connection, saved: Saved) -> Saved:
-    """`saved` with crm's words typed in any language (`--stage 成交客户`, `--lifecycle
-    流失风险`, headers in `--where`) as their keys; names the user chose as typed."""
-    from crmcli.core import validate
-    from crmcli.records.config import clean_stage
+def _keys(saved: Saved, own: list[str]) -> Saved:
+    """`saved` with crm's words typed in another language than English (`--stage 成交客户`,
+    `--lifecycle 流失风险`, headers in `--where`) as their keys; the rest as typed (an old
+    spelling such as `at-risk` reads as it did, a stage in `own`, the stage list, too)."""
+    from crmcli.core.vocabulary import translated
 
     if "stage" in saved:
-        saved["stage"] = [clean_stage(conn, s) for s in saved["stage"]]
-    if "kind" in saved:
-        saved["kind"] = validate.choice("kind", saved["kind"], validate.KINDS)
+        saved["stage"] = [
+            s if s.strip().casefold() in own else translated("stage", s) or s
+            for s in saved["stage"]
+        ]
     for name in DERIVED_OPTIONS:
         if name in saved:
-            from crmcli.reports.classes import clean_class
-
-            saved[name] = [clean_class(name, v) for v in saved[name]]
+            saved[name] = [translated(name, v) or v for v in saved[name]]
+    if "kind" in saved:
+        saved["kind"] = translated("kind", saved["kind"]) or saved["kind"]
     if "where" in saved:
-        saved["where"] = [_keyed(conn, item) for item in saved["where"]]
+        saved["where"] = [_keyed(item, own) for item in saved["where"]]
     return saved
 
 
@@ -799,7 +796,9 @@ def encode(conn: sqlite3.Connection, selection: CustomerFilter) -> str:
     """The stored form (JSON) of `selection` (checked by `parse`), crm's words as their
     keys and tags that exist kept by id."""
     ids = {_nocase(name): (tag_id, name) for tag_id, name in _tag_names(conn).items()}
-    saved = _keys(conn, selection.saved())
+    from crmcli.records.config import stages
+
+    saved = _keys(selection.saved(), stages(conn))
     for key in TAG_LISTS:
         if key in saved:
             saved[key] = [_bind(item, ids, False) for item in saved[key]]
