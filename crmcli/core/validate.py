@@ -40,11 +40,9 @@ GENDERS = {
     "f": "female",
     "female": "female",
     "woman": "female",
-    "女": "female",
     "m": "male",
     "male": "male",
     "man": "male",
-    "男": "male",
     "other": "other",
     "x": "other",
 }
