@@ -216,6 +216,9 @@ def test_english_never_reads_a_catalog(db_path, monkeypatch):
             opened.append(domain)
         return real(domain, *args, **kwargs)
 
+    from crmcli.core import i18n
+
+    i18n.catalog.cache_clear()  # a catalog is read once a process: this one reads it anew
     monkeypatch.setattr(gettext, "translation", translation)
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     ok("list")

@@ -30,7 +30,11 @@ def english_left(line: str) -> list[str]:
         ),
         (2, ("list", "--where", "name ==x"), None),
         (2, ("list", "--where", "name =>x"), "crm: 无法读取 --where 'name =>x'：值以 '>' 开头"),
-        (2, ("list", "--fields", "name,nope"), "crm: --fields：未知字段 'nope'；可用字段：id、"),
+        (
+            2,
+            ("list", "--fields", "name,nope"),
+            "crm: --fields：未知字段 'nope'；可用字段：id（编号）、",
+        ),
         (2, ("list", "--fields", ","), "crm: --fields：没有字段；可用字段："),
         (3, ("export", "custmers"), "（要导出某类数据，请用以下之一：customers, purchases, "),
     ],

@@ -126,7 +126,7 @@ def english_left(
         text = re.sub(rf"\b(?:{names})(?:=[^,│┃\n]*|: [^⏎│┃\n]*|(?=：))|\"(?:{names})\": [^,│┃\n]*"
                       r"|(?:(?<=, )|(?<=⏎ )|(?<=；))\s*\"?[a-z_]+…", " ", text)  # fmt: skip
     text = re.sub(r"\bsearch_[a-z]+\b", " ", text)  # a full-text table
-    text = re.sub(r"\b[a-z_]+(?=（)", " ", text)  # a typed value, explained
+    text = re.sub(r"\b[a-z_][a-z_0-9]*(?=（)", " ", text)  # a typed value, explained
     text = CURRENCY.sub(" ", text)
     return [w for w in ENGLISH.findall(text) if w not in ALLOWED]
 

@@ -310,7 +310,9 @@ def test_paths_and_field_lists_inside_chinese_errors_are_full_width(db_path, tmp
     assert said.exit_code == 1 and f"crm database ({bad}): " in said.stderr, said.stderr
     add("Ann")
     said = crm("--lang", "zh", "list", "--fields", "nope")
-    assert said.exit_code == 2 and "可用字段：id、name、kind、" in said.stderr, said.stderr
+    assert (
+        said.exit_code == 2 and "可用字段：id（编号）、name（姓名）、kind（类型）、" in said.stderr
+    ), said.stderr
     said = crm("list", "--fields", "nope")
     assert said.exit_code == 2 and "valid fields: id, name, kind, " in said.stderr
 

@@ -100,7 +100,7 @@ def test_bad_row_in_the_middle_writes_nothing(cn):
     assert err.splitlines() == [
         "crm: 1 of 5 rows are invalid; nothing was imported (fix them, or add --skip-invalid "
         "to import the rest)",
-        "  row 4: not an amount: 'twelve'; write it like 1299, 1,299.50, ¥1299 or 1299.5 USD",
+        "  row 4: not an amount: 'twelve'; write it like 1299, 1,299.50, ¥1299, 8.8万 or 1299.5 USD",
     ]
     assert rows(cn, "SELECT count(*) FROM purchases") == [(0,)]
 

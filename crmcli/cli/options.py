@@ -68,14 +68,18 @@ def chosen_fields(fields: str | None, known: "Sequence[str]") -> tuple[str, ...]
     if fields is None:
         return None
     from crmcli.core.errors import InvalidInput
+    from crmcli.core.vocabulary import column_named, fields_glossed
 
-    names = tuple(dict.fromkeys(n.strip() for n in fields.split(",") if n.strip()))
+    typed = [n.strip() for n in fields.split(",") if n.strip()]
+    # a header as a table shows it (`姓名,城市`) names its column, in any language
+    named = [n if n in known else column_named(n, tuple(known)) or n for n in typed]
+    names = tuple(dict.fromkeys(named))
     unknown = [n for n in names if n not in known]
     if unknown or not names:
         what = _("unknown field {name!r}").format(name=unknown[0]) if unknown else _("no field")
         raise InvalidInput(
             _("--fields: {what}; valid fields: {value}").format(
-                what=what, value=_(", ").join(known)
+                what=what, value=fields_glossed(list(known))
             )
         )
     return names

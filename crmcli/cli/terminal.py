@@ -160,6 +160,9 @@ LOW_PRIORITY = (
 # at risk, what a task says, what a change was. Left out last (after the first column) and
 # cut last, and while it shows it keeps at least a third of the width (or all it needs).
 ESSENTIAL = ("why", "reason", "text", "changes")
+# What the point of the table gives up its third for, rather than see it left out: a
+# number one types next (`crm done 3`) and a stage or lifecycle (`crm report churn`).
+NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id")
 # What a person types back, never cut: a festival's key (`--holiday spring-festival`).
 TYPED = ("festival",)
 
@@ -179,6 +182,7 @@ class Column:
         "money",
         "natural",
         "number",
+        "point",
         "whole",
         "width",
     )
@@ -198,6 +202,7 @@ class Column:
         self.money = False  # an amount with its currency's symbol: kept longest
         self.bare = False  # a number with no symbol (CHF has none): the currency column says it
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
+        self.point: int | None = None  # an essential column's least width, when not a third
         self.width = 0
 
     def measure(self, text: str) -> None:
@@ -238,7 +243,7 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     essential = max(_FREE_MIN, whole_room // 3)
     floors = [
         max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
-        else max(c.floor, min(c.compact, essential if c.key in ESSENTIAL else _FREE_MIN))
+        else max(c.floor, min(c.compact, _least(c, essential)))
         for c in columns
     ]  # fmt: skip
     if sum(floors) > room:
@@ -269,6 +274,18 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
             c.width += extra
             spare -= extra
     return True
+
+
+def _least(c: Column, essential: int) -> int:
+    """The width free text is cut no narrower than: a third of the room for the point of
+    the table (unless it gave that up, `point`), else _FREE_MIN."""
+    if c.key not in ESSENTIAL:
+        return _FREE_MIN
+    return essential if c.point is None else c.point
+
+
+def _needed(c: Column) -> bool:
+    return c.key in NEEDED or c.key in _STATES_KEPT
 
 
 def _level(caps: list[int], floors: list[int], room: int) -> list[int]:
@@ -313,19 +330,13 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order += [c for c in columns if c.key in ESSENTIAL]  # then the point of the table
     order = list(dict.fromkeys(c for c in order if c is not columns[0]))
     while not fit(shown, room) and len(shown) > 1:
+        if _needed(order[0]) and _give_up_point(shown, room):
+            break  # the point takes what is left: nothing left out comes back
         gone = order.pop(0)
         shown.remove(gone)
         hidden.append(gone)
-    # A column left out late may make room for one before it; a chart only for itself.
-    # (Each once: the first left out may be both the last data column and the chart's turn.)
-    turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
-    for back in dict.fromkeys(turns):
-        if not back.filled or (back.key == "\0bars" and len(hidden) > 1):
-            continue  # empty, or a chart while data is left out
-        trial = [c for c in columns if c in shown or c is back]
-        if fit(trial, room):
-            shown = trial
-            hidden.remove(back)
+    else:
+        shown = _back(columns, shown, hidden, room)
     if any(c.money for c in hidden) and not any(c.money for c in shown):
         for c in [c for c in shown[1:] if c.key == "currency"]:  # it said whose amounts
             shown.remove(c)
@@ -334,6 +345,40 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     if len(shown) == 1 and shown[0].width > room:
         shown[0].width = room
     return shown, hidden
+
+
+def _give_up_point(shown: list[Column], room: int) -> bool:
+    """Whether `shown` fits once the point of the table (an essential column) gives up its
+    third of the room, which it then does; a needed column stays rather than go first."""
+    points = [c for c in shown if c.key in ESSENTIAL]
+    for c in points:
+        c.point = _FREE_MIN
+    if points and fit(shown, room):
+        return True
+    for c in points:
+        c.point = None
+    return False
+
+
+def _back(
+    columns: list[Column], shown: list[Column], hidden: list[Column], room: int
+) -> list[Column]:
+    """`shown` with the columns left out late that fit again (each taken out of `hidden`):
+    one left out late may make room for one before it; a chart only for itself. A currency
+    does not come back while every amount shows its own symbol: it says nothing more."""
+    symbols = not any(c.money and c.bare for c in columns) and any(c.money for c in columns)
+    # (Each once: the first left out may be both the last data column and the chart's turn.)
+    turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
+    for back in dict.fromkeys(turns):
+        if not back.filled or (back.key == "\0bars" and len(hidden) > 1):
+            continue  # empty, or a chart while data is left out
+        if back.key == "currency" and symbols:
+            continue
+        trial = [c for c in columns if c in shown or c is back]
+        if fit(trial, room):
+            shown = trial
+            hidden.remove(back)
+    return shown
 
 
 def cut(text: str, room: int) -> str:

@@ -23,6 +23,7 @@ Strings kept in module-level tables are marked with `N_()` (for extraction) and 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from contextvars import ContextVar, Token
@@ -115,12 +116,19 @@ def use(language: str) -> Token[tuple[str, Any] | None]:
     takes to go back."""
     if language == "en":
         return _catalog.set(None)
+    return _catalog.set((language, catalog(language)))
+
+
+@functools.cache
+def catalog(language: str) -> Any:
+    """The gettext catalog of `language` (one of LANGUAGES but English), loaded once; also
+    read whatever the run's language is, to understand crm's words typed in any language
+    (crmcli.core.vocabulary `understood`)."""
     import gettext
     from pathlib import Path
 
     folder = Path(__file__).resolve().parent.parent / "locale"
-    catalog = gettext.translation(DOMAIN, folder, languages=[language], fallback=True)
-    return _catalog.set((language, catalog))
+    return gettext.translation(DOMAIN, folder, languages=[language], fallback=True)
 
 
 def reset(token: Token[tuple[str, Any] | None]) -> None:

@@ -8,7 +8,8 @@ zeros, which change nothing); nothing is ever rounded on the way in. Only a deri
 such as an average is rounded, half to even, and only to the currency's own decimals.
 
 Accepted input: `1299`, `1,299.50` (commas group thousands, in threes), `-12.5` or `−12.5`,
-`¥1299`, `$12`, `€9.99`, `HK$80`, `RMB 50`, `50元`, `1299.5 USD`, `USD 1299.5`; full-width
+`¥1299`, `$12`, `€9.99`, `HK$80`, `RMB 50`, `50元`, `1299.5 USD`, `USD 1299.5`, `8.8万`
+(88,000), `¥1.2万元`, `1.5亿`; full-width
 digits and signs (`１２９９`, `￥`) are read as their ASCII forms. A comma as the decimal
 separator (`12,50`) is refused rather than guessed. A symbol shared by several currencies
 (`¥`, `$`) means the one in force when it is one of them (the `currency` passed, else the
@@ -79,16 +80,29 @@ SYMBOLS: dict[str, tuple[str, ...]] = {
     "₹": ("INR",),
     "₽": ("RUB",),
     "฿": ("THB",),
+    # the other symbols a terminal shows (crmcli/cli/display.py), so a shown amount reads back
+    "AU$": ("AUD",),
+    "CA$": ("CAD",),
+    "MX$": ("MXN",),
+    "NZ$": ("NZD",),
+    "EC$": ("XCD",),
+    "R$": ("BRL",),
+    "₪": ("ILS",),
+    "₫": ("VND",),
+    "₱": ("PHP",),
 }
 _SIGNS = {"-": -1, "−": -1, "+": 1}
-_UNIT = r"[A-Za-z]{3}|RMB|[A-Z]{1,2}\$|CN¥|JP¥|[¥元円$€£₩₹₽฿]"
+_UNIT = r"[A-Za-z]{3}|RMB|[A-Z]{1,2}\$|CN¥|JP¥|[¥元円$€£₩₹₽฿₪₫₱]"
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _AMOUNT = (
     rf"(?i)(?P<sign1>[-+−])?\s*(?P<pre>{_UNIT})?\s*(?P<sign2>[-+−])?\s*"
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
-    rf"\s*(?P<post>{_UNIT})?"
+    rf"\s*(?P<scale>[万亿])?\s*(?P<post>{_UNIT})?"
 )
-HELP = N_("write it like 1299, 1,299.50, ¥1299 or 1299.5 USD")
+# 万 (ten thousand) and 亿 (a hundred million) after the number, as a terminal shows large
+# CNY sums (`¥8.8万`, `1.2万元`, `¥1.23亿`): powers of ten, applied exactly.
+SCALES = {"万": 4, "亿": 8}
+HELP = N_("write it like 1299, 1,299.50, ¥1299, 8.8万 or 1299.5 USD")
 
 
 @dataclass(frozen=True, order=True)
@@ -143,7 +157,7 @@ def to_minor(value: Decimal, currency: str) -> int:
         written = -int(value.normalize().as_tuple().exponent)
         raise InvalidInput(
             _("{value} has {value2} but {currency} has {value3}; amounts are never rounded").format(
-                value=value,
+                value=f"{value:f}",
                 value2=_decimals(written),
                 currency=currency,
                 value3=_decimals(places) if places else "no decimals",
@@ -154,7 +168,7 @@ def to_minor(value: Decimal, currency: str) -> int:
         limit = grouped(MAX_MINOR, currency)
         raise InvalidInput(
             _("amount {value} {currency} is too large (at most {limit})").format(
-                value=value, currency=currency, limit=limit
+                value=f"{value:f}", currency=currency, limit=limit
             )
         )
     return minor
@@ -313,7 +327,7 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
     code = named or context
     number = match["number"].replace(",", "")
     try:
-        value = Decimal(number)
+        value = Decimal(number).scaleb(SCALES.get(match["scale"] or "", 0))
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
         raise InvalidInput(
             _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))

@@ -40,11 +40,9 @@ GENDERS = {
     "f": "female",
     "female": "female",
     "woman": "female",
-    "女": "female",
     "m": "male",
     "male": "male",
     "man": "male",
-    "男": "male",
     "other": "other",
     "x": "other",
 }
@@ -97,10 +95,16 @@ def text(field: str, value: str, *, multiline: bool = False) -> str:
 
 
 def choice(field: str, value: str, table: dict[str, str]) -> str:
+    """The stored key `value` stands for in `table` (typed word -> key), or the word a
+    table shows for one of its keys in any language (`电话` is `call`, crmcli.core.vocabulary
+    `understood`); InvalidInput listing the keys otherwise."""
     key = value.strip().casefold()
     if key not in table:
-        from crmcli.core.vocabulary import glossed
+        from crmcli.core.vocabulary import glossed, understood
 
+        said = understood(field, value)
+        if said in table.values():
+            return said  # type: ignore[return-value]
         allowed = glossed(field, sorted(set(table.values())))
         raise InvalidInput(
             _("{field} must be one of: {allowed} (got {value!r})").format(

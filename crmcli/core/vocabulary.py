@@ -18,6 +18,7 @@ is: a word is said only where the value is certainly crm's own.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -275,13 +276,17 @@ def header(column: str) -> str:
     ID"; any other header stays as it is (a title the command already said in words)."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", column):
         return column
+    return _(_header_msgid(column)).split("|", 1)[-1]
+
+
+def _header_msgid(column: str) -> str:
     if column in _COUNTS:  # "Received" over counts, not the time of `received_at`
-        return _(_COUNTS[column]).split("|", 1)[-1]
+        return _COUNTS[column]
     parts = column.split("_")
     if len(parts) > 1 and parts[-1] in ("on", "at"):
         parts.pop()
     text = " ".join(_ACRONYMS.get(p, p) for p in parts)
-    return _(text[0].upper() + text[1:])
+    return text[0].upper() + text[1:]
 
 
 # What English says in words instead of the key.
@@ -332,4 +337,89 @@ def glossed(column: str, keys: list[str]) -> str:
     if current() == "en":
         return ", ".join(keys)
     shown = [k if word(column, k) == k else f"{k}（{word(column, k)}）" for k in keys]
+    return _(", ").join(shown)
+
+
+# Typed words: a person types back the words crm shows (`crm stage 张伟 成交客户`, `--where
+# "城市 = 上海"`), whatever the run's language, so that a script reads the same under any
+# locale. The words are the catalogs' own: nothing here lists them a second time.
+
+
+def _typed(text: str) -> str:
+    """`text` as typed words are compared: full-width as half-width, case and spaces
+    ignored (`成交 客户`, `ＶＩＰ`)."""
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _translations(msgid: str) -> list[str]:
+    """What every language but English says for `msgid` (its msgstr), where it has one."""
+    from crmcli.core.i18n import LANGUAGES, catalog
+
+    said = (catalog(language).gettext(msgid) for language in LANGUAGES if language != "en")
+    return [s.split("|", 1)[-1] for s in said if s != msgid]
+
+
+@functools.cache
+def _keys_by_word(column: str) -> dict[str, str]:
+    words = WORDS.get(column, {})
+    found: dict[str, set[str]] = {}
+    for key, msgid in words.items():
+        for spoken in {key, _ENGLISH.get(key, key), *_translations(msgid)}:
+            found.setdefault(_typed(spoken), set()).add(key)
+    # A word two keys share (none in the catalog today) means neither: it is refused as unknown.
+    return {typed: keys.pop() for typed, keys in found.items() if len(keys) == 1}
+
+
+def understood(column: str, text: str) -> str | None:
+    """The key of `column`'s vocabulary that `text` says in any language crm speaks
+    (`成交客户` or `customer` in `stage` is `customer`, `电话` in `kind` is `call`), or None
+    when `text` is none of its words. The run's language does not matter; a key typed as it
+    is reads no catalog (an English run opens none)."""
+    words = WORDS.get(column)
+    if words is None:
+        return None
+    if text in words:
+        return text
+    return _keys_by_word(column).get(_typed(text))
+
+
+def translated(column: str, text: str) -> str | None:
+    """The key `text` stands for when it is the word of another language than English for
+    one of `column`'s keys (`成交客户` is `customer`); None for a key or its English
+    spelling (`customer`, `at risk`), which a saved filter keeps as typed, and for any other
+    text."""
+    words = WORDS.get(column, {})
+    key = understood(column, text)
+    if key is None or _typed(text) in (_typed(key), _typed(_ENGLISH.get(key, key))):
+        return None
+    return key if key in words else None
+
+
+@functools.cache
+def _columns_by_name(columns: tuple[str, ...]) -> dict[str, str]:
+    found: dict[str, set[str]] = {}
+    for column in columns:
+        msgids = (_header_msgid(column), _HIT_FIELD.get(column))
+        for msgid in filter(None, msgids):
+            for spoken in _translations(msgid):
+                found.setdefault(_typed(spoken), set()).add(column)
+    return {typed: names.pop() for typed, names in found.items() if len(names) == 1}
+
+
+def column_named(text: str, columns: tuple[str, ...]) -> str | None:
+    """The one of `columns` (snake_case field names) whose header in any language crm
+    speaks is `text` (`城市` is `city`, `阶段` is `stage`), or None. A key itself is not
+    looked up here: a caller checks its own names first."""
+    return _columns_by_name(columns).get(_typed(text))
+
+
+def fields_glossed(columns: list[str]) -> str:
+    """Field names a person may type, listed, each with its header beside it in another
+    language than English (`city（城市）`)."""
+    if current() == "en":
+        return ", ".join(columns)
+    said = {c: header(c) for c in columns}  # a user's own field has no word of its own
+    shown = [c if said[c] == _header_msgid(c) else f"{c}（{said[c]}）" for c in columns]
     return _(", ").join(shown)

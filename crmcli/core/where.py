@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
-# The pattern of FIELD OP VALUE, a string: re compiles it on first use.
-WHERE = r"(?s)\s*([^\W\d][\w.\-]*)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*"
+# The pattern of FIELD OP VALUE, a string: re compiles it on first use. A field is a key
+# (`city`) or a header as a table shows it (`国家/地区`, `联系周期(天)`, `12个月收入`).
+WHERE = r"(?s)\s*([^\s=!<>~]+)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*"
 
 
 def unquote(value: str) -> str:

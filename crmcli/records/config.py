@@ -19,7 +19,7 @@ from typing import NamedTuple
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _
-from crmcli.core.vocabulary import glossed
+from crmcli.core.vocabulary import glossed, understood
 
 DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
@@ -418,6 +418,8 @@ def clean_stage(conn: sqlite3.Connection, stage: str) -> str:
     """A stage as stored (lower case); InvalidInput when the stage list lacks it."""
     known = stages(conn)
     key = stage.strip().casefold()
+    if key not in known:  # the word a table shows for it (`成交客户`), in any language
+        key = understood("stage", stage) or key
     if key not in known:
         raise InvalidInput(
             _("unknown stage {stage!r}; stages are: {value}").format(

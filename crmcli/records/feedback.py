@@ -22,7 +22,8 @@ from crmcli.core.i18n import _
 
 KINDS = ("complaint", "suggestion", "praise", "question")
 SEVERITIES = ("low", "normal", "high")
-_KIND_WORDS = {**{k: k for k in KINDS}, "投诉": "complaint", "建议": "suggestion"}
+# The words a Chinese table shows (投诉, 表扬...) are read back by validate.choice.
+_KIND_WORDS = {k: k for k in KINDS}
 _SEVERITY_WORDS = {s: s for s in SEVERITIES}
 
 

@@ -93,6 +93,18 @@ CONTACT_FIELDS = ("last_contact_on", "days_since_contact")
 # The options that select on a derived class.
 DERIVED_OPTIONS = ("lifecycle", "abc", "frequency_tier", "value_tier")
 DATE_FIELDS = {"birthday", "created_at", "updated_at", "archived_at"}
+# Every field `--where` names, in the order an error lists them (user-defined ones follow).
+WHERE_FIELDS = (*FIELDS, *CHILD_FIELDS, "tag", *DERIVED, *CONTACT_FIELDS)
+
+
+def field_key(name: str, custom_keys: set[str] | frozenset[str] = frozenset()) -> str:
+    """The field a `--where` names: a key as it is (`city`, a user-defined `vip_level`), or
+    the header a table shows for one (`城市` is `city`); anything else as it is."""
+    if name in WHERE_FIELDS or name in custom_keys:
+        return name
+    from crmcli.core.vocabulary import column_named
+
+    return column_named(name, WHERE_FIELDS) or name
 
 
 class Query:
@@ -260,7 +272,11 @@ def parse_where(
                 "cannot read --where {expression!r}; write FIELD OP VALUE with OP one of {ops}"
             ).format(expression=expression, ops=" ".join(OPERATORS))
         )
-    name, op, value = match.group(1), match.group(2), unquote(match.group(3))
+    name, op, value = (
+        field_key(match.group(1), custom_keys),
+        match.group(2),
+        unquote(match.group(3)),
+    )
     if op == "==":
         op = "="
     if value[:1] in ("=", "~", "<", ">", "!"):
@@ -302,6 +318,10 @@ def parse_where(
             from crmcli.records.config import clean_stage
 
             value = clean_stage(conn, value)
+        elif op in ("=", "!="):  # one of crm's words as a table shows it (`kind = 机构`)
+            from crmcli.core.vocabulary import understood
+
+            value = understood(name, value) or value
         if name in NUMERIC:
             if op == "~" or not re.fullmatch(r"-?\d+", value):
                 raise InvalidInput(
@@ -339,9 +359,9 @@ def _normalise_child(name: str, value: str, op: str, region: str | None) -> str:
 
 
 def known_fields(custom_keys: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    return _(", ").join(
-        [*FIELDS, *CHILD_FIELDS, "tag", *DERIVED, *CONTACT_FIELDS, *sorted(custom_keys)]
-    )
+    from crmcli.core.vocabulary import fields_glossed
+
+    return fields_glossed([*WHERE_FIELDS, *sorted(custom_keys)])
 
 
 def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
@@ -352,9 +372,13 @@ def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
     descending = sort.startswith("-")
     name = sort.lstrip("-+").strip()
     if name not in SORTABLE:
+        from crmcli.core.vocabulary import column_named, fields_glossed
+
+        name = column_named(name, tuple(SORTABLE)) or name
+    if name not in SORTABLE:
         raise InvalidInput(
             _("cannot sort by {name!r}; sortable fields: {value}").format(
-                name=name, value=_(", ").join(SORTABLE)
+                name=name, value=fields_glossed(list(SORTABLE))
             )
         )
     if name == "name" and names_by_pinyin:
@@ -728,10 +752,53 @@ def _nocase(name: str) -> bytes:
     return name.strip().encode().lower()
 
 
+def _keyed(expression: str, own: list[str]) -> str:
+    """A `--where` expression (already checked) with the header it names made its field's
+    key and a word of crm's in another language made its key (`阶段 = 成交客户` is `stage =
+    customer`), the rest as typed: a saved filter keeps the keys, as the data does."""
+    from crmcli.core.vocabulary import translated
+    from crmcli.core.where import WHERE, unquote
+
+    match = re.fullmatch(WHERE, expression)
+    if not match:
+        return expression
+    name, op, value = field_key(match.group(1)), match.group(2), match.group(3)
+    if op in ("=", "==", "!=") and name in WHERE_FIELDS:
+        typed = unquote(value)
+        if not (name == "stage" and typed.strip().casefold() in own):  # a stage of the user's
+            value = translated(name, typed) or value
+    start, end = match.span(1)
+    return f"{expression[:start]}{name}{expression[end : match.start(3)]}{value}"
+
+
+def _keys(saved: Saved, own: list[str]) -> Saved:
+    """`saved` with crm's words typed in another language than English (`--stage 成交客户`,
+    `--lifecycle 流失风险`, headers in `--where`) as their keys; the rest as typed (an old
+    spelling such as `at-risk` reads as it did, a stage in `own`, the stage list, too)."""
+    from crmcli.core.vocabulary import translated
+
+    if "stage" in saved:
+        saved["stage"] = [
+            s if s.strip().casefold() in own else translated("stage", s) or s
+            for s in saved["stage"]
+        ]
+    for name in DERIVED_OPTIONS:
+        if name in saved:
+            saved[name] = [translated(name, v) or v for v in saved[name]]
+    if "kind" in saved:
+        saved["kind"] = translated("kind", saved["kind"]) or saved["kind"]
+    if "where" in saved:
+        saved["where"] = [_keyed(item, own) for item in saved["where"]]
+    return saved
+
+
 def encode(conn: sqlite3.Connection, selection: CustomerFilter) -> str:
-    """The stored form (JSON) of `selection`, tags that exist kept by id."""
+    """The stored form (JSON) of `selection` (checked by `parse`), crm's words as their
+    keys and tags that exist kept by id."""
     ids = {_nocase(name): (tag_id, name) for tag_id, name in _tag_names(conn).items()}
-    saved = selection.saved()
+    from crmcli.records.config import stages
+
+    saved = _keys(selection.saved(), stages(conn))
     for key in TAG_LISTS:
         if key in saved:
             saved[key] = [_bind(item, ids, False) for item in saved[key]]

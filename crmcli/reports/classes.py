@@ -481,9 +481,14 @@ def clean_class(name: str, value: str) -> str:
     """A class value as crm writes it (`a` gives A; `at-risk`, `At Risk` and `AtRisk` give
     at_risk); raises InvalidInput. Saved segments and rules keep what was typed, so an old
     spelling stored in one reads the same as it did."""
+    from crmcli.core.vocabulary import glossed, understood
+
     allowed = TEXT_FIELDS[name]
     typed = folded(value)
     for label in allowed:
         if folded(label) == typed:
             return label
-    raise InvalidInput(_(_UNKNOWN[name]).format(value=value, value2=", ".join(allowed)))
+    said = understood(name, value)  # the word a table shows (`流失风险`), in any language
+    if said in allowed:
+        return said
+    raise InvalidInput(_(_UNKNOWN[name]).format(value=value, value2=glossed(name, list(allowed))))

@@ -1,0 +1,253 @@
+"""A Chinese user types back the words crm shows: stages, interaction kinds, lifecycles,
+field names as table headers, amounts in 万. They are read in any language (a script
+written in Chinese runs under LANG=C too) and stored as the English keys; an unknown word
+is one line, exit 2, listing the keys with the user's words beside them. And the columns a
+user needs (a task's number, a customer's lifecycle) stay on a narrow Chinese terminal."""
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmcli.core import i18n, money
+from crmcli.core.errors import InvalidInput
+from crmcli.core.vocabulary import WORDS, understood, word
+from tests.conftest import add, fails, ids, ok, rows
+from tests.test_terminal import on_terminal
+
+
+@pytest.mark.parametrize("lang", [(), ("--lang", "en"), ("--lang", "zh")])
+def test_a_stage_and_a_kind_typed_as_chinese_shows_them_are_stored_as_keys(db_path, lang):
+    add("张伟", "--city", "上海")
+    ok(*lang, "stage", "张伟", "成交客户")
+    ok(*lang, "log", "电话", "张伟", "问了报价")
+    ok(*lang, "log", "会面", "张伟", "见面聊了")
+    assert rows(db_path, "SELECT stage FROM customers") == [("customer",)]
+    assert rows(db_path, "SELECT kind FROM interactions ORDER BY id") == [("call",), ("meeting",)]
+    listed = json.loads(ok(*lang, "interactions", "--kind", "邮件", "--kind", "电话", "-f", "json"))
+    assert [r["kind"] for r in listed] == ["call"]
+
+
+def test_filters_take_the_words_and_headers_a_chinese_table_shows(db_path):
+    zw = add("张伟", "--city", "上海", "--kind", "person")
+    ln = add("李娜", "--city", "北京", "--company", "蓝海", "--kind", "org")
+    ok("stage", "李娜", "忠实客户")
+    assert ids("--stage", "忠实客户") == [ln]
+    assert ids("--where", "城市 = 上海") == [zw]
+    assert ids("--where", "阶段 = 忠实客户") == [ln]
+    assert ids("--where", "类型 = 机构") == [ln]
+    assert ids("--where", "类型 != 机构") == [zw]
+    assert ids("--kind", "个人") == [zw]
+    assert ids("--sort", "-城市") == [ln, zw]  # by code point: 上 before 北
+    assert ids("--sort", "城市") == [zw, ln]
+    assert ids("--lifecycle", "流失风险") == []
+    fields = json.loads(ok("list", "--fields", "姓名,城市", "-f", "json"))
+    assert fields == [{"name": "张伟", "city": "上海"}, {"name": "李娜", "city": "北京"}]
+
+
+def test_a_saved_segment_in_chinese_words_selects_under_any_language(db_path):
+    add("张伟", "--city", "上海")
+    ln = add("李娜", "--city", "北京")
+    ok("--lang", "zh", "segment", "save", "北京客户", "--where", "城市 = 北京")
+    assert ids("--segment", "北京客户") == [ln]
+    assert [int(x) for x in ok("--lang", "zh", "list", "--segment", "北京客户", "-q").split()] == [
+        ln
+    ]
+
+
+def test_an_unknown_word_is_one_line_listing_the_choices_in_the_users_language(db_path):
+    add("张伟")
+    said = fails(2, "--lang", "zh", "stage", "张伟", "成交", db=db_path)
+    assert said == (
+        "crm: 未知阶段 '成交'；可用阶段：lead（线索）、prospect（潜在客户）、customer（成交客户）、"
+        "loyal（忠实客户）、lost（已流失）\n"
+    )
+    said = fails(2, "stage", "张伟", "成交", db=db_path)
+    assert said == (
+        "crm: unknown stage '成交'; stages are: lead, prospect, customer, loyal, lost\n"
+    )
+    said = fails(2, "--lang", "zh", "log", "打电话", "张伟", "x", db=db_path)
+    assert said.startswith("crm: 类型必须是以下之一：call（电话）、email（邮件）、")
+    assert said.count("\n") == 1
+    said = fails(2, "--lang", "zh", "list", "--where", "城 = 上海", db=db_path)
+    assert said.startswith("crm: --where 中的字段 '城' 未知；已知字段：id（编号）、name（姓名）")
+    assert "city（城市）" in said and said.count("\n") == 1
+    said = fails(2, "--lang", "zh", "list", "--sort", "城", db=db_path)
+    assert "city（城市）" in said and said.count("\n") == 1
+    said = fails(2, "--lang", "zh", "list", "--lifecycle", "沉睡", db=db_path)
+    assert "at_risk（流失风险）" in said and said.count("\n") == 1
+
+
+# The vocabularies of what a person types: stages, kinds, classes, a direction, a gender,
+# a severity, a channel.
+TYPED = (
+    "stage", "kind", "lifecycle", "frequency_tier", "value_tier", "direction", "gender",
+    "severity", "preferred_channel",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("column", TYPED)
+def test_every_word_a_chinese_table_shows_reads_back_as_its_key(column):
+    token = i18n.use("zh")
+    try:
+        said = {key: word(column, key) for key in WORDS[column]}
+    finally:
+        i18n.reset(token)
+    shared = {w for w in said.values() if list(said.values()).count(w) > 1}
+    for key, shown in said.items():
+        if shown in shared:  # one word for two keys would be a fault of the catalog
+            pytest.fail(f"{column}: {shown} stands for more than one key")
+        assert understood(column, shown) == key
+        assert understood(column, key) == key
+
+
+@pytest.mark.parametrize(
+    ("typed", "minor", "currency"),
+    [
+        ("8.8万", 8_800_000, "CNY"),
+        ("1.2万元", 1_200_000, "CNY"),
+        ("1.2345万", 1_234_500, "CNY"),
+        ("¥1,299.50", 129_950, "CNY"),
+        ("¥8.8万", 8_800_000, "CNY"),
+        ("-3万", -3_000_000, "CNY"),
+        ("1,234.56万", 1_234_560_000, "CNY"),
+        ("1.5亿", 15_000_000_000, "CNY"),
+        ("0.000001万", 1, "CNY"),
+        ("2万 USD", 2_000_000, "USD"),
+    ],
+)
+def test_amounts_in_wan_are_exact(typed, minor, currency):
+    assert money.parse(typed) == money.Money(minor, currency)
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "said"),
+    [
+        ("0.0000001万", "CNY", "0.001 has 3 decimals but CNY has 2 decimals"),
+        ("0.00001万", "JPY", "0.1 has 1 decimal but JPY has no decimals"),
+        ("100000000万", "CNY", "amount 1000000000000 CNY is too large"),
+        ("万", "CNY", "not an amount"),
+        ("8.8万万", "CNY", "not an amount"),
+    ],
+)
+def test_an_amount_in_wan_that_would_be_rounded_is_refused(typed, currency, said):
+    with pytest.raises(InvalidInput) as caught:
+        money.parse(typed, currency)
+    assert said in caught.value.message
+
+
+def _oracle(whole: int, digits: str, scale: int, places: int) -> int | None:
+    """Minor units of `whole.digits` times 10**scale, by fractions; None when not whole."""
+    value = (whole + Fraction(int(digits or "0"), 10 ** len(digits))) * 10**scale
+    minor = value * 10**places
+    return int(minor) if minor.denominator == 1 else None
+
+
+@given(
+    whole=st.integers(0, 99_999),
+    digits=st.text("0123456789", max_size=7),
+    unit=st.sampled_from(["万", "亿"]),
+    currency=st.sampled_from(["CNY", "JPY", "KWD"]),
+)
+def test_wan_and_yi_agree_with_fractions(whole, digits, unit, currency):
+    typed = f"{whole}.{digits}{unit}" if digits else f"{whole}{unit}"
+    expected = _oracle(whole, digits, {"万": 4, "亿": 8}[unit], money.EXPONENTS[currency])
+    if expected is not None and expected <= money.MAX_MINOR:
+        assert money.parse(typed, currency) == money.Money(expected, currency)
+    else:
+        with pytest.raises(InvalidInput):
+            money.parse(typed, currency)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_amount_a_terminal_shows_reads_back(lang):
+    from crmcli.cli.display import money as shown
+
+    token = i18n.use(lang)
+    try:
+        for currency, places in money.EXPONENTS.items():
+            amount = money.shown(-129_950, currency)
+            assert money.parse(shown(amount), currency) == money.Money(-129_950, currency)
+        wan = shown(money.shown(12_345_600, "CNY"), wan=True)
+        assert wan == "¥12.35万" if lang == "zh" else wan.endswith("万")
+        assert money.parse(wan) == money.Money(12_350_000, "CNY")
+    finally:
+        i18n.reset(token)
+
+
+def test_a_purchase_in_wan_is_stored_exactly_and_a_rounded_one_changes_nothing(db_path):
+    add("张伟")
+    ok("buy", "张伟", "茶叶", "8.8万")
+    ok("buy", "张伟", "茶具", "¥1,299.50")
+    assert rows(db_path, "SELECT amount_minor, currency FROM purchases ORDER BY id") == [
+        (8_800_000, "CNY"),
+        (129_950, "CNY"),
+    ]
+    said = fails(2, "--lang", "zh", "buy", "张伟", "茶叶", "0.0000001万", db=db_path)
+    assert said.count("\n") == 1 and "0.001" in said
+    listed = json.loads(ok("purchases", "-f", "json"))
+    assert sorted(Decimal(p["amount"]) for p in listed) == [Decimal("1299.50"), Decimal("88000.00")]
+
+
+def test_a_churn_report_keeps_the_lifecycle_beside_the_reason_at_80_columns(demo):
+    code, lines = on_terminal("--lang", "zh", "report", "churn", columns=80)
+    assert code == 0
+    header = next(line for line in lines if "┃" in line)
+    assert "生命周期" in header and "原因" in header, "\n".join(lines)
+    table = [line for line in lines if "│" in line]
+    assert table and all(line.split("│")[1].strip() in ("流失风险", "已沉睡") for line in table)
+    assert all(sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) <= 80 for line in lines)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_remind_keeps_every_tasks_number_at_60_columns(demo, lang):
+    code, lines = on_terminal("--lang", lang, "remind", columns=60)
+    assert code == 0
+    task_tables = [
+        i for i, line in enumerate(lines) if "┃" in line and ("任务编号" in line or "Task" in line)
+    ]
+    due = [i for i, line in enumerate(lines) if "前到期的任务" in line or "Tasks due by" in line]
+    assert due, "\n".join(lines)
+    assert len(task_tables) >= 2, "\n".join(lines)  # overdue and due soon, each with its number
+    bodies = []
+    for start in task_tables:
+        rule = next(i for i in range(start, len(lines)) if lines[i].startswith("━"))
+        body = []
+        for line in lines[rule + 1 :]:
+            if "│" not in line:
+                break
+            body.append(line.split("│")[1].strip())
+        assert body and all(n.isdigit() for n in body), "\n".join(lines)
+        bodies.append(body)
+    first = bodies[1][0]  # the first task due soon
+    assert rows(demo, "SELECT done_at FROM tasks WHERE id = ?", int(first)) == [(None,)]
+    ok("task", "done", first)  # the number shown is the one typed next
+    assert rows(demo, "SELECT done_at IS NOT NULL FROM tasks WHERE id = ?", int(first)) == [(1,)]
+
+
+def test_a_filter_saved_in_chinese_words_is_stored_with_the_keys(db_path):
+    add("张伟", "--city", "上海")
+    ok("tag", "vip", "张伟")
+    ok("segment", "save", "上海成交", "--stage", "成交客户", "--lifecycle", "流失风险",
+       "--where", "城市 = 上海", "--where", "阶段 != 线索", "--where", "标签 = vip")  # fmt: skip
+    (stored,) = rows(db_path, "SELECT filter FROM segments")
+    saved = json.loads(stored[0])
+    assert saved["stage"] == ["customer"] and saved["lifecycle"] == ["at_risk"]
+    assert saved["where"][:2] == ["city = 上海", "stage != lead"]
+    assert saved["where"][2]["text"] == "tag = vip"  # kept by the tag's id, as `tag` is
+    said = fails(2, "config", "set", "stages", "lead,prospect,loyal,lost", db=db_path)
+    assert "segment 上海成交" in said
+
+
+def test_a_stage_of_the_users_own_that_is_also_a_word_of_crms_stays_as_typed(db_path):
+    zw = add("张伟")
+    ok("config", "set", "stages", "线索,成交")
+    ok("stage", "张伟", "线索")  # the user's own stage, not crm's `lead`
+    ok("segment", "add", "新线索", "--stage", "线索", "--where", "阶段 = 线索")
+    assert rows(db_path, "SELECT stage FROM customers") == [("线索",)]
+    (stored,) = rows(db_path, "SELECT filter FROM segments")
+    assert json.loads(stored[0]) == {"stage": ["线索"], "where": ["stage = 线索"]}
+    assert ids("--segment", "新线索") == [zw]
