@@ -96,6 +96,24 @@ def test_rfm_grid_is_configurable(shop):
         "Anna": "recent", "Carl": "recent", "Bob": "rest", "Eve": "rest"}  # fmt: skip
 
 
+def test_a_segment_named_by_two_rules_or_named_other_is_one_row(shop):
+    # R scores: CNY Anna and Carl 4 (tied), Bob 2, Eve 1; USD Eve 4, Dan 2. Nobody is R=5.
+    ok("config", "set", "rfm.grid", "top=4/12345; other=5/5; low=1/12345; top=2/12345")
+    got = [(r["currency"], r["segment"], r["customers"], r["customer_share"], r["revenue"],
+            r["revenue_share"]) for r in report("rfm")["segments"]]  # fmt: skip
+    assert got == [
+        ("CNY", "top", 3, 75.0, "1400.00", 93.3),  # Anna 300, Carl 300, Bob 800 of 1500
+        ("CNY", "low", 1, 25.0, "100.00", 6.7),  # Eve; `other` has nobody: no row
+        ("USD", "top", 2, 100.0, "70.00", 100.0),  # Eve 20, Dan 50
+        ("USD", "low", 0, 0.0, "0.00", 0.0),
+    ]
+    dashboard = json.loads(ok("dashboard", "--format", "json"))["rfm"]
+    assert [(r["currency"], r["segment"], r["customers"]) for r in dashboard] == [
+        ("CNY", "top", 3), ("CNY", "low", 1), ("USD", "top", 2),
+    ]  # fmt: skip
+    assert "segments: top, other, low\n" in fails(2, "report", "rfm", "nobody", db=shop)
+
+
 def test_abc_report(shop):
     out = report("abc")
     classes = {(r["currency"], r["class"]): r for r in out["classes"]}

@@ -74,7 +74,7 @@ def rfm_report(
         where, params = population(conn, selection, day)
         values = customer_reports.rfm_values(conn, day, where, params)
         if segment is not None or customers:
-            known = [name for name, _, _ in grid] + ["other"]
+            known = customer_reports.segment_names(grid)
             wanted = None
             if segment is not None:
                 # Case, spaces, - and _ are ignored: atrisk, at-risk and "At Risk" are one.

@@ -328,7 +328,7 @@ def records(
         yield customer_id, cast(Classes, record)
 
 
-def derive(conn: sqlite3.Connection, as_of: date, *, archived: bool = False) -> dict[int, Classes]:
+def derive(conn: sqlite3.Connection, as_of: date, *, archived: bool) -> dict[int, Classes]:
     """Derived classes of every live (or every archived) customer, by id (a record per
     customer in memory: to select customers, `matching` streams instead)."""
     return dict(records(conn, as_of, archived=archived))

@@ -288,7 +288,7 @@ def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -
             a[4] += max(monetary, 0)  # a negative net counts 0 in the shares
             total[0] += 1
             total[1] += max(monetary, 0)
-    names = [name for name, _, _ in grid] + ["other"]
+    names = segment_names(grid)
     out: list[RfmSegment] = []
     for currency in sorted(totals):
         customers, revenue = totals[currency]
@@ -314,6 +314,12 @@ def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -
                 }
             )
     return out
+
+
+def segment_names(grid: Any) -> list[str]:
+    """The grid's segments in its order, each once (rules may share a name, as a segment no
+    one R/F rectangle covers), then `other` (the cells no rule covers) unless a rule has it."""
+    return list(dict.fromkeys([*(name for name, _, _ in grid), "other"]))
 
 
 def grid_setting(conn: sqlite3.Connection) -> tuple[tuple[str, str, str], ...]:

@@ -185,7 +185,7 @@ def _rfm_counts(conn: sqlite3.Connection, today: date, grid: Any) -> list[dict[s
     customer."""
     from collections import Counter
 
-    from crmcli.reports.customer_reports import pct
+    from crmcli.reports.customer_reports import pct, segment_names
     from crmcli.reports.models import rfm
 
     # Counted in Python from one scan of the summaries, the archived customers' rows taken
@@ -207,7 +207,7 @@ def _rfm_counts(conn: sqlite3.Connection, today: date, grid: Any) -> list[dict[s
         if customers:
             counts.setdefault(currency, []).append((days_since[last_on], frequency, customers))
     segment = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
-    names = [name for name, _, _ in grid] + ["other"]
+    names = segment_names(grid)
     rows = []
     for currency in sorted(counts):
         found = counts[currency]
