@@ -399,3 +399,15 @@ def test_a_customer_added_while_classes_are_computed_is_not_half_listed(filled, 
     assert len(exported) == before + 1 and all(row["lifecycle"] for row in exported)
     monkeypatch.setattr(classes, "derive", real)
     assert len(customers_json()) == before + 2
+
+
+def test_the_export_line_names_the_file_as_given(filled, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    result = crm("export", "customers", "-o", "sub/y.csv")
+    assert (result.exit_code, result.stderr) == (0, "Exported 2 customers to sub/y.csv.\n")
+    assert (tmp_path / "sub" / "y.csv").read_text(encoding="utf-8-sig").count("\n") == 3
+    far = tmp_path / "far" / "x.csv"
+    far.parent.mkdir()
+    result = crm("--lang", "zh", "export", "purchases", "-o", str(far))
+    assert (result.exit_code, result.stderr) == (0, f"已导出 2 条购买记录到 {far}。\n")

@@ -366,6 +366,20 @@ def test_import_jsonl_and_json(people, tmp_path):
     assert [r["nps"] for r in jrows("survey", "list", "Carl")] == [0]
 
 
+def test_import_refuses_a_quote_left_open_at_the_end(people):
+    for fmt, text in (
+        ("csv", GOOD_CSV + 'Anna,9,,"cut off\n'),
+        ("tsv", 'customer\tnps\n"Anna\t9\n'),
+    ):
+        err = fails(2, "survey", "import", "-", "--format", fmt, "--skip-invalid", input=text,
+                    db=people)  # fmt: skip
+        line = 5 if fmt == "csv" else 2
+        assert err == (
+            f"crm: the {fmt.upper()} input: the quote opened on line {line} is never closed (the "
+            "file is cut off or is not CSV); nothing was imported\n"
+        )
+
+
 def test_import_is_all_or_nothing(people):
     bad = GOOD_CSV + "Anna,11,,,\nNobody,5,,,\n"
     err = fails(2, "survey", "import", "-", input=bad, db=people)

@@ -671,6 +671,48 @@ def test_a_where_that_cannot_be_read_is_refused_saying_why(db_path, where, reaso
     )
 
 
+@pytest.mark.parametrize(
+    "where", ["city =", "city ~", "city !=", "spent >", "tag =", "cadence_days >=", "wechat =  "]
+)
+def test_a_comparison_without_a_value_is_refused(db_path, where):
+    add("Ann", "--city", "上海")
+    assert fails(2, "list", "--where", where, db=db_path) == (
+        f"crm: cannot read --where '{where.strip()}': no value after {where.split()[1]}; "
+        'write FIELD OP VALUE, e.g. "city = 上海"\n'
+    )
+    assert fails(2, "segment", "save", "s", "--where", where, db=db_path).startswith(
+        f"crm: cannot read --where '{where.strip()}': no value after"
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "word"),
+    [
+        ("city = 上海 and", "and"),
+        ("city = 上海 OR", "OR"),
+        ("city = 上海 && ", "&&"),
+        ("city = 上海 and stage = lead", "and"),
+        ("city = 上海 or name~Ann", "or"),
+    ],
+)
+def test_two_comparisons_in_one_where_are_refused(db_path, where, word):
+    add("Ann", "--city", "上海")
+    assert fails(2, "list", "--where", where, db=db_path) == (
+        f"crm: cannot read --where '{where.strip()}': one --where holds one comparison; give "
+        f"--where again for each (all must hold), or quote a value that has '{word}' in it\n"
+    )
+
+
+def test_values_with_and_in_them_still_compare(db_path):
+    ann = add("Ann", "--company", "Johnson and Johnson", "--city", "上海 and")
+    bob = add("Bob")
+    assert ids("--where", "company = Johnson and Johnson") == [ann]
+    assert ids("--where", "city = '上海 and'") == [ann]
+    assert ids("--where", "city = ''") == []  # an empty value, quoted: no city is ''
+    assert ids("--where", "city ~ ''") == [ann]  # any city
+    assert ids("--where", "city != ''") == [ann, bob]
+
+
 def test_purchase_facts_and_classes_in_where(db_path):
     """Today is 2026-11-22. Ann bought on two days (150 in all), Bob on one (10), Cy never;
     Bob was called yesterday."""

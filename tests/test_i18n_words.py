@@ -557,3 +557,22 @@ def test_an_overseas_name_is_never_one_the_chinese_names_draw():
     assert len(set(OVERSEAS_GIVEN)) == len(LATIN_FIRST)
     assert len(set(OVERSEAS_SURNAMES)) == len(LATIN_LAST)
     assert not set("".join(OVERSEAS_GIVEN)) & set(GIVEN)
+
+
+def test_quarters_read_as_chinese_in_tables_and_stay_keys_in_data(db_path):
+    add("张伟")
+    ok("buy", "1", "茶叶", "100", "--at", "2026-11-02")
+    ok("buy", "1", "茶叶", "50", "--at", "2026-02-02")
+    table = ok("--lang", "zh", "report", "sales", "--by", "quarter").splitlines()
+    assert [line.split()[0] for line in table[2:]] == ["2026年第1季度", "2026年第4季度", "合计"]
+    code, lines = on_terminal(
+        "report", "cohort", "--by", "quarter", columns=120, env={"LANG": "zh_CN.UTF-8"}
+    )
+    assert code == 0 and "2026年第1季度" in "\n".join(lines), lines
+    assert "2026-Q" not in "\n".join(lines), lines
+    english = ok("report", "sales", "--by", "quarter").splitlines()
+    assert [line.split()[0] for line in english[2:]] == ["2026-Q1", "2026-Q4", "total"]
+    data = json.loads(ok("--lang", "zh", "report", "sales", "--by", "quarter", "-f", "json"))
+    assert [r["quarter"] for r in data] == ["2026-Q1", "2026-Q4"]
+    csv = ok("--lang", "zh", "report", "cohort", "--by", "quarter", "-f", "csv").splitlines()
+    assert "2026-Q1,1,0,1,100.0" in csv

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crmcli.transfer.importers import DINGTALK_TYPE
 from tests.conftest import by_name, crm, customers_json, dump, fails, imported, ok, person, rows
 
 DATA = Path(__file__).parent / "data"
@@ -1458,7 +1459,10 @@ def test_a_dingtalk_customer_export(cn):
     # 跟进中, 已成交 are no stages of crm's; crm keeps no owner
     assert "Ignored columns: 客户状态, 负责人, 创建时间 (map them" in result.stderr
     people = by_name()
-    assert sorted(people) == ["郑凯", "钱芳"]  # 联系人, not the company
+    assert sorted(people) == ["孙悟空", "郑凯", "钱芳"]  # 联系人, not the company
+    sun = people["孙悟空"]  # 个人客户 without a 联系人: the person 客户名称 names
+    assert (sun["kind"], sun["company"], sun["phones"]) == ("person", None, ["+8613900003333"])
+    assert (sun["notes"], sun["address"], sun["source"]) == ("老顾客", "花果山水帘洞", "门店到访")
     zheng = people["郑凯"]
     assert zheng["company"] == "杭州云帆科技有限公司" and zheng["kind"] == "person"
     assert zheng["phones"] == ["+8618600001111"] and zheng["title"] == "技术总监"
@@ -1468,11 +1472,32 @@ def test_a_dingtalk_customer_export(cn):
     assert people["钱芳"]["phones"] == ["+8618600002222"] and zheng["stage"] is None
 
 
+@pytest.mark.parametrize(
+    ("kind", "contact", "expected"),
+    [
+        ("个人客户", "", ("孙悟空", "person", None, "老顾客")),
+        ("个人客户", "孙悟空", ("孙悟空", "person", None, "老顾客")),
+        ("个人客户", "猪八戒", ("孙悟空", "person", None, "老顾客\n联系人：猪八戒")),
+        ("企业客户", "", ("孙悟空", "organisation", "孙悟空", "老顾客")),
+        ("企业客户", "猪八戒", ("猪八戒", "person", "孙悟空", "老顾客")),
+        ("", "", ("孙悟空", "organisation", "孙悟空", "老顾客")),
+    ],
+)
+def test_a_dingtalk_row_says_whether_it_is_a_person(cn, tmp_path, kind, contact, expected):
+    file = tmp_path / "dingtalk.csv"
+    file.write_text(
+        f"客户名称,客户类型,联系人,联系人手机,备注\n孙悟空,{kind},{contact},139,老顾客\n"
+    )
+    assert "1 inserted" in imported(file)
+    [who] = customers_json()
+    assert (who["name"], who["kind"], who["company"], who["notes"]) == expected
+
+
 def test_map_overrides_the_reading_of_a_dingtalk_customer_export(cn):
     file = DATA / "dingtalk_customers.csv"
     stderr = imported(file, "--map", "客户名称=name", "--map", "联系人=-")
-    assert "2 inserted" in stderr and "Ignored columns" in stderr
-    assert sorted(by_name()) == ["宁波海通物流有限公司", "杭州云帆科技有限公司"]
+    assert "3 inserted" in stderr and "Ignored columns" in stderr
+    assert sorted(by_name()) == ["孙悟空", "宁波海通物流有限公司", "杭州云帆科技有限公司"]
     assert by_name()["宁波海通物流有限公司"]["company"] is None
 
 
@@ -1522,7 +1547,8 @@ def _documented_columns() -> dict[str, list[tuple[str, str | None]]]:
             tables[heading] = []
         elif heading and line.startswith("| ") and not line.startswith(("| field", "| ---")):
             what, columns = line.strip("|").split(" | ")
-            field = {"skipped": "-", "listed as ignored": None}.get(what.strip(), what.strip("` "))
+            said = {"skipped": "-", "listed as ignored": None, "read for the kind": DINGTALK_TYPE}
+            field = said.get(what.strip(), what.strip("` "))
             tables[heading] += [(c, field) for c in re.findall(r"`([^`]+)`", columns)]
     return tables
 
@@ -1758,3 +1784,55 @@ def test_a_large_purchase_file_keeps_the_users_statistics_and_triggers(tmp_path,
     after = rows(db, "SELECT * FROM sqlite_stat1 WHERE tbl = 'purchases' ORDER BY idx")
     assert after == stats
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+# A quote still open at the end of a file: csv.reader would hand back the rest of the file as
+# one cell (a customer named `未闭合,138`); the file was cut off or is not CSV, so it is refused.
+OPEN_QUOTES = [
+    ("customers", "c.csv", '姓名,手机\n"未闭合,138\n', 2),
+    ("customers", "c.csv", '姓名,手机\n张三,13800000000\n"未闭合,138\n张四,139\n', 3),
+    ("customers", "c.tsv", '姓名\t手机\n"未闭合\t138\n', 2),
+    ("customers", "c.csv", '"姓名,手机\n张三,13800000000\n', 1),  # in the header
+    ("customers", "c.csv", '姓名,备注\n李四,"两\r\n行"\r\n王五,"没写完\r\n', 4),
+    ("interactions", "i.csv", 'customer,type,summary\n张伟,call,"open\n', 2),
+    ("tasks", "t.csv", 'customer,title,due\n张伟,"open,2026-12-01\n', 2),
+    ("purchases", "p.csv", 'customer,item,amount,date\n张伟,Tea,5,2026-11-01\n张伟,"Cup,5\n', 3),
+]
+
+
+@pytest.mark.parametrize(("kind", "name", "text", "line"), OPEN_QUOTES)
+def test_a_quote_left_open_at_the_end_refuses_the_file(filled, tmp_path, kind, name, text, line):
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    for args in ([], ["--dry-run"]):
+        err = fails(2, "import", kind, str(file), *args, db=filled)
+        assert err == (
+            f"crm: {file}: the quote opened on line {line} is never closed (the file is cut "
+            "off or is not CSV); nothing was imported\n"
+        )
+    err = fails(2, "import", kind, "-", "--format", name[-3:], input=text, db=filled)
+    assert f"the quote opened on line {line} is never closed" in err
+
+
+@ASIDE
+def test_purchases_by_sets_refuse_a_quote_left_open(tmp_path, monkeypatch, aside):
+    text = 'customer,item,amount,date\nC-1,Tea,5,2026-11-01\nC-1,"Cup,5,2026-11-02\n'
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, text, "--skip-invalid", aside=aside)
+    assert by_sets == by_rows
+    code, stderr, lines, rejects, _ = by_sets
+    assert (code, len(lines), rejects) == (2, 1, None)  # the shop's own line alone
+    assert stderr == (
+        f"crm: {tmp_path / 'p.csv'}: the quote opened on line 3 is never closed (the file is "
+        "cut off or is not CSV); nothing was imported\n"
+    )
+
+
+def test_quotes_closed_as_spreadsheets_write_them_still_import(cn, tmp_path):
+    file = tmp_path / "c.csv"
+    file.write_bytes(
+        '\ufeff姓名,备注,公司\r\n李四,"两\r\n行，有""引号""",5" 屏\r\n"王五",,"A ""B"" C"\r\n"赵六",,"x"'.encode()
+    )
+    assert "3 inserted" in imported(file)
+    people = by_name()
+    assert people["李四"]["notes"] == '两\n行，有"引号"' and people["李四"]["company"] == '5" 屏'
+    assert people["王五"]["company"] == 'A "B" C' and people["赵六"]["company"] == "x"

@@ -485,7 +485,13 @@ def test_date_add_list_delete(db_path):
     )
     ok("date", "add", "Bob", "renewal deadline", "+10d")
     out = ok("date", "add", "Bob", "kick-off", "2026-01-05")
-    assert out.endswith("kick-off Mon 2026-01-05 (in the past)\n")
+    assert out.endswith(
+        "kick-off Mon 2026-01-05 (in the past, so never reminded; to have it every year: "
+        "crm date delete 3 and add it again with --yearly)\n"
+    )
+    out = ok("--lang", "zh", "date", "add", "Bob", "结婚纪念日", "2015-05-20", "-q")
+    assert out == "4\n"  # -q: the id alone, no hint
+    ok("date", "delete", "--yes", "4")
     rows = json.loads(ok("date", "list", "-f", "json"))
     assert [(r["id"], r["label"], r["date_on"], r["is_yearly"], r["next_on"]) for r in rows] == [
         (2, "renewal deadline", "2026-12-02", False, "2026-12-02"),

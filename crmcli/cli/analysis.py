@@ -416,8 +416,11 @@ def _heat(rows: "list[Cohort]", by: str, out: Output) -> None:
     width = max(len(r["active"]) for r in rows)
     columns = ["cohort", "customers", *(f"+{k}" for k in range(width))]
     title = _(_COHORT_TITLES[by])
+    from crmcli.core.dates import show_quarter
+
+    named = show_quarter if by == "quarter" else str
     cells = [
-        {"cohort": r["cohort"], "customers": str(r["customers"]),
+        {"cohort": named(r["cohort"]), "customers": str(r["customers"]),
          **{f"+{k}": f"{float(p):.0f}" for k, p in enumerate(r["retention"])}}
         for r in rows
     ]  # fmt: skip

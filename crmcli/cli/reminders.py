@@ -230,7 +230,10 @@ def date_add(
     upcoming = (
         _("; next {day}").format(day=record["next_on"])
         if record["next_on"]
-        else _(" (in the past)")
+        else _(
+            " (in the past, so never reminded; to have it every year: crm date delete "
+            "{date_id} and add it again with --yearly)"
+        ).format(date_id=date_id)
     )
     shown = first if isinstance(first, str) else dates.show_day(first)
     shown += _(" (lunar {day})").format(day=lunar_date) if lunar_date else ""

@@ -74,7 +74,7 @@ def sales(
     Example: crm report sales --by quarter --since 2025-01-01 --currency CNY
     Example: crm report sales --by month --tag vip --lifecycle active
     """
-    from crmcli.core import clock, money
+    from crmcli.core import clock, dates, money
     from crmcli.records import filters
     from crmcli.reports import sales as service
 
@@ -105,6 +105,8 @@ def sales(
         out["bar"] = row["net_minor"]
         if table and out[keys[-1]] is None:
             out[keys[-1]] = _("(none)")
+        elif table and by is SalesBy.quarter:
+            out["quarter"] = dates.show_quarter(out["quarter"])
         shown.append(out)
     if not table:
         output(ctx, fmt).rows(shown, columns)

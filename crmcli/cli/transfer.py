@@ -619,7 +619,7 @@ def _write(
             count = produce(_Counted(out, progress))
             progress.phase(_("writing to disk"))
     output(ctx, quiet=quiet).note(
-        _("Exported {count} to {file}.").format(count=plural(count, what).said(), file=path.name)
+        _("Exported {count} to {file}.").format(count=plural(count, what).said(), file=path)
     )
 
 

@@ -163,6 +163,13 @@ def show_day(day: date) -> str:
     return _("{weekday} {day}").format(weekday=_(DAY_NAMES[day.weekday()]), day=day.isoformat())
 
 
+def show_quarter(label: str) -> str:
+    """A quarter as a table shows it to a person: `2026-Q4` is the key json/csv keep, and
+    in Chinese `2026年第4季度`."""
+    year, quarter = label.split("-Q")
+    return _("{year}-Q{quarter}").format(year=year, quarter=quarter)
+
+
 def show_moment(moment: datetime | str) -> str:
     """A date-time (or a stored ISO timestamp) as confirmations echo it: `Wed 2026-11-26 15:00`,
     in local time (`2026-11-20T09:30+05:00` typed in Shanghai is `Fri 2026-11-20 12:30`), the

@@ -1,8 +1,11 @@
 """Plain-text helpers shared by services and the command line (no I/O)."""
 
+import csv
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _, current
 
 
@@ -15,6 +18,35 @@ def parse_json(text: str) -> Any:
         return json.loads(text)
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
+def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number where the row ends, cells) for each row of a CSV/TSV text, read as
+    leniently as a spreadsheet writes it (`"a"b` is `ab`), except for a quote still open at
+    the end of the file: csv.reader would return the rest of the file as one cell, but such a
+    file was cut off or is not CSV, so it raises InvalidInput naming the line where the quote
+    opened. csv.Error and UnicodeDecodeError pass through to the caller."""
+    ended = False
+
+    def read() -> Iterator[str]:
+        nonlocal ended
+        yield from lines
+        ended = True
+
+    reader = csv.reader(read(), delimiter=delimiter, strict=False)
+    start = 1
+    for row in reader:
+        # A row that needed the end of the file to finish ended inside a quoted cell: a row
+        # closed by its line break (or the last line without one) is returned before that.
+        if ended:
+            raise InvalidInput(
+                _(
+                    "{name}: the quote opened on line {line} is never closed (the file is cut "
+                    "off or is not CSV); nothing was imported"
+                ).format(name=name, line=start)
+            )
+        yield reader.line_num, row
+        start = reader.line_num + 1
 
 
 def clip(text: str | None, width: int = 60) -> str | None:

@@ -253,6 +253,11 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
+# An unquoted value that ends in `and`/`or`, or goes on into another FIELD OP: a second
+# comparison written into the first (the values of one --where hold no connectives).
+_JOINED = r"(?i)\s(and|or|&&|\|\|)(?:\s*$|\s+[^\W\d][\w.\-]*\s*(?:!=|<=|>=|==|=|<|>|~))"
+
+
 def parse_where(
     expression: str,
     custom_keys: set[str] | frozenset[str],
@@ -279,6 +284,21 @@ def parse_where(
     )
     if op == "==":
         op = "="
+    if not match.group(3):  # `city =`: a value left out, not an empty one ('' is written so)
+        raise InvalidInput(
+            _(
+                "cannot read --where {expression!r}: no value after {op}; "
+                'write FIELD OP VALUE, e.g. "city = 上海"'
+            ).format(expression=expression.strip(), op=op)
+        )
+    joined = re.search(_JOINED, match.group(3)) if value == match.group(3) else None
+    if joined:  # `city = 上海 and`, `city = 上海 and stage = lead`: not one comparison
+        raise InvalidInput(
+            _(
+                "cannot read --where {expression!r}: one --where holds one comparison; give "
+                "--where again for each (all must hold), or quote a value that has {word!r} in it"
+            ).format(expression=expression.strip(), word=joined.group(1))
+        )
     if value[:1] in ("=", "~", "<", ">", "!"):
         raise InvalidInput(
             _(

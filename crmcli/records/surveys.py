@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
 from crmcli.core.i18n import _
-from crmcli.core.text import parse_json
+from crmcli.core.text import csv_rows, parse_json
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
 # Columns of `crm survey list` (and its JSON/CSV keys), in order.
@@ -247,20 +247,27 @@ def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
     file cannot be read as `fmt` or has a column that is not an import column."""
     records: list[tuple[str, FileRecord]] = []
     if fmt in ("csv", "tsv"):
-        reader = csv.DictReader(io.StringIO(text), delimiter="," if fmt == "csv" else "\t")
+        name = _("the {value} input").format(value=fmt.upper())
+        reader = csv_rows(name, io.StringIO(text, newline=""), "," if fmt == "csv" else "\t")
         try:
-            header = reader.fieldnames or []
-            _check_columns([h.strip() for h in header if h is not None])
-            for row in reader:
-                if None in row:
+            header = next((row for _line, row in reader if row), [])
+            _check_columns([h.strip() for h in header])
+            for line_num, row in reader:
+                if not row:
+                    continue
+                if len(row) > len(header):
                     raise InvalidInput(
                         _("line {line_num}: more fields than the header has").format(
-                            line_num=reader.line_num
+                            line_num=line_num
                         )
                     )
-                values = {k.strip(): (v if v and v.strip() else None) for k, v in row.items()}
+                cells = row + [""] * (len(header) - len(row))
+                values = {
+                    k.strip(): (v if v.strip() else None)
+                    for k, v in zip(header, cells, strict=True)
+                }
                 if any(v is not None for v in values.values()):
-                    records.append((f"line {reader.line_num}", values))
+                    records.append((f"line {line_num}", values))
         except csv.Error as exc:
             raise InvalidInput(
                 _("cannot read the {value} input: {exc}").format(value=fmt.upper(), exc=exc)

@@ -320,6 +320,9 @@ class Mapper:
             elif key == "客户名称" and keys & {"联系人", "联系人姓名"}:
                 # 钉钉's customers are companies: 客户名称 names the company, 联系人 the person.
                 self._cache[column] = "company"
+            elif key == "客户类型" and keys & {"联系人", "联系人姓名"} and "客户名称" in keys:
+                # ...unless 客户类型 says 个人客户: then 客户名称 is the person (customer_row).
+                self._cache[column] = DINGTALK_TYPE
             elif "备注名" in keys and key != "备注名" and self.target(column) == "name":
                 # 企业微信: 备注名 is the name the user gave the customer; 客户名称 their
                 # WeChat nickname, the name only when 备注名 is empty (customer_row).
@@ -712,6 +715,12 @@ class CustomerRow:
     related: list[tuple[str, str, str]] = field(default_factory=list)  # (relation, name, ref)
 
 
+# The target of 钉钉's 客户类型 (Mapper.plan), which no --map names; the types that say a
+# customer is a person and not a company.
+DINGTALK_TYPE = "\x00dingtalk_type"
+_PERSON_TYPES = {"个人客户", "个人", "个人用户"}
+
+
 def customer_row(values: dict[str, list[str]]) -> CustomerRow:
     from crmcli.records.customers import SCALAR_FIELDS, CustomerInput
 
@@ -734,6 +743,15 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
     notes = list(dict.fromkeys(n for n in said if n and n.casefold() not in _EMPTY))
     if len(notes) > 1 or (notes and "notes" not in raw.values):  # 备注 beside 描述: keep both
         raw.values["notes"] = "\n".join(notes)
+    said = _one(values, DINGTALK_TYPE)
+    if said is not None and said.strip() in _PERSON_TYPES and raw.values.get("company"):
+        # A 钉钉 个人客户 is the person 客户名称 names (read as the company, plan()); a
+        # 联系人 beside it who is someone else is kept in the notes.
+        person, contact = raw.values.pop("company"), raw.values.get("name")
+        raw.values["name"], raw.values["kind"] = person, "person"
+        if contact and contact.strip() != person.strip():
+            line = f"联系人：{contact.strip()}"
+            raw.values["notes"] = "\n".join(filter(None, (raw.values.get("notes"), line)))
     if "name" not in raw.values:
         first, middle, last = (_one(values, n) for n in ("first_name", "middle_name", "last_name"))
         parts = [p.strip() for p in (first, middle, last) if p and p.strip()]

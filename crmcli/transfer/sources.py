@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
-from crmcli.core.text import parse_json
+from crmcli.core.text import csv_rows, parse_json
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "vcard")
 SUFFIXES = {
@@ -302,7 +302,9 @@ def _sniff_delimiter(text: str) -> str:
 
 def _decoding(name: str, rows: Iterator[Any]) -> Iterator[Any]:
     try:
-        yield from rows
+        # not `yield from`: closing this generator would close `rows`, which is read on after
+        for row in rows:  # noqa: UP028
+            yield row
     except UnicodeDecodeError as exc:
         raise InvalidInput(
             _(
@@ -317,9 +319,9 @@ def _decoding(name: str, rows: Iterator[Any]) -> Iterator[Any]:
 def _csv(
     name: str, text: io.TextIOWrapper, delimiter: str, guarded: bool
 ) -> tuple[list[str], Rows]:
-    reader = csv.reader(text, delimiter=delimiter, strict=False)
+    reader = csv_rows(name, text, delimiter)
     try:
-        header = next(_decoding(name, reader))
+        _line, header = next(_decoding(name, reader))
     except StopIteration:
         raise InvalidInput(_("{name} is empty: it has no header row").format(name=name)) from None
     columns: list[str] = []
@@ -335,18 +337,18 @@ def _csv(
     def cells() -> Iterator[tuple[int, list[str] | str]]:
         width = len(columns)
         try:
-            for row in reader:
+            for line, row in reader:
                 count = len(row)
                 if count != width:
                     if count > width and any(c.strip() for c in row[width:]):
-                        yield reader.line_num, f"{count} cells but {width} columns"
+                        yield line, f"{count} cells but {width} columns"
                         continue
                     row = row[:width] if count > width else row + [""] * (width - count)
                 if "" in row or width == 1:  # blank lines between rows are skipped
                     filled = [c for c in row if c]
                     if not filled or (len(filled) == 1 and _cell(filled[0], guarded).isspace()):
                         continue
-                yield reader.line_num, row
+                yield line, row
         except (UnicodeDecodeError, csv.Error) as exc:
             yield from _decoding(name, _raising(exc))
 
