@@ -638,7 +638,7 @@ def test_a_refund_too_large_in_its_new_currency_is_refused(db_path, anna):
     assert message == "crm: amount -999999999999 CNY is too large (at most 9,999,999,999.99)\n"
 
 
-HOW = "write it like 1299, 1,299.50, ¥1299 or 1299.5 USD"
+HOW = "write it like 1299, 1,299.50, ¥1299, 8.8万 or 1299.5 USD"
 
 
 @pytest.mark.parametrize(
