@@ -203,11 +203,10 @@ def _spoken(
     )
 
 
-def _said(value: Any, vocabulary: str | None) -> str:
-    """A plain cell as a person reads it in the run's language: crm's own words said, a
-    customer's id beside its name full-width (`张伟（#1）`); dates and phones as stored."""
-    from crmcli.core.vocabulary import word
-
+def _said(value: Any, vocabulary: str | None, word: Callable[[str, Any], Any]) -> str:
+    """A plain cell as a person reads it in the run's language: crm's own words said
+    (`word`: crmcli.core.vocabulary.word), a customer's id beside its name full-width
+    (`张伟（#1）`); dates and phones as stored."""
     text = _text(value if vocabulary is None else word(vocabulary, value))
     return HALF_TAIL.sub(r"（#\1）", text) if text.endswith(")") else text
 
@@ -293,11 +292,16 @@ def _plain(
     if bars is not None:
         headers.append(bars.title if spoken is None else _header_of(bars.title))
 
+    if spoken is not None:
+        from crmcli.core.vocabulary import word
+
+        pairs = list(zip(columns, spoken.vocabularies, strict=True))
+
     def texts(row: Mapping[str, Any]) -> list[str]:
         if spoken is None:
             line = [_text(v) for v in map(row.get, columns)]
         else:
-            line = [_said(row.get(c), v) for c, v in zip(columns, spoken.vocabularies, strict=True)]
+            line = [_said(row.get(c), v, word) for c, v in pairs]
         return [*line, "#" * next(lengths)] if bars is not None else line
 
     widths = [width(c) for c in headers]
