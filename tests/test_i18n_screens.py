@@ -117,6 +117,11 @@ def test_history_leaves_out_internal_columns_and_says_values(db_path):
     code, lines = on_terminal("--lang", "en", "history", "1", columns=200)
     assert "name: 张伟 → 李娜娜; name_key: 张伟 → 李娜娜" in "\n".join(lines)
     assert json.loads(ok("--lang", "zh", "history", "--format", "json")) == json.loads(english)
+    ok("edit", "1", "--name", "王芳")
+    shown = crm("--lang", "zh", "undo", input="n\n").stdout  # what it would undo, refused
+    assert "姓名：王芳 → 李娜娜" in shown and "检索名" not in shown, shown
+    shown = crm("--lang", "en", "undo", input="n\n").stdout
+    assert "name: 王芳 → 李娜娜; name_key: 王芳 → 李娜娜" in shown, shown
 
 
 def test_a_lifecycle_reports_two_kinds_of_move_have_two_words(demo):
