@@ -194,7 +194,7 @@ def test_stages_a_saved_segment_uses_are_named_in_chinese(db_path):
     ok("segment", "add", "大客户", "--stage", "customer")
     err = fails(2, "--lang", "zh", "config", "set", "stages", "线索,意向,成交", db=db_path)
     assert err == (
-        "crm: 已保存的筛选条件和设置用到了新列表删掉的阶段：分群大客户（customer）；"
+        "crm: 已保存的筛选条件和设置用到了新列表删掉的阶段：分组大客户（customer）；"
         "请先修改或删除它们\n"
     )
     err = fails(2, "config", "set", "stages", "线索,意向,成交", db=db_path)

@@ -1,7 +1,8 @@
 """Tables and cards on a Chinese terminal read as Chinese software does at 80 columns (and
 60 for tasks): a customer is `张伟（#1）` as the prose says it, the column a table is for
 (a reason, a task's text, a change) survives the width, timestamps read in local time to
-the minute; English, JSON and plain tables in a pipe keep what they had."""
+the minute; a plain table in a pipe says the same words and ids, its timestamps as stored;
+English and JSON keep what they had."""
 
 import json
 import re
@@ -44,7 +45,9 @@ def test_a_customer_reads_with_a_full_width_id_in_chinese(demo, args, first):
     assert not HALF_ID.search("\n".join(lines)), lines
     code, lines = on_terminal(*args, columns=120, env={"LANG": "en_US.UTF-8"})
     assert HALF_ID.search("\n".join(lines)) and not FULL_ID.search("\n".join(lines)), lines
-    piped = ok("--lang", "zh", *args)  # a plain table in a pipe keeps its cells
+    piped = ok("--lang", "zh", *args)  # a plain table in a pipe, as cron mails it
+    assert FULL_ID.search(piped) and not HALF_ID.search(piped), piped
+    piped = ok("--lang", "en", *args)
     assert HALF_ID.search(piped) and not FULL_ID.search(piped), piped
 
 
@@ -111,6 +114,8 @@ def test_history_keeps_the_customer_and_the_change_at_80_columns(demo):
     assert all(width(row[-1]) >= 24 or "…" not in row[-1] for row in rows), rows
     assert not any("隐藏" in line for line in after if "改动" in line or "客户" in line), after
     piped = ok("--lang", "zh", "history", "--limit", "1")  # a pipe keeps every column
+    assert piped.split()[:3] == ["改动集编号", "时间", "命令"], piped
+    piped = ok("--lang", "en", "history", "--limit", "1")
     assert piped.split()[:3] == ["changeset_id", "at", "command"], piped
     assert "2026-11-22T10:00:00+08:00" in piped
 
@@ -139,7 +144,7 @@ def test_the_festival_list_never_cuts_the_key_one_types(db_path, columns):
     code, lines = on_terminal("care", "festival", "list", columns=columns, env=ZH)
     assert code == 0 and all(width(line) <= columns for line in lines), lines
     heads, rows, _ = table(lines, "日期")
-    assert "英文名" not in heads and heads[1] == "节日", heads
+    assert "英文名" not in heads and heads[1] == "代号", heads
     keys = [row[1] for row in rows]
     assert "spring-festival" in keys and "mid-autumn" in keys and not any("…" in k for k in keys)
     code, lines = on_terminal("care", "festival", "list", columns=120, env={"LANG": "en_US.UTF-8"})

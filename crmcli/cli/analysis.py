@@ -64,6 +64,7 @@ def rfm_report(
     Example: crm report rfm --customers "at risk" --as-of 2026-06-30
     """
     from crmcli.core.errors import InvalidInput
+    from crmcli.core.vocabulary import word
     from crmcli.reports import customer_reports
 
     assert selection is not None
@@ -111,6 +112,10 @@ def rfm_report(
             summary = customer_reports.rfm_summary(values, grid)
     if part is not None:
         empty = _("No buyers up to {day}.").format(day=day.isoformat())
+        if values and wanted is not None:  # customers bought, none of them in the segment
+            empty = _("No customers in RFM segment {segment} up to {day}.").format(
+                segment=word("segment", wanted), day=day.isoformat()
+            )
         output(ctx, fmt).sections([part], header={"as_of": day.isoformat()}, empty=empty)
         return
     shown = present(summary, fmt)

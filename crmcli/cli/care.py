@@ -153,10 +153,10 @@ def festival_list(
     if fmt is not Format.table:
         output(ctx, fmt).rows(rows, care.FESTIVAL_COLUMNS)
         return
-    # On a terminal a festival's name is headed as one (the words for `name` are a
-    # person's); piped, the columns keep their keys.
+    # For people a festival's name is headed as one (the words for `name` are a
+    # person's), and its key as what one types; piped in English, the columns keep their keys.
     terminal = is_terminal(sys.stdout)
-    named = "festival_name" if terminal else "name"
+    named = "festival_name" if terminal or current() != "en" else "name"
     columns = tuple(named if c == "name" else c for c in care.FESTIVAL_COLUMNS)
     if terminal and current() == "zh":  # the Chinese name says it: room for the key
         columns = tuple(c for c in columns if c != "english")
@@ -165,7 +165,7 @@ def festival_list(
          if r["calendar"] in CALENDARS_SHOWN else r["calendar"]}
         for r in rows
     ]  # fmt: skip
-    output(ctx, fmt).rows(shown, columns)
+    output(ctx, fmt).rows(shown, columns, headers={"festival": N_("festival key|Festival")})
 
 
 @festival_app.command("add")

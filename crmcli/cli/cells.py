@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from crmcli.core.i18n import Said, _
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+HALF_TAIL = re.compile(r" \(#(\d+)\)$")  # `张伟 (#1)`, in Chinese `张伟（#1）`
 
 
 def escape_control(value: str) -> str:

@@ -465,6 +465,9 @@ def _scores(conn: Any, customer_id: int) -> list[dict[str, Any]]:
     return [{**r, "comment": clip(r["comment"])} for r in surveys.last_scores(conn, customer_id)]
 
 
+# A customer's last survey scores on `crm show`: `metric` is `nps` or `csat`.
+SCORE_COLUMNS = ("metric", "score", "answered_at", "comment")
+
 SHOW_SECTIONS.extend(
     [
         ShowSection(
@@ -476,7 +479,7 @@ SHOW_SECTIONS.extend(
         ShowSection(
             "last_scores",
             "Last survey scores",
-            ("metric", "score", "answered_at", "comment"),
+            SCORE_COLUMNS,
             _scores,
         ),
     ]

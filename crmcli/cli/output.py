@@ -6,13 +6,14 @@ Command handlers hand everything they print to one `Output` (built by
 note on stderr. Below it, `emit(rows, columns, fmt)` writes table, json, jsonl, csv or tsv to
 stdout. A table on a terminal is drawn by cli/terminal.py (fitted to the width, headers in
 words, colour by meaning, through the pager), loaded only then; elsewhere `_plain` gives
-colourless text aligned by display width with the snake_case keys as headers, so CJK lines
-up in cron mail and scripts read the same columns as before (colour only when forced:
-FORCE_COLOR or --color always). (tabulate did this too, but its import costs about 40 ms a
-process, a quarter of the start-up budget.) Control characters are escaped in tables; JSON
-carries them encoded. Rows are streamed for every format; the plain table measures every
-row first, reading them twice where the caller can (`crm list` of any length) and else
-holding them, the terminal's the first page only.
+colourless text aligned by display width, so CJK lines up in cron mail (colour only when
+forced: FORCE_COLOR or --color always): in English with the snake_case keys as headers and
+the values as stored, as before; in another language for people, as cron mail is, with the
+terminal's headers and words and `张伟（#1）`, dates and phones as stored. (tabulate did
+this too, but its import costs about 40 ms a process, a quarter of the start-up budget.)
+Control characters are escaped in tables; JSON carries them encoded. Rows are streamed for
+every format; the plain table measures every row first, reading them twice where the caller
+can (`crm list` of any length) and else holding them, the terminal's the first page only.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from crmcli.cli.cells import Bars, Marked, cell, escape_control, pad, width
+from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, escape_control, pad, width
 
 if TYPE_CHECKING:
     from crmcli.cli.terminal import Screen
@@ -166,8 +167,48 @@ def emit(
         if again is None or bars is not None:  # read once: held, and read again from there
             held = rows if isinstance(rows, (list, tuple)) else list(rows)
             rows, again = held, lambda: held
-        return _plain(rows, again, columns, out, title=title, bars=bars, color=color, styles=styles)
+        spoken = None if raw else _spoken(columns, words, headers)
+        return _plain(
+            rows, again, columns, out, title=title, bars=bars, color=color, styles=styles,
+            spoken=spoken,
+        )  # fmt: skip
     return count
+
+
+class _Spoken(NamedTuple):
+    """A plain table in another language than English: its headers in words, and each
+    cell's vocabulary (None: as typed), as the terminal says them."""
+
+    headers: list[str]
+    vocabularies: list[str | None]
+
+
+def _spoken(
+    columns: Sequence[str],
+    words: Mapping[str, str | None] | None,
+    headers: Mapping[str, str] | None,
+) -> _Spoken | None:
+    """What a plain table says in the run's language, None in English (whose plain table
+    keeps the snake_case keys and values, for scripts written against it)."""
+    from crmcli.core.i18n import _, current
+
+    if current() == "en":
+        return None
+    from crmcli.core.vocabulary import header
+
+    named = headers or {}
+    return _Spoken(
+        [_(named[c]).split("|", 1)[-1] if c in named else header(c) for c in columns],
+        [(words or {}).get(c, c) for c in columns],
+    )
+
+
+def _said(value: Any, vocabulary: str | None, word: Callable[[str, Any], Any]) -> str:
+    """A plain cell as a person reads it in the run's language: crm's own words said
+    (`word`: crmcli.core.vocabulary.word), a customer's id beside its name full-width
+    (`张伟（#1）`); dates and phones as stored."""
+    text = _text(value if vocabulary is None else word(vocabulary, value))
+    return HALF_TAIL.sub(r"（#\1）", text) if text.endswith(")") else text
 
 
 def terminal_screen(color: bool) -> Screen:
@@ -218,6 +259,12 @@ def _flat(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _header_of(column: str) -> str:
+    from crmcli.core.vocabulary import header
+
+    return header(column)
+
+
 def _text(value: Any) -> str:
     """`cell(value)`, sooner for the usual cell: text with no character to escape."""
     return value if type(value) is str and value.isprintable() else cell(value)
@@ -233,16 +280,28 @@ def _plain(
     bars: Bars | None,
     color: bool,
     styles: Styler | None,
+    spoken: _Spoken | None = None,
 ) -> int:
     """Rows as plain text (pipes, cron mail), in colour with `color` (forced into a pipe):
     left-aligned columns two spaces apart under a dashed rule, their widths from a first
     reading of `rows`, the lines from a second (`again()`), written a few hundred at a
-    time; `bars` adds a chart column (`rows` is then a list). Returns how many rows."""
+    time; `bars` adds a chart column (`rows` is then a list). Returns how many rows.
+    Headers are the keys, cells the values, unless `spoken` says them in words."""
     lengths = iter(bars.lengths(rows) if bars is not None else ())  # type: ignore[arg-type]
-    headers = [*columns, bars.title] if bars is not None else list(columns)
+    headers = list(columns) if spoken is None else list(spoken.headers)
+    if bars is not None:
+        headers.append(bars.title if spoken is None else _header_of(bars.title))
+
+    if spoken is not None:
+        from crmcli.core.vocabulary import word
+
+        pairs = list(zip(columns, spoken.vocabularies, strict=True))
 
     def texts(row: Mapping[str, Any]) -> list[str]:
-        line = [_text(v) for v in map(row.get, columns)]
+        if spoken is None:
+            line = [_text(v) for v in map(row.get, columns)]
+        else:
+            line = [_said(row.get(c), v, word) for c, v in pairs]
         return [*line, "#" * next(lengths)] if bars is not None else line
 
     widths = [width(c) for c in headers]

@@ -178,7 +178,10 @@ def history_(
                 headers={"record": N_("Record")},
             )
             return
-        clipped = [{**r, "changes": clip(r["changes"], 70)} for r in rows]
+        from crmcli.core.vocabulary import word
+
+        # in the run's language: English keeps the keys, as scripts read them
+        clipped = [{**r, "changes": clip(word("changes", r["changes"]), 70)} for r in rows]
         output(ctx, fmt).rows(clipped, history.HISTORY_COLUMNS)
     else:
         from crmcli.core.vocabulary import value_headers

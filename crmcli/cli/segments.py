@@ -29,6 +29,8 @@ app.add_typer(segment_app, name="segment")
 
 # A saved segment's header on a terminal: not the RFM segment's word.
 SAVED_SEGMENT = N_("Saved segment")
+# `crm classify`'s table: who gained or lost which tag (JSON has segments.CHANGE_COLUMNS).
+CLASSIFY_COLUMNS = ("change", "tag", "customer")
 rule_app = typer.Typer(help="Rules that tag customers automatically.", no_args_is_help=True)
 app.add_typer(rule_app, name="rule")
 
@@ -190,7 +192,7 @@ def classify(
         if not changes:
             return
         shown = [{**c, "customer": f"{c['customer_name']} (#{c['customer_id']})"} for c in changes]
-        output(ctx, fmt).rows(shown, ("change", "tag", "customer"))
+        output(ctx, fmt).rows(shown, CLASSIFY_COLUMNS)
         return
     output(ctx, fmt).rows(changes, segments.CHANGE_COLUMNS)
 

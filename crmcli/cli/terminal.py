@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any, NamedTuple, TextIO
 
-from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
+from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, escape_control, width
 from crmcli.cli.display import shown
 from crmcli.core.i18n import N_, Said, _, current
 from crmcli.core.vocabulary import header as words
@@ -145,7 +145,6 @@ _ATOMIC = (
     r"|[A-Z]{3}"  # a currency
 )
 _ID_TAIL = re.compile(r"(?: \(#\d+\)|（#\d+）)$")  # a customer named with its id: never cut
-_HALF_TAIL = re.compile(r" \(#(\d+)\)$")  # `张伟 (#1)`, in Chinese `张伟（#1）`
 # A stored timestamp (`2026-12-06T00:40:20+00:00`): on a terminal `2026-12-06 08:40`, local.
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)")
 _NAME_MIN = 6  # a name before its (#id) keeps this many cells (三个字, `Xavier`) and `…`
@@ -426,7 +425,7 @@ def on_screen(value: Any) -> Any:
         return value
     if _STAMP.fullmatch(value):
         return local_minute(value)
-    return _HALF_TAIL.sub(r"（#\1）", value) if current() == "zh" else value
+    return HALF_TAIL.sub(r"（#\1）", value) if current() == "zh" else value
 
 
 def local_minute(stamp: str) -> str:
@@ -482,7 +481,10 @@ def draw(
     if raw:
         vocabulary = dict.fromkeys(keys)
     named = headers or {}
-    columns = [Column(k, k if raw else _(named[k]) if k in named else words(k)) for k in keys]
+    columns = [
+        Column(k, k if raw else _(named[k]).split("|", 1)[-1] if k in named else words(k))
+        for k in keys
+    ]
     places = {k: _places(row.get(k) for row in page) for k in keys}
     texts = [_texts(row, keys, at, places, vocabulary) for row in page]
     for line in texts:

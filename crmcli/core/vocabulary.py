@@ -1,7 +1,7 @@
 """crm's own words kept in data as English keys (a stage `customer`, a lifecycle `at_risk`, an
 interaction kind `call`), in the run's language where a person reads them: cells of terminal
-tables, the values of `crm show`'s card, words inside reasons (`Word`). JSON, CSV, TSV and
-`-q` keep the keys.
+tables and of plain ones in another language than English (cron mail), the values of `crm
+show`'s card, words inside reasons (`Word`). JSON, CSV, TSV and `-q` keep the keys.
 
 A key is looked up by the vocabulary of the column it stands in, by default the column's
 name: `customer` is a sales stage in `stage` and nothing in `name`. A column whose name is not
@@ -125,6 +125,8 @@ _OP = {
     "delete": N_("op|delete"),
     "bulk_insert": N_("op|bulk_insert"),
 }
+# What `crm classify` did to a customer's tag.
+_CHANGE = {"gained": N_("change|gained"), "lost": N_("change|lost")}
 _ACTION = {
     "delete": N_("action|delete"),
     "restore": N_("action|restore"),
@@ -193,6 +195,8 @@ _HIT_FIELD = {
     "imported_at": N_("field|imported_at"),
     "nps": N_("field|nps"),
     "csat": N_("field|csat"),
+    # a customer's name read in pinyin (`crm search zhangwei`): a search hit's field
+    "pinyin": N_("field|pinyin"),
 }
 # The tables of the history (`crm history`, `crm changes`), and their full-text indexes.
 _TABLE = {
@@ -227,6 +231,17 @@ WORDS: dict[str, dict[str, str]] = {
     "check": _CHECK,
     "op": _OP,
     "action": _ACTION,
+    "change": _CHANGE,
+    # a festival's calendar (history of `crm care festival add`)
+    "calendar": {
+        "gregorian": N_("gregorian"),
+        "lunar": N_("lunar"),
+        "solar_term": N_("solar term"),
+    },
+    # a phone's kind: a number in E.164, or a service number's digits
+    "phone_kind": {"number": N_("phone kind|number"), "service": N_("phone kind|service")},
+    # a survey score's metric (`crm show`'s last scores)
+    "metric": {"nps": _HIT_FIELD["nps"], "csat": _HIT_FIELD["csat"]},
     # A stage the user named (`crm config set stages`) that is not one of these stays as typed.
     "stage": _STAGE,
     # `crm report churn` names the lifecycle stage of a customer at risk in `stage`.
@@ -254,7 +269,9 @@ WORDS: dict[str, dict[str, str]] = {
 }
 # Counts whose header in English is also a time column's (`received`, `received_at`): each
 # has its own msgid, as Chinese says them differently (收到数, 收到时间).
-_COUNTS = {"received": N_("count|Received")}
+# The same for the funnel's `moved_on` (who went on to a later stage), which English heads
+# as the month-end's `moved` (who changed lifecycle stage): Chinese tells them apart.
+_COUNTS = {"received": N_("count|Received"), "moved_on": N_("funnel|Moved")}
 
 # The `old` and `new` columns of a change (an edit's dry run, history) hold values: their
 # headers have msgids of their own, as `New` alone is the lifecycle's new customers (新客户).
@@ -311,8 +328,8 @@ class Word(Said):
 
 class Worded(str):
     """A value kept in data as it is (a history row's `city: 北京 → 上海`), which a terminal
-    says in words (`城市：北京 → 上海`): its cells go through `word`, which asks `worded()`;
-    JSON, CSV and plain tables keep the value."""
+    says in words (`城市：北京 → 上海`), as does a plain table in that language: its cells go
+    through `word`, which asks `worded()`; JSON and CSV keep the value."""
 
     def worded(self) -> str:
         return str(self)

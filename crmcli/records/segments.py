@@ -12,7 +12,6 @@ a tag you set by hand is never removed by a rule. Several rules with the same ta
 from __future__ import annotations
 
 import json
-import shlex
 import sqlite3
 from datetime import date
 from typing import Any, TypedDict
@@ -20,37 +19,14 @@ from typing import Any, TypedDict
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _
+from crmcli.core.where import as_options
 from crmcli.records import filters
 from crmcli.records.filters import CustomerFilter
-
-# Filter fields and the option that spells each, to show a saved filter as it was typed.
-OPTIONS = {
-    "where": "--where",
-    "tag": "--tag",
-    "without_tag": "--without-tag",
-    "stage": "--stage",
-    "city": "--city",
-    "company": "--company",
-    "source": "--source",
-    "kind": "--kind",
-    "created_since": "--created-since",
-    "created_until": "--created-until",
-    "lifecycle": "--lifecycle",
-    "abc": "--abc",
-    "frequency_tier": "--frequency-tier",
-    "value_tier": "--value-tier",
-    "segment": "--segment",
-}
 
 
 def describe(saved: filters.Saved) -> str:
     """A saved filter as the options that make it: `--where 'abc = A' --tag vip`."""
-    words: list[str] = []
-    for name, flag in OPTIONS.items():
-        value = saved.get(name)
-        for item in value if isinstance(value, list) else [value] if value else []:
-            words += [flag, shlex.quote(str(item))]
-    return " ".join(words)
+    return as_options(saved)
 
 
 # The tag a rule gives: by id once the tag exists (a rename changes no rule), else by name.

@@ -507,9 +507,10 @@ class Undone(Worded):
 class Changes(Worded):
     """A history row's one-line summary: the fields an update changed (`city: Paris →
     Lyon; stage: lead → customer`) or the values a row was inserted or deleted with
-    (`id=9, name=张伟`), named by their keys in data, in English and in plain tables, and
-    on a terminal in another language with each field in the words of the card and table
-    headers and crm's own values in words (`阶段：潜在客户 → 成交客户；城市：Paris → Lyon`)."""
+    (`id=9, name=张伟`), named by their keys in data, in English, JSON and CSV, and for
+    people in another language with each field in the words of the card and table headers,
+    crm's own values in words, a saved filter as its options and the columns crm keeps for
+    itself (`name_key`) left out (`阶段：潜在客户 → 成交客户；城市：Paris → Lyon`)."""
 
     fields: tuple[tuple[str, Any, Any], ...]
     table: str
@@ -539,18 +540,48 @@ class Changes(Worded):
             shown = header(key)  # a header's words, when the catalog has them
             return key if shown.isascii() else shown
 
+        def said(key: str, value: Any) -> str:
+            if isinstance(value, str) and key == "filter":  # a saved filter, as its options
+                return _filter_options(value)
+            if key.startswith("is_") and value in (0, 1):
+                return _("yes") if value else _("no")
+            vocabulary = _VOCABULARIES.get((self.table, key), key)
+            return _value(word(vocabulary, value))
+
+        # A column a person never typed (a name's search key) is left out, unless the
+        # change is to nothing else.
+        fields = [f for f in self.fields if f[0] not in _INTERNAL] or self.fields
         if self.updated:
             template = _("{field}: {old} → {new}")
             pieces = [
-                template.format(field=named(k), old=_value(word(k, a)), new=_value(word(k, b)))
-                for k, a, b in self.fields
+                template.format(field=named(k), old=said(k, a), new=said(k, b))
+                for k, a, b in fields
             ]
         else:
             template = _("{field}={value}")
-            pieces = [
-                template.format(field=named(k), value=_value(word(k, b))) for k, a, b in self.fields
-            ]
+            pieces = [template.format(field=named(k), value=said(k, b)) for k, a, b in fields]
         return _("; ").join(pieces)
+
+
+# Columns kept for crm's own use, which a person never typed: a customer's name as it is
+# looked up (`name_key`), not shown in a change's words for people.
+_INTERNAL = frozenset({"name_key"})
+# Columns whose words are not those of their name: a phone's `kind` is not a customer's.
+_VOCABULARIES = {("customer_phones", "kind"): "phone_kind"}
+
+
+def _filter_options(stored: str) -> str:
+    """A stored filter (JSON) as the options that make it (`--city 上海 --tag vip`); as it
+    is when it is not one."""
+    import json
+
+    from crmcli.core.where import as_options
+
+    try:
+        saved = json.loads(stored)
+    except ValueError:
+        return stored
+    return (as_options(saved) or stored) if isinstance(saved, dict) else stored
 
 
 class HistoryRow(TypedDict):

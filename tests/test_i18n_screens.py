@@ -1,0 +1,209 @@
+"""One thing, one word, on every screen of a Chinese run: a terminal table and the plain
+table in a pipe (cron mail) say crm's own words (a tag gained, a survey's metric, the field
+a search matched, a history row's columns and values) as the rest of the interface does;
+English, JSON and CSV keep the keys, byte for byte."""
+
+import json
+
+from tests.conftest import add, buy_ago, crm, ok
+from tests.test_i18n_vocabulary import cells
+from tests.test_terminal import on_terminal
+
+
+def _headers(lines: list[str]) -> list[str]:
+    """The headers of a drawn table (its first line with `┃`)."""
+    line = next(line for line in lines if "┃" in line)
+    return [c.strip() for c in line.split("┃")]
+
+
+def _plain(text: str) -> list[list[str]]:
+    """A plain table's header and rows, split on runs of two spaces."""
+    import re
+
+    lines = [line for line in text.splitlines() if line and not set(line) <= {"-", " "}]
+    return [re.split(r"\s{2,}", line.strip()) for line in lines]
+
+
+def test_classify_says_a_gained_and_a_lost_tag_in_words(db_path):
+    add("张伟", "--city", "上海")
+    ok("rule", "add", "本地", "--city", "上海")
+    code, lines = on_terminal("--lang", "zh", "classify", "--dry-run", columns=80)
+    assert code == 0
+    assert _headers(lines) == ["变化", "标签", "客户"]
+    assert cells(lines) == [["获得", "本地", "张伟（#1）"]]
+    (change,) = json.loads(ok("--lang", "zh", "classify", "--dry-run", "--format", "json"))
+    assert change["change"] == "gained"
+    assert _plain(ok("--lang", "zh", "classify")) == [
+        ["变化", "标签", "客户"],
+        ["获得", "本地", "张伟（#1）"],
+    ]
+    ok("edit", "1", "--city", "北京")
+    code, lines = on_terminal("--lang", "zh", "classify", columns=80)
+    assert cells(lines) == [["失去", "本地", "张伟（#1）"]]
+    ok("edit", "1", "--city", "上海")
+    code, lines = on_terminal("--lang", "en", "classify", "--dry-run", columns=80)
+    assert _headers(lines) == ["Change", "Tag", "Customer"]
+    assert cells(lines) == [["gained", "本地", "张伟 (#1)"]]
+    assert ok("--lang", "en", "classify") == (
+        "change  tag   customer\n------  ----  ---------\ngained  本地  张伟 (#1)\n"
+    )
+
+
+def test_a_cards_survey_scores_name_their_metric(db_path):
+    add("张伟")
+    ok("survey", "add", "张伟", "--nps", "9", "--csat", "5", "--at", "2026-11-20 10:00")
+    code, lines = on_terminal("--lang", "zh", "show", "张伟", columns=80)
+    assert code == 0
+    start = lines.index("最近调查分数")
+    assert _headers(lines[start:]) == ["指标", "分数", "回答时间", "评语"]
+    assert [row[0] for row in cells(lines[start:])][:2] == ["NPS", "CSAT"]
+    assert not any("Metric" in line or "nps" in line for line in lines)
+    code, lines = on_terminal("--lang", "en", "show", "张伟", columns=80)
+    start = lines.index("Last survey scores")
+    assert _headers(lines[start:])[0] == "Metric"
+    assert [row[0] for row in cells(lines[start:])][:2] == ["nps", "csat"]
+
+
+def test_a_search_hit_on_a_names_pinyin_says_so(db_path):
+    add("张伟")
+    code, lines = on_terminal("--lang", "zh", "search", "zhangwei", columns=100)
+    assert code == 0
+    assert cells(lines)[0][3] == "拼音"
+    code, lines = on_terminal("--lang", "en", "search", "zhangwei", columns=100)
+    assert cells(lines)[0][3] == "pinyin"
+    (hit,) = json.loads(ok("--lang", "zh", "search", "zhangwei", "--format", "json"))
+    assert hit["field"] == "pinyin"
+
+
+def test_every_field_a_search_can_show_has_a_word():
+    from crmcli.core import i18n
+    from crmcli.core.vocabulary import word
+
+    fields = {
+        "name", "phone", "email", "company", "title", "city", "region", "country", "address",
+        "industry", "source", "notes", "outcome", "resolution", "item", "category", "note",
+        "order_ref", "pinyin", "call", "meeting", "visit", "message", "complaint", "suggestion", "praise", "question",
+    }  # fmt: skip
+    token = i18n.use("zh")
+    try:
+        unsaid = [f for f in sorted(fields) if word("field", f) == f or word("field", f).isascii()]
+    finally:
+        i18n.reset(token)
+    assert unsaid == []
+
+
+def test_history_leaves_out_internal_columns_and_says_values(db_path):
+    add("张伟", "--phone", "+8613800138000")
+    ok("edit", "1", "--name", "李娜娜")
+    ok("care", "festival", "add", "公司周年庆", "--lunar", "03-03")
+    ok("segment", "add", "上海客户", "--city", "上海")
+    code, lines = on_terminal("--lang", "zh", "history", columns=200)
+    assert code == 0
+    changes = [(row[3], row[5]) for row in cells(lines)]
+    said = " ".join(change for _, change in changes)
+    assert "检索名" not in said and "name_key" not in said
+    assert ("客户（#1）", "姓名：张伟 → 李娜娜") in changes
+    (festival,) = [change for record, change in changes if record == "自定义节日（#1）"]
+    assert "历法：农历" in festival
+    (segment,) = [change for record, change in changes if record == "分组（#1）"]
+    assert "筛选条件：--city '上海'" in segment and "{" not in segment
+    (phone,) = [change for record, change in changes if record == "客户电话（#1）"]
+    assert "是否首选：是" in phone and "类型：号码" in phone
+    english = ok("--lang", "en", "history", "--format", "json")
+    said = {(r["table"], r["op"]): r["changes"] for r in json.loads(english)}
+    assert said["customers", "update"] == "name: 张伟 → 李娜娜; name_key: 张伟 → 李娜娜"
+    assert 'filter={"city": "上海"}' in said["segments", "insert"]
+    assert "calendar=lunar" in said["custom_festivals", "insert"]
+    code, lines = on_terminal("--lang", "en", "history", "1", columns=200)
+    assert "name: 张伟 → 李娜娜; name_key: 张伟 → 李娜娜" in "\n".join(lines)
+    assert json.loads(ok("--lang", "zh", "history", "--format", "json")) == json.loads(english)
+    ok("edit", "1", "--name", "王芳")
+    shown = crm("--lang", "zh", "undo", input="n\n").stdout  # what it would undo, refused
+    assert "姓名：王芳 → 李娜娜" in shown and "检索名" not in shown, shown
+    shown = crm("--lang", "en", "undo", input="n\n").stdout
+    assert "name: 王芳 → 李娜娜; name_key: 王芳 → 李娜娜" in shown, shown
+
+
+def test_a_lifecycle_reports_two_kinds_of_move_have_two_words(demo):
+    code, lines = on_terminal("--lang", "zh", "report", "lifecycle", columns=200)
+    assert code == 0
+    heads = [h for line in lines if "┃" in line for h in (c.strip() for c in line.split("┃"))]
+    assert "变动人数" in heads and "推进人数" in heads
+    assert "转化人数" not in heads
+    code, lines = on_terminal("--lang", "en", "report", "lifecycle", columns=200)
+    heads = [h for line in lines if "┃" in line for h in (c.strip() for c in line.split("┃"))]
+    assert heads.count("Moved") == 2
+
+
+def test_a_saved_segment_and_an_rfm_segment_are_each_one_word(db_path):
+    add("张伟")
+    ok("segment", "add", "上海客户", "--city", "上海")
+    code, lines = on_terminal("--lang", "zh", "history", columns=200)
+    assert code == 0
+    assert [row[3] for row in cells(lines) if row[2] == "segment add"] == ["分组（#1）"]
+    error = crm("--lang", "zh", "report", "rfm", "--customers", "nosuch").stderr
+    assert error.startswith("crm: 未知的 RFM 细分 'nosuch'；可用细分："), error
+    assert "分群" not in error
+
+
+def test_a_festivals_key_is_headed_as_what_one_types(db_path):
+    code, lines = on_terminal("--lang", "zh", "care", "festival", "list", columns=100)
+    assert code == 0
+    assert _headers(lines)[:3] == ["日期", "代号", "节日名称"]
+    assert cells(lines)[0][1:3] == ["new-year", "元旦"]
+    code, lines = on_terminal("--lang", "en", "care", "festival", "list", columns=120)
+    assert _headers(lines)[1] == "Festival"
+    piped = _plain(ok("--lang", "zh", "care", "festival", "list"))
+    assert piped[0][:3] == ["日期", "代号", "节日名称"]
+    assert ok("--lang", "en", "care", "festival", "list").startswith(
+        "falls_on    festival         name    english "
+    )
+
+
+def test_an_empty_rfm_segment_is_said_to_be_empty(db_path):
+    add("张伟")
+    buy_ago("张伟", "100", 3)
+    said = ok("--lang", "zh", "report", "rfm", "--customers", "at risk")
+    assert said == "截至 2026-11-22，RFM 细分“流失风险”中没有客户。\n"
+    said = ok("--lang", "en", "report", "rfm", "--customers", "at risk")
+    assert said == "No customers in RFM segment at risk up to 2026-11-22.\n"
+    assert ok(
+        "--lang", "en", "report", "rfm", "--customers", "at risk", "--as-of", "2026-01-01"
+    ) == ("No buyers up to 2026-01-01.\n")
+
+
+def _reminded(db_path) -> None:
+    add("张伟", "--phone", "+8613800138000", "--cadence", "3d", "--preferred-channel", "visit")
+    ok("log", "visit", "张伟", "看样品", "--at", "2026-11-01 10:00")
+    ok("task", "add", "张伟", "回电", "--due", "2026-11-20")
+    ok("feedback", "add", "张伟", "茶凉了", "--kind", "complaint", "--severity", "high", "--at",
+       "2026-11-18 10:00")  # fmt: skip
+
+
+def test_a_piped_chinese_reminder_says_the_terminals_words(db_path):
+    _reminded(db_path)
+    text = ok("--lang", "zh", "remind")
+    for english in ("due_on", "task_id", "overdue", "visit", "complaint", "(#1)"):
+        assert english not in text, (english, text)
+    table = _plain(text)
+    assert ["到期日", "逾期天数", "任务编号", "客户", "电话", "内容"] in table, text
+    assert ["2026-11-20", "2", "1", "张伟（#1）", "+8613800138000", "回电"] in table, text
+    assert any("已逾期" in row and "拜访" in row for row in table), text
+    assert "投诉" in text
+    for args in (("today", "--format", "csv"), ("list", "--format", "tsv")):
+        assert ok("--lang", "zh", *args) == ok("--lang", "en", *args)
+    assert ok("--lang", "zh", "remind", "--format", "json") == ok(
+        "--lang", "en", "remind", "--format", "json"
+    )
+
+
+def test_a_piped_english_table_keeps_its_keys(db_path):
+    _reminded(db_path)
+    text = ok("--lang", "en", "remind")
+    assert "due_on      days_overdue  task_id  customer   phone           text\n" in text, text
+    assert "2026-11-20  2             1        张伟 (#1)  +8613800138000  回电\n" in text, text
+    assert "overdue" in text and "visit" in text
+    listed = ok("--lang", "en", "list", "--fields", "id,name,stage")
+    assert listed.splitlines()[0].split() == ["id", "name", "stage"]
+    listed = ok("--lang", "zh", "list", "--fields", "id,name,stage")
+    assert listed.splitlines()[0].split() == ["编号", "姓名", "阶段"]
