@@ -25,7 +25,7 @@ from crmcli.cli.options import (
     YesOption,
     confirm,
 )
-from crmcli.cli.output import Format
+from crmcli.cli.output import Format, sentence
 from crmcli.core.errors import CrmError, InvalidInput
 from crmcli.core.i18n import N_, _
 from crmcli.core.text import plural
@@ -218,7 +218,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
             ).format(command=plan.command, at=plan.at)
         )
     with before_commit(ctx):  # `crm undo --yes | head -c1`: the reader left, nothing undone
-        typer.echo(
+        sentence(
             _("Undo crm {command} of {at} (changeset {changeset}):").format(
                 command=plan.command, at=plan.at, changeset=plan.changeset
             )
