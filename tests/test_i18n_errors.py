@@ -74,7 +74,7 @@ def test_a_usage_error_keeps_the_typed_value_verbatim(db_path, typed):
     choices = "'table', 'json', 'jsonl', 'csv', 'tsv'"
     err = fails(2, "--lang", "zh", "list", "--format", typed)
     assert err == (
-        f"crm: '--format' / '-f' 的值无效：'{typed}' 不在可选值 {choices.replace(', ', '、')} 之中"
+        f"crm: '--format' / '-f' 的值无效：“{typed}”不在可选值“table”、“json”、“jsonl”、“csv”、“tsv”之中"
         "（见 'crm list --help'）\n"
     )
     err = fails(2, "--lang", "en", "list", "--format", typed)
@@ -220,7 +220,7 @@ def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
     [
         (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat（是否想用：--format）"),
         (("list", "--sor", "x"), "（是否想用：--format、--sort、--source）"),
-        (("stats",), "是不是想用 'task'、'tags'、'stage'？"),
+        (("stats",), "是不是想用“task”、“tags”、“stage”？"),
         (("log", "wechat", "1", "x"), "类型必须是以下之一：call（电话）、email（邮件）、"),
         (
             ("add", "X", "--kind", "robot"),

@@ -76,16 +76,16 @@ USAGE_ERRORS = [
         "{value} is not one of {choices}.",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table'、'json'、'jsonl'、'csv'、"
-        "'tsv' 之中（见 'crm list --help'）",
+        "'--format' / '-f' 的值无效：“nope”不在可选值“table”、“json”、“jsonl”、“csv”、"
+        "“tsv”之中（见 'crm list --help'）",
     ),
     (
         "list --format nope",
         "Invalid value for {param}: {reason}",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table'、'json'、'jsonl'、'csv'、"
-        "'tsv' 之中（见 'crm list --help'）",
+        "'--format' / '-f' 的值无效：“nope”不在可选值“table”、“json”、“jsonl”、“csv”、"
+        "“tsv”之中（见 'crm list --help'）",
     ),
     (
         "list --limit",
@@ -115,7 +115,7 @@ USAGE_ERRORS = [
         "lis",
         "{message}. Did you mean {names}?",
         "No such command 'lis'. Did you mean 'list'? (see 'crm --help')",
-        "没有“lis”这个命令；是不是想用 'list'？（见 'crm --help'）",
+        "没有“lis”这个命令；是不是想用“list”？（见 'crm --help'）",
     ),
 ]
 
