@@ -97,13 +97,13 @@ def restore(
     )
     result = restore_database(path, file)
     mark_saved(ctx)
-    typer.echo(
+    sentence(
         _("Restored {file} ({customers} customers) into {path}.").format(
             file=file, customers=result["customers"], path=path
         )
     )
     if result["kept"]:
-        typer.echo(_("The database as it was is kept in {kept}").format(kept=result["kept"]))
+        sentence(_("The database as it was is kept in {kept}").format(kept=result["kept"]))
 
 
 @app.command("check")
@@ -282,24 +282,24 @@ def forget(
         customer_id,
     )
     if not emptied:
-        sys.stderr.write(
+        sentence(
             "crm: "
             + _(
                 "the WAL file could not be emptied (another crm process is reading, or the "
                 "disk is full); it is emptied at the next checkpoint (run crm forget again "
                 "when idle to be sure)"
-            )
-            + "\n"
+            ),
+            sys.stderr,
         )
     folder = backup_folder(path)
     where = _("backups folder: {folder}; ").format(folder=folder) if folder.is_dir() else ""
-    sys.stderr.write(
+    sentence(
         "crm: "
         + _(
             "backups and exports made before now still hold this customer's data "
             "({where}pre-upgrade copies *.bak beside the database); delete or re-make them."
-        ).format(where=where)
-        + "\n"
+        ).format(where=where),
+        sys.stderr,
     )
     if problem is not None:
         raise CrmError(
@@ -357,7 +357,7 @@ def encrypt(ctx: typer.Context) -> None:
     )
     result = convert(path, key=key, to_encrypted=True)
     mark_saved(ctx)
-    typer.echo(
+    sentence(
         _("Encrypted {path} ({customers} customers).").format(
             path=path, customers=result["customers"]
         )
@@ -384,7 +384,7 @@ def decrypt(ctx: typer.Context) -> None:
     key = encryption.configured_key() or encryption.prompt_key(path)
     result = convert(path, key=key, to_encrypted=False)
     mark_saved(ctx)
-    typer.echo(
+    sentence(
         _("Decrypted {path} ({customers} customers).").format(
             path=path, customers=result["customers"]
         )
