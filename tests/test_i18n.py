@@ -140,7 +140,7 @@ def test_an_unknown_language_is_refused(db_path):
 def test_the_option_takes_a_language_as_the_setting_spells_it(db_path, spelled):
     args = [spelled] if spelled.startswith("--") else ["--lang", spelled]
     stderr = fails(3, *args, "show", "nobody", db=db_path)
-    assert stderr == "crm: 没有匹配 'nobody' 的客户\n"
+    assert stderr == "crm: 没有匹配“nobody”的客户\n"
 
 
 def test_an_error_in_chinese_keeps_its_exit_code_and_one_line(demo, monkeypatch):
@@ -288,13 +288,13 @@ def test_questions_speak_chinese(db_path, monkeypatch):
     ok("add", "Ann Lee", "--email", "ann@example.com")
     _at_a_terminal(monkeypatch, "stdin", "stderr")
     said = crm("--lang", "zh", "add", "Annie", "--email", "ann@example.com", input="n\n")
-    assert said.stderr.startswith("Ann Lee（#1）已有 ann@example.com。仍然新增吗？ [y/N]"), said
+    assert said.stderr.startswith("Ann Lee（#1）已有 ann@example.com。仍然新增吗？[y/N]："), said
     ok("delete", "1")
     ok("add", "Annie", "--email", "ann@example.com")
     said = crm("--lang", "zh", "undelete", "1", input="n\n")
-    assert "Annie（#2）已有 ann@example.com。仍然恢复吗？ [y/N]" in said.stderr, said
+    assert "Annie（#2）已有 ann@example.com。仍然恢复吗？[y/N]：" in said.stderr, said
     said = crm("--lang", "zh", "undo", input="n\n")
-    assert "撤销吗？ [y/N]" in said.stderr and not re.search("Undo it", said.stderr), said
+    assert "撤销吗？[y/N]：" in said.stderr and not re.search("Undo it", said.stderr), said
 
 
 def test_an_import_summary_speaks_chinese(db_path, tmp_path):
@@ -320,25 +320,25 @@ def test_a_refused_import_says_why_in_chinese(db_path, tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("task", "add", "1", "x", "--due", "bogus"), "crm: 不是日期：'bogus'；日期可写成 "),
-        (("task", "add", "1", "x", "--due", "5"), "crm: 不是日期：'5'；5 天前请写 -5d；日期可写成"),
-        (("buy", "1", "x", "abc"), "crm: 不是金额：'abc'；请写成 1299、1,299.50"),
-        (("add", "Y", "--email", "ab.com"), "crm: 邮箱 'ab.com' 无效：邮箱地址必须含有 @。\n"),
-        (("config", "set", "money", "bogus"), "crm: money 必须是 plain 或 wan（收到 'bogus'）\n"),
+        (("task", "add", "1", "x", "--due", "bogus"), "crm: 不是日期：“bogus”；日期可写成 "),
+        (("task", "add", "1", "x", "--due", "5"), "crm: 不是日期：“5”；5 天前请写 -5d；日期可写成"),
+        (("buy", "1", "x", "abc"), "crm: 不是金额：“abc”；请写成 1299、1,299.50"),
+        (("add", "Y", "--email", "ab.com"), "crm: 邮箱“ab.com”无效：邮箱地址必须含有 @。\n"),
+        (("config", "set", "money", "bogus"), "crm: money 必须是 plain 或 wan（收到“bogus”）\n"),
         (
             ("care", "festival", "add", "X", "--date", "13-01"),
-            "crm: --date '13-01' 不是任何一年的月日",
+            "crm: --date “13-01”不是任何一年的月日",
         ),
         (("care", "festival", "add", " ", "--date", "12-01"), "crm: 节日名称不能为空\n"),
         (("list", "--limit", "9" * 25), "crm: 数值超出范围"),
-        (("task", "add", "1", "x", "--due", "1/5"), "crm: 日期 '1/5' 有歧义：是1月5日还是5月1日？"),
+        (("task", "add", "1", "x", "--due", "1/5"), "crm: 日期“1/5”有歧义：是1月5日还是5月1日？"),
         (
             ("add", "Z", "--birthday", "1/5"),
-            "crm: 日期 '1/5' 有歧义：是1月5日还是5月1日？请写上年份",
+            "crm: 日期“1/5”有歧义：是1月5日还是5月1日？请写上年份",
         ),
-        (("list", "--lifecycle", "bogus"), "crm: 未知生命周期阶段 'bogus'；请用以下之一：new"),
-        (("task", "done", "abc"), "crm: 不是任务编号：'abc'\n"),
-        (("purchase", "delete", "abc", "--yes"), "crm: 不是购买记录编号：'abc'\n"),
+        (("list", "--lifecycle", "bogus"), "crm: 未知生命周期阶段“bogus”；请用以下之一：new"),
+        (("task", "done", "abc"), "crm: 不是任务编号：“abc”\n"),
+        (("purchase", "delete", "abc", "--yes"), "crm: 不是购买记录编号：“abc”\n"),
     ],
     ids=lambda a: " ".join(a) if isinstance(a, tuple) else "",
 )
@@ -439,8 +439,8 @@ def test_tag_and_feedback_confirmations_speak_chinese(db_path):
         ok("--lang", "zh", "feedback", "reopen", "1"),
     ]
     text = "".join(said)
-    assert "已把标签 vip 改名为贵宾（1 位客户）。" in text and "已重新打开反馈 1。" in text, text
-    assert "将给 0 位客户打上标签贵宾。其中 1 位本来就有。" in text, text
+    assert "已把标签“vip”改名为“贵宾”（1 位客户）。" in text and "已重新打开反馈 1。" in text, text
+    assert "将给 0 位客户打上标签“贵宾”。其中 1 位本来就有。" in text, text
     assert not re.search(r"Renamed|Would|already had|Resolved|Reopened|customer", text), text
 
 
@@ -469,5 +469,5 @@ def test_output_is_utf8_whatever_the_locale_encoding(db_path, encoding):
     shown = subprocess.run([*run, "--lang", "zh", "show", "nobody"], env=env, capture_output=True)
     assert (shown.returncode, shown.stderr.decode("utf-8")) == (
         3,
-        "crm: 没有匹配 'nobody' 的客户\n",
+        "crm: 没有匹配“nobody”的客户\n",
     )

@@ -17,7 +17,8 @@ KEYS = re.compile(
 
 
 def english_left(line: str) -> list[str]:
-    return re.findall(r"[A-Za-z]{2,}", KEYS.sub("", line))
+    """The English words of `line` but the keys one may type and what was typed (“…”)."""
+    return re.findall(r"[A-Za-z]{2,}", KEYS.sub("", re.sub(r"“[^”]*”", "", line)))
 
 
 @pytest.mark.parametrize(
@@ -26,14 +27,14 @@ def english_left(line: str) -> list[str]:
         (
             2,
             ("list", "--where", "{"),
-            "crm: 无法读取 --where '{'；请写成 字段 运算符 值，运算符为 ",
+            "crm: 无法读取 --where “{”；请写成 字段 运算符 值，运算符为 ",
         ),
         (2, ("list", "--where", "name ==x"), None),
-        (2, ("list", "--where", "name =>x"), "crm: 无法读取 --where 'name =>x'：值以 '>' 开头"),
+        (2, ("list", "--where", "name =>x"), "crm: 无法读取 --where “name =>x”：值以“>”开头"),
         (
             2,
             ("list", "--fields", "name,nope"),
-            "crm: --fields：未知字段 'nope'；可用字段：id（编号）、",
+            "crm: --fields：未知字段“nope”；可用字段：id（编号）、",
         ),
         (2, ("list", "--fields", ","), "crm: --fields：没有字段；可用字段："),
         (3, ("export", "custmers"), "（要导出某类数据，请用以下之一：customers, purchases, "),
@@ -77,7 +78,7 @@ def test_a_usage_error_keeps_the_typed_value_verbatim(db_path, typed):
     choices = "'table', 'json', 'jsonl', 'csv', 'tsv'"
     err = fails(2, "--lang", "zh", "list", "--format", typed)
     assert err == (
-        f"crm: '--format' / '-f' 的值无效：'{typed}' 不在可选值 {choices.replace(', ', '、')} 之中"
+        f"crm: '--format' / '-f' 的值无效：“{typed}”不在可选值“table”、“json”、“jsonl”、“csv”、“tsv”之中"
         "（见 'crm list --help'）\n"
     )
     err = fails(2, "--lang", "en", "list", "--format", typed)
@@ -93,7 +94,7 @@ def test_a_usage_error_keeps_the_typed_value_verbatim(db_path, typed):
 def test_an_item_bought_without_an_amount_or_a_price_is_said_in_chinese(db_path):
     add("欧阳芳")
     err = fails(2, "--lang", "zh", "buy", "欧阳芳", "西湖龙井", db=db_path)
-    assert err == "crm: '西湖龙井' 不是有价格的产品；请给出金额（该行总额）或 --unit-price\n"
+    assert err == "crm: “西湖龙井”不是有价格的产品；请给出金额（该行总额）或 --unit-price\n"
     assert english_left(err) == [], err
     err = fails(2, "buy", "欧阳芳", "西湖龙井", db=db_path)
     assert err == (
@@ -113,7 +114,7 @@ def test_a_duration_in_chinese_is_read_and_a_bad_one_refused_in_chinese(db_path)
     ]  # fmt: skip
     err = fails(2, "--lang", "zh", "log", "call", "张伟", "x", "--duration", "半天", db=db_path)
     assert err == (
-        "crm: --duration '半天' 不是时长；可写成 30分钟、1小时、1小时30分、半小时、1个半小时，"
+        "crm: --duration “半天”不是时长；可写成 30分钟、1小时、1小时30分、半小时、1个半小时，"
         "或 15m（分钟）、1h30m、45（分钟）、2h\n"
     )
     err = fails(2, "--lang", "zh", "log", "call", "张伟", "x", "--duration", "3个月")
@@ -142,7 +143,7 @@ def test_a_duration_in_chinese_is_read_and_a_bad_one_refused_in_chinese(db_path)
 def test_every_email_refusal_is_said_in_chinese(db_path, address, said):
     err = fails(2, "--lang", "zh", "add", "X", "--email", address, db=db_path)
     if said is not None:
-        assert err == f"crm: 邮箱 {address!r} 无效：{said}\n", err
+        assert err == f"crm: 邮箱“{address}”无效：{said}\n", err
     assert english_left(err) == [], err
     assert "invalid email" in fails(2, "add", "X", "--email", address) or said is None
 
@@ -212,7 +213,7 @@ def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
     add("张伟")
     err = fails(2, "--lang", "zh", "task", "add", "张伟", "x", "--due", "下下周", db=db_path)
     assert err.startswith(
-        "crm: 不是日期：'下下周'；日期可写成 明天、后天、周五、下周五、3天后、"
+        "crm: 不是日期：“下下周”；日期可写成 明天、后天、周五、下周五、3天后、"
     ), err
     assert "下午3点" in err and "tomorrow" in err
     assert err.index("明天") < err.index("tomorrow")
@@ -223,7 +224,7 @@ def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
     [
         (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat（是否想用：--format）"),
         (("list", "--sor", "x"), "（是否想用：--format、--sort、--source）"),
-        (("stats",), "是不是想用 'task'、'tags'、'stage'？"),
+        (("stats",), "是不是想用“task”、“tags”、“stage”？"),
         (("log", "wechat", "1", "x"), "类型必须是以下之一：call（电话）、email（邮件）、"),
         (
             ("add", "X", "--kind", "robot"),

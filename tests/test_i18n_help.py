@@ -76,16 +76,16 @@ USAGE_ERRORS = [
         "{value} is not one of {choices}.",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table'、'json'、'jsonl'、'csv'、"
-        "'tsv' 之中（见 'crm list --help'）",
+        "'--format' / '-f' 的值无效：“nope”不在可选值“table”、“json”、“jsonl”、“csv”、"
+        "“tsv”之中（见 'crm list --help'）",
     ),
     (
         "list --format nope",
         "Invalid value for {param}: {reason}",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "'--format' / '-f' 的值无效：'nope' 不在可选值 'table'、'json'、'jsonl'、'csv'、"
-        "'tsv' 之中（见 'crm list --help'）",
+        "'--format' / '-f' 的值无效：“nope”不在可选值“table”、“json”、“jsonl”、“csv”、"
+        "“tsv”之中（见 'crm list --help'）",
     ),
     (
         "list --limit",
@@ -109,13 +109,13 @@ USAGE_ERRORS = [
         "nosuchcommand",
         "No such command {name!r}.",
         "No such command 'nosuchcommand'. (see 'crm --help')",
-        "没有 'nosuchcommand' 这个命令（见 'crm --help'）",
+        "没有“nosuchcommand”这个命令（见 'crm --help'）",
     ),
     (
         "lis",
         "{message}. Did you mean {names}?",
         "No such command 'lis'. Did you mean 'list'? (see 'crm --help')",
-        "没有 'lis' 这个命令；是不是想用 'list'？（见 'crm --help'）",
+        "没有“lis”这个命令；是不是想用“list”？（见 'crm --help'）",
     ),
 ]
 
@@ -380,7 +380,12 @@ def test_chinese_help_on_a_terminal_is_laid_out_whole_within_its_width(db_path):
     assert "reactivated（已召回）、none（无）（可重复：任一即可）" in shown
     code, lines = on_terminal("--lang", "zh", "report", columns=80)
     assert code == 2 and lines[0] == "用法：crm report [选项] 命令 [参数]..."
-    assert "命令：" in lines and lines[-1].startswith("crm: 缺少子命令：可选 sales、rfm")
+    said = next(
+        n for n, line in enumerate(lines) if line.startswith("crm: 缺少子命令：可选 sales、rfm")
+    )
+    # the error is wrapped to the terminal like any message to a person there
+    assert "命令：" in lines[:said] and lines[-1].endswith("（见 'crm report --help'）")
+    assert all(width(line) <= 80 for line in lines[said:])
 
 
 def test_crm_help_follows_the_language_setting_and_the_option_wins(db_path):

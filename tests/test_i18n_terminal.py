@@ -105,7 +105,7 @@ def english_left(
     text = re.sub(r"(?<![\w/~.-])[~.]?(?:/[\w.@+-]+)+/?|\bdocs/[\w./#-]+", " ", text)  # paths
     text = re.sub(r"^crm: ", " ", text, flags=re.M)  # the program's name before an error
     text = re.sub(r"日期可写成[^（\n]*", " ", text)  # the examples of a date, typed
-    text = re.sub(r"：(?:[a-z_0-9]+(?:,\s+|、))+[a-z_0-9]+", " ", text)  # the keys one may type
+    text = re.sub(r"：(?:[a-z_0-9]+(?:,\s+|、\s*))+[a-z_0-9]+", " ", text)  # keys one may type
     for value in sorted(set(data), key=len, reverse=True):  # `Acme Corp 上海 14` before `Acme`
         if value in text:
             text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", " ", text)
@@ -196,11 +196,13 @@ WRITES: list[tuple[int, tuple[str, ...]]] = [
 
 def typed(args: tuple[str, ...], commands: set[str]) -> list[str]:
     """What a command line typed after the command's name, as it may be shown: `tue:Send
-    prices` is `Send prices`, and an error quotes a word of it (`'nosuch'`)."""
+    prices` is `Send prices`, and an error quotes a word of it (`“nosuch”`, `'nosuch'`)."""
     while args and args[0] in commands:
         args = args[1:]
     words = {w for a in args for w in a.split()}
-    found = {p for a in args for p in (a, a.rpartition(":")[2])} | {f"'{w}'" for w in words}
+    found = {p for a in args for p in (a, a.rpartition(":")[2])} | {
+        q for w in words for q in (f"'{w}'", f"“{w}”")
+    }
     return [p for p in found if re.search("[A-Za-z]", p)]
 
 
@@ -354,6 +356,6 @@ def test_reports_with_nothing_to_show_say_so_in_chinese(db_path):
 def test_a_merge_notes_what_it_kept_in_the_language_of_the_run(demo):
     ok("--lang", "zh", "merge", "1", "8", "--yes")
     notes = json.loads(ok("show", "1", "--format", "json"))["notes"]
-    assert "从 #8 朱子子合并：" in notes and "\n  性别: 男" in notes and "Merged" not in notes
+    assert "从 #8 朱子子合并：" in notes and "\n  性别：男" in notes and "Merged" not in notes
     ok("merge", "2", "9", "--yes")
     assert "Merged from #9 " in json.loads(ok("show", "2", "--format", "json"))["notes"]

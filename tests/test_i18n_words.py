@@ -459,12 +459,12 @@ def test_a_tag_dry_run_and_its_count_read_as_chinese_sentences(db_path):
     add("张三")
     ok("tag", "vip", "1")
     said = ok("--lang", "zh", "tag", "华东", "--where", "name ~ 张", "--dry-run")
-    assert said == "将给 2 位客户打上标签华东：1、2。\n", said
+    assert said == "将给 2 位客户打上标签“华东”：1、2。\n", said
     assert (
-        ok("--lang", "zh", "tag", "vip", "1") == "已给 0 位客户打上标签 vip。其中 1 位本来就有。\n"
+        ok("--lang", "zh", "tag", "vip", "1") == "已给 0 位客户打上标签“vip”。其中 1 位本来就有。\n"
     )
     said = ok("--lang", "zh", "untag", "vip", "--where", "name ~ 张", "--dry-run")
-    assert said == "将去掉 1 位客户的标签 vip：1\n", said
+    assert said == "将去掉 1 位客户的标签“vip”：1\n", said
     said = ok("untag", "vip", "--where", "name ~ 张", "--dry-run")
     assert said == "Would remove tag vip from 1 customer: 1\n", said
     assert (

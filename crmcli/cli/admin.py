@@ -7,7 +7,7 @@ import typer
 
 from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.options import FormatOption
-from crmcli.cli.output import Format
+from crmcli.cli.output import Format, sentence
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
 
@@ -124,7 +124,7 @@ def demo(
     with writing(ctx, path, hooks=False) as conn:
         made = demo_data.build(conn, count=customers, seed=seed)
     crm, quoted = f"{_program()} --db", shlex.quote(str(path))
-    typer.echo(
+    sentence(  # on a terminal each command wrapped whole, as a person copies it
         _(
             "Demo database with {customers} customers ({archived} archived) at "
             "{path}\n\nExplore it:\n  {crm} {quoted} list --limit 10\n  {crm} {quoted} "

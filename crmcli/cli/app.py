@@ -27,7 +27,7 @@ from typer.core import TyperGroup
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
 from crmcli.core import i18n
-from crmcli.core.errors import CrmError
+from crmcli.core.errors import Ambiguous, CrmError
 from crmcli.core.i18n import N_, _
 from crmcli.core.progress import SILENT, Progress
 
@@ -55,11 +55,11 @@ class GlobalOptions:
 
 
 def _say(message: str) -> None:
-    from crmcli.cli.output import above_progress, escape_control
+    from crmcli.cli.output import above_progress, escape_control, sentence
     from crmcli.core.validate import mask_in_text
 
     with suppress(OSError), above_progress():  # an unwritable stderr: only the exit code
-        sys.stderr.write(f"crm: {escape_control(mask_in_text(message))}\n")
+        sentence(f"crm: {escape_control(mask_in_text(message))}", sys.stderr)
         sys.stderr.flush()
 
 
@@ -180,6 +180,24 @@ def _check_text(argv: list[str]) -> None:
             ) from None
 
 
+def _candidates(exc: Ambiguous, run: GlobalOptions) -> list[str]:
+    """The customers a reference matched, a line each (`1`, `张伟`, `华为、上海、138 0013 8000`):
+    id, name and what tells them apart, joined as the run's language joins a list, a phone
+    on a terminal as tables show it there (national format in the user's own region)."""
+    from crmcli.cli.output import is_terminal
+
+    region = _display(run)[1] if is_terminal(sys.stderr) else None
+    lines = []
+    for c in exc.candidates:
+        extra = [str(c[k]) for k in ("company", "city") if c.get(k)]
+        if c.get("phone"):
+            from crmcli.cli.display import phone
+
+            extra.append(phone(c["phone"], region) if is_terminal(sys.stderr) else c["phone"])
+        lines.append(f"{c['id']}\t{c['name']}" + (f"\t{_(', ').join(extra)}" if extra else ""))
+    return lines
+
+
 def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
     from crmcli.store.db import storage_error
 
@@ -189,12 +207,15 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         traceback.print_exception(exc)
     if isinstance(exc, CrmError):
         _say(exc.message)
-        from crmcli.cli.output import escape_control
+        from crmcli.cli.output import escape_control, sentence
         from crmcli.core.validate import mask_in_text
 
-        for line in exc.details:
-            parts = (escape_control(mask_in_text(p)) for p in line.split("\t"))
-            sys.stderr.write("  " + "\t".join(parts) + "\n")
+        for line in _candidates(exc, run) if isinstance(exc, Ambiguous) else exc.details:
+            parts = [escape_control(mask_in_text(p)) for p in line.split("\t")]
+            if len(parts) > 1:  # columns a script cuts at tabs (the candidates): as they are
+                sys.stderr.write("  " + "\t".join(parts) + "\n")
+            else:  # a sentence (why a row was refused): wrapped on a terminal
+                sentence("  " + parts[0], sys.stderr)
         return exc.exit_code
     if isinstance(exc, sqlite3.Error):
         error = storage_error(exc)

@@ -25,7 +25,7 @@ from crmcli.cli.options import (
     option,
     with_options,
 )
-from crmcli.cli.output import Format, Section, cell, is_terminal
+from crmcli.cli.output import Format, Section, cell, is_terminal, sentence
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
@@ -803,7 +803,7 @@ def _archive(
         if batch.dry_run:
             would = _("Would archive {count} customers: {ids}") if archived else None
             would = would or _("Would restore {count} customers: {ids}")
-            typer.echo(would.format(count=len(done), ids=id_list(done)))
+            sentence(would.format(count=len(done), ids=id_list(done)))
             raise DryRun
     if batch.dry_run:
         return

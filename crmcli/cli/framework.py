@@ -104,12 +104,22 @@ def said(text: str) -> str:
     values = {
         name: said(value)
         if name in _NESTED
-        else _(", ").join(value.split(", "))
+        else _(", ").join(_quoted(v) for v in value.split(", "))
         if name in _LISTS
+        else _quoted(value)
+        if name == "value"
         else value
         for name, value in found[1].groupdict().items()
     }
     return _(found[0]).format(**values)
+
+
+def _quoted(text: str) -> str:
+    """A value the framework quoted `'nope'` as the run's language quotes what a person
+    typed or may type (Chinese: `“nope”`, as crm's own messages do)."""
+    if len(text) > 1 and text[0] == text[-1] == "'":
+        return f"“{text[1:-1]}”"
+    return text
 
 
 @cache

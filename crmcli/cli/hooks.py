@@ -7,7 +7,7 @@ import typer
 
 from crmcli.cli.app import app, global_options, output
 from crmcli.cli.options import FormatOption
-from crmcli.cli.output import Format
+from crmcli.cli.output import Format, sentence
 from crmcli.core.i18n import _
 
 hooks_app = typer.Typer(
@@ -60,7 +60,7 @@ def hooks_trust(ctx: typer.Context) -> None:
     path = global_options(ctx).path
     beside, own = beside_folder(path), config_folder(path)
     if not beside.is_dir() and not beside.is_symlink() and own.is_dir():
-        typer.echo(
+        sentence(
             _(
                 "Nothing to trust: the hooks in {own} (crm hooks path) run without it; "
                 "crm hooks trust is for a hooks folder beside the database, {beside}."
@@ -68,7 +68,7 @@ def hooks_trust(ctx: typer.Context) -> None:
         )
         return
     done = trust(path)
-    typer.echo(
+    sentence(
         _(
             "Trusted {folder} for {database}: {value} will run. Trust it again after "
             "changing a hook."
@@ -88,4 +88,4 @@ def hooks_untrust(ctx: typer.Context) -> None:
 
     folder, was = untrust(global_options(ctx).path)
     said = _("{folder} is no longer trusted.") if was else _("{folder} was not trusted.")
-    typer.echo(said.format(folder=folder))
+    sentence(said.format(folder=folder))

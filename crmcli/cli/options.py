@@ -166,7 +166,10 @@ def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -
         )
     # Asked on stderr and read from stdin by hand: click's confirm writes a space to stdout
     # (`crm add -q` answered there printed " 2") and calls end of input "aborted".
-    sys.stderr.write(f"{question} [y/N]: ")
+    from crmcli.cli.terminal import moments
+
+    # Composed here, not by click, so Chinese asks `撤销吗？[y/N]：` with its own marks.
+    sys.stderr.write(_("{question} [y/N]: ").format(question=moments(question)))
     sys.stderr.flush()
     said = sys.stdin.readline().strip().casefold() in ("y", "yes", "是")
     if not said:

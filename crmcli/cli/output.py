@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -71,9 +72,33 @@ def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> N
         for line in text.split("\n"):
             indent = line[: len(line) - len(line.lstrip(" "))]
             fits = width(line) <= room or not line.strip()
-            lines.append(line if fits else wrap(line.strip(), room, indent, indent))
+            lines.append(line if fits else wrap(whole(line.strip()), room, indent, indent))
         text = "\n".join(lines)
     stream.write(text + "\n")
+
+
+# What a line never breaks inside: a command (`crm config set default_region XX`) and an
+# option with its value (`--sort name`), as the reader types them.
+_WHOLE = re.compile(
+    r"(?<![\w-])(?:crm|--[a-z][\w-]*)"
+    r"(?: (?:--?[a-z][\w-]*(?:=\S+)?|[a-z][\w.:/@+-]*|[A-Z][A-Z_]+\b|\d[\w.:+-]*|'[^']*'))+"
+)
+
+
+def whole(text: str) -> str:
+    """`text` with the spaces inside its commands and options made unbreakable (the
+    wrapper turns them back into spaces)."""
+    return _WHOLE.sub(lambda m: m.group().replace(" ", "\xa0"), text)
+
+
+def sentence(message: str, stream: TextIO | None = None) -> None:
+    """One message for people (an error, a notice, what a command did): its timestamps as
+    screens say them (crmcli/cli/terminal.py `moments`); on a terminal wrapped as `prose`
+    wraps (never inside a command, never a closing mark first on a line), into a pipe one
+    line, as scripts read it."""
+    from crmcli.cli.terminal import moments
+
+    prose(moments(message), stream or sys.stdout)
 
 
 def above_progress() -> AbstractContextManager[None]:
@@ -609,7 +634,8 @@ class Output(NamedTuple):
         from typer import echo  # typer ships its own click: never load a second one
 
         if not self.quiet:
-            echo(message)
+            sys.stdout.flush()
+            sentence(message)
             return
         for value in ids:
             echo(str(value))
@@ -620,7 +646,7 @@ class Output(NamedTuple):
         if not self.quiet:
             sys.stdout.flush()
             with above_progress():
-                prose(message, sys.stderr)
+                sentence(message, sys.stderr)
 
     def warn(self, message: str) -> None:
         """A `crm: warning: ...` line on stderr, even with --quiet: something looks wrong,
@@ -630,4 +656,4 @@ class Output(NamedTuple):
 
         said = _("warning: {message}").format(message=escape_control(mask_in_text(message)))
         with above_progress():
-            sys.stderr.write(f"crm: {said}\n")
+            sentence(f"crm: {said}", sys.stderr)

@@ -25,7 +25,7 @@ from crmcli.cli.options import (
     YesOption,
     confirm,
 )
-from crmcli.cli.output import Format
+from crmcli.cli.output import Format, sentence
 from crmcli.core.errors import CrmError, InvalidInput
 from crmcli.core.i18n import N_, _
 from crmcli.core.text import plural
@@ -97,13 +97,13 @@ def restore(
     )
     result = restore_database(path, file)
     mark_saved(ctx)
-    typer.echo(
+    sentence(
         _("Restored {file} ({customers} customers) into {path}.").format(
             file=file, customers=result["customers"], path=path
         )
     )
     if result["kept"]:
-        typer.echo(_("The database as it was is kept in {kept}").format(kept=result["kept"]))
+        sentence(_("The database as it was is kept in {kept}").format(kept=result["kept"]))
 
 
 @app.command("check")
@@ -221,7 +221,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
             ).format(command=plan.command, at=plan.at)
         )
     with before_commit(ctx):  # `crm undo --yes | head -c1`: the reader left, nothing undone
-        typer.echo(
+        sentence(
             _("Undo crm {command} of {at} (changeset {changeset}):").format(
                 command=plan.command, at=plan.at, changeset=plan.changeset
             )
@@ -285,24 +285,24 @@ def forget(
         customer_id,
     )
     if not emptied:
-        sys.stderr.write(
+        sentence(
             "crm: "
             + _(
                 "the WAL file could not be emptied (another crm process is reading, or the "
                 "disk is full); it is emptied at the next checkpoint (run crm forget again "
                 "when idle to be sure)"
-            )
-            + "\n"
+            ),
+            sys.stderr,
         )
     folder = backup_folder(path)
     where = _("backups folder: {folder}; ").format(folder=folder) if folder.is_dir() else ""
-    sys.stderr.write(
+    sentence(
         "crm: "
         + _(
             "backups and exports made before now still hold this customer's data "
             "({where}pre-upgrade copies *.bak beside the database); delete or re-make them."
-        ).format(where=where)
-        + "\n"
+        ).format(where=where),
+        sys.stderr,
     )
     if problem is not None:
         raise CrmError(
@@ -360,7 +360,7 @@ def encrypt(ctx: typer.Context) -> None:
     )
     result = convert(path, key=key, to_encrypted=True)
     mark_saved(ctx)
-    typer.echo(
+    sentence(
         _("Encrypted {path} ({customers} customers).").format(
             path=path, customers=result["customers"]
         )
@@ -387,7 +387,7 @@ def decrypt(ctx: typer.Context) -> None:
     key = encryption.configured_key() or encryption.prompt_key(path)
     result = convert(path, key=key, to_encrypted=False)
     mark_saved(ctx)
-    typer.echo(
+    sentence(
         _("Decrypted {path} ({customers} customers).").format(
             path=path, customers=result["customers"]
         )

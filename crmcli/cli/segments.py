@@ -99,7 +99,9 @@ def segment_delete(
     """
     from crmcli.records import segments
 
-    confirm(_("Delete segment {name}?").format(name=name), yes, command="segment delete")
+    with reading(ctx) as conn:  # a segment that is not there (or in use): nothing to ask
+        stored = segments.deletable_segment(conn, name)[1]
+    confirm(_("Delete segment {name}?").format(name=stored), yes, command="segment delete")
     with writing(ctx) as conn:
         shown = segments.delete_segment(conn, name)
     output(ctx, quiet=quiet).done(_("Deleted segment {shown}.").format(shown=shown))

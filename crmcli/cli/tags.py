@@ -15,7 +15,7 @@ from crmcli.cli.options import (
     chosen_fields,
     filter_options,
 )
-from crmcli.cli.output import Format
+from crmcli.cli.output import Format, sentence
 from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
@@ -70,7 +70,7 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
             said = _("{sentence}.").format(sentence=said)
             if already:
                 said += _(" {count} already had it.").format(count=already)
-            typer.echo(said)
+            sentence(said)
             raise DryRun
     if batch.dry_run:
         return
@@ -130,7 +130,7 @@ def untag(
         if batch.dry_run:
             said = _("Would remove tag {name} from {customers}: {ids}")
             customers_ = plural(len(removed), "customer").said()
-            typer.echo(said.format(name=tag.strip(), customers=customers_, ids=id_list(removed)))
+            sentence(said.format(name=tag.strip(), customers=customers_, ids=id_list(removed)))
             raise DryRun
     if not batch.dry_run:
         shown = plural(len(removed), "customer")
@@ -218,7 +218,7 @@ def stage(
         confirm_bulk(conn, len(ids), what, batch, by_filter)
         moved = [i for i in ids if tags.set_stage(conn, i, clean, at=moment, reason=note)]
         if batch.dry_run:
-            typer.echo(
+            sentence(
                 _("Would move {customers} to {stage}: {ids}").format(
                     customers=plural(len(moved), "customer").said(),
                     stage=word("stage", clean),

@@ -428,6 +428,12 @@ def on_screen(value: Any) -> Any:
     return HALF_TAIL.sub(r"（#\1）", value) if current() == "zh" else value
 
 
+def moments(text: str) -> str:
+    """A sentence with each stored timestamp in it as every screen says one (`local_minute`):
+    `undo crm edit of 2026-12-06 10:40`, not its seconds and offset."""
+    return _STAMP.sub(lambda m: local_minute(m.group()), text)
+
+
 def local_minute(stamp: str) -> str:
     """A stored timestamp as confirmations say it, without the weekday: `2026-12-06 15:00`
     in the local time of the reader (seconds and offset are for scripts)."""

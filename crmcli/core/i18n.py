@@ -44,7 +44,9 @@ def _(message: str) -> str:
 
 
 # Chinese characters and full-width punctuation: no space is written between them.
-_TIGHT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+_TIGHT = re.compile(
+    r"[\u2018\u2019\u201c\u201d\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
+)
 
 
 class Template(str):
@@ -52,7 +54,9 @@ class Template(str):
     one around a value, as English needs (`与 {name}（#{id}）`, `{field} 不能为空`): `format`
     drops such a space where the value and the template's text beside it are both Chinese
     (`与张伟（#1）`, `节日名称不能为空`), and keeps every space inside a value. A value
-    that is a `Said` (`3 days`) is put in as said in the run's language (`3 天`)."""
+    that is a `Said` (`3 days`) is put in as said in the run's language (`3 天`). Text a
+    person typed, which English quotes as `{value!r}` (`'上海'`), Chinese quotes as its
+    own prose does: `“上海”`."""
 
     def format(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         import string
@@ -68,7 +72,11 @@ class Template(str):
             found = formatter.get_field(field, args, kwargs)[0]
             if isinstance(found, Said) and not conversion:  # `3 days`: 3 天, as said
                 found = found.said()
-            value = formatter.convert_field(found, conversion)
+            if conversion == "r" and isinstance(found, str):  # what was typed: “上海客户”
+                shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in found)
+                value = f"“{shown}”"  # an invisible character shown as repr shows it
+            else:
+                value = formatter.convert_field(found, conversion)
             pieces.append(formatter.format_field(value, spec or ""))
         for i in range(1, len(pieces), 2):
             value = pieces[i]
@@ -86,6 +94,17 @@ class Template(str):
 def N_(message: str) -> str:
     """Mark `message` for the catalog without translating it yet (a module-level table)."""
     return message
+
+
+def region_name(code: str) -> str:
+    """A country or region code (`US`) as a sentence of the run's language names it: English
+    says the code, as it always has; Chinese the name (`美国`, from babel's CLDR data). Where
+    the user must type the code (`--country US`), a message puts the code itself."""
+    if _catalog.get() is None:
+        return code
+    from babel import Locale
+
+    return Locale("zh").territories.get(code.upper(), code)
 
 
 def from_locale(environ: Any = os.environ) -> str:

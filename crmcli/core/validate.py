@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import N_, _
+from crmcli.core.i18n import N_, _, region_name
 
 MAX_TEXT = 500
 MAX_NOTES = 100_000
@@ -194,13 +194,15 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         raise InvalidInput(
             _(
                 "phone {raw!r} is not a valid {used} number; it is valid in {where}: "
-                "type {typed} or give the customer's country as {where}"
-            ).format(raw=raw, used=used, where=where, typed=typed)
+                "type {typed} or give the customer's country as {code}"
+            ).format(
+                raw=raw, used=region_name(used), where=region_name(where), typed=typed, code=where
+            )
         )
     hint = "" if home else _("; give the customer's country, or type it with +country code")
     raise InvalidInput(
         _("invalid phone {raw!r}: not a valid {used} number{hint}").format(
-            raw=raw, used=used, hint=hint
+            raw=raw, used=region_name(used), hint=hint
         )
     )
 

@@ -369,9 +369,15 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Me
         if mine is None:
             filled[name] = theirs
         elif name != "national_id":
-            noted.append(f"{said_as('field', name)}: {said_as(name, theirs)}")
+            noted.append(
+                _("{field}: {value}").format(
+                    field=said_as("field", name), value=said_as(name, theirs)
+                )
+            )
     if other["name"] != keep["name"]:
-        noted.insert(0, f"{said_as('field', 'name')}: {other['name']}")
+        noted.insert(
+            0, _("{field}: {value}").format(field=said_as("field", "name"), value=other["name"])
+        )
     mine_fields = keep["fields"]
     noted += [
         _("field {name}: {value}").format(name=k, value=v)
@@ -379,7 +385,9 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Me
         if k in mine_fields and mine_fields[k] != v
     ]
     if other["notes"]:
-        noted.append(f"{said_as('field', 'notes')}: {other['notes']}")
+        noted.append(
+            _("{field}: {value}").format(field=said_as("field", "notes"), value=other["notes"])
+        )
     stamp = clock.timestamp()
     notes = keep["notes"]
     if noted:

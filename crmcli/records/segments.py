@@ -145,7 +145,9 @@ def _users(conn: sqlite3.Connection, name: str) -> list[str]:
     return found
 
 
-def delete_segment(conn: sqlite3.Connection, name: str) -> str:
+def deletable_segment(conn: sqlite3.Connection, name: str) -> tuple[int, str]:
+    """The id and stored name of segment `name`, checked before anyone is asked to delete it:
+    NotFound when there is none, InvalidInput while a rule or another segment uses it."""
     row = conn.execute("SELECT id, name FROM segments WHERE name = ?", (name.strip(),)).fetchone()
     if row is None:
         raise NotFound(_("no segment {value!r}").format(value=name.strip()))
@@ -156,8 +158,14 @@ def delete_segment(conn: sqlite3.Connection, name: str) -> str:
                 value=row[1], value2=_(", ").join(users)
             )
         )
-    conn.execute("DELETE FROM segments WHERE id = ?", (row[0],))
-    return row[1]
+    return row[0], row[1]
+
+
+def delete_segment(conn: sqlite3.Connection, name: str) -> str:
+    """Delete segment `name` (checked as `deletable_segment`); returns its stored name."""
+    segment_id, stored = deletable_segment(conn, name)
+    conn.execute("DELETE FROM segments WHERE id = ?", (segment_id,))
+    return stored
 
 
 # --- rules ----------------------------------------------------------------------------

@@ -1184,7 +1184,7 @@ class CustomerImporter(Importer):
             who = (
                 _("{name} of row {row}").format(name=first.name, row=made)
                 if made
-                else f"{first.name} (#{first.customer_id})"
+                else _("{name} (#{id})").format(name=first.name, id=first.customer_id)
             )
             key = "email" if "@" in first.value else "phone"
             raise InvalidInput(

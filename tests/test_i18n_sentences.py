@@ -1,0 +1,164 @@
+"""Sentences for people (messages, errors, questions) read as the rest of crm does: a
+moment in local time to the minute, typed names in Chinese quotes, regions by name, full-
+width marks, and on a terminal lines wrapped whole; English says what it said, and a pipe
+gets one line a message."""
+
+import json
+import re
+import sys
+
+from tests.conftest import crm, fails, ok
+from tests.test_terminal import on_terminal, width
+
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def _at_a_terminal(monkeypatch, *streams: str) -> None:
+    from crmcli.cli import output
+
+    def terminal(stream) -> bool:
+        return any(stream is getattr(sys, name) for name in streams)
+
+    monkeypatch.setattr(output, "is_terminal", terminal)
+
+
+def test_a_moment_in_a_sentence_reads_in_local_time_to_the_minute(db_path):
+    ok("add", "张伟")
+    ok("feedback", "add", "张伟", "太慢了")
+    ok("feedback", "resolve", "1")
+    again = ok("--lang", "zh", "feedback", "resolve", "1")
+    assert again == "反馈 1 已在 2026-11-22 10:00 处理过；没有改动（要再次处理，请先重新打开）。\n"
+    assert ok("feedback", "resolve", "1") == (
+        "Feedback 1 was already resolved on 2026-11-22 10:00; nothing changed "
+        "(reopen it first to resolve it again).\n"
+    )
+    undo = ok("--lang", "zh", "undo", "--yes")
+    assert undo.startswith("撤销 2026-11-22 10:00 的 crm feedback resolve（改动集 3）：\n"), undo
+    ok("add", "李娜")
+    assert re.match(r"Undo crm add of 2026-11-22 10:00 \(changeset \d+\):\n", ok("undo", "--yes"))
+    err = fails(2, "--lang", "zh", "log", "call", "张伟", "x", "--at", "下周三")
+    assert err == "crm: --at 2026-11-25 00:00 是将来的时间；请用 'crm task add' 安排\n"
+    assert not STAMP.search(fails(2, "log", "call", "张伟", "x", "--at", "next wed"))
+
+
+def _two_zhang_wei() -> None:
+    ok("config", "set", "default_region", "CN")
+    ok("add", "张伟", "--company", "华为", "--city", "上海", "--phone", "13800138000")
+    ok("add", "张伟", "--phone", "13900139000")
+
+
+def test_the_candidates_of_a_name_are_listed_in_the_run_language(db_path):
+    _two_zhang_wei()
+    zh = crm("--lang", "zh", "show", "张伟")
+    assert zh.exit_code == 2
+    assert zh.stderr == (
+        "crm: “张伟”匹配到 2 位客户；请用编号或更精确的引用\n"
+        "  1\t张伟\t华为、上海、+8613800138000\n"
+        "  2\t张伟\t+8613900139000\n"
+    )
+    en = crm("show", "张伟")
+    assert en.stderr == (
+        "crm: '张伟' matches 2 customers; use an id or a more precise reference\n"
+        "  1\t张伟\t华为, 上海, +8613800138000\n"
+        "  2\t张伟\t+8613900139000\n"
+    )
+
+
+def test_the_candidates_on_a_terminal_show_phones_as_tables_do(db_path):
+    _two_zhang_wei()
+    code, lines = on_terminal("--lang", "zh", "show", "张伟", columns=80)
+    assert code == 2
+    assert lines[1:] == ["  1\t张伟\t华为、上海、138 0013 8000", "  2\t张伟\t139 0013 9000"]
+
+
+def test_a_phone_error_names_regions_in_the_run_language_and_keeps_the_code_to_type(db_path):
+    ok("config", "set", "default_region", "CN")
+    err = fails(2, "--lang", "zh", "add", "X", "--phone", "12015550123", db=db_path)
+    assert err == (
+        "crm: 电话“12015550123”不是有效的中国号码；它是美国的号码：请输入 +1 201-555-0123，"
+        "或把客户的国家/地区设为 US\n"
+    )
+    assert fails(2, "add", "X", "--phone", "12015550123") == (
+        "crm: phone '12015550123' is not a valid CN number; it is valid in US: type "
+        "+1 201-555-0123 or give the customer's country as US\n"
+    )
+    err = fails(2, "--lang", "zh", "add", "X", "--country", "FR", "--phone", "99", db=db_path)
+    assert "不是有效的法国号码" in err and " FR " not in err, err
+
+
+def test_typed_names_sit_in_chinese_quotes(db_path):
+    said = ok("--lang", "zh", "care", "festival", "add", "圣诞节", "--date", "12-25")
+    assert said.startswith("已新增节日“圣诞节”：每年公历 12-25"), said
+    said = ok("--lang", "zh", "segment", "add", "上海客户", "--city", "上海")
+    assert said == "已新增分组“上海客户”：--city '上海'\n"
+    ok("add", "A")
+    ok("add", "B")
+    said = ok("--lang", "zh", "tag", "测试", "1", "2", "--dry-run")
+    assert said == "将给 2 位客户打上标签“测试”：1、2。\n"
+    assert ok("segment", "add", "sh", "--city", "上海") == "Added segment sh: --city '上海'\n"
+
+
+def test_deleting_a_segment_that_is_not_there_asks_nothing(db_path, monkeypatch):
+    _at_a_terminal(monkeypatch, "stdin", "stderr")
+    result = crm("--lang", "zh", "segment", "delete", "不存在", input="y\n")
+    assert (result.exit_code, result.stderr) == (3, "crm: 没有分组“不存在”\n")
+    result = crm("segment", "delete", "nope", input="y\n")
+    assert (result.exit_code, result.stderr) == (3, "crm: no segment 'nope'\n")
+    ok("segment", "add", "上海客户", "--city", "上海")
+    result = crm("--lang", "zh", "segment", "delete", "上海客户", input="n\n")
+    assert result.stderr == "删除分组“上海客户”？[y/N]：crm: 未确认；未做任何改动\n"
+    assert crm("segment", "delete", "上海客户", input="n\n").stderr.startswith(
+        "Delete segment 上海客户? [y/N]: "
+    )
+
+
+def test_an_import_refusal_names_the_customer_with_a_full_width_id(db_path, tmp_path):
+    ok("config", "set", "default_region", "CN")
+    ok("add", "陈晓", "--phone", "13800138000")
+    file = tmp_path / "c.csv"
+    file.write_text("name,phone\n王某,13900139000\n陈晓二,13800138000\n", encoding="utf-8")
+    result = crm("--lang", "zh", "import", "customers", str(file))
+    assert result.exit_code == 2
+    assert "  第 3 行：陈晓（#1）已有 +8613800138000；" in result.stderr, result.stderr
+    result = crm("import", "customers", str(file))
+    assert "  row 3: 陈晓 (#1) already has +8613800138000;" in result.stderr, result.stderr
+
+
+def test_chinese_help_prose_names_what_its_usage_line_names(db_path):
+    merge = ok("--lang", "zh", "merge", "--help")
+    assert "用法：crm merge [选项] 客户 客户" in merge
+    assert "把第二个客户合并到第一个客户" in merge and not re.search("OTHER|KEEP", merge)
+    tag = ok("--lang", "zh", "tag", "--help")
+    assert "crm tag rename 旧标签 新标签" in tag and not re.search(r"\b(OLD|NEW)\b", tag)
+    rows = json.loads(ok("--lang", "zh", "config", "list", "--format", "json"))
+    assert not any("NAME" in str(r) for r in rows if "cadence" in r.get("key", ""))
+    ok("config", "set", "cadence.tag.vip", "14d")
+    listed = ok("--lang", "zh", "config", "list")
+    assert "带该标签（键名最后一段）的客户的联系周期" in listed
+    err = fails(2, "--lang", "zh", "add", "X", "--birthday", "lunar:1990")
+    assert "lunar:年-月-日" in err and "YYYY" not in err, err
+
+
+def test_a_long_message_on_a_terminal_wraps_whole_and_a_pipe_gets_one_line(db_path, monkeypatch):
+    env = {"LANG": "zh_CN.UTF-8"}
+    code, lines = on_terminal("add", "张三", columns=80, env=env)
+    assert code == 0
+    notice = [line for line in lines if "default_region" in line or line.startswith("crm config")]
+    assert len(notice) == 2 and all(width(line) <= 80 for line in notice), lines
+    assert "crm config set default_region XX）" in "\n".join(notice), lines
+    assert not [line for line in lines if line[:1] in "）。，；：、"], lines
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    result = crm("--db", str(db_path.parent / "second.db"), "add", "李四")
+    assert result.stderr == (  # a pipe: the notice is one line, as scripts read it
+        "crm: 已根据系统区域设置把 default_region 设为 CN（修改：crm config set default_region XX）\n"
+    )
+
+
+def test_wrapping_keeps_commands_and_options_whole():
+    from crmcli.cli.helpformat import wrap
+    from crmcli.cli.output import whole
+
+    text = "演示数据库已经准备好了，请试试看这个命令：crm list --where 'city = 上海' --sort name"
+    lines = wrap(whole(text), 50).split("\n")
+    assert lines[-1].endswith("crm list --where 'city = 上海' --sort name"), lines
+    assert "--sort name" in wrap(whole("x " * 17 + "--sort name"), 40).split("\n")[-1]
