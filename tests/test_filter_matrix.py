@@ -222,7 +222,7 @@ def test_tags_stage_email_and_user_fields(people):
         ("email = ZOË@example.com", lambda p: p.get("email", "").casefold() == "zoë@example.com"),
         ("email != zoë@example.com", lambda p: p.get("email", "").casefold() != "zoë@example.com"),
     ]
-    tier = [f"tier {op} {v}" for op in OPERATORS for v in ("gold", "GOLD", "s", "")]
+    tier = [f"tier {op} {v}" for op in OPERATORS for v in ("gold", "GOLD", "s", '""')]
     field_cases = [
         (where, lambda p, where=where: holds(p.get("fields", {}).get("tier"), *_split(where)))
         for where in tier
