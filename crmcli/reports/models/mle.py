@@ -22,9 +22,36 @@ INFEASIBLE = 1e300
 PRECISION_LOSS = 2  # scipy's BFGS status
 
 
-def minimise(negative: Callable[[np.ndarray], float], size: int) -> optimize.OptimizeResult:
+def minimise(
+    negative: Callable[[np.ndarray], float],
+    size: int,
+    with_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
+    accept: Callable[[np.ndarray], bool] | None = None,
+) -> optimize.OptimizeResult:
     """Minimise `negative` (a negative log-likelihood per customer over log-parameters) from
-    all zeros (every parameter 1)."""
+    all zeros (every parameter 1).
+
+    With `with_gradient` (the same value and its gradient) BFGS first follows the analytic
+    gradient: 5-10 times fewer evaluations. Its result is kept only when it converged and
+    `accept` takes its point; otherwise (a flat ridge run out to where the model's
+    predictions lose their digits, say) the numerical fit below runs as if it had not been
+    tried, so such data get the same parameters as without it."""
+    if with_gradient is not None:
+        fast = optimize.minimize(
+            with_gradient,
+            np.zeros(size),
+            jac=True,
+            method="BFGS",
+            options={"gtol": 1e-9, "maxiter": 1000},
+        )
+        if (
+            np.isfinite(fast.fun)
+            and fast.fun < INFEASIBLE
+            and fast.status in (0, PRECISION_LOSS)
+            and np.all(np.isfinite(fast.x))
+            and (accept is None or accept(fast.x))
+        ):
+            return fast
     best = optimize.minimize(
         negative, np.zeros(size), method="BFGS", options={"gtol": 1e-9, "maxiter": 1000}
     )
