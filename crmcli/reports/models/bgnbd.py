@@ -79,6 +79,10 @@ class Sample:
     repeat_T_of: np.ndarray
     repeat_x: np.ndarray
     repeat_weights: np.ndarray | None
+    # Room for the gradient's arrays over the repeat buyers (7 rows of them), reused from one
+    # evaluation to the next: allocated anew each time, several MB freed together go back
+    # to the system and fault in again, which cost as much as the arithmetic.
+    work: np.ndarray
 
     @classmethod
     def of(cls, x: object, t_x: object, T: object, weights: object | None = None) -> Sample:
@@ -94,7 +98,7 @@ class Sample:
             xs, ts, Ts, x_of, t_of, T_of, repeat, w, len(x), x_of[repeat] - first, t_of[repeat],
             np.bincount(x_of, ones, len(xs)), np.bincount(T_of, ones, len(Ts)),
             np.bincount(T_of, ones * x, len(Ts)), T_of[repeat], x[repeat],
-            None if w is None else w[repeat],
+            None if w is None else w[repeat], np.empty((7, int(np.sum(repeat)))),
         )  # fmt: skip
 
     def scaled(self, factor: float) -> Sample:
@@ -180,19 +184,26 @@ def sample_log_likelihood_and_gradient(
         - special.gammaln(b)
         - special.gammaln(a + b + x)
     )
-    # The repeat buyers: d = log(a/(b+x-1)) + (r+x) (log(alpha+T) - log(alpha+t_x)).
+    # The repeat buyers: d = log(a/(b+x-1)) + (r+x) (log(alpha+T) - log(alpha+t_x)), in
+    # the Sample's work rows (out=: no array allocated per evaluation).
     x_of, T_of, t_of = s.repeat_x_of, s.repeat_T_of, s.repeat_t_x_of
     positive = x[len(x) - int(np.sum(x > 0)) :]
-    rx = r + s.repeat_x
-    between = log_T[T_of] - log_t_x[t_of]
-    d = (np.log(a) - np.log(b + positive - 1))[x_of] + rx * between
-    # log(1 + e^d) and e^d / (1 + e^d) from one exp (np.logaddexp is slower by half).
-    small = np.exp(-np.abs(d))
-    soft = np.maximum(d, 0.0) + np.log1p(small)
-    w = np.where(d > 0, 1.0, small) / (1.0 + small)
+    between, rx, d, small, w, one, two = s.work
+    np.add(s.repeat_x, r, out=rx)
+    np.take(log_T, T_of, out=between)
+    between -= np.take(log_t_x, t_of, out=one)
+    np.take(np.log(a) - np.log(b + positive - 1), x_of, out=d)
+    d += np.multiply(rx, between, out=one)
+    # log(1 + e^d) and w = e^d / (1 + e^d) from one exp (np.logaddexp is slower by half).
+    np.exp(np.negative(np.abs(d, out=small), out=small), out=small)
+    soft = np.maximum(d, 0.0, out=one)
+    soft += np.log1p(small, out=two)
+    np.copyto(w, small)
+    np.putmask(w, d > 0, 1.0)
+    w /= np.add(small, 1.0, out=two)
     if s.repeat_weights is not None:
-        soft = soft * s.repeat_weights
-        w = w * s.repeat_weights
+        soft *= s.repeat_weights
+        w *= s.repeat_weights
     n = float(np.sum(s.x_count))
     value = (
         _dot(common, s.x_count)
@@ -203,13 +214,14 @@ def sample_log_likelihood_and_gradient(
     d_r = (
         _dot(special.digamma(r + x) - special.digamma(r) + np.log(alpha), s.x_count)
         - _dot(log_T, s.T_count)
-        + _dot(w, between)
+        + float(np.sum(np.multiply(w, between, out=one)))
     )
+    near = np.take(inv_T, T_of, out=one)
+    near -= np.take(1 / (alpha + s.t_x), t_of, out=two)
+    near *= w
+    near *= rx
     d_alpha = (
-        r / alpha * n
-        - r * _dot(inv_T, s.T_count)
-        - _dot(inv_T, s.T_x_sum)
-        + _dot(w * rx, inv_T[T_of] - 1 / (alpha + s.t_x[t_of]))
+        r / alpha * n - r * _dot(inv_T, s.T_count) - _dot(inv_T, s.T_x_sum) + float(np.sum(near))
     )
     d_a = _dot(psi_ab - psi_abx, s.x_count) + float(np.sum(w)) / a
     d_b = _dot(psi_ab + special.digamma(b + x) - special.digamma(b) - psi_abx, s.x_count) - _dot(
