@@ -392,7 +392,7 @@ def test_fit_along_the_gradient_agrees_with_the_numerical_fit(name, data):
     predictions keep their digits; otherwise it runs the numerical fit. Both must give the
     same likelihood (within 1e-6 per customer) and the same predictions (to 1e-3
     relative); on the ridge the numerical fit's parameters exactly (the analytic one runs
-    r, alpha and b out to 1e7 and beyond, a to 1e-8, far outside the box)."""
+    r and b out to 1e7, alpha to 3e9 days, a to 1.5e-8, far outside the box)."""
     x, t_x, T = data
     fast = bgnbd.fit(x, t_x, T)
     slow = bgnbd.fit_likelihood(bgnbd.sample_log_likelihood, x, t_x, T)
