@@ -315,3 +315,118 @@ def test_likelihoods_over_distinct_values_equal_the_formulas_per_customer_to_the
             - (px + q) * np.log(gamma + xs * ms)
         )  # fmt: skip
         assert gammagamma.log_likelihood(p, q, gamma, xs, ms) == float(np.sum(each))
+
+
+# --- The fit along the analytic gradient ---------------------------------------------------
+
+
+def half_yearly_renewals():
+    """(x, t_x, T) in days of forty customers renewing about every 182 days, two to four
+    times, as tests/test_churn_value.py's shop on 2026-12-06: a flat ridge of the BG/NBD
+    likelihood (nobody has dropped out), along which a fit may run r, alpha and b out to
+    where the predictions lose their digits."""
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(9)
+    last, as_of = date(2026, 11, 1), date(2026, 12, 6)
+    x, t_x, T = [], [], []
+    for _ in range(40):
+        j = rng.randint(0, 20)
+        days = []
+        for k in range(rng.choice([2, 3, 4])):
+            days.append(last - timedelta(days=j + rng.randint(-3, 3) + 60 + 182 * k))
+            rng.randint(900, 1100)  # the amount, drawn there in the same order
+        x.append(len(days) - 1)
+        t_x.append((max(days) - min(days)).days)
+        T.append((as_of - min(days)).days)
+    return np.array(x, dtype=float), np.array(t_x, dtype=float), np.array(T, dtype=float)
+
+
+def bgnbd_datasets():
+    cdnow = cdnow_calibration()[:3]
+    yield "cdnow", cdnow
+    for seed, (r, alpha, a, b) in enumerate(((0.25, 4.0, 0.8, 2.5), (2.0, 10.0, 3.0, 8.0))):
+        x, t_x, T, _, _ = simulate_bgnbd(3000, r, alpha, a, b, np.random.default_rng(seed))
+        yield f"simulated {seed}", (x, np.round(t_x), np.round(T))
+    yield "half-yearly renewals", half_yearly_renewals()
+
+
+def test_bgnbd_gradient_is_the_likelihoods_derivative():
+    x, t_x, T, _ = cdnow_calibration()
+    sample = bgnbd.Sample.of(x, t_x, T, np.arange(len(x)) % 3 + 1.0)
+    for point in ((0.243, 4.41, 0.793, 2.43), (1.7, 0.3, 12.0, 0.6), (3.0, 40.0, 0.2, 9.0)):
+        value, gradient = bgnbd.sample_log_likelihood_and_gradient(*point, sample)
+        assert value == pytest.approx(bgnbd.sample_log_likelihood(*point, sample), rel=1e-12)
+        for i, step in enumerate(np.array(point) * 1e-6):
+            up, down = list(point), list(point)
+            up[i] += step
+            down[i] -= step
+            slope = (
+                bgnbd.sample_log_likelihood(*up, sample)
+                - bgnbd.sample_log_likelihood(*down, sample)
+            ) / (2 * step)
+            assert gradient[i] == pytest.approx(slope, rel=1e-5)
+
+
+def test_gamma_gamma_gradient_is_the_likelihoods_derivative():
+    x, _, _, m = cdnow_calibration()
+    spends = gammagamma.Spends.of(x[x > 0], m[x > 0], np.arange(int(np.sum(x > 0))) % 2 + 1.0)
+    for point in ((6.25, 3.74, 15.44), (0.4, 9.0, 1.5)):
+        value, gradient = gammagamma.spends_log_likelihood_and_gradient(*point, spends)
+        assert value == pytest.approx(gammagamma.spends_log_likelihood(*point, spends), rel=1e-12)
+        for i, step in enumerate(np.array(point) * 1e-6):
+            up, down = list(point), list(point)
+            up[i] += step
+            down[i] -= step
+            slope = (
+                gammagamma.spends_log_likelihood(*up, spends)
+                - gammagamma.spends_log_likelihood(*down, spends)
+            ) / (2 * step)
+            assert gradient[i] == pytest.approx(slope, rel=1e-5)
+
+
+@pytest.mark.parametrize("name, data", list(bgnbd_datasets()), ids=lambda v: str(v)[:24])
+def test_fit_along_the_gradient_agrees_with_the_numerical_fit(name, data):
+    """bgnbd.fit follows the analytic gradient and keeps its result inside a box where the
+    predictions keep their digits; otherwise it runs the numerical fit. Both must give the
+    same likelihood (within 1e-6 per customer) and the same predictions (to 1e-3
+    relative); on the ridge the numerical fit's parameters exactly (the analytic one runs
+    r and b out to 1e7, alpha to 3e9 days, a to 1.5e-8, far outside the box)."""
+    x, t_x, T = data
+    fast = bgnbd.fit(x, t_x, T)
+    slow = bgnbd.fit_likelihood(bgnbd.sample_log_likelihood, x, t_x, T)
+    assert fast.log_likelihood >= slow.log_likelihood - 1e-6 * len(x)
+    horizon = float(np.mean(T))
+    for t in (horizon / 10, horizon):
+        assert bgnbd.expected_purchases(fast, t, x, t_x, T) == pytest.approx(
+            bgnbd.expected_purchases(slow, t, x, t_x, T), rel=1e-3, abs=1e-6
+        )
+    assert bgnbd.p_alive(fast, x, t_x, T) == pytest.approx(
+        bgnbd.p_alive(slow, x, t_x, T), rel=1e-3, abs=1e-6
+    )
+    if name == "half-yearly renewals":
+        assert fast == slow
+    else:
+        assert fast != slow  # the gradient's fit was kept, not the numerical one
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gamma_gamma_fit_along_the_gradient_agrees_with_the_numerical_fit(seed, monkeypatch):
+    rng = np.random.default_rng(seed)
+    if seed == 0:
+        x, _, _, m = cdnow_calibration()
+        x, m = x[x > 0], m[x > 0]
+    else:
+        n, p, q, gamma = 3000, (6.0, 0.8)[seed - 1], (4.0, 12.0)[seed - 1], 15.0
+        nu = rng.gamma(q, 1 / gamma, n)
+        x = 1 + rng.poisson(2, n)
+        m = np.array([rng.gamma(p, 1 / nu[i], x[i]).mean() for i in range(n)])
+    fast = gammagamma.fit(x, m)
+    monkeypatch.setattr(gammagamma, "SAFE_HIGH", 0.0)  # no analytic fit is kept
+    slow = gammagamma.fit(x, m)
+    assert fast != slow
+    assert fast.log_likelihood >= slow.log_likelihood - 1e-6 * len(x)
+    assert gammagamma.expected_spend(fast, x, m) == pytest.approx(
+        gammagamma.expected_spend(slow, x, m), rel=1e-4
+    )

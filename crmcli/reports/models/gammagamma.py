@@ -92,6 +92,45 @@ def spends_log_likelihood(p: float, q: float, gamma: float, s: Spends) -> float:
     return float(np.sum(each if s.weights is None else each * s.weights))
 
 
+def spends_log_likelihood_and_gradient(
+    p: float, q: float, gamma: float, s: Spends
+) -> tuple[float, np.ndarray]:
+    """spends_log_likelihood and its derivatives in (p, q, gamma):
+
+    d/dp     = x (psi(p x + q) - psi(p x) + log x + log m - log(gamma + x m))
+    d/dq     = psi(p x + q) - psi(q) + log gamma - log(gamma + x m)
+    d/dgamma = q / gamma - (p x + q) / (gamma + x m)."""
+    x = s.x
+    px = p * x
+    psi = special.digamma(px + q)
+    common = (
+        special.gammaln(px + q)
+        - special.gammaln(px)
+        - special.gammaln(q)
+        + q * np.log(gamma)
+        + px * np.log(x)
+    )
+    log_g = np.log(gamma + s.xm)
+    pxq = (px + q)[s.x_of]
+    each = common[s.x_of] + (px - 1)[s.x_of] * s.log_m - pxq * log_g
+    x_each = x[s.x_of]
+    by_x = x * (psi - special.digamma(px) + np.log(x))
+    d_p = by_x[s.x_of] + x_each * (s.log_m - log_g)
+    d_q = (psi - special.digamma(q) + np.log(gamma))[s.x_of] - log_g
+    d_gamma = q / gamma - pxq / (gamma + s.xm)
+    w = s.weights
+    return float(np.sum(each if w is None else each * w)), np.array(
+        [float(np.sum(v if w is None else v * w)) for v in (d_p, d_q, d_gamma)]
+    )
+
+
+# The box where a fit that followed the analytic gradient is kept: p, q and gamma (in mean
+# spends) in [1e-3, 1e3], q at least 1.01. E[M | x, m] = p (gamma + x m) / (p x + q - 1)
+# has no difference of near numbers but q - 1; inside the box it keeps its digits. Outside,
+# the numerical fit runs as it would without the analytic one.
+SAFE_LOW, SAFE_HIGH, SAFE_Q = 1e-3, 1e3, 1.01
+
+
 def fit(x: np.ndarray, m: np.ndarray, weights: np.ndarray | None = None) -> Params:
     """Maximum-likelihood parameters for repeat buyers (x > 0, m > 0); raises ValueError when
     the optimiser does not converge to finite values. Money is rescaled internally (gamma
@@ -112,7 +151,20 @@ def fit(x: np.ndarray, m: np.ndarray, weights: np.ndarray | None = None) -> Para
         value = spends_log_likelihood(p, q, gamma, scaled) / total
         return -value if np.isfinite(value) else INFEASIBLE
 
-    best = minimise(negative, 3)
+    def negative_with_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
+            value, gradient = spends_log_likelihood_and_gradient(*params, scaled)
+        value, gradient = value / total, gradient * params / total  # d/dlog v = v d/dv
+        if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
+            return INFEASIBLE, np.zeros_like(params)
+        return -value, -gradient
+
+    def accept(log_params: np.ndarray) -> bool:
+        p, q, gamma = np.exp(log_params)
+        return bool(min(p, q, gamma) >= SAFE_LOW and max(p, q, gamma) <= SAFE_HIGH and q >= SAFE_Q)
+
+    best = minimise(negative, 3, negative_with_gradient, accept)
     p, q, gamma = (float(v) for v in np.exp(best.x))
     gamma *= scale
     if not np.all(np.isfinite([p, q, gamma])) or best.fun >= INFEASIBLE:
