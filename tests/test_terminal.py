@@ -165,7 +165,7 @@ def test_tables_fit_the_terminal_and_never_cut_an_id_phone_email_or_amount(crowd
         assert all(width(line) <= columns for line in lines), text
         table = [line for line in lines if any(bar in line for bar in BARS)]
         assert len({tuple(bar_columns(line)) for line in table}) == 1, text
-        rows = [line for line in lines if "│" in line]
+        rows = [line for line in lines if "│" in line and line.split("│")[0].strip()]
         assert len(rows) == {"list": 4, "purchases": 2, "task": 2}[args[0]]
         if args == ["list"]:
             cells = [c.strip() for c in rows[3].split("│")]
@@ -571,22 +571,37 @@ def _cells(lines: list[str], header: str) -> list[dict[str, str]]:
         if "│" not in line and "━" not in line and "┃" not in line:
             break
         if "│" in line:
-            rows.append(dict(zip(heads, (c.strip() for c in line.split("│")), strict=False)))
+            cells = [c.strip() for c in line.split("│")]
+            if rows and not cells[0]:  # prose wrapped onto another line of the same row
+                for head, more in zip(heads, cells, strict=False):
+                    rows[-1][head] = " ".join(filter(None, (rows[-1][head], more)))
+                continue
+            rows.append(dict(zip(heads, cells, strict=False)))
     return rows
 
 
-def test_today_cuts_the_last_contact_before_the_reason(demo):
-    """The reason is the point of `crm today`: at 80 columns it keeps a third of the width
-    and the last contact makes room for it; at 120 both show, the last contact's day whole."""
-    code, lines = on_terminal("today", columns=80)
-    assert code == 0 and all(width(line) <= 80 for line in lines), lines
-    rows = _cells(lines, "Rank")
-    assert rows and all(width(r["Why"]) >= 26 or "…" not in r["Why"] for r in rows), lines
-    assert any(line.startswith("1 column hidden: Last contact;") for line in lines), lines
-    code, lines = on_terminal("today", columns=120)
-    rows = _cells(lines, "Rank")
-    assert rows and all(width(r["Why"]) > width(r["Last"]) for r in rows), lines
-    assert all(re.match(r"(\d{4}-\d\d-\d\d|never$)", r["Last"]) for r in rows), rows  # whole days
+def test_today_wraps_the_reason_rather_than_cut_it_or_the_last_contact(demo):
+    """The reason is the point of `crm today`: on a terminal it wraps onto a second line
+    rather than being cut (`反馈 #46 已 46 天未处理（投诉，高…`), and the last contact shows
+    whole (`2026-11-17（5 天前）`, not `2026-11-17…`) or not at all."""
+    said = {str(r["rank"]): r["reasons"][0] for r in json.loads(ok("today", "--format", "json"))}
+    for lang, columns, rank, why, last in (
+        ("en", 80, "Rank", "Why", "Last contact"), ("zh", 80, "排名", "原因", "上次联系"),
+        ("en", 120, "Rank", "Why", "Last contact"), ("zh", 120, "排名", "原因", "上次联系"),
+    ):  # fmt: skip
+        code, lines = on_terminal("--lang", lang, "today", columns=columns)
+        assert code == 0 and all(width(line) <= columns for line in lines), lines
+        rows = _cells(lines, rank)
+        assert len(rows) == 20, lines
+        assert any(line.startswith(" " * 5 + "│") for line in lines), lines  # a second line
+        whole = [r for r in rows if not r[why].endswith("…")]
+        assert len(whole) >= 18, (lang, columns, rows)  # wrapped, not cut
+        if lang == "en":  # a line breaks at a space: the words are those of the json
+            assert all(r[why] == said[r[rank]] for r in whole), rows
+        if last in rows[0]:
+            day = r"\d{4}-\d\d-\d\d( \(.+\)|（.+）)|never|从未"
+            assert all(re.fullmatch(day, r[last]) for r in rows), (lang, columns, rows)
+        assert (last in rows[0]) is (columns >= 120), (lang, columns, lines)
 
 
 def test_remind_shows_the_day_feedback_came_on_a_terminal(demo):

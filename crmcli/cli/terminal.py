@@ -2,7 +2,9 @@
 and the pager. Loaded only when stdout is a terminal or colour is asked for (cli/output.py
 decides), so a script pays nothing for it.
 
-A table on a terminal is one line a row. Its columns are measured on the first page of
+A table on a terminal is one line a row, except that in a short table (a screen or two,
+`crm today`, `crm remind`) prose (a reason, a task's text, a summary) wraps onto a second
+line rather than being cut, and the short free text beside it stays whole. Its columns are measured on the first page of
 rows, and the rest stream with those widths, so the first screen of a million customers
 appears at once (a later id, date or amount wider than its column widens it from that row
 on). Ids (a name's `(#143)` too), phones, emails, dates and amounts keep their full width; when the
@@ -27,7 +29,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import Bars, Marked, cell, escape_control, width
@@ -163,8 +165,16 @@ ESSENTIAL = ("why", "reason", "text", "changes")
 # What the point of the table gives up its third for, rather than see it left out: a
 # number one types next (`crm done 3`) and a stage or lifecycle (`crm report churn`).
 NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id")
-# What a person types back, never cut: a festival's key (`--holiday spring-festival`).
-TYPED = ("festival",)
+# What a person types back, never cut: a festival's key (`--holiday spring-festival`), a
+# setting's key (`crm config set feedback.response_target_hours`), a command's name.
+TYPED = ("festival", "key", "command")
+# Prose: the point of the table, a summary, a setting's description. In a short table (at
+# most WRAP_ROWS rows) prose wraps onto up to PROSE_LINES lines rather than being cut, and
+# the shorter free text beside it (a last contact `2026-11-17（5 天前）`, a cadence) stays
+# whole while the prose can give up width.
+PROSE = (*ESSENTIAL, "summary", "description")
+PROSE_LINES = 2
+WRAP_ROWS = 60
 
 
 class Column:
@@ -179,6 +189,7 @@ class Column:
         "header",
         "keep",
         "key",
+        "lines",
         "money",
         "natural",
         "number",
@@ -203,6 +214,7 @@ class Column:
         self.bare = False  # a number with no symbol (CHF has none): the currency column says it
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.point: int | None = None  # an essential column's least width, when not a third
+        self.lines = 1  # prose in a short table: up to PROSE_LINES
         self.width = 0
 
     def measure(self, text: str) -> None:
@@ -211,7 +223,7 @@ class Column:
         wide = width(text)
         self.filled = True
         self.natural = max(self.natural, wide)
-        self.compact = max(self.compact, wide)
+        self.compact = max(self.compact, _folded(text, self.lines) if self.lines > 1 else wide)
         if self.key in TYPED or re.fullmatch(_ATOMIC, text):
             self.floor = max(self.floor, wide)
             self.whole = True
@@ -256,9 +268,16 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     # then the rest, then low-priority free text (notes, tags, a last contact), and what is
     # left widens the essential column further: each rank is cut to its floor before a
     # higher one is cut at all.
-    ranks = [2 if c.key in ESSENTIAL else 0 if c.key in LOW_PRIORITY else 1 for c in columns]
+    # When prose wraps, the other free text comes first (rank 3): it is short beside it.
+    folding = any(c.lines > 1 for c in columns)
+    ranks = [
+        2 if c.key in ESSENTIAL
+        else 3 if folding and c.lines == 1 and not c.whole and c.compact <= whole_room // 4
+        else 0 if c.key in LOW_PRIORITY else 1
+        for c in columns
+    ]  # fmt: skip
     widths = list(floors)
-    for rank, cap in ((2, room // 2), (1, None), (0, None), (2, None)):
+    for rank, cap in ((3, None), (2, room // 2), (1, None), (0, None), (2, None)):
         mine = [i for i, r in enumerate(ranks) if r == rank]
         rest = room - sum(w for i, w in enumerate(widths) if ranks[i] != rank)
         caps = [columns[i].compact if cap is None else min(columns[i].compact, cap) for i in mine]
@@ -274,6 +293,37 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
             c.width += extra
             spare -= extra
     return True
+
+
+def _folded(text: str, lines: int) -> int:
+    """The narrowest width at which `text` wraps onto at most `lines` lines."""
+    low, high = max(1, math.ceil(width(text) / lines)), width(text)
+    while low < high:
+        mid = (low + high) // 2
+        if len(_lines(text, mid)) <= lines:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def _lines(text: str, room: int) -> list[str]:
+    """Prose in lines of `room` cells, broken at spaces and beside Chinese characters."""
+    from crmcli.cli.helpformat import wrap as fill
+
+    return fill(text, room).split("\n")
+
+
+def folded(text: str, room: int, lines: int) -> list[str]:
+    """`text` wrapped to `room` cells on at most `lines` lines, the last cut with `…` when
+    more is left."""
+    parts = _lines(text, room)
+    if len(parts) <= lines:
+        return parts
+    at = 0
+    for part in parts[: lines - 1]:
+        at = text.index(part, at) + len(part)
+    return [*parts[: lines - 1], cut(text[at:].lstrip(), room)]
 
 
 def _least(c: Column, essential: int) -> int:
@@ -479,10 +529,16 @@ def draw(
     page = list(stream if bars else islice(stream, max(2 * at.lines, 100)))
     if not page:
         return 0
+    more = next(stream, None)
+    short = more is None and len(page) <= WRAP_ROWS
+    if more is not None:
+        stream = chain([more], stream)
     if raw:
         vocabulary = dict.fromkeys(keys)
     named = headers or {}
     columns = [Column(k, k if raw else _(named[k]) if k in named else words(k)) for k in keys]
+    for c in columns:
+        c.lines = PROSE_LINES if short and c.key in PROSE else 1
     places = {k: _places(row.get(k) for row in page) for k in keys}
     texts = [_texts(row, keys, at, places, vocabulary) for row in page]
     for line in texts:
@@ -512,18 +568,29 @@ def draw(
     ):
         if count > len(page):
             _widen(shown, index, line, at.columns)
-        cells = []
+        cells: list[list[str]] = []
         for c, i in zip(shown, index, strict=True):
             if c is chart:
                 assert lengths is not None
-                cells.append(paint("█" * lengths[count - 1], "bar", at.color))
+                cells.append([paint("█" * lengths[count - 1], "bar", at.color)])
                 continue
-            value, text = row.get(c.key), line[i]
+            value, text, mood = row.get(c.key), line[i], style(row, c.key)
+            if c.lines > 1 and width(text) > c.width:
+                parts = folded(text, c.width, c.lines)
+                cells.append([paint(p, mood, at.color) + " " * (c.width - width(p)) for p in parts])
+                continue
             shown_text = cut(text, c.width)
             pad = " " * (c.width - width(shown_text))
-            painted = _painted_cell(value, text, c.width, style(row, c.key), at.color)
-            cells.append(pad + painted if c.number else painted + pad)
-        out.write(" │ ".join(cells).rstrip() + "\n")
+            painted = _painted_cell(value, text, c.width, mood, at.color)
+            cells.append([pad + painted if c.number else painted + pad])
+        for n in range(max(len(parts) for parts in cells)):
+            out.write(
+                " │ ".join(
+                    parts[n] if n < len(parts) else " " * c.width
+                    for parts, c in zip(cells, shown, strict=True)
+                ).rstrip()
+                + "\n"
+            )
     if hidden:
         names = _(", ").join(
             _("the chart") if c is chart else c.header for c in hidden
