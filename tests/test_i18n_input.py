@@ -251,3 +251,39 @@ def test_a_stage_of_the_users_own_that_is_also_a_word_of_crms_stays_as_typed(db_
     (stored,) = rows(db_path, "SELECT filter FROM segments")
     assert json.loads(stored[0]) == {"stage": ["线索"], "where": ["stage = 线索"]}
     assert ids("--segment", "新线索") == [zw]
+
+
+BY_WORDS = [  # a --by choice, the header its group column shows in Chinese, its key
+    (("report", "sales"), "城市", "city"),
+    (("report", "sales"), "季度", "quarter"),
+    (("report", "summary"), "行业", "industry"),
+    (("report", "feedback"), "严重程度", "severity"),
+    (("report", "feedback"), "类型", "kind"),
+    (("report", "satisfaction"), "阶段", "stage"),
+]
+
+
+@pytest.mark.parametrize(("args", "typed", "key"), BY_WORDS, ids=lambda v: str(v))
+def test_a_choice_option_takes_the_word_a_chinese_table_shows_for_it(demo, args, typed, key):
+    """`--by 城市`: the header a Chinese table shows for the group is read as its key, under
+    any language, and gives what `--by city` gives."""
+    wanted = ok(*args, "--by", key, "-f", "csv")
+    assert wanted.startswith(f"{key},")
+    for lang in ((), ("--lang", "zh"), ("--lang", "en")):
+        assert ok(*lang, *args, "--by", typed, "-f", "csv") == wanted
+        assert ok(*lang, *args, "--by", f" {typed} ", "-f", "csv") == wanted  # as typed
+
+
+@pytest.mark.parametrize("typed", ["东京", "城", "", "city2"])
+def test_a_choice_option_refuses_other_words_in_one_line(demo, typed):
+    said = fails(2, "--lang", "zh", "report", "sales", "--by", typed, db=demo)
+    assert said.count("\n") == 1 and "'city'" in said and "'quarter'" in said, said
+
+
+def test_an_rfm_segment_is_taken_in_the_words_a_chinese_table_shows(demo):
+    wanted = ok("report", "rfm", "--customers", "at risk", "-f", "csv")
+    assert wanted.count("\n") > 2 and ",at risk," in wanted
+    for lang in ((), ("--lang", "zh")):
+        assert ok(*lang, "report", "rfm", "--customers", "流失风险", "-f", "csv") == wanted
+    said = fails(2, "--lang", "zh", "report", "rfm", "--customers", "核心", db=demo)
+    assert "核心" in said and said.count("\n") == 1

@@ -2,17 +2,17 @@
 and the pager. Loaded only when stdout is a terminal or colour is asked for (cli/output.py
 decides), so a script pays nothing for it.
 
-A table on a terminal is one line a row, except that in a short table (a screen or two,
-`crm today`, `crm remind`) prose (a reason, a task's text, a summary) wraps onto a second
-line rather than being cut, and the short free text beside it stays whole. Its columns are measured on the first page of
-rows, and the rest stream with those widths, so the first screen of a million customers
-appears at once (a later id, date or amount wider than its column widens it from that row
-on). Ids (a name's `(#143)` too), phones, emails, dates and amounts keep their full width; when the
-row is wider than the terminal, free text is cut with `…` first, then whole columns are
-left out (empty ones, notes, tags, city, company, a chart first, then other free text, the
-narrowest first, then ratios, a currency, counts, then amounts of money, the smallest
-first, then dates, phones and emails, from the right; a currency never shows without its
-amounts) and a footer names them in the headers' words.
+A table on a terminal is one line a row, except that in a short table (a screen or two, `crm
+today`, `crm remind`) prose (a reason, a task's text, a summary) wraps onto a second line
+rather than being cut, and the short free text beside it stays whole. Its columns are
+measured on the first page of rows, and the rest stream with those widths, so the first
+screen of a million customers appears at once (a later id, date or amount wider than its
+column widens it from that row on). Ids (a name's `(#143)` too), phones, emails, dates and
+amounts keep their full width; when the row is wider than the terminal, free text is cut
+with `…` first, then whole columns are left out (empty ones, notes, tags, city, company, a
+chart first, then other free text, the narrowest first, then ratios, a currency, counts,
+then amounts of money, the smallest first, then dates, phones and emails, from the right; a
+currency never shows without its amounts) and a footer names them in the headers' words.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -191,6 +191,7 @@ class Column:
         "key",
         "lines",
         "money",
+        "named",
         "natural",
         "number",
         "point",
@@ -215,6 +216,7 @@ class Column:
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.point: int | None = None  # an essential column's least width, when not a third
         self.lines = 1  # prose in a short table: up to PROSE_LINES
+        self.named = False  # a name with its (#id): cut before the id rather than left out
         self.width = 0
 
     def measure(self, text: str) -> None:
@@ -234,6 +236,7 @@ class Column:
                 self.keep = max(self.keep, width(first) + 1)
             tail = _ID_TAIL.search(text)
             if tail:  # "Ben Tanaka (#143)": the id stays, after at least `Ben Ta…` or `欧阳娜…`
+                self.named = True
                 name = width(text[: tail.start()])
                 self.keep = max(self.keep, width(tail.group()) + min(name, _NAME_MIN + 1))
             self.floor = max(self.floor, self.keep)
@@ -255,6 +258,7 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     essential = max(_FREE_MIN, whole_room // 3)
     floors = [
         max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
+        else c.compact if _short(c, whole_room)
         else max(c.floor, min(c.compact, _least(c, essential)))
         for c in columns
     ]  # fmt: skip
@@ -326,6 +330,16 @@ def folded(text: str, room: int, lines: int) -> list[str]:
     return [*parts[: lines - 1], cut(text[at:].lstrip(), room)]
 
 
+def _short(c: Column, room: int) -> bool:
+    """Short free text (a last contact `2026-11-17（5 天前）`, a cadence `90 天（默认）`, at
+    most a third of the room): shown whole or left out, never cut. Not prose, and not a
+    name, which is cut before its id."""
+    return (
+        not c.whole and not c.named and c.lines == 1 and c.key not in PROSE
+        and c.compact <= room // 3
+    )  # fmt: skip
+
+
 def _least(c: Column, essential: int) -> int:
     """The width free text is cut no narrower than: a third of the room for the point of
     the table (unless it gave that up, `point`), else _FREE_MIN."""
@@ -356,7 +370,11 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     free = [c for c in columns if not c.whole]
     key = free[0] if free else None  # the first free text: a name, say
     order = [c for c in columns if not c.filled]  # empty on the first page
-    order += [c for name in LOW_PRIORITY for c in columns if c.key == name]
+    # A last contact is low priority beside a reason that says it (`no contact for 74
+    # days`); in a list of whom to contact (`crm remind`) it is why they are there.
+    point = any(c.key in ESSENTIAL for c in columns)
+    low = [n for n in LOW_PRIORITY if point or n != "last_contact"]
+    order += [c for name in low for c in columns if c.key == name]
     order += [c for c in columns if c.key == "\0bars"]  # a chart
     # More free text, the narrowest first (a code like in/out says less than a summary).
     order += sorted(
