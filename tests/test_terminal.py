@@ -706,3 +706,42 @@ def test_numbers_in_one_column_share_one_number_of_decimals_on_a_terminal():
     assert lines[1] == ["champions", "4", "93.22", "0.647", "7"], lines[1]
     assert lines[2] == ["lapsed", "120", "25.00", "", "B"], lines[2]
     assert lines[-1] == lines[2] and len(lines) == 180  # later rows keep the column's decimals
+
+
+@pytest.mark.parametrize(
+    ("lang", "due", "contact", "phone", "last", "cadence"),
+    [("zh", "到期日", "客户", "电话", "上次联系", "联系周期"),
+     ("en", "Due", "Customer", "Phone", "Last contact", "Cadence")],
+)  # fmt: skip
+def test_remind_keeps_phones_and_shows_a_last_contact_and_cadence_whole(
+    demo, lang, due, contact, phone, last, cadence
+):
+    """At 80 columns the tasks due soon hid the phone while their short texts had room to
+    spare, and whom to contact read `2025-12-17…` and `90 天（…`: a short value shows whole
+    or not at all, and the text wraps first."""
+    code, lines = on_terminal("--lang", lang, "remind", "--within", "14d", columns=80)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    soon = [n for n, line in enumerate(lines) if line.startswith(due)][1]
+    tasks = _cells(lines[soon:], due)
+    assert tasks and all(re.fullmatch(r"[+\d][\d -]+\d", r[phone]) for r in tasks), lines
+    start = next(n for n, line in enumerate(lines) if line.startswith(contact))
+    rows = _cells(lines[start:], contact)
+    assert rows and not [c for r in rows for c in r.values() if c.endswith("…") and "#" not in c]
+    if lang == "zh":  # the day they were last contacted is why they are due
+        assert last in rows[0] and cadence in rows[0], lines[start : start + 4]
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d（.+）|从未", r[last]) for r in rows), rows
+
+
+@pytest.mark.parametrize(("lang", "summary"), [("zh", "摘要"), ("en", "Summary")])
+def test_interactions_give_the_summary_the_room_before_direction_and_outcome(demo, lang, summary):
+    """`crm interactions` at 80 columns cut the summary to five characters while the
+    direction and outcome kept theirs: the summary is the point of the list."""
+    said = {r["id"]: r["text"] for r in json.loads(ok("interactions", "--format", "json"))}
+    code, lines = on_terminal("--lang", lang, "interactions", columns=80)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    head = lines[0].split("┃")[0]  # `编号`, ` ID`: right-aligned
+    rows = _cells(lines, head)
+    head = head.strip()
+    assert len(rows) >= 20
+    fits = [r for r in rows if width(said[int(r[head])]) <= 26]
+    assert fits and all(r[summary] == said[int(r[head])] for r in fits), rows

@@ -159,20 +159,21 @@ LOW_PRIORITY = (
     "notes", "tags", "last_contact", "city", "region", "country", "company", "source", "title",
 )  # fmt: skip
 # The point of the table, where there is one: why to call (`crm today`), why a customer is
-# at risk, what a task says, what a change was. Left out last (after the first column) and
-# cut last, and while it shows it keeps at least a third of the width (or all it needs).
-ESSENTIAL = ("why", "reason", "text", "changes")
+# at risk, what a task says, what a change was, what an interaction or feedback says, what
+# a setting does. Left out last (after the first column) and cut last, and while it shows
+# it keeps at least a third of the width (or all it needs).
+ESSENTIAL = ("why", "reason", "text", "changes", "summary", "description")
 # What the point of the table gives up its third for, rather than see it left out: a
 # number one types next (`crm done 3`) and a stage or lifecycle (`crm report churn`).
 NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id")
 # What a person types back, never cut: a festival's key (`--holiday spring-festival`), a
 # setting's key (`crm config set feedback.response_target_hours`), a command's name.
 TYPED = ("festival", "key", "command")
-# Prose: the point of the table, a summary, a setting's description. In a short table (at
+# Prose: the point of the table. In a short table (at
 # most WRAP_ROWS rows) prose wraps onto up to PROSE_LINES lines rather than being cut, and
 # the shorter free text beside it (a last contact `2026-11-17（5 天前）`, a cadence) stays
 # whole while the prose can give up width.
-PROSE = (*ESSENTIAL, "summary", "description")
+PROSE = ESSENTIAL
 PROSE_LINES = 2
 WRAP_ROWS = 60
 
@@ -256,9 +257,11 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     whole_room = room
     room -= _SEPARATOR * (len(columns) - 1)
     essential = max(_FREE_MIN, whole_room // 3)
+    # The first free text (a segment, a name) is what a row is: it is cut, never left out.
+    first = next((c for c in columns if not c.whole), None)
     floors = [
         max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
-        else c.compact if _short(c, whole_room)
+        else c.compact if c is not first and _short(c, whole_room)
         else max(c.floor, min(c.compact, _least(c, essential)))
         for c in columns
     ]  # fmt: skip
@@ -333,9 +336,10 @@ def folded(text: str, room: int, lines: int) -> list[str]:
 def _short(c: Column, room: int) -> bool:
     """Short free text (a last contact `2026-11-17（5 天前）`, a cadence `90 天（默认）`, at
     most a third of the room): shown whole or left out, never cut. Not prose, and not a
-    name, which is cut before its id."""
+    name, which is cut (before its id, if it has one) rather than left out."""
+    name = c.named or c.key == "name" or c.key.endswith("_name")
     return (
-        not c.whole and not c.named and c.lines == 1 and c.key not in PROSE
+        not c.whole and not name and c.lines == 1 and c.key not in PROSE
         and c.compact <= room // 3
     )  # fmt: skip
 
