@@ -745,3 +745,14 @@ def test_interactions_give_the_summary_the_room_before_direction_and_outcome(dem
     assert len(rows) >= 20
     fits = [r for r in rows if width(said[int(r[head])]) <= 26]
     assert fits and all(r[summary] == said[int(r[head])] for r in fits), rows
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_satisfaction_keeps_csat_and_nps_before_the_counts_behind_them(demo, lang):
+    """At 80 columns `crm report satisfaction` hid CSAT, the figure it is read for."""
+    figures = json.loads(ok("report", "satisfaction", "--format", "json"))[0]
+    code, lines = on_terminal("--lang", lang, "report", "satisfaction", columns=80)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    row = next(line for line in lines if "│" in line).split("│")
+    assert f"{figures['csat']:.1f}" in [c.strip() for c in row], lines
+    assert f"{figures['nps']:.1f}" in [c.strip() for c in row], lines

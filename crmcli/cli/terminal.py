@@ -166,6 +166,9 @@ ESSENTIAL = ("why", "reason", "text", "changes", "summary", "description")
 # What the point of the table gives up its third for, rather than see it left out: a
 # number one types next (`crm done 3`) and a stage or lifecycle (`crm report churn`).
 NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id")
+# The figure a report is read for, kept after the counts behind it (`crm report
+# satisfaction`: CSAT and NPS, not how many answered).
+HEADLINE = ("nps", "csat")
 # What a person types back, never cut: a festival's key (`--holiday spring-festival`), a
 # setting's key (`crm config set feedback.response_target_hours`), a command's name.
 TYPED = ("festival", "key", "command")
@@ -388,12 +391,16 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     # Then the measures, the table's main one last: shares, scores and other ratios, a
     # currency (when each amount shows its symbol), counts, then amounts of money, the
     # smallest first (averages and refunds before totals).
-    order += [c for c in reversed(columns) if c.number and c.amount and not c.money]
+    order += [
+        c for c in reversed(columns)
+        if c.number and c.amount and not c.money and c.key not in HEADLINE
+    ]  # fmt: skip
     if not any(c.money and c.bare for c in columns):
         order += [c for c in columns if c.key == "currency"]
     # Counts; an id (`task_id`) is what one types next (`crm task done 3`): kept with dates.
     ids = [c for c in columns if c.key == "id" or c.key.endswith("_id")]
     order += [c for c in reversed(columns) if c.number and not c.amount and c not in ids]
+    order += [c for c in reversed(columns) if c.key in HEADLINE]  # after the counts behind it
     order += [c for c in columns if c.key in _STATES_KEPT]  # a stage or status: in a word
     order += sorted((c for c in reversed(columns) if c.money), key=lambda c: c.compact)
     # dates, ids, phones, emails, then the name
