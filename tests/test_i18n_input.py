@@ -287,3 +287,25 @@ def test_an_rfm_segment_is_taken_in_the_words_a_chinese_table_shows(demo):
         assert ok(*lang, "report", "rfm", "--customers", "流失风险", "-f", "csv") == wanted
     said = fails(2, "--lang", "zh", "report", "rfm", "--customers", "核心", db=demo)
     assert "核心" in said and said.count("\n") == 1
+
+
+@pytest.mark.parametrize(("typed", "key"), [("7天", "7d"), ("一周", "1w"), ("两周", "2w"),
+                                            ("1个月", "1m"), ("十四天", "14d")])  # fmt: skip
+def test_within_takes_a_period_in_chinese(db_path, typed, key):
+    add("张伟")
+    ok("task", "add", "张伟", "回访", "--due", "2026-12-04")
+    said = json.loads(ok("remind", "--within", typed, "--format", "json"))
+    assert said == json.loads(ok("remind", "--within", key, "--format", "json"))
+    assert said["within"] == key
+
+
+def test_the_week_after_next_is_a_day_a_task_is_due(db_path):
+    """下下周三: the Wednesday of the week after next (2026-11-22 is a Sunday)."""
+    add("张伟")
+    ok("task", "add", "张伟", "回访", "--due", "下下周三")
+    ok("task", "add", "张伟", "寄样品", "--due", "下周三")
+    assert rows(db_path, "SELECT due_on FROM tasks ORDER BY id") == [
+        ("2026-12-02",),
+        ("2026-11-25",),
+    ]
+    fails(2, "task", "add", "张伟", "x", "--due", "下下下周三", db=db_path)
