@@ -756,3 +756,22 @@ def test_satisfaction_keeps_csat_and_nps_before_the_counts_behind_them(demo, lan
     row = next(line for line in lines if "│" in line).split("│")
     assert f"{figures['csat']:.1f}" in [c.strip() for c in row], lines
     assert f"{figures['nps']:.1f}" in [c.strip() for c in row], lines
+
+
+@pytest.mark.parametrize(
+    ("lang", "key", "about"), [("zh", "键", "说明"), ("en", "Key", "Description")]
+)
+def test_config_list_never_cuts_a_key_and_wraps_its_description(db_path, lang, key, about):
+    """`crm config list` at 80 columns cut the keys one types back
+    (`feedback.response_targ…`) and every description to ten characters."""
+    said = {r["key"]: r["description"] for r in json.loads(ok("config", "list", "-f", "json"))}
+    code, lines = on_terminal("--lang", lang, "config", "list", columns=80)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    rows = _cells(lines, key)
+    assert sorted(r[key] for r in rows) == sorted(said), rows
+    assert any("\n" not in r[about] and width(r[about]) > 40 for r in rows), rows  # two lines
+    if lang == "en":  # each the description's own words, on two lines, cut last
+        for r in rows:
+            shown = r[about].removesuffix("…")
+            assert said[r[key]].startswith(shown), r
+            assert shown == said[r[key]] or width(shown) > 50, r
