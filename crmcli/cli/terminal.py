@@ -349,10 +349,13 @@ def _short(c: Column, room: int) -> bool:
 
 def _least(c: Column, essential: int) -> int:
     """The width free text is cut no narrower than: a third of the room for the point of
-    the table (unless it gave that up, `point`), else _FREE_MIN."""
+    the table (unless it gave that up, `point`), two thirds of that when it wraps onto two
+    lines; else _FREE_MIN."""
     if c.key not in ESSENTIAL:
         return _FREE_MIN
-    return essential if c.point is None else c.point
+    if c.point is not None:
+        return c.point
+    return max(_FREE_MIN, essential * 2 // 3) if c.lines > 1 else essential
 
 
 def _needed(c: Column) -> bool:
