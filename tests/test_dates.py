@@ -304,7 +304,8 @@ def day_forms(draw, today: date, direction: str):
     if kind == "weekday":
         target = draw(st.integers(0, 6))
         name = draw(st.sampled_from([DAY_NAMES[target], DAY_NAMES[target][:3]]))
-        which = draw(st.sampled_from(["bare", "next", "last", "zh", "zh-next", "zh-last"]))
+        which = draw(st.sampled_from(["bare", "next", "last", "zh", "zh-next", "zh-last",
+                                      "zh-next-next", "zh-last-last"]))  # fmt: skip
         is_target = lambda d: d.weekday() == target  # noqa: E731
         if which == "next":
             return f"next {name}", walk(today + timedelta(days=1), 1, is_target)
@@ -313,6 +314,13 @@ def day_forms(draw, today: date, direction: str):
         if which == "zh-next":
             monday = walk(today + timedelta(days=1), 1, lambda d: d.weekday() == 0)
             return f"下周{ZH_DAYS[target]}", walk(monday, 1, is_target)
+        if which == "zh-next-next":  # the week after next: two Mondays on
+            monday = walk(today + timedelta(days=1), 1, lambda d: d.weekday() == 0)
+            monday = walk(monday + timedelta(days=1), 1, lambda d: d.weekday() == 0)
+            return f"下下周{ZH_DAYS[target]}", walk(monday, 1, is_target)
+        if which == "zh-last-last":
+            monday = walk(today, -1, lambda d: d.weekday() == 0) - timedelta(days=14)
+            return f"上上星期{ZH_DAYS[target]}", walk(monday, 1, is_target)
         if which == "zh-last":
             monday = walk(today, -1, lambda d: d.weekday() == 0) - timedelta(days=7)
             return f"上星期{ZH_DAYS[target]}", walk(monday, 1, is_target)
@@ -969,3 +977,48 @@ def test_yue_di_is_the_last_day_of_this_month(today, end):
     for direction in ("past", "future", "none"):
         for said in ("月底", "月末"):
             assert dates.parse_date(said, today, direction=direction) == end
+
+
+_NUMERALS = dict(enumerate("零一二三四五六七八九"))
+
+
+def _said(n: int) -> str:
+    """`n` (1 to 99) as Chinese numerals, as people write them: 十, 十二, 二十, 二十五."""
+    if n < 10:
+        return _NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _NUMERALS[tens]) + "十" + (_NUMERALS[ones] if ones else "")
+
+
+@given(
+    st.integers(1, 99),
+    st.sampled_from(
+        [
+            ("天", "d"),
+            ("日", "d"),
+            ("周", "w"),
+            ("星期", "w"),
+            ("个星期", "w"),
+            ("礼拜", "w"),
+            ("个月", "m"),
+            ("年", "y"),
+        ]
+    ),
+    st.booleans(),
+    st.sampled_from(["", " "]),
+)
+def test_a_period_in_chinese_is_the_period_in_units(n, word, digits, space):
+    """`--within 7天`, `一周`, `两个星期`: the Chinese a date's `3天后` takes, as a period."""
+    unit_word, unit = word
+    count = str(n) if digits else _said(n)
+    assert dates.parse_period(f"{count}{space}{unit_word}") == dates.Period(n, unit)
+    if n == 2 and not digits:
+        assert dates.parse_period(f"两{unit_word}") == dates.Period(2, unit)
+
+
+@pytest.mark.parametrize(
+    "text", ["十十天", "两十天", "零天", "7天后", "周", "一百天", "2 个 月", "三"]
+)
+def test_what_is_no_period_in_chinese_is_refused(text):
+    with pytest.raises(InvalidInput, match="is not a period"):
+        dates.parse_period(text, option="--within")

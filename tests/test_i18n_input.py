@@ -197,7 +197,7 @@ def test_a_churn_report_keeps_the_lifecycle_beside_the_reason_at_80_columns(demo
     assert code == 0
     header = next(line for line in lines if "┃" in line)
     assert "生命周期" in header and "原因" in header, "\n".join(lines)
-    table = [line for line in lines if "│" in line]
+    table = [line for line in lines if "│" in line and line.split("│")[0].strip()]
     assert table and all(line.split("│")[1].strip() in ("流失风险", "已沉睡") for line in table)
     assert all(sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) <= 80 for line in lines)
 
@@ -219,7 +219,8 @@ def test_remind_keeps_every_tasks_number_at_60_columns(demo, lang):
         for line in lines[rule + 1 :]:
             if "│" not in line:
                 break
-            body.append(line.split("│")[1].strip())
+            if line.split("│")[0].strip():  # not a wrapped text's second line
+                body.append(line.split("│")[1].strip())
         assert body and all(n.isdigit() for n in body), "\n".join(lines)
         bodies.append(body)
     first = bodies[1][0]  # the first task due soon
@@ -251,3 +252,61 @@ def test_a_stage_of_the_users_own_that_is_also_a_word_of_crms_stays_as_typed(db_
     (stored,) = rows(db_path, "SELECT filter FROM segments")
     assert json.loads(stored[0]) == {"stage": ["线索"], "where": ["stage = 线索"]}
     assert ids("--segment", "新线索") == [zw]
+
+
+BY_WORDS = [  # a --by choice, the header its group column shows in Chinese, its key
+    (("report", "sales"), "城市", "city"),
+    (("report", "sales"), "季度", "quarter"),
+    (("report", "summary"), "行业", "industry"),
+    (("report", "feedback"), "严重程度", "severity"),
+    (("report", "feedback"), "类型", "kind"),
+    (("report", "satisfaction"), "阶段", "stage"),
+]
+
+
+@pytest.mark.parametrize(("args", "typed", "key"), BY_WORDS, ids=lambda v: str(v))
+def test_a_choice_option_takes_the_word_a_chinese_table_shows_for_it(demo, args, typed, key):
+    """`--by 城市`: the header a Chinese table shows for the group is read as its key, under
+    any language, and gives what `--by city` gives."""
+    wanted = ok(*args, "--by", key, "-f", "csv")
+    assert wanted.startswith(f"{key},")
+    for lang in ((), ("--lang", "zh"), ("--lang", "en")):
+        assert ok(*lang, *args, "--by", typed, "-f", "csv") == wanted
+        assert ok(*lang, *args, "--by", f" {typed} ", "-f", "csv") == wanted  # as typed
+
+
+@pytest.mark.parametrize("typed", ["东京", "城", "", "city2"])
+def test_a_choice_option_refuses_other_words_in_one_line(demo, typed):
+    said = fails(2, "--lang", "zh", "report", "sales", "--by", typed, db=demo)
+    assert said.count("\n") == 1 and "'city'" in said and "'quarter'" in said, said
+
+
+def test_an_rfm_segment_is_taken_in_the_words_a_chinese_table_shows(demo):
+    wanted = ok("report", "rfm", "--customers", "at risk", "-f", "csv")
+    assert wanted.count("\n") > 2 and ",at risk," in wanted
+    for lang in ((), ("--lang", "zh")):
+        assert ok(*lang, "report", "rfm", "--customers", "流失风险", "-f", "csv") == wanted
+    said = fails(2, "--lang", "zh", "report", "rfm", "--customers", "核心", db=demo)
+    assert "核心" in said and said.count("\n") == 1
+
+
+@pytest.mark.parametrize(("typed", "key"), [("7天", "7d"), ("一周", "1w"), ("两周", "2w"),
+                                            ("1个月", "1m"), ("十四天", "14d")])  # fmt: skip
+def test_within_takes_a_period_in_chinese(db_path, typed, key):
+    add("张伟")
+    ok("task", "add", "张伟", "回访", "--due", "2026-12-04")
+    said = json.loads(ok("remind", "--within", typed, "--format", "json"))
+    assert said == json.loads(ok("remind", "--within", key, "--format", "json"))
+    assert said["within"] == key
+
+
+def test_the_week_after_next_is_a_day_a_task_is_due(db_path):
+    """下下周三: the Wednesday of the week after next (2026-11-22 is a Sunday)."""
+    add("张伟")
+    ok("task", "add", "张伟", "回访", "--due", "下下周三")
+    ok("task", "add", "张伟", "寄样品", "--due", "下周三")
+    assert rows(db_path, "SELECT due_on FROM tasks ORDER BY id") == [
+        ("2026-12-02",),
+        ("2026-11-25",),
+    ]
+    fails(2, "task", "add", "张伟", "x", "--due", "下下下周三", db=db_path)

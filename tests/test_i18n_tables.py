@@ -23,9 +23,19 @@ def table(lines: list[str], first: str) -> tuple[list[str], list[list[str]], lis
     heads = [h.strip() for h in lines[start].split("┃")]
     rows, end = [], start + 2
     while end < len(lines) and "│" in lines[end]:
-        rows.append([c.strip() for c in lines[end].split("│")])
+        cells = [c.strip() for c in lines[end].split("│")]
+        if rows and not cells[0]:  # prose wrapped onto a second line of the same row
+            rows[-1] = [_joined(a, b) for a, b in zip(rows[-1], cells, strict=False)]
+        else:
+            rows.append(cells)
         end += 1
     return heads, rows, lines[end:]
+
+
+def _joined(first: str, second: str) -> str:
+    """A cell's two lines as one text: a space between words, none between characters."""
+    space = first and second and first[-1].isascii() and second[0].isascii()
+    return f"{first} {second}" if space else first + second
 
 
 @pytest.mark.parametrize(
@@ -109,10 +119,18 @@ def test_history_keeps_the_customer_and_the_change_at_80_columns(demo):
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     heads, rows, after = table(lines, "时间")
     assert heads[:2] == ["时间", "客户"] and heads[-1] == "改动", heads
-    assert "记录" in heads, heads  # the table's word and the record's id: `规则标签（#9）`
+    # the command that was run, whole (`task done`); the record, whole, when there is room
+    # for it (120 columns)
+    assert "命令" in heads, heads
+    assert not [row for row in rows if "…" in row[heads.index("命令")]], rows
     assert all(re.fullmatch(r"2026-11-22 10:00", row[0]) for row in rows), rows
     assert all(width(row[-1]) >= 24 or "…" not in row[-1] for row in rows), rows
     assert not any("隐藏" in line for line in after if "改动" in line or "客户" in line), after
+    code, lines = on_terminal("history", columns=120, env=ZH)
+    heads, rows, after = table(lines, "时间")
+    assert "记录" in heads, heads  # the table's word and the record's id: `规则标签（#9）`
+    assert all(re.fullmatch(r".+（#\d+）", row[heads.index("记录")]) for row in rows), rows
+    assert not [c for row in rows for c in row[:-1] if "…" in c], rows
     piped = ok("--lang", "zh", "history", "--limit", "1")  # a pipe keeps every column
     assert piped.split()[:3] == ["改动集编号", "时间", "命令"], piped
     piped = ok("--lang", "en", "history", "--limit", "1")
@@ -126,7 +144,11 @@ def test_remind_at_60_columns_shows_what_each_task_says(demo):
     heads, rows, _ = table(lines, "到期日")
     assert "内容" in heads and "客户" in heads, heads
     assert "任务编号" in heads and "逾期天数" not in heads, heads  # the id one types next
-    assert [row[heads.index("内容")] for row in rows] == ["Send the quote", "Call back about the…"]
+    # wrapped onto a second line, not cut
+    assert [row[heads.index("内容")] for row in rows] == [
+        "Send the quote",
+        "Call back about the order",
+    ]
     names = [row[heads.index("客户")] for row in rows]
     assert names == ["黄燕（#19）", "刘轩磊（#21）"], names  # whole, not `黄…`
 

@@ -165,7 +165,7 @@ def test_tables_fit_the_terminal_and_never_cut_an_id_phone_email_or_amount(crowd
         assert all(width(line) <= columns for line in lines), text
         table = [line for line in lines if any(bar in line for bar in BARS)]
         assert len({tuple(bar_columns(line)) for line in table}) == 1, text
-        rows = [line for line in lines if "│" in line]
+        rows = [line for line in lines if "│" in line and line.split("│")[0].strip()]
         assert len(rows) == {"list": 4, "purchases": 2, "task": 2}[args[0]]
         if args == ["list"]:
             cells = [c.strip() for c in rows[3].split("│")]
@@ -571,22 +571,37 @@ def _cells(lines: list[str], header: str) -> list[dict[str, str]]:
         if "│" not in line and "━" not in line and "┃" not in line:
             break
         if "│" in line:
-            rows.append(dict(zip(heads, (c.strip() for c in line.split("│")), strict=False)))
+            cells = [c.strip() for c in line.split("│")]
+            if rows and not cells[0]:  # prose wrapped onto another line of the same row
+                for head, more in zip(heads, cells, strict=False):
+                    rows[-1][head] = " ".join(filter(None, (rows[-1][head], more)))
+                continue
+            rows.append(dict(zip(heads, cells, strict=False)))
     return rows
 
 
-def test_today_cuts_the_last_contact_before_the_reason(demo):
-    """The reason is the point of `crm today`: at 80 columns it keeps a third of the width
-    and the last contact makes room for it; at 120 both show, the last contact's day whole."""
-    code, lines = on_terminal("today", columns=80)
-    assert code == 0 and all(width(line) <= 80 for line in lines), lines
-    rows = _cells(lines, "Rank")
-    assert rows and all(width(r["Why"]) >= 26 or "…" not in r["Why"] for r in rows), lines
-    assert any(line.startswith("1 column hidden: Last contact;") for line in lines), lines
-    code, lines = on_terminal("today", columns=120)
-    rows = _cells(lines, "Rank")
-    assert rows and all(width(r["Why"]) > width(r["Last"]) for r in rows), lines
-    assert all(re.match(r"(\d{4}-\d\d-\d\d|never$)", r["Last"]) for r in rows), rows  # whole days
+def test_today_wraps_the_reason_rather_than_cut_it_or_the_last_contact(demo):
+    """The reason is the point of `crm today`: on a terminal it wraps onto a second line
+    rather than being cut (`反馈 #46 已 46 天未处理（投诉，高…`), and the last contact shows
+    whole (`2026-11-17（5 天前）`, not `2026-11-17…`) or not at all."""
+    said = {str(r["rank"]): r["reasons"][0] for r in json.loads(ok("today", "--format", "json"))}
+    for lang, columns, rank, why, last in (
+        ("en", 80, "Rank", "Why", "Last contact"), ("zh", 80, "排名", "原因", "上次联系"),
+        ("en", 120, "Rank", "Why", "Last contact"), ("zh", 120, "排名", "原因", "上次联系"),
+    ):  # fmt: skip
+        code, lines = on_terminal("--lang", lang, "today", columns=columns)
+        assert code == 0 and all(width(line) <= columns for line in lines), lines
+        rows = _cells(lines, rank)
+        assert len(rows) == 20, lines
+        assert any(line.startswith(" " * 5 + "│") for line in lines), lines  # a second line
+        whole = [r for r in rows if not r[why].endswith("…")]
+        assert len(whole) >= 18, (lang, columns, rows)  # wrapped, not cut
+        if lang == "en":  # a line breaks at a space: the words are those of the json
+            assert all(r[why] == said[r[rank]] for r in whole), rows
+        if last in rows[0]:
+            day = r"\d{4}-\d\d-\d\d( \(.+\)|（.+）)|never|从未"
+            assert all(re.fullmatch(day, r[last]) for r in rows), (lang, columns, rows)
+        assert (last in rows[0]) is (columns >= 120), (lang, columns, lines)
 
 
 def test_remind_shows_the_day_feedback_came_on_a_terminal(demo):
@@ -691,3 +706,72 @@ def test_numbers_in_one_column_share_one_number_of_decimals_on_a_terminal():
     assert lines[1] == ["champions", "4", "93.22", "0.647", "7"], lines[1]
     assert lines[2] == ["lapsed", "120", "25.00", "", "B"], lines[2]
     assert lines[-1] == lines[2] and len(lines) == 180  # later rows keep the column's decimals
+
+
+@pytest.mark.parametrize(
+    ("lang", "due", "contact", "phone", "last", "cadence"),
+    [("zh", "到期日", "客户", "电话", "上次联系", "联系周期"),
+     ("en", "Due", "Customer", "Phone", "Last contact", "Cadence")],
+)  # fmt: skip
+def test_remind_keeps_phones_and_shows_a_last_contact_and_cadence_whole(
+    demo, lang, due, contact, phone, last, cadence
+):
+    """At 80 columns the tasks due soon hid the phone while their short texts had room to
+    spare, and whom to contact read `2025-12-17…` and `90 天（…`: a short value shows whole
+    or not at all, and the text wraps first."""
+    code, lines = on_terminal("--lang", lang, "remind", "--within", "14d", columns=80)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    soon = [n for n, line in enumerate(lines) if line.startswith(due)][1]
+    tasks = _cells(lines[soon:], due)
+    assert tasks and all(re.fullmatch(r"[+\d][\d -]+\d", r[phone]) for r in tasks), lines
+    start = next(n for n, line in enumerate(lines) if line.startswith(contact))
+    rows = _cells(lines[start:], contact)
+    assert rows and not [c for r in rows for c in r.values() if c.endswith("…") and "#" not in c]
+    if lang == "zh":  # the day they were last contacted is why they are due
+        assert last in rows[0] and cadence in rows[0], lines[start : start + 4]
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d（.+）|从未", r[last]) for r in rows), rows
+
+
+@pytest.mark.parametrize(("lang", "summary"), [("zh", "摘要"), ("en", "Summary")])
+def test_interactions_give_the_summary_the_room_before_direction_and_outcome(demo, lang, summary):
+    """`crm interactions` at 80 columns cut the summary to five characters while the
+    direction and outcome kept theirs: the summary is the point of the list."""
+    said = {r["id"]: r["text"] for r in json.loads(ok("interactions", "--format", "json"))}
+    code, lines = on_terminal("--lang", lang, "interactions", columns=80)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    head = lines[0].split("┃")[0]  # `编号`, ` ID`: right-aligned
+    rows = _cells(lines, head)
+    head = head.strip()
+    assert len(rows) >= 20
+    fits = [r for r in rows if width(said[int(r[head])]) <= 26]
+    assert fits and all(r[summary] == said[int(r[head])] for r in fits), rows
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_satisfaction_keeps_csat_and_nps_before_the_counts_behind_them(demo, lang):
+    """At 80 columns `crm report satisfaction` hid CSAT, the figure it is read for."""
+    figures = json.loads(ok("report", "satisfaction", "--format", "json"))[0]
+    code, lines = on_terminal("--lang", lang, "report", "satisfaction", columns=80)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    row = next(line for line in lines if "│" in line).split("│")
+    assert f"{figures['csat']:.1f}" in [c.strip() for c in row], lines
+    assert f"{figures['nps']:.1f}" in [c.strip() for c in row], lines
+
+
+@pytest.mark.parametrize(
+    ("lang", "key", "about"), [("zh", "键", "说明"), ("en", "Key", "Description")]
+)
+def test_config_list_never_cuts_a_key_and_wraps_its_description(db_path, lang, key, about):
+    """`crm config list` at 80 columns cut the keys one types back
+    (`feedback.response_targ…`) and every description to ten characters."""
+    said = {r["key"]: r["description"] for r in json.loads(ok("config", "list", "-f", "json"))}
+    code, lines = on_terminal("--lang", lang, "config", "list", columns=80)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    rows = _cells(lines, key)
+    assert sorted(r[key] for r in rows) == sorted(said), rows
+    assert any("\n" not in r[about] and width(r[about]) > 40 for r in rows), rows  # two lines
+    if lang == "en":  # each the description's own words, on two lines, cut last
+        for r in rows:
+            shown = r[about].removesuffix("…")
+            assert said[r[key]].startswith(shown), r
+            assert shown == said[r[key]] or width(shown) > 50, r

@@ -79,7 +79,11 @@ def rfm_report(
             wanted = None
             if segment is not None:
                 # Case, spaces, - and _ are ignored: atrisk, at-risk and "At Risk" are one.
-                typed = re.sub(r"[\s_-]+", "", segment).casefold()
+                # The words shown in any language crm speaks too: 流失风险 is `at risk`.
+                from crmcli.core.vocabulary import understood
+
+                said = understood("segment", segment) or segment
+                typed = re.sub(r"[\s_-]+", "", said).casefold()
                 same = [n for n in known if re.sub(r"[\s_-]+", "", n).casefold() == typed]
                 if not same:
                     raise InvalidInput(

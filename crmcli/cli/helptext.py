@@ -77,6 +77,8 @@ def tidy(command: Any) -> None:
             param._crm_help = getattr(param, "help", None)
             if param.param_type_name == "argument":
                 param.__class__ = _argument_class(type(param))
+            if _choices(param):
+                param.__class__ = _chosen_class(type(param))
     command._crm_tidy = language
     options, commands = command._crm_metavars
     command.options_metavar = options and worded(options)
@@ -203,6 +205,50 @@ def _argument_class(base: type) -> type:
 
         _ARGUMENT_CLASSES[base] = WordedArgument
     return _ARGUMENT_CLASSES[base]
+
+
+def _choices(param: Any) -> tuple[str, ...]:
+    """The keys a parameter of a fixed set of values takes (`--by month`), or ()."""
+    from enum import Enum
+    from typing import get_args
+
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    for kind in (annotation, *get_args(annotation)):
+        if isinstance(kind, type) and issubclass(kind, Enum):
+            return tuple(str(member.value) for member in kind)
+    return ()
+
+
+_CHOSEN_CLASSES: dict[type, type] = {}
+
+
+def _chosen_class(base: type) -> type:
+    """`base` (a typer parameter of an Enum) taking the words crm shows for its values too,
+    in any language it speaks (`--by 城市` is `--by city`, crmcli.core.vocabulary.chosen):
+    a person types back what they see."""
+    if base in _CHOSEN_CLASSES.values():
+        return base
+    if base not in _CHOSEN_CLASSES:
+
+        class ChosenParameter(base):  # type: ignore[misc, valid-type]
+            def process_value(self, ctx: Any, value: Any) -> Any:
+                from crmcli.core.vocabulary import chosen
+
+                keys = _choices(self)
+
+                def key(text: Any) -> Any:
+                    if not isinstance(text, str) or text in keys:
+                        return text
+                    return chosen(text, keys) or text
+
+                if isinstance(value, (list, tuple)):
+                    value = type(value)(key(v) for v in value)
+                else:
+                    value = key(value)
+                return super().process_value(ctx, value)
+
+        _CHOSEN_CLASSES[base] = ChosenParameter
+    return _CHOSEN_CLASSES[base]
 
 
 def _rich() -> bool:

@@ -2,15 +2,17 @@
 and the pager. Loaded only when stdout is a terminal or colour is asked for (cli/output.py
 decides), so a script pays nothing for it.
 
-A table on a terminal is one line a row. Its columns are measured on the first page of
-rows, and the rest stream with those widths, so the first screen of a million customers
-appears at once (a later id, date or amount wider than its column widens it from that row
-on). Ids (a name's `(#143)` too), phones, emails, dates and amounts keep their full width; when the
-row is wider than the terminal, free text is cut with `…` first, then whole columns are
-left out (empty ones, notes, tags, city, company, a chart first, then other free text, the
-narrowest first, then ratios, a currency, counts, then amounts of money, the smallest
-first, then dates, phones and emails, from the right; a currency never shows without its
-amounts) and a footer names them in the headers' words.
+A table on a terminal is one line a row, except that in a short table (a screen or two, `crm
+today`, `crm remind`) prose (a reason, a task's text, a summary) wraps onto a second line
+rather than being cut, and the short free text beside it stays whole. Its columns are
+measured on the first page of rows, and the rest stream with those widths, so the first
+screen of a million customers appears at once (a later id, date or amount wider than its
+column widens it from that row on). Ids (a name's `(#143)` too), phones, emails, dates and
+amounts keep their full width; when the row is wider than the terminal, free text is cut
+with `…` first, then whole columns are left out (empty ones, notes, tags, city, company, a
+chart first, then other free text, the narrowest first, then ratios, a currency, counts,
+then amounts of money, the smallest first, then dates, phones and emails, from the right; a
+currency never shows without its amounts) and a footer names them in the headers' words.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -27,7 +29,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, escape_control, width
@@ -156,14 +158,26 @@ LOW_PRIORITY = (
     "notes", "tags", "last_contact", "city", "region", "country", "company", "source", "title",
 )  # fmt: skip
 # The point of the table, where there is one: why to call (`crm today`), why a customer is
-# at risk, what a task says, what a change was. Left out last (after the first column) and
-# cut last, and while it shows it keeps at least a third of the width (or all it needs).
-ESSENTIAL = ("why", "reason", "text", "changes")
+# at risk, what a task says, what a change was, what an interaction or feedback says, what
+# a setting does. Left out last (after the first column) and cut last, and while it shows
+# it keeps at least a third of the width (or all it needs).
+ESSENTIAL = ("why", "reason", "text", "changes", "summary", "description")
 # What the point of the table gives up its third for, rather than see it left out: a
 # number one types next (`crm done 3`) and a stage or lifecycle (`crm report churn`).
 NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id")
-# What a person types back, never cut: a festival's key (`--holiday spring-festival`).
-TYPED = ("festival",)
+# The figure a report is read for, kept after the counts behind it (`crm report
+# satisfaction`: CSAT and NPS, not how many answered).
+HEADLINE = ("nps", "csat")
+# What a person types back, never cut: a festival's key (`--holiday spring-festival`), a
+# setting's key (`crm config set feedback.response_target_hours`), a command's name.
+TYPED = ("festival", "key", "command")
+# Prose: the point of the table. In a short table (at
+# most WRAP_ROWS rows) prose wraps onto up to PROSE_LINES lines rather than being cut, and
+# the shorter free text beside it (a last contact `2026-11-17（5 天前）`, a cadence) stays
+# whole while the prose can give up width.
+PROSE = ESSENTIAL
+PROSE_LINES = 2
+WRAP_ROWS = 60
 
 
 class Column:
@@ -178,7 +192,9 @@ class Column:
         "header",
         "keep",
         "key",
+        "lines",
         "money",
+        "named",
         "natural",
         "number",
         "point",
@@ -202,6 +218,8 @@ class Column:
         self.bare = False  # a number with no symbol (CHF has none): the currency column says it
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.point: int | None = None  # an essential column's least width, when not a third
+        self.lines = 1  # prose in a short table: up to PROSE_LINES
+        self.named = False  # a name with its (#id): cut before the id rather than left out
         self.width = 0
 
     def measure(self, text: str) -> None:
@@ -210,7 +228,7 @@ class Column:
         wide = width(text)
         self.filled = True
         self.natural = max(self.natural, wide)
-        self.compact = max(self.compact, wide)
+        self.compact = max(self.compact, _folded(text, self.lines) if self.lines > 1 else wide)
         if self.key in TYPED or re.fullmatch(_ATOMIC, text):
             self.floor = max(self.floor, wide)
             self.whole = True
@@ -221,6 +239,7 @@ class Column:
                 self.keep = max(self.keep, width(first) + 1)
             tail = _ID_TAIL.search(text)
             if tail:  # "Ben Tanaka (#143)": the id stays, after at least `Ben Ta…` or `欧阳娜…`
+                self.named = True
                 name = width(text[: tail.start()])
                 self.keep = max(self.keep, width(tail.group()) + min(name, _NAME_MIN + 1))
             self.floor = max(self.floor, self.keep)
@@ -240,8 +259,11 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     whole_room = room
     room -= _SEPARATOR * (len(columns) - 1)
     essential = max(_FREE_MIN, whole_room // 3)
+    # The first free text (a segment, a name) is what a row is: it is cut, never left out.
+    first = next((c for c in columns if not c.whole), None)
     floors = [
         max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
+        else c.compact if c is not first and _short(c, whole_room)
         else max(c.floor, min(c.compact, _least(c, essential)))
         for c in columns
     ]  # fmt: skip
@@ -255,9 +277,16 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     # then the rest, then low-priority free text (notes, tags, a last contact), and what is
     # left widens the essential column further: each rank is cut to its floor before a
     # higher one is cut at all.
-    ranks = [2 if c.key in ESSENTIAL else 0 if c.key in LOW_PRIORITY else 1 for c in columns]
+    # When prose wraps, the other free text comes first (rank 3): it is short beside it.
+    folding = any(c.lines > 1 for c in columns)
+    ranks = [
+        2 if c.key in ESSENTIAL
+        else 3 if folding and c.lines == 1 and not c.whole and c.compact <= whole_room // 4
+        else 0 if c.key in LOW_PRIORITY else 1
+        for c in columns
+    ]  # fmt: skip
     widths = list(floors)
-    for rank, cap in ((2, room // 2), (1, None), (0, None), (2, None)):
+    for rank, cap in ((3, None), (2, room // 2), (1, None), (0, None), (2, None)):
         mine = [i for i, r in enumerate(ranks) if r == rank]
         rest = room - sum(w for i, w in enumerate(widths) if ranks[i] != rank)
         caps = [columns[i].compact if cap is None else min(columns[i].compact, cap) for i in mine]
@@ -275,12 +304,57 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     return True
 
 
+def _folded(text: str, lines: int) -> int:
+    """The narrowest width at which `text` wraps onto at most `lines` lines."""
+    low, high = max(1, math.ceil(width(text) / lines)), width(text)
+    while low < high:
+        mid = (low + high) // 2
+        if len(_lines(text, mid)) <= lines:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def _lines(text: str, room: int) -> list[str]:
+    """Prose in lines of `room` cells, broken at spaces and beside Chinese characters."""
+    from crmcli.cli.helpformat import wrap as fill
+
+    return fill(text, room).split("\n")
+
+
+def folded(text: str, room: int, lines: int) -> list[str]:
+    """`text` wrapped to `room` cells on at most `lines` lines, the last cut with `…` when
+    more is left."""
+    parts = _lines(text, room)
+    if len(parts) <= lines:
+        return parts
+    at = 0
+    for part in parts[: lines - 1]:
+        at = text.index(part, at) + len(part)
+    return [*parts[: lines - 1], cut(text[at:].lstrip(), room)]
+
+
+def _short(c: Column, room: int) -> bool:
+    """Short free text (a last contact `2026-11-17（5 天前）`, a cadence `90 天（默认）`, at
+    most a third of the room): shown whole or left out, never cut. Not prose, and not a
+    name, which is cut (before its id, if it has one) rather than left out."""
+    name = c.named or c.key == "name" or c.key.endswith("_name")
+    return (
+        not c.whole and not name and c.lines == 1 and c.key not in PROSE
+        and c.compact <= room // 3
+    )  # fmt: skip
+
+
 def _least(c: Column, essential: int) -> int:
     """The width free text is cut no narrower than: a third of the room for the point of
-    the table (unless it gave that up, `point`), else _FREE_MIN."""
+    the table (unless it gave that up, `point`), two thirds of that when it wraps onto two
+    lines; else _FREE_MIN."""
     if c.key not in ESSENTIAL:
         return _FREE_MIN
-    return essential if c.point is None else c.point
+    if c.point is not None:
+        return c.point
+    return max(_FREE_MIN, essential * 2 // 3) if c.lines > 1 else essential
 
 
 def _needed(c: Column) -> bool:
@@ -305,7 +379,11 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     free = [c for c in columns if not c.whole]
     key = free[0] if free else None  # the first free text: a name, say
     order = [c for c in columns if not c.filled]  # empty on the first page
-    order += [c for name in LOW_PRIORITY for c in columns if c.key == name]
+    # A last contact is low priority beside a reason that says it (`no contact for 74
+    # days`); in a list of whom to contact (`crm remind`) it is why they are there.
+    point = any(c.key in ESSENTIAL for c in columns)
+    low = [n for n in LOW_PRIORITY if point or n != "last_contact"]
+    order += [c for name in low for c in columns if c.key == name]
     order += [c for c in columns if c.key == "\0bars"]  # a chart
     # More free text, the narrowest first (a code like in/out says less than a summary).
     order += sorted(
@@ -315,12 +393,16 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     # Then the measures, the table's main one last: shares, scores and other ratios, a
     # currency (when each amount shows its symbol), counts, then amounts of money, the
     # smallest first (averages and refunds before totals).
-    order += [c for c in reversed(columns) if c.number and c.amount and not c.money]
+    order += [
+        c for c in reversed(columns)
+        if c.number and c.amount and not c.money and c.key not in HEADLINE
+    ]  # fmt: skip
     if not any(c.money and c.bare for c in columns):
         order += [c for c in columns if c.key == "currency"]
     # Counts; an id (`task_id`) is what one types next (`crm task done 3`): kept with dates.
     ids = [c for c in columns if c.key == "id" or c.key.endswith("_id")]
     order += [c for c in reversed(columns) if c.number and not c.amount and c not in ids]
+    order += [c for c in reversed(columns) if c.key in HEADLINE]  # after the counts behind it
     order += [c for c in columns if c.key in _STATES_KEPT]  # a stage or status: in a word
     order += sorted((c for c in reversed(columns) if c.money), key=lambda c: c.compact)
     # dates, ids, phones, emails, then the name
@@ -484,6 +566,10 @@ def draw(
     page = list(stream if bars else islice(stream, max(2 * at.lines, 100)))
     if not page:
         return 0
+    more = next(stream, None)
+    short = more is None and len(page) <= WRAP_ROWS
+    if more is not None:
+        stream = chain([more], stream)
     if raw:
         vocabulary = dict.fromkeys(keys)
     named = headers or {}
@@ -491,6 +577,8 @@ def draw(
         Column(k, k if raw else _(named[k]).split("|", 1)[-1] if k in named else words(k))
         for k in keys
     ]
+    for c in columns:
+        c.lines = PROSE_LINES if short and c.key in PROSE else 1
     places = {k: _places(row.get(k) for row in page) for k in keys}
     texts = [_texts(row, keys, at, places, vocabulary) for row in page]
     for line in texts:
@@ -520,18 +608,29 @@ def draw(
     ):
         if count > len(page):
             _widen(shown, index, line, at.columns)
-        cells = []
+        cells: list[list[str]] = []
         for c, i in zip(shown, index, strict=True):
             if c is chart:
                 assert lengths is not None
-                cells.append(paint("█" * lengths[count - 1], "bar", at.color))
+                cells.append([paint("█" * lengths[count - 1], "bar", at.color)])
                 continue
-            value, text = row.get(c.key), line[i]
+            value, text, mood = row.get(c.key), line[i], style(row, c.key)
+            if c.lines > 1 and width(text) > c.width:
+                parts = folded(text, c.width, c.lines)
+                cells.append([paint(p, mood, at.color) + " " * (c.width - width(p)) for p in parts])
+                continue
             shown_text = cut(text, c.width)
             pad = " " * (c.width - width(shown_text))
-            painted = _painted_cell(value, text, c.width, style(row, c.key), at.color)
-            cells.append(pad + painted if c.number else painted + pad)
-        out.write(" │ ".join(cells).rstrip() + "\n")
+            painted = _painted_cell(value, text, c.width, mood, at.color)
+            cells.append([pad + painted if c.number else painted + pad])
+        for n in range(max(len(parts) for parts in cells)):
+            out.write(
+                " │ ".join(
+                    parts[n] if n < len(parts) else " " * c.width
+                    for parts, c in zip(cells, shown, strict=True)
+                ).rstrip()
+                + "\n"
+            )
     if hidden:
         names = _(", ").join(
             _("the chart") if c is chart else c.header for c in hidden

@@ -9,8 +9,8 @@ The grammar (docs/conventions.md shows it with a table of examples, which tests 
   offsets `+3d`, `-2w`, `1m`, `1y` (unsigned is ahead), `in 3 days`, `3 days ago`, `3天后`,
   `2周前`; weekdays `fri`, `next fri` (the first Friday after today), `last fri` (the last
   one before today), `周五`, `下周五` (Friday of next week, weeks starting on Monday),
-  `上周五`, `本周五`; a day of the year without its
-  year: `Jan 5`, `5 Jan`, `11月22日`, `1/5`.
+  `上周五`, `本周五`, `下下周五` (the week after next), `上上周五`; a day of the year
+  without its year: `Jan 5`, `5 Jan`, `11月22日`, `1/5`.
 - a time, alone (today at that time) or before or after a day: `15:00`, `15:00:30`, `3pm`,
   `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`. A Chinese part of the day takes
   only its own hours (`_ZH_HOURS`): `晚上12点` is the next day's 00:00, `晚上1点` is refused.
@@ -119,7 +119,7 @@ _ORD = r"(?:st|nd|rd|th)?"
 _MONTH_FIRST = r"([a-z]{3,9})\.?\s*(\d{1,2})" + _ORD + r"(?:,?\s+(\d{4}))?"
 _DAY_FIRST = r"(\d{1,2})" + _ORD + r"\s*([a-z]{3,9})\.?(?:,?\s+(\d{4}))?"
 _WEEKDAY = r"(?:(next|last|this)\s+)?([a-z]+)"
-_ZH_WEEKDAY = r"(下|上|这|本)?\s*(?:周|星期|礼拜)([一二三四五六日天])"
+_ZH_WEEKDAY = r"(下下|上上|下|上|这|本)?\s*(?:周|星期|礼拜)([一二三四五六日天])"
 _ZH_WORDS = {
     "今天": 0,
     "今日": 0,
@@ -563,7 +563,8 @@ _MONTHS_SAID = (
 
 def _weekday(which: str | None, target: int, today: date, direction: Direction, text: str) -> date:
     """A weekday: `next` the first after today, `last` the last before today, 下/上/本 in the
-    week (Monday to Sunday) after, before or of today; bare by `direction`."""
+    week (Monday to Sunday) after, before or of today, 下下/上上 two weeks after or before;
+    bare by `direction`."""
     ahead = (target - today.weekday()) % 7
     back = (today.weekday() - target) % 7
     if which == "next":
@@ -571,7 +572,7 @@ def _weekday(which: str | None, target: int, today: date, direction: Direction, 
     if which == "last":
         return today - timedelta(days=back or 7)
     monday = today - timedelta(days=today.weekday())
-    weeks = {"下": 1, "上": -1, "这": 0, "本": 0}.get(which or "")
+    weeks = {"下下": 2, "上上": -2, "下": 1, "上": -1, "这": 0, "本": 0}.get(which or "")
     if weeks is not None:
         return monday + timedelta(weeks=weeks, days=target)
     if direction == "future":
@@ -643,7 +644,10 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
     """
     raw = text.strip()
     match = re.fullmatch(_PERIOD, raw)
-    if not match:
+    chinese = None if match else _chinese_period(raw)
+    if chinese is not None:
+        amount, unit = chinese
+    elif not match:
         hint = ""
         if re.fullmatch(r"\+?\d+\s*(min|mins|minutes?|h|hrs?|hours?|s|secs?|seconds?)", raw, re.I):
             hint = " (minutes and hours are not calendar periods; here m means months)"
@@ -652,12 +656,43 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
                 option=option, text=text, hint=hint, PERIOD_HELP=_(PERIOD_HELP)
             )
         )
-    amount = int(match.group(1))
+    else:
+        amount, unit = int(match.group(1)), match.group(2)[0].lower()
     if amount == 0 and not allow_zero:
         raise InvalidInput(
             _("{option} must be at least 1 (got {text!r})").format(option=option, text=text)
         )
-    return Period(amount, match.group(2)[0].lower())
+    return Period(amount, unit)
+
+
+# A period in Chinese, as `3天后` and `2周前` say it in a date: 7天, 2周, 两个星期, 1个月,
+# 一年, 一周 (a count up to 99 in digits or 一 to 九十九).
+_ZH_PERIOD = r"(\d{1,4}|[一二两三四五六七八九十]{1,3})\s*(天|日|周|个?星期|个?礼拜|个月|年)"
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}  # fmt: skip
+
+
+def _chinese_period(raw: str) -> tuple[int, str] | None:
+    """(amount, unit) of a period written in Chinese (`7天`, `两周`, `1个月`), or None."""
+    match = re.fullmatch(_ZH_PERIOD, unicodedata.normalize("NFKC", raw))
+    if not match:
+        return None
+    count, word = match.groups()
+    amount = int(count) if count.isdigit() else _chinese_number(count)
+    if amount is None:
+        return None
+    unit = "w" if word.endswith(("星期", "礼拜")) else _ZH_UNITS[word]
+    return amount, unit
+
+
+def _chinese_number(text: str) -> int | None:
+    """一 to 九十九 (`十`, `十二`, `二十`, `二十五`), or None for anything else."""
+    tens, _ten, ones = text.partition("十")
+    if not _ten:
+        return _ZH_DIGITS.get(text) if len(text) == 1 else None
+    high = 1 if not tens else _ZH_DIGITS.get(tens) if len(tens) == 1 else None
+    low = 0 if not ones else _ZH_DIGITS.get(ones) if len(ones) == 1 else None
+    return None if high is None or low is None or "两" in text else high * 10 + low
 
 
 _DURATION_PART = r"(\d{1,5})(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)"

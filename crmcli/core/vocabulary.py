@@ -432,6 +432,17 @@ def column_named(text: str, columns: tuple[str, ...]) -> str | None:
     return _columns_by_name(columns).get(_typed(text))
 
 
+def chosen(text: str, choices: tuple[str, ...]) -> str | None:
+    """The one of `choices` (the keys an option takes, `--by city`) that `text` says in any
+    language crm speaks: a word crm shows for a value (`投诉` is `complaint`) or a column's
+    header (`城市` is `city`, `月份` is `month`); None when it says none, or more than one."""
+    found = {key for column in WORDS if (key := understood(column, text)) in choices}
+    named = column_named(text, choices)
+    if named is not None:
+        found.add(named)
+    return found.pop() if len(found) == 1 else None
+
+
 def fields_glossed(columns: list[str]) -> str:
     """Field names a person may type, listed, each with its header beside it in another
     language than English (`city（城市）`)."""
