@@ -47,6 +47,23 @@ def _two_zhang_wei() -> None:
     ok("add", "张伟", "--phone", "13900139000")
 
 
+def test_a_moment_the_user_typed_is_said_back_as_typed(db_path):
+    """Only what crm stored is said in local time: a typed value in the shape of a moment,
+    a day that does not exist included, is quoted back exactly, in either language."""
+    ok("add", "张伟")
+    before = ok("list", "-f", "json")
+    for typed in ("2026-13-01T10:00+08:00", "2026-02-30T10:00:00+08:00", "2026-11-20T09:30Z"):
+        for lang, quoted in (("en", f"'{typed}'"), ("zh", f"“{typed}”")):
+            err = fails(2, "--lang", lang, "list", "--where", f"created_at == {typed}")
+            assert quoted in err, err
+    for typed in ("2026-13-01T10:00+08:00", "2026-02-30T10:00:00+08:00"):
+        err = fails(2, "log", "call", "张伟", "x", "--at", typed)
+        assert err.startswith(f"crm: not a date: '{typed}'; "), err
+        err = fails(2, "--lang", "zh", "log", "call", "张伟", "x", "--at", typed)
+        assert err.startswith(f"crm: 不是日期：“{typed}”；"), err
+    assert ok("list", "-f", "json") == before
+
+
 def test_the_candidates_of_a_name_are_listed_in_the_run_language(db_path):
     _two_zhang_wei()
     zh = crm("--lang", "zh", "show", "张伟")

@@ -149,6 +149,7 @@ _ATOMIC = (
 _ID_TAIL = re.compile(r"(?: \(#\d+\)|（#\d+）)$")  # a customer named with its id: never cut
 # A stored timestamp (`2026-12-06T00:40:20+00:00`): on a terminal `2026-12-06 08:40`, local.
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)")
+_QUOTED_OR_STAMP = re.compile(rf"'[^'\n]*'|“[^”\n]*”|({_STAMP.pattern})")
 _NAME_MIN = 6  # a name before its (#id) keeps this many cells (三个字, `Xavier`) and `…`
 _NUMBER = rf"-?{_SYMBOL}?[\d,]*\d(\.\d+)?[万亿]?%?( [A-Z]{{3}})?"  # not +8613...: a phone
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
@@ -506,14 +507,27 @@ def on_screen(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     if _STAMP.fullmatch(value):
-        return local_minute(value)
+        try:
+            return local_minute(value)
+        except ValueError:  # a text someone typed in that shape, with no such day
+            return value
     return HALF_TAIL.sub(r"（#\1）", value) if current() == "zh" else value
 
 
 def moments(text: str) -> str:
     """A sentence with each stored timestamp in it as every screen says one (`local_minute`):
-    `undo crm edit of 2026-12-06 10:40`, not its seconds and offset."""
-    return _STAMP.sub(lambda m: local_minute(m.group()), text)
+    `undo crm edit of 2026-12-06 10:40`, not its seconds and offset. What a message quotes
+    ('…', “…”) is what the user typed, said back as typed, whether a date or not."""
+
+    def said(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return match.group()
+        try:
+            return local_minute(match.group(1))
+        except ValueError:  # the shape of a moment but no such day: not one crm stored
+            return match.group()
+
+    return _QUOTED_OR_STAMP.sub(said, text)
 
 
 def local_minute(stamp: str) -> str:
