@@ -541,8 +541,8 @@ def test_every_delete_for_good_asks_and_needs_yes_in_a_script(db_path, monkeypat
 
 def test_global_options_are_taken_after_the_command_too(db_path, tmp_path):
     add("Anna", "--city", "Paris")
-    assert fails(3, "show", "Nobody", "--lang", "zh") == "crm: 没有匹配 'Nobody' 的客户\n"
-    assert fails(3, "show", "Nobody", "--lang=zh") == "crm: 没有匹配 'Nobody' 的客户\n"
+    assert fails(3, "show", "Nobody", "--lang", "zh") == "crm: 没有匹配“Nobody”的客户\n"
+    assert fails(3, "show", "Nobody", "--lang=zh") == "crm: 没有匹配“Nobody”的客户\n"
     other = tmp_path / "other.db"
     assert ok("add", "Olga", "-q", "--db", str(other)) == "1\n"
     listed = json.loads(ok("list", "--format", "json", "--db", str(other), "--no-pager"))

@@ -62,7 +62,7 @@ def test_an_unknown_word_is_one_line_listing_the_choices_in_the_users_language(d
     add("张伟")
     said = fails(2, "--lang", "zh", "stage", "张伟", "成交", db=db_path)
     assert said == (
-        "crm: 未知阶段 '成交'；可用阶段：lead（线索）、prospect（潜在客户）、customer（成交客户）、"
+        "crm: 未知阶段“成交”；可用阶段：lead（线索）、prospect（潜在客户）、customer（成交客户）、"
         "loyal（忠实客户）、lost（已流失）\n"
     )
     said = fails(2, "stage", "张伟", "成交", db=db_path)
@@ -278,7 +278,7 @@ def test_a_choice_option_takes_the_word_a_chinese_table_shows_for_it(demo, args,
 @pytest.mark.parametrize("typed", ["东京", "城", "", "city2"])
 def test_a_choice_option_refuses_other_words_in_one_line(demo, typed):
     said = fails(2, "--lang", "zh", "report", "sales", "--by", typed, db=demo)
-    assert said.count("\n") == 1 and "'city'" in said and "'quarter'" in said, said
+    assert said.count("\n") == 1 and "“city”" in said and "“quarter”" in said, said
 
 
 def test_an_rfm_segment_is_taken_in_the_words_a_chinese_table_shows(demo):

@@ -80,7 +80,7 @@ def rfm_report(
             if segment is not None:
                 # Case, spaces, - and _ are ignored: atrisk, at-risk and "At Risk" are one.
                 # The words shown in any language crm speaks too: 流失风险 is `at risk`.
-                from crmcli.core.vocabulary import understood
+                from crmcli.core.vocabulary import glossed, understood
 
                 said = understood("segment", segment) or segment
                 typed = re.sub(r"[\s_-]+", "", said).casefold()
@@ -88,7 +88,7 @@ def rfm_report(
                 if not same:
                     raise InvalidInput(
                         _("unknown RFM segment {segment!r}; segments: {known}").format(
-                            segment=segment, known=_(", ").join(known)
+                            segment=segment, known=glossed("segment", known)
                         )
                     )
                 wanted = same[0]

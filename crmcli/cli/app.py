@@ -54,13 +54,19 @@ class GlobalOptions:
         return resolve_path(self.db)
 
 
-def _say(message: str) -> None:
+def _say(message: str, *, wrapped: bool = False) -> None:
+    """`crm: MESSAGE` on stderr: an error one line, a notice (`wrapped`) folded to a
+    terminal as sentences are."""
     from crmcli.cli.output import above_progress, escape_control, sentence
     from crmcli.core.validate import mask_in_text
 
     with suppress(OSError), above_progress():  # an unwritable stderr: only the exit code
-        sentence(f"crm: {escape_control(mask_in_text(message))}", sys.stderr)
+        sentence(f"crm: {escape_control(mask_in_text(message))}", sys.stderr, wrapped=wrapped)
         sys.stderr.flush()
+
+
+def _notice(message: str) -> None:
+    _say(message, wrapped=True)
 
 
 class CrmGroup(TyperGroup):
@@ -587,7 +593,7 @@ def writing(
     run.writes = True
     target = path or run.path
     with write(
-        target, command=command_path(ctx), warn=_say, hooks=hooks, progress=progress,
+        target, command=command_path(ctx), warn=_notice, hooks=hooks, progress=progress,
         upgrading=None if progress is not SILENT else lambda: upgrading(run.no_color),
     ) as conn:  # fmt: skip
         speak(ctx, conn)
@@ -596,7 +602,7 @@ def writing(
         sys.stdout.flush()  # still inside the transaction: an output error rolls it back
     run.saved = True
     if kept:
-        _say(
+        _notice(
             _(
                 "default_region set to {region} from the locale "
                 "(change with: crm config set default_region XX)"

@@ -91,14 +91,19 @@ def whole(text: str) -> str:
     return _WHOLE.sub(lambda m: m.group().replace(" ", "\xa0"), text)
 
 
-def sentence(message: str, stream: TextIO | None = None) -> None:
+def sentence(message: str, stream: TextIO | None = None, *, wrapped: bool = True) -> None:
     """One message for people (an error, a notice, what a command did): its timestamps as
     screens say them (crmcli/cli/terminal.py `moments`); on a terminal wrapped as `prose`
     wraps (never inside a command, never a closing mark first on a line), into a pipe one
-    line, as scripts read it."""
+    line, as scripts read it. An error is never `wrapped`: it is one line wherever it goes
+    (docs/conventions.md), which the terminal folds as it folds any line."""
     from crmcli.cli.terminal import moments
 
-    prose(moments(message), stream or sys.stdout)
+    stream = stream or sys.stdout
+    if wrapped:
+        prose(moments(message), stream)
+    else:
+        stream.write(moments(message) + "\n")
 
 
 def above_progress() -> AbstractContextManager[None]:

@@ -264,7 +264,7 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     first = next((c for c in columns if not c.whole), None)
     floors = [
         max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
-        else c.compact if c is not first and _short(c, whole_room)
+        else max(c.floor, c.compact) if c is not first and _short(c, whole_room)
         else max(c.floor, min(c.compact, _least(c, essential)))
         for c in columns
     ]  # fmt: skip
