@@ -49,7 +49,9 @@ def rfm_report(
     ctx: typer.Context,
     segment: Annotated[
         str | None,
-        typer.Argument(help="With --customers: only this RFM segment, e.g. 'at risk'."),
+        typer.Argument(
+            metavar="RFM-SEGMENT", help="With --customers: only this RFM segment, e.g. 'at risk'."
+        ),
     ] = None,
     customers: Annotated[
         bool, typer.Option("--customers", help="List customers with their scores instead.")
