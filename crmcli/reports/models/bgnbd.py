@@ -130,11 +130,9 @@ def log_likelihood(
     return sample_log_likelihood(r, alpha, a, b, Sample.of(x, t_x, T, weights))
 
 
-def sample_log_likelihood(r: float, alpha: float, a: float, b: float, s: Sample) -> float:
-    """log_likelihood over a Sample: the terms in x alone once per distinct x, the logs of
-    alpha + T and alpha + t_x once per distinct time."""
-    x = s.x
-    common = (
+def _common(r: float, alpha: float, a: float, b: float, x: np.ndarray) -> np.ndarray:
+    """The log-likelihood's terms in x alone, once per distinct x."""
+    return (
         special.gammaln(r + x)
         - special.gammaln(r)
         + r * np.log(alpha)
@@ -143,6 +141,13 @@ def sample_log_likelihood(r: float, alpha: float, a: float, b: float, s: Sample)
         - special.gammaln(b)
         - special.gammaln(a + b + x)
     )
+
+
+def sample_log_likelihood(r: float, alpha: float, a: float, b: float, s: Sample) -> float:
+    """log_likelihood over a Sample: the terms in x alone once per distinct x, the logs of
+    alpha + T and alpha + t_x once per distinct time."""
+    x = s.x
+    common = _common(r, alpha, a, b, x)
     stay = (-(r + x))[s.x_of] * np.log(alpha + s.T)[s.T_of]
     # The second term over the first: a / (b+x-1) * ((alpha+T) / (alpha+t_x))^(r+x).
     dropped = np.full(s.size, -np.inf)
@@ -175,15 +180,7 @@ def sample_log_likelihood_and_gradient(
     inv_T = 1 / (alpha + s.T)
     psi_ab = special.digamma(a + b)
     psi_abx = special.digamma(a + b + x)
-    common = (
-        special.gammaln(r + x)
-        - special.gammaln(r)
-        + r * np.log(alpha)
-        + special.gammaln(a + b)
-        + special.gammaln(b + x)
-        - special.gammaln(b)
-        - special.gammaln(a + b + x)
-    )
+    common = _common(r, alpha, a, b, x)
     # The repeat buyers: d = log(a/(b+x-1)) + (r+x) (log(alpha+T) - log(alpha+t_x)), in
     # the Sample's work rows (out=: no array allocated per evaluation).
     x_of, T_of, t_of = s.repeat_x_of, s.repeat_T_of, s.repeat_t_x_of
