@@ -179,3 +179,14 @@ def test_wrapping_keeps_commands_and_options_whole():
     lines = wrap(whole(text), 50).split("\n")
     assert lines[-1].endswith("crm list --where 'city = 上海' --sort name"), lines
     assert "--sort name" in wrap(whole("x " * 17 + "--sort name"), 40).split("\n")[-1]
+
+
+def test_more_candidates_than_listed_are_said_in_the_run_language(db_path):
+    for n in range(12):
+        ok("add", f"张{n}")
+    said = fails(2, "--lang", "zh", "show", "张", db=db_path).splitlines()
+    assert said[0] == "crm: “张”匹配到至少 10 位客户；请用编号或更精确的引用"
+    assert len(said) == 11
+    assert fails(2, "show", "张").splitlines()[0] == (
+        "crm: '张' matches 10 or more customers; use an id or a more precise reference"
+    )

@@ -159,13 +159,12 @@ def _one(conn: sqlite3.Connection, ref: str, found: list[int]) -> int:
         ).fetchone()
         for customer_id in shown
     ]
-    more = " or more" if len(found) > MAX_CANDIDATES else ""
-    raise Ambiguous(
-        _("{ref!r} matches {count}{more} customers; use an id or a more precise reference").format(
-            ref=ref, count=len(shown), more=more
-        ),
-        [dict(r) for r in rows],
+    said = (
+        _("{ref!r} matches {count} or more customers; use an id or a more precise reference")
+        if len(found) > MAX_CANDIDATES
+        else _("{ref!r} matches {count} customers; use an id or a more precise reference")
     )
+    raise Ambiguous(said.format(ref=ref, count=len(shown)), [dict(r) for r in rows])
 
 
 def resolve_many(
