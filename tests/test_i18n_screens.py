@@ -208,3 +208,19 @@ def test_a_piped_english_table_keeps_its_keys(db_path):
     assert listed.splitlines()[0].split() == ["id", "name", "stage"]
     listed = ok("--lang", "zh", "list", "--fields", "id,name,stage")
     assert listed.splitlines()[0].split() == ["编号", "姓名", "阶段"]
+
+
+def test_history_says_amounts_in_their_currency_and_leaves_out_what_crm_keeps(db_path):
+    ok("add", "解缙")
+    ok("buy", "解缙", "退货", "-500", "--at", "2026-11-20 15:00")
+    changes = [row["changes"] for row in json.loads(ok("--lang", "zh", "history", "-f", "json"))]
+    english = [row["changes"] for row in json.loads(ok("history", "-f", "json"))]
+    assert changes == english  # JSON keeps the keys in data
+    plain = ok("--lang", "zh", "history")
+    line = next(line for line in plain.splitlines() if "退货" in line)
+    assert "金额：-500.00 CNY" in line and "单价：500.00 CNY" in line, line
+    assert "购买时间：2026-11-20 15:00" in line, line
+    for internal in ("编号：", "客户编号：", "创建时间", "更新时间", "版本", "50000"):
+        assert internal not in line, line
+    added = next(line for line in ok("--lang", "zh", "history").splitlines() if "新增" in line)
+    assert "检索名" not in added and "版本" not in added

@@ -46,6 +46,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
 from crmcli.core.i18n import Said
+from crmcli.core.money import EXPONENTS, grouped
 from crmcli.core.vocabulary import Worded
 
 HISTORY_TABLES = ("changesets", "history", "history_control", "history_secrets")
@@ -533,6 +534,7 @@ class Changes(Worded):
             return str(self)
 
         def named(key: str) -> str:
+            key = key.removesuffix("_minor")  # an amount, said in its currency
             if key == "name" and self.table != "customers":  # a tag's, a product's
                 return _("record|name").split("|", 1)[-1]
             if key in WORDS["field"]:
@@ -540,17 +542,25 @@ class Changes(Worded):
             shown = header(key)  # a header's words, when the catalog has them
             return key if shown.isascii() else shown
 
+        currency = next((b or a for k, a, b in self.fields if k == "currency"), None)
+
         def said(key: str, value: Any) -> str:
             if isinstance(value, str) and key == "filter":  # a saved filter, as its options
                 return _filter_options(value)
+            if key.endswith("_minor") and isinstance(value, int) and currency in EXPONENTS:
+                return f"{grouped(value, currency)} {currency}"  # 500.00 CNY, not 50000
+            if isinstance(value, str) and _MOMENT.fullmatch(value):
+                return _local_minute(value)
             if key.startswith("is_") and value in (0, 1):
                 return _("yes") if value else _("no")
             vocabulary = _VOCABULARIES.get((self.table, key), key)
             return _value(word(vocabulary, value))
 
-        # A column a person never typed (a name's search key) is left out, unless the
-        # change is to nothing else.
-        fields = [f for f in self.fields if f[0] not in _INTERNAL] or self.fields
+        # A column a person never typed (a name's search key, a row's version and time of
+        # change) is left out, unless the change is to nothing else; so are, in a row added
+        # or removed, its id and customer, which the record and customer columns show.
+        left_out = _INTERNAL if self.updated else _INTERNAL | _SHOWN_BESIDE
+        fields = [f for f in self.fields if f[0] not in left_out] or self.fields
         if self.updated:
             template = _("{field}: {old} → {new}")
             pieces = [
@@ -565,7 +575,21 @@ class Changes(Worded):
 
 # Columns kept for crm's own use, which a person never typed: a customer's name as it is
 # looked up (`name_key`), not shown in a change's words for people.
-_INTERNAL = frozenset({"name_key"})
+_INTERNAL = frozenset({"name_key", "version", "updated_at"})
+_SHOWN_BESIDE = frozenset({"id", "customer_id", "created_at"})
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)")
+
+
+def _local_minute(stamp: str) -> str:
+    """A stored moment as screens say it: local time to the minute."""
+    from datetime import datetime
+
+    try:
+        return f"{datetime.fromisoformat(stamp).astimezone():%Y-%m-%d %H:%M}"
+    except ValueError:  # typed text in that shape, with no such day
+        return stamp
+
+
 # Columns whose words are not those of their name: a phone's `kind` is not a customer's.
 _VOCABULARIES = {("customer_phones", "kind"): "phone_kind"}
 
