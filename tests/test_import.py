@@ -1836,3 +1836,115 @@ def test_quotes_closed_as_spreadsheets_write_them_still_import(cn, tmp_path):
     people = by_name()
     assert people["李四"]["notes"] == '两\n行，有"引号"' and people["李四"]["company"] == '5" 屏'
     assert people["王五"]["company"] == 'A "B" C' and people["赵六"]["company"] == "x"
+
+
+# A quote typed at the start of a cell (`"好客户`, `"急`) opens a quoted cell that, read
+# leniently, runs on over the next rows until some later quote: one customer whose notes held
+# the next rows was imported, exit 0. Text after a closing quote is the sign (no program
+# writes it): the file is refused, naming where the quote opened and where it closed.
+SAME_LINE = (
+    "crm: {file}: line {line} has text after a closing quote; put the whole cell in quotes and "
+    'double each quote inside it ("VIP" client becomes """VIP"" client"); nothing was imported\n'
+)
+RUN_ON = (
+    "crm: {file}: the quote opened on line {start} is closed on line {line} with text after it "
+    '(a stray quote?); put the whole cell in quotes and double each quote inside it ("VIP" '
+    'client becomes """VIP"" client"); nothing was imported\n'
+)
+STRAY_QUOTES = [
+    ("customers", "mid.csv", '姓名,手机,备注\n王一,13800000001,"好客户\n李二,13800000002,普通\n'
+     '张三,13800000003,"VIP"\n', 2, 4),
+    ("customers", "x.tsv", '姓名\t手机\t备注\n王一\t13800000001\t"大客户" 老王介绍\n李二\t13800000002'
+     '\t"急\n张三\t13800000003\t12" 屏幕\n赵四\t13800000004\t"普通"\n', 2, 2),
+    ("customers", "y.tsv", '姓名\t手机\t备注\n李二\t13800000002\t"急\n张三\t13800000003\t12" 屏幕\n',
+     2, 3),
+    ("customers", "h.csv", '"姓名"x,手机\n王一,13800000001\n', 1, 1),  # in the header
+    ("customers", "s.csv", '姓名,备注\r\n李四,"两\r\n行"\r\n王五,"好" \r\n', 4, 4),  # a space after
+    ("interactions", "i.csv", 'customer,type,summary\n张伟,call,"open\n张伟,call,"x"y\n', 2, 3),
+    ("tasks", "t.csv", 'customer,title,due\n张伟,"Call" back,2026-12-01\n', 2, 2),
+    ("purchases", "p.csv",
+     'customer,item,amount,date\n张伟,"Tea,5,2026-11-01\n张伟,Cup,5,"2026"-11-02\n', 2, 3),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "name", "text", "start", "line"), STRAY_QUOTES)
+def test_a_stray_quote_refuses_the_file_naming_its_lines(
+    filled, tmp_path, kind, name, text, start, line
+):
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    said = (SAME_LINE if start == line else RUN_ON).format(file=file, start=start, line=line)
+    for args in ([], ["--dry-run"], ["--skip-invalid"]):
+        assert fails(2, "import", kind, str(file), *args, db=filled) == said
+    err = fails(2, "import", kind, "-", "--format", name[-3:], input=text, db=filled)
+    assert err == said.replace(str(file), "standard input")
+
+
+def test_a_stray_quote_is_explained_in_chinese(filled, tmp_path):
+    file = tmp_path / "mid.csv"
+    file.write_text(STRAY_QUOTES[0][2], encoding="utf-8")
+    err = fails(2, "--lang", "zh", "import", "customers", str(file), db=filled)
+    assert err == (
+        f"crm: {file}：第 2 行开始的引号到第 4 行才闭合，而且后面还有文字（是不是多打了一个引号？）；"
+        '请给整个单元格加上引号，并把其中每个引号写两遍（"VIP" 客户 应写成 """VIP"" 客户"）；未导入任何内容\n'
+    )
+
+
+@ASIDE
+def test_purchases_by_sets_refuse_a_stray_quote(tmp_path, monkeypatch, aside):
+    text = 'customer,item,amount,date\nC-1,"Tea,5,2026-11-01\nC-1,Cup,5,"2026"-11-02\n'
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, text, "--skip-invalid", aside=aside)
+    assert by_sets == by_rows
+    code, stderr, lines, rejects, _ = by_sets
+    assert (code, len(lines), rejects) == (2, 1, None)  # the shop's own line alone
+    assert stderr == RUN_ON.format(file=tmp_path / "p.csv", start=2, line=3)
+
+
+def test_quotes_as_people_mean_them_import_once_written_right(cn, tmp_path):
+    """The rows of the refused TSV above, quoted as Excel writes them, and a quote inside an
+    unquoted cell (`12" 屏幕`: inches), which is a plain character."""
+    file = tmp_path / "x.tsv"
+    file.write_text(
+        '姓名\t手机\t备注\n王一\t13800000001\t"""大客户"" 老王介绍"\n李二\t13800000002\t"""急"\n'
+        '张三\t13800000003\t12" 屏幕\n赵四\t13800000004\t"普通"\n',
+        encoding="utf-8",
+    )
+    assert "4 inserted" in imported(file)
+    notes = {name: c["notes"] for name, c in by_name().items()}
+    assert notes == {"王一": '"大客户" 老王介绍', "李二": '"急', "张三": '12" 屏幕', "赵四": "普通"}
+
+
+def test_rejects_dash_writes_the_rejected_rows_to_stdout(cn, tmp_path, monkeypatch):
+    """`--rejects -` made a file named `-`; `-` is stdout, as for `crm export -o -`."""
+    monkeypatch.chdir(tmp_path)
+    ok("add", "张伟", "--external-id", "C-1")
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "customer,item,amount,date\nC-1,Tea,5,2026-11-01\nC-1,Cup,twelve,2026-11-02\n",
+        encoding="utf-8",
+    )
+    result = crm("import", "purchases", str(orders), "--skip-invalid", "--rejects", "-")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "customer,item,amount,date,reject_line,reject_reason\nC-1,Cup,twelve,2026-11-02,3,"
+        "\"not an amount: 'twelve'; write it like 1299, 1,299.50, ¥1299, 8.8万 or 1299.5 USD\"\n"
+    )
+    assert "1 inserted, 0 updated, 0 unchanged, 1 rejected (2 rows)" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("crm")) == [
+        "orders.csv"
+    ]
+    # A refused import prints no rejects (as it leaves no --rejects file); --force has no file.
+    before = dump(cn)
+    result = crm("import", "purchases", str(orders), "--rejects", "-")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("crm: 1 of 2 rows are invalid; nothing was imported")
+    err = fails(2, "import", "purchases", str(orders), "--skip-invalid", "--rejects", "-",
+                "--force", db=cn)  # fmt: skip
+    assert err == "crm: --force replaces a --rejects file: give one, or leave --force out\n"
+    assert dump(cn) == before
+    line = json.dumps({"customer": "C-1", "kind": "lunch", "text": "no"})
+    result = crm("import", "interactions", "-", "--format", "jsonl", "--skip-invalid",
+                 "--rejects", "-", "-q", input=line + "\n")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rejected = json.loads(result.stdout)
+    assert rejected["reject_line"] == 1 and rejected["record"] == json.loads(line)

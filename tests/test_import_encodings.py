@@ -96,3 +96,35 @@ def test_the_table_of_customers_is_unchanged_after_a_refusal(cn, tmp_path):
     file.write_bytes("name\nJosé\n".encode("latin-1"))
     fails(2, "import", "customers", str(file), db=cn)
     assert list(by_name()) == ["Kept"]
+
+
+@pytest.mark.parametrize("given", ["utf-16", "UTF16", "utf-32"])
+def test_utf16_or_32_given_for_a_file_without_a_mark_is_refused(cn, given):
+    """Python's decoder raised `UTF-16 stream does not start with BOM`: an internal error."""
+    file = DATA / "gbk_customers.csv"
+    err = fails(2, "import", "customers", str(file), "--encoding", given, db=cn)
+    codec = "utf-32" if "32" in given else "utf-16"
+    assert err == (
+        f"crm: {file} does not start with the byte-order mark that {given} needs; give "
+        f"{codec}-le or {codec}-be, or leave out --encoding\n"
+    )
+
+
+def test_a_utf16_file_without_a_mark_is_read_with_its_byte_order(cn, tmp_path):
+    file = tmp_path / "le.csv"
+    file.write_bytes("姓名,城市\n王芳,上海\n".encode("utf-16-le"))
+    fails(2, "import", "customers", str(file), "--encoding", "utf-16", db=cn)
+    imported(file, "--encoding", "utf-16-le")
+    assert by_name()["王芳"]["city"] == "上海"
+
+
+@pytest.mark.parametrize(
+    "given", ["rot13", "base64", "hex", "zip", "bz2", "quopri", "uu", "idna", "punycode",
+              "undefined"],
+)  # fmt: skip
+def test_a_codec_that_is_no_text_encoding_is_refused(cn, given):
+    err = fails(2, "import", "customers", str(DATA / "gbk_customers.csv"), "--encoding", given,
+                db=cn)  # fmt: skip
+    assert err == (
+        f"crm: {given!r} is not an encoding of text files; give the file's, e.g. utf-8 or gb18030\n"
+    )

@@ -128,7 +128,10 @@ SkipInvalidOption = Annotated[
 ]
 RejectsOption = Annotated[
     Path | None,
-    typer.Option("--rejects", help="Write rejected rows, with the reason, to this file (0600)."),
+    typer.Option(
+        "--rejects",
+        help="Write rejected rows, with the reason, to this file (0600); - writes them to stdout.",
+    ),
 ]
 
 
@@ -305,45 +308,62 @@ def _import(
     if source.columns:
         mapper.plan(source.columns)
         _some_column_known(mapper, source, encoding)
-    if force and rejects is None:
+    to_stdout = rejects is not None and str(rejects) == "-"
+    if force and (rejects is None or to_stdout):
         raise InvalidInput(_("--force replaces a --rejects file: give one, or leave --force out"))
+    import shutil
+    import tempfile
+
     from crmcli.cli.progress import watching
 
     database = global_options(ctx).path
-    # Drawn on a terminal's stderr, and gone before the summary is printed.
-    with watching(quiet=quiet, no_color=global_options(ctx).no_color) as shown:
-        progress = _Reading(shown, source)
-        try:
-            # The rejects file is entered inside the write, so it is in place before COMMIT: one
-            # refused at the last moment (it appeared meanwhile) rolls the import back.
-            with writing(ctx, progress=progress) as conn, contextlib.ExitStack() as stack:
-                rejected = None
-                if rejects is not None:
-                    rejected = stack.enter_context(
-                        write_output(
-                            rejects,
-                            database=database,
-                            force=force,
-                            reading=None if file == "-" else Path(file),
+    # `--rejects -`: the rows are kept aside (on disk past 1 MiB) and printed once the import
+    # is committed and the progress gone, so a refused import prints none, as it leaves no
+    # --rejects file.
+    with contextlib.ExitStack() as aside:
+        held = None
+        if to_stdout:
+            held = aside.enter_context(
+                tempfile.SpooledTemporaryFile(1 << 20, "w+", encoding="utf-8", newline="")
+            )
+        # Drawn on a terminal's stderr, and gone before the summary is printed.
+        with watching(quiet=quiet, no_color=global_options(ctx).no_color) as shown:
+            progress = _Reading(shown, source)
+            try:
+                # The rejects file is entered inside the write, so it is in place before COMMIT: one
+                # refused at the last moment (it appeared meanwhile) rolls the import back.
+                with writing(ctx, progress=progress) as conn, contextlib.ExitStack() as stack:
+                    rejected = held
+                    if rejects is not None and held is None:
+                        rejected = stack.enter_context(
+                            write_output(
+                                rejects,
+                                database=database,
+                                force=force,
+                                reading=None if file == "-" else Path(file),
+                            )
                         )
+                    options = importers.Options(
+                        key=key,
+                        on_conflict=on_conflict,
+                        skip_invalid=skip_invalid,
+                        allow_duplicate=allow_duplicate,
+                        region=get_setting(conn, "default_region"),
+                        on_reject=_Rejects(rejected, source),
+                        progress=progress,
                     )
-                options = importers.Options(
-                    key=key,
-                    on_conflict=on_conflict,
-                    skip_invalid=skip_invalid,
-                    allow_duplicate=allow_duplicate,
-                    region=get_setting(conn, "default_region"),
-                    on_reject=_Rejects(rejected, source),
-                    progress=progress,
-                )
-                summary = importers.run_import(conn, kind, source.records, mapper, options)
-                if dry_run:
-                    raise DryRun(summary)
-        except DryRun as done:
-            summary = done.result
-        finally:
-            if source.stream is not None:
-                source.stream.close()
+                    summary = importers.run_import(conn, kind, source.records, mapper, options)
+                    if dry_run:
+                        raise DryRun(summary)
+            except DryRun as done:
+                summary = done.result
+            finally:
+                if source.stream is not None:
+                    source.stream.close()
+        if held is not None:
+            held.seek(0)
+            shutil.copyfileobj(held, sys.stdout)
+            sys.stdout.flush()
     out = output(ctx, quiet=quiet)
     if summary.ignored:
         if kind == "customers" and not keep_unknown:

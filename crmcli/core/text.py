@@ -22,10 +22,13 @@ def parse_json(text: str) -> Any:
 
 def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(line number where the row ends, cells) for each row of a CSV/TSV text, read as
-    leniently as a spreadsheet writes it (`"a"b` is `ab`), except for a quote still open at
-    the end of the file: csv.reader would return the rest of the file as one cell, but such a
-    file was cut off or is not CSV, so it raises InvalidInput naming the line where the quote
-    opened. csv.Error and UnicodeDecodeError pass through to the caller."""
+    spreadsheets write it: a quoted cell may hold delimiters, line breaks and doubled quotes,
+    and a quote inside an unquoted cell (`12" 屏幕`) is a plain character. A quoted cell with
+    text after its closing quote (`"a"b`) is refused with InvalidInput naming the line: no
+    program writes that, and read leniently a quote typed by mistake at the start of a cell
+    swallows the rows after it into one cell until the next quote. A quote still open at the
+    end of the file is refused naming the line where it opened (the file was cut off or is
+    not CSV). Other csv.Error and UnicodeDecodeError pass through to the caller."""
     ended = False
 
     def read() -> Iterator[str]:
@@ -33,18 +36,40 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
         yield from lines
         ended = True
 
-    reader = csv.reader(read(), delimiter=delimiter, strict=False)
+    reader = csv.reader(read(), delimiter=delimiter, strict=True)
     start = 1
-    for row in reader:
-        # A row that needed the end of the file to finish ended inside a quoted cell: a row
-        # closed by its line break (or the last line without one) is returned before that.
-        if ended:
-            raise InvalidInput(
-                _(
-                    "{name}: the quote opened on line {line} is never closed (the file is cut "
-                    "off or is not CSV); nothing was imported"
-                ).format(name=name, line=start)
-            )
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # strict=True says "unexpected end of data" for a quote open at the end of the
+            # file and "'X' expected after '\"'" for text after a closing quote.
+            if ended:
+                raise InvalidInput(
+                    _(
+                        "{name}: the quote opened on line {line} is never closed (the file is "
+                        "cut off or is not CSV); nothing was imported"
+                    ).format(name=name, line=start)
+                ) from None
+            if "expected after" not in str(exc):
+                raise
+            line = reader.line_num
+            if line == start:
+                said = _(
+                    "{name}: line {line} has text after a closing quote; put the whole cell "
+                    'in quotes and double each quote inside it ("VIP" client becomes '
+                    '"""VIP"" client"); nothing was imported'
+                )
+            else:
+                said = _(
+                    "{name}: the quote opened on line {start} is closed on line {line} with "
+                    "text after it (a stray quote?); put the whole cell in quotes and double "
+                    'each quote inside it ("VIP" client becomes """VIP"" client"); nothing '
+                    "was imported"
+                )
+            raise InvalidInput(said.format(name=name, line=line, start=start)) from None
         yield reader.line_num, row
         start = reader.line_num + 1
 

@@ -140,16 +140,40 @@ def guess_format(path: str, head: str) -> str:
 GBK_FAMILY = {"gbk", "gb2312", "gb18030", "cp936", "hz"}
 
 
+NOT_FOR_FILES = ("idna", "punycode", "undefined")
+_BOMS = {
+    "utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+    "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE),
+}
+
+
 def _check_encoding(name: str, head: bytes, encoding: str | None) -> str:
     """The codec to read with; refuses a guess that the first bytes prove wrong."""
     if encoding is None:
         return _detect_encoding(name, head)
     try:
-        codec = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
         raise InvalidInput(
             _("unknown encoding {encoding!r}; try utf-8 or gb18030").format(encoding=encoding)
         ) from None
+    codec = info.name
+    # rot13, base64, zip...: codecs of bytes to bytes or str to str; idna and punycode are
+    # for host names, "undefined" refuses everything: none reads a file of text.
+    if not getattr(info, "_is_text_encoding", True) or codec in NOT_FOR_FILES:
+        raise InvalidInput(
+            _(
+                "{encoding!r} is not an encoding of text files; give the file's, "
+                "e.g. utf-8 or gb18030"
+            ).format(encoding=encoding)
+        )
+    if codec in ("utf-16", "utf-32") and head and not head.startswith(_BOMS[codec]):
+        raise InvalidInput(
+            _(
+                "{name} does not start with the byte-order mark that {encoding} needs; give "
+                "{codec}-le or {codec}-be, or leave out --encoding"
+            ).format(name=name, encoding=encoding, codec=codec)
+        )
     if codec.replace("_", "") in GBK_FAMILY or encoding.lower().replace("-", "") in GBK_FAMILY:
         try:
             utf8 = _decode_head(head, "utf-8")
