@@ -562,9 +562,36 @@ def test_a_commands_own_option_of_the_same_name_stays_the_commands(db_path, tmp_
     assert json.loads(ok("show", "Anna", "-f", "json"))["notes"] == "--lang"
 
 
+def test_global_options_after_a_group_run_without_a_subcommand_name(db_path):
+    """`crm care --lang zh` and `crm task --no-pager list` said "No such option": the word
+    after the group was no subcommand's name, and nothing was moved."""
+    add("周欣秀")
+    ok("buy", "周欣秀", "Tea", "12")
+    ok("task", "add", "周欣秀", "回访")
+    unknown = "crm: 未知节日“无此节”；已知节日：元旦 (new-year)"
+    assert fails(2, "care", "--lang", "zh", "--holiday", "无此节").startswith(unknown)
+    assert fails(2, "care", "--holiday", "无此节", "--lang", "zh").startswith(unknown)
+    assert fails(3, "export", "Nobody", "--lang", "zh").startswith("crm: 没有匹配“Nobody”的客户")
+    exported = json.loads(ok("export", "周欣秀", "--lang", "zh", "--money", "wan"))
+    assert exported["customer"]["name"] == "周欣秀"
+    said = ok("report", "--lang", "zh", "sales")
+    assert said.startswith("月份") and said == ok("--lang", "zh", "report", "sales")
+    said = ok("task", "--no-pager", "list", "--lang", "zh")
+    assert said.startswith("编号") and "回访" in said
+    assert said == ok("--no-pager", "--lang", "zh", "task", "list")
+    # a group's own option with a value before its subcommand stays the group's
+    assert ok("care", "--year", "2027", "--lang", "zh", "festival", "list") == ok(
+        "--lang", "zh", "care", "--year", "2027", "festival", "list"
+    )
+
+
 def test_a_misplaced_global_option_is_still_refused_as_before(db_path):
     before = dump(db_path)
-    assert fails(2, "list", "--money").startswith("crm: No such option: --money")
+    assert fails(2, "list", "--money") == "crm: Option '--money' requires an argument.\n"
+    assert fails(2, "log", "note", "1", "--lang") == (
+        "crm: Option '--lang' requires an argument.\n"
+    )
+    assert fails(2, "list", "--lang", "zh", "--money") == "crm: 选项 '--money' 需要一个值\n"
     assert "'bogus' is not one of 'plain', 'wan'" in fails(2, "list", "--money", "bogus")
     assert fails(2, "add", "Anna", "--lang", "xx") == (
         "crm: Invalid value for '--lang': unknown language 'xx'; languages are: en, zh "

@@ -112,6 +112,8 @@ def test_every_word_a_chinese_table_shows_reads_back_as_its_key(column):
         ("1.2345万", 1_234_500, "CNY"),
         ("¥1,299.50", 129_950, "CNY"),
         ("¥8.8万", 8_800_000, "CNY"),
+        ("¥1.2万元", 1_200_000, "CNY"),  # ¥ and 元 together: both yuan (docs/purchases.md)
+        ("￥12元", 1_200, "CNY"),
         ("-3万", -3_000_000, "CNY"),
         ("1,234.56万", 1_234_560_000, "CNY"),
         ("1.5亿", 15_000_000_000, "CNY"),
@@ -131,6 +133,9 @@ def test_amounts_in_wan_are_exact(typed, minor, currency):
         ("100000000万", "CNY", "amount 1000000000000 CNY is too large"),
         ("万", "CNY", "not an amount"),
         ("8.8万万", "CNY", "not an amount"),
+        ("¥1.2万元", "JPY", "the amount '¥1.2万元' is in CNY, not JPY"),  # 元 is yuan only
+        ("¥12円", "CNY", "name the currency once"),
+        ("$12元", "CNY", "name the currency once"),
     ],
 )
 def test_an_amount_in_wan_that_would_be_rounded_is_refused(typed, currency, said):
@@ -182,14 +187,18 @@ def test_a_purchase_in_wan_is_stored_exactly_and_a_rounded_one_changes_nothing(d
     add("张伟")
     ok("buy", "张伟", "茶叶", "8.8万")
     ok("buy", "张伟", "茶具", "¥1,299.50")
+    ok("config", "set", "default_currency", "JPY")
+    ok("buy", "张伟", "茶盘", "¥1.2万元")  # 元 names yuan, whatever ¥ means by default
     assert rows(db_path, "SELECT amount_minor, currency FROM purchases ORDER BY id") == [
         (8_800_000, "CNY"),
         (129_950, "CNY"),
+        (1_200_000, "CNY"),
     ]
     said = fails(2, "--lang", "zh", "buy", "张伟", "茶叶", "0.0000001万", db=db_path)
     assert said.count("\n") == 1 and "0.001" in said
     listed = json.loads(ok("purchases", "-f", "json"))
-    assert sorted(Decimal(p["amount"]) for p in listed) == [Decimal("1299.50"), Decimal("88000.00")]
+    amounts = sorted(Decimal(p["amount"]) for p in listed)
+    assert amounts == [Decimal("1299.50"), Decimal("12000.00"), Decimal("88000.00")]
 
 
 def test_a_churn_report_keeps_the_lifecycle_beside_the_reason_at_80_columns(demo):

@@ -140,7 +140,8 @@ def test_a_form_parses_under_the_other_language(db_path, tmp_path, monkeypatch):
     # English keys typed into the Chinese form, Chinese keys into the English one.
     _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', 'city: 杭州')")
     assert ok("--lang", "zh", "edit", "1", "--editor") == "已更新客户 1。\n"
-    _editor(tmp_path, monkeypatch, "t = t.replace('city: 杭州', '城市: 苏州\\n公司: 茶行')")
+    swap = "t = t.replace('city: 杭州', '城市: 苏州').replace('company: ', '公司: 茶行')"
+    _editor(tmp_path, monkeypatch, swap)
     assert ok("edit", "1", "--editor") == "Updated customer 1.\n"
     card = json.loads(ok("show", "1", "-f", "json"))
     assert (card["city"], card["company"]) == ("苏州", "茶行")

@@ -10,6 +10,7 @@ changed meanwhile (the caller passes the version to edit_customer).
 """
 
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -33,6 +34,18 @@ LISTS = ("phones", "emails")
 FIELD = "field"  # the prefix of a user-defined field's key: `field.NAME`
 # The prefix in words (`字段.NAME` in Chinese).
 FIELD_WORD = N_("form|field")
+# A value is one line: a backslash, a line break and a tab are written as `\\`, `\n`, `\r`, `\t`
+# and read back so; a backslash before anything else is kept as typed (`C:\data`).
+ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+UNESCAPES = {escaped[1]: char for char, escaped in ESCAPES.items()}
+
+
+def escape(value: str) -> str:
+    return "".join(ESCAPES.get(char, char) for char in value)
+
+
+def unescape(text: str) -> str:
+    return re.sub(r"\\([\\nrt])", lambda m: UNESCAPES[m[1]], text)
 
 
 def _keys() -> dict[str, str]:
@@ -61,7 +74,7 @@ def _known_keys() -> dict[str, str]:
 
 def render(record: Mapping[str, Any]) -> str:  # a Customer, read by column name
     def one_line(value: object) -> str:
-        return "" if value is None else str(value).replace("\n", "\\n")
+        return "" if value is None else escape(str(value))
 
     keys = _keys()
     words = {"id": record["id"], "phones": keys["phones"], "emails": keys["emails"]}
@@ -82,6 +95,7 @@ def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
     """The differences between the edited text and `record`, as a CustomerInput."""
     raw = CustomerInput()
     seen_fields: set[str] = set()
+    seen: set[str] = set()
     known = _known_keys()
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -89,9 +103,14 @@ def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
         colon = min((i for i in (line.find(":"), line.find("：")) if i >= 0), default=-1)
         if colon < 0:
             raise InvalidInput(_("line {number}: expected 'field: value'").format(number=number))
-        key, value = line[:colon].strip(), line[colon + 1 :].strip().replace("\\n", "\n")
-        prefix, dot, name = key.partition(".")
-        key = f"{FIELD}.{name}" if dot and known.get(prefix) == FIELD else known.get(key, key)
+        typed, value = line[:colon].strip(), unescape(line[colon + 1 :].strip())
+        prefix, dot, name = typed.partition(".")
+        key = f"{FIELD}.{name}" if dot and known.get(prefix) == FIELD else known.get(typed, typed)
+        if key in seen:  # `城市: 上海` and `city: 广州`: which one was meant is not known
+            raise InvalidInput(
+                _("line {number}: {key} given twice").format(number=number, key=typed)
+            )
+        seen.add(key)
         if key in LISTS:
             new = [v.strip() for v in value.split(",") if v.strip()]
             old = record[key]

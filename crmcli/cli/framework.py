@@ -155,8 +155,13 @@ def hoisted(root: Any, argv: list[str]) -> list[str]:
     `crm list --lang zh`) moved before its name, where click reads them (a group parses its
     own options only up to the command's name). An option the command itself has, or one of
     the groups on the way to it, stays where it is and is the command's (`crm demo --db`);
-    so do the words after `--`, and anything when the command is not found by its name
-    (click then says what is wrong). `--version` and help are not moved: they act at once."""
+    so do the words after `--`, and anything when the first word is not a command (click
+    then says what is wrong). The command is found as click finds it: a group's own options
+    may come before its subcommand's name (`crm task --no-pager list`), and a group run
+    without one takes the rest as its own words (`crm care --lang zh`, `crm export REF`).
+    A global option last, without its value (`crm list --money`), is left alone at the end
+    of the global options, where click says it needs one. `--version` and help are not
+    moved: they act at once."""
     mine = {
         name: not p.is_flag
         for p in root.params
@@ -166,38 +171,42 @@ def hoisted(root: Any, argv: list[str]) -> list[str]:
     at = 0
     while at < len(argv) and argv[at].startswith("-") and argv[at] != "--":
         at += 2 if mine.get(argv[at]) else 1  # `--db PATH`: the option and its value
+    if at >= len(argv) or argv[at] not in getattr(root, "commands", {}):
+        return argv
     start, command, own = at, root, {}
-    while hasattr(command, "commands") and at < len(argv):
-        command = command.commands.get(argv[at])
-        if command is None:
-            return argv
-        own |= {n: not p.is_flag for p in command.params if p.param_type_name == "option"
-                for n in p.opts}  # fmt: skip
-        at += 1
     moved: list[str] = []
     kept: list[str] = []
+    named = True  # no word of the command's own yet: a subcommand's name may come
     rest = iter(argv[at:])
     for word in rest:
         if word == "--":
             kept += [word, *rest]
             break
+        sub = getattr(command, "commands", {}).get(word) if named else None
+        if sub is not None:  # the command's name, or its subcommand's
+            command = sub
+            own |= {n: not p.is_flag for p in command.params if p.param_type_name == "option"
+                    for n in p.opts}  # fmt: skip
+            kept.append(word)
+            continue
         name = word.split("=", 1)[0] if word.startswith("--") else word
         if name in mine and name not in own:
             if word != name or not mine[name]:  # a flag, or `--db=PATH`
                 moved.append(word)
                 continue
             value = next(rest, None)
-            if value is None:  # `crm list --money`: left for the command to refuse
-                kept.append(word)
-                break
+            if value is None:  # `crm list --money`: click says the value is missing
+                return [*argv[:start], *moved, word]
             moved += [word, value]
             continue
         kept.append(word)
         if own.get(word):  # the value of the command's own option, whatever it looks like
             kept += [value for value in [next(rest, None)] if value is not None]
+        elif not word.startswith("-"):
+            named = False  # an argument: the words after it are no command's name
     if not moved:
         return argv
-    return [*argv[:start], *moved, *argv[start:at], *kept]
+    return [*argv[:start], *moved, *kept]
 
 
 def global_value(argv: list[str], params: list[Any], flag: str) -> str | None:

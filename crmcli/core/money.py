@@ -9,7 +9,7 @@ such as an average is rounded, half to even, and only to the currency's own deci
 
 Accepted input: `1299`, `1,299.50` (commas group thousands, in threes), `-12.5` or `−12.5`,
 `¥1299`, `$12`, `€9.99`, `HK$80`, `RMB 50`, `50元`, `1299.5 USD`, `USD 1299.5`, `8.8万`
-(88,000), `¥1.2万元`, `1.5亿`; full-width
+(88,000), `¥1.2万元` (¥ and 元 together: yuan), `1.5亿`; full-width
 digits and signs (`１２９９`, `￥`) are read as their ASCII forms. A comma as the decimal
 separator (`12,50`) is refused rather than guessed. A symbol shared by several currencies
 (`¥`, `$`) means the one in force when it is one of them (the `currency` passed, else the
@@ -304,14 +304,14 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
         raise InvalidInput(
             _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))
         )
-    if match["pre"] and match["post"]:
+    if match["pre"] and match["post"] and (match["pre"], match["post"]) != ("¥", "元"):
         raise InvalidInput(
             _("not an amount: {value!r}; name the currency once").format(value=text.strip())
         )
     sign = _SIGNS[match["sign1"] or match["sign2"] or "+"]
     explicit = currency_code(currency) if currency else None
     context = explicit or currency_code(default)
-    unit = match["pre"] or match["post"]
+    unit = match["post"] or match["pre"]  # `¥1.2万元`: 元, yuan whatever ¥ would mean
     named = None
     if unit:
         if len(unit) == 3 and unit.isalpha() and unit.upper() != "RMB":
