@@ -319,3 +319,88 @@ def test_the_week_after_next_is_a_day_a_task_is_due(db_path):
         ("2026-11-25",),
     ]
     fails(2, "task", "add", "张伟", "x", "--due", "下下下周三", db=db_path)
+
+
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh")])
+def test_a_channel_typed_as_a_chinese_table_shows_it_is_stored_as_its_key(db_path, tmp_path, lang):
+    wu = add("戊", "--preferred-channel", "微信")
+    ji = add("己", "--preferred-channel", "电话")
+    ok(*lang, "edit", "己", "--preferred-channel", "微信")
+    sheet = tmp_path / "客户.csv"
+    sheet.write_text("姓名,偏好渠道\n庚,短信\n", encoding="utf-8")
+    ok(*lang, "import", "customers", str(sheet))
+    xin = add("辛", "--preferred-channel", "飞鸽")  # not one of crm's channels: kept as typed
+    assert rows(db_path, "SELECT name, preferred_channel FROM customers ORDER BY id") == [
+        ("戊", "wechat"), ("己", "wechat"), ("庚", "sms"), ("辛", "飞鸽"),
+    ]  # fmt: skip
+    assert ids("--where", "preferred_channel = 微信") == [wu, ji]
+    assert ids("--where", "偏好渠道 = wechat") == [wu, ji]
+    assert ids("--where", "preferred_channel = 飞鸽") == [xin]
+    shown = json.loads(ok(*lang, "show", "戊", "-f", "json"))
+    assert shown["preferred_channel"] == "wechat"
+    ok(*lang, "log", "call", "戊", "问了报价", "--channel", "微信")
+    assert rows(db_path, "SELECT channel FROM interactions") == [("wechat",)]
+
+
+def test_a_sheet_with_the_headers_crm_shows_imports_again_without_duplicates(db_path, tmp_path):
+    sheet = tmp_path / "客户.csv"
+    sheet.write_text(
+        "姓名,外部编号,联系周期（天）,类型\n张伟,K-001,30,机构\n李娜,K-002,14,个人\n",
+        encoding="utf-8",
+    )
+    ok("import", "customers", str(sheet))
+    ok("import", "customers", str(sheet))
+    assert rows(
+        db_path, "SELECT name, external_id, cadence_days, kind FROM customers ORDER BY id"
+    ) == [("张伟", "K-001", 30, "organisation"), ("李娜", "K-002", 14, "person")]
+    assert rows(db_path, "SELECT count(*) FROM customer_fields") == [(0,)]
+
+
+def test_a_kind_or_gender_that_is_none_of_its_values_is_refused_in_a_filter(db_path):
+    zw = add("张伟", "--kind", "person", "--gender", "男")
+    ln = add("蓝海", "--kind", "org")
+    assert ids("--where", "kind = company") == [ln]  # as `crm add --kind company` reads it
+    assert ids("--where", "kind = 机构") == [ln]
+    assert ids("--where", "性别 = 男") == [zw]
+    said = fails(2, "--lang", "zh", "list", "--where", "kind = 公司", db=db_path)
+    assert said == "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“公司”）\n"
+    said = fails(2, "list", "--where", "kind != 公司", db=db_path)
+    assert said == "crm: kind must be one of: organisation, person (got '公司')\n"
+    said = fails(2, "--lang", "zh", "list", "--where", "性别 = 外星", db=db_path)
+    assert (
+        said == "crm: 性别必须是以下之一：female（女）、male（男）、other（其他）（收到“外星”）\n"
+    )
+    assert ids("--where", "kind ~ org") == [ln]  # a pattern is not a value: nothing refused
+
+
+@pytest.mark.parametrize(
+    ("expression", "word"),
+    [
+        ("city = 北京 和 stage = customer", "和"),
+        ("city = 北京和stage = customer", "和"),
+        ("city = 北京 且 阶段 = 线索", "且"),
+        ("city = 北京 并且 stage = lead", "并且"),
+        ("city = 北京 或 city = 上海", "或"),
+        ("city = 北京 或者 城市 = 上海", "或者"),
+        ("city = 北京，阶段 = 线索", "，"),
+        ("city = 北京 和", "和"),
+        ("city = 北京，", "，"),
+    ],
+)
+def test_a_chinese_connective_joining_two_comparisons_is_refused(db_path, expression, word):
+    add("张伟", "--city", "北京")
+    said = fails(2, "--lang", "zh", "list", "--where", expression, db=db_path)
+    assert said == (
+        f"crm: 无法读取 --where “{expression}”：一个 --where 只能写一个比较；每个比较各写一个 "
+        f"--where（需同时满足），如果值里确实含有“{word}”，请给值加上引号\n"
+    )
+
+
+def test_a_value_in_chinese_quotes_is_read_as_in_ascii_ones(db_path):
+    bj = add("张伟", "--city", "北京")
+    hp = add("李娜", "--city", "和平路 和 stage = x")
+    wf = add("王芳", "--city", "和平")
+    assert ids("--where", "city = “北京”") == [bj]
+    assert ids("--where", "city = ‘北京’") == [bj]
+    assert ids("--where", "城市 = “和平路 和 stage = x”") == [hp]
+    assert ids("--where", "city = 和平") == [wf]  # a value that starts with 和 is a value

@@ -18,9 +18,13 @@ OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
 WHERE = r"(?s)\s*([^\s=!<>~]+)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*"
 
 
+# The quotes a value may stand in: ASCII ones, and the Chinese “x” and ‘x’.
+_QUOTES = {"'": "'", '"': '"', "“": "”", "‘": "’"}
+
+
 def unquote(value: str) -> str:
-    """`value` without one pair of surrounding quotes ('x' or "x")."""
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+    """`value` without one pair of surrounding quotes ('x', "x", “x” or ‘x’)."""
+    if len(value) >= 2 and _QUOTES.get(value[0]) == value[-1]:
         return value[1:-1]
     return value
 

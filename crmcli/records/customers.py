@@ -18,6 +18,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import N_, _
+from crmcli.core.vocabulary import understood
 from crmcli.records import edits
 
 TEXT_FIELDS = (
@@ -286,6 +287,9 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
         return resolve(value)
     if name == "cadence_days":
         return cadence_days(value)
+    if name == "preferred_channel":  # free text, but crm's own channels kept as their keys
+        clean = validate.text(name, value)
+        return understood(name, clean) or clean
     if name in TEXT_FIELDS:
         return validate.text(name, value)
     raise InvalidInput(_("unknown field {name!r}").format(name=name))

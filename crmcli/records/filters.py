@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
+from crmcli.core import validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _
 
@@ -60,6 +61,9 @@ FIELDS: dict[str, str] = {
     )
 }
 NUMERIC = {"id", "referred_by", "cadence_days", "cadence_max_days"}
+
+# Fields whose values are one of a fixed set (typed word -> key), as `crm add` takes them.
+CHOSEN = {"kind": validate.KINDS, "gender": validate.GENDERS}
 CHILD_FIELDS = {
     "phone": ("customer_phones", "phone"),
     "email": ("customer_emails", "email_key"),
@@ -253,9 +257,14 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
-# An unquoted value that ends in `and`/`or`, or goes on into another FIELD OP: a second
-# comparison written into the first (the values of one --where hold no connectives).
-_JOINED = r"(?i)\s(and|or|&&|\|\|)(?:\s*$|\s+[^\W\d][\w.\-]*\s*(?:!=|<=|>=|==|=|<|>|~))"
+# An unquoted value that ends in `and`/`or` (和, 或...), or goes on into another FIELD OP: a
+# second comparison written into the first (the values of one --where hold no connectives).
+# A Chinese connective or comma needs no space before the next field (`北京，阶段 = 线索`).
+_NEXT = r"[^\W\d][\w.\-]*\s*(?:!=|<=|>=|==|=|<|>|~)"
+_JOINED = (
+    rf"(?i)\s(and|or|&&|\|\|)(?:\s*$|\s+{_NEXT})"
+    rf"|\s(并且|或者|和|且|或)\s*$|\s*(，)\s*$|\s*(并且|或者|和|且|或|，)\s*{_NEXT}"
+)
 
 
 def parse_where(
@@ -297,7 +306,7 @@ def parse_where(
             _(
                 "cannot read --where {expression!r}: one --where holds one comparison; give "
                 "--where again for each (all must hold), or quote a value that has {word!r} in it"
-            ).format(expression=expression.strip(), word=joined.group(1))
+            ).format(expression=expression.strip(), word=next(filter(None, joined.groups())))
         )
     if value[:1] in ("=", "~", "<", ">", "!"):
         raise InvalidInput(
@@ -338,6 +347,8 @@ def parse_where(
             from crmcli.records.config import clean_stage
 
             value = clean_stage(conn, value)
+        elif name in CHOSEN and op in ("=", "!="):  # one of a fixed set: any other is refused
+            value = validate.choice(name, value, CHOSEN[name])
         elif op in ("=", "!="):  # one of crm's words as a table shows it (`kind = 机构`)
             from crmcli.core.vocabulary import understood
 

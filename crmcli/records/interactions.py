@@ -21,6 +21,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _
+from crmcli.core.vocabulary import understood
 from crmcli.records import edits
 from crmcli.records.contact import CONTACT_KINDS
 
@@ -116,7 +117,8 @@ def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
             )
         out["duration_minutes"] = minutes
     if raw.channel is not None:
-        out["channel"] = validate.text("channel", raw.channel).casefold()
+        channel = validate.text("channel", raw.channel).casefold()
+        out["channel"] = understood("channel", channel) or channel  # `微信` is `wechat`
     if raw.outcome is not None:
         out["outcome"] = validate.text("outcome", raw.outcome)
     out.update(edits.unset_columns(raw.unset, UNSET_CLEARS))  # type: ignore[typeddict-item]

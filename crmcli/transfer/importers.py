@@ -250,6 +250,14 @@ ALIASES = {
 }
 
 
+# The targets a header crm shows names (`外部编号`): not an id or a time of creation, which
+# another tool's sheet heads the same (钉钉's 创建时间) for its own records.
+_HEADED = {
+    kind: tuple(t for t in targets if t not in ("id", "created_at"))
+    for kind, targets in TARGETS.items()
+}
+
+
 class Mapper:
     """Column -> target for one import: `--map` first, then the alias tables.
 
@@ -371,6 +379,10 @@ class Mapper:
                     break
             if found is None and key.startswith("field "):
                 found = self._unknown(column, column.strip()[6:])
+        if found is None:  # a header crm shows for a field (`外部编号`), as --where reads it
+            from crmcli.core.vocabulary import column_named
+
+            found = column_named(column, _HEADED[self.kind])
         if found is None:
             found = self._unknown(column, column)
         self._cache[column] = found
