@@ -124,7 +124,7 @@ def test_history_keeps_the_customer_and_the_change_at_80_columns(demo):
     assert "命令" in heads, heads
     assert not [row for row in rows if "…" in row[heads.index("命令")]], rows
     assert all(re.fullmatch(r"2026-11-22 10:00", row[0]) for row in rows), rows
-    assert all(width(row[-1]) >= 24 or "…" not in row[-1] for row in rows), rows
+    assert all(width(row[-1]) >= 20 or "…" not in row[-1] for row in rows), rows
     assert not any("隐藏" in line for line in after if "改动" in line or "客户" in line), after
     code, lines = on_terminal("history", columns=120, env=ZH)
     heads, rows, after = table(lines, "时间")
