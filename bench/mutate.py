@@ -31,7 +31,12 @@ from mutmut.workers.isolation import ForkServerRunner
 MODULES = {
     "money": (
         "crmcli.core.money",
-        ["tests/test_money.py", "tests/test_purchases.py", "tests/test_display.py"],
+        [
+            "tests/test_money.py",
+            "tests/test_purchases.py",
+            "tests/test_display.py",
+            "tests/test_i18n_input.py",
+        ],
     ),
     "dates": ("crmcli.core.dates", ["tests/test_dates.py", "tests/test_moving_clocks.py"]),
     "filters": (

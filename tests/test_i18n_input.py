@@ -264,7 +264,9 @@ BY_WORDS = [  # a --by choice, the header its group column shows in Chinese, its
 ]
 
 
-@pytest.mark.parametrize(("args", "typed", "key"), BY_WORDS, ids=lambda v: str(v))
+@pytest.mark.parametrize(  # ids a command line can name again: mutmut runs tests by id
+    ("args", "typed", "key"), BY_WORDS, ids=[f"{args[1]}-{key}" for args, _, key in BY_WORDS]
+)
 def test_a_choice_option_takes_the_word_a_chinese_table_shows_for_it(demo, args, typed, key):
     """`--by 城市`: the header a Chinese table shows for the group is read as its key, under
     any language, and gives what `--by city` gives."""
