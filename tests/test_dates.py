@@ -1036,6 +1036,16 @@ def test_a_period_in_chinese_is_the_period_in_units(n, word, digits, space):
 
 
 @pytest.mark.parametrize(
+    ("text", "days"),
+    [("十天", 10), ("十二天", 12), ("二十天", 20), ("二十五天", 25), ("九十九天", 99)],
+    ids=["10", "12", "20", "25", "99"],
+)
+def test_chinese_numerals_of_ten_and_more_are_read_by_their_tens(text, days):
+    """Each case as well as the property above, whose few examples may miss 十 alone."""
+    assert dates.parse_period(text) == dates.Period(days, "d")
+
+
+@pytest.mark.parametrize(
     "text", ["十十天", "两十天", "零天", "7天后", "周", "一百天", "2 个 月", "三"]
 )
 def test_what_is_no_period_in_chinese_is_refused(text):
