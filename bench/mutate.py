@@ -41,7 +41,12 @@ MODULES = {
     "dates": ("crmcli.core.dates", ["tests/test_dates.py", "tests/test_moving_clocks.py"]),
     "filters": (
         "crmcli.records.filters",
-        ["tests/test_filters.py", "tests/test_filter_matrix.py", "tests/test_segments.py"],
+        [
+            "tests/test_filters.py",
+            "tests/test_filter_matrix.py",
+            "tests/test_segments.py",
+            "tests/test_i18n_input.py",
+        ],
     ),
     "customer_reports": (
         "crmcli.reports.customer_reports",

@@ -312,3 +312,14 @@ def test_the_week_after_next_is_a_day_a_task_is_due(db_path):
         ("2026-11-25",),
     ]
     fails(2, "task", "add", "张伟", "x", "--due", "下下下周三", db=db_path)
+
+
+def test_a_kind_and_equalities_in_chinese_words_are_stored_as_keys_a_contains_as_typed(db_path):
+    add("张伟")
+    ok("segment", "save", "s1", "--kind", "机构", "--where", "阶段 = 成交客户",
+       "--where", "阶段 == 线索", "--where", "阶段 ~ 成交客户")  # fmt: skip
+    (stored,) = rows(db_path, "SELECT filter FROM segments")
+    assert json.loads(stored[0]) == {
+        "kind": "organisation",
+        "where": ["stage = customer", "stage == lead", "stage ~ 成交客户"],
+    }
