@@ -31,12 +31,22 @@ from mutmut.workers.isolation import ForkServerRunner
 MODULES = {
     "money": (
         "crmcli.core.money",
-        ["tests/test_money.py", "tests/test_purchases.py", "tests/test_display.py"],
+        [
+            "tests/test_money.py",
+            "tests/test_purchases.py",
+            "tests/test_display.py",
+            "tests/test_i18n_input.py",
+        ],
     ),
     "dates": ("crmcli.core.dates", ["tests/test_dates.py", "tests/test_moving_clocks.py"]),
     "filters": (
         "crmcli.records.filters",
-        ["tests/test_filters.py", "tests/test_filter_matrix.py", "tests/test_segments.py"],
+        [
+            "tests/test_filters.py",
+            "tests/test_filter_matrix.py",
+            "tests/test_segments.py",
+            "tests/test_i18n_input.py",
+        ],
     ),
     "customer_reports": (
         "crmcli.reports.customer_reports",

@@ -423,3 +423,16 @@ def test_abc_a_is_a_share_in_hundredths(db_path):
         ok("add", name)
         buy_ago(name, amount, 1)
     assert ids("--abc", "A") == [1, 2]
+
+
+def test_a_class_typed_as_the_word_a_chinese_table_shows_selects_as_its_key(shoppers):
+    """`--lifecycle 流失风险` is at_risk under any language, in an option as in --where."""
+    for lang in ((), ("--lang", "zh")):
+        assert ids(*lang, "--lifecycle", "流失风险") == [3]
+        assert ids(*lang, "--where", "lifecycle = 已沉睡") == [2]
+
+
+def test_a_class_refused_in_chinese_names_each_choice_with_its_word(shoppers):
+    assert fails(2, "--lang", "zh", "list", "--value-tier", "top", db=shoppers) == (
+        "crm: 未知价值分层“top”；请用以下之一：high（高）、medium（中）、low（低）\n"
+    )

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from crmcli.core import dates
+from crmcli.core import dates, i18n
 from crmcli.core.errors import InvalidInput
 from tests.conftest import local_zone
 
@@ -142,10 +142,24 @@ def test_what_is_no_date_is_refused_with_the_accepted_forms(text, message, direc
         dates.parse_date(text, FRIDAY.date(), direction=direction)
 
 
-@pytest.mark.parametrize("text", ["Jan 5", "11月22日", "13/5", "fri", "周五"])
-def test_without_a_direction_a_day_that_does_not_say_which_is_refused(text):
-    with pytest.raises(InvalidInput, match=r"no year|which week"):
+NO_YEAR = "has no year; write it with its year, e.g. 2026-{}, or as --{} if the year is not known"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Jan 5", "'Jan 5' " + NO_YEAR.format("01-05", "01-05")),
+        ("11月22日", "'11月22日' " + NO_YEAR.format("11-22", "11-22")),
+        ("13/5", "'13/5' " + NO_YEAR.format("05-13", "05-13")),
+        ("fri", "'fri' does not say which week; write next fri, last fri or the date"),
+        ("周五", "'周五' does not say which week; write next 周五, last 周五 or the date"),
+    ],
+    ids=["jan-5", "zh-nov-22", "13-5", "fri", "zh-fri"],
+)
+def test_without_a_direction_a_day_that_does_not_say_which_is_refused(text, message):
+    with pytest.raises(InvalidInput) as caught:
         dates.parse_date(text, FRIDAY.date(), direction="none")
+    assert caught.value.message == message
 
 
 @pytest.mark.parametrize("text", ["next fri", "下周五", "2027-01-05", "tomorrow", "+3d"])
@@ -652,20 +666,25 @@ def test_a_period_counts_calendar_units(text, shown, words, days, after):
     assert period.after(date(2028, 2, 29)) == after
 
 
+PERIOD_HELP = "use a number and d, w, m or y: 7d, 2w, 1m (one month), 1y"
+NOT_HOURS = " (minutes and hours are not calendar periods; here m means months); "
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("2", "--every '2' is not a period; use a number and d, w, m or y"),
-        ("15min", "--every '15min' is not a period (minutes and hours are not calendar periods"),
-        ("2 Hours", "--every '2 Hours' is not a period (minutes and hours are not calendar"),
-        ("30s", "--every '30s' is not a period (minutes and hours"),
-        ("-1d", "--every '-1d' is not a period; use"),
+        ("2", "--every '2' is not a period; " + PERIOD_HELP),
+        ("15min", "--every '15min' is not a period" + NOT_HOURS + PERIOD_HELP),
+        ("2 Hours", "--every '2 Hours' is not a period" + NOT_HOURS + PERIOD_HELP),
+        ("30s", "--every '30s' is not a period" + NOT_HOURS + PERIOD_HELP),
+        ("-1d", "--every '-1d' is not a period; " + PERIOD_HELP),
         ("0d", "--every must be at least 1 (got '0d')"),
     ],
 )
 def test_what_is_no_period_is_refused_naming_the_option(text, message):
-    with pytest.raises(InvalidInput, match=re.escape(message)):
+    with pytest.raises(InvalidInput) as caught:
         dates.parse_period(text, option="--every")
+    assert caught.value.message == message
 
 
 def test_a_zero_period_is_read_only_where_it_is_allowed():
@@ -1017,8 +1036,28 @@ def test_a_period_in_chinese_is_the_period_in_units(n, word, digits, space):
 
 
 @pytest.mark.parametrize(
+    ("text", "days"),
+    [("十天", 10), ("十二天", 12), ("二十天", 20), ("二十五天", 25), ("九十九天", 99)],
+    ids=["10", "12", "20", "25", "99"],
+)
+def test_chinese_numerals_of_ten_and_more_are_read_by_their_tens(text, days):
+    """Each case as well as the property above, whose few examples may miss 十 alone."""
+    assert dates.parse_period(text) == dates.Period(days, "d")
+
+
+@pytest.mark.parametrize(
     "text", ["十十天", "两十天", "零天", "7天后", "周", "一百天", "2 个 月", "三"]
 )
 def test_what_is_no_period_in_chinese_is_refused(text):
     with pytest.raises(InvalidInput, match="is not a period"):
         dates.parse_period(text, option="--within")
+
+
+def test_a_quarter_is_shown_as_its_key_in_english_and_in_words_in_chinese():
+    assert dates.show_quarter("2026-Q4") == "2026-Q4"
+    token = i18n.use("zh")
+    try:
+        assert dates.show_quarter("2026-Q4") == "2026年第4季度"
+        assert dates.show_quarter("1999-Q1") == "1999年第1季度"
+    finally:
+        i18n.reset(token)

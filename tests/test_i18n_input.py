@@ -273,7 +273,9 @@ BY_WORDS = [  # a --by choice, the header its group column shows in Chinese, its
 ]
 
 
-@pytest.mark.parametrize(("args", "typed", "key"), BY_WORDS, ids=lambda v: str(v))
+@pytest.mark.parametrize(  # ids a command line can name again: mutmut runs tests by id
+    ("args", "typed", "key"), BY_WORDS, ids=[f"{args[1]}-{key}" for args, _, key in BY_WORDS]
+)
 def test_a_choice_option_takes_the_word_a_chinese_table_shows_for_it(demo, args, typed, key):
     """`--by 城市`: the header a Chinese table shows for the group is read as its key, under
     any language, and gives what `--by city` gives."""
@@ -404,3 +406,14 @@ def test_a_value_in_chinese_quotes_is_read_as_in_ascii_ones(db_path):
     assert ids("--where", "city = ‘北京’") == [bj]
     assert ids("--where", "城市 = “和平路 和 stage = x”") == [hp]
     assert ids("--where", "city = 和平") == [wf]  # a value that starts with 和 is a value
+
+
+def test_a_kind_and_equalities_in_chinese_words_are_stored_as_keys_a_contains_as_typed(db_path):
+    add("张伟")
+    ok("segment", "save", "s1", "--kind", "机构", "--where", "阶段 = 成交客户",
+       "--where", "阶段 == 线索", "--where", "阶段 ~ 成交客户")  # fmt: skip
+    (stored,) = rows(db_path, "SELECT filter FROM segments")
+    assert json.loads(stored[0]) == {
+        "kind": "organisation",
+        "where": ["stage = customer", "stage == lead", "stage ~ 成交客户"],
+    }
