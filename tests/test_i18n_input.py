@@ -417,3 +417,8 @@ def test_a_kind_and_equalities_in_chinese_words_are_stored_as_keys_a_contains_as
         "kind": "organisation",
         "where": ["stage = customer", "stage == lead", "stage ~ 成交客户"],
     }
+
+
+def test_a_word_already_in_brackets_is_not_bracketed_twice(db_path):
+    said = fails(2, "--lang", "zh", "list", "--lifecycle", "nope", db=db_path)
+    assert said.rstrip().endswith("、none（无）") and "（（" not in said, said

@@ -353,7 +353,13 @@ def glossed(column: str, keys: list[str]) -> str:
     another language than English (`lead（线索）、prospect（潜在客户）`)."""
     if current() == "en":
         return ", ".join(keys)
-    shown = [k if word(column, k) == k else f"{k}（{word(column, k)}）" for k in keys]
+    def said(key: str) -> str:
+        worded = str(word(column, key))
+        if worded == key:
+            return key
+        return f"{key}{worded}" if worded.startswith("（") else f"{key}（{worded}）"
+
+    shown = [said(k) for k in keys]
     return _(", ").join(shown)
 
 
