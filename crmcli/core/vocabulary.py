@@ -353,6 +353,7 @@ def glossed(column: str, keys: list[str]) -> str:
     another language than English (`lead（线索）、prospect（潜在客户）`)."""
     if current() == "en":
         return ", ".join(keys)
+
     def said(key: str) -> str:
         worded = str(word(column, key))
         if worded == key:
