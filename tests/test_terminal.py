@@ -20,7 +20,7 @@ import pytest
 from crmcli.cli.terminal import Screen, draw
 from crmcli.core import money
 from crmcli.core.money import Amount
-from tests.conftest import crm, drain, ok
+from tests.conftest import crm, drain, filled_once, ok
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 BARS = "│┃"
@@ -72,13 +72,17 @@ def bar_columns(line: str) -> list[int]:
 
 @pytest.fixture
 def people(db_path):
+    filled_once(db_path, _fill_people)
+    return db_path
+
+
+def _fill_people():
     ok("add", "欧阳娜娜", "--city", "杭州", "--company", "蓝海贸易", "--email", "nana@lanhai.cn")
     ok("add", "Anna Smith", "--city", "London", "--company", "Acme", "--email", "anna@example.com")
     ok("add", "张伟", "--city", "上海")
     ok("tag", "vip", "1", "2")
     ok("task", "add", "欧阳娜娜", "寄样品给客户", "--due", "2026-11-25")
     ok("task", "add", "Anna Smith", "Send the quote", "--due", "2026-11-20")
-    return db_path
 
 
 def test_list_on_a_wide_terminal_lines_up_chinese_names(people):
@@ -145,15 +149,20 @@ NOTE = "Prefers calls after 3pm.\nAsked for the 2027 catalogue; wants samples of
 
 
 @pytest.fixture
-def crowded(people):
-    """Rows wider than any terminal: a long email, long Chinese text, a note on two lines,
-    amounts in the tens of thousands."""
+def crowded(db_path):
+    """`people`, and rows wider than any terminal: a long email, long Chinese text, a note on
+    two lines, amounts in the tens of thousands."""
+    filled_once(db_path, _fill_crowded)
+    return db_path
+
+
+def _fill_crowded():
+    _fill_people()
     ok("add", "司马相如", "--city", "乌鲁木齐", "--company", "新疆维吾尔自治区进出口贸易集团有限公司",
        "--phone", "+8613912345678", "--email", LONG_EMAIL, "--notes", NOTE)  # fmt: skip
     ok("tag", "长期合作伙伴-华东区域重点客户", "4")
     ok("buy", "司马相如", "宜兴紫砂壶 大号 礼盒装 限量版", "25830.55", "--at", "2026-11-01")
     ok("buy", "Anna Smith", "Tea", "1539.00", "--at", "2026-11-02")
-    return people
 
 
 @pytest.mark.parametrize("columns", [60, 80, 120])
@@ -464,8 +473,13 @@ def test_the_dashboard_heading_is_inside_the_pager(people, tmp_path):
 
 @pytest.fixture
 def demo(db_path):
-    ok("demo", "--db", str(db_path), "--seed", "3")
+    """The whole demo (seed 3), built once per worker and copied for each test."""
+    filled_once(db_path, _fill_demo)
     return db_path
+
+
+def _fill_demo():
+    ok("demo", "--db", os.environ["CRM_DB"], "--seed", "3")
 
 
 REPORTS = {  # a line of each report's sentences beside its tables
