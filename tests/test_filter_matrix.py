@@ -687,3 +687,34 @@ def test_the_matrix_names_every_field_crm_takes():
     source = Path(__file__).read_text(encoding="utf-8")
     missing = [f for f in WHERE_FIELDS if f'"{f}' not in source and f"'{f}" not in source]
     assert not missing, missing
+
+
+def test_repeated_where_and_class_options(people):
+    """Every `--where` must hold, a plain field beside a derived one too; a repeated class
+    option (`--lifecycle`, `--abc`, `--frequency-tier`, `--value-tier`) means any of them."""
+
+    def selected(test: Callable[[dict], bool]) -> list[int]:
+        return expected(lambda p: test({**p, **facts(p)}))
+
+    def vip(p: dict) -> bool:
+        return "vip" in map(fold, p.get("tags", []))
+
+    assert listed("--where", "city = shanghai", "--where", "tag = vip") == selected(
+        lambda p: fold(p.get("city", "")) == "shanghai" and vip(p)
+    )
+    assert listed("--where", "abc != C", "--where", "phone ~ 212") == selected(
+        lambda p: p["abc"] != "C" and any("212" in s for _, s in p.get("phones", []))
+    )
+    assert listed("--where", "revenue_12m > 0", "--where", "revenue_12m < 10000") == selected(
+        lambda p: 0 < p["revenue_12m"] < 10000
+    )
+    assert listed("--lifecycle", "at risk", "--lifecycle", "NEW") == selected(
+        lambda p: p["lifecycle"] in ("at_risk", "new")
+    )
+    assert listed("--abc", "a", "--abc", "b", "--value-tier", "high") == selected(
+        lambda p: p["abc"] in ("A", "B") and p["value_tier"] == "high"
+    )
+    assert listed("--frequency-tier", "low", "--frequency-tier", "medium", "--abc", "C") == (
+        selected(lambda p: p["abc"] == "C")
+    )
+    assert listed("--lifecycle", "at_risk", "--archived") == [7]
