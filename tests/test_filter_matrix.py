@@ -5,8 +5,8 @@ user-defined field, the derived classes and purchase facts, the last contact) x 
 operator it takes (and the one-line refusal, exit 2, of those it does not) x values that are
 missing, empty, of mixed case, holding `%` and `_`, and days on the boundary; plus the option
 filters (`--city`, repeated `--stage`, `--segment` with `--archived`, `--created-since/--until`)
-and where missing values go in a sort. The last test fails when `--where` learns a field
-no test here names.
+and where missing values go in a sort. `test_the_matrix_names_every_field_crm_takes` fails
+when `--where` learns a field no test here names.
 
 The model (`holds`, `facts`, `last_contact`, `expected`) is plain Python over the PEOPLE
 table below; it never calls crm. The database is built from the same table through `crm`
