@@ -336,7 +336,7 @@ def test_phones_compare_as_stored(people):
     """`=` reads the number as `crm add` does with no country (default_region CN here) and
     finds it among the stored numbers (E.164, a service number as typed); `!=` keeps those
     with no such number, none at all included; `~` looks for the digits typed."""
-    stored = {n: [s for _, s in p.get("phones", [])] for n, p in enumerate(PEOPLE, 1)}
+    numbers = {n: [s for _, s in p.get("phones", [])] for n, p in enumerate(PEOPLE, 1)}
     equal = {  # as typed -> as read in CN
         "138 0013 8000": "+8613800138000",
         "+86 138-0013-8000": "+8613800138000",
@@ -348,11 +348,11 @@ def test_phones_compare_as_stored(people):
     }
     cases = []
     for typed, number in equal.items():
-        cases.append((f"phone = {typed}", lambda p, x=number: x in stored[p["id"]]))
-        cases.append((f"phone != {typed}", lambda p, x=number: x not in stored[p["id"]]))
+        cases.append((f"phone = {typed}", lambda p, x=number: x in numbers[p["id"]]))
+        cases.append((f"phone != {typed}", lambda p, x=number: x not in numbers[p["id"]]))
     for part in ("555-0134", "+44", "8613800", "0086", "(650)", "7400 123"):
         cases.append(
-            (f"phone ~ {part}", lambda p, x=digits(part): any(x in s for s in stored[p["id"]]))
+            (f"phone ~ {part}", lambda p, x=digits(part): any(x in s for s in numbers[p["id"]]))
         )
     check(cases)
     for op in ("<", "<=", ">", ">="):
@@ -411,7 +411,8 @@ def test_stage_every_operator(people):
 STORED = {"F": "female", "company": "organisation", "微信": "wechat", "Phone": "phone"}
 
 
-def stored(person: dict, field: str):
+def stored(person: dict, field: str) -> object:
+    """The value crm keeps in `field` for `person` (None: none)."""
     if field in ("kind", "gender", "preferred_channel"):
         value = person.get(field, "person" if field == "kind" else None)
         return STORED.get(value, value)
