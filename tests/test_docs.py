@@ -7,6 +7,9 @@ A page runs top to bottom on an empty database, or on a fresh demo database when
 moved back in what a command prints, so a page may show them.
 Lines that do not start with `crm ` run in the shell.
 Where the shown output has a line of just `...`, the lines shown must all appear (in any order).
+A command that prints nothing says why in a comment on its line (`$ crm today  # prints
+nothing: ...`), or changes the database and a later command of its block reads the change
+and shows what it printed; a read or a `--dry-run` that prints nothing needs the comment.
 
 The ```sh blocks of docs/ and README.md run too, each block as one `sh -e` script through the
 installed `crm`, in order down their page, in a folder and a HOME of the test's own (with
@@ -35,20 +38,21 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted([*DOCS.glob("*.md"), *DOCS.glob("zh/*.md")])
 
 
-def sessions(page: Path) -> list[tuple[str, str]]:
-    """(command line, expected output) for each `$ crm ...` line of the page's console blocks."""
-    steps: list[tuple[str, list[str]]] = []
-    in_block = False
+def sessions(page: Path) -> list[tuple[str, str, int]]:
+    """(command line, expected output, number of its block) for each `$ crm ...` line of the
+    page's console blocks."""
+    steps: list[tuple[str, list[str], int]] = []
+    in_block, block = False, 0
     for line in page.read_text(encoding="utf-8").splitlines():
         if line.startswith("```console"):
-            in_block = True
+            in_block, block = True, block + 1
         elif in_block and line.startswith("```"):
             in_block = False
         elif in_block and line.startswith("$ "):
-            steps.append((line[2:], []))
+            steps.append((line[2:], [], block))
         elif in_block and steps:
             steps[-1][1].append(line)
-    return [(command, "\n".join(lines)) for command, lines in steps]
+    return [(command, "\n".join(lines), block) for command, lines, block in steps]
 
 
 def commands() -> list[tuple[str, Any]]:
@@ -78,15 +82,36 @@ def run_line(command: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-# Commands that only read: one of them with shown output, after a command that prints
-# nothing, shows what that command did.
+# Commands that only read (or, with --dry-run, only say what they would do).
 READS = {"show", "list", "search", "tags", "report", "export", "remind", "today", "sql", "get"}
 
 
+def _words(command: str) -> list[str]:
+    return command.split("|", 1)[0].split("  # ", 1)[0].split()
+
+
+def changes(command: str) -> bool:
+    """Whether a `crm` command line may change the database: it is no read and no --dry-run."""
+    words = _words(command)
+    verbs = {w for w in words[1:3] if not w.startswith("-")}
+    return not (READS & verbs) and "--dry-run" not in words
+
+
 def reads(command: str, shown: str) -> bool:
-    words = command.split("|", 1)[0].split()
-    verbs = [w for w in words[1:3] if not w.startswith("-")]
-    return words[0] == "crm" and bool(READS & set(verbs)) and shown.strip() not in ("", "...")
+    """Whether a command line reads the database and the page shows what it printed."""
+    words = _words(command)
+    return words[0] == "crm" and not changes(command) and shown.strip() not in ("", "...")
+
+
+def unexplained(steps: list[tuple[str, str, int]], step: int) -> bool:
+    """Whether the command at `step`, which printed nothing, leaves the reader guessing: it
+    says nothing of why on its line (`  # why`), and it is a read (nothing to check after it)
+    or a change that no later command of its block reads and shows."""
+    command, _, block = steps[step]
+    if "  # " in command:
+        return False
+    later = [(c, shown) for c, shown, b in steps[step + 1 :] if b == block]
+    return not (changes(command) and any(reads(c, shown) for c, shown in later))
 
 
 ROOT = DOCS.parent
@@ -184,13 +209,13 @@ def test_console_sessions_replay(page, tmp_path, monkeypatch):
     if "<!-- docs: demo -->" in page.read_text(encoding="utf-8"):
         filled_once(db, _demo)
     steps = sessions(page)
-    for step, (command, expected) in enumerate(steps):
+    for step, (command, expected, _) in enumerate(steps):
         code, out, err = run_line(command.replace("/tmp/", f"{tmp_path}/"))
         if command.startswith("crm ") and not expected and not (out + err).strip():
-            # A command that prints nothing says why (`# ...`) or the next one shows its effect.
-            checked = step + 1 < len(steps) and reads(*steps[step + 1])
-            said = "  # " in command
-            assert said or checked, f"{page.name}: $ {command} prints nothing; say why or check"
+            assert not unexplained(steps, step), (
+                f"{page.name}: $ {command} prints nothing: say why in a `  # ` comment, or "
+                "show its change with a later read in the same block"
+            )
         assert "Traceback" not in out + err, f"{page.name}: $ {command}"
         if expected.startswith("crm: "):
             assert code != 0, f"{page.name}: $ {command}"
@@ -295,3 +320,22 @@ def test_every_link_between_pages_names_a_page_and_heading_that_exist() -> None:
             elif anchor and anchor not in _anchors(linked):
                 broken.append(f"{page.name}: {target}#{anchor}")
     assert not broken
+
+
+def test_a_silent_command_says_why_or_is_read_back_in_its_block() -> None:
+    """The rule every console block is held to, on lines made for it."""
+    shown = "id  name\n1   Ann"
+    # a read that prints nothing changed nothing: only a comment explains it
+    assert unexplained([("crm list --city Rome -q", "", 1), ("crm list", shown, 1)], 0)
+    assert not unexplained([("crm list --city Rome -q  # no one lives there", "", 1)], 0)
+    assert unexplained([("crm tag x --where 'a = b' --dry-run", "", 1), ("crm tags", shown, 1)], 0)
+    # a change is read back by a later command of the same block that shows its output
+    write = ("crm config unset language", "", 1)
+    assert not unexplained(
+        [write, ("crm add Ann -q", "", 1), ("crm config get language", "en", 1)], 0
+    )
+    assert unexplained([write, ("crm config get language", "en", 2)], 0)  # another block
+    assert unexplained([write, ("crm config get language", "", 1)], 0)  # nothing shown
+    assert unexplained([write, ("crm config get language", "...", 1)], 0)
+    assert unexplained([write, ("crm add Ann", "Added customer 1: Ann", 1)], 0)  # no read
+    assert unexplained([write], 0)
