@@ -120,11 +120,12 @@ def is_blank(conn: sqlite3.Connection) -> bool:
 def _migrate_blank_from_template(_template: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Give a blank database the template's pages (SQLite's backup API) instead of running
     every migration; anything else (an older or foreign file, an encrypted connection) goes
-    to the real migrations."""
+    to the real migrations. A blank database's migration tells `progress` nothing (it is not
+    an upgrade), so the copy ignores it too."""
     real = migrations.migrate
 
     def migrate(conn: sqlite3.Connection, path: Path | None, **options: object) -> None:
-        if options or type(conn) is not sqlite3.Connection or not is_blank(conn):
+        if not isinstance(conn, sqlite3.Connection) or not is_blank(conn):
             real(conn, path, **options)
             return
         template = sqlite3.connect(f"file:{_template}?mode=ro", uri=True)
