@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.conftest import ok
+from tests.conftest import crm, ok
 from tests.test_terminal import on_terminal, width
 
 ZH = {"LANG": "zh_CN.UTF-8"}
@@ -259,4 +259,13 @@ def test_config_list_shows_every_value_whole(db_path, monkeypatch, columns):
     for key, value in values.items():  # wrapped after commas and spaces, never cut
         assert shown[key].replace(" ", "") == value.replace(" ", ""), (key, lines)
     assert "contact.counts" in shown and "stages" in shown
+
+
+def test_today_says_in_one_line_when_nobody_is_to_be_contacted(db_path):
+    code, lines = on_terminal("today", columns=80, env=ZH)
+    assert (code, lines) == (0, ["今天没有需要联系的客户。"])
+    code, lines = on_terminal("today", columns=80, env={"LANG": "en_US.UTF-8"})
+    assert (code, lines) == (0, ["Nobody to contact today."])
+    assert crm("--lang", "zh", "today").stdout == ""  # a pipe or cron: nothing to say
+    assert json.loads(ok("today", "--format", "json")) == []
 
