@@ -269,3 +269,31 @@ def test_today_says_in_one_line_when_nobody_is_to_be_contacted(db_path):
     assert crm("--lang", "zh", "today").stdout == ""  # a pipe or cron: nothing to say
     assert json.loads(ok("today", "--format", "json")) == []
 
+
+def test_the_card_shows_a_lunar_birthday_as_typed_with_this_years_day(db_path):
+    ok("add", "李娜", "--birthday", "农历1990-08-15")
+    ok("add", "王芳", "--birthday", "lunar:1990-闰05-29")
+    card = ok("--lang", "zh", "show", "1")
+    assert "  生日      1990-10-03\n  农历生日  农历1990年八月十五（今年公历 2026-09-25）\n" in card
+    assert "农历1990年闰五月廿九（今年公历 2026-07-13）" in ok("--lang", "zh", "show", "2")
+    card = ok("--lang", "en", "show", "1")
+    assert "  lunar birthday  1990-08-15 (this year 2026-09-25)\n" in card, card
+    record = json.loads(ok("show", "1", "--format", "json"))
+    assert (record["birthday"], record["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [
+        ((1990, 1, 1, False), "农历1990年正月初一"),
+        ((1990, 5, 10, True), "农历1990年闰五月初十"),
+        ((1990, 10, 11, False), "农历1990年十月十一"),
+        ((1990, 11, 20, False), "农历1990年冬月二十"),
+        ((1990, 12, 21, False), "农历1990年腊月廿一"),
+        ((1990, 8, 30, False), "农历1990年八月三十"),
+    ],
+)
+def test_a_lunar_date_in_the_words_of_a_chinese_calendar(day, said):
+    from crmcli.core.lunar import LunarDate, chinese
+
+    assert chinese(LunarDate(*day)) == said
