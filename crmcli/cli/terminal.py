@@ -5,16 +5,16 @@ decides), so a script pays nothing for it.
 A table on a terminal is one line a row, except that in a short table (a screen or two, `crm
 today`, `crm remind`, `crm config list`) prose (a reason, a task's text, a summary) and a
 setting's value wrap onto as many lines as they need rather than being cut (a short text,
-`发送合同`, is given its whole width), and the short free text beside them stays whole. Its
-columns are measured on the first page of rows, and the rest stream with those widths, so
-the first screen of a million customers appears at once (a later id, date or amount wider
-than its column widens it from that row on). Ids (a name's `(#143)` too), phones, emails,
-dates and amounts keep their full width; when the row is wider than the terminal, free text
-is cut with `…` first, then whole columns are left out (empty ones, notes, an email, a
-company, tags, city, a chart first, then other free text, the narrowest first, then ratios,
-a currency, counts, then amounts of money, the smallest first, then dates and phones, from
-the right; a currency never shows without its amounts) and a footer names them in the
-headers' words.
+`发送合同` in Chinese, is given its whole width), and the short free text beside them stays
+whole. Its columns are measured on the first page of rows, and the rest stream with those
+widths, so the first screen of a million customers appears at once (a later id, date or
+amount wider than its column widens it from that row on). Ids (a name's `(#143)` too),
+phones, emails, dates and amounts keep their full width; when the row is wider than the
+terminal, free text is cut with `…` first, then whole columns are left out (empty ones,
+notes, an email, a company, tags, city, a chart first, then other free text, the narrowest
+first, then ratios, a currency, counts, then amounts of money, the smallest first, then
+dates and phones, from the right; a currency never shows without its amounts) and a footer
+names them in the headers' words.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -182,8 +182,8 @@ TYPED = ("festival", "key", "command")
 # most WRAP_ROWS rows) prose wraps onto as many lines as it needs rather than being cut
 # (its column is measured for PROSE_LINES), and the shorter free text beside it (a last
 # contact `2026-11-17（5 天前）`, a cadence) stays whole while the prose can give up width.
-# A text of at most PROSE_WHOLE cells asks for its whole width: `发送合同` is not broken
-# into `发送合` and `同` while the table has room for it.
+# A Chinese text of at most PROSE_WHOLE cells asks for its whole width: `发送合同` is not
+# broken into `发送合` and `同` while the table has room for it (English breaks at spaces).
 PROSE = ESSENTIAL
 PROSE_LINES = 2
 PROSE_WHOLE = 20
@@ -241,8 +241,11 @@ class Column:
         wide = width(text)
         self.filled = True
         self.natural = max(self.natural, wide)
-        if self.lines > 1:  # short prose whole, longer prose on PROSE_LINES lines
-            self.compact = max(self.compact, min(wide, max(_folded(text, self.lines), PROSE_WHOLE)))
+        if self.lines > 1:  # prose on PROSE_LINES lines; short Chinese prose whole
+            least = _folded(text, self.lines)
+            if wide > len(text):  # Chinese breaks between any characters, words at spaces
+                least = min(wide, max(least, PROSE_WHOLE))
+            self.compact = max(self.compact, least)
         else:
             self.compact = max(self.compact, wide)
         if self.key in TYPED or re.fullmatch(_ATOMIC, text):
