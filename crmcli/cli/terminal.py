@@ -337,16 +337,11 @@ def _folded(text: str, lines: int) -> int:
 
 def _lines(text: str, room: int) -> list[str]:
     """Prose in lines of `room` cells, broken at spaces, beside Chinese characters and
-    after a comma or semicolon (`call,email,meeting`: a setting's value)."""
+    after a comma or semicolon (`call,email,meeting`: a setting's value); as many lines as
+    it needs, never cut (a short table's prose is what it is read for)."""
     from crmcli.cli.helpformat import wrap as fill
 
     return fill(text, room, breaks=",;").split("\n")
-
-
-def folded(text: str, room: int) -> list[str]:
-    """`text` wrapped to `room` cells, on as many lines as it needs (never cut: a short
-    table's prose is what it is read for)."""
-    return _lines(text, room)
 
 
 def _short(c: Column, room: int) -> bool:
@@ -646,7 +641,7 @@ def draw(
                 continue
             value, text, mood = row.get(c.key), line[i], style(row, c.key)
             if c.lines > 1 and width(text) > c.width:
-                parts = folded(text, c.width)
+                parts = _lines(text, c.width)
                 cells.append([paint(p, mood, at.color) + " " * (c.width - width(p)) for p in parts])
                 continue
             shown_text = cut(text, c.width)
