@@ -287,7 +287,7 @@ def test_lunar_birthday_is_stored_with_its_gregorian_day(db_path):
     add("王芳", "--birthday", "lunar:1990-08-15")
     record = json.loads(ok("show", "王芳", "--format", "json"))
     assert (record["birthday"], record["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
-    assert "  lunar birthday  1990-08-15\n" in ok("show", "王芳")
+    assert "  lunar birthday  1990-08-15 (this year 2026-09-25)\n" in ok("show", "王芳")
     ok("edit", "王芳", "--birthday", "1990-08-15")  # a plain date is Gregorian, as before
     record = json.loads(ok("show", "王芳", "--format", "json"))
     assert (record["birthday"], record["birthday_lunar"]) == ("1990-08-15", None)

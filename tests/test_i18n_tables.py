@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.conftest import ok
+from tests.conftest import crm, ok
 from tests.test_terminal import on_terminal, width
 
 ZH = {"LANG": "zh_CN.UTF-8"}
@@ -173,3 +173,127 @@ def test_the_festival_list_never_cuts_the_key_one_types(db_path, columns):
     assert "English" in lines[0], lines  # English keeps the column
     listed = json.loads(ok("--lang", "zh", "care", "festival", "list", "--format", "json"))
     assert listed[0]["english"] and "festival" in listed[0]
+
+
+def cells_of(lines: list[str], first: str) -> list[list[list[str]]]:
+    """The rows of the first table whose header line starts `first`, each cell as the lines
+    it takes (a wrapped cell more than one)."""
+    start = next(n for n, line in enumerate(lines) if line.startswith(first))
+    rows: list[list[list[str]]] = []
+    for line in lines[start + 2 :]:
+        if "│" not in line:
+            break
+        cells = [c.strip() for c in line.split("│")]
+        if rows and not cells[0]:  # a wrapped cell's next line
+            for parts, c in zip(rows[-1], cells, strict=False):
+                parts += [c] if c else []
+        else:
+            rows.append([[c] if c else [] for c in cells])
+    return rows
+
+
+LONG_TASK = "上次通话两周后再回访一下客户的意见，并确认下个季度的订货数量和交货时间安排"
+
+
+def test_remind_at_80_columns_keeps_a_short_chinese_task_whole_and_wraps_a_long_one(db_path):
+    ok("add", "腾讯科技上海分公司", "--phone", "+8613362287942")
+    ok("add", "罗美琪", "--phone", "+819084465777")
+    ok("task", "add", "1", "发送合同", "--due", "2026-11-18")
+    ok("task", "add", "2", "回访满意度", "--due", "2026-11-17")
+    ok("task", "add", "2", LONG_TASK, "--due", "2026-11-25")
+    code, lines = on_terminal("remind", columns=80, env=ZH)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    heads = [h.strip() for h in lines[1].split("┃")]
+    assert lines[0] == "逾期任务（2）" and heads[-1] == "内容", lines
+    overdue = cells_of(lines, "到期日")
+    assert [row[-1] for row in overdue] == [["回访满意度"], ["发送合同"]], lines  # not 发送合/同
+    assert [row[-3:-1] for row in overdue] == [
+        [["罗美琪（#2）"], ["+81 90-8446-5777"]],
+        [["腾讯科…（#1）"], ["133 6228 7942"]],
+    ], lines
+    upcoming = cells_of(lines[4:], "到期日")
+    text = upcoming[0][-1]
+    assert len(text) > 2 and "".join(text) == LONG_TASK, lines  # wrapped whole, never cut
+
+
+def test_churn_at_80_columns_wraps_each_reason_whole(demo):
+    code, lines = on_terminal("report", "churn", columns=80, env=ZH)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    rows = cells_of(lines, "客户")
+    reasons = ["".join(row[-1]) for row in rows]
+    assert len(reasons) == 8 and not any("…" in r for r in reasons), lines
+    assert "只买过一次，在190天前（尚无购买节奏，按90天估算）" in {
+        r.replace(" ", "") for r in reasons
+    }, reasons
+    assert max(len(row[-1]) for row in rows) == 3, lines
+
+
+def test_today_and_list_at_60_columns_keep_reasons_whole_and_what_a_salesperson_needs(demo):
+    code, lines = on_terminal("today", columns=60, env=ZH)
+    assert code == 0 and all(width(line) <= 60 for line in lines), lines
+    heads, rows, _ = table(lines, "排名")
+    assert heads == ["排名", "客户", "电话", "原因"], heads
+    reasons = {row[1]: row[-1].replace(" ", "") for row in rows}
+    assert reasons["黄燕（#19）"] == "任务#1已逾期1天：Sendthequote", reasons
+    assert not any("…" in r for r in reasons.values()), reasons
+    code, lines = on_terminal("list", columns=60, env=ZH)
+    assert code == 0 and all(width(line) <= 60 for line in lines), lines
+    heads, rows, after = table(lines, "编号")
+    # name, city, phone and stage; an email, a company and tags are left out first
+    assert heads == ["编号", "姓名", "城市", "电话", "阶段"], heads
+    assert "".join(after).startswith("隐藏了 3 列：邮箱、公司、标签；"), after
+    code, lines = on_terminal("list", columns=80, env=ZH)
+    heads, rows, after = table(lines, "编号")
+    assert heads == ["编号", "姓名", "城市", "电话", "阶段", "标签"], heads
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_config_list_shows_every_value_whole(db_path, monkeypatch, columns):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")  # the region it implies, as the terminal's
+    code, lines = on_terminal("config", "list", columns=columns, env=ZH)
+    assert code == 0 and all(width(line) <= columns for line in lines), lines
+    shown = {row[0][0]: "".join(row[1]) for row in cells_of(lines, "键")}
+    settings = json.loads(ok("config", "list", "--format", "json"))
+    values = {s["key"]: str(s["value"] or "") for s in settings}
+    assert len(shown) == len(values) and "…" not in "".join(shown.values()), lines
+    for key, value in values.items():  # wrapped after commas and spaces, never cut
+        assert shown[key].replace(" ", "") == value.replace(" ", ""), (key, lines)
+    assert "contact.counts" in shown and "stages" in shown
+
+
+def test_today_says_in_one_line_when_nobody_is_to_be_contacted(db_path):
+    code, lines = on_terminal("today", columns=80, env=ZH)
+    assert (code, lines) == (0, ["今天没有需要联系的客户。"])
+    code, lines = on_terminal("today", columns=80, env={"LANG": "en_US.UTF-8"})
+    assert (code, lines) == (0, ["Nobody to contact today."])
+    assert crm("--lang", "zh", "today").stdout == ""  # a pipe or cron: nothing to say
+    assert json.loads(ok("today", "--format", "json")) == []
+
+
+def test_the_card_shows_a_lunar_birthday_as_typed_with_this_years_day(db_path):
+    ok("add", "李娜", "--birthday", "农历1990-08-15")
+    ok("add", "王芳", "--birthday", "lunar:1990-闰05-29")
+    card = ok("--lang", "zh", "show", "1")
+    assert "  生日      1990-10-03\n  农历生日  农历1990年八月十五（今年公历 2026-09-25）\n" in card
+    assert "农历1990年闰五月廿九（今年公历 2026-07-13）" in ok("--lang", "zh", "show", "2")
+    card = ok("--lang", "en", "show", "1")
+    assert "  lunar birthday  1990-08-15 (this year 2026-09-25)\n" in card, card
+    record = json.loads(ok("show", "1", "--format", "json"))
+    assert (record["birthday"], record["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [
+        ((1990, 1, 1, False), "农历1990年正月初一"),
+        ((1990, 5, 10, True), "农历1990年闰五月初十"),
+        ((1990, 10, 11, False), "农历1990年十月十一"),
+        ((1990, 11, 20, False), "农历1990年冬月二十"),
+        ((1990, 12, 21, False), "农历1990年腊月廿一"),
+        ((1990, 8, 30, False), "农历1990年八月三十"),
+    ],
+)
+def test_a_lunar_date_in_the_words_of_a_chinese_calendar(day, said):
+    from crmcli.core.lunar import LunarDate, chinese
+
+    assert chinese(LunarDate(*day)) == said

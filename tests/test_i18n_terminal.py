@@ -125,16 +125,20 @@ def english_left(
         names = "|".join(sorted(columns, key=len, reverse=True))
         text = re.sub(rf"\b(?:{names})(?:=[^,│┃\n]*|: [^⏎│┃\n]*|(?=：))|\"(?:{names})\": [^,│┃\n]*"
                       r"|(?:(?<=, )|(?<=⏎ )|(?<=；))\s*\"?[a-z_]+…", " ", text)  # fmt: skip
+        # a stored record in JSON (a merge's), wrapped whole in a short table: its keys
+        # and the words it keeps, line by line
+        text = re.sub(r'"[a-z_][a-z_0-9]*"(?=:|, |[\]}]|$)|(?<=: )null\b', " ", text, flags=re.M)
     text = re.sub(r"\bsearch_[a-z]+\b", " ", text)  # a full-text table
     text = re.sub(r"\b[a-z_][a-z_0-9]*(?=（)", " ", text)  # a typed value, explained
     text = CURRENCY.sub(" ", text)
-    # A data text wrapped onto the next line of its cell and cut there: the words of a
-    # data text whose first two words stand together on the screen are data.
+    # A data text wrapped onto the next lines of its cell (and cut there): the words of a
+    # data text whose first two words stand together on the screen are data (a setting's
+    # value `champions=5/45; loyal=34/45; ...`: its words).
     folded = {
         word
         for value in data
         if len(value.split()) > 2 and " ".join(value.split()[:2]) in text
-        for word in value.split()
+        for word in (*value.split(), *ENGLISH.findall(value))
     }
     return [w for w in ENGLISH.findall(text) if w not in ALLOWED and w not in folded]
 

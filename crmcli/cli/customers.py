@@ -632,6 +632,18 @@ def field_label(key: str) -> str:
     return key if named is None or current() == "en" else _(named)
 
 
+def _lunar_birthday(stored: str) -> str:
+    """A lunar birthday on the card as it was typed, in Chinese as a Chinese calendar says
+    it (`农历1990年八月十五`), with the day it falls on this year: that is when to call."""
+    from crmcli.core import i18n, lunar
+
+    value = lunar.stored(stored)
+    assert value is not None
+    typed = lunar.chinese(value) if i18n.current() == "zh" else str(value)
+    day = lunar.this_year(value, clock.today())
+    return _("{lunar} (this year {day})").format(lunar=typed, day=day.isoformat())
+
+
 @app.command("show")
 def show(
     ctx: typer.Context,
@@ -670,6 +682,8 @@ def show(
     }
     from crmcli.core.vocabulary import word
 
+    if record.get("birthday_lunar"):
+        shown["birthday_lunar"] = _lunar_birthday(record["birthday_lunar"])
     pairs: list[tuple[str, Any]] = [(_(label), word(key, shown[key])) for key, label in CARD_FIELDS]
     if record["referred_by"] is not None:
         pairs.append((_("referred by"), f"{record['referred_by_name']} (#{record['referred_by']})"))

@@ -231,22 +231,27 @@ def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
-def _pieces(word: str) -> Iterator[str]:
+def _pieces(word: str, breaks: str = "") -> Iterator[str]:
     """A word (no spaces) cut where a line may break inside it: beside a Chinese character,
-    unless that puts closing punctuation first on a line or opening punctuation last."""
+    unless that puts closing punctuation first on a line or opening punctuation last, and
+    after any of `breaks` (`,` in `call,email`)."""
     start = 0
     for i in range(1, len(word)):
         before, after = word[i - 1], word[i]
-        if (_wide(before) or _wide(after)) and after not in _CLOSING and before not in _OPENING:
+        if after in _CLOSING:
+            continue
+        listed = before in breaks and not after.isdigit()
+        if listed or ((_wide(before) or _wide(after)) and before not in _OPENING):
             yield word[start:i]
             start = i
     yield word[start:]
 
 
-def wrap(text: str, columns: int, first: str = "", rest: str = "") -> str:
+def wrap(text: str, columns: int, first: str = "", rest: str = "", breaks: str = "") -> str:
     """`text` as lines no wider than `columns` terminal columns, the first starting with
     `first` and the others with `rest`; breaks at spaces and beside Chinese characters
-    (`_pieces`), and a piece wider than a whole line is cut where it must."""
+    (`_pieces`; after `breaks` too), and a piece wider than a whole line is cut where it
+    must."""
     words: list[tuple[str, str]] = []  # (the space before it, the word)
     parts = re.split(r"([ \t\r\n]+)", text.strip())
     for space, word in zip(["", *parts[1::2]], parts[::2], strict=True):
@@ -258,7 +263,7 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "") -> str:
     lines: list[str] = []
     line, used, empty = first, width(first), True
     for space, word in words:
-        for index, piece in enumerate(_pieces(word)):
+        for index, piece in enumerate(_pieces(word, breaks)):
             gap = space if index == 0 and not empty else ""
             size = width(piece)
             if not empty and used + len(gap) + size > columns:

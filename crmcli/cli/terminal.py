@@ -3,16 +3,18 @@ and the pager. Loaded only when stdout is a terminal or colour is asked for (cli
 decides), so a script pays nothing for it.
 
 A table on a terminal is one line a row, except that in a short table (a screen or two, `crm
-today`, `crm remind`) prose (a reason, a task's text, a summary) wraps onto a second line
-rather than being cut, and the short free text beside it stays whole. Its columns are
-measured on the first page of rows, and the rest stream with those widths, so the first
-screen of a million customers appears at once (a later id, date or amount wider than its
-column widens it from that row on). Ids (a name's `(#143)` too), phones, emails, dates and
-amounts keep their full width; when the row is wider than the terminal, free text is cut
-with `…` first, then whole columns are left out (empty ones, notes, tags, city, company, a
-chart first, then other free text, the narrowest first, then ratios, a currency, counts,
-then amounts of money, the smallest first, then dates, phones and emails, from the right; a
-currency never shows without its amounts) and a footer names them in the headers' words.
+today`, `crm remind`, `crm config list`) prose (a reason, a task's text, a summary) and a
+setting's value wrap onto as many lines as they need rather than being cut (a short text,
+`发送合同` in Chinese, is given its whole width), and the short free text beside them stays
+whole. Its columns are measured on the first page of rows, and the rest stream with those
+widths, so the first screen of a million customers appears at once (a later id, date or
+amount wider than its column widens it from that row on). Ids (a name's `(#143)` too),
+phones, emails, dates and amounts keep their full width; when the row is wider than the
+terminal, free text is cut with `…` first, then whole columns are left out (empty ones,
+notes, an email, a company, tags, city, a chart first, then other free text, the narrowest
+first, then ratios, a currency, counts, then amounts of money, the smallest first, then
+dates and phones, from the right; a currency never shows without its amounts) and a footer
+names them in the headers' words.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -155,8 +157,12 @@ _NUMBER = rf"-?{_SYMBOL}?[\d,]*\d(\.\d+)?[万亿]?%?( [A-Z]{{3}})?"  # not +8613
 _FREE_MIN = 8  # free text is cut no narrower than this (or its full width, if less)
 _SEPARATOR = 3  # " │ "
 # Left out first when a table does not fit, then columns from the right; cut first, too.
+# An email and a company go before a customer's tags and city: at a narrow terminal one
+# calls or messages (the phone stays), and where a customer is and how they are tagged
+# says whom (`crm list`: name, phone, stage, city, tags).
 LOW_PRIORITY = (
-    "notes", "tags", "last_contact", "city", "region", "country", "company", "source", "title",
+    "notes", "email", "company", "tags", "last_contact", "city", "region", "country", "source",
+    "title",
 )  # fmt: skip
 # The point of the table, where there is one: why to call (`crm today`), why a customer is
 # at risk, what a task says, what a change was, what an interaction or feedback says, what
@@ -173,12 +179,18 @@ HEADLINE = ("nps", "csat")
 # setting's key (`crm config set feedback.response_target_hours`), a command's name.
 TYPED = ("festival", "key", "command")
 # Prose: the point of the table. In a short table (at
-# most WRAP_ROWS rows) prose wraps onto up to PROSE_LINES lines rather than being cut, and
-# the shorter free text beside it (a last contact `2026-11-17（5 天前）`, a cadence) stays
-# whole while the prose can give up width.
+# most WRAP_ROWS rows) prose wraps onto as many lines as it needs rather than being cut
+# (its column is measured for PROSE_LINES), and the shorter free text beside it (a last
+# contact `2026-11-17（5 天前）`, a cadence) stays whole while the prose can give up width.
+# A Chinese text of at most PROSE_WHOLE cells asks for its whole width: `发送合同` is not
+# broken into `发送合` and `同` while the table has room for it (English breaks at spaces).
 PROSE = ESSENTIAL
 PROSE_LINES = 2
+PROSE_WHOLE = 20
 WRAP_ROWS = 60
+# Wrapped like prose in a short table, but not the point of it: a setting's value
+# (`call,email,meeting,...`), which a person reads whole, broken after its commas.
+WRAPPED = (*PROSE, "value")
 
 
 class Column:
@@ -219,7 +231,7 @@ class Column:
         self.bare = False  # a number with no symbol (CHF has none): the currency column says it
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.point: int | None = None  # an essential column's least width, when not a third
-        self.lines = 1  # prose in a short table: up to PROSE_LINES
+        self.lines = 1  # prose in a short table: measured for PROSE_LINES
         self.named = False  # a name with its (#id): cut before the id rather than left out
         self.width = 0
 
@@ -229,7 +241,13 @@ class Column:
         wide = width(text)
         self.filled = True
         self.natural = max(self.natural, wide)
-        self.compact = max(self.compact, _folded(text, self.lines) if self.lines > 1 else wide)
+        if self.lines > 1:  # prose on PROSE_LINES lines; short Chinese prose whole
+            least = _folded(text, self.lines)
+            if wide > len(text):  # Chinese breaks between any characters, words at spaces
+                least = min(wide, max(least, PROSE_WHOLE))
+            self.compact = max(self.compact, least)
+        else:
+            self.compact = max(self.compact, wide)
         if self.key in TYPED or re.fullmatch(_ATOMIC, text):
             self.floor = max(self.floor, wide)
             self.whole = True
@@ -318,22 +336,12 @@ def _folded(text: str, lines: int) -> int:
 
 
 def _lines(text: str, room: int) -> list[str]:
-    """Prose in lines of `room` cells, broken at spaces and beside Chinese characters."""
+    """Prose in lines of `room` cells, broken at spaces, beside Chinese characters and
+    after a comma or semicolon (`call,email,meeting`: a setting's value); as many lines as
+    it needs, never cut (a short table's prose is what it is read for)."""
     from crmcli.cli.helpformat import wrap as fill
 
-    return fill(text, room).split("\n")
-
-
-def folded(text: str, room: int, lines: int) -> list[str]:
-    """`text` wrapped to `room` cells on at most `lines` lines, the last cut with `…` when
-    more is left."""
-    parts = _lines(text, room)
-    if len(parts) <= lines:
-        return parts
-    at = 0
-    for part in parts[: lines - 1]:
-        at = text.index(part, at) + len(part)
-    return [*parts[: lines - 1], cut(text[at:].lstrip(), room)]
+    return fill(text, room, breaks=",;").split("\n")
 
 
 def _short(c: Column, room: int) -> bool:
@@ -349,10 +357,10 @@ def _short(c: Column, room: int) -> bool:
 
 def _least(c: Column, essential: int) -> int:
     """The width free text is cut no narrower than: a third of the room for the point of
-    the table (unless it gave that up, `point`), two thirds of that when it wraps onto two
-    lines; else _FREE_MIN."""
+    the table (unless it gave that up, `point`), two thirds of that when it wraps (as for
+    other wrapped text, a setting's value); else _FREE_MIN."""
     if c.key not in ESSENTIAL:
-        return _FREE_MIN
+        return max(_FREE_MIN, essential * 2 // 3) if c.lines > 1 else _FREE_MIN
     if c.point is not None:
         return c.point
     return max(_FREE_MIN, essential * 2 // 3) if c.lines > 1 else essential
@@ -592,12 +600,15 @@ def draw(
         for k in keys
     ]
     for c in columns:
-        c.lines = PROSE_LINES if short and c.key in PROSE else 1
+        c.lines = PROSE_LINES if short and c.key in WRAPPED else 1
     places = {k: _places(row.get(k) for row in page) for k in keys}
     texts = [_texts(row, keys, at, places, vocabulary) for row in page]
     for line in texts:
         for c, text in zip(columns, line, strict=True):
             c.measure(text)
+    for c in columns:
+        if c.number and c.key not in PROSE:  # values that are numbers (a model's parameters)
+            c.lines = 1
     chart = Column("\0bars", words(bars.title) if bars else "") if bars else None
     if chart is not None:
         assert bars is not None
@@ -630,7 +641,7 @@ def draw(
                 continue
             value, text, mood = row.get(c.key), line[i], style(row, c.key)
             if c.lines > 1 and width(text) > c.width:
-                parts = folded(text, c.width, c.lines)
+                parts = _lines(text, c.width)
                 cells.append([paint(p, mood, at.color) + " " * (c.width - width(p)) for p in parts])
                 continue
             shown_text = cut(text, c.width)

@@ -187,6 +187,32 @@ def parse_day(text: str, today: date, *, direction: Direction) -> tuple[date, Lu
     return to_gregorian(value), value
 
 
+# How a Chinese calendar names the months and days: 正月 to 腊月, 初一 to 三十.
+_MONTHS = ("正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊")
+_DIGITS = "一二三四五六七八九十"
+
+
+def chinese(value: LunarDate) -> str:
+    """`value` as a Chinese calendar says it: `农历1990年八月十五`, `农历1990年闰六月初三`,
+    `农历1988年腊月廿九`."""
+    month = ("闰" if value.leap else "") + _MONTHS[value.month - 1] + "月"
+    tens, ones = divmod(value.day, 10)
+    if value.day <= 10:
+        day = "初" + _DIGITS[value.day - 1]
+    elif ones == 0:
+        day = _DIGITS[tens - 1] + "十"  # 二十, 三十
+    else:
+        day = ("十", "廿")[tens - 1] + _DIGITS[ones - 1]
+    return f"农历{value.year}年{month}{day}"
+
+
+def this_year(original: LunarDate, today: date) -> date:
+    """The Gregorian day of `today`'s year on which `original` falls (the first, in the
+    rare year that has two); the next one when this year has none."""
+    days = occurrences(original, date(today.year, 1, 1), date(today.year, 12, 31))
+    return days[0][0] if days else next_occurrence(original, today)
+
+
 def stored(text: str | None) -> LunarDate | None:
     """A lunar date as stored in the database (`1990-08-15`, `1990-闰06-15`), or None.
 
