@@ -269,12 +269,21 @@ def _real_encrypted(db: Path, folder: Path, stack: ExitStack) -> Path:
     key = folder / "vault.key"
     key.write_text("correct horse battery\n", encoding="utf-8")
     key.chmod(0o600)
-    ok("--db", str(target), "add", "Vera")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRM_KEY_FILE", str(key))
-        ok("--db", str(target), "encrypt")
+    if not _VAULT:  # encrypting (its key derivation) is slow: once per worker, then copies
+        ok("--db", str(target), "add", "Vera")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CRM_KEY_FILE", str(key))
+            ok("--db", str(target), "encrypt")
+        assert not target.with_name(target.name + "-wal").exists()
+        _VAULT.append(target.read_bytes())
+    else:
+        with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+            f.write(_VAULT[0])
     assert not target.read_bytes().startswith(SQLITE_HEADER)
     return target
+
+
+_VAULT: list[bytes] = []  # the bytes of the first database _real_encrypted made
 
 
 def _plain_file(db: Path, folder: Path, stack: ExitStack) -> Path:
