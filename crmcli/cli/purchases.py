@@ -65,6 +65,13 @@ NoteOption = Annotated[str | None, typer.Option("--note", help="A free note.")]
 RefundOption = Annotated[
     bool, typer.Option("--refund", help="A refund: the amount counts against revenue.")
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Record a refund larger than what the customer bought (bought before crm knew).",
+    ),
+]
 
 # Columns of the table format of `crm purchases` (JSON/CSV carry purchases.COLUMNS).
 TABLE_COLUMNS = (
@@ -116,6 +123,7 @@ def buy(
     order: OrderOption = None,
     note: NoteOption = None,
     refund: RefundOption = False,
+    force: ForceOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Record one purchase line (or a refund) and print its id.
@@ -145,6 +153,8 @@ def buy(
         customer_id = resolver(conn)(ref)
         line = purchases.prepare_purchase(conn, customer_id, raw, now=clock.now())
         purchase_id = purchases.add_purchase(conn, line)
+        if line.amount.minor < 0 and not force:
+            purchases.check_refunds(conn, (customer_id, line.amount.currency, line.amount.minor))
         record = purchases.get_purchase(conn, purchase_id)
     kind = _("refund") if line.amount.minor < 0 else _("purchase")
     out = output(ctx, quiet=quiet)
@@ -244,6 +254,7 @@ def purchase_edit(
             "--unset", help="Clear category, payment, order, note or unit_price (repeatable)."
         ),
     ] = None,
+    force: ForceOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Change a recorded purchase; only the options given change.
@@ -276,7 +287,15 @@ def purchase_edit(
         values = purchases.prepare_edit(
             conn, purchase_id, raw, resolve=resolver(conn), now=clock.now()
         )
+        before = purchases.get_purchase(conn, purchase_id)
         changed = purchases.update_purchase(conn, purchase_id, values)
+        if changed and not force:
+            after = purchases.get_purchase(conn, purchase_id)
+            purchases.check_refunds(
+                conn,
+                (after["customer_id"], after["currency"], after["amount_minor"]),
+                (before["customer_id"], before["currency"], before["amount_minor"]),
+            )
     when = _at(values) if at is not None and values.get("purchased_at") else ""
     message = _("Updated purchase {purchase_id}{when}.").format(purchase_id=purchase_id, when=when)
     message = message if changed else _("No changes.")

@@ -590,6 +590,46 @@ def add_purchases(conn: sqlite3.Connection, lines: list[Line]) -> None:
     conn.executemany(INSERT_SQL, [line_row(line, stamp, checked=True) for line in lines])
 
 
+def check_refunds(
+    conn: sqlite3.Connection,
+    new: tuple[int, str, int],
+    old: tuple[int, str, int] | None = None,
+) -> None:
+    """Refuse a line written in this transaction (InvalidInput) when it leaves a customer
+    with more refunded than bought in a currency, and more than before it: a refund is of
+    something bought. `new` and `old` are the line's (customer_id, currency, amount_minor)
+    after and before the write (`old` None for a new line); a write that makes no
+    customer's refunds worse (an edit of the note of a line refunded too much already) is
+    let through."""
+    pairs = [new[:2]] + ([old[:2]] if old is not None and old[:2] != new[:2] else [])
+    for customer_id, currency in pairs:
+        bought, refunded = conn.execute(
+            "SELECT coalesce(sum(max(amount_minor, 0)), 0), "
+            "coalesce(-sum(min(amount_minor, 0)), 0) "
+            "FROM purchases WHERE customer_id = ? AND currency = ?",
+            (customer_id, currency),
+        ).fetchone()
+        net = bought - refunded
+        was = net - (new[2] if (customer_id, currency) == new[:2] else 0)
+        if old is not None and (customer_id, currency) == old[:2]:
+            was += old[2]
+        if net >= 0 or net >= was:
+            continue
+        (name,) = conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        raise InvalidInput(
+            _(
+                "#{customer_id} {name}'s refunds would come to {refunded} {currency}, more than "
+                "the {bought} {currency} they bought; pass --force to record it anyway"
+            ).format(
+                customer_id=customer_id,
+                name=name,
+                refunded=money.grouped(refunded, currency),
+                bought=money.grouped(bought, currency),
+                currency=currency,
+            )
+        )
+
+
 _SELECT = (
     "SELECT p.id, p.purchased_at, p.customer_id, c.name AS customer_name, p.item, p.category, "
     "p.quantity, p.unit_price_minor, p.amount_minor, p.currency, p.payment, p.order_ref, "
