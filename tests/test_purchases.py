@@ -727,7 +727,7 @@ def test_a_refund_beyond_what_the_customer_bought_is_refused(db_path, anna):
     buy("Anna", "Teapot", "100", "--refund")  # exactly what was bought: accepted
     expected = (
         "crm: #1 Anna's refunds would come to {} CNY, more than the 300.00 CNY they bought; "
-        "pass --force to record it anyway\n"
+        "pass --force if that is right\n"
     )
     assert fails(2, "buy", "Anna", "Teapot", "-0.01", db=db_path) == expected.format("300.01")
     assert fails(2, "buy", "Anna", "Teapot", "1", "--refund", db=db_path) == expected.format(
@@ -735,11 +735,11 @@ def test_a_refund_beyond_what_the_customer_bought_is_refused(db_path, anna):
     )
     assert fails(2, "buy", "Anna", "Cup", "-20.01 USD", db=db_path) == (
         "crm: #1 Anna's refunds would come to 20.01 USD, more than the 20.00 USD they bought; "
-        "pass --force to record it anyway\n"
+        "pass --force if that is right\n"
     )
     assert fails(2, "buy", "Anna", "Cup", "-1 EUR", db=db_path) == (
         "crm: #1 Anna's refunds would come to 1.00 EUR, more than the 0.00 EUR they bought; "
-        "pass --force to record it anyway\n"
+        "pass --force if that is right\n"
     )
     # --force: a refund of something bought before crm knew of it.
     assert buy("Anna", "Teapot", "-50", "--force") == 6
@@ -752,7 +752,7 @@ def test_an_edit_that_makes_refunds_exceed_purchases_is_refused(db_path, anna):
     buy("Anna", "Teapot", "-100")  # 2
     buy(str(bo), "Cup", "50")  # 3
     over = "crm: #1 Anna's refunds would come to {} CNY, more than the {} CNY they bought; "
-    over += "pass --force to record it anyway\n"
+    over += "pass --force if that is right\n"
     assert fails(2, "purchase", "edit", "2", "--amount", "-300.01", db=db_path) == over.format(
         "300.01", "300.00"
     )
@@ -767,7 +767,7 @@ def test_an_edit_that_makes_refunds_exceed_purchases_is_refused(db_path, anna):
     )
     assert fails(2, "purchase", "edit", "2", "--customer", "Bo", db=db_path) == (
         "crm: #2 Bo's refunds would come to 100.00 CNY, more than the 50.00 CNY they bought; "
-        "pass --force to record it anyway\n"
+        "pass --force if that is right\n"
     )
     assert fails(2, "purchase", "edit", "1", "--currency", "USD", db=db_path) == over.format(
         "100.00", "0.00"
@@ -783,3 +783,23 @@ def test_an_edit_that_makes_refunds_exceed_purchases_is_refused(db_path, anna):
     assert rows(db_path, "SELECT amount_minor, note FROM purchases WHERE id = 2") == [
         (-35000, "broken lid")
     ]
+
+
+def test_deleting_a_sale_from_under_its_refunds_is_refused(db_path, anna):
+    buy("Anna", "Teapot", "300")  # 1
+    buy("Anna", "Cup", "50")  # 2
+    buy("Anna", "Teapot", "-300")  # 3
+    line = (
+        "crm: #1 Anna's refunds would come to 300.00 CNY, more than the {} CNY they bought; "
+        "pass --force if that is right\n"
+    )
+    assert fails(2, "purchase", "delete", "1", "--yes", db=db_path) == line.format("50.00")
+    assert fails(2, "purchase", "delete", "1", "2", "--yes", db=db_path) == line.format("0.00")
+    assert ok("purchase", "delete", "2", "--yes", "-q") == "2\n"  # 300 bought, 300 refunded
+    ok("purchase", "delete", "1", "3", "--yes")  # the sale with its refund
+    assert rows(db_path, "SELECT id FROM purchases") == []
+    buy("Anna", "Teapot", "300")
+    buy("Anna", "Teapot", "-100")
+    ok("purchase", "delete", "4", "--yes", "--force")
+    assert rows(db_path, "SELECT id, amount_minor FROM purchases") == [(5, -10000)]
+    ok("purchase", "delete", "5", "--yes")  # a refund deleted: never refused

@@ -69,7 +69,7 @@ ForceOption = Annotated[
     bool,
     typer.Option(
         "--force",
-        help="Record a refund larger than what the customer bought (bought before crm knew).",
+        help="Leave a customer's refunds larger than what they bought (bought before crm knew).",
     ),
 ]
 
@@ -153,8 +153,8 @@ def buy(
         customer_id = resolver(conn)(ref)
         line = purchases.prepare_purchase(conn, customer_id, raw, now=clock.now())
         purchase_id = purchases.add_purchase(conn, line)
-        if line.amount.minor < 0 and not force:
-            purchases.check_refunds(conn, (customer_id, line.amount.currency, line.amount.minor))
+        if not force:
+            purchases.check_refunds(conn, [(customer_id, line.amount.currency, line.amount.minor)])
         record = purchases.get_purchase(conn, purchase_id)
     kind = _("refund") if line.amount.minor < 0 else _("purchase")
     out = output(ctx, quiet=quiet)
@@ -293,8 +293,10 @@ def purchase_edit(
             after = purchases.get_purchase(conn, purchase_id)
             purchases.check_refunds(
                 conn,
-                (after["customer_id"], after["currency"], after["amount_minor"]),
-                (before["customer_id"], before["currency"], before["amount_minor"]),
+                [
+                    (after["customer_id"], after["currency"], after["amount_minor"]),
+                    (before["customer_id"], before["currency"], -before["amount_minor"]),
+                ],
             )
     when = _at(values) if at is not None and values.get("purchased_at") else ""
     message = _("Updated purchase {purchase_id}{when}.").format(purchase_id=purchase_id, when=when)
@@ -309,6 +311,7 @@ def purchase_delete(
         list[str], typer.Argument(metavar="ID...", help="Purchase ids; - reads them from stdin.")
     ],
     yes: YesOption = False,
+    force: ForceOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Delete purchase lines by id: all of them, or none when one does not exist.
@@ -338,6 +341,9 @@ def purchase_delete(
     )
     with writing(ctx) as conn:
         gone = purchases.delete_purchases(conn, wanted)
+        if not force:  # a sale deleted from under its refunds
+            lines = [(r["customer_id"], r["currency"], -r["amount_minor"]) for r in gone]
+            purchases.check_refunds(conn, lines)
     out = output(ctx, quiet=quiet)
     amount = out.amounts()
     for record in gone:
