@@ -293,7 +293,7 @@ def _fill_filled() -> None:
     ok("tag", "vip", "1")
     ok("add", "Anna Smith", "--email", "anna@example.com", "--company", "Acme")
     ok("buy", "1", "Longjing tea", "1299.50", "--at", "2026-11-01")
-    ok("buy", "2", "Refund", "-80", "--at", "2026-11-02")
+    ok("buy", "2", "Refund", "-80", "--at", "2026-11-02", "--force")  # bought before crm
     ok("log", "call", "1", "Asked for a quote", "--at", "2026-11-20 15:00")
     ok("task", "add", "1", "Send the quote", "--due", "2026-11-27")
     ok("task", "add", "2", "Monthly call", "--due", "2026-12-01", "--every", "1m")

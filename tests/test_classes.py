@@ -352,7 +352,7 @@ def test_purchases_after_today_count_in_no_class(shoppers, monkeypatch):
 def test_show_ranks_a_customer_in_each_currency_they_bought_in(shoppers):
     """Fay's refund nets -5.00 in CNY, and her 0.01 USD makes her the one USD buyer: A there,
     so A, in crm show as in crm list."""
-    buy_ago("Fay", "-5", 2, "--refund")
+    buy_ago("Fay", "-5", 2, "--refund", "--force")
     buy_ago("Fay", "0.01", 1, "--currency", "USD")
     assert ids("--abc", "A") == [1, 6]
     assert classes_shown("Fay")["abc"] == "A"

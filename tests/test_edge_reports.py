@@ -43,7 +43,7 @@ def _fill() -> None:
         ("Dan", "Refund", "-50", "2026-11-01"), ("Eve", "Tea", "600", "2026-05-26"),
         ("Gil", "Tea", "150", "2026-08-24"), ("Hal", "Tea", "20", "2026-07-25"),
     ]:  # fmt: skip
-        ok("buy", who, item, amount, "--at", day)
+        ok("buy", who, item, amount, "--at", day, "--force")  # Ben's and Dan's refunds: over
     ok("config", "set", "rfm.grid", GRID)
 
 

@@ -92,7 +92,7 @@ def test_export_uses_the_same_filter_as_list_and_tag(db_path):
 def test_csv_guard_in_files_not_in_pipes(cn, tmp_path):
     ok("add", "=HYPERLINK(\"http://evil\")", "--phone", "+8613800138000",
        "--company", "@SUM(1+1)", "--notes", "-5 discount", "--title", "'quoted")  # fmt: skip
-    ok("buy", "1", "Refund", "-80")
+    ok("buy", "1", "Refund", "-80", "--force")
     out = tmp_path / "c.csv"
     ok("export", "customers", "-o", str(out))
     cells = dict(zip(*list(csv.reader(out.open(encoding="utf-8"))), strict=True))

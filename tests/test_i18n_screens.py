@@ -212,7 +212,7 @@ def test_a_piped_english_table_keeps_its_keys(db_path):
 
 def test_history_says_amounts_in_their_currency_and_leaves_out_what_crm_keeps(db_path):
     ok("add", "解缙")
-    ok("buy", "解缙", "退货", "-500", "--at", "2026-11-20 15:00")
+    ok("buy", "解缙", "退货", "-500", "--at", "2026-11-20 15:00", "--force")
     changes = [row["changes"] for row in json.loads(ok("--lang", "zh", "history", "-f", "json"))]
     english = [row["changes"] for row in json.loads(ok("history", "-f", "json"))]
     assert changes == english  # JSON keeps the keys in data

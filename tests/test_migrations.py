@@ -471,6 +471,59 @@ def test_m017_gives_hand_written_local_numbers_the_service_kind(db_path):
     }
 
 
+def test_upgrade_stores_channel_words_as_their_keys(db_path):
+    """Earlier versions kept channels as typed (微信, WeChat): the upgrade makes every word of
+    crm's own channels its key, in interactions and preferred channels, and leaves any other
+    value (钉钉, a misspelling) as it was, recording no history."""
+    version = released("m023_channel_keys")
+    seed_version(db_path, version)
+    typed = [
+        "微信",
+        "ＷｅＣｈａｔ",
+        "电话",
+        " 短 信 ",
+        "拜访",
+        "通话",
+        "email",
+        "钉钉",
+        "微信群",
+        "",
+    ]
+    conn = sqlite3.connect(db_path)
+    conn.executemany(
+        "INSERT INTO interactions (customer_id, kind, occurred_at, text, channel, created_at, "
+        "updated_at) VALUES (1, 'message', '2025-01-02T09:00:00+08:00', ?, ?, '2025', '2025')",
+        [(f"note {i}", word) for i, word in enumerate(typed)],
+    )
+    preferred = [("会面",), ("WeChat",), ("QQ",), (None,)]
+    for i, (word,) in enumerate(preferred, 2):
+        conn.execute(
+            "INSERT INTO customers (id, name, name_key, preferred_channel, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, '2025', '2025')",
+            (i, f"c{i}", f"c{i}", word),
+        )
+    conn.commit()
+    conn.close()
+    ok("list")  # upgrades the file
+    conn = sqlite3.connect(db_path)
+    channels = [r[0] for r in conn.execute(
+        "SELECT channel FROM interactions WHERE text LIKE 'note %' ORDER BY id")]  # fmt: skip
+    kept = [r[0] for r in conn.execute("SELECT preferred_channel FROM customers WHERE id > 1")]
+    history = conn.execute("SELECT count(*) FROM history").fetchone()[0]
+    conn.close()
+    assert channels == [
+        "wechat", "wechat", "phone", "sms", "visit", "call", "email", "钉钉", "微信群", "",
+    ]  # fmt: skip
+    assert kept == ["meeting", "wechat", "QQ", None]
+    assert history == 0  # a change of form, not an edit to undo
+    # Found as the channels typed now are: by the word in either language.
+    for word in ("微信", "wechat"):
+        assert ok("list", "--where", f"preferred_channel = {word}", "-q").split() == ["3"]
+    before = dump(db_path)
+    ok("list")  # once: a migrated file is not changed again
+    assert dump(db_path) == before
+
+
 class _Phases(Progress):
     """The phases a service reports, in order."""
 
@@ -495,6 +548,7 @@ def test_an_upgrade_names_its_phases_and_a_new_file_none(db_path, tmp_path):
         "upgrading the database: name order",
         "upgrading the database: purchases by time covering",
         "upgrading the database: first phone and email",
+        "upgrading the database: channel keys",
         "upgrading the database: history triggers",
         "upgrading the database: indexing for search",
         "upgrading the database: computing purchase summaries",

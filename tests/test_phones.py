@@ -223,6 +223,62 @@ def test_a_service_number_written_with_its_country_code_is_kept(cn):
     assert phones(cn, customer) == [("10086", "service")]
 
 
+SHORT_ABROAD = (
+    "crm: invalid phone {!r}: not a valid number; a short number is kept only as one of the "
+    "region it is read in ({}), typed without +country code\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "line"),
+    [
+        ("+1 555 123", None, SHORT_ABROAD.format("+1 555 123", "CN")),  # a US short number
+        ("+1 911", None, SHORT_ABROAD.format("+1 911", "CN")),
+        ("+44 999", "US", SHORT_ABROAD.format("+44 999", "US")),
+        ("+86 95555", "US", SHORT_ABROAD.format("+86 95555", "US")),
+        ("+86 555123", None, "crm: invalid phone '+86 555123': not a valid number\n"),
+        ("+1 100", None, "crm: invalid phone '+1 100': not a valid number\n"),  # no short one
+    ],
+)
+def test_a_short_number_of_another_region_is_refused_not_kept_without_its_country(
+    cn, phone, country, line
+):
+    """`+1 555 123` used to be kept as the service number 555123, +1 dropped: a number of
+    China to every reader. A short number is dialled in its own region only."""
+    where = ["--country", country] if country else []
+    assert fails(2, "add", "X", "--phone", phone, *where, db=cn) == line
+    assert fails(2, "--lang", "zh", "add", "X", "--phone", phone, *where, db=cn).startswith(
+        f"crm: 电话“{phone}”无效：不是有效号码"
+    )
+
+
+def test_a_short_number_with_the_country_code_of_its_region_is_kept(cn):
+    assert phones(cn, add("US", "--phone", "+1 911", "--country", "US")) == [("911", "service")]
+    assert phones(cn, add("CN", "--phone", "+86 95555")) == [("95555", "service")]
+    assert ok("clean", "-f", "json") == "[]\n"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("021 6123 4567", "+862161234567"),  # Shanghai: 8 digits after 021
+        ("021 12345", "+862112345"),  # the 12345 hotline with the area code (phonenumbers)
+        ("021 95555", "+862195555"),
+        ("021 2345 678", None),  # 7 digits: no Shanghai number
+        ("021 6123 45678", None),
+        ("021 6123", None),
+    ],
+)
+def test_shanghai_numbers_are_valid_as_phonenumbers_says(cn, typed, stored):
+    if stored is None:
+        assert fails(2, "add", "X", "--phone", typed, db=cn) == (
+            f"crm: invalid phone '{typed}': not a valid CN number; give the customer's country, "
+            "or type it with +country code\n"
+        )
+    else:
+        assert phones(cn, add("X", "--phone", typed)) == [(stored, "number")]
+
+
 def test_a_customer_is_found_by_a_number_read_in_their_country(cn):
     john = add("John", "--phone", "+1 212 555 0134", "--country", "United States")
     assert shown("(212) 555-0134")["id"] == john

@@ -78,8 +78,8 @@ def test_refunds_by_flag_or_negative_amount(db_path, anna):
     assert ok("buy", "1", "Teapot", "280", "--refund") == (
         "Recorded refund 2 for #1 Anna: Teapot, -280.00 CNY\n"
     )
-    buy("1", "Teapot", "-50")
-    buy("1", "Teapot", "−20", "--refund")
+    buy("1", "Teapot", "-50", "--force")  # more than was bought: bought before crm knew
+    buy("1", "Teapot", "−20", "--refund", "--force")
     assert [r[0] for r in rows(db_path, "SELECT amount_minor FROM purchases ORDER BY id")] == [
         28000,
         -28000,
@@ -294,7 +294,7 @@ def test_listing_filters_and_formats(db_path, anna):
     buy("Anna", "Longjing tea", "100", "--category", "Tea", "--at", "2026-01-05")
     buy("Anna", "Teapot", "280", "--category", "Ware", "--at", "2026-03-01")
     buy("Bob", "Green tea", "12 USD", "--category", "tea", "--at", "2026-06-30 23:00")
-    buy("Bob", "Teapot", "-280", "--at", "2026-07-01")
+    buy("Bob", "Teapot", "-280", "--at", "2026-07-01", "--force")
     ids = lambda *a: [r["id"] for r in listing(*a)]  # noqa: E731
     assert ids() == [1, 2, 3, 4]
     assert ids("Bob") == [3, 4]
@@ -362,7 +362,7 @@ def test_edit_a_purchase(db_path, anna):
     assert rows(db_path, "SELECT amount_minor FROM purchases ORDER BY id") == [(8000,)]
     ok("purchase", "edit", "1", "--currency", "USD")  # same value, another currency
     assert rows(db_path, "SELECT amount_minor, currency FROM purchases") == [(8000, "USD")]
-    ok("purchase", "edit", "1", "--refund")
+    ok("purchase", "edit", "1", "--refund", "--force")
     assert rows(db_path, "SELECT amount_minor FROM purchases ORDER BY id") == [(-8000,)]
     assert ok("purchase", "edit", "1", "--refund") == "No changes.\n"
     ok("purchase", "edit", "1", "--qty", "2")  # stays a refund
@@ -384,7 +384,7 @@ def test_edit_a_purchase(db_path, anna):
     ok("purchase", "edit", "1", "--unset", "unit_price", "--unset", "order")
     assert listing()[0]["unit_price"] is None and listing()[0]["order_ref"] is None
     assert ok("purchase", "edit", "1", "--payment", "cash") == "No changes.\n"
-    assert ok("purchase", "edit", "1", "--amount", "-10", "-q") == "1\n"
+    assert ok("purchase", "edit", "1", "--amount", "-10", "--force", "-q") == "1\n"
 
 
 @pytest.mark.parametrize(
@@ -633,7 +633,7 @@ def test_read_commands_work_before_the_database_exists(db_path):
 def test_a_refund_too_large_in_its_new_currency_is_refused(db_path, anna):
     """999,999,999,999 JPY is within the limit; the same figure in CNY is 100 times over it,
     for a refund as for a sale."""
-    ok("buy", "Anna", "Refund", "-999999999999", "--currency", "JPY")
+    ok("buy", "Anna", "Refund", "-999999999999", "--currency", "JPY", "--force")
     message = fails(2, "purchase", "edit", "1", "--currency", "CNY", db=db_path)
     assert message == "crm: amount -999999999999 CNY is too large (at most 9,999,999,999.99)\n"
 
@@ -711,3 +711,95 @@ def test_plain_amounts_of_a_purchase_file_are_read_in_sql_as_crm_buy_reads_them(
     ]:
         assert f"row {row}: {reason}" in err, err
     assert len(calls) == 5  # `1.` (read as 1.00 by the full rules) and the four refused
+
+
+# --- refunds larger than what was bought --------------------------------------------------
+
+
+def test_a_refund_beyond_what_the_customer_bought_is_refused(db_path, anna):
+    """A refund is of something bought: refunds of a customer in a currency may come to what
+    they bought in it, not more; other customers' and currencies' sales do not count."""
+    other = add("Bo")
+    buy(str(other), "Teapot", "5000")
+    buy("Anna", "Teapot", "300")
+    buy("Anna", "Cup", "20 USD")
+    buy("Anna", "Teapot", "-200")
+    buy("Anna", "Teapot", "100", "--refund")  # exactly what was bought: accepted
+    expected = (
+        "crm: #1 Anna's refunds would come to {} CNY, more than the 300.00 CNY they bought; "
+        "pass --force if that is right\n"
+    )
+    assert fails(2, "buy", "Anna", "Teapot", "-0.01", db=db_path) == expected.format("300.01")
+    assert fails(2, "buy", "Anna", "Teapot", "1", "--refund", db=db_path) == expected.format(
+        "301.00"
+    )
+    assert fails(2, "buy", "Anna", "Cup", "-20.01 USD", db=db_path) == (
+        "crm: #1 Anna's refunds would come to 20.01 USD, more than the 20.00 USD they bought; "
+        "pass --force if that is right\n"
+    )
+    assert fails(2, "buy", "Anna", "Cup", "-1 EUR", db=db_path) == (
+        "crm: #1 Anna's refunds would come to 1.00 EUR, more than the 0.00 EUR they bought; "
+        "pass --force if that is right\n"
+    )
+    # --force: a refund of something bought before crm knew of it.
+    assert buy("Anna", "Teapot", "-50", "--force") == 6
+    assert json.loads(ok("show", "Anna", "-f", "json"))["purchase_totals"][0]["net"] == "-50.00"
+
+
+def test_an_edit_that_makes_refunds_exceed_purchases_is_refused(db_path, anna):
+    bo = add("Bo")
+    buy("Anna", "Teapot", "300")  # 1
+    buy("Anna", "Teapot", "-100")  # 2
+    buy(str(bo), "Cup", "50")  # 3
+    over = "crm: #1 Anna's refunds would come to {} CNY, more than the {} CNY they bought; "
+    over += "pass --force if that is right\n"
+    assert fails(2, "purchase", "edit", "2", "--amount", "-300.01", db=db_path) == over.format(
+        "300.01", "300.00"
+    )
+    assert fails(2, "purchase", "edit", "1", "--amount", "99", db=db_path) == over.format(
+        "100.00", "99.00"
+    )
+    assert fails(2, "purchase", "edit", "1", "--refund", db=db_path) == over.format(
+        "400.00", "0.00"
+    )
+    assert fails(2, "purchase", "edit", "1", "--customer", "Bo", db=db_path) == over.format(
+        "100.00", "0.00"
+    )
+    assert fails(2, "purchase", "edit", "2", "--customer", "Bo", db=db_path) == (
+        "crm: #2 Bo's refunds would come to 100.00 CNY, more than the 50.00 CNY they bought; "
+        "pass --force if that is right\n"
+    )
+    assert fails(2, "purchase", "edit", "1", "--currency", "USD", db=db_path) == over.format(
+        "100.00", "0.00"
+    )
+    ok("purchase", "edit", "2", "--amount", "-300")
+    ok("purchase", "edit", "2", "--amount", "-400", "--force")
+    # Already over: an edit that does not make it worse goes through; a worse one does not.
+    ok("purchase", "edit", "2", "--note", "broken lid")
+    ok("purchase", "edit", "2", "--amount", "-350")
+    assert fails(2, "purchase", "edit", "2", "--amount", "-351", db=db_path) == over.format(
+        "351.00", "300.00"
+    )
+    assert rows(db_path, "SELECT amount_minor, note FROM purchases WHERE id = 2") == [
+        (-35000, "broken lid")
+    ]
+
+
+def test_deleting_a_sale_from_under_its_refunds_is_refused(db_path, anna):
+    buy("Anna", "Teapot", "300")  # 1
+    buy("Anna", "Cup", "50")  # 2
+    buy("Anna", "Teapot", "-300")  # 3
+    line = (
+        "crm: #1 Anna's refunds would come to 300.00 CNY, more than the {} CNY they bought; "
+        "pass --force if that is right\n"
+    )
+    assert fails(2, "purchase", "delete", "1", "--yes", db=db_path) == line.format("50.00")
+    assert fails(2, "purchase", "delete", "1", "2", "--yes", db=db_path) == line.format("0.00")
+    assert ok("purchase", "delete", "2", "--yes", "-q") == "2\n"  # 300 bought, 300 refunded
+    ok("purchase", "delete", "1", "3", "--yes")  # the sale with its refund
+    assert rows(db_path, "SELECT id FROM purchases") == []
+    buy("Anna", "Teapot", "300")
+    buy("Anna", "Teapot", "-100")
+    ok("purchase", "delete", "4", "--yes", "--force")
+    assert rows(db_path, "SELECT id, amount_minor FROM purchases") == [(5, -10000)]
+    ok("purchase", "delete", "5", "--yes")  # a refund deleted: never refused

@@ -35,6 +35,42 @@ def test_dedupe_finds_pairs_with_reasons(cn):
     fails(2, "dedupe", "--min-score", "0")
 
 
+def test_dedupe_pairs_chinese_names_that_read_the_same_in_pinyin(cn):
+    """曾小贤 and 曾晓贤 (zeng xiao xian): one was typed with a pinyin input method that offered
+    the wrong character. Homophones score 30 (tones aside), the surname in its surname
+    reading (曾 is zeng, not ceng); the same name is still the same name, and names that
+    only share some syllables, or are written in Latin letters, are no homophones."""
+    names = ["曾小贤", "曾晓贤", "曾曉賢", "增小贤", "曾小明", "曾贤", "Zeng Xiaoxian", "单丽",
+             "山莉", "张伟", "张薇", "阿卜杜·热合曼", "阿卜杜热合曼"]  # fmt: skip
+    for name in names:
+        ok("add", name, *(["--company", "华为"] if name in ("张伟", "张薇") else []))
+    pairs = json.loads(ok("dedupe", "--min-score", "1", "-f", "json"))
+    found = {
+        (names[p["id"] - 1], names[p["other_id"] - 1]): (p["score"], p["reasons"]) for p in pairs
+    }
+    sound = "same pinyin ({})".format
+    assert found == {
+        ("曾小贤", "曾晓贤"): (30, [sound("zeng xiao xian")]),
+        ("曾小贤", "曾曉賢"): (30, [sound("zeng xiao xian")]),
+        ("曾小贤", "增小贤"): (30, [sound("zeng xiao xian")]),
+        ("曾晓贤", "曾曉賢"): (40, ["same name"]),  # traditional and simplified: one name
+        ("曾晓贤", "增小贤"): (30, [sound("zeng xiao xian")]),
+        ("曾曉賢", "增小贤"): (30, [sound("zeng xiao xian")]),
+        ("单丽", "山莉"): (30, [sound("shan li")]),  # 单 as a surname is shan
+        ("张伟", "张薇"): (40, [sound("zhang wei"), "same company 华为"]),
+        ("阿卜杜·热合曼", "阿卜杜热合曼"): (40, ["same name"]),
+    }
+    # The default score (40) lists a homophone with more in common; --min-score 30 all.
+    listed = json.loads(ok("dedupe", "-f", "json"))
+    assert [(p["name"], p["other_name"]) for p in listed] == [
+        ("曾晓贤", "曾曉賢"), ("张伟", "张薇"), ("阿卜杜·热合曼", "阿卜杜热合曼"),
+    ]  # fmt: skip
+    assert len(json.loads(ok("dedupe", "--min-score", "30", "-f", "json"))) == 9
+    # In a Chinese table the reason is said in Chinese; JSON keeps the English phrase.
+    table = ok("--lang", "zh", "dedupe", "--min-score", "30")
+    assert "同音（zeng xiao xian）" in table and "same pinyin" not in table
+
+
 def test_dedupe_on_an_empty_database(db_path):
     assert ok("dedupe") == ""
     assert json.loads(ok("dedupe", "-f", "json")) == []

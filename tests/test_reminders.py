@@ -221,7 +221,7 @@ def test_default_cadence_counts_from_the_last_contact_or_from_being_added(db_pat
 # Each way a customer can be in touch besides an interaction, 5 days before the pinned today.
 IN_TOUCH = {
     "purchase": ("buy", "Anna", "Tea", "10", "--at", "2026-11-17 09:00"),
-    "refund": ("buy", "Anna", "Tea", "-10", "--at", "2026-11-17 09:00"),
+    "refund": ("buy", "Anna", "Tea", "-10", "--at", "2026-11-17 09:00", "--force"),
     "feedback": ("feedback", "add", "Anna", "Lovely tea", "--kind", "praise", "--at",
                  "2026-11-17 09:00"),
     "survey": ("survey", "add", "Anna", "--nps", "9", "--at", "2026-11-17 09:00"),

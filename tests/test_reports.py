@@ -29,7 +29,7 @@ def _fill_shop() -> None:
         ("Anna", "Pot", "300", "--category", "Ware", "--at", "2026-01-05", "--order", "A1"),
         ("Bob", "Tea", "50", "--category", "tea", "--at", "2026-01-20"),
         ("Bob", "Tea", "50", "--category", "Tea", "--at", "2026-02-03", "--order", "A1"),
-        ("Bob", "Pot", "-300", "--category", "Ware", "--at", "2026-02-10"),
+        ("Bob", "Pot", "-300", "--category", "Ware", "--at", "2026-02-10", "--force"),
         ("Anna", "Cup", "10 USD", "--at", "2026-02-11"),
         ("Carl", "Cup", "1,000 JPY", "--at", "2025-12-31"),
     ):

@@ -105,7 +105,7 @@ def test_edits_refunds_and_deletes_keep_them_current(bought):
     assert stored(bought)[2] == (2, "CNY", 1, "2026-08-24", "2026-08-24", None, 180_00, 180_00)
     ok("purchase", "edit", "1", "--at", "2026-05-20")  # Anna's first day moves
     ok("purchase", "edit", "6", "--amount", "10")
-    ok("purchase", "edit", "8", "--customer", "Anna")  # Bob's line moves to Anna
+    ok("purchase", "edit", "8", "--customer", "Anna", "--force")  # Bob's line moves to Anna
     ok("purchase", "delete", "7", "--yes")
     assert stored(bought) == expected(bought)
     # Bob is left with his refund alone: no purchase day, no summary
@@ -114,7 +114,7 @@ def test_edits_refunds_and_deletes_keep_them_current(bought):
 
 def test_a_customer_with_refunds_only_has_no_summary(bought):
     ok("purchase", "delete", "8", "--yes")
-    ok("buy", "Bob", "Tea", "-50", "--at", "2026-10-01")
+    ok("buy", "Bob", "Tea", "-50", "--at", "2026-10-01", "--force")
     assert [r[0] for r in stored(bought)] == [1, 1]
     assert stored(bought) == expected(bought)
 
@@ -157,7 +157,9 @@ def risky() -> None:
                 buy_ago(f"C{n}", amount, 50 + n + 30 * k)
     buy_ago("C3", "77 USD", 200)
     ok("delete", "C5")  # archived: never listed
-    ok("buy", "C6", "Tea", "-10000", "--at", "2026-10-01")  # all refunded: nothing at stake
+    ok(
+        "buy", "C6", "Tea", "-10000", "--at", "2026-10-01", "--force"
+    )  # all refunded: nothing at stake
     add("C9")
     add("C10")
     buy_ago("C9", "5000", 10)  # bought lately

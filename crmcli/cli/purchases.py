@@ -65,6 +65,13 @@ NoteOption = Annotated[str | None, typer.Option("--note", help="A free note.")]
 RefundOption = Annotated[
     bool, typer.Option("--refund", help="A refund: the amount counts against revenue.")
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Leave a customer's refunds larger than what they bought (bought before crm knew).",
+    ),
+]
 
 # Columns of the table format of `crm purchases` (JSON/CSV carry purchases.COLUMNS).
 TABLE_COLUMNS = (
@@ -116,6 +123,7 @@ def buy(
     order: OrderOption = None,
     note: NoteOption = None,
     refund: RefundOption = False,
+    force: ForceOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Record one purchase line (or a refund) and print its id.
@@ -145,6 +153,8 @@ def buy(
         customer_id = resolver(conn)(ref)
         line = purchases.prepare_purchase(conn, customer_id, raw, now=clock.now())
         purchase_id = purchases.add_purchase(conn, line)
+        if not force:
+            purchases.check_refunds(conn, [(customer_id, line.amount.currency, line.amount.minor)])
         record = purchases.get_purchase(conn, purchase_id)
     kind = _("refund") if line.amount.minor < 0 else _("purchase")
     out = output(ctx, quiet=quiet)
@@ -244,6 +254,7 @@ def purchase_edit(
             "--unset", help="Clear category, payment, order, note or unit_price (repeatable)."
         ),
     ] = None,
+    force: ForceOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Change a recorded purchase; only the options given change.
@@ -276,7 +287,17 @@ def purchase_edit(
         values = purchases.prepare_edit(
             conn, purchase_id, raw, resolve=resolver(conn), now=clock.now()
         )
+        before = purchases.get_purchase(conn, purchase_id)
         changed = purchases.update_purchase(conn, purchase_id, values)
+        if changed and not force:
+            after = purchases.get_purchase(conn, purchase_id)
+            purchases.check_refunds(
+                conn,
+                [
+                    (after["customer_id"], after["currency"], after["amount_minor"]),
+                    (before["customer_id"], before["currency"], -before["amount_minor"]),
+                ],
+            )
     when = _at(values) if at is not None and values.get("purchased_at") else ""
     message = _("Updated purchase {purchase_id}{when}.").format(purchase_id=purchase_id, when=when)
     message = message if changed else _("No changes.")
@@ -290,6 +311,7 @@ def purchase_delete(
         list[str], typer.Argument(metavar="ID...", help="Purchase ids; - reads them from stdin.")
     ],
     yes: YesOption = False,
+    force: ForceOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Delete purchase lines by id: all of them, or none when one does not exist.
@@ -319,6 +341,9 @@ def purchase_delete(
     )
     with writing(ctx) as conn:
         gone = purchases.delete_purchases(conn, wanted)
+        if not force:  # a sale deleted from under its refunds
+            lines = [(r["customer_id"], r["currency"], -r["amount_minor"]) for r in gone]
+            purchases.check_refunds(conn, lines)
     out = output(ctx, quiet=quiet)
     amount = out.amounts()
     for record in gone:

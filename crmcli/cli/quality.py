@@ -34,7 +34,8 @@ def dedupe(
     """List likely duplicate customers in pairs, with a score (0-100) and the reasons.
 
     Same email 60, same phone 50, same name 40 (ignoring case, width and traditional or
-    simplified characters), similar name 25, and the same company 10 on top.
+    simplified characters), same pinyin 30 (曾小贤 and 曾晓贤), similar name 25, and the same
+    company 10 on top.
 
     Example: crm dedupe --min-score 50 --format json
     """

@@ -134,7 +134,8 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     or short code valid in the region read (`10086`, `95555`, `110`) its digits.
 
     A number without `+` is read in `home` (the customer's own region, see
-    `country_region`), else in `region` (default_region). A number that is not valid there
+    `country_region`), else in `region` (default_region); a short number with `+` is kept
+    only when it is one of that region. A number that is not valid there
     but is in the other of the two, or with a `+` put in front of it, is refused with a
     hint rather than stored under the wrong country (InvalidInput); so is any other
     invalid number, and a national number when neither region is known.
@@ -173,12 +174,22 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         )
     if number is not None and phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if number is not None and (
-        shortnumberinfo.is_valid_short_number(number)
-        if international
-        else shortnumberinfo.is_valid_short_number_for_region(number, used)
-    ):
+    # A short number is dialled without a country code, in its own region only, and kept
+    # without one: only the region it is read in may have it (`+86 95555` read in CN), or
+    # `+1 555 123` would be kept as a service number of China.
+    short = number is not None and used is not None
+    short = short and shortnumberinfo.is_valid_short_number_for_region(number, used)
+    if short and international:
+        short = number.country_code == phonenumbers.country_code_for_region(used)
+    if short:
         return phonenumbers.national_significant_number(number)
+    if international and used and number and shortnumberinfo.is_valid_short_number(number):
+        raise InvalidInput(
+            _(
+                "invalid phone {raw!r}: not a valid number; a short number is kept only as one "
+                "of the region it is read in ({used}), typed without +country code"
+            ).format(raw=raw, used=region_name(used))
+        )
     if international:
         raise InvalidInput(_("invalid phone {raw!r}: not a valid number").format(raw=raw))
     # What the user may have meant: the number read in default_region (when the

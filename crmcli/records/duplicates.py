@@ -1,14 +1,18 @@
 """Finding likely duplicate customers, and merging two into one.
 
 `find_pairs` scores pairs of live customers by what they share: the same email (60 points),
-the same phone (50), the same name (40) or a similar one (25), and, on top of another reason,
-the same company (10); 100 at most. Names are compared after folding case, accents and
-full/half width (validate.fold) and converting traditional Chinese characters to simplified
-ones, so 張偉, 张伟 and ＺＨＡＮＧ Wei's variants meet. The conversion uses
+the same phone (50), the same name (40), the same pinyin (30) or a similar name (25), and,
+on top of another reason, the same company (10); 100 at most. Names are compared after
+folding case, accents and full/half width (validate.fold) and converting traditional Chinese
+characters to simplified ones, so 張偉, 张伟 and ＺＨＡＮＧ Wei's variants meet. The conversion uses
 opencc-python-reimplemented: OpenCC's own phrase and character tables in pure Python (no
 compiled extension to build), the most used of the pure-Python converters; zhconv's
-MediaWiki tables have not been updated since 2021. Candidates are found through blocks
-(same email, phone, folded name, name word), never by comparing every pair.
+MediaWiki tables have not been updated since 2021. Chinese names that read the same in
+pinyin, tones aside (曾小贤 and 曾晓贤: zeng xiao xian), are the classic Chinese duplicate:
+one is typed with a pinyin input method that offered the wrong character. They are read
+as `crm list --sort pinyin` reads them (searchtext.sort_key: a surname in its surname
+reading, 曾 as zeng, each other character in its first reading). Candidates are found through
+blocks (same email, phone, folded name, name word, pinyin), never by comparing every pair.
 
 `merge_customers` folds one customer into another in the caller's transaction: every row
 that points at OTHER through a foreign key to customers (or a `customer_id` column),
@@ -46,10 +50,11 @@ from crmcli.store.history import shown_values
 if TYPE_CHECKING:
     from crmcli.records.customers import Changes
 
-POINTS = {"email": 60, "phone": 50, "name": 40, "similar": 25, "company": 10}
+POINTS = {"email": 60, "phone": 50, "name": 40, "sound": 30, "similar": 25, "company": 10}
 SIMILAR = 0.85  # difflib ratio of two folded names that counts as "similar"
 MAX_BLOCK = 300  # a name word shared by more customers than this says nothing
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_ALL_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 class DuplicatePair(TypedDict):
@@ -100,6 +105,19 @@ def name_key(name: str) -> str:
     return " ".join(sorted(words)) if len(words) > 1 else "".join(words)
 
 
+def _by_sound(people: dict[int, _Person]) -> dict[str, list[int]]:
+    """Customers by the pinyin of their name (`zeng xiao xian`), for names written in
+    Chinese characters alone: a name with Latin letters has its own words compared."""
+    from crmcli.core.searchtext import sort_key
+
+    found: dict[str, list[int]] = defaultdict(list)
+    for customer_id, person in people.items():
+        key = person["key"]
+        if _ALL_CJK.fullmatch(key):  # name_key drops 阿卜杜·热合曼's dot
+            found[sort_key(key).partition("\t")[0]].append(customer_id)
+    return found
+
+
 def _company_key(company: str | None) -> str:
     return name_key(company) if company else ""
 
@@ -147,6 +165,14 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
     for ids in by_key.values():
         if 1 < len(ids) <= MAX_BLOCK:
             pair(ids, "name", Said("same name"))
+    for sound, ids in _by_sound(people).items():
+        if not 1 < len(ids) <= MAX_BLOCK:
+            continue
+        said = Said("same pinyin ({value})", value=sound)  # one for the block's pairs
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                if people[a]["key"] != people[b]["key"]:  # else the same name
+                    reasons[(a, b)].setdefault("sound", said)  # ids ascending: a < b
     for ids in by_word.values():
         if not 1 < len(ids) <= MAX_BLOCK:
             continue
@@ -160,9 +186,17 @@ def find_pairs(conn: sqlite3.Connection, *, min_score: int = 40) -> list[Duplica
                     ratio = f"{matcher.ratio():.2f}"
                     pair((a, b), "similar", Said("similar names ({ratio})", ratio=ratio))
     out: list[DuplicatePair] = []
+    companies: dict[str | None, str] = {}  # company as typed -> its key, folded once
+
+    def company(customer_id: int) -> str:
+        typed = people[customer_id]["company"]
+        if typed not in companies:
+            companies[typed] = _company_key(typed)
+        return companies[typed]
+
     for (a, b), found in reasons.items():
-        company_a = _company_key(people[a]["company"])
-        if company_a and company_a == _company_key(people[b]["company"]):
+        company_a = company(a)
+        if company_a and company_a == company(b):
             found["company"] = Said("same company {value}", value=people[a]["company"])
         score = min(100, sum(POINTS[r] for r in found))
         if score < min_score:

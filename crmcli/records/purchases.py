@@ -15,7 +15,7 @@ order on its own; refund lines are not orders.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
@@ -588,6 +588,42 @@ def add_purchases(conn: sqlite3.Connection, lines: list[Line]) -> None:
     """Store many lines made by prepare_line in one executemany (an import's batch)."""
     stamp = clock.timestamp()
     conn.executemany(INSERT_SQL, [line_row(line, stamp, checked=True) for line in lines])
+
+
+def check_refunds(conn: sqlite3.Connection, changes: Iterable[tuple[int, str, int]]) -> None:
+    """Refuse a write made in this transaction (InvalidInput) when it leaves a customer with
+    more refunded than bought in a currency, and less net than before: a refund is of
+    something bought. `changes` are (customer_id, currency, minor units) by which the write
+    changed the customer's net in that currency: a new line's amount, a deleted line's
+    amount negated, both for an edit. A write that lowers no one's net (the note of a line
+    refunded too much already) is let through."""
+    totals: dict[tuple[int, str], int] = {}
+    for customer_id, currency, change in changes:
+        totals[(customer_id, currency)] = totals.get((customer_id, currency), 0) + change
+    for (customer_id, currency), change in totals.items():
+        if change >= 0:
+            continue
+        bought, refunded = conn.execute(
+            "SELECT coalesce(sum(max(amount_minor, 0)), 0), "
+            "coalesce(-sum(min(amount_minor, 0)), 0) "
+            "FROM purchases WHERE customer_id = ? AND currency = ?",
+            (customer_id, currency),
+        ).fetchone()
+        if refunded <= bought:
+            continue
+        (name,) = conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        raise InvalidInput(
+            _(
+                "#{customer_id} {name}'s refunds would come to {refunded} {currency}, more than "
+                "the {bought} {currency} they bought; pass --force if that is right"
+            ).format(
+                customer_id=customer_id,
+                name=name,
+                refunded=money.grouped(refunded, currency),
+                bought=money.grouped(bought, currency),
+                currency=currency,
+            )
+        )
 
 
 _SELECT = (

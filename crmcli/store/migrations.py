@@ -959,6 +959,39 @@ def m022_first_phone_and_email(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m023_channel_keys(conn: sqlite3.Connection) -> None:
+    """Channels are stored as their keys (`wechat`), whichever language they were typed in,
+    so that `--where "channel = 微信"` and reports group them: earlier versions kept an
+    interaction's channel and a customer's preferred channel as typed (`微信`, `WeChat`).
+    A stored word of crm's own channels becomes its key, compared as `crm log` compares
+    them now (full width as half width, case and spaces ignored); any other value stays as
+    it was. Self-contained: a frozen copy of the channel words when this step was written."""
+    import re
+    import unicodedata
+
+    keys = ("call", "phone", "email", "meeting", "visit", "message", "sms", "wechat")
+    words = {
+        "通话": "call", "电话": "phone", "邮件": "email", "会面": "meeting", "拜访": "visit",
+        "消息": "message", "短信": "sms", "微信": "wechat", **{key: key for key in keys},
+    }  # fmt: skip
+
+    def typed(text: str) -> str:
+        return re.sub(r"\s", "", unicodedata.normalize("NFKC", text).casefold())
+
+    for table, column in (("interactions", "channel"), ("customers", "preferred_channel")):
+        stored = conn.execute(
+            f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608
+        ).fetchall()
+        for (value,) in stored:
+            key = words.get(typed(value))
+            if key is not None and key != value:
+                conn.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {column} = ?",  # noqa: S608
+                    (key, value),
+                )
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 
