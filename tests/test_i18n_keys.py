@@ -194,6 +194,9 @@ def test_chinese_help_shows_inputs_a_chinese_user_types_and_they_work(db_path):
         "crm log call",
         "city = ",
         "fri:",
+        "call、email",
+        "wechat、sms",
+        "wechat、phone",
     ):
         assert english not in said, english
     for chinese in (
@@ -214,3 +217,6 @@ def test_chinese_help_shows_inputs_a_chinese_user_types_and_they_work(db_path):
     ok("care", "--holiday", "全部")
     ok("task", "add", "张伟", "回访", "--due", "1月5日")
     ok("task", "snooze", "1", "明天")
+    ok("log", "电话", "张伟", "已回电", "--channel", "短信")
+    ok("edit", "张伟", "--preferred-channel", "微信")
+    assert sorted(ok("interactions", "--kind", "电话", "-q").split()) == ["1", "2", "3"]
