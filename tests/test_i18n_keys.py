@@ -87,20 +87,27 @@ def test_saved_filters_are_said_in_words_that_select_the_same_customers(db_path)
     for name, options in shown.items():  # typed back, they select what the segment does
         assert ok("list", *shlex.split(options), "-q") == ok("list", "--segment", name, "-q")
     assert ok("list", "--segment", "上海老客", "-q").split() == ["1"]
+    ok("segment", "save", "loyal", "--city", "北京")  # a name the user gave, not crm's word
+    ok("rule", "add", "北京", "--segment", "loyal", "--frequency-tier", "high")
     _code, lines = on_terminal("rule", "list", columns=120, env=ZH)
     heads, rows, _ = table(lines, "编号")
-    assert [row[heads.index("筛选条件")] for row in rows] == ["--lifecycle '已沉睡'"], rows
+    assert [row[heads.index("筛选条件")] for row in rows] == [
+        "--lifecycle '已沉睡'",
+        "--frequency-tier '高' --segment loyal",
+    ], rows
     _code, lines = on_terminal("care", "rule", "list", columns=120, env=ZH)
     heads, rows, _ = table(lines, "编号")
     assert [row[heads.index("选择条件")] for row in rows] == ["--stage '忠实客户'"], rows
     saved = json.loads(ok("--lang", "zh", "segment", "list", "--format", "json"))
     assert [s["filter"] for s in saved] == [
+        "--city '北京'",
         "--where 'stage = lead' --city '上海'",
         "--where 'revenue_12m >= 1000' --stage loyal",
     ]
     assert "--lifecycle lapsed" in ok("rule", "list")  # English keeps the keys
-    change = ok("--lang", "zh", "history", "--limit", "1", "--format", "table")
-    assert "--stage '忠实客户'" in change, change
+    change = ok("--lang", "zh", "history", "--limit", "5", "--format", "table")
+    assert "选择条件：--stage '忠实客户'" in change, change  # a care rule's
+    assert "--frequency-tier '高' --segment loyal" in change, change
 
 
 def test_a_search_hit_names_a_field_crm_named_by_its_label(db_path):

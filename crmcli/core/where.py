@@ -101,12 +101,17 @@ def _options(saved: dict[str, Any], say: Callable[[str, str], str]) -> str:
     return " ".join(words)
 
 
+# The options whose values are crm's words; the others are the user's (a city, a tag, a
+# saved segment's name, which may be `loyal` as an RFM segment is).
+_WORDED = ("stage", "kind", "lifecycle", "frequency_tier", "value_tier")
+
+
 def _in_words(name: str, item: str) -> str:
     """One option's value with crm's words in the run's language: a stage or a class as a
     table shows it, and in a `--where` the field's header (one word, as a `--where` reads
     it) and a word of crm's compared with = or !=."""
     if name != "where":
-        return str(word(name, item))
+        return str(word(name, item)) if name in _WORDED else item
     match = re.fullmatch(WHERE, item)
     if not match:
         return item
