@@ -75,7 +75,8 @@ def test_saved_filters_are_said_in_words_that_select_the_same_customers(db_path)
     ok("buy", "张伟", "茶叶", "3000", "--at", "2026-10-01")
     ok("segment", "save", "上海老客", "--stage", "loyal", "--where", "revenue_12m >= 1000")
     ok("segment", "save", "上海线索", "--where", "stage = lead", "--city", "上海")
-    ok("rule", "add", "沉睡", "--lifecycle", "lapsed")
+    said = ok("--lang", "zh", "rule", "add", "沉睡", "--lifecycle", "lapsed")
+    assert said == "已新增规则 1：符合 --lifecycle '已沉睡' 时打上标签“沉睡”\n", said
     ok("care", "rule", "add", "春节", "拜年电话", "--stage", "loyal")
     _code, lines = on_terminal("segment", "list", columns=160, env=ZH)
     heads, rows, _ = table(lines, "分组")
@@ -105,6 +106,8 @@ def test_saved_filters_are_said_in_words_that_select_the_same_customers(db_path)
         "--where 'revenue_12m >= 1000' --stage loyal",
     ]
     assert "--lifecycle lapsed" in ok("rule", "list")  # English keeps the keys
+    said = ok("segment", "save", "lapsed", "--lifecycle", "lapsed")
+    assert said == "Added segment lapsed: --lifecycle lapsed\n", said
     change = ok("--lang", "zh", "history", "--limit", "5", "--format", "table")
     assert "选择条件：--stage '忠实客户'" in change, change  # a care rule's
     assert "--frequency-tier '高' --segment loyal" in change, change

@@ -13,7 +13,8 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-from crmcli.core.vocabulary import Worded, header, word
+from crmcli.core.i18n import Said
+from crmcli.core.vocabulary import header, word
 
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
 # The pattern of FIELD OP VALUE, a string: re compiles it on first use. A field is a key
@@ -62,21 +63,22 @@ OPTIONS = {
 }
 
 
-class Options(Worded):
+class Options(Said):
     """A saved filter as the options that make it (`--lifecycle at_risk --where
-    'revenue_12m >= 20000'`), as stored: what JSON, CSV and an English table show, and what
-    a script pastes back. A person reads it in the run's language (`worded`): crm's words
-    (a stage, a lifecycle, a field a `--where` names) as a table says them (`--lifecycle
-    流失风险 --where '12个月收入 >= 20000'`), which crm reads back as the same filter."""
+    'revenue_12m >= 20000'`), as stored: what JSON, CSV and English show, and what a script
+    pastes back. A person reads it in the run's language (`said`, in a table or a sentence):
+    crm's words (a stage, a lifecycle, a field a `--where` names) as a table says them
+    (`--lifecycle 流失风险 --where '12个月收入 >= 20000'`), which crm reads back as the
+    same filter."""
 
     saved: dict[str, Any]
 
     def __new__(cls, saved: dict[str, Any]) -> Options:
         said = str.__new__(cls, _options(saved, lambda name, item: item))
-        said.saved = saved
+        said.template, said.params, said.saved = str(said), {}, saved
         return said
 
-    def worded(self) -> str:
+    def said(self) -> str:
         from crmcli.core.i18n import current
 
         if current() == "en":

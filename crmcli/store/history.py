@@ -607,7 +607,7 @@ def _filter_options(stored: str) -> str:
         saved = json.loads(stored)
     except ValueError:
         return stored
-    return (as_options(saved).worded() or stored) if isinstance(saved, dict) else stored
+    return (as_options(saved).said() or stored) if isinstance(saved, dict) else stored
 
 
 class HistoryRow(TypedDict):
