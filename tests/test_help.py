@@ -254,7 +254,7 @@ def test_chinese_help_has_its_own_examples_with_chinese_data():
     the English data is English (a city, a product, a note) the Chinese is Chinese."""
     english = {(p, line) for p, line in EXAMPLES}
     assert len(CHINESE_EXAMPLES) == len(EXAMPLES)
-    assert ("crm list", 'crm list --where "city = 上海" --tag vip --sort -created_at') in (
+    assert ("crm list", 'crm list --where "城市 = 上海" --tag vip --sort -创建时间') in (
         CHINESE_EXAMPLES
     )
     for path, line in CHINESE_EXAMPLES:

@@ -34,7 +34,7 @@ def english_left(line: str) -> list[str]:
         (
             2,
             ("list", "--fields", "name,nope"),
-            "crm: --fields：未知字段“nope”；可用字段：id（编号）、",
+            "crm: --fields：未知字段“nope”；可用字段：编号（id）、",
         ),
         (2, ("list", "--fields", ","), "crm: --fields：没有字段；可用字段："),
         (3, ("export", "custmers"), "（要导出某类数据，请用以下之一：customers, purchases, "),

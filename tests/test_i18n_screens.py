@@ -140,7 +140,7 @@ def test_a_saved_segment_and_an_rfm_segment_are_each_one_word(db_path):
     ok("segment", "add", "上海客户", "--city", "上海")
     code, lines = on_terminal("--lang", "zh", "history", columns=200)
     assert code == 0
-    assert [row[3] for row in cells(lines) if row[2] == "segment add"] == ["分组（#1）"]
+    assert [row[3] for row in cells(lines) if row[2] == "新增分组"] == ["分组（#1）"]
     error = crm("--lang", "zh", "report", "rfm", "--customers", "nosuch").stderr
     assert error.startswith("crm: 未知的 RFM 细分“nosuch”；可用细分：champions（"), error
     assert "at risk（流失风险）" in error, error

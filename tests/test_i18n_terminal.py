@@ -130,6 +130,7 @@ def english_left(
         text = re.sub(r'"[a-z_][a-z_0-9]*"(?=:|, |[\]}]|$)|(?<=: )null\b', " ", text, flags=re.M)
     text = re.sub(r"\bsearch_[a-z]+\b", " ", text)  # a full-text table
     text = re.sub(r"\b[a-z_][a-z_0-9]*(?=（)", " ", text)  # a typed value, explained
+    text = re.sub(r"(?<=（)[a-z_][a-z_0-9]*(?=）)", " ", text)  # a field's key, after its word
     text = CURRENCY.sub(" ", text)
     # A data text wrapped onto the next lines of its cell (and cut there): the words of a
     # data text whose first two words stand together on the screen are data (a setting's

@@ -231,13 +231,13 @@ def test_the_history_names_fields_and_values_in_chinese_words(db_path):
     assert "city" not in text and "stage:" not in text
     ok("undo", "--yes")
     code, lines = on_terminal("history", "张伟", columns=200, env=ZH)
-    assert "stage（已撤销）" in "\n".join(lines), lines
+    assert "调整阶段（已撤销）" in "\n".join(lines), lines
     # JSON and English keep the keys; a plain table (cron mail) says the same words
     rows = json.loads(ok("--lang", "zh", "history", "张伟", "--format", "json"))
     assert {"city: 上海 → 杭州", "stage: lead → customer"} <= {r["changes"] for r in rows}
     assert "stage (undone)" in {r["command"] for r in rows}
     plain = ok("--lang", "zh", "history", "张伟")
-    assert "城市：上海 → 杭州" in plain and "stage（已撤销）" in plain and "city" not in plain
+    assert "城市：上海 → 杭州" in plain and "调整阶段（已撤销）" in plain and "city" not in plain
     plain = ok("--lang", "en", "history", "张伟")
     assert "city: 上海 → 杭州" in plain and "stage (undone)" in plain and "城市" not in plain
     code, lines = on_terminal("history", "张伟", columns=200, env={"LANG": "C"})
@@ -314,7 +314,7 @@ def test_paths_and_field_lists_inside_chinese_errors_are_full_width(db_path, tmp
     add("Ann")
     said = crm("--lang", "zh", "list", "--fields", "nope")
     assert (
-        said.exit_code == 2 and "可用字段：id（编号）、name（姓名）、kind（类型）、" in said.stderr
+        said.exit_code == 2 and "可用字段：编号（id）、姓名（name）、类型（kind）、" in said.stderr
     ), said.stderr
     said = crm("list", "--fields", "nope")
     assert said.exit_code == 2 and "valid fields: id, name, kind, " in said.stderr

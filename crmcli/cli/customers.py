@@ -627,8 +627,9 @@ def field_label(key: str) -> str:
     """A user-defined field's label on a card: one crm named itself in the run's language
     (`wechat` is 微信 in Chinese), any other as the user named it."""
     from crmcli.core.i18n import current
+    from crmcli.core.vocabulary import NAMED_FIELDS
 
-    named = customers.NAMED_FIELDS.get(key)
+    named = NAMED_FIELDS.get(key)
     return key if named is None or current() == "en" else _(named)
 
 

@@ -283,8 +283,11 @@ def date_list(
     columns = important_dates.COLUMNS
     if fmt is Format.table:  # a lunar date shows beside its Gregorian day
         columns = tuple(c for c in columns if c != "date_lunar")
+        lunar = _(" (lunar {day})")
         rows = [
-            {**r, "date_on": f"{r['date_on']} (lunar {r['date_lunar']})"} if r["date_lunar"] else r
+            {**r, "date_on": r["date_on"] + lunar.format(day=r["date_lunar"])}
+            if r["date_lunar"]
+            else r
             for r in rows
         ]
     output(ctx, fmt, quiet).rows(rows, columns, key="id")

@@ -98,6 +98,19 @@ _SEGMENT = {
     "at risk": N_("segment|at risk"),
     "can't lose them": N_("segment|can't lose them"),
     "hibernating": N_("segment|hibernating"),
+    "other": N_("segment|other"),  # a customer in no cell of the R x F grid
+}
+# Common payment methods, as crm stores them (crmcli.records.purchases `payment`); any other
+# is kept as typed and shown so.
+_PAYMENT = {
+    "cash": N_("payment|cash"),
+    "card": N_("payment|card"),
+    "transfer": N_("payment|transfer"),
+    "wechat": N_("payment|wechat"),
+    "alipay": N_("payment|alipay"),
+    "cheque": N_("payment|cheque"),
+    "invoice": N_("payment|invoice"),
+    "paypal": N_("payment|paypal"),
 }
 
 # The checks of `crm check`.
@@ -133,8 +146,21 @@ _ACTION = {
     "re-create": N_("action|re-create"),
 }
 
+# The user-defined fields an import names itself (crmcli/transfer/importers.py maps a 微信
+# column to `wechat`): a card, a search hit and a list of fields label them in the run's
+# language; other fields keep the name the user gave them.
+NAMED_FIELDS = {
+    "wechat": N_("field|wechat"),
+    "wechat_nickname": N_("field|wechat_nickname"),
+    "district": N_("field|district"),
+    "qq": N_("field|qq"),
+    "department": N_("field|department"),
+    "postal_code": N_("field|postal_code"),
+    "website": N_("field|website"),
+    "fax": N_("field|fax"),
+}
 # A search hit: what kind of record it is, and the field that matched (a user-defined
-# field keeps its name).
+# field keeps its name, unless crm named it).
 _HIT_SOURCE = {
     "customer": N_("source|customer"),
     "interaction": N_("source|interaction"),
@@ -197,6 +223,9 @@ _HIT_FIELD = {
     "csat": N_("field|csat"),
     # a customer's name read in pinyin (`crm search zhangwei`): a search hit's field
     "pinyin": N_("field|pinyin"),
+    # a customer's ABC class, whose header is only its letters (`--where "abc = A"`)
+    "abc": N_("field|abc"),
+    **NAMED_FIELDS,
 }
 # The tables of the history (`crm history`, `crm changes`), and their full-text indexes.
 _TABLE = {
@@ -223,6 +252,68 @@ _TABLE = {
     "care_rules": N_("table|care_rules"),
     "custom_festivals": N_("table|custom_festivals"),
     "customer_vcards": N_("table|customer_vcards"),
+}
+
+# The commands that change records, as a change in the history names them (`crm history`,
+# `crm undo`): what each did, in words.
+_COMMAND = {
+    "demo": N_("command|demo"),
+    "add": N_("command|add"),
+    "edit": N_("command|edit"),
+    "delete": N_("command|delete"),
+    "undelete": N_("command|undelete"),
+    "log": N_("command|log"),
+    "buy": N_("command|buy"),
+    "merge": N_("command|merge"),
+    "clean": N_("command|clean"),
+    "restore": N_("command|restore"),
+    "undo": N_("command|undo"),
+    "forget": N_("command|forget"),
+    "reindex": N_("command|reindex"),
+    "classify": N_("command|classify"),
+    "tag": N_("command|tag"),
+    "untag": N_("command|untag"),
+    "stage": N_("command|stage"),
+    "config set": N_("command|config set"),
+    "config unset": N_("command|config unset"),
+    "care rule add": N_("command|care rule add"),
+    "care rule delete": N_("command|care rule delete"),
+    "care festival add": N_("command|care festival add"),
+    "care festival delete": N_("command|care festival delete"),
+    "feedback add": N_("command|feedback add"),
+    "feedback resolve": N_("command|feedback resolve"),
+    "feedback reopen": N_("command|feedback reopen"),
+    "feedback delete": N_("command|feedback delete"),
+    "survey add": N_("command|survey add"),
+    "survey delete": N_("command|survey delete"),
+    "survey import": N_("command|survey import"),
+    "import customers": N_("command|import customers"),
+    "import purchases": N_("command|import purchases"),
+    "import interactions": N_("command|import interactions"),
+    "import tasks": N_("command|import tasks"),
+    "import surveys": N_("command|import surveys"),
+    "import all": N_("command|import all"),
+    "hooks trust": N_("command|hooks trust"),
+    "hooks untrust": N_("command|hooks untrust"),
+    "interaction edit": N_("command|interaction edit"),
+    "interaction delete": N_("command|interaction delete"),
+    "product add": N_("command|product add"),
+    "product edit": N_("command|product edit"),
+    "product delete": N_("command|product delete"),
+    "purchase edit": N_("command|purchase edit"),
+    "purchase delete": N_("command|purchase delete"),
+    "date add": N_("command|date add"),
+    "date delete": N_("command|date delete"),
+    "segment add": N_("command|segment add"),
+    "segment save": N_("command|segment save"),
+    "segment delete": N_("command|segment delete"),
+    "rule add": N_("command|rule add"),
+    "rule delete": N_("command|rule delete"),
+    "task add": N_("command|task add"),
+    "task done": N_("command|task done"),
+    "task snooze": N_("command|task snooze"),
+    "task edit": N_("command|task edit"),
+    "task delete": N_("command|task delete"),
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -266,6 +357,8 @@ WORDS: dict[str, dict[str, str]] = {
     "segment": _SEGMENT,
     "hit_source": _HIT_SOURCE,  # a search hit's `source` (crmcli/cli/search.py)
     "rfm_segment": _SEGMENT,
+    "payment": _PAYMENT,
+    "command": _COMMAND,  # the command a change was made by (`crm history`)
 }
 # Counts whose header in English is also a time column's (`received`, `received_at`): each
 # has its own msgid, as Chinese says them differently (收到数, 收到时间).
@@ -451,10 +544,17 @@ def chosen(text: str, choices: tuple[str, ...]) -> str | None:
 
 
 def fields_glossed(columns: list[str]) -> str:
-    """Field names a person may type, listed, each with its header beside it in another
-    language than English (`city（城市）`)."""
+    """Field names a person may type, listed on one line; in another language than English
+    each by its name in that language first with its key beside it (`城市（city）`): the
+    header a table shows, or the field's word where the header is only letters (`abc`) or
+    a user-defined field crm named (`wechat`). Either may be typed."""
     if current() == "en":
         return ", ".join(columns)
-    said = {c: header(c) for c in columns}  # a user's own field has no word of its own
-    shown = [c if said[c] == _header_msgid(c) else f"{c}（{said[c]}）" for c in columns]
-    return _(", ").join(shown)
+
+    def said(column: str) -> str:
+        shown = header(column)
+        if shown == _header_msgid(column) or shown.isascii():
+            shown = str(word("field", column))
+        return column if shown == column else f"{shown}（{column}）"
+
+    return _(", ").join(said(c) for c in columns)

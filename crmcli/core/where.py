@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from typing import Any
+
+from crmcli.core.i18n import Said
+from crmcli.core.vocabulary import header, word
 
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
 # The pattern of FIELD OP VALUE, a string: re compiles it on first use. A field is a key
@@ -59,14 +63,68 @@ OPTIONS = {
 }
 
 
-def as_options(saved: dict[str, Any]) -> str:
+class Options(Said):
+    """A saved filter as the options that make it (`--lifecycle at_risk --where
+    'revenue_12m >= 20000'`), as stored: what JSON, CSV and English show, and what a script
+    pastes back. A person reads it in the run's language (`said`, in a table or a sentence):
+    crm's words (a stage, a lifecycle, a field a `--where` names) as a table says them
+    (`--lifecycle 流失风险 --where '12个月收入 >= 20000'`), which crm reads back as the
+    same filter."""
+
+    saved: dict[str, Any]
+
+    def __new__(cls, saved: dict[str, Any]) -> Options:
+        said = str.__new__(cls, _options(saved, lambda name, item: item))
+        said.template, said.params, said.saved = str(said), {}, saved
+        return said
+
+    def said(self) -> str:
+        from crmcli.core.i18n import current
+
+        if current() == "en":
+            return str(self)
+        return _options(self.saved, _in_words)
+
+
+def as_options(saved: dict[str, Any]) -> Options:
     """A saved filter as the options that make it: `--where 'abc = A' --tag vip`. A tag
     kept by id in the stored form (crmcli.records.filters `encode`) reads as it was typed."""
+    return Options(saved)
+
+
+def _options(saved: dict[str, Any], say: Callable[[str, str], str]) -> str:
     words: list[str] = []
     for name, flag in OPTIONS.items():
         value = saved.get(name)
         for item in value if isinstance(value, list) else [value] if value else []:
             if isinstance(item, dict):  # a tag bound to its id: as typed when saved
                 item = item.get("text", item.get("typed", item))
-            words += [flag, shlex.quote(str(item))]
+            words += [flag, shlex.quote(say(name, str(item)))]
     return " ".join(words)
+
+
+# The options whose values are crm's words; the others are the user's (a city, a tag, a
+# saved segment's name, which may be `loyal` as an RFM segment is).
+_WORDED = ("stage", "kind", "lifecycle", "frequency_tier", "value_tier")
+
+
+def _in_words(name: str, item: str) -> str:
+    """One option's value with crm's words in the run's language: a stage or a class as a
+    table shows it, and in a `--where` the field's header (one word, as a `--where` reads
+    it) and a word of crm's compared with = or !=."""
+    if name != "where":
+        return str(word(name, item)) if name in _WORDED else item
+    match = re.fullmatch(WHERE, item)
+    if not match:
+        return item
+    field, op, typed = match.group(1), match.group(2), match.group(3)
+    shown = header(field)
+    if shown.isascii() or re.search(r"[\s=!<>~]", shown):  # no word, or not one a --where reads
+        shown = field
+    if op in ("=", "==", "!="):
+        value = unquote(typed)
+        said = str(word(field, value))
+        if value and said != value:
+            typed = typed.replace(value, said, 1)
+    start, end = match.span(1)
+    return f"{item[:start]}{shown}{item[end : match.start(3)]}{typed}{item[match.end(3) :]}"

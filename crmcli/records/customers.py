@@ -17,7 +17,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.core.i18n import N_, _
+from crmcli.core.i18n import _
 from crmcli.core.vocabulary import understood
 from crmcli.records import edits
 
@@ -58,19 +58,6 @@ COMPANIONS = {"birthday": ("birthday_lunar",), "cadence_days": ("cadence_max_day
 # The columns `--unset NAME` clears (other names are user-defined fields).
 UNSET_CLEARS = {name: (name, *COMPANIONS.get(name, ())) for name in UNSETTABLE}
 MAX_CADENCE_DAYS = 3660
-# The user-defined fields an import names itself (crmcli/transfer/importers.py maps a 微信
-# column to `wechat`): a card labels them in the run's language; other fields keep the
-# name the user gave them.
-NAMED_FIELDS = {
-    "wechat": N_("field|wechat"),
-    "wechat_nickname": N_("field|wechat_nickname"),
-    "district": N_("field|district"),
-    "qq": N_("field|qq"),
-    "department": N_("field|department"),
-    "postal_code": N_("field|postal_code"),
-    "website": N_("field|website"),
-    "fax": N_("field|fax"),
-}
 
 
 @dataclass

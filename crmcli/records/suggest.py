@@ -11,6 +11,7 @@ import re
 import sqlite3
 from typing import NamedTuple
 
+from crmcli.core.i18n import N_, _
 from crmcli.core.validate import fold
 
 LIMIT = 50
@@ -19,7 +20,45 @@ _TOP = "\U0010ffff"  # sorts after every character a folded name can hold
 
 class Suggestion(NamedTuple):
     value: str
-    about: str
+    about: str  # what zsh and fish show beside the value, in the run's language
+
+
+# What a value is, beside it.
+_ABOUT = {
+    "tag": N_("completion|tag"),
+    "stage": N_("completion|stage"),
+    "city": N_("completion|city"),
+    "segment": N_("completion|segment"),
+    "field": N_("completion|field"),
+    "operator": N_("completion|operator"),
+    "descending": N_("completion|descending"),
+}
+
+
+def _about(what: str) -> str:
+    return _(_ABOUT[what]).split("|", 1)[-1]
+
+
+def _field(name: str) -> str:
+    """A field a `--where` or `--sort` names, described by its header in another language
+    than English (`city`: 城市), else as a field."""
+    from crmcli.core.i18n import current
+    from crmcli.core.vocabulary import header, word
+
+    if current() == "en":
+        return _about("field")
+    shown = header(name)
+    if shown.isascii():
+        shown = str(word("field", name))
+    return _about("field") if shown == name else shown
+
+
+def _stage(stage: str) -> str:
+    """A stage described by its word (`customer`: 成交客户), or as a stage."""
+    from crmcli.core.vocabulary import word
+
+    said = str(word("stage", stage))
+    return _about("stage") if said == stage else said
 
 
 def customers(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Suggestion]:
@@ -65,17 +104,17 @@ def tags(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Sugge
         "SELECT name FROM tags WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
         (_like(typed), limit),
     ).fetchall()
-    return [Suggestion(row[0], "tag") for row in rows]
+    return [Suggestion(row[0], _about("tag")) for row in rows]
 
 
 def stages(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Suggestion]:
     """Funnel stages in use beginning with `typed` (case ignored)."""
-    return [Suggestion(stage, "stage") for stage in _used(conn, "stage", typed)[:limit]]
+    return [Suggestion(stage, _stage(stage)) for stage in _used(conn, "stage", typed)[:limit]]
 
 
 def cities(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[Suggestion]:
     """Cities of customers beginning with `typed` (case ignored)."""
-    return [Suggestion(city, "city") for city in _used(conn, "city", typed)[:limit]]
+    return [Suggestion(city, _about("city")) for city in _used(conn, "city", typed)[:limit]]
 
 
 def _used(conn: sqlite3.Connection, column: str, typed: str) -> list[str]:
@@ -98,7 +137,7 @@ def segments(conn: sqlite3.Connection, typed: str, limit: int = LIMIT) -> list[S
         "SELECT name FROM segments WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
         (_like(typed), limit),
     ).fetchall()
-    return [Suggestion(row[0], "segment") for row in rows]
+    return [Suggestion(row[0], _about("segment")) for row in rows]
 
 
 def where_fields(
@@ -117,7 +156,7 @@ def where_fields(
         values = {"city": cities, "stage": stages, "tag": tags}.get(field)
         if conn is None or values is None:
             return []
-        return [Suggestion(head + found.value, field) for found in values(conn, value)]
+        return [Suggestion(head + found.value, found.about) for found in values(conn, value)]
     field = typed.strip()
     names = [name for name in _fields(conn) if name.startswith(field)]
     if typed != field and field in names:  # `city ` asks for the operators
@@ -127,8 +166,9 @@ def where_fields(
         return []
     if spaced and len(names) == 1:
         lead = typed[: len(typed) - len(typed.lstrip())]
-        return [Suggestion(f"{lead}{names[0]} {op} ", "operator") for op in OPERATORS]
-    return [Suggestion(name, "field") for name in names]
+        operator = _about("operator")
+        return [Suggestion(f"{lead}{names[0]} {op} ", operator) for op in OPERATORS]
+    return [Suggestion(name, _field(name)) for name in names]
 
 
 # FIELD OP and the value begun after it (crmcli.core.where.WHERE)
@@ -137,7 +177,7 @@ _FIELD_OP = r"(?s)(\s*([^\W\d][\w.\-]*)\s*(?:!=|<=|>=|==|=|<|>|~)\s*)([^'\"]*)"
 
 def _fields(conn: sqlite3.Connection | None) -> list[str]:
     """The fields `--where` knows, and this database's user-defined ones."""
-    from crmcli.records.filters import known_fields
+    from crmcli.records.filters import WHERE_FIELDS
 
     custom: set[str] = set()
     if conn is not None:  # one step of the key index per distinct key, as for stages
@@ -150,7 +190,7 @@ def _fields(conn: sqlite3.Connection | None) -> list[str]:
             ") SELECT key FROM used WHERE key IS NOT NULL"
         )
         custom = {row[0] for row in rows}
-    return known_fields(custom).split(", ")
+    return [*WHERE_FIELDS, *sorted(custom)]
 
 
 def sort_fields(conn: sqlite3.Connection | None, typed: str) -> list[Suggestion]:
@@ -159,7 +199,7 @@ def sort_fields(conn: sqlite3.Connection | None, typed: str) -> list[Suggestion]
 
     sign = "-" if typed.startswith("-") else ""
     return [
-        Suggestion(f"{sign}{name}", "descending" if sign else "field")
+        Suggestion(f"{sign}{name}", _about("descending") if sign else _field(name))
         for name in SORTABLE
         if f"{sign}{name}".startswith(typed)
     ]

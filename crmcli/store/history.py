@@ -501,8 +501,9 @@ class Undone(Worded):
 
     def worded(self) -> str:
         from crmcli.core.i18n import _
+        from crmcli.core.vocabulary import word
 
-        return _("{command} (undone)").format(command=self.command)
+        return _("{command} (undone)").format(command=word("command", self.command))
 
 
 class Changes(Worded):
@@ -545,7 +546,8 @@ class Changes(Worded):
         currency = next((b or a for k, a, b in self.fields if k == "currency"), None)
 
         def said(key: str, value: Any) -> str:
-            if isinstance(value, str) and key == "filter":  # a saved filter, as its options
+            # a saved filter (a segment's or a rule's, a care rule's selection), as its options
+            if isinstance(value, str) and key in ("filter", "selection"):
                 return _filter_options(value)
             if key.endswith("_minor") and isinstance(value, int) and currency in EXPONENTS:
                 return f"{grouped(value, currency)} {currency}"  # 500.00 CNY, not 50000
@@ -595,8 +597,8 @@ _VOCABULARIES = {("customer_phones", "kind"): "phone_kind"}
 
 
 def _filter_options(stored: str) -> str:
-    """A stored filter (JSON) as the options that make it (`--city 上海 --tag vip`); as it
-    is when it is not one."""
+    """A stored filter (JSON) as the options that make it, in the run's words (`--city 上海
+    --lifecycle 流失风险`); as it is when it is not one."""
     import json
 
     from crmcli.core.where import as_options
@@ -605,7 +607,7 @@ def _filter_options(stored: str) -> str:
         saved = json.loads(stored)
     except ValueError:
         return stored
-    return (as_options(saved) or stored) if isinstance(saved, dict) else stored
+    return (as_options(saved).said() or stored) if isinstance(saved, dict) else stored
 
 
 class HistoryRow(TypedDict):
