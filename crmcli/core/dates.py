@@ -586,6 +586,24 @@ def _weekday(which: str | None, target: int, today: date, direction: Direction, 
     )
 
 
+# A period named as a report groups by it (`--by 月`): 日/天, 周/星期/礼拜, 月/月份, 季/季度,
+# 年/年份/年度, each optionally after 按 or 每 (`按月`, `每周`, `每个月`).
+_ZH_SPAN_WORD = (
+    r"(?:按|每)?\s*(?:(天|日)|(周|个?星期|个?礼拜)|(个?月|月份)|(个?季度|季)|(年|年份|年度))"
+)
+SPAN_UNITS = ("day", "week", "month", "quarter", "year")
+
+
+def period_word(text: str) -> str | None:
+    """The length of period (`day`, `week`, `month`, `quarter`, `year`) that a Chinese word
+    names for grouping (`月`, `按季度`, `每周`, full-width and spaces ignored), or None."""
+    compact = "".join(unicodedata.normalize("NFKC", text).split())
+    match = re.fullmatch(_ZH_SPAN_WORD, compact)
+    if match is None:
+        return None
+    return SPAN_UNITS[next(i for i, found in enumerate(match.groups()) if found)]
+
+
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 _PERIOD = r"(?i)\+?\s*(\d{1,4})\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
 PERIOD_HELP = N_("use a number and d, w, m or y: 7d, 2w, 1m (one month), 1y")
@@ -666,23 +684,40 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
 
 
 # A period in Chinese, as `3天后` and `2周前` say it in a date: 7天, 2周, 两个星期, 1个月,
-# 一年, 一周 (a count up to 99 in digits or 一 to 九十九).
-_ZH_PERIOD = r"(\d{1,4}|[一二两三四五六七八九十]{1,3})\s*(天|日|周|个?星期|个?礼拜|个月|年)"
+# 一年, 一周, 2个季度 (a count up to 99 in digits or 一 to 九十九); and as a repeat says it:
+# 每周, 每个月, 每年, 每两周, 每3天, 每季度, 每 2 周 (what a Chinese task list shows), where
+# 每 alone counts one. A month or a quarter after a count takes 个 (`3月` is March,
+# `一季度` the first quarter).
+_ZH_PERIOD = (
+    r"(每)?\s*(\d{1,4}|[一二两三四五六七八九十]{1,3})?\s*(个)?\s*(天|日|周|星期|礼拜|月|季度|年)"
+)
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}  # fmt: skip
+# Each unit word: the unit and how many of it one is, and whether 个 comes before it after a
+# count (False: never; True: always; None: either).
+_ZH_PERIOD_UNITS = {
+    "天": ("d", 1, False), "日": ("d", 1, False), "周": ("w", 1, False), "年": ("y", 1, False),
+    "星期": ("w", 1, None), "礼拜": ("w", 1, None), "月": ("m", 1, True),
+    "季度": ("m", 3, True),
+}  # fmt: skip
 
 
 def _chinese_period(raw: str) -> tuple[int, str] | None:
-    """(amount, unit) of a period written in Chinese (`7天`, `两周`, `1个月`), or None."""
+    """(amount, unit) of a period written in Chinese (`7天`, `两周`, `1个月`, `每周`), or
+    None."""
     match = re.fullmatch(_ZH_PERIOD, unicodedata.normalize("NFKC", raw))
     if not match:
         return None
-    count, word = match.groups()
-    amount = int(count) if count.isdigit() else _chinese_number(count)
-    if amount is None:
+    every, count, ge, word = match.groups()
+    unit, size, takes_ge = _ZH_PERIOD_UNITS[word]
+    if count is None:  # 每周, 每个月: one
+        if not every or (ge and takes_ge is False):
+            return None
+        return size, unit
+    if takes_ge is not None and bool(ge) != takes_ge:
         return None
-    unit = "w" if word.endswith(("星期", "礼拜")) else _ZH_UNITS[word]
-    return amount, unit
+    amount = int(count) if count.isdigit() else _chinese_number(count)
+    return None if amount is None else (amount * size, unit)
 
 
 def _chinese_number(text: str) -> int | None:
