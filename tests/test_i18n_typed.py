@@ -7,6 +7,7 @@ numbers said in Chinese from ints, currency names from babel's CLDR data)."""
 
 import json
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -311,3 +312,152 @@ def test_a_chinese_usage_error_has_no_ascii_quotes(db_path, args):
     said = fails(2, "--lang", "zh", *args)
     assert said.count("\n") == 1
     assert "'" not in said and '"' not in said, said
+
+
+# A festival's day: 12月25日, 十二月二十五, and lunar days as Chinese writes them.
+_LONGEST = {"gregorian": (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), "lunar": (30,) * 12}
+_LUNAR_MONTHS = {1: "正", 11: "冬", 12: "腊"}
+
+
+@given(
+    option=st.sampled_from(["gregorian", "lunar"]),
+    month=st.integers(1, 13),
+    day=st.integers(1, 32),
+    month_style=st.sampled_from(["digits", "chinese", "lunar"]),
+    day_style=st.sampled_from(["digits", "chinese", "lunar"]),
+    suffix=st.sampled_from(["", "日", "号"]),
+    prefix=st.sampled_from(["", "农历", "lunar:"]),
+)
+def test_a_festival_day_in_chinese_is_read_as_the_oracle_says(
+    option, month, day, month_style, day_style, suffix, prefix
+):
+    from crmcli.core.festivals import festival_day
+
+    lunar_month = month_style == "lunar" and month in _LUNAR_MONTHS
+    said_month = (
+        _LUNAR_MONTHS[month]
+        if lunar_month
+        else str(month)
+        if month_style == "digits" or month > 99
+        else said_in_chinese(month)
+    )
+    lunar_day = day_style == "lunar" and (day <= 10 or 20 <= day <= 30)
+    if lunar_day:
+        said_day = f"初{said_in_chinese(day)}" if day <= 10 else "卅" if day == 30 else "廿"
+        said_day += said_in_chinese(day - 20) if 20 < day < 30 else ""
+    else:
+        said_day = str(day) if day_style == "digits" else said_in_chinese(day)
+    text = f"{prefix}{said_month}月{said_day}{suffix}"
+    calendar = "lunar" if option == "lunar" or prefix or lunar_month or lunar_day else option
+    if month <= 12 and day <= _LONGEST[calendar][month - 1]:
+        assert festival_day(text, option, "--date") == (calendar, month, day)
+    else:
+        with pytest.raises(InvalidInput):
+            festival_day(text, option, "--date")
+
+
+@pytest.mark.parametrize(
+    ("args", "calendar", "month", "day"),
+    [(("--date", "12月22日"), "gregorian", 12, 22), (("--date", "十二月二十五号"), "gregorian", 12, 25),
+     (("--date", "腊月初八"), "lunar", 12, 8), (("--date", "农历八月十五"), "lunar", 8, 15),
+     (("--lunar", "八月十五"), "lunar", 8, 15), (("--lunar", "正月十五"), "lunar", 1, 15),
+     (("--lunar", "冬月廿三"), "lunar", 11, 23)],
+)  # fmt: skip
+def test_a_festival_of_ones_own_is_added_on_a_day_written_in_chinese(
+    db_path, args, calendar, month, day
+):
+    for number, lang in enumerate(LANGS):
+        ok(*lang, "care", "festival", "add", f"节日{number}", *args)
+    assert rows(db_path, "SELECT DISTINCT calendar, month, day FROM custom_festivals") == [
+        (calendar, month, day)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("--date", "2月30日"), "crm: --date “2月30日”不是任何一年的月日；请写月-日，例如 12-25 或 12月25日\n"),
+     (("--date", "腊月三十一"),
+      "crm: --date “腊月三十一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n"),
+     (("--lunar", "闰四月初一"),
+      "crm: --lunar “闰四月初一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n")],
+)  # fmt: skip
+def test_a_festival_day_no_year_has_is_refused_in_one_line(db_path, args, said):
+    ok("config", "set", "language", "zh")
+    assert fails(2, "care", "festival", "add", "节日", *args, db=db_path) == said
+
+
+# --since and --until: a month, a quarter or a year, from its first day or to its last.
+def _last_day(year: int, month: int) -> date:
+    import calendar
+
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+@given(
+    year=st.integers(1000, 2999),
+    quarter=st.integers(1, 4),
+    form=st.sampled_from(["{y}Q{q}", "{y}-Q{q}", "{y} q{q}", "{y}年第{q}季度", "{y}年{q}季度",
+                          "{y}年第{c}季度", "{y}年{c}季度", "{y}年Q{q}", "{y}年第{q}季"]),
+)  # fmt: skip
+def test_a_quarter_is_its_first_and_last_day(year, quarter, form):
+    text = form.format(y=year, q=quarter, c="一二三四"[quarter - 1])
+    wanted = (date(year, quarter * 3 - 2, 1), _last_day(year, quarter * 3))
+    assert dates.parse_span(text, date(2026, 11, 22)) == wanted
+
+
+@given(year=st.integers(1000, 2999), month=st.integers(1, 12), iso=st.booleans())
+def test_a_month_is_its_first_and_last_day(year, month, iso):
+    text = f"{year}-{month:02d}" if iso else f"{year}年{month}月"
+    assert dates.parse_span(text, date(2026, 11, 22)) == (
+        date(year, month, 1),
+        _last_day(year, month),
+    )
+
+
+RELATIVE = {"本月": (0, 1), "上个月": (-1, 1), "上月": (-1, 1), "下个月": (1, 1), "last month": (-1, 1),
+            "本季度": (0, 3), "上季度": (-1, 3), "上个季度": (-1, 3), "this quarter": (0, 3),
+            "今年": (0, 12), "去年": (-1, 12), "last year": (-1, 12)}  # fmt: skip
+
+
+@given(today=st.dates(date(1001, 1, 1), date(2998, 12, 31)), word=st.sampled_from(sorted(RELATIVE)))
+def test_a_month_quarter_or_year_relative_to_today(today, word):
+    step, months = RELATIVE[word]
+    index = today.year * 12 + today.month - 1  # months since year 0
+    start = index - index % months + step * months
+    end = start + months - 1
+    wanted = (date(start // 12, start % 12 + 1, 1), _last_day(end // 12, end % 12 + 1))
+    assert dates.parse_span(word, today) == wanted
+
+
+@pytest.mark.parametrize("text", ["2026-11-22", "2026年11月22日", "fri", "2026", "-3m", "上周五"])
+def test_a_day_is_no_span(text):
+    assert dates.parse_span(text, date(2026, 11, 22)) is None
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "first", "last"),
+    [("2026年第3季度", "2026年第3季度", "2026-07-01", "2026-09-30"),
+     ("2026Q3", "2026Q3", "2026-07-01", "2026-09-30"),
+     ("2026年4季度", None, "2026-10-01", None),
+     ("2026年10月", "2026年10月", "2026-10-01", "2026-10-31"),
+     ("上个月", "上个月", "2026-10-01", "2026-10-31"),
+     ("本季度", None, "2026-10-01", None)],
+)  # fmt: skip
+def test_since_and_until_take_a_month_or_a_quarter(demo, since, until, first, last):
+    wanted = ok("report", "sales", "--by", "day", "--since", first,
+                *(("--until", last) if last else ()), "-f", "csv")  # fmt: skip
+    assert wanted.count("\n") > 2
+    for lang in LANGS:
+        typed = ok(*lang, "report", "sales", "--by", "day", "--since", since,
+                   *(("--until", until) if until else ()), "-f", "csv")  # fmt: skip
+        assert typed == wanted
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("2026年13月", "crm: 不是日期：“2026年13月”（没有这个月份）；"),
+     ("2026Q5", "crm: 不是日期：“2026Q5”；"), ("0999年", "crm: 日期“0999年”不在 1000 到 2999 年之间")],
+)  # fmt: skip
+def test_a_span_that_is_none_is_refused_in_one_line(demo, typed, said):
+    refused = fails(2, "--lang", "zh", "report", "sales", "--since", typed, db=demo)
+    assert refused.startswith(said) and refused.count("\n") == 1, refused

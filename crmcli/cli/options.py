@@ -112,17 +112,25 @@ DryRunOption = Annotated[
 
 
 def period(since: str | None, until: str | None) -> tuple[date | None, date | None]:
-    """--since/--until as dates (inclusive, None when not given); raises InvalidInput when
-    reversed."""
+    """--since/--until as dates (inclusive, None when not given): a day, or a month,
+    quarter or year from its first day or to its last; raises InvalidInput when reversed."""
     from crmcli.core import clock, dates
     from crmcli.core.errors import InvalidInput
 
     today = clock.today()
     first = last = None
+    # A month, quarter or year (`2026Q4`, `2026年11月`, `上个月`) is from its first day
+    # (--since) or to its last (--until).
     if since is not None:
-        first = dates.parse_date(since, today, direction="past", option="--since")
+        span = dates.parse_span(since, today)
+        first = (
+            span[0] if span else dates.parse_date(since, today, direction="past", option="--since")
+        )
     if until is not None:
-        last = dates.parse_date(until, today, direction="past", option="--until")
+        span = dates.parse_span(until, today)
+        last = (
+            span[1] if span else dates.parse_date(until, today, direction="past", option="--until")
+        )
     if first and last and first > last:
         raise InvalidInput(
             _("--since {value} is after --until {value2}").format(

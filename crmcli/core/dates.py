@@ -219,6 +219,66 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     )
 
 
+# A whole month, quarter or year, for --since (its first day) and --until (its last): a
+# quarter `2026Q4`, `2026-Q4`, `2026年第4季度`, `2026年4季度`, `2026年第四季度`; a month
+# `2026-11`, `2026年11月`; a year `2026年`; and these words, relative to today.
+_SPAN_QUARTER = r"(\d{4})(?:-?q([1-4])|年(?:第?([1-4一二三四])季度?|q([1-4])))"
+_SPAN_MONTH = r"(\d{4})(?:年(\d{1,2})月份?|-(\d{1,2}))"
+_SPAN_YEAR = r"(\d{4})年度?"
+_SPAN_WORDS = {
+    "本月": ("month", 0), "这个月": ("month", 0), "这月": ("month", 0), "当月": ("month", 0),
+    "上个月": ("month", -1), "上月": ("month", -1),
+    "下个月": ("month", 1), "下月": ("month", 1),
+    "本季度": ("quarter", 0), "本季": ("quarter", 0), "这个季度": ("quarter", 0),
+    "上季度": ("quarter", -1), "上个季度": ("quarter", -1), "上季": ("quarter", -1),
+    "下季度": ("quarter", 1), "下个季度": ("quarter", 1),
+    "今年": ("year", 0), "本年": ("year", 0), "去年": ("year", -1), "前年": ("year", -2),
+    "明年": ("year", 1),
+    "thismonth": ("month", 0), "lastmonth": ("month", -1), "nextmonth": ("month", 1),
+    "thisquarter": ("quarter", 0), "lastquarter": ("quarter", -1),
+    "nextquarter": ("quarter", 1),
+    "thisyear": ("year", 0), "lastyear": ("year", -1), "nextyear": ("year", 1),
+}  # fmt: skip
+
+
+def parse_span(text: str, today: date) -> tuple[date, date] | None:
+    """The first and last day of the month, quarter or year that `text` names (`2026Q4`,
+    `2026年第4季度`, `2026年11月`, `2026-11`, `2026年`, `上个月`, `本季度`, `last month`),
+    or None when it names none (a day, or anything else, is for parse_date). Raises
+    InvalidInput for a month or a year crm does not keep (`2026年13月`, `0999年`)."""
+    from dateutil.relativedelta import relativedelta
+
+    raw = "".join(_normal(text).split()).casefold()
+    if raw in _SPAN_WORDS:
+        unit, step = _SPAN_WORDS[raw]
+        months = {"month": 1, "quarter": 3, "year": 12}[unit]
+        start = date(
+            today.year, 1 if unit == "year" else today.month - (today.month - 1) % months, 1
+        )
+        first = start + relativedelta(months=step * months)
+    elif match := re.fullmatch(_SPAN_QUARTER, raw):
+        quarter = match[2] or match[3] or match[4]
+        number = int(quarter) if quarter.isdigit() else "一二三四".index(quarter) + 1
+        first, months = _span_start(text, int(match[1]), number * 3 - 2), 3
+    elif match := re.fullmatch(_SPAN_MONTH, raw):
+        first, months = _span_start(text, int(match[1]), int(match[2] or match[3])), 1
+    elif match := re.fullmatch(_SPAN_YEAR, raw):
+        first, months = _span_start(text, int(match[1]), 1), 12
+    else:
+        return None
+    return first, _in_range(text, lambda: first + relativedelta(months=months, days=-1))
+
+
+def _span_start(text: str, year: int, month: int) -> date:
+    if not 1 <= month <= 12:
+        raise InvalidInput(
+            _("not a date: {text!r} (there is no such month); {HELP}").format(
+                text=text.strip(), HELP=_(HELP)
+            )
+        )
+    return _in_range(text, lambda: date(year, month, 1))
+
+
 def _no_time(option: str, text: str, day: str) -> InvalidInput:
     return InvalidInput(
         _(
@@ -689,7 +749,7 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
 # 每 alone counts one. A month or a quarter after a count takes 个 (`3月` is March,
 # `一季度` the first quarter).
 _ZH_PERIOD = (
-    r"(每)?\s*(\d{1,4}|[一二两三四五六七八九十]{1,3})?\s*(个)?\s*(天|日|周|星期|礼拜|月|季度|年)"
+    r"(每)?\s*(\d{1,4}|[一二两三四五六七八九十]{1,3})?\s*(个)?(天|日|周|星期|礼拜|月|季度|年)"
 )
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}  # fmt: skip
@@ -716,11 +776,11 @@ def _chinese_period(raw: str) -> tuple[int, str] | None:
         return size, unit
     if takes_ge is not None and bool(ge) != takes_ge:
         return None
-    amount = int(count) if count.isdigit() else _chinese_number(count)
+    amount = int(count) if count.isdigit() else chinese_number(count)
     return None if amount is None else (amount * size, unit)
 
 
-def _chinese_number(text: str) -> int | None:
+def chinese_number(text: str) -> int | None:
     """一 to 九十九 (`十`, `十二`, `二十`, `二十五`), or None for anything else."""
     tens, _ten, ones = text.partition("十")
     if not _ten:
