@@ -461,3 +461,18 @@ def test_since_and_until_take_a_month_or_a_quarter(demo, since, until, first, la
 def test_a_span_that_is_none_is_refused_in_one_line(demo, typed, said):
     refused = fails(2, "--lang", "zh", "report", "sales", "--since", typed, db=demo)
     assert refused.startswith(said) and refused.count("\n") == 1, refused
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "first", "last"),
+    [("本月", None, "2026-11-01", None), (None, "上个月", None, "2026-10-31"),
+     ("2026Q4", "2026年第4季度", "2026-10-01", "2026-12-31")],
+)  # fmt: skip
+def test_created_since_and_until_take_a_month_or_a_quarter(demo, since, until, first, last):
+    def picked(since: str | None, until: str | None) -> str:
+        return ok("list", *(("--created-since", since) if since else ()),
+                  *(("--created-until", until) if until else ()), "-q")  # fmt: skip
+
+    wanted = picked(first, last)
+    assert 0 < len(wanted.split()) < len(ok("list", "-q").split())  # some in, some out
+    assert picked(since, until) == wanted

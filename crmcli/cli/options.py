@@ -119,18 +119,10 @@ def period(since: str | None, until: str | None) -> tuple[date | None, date | No
 
     today = clock.today()
     first = last = None
-    # A month, quarter or year (`2026Q4`, `2026年11月`, `上个月`) is from its first day
-    # (--since) or to its last (--until).
     if since is not None:
-        span = dates.parse_span(since, today)
-        first = (
-            span[0] if span else dates.parse_date(since, today, direction="past", option="--since")
-        )
+        first = dates.parse_bound(since, today, last=False, option="--since")
     if until is not None:
-        span = dates.parse_span(until, today)
-        last = (
-            span[1] if span else dates.parse_date(until, today, direction="past", option="--until")
-        )
+        last = dates.parse_bound(until, today, last=True, option="--until")
     if first and last and first > last:
         raise InvalidInput(
             _("--since {value} is after --until {value2}").format(

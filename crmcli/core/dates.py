@@ -269,6 +269,16 @@ def parse_span(text: str, today: date) -> tuple[date, date] | None:
     return first, _in_range(text, lambda: first + relativedelta(months=months, days=-1))
 
 
+def parse_bound(text: str, today: date, *, last: bool, option: str) -> date:
+    """A day that starts (`last` False: `--since`) or ends (`last` True: `--until`) a range:
+    a day as parse_date reads it for the past, or the first or last day of the month,
+    quarter or year `text` names (parse_span). Raises InvalidInput."""
+    span = parse_span(text, today)
+    if span is not None:
+        return span[1] if last else span[0]
+    return parse_date(text, today, direction="past", option=option)
+
+
 def _span_start(text: str, year: int, month: int) -> date:
     if not 1 <= month <= 12:
         raise InvalidInput(
