@@ -476,3 +476,17 @@ def test_created_since_and_until_take_a_month_or_a_quarter(demo, since, until, f
     wanted = picked(first, last)
     assert 0 < len(wanted.split()) < len(ok("list", "-q").split())  # some in, some out
     assert picked(since, until) == wanted
+
+
+@pytest.mark.parametrize(("typed", "day"), [("上个月", "2026-10-31"), ("2026年第3季度", "2026-09-30"),
+                                           ("去年", "2025-12-31")])  # fmt: skip
+def test_as_of_a_month_quarter_or_year_is_its_last_day(demo, typed, day):
+    wanted = ok("report", "rfm", "--as-of", day, "-f", "json")
+    assert json.loads(wanted)["as_of"] == day
+    for lang in LANGS:
+        assert ok(*lang, "report", "rfm", "--as-of", typed, "-f", "json") == wanted
+
+
+def test_as_of_a_period_that_ends_after_today_is_refused(demo):
+    said = fails(2, "--lang", "zh", "report", "rfm", "--as-of", "本季度", db=demo)
+    assert said == "crm: --as-of 2026-12-31 是将来的日期\n"

@@ -133,14 +133,15 @@ def period(since: str | None, until: str | None) -> tuple[date | None, date | No
 
 
 def as_of_date(text: str | None) -> date:
-    """--as-of as a date: today when not given; raises InvalidInput when in the future."""
+    """--as-of as a date: today when not given, a month, quarter or year its last day;
+    raises InvalidInput when in the future."""
     from crmcli.core import clock, dates
     from crmcli.core.errors import InvalidInput
 
     today = clock.today()
     if text is None:
         return today
-    day = dates.parse_date(text, today, direction="past", option="--as-of")
+    day = dates.parse_bound(text, today, last=True, option="--as-of")  # 上个月: its last day
     if day > today:
         raise InvalidInput(_("--as-of {value} is in the future").format(value=day.isoformat()))
     return day

@@ -255,7 +255,7 @@ def parse_span(text: str, today: date) -> tuple[date, date] | None:
         start = date(
             today.year, 1 if unit == "year" else today.month - (today.month - 1) % months, 1
         )
-        first = start + relativedelta(months=step * months)
+        first = _in_range(text, lambda: start + relativedelta(months=step * months))
     elif match := re.fullmatch(_SPAN_QUARTER, raw):
         quarter = match[2] or match[3] or match[4]
         number = int(quarter) if quarter.isdigit() else "一二三四".index(quarter) + 1
