@@ -36,9 +36,13 @@ MODULES = {
             "tests/test_purchases.py",
             "tests/test_display.py",
             "tests/test_i18n_input.py",
+            "tests/test_i18n_typed.py",
         ],
     ),
-    "dates": ("crmcli.core.dates", ["tests/test_dates.py", "tests/test_moving_clocks.py"]),
+    "dates": (
+        "crmcli.core.dates",
+        ["tests/test_dates.py", "tests/test_moving_clocks.py", "tests/test_i18n_typed.py"],
+    ),
     "filters": (
         "crmcli.records.filters",
         [

@@ -591,7 +591,7 @@ def test_a_misplaced_global_option_is_still_refused_as_before(db_path):
     assert fails(2, "log", "note", "1", "--lang") == (
         "crm: Option '--lang' requires an argument.\n"
     )
-    assert fails(2, "list", "--lang", "zh", "--money") == "crm: 选项 '--money' 需要一个值\n"
+    assert fails(2, "list", "--lang", "zh", "--money") == "crm: 选项“--money”需要一个值\n"
     assert "'bogus' is not one of 'plain', 'wan'" in fails(2, "list", "--money", "bogus")
     assert fails(2, "add", "Anna", "--lang", "xx") == (
         "crm: Invalid value for '--lang': unknown language 'xx'; languages are: en, zh "

@@ -113,7 +113,7 @@ def test_the_language_option_is_found_after_other_global_options(db_path, before
     """`--color never --lang zh` spoke the locale's language: `never` was taken for the
     command's name. The last `--lang` wins, as it does for every option."""
     stderr = fails(2, *before, "--lang", "zh", "list", "--limit", "x")
-    assert stderr.startswith("crm: '--limit' 的值无效"), stderr
+    assert stderr.startswith("crm: “--limit”的值无效"), stderr
     assert fails(2, "--lang", "zh", "--lang", "en", "list", "--limit", "x").startswith(
         "crm: Invalid value for '--limit'"
     )
@@ -324,7 +324,10 @@ def test_a_refused_import_says_why_in_chinese(db_path, tmp_path):
         (("task", "add", "1", "x", "--due", "5"), "crm: 不是日期：“5”；5 天前请写 -5d；日期可写成"),
         (("buy", "1", "x", "abc"), "crm: 不是金额：“abc”；请写成 1299、1,299.50"),
         (("add", "Y", "--email", "ab.com"), "crm: 邮箱“ab.com”无效：邮箱地址必须含有 @。\n"),
-        (("config", "set", "money", "bogus"), "crm: money 必须是 plain 或 wan（收到“bogus”）\n"),
+        (
+            ("config", "set", "money", "bogus"),
+            "crm: money 必须是 plain（普通）或 wan（万）（收到“bogus”）\n",
+        ),
         (
             ("care", "festival", "add", "X", "--date", "13-01"),
             "crm: --date “13-01”不是任何一年的月日",

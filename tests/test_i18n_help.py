@@ -29,93 +29,93 @@ USAGE_ERRORS = [
         "list --bogus",
         "No such option: {option}",
         "No such option: --bogus (see 'crm list --help')",
-        "没有这个选项：--bogus（见 'crm list --help'）",
+        "没有这个选项：--bogus（见“crm list --help”）",
     ),
     (
         "list --limt",
         "No such option: {option} (Possible options: {options})",
         "No such option: --limt (Possible options: --city, --limit, --quiet) "
         "(see 'crm list --help')",
-        "没有这个选项：--limt（是否想用：--city、--limit、--quiet）（见 'crm list --help'）",
+        "没有这个选项：--limt（是否想用：--city、--limit、--quiet）（见“crm list --help”）",
     ),
     (
         "show",
         "Missing argument {name}.",
         "Missing argument 'REF'. (see 'crm show --help')",
-        "缺少参数 '客户'（见 'crm show --help'）",
+        "缺少参数“客户”（见“crm show --help”）",
     ),
     (
         "completion",
         "Missing argument {name}. Choose from: {choices}",
         "Missing argument 'SHELL'. Choose from: bash, zsh, fish (see 'crm completion --help')",
-        "缺少参数 '外壳'，可选：bash、zsh、fish（见 'crm completion --help'）",
+        "缺少参数“外壳”，可选：bash、zsh、fish（见“crm completion --help”）",
     ),
     (
         "list --limit x",
         "Input should be a valid integer, unable to parse string as an integer",
         "Invalid value for '--limit': Input should be a valid integer, unable to parse "
         "string as an integer (see 'crm list --help')",
-        "'--limit' 的值无效：应为整数（见 'crm list --help'）",
+        "“--limit”的值无效：应为整数（见“crm list --help”）",
     ),
     (
         "list --limit -1",
         "Input should be greater than or equal to {number}",
         "Invalid value for '--limit': Input should be greater than or equal to 0 "
         "(see 'crm list --help')",
-        "'--limit' 的值无效：不能小于 0（见 'crm list --help'）",
+        "“--limit”的值无效：不能小于 0（见“crm list --help”）",
     ),
     (
         "search x --limit 5000",
         "Input should be less than or equal to {number}",
         "Invalid value for '--limit': Input should be less than or equal to 1000 "
         "(see 'crm search --help')",
-        "'--limit' 的值无效：不能大于 1000（见 'crm search --help'）",
+        "“--limit”的值无效：不能大于 1000（见“crm search --help”）",
     ),
     (
         "list --format nope",
         "{value} is not one of {choices}.",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "'--format' / '-f' 的值无效：“nope”不在可选值“table”、“json”、“jsonl”、“csv”、"
-        "“tsv”之中（见 'crm list --help'）",
+        "“--format”/“-f”的值无效：“nope”不在可选值“table”、“json”、“jsonl”、“csv”、"
+        "“tsv”之中（见“crm list --help”）",
     ),
     (
         "list --format nope",
         "Invalid value for {param}: {reason}",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "'--format' / '-f' 的值无效：“nope”不在可选值“table”、“json”、“jsonl”、“csv”、"
-        "“tsv”之中（见 'crm list --help'）",
+        "“--format”/“-f”的值无效：“nope”不在可选值“table”、“json”、“jsonl”、“csv”、"
+        "“tsv”之中（见“crm list --help”）",
     ),
     (
         "list --limit",
         "Option {option} requires an argument.",
         "Option '--limit' requires an argument.",
-        "选项 '--limit' 需要一个值",
+        "选项“--limit”需要一个值",
     ),
     (
         "list --archived=yes",
         "Option {option} does not take a value.",
         "Option '--archived' does not take a value.",
-        "选项 '--archived' 不接受值",
+        "选项“--archived”不接受值",
     ),
     (
         "list a b",
         "Got unexpected extra argument(s) ({arguments})",
         "Got unexpected extra argument(s) (a b) (see 'crm list --help')",
-        "多出了参数（a b）（见 'crm list --help'）",
+        "多出了参数（a b）（见“crm list --help”）",
     ),
     (
         "nosuchcommand",
         "No such command {name!r}.",
         "No such command 'nosuchcommand'. (see 'crm --help')",
-        "没有“nosuchcommand”这个命令（见 'crm --help'）",
+        "没有“nosuchcommand”这个命令（见“crm --help”）",
     ),
     (
         "lis",
         "{message}. Did you mean {names}?",
         "No such command 'lis'. Did you mean 'list'? (see 'crm --help')",
-        "没有“lis”这个命令；是不是想用“list”？（见 'crm --help'）",
+        "没有“lis”这个命令；是不是想用“list”？（见“crm --help”）",
     ),
 ]
 
@@ -314,7 +314,7 @@ def test_a_chinese_locale_speaks_chinese_before_any_database(tmp_path):
     assert "\n选项：\n" in shown.stdout and "\n命令：\n" in shown.stdout
     refused = run("zh_CN.UTF-8", "list", "--limit", "x")
     assert refused.returncode == 2 and refused.stdout == ""
-    assert refused.stderr == "crm: '--limit' 的值无效：应为整数（见 'crm list --help'）\n"
+    assert refused.stderr == "crm: “--limit”的值无效：应为整数（见“crm list --help”）\n"
     english = run("C.UTF-8", "list", "--bogus")
     assert english.returncode == 2
     assert english.stderr == "crm: No such option: --bogus (see 'crm list --help')\n"
@@ -396,7 +396,7 @@ def test_chinese_help_on_a_terminal_is_laid_out_whole_within_its_width(db_path):
     assert code == 2 and lines[0] == "用法：crm report [选项] 命令 [参数]..."
     # the error is one line, as every error is (the terminal folds it)
     assert "命令：" in lines and lines[-1].startswith("crm: 缺少子命令：可选 sales、rfm")
-    assert lines[-1].endswith("（见 'crm report --help'）")
+    assert lines[-1].endswith("（见“crm report --help”）")
 
 
 def test_crm_help_follows_the_language_setting_and_the_option_wins(db_path):

@@ -174,11 +174,15 @@ def festival_add(
     name: Annotated[str, typer.Argument(help="Its name, e.g. 圣诞节 or 'Company anniversary'.")],
     on: Annotated[
         str | None,
-        typer.Option("--date", metavar="MM-DD", help="Every year on this Gregorian day: 12-25."),
+        typer.Option(
+            "--date", metavar="MM-DD", help="Every year on this Gregorian day: 12-25 or 12月25日."
+        ),
     ] = None,
     lunar: Annotated[
         str | None,
-        typer.Option("--lunar", metavar="MM-DD", help="Every year on this lunar day: 08-08."),
+        typer.Option(
+            "--lunar", metavar="MM-DD", help="Every year on this lunar day: 08-08 or 腊月初八."
+        ),
     ] = None,
     quiet: QuietOption = False,
 ) -> None:

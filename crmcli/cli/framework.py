@@ -107,18 +107,18 @@ def said(text: str) -> str:
         else _(", ").join(_quoted(v) for v in value.split(", "))
         if name in _LISTS
         else _quoted(value)
-        if name == "value"
-        else value
         for name, value in found[1].groupdict().items()
     }
     return _(found[0]).format(**values)
 
 
 def _quoted(text: str) -> str:
-    """A value the framework quoted `'nope'` as the run's language quotes what a person
-    typed or may type (Chinese: `“nope”`, as crm's own messages do)."""
-    if len(text) > 1 and text[0] == text[-1] == "'":
-        return f"“{text[1:-1]}”"
+    """A value or a name the framework quoted (`'nope'`, `'--format' / '-f'`) as the run's
+    language quotes what a person typed or may type (Chinese: `“nope”`, `“--format”/“-f”`,
+    as crm's own messages do); anything else as it is."""
+    names = text.split(" / ")
+    if all(len(n) > 1 and n[0] == n[-1] == "'" for n in names):
+        return "/".join(f"“{n[1:-1]}”" for n in names)
     return text
 
 

@@ -112,17 +112,17 @@ DryRunOption = Annotated[
 
 
 def period(since: str | None, until: str | None) -> tuple[date | None, date | None]:
-    """--since/--until as dates (inclusive, None when not given); raises InvalidInput when
-    reversed."""
+    """--since/--until as dates (inclusive, None when not given): a day, or a month,
+    quarter or year from its first day or to its last; raises InvalidInput when reversed."""
     from crmcli.core import clock, dates
     from crmcli.core.errors import InvalidInput
 
     today = clock.today()
     first = last = None
     if since is not None:
-        first = dates.parse_date(since, today, direction="past", option="--since")
+        first = dates.parse_bound(since, today, last=False, option="--since")
     if until is not None:
-        last = dates.parse_date(until, today, direction="past", option="--until")
+        last = dates.parse_bound(until, today, last=True, option="--until")
     if first and last and first > last:
         raise InvalidInput(
             _("--since {value} is after --until {value2}").format(
@@ -133,14 +133,15 @@ def period(since: str | None, until: str | None) -> tuple[date | None, date | No
 
 
 def as_of_date(text: str | None) -> date:
-    """--as-of as a date: today when not given; raises InvalidInput when in the future."""
+    """--as-of as a date: today when not given, a month, quarter or year its last day;
+    raises InvalidInput when in the future."""
     from crmcli.core import clock, dates
     from crmcli.core.errors import InvalidInput
 
     today = clock.today()
     if text is None:
         return today
-    day = dates.parse_date(text, today, direction="past", option="--as-of")
+    day = dates.parse_bound(text, today, last=True, option="--as-of")  # 上个月: its last day
     if day > today:
         raise InvalidInput(_("--as-of {value} is in the future").format(value=day.isoformat()))
     return day

@@ -219,6 +219,76 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     )
 
 
+# A whole month, quarter or year, for --since (its first day) and --until (its last): a
+# quarter `2026Q4`, `2026-Q4`, `2026年第4季度`, `2026年4季度`, `2026年第四季度`; a month
+# `2026-11`, `2026年11月`; a year `2026年`; and these words, relative to today.
+_SPAN_QUARTER = r"(\d{4})(?:-?q([1-4])|年(?:第?([1-4一二三四])季度?|q([1-4])))"
+_SPAN_MONTH = r"(\d{4})(?:年(\d{1,2})月份?|-(\d{1,2}))"
+_SPAN_YEAR = r"(\d{4})年度?"
+_SPAN_WORDS = {
+    "本月": ("month", 0), "这个月": ("month", 0), "这月": ("month", 0), "当月": ("month", 0),
+    "上个月": ("month", -1), "上月": ("month", -1),
+    "下个月": ("month", 1), "下月": ("month", 1),
+    "本季度": ("quarter", 0), "本季": ("quarter", 0), "这个季度": ("quarter", 0),
+    "上季度": ("quarter", -1), "上个季度": ("quarter", -1), "上季": ("quarter", -1),
+    "下季度": ("quarter", 1), "下个季度": ("quarter", 1),
+    "今年": ("year", 0), "本年": ("year", 0), "去年": ("year", -1), "前年": ("year", -2),
+    "明年": ("year", 1),
+    "thismonth": ("month", 0), "lastmonth": ("month", -1), "nextmonth": ("month", 1),
+    "thisquarter": ("quarter", 0), "lastquarter": ("quarter", -1),
+    "nextquarter": ("quarter", 1),
+    "thisyear": ("year", 0), "lastyear": ("year", -1), "nextyear": ("year", 1),
+}  # fmt: skip
+
+
+def parse_span(text: str, today: date) -> tuple[date, date] | None:
+    """The first and last day of the month, quarter or year that `text` names (`2026Q4`,
+    `2026年第4季度`, `2026年11月`, `2026-11`, `2026年`, `上个月`, `本季度`, `last month`),
+    or None when it names none (a day, or anything else, is for parse_date). Raises
+    InvalidInput for a month or a year crm does not keep (`2026年13月`, `0999年`)."""
+    from dateutil.relativedelta import relativedelta
+
+    raw = "".join(_normal(text).split()).casefold()
+    if raw in _SPAN_WORDS:
+        unit, step = _SPAN_WORDS[raw]
+        months = {"month": 1, "quarter": 3, "year": 12}[unit]
+        start = date(
+            today.year, 1 if unit == "year" else today.month - (today.month - 1) % months, 1
+        )
+        first = _in_range(text, lambda: start + relativedelta(months=step * months))
+    elif match := re.fullmatch(_SPAN_QUARTER, raw):
+        quarter = match[2] or match[3] or match[4]
+        number = int(quarter) if quarter.isdigit() else "一二三四".index(quarter) + 1
+        first, months = _span_start(text, int(match[1]), number * 3 - 2), 3
+    elif match := re.fullmatch(_SPAN_MONTH, raw):
+        first, months = _span_start(text, int(match[1]), int(match[2] or match[3])), 1
+    elif match := re.fullmatch(_SPAN_YEAR, raw):
+        first, months = _span_start(text, int(match[1]), 1), 12
+    else:
+        return None
+    return first, _in_range(text, lambda: first + relativedelta(months=months, days=-1))
+
+
+def parse_bound(text: str, today: date, *, last: bool, option: str) -> date:
+    """A day that starts (`last` False: `--since`) or ends (`last` True: `--until`) a range:
+    a day as parse_date reads it for the past, or the first or last day of the month,
+    quarter or year `text` names (parse_span). Raises InvalidInput."""
+    span = parse_span(text, today)
+    if span is not None:
+        return span[1] if last else span[0]
+    return parse_date(text, today, direction="past", option=option)
+
+
+def _span_start(text: str, year: int, month: int) -> date:
+    if not 1 <= month <= 12:
+        raise InvalidInput(
+            _("not a date: {text!r} (there is no such month); {HELP}").format(
+                text=text.strip(), HELP=_(HELP)
+            )
+        )
+    return _in_range(text, lambda: date(year, month, 1))
+
+
 def _no_time(option: str, text: str, day: str) -> InvalidInput:
     return InvalidInput(
         _(
@@ -586,6 +656,24 @@ def _weekday(which: str | None, target: int, today: date, direction: Direction, 
     )
 
 
+# A period named as a report groups by it (`--by 月`): 日/天, 周/星期/礼拜, 月/月份, 季/季度,
+# 年/年份/年度, each optionally after 按 or 每 (`按月`, `每周`, `每个月`).
+_ZH_SPAN_WORD = (
+    r"(?:按|每)?\s*(?:(天|日)|(周|个?星期|个?礼拜)|(个?月|月份)|(个?季度|季)|(年|年份|年度))"
+)
+SPAN_UNITS = ("day", "week", "month", "quarter", "year")
+
+
+def period_word(text: str) -> str | None:
+    """The length of period (`day`, `week`, `month`, `quarter`, `year`) that a Chinese word
+    names for grouping (`月`, `按季度`, `每周`, full-width and spaces ignored), or None."""
+    compact = "".join(unicodedata.normalize("NFKC", text).split())
+    match = re.fullmatch(_ZH_SPAN_WORD, compact)
+    if match is None:
+        return None
+    return SPAN_UNITS[next(i for i, found in enumerate(match.groups()) if found)]
+
+
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 _PERIOD = r"(?i)\+?\s*(\d{1,4})\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
 PERIOD_HELP = N_("use a number and d, w, m or y: 7d, 2w, 1m (one month), 1y")
@@ -666,26 +754,43 @@ def parse_period(text: str, *, option: str = "period", allow_zero: bool = False)
 
 
 # A period in Chinese, as `3天后` and `2周前` say it in a date: 7天, 2周, 两个星期, 1个月,
-# 一年, 一周 (a count up to 99 in digits or 一 to 九十九).
-_ZH_PERIOD = r"(\d{1,4}|[一二两三四五六七八九十]{1,3})\s*(天|日|周|个?星期|个?礼拜|个月|年)"
+# 一年, 一周, 2个季度 (a count up to 99 in digits or 一 to 九十九); and as a repeat says it:
+# 每周, 每个月, 每年, 每两周, 每3天, 每季度, 每 2 周 (what a Chinese task list shows), where
+# 每 alone counts one. A month or a quarter after a count takes 个 (`3月` is March,
+# `一季度` the first quarter).
+_ZH_PERIOD = (
+    r"(每)?\s*(\d{1,4}|[一二两三四五六七八九十]{1,3})?\s*(个)?(天|日|周|星期|礼拜|月|季度|年)"
+)
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}  # fmt: skip
+# Each unit word: the unit and how many of it one is, and whether 个 comes before it after a
+# count (False: never; True: always; None: either).
+_ZH_PERIOD_UNITS = {
+    "天": ("d", 1, False), "日": ("d", 1, False), "周": ("w", 1, False), "年": ("y", 1, False),
+    "星期": ("w", 1, None), "礼拜": ("w", 1, None), "月": ("m", 1, True),
+    "季度": ("m", 3, True),
+}  # fmt: skip
 
 
 def _chinese_period(raw: str) -> tuple[int, str] | None:
-    """(amount, unit) of a period written in Chinese (`7天`, `两周`, `1个月`), or None."""
+    """(amount, unit) of a period written in Chinese (`7天`, `两周`, `1个月`, `每周`), or
+    None."""
     match = re.fullmatch(_ZH_PERIOD, unicodedata.normalize("NFKC", raw))
     if not match:
         return None
-    count, word = match.groups()
-    amount = int(count) if count.isdigit() else _chinese_number(count)
-    if amount is None:
+    every, count, ge, word = match.groups()
+    unit, size, takes_ge = _ZH_PERIOD_UNITS[word]
+    if count is None:  # 每周, 每个月: one
+        if not every or (ge and takes_ge is False):
+            return None
+        return size, unit
+    if takes_ge is not None and bool(ge) != takes_ge:
         return None
-    unit = "w" if word.endswith(("星期", "礼拜")) else _ZH_UNITS[word]
-    return amount, unit
+    amount = int(count) if count.isdigit() else chinese_number(count)
+    return None if amount is None else (amount * size, unit)
 
 
-def _chinese_number(text: str) -> int | None:
+def chinese_number(text: str) -> int | None:
     """一 to 九十九 (`十`, `十二`, `二十`, `二十五`), or None for anything else."""
     tens, _ten, ones = text.partition("十")
     if not _ten:

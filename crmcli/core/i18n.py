@@ -117,10 +117,23 @@ def from_locale(environ: Any = os.environ) -> str:
     return "en"
 
 
+# Each language by its name, as a person may type it in either language (`中文`, `英文`).
+_NAMES = {
+    "中文": "zh", "简体中文": "zh", "简体": "zh", "汉语": "zh", "chinese": "zh",
+    "英文": "en", "英语": "en", "english": "en",
+}  # fmt: skip
+
+
 def clean(value: str) -> str | None:
     """A language as `--lang` or the setting may spell it (`zh`, `ZH`, `zh_CN`, `zh-Hans`,
-    `en_US`) as one of LANGUAGES, or None when it is none of them."""
-    base = value.strip().replace("-", "_").split("_", 1)[0].casefold()
+    `en_US`, or by its name: `中文`, `简体中文`, `英文`, `English`) as one of LANGUAGES, or
+    None when it is none of them."""
+    import unicodedata
+
+    typed = "".join(unicodedata.normalize("NFKC", value).split()).casefold()
+    if typed in _NAMES:
+        return _NAMES[typed]
+    base = typed.replace("-", "_").split("_", 1)[0]
     return base if base in LANGUAGES else None
 
 

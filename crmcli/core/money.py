@@ -8,7 +8,8 @@ zeros, which change nothing); nothing is ever rounded on the way in. Only a deri
 such as an average is rounded, half to even, and only to the currency's own decimals.
 
 Accepted input: `1299`, `1,299.50` (commas group thousands, in threes), `-12.5` or `−12.5`,
-`¥1299`, `$12`, `€9.99`, `HK$80`, `RMB 50`, `50元`, `1299.5 USD`, `USD 1299.5`, `8.8万`
+`¥1299`, `$12`, `€9.99`, `HK$80`, `RMB 50`, `50元`, `1299.5 USD`, `USD 1299.5`, `100美元`,
+`人民币50`, `100块`, `8.8万`
 (88,000), `¥1.2万元` (¥ and 元 together: yuan), `1.5亿`; full-width
 digits and signs (`１２９９`, `￥`) are read as their ASCII forms. A comma as the decimal
 separator (`12,50`) is refused rather than guessed. A symbol shared by several currencies
@@ -91,8 +92,30 @@ SYMBOLS: dict[str, tuple[str, ...]] = {
     "₫": ("VND",),
     "₱": ("PHP",),
 }
+# Currencies by their Chinese names, before or after the number (`100美元`, `人民币50`) and
+# for `--currency` (`--currency 美元`): CLDR's names (tests check them against babel's) and
+# the everyday ones beside them (美金, 港币, 块).
+NAMES: dict[str, str] = {
+    "人民币": "CNY", "块": "CNY", "块钱": "CNY",
+    "美元": "USD", "美金": "USD",
+    "欧元": "EUR",
+    "日元": "JPY", "日圆": "JPY",
+    "港元": "HKD", "港币": "HKD",
+    "英镑": "GBP",
+    "韩元": "KRW",
+    "澳大利亚元": "AUD", "澳元": "AUD",
+    "加拿大元": "CAD", "加元": "CAD",
+    "新台币": "TWD",
+    "新加坡元": "SGD", "新元": "SGD",
+    "澳门币": "MOP", "澳门元": "MOP",
+    "瑞士法郎": "CHF",
+    "泰铢": "THB",
+}  # fmt: skip
 _SIGNS = {"-": -1, "−": -1, "+": 1}
-_UNIT = r"[A-Za-z]{3}|RMB|[A-Z]{1,2}\$|CN¥|JP¥|[¥元円$€£₩₹₽฿₪₫₱]"
+_UNIT = (
+    "|".join(sorted(NAMES, key=len, reverse=True))  # 日元 and 新加坡元 before 元
+    + r"|[A-Za-z]{3}|RMB|[A-Z]{1,2}\$|CN¥|JP¥|[¥元円$€£₩₹₽฿₪₫₱]"
+)
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _AMOUNT = (
     rf"(?i)(?P<sign1>[-+−])?\s*(?P<pre>{_UNIT})?\s*(?P<sign2>[-+−])?\s*"
@@ -126,8 +149,10 @@ class Money:
 
 @lru_cache(maxsize=256)  # an import asks for the same few codes a million times
 def currency_code(text: str) -> str:
-    """A known ISO 4217 code from user text (`usd` -> `USD`); raises InvalidInput."""
+    """A known ISO 4217 code from user text (`usd` -> `USD`, `美元` -> `USD`); raises
+    InvalidInput."""
     code = unicodedata.normalize("NFKC", text).strip().upper()
+    code = NAMES.get(code, code)
     if code in EXPONENTS:
         return code
     if code in NO_MINOR_UNIT:
@@ -314,7 +339,9 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
     unit = match["post"] or match["pre"]  # `¥1.2万元`: 元, yuan whatever ¥ would mean
     named = None
     if unit:
-        if len(unit) == 3 and unit.isalpha() and unit.upper() != "RMB":
+        if unit in NAMES:
+            named = NAMES[unit]
+        elif len(unit) == 3 and unit.isascii() and unit.isalpha() and unit.upper() != "RMB":
             named = currency_code(unit)
         else:
             named = _symbol_currency(unit, context)

@@ -331,6 +331,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     # a phone's kind: a number in E.164, or a service number's digits
     "phone_kind": {"number": N_("phone kind|number"), "service": N_("phone kind|service")},
+    # how amounts read on a terminal (`crm config set money 万`, `crm --money 万`)
+    "money": {"plain": N_("money|plain"), "wan": N_("money|wan")},
     # a survey score's metric (`crm show`'s last scores)
     "metric": {"nps": _HIT_FIELD["nps"], "csat": _HIT_FIELD["csat"]},
     # A stage the user named (`crm config set stages`) that is not one of these stays as typed.
@@ -535,11 +537,16 @@ def column_named(text: str, columns: tuple[str, ...]) -> str | None:
 def chosen(text: str, choices: tuple[str, ...]) -> str | None:
     """The one of `choices` (the keys an option takes, `--by city`) that `text` says in any
     language crm speaks: a word crm shows for a value (`投诉` is `complaint`) or a column's
-    header (`城市` is `city`, `月份` is `month`); None when it says none, or more than one."""
+    header (`城市` is `city`, `月份` is `month`), or a period's Chinese word (`月`, `按季度`,
+    crmcli.core.dates `period_word`); None when it says none, or more than one."""
     found = {key for column in WORDS if (key := understood(column, text)) in choices}
     named = column_named(text, choices)
     if named is not None:
         found.add(named)
+    if not found:  # a period as Chinese names it for grouping: `月`, `按季度`, `每周`
+        from crmcli.core.dates import period_word
+
+        found = {period_word(text)} & set(choices)
     return found.pop() if len(found) == 1 else None
 
 

@@ -109,14 +109,15 @@ def festival_key(conn: sqlite3.Connection, text: str) -> str:
 def add_festival(
     conn: sqlite3.Connection, name: str, *, on: str | None, lunar: str | None
 ) -> Festival:
-    """Store a festival of the user's own, every year on `on` (Gregorian `MM-DD`) or `lunar`
-    (lunar `MM-DD`); returns it. Raises InvalidInput for a bad or missing day, an empty
+    """Store a festival of the user's own, every year on `on` (Gregorian `MM-DD`, `12月25日`;
+    a lunar day written as one, `腊月初八`, `农历08-15`, is lunar) or `lunar` (lunar `MM-DD`,
+    `八月十五`); returns it. Raises InvalidInput for a bad or missing day, an empty
     name, or a name another festival (built-in or own) answers to."""
     if (on is None) == (lunar is None):
         raise InvalidInput(_("give the festival's day with --date MM-DD or --lunar MM-DD (one)"))
     calendar = festivals.GREGORIAN if lunar is None else festivals.LUNAR
     option = "--date" if lunar is None else "--lunar"
-    month, day = festivals.month_day(on or lunar or "", calendar, option)
+    calendar, month, day = festivals.festival_day(on or lunar or "", calendar, option)
     clean = validate.text("festival name", name)
     if validate.fold(clean) in RESERVED:
         raise InvalidInput(

@@ -25,7 +25,10 @@ DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
 
 def _currency(value: str) -> str:
+    from crmcli.core.money import NAMES
+
     code = value.strip().upper()
+    code = NAMES.get(code, code)  # 美元, 人民币
     if not re.fullmatch(r"[A-Z]{3}", code):
         raise InvalidInput(
             _("currency must be an ISO 4217 code such as CNY or USD (got {value!r})").format(
@@ -41,7 +44,9 @@ MONEY_STYLES = ("plain", "wan")
 
 
 def _money_style(value: str) -> str:
-    style = value.strip().casefold()
+    from crmcli.core.vocabulary import understood
+
+    style = understood("money", value.strip().casefold())  # `wan`, or 万 as Chinese says it
     if style not in MONEY_STYLES:
         raise InvalidInput(_("money must be plain or wan (got {value!r})").format(value=value))
     return style

@@ -509,14 +509,14 @@ def parse(
     if selection.stage:
         terms.append(StageIn(tuple(clean_stage(conn, s) for s in selection.stage)))
     if selection.created_since:
-        since = dates.parse_date(
-            selection.created_since, as_of, direction="past", option="--created-since"
+        since = dates.parse_bound(
+            selection.created_since, as_of, last=False, option="--created-since"
         )
         day = since.isoformat()
         terms.append(Compare("created_at", ">=", day))
     if selection.created_until:
-        until = dates.parse_date(
-            selection.created_until, as_of, direction="past", option="--created-until"
+        until = dates.parse_bound(
+            selection.created_until, as_of, last=True, option="--created-until"
         )
         day = until.isoformat()
         terms.append(Compare("created_at", "<=", day))

@@ -1,0 +1,492 @@
+"""What a Chinese salesperson types where crm asks for a period to group by (`--by 月`), a
+repeat (`--every 每周`), a setting (`money 万`, `language 中文`) or an amount in a currency
+(`100美元`): read in any language setting, stored as the keys and codes crm keeps, and
+anything else refused in one line, exit 2, nothing changed. Each grammar is checked against
+an oracle written here without the parser's patterns (the forms built up from their parts,
+numbers said in Chinese from ints, currency names from babel's CLDR data)."""
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmcli.core import dates, i18n, money
+from crmcli.core.errors import InvalidInput
+from crmcli.core.vocabulary import chosen
+from tests.conftest import add, crm, fails, ok, rows
+
+LANGS = [(), ("--lang", "zh"), ("--lang", "en")]
+
+# --by: the words of each length of period, each also after 按 or 每.
+SPAN_WORDS = {
+    "天": "day", "日": "day",
+    "周": "week", "星期": "week", "个星期": "week", "礼拜": "week", "个礼拜": "week",
+    "月": "month", "个月": "month", "月份": "month",
+    "季": "quarter", "季度": "quarter", "个季度": "quarter",
+    "年": "year", "年份": "year", "年度": "year",
+}  # fmt: skip
+SPAN_ORACLE = {p + w: unit for p in ("", "按", "每") for w, unit in SPAN_WORDS.items()}
+
+
+@given(st.text(alphabet="按每个天日周星期礼拜月份季度年 ", max_size=5))
+def test_a_period_word_is_read_exactly_as_the_oracle_says(text):
+    assert dates.period_word(text) == SPAN_ORACLE.get(text.replace(" ", ""))
+
+
+@pytest.mark.parametrize("typed", sorted(SPAN_ORACLE))
+def test_a_period_word_is_chosen_only_where_its_period_is_a_choice(typed):
+    sales = ("day", "week", "month", "quarter", "year", "category", "item", "city", "tag")
+    assert chosen(typed, sales) == SPAN_ORACLE[typed]
+    assert chosen(typed, ("kind", "severity")) is None
+    cohort = ("month", "quarter")
+    assert chosen(typed, cohort) == (SPAN_ORACLE[typed] if SPAN_ORACLE[typed] in cohort else None)
+
+
+BY_PERIODS = [
+    (("report", "sales"), "日", "day"),
+    (("report", "sales"), "天", "day"),
+    (("report", "sales"), "按周", "week"),
+    (("report", "sales"), "月", "month"),
+    (("report", "sales"), "季", "quarter"),
+    (("report", "sales"), "年", "year"),
+    (("report", "sales"), "年度", "year"),
+    (("report", "cohort"), "季度", "quarter"),
+    (("report", "cohort"), "按月", "month"),
+    (("report", "feedback"), "月", "month"),
+    (("report", "satisfaction"), "每月", "month"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "typed", "key"), BY_PERIODS, ids=[f"{a[1]}-{t}" for a, t, _ in BY_PERIODS]
+)
+def test_by_takes_a_period_as_chinese_names_it(demo, args, typed, key):
+    wanted = ok(*args, "--by", key, "-f", "csv")
+    for lang in LANGS:
+        assert ok(*lang, *args, "--by", typed, "-f", "csv") == wanted
+
+
+@pytest.mark.parametrize("typed", ["年", "日", "周"])
+def test_a_period_a_report_does_not_group_by_is_refused_in_one_line(demo, typed):
+    said = fails(2, "--lang", "zh", "report", "cohort", "--by", typed, db=demo)
+    assert said == (
+        f"crm: “--by”的值无效：“{typed}”不在可选值“month”、“quarter”之中"
+        "（见“crm report cohort --help”）\n"
+    )
+
+
+# --every and every other period: 每 + an optional count + 个 + a unit.
+_DIGITS = "一二三四五六七八九"
+
+
+def said_in_chinese(n: int) -> str:
+    """1 to 99 as Chinese writes it: 一, 十, 十二, 二十, 二十五 (two as 二, or 两 alone)."""
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return _DIGITS[ones - 1]
+    return ("" if tens == 1 else _DIGITS[tens - 1]) + "十" + (_DIGITS[ones - 1] if ones else "")
+
+
+# unit word: (unit, size, 个 after a count: required / refused / either)
+UNIT_WORDS = {
+    "天": ("d", 1, "no"), "日": ("d", 1, "no"), "周": ("w", 1, "no"), "年": ("y", 1, "no"),
+    "星期": ("w", 1, "either"), "礼拜": ("w", 1, "either"), "月": ("m", 1, "yes"),
+    "季度": ("m", 3, "yes"),
+}  # fmt: skip
+
+
+@given(
+    every=st.booleans(),
+    count=st.none() | st.integers(1, 99),
+    chinese=st.booleans(),
+    two_as_liang=st.booleans(),
+    ge=st.booleans(),
+    word=st.sampled_from(sorted(UNIT_WORDS)),
+    space=st.sampled_from(["", " ", "\u3000"]),
+)
+def test_a_chinese_period_is_read_as_the_oracle_says(
+    every, count, chinese, two_as_liang, ge, word, space
+):
+    if count is None:
+        said_count = ""
+    elif count == 2 and two_as_liang:
+        said_count = "两"
+    else:
+        said_count = said_in_chinese(count) if chinese else str(count)
+    text = ("每" + space if every else "") + said_count + space + ("个" if ge else "") + word
+    unit, size, takes_ge = UNIT_WORDS[word]
+    if count is None:
+        valid = every and not (ge and takes_ge == "no")
+    else:
+        valid = takes_ge == "either" or (takes_ge == "yes") == ge
+    if valid:
+        assert dates.parse_period(text) == dates.Period((count or 1) * size, unit)
+    else:
+        with pytest.raises(InvalidInput):
+            dates.parse_period(text)
+
+
+@given(st.integers(1, 999), st.sampled_from("dwmy"))
+def test_a_repeat_as_a_chinese_task_list_shows_it_reads_back(amount, unit):
+    token = i18n.use("zh")
+    try:
+        shown = dates.StoredPeriod(f"{amount}{unit}").said()  # 每 2 周
+    finally:
+        i18n.reset(token)
+    assert shown.startswith("每")
+    assert dates.parse_period(shown) == dates.Period(amount, unit)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("每周", "1w"), ("每月", "1m"), ("每个月", "1m"), ("每年", "1y"), ("每两周", "2w"),
+     ("每3天", "3d"), ("每季度", "3m"), ("每 2 周", "2w"), ("每天", "1d")],
+)  # fmt: skip
+def test_a_task_repeats_every_period_typed_in_chinese(db_path, typed, stored):
+    add("张伟")
+    for lang in LANGS:
+        ok(*lang, "task", "add", "张伟", "回访", "--every", typed)
+    assert rows(db_path, "SELECT DISTINCT every FROM tasks") == [(stored,)]
+
+
+@pytest.mark.parametrize("typed", ["每", "每3月", "一季度", "每个周", "每隔3天", "每0天", "月"])
+def test_a_repeat_that_is_no_period_is_refused_in_one_line(db_path, typed):
+    add("张伟")
+    said = fails(2, "--lang", "zh", "task", "add", "张伟", "回访", "--every", typed, db=db_path)
+    assert f"“{typed}”" in said and said.count("\n") == 1
+
+
+# Settings by the words a person says.
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("中文", "zh"), ("简体中文", "zh"), ("汉语", "zh"), ("Chinese", "zh"), ("英文", "en"),
+     ("英语", "en"), ("English", "en"), ("ENGLISH", "en"), ("zh_CN", "zh"), (" 中文 ", "zh")],
+)  # fmt: skip
+def test_a_language_is_set_by_its_name(db_path, typed, stored):
+    for lang in LANGS:
+        assert ok(*lang, "config", "set", "language", typed) == f"language = {stored}\n"
+    assert rows(db_path, "SELECT value FROM settings WHERE key = 'language'") == [(stored,)]
+    said = crm("--lang", typed, "help", "dates")
+    assert said.exit_code == 0
+    assert ("日期" in said.stdout) == (stored == "zh")
+
+
+@pytest.mark.parametrize("typed", ["中", "法文", "繁体", "zhongwen", ""])
+def test_a_language_crm_does_not_speak_is_refused(db_path, typed):
+    ok("config", "set", "language", "en")
+    said = fails(2, "--lang", "zh", "config", "set", "language", typed, db=db_path)
+    assert said == f"crm: 未知语言“{typed}”；可用语言：en、zh\n"
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("万", "wan"), ("普通", "plain"), ("WAN", "wan")])
+def test_the_money_setting_takes_the_chinese_word(db_path, typed, stored):
+    for lang in LANGS:
+        assert ok(*lang, "config", "set", "money", typed) == f"money = {stored}\n"
+
+
+def test_money_wan_for_one_command_is_typed_as_chinese_says_it(db_path):
+    from tests.test_terminal import on_terminal
+
+    add("张伟")
+    ok("buy", "张伟", "年度服务", "123456")
+    code, lines = on_terminal("--money", "万", "purchases", columns=100)
+    assert code == 0 and any("¥12.35万" in line for line in lines), lines
+    said = fails(2, "--lang", "zh", "config", "set", "money", "万元x", db=db_path)
+    assert said == "crm: money 必须是 plain（普通）或 wan（万）（收到“万元x”）\n"
+
+
+# Amounts and currencies by their Chinese names.
+def test_every_chinese_currency_name_cldr_gives_is_read_as_its_code():
+    from babel import Locale
+
+    names = Locale("zh").currencies
+    for code in set(money.NAMES.values()):
+        assert money.NAMES[names[code]] == code, code
+        assert money.parse(f"100{names[code]}") == money.Money(
+            money.to_minor(Decimal(100), code), code
+        )
+        assert money.currency_code(names[code]) == code
+
+
+EVERYDAY = {"元": "CNY", "块": "CNY", "块钱": "CNY", "人民币": "CNY", "美元": "USD", "美金": "USD",
+            "欧元": "EUR", "日元": "JPY", "港币": "HKD", "港元": "HKD"}  # fmt: skip
+
+
+@given(
+    whole=st.integers(0, 10**6),
+    cents=st.integers(0, 99),
+    name=st.sampled_from(sorted(EVERYDAY)),
+    before=st.booleans(),
+    space=st.sampled_from(["", " "]),
+    negative=st.booleans(),
+)
+def test_an_amount_with_a_chinese_currency_name_is_exact(
+    whole, cents, name, before, space, negative
+):
+    code = EVERYDAY[name]
+    number = f"{whole}" if code == "JPY" else f"{whole}.{cents:02d}"
+    sign = "-" if negative else ""
+    text = f"{sign}{name}{space}{number}" if before else f"{sign}{number}{space}{name}"
+    value = Decimal(f"{sign}{number}")
+    assert money.parse(text) == money.Money(int(value.scaleb(money.EXPONENTS[code])), code)
+
+
+@pytest.mark.parametrize(
+    ("typed", "minor", "currency"),
+    [("100美元", 10000, "USD"), ("100元", 10000, "CNY"), ("100块", 10000, "CNY"),
+     ("100人民币", 10000, "CNY"), ("3000日元", 3000, "JPY"), ("80港币", 8000, "HKD"),
+     ("1.2万日元", 12000, "JPY"), ("9.9欧元", 990, "EUR")],
+)  # fmt: skip
+def test_a_purchase_in_a_currency_named_in_chinese_is_stored_in_its_code(
+    db_path, typed, minor, currency
+):
+    add("张伟")
+    for lang in LANGS:
+        ok(*lang, "buy", "张伟", "茶叶", typed)
+    assert rows(db_path, "SELECT DISTINCT amount_minor, currency FROM purchases") == [
+        (minor, currency)
+    ]
+
+
+def test_currency_options_and_the_setting_take_chinese_names(db_path):
+    add("张伟")
+    ok("buy", "张伟", "茶叶", "100", "--currency", "美元")
+    ok("config", "set", "default_currency", "港币")
+    ok("buy", "张伟", "茶叶", "50")
+    assert rows(db_path, "SELECT amount_minor, currency FROM purchases ORDER BY id") == [
+        (10000, "USD"), (5000, "HKD")
+    ]  # fmt: skip
+    listed = json.loads(ok("purchases", "--currency", "美金", "-f", "json"))
+    assert [p["currency"] for p in listed] == ["USD"]
+    said = fails(
+        2, "--lang", "zh", "buy", "张伟", "茶叶", "100美元", "--currency", "欧元", db=db_path
+    )
+    assert said == "crm: 金额“100美元”的币种是 USD，不是 EUR\n"
+    said = fails(2, "--lang", "zh", "buy", "张伟", "茶叶", "100美分", db=db_path)
+    assert said.startswith("crm: 不是金额：“100美分”") and said.count("\n") == 1
+
+
+# Click's own errors and every help text in Chinese quote as Chinese prose does.
+_CJK = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
+
+
+def ascii_quoted_chinese(text: str) -> list[str]:
+    """Spans of `text` in ASCII quotes that hold Chinese and stand in prose (not on a line
+    that shows a command, `crm ...` or `--where "城市 = 上海"`), and `R x F` for ×."""
+    found = []
+    for match in re.finditer(r"(['\"])([^'\"\n]*)\1", text):
+        line = text[: match.start()].rsplit("\n", 1)[-1].rstrip(" ")
+        if "crm " in line or "--" in line or not re.search(_CJK, match[2]):
+            continue
+        if not line or re.match(_CJK, line[-1]):
+            found.append(match[0])
+    return found + re.findall(r"\b[A-Z] x [A-Z]\b", text)
+
+
+def test_the_scan_finds_what_it_is_for():
+    assert ascii_quoted_chinese("例如 '签约周年'。") == ["'签约周年'"]
+    assert ascii_quoted_chinese("按 R x F 网格") == ["R x F"]
+    assert ascii_quoted_chinese('示例：crm add "张伟"\n- --where "城市 = 上海"') == []
+    assert ascii_quoted_chinese("例如“签约周年”；'none' 停止") == []
+
+
+def test_no_chinese_help_quotes_chinese_text_in_ascii_quotes():
+    from tests.catalog import help_msgids
+
+    catalog = i18n.catalog("zh")
+    found = {m: f for m in help_msgids() if (f := ascii_quoted_chinese(catalog.gettext(m)))}
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("show",), ("list", "-f", "x"), ("list", "--limit", "x"), ("list", "--limit", "-1"),
+     ("list", "--bogus"), ("list", "--limt", "1"), ("show", "1", "2"), ("nosuch",),
+     ("completion",), ("report", "sales", "--by", "城"), ("list", "--limit"), ("care", "rule")],
+)  # fmt: skip
+def test_a_chinese_usage_error_has_no_ascii_quotes(db_path, args):
+    said = fails(2, "--lang", "zh", *args)
+    assert said.count("\n") == 1
+    assert "'" not in said and '"' not in said, said
+
+
+# A festival's day: 12月25日, 十二月二十五, and lunar days as Chinese writes them.
+_LONGEST = {"gregorian": (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), "lunar": (30,) * 12}
+_LUNAR_MONTHS = {1: "正", 11: "冬", 12: "腊"}
+
+
+@given(
+    option=st.sampled_from(["gregorian", "lunar"]),
+    month=st.integers(1, 13),
+    day=st.integers(1, 32),
+    month_style=st.sampled_from(["digits", "chinese", "lunar"]),
+    day_style=st.sampled_from(["digits", "chinese", "lunar"]),
+    suffix=st.sampled_from(["", "日", "号"]),
+    prefix=st.sampled_from(["", "农历", "lunar:"]),
+)
+def test_a_festival_day_in_chinese_is_read_as_the_oracle_says(
+    option, month, day, month_style, day_style, suffix, prefix
+):
+    from crmcli.core.festivals import festival_day
+
+    lunar_month = month_style == "lunar" and month in _LUNAR_MONTHS
+    said_month = (
+        _LUNAR_MONTHS[month]
+        if lunar_month
+        else str(month)
+        if month_style == "digits" or month > 99
+        else said_in_chinese(month)
+    )
+    lunar_day = day_style == "lunar" and (day <= 10 or 20 <= day <= 30)
+    if lunar_day:
+        said_day = f"初{said_in_chinese(day)}" if day <= 10 else "卅" if day == 30 else "廿"
+        said_day += said_in_chinese(day - 20) if 20 < day < 30 else ""
+    else:
+        said_day = str(day) if day_style == "digits" else said_in_chinese(day)
+    text = f"{prefix}{said_month}月{said_day}{suffix}"
+    calendar = "lunar" if option == "lunar" or prefix or lunar_month or lunar_day else option
+    if month <= 12 and day <= _LONGEST[calendar][month - 1]:
+        assert festival_day(text, option, "--date") == (calendar, month, day)
+    else:
+        with pytest.raises(InvalidInput):
+            festival_day(text, option, "--date")
+
+
+@pytest.mark.parametrize(
+    ("args", "calendar", "month", "day"),
+    [(("--date", "12月22日"), "gregorian", 12, 22), (("--date", "十二月二十五号"), "gregorian", 12, 25),
+     (("--date", "腊月初八"), "lunar", 12, 8), (("--date", "农历八月十五"), "lunar", 8, 15),
+     (("--lunar", "八月十五"), "lunar", 8, 15), (("--lunar", "正月十五"), "lunar", 1, 15),
+     (("--lunar", "冬月廿三"), "lunar", 11, 23)],
+)  # fmt: skip
+def test_a_festival_of_ones_own_is_added_on_a_day_written_in_chinese(
+    db_path, args, calendar, month, day
+):
+    for number, lang in enumerate(LANGS):
+        ok(*lang, "care", "festival", "add", f"节日{number}", *args)
+    assert rows(db_path, "SELECT DISTINCT calendar, month, day FROM custom_festivals") == [
+        (calendar, month, day)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("--date", "2月30日"), "crm: --date “2月30日”不是任何一年的月日；请写月-日，例如 12-25 或 12月25日\n"),
+     (("--date", "腊月三十一"),
+      "crm: --date “腊月三十一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n"),
+     (("--lunar", "闰四月初一"),
+      "crm: --lunar “闰四月初一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n")],
+)  # fmt: skip
+def test_a_festival_day_no_year_has_is_refused_in_one_line(db_path, args, said):
+    ok("config", "set", "language", "zh")
+    assert fails(2, "care", "festival", "add", "节日", *args, db=db_path) == said
+
+
+# --since and --until: a month, a quarter or a year, from its first day or to its last.
+def _last_day(year: int, month: int) -> date:
+    import calendar
+
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+@given(
+    year=st.integers(1000, 2999),
+    quarter=st.integers(1, 4),
+    form=st.sampled_from(["{y}Q{q}", "{y}-Q{q}", "{y} q{q}", "{y}年第{q}季度", "{y}年{q}季度",
+                          "{y}年第{c}季度", "{y}年{c}季度", "{y}年Q{q}", "{y}年第{q}季"]),
+)  # fmt: skip
+def test_a_quarter_is_its_first_and_last_day(year, quarter, form):
+    text = form.format(y=year, q=quarter, c="一二三四"[quarter - 1])
+    wanted = (date(year, quarter * 3 - 2, 1), _last_day(year, quarter * 3))
+    assert dates.parse_span(text, date(2026, 11, 22)) == wanted
+
+
+@given(year=st.integers(1000, 2999), month=st.integers(1, 12), iso=st.booleans())
+def test_a_month_is_its_first_and_last_day(year, month, iso):
+    text = f"{year}-{month:02d}" if iso else f"{year}年{month}月"
+    assert dates.parse_span(text, date(2026, 11, 22)) == (
+        date(year, month, 1),
+        _last_day(year, month),
+    )
+
+
+RELATIVE = {"本月": (0, 1), "上个月": (-1, 1), "上月": (-1, 1), "下个月": (1, 1), "last month": (-1, 1),
+            "本季度": (0, 3), "上季度": (-1, 3), "上个季度": (-1, 3), "this quarter": (0, 3),
+            "今年": (0, 12), "去年": (-1, 12), "last year": (-1, 12)}  # fmt: skip
+
+
+@given(today=st.dates(date(1001, 1, 1), date(2998, 12, 31)), word=st.sampled_from(sorted(RELATIVE)))
+def test_a_month_quarter_or_year_relative_to_today(today, word):
+    step, months = RELATIVE[word]
+    index = today.year * 12 + today.month - 1  # months since year 0
+    start = index - index % months + step * months
+    end = start + months - 1
+    wanted = (date(start // 12, start % 12 + 1, 1), _last_day(end // 12, end % 12 + 1))
+    assert dates.parse_span(word, today) == wanted
+
+
+@pytest.mark.parametrize("text", ["2026-11-22", "2026年11月22日", "fri", "2026", "-3m", "上周五"])
+def test_a_day_is_no_span(text):
+    assert dates.parse_span(text, date(2026, 11, 22)) is None
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "first", "last"),
+    [("2026年第3季度", "2026年第3季度", "2026-07-01", "2026-09-30"),
+     ("2026Q3", "2026Q3", "2026-07-01", "2026-09-30"),
+     ("2026年4季度", None, "2026-10-01", None),
+     ("2026年10月", "2026年10月", "2026-10-01", "2026-10-31"),
+     ("上个月", "上个月", "2026-10-01", "2026-10-31"),
+     ("本季度", None, "2026-10-01", None)],
+)  # fmt: skip
+def test_since_and_until_take_a_month_or_a_quarter(demo, since, until, first, last):
+    wanted = ok("report", "sales", "--by", "day", "--since", first,
+                *(("--until", last) if last else ()), "-f", "csv")  # fmt: skip
+    assert wanted.count("\n") > 2
+    for lang in LANGS:
+        typed = ok(*lang, "report", "sales", "--by", "day", "--since", since,
+                   *(("--until", until) if until else ()), "-f", "csv")  # fmt: skip
+        assert typed == wanted
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("2026年13月", "crm: 不是日期：“2026年13月”（没有这个月份）；"),
+     ("2026Q5", "crm: 不是日期：“2026Q5”；"), ("0999年", "crm: 日期“0999年”不在 1000 到 2999 年之间")],
+)  # fmt: skip
+def test_a_span_that_is_none_is_refused_in_one_line(demo, typed, said):
+    refused = fails(2, "--lang", "zh", "report", "sales", "--since", typed, db=demo)
+    assert refused.startswith(said) and refused.count("\n") == 1, refused
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "first", "last"),
+    [("本月", None, "2026-11-01", None), (None, "上个月", None, "2026-10-31"),
+     ("2026Q4", "2026年第4季度", "2026-10-01", "2026-12-31")],
+)  # fmt: skip
+def test_created_since_and_until_take_a_month_or_a_quarter(demo, since, until, first, last):
+    def picked(since: str | None, until: str | None) -> str:
+        return ok("list", *(("--created-since", since) if since else ()),
+                  *(("--created-until", until) if until else ()), "-q")  # fmt: skip
+
+    wanted = picked(first, last)
+    assert 0 < len(wanted.split()) < len(ok("list", "-q").split())  # some in, some out
+    assert picked(since, until) == wanted
+
+
+@pytest.mark.parametrize(("typed", "day"), [("上个月", "2026-10-31"), ("2026年第3季度", "2026-09-30"),
+                                           ("去年", "2025-12-31")])  # fmt: skip
+def test_as_of_a_month_quarter_or_year_is_its_last_day(demo, typed, day):
+    wanted = ok("report", "rfm", "--as-of", day, "-f", "json")
+    assert json.loads(wanted)["as_of"] == day
+    for lang in LANGS:
+        assert ok(*lang, "report", "rfm", "--as-of", typed, "-f", "json") == wanted
+
+
+def test_as_of_a_period_that_ends_after_today_is_refused(demo):
+    said = fails(2, "--lang", "zh", "report", "rfm", "--as-of", "本季度", db=demo)
+    assert said == "crm: --as-of 2026-12-31 是将来的日期\n"
