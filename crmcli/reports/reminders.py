@@ -520,9 +520,6 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
     rule_days = [*rules.by_tag.values(), *rules.by_stage.values(), rules.default]
     shortest = min([d for d in rule_days if d], default=0)
     cutoffs: dict[int, str] = {}
-    # A last contact's local moment and day by its UTC text: customers share them (half of
-    # 10,000 at 100k customers), and converting to the local zone is most of a row's cost.
-    local: dict[str, tuple[datetime, date]] = {}
     due: list[tuple[date, int, dict[str, Any]]] = []
     for customer_id, own, created_at, stage, tags, own_max, utc in rows:
         if utc is not None and (own or shortest):
@@ -535,15 +532,9 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
         cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
         if cadence is None:
             continue
+        last = from_utc(utc) if utc else None
         # The rule of contact_status, which builds the whole status for the rows shown.
-        if utc:
-            known = local.get(utc)
-            if known is None:
-                moment = from_utc(utc)
-                known = local[utc] = (moment, moment.date())
-            last, since = known
-        else:
-            last, since = None, clock.local_date(created_at)
+        since = last.date() if last else clock.local_date(created_at)
         due_on = agenda.contact_due_on(since, since, cadence[0])
         if due_on > today:
             continue
