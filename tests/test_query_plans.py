@@ -160,6 +160,11 @@ def test_the_daily_counts_read_narrow_indexes_not_every_customer(shop, monkeypat
         def plan(sql: str) -> list[str]:
             return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
 
+        funnel = [s for s in statements if "AS stage_then" in s]
+        assert len(funnel) == 1
+        assert "SEARCH s USING COVERING INDEX stage_changes_customer (customer_id=?)" in (
+            plan(funnel[0])
+        )  # m024: the stage as of the day from the index alone
         cells = [s for s in statements if "count(*) FROM purchase_summaries" in s]
         tasks = [s for s in statements if "FROM tasks t" in s]
         stages = [s for s in statements if "FROM customer_purchase_days d" in s]
