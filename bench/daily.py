@@ -5,7 +5,7 @@ floor (bench/startup.py's app) and, with --before, the same commands of another 
 code, on the same database. Prints the median CPU (user + system) and peak resident set of
 each, and the CPU over the floor's.
 
-    PYTHONPATH=$PWD python bench/daily.py --db COPY.db [--runs 7] [--before DIR]
+    PYTHONPATH=$PWD python bench/daily.py --db COPY.db [--runs 7] [--before DIR [--before-db DB]]
 
 The clock is CRM_NOW=2026-11-22T10:00:00+08:00 in TZ=CST-8 (bench/generate.py's as-of
 day); CRM_PAGER=cat, so no pager runs. The database is only read.
@@ -72,9 +72,14 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="a medium database (read only)")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--before", help="another copy of the code (its folder), for comparison")
+    parser.add_argument(
+        "--before-db", help="the database the code --before reads (default: --db): a copy at "
+        "its schema version, when this code's has a newer one",
+    )  # fmt: skip
     args = parser.parse_args()
     here = str(Path(__file__).resolve().parent.parent)
     codes = {"": here, **({" (before)": args.before} if args.before else {})}
+    dbs = {"": args.db, " (before)": args.before_db or args.db}
     with tempfile.TemporaryDirectory() as folder:
         cases: dict[str, tuple[list[str], str, bool]] = {
             "typer floor": ([sys.executable, str(write_app(Path(folder))), "cmd1"], here, False)
@@ -82,7 +87,7 @@ def main() -> None:
         for where, terminal in (("terminal", True), ("pipe", False)):
             for name, words in COMMANDS.items():
                 for said, code in codes.items():
-                    argv = [sys.executable, "-m", "crmcli", "--db", args.db, *words]
+                    argv = [sys.executable, "-m", "crmcli", "--db", dbs[said], *words]
                     if not words and not terminal:
                         argv.append("dashboard")  # `crm` alone is the dashboard on a terminal
                     cases[f"{name}, {where}{said}"] = (argv, code, terminal)

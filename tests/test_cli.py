@@ -304,6 +304,66 @@ def test_the_installed_crm_builds_only_the_command_it_runs(db_path):
     assert run("nosuch").returncode == 2
 
 
+def _alone(db_path, *args: str, terminal: bool) -> tuple[str, list[str]]:
+    """`crm ARGS` in a child whose stdout is a pseudo-terminal (or a pipe): what it printed,
+    and the command modules it imported."""
+    import pty
+
+    code = (
+        "import sys\n"
+        f"sys.argv = ['crm', *{args!r}]\n"
+        "from crmcli.__main__ import main\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    loaded = sorted(m for m in sys.modules if m.startswith('crmcli.cli.')\n"
+        "                    and m.rpartition('.')[2] in __import__('crmcli.cli').cli.MODULES)\n"
+        "    sys.stderr.write('LOADED ' + ' '.join(loaded) + '\\n')\n"
+    )
+    env = {**os.environ, "CRM_DB": str(db_path), "CRM_PAGER": "cat", "NO_COLOR": "1"}
+    if not terminal:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, timeout=60)  # fmt: skip
+        out, err = done.stdout, done.stderr
+    else:
+        leader, follower = pty.openpty()
+        with subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                              stdout=follower, stderr=subprocess.PIPE, text=True,
+                              env=env) as child:  # fmt: skip
+            os.close(follower)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(leader, 1 << 16)
+                except OSError:  # the child closed its end
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            err = child.stderr.read()
+        os.close(leader)
+        out = b"".join(chunks).decode().replace("\r\n", "\n")
+    loaded = next(line for line in err.splitlines() if line.startswith("LOADED"))
+    return out, loaded.split()[1:]
+
+
+def test_crm_alone_on_a_terminal_loads_the_dashboard_only(db_path):
+    """`crm` alone on a terminal is the dashboard: it builds that command alone (all of
+    them cost a fifth of a second); in a pipe it prints the help of every command."""
+    ok("add", "Anna")
+    ok("stage", "Anna", "prospect")
+    out, loaded = _alone(db_path, terminal=True)
+    assert "Dashboard as of" in out and "prospect" in out
+    assert loaded == ["crmcli.cli.dashboard"]
+    out, loaded = _alone(db_path, "--lang", "zh", "--no-color", terminal=True)
+    assert "总览" in out and loaded == ["crmcli.cli.dashboard"]
+    out, loaded = _alone(db_path, terminal=False)
+    assert "Commands" in out and " remind " in out and "dashboard" in out
+    assert len(loaded) == len(__import__("crmcli.cli").cli.MODULES)
+    out, loaded = _alone(db_path, "--help", terminal=True)  # help asked for: every command
+    assert "remind" in out and len(loaded) == len(__import__("crmcli.cli").cli.MODULES)
+
+
 def _modules_of(typer_app) -> set[str]:
     found = {c.callback.__module__ for c in typer_app.registered_commands}
     for group in typer_app.registered_groups:

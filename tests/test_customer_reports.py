@@ -216,6 +216,30 @@ def test_dashboard(shop):
     assert "Usage" in ok()  # off a terminal `crm` alone prints the help
 
 
+def test_the_dashboards_funnel_counts_each_customer_at_their_stage_on_the_day(db_path, monkeypatch):
+    """Anna was a lead until June, Bob a customer from January: on 1 March one of each. The
+    funnel grouped by the customers' stage column (their stage now) and counted both as
+    one stage of then; an archived customer is never counted."""
+
+    def on(day: str, *args: str) -> str:
+        monkeypatch.setenv("CRM_NOW", f"{day}T10:00:00+08:00")
+        return ok(*args)
+
+    for name, stage in (("Anna", "lead"), ("Bob", "customer"), ("Cy", "lead")):
+        on("2026-01-05", "add", name)
+        on("2026-01-05", "stage", name, stage)
+    on("2026-06-01", "stage", "Anna", "customer")
+    on("2026-06-01", "delete", "Cy")
+
+    def funnel(as_of: str) -> dict[str, int]:
+        shown = json.loads(on("2026-11-22", "dashboard", "--as-of", as_of, "-f", "json"))
+        return {r["stage"]: r["customers"] for r in shown["funnel"] if r["customers"]}
+
+    assert funnel("2026-03-01") == {"lead": 1, "customer": 1}
+    assert funnel("2026-11-22") == {"customer": 2}
+    assert funnel("2026-01-01") == {None: 2}  # no stage yet
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -146,3 +146,36 @@ def test_a_customers_first_phone_and_email_come_from_an_index_alone(shop, monkey
         conn.close()
     assert "SEARCH p USING COVERING INDEX customer_phones_first (customer_id=?)" in plan, plan
     assert "SEARCH e USING COVERING INDEX customer_emails_first (customer_id=?)" in plan, plan
+
+
+def test_the_daily_counts_read_narrow_indexes_not_every_customer(shop, monkeypatch):
+    """m023: the dashboard's RFM cells are counted from purchase_summaries_recency alone,
+    and the tasks of `crm today` and the lifecycle panel leave out the archived customers
+    by their own index instead of looking up every row's customer."""
+    statements = statements_of(monkeypatch, "dashboard", "--format", "json")
+    statements += statements_of(monkeypatch, "today", "--format", "json")
+    conn = sqlite3.connect(f"file:{shop}?mode=ro", uri=True)
+    try:
+
+        def plan(sql: str) -> list[str]:
+            return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+
+        funnel = [s for s in statements if "AS stage_then" in s]
+        assert len(funnel) == 1
+        assert "SEARCH s USING COVERING INDEX stage_changes_customer (customer_id=?)" in (
+            plan(funnel[0])
+        )  # m024: the stage as of the day from the index alone
+        cells = [s for s in statements if "count(*) FROM purchase_summaries" in s]
+        tasks = [s for s in statements if "FROM tasks t" in s]
+        stages = [s for s in statements if "FROM customer_purchase_days d" in s]
+        assert len(cells) == 2 and tasks and len(stages) == 1
+        assert "SCAN purchase_summaries USING COVERING INDEX purchase_summaries_recency" in (
+            plan(cells[0])
+        )
+        for sql in [*cells[1:], *tasks, *stages]:
+            lines = plan(sql)
+            assert "USING COVERING INDEX customers_archived" in " ".join(lines), lines
+            # no customer read row by row (a join, or a lookup by id)
+            assert not [x for x in lines if re.match(r"(SEARCH|SCAN) c\b", x)], lines
+    finally:
+        conn.close()

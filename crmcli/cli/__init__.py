@@ -97,7 +97,8 @@ def run() -> None:
 
     argv = sys.argv[1:]
     modules = _needs(argv)
-    if os.environ.get("_CRM_COMPLETE"):  # the shell asks what to offer on Tab
+    completing = bool(os.environ.get("_CRM_COMPLETE"))
+    if completing:  # the shell asks what to offer on Tab
         from crmcli.cli.completing import typed
 
         argv, word = typed()  # the words typed so far name the command and its modules
@@ -106,8 +107,13 @@ def run() -> None:
             # the command's name itself: only the modules of the names it may become
             starting = {m for name, ms in NEEDS.items() if name.startswith(word) for m in ms}
             modules = tuple(m for m in MODULES if m in starting) or modules
+    named = argv
+    if not completing and modules == MODULES and _dashboard_alone(argv):
+        # `crm` alone on a terminal is the dashboard: its module and command only, not the
+        # hundred commands that help (what `crm` alone prints in a pipe) lists
+        modules, named = NEEDS["dashboard"], [*argv, "dashboard"]
     app = load(modules)
-    get_command(only(app, argv)).main(prog_name="crm")
+    get_command(only(app, named)).main(prog_name="crm")
 
 
 def only(full: Any, argv: list[str]) -> Any:
@@ -130,6 +136,18 @@ def only(full: Any, argv: list[str]) -> Any:
     partial.registered_commands = commands
     partial.registered_groups = groups
     return partial
+
+
+def _dashboard_alone(argv: list[str]) -> bool:
+    """Whether `crm ARGV` shows the dashboard: no command named, no help asked, stdout a
+    terminal (crmcli.cli.app's `root` decides the same)."""
+    import sys
+
+    from crmcli.cli.output import is_terminal
+
+    if _command_name(argv) is not None or any(w in ("-h", "--help") for w in _leading(argv)):
+        return False
+    return is_terminal(sys.stdout)
 
 
 def _needs(argv: list[str]) -> tuple[str, ...]:
