@@ -15,6 +15,7 @@ disk than in memory on a busy machine). What is tested does not change: real fil
 SQLite, real syncs (which memory answers at once).
 """
 
+import compileall
 import copy
 import functools
 import json
@@ -76,6 +77,15 @@ def local_zone(zone: str) -> Iterator[None]:
         else:
             os.environ["TZ"] = before
         time.tzset()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile crmcli's byte code once, before any test starts `python -m crmcli`: where
+    PYTHONDONTWRITEBYTECODE is set (CI machines set it) an editable install would compile
+    every module again in each of the suite's hundreds of processes (a third of a short
+    command's CPU). Only the controller compiles; xdist workers start after it."""
+    if not hasattr(config, "workerinput"):
+        compileall.compile_dir(Path(__file__).parent.parent / "crmcli", quiet=1)
 
 
 @pytest.fixture(autouse=True)
