@@ -104,7 +104,8 @@ def _fill() -> None:
         for tag in person.get("tags", []):
             ok("tag", tag, str(number))
         for at, amount in person.get("buys", []):
-            ok("buy", str(number), "tea", str(amount), "--at", at)
+            refund = ["--force"] if amount < 0 else []  # a refund-only customer: on purpose
+            ok("buy", str(number), "tea", str(amount), "--at", at, *refund)
         for kind, at in person.get("logs", []):
             ok("log", kind, str(number), "talked", "--at", at)
     ok("segment", "add", "sh", "--city", "shanghai")
