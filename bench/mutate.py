@@ -46,6 +46,16 @@ MODULES = {
             "tests/test_filter_matrix.py",
             "tests/test_segments.py",
             "tests/test_i18n_input.py",
+            "tests/test_churn_value.py",
+        ],
+    ),
+    "where": (
+        "crmcli.core.where",
+        [
+            "tests/test_filters.py",
+            "tests/test_segments.py",
+            "tests/test_i18n_input.py",
+            "tests/test_tags.py",
         ],
     ),
     "customer_reports": (
