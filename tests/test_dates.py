@@ -1061,3 +1061,26 @@ def test_a_quarter_is_shown_as_its_key_in_english_and_in_words_in_chinese():
         assert dates.show_quarter("1999-Q1") == "1999年第1季度"
     finally:
         i18n.reset(token)
+
+
+@pytest.mark.parametrize(
+    ("stored", "bare", "chinese"),
+    [
+        ("2w", False, "每 2 周"),
+        ("1m", False, "每 1 个月"),
+        ("3d", True, "3 天"),
+        ("1y", True, "1 年"),
+        ("fortnightly", False, "fortnightly"),  # no period: said as stored
+        ("2x", True, "2x"),
+    ],
+)
+def test_a_stored_period_is_said_in_words_in_chinese_and_as_stored_in_english(
+    stored, bare, chinese
+):
+    period = dates.StoredPeriod(stored, bare=bare)
+    assert (period.said(), str(period)) == (stored, stored)
+    token = i18n.use("zh")
+    try:
+        assert (period.said(), str(period)) == (chinese, stored)
+    finally:
+        i18n.reset(token)
