@@ -338,6 +338,8 @@ def test_a_channel_typed_as_a_chinese_table_shows_it_is_stored_as_its_key(db_pat
     assert ids("--where", "preferred_channel = 微信") == [wu, ji]
     assert ids("--where", "偏好渠道 = wechat") == [wu, ji]
     assert ids("--where", "preferred_channel = 飞鸽") == [xin]
+    (geng,) = ids("--where", "preferred_channel = 短信")
+    assert ids("--where", "preferred_channel != 微信") == [geng, xin]
     shown = json.loads(ok(*lang, "show", "戊", "-f", "json"))
     assert shown["preferred_channel"] == "wechat"
     ok(*lang, "log", "call", "戊", "问了报价", "--channel", "微信")
