@@ -1084,3 +1084,36 @@ def test_a_stored_period_is_said_in_words_in_chinese_and_as_stored_in_english(
         assert (period.said(), str(period)) == (chinese, stored)
     finally:
         i18n.reset(token)
+
+
+FORMS = (
+    "use a day such as 2026-11-22, Jan 5, 11月22日, today, tomorrow, fri, next fri, in 3 days, "
+    "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("march", f"not a date: 'march' is a month; name the day too, e.g. march 5; {FORMS}"),
+        ("2026", f"not a date: '2026' is a year alone; write the day, e.g. 2026-01-31; {FORMS}"),
+        ("+5", f"not a date: '+5'; for 5 days ahead write +5d; {FORMS}"),
+        ("-5", f"not a date: '-5'; for 5 days ago write -5d; {FORMS}"),
+        ("someday", f"not a date: 'someday'; {FORMS}"),
+        ("4/5", "ambiguous date '4/5': 5 Apr or 4 May? write 2026-04-05 or 2026-05-04 instead"),
+    ],
+    ids=["month", "year", "plus-5", "minus-5", "someday", "slashed"],
+)
+def test_a_refused_day_is_said_whole(text, message):
+    with pytest.raises(InvalidInput) as caught:
+        dates.parse_date(text, FRIDAY.date(), direction="past")
+    assert str(caught.value) == message
+
+
+def test_a_time_of_day_where_a_day_is_asked_for_is_said_whole():
+    with pytest.raises(InvalidInput) as caught:
+        dates.parse_date("2026-11-22 10:00", FRIDAY.date(), direction="past", option="--due")
+    assert str(caught.value) == (
+        "--due takes a day, not a time of day: '2026-11-22 10:00'; write the day alone, "
+        "e.g. 2026-11-22"
+    )
