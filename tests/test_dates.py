@@ -1101,12 +1101,18 @@ FORMS = (
         ("-5", f"not a date: '-5'; for 5 days ago write -5d; {FORMS}"),
         ("someday", f"not a date: 'someday'; {FORMS}"),
         ("4/5", "ambiguous date '4/5': 5 Apr or 4 May? write 2026-04-05 or 2026-05-04 instead"),
+        ("", f"empty date; {FORMS}"),
+        ("+9999y", "date '+9999y' is outside the years 1000 to 2999"),
+        (
+            "25:00",
+            "not a time of day: '25:00'; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点",
+        ),
     ],
-    ids=["month", "year", "plus-5", "minus-5", "someday", "slashed"],
+    ids=["month", "year", "plus-5", "minus-5", "someday", "slashed", "empty", "far", "hour-25"],
 )
 def test_a_refused_day_is_said_whole(text, message):
     with pytest.raises(InvalidInput) as caught:
-        dates.parse_date(text, FRIDAY.date(), direction="past")
+        dates.parse_datetime(text, FRIDAY, direction="past")
     assert str(caught.value) == message
 
 
