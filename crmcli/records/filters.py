@@ -385,7 +385,12 @@ def _normalise_child(name: str, value: str, op: str, region: str | None) -> str:
     if name == "email":
         return value.casefold() if op == "~" else validate.email(value)[1]
     if op == "~":
-        return re.sub(r"[^\d+]", "", value)
+        digits = re.sub(r"[^\d+]", "", value)
+        if not any(ch.isdigit() for ch in digits):  # would match every phone there is
+            raise InvalidInput(
+                _("phone ~ compares digits, and {value!r} has none").format(value=value)
+            )
+        return digits
     return validate.phone(value, region)
 
 
