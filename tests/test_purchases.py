@@ -44,6 +44,9 @@ def test_amount_forms_and_currencies(db_path, anna):
     buy("1", "e", "$5", "--currency", "HKD")
     ok("config", "set", "default_currency", "eur")
     assert "unknown currency 'XYZ'" in fails(2, "config", "set", "default_currency", "XYZ")
+    for typed in ("ｕｓｄ", "美元", " usd "):  # the setting reads a currency as --currency does
+        assert ok("config", "set", "default_currency", typed) == "default_currency = USD\n"
+    ok("config", "set", "default_currency", "eur")
     buy("1", "f", "9.99")
     assert rows(db_path, "SELECT item, amount_minor, currency FROM purchases ORDER BY id") == [
         ("a", 129900, "CNY"),

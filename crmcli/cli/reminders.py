@@ -186,8 +186,9 @@ def today_(
         rows, total = reminders.contact_today(conn, clock.today(), shown_limit(limit, every))
     if not total and fmt is Format.table and not quiet and is_terminal(sys.stdout):
         # A person asked: an empty screen reads as broken. A pipe or cron stays quiet
-        # (docs/daily-routine.md: a command with nothing to say prints nothing).
-        typer.echo(_("Nobody to contact today."))
+        # (docs/daily-routine.md: a command with nothing to say prints nothing). A message,
+        # so on stderr (docs/conventions.md), as crm dedupe says it found none.
+        output(ctx, fmt, quiet).note(_("Nobody to contact today."))
         return
     columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
     output(ctx, fmt, quiet).rows(rows, picked or columns, key="customer_id", styles=_urgent)

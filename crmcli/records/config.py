@@ -25,19 +25,9 @@ DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
 
 def _currency(value: str) -> str:
-    from crmcli.core.money import NAMES
+    from crmcli.core.money import currency_code  # a known code (美元, ｕｓｄ), as --currency reads
 
-    code = value.strip().upper()
-    code = NAMES.get(code, code)  # 美元, 人民币
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise InvalidInput(
-            _("currency must be an ISO 4217 code such as CNY or USD (got {value!r})").format(
-                value=value
-            )
-        )
-    from crmcli.core.money import currency_code  # a known code, with its number of decimals
-
-    return currency_code(code)
+    return currency_code(value)
 
 
 MONEY_STYLES = ("plain", "wan")
