@@ -210,7 +210,7 @@ def test_chinese_help_shows_inputs_a_chinese_user_types_and_they_work(db_path):
     ):
         assert english not in said, english
     for chinese in (
-        "'昨天下午3点'",
+        "“昨天下午3点”",
         "高、中或低",
         "现金、银行卡",
         "--sort -创建时间",
