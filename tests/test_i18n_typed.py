@@ -619,3 +619,60 @@ def test_unset_takes_a_field_by_its_chinese_name(db_path):
     said = fails(2, "--lang", "zh", "purchase", "edit", "1", "--unset", "城市", db=db_path)
     assert said.startswith("crm: --unset ") and "“城市”" in said and said.count("\n") == 1
     assert rows(db_path, "SELECT category FROM purchases") == [("茶",)]
+
+
+# English left in Chinese help: only what a user types as it is or a name that has no
+# Chinese. Words of the click tree (commands, options, choices) and crm's stored keys are
+# known; these are the rest, each of a kind a Chinese user types or reads as it is.
+TYPED_AS_IS = {
+    # values of options that take them as typed (formats, shells, colours, models, topics)
+    "csv", "tsv", "json", "jsonl", "ics", "bash", "zsh", "fish", "auto", "always", "never",
+    "bgnbd", "mbgnbd", "dates", "filters", "formats", "exit", "privacy", "zh", "en", "m",
+    "gb", "backups", "language", "rename",
+    # names of programs, products and formats
+    "Excel", "Gamma", "Google", "Outlook", "SQLCipher", "SQLite", "crmcli", "cron", "crontab",
+    "docs", "less", "pip", "install", "roff", "scipy", "whatsapp",
+}  # fmt: skip
+
+
+def english_in_chinese_help() -> dict[str, str]:
+    """Each English word in the Chinese help of the click tree that is none of the words a
+    user types (commands, options, their choices, crm's keys, TYPED_AS_IS), an acronym, in
+    a quoted command or on a line that shows one, with the first line it is on."""
+    import click
+    from typer.main import get_command
+
+    from crmcli.cli import app
+    from crmcli.core.vocabulary import WORDS
+    from tests.catalog import help_msgids
+
+    known = set(TYPED_AS_IS)
+
+    def walk(command: click.Command) -> None:
+        known.update(re.findall(r"[A-Za-z]+", command.name or ""))
+        for param in command.params:
+            for name in [*param.opts, *param.secondary_opts]:
+                known.update(re.findall(r"[A-Za-z]+", name))
+            if isinstance(getattr(param, "type", None), click.Choice):
+                for choice in param.type.choices:
+                    known.update(re.findall(r"[A-Za-z]+", str(getattr(choice, "value", choice))))
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(get_command(app))
+    for column, words in WORDS.items():
+        known.update(re.findall(r"[A-Za-z]+", " ".join([column, *words])))
+    catalog = i18n.catalog("zh")
+    found: dict[str, str] = {}
+    for msgid in sorted(help_msgids()):
+        for line in catalog.gettext(msgid).split("\n"):
+            if re.match(r"\s*(示例|\$ |mkdir |crm )", line):
+                continue
+            for word in re.findall(r"(?<![\w.$/-])[A-Za-z]+", re.sub("“crm [^”]*”", "", line)):
+                if word not in known and word.lower() not in known and not word.isupper():
+                    found.setdefault(word, line.strip())
+    return found
+
+
+def test_chinese_help_has_no_english_prose():
+    assert english_in_chinese_help() == {}
