@@ -107,7 +107,7 @@ def test_a_skipped_hook_is_said_in_chinese_and_listed_in_english_json(
     assert result.exit_code == 0 and ran(marker) == []
     assert result.stderr == (
         f"crm: 已跳过钩子 {beside(db_path)}/on-add：该文件夹未被信任"
-        "（运行 crm hooks trust 后才会执行）\n"
+        "（运行“crm hooks trust”后才会执行）\n"
     )
     listed = json.loads(ok("--lang", "zh", "hooks", "list", "-f", "json"))
     assert [r["reason"] for r in listed] == [

@@ -33,11 +33,11 @@ def test_a_moment_in_a_sentence_reads_in_local_time_to_the_minute(db_path):
         "(reopen it first to resolve it again).\n"
     )
     undo = ok("--lang", "zh", "undo", "--yes")
-    assert undo.startswith("撤销 2026-11-22 10:00 的 crm feedback resolve（改动集 3）：\n"), undo
+    assert undo.startswith("撤销 2026-11-22 10:00 的“crm feedback resolve”（改动集 3）：\n"), undo
     ok("add", "李娜")
     assert re.match(r"Undo crm add of 2026-11-22 10:00 \(changeset \d+\):\n", ok("undo", "--yes"))
     err = fails(2, "--lang", "zh", "log", "call", "张伟", "x", "--at", "下周三")
-    assert err == "crm: --at 2026-11-25 00:00 是将来的时间；请用 'crm task add' 安排\n"
+    assert err == "crm: --at 2026-11-25 00:00 是将来的时间；请用“crm task add”安排\n"
     assert not STAMP.search(fails(2, "log", "call", "张伟", "x", "--at", "next wed"))
 
 
@@ -153,7 +153,7 @@ def test_chinese_help_prose_names_what_its_usage_line_names(db_path):
     listed = ok("--lang", "zh", "config", "list")
     assert "带该标签（键名最后一段）的客户的联系周期" in listed
     err = fails(2, "--lang", "zh", "add", "X", "--birthday", "lunar:1990")
-    assert "lunar:年-月-日" in err and "YYYY" not in err, err
+    assert "农历年-月-日" in err and "YYYY" not in err and "lunar" not in err, err
 
 
 def test_a_long_message_on_a_terminal_wraps_whole_and_a_pipe_gets_one_line(db_path, monkeypatch):

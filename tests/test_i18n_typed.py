@@ -124,10 +124,15 @@ def test_a_chinese_period_is_read_as_the_oracle_says(
     else:
         valid = takes_ge == "either" or (takes_ge == "yes") == ge
     if valid:
-        assert dates.parse_period(text) == dates.Period((count or 1) * size, unit)
+        assert dates.parse_period(text, repeat=True) == dates.Period((count or 1) * size, unit)
     else:
         with pytest.raises(InvalidInput):
+            dates.parse_period(text, repeat=True)
+    if every:  # 每 says how often: a length of time (`--within`) is never written with it
+        with pytest.raises(InvalidInput):
             dates.parse_period(text)
+    elif valid:
+        assert dates.parse_period(text) == dates.Period((count or 1) * size, unit)
 
 
 @given(st.integers(1, 999), st.sampled_from("dwmy"))
@@ -138,7 +143,7 @@ def test_a_repeat_as_a_chinese_task_list_shows_it_reads_back(amount, unit):
     finally:
         i18n.reset(token)
     assert shown.startswith("每")
-    assert dates.parse_period(shown) == dates.Period(amount, unit)
+    assert dates.parse_period(shown, repeat=True) == dates.Period(amount, unit)
 
 
 @pytest.mark.parametrize(
@@ -158,6 +163,33 @@ def test_a_repeat_that_is_no_period_is_refused_in_one_line(db_path, typed):
     add("张伟")
     said = fails(2, "--lang", "zh", "task", "add", "张伟", "回访", "--every", typed, db=db_path)
     assert f"“{typed}”" in said and said.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "typed", "instead"),
+    [(("remind", "--within"), "每周", "1周"), (("remind", "--within"), "每两周", "两周"),
+     (("task", "list", "--due-within"), "每个月", "1个月"), (("care", "--within"), "每 3 天", "3天"),
+     (("report", "value", "--horizon"), "每年", "1年"), (("report", "value", "--horizon"), "每季度", "1个季度")],
+)  # fmt: skip
+def test_a_length_of_time_written_as_a_repeat_is_refused_with_the_length_to_write(
+    demo, args, typed, instead
+):
+    said = fails(2, "--lang", "zh", *args, typed, db=demo)
+    assert (
+        said
+        == f"crm: {args[-1]} “{typed}”是重复的频率，不是一段时间；请写{' ' * instead[0].isdigit()}{instead}\n"
+    )
+    english = fails(2, "--lang", "en", *args, typed, db=demo)
+    assert english == f"crm: {args[-1]} '{typed}' says how often, not how long; write {instead}\n"
+    wanted = ok(*args, instead, "-f", "json")
+    assert ok("--lang", "zh", *args, instead, "-f", "json") == wanted
+
+
+@pytest.mark.parametrize(("typed", "days"), [("每两周", 14), ("每个月", 30), ("每 10 天", 10)])
+def test_a_contact_cadence_repeats_and_takes_every(db_path, typed, days):
+    add("张伟")
+    ok("--lang", "zh", "edit", "张伟", "--cadence", typed)
+    assert rows(db_path, "SELECT cadence_days FROM customers") == [(days,)]
 
 
 # Settings by the words a person says.
@@ -182,7 +214,10 @@ def test_a_language_crm_does_not_speak_is_refused(db_path, typed):
     assert said == f"crm: 未知语言“{typed}”；可用语言：en、zh\n"
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("万", "wan"), ("普通", "plain"), ("WAN", "wan")])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("万", "wan"), ("普通", "plain"), ("WAN", "wan"), ("万元", "wan"), ("元", "plain"), (" 万 元 ", "wan")],
+)  # fmt: skip
 def test_the_money_setting_takes_the_chinese_word(db_path, typed, stored):
     for lang in LANGS:
         assert ok(*lang, "config", "set", "money", typed) == f"money = {stored}\n"
@@ -193,8 +228,11 @@ def test_money_wan_for_one_command_is_typed_as_chinese_says_it(db_path):
 
     add("张伟")
     ok("buy", "张伟", "年度服务", "123456")
-    code, lines = on_terminal("--money", "万", "purchases", columns=100)
-    assert code == 0 and any("¥12.35万" in line for line in lines), lines
+    for typed in ("万", "万元"):
+        code, lines = on_terminal("--money", typed, "purchases", columns=100)
+        assert code == 0 and any("¥12.35万" in line for line in lines), lines
+    code, lines = on_terminal("--money", "元", "purchases", columns=100)
+    assert code == 0 and any("¥123,456.00" in line for line in lines), lines
     said = fails(2, "--lang", "zh", "config", "set", "money", "万元x", db=db_path)
     assert said == "crm: money 必须是 plain（普通）或 wan（万）（收到“万元x”）\n"
 
@@ -490,3 +528,151 @@ def test_as_of_a_month_quarter_or_year_is_its_last_day(demo, typed, day):
 def test_as_of_a_period_that_ends_after_today_is_refused(demo):
     said = fails(2, "--lang", "zh", "report", "rfm", "--as-of", "本季度", db=demo)
     assert said == "crm: --as-of 2026-12-31 是将来的日期\n"
+
+
+# A command named in Chinese prose: set in “…” as the framework's own lines do (见“crm list
+# --help”), never in ASCII quotes or backticks; bare only where it stands alone, as typed: an
+# example line, after a colon, at a line's or a bullet's start, or alone in parentheses.
+_WORD = r"(?:[A-Za-z0-9_{}./=:+\-]+|编号|文件|名称|主题|客户|旧标签|新标签|外壳|张伟|月-日)"
+_COMMAND = rf"crm(?: {_WORD})+"
+
+
+def commands_not_quoted_as_chinese_prose(text: str) -> list[str]:
+    """The commands in `text` that Chinese prose touches without “…” around them."""
+    found = []
+    for line in text.split("\n"):
+        if re.match(r"\s*(示例|\$ |mkdir |crm )", line):
+            continue
+        found += re.findall(rf"[`'\"]{_COMMAND}[`'\"]", line)
+        for match in re.finditer(rf"(?<![“\w`'\"]){_COMMAND}(?![\w”`'\"])", line):
+            before, after = line[: match.start()], line[match.end() :]
+            alone = before.endswith("（") and after.startswith("）")
+            if alone or re.fullmatch(r"\s*(- )?", before) or before.endswith(("：", "1-5 ")):
+                continue
+            found.append(match[0])
+    return found
+
+
+def test_the_command_scan_finds_what_it_is_for():
+    assert commands_not_quoted_as_chinese_prose("请用 'crm task add' 安排") == ["'crm task add'"]
+    assert commands_not_quoted_as_chinese_prose("用 `crm undelete` 恢复") == ["`crm undelete`"]
+    assert commands_not_quoted_as_chinese_prose("请先 crm date delete 3，再") == [
+        "crm date delete 3"
+    ]
+    assert commands_not_quoted_as_chinese_prose("（crm import customers 还可读 vcard）") == [
+        "crm import customers"
+    ]
+    assert (
+        commands_not_quoted_as_chinese_prose(
+            "请用“crm task add”安排；（crm history）\n示例：crm add 张伟\n- crm forget 删除\n"
+            "提示：crm remind\n  crm log 电话 张伟"
+        )
+        == []
+    )
+
+
+def test_every_chinese_message_quotes_a_command_in_prose_one_way():
+    from babel.messages.pofile import read_po
+
+    from tests.catalog import LOCALE
+
+    with open(LOCALE / "zh" / "LC_MESSAGES" / "crm.po", "rb") as file:
+        catalog = read_po(file)
+    found = {
+        m.id: f for m in catalog if m.id and (f := commands_not_quoted_as_chinese_prose(m.string))
+    }
+    assert found == {}
+
+
+def test_chinese_help_writes_a_lunar_date_as_chinese_does_and_it_is_read(db_path):
+    from tests.catalog import help_msgids
+
+    catalog = i18n.catalog("zh")
+    assert [m for m in help_msgids() if "lunar:" in catalog.gettext(m)] == []
+    assert "农历2020-03-10" in ok("--lang", "zh", "date", "add", "--help")
+    assert "农历1990-08-15" in ok("--lang", "zh", "add", "--help")
+    add("张伟")
+    for number, typed in enumerate(["lunar:2020-03-10", "农历2020-03-10", "农历:2020-03-10",
+                                    "农历：2020-03-10"]):  # fmt: skip
+        ok("--lang", "zh", "date", "add", "张伟", f"签约{number}", typed, "--yearly")
+    assert rows(db_path, "SELECT DISTINCT date_on, date_lunar FROM important_dates") == [
+        ("2020-04-02", "2020-03-10")
+    ]
+    ok("edit", "张伟", "--birthday", "农历:1990-闰05-29")
+    assert rows(db_path, "SELECT birthday_lunar FROM customers") == [("1990-闰05-29",)]
+    said = fails(2, "--lang", "zh", "edit", "张伟", "--birthday", "农历1990", db=db_path)
+    assert said.endswith("请写 农历年-月-日，例如 农历1990-08-15；闰月写 农历1990-闰06-15\n"), said
+
+
+# --unset takes a field by the header a Chinese table shows it under, as its help lists it.
+def test_unset_takes_a_field_by_its_chinese_name(db_path):
+    add("张伟", "--city", "上海", "--birthday", "1990-08-15")
+    ok("buy", "张伟", "茶叶", "100", "--note", "送货上门", "--category", "茶", "--order", "SO-1")
+    ok("log", "call", "张伟", "回电", "--channel", "微信")
+    assert "品类、支付方式、订单号、备注或单价" in ok("--lang", "zh", "purchase", "edit", "--help")
+    ok("purchase", "edit", "1", "--unset", "备注", "--unset", "订单号")
+    ok("--lang", "zh", "interaction", "edit", "1", "--unset", "渠道")
+    ok("edit", "张伟", "--unset", "城市", "--unset", "生日")
+    assert rows(db_path, "SELECT category, note, order_ref FROM purchases") == [("茶", None, None)]
+    assert rows(db_path, "SELECT channel FROM interactions") == [(None,)]
+    assert rows(db_path, "SELECT city, birthday FROM customers") == [(None, None)]
+    said = fails(2, "--lang", "zh", "purchase", "edit", "1", "--unset", "城市", db=db_path)
+    assert said.startswith("crm: --unset ") and "“城市”" in said and said.count("\n") == 1
+    assert rows(db_path, "SELECT category FROM purchases") == [("茶",)]
+
+
+# English left in Chinese help: only what a user types as it is or a name that has no
+# Chinese. Words of the click tree (commands, options, choices) and crm's stored keys are
+# known; these are the rest, each of a kind a Chinese user types or reads as it is.
+TYPED_AS_IS = {
+    # values of options that take them as typed (formats, shells, colours, models, topics)
+    "csv", "tsv", "json", "jsonl", "ics", "bash", "zsh", "fish", "auto", "always", "never",
+    "bgnbd", "mbgnbd", "dates", "filters", "formats", "exit", "privacy", "zh", "en", "m",
+    "gb", "backups", "language", "rename",
+    # names of programs, products and formats
+    "Excel", "Gamma", "Google", "Outlook", "SQLCipher", "SQLite", "crmcli", "cron", "crontab",
+    "docs", "less", "pip", "install", "roff", "scipy", "whatsapp",
+}  # fmt: skip
+
+
+def english_in_chinese_help() -> dict[str, str]:
+    """Each English word in the Chinese help of the click tree that is none of the words a
+    user types (commands, options, their choices, crm's keys, TYPED_AS_IS), an acronym, in
+    a quoted command or on a line that shows one, with the first line it is on."""
+    import click
+    from typer.main import get_command
+
+    from crmcli.cli import app
+    from crmcli.core.vocabulary import WORDS
+    from tests.catalog import help_msgids
+
+    known = set(TYPED_AS_IS)
+
+    def walk(command: click.Command) -> None:
+        known.update(re.findall(r"[A-Za-z]+", command.name or ""))
+        for param in command.params:
+            for name in [*param.opts, *param.secondary_opts]:
+                known.update(re.findall(r"[A-Za-z]+", name))
+            if isinstance(getattr(param, "type", None), click.Choice):
+                for choice in param.type.choices:
+                    known.update(re.findall(r"[A-Za-z]+", str(getattr(choice, "value", choice))))
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(get_command(app))
+    for column, words in WORDS.items():
+        known.update(re.findall(r"[A-Za-z]+", " ".join([column, *words])))
+    catalog = i18n.catalog("zh")
+    found: dict[str, str] = {}
+    for msgid in sorted(help_msgids()):
+        for line in catalog.gettext(msgid).split("\n"):
+            if re.match(r"\s*(示例|\$ |mkdir |crm )", line):
+                continue
+            for word in re.findall(r"(?<![\w.$/-])[A-Za-z]+", re.sub("“crm [^”]*”", "", line)):
+                if word not in known and word.lower() not in known and not word.isupper():
+                    found.setdefault(word, line.strip())
+    return found
+
+
+def test_chinese_help_has_no_english_prose():
+    assert english_in_chinese_help() == {}

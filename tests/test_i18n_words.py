@@ -7,7 +7,7 @@ import os
 import re
 import sys
 
-from tests.conftest import add, dump, fails, ok
+from tests.conftest import add, dump, fails, ok, rows
 from tests.test_terminal import on_terminal
 
 
@@ -133,6 +133,21 @@ def test_a_chinese_form_saves_with_chinese_keys_and_full_width_colons(
     assert (card["city"], card["title"]) == ("上海", "经理")
     assert card["fields"] == {"wechat": "zw_2", "部门": "销售部"}
     assert card["phones"] == ["+8613800138000", "+8613900139000"]
+
+
+def test_a_chinese_form_writes_a_lunar_birthday_as_chinese_does_and_keeps_it(
+    db_path, tmp_path, monkeypatch
+):
+    add("张伟", "--birthday", "lunar:1990-闰05-29", "--city", "北京")
+    _editor(
+        tmp_path, monkeypatch,
+        "assert '\\n生日: 农历1990-闰05-29\\n' in t and 'lunar' not in t, t\n"
+        "t = t.replace('城市: 北京', '城市: 上海')",
+    )  # fmt: skip
+    assert ok("--lang", "zh", "edit", "1", "--editor") == "已更新客户 1。\n"
+    assert rows(db_path, "SELECT city, birthday, birthday_lunar FROM customers") == [
+        ("上海", "1990-07-21", "1990-闰05-29")
+    ]
 
 
 def test_a_form_parses_under_the_other_language(db_path, tmp_path, monkeypatch):

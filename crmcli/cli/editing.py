@@ -82,7 +82,7 @@ def render(record: Mapping[str, Any]) -> str:  # a Customer, read by column name
     for key in EDITABLE:
         value = record[key]
         if key == "birthday" and record.get("birthday_lunar"):
-            value = f"lunar:{record['birthday_lunar']}"
+            value = _("lunar:{date}").format(date=record["birthday_lunar"])  # 农历1990-08-15
         elif key == "cadence_days" and record.get("cadence_max_days"):
             value = customers.describe_gap(value, record["cadence_max_days"])
         lines.append(f"{keys[key]}: {one_line(value)}")

@@ -725,14 +725,19 @@ class StoredPeriod(Said):
         return words if self.bare else _("every {period}").format(period=words)
 
 
-def parse_period(text: str, *, option: str = "period", allow_zero: bool = False) -> Period:
+def parse_period(
+    text: str, *, option: str = "period", allow_zero: bool = False, repeat: bool = False
+) -> Period:
     """A calendar period such as `7d`, `2w`, `1m` (month) or `1y`; raises InvalidInput.
 
-    A bare number is not accepted: `--every 2` could mean anything.
+    A bare number is not accepted: `--every 2` could mean anything. `每` (`每周`, `每两周`)
+    says how often something repeats: it is read only where the period is a `repeat`
+    (`--every`, `--after`, a contact cadence); elsewhere (`--within 每周`) it is refused
+    with the same length written without it.
     """
     raw = text.strip()
     match = re.fullmatch(_PERIOD, raw)
-    chinese = None if match else _chinese_period(raw)
+    chinese = None if match else _chinese_period(raw, repeat=repeat, option=option, text=text)
     if chinese is not None:
         amount, unit = chinese
     elif not match:
@@ -772,9 +777,9 @@ _ZH_PERIOD_UNITS = {
 }  # fmt: skip
 
 
-def _chinese_period(raw: str) -> tuple[int, str] | None:
-    """(amount, unit) of a period written in Chinese (`7天`, `两周`, `1个月`, `每周`), or
-    None."""
+def _chinese_period(raw: str, *, repeat: bool, option: str, text: str) -> tuple[int, str] | None:
+    """(amount, unit) of a period written in Chinese (`7天`, `两周`, `1个月`, and with
+    `repeat`, `每周`), or None. Raises InvalidInput for a valid `每` form without `repeat`."""
     match = re.fullmatch(_ZH_PERIOD, unicodedata.normalize("NFKC", raw))
     if not match:
         return None
@@ -783,11 +788,20 @@ def _chinese_period(raw: str) -> tuple[int, str] | None:
     if count is None:  # 每周, 每个月: one
         if not every or (ge and takes_ge is False):
             return None
-        return size, unit
-    if takes_ge is not None and bool(ge) != takes_ge:
+        found: tuple[int, str] | None = (size, unit)
+    elif takes_ge is not None and bool(ge) != takes_ge:
         return None
-    amount = int(count) if count.isdigit() else chinese_number(count)
-    return None if amount is None else (amount * size, unit)
+    else:
+        amount = int(count) if count.isdigit() else chinese_number(count)
+        found = None if amount is None else (amount * size, unit)
+    if found is not None and every and not repeat:  # `--within 每周` would read as a week
+        length = f"{count}{ge or ''}{word}" if count else f"1{'个' if takes_ge else ''}{word}"
+        raise InvalidInput(
+            _("{option} {text!r} says how often, not how long; write {length}").format(
+                option=option, text=text, length=length
+            )
+        )
+    return found
 
 
 def chinese_number(text: str) -> int | None:

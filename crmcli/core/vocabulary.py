@@ -480,11 +480,18 @@ def _translations(msgid: str) -> list[str]:
     return [s.split("|", 1)[-1] for s in said if s != msgid]
 
 
+# More words a key is typed as, beside the one crm shows: a unit for the money setting
+# (`万元` for wan as `万`, `元` for plain), read but never shown.
+_ALSO_TYPED = {
+    "money": {"plain": N_("money|in yuan"), "wan": N_("money|in units of 10,000 yuan")},
+}
+
+
 @functools.cache
 def _keys_by_word(column: str) -> dict[str, str]:
     words = WORDS.get(column, {})
     found: dict[str, set[str]] = {}
-    for key, msgid in words.items():
+    for key, msgid in [*words.items(), *_ALSO_TYPED.get(column, {}).items()]:
         for spoken in {key, _ENGLISH.get(key, key), *_translations(msgid)}:
             found.setdefault(_typed(spoken), set()).add(key)
     # A word two keys share (none in the catalog today) means neither: it is refused as unknown.

@@ -68,7 +68,7 @@ def _cadence(value: str) -> str:
     from crmcli.core.dates import parse_period
 
     ideal, dots, maximum = value.partition("..")
-    stored = f"{parse_period(ideal, option='cadence').approx_days()}d"
+    stored = f"{parse_period(ideal, option='cadence', repeat=True).approx_days()}d"
     if not dots:
         return stored
     from crmcli.records.customers import cadence_range, describe_gap

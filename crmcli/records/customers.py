@@ -357,7 +357,11 @@ def derive_from_id(changes: Changes, current: Mapping[str, Any] | None) -> list[
 def cadence_days(value: str) -> int:
     """A contact cadence in days from `14d`, `2w`, `1m` (30 days) or a bare number of days."""
     raw = value.strip()
-    days = int(raw) if raw.isdigit() else dates.parse_period(raw, option="cadence").approx_days()
+    days = (
+        int(raw)
+        if raw.isdigit()
+        else dates.parse_period(raw, option="cadence", repeat=True).approx_days()
+    )
     if not 1 <= days <= MAX_CADENCE_DAYS:
         raise InvalidInput(
             _("cadence must be between 1 and {MAX_CADENCE_DAYS} days (got {value!r})").format(

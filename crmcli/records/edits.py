@@ -18,6 +18,7 @@ from typing import Any
 
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
+from crmcli.core.vocabulary import column_named
 
 
 def unset_columns(
@@ -31,15 +32,20 @@ def unset_columns(
     """The columns `--unset NAME...` clears, each mapped to None.
 
     `clears` maps each name a user may give to the columns it clears; `aliases` maps other
-    spellings to those names. A name is matched without surrounding spaces. An unknown name
-    goes to `other` when given (customers keep user-defined fields there), else raises
-    InvalidInput listing the names. With `setting` (the columns being set by the same
-    command), clearing one of them raises InvalidInput.
+    spellings to those names; a field's header in any language crm speaks (`备注`, `城市`:
+    crmcli.core.vocabulary `column_named`) names it too. A name is matched without
+    surrounding spaces. An unknown name goes to `other` when given (customers keep
+    user-defined fields there), else raises InvalidInput listing the names. With `setting`
+    (the columns being set by the same command), clearing one of them raises InvalidInput.
     """
     out: dict[str, None] = {}
     for typed in names:
         given = typed.strip()
         name = (aliases or {}).get(given, given)
+        if name not in clears:  # a field by its header in any language: `--unset 备注`
+            owners = {column: key for key, columns in clears.items() for column in columns}
+            owners.update({key: key for key in clears})
+            name = owners.get(column_named(given, tuple(owners)) or "", name)
         if name not in clears:
             if other is None:
                 raise InvalidInput(

@@ -129,7 +129,7 @@ def task_text(value: str) -> str:
 
 
 def _period(value: str | None, option: str) -> Period | None:
-    return parse_period(value, option=option) if value else None
+    return parse_period(value, option=option, repeat=True) if value else None
 
 
 def prepare_new(raw: TaskInput, *, today: date) -> NewTask:

@@ -1508,8 +1508,8 @@ class TaskImporter(Importer):
         today = self.now.date()
         due = dates.parse_date(_one(values, "due_on") or "today", today, direction="future")
         every_text, after_text = _one(values, "every"), _one(values, "after")
-        every = dates.parse_period(every_text, option="every") if every_text else None
-        after = dates.parse_period(after_text, option="after") if after_text else None
+        every = dates.parse_period(every_text, option="every", repeat=True) if every_text else None
+        after = dates.parse_period(after_text, option="after", repeat=True) if after_text else None
         done = _one(values, "done_at")
         done_at = None
         if done is not None:
