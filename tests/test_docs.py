@@ -93,8 +93,25 @@ def _words(command: str) -> list[str]:
 def changes(command: str) -> bool:
     """Whether a `crm` command line may change the database: it is no read and no --dry-run."""
     words = _words(command)
-    verbs = {w for w in words[1:3] if not w.startswith("-")}
-    return not (READS & verbs) and "--dry-run" not in words
+    return not (READS & _verbs(words)) and "--dry-run" not in words
+
+
+def _verbs(words: list[str]) -> set[str]:
+    """The first two words after `crm` that are no option, leaving out crm's own options
+    and the values of those that take one (`crm --db x.db list` -> list)."""
+    taking = {
+        o for p in get_command(app).params if not getattr(p, "is_flag", False) for o in p.opts
+    }
+    verbs: list[str] = []
+    rest = iter(words[1:])
+    for word in rest:
+        if word in taking:
+            next(rest, None)
+        elif not word.startswith("-"):
+            verbs.append(word)
+        if len(verbs) == 2:
+            break
+    return set(verbs)
 
 
 def reads(command: str, shown: str) -> bool:
@@ -328,6 +345,8 @@ def test_a_silent_command_says_why_or_is_read_back_in_its_block() -> None:
     # a read that prints nothing changed nothing: only a comment explains it
     assert unexplained([("crm list --city Rome -q", "", 1), ("crm list", shown, 1)], 0)
     assert not unexplained([("crm list --city Rome -q  # no one lives there", "", 1)], 0)
+    for silent in ("crm --lang zh list --city Rome -q", "crm --db /tmp/x.db list -q"):
+        assert unexplained([(silent, "", 1), ("crm list", shown, 1)], 0)  # still a read
     assert unexplained([("crm tag x --where 'a = b' --dry-run", "", 1), ("crm tags", shown, 1)], 0)
     # a change is read back by a later command of the same block that shows its output
     write = ("crm config unset language", "", 1)

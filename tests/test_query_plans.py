@@ -149,7 +149,7 @@ def test_a_customers_first_phone_and_email_come_from_an_index_alone(shop, monkey
 
 
 def test_the_daily_counts_read_narrow_indexes_not_every_customer(shop, monkeypatch):
-    """m023: the dashboard's RFM cells are counted from purchase_summaries_recency alone,
+    """m024: the dashboard's RFM cells are counted from purchase_summaries_recency alone,
     and the tasks of `crm today` and the lifecycle panel leave out the archived customers
     by their own index instead of looking up every row's customer."""
     statements = statements_of(monkeypatch, "dashboard", "--format", "json")
@@ -164,7 +164,7 @@ def test_the_daily_counts_read_narrow_indexes_not_every_customer(shop, monkeypat
         assert len(funnel) == 1
         assert "SEARCH s USING COVERING INDEX stage_changes_customer (customer_id=?)" in (
             plan(funnel[0])
-        )  # m024: the stage as of the day from the index alone
+        )  # m025: the stage as of the day from the index alone
         cells = [s for s in statements if "count(*) FROM purchase_summaries" in s]
         tasks = [s for s in statements if "FROM tasks t" in s]
         stages = [s for s in statements if "FROM customer_purchase_days d" in s]
