@@ -7,7 +7,7 @@ terminal; JSON, CSV and English keep the keys, and what a terminal shows can be 
 import json
 import shlex
 
-from tests.conftest import add, fails, ok
+from tests.conftest import add, fails, ok, rows
 from tests.test_completion import shell
 from tests.test_i18n_tables import ZH, table
 from tests.test_terminal import on_terminal
@@ -230,3 +230,15 @@ def test_chinese_help_shows_inputs_a_chinese_user_types_and_they_work(db_path):
     ok("log", "电话", "张伟", "已回电", "--channel", "短信")
     ok("edit", "张伟", "--preferred-channel", "微信")
     assert sorted(ok("interactions", "--kind", "电话", "-q").split()) == ["1", "2", "3"]
+    # what was typed in Chinese is stored as the keys a script reads
+    assert rows(db_path, "SELECT kind, channel FROM interactions ORDER BY id") == [
+        ("call", None),
+        ("call", None),
+        ("call", "sms"),
+    ]
+    assert rows(db_path, "SELECT preferred_channel FROM customers") == [("wechat",)]
+    assert rows(db_path, "SELECT payment FROM purchases") == [("cash",)]
+    assert rows(db_path, "SELECT text, due_on FROM tasks ORDER BY id") == [
+        ("发报价", "2026-11-23"),
+        ("回访", "2027-01-05"),  # snoozed to 明天
+    ]
