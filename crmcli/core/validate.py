@@ -186,8 +186,9 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     if international and used and number and shortnumberinfo.is_valid_short_number(number):
         raise InvalidInput(
             _(
-                "invalid phone {raw!r}: not a valid number; a short number is kept only as one "
-                "of the region it is read in ({used}), typed without +country code"
+                "invalid phone {raw!r}: a short number, dialled only inside its own country; "
+                "crm keeps short numbers of {used} only: give the customer's full number, or "
+                "keep it in --notes"
             ).format(raw=raw, used=region_name(used))
         )
     if international:
