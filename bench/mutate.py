@@ -3,8 +3,9 @@
     PYTHONPATH=$PWD/mutants .venv/bin/python bench/mutate.py [--max-children N] MODULE
         [MUTANT-PATTERN...]
 
-MODULE is one of the names below. It runs `mutmut run --max-children N` (1 unless given; at
-most 2 on a shared machine) on that module's mutants (or on the mutants matching the
+MODULE is one of the names below (filters takes in crmcli.core.where, which splits a
+`--where`). It runs `mutmut run --max-children N` (1 unless given; at most 2 on a shared
+machine) on that module's mutants (or on the mutants matching the
 patterns, such as `crmcli.records.filters.x_parse__mutmut_*`) with pytest given only that
 module's test files instead of the whole `pytest_add_cli_args_test_selection` of
 pyproject.toml: with the whole list, every mutant that lives runs every test that reaches
@@ -43,13 +44,16 @@ MODULES = {
         "crmcli.core.dates",
         ["tests/test_dates.py", "tests/test_moving_clocks.py", "tests/test_i18n_typed.py"],
     ),
+    # crmcli.core.where splits a --where before filters reads it (and shows a saved filter).
     "filters": (
-        "crmcli.records.filters",
+        "crmcli.records.filters crmcli.core.where",
         [
             "tests/test_filters.py",
             "tests/test_filter_matrix.py",
             "tests/test_segments.py",
             "tests/test_i18n_input.py",
+            "tests/test_churn_value.py",
+            "tests/test_tags.py",
         ],
     ),
     "customer_reports": (
@@ -85,11 +89,13 @@ def main(argv: list[str]) -> None:
         sys.exit("bench/mutate.py: --max-children is 1 or 2 (more would crowd a shared machine)")
     if not argv or argv[0] not in MODULES:
         sys.exit(USAGE)
-    module, tests = MODULES[argv[0]]
+    modules, tests = MODULES[argv[0]]
     config().pytest_add_cli_args_test_selection = tests
-    patterns = argv[1:] or [f"{module}.*"]
-    if not all(pattern.startswith(module + ".") for pattern in patterns):
-        sys.exit(f"bench/mutate.py: the patterns must name mutants of {module}")
+    patterns = argv[1:] or [f"{module}.*" for module in modules.split()]
+    if not all(pattern.startswith(tuple(m + "." for m in modules.split())) for pattern in patterns):
+        sys.exit(
+            f"bench/mutate.py: the patterns must name mutants of {' or '.join(modules.split())}"
+        )
     os.environ["CRM_MUTATION"] = "1"
     ForkServerRunner.submit = _fastest_first  # type: ignore[method-assign]
     mutmut_main.cli(["run", "--max-children", children, *patterns])

@@ -1061,3 +1061,65 @@ def test_a_quarter_is_shown_as_its_key_in_english_and_in_words_in_chinese():
         assert dates.show_quarter("1999-Q1") == "1999年第1季度"
     finally:
         i18n.reset(token)
+
+
+@pytest.mark.parametrize(
+    ("stored", "bare", "chinese"),
+    [
+        ("2w", False, "每 2 周"),
+        ("1m", False, "每 1 个月"),
+        ("3d", True, "3 天"),
+        ("1y", True, "1 年"),
+        ("fortnightly", False, "fortnightly"),  # no period: said as stored
+        ("2x", True, "2x"),
+    ],
+)
+def test_a_stored_period_is_said_in_words_in_chinese_and_as_stored_in_english(
+    stored, bare, chinese
+):
+    period = dates.StoredPeriod(stored, bare=bare)
+    assert (period.said(), str(period)) == (stored, stored)
+    token = i18n.use("zh")
+    try:
+        assert (period.said(), str(period)) == (chinese, stored)
+    finally:
+        i18n.reset(token)
+
+
+FORMS = (
+    "use a day such as 2026-11-22, Jan 5, 11月22日, today, tomorrow, fri, next fri, in 3 days, "
+    "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("march", f"not a date: 'march' is a month; name the day too, e.g. march 5; {FORMS}"),
+        ("2026", f"not a date: '2026' is a year alone; write the day, e.g. 2026-01-31; {FORMS}"),
+        ("+5", f"not a date: '+5'; for 5 days ahead write +5d; {FORMS}"),
+        ("-5", f"not a date: '-5'; for 5 days ago write -5d; {FORMS}"),
+        ("someday", f"not a date: 'someday'; {FORMS}"),
+        ("4/5", "ambiguous date '4/5': 5 Apr or 4 May? write 2026-04-05 or 2026-05-04 instead"),
+        ("", f"empty date; {FORMS}"),
+        ("+9999y", "date '+9999y' is outside the years 1000 to 2999"),
+        (
+            "25:00",
+            "not a time of day: '25:00'; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点",
+        ),
+    ],
+    ids=["month", "year", "plus-5", "minus-5", "someday", "slashed", "empty", "far", "hour-25"],
+)
+def test_a_refused_day_is_said_whole(text, message):
+    with pytest.raises(InvalidInput) as caught:
+        dates.parse_datetime(text, FRIDAY, direction="past")
+    assert str(caught.value) == message
+
+
+def test_a_time_of_day_where_a_day_is_asked_for_is_said_whole():
+    with pytest.raises(InvalidInput) as caught:
+        dates.parse_date("2026-11-22 10:00", FRIDAY.date(), direction="past", option="--due")
+    assert str(caught.value) == (
+        "--due takes a day, not a time of day: '2026-11-22 10:00'; write the day alone, "
+        "e.g. 2026-11-22"
+    )

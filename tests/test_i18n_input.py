@@ -338,6 +338,8 @@ def test_a_channel_typed_as_a_chinese_table_shows_it_is_stored_as_its_key(db_pat
     assert ids("--where", "preferred_channel = 微信") == [wu, ji]
     assert ids("--where", "偏好渠道 = wechat") == [wu, ji]
     assert ids("--where", "preferred_channel = 飞鸽") == [xin]
+    (geng,) = ids("--where", "preferred_channel = 短信")
+    assert ids("--where", "preferred_channel != 微信") == [geng, xin]
     shown = json.loads(ok(*lang, "show", "戊", "-f", "json"))
     assert shown["preferred_channel"] == "wechat"
     ok(*lang, "log", "call", "戊", "问了报价", "--channel", "微信")
@@ -422,3 +424,14 @@ def test_a_kind_and_equalities_in_chinese_words_are_stored_as_keys_a_contains_as
 def test_a_word_already_in_brackets_is_not_bracketed_twice(db_path):
     said = fails(2, "--lang", "zh", "list", "--lifecycle", "nope", db=db_path)
     assert said.rstrip().endswith("、none（无）") and "（（" not in said, said
+
+
+def test_a_field_of_the_users_own_named_as_a_header_is_their_own_in_a_segment_too(db_path):
+    own = add("张伟", "--city", "北京", "--field", "城市=上海")
+    built_in = add("李娜", "--city", "上海")
+    assert ids("--where", "城市 = 上海") == [own]
+    assert ids("--where", "city = 上海") == [built_in]
+    ok("segment", "save", "s1", "--where", "城市 = 上海")
+    (stored,) = rows(db_path, "SELECT filter FROM segments")
+    assert json.loads(stored[0]) == {"where": ["城市 = 上海"]}
+    assert ids("--segment", "s1") == [own]

@@ -385,7 +385,12 @@ def _normalise_child(name: str, value: str, op: str, region: str | None) -> str:
     if name == "email":
         return value.casefold() if op == "~" else validate.email(value)[1]
     if op == "~":
-        return re.sub(r"[^\d+]", "", value)
+        digits = re.sub(r"[^\d+]", "", value)
+        if not any(ch.isdigit() for ch in digits):  # would match every phone there is
+            raise InvalidInput(
+                _("phone ~ compares digits, and {value!r} has none").format(value=value)
+            )
+        return digits
     return validate.phone(value, region)
 
 
@@ -783,17 +788,18 @@ def _nocase(name: str) -> bytes:
     return name.strip().encode().lower()
 
 
-def _keyed(expression: str, own: list[str]) -> str:
+def _keyed(expression: str, own: list[str], custom: set[str]) -> str:
     """A `--where` expression (already checked) with the header it names made its field's
     key and a word of crm's in another language made its key (`阶段 = 成交客户` is `stage =
-    customer`), the rest as typed: a saved filter keeps the keys, as the data does."""
+    customer`), the rest as typed: a saved filter keeps the keys, as the data does. A field
+    of the user's own (`custom`) is its own even when a header says it (`城市`)."""
     from crmcli.core.vocabulary import translated
     from crmcli.core.where import WHERE, unquote
 
     match = re.fullmatch(WHERE, expression)
     if not match:
         return expression
-    name, op, value = field_key(match.group(1)), match.group(2), match.group(3)
+    name, op, value = field_key(match.group(1), custom), match.group(2), match.group(3)
     if op in ("=", "==", "!=") and name in WHERE_FIELDS:
         typed = unquote(value)
         if not (name == "stage" and typed.strip().casefold() in own):  # a stage of the user's
@@ -802,10 +808,11 @@ def _keyed(expression: str, own: list[str]) -> str:
     return f"{expression[:start]}{name}{expression[end : match.start(3)]}{value}"
 
 
-def _keys(saved: Saved, own: list[str]) -> Saved:
+def _keys(saved: Saved, own: list[str], custom: set[str]) -> Saved:
     """`saved` with crm's words typed in another language than English (`--stage 成交客户`,
     `--lifecycle 流失风险`, headers in `--where`) as their keys; the rest as typed (an old
-    spelling such as `at-risk` reads as it did, a stage in `own`, the stage list, too)."""
+    spelling such as `at-risk` reads as it did, a stage in `own`, the stage list, too, and a
+    field of the user's own in `custom`)."""
     from crmcli.core.vocabulary import translated
 
     if "stage" in saved:
@@ -819,7 +826,7 @@ def _keys(saved: Saved, own: list[str]) -> Saved:
     if "kind" in saved:
         saved["kind"] = translated("kind", saved["kind"]) or saved["kind"]
     if "where" in saved:
-        saved["where"] = [_keyed(item, own) for item in saved["where"]]
+        saved["where"] = [_keyed(item, own, custom) for item in saved["where"]]
     return saved
 
 
@@ -828,8 +835,9 @@ def encode(conn: sqlite3.Connection, selection: CustomerFilter) -> str:
     keys and tags that exist kept by id."""
     ids = {_nocase(name): (tag_id, name) for tag_id, name in _tag_names(conn).items()}
     from crmcli.records.config import stages
+    from crmcli.records.customers import custom_field_keys
 
-    saved = _keys(selection.saved(), stages(conn))
+    saved = _keys(selection.saved(), stages(conn), custom_field_keys(conn))
     for key in TAG_LISTS:
         if key in saved:
             saved[key] = [_bind(item, ids, False) for item in saved[key]]
