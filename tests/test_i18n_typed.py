@@ -525,9 +525,25 @@ def test_as_of_a_month_quarter_or_year_is_its_last_day(demo, typed, day):
         assert ok(*lang, "report", "rfm", "--as-of", typed, "-f", "json") == wanted
 
 
-def test_as_of_a_period_that_ends_after_today_is_refused(demo):
-    said = fails(2, "--lang", "zh", "report", "rfm", "--as-of", "本季度", db=demo)
-    assert said == "crm: --as-of 2026-12-31 是将来的日期\n"
+@pytest.mark.parametrize(
+    "typed", ["本月", "本季度", "今年", "this quarter", "2026年第4季度", "2026年"]
+)
+def test_as_of_a_period_still_running_is_today(demo, typed):
+    wanted = ok("report", "rfm", "-f", "json")
+    assert json.loads(wanted)["as_of"] == "2026-11-22"
+    for lang in LANGS:
+        assert ok(*lang, "report", "rfm", "--as-of", typed, "-f", "json") == wanted
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("下个月", "crm: --as-of “下个月”还没到\n"), ("明年", "crm: --as-of “明年”还没到\n"),
+     ("2026-12-31", "crm: --as-of “2026-12-31”还没到\n")],
+)  # fmt: skip
+def test_as_of_a_period_or_day_after_today_is_refused_as_typed(demo, typed, said):
+    assert fails(2, "--lang", "zh", "report", "rfm", "--as-of", typed, db=demo) == said
+    said = fails(2, "--lang", "en", "dashboard", "--as-of", typed, db=demo)
+    assert said == f"crm: --as-of '{typed}' is in the future\n"
 
 
 # A command named in Chinese prose: set in “…” as the framework's own lines do (见“crm list
