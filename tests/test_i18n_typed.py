@@ -386,7 +386,11 @@ def test_a_festival_day_in_chinese_is_read_as_the_oracle_says(
     else:
         said_day = str(day) if day_style == "digits" else said_in_chinese(day)
     text = f"{prefix}{said_month}月{said_day}{suffix}"
-    calendar = "lunar" if option == "lunar" or prefix or lunar_month or lunar_day else option
+    # 八月十五, 五月初五: a month and day in Chinese numerals without 日/号 name a lunar day
+    in_words = month_style != "digits" and day_style != "digits" and not suffix
+    calendar = (
+        "lunar" if option == "lunar" or prefix or lunar_month or lunar_day or in_words else option
+    )
     if month <= 12 and day <= _LONGEST[calendar][month - 1]:
         assert festival_day(text, option, "--date") == (calendar, month, day)
     else:
@@ -397,6 +401,10 @@ def test_a_festival_day_in_chinese_is_read_as_the_oracle_says(
 @pytest.mark.parametrize(
     ("args", "calendar", "month", "day"),
     [(("--date", "12月22日"), "gregorian", 12, 22), (("--date", "十二月二十五号"), "gregorian", 12, 25),
+     (("--date", "8月15日"), "gregorian", 8, 15), (("--date", "8月15号"), "gregorian", 8, 15),
+     (("--date", "八月十五日"), "gregorian", 8, 15), (("--date", "8月15"), "gregorian", 8, 15),
+     (("--date", "八月十五"), "lunar", 8, 15), (("--date", "五月初五"), "lunar", 5, 5),
+     (("--date", "十二月二十五"), "lunar", 12, 25),
      (("--date", "腊月初八"), "lunar", 12, 8), (("--date", "农历八月十五"), "lunar", 8, 15),
      (("--lunar", "八月十五"), "lunar", 8, 15), (("--lunar", "正月十五"), "lunar", 1, 15),
      (("--lunar", "冬月廿三"), "lunar", 11, 23)],
@@ -409,11 +417,30 @@ def test_a_festival_of_ones_own_is_added_on_a_day_written_in_chinese(
     assert rows(db_path, "SELECT DISTINCT calendar, month, day FROM custom_festivals") == [
         (calendar, month, day)
     ]
+    listed = json.loads(ok("care", "festival", "list", "--format", "json"))
+    mine = [(f["festival"], f["calendar"]) for f in listed if f["is_custom"]]
+    assert mine == [(f"节日{n}", calendar) for n in range(len(LANGS))]
+
+
+def test_the_mid_autumn_day_typed_in_chinese_is_listed_with_the_mid_autumn_festival(db_path):
+    ok("care", "festival", "add", "中秋拜访", "--date", "八月十五")
+    ok("care", "festival", "add", "八月节", "--date", "8月15日")
+    listed = json.loads(ok("care", "festival", "list", "--format", "json"))
+    falls = {f["festival"]: (f["falls_on"], f["calendar"]) for f in listed}
+    assert falls["中秋拜访"] == falls["mid-autumn"] == ("2027-09-15", "lunar")
+    assert falls["八月节"] == ("2027-08-15", "gregorian")
+    table = ok("--lang", "zh", "care", "festival", "list")
+    assert re.search(r"2027-09-15  中秋拜访 +中秋拜访 +农历 ", table), table
 
 
 @pytest.mark.parametrize(
     ("args", "said"),
     [(("--date", "2月30日"), "crm: --date “2月30日”不是任何一年的月日；请写月-日，例如 12-25 或 12月25日\n"),
+     (("--date", "十三月一日"), "crm: --date “十三月一日”不是任何一年的月日；请写月-日，例如 12-25 或 12月25日\n"),
+     (("--date", "十三月初一"),
+      "crm: --date “十三月初一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n"),
+     (("--date", "八月三十一"),
+      "crm: --date “八月三十一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n"),
      (("--date", "腊月三十一"),
       "crm: --date “腊月三十一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n"),
      (("--lunar", "闰四月初一"),

@@ -20,6 +20,7 @@ Yearly rule: in lunar year Y a lunar date falls on
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -190,6 +191,61 @@ def parse_day(text: str, today: date, *, direction: Direction) -> tuple[date, Lu
 # How a Chinese calendar names the months and days: 正月 to 腊月, 初一 to 三十.
 _MONTHS = ("正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊")
 _DIGITS = "一二三四五六七八九十"
+# A month and day written in Chinese: `八月十五`, `正月初八`, `冬月廿三`, `闰六月初三` as the
+# lunar calendar names its days, and `12月25日`, `十二月二十五号` as a Gregorian day is written.
+_ZH_MONTH_DAY = (
+    r"(闰)?\s*(\d{1,2}|[一二三四五六七八九十]{1,2}|正|冬|腊)\s*月\s*"
+    r"(\d{1,2}|初[一二三四五六七八九十]|廿[一二三四五六七八九]?|卅|[一二三四五六七八九十]{1,3})"
+    r"\s*([日号]?)"
+)
+_ZH_LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
+
+
+class ChineseDay(NamedTuple):
+    """A month and day read from Chinese (`read_chinese`); a number not said right is 0."""
+
+    month: int
+    day: int
+    leap: bool  # 闰: a leap month
+    lunar: bool  # named as the lunar calendar names a day
+
+
+def read_chinese(text: str) -> ChineseDay | None:
+    """A month and day written in Chinese, or None when `text` is not one.
+
+    It is named as a lunar day (`lunar`) with 正/冬/腊 for a month, 初/廿/卅 for a day, 闰, or a
+    month and day both in Chinese numerals without 日/号 (`八月十五`, `五月初五`): that is how
+    the lunar calendar's days are called. Arabic digits or 日/号 (`8月15日`, `十二月二十五号`)
+    are how a Gregorian day is written.
+    """
+    found = re.fullmatch(_ZH_MONTH_DAY, unicodedata.normalize("NFKC", text).strip())
+    if found is None:
+        return None
+    leap, month_text, day_text, suffix = found.groups()
+    lunar = (
+        bool(leap)
+        or month_text in _ZH_LUNAR_MONTHS
+        or day_text[0] in "初廿卅"
+        or not (suffix or month_text.isdigit() or day_text.isdigit())
+    )
+    month = _ZH_LUNAR_MONTHS.get(month_text) or _number(month_text)
+    return ChineseDay(month, _day_number(day_text), bool(leap), lunar)
+
+
+def _number(text: str) -> int:
+    """A number in digits or in Chinese (一 to 九十九); 0 for anything else."""
+    from crmcli.core.dates import chinese_number
+
+    return int(text) if text.isdigit() else chinese_number(text) or 0
+
+
+def _day_number(text: str) -> int:
+    """A day of the month: digits, 一 to 三十一, 初一 to 初十, 廿 (20) to 廿九, 卅 (30)."""
+    if text[0] == "初":
+        return _number(text[1:])
+    if text[0] == "廿":
+        return 20 + (_number(text[1:]) if text[1:] else 0)
+    return 30 if text == "卅" else _number(text)
 
 
 def chinese(value: LunarDate) -> str:
