@@ -36,7 +36,11 @@ LAST_YEAR = 2200
 PREFIXES = ("lunar:", "农历:", "农历：", "农历")
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _FORM = r"(?i)(\d{4})\s*[-/.]\s*(闰|l|leap\s*)?(\d{1,2})\s*[-/.]\s*(\d{1,2})"
-HELP = N_("write lunar:YYYY-MM-DD, e.g. lunar:1990-08-15, or lunar:1990-闰06-15 for a leap month")
+_ZH_YEAR = r"(\d{4})\s*年\s*(.+)"  # 1990年八月十五: the year, then a month and day (read_chinese)
+HELP = N_(
+    "write lunar:YYYY-MM-DD, e.g. lunar:1990-08-15 or 农历1990年八月十五, or lunar:1990-闰06-15 "
+    "for a leap month"
+)
 
 
 class LunarDate(NamedTuple):
@@ -61,18 +65,25 @@ def strip_prefix(text: str) -> str | None:
 
 
 def parse(text: str) -> LunarDate:
-    """A lunar date from `1990-08-15` / `1990-闰06-15` / `1990-L06-15` (no prefix).
+    """A lunar date from `1990-08-15` / `1990-闰06-15` / `1990-L06-15`, or as the card shows it,
+    `1990年八月十五` / `1990年闰六月初三` / `1990年腊月廿九` (no prefix).
 
     Raises InvalidInput when it is malformed or does not exist (no such leap month that
     year, a 30th in a month of 29 days).
     """
-    match = re.fullmatch(_FORM, text.strip())
-    if not match:
+    raw = unicodedata.normalize("NFKC", text).strip()
+    match = re.fullmatch(_FORM, raw)
+    year = re.fullmatch(_ZH_YEAR, raw)
+    said = read_chinese(year[2]) if year else None
+    if match:
+        year_number, month, day = int(match[1]), int(match[3]), int(match[4])
+        value = LunarDate(year_number, month, day, bool(match[2]))
+    elif year and said:
+        value = LunarDate(int(year[1]), said.month, said.day, said.leap)
+    else:
         raise InvalidInput(
             _("not a lunar date: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))
         )
-    year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
-    value = LunarDate(year, month, day, bool(match.group(2)))
     check(value)
     return value
 
@@ -260,13 +271,6 @@ def chinese(value: LunarDate) -> str:
     else:
         day = ("十", "廿")[tens - 1] + _DIGITS[ones - 1]
     return f"农历{value.year}年{month}{day}"
-
-
-def this_year(original: LunarDate, today: date) -> date:
-    """The Gregorian day of `today`'s year on which `original` falls (the first, in the
-    rare year that has two); the next one when this year has none."""
-    days = occurrences(original, date(today.year, 1, 1), date(today.year, 12, 31))
-    return days[0][0] if days else next_occurrence(original, today)
 
 
 def stored(text: str | None) -> LunarDate | None:
