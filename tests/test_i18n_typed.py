@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from crmcli.core import dates, i18n, money
@@ -366,6 +366,14 @@ _LUNAR_MONTHS = {1: "正", 11: "冬", 12: "腊"}
     suffix=st.sampled_from(["", "日", "号"]),
     prefix=st.sampled_from(["", "农历", "lunar:"]),
 )
+@example(  # 八月十五 under --date: a lunar day
+    option="gregorian", month=8, day=15, month_style="chinese", day_style="chinese", suffix="",
+    prefix="",
+)  # fmt: skip
+@example(  # 八月十五日: a Gregorian one
+    option="gregorian", month=8, day=15, month_style="chinese", day_style="chinese",
+    suffix="日", prefix="",
+)  # fmt: skip
 def test_a_festival_day_in_chinese_is_read_as_the_oracle_says(
     option, month, day, month_style, day_style, suffix, prefix
 ):
