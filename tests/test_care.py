@@ -26,6 +26,12 @@ def remind(*args: str) -> dict:
 # --- lunar conversions --------------------------------------------------------------------
 
 
+@given(st.dates(date(1880, 3, 1), date(2200, 12, 31)))
+def test_every_lunar_date_as_the_card_says_it_reads_back(day):
+    value = lunar.from_gregorian(day)
+    assert lunar.parse(lunar.strip_prefix(lunar.chinese(value)) or "") == value
+
+
 @pytest.mark.parametrize(
     ("lunar_date", "gregorian"),
     [
@@ -53,6 +59,15 @@ def test_lunar_dates_match_the_published_calendar(lunar_date, gregorian):
         ("2025-闰06-15", LunarDate(2025, 6, 15, True)),
         ("2025-L6-15", LunarDate(2025, 6, 15, True)),
         ("2025-leap06-15", LunarDate(2025, 6, 15, True)),
+        # as the card shows it (lunar.chinese), and Chinese numerals of each kind
+        ("1990年八月十五", LunarDate(1990, 8, 15)),
+        ("1990 年 正月初一", LunarDate(1990, 1, 1)),
+        ("2025年闰六月十五", LunarDate(2025, 6, 15, True)),
+        ("1988年腊月廿九", LunarDate(1988, 12, 29)),
+        ("1988年冬月廿", LunarDate(1988, 11, 20)),
+        ("2024年十月卅", LunarDate(2024, 10, 30)),
+        ("1990年8月15日", LunarDate(1990, 8, 15)),
+        ("１９９０年八月十五", LunarDate(1990, 8, 15)),
     ],
 )
 def test_lunar_date_forms(text, expected):
@@ -69,6 +84,12 @@ def test_lunar_date_forms(text, expected):
         ("2024-12-30", "lunar 2024 month 12 has 29 days (got day 30)"),
         ("1850-01-01", "outside 1880-2200"),
         ("mid-autumn", "not a lunar date"),
+        ("1990年十三月初一", "lunar month must be 1 to 12 (got 13)"),
+        ("2024年闰六月初一", "lunar year 2024 has no leap month 6"),
+        ("2024年腊月三十", "lunar 2024 month 12 has 29 days (got day 30)"),
+        ("1990年八月三十二", "lunar 1990 month 8 has 29 days (got day 32)"),
+        ("八月十五", "not a lunar date: '八月十五'"),  # no year: a birthday needs one
+        ("1990年八月", "not a lunar date"),
     ],
 )
 def test_impossible_lunar_dates_are_refused(text, message):
@@ -287,7 +308,7 @@ def test_lunar_birthday_is_stored_with_its_gregorian_day(db_path):
     add("王芳", "--birthday", "lunar:1990-08-15")
     record = json.loads(ok("show", "王芳", "--format", "json"))
     assert (record["birthday"], record["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
-    assert "  lunar birthday  1990-08-15 (this year 2026-09-25)\n" in ok("show", "王芳")
+    assert "  lunar birthday  1990-08-15 (next on 2027-09-15)\n" in ok("show", "王芳")
     ok("edit", "王芳", "--birthday", "1990-08-15")  # a plain date is Gregorian, as before
     record = json.loads(ok("show", "王芳", "--format", "json"))
     assert (record["birthday"], record["birthday_lunar"]) == ("1990-08-15", None)

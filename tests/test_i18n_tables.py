@@ -270,16 +270,54 @@ def test_today_says_in_one_line_when_nobody_is_to_be_contacted(db_path):
     assert json.loads(ok("today", "--format", "json")) == []
 
 
-def test_the_card_shows_a_lunar_birthday_as_typed_with_this_years_day(db_path):
-    ok("add", "李娜", "--birthday", "农历1990-08-15")
+def test_the_card_shows_a_lunar_birthday_with_the_next_day_it_falls_on(db_path):
+    ok("add", "李娜", "--birthday", "农历1990-08-15")  # this year's was 2026-09-25, past
     ok("add", "王芳", "--birthday", "lunar:1990-闰05-29")
+    ok("add", "张伟", "--birthday", "农历1990-10-14")  # today, 2026-11-22
     card = ok("--lang", "zh", "show", "1")
-    assert "  生日      1990-10-03\n  农历生日  农历1990年八月十五（今年公历 2026-09-25）\n" in card
-    assert "农历1990年闰五月廿九（今年公历 2026-07-13）" in ok("--lang", "zh", "show", "2")
+    assert "  生日      1990-10-03\n  农历生日  农历1990年八月十五（下次公历 2027-09-15）\n" in card
+    assert "农历1990年闰五月廿九（下次公历 2027-07-03）" in ok("--lang", "zh", "show", "2")
+    assert "农历1990年十月十四（下次公历 2026-11-22）" in ok("--lang", "zh", "show", "3")
     card = ok("--lang", "en", "show", "1")
-    assert "  lunar birthday  1990-08-15 (this year 2026-09-25)\n" in card, card
+    assert "  lunar birthday  1990-08-15 (next on 2027-09-15)\n" in card, card
     record = json.loads(ok("show", "1", "--format", "json"))
     assert (record["birthday"], record["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
+
+
+@pytest.mark.parametrize("ref", ["李娜", "王芳", "张伟"])
+def test_a_lunar_birthday_as_the_card_shows_it_is_typed_back(db_path, ref):
+    ok("add", "李娜", "--birthday", "农历1990-08-15")
+    ok("add", "王芳", "--birthday", "lunar:1990-闰05-29")
+    ok("add", "张伟", "--birthday", "lunar:1988-12-29")  # 腊月廿九
+    before = json.loads(ok("show", ref, "--format", "json"))
+    shown = re.search(r"农历生日  (\S+)（", ok("--lang", "zh", "show", ref))
+    assert shown, ref
+    ok("edit", ref, "--birthday", "2000-01-01")
+    ok("--lang", "zh", "edit", ref, "--birthday", shown[1])
+    after = json.loads(ok("show", ref, "--format", "json"))
+    assert (after["birthday"], after["birthday_lunar"]) == (
+        before["birthday"],
+        before["birthday_lunar"],
+    )
+    ok("date", "add", ref, "纪念日", shown[1], "--yearly")
+    dates = json.loads(ok("date", "list", "--format", "json"))
+    assert [d["date_lunar"] for d in dates] == [before["birthday_lunar"]]
+
+
+def test_a_lunar_birthday_the_database_cannot_hold_is_said_on_the_card(db_path):
+    import sqlite3
+
+    ok("add", "李娜", "--birthday", "农历1990-08-15")
+    with sqlite3.connect(db_path) as conn:  # as a hand edit of the file would leave it
+        conn.execute("UPDATE customers SET birthday_lunar = '1990-13-01'")
+    conn.close()
+    result = crm("--lang", "zh", "show", "李娜")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "crm: 数据库里的农历生日“1990-13-01”不是农历日期；请用“crm edit --birthday”重新设置\n"
+    )
+    result = crm("show", "李娜", "--format", "json")  # the record itself is still readable
+    assert json.loads(result.stdout)["birthday_lunar"] == "1990-13-01"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from crmcli.core import dates, i18n, money
@@ -366,6 +366,14 @@ _LUNAR_MONTHS = {1: "正", 11: "冬", 12: "腊"}
     suffix=st.sampled_from(["", "日", "号"]),
     prefix=st.sampled_from(["", "农历", "lunar:"]),
 )
+@example(  # 八月十五 under --date: a lunar day
+    option="gregorian", month=8, day=15, month_style="chinese", day_style="chinese", suffix="",
+    prefix="",
+)  # fmt: skip
+@example(  # 八月十五日: a Gregorian one
+    option="gregorian", month=8, day=15, month_style="chinese", day_style="chinese",
+    suffix="日", prefix="",
+)  # fmt: skip
 def test_a_festival_day_in_chinese_is_read_as_the_oracle_says(
     option, month, day, month_style, day_style, suffix, prefix
 ):
@@ -386,7 +394,11 @@ def test_a_festival_day_in_chinese_is_read_as_the_oracle_says(
     else:
         said_day = str(day) if day_style == "digits" else said_in_chinese(day)
     text = f"{prefix}{said_month}月{said_day}{suffix}"
-    calendar = "lunar" if option == "lunar" or prefix or lunar_month or lunar_day else option
+    # 八月十五, 五月初五: a month and day in Chinese numerals without 日/号 name a lunar day
+    in_words = month_style != "digits" and day_style != "digits" and not suffix
+    calendar = (
+        "lunar" if option == "lunar" or prefix or lunar_month or lunar_day or in_words else option
+    )
     if month <= 12 and day <= _LONGEST[calendar][month - 1]:
         assert festival_day(text, option, "--date") == (calendar, month, day)
     else:
@@ -397,6 +409,10 @@ def test_a_festival_day_in_chinese_is_read_as_the_oracle_says(
 @pytest.mark.parametrize(
     ("args", "calendar", "month", "day"),
     [(("--date", "12月22日"), "gregorian", 12, 22), (("--date", "十二月二十五号"), "gregorian", 12, 25),
+     (("--date", "8月15日"), "gregorian", 8, 15), (("--date", "8月15号"), "gregorian", 8, 15),
+     (("--date", "八月十五日"), "gregorian", 8, 15), (("--date", "8月15"), "gregorian", 8, 15),
+     (("--date", "八月十五"), "lunar", 8, 15), (("--date", "五月初五"), "lunar", 5, 5),
+     (("--date", "十二月二十五"), "lunar", 12, 25),
      (("--date", "腊月初八"), "lunar", 12, 8), (("--date", "农历八月十五"), "lunar", 8, 15),
      (("--lunar", "八月十五"), "lunar", 8, 15), (("--lunar", "正月十五"), "lunar", 1, 15),
      (("--lunar", "冬月廿三"), "lunar", 11, 23)],
@@ -409,11 +425,30 @@ def test_a_festival_of_ones_own_is_added_on_a_day_written_in_chinese(
     assert rows(db_path, "SELECT DISTINCT calendar, month, day FROM custom_festivals") == [
         (calendar, month, day)
     ]
+    listed = json.loads(ok("care", "festival", "list", "--format", "json"))
+    mine = [(f["festival"], f["calendar"]) for f in listed if f["is_custom"]]
+    assert mine == [(f"节日{n}", calendar) for n in range(len(LANGS))]
+
+
+def test_the_mid_autumn_day_typed_in_chinese_is_listed_with_the_mid_autumn_festival(db_path):
+    ok("care", "festival", "add", "中秋拜访", "--date", "八月十五")
+    ok("care", "festival", "add", "八月节", "--date", "8月15日")
+    listed = json.loads(ok("care", "festival", "list", "--format", "json"))
+    falls = {f["festival"]: (f["falls_on"], f["calendar"]) for f in listed}
+    assert falls["中秋拜访"] == falls["mid-autumn"] == ("2027-09-15", "lunar")
+    assert falls["八月节"] == ("2027-08-15", "gregorian")
+    table = ok("--lang", "zh", "care", "festival", "list")
+    assert re.search(r"2027-09-15  中秋拜访 +中秋拜访 +农历 ", table), table
 
 
 @pytest.mark.parametrize(
     ("args", "said"),
     [(("--date", "2月30日"), "crm: --date “2月30日”不是任何一年的月日；请写月-日，例如 12-25 或 12月25日\n"),
+     (("--date", "十三月一日"), "crm: --date “十三月一日”不是任何一年的月日；请写月-日，例如 12-25 或 12月25日\n"),
+     (("--date", "十三月初一"),
+      "crm: --date “十三月初一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n"),
+     (("--date", "八月三十一"),
+      "crm: --date “八月三十一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n"),
      (("--date", "腊月三十一"),
       "crm: --date “腊月三十一”不是任何一年的农历月日；请写月-日，例如 08-15 或 八月十五、腊月初八\n"),
      (("--lunar", "闰四月初一"),
@@ -525,9 +560,25 @@ def test_as_of_a_month_quarter_or_year_is_its_last_day(demo, typed, day):
         assert ok(*lang, "report", "rfm", "--as-of", typed, "-f", "json") == wanted
 
 
-def test_as_of_a_period_that_ends_after_today_is_refused(demo):
-    said = fails(2, "--lang", "zh", "report", "rfm", "--as-of", "本季度", db=demo)
-    assert said == "crm: --as-of 2026-12-31 是将来的日期\n"
+@pytest.mark.parametrize(
+    "typed", ["本月", "本季度", "今年", "this quarter", "2026年第4季度", "2026年"]
+)
+def test_as_of_a_period_still_running_is_today(demo, typed):
+    wanted = ok("report", "rfm", "-f", "json")
+    assert json.loads(wanted)["as_of"] == "2026-11-22"
+    for lang in LANGS:
+        assert ok(*lang, "report", "rfm", "--as-of", typed, "-f", "json") == wanted
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("下个月", "crm: --as-of “下个月”还没到\n"), ("明年", "crm: --as-of “明年”还没到\n"),
+     ("2026-12-31", "crm: --as-of “2026-12-31”还没到\n")],
+)  # fmt: skip
+def test_as_of_a_period_or_day_after_today_is_refused_as_typed(demo, typed, said):
+    assert fails(2, "--lang", "zh", "report", "rfm", "--as-of", typed, db=demo) == said
+    said = fails(2, "--lang", "en", "dashboard", "--as-of", typed, db=demo)
+    assert said == f"crm: --as-of '{typed}' is in the future\n"
 
 
 # A command named in Chinese prose: set in “…” as the framework's own lines do (见“crm list
@@ -601,7 +652,10 @@ def test_chinese_help_writes_a_lunar_date_as_chinese_does_and_it_is_read(db_path
     ok("edit", "张伟", "--birthday", "农历:1990-闰05-29")
     assert rows(db_path, "SELECT birthday_lunar FROM customers") == [("1990-闰05-29",)]
     said = fails(2, "--lang", "zh", "edit", "张伟", "--birthday", "农历1990", db=db_path)
-    assert said.endswith("请写 农历年-月-日，例如 农历1990-08-15；闰月写 农历1990-闰06-15\n"), said
+    assert said == (
+        "crm: 不是农历日期：“1990”；请写 农历年-月-日，例如 农历1990-08-15 或 农历1990年八月十五；"
+        "闰月写 农历1990-闰06-15\n"
+    )
 
 
 # --unset takes a field by the header a Chinese table shows it under, as its help lists it.

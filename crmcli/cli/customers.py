@@ -634,15 +634,26 @@ def field_label(key: str) -> str:
 
 
 def _lunar_birthday(stored: str) -> str:
-    """A lunar birthday on the card as it was typed, in Chinese as a Chinese calendar says
-    it (`农历1990年八月十五`), with the day it falls on this year: that is when to call."""
+    """A lunar birthday on the card in a form --birthday reads back: in Chinese as a Chinese
+    calendar says it (`农历1990年八月十五`), in English as `lunar:` takes it (`1990-08-15`); with
+    the next day it falls on (today included): that is when to call."""
     from crmcli.core import i18n, lunar
+    from crmcli.core.errors import StorageError
 
-    value = lunar.stored(stored)
-    assert value is not None
+    try:
+        value = lunar.stored(stored)
+        if value is not None:
+            lunar.check(value)
+    except (ValueError, InvalidInput):
+        value = None
+    if value is None:  # only a database changed by hand holds one
+        raise StorageError(
+            _("the lunar birthday {value!r} in the database is not a lunar date; set it again "
+              "with crm edit --birthday").format(value=stored)
+        )  # fmt: skip
     typed = lunar.chinese(value) if i18n.current() == "zh" else str(value)
-    day = lunar.this_year(value, clock.today())
-    return _("{lunar} (this year {day})").format(lunar=typed, day=day.isoformat())
+    day = lunar.next_occurrence(value, clock.today())
+    return _("{lunar} (next on {day})").format(lunar=typed, day=day.isoformat())
 
 
 @app.command("show")

@@ -133,18 +133,19 @@ def period(since: str | None, until: str | None) -> tuple[date | None, date | No
 
 
 def as_of_date(text: str | None) -> date:
-    """--as-of as a date: today when not given, a month, quarter or year its last day;
-    raises InvalidInput when in the future."""
+    """--as-of as a date: today when not given; a month, quarter or year its last day, or
+    today while it is still running; raises InvalidInput, quoting `text`, when it starts
+    after today."""
     from crmcli.core import clock, dates
     from crmcli.core.errors import InvalidInput
 
     today = clock.today()
     if text is None:
         return today
-    day = dates.parse_bound(text, today, last=True, option="--as-of")  # 上个月: its last day
-    if day > today:
-        raise InvalidInput(_("--as-of {value} is in the future").format(value=day.isoformat()))
-    return day
+    if dates.parse_bound(text, today, last=False, option="--as-of") > today:
+        raise InvalidInput(_("--as-of {value!r} is in the future").format(value=text.strip()))
+    # 上个月: its last day; 本季度: today, the last day there are data for
+    return min(dates.parse_bound(text, today, last=True, option="--as-of"), today)
 
 
 def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -> None:

@@ -95,51 +95,23 @@ def custom(name: str, calendar: str, month: int, day: int) -> Festival:
     return Festival(name, name, None, calendar, (), (month, day))
 
 
-# A month and day written in Chinese: `12月25日`, `十二月二十五号`, and the lunar calendar's
-# own names, `正月十五`, `八月初八`, `冬月廿三`, `腊月三十`, which only it uses (as do 初, 廿, 卅
-# for days): a day written with them is lunar whichever option it is given to.
-_ZH_MONTH_DAY = (
-    r"(\d{1,2}|[一二三四五六七八九十]{1,2}|正|冬|腊)\s*月\s*"
-    r"(\d{1,2}|初[一二三四五六七八九十]|廿[一二三四五六七八九]?|卅|[一二三四五六七八九十]{1,3})\s*[日号]?"
-)
-_ZH_LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
-
-
 def festival_day(text: str, calendar: str, option: str) -> tuple[str, int, int]:
     """(calendar, month, day) of a festival typed for `option` of `calendar` (GREGORIAN for
-    --date, LUNAR for --lunar): `MM-DD`, `12月25日` or `十二月二十五`, and a lunar day as
-    Chinese writes it (`腊月初八`, `正月十五`, `农历八月十五`, `lunar:08-15`), which is lunar
-    given to --date too. Raises InvalidInput naming `option` for a day that no year has."""
+    --date, LUNAR for --lunar): `MM-DD`, `12月25日` or `十二月二十五号`, and a lunar day as
+    Chinese names it (`八月十五`, `腊月初八`, `农历八月十五`, `lunar:08-15`; see
+    crmcli.core.lunar.read_chinese), which is lunar given to --date too. Raises InvalidInput
+    naming `option` for a day that no year has (a leap month: a festival is kept in none)."""
     from crmcli.core import lunar
 
     raw = unicodedata.normalize("NFKC", text).strip()
     unprefixed = lunar.strip_prefix(raw)
     if unprefixed is not None:
         calendar, raw = LUNAR, unprefixed.strip()
-    found = re.fullmatch(_ZH_MONTH_DAY, raw)
-    if found is None:
+    said = lunar.read_chinese(raw)
+    calendar = LUNAR if said and said.lunar else calendar
+    if said is None or said.leap:
         return calendar, *month_day(raw, calendar, option, typed=text)
-    month_text, day_text = found.groups()
-    if month_text in _ZH_LUNAR_MONTHS or day_text[0] in "初廿卅":
-        calendar = LUNAR
-    month = _ZH_LUNAR_MONTHS.get(month_text) or _number(month_text)
-    return calendar, *month_day(f"{month}-{_day_number(day_text)}", calendar, option, typed=text)
-
-
-def _number(text: str) -> int:
-    """A number in digits or in Chinese (一 to 九十九); 0 for anything else."""
-    from crmcli.core.dates import chinese_number
-
-    return int(text) if text.isdigit() else chinese_number(text) or 0
-
-
-def _day_number(text: str) -> int:
-    """A day of the month: digits, 一 to 三十一, 初一 to 初十, 廿 (20) to 廿九, 卅 (30)."""
-    if text[0] == "初":
-        return _number(text[1:])
-    if text[0] == "廿":
-        return 20 + (_number(text[1:]) if text[1:] else 0)
-    return 30 if text == "卅" else _number(text)
+    return calendar, *month_day(f"{said.month}-{said.day}", calendar, option, typed=text)
 
 
 def month_day(

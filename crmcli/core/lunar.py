@@ -20,6 +20,7 @@ Yearly rule: in lunar year Y a lunar date falls on
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -35,7 +36,11 @@ LAST_YEAR = 2200
 PREFIXES = ("lunar:", "农历:", "农历：", "农历")
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _FORM = r"(?i)(\d{4})\s*[-/.]\s*(闰|l|leap\s*)?(\d{1,2})\s*[-/.]\s*(\d{1,2})"
-HELP = N_("write lunar:YYYY-MM-DD, e.g. lunar:1990-08-15, or lunar:1990-闰06-15 for a leap month")
+_ZH_YEAR = r"(\d{4})\s*年\s*(.+)"  # 1990年八月十五: the year, then a month and day (read_chinese)
+HELP = N_(
+    "write lunar:YYYY-MM-DD, e.g. lunar:1990-08-15 or 农历1990年八月十五, or lunar:1990-闰06-15 "
+    "for a leap month"
+)
 
 
 class LunarDate(NamedTuple):
@@ -60,18 +65,25 @@ def strip_prefix(text: str) -> str | None:
 
 
 def parse(text: str) -> LunarDate:
-    """A lunar date from `1990-08-15` / `1990-闰06-15` / `1990-L06-15` (no prefix).
+    """A lunar date from `1990-08-15` / `1990-闰06-15` / `1990-L06-15`, or as the card shows it,
+    `1990年八月十五` / `1990年闰六月初三` / `1990年腊月廿九` (no prefix).
 
     Raises InvalidInput when it is malformed or does not exist (no such leap month that
     year, a 30th in a month of 29 days).
     """
-    match = re.fullmatch(_FORM, text.strip())
-    if not match:
+    raw = unicodedata.normalize("NFKC", text).strip()
+    match = re.fullmatch(_FORM, raw)
+    year = re.fullmatch(_ZH_YEAR, raw)
+    said = read_chinese(year[2]) if year else None
+    if match:
+        year_number, month, day = int(match[1]), int(match[3]), int(match[4])
+        value = LunarDate(year_number, month, day, bool(match[2]))
+    elif year and said:
+        value = LunarDate(int(year[1]), said.month, said.day, said.leap)
+    else:
         raise InvalidInput(
             _("not a lunar date: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))
         )
-    year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
-    value = LunarDate(year, month, day, bool(match.group(2)))
     check(value)
     return value
 
@@ -190,6 +202,61 @@ def parse_day(text: str, today: date, *, direction: Direction) -> tuple[date, Lu
 # How a Chinese calendar names the months and days: 正月 to 腊月, 初一 to 三十.
 _MONTHS = ("正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊")
 _DIGITS = "一二三四五六七八九十"
+# A month and day written in Chinese: `八月十五`, `正月初八`, `冬月廿三`, `闰六月初三` as the
+# lunar calendar names its days, and `12月25日`, `十二月二十五号` as a Gregorian day is written.
+_ZH_MONTH_DAY = (
+    r"(闰)?\s*(\d{1,2}|[一二三四五六七八九十]{1,2}|正|冬|腊)\s*月\s*"
+    r"(\d{1,2}|初[一二三四五六七八九十]|廿[一二三四五六七八九]?|卅|[一二三四五六七八九十]{1,3})"
+    r"\s*([日号]?)"
+)
+_ZH_LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
+
+
+class ChineseDay(NamedTuple):
+    """A month and day read from Chinese (`read_chinese`); a number not said right is 0."""
+
+    month: int
+    day: int
+    leap: bool  # 闰: a leap month
+    lunar: bool  # named as the lunar calendar names a day
+
+
+def read_chinese(text: str) -> ChineseDay | None:
+    """A month and day written in Chinese, or None when `text` is not one.
+
+    It is named as a lunar day (`lunar`) with 正/冬/腊 for a month, 初/廿/卅 for a day, 闰, or a
+    month and day both in Chinese numerals without 日/号 (`八月十五`, `五月初五`): that is how
+    the lunar calendar's days are called. Arabic digits or 日/号 (`8月15日`, `十二月二十五号`)
+    are how a Gregorian day is written.
+    """
+    found = re.fullmatch(_ZH_MONTH_DAY, unicodedata.normalize("NFKC", text).strip())
+    if found is None:
+        return None
+    leap, month_text, day_text, suffix = found.groups()
+    lunar = (
+        bool(leap)
+        or month_text in _ZH_LUNAR_MONTHS
+        or day_text[0] in "初廿卅"
+        or not (suffix or month_text.isdigit() or day_text.isdigit())
+    )
+    month = _ZH_LUNAR_MONTHS.get(month_text) or _number(month_text)
+    return ChineseDay(month, _day_number(day_text), bool(leap), lunar)
+
+
+def _number(text: str) -> int:
+    """A number in digits or in Chinese (一 to 九十九); 0 for anything else."""
+    from crmcli.core.dates import chinese_number
+
+    return int(text) if text.isdigit() else chinese_number(text) or 0
+
+
+def _day_number(text: str) -> int:
+    """A day of the month: digits, 一 to 三十一, 初一 to 初十, 廿 (20) to 廿九, 卅 (30)."""
+    if text[0] == "初":
+        return _number(text[1:])
+    if text[0] == "廿":
+        return 20 + (_number(text[1:]) if text[1:] else 0)
+    return 30 if text == "卅" else _number(text)
 
 
 def chinese(value: LunarDate) -> str:
@@ -204,13 +271,6 @@ def chinese(value: LunarDate) -> str:
     else:
         day = ("十", "廿")[tens - 1] + _DIGITS[ones - 1]
     return f"农历{value.year}年{month}{day}"
-
-
-def this_year(original: LunarDate, today: date) -> date:
-    """The Gregorian day of `today`'s year on which `original` falls (the first, in the
-    rare year that has two); the next one when this year has none."""
-    days = occurrences(original, date(today.year, 1, 1), date(today.year, 12, 31))
-    return days[0][0] if days else next_occurrence(original, today)
 
 
 def stored(text: str | None) -> LunarDate | None:
