@@ -360,16 +360,43 @@ def test_a_sheet_with_the_headers_crm_shows_imports_again_without_duplicates(db_
     assert rows(db_path, "SELECT count(*) FROM customer_fields") == [(0,)]
 
 
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh")])
+@pytest.mark.parametrize("typed", ["公司", "企业", "机构", " 企 业 "])
+def test_a_company_is_added_as_an_organisation_in_any_language(db_path, lang, typed):
+    ok(*lang, "add", "蓝海", "--kind", typed)
+    assert rows(db_path, "SELECT name, kind FROM customers") == [("蓝海", "organisation")]
+    shown = ok("--lang", "zh", "show", "蓝海", "-f", "table")
+    assert "机构" in shown and "公司" not in shown  # read, never shown
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("--lang", "zh", "add", "乙", "--kind", "工厂"),
+      "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“工厂”）\n"),
+     (("add", "乙", "--kind", "公 司 们"), "crm: kind must be one of: organisation, person (got '公 司 们')\n"),
+     (("--lang", "zh", "log", "公司", "甲", "谈了"),
+      "crm: 类型必须是以下之一：call（电话）、email（邮件）、meeting（会面）、message（消息）、"
+      "note（备注）、visit（拜访）（收到“公司”）\n")],
+)  # fmt: skip
+def test_a_kind_that_is_no_company_is_refused_in_one_line(db_path, args, said):
+    add("甲")
+    before = rows(db_path, "SELECT * FROM customers")
+    assert fails(2, *args, db=db_path) == said
+    assert rows(db_path, "SELECT * FROM customers") == before
+    assert rows(db_path, "SELECT count(*) FROM interactions") == [(0,)]
+
+
 def test_a_kind_or_gender_that_is_none_of_its_values_is_refused_in_a_filter(db_path):
     zw = add("张伟", "--kind", "person", "--gender", "男")
     ln = add("蓝海", "--kind", "org")
     assert ids("--where", "kind = company") == [ln]  # as `crm add --kind company` reads it
     assert ids("--where", "kind = 机构") == [ln]
+    assert ids("--where", "kind = 公司") == [ln]  # as `crm add --kind 公司` reads it
     assert ids("--where", "性别 = 男") == [zw]
-    said = fails(2, "--lang", "zh", "list", "--where", "kind = 公司", db=db_path)
-    assert said == "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“公司”）\n"
-    said = fails(2, "list", "--where", "kind != 公司", db=db_path)
-    assert said == "crm: kind must be one of: organisation, person (got '公司')\n"
+    said = fails(2, "--lang", "zh", "list", "--where", "kind = 工厂", db=db_path)
+    assert said == "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“工厂”）\n"
+    said = fails(2, "list", "--where", "kind != 工厂", db=db_path)
+    assert said == "crm: kind must be one of: organisation, person (got '工厂')\n"
     said = fails(2, "--lang", "zh", "list", "--where", "性别 = 外星", db=db_path)
     assert (
         said == "crm: 性别必须是以下之一：female（女）、male（男）、other（其他）（收到“外星”）\n"
