@@ -48,6 +48,43 @@ def test_filters_take_the_words_and_headers_a_chinese_table_shows(db_path):
     assert fields == [{"name": "张伟", "city": "上海"}, {"name": "李娜", "city": "北京"}]
 
 
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh")])
+def test_set_names_a_field_by_the_header_a_chinese_table_shows(db_path, lang):
+    add("阿伟", "--city", "上海")
+    ok(*lang, "edit", "阿伟", "--set", "城市=杭州", "--set", "偏好渠道=微信", "--set", "备注=老客户",
+       "--set", "电话=+8613800138000", "--set", " 邮箱 =a@b.cn", "--set", "生日=1990-01-02")  # fmt: skip
+    assert rows(db_path, "SELECT city, preferred_channel, notes, birthday FROM customers") == [
+        ("杭州", "wechat", "老客户", "1990-01-02")
+    ]
+    assert rows(db_path, "SELECT phone FROM customer_phones") == [("+8613800138000",)]
+    assert rows(db_path, "SELECT email FROM customer_emails") == [("a@b.cn",)]
+    assert rows(db_path, "SELECT count(*) FROM customer_fields") == [(0,)]
+
+
+def test_set_names_a_user_defined_field_before_a_header_of_the_same_name(db_path):
+    add("阿伟", "--city", "上海", "--field", "城市=老家")  # as `--where "城市 = 老家"` reads it
+    ok("edit", "阿伟", "--set", "城市=苏州")
+    assert rows(db_path, "SELECT city FROM customers") == [("上海",)]
+    assert rows(db_path, "SELECT key, value FROM customer_fields") == [("城市", "苏州")]
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "said"),
+    [(("--lang", "zh"), "城事=杭州",
+      "crm: --set 中的字段“城事”未知；新的自定义字段请用 --set field.城事=值 或 --field 城事=值\n"),
+     ((), "城事=杭州", "crm: unknown field '城事' in --set; a new user-defined field takes "
+      "--set field.城事=VALUE or --field 城事=VALUE\n"),
+     (("--lang", "zh"), "类型=公司",  # the kind has an option of its own, as in English
+      "crm: --set 中的字段“类型”未知；新的自定义字段请用 --set field.类型=值 或 --field 类型=值\n")],
+)  # fmt: skip
+def test_set_refuses_a_header_that_names_no_field_in_one_line(db_path, lang, typed, said):
+    add("阿伟", "--city", "上海")
+    before = rows(db_path, "SELECT * FROM customers")
+    assert fails(2, *lang, "edit", "阿伟", "--set", "城市=杭州", "--set", typed, db=db_path) == said
+    assert rows(db_path, "SELECT * FROM customers") == before
+    assert rows(db_path, "SELECT count(*) FROM customer_fields") == [(0,)]
+
+
 def test_a_saved_segment_in_chinese_words_selects_under_any_language(db_path):
     add("张伟", "--city", "上海")
     ln = add("李娜", "--city", "北京")
