@@ -499,3 +499,33 @@ def test_a_field_of_the_users_own_named_as_a_header_is_their_own_in_a_segment_to
     (stored,) = rows(db_path, "SELECT filter FROM segments")
     assert json.loads(stored[0]) == {"where": ["城市 = 上海"]}
     assert ids("--segment", "s1") == [own]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("--lang", "zh", "log", "微信", "阿伟", "发了报价"),
+      "crm: “微信”是渠道，不是互动类型；请写成“消息 --channel 微信”\n"),
+     (("--lang", "zh", "log", " 短 信 ", "阿伟", "发了报价"),
+      "crm: “短 信”是渠道，不是互动类型；请写成“消息 --channel 短 信”\n"),
+     (("log", "WeChat", "阿伟", "sent the quote"),
+      "crm: 'WeChat' is a channel, not a kind of interaction; write message --channel WeChat\n"),
+     (("--lang", "zh", "interaction", "edit", "1", "--kind", "短信"),
+      "crm: “短信”是渠道，不是互动类型；请写成“消息 --channel 短信”\n"),
+     (("--lang", "zh", "interactions", "--kind", "电话", "--kind", "微信"),
+      "crm: “微信”是渠道，不是互动类型；请写成“消息 --channel 微信”\n"),
+     (("--lang", "zh", "log", "飞鸽", "阿伟", "发了报价"),  # no channel crm knows: the kinds
+      "crm: 类型必须是以下之一：call（电话）、email（邮件）、meeting（会面）、message（消息）、"
+      "note（备注）、visit（拜访）（收到“飞鸽”）\n")],
+)  # fmt: skip
+def test_a_channel_typed_as_a_kind_is_refused_with_how_to_write_it(db_path, args, said):
+    add("阿伟")
+    ok("log", "call", "阿伟", "问了报价")
+    before = rows(db_path, "SELECT * FROM interactions")
+    assert fails(2, *args, db=db_path) == said
+    assert rows(db_path, "SELECT * FROM interactions") == before
+
+
+def test_a_message_by_wechat_is_logged_as_the_refusal_says(db_path):
+    add("阿伟")
+    ok("--lang", "zh", "log", "消息", "阿伟", "发了报价", "--channel", "微信")
+    assert rows(db_path, "SELECT kind, channel FROM interactions") == [("message", "wechat")]
