@@ -529,3 +529,37 @@ def test_a_message_by_wechat_is_logged_as_the_refusal_says(db_path):
     add("阿伟")
     ok("--lang", "zh", "log", "消息", "阿伟", "发了报价", "--channel", "微信")
     assert rows(db_path, "SELECT kind, channel FROM interactions") == [("message", "wechat")]
+
+
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh")])
+def test_fields_names_every_field_where_reads_by_its_header(db_path, lang):
+    add("阿伟", "--preferred-channel", "微信", "--gender", "男", "--industry", "零售")
+    add("李娜")
+    assert ids("--where", "偏好渠道 = 微信") == [1]
+    picked = json.loads(ok(*lang, "list", "--fields", "姓名,偏好渠道,性别,行业", "-f", "json"))
+    assert picked == [
+        {"name": "阿伟", "preferred_channel": "wechat", "gender": "male", "industry": "零售"},
+        {"name": "李娜", "preferred_channel": None, "gender": None, "industry": None},
+    ]
+    assert ok(*lang, "list", "--fields", "偏好渠道,name", "-f", "csv").splitlines() == [
+        "preferred_channel,name", "wechat,阿伟", ",李娜"]  # fmt: skip
+    table = ok("--lang", "zh", "list", "--fields", "姓名,偏好渠道", "--where", "性别 = 男")
+    assert [line.split() for line in table.splitlines()[::2]] == [
+        ["姓名", "偏好渠道"],
+        ["阿伟", "微信"],
+    ]
+    everything = json.loads(ok(*lang, "list", "-f", "json"))[0]  # not named: not shown
+    assert "preferred_channel" not in everything and "gender" not in everything
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "said"),
+    [(("--lang", "zh"), "姓名,身份证号", "crm: --fields：未知字段“身份证号”；可用字段：编号（id）、"),
+     ((), "name,national_id", "crm: --fields: unknown field 'national_id'; valid fields: id, "),
+     (("--lang", "zh"), "姓名,偏好渠", "crm: --fields：未知字段“偏好渠”；可用字段：编号（id）、")],
+)  # fmt: skip
+def test_fields_refuses_a_field_it_does_not_show_in_one_line(db_path, lang, typed, said):
+    add("阿伟", "--national-id", "11010519491231002X")
+    refused = fails(2, *lang, "list", "--fields", typed, db=db_path)
+    assert refused.startswith(said) and refused.count("\n") == 1, refused
+    assert "偏好渠道（preferred_channel）" in refused or "preferred_channel" in refused

@@ -748,7 +748,7 @@ def list_(
 
     assert selection is not None
     filters.order_by(sort)  # a bad --sort is refused before the file is opened
-    known: tuple[str, ...] = customers.LIST_COLUMNS
+    known: tuple[str, ...] = (*customers.LIST_COLUMNS, *customers.MORE_LIST_COLUMNS)
     if with_classes:
         from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
 
@@ -782,7 +782,7 @@ def list_(
 
         def listed() -> Iterator[Mapping[str, Any]]:
             rows = customers.list_customers(
-                conn, query.sql(), query.params, order=order, limit=limit
+                conn, query.sql(), query.params, order=order, limit=limit, more=picked or ()
             )
             if not classes:
                 return rows
