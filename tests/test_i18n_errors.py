@@ -225,7 +225,7 @@ def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
         (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat（是否想用：--format）"),
         (("list", "--sor", "x"), "（是否想用：--format、--sort、--source）"),
         (("stats",), "是不是想用“task”、“tags”、“stage”？"),
-        (("log", "wechat", "1", "x"), "类型必须是以下之一：call（电话）、email（邮件）、"),
+        (("log", "telegram", "1", "x"), "类型必须是以下之一：call（电话）、email（邮件）、"),
         (
             ("add", "X", "--kind", "robot"),
             "类型必须是以下之一：organisation（机构）、person（个人）",
@@ -241,8 +241,8 @@ def test_lists_in_chinese_errors_are_joined_with_the_chinese_comma(db_path, args
 
 def test_the_english_lists_keep_their_commas(db_path):
     add("张伟")
-    assert "(got 'wechat')" in fails(2, "log", "wechat", "1", "x")
+    assert "(got 'telegram')" in fails(2, "log", "telegram", "1", "x")
     assert "kind must be one of: call, email, meeting, message, note, visit" in fails(
-        2, "log", "wechat", "1", "x"
+        2, "log", "telegram", "1", "x"
     )
     assert "Did you mean 'task', 'tags', 'stage'?" in crm("stats").stderr

@@ -48,6 +48,43 @@ def test_filters_take_the_words_and_headers_a_chinese_table_shows(db_path):
     assert fields == [{"name": "张伟", "city": "上海"}, {"name": "李娜", "city": "北京"}]
 
 
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh")])
+def test_set_names_a_field_by_the_header_a_chinese_table_shows(db_path, lang):
+    add("阿伟", "--city", "上海")
+    ok(*lang, "edit", "阿伟", "--set", "城市=杭州", "--set", "偏好渠道=微信", "--set", "备注=老客户",
+       "--set", "电话=+8613800138000", "--set", " 邮箱 =a@b.cn", "--set", "生日=1990-01-02")  # fmt: skip
+    assert rows(db_path, "SELECT city, preferred_channel, notes, birthday FROM customers") == [
+        ("杭州", "wechat", "老客户", "1990-01-02")
+    ]
+    assert rows(db_path, "SELECT phone FROM customer_phones") == [("+8613800138000",)]
+    assert rows(db_path, "SELECT email FROM customer_emails") == [("a@b.cn",)]
+    assert rows(db_path, "SELECT count(*) FROM customer_fields") == [(0,)]
+
+
+def test_set_names_a_user_defined_field_before_a_header_of_the_same_name(db_path):
+    add("阿伟", "--city", "上海", "--field", "城市=老家")  # as `--where "城市 = 老家"` reads it
+    ok("edit", "阿伟", "--set", "城市=苏州")
+    assert rows(db_path, "SELECT city FROM customers") == [("上海",)]
+    assert rows(db_path, "SELECT key, value FROM customer_fields") == [("城市", "苏州")]
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "said"),
+    [(("--lang", "zh"), "城事=杭州",
+      "crm: --set 中的字段“城事”未知；新的自定义字段请用 --set field.城事=值 或 --field 城事=值\n"),
+     ((), "城事=杭州", "crm: unknown field '城事' in --set; a new user-defined field takes "
+      "--set field.城事=VALUE or --field 城事=VALUE\n"),
+     (("--lang", "zh"), "类型=公司",  # the kind has an option of its own, as in English
+      "crm: --set 中的字段“类型”未知；新的自定义字段请用 --set field.类型=值 或 --field 类型=值\n")],
+)  # fmt: skip
+def test_set_refuses_a_header_that_names_no_field_in_one_line(db_path, lang, typed, said):
+    add("阿伟", "--city", "上海")
+    before = rows(db_path, "SELECT * FROM customers")
+    assert fails(2, *lang, "edit", "阿伟", "--set", "城市=杭州", "--set", typed, db=db_path) == said
+    assert rows(db_path, "SELECT * FROM customers") == before
+    assert rows(db_path, "SELECT count(*) FROM customer_fields") == [(0,)]
+
+
 def test_a_saved_segment_in_chinese_words_selects_under_any_language(db_path):
     add("张伟", "--city", "上海")
     ln = add("李娜", "--city", "北京")
@@ -360,16 +397,43 @@ def test_a_sheet_with_the_headers_crm_shows_imports_again_without_duplicates(db_
     assert rows(db_path, "SELECT count(*) FROM customer_fields") == [(0,)]
 
 
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh")])
+@pytest.mark.parametrize("typed", ["公司", "企业", "机构", " 企 业 "])
+def test_a_company_is_added_as_an_organisation_in_any_language(db_path, lang, typed):
+    ok(*lang, "add", "蓝海", "--kind", typed)
+    assert rows(db_path, "SELECT name, kind FROM customers") == [("蓝海", "organisation")]
+    shown = ok("--lang", "zh", "show", "蓝海", "-f", "table")
+    assert "机构" in shown and "公司" not in shown  # read, never shown
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("--lang", "zh", "add", "乙", "--kind", "工厂"),
+      "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“工厂”）\n"),
+     (("add", "乙", "--kind", "公 司 们"), "crm: kind must be one of: organisation, person (got '公 司 们')\n"),
+     (("--lang", "zh", "log", "公司", "甲", "谈了"),
+      "crm: 类型必须是以下之一：call（电话）、email（邮件）、meeting（会面）、message（消息）、"
+      "note（备注）、visit（拜访）（收到“公司”）\n")],
+)  # fmt: skip
+def test_a_kind_that_is_no_company_is_refused_in_one_line(db_path, args, said):
+    add("甲")
+    before = rows(db_path, "SELECT * FROM customers")
+    assert fails(2, *args, db=db_path) == said
+    assert rows(db_path, "SELECT * FROM customers") == before
+    assert rows(db_path, "SELECT count(*) FROM interactions") == [(0,)]
+
+
 def test_a_kind_or_gender_that_is_none_of_its_values_is_refused_in_a_filter(db_path):
     zw = add("张伟", "--kind", "person", "--gender", "男")
     ln = add("蓝海", "--kind", "org")
     assert ids("--where", "kind = company") == [ln]  # as `crm add --kind company` reads it
     assert ids("--where", "kind = 机构") == [ln]
+    assert ids("--where", "kind = 公司") == [ln]  # as `crm add --kind 公司` reads it
     assert ids("--where", "性别 = 男") == [zw]
-    said = fails(2, "--lang", "zh", "list", "--where", "kind = 公司", db=db_path)
-    assert said == "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“公司”）\n"
-    said = fails(2, "list", "--where", "kind != 公司", db=db_path)
-    assert said == "crm: kind must be one of: organisation, person (got '公司')\n"
+    said = fails(2, "--lang", "zh", "list", "--where", "kind = 工厂", db=db_path)
+    assert said == "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“工厂”）\n"
+    said = fails(2, "list", "--where", "kind != 工厂", db=db_path)
+    assert said == "crm: kind must be one of: organisation, person (got '工厂')\n"
     said = fails(2, "--lang", "zh", "list", "--where", "性别 = 外星", db=db_path)
     assert (
         said == "crm: 性别必须是以下之一：female（女）、male（男）、other（其他）（收到“外星”）\n"
@@ -435,3 +499,67 @@ def test_a_field_of_the_users_own_named_as_a_header_is_their_own_in_a_segment_to
     (stored,) = rows(db_path, "SELECT filter FROM segments")
     assert json.loads(stored[0]) == {"where": ["城市 = 上海"]}
     assert ids("--segment", "s1") == [own]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("--lang", "zh", "log", "微信", "阿伟", "发了报价"),
+      "crm: “微信”是渠道，不是互动类型；请写成“消息 --channel 微信”\n"),
+     (("--lang", "zh", "log", " 短 信 ", "阿伟", "发了报价"),
+      "crm: “短 信”是渠道，不是互动类型；请写成“消息 --channel 短 信”\n"),
+     (("log", "WeChat", "阿伟", "sent the quote"),
+      "crm: 'WeChat' is a channel, not a kind of interaction; write message --channel WeChat\n"),
+     (("--lang", "zh", "interaction", "edit", "1", "--kind", "短信"),
+      "crm: “短信”是渠道，不是互动类型；请写成“消息 --channel 短信”\n"),
+     (("--lang", "zh", "interactions", "--kind", "电话", "--kind", "微信"),
+      "crm: “微信”是渠道，不是互动类型；请写成“消息 --channel 微信”\n"),
+     (("--lang", "zh", "log", "飞鸽", "阿伟", "发了报价"),  # no channel crm knows: the kinds
+      "crm: 类型必须是以下之一：call（电话）、email（邮件）、meeting（会面）、message（消息）、"
+      "note（备注）、visit（拜访）（收到“飞鸽”）\n")],
+)  # fmt: skip
+def test_a_channel_typed_as_a_kind_is_refused_with_how_to_write_it(db_path, args, said):
+    add("阿伟")
+    ok("log", "call", "阿伟", "问了报价")
+    before = rows(db_path, "SELECT * FROM interactions")
+    assert fails(2, *args, db=db_path) == said
+    assert rows(db_path, "SELECT * FROM interactions") == before
+
+
+def test_a_message_by_wechat_is_logged_as_the_refusal_says(db_path):
+    add("阿伟")
+    ok("--lang", "zh", "log", "消息", "阿伟", "发了报价", "--channel", "微信")
+    assert rows(db_path, "SELECT kind, channel FROM interactions") == [("message", "wechat")]
+
+
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh")])
+def test_fields_names_every_field_where_reads_by_its_header(db_path, lang):
+    add("阿伟", "--preferred-channel", "微信", "--gender", "男", "--industry", "零售")
+    add("李娜")
+    assert ids("--where", "偏好渠道 = 微信") == [1]
+    picked = json.loads(ok(*lang, "list", "--fields", "姓名,偏好渠道,性别,行业", "-f", "json"))
+    assert picked == [
+        {"name": "阿伟", "preferred_channel": "wechat", "gender": "male", "industry": "零售"},
+        {"name": "李娜", "preferred_channel": None, "gender": None, "industry": None},
+    ]
+    assert ok(*lang, "list", "--fields", "偏好渠道,name", "-f", "csv").splitlines() == [
+        "preferred_channel,name", "wechat,阿伟", ",李娜"]  # fmt: skip
+    table = ok("--lang", "zh", "list", "--fields", "姓名,偏好渠道", "--where", "性别 = 男")
+    assert [line.split() for line in table.splitlines()[::2]] == [
+        ["姓名", "偏好渠道"],
+        ["阿伟", "微信"],
+    ]
+    everything = json.loads(ok(*lang, "list", "-f", "json"))[0]  # not named: not shown
+    assert "preferred_channel" not in everything and "gender" not in everything
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "said"),
+    [(("--lang", "zh"), "姓名,身份证号", "crm: --fields：未知字段“身份证号”；可用字段：编号（id）、"),
+     ((), "name,national_id", "crm: --fields: unknown field 'national_id'; valid fields: id, "),
+     (("--lang", "zh"), "姓名,偏好渠", "crm: --fields：未知字段“偏好渠”；可用字段：编号（id）、")],
+)  # fmt: skip
+def test_fields_refuses_a_field_it_does_not_show_in_one_line(db_path, lang, typed, said):
+    add("阿伟", "--national-id", "11010519491231002X")
+    refused = fails(2, *lang, "list", "--fields", typed, db=db_path)
+    assert refused.startswith(said) and refused.count("\n") == 1, refused
+    assert "偏好渠道（preferred_channel）" in refused or "preferred_channel" in refused

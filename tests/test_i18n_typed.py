@@ -7,7 +7,7 @@ numbers said in Chinese from ints, currency names from babel's CLDR data)."""
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -502,7 +502,30 @@ def test_a_month_quarter_or_year_relative_to_today(today, word):
     assert dates.parse_span(word, today) == wanted
 
 
-@pytest.mark.parametrize("text", ["2026-11-22", "2026年11月22日", "fri", "2026", "-3m", "上周五"])
+WEEKS = {"本周": 0, "这周": 0, "这个星期": 0, "this week": 0, "上周": -1, "上个星期": -1,
+         "上礼拜": -1, "last week": -1, "下周": 1, "下星期": 1}  # fmt: skip
+
+
+@given(today=st.dates(date(1001, 1, 8), date(2998, 12, 24)), word=st.sampled_from(sorted(WEEKS)))
+def test_a_week_runs_from_monday_to_sunday(today, word):
+    first, last = dates.parse_span(word, today)
+    assert first.weekday() == 0 and last - first == timedelta(days=6)
+    assert first <= today + timedelta(weeks=WEEKS[word]) <= last
+
+
+@given(today=st.dates(date(1000, 1, 1), date(2999, 12, 31)), month=st.integers(1, 12),
+       form=st.sampled_from(["{n}月", "{n}月份", "{c}月", "{c} 月份", "{w}月"]))  # fmt: skip
+def test_a_month_without_its_year_is_this_years(today, month, form):
+    said = "一二三四五六七八九十"[month - 1] if month <= 10 else "十" + "一二"[month - 11]
+    text = form.format(n=month, c=said, w=chr(ord("０") + month) if month < 10 else month)
+    assert dates.parse_span(text, today) == (
+        date(today.year, month, 1),
+        _last_day(today.year, month),
+    )
+
+
+@pytest.mark.parametrize("text", ["2026-11-22", "2026年11月22日", "fri", "2026", "-3m", "上周五",
+                                  "两月", "正月", "腊月", "周", "上上周"])  # fmt: skip
 def test_a_day_is_no_span(text):
     assert dates.parse_span(text, date(2026, 11, 22)) is None
 
@@ -514,7 +537,10 @@ def test_a_day_is_no_span(text):
      ("2026年4季度", None, "2026-10-01", None),
      ("2026年10月", "2026年10月", "2026-10-01", "2026-10-31"),
      ("上个月", "上个月", "2026-10-01", "2026-10-31"),
-     ("本季度", None, "2026-10-01", None)],
+     ("本季度", None, "2026-10-01", None),
+     ("十月", "10月份", "2026-10-01", "2026-10-31"),
+     ("上周", "上周", "2026-11-09", "2026-11-15"),
+     ("这周", None, "2026-11-16", None)],
 )  # fmt: skip
 def test_since_and_until_take_a_month_or_a_quarter(demo, since, until, first, last):
     wanted = ok("report", "sales", "--by", "day", "--since", first,
@@ -529,7 +555,9 @@ def test_since_and_until_take_a_month_or_a_quarter(demo, since, until, first, la
 @pytest.mark.parametrize(
     ("typed", "said"),
     [("2026年13月", "crm: 不是日期：“2026年13月”（没有这个月份）；"),
-     ("2026Q5", "crm: 不是日期：“2026Q5”；"), ("0999年", "crm: 日期“0999年”不在 1000 到 2999 年之间")],
+     ("2026Q5", "crm: 不是日期：“2026Q5”；"), ("十三月", "crm: 不是日期：“十三月”（没有这个月份）；"),
+     ("0月", "crm: 不是日期：“0月”（没有这个月份）；"), ("两月", "crm: 不是日期：“两月”；"),
+     ("0999年", "crm: 日期“0999年”不在 1000 到 2999 年之间")],
 )  # fmt: skip
 def test_a_span_that_is_none_is_refused_in_one_line(demo, typed, said):
     refused = fails(2, "--lang", "zh", "report", "sales", "--since", typed, db=demo)

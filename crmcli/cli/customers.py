@@ -287,12 +287,18 @@ DIFF_FIELDS = (
 
 def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | None = None) -> None:
     """`--set FIELD=VALUE`: a built-in field, `phone`/`email` (added), a user-defined field
-    that exists (or `field.NAME`); a typo is refused rather than made a new field."""
+    that exists (or `field.NAME`); a typo is refused rather than made a new field. A
+    built-in field is also named by its header in any language (`城市` is `city`, as in
+    `--where`), unless a user-defined field has that name."""
     from crmcli.core.validate import key_value
+    from crmcli.core.vocabulary import column_named
 
+    builtin = ("name", *customers.UNSETTABLE, "phone", "email")
     for item in assignments:
         name, value = key_value("--set", item)
         name = name.strip().replace("-", "_")
+        if name not in builtin and name not in (custom or ()):
+            name = column_named(name, builtin) or name
         if name in ("name", *customers.UNSETTABLE):
             raw.values[name] = value
         elif name == "phone":
@@ -753,7 +759,7 @@ def list_(
 
     assert selection is not None
     filters.order_by(sort)  # a bad --sort is refused before the file is opened
-    known: tuple[str, ...] = customers.LIST_COLUMNS
+    known: tuple[str, ...] = (*customers.LIST_COLUMNS, *customers.MORE_LIST_COLUMNS)
     if with_classes:
         from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
 
@@ -787,7 +793,7 @@ def list_(
 
         def listed() -> Iterator[Mapping[str, Any]]:
             rows = customers.list_customers(
-                conn, query.sql(), query.params, order=order, limit=limit
+                conn, query.sql(), query.params, order=order, limit=limit, more=picked or ()
             )
             if not classes:
                 return rows

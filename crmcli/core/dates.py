@@ -219,13 +219,22 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     )
 
 
-# A whole month, quarter or year, for --since (its first day) and --until (its last): a
-# quarter `2026Q4`, `2026-Q4`, `2026年第4季度`, `2026年4季度`, `2026年第四季度`; a month
-# `2026-11`, `2026年11月`; a year `2026年`; and these words, relative to today.
+# A whole week, month, quarter or year, for --since (its first day) and --until (its last):
+# a quarter `2026Q4`, `2026-Q4`, `2026年第4季度`, `2026年4季度`, `2026年第四季度`; a month
+# `2026-11`, `2026年11月`, or this year's `11月`, `十一月`; a year `2026年`; and these words,
+# relative to today (a week runs from Monday to Sunday, as 上周五 counts it).
 _SPAN_QUARTER = r"(\d{4})(?:-?q([1-4])|年(?:第?([1-4一二三四])季度?|q([1-4])))"
 _SPAN_MONTH = r"(\d{4})(?:年(\d{1,2})月份?|-(\d{1,2}))"
+# 正月 and 腊月 are months of the lunar calendar, and 两月 is no month's name: not read here.
+_SPAN_BARE_MONTH = r"(\d{1,2}|[一二三四五六七八九十]{1,3})月份?"
 _SPAN_YEAR = r"(\d{4})年度?"
 _SPAN_WORDS = {
+    "本周": ("week", 0), "这周": ("week", 0), "这个星期": ("week", 0), "这星期": ("week", 0),
+    "本星期": ("week", 0), "这个礼拜": ("week", 0), "这礼拜": ("week", 0),
+    "上周": ("week", -1), "上个星期": ("week", -1), "上星期": ("week", -1),
+    "上个礼拜": ("week", -1), "上礼拜": ("week", -1),
+    "下周": ("week", 1), "下个星期": ("week", 1), "下星期": ("week", 1),
+    "下个礼拜": ("week", 1), "下礼拜": ("week", 1),
     "本月": ("month", 0), "这个月": ("month", 0), "这月": ("month", 0), "当月": ("month", 0),
     "上个月": ("month", -1), "上月": ("month", -1),
     "下个月": ("month", 1), "下月": ("month", 1),
@@ -234,6 +243,7 @@ _SPAN_WORDS = {
     "下季度": ("quarter", 1), "下个季度": ("quarter", 1),
     "今年": ("year", 0), "本年": ("year", 0), "去年": ("year", -1), "前年": ("year", -2),
     "明年": ("year", 1),
+    "thisweek": ("week", 0), "lastweek": ("week", -1), "nextweek": ("week", 1),
     "thismonth": ("month", 0), "lastmonth": ("month", -1), "nextmonth": ("month", 1),
     "thisquarter": ("quarter", 0), "lastquarter": ("quarter", -1),
     "nextquarter": ("quarter", 1),
@@ -242,13 +252,17 @@ _SPAN_WORDS = {
 
 
 def parse_span(text: str, today: date) -> tuple[date, date] | None:
-    """The first and last day of the month, quarter or year that `text` names (`2026Q4`,
-    `2026年第4季度`, `2026年11月`, `2026-11`, `2026年`, `上个月`, `本季度`, `last month`),
-    or None when it names none (a day, or anything else, is for parse_date). Raises
-    InvalidInput for a month or a year crm does not keep (`2026年13月`, `0999年`)."""
+    """The first and last day of the week, month, quarter or year that `text` names
+    (`2026Q4`, `2026年第4季度`, `2026年11月`, `2026-11`, this year's `11月`, `2026年`,
+    `上周`, `上个月`, `本季度`, `last month`), or None when it names none (a day, or anything
+    else, is for parse_date). Raises InvalidInput for a month or a year crm does not keep
+    (`2026年13月`, `十三月`, `0999年`)."""
     from dateutil.relativedelta import relativedelta
 
     raw = "".join(_normal(text).split()).casefold()
+    if _SPAN_WORDS.get(raw, ("",))[0] == "week":  # Monday to Sunday
+        monday = today - timedelta(days=today.weekday(), weeks=-_SPAN_WORDS[raw][1])
+        return _in_range(text, lambda: monday), _in_range(text, lambda: monday + timedelta(6))
     if raw in _SPAN_WORDS:
         unit, step = _SPAN_WORDS[raw]
         months = {"month": 1, "quarter": 3, "year": 12}[unit]
@@ -264,6 +278,9 @@ def parse_span(text: str, today: date) -> tuple[date, date] | None:
         first, months = _span_start(text, int(match[1]), int(match[2] or match[3])), 1
     elif match := re.fullmatch(_SPAN_YEAR, raw):
         first, months = _span_start(text, int(match[1]), 1), 12
+    elif match := re.fullmatch(_SPAN_BARE_MONTH, raw):
+        month = int(match[1]) if match[1].isdigit() else chinese_number(match[1]) or 0
+        first, months = _span_start(text, today.year, month), 1
     else:
         return None
     return first, _in_range(text, lambda: first + relativedelta(months=months, days=-1))

@@ -481,9 +481,11 @@ def _translations(msgid: str) -> list[str]:
 
 
 # More words a key is typed as, beside the one crm shows: a unit for the money setting
-# (`万元` for wan as `万`, `元` for plain), read but never shown.
-_ALSO_TYPED = {
-    "money": {"plain": N_("money|in yuan"), "wan": N_("money|in units of 10,000 yuan")},
+# (`万元` for wan as `万`, `元` for plain), a company (`公司`, `企业`) for the organisation a
+# customer is (`机构`); read but never shown.
+_ALSO_TYPED: dict[str, dict[str, tuple[str, ...]]] = {
+    "money": {"plain": (N_("money|in yuan"),), "wan": (N_("money|in units of 10,000 yuan"),)},
+    "kind": {"organisation": (N_("kind|company"), N_("kind|enterprise"))},
 }
 
 
@@ -491,7 +493,8 @@ _ALSO_TYPED = {
 def _keys_by_word(column: str) -> dict[str, str]:
     words = WORDS.get(column, {})
     found: dict[str, set[str]] = {}
-    for key, msgid in [*words.items(), *_ALSO_TYPED.get(column, {}).items()]:
+    also = [(key, msgid) for key, more in _ALSO_TYPED.get(column, {}).items() for msgid in more]
+    for key, msgid in [*words.items(), *also]:
         for spoken in {key, _ENGLISH.get(key, key), *_translations(msgid)}:
             found.setdefault(_typed(spoken), set()).add(key)
     # A word two keys share (none in the catalog today) means neither: it is refused as unknown.

@@ -662,6 +662,12 @@ class CustomerListRow(TypedDict):
 
 # Columns of `crm list` (and its JSON/CSV keys), in order.
 LIST_COLUMNS = tuple(CustomerListRow.__annotations__)
+# The other fields of a customer `--where` reads, which `crm list --fields` shows when named
+# (`--fields 姓名,偏好渠道`); never the national ID, which only `crm show` masks.
+MORE_LIST_COLUMNS = (
+    "gender", "birthday", "address", "industry", "company_size", "notes", "referred_by",
+    "preferred_channel", "preferred_time", "cadence_days", "archived_at",
+)  # fmt: skip
 
 
 # A record's lists, each read for a chunk of customers at once: (key, SQL with {ids}).
@@ -775,14 +781,17 @@ def list_customers(
     *,
     order: str,
     limit: int | None = None,
+    more: tuple[str, ...] = (),
 ) -> Iterator[CustomerListRow]:
-    """Stream customers matching a filter (see crmcli.records.filters), LIST_COLUMNS keys each.
+    """Stream customers matching a filter (see crmcli.records.filters), LIST_COLUMNS keys each
+    and those of `more` (some of MORE_LIST_COLUMNS).
 
     `where_sql` and `order` come from crmcli.records.filters (whitelisted); values are in `params`.
     """
-    cursor = _listed(conn, where_sql, params, order=order, limit=limit, tags=",")
+    more = tuple(c for c in MORE_LIST_COLUMNS if c in more)  # whitelisted, in SQL below
+    cursor = _listed(conn, where_sql, params, order=order, limit=limit, tags=",", more=more)
     for row in cursor:
-        record = dict(zip(LIST_COLUMNS, row, strict=True))
+        record = dict(zip((*LIST_COLUMNS, *more), row, strict=True))
         record["tags"] = record["tags"].split(",") if record["tags"] else []
         yield cast(CustomerListRow, record)
 
@@ -808,8 +817,10 @@ def _listed(
     order: str,
     limit: int | None,
     tags: str,
+    more: tuple[str, ...] = (),
 ) -> sqlite3.Cursor:
-    """The cursor of LIST_COLUMNS tuples, the tags joined by `tags`."""
+    """The cursor of LIST_COLUMNS tuples (then the columns `more`, of MORE_LIST_COLUMNS),
+    the tags joined by `tags`."""
     sql = (  # where_sql and order are built from whitelisted names only
         "SELECT c.id, c.name, c.kind, c.company, c.title, c.city, c.region, c.country, "  # noqa: S608
         "(SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
@@ -819,8 +830,9 @@ def _listed(
         "c.source, c.stage, "
         "(SELECT group_concat(name, ?) FROM (SELECT t.name FROM customer_tags ct "
         " JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name)) AS tags, "
-        "c.external_id, c.created_at, c.updated_at "
-        f"FROM customers c WHERE {where_sql} ORDER BY {order}"
+        "c.external_id, c.created_at, c.updated_at"
+        + "".join(f", c.{column}" for column in more)
+        + f" FROM customers c WHERE {where_sql} ORDER BY {order}"
     )
     params = [tags, *params]
     if limit is not None:

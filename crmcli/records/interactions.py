@@ -21,7 +21,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _
-from crmcli.core.vocabulary import understood
+from crmcli.core.vocabulary import understood, word
 from crmcli.records import edits
 from crmcli.records.contact import CONTACT_KINDS
 
@@ -87,6 +87,24 @@ class InteractionValues(TypedDict, total=False):
     outcome: str | None
 
 
+# Channels a message goes by (crmcli.core.vocabulary's channels): typed as a kind (`crm log
+# 微信 张伟 ...`), they are refused with the way to write them, as a kind is not guessed.
+_MESSAGE_CHANNELS = ("wechat", "sms")
+
+
+def kind(value: str) -> str:
+    """The interaction kind `value` names (a key, or the word a table shows for it: `电话`
+    is `call`); InvalidInput listing the kinds, or for a channel a message goes by (`微信`,
+    `短信`) saying to write the kind message with that channel."""
+    if understood("kind", value) not in KINDS and understood("channel", value) in _MESSAGE_CHANNELS:
+        raise InvalidInput(
+            _(
+                "{value!r} is a channel, not a kind of interaction; write {kind} --channel {value}"
+            ).format(value=value.strip(), kind=word("kind", "message"))
+        )
+    return validate.choice("kind", value, {k: k for k in KINDS})
+
+
 def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
     """Validate `raw` into column values (only the fields given; None for unset ones).
 
@@ -94,7 +112,7 @@ def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
     """
     out: InteractionValues = {}
     if raw.kind is not None:
-        out["kind"] = validate.choice("kind", raw.kind, {k: k for k in KINDS})
+        out["kind"] = kind(raw.kind)
     if raw.text is not None:
         out["text"] = validate.text("text", raw.text, multiline=True)
     if raw.at is not None:
@@ -225,7 +243,7 @@ def list_interactions(
     clauses: list[str] = list(who.clauses)
     params: list[Any] = list(who.params)
     if kinds:
-        clean = [validate.choice("kind", k, {k: k for k in KINDS}) for k in kinds]
+        clean = [kind(k) for k in kinds]
         clauses.append(f"i.kind IN ({', '.join('?' for _ in clean)})")
         params += clean
     # Stored offsets differ (daylight saving, travel): compare instants, via datetime().
