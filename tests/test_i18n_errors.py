@@ -246,3 +246,39 @@ def test_the_english_lists_keep_their_commas(db_path):
         2, "log", "wechat", "1", "x"
     )
     assert "Did you mean 'task', 'tags', 'stage'?" in crm("stats").stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("log", "call", "张伟", "x", "--direction", "打出"),
+            "crm: 方向必须是以下之一：in（客户发起）、out（我方发起）（收到“打出”）\n",
+        ),
+        (
+            ("feedback", "add", "张伟", "x", "--severity", "紧急"),
+            "crm: 严重程度必须是以下之一：high（高）、low（低）、normal（一般）（收到“紧急”）\n",
+        ),
+        (
+            ("survey", "add", "张伟", "--nps", "11"),
+            "crm: NPS 分必须是 0 到 10 的整数（收到“11”）\n",
+        ),
+        (("survey", "add", "张伟", "--csat", "6"), "crm: CSAT 分必须是 1 到 5 的整数（收到“6”）\n"),
+    ],
+)
+def test_a_refused_choice_or_score_names_its_field_in_chinese(db_path, args, said):
+    add("张伟")
+    assert fails(2, "--lang", "zh", *args, db=db_path) == said
+
+
+def test_a_refused_choice_or_score_keeps_its_key_in_english(db_path):
+    add("张伟")
+    assert fails(2, "log", "call", "张伟", "x", "--direction", "up").startswith(
+        "crm: direction must be one of: in, out (got 'up')"
+    )
+    assert "crm: severity must be one of:" in fails(
+        2, "feedback", "add", "张伟", "x", "--severity", "urgent"
+    )
+    assert fails(2, "survey", "add", "张伟", "--csat", "6") == (
+        "crm: csat must be a whole number from 1 to 5 (got '6')\n"
+    )
