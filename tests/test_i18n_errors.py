@@ -282,3 +282,32 @@ def test_a_refused_choice_or_score_keeps_its_key_in_english(db_path):
     assert fails(2, "survey", "add", "张伟", "--csat", "6") == (
         "crm: csat must be a whole number from 1 to 5 (got '6')\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("0.0000001万",),
+            "crm: 0.001 有 3 位小数，但 CNY 只有 2 位小数；金额从不四舍五入\n",
+        ),
+        (
+            ("1.0005", "--currency", "KWD"),
+            "crm: 1.0005 有 4 位小数，但 KWD 只有 3 位小数；金额从不四舍五入\n",
+        ),
+        (("0.5", "--currency", "JPY"), "crm: 0.5 有 1 位小数，但 JPY 不带小数；金额从不四舍五入\n"),
+    ],
+)
+def test_an_amount_with_too_many_decimals_is_said_in_chinese(db_path, args, said):
+    add("张伟")
+    assert fails(2, "--lang", "zh", "buy", "张伟", "茶", *args, db=db_path) == said
+
+
+def test_an_amount_with_too_many_decimals_in_english(db_path):
+    add("张伟")
+    assert fails(2, "buy", "张伟", "tea", "0.5", "--currency", "JPY", db=db_path) == (
+        "crm: 0.5 has 1 decimal but JPY has no decimals; amounts are never rounded\n"
+    )
+    assert fails(2, "buy", "张伟", "tea", "1.005", db=db_path) == (
+        "crm: 1.005 has 3 decimals but CNY has 2 decimals; amounts are never rounded\n"
+    )
