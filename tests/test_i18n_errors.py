@@ -37,7 +37,7 @@ def english_left(line: str) -> list[str]:
             "crm: --fields：未知字段“nope”；可用字段：编号（id）、",
         ),
         (2, ("list", "--fields", ","), "crm: --fields：没有字段；可用字段："),
-        (3, ("export", "custmers"), "（要导出某类数据，请用以下之一：customers, purchases, "),
+        (3, ("export", "custmers"), "（要导出某类数据，请用以下之一：customers、purchases、"),
     ],
 )
 def test_an_error_of_a_chinese_run_is_chinese(db_path, code, args, said):
@@ -310,4 +310,15 @@ def test_an_amount_with_too_many_decimals_in_english(db_path):
     )
     assert fails(2, "buy", "张伟", "tea", "1.005", db=db_path) == (
         "crm: 1.005 has 3 decimals but CNY has 2 decimals; amounts are never rounded\n"
+    )
+
+
+def test_the_kinds_to_export_are_joined_as_each_language_joins_a_list(db_path):
+    zh = fails(3, "--lang", "zh", "export", "没有人")
+    assert zh.endswith(
+        "（要导出某类数据，请用以下之一：customers、purchases、interactions、tasks、all）\n"
+    )
+    en = fails(3, "export", "nobody")
+    assert en.endswith(
+        "(to export a kind, use one of: customers, purchases, interactions, tasks, all)\n"
     )
