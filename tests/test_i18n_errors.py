@@ -222,8 +222,8 @@ def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat（是否想用：--format）"),
-        (("list", "--sor", "x"), "（是否想用：--format、--sort、--source）"),
+        (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat；是不是想用 --format？"),
+        (("list", "--sor", "x"), "；是不是想用 --format、--sort、--source？"),
         (("stats",), "是不是想用“task”、“tags”、“stage”？"),
         (("log", "wechat", "1", "x"), "类型必须是以下之一：call（电话）、email（邮件）、"),
         (
@@ -322,3 +322,12 @@ def test_the_kinds_to_export_are_joined_as_each_language_joins_a_list(db_path):
     assert en.endswith(
         "(to export a kind, use one of: customers, purchases, interactions, tasks, all)\n"
     )
+
+
+def test_a_suggestion_is_worded_alike_for_an_option_and_a_command(db_path):
+    option = fails(2, "--lang", "zh", "list", "--limt", "3")
+    command = fails(2, "--lang", "zh", "lst")
+    assert "；是不是想用 --city、--limit、--quiet？（见“crm list --help”）" in option, option
+    assert "；是不是想用“list”？" in command, command
+    assert "是否" not in option + command
+    assert "(Possible options: --city, --limit, --quiet)" in fails(2, "list", "--limt", "3")
