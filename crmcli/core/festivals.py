@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import _, current
 
 # How a festival's day is found: machine values, as JSON gives them (`calendar`).
 GREGORIAN = "gregorian"
@@ -220,5 +220,9 @@ def next_on(festival: Festival, today: date) -> date:
 
 
 def label(festival: Festival) -> str:
-    """`中秋节 Mid-Autumn Festival`; a user's own festival by its name alone."""
-    return f"{festival.name} {festival.english}" if festival.english else festival.name
+    """A festival's name for a sentence: in English a built-in one by both its names
+    (`中秋节 Mid-Autumn Festival`), in Chinese by its Chinese name alone (`中秋节`); a
+    user's own festival by its name alone."""
+    if festival.english and current() == "en":
+        return f"{festival.name} {festival.english}"
+    return festival.name
