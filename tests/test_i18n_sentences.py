@@ -217,3 +217,11 @@ def test_a_built_in_festival_refused_for_deletion_is_said_without_english(db_pat
     assert err == "crm: 中秋节是内置节日；只能删除自定义节日\n", err
     err = fails(2, "care", "festival", "delete", "中秋节")
     assert err.startswith("crm: 中秋节 Mid-Autumn Festival is built in;"), err
+
+
+def test_chinese_help_sets_crm_words_in_prose_in_chinese_quotes(db_path):
+    said = ok("--lang", "zh", "help", "--help")
+    assert "每个命令自己的帮助见“crm 命令 --help”。" in said.replace("\n  ", ""), said
+    assert "`" not in said
+    assert "每个错误都是 stderr 上以“crm: ”开头的一行" in ok("--lang", "zh", "help", "exit-codes")
+    assert 'starting with "crm: "' in ok("help", "exit-codes").replace("\n", " ")
