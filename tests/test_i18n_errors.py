@@ -225,6 +225,10 @@ def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
         (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat；是不是想用 --format？"),
         (("list", "--sor", "x"), "；是不是想用 --format、--sort、--source？"),
         (("stats",), "是不是想用“task”、“tags”、“stage”？"),
+        (
+            ("care", "--holiday", "不存在节"),
+            "已知节日：元旦（new-year）、春节（spring-festival）、",
+        ),
         (("log", "wechat", "1", "x"), "类型必须是以下之一：call（电话）、email（邮件）、"),
         (
             ("add", "X", "--kind", "robot"),
@@ -246,6 +250,7 @@ def test_the_english_lists_keep_their_commas(db_path):
         2, "log", "wechat", "1", "x"
     )
     assert "Did you mean 'task', 'tags', 'stage'?" in crm("stats").stderr
+    assert "known: 元旦 (new-year), 春节 (spring-festival), " in fails(2, "care", "--holiday", "x")
 
 
 @pytest.mark.parametrize(
