@@ -37,7 +37,7 @@ def english_left(line: str) -> list[str]:
             "crm: --fields：未知字段“nope”；可用字段：编号（id）、",
         ),
         (2, ("list", "--fields", ","), "crm: --fields：没有字段；可用字段："),
-        (3, ("export", "custmers"), "（要导出某类数据，请用以下之一：customers, purchases, "),
+        (3, ("export", "custmers"), "（要导出某类数据，请用以下之一：customers、purchases、"),
     ],
 )
 def test_an_error_of_a_chinese_run_is_chinese(db_path, code, args, said):
@@ -222,9 +222,13 @@ def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat（是否想用：--format）"),
-        (("list", "--sor", "x"), "（是否想用：--format、--sort、--source）"),
+        (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat；是不是想用 --format？"),
+        (("list", "--sor", "x"), "；是不是想用 --format、--sort、--source？"),
         (("stats",), "是不是想用“task”、“tags”、“stage”？"),
+        (
+            ("care", "--holiday", "不存在节"),
+            "已知节日：元旦（new-year）、春节（spring-festival）、",
+        ),
         (("log", "telegram", "1", "x"), "类型必须是以下之一：call（电话）、email（邮件）、"),
         (
             ("add", "X", "--kind", "robot"),
@@ -246,3 +250,89 @@ def test_the_english_lists_keep_their_commas(db_path):
         2, "log", "telegram", "1", "x"
     )
     assert "Did you mean 'task', 'tags', 'stage'?" in crm("stats").stderr
+    assert "known: 元旦 (new-year), 春节 (spring-festival), " in fails(2, "care", "--holiday", "x")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("log", "call", "张伟", "x", "--direction", "打出"),
+            "crm: 方向必须是以下之一：in（客户发起）、out（我方发起）（收到“打出”）\n",
+        ),
+        (
+            ("feedback", "add", "张伟", "x", "--severity", "紧急"),
+            "crm: 严重程度必须是以下之一：high（高）、low（低）、normal（一般）（收到“紧急”）\n",
+        ),
+        (
+            ("survey", "add", "张伟", "--nps", "11"),
+            "crm: NPS 分必须是 0 到 10 的整数（收到“11”）\n",
+        ),
+        (("survey", "add", "张伟", "--csat", "6"), "crm: CSAT 分必须是 1 到 5 的整数（收到“6”）\n"),
+    ],
+)
+def test_a_refused_choice_or_score_names_its_field_in_chinese(db_path, args, said):
+    add("张伟")
+    assert fails(2, "--lang", "zh", *args, db=db_path) == said
+
+
+def test_a_refused_choice_or_score_keeps_its_key_in_english(db_path):
+    add("张伟")
+    assert fails(2, "log", "call", "张伟", "x", "--direction", "up").startswith(
+        "crm: direction must be one of: in, out (got 'up')"
+    )
+    assert "crm: severity must be one of:" in fails(
+        2, "feedback", "add", "张伟", "x", "--severity", "urgent"
+    )
+    assert fails(2, "survey", "add", "张伟", "--csat", "6") == (
+        "crm: csat must be a whole number from 1 to 5 (got '6')\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("0.0000001万",),
+            "crm: 0.001 有 3 位小数，但 CNY 只有 2 位小数；金额从不四舍五入\n",
+        ),
+        (
+            ("1.0005", "--currency", "KWD"),
+            "crm: 1.0005 有 4 位小数，但 KWD 只有 3 位小数；金额从不四舍五入\n",
+        ),
+        (("0.5", "--currency", "JPY"), "crm: 0.5 有 1 位小数，但 JPY 不带小数；金额从不四舍五入\n"),
+    ],
+)
+def test_an_amount_with_too_many_decimals_is_said_in_chinese(db_path, args, said):
+    add("张伟")
+    assert fails(2, "--lang", "zh", "buy", "张伟", "茶", *args, db=db_path) == said
+
+
+def test_an_amount_with_too_many_decimals_in_english(db_path):
+    add("张伟")
+    assert fails(2, "buy", "张伟", "tea", "0.5", "--currency", "JPY", db=db_path) == (
+        "crm: 0.5 has 1 decimal but JPY has no decimals; amounts are never rounded\n"
+    )
+    assert fails(2, "buy", "张伟", "tea", "1.005", db=db_path) == (
+        "crm: 1.005 has 3 decimals but CNY has 2 decimals; amounts are never rounded\n"
+    )
+
+
+def test_the_kinds_to_export_are_joined_as_each_language_joins_a_list(db_path):
+    zh = fails(3, "--lang", "zh", "export", "没有人")
+    assert zh.endswith(
+        "（要导出某类数据，请用以下之一：customers、purchases、interactions、tasks、all）\n"
+    )
+    en = fails(3, "export", "nobody")
+    assert en.endswith(
+        "(to export a kind, use one of: customers, purchases, interactions, tasks, all)\n"
+    )
+
+
+def test_a_suggestion_is_worded_alike_for_an_option_and_a_command(db_path):
+    option = fails(2, "--lang", "zh", "list", "--limt", "3")
+    command = fails(2, "--lang", "zh", "lst")
+    assert "；是不是想用 --city、--limit、--quiet？（见“crm list --help”）" in option, option
+    assert "；是不是想用“list”？" in command, command
+    assert "是否" not in option + command
+    assert "(Possible options: --city, --limit, --quiet)" in fails(2, "list", "--limt", "3")

@@ -36,7 +36,7 @@ USAGE_ERRORS = [
         "No such option: {option} (Possible options: {options})",
         "No such option: --limt (Possible options: --city, --limit, --quiet) "
         "(see 'crm list --help')",
-        "没有这个选项：--limt（是否想用：--city、--limit、--quiet）（见“crm list --help”）",
+        "没有这个选项：--limt；是不是想用 --city、--limit、--quiet？（见“crm list --help”）",
     ),
     (
         "show",

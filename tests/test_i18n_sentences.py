@@ -190,3 +190,38 @@ def test_more_candidates_than_listed_are_said_in_the_run_language(db_path):
     assert fails(2, "show", "张").splitlines()[0] == (
         "crm: '张' matches 10 or more customers; use an id or a more precise reference"
     )
+
+
+def test_a_festival_in_remind_is_said_without_english_in_chinese(db_path, monkeypatch):
+    ok("add", "王芳")
+    ok("add", "李雷")
+    ok("tag", "vip", "王芳", "李雷")
+    ok("care", "rule", "add", "中秋", "月饼礼盒", "--tag", "vip")
+    ok("care", "rule", "add", "all", "greeting card", "--tag", "vip")
+    monkeypatch.setenv("CRM_NOW", "2026-09-20T09:00:00+08:00")
+    table = ok("--lang", "zh", "remind")
+    assert re.search(r"\n2026-09-25 +中秋节 +5 +2 +月饼礼盒（2）；greeting card（2）\n", table), (
+        table
+    )
+    ics = ok("--lang", "zh", "remind", "--format", "ics")
+    assert "SUMMARY:中秋节：要问候 2 位客户" in ics.splitlines(), ics
+    assert "Mid-Autumn" not in table + ics
+    english = ok("remind")
+    assert re.search(r"\n2026-09-25 +中秋节 +5 +2 +月饼礼盒 \(2\); greeting card \(2\)\n", english)
+    ics = ok("remind", "--format", "ics")
+    assert "SUMMARY:中秋节 Mid-Autumn Festival: 2 customers to greet" in ics.splitlines()
+
+
+def test_a_built_in_festival_refused_for_deletion_is_said_without_english(db_path):
+    err = fails(2, "--lang", "zh", "care", "festival", "delete", "中秋节")
+    assert err == "crm: 中秋节是内置节日；只能删除自定义节日\n", err
+    err = fails(2, "care", "festival", "delete", "中秋节")
+    assert err.startswith("crm: 中秋节 Mid-Autumn Festival is built in;"), err
+
+
+def test_chinese_help_sets_crm_words_in_prose_in_chinese_quotes(db_path):
+    said = ok("--lang", "zh", "help", "--help")
+    assert "每个命令自己的帮助见“crm 命令 --help”。" in said.replace("\n  ", ""), said
+    assert "`" not in said
+    assert "每个错误都是 stderr 上以“crm: ”开头的一行" in ok("--lang", "zh", "help", "exit-codes")
+    assert 'starting with "crm: "' in ok("help", "exit-codes").replace("\n", " ")

@@ -612,7 +612,7 @@ def test_as_of_a_period_or_day_after_today_is_refused_as_typed(demo, typed, said
 # A command named in Chinese prose: set in “…” as the framework's own lines do (见“crm list
 # --help”), never in ASCII quotes or backticks; bare only where it stands alone, as typed: an
 # example line, after a colon, at a line's or a bullet's start, or alone in parentheses.
-_WORD = r"(?:[A-Za-z0-9_{}./=:+\-]+|编号|文件|名称|主题|客户|旧标签|新标签|外壳|张伟|月-日)"
+_WORD = r"(?:[A-Za-z0-9_{}./=:+\-]+|编号|文件|名称|主题|客户|旧标签|新标签|外壳|张伟|月-日|命令)"
 _COMMAND = rf"crm(?: {_WORD})+"
 
 
@@ -623,6 +623,7 @@ def commands_not_quoted_as_chinese_prose(text: str) -> list[str]:
         if re.match(r"\s*(示例|\$ |mkdir |crm )", line):
             continue
         found += re.findall(rf"[`'\"]{_COMMAND}[`'\"]", line)
+        found += re.findall(r"[`'\"]crm: [`'\"]", line)  # the start of crm's error lines
         for match in re.finditer(rf"(?<![“\w`'\"]){_COMMAND}(?![\w”`'\"])", line):
             before, after = line[: match.start()], line[match.end() :]
             alone = before.endswith("（") and after.startswith("）")
@@ -635,6 +636,8 @@ def commands_not_quoted_as_chinese_prose(text: str) -> list[str]:
 def test_the_command_scan_finds_what_it_is_for():
     assert commands_not_quoted_as_chinese_prose("请用 'crm task add' 安排") == ["'crm task add'"]
     assert commands_not_quoted_as_chinese_prose("用 `crm undelete` 恢复") == ["`crm undelete`"]
+    assert commands_not_quoted_as_chinese_prose("见\n`crm 命令 --help`。") == ["`crm 命令 --help`"]
+    assert commands_not_quoted_as_chinese_prose('以 "crm: " 开头') == ['"crm: "']
     assert commands_not_quoted_as_chinese_prose("请先 crm date delete 3，再") == [
         "crm date delete 3"
     ]

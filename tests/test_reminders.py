@@ -1463,7 +1463,7 @@ def test_every_kind_of_event_in_the_ics_feed_in_chinese(agenda):
         ("birthday-1-20261130@crmcli", "Anna：生日（满 36 岁）",
          ["客户：Anna（#1）", "电话：+8613800138000"]),
         ("date-1-20261224@crmcli", "Carl：renewal", ["客户：Carl（#3）", "电话：+8613900139000"]),
-        ("festival-new-year-20270101@crmcli", "元旦 New Year's Day：要问候 2 位客户",
+        ("festival-new-year-20270101@crmcli", "元旦：要问候 2 位客户",
          ["Anna（#1）：greeting card；calendar", "Carl（#3）：greeting card；calendar",
           "名单：crm care --holiday new-year --year 2027"]),
     ]  # fmt: skip

@@ -951,7 +951,7 @@ def export_customer(
     try:
         subject_export(ctx, ref, fmt, reveal)
     except NotFound as exc:
-        kinds = "customers, purchases, interactions, tasks, all"
+        kinds = _(", ").join(("customers", "purchases", "interactions", "tasks", "all"))
         raise NotFound(
             _("{message} (to export a kind, use one of: {kinds})").format(
                 message=exc.message, kinds=kinds

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import _, current
 
 # How a festival's day is found: machine values, as JSON gives them (`calendar`).
 GREGORIAN = "gregorian"
@@ -84,7 +84,9 @@ def find(text: str, among: Sequence[Festival] = FESTIVALS) -> Festival:
     for festival in among:
         if wanted in names(festival):
             return festival
-    known = ", ".join(f.name if f.is_custom else f"{f.name} ({f.key})" for f in among)
+    known = _(", ").join(
+        f.name if f.is_custom else _("{name} ({key})").format(name=f.name, key=f.key) for f in among
+    )
     raise InvalidInput(
         _("unknown festival {text!r}; known: {known}").format(text=text.strip(), known=known)
     )
@@ -192,5 +194,9 @@ def next_on(festival: Festival, today: date) -> date:
 
 
 def label(festival: Festival) -> str:
-    """`中秋节 Mid-Autumn Festival`; a user's own festival by its name alone."""
-    return f"{festival.name} {festival.english}" if festival.english else festival.name
+    """A festival's name for a sentence: in English a built-in one by both its names
+    (`中秋节 Mid-Autumn Festival`), in Chinese by its Chinese name alone (`中秋节`); a
+    user's own festival by its name alone."""
+    if festival.english and current() == "en":
+        return f"{festival.name} {festival.english}"
+    return festival.name

@@ -180,12 +180,20 @@ def to_minor(value: Decimal, currency: str) -> int:
     scaled = value.scaleb(places)
     if scaled != scaled.to_integral_value():
         written = -int(value.normalize().as_tuple().exponent)
+        if places:
+            message = _(
+                "{value} has {value2} but {currency} has {value3}; amounts are never rounded"
+            )
+        else:
+            message = _(
+                "{value} has {value2} but {currency} has no decimals; amounts are never rounded"
+            )
         raise InvalidInput(
-            _("{value} has {value2} but {currency} has {value3}; amounts are never rounded").format(
+            message.format(
                 value=f"{value:f}",
                 value2=_decimals(written),
                 currency=currency,
-                value3=_decimals(places) if places else "no decimals",
+                value3=_decimals(places),
             )
         )
     minor = int(scaled)
@@ -200,7 +208,8 @@ def to_minor(value: Decimal, currency: str) -> int:
 
 
 def _decimals(count: int) -> str:
-    return f"{count} decimal{'' if count == 1 else 's'}"
+    """`3 decimals`, `1 decimal`, in the run's language (`3 位小数`)."""
+    return (_("{count} decimal") if count == 1 else _("{count} decimals")).format(count=count)
 
 
 def to_decimal(minor: int, currency: str) -> Decimal:

@@ -27,7 +27,7 @@ from typing import TypedDict, cast
 from crmcli.core import clock, festivals, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.festivals import Festival
-from crmcli.core.i18n import Said, _, current
+from crmcli.core.i18n import Said, _
 from crmcli.records import filters, segments
 from crmcli.records.filters import CustomerFilter
 
@@ -138,7 +138,7 @@ def add_festival(
                 _(
                     "{name} is the built-in festival {label} ({key}); "
                     "give your own festival another name"
-                ).format(name=clean, label=_said_festival(other), key=other.key)
+                ).format(name=clean, label=festivals.label(other), key=other.key)
             )
     conn.execute(
         "INSERT INTO custom_festivals (name, name_key, calendar, month, day, created_at) "
@@ -146,12 +146,6 @@ def add_festival(
         (clean, validate.fold(clean), calendar, month, day, clock.timestamp()),
     )
     return festival
-
-
-def _said_festival(festival: Festival) -> str:
-    """A built-in festival's name for a sentence: Chinese and English in English
-    (`中秋节 Mid-Autumn Festival`), its Chinese name alone in Chinese."""
-    return festivals.label(festival) if current() == "en" else festival.name
 
 
 def deletable_festival(conn: sqlite3.Connection, text: str) -> Festival:

@@ -18,7 +18,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 
 KINDS = ("complaint", "suggestion", "praise", "question")
 SEVERITIES = ("low", "normal", "high")
@@ -54,7 +54,7 @@ def clean_kind(value: str) -> str:
 
 
 def clean_severity(value: str) -> str:
-    return validate.choice("severity", value, _SEVERITY_WORDS)
+    return validate.choice(N_("severity"), value, _SEVERITY_WORDS)
 
 
 def moment(text: str, now: datetime, option: str = "--at") -> str:

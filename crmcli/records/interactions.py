@@ -20,7 +20,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.core.vocabulary import understood, word
 from crmcli.records import edits
 from crmcli.records.contact import CONTACT_KINDS
@@ -125,7 +125,7 @@ def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
             )
         out["occurred_at"] = moment.isoformat()
     if raw.direction is not None:
-        out["direction"] = validate.choice("direction", raw.direction, DIRECTIONS)
+        out["direction"] = validate.choice(N_("direction"), raw.direction, DIRECTIONS)
     if raw.duration is not None:
         length = dates.parse_duration(raw.duration, option="--duration")
         minutes = round(length.total_seconds() / 60)

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.core.text import csv_rows, parse_json
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
@@ -68,7 +68,7 @@ def score(name: str, value: Any, bounds: tuple[int, int]) -> int:
     if not re.fullmatch(r"[+-]?\d{1,3}", text) or not low <= int(text) <= high:
         raise InvalidInput(
             _("{name} must be a whole number from {low} to {high} (got {value!r})").format(
-                name=name, low=low, high=high, value=value
+                name=_(name), low=low, high=high, value=value
             )
         )
     return int(text)
@@ -90,8 +90,8 @@ def prepare(raw: SurveyInput, *, now: datetime) -> SurveyValues:
     if raw.nps is None and raw.csat is None:
         raise InvalidInput(_("give a score: --nps 0-10 and/or --csat 1-5"))
     out: SurveyValues = {
-        "nps": None if raw.nps is None else score("nps", raw.nps, NPS_RANGE),
-        "csat": None if raw.csat is None else score("csat", raw.csat, CSAT_RANGE),
+        "nps": None if raw.nps is None else score(N_("nps"), raw.nps, NPS_RANGE),
+        "csat": None if raw.csat is None else score(N_("csat"), raw.csat, CSAT_RANGE),
         "comment": None,
         "answered_at": now.replace(microsecond=0).isoformat(),
     }

@@ -138,9 +138,9 @@ class FestivalDue(TypedDict):
     festival_name: str
     days_until: int
     customers: int
-    care: str  # each action and how many customers get it
+    care: str  # each action and how many customers get it, said for people (a table cell)
     greet: list[Greeting]
-    name: str  # the festival's Chinese and English names (a user's own: its name)
+    name: str  # the festival as a sentence of the run's language names it (festivals.label)
 
 
 class FeedbackDue(Named):
@@ -1015,7 +1015,9 @@ def _festivals(window: Window) -> list[FestivalDue]:
                 "festival_name": festival.name,
                 "days_until": (day - window.today).days,
                 "customers": len(rows),
-                "care": "; ".join(f"{a} ({n})" for a, n in actions.items()),
+                "care": _("; ").join(
+                    _("{action} ({count})").format(action=a, count=n) for a, n in actions.items()
+                ),
                 "greet": [
                     {
                         "customer_id": r["customer_id"],

@@ -110,7 +110,9 @@ def sales(
     """
     if by not in GROUPINGS:
         raise InvalidInput(
-            _("--by must be one of: {value} (got {by!r})").format(value=", ".join(GROUPINGS), by=by)
+            _("--by must be one of: {value} (got {by!r})").format(
+                value=_(", ").join(GROUPINGS), by=by
+            )
         )
     where: list[str] = ["1"]
     params: list[Any] = []

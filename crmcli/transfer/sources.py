@@ -258,7 +258,7 @@ def open_records(
     if fmt is not None and fmt not in FORMATS:
         raise InvalidInput(
             _("unknown format {fmt!r}; use one of: {formats}").format(
-                fmt=fmt, formats=", ".join(FORMATS)
+                fmt=fmt, formats=_(", ").join(FORMATS)
             )
         )
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # zip (xlsx, ods), old xls

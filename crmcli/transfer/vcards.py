@@ -712,7 +712,7 @@ def write_cards(conn: Any, ids: Iterable[int], out: TextIO, version: str) -> int
 
     if version not in VERSIONS:
         raise InvalidInput(
-            _("vCard version must be one of: {versions}").format(versions=", ".join(VERSIONS))
+            _("vCard version must be one of: {versions}").format(versions=_(", ").join(VERSIONS))
         )
     region = get_setting(conn, "default_region")
     uid_of = card_uids(conn)
