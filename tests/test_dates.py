@@ -1116,6 +1116,16 @@ def test_a_refused_day_is_said_whole(text, message):
     assert str(caught.value) == message
 
 
+def test_a_month_no_calendar_has_is_refused_whole_and_december_is_one():
+    """`2026年13月` names no month (the forms are listed); `2026年12月` is all of December."""
+    with pytest.raises(InvalidInput) as caught:
+        dates.parse_span("2026年13月", FRIDAY.date())
+    assert str(caught.value) == f"not a date: '2026年13月' (there is no such month); {FORMS}"
+    december = (date(2026, 12, 1), date(2026, 12, 31))
+    assert dates.parse_span("2026年12月", FRIDAY.date()) == december
+    assert dates.parse_span("2026-12", FRIDAY.date()) == december
+
+
 def test_a_time_of_day_where_a_day_is_asked_for_is_said_whole():
     with pytest.raises(InvalidInput) as caught:
         dates.parse_date("2026-11-22 10:00", FRIDAY.date(), direction="past", option="--due")
