@@ -1116,6 +1116,46 @@ def test_a_refused_day_is_said_whole(text, message):
     assert str(caught.value) == message
 
 
+def test_a_month_no_calendar_has_is_refused_whole_and_december_is_one():
+    """`2026年13月` names no month (the forms are listed); `2026年12月` is all of December."""
+    with pytest.raises(InvalidInput) as caught:
+        dates.parse_span("2026年13月", FRIDAY.date())
+    assert str(caught.value) == f"not a date: '2026年13月' (there is no such month); {FORMS}"
+    december = (date(2026, 12, 1), date(2026, 12, 31))
+    assert dates.parse_span("2026年12月", FRIDAY.date()) == december
+    assert dates.parse_span("2026-12", FRIDAY.date()) == december
+
+
+def test_a_year_and_a_quarter_after_the_year_are_spans():
+    """`2026年` (and `2026年度`) is the whole year, `2026年Q4` the fourth quarter."""
+    year = (date(2026, 1, 1), date(2026, 12, 31))
+    assert dates.parse_span("2026年", FRIDAY.date()) == year
+    assert dates.parse_span("2026年度", FRIDAY.date()) == year
+    assert dates.parse_span("2026年Q4", FRIDAY.date()) == (date(2026, 10, 1), date(2026, 12, 31))
+
+
+def test_a_span_outside_the_years_crm_keeps_is_refused_whole():
+    """A quarter of the year 999, and last year said in the year 1000, name no day crm keeps."""
+    for text, today in (("0999Q4", FRIDAY.date()), ("去年", date(1000, 6, 1))):
+        with pytest.raises(InvalidInput) as caught:
+            dates.parse_span(text, today)
+        assert str(caught.value) == f"date {text!r} is outside the years 1000 to 2999"
+
+
+def test_a_bound_that_names_a_day_is_that_day_in_the_past():
+    """`fri` on Sunday 2026-11-22 is the 20th whichever end of a range it bounds; a time of
+    day is refused naming the option."""
+    sunday = date(2026, 11, 22)
+    assert dates.parse_bound("fri", sunday, last=False, option="--since") == date(2026, 11, 20)
+    assert dates.parse_bound("fri", sunday, last=True, option="--until") == date(2026, 11, 20)
+    with pytest.raises(InvalidInput) as caught:
+        dates.parse_bound("2026-11-20 10:00", sunday, last=False, option="--since")
+    assert str(caught.value) == (
+        "--since takes a day, not a time of day: '2026-11-20 10:00'; write the day alone, "
+        "e.g. 2026-11-20"
+    )
+
+
 def test_a_time_of_day_where_a_day_is_asked_for_is_said_whole():
     with pytest.raises(InvalidInput) as caught:
         dates.parse_date("2026-11-22 10:00", FRIDAY.date(), direction="past", option="--due")

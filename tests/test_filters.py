@@ -830,6 +830,19 @@ def test_created_since_and_until_read_a_weekday_as_the_last_one(db_path, monkeyp
     assert ids("--created-since", "fri") == [2, 3]
 
 
+def test_created_since_and_until_take_a_month_from_its_first_day_to_its_last(db_path, monkeypatch):
+    """At Sun 2026-11-22 last month (上个月, 2026-10) starts --created-since on 2026-10-01
+    and ends --created-until on 2026-10-31, the days either side left out."""
+    days = ("2026-09-30", "2026-10-01", "2026-10-31", "2026-11-01")
+    for name, day in zip(("Anna", "Bob", "Carl", "Dora"), days, strict=True):
+        monkeypatch.setenv("CRM_NOW", f"{day}T10:00:00+08:00")
+        ok("add", name)
+    monkeypatch.setenv("CRM_NOW", NOW)
+    assert ids("--created-since", "上个月") == [2, 3, 4]
+    assert ids("--created-until", "上个月") == [1, 2, 3]
+    assert ids("--created-since", "2026-10", "--created-until", "2026年10月") == [2, 3]
+
+
 def test_the_purchase_listing_keeps_archived_customers_lines(db_path):
     """Record listings take their customer part from the filters: `crm purchases` with no
     customer lists everyone's lines, archived customers' included (docs/purchases.md)."""

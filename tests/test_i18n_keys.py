@@ -5,6 +5,7 @@ terminal; JSON, CSV and English keep the keys, and what a terminal shows can be 
 """
 
 import json
+import re
 import shlex
 
 from tests.conftest import add, fails, ok, rows
@@ -111,6 +112,25 @@ def test_saved_filters_are_said_in_words_that_select_the_same_customers(db_path)
     change = ok("--lang", "zh", "history", "--limit", "5", "--format", "table")
     assert "选择条件：--stage '忠实客户'" in change, change  # a care rule's
     assert "--frequency-tier '高' --segment loyal" in change, change
+
+
+def test_a_saved_filter_says_crms_words_under_each_operator_that_compares_them(db_path):
+    """`!=` and `==` as `=` say a stage's word; a field with no word of its own in Chinese
+    (abc's header is ABC) keeps its key; English says every key as stored (`at_risk`, not
+    its English words)."""
+    ok("segment", "save", "s1", "--where", "stage != lead", "--where", "abc = A")
+    said = ok("segment", "save", "s2", "--where", "stage == customer", "--lifecycle", "at_risk")
+    assert said == "Added segment s2: --where 'stage == customer' --lifecycle at_risk\n", said
+    plain = ok("--lang", "zh", "segment", "list", "--format", "table").splitlines()
+    assert [re.split(" {2,}", line)[:2] for line in plain[2:]] == [
+        ["s1", "--where '阶段 != 线索' --where 'abc = A'"],
+        ["s2", "--where '阶段 == 成交客户' --lifecycle '流失风险'"],
+    ], plain
+    english = ok("segment", "list", "--format", "table").splitlines()
+    assert [re.split(" {2,}", line)[:2] for line in english[2:]] == [
+        ["s1", "--where 'stage != lead' --where 'abc = A'"],
+        ["s2", "--where 'stage == customer' --lifecycle at_risk"],
+    ], english
 
 
 def test_a_search_hit_names_a_field_crm_named_by_its_label(db_path):

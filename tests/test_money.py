@@ -106,6 +106,18 @@ def test_parse_rejects(text, currency, message):
     assert message in caught.value.message
 
 
+def test_a_code_that_is_no_currency_crm_records_is_refused_whole():
+    """`--currency` and an amount's code: an unknown code, and a metal with no minor unit."""
+    with pytest.raises(InvalidInput) as caught:
+        money.currency_code("xyz")
+    assert str(caught.value) == (
+        "unknown currency 'xyz'; use an ISO 4217 code such as CNY, USD, EUR or JPY"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        money.currency_code("XAU")
+    assert str(caught.value) == "XAU is not a currency with minor units; crm records money only"
+
+
 @pytest.mark.parametrize(
     ("minor", "code", "plain", "grouped"),
     [

@@ -222,7 +222,8 @@ def test_making_a_tag_names_a_broken_segment(db_path):
 
 
 def test_a_saved_filter_is_said_as_the_options_that_made_it(db_path):
-    """When saved and in a Chinese history, where a tag is kept by id: as it was typed."""
+    """When saved and in a Chinese history, where a tag is kept by id: as it was typed (the
+    field by its header in Chinese)."""
     ok("add", "Anna", "-q")
     ok("tag", "vip", "Anna")
     said = ok("segment", "add", "s", "--kind", "org", "--tag", "VIP")
@@ -231,7 +232,7 @@ def test_a_saved_filter_is_said_as_the_options_that_made_it(db_path):
     (stored,) = rows(db_path, "SELECT filter FROM segments WHERE name = 't'")
     assert json.loads(stored[0]) == {"where": [{"id": 1, "saved": "vip", "text": "tag = VIP"}]}
     changes = ok("--lang", "zh", "history", "--limit", "2").splitlines()[2:]
-    assert [line.split("新增")[1].strip() for line in changes] == [
-        "名称：t；筛选条件：--where 'tag = VIP'",
+    assert [line.rsplit("新增", 1)[1].strip() for line in changes] == [
+        "名称：t；筛选条件：--where '标签 = VIP'",
         "名称：s；筛选条件：--tag VIP --kind org",
     ]
