@@ -628,7 +628,7 @@ def test_global_options_after_a_group_run_without_a_subcommand_name(db_path):
     add("周欣秀")
     ok("buy", "周欣秀", "Tea", "12")
     ok("task", "add", "周欣秀", "回访")
-    unknown = "crm: 未知节日“无此节”；已知节日：元旦 (new-year)"
+    unknown = "crm: 未知节日“无此节”；已知节日：元旦（new-year）"
     assert fails(2, "care", "--lang", "zh", "--holiday", "无此节").startswith(unknown)
     assert fails(2, "care", "--holiday", "无此节", "--lang", "zh").startswith(unknown)
     assert fails(3, "export", "Nobody", "--lang", "zh").startswith("crm: 没有匹配“Nobody”的客户")
