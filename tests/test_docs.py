@@ -21,6 +21,7 @@ the page made none; crm is on PATH).
 """
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -358,3 +359,12 @@ def test_a_silent_command_says_why_or_is_read_back_in_its_block() -> None:
     assert unexplained([write, ("crm config get language", "...", 1)], 0)
     assert unexplained([write, ("crm add Ann", "Added customer 1: Ann", 1)], 0)  # no read
     assert unexplained([write], 0)
+
+
+def test_every_page_crm_names_exists():
+    """Help and messages name docs pages (`docs/help.md`): each must be there (one named
+    docs/completion.md, which never was)."""
+    named = set()
+    for source in (ROOT / "crmcli").rglob("*.py"):
+        named |= set(re.findall(r"docs/[\w/-]+\.md", source.read_text(encoding="utf-8")))
+    assert named and sorted(p for p in named if not (ROOT / p).exists()) == []

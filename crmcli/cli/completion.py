@@ -26,7 +26,7 @@ def completion(
 
     It completes commands, options, their fixed values (--format, --lifecycle, ...) and
     values from the database: customer names and ids, tags, stages, segments and the
-    fields of --where. Add it to your shell's start-up file once (docs/completion.md).
+    fields of --where. Add it to your shell's start-up file once (docs/help.md).
 
     Example: crm completion bash >> ~/.bashrc
     Example: crm completion zsh >> ~/.zshrc
