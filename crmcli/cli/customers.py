@@ -74,8 +74,18 @@ FIELD_OPTIONS = [
     ),
 ]
 LIST_OPTIONS = [
-    ("phones", "--phone", "Phone number (repeatable; first is primary)."),
-    ("emails", "--email", "Email address (repeatable; first is primary)."),
+    (
+        "phones",
+        "--phone",
+        "Phone number (repeatable; first is primary). crm edit adds it to the others: "
+        "--primary-phone makes one the main number, --remove-phone drops one.",
+    ),
+    (
+        "emails",
+        "--email",
+        "Email address (repeatable; first is primary). crm edit adds it to the others: "
+        "--primary-email makes one the main address, --remove-email drops one.",
+    ),
     ("fields", "--field", "User-defined field KEY=VALUE (repeatable)."),
     ("related", "--related", "Related person RELATION=NAME or RELATION=#ID (repeatable)."),
 ]
