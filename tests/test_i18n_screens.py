@@ -224,3 +224,13 @@ def test_history_says_amounts_in_their_currency_and_leaves_out_what_crm_keeps(db
         assert internal not in line, line
     added = next(line for line in ok("--lang", "zh", "history").splitlines() if "新增" in line)
     assert "检索名" not in added and "版本" not in added
+
+
+def test_a_bulk_insert_in_a_piped_history_is_said_in_the_run_s_language(db_path, tmp_path):
+    """The plain table cut each change to 70 characters, which kept only the English text of
+    a bulk insert's summary (`2 rows (ids 1-2)` under Chinese)."""
+    source = tmp_path / "c.csv"
+    source.write_text("name,city\nA,上海\nB,北京\n", encoding="utf-8")
+    ok("import", "customers", str(source), "-q")
+    assert ok("--lang", "zh", "history").splitlines()[-1].endswith("批量新增  2 行（编号 1-2）")
+    assert ok("history").splitlines()[-1].endswith("bulk_insert  2 rows (ids 1-2)")

@@ -27,7 +27,7 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format, sentence
 from crmcli.core.errors import CrmError, InvalidInput
-from crmcli.core.i18n import N_, _
+from crmcli.core.i18n import N_, Said, _
 from crmcli.core.text import plural
 
 RevealOption = Annotated[
@@ -180,8 +180,9 @@ def history_(
             return
         from crmcli.core.vocabulary import word
 
-        # in the run's language: English keeps the keys, as scripts read them
-        clipped = [{**r, "changes": clip(word("changes", r["changes"]), 70)} for r in rows]
+        # in the run's language: English keeps the keys, as scripts read them (a Said is said
+        # before it is cut: a cut keeps only its English text)
+        clipped = [{**r, "changes": clip(_said(word("changes", r["changes"])), 70)} for r in rows]
         output(ctx, fmt).rows(clipped, history.HISTORY_COLUMNS)
     else:
         from crmcli.core.vocabulary import value_headers
@@ -189,6 +190,10 @@ def history_(
         output(ctx, fmt).rows(
             rows, (*history.HISTORY_COLUMNS, "old", "new"), headers=value_headers()
         )
+
+
+def _said(value: Any) -> Any:
+    return value.said() if isinstance(value, Said) else value
 
 
 def _on_screen(row: dict[str, Any]) -> dict[str, Any]:
