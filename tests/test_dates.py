@@ -1135,8 +1135,14 @@ def test_a_year_and_a_quarter_after_the_year_are_spans():
 
 
 def test_a_span_outside_the_years_crm_keeps_is_refused_whole():
-    """A quarter of the year 999, and last year said in the year 1000, name no day crm keeps."""
-    for text, today in (("0999Q4", FRIDAY.date()), ("去年", date(1000, 6, 1))):
+    """A quarter of the year 999, last year said in the year 1000, and a week that begins
+    in 999 or ends in 3000 name no day crm keeps."""
+    for text, today in (
+        ("0999Q4", FRIDAY.date()),
+        ("去年", date(1000, 6, 1)),
+        ("本周", date(1000, 1, 1)),  # a Wednesday: its Monday is 999-12-30
+        ("下周", date(2999, 12, 25)),  # next week: Monday 2999-12-30 to Sunday 3000-01-05
+    ):
         with pytest.raises(InvalidInput) as caught:
             dates.parse_span(text, today)
         assert str(caught.value) == f"date {text!r} is outside the years 1000 to 2999"
