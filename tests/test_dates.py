@@ -1126,6 +1126,15 @@ def test_a_month_no_calendar_has_is_refused_whole_and_december_is_one():
     assert dates.parse_span("2026-12", FRIDAY.date()) == december
 
 
+def test_a_bare_month_of_chinese_digits_that_make_no_number_is_no_month():
+    """`十十月` and `一二月` are written like a month of this year but name none: refused
+    as no such month, never read as January."""
+    for text in ("十十月", "一二月", "九九九月份"):
+        with pytest.raises(InvalidInput) as caught:
+            dates.parse_span(text, FRIDAY.date())
+        assert str(caught.value) == f"not a date: {text!r} (there is no such month); {FORMS}"
+
+
 def test_a_year_and_a_quarter_after_the_year_are_spans():
     """`2026年` (and `2026年度`) is the whole year, `2026年Q4` the fourth quarter."""
     year = (date(2026, 1, 1), date(2026, 12, 31))
