@@ -1126,6 +1126,15 @@ def test_a_month_no_calendar_has_is_refused_whole_and_december_is_one():
     assert dates.parse_span("2026-12", FRIDAY.date()) == december
 
 
+def test_a_bare_month_of_chinese_digits_that_make_no_number_is_no_month():
+    """`十十月` and `一二月` are written like a month of this year but name none: refused
+    as no such month, never read as January."""
+    for text in ("十十月", "一二月", "九九九月份"):
+        with pytest.raises(InvalidInput) as caught:
+            dates.parse_span(text, FRIDAY.date())
+        assert str(caught.value) == f"not a date: {text!r} (there is no such month); {FORMS}"
+
+
 def test_a_year_and_a_quarter_after_the_year_are_spans():
     """`2026年` (and `2026年度`) is the whole year, `2026年Q4` the fourth quarter."""
     year = (date(2026, 1, 1), date(2026, 12, 31))
@@ -1135,8 +1144,14 @@ def test_a_year_and_a_quarter_after_the_year_are_spans():
 
 
 def test_a_span_outside_the_years_crm_keeps_is_refused_whole():
-    """A quarter of the year 999, and last year said in the year 1000, name no day crm keeps."""
-    for text, today in (("0999Q4", FRIDAY.date()), ("去年", date(1000, 6, 1))):
+    """A quarter of the year 999, last year said in the year 1000, and a week that begins
+    in 999 or ends in 3000 name no day crm keeps."""
+    for text, today in (
+        ("0999Q4", FRIDAY.date()),
+        ("去年", date(1000, 6, 1)),
+        ("本周", date(1000, 1, 1)),  # a Wednesday: its Monday is 999-12-30
+        ("下周", date(2999, 12, 25)),  # next week: Monday 2999-12-30 to Sunday 3000-01-05
+    ):
         with pytest.raises(InvalidInput) as caught:
             dates.parse_span(text, today)
         assert str(caught.value) == f"date {text!r} is outside the years 1000 to 2999"
