@@ -9,7 +9,10 @@ Lines that do not start with `crm ` run in the shell.
 Where the shown output has a line of just `...`, the lines shown must all appear (in any order).
 A command that prints nothing says why in a comment on its line (`$ crm today  # prints
 nothing: ...`), or changes the database and a later command of its block reads the change
-and shows what it printed; a read or a `--dry-run` that prints nothing needs the comment.
+and shows what it printed: a command of the same group (`crm config unset x`, then `crm
+config list`), or one that names or shows a word the silent one was given (`crm edit Ann
+--city Rome -q`, then `crm show Ann`). A read or a `--dry-run` that prints nothing needs
+the comment.
 
 The ```sh blocks of docs/ and README.md run too, each block as one `sh -e` script through the
 installed `crm`, in order down their page, in a folder and a HOME of the test's own (with
@@ -97,22 +100,46 @@ def changes(command: str) -> bool:
     return not (READS & _verbs(words)) and "--dry-run" not in words
 
 
-def _verbs(words: list[str]) -> set[str]:
-    """The first two words after `crm` that are no option, leaving out crm's own options
-    and the values of those that take one (`crm --db x.db list` -> list)."""
+def _own(words: list[str]) -> list[str]:
+    """The words after `crm`, leaving out crm's own options and the values of those that
+    take one (`crm --db x.db list -q` -> list -q)."""
     taking = {
         o for p in get_command(app).params if not getattr(p, "is_flag", False) for o in p.opts
     }
-    verbs: list[str] = []
+    own: list[str] = []
     rest = iter(words[1:])
     for word in rest:
         if word in taking:
             next(rest, None)
-        elif not word.startswith("-"):
-            verbs.append(word)
-        if len(verbs) == 2:
-            break
-    return set(verbs)
+        elif not (word.startswith("-") and not own):
+            own.append(word)
+    return own
+
+
+def _verbs(words: list[str]) -> set[str]:
+    """The first two words after `crm` that are no option (`crm --db x.db list` -> list)."""
+    return set([word for word in _own(words) if not word.startswith("-")][:2])
+
+
+def _subject(command: str) -> tuple[str | None, set[str]]:
+    """What a command line is about: its command group (`config` of `crm config unset x`;
+    None for a customer verb such as `add`), and the words it was given after its verbs,
+    option values included (`x`; `Ann` and `Rome` of `crm edit Ann --city Rome -q`)."""
+    own = _own(shlex.split(command.split("  # ", 1)[0].split("|", 1)[0]))
+    group = own[0] if own and hasattr(get_command(app).commands.get(own[0]), "commands") else None
+    verbs = 2 if group else 1
+    return group, {word for word in own[verbs:] if not word.startswith("-")}
+
+
+def shows_change(command: str, read: str, shown: str) -> bool:
+    """Whether `read`, which printed `shown`, looks at what `command` changed: a command of
+    the same group (`crm config unset x`, then `crm config list`), or one that names or shows
+    a word `command` was given (`crm edit Ann --city Rome`, then `crm show Ann` or a list
+    with Rome in it)."""
+    group, given = _subject(command)
+    read_group, read_given = _subject(read)
+    seen = read_given | set(re.split(r"[\s,;|│\"'\[\]{}()]+", shown))
+    return (group is not None and group == read_group) or bool(given & seen)
 
 
 def reads(command: str, shown: str) -> bool:
@@ -124,12 +151,15 @@ def reads(command: str, shown: str) -> bool:
 def unexplained(steps: list[tuple[str, str, int]], step: int) -> bool:
     """Whether the command at `step`, which printed nothing, leaves the reader guessing: it
     says nothing of why on its line (`  # why`), and it is a read (nothing to check after it)
-    or a change that no later command of its block reads and shows."""
+    or a change that no later command of its block reads and shows (`shows_change`)."""
     command, _, block = steps[step]
     if "  # " in command:
         return False
     later = [(c, shown) for c, shown, b in steps[step + 1 :] if b == block]
-    return not (changes(command) and any(reads(c, shown) for c, shown in later))
+    return not (
+        changes(command)
+        and any(reads(c, shown) and shows_change(command, c, shown) for c, shown in later)
+    )
 
 
 ROOT = DOCS.parent
@@ -359,6 +389,24 @@ def test_a_silent_command_says_why_or_is_read_back_in_its_block() -> None:
     assert unexplained([write, ("crm config get language", "...", 1)], 0)
     assert unexplained([write, ("crm add Ann", "Added customer 1: Ann", 1)], 0)  # no read
     assert unexplained([write], 0)
+    # the read must look at what changed, not at anything at all
+    assert unexplained([write, ("crm list", shown, 1)], 0)
+    assert unexplained([write, ("crm show Ann", "name: Ann\ncity: Rome", 1)], 0)
+    edit = ("crm edit Ann --city Rome -q", "", 1)
+    for read, printed in [
+        ("crm show Ann", "name: Ann"),  # names the customer
+        ("crm list --fields name,city", "name,city\nAnn,Rome"),  # shows the new value
+        ("crm list --city Rome --format json", '[{"id": 1}]'),  # names the new value
+    ]:
+        assert not unexplained([edit, (read, printed, 1)], 0), read
+    assert unexplained([edit, ("crm show Bob", "name: Bob\ncity: Paris", 1)], 0)
+    assert unexplained([edit, ("crm list --fields name", "name\nRomeo", 1)], 0)  # whole words
+    assert unexplained([edit, ("crm config list", "language,en", 1)], 0)
+    for group in ("crm --db /tmp/x.db config list", "crm config get default_region"):
+        assert not unexplained([write, (group, "default_region,CN", 1)], 0), group
+    # a customer verb is no group: another customer verb reads something else
+    assert unexplained([("crm archive 2 -q", "", 1), ("crm list", "id  name\n1   Ann", 1)], 0)
+    assert not unexplained([("crm archive 2 -q", "", 1), ("crm show 2", "archived", 1)], 0)
 
 
 def test_every_page_crm_names_exists():
