@@ -13,21 +13,27 @@ it, hours for one module. A narrower selection can only let more mutants live, s
 is a floor for the whole list. `mutmut results` and `mutmut show` then read the results as
 usual.
 
-Each mutant runs the tests that reach it fastest first (mutmut gives them in no order and
-stops at the first failure), and with CRM_MUTATION=1 set, so that tests/conftest.py loads
-the `mutation` profile of hypothesis (fewer examples).
+mutmut runs each mutant's tests fastest first and stops at the first failure; with
+CRM_MUTATION=1 set, tests/conftest.py loads the `mutation` profile of hypothesis (fewer
+examples).
 
 Changing the selection makes mutmut forget every earlier result, so note a module's figures
 before running the next.
+
+A kill is a test that fails. mutmut runs pytest several times in its own process (the clean
+run, the forced failure) and then, in a process forked from it, once per mutant with the ids
+of the tests that reach the mutated function, as it recorded them. Where pytest gives a test
+another id in a later run in one process (explicit non-ASCII `ids=`, which it escapes again
+each time), it finds no such test, stops with a usage error, and mutmut's forked child dies
+of the exception: exit 1, which mutmut counts as killed, whatever the mutant does. So this
+script refuses to start while a test of the selection cannot be found again by its id in a
+second run in one process (`unusable_ids`), and a mutant whose pytest run fails to start is
+"suspicious" (listed by `mutmut results`), never killed.
 """
 
 import os
+import subprocess
 import sys
-
-from mutmut import __main__ as mutmut_main
-from mutmut.configuration import config
-from mutmut.state import state
-from mutmut.workers.isolation import ForkServerRunner
 
 MODULES = {
     "money": (
@@ -73,13 +79,41 @@ MODULES = {
 }
 USAGE = f"usage: bench/mutate.py [--max-children N] {{{','.join(MODULES)}}} [MUTANT-PATTERN...]"
 
-_submit = ForkServerRunner.submit
+# Run in a fresh interpreter: collect the files given twice in one process, then by the ids
+# the first collection gave (as mutmut names a mutant's tests); print each id that a later
+# collection does not give or find.
+_AGAIN = """
+import sys, pytest
+class Ids:
+    def __init__(self): self.ids = []
+    def pytest_collection_modifyitems(self, items): self.ids = [i.nodeid for i in items]
+first, second, named = Ids(), Ids(), Ids()
+quiet = ["-qqq", "--collect-only", "-p", "no:cacheprovider", "--rootdir=."]
+if pytest.main([*quiet, *sys.argv[1:]], plugins=[first]) != 0:
+    sys.exit("the selection cannot be collected")
+pytest.main([*quiet, *sys.argv[1:]], plugins=[second])
+lost = set(first.ids) - set(second.ids)
+if not lost and pytest.main([*quiet, *first.ids], plugins=[named]) != 0:
+    lost = set(first.ids) - set(named.ids)
+for test in sorted(lost):
+    print("unusable:", test, file=sys.stderr)
+"""
 
 
-def _fastest_first(self, mutant_name, tests, *args, **kwargs):  # type: ignore[no-untyped-def]
-    durations = state().duration_by_test
-    tests = sorted(tests, key=lambda test: (durations.get(test, 0.0), test))
-    return _submit(self, mutant_name, tests, *args, **kwargs)
+def unusable_ids(tests: list[str], root: str = ".") -> list[str]:
+    """The ids of the tests in `tests` (files, as pytest takes them, relative to `root`) that
+    pytest does not find by that id in a later run in the same process. Raises RuntimeError
+    when the files cannot be collected."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _AGAIN, *tests], cwd=root, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(tests)}: {proc.stderr.strip() or proc.stdout.strip()}")
+    return [
+        line[len("unusable: ") :]
+        for line in proc.stderr.splitlines()
+        if line.startswith("unusable: ")
+    ]
 
 
 def main(argv: list[str]) -> None:
@@ -91,14 +125,37 @@ def main(argv: list[str]) -> None:
     if not argv or argv[0] not in MODULES:
         sys.exit(USAGE)
     modules, tests = MODULES[argv[0]]
-    config().pytest_add_cli_args_test_selection = tests
     patterns = argv[1:] or [f"{module}.*" for module in modules.split()]
     if not all(pattern.startswith(tuple(m + "." for m in modules.split())) for pattern in patterns):
         sys.exit(
             f"bench/mutate.py: the patterns must name mutants of {' or '.join(modules.split())}"
         )
+    lost = unusable_ids(tests)
+    if lost:
+        sys.exit(
+            "bench/mutate.py: pytest does not find these tests by their ids in a second run in"
+            " one process, as mutmut names them, so every mutant they reach would count as"
+            " killed; give them ASCII ids (ids=...):\n  " + "\n  ".join(lost)
+        )
+    from mutmut import __main__ as mutmut_main
+    from mutmut.configuration import config
+    from mutmut.runners.harness import PytestRunner
+
+    config().pytest_add_cli_args_test_selection = tests
     os.environ["CRM_MUTATION"] = "1"
-    ForkServerRunner.submit = _fastest_first  # type: ignore[method-assign]
+    run_tests = PytestRunner.run_tests
+
+    def started_or_suspicious(
+        self: PytestRunner, *, mutant_name: str | None, tests: list[str]
+    ) -> int:
+        if mutant_name is None:  # the clean run and the forced failure: mutmut reports these
+            return run_tests(self, mutant_name=mutant_name, tests=tests)
+        try:
+            return run_tests(self, mutant_name=mutant_name, tests=tests)
+        except Exception:  # pytest could not start (exit 4): no test failed, so no kill
+            return 35  # mutmut's "suspicious"
+
+    PytestRunner.run_tests = started_or_suspicious  # type: ignore[method-assign]
     mutmut_main.cli(["run", "--max-children", children, *patterns])
 
 

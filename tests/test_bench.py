@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
@@ -82,3 +84,28 @@ def test_the_benchmark_never_replaces_a_database_it_did_not_build(tmp_path: Path
     for bad in (["--runs", "0"], ["--only", ""], ["--dir", "/proc/no/such"]):
         result = subprocess.run([*bench, *bad], capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and "Traceback" not in result.stderr, bad
+
+
+def test_mutation_testing_refuses_test_ids_pytest_cannot_find_again(tmp_path: Path) -> None:
+    """bench/mutate.py starts only when pytest finds each test of the selection by the id it
+    gave, in a later run in the same process, as mutmut names a mutant's tests: a test it
+    cannot find stops pytest, and mutmut counted every mutant that test reaches as killed."""
+    from bench.mutate import unusable_ids
+
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_ids.py").write_text(
+        "import pytest\n"
+        "@pytest.mark.parametrize('n', [1, 2, 3], ids=['月', 'two', '每 周'])\n"
+        "def test_named(n): pass\n"
+        "@pytest.mark.parametrize('word', ['年', 'a b'])\n"
+        "def test_by_value(word): pass\n",
+        encoding="utf-8",
+    )
+    assert unusable_ids(["tests/test_ids.py"], root=str(tmp_path)) == [
+        "tests/test_ids.py::test_named[\\u6708]",
+        "tests/test_ids.py::test_named[\\u6bcf \\u5468]",
+    ]
+    (tests / "test_broken.py").write_text("def test_(:\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match=r"test_broken\.py"):
+        unusable_ids(["tests/test_broken.py"], root=str(tmp_path))

@@ -61,8 +61,12 @@ BY_PERIODS = [
 ]
 
 
+# ASCII ids (`sales-day-1` for 天): pytest escapes non-ASCII ids= again in a second run in one
+# process, and mutation testing names each test again by its id (bench/mutate.py).
 @pytest.mark.parametrize(
-    ("args", "typed", "key"), BY_PERIODS, ids=[f"{a[1]}-{t}" for a, t, _ in BY_PERIODS]
+    ("args", "typed", "key"),
+    BY_PERIODS,
+    ids=[f"{a[1]}-{k}-{i}" for i, (a, _, k) in enumerate(BY_PERIODS)],
 )
 def test_by_takes_a_period_as_chinese_names_it(demo, args, typed, key):
     wanted = ok(*args, "--by", key, "-f", "csv")
