@@ -137,6 +137,13 @@ def main(argv: list[str]) -> None:
             " one process, as mutmut names them, so every mutant they reach would count as"
             " killed; give them ASCII ids (ids=...):\n  " + "\n  ".join(lost)
         )
+    # PYTHONPATH names mutants/, which mutmut makes: a folder missing when Python started is
+    # remembered as holding no modules, and a first run's pytest imported the installed crm
+    # instead ("Failed to run pytest"). Make it, and forget that.
+    os.makedirs("mutants", exist_ok=True)
+    for entry in sys.path:
+        if os.path.abspath(entry) == os.path.abspath("mutants"):
+            sys.path_importer_cache.pop(entry, None)
     from mutmut import __main__ as mutmut_main
     from mutmut.configuration import config
     from mutmut.runners.harness import PytestRunner
