@@ -58,6 +58,9 @@ BY_PERIODS = [
     (("report", "cohort"), "按月", "month"),
     (("report", "feedback"), "月", "month"),
     (("report", "satisfaction"), "每月", "month"),
+    # spaces typed inside the word, an ASCII one or a full-width one (U+3000), are ignored
+    (("report", "sales"), "按 季度", "quarter"),
+    (("report", "cohort"), "按\u3000月", "month"),
 ]
 
 
