@@ -156,6 +156,13 @@ def test_every_word_a_chinese_table_shows_reads_back_as_its_key(column):
         ("1.5亿", 15_000_000_000, "CNY"),
         ("0.000001万", 1, "CNY"),
         ("2万 USD", 2_000_000, "USD"),
+        ("3千", 300_000, "CNY"),
+        ("3千元", 300_000, "CNY"),
+        ("1.5千", 150_000, "CNY"),
+        ("¥2.5百", 25_000, "CNY"),
+        ("3百万", 300_000_000, "CNY"),
+        ("1.2千万元", 1_200_000_000, "CNY"),
+        ("５千美元", 500_000, "USD"),
     ],
 )
 def test_amounts_in_wan_are_exact(typed, minor, currency):
@@ -170,6 +177,12 @@ def test_amounts_in_wan_are_exact(typed, minor, currency):
         ("100000000万", "CNY", "amount 1000000000000 CNY is too large"),
         ("万", "CNY", "not an amount"),
         ("8.8万万", "CNY", "not an amount"),
+        ("千", "CNY", "not an amount"),
+        ("3千千", "CNY", "not an amount"),
+        ("3万千", "CNY", "not an amount"),
+        ("3十", "CNY", "not an amount"),
+        ("0.000001千", "CNY", "0.001 has 3 decimals but CNY has 2 decimals"),
+        ("0.001百", "JPY", "0.1 has 1 decimal but JPY has no decimals"),
         ("¥1.2万元", "JPY", "the amount '¥1.2万元' is in CNY, not JPY"),  # 元 is yuan only
         ("¥12円", "CNY", "name the currency once"),
         ("$12元", "CNY", "name the currency once"),
@@ -188,15 +201,20 @@ def _oracle(whole: int, digits: str, scale: int, places: int) -> int | None:
     return int(minor) if minor.denominator == 1 else None
 
 
+# How many zeros each word stands for, as a Chinese reader counts them.
+ZEROS = {"百": len("00"), "千": len("000"), "万": len("0000"), "百万": len("000000"),
+         "千万": len("0000000"), "亿": len("00000000")}  # fmt: skip
+
+
 @given(
     whole=st.integers(0, 99_999),
     digits=st.text("0123456789", max_size=7),
-    unit=st.sampled_from(["万", "亿"]),
+    unit=st.sampled_from(sorted(ZEROS)),
     currency=st.sampled_from(["CNY", "JPY", "KWD"]),
 )
 def test_wan_and_yi_agree_with_fractions(whole, digits, unit, currency):
     typed = f"{whole}.{digits}{unit}" if digits else f"{whole}{unit}"
-    expected = _oracle(whole, digits, {"万": 4, "亿": 8}[unit], money.EXPONENTS[currency])
+    expected = _oracle(whole, digits, ZEROS[unit], money.EXPONENTS[currency])
     if expected is not None and expected <= money.MAX_MINOR:
         assert money.parse(typed, currency) == money.Money(expected, currency)
     else:
@@ -226,16 +244,23 @@ def test_a_purchase_in_wan_is_stored_exactly_and_a_rounded_one_changes_nothing(d
     ok("buy", "张伟", "茶具", "¥1,299.50")
     ok("config", "set", "default_currency", "JPY")
     ok("buy", "张伟", "茶盘", "¥1.2万元")  # 元 names yuan, whatever ¥ means by default
+    ok("buy", "张伟", "茶杯", "3千元")
     assert rows(db_path, "SELECT amount_minor, currency FROM purchases ORDER BY id") == [
         (8_800_000, "CNY"),
         (129_950, "CNY"),
         (1_200_000, "CNY"),
+        (300_000, "CNY"),
     ]
     said = fails(2, "--lang", "zh", "buy", "张伟", "茶叶", "0.0000001万", db=db_path)
     assert said.count("\n") == 1 and "0.001" in said
     listed = json.loads(ok("purchases", "-f", "json"))
     amounts = sorted(Decimal(p["amount"]) for p in listed)
-    assert amounts == [Decimal("1299.50"), Decimal("12000.00"), Decimal("88000.00")]
+    assert amounts == [
+        Decimal("1299.50"),
+        Decimal("3000.00"),
+        Decimal("12000.00"),
+        Decimal("88000.00"),
+    ]
 
 
 def test_a_churn_report_keeps_the_lifecycle_beside_the_reason_at_80_columns(demo):
