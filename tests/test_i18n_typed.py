@@ -74,9 +74,30 @@ def test_by_takes_a_period_as_chinese_names_it(demo, args, typed, key):
 def test_a_period_a_report_does_not_group_by_is_refused_in_one_line(demo, typed):
     said = fails(2, "--lang", "zh", "report", "cohort", "--by", typed, db=demo)
     assert said == (
-        f"crm: “--by”的值无效：“{typed}”不在可选值“month”、“quarter”之中"
+        f"crm: “--by”的值无效：“{typed}”不在可选值“month”（月份）、“quarter”（季度）之中"
         "（见“crm report cohort --help”）\n"
     )
+
+
+BY_CHOICES = [
+    ("report", "sales"),
+    ("report", "cohort"),
+    ("report", "feedback"),
+    ("report", "satisfaction"),
+]
+
+
+@pytest.mark.parametrize("args", BY_CHOICES, ids=[a[1] for a in BY_CHOICES])
+def test_an_unknown_by_lists_the_words_a_person_may_type_and_each_is_read(demo, args):
+    said = fails(2, "--lang", "zh", *args, "--by", "旬", db=demo)
+    assert said.count("\n") == 1
+    listed = re.findall(r"“([a-z_]+)”（([^）]+)）", said.split("不在可选值", 1)[1])
+    english = fails(2, "--lang", "en", *args, "--by", "旬", db=demo)
+    keys = re.findall(r"'([a-z_]+)'", english.split("is not one of", 1)[1])
+    assert [key for key, _ in listed] == keys  # every choice, each with its word
+    for key, spoken in listed:
+        assert not spoken.isascii()
+        assert ok(*args, "--by", spoken, "-f", "csv") == ok(*args, "--by", key, "-f", "csv")
 
 
 # --every and every other period: 每 + an optional count + 个 + a unit.

@@ -560,6 +560,19 @@ def chosen(text: str, choices: tuple[str, ...]) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def choice_said(key: str, choices: tuple[str, ...]) -> str | None:
+    """The word crm shows for `key`, one of `choices`, in the run's language (`city` is
+    城市, `month` 月份): a column's header or a value's word that `chosen` reads back as
+    `key` among `choices`; None in English, and where there is no such word (`json`)."""
+    if current() == "en":
+        return None
+    spoken = [header(key), *(str(word(c, key)) for c, words in WORDS.items() if key in words)]
+    for said in spoken:
+        if not said.isascii() and chosen(said, choices) == key:
+            return said
+    return None
+
+
 def fields_glossed(columns: list[str]) -> str:
     """Field names a person may type, listed on one line; in another language than English
     each by its name in that language first with its key beside it (`城市（city）`): the
