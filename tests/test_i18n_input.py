@@ -588,3 +588,52 @@ def test_fields_refuses_a_field_it_does_not_show_in_one_line(db_path, lang, type
     refused = fails(2, *lang, "list", "--fields", typed, db=db_path)
     assert refused.startswith(said) and refused.count("\n") == 1, refused
     assert "偏好渠道（preferred_channel）" in refused or "preferred_channel" in refused
+
+
+def full_width(text: str) -> str:
+    """`text` with each printable ASCII character as its full-width form (`org` is `ｏｒｇ`)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@given(
+    table=st.sampled_from(["KINDS", "GENDERS"]),
+    data=st.data(),
+)
+def test_a_choice_typed_full_width_or_in_capitals_is_its_key(table, data):
+    from crmcli.core import validate
+
+    words = getattr(validate, table)
+    typed = data.draw(st.sampled_from(sorted(words)))
+    cased = "".join(c.upper() if data.draw(st.booleans()) else c for c in typed)
+    wide = "".join(full_width(c) if data.draw(st.booleans()) else c for c in cased)
+    field = {"KINDS": "kind", "GENDERS": "gender"}[table]
+    assert validate.choice(field, wide, words) == words[typed]
+
+
+@pytest.mark.parametrize("typed", ["ＯＲＧＸ", "ｏｒｇ．", "ＯＲ Ｇ"])
+def test_a_full_width_word_that_is_no_choice_is_refused_and_nothing_added(db_path, typed):
+    add("张伟")
+    before = rows(db_path, "SELECT id, kind FROM customers")
+    said = fails(2, "--lang", "zh", "add", "李娜", "--kind", typed, db=db_path)
+    assert (
+        said == f"crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“{typed}”）\n"
+    )
+    assert rows(db_path, "SELECT id, kind FROM customers") == before
+
+
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh"), ("--lang", "en")])
+def test_choices_typed_full_width_are_read_as_their_keys(db_path, lang):
+    ln = add(*lang, "李娜", "--kind", "ＯＲＧ")
+    zw = add(*lang, "张伟", "--kind", "Ｐｅｒｓｏｎ", "--gender", "ＦＥＭＡＬＥ")
+    ok(*lang, "stage", "张伟", "ＬＯＹＡＬ")
+    ok(*lang, "log", "ＣＡＬＬ", "张伟", "问了报价")
+    assert rows(db_path, "SELECT id, kind, gender, stage FROM customers ORDER BY id") == [
+        (ln, "organisation", None, None),
+        (zw, "person", "female", "loyal"),
+    ]
+    assert rows(db_path, "SELECT kind FROM interactions") == [("call",)]
+    assert ids("--where", "kind = ＯＲＧ") == [ln]
+    assert ids("--stage", "ＬＯＹＡＬ") == [zw]
+    assert ok(*lang, "list", "-f", "ＪＳＯＮ") == ok(*lang, "list", "-f", "json")
+    csv = ok(*lang, "report", "sales", "--by", "ＣＩＴＹ", "-f", "ＣＳＶ")
+    assert csv == ok(*lang, "report", "sales", "--by", "city", "-f", "csv")

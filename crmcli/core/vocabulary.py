@@ -548,7 +548,11 @@ def chosen(text: str, choices: tuple[str, ...]) -> str | None:
     """The one of `choices` (the keys an option takes, `--by city`) that `text` says in any
     language crm speaks: a word crm shows for a value (`投诉` is `complaint`) or a column's
     header (`城市` is `city`, `月份` is `month`), or a period's Chinese word (`月`, `按季度`,
-    crmcli.core.dates `period_word`); None when it says none, or more than one."""
+    crmcli.core.dates `period_word`), or a key typed full-width or in another case
+    (`ＪＳＯＮ`); None when it says none, or more than one."""
+    keys = [key for key in choices if _typed(key) == _typed(text)]
+    if len(keys) == 1:
+        return keys[0]
     found = {key for column in WORDS if (key := understood(column, text)) in choices}
     named = column_named(text, choices)
     if named is not None:
