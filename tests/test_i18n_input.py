@@ -637,3 +637,25 @@ def test_choices_typed_full_width_are_read_as_their_keys(db_path, lang):
     assert ok(*lang, "list", "-f", "ＪＳＯＮ") == ok(*lang, "list", "-f", "json")
     csv = ok(*lang, "report", "sales", "--by", "ＣＩＴＹ", "-f", "ＣＳＶ")
     assert csv == ok(*lang, "report", "sales", "--by", "city", "-f", "csv")
+
+
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh"), ("--lang", "en")])
+@pytest.mark.parametrize("typed", ["通话", "打电话", " 通 话 "])
+def test_a_phone_call_said_another_way_is_a_call(db_path, lang, typed):
+    add("张伟")
+    ok(*lang, "log", typed, "张伟", "问了报价")
+    assert rows(db_path, "SELECT kind FROM interactions") == [("call",)]
+    listed = json.loads(ok(*lang, "interactions", "--kind", typed, "-f", "json"))
+    assert [r["kind"] for r in listed] == ["call"]
+
+
+@pytest.mark.parametrize("typed", ["通话中", "打电"])
+def test_a_word_near_a_phone_call_is_refused_listing_the_kinds(db_path, typed):
+    add("张伟")
+    said = fails(2, "--lang", "zh", "log", typed, "张伟", "问了报价", db=db_path)
+    assert said.startswith("crm: 类型必须是以下之一：call（电话）、") and f"“{typed}”" in said
+
+
+def test_a_phone_call_is_no_kind_of_customer(db_path):
+    said = fails(2, "--lang", "zh", "add", "张伟", "--kind", "通话", db=db_path)
+    assert said == "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“通话”）\n"

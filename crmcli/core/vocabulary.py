@@ -482,10 +482,14 @@ def _translations(msgid: str) -> list[str]:
 
 # More words a key is typed as, beside the one crm shows: a unit for the money setting
 # (`万元` for wan as `万`, `元` for plain), a company (`公司`, `企业`) for the organisation a
-# customer is (`机构`); read but never shown.
+# customer is (`机构`), a phone call (`通话`, `打电话`) for a call (`电话`); read but never
+# shown.
 _ALSO_TYPED: dict[str, dict[str, tuple[str, ...]]] = {
     "money": {"plain": (N_("money|in yuan"),), "wan": (N_("money|in units of 10,000 yuan"),)},
-    "kind": {"organisation": (N_("kind|company"), N_("kind|enterprise"))},
+    "kind": {
+        "organisation": (N_("kind|company"), N_("kind|enterprise")),
+        "call": (N_("kind|phone call"), N_("kind|make a phone call")),
+    },
 }
 
 
