@@ -856,3 +856,53 @@ def english_in_chinese_help() -> dict[str, str]:
 
 def test_chinese_help_has_no_english_prose():
     assert english_in_chinese_help() == {}
+
+
+# A day or a period that starts or ends a range (--since, --until, --as-of): a refusal names
+# both, and every example it gives is read.
+BOUNDS = [(("report", "sales", "--since"),), (("report", "sales", "--until"),),
+          (("report", "rfm", "--as-of"),), (("list", "--created-since"),), (("report", "churn", "--as-of"),)]  # fmt: skip
+
+
+@pytest.mark.parametrize("typed", ["第5季度", "2026年13月", "十三月", "旬", "2026年第5季度", "Q4"])
+@pytest.mark.parametrize(("args",), BOUNDS, ids=lambda a: " ".join(a))
+def test_a_bound_that_is_neither_a_day_nor_a_period_says_both_in_one_line(demo, args, typed):
+    english = fails(2, "--lang", "en", *args, typed, db=demo)
+    assert english.startswith(f"crm: not a date: '{typed}'")
+    assert english.endswith(
+        "; use a day such as 2026-11-22, Jan 5, 11月22日, yesterday, last fri or -2w, or a week, "
+        "month, quarter or year such as last month, 2026-11, 2026Q4, 2026年第4季度 or 上个月 "
+        "(see docs/conventions.md)\n"
+    )
+    chinese = fails(2, "--lang", "zh", *args, typed, db=demo)
+    assert chinese.startswith(f"crm: 不是日期：“{typed}”")
+    assert chinese.endswith(
+        "；日期可写成 昨天、上周五、2周前、11月22日 或 2026-11-22，也可写 yesterday、last fri、-2w；"
+        "也可以是整周、整月、整季度或整年，如 上周、上个月、2026年11月、2026年第4季度、2026Q4、今年"
+        "（见 docs/conventions.md）\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["2026-11-22", "Jan 5", "11月22日", "yesterday", "last fri", "-2w", "last month", "2026-11",
+     "2026Q4", "2026年第4季度", "上个月", "昨天", "上周五", "2周前", "上周", "2026年11月", "今年"],
+)  # fmt: skip
+def test_each_day_and_period_a_bound_refusal_gives_is_read(typed):
+    today = date(2026, 11, 22)
+    first = dates.parse_bound(typed, today, last=False, option="--since")
+    last = dates.parse_bound(typed, today, last=True, option="--until")
+    assert date(2025, 11, 1) <= first <= last <= date(2026, 12, 31)
+
+
+def test_a_bound_keeps_its_other_refusals(demo):
+    """Only the forms to use change: an ambiguous day, a time, a year out of range say
+    what they said."""
+    assert fails(2, "report", "sales", "--since", "1/5", db=demo).startswith("crm: ambiguous date")
+    said = fails(2, "report", "sales", "--since", "2026-10-01 15:00", db=demo)
+    assert (
+        said
+        == "crm: --since takes a day, not a time of day: '2026-10-01 15:00'; write the day alone, e.g. 2026-10-01\n"
+    )
+    said = fails(2, "report", "sales", "--since", "0999年", db=demo)
+    assert said == "crm: date '0999年' is outside the years 1000 to 2999\n"

@@ -100,6 +100,13 @@ HELP = N_(
     "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
 )
 
+# What a day or a period (`--since`, `--until`, `--as-of`) may be written as.
+BOUND_HELP = N_(
+    "use a day such as 2026-11-22, Jan 5, 11月22日, yesterday, last fri or -2w, or a week, "
+    "month, quarter or year such as last month, 2026-11, 2026Q4, 2026年第4季度 or 上个月 "
+    "(see docs/conventions.md)"
+)
+
 # The patterns are strings, not compiled: `re` compiles each on its first use and keeps it, so
 # a command that reads no date does not compile them all at start-up.
 _UNIT = r"(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
@@ -289,11 +296,15 @@ def parse_span(text: str, today: date) -> tuple[date, date] | None:
 def parse_bound(text: str, today: date, *, last: bool, option: str) -> date:
     """A day that starts (`last` False: `--since`) or ends (`last` True: `--until`) a range:
     a day as parse_date reads it for the past, or the first or last day of the month,
-    quarter or year `text` names (parse_span). Raises InvalidInput."""
-    span = parse_span(text, today)
-    if span is not None:
-        return span[1] if last else span[0]
-    return parse_date(text, today, direction="past", option=option)
+    quarter or year `text` names (parse_span). Raises InvalidInput, whose forms to use name
+    the periods too."""
+    try:
+        span = parse_span(text, today)
+        if span is not None:
+            return span[1] if last else span[0]
+        return parse_date(text, today, direction="past", option=option)
+    except InvalidInput as error:  # the forms a day takes, and the periods beside them
+        raise InvalidInput(error.message.replace(_(HELP), _(BOUND_HELP))) from None
 
 
 def _span_start(text: str, year: int, month: int) -> date:
