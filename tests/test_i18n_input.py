@@ -659,3 +659,50 @@ def test_a_word_near_a_phone_call_is_refused_listing_the_kinds(db_path, typed):
 def test_a_phone_call_is_no_kind_of_customer(db_path):
     said = fails(2, "--lang", "zh", "add", "张伟", "--kind", "通话", db=db_path)
     assert said == "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“通话”）\n"
+
+
+@given(data=st.data())
+def test_stages_are_refused_when_two_names_say_one_stage(data):
+    """Oracle: two names are one stage when either is the other's key or the word a Chinese
+    table shows for it, whatever the case or the width."""
+    from crmcli.records.config import _stages
+
+    said = {}
+    token = i18n.use("zh")
+    try:
+        said = {key: word("stage", key) for key in WORDS["stage"]}
+    finally:
+        i18n.reset(token)
+    names = {key: [key, said[key], full_width(key), key.upper()] for key in said}
+    mine = ["甲", "乙", "ａｂ", "ab", "Ab"]
+    picked = data.draw(
+        st.lists(
+            st.sampled_from([*(n for ns in names.values() for n in ns), *mine]),
+            min_size=2,
+            max_size=5,
+        )
+    )
+
+    def one(name: str) -> str:
+        for key, spelled in names.items():
+            if name in spelled:
+                return key
+        return {"ａｂ": "ab", "Ab": "ab"}.get(name, name)
+
+    if len({one(n) for n in picked}) < len(picked):
+        with pytest.raises(InvalidInput):
+            _stages(",".join(picked))
+    else:
+        assert _stages(",".join(picked)) == ",".join(n.casefold() for n in picked)
+
+
+def test_a_stage_list_naming_one_stage_twice_is_refused_naming_both(db_path):
+    ok("config", "set", "stages", "lead,customer")
+    said = fails(2, "--lang", "zh", "config", "set", "stages", "lead,customer,成交客户", db=db_path)
+    assert said == "crm: 阶段“customer”和“成交客户”是同一个阶段（成交客户）；每个阶段只写一个名字\n"
+    said = fails(2, "--lang", "en", "config", "set", "stages", "线索,prospect,LEAD", db=db_path)
+    assert said == "crm: stages '线索' and 'lead' are one stage (lead); give each stage one name\n"
+    ok("config", "set", "stages", "线索,customer,潜在客户")  # each a stage of its own
+    assert rows(db_path, "SELECT value FROM settings WHERE key = 'stages'") == [
+        ("线索,customer,潜在客户",)
+    ]
