@@ -1948,3 +1948,49 @@ def test_rejects_dash_writes_the_rejected_rows_to_stdout(cn, tmp_path, monkeypat
     assert result.exit_code == 0, result.stderr
     rejected = json.loads(result.stdout)
     assert rejected["reject_line"] == 1 and rejected["record"] == json.loads(line)
+
+
+# A customer row's fields, good and bad: a refused row names every bad one.
+GOOD = {"email": "zw@example.com", "phone": "13800138000", "birthday": "1990-05-13",
+        "gender": "female", "stage": "lead", "tags": "vip"}  # fmt: skip
+BAD = {"email": "bad-email", "phone": "12", "birthday": "2026-13-45", "gender": "robot",
+       "stage": "nosuch", "tags": "v" * 70}  # fmt: skip
+_ALONE: dict[str, str] = {}
+
+
+def _reason(tmp_path: Path, bad: tuple[str, ...], lang: str) -> str:
+    """The reason the row with `bad` fields is refused for, as `crm import` says it."""
+    sheet = tmp_path / f"{'-'.join(bad)}.csv"
+    cells = {k: BAD[k] if k in bad else v for k, v in GOOD.items()}
+    sheet.write_text("name," + ",".join(cells) + "\n张伟," + ",".join(cells.values()) + "\n")
+    said = fails(2, "--lang", lang, "import", "customers", str(sheet)).splitlines()
+    assert len(said) == 2, said
+    prefix = "  row 2: " if lang == "en" else "  第 2 行："
+    assert said[1].startswith(prefix)
+    return said[1].removeprefix(prefix)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(
+    "bad",
+    [tuple(k for i, k in enumerate(BAD) if mask >> i & 1) for mask in range(1, 2 ** len(BAD))],
+    ids=lambda bad: "+".join(bad),
+)
+def test_a_rejected_customer_row_names_every_bad_field_on_one_line(cn, tmp_path, bad, lang):
+    alone = {k: _ALONE.setdefault(f"{lang}:{k}", _reason(tmp_path, (k,), lang)) for k in bad}
+    assert len(set(alone.values())) == len(bad)  # each bad field says something of its own
+    said = _reason(tmp_path, bad, lang)
+    separator = "; " if lang == "en" else "；"
+    assert all(reason in said for reason in alone.values())
+    assert len(said) == sum(map(len, alone.values())) + len(separator) * (len(bad) - 1)
+    assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
+
+
+def test_a_rejected_interaction_row_names_every_bad_field(cn, tmp_path):
+    ok("add", "张伟", "-q")
+    sheet = tmp_path / "calls.csv"
+    sheet.write_text("customer,kind,text,at,duration\n张伟,bogus,问了报价,2026-13-01,xx\n")
+    said = fails(2, "import", "interactions", str(sheet), db=cn).splitlines()[1]
+    assert said.startswith("  row 2: kind must be one of: ")
+    assert "not a date: '2026-13-01'" in said and "duration 'xx' is not a duration" in said
+    assert said.count(" must be one of") == 1

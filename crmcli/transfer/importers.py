@@ -18,6 +18,7 @@ batches with executemany, customers looked up once per distinct reference.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -559,6 +560,8 @@ class Importer:
         """Write what is still batched."""
 
     def reject(self, number: int, record: Record, reason: str) -> None:
+        if ERROR_KEY not in record:  # a row read whole: every bad value in it, on one line
+            reason = _("; ").join(dict.fromkeys([reason, *self.problems(record)]))
         self.summary.rejected += 1
         if len(self.summary.problems) < 10:
             self.summary.problems.append(
@@ -566,6 +569,12 @@ class Importer:
             )
         if self.options.on_reject:
             self.options.on_reject(number, record, reason)
+
+    def problems(self, record: Record) -> list[str]:
+        """Why each field of a refused row is bad, each checked alone, for a rejection to
+        name them all (the import itself stops at the first). Run only for a refused row, so
+        a clean row is checked once."""
+        return []
 
     def same_record(self, given: str | None, created: str | None) -> int | None:
         """The id of the record (of this importer's kind) a row is a copy of, or None.
@@ -902,6 +911,38 @@ class CustomerImporter(Importer):
         # the external ids, emails and phones they take.
         self._batch: list[tuple[int, Record, Any, str | None]] = []
         self._taking: set[str] = set()
+
+    def problems(self, record: Record) -> list[str]:
+        from crmcli.records import config, customers, tags
+
+        try:
+            values = gather(self.mapper, record)
+            row = customer_row(values)
+        except (InvalidInput, NotFound):
+            return []
+        raw, home = row.raw, {k: v for k, v in row.raw.values.items() if k == "country"}
+        parts = [customers.CustomerInput(values={k: v}) for k, v in raw.values.items()]
+        parts += [customers.CustomerInput(values=home, phones=[p]) for p in raw.phones]
+        parts += [customers.CustomerInput(emails=[e]) for e in raw.emails]
+        today = self.now.date()  # a national ID in a field is said once, by _no_id_in_fields
+        fields = [f for f in raw.fields if not validate.national_id_in(f.partition("=")[2], today)]
+        parts += [customers.CustomerInput(fields=[f]) for f in fields]
+        checks = [
+            functools.partial(self._no_id_in_fields, values),
+            *(functools.partial(self._prepared, part) for part in parts),
+            *(functools.partial(tags.clean_tag, t) for t in row.tags),
+        ]
+        if row.stage is not None:
+            checks.append(functools.partial(config.clean_stage, self.conn, row.stage))
+        return _refusals(checks)
+
+    def _prepared(self, part: Any) -> None:
+        from crmcli.records import customers
+
+        customers.prepare(
+            self.conn, part, region=self.options.region, today=self.now.date(),
+            resolve=self._resolve,
+        )  # fmt: skip
 
     def row(self, number: int, record: Record) -> None:
         self._number = number
@@ -1279,6 +1320,17 @@ def truth(text: str | None, name: str) -> bool:
     )
 
 
+def _refusals(checks: list[Callable[[], Any]]) -> list[str]:
+    """What each check refuses, in order (a refused row's fields, each checked alone)."""
+    found = []
+    for check in checks:
+        try:
+            check()
+        except (InvalidInput, NotFound) as exc:
+            found.append(exc.message)
+    return found
+
+
 class PurchaseImporter(Importer):
     """Purchases, fast: no savepoints (a line is validated whole before it is batched)."""
 
@@ -1453,6 +1505,15 @@ class InteractionImporter(Importer):
             if value is not None:  # each field alone, in prepare's order: its first refusal
                 prepared.update(self._memo(self._prepare, target, value))
         return customer_id, prepared
+
+    def problems(self, record: Record) -> list[str]:
+        values = gather(self.mapper, record)
+        checks: list[Callable[[], Any]] = [functools.partial(self.customer, values)]
+        for target in _INTERACTION_FIELDS:
+            value = _one(values, target)
+            if value is not None:
+                checks.append(functools.partial(self._prepare, target, value))
+        return _refusals(checks)
 
     def _prepare(self, target: str, value: str) -> Any:
         """The checked column values of one field of a row (interactions.prepare checks
