@@ -1994,3 +1994,45 @@ def test_a_rejected_interaction_row_names_every_bad_field(cn, tmp_path):
     assert said.startswith("  row 2: kind must be one of: ")
     assert "not a date: '2026-13-01'" in said and "duration 'xx' is not a duration" in said
     assert said.count(" must be one of") == 1
+
+
+def _alone_and_together(
+    tmp_path: Path, kind: str, header: str, good: list[str], bad: list[str]
+) -> None:
+    """A row of `kind` with every bad cell is refused naming each, as the row with that cell
+    alone bad is refused for it, and nothing else; nothing is imported."""
+
+    def reason(cells: list[str], name: str) -> str:
+        sheet = tmp_path / f"{name}.csv"
+        sheet.write_text(f"{header}\n{','.join(cells)}\n")
+        said = fails(2, "import", kind, str(sheet)).splitlines()
+        assert len(said) == 2 and said[1].startswith("  row 2: "), said
+        return said[1].removeprefix("  row 2: ")
+
+    alone = [
+        reason([b if j == i else g for j, (g, b) in enumerate(zip(good, bad, strict=True))], str(i))
+        for i, (g, b) in enumerate(zip(good, bad, strict=True))
+        if g != b
+    ]
+    together = reason(bad, "all")
+    assert all(r in together for r in alone)
+    assert len(together) == sum(map(len, alone)) + 2 * (len(alone) - 1)
+
+
+def test_a_rejected_purchase_row_names_every_bad_value(cn, tmp_path):
+    ok("add", "张伟", "-q")
+    _alone_and_together(
+        tmp_path, "purchases", "customer,item,amount,quantity,date,currency,payment",
+        ["张伟", "茶", "12", "1", "2026-10-01", "CNY", "cash"],
+        ["nobody", "茶", "twelve", "0", "2026-13-01", "XYZ", "cash"],
+    )  # fmt: skip
+    assert rows(cn, "SELECT count(*) FROM purchases") == [(0,)]
+
+
+def test_a_rejected_task_row_names_every_bad_value(cn, tmp_path):
+    ok("add", "张伟", "-q")
+    _alone_and_together(
+        tmp_path, "tasks", "customer,text,due,every",
+        ["张伟", "回访", "2026-12-01", "每月"], ["nobody", "回访", "2026-13-01", "每3月"],
+    )  # fmt: skip
+    assert rows(cn, "SELECT count(*) FROM tasks") == [(0,)]

@@ -18,6 +18,7 @@ batches with executemany, customers looked up once per distinct reference.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
@@ -1435,6 +1436,35 @@ class PurchaseImporter(Importer):
         )
         return purchases.prepare_line(self.context, customer_id, raw)
 
+    def problems(self, record: Record) -> list[str]:
+        from crmcli.core import money
+
+        values, context = gather_first(self.mapper, record), self.context
+        partial = functools.partial
+        get = values.get
+        checks: list[Callable[[], Any]] = []
+        if get("customer") is not None:
+            checks.append(partial(self.customer, {"customer": [get("customer")]}))
+        explicit = None
+        if get("currency") is not None:
+            checks.append(partial(money.currency_code, get("currency")))
+            with contextlib.suppress(InvalidInput):
+                explicit = money.currency_code(get("currency"))
+        product = context.product(get("item")) if get("item") is not None else None
+        price = product["currency"] if product and product["price_minor"] is not None else None
+        code = explicit or price or context.default_currency
+        for name in ("amount", "unit_price"):
+            if get(name) is not None:
+                checks.append(partial(money.parse, get(name), explicit, default=code))
+        said = {
+            "item": context.item, "quantity": purchases.parse_quantity, "purchased_at":
+            context.time, "category": context.category, "payment": context.payment,
+            "order_ref": partial(validate.text, "order"), "is_refund": self.refund,
+            "note": partial(validate.text, "note", multiline=True),
+        }  # fmt: skip
+        checks += [partial(check, get(n)) for n, check in said.items() if get(n) is not None]
+        return _refusals(checks)
+
     def refund(self, text: str | None) -> bool:
         """Whether an is_refund cell says the line is a refund; raises InvalidInput."""
         return truth(text, "is_refund")
@@ -1555,6 +1585,24 @@ _INTERACTION_FIELDS = tuple(_INTERACTION_INPUT)
 
 class TaskImporter(Importer):
     kind = "tasks"
+
+    def problems(self, record: Record) -> list[str]:
+        from crmcli.core import dates
+        from crmcli.records import tasks
+
+        values, partial, today = gather(self.mapper, record), functools.partial, self.now.date()
+        said = {
+            "text": tasks.task_text,
+            "due_on": partial(dates.parse_date, today=today, direction="future"),
+            "every": partial(dates.parse_period, option="every", repeat=True),
+            "after": partial(dates.parse_period, option="after", repeat=True),
+            "done_at": partial(dates.parse_datetime, now=self.now, direction="past"),
+        }
+        checks: list[Callable[[], Any]] = [partial(self.customer, values)]
+        for name, check in said.items():
+            if (value := _one(values, name)) is not None:
+                checks.append(partial(check, value))
+        return _refusals(checks)
 
     def one(self, record: Record) -> str:
         from crmcli.core import dates
