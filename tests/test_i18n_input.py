@@ -106,7 +106,7 @@ def test_an_unknown_word_is_one_line_listing_the_choices_in_the_users_language(d
     assert said == (
         "crm: unknown stage '成交'; stages are: lead, prospect, customer, loyal, lost\n"
     )
-    said = fails(2, "--lang", "zh", "log", "打电话", "张伟", "x", db=db_path)
+    said = fails(2, "--lang", "zh", "log", "电联", "张伟", "x", db=db_path)
     assert said.startswith("crm: 类型必须是以下之一：call（电话）、email（邮件）、")
     assert said.count("\n") == 1
     said = fails(2, "--lang", "zh", "list", "--where", "城 = 上海", db=db_path)
