@@ -133,6 +133,46 @@ def test_churn_bad_input(shop):
     fails(2, "report", "churn", "--fields", "customer_id", "--backtest", "-6m", db=shop)
 
 
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [("上个月", "2026-10-31"), ("2026Q3", "2026-09-30"), ("2026年8月", "2026-08-31"),
+     ("本季度", "2026-11-22"), ("今年", "2026-11-22"), ("last week", "2026-11-15"),
+     ("-3w", "2026-11-01"), ("2026-10-15", "2026-10-15")],
+)  # fmt: skip
+@pytest.mark.parametrize("name", ["churn", "value"])
+def test_churn_and_value_read_as_of_as_the_other_reports_do(shop, name, typed, day):
+    """A period as of its last day (today while it runs), as `crm report rfm --as-of`; the
+    day shows in what each says (churn's silent days, value's `bought up to 2026-10-31`)."""
+    for fmt in ("json", "table"):
+        typed_run = crm("report", name, "-f", fmt, "--as-of", typed)
+        day_run = crm("report", name, "-f", fmt, "--as-of", day)
+        assert typed_run.exit_code == day_run.exit_code == 0
+        assert (typed_run.stdout, typed_run.stderr) == (day_run.stdout, day_run.stderr)
+    if name == "value":  # too little data: it says up to which day it looked
+        assert f"up to {day}" in day_run.stderr
+    else:  # silent days are counted to the as-of date
+        today = ok("report", name, "-f", "json")
+        assert (ok("report", name, "-f", "json", "--as-of", typed) == today) == (
+            day == "2026-11-22"
+        )
+
+
+@pytest.mark.parametrize("typed", ["2026-11-23", "tomorrow", "下个月", "2027年", "+1d"])
+@pytest.mark.parametrize("name", ["churn", "value"])
+def test_churn_and_value_refuse_a_future_as_of_as_the_other_reports_do(shop, name, typed):
+    said = fails(2, "report", name, "--as-of", typed, db=shop)
+    assert said == fails(2, "report", "rfm", "--as-of", typed, db=shop)
+    assert said == f"crm: --as-of '{typed}' is in the future\n"
+
+
+@pytest.mark.parametrize("typed", ["2026年13月", "第5季度", "2026-10-15 15:00", "soon"])
+@pytest.mark.parametrize("name", ["churn", "value"])
+def test_churn_and_value_refuse_a_bad_as_of_as_the_other_reports_do(shop, name, typed):
+    said = fails(2, "report", name, "--as-of", typed, db=shop)
+    assert said == fails(2, "report", "rfm", "--as-of", typed, db=shop)
+    assert said.count("\n") == 1 and typed in said
+
+
 def test_churn_keeps_the_fields_asked_for(shop):
     rows = report("--fields", "reason,customer_id")
     assert rows and all(list(r) == ["reason", "customer_id"] for r in rows), rows
@@ -525,13 +565,14 @@ def test_value_of_half_yearly_renewals_is_a_rate_not_a_cancellation(db_path, tmp
     stopped, so the model's year ahead is about two renewals for each, never below zero
     nor more than the year holds. (A fit that ran r, alpha and b out to 1e7 printed -0.07
     to 3.21, negative values for the four-time customers: the prediction's digits lost to
-    cancellation.)"""
+    cancellation.) The histories end 35 days or more before the as-of date, the pinned today
+    (they were once dated two weeks later, with a future --as-of, which is refused now)."""
     import random
 
     rng = random.Random(9)
     people = "name,email\n" + "".join(f"C{i},c{i}@x.com\n" for i in range(40))
     (tmp_path / "c.csv").write_text(people, encoding="utf-8")
-    rows, base = ["customer,item,amount,date"], date(2026, 11, 1)
+    rows, base = ["customer,item,amount,date"], date(2026, 10, 18)
     for c in range(40):
         j = rng.randint(0, 20)
         for k in range(rng.choice([2, 3, 4])):
@@ -540,7 +581,7 @@ def test_value_of_half_yearly_renewals_is_a_rate_not_a_cancellation(db_path, tmp
     (tmp_path / "p.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     ok("import", "customers", str(tmp_path / "c.csv"), "-q")
     ok("import", "purchases", str(tmp_path / "p.csv"), "-q")
-    out = json.loads(ok("report", "value", "--as-of", "2026-12-06", "-f", "json"))
+    out = json.loads(ok("report", "value", "--as-of", "2026-11-22", "-f", "json"))
     assert len(out) == 40
     expected = [row["expected_purchases"] for row in out]
     assert all(1.0 <= e <= 2.5 for e in expected), expected

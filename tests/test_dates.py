@@ -1046,7 +1046,7 @@ def test_chinese_numerals_of_ten_and_more_are_read_by_their_tens(text, days):
 
 
 @pytest.mark.parametrize(
-    "text", ["十十天", "两十天", "零天", "7天后", "周", "一百天", "2 个 月", "三"]
+    "text", ["十十天", "两十天", "零天", "7天后", "周", "一百五天", "2 个 月", "三"]
 )
 def test_what_is_no_period_in_chinese_is_refused(text):
     with pytest.raises(InvalidInput, match="is not a period"):

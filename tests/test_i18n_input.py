@@ -106,7 +106,7 @@ def test_an_unknown_word_is_one_line_listing_the_choices_in_the_users_language(d
     assert said == (
         "crm: unknown stage '成交'; stages are: lead, prospect, customer, loyal, lost\n"
     )
-    said = fails(2, "--lang", "zh", "log", "打电话", "张伟", "x", db=db_path)
+    said = fails(2, "--lang", "zh", "log", "电联", "张伟", "x", db=db_path)
     assert said.startswith("crm: 类型必须是以下之一：call（电话）、email（邮件）、")
     assert said.count("\n") == 1
     said = fails(2, "--lang", "zh", "list", "--where", "城 = 上海", db=db_path)
@@ -156,6 +156,13 @@ def test_every_word_a_chinese_table_shows_reads_back_as_its_key(column):
         ("1.5亿", 15_000_000_000, "CNY"),
         ("0.000001万", 1, "CNY"),
         ("2万 USD", 2_000_000, "USD"),
+        ("3千", 300_000, "CNY"),
+        ("3千元", 300_000, "CNY"),
+        ("1.5千", 150_000, "CNY"),
+        ("¥2.5百", 25_000, "CNY"),
+        ("3百万", 300_000_000, "CNY"),
+        ("1.2千万元", 1_200_000_000, "CNY"),
+        ("５千美元", 500_000, "USD"),
     ],
 )
 def test_amounts_in_wan_are_exact(typed, minor, currency):
@@ -170,6 +177,12 @@ def test_amounts_in_wan_are_exact(typed, minor, currency):
         ("100000000万", "CNY", "amount 1000000000000 CNY is too large"),
         ("万", "CNY", "not an amount"),
         ("8.8万万", "CNY", "not an amount"),
+        ("千", "CNY", "not an amount"),
+        ("3千千", "CNY", "not an amount"),
+        ("3万千", "CNY", "not an amount"),
+        ("3十", "CNY", "not an amount"),
+        ("0.000001千", "CNY", "0.001 has 3 decimals but CNY has 2 decimals"),
+        ("0.001百", "JPY", "0.1 has 1 decimal but JPY has no decimals"),
         ("¥1.2万元", "JPY", "the amount '¥1.2万元' is in CNY, not JPY"),  # 元 is yuan only
         ("¥12円", "CNY", "name the currency once"),
         ("$12元", "CNY", "name the currency once"),
@@ -188,15 +201,20 @@ def _oracle(whole: int, digits: str, scale: int, places: int) -> int | None:
     return int(minor) if minor.denominator == 1 else None
 
 
+# How many zeros each word stands for, as a Chinese reader counts them.
+ZEROS = {"百": len("00"), "千": len("000"), "万": len("0000"), "百万": len("000000"),
+         "千万": len("0000000"), "亿": len("00000000")}  # fmt: skip
+
+
 @given(
     whole=st.integers(0, 99_999),
     digits=st.text("0123456789", max_size=7),
-    unit=st.sampled_from(["万", "亿"]),
+    unit=st.sampled_from(sorted(ZEROS)),
     currency=st.sampled_from(["CNY", "JPY", "KWD"]),
 )
 def test_wan_and_yi_agree_with_fractions(whole, digits, unit, currency):
     typed = f"{whole}.{digits}{unit}" if digits else f"{whole}{unit}"
-    expected = _oracle(whole, digits, {"万": 4, "亿": 8}[unit], money.EXPONENTS[currency])
+    expected = _oracle(whole, digits, ZEROS[unit], money.EXPONENTS[currency])
     if expected is not None and expected <= money.MAX_MINOR:
         assert money.parse(typed, currency) == money.Money(expected, currency)
     else:
@@ -226,16 +244,23 @@ def test_a_purchase_in_wan_is_stored_exactly_and_a_rounded_one_changes_nothing(d
     ok("buy", "张伟", "茶具", "¥1,299.50")
     ok("config", "set", "default_currency", "JPY")
     ok("buy", "张伟", "茶盘", "¥1.2万元")  # 元 names yuan, whatever ¥ means by default
+    ok("buy", "张伟", "茶杯", "3千元")
     assert rows(db_path, "SELECT amount_minor, currency FROM purchases ORDER BY id") == [
         (8_800_000, "CNY"),
         (129_950, "CNY"),
         (1_200_000, "CNY"),
+        (300_000, "CNY"),
     ]
     said = fails(2, "--lang", "zh", "buy", "张伟", "茶叶", "0.0000001万", db=db_path)
     assert said.count("\n") == 1 and "0.001" in said
     listed = json.loads(ok("purchases", "-f", "json"))
     amounts = sorted(Decimal(p["amount"]) for p in listed)
-    assert amounts == [Decimal("1299.50"), Decimal("12000.00"), Decimal("88000.00")]
+    assert amounts == [
+        Decimal("1299.50"),
+        Decimal("3000.00"),
+        Decimal("12000.00"),
+        Decimal("88000.00"),
+    ]
 
 
 def test_a_churn_report_keeps_the_lifecycle_beside_the_reason_at_80_columns(demo):
@@ -563,3 +588,121 @@ def test_fields_refuses_a_field_it_does_not_show_in_one_line(db_path, lang, type
     refused = fails(2, *lang, "list", "--fields", typed, db=db_path)
     assert refused.startswith(said) and refused.count("\n") == 1, refused
     assert "偏好渠道（preferred_channel）" in refused or "preferred_channel" in refused
+
+
+def full_width(text: str) -> str:
+    """`text` with each printable ASCII character as its full-width form (`org` is `ｏｒｇ`)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@given(
+    table=st.sampled_from(["KINDS", "GENDERS"]),
+    data=st.data(),
+)
+def test_a_choice_typed_full_width_or_in_capitals_is_its_key(table, data):
+    from crmcli.core import validate
+
+    words = getattr(validate, table)
+    typed = data.draw(st.sampled_from(sorted(words)))
+    cased = "".join(c.upper() if data.draw(st.booleans()) else c for c in typed)
+    wide = "".join(full_width(c) if data.draw(st.booleans()) else c for c in cased)
+    field = {"KINDS": "kind", "GENDERS": "gender"}[table]
+    assert validate.choice(field, wide, words) == words[typed]
+
+
+@pytest.mark.parametrize("typed", ["ＯＲＧＸ", "ｏｒｇ．", "ＯＲ Ｇ"])
+def test_a_full_width_word_that_is_no_choice_is_refused_and_nothing_added(db_path, typed):
+    add("张伟")
+    before = rows(db_path, "SELECT id, kind FROM customers")
+    said = fails(2, "--lang", "zh", "add", "李娜", "--kind", typed, db=db_path)
+    assert (
+        said == f"crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“{typed}”）\n"
+    )
+    assert rows(db_path, "SELECT id, kind FROM customers") == before
+
+
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh"), ("--lang", "en")])
+def test_choices_typed_full_width_are_read_as_their_keys(db_path, lang):
+    ln = add(*lang, "李娜", "--kind", "ＯＲＧ")
+    zw = add(*lang, "张伟", "--kind", "Ｐｅｒｓｏｎ", "--gender", "ＦＥＭＡＬＥ")
+    ok(*lang, "stage", "张伟", "ＬＯＹＡＬ")
+    ok(*lang, "log", "ＣＡＬＬ", "张伟", "问了报价")
+    assert rows(db_path, "SELECT id, kind, gender, stage FROM customers ORDER BY id") == [
+        (ln, "organisation", None, None),
+        (zw, "person", "female", "loyal"),
+    ]
+    assert rows(db_path, "SELECT kind FROM interactions") == [("call",)]
+    assert ids("--where", "kind = ＯＲＧ") == [ln]
+    assert ids("--stage", "ＬＯＹＡＬ") == [zw]
+    assert ok(*lang, "list", "-f", "ＪＳＯＮ") == ok(*lang, "list", "-f", "json")
+    csv = ok(*lang, "report", "sales", "--by", "ＣＩＴＹ", "-f", "ＣＳＶ")
+    assert csv == ok(*lang, "report", "sales", "--by", "city", "-f", "csv")
+
+
+@pytest.mark.parametrize("lang", [(), ("--lang", "zh"), ("--lang", "en")])
+@pytest.mark.parametrize("typed", ["通话", "打电话", " 通 话 "])
+def test_a_phone_call_said_another_way_is_a_call(db_path, lang, typed):
+    add("张伟")
+    ok(*lang, "log", typed, "张伟", "问了报价")
+    assert rows(db_path, "SELECT kind FROM interactions") == [("call",)]
+    listed = json.loads(ok(*lang, "interactions", "--kind", typed, "-f", "json"))
+    assert [r["kind"] for r in listed] == ["call"]
+
+
+@pytest.mark.parametrize("typed", ["通话中", "打电"])
+def test_a_word_near_a_phone_call_is_refused_listing_the_kinds(db_path, typed):
+    add("张伟")
+    said = fails(2, "--lang", "zh", "log", typed, "张伟", "问了报价", db=db_path)
+    assert said.startswith("crm: 类型必须是以下之一：call（电话）、") and f"“{typed}”" in said
+
+
+def test_a_phone_call_is_no_kind_of_customer(db_path):
+    said = fails(2, "--lang", "zh", "add", "张伟", "--kind", "通话", db=db_path)
+    assert said == "crm: 类型必须是以下之一：organisation（机构）、person（个人）（收到“通话”）\n"
+
+
+@given(data=st.data())
+def test_stages_are_refused_when_two_names_say_one_stage(data):
+    """Oracle: two names are one stage when either is the other's key or the word a Chinese
+    table shows for it, whatever the case or the width."""
+    from crmcli.records.config import _stages
+
+    said = {}
+    token = i18n.use("zh")
+    try:
+        said = {key: word("stage", key) for key in WORDS["stage"]}
+    finally:
+        i18n.reset(token)
+    names = {key: [key, said[key], full_width(key), key.upper()] for key in said}
+    mine = ["甲", "乙", "ａｂ", "ab", "Ab"]
+    picked = data.draw(
+        st.lists(
+            st.sampled_from([*(n for ns in names.values() for n in ns), *mine]),
+            min_size=2,
+            max_size=5,
+        )
+    )
+
+    def one(name: str) -> str:
+        for key, spelled in names.items():
+            if name in spelled:
+                return key
+        return {"ａｂ": "ab", "Ab": "ab"}.get(name, name)
+
+    if len({one(n) for n in picked}) < len(picked):
+        with pytest.raises(InvalidInput):
+            _stages(",".join(picked))
+    else:
+        assert _stages(",".join(picked)) == ",".join(n.casefold() for n in picked)
+
+
+def test_a_stage_list_naming_one_stage_twice_is_refused_naming_both(db_path):
+    ok("config", "set", "stages", "lead,customer")
+    said = fails(2, "--lang", "zh", "config", "set", "stages", "lead,customer,成交客户", db=db_path)
+    assert said == "crm: 阶段“customer”和“成交客户”是同一个阶段（成交客户）；每个阶段只写一个名字\n"
+    said = fails(2, "--lang", "en", "config", "set", "stages", "线索,prospect,LEAD", db=db_path)
+    assert said == "crm: stages '线索' and 'lead' are one stage (lead); give each stage one name\n"
+    ok("config", "set", "stages", "线索,customer,潜在客户")  # each a stage of its own
+    assert rows(db_path, "SELECT value FROM settings WHERE key = 'stages'") == [
+        ("线索,customer,潜在客户",)
+    ]

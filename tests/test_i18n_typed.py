@@ -81,21 +81,72 @@ def test_by_takes_a_period_as_chinese_names_it(demo, args, typed, key):
 def test_a_period_a_report_does_not_group_by_is_refused_in_one_line(demo, typed):
     said = fails(2, "--lang", "zh", "report", "cohort", "--by", typed, db=demo)
     assert said == (
-        f"crm: “--by”的值无效：“{typed}”不在可选值“month”、“quarter”之中"
+        f"crm: “--by”的值无效：“{typed}”不在可选值“month”（月份）、“quarter”（季度）之中"
         "（见“crm report cohort --help”）\n"
     )
+
+
+BY_CHOICES = [
+    ("report", "sales"),
+    ("report", "cohort"),
+    ("report", "feedback"),
+    ("report", "satisfaction"),
+]
+
+
+@pytest.mark.parametrize("args", BY_CHOICES, ids=[a[1] for a in BY_CHOICES])
+def test_an_unknown_by_lists_the_words_a_person_may_type_and_each_is_read(demo, args):
+    said = fails(2, "--lang", "zh", *args, "--by", "旬", db=demo)
+    assert said.count("\n") == 1
+    listed = re.findall(r"“([a-z_]+)”（([^）]+)）", said.split("不在可选值", 1)[1])
+    english = fails(2, "--lang", "en", *args, "--by", "旬", db=demo)
+    keys = re.findall(r"'([a-z_]+)'", english.split("is not one of", 1)[1])
+    assert [key for key, _ in listed] == keys  # every choice, each with its word
+    for key, spoken in listed:
+        assert not spoken.isascii()
+        assert ok(*args, "--by", spoken, "-f", "csv") == ok(*args, "--by", key, "-f", "csv")
 
 
 # --every and every other period: 每 + an optional count + 个 + a unit.
 _DIGITS = "一二三四五六七八九"
 
 
-def said_in_chinese(n: int) -> str:
-    """1 to 99 as Chinese writes it: 一, 十, 十二, 二十, 二十五 (two as 二, or 两 alone)."""
-    tens, ones = divmod(n, 10)
-    if not tens:
-        return _DIGITS[ones - 1]
-    return ("" if tens == 1 else _DIGITS[tens - 1]) + "十" + (_DIGITS[ones - 1] if ones else "")
+def said_in_chinese(n: int, *, inner: bool = False) -> str:
+    """1 to 9999 as Chinese writes it: 一, 十, 十二, 二十, 一百零五, 一百一十, 一千零一十 (two
+    as 二; 两 is the caller's choice)."""
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十")):
+        if n >= value:
+            head, rest = divmod(n, value)
+            said = ("" if unit == "十" and head == 1 and not inner else _DIGITS[head - 1]) + unit
+            if not rest:
+                return said
+            return said + ("零" if rest < value // 10 else "") + said_in_chinese(rest, inner=True)
+    return _DIGITS[n - 1]
+
+
+def with_liang(said: str) -> set[str]:
+    """`said` with each 二 before 百 or 千 also as 两 (两百, 两千二百, 二千两百)."""
+    found = {said}
+    for unit in "百千":
+        found |= {s.replace("二" + unit, "两" + unit) for s in found}
+    return found
+
+
+NUMBERS = {s: n for n in range(1, 10_000) for s in with_liang(said_in_chinese(n))} | {"两": 2}
+
+
+@given(st.text(alphabet="零一二两三四五六七八九十百千", min_size=1, max_size=8))
+@example("一百零五")
+@example("一千零十")
+@example("一百五")
+@example("两十")
+def test_a_chinese_number_is_read_exactly_as_the_oracle_says(text):
+    assert dates.chinese_number(text) == NUMBERS.get(text)
+
+
+@given(st.sampled_from(sorted(NUMBERS)))
+def test_every_chinese_number_is_read(text):
+    assert dates.chinese_number(text) == NUMBERS[text]
 
 
 # unit word: (unit, size, 个 after a count: required / refused / either)
@@ -108,7 +159,7 @@ UNIT_WORDS = {
 
 @given(
     every=st.booleans(),
-    count=st.none() | st.integers(1, 99),
+    count=st.none() | st.integers(1, 99) | st.integers(100, 9999),
     chinese=st.booleans(),
     two_as_liang=st.booleans(),
     ge=st.booleans(),
@@ -128,6 +179,8 @@ def test_a_chinese_period_is_read_as_the_oracle_says(
     unit, size, takes_ge = UNIT_WORDS[word]
     if count is None:
         valid = every and not (ge and takes_ge == "no")
+    elif said_count == "两" and takes_ge == "yes":  # 两月 names no month: 个 may be left out
+        valid = True
     else:
         valid = takes_ge == "either" or (takes_ge == "yes") == ge
     if valid:
@@ -140,6 +193,42 @@ def test_a_chinese_period_is_read_as_the_oracle_says(
             dates.parse_period(text)
     elif valid:
         assert dates.parse_period(text) == dates.Period((count or 1) * size, unit)
+
+
+# Halves: (unit, how many of it a half is, how many one whole is), and the words.
+HALVES = {"半个月": (15, "d"), "半月": (15, "d"), "半年": (6, "m")}
+
+
+@given(
+    every=st.booleans(),
+    count=st.none() | st.integers(1, 9999),
+    chinese=st.booleans(),
+    years=st.booleans(),
+    space=st.sampled_from(["", " "]),
+)
+def test_a_period_with_a_half_is_read_as_the_oracle_says(every, count, chinese, years, space):
+    if count is None:
+        word = "半年" if years else ("半个月" if chinese else "半月")
+        text, wanted = word, dates.Period(*HALVES[word])
+    else:
+        said = said_in_chinese(count) if chinese else str(count)
+        text = said + space + ("年半" if years else "个半月")
+        wanted = dates.Period(count * 12 + 6, "m") if years else dates.Period(count * 30 + 15, "d")
+    typed = ("每" + space if every else "") + text
+    assert dates.parse_period(typed, repeat=True) == wanted
+    if every:
+        with pytest.raises(InvalidInput, match="says how often"):
+            dates.parse_period(typed)
+    else:
+        assert dates.parse_period(typed) == wanted
+
+
+@pytest.mark.parametrize(
+    "typed", ["半", "每半", "半周", "半天", "半个年", "半个季度", "一个半", "每半个"]
+)
+def test_a_half_of_what_crm_does_not_halve_is_refused(typed):
+    with pytest.raises(InvalidInput, match="is not a period"):
+        dates.parse_period(typed, repeat=True)
 
 
 @given(st.integers(1, 999), st.sampled_from("dwmy"))
@@ -156,7 +245,9 @@ def test_a_repeat_as_a_chinese_task_list_shows_it_reads_back(amount, unit):
 @pytest.mark.parametrize(
     ("typed", "stored"),
     [("每周", "1w"), ("每月", "1m"), ("每个月", "1m"), ("每年", "1y"), ("每两周", "2w"),
-     ("每3天", "3d"), ("每季度", "3m"), ("每 2 周", "2w"), ("每天", "1d")],
+     ("每3天", "3d"), ("每季度", "3m"), ("每 2 周", "2w"), ("每天", "1d"), ("每半月", "15d"),
+     ("每半个月", "15d"), ("每半年", "6m"), ("每一个半月", "45d"), ("每两月", "2m"),
+     ("每一百天", "100d"), ("每十二周", "12w"), ("每两百天", "200d")],
 )  # fmt: skip
 def test_a_task_repeats_every_period_typed_in_chinese(db_path, typed, stored):
     add("张伟")
@@ -165,7 +256,10 @@ def test_a_task_repeats_every_period_typed_in_chinese(db_path, typed, stored):
     assert rows(db_path, "SELECT DISTINCT every FROM tasks") == [(stored,)]
 
 
-@pytest.mark.parametrize("typed", ["每", "每3月", "一季度", "每个周", "每隔3天", "每0天", "月"])
+@pytest.mark.parametrize(
+    "typed",
+    ["每", "每3月", "一季度", "每个周", "每隔3天", "每0天", "月", "每一百五天", "每半周", "每零天"],
+)
 def test_a_repeat_that_is_no_period_is_refused_in_one_line(db_path, typed):
     add("张伟")
     said = fails(2, "--lang", "zh", "task", "add", "张伟", "回访", "--every", typed, db=db_path)
@@ -176,7 +270,8 @@ def test_a_repeat_that_is_no_period_is_refused_in_one_line(db_path, typed):
     ("args", "typed", "instead"),
     [(("remind", "--within"), "每周", "1周"), (("remind", "--within"), "每两周", "两周"),
      (("task", "list", "--due-within"), "每个月", "1个月"), (("care", "--within"), "每 3 天", "3天"),
-     (("report", "value", "--horizon"), "每年", "1年"), (("report", "value", "--horizon"), "每季度", "1个季度")],
+     (("report", "value", "--horizon"), "每年", "1年"), (("report", "value", "--horizon"), "每季度", "1个季度"),
+     (("remind", "--within"), "每半月", "半个月"), (("care", "--within"), "每半年", "半年")],
 )  # fmt: skip
 def test_a_length_of_time_written_as_a_repeat_is_refused_with_the_length_to_write(
     demo, args, typed, instead
@@ -768,3 +863,53 @@ def english_in_chinese_help() -> dict[str, str]:
 
 def test_chinese_help_has_no_english_prose():
     assert english_in_chinese_help() == {}
+
+
+# A day or a period that starts or ends a range (--since, --until, --as-of): a refusal names
+# both, and every example it gives is read.
+BOUNDS = [(("report", "sales", "--since"),), (("report", "sales", "--until"),),
+          (("report", "rfm", "--as-of"),), (("list", "--created-since"),), (("report", "churn", "--as-of"),)]  # fmt: skip
+
+
+@pytest.mark.parametrize("typed", ["第5季度", "2026年13月", "十三月", "旬", "2026年第5季度", "Q4"])
+@pytest.mark.parametrize(("args",), BOUNDS, ids=lambda a: " ".join(a))
+def test_a_bound_that_is_neither_a_day_nor_a_period_says_both_in_one_line(demo, args, typed):
+    english = fails(2, "--lang", "en", *args, typed, db=demo)
+    assert english.startswith(f"crm: not a date: '{typed}'")
+    assert english.endswith(
+        "; use a day such as 2026-11-22, Jan 5, 11月22日, yesterday, last fri or -2w, or a week, "
+        "month, quarter or year such as last month, 2026-11, 2026Q4, 2026年第4季度 or 上个月 "
+        "(see docs/conventions.md)\n"
+    )
+    chinese = fails(2, "--lang", "zh", *args, typed, db=demo)
+    assert chinese.startswith(f"crm: 不是日期：“{typed}”")
+    assert chinese.endswith(
+        "；日期可写成 昨天、上周五、2周前、11月22日 或 2026-11-22，也可写 yesterday、last fri、-2w；"
+        "也可以是整周、整月、整季度或整年，如 上周、上个月、2026年11月、2026年第4季度、2026Q4、今年"
+        "（见 docs/conventions.md）\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["2026-11-22", "Jan 5", "11月22日", "yesterday", "last fri", "-2w", "last month", "2026-11",
+     "2026Q4", "2026年第4季度", "上个月", "昨天", "上周五", "2周前", "上周", "2026年11月", "今年"],
+)  # fmt: skip
+def test_each_day_and_period_a_bound_refusal_gives_is_read(typed):
+    today = date(2026, 11, 22)
+    first = dates.parse_bound(typed, today, last=False, option="--since")
+    last = dates.parse_bound(typed, today, last=True, option="--until")
+    assert date(2025, 11, 1) <= first <= last <= date(2026, 12, 31)
+
+
+def test_a_bound_keeps_its_other_refusals(demo):
+    """Only the forms to use change: an ambiguous day, a time, a year out of range say
+    what they said."""
+    assert fails(2, "report", "sales", "--since", "1/5", db=demo).startswith("crm: ambiguous date")
+    said = fails(2, "report", "sales", "--since", "2026-10-01 15:00", db=demo)
+    assert (
+        said
+        == "crm: --since takes a day, not a time of day: '2026-10-01 15:00'; write the day alone, e.g. 2026-10-01\n"
+    )
+    said = fails(2, "report", "sales", "--since", "0999年", db=demo)
+    assert said == "crm: date '0999年' is outside the years 1000 to 2999\n"

@@ -1948,3 +1948,91 @@ def test_rejects_dash_writes_the_rejected_rows_to_stdout(cn, tmp_path, monkeypat
     assert result.exit_code == 0, result.stderr
     rejected = json.loads(result.stdout)
     assert rejected["reject_line"] == 1 and rejected["record"] == json.loads(line)
+
+
+# A customer row's fields, good and bad: a refused row names every bad one.
+GOOD = {"email": "zw@example.com", "phone": "13800138000", "birthday": "1990-05-13",
+        "gender": "female", "stage": "lead", "tags": "vip"}  # fmt: skip
+BAD = {"email": "bad-email", "phone": "12", "birthday": "2026-13-45", "gender": "robot",
+       "stage": "nosuch", "tags": "v" * 70}  # fmt: skip
+_ALONE: dict[str, str] = {}
+
+
+def _reason(tmp_path: Path, bad: tuple[str, ...], lang: str) -> str:
+    """The reason the row with `bad` fields is refused for, as `crm import` says it."""
+    sheet = tmp_path / f"{'-'.join(bad)}.csv"
+    cells = {k: BAD[k] if k in bad else v for k, v in GOOD.items()}
+    sheet.write_text("name," + ",".join(cells) + "\n张伟," + ",".join(cells.values()) + "\n")
+    said = fails(2, "--lang", lang, "import", "customers", str(sheet)).splitlines()
+    assert len(said) == 2, said
+    prefix = "  row 2: " if lang == "en" else "  第 2 行："
+    assert said[1].startswith(prefix)
+    return said[1].removeprefix(prefix)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(
+    "bad",
+    [tuple(k for i, k in enumerate(BAD) if mask >> i & 1) for mask in range(1, 2 ** len(BAD))],
+    ids=lambda bad: "+".join(bad),
+)
+def test_a_rejected_customer_row_names_every_bad_field_on_one_line(cn, tmp_path, bad, lang):
+    alone = {k: _ALONE.setdefault(f"{lang}:{k}", _reason(tmp_path, (k,), lang)) for k in bad}
+    assert len(set(alone.values())) == len(bad)  # each bad field says something of its own
+    said = _reason(tmp_path, bad, lang)
+    separator = "; " if lang == "en" else "；"
+    assert all(reason in said for reason in alone.values())
+    assert len(said) == sum(map(len, alone.values())) + len(separator) * (len(bad) - 1)
+    assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
+
+
+def test_a_rejected_interaction_row_names_every_bad_field(cn, tmp_path):
+    ok("add", "张伟", "-q")
+    sheet = tmp_path / "calls.csv"
+    sheet.write_text("customer,kind,text,at,duration\n张伟,bogus,问了报价,2026-13-01,xx\n")
+    said = fails(2, "import", "interactions", str(sheet), db=cn).splitlines()[1]
+    assert said.startswith("  row 2: kind must be one of: ")
+    assert "not a date: '2026-13-01'" in said and "duration 'xx' is not a duration" in said
+    assert said.count(" must be one of") == 1
+
+
+def _alone_and_together(
+    tmp_path: Path, kind: str, header: str, good: list[str], bad: list[str]
+) -> None:
+    """A row of `kind` with every bad cell is refused naming each, as the row with that cell
+    alone bad is refused for it, and nothing else; nothing is imported."""
+
+    def reason(cells: list[str], name: str) -> str:
+        sheet = tmp_path / f"{name}.csv"
+        sheet.write_text(f"{header}\n{','.join(cells)}\n")
+        said = fails(2, "import", kind, str(sheet)).splitlines()
+        assert len(said) == 2 and said[1].startswith("  row 2: "), said
+        return said[1].removeprefix("  row 2: ")
+
+    alone = [
+        reason([b if j == i else g for j, (g, b) in enumerate(zip(good, bad, strict=True))], str(i))
+        for i, (g, b) in enumerate(zip(good, bad, strict=True))
+        if g != b
+    ]
+    together = reason(bad, "all")
+    assert all(r in together for r in alone)
+    assert len(together) == sum(map(len, alone)) + 2 * (len(alone) - 1)
+
+
+def test_a_rejected_purchase_row_names_every_bad_value(cn, tmp_path):
+    ok("add", "张伟", "-q")
+    _alone_and_together(
+        tmp_path, "purchases", "customer,item,amount,quantity,date,currency,payment",
+        ["张伟", "茶", "12", "1", "2026-10-01", "CNY", "cash"],
+        ["nobody", "茶", "twelve", "0", "2026-13-01", "XYZ", "cash"],
+    )  # fmt: skip
+    assert rows(cn, "SELECT count(*) FROM purchases") == [(0,)]
+
+
+def test_a_rejected_task_row_names_every_bad_value(cn, tmp_path):
+    ok("add", "张伟", "-q")
+    _alone_and_together(
+        tmp_path, "tasks", "customer,text,due,every",
+        ["张伟", "回访", "2026-12-01", "每月"], ["nobody", "回访", "2026-13-01", "每3月"],
+    )  # fmt: skip
+    assert rows(cn, "SELECT count(*) FROM tasks") == [(0,)]

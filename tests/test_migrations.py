@@ -524,6 +524,51 @@ def test_upgrade_stores_channel_words_as_their_keys(db_path):
     assert dump(db_path) == before
 
 
+def test_undo_of_a_change_recorded_before_channel_keys_puts_back_keys(db_path):
+    """A change made before the upgrade to channel keys was recorded with the words as typed
+    (微信): undoing it after the upgrade finds the row as the upgrade left it (`wechat`, no
+    conflict) and puts back the old value as crm stores it now: `phone` for 电话; a value
+    that is none of crm's channels (钉钉) as it was."""
+    from crmcli.store import history
+
+    seed_version(db_path, released("m023_channel_keys"))
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("UPDATE customers SET preferred_channel = '电话' WHERE id = 1")
+    conn.execute(
+        "INSERT INTO customers (id, name, name_key, preferred_channel, created_at, updated_at) "
+        "VALUES (2, 'c2', 'c2', '钉钉', '2025', '2025')"
+    )
+    conn.execute("UPDATE interactions SET channel = '短信' WHERE id = 1")
+    conn.execute("BEGIN")
+    history.install_triggers(conn)  # as the release before the upgrade recorded changes
+    changeset = history.begin(conn, "edit")
+    assert changeset is not None
+    conn.execute("UPDATE customers SET preferred_channel = '微信' WHERE id IN (1, 2)")
+    conn.execute("UPDATE interactions SET channel = 'ＷｅＣｈａｔ' WHERE id = 1")
+    history.finish(conn, changeset)
+    conn.execute("COMMIT")
+    conn.close()
+    ok("list")  # upgrades the file: the channels are keys now
+    assert rows_of(db_path, "SELECT preferred_channel FROM customers ORDER BY id") == [
+        ("wechat",),
+        ("wechat",),
+    ]
+    ok("undo", "--yes")
+    assert rows_of(db_path, "SELECT preferred_channel FROM customers ORDER BY id") == [
+        ("phone",),
+        ("钉钉",),
+    ]
+    assert rows_of(db_path, "SELECT channel FROM interactions WHERE id = 1") == [("sms",)]
+
+
+def rows_of(path: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
 class _Phases(Progress):
     """The phases a service reports, in order."""
 

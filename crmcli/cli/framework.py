@@ -104,12 +104,28 @@ def said(text: str) -> str:
     values = {
         name: said(value)
         if name in _NESTED
+        else _glossed(value.split(", "))
+        if name == "choices"
         else _(", ").join(_quoted(v) for v in value.split(", "))
         if name in _LISTS
         else _quoted(value)
         for name, value in found[1].groupdict().items()
     }
     return _(found[0]).format(**values)
+
+
+def _glossed(choices: list[str]) -> str:
+    """The choices of an option as quoted (`'city'`), each with the word crm shows for it
+    beside it (`“city”（城市）`), which may be typed instead (crmcli.core.vocabulary
+    `chosen`)."""
+    from crmcli.core.vocabulary import choice_said
+
+    keys = tuple(c[1:-1] if len(c) > 1 and c[0] == c[-1] == "'" else c for c in choices)
+    shown = []
+    for choice, key in zip(choices, keys, strict=True):
+        spoken = choice_said(key, keys)
+        shown.append(_quoted(choice) + (f"（{spoken}）" if spoken else ""))
+    return _(", ").join(shown)
 
 
 def _quoted(text: str) -> str:

@@ -18,6 +18,7 @@ from crmcli.cli.options import (
     FieldsOption,
     FormatOption,
     LimitOption,
+    as_of_date,
     chosen_fields,
     filter_options,
 )
@@ -79,13 +80,6 @@ VALUE_FIELDS = (
 )
 
 
-def _as_of(text: str | None) -> Any:
-    from crmcli.core import clock, dates
-
-    today = clock.today()
-    return dates.parse_date(text, today, direction="past") if text is not None else today
-
-
 def _say(message: str) -> None:
     prose(message.said() if isinstance(message, Said) else message, sys.stderr)
 
@@ -134,7 +128,7 @@ def value_report(
     if picked is not None and parameters:
         raise InvalidInput(_("--fields does not go with --parameters"))
     service.require_models()
-    day = _as_of(as_of)
+    day = as_of_date(as_of)
     if backtest is not None:
         from crmcli.reports import backtest as backtests
 
@@ -423,7 +417,7 @@ def churn_report(
     from crmcli.records import filters
     from crmcli.reports import churn
 
-    day = _as_of(as_of)
+    day = as_of_date(as_of)
     keys = tuple(f.removesuffix("_minor") for f in churn.FIELDS)
     picked = chosen_fields(fields, keys)
     if backtest is not None:

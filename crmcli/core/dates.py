@@ -100,6 +100,13 @@ HELP = N_(
     "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
 )
 
+# What a day or a period (`--since`, `--until`, `--as-of`) may be written as.
+BOUND_HELP = N_(
+    "use a day such as 2026-11-22, Jan 5, 11月22日, yesterday, last fri or -2w, or a week, "
+    "month, quarter or year such as last month, 2026-11, 2026Q4, 2026年第4季度 or 上个月 "
+    "(see docs/conventions.md)"
+)
+
 # The patterns are strings, not compiled: `re` compiles each on its first use and keeps it, so
 # a command that reads no date does not compile them all at start-up.
 _UNIT = r"(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
@@ -289,11 +296,15 @@ def parse_span(text: str, today: date) -> tuple[date, date] | None:
 def parse_bound(text: str, today: date, *, last: bool, option: str) -> date:
     """A day that starts (`last` False: `--since`) or ends (`last` True: `--until`) a range:
     a day as parse_date reads it for the past, or the first or last day of the month,
-    quarter or year `text` names (parse_span). Raises InvalidInput."""
-    span = parse_span(text, today)
-    if span is not None:
-        return span[1] if last else span[0]
-    return parse_date(text, today, direction="past", option=option)
+    quarter or year `text` names (parse_span). Raises InvalidInput, whose forms to use name
+    the periods too."""
+    try:
+        span = parse_span(text, today)
+        if span is not None:
+            return span[1] if last else span[0]
+        return parse_date(text, today, direction="past", option=option)
+    except InvalidInput as error:  # the forms a day takes, and the periods beside them
+        raise InvalidInput(error.message.replace(_(HELP), _(BOUND_HELP))) from None
 
 
 def _span_start(text: str, year: int, month: int) -> date:
@@ -776,13 +787,14 @@ def parse_period(
 
 
 # A period in Chinese, as `3天后` and `2周前` say it in a date: 7天, 2周, 两个星期, 1个月,
-# 一年, 一周, 2个季度 (a count up to 99 in digits or 一 to 九十九); and as a repeat says it:
-# 每周, 每个月, 每年, 每两周, 每3天, 每季度, 每 2 周 (what a Chinese task list shows), where
-# 每 alone counts one. A month or a quarter after a count takes 个 (`3月` is March,
-# `一季度` the first quarter).
-_ZH_PERIOD = (
-    r"(每)?\s*(\d{1,4}|[一二两三四五六七八九十]{1,3})?\s*(个)?(天|日|周|星期|礼拜|月|季度|年)"
-)
+# 一年, 一周, 2个季度 (a count up to 9999 in digits or 一 to 九千九百九十九, `十二`, `一百`); and as
+# a repeat says it: 每周, 每个月, 每年, 每两周, 每3天, 每一百天, 每季度, 每 2 周 (what a Chinese
+# task list shows), where 每 alone counts one. A month or a quarter after a count takes 个
+# (`3月` is March, `一季度` the first quarter), except after 两, which names no month
+# (`每两月`). Halves: 半个月 (半月) is 15 days, 一个半月 45, 半年 six months, 一年半 18.
+_ZH_COUNT = r"\d{1,4}|[零一二两三四五六七八九十百千]{1,7}"
+_ZH_PERIOD = rf"(每)?\s*({_ZH_COUNT})?\s*(个)?(天|日|周|星期|礼拜|月|季度|年)"
+_ZH_HALF = rf"(每)?\s*(?:({_ZH_COUNT})\s*(?:(个半月)|(年半))|(半个?月|半年))"
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}  # fmt: skip
 # Each unit word: the unit and how many of it one is, and whether 个 comes before it after a
@@ -795,40 +807,110 @@ _ZH_PERIOD_UNITS = {
 
 
 def _chinese_period(raw: str, *, repeat: bool, option: str, text: str) -> tuple[int, str] | None:
-    """(amount, unit) of a period written in Chinese (`7天`, `两周`, `1个月`, and with
-    `repeat`, `每周`), or None. Raises InvalidInput for a valid `每` form without `repeat`."""
-    match = re.fullmatch(_ZH_PERIOD, unicodedata.normalize("NFKC", raw))
+    """(amount, unit) of a period written in Chinese (`7天`, `两周`, `1个月`, `半个月`, and
+    with `repeat`, `每周`), or None. Raises InvalidInput for a valid `每` form without
+    `repeat`."""
+    normal = unicodedata.normalize("NFKC", raw)
+    match = re.fullmatch(_ZH_PERIOD, normal)
     if not match:
-        return None
+        return _chinese_half(normal, repeat=repeat, option=option, text=text)
     every, count, ge, word = match.groups()
     unit, size, takes_ge = _ZH_PERIOD_UNITS[word]
     if count is None:  # 每周, 每个月: one
         if not every or (ge and takes_ge is False):
             return None
         found: tuple[int, str] | None = (size, unit)
-    elif takes_ge is not None and bool(ge) != takes_ge:
+    elif takes_ge is not None and bool(ge) != takes_ge and not (takes_ge and count == "两"):
         return None
     else:
-        amount = int(count) if count.isdigit() else chinese_number(count)
+        amount = _count(count)
         found = None if amount is None else (amount * size, unit)
     if found is not None and every and not repeat:  # `--within 每周` would read as a week
         length = f"{count}{ge or ''}{word}" if count else f"1{'个' if takes_ge else ''}{word}"
-        raise InvalidInput(
-            _("{option} {text!r} says how often, not how long; write {length}").format(
-                option=option, text=text, length=length
-            )
-        )
+        raise _not_a_repeat(option, text, length)
     return found
 
 
+def _chinese_half(normal: str, *, repeat: bool, option: str, text: str) -> tuple[int, str] | None:
+    """(amount, unit) of a period with a half in it (`半个月` 15 days, `一个半月` 45, `半年` six
+    months, `一年半` 18, and with `repeat`, `每半月`), or None."""
+    match = re.fullmatch(_ZH_HALF, normal)
+    if not match:
+        return None
+    every, count, months, years, half = match.groups()
+    amount = 0 if half else _count(count)
+    if amount is None:
+        return None
+    if half:
+        found = (6, "m") if half == "半年" else (15, "d")
+    else:
+        found = (amount * 12 + 6, "m") if years else (amount * 30 + 15, "d")
+    if every and not repeat:
+        length = {"半年": "半年", None: f"{count}{months or years}"}.get(half, "半个月")
+        raise _not_a_repeat(option, text, length)
+    return found
+
+
+def _not_a_repeat(option: str, text: str, length: str) -> InvalidInput:
+    return InvalidInput(
+        _("{option} {text!r} says how often, not how long; write {length}").format(
+            option=option, text=text, length=length
+        )
+    )
+
+
+def _count(text: str) -> int | None:
+    """A count in digits or in Chinese (`12`, `十二`, `一百`), or None."""
+    return int(text) if text.isdigit() else chinese_number(text)
+
+
+_ZH_PLACES = {"千": 1000, "百": 100, "十": 10}
+
+
 def chinese_number(text: str) -> int | None:
-    """一 to 九十九 (`十`, `十二`, `二十`, `二十五`), or None for anything else."""
-    tens, _ten, ones = text.partition("十")
-    if not _ten:
-        return _ZH_DIGITS.get(text) if len(text) == 1 else None
-    high = 1 if not tens else _ZH_DIGITS.get(tens) if len(tens) == 1 else None
-    low = 0 if not ones else _ZH_DIGITS.get(ones) if len(ones) == 1 else None
-    return None if high is None or low is None or "两" in text else high * 10 + low
+    """一 to 九千九百九十九 as Chinese writes a number (`十`, `十二`, `二十五`, `一百`,
+    `一百零五`, `一百一十`, `两千零八`; 两 alone or before 百 and 千), or None for anything
+    else (`十十`, `二十两`, `一百五`, which says 150 only in speech)."""
+    if not 0 < len(text) <= 7:
+        return None
+    value, digit = 0, None
+    for char in text:
+        if char in _ZH_DIGITS and digit is None:
+            digit = _ZH_DIGITS[char]
+        elif char in _ZH_PLACES:
+            value += (1 if digit is None else digit) * _ZH_PLACES[char]
+            digit = None
+        elif char != "零" or digit is not None:
+            return None
+    value += digit or 0
+    return value if 0 < value < 10_000 and text in _chinese_spellings(value) else None
+
+
+def _chinese_spellings(number: int) -> set[str]:
+    """How Chinese writes `number` (1 to 9999): its digits with their places, one 零 for a
+    gap before a lower digit, `十` alone at the head (`十二`, but `一百一十`), and 两 or 二 for
+    a two before 百 or 千 (or alone)."""
+    parts: list[tuple[str, ...]] = []
+    gap = False
+    for place, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = number // place % 10
+        if not digit:
+            gap = bool(parts)
+            continue
+        said = "一二三四五六七八九"[digit - 1]
+        if gap:
+            parts.append(("零",))
+        gap = False
+        if unit == "十" and digit == 1 and not parts:
+            parts.append(("十",))
+        elif digit == 2 and (unit in ("千", "百") or number == 2):
+            parts.append(("二" + unit, "两" + unit))
+        else:
+            parts.append((said + unit,))
+    spellings = {""}
+    for choices in parts:
+        spellings = {s + c for s in spellings for c in choices}
+    return spellings
 
 
 _DURATION_PART = r"(\d{1,5})(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)"

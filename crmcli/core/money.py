@@ -10,7 +10,7 @@ such as an average is rounded, half to even, and only to the currency's own deci
 Accepted input: `1299`, `1,299.50` (commas group thousands, in threes), `-12.5` or `−12.5`,
 `¥1299`, `$12`, `€9.99`, `HK$80`, `RMB 50`, `50元`, `1299.5 USD`, `USD 1299.5`, `100美元`,
 `人民币50`, `100块`, `8.8万`
-(88,000), `¥1.2万元` (¥ and 元 together: yuan), `1.5亿`; full-width
+(88,000), `3千` (3,000), `¥1.2万元` (¥ and 元 together: yuan), `1.5亿`; full-width
 digits and signs (`１２９９`, `￥`) are read as their ASCII forms. A comma as the decimal
 separator (`12,50`) is refused rather than guessed. A symbol shared by several currencies
 (`¥`, `$`) means the one in force when it is one of them (the `currency` passed, else the
@@ -120,11 +120,12 @@ _UNIT = (
 _AMOUNT = (
     rf"(?i)(?P<sign1>[-+−])?\s*(?P<pre>{_UNIT})?\s*(?P<sign2>[-+−])?\s*"
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
-    rf"\s*(?P<scale>[万亿])?\s*(?P<post>{_UNIT})?"
+    rf"\s*(?P<scale>[百千]万|[百千万亿])?\s*(?P<post>{_UNIT})?"
 )
 # 万 (ten thousand) and 亿 (a hundred million) after the number, as a terminal shows large
-# CNY sums (`¥8.8万`, `1.2万元`, `¥1.23亿`): powers of ten, applied exactly.
-SCALES = {"万": 4, "亿": 8}
+# CNY sums (`¥8.8万`, `1.2万元`, `¥1.23亿`), and 百, 千, 百万, 千万 as people say sums
+# (`3千`, `1.5千元`, `2百万`): powers of ten, applied exactly.
+SCALES = {"百": 2, "千": 3, "万": 4, "百万": 6, "千万": 7, "亿": 8}
 HELP = N_("write it like 1299, 1,299.50, ¥1299, 8.8万 or 1299.5 USD")
 
 

@@ -97,8 +97,9 @@ def text(field: str, value: str, *, multiline: bool = False) -> str:
 def choice(field: str, value: str, table: dict[str, str]) -> str:
     """The stored key `value` stands for in `table` (typed word -> key), or the word a
     table shows for one of its keys in any language (`电话` is `call`, crmcli.core.vocabulary
-    `understood`); InvalidInput listing the keys otherwise."""
-    key = value.strip().casefold()
+    `understood`); InvalidInput listing the keys otherwise. Full-width letters read as
+    their half-width forms (`ＯＲＧ` is `org`), case ignored."""
+    key = unicodedata.normalize("NFKC", value).strip().casefold()
     if key not in table:
         from crmcli.core.vocabulary import glossed, understood
 

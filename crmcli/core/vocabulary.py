@@ -482,10 +482,14 @@ def _translations(msgid: str) -> list[str]:
 
 # More words a key is typed as, beside the one crm shows: a unit for the money setting
 # (`万元` for wan as `万`, `元` for plain), a company (`公司`, `企业`) for the organisation a
-# customer is (`机构`); read but never shown.
+# customer is (`机构`), a phone call (`通话`, `打电话`) for a call (`电话`); read but never
+# shown.
 _ALSO_TYPED: dict[str, dict[str, tuple[str, ...]]] = {
     "money": {"plain": (N_("money|in yuan"),), "wan": (N_("money|in units of 10,000 yuan"),)},
-    "kind": {"organisation": (N_("kind|company"), N_("kind|enterprise"))},
+    "kind": {
+        "organisation": (N_("kind|company"), N_("kind|enterprise")),
+        "call": (N_("kind|phone call"), N_("kind|make a phone call")),
+    },
 }
 
 
@@ -548,7 +552,11 @@ def chosen(text: str, choices: tuple[str, ...]) -> str | None:
     """The one of `choices` (the keys an option takes, `--by city`) that `text` says in any
     language crm speaks: a word crm shows for a value (`投诉` is `complaint`) or a column's
     header (`城市` is `city`, `月份` is `month`), or a period's Chinese word (`月`, `按季度`,
-    crmcli.core.dates `period_word`); None when it says none, or more than one."""
+    crmcli.core.dates `period_word`), or a key typed full-width or in another case
+    (`ＪＳＯＮ`); None when it says none, or more than one."""
+    keys = [key for key in choices if _typed(key) == _typed(text)]
+    if len(keys) == 1:
+        return keys[0]
     found = {key for column in WORDS if (key := understood(column, text)) in choices}
     named = column_named(text, choices)
     if named is not None:
@@ -558,6 +566,19 @@ def chosen(text: str, choices: tuple[str, ...]) -> str | None:
 
         found = {period_word(text)} & set(choices)
     return found.pop() if len(found) == 1 else None
+
+
+def choice_said(key: str, choices: tuple[str, ...]) -> str | None:
+    """The word crm shows for `key`, one of `choices`, in the run's language (`city` is
+    城市, `month` 月份): a column's header or a value's word that `chosen` reads back as
+    `key` among `choices`; None in English, and where there is no such word (`json`)."""
+    if current() == "en":
+        return None
+    spoken = [header(key), *(str(word(c, key)) for c, words in WORDS.items() if key in words)]
+    for said in spoken:
+        if not said.isascii() and chosen(said, choices) == key:
+            return said
+    return None
 
 
 def fields_glossed(columns: list[str]) -> str:

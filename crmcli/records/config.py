@@ -19,7 +19,7 @@ from typing import NamedTuple
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _
-from crmcli.core.vocabulary import glossed, understood
+from crmcli.core.vocabulary import glossed, understood, word
 
 DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
@@ -59,7 +59,26 @@ def _stages(value: str) -> str:
                     name=name
                 )
             )
+    _one_name_each(names)
     return ",".join(names)
+
+
+def _one_name_each(names: list[str]) -> None:
+    """Refuse two names of one stage (`customer` and 成交客户, which a table shows for it;
+    `lead` and `ｌｅａｄ`): a table would show both the same way."""
+    import unicodedata
+
+    seen: dict[str, str] = {}
+    for name in names:
+        same = understood("stage", name) or unicodedata.normalize("NFKC", name).casefold()
+        if same in seen:
+            raise InvalidInput(
+                _(
+                    "stages {first!r} and {second!r} are one stage ({word}); give each stage "
+                    "one name"
+                ).format(first=seen[same], second=name, word=word("stage", same))
+            )
+        seen[same] = name
 
 
 def _cadence(value: str) -> str:

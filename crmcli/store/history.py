@@ -787,6 +787,22 @@ def _clear(text: str | None, secret: str | None) -> dict[str, Any] | None:
     return values
 
 
+# Columns whose words of crm's own are stored as their keys since migration m023 (a channel
+# typed 微信 is `wechat`). A change recorded before it holds the word as typed: undo compares
+# and writes back the key, as the row holds it now and as crm writes it.
+_KEYED = {"interactions": "channel", "customers": "preferred_channel"}
+
+
+def _as_stored(table: str, values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A history image with a channel word of crm's own (`微信`) as its key (`wechat`)."""
+    column = _KEYED.get(table)
+    if values is not None and column is not None and isinstance(values.get(column), str):
+        from crmcli.core.vocabulary import understood
+
+        values[column] = understood(column, values[column]) or values[column]
+    return values
+
+
 def undo(conn: sqlite3.Connection, plan: Plan) -> int:
     """Revert `plan`'s changeset inside the caller's transaction (itself a changeset);
     returns how many rows were restored. Raises UndoConflict, changing nothing, when a row
@@ -810,7 +826,8 @@ def undo(conn: sqlite3.Connection, plan: Plan) -> int:
             )
             continue
         now = _current_row(conn, table, row_id)
-        expected, old = (_clear(r["new"], r["s_new"]), _clear(r["old"], r["s_old"]))
+        expected = _as_stored(table, _clear(r["new"], r["s_new"]))
+        old = _as_stored(table, _clear(r["old"], r["s_old"]))
         if (expected is None) != (now is None) or (
             expected is not None
             and now is not None

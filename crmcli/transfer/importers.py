@@ -18,6 +18,8 @@ batches with executemany, customers looked up once per distinct reference.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
 import sqlite3
@@ -559,6 +561,8 @@ class Importer:
         """Write what is still batched."""
 
     def reject(self, number: int, record: Record, reason: str) -> None:
+        if ERROR_KEY not in record:  # a row read whole: every bad value in it, on one line
+            reason = _("; ").join(dict.fromkeys([reason, *self.problems(record)]))
         self.summary.rejected += 1
         if len(self.summary.problems) < 10:
             self.summary.problems.append(
@@ -566,6 +570,12 @@ class Importer:
             )
         if self.options.on_reject:
             self.options.on_reject(number, record, reason)
+
+    def problems(self, record: Record) -> list[str]:
+        """Why each field of a refused row is bad, each checked alone, for a rejection to
+        name them all (the import itself stops at the first). Run only for a refused row, so
+        a clean row is checked once."""
+        return []
 
     def same_record(self, given: str | None, created: str | None) -> int | None:
         """The id of the record (of this importer's kind) a row is a copy of, or None.
@@ -902,6 +912,38 @@ class CustomerImporter(Importer):
         # the external ids, emails and phones they take.
         self._batch: list[tuple[int, Record, Any, str | None]] = []
         self._taking: set[str] = set()
+
+    def problems(self, record: Record) -> list[str]:
+        from crmcli.records import config, customers, tags
+
+        try:
+            values = gather(self.mapper, record)
+            row = customer_row(values)
+        except (InvalidInput, NotFound):
+            return []
+        raw, home = row.raw, {k: v for k, v in row.raw.values.items() if k == "country"}
+        parts = [customers.CustomerInput(values={k: v}) for k, v in raw.values.items()]
+        parts += [customers.CustomerInput(values=home, phones=[p]) for p in raw.phones]
+        parts += [customers.CustomerInput(emails=[e]) for e in raw.emails]
+        today = self.now.date()  # a national ID in a field is said once, by _no_id_in_fields
+        fields = [f for f in raw.fields if not validate.national_id_in(f.partition("=")[2], today)]
+        parts += [customers.CustomerInput(fields=[f]) for f in fields]
+        checks = [
+            functools.partial(self._no_id_in_fields, values),
+            *(functools.partial(self._prepared, part) for part in parts),
+            *(functools.partial(tags.clean_tag, t) for t in row.tags),
+        ]
+        if row.stage is not None:
+            checks.append(functools.partial(config.clean_stage, self.conn, row.stage))
+        return _refusals(checks)
+
+    def _prepared(self, part: Any) -> None:
+        from crmcli.records import customers
+
+        customers.prepare(
+            self.conn, part, region=self.options.region, today=self.now.date(),
+            resolve=self._resolve,
+        )  # fmt: skip
 
     def row(self, number: int, record: Record) -> None:
         self._number = number
@@ -1279,6 +1321,17 @@ def truth(text: str | None, name: str) -> bool:
     )
 
 
+def _refusals(checks: list[Callable[[], Any]]) -> list[str]:
+    """What each check refuses, in order (a refused row's fields, each checked alone)."""
+    found = []
+    for check in checks:
+        try:
+            check()
+        except (InvalidInput, NotFound) as exc:
+            found.append(exc.message)
+    return found
+
+
 class PurchaseImporter(Importer):
     """Purchases, fast: no savepoints (a line is validated whole before it is batched)."""
 
@@ -1383,6 +1436,35 @@ class PurchaseImporter(Importer):
         )
         return purchases.prepare_line(self.context, customer_id, raw)
 
+    def problems(self, record: Record) -> list[str]:
+        from crmcli.core import money
+
+        values, context = gather_first(self.mapper, record), self.context
+        partial = functools.partial
+        get = values.get
+        checks: list[Callable[[], Any]] = []
+        if get("customer") is not None:
+            checks.append(partial(self.customer, {"customer": [get("customer")]}))
+        explicit = None
+        if get("currency") is not None:
+            checks.append(partial(money.currency_code, get("currency")))
+            with contextlib.suppress(InvalidInput):
+                explicit = money.currency_code(get("currency"))
+        product = context.product(get("item")) if get("item") is not None else None
+        price = product["currency"] if product and product["price_minor"] is not None else None
+        code = explicit or price or context.default_currency
+        for name in ("amount", "unit_price"):
+            if get(name) is not None:
+                checks.append(partial(money.parse, get(name), explicit, default=code))
+        said = {
+            "item": context.item, "quantity": purchases.parse_quantity, "purchased_at":
+            context.time, "category": context.category, "payment": context.payment,
+            "order_ref": partial(validate.text, "order"), "is_refund": self.refund,
+            "note": partial(validate.text, "note", multiline=True),
+        }  # fmt: skip
+        checks += [partial(check, get(n)) for n, check in said.items() if get(n) is not None]
+        return _refusals(checks)
+
     def refund(self, text: str | None) -> bool:
         """Whether an is_refund cell says the line is a refund; raises InvalidInput."""
         return truth(text, "is_refund")
@@ -1454,6 +1536,15 @@ class InteractionImporter(Importer):
                 prepared.update(self._memo(self._prepare, target, value))
         return customer_id, prepared
 
+    def problems(self, record: Record) -> list[str]:
+        values = gather(self.mapper, record)
+        checks: list[Callable[[], Any]] = [functools.partial(self.customer, values)]
+        for target in _INTERACTION_FIELDS:
+            value = _one(values, target)
+            if value is not None:
+                checks.append(functools.partial(self._prepare, target, value))
+        return _refusals(checks)
+
     def _prepare(self, target: str, value: str) -> Any:
         """The checked column values of one field of a row (interactions.prepare checks
         each field by itself)."""
@@ -1494,6 +1585,24 @@ _INTERACTION_FIELDS = tuple(_INTERACTION_INPUT)
 
 class TaskImporter(Importer):
     kind = "tasks"
+
+    def problems(self, record: Record) -> list[str]:
+        from crmcli.core import dates
+        from crmcli.records import tasks
+
+        values, partial, today = gather(self.mapper, record), functools.partial, self.now.date()
+        said = {
+            "text": tasks.task_text,
+            "due_on": partial(dates.parse_date, today=today, direction="future"),
+            "every": partial(dates.parse_period, option="every", repeat=True),
+            "after": partial(dates.parse_period, option="after", repeat=True),
+            "done_at": partial(dates.parse_datetime, now=self.now, direction="past"),
+        }
+        checks: list[Callable[[], Any]] = [partial(self.customer, values)]
+        for name, check in said.items():
+            if (value := _one(values, name)) is not None:
+                checks.append(partial(check, value))
+        return _refusals(checks)
 
     def one(self, record: Record) -> str:
         from crmcli.core import dates
