@@ -139,7 +139,7 @@ def test_a_chinese_period_is_read_as_the_oracle_says(
 def test_a_repeat_as_a_chinese_task_list_shows_it_reads_back(amount, unit):
     token = i18n.use("zh")
     try:
-        shown = dates.StoredPeriod(f"{amount}{unit}").said()  # 每 2 周
+        shown = dates.StoredPeriod(f"{amount}{unit}").said()  # 每两周
     finally:
         i18n.reset(token)
     assert shown.startswith("每")

@@ -266,11 +266,32 @@ def test_repeats_are_said_as_periods_in_chinese(db_path):
     for args in (("remind",), ("task", "list")):
         code, lines = on_terminal(*args, columns=120, env=ZH)
         text = "\n".join(lines)
-        assert code == 0 and "完成后 2 周" in text and "每 1 个月" in text, text
+        assert code == 0 and "完成后 2 周" in text and "每月" in text, text
         assert "2w" not in text and "1m" not in text
     tasks = json.loads(ok("--lang", "zh", "task", "list", "--format", "json"))
     assert [(t["every"], t["repeat_after"]) for t in tasks] == [(None, "2w"), ("1m", None)]
     assert "2w after done" in ok("task", "list")  # English as typed
+
+
+def test_the_card_says_a_repeat_as_every_reads_it_back(db_path):
+    add("罗桂芬")
+    for typed in ("1w", "2w", "3d", "2m"):
+        ok("task", "add", "罗桂芬", f"回访{typed}", "--due", "2026-11-23", "--every", typed)
+    card = ok("--lang", "zh", "show", "罗桂芬")
+    said = dict(re.findall(r"(回访\w+)\s+(\S+)\s*$", card, re.M))
+    assert said == {"回访1w": "每周", "回访2w": "每两周", "回访3d": "每3天", "回访2m": "每两个月"}
+    for typed in said.values():  # pasted back, each makes the same repeat
+        ok("task", "add", "罗桂芬", "再来", "--every", typed)
+    assert rows(db_path, "SELECT every FROM tasks WHERE text = '再来' ORDER BY id") == [
+        ("1w",),
+        ("2w",),
+        ("3d",),
+        ("2m",),
+    ]
+    english = ok("show", "罗桂芬")
+    assert re.search(r"回访2w\s+2w\s*$", english, re.M), english
+    shown = json.loads(ok("--lang", "zh", "show", "罗桂芬", "--format", "json"))
+    assert [t["every"] for t in shown["open_tasks"]][:4] == ["1w", "2w", "3d", "2m"]
 
 
 def test_a_saved_segment_has_its_own_header_and_customers_one_word(db_path):
