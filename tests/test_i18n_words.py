@@ -615,3 +615,34 @@ def test_quarters_read_as_chinese_in_tables_and_stay_keys_in_data(db_path):
     assert [r["quarter"] for r in data] == ["2026-Q1", "2026-Q4"]
     csv = ok("--lang", "zh", "report", "cohort", "--by", "quarter", "-f", "csv").splitlines()
     assert "2026-Q1,1,0,1,100.0" in csv
+
+
+def test_config_list_says_words_that_config_set_reads_back(db_path):
+    code, lines = on_terminal("config", "list", columns=400, env=ZH)
+    assert code == 0, lines
+    cells = [[c.strip() for c in line.split("│")] for line in lines if "│" in line]
+    shown = {c[0]: c[1] for c in cells}
+    assert shown["stages"] == "线索，潜在客户，成交客户，忠实客户，已流失", lines
+    assert shown["contact.counts"] == "电话，邮件，会面，拜访，消息，购买，反馈，调查", lines
+    assert shown["rfm.grid"].startswith("核心客户=5/45；忠诚客户=34/45；"), lines
+    assert shown["money"] == "普通", lines
+    plain = ok("--lang", "zh", "config", "list")  # a pipe in Chinese: the same words
+    assert "线索，潜在客户，成交客户" in plain and "lead,prospect" not in plain
+    for key in ("stages", "contact.counts", "rfm.grid", "money"):  # pasted back: no change
+        said = ok("--lang", "zh", "config", "set", key, shown[key])
+        assert said == f"{key} = {shown[key]}\n", said
+    assert rows(db_path, "SELECT key, value FROM settings WHERE key != 'money' ORDER BY key") == [
+        ("contact.counts", "call,email,meeting,visit,message,purchase,feedback,survey"),
+        ("rfm.grid", ok("config", "get", "rfm.grid").strip()),
+        ("stages", "lead,prospect,customer,loyal,lost"),
+    ]
+    assert "champions=5/45; loyal=34/45" in ok("config", "get", "rfm.grid")
+    ok("config", "set", "contact.counts", "电话，购买")
+    assert ok("config", "get", "contact.counts") == "call,purchase\n"
+    said = fails(2, "config", "set", "contact.counts", "电话，备忘", db=db_path)
+    assert "'备忘' is not one of" in said, said
+    english = ok("config", "list")
+    assert re.search(r"^stages +lead,prospect,customer,loyal,lost ", english, re.M), english
+    assert re.search(r"^contact\.counts +call,purchase ", english, re.M), english
+    data = json.loads(ok("--lang", "zh", "config", "list", "--format", "json"))
+    assert {r["key"]: r["value"] for r in data}["stages"] == "lead,prospect,customer,loyal,lost"

@@ -43,11 +43,13 @@ def config_set(
 
     Example: crm config set default_region CN
     """
-    from crmcli.records.config import set_setting
+    from crmcli.core.vocabulary import word
+    from crmcli.records.config import set_setting, shown_value
 
     with writing(ctx) as conn:
         stored = set_setting(conn, key, value)
-    typer.echo(_("{key} = {stored}").format(key=key, stored=stored))
+    said = word("value", shown_value(key, stored))  # in words, as `config list` shows it
+    typer.echo(_("{key} = {stored}").format(key=key, stored=said))
 
 
 @config_app.command("unset")
