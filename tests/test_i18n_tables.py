@@ -9,6 +9,10 @@ import re
 
 import pytest
 
+from crmcli.cli.cells import cell
+from crmcli.core import i18n
+from crmcli.core.vocabulary import word
+from crmcli.records.config import shown_value
 from tests.conftest import crm, ok
 from tests.test_terminal import on_terminal, width
 
@@ -254,7 +258,13 @@ def test_config_list_shows_every_value_whole(db_path, monkeypatch, columns):
     assert code == 0 and all(width(line) <= columns for line in lines), lines
     shown = {row[0][0]: "".join(row[1]) for row in cells_of(lines, "键")}
     settings = json.loads(ok("config", "list", "--format", "json"))
-    values = {s["key"]: str(s["value"] or "") for s in settings}
+    token = i18n.use("zh")
+    try:  # the values in words (stages: 线索，潜在客户), as `config set` reads them back
+        values = {s["key"]: cell(word("value", shown_value(s["key"], s["value"])))
+                  for s in settings}  # fmt: skip
+    finally:
+        i18n.reset(token)
+    assert values["stages"].startswith("线索，潜在客户") and values["money"] == "普通"
     assert len(shown) == len(values) and "…" not in "".join(shown.values()), lines
     for key, value in values.items():  # wrapped after commas and spaces, never cut
         assert shown[key].replace(" ", "") == value.replace(" ", ""), (key, lines)
