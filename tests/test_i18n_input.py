@@ -333,7 +333,10 @@ def test_an_rfm_segment_is_taken_in_the_words_a_chinese_table_shows(demo):
     wanted = ok("report", "rfm", "--customers", "at risk", "-f", "csv")
     assert wanted.count("\n") > 2 and ",at risk," in wanted
     for lang in ((), ("--lang", "zh")):
-        assert ok(*lang, "report", "rfm", "--customers", "流失风险", "-f", "csv") == wanted
+        assert ok(*lang, "report", "rfm", "--customers", "濒临流失", "-f", "csv") == wanted
+    # 流失风险 is the lifecycle stage at_risk, not this segment: refused, naming the segment
+    said = fails(2, "--lang", "zh", "report", "rfm", "--customers", "流失风险", db=demo)
+    assert "at risk（濒临流失）" in said and said.count("\n") == 1, said
     said = fails(2, "--lang", "zh", "report", "rfm", "--customers", "核心", db=demo)
     assert "核心" in said and said.count("\n") == 1
 
