@@ -179,6 +179,20 @@ def test_the_festival_list_never_cuts_the_key_one_types(db_path, columns):
     assert listed[0]["english"] and "festival" in listed[0]
 
 
+def test_the_festival_list_piped_in_chinese_has_the_terminals_columns(db_path):
+    code, lines = on_terminal("care", "festival", "list", columns=200, env=ZH)
+    on_screen = table(lines, "日期")[0]
+    piped = ok("--lang", "zh", "care", "festival", "list").splitlines()
+    assert code == 0 and piped[0].split() == on_screen, (piped[0], on_screen)
+    assert on_screen == ["日期", "代号", "节日名称", "历法", "剩余天数", "自定义"], on_screen
+    assert "Spring Festival" not in "\n".join(piped)
+    english = ok("--lang", "en", "care", "festival", "list").splitlines()[0].split()
+    assert english == ["falls_on", "festival", "name", "english", "calendar", "days_until",
+                       "is_custom"]  # fmt: skip
+    csv_head = ok("--lang", "zh", "care", "festival", "list", "--format", "csv").splitlines()[0]
+    assert csv_head == "falls_on,festival,name,english,calendar,days_until,is_custom"
+
+
 def cells_of(lines: list[str], first: str) -> list[list[list[str]]]:
     """The rows of the first table whose header line starts `first`, each cell as the lines
     it takes (a wrapped cell more than one)."""
