@@ -646,3 +646,19 @@ def test_config_list_says_words_that_config_set_reads_back(db_path):
     assert re.search(r"^contact\.counts +call,purchase ", english, re.M), english
     data = json.loads(ok("--lang", "zh", "config", "list", "--format", "json"))
     assert {r["key"]: r["value"] for r in data}["stages"] == "lead,prospect,customer,loyal,lost"
+
+
+def test_the_card_says_12_months_revenue_in_the_currency_bought_in(db_path):
+    add("陈大文")
+    ok("buy", "陈大文", "奶茶", "500", "--currency", "HKD")
+    ok("buy", "陈大文", "奶茶", "300", "--currency", "HKD", "--at", "-30d")
+    ok("buy", "陈大文", "咖啡", "20", "--currency", "USD", "--at", "-20d")
+    code, lines = on_terminal("show", "陈大文", columns=160, env=ZH)
+    row = next(line for line in lines if line.startswith("│ 新客户") or "新客户" in line)
+    assert code == 0 and "HK$800.00" in row and "¥0.00" not in row, lines
+    classes = json.loads(ok("show", "陈大文", "--format", "json"))["classes"]
+    assert (classes[0]["revenue_12m"], classes[0]["currency"]) == ("800.00", "HKD")
+    assert classes[0]["value_tier"] == "low"  # counted in the default currency
+    ok("buy", "陈大文", "茶", "88", "--currency", "CNY")  # some in the default: it is shown
+    classes = json.loads(ok("show", "陈大文", "--format", "json"))["classes"]
+    assert (classes[0]["revenue_12m"], classes[0]["currency"]) == ("88.00", "CNY")
