@@ -393,7 +393,7 @@ def test_chinese_help_on_a_terminal_is_laid_out_whole_within_its_width(db_path):
     assert code == 0 and lines[0] == "用法：crm tag [选项] 标签 [客户]..."
     assert not [line for line in lines if "…" in line or width(line) > 60]
     shown = "".join(line.strip() for line in lines)
-    assert "reactivated（已召回）、none（无）（可重复：任一即可）" in shown
+    assert "reactivated（已召回）、none（未购买）（可重复：任一即可）" in shown
     code, lines = on_terminal("--lang", "zh", "report", columns=80)
     assert code == 2 and lines[0] == "用法：crm report [选项] 命令 [参数]..."
     # the error is one line, as every error is (the terminal folds it)

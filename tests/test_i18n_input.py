@@ -490,7 +490,7 @@ def test_a_kind_and_equalities_in_chinese_words_are_stored_as_keys_a_contains_as
 
 def test_a_word_already_in_brackets_is_not_bracketed_twice(db_path):
     said = fails(2, "--lang", "zh", "list", "--lifecycle", "nope", db=db_path)
-    assert said.rstrip().endswith("、none（无）") and "（（" not in said, said
+    assert said.rstrip().endswith("、none（未购买）") and "（（" not in said, said
 
 
 def test_a_field_of_the_users_own_named_as_a_header_is_their_own_in_a_segment_too(db_path):

@@ -111,9 +111,15 @@ def test_lapsed_and_lost_and_no_value_read_apart_on_the_dashboard(demo):
     _, cycles, _ = table(lines, "生命周期")
     assert "已流失" in {r[0] for r in stages} and "已流失" not in {r[0] for r in cycles}
     assert "已沉睡" in {r[0] for r in cycles} and "已沉睡" not in {r[0] for r in stages}
-    assert "（无）" in {r[0] for r in stages} and "（无）" in {r[0] for r in cycles}
-    assert "无" not in {r[0] for r in cycles}
+    # no stage is （无）, as a group without a value is in every report; no lifecycle is
+    # never having bought, 未购买, what the lifecycle report heads its column and --lifecycle takes
+    assert "（无）" in {r[0] for r in stages} and "未购买" in {r[0] for r in cycles}
+    assert not {"无", "（无）"} & {r[0] for r in cycles}
     assert "流失风险最高的客户（crm report churn --rhythm）" in lines, lines
+    code, lines = on_terminal("report", "lifecycle", columns=160, env=ZH)
+    heads = next(line for line in lines if line.startswith("月份")).split("┃")
+    assert "未购买" in [h.strip() for h in heads] and "无" not in [h.strip() for h in heads]
+    assert ok("list", "--lifecycle", "未购买", "-q") == ok("list", "--lifecycle", "none", "-q")
     code, lines = on_terminal("dashboard", columns=120, env={"LANG": "en_US.UTF-8"})
     assert "Top churn risks (crm report churn --rhythm)" in lines, lines
 
@@ -359,3 +365,17 @@ def test_a_lunar_date_in_the_words_of_a_chinese_calendar(day, said):
     from crmcli.core.lunar import LunarDate, chinese
 
     assert chinese(LunarDate(*day)) == said
+
+
+def test_shares_are_headed_as_percents_in_chinese(demo):
+    for args, shares in ((("report", "rfm"), ["客户占比%", "收入占比%"]),
+                         (("report", "abc"), ["客户占比%", "收入占比%"]),
+                         (("report", "summary", "--by", "city"), ["占比%"])):  # fmt: skip
+        code, lines = on_terminal(*args, columns=200, env=ZH)
+        heads = [h.strip() for h in lines[1].split("┃")]
+        assert code == 0 and all(s in heads for s in shares), (args, lines[:3])
+        assert not {"客户占比", "收入占比", "占比"} & set(heads), heads
+    english = ok("report", "rfm").splitlines()[1].split()
+    assert "customer_share" in english and "revenue_share" in english
+    rows = ok("--lang", "zh", "report", "rfm", "--format", "csv").splitlines()
+    assert "customer_share" in rows[0] and "%" not in "".join(rows)
