@@ -379,3 +379,47 @@ def test_shares_are_headed_as_percents_in_chinese(demo):
     assert "customer_share" in english and "revenue_share" in english
     rows = ok("--lang", "zh", "report", "rfm", "--format", "csv").splitlines()
     assert "customer_share" in rows[0] and "%" not in "".join(rows)
+
+
+def _screen_and_stderr(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """`crm ARGS` with stdout on a terminal and stderr to a pipe: exit code, what the
+    screen got from stdout, and stderr."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import drain
+
+    leader, follower = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmcli", *args], stdin=follower, stdout=follower,
+        stderr=subprocess.PIPE, env={**os.environ, "CRM_PAGER": "", **env}, close_fds=True,
+    )  # fmt: skip
+    os.close(follower)
+    screen = drain(leader).decode()
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    return proc.wait(timeout=60), screen, stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "chinese", "english"),
+    [
+        (("list", "--where", "city = 火星"), "没有可显示的客户。\n", "No customers to show.\n"),
+        (("remind", "--within", "0d"), "截至 2026-11-22 没有到期的事项。\n",
+         "Nothing due up to 2026-11-22.\n"),
+        (("config", "unset", "money"), "money = 普通（默认值）\n", "money = plain (the default)\n"),
+    ],
+)  # fmt: skip
+def test_nothing_to_show_is_said_on_stderr_on_a_terminal_and_not_in_a_pipe(
+    db_path, args, chinese, english
+):
+    ok("add", "张伟", "--city", "上海")
+    ok("config", "set", "default_region", "CN")  # else the first write says it saved it
+    for env, said in ((ZH, chinese), ({"LANG": "en_US.UTF-8"}, english)):
+        code, screen, stderr = _screen_and_stderr(*args, env=env)
+        assert (code, screen, stderr) == (0, "", said)
+    piped = crm("--lang", "zh", *args)  # a script or cron: nothing at all
+    assert (piped.exit_code, piped.stdout, piped.stderr) == (0, "", "")
+    if args[0] == "list":
+        shown = _screen_and_stderr("list", env=ZH)
+        assert shown[0] == 0 and "张伟" in shown[1] and shown[2] == "", shown
