@@ -19,7 +19,7 @@ from typing import NamedTuple
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _
-from crmcli.core.vocabulary import Listed, Word, glossed, understood, words_typed
+from crmcli.core.vocabulary import Listed, Word, glossed, understood, word, words_typed
 
 DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
@@ -507,7 +507,7 @@ def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
         used = _(", ").join(
             (
                 _("{stage} ({count}, {archived} archived)") if archived else _("{stage} ({count})")
-            ).format(stage=stage, count=count, archived=archived)
+            ).format(stage=word("stage", stage), count=count, archived=archived)
             for stage, count, archived in orphans
         )
         raise InvalidInput(
@@ -515,7 +515,7 @@ def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
                 "customers are in stages the new list drops: {used}; keep those names, "
                 "or add the new names first and move them: crm stage NEW --stage {value} "
                 "--all --yes (and again with --archived)"
-            ).format(used=used, value=orphans[0][0])
+            ).format(used=used, value=word("stage", orphans[0][0]))
         )
     users = _stage_users(conn, set(stages(conn)) - set(new))
     if users:
@@ -558,7 +558,7 @@ def _stage_users(conn: sqlite3.Connection, dropped: set[str]) -> list[str]:
                 if parts and parts[0] == "stage" and parts[1] in ("=", "!="):
                     named.add(parts[2].strip().casefold())
             if named & dropped:
-                shown = _(", ").join(sorted(named & dropped))
+                shown = _(", ").join(str(word("stage", s)) for s in sorted(named & dropped))
                 found.append(_(label).format(name=ident, stages=shown))
     found += [
         f"cadence.stage.{name}"
