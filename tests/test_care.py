@@ -675,3 +675,26 @@ def test_festival_names_with_or_without_jie(db_path):
 
 def test_care_year_and_within_do_not_mix(db_path):
     assert "not both" in fails(2, "care", "--year", "2026", "--within", "1m", db=db_path)
+
+
+def test_a_rule_for_every_festival_is_shown_in_chinese_as_the_word_typed_for_it(db_path):
+    add("张伟")
+    ok("tag", "vip", "张伟")
+    said = ok("--lang", "zh", "care", "rule", "add", "全部节日", "节日问候", "--tag", "vip")
+    assert "：全部节日：节日问候" in said and "所有" not in said, said
+    listed = ok("--lang", "zh", "care", "rule", "list")
+    shown = listed.splitlines()[2].split()[1]
+    assert shown == "全部节日" and "所有节日" not in listed, listed
+    ok("care", "rule", "add", shown, "贺卡", "--tag", "vip")  # pasted back: every festival
+    ok("care", "rule", "add", "全部", "短信", "--tag", "vip")
+    rules = json.loads(ok("care", "rule", "list", "--format", "json"))
+    assert [r["festival"] for r in rules] == ["all", "all", "all"]
+    assert ok("--lang", "zh", "care", "--holiday", shown, "--within", "400d").strip()
+    history = ok("--lang", "zh", "history", "--limit", "3")
+    assert "节日：全部节日；" in history and "节日：all" not in history, history
+    assert "festival=all" in ok("history", "--limit", "1")  # English: as stored
+    said = fails(2, "care", "festival", "add", "全部节日", "--date", "12-25")
+    assert "names every festival in a care rule" in said, said
+    assert "every festival" in ok("care", "rule", "list")
+    ok("care", "rule", "add", "spring-festival", "拜年", "--tag", "vip")
+    assert "节日：春节；" in ok("--lang", "zh", "history", "--limit", "1")

@@ -1066,8 +1066,12 @@ def test_a_quarter_is_shown_as_its_key_in_english_and_in_words_in_chinese():
 @pytest.mark.parametrize(
     ("stored", "bare", "chinese"),
     [
-        ("2w", False, "每 2 周"),
-        ("1m", False, "每 1 个月"),
+        ("2w", False, "每两周"),
+        ("1m", False, "每月"),
+        ("1w", False, "每周"),
+        ("3d", False, "每3天"),
+        ("2m", False, "每两个月"),
+        ("12m", False, "每12个月"),
         ("3d", True, "3 天"),
         ("1y", True, "1 年"),
         ("fortnightly", False, "fortnightly"),  # no period: said as stored

@@ -195,11 +195,21 @@ def test_stages_a_saved_segment_uses_are_named_in_chinese(db_path):
     ok("segment", "add", "大客户", "--stage", "customer")
     err = fails(2, "--lang", "zh", "config", "set", "stages", "线索,意向,成交", db=db_path)
     assert err == (
-        "crm: 已保存的筛选条件和设置用到了新列表删掉的阶段：分组大客户（customer）；"
+        "crm: 已保存的筛选条件和设置用到了新列表删掉的阶段：分组大客户（成交客户）；"
         "请先修改或删除它们\n"
     )
     err = fails(2, "config", "set", "stages", "线索,意向,成交", db=db_path)
     assert "drops: segment 大客户 (customer); change" in err, err
+
+
+def test_stages_customers_are_in_are_named_in_chinese_as_typed_back(db_path):
+    add("张伟")
+    ok("stage", "张伟", "customer")
+    err = fails(2, "--lang", "zh", "config", "set", "stages", "线索,意向,成交", db=db_path)
+    assert "新列表删掉的阶段：成交客户（1）；" in err and "--stage 成交客户 --all" in err, err
+    assert "customer" not in err, err
+    err = fails(2, "config", "set", "stages", "线索,意向,成交", db=db_path)
+    assert "drops: customer (1); keep" in err and "--stage customer --all" in err, err
 
 
 def test_a_festival_named_as_a_built_in_one_is_said_without_english(db_path):

@@ -358,7 +358,10 @@ def test_an_rfm_segment_is_taken_in_the_words_a_chinese_table_shows(demo):
     wanted = ok("report", "rfm", "--customers", "at risk", "-f", "csv")
     assert wanted.count("\n") > 2 and ",at risk," in wanted
     for lang in ((), ("--lang", "zh")):
-        assert ok(*lang, "report", "rfm", "--customers", "流失风险", "-f", "csv") == wanted
+        assert ok(*lang, "report", "rfm", "--customers", "濒临流失", "-f", "csv") == wanted
+    # 流失风险 is the lifecycle stage at_risk, not this segment: refused, naming the segment
+    said = fails(2, "--lang", "zh", "report", "rfm", "--customers", "流失风险", db=demo)
+    assert "at risk（濒临流失）" in said and said.count("\n") == 1, said
     said = fails(2, "--lang", "zh", "report", "rfm", "--customers", "核心", db=demo)
     assert "核心" in said and said.count("\n") == 1
 
@@ -512,7 +515,7 @@ def test_a_kind_and_equalities_in_chinese_words_are_stored_as_keys_a_contains_as
 
 def test_a_word_already_in_brackets_is_not_bracketed_twice(db_path):
     said = fails(2, "--lang", "zh", "list", "--lifecycle", "nope", db=db_path)
-    assert said.rstrip().endswith("、none（无）") and "（（" not in said, said
+    assert said.rstrip().endswith("、none（未购买）") and "（（" not in said, said
 
 
 def test_a_field_of_the_users_own_named_as_a_header_is_their_own_in_a_segment_too(db_path):

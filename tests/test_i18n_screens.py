@@ -143,7 +143,7 @@ def test_a_saved_segment_and_an_rfm_segment_are_each_one_word(db_path):
     assert [row[3] for row in cells(lines) if row[2] == "新增分组"] == ["分组（#1）"]
     error = crm("--lang", "zh", "report", "rfm", "--customers", "nosuch").stderr
     assert error.startswith("crm: 未知的 RFM 细分“nosuch”；可用细分：champions（"), error
-    assert "at risk（流失风险）" in error, error
+    assert "at risk（濒临流失）" in error and "new customers（新晋客户）" in error, error
     assert "分群" not in error
 
 
@@ -165,7 +165,7 @@ def test_an_empty_rfm_segment_is_said_to_be_empty(db_path):
     add("张伟")
     buy_ago("张伟", "100", 3)
     said = ok("--lang", "zh", "report", "rfm", "--customers", "at risk")
-    assert said == "截至 2026-11-22，RFM 细分“流失风险”中没有客户。\n"
+    assert said == "截至 2026-11-22，RFM 细分“濒临流失”中没有客户。\n"
     said = ok("--lang", "en", "report", "rfm", "--customers", "at risk")
     assert said == "No customers in RFM segment at risk up to 2026-11-22.\n"
     assert ok(

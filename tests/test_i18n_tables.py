@@ -9,6 +9,10 @@ import re
 
 import pytest
 
+from crmcli.cli.cells import cell
+from crmcli.core import i18n
+from crmcli.core.vocabulary import word
+from crmcli.records.config import shown_value
 from tests.conftest import crm, ok
 from tests.test_terminal import on_terminal, width
 
@@ -107,9 +111,15 @@ def test_lapsed_and_lost_and_no_value_read_apart_on_the_dashboard(demo):
     _, cycles, _ = table(lines, "生命周期")
     assert "已流失" in {r[0] for r in stages} and "已流失" not in {r[0] for r in cycles}
     assert "已沉睡" in {r[0] for r in cycles} and "已沉睡" not in {r[0] for r in stages}
-    assert "（无）" in {r[0] for r in stages} and "（无）" in {r[0] for r in cycles}
-    assert "无" not in {r[0] for r in cycles}
+    # no stage is （无）, as a group without a value is in every report; no lifecycle is
+    # never having bought, 未购买, what the lifecycle report heads its column and --lifecycle takes
+    assert "（无）" in {r[0] for r in stages} and "未购买" in {r[0] for r in cycles}
+    assert not {"无", "（无）"} & {r[0] for r in cycles}
     assert "流失风险最高的客户（crm report churn --rhythm）" in lines, lines
+    code, lines = on_terminal("report", "lifecycle", columns=160, env=ZH)
+    heads = next(line for line in lines if line.startswith("月份")).split("┃")
+    assert "未购买" in [h.strip() for h in heads] and "无" not in [h.strip() for h in heads]
+    assert ok("list", "--lifecycle", "未购买", "-q") == ok("list", "--lifecycle", "none", "-q")
     code, lines = on_terminal("dashboard", columns=120, env={"LANG": "en_US.UTF-8"})
     assert "Top churn risks (crm report churn --rhythm)" in lines, lines
 
@@ -173,6 +183,20 @@ def test_the_festival_list_never_cuts_the_key_one_types(db_path, columns):
     assert "English" in lines[0], lines  # English keeps the column
     listed = json.loads(ok("--lang", "zh", "care", "festival", "list", "--format", "json"))
     assert listed[0]["english"] and "festival" in listed[0]
+
+
+def test_the_festival_list_piped_in_chinese_has_the_terminals_columns(db_path):
+    code, lines = on_terminal("care", "festival", "list", columns=200, env=ZH)
+    on_screen = table(lines, "日期")[0]
+    piped = ok("--lang", "zh", "care", "festival", "list").splitlines()
+    assert code == 0 and piped[0].split() == on_screen, (piped[0], on_screen)
+    assert on_screen == ["日期", "代号", "节日名称", "历法", "剩余天数", "自定义"], on_screen
+    assert "Spring Festival" not in "\n".join(piped)
+    english = ok("--lang", "en", "care", "festival", "list").splitlines()[0].split()
+    assert english == ["falls_on", "festival", "name", "english", "calendar", "days_until",
+                       "is_custom"]  # fmt: skip
+    csv_head = ok("--lang", "zh", "care", "festival", "list", "--format", "csv").splitlines()[0]
+    assert csv_head == "falls_on,festival,name,english,calendar,days_until,is_custom"
 
 
 def cells_of(lines: list[str], first: str) -> list[list[list[str]]]:
@@ -254,7 +278,13 @@ def test_config_list_shows_every_value_whole(db_path, monkeypatch, columns):
     assert code == 0 and all(width(line) <= columns for line in lines), lines
     shown = {row[0][0]: "".join(row[1]) for row in cells_of(lines, "键")}
     settings = json.loads(ok("config", "list", "--format", "json"))
-    values = {s["key"]: str(s["value"] or "") for s in settings}
+    token = i18n.use("zh")
+    try:  # the values in words (stages: 线索，潜在客户), as `config set` reads them back
+        values = {s["key"]: cell(word("value", shown_value(s["key"], s["value"])))
+                  for s in settings}  # fmt: skip
+    finally:
+        i18n.reset(token)
+    assert values["stages"].startswith("线索，潜在客户") and values["money"] == "普通"
     assert len(shown) == len(values) and "…" not in "".join(shown.values()), lines
     for key, value in values.items():  # wrapped after commas and spaces, never cut
         assert shown[key].replace(" ", "") == value.replace(" ", ""), (key, lines)
@@ -335,3 +365,61 @@ def test_a_lunar_date_in_the_words_of_a_chinese_calendar(day, said):
     from crmcli.core.lunar import LunarDate, chinese
 
     assert chinese(LunarDate(*day)) == said
+
+
+def test_shares_are_headed_as_percents_in_chinese(demo):
+    for args, shares in ((("report", "rfm"), ["客户占比%", "收入占比%"]),
+                         (("report", "abc"), ["客户占比%", "收入占比%"]),
+                         (("report", "summary", "--by", "city"), ["占比%"])):  # fmt: skip
+        code, lines = on_terminal(*args, columns=200, env=ZH)
+        heads = [h.strip() for h in lines[1].split("┃")]
+        assert code == 0 and all(s in heads for s in shares), (args, lines[:3])
+        assert not {"客户占比", "收入占比", "占比"} & set(heads), heads
+    english = ok("report", "rfm").splitlines()[1].split()
+    assert "customer_share" in english and "revenue_share" in english
+    rows = ok("--lang", "zh", "report", "rfm", "--format", "csv").splitlines()
+    assert "customer_share" in rows[0] and "%" not in "".join(rows)
+
+
+def _screen_and_stderr(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """`crm ARGS` with stdout on a terminal and stderr to a pipe: exit code, what the
+    screen got from stdout, and stderr."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import drain
+
+    leader, follower = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmcli", *args], stdin=follower, stdout=follower,
+        stderr=subprocess.PIPE, env={**os.environ, "CRM_PAGER": "", **env}, close_fds=True,
+    )  # fmt: skip
+    os.close(follower)
+    screen = drain(leader).decode()
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    return proc.wait(timeout=60), screen, stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "chinese", "english"),
+    [
+        (("list", "--where", "city = 火星"), "没有可显示的客户。\n", "No customers to show.\n"),
+        (("remind", "--within", "0d"), "截至 2026-11-22 没有到期的事项。\n",
+         "Nothing due up to 2026-11-22.\n"),
+        (("config", "unset", "money"), "money = 普通（默认值）\n", "money = plain (the default)\n"),
+    ],
+)  # fmt: skip
+def test_nothing_to_show_is_said_on_stderr_on_a_terminal_and_not_in_a_pipe(
+    db_path, args, chinese, english
+):
+    ok("add", "张伟", "--city", "上海")
+    ok("config", "set", "default_region", "CN")  # else the first write says it saved it
+    for env, said in ((ZH, chinese), ({"LANG": "en_US.UTF-8"}, english)):
+        code, screen, stderr = _screen_and_stderr(*args, env=env)
+        assert (code, screen, stderr) == (0, "", said)
+    piped = crm("--lang", "zh", *args)  # a script or cron: nothing at all
+    assert (piped.exit_code, piped.stdout, piped.stderr) == (0, "", "")
+    if args[0] == "list":
+        shown = _screen_and_stderr("list", env=ZH)
+        assert shown[0] == 0 and "张伟" in shown[1] and shown[2] == "", shown

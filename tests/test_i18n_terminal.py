@@ -30,7 +30,7 @@ import typer.main
 from crmcli.cli import app
 from crmcli.core.festivals import FESTIVALS
 from crmcli.core.vocabulary import WORDS
-from tests.conftest import crm, filled_once, ok
+from tests.conftest import add, crm, filled_once, ok
 from tests.test_json_contract import RUNS, VARIANTS
 from tests.test_terminal import on_terminal
 
@@ -372,3 +372,29 @@ def test_a_merge_notes_what_it_kept_in_the_language_of_the_run(demo):
     assert "从 #8 朱子子合并：" in notes and "\n  性别：男" in notes and "Merged" not in notes
     ok("merge", "2", "9", "--yes")
     assert "Merged from #9 " in json.loads(ok("show", "2", "--format", "json"))["notes"]
+
+
+def test_a_merge_in_history_and_undo_says_what_it_moved_in_words(demo):
+    ok("--lang", "zh", "merge", "1", "8", "--yes")
+    rows = json.loads(ok("history", "--limit", "3", "--format", "json"))
+    english = next(r for r in rows if r["table"] == "customer_merges")
+    assert "merged_id=8, merged_name=朱子子, record={" in english["changes"], english
+    plain = ok("history", "--limit", "3")  # English: as stored
+    assert "merged_id=8, merged_name=朱子子, record={" in plain
+    for args in (("history", "--limit", "3"), ("undo", "--yes")):
+        code, lines = on_terminal("--lang", "zh", *args, columns=400)
+        merge = next(line for line in lines if "合并记录" in line)
+        assert code == 0 and "被合并的档案：朱子子（#8）" in merge, lines
+        moved = re.search(r"移动的记录：([^；]*)；", merge)
+        assert moved and re.fullmatch(r"(\w+ \d+)(、\w+ \d+)*", moved[1]), merge
+        assert "{" not in merge and "变动人数" not in merge and "customer" not in merge, merge
+
+
+def test_a_merge_says_the_fields_it_filled_in_words(db_path):
+    add("张伟")
+    add("张伟", "--city", "上海", "--allow-duplicate")
+    said = ok("--lang", "zh", "merge", "1", "2", "--yes")
+    assert "补全了城市" in said and "city" not in said, said
+    add("王芳")
+    add("王芳", "--city", "上海", "--allow-duplicate")
+    assert ", filled city" in ok("merge", "3", "4", "--yes")

@@ -235,7 +235,7 @@ def test_a_half_of_what_crm_does_not_halve_is_refused(typed):
 def test_a_repeat_as_a_chinese_task_list_shows_it_reads_back(amount, unit):
     token = i18n.use("zh")
     try:
-        shown = dates.StoredPeriod(f"{amount}{unit}").said()  # 每 2 周
+        shown = dates.StoredPeriod(f"{amount}{unit}").said()  # 每两周
     finally:
         i18n.reset(token)
     assert shown.startswith("每")
@@ -321,8 +321,11 @@ def test_a_language_crm_does_not_speak_is_refused(db_path, typed):
     [("万", "wan"), ("普通", "plain"), ("WAN", "wan"), ("万元", "wan"), ("元", "plain"), (" 万 元 ", "wan")],
 )  # fmt: skip
 def test_the_money_setting_takes_the_chinese_word(db_path, typed, stored):
+    said = {"wan": "万", "plain": "普通"}[stored]  # in Chinese the word, as config list says it
     for lang in LANGS:
-        assert ok(*lang, "config", "set", "money", typed) == f"money = {stored}\n"
+        echoed = ok(*lang, "config", "set", "money", typed)
+        assert echoed == f"money = {said if lang == ('--lang', 'zh') else stored}\n", echoed
+        assert ok("config", "get", "money") == f"{stored}\n"
 
 
 def test_money_wan_for_one_command_is_typed_as_chinese_says_it(db_path):

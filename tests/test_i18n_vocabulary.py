@@ -88,3 +88,22 @@ def test_a_churn_reports_stage_is_said_in_words(shop):
     assert code == 0
     shown = {row[1] for row in cells(lines)}
     assert shown and shown <= {"流失风险", "已沉睡"}, shown  # not 已流失: the sales stage lost
+
+
+def test_no_word_names_both_a_lifecycle_stage_and_an_rfm_segment():
+    from crmcli.core import i18n
+    from crmcli.core.vocabulary import WORDS, word
+
+    token = i18n.use("zh")
+    try:
+        said = {
+            column: {str(word(column, key)): key for key in WORDS[column]}
+            for column in ("lifecycle", "rfm_segment", "stage")
+        }
+    finally:
+        i18n.reset(token)
+    assert said["rfm_segment"]["濒临流失"] == "at risk"
+    assert said["rfm_segment"]["新晋客户"] == "new customers"
+    assert said["lifecycle"]["流失风险"] == "at_risk" and said["lifecycle"]["新客户"] == "new"
+    assert not set(said["lifecycle"]) & set(said["rfm_segment"])
+    assert not set(said["stage"]) & (set(said["lifecycle"]) | set(said["rfm_segment"]))

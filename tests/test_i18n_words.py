@@ -266,11 +266,32 @@ def test_repeats_are_said_as_periods_in_chinese(db_path):
     for args in (("remind",), ("task", "list")):
         code, lines = on_terminal(*args, columns=120, env=ZH)
         text = "\n".join(lines)
-        assert code == 0 and "完成后 2 周" in text and "每 1 个月" in text, text
+        assert code == 0 and "完成后 2 周" in text and "每月" in text, text
         assert "2w" not in text and "1m" not in text
     tasks = json.loads(ok("--lang", "zh", "task", "list", "--format", "json"))
     assert [(t["every"], t["repeat_after"]) for t in tasks] == [(None, "2w"), ("1m", None)]
     assert "2w after done" in ok("task", "list")  # English as typed
+
+
+def test_the_card_says_a_repeat_as_every_reads_it_back(db_path):
+    add("罗桂芬")
+    for typed in ("1w", "2w", "3d", "2m"):
+        ok("task", "add", "罗桂芬", f"回访{typed}", "--due", "2026-11-23", "--every", typed)
+    card = ok("--lang", "zh", "show", "罗桂芬")
+    said = dict(re.findall(r"(回访\w+)\s+(\S+)\s*$", card, re.M))
+    assert said == {"回访1w": "每周", "回访2w": "每两周", "回访3d": "每3天", "回访2m": "每两个月"}
+    for typed in said.values():  # pasted back, each makes the same repeat
+        ok("task", "add", "罗桂芬", "再来", "--every", typed)
+    assert rows(db_path, "SELECT every FROM tasks WHERE text = '再来' ORDER BY id") == [
+        ("1w",),
+        ("2w",),
+        ("3d",),
+        ("2m",),
+    ]
+    english = ok("show", "罗桂芬")
+    assert re.search(r"回访2w\s+2w\s*$", english, re.M), english
+    shown = json.loads(ok("--lang", "zh", "show", "罗桂芬", "--format", "json"))
+    assert [t["every"] for t in shown["open_tasks"]][:4] == ["1w", "2w", "3d", "2m"]
 
 
 def test_a_saved_segment_has_its_own_header_and_customers_one_word(db_path):
@@ -594,3 +615,50 @@ def test_quarters_read_as_chinese_in_tables_and_stay_keys_in_data(db_path):
     assert [r["quarter"] for r in data] == ["2026-Q1", "2026-Q4"]
     csv = ok("--lang", "zh", "report", "cohort", "--by", "quarter", "-f", "csv").splitlines()
     assert "2026-Q1,1,0,1,100.0" in csv
+
+
+def test_config_list_says_words_that_config_set_reads_back(db_path):
+    code, lines = on_terminal("config", "list", columns=400, env=ZH)
+    assert code == 0, lines
+    cells = [[c.strip() for c in line.split("│")] for line in lines if "│" in line]
+    shown = {c[0]: c[1] for c in cells}
+    assert shown["stages"] == "线索，潜在客户，成交客户，忠实客户，已流失", lines
+    assert shown["contact.counts"] == "电话，邮件，会面，拜访，消息，购买，反馈，调查", lines
+    assert shown["rfm.grid"].startswith("核心客户=5/45；忠诚客户=34/45；"), lines
+    assert shown["money"] == "普通", lines
+    plain = ok("--lang", "zh", "config", "list")  # a pipe in Chinese: the same words
+    assert "线索，潜在客户，成交客户" in plain and "lead,prospect" not in plain
+    for key in ("stages", "contact.counts", "rfm.grid", "money"):  # pasted back: no change
+        said = ok("--lang", "zh", "config", "set", key, shown[key])
+        assert said == f"{key} = {shown[key]}\n", said
+    assert rows(db_path, "SELECT key, value FROM settings WHERE key != 'money' ORDER BY key") == [
+        ("contact.counts", "call,email,meeting,visit,message,purchase,feedback,survey"),
+        ("rfm.grid", ok("config", "get", "rfm.grid").strip()),
+        ("stages", "lead,prospect,customer,loyal,lost"),
+    ]
+    assert "champions=5/45; loyal=34/45" in ok("config", "get", "rfm.grid")
+    ok("config", "set", "contact.counts", "电话，购买")
+    assert ok("config", "get", "contact.counts") == "call,purchase\n"
+    said = fails(2, "config", "set", "contact.counts", "电话，备忘", db=db_path)
+    assert "'备忘' is not one of" in said, said
+    english = ok("config", "list")
+    assert re.search(r"^stages +lead,prospect,customer,loyal,lost ", english, re.M), english
+    assert re.search(r"^contact\.counts +call,purchase ", english, re.M), english
+    data = json.loads(ok("--lang", "zh", "config", "list", "--format", "json"))
+    assert {r["key"]: r["value"] for r in data}["stages"] == "lead,prospect,customer,loyal,lost"
+
+
+def test_the_card_says_12_months_revenue_in_the_currency_bought_in(db_path):
+    add("陈大文")
+    ok("buy", "陈大文", "奶茶", "500", "--currency", "HKD")
+    ok("buy", "陈大文", "奶茶", "300", "--currency", "HKD", "--at", "-30d")
+    ok("buy", "陈大文", "咖啡", "20", "--currency", "USD", "--at", "-20d")
+    code, lines = on_terminal("show", "陈大文", columns=160, env=ZH)
+    row = next(line for line in lines if line.startswith("│ 新客户") or "新客户" in line)
+    assert code == 0 and "HK$800.00" in row and "¥0.00" not in row, lines
+    classes = json.loads(ok("show", "陈大文", "--format", "json"))["classes"]
+    assert (classes[0]["revenue_12m"], classes[0]["currency"]) == ("800.00", "HKD")
+    assert classes[0]["value_tier"] == "low"  # counted in the default currency
+    ok("buy", "陈大文", "茶", "88", "--currency", "CNY")  # some in the default: it is shown
+    classes = json.loads(ok("show", "陈大文", "--format", "json"))["classes"]
+    assert (classes[0]["revenue_12m"], classes[0]["currency"]) == ("88.00", "CNY")

@@ -18,7 +18,31 @@ from crmcli.core.i18n import from_locale
         ({"LANG": "zh_CN.UTF-8", "LC_ALL": ""}, "zh"),  # an empty variable is not set
         ({"LANG": "ZH_cn"}, "zh"),
         ({"LANG": "zu_ZA.UTF-8"}, "en"),
+        # LANGUAGE comes first, its first entry crm speaks, as gettext reads it...
+        ({"LANG": "en_US.UTF-8", "LANGUAGE": "zh_CN"}, "zh"),
+        ({"LANG": "zh_CN.UTF-8", "LANGUAGE": "en_GB:zh"}, "en"),
+        ({"LANG": "en_US.UTF-8", "LANGUAGE": "fr_FR:de:zh_CN:en"}, "zh"),
+        ({"LANG": "zh_CN.UTF-8", "LANGUAGE": "fr:de"}, "zh"),  # none crm speaks: the locale
+        ({"LC_ALL": "en_US.UTF-8", "LANG": "C", "LANGUAGE": "zh"}, "zh"),
+        ({"LANG": "en_US.UTF-8", "LANGUAGE": ""}, "en"),
+        # ...but not when the locale is C (or none is set): gettext ignores it there
+        ({"LANGUAGE": "zh_CN"}, "en"),
+        ({"LANG": "C", "LANGUAGE": "zh_CN"}, "en"),
+        ({"LANG": "C.UTF-8", "LANGUAGE": "zh_CN"}, "en"),
+        ({"LANG": "zh_CN.UTF-8", "LC_ALL": "POSIX", "LANGUAGE": "zh_CN"}, "en"),
     ],
 )
 def test_the_first_locale_variable_set_decides(environ, expected):
     assert from_locale(environ) == expected
+
+
+def test_a_run_speaks_the_language_language_names(db_path):
+    from tests.test_terminal import on_terminal
+
+    env = {"LANG": "en_US.UTF-8", "LANGUAGE": "zh_CN:en", "LC_ALL": None}
+    code, lines = on_terminal("today", columns=80, env=env)
+    assert (code, lines) == (0, ["今天没有需要联系的客户。"])
+    code, lines = on_terminal("today", columns=80, env={**env, "LANG": "C"})
+    assert (code, lines) == (0, ["Nobody to contact today."])
+    code, lines = on_terminal("--lang", "en", "today", columns=80, env=env)  # --lang first
+    assert (code, lines) == (0, ["Nobody to contact today."])

@@ -1486,14 +1486,21 @@ def test_a_repeating_task_says_its_period_in_chinese(db_path):
     add("田鑫")
     said = ok("--lang", "zh", "task", "add", "田鑫", "月度回访", "--due", "2026-12-10",
               "--every", "1m")  # fmt: skip
-    assert "到期 2026-12-10（周四），每 1 个月重复一次：月度回访" in said, said
+    assert "到期 2026-12-10（周四），每月重复一次：月度回访" in said, said
     said = ok("--lang", "zh", "task", "add", "田鑫", "回访", "--due", "2026-12-10", "--after", "2w")
     assert "，每次完成后隔 2 周再次提醒：回访" in said, said
     assert ", again 2 weeks after each is done: " in ok(
         "task", "add", "田鑫", "call", "--after", "2w"
     )
     assert ", every 1 month: " in ok("task", "add", "田鑫", "call", "--every", "1m")
-    assert "每 1 个月重复一次" in ok("--lang", "zh", "remind", "--within", "30d", "--format", "ics")
+    said = ok("--lang", "zh", "task", "add", "田鑫", "季度回访", "--every", "3m")
+    assert "每3个月重复一次：季度回访" in said, said
+    said = ok("--lang", "zh", "task", "add", "田鑫", "双周会", "--every", "2w")
+    assert "每两周重复一次：双周会" in said, said
+    ics = ok("--lang", "zh", "remind", "--within", "30d", "--format", "ics")
+    assert "每月重复一次" in ics and "每3个月重复一次" in ics and "每两周重复一次" in ics, ics
+    assert "每 " not in ics, ics
+    assert ", every 3 months: " in ok("task", "add", "田鑫", "call", "--every", "3m")
 
 
 def test_a_yearly_date_says_yearly_in_chinese(db_path):
@@ -1511,7 +1518,7 @@ def test_remind_says_how_a_task_repeats_in_chinese(db_path):
     table = ok("--lang", "zh", "remind", "--within", "0d")
     lines = {name: line for line in table.splitlines() for name in ("Water", "Monthly", "Once")
              if name in line}  # fmt: skip
-    # after done: the period alone (`2 周`), never `每 2 周`; every: `每 1 个月`, never `1m`
+    # after done: the period alone (`2 周`), never `每两周`; every: `每月`, never `1m`
     assert lines["Water"].rstrip().endswith("完成后 2 周"), table
-    assert lines["Monthly"].rstrip().endswith("每 1 个月"), table
+    assert lines["Monthly"].rstrip().endswith("每月"), table
     assert lines["Once"].rstrip().endswith("Once only"), table

@@ -1,5 +1,6 @@
 """Settings and the demo: `crm config ...`, `crm demo`."""
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -7,7 +8,7 @@ import typer
 
 from crmcli.cli.app import app, global_options, output, reading, writing
 from crmcli.cli.options import FormatOption
-from crmcli.cli.output import Format, sentence
+from crmcli.cli.output import Format, is_terminal, sentence
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
 
@@ -43,11 +44,13 @@ def config_set(
 
     Example: crm config set default_region CN
     """
-    from crmcli.records.config import set_setting
+    from crmcli.core.vocabulary import word
+    from crmcli.records.config import set_setting, shown_value
 
     with writing(ctx) as conn:
         stored = set_setting(conn, key, value)
-    typer.echo(_("{key} = {stored}").format(key=key, stored=stored))
+    said = word("value", shown_value(key, stored))  # in words, as `config list` shows it
+    typer.echo(_("{key} = {stored}").format(key=key, stored=said))
 
 
 @config_app.command("unset")
@@ -58,10 +61,19 @@ def config_unset(
 
     Example: crm config unset default_currency
     """
-    from crmcli.records.config import unset_setting
+    from crmcli.core.vocabulary import word
+    from crmcli.records.config import get_setting, shown_value, unset_setting
 
     with writing(ctx) as conn:
         unset_setting(conn, key)
+        value = get_setting(conn, key)
+    if is_terminal(sys.stdout):  # a person asked: say what it is now; a script hears nothing
+        said = word("value", shown_value(key, value))
+        output(ctx).note(
+            _("{key} has no value now").format(key=key)
+            if value is None
+            else _("{key} = {value} (the default)").format(key=key, value=said)
+        )
 
 
 @config_app.command("list")

@@ -20,6 +20,7 @@ from crmcli.cli.output import Format
 from crmcli.core import clock
 from crmcli.core.i18n import _
 from crmcli.core.text import plural
+from crmcli.core.vocabulary import word
 
 
 @app.command("dedupe")
@@ -107,7 +108,8 @@ def merge(
     message = (
         head.format(other_id=other_id, other=names[other_id], keep_id=keep_id,
                     records=plural(moved, "record").said())
-        + (fill.format(fields=_(", ").join(done["filled"])) if done["filled"] else "")
+        + (fill.format(fields=_(", ").join(str(word("field", f)) for f in done["filled"]))
+           if done["filled"] else "")
         + (kept.format(values=plural(len(done["noted"]), "differing value").said())
            if done["noted"] else "")
     )  # fmt: skip

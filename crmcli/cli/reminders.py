@@ -115,6 +115,9 @@ def remind(
         return
     header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
     screen = fmt is RemindFormat.text and is_terminal(sys.stdout)
+    if screen and not any(total for *_, total in report):  # a pipe or cron stays quiet
+        output(ctx).note(_("Nothing due up to {day}.").format(day=until.isoformat()))
+        return
     parts = [
         Section(
             key,

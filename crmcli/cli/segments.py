@@ -200,13 +200,23 @@ def classify(
 
 
 def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    from crmcli.reports.classes import customer_classes
+    from crmcli.reports.classes import config, customer_classes, purchase_facts
 
-    record = customer_classes(conn, customer_id, clock.today())
+    today = clock.today()
+    record = customer_classes(conn, customer_id, today)
     if not record or record["lifecycle"] == "none":  # never bought: nothing is derived
         return []
     order = ("lifecycle", "abc", "frequency_tier", "value_tier")
-    return [{**{k: record.get(k) for k in order}, **record}]
+    shown = {**{k: record.get(k) for k in order}, **record}
+    if record["revenue_12m_minor"] == 0:
+        # Nothing in the default currency (tiers are counted in it): the card says what
+        # the customer did buy, in the currency of most of it (HKD 800.00, not ¥0.00).
+        facts = purchase_facts(conn, customer_id, today, config(conn).abc_window)
+        other = {c: n for c, n in (facts.net_12m if facts else {}).items() if n}
+        if other:
+            currency = max(sorted(other), key=lambda c: abs(other[c]))
+            shown.update(revenue_12m_minor=other[currency], currency=currency)
+    return [shown]
 
 
 SHOW_SECTIONS.append(

@@ -21,6 +21,7 @@ from crmcli.core import clock, dates
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import Said, _
 from crmcli.core.text import clip
+from crmcli.core.text import every as every_
 from crmcli.records import tasks
 
 task_app = typer.Typer(
@@ -82,7 +83,8 @@ def add(
         task = tasks.get_task(conn, task_id, today=today)
     repeat = ""
     if new.every:
-        repeat = _(", every {period}").format(period=new.every.describe())
+        # TRANSLATORS: `every` says how often: "every 2 weeks"
+        repeat = _(", {every}").format(every=every_(*new.every))
     if new.after:
         repeat = _(", again {period} after each is done").format(period=new.after.describe())
     output(ctx, quiet=quiet).done(
@@ -290,7 +292,11 @@ def delete(
 
 
 def _open_tasks(conn: Any, customer_id: int) -> list[dict[str, Any]]:
-    return list(tasks.list_tasks(conn, today=clock.today(), customer_id=customer_id))
+    # `every` as the task list says it (每两周 in Chinese); the same text in JSON
+    return [
+        {**row, "every": row["every"] and dates.StoredPeriod(row["every"])}
+        for row in tasks.list_tasks(conn, today=clock.today(), customer_id=customer_id)
+    ]
 
 
 SHOW_SECTIONS.append(

@@ -733,7 +733,7 @@ class Period(NamedTuple):
 
 class StoredPeriod(Said):
     """A period as stored (`2w`, a task's repeat): the same in data and in English, said in
-    words for people reading another language (`每 2 周`; `bare`: `2 周`, for a sentence
+    words for people reading another language (`每两周`; `bare`: `2 周`, for a sentence
     that says how it repeats). A value that is not a period is said as it is."""
 
     bare: bool
@@ -746,11 +746,13 @@ class StoredPeriod(Said):
     def said(self) -> str:
         if current() == "en":
             return str(self)
+        from crmcli.core.text import every
+
         try:
-            words = parse_period(self).describe().said()
+            period = parse_period(self)
         except InvalidInput:
             return str(self)
-        return words if self.bare else _("every {period}").format(period=words)
+        return (period.describe() if self.bare else every(*period)).said()
 
 
 def parse_period(

@@ -11,8 +11,10 @@ A run's language, first found wins (docs/config.md#language):
 1. `--lang en|zh`, read from the command line before anything is printed;
 2. the `language` setting of the database, applied when a command opens it (help and
    usage errors, which are printed before it is opened, follow 3. and 4.);
-3. the locale: the first of LC_ALL, LC_MESSAGES, LANG that is set; a value starting
-   with `zh` (zh_CN, zh_SG, zh_Hans, and for now zh_TW and zh_HK too) is Chinese;
+3. the locale, in gettext's order: LANGUAGE (`zh_CN:en`, its first entry crm speaks),
+   unless the locale is C; then the first of LC_ALL, LC_MESSAGES, LANG that is set; a
+   value starting with `zh` (zh_CN, zh_SG, zh_Hans, and for now zh_TW and zh_HK too) is
+   Chinese;
 4. English.
 
 The catalog in use is a context variable, set for one run by the error boundary and reset
@@ -108,13 +110,17 @@ def region_name(code: str) -> str:
 
 
 def from_locale(environ: Any = os.environ) -> str:
-    """The language the locale asks for: `zh` when the first of LC_ALL, LC_MESSAGES and
-    LANG that is set starts with `zh`, else `en`."""
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(var)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    """The language the locale asks for, in gettext's order: the first of LANGUAGE's
+    colon-separated entries (`zh_CN:en`) that crm speaks, unless the locale is C (or none
+    is set), which ignores LANGUAGE as gettext does; else `zh` when the first of LC_ALL,
+    LC_MESSAGES and LANG that is set starts with `zh`; else `en`."""
+    locale = next((environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(v)), "")
+    if locale and locale not in ("C", "POSIX") and not locale.startswith("C."):
+        for entry in (environ.get("LANGUAGE") or "").split(":"):
+            base = entry.strip().lower().replace("-", "_").split("_", 1)[0]
+            if base in LANGUAGES:
+                return base
+    return "zh" if locale.lower().startswith("zh") else "en"
 
 
 # Each language by its name, as a person may type it in either language (`中文`, `英文`).

@@ -112,6 +112,22 @@ _UNITS = (
 )  # fmt: skip
 
 
+# How often a task repeats, as `every` says it. One and two are msgids of their own, so a
+# language may say them in words (每周, 每两周) as its `--every` reads them back.
+_EVERY = {
+    "d": (N_("every 1 day"), N_("every 2 days"), N_("every {n} days")),
+    "w": (N_("every 1 week"), N_("every 2 weeks"), N_("every {n} weeks")),
+    "m": (N_("every 1 month"), N_("every 2 months"), N_("every {n} months")),
+    "y": (N_("every 1 year"), N_("every 2 years"), N_("every {n} years")),
+}
+
+
+def every(amount: int, unit: str) -> Said:
+    """How often a repeat of `amount` `unit`s (d, w, m or y) comes: `every 2 weeks` (a Said:
+    每两周 for people reading Chinese, the words `--every` takes)."""
+    return Said(_EVERY[unit][min(amount, 3) - 1], n=amount)
+
+
 def duration(hours: float) -> Said:
     """A span in the unit people say it in: `45 minutes`, `27.5 hours`, `190 days`."""
     if hours < 1:

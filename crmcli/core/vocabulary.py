@@ -65,6 +65,13 @@ _CHANNEL = {
     "sms": N_("channel|sms"),
     "wechat": N_("channel|wechat"),
 }
+# What `contact.counts` may name: the interaction kinds that are contact, and three records.
+_CONTACT = {
+    **{kind: _KIND[kind] for kind in ("call", "email", "meeting", "visit", "message")},
+    "purchase": N_("contact|purchase"),
+    "feedback": N_("contact|feedback"),
+    "survey": N_("contact|survey"),
+}
 _DIRECTION = {"in": N_("direction|in"), "out": N_("direction|out")}
 _GENDER = {
     "female": N_("gender|female"),
@@ -360,6 +367,7 @@ WORDS: dict[str, dict[str, str]] = {
     "hit_source": _HIT_SOURCE,  # a search hit's `source` (crmcli/cli/search.py)
     "rfm_segment": _SEGMENT,
     "payment": _PAYMENT,
+    "contact_counts": _CONTACT,  # the words of the `contact.counts` setting
     "command": _COMMAND,  # the command a change was made by (`crm history`)
 }
 # Counts whose header in English is also a time column's (`received`, `received_at`): each
@@ -428,6 +436,44 @@ class Worded(str):
 
     def worded(self) -> str:
         return str(self)
+
+
+class Listed(Worded):
+    """A setting that lists keys of `column` (`stages`: `lead,prospect`; `rfm.grid`:
+    `champions=5/45; loyal=34/45`), said in words in another language than English
+    (`线索，潜在客户`, `核心客户=5/45；忠诚客户=34/45`) with full-width separators, which
+    `crm config set` reads back (`words_typed`). A name not one of the words stays as it is."""
+
+    column: str
+    sep: str
+
+    def __new__(cls, column: str, value: str, sep: str = ",") -> Listed:
+        listed = super().__new__(cls, value)
+        listed.column, listed.sep = column, sep
+        return listed
+
+    def worded(self) -> str:
+        if current() == "en":
+            return str(self)
+        items = []
+        for item in self.split(self.sep):
+            name, equals, rest = item.strip().partition("=")
+            items.append(f"{word(self.column, name)}{equals}{rest}")
+        return {",": "，", ";": "；"}[self.sep].join(items)
+
+
+def words_typed(column: str, value: str, sep: str = ",") -> str:
+    """A list as `Listed` says it, typed back: full-width separators as `sep`, and each
+    name (before an `=`) that is one of `column`'s words in any language as its key
+    (`线索，潜在客户` is `lead,prospect`); anything else as typed, for the setting to check."""
+    import unicodedata
+
+    items = []
+    for item in unicodedata.normalize("NFKC", value).split(sep):
+        name, equals, rest = item.partition("=")
+        key = understood(column, name.strip()) if name.strip() else None
+        items.append(f"{key}{equals}{rest}" if key is not None else item)
+    return sep.join(items)
 
 
 def word(column: str, value: Any) -> Any:

@@ -47,7 +47,8 @@ class FestivalDay(TypedDict):
 
 
 FESTIVAL_COLUMNS = tuple(FestivalDay.__annotations__)
-RESERVED = {ALL, "*", "全部"}  # names of every festival in a care rule
+# Names of every festival in a care rule: what Chinese shows (全部节日) is typed back.
+RESERVED = {ALL, "*", "全部", "全部节日", "所有节日"}
 
 
 class CareRule(TypedDict):

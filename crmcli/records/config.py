@@ -19,7 +19,7 @@ from typing import NamedTuple
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _
-from crmcli.core.vocabulary import glossed, understood, word
+from crmcli.core.vocabulary import Listed, Word, glossed, understood, word, words_typed
 
 DEFAULT_STAGES = ("lead", "prospect", "customer", "loyal", "lost")
 
@@ -49,7 +49,12 @@ def _whole_number(value: str) -> str:
 
 
 def _stages(value: str) -> str:
-    names = [s.strip().casefold() for s in value.split(",")]
+    # The list `config list` shows (`线索，潜在客户`) reads back as crm's stages; a list with
+    # a name of the user's own (`线索,成交`) is the user's own names, each kept as typed.
+    typed = words_typed("stage", value)
+    if not all(understood("stage", name.strip()) for name in typed.split(",")):
+        typed = value.replace("，", ",")
+    names = [s.strip().casefold() for s in typed.split(",")]
     if len(names) < 2 or len(set(names)) != len(names):
         raise InvalidInput(_("stages must be at least two different names, comma-separated"))
     for name in names:
@@ -114,7 +119,7 @@ def _response_target(value: str) -> str:
 def _contact_counts(value: str) -> str:
     from crmcli.records.contact import clean_counts
 
-    return clean_counts(value)
+    return clean_counts(words_typed("contact_counts", value))
 
 
 def _contact_words() -> str:
@@ -172,7 +177,7 @@ def _window(value: str) -> str:
 def _grid(value: str) -> str:
     from crmcli.reports.models.rfm import format_grid, parse_grid
 
-    return format_grid(parse_grid(value))
+    return format_grid(parse_grid(words_typed("rfm_segment", value, ";")))
 
 
 def _grid_default() -> str:
@@ -521,7 +526,7 @@ def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
         used = _(", ").join(
             (
                 _("{stage} ({count}, {archived} archived)") if archived else _("{stage} ({count})")
-            ).format(stage=stage, count=count, archived=archived)
+            ).format(stage=word("stage", stage), count=count, archived=archived)
             for stage, count, archived in orphans
         )
         raise InvalidInput(
@@ -529,7 +534,7 @@ def _keep_stages_in_use(conn: sqlite3.Connection, new: list[str]) -> None:
                 "customers are in stages the new list drops: {used}; keep those names, "
                 "or add the new names first and move them: crm stage NEW --stage {value} "
                 "--all --yes (and again with --archived)"
-            ).format(used=used, value=orphans[0][0])
+            ).format(used=used, value=word("stage", orphans[0][0]))
         )
     users = _stage_users(conn, set(stages(conn)) - set(new))
     if users:
@@ -572,7 +577,7 @@ def _stage_users(conn: sqlite3.Connection, dropped: set[str]) -> list[str]:
                 if parts and parts[0] == "stage" and parts[1] in ("=", "!="):
                     named.add(parts[2].strip().casefold())
             if named & dropped:
-                shown = _(", ").join(sorted(named & dropped))
+                shown = _(", ").join(str(word("stage", s)) for s in sorted(named & dropped))
                 found.append(_(label).format(name=ident, stages=shown))
     found += [
         f"cadence.stage.{name}"
@@ -615,6 +620,28 @@ def _stored(conn: sqlite3.Connection) -> dict[str, str]:
     return found
 
 
+# Settings whose value is crm's words (`stages`: `lead,prospect`): the column they are words
+# of and what separates them.
+_WORDED = {
+    "stages": ("stage", ","),
+    "contact.counts": ("contact_counts", ","),
+    "rfm.grid": ("rfm_segment", ";"),
+}
+
+
+def shown_value(key: str, value: str | None) -> str | None:
+    """A setting's value as stored, which a table for people says in words (`stages` as
+    `线索，潜在客户` in Chinese) and `crm config set` reads back; JSON keeps the keys."""
+    if value is None:
+        return None
+    if key in _WORDED:
+        column, sep = _WORDED[key]
+        return Listed(column, value, sep)
+    if key == "money":
+        return Word("money", value)
+    return value
+
+
 def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
     """Every known setting, and every set key of a family, with its value and source."""
     stored = _stored(conn)
@@ -628,7 +655,7 @@ def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
     return [
         {
             "key": key,
-            "value": stored.get(key, setting.default()),
+            "value": shown_value(key, stored.get(key, setting.default())),
             # Said: the English in JSON, the run's language in a table
             "source": Said("set") if key in stored else Said("default"),
             "description": Said(setting.description),

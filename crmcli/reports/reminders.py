@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, dates, lunar
 from crmcli.core.i18n import N_, Joined, Said, _
+from crmcli.core.text import every as repeat_every
 from crmcli.core.text import plural
 from crmcli.core.vocabulary import Word
 from crmcli.records import important_dates
@@ -467,8 +468,8 @@ def _task_event(row: TaskDue, window: Window) -> Event:
     if late:
         details.append(_("Overdue since {day}").format(day=row["due_on"]))
     if row["every"]:
-        every = dates.parse_period(row["every"]).describe()
-        details.append(_("Repeats every {period}").format(period=every))
+        every = repeat_every(*dates.parse_period(row["every"]))
+        details.append(_("Repeats {every}").format(every=every))
     if row["repeat_after"]:
         later = dates.parse_period(row["repeat_after"]).describe()
         details.append(_("Repeats {period} after it is done").format(period=later))

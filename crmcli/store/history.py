@@ -45,7 +45,7 @@ from typing import Any, TypedDict, cast
 
 from crmcli.core import clock
 from crmcli.core.errors import CrmError
-from crmcli.core.i18n import Said
+from crmcli.core.i18n import N_, Said
 from crmcli.core.money import EXPONENTS, grouped
 from crmcli.core.vocabulary import Worded
 
@@ -535,6 +535,8 @@ class Changes(Worded):
             return str(self)
 
         def named(key: str) -> str:
+            if (self.table, key) in _LABELS:
+                return _(_LABELS[self.table, key]).split("|", 1)[-1]
             key = key.removesuffix("_minor")  # an amount, said in its currency
             if key == "name" and self.table != "customers":  # a tag's, a product's
                 return _("record|name").split("|", 1)[-1]
@@ -549,6 +551,8 @@ class Changes(Worded):
             # a saved filter (a segment's or a rule's, a care rule's selection), as its options
             if isinstance(value, str) and key in ("filter", "selection"):
                 return _filter_options(value)
+            if isinstance(value, str) and (self.table, key) in _SAID:
+                return _SAID[self.table, key](value)
             if key.endswith("_minor") and isinstance(value, int) and currency in EXPONENTS:
                 return f"{grouped(value, currency)} {currency}"  # 500.00 CNY, not 50000
             if isinstance(value, str) and _MOMENT.fullmatch(value):
@@ -594,6 +598,69 @@ def _local_minute(stamp: str) -> str:
 
 # Columns whose words are not those of their name: a phone's `kind` is not a customer's.
 _VOCABULARIES = {("customer_phones", "kind"): "phone_kind"}
+
+# Columns named otherwise than their header says elsewhere: a merge's `moved` counts records
+# by table, not the customers a report's `Moved` counts.
+_LABELS = {
+    ("customer_merges", "moved"): N_("merge|records moved"),
+    ("customer_merges", "record"): N_("merge|merged profile"),
+}
+
+
+def _moved(stored: str) -> str:
+    """A merge's records moved (JSON: table or `table.column` to a count) as words: `互动
+    2、推荐人 1`."""
+    import json
+
+    from crmcli.core.i18n import _
+    from crmcli.core.vocabulary import WORDS, header, word
+
+    try:
+        moved = json.loads(stored)
+    except ValueError:
+        return stored
+    if not isinstance(moved, dict):
+        return stored
+
+    def place(name: str) -> str:
+        table, _dot, column = name.partition(".")  # `customers.referred_by`: a column's
+        if not column:
+            return str(word("table", table))
+        return str(word("field", column)) if column in WORDS["field"] else header(column)
+
+    return _(", ").join(
+        _("{what} {count}").format(what=place(k), count=n) for k, n in moved.items()
+    )
+
+
+def _profile(stored: str) -> str:
+    """A merged customer's profile as kept (JSON), by its name and id: `罗大为（#57）`."""
+    import json
+
+    from crmcli.core.i18n import _
+
+    try:
+        record = json.loads(stored)
+        return _("{name} (#{id})").format(name=record["name"], id=record["id"])
+    except (ValueError, TypeError, KeyError):
+        return stored
+
+
+def _festival(key: str) -> str:
+    """A care rule's festival key as its name: `spring-festival` is 春节, `all` 全部节日."""
+    from crmcli.core.festivals import BY_KEY
+    from crmcli.core.i18n import _
+
+    if key == "all":
+        return _("every festival")
+    return BY_KEY[key].name if key in BY_KEY else key  # a user's own: its name
+
+
+_SAID = {
+    ("customer_merges", "moved"): _moved,
+    ("customer_merges", "record"): _profile,
+    ("care_rules", "festival"): _festival,
+}
 
 
 def _filter_options(stored: str) -> str:
