@@ -77,11 +77,14 @@ def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> N
     stream.write(text + "\n")
 
 
-# What a line never breaks inside: a command (`crm config set default_region XX`) and an
-# option with its value (`--sort name`), as the reader types them.
+# What a line never breaks inside: a command (`crm config set default_region XX`, `crm --db
+# /tmp/demo.db list`) and an option with its value (`--sort name`, `--city '上海'`), as the
+# reader types them; one longer than a line breaks between its words, before an option
+# where it can (crmcli/cli/helpformat.py).
 _WHOLE = re.compile(
     r"(?<![\w-])(?:crm|--[a-z][\w-]*)"
-    r"(?: (?:--?[a-z][\w-]*(?:=\S+)?|[a-z][\w.:/@+-]*|[A-Z][A-Z_]+\b|\d[\w.:+-]*|'[^']*'))+"
+    r"(?: (?:--?[a-z][\w-]*(?:=\S+)?|[a-z][\w.:/@+-]*|[A-Z][A-Z_]+\b|\d[\w.:+-]*|'[^']*'"
+    r"|(?:~|\.{1,2})?/[^\s']+))+"
 )
 
 
