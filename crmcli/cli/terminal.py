@@ -139,10 +139,12 @@ def meaning(row: Mapping[str, Any], column: str) -> Style:
 # A currency symbol before an amount (crmcli.cli.display): `¥`, `US$`, `HK$`, `€`, `R$`.
 _SYMBOL = r"(?:[A-Za-z]{0,3}[$¢£¤¥֏؋৲৳৻૱௹฿៛₠-⃀﷼＄￠￡￥￦])"
 # Cells kept whole (never cut): numbers and amounts (`¥1,299.50`, `¥12.35万`), dates and
-# times, emails, phones (`+86 133 7955 3028`, `(415) 555-0100`), #ids.
+# times (a day with its lunar date too: `1975-09-20（农历 1975-08-15）`), emails, phones
+# (`+86 133 7955 3028`, `(415) 555-0100`), #ids.
 _ATOMIC = (
     rf"[-+]?{_SYMBOL}?[\d,]*\d(\.\d+)?[万亿]?%?( [A-Z]{{3}})?"
     r"|\d{4}-\d\d-\d\d([T ][\d:.]+([+-]\d\d:?\d\d|Z)?)?"
+    r"( ?[(（][^()（）]{0,12}\d{4}-[^()（）]+[)）])?"
     r"|[^\s@]+@[^\s@]+"
     r"|[+(]?\d[\d ()-]{5,}\d"
     r"|#\d+"
@@ -164,11 +166,12 @@ LOW_PRIORITY = (
     "notes", "email", "company", "tags", "last_contact", "city", "region", "country", "source",
     "title",
 )  # fmt: skip
-# The point of the table, where there is one: why to call (`crm today`), why a customer is
-# at risk, what a task says, what a change was, what an interaction or feedback says, what
-# a setting does. Left out last (after the first column) and cut last, and while it shows
-# it keeps at least a third of the width (or all it needs).
-ESSENTIAL = ("why", "reason", "text", "changes", "summary", "description")
+# The point of the table, where there is one: why to call (`crm today`, the dashboard's
+# `reasons`), why a customer is at risk, what a task says, what a change was, what an
+# interaction or feedback says, what a setting does, what care a festival calls for (`crm
+# care`). Left out last (after the first column) and cut last, and while it shows it keeps
+# at least a third of the width (or all it needs).
+ESSENTIAL = ("why", "reason", "reasons", "text", "changes", "summary", "description", "care")
 # What the point of the table gives up its third for, rather than see it left out: a
 # number one types next (`crm done 3`) and a stage or lifecycle (`crm report churn`).
 NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id")
@@ -189,8 +192,10 @@ PROSE_LINES = 2
 PROSE_WHOLE = 20
 WRAP_ROWS = 60
 # Wrapped like prose in a short table, but not the point of it: a setting's value
-# (`call,email,meeting,...`), which a person reads whole, broken after its commas.
-WRAPPED = (*PROSE, "value")
+# (`call,email,meeting,...`), which a person reads whole, broken after its commas, and a
+# saved filter (`crm segment list`, `crm rule list`, `crm care rule list`), broken between
+# its options, never inside one with its value (`--where '12个月收入 >= 20000'`).
+WRAPPED = (*PROSE, "value", "filter", "selection")
 
 
 class Column:
@@ -278,8 +283,8 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     whole_room = room
     room -= _SEPARATOR * (len(columns) - 1)
     essential = max(_FREE_MIN, whole_room // 3)
-    # The first free text (a segment, a name) is what a row is: it is cut, never left out.
-    first = next((c for c in columns if not c.whole), None)
+    # What a row is (a name, a segment): it is cut, never left out.
+    first = _what(columns)
     floors = [
         max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
         else max(c.floor, c.compact) if c is not first and _short(c, whole_room)
@@ -337,18 +342,21 @@ def _folded(text: str, lines: int) -> int:
 
 def _lines(text: str, room: int) -> list[str]:
     """Prose in lines of `room` cells, broken at spaces, beside Chinese characters and
-    after a comma or semicolon (`call,email,meeting`: a setting's value); as many lines as
+    after a comma, semicolon or `=` (`call,email,meeting`, `champions=5/45;`: a setting's
+    value), never inside a command or an option with its value; as many lines as
     it needs, never cut (a short table's prose is what it is read for)."""
     from crmcli.cli.helpformat import wrap as fill
+    from crmcli.cli.output import whole
 
-    return fill(text, room, breaks=",;").split("\n")
+    return fill(whole(text), room, breaks=",;=").split("\n")
 
 
 def _short(c: Column, room: int) -> bool:
     """Short free text (a last contact `2026-11-17（5 天前）`, a cadence `90 天（默认）`, at
     most a third of the room): shown whole or left out, never cut. Not prose, and not a
-    name, which is cut (before its id, if it has one) rather than left out."""
-    name = c.named or c.key == "name" or c.key.endswith("_name")
+    name, which is cut (before its id, if it has one) rather than left out: a customer's,
+    a product's, what was bought (`crm purchases`: `祁门红茶…`)."""
+    name = c.named or c.key in ("name", "item") or c.key.endswith("_name")
     return (
         not c.whole and not name and c.lines == 1 and c.key not in PROSE
         and c.compact <= room // 3
@@ -364,6 +372,18 @@ def _least(c: Column, essential: int) -> int:
     if c.point is not None:
         return c.point
     return max(_FREE_MIN, essential * 2 // 3) if c.lines > 1 else essential
+
+
+def _what(columns: Sequence[Column]) -> Column | None:
+    """The column that says what a row is, cut rather than left out: a customer (named with
+    an id, or a customer's or a record's name: not a task's state before it, `crm task
+    list`, nor a festival before whom to greet, `crm care`), else the first free text (a
+    segment, an item)."""
+    free = [c for c in columns if not c.whole]
+    names = ("customer", "customer_name", "name")
+    return next(
+        chain((c for c in free if c.named), (c for c in free if c.key in names), free), None
+    )
 
 
 def _needed(c: Column) -> bool:
@@ -386,8 +406,15 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     """The columns shown (fitted to `room`) and those left out, in the order they went."""
     shown, hidden = list(columns), []
     free = [c for c in columns if not c.whole]
-    key = free[0] if free else None  # the first free text: a name, say
+    key = _what(columns)  # a name, say
     order = [c for c in columns if not c.filled]  # empty on the first page
+    # What the table says twice: a currency when each amount shows its own symbol
+    # (`US$35.99`), and a customer's id beside the customer's name (`crm date list`).
+    symbols = any(c.money for c in columns) and not any(c.money and c.bare for c in columns)
+    order += [c for c in columns if c.key == "currency" and symbols]
+    keys = {c.key for c in columns}
+    twice = [c for c in columns if c.key.endswith("_id") and f"{c.key[:-3]}_name" in keys]
+    order += twice
     # A last contact is low priority beside a reason that says it (`no contact for 74
     # days`); in a list of whom to contact (`crm remind`) it is why they are there.
     point = any(c.key in ESSENTIAL for c in columns)
@@ -406,8 +433,7 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
         c for c in reversed(columns)
         if c.number and c.amount and not c.money and c.key not in HEADLINE
     ]  # fmt: skip
-    if not any(c.money and c.bare for c in columns):
-        order += [c for c in columns if c.key == "currency"]
+    order += [c for c in columns if c.key == "currency"]
     # Counts; an id (`task_id`) is what one types next (`crm task done 3`): kept with dates.
     ids = [c for c in columns if c.key == "id" or c.key.endswith("_id")]
     order += [c for c in reversed(columns) if c.number and not c.amount and c not in ids]
@@ -420,7 +446,7 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order += [c for c in columns if c.key in ESSENTIAL]  # then the point of the table
     order = list(dict.fromkeys(c for c in order if c is not columns[0]))
     while not fit(shown, room) and len(shown) > 1:
-        if _needed(order[0]) and _give_up_point(shown, room):
+        if _needed(order[0]) and order[0] not in twice and _give_up_point(shown, room):
             break  # the point takes what is left: nothing left out comes back
         gone = order.pop(0)
         shown.remove(gone)
