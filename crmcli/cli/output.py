@@ -83,7 +83,7 @@ def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> N
 # where it can (crmcli/cli/helpformat.py).
 _WHOLE = re.compile(
     r"(?<![\w-])(?:crm|--[a-z][\w-]*)"
-    r"(?: (?:--?[a-z][\w-]*(?:=\S+)?|[a-z][\w.:/@+-]*|[A-Z][A-Z_]+\b|\d[\w.:+-]*|'[^']*'"
+    r"(?: (?:--?[a-z][\w-]*(?:=\S+)?|[a-z][\w.:/@+-]*|[A-Z][A-Z_]*\b|\d[\w.:+-]*|'[^']*'"
     r"|(?:~|\.{1,2})?/[^\s']+))+"
 )
 
