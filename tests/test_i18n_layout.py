@@ -42,12 +42,12 @@ def _tasks(count: int) -> list[dict]:
     ]  # fmt: skip
 
 
-def test_a_long_task_list_at_60_keeps_the_customer_before_the_state(zh):
+def test_a_long_task_list_at_60_keeps_the_customer_and_the_state_before_the_repeat(zh):
     keys = ("id", "due_on", "status", "customer_name", "text", "every")
     lines = _screen(_tasks(80), keys, 60)  # more than a screen: one line a row
-    assert _headers(lines) == ["编号", "到期日", "客户", "内容"]
-    assert cells(lines)[0][2] == "腾讯科技 上…" and cells(lines)[1][2] == "罗桂芬"
-    assert lines[-1].startswith("隐藏了 2 列：状态、重复；")
+    assert _headers(lines) == ["编号", "到期日", "状态", "客户", "内容"]
+    assert [row[3] for row in cells(lines)[:2]] == ["腾讯科…", "罗桂芬"]
+    assert lines[-1].startswith("隐藏了 1 列：重复；")
 
 
 def test_the_dashboards_reasons_wrap_whole_at_60(zh):
@@ -93,6 +93,9 @@ def test_purchases_at_60_show_the_item_and_leave_out_the_currency_its_symbols_sa
     assert first[3].startswith("祁门红茶") and first[3].endswith("…")
     assert (first[5], second[5]) == ("¥768.00", "US$35.99")
     assert "隐藏了 2 列：币种、品类" in lines[-1]
+    at_80 = _screen(rows, keys, 80)  # the currency goes before the item is cut
+    assert cells(at_80)[0][3:] == ["祁门红茶 200g 礼盒装", "红茶", "3", "¥768.00"]
+    assert at_80[-1].startswith("隐藏了 1 列：币种；")
 
 
 def test_a_lunar_date_stays_whole_at_80_and_the_customers_id_goes_first(zh):

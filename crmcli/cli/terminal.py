@@ -3,18 +3,19 @@ and the pager. Loaded only when stdout is a terminal or colour is asked for (cli
 decides), so a script pays nothing for it.
 
 A table on a terminal is one line a row, except that in a short table (a screen or two, `crm
-today`, `crm remind`, `crm config list`) prose (a reason, a task's text, a summary) and a
-setting's value wrap onto as many lines as they need rather than being cut (a short text,
-`发送合同` in Chinese, is given its whole width), and the short free text beside them stays
-whole. Its columns are measured on the first page of rows, and the rest stream with those
-widths, so the first screen of a million customers appears at once (a later id, date or
-amount wider than its column widens it from that row on). Ids (a name's `(#143)` too),
-phones, emails, dates and amounts keep their full width; when the row is wider than the
-terminal, free text is cut with `…` first, then whole columns are left out (empty ones,
-notes, an email, a company, tags, city, a chart first, then other free text, the narrowest
-first, then ratios, a currency, counts, then amounts of money, the smallest first, then
-dates and phones, from the right; a currency never shows without its amounts) and a footer
-names them in the headers' words.
+today`, `crm remind`, `crm config list`) prose (a reason, a task's text, a summary), a
+setting's value and a saved filter wrap onto as many lines as they need rather than being
+cut (a short text, `发送合同` in Chinese, is given its whole width), and the short free text
+beside them stays whole. Its columns are measured on the first page of rows, and the rest
+stream with those widths, so the first screen of a million customers appears at once (a
+later id, date or amount wider than its column widens it from that row on). Ids (a name's
+`(#143)` too), phones, emails, dates and amounts keep their full width; when the row is
+wider than the terminal, what the table says twice (a currency beside amounts with their
+symbols, a customer's id beside the name) goes first, free text is cut with `…` next, then
+whole columns are left out (empty ones, notes, an email, a company, tags, city, a chart
+first, then other free text, the narrowest first, then ratios, a currency, counts, then
+amounts of money, the smallest first, then dates and phones, from the right; a currency
+never shows without its amounts) and a footer names them in the headers' words.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -104,9 +105,10 @@ _STATES = {
     "done": "muted",
 }
 _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
-# A customer's stage or lifecycle says in a word what a row's numbers say at length: it
-# stays longer than they do.
-_STATES_KEPT = ("stage", "lifecycle")
+# A customer's stage or lifecycle says in a word what a row's numbers say at length, and a
+# task's or feedback's status (overdue, open) what to do first: it stays longer than they
+# do, and than other free text (a repeat, `every 1 month`).
+_STATES_KEPT = ("stage", "lifecycle", "status")
 
 
 def readable(
@@ -410,10 +412,14 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order = [c for c in columns if not c.filled]  # empty on the first page
     # What the table says twice: a currency when each amount shows its own symbol
     # (`US$35.99`), and a customer's id beside the customer's name (`crm date list`).
+    # They go before any text is cut, too.
     symbols = any(c.money for c in columns) and not any(c.money and c.bare for c in columns)
-    order += [c for c in columns if c.key == "currency" and symbols]
     keys = {c.key for c in columns}
-    twice = [c for c in columns if c.key.endswith("_id") and f"{c.key[:-3]}_name" in keys]
+    twice = [
+        c for c in columns[1:]
+        if (c.key == "currency" and symbols)
+        or (c.key.endswith("_id") and f"{c.key[:-3]}_name" in keys)
+    ]  # fmt: skip
     order += twice
     # A last contact is low priority beside a reason that says it (`no contact for 74
     # days`); in a list of whom to contact (`crm remind`) it is why they are there.
@@ -433,7 +439,8 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
         c for c in reversed(columns)
         if c.number and c.amount and not c.money and c.key not in HEADLINE
     ]  # fmt: skip
-    order += [c for c in columns if c.key == "currency"]
+    if not any(c.money and c.bare for c in columns):  # else it says whose `9.90` it is
+        order += [c for c in columns if c.key == "currency"]
     # Counts; an id (`task_id`) is what one types next (`crm task done 3`): kept with dates.
     ids = [c for c in columns if c.key == "id" or c.key.endswith("_id")]
     order += [c for c in reversed(columns) if c.number and not c.amount and c not in ids]
@@ -453,6 +460,11 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
         hidden.append(gone)
     else:
         shown = _back(columns, shown, hidden, room)
+        if any(not c.whole and c.width < c.compact for c in shown):  # text is cut
+            for c in [c for c in twice if c in shown]:
+                shown.remove(c)
+                hidden.append(c)
+            fit(shown, room)
     if any(c.money for c in hidden) and not any(c.money for c in shown):
         for c in [c for c in shown[1:] if c.key == "currency"]:  # it said whose amounts
             shown.remove(c)
