@@ -389,7 +389,10 @@ def _what(columns: Sequence[Column]) -> Column | None:
 
 
 def _needed(c: Column) -> bool:
-    return c.key in NEEDED or c.key in _STATES_KEPT
+    """Whether the point of the table gives up its third rather than see `c` left out: an
+    id one types next, a customer's stage or lifecycle (not a status, which a feedback's
+    summary or a task's text says at more length)."""
+    return c.key in NEEDED or (c.key in _STATES_KEPT and c.key != "status")
 
 
 def _level(caps: list[int], floors: list[int], room: int) -> list[int]:
