@@ -13,6 +13,7 @@ from crmcli.cli.output import prose
 from crmcli.cli.terminal import Screen, draw
 from crmcli.core import i18n
 from tests.test_i18n_vocabulary import cells
+from tests.test_terminal import on_terminal, width
 
 
 @pytest.fixture
@@ -180,3 +181,16 @@ def test_english_at_80_keeps_its_columns():
     lines = _screen(rows, keys, 80)
     assert _headers(lines) == ["ID", "Due", "Status", "Customer name", "Text", "Every"]
     assert cells(lines) == [["1", "2026-12-01", "overdue", "Anna Smith", "Send the quote", "1m"]]
+
+
+def test_the_demos_filters_care_actions_and_todays_reasons_show_whole_at_60(demo):
+    for args in (("segment", "list"), ("rule", "list"), ("care", "rule", "list")):
+        code, lines = on_terminal("--lang", "zh", *args, columns=60)
+        assert code == 0 and all(width(line) <= 60 for line in lines), lines
+        assert not any("…" in line for line in lines), lines
+        assert not any("隐藏了" in line for line in lines), lines
+    code, lines = on_terminal("--lang", "zh", "dashboard", columns=60)
+    assert code == 0
+    start = next(i for i, line in enumerate(lines) if line.startswith("今天要联系"))
+    part = lines[start : lines.index("", start)]
+    assert len(part) > 3 and not any("…" in line for line in part), part

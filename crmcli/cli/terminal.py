@@ -194,10 +194,11 @@ PROSE_LINES = 2
 PROSE_WHOLE = 20
 WRAP_ROWS = 60
 # Wrapped like prose in a short table, but not the point of it: a setting's value
-# (`call,email,meeting,...`), which a person reads whole, broken after its commas, and a
+# (`call,email,meeting,...`), which a person reads whole, broken after its commas, a
 # saved filter (`crm segment list`, `crm rule list`, `crm care rule list`), broken between
-# its options, never inside one with its value (`--where '12个月收入 >= 20000'`).
-WRAPPED = (*PROSE, "value", "filter", "selection")
+# its options, never inside one with its value (`--where '12个月收入 >= 20000'`), and a
+# care rule's action (`月饼礼盒 mooncake gift box`).
+WRAPPED = (*PROSE, "value", "filter", "selection", "action")
 
 
 class Column:
