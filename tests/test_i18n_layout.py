@@ -194,3 +194,11 @@ def test_the_demos_filters_care_actions_and_todays_reasons_show_whole_at_60(demo
     start = next(i for i, line in enumerate(lines) if line.startswith("今天要联系"))
     part = lines[start : lines.index("", start)]
     assert len(part) > 3 and not any("…" in line for line in part), part
+
+
+def test_a_long_chinese_error_is_one_line_on_a_narrow_terminal(db_path):
+    code, lines = on_terminal("--lang", "zh", "list", "--where", "不存在的字段 = 上海", columns=40)
+    assert code == 2 and len(lines) == 1, lines
+    assert (
+        lines[0].startswith("crm: --where 中的字段“不存在的字段”未知；") and width(lines[0]) > 400
+    )
