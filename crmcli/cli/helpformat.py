@@ -284,8 +284,25 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "", breaks: str =
     return "\n".join(lines).replace("\xa0", " ")
 
 
+# What a line never breaks inside: a command (`crm config set default_region XX`, `crm --db
+# /tmp/demo.db list`) and an option with its value (`--sort name`, `--city '上海'`), as the
+# reader types them; one longer than a line breaks between its words, before an option
+# where it can (crmcli/cli/helpformat.py).
+_WHOLE = re.compile(
+    r"(?<![\w-])(?:crm|--[a-z][\w-]*)"
+    r"(?: (?:--?[a-z][\w-]*(?:=\S+)?|[a-z][\w.:/@+-]*|[A-Z][A-Z_]*\b|\d[\w.:+-]*|'[^']*'"
+    r"|(?:~|\.{1,2})?/[^\s']+))+"
+)
+
+
+def whole(text: str) -> str:
+    """`text` with the spaces inside its commands and options made unbreakable (the
+    wrapper turns them back into spaces)."""
+    return _WHOLE.sub(lambda m: m.group().replace(" ", "\xa0"), text)
+
+
 def _last_space(piece: str, cut: int, quoted: bool) -> tuple[int, bool]:
-    """Where a command kept whole (its spaces no-break, crmcli.cli.output.whole) but longer
+    """Where a command kept whole (its spaces no-break, `whole`) but longer
     than a line breaks rather than at `cut`: at its last space before `cut` that is not
     inside a quoted value, before an option if it can (`crm --db PATH list` / `--where
     '城市 = 上海'`), inside a quoted value wider than a line at one of its spaces; 0 when

@@ -348,8 +348,8 @@ def _lines(text: str, room: int) -> list[str]:
     after a comma, semicolon or `=` (`call,email,meeting`, `champions=5/45;`: a setting's
     value), never inside a command or an option with its value; as many lines as
     it needs, never cut (a short table's prose is what it is read for)."""
+    from crmcli.cli.helpformat import whole
     from crmcli.cli.helpformat import wrap as fill
-    from crmcli.cli.output import whole
 
     return fill(whole(text), room, breaks=",;=").split("\n")
 
