@@ -172,8 +172,7 @@ def test_a_long_message_on_a_terminal_wraps_whole_and_a_pipe_gets_one_line(db_pa
 
 
 def test_wrapping_keeps_commands_and_options_whole():
-    from crmcli.cli.helpformat import wrap
-    from crmcli.cli.output import whole
+    from crmcli.cli.helpformat import whole, wrap
 
     text = "演示数据库已经准备好了，请试试看这个命令：crm list --where 'city = 上海' --sort name"
     lines = wrap(whole(text), 50).split("\n")

@@ -233,14 +233,16 @@ def _wide(char: str) -> bool:
 
 def _pieces(word: str, breaks: str = "") -> Iterator[str]:
     """A word (no spaces) cut where a line may break inside it: beside a Chinese character,
-    unless that puts closing punctuation first on a line or opening punctuation last, and
-    after any of `breaks` (`,` in `call,email`)."""
-    start = 0
+    unless that puts closing punctuation first on a line or opening punctuation last, or is
+    inside a quoted value (`--city '上海'`), and after any of `breaks` (`,` in `call,email`)."""
+    start, quoted = 0, word[0] == "'"
     for i in range(1, len(word)):
         before, after = word[i - 1], word[i]
-        if after in _CLOSING:
+        inside, quoted = quoted, quoted ^ (after == "'")
+        if after in _CLOSING or inside:  # never inside '城市 = 上海', nor before its '
             continue
-        listed = before in breaks and not after.isdigit()
+        # after a comma, not inside 1,000; after `=`, before its value (`hibernating=12/12`)
+        listed = before in breaks and (before == "=" or not after.isdigit())
         if listed or ((_wide(before) or _wide(after)) and before not in _OPENING):
             yield word[start:i]
             start = i
@@ -265,20 +267,55 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "", breaks: str =
     for space, word in words:
         for index, piece in enumerate(_pieces(word, breaks)):
             gap = space if index == 0 and not empty else ""
-            size = width(piece)
+            size, opened = width(piece), False  # inside a quoted value broken at a space
             if not empty and used + len(gap) + size > columns:
                 lines.append(line)
                 line, used, empty, gap = rest, width(rest), True, ""
             while empty and used + size > columns and len(piece) > 1:  # longer than a line
                 cut = _fit(piece, columns - used)
-                lines.append(line + piece[:cut])
-                piece = piece[cut:]
+                space, opened = _last_space(piece, cut, opened)
+                lines.append(line + piece[: space or cut])
+                piece = piece[space + 1 :] if space else piece[cut:]
                 line, used, size = rest, width(rest), width(piece)
             line += gap + piece
             used += len(gap) + size
             empty = False
     lines.append(line)
     return "\n".join(lines).replace("\xa0", " ")
+
+
+# What a line never breaks inside: a command (`crm config set default_region XX`, `crm --db
+# /tmp/demo.db list`) and an option with its value (`--sort name`, `--city '上海'`), as the
+# reader types them; one longer than a line breaks between its words, before an option
+# where it can (crmcli/cli/helpformat.py).
+_WHOLE = re.compile(
+    r"(?<![\w-])(?:crm|--[a-z][\w-]*)"
+    r"(?: (?:--?[a-z][\w-]*(?:=\S+)?|[a-z][\w.:/@+-]*|[A-Z][A-Z_]*\b|\d[\w.:+-]*|'[^']*'"
+    r"|(?:~|\.{1,2})?/[^\s']+))+"
+)
+
+
+def whole(text: str) -> str:
+    """`text` with the spaces inside its commands and options made unbreakable (the
+    wrapper turns them back into spaces)."""
+    return _WHOLE.sub(lambda m: m.group().replace(" ", "\xa0"), text)
+
+
+def _last_space(piece: str, cut: int, quoted: bool) -> tuple[int, bool]:
+    """Where a command kept whole (its spaces no-break, `whole`) but longer
+    than a line breaks rather than at `cut`: at its last space before `cut` that is not
+    inside a quoted value, before an option if it can (`crm --db PATH list` / `--where
+    '城市 = 上海'`), inside a quoted value wider than a line at one of its spaces; 0 when
+    there is none. `quoted`: the piece begins inside a quoted value; returned for the rest."""
+    spaces, inside = [], []
+    for i, char in enumerate(piece[: cut + 1]):
+        quoted ^= char == "'"
+        if char == "\xa0" and i:
+            (inside if quoted else spaces).append(i)
+    options = [i for i in spaces if piece[i + 1 : i + 2] == "-"]
+    if options or spaces:
+        return (options or spaces)[-1], False
+    return (inside[-1], True) if inside else (0, False)
 
 
 def _fit(piece: str, room: int) -> int:

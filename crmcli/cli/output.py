@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -66,7 +65,7 @@ def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> N
 
         room = screen(False).columns
     if room is not None:
-        from crmcli.cli.helpformat import wrap
+        from crmcli.cli.helpformat import whole, wrap
 
         lines = []
         for line in text.split("\n"):
@@ -75,20 +74,6 @@ def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> N
             lines.append(line if fits else wrap(whole(line.strip()), room, indent, indent))
         text = "\n".join(lines)
     stream.write(text + "\n")
-
-
-# What a line never breaks inside: a command (`crm config set default_region XX`) and an
-# option with its value (`--sort name`), as the reader types them.
-_WHOLE = re.compile(
-    r"(?<![\w-])(?:crm|--[a-z][\w-]*)"
-    r"(?: (?:--?[a-z][\w-]*(?:=\S+)?|[a-z][\w.:/@+-]*|[A-Z][A-Z_]+\b|\d[\w.:+-]*|'[^']*'))+"
-)
-
-
-def whole(text: str) -> str:
-    """`text` with the spaces inside its commands and options made unbreakable (the
-    wrapper turns them back into spaces)."""
-    return _WHOLE.sub(lambda m: m.group().replace(" ", "\xa0"), text)
 
 
 def sentence(message: str, stream: TextIO | None = None, *, wrapped: bool = True) -> None:

@@ -3,18 +3,19 @@ and the pager. Loaded only when stdout is a terminal or colour is asked for (cli
 decides), so a script pays nothing for it.
 
 A table on a terminal is one line a row, except that in a short table (a screen or two, `crm
-today`, `crm remind`, `crm config list`) prose (a reason, a task's text, a summary) and a
-setting's value wrap onto as many lines as they need rather than being cut (a short text,
-`发送合同` in Chinese, is given its whole width), and the short free text beside them stays
-whole. Its columns are measured on the first page of rows, and the rest stream with those
-widths, so the first screen of a million customers appears at once (a later id, date or
-amount wider than its column widens it from that row on). Ids (a name's `(#143)` too),
-phones, emails, dates and amounts keep their full width; when the row is wider than the
-terminal, free text is cut with `…` first, then whole columns are left out (empty ones,
-notes, an email, a company, tags, city, a chart first, then other free text, the narrowest
-first, then ratios, a currency, counts, then amounts of money, the smallest first, then
-dates and phones, from the right; a currency never shows without its amounts) and a footer
-names them in the headers' words.
+today`, `crm remind`, `crm config list`) prose (a reason, a task's text, a summary), a
+setting's value and a saved filter wrap onto as many lines as they need rather than being
+cut (a short text, `发送合同` in Chinese, is given its whole width), and the short free text
+beside them stays whole. Its columns are measured on the first page of rows, and the rest
+stream with those widths, so the first screen of a million customers appears at once (a
+later id, date or amount wider than its column widens it from that row on). Ids (a name's
+`(#143)` too), phones, emails, dates and amounts keep their full width; when the row is
+wider than the terminal, what the table says twice (a currency beside amounts with their
+symbols, a customer's id beside the name) goes first, free text is cut with `…` next, then
+whole columns are left out (empty ones, notes, an email, a company, tags, city, a chart
+first, then other free text, the narrowest first, then ratios, a currency, counts, then
+amounts of money, the smallest first, then dates and phones, from the right; a currency
+never shows without its amounts) and a footer names them in the headers' words.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -104,9 +105,10 @@ _STATES = {
     "done": "muted",
 }
 _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
-# A customer's stage or lifecycle says in a word what a row's numbers say at length: it
-# stays longer than they do.
-_STATES_KEPT = ("stage", "lifecycle")
+# A customer's stage or lifecycle says in a word what a row's numbers say at length, and a
+# task's or feedback's status (overdue, open) what to do first: it stays longer than they
+# do, and than other free text (a repeat, `every 1 month`).
+_STATES_KEPT = ("stage", "lifecycle", "status")
 
 
 def readable(
@@ -139,10 +141,12 @@ def meaning(row: Mapping[str, Any], column: str) -> Style:
 # A currency symbol before an amount (crmcli.cli.display): `¥`, `US$`, `HK$`, `€`, `R$`.
 _SYMBOL = r"(?:[A-Za-z]{0,3}[$¢£¤¥֏؋৲৳৻૱௹฿៛₠-⃀﷼＄￠￡￥￦])"
 # Cells kept whole (never cut): numbers and amounts (`¥1,299.50`, `¥12.35万`), dates and
-# times, emails, phones (`+86 133 7955 3028`, `(415) 555-0100`), #ids.
+# times (a day with its lunar date too: `1975-09-20（农历 1975-08-15）`), emails, phones
+# (`+86 133 7955 3028`, `(415) 555-0100`), #ids.
 _ATOMIC = (
     rf"[-+]?{_SYMBOL}?[\d,]*\d(\.\d+)?[万亿]?%?( [A-Z]{{3}})?"
     r"|\d{4}-\d\d-\d\d([T ][\d:.]+([+-]\d\d:?\d\d|Z)?)?"
+    r"( ?[(（][^()（）]{0,12}\d{4}-[^()（）]+[)）])?"
     r"|[^\s@]+@[^\s@]+"
     r"|[+(]?\d[\d ()-]{5,}\d"
     r"|#\d+"
@@ -164,11 +168,12 @@ LOW_PRIORITY = (
     "notes", "email", "company", "tags", "last_contact", "city", "region", "country", "source",
     "title",
 )  # fmt: skip
-# The point of the table, where there is one: why to call (`crm today`), why a customer is
-# at risk, what a task says, what a change was, what an interaction or feedback says, what
-# a setting does. Left out last (after the first column) and cut last, and while it shows
-# it keeps at least a third of the width (or all it needs).
-ESSENTIAL = ("why", "reason", "text", "changes", "summary", "description")
+# The point of the table, where there is one: why to call (`crm today`, the dashboard's
+# `reasons`), why a customer is at risk, what a task says, what a change was, what an
+# interaction or feedback says, what a setting does, what care a festival calls for (`crm
+# care`). Left out last (after the first column) and cut last, and while it shows it keeps
+# at least a third of the width (or all it needs).
+ESSENTIAL = ("why", "reason", "reasons", "text", "changes", "summary", "description", "care")
 # What the point of the table gives up its third for, rather than see it left out: a
 # number one types next (`crm done 3`) and a stage or lifecycle (`crm report churn`).
 NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id")
@@ -189,8 +194,11 @@ PROSE_LINES = 2
 PROSE_WHOLE = 20
 WRAP_ROWS = 60
 # Wrapped like prose in a short table, but not the point of it: a setting's value
-# (`call,email,meeting,...`), which a person reads whole, broken after its commas.
-WRAPPED = (*PROSE, "value")
+# (`call,email,meeting,...`), which a person reads whole, broken after its commas, a
+# saved filter (`crm segment list`, `crm rule list`, `crm care rule list`), broken between
+# its options, never inside one with its value (`--where '12个月收入 >= 20000'`), and a
+# care rule's action (`月饼礼盒 mooncake gift box`).
+WRAPPED = (*PROSE, "value", "filter", "selection", "action")
 
 
 class Column:
@@ -278,8 +286,8 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     whole_room = room
     room -= _SEPARATOR * (len(columns) - 1)
     essential = max(_FREE_MIN, whole_room // 3)
-    # The first free text (a segment, a name) is what a row is: it is cut, never left out.
-    first = next((c for c in columns if not c.whole), None)
+    # What a row is (a name, a segment): it is cut, never left out.
+    first = _what(columns)
     floors = [
         max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
         else max(c.floor, c.compact) if c is not first and _short(c, whole_room)
@@ -337,18 +345,21 @@ def _folded(text: str, lines: int) -> int:
 
 def _lines(text: str, room: int) -> list[str]:
     """Prose in lines of `room` cells, broken at spaces, beside Chinese characters and
-    after a comma or semicolon (`call,email,meeting`: a setting's value); as many lines as
+    after a comma, semicolon or `=` (`call,email,meeting`, `champions=5/45;`: a setting's
+    value), never inside a command or an option with its value; as many lines as
     it needs, never cut (a short table's prose is what it is read for)."""
+    from crmcli.cli.helpformat import whole
     from crmcli.cli.helpformat import wrap as fill
 
-    return fill(text, room, breaks=",;").split("\n")
+    return fill(whole(text), room, breaks=",;=").split("\n")
 
 
 def _short(c: Column, room: int) -> bool:
     """Short free text (a last contact `2026-11-17（5 天前）`, a cadence `90 天（默认）`, at
     most a third of the room): shown whole or left out, never cut. Not prose, and not a
-    name, which is cut (before its id, if it has one) rather than left out."""
-    name = c.named or c.key == "name" or c.key.endswith("_name")
+    name, which is cut (before its id, if it has one) rather than left out: a customer's,
+    a product's, what was bought (`crm purchases`: `祁门红茶…`)."""
+    name = c.named or c.key in ("name", "item") or c.key.endswith("_name")
     return (
         not c.whole and not name and c.lines == 1 and c.key not in PROSE
         and c.compact <= room // 3
@@ -366,8 +377,23 @@ def _least(c: Column, essential: int) -> int:
     return max(_FREE_MIN, essential * 2 // 3) if c.lines > 1 else essential
 
 
+def _what(columns: Sequence[Column]) -> Column | None:
+    """The column that says what a row is, cut rather than left out: a customer (named with
+    an id, or a customer's or a record's name: not a task's state before it, `crm task
+    list`, nor a festival before whom to greet, `crm care`), else the first free text (a
+    segment, an item)."""
+    free = [c for c in columns if not c.whole]
+    names = ("customer", "customer_name", "name")
+    return next(
+        chain((c for c in free if c.named), (c for c in free if c.key in names), free), None
+    )
+
+
 def _needed(c: Column) -> bool:
-    return c.key in NEEDED or c.key in _STATES_KEPT
+    """Whether the point of the table gives up its third rather than see `c` left out: an
+    id one types next, a customer's stage or lifecycle (not a status, which a feedback's
+    summary or a task's text says at more length)."""
+    return c.key in NEEDED or (c.key in _STATES_KEPT and c.key != "status")
 
 
 def _level(caps: list[int], floors: list[int], room: int) -> list[int]:
@@ -386,8 +412,19 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     """The columns shown (fitted to `room`) and those left out, in the order they went."""
     shown, hidden = list(columns), []
     free = [c for c in columns if not c.whole]
-    key = free[0] if free else None  # the first free text: a name, say
+    key = _what(columns)  # a name, say
     order = [c for c in columns if not c.filled]  # empty on the first page
+    # What the table says twice: a currency when each amount shows its own symbol
+    # (`US$35.99`), and a customer's id beside the customer's name (`crm date list`).
+    # They go before any text is cut, too.
+    symbols = any(c.money for c in columns) and not any(c.money and c.bare for c in columns)
+    keys = {c.key for c in columns}
+    twice = [
+        c for c in columns[1:]
+        if (c.key == "currency" and symbols)
+        or (c.key.endswith("_id") and f"{c.key[:-3]}_name" in keys)
+    ]  # fmt: skip
+    order += twice
     # A last contact is low priority beside a reason that says it (`no contact for 74
     # days`); in a list of whom to contact (`crm remind`) it is why they are there.
     point = any(c.key in ESSENTIAL for c in columns)
@@ -406,7 +443,7 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
         c for c in reversed(columns)
         if c.number and c.amount and not c.money and c.key not in HEADLINE
     ]  # fmt: skip
-    if not any(c.money and c.bare for c in columns):
+    if not any(c.money and c.bare for c in columns):  # else it says whose `9.90` it is
         order += [c for c in columns if c.key == "currency"]
     # Counts; an id (`task_id`) is what one types next (`crm task done 3`): kept with dates.
     ids = [c for c in columns if c.key == "id" or c.key.endswith("_id")]
@@ -420,13 +457,18 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order += [c for c in columns if c.key in ESSENTIAL]  # then the point of the table
     order = list(dict.fromkeys(c for c in order if c is not columns[0]))
     while not fit(shown, room) and len(shown) > 1:
-        if _needed(order[0]) and _give_up_point(shown, room):
+        if _needed(order[0]) and order[0] not in twice and _give_up_point(shown, room):
             break  # the point takes what is left: nothing left out comes back
         gone = order.pop(0)
         shown.remove(gone)
         hidden.append(gone)
     else:
         shown = _back(columns, shown, hidden, room)
+        if any(not c.whole and c.width < c.compact for c in shown):  # text is cut
+            for c in [c for c in twice if c in shown]:
+                shown.remove(c)
+                hidden.append(c)
+            fit(shown, room)
     if any(c.money for c in hidden) and not any(c.money for c in shown):
         for c in [c for c in shown[1:] if c.key == "currency"]:  # it said whose amounts
             shown.remove(c)

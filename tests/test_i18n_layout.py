@@ -1,0 +1,204 @@
+"""Chinese screens at 60 and 80 columns, as a salesperson's terminal shows them: what a row
+is (the customer) and what a table is for (a reason, a care action, a saved filter) stay on
+screen; what the table says twice (a currency beside amounts with their symbols, a
+customer's id beside the name) goes first; a quoted value or a command is never broken
+inside; English at 80 columns keeps what it showed."""
+
+import io
+from collections.abc import Iterator
+
+import pytest
+
+from crmcli.cli.output import prose
+from crmcli.cli.terminal import Screen, draw
+from crmcli.core import i18n
+from tests.test_i18n_vocabulary import cells
+from tests.test_terminal import on_terminal, width
+
+
+@pytest.fixture
+def zh() -> Iterator[None]:
+    token = i18n.use("zh")
+    yield
+    i18n.reset(token)
+
+
+def _screen(rows: list[dict], keys: tuple[str, ...], columns: int) -> list[str]:
+    out = io.StringIO()
+    draw(rows, keys, out, Screen(columns, 40, False))
+    return out.getvalue().splitlines()
+
+
+def _headers(lines: list[str]) -> list[str]:
+    return [c.strip() for c in next(line for line in lines if "┃" in line).split("┃")]
+
+
+def _tasks(count: int) -> list[dict]:
+    texts = ("发送合同", "带上新品目录和报价单上门拜访，顺便了解下季度采购计划")
+    return [
+        {"id": i, "due_on": "2026-12-01", "status": ("overdue", "today")[i % 3 == 0],
+         "customer_name": "腾讯科技 上海 41" if i % 2 else "罗桂芬", "text": texts[i % 2],
+         "every": "每 1 个月"}
+        for i in range(1, count + 1)
+    ]  # fmt: skip
+
+
+def test_a_long_task_list_at_60_keeps_the_customer_then_the_state_before_the_repeat(zh):
+    keys = ("id", "due_on", "status", "customer_name", "text", "every")
+    lines = _screen(_tasks(80), keys, 60)  # more than a screen: one line a row
+    assert _headers(lines) == ["编号", "到期日", "客户", "内容"]
+    assert [row[2] for row in cells(lines)[:2]] == ["腾讯科技 上…", "罗桂芬"]
+    assert lines[-1].startswith("隐藏了 2 列：重复、状态；")  # the text keeps its third
+    short = [{**task, "text": "发送合同"} for task in _tasks(80)]
+    lines = _screen(short, keys, 60)
+    assert _headers(lines) == ["编号", "到期日", "状态", "客户", "内容"]
+    assert [row[3] for row in cells(lines)[:2]] == ["腾讯科技 上海 41", "罗桂芬"]
+    assert lines[-1].startswith("隐藏了 1 列：重复；")
+
+
+def test_the_dashboards_reasons_wrap_whole_at_60(zh):
+    reasons = ["反馈 #34 已 81 天未处理（投诉，高）：一个订单扣了两次款"]
+    rows = [{"rank": 1, "customer_name": "王博文", "phone": "+1 212-216-2342", "reasons": reasons}]
+    lines = _screen(rows, ("rank", "customer_name", "phone", "reasons"), 60)
+    assert not any("…" in line for line in lines)
+    said = "".join(line.split("│")[3].strip() for line in lines if "│" in line)
+    assert said == "反馈 #34 已 81 天未处理（投诉，高）：一个订单扣了两次款"
+
+
+def test_care_at_60_keeps_whom_to_greet_and_how(zh):
+    rows = [
+        {"falls_on": "2027-01-01", "festival_name": "元旦", "customer": f"刘轩磊 (#{i})",
+         "phone": "130 7731 3270", "care": "节日问候"}
+        for i in range(1, 5)
+    ]  # fmt: skip
+    lines = _screen(rows, tuple(rows[0]), 60)
+    assert _headers(lines) == ["日期", "客户", "电话", "关怀"]
+    assert cells(lines)[0][1:] == ["刘轩磊（#1）", "130 7731 3270", "节日问候"]
+
+
+def _purchases() -> list[dict]:
+    return [
+        {"id": 1310, "purchased_at": "2024-12-29", "customer_name": "梁敏",
+         "item": "祁门红茶 200g 礼盒装", "category": "红茶", "quantity": 3,
+         "amount_minor": 76800, "currency": "CNY"},
+        {"id": 55, "purchased_at": "2025-01-20", "customer_name": "杨思源",
+         "item": "青瓷盖碗", "category": "茶具", "quantity": 1, "amount_minor": 3599,
+         "currency": "USD"},
+    ]  # fmt: skip
+
+
+def test_purchases_at_60_show_the_item_and_leave_out_the_currency_its_symbols_say(zh):
+    from crmcli.core.money import present
+
+    rows = [present(r, grouped_digits=True) for r in _purchases()]
+    keys = ("id", "purchased_at", "customer_name", "item", "category", "quantity", "amount",
+            "currency")  # fmt: skip
+    lines = _screen(rows, keys, 60)
+    assert _headers(lines) == ["编号", "购买时间", "客户", "商品", "数量", "金额"]
+    first, second = cells(lines)
+    assert first[3].startswith("祁门红茶") and first[3].endswith("…")
+    assert (first[5], second[5]) == ("¥768.00", "US$35.99")
+    assert "隐藏了 2 列：币种、品类" in lines[-1]
+    at_80 = _screen(rows, keys, 80)  # the currency goes before the item is cut
+    assert cells(at_80)[0][3:] == ["祁门红茶 200g 礼盒装", "红茶", "3", "¥768.00"]
+    assert at_80[-1].startswith("隐藏了 1 列：币种；")
+
+
+def test_a_lunar_date_stays_whole_at_80_and_the_customers_id_goes_first(zh):
+    rows = [
+        {"id": 7, "customer_id": 89, "customer_name": "罗桂芬", "label": "老板生日",
+         "date_on": "1975-09-20（农历 1975-08-15）", "is_yearly": True, "next_on": "2027-09-15"},
+        {"id": 8, "customer_id": 20, "customer_name": "余丽桂", "label": "结婚纪念日",
+         "date_on": "2019-05-20", "is_yearly": True, "next_on": "2027-05-20"},
+    ]  # fmt: skip
+    lines = _screen(rows, tuple(rows[0]), 80)
+    assert cells(lines)[0] == ["7", "罗桂芬", "老板生日", "1975-09-20（农历 1975-08-15）", "是",
+                               "2027-09-15"]  # fmt: skip
+    assert lines[-1].startswith("隐藏了 1 列：客户编号；")
+    at_60 = _screen(rows, tuple(rows[0]), 60)
+    assert cells(at_60)[0][2] == "1975-09-20（农历 1975-08-15）"
+
+
+def test_a_saved_filter_wraps_between_its_options_never_inside_a_value(zh):
+    rows = [
+        {"segment": "shanghai-buyers", "filter": "--where '购买天数 >= 1' --city '上海'",
+         "customers": 3, "created_at": "2026-12-06 08:04"},
+        {"segment": "重点客户", "filter": "--lifecycle '活跃' --lifecycle '新客户' --abc A",
+         "customers": 67, "created_at": "2026-12-06 08:04"},
+    ]  # fmt: skip
+    lines = _screen(rows, tuple(rows[0]), 60)
+    column = [line.split("│")[1].strip() for line in lines if "│" in line]
+    assert not any("…" in line for line in lines)
+    assert column == [
+        "--where", "'购买天数 >=", "1'", "--city '上海'",
+        "--lifecycle", "'活跃'", "--lifecycle", "'新客户'", "--abc A",
+    ]  # fmt: skip
+
+
+def test_a_settings_value_breaks_after_its_marks_never_inside_a_number(zh):
+    grid = "champions=5/45;loyal=34/45;hibernating=12/12"
+    rows = [{"key": "rfm.grid", "value": grid, "description": "RFM 细分：名称=R/F 规则"}]
+    lines = _screen(rows, ("key", "value", "description"), 40)
+    parts = [line.split("│")[1].strip() for line in lines if "│" in line]
+    assert "".join(parts) == grid
+    assert all(any(number in p for p in parts) for number in ("5/45", "34/45", "12/12"))
+
+
+def test_demo_hints_at_60_break_between_options_never_inside_a_quote():
+    text = "Explore it:\n  crm --db /tmp/demo/demo.db list --where '城市 = 上海' --sort name"
+    out = io.StringIO()
+    prose(text, out, room=60)
+    assert out.getvalue().splitlines() == [
+        "Explore it:",
+        "  crm --db /tmp/demo/demo.db list --where '城市 = 上海'",
+        "  --sort name",
+    ]
+    out = io.StringIO()
+    prose(text, out, room=36)
+    assert out.getvalue().splitlines()[1:] == [
+        "  crm --db /tmp/demo/demo.db list",
+        "  --where '城市 = 上海' --sort name",
+    ]
+    out = io.StringIO()
+    prose(text, out, room=20)  # narrower than the quoted value with its option
+    assert out.getvalue().splitlines()[1:] == [
+        "  crm",
+        "  --db",
+        "  /tmp/demo/demo.db",
+        "  list",
+        "  --where",
+        "  '城市 = 上海'",
+        "  --sort name",
+    ]
+
+
+def test_english_at_80_keeps_its_columns():
+    keys = ("id", "due_on", "status", "customer_name", "text", "every")
+    rows = [
+        {"id": 1, "due_on": "2026-12-01", "status": "overdue", "customer_name": "Anna Smith",
+         "text": "Send the quote", "every": "1m"}
+    ]  # fmt: skip
+    lines = _screen(rows, keys, 80)
+    assert _headers(lines) == ["ID", "Due", "Status", "Customer name", "Text", "Every"]
+    assert cells(lines) == [["1", "2026-12-01", "overdue", "Anna Smith", "Send the quote", "1m"]]
+
+
+def test_the_demos_filters_care_actions_and_todays_reasons_show_whole_at_60(demo):
+    for args in (("segment", "list"), ("rule", "list"), ("care", "rule", "list")):
+        code, lines = on_terminal("--lang", "zh", *args, columns=60)
+        assert code == 0 and all(width(line) <= 60 for line in lines), lines
+        assert not any("…" in line for line in lines), lines
+        assert not any("隐藏了" in line for line in lines), lines
+    code, lines = on_terminal("--lang", "zh", "dashboard", columns=60)
+    assert code == 0
+    start = next(i for i, line in enumerate(lines) if line.startswith("今天要联系"))
+    part = lines[start : lines.index("", start)]
+    assert len(part) > 3 and not any("…" in line for line in part), part
+
+
+def test_a_long_chinese_error_is_one_line_on_a_narrow_terminal(db_path):
+    code, lines = on_terminal("--lang", "zh", "list", "--where", "不存在的字段 = 上海", columns=40)
+    assert code == 2 and len(lines) == 1, lines
+    assert (
+        lines[0].startswith("crm: --where 中的字段“不存在的字段”未知；") and width(lines[0]) > 400
+    )
