@@ -180,9 +180,11 @@ def today_(
     Example: crm today --limit 10
     """
     from crmcli.reports import reminders
+    from crmcli.store.db import snapshot
 
     picked = chosen_fields(fields, reminders.TODAY_FIELDS)
-    with reading(ctx, _("ranking whom to contact"), quiet=quiet) as conn:
+    # one transaction: with a limit the day is read twice (ranked, then the rows shown)
+    with reading(ctx, _("ranking whom to contact"), quiet=quiet) as conn, snapshot(conn):
         rows, total = reminders.contact_today(conn, clock.today(), shown_limit(limit, every))
     if not total and fmt is Format.table and not quiet and is_terminal(sys.stdout):
         # A person asked: an empty screen reads as broken. A pipe or cron stays quiet
