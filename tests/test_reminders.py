@@ -1554,6 +1554,7 @@ def test_today_with_a_limit_shows_the_first_rows_of_the_whole_day(crowded, monke
     """`crm today --limit N` ranks every reason, then reads the rows of the N customers it
     shows: the same rows, reasons and words as the whole day's first N, for every N."""
     from crmcli.cli import reminders as reminders_cli
+    from crmcli.reports import reminders
 
     everyone = json.loads(ok("today", "-f", "json"))
     assert [(r["customer_name"], r["urgency"], len(r["reasons"])) for r in everyone] == [
@@ -1574,6 +1575,16 @@ def test_today_with_a_limit_shows_the_first_rows_of_the_whole_day(crowded, monke
     for limit in range(len(everyone) + 2):
         shown = json.loads(ok("today", "-f", "json", "--limit", str(limit)))
         assert shown == everyone[:limit], limit
+    # Every row is read a few customers at a time: the chunks join up, in json, csv and
+    # the plain table (which reads them twice: widths, then lines).
+    text, csv = ok("today"), ok("today", "-f", "csv")
+    assert [line.split()[1] for line in text.splitlines()[2:]] == [
+        r["customer_name"] for r in everyone
+    ]
+    monkeypatch.setattr(reminders, "CHUNK", 2)
+    assert json.loads(ok("today", "-f", "json")) == everyone
+    assert (ok("today"), ok("today", "-f", "csv")) == (text, csv)
+    assert ok("today", "-q") == "".join(f"{r['customer_id']}\n" for r in everyone)
     monkeypatch.setattr(reminders_cli, "is_terminal", lambda stream: True)
     for limit in (1, 6, 12):
         monkeypatch.setattr(reminders_cli, "TERMINAL_LIMIT", limit)
@@ -1593,7 +1604,8 @@ _REASON = st.tuples(
 @given(st.lists(st.tuples(st.booleans(), st.lists(_REASON, max_size=8)), max_size=4))
 def test_the_first_customers_of_a_limit_are_agenda_ranks(sections):
     """Whatever the reasons and their ties, folding the weighed sections per customer and
-    reading the rows of those shown (reminders._first) gives agenda.rank's first rows."""
+    reading the rows of those shown a few customers at a time (reminders._Day) gives
+    agenda.rank's first rows."""
     from crmcli.reports import reminders
     from crmcli.reports.models import agenda
 
@@ -1615,8 +1627,13 @@ def test_the_first_customers_of_a_limit_are_agenda_ranks(sections):
     every = [agenda.Reason(c, u, w, f"s{n} {dict(customer_id=c, urgency=u, weight=w)}")
              for n, (_, rows) in enumerate(sections) for c, u, w in rows]  # fmt: skip
     whole = agenda.rank(every)
+    day = date(2026, 11, 22)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(reminders, "SECTIONS", made)
-        for limit in range(len(whole) + 2):
-            window = reminders.Window(None, date(2026, 11, 22), date(2026, 11, 22))  # type: ignore[arg-type]
-            assert reminders._first(window, limit) == (whole[:limit], len(whole))
+        for limit in [*range(len(whole) + 2), None]:
+            ranked = reminders._Day(reminders.Window(None, day, day))  # type: ignore[arg-type]
+            assert ranked.total == len(whole)
+            ids = ranked.first(limit)
+            for chunk in (1, 2, 500):  # read a few customers at a time: the same order
+                pieces = [ranked.ranked(ids[i : i + chunk]) for i in range(0, len(ids), chunk)]
+                assert [c for piece in pieces for c in piece] == whole[:limit]

@@ -179,23 +179,30 @@ def today_(
 
     Example: crm today --limit 10
     """
+    from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.reports import reminders
     from crmcli.store.db import snapshot
 
     picked = chosen_fields(fields, reminders.TODAY_FIELDS)
-    # one transaction: with a limit the day is read twice (ranked, then the rows shown)
-    with reading(ctx, _("ranking whom to contact"), quiet=quiet) as conn, snapshot(conn):
-        rows, total = reminders.contact_today(conn, clock.today(), shown_limit(limit, every))
-    if not total and fmt is Format.table and not quiet and is_terminal(sys.stdout):
-        # A person asked: an empty screen reads as broken. A pipe or cron stays quiet
-        # (docs/daily-routine.md: a command with nothing to say prints nothing). A message,
-        # so on stderr (docs/conventions.md), as crm dedupe says it found none.
-        output(ctx, fmt, quiet).note(_("Nobody to contact today."))
-        return
-    columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
-    output(ctx, fmt, quiet).rows(rows, picked or columns, key="customer_id", styles=_urgent)
+    out = output(ctx, fmt, quiet)
+    # One transaction: the day is ranked first, then its rows are read as they are written
+    # (a plain table in a pipe reads them twice, widths then lines, holding none).
+    with reading(ctx) as conn, snapshot(conn):
+        with watching(quiet=quiet, no_color=out.no_color, delay=REPORT_DELAY) as progress:
+            progress.phase(_("ranking whom to contact"))
+            rows, total = reminders.every_contact_today(
+                conn, clock.today(), shown_limit(limit, every)
+            )
+        if not total and fmt is Format.table and not quiet and is_terminal(sys.stdout):
+            # A person asked: an empty screen reads as broken. A pipe or cron stays quiet
+            # (docs/daily-routine.md: a command with nothing to say prints nothing). A
+            # message, so on stderr (docs/conventions.md), as crm dedupe says it found none.
+            out.note(_("Nobody to contact today."))
+            return
+        columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
+        shown = out.rows(rows(), picked or columns, key="customer_id", styles=_urgent, again=rows)
     if not quiet:
-        _more(ctx, limit, len(rows), total)
+        _more(ctx, limit, shown, total)
 
 
 @date_app.command("add")

@@ -1215,29 +1215,116 @@ def contact_today(
     """(rows, total): who to contact today and why, most urgent first (TODAY_FIELDS and
     TODAY_COLUMNS), the first `limit` of `total` (None: all). Every reason is ranked; only
     the customers returned are read and their reasons worded. Read in one transaction
-    (store.db.snapshot) when the two readings of a limit must agree."""
-    window = Window(conn, today, today)
-    if limit is None:  # every customer shown: each reason worded at once, nothing read twice
-        reasons = [
-            reason
-            for section in SECTIONS
-            for row in section.rows(window)
-            if (reason := section.reason(row, window)) is not None
-        ]
-        shown = agenda.rank(reasons)
-        total = len(shown)
-    else:
-        shown, total = _first(window, limit)
-    window.people([customer_id for customer_id, _ in shown])
-    ranked: list[TodayRow] = []
-    for number, (customer_id, found) in enumerate(shown, 1):
-        person = window.person(customer_id)
-        window.forget(customer_id)  # its row holds what is shown of it: a day may be large
-        texts = [r.text for r in found]
-        # One reason is its own text, shared by customers due alike; several are joined.
-        why = texts[0] if len(texts) == 1 and isinstance(texts[0], Said) else Joined(texts)
-        ranked.append(
-            {
+    (store.db.snapshot): the day is read twice, ranked and then the rows shown."""
+    rows, total = every_contact_today(conn, today, limit)
+    return list(rows()), total
+
+
+# `crm today` reads and words the rows of this many customers at a time
+CHUNK = 500
+
+
+def every_contact_today(
+    conn: sqlite3.Connection, today: date, limit: int | None = None
+) -> tuple[Callable[[], Iterator[TodayRow]], int]:
+    """contact_today's rows as they are read, a few hundred customers at a time (nothing
+    held per customer shown: a script's or cron's whole day can be long), each call of
+    the first item reading them again; and the total. The connection must stay open, in
+    the same transaction, while they are read."""
+    day = _Day(Window(conn, today, today))
+    ids = day.first(limit)
+
+    def rows() -> Iterator[TodayRow]:
+        for start in range(0, len(ids), CHUNK):
+            yield from day.rows(ids[start : start + CHUNK], start + 1)
+
+    return rows, day.total
+
+
+class _Day:
+    """`crm today`'s reasons ranked without a row held each, in two readings.
+
+    The first folds every reason into its customer's standing, what agenda.rank orders by
+    (the most urgent class, the highest weight in it, how many reasons), from the
+    sections' `weights` where they have them; the few reasons of the other sections are
+    worded at once and kept. The second reads the rows of the customers shown
+    (`Window.only`) and words their reasons, a chunk of customers at a time: agenda.rank
+    orders a chunk as it orders the whole day, since their standing is the same.
+    """
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        standing: dict[int, list[Any]] = {}  # customer -> [urgency, weight, reasons]
+
+        def count(customer_id: int, urgency: int, weight: float) -> None:
+            held = standing.get(customer_id)
+            if held is None:
+                standing[customer_id] = [urgency, weight, 1]
+                return
+            if urgency < held[0]:
+                held[0], held[1] = urgency, weight
+            elif urgency == held[0] and weight > held[1]:
+                held[1] = weight
+            held[2] += 1
+
+        # the worded reasons of the sections without weights, by section and customer
+        self.kept: dict[str, dict[int, list[Reason]]] = {}
+        for section in SECTIONS:
+            if section.weights is not None:
+                for customer_id, urgency, weight in section.weights(window):
+                    count(customer_id, urgency, weight)
+                continue
+            kept = self.kept[section.key] = {}
+            for row in section.rows(window):
+                reason = section.reason(row, window)
+                if reason is not None:
+                    count(reason.customer_id, reason.urgency, reason.weight)
+                    kept.setdefault(reason.customer_id, []).append(reason)
+        self.standing = standing
+        self.total = len(standing)
+
+    def first(self, limit: int | None) -> list[int]:
+        """The first `limit` customers (None: all) in agenda.rank's order."""
+
+        def key(item: tuple[int, list[Any]]) -> tuple[int, float, int, int]:
+            customer_id, (urgency, weight, reasons) = item
+            return urgency, -weight, -reasons, customer_id
+
+        items = self.standing.items()
+        first = sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
+        self.standing = {}  # the order is all that is needed now
+        return [customer_id for customer_id, _ in first]
+
+    def ranked(self, ids: list[int]) -> list[tuple[int, list[Reason]]]:
+        """The customers `ids` (consecutive in the day's order) with their reasons."""
+        window = self.window
+        window.only = ids
+        reasons: list[Reason] = []  # in section order, as the first reading met them
+        for section in SECTIONS:
+            if section.weights is None:
+                kept = self.kept[section.key]
+                for customer_id in ids:
+                    reasons.extend(kept.get(customer_id, ()))
+                continue
+            for row in section.rows(window):
+                reason = section.reason(row, window)
+                if reason is not None:
+                    reasons.append(reason)
+        window.only = None
+        return agenda.rank(reasons)
+
+    def rows(self, ids: list[int], rank: int) -> Iterator[TodayRow]:
+        """The rows of the customers `ids`, the first ranked `rank`."""
+        window, today = self.window, self.window.today
+        shown = self.ranked(ids)
+        window.people([customer_id for customer_id, _ in shown])
+        for number, (customer_id, found) in enumerate(shown, rank):
+            person = window.person(customer_id)
+            window.forget(customer_id)  # its row holds what is shown of it: a day may be large
+            texts = [r.text for r in found]
+            # One reason is its own text, shared by customers due alike; several are joined.
+            why = texts[0] if len(texts) == 1 and isinstance(texts[0], Said) else Joined(texts)
+            yield {
                 "rank": number,
                 "customer_id": customer_id,
                 "customer_name": person["name"],
@@ -1252,59 +1339,6 @@ def contact_today(
                 "last_contact": ago(_moment(person["last_contact_at"]), today),
                 "why": why,
             }
-        )
-    return ranked, total
-
-
-def _first(window: Window, limit: int) -> tuple[list[tuple[int, list[Reason]]], int]:
-    """(agenda.rank's first `limit` customers with their reasons, how many have one).
-
-    Two readings, so that nothing is held per row of a large day: the first folds every
-    reason into its customer's standing, what agenda.rank orders by (the most urgent
-    class, the highest weight in it, how many reasons), from the sections' `weights` where
-    they have them; the second reads the rows of the customers shown (`Window.only`) and
-    words their reasons. The few reasons of the other sections are worded at once and kept.
-    """
-    standing: dict[int, list[Any]] = {}  # customer -> [urgency, weight, reasons]
-
-    def count(customer_id: int, urgency: int, weight: float) -> None:
-        held = standing.get(customer_id)
-        if held is None:
-            standing[customer_id] = [urgency, weight, 1]
-            return
-        if urgency < held[0]:
-            held[0], held[1] = urgency, weight
-        elif urgency == held[0] and weight > held[1]:
-            held[1] = weight
-        held[2] += 1
-
-    kept: dict[str, list[Reason]] = {}
-    for section in SECTIONS:
-        if section.weights is not None:
-            for customer_id, urgency, weight in section.weights(window):
-                count(customer_id, urgency, weight)
-            continue
-        rows = section.rows(window)
-        worded = [r for row in rows if (r := section.reason(row, window)) is not None]
-        for reason in worded:
-            count(reason.customer_id, reason.urgency, reason.weight)
-        kept[section.key] = worded
-    first = heapq.nsmallest(
-        limit, standing.items(), key=lambda item: (item[1][0], -item[1][1], -item[1][2], item[0])
-    )
-    shown = {customer_id for customer_id, _ in first}
-    window.only = sorted(shown)
-    reasons: list[Reason] = []  # in section order, as the first reading met them
-    for section in SECTIONS:
-        if section.weights is None:
-            reasons.extend(r for r in kept[section.key] if r.customer_id in shown)
-            continue
-        for row in section.rows(window):
-            reason = section.reason(row, window)
-            if reason is not None:
-                reasons.append(reason)
-    window.only = None
-    return agenda.rank(reasons), len(standing)
 
 
 # --- feedback past its response target (crmcli.records.feedback) ---------------------------------
