@@ -1637,3 +1637,24 @@ def test_the_first_customers_of_a_limit_are_agenda_ranks(sections):
             for chunk in (1, 2, 500):  # read a few customers at a time: the same order
                 pieces = [ranked.ranked(ids[i : i + chunk]) for i in range(0, len(ids), chunk)]
                 assert [c for piece in pieces for c in piece] == whole[:limit]
+
+
+def test_remind_names_a_long_sections_rows_as_it_writes_them(crowded, monkeypatch):
+    """In a pipe every row of `crm remind` is shown: a section longer than a chunk is named
+    a chunk at a time as it is written (twice for the plain table: widths, then lines),
+    and reads as when it was named at once."""
+    from crmcli.reports import reminders
+
+    whole = {fmt: ok("remind", "--within", "30d", "-f", fmt) for fmt in ("text", "json")}
+    report = json.loads(whole["json"])
+    assert [len(report[k]) for k in ("overdue_tasks", "due_tasks", "due_for_contact")] == [
+        6, 3, 5,
+    ]  # fmt: skip
+    assert [r["customer_name"] for r in report["due_for_contact"]] == [
+        "Carl", "Gus", "Lea", "Max", "Ned",
+    ]  # fmt: skip
+    monkeypatch.setattr(reminders, "CHUNK", 2)
+    for fmt, shown in whole.items():
+        assert ok("remind", "--within", "30d", "-f", fmt) == shown
+    text = whole["text"]
+    assert "Overdue tasks (6)\n" in text and "Dora (#4)" in text

@@ -23,7 +23,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
@@ -413,7 +413,7 @@ class Section(NamedTuple):
     key: str
     title: str
     columns: Sequence[str]
-    rows: Sequence[Mapping[str, Any]]
+    rows: Collection[Mapping[str, Any]]  # read twice, widths then lines, if not a list
     bars: Bars | None = None
     fields: Sequence[str] | None = None  # JSON keys; default every key but the bar column
     styles: Styler | None = None  # a cell's meaning, for colour (see `Output.rows`)
@@ -467,9 +467,11 @@ def emit_sections(
         if not first:
             out.write("\n")
         first = False
+        # rows that are not a list are read as they are written: twice for a plain table
+        again = None if isinstance(s.rows, (list, tuple)) else (lambda rows=s.rows: rows)
         emit(
             s.rows, s.columns, fmt, out=out, no_color=no_color, title=s.title, bars=s.bars,
-            at=at, color=color, styles=s.styles,
+            at=at, color=color, styles=s.styles, again=again,
         )  # fmt: skip
     return total
 

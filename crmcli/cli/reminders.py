@@ -98,37 +98,41 @@ def remind(
 
     Example: crm remind --within 14d
     """
+    from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.reports import reminders  # not at import: `crm show` loads this module
+    from crmcli.store.db import snapshot
 
     today = clock.today()
     period = dates.parse_period(within, option="--within", allow_zero=True)
     until = period.after(today)
-    with reading(ctx, _("finding what is due")) as conn:
-        if fmt is RemindFormat.ics:
+    if fmt is RemindFormat.ics:
+        with reading(ctx, _("finding what is due")) as conn:
             events = reminders.events(conn, today, until)
-        else:
-            report = reminders.remind(conn, today, until, shown_limit(limit, every))
-    if fmt is RemindFormat.ics:  # nothing due: an empty calendar, which subscribers accept
         from crmcli.transfer.ics import calendar
 
+        # nothing due: an empty calendar, which subscribers accept
         sys.stdout.write(calendar(events, clock.now(), _("crm reminders")))
         return
-    header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
-    screen = fmt is RemindFormat.text and is_terminal(sys.stdout)
-    parts = [
-        Section(
-            key,
-            _("{title} ({count})").format(title=title, count=_count(len(rows), total)),
-            columns,
-            [_on_screen(row) for row in rows] if screen else rows,
-            fields=fields,
-            styles=_due,
-        )
-        for key, title, columns, fields, rows, total in report
-    ]
-    output(ctx, Format.json if fmt is RemindFormat.json else Format.table).sections(
-        parts, header=header
-    )
+    out = output(ctx, Format.json if fmt is RemindFormat.json else Format.table)
+    # One transaction: the rows of a long section are named as they are written.
+    with reading(ctx) as conn, snapshot(conn):
+        with watching(no_color=out.no_color, delay=REPORT_DELAY) as progress:
+            progress.phase(_("finding what is due"))
+            report = reminders.remind(conn, today, until, shown_limit(limit, every))
+        header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
+        screen = fmt is RemindFormat.text and is_terminal(sys.stdout)
+        parts = [
+            Section(
+                key,
+                _("{title} ({count})").format(title=title, count=_count(len(rows), total)),
+                columns,
+                [_on_screen(row) for row in rows] if screen else rows,
+                fields=fields,
+                styles=_due,
+            )
+            for key, title, columns, fields, rows, total in report
+        ]
+        out.sections(parts, header=header)
     if limit is None and any(len(part.rows) < part.total for part in report):
         output(ctx).note(_("Some sections show their first rows only; --all shows every row"))
 

@@ -261,6 +261,10 @@ class Window:
             self.people([customer_id])
         return self._people[customer_id]
 
+    def forget_names(self) -> None:
+        """Let go of every name read (`named`): read again when asked for."""
+        self._names.clear()
+
     def forget(self, customer_id: int) -> None:
         """Let go of what was read of a customer (read again when asked for)."""
         self._people.pop(customer_id, None)
@@ -1136,20 +1140,41 @@ class Part(NamedTuple):
     title: str
     columns: tuple[str, ...]
     fields: tuple[str, ...]
-    rows: Sequence[ReminderRow]
+    rows: Sequence[ReminderRow] | Chunks
     total: int
+
+
+class Chunks:
+    """A long section's rows, completed for a reader (Section.shown) a few hundred at a
+    time as they are read, and again at each reading: held as the section made them only
+    (in a pipe `crm remind` shows every row, and named rows are twice their size)."""
+
+    def __init__(self, section: Section, window: Window, rows: Sequence[Any]) -> None:
+        self.section, self.window, self.rows = section, window, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Any]:
+        for start in range(0, len(self.rows), CHUNK):
+            yield from self.section.shown(self.window, self.rows[start : start + CHUNK])
+            self.window.forget_names()
 
 
 def remind(
     conn: sqlite3.Connection, today: date, until: date, limit: int | None = None
 ) -> list[Part]:
     """Every section for the window [today, until], each cut to its first `limit` rows
-    (None: all of them)."""
+    (None: all of them, a long section as Chunks: the connection must stay open while
+    they are read)."""
     window = Window(conn, today, until)
     parts = []
     for s in SECTIONS:
         rows = s.rows(window)
-        shown = s.shown(window, rows if limit is None else rows[:limit])
+        if limit is None and len(rows) > CHUNK:
+            shown: Sequence[Any] | Chunks = Chunks(s, window, rows)
+        else:
+            shown = s.shown(window, rows if limit is None else rows[:limit])
         parts.append(Part(s.key, s.title(today, until), s.columns, s.fields, shown, len(rows)))
     return parts
 
