@@ -1582,6 +1582,7 @@ def test_today_with_a_limit_shows_the_first_rows_of_the_whole_day(crowded, monke
         r["customer_name"] for r in everyone
     ]
     monkeypatch.setattr(reminders, "CHUNK", 2)
+    monkeypatch.setattr(reminders, "HELD", 3)  # a long day: not held, read twice
     assert json.loads(ok("today", "-f", "json")) == everyone
     assert (ok("today"), ok("today", "-f", "csv")) == (text, csv)
     assert ok("today", "-q") == "".join(f"{r['customer_id']}\n" for r in everyone)
@@ -1640,9 +1641,9 @@ def test_the_first_customers_of_a_limit_are_agenda_ranks(sections):
 
 
 def test_remind_names_a_long_sections_rows_as_it_writes_them(crowded, monkeypatch):
-    """In a pipe every row of `crm remind` is shown: a section longer than a chunk is named
-    a chunk at a time as it is written (twice for the plain table: widths, then lines),
-    and reads as when it was named at once."""
+    """In a pipe every row of `crm remind` is shown: a section longer than HELD rows is
+    named a chunk at a time as it is written (twice for the plain table: widths, then
+    lines), and reads as when it was named at once."""
     from crmcli.reports import reminders
 
     whole = {fmt: ok("remind", "--within", "30d", "-f", fmt) for fmt in ("text", "json")}
@@ -1654,6 +1655,7 @@ def test_remind_names_a_long_sections_rows_as_it_writes_them(crowded, monkeypatc
         "Carl", "Gus", "Lea", "Max", "Ned",
     ]  # fmt: skip
     monkeypatch.setattr(reminders, "CHUNK", 2)
+    monkeypatch.setattr(reminders, "HELD", 2)  # long sections: named as they are read
     for fmt, shown in whole.items():
         assert ok("remind", "--within", "30d", "-f", fmt) == shown
     text = whole["text"]

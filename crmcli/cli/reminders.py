@@ -190,7 +190,8 @@ def today_(
     picked = chosen_fields(fields, reminders.TODAY_FIELDS)
     out = output(ctx, fmt, quiet)
     # One transaction: the day is ranked first, then its rows are read as they are written
-    # (a plain table in a pipe reads them twice, widths then lines, holding none).
+    # (a plain table in a pipe holds them to measure them, or for a long day reads them
+    # twice, widths then lines, holding none).
     with reading(ctx) as conn, snapshot(conn):
         with watching(quiet=quiet, no_color=out.no_color, delay=REPORT_DELAY) as progress:
             progress.phase(_("ranking whom to contact"))
@@ -204,7 +205,8 @@ def today_(
             out.note(_("Nobody to contact today."))
             return
         columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
-        shown = out.rows(rows(), picked or columns, key="customer_id", styles=_urgent, again=rows)
+        again = rows if total > reminders.HELD else None
+        shown = out.rows(rows(), picked or columns, key="customer_id", styles=_urgent, again=again)
     if not quiet:
         _more(ctx, limit, shown, total)
 

@@ -1165,13 +1165,13 @@ def remind(
     conn: sqlite3.Connection, today: date, until: date, limit: int | None = None
 ) -> list[Part]:
     """Every section for the window [today, until], each cut to its first `limit` rows
-    (None: all of them, a long section as Chunks: the connection must stay open while
-    they are read)."""
+    (None: all of them, a section of more than HELD rows as Chunks: the connection must
+    stay open while they are read)."""
     window = Window(conn, today, until)
     parts = []
     for s in SECTIONS:
         rows = s.rows(window)
-        if limit is None and len(rows) > CHUNK:
+        if limit is None and len(rows) > HELD:
             shown: Sequence[Any] | Chunks = Chunks(s, window, rows)
         else:
             shown = s.shown(window, rows if limit is None else rows[:limit])
@@ -1247,6 +1247,10 @@ def contact_today(
 
 # `crm today` reads and words the rows of this many customers at a time
 CHUNK = 500
+# Rows of a day (`crm today`) or of a section (`crm remind`) a plain table in a pipe holds
+# while it measures them (about 30 MiB); beyond it reads them again instead, which costs a
+# second reading's CPU, so that memory stays flat at any size.
+HELD = 20_000
 
 
 def every_contact_today(
