@@ -419,6 +419,16 @@ class Section(NamedTuple):
     styles: Styler | None = None  # a cell's meaning, for colour (see `Output.rows`)
 
 
+def _json_rows(section: Section) -> Iterator[dict[str, Any]]:
+    """A part's rows as its JSON shows them: its `fields`, or every key but the bar's."""
+    hidden = section.bars.value if section.bars else None
+    for row in section.rows:
+        if section.fields is not None:
+            yield {f: row.get(f) for f in section.fields}
+        else:
+            yield {k: v for k, v in row.items() if k != hidden}
+
+
 def emit_sections(
     sections: Sequence[Section],
     fmt: Format,
@@ -441,16 +451,7 @@ def emit_sections(
     out = out or sys.stdout
     total = sum(len(s.rows) for s in sections)
     if fmt is Format.json:
-        document = dict(header or {})
-        for s in sections:
-            hidden = s.bars.value if s.bars else None
-            document[s.key] = [
-                {f: row.get(f) for f in s.fields}
-                if s.fields is not None
-                else {k: v for k, v in row.items() if k != hidden}
-                for row in s.rows
-            ]
-        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        write_document(header or {}, {s.key: _json_rows(s) for s in sections}, out)
         return total
     if fmt is not Format.table:
         return emit(sections[0].rows, sections[0].columns, fmt, out=out)
@@ -474,6 +475,34 @@ def emit_sections(
             at=at, color=color, styles=s.styles, again=again,
         )  # fmt: skip
     return total
+
+
+def write_document(
+    header: Mapping[str, Any], parts: Mapping[str, Iterable[Mapping[str, Any]]], out: TextIO
+) -> None:
+    """Write `json.dumps({**header, **{key: list(rows)}}, ensure_ascii=False, indent=2)`
+    and a newline, the same bytes, a row at a time: a report's parts (`crm remind` in full
+    at a large size) need not be held whole, nor their text."""
+    if set(header) & set(parts):  # a part replaces a header value in its place: as dumps does
+        document = {**header, **{key: list(rows) for key, rows in parts.items()}}
+        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    items = [*((k, v, False) for k, v in header.items()), *((k, v, True) for k, v in parts.items())]
+    if not items:
+        out.write("{}\n")
+        return
+    for n, (key, value, is_rows) in enumerate(items):
+        out.write(("{\n  " if n == 0 else ",\n  ") + json.dumps(key, ensure_ascii=False) + ": ")
+        if not is_rows:
+            out.write(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+            continue
+        first = True
+        for row in value:
+            text = json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            out.write(("[\n    " if first else ",\n    ") + text)
+            first = False
+        out.write("[]" if first else "\n  ]")
+    out.write("\n}\n")
 
 
 def emit_document(document: Mapping[str, Any], *, out: TextIO | None = None) -> None:
