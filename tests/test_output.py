@@ -231,3 +231,30 @@ def test_a_plain_table_read_twice_prints_nothing_for_no_rows():
     out = io.StringIO()
     assert emit(iter(()), ("id",), Format.table, out=out, again=lambda: iter(())) == 0
     assert out.getvalue() == ""
+
+
+_JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.text(max_size=4), _JSON_VALUE, max_size=3),
+    st.dictionaries(
+        st.text(max_size=4),
+        st.lists(st.dictionaries(st.text(max_size=4), _JSON_VALUE, max_size=3), max_size=3),
+        max_size=3,
+    ),
+)
+def test_a_report_document_is_written_a_row_at_a_time_as_dumps_writes_it_whole(header, parts):
+    """write_document streams `crm remind -f json` and every report in parts: the same
+    bytes as json.dumps of the whole document, a part named like a header key included."""
+    from crmcli.cli.output import write_document
+
+    out = io.StringIO()
+    write_document(header, {k: iter(rows) for k, rows in parts.items()}, out)
+    whole = json.dumps({**header, **parts}, ensure_ascii=False, indent=2) + "\n"
+    assert out.getvalue() == whole

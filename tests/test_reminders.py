@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from crmcli.cli import app
@@ -1522,3 +1524,146 @@ def test_remind_says_how_a_task_repeats_in_chinese(db_path):
     assert lines["Water"].rstrip().endswith("完成后 2 周"), table
     assert lines["Monthly"].rstrip().endswith("每月"), table
     assert lines["Once"].rstrip().endswith("Once only"), table
+
+
+@pytest.fixture
+def crowded(db_path) -> Path:
+    """A day with ties in every class: who is shown first must not depend on the limit."""
+    filled_once(db_path, _fill_crowded)
+    return db_path
+
+
+def _fill_crowded() -> None:
+    for name in ("Anna", "Bob", "Carl", "Dora", "Eve", "Finn", "Gus", "Hana", "Ivy", "Jo"):
+        add(name)
+    add("Kai", "--birthday", "1980-11-22")
+    add("Lea", "--cadence", "7d..10d")
+    add("Max", "--cadence", "7d..30d")
+    add("Ned", "--cadence", "7d")
+    ok("config", "set", "cadence.tag.vip", "5d")
+    for who in ("Lea", "Max", "Ned", "Carl", "Gus"):
+        ok("log", "call", who, "hi", "--at", "2026-11-10 10:00")
+    ok("tag", "vip", "Carl", "Gus")
+    for who in ("Anna", "Bob", "Carl", "Ivy"):  # three days late: Carl also due for contact
+        ok("task", "add", who, "Late", "--due", "2026-11-19")
+    ok("task", "add", "Dora", "Later", "--due", "2026-11-17")
+    ok("task", "add", "Eve", "Today", "--due", "today")
+    ok("task", "add", "Eve", "Late too", "--due", "2026-11-21")
+    ok("task", "add", "Finn", "Today", "--due", "today")
+    ok("task", "add", "Hana", "Today", "--due", "today")
+    ok("date", "add", "Hana", "first order", "2025-11-22", "--yearly")
+    ok("task", "add", "Jo", "Late", "--due", "2026-11-17")
+    ok("feedback", "add", "Jo", "Cold tea", "--severity", "high", "--at", "2026-11-19 10:00")
+    ok("delete", "Ivy")  # archived
+
+
+def test_today_with_a_limit_shows_the_first_rows_of_the_whole_day(crowded, monkeypatch):
+    """`crm today --limit N` ranks every reason, then reads the rows of the N customers it
+    shows: the same rows, reasons and words as the whole day's first N, for every N."""
+    from crmcli.cli import reminders as reminders_cli
+    from crmcli.reports import reminders
+
+    everyone = json.loads(ok("today", "-f", "json"))
+    assert [(r["customer_name"], r["urgency"], len(r["reasons"])) for r in everyone] == [
+        ("Jo", "overdue", 2), ("Dora", "overdue", 1), ("Carl", "overdue", 2),
+        ("Anna", "overdue", 1), ("Bob", "overdue", 1), ("Eve", "overdue", 2),
+        ("Hana", "today", 2), ("Finn", "today", 1), ("Kai", "today", 1),
+        ("Gus", "due", 1), ("Lea", "due", 1), ("Ned", "due", 1), ("Max", "due", 1),
+    ]  # fmt: skip
+    # Ties: Jo and Dora five days late, Jo with two reasons first; Carl, Anna and Bob three
+    # days, Carl with two; Lea and Ned as far past their cadence, the lower id first.
+    assert everyone[0]["reasons"] == [
+        "task #10 overdue 5 days: Late", "feedback #1 open 3 days (complaint, high): Cold tea"
+    ]  # fmt: skip
+    assert [r["reasons"] for r in everyone[10:12]] == [
+        ["no contact for 12 days (overdue: cadence 7..10 days, customer)"],
+        ["no contact for 12 days (cadence 7 days, customer)"],
+    ]
+    for limit in range(len(everyone) + 2):
+        shown = json.loads(ok("today", "-f", "json", "--limit", str(limit)))
+        assert shown == everyone[:limit], limit
+    # Every row is read a few customers at a time: the chunks join up, in json, csv and
+    # the plain table (which reads them twice: widths, then lines).
+    text, csv = ok("today"), ok("today", "-f", "csv")
+    assert [line.split()[1] for line in text.splitlines()[2:]] == [
+        r["customer_name"] for r in everyone
+    ]
+    monkeypatch.setattr(reminders, "CHUNK", 2)
+    monkeypatch.setattr(reminders, "HELD", 3)  # a long day: not held, read twice
+    assert json.loads(ok("today", "-f", "json")) == everyone
+    assert (ok("today"), ok("today", "-f", "csv")) == (text, csv)
+    assert ok("today", "-q") == "".join(f"{r['customer_id']}\n" for r in everyone)
+    monkeypatch.setattr(reminders_cli, "is_terminal", lambda stream: True)
+    for limit in (1, 6, 12):
+        monkeypatch.setattr(reminders_cli, "TERMINAL_LIMIT", limit)
+        result = crm("today", "-f", "json")
+        assert json.loads(result.stdout) == everyone[:limit]
+        assert result.stderr == f"Showing {limit} of 13; --all shows every row, --limit N more\n"
+
+
+_REASON = st.tuples(
+    st.integers(1, 6),  # customer
+    st.integers(0, 3),  # urgency class
+    st.sampled_from([0, 0.5, 1, 1.5, 2, 7]),  # weight: ties are the point
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(_REASON, max_size=8)), max_size=4))
+def test_the_first_customers_of_a_limit_are_agenda_ranks(sections):
+    """Whatever the reasons and their ties, folding the weighed sections per customer and
+    reading the rows of those shown a few customers at a time (reminders._Day) gives
+    agenda.rank's first rows."""
+    from crmcli.reports import reminders
+    from crmcli.reports.models import agenda
+
+    def section(n: int, weighed: bool, rows: list[tuple[int, int, float]]) -> reminders.Section:
+        def read(window: reminders.Window) -> list[dict]:
+            found = [{"customer_id": c, "urgency": u, "weight": w} for c, u, w in rows]
+            return [r for r in found if window.only is None or r["customer_id"] in window.only]
+
+        return reminders.Section(
+            key=f"s{n}", title=lambda today, until: "", columns=(), fields=(), rows=read,
+            reason=lambda r, window: agenda.Reason(
+                r["customer_id"], r["urgency"], r["weight"], f"s{n} {r}"
+            ),
+            event=lambda r, window: None,
+            weights=(lambda window: iter(rows)) if weighed else None,
+        )  # fmt: skip
+
+    made = [section(n, weighed, rows) for n, (weighed, rows) in enumerate(sections)]
+    every = [agenda.Reason(c, u, w, f"s{n} {dict(customer_id=c, urgency=u, weight=w)}")
+             for n, (_, rows) in enumerate(sections) for c, u, w in rows]  # fmt: skip
+    whole = agenda.rank(every)
+    day = date(2026, 11, 22)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reminders, "SECTIONS", made)
+        for limit in [*range(len(whole) + 2), None]:
+            ranked = reminders._Day(reminders.Window(None, day, day))  # type: ignore[arg-type]
+            assert ranked.total == len(whole)
+            ids = ranked.first(limit)
+            for chunk in (1, 2, 500):  # read a few customers at a time: the same order
+                pieces = [ranked.ranked(ids[i : i + chunk]) for i in range(0, len(ids), chunk)]
+                assert [c for piece in pieces for c in piece] == whole[:limit]
+
+
+def test_remind_names_a_long_sections_rows_as_it_writes_them(crowded, monkeypatch):
+    """In a pipe every row of `crm remind` is shown: a section longer than HELD rows is
+    named a chunk at a time as it is written (twice for the plain table: widths, then
+    lines), and reads as when it was named at once."""
+    from crmcli.reports import reminders
+
+    whole = {fmt: ok("remind", "--within", "30d", "-f", fmt) for fmt in ("text", "json")}
+    report = json.loads(whole["json"])
+    assert [len(report[k]) for k in ("overdue_tasks", "due_tasks", "due_for_contact")] == [
+        6, 3, 5,
+    ]  # fmt: skip
+    assert [r["customer_name"] for r in report["due_for_contact"]] == [
+        "Carl", "Gus", "Lea", "Max", "Ned",
+    ]  # fmt: skip
+    monkeypatch.setattr(reminders, "CHUNK", 2)
+    monkeypatch.setattr(reminders, "HELD", 2)  # long sections: named as they are read
+    for fmt, shown in whole.items():
+        assert ok("remind", "--within", "30d", "-f", fmt) == shown
+    text = whole["text"]
+    assert "Overdue tasks (6)\n" in text and "Dora (#4)" in text

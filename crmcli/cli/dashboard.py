@@ -54,6 +54,8 @@ def dashboard_command(
 
     Example: crm dashboard --as-of 2026-06-30
     """
+    from crmcli.store.db import snapshot
+
     day = as_of_date(as_of)
-    with reading(ctx) as conn:
+    with reading(ctx) as conn, snapshot(conn):  # its panels agree: one transaction
         render(output(ctx, Format(fmt.value)), conn, day)

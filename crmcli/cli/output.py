@@ -22,7 +22,7 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
@@ -398,10 +398,20 @@ class Section(NamedTuple):
     key: str
     title: str
     columns: Sequence[str]
-    rows: Sequence[Mapping[str, Any]]
+    rows: Collection[Mapping[str, Any]]  # read twice, widths then lines, if not a list
     bars: Bars | None = None
     fields: Sequence[str] | None = None  # JSON keys; default every key but the bar column
     styles: Styler | None = None  # a cell's meaning, for colour (see `Output.rows`)
+
+
+def _json_rows(section: Section) -> Iterator[dict[str, Any]]:
+    """A part's rows as its JSON shows them: its `fields`, or every key but the bar's."""
+    hidden = section.bars.value if section.bars else None
+    for row in section.rows:
+        if section.fields is not None:
+            yield {f: row.get(f) for f in section.fields}
+        else:
+            yield {k: v for k, v in row.items() if k != hidden}
 
 
 def emit_sections(
@@ -426,16 +436,7 @@ def emit_sections(
     out = out or sys.stdout
     total = sum(len(s.rows) for s in sections)
     if fmt is Format.json:
-        document = dict(header or {})
-        for s in sections:
-            hidden = s.bars.value if s.bars else None
-            document[s.key] = [
-                {f: row.get(f) for f in s.fields}
-                if s.fields is not None
-                else {k: v for k, v in row.items() if k != hidden}
-                for row in s.rows
-            ]
-        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        write_document(header or {}, {s.key: _json_rows(s) for s in sections}, out)
         return total
     if fmt is not Format.table:
         return emit(sections[0].rows, sections[0].columns, fmt, out=out)
@@ -452,11 +453,41 @@ def emit_sections(
         if not first:
             out.write("\n")
         first = False
+        # rows that are not a list are read as they are written: twice for a plain table
+        again = None if isinstance(s.rows, (list, tuple)) else (lambda rows=s.rows: rows)
         emit(
             s.rows, s.columns, fmt, out=out, no_color=no_color, title=s.title, bars=s.bars,
-            at=at, color=color, styles=s.styles,
+            at=at, color=color, styles=s.styles, again=again,
         )  # fmt: skip
     return total
+
+
+def write_document(
+    header: Mapping[str, Any], parts: Mapping[str, Iterable[Mapping[str, Any]]], out: TextIO
+) -> None:
+    """Write `json.dumps({**header, **{key: list(rows)}}, ensure_ascii=False, indent=2)`
+    and a newline, the same bytes, a row at a time: a report's parts (`crm remind` in full
+    at a large size) need not be held whole, nor their text."""
+    if set(header) & set(parts):  # a part replaces a header value in its place: as dumps does
+        document = {**header, **{key: list(rows) for key, rows in parts.items()}}
+        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    items = [*((k, v, False) for k, v in header.items()), *((k, v, True) for k, v in parts.items())]
+    if not items:
+        out.write("{}\n")
+        return
+    for n, (key, value, is_rows) in enumerate(items):
+        out.write(("{\n  " if n == 0 else ",\n  ") + json.dumps(key, ensure_ascii=False) + ": ")
+        if not is_rows:
+            out.write(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+            continue
+        first = True
+        for row in value:
+            text = json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            out.write(("[\n    " if first else ",\n    ") + text)
+            first = False
+        out.write("[]" if first else "\n  ]")
+    out.write("\n}\n")
 
 
 def emit_document(document: Mapping[str, Any], *, out: TextIO | None = None) -> None:

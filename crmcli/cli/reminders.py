@@ -98,40 +98,44 @@ def remind(
 
     Example: crm remind --within 14d
     """
+    from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.reports import reminders  # not at import: `crm show` loads this module
+    from crmcli.store.db import snapshot
 
     today = clock.today()
     period = dates.parse_period(within, option="--within", allow_zero=True)
     until = period.after(today)
-    with reading(ctx, _("finding what is due")) as conn:
-        if fmt is RemindFormat.ics:
+    if fmt is RemindFormat.ics:
+        with reading(ctx, _("finding what is due")) as conn:
             events = reminders.events(conn, today, until)
-        else:
-            report = reminders.remind(conn, today, until, shown_limit(limit, every))
-    if fmt is RemindFormat.ics:  # nothing due: an empty calendar, which subscribers accept
         from crmcli.transfer.ics import calendar
 
+        # nothing due: an empty calendar, which subscribers accept
         sys.stdout.write(calendar(events, clock.now(), _("crm reminders")))
         return
-    header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
-    screen = fmt is RemindFormat.text and is_terminal(sys.stdout)
-    if screen and not any(total for *_, total in report):  # a pipe or cron stays quiet
-        output(ctx).note(_("Nothing due up to {day}.").format(day=until.isoformat()))
-        return
-    parts = [
-        Section(
-            key,
-            _("{title} ({count})").format(title=title, count=_count(len(rows), total)),
-            columns,
-            [_on_screen(row) for row in rows] if screen else rows,
-            fields=fields,
-            styles=_due,
-        )
-        for key, title, columns, fields, rows, total in report
-    ]
-    output(ctx, Format.json if fmt is RemindFormat.json else Format.table).sections(
-        parts, header=header
-    )
+    out = output(ctx, Format.json if fmt is RemindFormat.json else Format.table)
+    # One transaction: the rows of a long section are named as they are written.
+    with reading(ctx) as conn, snapshot(conn):
+        with watching(no_color=out.no_color, delay=REPORT_DELAY) as progress:
+            progress.phase(_("finding what is due"))
+            report = reminders.remind(conn, today, until, shown_limit(limit, every))
+        header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
+        screen = fmt is RemindFormat.text and is_terminal(sys.stdout)
+        if screen and not any(total for *_, total in report):  # a pipe or cron stays quiet
+            output(ctx).note(_("Nothing due up to {day}.").format(day=until.isoformat()))
+            return
+        parts = [
+            Section(
+                key,
+                _("{title} ({count})").format(title=title, count=_count(len(rows), total)),
+                columns,
+                [_on_screen(row) for row in rows] if screen else rows,
+                fields=fields,
+                styles=_due,
+            )
+            for key, title, columns, fields, rows, total in report
+        ]
+        out.sections(parts, header=header)
     if limit is None and any(len(part.rows) < part.total for part in report):
         output(ctx).note(_("Some sections show their first rows only; --all shows every row"))
 
@@ -182,21 +186,32 @@ def today_(
 
     Example: crm today --limit 10
     """
+    from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.reports import reminders
+    from crmcli.store.db import snapshot
 
     picked = chosen_fields(fields, reminders.TODAY_FIELDS)
-    with reading(ctx, _("ranking whom to contact"), quiet=quiet) as conn:
-        rows, total = reminders.contact_today(conn, clock.today(), shown_limit(limit, every))
-    if not total and fmt is Format.table and not quiet and is_terminal(sys.stdout):
-        # A person asked: an empty screen reads as broken. A pipe or cron stays quiet
-        # (docs/daily-routine.md: a command with nothing to say prints nothing). A message,
-        # so on stderr (docs/conventions.md), as crm dedupe says it found none.
-        output(ctx, fmt, quiet).note(_("Nobody to contact today."))
-        return
-    columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
-    output(ctx, fmt, quiet).rows(rows, picked or columns, key="customer_id", styles=_urgent)
+    out = output(ctx, fmt, quiet)
+    # One transaction: the day is ranked first, then its rows are read as they are written
+    # (a plain table in a pipe holds them to measure them, or for a long day reads them
+    # twice, widths then lines, holding none).
+    with reading(ctx) as conn, snapshot(conn):
+        with watching(quiet=quiet, no_color=out.no_color, delay=REPORT_DELAY) as progress:
+            progress.phase(_("ranking whom to contact"))
+            rows, total = reminders.every_contact_today(
+                conn, clock.today(), shown_limit(limit, every)
+            )
+        if not total and fmt is Format.table and not quiet and is_terminal(sys.stdout):
+            # A person asked: an empty screen reads as broken. A pipe or cron stays quiet
+            # (docs/daily-routine.md: a command with nothing to say prints nothing). A
+            # message, so on stderr (docs/conventions.md), as crm dedupe says it found none.
+            out.note(_("Nobody to contact today."))
+            return
+        columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
+        again = rows if total > reminders.HELD else None
+        shown = out.rows(rows(), picked or columns, key="customer_id", styles=_urgent, again=again)
     if not quiet:
-        _more(ctx, limit, len(rows), total)
+        _more(ctx, limit, shown, total)
 
 
 @date_app.command("add")

@@ -16,8 +16,9 @@ section by appending to SECTIONS. Archived customers never appear.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
@@ -199,6 +200,9 @@ class Window:
         self.conn = conn
         self.today = today
         self.until = until
+        # The customers a second reading is for (`crm today`'s shown ones), None: all. The
+        # sections with `weights` read only their rows when set.
+        self.only: list[int] | None = None
         self._people: dict[int, Person] = {}
         # name, primary phone, preferred channel and time: what a shown row names
         self._names: dict[int, tuple[str, str | None, str | None, str | None]] = {}
@@ -206,6 +210,17 @@ class Window:
     @cached_property
     def cadence_rules(self) -> CadenceRules:
         return cadence_rules(self.conn)
+
+    def only_sql(self, column: str) -> tuple[str, list[str]]:
+        """An SQL condition keeping the rows of `column` (a customer id column, from the
+        caller's code) of the customers `only` names, and its parameter: one JSON list, so
+        any number of customers binds one parameter."""
+        import json
+
+        if self.only is None:
+            return "", []
+        ids = json.dumps(self.only)
+        return f" AND {column} IN (SELECT value FROM json_each(?))", [ids]  # noqa: S608
 
     def _read(self, customer_ids: Sequence[int], *, last: bool) -> None:
         """Read the customers of `customer_ids` not read yet, with their last contact (a
@@ -246,6 +261,10 @@ class Window:
         if customer_id not in self._people:
             self.people([customer_id])
         return self._people[customer_id]
+
+    def forget_names(self) -> None:
+        """Let go of every name read (`named`): read again when asked for."""
+        self._names.clear()
 
     def forget(self, customer_id: int) -> None:
         """Let go of what was read of a customer (read again when asked for)."""
@@ -290,10 +309,12 @@ class Section(NamedTuple):
     Window, with the figures `reason` needs but not what only a reader needs (names,
     phones): `shown` adds that to the rows printed (by default `Window.name`), so a large
     day costs in proportion to the rows shown; `reason` and `event` turn a row into a reason
-    for `crm today` and (once shown) a calendar event (None: the row is not one). `weigh`,
-    for a section of many rows, is its reason's urgency and weight without the text: `crm
-    today` ranks every row by it and words the reasons of the customers it shows only.
-    Each section's functions take its own kind of row (a ReminderRow).
+    for `crm today` and (once shown) a calendar event (None: the row is not one).
+    `weights`, for a section of many rows, yields `(customer_id, urgency, weight)` of each
+    of its reasons without making a row (no text, nothing held): `crm today` with a limit
+    ranks every customer by them, then reads the rows of the customers it shows only, with
+    `Window.only` naming them (which `rows` then honours). Each section's functions take its
+    own kind of row (a ReminderRow).
     """
 
     key: str
@@ -304,7 +325,7 @@ class Section(NamedTuple):
     reason: Callable[[Any, Window], Reason | None]
     event: Callable[[Any, Window], Event | None]
     shown: Callable[[Window, Sequence[Any]], Sequence[Any]] = Window.name
-    weigh: Callable[[Any, Window], tuple[int, float]] | None = None
+    weights: Callable[[Window], Iterable[tuple[int, int, float]]] | None = None
 
 
 def _tag_list(joined: str | None) -> list[str]:
@@ -387,17 +408,15 @@ _TASK_FIELDS = (
 
 def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
     """Open tasks due from `low` (None: any time before) to `high`, both included."""
-    cursor = window.conn.cursor()
-    cursor.row_factory = None  # plain tuples: a day's tasks of a large database are many
-    rows = cursor.execute(
-        # The few archived customers' tasks left out (customers_archived): a join with
-        # every task's customer read the widest table ten thousand times for one column.
-        "SELECT t.id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after, "  # noqa: S608 - fixed SQL
-        "CAST(julianday(t.due_on) - julianday(?) AS INTEGER) FROM tasks t "
-        f"WHERE t.done_at IS NULL AND t.customer_id NOT IN ({ARCHIVED}) "
-        "AND t.due_on BETWEEN ? AND ? "
-        "ORDER BY t.due_on, t.id",
-        (window.today.isoformat(), low.isoformat() if low else "", high.isoformat()),
+    only, chosen = window.only_sql("t.customer_id")
+    rows = _task_rows(
+        window,
+        "t.id, t.due_on, t.customer_id, t.text, t.every, t.repeat_after, "
+        "CAST(julianday(t.due_on) - julianday(?) AS INTEGER)",
+        f"{only} ORDER BY t.due_on, t.id",
+        low,
+        high,
+        chosen,
     )
     return [
         {
@@ -420,8 +439,34 @@ def _tasks(window: Window, low: date | None, high: date) -> list[TaskDue]:
     ]  # type: ignore[typeddict-item]  # named when shown (Section.shown)
 
 
+def _task_rows(
+    window: Window, columns: str, then: str, low: date | None, high: date, more: list[str]
+) -> Iterator[tuple[Any, ...]]:
+    """The `columns` (the first `?` in them today's date) of open tasks due from `low`
+    (None: any time before) to `high`, `then` added after the condition with the
+    parameters `more`: plain tuples, a day's tasks of a large database are many."""
+    cursor = window.conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(
+        # The few archived customers' tasks left out (customers_archived): a join with
+        # every task's customer read the widest table ten thousand times for one column.
+        f"SELECT {columns} FROM tasks t "  # noqa: S608 - fixed SQL
+        f"WHERE t.done_at IS NULL AND t.customer_id NOT IN ({ARCHIVED}) "
+        f"AND t.due_on BETWEEN ? AND ?{then}",
+        (window.today.isoformat(), low.isoformat() if low else "", high.isoformat(), *more),
+    )
+
+
 def _overdue_tasks(window: Window) -> list[TaskDue]:
     return _tasks(window, None, window.today - timedelta(days=1))
+
+
+def _overdue_weights(window: Window) -> Iterator[tuple[int, int, float]]:
+    """Each overdue task's (customer_id, urgency, weight), as _overdue_weight gives them."""
+    yesterday = window.today - timedelta(days=1)
+    columns = "t.customer_id, -CAST(julianday(t.due_on) - julianday(?) AS INTEGER)"
+    for customer_id, late in _task_rows(window, columns, "", None, yesterday, []):
+        yield customer_id, agenda.OVERDUE_TASK, late
 
 
 def _due_tasks(window: Window) -> list[TaskDue]:
@@ -490,6 +535,19 @@ def _task_event(row: TaskDue, window: Window) -> Event:
 
 
 def _due_for_contact(window: Window) -> list[ContactDue]:
+    due = sorted(_contacts_due(window), key=lambda d: d[:2])
+    return [figures for _, _, figures in due]  # type: ignore[misc]  # completed when shown
+
+
+def _contact_weights(window: Window) -> Iterator[tuple[int, int, float]]:
+    """Each customer due for contact's (customer_id, urgency, weight) (_contact_weight)."""
+    for _due_on, customer_id, figures in _contacts_due(window):
+        yield (customer_id, *_contact_weight(figures, window))  # type: ignore[arg-type]
+
+
+def _contacts_due(window: Window) -> Iterator[tuple[date, int, dict[str, Any]]]:
+    """(due_on, customer_id, figures) of each customer due for contact, in no order: the
+    figures _contact_reason reads, the rest of the status for the rows shown."""
     rules = window.cadence_rules
     # Only customers a cadence can apply to are read, each with their last contact from the
     # indexes: with no rule by tag, stage or default, those with a cadence of their own.
@@ -507,10 +565,12 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
         if rules.by_tag
         else "NULL"
     )
+    only, chosen = window.only_sql("c.id")
     rows = window.conn.execute(
         f"SELECT id, cadence_days, created_at, stage, {tags_sql}, "  # noqa: S608 - fixed SQL
         f"cadence_max_days, {_last_contact_sql(window.conn)} FROM customers c "
-        f"WHERE archived_at IS NULL AND ({' OR '.join(could)})"
+        f"WHERE archived_at IS NULL AND ({' OR '.join(could)}){only}",
+        chosen,
     )
     today = window.today
     # A customer is due once their cadence has passed since the local day of their last
@@ -521,7 +581,6 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
     rule_days = [*rules.by_tag.values(), *rules.by_stage.values(), rules.default]
     shortest = min([d for d in rule_days if d], default=0)
     cutoffs: dict[int, str] = {}
-    due: list[tuple[date, int, dict[str, Any]]] = []
     for customer_id, own, created_at, stage, tags, own_max, utc in rows:
         if utc is not None and (own or shortest):
             days = own or shortest
@@ -552,9 +611,7 @@ def _due_for_contact(window: Window) -> list[ContactDue]:
             ),
             "_status": (cadence, last, created_at, maximum),
         }
-        due.append((due_on, customer_id, figures))
-    due.sort(key=lambda d: d[:2])
-    return [figures for _, _, figures in due]  # type: ignore[misc]  # completed when shown
+        yield due_on, customer_id, figures
 
 
 def _contacts_shown(window: Window, rows: Sequence[ContactDue]) -> list[ContactDue]:
@@ -901,7 +958,7 @@ SECTIONS: list[Section] = [
         rows=_overdue_tasks,
         reason=_overdue_reason,
         event=_task_event,
-        weigh=_overdue_weight,
+        weights=_overdue_weights,
     ),
     Section(
         key="due_tasks",
@@ -940,7 +997,7 @@ SECTIONS: list[Section] = [
         reason=_contact_reason,
         event=_contact_event,
         shown=_contacts_shown,
-        weigh=_contact_weight,
+        weights=_contact_weights,
     ),
     Section(
         key="dates",
@@ -1084,20 +1141,41 @@ class Part(NamedTuple):
     title: str
     columns: tuple[str, ...]
     fields: tuple[str, ...]
-    rows: Sequence[ReminderRow]
+    rows: Sequence[ReminderRow] | Chunks
     total: int
+
+
+class Chunks:
+    """A long section's rows, completed for a reader (Section.shown) a few hundred at a
+    time as they are read, and again at each reading: held as the section made them only
+    (in a pipe `crm remind` shows every row, and named rows are twice their size)."""
+
+    def __init__(self, section: Section, window: Window, rows: Sequence[Any]) -> None:
+        self.section, self.window, self.rows = section, window, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Any]:
+        for start in range(0, len(self.rows), CHUNK):
+            yield from self.section.shown(self.window, self.rows[start : start + CHUNK])
+            self.window.forget_names()
 
 
 def remind(
     conn: sqlite3.Connection, today: date, until: date, limit: int | None = None
 ) -> list[Part]:
     """Every section for the window [today, until], each cut to its first `limit` rows
-    (None: all of them)."""
+    (None: all of them, a section of more than HELD rows as Chunks: the connection must
+    stay open while they are read)."""
     window = Window(conn, today, until)
     parts = []
     for s in SECTIONS:
         rows = s.rows(window)
-        shown = s.shown(window, rows if limit is None else rows[:limit])
+        if limit is None and len(rows) > HELD:
+            shown: Sequence[Any] | Chunks = Chunks(s, window, rows)
+        else:
+            shown = s.shown(window, rows if limit is None else rows[:limit])
         parts.append(Part(s.key, s.title(today, until), s.columns, s.fields, shown, len(rows)))
     return parts
 
@@ -1162,34 +1240,121 @@ def contact_today(
 ) -> tuple[list[TodayRow], int]:
     """(rows, total): who to contact today and why, most urgent first (TODAY_FIELDS and
     TODAY_COLUMNS), the first `limit` of `total` (None: all). Every reason is ranked; only
-    the customers returned are read and their reasons worded."""
-    window = Window(conn, today, today)
-    reasons = []
-    # The rows of the reasons weighed without their text (Section.weigh), by the reason's
-    # id: worded once their customer is shown. With every customer shown (no `limit`) each
-    # is worded at once, so no row outlives its reason.
-    unworded: dict[int, tuple[Section, Any]] = {}
-    for section in SECTIONS:
-        for row in section.rows(window):
-            if section.weigh is not None and limit is not None:
-                reason = Reason(row["customer_id"], *section.weigh(row, window), "")
-                unworded[id(reason)] = (section, row)
-            else:
+    the customers returned are read and their reasons worded. Read in one transaction
+    (store.db.snapshot): the day is read twice, ranked and then the rows shown."""
+    rows, total = every_contact_today(conn, today, limit)
+    return list(rows()), total
+
+
+# `crm today` reads and words the rows of this many customers at a time
+CHUNK = 500
+# Rows of a day (`crm today`) or of a section (`crm remind`) a plain table in a pipe holds
+# while it measures them (about 30 MiB); beyond it reads them again instead, which costs a
+# second reading's CPU, so that memory stays flat at any size.
+HELD = 20_000
+
+
+def every_contact_today(
+    conn: sqlite3.Connection, today: date, limit: int | None = None
+) -> tuple[Callable[[], Iterator[TodayRow]], int]:
+    """contact_today's rows as they are read, a few hundred customers at a time (nothing
+    held per customer shown: a script's or cron's whole day can be long), each call of
+    the first item reading them again; and the total. The connection must stay open, in
+    the same transaction, while they are read."""
+    day = _Day(Window(conn, today, today))
+    ids = day.first(limit)
+
+    def rows() -> Iterator[TodayRow]:
+        for start in range(0, len(ids), CHUNK):
+            yield from day.rows(ids[start : start + CHUNK], start + 1)
+
+    return rows, day.total
+
+
+class _Day:
+    """`crm today`'s reasons ranked without a row held each, in two readings.
+
+    The first folds every reason into its customer's standing, what agenda.rank orders by
+    (the most urgent class, the highest weight in it, how many reasons), from the
+    sections' `weights` where they have them; the few reasons of the other sections are
+    worded at once and kept. The second reads the rows of the customers shown
+    (`Window.only`) and words their reasons, a chunk of customers at a time: agenda.rank
+    orders a chunk as it orders the whole day, since their standing is the same.
+    """
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        standing: dict[int, list[Any]] = {}  # customer -> [urgency, weight, reasons]
+
+        def count(customer_id: int, urgency: int, weight: float) -> None:
+            held = standing.get(customer_id)
+            if held is None:
+                standing[customer_id] = [urgency, weight, 1]
+                return
+            if urgency < held[0]:
+                held[0], held[1] = urgency, weight
+            elif urgency == held[0] and weight > held[1]:
+                held[1] = weight
+            held[2] += 1
+
+        # the worded reasons of the sections without weights, by section and customer
+        self.kept: dict[str, dict[int, list[Reason]]] = {}
+        for section in SECTIONS:
+            if section.weights is not None:
+                for customer_id, urgency, weight in section.weights(window):
+                    count(customer_id, urgency, weight)
+                continue
+            kept = self.kept[section.key] = {}
+            for row in section.rows(window):
                 reason = section.reason(row, window)
-            if reason is not None:
-                reasons.append(reason)
-    shown = agenda.rank(reasons, limit)
-    total = len({reason.customer_id for reason in reasons})
-    window.people([customer_id for customer_id, _ in shown])
-    ranked: list[TodayRow] = []
-    for number, (customer_id, found) in enumerate(shown, 1):
-        person = window.person(customer_id)
-        window.forget(customer_id)  # its row holds what is shown of it: a day may be large
-        texts = [_worded(r, unworded, window) for r in found]
-        # One reason is its own text, shared by customers due alike; several are joined.
-        why = texts[0] if len(texts) == 1 and isinstance(texts[0], Said) else Joined(texts)
-        ranked.append(
-            {
+                if reason is not None:
+                    count(reason.customer_id, reason.urgency, reason.weight)
+                    kept.setdefault(reason.customer_id, []).append(reason)
+        self.standing = standing
+        self.total = len(standing)
+
+    def first(self, limit: int | None) -> list[int]:
+        """The first `limit` customers (None: all) in agenda.rank's order."""
+
+        def key(item: tuple[int, list[Any]]) -> tuple[int, float, int, int]:
+            customer_id, (urgency, weight, reasons) = item
+            return urgency, -weight, -reasons, customer_id
+
+        items = self.standing.items()
+        first = sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
+        self.standing = {}  # the order is all that is needed now
+        return [customer_id for customer_id, _ in first]
+
+    def ranked(self, ids: list[int]) -> list[tuple[int, list[Reason]]]:
+        """The customers `ids` (consecutive in the day's order) with their reasons."""
+        window = self.window
+        window.only = ids
+        reasons: list[Reason] = []  # in section order, as the first reading met them
+        for section in SECTIONS:
+            if section.weights is None:
+                kept = self.kept[section.key]
+                for customer_id in ids:
+                    reasons.extend(kept.get(customer_id, ()))
+                continue
+            for row in section.rows(window):
+                reason = section.reason(row, window)
+                if reason is not None:
+                    reasons.append(reason)
+        window.only = None
+        return agenda.rank(reasons)
+
+    def rows(self, ids: list[int], rank: int) -> Iterator[TodayRow]:
+        """The rows of the customers `ids`, the first ranked `rank`."""
+        window, today = self.window, self.window.today
+        shown = self.ranked(ids)
+        window.people([customer_id for customer_id, _ in shown])
+        for number, (customer_id, found) in enumerate(shown, rank):
+            person = window.person(customer_id)
+            window.forget(customer_id)  # its row holds what is shown of it: a day may be large
+            texts = [r.text for r in found]
+            # One reason is its own text, shared by customers due alike; several are joined.
+            why = texts[0] if len(texts) == 1 and isinstance(texts[0], Said) else Joined(texts)
+            yield {
                 "rank": number,
                 "customer_id": customer_id,
                 "customer_name": person["name"],
@@ -1204,18 +1369,6 @@ def contact_today(
                 "last_contact": ago(_moment(person["last_contact_at"]), today),
                 "why": why,
             }
-        )
-    return ranked, total
-
-
-def _worded(reason: Reason, unworded: dict[int, tuple[Section, Any]], window: Window) -> str:
-    """The text of a reason, worded now when it was weighed only."""
-    if id(reason) not in unworded:
-        return reason.text
-    section, row = unworded[id(reason)]
-    worded = section.reason(row, window)
-    assert worded is not None  # a weighed row is a reason
-    return worded.text
 
 
 # --- feedback past its response target (crmcli.records.feedback) ---------------------------------
