@@ -401,7 +401,7 @@ def test_zsh_and_fish_describe_commands_in_the_language_setting(db_path, monkeyp
 def test_bash_reads_no_setting_for_descriptions_it_never_shows(db_path):
     ok("config", "set", "language", "zh")
     tab = loaded(_CRM_COMPLETE="complete_bash", COMP_WORDS="crm re", COMP_CWORD="1")
-    assert "crmcli.records.config" not in tab and "crmcli.store.connection" not in tab, tab
+    assert "crmcli.store.glance" not in tab and "crmcli.store.connection" not in tab, tab
     assert bash("crm rem") == ["remind"]
     zsh = loaded(_CRM_COMPLETE="complete_zsh", _TYPER_COMPLETE_ARGS="crm re")
-    assert "crmcli.records.config" in zsh  # what the test above reads, through this module
+    assert "crmcli.store.glance" in zsh  # what the test above reads, through this module

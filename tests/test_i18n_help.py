@@ -19,7 +19,7 @@ from crmcli.cli import framework, helpformat
 from crmcli.cli.cells import width
 from crmcli.cli.helptext import placeholder, placeholder_words
 from crmcli.cli.topics import TOPICS
-from tests.conftest import crm, ok
+from tests.conftest import crm, fails, ok
 from tests.test_help import COMMANDS, rendered_man
 from tests.test_terminal import on_terminal
 
@@ -409,6 +409,35 @@ def test_crm_help_follows_the_language_setting_and_the_option_wins(db_path):
     assert ok("--lang", "en", "help", "dates") == TOPICS["dates"] + "\n"
 
 
+def test_help_and_command_line_errors_follow_the_language_setting(db_path):
+    """The setting is glanced at before the command line is read: `--help`, an unknown
+    option, a missing argument and a refusal made before the file is opened spoke the
+    locale's language (English in cron) although the user had set Chinese."""
+    ok("config", "set", "language", "zh")
+    assert ok("list", "--help").startswith("用法：crm list [选项]")
+    assert ok("--help").startswith("用法：crm [选项] 命令 [参数]...")
+    assert fails(2, "list", "--bogus") == "crm: 没有这个选项：--bogus（见“crm list --help”）\n"
+    assert fails(2, "show") == "crm: 缺少参数“客户”（见“crm show --help”）\n"
+    assert fails(2, "remind", "--within", "bogus").startswith("crm: --within “bogus”不是时间段")
+    # --lang still wins; another database (none, or one without the setting) the locale
+    assert "Usage: crm list [OPTIONS]" in ok("--lang", "en", "list", "--help")
+    assert fails(2, "--db", str(db_path.parent / "none.db"), "show").startswith(
+        "crm: Missing argument 'REF'."
+    )
+    ok("config", "unset", "language")
+    assert fails(2, "show").startswith("crm: Missing argument 'REF'.")
+
+
+def test_the_setting_of_a_file_in_an_unreadable_shape_leaves_the_locale(db_path, tmp_path):
+    """A file that is not a database, a folder given as --db, or a path the system
+    refuses: the glance says nothing, and the command's own error follows."""
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    for path in (str(junk), str(tmp_path), str(tmp_path / ("x" * 300) / "y.db")):
+        stderr = fails(2, "--db", path, "show")
+        assert stderr.startswith("crm: Missing argument 'REF'."), (path, stderr)
+
+
 def test_crm_help_reads_no_setting_from_a_file_every_command_refuses(db_path, tmp_path):
     """A database in a folder others can write is refused by every command; `crm help`
     read its language setting all the same (a planted file chose help's language)."""
@@ -420,6 +449,7 @@ def test_crm_help_reads_no_setting_from_a_file_every_command_refuses(db_path, tm
     planted.write_bytes(db_path.read_bytes())
     assert crm("--db", str(planted), "list").exit_code == 2  # refused
     assert ok("--db", str(planted), "help").startswith("Topics (crm help TOPIC):\n")
+    assert "Usage: crm list [OPTIONS]" in ok("--db", str(planted), "list", "--help")
     assert ok("--db", str(db_path), "help").startswith("帮助主题（crm help 主题）：\n")
 
 

@@ -49,7 +49,7 @@ class GlobalOptions:
 
     @property
     def path(self) -> Path:
-        from crmcli.store.db import resolve_path
+        from crmcli.store.glance import resolve_path
 
         return resolve_path(self.db)
 
@@ -107,9 +107,14 @@ class CrmGroup(TyperGroup):
             if standalone_mode:
                 sys.exit(code)
             return code
-        # The language is known before anything is printed: --lang, else the locale (the
-        # database's setting follows when a command opens it: `speak`).
-        language = i18n.use(_lang_option(argv, self.params) or i18n.from_locale())
+        # The language is known before anything is printed (help, an error in the command
+        # line): --lang, else the database's setting at a glance (an encrypted file's when
+        # the command opens it: `speak`), else the locale.
+        language = i18n.use(
+            _lang_option(argv, self.params)
+            or _stored_language(argv, self.params)
+            or i18n.from_locale()
+        )
         try:
             code = self._run(argv, prog_name, complete_var, run, debug, **extra)
         finally:
@@ -166,6 +171,17 @@ def _lang_option(argv: list[str], params: list[Any]) -> str | None:
     from crmcli.cli.framework import global_value
 
     found = global_value(argv, params, "--lang")
+    return None if found is None else i18n.clean(found)
+
+
+def _stored_language(argv: list[str], params: list[Any]) -> str | None:
+    """The `language` setting of the database the global options name (`--db`, else
+    CRM_DB, else the default), glanced at before anything is printed; a value crm does
+    not know is left to the locale."""
+    from crmcli.cli.framework import global_value
+    from crmcli.store import glance
+
+    found = glance.language(global_value(argv, params, "--db"))
     return None if found is None else i18n.clean(found)
 
 
@@ -615,37 +631,9 @@ def speak(ctx: typer.Context, conn: sqlite3.Connection) -> None:
     run began in --lang's or the locale's language: `CrmGroup.main`)."""
     if global_options(ctx).lang is not None:
         return
-    from crmcli.records.config import stored_language
+    from crmcli.store.glance import stored_language
 
     language = stored_language(conn)
-    if language is not None and language != i18n.current():
-        i18n.use(language)  # CrmGroup.main resets it at the end of the run
-
-
-def speak_stored(ctx: typer.Context) -> None:
-    """`speak` for a command that prints without opening the database (`crm help`): its
-    `language` setting read from the file as it is, when there is one; a file that cannot
-    be read, or that every command refuses (`connect`'s checks of the path, its folder and
-    its owner), leaves the run's language as it is."""
-    run = global_options(ctx)
-    if run.lang is not None:
-        return
-    from crmcli.records.config import stored_language
-    from crmcli.store import guard
-    from crmcli.store.connection import open_file
-    from crmcli.store.db import check_folder
-
-    language = None
-    with suppress(CrmError, sqlite3.Error, OSError):
-        if run.path.is_file():
-            guard.check_path(run.path)
-            check_folder(run.path)
-            guard.check_owned(run.path)
-            conn = open_file(run.path, readonly=True)
-            try:
-                language = stored_language(conn)
-            finally:
-                conn.close()
     if language is not None and language != i18n.current():
         i18n.use(language)  # CrmGroup.main resets it at the end of the run
 

@@ -7,7 +7,7 @@ fish); such a run comes here (`complete`, from the root command's `main`) and ru
 command. Commands, options and fixed choices (`--format`) come from the click commands;
 the parameters named in VALUES and FIXED get their values here: customers, tags, stages,
 segments and `--where` fields from the database, opened read-only without a key, a lock or
-an upgrade (crmcli.store.connection.peek). A missing, locked or encrypted file, or any
+an upgrade (crmcli.store.glance.peek). A missing, locked or encrypted file, or any
 error at all, completes nothing and says nothing. This module loads only when completing.
 """
 
@@ -117,22 +117,15 @@ def language(root: Any) -> str | None:
     try:
         from crmcli.cli.framework import global_value
         from crmcli.core.i18n import clean
-        from crmcli.records.config import stored_language
-        from crmcli.store.connection import peek
-        from crmcli.store.db import resolve_path
+        from crmcli.store import glance
 
         words = typed()[0]
         typed_language = global_value(words, root.params, "--lang")
         if typed_language is not None:
             return clean(typed_language)
-        conn = peek(resolve_path(global_value(words, root.params, "--db")))
-        if conn is None:
-            return None
-        try:
-            return stored_language(conn)
-        finally:
-            conn.close()
-    except Exception:  # an older schema, a lock, a broken file: the locale's language
+        stored = glance.language(global_value(words, root.params, "--db"))
+        return None if stored is None else clean(stored)
+    except Exception:  # the shell's words cannot be read: the locale's language
         return None
 
 
@@ -274,8 +267,7 @@ def _from_database(source: str) -> Callable[[Any, Any, str], list[Any]]:
         from typer._click.shell_completion import CompletionItem
 
         from crmcli.records import suggest
-        from crmcli.store.connection import peek
-        from crmcli.store.db import resolve_path
+        from crmcli.store.glance import peek, resolve_path
 
         try:
             conn = peek(resolve_path(ctx.find_root().params.get("db")))

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.app import app, speak_stored
+from crmcli.cli.app import app
 from crmcli.cli.cells import width as cells
 from crmcli.cli.helpformat import NARROWEST, joined, reflow, wrap
 from crmcli.core.errors import InvalidInput
@@ -37,7 +37,6 @@ def help_topic(
     """
     from crmcli.cli.topics import ABOUT, TOPICS
 
-    speak_stored(ctx)  # in the database's language, when it has that setting
     if man:
         if topic is not None:
             raise InvalidInput(_("--man prints the whole manual page: leave TOPIC out"))

@@ -9,8 +9,9 @@ nothing. Machine formats (JSON, CSV and TSV keys and values, exit codes) never g
 
 A run's language, first found wins (docs/config.md#language):
 1. `--lang en|zh`, read from the command line before anything is printed;
-2. the `language` setting of the database, applied when a command opens it (help and
-   usage errors, which are printed before it is opened, follow 3. and 4.);
+2. the `language` setting of the database, glanced at before the command line is read
+   (crmcli.store.glance), so that help and usage errors speak it too; an encrypted file's
+   when the command opens it;
 3. the locale, in gettext's order: LANGUAGE (`zh_CN:en`, its first entry crm speaks),
    unless the locale is C; then the first of LC_ALL, LC_MESSAGES, LANG that is set; a
    value starting with `zh` (zh_CN, zh_SG, zh_Hans, and for now zh_TW and zh_HK too) is

@@ -11,7 +11,8 @@ import sqlite3
 from pathlib import Path
 
 from crmcli.core.errors import CrmError
-from crmcli.store.db import connect, default_path
+from crmcli.store.db import connect
+from crmcli.store.glance import default_path
 
 
 def default_demo_path() -> Path:

@@ -209,12 +209,6 @@ def _language(value: str) -> str:
     return language
 
 
-def stored_language(conn: sqlite3.Connection) -> str | None:
-    """The `language` setting, when one is set (None: --lang or the locale decides)."""
-    row = conn.execute("SELECT value FROM settings WHERE key = 'language'").fetchone()
-    return row[0] if row else None
-
-
 class Setting(NamedTuple):
     key: str  # the key, or for a family its shape, e.g. `cadence.tag.NAME`
     validate: Callable[[str], str]

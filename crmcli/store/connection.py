@@ -7,7 +7,7 @@ SQLite cannot read as a plain database is tried as an encrypted one when a key i
 configured. crm never reads the database's bytes itself.
 
 `open_file` opens an existing file as it is (no schema upgrade), for backups, restores and
-`crm check`; `peek` glances at it for shell completion (read-only, no key, no waiting);
+`crm check` (crmcli.store.glance glances at it before a command parses its words);
 `open_new_file` opens for writing a file crm has just created (a backup, a pre-upgrade
 copy). `transaction` is the bare BEGIN IMMEDIATE ... COMMIT shared
 by the unit of work (crmcli.store.db.write) and the migration runner; nothing else calls it.
@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from crmcli.core.errors import StorageError
 from crmcli.store import encryption, files, guard
+from crmcli.store.glance import read_only_uri
 
 SAFETY_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
@@ -100,34 +100,6 @@ def _open(target: str, *, uri: bool, file: Path | None, new_key: Any) -> sqlite3
     except BaseException:
         conn.close()
         raise
-    return conn
-
-
-def read_only_uri(path: Path) -> str:
-    return f"file:{quote(str(path.resolve()))}?mode=ro"
-
-
-def peek(path: Path, *, wait_ms: int = 50) -> sqlite3.Connection | None:
-    """The plain database at `path` opened read-only for a glance (shell completion): no
-    key asked for, no lock of crm's taken, no schema upgrade, no file created, at most
-    `wait_ms` of waiting for another process's lock. None when the file is missing,
-    encrypted or not a database; a query on an older schema may still fail (the caller
-    catches sqlite3.Error)."""
-    if not path.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(
-            read_only_uri(path), uri=True, isolation_level=None, timeout=wait_ms / 1000
-        )
-    except sqlite3.Error:
-        return None
-    try:
-        conn.execute("PRAGMA trusted_schema = OFF")
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error:
-        conn.close()
-        return None
     return conn
 
 

@@ -45,25 +45,9 @@ from crmcli.core.errors import CrmError, InvalidInput, StorageError
 from crmcli.core.i18n import _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.store import connection, encryption, guard
-from crmcli.store.connection import open_file, open_sqlite, read_only_uri, storage_error
+from crmcli.store.connection import open_file, open_sqlite, storage_error
 from crmcli.store.files import create_private_file
-
-
-def resolve_path(option: str | os.PathLike[str] | None = None) -> Path:
-    """The database path: the `--db` option, else `CRM_DB`, else the user data directory."""
-    if option:
-        return Path(option).expanduser()
-    env = os.environ.get("CRM_DB")
-    if env:
-        return Path(env).expanduser()
-    return default_path()
-
-
-def default_path() -> Path:
-    """The platform's user data directory's crm.db."""
-    import platformdirs
-
-    return platformdirs.user_data_path("crmcli") / "crm.db"
+from crmcli.store.glance import default_path, read_only_uri
 
 
 def check_folder(path: Path) -> None:
