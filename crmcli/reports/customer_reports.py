@@ -10,14 +10,16 @@ number means is in docs/reports.md.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from itertools import islice
 from statistics import median
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict, cast, overload
 
 from crmcli.core.i18n import Said
 from crmcli.reports.models import lifecycle, rfm
@@ -226,13 +228,59 @@ RFM_AGGREGATES = (
 )
 
 
+class RfmValues(Sequence[tuple[int, int, int, int]]):
+    """One currency's (customer_id, recency days, frequency, monetary minor) per customer,
+    in id order, kept as four columns: 32 bytes a customer, where a tuple each was about
+    180 (200 MiB at a million customers). Equal to any sequence of the same tuples."""
+
+    def __init__(self) -> None:
+        self.ids: array[int] = array("q")
+        self.recency: array[int] = array("q")
+        self.frequency: array[int] = array("q")
+        self.monetary: array[int] = array("q")
+
+    def extend(self, rows: Iterable[tuple[int, int, int, int]]) -> None:
+        columns = (self.ids, self.recency, self.frequency, self.monetary)
+        rows = iter(rows)
+        while chunk := list(islice(rows, 5000)):
+            for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
+                column.extend(values)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[tuple[int, int, int, int]]:
+        return zip(self.ids, self.recency, self.frequency, self.monetary, strict=True)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[int, int, int, int]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[int, int, int, int]]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            columns = (self.ids[i], self.recency[i], self.frequency[i], self.monetary[i])
+            return list(zip(*columns, strict=True))
+        return (self.ids[i], self.recency[i], self.frequency[i], self.monetary[i])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+
 def rfm_values(
     conn: sqlite3.Connection, as_of: date, where_sql: str, params: list[Any]
-) -> dict[str, list[tuple[int, int, int, int]]]:
+) -> dict[str, RfmValues]:
     """Per currency: (customer_id, recency days, frequency, monetary minor) of each customer
     with a sale in that currency up to `as_of`, in id order."""
     where, names = named(where_sql, params)
-    out: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
+    waiting: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
+    out: dict[str, RfmValues] = defaultdict(RfmValues)
+    # The rows come in id order but for customers with lines in several currencies, read
+    # after the others: from the first id lower than the one before, rows are set aside,
+    # sorted, and merged in.
+    late: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
+    previous = 0
     today = as_of.toordinal()
     numbers = lifecycle.DayNumbers()
     rows = per_customer_and_currency(
@@ -240,20 +288,34 @@ def rfm_values(
         {"end": end_bound(as_of), **names},
     )  # fmt: skip
     for customer_id, currency, last, frequency, monetary in rows:
-        if frequency:  # refunds only: not a buyer in this currency
-            out[currency].append((customer_id, today - numbers[last], frequency, monetary))
-    for values in out.values():
-        values.sort()
+        if not frequency:  # refunds only: not a buyer in this currency
+            continue
+        row = (customer_id, today - numbers[last], frequency, monetary)
+        if late or customer_id < previous:
+            late[currency].append(row)
+            continue
+        previous = customer_id
+        chunk = waiting[currency]
+        chunk.append(row)
+        if len(chunk) == 5000:
+            out[currency].extend(chunk)
+            chunk.clear()
+    for currency, chunk in waiting.items():
+        out[currency].extend(chunk)
+    for currency, rows_after in late.items():
+        merged = RfmValues()
+        merged.extend(heapq.merge(out[currency], sorted(rows_after)))
+        out[currency] = merged
     return dict(sorted(out.items()))
 
 
-def rfm_scores(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -> Iterator[RfmScore]:
+def rfm_scores(values: dict[str, RfmValues], grid: Any) -> Iterator[RfmScore]:
     """Each customer's scores and segment, per currency (scored within the currency)."""
     cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
     for currency, rows in values.items():
-        r = rfm.score_of_value((row[1] for row in rows), lower_is_better=True)
-        f = rfm.score_of_value(row[2] for row in rows)
-        m = rfm.score_of_value(row[3] for row in rows)
+        r = rfm.score_of_value(rows.recency, lower_is_better=True)
+        f = rfm.score_of_value(rows.frequency)
+        m = rfm.score_of_value(rows.monetary)
         for customer_id, recency, frequency, monetary in rows:
             yield {
                 "customer_id": customer_id,
@@ -268,14 +330,14 @@ def rfm_scores(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) ->
             }
 
 
-def rfm_summary(values: dict[str, list[tuple[int, int, int, int]]], grid: Any) -> list[RfmSegment]:
+def rfm_summary(values: dict[str, RfmValues], grid: Any) -> list[RfmSegment]:
     """One row per currency and segment (grid order, then `other`), with empty segments."""
     acc: dict[tuple[str, str], list[int]] = {}
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     cells = {(r, f): rfm.segment(r, f, grid) for r in range(1, 6) for f in range(1, 6)}
     for currency, rows in values.items():
-        r = rfm.score_of_value((row[1] for row in rows), lower_is_better=True)
-        f = rfm.score_of_value(row[2] for row in rows)
+        r = rfm.score_of_value(rows.recency, lower_is_better=True)
+        f = rfm.score_of_value(rows.frequency)
         total = totals[currency]
         for _customer_id, recency, frequency, monetary in rows:
             key = (currency, cells[r[recency], f[frequency]])
