@@ -274,8 +274,8 @@ def rfm_values(
     """Per currency: (customer_id, recency days, frequency, monetary minor) of each customer
     with a sale in that currency up to `as_of`, in id order."""
     where, names = named(where_sql, params)
-    waiting: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
     out: dict[str, RfmValues] = defaultdict(RfmValues)
+    appends: dict[str, tuple[Any, Any, Any, Any]] = {}  # per currency, each column's append
     # The rows come in id order but for customers with lines in several currencies, read
     # after the others: from the first id lower than the one before, rows are set aside,
     # sorted, and merged in.
@@ -290,18 +290,23 @@ def rfm_values(
     for customer_id, currency, last, frequency, monetary in rows:
         if not frequency:  # refunds only: not a buyer in this currency
             continue
-        row = (customer_id, today - numbers[last], frequency, monetary)
-        if late or customer_id < previous:
-            late[currency].append(row)
+        if customer_id < previous or late:
+            late[currency].append((customer_id, today - numbers[last], frequency, monetary))
             continue
         previous = customer_id
-        chunk = waiting[currency]
-        chunk.append(row)
-        if len(chunk) == 5000:
-            out[currency].extend(chunk)
-            chunk.clear()
-    for currency, chunk in waiting.items():
-        out[currency].extend(chunk)
+        append = appends.get(currency)
+        if append is None:
+            o = out[currency]
+            append = appends[currency] = (
+                o.ids.append,
+                o.recency.append,
+                o.frequency.append,
+                o.monetary.append,
+            )
+        append[0](customer_id)
+        append[1](today - numbers[last])
+        append[2](frequency)
+        append[3](monetary)
     for currency, rows_after in late.items():
         merged = RfmValues()
         merged.extend(heapq.merge(out[currency], sorted(rows_after)))
@@ -339,7 +344,9 @@ def rfm_summary(values: dict[str, RfmValues], grid: Any) -> list[RfmSegment]:
         r = rfm.score_of_value(rows.recency, lower_is_better=True)
         f = rfm.score_of_value(rows.frequency)
         total = totals[currency]
-        for _customer_id, recency, frequency, monetary in rows:
+        for recency, frequency, monetary in zip(
+            rows.recency, rows.frequency, rows.monetary, strict=True
+        ):
             key = (currency, cells[r[recency], f[frequency]])
             a = acc.get(key)
             if a is None:
