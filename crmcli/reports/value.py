@@ -177,8 +177,8 @@ def summarise(conn: sqlite3.Connection, currency: str, as_of: date, unit: str = 
     cursor.execute(KEPT_SUMMARY_SQL if kept else summary_sql(unit), params)
     summary = Summary(currency, as_of, unit)
     columns = (summary.ids, summary.purchases, summary.first, summary.last, summary.repeat_minor)
-    # A few thousand rows at a time: the whole result as tuples was about 170 bytes a
-    # customer (200 MiB at a million) before it became columns of 40.
+    # A few thousand rows at a time: the whole result as tuples, then zipped into columns,
+    # peaked 105 MiB higher at a million customers.
     while rows := cursor.fetchmany(5000):
         for column, values in zip(columns, zip(*rows, strict=True), strict=True):
             column.extend(values)
