@@ -32,8 +32,13 @@ COMMANDS = (
     ("list",),
     ("list", "-f", "csv"),
     ("report", "rfm"),
+    ("report", "rfm", "--customers", "-f", "csv"),
+    ("report", "abc"),
     ("report", "lifecycle"),
+    ("report", "cohort"),
     ("report", "value", "-f", "csv"),
+    ("report", "churn", "-f", "csv"),
+    ("report", "summary"),
     ("report", "sales", "--by", "month"),
     ("export", "customers", "-f", "csv"),
 )

@@ -279,6 +279,36 @@ def test_interactions_and_tasks_import_and_ics_export(cn, tmp_path):
     assert "kind must be one of" in fails(2, "import", "interactions", str(bad), db=cn)
 
 
+def test_interactions_of_more_customers_than_the_references_kept(cn, tmp_path, monkeypatch):
+    """Past CUSTOMER_REFS references the resolved ones start afresh (memory stays flat at a
+    million customers): each row still lands on the customer it names, a reference met
+    again after the reset included, and a missing one is still refused."""
+    from crmcli.transfer import importers
+
+    monkeypatch.setattr(importers, "CUSTOMER_REFS", 2)
+    for n in range(1, 6):
+        ok("add", f"Customer {n}", "--external-id", f"C-{n}")
+    order = [1, 2, 3, 1, 4, 5, 2, 5, 3, 1]
+    calls = tmp_path / "calls.csv"
+    calls.write_text(
+        "customer,kind,date,text\n"
+        + "".join(f"C-{n},call,2026-11-{10 + i:02d},row {i}\n" for i, n in enumerate(order)),
+        encoding="utf-8",
+    )
+    result = crm("import", "interactions", str(calls))
+    assert "10 inserted, 0 updated, 0 unchanged, 0 rejected (10 rows)" in result.stderr
+    got = rows(
+        cn,
+        "SELECT c.external_id, i.text FROM interactions i JOIN customers c "
+        "ON c.id = i.customer_id ORDER BY i.id",
+    )
+    assert got == [(f"C-{n}", f"row {i}") for i, n in enumerate(order)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer,kind,text\nC-1,call,a\nC-2,call,b\nC-3,call,c\nC-9,call,d\n",
+                   encoding="utf-8")  # fmt: skip
+    assert "no customer matches 'C-9'" in fails(2, "import", "interactions", str(bad), db=cn)
+
+
 def test_vcard_from_a_phone_survives_a_round_trip(cn, tmp_path):
     result = crm("import", "customers", str(DATA / "phone.vcf"))
     assert result.exit_code == 0, result.stderr

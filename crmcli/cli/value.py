@@ -239,14 +239,12 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
         np.frombuffer(base.last, dtype=np.int64),
         predicted["p_alive"],
         predicted["expected_purchases"],
-        # Whole minor units, half to even as round() of each float: rint is exact too.
-        np.rint(predicted["expected_spend"]).astype(np.int64),
-        np.rint(predicted["expected_value"]).astype(np.int64),
+        predicted["expected_spend"],
+        predicted["expected_value"],
     )
     render = _shown_money if table else _plain_money
     code = base.currency
-    # A few hundred distinct dates serve every customer.
-    days = {int(d): date.fromordinal(int(d)).isoformat() for d in np.unique(figures[1:3])}
+    days = _IsoDays()  # a few hundred distinct dates serve every customer
     left = len(order) if limit is None else limit
     for start in range(0, len(order), 500):
         if left <= 0:
@@ -261,7 +259,10 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
         # numpy arrays per row (round() of a float gives the digits it gives a numpy float).
         customer_ids = ids[batch].tolist()
         purchases, first, last, alive, expected = (column[batch].tolist() for column in figures[:5])
-        spend, worth = (render(column[batch], code) for column in figures[5:])
+        # Whole minor units, half to even as round() of each float: rint is exact too.
+        spend, worth = (
+            render(np.rint(column[batch]).astype(np.int64), code) for column in figures[5:]
+        )
         named = [names[i] for i in customer_ids]
         yield {
             "customer_id": customer_ids,
@@ -278,6 +279,14 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
             "expected_spend": spend,
             "expected_value": worth,
         }
+
+
+class _IsoDays(dict[int, str]):
+    """Date ordinal -> ISO date text, each made once, when first asked for."""
+
+    def __missing__(self, ordinal: int) -> str:
+        text = self[ordinal] = date.fromordinal(ordinal).isoformat()
+        return text
 
 
 def _shown_money(minor: Any, code: str) -> list[Any]:

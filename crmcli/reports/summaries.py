@@ -150,24 +150,39 @@ def cohorts(
     where, names = named(where_sql, params)
     last = _period(as_of.isoformat()[:7], by)
     first_cohort = last - periods + 1
-    months: dict[int, set[int]] = defaultdict(set)
-    for customer_id, month in conn.execute(
-        "SELECT p.customer_id, substr(p.purchased_at, 1, 7) FROM customers c "  # noqa: S608
-        f"CROSS JOIN purchases p ON p.customer_id = c.id WHERE {where} AND p.amount_minor >= 0 "
-        "AND p.purchased_at < :end GROUP BY p.customer_id, substr(p.purchased_at, 1, 7)",
-        {"end": end_bound(as_of), **names},
-    ):
-        months[customer_id].add(_period(month, by))
     size: dict[int, int] = defaultdict(int)
     active: dict[int, list[int]] = {}
-    for seen in months.values():
-        start = min(seen)
+
+    def count(seen: list[int]) -> None:
+        """One customer's periods with a purchase, ascending: the first is their cohort."""
+        start = seen[0]
         if start < first_cohort:
-            continue
+            return
         size[start] += 1
         counts = active.setdefault(start, [0] * (last - start + 1))
         for p in seen:
             counts[p - start] += 1
+
+    # In customer and month order (the order the grouping makes: no sort of its own), so
+    # each customer is counted as their rows end rather than held: a set of periods per
+    # customer made most of 535 MiB at a million customers.
+    current, seen = None, []
+    for customer_id, month in conn.execute(
+        "SELECT p.customer_id, substr(p.purchased_at, 1, 7) FROM customers c "  # noqa: S608
+        f"CROSS JOIN purchases p ON p.customer_id = c.id WHERE {where} AND p.amount_minor >= 0 "
+        "AND p.purchased_at < :end GROUP BY p.customer_id, substr(p.purchased_at, 1, 7) "
+        "ORDER BY p.customer_id, substr(p.purchased_at, 1, 7)",
+        {"end": end_bound(as_of), **names},
+    ):
+        period = _period(month, by)
+        if customer_id != current:
+            if seen:
+                count(seen)
+            current, seen = customer_id, [period]
+        elif period != seen[-1]:  # the months of one quarter are one period
+            seen.append(period)
+    if seen:
+        count(seen)
     return [
         {
             "cohort": period_label(c, by),

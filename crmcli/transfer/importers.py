@@ -502,6 +502,13 @@ class Options:
     progress: Progress = SILENT  # hears READING (rows counted), then the later phases
 
 
+# The customer references an import keeps resolved, at most: they start afresh past it, so
+# memory stays flat (about 120 bytes a reference: 111 MiB for the 950,000 customers of 3M
+# interactions at a million customers) while a file of a few customers' rows, or of a
+# hundred thousand customers, resolves each once (a resolution is about 10 µs).
+CUSTOMER_REFS = 100_000
+
+
 class Importer:
     """Runs one import over records; subclasses know one kind of record."""
 
@@ -645,6 +652,8 @@ class Importer:
         found = self._customers.get(ref)
         if found is None:
             found = refs.resolve(self.conn, ref, region=self.options.region)
+            if len(self._customers) >= CUSTOMER_REFS:
+                self._customers.clear()
             self._customers[ref] = found
         for other in given[1:]:
             if other != ref:

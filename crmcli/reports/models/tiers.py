@@ -12,7 +12,7 @@ medium one, else `low`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 
 
@@ -21,10 +21,21 @@ def abc(revenue: Mapping[int, int], a: Fraction = Fraction(80, 100),
     """ABC class per customer id from revenue in minor units (one currency)."""
     total = sum(v for v in revenue.values() if v > 0)
     ranked = sorted(revenue.items(), key=lambda kv: (-kv[1], kv[0]))
-    classes: dict[int, str] = {}
+    labels = ranked_classes((value for _, value in ranked), total, a, b)
+    return {customer_id: label for (customer_id, _), label in zip(ranked, labels, strict=True)}
+
+
+def ranked_classes(
+    ranked: Iterable[int], total: int, a: Fraction = Fraction(80, 100),
+    b: Fraction = Fraction(95, 100),
+) -> Iterator[str]:  # fmt: skip
+    """The ABC class of each revenue of `ranked` (minor units, highest first), `total` the
+    sum of the positive ones. A class depends on the revenue alone (all revenue ranked
+    above a customer is larger than theirs, or equal and in the same class), so customers
+    need not be known to count the classes."""
     above = 0
     previous: tuple[int, str] | None = None
-    for customer_id, value in ranked:
+    for value in ranked:
         if value <= 0 or total == 0:
             label = "C"
         elif previous is not None and previous[0] == value:
@@ -37,10 +48,9 @@ def abc(revenue: Mapping[int, int], a: Fraction = Fraction(80, 100),
                 if above * b.denominator < b.numerator * total
                 else "C"
             )
-        classes[customer_id] = label
+        yield label
         previous = (value, label)
         above += max(value, 0)
-    return classes
 
 
 def tier(value: int, high: int, medium: int) -> str:
