@@ -695,7 +695,10 @@ def test_stages_are_refused_when_two_names_say_one_stage(data):
     if len({one(n) for n in picked}) < len(picked):
         with pytest.raises(InvalidInput):
             _stages(",".join(picked))
-    else:
+    elif all(any(n in spelled for spelled in names.values()) for n in picked):
+        # every name is one of crm's stages: the list `config list` shows, read back as keys
+        assert _stages(",".join(picked)) == ",".join(one(n) for n in picked)
+    else:  # a name of the user's own: each kept as typed
         assert _stages(",".join(picked)) == ",".join(n.casefold() for n in picked)
 
 
@@ -705,7 +708,11 @@ def test_a_stage_list_naming_one_stage_twice_is_refused_naming_both(db_path):
     assert said == "crm: 阶段“customer”和“成交客户”是同一个阶段（成交客户）；每个阶段只写一个名字\n"
     said = fails(2, "--lang", "en", "config", "set", "stages", "线索,prospect,LEAD", db=db_path)
     assert said == "crm: stages '线索' and 'lead' are one stage (lead); give each stage one name\n"
-    ok("config", "set", "stages", "线索,customer,潜在客户")  # each a stage of its own
+    ok("config", "set", "stages", "线索,customer,潜在客户")  # crm's three stages, as keys
     assert rows(db_path, "SELECT value FROM settings WHERE key = 'stages'") == [
-        ("线索,customer,潜在客户",)
+        ("lead,customer,prospect",)
+    ]
+    ok("config", "set", "stages", "线索,customer,成交")  # 成交 is the user's own: as typed
+    assert rows(db_path, "SELECT value FROM settings WHERE key = 'stages'") == [
+        ("线索,customer,成交",)
     ]

@@ -49,6 +49,8 @@ def _whole_number(value: str) -> str:
 
 
 def _stages(value: str) -> str:
+    # Two names of one stage are refused as typed, before the words become keys.
+    _one_name_each([s.strip().casefold() for s in value.replace("，", ",").split(",")])
     # The list `config list` shows (`线索，潜在客户`) reads back as crm's stages; a list with
     # a name of the user's own (`线索,成交`) is the user's own names, each kept as typed.
     typed = words_typed("stage", value)
@@ -64,7 +66,6 @@ def _stages(value: str) -> str:
                     name=name
                 )
             )
-    _one_name_each(names)
     return ",".join(names)
 
 
@@ -76,7 +77,7 @@ def _one_name_each(names: list[str]) -> None:
     seen: dict[str, str] = {}
     for name in names:
         same = understood("stage", name) or unicodedata.normalize("NFKC", name).casefold()
-        if same in seen:
+        if same in seen and seen[same] != name:  # the same name twice: said below
             raise InvalidInput(
                 _(
                     "stages {first!r} and {second!r} are one stage ({word}); give each stage "
