@@ -408,6 +408,9 @@ def _screen_and_stderr(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
         (("remind", "--within", "0d"), "截至 2026-11-22 没有到期的事项。\n",
          "Nothing due up to 2026-11-22.\n"),
         (("config", "unset", "money"), "money = 普通（默认值）\n", "money = plain (the default)\n"),
+        (("task", "list"), "没有可显示的内容。\n", "Nothing to show.\n"),
+        (("purchases",), "没有可显示的内容。\n", "Nothing to show.\n"),
+        (("interactions",), "没有可显示的内容。\n", "Nothing to show.\n"),
     ],
 )  # fmt: skip
 def test_nothing_to_show_is_said_on_stderr_on_a_terminal_and_not_in_a_pipe(

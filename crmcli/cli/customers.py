@@ -1,7 +1,6 @@
 """Everyday customer commands: add, edit, show, list, delete, undelete."""
 
 import copy
-import itertools
 import sqlite3
 import sys
 from collections import Counter
@@ -811,14 +810,9 @@ def list_(
             return ({**row, **{c: derived[row["id"]][c] for c in classes}} for row in rows)
 
         again = listed if fmt is Format.table else None
-        rows = iter(listed())
-        if fmt is Format.table and not quiet and is_terminal(sys.stdout):
-            first = next(rows, None)
-            if first is None:  # a person asked: an empty screen reads as broken (as `today`)
-                output(ctx, fmt, quiet).note(_("No customers to show."))
-                return
-            rows = itertools.chain([first], rows)
-        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id", again=again)
+        output(ctx, fmt, quiet).rows(
+            listed(), picked or columns, key="id", again=again, empty=_("No customers to show.")
+        )
 
 
 def _archive(

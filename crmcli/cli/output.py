@@ -19,6 +19,7 @@ can (`crm list` of any length) and else holding them, the terminal's the first p
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import sys
@@ -540,18 +541,30 @@ class Output(NamedTuple):
         words: Mapping[str, str | None] | None = None,
         raw: bool = False,
         headers: Mapping[str, str] | None = None,
+        empty: str | None = None,
     ) -> int:
         """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
         (its id), one a line, for scripts; nothing without a key. `styles(row, column)`
         names a cell's meaning ("alert", "warn", "good", "muted", "heat:0.4"), for colour;
         by default `crmcli.cli.terminal.meaning`. `again()` reads the rows once more, for a
-        plain table that holds none of them (see `emit`)."""
+        plain table that holds none of them (see `emit`). No rows, on a terminal: `empty`
+        (else "Nothing to show.") on stderr, since a blank screen reads as broken; a pipe
+        or cron mail gets nothing."""
         if self.quiet:
             count = 0
             for count, row in enumerate(rows, 1):
                 if key is not None:
                     sys.stdout.write(f"{row[key]}\n")
             return count
+        if self.fmt is Format.table and is_terminal(sys.stdout):
+            rows = iter(rows)
+            first = next(rows, None)
+            if first is None:
+                from crmcli.core.i18n import _
+
+                self.note(empty or _("Nothing to show."))
+                return 0
+            rows = itertools.chain([first], rows)
         with self._shown() as (at, color):
             return emit(
                 rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
