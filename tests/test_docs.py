@@ -7,6 +7,8 @@ A page runs top to bottom on an empty database, or on a fresh demo database when
 moved back in what a command prints, so a page may show them.
 Lines that do not start with `crm ` run in the shell.
 Where the shown output has a line of just `...`, the lines shown must all appear (in any order).
+A `$ crm ...` line the page shows no output for must print nothing (stdout and stderr), unless
+its line says why its output is not shown (`$ crm list -q  # prints the 100 ids`).
 A command that prints nothing says why in a comment on its line (`$ crm today  # prints
 nothing: ...`), or changes the database and a later command of its block reads the change
 and shows what it printed: a command of the same group (`crm config unset x`, then `crm
@@ -148,6 +150,13 @@ def reads(command: str, shown: str) -> bool:
     return words[0] == "crm" and not changes(command) and shown.strip() not in ("", "...")
 
 
+def hides(command: str, shown: str, printed: str) -> bool:
+    """Whether a `crm` line printed something (`printed`, stdout and stderr as compared) that
+    the page does not show (`shown` is empty) and does not say why it leaves out on its line
+    (`  # prints the 100 ids`)."""
+    return command.startswith("crm ") and not shown and bool(printed) and "  # " not in command
+
+
 def unexplained(steps: list[tuple[str, str, int]], step: int) -> bool:
     """Whether the command at `step`, which printed nothing, leaves the reader guessing: it
     says nothing of why on its line (`  # why`), and it is a read (nothing to check after it)
@@ -259,7 +268,12 @@ def test_console_sessions_replay(page, tmp_path, monkeypatch):
     steps = sessions(page)
     for step, (command, expected, _) in enumerate(steps):
         code, out, err = run_line(command.replace("/tmp/", f"{tmp_path}/"))
-        if command.startswith("crm ") and not expected and not (out + err).strip():
+        got = (out + err).rstrip("\n").replace(f"{tmp_path}/", "/tmp/")
+        assert not hides(command, expected, got), (
+            f"{page.name}: $ {command} prints what the page does not show: show it, or say "
+            f"why in a `  # ` comment on its line\n{got}"
+        )
+        if command.startswith("crm ") and not expected and not got.strip():
             assert not unexplained(steps, step), (
                 f"{page.name}: $ {command} prints nothing: say why in a `  # ` comment, or "
                 "show its change with a later read in the same block"
@@ -269,7 +283,6 @@ def test_console_sessions_replay(page, tmp_path, monkeypatch):
             assert code != 0, f"{page.name}: $ {command}"
         else:
             assert code == 0, f"{page.name}: $ {command}\n{err}"
-        got = (out + err).rstrip("\n").replace(f"{tmp_path}/", "/tmp/")
         shown = expected.splitlines()
         if any(line.strip() == "..." for line in shown):  # elided: every line shown appears
             missing = [e for e in shown if e.strip() != "..." and e not in got.splitlines()]
@@ -407,6 +420,22 @@ def test_a_silent_command_says_why_or_is_read_back_in_its_block() -> None:
     # a customer verb is no group: another customer verb reads something else
     assert unexplained([("crm archive 2 -q", "", 1), ("crm list", "id  name\n1   Ann", 1)], 0)
     assert not unexplained([("crm archive 2 -q", "", 1), ("crm show 2", "archived", 1)], 0)
+
+
+def test_a_command_shown_without_output_prints_nothing_or_says_why() -> None:
+    """The rule for a `$ crm` line with no output under it, on lines made for it."""
+    ids = "1\n2\n3"
+    assert hides("crm list -q", "", ids)  # prints what the page leaves out
+    assert hides("crm add Ann -q", "", "1")
+    assert hides("crm list --city Rome", "", "No customers to show.")  # stderr counts too
+    assert hides("crm list -q | crm tag vip -", "", "Tagged 3 customers with vip.")
+    assert hides("crm list -q # a comment needs two spaces before it", "", ids)
+    assert not hides("crm list -q  # prints the ids of every customer", "", ids)
+    assert not hides("crm list -q", ids, ids)  # shown: compared as any output is
+    assert not hides("crm list -q", "...", ids)
+    assert not hides("crm config unset language", "", "")  # silent: the rule above
+    assert not hides("mkdir -m 700 /tmp/x", "", "")  # a shell line
+    assert not hides("ls /tmp/x", "", "a.db")
 
 
 def test_every_page_crm_names_exists():
