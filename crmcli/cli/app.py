@@ -177,7 +177,9 @@ def _lang_option(argv: list[str], params: list[Any]) -> str | None:
 def _stored_language(argv: list[str], params: list[Any]) -> str | None:
     """The `language` setting of the database the global options name (`--db`, else
     CRM_DB, else the default), glanced at before anything is printed; a value crm does
-    not know is left to the locale."""
+    not know is left to the locale. `--version` says no words: no file is looked at."""
+    if "--version" in argv:
+        return None
     from crmcli.cli.framework import global_value
     from crmcli.store import glance
 
