@@ -85,6 +85,21 @@ def test_rfm_scores_are_order_free_monotone_and_in_range(values):
                 assert scored[a] <= scored[b]
 
 
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(-(2**62), 2**62) | st.integers(-3, 3), min_size=1, max_size=80),
+    st.booleans(),
+)
+def test_rfm_score_column_is_each_customers_score(values, lower_is_better):
+    """The scores of `crm report rfm --customers` (a column, numpy) are `score_of_value`'s,
+    with ties, negatives, large nets and both directions."""
+    import numpy as np
+
+    by_value = rfm.score_of_value(values, lower_is_better=lower_is_better)
+    column = rfm.score_column(np.array(values, np.int64), lower_is_better=lower_is_better)
+    assert column.tolist() == [by_value[v] for v in values]
+
+
 def test_rfm_grid_covers_every_cell():
     names = {rfm.segment(r, f) for r in range(1, 6) for f in range(1, 6)}
     assert "other" not in names and len(names) == 10

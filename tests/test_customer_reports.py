@@ -89,6 +89,29 @@ def test_rfm_summary(shop):
     assert [r["customer_name"] for r in both["customers"]] == ["Bob"]
 
 
+def test_rfm_customers_named_in_batches_are_the_same_rows(shop, monkeypatch):
+    """The customers listed are named and written a batch at a time, at each reading (a
+    plain table reads them twice): batches of 3 cut CNY's four customers 3 + 1 and name
+    USD's two in one, and every format says what one batch says, in the same order."""
+    from crmcli.reports.customer_reports import RfmCustomers
+
+    formats = ("json", "csv", "jsonl", "table")
+    whole = {f: ok("report", "rfm", "--customers", "--format", f) for f in formats}
+    segment = ok("report", "rfm", "hibernating", "--format", "csv")
+    monkeypatch.setattr(RfmCustomers, "NAMED", 3)
+    for f in formats:
+        assert ok("report", "rfm", "--customers", "--format", f) == whole[f], f
+    assert ok("report", "rfm", "hibernating", "--format", "csv") == segment
+    monkeypatch.setattr(RfmCustomers, "NAMED", 1)
+    assert ok("report", "rfm", "--customers", "--format", "table") == whole["table"]
+    lines = whole["table"].splitlines()
+    assert [line.split()[1] for line in lines[3:]] == ["Anna", "Carl", "Bob", "Eve", "Eve", "Dan"]
+    assert segment.splitlines()[1:] == [
+        "2,Bob,CNY,hibernating,225,205,1,800.00,2,2,5",
+        "5,Eve,CNY,hibernating,121,325,1,100.00,1,2,1",
+    ]
+
+
 def test_rfm_grid_is_configurable(shop):
     ok("config", "set", "rfm.grid", "recent=45/12345; rest=123/12345")
     rows = report("rfm", "--customers")["customers"]

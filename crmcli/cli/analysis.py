@@ -65,65 +65,37 @@ def rfm_report(
 
     Example: crm report rfm --customers "at risk" --as-of 2026-06-30
     """
-    from crmcli.core.errors import InvalidInput
+    from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.core.vocabulary import word
     from crmcli.reports import customer_reports
+    from crmcli.store.db import snapshot
 
     assert selection is not None
     day = as_of_date(as_of)
-    part = None  # the customers listed (--customers), printed once the phase is gone
-    with reading(ctx, _("scoring customers by RFM")) as conn:
-        grid = customer_reports.grid_setting(conn)
-        where, params = population(conn, selection, day)
-        values = customer_reports.rfm_values(conn, day, where, params)
+    out = output(ctx, fmt)
+    # One read transaction: the customers listed are named as they are written.
+    with reading(ctx) as conn, snapshot(conn):
+        with watching(no_color=out.no_color, delay=REPORT_DELAY) as progress:
+            progress.phase(_("scoring customers by RFM"))
+            grid = customer_reports.grid_setting(conn)
+            where, params = population(conn, selection, day)
+            values = customer_reports.rfm_values(conn, day, where, params)
+            if segment is None and not customers:
+                summary = customer_reports.rfm_summary(values, grid)
+            else:
+                wanted = None if segment is None else _segment(segment, grid)
+                listed = customer_reports.RfmCustomers(conn, values, grid, wanted)
         if segment is not None or customers:
-            known = customer_reports.segment_names(grid)
-            wanted = None
-            if segment is not None:
-                # Case, spaces, - and _ are ignored: atrisk, at-risk and "At Risk" are one.
-                # The words shown in any language crm speaks too: 流失风险 is `at risk`.
-                from crmcli.core.vocabulary import glossed, understood
-
-                said = understood("segment", segment) or segment
-                typed = re.sub(r"[\s_-]+", "", said).casefold()
-                same = [n for n in known if re.sub(r"[\s_-]+", "", n).casefold() == typed]
-                if not same:
-                    raise InvalidInput(
-                        _("unknown RFM segment {segment!r}; segments: {known}").format(
-                            segment=segment, known=glossed("segment", known)
-                        )
-                    )
-                wanted = same[0]
-            rows = [
-                r
-                for r in customer_reports.rfm_scores(values, grid)
-                if wanted in (None, r["segment"])
-            ]
-            order = {name: i for i, name in enumerate(known)}
-            rows.sort(key=lambda r: (r["currency"], order[r["segment"]], -r["monetary_minor"],
-                                     r["customer_id"]))  # fmt: skip
-            names = _names(conn, [r["customer_id"] for r in rows])
-            named = [
-                {
-                    **r,
-                    "customer_name": names.get(r["customer_id"]),
-                    "rfm": f"{r['r']}{r['f']}{r['m']}",
-                }
-                for r in rows
-            ]
+            empty = _("No buyers up to {day}.").format(day=day.isoformat())
+            if values and wanted is not None:  # customers bought, none of them in the segment
+                empty = _("No customers in RFM segment {segment} up to {day}.").format(
+                    segment=word("segment", wanted), day=day.isoformat()
+                )
             columns = ("customer_id", "customer_name", "currency", "segment", "rfm", "recency",
                        "frequency", "monetary", "r", "f", "m")  # fmt: skip
-            part = Section("customers", _("RFM customers"), columns, present(named, fmt))
-        else:
-            summary = customer_reports.rfm_summary(values, grid)
-    if part is not None:
-        empty = _("No buyers up to {day}.").format(day=day.isoformat())
-        if values and wanted is not None:  # customers bought, none of them in the segment
-            empty = _("No customers in RFM segment {segment} up to {day}.").format(
-                segment=word("segment", wanted), day=day.isoformat()
-            )
-        output(ctx, fmt).sections([part], header={"as_of": day.isoformat()}, empty=empty)
-        return
+            part = Section("customers", _("RFM customers"), columns, Presented(listed, fmt))
+            out.sections([part], header={"as_of": day.isoformat()}, empty=empty)
+            return
     shown = present(summary, fmt)
     for row in shown:
         row["bar"] = row["customers"]
@@ -136,15 +108,41 @@ def rfm_report(
     output(ctx, fmt).sections(parts, header={"as_of": day.isoformat()}, empty=empty)
 
 
-def _names(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
-    import json
+def _segment(typed: str, grid: Any) -> str:
+    """The RFM segment of `grid` a user typed: case, spaces, - and _ are ignored (atrisk,
+    at-risk and "At Risk" are one), and the words shown in any language crm speaks are
+    understood too (流失风险 is `at risk`); InvalidInput for any other."""
+    from crmcli.core.errors import InvalidInput
+    from crmcli.core.vocabulary import glossed, understood
+    from crmcli.reports import customer_reports
 
-    return dict(
-        conn.execute(
-            "SELECT id, name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(ids),),
-        ).fetchall()
-    )
+    known = customer_reports.segment_names(grid)
+    said = re.sub(r"[\s_-]+", "", understood("segment", typed) or typed).casefold()
+    same = [n for n in known if re.sub(r"[\s_-]+", "", n).casefold() == said]
+    if not same:
+        raise InvalidInput(
+            _("unknown RFM segment {segment!r}; segments: {known}").format(
+                segment=typed, known=glossed("segment", known)
+            )
+        )
+    return same[0]
+
+
+class Presented:
+    """Rows as `present` gives them, each as it is read (at every reading), for rows made
+    as they are read (`RfmCustomers`)."""
+
+    def __init__(self, rows: Any, fmt: Format) -> None:
+        self.rows, self.grouped = rows, fmt is Format.table
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Any:
+        from crmcli.core import money
+
+        for row in self.rows:
+            yield money.present(row, grouped_digits=self.grouped)
 
 
 @report_app.command("abc")

@@ -183,12 +183,10 @@ def _kept(base: Any, customers: Collection[int] | None) -> Any:
 
 def _compare(base: Any, fitted: Any, days: int, actual: tuple[Any, Any], kept: Any) -> Tried:
     """The figures of one model's backtest (see value_backtest)."""
-    import numpy as np
-
     from crmcli.reports.models import backtest as arithmetic
 
     predicted = value.predict(base, fitted, days)
-    x = np.frombuffer(base.purchases, dtype=np.int64)[kept] - 1
+    x = purchase_histories.column(base.purchases)[kept] - 1
     bought, spent = actual[0][kept], actual[1][kept]
     expected = predicted["expected_purchases"][kept]
     groups = arithmetic.by_group(x, bought, expected)
@@ -329,7 +327,7 @@ def churn_backtest(
     kept = _kept(base, customers)
     flagged = np.array(found, dtype=bool)[kept]
     quiet = (_actual(base, bought)[0] == 0)[kept]
-    x = np.frombuffer(base.purchases, dtype=np.int64)[kept] - 1
+    x = purchase_histories.column(base.purchases)[kept] - 1
     index = arithmetic.group_of(x)
     groups = []
     for g in range(arithmetic.TOP + 1):

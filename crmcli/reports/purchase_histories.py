@@ -27,6 +27,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from crmcli.reports.models import lifecycle
 
@@ -187,6 +188,14 @@ class Base:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+def column(values: array) -> Any:
+    """A column of a Base or value.Summary as a numpy array over its memory (no copy), of
+    its own type: churn.standing keeps days and dates in 32 bits, the others 64."""
+    import numpy as np
+
+    return np.frombuffer(values, dtype=values.typecode)
 
 
 def load(

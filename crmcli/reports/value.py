@@ -198,17 +198,17 @@ def _columns(base: Summary | Base, take: Any = None) -> tuple[Any, Any, Any, Any
     numbers the same whoever else is picked."""
     import numpy as np
 
-    from crmcli.reports.purchase_histories import PERIOD_DAYS
+    from crmcli.reports.purchase_histories import PERIOD_DAYS, column
 
     take = slice(None) if take is None else take
-    purchases = np.frombuffer(base.purchases, dtype=np.int64)[take].astype(float)
-    first = np.frombuffer(base.first, dtype=np.int64)[take]
-    last = np.frombuffer(base.last, dtype=np.int64)[take]
-    repeat_minor = np.frombuffer(base.repeat_minor, dtype=np.int64)[take].astype(float)
+    purchases = column(base.purchases)[take].astype(float)
+    first = column(base.first)[take].astype(np.int64, copy=False)
+    last = column(base.last)[take].astype(np.int64, copy=False)
     x = purchases - 1
     days = PERIOD_DAYS[base.unit]
     t_x = (last - first).astype(float) / days
     T = (period_start(base.as_of, base.unit).toordinal() - first).astype(float) / days
+    repeat_minor = column(base.repeat_minor)[take].astype(float)
     m = np.divide(repeat_minor, x, out=np.zeros_like(x), where=x > 0)
     return x, t_x, T, m
 
@@ -219,10 +219,11 @@ def fit(base: Summary | Base, *, need_spend: bool = True, model: str = "bgnbd") 
     import numpy as np
 
     from crmcli.reports.models import gammagamma
+    from crmcli.reports.purchase_histories import column
 
     # The columns of the customers each fit uses only: at a million customers, those of
     # everyone were 32 MiB and as much again while they were computed.
-    bought = np.frombuffer(base.purchases, dtype=np.int64)
+    bought = column(base.purchases)
     customers, repeaters = len(base), int(np.count_nonzero(bought > 1))  # x > 0
     common: dict[str, Any] = {"currency": base.currency, "as_of": base.as_of}
     common.update(customers=customers, repeat_buyers=repeaters, model=model, unit=base.unit)
@@ -257,7 +258,7 @@ def fit(base: Summary | Base, *, need_spend: bool = True, model: str = "bgnbd") 
     if not need_spend:
         return Fit(**common, fitted_on=len(xs), purchases=purchases)
     # x > 0 and m > 0: bought again, and their repeat purchases are worth more than 0.
-    spenders = (bought > 1) & (np.frombuffer(base.repeat_minor, dtype=np.int64) > 0)
+    spenders = (bought > 1) & (column(base.repeat_minor) > 0)
     if int(np.sum(spenders)) < MIN_REPEAT:
         return Fit(
             **common, fitted_on=len(xs), purchases=purchases, note=_failed(Said("spend"), base)
