@@ -153,8 +153,9 @@ def reads(command: str, shown: str) -> bool:
 def hides(command: str, shown: str, printed: str) -> bool:
     """Whether a `crm` line printed something (`printed`, stdout and stderr as compared) that
     the page does not show (`shown` is empty) and does not say why it leaves out on its line
-    (`  # prints the 100 ids`)."""
-    return command.startswith("crm ") and not shown and bool(printed) and "  # " not in command
+    (`  # prints the 100 ids`). `...` alone shows nothing: it would accept any output."""
+    nothing = all(line.strip() in ("", "...") for line in shown.splitlines())
+    return command.startswith("crm ") and nothing and bool(printed) and "  # " not in command
 
 
 def unexplained(steps: list[tuple[str, str, int]], step: int) -> bool:
@@ -432,7 +433,8 @@ def test_a_command_shown_without_output_prints_nothing_or_says_why() -> None:
     assert hides("crm list -q # a comment needs two spaces before it", "", ids)
     assert not hides("crm list -q  # prints the ids of every customer", "", ids)
     assert not hides("crm list -q", ids, ids)  # shown: compared as any output is
-    assert not hides("crm list -q", "...", ids)
+    assert hides("crm list -q", "...", ids)  # `...` alone checks nothing
+    assert not hides("crm list -q", "1\n...", ids)  # a line shown, the rest elided
     assert not hides("crm config unset language", "", "")  # silent: the rule above
     assert not hides("mkdir -m 700 /tmp/x", "", "")  # a shell line
     assert not hides("ls /tmp/x", "", "a.db")

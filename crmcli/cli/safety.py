@@ -89,17 +89,16 @@ def restore(
     info = verify_backup(file)
     confirm(
         _(
-            "Replace {path} with {file} ({customers} customers)? A copy of the current "
-            "database is kept."
-        ).format(path=path, file=file, customers=info["customers"]),
+            "Replace {path} with {file} ({customers})? A copy of the current database is kept."
+        ).format(path=path, file=file, customers=plural(info["customers"], "customer").said()),
         yes,
         command="restore",
     )
     result = restore_database(path, file)
     mark_saved(ctx)
     sentence(
-        _("Restored {file} ({customers} customers) into {path}.").format(
-            file=file, customers=result["customers"], path=path
+        _("Restored {file} ({customers}) into {path}.").format(
+            file=file, customers=plural(result["customers"], "customer").said(), path=path
         )
     )
     if result["kept"]:
