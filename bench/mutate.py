@@ -72,6 +72,25 @@ MODULES = {
         "crmcli.reports.models.rfm",
         ["tests/test_customer_reports.py", "tests/test_edge_reports.py", "tests/test_classes.py"],
     ),
+    "tiers": (
+        "crmcli.reports.models.tiers",
+        [
+            "tests/test_analytics.py",
+            "tests/test_edge_reports.py",
+            "tests/test_customer_reports.py",
+            "tests/test_classes.py",
+        ],
+    ),
+    "lifecycle": (
+        "crmcli.reports.models.lifecycle",
+        [
+            "tests/test_analytics.py",
+            "tests/test_lifecycle_fast.py",
+            "tests/test_edge_reports.py",
+            "tests/test_customer_reports.py",
+            "tests/test_classes.py",
+        ],
+    ),
     "reminders": (
         "crmcli.reports.reminders",
         ["tests/test_reminders.py", "tests/test_moving_clocks.py"],

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crmcli.reports.models import lifecycle, rfm, tiers
@@ -107,13 +107,28 @@ def test_rfm_grid_covers_every_cell():
     assert rfm.segment(3, 3) == "need attention" and rfm.segment(2, 5) == "can't lose them"
 
 
+RULES = st.builds(
+    lifecycle.Rules,
+    new_days=st.integers(0, 60),
+    default_gap=st.integers(1, 120),
+    min_gaps=st.integers(1, 4),
+    at_risk_factor=st.sampled_from([1.0, 1.5, 2.0]),
+    lapsed_factor=st.sampled_from([2.0, 3.0, 4.5]),
+)
+
+
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(
     st.lists(st.integers(min_value=0, max_value=800), max_size=12, unique=True),
     st.lists(st.integers(min_value=0, max_value=800), min_size=1, max_size=13),
+    RULES,
 )
-def test_stages_at_matches_stage_at_every_date(ago, ends_ago):
+# a comeback gap of exactly lapsed x the usual gap (30 = 3 x 10), on the day and after
+@example([50, 40, 30, 0], [0, 10], lifecycle.Rules())
+def test_stages_on_matches_stage_at_every_date(ago, ends_ago, rules):
+    """stages_on, which the reports and crm list use, says what stage says at every end."""
     days = days_ago(*ago)
     ends = sorted(TODAY - timedelta(days=n) for n in ends_ago)
-    expected = [lifecycle.stage([d for d in days if d <= end], end) for end in ends]
-    assert lifecycle.stages_at(days, ends) == expected
+    expected = [lifecycle.stage([d for d in days if d <= end], end, rules) for end in ends]
+    got = lifecycle.stages_on([d.toordinal() for d in days], [e.toordinal() for e in ends], rules)
+    assert list(got) == expected

@@ -118,6 +118,24 @@ def test_frequency_and_value_tiers_boundaries(db_path):
     assert ids("--where", "last_purchase_on >= 2026-11-21") == [1, 2]
 
 
+def test_the_high_tiers_begin_at_their_thresholds(db_path):
+    """With a high frequency tier from 3 purchase days and a high value tier from 100.00,
+    Ivy (3 days, exactly 100.00) is high in both and Jo (2 days, 99.99) medium in both."""
+    for key, value in (("frequency.medium", "2"), ("frequency.high", "3"),
+                       ("value.medium", "50"), ("value.high", "100")):  # fmt: skip
+        ok("config", "set", f"tier.{key}", value)
+    ok("add", "Ivy")
+    ok("add", "Jo")
+    for ago, amount in ((1, "40"), (2, "30"), (3, "30")):
+        buy_ago("Ivy", amount, ago)
+    buy_ago("Jo", "50", 1)
+    buy_ago("Jo", "49.99", 2)
+    assert ids("--frequency-tier", "high") == ids("--value-tier", "high") == [1]
+    assert ids("--frequency-tier", "medium") == ids("--value-tier", "medium") == [2]
+    shown = classes_shown("Ivy")
+    assert (shown["frequency_tier"], shown["value_tier"]) == ("high", "high")
+
+
 def test_show_and_list_columns(shoppers):
     out = json.loads(ok("show", "Anna", "--format", "json"))
     assert out["classes"] == [

@@ -397,3 +397,26 @@ def test_mean_monetary_rounds_half_up(db_path):
     assert [(r["segment"], r["customers"], r["revenue"], r["mean_monetary"]) for r in rows] == [
         ("need attention", 2, "0.05", "0.03")
     ]
+
+
+def test_a_gap_of_exactly_lapsed_times_the_usual_gap_is_no_comeback(db_path):
+    """Gus and Hal bought every 10 days in October (usual gap 10: lapsed after 3 x 10 = 30
+    days). Gus came back 30 days after his third purchase, exactly at the threshold, so he is
+    active; Hal after 31 days, past it, so he is reactivated. Every place that names a stage
+    (the report's count today and its months, crm list --lifecycle, crm show) says the same."""
+    ok("add", "Gus")
+    ok("add", "Hal")
+    for day in ("2026-10-01", "2026-10-11", "2026-10-21"):
+        ok("buy", "Gus", "Tea", "10", "--at", day)
+        ok("buy", "Hal", "Tea", "10", "--at", day)
+    ok("buy", "Gus", "Tea", "10", "--at", "2026-11-20")
+    ok("buy", "Hal", "Tea", "10", "--at", "2026-11-21")
+    out = report("lifecycle")
+    now = {r["lifecycle"]: r["customers"] for r in out["lifecycle"] if r["customers"]}
+    assert now == {"active": 1, "reactivated": 1}
+    november = next(m for m in out["months"] if m["month"] == "2026-11")
+    assert (november["active"], november["reactivated"]) == (1, 1)
+    assert ok("list", "--lifecycle", "active", "-q").split() == ["1"]
+    assert ok("list", "--lifecycle", "reactivated", "-q").split() == ["2"]
+    assert json.loads(ok("show", "Gus", "-f", "json"))["classes"][0]["lifecycle"] == "active"
+    assert json.loads(ok("show", "Hal", "-f", "json"))["classes"][0]["lifecycle"] == "reactivated"

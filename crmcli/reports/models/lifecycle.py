@@ -64,12 +64,6 @@ def stage(days: Sequence[date], today: date, rules: Rules = Rules()) -> str:
     return "active"
 
 
-def stages_at(days: Sequence[date], ends: Sequence[date], rules: Rules = Rules()) -> list[str]:
-    """`stage(days up to end, end)` for each of `ends`: the same answers as
-    `stage`, computed by `stages_on` over day numbers."""
-    return list(stages_on([d.toordinal() for d in days], [e.toordinal() for e in ends], rules))
-
-
 class DayNumbers(dict[str, int]):
     """Day text (`2026-11-22`) -> date.toordinal(), each distinct day parsed once: a few
     thousand days however many customers are classified."""
