@@ -1,6 +1,6 @@
 """Dates on clocks that move: the date grammar, recurring tasks, reminders and cadences on
 seven consecutive days of 2027-28 (not the tests' usual Sunday of 2026), across the leap day
-2028-02-29 and a year end. Each expected day is either written by hand or found by walking
+2028-02-29 and two year ends (one inside an ISO week 53). Each expected day is either written by hand or found by walking
 the calendar one day at a time, never by crm's own arithmetic."""
 
 import json
@@ -13,6 +13,8 @@ from tests.conftest import ok
 
 LEAP_WEEK = [date(2028, 2, 26) + timedelta(days=n) for n in range(7)]  # Sat 26 Feb to Fri 3 Mar
 YEAR_END = [date(2027, 12, 28) + timedelta(days=n) for n in range(7)]  # Tue 28 Dec to Mon 3 Jan
+# A year end inside an ISO week 53 (2032 begins on a Thursday): Mon 27 Dec to Sun 2 Jan 2033
+WEEK_53 = [date(2032, 12, 27) + timedelta(days=n) for n in range(7)]
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ZH = "一二三四五六日"
 
@@ -35,7 +37,7 @@ def at(day: date, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_NOW", f"{day.isoformat()}T10:00:00+08:00")
 
 
-@pytest.mark.parametrize("today", LEAP_WEEK + YEAR_END, ids=str)
+@pytest.mark.parametrize("today", LEAP_WEEK + YEAR_END + WEEK_53, ids=str)
 def test_weekday_words_on_every_day_of_the_week(today):
     """`fri` is today or the nearest Friday in the option's direction; `next fri` is never
     today, nor is `last fri`; 下周五 / 上周五 / 本周五 name a day of next, last, this week."""
