@@ -292,3 +292,22 @@ def test_since_the_last_seven_days_counts_today(db_path):
         assert sorted(r["occurred_at"][:10] for r in rows) == ["2026-11-16", "2026-11-22"]
     rows = json.loads(ok("interactions", "--since", "下半年", "--format", "json"))
     assert len(rows) == 3
+
+
+@pytest.mark.parametrize(
+    ("chinese", "name"),
+    [("日期", "dates"), ("筛选", "filters"), ("格式", "formats"), ("退出码", "exit-codes"),
+     ("隐私", "privacy")],
+)  # fmt: skip
+def test_a_help_topic_opens_by_its_chinese_name_in_either_language(chinese, name):
+    for lang in ("zh", "en"):
+        assert ok("--lang", lang, "help", chinese) == ok("--lang", lang, "help", name)
+
+
+def test_the_dates_topic_lists_the_chinese_forms_in_both_languages():
+    for lang, periods in (("en", "half or year"), ("zh", "半年或整年")):
+        shown = ok("--lang", lang, "help", "日期")
+        for form in ("两天后", "周末", "12.25", "昨晚8点", "半小时前", "刚才", "近7天", "上半年",
+                     "两周", "每两周", periods):  # fmt: skip
+            assert form in shown, (lang, form)
+    assert crm("help", "日子").exit_code == 2
