@@ -251,7 +251,7 @@ def test_log_at_takes_everyday_chinese_moments(db_path, at, stored):
     ("at", "message"),
     [
         ("一天后", "is in the future"),
-        ("今晚", "not a date"),
+        ("今晚", "not a date: '今晚'; use a day such as"),
         ("someday", "use a day such as 2026-11-22, Jan 5, 11月22日, today, yesterday, last fri"),
     ],
 )

@@ -255,7 +255,7 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     day_text, clock = _split(_spaced(raw, direction))
     if option and clock is not None:
         raise _no_time(option, text, day_text or "today")
-    part = re.fullmatch(rf"(.+?)\s*(?:{_ZH_PARTS})", day_text)
+    part = re.fullmatch(rf"(.+?)\s*(?:{_ZH_PARTS})", _day_parts(day_text))
     if part and not option:  # --due 今晚, 明天下午: that day
         day_text = part[1]
     carry = timedelta(days=clock.days if clock else 0)  # 晚上12点 ends the day: the next one
@@ -560,11 +560,8 @@ def _split(text: str) -> tuple[str, timedelta | None]:
     """`text` as (its day part, its time of day or None). The time may follow
     the day (`fri 3pm`, `明天下午3点`, `2026-11-26t15:00`, `tomorrow at noon`) or lead it
     (`3pm fri`); a time alone leaves the day part empty. A day run into its part (`昨晚`,
-    `今早`) is read as both written out (`昨天晚上`)."""
-    text = next(
-        (full + text[2:] for short, full in _ZH_DAY_PARTS.items() if text.startswith(short)),
-        text,
-    )
+    `今早`) is read as both written out (`昨天晚上`); without a time it is kept as typed."""
+    typed, text = text, _day_parts(text)
     clock = _clock(text)
     if clock is not None:
         return "", clock
@@ -584,7 +581,12 @@ def _split(text: str) -> tuple[str, timedelta | None]:
             clock = _clock(text[:i])
             if clock is not None:
                 return text[i + 1 :], clock
-    return text, None
+    return typed, None
+
+
+def _day_parts(text: str) -> str:
+    """`text` with a day run into its part written out: `昨晚8点` is `昨天晚上8点`."""
+    return _ZH_DAY_PARTS.get(text[:2], text[:2]) + text[2:]
 
 
 def _day(text: str, today: date, direction: Direction) -> date:
