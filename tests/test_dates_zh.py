@@ -251,7 +251,8 @@ def test_log_at_takes_everyday_chinese_moments(db_path, at, stored):
     ("at", "message"),
     [
         ("一天后", "is in the future"),
-        ("今晚", "not a date: '今晚'; use a day such as"),
+        ("今晚", "'今晚' names no hour; write it with one, e.g. 今晚8点"),
+        ("昨天下午", "'昨天下午' names no hour; write it with one, e.g. 昨天下午3点"),
         ("someday", "use a day such as 2026-11-22, Jan 5, 11月22日, today, yesterday, last fri"),
     ],
 )
@@ -269,6 +270,12 @@ def test_log_at_refused_in_chinese_offers_past_days(db_path):
     result = crm("--lang", "zh", "log", "call", "Anna", "x", "--at", "某天")
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert "昨天" in result.stderr and "明天" not in result.stderr and "后天" not in result.stderr
+    assert occurred(db_path) == []
+    result = crm("--lang", "zh", "log", "call", "Anna", "x", "--at", "昨晚")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "crm: “昨晚”没有说几点；请写上钟点，如昨晚8点\n",
+    )
     assert occurred(db_path) == []
 
 

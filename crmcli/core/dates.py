@@ -179,6 +179,11 @@ _ZH_PARTS = "上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|夜里|半�
 # The night runs past midnight: its hours are counted from the start of the day it begins on
 # (24 and later are the next day's), so 昨天夜里1点 is 01:00 today, as 晚上12点 is 00:00.
 _ZH_NIGHT = {"夜里": range(21, 30), "半夜": range(23, 30)}
+# An hour each part of the day has, to show how a moment is written with its part.
+_PART_EXAMPLES = {
+    "上午": "10点", "早上": "8点", "早晨": "7点", "凌晨": "2点", "中午": "12点", "下午": "3点",
+    "傍晚": "6点", "晚上": "8点", "夜里": "11点", "半夜": "1点",
+}  # fmt: skip
 _ZH_CLOCK = (
     rf"({_ZH_PARTS})?\s*"
     r"(?:(\d{1,2})\s*[点點时時]\s*(?:(半)|(\d{1,2})\s*分?)?|(\d{1,2}):(\d{2}))"
@@ -401,6 +406,13 @@ def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetim
         if (match := re.fullmatch(_ZH_MOMENT, spaced)) and (ago := _zh_moment(match)):
             return _in_range(text, lambda: now + ago)
         day_text, clock = _split(spaced)
+        part = re.fullmatch(rf"(.*?)\s*({_ZH_PARTS})", _day_parts(day_text))
+        if part and clock is None:  # --at 昨晚: a moment needs its hour
+            raise InvalidInput(
+                _("{text!r} names no hour; write it with one, e.g. {example}").format(
+                    text=text.strip(), example=f"{day_text}{_PART_EXAMPLES[part[2]]}"
+                )
+            )
 
         def day() -> date:
             return _day(day_text, now.date(), direction) if day_text else now.date()
