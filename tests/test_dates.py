@@ -1094,6 +1094,10 @@ FORMS = (
     "use a day such as 2026-11-22, Jan 5, 11月22日, today, tomorrow, fri, next fri, in 3 days, "
     "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
 )
+PAST_FORMS = (
+    "use a day such as 2026-11-22, Jan 5, 11月22日, today, yesterday, last fri, 3 days ago or "
+    "-2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
+)
 
 
 @pytest.mark.parametrize(
@@ -1115,9 +1119,13 @@ FORMS = (
     ids=["month", "year", "plus-5", "minus-5", "someday", "slashed", "empty", "far", "hour-25"],
 )
 def test_a_refused_day_is_said_whole(text, message):
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:  # an option about the past offers past days
         dates.parse_datetime(text, FRIDAY, direction="past")
-    assert str(caught.value) == message
+    assert str(caught.value) == message.replace(FORMS, PAST_FORMS)
+    if FORMS in message:  # and one about the future, days to come
+        with pytest.raises(InvalidInput) as caught:
+            dates.parse_datetime(text, FRIDAY, direction="future")
+        assert str(caught.value) == message
 
 
 def test_a_month_no_calendar_has_is_refused_whole_and_december_is_one():

@@ -35,7 +35,7 @@ def help_topic(
     Example: crm help dates
     Example: crm help --man > crm.1
     """
-    from crmcli.cli.topics import ABOUT, TOPICS
+    from crmcli.cli.topics import ABOUT, CHINESE_NAMES, TOPICS
 
     if man:
         if topic is not None:
@@ -53,7 +53,7 @@ def help_topic(
         ]
         sys.stdout.write(_("Topics (crm help TOPIC):") + "\n" + "\n".join(lines) + "\n")
         return
-    name = topic.casefold().replace("_", "-").replace(" ", "-")
+    name = CHINESE_NAMES.get(topic.strip()) or topic.casefold().replace("_", "-").replace(" ", "-")
     if name not in TOPICS:
         raise InvalidInput(
             _("no help topic {topic!r}; topics: {value}").format(

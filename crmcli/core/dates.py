@@ -5,17 +5,24 @@ option that takes a date or a date-time (`--at`, `--due`, `--since`, `--until`, 
 The grammar (docs/conventions.md shows it with a table of examples, which tests replay):
 - a day: ISO (`2026-11-22`, `20261122`, `2026/11/22`, `2026.11.22`), `2026年11月22日`,
   `22 Nov 2026`, `Nov 22, 2026`, `11/22/2026` (see slashes below); `today`, `tomorrow`,
-  `yesterday` (今天, 明天, 后天, 大后天, 昨天, 前天, 大前天); `月底` (this month's last day);
-  offsets `+3d`, `-2w`, `1m`, `1y` (unsigned is ahead), `in 3 days`, `3 days ago`, `3天后`,
-  `2周前`; weekdays `fri`, `next fri` (the first Friday after today), `last fri` (the last
-  one before today), `周五`, `下周五` (Friday of next week, weeks starting on Monday),
-  `上周五`, `本周五`, `下下周五` (the week after next), `上上周五`; a day of the year
-  without its year: `Jan 5`, `5 Jan`, `11月22日`, `1/5`.
+  `yesterday` (今天, 明天, 后天, 大后天, 昨天, 前天, 大前天); `月底` (this month's last day),
+  `下个月` (`下月初`: next month's first day); offsets `+3d`, `-2w`, `1m`, `1y` (unsigned is
+  ahead), `in 3 days`, `3 days ago`, `3天后`, `2周前`, `两天后`, `一个月前`; `周末` (a
+  Saturday, as a bare weekday is read; `下周末`); weekdays `fri`, `next fri` (the first
+  Friday after today), `last fri` (the last one before today), `周五`, `下周五` (Friday
+  of next week, weeks starting on Monday), `上周五`, `本周五`, `下下周五` (the week after
+  next), `上上周五`; a day of the year without its year: `Jan 5`, `5 Jan`, `11月22日`,
+  `1/5`, `12.25`.
 - a time, alone (today at that time) or before or after a day: `15:00`, `15:00:30`, `3pm`,
   `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`. A Chinese part of the day takes
   only its own hours (`_ZH_HOURS`): `晚上12点` is the next day's 00:00, `晚上1点` is refused.
+  A day run into its part is read written out (`昨晚8点` is `昨天晚上8点`, `今早` `今天早上`);
+  the night (`夜里`, `半夜`) runs past midnight, so `昨天夜里1点` is 01:00 today. A day with
+  a part and no hour (`今晚`) is that day where a day is wanted (`--due`).
   An option that takes a day alone (`--since`) refuses a time rather than drop it.
-- slashes: `A/B` (and `A/B/YYYY`, `A.B.YYYY`) are read as month/day or day/month only when
+- a moment from now (parse_datetime only): `now`, `现在`, `刚才` (just now: now), `半小时前`,
+  `2小时前`, `十分钟后`.
+- slashes: `A/B` (and `A.B`, `A/B/YYYY`, `A.B.YYYY`) are read as month/day or day/month only when
   just one of the two readings is a real date (`13/5` is 13 May, `5/13` 13 May); when both
   are (`1/5`) it is refused as ambiguous, unless they are the same day (`5/5`).
 - A form that names a day without saying which one (a day of the year without its year, a
@@ -100,6 +107,12 @@ HELP = N_(
     "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
 )
 
+# The same for an option about what happened (`--at`): days in the past.
+PAST_HELP = N_(
+    "use a day such as 2026-11-22, Jan 5, 11月22日, today, yesterday, last fri, 3 days ago or "
+    "-2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
+)
+
 # What a day or a period (`--since`, `--until`, `--as-of`) may be written as.
 BOUND_HELP = N_(
     "use a day such as 2026-11-22, Jan 5, 11月22日, yesterday, last fri or -2w, or a week, "
@@ -113,7 +126,25 @@ _UNIT = r"(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
 _OFFSET = r"([+-]?)\s*(\d{1,4})\s*" + _UNIT
 _IN_OFFSET = r"in\s+(\d{1,4})\s*" + _UNIT
 _AGO_OFFSET = r"(\d{1,4})\s*" + _UNIT + r"\s+ago"
-_ZH_OFFSET = r"(\d{1,4})\s*(天|日|周|个?星期|个?礼拜|个月|年)\s*(以?后|之后|以?前|之前)"
+_ZH_OFFSET = (
+    r"(\d{1,4}|[零一二两三四五六七八九十百千]{1,7})\s*(天|日|周|个?星期|个?礼拜|个月|年)"
+    r"\s*(以?后|之后|以?前|之前)"
+)
+# A moment some hours or minutes from now, for `--at`: 2小时前, 两个小时前, 半小时前,
+# 一个半小时前, 30分钟前, 十分钟后.
+_ZH_MOMENT = (
+    r"(?:(\d{1,4}|[零一二两三四五六七八九十百千]{1,7})\s*(个)?\s*(半)?|(半)\s*个?)\s*"
+    r"(小时|钟头|分钟)\s*(以?后|之后|以?前|之前)"
+)
+# Words for the present moment: 刚才 and 刚刚 (just now) are read as now.
+_ZH_NOW = ("现在", "此刻", "刚才", "刚刚")
+# A day and its part run together: 昨晚 is 昨天晚上, 今早 今天早上, 昨夜 昨天夜里.
+_ZH_DAY_PARTS = {
+    "昨晚": "昨天晚上", "今晚": "今天晚上", "明晚": "明天晚上",
+    "昨早": "昨天早上", "今早": "今天早上", "明早": "明天早上",
+    "今晨": "今天早晨", "明晨": "明天早晨",
+    "昨夜": "昨天夜里", "今夜": "今天夜里", "明夜": "明天夜里",
+}  # fmt: skip
 _ZH_UNITS = {"天": "d", "日": "d", "周": "w", "个月": "m", "年": "y"}
 _ISO = (
     r"(?i)\d{4}-\d{2}-\d{2}"
@@ -121,7 +152,7 @@ _ISO = (
 )
 _YEAR_FIRST = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
 _ZH_MONTH_DAY = r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"
-_SLASH = r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?|(\d{1,2})\.(\d{1,2})\.(\d{4})"
+_SLASH = r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?|(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?"
 _ORD = r"(?:st|nd|rd|th)?"
 _MONTH_FIRST = r"([a-z]{3,9})\.?\s*(\d{1,2})" + _ORD + r"(?:,?\s+(\d{4}))?"
 _DAY_FIRST = r"(\d{1,2})" + _ORD + r"\s*([a-z]{3,9})\.?(?:,?\s+(\d{4}))?"
@@ -129,6 +160,7 @@ _WEEKDAY = r"(?:(next|last|this)\s+)?([a-z]+)"
 _ZH_WEEKDAY = r"(下下|上上|下|上|这|本)?\s*(?:周|星期|礼拜)([一二三四五六日天])"
 _ZH_WORDS = {
     "今天": 0,
+    "现在": 0,
     "今日": 0,
     "明天": 1,
     "明日": 1,
@@ -143,7 +175,15 @@ _EN_WORDS = {"today": 0, "now": 0, "tomorrow": 1, "yesterday": -1}
 
 _CLOCK = r"(\d{1,2}):(\d{2})(?::(\d{2}))?"
 _AM_PM = r"(\d{1,2})(?::(\d{2})(?::(\d{2}))?)?\s*([ap])\.?m\.?"
-_ZH_PARTS = "上午|早上|早晨|凌晨|中午|下午|傍晚|晚上"
+_ZH_PARTS = "上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|夜里|半夜"
+# The night runs past midnight: its hours are counted from the start of the day it begins on
+# (24 and later are the next day's), so 昨天夜里1点 is 01:00 today, as 晚上12点 is 00:00.
+_ZH_NIGHT = {"夜里": range(21, 30), "半夜": range(23, 30)}
+# An hour each part of the day has, to show how a moment is written with its part.
+_PART_EXAMPLES = {
+    "上午": "10点", "早上": "8点", "早晨": "7点", "凌晨": "2点", "中午": "12点", "下午": "3点",
+    "傍晚": "6点", "晚上": "8点", "夜里": "11点", "半夜": "1点",
+}  # fmt: skip
 _ZH_CLOCK = (
     rf"({_ZH_PARTS})?\s*"
     r"(?:(\d{1,2})\s*[点點时時]\s*(?:(半)|(\d{1,2})\s*分?)?|(\d{1,2}):(\d{2}))"
@@ -217,9 +257,12 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
             if option and len(raw) > 10:
                 raise _no_time(option, text, iso.isoformat())
             return _in_range(text, lambda: iso)
-    day_text, clock = _split(_spaced(raw))
+    day_text, clock = _split(_spaced(raw, direction))
     if option and clock is not None:
         raise _no_time(option, text, day_text or "today")
+    part = re.fullmatch(rf"(.+?)\s*(?:{_ZH_PARTS})", _day_parts(day_text))
+    if part and not option:  # --due 今晚, 明天下午: that day
+        day_text = part[1]
     carry = timedelta(days=clock.days if clock else 0)  # 晚上12点 ends the day: the next one
     return _in_range(
         text, lambda: (_day(day_text, today, direction) if day_text else today) + carry
@@ -235,6 +278,13 @@ _SPAN_MONTH = r"(\d{4})(?:年(\d{1,2})月份?|-(\d{1,2}))"
 # 正月 and 腊月 are months of the lunar calendar, and 两月 is no month's name: not read here.
 _SPAN_BARE_MONTH = r"(\d{1,2}|[一二三四五六七八九十]{1,3})月份?"
 _SPAN_YEAR = r"(\d{4})年度?"
+# Half a year: this year's 上半年 (January to June) or 下半年, or a year's: 2026年上半年.
+_SPAN_HALF = r"(?:(\d{4})年)?([上下])半年"
+# The last days up to today, today one of them: 近7天 is today and the six before it;
+# 最近30天, 过去两周, 近3个月 (the day after the same day three months ago, to today).
+_SPAN_RECENT = (
+    r"(?:最?近|过去)(\d{1,4}|[零一二两三四五六七八九十百千]{1,7})(天|日|周|个?星期|个?礼拜|个月|年)"
+)
 _SPAN_WORDS = {
     "本周": ("week", 0), "这周": ("week", 0), "这个星期": ("week", 0), "这星期": ("week", 0),
     "本星期": ("week", 0), "这个礼拜": ("week", 0), "这礼拜": ("week", 0),
@@ -288,6 +338,12 @@ def parse_span(text: str, today: date) -> tuple[date, date] | None:
     elif match := re.fullmatch(_SPAN_BARE_MONTH, raw):
         month = int(match[1]) if match[1].isdigit() else chinese_number(match[1]) or 0
         first, months = _span_start(text, today.year, month), 1
+    elif match := re.fullmatch(_SPAN_HALF, raw):
+        year = int(match[1]) if match[1] else today.year
+        first, months = _span_start(text, year, 1 if match[2] == "上" else 7), 6
+    elif (match := re.fullmatch(_SPAN_RECENT, raw)) and (count := _count(match[1])):
+        unit = _ZH_UNITS.get(match[2], "w")
+        return _in_range(text, lambda: add_offset(today, -1, count, unit) + timedelta(1)), today
     else:
         return None
     return first, _in_range(text, lambda: first + relativedelta(months=months, days=-1))
@@ -304,7 +360,8 @@ def parse_bound(text: str, today: date, *, last: bool, option: str) -> date:
             return span[1] if last else span[0]
         return parse_date(text, today, direction="past", option=option)
     except InvalidInput as error:  # the forms a day takes, and the periods beside them
-        raise InvalidInput(error.message.replace(_(HELP), _(BOUND_HELP))) from None
+        message = error.message.replace(_(PAST_HELP), _(BOUND_HELP))
+        raise InvalidInput(message.replace(_(HELP), _(BOUND_HELP))) from None
 
 
 def _span_start(text: str, year: int, month: int) -> date:
@@ -343,10 +400,19 @@ def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetim
         aware = value
         return _in_range(text, lambda: aware)
     if value is None:
-        spaced = _spaced(raw)
-        if spaced.lower() == "now":
+        spaced = _spaced(raw, direction)
+        if spaced.lower() == "now" or spaced in _ZH_NOW:
             return now
+        if (match := re.fullmatch(_ZH_MOMENT, spaced)) and (ago := _zh_moment(match)):
+            return _in_range(text, lambda: now + ago)
         day_text, clock = _split(spaced)
+        part = re.fullmatch(rf"(.*?)\s*({_ZH_PARTS})", _day_parts(day_text))
+        if part and clock is None:  # --at 昨晚: a moment needs its hour
+            raise InvalidInput(
+                _("{text!r} names no hour; write it with one, e.g. {example}").format(
+                    text=text.strip(), example=f"{day_text}{_PART_EXAMPLES[part[2]]}"
+                )
+            )
 
         def day() -> date:
             return _day(day_text, now.date(), direction) if day_text else now.date()
@@ -355,16 +421,30 @@ def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetim
     return _in_range(text, lambda: _local(value))
 
 
+def _zh_moment(match: re.Match[str]) -> timedelta | None:
+    """How far from now a _ZH_MOMENT (`2小时前`, `半小时前`, `十分钟后`) is, negative for a
+    moment before it; None when its count is no number (`二十两分钟前`) or it says none."""
+    count, ge, half, half_alone, unit, way = match.groups()
+    if (ge or half) and unit == "分钟":  # 一分半钟, not 1个半分钟
+        return None
+    amount = _count(count) if count else 0
+    seconds = {"小时": 3600, "钟头": 3600, "分钟": 60}[unit]
+    if amount is None or not (amount or half or half_alone):
+        return None
+    total = timedelta(seconds=amount * seconds + (seconds // 2 if half or half_alone else 0))
+    return total if "后" in way else -total
+
+
 def _normal(text: str) -> str:
     """`text` with full-width forms made plain (`３点`, `１５：００`) and spaces trimmed."""
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _spaced(raw: str) -> str:
+def _spaced(raw: str, direction: Direction) -> str:
     """`raw` with single spaces (its case kept, for the messages); refuses an empty text."""
     spaced = " ".join(raw.split())
     if not spaced:
-        raise InvalidInput(_("empty date; {HELP}").format(HELP=_(HELP)))
+        raise InvalidInput(_("empty date; {HELP}").format(HELP=_help(direction)))
     return spaced
 
 
@@ -427,7 +507,9 @@ def _clock(text: str) -> timedelta | None:
             hour, minute = int(match[2]), 30 if match[3] else int(match[4] or 0)
         else:
             hour, minute = int(match[5]), int(match[6])
-        if part:
+        if part in _ZH_NIGHT:
+            days, hour = divmod(_night_hour(part, hour, typed), 24)
+        elif part:
             days, hour = divmod(_zh_hour(part, hour, typed), 24)
     else:
         return None
@@ -467,10 +549,31 @@ def _zh_hour(part: str, hour: int, text: str) -> int:
     raise InvalidInput(_("not a time of day: {text!r}; {hint}").format(text=text, hint=hint))
 
 
+def _night_hour(part: str, hour: int, text: str) -> int:
+    """The hour, from the start of the day the night begins on, that `hour` with 夜里 or
+    半夜 names (25 for 夜里1点: 01:00 of the next day); InvalidInput for an hour of the day."""
+    hours = _ZH_NIGHT[part]
+    if 1 <= hour <= 12:  # 9 is 21, 1 is 25 (01:00 of the next day), 12 is 24
+        said = (hour % 12 + 12, hour % 12 + 24)
+    else:  # on the 24-hour clock: 0 is the next day's 00:00
+        said = (24,) if hour == 0 else (hour,) if hour <= 23 else ()
+    found = [h for h in said if h in hours]
+    if not found:
+        raise InvalidInput(
+            _(
+                "not a time of day: {text!r}; {part} runs from {first:02}:00 to {last:02}:59 "
+                "of the next day"
+            ).format(text=text, part=part, first=hours[0], last=hours[-1] - 24)
+        )
+    return found[0]
+
+
 def _split(text: str) -> tuple[str, timedelta | None]:
     """`text` as (its day part, its time of day or None). The time may follow
     the day (`fri 3pm`, `明天下午3点`, `2026-11-26t15:00`, `tomorrow at noon`) or lead it
-    (`3pm fri`); a time alone leaves the day part empty."""
+    (`3pm fri`); a time alone leaves the day part empty. A day run into its part (`昨晚`,
+    `今早`) is read as both written out (`昨天晚上`); without a time it is kept as typed."""
+    typed, text = text, _day_parts(text)
     clock = _clock(text)
     if clock is not None:
         return "", clock
@@ -490,7 +593,12 @@ def _split(text: str) -> tuple[str, timedelta | None]:
             clock = _clock(text[:i])
             if clock is not None:
                 return text[i + 1 :], clock
-    return text, None
+    return typed, None
+
+
+def _day_parts(text: str) -> str:
+    """`text` with a day run into its part written out: `昨晚8点` is `昨天晚上8点`."""
+    return _ZH_DAY_PARTS.get(text[:2], text[:2]) + text[2:]
 
 
 def _day(text: str, today: date, direction: Direction) -> date:
@@ -502,6 +610,10 @@ def _day(text: str, today: date, direction: Direction) -> date:
         return today + timedelta(days=_ZH_WORDS[text])
     if text in ("月底", "月末"):  # the last day of this month
         return (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if text in ("下个月", "下月", "下月初", "下个月初"):  # the first day of next month
+        return (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if match := re.fullmatch(r"(下下|上上|下|上|这|本)?\s*周末", text):  # its Saturday
+        return _weekday(match[1], 5, today, direction, typed)
     if match := re.fullmatch(_YEAR_FIRST, text):
         return _real(int(match[1]), int(match[2]), int(match[3]), typed)
     if re.fullmatch(r"\d{8}", text):
@@ -515,8 +627,9 @@ def _day(text: str, today: date, direction: Direction) -> date:
     if match := re.fullmatch(_AGO_OFFSET, text):
         return add_offset(today, -1, int(match[1]), match[2])
     if match := re.fullmatch(_ZH_OFFSET, text):
-        unit = _ZH_UNITS.get(match[2], "w")
-        return add_offset(today, 1 if "后" in match[3] else -1, int(match[1]), unit)
+        unit, amount = _ZH_UNITS.get(match[2], "w"), _count(match[1])
+        if amount is not None:
+            return add_offset(today, 1 if "后" in match[3] else -1, amount, unit)
     if match := re.fullmatch(_ZH_WEEKDAY, text):
         return _weekday(match[1], _ZH_WEEKDAYS[match[2]], today, direction, typed)
     if match := re.fullmatch(_SLASH, text):
@@ -530,26 +643,31 @@ def _day(text: str, today: date, direction: Direction) -> date:
         return _named(MONTHS[match[2]], int(match[1]), match[3], today, direction, typed)
     if (match := re.fullmatch(_WEEKDAY, text)) and match[2] in WEEKDAYS:
         return _weekday(match[1], WEEKDAYS[match[2]], today, direction, typed)
-    raise InvalidInput(_refusal(typed))
+    raise InvalidInput(_refusal(typed, _help(direction)))
 
 
-def _refusal(text: str) -> str:
-    """Why `text` is no date, with the accepted forms."""
+def _help(direction: Direction) -> str:
+    """The forms of a date to offer: days in the past for an option about what happened."""
+    return _(PAST_HELP) if direction == "past" else _(HELP)
+
+
+def _refusal(text: str, forms: str) -> str:
+    """Why `text` is no date, with the accepted forms (`forms`, for the option's direction)."""
     if text.lower() in MONTHS:
         said = _("not a date: {text!r} is a month; name the day too, e.g. {text} 5; {HELP}")
-        return said.format(text=text, HELP=_(HELP))
+        return said.format(text=text, HELP=forms)
     bare = re.fullmatch(r"([+-]?)(\d+)", text)
     if bare and not bare[1] and len(bare[2]) == 4:
         said = _("not a date: {text!r} is a year alone; write the day, e.g. {text}-01-31; {HELP}")
-        return said.format(text=text, HELP=_(HELP))
+        return said.format(text=text, HELP=forms)
     if bare:  # `5` and `-5`: say what was probably meant
         said = (
             _("not a date: {text!r}; for {days} days ahead write +{days}d; {HELP}")
             if bare[1] == "+"
             else _("not a date: {text!r}; for {days} days ago write -{days}d; {HELP}")
         )
-        return said.format(text=text, days=bare[2], HELP=_(HELP))
-    return _("not a date: {text!r}; {HELP}").format(text=text, HELP=_(HELP))
+        return said.format(text=text, days=bare[2], HELP=forms)
+    return _("not a date: {text!r}; {HELP}").format(text=text, HELP=forms)
 
 
 def _real(year: int, month: int, day: int, text: str) -> date:
