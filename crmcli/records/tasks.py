@@ -25,6 +25,7 @@ from crmcli.core import clock, validate
 from crmcli.core.dates import Period, parse_date, parse_period
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _
+from crmcli.core.vocabulary import understood
 
 if TYPE_CHECKING:  # tasks load without the interactions service
     from crmcli.records.interactions import InteractionValues
@@ -154,7 +155,9 @@ def prepare_edit(raw: TaskInput, *, today: date) -> TaskChanges:
         )
     if raw.every is not None and raw.after is not None:
         raise InvalidInput(ONE_REPEAT)
-    stop = raw.every is not None and raw.every.strip().lower() in NO_REPEAT
+    stop = raw.every is not None and (
+        raw.every.strip().lower() in NO_REPEAT or understood("repeat", raw.every) == "none"
+    )
     every = None if stop else _period(raw.every, "--every")
     due_on = parse_date(raw.due, today, direction="future") if raw.due is not None else None
     text = task_text(raw.text) if raw.text is not None else None
