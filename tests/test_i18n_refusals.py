@@ -248,3 +248,16 @@ def test_a_refund_refusal_shows_money_as_tables_do(db_path):
     )
     code, lines = on_terminal(*args, columns=200)
     assert code == 2 and "come to CN¥300.01, more than the CN¥300.00 they" in lines[0], lines
+
+
+def test_a_task_given_both_ways_to_repeat_is_refused_in_chinese(db_path):
+    add("张伟")
+    ok("task", "add", "张伟", "回访", "--due", "tomorrow")
+    for args in (("add", "张伟", "x"), ("edit", "1")):
+        both = ("task", *args, "--every", "1w", "--after", "2w")
+        assert fails(2, "--lang", "zh", *both, db=db_path) == (
+            "crm: --every（按日历固定重复）和 --after（完成后隔一段时间再重复）只能指定其中一个\n"
+        )
+        assert fails(2, *both, db=db_path) == (
+            "crm: give --every (a strict calendar) or --after (after done), not both\n"
+        )
