@@ -4,6 +4,7 @@ what it was. Choices list their Chinese words beside the keys, and take those wo
 
 import json
 import os
+import re
 import sqlite3
 
 import pytest
@@ -187,6 +188,8 @@ def test_an_unknown_field_of_map_lists_the_fields_by_their_chinese_headers(db_pa
         "公司（company）、"
     ), err
     assert err.endswith("、field:NAME、-\n"), err
+    fields = err.split("可用字段：")[1].removesuffix("、field:NAME、-\n")
+    assert re.findall(r"[A-Za-z]+", re.sub(r"（[a-z_]+）", "", fields)) == [], fields
     err = fails(2, "import", "customers", str(file), "--map", "单位=单位X")
     assert err.startswith(
         "crm: --map '单位=单位X': unknown field '单位X'; fields: name, kind, company, "

@@ -232,6 +232,12 @@ _HIT_FIELD = {
     "pinyin": N_("field|pinyin"),
     # a customer's ABC class, whose header is only its letters (`--where "abc = A"`)
     "abc": N_("field|abc"),
+    # the fields an import maps a column to beside the stored ones (`--map 手机号=mobile`)
+    "mobile": N_("field|mobile"),
+    "first_name": N_("field|first_name"),
+    "middle_name": N_("field|middle_name"),
+    "last_name": N_("field|last_name"),
+    "street": N_("field|street"),
     # what `crm interaction edit --unset duration` clears (its column is duration_minutes)
     "duration": N_("field|duration"),
     **NAMED_FIELDS,
