@@ -78,7 +78,7 @@ def test_a_usage_error_keeps_the_typed_value_verbatim(db_path, typed):
     choices = "'table', 'json', 'jsonl', 'csv', 'tsv'"
     err = fails(2, "--lang", "zh", "list", "--format", typed)
     assert err == (
-        f"crm: “--format”/“-f”的值无效：“{typed}”不在可选值“table”（表）、“json”、“jsonl”、“csv”、“tsv”之中"
+        f"crm: “--format”/“-f”的值无效：“{typed}”不在可选值“table”（表格）、“json”、“jsonl”、“csv”、“tsv”之中"
         "（见“crm list --help”）\n"
     )
     err = fails(2, "--lang", "en", "list", "--format", typed)

@@ -78,7 +78,7 @@ USAGE_ERRORS = [
         "{value} is not one of {choices}.",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "“--format”/“-f”的值无效：“nope”不在可选值“table”（表）、“json”、“jsonl”、“csv”、"
+        "“--format”/“-f”的值无效：“nope”不在可选值“table”（表格）、“json”、“jsonl”、“csv”、"
         "“tsv”之中（见“crm list --help”）",
     ),
     (
@@ -86,7 +86,7 @@ USAGE_ERRORS = [
         "Invalid value for {param}: {reason}",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "“--format”/“-f”的值无效：“nope”不在可选值“table”（表）、“json”、“jsonl”、“csv”、"
+        "“--format”/“-f”的值无效：“nope”不在可选值“table”（表格）、“json”、“jsonl”、“csv”、"
         "“tsv”之中（见“crm list --help”）",
     ),
     (

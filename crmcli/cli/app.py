@@ -28,7 +28,7 @@ from crmcli import __version__
 from crmcli.cli.output import Format, Output
 from crmcli.core import i18n
 from crmcli.core.errors import Ambiguous, CrmError
-from crmcli.core.i18n import N_, _
+from crmcli.core.i18n import N_, Said, _
 from crmcli.core.progress import SILENT, Progress
 
 
@@ -222,6 +222,20 @@ def _candidates(exc: Ambiguous, run: GlobalOptions) -> list[str]:
     return lines
 
 
+def _message(message: str) -> str:
+    """An error's message as a person reads it: one kept as a Said (it holds amounts) in
+    the run's language, its amounts as a table shows them on a terminal (`¥50.00`)."""
+    if not isinstance(message, Said):
+        return message
+    from crmcli.cli.output import is_terminal
+
+    if is_terminal(sys.stderr):
+        from crmcli.cli.display import shown
+
+        message = shown(message, False, None)
+    return message.said()
+
+
 def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
     from crmcli.store.db import storage_error
 
@@ -230,7 +244,7 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
 
         traceback.print_exception(exc)
     if isinstance(exc, CrmError):
-        _say(exc.message)
+        _say(_message(exc.message))
         from crmcli.cli.output import escape_control, sentence
         from crmcli.core.validate import mask_in_text
 

@@ -15,7 +15,7 @@ product_app = typer.Typer(
 )
 app.add_typer(product_app, name="product")
 
-RefArgument = Annotated[str, typer.Argument(help="Product id, SKU or name.")]
+RefArgument = Annotated[str, typer.Argument(metavar="PRODUCT", help="Product id, SKU or name.")]
 CategoryOption = Annotated[str | None, typer.Option("--category", help="Category.")]
 PriceOption = Annotated[
     str | None, typer.Option("--price", help="Unit price: 1299, ¥1299, '12.50 USD'.")

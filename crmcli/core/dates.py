@@ -538,15 +538,20 @@ def _zh_hour(part: str, hour: int, text: str) -> int:
     elif hour in hours:
         return hour
     if part == "晚上" and 0 <= hour < 6:
-        hint = f"after midnight is 凌晨: write 凌晨{hour}点 ({hour:02}:00) with the day it falls on"
+        said = _(
+            "not a time of day: {text!r}; after midnight is 凌晨: write 凌晨{hour}点 ({clock}) "
+            "with the day it falls on"
+        ).format(text=text, hour=hour, clock=f"{hour:02}:00")
     elif part == "上午" and hour == 12:
-        hint = "write 中午12点 for noon or 凌晨0点 for midnight"
+        said = _(
+            "not a time of day: {text!r}; write 中午12点 for noon or 凌晨0点 for midnight"
+        ).format(text=text)
     else:
-        first, last = hours[0], hours[-1]
-        hint = (
-            f"{part} runs from {first:02}:00 to {last:02}:59; write the time on the 24-hour clock"
-        )
-    raise InvalidInput(_("not a time of day: {text!r}; {hint}").format(text=text, hint=hint))
+        said = _(
+            "not a time of day: {text!r}; {part} runs from {first} to {last}; write the time "
+            "on the 24-hour clock"
+        ).format(text=text, part=part, first=f"{hours[0]:02}:00", last=f"{hours[-1]:02}:59")
+    raise InvalidInput(said)
 
 
 def _night_hour(part: str, hour: int, text: str) -> int:

@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import N_, _
+from crmcli.core.i18n import N_, _, current
 
 if TYPE_CHECKING:
     from crmcli.core.dates import Direction
@@ -100,20 +100,33 @@ def check(value: LunarDate) -> None:
         raise InvalidInput(_("lunar month must be 1 to 12 (got {month})").format(month=value.month))
     if value.leap and leap_month(value.year) != value.month:
         has = leap_month(value.year)
-        which = f"its leap month is {has}" if has else "it has no leap month"
-        raise InvalidInput(
-            _("lunar year {year} has no leap month {month}: {which}").format(
-                year=value.year, month=value.month, which=which
+        month = _month_said(value.month, leap=True)
+        if has:
+            said = _("lunar year {year} has no {month}: its leap month is {has}").format(
+                year=value.year, month=month, has=_month_said(has, leap=False, alone=False)
             )
-        )
+        else:
+            said = _("lunar year {year} has no {month}: it has no leap month").format(
+                year=value.year, month=month
+            )
+        raise InvalidInput(said)
     days = month_length(value.year, value.month, value.leap)
     if not 1 <= value.day <= days:
-        name = f"{'leap ' if value.leap else ''}month {value.month}"
         raise InvalidInput(
             _("lunar {year} {name} has {days} days (got day {day})").format(
-                year=value.year, name=name, days=days, day=value.day
+                year=value.year, name=_month_said(value.month, value.leap), days=days, day=value.day
             )
         )
+
+
+def _month_said(month: int, leap: bool, alone: bool = True) -> str:
+    """A lunar month as the run's language names it: `leap month 2`, `month 12` (`2` when
+    not `alone`); in Chinese as the calendar does: `闰二月`, `腊月` (`二月`)."""
+    if current() == "zh":
+        return ("闰" if leap else "") + _MONTHS[month - 1] + "月"
+    if not alone:
+        return str(month)
+    return f"{'leap ' if leap else ''}month {month}"
 
 
 @lru_cache(maxsize=512)

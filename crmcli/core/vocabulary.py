@@ -232,6 +232,14 @@ _HIT_FIELD = {
     "pinyin": N_("field|pinyin"),
     # a customer's ABC class, whose header is only its letters (`--where "abc = A"`)
     "abc": N_("field|abc"),
+    # the fields an import maps a column to beside the stored ones (`--map 手机号=mobile`)
+    "mobile": N_("field|mobile"),
+    "first_name": N_("field|first_name"),
+    "middle_name": N_("field|middle_name"),
+    "last_name": N_("field|last_name"),
+    "street": N_("field|street"),
+    # what `crm interaction edit --unset duration` clears (its column is duration_minutes)
+    "duration": N_("field|duration"),
     **NAMED_FIELDS,
 }
 # The tables of the history (`crm history`, `crm changes`), and their full-text indexes.
@@ -367,6 +375,16 @@ WORDS: dict[str, dict[str, str]] = {
     "hit_source": _HIT_SOURCE,  # a search hit's `source` (crmcli/cli/search.py)
     "rfm_segment": _SEGMENT,
     "payment": _PAYMENT,
+    # the output formats whose key is a word (`--format table`, `crm remind --format text`)
+    "format": {"table": N_("format|table"), "text": N_("format|text")},
+    # what an import does with a row that matches a record (`--on-conflict`)
+    "on_conflict": {
+        "update": N_("on conflict|update"),
+        "skip": N_("on conflict|skip"),
+        "error": N_("on conflict|error"),
+    },
+    # `crm task edit --every none`: the task stops repeating
+    "repeat": {"none": N_("repeat|none")},
     "contact_counts": _CONTACT,  # the words of the `contact.counts` setting
     "command": _COMMAND,  # the command a change was made by (`crm history`)
 }
@@ -536,6 +554,7 @@ _ALSO_TYPED: dict[str, dict[str, tuple[str, ...]]] = {
         "organisation": (N_("kind|company"), N_("kind|enterprise")),
         "call": (N_("kind|phone call"), N_("kind|make a phone call")),
     },
+    "repeat": {"none": (N_("repeat|no"),)},
 }
 
 
@@ -620,11 +639,23 @@ def choice_said(key: str, choices: tuple[str, ...]) -> str | None:
     `key` among `choices`; None in English, and where there is no such word (`json`)."""
     if current() == "en":
         return None
-    spoken = [header(key), *(str(word(c, key)) for c, words in WORDS.items() if key in words)]
+    # A format's word first: `--format text` is 文本, though a column of text is 内容.
+    spoken = [str(word("format", key)), header(key)]
+    spoken += [str(word(c, key)) for c, words in WORDS.items() if key in words]
     for said in spoken:
         if not said.isascii() and chosen(said, choices) == key:
             return said
     return None
+
+
+def choices_glossed(keys: tuple[str, ...]) -> str:
+    """The keys an option takes, listed on one line; in another language than English each
+    with the word crm shows for it beside it (`id（编号）`, `skip（跳过）`), which may be typed
+    instead (`chosen`)."""
+    if current() == "en":
+        return ", ".join(keys)
+    said = ((key, choice_said(key, keys)) for key in keys)
+    return _(", ").join(f"{key}（{word}）" if word else key for key, word in said)
 
 
 def fields_glossed(columns: list[str]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
-from crmcli.core.vocabulary import column_named
+from crmcli.core.vocabulary import column_named, fields_glossed
 
 
 def unset_columns(
@@ -50,7 +50,7 @@ def unset_columns(
             if other is None:
                 raise InvalidInput(
                     _("--unset takes one of: {names} (got {given!r})").format(
-                        names=_(", ").join(clears), given=given
+                        names=fields_glossed(list(clears)), given=given
                     )
                 )
             other(name)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, dates, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.core.money import Money
 from crmcli.core.vocabulary import understood
 from crmcli.records import edits
@@ -604,16 +604,16 @@ def check_refunds(conn: sqlite3.Connection, changes: Iterable[tuple[int, str, in
         if refunded <= bought:
             continue
         (name,) = conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        # A Said with its amounts: the error line shows them as a table would (`¥50.00` on
+        # a terminal), in the run's language (crmcli/cli/app.py `_exit_code`).
         raise InvalidInput(
-            _(
-                "#{customer_id} {name}'s refunds would come to {refunded} {currency}, more than "
-                "the {bought} {currency} they bought; pass --force if that is right"
-            ).format(
+            Said(
+                "#{customer_id} {name}'s refunds would come to {refunded}, more than the "
+                "{bought} they bought; pass --force if that is right",
                 customer_id=customer_id,
                 name=name,
-                refunded=money.grouped(refunded, currency),
-                bought=money.grouped(bought, currency),
-                currency=currency,
+                refunded=money.shown(refunded, currency, code=True),
+                bought=money.shown(bought, currency, code=True),
             )
         )
 

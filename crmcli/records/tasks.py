@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 from crmcli.core import clock, validate
 from crmcli.core.dates import Period, parse_date, parse_period
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
+from crmcli.core.vocabulary import understood
 
 if TYPE_CHECKING:  # tasks load without the interactions service
     from crmcli.records.interactions import InteractionValues
@@ -48,7 +49,7 @@ COLUMNS = (
 STATES = ("open", "done", "all")
 # Words that stop a task repeating in `crm task edit --every`.
 NO_REPEAT = ("none", "never", "no", "off", "once")
-ONE_REPEAT = "give --every (a strict calendar) or --after (after done), not both"
+ONE_REPEAT = N_("give --every (a strict calendar) or --after (after done), not both")
 
 
 class Task(TypedDict):
@@ -135,7 +136,7 @@ def _period(value: str | None, option: str) -> Period | None:
 def prepare_new(raw: TaskInput, *, today: date) -> NewTask:
     """Validate `crm task add` (due today unless `raw.due` says); raises InvalidInput."""
     if raw.every and raw.after:
-        raise InvalidInput(ONE_REPEAT)
+        raise InvalidInput(_(ONE_REPEAT))
     due_on = parse_date(raw.due if raw.due is not None else "today", today, direction="future")
     every = _period(raw.every, "--every")
     after = _period(raw.after, "--after")
@@ -153,8 +154,10 @@ def prepare_edit(raw: TaskInput, *, today: date) -> TaskChanges:
             _("nothing to change; give --text, --due, --every, --after or --customer")
         )
     if raw.every is not None and raw.after is not None:
-        raise InvalidInput(ONE_REPEAT)
-    stop = raw.every is not None and raw.every.strip().lower() in NO_REPEAT
+        raise InvalidInput(_(ONE_REPEAT))
+    stop = raw.every is not None and (
+        raw.every.strip().lower() in NO_REPEAT or understood("repeat", raw.every) == "none"
+    )
     every = None if stop else _period(raw.every, "--every")
     due_on = parse_date(raw.due, today, direction="future") if raw.due is not None else None
     text = task_text(raw.text) if raw.text is not None else None

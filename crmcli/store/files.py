@@ -226,15 +226,23 @@ def check_output(
         raise InvalidInput(
             _("{path} is the file crm is reading; give another file name").format(path=path)
         )
-    place = f"{path} is the database crm is using"
     for suffix in ("", *COMPANIONS):
         companion = database.with_name(database.name + suffix)
         if _same_file(path, companion) or (
             path.name == companion.name and _same_file(path.parent, database.parent)
         ):
-            what = place if not suffix else f"{path} is the {suffix} file of the database in use"
+            if not suffix:
+                raise InvalidInput(
+                    _(
+                        "{path} is the database crm is using; crm never writes over it: give "
+                        "another file name"
+                    ).format(path=path)
+                )
             raise InvalidInput(
-                _("{what}; crm never writes over it: give another file name").format(what=what)
+                _(
+                    "{path} is the {suffix} file of the database in use; crm never writes over "
+                    "it: give another file name"
+                ).format(path=path, suffix=suffix)
             )
     try:
         info = os.lstat(path)

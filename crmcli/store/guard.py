@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crmcli.core.errors import InvalidInput, StorageError
-from crmcli.core.i18n import Said, _
+from crmcli.core.i18n import N_, Said, _
 from crmcli.store.files import BUSY_TIMEOUT_MS, COMPANIONS, SQLITE_HEADER
 
 _POLL_SECONDS = 0.02
@@ -73,11 +73,11 @@ def new_command() -> None:
 
 
 _KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISCHR, "a device"),
-    (stat.S_ISBLK, "a device"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, N_("a directory")),
+    (stat.S_ISFIFO, N_("a named pipe")),
+    (stat.S_ISCHR, N_("a device")),
+    (stat.S_ISBLK, N_("a device")),
+    (stat.S_ISSOCK, N_("a socket")),
 )
 
 
@@ -92,7 +92,7 @@ def check_path(path: Path) -> None:
         if test(mode):
             raise InvalidInput(
                 _("{path} is {kind}, not a database file; give a file with --db").format(
-                    path=path, kind=kind
+                    path=path, kind=_(kind)
                 )
             )
 

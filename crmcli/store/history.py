@@ -900,9 +900,19 @@ def undo(conn: sqlite3.Connection, plan: Plan) -> int:
             and now is not None
             and any(now.get(k) != v for k, v in expected.items())
         ):
+            from crmcli.core.i18n import _
+            from crmcli.core.vocabulary import word
+
             raise UndoConflict(
-                f"cannot undo crm {plan.command} ({plan.at}): {table} row {row_id} was changed "
-                "by a later command; nothing was changed"
+                _(
+                    "cannot undo crm {command} ({at}): {table} row {row} was changed by a "
+                    "later command; nothing was changed"
+                ).format(
+                    command=word("command", plan.command),
+                    at=plan.at,
+                    table=word("table", table),
+                    row=row_id,
+                )
             )
         if op == "insert":
             conn.execute(f"DELETE FROM {quoted} WHERE rowid = ?", (row_id,))

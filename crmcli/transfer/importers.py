@@ -33,7 +33,7 @@ from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _, current
 from crmcli.core.progress import READING, SILENT, Progress
 from crmcli.core.text import parse_json
-from crmcli.core.vocabulary import word
+from crmcli.core.vocabulary import choices_glossed, chosen, column_named, fields_glossed, word
 from crmcli.records import purchases
 from crmcli.store.db import savepoint
 from crmcli.transfer.sources import ERROR_KEY, Record
@@ -287,15 +287,18 @@ class Mapper:
             elif kind == "customers" and target.startswith(("field:", "field.")):
                 key = validate.field_key(target[6:], set(CUSTOMER_TARGETS))
                 target = f"field:{key}"
-            elif target not in allowed:
-                fields = ", ".join(
-                    [*allowed, *(["field:NAME"] if kind == "customers" else []), "-"]
-                )
-                raise InvalidInput(
-                    _("--map {item!r}: unknown field {target!r}; fields: {fields}").format(
-                        item=item, target=target, fields=fields
+            elif target not in allowed:  # a field by its header, as --where takes it: 公司
+                named = column_named(target, tuple(allowed))
+                if named is None:
+                    fields = fields_glossed(
+                        [*allowed, *(["field:NAME"] if kind == "customers" else []), "-"]
                     )
-                )
+                    raise InvalidInput(
+                        _("--map {item!r}: unknown field {target!r}; fields: {fields}").format(
+                            item=item, target=target, fields=fields
+                        )
+                    )
+                target = named
             self.overrides[header_key(header)] = target
             self.named[header_key(header)] = header.strip()
 
@@ -305,11 +308,11 @@ class Mapper:
         missing = [name for key, name in self.named.items() if key not in have]
         if missing:
             shown = [c for c in columns if c not in (ERROR_KEY, VCARD_KEY)]
-            listing = ", ".join(shown[:40]) + (", ..." if len(shown) > 40 else "")
+            listing = _(", ").join(shown[:40] + (["..."] if len(shown) > 40 else []))
             raise InvalidInput(
                 _(
                     "--map names a column the file does not have: {missing}; its columns: {listing}"
-                ).format(missing=", ".join(missing), listing=listing or _("(none)"))
+                ).format(missing=_(", ").join(missing), listing=listing or _("(none)"))
             )
 
     def seen(self) -> list[str]:
@@ -684,25 +687,32 @@ class Importer:
         ).fetchone()
         if row is not None and row[1] == validate.fold(other):
             return None
+        columns = [c for c, t in self.mapper._cache.items() if t == "customer"]
+        first, second = [*columns, _("customer column"), _("other customer column")][:2]
+        mine = f"#{customer_id} {row[0]}" if row is not None else f"#{customer_id}"
+        said = {"first": first, "ref": ref, "mine": mine, "second": second, "other": other}
         try:
             other_id = refs.resolve(self.conn, other, region=self.options.region)
         except NotFound:
-            theirs = "nobody here"
+            return _(
+                "{first} {ref} is {mine} here, but {second} {other!r} is nobody here: the "
+                "row's customer columns disagree (is the file from another database?); to go "
+                'by {second} alone, import with --map "{first}=-"'
+            ).format(**said)
         except InvalidInput:  # Ambiguous: several customers, none of them surely this one
-            theirs = "several customers here"
-        else:
-            if other_id == customer_id:
-                return None
-            found = self.conn.execute("SELECT name FROM customers WHERE id = ?", (other_id,))
-            theirs = f"#{other_id} {found.fetchone()[0]}"
-        columns = [c for c, t in self.mapper._cache.items() if t == "customer"]
-        first, second = [*columns, "customer column", "other customer column"][:2]
-        mine = f"#{customer_id} {row[0]}" if row is not None else f"#{customer_id}"
-        return (
-            f"{first} {ref} is {mine} here, but {second} {other!r} is {theirs}: the row's "
+            return _(
+                "{first} {ref} is {mine} here, but {second} {other!r} is several customers "
+                "here: the row's customer columns disagree (is the file from another "
+                'database?); to go by {second} alone, import with --map "{first}=-"'
+            ).format(**said)
+        if other_id == customer_id:
+            return None
+        found = self.conn.execute("SELECT name FROM customers WHERE id = ?", (other_id,))
+        return _(
+            "{first} {ref} is {mine} here, but {second} {other!r} is {theirs}: the row's "
             "customer columns disagree (is the file from another database?); to go by "
-            f'{second} alone, import with --map "{first}=-"'
-        )
+            '{second} alone, import with --map "{first}=-"'
+        ).format(theirs=f"#{other_id} {found.fetchone()[0]}", **said)
 
 
 def _same_instant(text: str, stored: str) -> bool:
@@ -1694,12 +1704,18 @@ def run_import(
     Raises InvalidInput (listing the first rejections) when a row was rejected and
     `options.skip_invalid` is off: the caller's transaction then rolls everything back.
     """
-    if options.key not in (*KEYS, AUTO):
-        raise InvalidInput(_("--key must be one of: {keys}").format(keys=", ".join(KEYS)))
-    if options.on_conflict not in CONFLICTS:
-        raise InvalidInput(
-            _("--on-conflict must be one of: {choices}").format(choices=", ".join(CONFLICTS))
-        )
+    if options.key not in (*KEYS, AUTO):  # a field's header is its key too: `--key 邮箱`
+        options.key = chosen(options.key, KEYS) or ""
+        if not options.key:
+            raise InvalidInput(_("--key must be one of: {keys}").format(keys=choices_glossed(KEYS)))
+    if options.on_conflict not in CONFLICTS:  # or its word: `--on-conflict 跳过`
+        options.on_conflict = chosen(options.on_conflict, CONFLICTS) or ""
+        if not options.on_conflict:
+            raise InvalidInput(
+                _("--on-conflict must be one of: {choices}").format(
+                    choices=choices_glossed(CONFLICTS)
+                )
+            )
     importer = IMPORTERS[kind](conn, mapper, options)
     # A 32 MiB page cache (SQLite's default is 2 MiB) keeps the indexes being filled in
     # memory for the whole transaction: about a tenth less CPU at a million rows, and a

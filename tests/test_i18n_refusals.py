@@ -1,0 +1,266 @@
+"""Refusals a Chinese user met with English inside them: each is a whole Chinese line under
+--lang zh (what was typed, keys to type, paths and amounts aside), and the English line is
+what it was. Choices list their Chinese words beside the keys, and take those words typed."""
+
+import json
+import os
+import re
+import sqlite3
+
+import pytest
+
+from tests.conftest import add, crm, fails, ok, rows
+from tests.test_i18n_errors import english_left
+from tests.test_terminal import on_terminal
+
+
+@pytest.mark.parametrize(
+    ("at", "zh", "en"),
+    [
+        (
+            "昨天晚上2点",
+            "不是时刻：“晚上2点”；午夜过后算凌晨：请写 凌晨2点（02:00），日期写它实际所在的那一天",
+            "not a time of day: '晚上2点'; after midnight is 凌晨: write 凌晨2点 (02:00) with the "
+            "day it falls on",
+        ),
+        (
+            "上午12点",
+            "不是时刻：“上午12点”；中午请写 中午12点，午夜请写 凌晨0点",
+            "not a time of day: '上午12点'; write 中午12点 for noon or 凌晨0点 for midnight",
+        ),
+        (
+            "中午8点",
+            "不是时刻：“中午8点”；中午是 11:00 到 14:59；请按 24 小时制写时间",
+            "not a time of day: '中午8点'; 中午 runs from 11:00 to 14:59; write the time on the "
+            "24-hour clock",
+        ),
+    ],
+)
+def test_a_time_a_part_of_the_day_does_not_have_is_refused_in_chinese(db_path, at, zh, en):
+    add("张伟")
+    assert fails(2, "--lang", "zh", "log", "call", "张伟", "x", "--at", at, db=db_path) == (
+        f"crm: {zh}\n"
+    )
+    assert fails(2, "log", "call", "张伟", "x", "--at", at, db=db_path) == f"crm: {en}\n"
+
+
+@pytest.mark.parametrize(
+    ("typed", "zh", "en"),
+    [
+        ("张伟", "是 #2 张伟：", "is #2 张伟:"),
+        ("王五", "在这里没有对应的客户：", "is nobody here:"),
+        ("李雷", "在这里对应多位客户：", "is several customers here:"),
+    ],
+)
+def test_a_row_whose_customer_columns_disagree_is_refused_in_chinese(
+    db_path, tmp_path, typed, zh, en
+):
+    for name in ("曾小明", "张伟", "李雷", "李雷"):
+        add(name)
+    file = tmp_path / "p.csv"
+    file.write_text(f"客户编号,客户,商品,金额,日期\n1,{typed},茶,10,2026-11-01\n", encoding="utf-8")
+    err = fails(2, "--lang", "zh", "import", "purchases", str(file), db=db_path)
+    said = err.splitlines()[1]
+    assert said == (
+        f"  第 2 行：客户编号列的 1 在这里是 #1 曾小明，但客户列的“{typed}”{zh}本行的客户列互相"
+        "矛盾（文件是否来自另一个数据库？）；若只按“客户”这一列认定客户，请用 "
+        '--map "客户编号=-" 导入'
+    ), said
+    assert english_left(said.replace("--map", "")) == []
+    err = fails(2, "import", "purchases", str(file), db=db_path)
+    assert err.splitlines()[1] == (
+        f"  row 2: 客户编号 1 is #1 曾小明 here, but 客户 '{typed}' {en} the row's customer "
+        "columns disagree (is the file from another database?); to go by 客户 alone, import "
+        'with --map "客户编号=-"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("birthday", "zh", "en"),
+    [
+        (
+            "lunar:2024-12-30",
+            "农历 2024 年腊月只有 29 天（收到第 30 天）",
+            "lunar 2024 month 12 has 29 days (got day 30)",
+        ),
+        (
+            "lunar:2023-闰02-30",
+            "农历 2023 年闰二月只有 29 天（收到第 30 天）",
+            "lunar 2023 leap month 2 has 29 days (got day 30)",
+        ),
+        (
+            "lunar:2023-闰03-01",
+            "农历 2023 年没有闰三月：该年闰二月",
+            "lunar year 2023 has no leap month 3: its leap month is 2",
+        ),
+        (
+            "lunar:2024-闰03-01",
+            "农历 2024 年没有闰三月：该年没有闰月",
+            "lunar year 2024 has no leap month 3: it has no leap month",
+        ),
+    ],
+)
+def test_a_lunar_day_that_is_not_is_said_with_the_months_chinese_names(db_path, birthday, zh, en):
+    args = ("add", "李四", "--birthday", birthday)
+    assert fails(2, "--lang", "zh", *args, db=db_path) == f"crm: {zh}\n"
+    assert fails(2, *args, db=db_path) == f"crm: {en}\n"
+
+
+def test_a_database_path_that_is_no_file_is_said_in_chinese(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for path, zh, en in ((tmp_path, "目录", "a directory"), (pipe, "命名管道", "a named pipe")):
+        assert fails(2, "--lang", "zh", "--db", str(path), "list") == (
+            f"crm: {path} 是{zh}，不是数据库文件；请用 --db 指定一个文件\n"
+        )
+        assert fails(2, "--db", str(path), "list") == (
+            f"crm: {path} is {en}, not a database file; give a file with --db\n"
+        )
+
+
+def test_writing_over_the_database_in_use_is_refused_in_chinese(db_path):
+    add("张伟")
+    wal = f"{db_path}-wal"
+    args = ("export", "customers", "--format", "csv", "-o")
+    assert fails(2, "--lang", "zh", *args, str(db_path), db=db_path) == (
+        f"crm: {db_path} 是 crm 正在使用的数据库；crm 从不覆盖它：请换一个文件名\n"
+    )
+    assert fails(2, "--lang", "zh", *args, wal, db=db_path) == (
+        f"crm: {wal} 是正在使用的数据库的 -wal 文件；crm 从不覆盖它：请换一个文件名\n"
+    )
+    assert fails(2, *args, wal, db=db_path) == (
+        f"crm: {wal} is the -wal file of the database in use; crm never writes over it: give "
+        "another file name\n"
+    )
+
+
+def test_an_undo_a_later_change_stands_in_the_way_of_is_said_in_chinese(db_path):
+    add("张伟")
+    add("张伟", "--city", "上海")
+    ok("merge", "1", "2", "--yes")
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE customers SET city = '北京' WHERE id = 1")  # outside crm: no history
+    conn.commit()
+    conn.close()
+    assert fails(1, "--lang", "zh", "undo", "--yes", db=db_path) == (
+        "crm: 无法撤销 2026-11-22 10:00 的“合并客户”：客户（#1）之后又被其他命令改动过；"
+        "未做任何改动\n"
+    )
+    assert fails(1, "undo", "--yes", db=db_path) == (
+        "crm: cannot undo crm merge (2026-11-22 10:00): customers row 1 was changed by a later "
+        "command; nothing was changed\n"
+    )
+
+
+def test_the_keys_of_an_import_are_listed_with_their_chinese_words(db_path, tmp_path):
+    file = tmp_path / "c.csv"
+    file.write_text("姓名,邮箱,单位名称\n张伟,zw@example.com,蓝海贸易\n", encoding="utf-8")
+    base = ("import", "customers", str(file))
+    assert fails(2, "--lang", "zh", *base, "--key", "姓名", db=db_path) == (
+        "crm: --key 只能是以下之一：id（编号）、external_id（外部编号）、email（邮箱）、"
+        "phone（电话）\n"
+    )
+    assert fails(2, *base, "--key", "姓名", db=db_path) == (
+        "crm: --key must be one of: id, external_id, email, phone\n"
+    )
+    err = fails(2, "--lang", "zh", *base, "--on-conflict", "bogus", db=db_path)
+    assert err == "crm: --on-conflict 只能是以下之一：update（修改）、skip（跳过）、error（报错）\n"
+    assert fails(2, *base, "--on-conflict", "bogus", db=db_path) == (
+        "crm: --on-conflict must be one of: update, skip, error\n"
+    )
+    # The words are keys too: `--key 邮箱` matches by email, `--on-conflict 跳过` skips.
+    ok("--lang", "zh", *base, "--key", "邮箱", "--map", "单位名称=公司")
+    listed = json.loads(ok("list", "--format", "json"))
+    assert [(c["name"], c["email"], c["company"]) for c in listed] == [
+        ("张伟", "zw@example.com", "蓝海贸易")
+    ]
+    file.write_text("姓名,邮箱\n张三,zw@example.com\n", encoding="utf-8")
+    ok("--lang", "zh", *base, "--key", "邮箱", "--on-conflict", "跳过")
+    assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["张伟"]
+
+
+def test_an_unknown_field_of_map_lists_the_fields_by_their_chinese_headers(db_path, tmp_path):
+    file = tmp_path / "c.csv"
+    file.write_text("姓名,单位\n张伟,蓝海贸易\n", encoding="utf-8")
+    err = fails(2, "--lang", "zh", "import", "customers", str(file), "--map", "单位=单位X")
+    assert err.startswith(
+        "crm: --map “单位=单位X”：未知字段“单位X”；可用字段：姓名（name）、类型（kind）、"
+        "公司（company）、"
+    ), err
+    assert err.endswith("、field:NAME、-\n"), err
+    fields = err.split("可用字段：")[1].removesuffix("、field:NAME、-\n")
+    assert re.findall(r"[A-Za-z]+", re.sub(r"（[a-z_]+）", "", fields)) == [], fields
+    err = fails(2, "import", "customers", str(file), "--map", "单位=单位X")
+    assert err.startswith(
+        "crm: --map '单位=单位X': unknown field '单位X'; fields: name, kind, company, "
+    ), err
+
+
+def test_a_duration_is_cleared_by_its_chinese_name(db_path):
+    add("张伟")
+    ok("log", "call", "张伟", "x", "--duration", "15m")
+    ok("--lang", "zh", "interaction", "edit", "1", "--unset", "时长")
+    assert rows(db_path, "SELECT duration_minutes FROM interactions") == [(None,)]
+    err = fails(2, "--lang", "zh", "interaction", "edit", "1", "--unset", "时间X")
+    assert err == (
+        "crm: --unset 只能是以下之一：方向（direction）、时长（duration）、渠道（channel）、"
+        "结果（outcome）（收到的是“时间X”）\n"
+    )
+
+
+@pytest.mark.parametrize("word", ["不重复", "无", "none"])
+def test_a_task_stops_repeating_with_the_chinese_word_for_none(db_path, word):
+    add("张伟")
+    ok("task", "add", "张伟", "回访", "--due", "tomorrow", "--every", "1w")
+    ok("--lang", "zh", "task", "edit", "1", "--every", word)
+    assert rows(db_path, "SELECT every FROM tasks") == [(None,)]
+
+
+def test_the_formats_are_named_as_formats(db_path):
+    err = fails(2, "--lang", "zh", "remind", "--format", "bogus")
+    assert "“text”（文本）、“json”、“ics”" in err, err
+    err = fails(2, "--lang", "zh", "list", "--format", "bogus")
+    assert "“table”（表格）、“json”" in err, err
+    assert crm("--lang", "zh", "remind", "--format", "文本").exit_code == 0
+    assert crm("--lang", "zh", "list", "--format", "表格").exit_code == 0
+
+
+def test_a_products_argument_is_named_product(db_path):
+    for command in ("edit", "delete"):
+        assert f"用法：crm product {command} [选项] 产品\n" in ok(
+            "--lang", "zh", "product", command, "--help"
+        )
+        assert f"Usage: crm product {command} [OPTIONS] PRODUCT" in ok("product", command, "--help")
+
+
+def test_a_refund_refusal_shows_money_as_tables_do(db_path):
+    add("张伟")
+    ok("buy", "张伟", "Teapot", "300")
+    args = ("buy", "张伟", "Teapot", "-300.01")
+    assert fails(2, "--lang", "zh", *args, db=db_path) == (
+        "crm: #1 张伟的退款将达到 300.01 CNY，超过其购买的 300.00 CNY；如确实如此，请加 --force\n"
+    )
+    assert fails(2, *args, db=db_path) == (
+        "crm: #1 张伟's refunds would come to 300.01 CNY, more than the 300.00 CNY they bought; "
+        "pass --force if that is right\n"
+    )
+    code, lines = on_terminal("--lang", "zh", *args, columns=200)
+    assert (code, lines) == (
+        2,
+        ["crm: #1 张伟的退款将达到 ¥300.01，超过其购买的 ¥300.00；如确实如此，请加 --force"],
+    )
+    code, lines = on_terminal(*args, columns=200)
+    assert code == 2 and "come to CN¥300.01, more than the CN¥300.00 they" in lines[0], lines
+
+
+def test_a_task_given_both_ways_to_repeat_is_refused_in_chinese(db_path):
+    add("张伟")
+    ok("task", "add", "张伟", "回访", "--due", "tomorrow")
+    for args in (("add", "张伟", "x"), ("edit", "1")):
+        both = ("task", *args, "--every", "1w", "--after", "2w")
+        assert fails(2, "--lang", "zh", *both, db=db_path) == (
+            "crm: --every（按日历固定重复）和 --after（完成后隔一段时间再重复）只能指定其中一个\n"
+        )
+        assert fails(2, *both, db=db_path) == (
+            "crm: give --every (a strict calendar) or --after (after done), not both\n"
+        )
