@@ -1930,6 +1930,56 @@ def test_purchases_by_sets_refuse_a_stray_quote(tmp_path, monkeypatch, aside):
     assert stderr == RUN_ON.format(file=tmp_path / "p.csv", start=2, line=3)
 
 
+# A quote typed at the start of a note (`"记得回电`) and closed by an inch mark on a later
+# row (`尺寸12"`) leaves no text after the closing quote: read leniently, the rows between
+# became one note and the import said it succeeded. A line inside the quoted cell that holds
+# as many delimiters as the header is a whole row swallowed: the file is refused.
+SWALLOWED = (
+    "crm: {file}: the quote opened on line {start} runs on to line {line}, and line {row} "
+    "inside it reads as a row of its own (a stray quote, closed by a later one such as an inch "
+    'mark?); put the whole cell in quotes and double each quote inside it (12" becomes '
+    '"12"""); nothing was imported\n'
+)
+SWALLOWED_ROWS = [
+    ("customers", "f.csv", '姓名,备注\n甲一,"记得回电\n乙二,正常\n丙三,尺寸12"\n丁四,ok\n', 2, 4, 3),
+    ("customers", "f.tsv", '姓名\t备注\n甲一\t"记得回电\n乙二\t正常\n丙三\t尺寸12"\n丁四\tok\n',
+     2, 4, 3),
+    ("customers", "two.csv", '姓名,备注\r\n甲一,"记得回电\r\n丙三,尺寸12"\r\n', 2, 3, 3),
+    ("customers", "mid.csv", '姓名,备注,公司\n甲一,"回电,A\n乙二,正常,B\n丙三,12",C\n', 2, 4, 3),
+    ("interactions", "i.csv", 'customer,type,summary\n张伟,call,"回电\n张伟,call,ok\n张伟,call,12"\n',
+     2, 4, 3),
+    ("purchases", "p.csv",
+     'customer,item,amount,date\n张伟,"Tea,5,2026-11-01\n张伟,Cup,5,2026-11-02\n张伟,TV 12",5,2026-11-03\n',
+     2, 4, 3),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "name", "text", "start", "line", "row"), SWALLOWED_ROWS)
+def test_a_quote_that_swallows_whole_rows_refuses_the_file(
+    filled, tmp_path, kind, name, text, start, line, row
+):
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    said = SWALLOWED.format(file=file, start=start, line=line, row=row)
+    for args in ([], ["--dry-run"], ["--skip-invalid"]):
+        assert fails(2, "import", kind, str(file), *args, db=filled) == said
+    err = fails(2, "import", kind, "-", "--format", name[-3:], input=text, db=filled)
+    assert err == said.replace(str(file), "standard input")
+
+
+def test_notes_on_several_lines_still_import_beside_the_swallowed_row_check(cn, tmp_path):
+    """Excel and Outlook write a note of several lines in quotes, CRLF inside; a line of it may
+    hold delimiters, fewer than the header's."""
+    file = tmp_path / "c.csv"
+    file.write_bytes(
+        '姓名,备注,公司\r\n甲一,"第一行\r\n第二行, 有逗号\r\n12"" 屏",A\r\n乙二,ok,B\r\n'.encode()
+    )
+    assert "2 inserted" in imported(file)
+    people = by_name()
+    assert people["甲一"]["notes"] == '第一行\n第二行, 有逗号\n12" 屏'
+    assert people["甲一"]["company"] == "A" and people["乙二"]["notes"] == "ok"
+
+
 def test_quotes_as_people_mean_them_import_once_written_right(cn, tmp_path):
     """The rows of the refused TSV above, quoted as Excel writes them, and a quote inside an
     unquoted cell (`12" 屏幕`: inches), which is a plain character."""
