@@ -2104,8 +2104,11 @@ def test_a_rejected_purchase_row_names_every_bad_value(cn, tmp_path):
     _alone_and_together(
         tmp_path, "purchases", "customer,item,amount,quantity,date,currency,payment",
         ["张伟", "茶", "12", "1", "2026-10-01", "CNY", "cash"],
-        ["nobody", "茶", "twelve", "0", "2026-13-01", "XYZ", "cash"],
+        ["nobody", "", "twelve", "0", "2026-13-01", "XYZ", "cash"],
     )  # fmt: skip
+    _alone_and_together(
+        tmp_path, "purchases", "customer,item,amount", ["张伟", "茶", "12"], ["", "", "twelve"]
+    )  # no customer and no item are said beside the bad amount
     assert rows(cn, "SELECT count(*) FROM purchases") == [(0,)]
 
 
@@ -2113,6 +2116,28 @@ def test_a_rejected_task_row_names_every_bad_value(cn, tmp_path):
     ok("add", "张伟", "-q")
     _alone_and_together(
         tmp_path, "tasks", "customer,text,due,every",
-        ["张伟", "回访", "2026-12-01", "每月"], ["nobody", "回访", "2026-13-01", "每3月"],
+        ["张伟", "回访", "2026-12-01", "每月"], ["nobody", "", "2026-13-01", "每3月"],
     )  # fmt: skip
     assert rows(cn, "SELECT count(*) FROM tasks") == [(0,)]
+
+
+def test_a_rejected_interaction_row_names_what_it_lacks_beside_bad_values(cn, tmp_path):
+    ok("add", "张伟", "-q")
+    _alone_and_together(
+        tmp_path, "interactions", "customer,kind,text,at",
+        ["张伟", "call", "问了报价", "2026-10-01"], ["nobody", "", "", "2026-13-01"],
+    )  # fmt: skip
+    assert rows(cn, "SELECT count(*) FROM interactions") == [(0,)]
+
+
+def test_a_rejected_customer_row_names_a_missing_name_beside_bad_values(cn, tmp_path):
+    _alone_and_together(
+        tmp_path, "customers", "name,email,birthday",
+        ["张伟", "zw@example.com", "1990-05-13"], ["", "bad-email", "2026-13-45"],
+    )  # fmt: skip
+    assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
+    ok("add", "张伟", "--external-id", "C-1", "-q")  # a row that updates needs no name
+    sheet = tmp_path / "update.csv"
+    sheet.write_text("name,external_id,email\n,C-1,bad-email\n")
+    said = fails(2, "import", "customers", str(sheet), db=cn).splitlines()
+    assert said[1].startswith("  row 2: invalid email 'bad-email'") and "name" not in said[1]
