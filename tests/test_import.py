@@ -1980,6 +1980,45 @@ def test_notes_on_several_lines_still_import_beside_the_swallowed_row_check(cn, 
     assert people["甲一"]["company"] == "A" and people["乙二"]["notes"] == "ok"
 
 
+def test_a_repeated_header_row_is_skipped_and_said(cn, tmp_path):
+    """Two exports joined with cat: the second header row (its BOM too) is no customer."""
+    part = "\ufeff姓名,手机\n张三,13800000001\n李四,13800000002\n"
+    file = tmp_path / "joined.csv"
+    file.write_text(part + part.replace("张三", "王五").replace("李四", "赵六").replace("0000", "0009")
+                    + "姓名 , 手机\n", encoding="utf-8")  # fmt: skip
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        "Skipped 2 lines repeating the header row (files joined together?): 4 7\n"
+        "Imported customers: 4 inserted, 0 updated, 0 unchanged, 0 rejected (4 rows).\n"
+    )
+    assert rows(cn, "SELECT name FROM customers ORDER BY id") == [
+        ("张三",),
+        ("李四",),
+        ("王五",),
+        ("赵六",),
+    ]
+    tsv = tmp_path / "joined.tsv"
+    tsv.write_text("customer\titem\tamount\n张三\t茶\t5\ncustomer\titem\tamount\n李四\t杯\t6\n")
+    result = crm("--lang", "zh", "import", "purchases", str(tsv))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(
+        "已跳过与表头相同的 1 行（是不是把几个文件拼在了一起？）：第 3 行\n已导入购买记录："
+    ), result.stderr
+    assert rows(cn, "SELECT item, amount_minor FROM purchases ORDER BY id") == [
+        ("茶", 500),
+        ("杯", 600),
+    ]
+
+
+def test_a_row_like_the_header_but_not_equal_is_a_record(cn, tmp_path):
+    file = tmp_path / "c.csv"
+    file.write_text("姓名,手机\n姓名,13800000001\n", encoding="utf-8")
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0 and "Skipped" not in result.stderr, result.stderr
+    assert rows(cn, "SELECT name FROM customers") == [("姓名",)]
+
+
 def test_quotes_as_people_mean_them_import_once_written_right(cn, tmp_path):
     """The rows of the refused TSV above, quoted as Excel writes them, and a quote inside an
     unquoted cell (`12" 屏幕`: inches), which is a plain character."""
