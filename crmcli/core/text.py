@@ -38,8 +38,9 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
 
     def read() -> Iterator[str]:
         nonlocal ended
+        keep = spanned.append
         for text in lines:
-            spanned.append(text)
+            keep(text)
             yield text
         ended = True
 
