@@ -1930,6 +1930,95 @@ def test_purchases_by_sets_refuse_a_stray_quote(tmp_path, monkeypatch, aside):
     assert stderr == RUN_ON.format(file=tmp_path / "p.csv", start=2, line=3)
 
 
+# A quote typed at the start of a note (`"记得回电`) and closed by an inch mark on a later
+# row (`尺寸12"`) leaves no text after the closing quote: read leniently, the rows between
+# became one note and the import said it succeeded. A line inside the quoted cell that holds
+# as many delimiters as the header is a whole row swallowed: the file is refused.
+SWALLOWED = (
+    "crm: {file}: the quote opened on line {start} runs on to line {line}, and line {row} "
+    "inside it reads as a row of its own (a stray quote, closed by a later one such as an inch "
+    'mark?); put the whole cell in quotes and double each quote inside it (12" becomes '
+    '"12"""); nothing was imported\n'
+)
+SWALLOWED_ROWS = [
+    ("customers", "f.csv", '姓名,备注\n甲一,"记得回电\n乙二,正常\n丙三,尺寸12"\n丁四,ok\n', 2, 4, 3),
+    ("customers", "f.tsv", '姓名\t备注\n甲一\t"记得回电\n乙二\t正常\n丙三\t尺寸12"\n丁四\tok\n',
+     2, 4, 3),
+    ("customers", "two.csv", '姓名,备注\r\n甲一,"记得回电\r\n丙三,尺寸12"\r\n', 2, 3, 3),
+    ("customers", "mid.csv", '姓名,备注,公司\n甲一,"回电,A\n乙二,正常,B\n丙三,12",C\n', 2, 4, 3),
+    ("interactions", "i.csv", 'customer,type,summary\n张伟,call,"回电\n张伟,call,ok\n张伟,call,12"\n',
+     2, 4, 3),
+    ("purchases", "p.csv",
+     'customer,item,amount,date\n张伟,"Tea,5,2026-11-01\n张伟,Cup,5,2026-11-02\n张伟,TV 12",5,2026-11-03\n',
+     2, 4, 3),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "name", "text", "start", "line", "row"), SWALLOWED_ROWS)
+def test_a_quote_that_swallows_whole_rows_refuses_the_file(
+    filled, tmp_path, kind, name, text, start, line, row
+):
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    said = SWALLOWED.format(file=file, start=start, line=line, row=row)
+    for args in ([], ["--dry-run"], ["--skip-invalid"]):
+        assert fails(2, "import", kind, str(file), *args, db=filled) == said
+    err = fails(2, "import", kind, "-", "--format", name[-3:], input=text, db=filled)
+    assert err == said.replace(str(file), "standard input")
+
+
+def test_notes_on_several_lines_still_import_beside_the_swallowed_row_check(cn, tmp_path):
+    """Excel and Outlook write a note of several lines in quotes, CRLF inside; a line of it may
+    hold delimiters, fewer than the header's."""
+    file = tmp_path / "c.csv"
+    file.write_bytes(
+        '姓名,备注,公司\r\n甲一,"第一行\r\n第二行, 有逗号\r\n12"" 屏",A\r\n乙二,ok,B\r\n'.encode()
+    )
+    assert "2 inserted" in imported(file)
+    people = by_name()
+    assert people["甲一"]["notes"] == '第一行\n第二行, 有逗号\n12" 屏'
+    assert people["甲一"]["company"] == "A" and people["乙二"]["notes"] == "ok"
+
+
+def test_a_repeated_header_row_is_skipped_and_said(cn, tmp_path):
+    """Two exports joined with cat: the second header row (its BOM too) is no customer."""
+    part = "\ufeff姓名,手机\n张三,13800000001\n李四,13800000002\n"
+    file = tmp_path / "joined.csv"
+    file.write_text(part + part.replace("张三", "王五").replace("李四", "赵六").replace("0000", "0009")
+                    + "姓名 , 手机\n", encoding="utf-8")  # fmt: skip
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        "Skipped 2 lines repeating the header row (files joined together?): 4 7\n"
+        "Imported customers: 4 inserted, 0 updated, 0 unchanged, 0 rejected (4 rows).\n"
+    )
+    assert rows(cn, "SELECT name FROM customers ORDER BY id") == [
+        ("张三",),
+        ("李四",),
+        ("王五",),
+        ("赵六",),
+    ]
+    tsv = tmp_path / "joined.tsv"
+    tsv.write_text("customer\titem\tamount\n张三\t茶\t5\ncustomer\titem\tamount\n李四\t杯\t6\n")
+    result = crm("--lang", "zh", "import", "purchases", str(tsv))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(
+        "已跳过与表头相同的 1 行（是不是把几个文件拼在了一起？）：第 3 行\n已导入购买记录："
+    ), result.stderr
+    assert rows(cn, "SELECT item, amount_minor FROM purchases ORDER BY id") == [
+        ("茶", 500),
+        ("杯", 600),
+    ]
+
+
+def test_a_row_like_the_header_but_not_equal_is_a_record(cn, tmp_path):
+    file = tmp_path / "c.csv"
+    file.write_text("姓名,手机\n姓名,13800000001\n", encoding="utf-8")
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0 and "Skipped" not in result.stderr, result.stderr
+    assert rows(cn, "SELECT name FROM customers") == [("姓名",)]
+
+
 def test_quotes_as_people_mean_them_import_once_written_right(cn, tmp_path):
     """The rows of the refused TSV above, quoted as Excel writes them, and a quote inside an
     unquoted cell (`12" 屏幕`: inches), which is a plain character."""
@@ -2054,8 +2143,11 @@ def test_a_rejected_purchase_row_names_every_bad_value(cn, tmp_path):
     _alone_and_together(
         tmp_path, "purchases", "customer,item,amount,quantity,date,currency,payment",
         ["张伟", "茶", "12", "1", "2026-10-01", "CNY", "cash"],
-        ["nobody", "茶", "twelve", "0", "2026-13-01", "XYZ", "cash"],
+        ["nobody", "", "twelve", "0", "2026-13-01", "XYZ", "cash"],
     )  # fmt: skip
+    _alone_and_together(
+        tmp_path, "purchases", "customer,item,amount", ["张伟", "茶", "12"], ["", "", "twelve"]
+    )  # no customer and no item are said beside the bad amount
     assert rows(cn, "SELECT count(*) FROM purchases") == [(0,)]
 
 
@@ -2063,6 +2155,28 @@ def test_a_rejected_task_row_names_every_bad_value(cn, tmp_path):
     ok("add", "张伟", "-q")
     _alone_and_together(
         tmp_path, "tasks", "customer,text,due,every",
-        ["张伟", "回访", "2026-12-01", "每月"], ["nobody", "回访", "2026-13-01", "每3月"],
+        ["张伟", "回访", "2026-12-01", "每月"], ["nobody", "", "2026-13-01", "每3月"],
     )  # fmt: skip
     assert rows(cn, "SELECT count(*) FROM tasks") == [(0,)]
+
+
+def test_a_rejected_interaction_row_names_what_it_lacks_beside_bad_values(cn, tmp_path):
+    ok("add", "张伟", "-q")
+    _alone_and_together(
+        tmp_path, "interactions", "customer,kind,text,at",
+        ["张伟", "call", "问了报价", "2026-10-01"], ["nobody", "", "", "2026-13-01"],
+    )  # fmt: skip
+    assert rows(cn, "SELECT count(*) FROM interactions") == [(0,)]
+
+
+def test_a_rejected_customer_row_names_a_missing_name_beside_bad_values(cn, tmp_path):
+    _alone_and_together(
+        tmp_path, "customers", "name,email,birthday",
+        ["张伟", "zw@example.com", "1990-05-13"], ["", "bad-email", "2026-13-45"],
+    )  # fmt: skip
+    assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
+    ok("add", "张伟", "--external-id", "C-1", "-q")  # a row that updates needs no name
+    sheet = tmp_path / "update.csv"
+    sheet.write_text("name,external_id,email\n,C-1,bad-email\n")
+    said = fails(2, "import", "customers", str(sheet), db=cn).splitlines()
+    assert said[1].startswith("  row 2: invalid email 'bad-email'") and "name" not in said[1]

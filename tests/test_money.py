@@ -1,14 +1,16 @@
 """crmcli.core.money: exact parsing and formatting, currency decimals, no rounding, ever."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crmcli.core import money
 from crmcli.core.errors import InvalidInput
 from crmcli.core.money import Money
+from tests.conftest import dump, fails, ok
 
 PROFILE = settings(max_examples=200, deadline=None, derandomize=True)
 CODES = sorted(money.EXPONENTS)
@@ -193,6 +195,50 @@ def test_more_decimals_than_the_currency_is_an_error(minor, extra, code):
     text = money.plain(minor, code) + ("" if money.exponent(code) else ".") + str(extra)
     with pytest.raises(InvalidInput, match="never rounded"):
         money.parse(text, code)
+
+
+@PROFILE
+@given(
+    whole=st.integers(min_value=0, max_value=10**13),
+    frac=st.text(alphabet="0123456789", max_size=40),
+    zeros=st.integers(min_value=0, max_value=30),
+    scale=st.sampled_from(["", *money.SCALES]),
+    negative=st.booleans(),
+    code=st.sampled_from(["CNY", "JPY", "KWD", "CLF"]),
+)
+@example(whole=1000, frac="0" * 24 + "1", zeros=0, scale="", negative=False, code="CNY")
+@example(whole=0, frac="123456789012345678901234567891", zeros=0, scale="亿", negative=False,
+         code="CNY")  # fmt: skip
+@example(whole=12, frac="3456789012345678901234567890", zeros=5, scale="亿", negative=True,
+         code="JPY")  # fmt: skip
+def test_amounts_of_any_length_are_read_exactly(whole, frac, zeros, scale, negative, code):
+    """Against Fraction arithmetic: an amount of many digits is stored exactly or refused,
+    never rounded to the 28 digits of Decimal's default context."""
+    frac += "0" * zeros
+    text = f"{'-' if negative else ''}{whole}{'.' + frac if frac else ''}{scale}"
+    value = Fraction(f"{whole}.{frac or 0}") * 10 ** (money.SCALES.get(scale, 0))
+    minor = value * 10 ** money.exponent(code) * (-1 if negative else 1)
+    if minor.denominator == 1 and abs(minor) <= money.MAX_MINOR:
+        assert money.parse(text, code) == Money(int(minor), code)
+    else:
+        with pytest.raises(InvalidInput) as raised:
+            money.parse(text, code)
+        if minor.denominator != 1:
+            shown = raised.value.message.split(" has ")[0]
+            assert Fraction(shown) == value  # the value quoted is the one typed, unrounded
+
+
+def test_buy_refuses_an_amount_whose_last_digit_is_past_28(db_path):
+    ok("add", "张伟")
+    before = dump(db_path)
+    err = fails(2, "buy", "1", "Tea", "1000.0000000000000000000000001", db=db_path)
+    assert err == (
+        "crm: 1000.0000000000000000000000001 has 25 decimals but CNY has 2 decimals; amounts "
+        "are never rounded\n"
+    )
+    err = fails(2, "buy", "1", "Tea", "0.123456789012345678901234567891亿", db=db_path)
+    assert err.startswith("crm: 12345678.9012345678901234567891 has 22 decimals")
+    assert dump(db_path) == before
 
 
 def test_average_rounds_half_to_even_only_for_derived_figures():

@@ -209,11 +209,12 @@ def _classes(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]
     order = ("lifecycle", "abc", "frequency_tier", "value_tier")
     shown = {**{k: record.get(k) for k in order}, **record}
     if record["revenue_12m_minor"] == 0:
-        # Nothing in the default currency (tiers are counted in it): the card says what
-        # the customer did buy, in the currency of most of it (HKD 800.00, not ¥0.00).
+        # Nothing in the default currency in the 12 months (tiers are counted in it): the
+        # card says what the customer did buy, in the currency of most of it (HKD 800.00,
+        # not ¥0.00). A sale and its refund in the default currency are a net of 0 there.
         facts = purchase_facts(conn, customer_id, today, config(conn).abc_window)
         other = {c: n for c, n in (facts.net_12m if facts else {}).items() if n}
-        if other:
+        if other and facts and record["currency"] not in facts.in_12m:
             currency = max(sorted(other), key=lambda c: abs(other[c]))
             shown.update(revenue_12m_minor=other[currency], currency=currency)
     return [shown]

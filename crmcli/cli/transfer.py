@@ -29,7 +29,7 @@ from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
 from crmcli.core.progress import READING, Progress
-from crmcli.core.text import plural
+from crmcli.core.text import id_list, plural
 
 if TYPE_CHECKING:  # the importers load only in `crm import`
     from crmcli.records.filters import CustomerFilter
@@ -381,6 +381,11 @@ def _import(
         out.note(said.format(columns=_(", ").join(summary.ignored)))
     for warning in summary.warnings:
         out.warn(warning)
+    repeated = getattr(source.records, "repeated", [])
+    if repeated:  # two files joined (cat): their second header is no record
+        lines = plural(len(repeated), "line").said()
+        said = _("Skipped {lines} repeating the header row (files joined together?): {numbers}")
+        out.note(said.format(lines=lines, numbers=id_list(repeated)))
     out.note(_summary_line(summary, dry_run))
 
 

@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -178,9 +178,10 @@ def to_minor(value: Decimal, currency: str) -> int:
     places = exponent(currency)
     if not value.is_finite():
         raise InvalidInput(_("not an amount: {value}").format(value=value))
-    scaled = value.scaleb(places)
+    exact = _exact(value)
+    scaled = value.scaleb(places, exact)
     if scaled != scaled.to_integral_value():
-        written = -int(value.normalize().as_tuple().exponent)
+        written = -int(value.normalize(exact).as_tuple().exponent)
         if places:
             message = _(
                 "{value} has {value2} but {currency} has {value3}; amounts are never rounded"
@@ -206,6 +207,12 @@ def to_minor(value: Decimal, currency: str) -> int:
             )
         )
     return minor
+
+
+def _exact(value: Decimal) -> Context:
+    """A decimal context in which scaling and normalising `value` is exact: the default
+    context keeps 28 digits and would round `1000.0000000000000000000000001` to 1000."""
+    return Context(prec=max(28, len(value.as_tuple().digits)), Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def _decimals(count: int) -> str:
@@ -364,7 +371,8 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
     code = named or context
     number = match["number"].replace(",", "")
     try:
-        value = Decimal(number).scaleb(SCALES.get(match["scale"] or "", 0))
+        value = Decimal(number)
+        value = value.scaleb(SCALES.get(match["scale"] or "", 0), _exact(value))
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
         raise InvalidInput(
             _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))

@@ -28,16 +28,25 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
     program writes that, and read leniently a quote typed by mistake at the start of a cell
     swallows the rows after it into one cell until the next quote. A quote still open at the
     end of the file is refused naming the line where it opened (the file was cut off or is
-    not CSV). Other csv.Error and UnicodeDecodeError pass through to the caller."""
+    not CSV). A quoted cell spanning lines where a line after the first holds as many
+    delimiters as the header (the first row) is refused too, naming the lines: that line is
+    a whole row swallowed, the quote opened by mistake and closed by a later quote (an inch
+    mark, `尺寸12"`); a note written on several lines (Excel, Outlook) has fewer. Other
+    csv.Error and UnicodeDecodeError pass through to the caller."""
     ended = False
+    spanned: list[str] = []  # the lines of the row being read
 
     def read() -> Iterator[str]:
         nonlocal ended
-        yield from lines
+        keep = spanned.append
+        for text in lines:
+            keep(text)
+            yield text
         ended = True
 
     reader = csv.reader(read(), delimiter=delimiter, strict=True)
     start = 1
+    width: int | None = None
     while True:
         try:
             row = next(reader)
@@ -70,8 +79,30 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
                     "was imported"
                 )
             raise InvalidInput(said.format(name=name, line=line, start=start)) from None
+        if width is None:
+            width = len(row)
+        elif len(spanned) > 1:
+            _refuse_swallowed(name, spanned, delimiter, width, start, reader.line_num)
+        spanned.clear()
         yield reader.line_num, row
         start = reader.line_num + 1
+
+
+def _refuse_swallowed(
+    name: str, spanned: list[str], delimiter: str, width: int, start: int, end: int
+) -> None:
+    """Raise InvalidInput when a line after the first of a row read over several lines has
+    as many delimiters as the header (`width` cells): a row swallowed by a stray quote."""
+    for offset, text in enumerate(spanned[1:], 1):
+        if width > 1 and text.count(delimiter) == width - 1:
+            raise InvalidInput(
+                _(
+                    "{name}: the quote opened on line {start} runs on to line {line}, and line "
+                    "{row} inside it reads as a row of its own (a stray quote, closed by a "
+                    "later one such as an inch mark?); put the whole cell in quotes and double "
+                    'each quote inside it (12" becomes "12"""); nothing was imported'
+                ).format(name=name, start=start, line=end, row=start + offset)
+            )
 
 
 def clip(text: str | None, width: int = 60) -> str | None:

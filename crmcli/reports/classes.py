@@ -134,13 +134,16 @@ class Facts:
     days_12m: int = 0
     net_12m: dict[str, int] = field(default_factory=dict)
     window_net: dict[str, int] = field(default_factory=dict)  # over the ABC window
+    # currencies with a line (sale or refund) in the 12 months: a net of 0 there is a sum
+    in_12m: set[str] = field(default_factory=set)
 
 
 FACTS_SQL = """
 SELECT p.currency,
   group_concat(DISTINCT CASE WHEN p.amount_minor >= 0 THEN substr(p.purchased_at, 1, 10) END),
   sum(CASE WHEN p.purchased_at >= :year THEN p.amount_minor ELSE 0 END),
-  sum(CASE WHEN p.purchased_at >= :window THEN p.amount_minor ELSE 0 END)
+  sum(CASE WHEN p.purchased_at >= :window THEN p.amount_minor ELSE 0 END),
+  max(p.purchased_at >= :year)
 FROM purchases p
 WHERE p.customer_id = :id AND p.purchased_at < :end
 GROUP BY p.currency
@@ -161,8 +164,10 @@ def purchase_facts(
         "end": (as_of + timedelta(days=1)).isoformat(),
     }
     facts = None
-    for currency, days, net_12m, window_net in conn.execute(FACTS_SQL, bound):
+    for currency, days, net_12m, window_net, in_12m in conn.execute(FACTS_SQL, bound):
         facts = facts or Facts()
+        if in_12m:
+            facts.in_12m.add(currency)
         if days:
             facts.days.extend(date.fromisoformat(d) for d in days.split(","))
         facts.net_12m[currency] = net_12m

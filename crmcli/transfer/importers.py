@@ -948,6 +948,7 @@ class CustomerImporter(Importer):
         fields = [f for f in raw.fields if not validate.national_id_in(f.partition("=")[2], today)]
         parts += [customers.CustomerInput(fields=[f]) for f in fields]
         checks = [
+            functools.partial(self._named, row, values),
             functools.partial(self._no_id_in_fields, values),
             *(functools.partial(self._prepared, part) for part in parts),
             *(functools.partial(tags.clean_tag, t) for t in row.tags),
@@ -955,6 +956,17 @@ class CustomerImporter(Importer):
         if row.stage is not None:
             checks.append(functools.partial(config.clean_stage, self.conn, row.stage))
         return _refusals(checks)
+
+    def _named(self, row: CustomerRow, values: dict[str, list[str]]) -> None:
+        """Refuse a row without a name that would add a customer (an update needs none)."""
+        if "name" in row.raw.values:
+            return
+        try:
+            existing, _key = self._existing(row, values)
+        except (InvalidInput, NotFound):
+            return  # which customer it is is refused by its own check
+        if existing is None:
+            raise InvalidInput(_("a customer needs a name"))
 
     def _prepared(self, part: Any) -> None:
         from crmcli.records import customers
@@ -1340,6 +1352,15 @@ def truth(text: str | None, name: str) -> bool:
     )
 
 
+def _missing(message: str) -> Callable[[], None]:
+    """A check that refuses a row for what it lacks (no text, no item), for `_refusals`."""
+
+    def refuse() -> None:
+        raise InvalidInput(message)
+
+    return refuse
+
+
 def _refusals(checks: list[Callable[[], Any]]) -> list[str]:
     """What each check refuses, in order (a refused row's fields, each checked alone)."""
     found = []
@@ -1464,6 +1485,12 @@ class PurchaseImporter(Importer):
         checks: list[Callable[[], Any]] = []
         if get("customer") is not None:
             checks.append(partial(self.customer, {"customer": [get("customer")]}))
+        else:
+            checks.append(
+                _missing(_("no customer: give a customer column (id, external id, email...)"))
+            )
+        if get("item") is None:
+            checks.append(_missing(_("no item: say what was bought")))
         explicit = None
         if get("currency") is not None:
             checks.append(partial(money.currency_code, get("currency")))
@@ -1558,6 +1585,10 @@ class InteractionImporter(Importer):
     def problems(self, record: Record) -> list[str]:
         values = gather(self.mapper, record)
         checks: list[Callable[[], Any]] = [functools.partial(self.customer, values)]
+        if _one(values, "kind") is None:
+            checks.append(_missing(_("no kind: call, email, meeting, visit, message or note")))
+        if _one(values, "text") is None:
+            checks.append(_missing(_("no text: say what happened")))
         for target in _INTERACTION_FIELDS:
             value = _one(values, target)
             if value is not None:
@@ -1618,6 +1649,8 @@ class TaskImporter(Importer):
             "done_at": partial(dates.parse_datetime, now=self.now, direction="past"),
         }
         checks: list[Callable[[], Any]] = [partial(self.customer, values)]
+        if _one(values, "text") is None:
+            checks.append(_missing(_("no text: say what to do")))
         for name, check in said.items():
             if (value := _one(values, name)) is not None:
                 checks.append(partial(check, value))

@@ -349,6 +349,8 @@ def _csv(
     except StopIteration:
         raise InvalidInput(_("{name} is empty: it has no header row").format(name=name)) from None
     columns: list[str] = []
+    named = [column.strip().lstrip("\ufeff").strip() for column in header]
+    repeated: list[int] = []
     for column in header:
         clean = column.strip().lstrip("\ufeff")
         base, number = clean, 2
@@ -372,24 +374,31 @@ def _csv(
                     filled = [c for c in row if c]
                     if not filled or (len(filled) == 1 and _cell(filled[0], guarded).isspace()):
                         continue
+                if row[0].strip().lstrip("\ufeff").strip() == named[0] and named == [
+                    c.strip().lstrip("\ufeff").strip() for c in row
+                ]:  # the header again: two files joined (cat a.csv b.csv) are not a record
+                    repeated.append(line)
+                    continue
                 yield line, row
         except (UnicodeDecodeError, csv.Error) as exc:
             yield from _decoding(name, _raising(exc))
 
-    return columns, Rows(columns, cells(), guarded)
+    return columns, Rows(columns, cells(), guarded, repeated)
 
 
 class Rows:
     """The records of a CSV file, streamed: iterating gives (line number, Record), as every
     reader does; `cells` gives the same rows as read, for a reader of sets (an import of
     purchases): (line number, the row's cells, as many as columns) or (line number, the
-    reason the row is unreadable). Only one of the two is read."""
+    reason the row is unreadable). Only one of the two is read. `repeated`: the lines,
+    once read, that repeat the header row and were skipped."""
 
     def __init__(self, columns: list[str], cells: Iterator[tuple[int, list[str] | str]],
-                 guarded: bool) -> None:  # fmt: skip
+                 guarded: bool, repeated: list[int]) -> None:  # fmt: skip
         self.columns = columns
         self.cells = cells
         self.guarded = guarded
+        self.repeated = repeated
 
     def __iter__(self) -> Iterator[tuple[int, Record]]:
         columns, guarded = self.columns, self.guarded
