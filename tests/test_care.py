@@ -655,6 +655,24 @@ def test_cadence_range_settings(db_path):
 
 
 @pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("cadence.default", "11y"),
+        ("cadence.default", "100y"),
+        ("cadence.default", "一百年"),
+        ("cadence.default", "14d..11y"),
+        ("cadence.tag.vip", "十一年"),
+    ],
+)
+def test_a_cadence_setting_is_refused_where_a_customer_cadence_is(db_path, key, value):
+    add("Anna")
+    said = fails(2, "config", "set", key, value, db=db_path)
+    assert said == f"crm: cadence must be between 1 and 3660 days (got {value.split('..')[-1]!r})\n"
+    assert said == fails(2, "edit", "Anna", "--cadence", value, db=db_path)
+    ok("remind")  # nothing stored that a later command refuses
+
+
+@pytest.mark.parametrize(
     ("value", "message"),
     [
         ("30d..14d", "the maximum gap is shorter than the ideal one"),

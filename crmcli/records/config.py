@@ -89,16 +89,11 @@ def _one_name_each(names: list[str]) -> None:
 
 def _cadence(value: str) -> str:
     """A contact cadence stored as days, e.g. `14d` (`2w` gives 14d, `1m` gives 30d), or an
-    ideal and a maximum gap, `14d..30d` (`2w..1m`)."""
-    from crmcli.core.dates import parse_period
-
-    ideal, dots, maximum = value.partition("..")
-    stored = f"{parse_period(ideal, option='cadence', repeat=True).approx_days()}d"
-    if not dots:
-        return stored
+    ideal and a maximum gap, `14d..30d` (`2w..1m`): the check a customer's own cadence has,
+    so a setting never holds a cadence that commands reading it would refuse."""
     from crmcli.records.customers import cadence_range, describe_gap
 
-    return describe_gap(*cadence_range(f"{stored}..{maximum}"))
+    return describe_gap(*cadence_range(value))
 
 
 def _response_target(value: str) -> str:
