@@ -160,14 +160,27 @@ def _amount(value: str) -> str:
     return text
 
 
+# The longest ABC window short of `all`: a longer one (9999y) reached back before the years
+# crm keeps, and no shop's revenue is older.
+MAX_WINDOW_YEARS = 100
+
+
 def _window(value: str) -> str:
-    """`all`, or a period such as 12m or 2y."""
+    """`all`, or a period such as 12m or 2y, up to MAX_WINDOW_YEARS (a year as 365 days, a
+    month as 30)."""
     text = value.strip().lower()
     if text == "all":
         return text
     from crmcli.core.dates import parse_period
 
-    return str(parse_period(text, option="window"))
+    period = parse_period(text, option="window")
+    if period.approx_days() > MAX_WINDOW_YEARS * 365:
+        raise InvalidInput(
+            _("window {value!r} is longer than {years} years; give a shorter one, or all").format(
+                value=value, years=MAX_WINDOW_YEARS
+            )
+        )
+    return str(period)
 
 
 def _grid(value: str) -> str:
