@@ -655,6 +655,24 @@ def test_cadence_range_settings(db_path):
 
 
 @pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("cadence.default", "11y"),
+        ("cadence.default", "100y"),
+        ("cadence.default", "一百年"),
+        ("cadence.default", "14d..11y"),
+        ("cadence.tag.vip", "十一年"),
+    ],
+)
+def test_a_cadence_setting_is_refused_where_a_customer_cadence_is(db_path, key, value):
+    add("Anna")
+    said = fails(2, "config", "set", key, value, db=db_path)
+    assert said == f"crm: cadence must be between 1 and 3660 days (got {value.split('..')[-1]!r})\n"
+    assert said == fails(2, "edit", "Anna", "--cadence", value, db=db_path)
+    ok("remind")  # nothing stored that a later command refuses
+
+
+@pytest.mark.parametrize(
     ("value", "message"),
     [
         ("30d..14d", "the maximum gap is shorter than the ideal one"),
@@ -698,3 +716,33 @@ def test_a_rule_for_every_festival_is_shown_in_chinese_as_the_word_typed_for_it(
     assert "every festival" in ok("care", "rule", "list")
     ok("care", "rule", "add", "spring-festival", "拜年", "--tag", "vip")
     assert "节日：春节；" in ok("--lang", "zh", "history", "--limit", "1")
+
+
+@pytest.mark.parametrize("name", ["全部节日", "全部", "所有节日", "all", "ALL", "全部节"])
+def test_a_festival_named_like_every_festival_is_refused(db_path, name):
+    said = fails(2, "care", "festival", "add", name, "--date", "12-25", db=db_path)
+    assert said == f"crm: {name!r} names every festival in a care rule; choose another name\n"
+
+
+def test_a_festival_named_every_festival_before_the_word_was_reserved_says_the_clash(db_path):
+    import sqlite3
+
+    add("张伟")
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute(
+            "INSERT INTO custom_festivals (name, name_key, calendar, month, day, created_at) "
+            "VALUES ('全部节日', '全部节日', 'gregorian', 12, 25, '2026-01-01T00:00:00+08:00')"
+        )
+    conn.close()
+    said = fails(2, "care", "rule", "add", "全部节日", "送花", db=db_path)
+    assert said == (
+        "crm: '全部节日' names every festival in a care rule, and your own festival 全部节日 "
+        "too; delete yours (crm care festival delete 全部节日) and add it again under another "
+        "name\n"
+    )
+    ok("care", "rule", "add", "all", "贺卡")  # a word the festival does not answer to
+    ok("care", "festival", "delete", "全部节日", "--yes")
+    ok("care", "rule", "add", "全部节日", "送花")
+    rules = json.loads(ok("care", "rule", "list", "-f", "json"))
+    assert [(r["festival"], r["action"]) for r in rules] == [("all", "贺卡"), ("all", "送花")]

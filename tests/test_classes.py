@@ -454,3 +454,29 @@ def test_a_class_refused_in_chinese_names_each_choice_with_its_word(shoppers):
     assert fails(2, "--lang", "zh", "list", "--value-tier", "top", db=shoppers) == (
         "crm: 未知价值分层“top”；请用以下之一：high（高）、medium（中）、low（低）\n"
     )
+
+
+def test_an_abc_window_longer_than_100_years_is_refused(shoppers):
+    for value in ("9999y", "2030y", "101y", "1217m"):
+        said = fails(2, "config", "set", "abc.window", value, db=shoppers)
+        assert (
+            said == f"crm: window {value!r} is longer than 100 years; give a shorter one, or all\n"
+        )
+        assert said == fails(2, "report", "abc", "--window", value, db=shoppers)
+    assert ok("config", "set", "abc.window", "100y") == "abc.window = 100y\n"
+    assert ok("report", "abc", "--format", "json")
+
+
+def test_a_window_stored_before_the_limit_is_refused_by_the_commands_that_use_it(shoppers):
+    conn = sqlite3.connect(shoppers)
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('abc.window', '9999y')")
+    conn.close()
+    line = "crm: 2026-11-22 - 9999y is outside the years 1000 to 2999\n"
+    for args in (
+        ("report", "abc"),
+        ("list", "--classes"),
+        ("list", "--where", "abc=A"),
+        ("export", "customers", "--classes"),
+    ):
+        assert fails(2, *args, db=shoppers) == line, args

@@ -617,9 +617,13 @@ def test_a_commands_own_option_of_the_same_name_stays_the_commands(db_path, tmp_
     target = tmp_path / "demo.db"
     assert "Demo database with 5 customers" in ok("demo", "--db", str(target), "--customers", "5")
     assert not dump(db_path).count("DEMO-0001")  # the demo's --db, not the global one
-    # the value of the command's own option, even one that looks like a global option
-    add("Anna", "--notes", "--lang")
-    assert json.loads(ok("show", "Anna", "-f", "json"))["notes"] == "--lang"
+    # the value of the command's own option, even one that looks like a global option; one
+    # that is an option's name is a missing value (tests/test_inputs.py)
+    add("Anna", "--notes", "--lang=zh")
+    assert json.loads(ok("show", "Anna", "-f", "json"))["notes"] == "--lang=zh"
+    assert fails(2, "add", "Bob", "--notes", "--lang", "zh", db=db_path) == (
+        "crm: Option '--notes' requires an argument.\n"
+    )
 
 
 def test_global_options_after_a_group_run_without_a_subcommand_name(db_path):

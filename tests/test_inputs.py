@@ -376,3 +376,33 @@ def test_any_text_to_a_write_command_is_taken_or_refused_with_nothing_changed(db
 
     taken_or_refused()
     assert seen == {0, 2}
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("add", "张三", "--city", "-q"), "--city"),
+        (("add", "张三", "--company", "--no-pager"), "--company"),
+        (("add", "张三", "--source", "--db"), "--source"),
+        (("add", "张三", "--city", "--help"), "--city"),
+        (("add", "张三", "--city", "--lang", "zh"), "--city"),
+        (("log", "Anna", "call", "hi", "--channel", "--lang"), "--channel"),
+        (("task", "add", "Anna", "call", "--due", "-q"), "--due"),
+        (("--db", "--lang", "list"), "--db"),
+    ],
+)
+def test_an_option_name_given_as_a_value_is_a_missing_value(db_path, args, option):
+    """A script whose unquoted variable is empty (`crm add 张三 --city $CITY -q`) puts the
+    next option where the value was: refused, not stored as the city."""
+    ok("add", "Anna")
+    said = fails(2, *args, db=db_path)
+    assert said == f"crm: Option '{option}' requires an argument.\n", said
+    said = fails(2, "--lang", "zh", *args, db=db_path)
+    assert said == f"crm: 选项“{option}”需要一个值\n", said
+
+
+def test_an_option_like_value_written_as_one_word_or_after_a_double_dash_is_kept(db_path):
+    assert ok("add", "张三", "--city=-q", "-q") == "1\n"
+    assert json.loads(ok("show", "1", "--format", "json"))["city"] == "-q"
+    assert ok("add", "--city", "x", "-q", "--", "-q") == "2\n"  # a customer named -q
+    assert json.loads(ok("show", "2", "--format", "json"))["name"] == "-q"

@@ -1667,3 +1667,17 @@ def test_remind_names_a_long_sections_rows_as_it_writes_them(crowded, monkeypatc
         assert ok("remind", "--within", "30d", "-f", fmt) == shown
     text = whole["text"]
     assert "Overdue tasks (6)\n" in text and "Dora (#4)" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("remind", "--within", "9999y"),
+        ("care", "--within", "9999y"),
+        ("task", "list", "--due-within", "9999y"),
+    ],
+)
+def test_a_horizon_beyond_the_years_crm_keeps_is_refused_not_crashed(db_path, args):
+    add("Anna")
+    stderr = fails(2, *args, db=db_path)
+    assert stderr == "crm: 2026-11-22 + 9999y is outside the years 1000 to 2999\n"

@@ -350,3 +350,34 @@ def test_snooze_takes_a_period_with_a_leading_minus_as_the_date(anna, db_path):
     assert tasks()[0]["due_on"] == "2026-11-22"
     err = fails(2, "task", "snooze", "1", "tomorrow", "--bogus", db=db_path)
     assert "unexpected extra argument" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--every", "每九千九百九十九年"), "--every '每九千九百九十九年': 2026-11-22 + 9999y"),
+        (("--every", "每一千年"), "--every '每一千年': 2026-11-22 + 1000y"),
+        (("--every", "1y", "--due", "2999-06-01"), "--every '1y': 2999-06-01 + 1y"),
+        (("--after", "1000y"), "--after '1000y': 2026-11-22 + 1000y"),
+    ],
+)
+def test_a_repeat_that_leaves_the_years_crm_keeps_is_refused(db_path, args, said):
+    add("Anna")
+    stderr = fails(2, "task", "add", "Anna", "call", *args, db=db_path)
+    assert stderr == f"crm: {said} is outside the years 1000 to 2999\n"
+    ok("task", "add", "Anna", "call", "--every", "1y")
+    stderr = fails(2, "task", "edit", "1", *args, db=db_path)
+    assert stderr == f"crm: {said} is outside the years 1000 to 2999\n"
+
+
+def test_a_stored_repeat_beyond_the_years_is_refused_when_done_not_crashed(db_path):
+    import sqlite3
+
+    add("Anna")
+    ok("task", "add", "Anna", "call", "--every", "1y")
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE tasks SET every = '9999y'")
+    conn.close()
+    stderr = fails(2, "task", "done", "1", db=db_path)
+    assert stderr == "crm: 2026-11-22 + 9999y is outside the years 1000 to 2999\n"

@@ -27,7 +27,7 @@ from typer.core import TyperGroup
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
 from crmcli.core import i18n
-from crmcli.core.errors import Ambiguous, CrmError
+from crmcli.core.errors import Ambiguous, CrmError, InvalidInput
 from crmcli.core.i18n import N_, Said, _
 from crmcli.core.progress import SILENT, Progress
 
@@ -134,6 +134,10 @@ class CrmGroup(TyperGroup):
     ) -> int:
         try:
             _check_text(argv)
+            from crmcli.cli.framework import option_as_value, said
+
+            if (option := option_as_value(self, argv)) is not None:  # as click says it
+                raise InvalidInput(said(f"Option '{option}' requires an argument."))
             from crmcli.cli.helptext import tidy
 
             tidy(self)

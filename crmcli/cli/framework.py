@@ -242,3 +242,40 @@ def global_value(argv: list[str], params: list[Any], flag: str) -> str | None:
         elif not word.startswith("-"):
             break  # the command's name: its own options follow
     return found
+
+
+HELP_NAMES = ("-h", "--help")
+
+
+def _valued(params: list[Any]) -> dict[str, bool]:
+    """Each option name among `params` and whether it takes a value."""
+    return {
+        name: not p.is_flag and not getattr(p, "count", False)
+        for p in params
+        if p.param_type_name == "option"
+        for name in p.opts + p.secondary_opts
+    }
+
+
+def option_as_value(root: Any, argv: list[str]) -> str | None:
+    """The first option in `argv` (as `hoisted` leaves it) whose value is one of crm's own
+    option names, the command's or the global ones (`crm add 张三 --city -q`): a script whose
+    unquoted variable was empty wrote that, and click would take `-q` as the city. None when
+    there is none. `--city=-q` (one word) and the words after `--` are values as typed."""
+    known = _valued(root.params)  # the options so far: the global ones, then each command's
+    words = iter(argv)
+    command, named = root, True
+    for word in words:
+        if word == "--":
+            return None
+        sub = getattr(command, "commands", {}).get(word) if named else None
+        if sub is not None:
+            command, known = sub, known | _valued(sub.params)
+            continue
+        if known.get(word):
+            value = next(words, None)
+            if value in known or value in HELP_NAMES or value == "--version":
+                return word
+        elif not word.startswith("-"):
+            named = False  # an argument: the words after it are no command's name
+    return None

@@ -228,18 +228,33 @@ def show_moment(moment: datetime | str) -> str:
     )
 
 
+class OutsideYears(InvalidInput):
+    """A period applied to a day gave a day outside FIRST_YEAR to LAST_YEAR (a date typed
+    as an offset says so in the words of a date typed outside them)."""
+
+
 def add_offset(base: date, sign: int, amount: int, unit: str) -> date:
-    """`base` moved by `amount` days/weeks/months/years (months clamp to the month's end)."""
+    """`base` moved by `amount` days/weeks/months/years (months clamp to the month's end).
+    Every period crm applies to a day passes here (a repeat, a reminder horizon, a window):
+    raises InvalidInput when the day it gives is outside the years crm keeps."""
     from dateutil.relativedelta import relativedelta
 
     unit = unit[0]
-    if unit == "d":
-        return base + timedelta(days=sign * amount)
-    if unit == "w":
-        return base + timedelta(weeks=sign * amount)
-    if unit == "m":
-        return base + relativedelta(months=sign * amount)
-    return base + relativedelta(years=sign * amount)
+    step = {"d": "days", "w": "weeks", "m": "months", "y": "years"}[unit]
+    moved = None
+    with suppress(OverflowError, ValueError):
+        moved = base + relativedelta(**{step: sign * amount})
+    if moved is None or not FIRST_YEAR <= moved.year <= LAST_YEAR:
+        raise OutsideYears(
+            _("{day} {sign} {period} is outside the years {FIRST_YEAR} to {LAST_YEAR}").format(
+                day=base.isoformat(),
+                sign="-" if sign < 0 else "+",
+                period=f"{amount}{unit}",
+                FIRST_YEAR=FIRST_YEAR,
+                LAST_YEAR=LAST_YEAR,
+            )
+        )
+    return moved
 
 
 def parse_date(text: str, today: date, *, direction: Direction, option: str | None = None) -> date:
@@ -458,7 +473,7 @@ def _in_range(text: str, make: Callable[[], D]) -> D:
     when it is outside them or off the calendar altogether."""
     try:
         value = make()
-    except (OverflowError, OSError, ValueError):
+    except (OverflowError, OSError, ValueError, OutsideYears):
         value = None
     if value is None or not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise InvalidInput(

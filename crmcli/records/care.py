@@ -101,10 +101,22 @@ def find_festival(conn: sqlite3.Connection, text: str) -> Festival:
 
 
 def festival_key(conn: sqlite3.Connection, text: str) -> str:
-    """A festival's key from what a user typed, or `all`."""
-    if validate.fold(text) in RESERVED:
-        return ALL
-    return find_festival(conn, text).key
+    """A festival's key from what a user typed, or `all`. InvalidInput for a word of RESERVED
+    that a festival of the user's own also answers to (one added before the word was
+    reserved): a rule cannot tell which is meant."""
+    folded = validate.fold(text)
+    if folded not in RESERVED:
+        return find_festival(conn, text).key
+    for festival in all_festivals(conn):
+        if festival.is_custom and folded in festivals.names(festival):
+            raise InvalidInput(
+                _(
+                    "{text!r} names every festival in a care rule, and your own festival "
+                    "{name} too; delete yours (crm care festival delete {name}) and add it "
+                    "again under another name"
+                ).format(text=text.strip(), name=festival.name)
+            )
+    return ALL
 
 
 def add_festival(
@@ -120,13 +132,13 @@ def add_festival(
     option = "--date" if lunar is None else "--lunar"
     calendar, month, day = festivals.festival_day(on or lunar or "", calendar, option)
     clean = validate.text("festival name", name)
-    if validate.fold(clean) in RESERVED:
+    festival = festivals.custom(clean, calendar, month, day)
+    if festivals.names(festival) & RESERVED:  # 全部节 answers to 全部 too
         raise InvalidInput(
             _("{name!r} names every festival in a care rule; choose another name").format(
                 name=clean
             )
         )
-    festival = festivals.custom(clean, calendar, month, day)
     for other in all_festivals(conn):
         if festivals.names(festival) & festivals.names(other):
             if other.is_custom:

@@ -89,16 +89,11 @@ def _one_name_each(names: list[str]) -> None:
 
 def _cadence(value: str) -> str:
     """A contact cadence stored as days, e.g. `14d` (`2w` gives 14d, `1m` gives 30d), or an
-    ideal and a maximum gap, `14d..30d` (`2w..1m`)."""
-    from crmcli.core.dates import parse_period
-
-    ideal, dots, maximum = value.partition("..")
-    stored = f"{parse_period(ideal, option='cadence', repeat=True).approx_days()}d"
-    if not dots:
-        return stored
+    ideal and a maximum gap, `14d..30d` (`2w..1m`): the check a customer's own cadence has,
+    so a setting never holds a cadence that commands reading it would refuse."""
     from crmcli.records.customers import cadence_range, describe_gap
 
-    return describe_gap(*cadence_range(f"{stored}..{maximum}"))
+    return describe_gap(*cadence_range(value))
 
 
 def _response_target(value: str) -> str:
@@ -165,14 +160,27 @@ def _amount(value: str) -> str:
     return text
 
 
+# The longest ABC window short of `all`: a longer one (9999y) reached back before the years
+# crm keeps, and no shop's revenue is older.
+MAX_WINDOW_YEARS = 100
+
+
 def _window(value: str) -> str:
-    """`all`, or a period such as 12m or 2y."""
+    """`all`, or a period such as 12m or 2y, up to MAX_WINDOW_YEARS (a year as 365 days, a
+    month as 30)."""
     text = value.strip().lower()
     if text == "all":
         return text
     from crmcli.core.dates import parse_period
 
-    return str(parse_period(text, option="window"))
+    period = parse_period(text, option="window")
+    if period.approx_days() > MAX_WINDOW_YEARS * 365:
+        raise InvalidInput(
+            _("window {value!r} is longer than {years} years; give a shorter one, or all").format(
+                value=value, years=MAX_WINDOW_YEARS
+            )
+        )
+    return str(period)
 
 
 def _grid(value: str) -> str:

@@ -129,8 +129,20 @@ def task_text(value: str) -> str:
     return validate.text("task text", value)
 
 
-def _period(value: str | None, option: str) -> Period | None:
-    return parse_period(value, option=option, repeat=True) if value else None
+def _period(value: str | None, option: str, start: date) -> Period | None:
+    """The repeat `value` typed for `option`, applied once to `start` (the day the series
+    goes on from), so a repeat whose next day crm could not keep is refused here, not when
+    the task is done."""
+    if not value:
+        return None
+    period = parse_period(value, option=option, repeat=True)
+    try:
+        period.after(start)
+    except InvalidInput as error:
+        raise InvalidInput(
+            _("{option} {value!r}: {error}").format(option=option, value=value, error=error)
+        ) from None
+    return period
 
 
 def prepare_new(raw: TaskInput, *, today: date) -> NewTask:
@@ -138,8 +150,8 @@ def prepare_new(raw: TaskInput, *, today: date) -> NewTask:
     if raw.every and raw.after:
         raise InvalidInput(_(ONE_REPEAT))
     due_on = parse_date(raw.due if raw.due is not None else "today", today, direction="future")
-    every = _period(raw.every, "--every")
-    after = _period(raw.after, "--after")
+    every = _period(raw.every, "--every", max(due_on, today))
+    after = _period(raw.after, "--after", max(due_on, today))
     return NewTask(task_text(raw.text or ""), due_on, every, after)
 
 
@@ -158,10 +170,11 @@ def prepare_edit(raw: TaskInput, *, today: date) -> TaskChanges:
     stop = raw.every is not None and (
         raw.every.strip().lower() in NO_REPEAT or understood("repeat", raw.every) == "none"
     )
-    every = None if stop else _period(raw.every, "--every")
     due_on = parse_date(raw.due, today, direction="future") if raw.due is not None else None
+    start = max(due_on or today, today)
+    every = None if stop else _period(raw.every, "--every", start)
     text = task_text(raw.text) if raw.text is not None else None
-    after = _period(raw.after, "--after")
+    after = _period(raw.after, "--after", start)
     return TaskChanges(text, due_on, every, after, stop_repeating=stop)
 
 
