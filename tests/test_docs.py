@@ -25,6 +25,7 @@ would run them, their variables set (HOME and CRM_DB stay the test's, a demo dat
 the page made none; crm is on PATH).
 """
 
+import functools
 import os
 import re
 import shlex
@@ -61,6 +62,12 @@ def sessions(page: Path) -> list[tuple[str, str, int]]:
     return [(command, "\n".join(lines), block) for command, lines, block in steps]
 
 
+@functools.cache
+def root() -> Any:
+    """crm's click command, built once (typer builds it anew on each call: 0.1 s)."""
+    return get_command(app)
+
+
 def commands() -> list[tuple[str, Any]]:
     """(`task add`, its click command) for every leaf command of `crm`."""
     found = []
@@ -73,7 +80,7 @@ def commands() -> list[tuple[str, Any]]:
             else:
                 found.append((path, command))
 
-    walk(get_command(app), "")
+    walk(root(), "")
     return found
 
 
@@ -105,9 +112,7 @@ def changes(command: str) -> bool:
 def _own(words: list[str]) -> list[str]:
     """The words after `crm`, leaving out crm's own options and the values of those that
     take one (`crm --db x.db list -q` -> list -q)."""
-    taking = {
-        o for p in get_command(app).params if not getattr(p, "is_flag", False) for o in p.opts
-    }
+    taking = {o for p in root().params if not getattr(p, "is_flag", False) for o in p.opts}
     own: list[str] = []
     rest = iter(words[1:])
     for word in rest:
@@ -128,7 +133,7 @@ def _subject(command: str) -> tuple[str | None, set[str]]:
     None for a customer verb such as `add`), and the words it was given after its verbs,
     option values included (`x`; `Ann` and `Rome` of `crm edit Ann --city Rome -q`)."""
     own = _own(shlex.split(command.split("  # ", 1)[0].split("|", 1)[0]))
-    group = own[0] if own and hasattr(get_command(app).commands.get(own[0]), "commands") else None
+    group = own[0] if own and hasattr(root().commands.get(own[0]), "commands") else None
     verbs = 2 if group else 1
     return group, {word for word in own[verbs:] if not word.startswith("-")}
 
