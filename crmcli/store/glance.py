@@ -69,25 +69,29 @@ def stored_language(conn: sqlite3.Connection) -> str | None:
 
 def language(option: str | None) -> str | None:
     """The `language` setting of the database `option` (`--db` as typed, or None) names,
-    glanced at; None when there is no such file, every command refuses it (another user's
-    file, or one in a folder others can write: a file planted there is not opened, and does
-    not choose the language), it cannot be read without a key (the setting then applies once
-    the command opens it), or it has no such setting. The file is opened immutable: no lock
-    taken and no -wal or -shm made (a setting still in a -wal, written while another process
-    keeps the file open, is seen when the command opens it)."""
+    glanced at; None when there is no such file, it cannot be read without a key (the
+    setting then applies once the command opens it), it has no such setting, or every
+    command refuses it (another user's file, or one in a folder others can write: a file
+    planted there does not choose the language). The file is opened immutable: nothing is
+    written, no lock taken, no -wal or -shm made (a setting still in a -wal, written while
+    another process keeps the file open, is seen when the command opens it); the checks of
+    the file are made only when it names a language, since they cost more than the glance."""
     path = resolve_path(option)
     try:
         if not path.is_file():
             return None
-        from crmcli.store import guard
-
-        guard.check_path(path)
-        guard.check_owned(path)
         conn = sqlite3.connect(f"{read_only_uri(path)}&immutable=1", uri=True, isolation_level=None)
         try:
             conn.execute("PRAGMA trusted_schema = OFF")
-            return stored_language(conn)
+            found = stored_language(conn)
         finally:
             conn.close()
+        if found is None:
+            return None
+        from crmcli.store import guard  # only when a language is set: the checks cost
+
+        guard.check_path(path)
+        guard.check_owned(path)
     except (OSError, ValueError, sqlite3.Error, CrmError):  # an old schema, a path refused
         return None
+    return found
