@@ -428,6 +428,25 @@ def test_help_and_command_line_errors_follow_the_language_setting(db_path):
     assert fails(2, "show").startswith("crm: Missing argument 'REF'.")
 
 
+def test_a_command_that_opens_the_file_reads_its_language_there(db_path, monkeypatch):
+    """The glance (a second open of the file, its schema parsed: a few milliseconds every
+    run) is made only when something is said before the command opens the file."""
+    from crmcli.store import glance
+
+    ok("config", "set", "language", "zh")
+    ok("add", "张伟")
+    looked = []
+    real = glance.language
+    monkeypatch.setattr(glance, "language", lambda option: looked.append(option) or real(option))
+    assert ok("list", "-f", "table").splitlines()[0].split()[:2] == ["编号", "姓名"]
+    assert fails(3, "show", "nobody") == "crm: 没有匹配“nobody”的客户\n"
+    assert looked == []
+    assert fails(2, "show") == "crm: 缺少参数“客户”（见“crm show --help”）\n"
+    assert fails(2, "list", "--limit", "x").startswith("crm: ")
+    assert ok("list", "--help").startswith("用法：crm list [选项]")
+    assert looked == [None, None, None]
+
+
 def test_the_setting_of_a_file_in_an_unreadable_shape_leaves_the_locale(db_path, tmp_path):
     """A file that is not a database, a folder given as --db, or a path the system
     refuses: the glance says nothing, and the command's own error follows."""

@@ -108,12 +108,12 @@ class CrmGroup(TyperGroup):
                 sys.exit(code)
             return code
         # The language is known before anything is printed (help, an error in the command
-        # line): --lang, else the database's setting at a glance (an encrypted file's when
-        # the command opens it: `speak`), else the locale.
+        # line): --lang, else the database's setting, else the locale. The setting is
+        # glanced at only when something is said before the command opens the file, which
+        # settles it otherwise (`speak`; an encrypted file's setting only then).
+        chosen = _lang_option(argv, self.params)
         language = i18n.use(
-            _lang_option(argv, self.params)
-            or _stored_language(argv, self.params)
-            or i18n.from_locale()
+            chosen or i18n.Pending(lambda: _stored_language(argv, self.params), i18n.from_locale())
         )
         try:
             code = self._run(argv, prog_name, complete_var, run, debug, **extra)
@@ -140,7 +140,7 @@ class CrmGroup(TyperGroup):
                 raise InvalidInput(said(f"Option '{option}' requires an argument."))
             from crmcli.cli.helptext import tidy
 
-            tidy(self)
+            tidy(self, i18n.provisional())  # the database's language is not looked for yet
             result = super().main(
                 args=argv,
                 prog_name=prog_name or "crm",
@@ -151,6 +151,10 @@ class CrmGroup(TyperGroup):
             code = result if isinstance(result, int) and not isinstance(result, bool) else 0
             sys.stdout.flush()  # what is still buffered meets its error here, not at exit
         except Exception as exc:  # the one boundary: everything ends here
+            with suppress(Exception):  # usage errors name placeholders in the run's language
+                from crmcli.cli.helptext import tidy
+
+                tidy(self)
             code = _exit_code(exc, debug, run)
         except KeyboardInterrupt:
             code = 130
@@ -647,15 +651,14 @@ def writing(
 
 
 def speak(ctx: typer.Context, conn: sqlite3.Connection) -> None:
-    """From now on speak the database's `language` setting, unless --lang named one (the
-    run began in --lang's or the locale's language: `CrmGroup.main`)."""
+    """From now on speak the database's `language` setting, unless --lang named one; a run
+    whose language is still to be found (nothing said yet: `CrmGroup.main`) finds it here,
+    in the command's own connection, and the file is never glanced at."""
     if global_options(ctx).lang is not None:
         return
     from crmcli.store.glance import stored_language
 
-    language = stored_language(conn)
-    if language is not None and language != i18n.current():
-        i18n.use(language)  # CrmGroup.main resets it at the end of the run
+    i18n.settle(i18n.clean(stored_language(conn) or ""))  # CrmGroup.main resets it at the end
 
 
 def delete_asked(

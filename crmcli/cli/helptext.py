@@ -15,8 +15,8 @@ error (`缺少参数 '客户'`) name the same word as the Chinese help sentences
 import re
 from typing import Any
 
-from crmcli.cli.framework import install
-from crmcli.core.i18n import _, current
+from crmcli.cli.framework import Context, install
+from crmcli.core.i18n import _, current, reset, use
 
 # The word for each parameter, by option flag (`--tag`) or argument name (`ref`).
 _WORDS = {
@@ -56,16 +56,28 @@ _WORDS = {
 WORDS = {name: word for word, names in _WORDS.items() for name in names.split()}
 
 
-def tidy(command: Any) -> None:
+def tidy(command: Any, language: str | None = None) -> None:
     """Give `command` and every command below it words for help (see the module's
-    docstring), in the run's language: each help text is its English text's msgid in the
-    catalog (crmcli.core.i18n), so the command modules stay in English. A command already
-    tidied for this language is left as it is; the English texts are kept for another."""
-    language = current()
+    docstring), in `language`, by default the run's: each help text is its English text's
+    msgid in the catalog (crmcli.core.i18n), so the command modules stay in English. A
+    command already tidied for this language is left as it is; the English texts are kept
+    for another. A run tidies for its provisional language before parsing its command line
+    (no glance at the file); help (crmcli/cli/framework.py `Context`) and errors tidy again
+    for the run's language, found then."""
+    language = language or current()
     if getattr(command, "_crm_tidy", None) == language:
         return
+    token = use(language)  # `_` says it in `language`, the run's language still to be found
+    try:
+        _tidy(command, language)
+    finally:
+        reset(token)
+
+
+def _tidy(command: Any, language: str) -> None:
     if not hasattr(command, "_crm_tidy"):
         install(command)
+        command.context_class = _Context
         command._crm_help = command.help
         command._crm_markup = getattr(command, "rich_markup_mode", None)
         command._crm_metavars = (
@@ -99,7 +111,17 @@ def tidy(command: Any) -> None:
         if getattr(param, "_crm_help", None):
             param.help = _(param._crm_help)
     for sub in getattr(command, "commands", {}).values():
-        tidy(sub)
+        if getattr(sub, "_crm_tidy", None) != language:
+            _tidy(sub, language)
+
+
+class _Context(Context):
+    """A context whose help and usage line are in the run's language, found when they are
+    drawn: a run tidies its commands for its provisional language (`tidy`)."""
+
+    def make_formatter(self) -> Any:
+        tidy(self.find_root().command)
+        return super().make_formatter()
 
 
 def help_option(command: Any) -> list[Any]:

@@ -9,8 +9,9 @@ nothing. Machine formats (JSON, CSV and TSV keys and values, exit codes) never g
 
 A run's language, first found wins (docs/config.md#language):
 1. `--lang en|zh`, read from the command line before anything is printed;
-2. the `language` setting of the database, glanced at before the command line is read
-   (crmcli.store.glance), so that help and usage errors speak it too; an encrypted file's
+2. the `language` setting of the database: read by the command that opens it, or, when
+   something is said before that (help, a usage error), glanced at then (`Pending`,
+   crmcli.store.glance), so that help and usage errors speak it too; an encrypted file's
    when the command opens it;
 3. the locale, in gettext's order: LANGUAGE (`zh_CN:en`, its first entry crm speaks),
    unless the locale is C; then the first of LC_ALL, LC_MESSAGES, LANG that is set; a
@@ -29,21 +30,53 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import Any
 
 LANGUAGES = ("en", "zh")
 DOMAIN = "crm"
 
+
+class Pending:
+    """A run's language not looked for yet: `find()` names it (the database's setting, at a
+    glance), else `otherwise` (the locale's). Found when the run first says something, or
+    from the command's own connection when it opens the file (`settle`): a command that
+    opens the file before it says a word never opens it twice."""
+
+    def __init__(self, find: Callable[[], str | None], otherwise: str) -> None:
+        self.find, self.otherwise = find, otherwise
+
+
 # The run's language and its catalog; None for English, which needs none.
-_catalog: ContextVar[tuple[str, Any] | None] = ContextVar("crm_catalog", default=None)
+_catalog: ContextVar[tuple[str, Any] | Pending | None] = ContextVar("crm_catalog", default=None)
+
+
+def _speaking() -> tuple[str, Any] | None:
+    """The run's language and its catalog (None: English), found now if still pending."""
+    speaking = _catalog.get()
+    if type(speaking) is Pending:
+        _settle(speaking.otherwise)  # what the search itself says (a refused file's why)
+        _settle(speaking.find() or speaking.otherwise)
+        speaking = _catalog.get()
+    return speaking  # type: ignore[return-value]
+
+
+def _settle(language: str) -> None:
+    _catalog.set(None if language == "en" else (language, catalog(language)))
 
 
 def _(message: str) -> str:
     """`message` (an English msgid) in the run's language: in Chinese a `Template`, whose
     `format` keeps no space between a value and Chinese text around it."""
     speaking = _catalog.get()
-    return message if speaking is None else Template(speaking[1].gettext(message))
+    if speaking is None:
+        return message
+    if type(speaking) is Pending:
+        speaking = _speaking()
+        if speaking is None:
+            return message
+    return Template(speaking[1].gettext(message))  # type: ignore[index]
 
 
 # Chinese characters and full-width punctuation: no space is written between them.
@@ -103,7 +136,7 @@ def region_name(code: str) -> str:
     """A country or region code (`US`) as a sentence of the run's language names it: English
     says the code, as it always has; Chinese the name (`美国`, from babel's CLDR data). Where
     the user must type the code (`--country US`), a message puts the code itself."""
-    if _catalog.get() is None:
+    if _speaking() is None:
         return code
     from babel import Locale
 
@@ -146,16 +179,37 @@ def clean(value: str) -> str | None:
 
 def current() -> str:
     """The run's language."""
-    speaking = _catalog.get()
+    speaking = _speaking()
     return "en" if speaking is None else speaking[0]
 
 
-def use(language: str) -> Token[tuple[str, Any] | None]:
-    """Speak `language` (one of LANGUAGES) from now on; returns the token that `reset`
-    takes to go back."""
+def provisional() -> str:
+    """The run's language if found, else the one it has without the database's setting
+    (the locale's), found without looking at the file."""
+    speaking = _catalog.get()
+    if type(speaking) is Pending:
+        return speaking.otherwise
+    return "en" if speaking is None else speaking[0]  # type: ignore[index]
+
+
+def use(language: str | Pending) -> Token[tuple[str, Any] | Pending | None]:
+    """Speak `language` (one of LANGUAGES, or one to find when first needed) from now on;
+    returns the token that `reset` takes to go back."""
+    if isinstance(language, Pending):
+        return _catalog.set(language)
     if language == "en":
         return _catalog.set(None)
     return _catalog.set((language, catalog(language)))
+
+
+def settle(language: str | None) -> None:
+    """The database's `language` setting (None: not set), read by the command that opened
+    it: spoken from now on; a pending run's language is found without another glance."""
+    speaking = _catalog.get()
+    if type(speaking) is Pending:
+        _settle(language or speaking.otherwise)
+    elif language is not None and language != current():
+        _settle(language)
 
 
 @functools.cache
@@ -170,7 +224,7 @@ def catalog(language: str) -> Any:
     return gettext.translation(DOMAIN, folder, languages=[language], fallback=True)
 
 
-def reset(token: Token[tuple[str, Any] | None]) -> None:
+def reset(token: Token[tuple[str, Any] | Pending | None]) -> None:
     """Go back to the language before the `use` that gave `token`."""
     _catalog.reset(token)
 
@@ -191,7 +245,7 @@ class Said(str):
 
     def said(self) -> str:
         """The text in the run's language."""
-        if _catalog.get() is None:
+        if _speaking() is None:
             return str(self)
         params = {k: v.said() if isinstance(v, Said) else v for k, v in self.params.items()}
         return _(self.template).format(**params)
@@ -210,6 +264,6 @@ class Joined(Said):
         return joined
 
     def said(self) -> str:
-        if _catalog.get() is None:
+        if _speaking() is None:
             return str(self)
         return _("; ").join(p.said() if isinstance(p, Said) else p for p in self.pieces)
