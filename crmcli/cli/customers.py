@@ -268,6 +268,8 @@ def add(
             other_than=customer_id,
         )
     out = output(ctx, quiet=quiet)
+    if note := dates.time_not_kept("--birthday", raw.values.get("birthday")):
+        out.warn(note)
     out.done(
         _("Added customer {customer_id}: {shown}{value}").format(
             customer_id=customer_id, shown=shown, value=_born(record)
@@ -525,6 +527,8 @@ def edit(
             count=len(updated), customers=plural(len(ids), "customer").said()
         )
     out = output(ctx, quiet=quiet)
+    if note := dates.time_not_kept("--birthday", raw.values.get("birthday")):
+        out.warn(note)
     out.done(message, *updated)
     for customer_id, found in likely:
         out.warn(
@@ -769,12 +773,20 @@ def list_(
 
     assert selection is not None
     filters.order_by(sort)  # a bad --sort is refused before the file is opened
+    from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
+
     known: tuple[str, ...] = (*customers.LIST_COLUMNS, *customers.MORE_LIST_COLUMNS)
     if with_classes:
-        from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
-
         known = (*known, *CLASS_COLUMNS)
-    picked = chosen_fields(fields, known)
+    # what --where filters on that the list shows not, or only with --classes: said so
+    elsewhere = {
+        key: N_("{name!r} is a field --where filters on, not a column crm list shows")
+        for key in (*filters.DERIVED, *filters.CONTACT_FIELDS)
+        if key not in known
+    }
+    if not with_classes:
+        elsewhere.update(dict.fromkeys(CLASS_COLUMNS, N_("{name!r} is shown with --classes")))
+    picked = chosen_fields(fields, known, elsewhere)
     from crmcli.store.db import snapshot
 
     # One snapshot of the file for the whole listing: the classes and the customers (a

@@ -178,8 +178,18 @@ def prepare_edit(raw: TaskInput, *, today: date) -> TaskChanges:
     return TaskChanges(text, due_on, every, after, stop_repeating=stop)
 
 
-def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> tuple[date, str]:
-    """`--follow-up WHEN[:TEXT]` as (due date, task text); raises InvalidInput.
+class FollowUp(NamedTuple):
+    """A `--follow-up` read: the task's due day and text, and WHEN as typed (whose time of
+    day, if it has one, is not kept)."""
+
+    due_on: date
+    text: str
+    when: str
+
+
+def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> FollowUp:
+    """`--follow-up WHEN[:TEXT]` read; raises InvalidInput, with the form to write when the
+    spec is a task without its day (`发报价`: `明天:发报价`).
 
     Without TEXT the task says what it follows up (`about` holds the interaction's kind
     and text). WHEN is any date form; TEXT may itself contain colons.
@@ -196,17 +206,26 @@ def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> tupl
             due = parse_date(when, today, direction="future")
             break
         except InvalidInput:
+            if cut == cuts[-1] and ":" not in spec:  # 发报价: the task, and no day
+                raise InvalidInput(
+                    _(
+                        "--follow-up {spec!r} names no day; write the day, a colon and the "
+                        "task, e.g. tomorrow:{text}"
+                    ).format(spec=spec.strip(), text=spec.strip())
+                ) from None
             if cut == cuts[-1]:
                 raise
     if text.strip():
-        return due, task_text(text)
+        return FollowUp(due, task_text(text), when)
     summary = " ".join(about["text"].split())
     if len(summary) > 60:
         summary = summary[:59].rstrip() + "…"
     from crmcli.core.vocabulary import word  # the task is written in the run's language
 
     kind = word("kind", about["kind"])
-    return due, _("Follow up on {kind}: {summary}").format(kind=kind, summary=summary)
+    return FollowUp(
+        due, _("Follow up on {kind}: {summary}").format(kind=kind, summary=summary), when
+    )
 
 
 def add_task(

@@ -172,7 +172,7 @@ CUSTOMER_ALIASES = _aliases(
               "phone 2 label", "phone 3 label", "address 1 type", "address 1 label",
               "website 1 type", "website 1 label", "e mail display name",
               "e mail 2 display name", "e mail type", "e mail 3 type", "e mail 3 display name",
-              "序号", "电子邮件类型", "电子邮件显示名称", "电子邮件 2 类型", "电子邮件 2 显示名",
+              "电子邮件类型", "电子邮件显示名称", "电子邮件 2 类型", "电子邮件 2 显示名",
               "电子邮件 3 类型", "电子邮件 3 显示名",
               # derived classes of `crm export customers --classes`: computed, not imported
               "lifecycle", "abc", "frequency tier", "value tier"),
@@ -252,6 +252,11 @@ ALIASES = {
 }
 
 
+# The headers of a column that numbers a sheet's rows (WPS and Excel sheets often begin with
+# 序号, 1 to n): in every kind of import it is left out, never read as an id or a field, and
+# the summary names it.
+ROW_NUMBERS = frozenset(header_key(h) for h in ("序号", "行号", "No.", "#", "S/N"))
+
 # The targets a header crm shows names (`外部编号`): not an id or a time of creation, which
 # another tool's sheet heads the same (钉钉's 创建时间) for its own records.
 _HEADED = {
@@ -272,6 +277,7 @@ class Mapper:
         self.keep_unknown = keep_unknown
         self.overrides: dict[str, str] = {}
         self.ignored: list[str] = []
+        self.numbering: list[str] = []  # the columns of row numbers (ROW_NUMBERS)
         self._cache: dict[str, str | None] = {}
         self.named: dict[str, str] = {}  # header key -> the column as --map names it
         allowed = TARGETS[kind]
@@ -370,6 +376,10 @@ class Mapper:
         if column in self._cache:
             return self._cache[column]
         key = header_key(column)
+        if key in ROW_NUMBERS and key not in self.overrides:
+            self.numbering.append(column)
+            self._cache[column] = "-"
+            return "-"
         found: str | None = self.overrides.get(key) or ALIASES[self.kind].get(key)
         if found is None and key in TARGETS[self.kind]:
             found = key
@@ -485,6 +495,7 @@ class Summary:
     rejected: int = 0
     rows: int = 0
     ignored: list[str] = field(default_factory=list)
+    numbering: list[str] = field(default_factory=list)  # columns of row numbers, left out
     problems: list[str] = field(default_factory=list)  # the first few rejections, for errors
     warnings: list[str] = field(default_factory=list)  # imported, but not all of it
 
@@ -546,6 +557,7 @@ class Importer:
             self.mapper.check(self.mapper.seen())
             self.mapper.check_one_column(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
+        self.summary.numbering = list(self.mapper.numbering)
         return self.summary
 
     def last_id(self) -> int:
@@ -1397,6 +1409,7 @@ class PurchaseImporter(Importer):
             if purchase_sets.columns_fit(targets):
                 purchase_sets.run(self, records)
                 self.summary.ignored = list(self.mapper.ignored)
+                self.summary.numbering = list(self.mapper.numbering)
                 return self.summary
         return super().run(records)
 
