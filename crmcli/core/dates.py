@@ -275,6 +275,14 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     day_text, clock = _split(_spaced(raw, direction))
     if option and clock is not None:
         raise _no_time(option, text, day_text or "today")
+    if re.fullmatch(_ZH_MOMENT, day_text) or re.fullmatch(_CLOCK_OFFSET, day_text.lower()):
+        raise InvalidInput(  # 2小时前 where a day is wanted: no day at all
+            _(
+                "not a date: {text!r} counts hours or minutes, but a day is wanted here; "
+                "count in days (in 3 days, 2 days ago, +3d) or name the day (today, tomorrow, "
+                "fri)"
+            ).format(text=text.strip())
+        )
     part = re.fullmatch(rf"(.+?)\s*(?:{_ZH_PARTS})", _day_parts(day_text))
     if part and not option:  # --due 今晚, 明天下午: that day
         day_text = part[1]
@@ -390,14 +398,16 @@ def parse_bound(text: str, today: date, *, last: bool, option: str) -> date:
     a day as parse_date reads it for the past, or the first or last day of the month,
     quarter or year `text` names (parse_span). Raises InvalidInput, whose forms to use name
     the periods too."""
+    no_span = False  # parse_span read no period in `text` (and refused none)
     try:
         span = parse_span(text, today)
         if span is not None:
             return span[1] if last else span[0]
+        no_span = True
         return parse_date(text, today, direction="past", option=option)
     except InvalidInput as error:  # the forms a day takes, and the periods beside them
         length = "".join(_normal(text).split())
-        if _length(length):  # --since 半个月: the last half month, or the day it began?
+        if no_span and _length(length):  # --since 半个月: the last 半个月, or its start?
             raise InvalidInput(
                 _(
                     "{option} {text!r} is a length, not a day; write 近{length} for the days "
@@ -694,14 +704,6 @@ def _day(text: str, today: date, direction: Direction) -> date:
         return _named(MONTHS[match[2]], int(match[1]), match[3], today, direction, typed)
     if (match := re.fullmatch(_WEEKDAY, text)) and match[2] in WEEKDAYS:
         return _weekday(match[1], WEEKDAYS[match[2]], today, direction, typed)
-    if re.fullmatch(_ZH_MOMENT, text) or re.fullmatch(_CLOCK_OFFSET, text):
-        raise InvalidInput(  # 2小时前 where a day is wanted: not a day at all
-            _(
-                "not a date: {text!r} counts hours or minutes, but a day is wanted here; "
-                "count in days (in 3 days, 2 days ago, +3d) or name the day (today, tomorrow, "
-                "fri)"
-            ).format(text=typed)
-        )
     raise InvalidInput(_refusal(typed, _help(direction)))
 
 
