@@ -277,6 +277,19 @@ def test_where_reads_full_width_operators_and_the_abc_header(db_path):
     assert ids("--where", "城市 = ＡＢ") == []  # a value is compared as typed
 
 
+def test_set_field_and_map_take_a_full_width_equals_sign(db_path, tmp_path):
+    add("张伟", "--city", "上海")
+    ok("edit", "张伟", "--set", "城市＝杭州", "--set", "ＮＯＴＥＳ＝a=b", "--field", "微信号＝wx1")
+    assert rows(db_path, "SELECT city, notes FROM customers") == [("杭州", "a=b")]
+    assert json.loads(ok("show", "张伟", "-f", "json"))["fields"] == {"微信号": "wx1"}
+    sheet = tmp_path / "a.csv"
+    sheet.write_text("编码,姓名\nK1,李娜\n")
+    ok("import", "customers", str(sheet), "--map", "编码＝external_id")
+    assert rows(db_path, "SELECT external_id FROM customers WHERE name = '李娜'") == [("K1",)]
+    said = fails(2, "edit", "张伟", "--set", "城市：杭州", db=db_path)
+    assert said == "crm: --set takes KEY=VALUE (got '城市：杭州')\n"
+
+
 _EXPRESSIONS = [("city = 上海", [1]), ("city != 上海", [2]), ("id >= 2", [2]), ("id < 2", [1]),
                 ("name ~ 伟", [1]), ("stage = lead", [2]), ("abc = C", [1, 2])]  # fmt: skip
 
