@@ -113,6 +113,22 @@ def test_a_day_with_any_time_keeps_that_day_and_is_said_to_name_a_time(day, time
     assert not dates.names_time(day)
 
 
+def test_an_import_of_tasks_says_once_how_many_due_times_were_not_kept(db_path, tmp_path):
+    add("张伟")
+    sheet = tmp_path / "任务.csv"
+    sheet.write_text(
+        "客户,内容,到期日\n张伟,回访,2026-12-01 15:00\n张伟,报价,2026-12-02\n张伟,再访,明天下午3点\n"
+    )
+    result = crm("--lang", "zh", "import", "tasks", str(sheet))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == "crm: 警告：due_on 只记到日期：2 行中的时间不会保存"
+    assert rows(db_path, "SELECT due_on FROM tasks ORDER BY id") == [
+        ("2026-12-01",), ("2026-12-02",), ("2026-11-23",)
+    ]  # fmt: skip
+    sheet.write_text("客户,内容,到期日\n张伟,报价,2026-12-02\n")
+    assert "warning" not in crm("import", "tasks", str(sheet)).stderr
+
+
 # 2. Half months and half years; hours where a day is wanted -----------------------------
 
 

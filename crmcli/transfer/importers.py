@@ -32,7 +32,7 @@ from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _, current
 from crmcli.core.progress import READING, SILENT, Progress
-from crmcli.core.text import parse_json
+from crmcli.core.text import parse_json, plural
 from crmcli.core.vocabulary import choices_glossed, chosen, column_named, fields_glossed, word
 from crmcli.records import purchases
 from crmcli.store.db import savepoint
@@ -1648,6 +1648,15 @@ _INTERACTION_FIELDS = tuple(_INTERACTION_INPUT)
 
 class TaskImporter(Importer):
     kind = "tasks"
+    timed = 0  # rows whose due day came with a time of day, which a task does not keep
+
+    def finish(self) -> None:
+        if self.timed:  # as `crm task add --due 明天下午3点` says it, once for the file
+            self.summary.warnings.append(
+                _("due_on kept the day only: the time of day in {rows} is not kept").format(
+                    rows=plural(self.timed, "row").said()
+                )
+            )
 
     def problems(self, record: Record) -> list[str]:
         from crmcli.core import dates
@@ -1681,6 +1690,7 @@ class TaskImporter(Importer):
         clean = tasks.task_text(text)
         today = self.now.date()
         due = dates.parse_date(_one(values, "due_on") or "today", today, direction="future")
+        self.timed += dates.names_time(_one(values, "due_on") or "")
         every_text, after_text = _one(values, "every"), _one(values, "after")
         every = dates.parse_period(every_text, option="every", repeat=True) if every_text else None
         after = dates.parse_period(after_text, option="after", repeat=True) if after_text else None
