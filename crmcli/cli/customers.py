@@ -773,20 +773,12 @@ def list_(
 
     assert selection is not None
     filters.order_by(sort)  # a bad --sort is refused before the file is opened
-    from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
-
     known: tuple[str, ...] = (*customers.LIST_COLUMNS, *customers.MORE_LIST_COLUMNS)
     if with_classes:
+        from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
+
         known = (*known, *CLASS_COLUMNS)
-    # what --where filters on that the list shows not, or only with --classes: said so
-    elsewhere = {
-        key: N_("{name!r} is a field --where filters on, not a column crm list shows")
-        for key in (*filters.DERIVED, *filters.CONTACT_FIELDS)
-        if key not in known
-    }
-    if not with_classes:
-        elsewhere.update(dict.fromkeys(CLASS_COLUMNS, N_("{name!r} is shown with --classes")))
-    picked = chosen_fields(fields, known, elsewhere)
+    picked = chosen_fields(fields, known, _not_listed(known) if fields else None)
     from crmcli.store.db import snapshot
 
     # One snapshot of the file for the whole listing: the classes and the customers (a
@@ -825,6 +817,20 @@ def list_(
         output(ctx, fmt, quiet).rows(
             listed(), picked or columns, key="id", again=again, empty=_("No customers to show.")
         )
+
+
+def _not_listed(known: tuple[str, ...]) -> dict[str, str]:
+    """The fields `--where` filters on that `crm list` shows not (`revenue_12m`), or only
+    with `--classes` (`lifecycle`), each with why, for `--fields` to say."""
+    from crmcli.records import filters
+    from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
+
+    why = {
+        key: N_("{name!r} is a field --where filters on, not a column crm list shows")
+        for key in (*filters.DERIVED, *filters.CONTACT_FIELDS)
+    }
+    why.update(dict.fromkeys(CLASS_COLUMNS, N_("{name!r} is shown with --classes")))
+    return {key: said for key, said in why.items() if key not in known}
 
 
 def _archive(

@@ -284,10 +284,11 @@ FILTER_PARAMS = [
 
 
 def _filter(values: dict[str, Any]) -> "CustomerFilter":
-    from crmcli.core.where import plain
     from crmcli.records.filters import CustomerFilter
 
     if values.get("f_where"):  # `城市 ＝ 上海`: an input method's full-width operator
+        from crmcli.core.where import plain
+
         values = {**values, "f_where": [plain(expression) for expression in values["f_where"]]}
     return CustomerFilter(**{name[2:]: value for name, value in values.items()})
 
