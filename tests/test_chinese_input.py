@@ -424,6 +424,24 @@ def test_a_follow_up_without_a_day_shows_the_form(db_path, typed):
     assert rows(db_path, "SELECT due_on, text FROM tasks") == [("2026-11-23", text)]
 
 
+@pytest.mark.parametrize(
+    ("typed", "form"),
+    [("明天发报价", "明天:发报价"), ("明天下午3点发报价", "明天下午3点:发报价"),
+     ("3天后回访", "3天后:回访"), ("周五前发报价", "周五:发报价"), ("12月1日 回访", "12月1日:回访"),
+     ("fri send the quote", "fri:send the quote")],
+)  # fmt: skip
+def test_a_follow_up_with_its_day_but_no_colon_shows_where_the_colon_goes(db_path, typed, form):
+    add("张伟")
+    said = fails(2, "--lang", "zh", "log", "电话", "张伟", "hi", "--follow-up", typed, db=db_path)
+    assert said == f"crm: --follow-up “{typed}”的日期后面少了冒号；请写成“{form}”\n"
+    english = fails(
+        2, "--lang", "en", "log", "call", "张伟", "hi", "--follow-up", typed, db=db_path
+    )
+    assert english == f"crm: --follow-up '{typed}' has no colon after its day; write {form}\n"
+    ok("log", "call", "张伟", "hi", "--follow-up", form)  # the form shown is taken
+    assert rows(db_path, "SELECT text FROM tasks") == [(form.split(":", 1)[1],)]
+
+
 def test_a_follow_up_whose_day_is_wrong_still_says_what_a_date_is(db_path):
     add("张伟")
     said = fails(2, "log", "call", "张伟", "hi", "--follow-up", "someday:call", db=db_path)

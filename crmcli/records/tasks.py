@@ -16,6 +16,7 @@ Adding and editing follow crmcli.records.edits: a TaskInput of what the user typ
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
@@ -206,13 +207,8 @@ def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> Foll
             due = parse_date(when, today, direction="future")
             break
         except InvalidInput:
-            if cut == cuts[-1] and ":" not in spec:  # 发报价: the task, and no day
-                raise InvalidInput(
-                    _(
-                        "--follow-up {spec!r} names no day; write the day, a colon and the "
-                        "task, e.g. tomorrow:{text}"
-                    ).format(spec=spec.strip(), text=spec.strip())
-                ) from None
+            if cut == cuts[-1] and ":" not in spec:  # 发报价, 明天发报价: no colon
+                raise _no_colon(spec.strip(), today) from None
             if cut == cuts[-1]:
                 raise
     if text.strip():
@@ -225,6 +221,33 @@ def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> Foll
     kind = word("kind", about["kind"])
     return FollowUp(
         due, _("Follow up on {kind}: {summary}").format(kind=kind, summary=summary), when
+    )
+
+
+def _no_colon(spec: str, today: date) -> InvalidInput:
+    """Why a `--follow-up` without a colon that is no day is refused, with the form to
+    write: its day and its task split by a colon where it starts with a day (`明天发报价`:
+    `明天:发报价`; `周五前发报价`, due by Friday: `周五:发报价`), else the task after a day
+    (`发报价`: `tomorrow:发报价`)."""
+    for end in range(len(spec) - 1, 0, -1):  # the longest day first: 明天下午3点发报价
+        day, task = spec[:end].strip(), spec[end:].strip()
+        if not day or not task or (day[-1].isdigit() and task[0].isdigit()):
+            continue
+        try:
+            parse_date(day, today, direction="future")
+        except InvalidInput:
+            continue
+        task = re.sub(r"^(?:之前|以前|前)\s*", "", task) or task  # 周五前发报价: due by Friday
+        return InvalidInput(
+            _("--follow-up {spec!r} has no colon after its day; write {form}").format(
+                spec=spec, form=f"{day}:{task}"
+            )
+        )
+    return InvalidInput(
+        _(
+            "--follow-up {spec!r} names no day; write the day, a colon and the task, e.g. "
+            "tomorrow:{text}"
+        ).format(spec=spec, text=spec)
     )
 
 
