@@ -181,6 +181,24 @@ def test_n_and_a_half_months_or_years_match_the_calendar(count, digits, unit, ah
     assert dates.parse_date(typed, TODAY, direction="future") == expected
 
 
+# Every way a half is written with every way of saying ahead or back: (text, days, months).
+_HALVES = [("半个月", 15, 0), ("半月", 15, 0), ("半年", 0, 6), ("一个半月", 45, 0), ("1个半月", 45, 0),
+           ("两年半", 0, 30), ("2年半", 0, 30), ("一年半", 0, 18)]  # fmt: skip
+_WAYS = [("后", 1), ("以后", 1), ("之后", 1), ("前", -1), ("以前", -1), ("之前", -1)]
+
+
+@pytest.mark.parametrize(("half", "days", "months"), _HALVES)
+@pytest.mark.parametrize(("way", "sign"), _WAYS)
+def test_every_half_written_any_way_is_an_offset(half, days, months, way, sign):
+    expected = TODAY + sign * timedelta(days=days) + relativedelta(months=sign * months)
+    for typed in (f"{half}{way}", f"{half} {way}", _width(f"{half}{way}")):  # １个半月后
+        assert dates.parse_date(typed, TODAY, direction="past") == expected
+    first = dates.parse_bound(f"近{half}", TODAY, last=False, option="--since")
+    back = TODAY - timedelta(days=days) - relativedelta(months=months)
+    assert first == back + timedelta(days=1)
+    assert dates.parse_bound(f"过去{half}", TODAY, last=True, option="--until") == TODAY
+
+
 @pytest.mark.parametrize(
     ("typed", "first"),
     [("近半个月", TODAY - timedelta(days=14)), ("最近半年", TODAY - relativedelta(months=6) + timedelta(1)),
