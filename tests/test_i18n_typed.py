@@ -661,7 +661,7 @@ def test_since_and_until_take_a_month_or_a_quarter(demo, since, until, first, la
     ("typed", "said"),
     [("2026年13月", "crm: 不是日期：“2026年13月”（没有这个月份）；"),
      ("2026Q5", "crm: 不是日期：“2026Q5”；"), ("十三月", "crm: 不是日期：“十三月”（没有这个月份）；"),
-     ("0月", "crm: 不是日期：“0月”（没有这个月份）；"), ("两月", "crm: 不是日期：“两月”；"),
+     ("0月", "crm: 不是日期：“0月”（没有这个月份）；"), ("两月", "crm: --since “两月”是一段时长，不是日期；"),
      ("0999年", "crm: 日期“0999年”不在 1000 到 2999 年之间")],
 )  # fmt: skip
 def test_a_span_that_is_none_is_refused_in_one_line(demo, typed, said):
@@ -888,7 +888,8 @@ def test_a_bound_that_is_neither_a_day_nor_a_period_says_both_in_one_line(demo, 
     assert chinese.startswith(f"crm: 不是日期：“{typed}”")
     assert chinese.endswith(
         "；日期可写成 昨天、上周五、2周前、11月22日 或 2026-11-22，也可写 yesterday、last fri、-2w；"
-        "也可以是整周、整月、整季度或整年，如 上周、上个月、2026年11月、2026年第4季度、2026Q4、今年"
+        "也可以是整周、整月、整季度或整年，如 上周、上个月、本季度、2026年11月、2026年第4季度、2026Q4、今年、"
+        "上半年，或到今天为止的最近几天，如 近7天、近3个月、近半年"
         "（见 docs/conventions.md）\n"
     )
 
@@ -896,7 +897,8 @@ def test_a_bound_that_is_neither_a_day_nor_a_period_says_both_in_one_line(demo, 
 @pytest.mark.parametrize(
     "typed",
     ["2026-11-22", "Jan 5", "11月22日", "yesterday", "last fri", "-2w", "last month", "2026-11",
-     "2026Q4", "2026年第4季度", "上个月", "昨天", "上周五", "2周前", "上周", "2026年11月", "今年"],
+     "2026Q4", "2026年第4季度", "上个月", "昨天", "上周五", "2周前", "上周", "2026年11月", "今年",
+     "本季度", "上半年", "近7天", "近3个月", "近半年"],
 )  # fmt: skip
 def test_each_day_and_period_a_bound_refusal_gives_is_read(typed):
     today = date(2026, 11, 22)

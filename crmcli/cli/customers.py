@@ -268,6 +268,8 @@ def add(
             other_than=customer_id,
         )
     out = output(ctx, quiet=quiet)
+    if note := dates.time_not_kept("--birthday", raw.values.get("birthday")):
+        out.warn(note)
     out.done(
         _("Added customer {customer_id}: {shown}{value}").format(
             customer_id=customer_id, shown=shown, value=_born(record)
@@ -525,6 +527,8 @@ def edit(
             count=len(updated), customers=plural(len(ids), "customer").said()
         )
     out = output(ctx, quiet=quiet)
+    if note := dates.time_not_kept("--birthday", raw.values.get("birthday")):
+        out.warn(note)
     out.done(message, *updated)
     for customer_id, found in likely:
         out.warn(
@@ -774,7 +778,7 @@ def list_(
         from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
 
         known = (*known, *CLASS_COLUMNS)
-    picked = chosen_fields(fields, known)
+    picked = chosen_fields(fields, known, _not_listed(known) if fields else None)
     from crmcli.store.db import snapshot
 
     # One snapshot of the file for the whole listing: the classes and the customers (a
@@ -813,6 +817,20 @@ def list_(
         output(ctx, fmt, quiet).rows(
             listed(), picked or columns, key="id", again=again, empty=_("No customers to show.")
         )
+
+
+def _not_listed(known: tuple[str, ...]) -> dict[str, str]:
+    """The fields `--where` filters on that `crm list` shows not (`revenue_12m`), or only
+    with `--classes` (`lifecycle`), each with why, for `--fields` to say."""
+    from crmcli.records import filters
+    from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
+
+    why = {
+        key: N_("{name!r} is a field --where filters on, not a column crm list shows")
+        for key in (*filters.DERIVED, *filters.CONTACT_FIELDS)
+    }
+    why.update(dict.fromkeys(CLASS_COLUMNS, N_("{name!r} is shown with --classes")))
+    return {key: said for key, said in why.items() if key not in known}
 
 
 def _archive(

@@ -117,7 +117,7 @@ def log(
         task_id = None
         if follow is not None:
             task_id = tasks.add_task(
-                conn, customer_id, follow[1], follow[0], interaction_id=interaction_id
+                conn, customer_id, follow.text, follow.due_on, interaction_id=interaction_id
             )
         record = interactions.get_interaction(conn, interaction_id)
     message = _("Logged {kind} {id} with {customer} (#{customer_id}) at {moment}.").format(
@@ -127,11 +127,14 @@ def log(
         customer_id=customer_id,
         moment=dates.show_moment(record["occurred_at"]),
     )
+    out = output(ctx, quiet=quiet)
     if follow is not None:
         message += "\n" + _("Follow-up task {id} due {day}: {text}").format(
-            id=task_id, day=dates.show_day(follow[0]), text=follow[1]
+            id=task_id, day=dates.show_day(follow.due_on), text=follow.text
         )
-    output(ctx, quiet=quiet).done(message, interaction_id)
+        if note := dates.time_not_kept("--follow-up", follow.when):
+            out.warn(note)
+    out.done(message, interaction_id)
 
 
 TABLE_COLUMNS = ("id", "occurred_at", "customer_name", "kind", "direction", "outcome", "summary")

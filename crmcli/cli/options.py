@@ -11,7 +11,7 @@ filter options.
 
 import functools
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -62,21 +62,37 @@ FieldsOption = Annotated[
 ]
 
 
-def chosen_fields(fields: str | None, known: "Sequence[str]") -> tuple[str, ...] | None:
+def chosen_fields(
+    fields: str | None, known: "Sequence[str]", elsewhere: "Mapping[str, str] | None" = None
+) -> tuple[str, ...] | None:
     """The columns `--fields a,b` names, in its order (None when not given); raises
-    InvalidInput (exit 2) naming the valid fields for a name that is not one of `known`."""
+    InvalidInput (exit 2) naming the valid fields for a name that is not one of `known`,
+    and for one of `elsewhere` (a field the listing does not show: the field and why, a
+    msgid with `{name}`) why."""
     if fields is None:
         return None
+    import re
+    import unicodedata
+
     from crmcli.core.errors import InvalidInput
     from crmcli.core.vocabulary import column_named, fields_glossed
 
-    typed = [n.strip() for n in fields.split(",") if n.strip()]
+    # `姓名，电话` and `姓名、电话`, as a Chinese input method separates them
+    plain = unicodedata.normalize("NFKC", fields)
+    typed = [n.strip() for n in re.split(r"[,、]", plain) if n.strip()]
     # a header as a table shows it (`姓名,城市`) names its column, in any language
-    named = [n if n in known else column_named(n, tuple(known)) or n for n in typed]
+    every = (*known, *(elsewhere or ()))
+    named = [
+        n if n in every else n.lower() if n.lower() in every else column_named(n, every) or n
+        for n in typed
+    ]
     names = tuple(dict.fromkeys(named))
     unknown = [n for n in names if n not in known]
     if unknown or not names:
         what = _("unknown field {name!r}").format(name=unknown[0]) if unknown else _("no field")
+        if unknown and unknown[0] in (elsewhere or {}):
+            typed_name = typed[named.index(unknown[0])]
+            what = _((elsewhere or {})[unknown[0]]).format(name=typed_name)
         raise InvalidInput(
             _("--fields: {what}; valid fields: {value}").format(
                 what=what, value=fields_glossed(list(known))
@@ -270,6 +286,10 @@ FILTER_PARAMS = [
 def _filter(values: dict[str, Any]) -> "CustomerFilter":
     from crmcli.records.filters import CustomerFilter
 
+    if values.get("f_where"):  # `城市 ＝ 上海`: an input method's full-width operator
+        from crmcli.core.where import plain
+
+        values = {**values, "f_where": [plain(expression) for expression in values["f_where"]]}
     return CustomerFilter(**{name[2:]: value for name, value in values.items()})
 
 

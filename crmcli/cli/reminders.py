@@ -261,7 +261,10 @@ def date_add(
     )
     shown = first if isinstance(first, str) else dates.show_day(first)
     shown += _(" (lunar {day})").format(day=lunar_date) if lunar_date else ""
-    output(ctx, quiet=quiet).done(
+    out = output(ctx, quiet=quiet)
+    if note := dates.time_not_kept("crm date add", on):
+        out.warn(note)
+    out.done(
         _(
             "Added date {date_id} for {customer_name} (#{customer_id}): {label} "
             "{shown}{value}{upcoming}"

@@ -87,7 +87,10 @@ def add(
         repeat = _(", {every}").format(every=every_(*new.every))
     if new.after:
         repeat = _(", again {period} after each is done").format(period=new.after.describe())
-    output(ctx, quiet=quiet).done(
+    out = output(ctx, quiet=quiet)
+    if note := dates.time_not_kept("--due", due):
+        out.warn(note)
+    out.done(
         _(
             "Added task {task_id} for {customer_name} (#{customer_id}), due {value}{repeat}: {text}"
         ).format(
@@ -199,7 +202,10 @@ def snooze(
     until = dates.parse_date(when, today, direction="future")
     with writing(ctx) as conn:
         changed = tasks.snooze_task(conn, task_id, until, today=today)
-    output(ctx, quiet=quiet).done(
+    out = output(ctx, quiet=quiet)
+    if note := dates.time_not_kept("crm task snooze", when):
+        out.warn(note)
+    out.done(
         (
             _("Snoozed task {task_id} to {day}.")
             if changed
@@ -235,10 +241,12 @@ def edit(
     with writing(ctx) as conn:
         customer_id = resolver(conn)(customer) if customer else None
         changed = tasks.edit_task(conn, task_id, changes, today=today, customer_id=customer_id)
+    out = output(ctx, quiet=quiet)
+    if note := dates.time_not_kept("--due", due):
+        out.warn(note)
     due = _(", due {day}").format(day=dates.show_day(changes.due_on)) if changes.due_on else ""
     message = _("Updated task {task_id}{due}.").format(task_id=task_id, due=due)
-    message = message if changed else _("No changes.")
-    output(ctx, quiet=quiet).done(message, task_id)
+    out.done(message if changed else _("No changes."), task_id)
 
 
 @task_app.command("delete")

@@ -30,7 +30,7 @@ crm date add, the dates of --where) read the same forms:
 - an ISO date: 2026-11-22, 20261122, 2026/11/22, 2026年11月22日, 22 Nov 2026;
 - today, tomorrow, yesterday, 今天, 明天, 后天, 昨天, 前天, 月底, 下个月 (its 1st);
 - an offset from today: +3d, -2w, 1m (a month), 1y, in 3 days, 3 weeks ago, 3天后,
-  两天后, 一个月前;
+  两天后, 一个月前, 半个月后 (15 days), 半年前;
 - a weekday: fri, next fri, last fri, 周五, 下周五, 周末 (its Saturday);
 - a day without its year: Jan 5, 5 Jan, 1月5日, 12.25.
 
@@ -38,11 +38,13 @@ A time may go with the date (fri 3pm, tomorrow at noon, 明天下午3点, 昨晚
 alone, meaning today (15:00, 3pm, 下午3点). --at also takes a moment back from now:
 半小时前, 2小时前, 刚才 (now). A day without its year or a bare weekday is read by the
 option's direction: the next one for what is to come (--due, --follow-up), the last one
-for what happened (--at, --since). Options that take a day alone refuse a time. A date
+for what happened (--at, --since). Options that take a day alone refuse a time; --due,
+crm task snooze and --follow-up keep the day and say that its time is not kept. A date
 that could be read two ways (1/5) is refused, never guessed.
 
 --since and --until also take a whole week, month, quarter, half or year (上周, 上个月,
-2026-11, 2026Q4, 本季度, 上半年, last year), or the last days up to today (近7天).
+2026-11, 2026Q4, 本季度, 上半年, last year), or the last days up to today (近7天,
+近半个月).
 
   crm task add 张伟 "Send the quote" --due fri
   crm interactions --since -2w

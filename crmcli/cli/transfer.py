@@ -365,6 +365,9 @@ def _import(
             shutil.copyfileobj(held, sys.stdout)
             sys.stdout.flush()
     out = output(ctx, quiet=quiet)
+    if summary.numbering:  # 序号: the sheet numbered its rows
+        said = _("Left out {columns}: the sheet's own row numbers, not data")
+        out.note(said.format(columns=_(", ").join(summary.numbering)))
     if summary.ignored:
         if kind == "customers" and not keep_unknown:
             said = _(

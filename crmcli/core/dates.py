@@ -275,12 +275,43 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     day_text, clock = _split(_spaced(raw, direction))
     if option and clock is not None:
         raise _no_time(option, text, day_text or "today")
+    if re.fullmatch(_ZH_MOMENT, day_text) or re.fullmatch(_CLOCK_OFFSET, day_text.lower()):
+        raise InvalidInput(  # 2小时前 where a day is wanted: no day at all
+            _(
+                "not a date: {text!r} counts hours or minutes, but a day is wanted here; "
+                "count in days (in 3 days, 2 days ago, +3d) or name the day (today, tomorrow, "
+                "fri)"
+            ).format(text=text.strip())
+        )
     part = re.fullmatch(rf"(.+?)\s*(?:{_ZH_PARTS})", _day_parts(day_text))
     if part and not option:  # --due 今晚, 明天下午: that day
         day_text = part[1]
     carry = timedelta(days=clock.days if clock else 0)  # 晚上12点 ends the day: the next one
     return _in_range(
         text, lambda: (_day(day_text, today, direction) if day_text else today) + carry
+    )
+
+
+def names_time(text: str) -> bool:
+    """Whether `text`, a date parse_date reads, names a time of day too (`明天下午3点`,
+    `fri 3pm`, `2026-12-01T15:00`): parse_date keeps its day and leaves the time out, and
+    the command says so, since a task or a date is kept by day."""
+    raw = _normal(text)
+    if re.fullmatch(_ISO, raw):
+        return len(raw) > 10 and raw[10] in "Tt "
+    try:
+        return _split(_spaced(raw, "future"))[1] is not None
+    except InvalidInput:
+        return False
+
+
+def time_not_kept(option: str, text: str | None) -> str | None:
+    """The line a command prints on stderr when the day `option` took from `text` came with
+    a time of day, which is not kept (None when it came with none)."""
+    if text is None or not names_time(text):
+        return None
+    return _("{option} keeps the day only: the time of day in {text!r} is not kept").format(
+        option=option, text=text.strip()
     )
 
 
@@ -296,10 +327,9 @@ _SPAN_YEAR = r"(\d{4})年度?"
 # Half a year: this year's 上半年 (January to June) or 下半年, or a year's: 2026年上半年.
 _SPAN_HALF = r"(?:(\d{4})年)?([上下])半年"
 # The last days up to today, today one of them: 近7天 is today and the six before it;
-# 最近30天, 过去两周, 近3个月 (the day after the same day three months ago, to today).
-_SPAN_RECENT = (
-    r"(?:最?近|过去)(\d{1,4}|[零一二两三四五六七八九十百千]{1,7})(天|日|周|个?星期|个?礼拜|个月|年)"
-)
+# 最近30天, 过去两周, 近3个月 (the day after the same day three months ago, to today),
+# 近半个月 (15 days), 近半年; any length _length reads.
+_SPAN_RECENT = r"(?:最?近|过去)(.+)"
 _SPAN_WORDS = {
     "本周": ("week", 0), "这周": ("week", 0), "这个星期": ("week", 0), "这星期": ("week", 0),
     "本星期": ("week", 0), "这个礼拜": ("week", 0), "这礼拜": ("week", 0),
@@ -356,9 +386,8 @@ def parse_span(text: str, today: date) -> tuple[date, date] | None:
     elif match := re.fullmatch(_SPAN_HALF, raw):
         year = int(match[1]) if match[1] else today.year
         first, months = _span_start(text, year, 1 if match[2] == "上" else 7), 6
-    elif (match := re.fullmatch(_SPAN_RECENT, raw)) and (count := _count(match[1])):
-        unit = _ZH_UNITS.get(match[2], "w")
-        return _in_range(text, lambda: add_offset(today, -1, count, unit) + timedelta(1)), today
+    elif (match := re.fullmatch(_SPAN_RECENT, raw)) and (length := _length(match[1])):
+        return _in_range(text, lambda: add_offset(today, -1, *length) + timedelta(1)), today
     else:
         return None
     return first, _in_range(text, lambda: first + relativedelta(months=months, days=-1))
@@ -369,12 +398,22 @@ def parse_bound(text: str, today: date, *, last: bool, option: str) -> date:
     a day as parse_date reads it for the past, or the first or last day of the month,
     quarter or year `text` names (parse_span). Raises InvalidInput, whose forms to use name
     the periods too."""
+    no_span = False  # parse_span read no period in `text` (and refused none)
     try:
         span = parse_span(text, today)
         if span is not None:
             return span[1] if last else span[0]
+        no_span = True
         return parse_date(text, today, direction="past", option=option)
     except InvalidInput as error:  # the forms a day takes, and the periods beside them
+        length = "".join(_normal(text).split())
+        if no_span and _length(length):  # --since 半个月: the last 半个月, or its start?
+            raise InvalidInput(
+                _(
+                    "{option} {text!r} is a length, not a day; write 近{length} for the days "
+                    "up to today, or {length}前 for the day it began"
+                ).format(option=option, text=text.strip(), length=length)
+            ) from None
         message = error.message.replace(_(PAST_HELP), _(BOUND_HELP))
         raise InvalidInput(message.replace(_(HELP), _(BOUND_HELP))) from None
 
@@ -650,6 +689,8 @@ def _day(text: str, today: date, direction: Direction) -> date:
         unit, amount = _ZH_UNITS.get(match[2], "w"), _count(match[1])
         if amount is not None:
             return add_offset(today, 1 if "后" in match[3] else -1, amount, unit)
+    if (match := re.fullmatch(_ZH_LENGTH_OFFSET, text)) and (length := _length(match[1])):
+        return add_offset(today, 1 if "后" in match[2] else -1, *length)  # 半个月后, 半年前
     if match := re.fullmatch(_ZH_WEEKDAY, text):
         return _weekday(match[1], _ZH_WEEKDAYS[match[2]], today, direction, typed)
     if match := re.fullmatch(_SLASH, text):
@@ -664,6 +705,23 @@ def _day(text: str, today: date, direction: Direction) -> date:
     if (match := re.fullmatch(_WEEKDAY, text)) and match[2] in WEEKDAYS:
         return _weekday(match[1], WEEKDAYS[match[2]], today, direction, typed)
     raise InvalidInput(_refusal(typed, _help(direction)))
+
+
+# An offset written with a Chinese period that _ZH_OFFSET does not take: 半个月后 (15 days),
+# 半年前, 一个半月后 (45 days), 一年半后, 2个季度后.
+_ZH_LENGTH_OFFSET = r"(.+?)\s*(以?后|之后|以?前|之前)"
+# Hours or minutes from now, which name a moment, not a day: 2 hours ago, in 30 minutes, -2h.
+_CLOCK_OFFSET = r"(?:in\s+|[+-]\s*)?\d{1,4}\s*(?:h|hrs?|hours?|mins?|minutes?)(?:\s+ago)?"
+
+
+def _length(text: str) -> tuple[int, str] | None:
+    """(amount, unit) of a length in Chinese (`半个月`, `两个季度`, `7天`), not a repeat
+    (`每周`), of at least one unit; None for anything else."""
+    try:
+        found = _chinese_period(text, repeat=False, option="", text=text)
+    except InvalidInput:  # 每周后: a repeat is no length
+        return None
+    return found if found and found[0] > 0 else None
 
 
 def _help(direction: Direction) -> str:

@@ -465,10 +465,12 @@ def field_key(value: str, reserved: set[str]) -> str:
 
 
 def key_value(option: str, value: str) -> tuple[str, str]:
-    """Split `key=value` for options such as --field and --related."""
-    if "=" not in value:
+    """Split `key=value` for options such as --field and --related; the `=` may be a Chinese
+    input method's full-width `＝` (`城市＝杭州`), and the key is read half-width (the value
+    stays as typed)."""
+    at = next((i for i, c in enumerate(value) if c in "=\uff1d\ufe66"), None)
+    if at is None:
         raise InvalidInput(
             _("{option} takes KEY=VALUE (got {value!r})").format(option=option, value=value)
         )
-    key, _equals, rest = value.partition("=")
-    return key.strip(), rest
+    return unicodedata.normalize("NFKC", value[:at]).strip(), value[at + 1 :]

@@ -601,7 +601,8 @@ def _columns_by_name(columns: tuple[str, ...]) -> dict[str, str]:
     for column in columns:
         msgids = (_header_msgid(column), _HIT_FIELD.get(column))
         for msgid in filter(None, msgids):
-            for spoken in _translations(msgid):
+            # the header each language shows, English too (`ABC`, which Chinese shows alike)
+            for spoken in {msgid.split("|", 1)[-1], *_translations(msgid)}:
                 found.setdefault(_typed(spoken), set()).add(column)
     return {typed: names.pop() for typed, names in found.items() if len(names) == 1}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,19 @@ OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
 # The pattern of FIELD OP VALUE, a string: re compiles it on first use. A field is a key
 # (`city`) or a header as a table shows it (`国家/地区`, `联系周期(天)`, `12个月收入`).
 WHERE = r"(?s)\s*([^\s=!<>~]+)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*"
+
+
+def plain(expression: str) -> str:
+    """`expression` with its field and operator typed full-width made plain, as an input
+    method types them (`城市 ＝ 上海`, `ＡＢＣ＝A`, `１２个月收入 ＞＝ 5万`); the value after
+    the operator stays as typed."""
+    for at, char in enumerate(expression):
+        if unicodedata.normalize("NFKC", char) in ("=", "!", "<", ">", "~"):
+            end = at + 1
+            if expression[end : end + 1] and unicodedata.normalize("NFKC", expression[end]) == "=":
+                end += 1
+            return unicodedata.normalize("NFKC", expression[:end]) + expression[end:]
+    return expression
 
 
 # The quotes a value may stand in: ASCII ones, and the Chinese “x” and ‘x’.

@@ -150,14 +150,33 @@ def _factor(value: str) -> str:
     return text
 
 
-def _amount(value: str) -> str:
-    """A non-negative amount in the default currency's major units, e.g. 50000 or 1299.50."""
+def _amount(value: str, currency: str | None = None) -> str:
+    """A non-negative amount in the default currency's major units, e.g. 50000 or 1299.50,
+    or as amounts are typed elsewhere (`3万`, `1.5千`, `50,000`: stored `30000`, `1500`,
+    `50000`). The amount may name the default currency, `currency` (`3万元` where it is
+    CNY), and no other (`3万美元`): a tier is counted in the default currency."""
     text = value.strip().replace(",", "").replace("_", "")
-    if not re.fullmatch(r"\d{1,12}(\.\d{1,4})?", text):
+    if re.fullmatch(r"\d{1,12}(\.\d{1,4})?", text):
+        return text
+    from crmcli.core import money
+
+    refused = InvalidInput(
+        _("give an amount such as 50000, 1299.50 or 3万 (got {value!r})").format(value=value)
+    )
+    try:
+        amount = money.parse(value, default=currency or "CNY")
+    except InvalidInput:
+        raise refused from None
+    if amount.minor < 0:
+        raise refused
+    if currency and amount.currency != currency:  # `3万美元` where CNY is the default
         raise InvalidInput(
-            _("give an amount such as 50000 or 1299.50 (got {value!r})").format(value=value)
+            _(
+                "{value!r} is in {named}; this setting is in the default currency, {currency}"
+            ).format(value=value.strip(), named=amount.currency, currency=currency)
         )
-    return text
+    number = money.to_decimal(amount.minor, amount.currency)
+    return str(int(number)) if number == number.to_integral_value() else f"{number.normalize():f}"
 
 
 # The longest ABC window short of `all`: a longer one (9999y) reached back before the years
@@ -494,7 +513,11 @@ def canonical_key(conn: sqlite3.Connection, key: str) -> str:
 
 def set_setting(conn: sqlite3.Connection, key: str, value: str) -> str:
     """Validate and store `value` under `key`; returns the stored form."""
-    clean = _setting(key).validate(value)
+    setting = _setting(key)
+    if setting.validate is _amount:  # in the default currency: `3万元` where it is CNY
+        clean = _amount(value, get_setting(conn, "default_currency"))
+    else:
+        clean = setting.validate(value)
     key = canonical_key(conn, key)
     if key == "stages":
         _keep_stages_in_use(conn, clean.split(","))

@@ -666,7 +666,8 @@ LIST_COLUMNS = tuple(CustomerListRow.__annotations__)
 # (`--fields 姓名,偏好渠道`); never the national ID, which only `crm show` masks.
 MORE_LIST_COLUMNS = (
     "gender", "birthday", "address", "industry", "company_size", "notes", "referred_by",
-    "preferred_channel", "preferred_time", "cadence_days", "archived_at",
+    "preferred_channel", "preferred_time", "cadence_days", "archived_at", "birthday_lunar",
+    "cadence_max_days",
 )  # fmt: skip
 
 

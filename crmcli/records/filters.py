@@ -405,6 +405,9 @@ def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
     `names_by_pinyin` (the user's language is Chinese), `name` means `pinyin`."""
     if not sort:
         return "c.id"
+    import unicodedata
+
+    sort = unicodedata.normalize("NFKC", sort)  # －城市, ＣＩＴＹ: as an input method types
     descending = sort.startswith("-")
     name = sort.lstrip("-+").strip()
     if name not in SORTABLE:

@@ -16,6 +16,7 @@ Adding and editing follow crmcli.records.edits: a TaskInput of what the user typ
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
@@ -178,8 +179,18 @@ def prepare_edit(raw: TaskInput, *, today: date) -> TaskChanges:
     return TaskChanges(text, due_on, every, after, stop_repeating=stop)
 
 
-def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> tuple[date, str]:
-    """`--follow-up WHEN[:TEXT]` as (due date, task text); raises InvalidInput.
+class FollowUp(NamedTuple):
+    """A `--follow-up` read: the task's due day and text, and WHEN as typed (whose time of
+    day, if it has one, is not kept)."""
+
+    due_on: date
+    text: str
+    when: str
+
+
+def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> FollowUp:
+    """`--follow-up WHEN[:TEXT]` read; raises InvalidInput, with the form to write when the
+    spec is a task without its day (`发报价`: `明天:发报价`).
 
     Without TEXT the task says what it follows up (`about` holds the interaction's kind
     and text). WHEN is any date form; TEXT may itself contain colons.
@@ -196,17 +207,48 @@ def parse_follow_up(spec: str, *, today: date, about: InteractionValues) -> tupl
             due = parse_date(when, today, direction="future")
             break
         except InvalidInput:
+            if cut == cuts[-1] and ":" not in spec:  # 发报价, 明天发报价: no colon
+                raise _no_colon(spec.strip(), today) from None
             if cut == cuts[-1]:
                 raise
     if text.strip():
-        return due, task_text(text)
+        return FollowUp(due, task_text(text), when)
     summary = " ".join(about["text"].split())
     if len(summary) > 60:
         summary = summary[:59].rstrip() + "…"
     from crmcli.core.vocabulary import word  # the task is written in the run's language
 
     kind = word("kind", about["kind"])
-    return due, _("Follow up on {kind}: {summary}").format(kind=kind, summary=summary)
+    return FollowUp(
+        due, _("Follow up on {kind}: {summary}").format(kind=kind, summary=summary), when
+    )
+
+
+def _no_colon(spec: str, today: date) -> InvalidInput:
+    """Why a `--follow-up` without a colon that is no day is refused, with the form to
+    write: its day and its task split by a colon where it starts with a day (`明天发报价`:
+    `明天:发报价`; `周五前发报价`, due by Friday: `周五:发报价`), else the task after a day
+    (`发报价`: `tomorrow:发报价`)."""
+    for end in range(len(spec) - 1, 0, -1):  # the longest day first: 明天下午3点发报价
+        day, task = spec[:end].strip(), spec[end:].strip()
+        if not day or not task or (day[-1].isdigit() and task[0].isdigit()):
+            continue
+        try:
+            parse_date(day, today, direction="future")
+        except InvalidInput:
+            continue
+        task = re.sub(r"^(?:之前|以前|前)\s*", "", task) or task  # 周五前发报价: due by Friday
+        return InvalidInput(
+            _("--follow-up {spec!r} has no colon after its day; write {form}").format(
+                spec=spec, form=f"{day}:{task}"
+            )
+        )
+    return InvalidInput(
+        _(
+            "--follow-up {spec!r} names no day; write the day, a colon and the task, e.g. "
+            "tomorrow:{text}"
+        ).format(spec=spec, text=spec)
+    )
 
 
 def add_task(

@@ -32,7 +32,7 @@ from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _, current
 from crmcli.core.progress import READING, SILENT, Progress
-from crmcli.core.text import parse_json
+from crmcli.core.text import parse_json, plural
 from crmcli.core.vocabulary import choices_glossed, chosen, column_named, fields_glossed, word
 from crmcli.records import purchases
 from crmcli.store.db import savepoint
@@ -172,7 +172,7 @@ CUSTOMER_ALIASES = _aliases(
               "phone 2 label", "phone 3 label", "address 1 type", "address 1 label",
               "website 1 type", "website 1 label", "e mail display name",
               "e mail 2 display name", "e mail type", "e mail 3 type", "e mail 3 display name",
-              "序号", "电子邮件类型", "电子邮件显示名称", "电子邮件 2 类型", "电子邮件 2 显示名",
+              "电子邮件类型", "电子邮件显示名称", "电子邮件 2 类型", "电子邮件 2 显示名",
               "电子邮件 3 类型", "电子邮件 3 显示名",
               # derived classes of `crm export customers --classes`: computed, not imported
               "lifecycle", "abc", "frequency tier", "value tier"),
@@ -252,6 +252,11 @@ ALIASES = {
 }
 
 
+# The headers of a column that numbers a sheet's rows (WPS and Excel sheets often begin with
+# 序号, 1 to n): in every kind of import it is left out, never read as an id or a field, and
+# the summary names it.
+ROW_NUMBERS = frozenset(header_key(h) for h in ("序号", "行号", "No.", "#", "S/N"))
+
 # The targets a header crm shows names (`外部编号`): not an id or a time of creation, which
 # another tool's sheet heads the same (钉钉's 创建时间) for its own records.
 _HEADED = {
@@ -272,6 +277,7 @@ class Mapper:
         self.keep_unknown = keep_unknown
         self.overrides: dict[str, str] = {}
         self.ignored: list[str] = []
+        self.numbering: list[str] = []  # the columns of row numbers (ROW_NUMBERS)
         self._cache: dict[str, str | None] = {}
         self.named: dict[str, str] = {}  # header key -> the column as --map names it
         allowed = TARGETS[kind]
@@ -370,6 +376,10 @@ class Mapper:
         if column in self._cache:
             return self._cache[column]
         key = header_key(column)
+        if key in ROW_NUMBERS and key not in self.overrides:
+            self.numbering.append(column)
+            self._cache[column] = "-"
+            return "-"
         found: str | None = self.overrides.get(key) or ALIASES[self.kind].get(key)
         if found is None and key in TARGETS[self.kind]:
             found = key
@@ -485,6 +495,7 @@ class Summary:
     rejected: int = 0
     rows: int = 0
     ignored: list[str] = field(default_factory=list)
+    numbering: list[str] = field(default_factory=list)  # columns of row numbers, left out
     problems: list[str] = field(default_factory=list)  # the first few rejections, for errors
     warnings: list[str] = field(default_factory=list)  # imported, but not all of it
 
@@ -546,6 +557,7 @@ class Importer:
             self.mapper.check(self.mapper.seen())
             self.mapper.check_one_column(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
+        self.summary.numbering = list(self.mapper.numbering)
         return self.summary
 
     def last_id(self) -> int:
@@ -1397,6 +1409,7 @@ class PurchaseImporter(Importer):
             if purchase_sets.columns_fit(targets):
                 purchase_sets.run(self, records)
                 self.summary.ignored = list(self.mapper.ignored)
+                self.summary.numbering = list(self.mapper.numbering)
                 return self.summary
         return super().run(records)
 
@@ -1635,6 +1648,15 @@ _INTERACTION_FIELDS = tuple(_INTERACTION_INPUT)
 
 class TaskImporter(Importer):
     kind = "tasks"
+    timed = 0  # rows whose due day came with a time of day, which a task does not keep
+
+    def finish(self) -> None:
+        if self.timed:  # as `crm task add --due 明天下午3点` says it, once for the file
+            self.summary.warnings.append(
+                _("due_on kept the day only: the time of day in {rows} is not kept").format(
+                    rows=plural(self.timed, "row").said()
+                )
+            )
 
     def problems(self, record: Record) -> list[str]:
         from crmcli.core import dates
@@ -1668,6 +1690,7 @@ class TaskImporter(Importer):
         clean = tasks.task_text(text)
         today = self.now.date()
         due = dates.parse_date(_one(values, "due_on") or "today", today, direction="future")
+        self.timed += dates.names_time(_one(values, "due_on") or "")
         every_text, after_text = _one(values, "every"), _one(values, "after")
         every = dates.parse_period(every_text, option="every", repeat=True) if every_text else None
         after = dates.parse_period(after_text, option="after", repeat=True) if after_text else None
