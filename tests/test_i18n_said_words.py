@@ -1,0 +1,114 @@
+"""What a Chinese run says where it used to show a value as stored: a history row's erased
+customer, empty filter and empty list, a festival's day and a phone's kind; the command an
+undo names; settings that are lengths of time; feedback's states; a report's units; lunar
+days. JSON keeps the stored values in every language."""
+
+import json
+
+from tests.conftest import add, crm, ok
+from tests.test_terminal import on_terminal
+
+
+def test_history_says_an_erased_customer_an_empty_filter_and_a_festival_day(db_path):
+    add("张伟", "--phone", "+8613800138000")
+    add("张伟伟", "--city", "上海")
+    ok("merge", "1", "2", "--yes")
+    ok("care", "festival", "add", "腊八粥会", "--lunar", "腊月初八")
+    ok("care", "festival", "add", "圣诞", "--date", "12-25")
+    ok("care", "rule", "add", "腊八粥会", "送腊八粥")
+    code, lines = on_terminal("--lang", "zh", "history", columns=240)
+    assert code == 0
+    screen = "\n".join(lines)
+    # the customer merged away has no name left: its id alone, not `(#2)` in ASCII brackets
+    assert "│ #2 " in screen and "(#" not in screen, screen
+    plain = ok("--lang", "zh", "history")
+    assert "名称：腊八粥会；历法：农历；日期：腊月初八" in plain, plain
+    assert "名称：圣诞；历法：公历；日期：12月25日" in plain, plain
+    assert "月份" not in plain
+    assert "选择条件：所有客户" in plain and "{}" not in plain, plain
+    assert "类型：普通号码" in plain
+    english = {(r["table"], r["op"]): r["changes"] for r in json.loads(ok("history", "-f", "json"))}
+    assert "month=12, day=8" in english["custom_festivals", "insert"]
+    assert "selection={}" in english["care_rules", "insert"]
+    assert json.loads(ok("--lang", "zh", "history", "-f", "json")) == json.loads(
+        ok("history", "-f", "json")
+    )
+
+
+def test_a_merge_that_moved_nothing_says_none(db_path):
+    add("王芳")
+    add("王芳芳")
+    ok("merge", "1", "2", "--yes")
+    plain = ok("--lang", "zh", "history")
+    assert "移动的记录：无" in plain and "移动的记录：；" not in plain, plain
+    assert '"moved": "{}"' in ok("history", "-f", "json") or "moved={}" in ok("history")
+
+
+def test_undo_names_the_command_in_words(db_path):
+    add("张伟")
+    add("张伟伟")
+    ok("merge", "1", "2", "--yes")
+    refused = crm("--lang", "zh", "undo", input="n\n")
+    first = refused.stdout.splitlines()[0]
+    assert first == "撤销 2026-11-22 10:00 的“合并客户”（改动集 3）：", first
+    english = crm("undo", input="n\n").stdout.splitlines()[0]
+    assert english == "Undo crm merge of 2026-11-22 10:00 (changeset 3):", english
+    script = crm("--lang", "zh", "undo")
+    assert script.exit_code == 2
+    assert script.stderr == "crm: “crm undo”需要确认；在脚本中运行请加 --yes\n"
+
+
+def test_config_list_says_lengths_of_time_in_words(db_path):
+    ok("config", "set", "cadence.default", "90d")
+    ok("config", "set", "cadence.stage.lead", "14d..30d")
+    ok("config", "set", "feedback.response_target", "90m")
+    lines = {line.split()[0]: line for line in ok("--lang", "zh", "config", "list").splitlines()}
+    assert lines["abc.window"].split()[1:3] == ["12", "个月"], lines["abc.window"]
+    assert "  90 天  " in lines["cadence.default"]
+    assert "  14 天至 30 天  " in lines["cadence.stage.lead"]
+    assert "  90 分钟  " in lines["feedback.response_target"]
+    values = {
+        r["key"]: r["value"] for r in json.loads(ok("--lang", "zh", "config", "list", "-f", "json"))
+    }
+    assert values["abc.window"] == "12m" and values["cadence.stage.lead"] == "14d..30d"
+    assert values["feedback.response_target"] == "90m" and values["cadence.default"] == "90d"
+    english = ok("config", "list")
+    assert " 12m " in english and " 14d..30d " in english and " 90m " in english
+
+
+def test_feedback_open_is_one_word_and_recency_has_its_unit(db_path):
+    add("张伟")
+    ok("feedback", "add", "张伟", "包装破损")
+    assert "  未处理  " in ok("--lang", "zh", "feedback", "list")
+    assert "未处理" in ok("--lang", "zh", "report", "feedback").splitlines()[0]
+    ok("buy", "张伟", "茶叶", "100", "--at", "2026-11-15")
+    plain = ok("--lang", "zh", "report", "rfm", "--customers")
+    assert "  7 天  " in plain, plain
+    (row,) = json.loads(ok("--lang", "zh", "report", "rfm", "--customers", "-f", "json"))[
+        "customers"
+    ]
+    assert row["recency"] == 7
+    assert "  7  " in ok("report", "rfm", "--customers")
+
+
+def test_lifecycle_conversion_header_says_percent(db_path):
+    add("张伟")
+    ok("stage", "张伟", "lead")
+    ok("stage", "张伟", "prospect")
+    assert "转化率%" in ok("--lang", "zh", "report", "lifecycle")
+
+
+def test_lunar_days_are_said_as_the_calendar_says_them(db_path):
+    said = ok("--lang", "zh", "care", "festival", "add", "腊八粥会", "--lunar", "12-08")
+    assert said.startswith("已新增节日“腊八粥会”：每年农历腊月初八（"), said
+    said = ok("--lang", "zh", "care", "festival", "add", "圣诞", "--date", "12-25")
+    assert said.startswith("已新增节日“圣诞”：每年公历12月25日（"), said
+    said = ok("care", "festival", "add", "Mid", "--lunar", "08-15")
+    assert "every year on lunar 08-15" in said, said
+    add("罗桂芬")
+    ok("date", "add", "罗桂芬", "相识纪念", "农历2020-03-10", "--yearly")
+    card = ok("--lang", "zh", "show", "罗桂芬")
+    assert "2020-04-02（农历 2020-03-10）" in card, card
+    assert "2020-04-02 (lunar 2020-03-10)" in ok("show", "罗桂芬")
+    (shown,) = json.loads(ok("--lang", "zh", "show", "罗桂芬", "-f", "json"))["dates"]
+    assert shown["date_on"] == "2020-04-02" and shown["date_lunar"] == "2020-03-10"
