@@ -65,7 +65,7 @@ def test_config_list_says_lengths_of_time_in_words(db_path):
     lines = {line.split()[0]: line for line in ok("--lang", "zh", "config", "list").splitlines()}
     assert lines["abc.window"].split()[1:3] == ["12", "个月"], lines["abc.window"]
     assert "  90 天  " in lines["cadence.default"]
-    assert "  14 天至 30 天  " in lines["cadence.stage.lead"]
+    assert "  14 至 30 天  " in lines["cadence.stage.lead"]
     assert "  90 分钟  " in lines["feedback.response_target"]
     values = {
         r["key"]: r["value"] for r in json.loads(ok("--lang", "zh", "config", "list", "-f", "json"))
@@ -112,3 +112,34 @@ def test_lunar_days_are_said_as_the_calendar_says_them(db_path):
     assert "2020-04-02 (lunar 2020-03-10)" in ok("show", "罗桂芬")
     (shown,) = json.loads(ok("--lang", "zh", "show", "罗桂芬", "-f", "json"))["dates"]
     assert shown["date_on"] == "2020-04-02" and shown["date_lunar"] == "2020-03-10"
+
+
+def test_a_number_in_chinese_words_has_a_space_either_side(db_path):
+    add("张伟")
+    said = ok("--lang", "zh", "task", "add", "张伟", "回访", "--every", "15d")
+    assert "每 15 天重复一次：回访" in said, said
+    said = ok("--lang", "zh", "task", "add", "张伟", "回访", "--after", "3d")
+    assert "每次完成后隔 3 天再次提醒：回访" in said, said
+    listed = ok("--lang", "zh", "task", "list")
+    assert "  每 15 天" in listed and "  完成后 3 天" in listed, listed
+    # what is shown is typed back
+    ok("--lang", "zh", "task", "add", "张伟", "再回访", "--every", "每 15 天")
+    assert [t["every"] for t in json.loads(ok("task", "list", "-f", "json"))].count("15d") == 2
+
+
+def test_a_customers_reasons_are_joined_alike_everywhere(db_path):
+    add("张伟")
+    ok("stage", "张伟", "lead")
+    ok("config", "set", "cadence.stage.lead", "14d..30d")
+    ok("task", "add", "张伟", "发报价", "--due", "2026-11-20")
+    ok("log", "call", "张伟", "问价", "--at", "2026-11-01 10:00")
+    why = "任务 #1 已逾期 2 天：发报价；已 21 天未联系（到期：联系周期 14 至 30 天，线索阶段）"
+    assert why in ok("--lang", "zh", "today")
+    assert why in ok("--lang", "zh", "dashboard")
+    english = "task #1 overdue 2 days: 发报价; no contact for 21 days (due: cadence 14..30 days, stage lead)"
+    assert english in ok("today") and english in ok("dashboard")
+    (row,) = json.loads(ok("--lang", "zh", "dashboard", "-f", "json"))["today"]
+    assert row["reasons"] == [
+        "task #1 overdue 2 days: 发报价",
+        "no contact for 21 days (due: cadence 14..30 days, stage lead)",
+    ]

@@ -655,7 +655,7 @@ _UNITS = {"d": "day", "w": "week", "m": "month", "y": "year", "h": "hour"}
 class Length(Said):
     """A setting that is a length of time (`12m`, `90d`, a cadence `14d..30d`, a response
     target `24h` or `90m`), kept as stored in JSON and CSV, which a table for people says
-    in another language than English in words (`12 个月`, `14 天至 30 天`, `24 小时`)."""
+    in another language than English in words (`12 个月`, `14 至 30 天`, `24 小时`)."""
 
     minutes: bool
 
@@ -675,10 +675,10 @@ class Length(Said):
             name = "minute" if found[2] == "m" and self.minutes else _UNITS[found[2]]
             return plural(int(found[1]), name).said()
 
-        pieces = [re.sub(r"(\d+)([dwmyh])", unit, piece) for piece in self.split("..")]
-        if len(pieces) == 2:
-            return _("{ideal} to {most}").format(ideal=pieces[0], most=pieces[1])
-        return pieces[0]
+        ranged = re.fullmatch(r"(\d+)d\.\.(\d+)d", self)  # a cadence's range, as reminders say it
+        if ranged:
+            return Said("{low}..{high} days", low=ranged[1], high=ranged[2]).said()
+        return re.sub(r"(\d+)([dwmyh])", unit, self)
 
 
 def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
