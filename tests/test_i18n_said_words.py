@@ -143,3 +143,32 @@ def test_a_customers_reasons_are_joined_alike_everywhere(db_path):
         "task #1 overdue 2 days: 发报价",
         "no contact for 21 days (due: cadence 14..30 days, stage lead)",
     ]
+
+
+def test_help_names_the_chinese_field_names_one_may_type(db_path):
+    filters = ok("--lang", "zh", "help", "filters")
+    for said in ("姓名 name", "城市 city", "电话 phone", "距上次联系天数 days_since_contact"):
+        assert said in filters.replace("\n", ""), said
+    add("张伟", "--city", "上海")
+    # the names the help gives are typed back
+    assert ok("list", "--where", "距上次联系天数 > 60", "-q") == ""
+    assert ok("list", "--where", "城市 = 上海", "-q") == "1\n"
+    formats = ok("--lang", "zh", "help", "formats").replace("\n", "")
+    assert "“crm export all”只写 json" in formats, formats
+    help_text = ok("--lang", "zh", "list", "--help").replace("\n", "").replace(" ", "")
+    assert "列名写JSON键或终端表头上的中文名，如姓名,城市。" in help_text, help_text
+    assert ok("--lang", "zh", "list", "--fields", "姓名,城市").split()[:2] == ["姓名", "城市"]
+
+
+def test_on_conflict_lists_the_words_its_help_says_and_reads_them_back(db_path, tmp_path):
+    add("张伟", "--email", "zw@example.com")
+    sheet = tmp_path / "in.csv"
+    sheet.write_text("name,email,city\n张伟,zw@example.com,杭州\n", encoding="utf-8")
+    refused = crm("--lang", "zh", "import", "customers", str(sheet), "--on-conflict", "改")
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "crm: --on-conflict 只能是以下之一：update（更新）、skip（跳过）、error（报错）\n"
+    )
+    assert "update 更新该客户" in ok("--lang", "zh", "import", "customers", "--help")
+    ok("--lang", "zh", "import", "customers", str(sheet), "--key", "email", "--on-conflict", "更新")
+    assert json.loads(ok("show", "1", "-f", "json"))["city"] == "杭州"
