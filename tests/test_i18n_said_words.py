@@ -172,3 +172,29 @@ def test_on_conflict_lists_the_words_its_help_says_and_reads_them_back(db_path, 
     assert "update 更新该客户" in ok("--lang", "zh", "import", "customers", "--help")
     ok("--lang", "zh", "import", "customers", str(sheet), "--key", "email", "--on-conflict", "更新")
     assert json.loads(ok("show", "1", "-f", "json"))["city"] == "杭州"
+
+
+def test_a_chinese_demo_stores_its_language_however_chinese_was_asked_for(tmp_path, monkeypatch):
+    import sqlite3
+
+    def language(path) -> list[tuple[str]]:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT value FROM settings WHERE key = 'language'").fetchall()
+        finally:
+            conn.close()
+
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    by_option, by_locale, english = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "c.db"
+    ok("--lang", "zh", "demo", "--db", str(by_option), "--customers", "5")
+    ok("demo", "--db", str(english), "--customers", "5")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    ok("demo", "--db", str(by_locale), "--customers", "5")
+    assert language(by_option) == language(by_locale) == [("zh",)]
+    assert language(english) == []
+    monkeypatch.setenv("LANG", "C.UTF-8")  # a cron job: no Chinese locale
+    assert ok("--db", str(by_option), "list", "--limit", "1").startswith("编号  姓名")
+    assert ok("--lang", "en", "--db", str(by_option), "list", "--limit", "1").startswith("id  name")
