@@ -112,6 +112,8 @@ def test_lunar_days_are_said_as_the_calendar_says_them(db_path):
     assert "2020-04-02 (lunar 2020-03-10)" in ok("show", "罗桂芬")
     (shown,) = json.loads(ok("--lang", "zh", "show", "罗桂芬", "-f", "json"))["dates"]
     assert shown["date_on"] == "2020-04-02" and shown["date_lunar"] == "2020-03-10"
+    assert "农历日期：2020年三月初十" in ok("--lang", "zh", "history")
+    assert "date_lunar=2020-03-10" in ok("history", "-f", "json")
 
 
 def test_a_number_in_chinese_words_has_a_space_either_side(db_path):

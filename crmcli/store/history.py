@@ -679,8 +679,22 @@ def _festival(key: str) -> str:
     return BY_KEY[key].name if key in BY_KEY else key  # a user's own: its name
 
 
+def _lunar(stored: str) -> str:
+    """A lunar date as stored (`2020-03-10`, `1990-闰06-15`) as the calendar says it, after
+    its field's name says lunar: `2020年三月初十`."""
+    from crmcli.core import lunar
+
+    try:
+        value = lunar.stored(stored)
+    except ValueError:
+        return stored
+    return stored if value is None else lunar.chinese(value).removeprefix("农历")
+
+
 _SAID = {
     ("customer_merges", "moved"): _moved,
+    ("important_dates", "date_lunar"): _lunar,
+    ("customers", "birthday_lunar"): _lunar,
     ("customer_merges", "record"): _profile,
     ("care_rules", "festival"): _festival,
 }
