@@ -4,8 +4,11 @@ undo names; settings that are lengths of time; feedback's states; a report's uni
 days. JSON keeps the stored values in every language."""
 
 import json
+import os
 
-from tests.conftest import add, crm, ok
+import pytest
+
+from tests.conftest import add, crm, filled_once, ok
 from tests.test_terminal import on_terminal
 
 
@@ -200,3 +203,32 @@ def test_a_chinese_demo_stores_its_language_however_chinese_was_asked_for(tmp_pa
     monkeypatch.setenv("LANG", "C.UTF-8")  # a cron job: no Chinese locale
     assert ok("--db", str(by_option), "list", "--limit", "1").startswith("编号  姓名")
     assert ok("--lang", "en", "--db", str(by_option), "list", "--limit", "1").startswith("id  name")
+
+
+def _demo_of_150() -> None:
+    ok("demo", "--db", os.environ["CRM_DB"], "--customers", "150")
+
+
+@pytest.fixture
+def buyers(db_path):
+    """A demo with enough repeat buyers to fit the value models."""
+    filled_once(db_path, _demo_of_150)
+    return db_path
+
+
+def test_a_chance_to_be_alive_reads_as_a_percentage_in_chinese(buyers):
+    rows = json.loads(ok("report", "value", "--limit", "3", "-f", "json"))
+    rows = rows if isinstance(rows, list) else next(v for v in rows.values() if isinstance(v, list))
+    chances = [r["p_alive"] for r in rows]
+    assert chances and all(isinstance(c, float) for c in chances)
+    said = [f"{round(c * 100, 1):g}%" for c in chances]
+    plain = ok("--lang", "zh", "report", "value", "--limit", "3")
+    lines = [line for line in plain.splitlines() if "（#" in line]
+    assert [line.split()[3] for line in lines] == said, plain
+    english = ok("report", "value", "--limit", "3")
+    assert [line.split()[4] for line in english.splitlines() if " (#" in line] == [
+        str(c) for c in chances
+    ], english
+    assert json.loads(ok("--lang", "zh", "report", "value", "--limit", "3", "-f", "json")) == (
+        json.loads(ok("report", "value", "--limit", "3", "-f", "json"))
+    )

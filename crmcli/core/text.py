@@ -148,6 +148,22 @@ class Counted(Said):
         return str(self) if current() == "en" else plural(self.count, self.unit).said()
 
 
+class Chance(Said):
+    """A probability from 0 to 1 kept as its number (`0.473`, as English tables show it),
+    which a table in another language says as a percentage (`47.3%`), as its people read a
+    chance; `chance` keeps the number, for the colour a low one is drawn in."""
+
+    chance: float
+
+    def __new__(cls, chance: float) -> Chance:
+        said = str.__new__(cls, str(chance))
+        said.template, said.params, said.chance = str(chance), {}, chance
+        return said
+
+    def said(self) -> str:
+        return str(self) if current() == "en" else f"{round(self.chance * 100, 1):g}%"
+
+
 # The units `plural` is given, for the catalog (one msgid for one, one for many).
 _UNITS = (
     N_("{n} day"), N_("{n} days"), N_("{n} hour"), N_("{n} hours"), N_("{n} minute"),
