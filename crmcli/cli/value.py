@@ -245,6 +245,7 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
     render = _shown_money if table else _plain_money
     # a chance as its number (JSON, English), in Chinese tables as a percentage (47.3%)
     plain = not table or current() == "en"
+    chances = _Chances()  # a thousand values at most, each said once
     code = base.currency
     days = _IsoDays()  # a few hundred distinct dates serve every customer
     left = len(order) if limit is None else limit
@@ -278,11 +279,19 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
             "last_purchase_on": [days[d] for d in last],
             "p_alive": [round(v, 3) for v in alive]
             if plain
-            else [Chance(round(v, 3)) for v in alive],
+            else [chances[round(v, 3)] for v in alive],
             "expected_purchases": [round(v, 2) for v in expected],
             "expected_spend": spend,
             "expected_value": worth,
         }
+
+
+class _Chances(dict[float, Chance]):
+    """A chance rounded to 3 places -> its Chance, each made once, when first asked for."""
+
+    def __missing__(self, chance: float) -> Chance:
+        made = self[chance] = Chance(chance)
+        return made
 
 
 class _IsoDays(dict[int, str]):

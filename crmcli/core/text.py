@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -161,7 +162,12 @@ class Chance(Said):
         return said
 
     def said(self) -> str:
-        return str(self) if current() == "en" else f"{round(self.chance * 100, 1):g}%"
+        return str(self) if current() == "en" else _percent(self.chance)
+
+
+@functools.cache
+def _percent(chance: float) -> str:
+    return f"{round(chance * 100, 1):g}%"
 
 
 # The units `plural` is given, for the catalog (one msgid for one, one for many).
