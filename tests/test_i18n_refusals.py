@@ -164,7 +164,7 @@ def test_the_keys_of_an_import_are_listed_with_their_chinese_words(db_path, tmp_
         "crm: --key must be one of: id, external_id, email, phone\n"
     )
     err = fails(2, "--lang", "zh", *base, "--on-conflict", "bogus", db=db_path)
-    assert err == "crm: --on-conflict 只能是以下之一：update（修改）、skip（跳过）、error（报错）\n"
+    assert err == "crm: --on-conflict 只能是以下之一：update（更新）、skip（跳过）、error（报错）\n"
     assert fails(2, *base, "--on-conflict", "bogus", db=db_path) == (
         "crm: --on-conflict must be one of: update, skip, error\n"
     )

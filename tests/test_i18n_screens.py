@@ -104,11 +104,11 @@ def test_history_leaves_out_internal_columns_and_says_values(db_path):
     assert "检索名" not in said and "name_key" not in said
     assert ("客户（#1）", "姓名：张伟 → 李娜娜") in changes
     (festival,) = [change for record, change in changes if record == "自定义节日（#1）"]
-    assert "历法：农历" in festival
+    assert "历法：农历；日期：三月初三" in festival, festival
     (segment,) = [change for record, change in changes if record == "分组（#1）"]
     assert "筛选条件：--city '上海'" in segment and "{" not in segment
     (phone,) = [change for record, change in changes if record == "客户电话（#1）"]
-    assert "是否首选：是" in phone and "类型：号码" in phone
+    assert "是否首选：是" in phone and "类型：普通号码" in phone
     english = ok("--lang", "en", "history", "--format", "json")
     said = {(r["table"], r["op"]): r["changes"] for r in json.loads(english)}
     assert said["customers", "update"] == "name: 张伟 → 李娜娜; name_key: 张伟 → 李娜娜"

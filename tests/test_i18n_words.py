@@ -278,8 +278,8 @@ def test_the_card_says_a_repeat_as_every_reads_it_back(db_path):
     for typed in ("1w", "2w", "3d", "2m"):
         ok("task", "add", "罗桂芬", f"回访{typed}", "--due", "2026-11-23", "--every", typed)
     card = ok("--lang", "zh", "show", "罗桂芬")
-    said = dict(re.findall(r"(回访\w+)\s+(\S+)\s*$", card, re.M))
-    assert said == {"回访1w": "每周", "回访2w": "每两周", "回访3d": "每3天", "回访2m": "每两个月"}
+    said = dict(re.findall(r"(回访\w+) {2,}(\S+(?: \S+)*)\s*$", card, re.M))
+    assert said == {"回访1w": "每周", "回访2w": "每两周", "回访3d": "每 3 天", "回访2m": "每两个月"}
     for typed in said.values():  # pasted back, each makes the same repeat
         ok("task", "add", "罗桂芬", "再来", "--every", typed)
     assert rows(db_path, "SELECT every FROM tasks WHERE text = '再来' ORDER BY id") == [

@@ -1281,8 +1281,8 @@ def test_where_a_customer_stands_in_a_range_reads_in_the_runs_language(db_path):
     ok("log", "call", "Fay", "hi", "--at", "2026-11-12 09:00")
     shown = _cells(ok("--lang", "zh", "today", "--fields", "customer_name,reasons"), 2)
     assert shown == [
-        ["Eve", "已 41 天未联系（已逾期：联系周期 30..40 天，客户设定）"],
-        ["Fay", "已 10 天未联系（到期：联系周期 7..14 天，客户设定）"],
+        ["Eve", "已 41 天未联系（已逾期：联系周期 30 至 40 天，客户设定）"],
+        ["Fay", "已 10 天未联系（到期：联系周期 7 至 14 天，客户设定）"],
     ]
 
 
@@ -1308,7 +1308,7 @@ def test_where_a_cadence_comes_from_reads_in_the_runs_language(db_path):
     assert [row[2] for row in _cells(ok("remind"), 3)] == [
         "3 days (tag vip)", "5 days (stage lead)", "7 days (customer)", "10 days (default)",
     ]  # fmt: skip
-    chinese = ["3 天（标签 vip）", "5 天（阶段 lead）", "7 天（客户设定）", "10 天（默认）"]
+    chinese = ["3 天（标签 vip）", "5 天（线索阶段）", "7 天（客户设定）", "10 天（默认）"]
     assert [row[2] for row in _cells(ok("--lang", "zh", "remind"), 3)] == chinese
     english = [
         "no contact for 21 days (cadence 3 days, tag vip)",
@@ -1320,7 +1320,7 @@ def test_where_a_cadence_comes_from_reads_in_the_runs_language(db_path):
     assert [row[1] for row in _cells(ok("today", *fields), 2)] == english
     assert [row[1] for row in _cells(ok("--lang", "zh", "today", *fields), 2)] == [
         "已 21 天未联系（联系周期 3 天，标签 vip）",
-        "已 21 天未联系（联系周期 5 天，阶段 lead）",
+        "已 21 天未联系（联系周期 5 天，线索阶段）",
         "已 21 天未联系（联系周期 7 天，客户设定）",
         "已 21 天未联系（联系周期 10 天，默认）",
     ]
@@ -1496,12 +1496,12 @@ def test_a_repeating_task_says_its_period_in_chinese(db_path):
     )
     assert ", every 1 month: " in ok("task", "add", "田鑫", "call", "--every", "1m")
     said = ok("--lang", "zh", "task", "add", "田鑫", "季度回访", "--every", "3m")
-    assert "每3个月重复一次：季度回访" in said, said
+    assert "每 3 个月重复一次：季度回访" in said, said
     said = ok("--lang", "zh", "task", "add", "田鑫", "双周会", "--every", "2w")
     assert "每两周重复一次：双周会" in said, said
     ics = ok("--lang", "zh", "remind", "--within", "30d", "--format", "ics")
-    assert "每月重复一次" in ics and "每3个月重复一次" in ics and "每两周重复一次" in ics, ics
-    assert "每 " not in ics, ics
+    assert "每月重复一次" in ics and "每 3 个月重复一次" in ics and "每两周重复一次" in ics, ics
+    assert not re.search(r"每 \D", ics), ics  # a space only around a number: 每 3 个月
     assert ", every 3 months: " in ok("task", "add", "田鑫", "call", "--every", "3m")
 
 

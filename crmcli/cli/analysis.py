@@ -140,9 +140,13 @@ class Presented:
 
     def __iter__(self) -> Any:
         from crmcli.core import money
+        from crmcli.core.text import Counted
 
         for row in self.rows:
-            yield money.present(row, grouped_digits=self.grouped)
+            shown = money.present(row, grouped_digits=self.grouped)
+            if self.grouped and isinstance(shown.get("recency"), int):  # days since: `7 天`
+                shown = {**shown, "recency": Counted(shown["recency"], "day")}
+            yield shown
 
 
 @report_app.command("abc")

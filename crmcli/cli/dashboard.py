@@ -8,7 +8,7 @@ import typer
 from crmcli.cli.app import app, output, reading
 from crmcli.cli.options import AsOfOption, TableOrJson, TableOrJsonOption, as_of_date
 from crmcli.cli.output import Bars, Format, Output, Section
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Joined, _
 
 
 def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
@@ -35,6 +35,8 @@ def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
                     row[column] = _("(none)")
             if panel.bar:
                 row["chart"] = row[panel.bar]
+            if isinstance(row.get("reasons"), list):  # joined as `crm today` joins them
+                row["reasons"] = Joined(row["reasons"])
         bars = Bars("chart", scale=panel.scale, title="chart", width=20) if panel.bar else None
         parts.append(Section(panel.key, panel.title, panel.columns, rows, bars))
     out.sections(

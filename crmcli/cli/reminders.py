@@ -1,5 +1,7 @@
 """What is due: `crm remind` (for cron), `crm today` (for a person), `crm date add|list|delete`."""
 
+from __future__ import annotations
+
 import sys
 from collections.abc import Mapping
 from datetime import date
@@ -20,7 +22,7 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format, Section, is_terminal
 from crmcli.core import clock, dates
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.records import important_dates
 
 date_app = typer.Typer(
@@ -347,8 +349,28 @@ def date_delete(
     )  # fmt: skip
 
 
+class _LunarDay(Said):
+    """A lunar date's first Gregorian day, kept as it is (`crm show --format json` reads
+    `date_on`), which the card shows with its lunar date beside it, as `crm date list`
+    does: `2020-04-02（农历 2020-03-10）`."""
+
+    lunar: str
+
+    def __new__(cls, day: str, lunar: str) -> _LunarDay:
+        said = str.__new__(cls, day)
+        said.template, said.params, said.lunar = day, {}, lunar
+        return said
+
+    def said(self) -> str:
+        return str(self) + _(" (lunar {day})").format(day=self.lunar)
+
+
 def _dates(conn: Any, customer_id: int) -> list[important_dates.ImportantDate]:
-    return important_dates.list_dates(conn, today=clock.today(), customer_id=customer_id)
+    rows = important_dates.list_dates(conn, today=clock.today(), customer_id=customer_id)
+    return [
+        {**r, "date_on": _LunarDay(r["date_on"], r["date_lunar"])} if r["date_lunar"] else r
+        for r in rows
+    ]
 
 
 SHOW_SECTIONS.append(

@@ -200,7 +200,10 @@ def _on_screen(row: dict[str, Any]) -> dict[str, Any]:
     from crmcli.core.vocabulary import word
 
     name, customer_id = row["customer_name"], row["customer_id"]
-    customer = None if customer_id is None else f"{name or ''} (#{customer_id})".lstrip()
+    # a customer since erased or merged away has no name left: its id alone (`#6`)
+    customer = (
+        None if customer_id is None else f"{name} (#{customer_id})" if name else f"#{customer_id}"
+    )
     record = f"{word('table', row['table'])} (#{row['record_id']})"
     return {**row, "customer": customer, "record": record}
 
@@ -218,16 +221,20 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
     if plan is None:
         typer.echo(_("Nothing to undo."))
         return
+    from crmcli.core.vocabulary import word
+
+    # the command in words (`合并客户`), as `crm history` names it; English types it
+    command = word("command", plan.command)
     if not plan.undoable:
         raise CrmError(
             _(
                 "the last change, crm {command} of {at}, cannot be undone; nothing was changed"
-            ).format(command=plan.command, at=plan.at)
+            ).format(command=command, at=plan.at)
         )
     with before_commit(ctx):  # `crm undo --yes | head -c1`: the reader left, nothing undone
         sentence(
             _("Undo crm {command} of {at} (changeset {changeset}):").format(
-                command=plan.command, at=plan.at, changeset=plan.changeset
+                command=command, at=plan.at, changeset=plan.changeset
             )
         )
         output(ctx).rows(

@@ -133,6 +133,7 @@ def meaning(row: Mapping[str, Any], column: str) -> Style:
         return _STATES.get(value)
     if column == "days_overdue" and isinstance(value, int) and not isinstance(value, bool):
         return "alert" if value > 0 else "warn" if value == 0 else None
+    value = getattr(value, "chance", value)  # a Chance said as a percentage: its number
     if column == "p_alive" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return "alert" if value < 0.25 else "warn" if value < 0.5 else None
     return None

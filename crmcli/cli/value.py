@@ -25,8 +25,8 @@ from crmcli.cli.options import (
 from crmcli.cli.output import Format, prose
 from crmcli.cli.reports import report_app
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import N_, Said, _
-from crmcli.core.text import plural
+from crmcli.core.i18n import N_, Said, _, current
+from crmcli.core.text import Chance, plural
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -243,6 +243,9 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
         predicted["expected_value"],
     )
     render = _shown_money if table else _plain_money
+    # a chance as its number (JSON, English), in Chinese tables as a percentage (47.3%)
+    plain = not table or current() == "en"
+    chances = _Chances()  # a thousand values at most, each said once
     code = base.currency
     days = _IsoDays()  # a few hundred distinct dates serve every customer
     left = len(order) if limit is None else limit
@@ -274,11 +277,21 @@ def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type
             "purchase_days": purchases,
             "first_purchase_on": [days[d] for d in first],
             "last_purchase_on": [days[d] for d in last],
-            "p_alive": [round(v, 3) for v in alive],
+            "p_alive": [round(v, 3) for v in alive]
+            if plain
+            else [chances[round(v, 3)] for v in alive],
             "expected_purchases": [round(v, 2) for v in expected],
             "expected_spend": spend,
             "expected_value": worth,
         }
+
+
+class _Chances(dict[float, Chance]):
+    """A chance rounded to 3 places -> its Chance, each made once, when first asked for."""
+
+    def __missing__(self, chance: float) -> Chance:
+        made = self[chance] = Chance(chance)
+        return made
 
 
 class _IsoDays(dict[int, str]):
@@ -460,11 +473,14 @@ def churn_report(
             found = churn.risks(conn, day, query, currency=code, model=not rhythm, limit=limit)
 
         render = money.shown if table else money.plain
+        plain = not table or current() == "en"
 
         def rows() -> Iterator[dict[str, Any]]:
             # money.present of the one amount, without a copy of the row.
             for row in found:
                 row["at_stake"] = render(row.pop("at_stake_minor"), row["currency"])  # type: ignore[typeddict-unknown-key,misc]
+                if not plain and row["p_alive"] is not None:  # 47.3%, as `crm report value`
+                    row["p_alive"] = Chance(row["p_alive"])  # type: ignore[typeddict-item]
                 yield row  # type: ignore[misc]
 
         if table:

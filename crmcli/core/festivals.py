@@ -141,10 +141,21 @@ def month_day(
 def describe(festival: Festival) -> str:
     """When a user's own festival comes back: `every year on 12-25`, `... on lunar 08-15`."""
     month, day = festival.month_day or (0, 0)
-    on = f"{month:02d}-{day:02d}"
     if festival.calendar == LUNAR:
-        return _("every year on lunar {day}").format(day=on)
-    return _("every year on {day}").format(day=on)
+        return _("every year on lunar {day}").format(day=month_day_said(LUNAR, month, day))
+    return _("every year on {day}").format(day=month_day_said(GREGORIAN, month, day))
+
+
+def month_day_said(calendar: str, month: int, day: int) -> str:
+    """A yearly day of `calendar` as the run's language says it: `12-08` in English; in
+    Chinese a lunar one as the calendar names it (`腊月初八`), a Gregorian one `12月25日`."""
+    if current() != "zh":
+        return f"{month:02d}-{day:02d}"
+    if calendar == LUNAR:
+        from crmcli.core.lunar import month_day_chinese
+
+        return month_day_chinese(month, day)
+    return f"{month}月{day}日"
 
 
 @lru_cache(maxsize=1024)

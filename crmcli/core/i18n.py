@@ -254,7 +254,9 @@ class Said(str):
 class Joined(Said):
     """Several pieces of prose kept in data as one (a customer's reasons to be called
     today): joined by `; ` in English, JSON and CSV, by the run's own separator (`；`) for
-    people, each piece in the run's language."""
+    people, each piece in the run's language. The one way a customer's reasons are joined
+    for people, wherever they are shown (`crm today`, `crm remind`, the dashboard); a list
+    of names or values is joined by `, ` (`、`) instead."""
 
     pieces: tuple[str, ...]
 

@@ -275,15 +275,19 @@ def _day_number(text: str) -> int:
 def chinese(value: LunarDate) -> str:
     """`value` as a Chinese calendar says it: `农历1990年八月十五`, `农历1990年闰六月初三`,
     `农历1988年腊月廿九`."""
-    month = ("闰" if value.leap else "") + _MONTHS[value.month - 1] + "月"
-    tens, ones = divmod(value.day, 10)
-    if value.day <= 10:
-        day = "初" + _DIGITS[value.day - 1]
-    elif ones == 0:
-        day = _DIGITS[tens - 1] + "十"  # 二十, 三十
-    else:
-        day = ("十", "廿")[tens - 1] + _DIGITS[ones - 1]
-    return f"农历{value.year}年{month}{day}"
+    return f"农历{value.year}年{month_day_chinese(value.month, value.day, value.leap)}"
+
+
+def month_day_chinese(month: int, day: int, leap: bool = False) -> str:
+    """A lunar month and day as the Chinese calendar says them: `腊月初八`, `八月十五`,
+    `闰六月初三`, `正月廿九`."""
+    said = ("闰" if leap else "") + _MONTHS[month - 1] + "月"
+    tens, ones = divmod(day, 10)
+    if day <= 10:
+        return said + "初" + _DIGITS[day - 1]
+    if ones == 0:
+        return said + _DIGITS[tens - 1] + "十"  # 二十, 三十
+    return said + ("十", "廿")[tens - 1] + _DIGITS[ones - 1]
 
 
 def stored(text: str | None) -> LunarDate | None:

@@ -1,6 +1,9 @@
 """Plain-text helpers shared by services and the command line (no I/O)."""
 
+from __future__ import annotations
+
 import csv
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -115,7 +118,7 @@ def clip(text: str | None, width: int = 60) -> str | None:
     return (line[: width - 1].rstrip() + "…") if cut else line
 
 
-def id_list(numbers: "list[int]") -> str:
+def id_list(numbers: list[int]) -> str:
     """Customer ids listed in a sentence: `1 17` in English, `1、17` in Chinese."""
     return (" " if current() == "en" else _(", ")).join(map(str, numbers))
 
@@ -128,6 +131,43 @@ def plural(n: float, word: str, *, grouped: bool = False) -> Said:
     # A Said: "{n} days" is its msgid (_UNITS), so a table for people says "3 天".
     template = "{n} " + word if abs(n) == 1 else "{n} " + word + "s"
     return Said(template, n=shown)
+
+
+class Counted(Said):
+    """A count kept as its number, which a table in English shows as it is (`7`) and in
+    another language with its unit (`7 天`), where a bare number reads as nothing."""
+
+    unit: str
+    count: int
+
+    def __new__(cls, count: int, unit: str) -> Counted:
+        said = str.__new__(cls, str(count))
+        said.template, said.params, said.unit, said.count = str(count), {}, unit, count
+        return said
+
+    def said(self) -> str:
+        return str(self) if current() == "en" else plural(self.count, self.unit).said()
+
+
+class Chance(Said):
+    """A probability from 0 to 1 kept as its number (`0.473`, as English tables show it),
+    which a table in another language says as a percentage (`47.3%`), as its people read a
+    chance; `chance` keeps the number, for the colour a low one is drawn in."""
+
+    chance: float
+
+    def __new__(cls, chance: float) -> Chance:
+        said = str.__new__(cls, str(chance))
+        said.template, said.params, said.chance = str(chance), {}, chance
+        return said
+
+    def said(self) -> str:
+        return str(self) if current() == "en" else _percent(self.chance)
+
+
+@functools.cache
+def _percent(chance: float) -> str:
+    return f"{round(chance * 100, 1):g}%"
 
 
 # The units `plural` is given, for the catalog (one msgid for one, one for many).

@@ -13,6 +13,7 @@ import sqlite3
 from datetime import date, datetime, timedelta
 
 from crmcli.core import clock
+from crmcli.core.i18n import current
 from crmcli.demo.words import latin_name, maybe, said
 from crmcli.records import customers
 from crmcli.records.customers import CustomerInput
@@ -125,6 +126,8 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
     now = clock.now()
     set_setting(conn, "default_region", "CN")
     set_setting(conn, "default_currency", "CNY")
+    if current() == "zh":  # its data is Chinese: so are its help and tables, run as it may be
+        set_setting(conn, "language", "zh")
     ids: list[int] = []
     used_names: set[str] = set()
     used_phones: set[str] = set()

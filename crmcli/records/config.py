@@ -665,7 +665,43 @@ def shown_value(key: str, value: str | None) -> str | None:
         return Listed(column, value, sep)
     if key == "money":
         return Word("money", value)
+    if key == "abc.window" or key == "feedback.response_target" or key.startswith("cadence."):
+        return Length(value, minutes=key == "feedback.response_target")
     return value
+
+
+# A length's unit letter as `plural` names it; `m` is a month, but a minute in a response
+# target (`90m`).
+_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year", "h": "hour"}
+
+
+class Length(Said):
+    """A setting that is a length of time (`12m`, `90d`, a cadence `14d..30d`, a response
+    target `24h` or `90m`), kept as stored in JSON and CSV, which a table for people says
+    in another language than English in words (`12 个月`, `14 至 30 天`, `24 小时`)."""
+
+    minutes: bool
+
+    def __new__(cls, value: str, *, minutes: bool = False) -> Length:
+        said = str.__new__(cls, value)
+        said.template, said.params, said.minutes = value, {}, minutes
+        return said
+
+    def said(self) -> str:
+        from crmcli.core.i18n import current
+        from crmcli.core.text import plural
+
+        if current() == "en":
+            return str(self)
+
+        def unit(found: re.Match[str]) -> str:
+            name = "minute" if found[2] == "m" and self.minutes else _UNITS[found[2]]
+            return plural(int(found[1]), name).said()
+
+        ranged = re.fullmatch(r"(\d+)d\.\.(\d+)d", self)  # a cadence's range, as reminders say it
+        if ranged:
+            return Said("{low}..{high} days", low=ranged[1], high=ranged[2]).said()
+        return re.sub(r"(\d+)([dwmyh])", unit, self)
 
 
 def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:

@@ -695,7 +695,9 @@ def _source(source: str | None) -> str | None:
     if kind == "tag" and name:
         return Said("tag {name}", name=name)
     if kind == "stage" and name:
-        return Said("stage {name}", name=name)
+        from crmcli.core.vocabulary import Word
+
+        return Said("stage {name}", name=Word("stage", name))  # 阶段线索, as a card says it
     if source == "customer":
         return Said("customer")
     if source == "default":

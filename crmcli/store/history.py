@@ -535,6 +535,8 @@ class Changes(Worded):
             return str(self)
 
         def named(key: str) -> str:
+            if key == _DAY:
+                return _("Date")
             if (self.table, key) in _LABELS:
                 return _(_LABELS[self.table, key]).split("|", 1)[-1]
             key = key.removesuffix("_minor")  # an amount, said in its currency
@@ -551,6 +553,8 @@ class Changes(Worded):
             # a saved filter (a segment's or a rule's, a care rule's selection), as its options
             if isinstance(value, str) and key in ("filter", "selection"):
                 return _filter_options(value)
+            if key == _DAY:
+                return str(value)
             if isinstance(value, str) and (self.table, key) in _SAID:
                 return _SAID[self.table, key](value)
             if key.endswith("_minor") and isinstance(value, int) and currency in EXPONENTS:
@@ -567,6 +571,8 @@ class Changes(Worded):
         # or removed, its id and customer, which the record and customer columns show.
         left_out = _INTERNAL if self.updated else _INTERNAL | _SHOWN_BESIDE
         fields = [f for f in self.fields if f[0] not in left_out] or self.fields
+        if self.table == "custom_festivals" and not self.updated:
+            fields = _festival_day(fields)
         if self.updated:
             template = _("{field}: {old} → {new}")
             pieces = [
@@ -584,6 +590,23 @@ class Changes(Worded):
 _INTERNAL = frozenset({"name_key", "version", "updated_at"})
 _SHOWN_BESIDE = frozenset({"id", "customer_id", "created_at"})
 _MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)")
+
+
+# A user's festival's month and day, said as one day (`腊月初八`), not as two numbers.
+_DAY = "month and day"
+
+
+def _festival_day(fields: list[tuple[str, Any, Any]]) -> list[tuple[str, Any, Any]]:
+    """A festival added or removed with its `month` and `day` said as one day of its
+    calendar (`历法：农历；日期：腊月初八`)."""
+    from crmcli.core.festivals import month_day_said
+
+    values = {k: b for k, a, b in fields}
+    if not {"calendar", "month", "day"} <= values.keys():
+        return fields
+    said = month_day_said(values["calendar"], values["month"], values["day"])
+    kept = [f for f in fields if f[0] not in ("month", "day")]
+    return [*kept, (_DAY, said, said)]
 
 
 def _local_minute(stamp: str) -> str:
@@ -630,7 +653,7 @@ def _moved(stored: str) -> str:
 
     return _(", ").join(
         _("{what} {count}").format(what=place(k), count=n) for k, n in moved.items()
-    )
+    ) or _("none")
 
 
 def _profile(stored: str) -> str:
@@ -656,8 +679,22 @@ def _festival(key: str) -> str:
     return BY_KEY[key].name if key in BY_KEY else key  # a user's own: its name
 
 
+def _lunar(stored: str) -> str:
+    """A lunar date as stored (`2020-03-10`, `1990-闰06-15`) as the calendar says it, after
+    its field's name says lunar: `2020年三月初十`."""
+    from crmcli.core import lunar
+
+    try:
+        value = lunar.stored(stored)
+    except ValueError:
+        return stored
+    return stored if value is None else lunar.chinese(value).removeprefix("农历")
+
+
 _SAID = {
     ("customer_merges", "moved"): _moved,
+    ("important_dates", "date_lunar"): _lunar,
+    ("customers", "birthday_lunar"): _lunar,
     ("customer_merges", "record"): _profile,
     ("care_rules", "festival"): _festival,
 }
@@ -674,6 +711,10 @@ def _filter_options(stored: str) -> str:
         saved = json.loads(stored)
     except ValueError:
         return stored
+    if saved == {}:  # no filter: everyone (`crm care rule list` says it so too)
+        from crmcli.core.i18n import _
+
+        return _("everyone")
     return (as_options(saved).said() or stored) if isinstance(saved, dict) else stored
 
 

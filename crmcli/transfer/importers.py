@@ -33,7 +33,14 @@ from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _, current
 from crmcli.core.progress import READING, SILENT, Progress
 from crmcli.core.text import parse_json, plural
-from crmcli.core.vocabulary import choices_glossed, chosen, column_named, fields_glossed, word
+from crmcli.core.vocabulary import (
+    choices_glossed,
+    chosen,
+    column_named,
+    fields_glossed,
+    glossed,
+    word,
+)
 from crmcli.records import purchases
 from crmcli.store.db import savepoint
 from crmcli.transfer.sources import ERROR_KEY, Record
@@ -1768,8 +1775,9 @@ def run_import(
         options.on_conflict = chosen(options.on_conflict, CONFLICTS) or ""
         if not options.on_conflict:
             raise InvalidInput(
+                # each with the word `--help` says for it (更新), not another column's (修改)
                 _("--on-conflict must be one of: {choices}").format(
-                    choices=choices_glossed(CONFLICTS)
+                    choices=glossed("on_conflict", list(CONFLICTS))
                 )
             )
     importer = IMPORTERS[kind](conn, mapper, options)
