@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import filled_once, ok
+from tests.conftest import add, filled_once, ok
 
 # Tables that grow with the business: a command about one customer must never scan them.
 BIG = ("purchases", "interactions", "tasks", "feedback", "surveys", "stage_changes", "history")
@@ -119,6 +119,29 @@ def test_the_daily_commands_read_no_big_table_from_end_to_end(shop, monkeypatch,
         assert read and all("USING PRIMARY KEY (customer_id=?)" in x for x in read), plan
     bad = {s: found for s in statements if (found := scans(shop, s))}
     assert not bad, bad
+
+
+@pytest.mark.parametrize("args", [("today",), ("remind", "--format", "json"), ("dashboard",)])
+def test_without_cadence_rules_only_the_customers_with_a_cadence_are_read(
+    db_path, monkeypatch, args
+):
+    """With no cadence by tag, stage or default, due for contact reads the customers with
+    a cadence of their own from their own index alone (m026), not every customer's row."""
+    add("Anna", "--cadence", "14d")
+    add("Bob")
+    ok("log", "call", "Anna", "rang", "--at", "2026-10-01T10:00:00+08:00")
+    statements = statements_of(monkeypatch, *args)
+    due = [s for s in statements if "cadence_max_days" in s and "FROM customers c" in s]
+    assert due
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        for sql in due:
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+            assert not [x for x in plan if x.startswith("SCAN c")], plan
+            if "json_each" not in sql:  # the first reading (the second: the shown, by id)
+                assert "SEARCH c USING COVERING INDEX customers_cadence (cadence_days>?)" in plan
+    finally:
+        conn.close()
 
 
 def test_the_dashboards_revenue_reads_the_index_of_purchases_by_time_alone(shop, monkeypatch):
