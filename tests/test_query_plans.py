@@ -122,12 +122,11 @@ def test_the_daily_commands_read_no_big_table_from_end_to_end(shop, monkeypatch,
 
 
 @pytest.mark.parametrize("args", [("today",), ("remind", "--format", "json"), ("dashboard",)])
-def test_without_cadence_rules_only_the_customers_with_a_cadence_are_read(
-    db_path, monkeypatch, args
-):
+def test_only_the_customers_with_a_cadence_or_a_birthday_are_read(db_path, monkeypatch, args):
     """With no cadence by tag, stage or default, due for contact reads the customers with
-    a cadence of their own from their own index alone (m026), not every customer's row."""
-    add("Anna", "--cadence", "14d")
+    a cadence of their own from their own index alone (m026), not every customer's row;
+    and the birthdays of the day are read from the index of the customers with one."""
+    add("Anna", "--cadence", "14d", "--birthday", "1990-11-22")
     add("Bob")
     ok("log", "call", "Anna", "rang", "--at", "2026-10-01T10:00:00+08:00")
     statements = statements_of(monkeypatch, *args)
@@ -140,6 +139,13 @@ def test_without_cadence_rules_only_the_customers_with_a_cadence_are_read(
             assert not [x for x in plan if x.startswith("SCAN c")], plan
             if "json_each" not in sql:  # the first reading (the second: the shown, by id)
                 assert "SEARCH c USING COVERING INDEX customers_cadence (cadence_days>?)" in plan
+        births = [s for s in statements if "SELECT id, birthday, birthday_lunar" in s]
+        assert births
+        for sql in births:  # the birthdays of the day from their own index alone (m026)
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+            assert plan == [
+                "SEARCH customers USING COVERING INDEX customers_birthdays (birthday>?)"
+            ], plan
     finally:
         conn.close()
 

@@ -1036,7 +1036,9 @@ def m026_last_contacts(conn: sqlite3.Connection) -> None:
     `purchase_summaries_dirty` already). Every customer is queued here; migrate() computes
     them after the steps. And the live customers with a cadence of their own, with what
     their cadence needs, in an index of their own (a tenth of the customers in the medium
-    benchmark), so the daily commands read those rows instead of every customer's."""
+    benchmark), so the daily commands read those rows instead of every customer's; and
+    likewise the live customers with a birthday, with it (the birthdays of the day were
+    found by reading every customer's row: 0.016 to 0.004 s at 100k)."""
     execute_script(
         conn,
         """
@@ -1095,6 +1097,8 @@ def m026_last_contacts(conn: sqlite3.Connection) -> None:
         CREATE INDEX customers_cadence
             ON customers(cadence_days, cadence_max_days, created_at, stage, archived_at)
             WHERE cadence_days IS NOT NULL AND archived_at IS NULL;
+        CREATE INDEX customers_birthdays ON customers(birthday, birthday_lunar, archived_at)
+            WHERE birthday IS NOT NULL AND archived_at IS NULL;
         """,
     )
 
