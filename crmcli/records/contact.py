@@ -16,7 +16,7 @@ from datetime import datetime
 
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
-from crmcli.store.last_contacts import CONTACT_KINDS, SETTING, SOURCES, WORDS, last_at, moments
+from crmcli.store.last_contacts import CONTACT_KINDS, SETTING, SOURCES, WORDS, last_at
 
 __all__ = ["CONTACT_KINDS", "SOURCES", "WORDS", "clean_counts", "last_at", "last_contact"]
 
@@ -54,11 +54,10 @@ def last_contact(conn: sqlite3.Connection, customer_id: int) -> datetime | None:
 
 def contacted_after(conn: sqlite3.Connection, customer: str, moment: str) -> str:
     """An SQL condition: the customer whose id is in column `customer` had contact strictly
-    after the moment in column `moment` (column names from the caller's code)."""
-    found = moments(
-        conn, "1", f"customer_id = {customer} AND datetime({{at}}) > datetime({moment})"
-    )
-    return f"EXISTS ({found})"
+    after the moment in column `moment` (column names from the caller's code): their last
+    contact is later, to the second (contact after it exists exactly when the latest is)."""
+    later = f"datetime({last_at(conn, customer)}) > datetime({moment})"
+    return f"coalesce({later}, 0)"  # never contacted: false, not NULL (NOT must be true)
 
 
 def from_utc(text: str) -> datetime:
