@@ -596,8 +596,10 @@ def test_an_upgrade_names_its_phases_and_a_new_file_none(db_path, tmp_path):
         "upgrading the database: channel keys",
         "upgrading the database: archived and recency indexes",
         "upgrading the database: stage as of covering",
+        "upgrading the database: last contacts",
         "upgrading the database: history triggers",
         "upgrading the database: indexing for search",
+        "upgrading the database: computing last contacts",
         "upgrading the database: computing purchase summaries",
     ]
     assert version_of(db_path) == migrations.SCHEMA_VERSION

@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import filled_once, ok
+from tests.conftest import add, filled_once, ok
 
 # Tables that grow with the business: a command about one customer must never scan them.
 BIG = ("purchases", "interactions", "tasks", "feedback", "surveys", "stage_changes", "history")
@@ -102,20 +102,52 @@ def test_the_check_sees_a_scan(shop):
 )
 def test_the_daily_commands_read_no_big_table_from_end_to_end(shop, monkeypatch, args):
     """`crm today`, `crm remind` and the dashboard read the last contact of the customers
-    they need from the (customer, time) indexes, churn, lifecycle and RFM from the purchase
-    summaries: no statement reads every purchase, interaction or task."""
+    they need by key from the last contacts the write path keeps (m026), churn, lifecycle
+    and RFM from the purchase summaries: no statement reads every purchase, interaction or
+    task, and none reads the counted tables for a last contact."""
     statements = statements_of(monkeypatch, *args)
-    contact = [s for s in statements if "julianday(occurred_at)" in s]
+    assert not [s for s in statements if "julianday(occurred_at)" in s]
+    contact = [s for s in statements if "FROM last_contacts WHERE" in s]
     assert contact
     conn = sqlite3.connect(f"file:{shop}?mode=ro", uri=True)
     try:
-        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + contact[0])]
+        plans = [[row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + s)] for s in contact]
     finally:
         conn.close()
-    read = [line for line in plan if re.match(r"(SEARCH|SCAN) (interactions|purchases)", line)]
-    assert read and all("USING COVERING INDEX" in line for line in read), plan
+    for plan in plans:
+        read = [line for line in plan if "last_contacts" in line]
+        assert read and all("USING PRIMARY KEY (customer_id=?)" in x for x in read), plan
     bad = {s: found for s in statements if (found := scans(shop, s))}
     assert not bad, bad
+
+
+@pytest.mark.parametrize("args", [("today",), ("remind", "--format", "json"), ("dashboard",)])
+def test_only_the_customers_with_a_cadence_or_a_birthday_are_read(db_path, monkeypatch, args):
+    """With no cadence by tag, stage or default, due for contact reads the customers with
+    a cadence of their own from their own index alone (m026), not every customer's row;
+    and the birthdays of the day are read from the index of the customers with one."""
+    add("Anna", "--cadence", "14d", "--birthday", "1990-11-22")
+    add("Bob")
+    ok("log", "call", "Anna", "rang", "--at", "2026-10-01T10:00:00+08:00")
+    statements = statements_of(monkeypatch, *args)
+    due = [s for s in statements if "cadence_max_days" in s and "FROM customers c" in s]
+    assert due
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        for sql in due:
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+            assert not [x for x in plan if x.startswith("SCAN c")], plan
+            if "json_each" not in sql:  # the first reading (the second: the shown, by id)
+                assert "SEARCH c USING COVERING INDEX customers_cadence (cadence_days>?)" in plan
+        births = [s for s in statements if "SELECT id, birthday, birthday_lunar" in s]
+        assert births
+        for sql in births:  # the birthdays of the day from their own index alone (m026)
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+            assert plan == [
+                "SEARCH customers USING COVERING INDEX customers_birthdays (birthday>?)"
+            ], plan
+    finally:
+        conn.close()
 
 
 def test_the_dashboards_revenue_reads_the_index_of_purchases_by_time_alone(shop, monkeypatch):

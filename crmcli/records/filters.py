@@ -593,7 +593,7 @@ _SINCE_OP = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 def _last_contact(conn: sqlite3.Connection, term: LastContact, as_of: date) -> list[Any]:
     """[SQL, params...] of a LastContact term over `customers c`. The last contact is an
-    instant (crmcli.records.contact.latest); its local date is compared through the
+    instant (crmcli.records.contact.last_at); its local date is compared through the
     instants local midnights start, as every date of a stored moment is."""
     from datetime import datetime, time, timedelta
 
@@ -607,7 +607,7 @@ def _last_contact(conn: sqlite3.Connection, term: LastContact, as_of: date) -> l
     def midnight(d: date) -> str:
         return datetime.combine(d, time(0, 0)).astimezone().isoformat()
 
-    last = f"(SELECT max(at) FROM ({contact.latest(conn, 'c.id')}))"
+    last = contact.last_at(conn, "c.id")
     start, end = midnight(day), midnight(day + timedelta(days=1))
     test = {
         "<": (f"{last} < julianday(?)", start),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import heapq
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
@@ -29,7 +29,7 @@ from crmcli.core.text import every as repeat_every
 from crmcli.core.text import plural
 from crmcli.core.vocabulary import Word
 from crmcli.records import important_dates
-from crmcli.records.contact import from_utc, last_contact, latest
+from crmcli.records.contact import from_utc, last_at, last_contact
 from crmcli.reports.models import agenda
 from crmcli.reports.models.agenda import CadenceRules, Reason
 
@@ -184,9 +184,9 @@ def _named(customer_id: int, name: str, phone: str | None) -> Named:
 
 
 def _last_contact_sql(conn: sqlite3.Connection) -> str:
-    """A column: the last contact (SQLite's UTC `datetime()`) of customer `c`, read from the
-    (customer, time) indexes of each counted table, so only the customers asked for cost."""
-    return f"(SELECT datetime(max(at)) FROM ({latest(conn, 'c.id')}))"  # noqa: S608 - fixed
+    """A column: the last contact (SQLite's UTC `datetime()`) of customer `c`, read by key
+    from the last contacts the write path keeps, so only the customers asked for cost."""
+    return f"datetime({last_at(conn, 'c.id')})"
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -566,35 +566,40 @@ def _contacts_due(window: Window) -> Iterator[tuple[date, int, dict[str, Any]]]:
         else "NULL"
     )
     only, chosen = window.only_sql("c.id")
+    # The last contact in whole seconds since 1970 (as SQLite's datetime() drops a
+    # fraction): its local date is date.fromtimestamp's, what from_utc(...).date() gives,
+    # without a date-time made for each customer.
+    last = last_at(window.conn, "c.id")
     rows = window.conn.execute(
         f"SELECT id, cadence_days, created_at, stage, {tags_sql}, "  # noqa: S608 - fixed SQL
-        f"cadence_max_days, {_last_contact_sql(window.conn)} FROM customers c "
+        f"cadence_max_days, unixepoch({last}) FROM customers c "
         f"WHERE archived_at IS NULL AND ({' OR '.join(could)}){only}",
         chosen,
     )
     today = window.today
     # A customer is due once their cadence has passed since the local day of their last
     # contact, which is at most a day before its UTC day (no zone is more than 14 hours
-    # behind): so one whose last contact (UTC text) is on or after `today - cadence + 2`
-    # is not due, and is passed over before anything is parsed. Without a cadence of their
-    # own, their cadence is at least the shortest a rule gives.
+    # behind): so one whose last contact is on or after the UTC midnight starting `today -
+    # cadence + 2` is not due, and is passed over before anything else. Without a cadence
+    # of their own, their cadence is at least the shortest a rule gives.
     rule_days = [*rules.by_tag.values(), *rules.by_stage.values(), rules.default]
     shortest = min([d for d in rule_days if d], default=0)
-    cutoffs: dict[int, str] = {}
-    for customer_id, own, created_at, stage, tags, own_max, utc in rows:
-        if utc is not None and (own or shortest):
+    cutoffs: dict[int, int] = {}
+    epoch = date(1970, 1, 1)
+    local_day = date.fromtimestamp
+    for customer_id, own, created_at, stage, tags, own_max, seconds in rows:
+        if seconds is not None and (own or shortest):
             days = own or shortest
             cutoff = cutoffs.get(days)
             if cutoff is None:
-                cutoff = cutoffs[days] = (today - timedelta(days=days - 2)).isoformat()
-            if utc >= cutoff:
+                cutoff = cutoffs[days] = (today - timedelta(days=days - 2) - epoch).days * 86400
+            if seconds >= cutoff:
                 continue
         cadence = agenda.effective_cadence(own, _tag_list(tags), stage, rules)
         if cadence is None:
             continue
-        last = from_utc(utc) if utc else None
         # The rule of contact_status, which builds the whole status for the rows shown.
-        since = last.date() if last else clock.local_date(created_at)
+        since = local_day(seconds) if seconds is not None else clock.local_date(created_at)
         due_on = agenda.contact_due_on(since, since, cadence[0])
         if due_on > today:
             continue
@@ -604,12 +609,12 @@ def _contacts_due(window: Window) -> Iterator[tuple[date, int, dict[str, Any]]]:
             "cadence_days": cadence[0],
             "cadence_source": cadence[1],
             "cadence_max_days": maximum,
-            "days_since_contact": (today - since).days if last else None,
+            "days_since_contact": (today - since).days if seconds is not None else None,
             "days_overdue": (today - due_on).days,
             "state": agenda.contact_state(
                 today, due_on, agenda.contact_due_on(since, since, maximum or cadence[0])
             ),
-            "_status": (cadence, last, created_at, maximum),
+            "_status": (cadence, seconds, created_at, maximum),
         }
         yield due_on, customer_id, figures
 
@@ -619,7 +624,8 @@ def _contacts_shown(window: Window, rows: Sequence[ContactDue]) -> list[ContactD
     last contact in words, name, phone and preferred channel and time."""
     shown: list[ContactDue] = []
     for row in window.name(rows):
-        cadence, last, created_at, maximum = row.pop("_status")  # type: ignore[misc]
+        cadence, seconds, created_at, maximum = row.pop("_status")  # type: ignore[misc]
+        last = None if seconds is None else datetime.fromtimestamp(seconds, UTC).astimezone()
         status = contact_status(cadence, last, created_at, window.today, maximum=maximum)
         channel, time = window.preferred(row["customer_id"])
         shown.append(

@@ -150,14 +150,15 @@ def write(
         with (upgrading or (lambda: nullcontext(progress)))() as upgrade:
             conn = connect(path, write=True, progress=upgrade)
         try:
-            from crmcli.store import history, search, summaries
+            from crmcli.store import history, last_contacts, search, summaries
 
             with transaction(conn, command=command):
                 yield conn
                 progress.phase(_("indexing for search"))
                 search.sync(conn)  # the search index follows whatever the block changed
                 progress.phase(_("updating summaries"))
-                summaries.sync(conn)  # and so do the purchase summaries
+                last_contacts.sync(conn)  # the last contacts, from both queues, then
+                summaries.sync(conn)  # the purchase summaries (emptying their queue)
                 changeset = history.current(conn) if history.has_history(conn) else None
                 progress.phase(_("committing"))
             if hooks and changeset is not None:

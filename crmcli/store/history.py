@@ -52,13 +52,16 @@ from crmcli.core.vocabulary import Worded
 HISTORY_TABLES = ("changesets", "history", "history_control", "history_secrets")
 # Derived data that is rebuilt from the recorded tables, so never recorded itself: the
 # search index's queue of records to re-index and its pinyin sort keys (crmcli.store.search),
-# the purchase summaries and their queue (crmcli.store.summaries).
+# the purchase summaries and their queue (crmcli.store.summaries), the last contacts and
+# theirs (crmcli.store.last_contacts).
 DERIVED_TABLES = (
     "search_dirty",
     "search_name_order",
     "purchase_summaries",
     "customer_purchase_days",
     "purchase_summaries_dirty",
+    "last_contacts",
+    "last_contacts_dirty",
 )
 TRIGGER_PREFIX = "history_"
 OPS = ("insert", "update", "delete")

@@ -1026,6 +1026,83 @@ def m025_stage_as_of_covering(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m026_last_contacts(conn: sqlite3.Connection) -> None:
+    """Each customer's last contact (a julian day, UTC) under the `contact.counts` setting,
+    kept by crmcli.store.last_contacts, so the daily commands and the dashboard read it by
+    key instead of from the index of every counted table; and the queue of customers to
+    recompute, which triggers on interactions, feedback and surveys fill whoever writes,
+    and a change of the setting fills with every customer (purchase lines are queued in
+    `purchase_summaries_dirty` already). Every customer is queued here; migrate() computes
+    them after the steps. And the live customers with a cadence of their own, with what
+    their cadence needs, in an index of their own (a tenth of the customers in the medium
+    benchmark), so the daily commands read those rows instead of every customer's; and
+    likewise the live customers with a birthday, with it (the birthdays of the day were
+    found by reading every customer's row: 0.016 to 0.004 s at 100k)."""
+    execute_script(
+        conn,
+        """
+        CREATE TABLE last_contacts (
+            customer_id INTEGER PRIMARY KEY,
+            at REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE last_contacts_dirty (customer_id INTEGER PRIMARY KEY) WITHOUT ROWID;
+        CREATE TRIGGER last_contacts_interaction_insert AFTER INSERT ON interactions BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (NEW.customer_id);
+        END;
+        CREATE TRIGGER last_contacts_interaction_update
+        AFTER UPDATE OF customer_id, occurred_at, kind ON interactions BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (OLD.customer_id);
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (NEW.customer_id);
+        END;
+        CREATE TRIGGER last_contacts_interaction_delete AFTER DELETE ON interactions BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (OLD.customer_id);
+        END;
+        CREATE TRIGGER last_contacts_feedback_insert AFTER INSERT ON feedback BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (NEW.customer_id);
+        END;
+        CREATE TRIGGER last_contacts_feedback_update
+        AFTER UPDATE OF customer_id, received_at ON feedback BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (OLD.customer_id);
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (NEW.customer_id);
+        END;
+        CREATE TRIGGER last_contacts_feedback_delete AFTER DELETE ON feedback BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (OLD.customer_id);
+        END;
+        CREATE TRIGGER last_contacts_survey_insert AFTER INSERT ON surveys BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (NEW.customer_id);
+        END;
+        CREATE TRIGGER last_contacts_survey_update
+        AFTER UPDATE OF customer_id, answered_at ON surveys BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (OLD.customer_id);
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (NEW.customer_id);
+        END;
+        CREATE TRIGGER last_contacts_survey_delete AFTER DELETE ON surveys BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty VALUES (OLD.customer_id);
+        END;
+        CREATE TRIGGER last_contacts_counts_insert AFTER INSERT ON settings
+        WHEN NEW.key = 'contact.counts' BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty SELECT id FROM customers;
+        END;
+        CREATE TRIGGER last_contacts_counts_update AFTER UPDATE ON settings
+        WHEN 'contact.counts' IN (OLD.key, NEW.key) AND (OLD.key IS NOT NEW.key
+            OR OLD.value IS NOT NEW.value) BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty SELECT id FROM customers;
+        END;
+        CREATE TRIGGER last_contacts_counts_delete AFTER DELETE ON settings
+        WHEN OLD.key = 'contact.counts' BEGIN
+            INSERT OR IGNORE INTO last_contacts_dirty SELECT id FROM customers;
+        END;
+        INSERT INTO last_contacts_dirty SELECT id FROM customers;
+        CREATE INDEX customers_cadence
+            ON customers(cadence_days, cadence_max_days, created_at, stage, archived_at)
+            WHERE cadence_days IS NOT NULL AND archived_at IS NULL;
+        CREATE INDEX customers_birthdays ON customers(birthday, birthday_lunar, archived_at)
+            WHERE birthday IS NOT NULL AND archived_at IS NULL;
+        """,
+    )
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -1110,7 +1187,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SI
     # After every upgrade, derived parts the steps leave to live code: the history triggers of
     # every table from its current columns (crmcli.store.history), so no migration has to
     # remember them, and the search index of the records the steps queued.
-    from crmcli.store import history, search, summaries
+    from crmcli.store import history, last_contacts, search, summaries
 
     with transaction(conn):
         progress.phase(_("upgrading the database: history triggers"))
@@ -1118,5 +1195,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SI
     with transaction(conn):
         progress.phase(_("upgrading the database: indexing for search"))
         search.sync(conn)
+        progress.phase(_("upgrading the database: computing last contacts"))
+        last_contacts.sync(conn)  # before summaries.sync empties the queue of purchases
         progress.phase(_("upgrading the database: computing purchase summaries"))
         summaries.sync(conn)
