@@ -1069,9 +1069,9 @@ def test_a_quarter_is_shown_as_its_key_in_english_and_in_words_in_chinese():
         ("2w", False, "每两周"),
         ("1m", False, "每月"),
         ("1w", False, "每周"),
-        ("3d", False, "每3天"),
+        ("3d", False, "每 3 天"),
         ("2m", False, "每两个月"),
-        ("12m", False, "每12个月"),
+        ("12m", False, "每 12 个月"),
         ("3d", True, "3 天"),
         ("1y", True, "1 年"),
         ("fortnightly", False, "fortnightly"),  # no period: said as stored

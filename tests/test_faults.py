@@ -304,14 +304,14 @@ def test_cron_remind_during_a_long_write_is_prompt_and_consistent(tmp_path):
 # --- T8: field-name injection corpus ---------------------------------------------------------
 
 SORTS = [
-    "name;DROP TABLE customers", '"', "]", "nmae", "?", "1=1", "name--", "ｎａｍｅ",
+    "name;DROP TABLE customers", '"', "]", "nmae", "?", "1=1", "name--",
     "name COLLATE NOCASE", "(select 1)", "name,id", "rowid", "c.name", "customers.name",
     "name DESC", '"name"', "[name]", "`name`", "name]", "-", "-?", "national_id", "id/*",
     "id)", "CASE WHEN 1 THEN name END", "name_key", "randomblob(9)",
 ]  # fmt: skip
 WHERES = [
     "name;DROP TABLE customers = x", '" = 1', "] = 1", "nmae = x", "? = 1", "1=1", "1 = 1",
-    "name OR 1=1", "c.name = x", "customers.name = x", "ｎａｍｅ = x", "name) OR (1 = 1",
+    "name OR 1=1", "c.name = x", "customers.name = x", "name) OR (1 = 1",
     '"name" = x', "[name] = x", "`name` = x", "name/**/= x", "name -- = x", "rowid = 1",
     "national_id = 110105194912310021", "name_key = x", "id = 1 OR 1", "id ~ 1",
     "tag > x", "phone < 1", "sqlite_master = x", "name LIKE x", "= x", "name", "",
@@ -334,6 +334,10 @@ def test_injection_corpus_for_where_and_sort_is_rejected(db_path):
         f"(x3 commands), {len(accepted)} accepted; database unchanged"
     )
     assert accepted == []
+    # A name typed in full-width letters (a Chinese input method) is the field, read
+    # half-width (NFKC), and nothing else: the same rows as the name itself.
+    assert ok("list", "--sort", "-ｎａｍｅ", "-q") == "2\n1\n"
+    assert ok("list", "--where", "ｎａｍｅ = Ben", "-q") == "2\n"
     # Values are bound parameters: SQL in a value is only text to compare with.
     for value in ("x; DELETE FROM customers", "' OR '1'='1", '" OR 1=1 --', "1); DROP TABLE t"):
         assert ok("list", "--where", f"name = {value}", "-q") == ""
