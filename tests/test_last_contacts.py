@@ -199,3 +199,46 @@ def test_an_old_file_gets_every_last_contact_on_upgrade(db_path):
     conn.close()
     connect(db_path, write=False).close()
     assert stored(db_path) == expected(db_path) == [(1, "2025-03-01 01:00:00")]
+
+
+def test_crm_check_compares_the_stored_last_contacts_with_the_records(db_path):
+    import json
+
+    add("张伟")
+    ok("log", "call", "张伟", "hi")
+    ok("add", "Anna")
+
+    def checked() -> dict:
+        result = crm("check", "--format", "json")
+        return result.exit_code, next(
+            r for r in json.loads(result.stdout) if r["check"] == "last contacts"
+        )
+
+    assert checked() == (
+        0,
+        {"check": "last contacts", "status": "ok", "detail": "matches the records"},
+    )
+    conn = sqlite3.connect(db_path)  # another program changes what crm keeps
+    conn.execute("UPDATE last_contacts SET at = at - 1")
+    conn.execute(
+        "INSERT INTO last_contacts (customer_id, at) SELECT id, 2461000.5 FROM customers WHERE name = 'Anna'"
+    )
+    conn.commit()
+    problem = {
+        "check": "last contacts",
+        "status": "problem",
+        "detail": "differs from the records for 2 customers",
+    }
+    assert checked() == (1, problem)
+    assert crm("--lang", "zh", "check").stdout.count("2 位客户的最近联系与记录不一致") == 1
+    conn.execute("INSERT INTO last_contacts_dirty (customer_id) VALUES (1)")
+    conn.commit()
+    conn.close()
+    queued = {
+        "check": "last contacts",
+        "status": "note",
+        "detail": "queued: the next change recomputes them",
+    }
+    assert checked() == (0, queued)
+    ok("edit", "张伟", "--city", "上海")  # a write recomputes what is queued, not the rest
+    assert checked() == (1, {**problem, "detail": "differs from the records for 1 customer"})

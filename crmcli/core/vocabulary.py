@@ -135,6 +135,7 @@ _CHECK = {
     "history triggers": N_("check|history triggers"),
     "full-text index": N_("check|full-text index"),
     "search index": N_("check|search index"),
+    "last contacts": N_("check|last contacts"),
     "leftover copy": N_("check|leftover copy"),
     "open": N_("check|open"),
 }

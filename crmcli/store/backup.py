@@ -629,6 +629,24 @@ def check_database(
                 if not missing
                 else Said("not recorded: {tables}", tables=", ".join(missing)),
             )
+        if "last_contacts" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
+            from crmcli.core.text import plural
+            from crmcli.store import last_contacts
+
+            progress.phase(_("checking the last contacts"))
+            wrong = last_contacts.differing(conn)
+            add(
+                "last contacts",
+                not wrong,
+                Said("queued: the next change recomputes them")
+                if wrong is None
+                else Said(
+                    "differs from the records for {customers}", customers=plural(wrong, "customer")
+                )
+                if wrong
+                else Said("matches the records"),
+                note=wrong is None,
+            )
         indexes = fts_tables(conn)
     finally:
         conn.close()

@@ -109,3 +109,14 @@ def sync(conn: sqlite3.Connection) -> int:
     ).rowcount
     conn.execute("DELETE FROM last_contacts_dirty")
     return done
+
+
+def differing(conn: sqlite3.Connection) -> int | None:
+    """How many customers' stored last contact is not the one their records give (`crm
+    check`); None when a queue is not empty: the next write recomputes those anyway."""
+    if not is_current(conn):
+        return None
+    stored = "(SELECT at FROM last_contacts WHERE customer_id = c.id)"
+    return conn.execute(
+        f"SELECT count(*) FROM customers c WHERE {stored} IS NOT {computed(conn, 'c.id')}"  # noqa: S608
+    ).fetchone()[0]
