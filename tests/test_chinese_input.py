@@ -311,6 +311,21 @@ def test_where_reads_full_width_operators_and_the_abc_header(db_path):
     assert ids("--where", "城市 = ＡＢ") == []  # a value is compared as typed
 
 
+@pytest.mark.parametrize(
+    "expression",
+    ["城市 ＜＞ 上海", "城市＜＞上海", "city <＞ 上海", "城市 ＝＜ 上海", "城市 ＝＞ 上海", "城市 ＞＞ 上海",
+     "城市 ＝～ 上海", "城市 ！＝！ 上海", "city <> 上海", "city =< 上海"],
+)  # fmt: skip
+def test_an_operator_of_two_signs_that_is_none_is_refused_however_wide(db_path, expression):
+    """`＜＞` (not equal, as an input method types it) became `<` and a value `＞ 上海`, which
+    selected nearly everyone, and `crm tag --where` tagged them: refused as `<>` is."""
+    add("张伟", "--city", "上海")
+    add("李娜", "--city", "北京")
+    for command in (["list"], ["tag", "外地", "--yes"], ["edit", "--set", "region=x", "--yes"]):
+        err = fails(2, *command, "--where", expression, db=db_path)
+        assert "the value starts with" in err, err
+
+
 def test_set_field_and_map_take_a_full_width_equals_sign(db_path, tmp_path):
     add("张伟", "--city", "上海")
     ok("edit", "张伟", "--set", "城市＝杭州", "--set", "ＮＯＴＥＳ＝a=b", "--field", "微信号＝wx1")
@@ -363,12 +378,30 @@ def _selected(expression: str) -> list[int]:
     ("typed", "stored"),
     [("3万", "30000"), ("3千", "3000"), ("1.5千元", "1500"), ("1.2345万", "12345"),
      ("50,000", "50000"), ("2.5百", "250"), ("3万元", "30000"), ("¥3万", "30000"),
-     ("0.5万", "5000"), ("1299.50", "1299.50"), ("8.88万", "88800")],
+     ("0.5万", "5000"), ("1299.50", "1299.50"), ("8.88万", "88800"), ("１２３４５", "12345"),
+     ("１２，３４５．５", "12345.5")],
 )  # fmt: skip
 def test_a_value_tier_takes_an_amount_in_wan(db_path, typed, stored):
     said = ok("config", "set", "tier.value.high", typed)
     assert said == f"tier.value.high = {stored}\n"
     assert rows(db_path, "SELECT value FROM settings WHERE key = 'tier.value.high'") == [(stored,)]
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "stored"),
+    [("tier.frequency.high", "１２", "12"), ("lifecycle.at_risk_factor", "１．５", "1.5"),
+     ("lifecycle.lapsed_factor", "３", "3")],
+)  # fmt: skip
+def test_a_number_setting_typed_full_width_is_stored_in_ascii_digits(db_path, key, typed, stored):
+    """Another program reading the setting (CAST(value AS REAL)) read full-width digits as 0."""
+    assert ok("config", "set", key, typed) == f"{key} = {stored}\n"
+    assert rows(db_path, "SELECT value FROM settings WHERE key = ?", key) == [(stored,)]
+
+
+@pytest.mark.parametrize("typed", ["١٢", "12٫5", "１２ａ"])
+def test_digits_of_other_scripts_are_refused_in_a_number_setting(db_path, typed):
+    fails(2, "config", "set", "tier.frequency.high", typed, db=db_path)
+    fails(2, "config", "set", "lifecycle.at_risk_factor", typed, db=db_path)
 
 
 def test_a_tier_in_wan_decides_the_class(db_path):

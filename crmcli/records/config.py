@@ -42,10 +42,18 @@ def _money_style(value: str) -> str:
     return style
 
 
+def _plain(value: str) -> str:
+    """A number as typed, its full-width digits and point plain (`１.５`: 1.5, from a
+    Chinese input method), stripped; a setting is stored in ASCII digits only."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 def _whole_number(value: str) -> str:
-    if not re.fullmatch(r"\d{1,9}", value.strip()):
+    if not re.fullmatch(r"[0-9]{1,9}", _plain(value)):
         raise InvalidInput(_("expected a whole number (got {value!r})").format(value=value))
-    return str(int(value))
+    return str(int(_plain(value)))
 
 
 def _stages(value: str) -> str:
@@ -128,8 +136,8 @@ def _whole(low: int, high: int) -> Callable[[str], str]:
     """A validator for a whole number from `low` to `high`."""
 
     def check(value: str) -> str:
-        text = value.strip()
-        if not re.fullmatch(r"\d{1,9}", text) or not low <= int(text) <= high:
+        text = _plain(value)
+        if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:
             raise InvalidInput(
                 _("give a whole number from {low} to {high} (got {value!r})").format(
                     low=low, high=high, value=value
@@ -142,8 +150,8 @@ def _whole(low: int, high: int) -> Callable[[str], str]:
 
 def _factor(value: str) -> str:
     """A positive decimal factor such as 1.5."""
-    text = value.strip()
-    if not re.fullmatch(r"\d{1,4}(\.\d{1,3})?", text) or float(text) <= 0:
+    text = _plain(value)
+    if not re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,3})?", text) or float(text) <= 0:
         raise InvalidInput(
             _("give a positive number such as 1.5 (got {value!r})").format(value=value)
         )
@@ -155,8 +163,8 @@ def _amount(value: str, currency: str | None = None) -> str:
     or as amounts are typed elsewhere (`3万`, `1.5千`, `50,000`: stored `30000`, `1500`,
     `50000`). The amount may name the default currency, `currency` (`3万元` where it is
     CNY), and no other (`3万美元`): a tier is counted in the default currency."""
-    text = value.strip().replace(",", "").replace("_", "")
-    if re.fullmatch(r"\d{1,12}(\.\d{1,4})?", text):
+    text = _plain(value).replace(",", "").replace("_", "")
+    if re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,4})?", text):
         return text
     from crmcli.core import money
 
@@ -216,8 +224,8 @@ def _grid_default() -> str:
 
 def _count(value: str) -> str:
     """A whole number from 0 to 100."""
-    text = value.strip()
-    if not re.fullmatch(r"\d{1,3}", text) or int(text) > 100:
+    text = _plain(value)
+    if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) > 100:
         raise InvalidInput(
             _("expected a whole number from 0 to 100 (got {value!r})").format(value=value)
         )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
@@ -308,7 +309,7 @@ def parse_where(
                 "--where again for each (all must hold), or quote a value that has {word!r} in it"
             ).format(expression=expression.strip(), word=next(filter(None, joined.groups())))
         )
-    if value[:1] in ("=", "~", "<", ">", "!"):
+    if unicodedata.normalize("NFKC", value[:1]) in ("=", "~", "<", ">", "!"):  # ＜＞ too
         raise InvalidInput(
             _(
                 "cannot read --where {expression!r}: the value starts with {start!r}; "
