@@ -201,6 +201,31 @@ def test_demo_hints_run_crm_as_it_was_started(tmp_path):
         assert done.returncode == 0 and "Traceback" not in done.stderr, hint
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_demo_hints_too_wide_for_a_terminal_are_continued_as_a_shell_reads_them(tmp_path, language):
+    """At 60 columns a hint was folded like prose (`... list --where '城市 = 上海'` and
+    `--sort name` on the next line), so a person copying the first line lost the rest."""
+    from tests.test_terminal import on_terminal
+
+    target = tmp_path / "a-rather-long-folder-name" / "demo.db"
+    target.parent.mkdir(mode=0o700)
+    code, lines = on_terminal(
+        "--lang", "zh", "demo", "--db", str(target), "--customers", "5", columns=60
+    )
+    assert code == 0
+    start = next(i for i, line in enumerate(lines) if line.endswith(("Explore it:", "试试：")))
+    end = next(i for i, line in enumerate(lines) if line.startswith(("or:", "或者：")))
+    block = lines[start + 1 : end]
+    assert all(len(line) <= 60 for line in block), block
+    # A command starts on an indented line that does not continue one ending with `\`.
+    starts = [i for i, line in enumerate(block) if i == 0 or not block[i - 1].endswith("\\")]
+    assert len(starts) == 6 and all(block[i].startswith("  ") for i in starts), block
+    for first, after in zip(starts, [*starts[1:], len(block)], strict=True):
+        command = "\n".join(block[first:after])  # the shell joins the continued lines
+        done = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, command
+
+
 def test_demo_builds_where_the_global_db_option_says_and_never_in_crm_db(db_path, tmp_path):
     """`crm --db X demo` built in a temporary folder and said nothing of X."""
     target = tmp_path / "global.db"

@@ -22,6 +22,7 @@ import csv
 import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -54,25 +55,35 @@ def is_terminal(stream: TextIO) -> bool:
         return False
 
 
+# An indented line that is a command to type (`  crm --db demo.db list`, a path to crm, `python
+# -m crmcli`, `export CRM_DB=...`): continued with ` \` where it is too wide, not folded.
+_COMMAND = re.compile(r"(\S*/)?crm\b|\S*python\S* -m crmcli\b|export [A-Z_]+=")
+
+
 def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> None:
     """Lines for people (a report's sentences, notes; stdout by default): on a terminal
     (`room` cells wide, by default the one `stream` is, if any) each too wide one broken to
     fit, by display width, between words and between Chinese characters, never putting
     closing punctuation first on a line (as help is: crmcli/cli/helpformat.py), its
-    indent kept; elsewhere one line each, as scripts grep them."""
+    indent kept, and an indented command continued with ` \\` as a shell reads it;
+    elsewhere one line each, as scripts grep them."""
     stream = stream or sys.stdout
     if room is None and is_terminal(stream):
         from crmcli.cli.terminal import screen
 
         room = screen(False).columns
     if room is not None:
-        from crmcli.cli.helpformat import whole, wrap
+        from crmcli.cli.helpformat import continued, whole, wrap
 
         lines = []
         for line in text.split("\n"):
             indent = line[: len(line) - len(line.lstrip(" "))]
-            fits = width(line) <= room or not line.strip()
-            lines.append(line if fits else wrap(whole(line.strip()), room, indent, indent))
+            if width(line) <= room or not line.strip():
+                lines.append(line)
+            elif indent and _COMMAND.match(line.strip()):  # as a person copies it: it runs
+                lines.append(continued(line.strip(), room, indent))
+            else:
+                lines.append(wrap(whole(line.strip()), room, indent, indent))
         text = "\n".join(lines)
     stream.write(text + "\n")
 
