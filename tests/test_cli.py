@@ -690,3 +690,12 @@ def test_a_misplaced_global_option_is_still_refused_as_before(db_path):
     # after `--` nothing is an option: `--db` there is a customer's name to add
     assert ok("add", "-q", "--", "--db") == "1\n"
     assert json.loads(ok("show", "1", "-f", "json"))["name"] == "--db"
+
+
+@pytest.mark.parametrize("args", [["--db=", "list"], ["--db", "", "list"], ["list", "--db", ""]])
+def test_an_empty_db_option_is_named_as_such(db_path, args):
+    """`--db=` (a script's unset variable) was read as the current folder: `. is a directory`."""
+    assert (
+        fails(2, *args, db=db_path) == "crm: --db needs a file name; it was given an empty value\n"
+    )
+    assert fails(2, "--lang", "zh", *args) == "crm: --db 需要一个文件名，收到的是空值\n"

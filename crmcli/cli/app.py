@@ -134,7 +134,10 @@ class CrmGroup(TyperGroup):
     ) -> int:
         try:
             _check_text(argv)
-            from crmcli.cli.framework import option_as_value, said
+            from crmcli.cli.framework import global_value, option_as_value, said
+
+            if global_value(argv, self.params, "--db") == "":  # `--db=`, `--db ""`: a script's
+                raise InvalidInput(_("--db needs a file name; it was given an empty value"))
 
             if (option := option_as_value(self, argv)) is not None:  # as click says it
                 raise InvalidInput(said(f"Option '{option}' requires an argument."))
