@@ -65,12 +65,22 @@ MODULES = {
     ),
     "customer_reports": (
         "crmcli.reports.customer_reports",
-        ["tests/test_customer_reports.py", "tests/test_edge_reports.py", "tests/test_classes.py"],
+        [
+            "tests/test_customer_reports.py",
+            "tests/test_edge_reports.py",
+            "tests/test_classes.py",
+            "tests/test_lifecycle_fast.py",  # rfm_values against plain SQL
+        ],
     ),
     "classes": ("crmcli.reports.classes", ["tests/test_classes.py", "tests/test_filters.py"]),
     "rfm": (
         "crmcli.reports.models.rfm",
-        ["tests/test_customer_reports.py", "tests/test_edge_reports.py", "tests/test_classes.py"],
+        [
+            "tests/test_customer_reports.py",
+            "tests/test_edge_reports.py",
+            "tests/test_classes.py",
+            "tests/test_analytics.py",  # score_column against score_of_value
+        ],
     ),
     "tiers": (
         "crmcli.reports.models.tiers",
