@@ -48,7 +48,12 @@ MODULES = {
     ),
     "dates": (
         "crmcli.core.dates",
-        ["tests/test_dates.py", "tests/test_moving_clocks.py", "tests/test_i18n_typed.py"],
+        [
+            "tests/test_dates.py",
+            "tests/test_dates_zh.py",  # the Chinese grammar: offsets, parts of the day, spans
+            "tests/test_moving_clocks.py",
+            "tests/test_i18n_typed.py",
+        ],
     ),
     # crmcli.core.where splits a --where before filters reads it (and shows a saved filter).
     "filters": (
