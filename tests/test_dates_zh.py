@@ -357,3 +357,10 @@ def test_an_hour_outside_the_night_is_refused_whole(text, part, first):
     assert refused.value.message == (
         f"not a time of day: {text!r}; {part} runs from {first}:00 to 05:59 of the next day"
     )
+
+
+def test_the_last_weeks_said_with_xingqi_or_libai_are_spans():
+    """近2个星期 and 过去3个礼拜 are weeks as 近2周 is: today and the days before it."""
+    assert dates.parse_span("近2个星期", TODAY) == (date(2026, 11, 23), TODAY)
+    assert dates.parse_span("过去3个礼拜", TODAY) == (date(2026, 11, 16), TODAY)
+    assert dates.parse_span("最近1星期", TODAY) == (date(2026, 11, 30), TODAY)
