@@ -364,3 +364,16 @@ def test_the_last_weeks_said_with_xingqi_or_libai_are_spans():
     assert dates.parse_span("近2个星期", TODAY) == (date(2026, 11, 23), TODAY)
     assert dates.parse_span("过去3个礼拜", TODAY) == (date(2026, 11, 16), TODAY)
     assert dates.parse_span("最近1星期", TODAY) == (date(2026, 11, 30), TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "length"),
+    [("每一个半月", "一个半月"), ("每1年半", "1年半"), ("每半年", "半年"), ("每半个月", "半个月")],
+    ids=["month-and-a-half", "year-and-a-half", "half-year", "half-month"],
+)
+def test_a_repeat_with_a_half_where_a_length_is_asked_for_names_the_length(text, length):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_period(text, option="--within")
+    assert refused.value.message == (
+        f"--within {text!r} says how often, not how long; write {length}"
+    )
