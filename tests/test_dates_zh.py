@@ -377,3 +377,15 @@ def test_a_repeat_with_a_half_where_a_length_is_asked_for_names_the_length(text,
     assert refused.value.message == (
         f"--within {text!r} says how often, not how long; write {length}"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0小时前", "0分钟后", "二十两个半小时前"],
+    ids=["zero-hours", "zero-minutes", "no-number"],
+)
+def test_a_moment_of_no_time_or_no_number_from_now_is_refused(text):
+    """No hours, or a count that is no number even with a half, names no moment."""
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_datetime(text, NOW, direction="past")
+    assert refused.value.message.startswith(f"not a date: {text!r}; use a day such as")
