@@ -389,3 +389,9 @@ def test_a_moment_of_no_time_or_no_number_from_now_is_refused(text):
     with pytest.raises(InvalidInput) as refused:
         dates.parse_datetime(text, NOW, direction="past")
     assert refused.value.message.startswith(f"not a date: {text!r}; use a day such as")
+
+
+def test_two_before_qian_or_bai_is_liang_or_er():
+    assert [dates.chinese_number(t) for t in ("两千零八", "二千零八", "两百", "二百")] == [
+        2008, 2008, 200, 200,
+    ]  # fmt: skip
