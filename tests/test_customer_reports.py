@@ -420,3 +420,22 @@ def test_a_gap_of_exactly_lapsed_times_the_usual_gap_is_no_comeback(db_path):
     assert ok("list", "--lifecycle", "reactivated", "-q").split() == ["2"]
     assert json.loads(ok("show", "Gus", "-f", "json"))["classes"][0]["lifecycle"] == "active"
     assert json.loads(ok("show", "Hal", "-f", "json"))["classes"][0]["lifecycle"] == "reactivated"
+
+
+def test_abc_top_share_of_thirteen_customers(db_path):
+    """With more than ten customers the deciles of the Pareto table skip some counts (13
+    customers: 2, 3, 4, 6, ...), and `--top 31` asks for one of those skipped, 5 of 13: each
+    is summed exactly as the customers ranked."""
+    for n in range(1, 14):
+        ok("add", f"C{n}")
+        ok("buy", str(n), "Tea", str(n * 100))  # customer n spends n x 100 of 9,100
+    out = report("abc", "--top", "31")
+    assert out["top"][0]["text"] == "top 31 % of customers (5 of 13) bring 60.4 % of CNY revenue"
+    pareto = [(r["top_percent"], r["customers"], r["revenue"], r["revenue_share"])
+              for r in out["pareto"]]  # fmt: skip
+    assert pareto == [
+        (10, 2, "2500.00", 27.5), (20, 3, "3600.00", 39.6), (30, 4, "4600.00", 50.5),
+        (40, 6, "6300.00", 69.2), (50, 7, "7000.00", 76.9), (60, 8, "7600.00", 83.5),
+        (70, 10, "8500.00", 93.4), (80, 11, "8800.00", 96.7), (90, 12, "9000.00", 98.9),
+        (100, 13, "9100.00", 100.0),
+    ]  # fmt: skip

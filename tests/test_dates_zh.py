@@ -318,3 +318,80 @@ def test_the_dates_topic_lists_the_chinese_forms_in_both_languages():
                      "两周", "每两周", periods):  # fmt: skip
             assert form in shown, (lang, form)
     assert crm("help", "日子").exit_code == 2
+
+
+def test_a_day_moved_outside_the_years_crm_keeps_is_refused_whole():
+    """add_offset refuses a day it moves past 1000 to 2999 (a year out of Python's range,
+    a count of days too large for it) in one message that names the day, the way and the
+    period; the first and last days crm keeps are reached."""
+    cases = [
+        (date(2026, 11, 22), 1, 9999, "y", "2026-11-22 + 9999y"),
+        (date(2026, 11, 22), -1, 9999, "y", "2026-11-22 - 9999y"),
+        (date(2999, 12, 31), 1, 1, "d", "2999-12-31 + 1d"),
+        (date(1000, 1, 1), -1, 1, "d", "1000-01-01 - 1d"),
+        (date(2026, 1, 1), 1, 10**9, "d", "2026-01-01 + 1000000000d"),
+    ]
+    for day, sign, amount, unit, said in cases:
+        with pytest.raises(InvalidInput) as refused:
+            dates.add_offset(day, sign, amount, unit)
+        assert refused.value.message == f"{said} is outside the years 1000 to 2999"
+    assert dates.add_offset(date(2999, 12, 30), 1, 1, "d") == date(2999, 12, 31)
+    assert dates.add_offset(date(1000, 1, 2), -1, 1, "d") == date(1000, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "first"),
+    [
+        ("夜里8点", "夜里", 21),
+        ("半夜10点", "半夜", 23),
+        ("夜里24点", "夜里", 21),
+        ("半夜25点", "半夜", 23),
+    ],
+    ids=["night-8", "midnight-10", "night-24", "midnight-25"],
+)
+def test_an_hour_outside_the_night_is_refused_whole(text, part, first):
+    """An hour the night does not hold, of the day or past 23, is refused with the night's
+    hours, from its first to 05:59 of the next day."""
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_datetime(text, NOW, direction="past")
+    assert refused.value.message == (
+        f"not a time of day: {text!r}; {part} runs from {first}:00 to 05:59 of the next day"
+    )
+
+
+def test_the_last_weeks_said_with_xingqi_or_libai_are_spans():
+    """近2个星期 and 过去3个礼拜 are weeks as 近2周 is: today and the days before it."""
+    assert dates.parse_span("近2个星期", TODAY) == (date(2026, 11, 23), TODAY)
+    assert dates.parse_span("过去3个礼拜", TODAY) == (date(2026, 11, 16), TODAY)
+    assert dates.parse_span("最近1星期", TODAY) == (date(2026, 11, 30), TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "length"),
+    [("每一个半月", "一个半月"), ("每1年半", "1年半"), ("每半年", "半年"), ("每半个月", "半个月")],
+    ids=["month-and-a-half", "year-and-a-half", "half-year", "half-month"],
+)
+def test_a_repeat_with_a_half_where_a_length_is_asked_for_names_the_length(text, length):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_period(text, option="--within")
+    assert refused.value.message == (
+        f"--within {text!r} says how often, not how long; write {length}"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0小时前", "0分钟后", "二十两个半小时前"],
+    ids=["zero-hours", "zero-minutes", "no-number"],
+)
+def test_a_moment_of_no_time_or_no_number_from_now_is_refused(text):
+    """No hours, or a count that is no number even with a half, names no moment."""
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_datetime(text, NOW, direction="past")
+    assert refused.value.message.startswith(f"not a date: {text!r}; use a day such as")
+
+
+def test_two_before_qian_or_bai_is_liang_or_er():
+    assert [dates.chinese_number(t) for t in ("两千零八", "二千零八", "两百", "二百")] == [
+        2008, 2008, 200, 200,
+    ]  # fmt: skip

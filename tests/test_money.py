@@ -299,3 +299,20 @@ def test_money_plain_writes_every_decimal(minor, code, text):
 def test_letters_after_the_decimal_point_are_refused(text):
     with pytest.raises(InvalidInput, match=r"^not an amount: "):
         money.parse(text)
+
+
+def test_an_amount_of_a_million_digits_is_refused_at_once():
+    """A CSV field may hold 16 MiB: an amount a million digits long is refused as too large
+    and one with two million decimals as having them, exactly (neither overflows the decimal
+    context nor is rounded to 0 below its smallest exponent), and at once (int() of such an
+    amount took 25 s)."""
+    huge = "1" + "0" * 1_000_000
+    with pytest.raises(InvalidInput) as raised:
+        money.parse(huge)
+    assert raised.value.message == f"amount {huge} CNY is too large (at most 9,999,999,999.99)"
+    tiny = "0." + "0" * 2_000_000 + "1"
+    with pytest.raises(InvalidInput) as raised:
+        money.parse(tiny)
+    assert raised.value.message == (
+        f"{tiny} has 2000001 decimals but CNY has 2 decimals; amounts are never rounded"
+    )

@@ -1681,3 +1681,45 @@ def test_a_horizon_beyond_the_years_crm_keeps_is_refused_not_crashed(db_path, ar
     add("Anna")
     stderr = fails(2, *args, db=db_path)
     assert stderr == "crm: 2026-11-22 + 9999y is outside the years 1000 to 2999\n"
+
+
+def test_a_task_due_today_or_tomorrow_is_ranked_as_it_is_worded(db_path):
+    """`crm today --limit` ranks every customer before reading the rows it shows: a task
+    due today ranks as today's, and one due tomorrow is no reason today (ranked as one, Cy
+    took a place of the first two and then showed nothing)."""
+    add("Amy", "--birthday", "1990-11-22")
+    add("Ben")
+    add("Cy")
+    ok("task", "add", "Ben", "Call", "--due", "today")
+    ok("task", "add", "Cy", "Later", "--due", "tomorrow")
+    whole = json.loads(ok("today", "-f", "json"))
+    assert [(r["customer_name"], r["urgency"]) for r in whole] == [
+        ("Ben", "today"), ("Amy", "today"),
+    ]  # fmt: skip
+    for limit in (1, 2, 3):
+        assert json.loads(ok("today", "-f", "json", "--limit", str(limit))) == whole[:limit]
+
+
+def test_the_dashboard_shows_the_first_ten_of_the_day(crowded):
+    """The dashboard's `today` panel is the first ten of `crm today`'s thirteen customers,
+    and its title says so."""
+    first = json.loads(ok("today", "-f", "json", "--limit", "10"))
+    board = json.loads(ok("dashboard", "-f", "json"))["today"]
+    assert [(r["rank"], r["customer_id"], r["reasons"]) for r in board] == [
+        (r["rank"], r["customer_id"], r["reasons"]) for r in first
+    ]
+    assert len(board) == 10
+    assert "Contact today (top 10 of 13: crm today)" in ok("dashboard")
+
+
+def test_remind_with_a_limit_cuts_a_long_section(crowded, monkeypatch):
+    """`crm remind --limit 2` shows each section's first two rows however long the section
+    (a section longer than HELD rows is named as it is written only when every row is)."""
+    from crmcli.reports import reminders
+
+    cut = ok("remind", "--within", "30d", "-f", "json", "--limit", "2")
+    assert [len(rows) for rows in json.loads(cut).values() if isinstance(rows, list)][:3] == [
+        2, 2, 2,
+    ]  # fmt: skip
+    monkeypatch.setattr(reminders, "HELD", 1)
+    assert ok("remind", "--within", "30d", "-f", "json", "--limit", "2") == cut

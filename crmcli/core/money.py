@@ -198,15 +198,15 @@ def to_minor(value: Decimal, currency: str) -> int:
                 value3=_decimals(places),
             )
         )
-    minor = int(scaled)
-    if abs(minor) > MAX_MINOR:
+    # Compared before int(), which takes seconds for an amount of many digits (a CSV field).
+    if scaled.copy_abs() > MAX_MINOR:
         limit = grouped(MAX_MINOR, currency)
         raise InvalidInput(
             _("amount {value} {currency} is too large (at most {limit})").format(
                 value=f"{value:f}", currency=currency, limit=limit
             )
         )
-    return minor
+    return int(scaled)
 
 
 def _exact(value: Decimal) -> Context:

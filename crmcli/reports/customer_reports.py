@@ -14,12 +14,12 @@ import heapq
 import sqlite3
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from itertools import islice
 from statistics import median
-from typing import Any, TypedDict, cast, overload
+from typing import Any, TypedDict, cast
 
 from crmcli.core.i18n import Said
 from crmcli.reports.models import lifecycle, rfm
@@ -230,10 +230,10 @@ RFM_AGGREGATES = (
 )
 
 
-class RfmValues(Sequence[tuple[int, int, int, int]]):
+class RfmValues:
     """One currency's (customer_id, recency days, frequency, monetary minor) per customer,
     in id order, kept as four columns: 32 bytes a customer, where a tuple each was about
-    180 (200 MiB at a million customers). Equal to any sequence of the same tuples."""
+    180 (200 MiB at a million customers)."""
 
     def __init__(self) -> None:
         self.ids: array[int] = array("q")
@@ -253,21 +253,6 @@ class RfmValues(Sequence[tuple[int, int, int, int]]):
 
     def __iter__(self) -> Iterator[tuple[int, int, int, int]]:
         return zip(self.ids, self.recency, self.frequency, self.monetary, strict=True)
-
-    @overload
-    def __getitem__(self, i: int) -> tuple[int, int, int, int]: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[tuple[int, int, int, int]]: ...
-    def __getitem__(self, i: int | slice) -> Any:
-        if isinstance(i, slice):
-            columns = (self.ids[i], self.recency[i], self.frequency[i], self.monetary[i])
-            return list(zip(*columns, strict=True))
-        return (self.ids[i], self.recency[i], self.frequency[i], self.monetary[i])
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
 
 def rfm_values(
