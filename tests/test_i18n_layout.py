@@ -144,32 +144,26 @@ def test_a_settings_value_breaks_after_its_marks_never_inside_a_number(zh):
     assert all(any(number in p for p in parts) for number in ("5/45", "34/45", "12/12"))
 
 
-def test_demo_hints_at_60_break_between_options_never_inside_a_quote():
-    text = "Explore it:\n  crm --db /tmp/demo/demo.db list --where '城市 = 上海' --sort name"
-    out = io.StringIO()
-    prose(text, out, room=60)
-    assert out.getvalue().splitlines() == [
-        "Explore it:",
-        "  crm --db /tmp/demo/demo.db list --where '城市 = 上海'",
-        "  --sort name",
-    ]
-    out = io.StringIO()
-    prose(text, out, room=36)
-    assert out.getvalue().splitlines()[1:] == [
-        "  crm --db /tmp/demo/demo.db list",
-        "  --where '城市 = 上海' --sort name",
-    ]
-    out = io.StringIO()
-    prose(text, out, room=20)  # narrower than the quoted value with its option
-    assert out.getvalue().splitlines()[1:] == [
-        "  crm",
-        "  --db",
-        "  /tmp/demo/demo.db",
-        "  list",
-        "  --where",
-        "  '城市 = 上海'",
-        "  --sort name",
-    ]
+def test_demo_hints_too_wide_are_continued_as_a_shell_reads_them_never_inside_a_quote():
+    """A hint is a command a person copies: folded like prose (`--sort name` alone on the
+    next line), its first line ran without the rest. Continued with a backslash, it runs."""
+    import shlex
+
+    command = "crm --db /tmp/demo/demo.db list --where '城市 = 上海' --sort name"
+    for room, expected in (
+        (80, ["  " + command]),
+        (60, ["  crm --db /tmp/demo/demo.db list --where '城市 = 上海' \\", "      --sort name"]),
+        (36, ["  crm --db /tmp/demo/demo.db list \\", "      --where '城市 = 上海' --sort \\",
+              "      name"]),
+        (20, ["  crm --db \\", "      /tmp/demo/\\", "demo.db \\", "      list --where \\",
+              "      '城市 = 上海' \\", "      --sort name"]),
+    ):  # fmt: skip
+        out = io.StringIO()
+        prose(f"Explore it:\n  {command}", out, room=room)
+        lines = out.getvalue().splitlines()
+        assert lines == ["Explore it:", *expected], room
+        joined = "".join(line.removesuffix("\\") for line in lines[1:])  # as the shell joins
+        assert shlex.split(joined) == shlex.split(command)
 
 
 def test_english_at_80_keeps_its_columns():
