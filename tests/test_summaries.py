@@ -10,7 +10,7 @@ import pytest
 
 from crmcli.reports import churn, purchase_histories
 from crmcli.store import summaries
-from tests.conftest import add, buy_ago, fails, ok, rows
+from tests.conftest import add, buy_ago, crm, fails, ok, rows
 
 LATER = date(2100, 1, 1)  # after every purchase line of these tests
 
@@ -139,6 +139,51 @@ def test_undo_merge_forget_and_import_keep_them_current(bought, tmp_path):
     assert stored(bought)[0][4] == "2026-11-01"
 
 
+_LINE = (
+    "customer_id, item, amount_minor, currency, purchased_at, created_at, updated_at",
+    "?, 'Tea', ?, 'CNY', ?, '2026', '2026'",
+)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        f"INSERT OR REPLACE INTO purchases (id, {_LINE[0]}) VALUES (8, {_LINE[1]})",
+        f"REPLACE INTO purchases (id, {_LINE[0]}) VALUES (8, {_LINE[1]})",
+        "UPDATE OR REPLACE purchases SET id = 8 WHERE id = 1",
+    ],
+)
+def test_another_programs_replace_of_a_line_leaves_no_summary_wrong(bought, sql):
+    """Bob's only line (8) replaced by one of Anna's, as another program would (Python's
+    sqlite3, recursive_triggers off: the REPLACE fires no DELETE trigger): Bob is queued
+    too, so after the next crm write he has no summary and Anna's are her lines'."""
+    conn = sqlite3.connect(bought)
+    with conn:
+        conn.execute(sql, (1, 5000, "2026-11-02") if "?" in sql else ())
+    conn.close()
+    assert rows(bought, "SELECT customer_id FROM purchases WHERE id = 8") == [(1,)]
+    ok("add", "Carl")  # the next crm write
+    assert stored(bought) == expected(bought)
+    assert [r[0] for r in stored(bought)] == [1, 1]
+
+
+@pytest.mark.parametrize("policy", ["ABORT", "FAIL", "ROLLBACK"])
+def test_another_programs_two_lines_of_one_customer_under_a_policy_are_stored(bought, policy):
+    """A sync script's `INSERT OR ABORT` of two lines of one customer in one transaction
+    succeeds (the queue insert cannot conflict), and the summaries follow."""
+    conn = sqlite3.connect(bought)
+    with conn:
+        for day in ("2026-11-02", "2026-11-03"):
+            conn.execute(
+                f"INSERT OR {policy} INTO purchases ({_LINE[0]}) VALUES ({_LINE[1]})",
+                (2, 1000, day),
+            )
+    conn.close()
+    ok("add", "Carl")
+    assert stored(bought) == expected(bought)
+    assert stored(bought)[2][2:5] == (3, "2026-08-24", "2026-11-03")
+
+
 def test_a_refused_write_changes_no_summary(bought):
     before = stored(bought)
     fails(2, "buy", "Anna", "Tea", "abc")
@@ -213,3 +258,39 @@ def test_dashboard_lifecycle_and_rfm_from_the_summaries_equal_the_histories(db_p
     assert stages == {
         "new": 2, "active": 0, "reactivated": 1, "at_risk": 7, "lapsed": 1, "none": 1,
     }  # fmt: skip
+
+
+def test_crm_check_compares_the_stored_summaries_with_the_purchases(bought):
+    import json
+
+    def checked() -> tuple[int, dict]:
+        result = crm("check", "--format", "json")
+        row = next(r for r in json.loads(result.stdout) if r["check"] == "purchase summaries")
+        return result.exit_code, row
+
+    assert checked() == (
+        0,
+        {"check": "purchase summaries", "status": "ok", "detail": "matches the records"},
+    )
+    before = stored(bought)
+    conn = sqlite3.connect(bought)  # another program changes what crm keeps
+    with conn:
+        conn.execute("UPDATE purchase_summaries SET net_minor = 1 WHERE customer_id = 1")
+        conn.execute("UPDATE customer_purchase_days SET previous_on = NULL WHERE customer_id = 1")
+        conn.execute("DELETE FROM customer_purchase_days WHERE customer_id = 2")
+    assert checked() == (
+        1,
+        {
+            "check": "purchase summaries",
+            "status": "problem",
+            "detail": "differs from the records for 2 customers",
+        },
+    )
+    assert rows(bought, "SELECT count(*) FROM customer_purchase_days") == [(1,)]  # unchanged
+    with conn:
+        conn.execute("INSERT INTO purchase_summaries_dirty VALUES (1)")
+    conn.close()
+    assert checked()[1]["status"] == "note"
+    ok("reindex")
+    assert stored(bought) == before == expected(bought)
+    assert checked()[0] == 0
