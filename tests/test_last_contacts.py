@@ -417,3 +417,18 @@ def test_an_old_file_a_replace_left_wrong_is_recomputed_on_upgrade(db_path):
     conn = sqlite3.connect(db_path)
     assert queues.missing_triggers(conn) == []
     conn.close()
+
+
+def test_a_replace_of_a_row_whose_id_is_minus_one_queues_its_owner(db_path):
+    """NEW.id is -1 in a BEFORE INSERT trigger when no id is given: the trigger that queues
+    the owner of a replaced row skips that case, unless a row really has the id -1."""
+    add("Anna")
+    add("Bob")
+    columns, values = _ROW["interactions"]
+    sql = f"INSERT OR REPLACE INTO interactions (id, {columns}) VALUES (-1, {values})"
+    another_program(db_path, (sql, (1, "2026-11-20T10:00:00+08:00")))
+    ok("add", "Carl")
+    assert [c for c, _at in stored(db_path)] == [1]
+    another_program(db_path, (sql, (2, "2026-11-01T10:00:00+08:00")))
+    ok("add", "Dan")
+    assert stored(db_path) == expected(db_path) == [(2, "2026-11-01 02:00:00")]
