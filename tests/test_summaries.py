@@ -10,7 +10,7 @@ import pytest
 
 from crmcli.reports import churn, purchase_histories
 from crmcli.store import summaries
-from tests.conftest import add, buy_ago, crm, fails, ok, rows
+from tests.conftest import add, buy_ago, fails, ok, rows
 
 LATER = date(2100, 1, 1)  # after every purchase line of these tests
 
@@ -258,39 +258,3 @@ def test_dashboard_lifecycle_and_rfm_from_the_summaries_equal_the_histories(db_p
     assert stages == {
         "new": 2, "active": 0, "reactivated": 1, "at_risk": 7, "lapsed": 1, "none": 1,
     }  # fmt: skip
-
-
-def test_crm_check_compares_the_stored_summaries_with_the_purchases(bought):
-    import json
-
-    def checked() -> tuple[int, dict]:
-        result = crm("check", "--format", "json")
-        row = next(r for r in json.loads(result.stdout) if r["check"] == "purchase summaries")
-        return result.exit_code, row
-
-    assert checked() == (
-        0,
-        {"check": "purchase summaries", "status": "ok", "detail": "matches the records"},
-    )
-    before = stored(bought)
-    conn = sqlite3.connect(bought)  # another program changes what crm keeps
-    with conn:
-        conn.execute("UPDATE purchase_summaries SET net_minor = 1 WHERE customer_id = 1")
-        conn.execute("UPDATE customer_purchase_days SET previous_on = NULL WHERE customer_id = 1")
-        conn.execute("DELETE FROM customer_purchase_days WHERE customer_id = 2")
-    assert checked() == (
-        1,
-        {
-            "check": "purchase summaries",
-            "status": "problem",
-            "detail": "differs from the records for 2 customers",
-        },
-    )
-    assert rows(bought, "SELECT count(*) FROM customer_purchase_days") == [(1,)]  # unchanged
-    with conn:
-        conn.execute("INSERT INTO purchase_summaries_dirty VALUES (1)")
-    conn.close()
-    assert checked()[1]["status"] == "note"
-    ok("reindex")
-    assert stored(bought) == before == expected(bought)
-    assert checked()[0] == 0

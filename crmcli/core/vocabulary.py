@@ -137,7 +137,6 @@ _CHECK = {
     "search index": N_("check|search index"),
     "last contacts": N_("check|last contacts"),
     "queue triggers": N_("check|queue triggers"),
-    "purchase summaries": N_("check|purchase summaries"),
     "leftover copy": N_("check|leftover copy"),
     "open": N_("check|open"),
 }

@@ -687,23 +687,4 @@ def check_database(
                     not problems,
                     "; ".join(problems) or Said("matches the records"),
                 )
-            if version >= 18:
-                from crmcli.core.text import plural
-                from crmcli.store import summaries
-
-                progress.phase(_("checking the purchase summaries"))
-                wrong = summaries.differing(writer)
-                add(
-                    "purchase summaries",
-                    not wrong,
-                    Said("queued: the next change recomputes them")
-                    if wrong is None
-                    else Said(
-                        "differs from the records for {customers}",
-                        customers=plural(wrong, "customer"),
-                    )
-                    if wrong
-                    else Said("matches the records"),
-                    note=wrong is None,
-                )
     return rows

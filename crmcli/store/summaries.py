@@ -168,32 +168,3 @@ def is_current(conn: sqlite3.Connection, before: str) -> bool:
         return False
     latest = conn.execute("SELECT max(purchased_at) FROM purchases").fetchone()[0]
     return latest is None or latest < before
-
-
-def differing(conn: sqlite3.Connection) -> int | None:
-    """How many customers' stored figures are not the ones their purchase lines give (`crm
-    check`): every customer recomputed and compared, in the caller's transaction, which
-    must be rolled back (crmcli.store.db.rolled_back). None when the queue is not empty:
-    the next write recomputes those anyway."""
-    if conn.execute("SELECT 1 FROM purchase_summaries_dirty LIMIT 1").fetchone() is not None:
-        return None
-    tables = ("purchase_summaries", "customer_purchase_days")
-    for table in tables:
-        conn.execute(f"CREATE TEMP TABLE kept_{table} AS SELECT * FROM main.{table}")  # noqa: S608
-    conn.execute(
-        "INSERT INTO purchase_summaries_dirty SELECT customer_id FROM purchases "
-        "UNION SELECT customer_id FROM purchase_summaries "
-        "UNION SELECT customer_id FROM customer_purchase_days"
-    )
-    sync(conn)
-    wrong: set[int] = set()
-    for table in tables:
-        kept = f"temp.kept_{table}"
-        for a, b in ((kept, f"main.{table}"), (f"main.{table}", kept)):
-            wrong.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT customer_id FROM (SELECT * FROM {a} EXCEPT SELECT * FROM {b})"  # noqa: S608
-                )
-            )
-    return len(wrong)
