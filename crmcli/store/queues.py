@@ -7,8 +7,8 @@ under all of them:
 - A queue insert says `ON CONFLICT DO NOTHING` (an upsert clause): the policy of the outer
   statement (`INSERT OR ABORT`, `OR FAIL`, `OR ROLLBACK`) overrides a trigger's own
   `INSERT OR IGNORE`, so a second row of one customer in one transaction failed, but not
-  an upsert clause. (`INSERT ... WHERE NOT EXISTS` holds too, at twice the cost of an
-  import's inserts.)
+  an upsert clause. (`INSERT ... WHERE NOT EXISTS` holds too, but probes the queue twice
+  per row.)
 - A REPLACE deletes the row it conflicts with without firing DELETE triggers (unless the
   writer turned on recursive_triggers, which other programs do not). The only UNIQUE
   constraint of the four tables is their id (tests/test_last_contacts.py asserts that), so a
