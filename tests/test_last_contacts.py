@@ -2,10 +2,12 @@
 (logging, edits, moves, deletes, merges, undo, forget, imports, the `contact.counts`
 setting), equals a computation over the rows in Python, and old files get it on upgrade."""
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -202,8 +204,6 @@ def test_an_old_file_gets_every_last_contact_on_upgrade(db_path):
 
 
 def test_crm_check_compares_the_stored_last_contacts_with_the_records(db_path):
-    import json
-
     add("张伟")
     ok("log", "call", "张伟", "hi")
     ok("add", "Anna")
@@ -242,3 +242,193 @@ def test_crm_check_compares_the_stored_last_contacts_with_the_records(db_path):
     assert checked() == (0, queued)
     ok("edit", "张伟", "--city", "上海")  # a write recomputes what is queued, not the rest
     assert checked() == (1, {**problem, "detail": "differs from the records for 1 customer"})
+
+
+# What another program writes: per table, the columns of a row of `customer_id` dated `at`.
+_ROW = {
+    "interactions": ("customer_id, kind, occurred_at, text, created_at, updated_at",
+                     "?, 'visit', ?, 'x', '2026', '2026'"),
+    "feedback": ("customer_id, kind, received_at, text, created_at, updated_at",
+                 "?, 'praise', ?, 'x', '2026', '2026'"),
+    "surveys": ("customer_id, answered_at, nps, created_at", "?, ?, 9, '2026'"),
+    "purchases": ("customer_id, purchased_at, item, amount_minor, currency, created_at, "
+                  "updated_at", "?, ?, 'Tea', 100, 'CNY', '2026', '2026'"),
+}  # fmt: skip
+_LOGGED = {  # crm's own writes of a row of WHO dated DAY in each table
+    "interactions": ("log", "call", "{who}", "rang", "--at", "{day}T10:00:00+08:00"),
+    "feedback": ("feedback", "add", "{who}", "slow", "--at", "{day}T10:00:00+08:00"),
+    "surveys": ("survey", "add", "{who}", "--nps", "7", "--at", "{day}T10:00:00+08:00"),
+    "purchases": ("buy", "{who}", "Tea", "100", "--at", "{day}"),
+}
+
+
+def two_owners(path: Path, table: str) -> None:
+    """Anna owns row 1 of `table` (her only contact, 20 November), Bob row 2 (1 November)."""
+    add("Anna")
+    add("Bob")
+    for who, day in (("Anna", "2026-11-20"), ("Bob", "2026-11-01")):
+        ok(*(w.format(who=who, day=day) for w in _LOGGED[table]))
+    assert [c for c, _at in stored(path)] == [1, 2]
+
+
+def another_program(path: Path, *statements: tuple[str, tuple]) -> None:
+    """Run `statements` in one transaction as a program that is not crm would: Python's
+    sqlite3 with its defaults (recursive_triggers and foreign_keys off)."""
+    conn = sqlite3.connect(path)
+    with conn:
+        for sql, params in statements:
+            conn.execute(sql, params)
+    conn.close()
+
+
+@pytest.mark.parametrize("table", list(_ROW))
+@pytest.mark.parametrize(
+    "how",
+    [
+        "INSERT OR REPLACE INTO {table} (id, {columns}) VALUES (1, {values})",
+        "REPLACE INTO {table} (id, {columns}) VALUES (1, {values})",
+        "UPDATE OR REPLACE {table} SET id = 1 WHERE id = 2",
+    ],
+)
+def test_another_programs_replace_leaves_no_last_contact_wrong(db_path, table, how):
+    """A REPLACE deletes Anna's row without a DELETE trigger: the BEFORE triggers queue her,
+    so after the next crm write she has no last contact (and no purchase summary)."""
+    two_owners(db_path, table)
+    columns, values = _ROW[table]
+    sql = how.format(table=table, columns=columns, values=values)
+    params = (2, "2026-10-05T10:00:00+08:00") if "?" in sql else ()
+    another_program(db_path, (sql, params))
+    assert rows(db_path, f"SELECT customer_id FROM {table} WHERE id = 1") == [(2,)]
+    ok("add", "Carl")  # the next crm write
+    assert stored(db_path) == expected(db_path)
+    assert [c for c, _at in stored(db_path)] == [2]
+    assert rows(db_path, "SELECT DISTINCT customer_id FROM purchase_summaries") == (
+        [(2,)] if table == "purchases" else []
+    )
+    checked = json.loads(crm("check", "-f", "json").stdout)  # (the search index is not
+    # told of a row an UPDATE OR REPLACE renumbers: not what this test is about)
+    assert {
+        r["check"]: r["status"]
+        for r in checked
+        if r["check"] in ("last contacts", "queue triggers")
+    } == {"last contacts": "ok", "queue triggers": "ok"}
+
+
+@pytest.mark.parametrize("table", list(_ROW))
+@pytest.mark.parametrize("policy", ["ABORT", "FAIL", "ROLLBACK", "REPLACE", "IGNORE"])
+def test_another_programs_conflict_policy_does_not_fail_on_the_queue(db_path, table, policy):
+    """Two rows of one customer in one transaction, under each policy a sync script may
+    name: the queue insert of the second cannot conflict, so the script succeeds."""
+    two_owners(db_path, table)
+    columns, values = _ROW[table]
+    sql = f"INSERT OR {policy} INTO {table} ({columns}) VALUES ({values})"
+    another_program(
+        db_path,
+        (sql, (1, "2026-11-21T09:00:00+08:00")),
+        (sql, (1, "2026-11-21T10:00:00+08:00")),
+        (f"UPDATE OR {policy} {table} SET customer_id = 1 WHERE id = 2", ()),
+        (f"DELETE FROM {table} WHERE id = 1", ()),
+    )
+    assert rows(db_path, f"SELECT count(*) FROM {table}") == [(3,)]
+    ok("add", "Carl")
+    assert stored(db_path) == expected(db_path)
+    assert stored(db_path) == [(1, "2026-11-21 02:00:00")]
+
+
+@pytest.mark.parametrize("policy", ["ABORT", "FAIL", "ROLLBACK"])
+def test_another_programs_setting_change_under_a_policy_queues_everyone(db_path, policy):
+    add("Anna")
+    ok("log", "call", "Anna", "rang", "--at", "2026-11-01T10:00:00+08:00")
+    another_program(
+        db_path,
+        ("INSERT INTO last_contacts_dirty (customer_id) VALUES (1)", ()),  # one queued already
+        (f"INSERT OR {policy} INTO settings (key, value) VALUES ('contact.counts', 'email')", ()),
+    )
+    ok("add", "Carl")
+    assert stored(db_path) == expected(db_path) == []
+
+
+def test_no_unique_constraint_but_the_id_lets_a_replace_delete_a_counted_row(db_path):
+    """The BEFORE triggers queue the owner of the row with the new id: the only row a
+    REPLACE can delete while no other UNIQUE constraint exists on these tables."""
+    add("Anna")
+    for table in _ROW:
+        unique = [r[1] for r in rows(db_path, f"PRAGMA index_list({table})") if r[2]]
+        assert unique == [], table
+
+
+def test_crm_check_names_a_missing_queue_trigger_and_reindex_restores_it(db_path):
+    add("Anna")
+    ok("log", "call", "Anna", "rang", "--at", "2026-11-01T10:00:00+08:00")
+    ok("buy", "Anna", "Tea", "100", "--at", "2026-10-01")
+
+    def row(result) -> dict:
+        return next(r for r in json.loads(result.stdout) if r["check"] == "queue triggers")
+
+    result = crm("check", "--format", "json")
+    assert (result.exit_code, row(result)["status"]) == (0, "ok")
+    another_program(  # a tool that rebuilds tables drops their triggers
+        db_path,
+        ("DROP TRIGGER last_contacts_interaction_insert", ()),
+        ("DROP TRIGGER purchase_summaries_insert", ()),
+    )
+    result = crm("check", "--format", "json")
+    assert result.exit_code == 1
+    assert row(result) == {
+        "check": "queue triggers",
+        "status": "problem",
+        "detail": "missing: last_contacts_interaction_insert, purchase_summaries_insert; "
+        "run 'crm reindex'",
+    }
+    ok("log", "call", "Anna", "later", "--at", "2026-11-10T10:00:00+08:00")
+    ok("buy", "Anna", "Tea", "50", "--at", "2026-11-11")
+    assert stored(db_path) != expected(db_path)  # what the missing triggers cost
+    ok("reindex")
+    result = crm("check", "--format", "json")
+    assert (result.exit_code, row(result)["status"]) == (0, "ok")
+    assert stored(db_path) == expected(db_path) == [(1, "2026-11-10 16:00:00")]
+    assert rows(db_path, "SELECT purchase_days, last_on FROM purchase_summaries") == [
+        (2, "2026-11-11")
+    ]
+    ok("log", "call", "Anna", "again", "--at", "2026-11-12T10:00:00+08:00")  # triggers back
+    assert stored(db_path) == expected(db_path) == [(1, "2026-11-12 02:00:00")]
+
+
+def test_an_old_file_a_replace_left_wrong_is_recomputed_on_upgrade(db_path):
+    """Version 26 queued only the new owner of a replaced row: the upgrade queues everyone."""
+    seed_version(db_path, 26)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("INSERT INTO customers (name, name_key, created_at, updated_at) "
+                     "VALUES ('Bob', 'bob', '2025', '2025')")  # fmt: skip
+        conn.execute("INSERT OR REPLACE INTO interactions (id, customer_id, kind, occurred_at, "
+                     "text, created_at, updated_at) SELECT id, 2, kind, occurred_at, text, "
+                     "created_at, updated_at FROM interactions WHERE customer_id = 1")  # fmt: skip
+    from crmcli.store import last_contacts as kept
+
+    kept.sync(conn)  # as version 26 would have: customer 1 is not queued, keeps a contact
+    conn.commit()
+    assert 1 in [c for c, _at in rows(db_path, "SELECT customer_id, at FROM last_contacts")]
+    conn.close()
+    connect(db_path, write=False).close()
+    assert stored(db_path) == expected(db_path)
+    from crmcli.store import queues
+
+    conn = sqlite3.connect(db_path)
+    assert queues.missing_triggers(conn) == []
+    conn.close()
+
+
+def test_a_replace_of_a_row_whose_id_is_minus_one_queues_its_owner(db_path):
+    """NEW.id is -1 in a BEFORE INSERT trigger when no id is given: the trigger that queues
+    the owner of a replaced row skips that case, unless a row really has the id -1."""
+    add("Anna")
+    add("Bob")
+    columns, values = _ROW["interactions"]
+    sql = f"INSERT OR REPLACE INTO interactions (id, {columns}) VALUES (-1, {values})"
+    another_program(db_path, (sql, (1, "2026-11-20T10:00:00+08:00")))
+    ok("add", "Carl")
+    assert [c for c, _at in stored(db_path)] == [1]
+    another_program(db_path, (sql, (2, "2026-11-01T10:00:00+08:00")))
+    ok("add", "Dan")
+    assert stored(db_path) == expected(db_path) == [(2, "2026-11-01 02:00:00")]

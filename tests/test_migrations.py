@@ -192,7 +192,7 @@ def test_the_step_check_finds_live_code():
 
 @pytest.mark.parametrize("version", range(migrations.SCHEMA_VERSION))
 def test_migration_from_every_earlier_version(db_path, tmp_path, version):
-    from crmcli.store import history
+    from crmcli.store import history, queues
 
     seed_version(db_path, version)
     seeded = table_rows(db_path)
@@ -206,6 +206,7 @@ def test_migration_from_every_earlier_version(db_path, tmp_path, version):
             assert any(row.items() <= after.items() for after in migrated[table]), (table, row)
     conn = sqlite3.connect(db_path)
     assert history.missing_triggers(conn) == []
+    assert queues.missing_triggers(conn) == []
     assert conn.execute("SELECT command FROM changesets").fetchall() == [("add",)]
     conn.close()
     before = dump(db_path)
@@ -597,6 +598,7 @@ def test_an_upgrade_names_its_phases_and_a_new_file_none(db_path, tmp_path):
         "upgrading the database: archived and recency indexes",
         "upgrading the database: stage as of covering",
         "upgrading the database: last contacts",
+        "upgrading the database: queue triggers",
         "upgrading the database: history triggers",
         "upgrading the database: indexing for search",
         "upgrading the database: computing last contacts",

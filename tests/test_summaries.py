@@ -139,6 +139,51 @@ def test_undo_merge_forget_and_import_keep_them_current(bought, tmp_path):
     assert stored(bought)[0][4] == "2026-11-01"
 
 
+_LINE = (
+    "customer_id, item, amount_minor, currency, purchased_at, created_at, updated_at",
+    "?, 'Tea', ?, 'CNY', ?, '2026', '2026'",
+)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        f"INSERT OR REPLACE INTO purchases (id, {_LINE[0]}) VALUES (8, {_LINE[1]})",
+        f"REPLACE INTO purchases (id, {_LINE[0]}) VALUES (8, {_LINE[1]})",
+        "UPDATE OR REPLACE purchases SET id = 8 WHERE id = 1",
+    ],
+)
+def test_another_programs_replace_of_a_line_leaves_no_summary_wrong(bought, sql):
+    """Bob's only line (8) replaced by one of Anna's, as another program would (Python's
+    sqlite3, recursive_triggers off: the REPLACE fires no DELETE trigger): Bob is queued
+    too, so after the next crm write he has no summary and Anna's are her lines'."""
+    conn = sqlite3.connect(bought)
+    with conn:
+        conn.execute(sql, (1, 5000, "2026-11-02") if "?" in sql else ())
+    conn.close()
+    assert rows(bought, "SELECT customer_id FROM purchases WHERE id = 8") == [(1,)]
+    ok("add", "Carl")  # the next crm write
+    assert stored(bought) == expected(bought)
+    assert [r[0] for r in stored(bought)] == [1, 1]
+
+
+@pytest.mark.parametrize("policy", ["ABORT", "FAIL", "ROLLBACK"])
+def test_another_programs_two_lines_of_one_customer_under_a_policy_are_stored(bought, policy):
+    """A sync script's `INSERT OR ABORT` of two lines of one customer in one transaction
+    succeeds (the queue insert cannot conflict), and the summaries follow."""
+    conn = sqlite3.connect(bought)
+    with conn:
+        for day in ("2026-11-02", "2026-11-03"):
+            conn.execute(
+                f"INSERT OR {policy} INTO purchases ({_LINE[0]}) VALUES ({_LINE[1]})",
+                (2, 1000, day),
+            )
+    conn.close()
+    ok("add", "Carl")
+    assert stored(bought) == expected(bought)
+    assert stored(bought)[2][2:5] == (3, "2026-08-24", "2026-11-03")
+
+
 def test_a_refused_write_changes_no_summary(bought):
     before = stored(bought)
     fails(2, "buy", "Anna", "Tea", "abc")

@@ -90,12 +90,14 @@ def search(
 
 @app.command("reindex")
 def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
-    """Rebuild the search index from the data (after changes made outside crm, or when
-    `crm check` reports the index out of step).
+    """Rebuild the search index from the data, recreate missing queue triggers and recompute
+    every customer's last contact and purchase summaries (after changes made outside crm, or
+    when `crm check` reports them out of step).
 
     Example: crm reindex
     """
     from crmcli.cli.progress import watching
+    from crmcli.store import queues
     from crmcli.store import search as service
 
     with (
@@ -103,4 +105,6 @@ def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
         writing(ctx, progress=progress) as conn,
     ):
         count = service.rebuild(conn, progress=progress)
+        queues.install_triggers(conn)
+        queues.queue_everyone(conn)  # recomputed before COMMIT (crmcli.store.db.write)
     output(ctx, quiet=quiet).done(_("Indexed {count} records.").format(count=count))

@@ -136,6 +136,7 @@ _CHECK = {
     "full-text index": N_("check|full-text index"),
     "search index": N_("check|search index"),
     "last contacts": N_("check|last contacts"),
+    "queue triggers": N_("check|queue triggers"),
     "leftover copy": N_("check|leftover copy"),
     "open": N_("check|open"),
 }

@@ -631,7 +631,16 @@ def check_database(
             )
         if "last_contacts" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
             from crmcli.core.text import plural
-            from crmcli.store import last_contacts
+            from crmcli.store import last_contacts, queues
+
+            gone = queues.missing_triggers(conn) if version >= 27 else []
+            add(
+                "queue triggers",
+                not gone,
+                Said("missing: {triggers}; run 'crm reindex'", triggers=", ".join(gone))
+                if gone
+                else Said("every table"),
+            )
 
             progress.phase(_("checking the last contacts"))
             wrong = last_contacts.differing(conn)

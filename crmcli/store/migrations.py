@@ -1103,6 +1103,28 @@ def m026_last_contacts(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m027_queue_triggers(conn: sqlite3.Connection) -> None:
+    """The triggers that queue customers for the last contacts and the purchase summaries
+    are dropped here and made again after the steps from crmcli.store.queues, as the
+    history triggers are, written so that another program's writes keep them right under
+    any conflict policy: a queue insert that cannot conflict (an `INSERT OR ABORT` of two
+    rows of one customer failed on the queue), and BEFORE triggers that queue the owner of
+    the row a REPLACE deletes (it fires no DELETE trigger). Every customer is queued in both
+    queues: a REPLACE before this version may have left a stored value wrong."""
+    for source in ("interaction", "feedback", "survey"):
+        for op in ("insert", "update", "delete"):
+            conn.execute(f"DROP TRIGGER IF EXISTS last_contacts_{source}_{op}")
+    for op in ("insert", "update", "delete"):
+        conn.execute(f"DROP TRIGGER IF EXISTS last_contacts_counts_{op}")
+        conn.execute(f"DROP TRIGGER IF EXISTS purchase_summaries_{op}")
+    for queue in ("last_contacts_dirty", "purchase_summaries_dirty"):
+        conn.execute(
+            f"INSERT INTO {queue} (customer_id) SELECT id FROM customers "  # noqa: S608 - fixed names only
+            f"WHERE id NOT IN (SELECT customer_id FROM {queue})"
+        )
+
+
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -1186,12 +1208,14 @@ def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SI
             conn.execute(f"PRAGMA user_version = {step + 1}")
     # After every upgrade, derived parts the steps leave to live code: the history triggers of
     # every table from its current columns (crmcli.store.history), so no migration has to
-    # remember them, and the search index of the records the steps queued.
-    from crmcli.store import history, last_contacts, search, summaries
+    # remember them, the queue triggers (crmcli.store.queues), and the search index of the
+    # records the steps queued.
+    from crmcli.store import history, last_contacts, queues, search, summaries
 
     with transaction(conn):
         progress.phase(_("upgrading the database: history triggers"))
         history.install_triggers(conn)
+        queues.install_triggers(conn)  # of the last contacts and the purchase summaries
     with transaction(conn):
         progress.phase(_("upgrading the database: indexing for search"))
         search.sync(conn)
