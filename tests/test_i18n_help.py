@@ -617,3 +617,9 @@ def test_a_time_for_a_day_option_suggests_the_day_in_the_run_s_words():
     assert said == "crm: --since 只接受日期，不接受时刻：“3pm”；请只写日期，例如今天\n"
     said = fails(2, "--lang", "en", "interactions", "--since", "3pm")
     assert said.endswith("write the day alone, e.g. today\n")
+
+
+def test_the_filters_topic_example_names_the_class_in_chinese_words():
+    said = ok("--lang", "zh", "help", "filters")
+    assert "--lifecycle 流失风险\n" in said and "at_risk" not in said
+    assert "--lifecycle at_risk\n" in ok("--lang", "en", "help", "filters")
