@@ -588,3 +588,38 @@ def test_every_chinese_help_example_runs_on_the_demo_in_chinese_words(tmp_path, 
         assert result.exit_code == 0, (example, result.stdout, result.stderr)
         ran += 1
     assert ran > 80
+
+
+@pytest.mark.parametrize(
+    ("command", "zh", "en"),
+    [(("task", "add"), ["[默认：今天]"], ["[default: today]"]),
+     (("feedback", "add"), ["[默认：投诉]", "[默认：一般]"],
+      ["[default: complaint]", "[default: normal]"]),
+     (("report", "sales"), ["[默认：月]", "[默认：表格]"], ["[default: month]"]),
+     (("report", "cohort"), ["[默认：月]"], ["[default: month]"]),
+     (("report", "value"), ["[默认：天]", "[默认：bgnbd]"], ["[default: day]"]),
+     (("remind",), ["[默认：文本]", "[默认：7d]"], ["[default: text]"])],
+)  # fmt: skip
+def test_a_default_is_said_as_the_words_typed_back(command, zh, en):
+    """Chinese help names a default as a Chinese user types it (`--by 月`, `--kind 投诉`);
+    a key only the key stands for (`bgnbd`, `7d`) stays; English names the key."""
+    said = "".join(ok("--lang", "zh", *command, "--help").split())
+    for default in zh:
+        assert default in said
+    assert not re.search(r"\[默认：[a-z]+\]", said.replace("[默认：bgnbd]", ""))
+    said = " ".join(ok("--lang", "en", *command, "--help").split())
+    for default in en:
+        assert default in said
+
+
+def test_a_time_for_a_day_option_suggests_the_day_in_the_run_s_words():
+    said = fails(2, "--lang", "zh", "interactions", "--since", "3pm")
+    assert said == "crm: --since 只接受日期，不接受时刻：“3pm”；请只写日期，例如今天\n"
+    said = fails(2, "--lang", "en", "interactions", "--since", "3pm")
+    assert said.endswith("write the day alone, e.g. today\n")
+
+
+def test_the_filters_topic_example_names_the_class_in_chinese_words():
+    said = ok("--lang", "zh", "help", "filters")
+    assert "--lifecycle 流失风险\n" in said and "at_risk" not in said
+    assert "--lifecycle at_risk\n" in ok("--lang", "en", "help", "filters")

@@ -918,3 +918,36 @@ def test_a_bound_keeps_its_other_refusals(demo):
     )
     said = fails(2, "report", "sales", "--since", "0999年", db=demo)
     assert said == "crm: date '0999年' is outside the years 1000 to 2999\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("report", "sales"), ("interactions",), ("purchases",), ("survey", "list"),
+     ("report", "satisfaction"), ("export", "purchases")],
+)  # fmt: skip
+@pytest.mark.parametrize("typed", ["下个月", "明天", "下周三", "tomorrow"])
+def test_since_a_day_or_period_after_today_is_refused_not_an_empty_listing(demo, command, typed):
+    said = fails(2, "--lang", "zh", *command, "--since", typed, db=demo)
+    assert said == f"crm: --since “{typed}”还没到\n"
+    said = fails(2, "--lang", "en", *command, "--since", typed, db=demo)
+    assert said == f"crm: --since '{typed}' is in the future\n"
+
+
+def test_since_today_and_until_after_today_still_list(demo):
+    for lang in LANGS:
+        for since, until in [("今天", None), ("today", None), ("本月", "下个月"), ("-1m", "明天")]:
+            extra = ("--until", until) if until else ()
+            listed = ok(*lang, "interactions", "--since", since, *extra, "-f", "json")
+            assert isinstance(json.loads(listed), list)
+    wanted = ok("report", "sales", "--since", "本月", "-f", "json")
+    assert ok("report", "sales", "--since", "本月", "--until", "下个月",
+              "-f", "json") == wanted  # fmt: skip
+    assert json.loads(wanted)
+
+
+@pytest.mark.parametrize("typed", ["明天", "下个月", "tomorrow"])
+def test_created_since_after_today_is_refused(demo, typed):
+    said = fails(2, "--lang", "zh", "list", "--created-since", typed, db=demo)
+    assert said == f"crm: --created-since “{typed}”还没到\n"
+    said = fails(2, "--lang", "en", "list", "--created-since", typed, db=demo)
+    assert said == f"crm: --created-since '{typed}' is in the future\n"

@@ -443,7 +443,9 @@ def test_on_a_terminal_today_and_remind_show_their_first_rows(busy, monkeypatch)
     monkeypatch.setattr(reminders_cli, "is_terminal", lambda stream: True)
     result = crm("today", "-f", "json")
     assert [r["customer_id"] for r in json.loads(result.stdout)] == everyone[:2]
-    assert result.stderr == "Showing 2 of 3; --all shows every row, --limit N more\n"
+    assert result.stderr == "Showing 2 of 3 customers; --all shows all, --limit N more\n"
+    said = crm("--lang", "zh", "today", "-f", "json").stderr
+    assert said == "显示 3 位中的 2 位；--all 显示全部，--limit 数字 显示更多\n"
     result = crm("today", "-f", "json", "--all")
     assert [r["customer_id"] for r in json.loads(result.stdout)] == everyone
     assert result.stderr == ""
@@ -1598,7 +1600,9 @@ def test_today_with_a_limit_shows_the_first_rows_of_the_whole_day(crowded, monke
         monkeypatch.setattr(reminders_cli, "TERMINAL_LIMIT", limit)
         result = crm("today", "-f", "json")
         assert json.loads(result.stdout) == everyone[:limit]
-        assert result.stderr == f"Showing {limit} of 13; --all shows every row, --limit N more\n"
+        assert (
+            result.stderr == f"Showing {limit} of 13 customers; --all shows all, --limit N more\n"
+        )
 
 
 _REASON = st.tuples(
@@ -1723,3 +1727,18 @@ def test_remind_with_a_limit_cuts_a_long_section(crowded, monkeypatch):
     ]  # fmt: skip
     monkeypatch.setattr(reminders, "HELD", 1)
     assert ok("remind", "--within", "30d", "-f", "json", "--limit", "2") == cut
+
+
+def test_headings_count_customers_as_customers_and_other_rows_as_rows(demo):
+    """Chinese counts people with 位 (as the dashboard's 49 位中的前 10 位) and tasks, dates
+    and feedback with 条; English names the customers."""
+    zh = ok("--lang", "zh", "remind", "--limit", "1")
+    counted = dict(re.findall(r"^(.+?)（\d+ (位|条)中的 1 \2）$", zh, flags=re.M))
+    assert counted["逾期任务"] == "条"
+    assert counted["该联系的客户"] == "位"
+    assert counted["流失风险：沉默时间比平时长的客户"] == "位"
+    assert counted["截至 2026-11-29 的生日和重要日期"] == "条"
+    assert not re.search(r"位中的 1 条|条中的 1 位", zh)
+    en = ok("--lang", "en", "remind", "--limit", "1")
+    assert re.search(r"^Due for contact \(1 of \d+ customers\)$", en, flags=re.M)
+    assert re.search(r"^Overdue tasks \(1 of \d+\)$", en, flags=re.M)

@@ -151,7 +151,9 @@ def test_since_until_currency_and_limit(shop):
         ("Carl", "JPY"),
         ("Anna", "USD"),
     ]
-    assert sales("--since", "2027-01-01") == []
+    assert sales("--since", "2026-11-22", "--until", "2027-01-01") == []  # nothing since today
+    said = fails(2, "report", "sales", "--since", "2027-01-01")  # not an empty report
+    assert said == "crm: --since '2027-01-01' is in the future\n"
 
 
 def test_csv_carries_decimal_strings(shop):

@@ -74,7 +74,52 @@ def install(command: Any) -> None:
 
     typer.core._ = _  # type: ignore[attr-defined]
     typer.core.describe_number_range = number_range  # type: ignore[attr-defined]
+    if not hasattr(typer.core, "_default_as_key"):
+        typer.core._default_as_key = typer.core._get_default_string  # type: ignore[attr-defined]
+        typer.core._get_default_string = _default_string  # type: ignore[attr-defined]
     command.context_class = Context
+
+
+# Days an option may default to, as Chinese types them back (crmcli/core/dates.py reads them).
+_DAYS_SAID = {"today": "今天"}
+
+
+def _default_string(obj: Any, **kwargs: Any) -> str:
+    """An option's default as help shows it (`[默认：季度]`): in the words the run's language
+    types back where the option takes them (a period, a value's word, a day), else the key."""
+    import typer.core
+
+    shown: str = typer.core._default_as_key(obj, **kwargs)  # type: ignore[attr-defined]
+    if current() == "en" or not shown:
+        return shown
+    keys = tuple(str(getattr(c, "value", c)) for c in _choices(obj))
+    if keys:
+        return default_said(shown, keys)
+    from crmcli.core.vocabulary import understood, word
+
+    said = str(word(obj.name, shown))  # a value of a column: --kind complaint is 投诉
+    if not said.isascii() and understood(obj.name, said) == shown:
+        return said
+    return _DAYS_SAID.get(shown, shown) if current() == "zh" else shown
+
+
+def _choices(obj: Any) -> tuple[Any, ...]:
+    """The choices an option takes (typer's descriptor of its type), none when it takes any."""
+    desc = getattr(obj, "type_descriptor", None)
+    return tuple(desc.choices or ()) if desc is not None and desc.is_choice else ()
+
+
+def default_said(key: str, keys: tuple[str, ...]) -> str:
+    """`key`, one of `keys`, as the run's language says it where it may be typed instead:
+    a period by its word for grouping (`季度`, `天`), else the word crm shows for it."""
+    from crmcli.core.dates import SPAN_UNITS, period_word
+    from crmcli.core.vocabulary import choice_said, chosen
+
+    if key in SPAN_UNITS and current() == "zh":
+        word = {"day": "天", "week": "周", "month": "月", "quarter": "季度", "year": "年"}[key]
+        if period_word(word) == key and chosen(word, keys) == key:
+            return word
+    return choice_said(key, keys) or key
 
 
 def number_range(low: float | None, high: float | None) -> str | None:

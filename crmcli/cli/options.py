@@ -129,7 +129,9 @@ DryRunOption = Annotated[
 
 def period(since: str | None, until: str | None) -> tuple[date | None, date | None]:
     """--since/--until as dates (inclusive, None when not given): a day, or a month,
-    quarter or year from its first day or to its last; raises InvalidInput when reversed."""
+    quarter or year from its first day or to its last; raises InvalidInput when reversed,
+    or when --since starts after today (nothing is recorded there: an empty listing would
+    hide the typing slip)."""
     from crmcli.core import clock, dates
     from crmcli.core.errors import InvalidInput
 
@@ -145,6 +147,8 @@ def period(since: str | None, until: str | None) -> tuple[date | None, date | No
                 value=first.isoformat(), value2=last.isoformat()
             )
         )
+    if since is not None and first and first > today:
+        raise InvalidInput(_("--since {value!r} is in the future").format(value=since.strip()))
     return first, last
 
 

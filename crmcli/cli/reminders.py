@@ -54,7 +54,7 @@ def _more(ctx: typer.Context, limit: int | None, shown: int, total: int) -> None
     and how to see them."""
     if limit is None and shown < total:
         output(ctx).note(
-            _("Showing {shown} of {total:,}; --all shows every row, --limit N more").format(
+            _("Showing {shown} of {total:,} customers; --all shows all, --limit N more").format(
                 shown=shown, total=total
             )
         )
@@ -129,7 +129,7 @@ def remind(
         parts = [
             Section(
                 key,
-                _("{title} ({count})").format(title=title, count=_count(len(rows), total)),
+                _("{title} ({count})").format(title=title, count=_count(key, len(rows), total)),
                 columns,
                 [_on_screen(row) for row in rows] if screen else rows,
                 fields=fields,
@@ -161,9 +161,15 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
     return meaning(row, column)
 
 
-def _count(shown: int, total: int) -> str:
+# The sections whose rows are customers: Chinese counts them with 位, other rows with 条.
+_OF_CUSTOMERS = frozenset({"due_for_contact", "churn"})
+
+
+def _count(key: str, shown: int, total: int) -> str:
     if shown == total:
         return str(total)
+    if key in _OF_CUSTOMERS:
+        return _("{shown} of {total} customers").format(shown=shown, total=total)
     return _("{shown} of {total}").format(shown=shown, total=total)
 
 

@@ -274,7 +274,7 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
             return _in_range(text, lambda: iso)
     day_text, clock = _split(_spaced(raw, direction))
     if option and clock is not None:
-        raise _no_time(option, text, day_text or "today")
+        raise _no_time(option, text, day_text or _("today"))  # the word the language types
     if re.fullmatch(_ZH_MOMENT, day_text) or re.fullmatch(_CLOCK_OFFSET, day_text.lower()):
         raise InvalidInput(  # 2小时前 where a day is wanted: no day at all
             _(

@@ -521,6 +521,12 @@ def parse(
         since = dates.parse_bound(
             selection.created_since, as_of, last=False, option="--created-since"
         )
+        if since > as_of:  # nobody is created after the day the classes are read on
+            raise InvalidInput(
+                _("--created-since {value!r} is in the future").format(
+                    value=selection.created_since.strip()
+                )
+            )
         day = since.isoformat()
         terms.append(Compare("created_at", ">=", day))
     if selection.created_until:
