@@ -480,10 +480,10 @@ def test_where_dates_are_read_against_today_and_created_since_against_as_of(db_p
     ok("add", "Anna")
     conn = sqlite3.connect(db_path)
     try:
-        selection = filters.CustomerFilter(where=["created_at >= 3d"], created_since="3d")
+        selection = filters.CustomerFilter(where=["created_at >= 3d"], created_since="-3d")
         terms = filters.parse(conn, selection, as_of=date(2026, 5, 10), today=date(2026, 11, 22))
         assert filters.Compare("created_at", ">=", "2026-11-25") in terms
-        assert filters.Compare("created_at", ">=", "2026-05-13") in terms
+        assert filters.Compare("created_at", ">=", "2026-05-07") in terms
     finally:
         conn.close()
 
