@@ -395,3 +395,42 @@ def test_two_before_qian_or_bai_is_liang_or_er():
     assert [dates.chinese_number(t) for t in ("两千零八", "二千零八", "两百", "二百")] == [
         2008, 2008, 200, 200,
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "today"),
+    [
+        ("近7天", date(1000, 1, 3)),
+        ("近半个月", date(1000, 1, 10)),
+        ("上个月", date(1000, 1, 15)),
+        ("明年", date(2999, 6, 1)),
+        ("下季度", date(2999, 11, 1)),
+    ],
+    ids=["last-7-days", "last-half-month", "last-month", "next-year", "next-quarter"],
+)
+def test_a_span_a_clock_near_the_first_or_last_year_moves_outside_them_is_refused(text, today):
+    """Near the years 1000 and 2999 a span that begins or ends outside them is refused by
+    its text, as `crm report sales --since 近7天` says it."""
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_span(text, today)
+    assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        ("2小时前", datetime(1000, 1, 1, 1, 0, tzinfo=NOW.tzinfo)),
+        ("3小时后", datetime(2999, 12, 31, 22, 0, tzinfo=NOW.tzinfo)),
+        ("昨天下午3点", datetime(1000, 1, 1, 10, 0, tzinfo=NOW.tzinfo)),
+        ("半年前", datetime(1000, 3, 1, 10, 0, tzinfo=NOW.tzinfo)),
+    ],
+    ids=["hours-ago", "hours-to-come", "yesterday-3pm", "half-year-ago"],
+)
+def test_a_moment_a_clock_near_the_first_or_last_year_moves_outside_them_is_refused(text, now):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_datetime(text, now, direction="past")
+    assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
+    if not text.endswith(("小时前", "小时后")):  # a day: parse_date says the same
+        with pytest.raises(InvalidInput) as refused:
+            dates.parse_date(text, now.date(), direction="past")
+        assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
