@@ -434,3 +434,24 @@ def test_a_moment_a_clock_near_the_first_or_last_year_moves_outside_them_is_refu
         with pytest.raises(InvalidInput) as refused:
             dates.parse_date(text, now.date(), direction="past")
         assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
+
+
+def test_a_time_typed_with_a_day_is_said_not_kept_whatever_its_case():
+    """`crm task add --due 2026-12-01t15:00` keeps the day and says the time is not kept, as
+    for a capital T; a day alone, or nothing, says nothing."""
+    for text in ("2026-12-01T15:00", "2026-12-01t15:00", "2026-12-01 15:00", "明天下午3点",
+                 "fri 3pm"):  # fmt: skip
+        assert dates.time_not_kept("--due", text) == (
+            f"--due keeps the day only: the time of day in {text!r} is not kept"
+        )
+    for text in ("2026-12-01", "2026-12-01z", "明天", " ", None):
+        assert dates.time_not_kept("--due", text) is None
+
+
+def test_a_length_with_a_space_in_it_given_as_a_bound_is_named_without_it():
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_bound("半 个月", TODAY, last=False, option="--since")
+    assert refused.value.message == (
+        "--since '半 个月' is a length, not a day; write 近半个月 for the days up to today, or "
+        "半个月前 for the day it began"
+    )
