@@ -455,3 +455,12 @@ def test_a_length_with_a_space_in_it_given_as_a_bound_is_named_without_it():
         "--since '半 个月' is a length, not a day; write 近半个月 for the days up to today, or "
         "半个月前 for the day it began"
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["3000年上半年", "0999年下半年"], ids=["3000-first-half", "999-second-half"]
+)
+def test_a_half_year_outside_the_years_crm_keeps_is_refused_by_its_text(text):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_bound(text, TODAY, last=False, option="--since")
+    assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
