@@ -311,6 +311,22 @@ def test_where_reads_full_width_operators_and_the_abc_header(db_path):
     assert ids("--where", "城市 = ＡＢ") == []  # a value is compared as typed
 
 
+def test_where_reads_a_full_width_tilde_and_keeps_the_value_right_after_the_sign_as_typed(db_path):
+    """`姓名 ～ 伟` is a contains as `~` is; a value typed with no space after the sign
+    (`城市＝ＡＢ`, `城市！＝ＡＢ`) is compared as typed, full-width letters and all."""
+    zw = add("张伟", "--city", "ＡＢ")
+    ln = add("李娜", "--city", "AB")
+    assert ids("--where", "姓名 ～ 伟") == [zw]
+    assert ids("--where", "城市＝ＡＢ") == [zw]
+    assert ids("--where", "城市＝＝ＡＢ") == [zw]
+    assert ids("--where", "城市！＝ＡＢ") == [ln]
+    assert ids("--where", "城市＝AB") == [ln]
+    said = fails(2, "list", "--where", "城市！上海", db=db_path)  # a ！ with no ＝ is no operator
+    assert said == (
+        "crm: cannot read --where '城市!上海'; write FIELD OP VALUE with OP one of != <= >= = < > ~\n"
+    )
+
+
 @pytest.mark.parametrize(
     "expression",
     ["城市 ＜＞ 上海", "城市＜＞上海", "city <＞ 上海", "城市 ＝＜ 上海", "城市 ＝＞ 上海", "城市 ＞＞ 上海",

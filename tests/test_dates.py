@@ -153,13 +153,24 @@ NO_YEAR = "has no year; write it with its year, e.g. 2026-{}, or as --{} if the 
         ("13/5", "'13/5' " + NO_YEAR.format("05-13", "05-13")),
         ("fri", "'fri' does not say which week; write next fri, last fri or the date"),
         ("周五", "'周五' does not say which week; write next 周五, last 周五 or the date"),
+        ("周末", "'周末' does not say which week; write next 周末, last 周末 or the date"),
     ],
-    ids=["jan-5", "zh-nov-22", "13-5", "fri", "zh-fri"],
+    ids=["jan-5", "zh-nov-22", "13-5", "fri", "zh-fri", "zh-weekend"],
 )
 def test_without_a_direction_a_day_that_does_not_say_which_is_refused(text, message):
     with pytest.raises(InvalidInput) as caught:
         dates.parse_date(text, FRIDAY.date(), direction="none")
     assert caught.value.message == message
+
+
+@pytest.mark.parametrize(("direction", "forms"), [("past", "PAST_HELP"), ("future", "HELP")])
+def test_an_empty_date_offers_the_days_of_its_direction(direction, forms):
+    """`crm value --backtest ''` (a day in the past) is offered yesterday and 3 days ago,
+    `crm task add --due ''` tomorrow and in 3 days."""
+    for read, now in ((dates.parse_date, FRIDAY.date()), (dates.parse_datetime, FRIDAY)):
+        with pytest.raises(InvalidInput) as caught:
+            read(" ", now, direction=direction)
+        assert caught.value.message == "empty date; " + getattr(dates, forms)
 
 
 @pytest.mark.parametrize("text", ["next fri", "下周五", "2027-01-05", "tomorrow", "+3d"])

@@ -395,3 +395,72 @@ def test_two_before_qian_or_bai_is_liang_or_er():
     assert [dates.chinese_number(t) for t in ("两千零八", "二千零八", "两百", "二百")] == [
         2008, 2008, 200, 200,
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "today"),
+    [
+        ("近7天", date(1000, 1, 3)),
+        ("近半个月", date(1000, 1, 10)),
+        ("上个月", date(1000, 1, 15)),
+        ("明年", date(2999, 6, 1)),
+        ("下季度", date(2999, 11, 1)),
+    ],
+    ids=["last-7-days", "last-half-month", "last-month", "next-year", "next-quarter"],
+)
+def test_a_span_a_clock_near_the_first_or_last_year_moves_outside_them_is_refused(text, today):
+    """Near the years 1000 and 2999 a span that begins or ends outside them is refused by
+    its text, as `crm report sales --since 近7天` says it."""
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_span(text, today)
+    assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        ("2小时前", datetime(1000, 1, 1, 1, 0, tzinfo=NOW.tzinfo)),
+        ("3小时后", datetime(2999, 12, 31, 22, 0, tzinfo=NOW.tzinfo)),
+        ("昨天下午3点", datetime(1000, 1, 1, 10, 0, tzinfo=NOW.tzinfo)),
+        ("半年前", datetime(1000, 3, 1, 10, 0, tzinfo=NOW.tzinfo)),
+    ],
+    ids=["hours-ago", "hours-to-come", "yesterday-3pm", "half-year-ago"],
+)
+def test_a_moment_a_clock_near_the_first_or_last_year_moves_outside_them_is_refused(text, now):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_datetime(text, now, direction="past")
+    assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
+    if not text.endswith(("小时前", "小时后")):  # a day: parse_date says the same
+        with pytest.raises(InvalidInput) as refused:
+            dates.parse_date(text, now.date(), direction="past")
+        assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
+
+
+def test_a_time_typed_with_a_day_is_said_not_kept_whatever_its_case():
+    """`crm task add --due 2026-12-01t15:00` keeps the day and says the time is not kept, as
+    for a capital T; a day alone, or nothing, says nothing."""
+    for text in ("2026-12-01T15:00", "2026-12-01t15:00", "2026-12-01 15:00", "明天下午3点",
+                 "fri 3pm"):  # fmt: skip
+        assert dates.time_not_kept("--due", text) == (
+            f"--due keeps the day only: the time of day in {text!r} is not kept"
+        )
+    for text in ("2026-12-01", "2026-12-01z", "明天", " ", None):
+        assert dates.time_not_kept("--due", text) is None
+
+
+def test_a_length_with_a_space_in_it_given_as_a_bound_is_named_without_it():
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_bound("半 个月", TODAY, last=False, option="--since")
+    assert refused.value.message == (
+        "--since '半 个月' is a length, not a day; write 近半个月 for the days up to today, or "
+        "半个月前 for the day it began"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["3000年上半年", "0999年下半年"], ids=["3000-first-half", "999-second-half"]
+)
+def test_a_half_year_outside_the_years_crm_keeps_is_refused_by_its_text(text):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_bound(text, TODAY, last=False, option="--since")
+    assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"

@@ -220,6 +220,21 @@ def test_default_cadence_counts_from_the_last_contact_or_from_being_added(db_pat
     assert [d["customer_name"] for d in remind()["due_for_contact"]] == ["Old", "Talked"]
 
 
+def test_a_customer_due_in_the_year_1200_is_due(db_path, monkeypatch):
+    """Days before 1970 count back from it in seconds too: a customer whose cadence has
+    passed is due however long before 1970 today is (a clock pinned in 1200 by CRM_NOW),
+    in crm remind and crm today alike."""
+    at(monkeypatch, "1200-01-10T10:00:00+08:00")
+    add("张伟", "--cadence", "3")
+    add("李娜", "--cadence", "3")
+    ok("log", "call", "张伟", "hi", "--at", "1200-01-07T10:00")  # 3 days: due
+    ok("log", "call", "李娜", "hi", "--at", "1200-01-08T10:00")  # 2 days: not yet
+    due = remind()["due_for_contact"]
+    assert [(d["customer_name"], d["days_since_contact"]) for d in due] == [("张伟", 3)]
+    today = json.loads(ok("today", "--format", "json"))
+    assert [row["customer_name"] for row in today] == ["张伟"]
+
+
 # Each way a customer can be in touch besides an interaction, 5 days before the pinned today.
 IN_TOUCH = {
     "purchase": ("buy", "Anna", "Tea", "10", "--at", "2026-11-17 09:00"),
