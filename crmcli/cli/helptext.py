@@ -62,8 +62,8 @@ def tidy(command: Any, language: str | None = None) -> None:
     msgid in the catalog (crmcli.core.i18n), so the command modules stay in English. A
     command already tidied for this language is left as it is; the English texts are kept
     for another. A run tidies for its provisional language before parsing its command line
-    (no glance at the file); help (crmcli/cli/framework.py `Context`) and errors tidy again
-    for the run's language, found then."""
+    (no glance at the file); help (`_Context`) and errors tidy again for the run's
+    language, found then."""
     language = language or current()
     if getattr(command, "_crm_tidy", None) == language:
         return

@@ -3,9 +3,9 @@
 The file is chosen by `--db PATH`, then `CRM_DB`, then the platform's user data directory.
 A glance opens it read-only as it is: no key asked for, no lock of crm's taken, no schema
 upgrade, no file created, at most a short wait for another process's lock. It serves what
-must be known before a command has parsed its words (the `language` setting, which help and
-the errors in a command line speak) and shell completion's values. It is light to
-import: every run that is not given `--lang` loads it.
+must be known before a command has opened the file (the `language` setting, which help and
+the errors in a command line speak: looked for only when one of them is said, see
+crmcli.core.i18n `Pending`) and shell completion's values. It is light to import.
 """
 
 from __future__ import annotations
