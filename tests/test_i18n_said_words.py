@@ -70,11 +70,14 @@ def test_config_list_says_lengths_of_time_in_words(db_path):
     assert "  90 天  " in lines["cadence.default"]
     assert "  14 至 30 天  " in lines["cadence.stage.lead"]
     assert "  90 分钟  " in lines["feedback.response_target"]
+    assert "  30 天  " in lines["lifecycle.new_days"]  # a number of days says its unit
+    assert "  90 天  " in lines["lifecycle.default_gap"]
     values = {
         r["key"]: r["value"] for r in json.loads(ok("--lang", "zh", "config", "list", "-f", "json"))
     }
     assert values["abc.window"] == "12m" and values["cadence.stage.lead"] == "14d..30d"
     assert values["feedback.response_target"] == "90m" and values["cadence.default"] == "90d"
+    assert values["lifecycle.new_days"] == "30" and values["lifecycle.default_gap"] == "90"
     english = ok("config", "list")
     assert " 12m " in english and " 14d..30d " in english and " 90m " in english
 

@@ -675,6 +675,8 @@ def shown_value(key: str, value: str | None) -> str | None:
         return Word("money", value)
     if key == "abc.window" or key == "feedback.response_target" or key.startswith("cadence."):
         return Length(value, minutes=key == "feedback.response_target")
+    if key in ("lifecycle.new_days", "lifecycle.default_gap"):  # a number of days
+        return Length(value, days=True)
     return value
 
 
@@ -685,14 +687,16 @@ _UNITS = {"d": "day", "w": "week", "m": "month", "y": "year", "h": "hour"}
 
 class Length(Said):
     """A setting that is a length of time (`12m`, `90d`, a cadence `14d..30d`, a response
-    target `24h` or `90m`), kept as stored in JSON and CSV, which a table for people says
-    in another language than English in words (`12 个月`, `14 至 30 天`, `24 小时`)."""
+    target `24h` or `90m`, a number of days `30`), kept as stored in JSON and CSV, which a
+    table for people says in another language than English in words (`12 个月`, `14 至 30
+    天`, `24 小时`, `30 天`)."""
 
     minutes: bool
+    days: bool  # a bare number is of days (`lifecycle.new_days` 30: 30 天)
 
-    def __new__(cls, value: str, *, minutes: bool = False) -> Length:
+    def __new__(cls, value: str, *, minutes: bool = False, days: bool = False) -> Length:
         said = str.__new__(cls, value)
-        said.template, said.params, said.minutes = value, {}, minutes
+        said.template, said.params, said.minutes, said.days = value, {}, minutes, days
         return said
 
     def said(self) -> str:
@@ -706,6 +710,8 @@ class Length(Said):
             name = "minute" if found[2] == "m" and self.minutes else _UNITS[found[2]]
             return plural(int(found[1]), name).said()
 
+        if self.days and re.fullmatch(r"[0-9]+", self):
+            return plural(int(self), "day").said()
         ranged = re.fullmatch(r"(\d+)d\.\.(\d+)d", self)  # a cadence's range, as reminders say it
         if ranged:
             return Said("{low}..{high} days", low=ranged[1], high=ranged[2]).said()
