@@ -629,11 +629,10 @@ def check_database(
                 if not missing
                 else Said("not recorded: {tables}", tables=", ".join(missing)),
             )
-        if "last_contacts" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
-            from crmcli.core.text import plural
-            from crmcli.store import last_contacts, queues
+        if version >= 27:  # the queue triggers as m027 makes them (older: the next command)
+            from crmcli.store import queues
 
-            gone = queues.missing_triggers(conn) if version >= 27 else []
+            gone = queues.missing_triggers(conn)
             add(
                 "queue triggers",
                 not gone,
@@ -641,6 +640,9 @@ def check_database(
                 if gone
                 else Said("every table"),
             )
+        if version >= 26:  # the stored last contacts (m026)
+            from crmcli.core.text import plural
+            from crmcli.store import last_contacts
 
             progress.phase(_("checking the last contacts"))
             wrong = last_contacts.differing(conn)
