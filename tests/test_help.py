@@ -120,10 +120,12 @@ def test_plain_help_keeps_examples_one_a_line():
 
 
 PLAIN_HELP = """
-import json, sys
+import functools, json, sys
+import typer.testing
 from typer.testing import CliRunner
 from crmcli.cli import app
 paths = json.loads(sys.argv[1])
+typer.testing._get_command = functools.cache(typer.testing._get_command)  # as conftest.py
 runner = CliRunner()
 print(json.dumps({p: runner.invoke(app, [*p.split()[1:], "--help"]).stdout for p in paths}))
 """
