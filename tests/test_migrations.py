@@ -599,6 +599,7 @@ def test_an_upgrade_names_its_phases_and_a_new_file_none(db_path, tmp_path):
         "upgrading the database: stage as of covering",
         "upgrading the database: last contacts",
         "upgrading the database: queue triggers",
+        "upgrading the database: compact history triggers",
         "upgrading the database: history triggers",
         "upgrading the database: indexing for search",
         "upgrading the database: computing last contacts",
