@@ -20,6 +20,7 @@ import copy
 import functools
 import json
 import os
+import shlex
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -181,6 +182,40 @@ def crm(*args: str, input: str | None = None) -> Result:
     """Run `crm ARGS` in-process and return its exit code, stdout and stderr."""
     result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
     return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def piped(line: str) -> Result | None:
+    """Run a shell line of crm commands, each one's output the next one's input, the last
+    one's perhaps written to a file (`crm A | crm B > FILE`, `>>` to add), in this process as
+    `crm` does: the last command's exit code and output (none where it went to the file),
+    every command's errors. None for any other shell (variables, `||`, `$(...)`, other
+    programs), which needs a real one. Quoted operators (`--where "n >= 5"`) are words, as
+    the shell reads them; `~` is the home folder."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer.whitespace_split, lexer.commenters = True, ""
+    tokens = list(lexer)
+    target = None
+    if len(tokens) > 2 and tokens[-2] in (">", ">>"):
+        target, tokens = (tokens[-2], os.path.expanduser(tokens[-1])), tokens[:-2]
+    steps: list[list[str]] = [[]]
+    for token in tokens:
+        if token == "|":
+            steps.append([])
+        elif "$" in token or set(token) <= set("();<>|&"):
+            return None
+        else:
+            steps[-1].append(os.path.expanduser(token))
+    if any(step[:1] != ["crm"] or len(step) < 2 for step in steps):
+        return None
+    given, errors = None, ""
+    for step in steps:
+        result = crm(*step[1:], input=given)
+        given, errors = result.stdout, errors + result.stderr
+    if target is not None:
+        with open(target[1], "a" if target[0] == ">>" else "w", encoding="utf-8") as out:
+            out.write(given)
+        given = ""
+    return Result(result.exit_code, given, errors)
 
 
 def ok(*args: str, input: str | None = None) -> str:

@@ -16,7 +16,7 @@ from typer.main import get_command
 from crmcli.cli import app
 from crmcli.cli.helptext import placeholder, summary, tidy
 from crmcli.cli.topics import ABOUT, TOPICS
-from tests.conftest import crm, fails, filled_once, ok
+from tests.conftest import Result, crm, fails, filled_once, ok, piped
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -289,48 +289,16 @@ def test_every_help_example_runs(path, line, db_path, tmp_path, monkeypatch):
                     subprocess.run(step, shell=True, check=True)
                 else:
                     ok(*[os.path.expanduser(word) for word in step])
-    piped = pipeline(line)
-    if piped is None:  # a shell line crm alone cannot run: the shell, with the installed crm
+    result = piped(line)  # crm into crm, or into a file: in this process
+    if result is None:  # a shell line crm alone cannot run: the shell, with the installed crm
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
         proc = subprocess.run(
             line, shell=True, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
         )
-        code, err = proc.returncode, proc.stderr
-    else:  # in this process: each crm's output is the next one's input, or the file's
-        steps, target = piped
-        given = None
-        for words in steps:
-            result = crm(*words, input=given)
-            code, err, given = result.exit_code, result.stderr, result.stdout
-            assert code == 0, f"{path} --help: {line}\n{err}"
-        if target is not None:
-            with open(os.path.expanduser(target[1]), "a" if target[0] == ">>" else "w") as out:
-                out.write(given)
+        result = Result(proc.returncode, proc.stdout, proc.stderr)
+    code, err = result.exit_code, result.stderr
     assert code == 0, f"{path} --help: {line}\n{err}"
     assert "Traceback" not in err
-
-
-def pipeline(line: str) -> tuple[list[list[str]], tuple[str, str] | None] | None:
-    """`crm A | crm B > FILE` as the arguments after each `crm` and the redirection of the
-    last (`>` or `>>`, FILE), or None for any other shell (variables, `||`, `$(...)`, other
-    programs). Quoted operators (`--where "n >= 5"`) are words, as the shell reads them."""
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    tokens = list(lexer)
-    target = None
-    if len(tokens) > 2 and tokens[-2] in (">", ">>"):
-        target, tokens = (tokens[-2], tokens[-1]), tokens[:-2]
-    steps: list[list[str]] = [[]]
-    for token in tokens:
-        if token == "|":
-            steps.append([])
-        elif "$" in token or set(token) <= set("();<>|&"):
-            return None
-        else:
-            steps[-1].append(os.path.expanduser(token))
-    if any(step[:1] != ["crm"] or len(step) < 2 for step in steps):
-        return None
-    return [step[1:] for step in steps], target
 
 
 def test_help_lists_the_topics_and_prints_each(db_path):
