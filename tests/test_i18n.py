@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 
 from tests import catalog
 from tests.conftest import crm, fails, filled_once, ok
-from tests.test_terminal import on_terminal
+from tests.test_terminal import on_screen
 
 PO = catalog.LOCALE / "zh" / "LC_MESSAGES" / "crm.po"
 MO = PO.with_suffix(".mo")
@@ -187,7 +187,7 @@ def test_machine_formats_are_the_same_in_every_language(demo, monkeypatch, comma
     ids=lambda a: " ".join(a) if isinstance(a, tuple) else a,
 )
 def test_a_terminal_shows_chinese_headers_and_labels(demo, args, expected):
-    code, lines = on_terminal(*args, columns=120, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen(*args, columns=120, env={"LANG": "zh_CN.UTF-8"})
     assert code == 0, lines
     assert expected in "\n".join(lines), lines
 
@@ -195,12 +195,12 @@ def test_a_terminal_shows_chinese_headers_and_labels(demo, args, expected):
 def test_prose_cells_on_a_terminal_speak_the_run_language_and_keep_their_dates(demo):
     """Reasons and last contacts are prose kept in data: a pipe showed them in Chinese, a
     terminal in English; and `2026-11-17（5 天前）` lost its date at 80 columns."""
-    code, lines = on_terminal("today", columns=80, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen("today", columns=80, env={"LANG": "zh_CN.UTF-8"})
     assert code == 0, lines
     text = "\n".join(lines)
     assert "天未联系" in text or "已逾期" in text, lines
     assert not re.search(r"\boverdue\b|no contact for|\bnever\b", text), lines
-    code, lines = on_terminal("today", columns=100, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen("today", columns=100, env={"LANG": "zh_CN.UTF-8"})
     assert re.search(r"│ \d{4}-\d\d-\d\d(…|（)", "\n".join(lines)), lines
 
 
@@ -247,7 +247,7 @@ def test_help_of_a_command_and_its_options_in_chinese(db_path):
 def test_remind_on_a_terminal_speaks_chinese_in_headers_states_and_cadences(demo):
     """Headers of columns only a table shows (`repeats`, `what`, `stake`), contact states and
     where a cadence comes from were English on a terminal."""
-    code, lines = on_terminal("remind", "--within", "30d", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen("remind", "--within", "30d", columns=160, env={"LANG": "zh_CN.UTF-8"})
     assert code == 0, lines
     text = "\n".join(lines)
     assert "重复" in text and "事项" in text and "涉及金额" in text, lines
@@ -384,7 +384,7 @@ def test_a_chinese_value_sits_in_its_sentence_without_spaces(db_path):
 def test_festival_list_on_a_terminal_names_calendars_and_festivals_in_chinese(db_path):
     """Calendars read `gregorian`, `lunar`, `solar term`, and a festival's name was headed
     姓名 (a person's name); JSON keeps solar_term and name."""
-    code, lines = on_terminal("care", "festival", "list", columns=120, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen("care", "festival", "list", columns=120, env={"LANG": "zh_CN.UTF-8"})
     assert code == 0, lines
     text = "\n".join(lines)
     assert "节日名称" in text and "姓名" not in text, lines
@@ -398,19 +398,19 @@ def test_festival_list_on_a_terminal_names_calendars_and_festivals_in_chinese(db
 def test_report_totals_charts_and_footers_speak_chinese_on_a_terminal(demo):
     """`total`, `(none)`, the `Chart` header and the hidden-columns footer were English."""
     env = {"LANG": "zh_CN.UTF-8"}
-    code, lines = on_terminal("report", "sales", columns=160, env=env)
+    code, lines = on_screen("report", "sales", columns=160, env=env)
     assert code == 0 and any(line.startswith("合计 ") for line in lines), lines
-    code, lines = on_terminal("report", "sales", "--by", "customer", columns=60, env=env)
+    code, lines = on_screen("report", "sales", "--by", "customer", columns=60, env=env)
     text = "\n".join(lines)
     assert code == 0 and re.search(r"隐藏了 \d+ 列：.*图表.*；请用", text), lines
-    code, lines = on_terminal("dashboard", columns=120, env=env)
+    code, lines = on_screen("dashboard", columns=120, env=env)
     text = "\n".join(lines)
     assert code == 0 and "┃ 图表" in text and "（无）" in text, lines
     assert not re.search(r"\btotal\b|\(none\)|Chart|hidden|wider terminal", text), lines
 
 
 def test_config_list_describes_settings_in_chinese_and_json_keeps_english(db_path):
-    code, lines = on_terminal("config", "list", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen("config", "list", columns=160, env={"LANG": "zh_CN.UTF-8"})
     text = "\n".join(lines)
     assert code == 0 and "按条件修改的客户数超过此数时先询问" in text and "│ 默认" in text, lines
     assert not re.search(r"ask before|funnel stages|│ default", text), lines

@@ -11,7 +11,7 @@ import shlex
 from tests.conftest import add, fails, ok, rows
 from tests.test_completion import shell
 from tests.test_i18n_tables import ZH, table
-from tests.test_terminal import on_terminal
+from tests.test_terminal import on_screen
 
 
 def test_the_history_says_which_command_made_a_change(db_path):
@@ -19,7 +19,7 @@ def test_the_history_says_which_command_made_a_change(db_path):
     ok("edit", "张伟", "--city", "上海")
     ok("buy", "张伟", "茶叶", "100")
     ok("undo", "--yes")
-    code, lines = on_terminal("history", columns=120, env=ZH)
+    code, lines = on_screen("history", columns=120, env=ZH)
     assert code == 0, lines
     heads, rows, _ = table(lines, "时间")
     said = list(dict.fromkeys(row[heads.index("命令")] for row in rows))
@@ -32,7 +32,7 @@ def test_the_history_says_which_command_made_a_change(db_path):
         )
     )
     assert kept == ["undo", "buy (undone)", "edit", "add"]
-    _code, lines = on_terminal("history", columns=120, env={"LANG": "en_US.UTF-8"})
+    _code, lines = on_screen("history", columns=120, env={"LANG": "en_US.UTF-8"})
     heads, rows, _ = table(lines, "At")
     assert list(dict.fromkeys(row[heads.index("Command")] for row in rows)) == [
         "undo",
@@ -52,7 +52,7 @@ def test_payments_are_said_in_words_and_read_back_in_them(db_path):
     ok("buy", "张伟", "茶叶", "100", "--payment", "月结")  # no word of crm's: as typed
     stored = json.loads(ok("purchases", "--fields", "payment", "--format", "json"))
     assert [r["payment"] for r in stored] == ["alipay", "cash", "wechat", "card", "card", "月结"]
-    _code, lines = on_terminal("purchases", "--fields", "id,payment", columns=80, env=ZH)
+    _code, lines = on_screen("purchases", "--fields", "id,payment", columns=80, env=ZH)
     heads, rows, _ = table(lines, "编号")
     assert heads == ["编号", "支付方式"], heads
     assert [row[1] for row in rows] == ["支付宝", "现金", "微信支付", "银行卡", "银行卡", "月结"]
@@ -79,7 +79,7 @@ def test_saved_filters_are_said_in_words_that_select_the_same_customers(db_path)
     said = ok("--lang", "zh", "rule", "add", "沉睡", "--lifecycle", "lapsed")
     assert said == "已新增规则 1：符合 --lifecycle '已沉睡' 时打上标签“沉睡”\n", said
     ok("care", "rule", "add", "春节", "拜年电话", "--stage", "loyal")
-    _code, lines = on_terminal("segment", "list", columns=160, env=ZH)
+    _code, lines = on_screen("segment", "list", columns=160, env=ZH)
     heads, rows, _ = table(lines, "分组")
     shown = {row[0]: row[heads.index("筛选条件")] for row in rows}
     assert shown == {
@@ -91,13 +91,13 @@ def test_saved_filters_are_said_in_words_that_select_the_same_customers(db_path)
     assert ok("list", "--segment", "上海老客", "-q").split() == ["1"]
     ok("segment", "save", "loyal", "--city", "北京")  # a name the user gave, not crm's word
     ok("rule", "add", "北京", "--segment", "loyal", "--frequency-tier", "high")
-    _code, lines = on_terminal("rule", "list", columns=120, env=ZH)
+    _code, lines = on_screen("rule", "list", columns=120, env=ZH)
     heads, rows, _ = table(lines, "编号")
     assert [row[heads.index("筛选条件")] for row in rows] == [
         "--lifecycle '已沉睡'",
         "--frequency-tier '高' --segment loyal",
     ], rows
-    _code, lines = on_terminal("care", "rule", "list", columns=120, env=ZH)
+    _code, lines = on_screen("care", "rule", "list", columns=120, env=ZH)
     heads, rows, _ = table(lines, "编号")
     assert [row[heads.index("选择条件")] for row in rows] == ["--stage '忠实客户'"], rows
     saved = json.loads(ok("--lang", "zh", "segment", "list", "--format", "json"))
@@ -135,10 +135,10 @@ def test_a_saved_filter_says_crms_words_under_each_operator_that_compares_them(d
 
 def test_a_search_hit_names_a_field_crm_named_by_its_label(db_path):
     add("张伟", "--field", "wechat_nickname=小蓝鲸", "--field", "会员卡=金卡888")
-    _code, lines = on_terminal("search", "小蓝鲸", columns=120, env=ZH)
+    _code, lines = on_screen("search", "小蓝鲸", columns=120, env=ZH)
     heads, rows, _ = table(lines, "来源")
     assert [row[heads.index("字段")] for row in rows] == ["微信昵称"], rows
-    _code, lines = on_terminal("search", "金卡888", columns=120, env=ZH)
+    _code, lines = on_screen("search", "金卡888", columns=120, env=ZH)
     heads, rows, _ = table(lines, "来源")
     assert [row[heads.index("字段")] for row in rows] == ["会员卡"], rows  # the user's own name
     (hit,) = json.loads(ok("--lang", "zh", "search", "小蓝鲸", "--format", "json"))
@@ -167,7 +167,7 @@ def test_the_rfm_segment_other_is_glossed(db_path):
 def test_a_lunar_date_in_the_date_list_is_said_in_chinese(db_path):
     add("张伟")
     ok("date", "add", "张伟", "生日", "lunar:1990-08-15", "--yearly")
-    _code, lines = on_terminal("date", "list", columns=120, env=ZH)
+    _code, lines = on_screen("date", "list", columns=120, env=ZH)
     heads, rows, _ = table(lines, "编号")
     assert rows[0][heads.index("日期")] == "1990-10-03（农历 1990-08-15）", rows
     english = ok("date", "list")

@@ -13,7 +13,7 @@ from crmcli.cli.output import prose
 from crmcli.cli.terminal import Screen, draw
 from crmcli.core import i18n
 from tests.test_i18n_vocabulary import cells
-from tests.test_terminal import on_terminal, width
+from tests.test_terminal import on_screen, width
 
 
 @pytest.fixture
@@ -179,11 +179,11 @@ def test_english_at_80_keeps_its_columns():
 
 def test_the_demos_filters_care_actions_and_todays_reasons_show_whole_at_60(demo):
     for args in (("segment", "list"), ("rule", "list"), ("care", "rule", "list")):
-        code, lines = on_terminal("--lang", "zh", *args, columns=60)
+        code, lines = on_screen("--lang", "zh", *args, columns=60)
         assert code == 0 and all(width(line) <= 60 for line in lines), lines
         assert not any("…" in line for line in lines), lines
         assert not any("隐藏了" in line for line in lines), lines
-    code, lines = on_terminal("--lang", "zh", "dashboard", columns=60)
+    code, lines = on_screen("--lang", "zh", "dashboard", columns=60)
     assert code == 0
     start = next(i for i, line in enumerate(lines) if line.startswith("今天要联系"))
     part = lines[start : lines.index("", start)]
@@ -191,7 +191,7 @@ def test_the_demos_filters_care_actions_and_todays_reasons_show_whole_at_60(demo
 
 
 def test_a_long_chinese_error_is_one_line_on_a_narrow_terminal(db_path):
-    code, lines = on_terminal("--lang", "zh", "list", "--where", "不存在的字段 = 上海", columns=40)
+    code, lines = on_screen("--lang", "zh", "list", "--where", "不存在的字段 = 上海", columns=40)
     assert code == 2 and len(lines) == 1, lines
     assert (
         lines[0].startswith("crm: --where 中的字段“不存在的字段”未知；") and width(lines[0]) > 400

@@ -7,7 +7,7 @@ import json
 
 from tests.conftest import add, buy_ago, crm, ok
 from tests.test_i18n_vocabulary import cells
-from tests.test_terminal import on_terminal
+from tests.test_terminal import on_screen
 
 
 def _headers(lines: list[str]) -> list[str]:
@@ -27,7 +27,7 @@ def _plain(text: str) -> list[list[str]]:
 def test_classify_says_a_gained_and_a_lost_tag_in_words(db_path):
     add("张伟", "--city", "上海")
     ok("rule", "add", "本地", "--city", "上海")
-    code, lines = on_terminal("--lang", "zh", "classify", "--dry-run", columns=80)
+    code, lines = on_screen("--lang", "zh", "classify", "--dry-run", columns=80)
     assert code == 0
     assert _headers(lines) == ["变化", "标签", "客户"]
     assert cells(lines) == [["获得", "本地", "张伟（#1）"]]
@@ -38,10 +38,10 @@ def test_classify_says_a_gained_and_a_lost_tag_in_words(db_path):
         ["获得", "本地", "张伟（#1）"],
     ]
     ok("edit", "1", "--city", "北京")
-    code, lines = on_terminal("--lang", "zh", "classify", columns=80)
+    code, lines = on_screen("--lang", "zh", "classify", columns=80)
     assert cells(lines) == [["失去", "本地", "张伟（#1）"]]
     ok("edit", "1", "--city", "上海")
-    code, lines = on_terminal("--lang", "en", "classify", "--dry-run", columns=80)
+    code, lines = on_screen("--lang", "en", "classify", "--dry-run", columns=80)
     assert _headers(lines) == ["Change", "Tag", "Customer"]
     assert cells(lines) == [["gained", "本地", "张伟 (#1)"]]
     assert ok("--lang", "en", "classify") == (
@@ -52,13 +52,13 @@ def test_classify_says_a_gained_and_a_lost_tag_in_words(db_path):
 def test_a_cards_survey_scores_name_their_metric(db_path):
     add("张伟")
     ok("survey", "add", "张伟", "--nps", "9", "--csat", "5", "--at", "2026-11-20 10:00")
-    code, lines = on_terminal("--lang", "zh", "show", "张伟", columns=80)
+    code, lines = on_screen("--lang", "zh", "show", "张伟", columns=80)
     assert code == 0
     start = lines.index("最近调查分数")
     assert _headers(lines[start:]) == ["指标", "分数", "回答时间", "评语"]
     assert [row[0] for row in cells(lines[start:])][:2] == ["NPS", "CSAT"]
     assert not any("Metric" in line or "nps" in line for line in lines)
-    code, lines = on_terminal("--lang", "en", "show", "张伟", columns=80)
+    code, lines = on_screen("--lang", "en", "show", "张伟", columns=80)
     start = lines.index("Last survey scores")
     assert _headers(lines[start:])[0] == "Metric"
     assert [row[0] for row in cells(lines[start:])][:2] == ["nps", "csat"]
@@ -66,10 +66,10 @@ def test_a_cards_survey_scores_name_their_metric(db_path):
 
 def test_a_search_hit_on_a_names_pinyin_says_so(db_path):
     add("张伟")
-    code, lines = on_terminal("--lang", "zh", "search", "zhangwei", columns=100)
+    code, lines = on_screen("--lang", "zh", "search", "zhangwei", columns=100)
     assert code == 0
     assert cells(lines)[0][3] == "拼音"
-    code, lines = on_terminal("--lang", "en", "search", "zhangwei", columns=100)
+    code, lines = on_screen("--lang", "en", "search", "zhangwei", columns=100)
     assert cells(lines)[0][3] == "pinyin"
     (hit,) = json.loads(ok("--lang", "zh", "search", "zhangwei", "--format", "json"))
     assert hit["field"] == "pinyin"
@@ -97,7 +97,7 @@ def test_history_leaves_out_internal_columns_and_says_values(db_path):
     ok("edit", "1", "--name", "李娜娜")
     ok("care", "festival", "add", "公司周年庆", "--lunar", "03-03")
     ok("segment", "add", "上海客户", "--city", "上海")
-    code, lines = on_terminal("--lang", "zh", "history", columns=200)
+    code, lines = on_screen("--lang", "zh", "history", columns=200)
     assert code == 0
     changes = [(row[3], row[5]) for row in cells(lines)]
     said = " ".join(change for _, change in changes)
@@ -114,7 +114,7 @@ def test_history_leaves_out_internal_columns_and_says_values(db_path):
     assert said["customers", "update"] == "name: 张伟 → 李娜娜; name_key: 张伟 → 李娜娜"
     assert 'filter={"city": "上海"}' in said["segments", "insert"]
     assert "calendar=lunar" in said["custom_festivals", "insert"]
-    code, lines = on_terminal("--lang", "en", "history", "1", columns=200)
+    code, lines = on_screen("--lang", "en", "history", "1", columns=200)
     assert "name: 张伟 → 李娜娜; name_key: 张伟 → 李娜娜" in "\n".join(lines)
     assert json.loads(ok("--lang", "zh", "history", "--format", "json")) == json.loads(english)
     ok("edit", "1", "--name", "王芳")
@@ -125,12 +125,12 @@ def test_history_leaves_out_internal_columns_and_says_values(db_path):
 
 
 def test_a_lifecycle_reports_two_kinds_of_move_have_two_words(demo):
-    code, lines = on_terminal("--lang", "zh", "report", "lifecycle", columns=200)
+    code, lines = on_screen("--lang", "zh", "report", "lifecycle", columns=200)
     assert code == 0
     heads = [h for line in lines if "┃" in line for h in (c.strip() for c in line.split("┃"))]
     assert "变动人数" in heads and "推进人数" in heads
     assert "转化人数" not in heads
-    code, lines = on_terminal("--lang", "en", "report", "lifecycle", columns=200)
+    code, lines = on_screen("--lang", "en", "report", "lifecycle", columns=200)
     heads = [h for line in lines if "┃" in line for h in (c.strip() for c in line.split("┃"))]
     assert heads.count("Moved") == 2
 
@@ -138,7 +138,7 @@ def test_a_lifecycle_reports_two_kinds_of_move_have_two_words(demo):
 def test_a_saved_segment_and_an_rfm_segment_are_each_one_word(db_path):
     add("张伟")
     ok("segment", "add", "上海客户", "--city", "上海")
-    code, lines = on_terminal("--lang", "zh", "history", columns=200)
+    code, lines = on_screen("--lang", "zh", "history", columns=200)
     assert code == 0
     assert [row[3] for row in cells(lines) if row[2] == "新增分组"] == ["分组（#1）"]
     error = crm("--lang", "zh", "report", "rfm", "--customers", "nosuch").stderr
@@ -148,11 +148,11 @@ def test_a_saved_segment_and_an_rfm_segment_are_each_one_word(db_path):
 
 
 def test_a_festivals_key_is_headed_as_what_one_types(db_path):
-    code, lines = on_terminal("--lang", "zh", "care", "festival", "list", columns=100)
+    code, lines = on_screen("--lang", "zh", "care", "festival", "list", columns=100)
     assert code == 0
     assert _headers(lines)[:3] == ["日期", "代号", "节日名称"]
     assert cells(lines)[0][1:3] == ["new-year", "元旦"]
-    code, lines = on_terminal("--lang", "en", "care", "festival", "list", columns=120)
+    code, lines = on_screen("--lang", "en", "care", "festival", "list", columns=120)
     assert _headers(lines)[1] == "Festival"
     piped = _plain(ok("--lang", "zh", "care", "festival", "list"))
     assert piped[0][:3] == ["日期", "代号", "节日名称"]

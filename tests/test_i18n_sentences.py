@@ -8,7 +8,7 @@ import re
 import sys
 
 from tests.conftest import crm, fails, ok
-from tests.test_terminal import on_terminal, width
+from tests.test_terminal import on_screen, width
 
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 
@@ -83,7 +83,7 @@ def test_the_candidates_of_a_name_are_listed_in_the_run_language(db_path):
 
 def test_the_candidates_on_a_terminal_show_phones_as_tables_do(db_path):
     _two_zhang_wei()
-    code, lines = on_terminal("--lang", "zh", "show", "张伟", columns=80)
+    code, lines = on_screen("--lang", "zh", "show", "张伟", columns=80)
     assert code == 2
     assert lines[1:] == ["  1\t张伟\t华为、上海、138 0013 8000", "  2\t张伟\t139 0013 9000"]
 
@@ -158,7 +158,7 @@ def test_chinese_help_prose_names_what_its_usage_line_names(db_path):
 
 def test_a_long_message_on_a_terminal_wraps_whole_and_a_pipe_gets_one_line(db_path, monkeypatch):
     env = {"LANG": "zh_CN.UTF-8"}
-    code, lines = on_terminal("add", "张三", columns=80, env=env)
+    code, lines = on_screen("add", "张三", columns=80, env=env)
     assert code == 0
     notice = [line for line in lines if "default_region" in line or line.startswith("crm config")]
     assert len(notice) == 2 and all(width(line) <= 80 for line in notice), lines

@@ -14,7 +14,7 @@ from crmcli.core import i18n
 from crmcli.core.vocabulary import word
 from crmcli.records.config import shown_value
 from tests.conftest import crm, ok
-from tests.test_terminal import on_terminal, width
+from tests.test_terminal import on_screen, on_terminal, width
 
 ZH = {"LANG": "zh_CN.UTF-8"}
 HALF_ID = re.compile(r" \(#\d+\)")
@@ -51,13 +51,13 @@ def _joined(first: str, second: str) -> str:
     ],
 )
 def test_a_customer_reads_with_a_full_width_id_in_chinese(demo, args, first):
-    code, lines = on_terminal(*args, columns=120, env=ZH)
+    code, lines = on_screen(*args, columns=120, env=ZH)
     assert code == 0, lines
     _, rows, _ = table(lines, first)
     customers = [c for row in rows for c in row if "#" in c and not c.startswith("任务")]
     assert customers and all(FULL_ID.search(c) for c in customers), rows
     assert not HALF_ID.search("\n".join(lines)), lines
-    code, lines = on_terminal(*args, columns=120, env={"LANG": "en_US.UTF-8"})
+    code, lines = on_screen(*args, columns=120, env={"LANG": "en_US.UTF-8"})
     assert HALF_ID.search("\n".join(lines)) and not FULL_ID.search("\n".join(lines)), lines
     piped = ok("--lang", "zh", *args)  # a plain table in a pipe, as cron mails it
     assert FULL_ID.search(piped) and not HALF_ID.search(piped), piped
@@ -67,13 +67,13 @@ def test_a_customer_reads_with_a_full_width_id_in_chinese(demo, args, first):
 
 def test_the_card_says_relations_and_service_numbers_in_words_and_local_minutes(db_path):
     ok("add", "张伟", "--phone", "12345", "--phone", "+8613379553028", "--related", "夫人=欧阳氏")
-    code, lines = on_terminal("show", "1", columns=80, env=ZH)
+    code, lines = on_screen("show", "1", columns=80, env=ZH)
     assert code == 0, lines
     card = {line.split()[0]: line.split(None, 1)[1] for line in lines[1:] if line.strip()}
     assert card["关联人"] == "夫人：欧阳氏", lines
     assert card["电话"] == "12345（服务号码）、133 7955 3028", lines
     assert card["创建时间"] == "2026-11-22 10:00", lines  # not 2026-11-22T10:00:00+08:00
-    code, lines = on_terminal("show", "1", columns=80, env={"LANG": "en_US.UTF-8"})
+    code, lines = on_screen("show", "1", columns=80, env={"LANG": "en_US.UTF-8"})
     assert "  phones   12345 (service number), +86 133 7955 3028" in lines, lines
     assert "  related  夫人: 欧阳氏" in lines, lines
     record = json.loads(ok("show", "1", "--format", "json"))
@@ -84,7 +84,7 @@ def test_the_card_says_relations_and_service_numbers_in_words_and_local_minutes(
 def test_a_timestamp_on_a_terminal_is_local_to_the_minute(db_path, monkeypatch):
     ok("add", "张伟")
     monkeypatch.setenv("TZ", "UTC")  # 10:00 in Shanghai is 02:00 here
-    code, lines = on_terminal("history", columns=80, env={**ZH, "TZ": "UTC"})
+    code, lines = on_terminal("history", columns=80, env={**ZH, "TZ": "UTC"})  # a real zone
     assert code == 0, lines
     assert lines[2].startswith("2026-11-22 02:00 │"), lines
     stamps = {r["at"] for r in json.loads(ok("history", "--format", "json"))}
@@ -92,20 +92,20 @@ def test_a_timestamp_on_a_terminal_is_local_to_the_minute(db_path, monkeypatch):
 
 
 def test_churn_keeps_its_reason_at_80_columns_and_calls_the_stage_a_lifecycle(demo):
-    code, lines = on_terminal("report", "churn", columns=80, env=ZH)
+    code, lines = on_screen("report", "churn", columns=80, env=ZH)
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     heads, rows, after = table(lines, "客户")
     assert heads[-1] == "原因" and "原因" not in "".join(after), (heads, after)
     assert all(width(row[-1]) >= 24 for row in rows), rows  # a reason, not `通常每…`
     assert all(not re.match(r"^.…（#", row[0]) for row in rows), rows  # names not one character
-    code, lines = on_terminal("report", "churn", columns=160, env=ZH)
+    code, lines = on_screen("report", "churn", columns=160, env=ZH)
     heads, rows, _ = table(lines, "客户")
     assert "生命周期" in heads and "阶段" not in heads, heads
     assert {row[heads.index("生命周期")] for row in rows} <= {"流失风险", "已沉睡"}, rows
 
 
 def test_lapsed_and_lost_and_no_value_read_apart_on_the_dashboard(demo):
-    code, lines = on_terminal("dashboard", columns=120, env=ZH)
+    code, lines = on_screen("dashboard", columns=120, env=ZH)
     assert code == 0, lines
     _, stages, _ = table(lines, "阶段")
     _, cycles, _ = table(lines, "生命周期")
@@ -116,16 +116,16 @@ def test_lapsed_and_lost_and_no_value_read_apart_on_the_dashboard(demo):
     assert "（无）" in {r[0] for r in stages} and "未购买" in {r[0] for r in cycles}
     assert not {"无", "（无）"} & {r[0] for r in cycles}
     assert "流失风险最高的客户（crm report churn --rhythm）" in lines, lines
-    code, lines = on_terminal("report", "lifecycle", columns=160, env=ZH)
+    code, lines = on_screen("report", "lifecycle", columns=160, env=ZH)
     heads = next(line for line in lines if line.startswith("月份")).split("┃")
     assert "未购买" in [h.strip() for h in heads] and "无" not in [h.strip() for h in heads]
     assert ok("list", "--lifecycle", "未购买", "-q") == ok("list", "--lifecycle", "none", "-q")
-    code, lines = on_terminal("dashboard", columns=120, env={"LANG": "en_US.UTF-8"})
+    code, lines = on_screen("dashboard", columns=120, env={"LANG": "en_US.UTF-8"})
     assert "Top churn risks (crm report churn --rhythm)" in lines, lines
 
 
 def test_history_keeps_the_customer_and_the_change_at_80_columns(demo):
-    code, lines = on_terminal("history", columns=80, env=ZH)
+    code, lines = on_screen("history", columns=80, env=ZH)
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     heads, rows, after = table(lines, "时间")
     assert heads[:2] == ["时间", "客户"] and heads[-1] == "改动", heads
@@ -136,7 +136,7 @@ def test_history_keeps_the_customer_and_the_change_at_80_columns(demo):
     assert all(re.fullmatch(r"2026-11-22 10:00", row[0]) for row in rows), rows
     assert all(width(row[-1]) >= 20 or "…" not in row[-1] for row in rows), rows
     assert not any("隐藏" in line for line in after if "改动" in line or "客户" in line), after
-    code, lines = on_terminal("history", columns=120, env=ZH)
+    code, lines = on_screen("history", columns=120, env=ZH)
     heads, rows, after = table(lines, "时间")
     assert "记录" in heads, heads  # the table's word and the record's id: `规则标签（#9）`
     assert all(re.fullmatch(r".+（#\d+）", row[heads.index("记录")]) for row in rows), rows
@@ -149,7 +149,7 @@ def test_history_keeps_the_customer_and_the_change_at_80_columns(demo):
 
 
 def test_remind_at_60_columns_shows_what_each_task_says(demo):
-    code, lines = on_terminal("remind", "--limit", "3", columns=60, env=ZH)
+    code, lines = on_screen("remind", "--limit", "3", columns=60, env=ZH)
     assert code == 0 and all(width(line) <= 60 for line in lines), lines
     heads, rows, _ = table(lines, "到期日")
     assert "内容" in heads and "客户" in heads, heads
@@ -164,7 +164,7 @@ def test_remind_at_60_columns_shows_what_each_task_says(demo):
 
 
 def test_today_gives_the_reason_a_third_of_80_columns(demo):
-    code, lines = on_terminal("today", columns=80, env=ZH)
+    code, lines = on_screen("today", columns=80, env=ZH)
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     heads, rows, _ = table(lines, "排名")
     assert heads[-1] == "原因", heads
@@ -173,24 +173,24 @@ def test_today_gives_the_reason_a_third_of_80_columns(demo):
 
 @pytest.mark.parametrize("columns", [60, 80])
 def test_the_festival_list_never_cuts_the_key_one_types(db_path, columns):
-    code, lines = on_terminal("care", "festival", "list", columns=columns, env=ZH)
+    code, lines = on_screen("care", "festival", "list", columns=columns, env=ZH)
     assert code == 0 and all(width(line) <= columns for line in lines), lines
     heads, rows, _ = table(lines, "日期")
     assert "英文名" not in heads and heads[1] == "代号", heads
     keys = [row[1] for row in rows]
     assert "spring-festival" in keys and "mid-autumn" in keys and not any("…" in k for k in keys)
-    code, lines = on_terminal("care", "festival", "list", columns=120, env={"LANG": "en_US.UTF-8"})
+    code, lines = on_screen("care", "festival", "list", columns=120, env={"LANG": "en_US.UTF-8"})
     assert "English" in lines[0], lines  # English keeps the column
     listed = json.loads(ok("--lang", "zh", "care", "festival", "list", "--format", "json"))
     assert listed[0]["english"] and "festival" in listed[0]
 
 
 def test_the_festival_list_piped_in_chinese_has_the_terminals_columns(db_path):
-    code, lines = on_terminal("care", "festival", "list", columns=200, env=ZH)
-    on_screen = table(lines, "日期")[0]
+    code, lines = on_screen("care", "festival", "list", columns=200, env=ZH)
+    drawn = table(lines, "日期")[0]
     piped = ok("--lang", "zh", "care", "festival", "list").splitlines()
-    assert code == 0 and piped[0].split() == on_screen, (piped[0], on_screen)
-    assert on_screen == ["日期", "代号", "节日名称", "历法", "剩余天数", "自定义"], on_screen
+    assert code == 0 and piped[0].split() == drawn, (piped[0], drawn)
+    assert drawn == ["日期", "代号", "节日名称", "历法", "剩余天数", "自定义"], drawn
     assert "Spring Festival" not in "\n".join(piped)
     english = ok("--lang", "en", "care", "festival", "list").splitlines()[0].split()
     assert english == ["falls_on", "festival", "name", "english", "calendar", "days_until",
@@ -225,7 +225,7 @@ def test_remind_at_80_columns_keeps_a_short_chinese_task_whole_and_wraps_a_long_
     ok("task", "add", "1", "发送合同", "--due", "2026-11-18")
     ok("task", "add", "2", "回访满意度", "--due", "2026-11-17")
     ok("task", "add", "2", LONG_TASK, "--due", "2026-11-25")
-    code, lines = on_terminal("remind", columns=80, env=ZH)
+    code, lines = on_screen("remind", columns=80, env=ZH)
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     heads = [h.strip() for h in lines[1].split("┃")]
     assert lines[0] == "逾期任务（2）" and heads[-1] == "内容", lines
@@ -241,7 +241,7 @@ def test_remind_at_80_columns_keeps_a_short_chinese_task_whole_and_wraps_a_long_
 
 
 def test_churn_at_80_columns_wraps_each_reason_whole(demo):
-    code, lines = on_terminal("report", "churn", columns=80, env=ZH)
+    code, lines = on_screen("report", "churn", columns=80, env=ZH)
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     rows = cells_of(lines, "客户")
     reasons = ["".join(row[-1]) for row in rows]
@@ -253,20 +253,20 @@ def test_churn_at_80_columns_wraps_each_reason_whole(demo):
 
 
 def test_today_and_list_at_60_columns_keep_reasons_whole_and_what_a_salesperson_needs(demo):
-    code, lines = on_terminal("today", columns=60, env=ZH)
+    code, lines = on_screen("today", columns=60, env=ZH)
     assert code == 0 and all(width(line) <= 60 for line in lines), lines
     heads, rows, _ = table(lines, "排名")
     assert heads == ["排名", "客户", "电话", "原因"], heads
     reasons = {row[1]: row[-1].replace(" ", "") for row in rows}
     assert reasons["黄燕（#19）"] == "任务#1已逾期1天：Sendthequote", reasons
     assert not any("…" in r for r in reasons.values()), reasons
-    code, lines = on_terminal("list", columns=60, env=ZH)
+    code, lines = on_screen("list", columns=60, env=ZH)
     assert code == 0 and all(width(line) <= 60 for line in lines), lines
     heads, rows, after = table(lines, "编号")
     # name, city, phone and stage; an email, a company and tags are left out first
     assert heads == ["编号", "姓名", "城市", "电话", "阶段"], heads
     assert "".join(after).startswith("隐藏了 3 列：邮箱、公司、标签；"), after
-    code, lines = on_terminal("list", columns=80, env=ZH)
+    code, lines = on_screen("list", columns=80, env=ZH)
     heads, rows, after = table(lines, "编号")
     assert heads == ["编号", "姓名", "城市", "电话", "阶段", "标签"], heads
 
@@ -274,7 +274,7 @@ def test_today_and_list_at_60_columns_keep_reasons_whole_and_what_a_salesperson_
 @pytest.mark.parametrize("columns", [60, 80])
 def test_config_list_shows_every_value_whole(db_path, monkeypatch, columns):
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")  # the region it implies, as the terminal's
-    code, lines = on_terminal("config", "list", columns=columns, env=ZH)
+    code, lines = on_screen("config", "list", columns=columns, env=ZH)
     assert code == 0 and all(width(line) <= columns for line in lines), lines
     shown = {row[0][0]: "".join(row[1]) for row in cells_of(lines, "键")}
     settings = json.loads(ok("config", "list", "--format", "json"))
@@ -292,9 +292,9 @@ def test_config_list_shows_every_value_whole(db_path, monkeypatch, columns):
 
 
 def test_today_says_in_one_line_when_nobody_is_to_be_contacted(db_path):
-    code, lines = on_terminal("today", columns=80, env=ZH)
+    code, lines = on_screen("today", columns=80, env=ZH)
     assert (code, lines) == (0, ["今天没有需要联系的客户。"])
-    code, lines = on_terminal("today", columns=80, env={"LANG": "en_US.UTF-8"})
+    code, lines = on_screen("today", columns=80, env={"LANG": "en_US.UTF-8"})
     assert (code, lines) == (0, ["Nobody to contact today."])
     assert crm("--lang", "zh", "today").stdout == ""  # a pipe or cron: nothing to say
     assert json.loads(ok("today", "--format", "json")) == []
@@ -371,7 +371,7 @@ def test_shares_are_headed_as_percents_in_chinese(demo):
     for args, shares in ((("report", "rfm"), ["客户占比%", "收入占比%"]),
                          (("report", "abc"), ["客户占比%", "收入占比%"]),
                          (("report", "summary", "--by", "city"), ["占比%"])):  # fmt: skip
-        code, lines = on_terminal(*args, columns=200, env=ZH)
+        code, lines = on_screen(*args, columns=200, env=ZH)
         heads = [h.strip() for h in lines[1].split("┃")]
         assert code == 0 and all(s in heads for s in shares), (args, lines[:3])
         assert not {"客户占比", "收入占比", "占比"} & set(heads), heads

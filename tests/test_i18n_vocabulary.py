@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import add, ok
-from tests.test_terminal import on_terminal
+from tests.test_terminal import on_screen
 
 
 @pytest.fixture
@@ -24,28 +24,28 @@ def cells(lines: list[str]) -> list[list[str]]:
 def test_a_customers_own_source_is_shown_as_typed(db_path):
     add("A1", "--source", "customer")
     add("B2", "--source", "interaction")
-    code, lines = on_terminal("--lang", "zh", "list", "--fields", "id,name,source", columns=100)
+    code, lines = on_screen("--lang", "zh", "list", "--fields", "id,name,source", columns=100)
     assert code == 0
     assert [row[2] for row in cells(lines)] == ["customer", "interaction"]
-    code, lines = on_terminal("--lang", "zh", "report", "summary", "--by", "source", columns=160)
+    code, lines = on_screen("--lang", "zh", "report", "summary", "--by", "source", columns=160)
     assert code == 0
     assert sorted(row[0] for row in cells(lines)) == ["customer", "interaction"]
     assert not any("客户 " in line.split("│")[0] for line in lines if "│" in line)
-    code, lines = on_terminal("--lang", "zh", "show", "1", columns=100)
+    code, lines = on_screen("--lang", "zh", "show", "1", columns=100)
     assert code == 0
     assert any(line.split() == ["来源", "customer"] for line in lines), lines
 
 
 def test_a_search_hit_still_says_what_kind_of_record_it_is(db_path):
     add("A1", "--source", "customer")
-    code, lines = on_terminal("--lang", "zh", "search", "A1", columns=100)
+    code, lines = on_screen("--lang", "zh", "search", "A1", columns=100)
     assert code == 0
     assert cells(lines)[0][0] == "客户"
 
 
 def test_a_raw_query_shows_its_values_and_names_verbatim(db_path):
     query = "select 'customer' as stage, 'purchase' as source, 'high' as level"
-    code, lines = on_terminal("--lang", "zh", "sql", query, columns=100)
+    code, lines = on_screen("--lang", "zh", "sql", query, columns=100)
     assert code == 0
     assert [c.strip() for c in lines[0].split("┃")] == ["stage", "source", "level"]
     assert cells(lines) == [["customer", "purchase", "high"]]
@@ -54,7 +54,7 @@ def test_a_raw_query_shows_its_values_and_names_verbatim(db_path):
 def test_a_segment_the_user_named_keeps_its_name(db_path):
     ok("segment", "add", "loyal", "--city", "X")
     ok("segment", "add", "champions", "--city", "Y")
-    code, lines = on_terminal("--lang", "zh", "segment", "list", columns=100)
+    code, lines = on_screen("--lang", "zh", "segment", "list", columns=100)
     assert code == 0
     assert [row[0] for row in cells(lines)] == ["champions", "loyal"]
 
@@ -65,7 +65,7 @@ def test_a_stage_the_user_named_is_not_taken_for_a_lifecycle_word(db_path):
     add("B2")
     ok("stage", "1", "lapsed")
     ok("stage", "2", "lost")
-    code, lines = on_terminal("--lang", "zh", "list", "--fields", "id,stage", columns=100)
+    code, lines = on_screen("--lang", "zh", "list", "--fields", "id,stage", columns=100)
     assert code == 0
     assert cells(lines) == [["1", "lapsed"], ["2", "已流失"]]
 
@@ -75,7 +75,7 @@ def test_a_call_and_a_phone_channel_are_told_apart(db_path):
     ok("log", "call", "1", "first", "--channel", "call", "--at", "2026-11-01 10:00")
     ok("log", "call", "1", "second", "--channel", "phone", "--at", "2026-11-02 10:00")
     shown = ("--lang", "zh", "interactions", "--fields", "text,channel")
-    code, lines = on_terminal(*shown, columns=100)
+    code, lines = on_screen(*shown, columns=100)
     assert code == 0
     assert cells(lines) == [["second", "电话"], ["first", "通话"]]
 
@@ -84,7 +84,7 @@ def test_a_churn_reports_stage_is_said_in_words(shop):
     stages = {r["stage"] for r in json.loads(ok("report", "churn", "--format", "json"))}
     assert stages & {"at_risk", "lapsed"}, stages
     args = ("--lang", "zh", "report", "churn", "--fields", "customer_name,stage")
-    code, lines = on_terminal(*args, columns=120)
+    code, lines = on_screen(*args, columns=120)
     assert code == 0
     shown = {row[1] for row in cells(lines)}
     assert shown and shown <= {"流失风险", "已沉睡"}, shown  # not 已流失: the sales stage lost

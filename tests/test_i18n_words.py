@@ -8,7 +8,7 @@ import re
 import sys
 
 from tests.conftest import add, dump, fails, ok, rows
-from tests.test_terminal import on_terminal
+from tests.test_terminal import on_screen
 
 
 def _calendar(*args: str) -> tuple[str, list[tuple[str, str]]]:
@@ -69,9 +69,9 @@ def test_sales_by_any_period_and_dedupe_have_chinese_headers(db_path):
     ok("buy", "1", "茶叶", "100", "--at", "2026-11-02")
     env = {"LANG": "zh_CN.UTF-8"}
     for period, header in (("day", "日期"), ("week", "周"), ("quarter", "季度"), ("year", "年份")):
-        code, lines = on_terminal("report", "sales", "--by", period, columns=120, env=env)
+        code, lines = on_screen("report", "sales", "--by", period, columns=120, env=env)
         assert code == 0 and lines[0].split()[0] == header, (period, lines)
-    code, lines = on_terminal("dedupe", columns=160, env=env)
+    code, lines = on_screen("dedupe", columns=160, env=env)
     assert code == 0, lines
     assert "另一位编号" in lines[0] and "另一位姓名" in lines[0], lines
     assert not re.search(r"Other|Day|Week|Quarter|Year", "\n".join(lines)), lines
@@ -205,16 +205,16 @@ def test_counts_are_headed_as_counts_and_hidden_columns_listed_with_the_comma(db
 
     filled_once(db_path, _demo)
     env = {"LANG": "zh_CN.UTF-8"}
-    code, lines = on_terminal("report", "lifecycle", columns=160, env=env)
+    code, lines = on_screen("report", "lifecycle", columns=160, env=env)
     text = "\n".join(lines)
     assert code == 0 and "进入人数" in text and "推进人数" in text, lines
     assert "进入时间" not in text and "流动人数" not in text, lines
-    code, lines = on_terminal("report", "feedback", columns=160, env=env)
+    code, lines = on_screen("report", "feedback", columns=160, env=env)
     text = "\n".join(lines)
     assert code == 0 and "收到数" in text and "收到时间" not in text, lines
-    code, lines = on_terminal("feedback", "list", columns=160, env=env)
+    code, lines = on_screen("feedback", "list", columns=160, env=env)
     assert code == 0 and "收到时间" in lines[0], lines
-    code, lines = on_terminal("report", "rfm", columns=50, env=env)
+    code, lines = on_screen("report", "rfm", columns=50, env=env)
     start = next(i for i, line in enumerate(lines) if line.startswith("隐藏了"))
     footer = "".join(lines[start:])  # wrapped to the terminal's width
     assert re.fullmatch(
@@ -224,7 +224,7 @@ def test_counts_are_headed_as_counts_and_hidden_columns_listed_with_the_comma(db
 
 def test_clean_says_each_problem_in_words_on_a_chinese_terminal(db_path):
     add("张伟")
-    code, lines = on_terminal("clean", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen("clean", columns=160, env={"LANG": "zh_CN.UTF-8"})
     text = "\n".join(lines)
     assert code == 0 and "│ 没有联系方式 │" in text, lines
     assert not re.search(r"no_contact", text), lines
@@ -240,12 +240,12 @@ def test_the_history_names_fields_and_values_in_chinese_words(db_path):
     ok("stage", "张伟", "lead")
     ok("edit", "张伟", "--city", "杭州")
     ok("stage", "张伟", "customer")
-    code, lines = on_terminal("history", "张伟", columns=200, env=ZH)
+    code, lines = on_screen("history", "张伟", columns=200, env=ZH)
     text = "\n".join(lines)
     assert code == 0 and "城市：上海 → 杭州" in text and "阶段：线索 → 成交客户" in text, text
     assert "city" not in text and "stage:" not in text
     ok("undo", "--yes")
-    code, lines = on_terminal("history", "张伟", columns=200, env=ZH)
+    code, lines = on_screen("history", "张伟", columns=200, env=ZH)
     assert "调整阶段（已撤销）" in "\n".join(lines), lines
     # JSON and English keep the keys; a plain table (cron mail) says the same words
     rows = json.loads(ok("--lang", "zh", "history", "张伟", "--format", "json"))
@@ -255,7 +255,7 @@ def test_the_history_names_fields_and_values_in_chinese_words(db_path):
     assert "城市：上海 → 杭州" in plain and "调整阶段（已撤销）" in plain and "city" not in plain
     plain = ok("--lang", "en", "history", "张伟")
     assert "city: 上海 → 杭州" in plain and "stage (undone)" in plain and "城市" not in plain
-    code, lines = on_terminal("history", "张伟", columns=200, env={"LANG": "C"})
+    code, lines = on_screen("history", "张伟", columns=200, env={"LANG": "C"})
     assert "city: 上海 → 杭州" in "\n".join(lines) and "stage (undone)" in "\n".join(lines)
 
 
@@ -264,7 +264,7 @@ def test_repeats_are_said_as_periods_in_chinese(db_path):
     ok("task", "add", "罗桂芬", "回访", "--due", "2026-11-23", "--after", "2w")
     ok("task", "add", "罗桂芬", "月报", "--due", "2026-11-24", "--every", "1m")
     for args in (("remind",), ("task", "list")):
-        code, lines = on_terminal(*args, columns=120, env=ZH)
+        code, lines = on_screen(*args, columns=120, env=ZH)
         text = "\n".join(lines)
         assert code == 0 and "完成后 2 周" in text and "每月" in text, text
         assert "2w" not in text and "1m" not in text
@@ -297,12 +297,12 @@ def test_the_card_says_a_repeat_as_every_reads_it_back(db_path):
 def test_a_saved_segment_has_its_own_header_and_customers_one_word(db_path):
     add("罗桂芬", "--city", "上海")
     ok("segment", "add", "shanghai", "--city", "上海")
-    code, lines = on_terminal("segment", "list", columns=100, env=ZH)
+    code, lines = on_screen("segment", "list", columns=100, env=ZH)
     assert code == 0 and lines[0].startswith("分组 ") and "细分" not in lines[0], lines
     assert ok("segment", "list").startswith("segment ")  # plain text keeps the key
     ok("task", "add", "罗桂芬", "回访", "--due", "2026-11-22")
     for args in (("today",), ("task", "list"), ("dashboard",)):
-        code, lines = on_terminal(*args, columns=120, env=ZH)
+        code, lines = on_screen(*args, columns=120, env=ZH)
         heads = [line for line in lines if "┃" in line]
         assert heads and any(" 客户 " in f" {h} " for h in heads), lines
         assert not any("客户姓名" in h for h in heads), heads
@@ -453,9 +453,9 @@ def test_a_survey_import_and_hooks_untrust_speak_chinese(db_path):
 def test_care_on_a_terminal_says_when_nobody_is_to_be_greeted(db_path):
     add("罗桂芬")
     ok("care", "rule", "add", "中秋", "月饼礼盒")
-    code, lines = on_terminal("care", "--within", "7d", columns=100, env=ZH)
+    code, lines = on_screen("care", "--within", "7d", columns=100, env=ZH)
     assert (code, lines) == (0, ["所查节日没有需要问候的客户。"])
-    code, lines = on_terminal("care", "--within", "7d", columns=100)
+    code, lines = on_screen("care", "--within", "7d", columns=100)
     assert (code, lines) == (0, ["Nobody to greet for the festivals asked about."])
     assert ok("care", "--within", "7d") == ""  # a script hears nothing
 
@@ -524,12 +524,12 @@ def test_a_survey_answer_lists_its_scores_with_the_chinese_comma(db_path):
 def test_the_values_of_an_edit_dry_run_are_headed_old_and_new_values(db_path):
     add("张伟", "--city", "杭州")
     args = ("edit", "--where", "name = 张伟", "--set", "city=上海", "--dry-run")
-    code, lines = on_terminal(*args, columns=120, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen(*args, columns=120, env={"LANG": "zh_CN.UTF-8"})
     assert code == 0 and "旧值" in lines[0] and "新值" in lines[0], lines
     assert "新客户" not in lines[0], lines
-    code, lines = on_terminal(*args, columns=120, env={"LANG": "C.UTF-8"})
+    code, lines = on_screen(*args, columns=120, env={"LANG": "C.UTF-8"})
     assert code == 0 and lines[0].split("┃")[-2:] == [" Old  ", " New "], lines
-    code, lines = on_terminal("report", "lifecycle", columns=160, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen("report", "lifecycle", columns=160, env={"LANG": "zh_CN.UTF-8"})
     assert code == 0 and any("新客户" in line for line in lines), lines  # the stage keeps it
 
 
@@ -539,7 +539,7 @@ def test_a_refused_duplicate_phone_reads_as_a_terminal_shows_phones(db_path):
     add("张 伟", "--phone", "13800138000", "--allow-duplicate")
     add("李娜")
     args = ("edit", "--where", "name = 李娜", "--set", "phone=13800138000", "--dry-run")
-    code, lines = on_terminal(*args, columns=200, env={"LANG": "zh_CN.UTF-8"})
+    code, lines = on_screen(*args, columns=200, env={"LANG": "zh_CN.UTF-8"})
     said = "\n".join(lines)
     assert code == 2 and "张伟（#1）已有 138 0013 8000；张 伟（#2）已有 138 0013 8000；" in said, (
         lines
@@ -604,7 +604,7 @@ def test_quarters_read_as_chinese_in_tables_and_stay_keys_in_data(db_path):
     ok("buy", "1", "茶叶", "50", "--at", "2026-02-02")
     table = ok("--lang", "zh", "report", "sales", "--by", "quarter").splitlines()
     assert [line.split()[0] for line in table[2:]] == ["2026年第1季度", "2026年第4季度", "合计"]
-    code, lines = on_terminal(
+    code, lines = on_screen(
         "report", "cohort", "--by", "quarter", columns=120, env={"LANG": "zh_CN.UTF-8"}
     )
     assert code == 0 and "2026年第1季度" in "\n".join(lines), lines
@@ -618,7 +618,7 @@ def test_quarters_read_as_chinese_in_tables_and_stay_keys_in_data(db_path):
 
 
 def test_config_list_says_words_that_config_set_reads_back(db_path):
-    code, lines = on_terminal("config", "list", columns=400, env=ZH)
+    code, lines = on_screen("config", "list", columns=400, env=ZH)
     assert code == 0, lines
     cells = [[c.strip() for c in line.split("│")] for line in lines if "│" in line]
     shown = {c[0]: c[1] for c in cells}
@@ -653,7 +653,7 @@ def test_the_card_says_12_months_revenue_in_the_currency_bought_in(db_path):
     ok("buy", "陈大文", "奶茶", "500", "--currency", "HKD")
     ok("buy", "陈大文", "奶茶", "300", "--currency", "HKD", "--at", "-30d")
     ok("buy", "陈大文", "咖啡", "20", "--currency", "USD", "--at", "-20d")
-    code, lines = on_terminal("show", "陈大文", columns=160, env=ZH)
+    code, lines = on_screen("show", "陈大文", columns=160, env=ZH)
     row = next(line for line in lines if line.startswith("│ 新客户") or "新客户" in line)
     assert code == 0 and "HK$800.00" in row and "¥0.00" not in row, lines
     classes = json.loads(ok("show", "陈大文", "--format", "json"))["classes"]
@@ -673,7 +673,7 @@ def test_a_sale_refunded_in_the_default_currency_is_a_net_of_0_on_the_card(db_pa
     ok("buy", "陈大文", "奶茶", "50", "--currency", "HKD", "--at", "-20d")
     classes = json.loads(ok("show", "陈大文", "--format", "json"))["classes"]
     assert (classes[0]["revenue_12m"], classes[0]["currency"]) == ("0.00", "CNY")
-    code, lines = on_terminal("show", "陈大文", columns=160, env=ZH)
+    code, lines = on_screen("show", "陈大文", columns=160, env=ZH)
     assert code == 0 and any("¥0.00" in line for line in lines), lines
     add("李四")  # the default currency only before the 12 months: the HKD is what they bought
     ok("buy", "李四", "茶", "100", "--at", "-400d")

@@ -5,9 +5,11 @@ left out, line up Chinese names by display width (two cells a character), colour
 meaning, and go through the pager; errors stay one line."""
 
 import fcntl
+import importlib
 import io
 import json
 import os
+import pkgutil
 import re
 import struct
 import subprocess
@@ -17,11 +19,13 @@ import unicodedata
 
 import pytest
 
+import crmcli.cli
 from crmcli.cli.terminal import Screen, draw
 from crmcli.core import money
 from crmcli.core.money import Amount
 from tests.conftest import crm, drain, filled_once, ok
 
+CLI_MODULES = [f"crmcli.cli.{m.name}" for m in pkgutil.iter_modules(crmcli.cli.__path__)]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 BARS = "│┃"
 
@@ -53,6 +57,35 @@ def on_terminal(
         return code, text.rstrip("\n").split("\n")
     text = ANSI.sub("", text)
     return code, [line.rsplit("\r", 1)[-1] for line in text.rstrip("\n").split("\n")]
+
+
+def on_screen(
+    *args: str, columns: int, env: dict[str, str | None] | None = None
+) -> tuple[int, list[str]]:
+    """`on_terminal` in this process: crm run as on a terminal `columns` wide (every stream a
+    terminal, no pager unless `env` names one), its exit code and the lines of its stdout,
+    then its stderr, styles removed. For tests of what is said and laid out; a real
+    pseudo-terminal (the streams interleaved, the terminal's own width) needs `on_terminal`,
+    and a process each costs a third of a second."""
+    from crmcli.cli import output
+
+    for name in CLI_MODULES:  # bound by name when imported: imported now, not while patched
+        importlib.import_module(name)
+    variables = {"COLUMNS": str(columns), "LINES": "40", "TERM": "xterm-256color",
+                 "CRM_PAGER": "", **(env or {})}  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        real = output.is_terminal
+        for module in [m for name, m in sys.modules.items() if name.startswith("crmcli.")]:
+            if getattr(module, "is_terminal", None) is real:  # bound by name, too
+                patch.setattr(module, "is_terminal", lambda stream: True)
+        for name, value in variables.items():
+            if value is None:
+                patch.delenv(name, raising=False)
+            else:
+                patch.setenv(name, value)
+        result = crm(*args)
+    text = ANSI.sub("", result.stdout + result.stderr)
+    return result.exit_code, [line.rsplit("\r", 1)[-1] for line in text.rstrip("\n").split("\n")]
 
 
 def width(line: str) -> int:
