@@ -32,7 +32,7 @@ from crmcli.core.festivals import FESTIVALS
 from crmcli.core.vocabulary import WORDS
 from tests.conftest import add, crm, filled_once, ok
 from tests.test_json_contract import RUNS, VARIANTS
-from tests.test_terminal import ANSI, on_terminal
+from tests.test_terminal import on_screen, on_terminal
 
 # Commands that print a machine format on a terminal too (JSON, JSONL, CSV): not for people.
 MACHINE = {
@@ -144,38 +144,17 @@ def english_left(
     return [w for w in ENGLISH.findall(text) if w not in ALLOWED and w not in folded]
 
 
-@pytest.fixture
-def chinese_screen(monkeypatch):
-    """Run crm in this process as on a Chinese terminal 160 columns wide (every stream a
-    terminal, no pager): its exit code and the lines it drew on stdout, then stderr. The
-    guards below run a hundred commands: a process each would cost seconds, and what a real
-    pseudo-terminal draws is checked by tests/test_terminal.py and the PTY tests here."""
-    from crmcli.cli import output, progress  # noqa: F401  (see tests/test_display.py)
-
-    monkeypatch.setattr(output, "is_terminal", lambda stream: True)
-    for name, value in {
-        "COLUMNS": "160",
-        "LINES": "40",
-        "LANG": "zh_CN.UTF-8",
-        "CRM_PAGER": "",
-    }.items():
-        monkeypatch.setenv(name, value)
-
-    def run(*args: str) -> tuple[int, list[str]]:
-        result = crm(*args)
-        text = ANSI.sub("", result.stdout + result.stderr)
-        return result.exit_code, [
-            line.rsplit("\r", 1)[-1] for line in text.rstrip("\n").split("\n")
-        ]
-
-    return run
+def chinese_screen(*args: str) -> tuple[int, list[str]]:
+    """crm on a Chinese terminal 160 columns wide, in this process: the guards below run a
+    hundred commands, and a process each would cost seconds."""
+    return on_screen(*args, columns=160, env={"LANG": "zh_CN.UTF-8"})
 
 
 def test_every_command_is_run_or_says_why_not():
     assert set(MACHINE) <= set(RUNS)
 
 
-def test_a_chinese_terminal_shows_no_english_but_data(demo, chinese_screen):
+def test_a_chinese_terminal_shows_no_english_but_data(demo):
     data, commands, columns = sorted(data_texts(demo)), command_words(), column_names(demo)
     found = {}
     for command, args in RUNS_ON_TERMINAL:
@@ -246,7 +225,7 @@ def typed(args: tuple[str, ...], commands: set[str]) -> list[str]:
     return [p for p in found if re.search("[A-Za-z]", p)]
 
 
-def test_what_a_day_of_work_says_on_a_chinese_terminal_is_chinese(demo, tmp_path, chinese_screen):
+def test_what_a_day_of_work_says_on_a_chinese_terminal_is_chinese(demo, tmp_path):
     data, commands, columns = data_texts(demo), command_words(), column_names(demo)
     found = {}
     for code_wanted, args in [*WRITES, (0, ("backup", str(tmp_path / "copy.db")))]:
@@ -275,7 +254,7 @@ MODELS = [
 ]
 
 
-def test_the_value_models_speak_chinese_on_a_terminal(db_path, chinese_screen):
+def test_the_value_models_speak_chinese_on_a_terminal(db_path):
     filled_once(db_path, _big_demo)
     data, commands, columns = data_texts(db_path), command_words(), column_names(db_path)
     found = {}
