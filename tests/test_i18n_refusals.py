@@ -264,3 +264,70 @@ def test_a_task_given_both_ways_to_repeat_is_refused_in_chinese(db_path):
         assert fails(2, *both, db=db_path) == (
             "crm: give --every (a strict calendar) or --after (after done), not both\n"
         )
+
+
+SKIPPED_CUSTOMERS = (
+    "姓名,手机,邮箱,生日\n张伟,12,zw@example.com,\n王芳,13912345678,bad-email,\n"
+    "李雷,13800138000,,1990-13-45\n韩梅梅,13700137000,hmm@example.com,1990-01-01\n"
+)
+SKIPPED_PURCHASES = (
+    "客户,商品,金额,日期\n韩梅梅,茶叶,abc,2026-11-01\n王五,茶叶,100,2026-11-01\n"
+    "韩梅梅,茶叶,100,2026-13-01\n韩梅梅,茶叶,100,2026-11-01\n"
+)
+
+
+def test_the_rows_skip_invalid_leaves_out_are_said_in_chinese(db_path, tmp_path):
+    ok("config", "set", "default_region", "CN")
+    said = crm(
+        "--lang", "zh", "import", "customers", "-", "--format", "csv", "--skip-invalid",
+        input=SKIPPED_CUSTOMERS,
+    )  # fmt: skip
+    assert said.exit_code == 0, said.stderr
+    lines = said.stderr.splitlines()
+    assert lines[:2] == [
+        "已导入客户：新增 1，更新 0，未变 0，拒绝 3（4 行）。",
+        "已跳过的行（加 --rejects 文件 可把它们连同原因存下来）：",
+    ]
+    assert lines[2].startswith("  第 2 行：电话“12”无效：不是有效的中国号码")
+    assert lines[3] == "  第 3 行：邮箱“bad-email”无效：邮箱地址必须含有 @。"
+    assert lines[4].startswith("  第 4 行：不是日期：“1990-13-45”（没有这一天）；")
+    rejects = tmp_path / "rejects.csv"
+    said = crm(
+        "--lang", "zh", "import", "purchases", "-", "--format", "csv", "--skip-invalid",
+        "--dry-run", input=SKIPPED_PURCHASES,
+    )  # fmt: skip
+    assert said.exit_code == 0, said.stderr
+    lines = said.stderr.splitlines()
+    assert lines[1] == "将跳过的行："  # a dry run writes no --rejects file
+    assert lines[2].startswith("  第 2 行：不是金额：“abc”；请写成 1299、")
+    assert lines[3] == "  第 3 行：没有匹配“王五”的客户"
+    assert lines[4].startswith("  第 4 行：不是日期：“2026-13-01”（没有这一天）；")
+    for line in lines:
+        assert english_left(re.sub(r"docs/conventions.md|USD|tomorrow|fri", "", line)) == [], line
+    # with --rejects the rows are in the file, its keys as a script reads them, and not said
+    said = crm(
+        "--lang", "zh", "import", "purchases", "-", "--format", "csv", "--skip-invalid",
+        "--rejects", str(rejects), input=SKIPPED_PURCHASES,
+    )  # fmt: skip
+    assert said.stderr == "已导入购买记录：新增 1，更新 0，未变 0，拒绝 3（4 行）。\n"
+    header, *rejected = rejects.read_text(encoding="utf-8").splitlines()
+    assert header == "客户,商品,金额,日期,reject_line,reject_reason"
+    assert [r.split(",")[4] for r in rejected] == ["2", "3", "4"]
+    assert rejected[1] == "王五,茶叶,100,2026-11-01,3,没有匹配“王五”的客户"
+
+
+def test_the_rows_skip_invalid_leaves_out_past_ten_are_kept_by_rejects(db_path):
+    calls = "customer,kind,text\n" + "".join(f"Nobody{i},call,hi\n" for i in range(12))
+    said = crm("import", "interactions", "-", "--format", "csv", "--skip-invalid", input=calls)
+    assert said.exit_code == 0, said.stderr
+    lines = said.stderr.splitlines()
+    assert lines[:3] == [
+        "Imported interactions: 0 inserted, 0 updated, 0 unchanged, 12 rejected (12 rows).",
+        "Skipped rows, the first 10 (--rejects FILE keeps them all):",
+        "  row 2: no customer matches 'Nobody0'",
+    ]
+    assert len(lines) == 12 and lines[-1] == "  row 11: no customer matches 'Nobody9'"
+    said = crm(
+        "import", "interactions", "-", "--format", "csv", "--skip-invalid", "-q", input=calls
+    )
+    assert (said.exit_code, said.stderr) == (0, "")
