@@ -331,3 +331,59 @@ def test_the_rows_skip_invalid_leaves_out_past_ten_are_kept_by_rejects(db_path):
         "import", "interactions", "-", "--format", "csv", "--skip-invalid", "-q", input=calls
     )
     assert (said.exit_code, said.stderr) == (0, "")
+
+
+def test_skipping_a_row_matched_by_email_needs_key_email_and_the_refusal_says_so(db_path):
+    ok("add", "曾小贤", "--email", "zxx@example.com", "--city", "上海")
+    rows = "姓名,邮箱,城市\n曾小贤,zxx@example.com,杭州\n"
+    base = ("import", "customers", "-", "--format", "csv")
+    # without --key the row is a new customer, whose email曾小贤 already has
+    said = fails(2, "--lang", "zh", *base, "--on-conflict", "跳过", input=rows, db=db_path)
+    assert said.endswith(
+        "  第 2 行：曾小贤（#1）已有 zxx@example.com；用 --key email 可按它对上该客户并跳过"
+        "这一行，用 --allow-duplicate 则另加一个\n"
+    ), said
+    said = fails(2, *base, "--on-conflict", "skip", input=rows, db=db_path)
+    assert said.endswith(
+        "  row 2: 曾小贤 (#1) already has zxx@example.com; --key email skips the row instead "
+        "(it matches that customer), --allow-duplicate adds another\n"
+    ), said
+    said = fails(2, *base, "--on-conflict", "error", input=rows, db=db_path)
+    assert "with --key email the row matches that customer (and --on-conflict error" in said
+    said = fails(2, *base, input=rows, db=db_path)
+    assert "--key email updates that customer instead" in said
+    # with it, 跳过 leaves the customer as it was
+    said = crm("--lang", "zh", *base, "--key", "email", "--on-conflict", "跳过", input=rows)
+    assert said.stderr == "已导入客户：新增 0，更新 0，未变 1，拒绝 0（1 行）。\n"
+    assert json.loads(ok("list", "--format", "json"))[0]["city"] == "上海"
+
+
+@pytest.mark.parametrize(("locale", "region"), [("zh_TW.UTF-8", "TW"), ("zh_HK.UTF-8", "HK")])
+def test_a_traditional_chinese_locale_gets_simplified_chinese(db_path, monkeypatch, locale, region):
+    """No Traditional catalog yet: Simplified Chinese reads better than English there. The
+    region the locale names reads phones."""
+    monkeypatch.setenv("LANG", locale)
+    said = crm("add", "陳大文", "--phone", "2345 6789" if region == "HK" else "0912 345 678")
+    assert said.exit_code == 0, said.stderr
+    assert said.stdout == "已新增客户 1：陳大文\n"
+    assert said.stderr == (
+        f"crm: 已根据系统区域设置把 default_region 设为 {region}（修改：crm config set "
+        "default_region XX）\n"
+    )
+    phone = "+85223456789" if region == "HK" else "+886912345678"
+    assert json.loads(ok("show", "1", "--format", "json"))["phones"] == [phone]
+    assert fails(3, "show", "nobody") == "crm: 没有匹配“nobody”的客户\n"
+    # the name as typed: Simplified and Traditional characters are not yet one name
+    assert fails(3, "show", "陈大文") == "crm: 没有匹配“陈大文”的客户\n"
+
+
+def test_a_chinese_service_number_such_as_12345_is_kept_as_one(db_path):
+    """phonenumbers knows 12345 (the government service hotline) as a valid short number of
+    CN: kept as typed, of kind service, not refused as a short phone number."""
+    ok("config", "set", "default_region", "CN")
+    ok("add", "市民热线", "--phone", "12345")
+    shown = json.loads(ok("show", "市民热线", "--format", "json"))
+    assert (shown["phones"], shown["phone_kinds"]) == (["12345"], {"12345": "service"})
+    assert "  电话      12345（服务号码）\n" in ok("--lang", "zh", "show", "12345")
+    said = fails(2, "--lang", "zh", "add", "某人", "--phone", "12", db=db_path)
+    assert said.startswith("crm: 电话“12”无效：不是有效的中国号码")

@@ -1353,12 +1353,23 @@ class CustomerImporter(Importer):
                 else _("{name} (#{id})").format(name=first.name, id=first.customer_id)
             )
             key = "email" if "@" in first.value else "phone"
-            raise InvalidInput(
-                _(
-                    "{who} already has {value}; --key {key} updates that customer instead, "
-                    "--allow-duplicate adds another"
-                ).format(who=who, value=first.value, key=key)
+            # what --key would do with the row is what --on-conflict says
+            said = {
+                "skip": _(
+                    "{who} already has {value}; --key {key} skips the row instead (it "
+                    "matches that customer), --allow-duplicate adds another"
+                ),
+                "error": _(
+                    "{who} already has {value}; with --key {key} the row matches that "
+                    "customer (and --on-conflict error refuses it), --allow-duplicate adds "
+                    "another"
+                ),
+            }.get(self.options.on_conflict)
+            said = said or _(
+                "{who} already has {value}; --key {key} updates that customer instead, "
+                "--allow-duplicate adds another"
             )
+            raise InvalidInput(said.format(who=who, value=first.value, key=key))
 
     def _resolve(self, ref: str) -> int:
         from crmcli.records import refs
