@@ -314,6 +314,12 @@ def test_the_rows_skip_invalid_leaves_out_are_said_in_chinese(db_path, tmp_path)
     assert header == "客户,商品,金额,日期,reject_line,reject_reason"
     assert [r.split(",")[4] for r in rejected] == ["2", "3", "4"]
     assert rejected[1] == "王五,茶叶,100,2026-11-01,3,没有匹配“王五”的客户"
+    # a reason names the file's column (重复), not crm's key for it (every)
+    said = crm(
+        "--lang", "zh", "import", "tasks", "-", "--format", "csv", "--skip-invalid",
+        input="客户,任务,重复\n韩梅梅,回访,每天天\n韩梅梅,回访,每周\n",
+    )  # fmt: skip
+    assert said.stderr.splitlines()[2].startswith("  第 2 行：重复 “每天天”不是时间段；"), said
 
 
 def test_the_rows_skip_invalid_leaves_out_past_ten_are_kept_by_rejects(db_path):

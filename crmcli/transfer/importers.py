@@ -609,6 +609,10 @@ class Importer:
         if self.options.on_reject:
             self.options.on_reject(number, record, reason)
 
+    def column(self, target: str) -> str:
+        """The file's column that feeds `target` (`重复` for every), to name in a reason."""
+        return next((c for c, t in self.mapper._cache.items() if t == target), target)
+
     def problems(self, record: Record) -> list[str]:
         """Why each field of a refused row is bad, each checked alone, for a rejection to
         name them all (the import itself stops at the first). Run only for a refused row, so
@@ -1746,8 +1750,8 @@ class TaskImporter(Importer):
         said = {
             "text": tasks.task_text,
             "due_on": partial(dates.parse_date, today=today, direction="future"),
-            "every": partial(dates.parse_period, option="every", repeat=True),
-            "after": partial(dates.parse_period, option="after", repeat=True),
+            "every": partial(dates.parse_period, option=self.column("every"), repeat=True),
+            "after": partial(dates.parse_period, option=self.column("after"), repeat=True),
             "done_at": partial(dates.parse_datetime, now=self.now, direction="past"),
         }
         checks: list[Callable[[], Any]] = [partial(self.customer, values)]
@@ -1772,8 +1776,16 @@ class TaskImporter(Importer):
         due = dates.parse_date(_one(values, "due_on") or "today", today, direction="future")
         self.timed += dates.names_time(_one(values, "due_on") or "")
         every_text, after_text = _one(values, "every"), _one(values, "after")
-        every = dates.parse_period(every_text, option="every", repeat=True) if every_text else None
-        after = dates.parse_period(after_text, option="after", repeat=True) if after_text else None
+        every = (
+            dates.parse_period(every_text, option=self.column("every"), repeat=True)
+            if every_text
+            else None
+        )
+        after = (
+            dates.parse_period(after_text, option=self.column("after"), repeat=True)
+            if after_text
+            else None
+        )
         done = _one(values, "done_at")
         done_at = None
         if done is not None:
