@@ -1547,6 +1547,7 @@ def test_the_place_column_of_a_wps_list_is_split_into_region_and_city(cn):
         ("姓名,地区", "甲,华东", ("华东", None, None)),
         ("姓名,地区", "甲,浙江", ("浙江", None, None)),
         ("姓名,地区", "甲,未知", (None, None, None)),
+        ("姓名,地区", "甲,New York", ("New York", None, None)),  # only Chinese is split
         # a column of its own wins over the part of 所在地区
         ("姓名,所在地区,城市,区县", "甲,浙江省杭州市西湖区,宁波,海曙区", ("浙江省", "宁波", "海曙区")),
         ("姓名,城市,所在地区", "甲,宁波,浙江省杭州市", ("浙江省", "宁波", None)),

@@ -815,9 +815,11 @@ def place(text: str) -> tuple[str | None, str | None, str | None]:
 
     `浙江省杭州市西湖区` and `浙江 杭州 西湖区` are (浙江省|浙江, 杭州市|杭州, 西湖区); a
     municipality is its own city (`北京市朝阳区`: 北京市, 北京市, 朝阳区); a city alone
-    (`杭州市`) has no region; anything else (`华东`) is the region as a whole.
+    (`杭州市`) has no region; anything else (`华东`, `New York`) is the region as a whole.
     """
     text = text.strip()
+    if not _CJK.search(text):  # `New York`, `Bavaria`: a region as written, not split
+        return text or None, None, None
     parts = [p for p in _PLACE_PARTS.split(text) if p]
     if len(parts) > 1:
         region, city, *rest = parts
