@@ -191,6 +191,7 @@ def test_a_customer_typed_before_the_tag_is_told_the_order(db_path):
     assert fails(3, "tag", "曾小贤", "王五") == "crm: no customer matches '王五'\n"
     assert fails(3, "tag", "vip", "王五") == "crm: no customer matches '王五'\n"
     assert "comes first" not in fails(3, "tag", "Anna Smith", "王五", "曾小贤")
+    assert "comes first" not in fails(3, "tag", "Anna Smith", "-", input="王五\n")
     ok("tag", "大客户", "曾小贤")
     assert json.loads(ok("show", "曾小贤", "--format", "json"))["tags"] == ["大客户"]
     assert json.loads(ok("show", "Anna Smith", "--format", "json"))["tags"] == ["曾小贤"]

@@ -46,14 +46,17 @@ def _selected(
     try:
         return select(conn, customers, selection, batch)
     except NotFound as missing:
-        if len(customers or []) != 1 or tags.is_tag(conn, tag):
+        # one reference typed (not `-` for stdin, nor --ids-from), after a word no tag has
+        if not customers or len(customers) != 1 or customers[0].strip() == "-":
+            raise
+        if batch.ids_from or tags.is_tag(conn, tag):
             raise
         region = config.get_setting(conn, "default_region")
         try:
             refs.resolve(conn, tag, region=region, archived=selection.archived)
         except CrmError:
             raise missing from None
-        (other,) = customers or [""]
+        (other,) = customers
         said = _(
             "{message}; {ref!r} is a customer, not a tag: the tag comes first "
             "(crm {command} {tag} {customer})"
