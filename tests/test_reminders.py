@@ -1298,6 +1298,10 @@ def test_a_lunar_day_without_a_year_is_its_next_time(db_path):
     assert said == "crm: 农历 2026 年腊月只有 29 天（收到第 30 天）\n"
     said = fails(2, "date", "add", "曾小贤", "x", "--lunar", "13-01", db=db_path)
     assert said == "crm: lunar month must be 1 to 12 (got 13)\n"
+    said = fails(2, "--lang", "zh", "date", "add", "曾小贤", "x", "--lunar", "闰01-01", db=db_path)
+    assert said == (
+        "crm: 今后 40 年内都没有闰正月；请连同年份写农历日期，例如 农历YYYY-闰01-01\n"
+    )  # a leap month seldom in a calendar
     # a birthday has no next time: without its year it is refused as before
     assert "not a lunar date" in fails(2, "edit", "曾小贤", "--birthday", "农历八月十五")
 

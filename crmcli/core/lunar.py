@@ -243,7 +243,7 @@ def _nearest(said: ChineseDay, today: date, direction: Direction) -> LunarDate:
     a day the month lacks that year (a 30th) is refused, as with a year."""
     step = -1 if direction == "past" else 1
     year = from_gregorian(today).year - step
-    for _turn in range(40):  # a leap month of a number comes back within about 30 years
+    for _turn in range(40):  # a leap month comes back within 40 years, but for the rarest
         value = LunarDate(year, said.month, said.day, said.leap)
         year += step
         if said.leap and leap_month(value.year) != said.month:
@@ -257,8 +257,16 @@ def _nearest(said: ChineseDay, today: date, direction: Direction) -> LunarDate:
         day = to_gregorian(value)
         if (day >= today) if step == 1 else (day <= today):
             return value
-    check(LunarDate(from_gregorian(today).year, said.month, said.day, said.leap))
-    raise AssertionError("unreachable: the check above refuses a leap month that never comes")
+    raise InvalidInput(  # a rare leap month (闰正月): give its year
+        _(
+            "{month} does not come in the next {years} years; give the lunar date with its year, "
+            "e.g. lunar:YYYY-{example}"
+        ).format(
+            month=_month_said(said.month, said.leap),
+            years=40,
+            example=f"{'闰' if said.leap else ''}{said.month:02d}-{said.day:02d}",
+        )
+    )
 
 
 # How a Chinese calendar names the months and days: 正月 to 腊月, 初一 to 三十.
