@@ -552,3 +552,22 @@ def test_a_row_number_column_mapped_by_the_user_is_theirs(cn, tmp_path):
     sheet.write_text("序号,姓名\nA-1,张三\n")
     ok("import", "customers", str(sheet), "--map", "序号=external_id")
     assert rows(cn, "SELECT name, external_id FROM customers") == [("张三", "A-1")]
+
+
+def test_a_name_with_nested_brackets_is_shown_and_found_whole(db_path):
+    """A company and its branch in the name, in full-width brackets inside each other."""
+    ok("add", "张伟（华为（深圳））", "--phone", "+8613800138000")
+    ok("add", "张伟", "--company", "华为")
+    listed = ok("--lang", "zh", "list")
+    assert "\n1     张伟（华为（深圳））              +8613800138000\n" in listed, listed
+    for ref in ("张伟（华为（深圳））", "张伟(华为(深圳))", "+8613800138000"):
+        assert ok("--lang", "zh", "show", ref).startswith("#1 张伟（华为（深圳））\n"), ref
+    assert ok("show", "张伟").startswith("#2 张伟\n")  # the whole name first
+    for words in ("深圳", "华为（深圳）", "(深圳)", "深圳）"):
+        assert ok("search", words, "-q") == "1\n", words
+    found = json.loads(ok("search", "华为（深圳）", "--format", "json"))
+    assert [(r["customer_name"], r["snippet"]) for r in found] == [
+        ("张伟（华为（深圳））", "张伟（华为（深圳））")  # marked only on a table
+    ]
+    assert ok("list", "--where", "name = 张伟（华为（深圳））", "-q") == "1\n"
+    assert "  张伟（[华为（深圳）]）  " in ok("--lang", "zh", "search", "华为（深圳）")

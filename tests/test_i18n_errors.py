@@ -233,7 +233,9 @@ def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
     ("args", "said"),
     [
         (("list", "--fromat", "x"), "crm: 没有这个选项：--fromat；是不是想用 --format？"),
-        (("list", "--sor", "x"), "；是不是想用 --format、--sort、--source？"),
+        (("list", "--sor", "x"), "；是不是想用 --sort？"),
+        (("list", "--tage", "x"), "；是不是想用 --stage、--tag？"),
+        (("remind", "--ics"), "；是不是想用 --format ics、-f ics？"),
         (("stats",), "是不是想用“task”、“tags”、“stage”？"),
         (
             ("care", "--holiday", "不存在节"),
@@ -342,7 +344,37 @@ def test_the_kinds_to_export_are_joined_as_each_language_joins_a_list(db_path):
 def test_a_suggestion_is_worded_alike_for_an_option_and_a_command(db_path):
     option = fails(2, "--lang", "zh", "list", "--limt", "3")
     command = fails(2, "--lang", "zh", "lst")
-    assert "；是不是想用 --city、--limit、--quiet？（见“crm list --help”）" in option, option
+    assert "；是不是想用 --limit？（见“crm list --help”）" in option, option
     assert "；是不是想用“list”？" in command, command
     assert "是否" not in option + command
-    assert "(Possible options: --city, --limit, --quiet)" in fails(2, "list", "--limt", "3")
+    assert "(Possible options: --limit)" in fails(2, "list", "--limt", "3")
+
+
+@pytest.mark.parametrize(
+    ("args", "en", "zh"),
+    [
+        # a value of an option typed as an option: that option with the value
+        (("remind", "--ics"), "(Possible options: --format ics, -f ics)",
+         "；是不是想用 --format ics、-f ics？"),
+        (("list", "--jsn"), "(Possible options: --format json, -f json)",
+         "；是不是想用 --format json、-f json？"),
+        # a typo: the nearest options, a letter or two off, or cut short
+        (("list", "--fromat", "json"), "(Possible options: --format)", "；是不是想用 --format？"),
+        (("list", "--tags", "vip"), "(Possible options: --tag)", "；是不是想用 --tag？"),
+        (("add", "甲", "--cty", "杭州"), "(Possible options: --city)", "；是不是想用 --city？"),
+        # nothing near: no guess (difflib offered --city for --limit)
+        (("report", "summary", "--limit", "5"), None, None),
+        (("list", "--zzz"), None, None),
+    ],
+)  # fmt: skip
+def test_an_unknown_option_is_pointed_only_at_options_it_may_mean(db_path, args, en, zh):
+    said = fails(2, *args)
+    ours = fails(2, "--lang", "zh", *args)
+    command = " ".join(args[:2]) if args[0] == "report" else args[0]
+    typed = next(a for a in args if a.startswith("--"))
+    if en is None:
+        assert said == f"crm: No such option: {typed} (see 'crm {command} --help')\n"
+        assert ours == f"crm: 没有这个选项：{typed}（见“crm {command} --help”）\n"
+    else:
+        assert said == f"crm: No such option: {typed} {en} (see 'crm {command} --help')\n"
+        assert ours == f"crm: 没有这个选项：{typed}{zh}（见“crm {command} --help”）\n"

@@ -36,9 +36,8 @@ USAGE_ERRORS = [
     (
         "list --limt",
         "No such option: {option} (Possible options: {options})",
-        "No such option: --limt (Possible options: --city, --limit, --quiet) "
-        "(see 'crm list --help')",
-        "没有这个选项：--limt；是不是想用 --city、--limit、--quiet？（见“crm list --help”）",
+        "No such option: --limt (Possible options: --limit) (see 'crm list --help')",
+        "没有这个选项：--limt；是不是想用 --limit？（见“crm list --help”）",
     ),
     (
         "show",

@@ -264,3 +264,132 @@ def test_a_task_given_both_ways_to_repeat_is_refused_in_chinese(db_path):
         assert fails(2, *both, db=db_path) == (
             "crm: give --every (a strict calendar) or --after (after done), not both\n"
         )
+
+
+SKIPPED_CUSTOMERS = (
+    "姓名,手机,邮箱,生日\n张伟,12,zw@example.com,\n王芳,13912345678,bad-email,\n"
+    "李雷,13800138000,,1990-13-45\n韩梅梅,13700137000,hmm@example.com,1990-01-01\n"
+)
+SKIPPED_PURCHASES = (
+    "客户,商品,金额,日期\n韩梅梅,茶叶,abc,2026-11-01\n王五,茶叶,100,2026-11-01\n"
+    "韩梅梅,茶叶,100,2026-13-01\n韩梅梅,茶叶,100,2026-11-01\n"
+)
+
+
+def test_the_rows_skip_invalid_leaves_out_are_said_in_chinese(db_path, tmp_path):
+    ok("config", "set", "default_region", "CN")
+    said = crm(
+        "--lang", "zh", "import", "customers", "-", "--format", "csv", "--skip-invalid",
+        input=SKIPPED_CUSTOMERS,
+    )  # fmt: skip
+    assert said.exit_code == 0, said.stderr
+    lines = said.stderr.splitlines()
+    assert lines[:2] == [
+        "已导入客户：新增 1，更新 0，未变 0，拒绝 3（4 行）。",
+        "已跳过的行（加 --rejects 文件 可把它们连同原因存下来）：",
+    ]
+    assert lines[2].startswith("  第 2 行：电话“12”无效：不是有效的中国号码")
+    assert lines[3] == "  第 3 行：邮箱“bad-email”无效：邮箱地址必须含有 @。"
+    assert lines[4].startswith("  第 4 行：不是日期：“1990-13-45”（没有这一天）；")
+    rejects = tmp_path / "rejects.csv"
+    said = crm(
+        "--lang", "zh", "import", "purchases", "-", "--format", "csv", "--skip-invalid",
+        "--dry-run", input=SKIPPED_PURCHASES,
+    )  # fmt: skip
+    assert said.exit_code == 0, said.stderr
+    lines = said.stderr.splitlines()
+    assert lines[1] == "将跳过的行："  # a dry run writes no --rejects file
+    assert lines[2].startswith("  第 2 行：不是金额：“abc”；请写成 1299、")
+    assert lines[3] == "  第 3 行：没有匹配“王五”的客户"
+    assert lines[4].startswith("  第 4 行：不是日期：“2026-13-01”（没有这一天）；")
+    for line in lines:
+        assert english_left(re.sub(r"docs/conventions.md|USD|tomorrow|fri", "", line)) == [], line
+    # with --rejects the rows are in the file, its keys as a script reads them, and not said
+    said = crm(
+        "--lang", "zh", "import", "purchases", "-", "--format", "csv", "--skip-invalid",
+        "--rejects", str(rejects), input=SKIPPED_PURCHASES,
+    )  # fmt: skip
+    assert said.stderr == "已导入购买记录：新增 1，更新 0，未变 0，拒绝 3（4 行）。\n"
+    header, *rejected = rejects.read_text(encoding="utf-8").splitlines()
+    assert header == "客户,商品,金额,日期,reject_line,reject_reason"
+    assert [r.split(",")[4] for r in rejected] == ["2", "3", "4"]
+    assert rejected[1] == "王五,茶叶,100,2026-11-01,3,没有匹配“王五”的客户"
+    # a reason names the file's column (重复), not crm's key for it (every)
+    said = crm(
+        "--lang", "zh", "import", "tasks", "-", "--format", "csv", "--skip-invalid",
+        input="客户,任务,重复\n韩梅梅,回访,每天天\n韩梅梅,回访,每周\n",
+    )  # fmt: skip
+    assert said.stderr.splitlines()[2].startswith("  第 2 行：重复 “每天天”不是时间段；"), said
+
+
+def test_the_rows_skip_invalid_leaves_out_past_ten_are_kept_by_rejects(db_path):
+    calls = "customer,kind,text\n" + "".join(f"Nobody{i},call,hi\n" for i in range(12))
+    said = crm("import", "interactions", "-", "--format", "csv", "--skip-invalid", input=calls)
+    assert said.exit_code == 0, said.stderr
+    lines = said.stderr.splitlines()
+    assert lines[:3] == [
+        "Imported interactions: 0 inserted, 0 updated, 0 unchanged, 12 rejected (12 rows).",
+        "Skipped rows, the first 10 (--rejects FILE keeps them all):",
+        "  row 2: no customer matches 'Nobody0'",
+    ]
+    assert len(lines) == 12 and lines[-1] == "  row 11: no customer matches 'Nobody9'"
+    said = crm(
+        "import", "interactions", "-", "--format", "csv", "--skip-invalid", "-q", input=calls
+    )
+    assert (said.exit_code, said.stderr) == (0, "")
+
+
+def test_skipping_a_row_matched_by_email_needs_key_email_and_the_refusal_says_so(db_path):
+    ok("add", "曾小贤", "--email", "zxx@example.com", "--city", "上海")
+    rows = "姓名,邮箱,城市\n曾小贤,zxx@example.com,杭州\n"
+    base = ("import", "customers", "-", "--format", "csv")
+    # without --key the row is a new customer, whose email曾小贤 already has
+    said = fails(2, "--lang", "zh", *base, "--on-conflict", "跳过", input=rows, db=db_path)
+    assert said.endswith(
+        "  第 2 行：曾小贤（#1）已有 zxx@example.com；用 --key email 可按它对上该客户并跳过"
+        "这一行，用 --allow-duplicate 则另加一个\n"
+    ), said
+    said = fails(2, *base, "--on-conflict", "skip", input=rows, db=db_path)
+    assert said.endswith(
+        "  row 2: 曾小贤 (#1) already has zxx@example.com; --key email skips the row instead "
+        "(it matches that customer), --allow-duplicate adds another\n"
+    ), said
+    said = fails(2, *base, "--on-conflict", "error", input=rows, db=db_path)
+    assert "with --key email the row matches that customer (and --on-conflict error" in said
+    said = fails(2, *base, input=rows, db=db_path)
+    assert "--key email updates that customer instead" in said
+    # with it, 跳过 leaves the customer as it was
+    said = crm("--lang", "zh", *base, "--key", "email", "--on-conflict", "跳过", input=rows)
+    assert said.stderr == "已导入客户：新增 0，更新 0，未变 1，拒绝 0（1 行）。\n"
+    assert json.loads(ok("list", "--format", "json"))[0]["city"] == "上海"
+
+
+@pytest.mark.parametrize(("locale", "region"), [("zh_TW.UTF-8", "TW"), ("zh_HK.UTF-8", "HK")])
+def test_a_traditional_chinese_locale_gets_simplified_chinese(db_path, monkeypatch, locale, region):
+    """No Traditional catalog yet: Simplified Chinese reads better than English there. The
+    region the locale names reads phones."""
+    monkeypatch.setenv("LANG", locale)
+    said = crm("add", "陳大文", "--phone", "2345 6789" if region == "HK" else "0912 345 678")
+    assert said.exit_code == 0, said.stderr
+    assert said.stdout == "已新增客户 1：陳大文\n"
+    assert said.stderr == (
+        f"crm: 已根据系统区域设置把 default_region 设为 {region}（修改：crm config set "
+        "default_region XX）\n"
+    )
+    phone = "+85223456789" if region == "HK" else "+886912345678"
+    assert json.loads(ok("show", "1", "--format", "json"))["phones"] == [phone]
+    assert fails(3, "show", "nobody") == "crm: 没有匹配“nobody”的客户\n"
+    # the name as typed: Simplified and Traditional characters are not yet one name
+    assert fails(3, "show", "陈大文") == "crm: 没有匹配“陈大文”的客户\n"
+
+
+def test_a_chinese_service_number_such_as_12345_is_kept_as_one(db_path):
+    """phonenumbers knows 12345 (the government service hotline) as a valid short number of
+    CN: kept as typed, of kind service, not refused as a short phone number."""
+    ok("config", "set", "default_region", "CN")
+    ok("add", "市民热线", "--phone", "12345")
+    shown = json.loads(ok("show", "市民热线", "--format", "json"))
+    assert (shown["phones"], shown["phone_kinds"]) == (["12345"], {"12345": "service"})
+    assert "  电话      12345（服务号码）\n" in ok("--lang", "zh", "show", "12345")
+    said = fails(2, "--lang", "zh", "add", "某人", "--phone", "12", db=db_path)
+    assert said.startswith("crm: 电话“12”无效：不是有效的中国号码")

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmcli.transfer.importers import DINGTALK_TYPE
+from crmcli.transfer.importers import DINGTALK_TYPE, PLACE
 from tests.conftest import by_name, crm, customers_json, dump, fails, imported, ok, person, rows
 
 DATA = Path(__file__).parent / "data"
@@ -1312,6 +1312,9 @@ CHINESE_TOOLS = {
         "utf-8-sig",
         "客户名称,客户状态,客户来源,所属行业,联系人,联系人手机",
     ),
+    "wecom_customers_type.csv": ("utf-8-sig", "客户名称,类型,性别,备注名,描述,备注手机号"),
+    "wps_region.csv": ("gb18030", "序号,姓名,性别,手机号码,所在地区,详细地址,备注"),
+    "dingtalk_industry.csv": ("utf-8-sig", "客户名称,客户行业,客户来源,客户状态,联系人"),
 }
 
 
@@ -1502,6 +1505,76 @@ def test_a_dingtalk_customer_export(cn):
     assert people["钱芳"]["phones"] == ["+8618600002222"] and zheng["stage"] is None
 
 
+def test_the_type_column_of_a_wecom_customer_export_is_left_out_and_said(cn):
+    result = crm("--lang", "zh", "import", "customers", str(DATA / "wecom_customers_type.csv"))
+    assert result.exit_code == 0, result.stderr
+    # 类型 says 微信 or 企业微信, the kind of WeChat account, not a person or a company
+    assert "已忽略的列：类型、添加人、添加时间（" in result.stderr
+    assert "新增 3，更新 0，未变 0，拒绝 0（3 行）" in result.stderr
+    people = by_name()
+    assert sorted(people) == ["子乔", "曾小贤", "胡一菲"]
+    assert {p["kind"] for p in people.values()} == {"person"}
+    assert people["胡一菲"]["company"] == "爱情公寓物业"
+    assert "类型" not in people["胡一菲"]["fields"]
+    # without 备注名 beside it, 类型 is still the kind, and a WeChat account is none
+    stderr = fails(2, "import", "customers", "-", input="姓名,类型\n曾小贤,微信\n", db=cn)
+    assert "row 2: kind must be one of" in stderr
+
+
+def test_the_place_column_of_a_wps_list_is_split_into_region_and_city(cn):
+    stderr = imported(DATA / "wps_region.csv")
+    assert "Ignored columns" not in stderr and "4 inserted" in stderr
+    people = by_name()
+    where = {n: (p["region"], p["city"], p["fields"].get("district")) for n, p in people.items()}
+    assert where == {
+        "曾小贤": ("浙江省", "杭州市", None),
+        "胡一菲": ("广东", "深圳", None),
+        "吕子乔": ("北京市", "北京市", "朝阳区"),  # a municipality is its own city
+        "陆展博": (None, None, None),
+    }
+    assert people["胡一菲"]["address"] == "南山区科技园1号"
+
+
+@pytest.mark.parametrize(
+    ("header", "cells", "expected"),
+    [
+        ("姓名,所在地区", "甲,浙江省杭州市西湖区", ("浙江省", "杭州市", "西湖区")),
+        ("姓名,所在地区", "甲,广东省 深圳市 南山区", ("广东省", "深圳市", "南山区")),
+        ("姓名,地区", "甲,广东深圳", ("广东", "深圳", None)),
+        ("姓名,地区", "甲,上海 徐汇区", ("上海", "上海", "徐汇区")),
+        ("姓名,所在地区", "甲,新疆维吾尔自治区乌鲁木齐市", ("新疆维吾尔自治区", "乌鲁木齐市", None)),
+        ("姓名,所在地区", "甲,杭州市", (None, "杭州市", None)),
+        ("姓名,地区", "甲,华东", ("华东", None, None)),
+        ("姓名,地区", "甲,浙江", ("浙江", None, None)),
+        ("姓名,地区", "甲,未知", (None, None, None)),
+        ("姓名,地区", "甲,New York", ("New York", None, None)),  # only Chinese is split
+        # a column of its own wins over the part of 所在地区
+        ("姓名,所在地区,城市,区县", "甲,浙江省杭州市西湖区,宁波,海曙区", ("浙江省", "宁波", "海曙区")),
+        ("姓名,城市,所在地区", "甲,宁波,浙江省杭州市", ("浙江省", "宁波", None)),
+    ],
+)  # fmt: skip
+def test_a_place_in_one_cell(cn, tmp_path, header, cells, expected):
+    file = tmp_path / "place.csv"
+    file.write_bytes(f"{header}\r\n{cells}\r\n".encode("gbk"))
+    assert "Ignored columns" not in imported(file)
+    (who,) = customers_json()
+    assert (who["region"], who["city"], who["fields"].get("district")) == expected
+
+
+def test_the_industry_of_a_dingtalk_customer_export(cn):
+    result = crm("import", "customers", str(DATA / "dingtalk_industry.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert "Ignored columns: 客户状态, 负责人, 创建时间 (map them" in result.stderr
+    people = by_name()
+    assert {n: p["industry"] for n, p in people.items()} == {
+        "郑凯": "互联网",
+        "钱芳": "交通运输",
+        "林涛": None,
+    }
+    assert people["郑凯"]["company"] == "杭州云帆科技有限公司"
+    assert people["郑凯"]["fields"] == {}
+
+
 @pytest.mark.parametrize(
     ("kind", "contact", "expected"),
     [
@@ -1577,7 +1650,12 @@ def _documented_columns() -> dict[str, list[tuple[str, str | None]]]:
             tables[heading] = []
         elif heading and line.startswith("| ") and not line.startswith(("| field", "| ---")):
             what, columns = line.strip("|").split(" | ")
-            said = {"skipped": "-", "listed as ignored": None, "read for the kind": DINGTALK_TYPE}
+            said = {
+                "skipped": "-",
+                "listed as ignored": None,
+                "read for the kind": DINGTALK_TYPE,
+                "split into `region`, `city`, `field:district`": PLACE,
+            }
             field = said.get(what.strip(), what.strip("` "))
             tables[heading] += [(c, field) for c in re.findall(r"`([^`]+)`", columns)]
     return tables
@@ -1587,9 +1665,9 @@ DOCUMENTED_FILES = {
     "Chinese Excel and WPS": ["wps_contacts.csv", "excel_contacts_utf8.csv", "gbk_customers.csv"],
     "企业微信 (WeCom)": ["wecom_members.csv", "wecom_batch.csv"],
     "钉钉 (DingTalk)": ["dingtalk_contacts.csv"],
-    "Chinese customer lists (WPS, Excel)": ["wps_customers.csv"],
-    "企业微信 客户联系 (WeCom customers)": ["wecom_customers.csv"],
-    "钉钉 客户管理 (DingTalk CRM)": ["dingtalk_customers.csv"],
+    "Chinese customer lists (WPS, Excel)": ["wps_customers.csv", "wps_region.csv"],
+    "企业微信 客户联系 (WeCom customers)": ["wecom_customers.csv", "wecom_customers_type.csv"],
+    "钉钉 客户管理 (DingTalk CRM)": ["dingtalk_customers.csv", "dingtalk_industry.csv"],
     "Outlook in Chinese": ["outlook_zh.csv"],
     "Outlook": ["outlook.csv", "outlook_windows.csv"],
     "Google Contacts": ["google_contacts.csv", "google_yearless.csv"],

@@ -1271,6 +1271,41 @@ def test_lunar_birthdays_and_dates_fall_on_their_lunar_day(db_path):
     )
 
 
+def test_a_lunar_day_without_a_year_is_its_next_time(db_path):
+    """On 2026-11-22 (lunar 2026-10-14), 腊八 (lunar 12-08) comes on 2027-01-15; 八月十五 of
+    this lunar year is past, so it is 2027's; lunar 2026 has a 腊月 of 29 days."""
+    add("曾小贤")
+    said = ok("--lang", "zh", "date", "add", "曾小贤", "结婚纪念日", "农历腊月初八")
+    assert said == (
+        "已为曾小贤（#1）新增日期 1：结婚纪念日 2027-01-15（周五）（农历 2026-12-08）；"
+        "下次 2027-01-15\n"
+    )
+    ok("date", "add", "曾小贤", "腊八", "腊月初八", "--yearly")  # named as the lunar calendar
+    ok("date", "add", "曾小贤", "中秋", "12-08", "--lunar")
+    ok("date", "add", "曾小贤", "中秋", "--lunar", "八月十五")
+    ok("date", "add", "曾小贤", "开业", "--lunar", "2020-01-01", "--yearly")
+    ok("date", "add", "曾小贤", "公历", "12月25日")  # Arabic digits and 日: the Gregorian day
+    listed = sorted(json.loads(ok("date", "list", "--format", "json")), key=lambda d: d["id"])
+    assert [(d["date_on"], d["date_lunar"], d["is_yearly"]) for d in listed] == [
+        ("2027-01-15", "2026-12-08", False),
+        ("2027-01-15", "2026-12-08", True),
+        ("2027-01-15", "2026-12-08", False),
+        ("2027-09-15", "2027-08-15", False),
+        ("2020-01-25", "2020-01-01", True),
+        ("2026-12-25", None, False),
+    ]
+    said = fails(2, "--lang", "zh", "date", "add", "曾小贤", "除夕", "农历腊月三十", db=db_path)
+    assert said == "crm: 农历 2026 年腊月只有 29 天（收到第 30 天）\n"
+    said = fails(2, "date", "add", "曾小贤", "x", "--lunar", "13-01", db=db_path)
+    assert said == "crm: lunar month must be 1 to 12 (got 13)\n"
+    said = fails(2, "--lang", "zh", "date", "add", "曾小贤", "x", "--lunar", "闰01-01", db=db_path)
+    assert said == (
+        "crm: 今后 40 年内都没有闰正月；请连同年份写农历日期，例如 农历YYYY-闰01-01\n"
+    )  # a leap month seldom in a calendar
+    # a birthday has no next time: without its year it is refused as before
+    assert "not a lunar date" in fails(2, "edit", "曾小贤", "--birthday", "农历八月十五")
+
+
 def test_today_puts_past_the_longest_gap_first_however_late_those_within_a_range(
     db_path, monkeypatch
 ):

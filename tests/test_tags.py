@@ -169,3 +169,29 @@ def test_a_stage_list_keeps_every_stage_a_saved_filter_or_cadence_names(three):
     ok("config", "set", "stages", "prospect,customer,loyal,lost")
     assert "early" not in ok("segment", "list")
     assert ok("config", "get", "stages").strip().endswith("prospect,customer,loyal,lost")
+
+
+def test_a_customer_typed_before_the_tag_is_told_the_order(db_path):
+    ok("add", "曾小贤")
+    ok("add", "Anna Smith")
+    said = fails(3, "--lang", "zh", "tag", "曾小贤", "大客户", db=db_path)
+    assert said == (
+        "crm: 没有匹配“大客户”的客户；“曾小贤”是客户，不是已有的标签：标签写在前面，"
+        "客户写在后面（crm tag 大客户 曾小贤）\n"
+    )
+    said = fails(3, "tag", "Anna Smith", "big one", db=db_path)
+    assert said == (
+        "crm: no customer matches 'big one'; 'Anna Smith' is a customer, not a tag: the tag "
+        "comes first (crm tag 'big one' 'Anna Smith')\n"
+    )
+    said = fails(3, "--lang", "zh", "untag", "曾小贤", "大客户", db=db_path)
+    assert said.endswith("（crm untag 大客户 曾小贤）\n")
+    # a tag in use, a first word naming no customer, or two references: no such hint
+    ok("tag", "曾小贤", "Anna Smith")  # a tag named as a customer is, once in use, the tag
+    assert fails(3, "tag", "曾小贤", "王五") == "crm: no customer matches '王五'\n"
+    assert fails(3, "tag", "vip", "王五") == "crm: no customer matches '王五'\n"
+    assert "comes first" not in fails(3, "tag", "Anna Smith", "王五", "曾小贤")
+    assert "comes first" not in fails(3, "tag", "Anna Smith", "-", input="王五\n")
+    ok("tag", "大客户", "曾小贤")
+    assert json.loads(ok("show", "曾小贤", "--format", "json"))["tags"] == ["大客户"]
+    assert json.loads(ok("show", "Anna Smith", "--format", "json"))["tags"] == ["曾小贤"]

@@ -300,6 +300,10 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         # One line: click lists choices on tab-indented lines, and typer passes a choice
         # check through pydantic, whose reason for a ValueError starts "Value error, ". What
         # the user typed stays as typed (its spaces, and those words inside it).
+        if type(exc).__name__ == "NoSuchOption" and ctx is not None:
+            from crmcli.cli.framework import options_meant
+
+            exc.possibilities = options_meant(exc.option_name, ctx.command)  # type: ignore[attr-defined]
         message = re.sub(r"[ \t]*\n\s*", " ", exc.format_message().strip())
         message = re.sub(r"\A(Invalid value for [^:]*: )Value error, ", r"\1", message)
         _say(f"{said(message)}{hint}")

@@ -230,29 +230,36 @@ def date_add(
     on: Annotated[
         str,
         typer.Argument(
-            help="The date (its first time, for a yearly date); lunar:2020-03-10; "
-            "-- --05-13 for a yearly date without a year."
+            help="The date (its first time, for a yearly date); lunar:2020-03-10, or "
+            "农历腊月初八 for its next time; -- --05-13 for a yearly date without a year."
         ),
     ],
     yearly: Annotated[
         bool, typer.Option("--yearly", help="Comes back every year (29 Feb: 28 Feb otherwise).")
     ] = False,
+    is_lunar: Annotated[
+        bool,
+        typer.Option(
+            "--lunar", help="The date is on the lunar calendar (2020-03-10, 腊月初八, 12-08)."
+        ),
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Remember an important date of a customer; `crm remind` shows it when it comes.
-    A day without its year (`--05-13`, after `--` so it is not read as an option) is yearly.
+    A day without its year (`--05-13`, after `--` so it is not read as an option) is yearly;
+    a lunar month and day without a year (农历腊月初八) is its next time.
 
     Example: crm date add 张伟 "contract anniversary" 2025-03-01 --yearly
     """
     from crmcli.core import lunar
 
     today = clock.today()
-    yearless = dates.parse_yearless(on)
+    yearless = None if is_lunar else dates.parse_yearless(on)
     first: date | str
     if yearless is not None:
         first, lunar_date, yearly = yearless, None, True
     else:
-        first, lunar_date = lunar.parse_day(on, today, direction="future")
+        first, lunar_date = lunar.parse_day(on, today, direction="future", lunar=is_lunar)
     with writing(ctx) as conn:
         customer_id = resolver(conn)(ref)
         date_id = important_dates.add_date(

@@ -1,5 +1,7 @@
 """Classification commands: tag, untag, tags, stage."""
 
+import re
+import shlex
 from contextlib import suppress
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,14 +19,62 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format, sentence
 from crmcli.core import clock, dates
-from crmcli.core.errors import InvalidInput
+from crmcli.core.errors import CrmError, InvalidInput, NotFound
 from crmcli.core.i18n import _
 from crmcli.core.text import id_list, plural
 from crmcli.core.vocabulary import word
 from crmcli.records import config, tags
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
+    import sqlite3
+
     from crmcli.records.filters import CustomerFilter
+
+
+def _selected(
+    conn: "sqlite3.Connection",
+    tag: str,
+    customers: list[str] | None,
+    selection: "CustomerFilter",
+    batch: Batch,
+    command: str,
+) -> tuple[list[int], bool]:
+    """The customers to (un)tag, as select() finds them; a customer typed before the tag
+    (`crm tag 曾小贤 大客户`) is refused with the order to type them in."""
+    from crmcli.records import refs
+
+    try:
+        return select(conn, customers, selection, batch)
+    except NotFound as missing:
+        # one reference typed (not `-` for stdin, nor --ids-from), after a word no tag has
+        if not customers or len(customers) != 1 or customers[0].strip() == "-":
+            raise
+        if batch.ids_from or tags.is_tag(conn, tag):
+            raise
+        region = config.get_setting(conn, "default_region")
+        try:
+            refs.resolve(conn, tag, region=region, archived=selection.archived)
+        except CrmError:
+            raise missing from None
+        (other,) = customers
+        said = _(
+            "{message}; {ref!r} is a customer, not a tag: the tag comes first "
+            "(crm {command} {tag} {customer})"
+        )
+        raise NotFound(
+            said.format(
+                message=missing.message,
+                ref=tag.strip(),
+                command=command,
+                tag=_typed(other.strip()),
+                customer=_typed(tag.strip()),
+            )
+        ) from None
+
+
+def _typed(word: str) -> str:
+    """A word as typed in a shell: quoted only if it holds a space or a shell character."""
+    return word if re.fullmatch(r"[^\s'\"\\$`!*?;&|<>(){}#~]+", word) else shlex.quote(word)
 
 
 def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
@@ -53,7 +103,7 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
         return
     name = tags.clean_tag(tag)
     with writing(ctx) as conn:
-        ids, by_filter = select(conn, customers, selection, batch)
+        ids, by_filter = _selected(conn, tag, customers, selection, batch, "tag")
         confirm_bulk(conn, len(ids), _("Tag {name}").format(name=name), batch, by_filter)
         name, added = tags.add_tag(conn, name, ids)
         if batch.dry_run:
@@ -122,7 +172,7 @@ def untag(
     """
     assert selection is not None and batch is not None
     with suppress(DryRun), writing(ctx) as conn:
-        ids, by_filter = select(conn, customers, selection, batch)
+        ids, by_filter = _selected(conn, tag, customers, selection, batch, "untag")
         confirm_bulk(
             conn, len(ids), _("Remove tag {name}").format(name=tag.strip()), batch, by_filter
         )

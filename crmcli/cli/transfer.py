@@ -32,7 +32,9 @@ from crmcli.core.progress import READING, Progress
 from crmcli.core.text import id_list, plural
 
 if TYPE_CHECKING:  # the importers load only in `crm import`
+    from crmcli.cli.output import Output
     from crmcli.records.filters import CustomerFilter
+    from crmcli.transfer.importers import Summary
     from crmcli.transfer.sources import Record
 
 import_app = typer.Typer(
@@ -390,6 +392,25 @@ def _import(
         said = _("Skipped {lines} repeating the header row (files joined together?): {numbers}")
         out.note(said.format(lines=lines, numbers=id_list(repeated)))
     out.note(_summary_line(summary, dry_run))
+    if summary.rejected and rejects is None:  # --skip-invalid: why, or the rows are lost unread
+        _skipped(out, summary, dry_run=dry_run)
+
+
+def _skipped(out: "Output", summary: "Summary", *, dry_run: bool) -> None:
+    """The reasons of the first rows --skip-invalid left out, as a refused import lists them."""
+    from crmcli.cli.output import escape_control
+    from crmcli.core.validate import mask_in_text
+
+    some = summary.rejected > len(summary.problems)
+    if dry_run:
+        said = _("Rows to skip, the first {shown}:") if some else _("Rows to skip:")
+    elif some:
+        said = _("Skipped rows, the first {shown} (--rejects FILE keeps them all):")
+    else:
+        said = _("Skipped rows (--rejects FILE keeps them with their reasons):")
+    out.note(said.format(shown=len(summary.problems)))
+    for problem in summary.problems:
+        out.note("  " + escape_control(mask_in_text(problem)))
 
 
 KeyOption = Annotated[

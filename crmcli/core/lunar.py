@@ -199,17 +199,74 @@ def next_occurrence(original: LunarDate, today: date) -> date:
         year += 1
 
 
-def parse_day(text: str, today: date, *, direction: Direction) -> tuple[date, LunarDate | None]:
-    """A date typed by a user: `lunar:...` gives (its Gregorian day, the lunar date); any
-    other form is parsed by crmcli.core.dates (with its `direction`) and gives (the day,
-    None)."""
+def parse_day(
+    text: str, today: date, *, direction: Direction, lunar: bool = False
+) -> tuple[date, LunarDate | None]:
+    """A date typed by a user: `lunar:...` (or any date with `lunar`, as `--lunar` says)
+    gives (its Gregorian day, the lunar date); any other form is parsed by
+    crmcli.core.dates (with its `direction`) and gives (the day, None).
+
+    With a direction, a lunar month and day without a year (`农历腊月初八`, `腊月初八` as the
+    lunar calendar names a day, `12-08` with `lunar`) is its next (or last) time from today.
+    """
     from crmcli.core.dates import parse_date
 
     rest = strip_prefix(text)
-    if rest is None:
-        return parse_date(text, today, direction=direction), None
-    value = parse(rest)
+    if rest is None and not lunar:
+        said = read_chinese(text)
+        if direction == "none" or said is None or not said.lunar:
+            return parse_date(text, today, direction=direction), None
+        rest = text
+    rest = text if rest is None else rest
+    if direction != "none" and (yearless := _month_day(rest)) is not None:
+        value = _nearest(yearless, today, direction)
+    else:
+        value = parse(rest)
     return to_gregorian(value), value
+
+
+_MONTH_DAY = r"(?i)(闰|l|leap\s*)?(\d{1,2})\s*[-/.]\s*(\d{1,2})"
+
+
+def _month_day(text: str) -> ChineseDay | None:
+    """A lunar month and day without a year: `腊月初八`, `闰六月初三`, `12-08`, `闰06-15`."""
+    raw = unicodedata.normalize("NFKC", text).strip()
+    found = re.fullmatch(_MONTH_DAY, raw)
+    if found:
+        return ChineseDay(int(found[2]), int(found[3]), bool(found[1]), True)
+    return read_chinese(raw)
+
+
+def _nearest(said: ChineseDay, today: date, direction: Direction) -> LunarDate:
+    """The lunar date of month and day `said` next from today (`future`: today or later),
+    or last (`past`: today or before). A leap month comes the next (last) year that has it;
+    a day the month lacks that year (a 30th) is refused, as with a year."""
+    step = -1 if direction == "past" else 1
+    year = from_gregorian(today).year - step
+    for _turn in range(40):  # a leap month comes back within 40 years, but for the rarest
+        value = LunarDate(year, said.month, said.day, said.leap)
+        year += step
+        if said.leap and leap_month(value.year) != said.month:
+            continue
+        if 1 <= said.month <= 12 and FIRST_YEAR <= value.year <= LAST_YEAR:
+            first = to_gregorian(value._replace(day=1))
+            last = first + timedelta(days=month_length(value.year, said.month, said.leap) - 1)
+            if (last < today) if step == 1 else (first > today):
+                continue  # the month is gone (not come): its days need not exist
+        check(value)
+        day = to_gregorian(value)
+        if (day >= today) if step == 1 else (day <= today):
+            return value
+    raise InvalidInput(  # a rare leap month (闰正月): give its year
+        _(
+            "{month} does not come in the next {years} years; give the lunar date with its year, "
+            "e.g. lunar:YYYY-{example}"
+        ).format(
+            month=_month_said(said.month, said.leap),
+            years=40,
+            example=f"{'闰' if said.leap else ''}{said.month:02d}-{said.day:02d}",
+        )
+    )
 
 
 # How a Chinese calendar names the months and days: 正月 to 腊月, 初一 to 三十.

@@ -55,6 +55,11 @@ def _tag_id(conn: sqlite3.Connection, tag: str, *, create: bool) -> int | None:
     return tag_id
 
 
+def is_tag(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether a tag of this name (ignoring case) exists."""
+    return _tag_id(conn, name.strip(), create=False) is not None
+
+
 def bind_names(conn: sqlite3.Connection) -> None:
     """Stored filters, rules and cadences that name an existing tag by name (a file restored
     from an older export) name it by id, so a rename is one UPDATE for them too."""

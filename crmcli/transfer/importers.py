@@ -93,6 +93,9 @@ def _aliases(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {header_key(alias): target for target, names in table.items() for alias in names}
 
 
+# The target of a cell naming a place as a whole (所在地区), which customer_row() splits into
+# the region, the city and the district.
+PLACE = "\x00place"
 CUSTOMER_ALIASES = _aliases(
     {
         "name": ("name", "full name", "display name", "contact name", "姓名", "名字", "客户名称",
@@ -117,12 +120,14 @@ CUSTOMER_ALIASES = _aliases(
         "city": ("city", "address 1 city", "business city", "home city", "城市", "市", "所在城市",
                  "商务地址 市/县", "住宅地址 市/县"),
         "region": ("region", "state", "province", "address 1 region", "business state",
-                   "home state", "省份", "省", "所在省份", "地区", "商务地址 省/市/自治区",
+                   "home state", "省份", "省", "所在省份", "商务地址 省/市/自治区",
                    "住宅地址 省/市/自治区"),
+        # One cell of province, city and district (WPS's 所在地区: 浙江省杭州市, 广东 深圳).
+        PLACE: ("地区", "所在地区"),
         "country": ("country", "address 1 country", "business country region",
                     "home country region", "business country", "home country", "国家",
                     "国家/地区", "商务地址 国家/地区", "住宅地址 国家/地区"),
-        "industry": ("industry", "行业", "所属行业"),
+        "industry": ("industry", "行业", "所属行业", "客户行业"),
         "company_size": ("company size", "公司规模", "规模"),
         "source": ("source", "channel source", "来源", "渠道", "客户来源", "添加渠道"),
         "national_id": ("national id", "national id number", "national id no", "id number",
@@ -349,6 +354,10 @@ class Mapper:
             elif key == "客户类型" and keys & {"联系人", "联系人姓名"} and "客户名称" in keys:
                 # ...unless 客户类型 says 个人客户: then 客户名称 is the person (customer_row).
                 self._cache[column] = DINGTALK_TYPE
+            elif key == "类型" and "备注名" in keys:
+                # 企业微信's 类型 is the kind of WeChat account (微信, 企业微信), not whether
+                # the customer is a person or a company: crm keeps none, as of 客户类型.
+                self._cache[column] = self._unknown(column, column)
             elif "备注名" in keys and key != "备注名" and self.target(column) == "name":
                 # 企业微信: 备注名 is the name the user gave the customer; 客户名称 their
                 # WeChat nickname, the name only when 备注名 is empty (customer_row).
@@ -600,6 +609,10 @@ class Importer:
         if self.options.on_reject:
             self.options.on_reject(number, record, reason)
 
+    def column(self, target: str) -> str:
+        """The file's column that feeds `target` (`重复` for every), to name in a reason."""
+        return next((c for c, t in self.mapper._cache.items() if t == target), target)
+
     def problems(self, record: Record) -> list[str]:
         """Why each field of a refused row is bad, each checked alone, for a rejection to
         name them all (the import itself stops at the first). Run only for a refused row, so
@@ -781,6 +794,52 @@ DINGTALK_TYPE = "\x00dingtalk_type"
 _PERSON_TYPES = {"个人客户", "个人", "个人用户"}
 
 
+# China's provinces, autonomous regions, municipalities and special administrative regions,
+# by the names a place is written with when its 省/市/自治区 is left off (广东深圳).
+_PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
+    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
+    "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港",
+    "澳门",
+)  # fmt: skip
+_MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+_PROVINCE = re.compile(
+    rf"(?:{'|'.join(_PROVINCES)})(?:省|市|特别行政区|(?:壮族|回族|维吾尔)?自治区)?"
+)
+_CITY = re.compile(r".+?(?:市|自治州|地区|盟)")
+_PLACE_PARTS = re.compile(r"\s*[\s/,，、·-]\s*")
+
+
+def place(text: str) -> tuple[str | None, str | None, str | None]:
+    """A place written in one cell, as (region, city, district), each as written.
+
+    `浙江省杭州市西湖区` and `浙江 杭州 西湖区` are (浙江省|浙江, 杭州市|杭州, 西湖区); a
+    municipality is its own city (`北京市朝阳区`: 北京市, 北京市, 朝阳区); a city alone
+    (`杭州市`) has no region; anything else (`华东`, `New York`) is the region as a whole.
+    """
+    text = text.strip()
+    if not _CJK.search(text):  # `New York`, `Bavaria`: a region as written, not split
+        return text or None, None, None
+    parts = [p for p in _PLACE_PARTS.split(text) if p]
+    if len(parts) > 1:
+        region, city, *rest = parts
+        if region.startswith(_MUNICIPALITIES) and len(parts) == 2 and city.endswith(("区", "县")):
+            return region, region, city  # 上海 徐汇区
+        return region, city, "".join(rest) or None
+    found = _PROVINCE.match(text)
+    if found is None:
+        if _CITY.fullmatch(text) and len(text) > 2:
+            return None, text, None
+        return text or None, None, None
+    region, rest = found.group(), text[found.end() :]
+    if region.startswith(_MUNICIPALITIES):
+        return region, region, rest or None
+    city = _CITY.match(rest)
+    if city is None:
+        return region, rest or None, None
+    return region, city.group(), rest[city.end() :] or None
+
+
 def customer_row(values: dict[str, list[str]]) -> CustomerRow:
     from crmcli.records.customers import SCALAR_FIELDS, CustomerInput
 
@@ -825,6 +884,15 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         elif raw.values.get("company"):
             raw.values["name"] = raw.values["company"]
             raw.values.setdefault("kind", "organisation")
+    cell = _one(values, PLACE)
+    if cell is not None and cell.strip().casefold() not in _EMPTY:
+        # 所在地区: each part only where no column of its own (省份, 城市, 区县) gave it
+        region, city, district = place(cell)
+        for name, part in (("region", region), ("city", city)):
+            if part and name not in raw.values:
+                raw.values[name] = part
+        if district and "field:district" not in values:
+            values = {**values, "field:district": [district]}
     if "address" not in raw.values and _one(values, "street"):
         raw.values["address"] = " ".join(_one(values, "street").split())  # type: ignore[union-attr]
     raw.phones = _split(values.get("mobile", []) + values.get("phone", []), _SPLIT_PHONES)
@@ -1291,12 +1359,23 @@ class CustomerImporter(Importer):
                 else _("{name} (#{id})").format(name=first.name, id=first.customer_id)
             )
             key = "email" if "@" in first.value else "phone"
-            raise InvalidInput(
-                _(
-                    "{who} already has {value}; --key {key} updates that customer instead, "
-                    "--allow-duplicate adds another"
-                ).format(who=who, value=first.value, key=key)
+            # what --key would do with the row is what --on-conflict says
+            said = {
+                "skip": _(
+                    "{who} already has {value}; --key {key} skips the row instead (it "
+                    "matches that customer), --allow-duplicate adds another"
+                ),
+                "error": _(
+                    "{who} already has {value}; with --key {key} the row matches that "
+                    "customer (and --on-conflict error refuses it), --allow-duplicate adds "
+                    "another"
+                ),
+            }.get(self.options.on_conflict)
+            said = said or _(
+                "{who} already has {value}; --key {key} updates that customer instead, "
+                "--allow-duplicate adds another"
             )
+            raise InvalidInput(said.format(who=who, value=first.value, key=key))
 
     def _resolve(self, ref: str) -> int:
         from crmcli.records import refs
@@ -1673,8 +1752,8 @@ class TaskImporter(Importer):
         said = {
             "text": tasks.task_text,
             "due_on": partial(dates.parse_date, today=today, direction="future"),
-            "every": partial(dates.parse_period, option="every", repeat=True),
-            "after": partial(dates.parse_period, option="after", repeat=True),
+            "every": partial(dates.parse_period, option=self.column("every"), repeat=True),
+            "after": partial(dates.parse_period, option=self.column("after"), repeat=True),
             "done_at": partial(dates.parse_datetime, now=self.now, direction="past"),
         }
         checks: list[Callable[[], Any]] = [partial(self.customer, values)]
@@ -1699,8 +1778,16 @@ class TaskImporter(Importer):
         due = dates.parse_date(_one(values, "due_on") or "today", today, direction="future")
         self.timed += dates.names_time(_one(values, "due_on") or "")
         every_text, after_text = _one(values, "every"), _one(values, "after")
-        every = dates.parse_period(every_text, option="every", repeat=True) if every_text else None
-        after = dates.parse_period(after_text, option="after", repeat=True) if after_text else None
+        every = (
+            dates.parse_period(every_text, option=self.column("every"), repeat=True)
+            if every_text
+            else None
+        )
+        after = (
+            dates.parse_period(after_text, option=self.column("after"), repeat=True)
+            if after_text
+            else None
+        )
         done = _one(values, "done_at")
         done_at = None
         if done is not None:
