@@ -21,7 +21,7 @@ from crmcli.cli.helptext import placeholder, placeholder_words
 from crmcli.cli.topics import TOPICS
 from tests.conftest import crm, fails, ok
 from tests.test_help import COMMANDS, rendered_man
-from tests.test_terminal import on_terminal
+from tests.test_terminal import on_screen, on_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -478,11 +478,11 @@ def test_crm_help_follows_the_terminal_width(language, columns, tmp_path):
     terminal: no line wider, none starting with closing punctuation, its examples the same
     commands (continued with ` \\` as the shell reads them); in a pipe it is as written."""
     env = {"CRM_DB": str(tmp_path / "none.db")}
-    code, lines = on_terminal("--lang", language, "help", columns=columns, env=env)
+    code, lines = on_screen("--lang", language, "help", columns=columns, env=env)
     assert code == 0 and len(lines) > len(TOPICS)
     assert all(width(line) <= columns for line in lines), lines
     for name in TOPICS:
-        code, lines = on_terminal("--lang", language, "help", name, columns=columns, env=env)
+        code, lines = on_screen("--lang", language, "help", name, columns=columns, env=env)
         assert code == 0
         for line in lines:
             assert width(line) <= columns, f"{name}: {line!r}"
