@@ -1157,10 +1157,13 @@ class CustomerImporter(Importer):
         self, pending: list[tuple[int, Record, Any, str | None]]
     ) -> tuple[set[str], set[str]]:
         """(the --key values of `pending` some customer has, their emails and phones a live
-        customer has, as `e:KEY` and `p:PHONE`), read with a query a few hundred rows."""
-        key, matched, taken = None, set(), set()
-        values = []
-        emails, phones = [], []
+        customer has, as `e:KEY` and `p:PHONE`), read with one query per AMONG values."""
+        key: str | None = None
+        matched: set[str] = set()
+        taken: set[str] = set()
+        values: list[str] = []
+        emails: list[str] = []
+        phones: list[str] = []
         for _number, _record, prepared, _stage in pending:
             key, value = self._key_value(prepared)
             if value is not None:
