@@ -207,6 +207,9 @@ class Memo:
         self.seen[key] = found
         return found
 
+    def clear(self) -> None:
+        self.seen.clear()
+
 
 def _no_unplaced_country(country: str, phones: list[str]) -> None:
     """Refuse a national number of a customer whose country crm cannot place: reading it in

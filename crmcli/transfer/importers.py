@@ -1003,6 +1003,9 @@ class CustomerImporter(Importer):
         self._uids: dict[str, int] | None = None  # card UID -> customer here, when needed
         self._stages: dict[str, str] = {}  # a stage as typed -> as stored
         self._memo = customers.Memo()  # each distinct value checked once
+        # The phones and emails `_quick` checked, kept until its rows are settled, for
+        # `one` to find when it imports one of them alone (an update of a customer).
+        self._recent = customers.Memo()
         # New customers checked and waiting to be written together (see `batched`), and
         # the external ids, emails and phones they take.
         self._batch: list[tuple[int, Record, Any, str | None]] = []
@@ -1119,6 +1122,7 @@ class CustomerImporter(Importer):
             self.write_batch()
             super().row(number, record)
             known = None
+        self._recent.clear()
         if len(self._batch) >= BATCH:
             self.write_batch()
 
@@ -1250,15 +1254,15 @@ class CustomerImporter(Importer):
                 home = validate.country_region(country)
                 if home is None and country:
                     return None  # a country crm cannot place: prepare says more
-                region = self.options.region
-                phone = validate.phone
+                region, phone, recent = self.options.region, validate.phone, self._recent
                 prepared.add_phones = list(
-                    dict.fromkeys(phone(p, region, home=home) for p in typed)
+                    dict.fromkeys(recent(phone, p, region, home=home) for p in typed)
                 )
             typed = _split(emails, _SPLIT_EMAILS) if emails else None
             if typed:
-                email = validate.email
-                prepared.add_emails = list({k: (e, k) for e, k in map(email, typed)}.values())
+                email, recent = validate.email, self._recent
+                said = (recent(email, e) for e in typed)
+                prepared.add_emails = list({k: (e, k) for e, k in said}.values())
         except (InvalidInput, NotFound):
             return None
         return prepared, stage
@@ -1422,6 +1426,7 @@ class CustomerImporter(Importer):
             today=self.now.date(),
             resolve=self._resolve,
             country=customers.countries(self.conn, [existing]).get(existing) if existing else None,
+            memo=self._recent,
         )
         if existing is None:
             self._not_taken(prepared)
