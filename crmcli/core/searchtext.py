@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 MIN_TRIGRAM = 3  # FTS5 trigram matches terms of at least this many characters
 SNIPPET_WIDTH = 80
@@ -136,6 +137,17 @@ SURNAME_READINGS = {
 _LAST_GROUP = "~"  # after z: names that begin with neither a letter nor a Chinese character
 
 
+@functools.lru_cache(maxsize=1)
+def _lazy_pinyin() -> tuple[Any, Any]:
+    """pypinyin's Style and lazy_pinyin, imported as `_readings` imports it (once: setting
+    the environment at every name was a third of `sort_key`'s time)."""
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+    from pypinyin import Style, lazy_pinyin
+
+    return Style, lazy_pinyin
+
+
 def sort_key(name: str) -> str:
     """The key names sort by in pinyin order, as phone contacts sort them: each Chinese
     character as its pinyin, the surname in its surname reading (曾伟 → "zeng wei"), Latin
@@ -152,15 +164,12 @@ def sort_key(name: str) -> str:
             words += SURNAME_READINGS[surname].split()
             rest = rest[len(surname) :]
     if has_han(rest):
-        os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")  # as in name_pinyin
-        os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
-        from pypinyin import Style, lazy_pinyin
-
+        style, lazy_pinyin = _lazy_pinyin()
         parts = [_first_reading(ch) for ch in rest] if re.fullmatch(f"{_HAN}+", rest) else []
         if not all(p.isascii() for p in parts):  # a character without a reading
             parts = []
         # Chinese alone (the usual name) by character, else the whole name in one call
-        parts = parts or lazy_pinyin(rest, style=Style.NORMAL)
+        parts = parts or lazy_pinyin(rest, style=style.NORMAL)
     else:
         parts = [rest]
     for part in parts:

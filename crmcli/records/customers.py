@@ -135,15 +135,10 @@ def prepare(
     out = Changes()
     checked = memo or Memo()
     for name, value in raw.values.items():
-        if name == "birthday":
-            out.values.update(checked(birthday_values, value, today))
-        elif name == "cadence_days":
-            ideal, maximum = checked(cadence_range, value)
-            out.values.update(cadence_days=ideal, cadence_max_days=maximum)
-        elif name == "referred_by":  # a reference: read the database every time
+        if name == "referred_by":  # a reference: read the database every time
             out.values[name] = resolve(value)
         else:
-            out.values[name] = checked(_clean_scalar, name, value, today=today, resolve=None)
+            out.values.update(checked(column_values, name, value, today))
 
     def unset_other(name: str) -> None:
         if name in REQUIRED:
@@ -212,6 +207,9 @@ class Memo:
         self.seen[key] = found
         return found
 
+    def clear(self) -> None:
+        self.seen.clear()
+
 
 def _no_unplaced_country(country: str, phones: list[str]) -> None:
     """Refuse a national number of a customer whose country crm cannot place: reading it in
@@ -255,6 +253,17 @@ def id_in_field(where: str, instead: str) -> str:
 
 def _unique(items: Iterator[str] | Any) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def column_values(name: str, value: str, today: date) -> dict[str, Any]:
+    """The clean column values a field of SCALAR_FIELDS but referred_by gives, as typed
+    (`birthday` also sets birthday_lunar, `cadence_days` cadence_max_days); InvalidInput."""
+    if name == "birthday":
+        return birthday_values(value, today)
+    if name == "cadence_days":
+        ideal, maximum = cadence_range(value)
+        return {"cadence_days": ideal, "cadence_max_days": maximum}
+    return {name: _clean_scalar(name, value, today=today, resolve=None)}
 
 
 def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
