@@ -3,6 +3,7 @@ laid out by display width, `crm help` and the man page (crmcli/cli/framework.py,
 crmcli/cli/guide.py). English runs read as they always did."""
 
 import ast
+import functools
 import inspect
 import json
 import os
@@ -202,8 +203,10 @@ print(json.dumps(helps))
 CLOSING = tuple("，。、；：？！）」』】》,.;:?!)")
 
 
+@functools.cache
 def plain_helps(language: str, columns: int) -> dict[str, str]:
-    """Every command's plain help (as a pipe gets it), `columns` wide, by command."""
+    """Every command's plain help (as a pipe gets it), `columns` wide, by command: one
+    process renders them all, once per worker (read only: callers never change it)."""
     paths = [path for path, _ in COMMANDS]
     env = {**os.environ, "TYPER_USE_RICH": "0", "COLUMNS": str(columns)}
     out = subprocess.run(
