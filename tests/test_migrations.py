@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from crmcli.core import i18n
 from crmcli.core.progress import Progress
 from crmcli.store import migrations, search
 from crmcli.store.db import connect
@@ -578,6 +579,20 @@ class _Phases(Progress):
 
     def phase(self, name: str, total: int | None = None) -> None:
         self.names.append(name)
+
+
+def test_every_step_of_an_upgrade_is_named_in_the_catalog(db_path):
+    """An upgrade names its steps; a Chinese terminal reads them in Chinese."""
+    assert [migrations.step_name(fn) for fn in migrations.MIGRATIONS] == list(migrations.STEP_NAMES)
+    seed_version(db_path, 26)
+    heard = _Phases()
+    token = i18n.use("zh")
+    try:
+        connect(db_path, write=False, progress=heard).close()
+    finally:
+        i18n.reset(token)
+    assert "正在升级数据库：精简历史触发器" in heard.names, heard.names
+    assert not [n for n in heard.names if re.search("[A-Za-z]", n)], heard.names
 
 
 def test_an_upgrade_names_its_phases_and_a_new_file_none(db_path, tmp_path):

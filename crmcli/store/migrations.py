@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crmcli.core.errors import StorageError
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.store.connection import open_new_file, transaction
 from crmcli.store.files import create_private_file
@@ -1136,6 +1136,23 @@ def m028_compact_history_triggers(conn: sqlite3.Connection) -> None:
 
 # A new migration goes above this line, named m<the version it leaves>_<what it adds>.
 SCHEMA_VERSION = len(MIGRATIONS)
+# What an upgrade calls each step (its name after the version, as `step_name` makes it), in
+# order, for the catalog: a Chinese terminal shows them in Chinese. A new migration adds its own.
+STEP_NAMES = (
+    N_("customers"), N_("interactions tasks"), N_("purchases products"), N_("tags stages"),
+    N_("segments rules"), N_("import merge"), N_("history"), N_("search"),
+    N_("feedback surveys"), N_("care"), N_("views"), N_("search feedback"),
+    N_("stored tags by id"), N_("history secrets"), N_("yearless birthdays"), N_("contact"),
+    N_("phone kinds"), N_("purchase summaries"), N_("custom festivals"), N_("name order"),
+    N_("purchases by time covering"), N_("first phone and email"), N_("channel keys"),
+    N_("archived and recency indexes"), N_("stage as of covering"), N_("last contacts"),
+    N_("queue triggers"), N_("compact history triggers"),
+)  # fmt: skip
+
+
+def step_name(fn: Migration) -> str:
+    """A migration's name as an upgrade shows it: `m017_phone_kinds` is `phone kinds`."""
+    return fn.__name__.partition("_")[2].replace("_", " ")
 
 
 def user_version(conn: sqlite3.Connection) -> int:
@@ -1211,8 +1228,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SI
                 raise StorageError(
                     _("{path} is an SQLite file but not a crm database").format(path=path)
                 )
-            step_name = fn.__name__.partition("_")[2].replace("_", " ")
-            progress.phase(_("upgrading the database: {step}").format(step=step_name))
+            progress.phase(_("upgrading the database: {step}").format(step=_(step_name(fn))))
             fn(conn)
             conn.execute(f"PRAGMA user_version = {step + 1}")
     # After every upgrade, derived parts the steps leave to live code: the history triggers of
