@@ -11,7 +11,8 @@ import pytest
 
 from crmcli.cli.display import SYMBOLS, money, phone
 from crmcli.core.money import Amount, shown
-from tests.conftest import dump, fails, ok
+from tests.conftest import crm, dump, fails, ok
+from tests.test_i18n_tables import table
 
 
 @pytest.fixture
@@ -279,3 +280,30 @@ def test_prose_kept_in_data_shows_its_amounts_as_a_terminal_does(monkeypatch):
         reset(token)
     held = Said("silent for {days} days", days=40)
     assert on_terminal(held, True, None) is held  # no amount: the same prose
+
+
+def test_a_duplicates_reason_and_a_change_in_history_say_phones_as_tables_do(shop, terminal):
+    """`crm dedupe`'s reason, `crm history`'s change and `crm undo`'s preview on a terminal
+    show a phone as the phone column does (`133 7955 3028`); JSON and a pipe keep E.164."""
+    ok("add", "张伟", "--phone", "133 7955 3028", "--allow-duplicate")
+    said = ok("--lang", "zh", "dedupe")
+    assert "同电话 133 7955 3028" in said and "+86" not in said, said
+    assert "same phone 133 7955 3028" in ok("dedupe")
+    changes = ok("--lang", "zh", "history", "--limit", "1")
+    heads, rows, _ = table(changes.splitlines(), "时间")
+    said = rows[0][heads.index("改动")]
+    assert said.startswith("电话：133 7955 3028；是否首选：是") and "+86" not in changes, changes
+    ok("edit", "Ann Lee", "--remove-phone", "+1 415 555 0100")
+    preview = crm("--lang", "zh", "undo", input="n\n")
+    assert "重新创建" in preview.stdout and "电话：+1 415-555-0100" in preview.stdout, preview
+    assert "+14155550100" not in preview.stdout
+
+
+def test_a_duplicates_reason_and_a_change_keep_e164_for_scripts(shop):
+    ok("add", "张伟", "--phone", "133 7955 3028", "--allow-duplicate")
+    assert "同电话 +8613379553028" in ok("--lang", "zh", "dedupe")  # a pipe, as a table
+    pair = json.loads(ok("--lang", "zh", "dedupe", "--format", "json"))[0]
+    assert pair["reasons"][0] == "same phone +8613379553028"
+    change = json.loads(ok("--lang", "zh", "history", "--limit", "1", "--format", "json"))[0]
+    assert change["new"]["phone"] == "+8613379553028"
+    assert "phone=+8613379553028" in change["changes"]

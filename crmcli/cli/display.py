@@ -26,6 +26,7 @@ from typing import Any
 
 from crmcli.core.i18n import Joined, Said
 from crmcli.core.money import Amount, grouped
+from crmcli.core.vocabulary import Worded
 
 WAN = 10_000  # 万: CNY amounts of at least this many yuan read in 万 with `wan`
 YI = 100_000_000  # 亿: and from this many (or what rounds to 10,000.00万) in 亿
@@ -38,7 +39,9 @@ def shown(value: Any, wan: bool, region: str | None) -> Any:
     if isinstance(value, Amount):
         return money(value, wan)
     if isinstance(value, Said):
-        return _said(value, wan)
+        return _said(value, wan, region)
+    if isinstance(value, Worded):
+        return _changes(value, region)
     if isinstance(value, str):
         match = re.fullmatch(_PHONE, value)
         return phone(match.group(1), region) + (match.group(2) or "") if match else value
@@ -47,18 +50,39 @@ def shown(value: Any, wan: bool, region: str | None) -> Any:
     return value
 
 
-def _said(value: Said, wan: bool) -> Said:
-    """Prose kept in data (a reminder's reason) with its amounts as `money` shows them:
-    `bought ¥1,299.50 net`; the same Said when it holds none."""
+def _said(value: Said, wan: bool, region: str | None) -> Said:
+    """Prose kept in data (a reminder's reason, a pair of duplicates' reason) with its
+    amounts as `money` shows them and its phones as `phone` does: `bought ¥1,299.50 net`,
+    `同电话 138 0013 8000`; the same Said when it holds neither."""
     if isinstance(value, Joined):
-        pieces = [_said(p, wan) if isinstance(p, Said) else p for p in value.pieces]
+        pieces = [_said(p, wan, region) if isinstance(p, Said) else p for p in value.pieces]
         return Joined(pieces) if pieces != list(value.pieces) else value
-    params = {
-        k: money(v, wan) if isinstance(v, Amount) else _said(v, wan) if isinstance(v, Said) else v
-        for k, v in value.params.items()
-    }
+    params = {k: _param(v, wan, region) for k, v in value.params.items()}
     changed = any(params[k] is not v for k, v in value.params.items())
     return Said(value.template, **params) if changed else value
+
+
+def _param(value: Any, wan: bool, region: str | None) -> Any:
+    if isinstance(value, Amount):
+        return money(value, wan)
+    if isinstance(value, Said):
+        return _said(value, wan, region)
+    if type(value) is str and re.fullmatch(_PHONE, value):
+        return shown(value, wan, region)
+    return value
+
+
+def _changes(value: Worded, region: str | None) -> Worded:
+    """A change of the history (`crm history`, `crm undo`) with its phones as `phone`
+    shows them (`电话：138 0013 8000`); any other value said in words as it is."""
+    from crmcli.store.history import Changes
+
+    if not isinstance(value, Changes):
+        return value
+    fields = [(k, shown(a, False, region), shown(b, False, region)) for k, a, b in value.fields]
+    if all(f[1] is a and f[2] is b for f, (_, a, b) in zip(fields, value.fields, strict=True)):
+        return value
+    return Changes(fields, table=value.table, updated=value.updated)
 
 
 def money(amount: Amount, wan: bool = False) -> str:

@@ -117,7 +117,11 @@ def readable(
     """A cell's value as a person reads it: crm's own words in the run's language
     (crmcli/core/vocabulary.py: the stage `customer`, the lifecycle `at_risk`), looked up
     in the column's `vocabulary` when it names one (None: as typed), else by its name."""
-    value = row.get(column)
+    return in_words(row.get(column), column, vocabulary)
+
+
+def in_words(value: Any, column: str, vocabulary: Mapping[str, str | None] | None = None) -> Any:
+    """`value` of `column` as `readable` says it."""
     words = vocabulary.get(column, column) if vocabulary else column
     return value if words is None else worded(words, value)
 
@@ -769,7 +773,9 @@ def _texts(
         if decimals is not None and number and math.isfinite(value):
             texts.append(f"{value:.{decimals}f}")
         else:
-            texts.append(text_of(readable(row, k, vocabulary), at.color, at))
+            # amounts and phones first: a change of the history says its phones so too
+            value = shown(value, at.wan, at.region)
+            texts.append(text_of(in_words(value, k, vocabulary), at.color))
     return texts
 
 
