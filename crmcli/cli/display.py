@@ -11,7 +11,8 @@ rounded half up (四舍五入): 123,456.00 is `¥12.35万`, 10,000.00 `¥1.00万
 amount that would round to `¥10,000.00万` (99,999,950.00 and more).
 A phone stored in E.164 (`+8613379553028`) reads in the national format of the user's own
 region (`default_region`: `133 7955 3028` for CN) and in international format otherwise
-(`+1 415-555-0100`). json, jsonl, csv and tsv, and plain tables in a pipe, never
+(`+1 415-555-0100`), in a cell and inside prose kept in data (a pair of duplicates'
+reason, a change of the history). json, jsonl, csv and tsv, and plain tables in a pipe, never
 come here: they keep the exact decimal strings, the currency column and E.164.
 
 phonenumbers is imported on the first phone shown, never before.
