@@ -167,6 +167,8 @@ def history_(
         from crmcli.cli.output import is_terminal
         from crmcli.core.text import clip
 
+        rows = _in_words(rows)
+
         if is_terminal(sys.stdout):
             # A terminal says the changes in words and cuts them to fit, and makes room for
             # them at 80 columns: the customer named with its id, the record as its table's
@@ -193,6 +195,40 @@ def history_(
 
 def _said(value: Any) -> Any:
     return value.said() if isinstance(value, Said) else value
+
+
+# Columns a person never typed, beside those crm's history leaves out of a change said in
+# words (a name's search key, a row's version and time of change): an email's case-folded
+# key, and when a tag was put on, which the change's own time says.
+_NEVER_TYPED = frozenset({"email_key", "tagged_at"})
+_BOOKKEEPING = frozenset({"version", "updated_at"})
+
+
+def _in_words(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of a change (`crm history`, `crm undo`'s preview) as a table in another
+    language than English says them: without the columns a person never typed, and
+    without a record's update of its version and time of change alone (a customer whose
+    phones, emails or tags changed: the rows beside it say what changed). English, JSON
+    and CSV keep every row and column, as scripts read them."""
+    from crmcli.core.i18n import current
+    from crmcli.store.history import Changes
+
+    if current() == "en":
+        return rows
+    kept = []
+    for row in rows:
+        change = row["changes"]
+        if not isinstance(change, Changes):
+            kept.append(row)
+            continue
+        names = {field[0] for field in change.fields}
+        if change.updated and names <= _BOOKKEEPING:
+            continue
+        if names & _NEVER_TYPED and not names <= _NEVER_TYPED:
+            fields = [f for f in change.fields if f[0] not in _NEVER_TYPED]
+            change = Changes(fields, table=change.table, updated=change.updated)
+        kept.append({**row, "changes": change})
+    return kept
 
 
 def _on_screen(row: dict[str, Any]) -> dict[str, Any]:
@@ -238,7 +274,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
             )
         )
         output(ctx).rows(
-            history.describe(plan, reveal=reveal),
+            _in_words(history.describe(plan, reveal=reveal)),
             ("action", "table", "record_id", "customer_id", "changes"),
         )
     confirm(_("Undo it?"), yes, command="undo")
