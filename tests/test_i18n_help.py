@@ -592,7 +592,7 @@ def test_every_chinese_help_example_runs_on_the_demo_in_chinese_words(tmp_path, 
     english = re.compile(
         r"张伟|next monday|revenue_12m|\"at risk\"|--by (month|quarter|city)|--payment (wechat"
         r"|card)|--kind (complaint|call)|--severity high|--lifecycle (at_risk|active)|prospect"
-        r"|--unset duration|--every none|--key email|=(due_on|customer|phone)\b"
+        r"|--unset duration|--every none|--key email|=(due_on|customer|phone)\b|--in interactions"
     )
     assert [e for e in examples if english.search(e)] == []
     pristine = demo.with_name("pristine.db")
@@ -675,6 +675,13 @@ def test_the_choices_chinese_help_lists_are_read_back_as_their_keys(shoppers):
     assert ok("--lang", "zh", "list", "-f", "表格") == ok("--lang", "zh", "list", "-f", "table")
     assert ok("--money", "万", "list") == ok("--money", "wan", "list")
     assert ok("remind", "-f", "文本") == ok("remind", "-f", "text")
+    hits = ok("search", "Anna", "--in", "客户", "--format", "json")
+    assert hits == ok("search", "Anna", "--in", "customers", "--format", "json") != "[]\n"
+    said = fails(2, "--lang", "zh", "search", "Anna", "--in", "投诉")
+    assert said == (
+        "crm: --in 必须是以下之一：customers（客户）、interactions（互动）、purchases（购买）、"
+        "feedback（反馈）、all（收到“投诉”）\n"
+    )
     ok("log", "call", "Anna", "回电", "--direction", "我方发起")
     logged = json.loads(ok("interactions", "Anna", "--format", "json"))
     assert logged[0]["direction"] == "out"
