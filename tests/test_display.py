@@ -159,7 +159,7 @@ def test_a_narrow_terminal_never_cuts_an_amount_or_a_phone(shop, terminal, monke
     assert cells(table, "1")[-2:] == ["CN¥123,456.00", "CNY"]
     assert cells(table, "2")[-2:] == ["CN¥1,299.50", "CNY"]
     assert cells(table, "5")[-2:] == ["9.90", "CHF"]  # no symbol: its currency stays
-    assert "hidden: Category, Item, Quantity" in table  # they go first
+    assert "hidden: Category, Quantity, Item" in table  # they go first, what was bought last
     right = [line.index("│ CN") for line in table.splitlines() if "│ CN" in line]
     ends = [line.index(" │ CNY") for line in table.splitlines() if " │ CNY" in line]
     assert len(set(ends)) == 1 and len(right) == 2  # right-aligned, one column
@@ -307,3 +307,14 @@ def test_a_duplicates_reason_and_a_change_keep_e164_for_scripts(shop):
     change = json.loads(ok("--lang", "zh", "history", "--limit", "1", "--format", "json"))[0]
     assert change["new"]["phone"] == "+8613379553028"
     assert "phone=+8613379553028" in change["changes"]
+
+
+def test_an_edits_dry_run_shows_each_phone_of_a_list_as_tables_do(shop, terminal, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    said = ok("--lang", "zh", "edit", "Ann Lee", "--phone", "13900139000", "--dry-run")
+    row = cells(said, "2")
+    assert row[-2:] == ["+1 415-555-0100、138 0013 8000",
+                        "+1 415-555-0100、138 0013 8000、139 0013 9000"], said  # fmt: skip
+    assert "+8613800138000" not in said
+    shown = json.loads(ok("edit", "Ann Lee", "--phone", "13900139000", "--dry-run", "-f", "json"))
+    assert shown[0]["new"] == "+14155550100, +8613800138000, +8613900139000"

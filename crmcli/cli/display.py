@@ -32,6 +32,9 @@ from crmcli.core.vocabulary import Worded
 WAN = 10_000  # 万: CNY amounts of at least this many yuan read in 万 with `wan`
 YI = 100_000_000  # 亿: and from this many (or what rounds to 10,000.00万) in 亿
 _PHONE = r"(\+[1-9]\d{6,14})( \(.*\))?"  # E.164, maybe with its kind: `+86... (wechat)`
+# Phones joined into one cell (`crm edit --dry-run`'s old and new phones: `+86..., +1...`).
+_ITEM = r"(\+[1-9]\d{6,14})( \([^()]*\))?"
+_PHONES = re.compile(rf"{_ITEM}(?:(?:, |、){_ITEM})+")
 
 
 def shown(value: Any, wan: bool, region: str | None) -> Any:
@@ -45,7 +48,11 @@ def shown(value: Any, wan: bool, region: str | None) -> Any:
         return _changes(value, region)
     if isinstance(value, str):
         match = re.fullmatch(_PHONE, value)
-        return phone(match.group(1), region) + (match.group(2) or "") if match else value
+        if match:
+            return phone(match.group(1), region) + (match.group(2) or "")
+        if _PHONES.fullmatch(value):
+            return re.sub(_ITEM, lambda m: phone(m.group(1), region) + (m.group(2) or ""), value)
+        return value
     if isinstance(value, list):
         return [shown(v, wan, region) for v in value]
     return value
