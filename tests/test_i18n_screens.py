@@ -237,9 +237,10 @@ def test_a_bulk_insert_in_a_piped_history_is_said_in_the_run_s_language(db_path,
 
 
 def test_history_in_chinese_leaves_out_what_no_one_typed(db_path):
-    """A change said in words leaves out an email's case-folded key and when a tag was put
-    on (the change's time says it), and a customer's update of its version alone, which
-    its phones and emails beside it say; English and JSON keep every row and column."""
+    """A change said in words names a tag by its name, and leaves out an email's
+    case-folded key and when a tag was put on (the change's time says it), and a
+    customer's update of its version alone, which its phones and emails beside it say;
+    English and JSON keep every row and column."""
     add("张伟", "--phone", "+8613800138000")
     ok("tag", "vip", "张伟")
     ok("edit", "张伟", "--email", "Zhang@Example.com", "--phone", "+8613900139000")
@@ -250,7 +251,7 @@ def test_history_in_chinese_leaves_out_what_no_one_typed(db_path):
         ["修改客户", "客户电话"],
     ]  # fmt: skip
     assert "邮箱：Zhang@example.com；是否首选：是" in plain
-    assert "客户标签  1         1         张伟  新增  标签编号：1\n" in plain
+    assert "客户标签  1         1         张伟  新增  标签：vip\n" in plain  # not its number
     for unsaid in ("版本", "邮箱键", "加标签时间", "version", "email_key", "tagged_at"):
         assert unsaid not in plain, unsaid
     preview = crm("--lang", "zh", "undo", input="n\n").stdout
@@ -263,3 +264,4 @@ def test_history_in_chinese_leaves_out_what_no_one_typed(db_path):
     assert len(kept) == len(rows) + 1
     said = " ".join(r["changes"] for r in kept)
     assert "email_key=zhang@example.com" in said and "tagged_at=2026-11-22T10:00:00+08:00" in said
+    assert "tag_id=1" in said
