@@ -11,7 +11,8 @@ import pytest
 
 from crmcli.cli.display import SYMBOLS, money, phone
 from crmcli.core.money import Amount, shown
-from tests.conftest import dump, fails, ok
+from tests.conftest import crm, dump, fails, ok
+from tests.test_i18n_tables import table
 
 
 @pytest.fixture
@@ -158,7 +159,7 @@ def test_a_narrow_terminal_never_cuts_an_amount_or_a_phone(shop, terminal, monke
     assert cells(table, "1")[-2:] == ["CN¥123,456.00", "CNY"]
     assert cells(table, "2")[-2:] == ["CN¥1,299.50", "CNY"]
     assert cells(table, "5")[-2:] == ["9.90", "CHF"]  # no symbol: its currency stays
-    assert "hidden: Category, Item, Quantity" in table  # they go first
+    assert "hidden: Category, Quantity, Item" in table  # they go first, what was bought last
     right = [line.index("│ CN") for line in table.splitlines() if "│ CN" in line]
     ends = [line.index(" │ CNY") for line in table.splitlines() if " │ CNY" in line]
     assert len(set(ends)) == 1 and len(right) == 2  # right-aligned, one column
@@ -279,3 +280,41 @@ def test_prose_kept_in_data_shows_its_amounts_as_a_terminal_does(monkeypatch):
         reset(token)
     held = Said("silent for {days} days", days=40)
     assert on_terminal(held, True, None) is held  # no amount: the same prose
+
+
+def test_a_duplicates_reason_and_a_change_in_history_say_phones_as_tables_do(shop, terminal):
+    """`crm dedupe`'s reason, `crm history`'s change and `crm undo`'s preview on a terminal
+    show a phone as the phone column does (`133 7955 3028`); JSON and a pipe keep E.164."""
+    ok("add", "张伟", "--phone", "133 7955 3028", "--allow-duplicate")
+    said = ok("--lang", "zh", "dedupe")
+    assert "同电话 133 7955 3028" in said and "+86" not in said, said
+    assert "same phone 133 7955 3028" in ok("dedupe")
+    changes = ok("--lang", "zh", "history", "--limit", "1")
+    heads, rows, _ = table(changes.splitlines(), "时间")
+    said = rows[0][heads.index("改动")]
+    assert said.startswith("电话：133 7955 3028；是否首选：是") and "+86" not in changes, changes
+    ok("edit", "Ann Lee", "--remove-phone", "+1 415 555 0100")
+    preview = crm("--lang", "zh", "undo", input="n\n")
+    assert "重新创建" in preview.stdout and "电话：+1 415-555-0100" in preview.stdout, preview
+    assert "+14155550100" not in preview.stdout
+
+
+def test_a_duplicates_reason_and_a_change_keep_e164_for_scripts(shop):
+    ok("add", "张伟", "--phone", "133 7955 3028", "--allow-duplicate")
+    assert "同电话 +8613379553028" in ok("--lang", "zh", "dedupe")  # a pipe, as a table
+    pair = json.loads(ok("--lang", "zh", "dedupe", "--format", "json"))[0]
+    assert pair["reasons"][0] == "same phone +8613379553028"
+    change = json.loads(ok("--lang", "zh", "history", "--limit", "1", "--format", "json"))[0]
+    assert change["new"]["phone"] == "+8613379553028"
+    assert "phone=+8613379553028" in change["changes"]
+
+
+def test_an_edits_dry_run_shows_each_phone_of_a_list_as_tables_do(shop, terminal, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    said = ok("--lang", "zh", "edit", "Ann Lee", "--phone", "13900139000", "--dry-run")
+    row = cells(said, "2")
+    assert row[-2:] == ["+1 415-555-0100、138 0013 8000",
+                        "+1 415-555-0100、138 0013 8000、139 0013 9000"], said  # fmt: skip
+    assert "+8613800138000" not in said
+    shown = json.loads(ok("edit", "Ann Lee", "--phone", "13900139000", "--dry-run", "-f", "json"))
+    assert shown[0]["new"] == "+14155550100, +8613800138000, +8613900139000"

@@ -228,6 +228,7 @@ def test_the_formats_offered_work(db_path, tmp_path):
 FILES = {
     "contacts.csv": "Name,Mobile,Email\nLi Na,13900139000,li.na@example.com\n",
     "orders.csv": "客户,item,amount\n张伟,Tea,12\n",
+    "订单.csv": "买家,商品,金额\n张伟,茶叶,12\n",
     "calls.jsonl": '{"customer": "张伟", "kind": "call", "text": "Asked for a quote"}\n',
     "todo.csv": "customer,text,截止日期\n张伟,Call back,2026-12-01\n",
     "answers.csv": "customer,nps\n张伟,9\n",

@@ -249,16 +249,37 @@ ENGLISH_WORD = re.compile(
 )
 
 
+# English help lists the keys (test_a_list_of_choices_is_said_as_it_is_typed_back).
+ENGLISH_CHOICES = [
+    ("crm report sales", "--by day|week|month|quarter|year|category|item|customer|city|tag"),
+    ("crm report value", "--unit day|week"),
+    ("crm list", "--format table|json|jsonl|csv|tsv"),
+    ("crm remind", "--format text|json|ics"),
+    ("crm log", "--direction in|out"),
+    ("crm import tasks", "--on-conflict update|skip|error"),
+]
+
+
 def test_chinese_help_names_no_placeholder_in_english():
     """Every command's Chinese help says its placeholders in Chinese: the usage line, the
     options and arguments, the range and default typer adds, and the sentences that name a
     placeholder (`按字段排序`); an example's data is what it is (`--title CTO`)."""
     assert {"REF", "FIELD", "N", "TEXT", "DATE", "OPTIONS"} <= set(PLACEHOLDER_WORDS)
-    english = plain_helps("en", 80)
-    for path, text in plain_helps("zh", 80).items():
+    english, chinese = plain_helps("en", 80), plain_helps("zh", 80)
+    for path, text in chinese.items():
         shown = "\n".join(line for line in text.splitlines() if "示例：" not in line)
         assert not ENGLISH_WORD.search(shown), f"{path}: {ENGLISH_WORD.search(shown)}"
         assert not re.search(r"x[<>]=|<=x", shown), path
+    # a list of choices says the words a Chinese user types back (`--by 天|周|月`); only a
+    # key nothing else stands for stays (test_a_list_of_choices_is_said_as_it_is_typed_back)
+    keys_only = {"json", "jsonl", "csv", "tsv", "ics", "vcard", "auto", "always", "never",
+                 "bgnbd", "mbgnbd"}  # fmt: skip
+    for path, text in chinese.items():
+        for listed in re.findall(r"(?<![\w-])--[a-z-]+ (\S+\|\S+)", text):
+            keys = {k for k in listed.split("|") if k.isascii()} - keys_only
+            assert not keys, f"{path}: {listed}"
+    for command, listed in ENGLISH_CHOICES:
+        assert re.search(rf"{re.escape(listed)}\s", english[command]), command
     usage = plain_helps("zh", 80)["crm stage"].splitlines()[0]
     assert usage == "用法：crm stage [选项] 客户|阶段 [阶段]"
     assert "--limit 数字" in plain_helps("zh", 80)["crm list"]
@@ -573,6 +594,7 @@ def test_every_chinese_help_example_runs_on_the_demo_in_chinese_words(tmp_path, 
     english = re.compile(
         r"张伟|next monday|revenue_12m|\"at risk\"|--by (month|quarter|city)|--payment (wechat"
         r"|card)|--kind (complaint|call)|--severity high|--lifecycle (at_risk|active)|prospect"
+        r"|--unset duration|--every none|--key email|=(due_on|customer|phone)\b|--in interactions"
     )
     assert [e for e in examples if english.search(e)] == []
     pristine = demo.with_name("pristine.db")
@@ -612,6 +634,59 @@ def test_a_default_is_said_as_the_words_typed_back(command, zh, en):
     said = " ".join(ok("--lang", "en", *command, "--help").split())
     for default in en:
         assert default in said
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "zh"),
+    [(("report", "sales"), "--by", "天|周|月|季度|年|品类|商品|客户|城市|标签"),
+     (("report", "summary"), "--by", "行业|地区|城市|公司规模|来源|标签|阶段|品类"),
+     (("report", "value"), "--unit", "天|周"),
+     (("report", "value"), "--model", "bgnbd|mbgnbd|auto"),
+     (("list",), "--format", "表格|json|jsonl|csv|tsv"),
+     (("remind",), "--format", "文本|json|ics"),
+     (("log",), "--direction", "客户发起|我方发起"),
+     (("import", "tasks"), "--on-conflict", "更新|跳过|报错"),
+     ((), "--money", "普通|万"),
+     ((), "--color", "auto|always|never")],
+)  # fmt: skip
+def test_a_list_of_choices_is_said_as_it_is_typed_back(command, option, zh):
+    """Chinese help lists an option's choices in the words crm reads back (`--by 季度`),
+    a key only where nothing else stands for it (`json`); English lists the keys."""
+    said = ok("--lang", "zh", *command, "--help")
+    assert re.search(rf"^ +(-\w, )?{option} {re.escape(zh)}(\s|$)", said, re.M), said
+
+
+def test_the_choices_chinese_help_lists_are_read_back_as_their_keys(shoppers):
+    said = ok("--lang", "zh", "report", "sales", "--help")
+    words = re.search(r"^ +--by (\S+)", said, re.M).group(1).split("|")
+    keys = [
+        "day",
+        "week",
+        "month",
+        "quarter",
+        "year",
+        "category",
+        "item",
+        "customer",
+        "city",
+        "tag",
+    ]
+    for word, key in zip(words, keys, strict=True):
+        by_word = ok("report", "sales", "--by", word, "--format", "json")
+        assert by_word == ok("report", "sales", "--by", key, "--format", "json"), word
+    assert ok("--lang", "zh", "list", "-f", "表格") == ok("--lang", "zh", "list", "-f", "table")
+    assert ok("--money", "万", "list") == ok("--money", "wan", "list")
+    assert ok("remind", "-f", "文本") == ok("remind", "-f", "text")
+    hits = ok("search", "Anna", "--in", "客户", "--format", "json")
+    assert hits == ok("search", "Anna", "--in", "customers", "--format", "json") != "[]\n"
+    said = fails(2, "--lang", "zh", "search", "Anna", "--in", "投诉")
+    assert said == (
+        "crm: --in 必须是以下之一：customers（客户）、interactions（互动）、purchases（购买）、"
+        "feedback（反馈）、all（收到“投诉”）\n"
+    )
+    ok("log", "call", "Anna", "回电", "--direction", "我方发起")
+    logged = json.loads(ok("interactions", "Anna", "--format", "json"))
+    assert logged[0]["direction"] == "out"
 
 
 def test_a_time_for_a_day_option_suggests_the_day_in_the_run_s_words():

@@ -12,6 +12,7 @@ import pytest
 from crmcli.cli.output import prose
 from crmcli.cli.terminal import Screen, draw
 from crmcli.core import i18n
+from tests.conftest import ok
 from tests.test_i18n_vocabulary import cells
 from tests.test_terminal import on_screen, width
 
@@ -196,3 +197,90 @@ def test_a_long_chinese_error_is_one_line_on_a_narrow_terminal(db_path):
     assert (
         lines[0].startswith("crm: --where 中的字段“不存在的字段”未知；") and width(lines[0]) > 400
     )
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """Tables drawn as for a terminal (its width set by `COLUMNS`), no colour, no pager."""
+    from crmcli.cli import output, progress  # noqa: F401  (see tests/test_display.py)
+
+    monkeypatch.setattr(output, "is_terminal", lambda stream: True)
+    for name, value in (("LINES", "40"), ("NO_COLOR", "1"), ("CRM_PAGER", "")):
+        monkeypatch.setenv(name, value)
+    return lambda columns: monkeypatch.setenv("COLUMNS", str(columns))
+
+
+@pytest.mark.parametrize(
+    ("language", "columns", "heads"),
+    [("zh", 80, ["逾期天数", "任务编号", "客户", "电话", "内容"]),
+     ("zh", 60, ["逾期天数", "任务编号", "客户", "内容"]),
+     ("en", 80, ["Due", "Days", "Task ID", "Customer", "Phone", "Text"]),
+     ("en", 60, ["Due", "Days", "Task", "Customer", "Text"])],
+)  # fmt: skip
+def test_overdue_tasks_keep_how_late_whom_and_what_before_the_due_date(
+    demo, terminal, language, columns, heads
+):
+    """`crm remind` at 80 and 60 columns: an overdue task's due date goes before its days
+    overdue, which say it again; at 60 the phone goes before them too."""
+    terminal(columns)
+    lines = ok("--lang", language, "remind").splitlines()
+    assert all(width(line) <= columns for line in lines), lines
+    assert _headers(lines) == heads, lines[:3]
+    late = heads.index("逾期天数" if language == "zh" else "Days")
+    first = lines[: lines.index("")]  # the overdue tasks, before the next section
+    assert [row[late] for row in cells(first) if row[late]] == ["1", "1"], first
+
+
+@pytest.mark.parametrize(
+    ("language", "columns", "heads"),
+    [("en", 80, ["ID", "Date", "Customer", "Item", "Category", "Quantity", "Amount"]),
+     ("en", 60, ["ID", "Date", "Customer", "Item", "Amount"]),
+     ("zh", 80, ["编号", "日期", "客户", "商品", "品类", "数量", "金额"]),
+     ("zh", 60, ["编号", "日期", "客户", "商品", "数量", "金额"])],
+)  # fmt: skip
+def test_purchases_keep_what_was_bought_before_its_category_and_count(
+    demo, terminal, language, columns, heads
+):
+    terminal(columns)
+    lines = ok("--lang", language, "purchases", "--limit", "5").splitlines()
+    assert all(width(line) <= columns for line in lines), lines
+    assert _headers(lines) == heads, lines[:3]
+    items = [row[heads.index(heads[3])] for row in cells(lines)]
+    assert all(len(item.rstrip("…")) >= 4 for item in items), items
+
+
+@pytest.mark.parametrize(
+    ("language", "columns", "heads"),
+    [("zh", 80, ["客户", "生命周期", "沉默天数", "存活概率", "涉及金额", "原因"]),
+     ("zh", 60, ["客户", "存活概率", "涉及金额", "原因"]),
+     ("en", 80, ["Customer", "Lifecycle", "Silent", "P", "At stake", "Reason"]),
+     ("en", 60, ["Customer", "Usual", "P", "At stake", "Reason"])],
+)  # fmt: skip
+def test_a_churn_report_keeps_the_chance_a_customer_is_still_buying(language, columns, heads):
+    """`crm report churn`'s P alive stays at 80 and 60 columns: what the reason says again
+    (the silence, the usual gap, the last purchase) goes first, then the lifecycle stage."""
+    from crmcli.cli.value import CHURN_SPARED
+    from crmcli.core.i18n import N_
+    from crmcli.core.money import shown
+    from crmcli.core.text import Chance
+    from crmcli.reports.churn import COLUMNS
+
+    token = i18n.use(language)
+    try:
+        rows = [
+            {"customer": f"James Jensen (#{n})", "currency": "CNY", "stage": "at_risk",
+             "last_purchase_on": "2026-06-12", "silent_days": 163, "usual_gap_days": 45,
+             "p_alive": Chance(0.231), "at_stake": shown(425100, "CNY"),
+             "reason": "silent for 163 days, usually buys every 45 days"}
+            for n in (218, 219)
+        ]  # fmt: skip
+        out = io.StringIO()
+        draw(rows, COLUMNS, out, Screen(columns, 40, False), vocabulary={"stage": "churn_stage"},
+             headers={"stage": N_("Lifecycle")}, first_out=CHURN_SPARED)  # fmt: skip
+    finally:
+        i18n.reset(token)
+    lines = out.getvalue().splitlines()
+    assert all(width(line) <= columns for line in lines), lines
+    assert _headers(lines) == heads, lines[:3]
+    chance = cells(lines)[0][heads.index("存活概率" if language == "zh" else "P")]
+    assert chance == ("23.1%" if language == "zh" else "0.231")

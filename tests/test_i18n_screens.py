@@ -234,3 +234,34 @@ def test_a_bulk_insert_in_a_piped_history_is_said_in_the_run_s_language(db_path,
     ok("import", "customers", str(source), "-q")
     assert ok("--lang", "zh", "history").splitlines()[-1].endswith("批量新增  2 行（编号 1-2）")
     assert ok("history").splitlines()[-1].endswith("bulk_insert  2 rows (ids 1-2)")
+
+
+def test_history_in_chinese_leaves_out_what_no_one_typed(db_path):
+    """A change said in words names a tag by its name, and leaves out an email's
+    case-folded key and when a tag was put on (the change's time says it), and a
+    customer's update of its version alone, which its phones and emails beside it say;
+    English and JSON keep every row and column."""
+    add("张伟", "--phone", "+8613800138000")
+    ok("tag", "vip", "张伟")
+    ok("edit", "张伟", "--email", "Zhang@Example.com", "--phone", "+8613900139000")
+    plain = ok("--lang", "zh", "history")
+    rows = [line.split() for line in plain.splitlines()[2:]]
+    assert [row[2:4] for row in rows][:4] == [
+        ["修改客户", "客户邮箱"], ["修改客户", "客户电话"], ["修改客户", "客户电话"],
+        ["修改客户", "客户电话"],
+    ]  # fmt: skip
+    assert "邮箱：Zhang@example.com；是否首选：是" in plain
+    assert "客户标签  1         1         张伟  新增  标签：vip\n" in plain  # not its number
+    for unsaid in ("版本", "邮箱键", "加标签时间", "version", "email_key", "tagged_at"):
+        assert unsaid not in plain, unsaid
+    preview = crm("--lang", "zh", "undo", input="n\n").stdout
+    assert "版本" not in preview and "邮箱键" not in preview, preview
+    (email,) = [line.split() for line in preview.splitlines() if "客户邮箱" in line]
+    assert email == ["删除", "客户邮箱", "1", "1", "邮箱：Zhang@example.com；是否首选：是"]
+    assert "version: 1 → 2" in ok("--lang", "en", "history")
+    kept = json.loads(ok("--lang", "zh", "history", "--format", "json"))
+    assert next(r["changes"] for r in kept if r["table"] == "customers") == "version: 1 → 2"
+    assert len(kept) == len(rows) + 1
+    said = " ".join(r["changes"] for r in kept)
+    assert "email_key=zhang@example.com" in said and "tagged_at=2026-11-22T10:00:00+08:00" in said
+    assert "tag_id=1" in said

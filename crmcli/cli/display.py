@@ -11,7 +11,8 @@ rounded half up (四舍五入): 123,456.00 is `¥12.35万`, 10,000.00 `¥1.00万
 amount that would round to `¥10,000.00万` (99,999,950.00 and more).
 A phone stored in E.164 (`+8613379553028`) reads in the national format of the user's own
 region (`default_region`: `133 7955 3028` for CN) and in international format otherwise
-(`+1 415-555-0100`). json, jsonl, csv and tsv, and plain tables in a pipe, never
+(`+1 415-555-0100`), in a cell and inside prose kept in data (a pair of duplicates'
+reason, a change of the history). json, jsonl, csv and tsv, and plain tables in a pipe, never
 come here: they keep the exact decimal strings, the currency column and E.164.
 
 phonenumbers is imported on the first phone shown, never before.
@@ -26,10 +27,14 @@ from typing import Any
 
 from crmcli.core.i18n import Joined, Said
 from crmcli.core.money import Amount, grouped
+from crmcli.core.vocabulary import Worded
 
 WAN = 10_000  # 万: CNY amounts of at least this many yuan read in 万 with `wan`
 YI = 100_000_000  # 亿: and from this many (or what rounds to 10,000.00万) in 亿
 _PHONE = r"(\+[1-9]\d{6,14})( \(.*\))?"  # E.164, maybe with its kind: `+86... (wechat)`
+# Phones joined into one cell (`crm edit --dry-run`'s old and new phones: `+86..., +1...`).
+_ITEM = r"(\+[1-9]\d{6,14})( \([^()]*\))?"
+_PHONES = re.compile(rf"{_ITEM}(?:(?:, |、){_ITEM})+")
 
 
 def shown(value: Any, wan: bool, region: str | None) -> Any:
@@ -38,27 +43,54 @@ def shown(value: Any, wan: bool, region: str | None) -> Any:
     if isinstance(value, Amount):
         return money(value, wan)
     if isinstance(value, Said):
-        return _said(value, wan)
+        return _said(value, wan, region)
+    if isinstance(value, Worded):
+        return _changes(value, region)
     if isinstance(value, str):
         match = re.fullmatch(_PHONE, value)
-        return phone(match.group(1), region) + (match.group(2) or "") if match else value
+        if match:
+            return phone(match.group(1), region) + (match.group(2) or "")
+        if _PHONES.fullmatch(value):
+            return re.sub(_ITEM, lambda m: phone(m.group(1), region) + (m.group(2) or ""), value)
+        return value
     if isinstance(value, list):
         return [shown(v, wan, region) for v in value]
     return value
 
 
-def _said(value: Said, wan: bool) -> Said:
-    """Prose kept in data (a reminder's reason) with its amounts as `money` shows them:
-    `bought ¥1,299.50 net`; the same Said when it holds none."""
+def _said(value: Said, wan: bool, region: str | None) -> Said:
+    """Prose kept in data (a reminder's reason, a pair of duplicates' reason) with its
+    amounts as `money` shows them and its phones as `phone` does: `bought ¥1,299.50 net`,
+    `同电话 138 0013 8000`; the same Said when it holds neither."""
     if isinstance(value, Joined):
-        pieces = [_said(p, wan) if isinstance(p, Said) else p for p in value.pieces]
+        pieces = [_said(p, wan, region) if isinstance(p, Said) else p for p in value.pieces]
         return Joined(pieces) if pieces != list(value.pieces) else value
-    params = {
-        k: money(v, wan) if isinstance(v, Amount) else _said(v, wan) if isinstance(v, Said) else v
-        for k, v in value.params.items()
-    }
+    params = {k: _param(v, wan, region) for k, v in value.params.items()}
     changed = any(params[k] is not v for k, v in value.params.items())
     return Said(value.template, **params) if changed else value
+
+
+def _param(value: Any, wan: bool, region: str | None) -> Any:
+    if isinstance(value, Amount):
+        return money(value, wan)
+    if isinstance(value, Said):
+        return _said(value, wan, region)
+    if type(value) is str and re.fullmatch(_PHONE, value):
+        return shown(value, wan, region)
+    return value
+
+
+def _changes(value: Worded, region: str | None) -> Worded:
+    """A change of the history (`crm history`, `crm undo`) with its phones as `phone`
+    shows them (`电话：138 0013 8000`); any other value said in words as it is."""
+    from crmcli.store.history import Changes
+
+    if not isinstance(value, Changes):
+        return value
+    fields = [(k, shown(a, False, region), shown(b, False, region)) for k, a, b in value.fields]
+    if all(f[1] is a and f[2] is b for f, (_, a, b) in zip(fields, value.fields, strict=True)):
+        return value
+    return Changes(fields, table=value.table, updated=value.updated)
 
 
 def money(amount: Amount, wan: bool = False) -> str:

@@ -90,17 +90,24 @@ def _default_string(obj: Any, **kwargs: Any) -> str:
     import typer.core
 
     shown: str = typer.core._default_as_key(obj, **kwargs)  # type: ignore[attr-defined]
-    if current() == "en" or not shown:
-        return shown
+    return key_said(obj, shown)
+
+
+def key_said(obj: Any, key: str) -> str:
+    """`key`, a value the option `obj` takes, in the words the run's language types back
+    where the option reads them (a period, a value's word, a day: `--by 季度`, `--kind
+    投诉`, `--direction 客户发起`), else the key (`json`, `7d`)."""
+    if current() == "en" or not key:
+        return key
     keys = tuple(str(getattr(c, "value", c)) for c in _choices(obj))
     if keys:
-        return default_said(shown, keys)
+        return default_said(key, keys)
     from crmcli.core.vocabulary import understood, word
 
-    said = str(word(obj.name, shown))  # a value of a column: --kind complaint is 投诉
-    if not said.isascii() and understood(obj.name, said) == shown:
+    said = str(word(obj.name, key))  # a value of a column: --kind complaint is 投诉
+    if not said.isascii() and understood(obj.name, said) == key:
         return said
-    return _DAYS_SAID.get(shown, shown) if current() == "zh" else shown
+    return _DAYS_SAID.get(key, key) if current() == "zh" else key
 
 
 def options_meant(typed: str, command: Any) -> list[str]:

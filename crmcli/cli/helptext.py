@@ -15,7 +15,7 @@ error (`缺少参数 '客户'`) name the same word as the Chinese help sentences
 import re
 from typing import Any
 
-from crmcli.cli.framework import Context, install
+from crmcli.cli.framework import Context, install, key_said
 from crmcli.core.i18n import _, current, reset, use
 
 # The word for each parameter, by option flag (`--tag`) or argument name (`ref`).
@@ -107,7 +107,7 @@ def _tidy(command: Any, language: str) -> None:
         if not rich:
             command.help = _keep_examples(command.help)
     for param in [*command.params, *help_option(command)]:
-        param.metavar = worded(param._crm_metavar)
+        param.metavar = worded(keys_said(param, param._crm_metavar))
         if getattr(param, "_crm_help", None):
             param.help = _(param._crm_help)
     for sub in getattr(command, "commands", {}).values():
@@ -171,6 +171,20 @@ def worded(metavar: str) -> str:
     if current() == "en" or not metavar:
         return metavar
     return _WORD.sub(lambda found: _(found.group()), metavar)
+
+
+# A list of the keys an option takes (`day|week|month`, `in|out`).
+_KEYS = re.compile(r"[a-z][a-z_]*(?:\|[a-z][a-z_]*)+")
+
+
+def keys_said(param: Any, metavar: str) -> str:
+    """A placeholder that lists keys (`day|week|month`) as the run's language types them
+    back (`天|周|月`, `--direction 客户发起|我方发起`): each key the option also reads in
+    words is said so (crmcli/cli/framework.py `key_said`); a key only itself stands for
+    (`json`, `bgnbd`) stays. Anything else as it is."""
+    if current() == "en" or not _KEYS.fullmatch(metavar):
+        return metavar
+    return "|".join(key_said(param, key) for key in metavar.split("|"))
 
 
 def placeholder_words(metavar: str) -> set[str]:

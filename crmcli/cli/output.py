@@ -134,6 +134,7 @@ def emit(
     words: Mapping[str, str | None] | None = None,
     raw: bool = False,
     headers: Mapping[str, str] | None = None,
+    first_out: Sequence[str] = (),
 ) -> int:
     """Write rows in `fmt`; returns how many rows were written.
 
@@ -150,7 +151,10 @@ def emit(
     whose name is not it (`{"source": "hit_source"}`), None for a column of values the
     user named (shown as typed). `headers` gives a column its own header on a terminal (a
     msgid), where its name's words would be another column's (a saved segment is not an RFM
-    segment). `raw` shows headers and cells as they are (`crm sql`).
+    segment). `raw` shows headers and cells as they are (`crm sql`). `first_out` names the
+    columns a terminal too narrow for the table leaves out first, in that order (after
+    empty ones), the first column too: what the reader acts on stays longest (`crm
+    remind`'s days overdue before the due date they say again).
     """
     out = out or sys.stdout
     count = 0
@@ -190,6 +194,7 @@ def emit(
                 vocabulary=words,
                 raw=raw,
                 headers=headers,
+                first_out=first_out,
             )
         if again is None or bars is not None:  # read once: held, and read again from there
             held = rows if isinstance(rows, (list, tuple)) else list(rows)
@@ -414,6 +419,7 @@ class Section(NamedTuple):
     bars: Bars | None = None
     fields: Sequence[str] | None = None  # JSON keys; default every key but the bar column
     styles: Styler | None = None  # a cell's meaning, for colour (see `Output.rows`)
+    first_out: Sequence[str] = ()  # left out first on a narrow terminal (see `emit`)
 
 
 def _json_rows(section: Section) -> Iterator[dict[str, Any]]:
@@ -469,7 +475,7 @@ def emit_sections(
         again = None if isinstance(s.rows, (list, tuple)) else (lambda rows=s.rows: rows)
         emit(
             s.rows, s.columns, fmt, out=out, no_color=no_color, title=s.title, bars=s.bars,
-            at=at, color=color, styles=s.styles, again=again,
+            at=at, color=color, styles=s.styles, again=again, first_out=s.first_out,
         )  # fmt: skip
     return total
 
@@ -553,6 +559,7 @@ class Output(NamedTuple):
         raw: bool = False,
         headers: Mapping[str, str] | None = None,
         empty: str | None = None,
+        first_out: Sequence[str] = (),
     ) -> int:
         """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
         (its id), one a line, for scripts; nothing without a key. `styles(row, column)`
@@ -580,7 +587,7 @@ class Output(NamedTuple):
             return emit(
                 rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
                 at=at, color=color, styles=styles, again=again, words=words, raw=raw,
-                headers=headers,
+                headers=headers, first_out=first_out,
             )  # fmt: skip
 
     def record(self, record: Mapping[str, Any]) -> None:

@@ -84,6 +84,8 @@ TABLE_COLUMNS = (
     "amount",
     "currency",
 )
+# What a terminal too narrow for the table leaves out first: the item stays (`crm purchases`).
+TABLE_SPARED = ("category", "quantity")
 
 
 def _at(line: Any) -> str:
@@ -225,7 +227,10 @@ def purchases_(
             limit=limit,
         )
         columns = TABLE_COLUMNS if fmt is Format.table else purchases.COLUMNS
-        output(ctx, fmt, quiet).rows(_output_rows(rows, fmt), picked or columns, key="id")
+        # a narrow terminal keeps what was bought, and leaves out its category and count
+        output(ctx, fmt, quiet).rows(
+            _output_rows(rows, fmt), picked or columns, key="id", first_out=TABLE_SPARED
+        )
 
 
 @purchase_app.command("edit")

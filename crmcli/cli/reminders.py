@@ -134,6 +134,7 @@ def remind(
                 [_on_screen(row) for row in rows] if screen else rows,
                 fields=fields,
                 styles=_due,
+                first_out=_SPARED.get(key, ()),
             )
             for key, title, columns, fields, rows, total in report
         ]
@@ -161,6 +162,10 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
     return meaning(row, column)
 
 
+# What a terminal too narrow for a section leaves out first: an overdue task's due date,
+# which its days overdue say again, then the phone (at 60 columns), before whom, how late,
+# the number one types next and the task's text.
+_SPARED = {"overdue_tasks": ("due_on", "phone")}
 # The sections whose rows are customers: Chinese counts them with 位, other rows with 条.
 _OF_CUSTOMERS = frozenset({"due_for_contact", "churn"})
 

@@ -163,6 +163,8 @@ def history_(
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
         rows = history.list_history(conn, customer_id=customer_id, limit=limit, reveal=reveal)
+        if fmt is Format.table:
+            rows = _in_words(conn, rows)
     if fmt is Format.table:
         from crmcli.cli.output import is_terminal
         from crmcli.core.text import clip
@@ -195,6 +197,51 @@ def _said(value: Any) -> Any:
     return value.said() if isinstance(value, Said) else value
 
 
+# Columns a person never typed, beside those crm's history leaves out of a change said in
+# words (a name's search key, a row's version and time of change): an email's case-folded
+# key, and when a tag was put on, which the change's own time says.
+_NEVER_TYPED = frozenset({"email_key", "tagged_at"})
+_BOOKKEEPING = frozenset({"version", "updated_at"})
+
+
+def _in_words(conn: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of a change (`crm history`, `crm undo`'s preview) as a table in another
+    language than English says them: a tag by its name (`标签：vip`, not its number),
+    without the columns a person never typed, and without a record's update of its
+    version and time of change alone (a customer whose phones, emails or tags changed: the
+    rows beside it say what changed). English, JSON and CSV keep every row and column, as
+    scripts read them."""
+    from crmcli.core.i18n import current
+    from crmcli.records.tags import tag_names
+    from crmcli.store.history import Changes
+
+    if current() == "en":
+        return rows
+    changes = [row["changes"] for row in rows if isinstance(row["changes"], Changes)]
+    ids = {v for c in changes for k, *values in c.fields if k == "tag_id" for v in values}
+    tags = tag_names(conn, (i for i in ids if isinstance(i, int)))
+    kept = []
+    for row in rows:
+        change = row["changes"]
+        if not isinstance(change, Changes):
+            kept.append(row)
+            continue
+        names = {field[0] for field in change.fields}
+        if change.updated and names <= _BOOKKEEPING:
+            continue
+        fields = [
+            ("tag", tags.get(a, a), tags.get(b, b))
+            if k == "tag_id" and (a in tags or b in tags)
+            else (k, a, b)
+            for k, a, b in change.fields
+            if k not in _NEVER_TYPED or names <= _NEVER_TYPED
+        ]
+        if fields != list(change.fields):
+            change = Changes(fields, table=change.table, updated=change.updated)
+        kept.append({**row, "changes": change})
+    return kept
+
+
 def _on_screen(row: dict[str, Any]) -> dict[str, Any]:
     """A row of `crm history` as a terminal shows it (see history_)."""
     from crmcli.core.vocabulary import word
@@ -218,6 +265,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
 
     with reading(ctx) as conn:
         plan = history.undo_target(conn) if history.has_history(conn) else None
+        steps = _in_words(conn, history.describe(plan, reveal=reveal)) if plan else []
     if plan is None:
         typer.echo(_("Nothing to undo."))
         return
@@ -238,7 +286,7 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
             )
         )
         output(ctx).rows(
-            history.describe(plan, reveal=reveal),
+            steps,
             ("action", "table", "record_id", "customer_id", "changes"),
         )
     confirm(_("Undo it?"), yes, command="undo")

@@ -28,13 +28,17 @@ COLUMNS = (
 
 
 def _sources(value: str) -> list[str] | None:
+    """The records `--in` names: a source's key, or its table's word in any language crm
+    speaks (`互动` is interactions, as `crm history` names the table); None for all."""
+    from crmcli.core.vocabulary import glossed, understood
     from crmcli.store.search import source_names
 
     choice = value.strip().casefold()
     if choice == "all":
         return None
+    choice = understood("table", value.strip()) or choice
     if choice not in source_names():
-        allowed = _(", ").join([*source_names(), "all"])
+        allowed = glossed("table", [*source_names(), "all"])
         raise InvalidInput(
             _("--in must be one of: {allowed} (got {value!r})").format(allowed=allowed, value=value)
         )

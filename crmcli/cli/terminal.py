@@ -15,7 +15,9 @@ symbols, a customer's id beside the name) goes first, free text is cut with `…
 whole columns are left out (empty ones, notes, an email, a company, tags, city, a chart
 first, then other free text, the narrowest first, then ratios, a currency, counts, then
 amounts of money, the smallest first, then dates and phones, from the right; a currency
-never shows without its amounts) and a footer names them in the headers' words.
+never shows without its amounts) and a footer names them in the headers' words. A table
+may name columns it spares first (`first_out`, the first column too: an overdue task's due
+date, which its days overdue say again).
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -117,7 +119,11 @@ def readable(
     """A cell's value as a person reads it: crm's own words in the run's language
     (crmcli/core/vocabulary.py: the stage `customer`, the lifecycle `at_risk`), looked up
     in the column's `vocabulary` when it names one (None: as typed), else by its name."""
-    value = row.get(column)
+    return in_words(row.get(column), column, vocabulary)
+
+
+def in_words(value: Any, column: str, vocabulary: Mapping[str, str | None] | None = None) -> Any:
+    """`value` of `column` as `readable` says it."""
     words = vocabulary.get(column, column) if vocabulary else column
     return value if words is None else worded(words, value)
 
@@ -409,8 +415,12 @@ def _level(caps: list[int], floors: list[int], room: int) -> list[int]:
     return [max(f, min(c, low)) for c, f in zip(caps, floors, strict=True)]
 
 
-def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]]:
-    """The columns shown (fitted to `room`) and those left out, in the order they went."""
+def layout(
+    columns: list[Column], room: int, first_out: Sequence[str] = ()
+) -> tuple[list[Column], list[Column]]:
+    """The columns shown (fitted to `room`) and those left out, in the order they went:
+    `first_out` (keys) go first, after empty columns and what the table says twice, the
+    first column too (see `draw`)."""
     shown, hidden = list(columns), []
     free = [c for c in columns if not c.whole]
     key = _what(columns)  # a name, say
@@ -426,6 +436,7 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
         or (c.key.endswith("_id") and f"{c.key[:-3]}_name" in keys)
     ]  # fmt: skip
     order += twice
+    order += [c for name in first_out for c in columns if c.key == name]
     # A last contact is low priority beside a reason that says it (`no contact for 74
     # days`); in a list of whom to contact (`crm remind`) it is why they are there.
     point = any(c.key in ESSENTIAL for c in columns)
@@ -456,9 +467,10 @@ def layout(columns: list[Column], room: int) -> tuple[list[Column], list[Column]
     order += [c for c in reversed(columns) if c.key not in ESSENTIAL and c is not key]
     order += [key] if key is not None and key.key not in ESSENTIAL else []
     order += [c for c in columns if c.key in ESSENTIAL]  # then the point of the table
-    order = list(dict.fromkeys(c for c in order if c is not columns[0]))
+    order = list(dict.fromkeys(c for c in order if c is not columns[0] or c.key in first_out))
     while not fit(shown, room) and len(shown) > 1:
-        if _needed(order[0]) and order[0] not in twice and _give_up_point(shown, room):
+        spared = order[0] in twice or order[0].key in first_out  # the table let it go
+        if _needed(order[0]) and not spared and _give_up_point(shown, room):
             break  # the point takes what is left: nothing left out comes back
         gone = order.pop(0)
         shown.remove(gone)
@@ -623,10 +635,12 @@ def draw(
     vocabulary: Mapping[str, str | None] | None = None,
     raw: bool = False,
     headers: Mapping[str, str] | None = None,
+    first_out: Sequence[str] = (),
 ) -> int:
     """Draw `rows` as a table that fits `at`; returns how many rows. The first page of rows
     is measured; the rest stream with its widths (bars need every row: a chart's rows are
-    few). `vocabulary`, `raw` and `headers` as `crmcli.cli.output.emit` takes them."""
+    few). `vocabulary`, `raw`, `headers` and `first_out` as `crmcli.cli.output.emit` takes
+    them."""
     stream = iter(rows)
     page = list(stream if bars else islice(stream, max(2 * at.lines, 100)))
     if not page:
@@ -657,7 +671,7 @@ def draw(
         assert bars is not None
         chart.natural, chart.floor, chart.filled = max(bars.width, chart.natural), 6, True
         columns.append(chart)
-    shown, hidden = layout(columns, at.columns)
+    shown, hidden = layout(columns, at.columns, first_out)
     lengths = bars.lengths(page, chart.width) if bars and chart in shown else None
     for line in wrap(title, at.columns) if title else ():
         out.write(paint(line, "title", at.color) + "\n")
@@ -769,7 +783,9 @@ def _texts(
         if decimals is not None and number and math.isfinite(value):
             texts.append(f"{value:.{decimals}f}")
         else:
-            texts.append(text_of(readable(row, k, vocabulary), at.color, at))
+            # amounts and phones first: a change of the history says its phones so too
+            value = shown(value, at.wan, at.region)
+            texts.append(text_of(in_words(value, k, vocabulary), at.color))
     return texts
 
 

@@ -78,6 +78,11 @@ VALUE_FIELDS = (
     "expected_spend",
     "expected_value",
 )
+# What `crm report churn` on a terminal too narrow for it leaves out first: what the reason
+# says again (the silence, the usual gap, the last purchase), then the lifecycle stage, which
+# the chance that a customer is still buying (P alive) says more exactly; that chance, the
+# stake and the reason stay.
+CHURN_SPARED = ("usual_gap_days", "silent_days", "last_purchase_on", "stage")
 
 
 def _say(message: str) -> None:
@@ -496,6 +501,7 @@ def churn_report(
             # a lifecycle stage, not a sales stage (阶段 everywhere else)
             headers={"stage": N_("Lifecycle")},
             again=rows if table else None,
+            first_out=CHURN_SPARED,
         )
 
 
