@@ -955,6 +955,14 @@ def test_a_row_adding_a_taken_email_or_phone_is_rejected(cn, tmp_path):
         "  row 6: 李雷 of row 5 already has lilei@example.com; --key email updates that customer "
         "instead, --allow-duplicate adds another",
     ]
+    # in Chinese the hint names the key as Chinese types it back, and that key works
+    said = fails(2, "--lang", "zh", "import", "customers", str(file), db=cn).splitlines()
+    assert said[1].endswith("；用“--key 电话”可改为更新该客户，用 --allow-duplicate 则另加一个"), (
+        said
+    )
+    assert "用“--key 邮箱”时这一行会对上该客户（“--on-conflict 报错”会拒绝它）" in fails(
+        2, "--lang", "zh", "import", "customers", str(file), "--on-conflict", "报错", db=cn
+    )
     # --dry-run says the same and writes nothing
     assert "3 of 5 rows are invalid" in fails(2, "import", "customers", str(file), "--dry-run",
                                               db=cn)  # fmt: skip

@@ -40,6 +40,7 @@ from crmcli.core.vocabulary import (
     column_named,
     fields_glossed,
     glossed,
+    header,
     word,
 )
 from crmcli.records import purchases
@@ -1656,6 +1657,8 @@ class CustomerImporter(Importer):
                 else _("{name} (#{id})").format(name=first.name, id=first.customer_id)
             )
             key = "email" if "@" in first.value else "phone"
+            if current() != "en":  # as the language types it back: `--key 电话`
+                key = header(key)
             # what --key would do with the row is what --on-conflict says
             said = {
                 "skip": _(
