@@ -259,6 +259,15 @@ def test_the_history_names_fields_and_values_in_chinese_words(db_path):
     assert "city: 上海 → 杭州" in "\n".join(lines) and "stage (undone)" in "\n".join(lines)
 
 
+def test_the_history_says_a_tasks_repeat_as_the_task_list_does(db_path):
+    ok("add", "张伟")
+    ok("task", "add", "张伟", "回访", "--every", "1m")
+    ok("task", "edit", "1", "--every", "2w")
+    said = ok("--lang", "zh", "history", "张伟")
+    assert "重复：每月" in said and "重复：每月 → 每两周" in said, said
+    assert "every: 1m → 2w" in ok("--lang", "en", "history", "张伟")
+
+
 def test_repeats_are_said_as_periods_in_chinese(db_path):
     add("罗桂芬")
     ok("task", "add", "罗桂芬", "回访", "--due", "2026-11-23", "--after", "2w")

@@ -708,7 +708,15 @@ def _lunar(stored: str) -> str:
     return stored if value is None else lunar.chinese(value).removeprefix("农历")
 
 
+def _period(stored: str) -> str:
+    """A task's repeat as stored (`1m`) in the run's words (`每月`), as the task list says it."""
+    from crmcli.core.dates import StoredPeriod
+
+    return StoredPeriod(stored).said()
+
+
 _SAID = {
+    ("tasks", "every"): _period,
     ("customer_merges", "moved"): _moved,
     ("important_dates", "date_lunar"): _lunar,
     ("customers", "birthday_lunar"): _lunar,
