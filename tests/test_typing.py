@@ -20,6 +20,7 @@ PACKAGES = ("records", "reports", "transfer", "store")
 
 # Functions whose result is keyed by something other than a fixed set of names.
 OPEN = {
+    "crmcli.records.customers.column_values": "the columns one field sets (a birthday its lunar one too)",
     "crmcli.records.filters.CustomerFilter.saved": "the JSON a saved filter keeps (its fields)",
     "crmcli.records.filters.decode": "the JSON a saved filter keeps, read back and checked",
     "crmcli.records.purchases.summary": "adds one key to whatever row its query selected",
