@@ -187,10 +187,11 @@ def crm(*args: str, input: str | None = None) -> Result:
 def piped(line: str) -> Result | None:
     """Run a shell line of crm commands, each one's output the next one's input, the last
     one's perhaps written to a file (`crm A | crm B > FILE`, `>>` to add), in this process as
-    `crm` does: the last command's exit code and output (none where it went to the file),
-    every command's errors. None for any other shell (variables, `||`, `$(...)`, other
-    programs), which needs a real one. Quoted operators (`--where "n >= 5"`) are words, as
-    the shell reads them; `~` is the home folder."""
+    `crm` does: the first failing command's exit code (a shell with pipefail), the last
+    one's output (none where it went to the file), every command's errors. None for any
+    other shell (variables, `||`, `$(...)`, other programs), which needs a real one. Quoted
+    operators (`--where "n >= 5"`) are words, as the shell reads them; `~` is the home
+    folder."""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split, lexer.commenters = True, ""
     tokens = list(lexer)
@@ -207,15 +208,16 @@ def piped(line: str) -> Result | None:
             steps[-1].append(os.path.expanduser(token))
     if any(step[:1] != ["crm"] or len(step) < 2 for step in steps):
         return None
-    given, errors = None, ""
+    given, errors, code = None, "", 0
     for step in steps:
         result = crm(*step[1:], input=given)
         given, errors = result.stdout, errors + result.stderr
+        code = code or result.exit_code
     if target is not None:
         with open(target[1], "a" if target[0] == ">>" else "w", encoding="utf-8") as out:
             out.write(given)
         given = ""
-    return Result(result.exit_code, given, errors)
+    return Result(code, given, errors)
 
 
 def ok(*args: str, input: str | None = None) -> str:
