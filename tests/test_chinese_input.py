@@ -331,7 +331,7 @@ def test_where_reads_a_full_width_tilde_and_keeps_the_value_right_after_the_sign
     ("expression", "start"),
     [("城市 ＜＞ 上海", "＞"), ("城市＜＞上海", "＞"), ("city <＞ 上海", "＞"), ("城市 ＝＜ 上海", "＜"),
      ("城市 ＝＞ 上海", "＞"), ("城市 ＞＞ 上海", "＞"), ("城市 ＝～ 上海", "～"), ("城市 ！＝！ 上海", "！"),
-     ("city <> 上海", ">"), ("city =< 上海", "<")],
+     ("城市 ！＝＝ 上海", "＝"), ("city <> 上海", ">"), ("city =< 上海", "<")],
 )  # fmt: skip
 def test_an_operator_of_two_signs_that_is_none_is_refused_however_wide(db_path, expression, start):
     """`＜＞` (not equal, as an input method types it) became `<` and a value `＞ 上海`, which
