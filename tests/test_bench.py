@@ -109,3 +109,56 @@ def test_mutation_testing_refuses_test_ids_pytest_cannot_find_again(tmp_path: Pa
     (tests / "test_broken.py").write_text("def test_(:\n", encoding="utf-8")
     with pytest.raises(RuntimeError, match=r"test_broken\.py"):
         unusable_ids(["tests/test_broken.py"], root=str(tmp_path))
+
+
+def test_the_functions_changed_since_a_commit_are_given_as_mutation_patterns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bench/changed_functions.py names each function or method of a mutated module whose
+    syntax changed since a commit (moved, re-laid or commented is no change), as
+    bench/mutate.py's patterns, and the decorated ones mutmut makes no mutants of apart."""
+    from bench.changed_functions import main
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(tmp_path), *args], capture_output=True,
+                              text=True, check=True)  # fmt: skip
+        return done.stdout.strip()
+
+    module = tmp_path / "crmcli" / "core" / "money.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        "def same(x):\n    return x + 1\n\n"
+        "def body(x):\n    return x + 1\n\n"
+        "def gone():\n    pass\n\n"
+        "@lru_cache\ndef cached(x):\n    return x\n\n"
+        "class Amount:\n    def said(self):\n        return 'a'\n\n"
+        "    @staticmethod\n    def zero():\n        return 0\n",
+        encoding="utf-8",
+    )
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "two")
+    first = git("rev-parse", "HEAD")
+    module.write_text(
+        "def new():\n    pass\n\n"
+        "def body(x):\n    return x - 1\n\n"
+        "def same(x):  # moved and commented\n    return (x\n            + 1)\n\n"
+        "@lru_cache\ndef cached(x):\n    return -x\n\n"
+        "class Amount:\n    def said(self):\n        return 'b'\n\n"
+        "    @staticmethod\n    def zero():\n        return 1\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    main([first])  # against the working tree
+    assert capsys.readouterr().out == (
+        "money 'crmcli.core.money.x_new__mutmut_*' 'crmcli.core.money.x_body__mutmut_*'"
+        " 'crmcli.core.money.xǁAmountǁsaid__mutmut_*' 'crmcli.core.money.xǁAmountǁzero__mutmut_*'\n"
+        "# money, decorated (no mutants): 'crmcli.core.money.x_cached__mutmut_*'\n"
+    )
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "three")
+    main([first, "HEAD"])  # between two commits: the same
+    assert capsys.readouterr().out.count("mutmut") == 5
+    main(["HEAD"])  # nothing changed since
+    assert capsys.readouterr().out == ""
+    with pytest.raises(SystemExit, match="no commit 'nosuch'"):
+        main(["nosuch"])

@@ -323,23 +323,42 @@ def test_where_reads_a_full_width_tilde_and_keeps_the_value_right_after_the_sign
     assert ids("--where", "城市＝AB") == [ln]
     said = fails(2, "list", "--where", "城市！上海", db=db_path)  # a ！ with no ＝ is no operator
     assert said == (
-        "crm: cannot read --where '城市!上海'; write FIELD OP VALUE with OP one of != <= >= = < > ~\n"
+        "crm: cannot read --where '城市！上海'; write FIELD OP VALUE with OP one of != <= >= = < > ~\n"
     )
 
 
 @pytest.mark.parametrize(
-    "expression",
-    ["城市 ＜＞ 上海", "城市＜＞上海", "city <＞ 上海", "城市 ＝＜ 上海", "城市 ＝＞ 上海", "城市 ＞＞ 上海",
-     "城市 ＝～ 上海", "城市 ！＝！ 上海", "city <> 上海", "city =< 上海"],
+    ("expression", "start"),
+    [("城市 ＜＞ 上海", "＞"), ("城市＜＞上海", "＞"), ("city <＞ 上海", "＞"), ("城市 ＝＜ 上海", "＜"),
+     ("城市 ＝＞ 上海", "＞"), ("城市 ＞＞ 上海", "＞"), ("城市 ＝～ 上海", "～"), ("城市 ！＝！ 上海", "！"),
+     ("城市 ！＝＝ 上海", "＝"), ("city <> 上海", ">"), ("city =< 上海", "<")],
 )  # fmt: skip
-def test_an_operator_of_two_signs_that_is_none_is_refused_however_wide(db_path, expression):
+def test_an_operator_of_two_signs_that_is_none_is_refused_however_wide(db_path, expression, start):
     """`＜＞` (not equal, as an input method types it) became `<` and a value `＞ 上海`, which
-    selected nearly everyone, and `crm tag --where` tagged them: refused as `<>` is."""
+    selected nearly everyone, and `crm tag --where` tagged them: refused as `<>` is, quoting
+    the expression as it was typed (not `城市 <＞ 上海`, made plain up to the operator)."""
     add("张伟", "--city", "上海")
     add("李娜", "--city", "北京")
     for command in (["list"], ["tag", "外地", "--yes"], ["edit", "--set", "region=x", "--yes"]):
         err = fails(2, *command, "--where", expression, db=db_path)
-        assert "the value starts with" in err, err
+        assert err == (
+            f"crm: cannot read --where '{expression}': the value starts with '{start}'; "
+            "operators are != <= >= = < > ~\n"
+        )
+
+
+@pytest.mark.parametrize(
+    ("expression", "said"),
+    [("城市 ＝", "cannot read --where '城市 ＝': no value after =; write FIELD OP VALUE, "
+      'e.g. "city = 上海"'),
+     ("城市 ＞＝ 上海 和", "cannot read --where '城市 ＞＝ 上海 和': one --where holds one "
+      "comparison; give --where again for each (all must hold), or quote a value that has "
+      "'和' in it"),
+     ("＝ 上海", "cannot read --where '＝ 上海'; write FIELD OP VALUE with OP one of "
+      "!= <= >= = < > ~")],
+)  # fmt: skip
+def test_a_refused_where_typed_full_width_is_quoted_as_typed(expression, said):
+    assert fails(2, "list", "--where", expression) == f"crm: {said}\n"
 
 
 def test_set_field_and_map_take_a_full_width_equals_sign(db_path, tmp_path):

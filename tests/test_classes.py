@@ -4,7 +4,7 @@ crm classify, on hand-checked purchases. Today is 2026-11-22 (conftest)."""
 import json
 import sqlite3
 
-from tests.conftest import NOW, TODAY, buy_ago, crm, dump, fails, ids, ok
+from tests.conftest import NOW, TODAY, add, buy_ago, crm, dump, fails, ids, ok
 
 
 def test_lifecycle_boundaries_in_list_and_where(shoppers):
@@ -480,3 +480,20 @@ def test_a_window_stored_before_the_limit_is_refused_by_the_commands_that_use_it
         ("export", "customers", "--classes"),
     ):
         assert fails(2, *args, db=shoppers) == line, args
+
+
+def test_a_sale_refunded_in_the_default_currency_is_a_net_of_0_on_the_card(db_path):
+    """Bought 100 CNY, refunded it, bought 50 HKD: the customer did buy in the default
+    currency in the 12 months, so the card says 0.00 CNY, not 50.00 HKD; bought in it only
+    before the 12 months, the HKD is what they bought."""
+    add("陈大文")
+    ok("buy", "陈大文", "茶", "100", "--at", "-40d")
+    ok("buy", "陈大文", "茶", "-100", "--refund", "--at", "-30d")
+    ok("buy", "陈大文", "奶茶", "50", "--currency", "HKD", "--at", "-20d")
+    classes = json.loads(ok("show", "陈大文", "--format", "json"))["classes"]
+    assert (classes[0]["revenue_12m"], classes[0]["currency"]) == ("0.00", "CNY")
+    add("李四")
+    ok("buy", "李四", "茶", "100", "--at", "-400d")
+    ok("buy", "李四", "奶茶", "50", "--currency", "HKD", "--at", "-20d")
+    classes = json.loads(ok("show", "李四", "--format", "json"))["classes"]
+    assert (classes[0]["revenue_12m"], classes[0]["currency"]) == ("50.00", "HKD")

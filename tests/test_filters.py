@@ -843,6 +843,20 @@ def test_created_since_and_until_take_a_month_from_its_first_day_to_its_last(db_
     assert ids("--created-since", "2026-10", "--created-until", "2026年10月") == [2, 3]
 
 
+def test_created_since_today_lists_todays_customers_and_tomorrow_is_refused(db_path, monkeypatch):
+    """At Sun 2026-11-22 `--created-since today` (or the day itself) is the customers added
+    today, not a day in the future; tomorrow is refused (exit 2, one line)."""
+    monkeypatch.setenv("CRM_NOW", "2026-11-21T10:00:00+08:00")
+    ok("add", "Anna")
+    monkeypatch.setenv("CRM_NOW", NOW)
+    ok("add", "Bob")
+    for typed in ("today", "2026-11-22", "今天"):
+        assert ids("--created-since", typed) == [2], typed
+    assert fails(2, "list", "--created-since", "tomorrow") == (
+        "crm: --created-since 'tomorrow' is in the future\n"
+    )
+
+
 def test_the_purchase_listing_keeps_archived_customers_lines(db_path):
     """Record listings take their customer part from the filters: `crm purchases` with no
     customer lists everyone's lines, archived customers' included (docs/purchases.md)."""

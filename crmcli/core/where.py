@@ -23,16 +23,25 @@ OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
 WHERE = r"(?s)\s*([^\s=!<>~]+)\s*(!=|<=|>=|==|=|<|>|~)\s*(.*?)\s*"
 
 
+class Plain(str):
+    """A `--where` made plain (`plain`) that keeps the text the user typed (`typed`), which
+    a refusal quotes: `城市 ＜＞ 北京` is read as `城市 <＞ 北京`, a form no one typed."""
+
+    typed: str
+
+
 def plain(expression: str) -> str:
     """`expression` with its field and operator typed full-width made plain, as an input
     method types them (`城市 ＝ 上海`, `ＡＢＣ＝A`, `１２个月收入 ＞＝ 5万`); the value after
-    the operator stays as typed."""
+    the operator stays as typed. A changed expression is a `Plain`, which keeps the one typed."""
     for at, char in enumerate(expression):
         if unicodedata.normalize("NFKC", char) in ("=", "!", "<", ">", "~"):
             end = at + 1
             if expression[end : end + 1] and unicodedata.normalize("NFKC", expression[end]) == "=":
                 end += 1
-            return unicodedata.normalize("NFKC", expression[:end]) + expression[end:]
+            made = Plain(unicodedata.normalize("NFKC", expression[:end]) + expression[end:])
+            made.typed = expression
+            return made
     return expression
 
 

@@ -280,12 +280,13 @@ def parse_where(
     stages checked against the stage list (with `conn`). Raises InvalidInput."""
     from crmcli.core.where import OPERATORS, WHERE, unquote
 
+    typed = getattr(expression, "typed", expression)  # as the user typed it (where.Plain)
     match = re.fullmatch(WHERE, expression)
     if not match:
         raise InvalidInput(
             _(
                 "cannot read --where {expression!r}; write FIELD OP VALUE with OP one of {ops}"
-            ).format(expression=expression, ops=" ".join(OPERATORS))
+            ).format(expression=typed, ops=" ".join(OPERATORS))
         )
     name, op, value = (
         field_key(match.group(1), custom_keys),
@@ -299,7 +300,7 @@ def parse_where(
             _(
                 "cannot read --where {expression!r}: no value after {op}; "
                 'write FIELD OP VALUE, e.g. "city = 上海"'
-            ).format(expression=expression.strip(), op=op)
+            ).format(expression=typed.strip(), op=op)
         )
     joined = re.search(_JOINED, match.group(3)) if value == match.group(3) else None
     if joined:  # `city = 上海 and`, `city = 上海 and stage = lead`: not one comparison
@@ -307,14 +308,14 @@ def parse_where(
             _(
                 "cannot read --where {expression!r}: one --where holds one comparison; give "
                 "--where again for each (all must hold), or quote a value that has {word!r} in it"
-            ).format(expression=expression.strip(), word=next(filter(None, joined.groups())))
+            ).format(expression=typed.strip(), word=next(filter(None, joined.groups())))
         )
     if unicodedata.normalize("NFKC", value[:1]) in ("=", "~", "<", ">", "!"):  # ＜＞ too
         raise InvalidInput(
             _(
                 "cannot read --where {expression!r}: the value starts with {start!r}; "
                 "operators are {ops}"
-            ).format(expression=expression, start=value[0], ops=" ".join(OPERATORS))
+            ).format(expression=typed, start=value[0], ops=" ".join(OPERATORS))
         )
     if name in DERIVED:
         from crmcli.reports.classes import predicate
