@@ -2212,6 +2212,24 @@ def test_a_rejected_interaction_row_names_every_bad_field(cn, tmp_path):
     assert said.count(" must be one of") == 1
 
 
+def test_a_rejected_interaction_row_names_the_files_column_not_crm_logs_option(cn, tmp_path):
+    ok("add", "张伟", "-q")
+    sheet = tmp_path / "calls.csv"
+    sheet.write_text(
+        "客户,类型,内容,时间,时长\n张伟,电话,问价,2027-01-05,10分钟\n张伟,电话,问价,2026-11-01,9天\n"
+    )
+    said = fails(2, "--lang", "zh", "import", "interactions", str(sheet), db=cn).splitlines()
+    assert said[1:] == [
+        "  第 2 行：时间 2027-01-05 00:00 是将来的时间：互动记录的是已经发生的事",
+        "  第 3 行：时长 “9天”超过一周",
+    ]
+    said = fails(2, "import", "interactions", str(sheet), db=cn)
+    assert "row 3: 时长 '9天' is longer than a week" in said and "--at" not in said
+    assert fails(2, "log", "call", "张伟", "x", "--duration", "9d", db=cn) == (
+        "crm: --duration '9d' is longer than a week\n"
+    )
+
+
 def _alone_and_together(
     tmp_path: Path, kind: str, header: str, good: list[str], bad: list[str]
 ) -> None:

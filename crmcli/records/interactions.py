@@ -13,7 +13,7 @@ kind but a note, as the `contact.counts` setting says.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict, cast
@@ -105,10 +105,17 @@ def kind(value: str) -> str:
     return validate.choice("kind", value, {k: k for k in KINDS})
 
 
-def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
+# How a refusal names the fields a person types a time or a length into: crm log's options;
+# an import names its file's columns instead.
+OPTIONS = {"at": "--at", "duration": "--duration"}
+
+
+def prepare(
+    raw: InteractionInput, *, now: datetime, named: Mapping[str, str] = OPTIONS
+) -> InteractionValues:
     """Validate `raw` into column values (only the fields given; None for unset ones).
 
-    Raises InvalidInput naming the first bad value.
+    Raises InvalidInput naming the first bad value, the time and length as `named` says.
     """
     out: InteractionValues = {}
     if raw.kind is not None:
@@ -118,20 +125,23 @@ def prepare(raw: InteractionInput, *, now: datetime) -> InteractionValues:
     if raw.at is not None:
         moment = dates.parse_datetime(raw.at, now, direction="past").replace(microsecond=0)
         if moment.astimezone().date() > now.date():
-            raise InvalidInput(
-                _("--at {value} is in the future; plan it with 'crm task add'").format(
-                    value=moment.isoformat()
-                )
+            future = (
+                _("--at {value} is in the future; plan it with 'crm task add'")
+                if named["at"] == OPTIONS["at"]
+                else _("{field} {value} is in the future: an interaction is one that happened")
             )
+            raise InvalidInput(future.format(field=named["at"], value=moment.isoformat()))
         out["occurred_at"] = moment.isoformat()
     if raw.direction is not None:
         out["direction"] = validate.choice(N_("direction"), raw.direction, DIRECTIONS)
     if raw.duration is not None:
-        length = dates.parse_duration(raw.duration, option="--duration")
+        length = dates.parse_duration(raw.duration, option=named["duration"])
         minutes = round(length.total_seconds() / 60)
         if minutes > MAX_DURATION_MINUTES:
             raise InvalidInput(
-                _("--duration {duration!r} is longer than a week").format(duration=raw.duration)
+                _("{option} {duration!r} is longer than a week").format(
+                    option=named["duration"], duration=raw.duration
+                )
             )
         out["duration_minutes"] = minutes
     if raw.channel is not None:

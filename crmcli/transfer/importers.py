@@ -335,6 +335,10 @@ class Mapper:
                 ).format(missing=_(", ").join(missing), listing=listing or _("(none)"))
             )
 
+    def column_of(self, target: str) -> str | None:
+        """The first column met that maps to `target`, as the file names it."""
+        return next((c for c, t in self._cache.items() if t == target), None)
+
     def seen(self) -> list[str]:
         """The columns met so far (of every record, for JSON input without a header)."""
         return list(self._cache)
@@ -1993,7 +1997,11 @@ class InteractionImporter(Importer):
         from crmcli.records import interactions
 
         raw = interactions.InteractionInput(**{_INTERACTION_INPUT[target]: value})
-        return interactions.prepare(raw, now=self.now)
+        named = {  # a refusal names the file's column, not crm log's option
+            field: self.mapper.column_of(target) or target
+            for field, target in (("at", "occurred_at"), ("duration", "duration"))
+        }
+        return interactions.prepare(raw, now=self.now, named=named)
 
     def one(self, record: Record) -> str:
         from crmcli.records import interactions
