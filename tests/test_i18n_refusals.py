@@ -346,7 +346,7 @@ def test_skipping_a_row_matched_by_email_needs_key_email_and_the_refusal_says_so
     # without --key the row is a new customer, whose email曾小贤 already has
     said = fails(2, "--lang", "zh", *base, "--on-conflict", "跳过", input=rows, db=db_path)
     assert said.endswith(
-        "  第 2 行：曾小贤（#1）已有 zxx@example.com；用 --key email 可按它对上该客户并跳过"
+        "  第 2 行：曾小贤（#1）已有 zxx@example.com；用“--key 邮箱”可按它对上该客户并跳过"
         "这一行，用 --allow-duplicate 则另加一个\n"
     ), said
     said = fails(2, *base, "--on-conflict", "skip", input=rows, db=db_path)
