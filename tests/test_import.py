@@ -19,12 +19,14 @@ from hypothesis import strategies as st
 
 from crmcli.transfer.importers import DINGTALK_TYPE, PLACE
 from tests.conftest import (
+    add,
     by_name,
     crm,
     customers_json,
     dump,
     examples,
     fails,
+    ids,
     imported,
     ok,
     person,
@@ -1546,30 +1548,39 @@ def test_the_place_column_of_a_wps_list_is_split_into_region_and_city(cn):
     people = by_name()
     where = {n: (p["region"], p["city"], p["fields"].get("district")) for n, p in people.items()}
     assert where == {
-        "曾小贤": ("浙江省", "杭州市", None),
+        "曾小贤": ("浙江", "杭州", None),  # 浙江省杭州市, stored as people type it
         "胡一菲": ("广东", "深圳", None),
-        "吕子乔": ("北京市", "北京市", "朝阳区"),  # a municipality is its own city
+        "吕子乔": ("北京", "北京", "朝阳区"),  # a municipality is its own city
         "陆展博": (None, None, None),
     }
     assert people["胡一菲"]["address"] == "南山区科技园1号"
+    # one city with a customer typed in by hand, as the demo writes it
+    hand = add("郑凯", "--city", "杭州", "--region", "浙江")
+    assert ids("--city", "杭州") == [people["曾小贤"]["id"], hand]
 
 
 @pytest.mark.parametrize(
     ("header", "cells", "expected"),
     [
-        ("姓名,所在地区", "甲,浙江省杭州市西湖区", ("浙江省", "杭州市", "西湖区")),
-        ("姓名,所在地区", "甲,广东省 深圳市 南山区", ("广东省", "深圳市", "南山区")),
+        ("姓名,所在地区", "甲,浙江省杭州市西湖区", ("浙江", "杭州", "西湖区")),
+        ("姓名,所在地区", "甲,广东省 深圳市 南山区", ("广东", "深圳", "南山区")),
         ("姓名,地区", "甲,广东深圳", ("广东", "深圳", None)),
         ("姓名,地区", "甲,上海 徐汇区", ("上海", "上海", "徐汇区")),
-        ("姓名,所在地区", "甲,新疆维吾尔自治区乌鲁木齐市", ("新疆维吾尔自治区", "乌鲁木齐市", None)),
-        ("姓名,所在地区", "甲,杭州市", (None, "杭州市", None)),
+        ("姓名,所在地区", "甲,新疆维吾尔自治区乌鲁木齐市", ("新疆", "乌鲁木齐", None)),
+        ("姓名,所在地区", "甲,广西壮族自治区 南宁市", ("广西", "南宁", None)),
+        ("姓名,所在地区", "甲,上海市 浦东新区", ("上海", "上海", "浦东新区")),
+        ("姓名,所在地区", "甲,杭州市", (None, "杭州", None)),
+        # 市 stays where one character would be left, and 自治州 is part of the name
+        ("姓名,所在地区", "甲,湖北省沙市", ("湖北", "沙市", None)),
+        ("姓名,所在地区", "甲,吉林省延边朝鲜族自治州", ("吉林", "延边朝鲜族自治州", None)),
+        ("姓名,所在地区", "甲,湖北 荆州市 沙市区", ("湖北", "荆州", "沙市区")),
         ("姓名,地区", "甲,华东", ("华东", None, None)),
         ("姓名,地区", "甲,浙江", ("浙江", None, None)),
         ("姓名,地区", "甲,未知", (None, None, None)),
         ("姓名,地区", "甲,New York", ("New York", None, None)),  # only Chinese is split
         # a column of its own wins over the part of 所在地区
-        ("姓名,所在地区,城市,区县", "甲,浙江省杭州市西湖区,宁波,海曙区", ("浙江省", "宁波", "海曙区")),
-        ("姓名,城市,所在地区", "甲,宁波,浙江省杭州市", ("浙江省", "宁波", None)),
+        ("姓名,所在地区,城市,区县", "甲,浙江省杭州市西湖区,宁波,海曙区", ("浙江", "宁波", "海曙区")),
+        ("姓名,城市,所在地区", "甲,宁波,浙江省杭州市", ("浙江", "宁波", None)),
     ],
 )  # fmt: skip
 def test_a_place_in_one_cell(cn, tmp_path, header, cells, expected):

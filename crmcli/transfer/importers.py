@@ -816,11 +816,24 @@ _CITY = re.compile(r".+?(?:市|自治州|地区|盟)")
 _PLACE_PARTS = re.compile(r"\s*[\s/,，、·-]\s*")
 
 
-def place(text: str) -> tuple[str | None, str | None, str | None]:
-    """A place written in one cell, as (region, city, district), each as written.
+def _province(text: str) -> str:
+    """A province as people type it: `浙江省`, `北京市`, `广西壮族自治区` are 浙江, 北京, 广西."""
+    found = _PROVINCE.fullmatch(text)
+    return text if found is None else next(p for p in _PROVINCES if text.startswith(p))
 
-    `浙江省杭州市西湖区` and `浙江 杭州 西湖区` are (浙江省|浙江, 杭州市|杭州, 西湖区); a
-    municipality is its own city (`北京市朝阳区`: 北京市, 北京市, 朝阳区); a city alone
+
+def _city(text: str) -> str:
+    """A city as people type it: `杭州市` is 杭州; a name of one character before 市 (沙市)
+    keeps it, and so do 自治州, 地区 and 盟, which are part of the name."""
+    return text[:-1] if text.endswith("市") and len(text) > 2 else text
+
+
+def place(text: str) -> tuple[str | None, str | None, str | None]:
+    """A place written in one cell, as (region, city, district), as people type them.
+
+    `浙江省杭州市西湖区` and `浙江 杭州 西湖区` are (浙江, 杭州, 西湖区): a province
+    without 省, 市 or 自治区, a city without 市 (`_city`), the district as written; a
+    municipality is its own city (`北京市朝阳区`: 北京, 北京, 朝阳区); a city alone
     (`杭州市`) has no region; anything else (`华东`, `New York`) is the region as a whole.
     """
     text = text.strip()
@@ -829,21 +842,22 @@ def place(text: str) -> tuple[str | None, str | None, str | None]:
     parts = [p for p in _PLACE_PARTS.split(text) if p]
     if len(parts) > 1:
         region, city, *rest = parts
-        if region.startswith(_MUNICIPALITIES) and len(parts) == 2 and city.endswith(("区", "县")):
+        region = _province(region)
+        if region in _MUNICIPALITIES and len(parts) == 2 and city.endswith(("区", "县")):
             return region, region, city  # 上海 徐汇区
-        return region, city, "".join(rest) or None
+        return region, _city(city), "".join(rest) or None
     found = _PROVINCE.match(text)
     if found is None:
         if _CITY.fullmatch(text) and len(text) > 2:
-            return None, text, None
+            return None, _city(text), None
         return text or None, None, None
-    region, rest = found.group(), text[found.end() :]
-    if region.startswith(_MUNICIPALITIES):
+    region, rest = _province(found.group()), text[found.end() :]
+    if region in _MUNICIPALITIES:
         return region, region, rest or None
     city = _CITY.match(rest)
     if city is None:
-        return region, rest or None, None
-    return region, city.group(), rest[city.end() :] or None
+        return region, _city(rest) if rest else None, None
+    return region, _city(city.group()), rest[city.end() :] or None
 
 
 def customer_row(values: dict[str, list[str]]) -> CustomerRow:
