@@ -2357,3 +2357,14 @@ def test_a_quickly_read_row_is_what_the_general_reading_gives(cn):
     finally:
         conn.close()
     assert len(taken) >= 5  # the quick reading took rows: the comparison was made
+
+
+def test_columns_without_a_header_are_named_by_their_place_among_the_ignored(cn, tmp_path):
+    file = tmp_path / "wps.csv"  # WPS saves the empty cells right of the header too
+    file.write_bytes("姓名,客户等级,,\r\n张三,A,,\r\n李四,B,x,\r\n".encode("gb18030"))
+    result = crm("--lang", "zh", "import", "customers", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert "已忽略的列：客户等级、第 3 列、第 4 列（可用 --map" in result.stderr
+    english = crm("import", "customers", str(file), "--keep-unknown", "--dry-run")
+    assert "Ignored columns: column 3, column 4 (map them" in english.stderr
+    assert [p["fields"] for p in customers_json()] == [{}, {}]

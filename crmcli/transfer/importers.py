@@ -279,6 +279,11 @@ _HEADED = {
 }
 
 
+# A header cell left empty, as a CSV source names it: `` (the first), ` (2)`... (sources
+# strips every header, so no header typed in begins with a space).
+_UNNAMED = re.compile(r"(?: \(\d+\))?")
+
+
 class Mapper:
     """Column -> target for one import: `--map` first, then the alias tables.
 
@@ -292,6 +297,7 @@ class Mapper:
         self.overrides: dict[str, str] = {}
         self.ignored: list[str] = []
         self.numbering: list[str] = []  # the columns of row numbers (ROW_NUMBERS)
+        self.positions: dict[str, int] = {}  # a column without a header -> its place (1...)
         self._cache: dict[str, str | None] = {}
         self.named: dict[str, str] = {}  # header key -> the column as --map names it
         allowed = TARGETS[kind]
@@ -346,6 +352,7 @@ class Mapper:
     def plan(self, columns: list[str]) -> None:
         """Resolve a header row now, so ignored columns are known before any row."""
         self.check(columns)
+        self.positions = {c: n for n, c in enumerate(columns, 1) if _UNNAMED.fullmatch(c)}
         keys = {header_key(c) for c in columns}
         for column in columns:
             key = header_key(column)
@@ -426,6 +433,12 @@ class Mapper:
         return found
 
     def _unknown(self, column: str, name: str) -> str | None:
+        if _UNNAMED.fullmatch(column):  # a header cell left empty (a sheet's trailing ,,)
+            if column in self.positions:  # named by its place, as a person counts columns
+                said = _("column {number}").format(number=self.positions[column])
+                if said not in self.ignored:
+                    self.ignored.append(said)
+            return None
         keep = not IDENTITY_DOCUMENT.fullmatch(header_key(column))
         if self.kind == "customers" and self.keep_unknown and keep:
             return f"field:{field_name(name)}"
