@@ -1293,7 +1293,13 @@ def test_a_purchase_file_of_thousands_of_columns_is_imported_row_by_row(cn, tmp_
 @pytest.mark.parametrize(
     ("header", "row", "reason"),
     [
-        ("item,amount", "Tea,5", "no customer: give a customer column"),
+        (
+            "item,amount",
+            "Tea,5",
+            "no customer column: map one with --map COLUMN=customer (it "
+            "holds an id, external id, email, phone or name); the file's columns: item, amount",
+        ),
+        ("customer,item,amount", ",Tea,5", "no customer: give a customer column"),
         ("customer,amount", "C-1,5", "no item: say what was bought"),
         ("customer,item", "C-1,Tea", "'Tea' is not a product with a price"),
     ],
@@ -2368,3 +2374,39 @@ def test_columns_without_a_header_are_named_by_their_place_among_the_ignored(cn,
     english = crm("import", "customers", str(file), "--keep-unknown", "--dry-run")
     assert "Ignored columns: column 3, column 4 (map them" in english.stderr
     assert [p["fields"] for p in customers_json()] == [{}, {}]
+
+
+def test_a_chinese_shop_order_sheet_names_its_customer_by_phone_and_name(cn, tmp_path):
+    ok("add", "李娜", "--phone", "13800138000")
+    ok("add", "李娜", "--phone", "13900139000", "--allow-duplicate")
+    file = tmp_path / "orders.csv"
+    file.write_bytes(
+        "客户手机,客户姓名,订单编号,实付金额,商品\r\n13900139000,李娜,A001,99.00,龙井\r\n"
+        "13800138000,李娜,A002,15.50,红茶\r\n".encode("gb18030")
+    )
+    result = crm("--lang", "zh", "import", "purchases", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert "已忽略" not in result.stderr
+    bought = json.loads(ok("purchases", "--format", "json"))
+    got = {(p["customer_id"], p["item"], p["amount"], p["order_ref"]) for p in bought}
+    assert got == {(2, "龙井", "99.00", "A001"), (1, "红茶", "15.50", "A002")}
+    # without a column crm reads as the customer, every row says which columns there are
+    file.write_bytes("手机号码,商品,实付金额\r\n13800138000,龙井,5\r\n".encode("gb18030"))
+    err = fails(2, "--lang", "zh", "import", "purchases", str(file), db=cn)
+    assert (
+        "第 2 行：没有客户列：请用 --map 列名=customer 指定哪一列是客户（编号、外部编号、邮箱、"
+        "电话或姓名）；文件中的列：手机号码、商品、实付金额"
+    ) in err
+
+
+@pytest.mark.parametrize("header", ["单位名称", "客户企业", "备注企业", "备注企业名称"])
+def test_a_company_column_of_a_chinese_list(cn, tmp_path, header):
+    file = tmp_path / "list.csv"
+    file.write_bytes(
+        f"姓名,{header},添加时间,跟进状态\r\n张三,远景科技,2026-01-05,跟进中\r\n".encode()
+    )
+    stderr = imported(file)
+    # crm's created_at is when crm added a customer; 跟进状态 holds no stage of crm's
+    assert "Ignored columns: 添加时间, 跟进状态 (map them" in stderr
+    (who,) = customers_json()
+    assert (who["name"], who["company"], who["stage"]) == ("张三", "远景科技", None)

@@ -108,7 +108,8 @@ CUSTOMER_ALIASES = _aliases(
         "kind": ("kind", "type", "类型"),
         "company": ("company", "organization", "organisation", "organization name",
                     "organization 1 name", "company name", "公司", "单位", "公司名称",
-                    "工作单位", "企业", "企业名称", "备注企业名称"),
+                    "工作单位", "企业", "企业名称", "备注企业名称", "备注企业", "客户企业",
+                    "单位名称"),
         "title": ("title", "job title", "organization title", "organization 1 title",
                   "position", "职位", "职务", "头衔", "联系人职位", "联系人职务"),
         "gender": ("gender", "sex", "性别"),
@@ -212,9 +213,10 @@ ONE_COLUMN = ("national_id",)
 PURCHASE_ALIASES = _aliases(
     {
         "customer": ("customer", "customer id", "customer name", "client", "客户", "客户编号",
-                     "客户id"),
+                     "客户id", "客户姓名", "客户名称", "客户手机", "客户手机号"),
         "item": ("item", "product", "product name", "商品", "产品", "品名", "商品名称"),
-        "amount": ("amount", "total", "line total", "金额", "总价", "总金额", "小计"),
+        "amount": ("amount", "total", "line total", "金额", "总价", "总金额", "小计", "实付金额",
+                   "实收金额"),
         "unit_price": ("unit price", "price", "单价"),
         "quantity": ("quantity", "qty", "数量"),
         "currency": ("currency", "币种", "货币"),
@@ -222,7 +224,8 @@ PURCHASE_ALIASES = _aliases(
                          "购买日期", "下单时间", "时间"),
         "category": ("category", "类别", "品类", "分类"),
         "payment": ("payment", "payment method", "支付方式", "付款方式"),
-        "order_ref": ("order ref", "order", "order id", "order number", "订单号", "订单"),
+        "order_ref": ("order ref", "order", "order id", "order number", "订单号", "订单",
+                      "订单编号"),
         "note": ("note", "notes", "备注"),
         "is_refund": ("is refund", "refund", "退款"),
         "id": ("id",),
@@ -695,13 +698,23 @@ class Importer:
             return None
         return record_id
 
+    def no_customer(self) -> str:
+        """Why a row names no customer: its cell is empty, or the file has no column crm reads
+        as the customer (then its columns are named, to --map one)."""
+        if "customer" in self.mapper._cache.values():
+            return _("no customer: give a customer column (id, external id, email...)")
+        return _(
+            "no customer column: map one with --map COLUMN=customer (it holds an id, external "
+            "id, email, phone or name); the file's columns: {columns}"
+        ).format(columns=_(", ").join(c for c in self.mapper.seen() if c))
+
     def customer(self, values: dict[str, list[str]]) -> int:
         """The customer a row names (id, external key, email, phone or a unique name)."""
         from crmcli.records import refs
 
         given = values.get("customer")
         if not given:
-            raise InvalidInput(_("no customer: give a customer column (id, external id, email...)"))
+            raise InvalidInput(self.no_customer())
         ref = given[0]
         found = self._customers.get(ref)
         if found is None:
@@ -1875,7 +1888,7 @@ class PurchaseImporter(Importer):
         get = values.get
         ref = get("customer")
         if ref is None:
-            raise InvalidInput(_("no customer: give a customer column (id, external id, email...)"))
+            raise InvalidInput(self.no_customer())
         customer_id = self._customers.get(ref) or self.customer({"customer": [ref]})
         also = get(ALSO)
         if also is not None and also != ref:
@@ -1909,9 +1922,7 @@ class PurchaseImporter(Importer):
         if get("customer") is not None:
             checks.append(partial(self.customer, {"customer": [get("customer")]}))
         else:
-            checks.append(
-                _missing(_("no customer: give a customer column (id, external id, email...)"))
-            )
+            checks.append(_missing(self.no_customer()))
         if get("item") is None:
             checks.append(_missing(_("no item: say what was bought")))
         explicit = None
