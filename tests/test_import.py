@@ -2410,3 +2410,21 @@ def test_a_company_column_of_a_chinese_list(cn, tmp_path, header):
     assert "Ignored columns: 添加时间, 跟进状态 (map them" in stderr
     (who,) = customers_json()
     assert (who["name"], who["company"], who["stage"]) == ("张三", "远景科技", None)
+
+
+def test_the_key_names_a_column_of_the_file_by_its_header(cn, tmp_path):
+    file = tmp_path / "list.csv"
+    file.write_bytes("编号,姓名,城市,电话\r\nK1,张三,杭州,13800138000\r\n".encode("gb18030"))
+    imported(file)
+    file.write_bytes("编号,姓名,城市,电话\r\nK1,张三,宁波,13800138000\r\n".encode("gb18030"))
+    # the sheet's 编号 is read as external_id, and so is --key 编号 beside it
+    result = crm("--lang", "zh", "import", "customers", str(file), "--key", "编号")
+    assert result.exit_code == 0, result.stderr
+    assert "新增 0，更新 1，未变 0，拒绝 0（1 行）" in result.stderr
+    file.write_bytes("编号,姓名,城市,手机号码\r\nK2,张三,温州,13800138000\r\n".encode("gb18030"))
+    assert "0 inserted, 1 updated" in imported(file, "--key", "手机号码")
+    (who,) = customers_json()
+    assert (who["external_id"], who["city"]) == ("K2", "温州")
+    # without such a column, 编号 is crm's id, as in every listing
+    stderr = fails(2, "import", "customers", "-", "--key", "编号", input="id,name\n9,李四\n", db=cn)
+    assert "row 2: no customer with id 9 in this database (--key id matches" in stderr

@@ -2210,6 +2210,16 @@ def run_import(
     Raises InvalidInput (listing the first rejections) when a row was rejected and
     `options.skip_invalid` is off: the caller's transaction then rolls everything back.
     """
+    if options.key not in (*KEYS, AUTO):
+        # A column of the file named by --key: what that column is read as (a sheet's
+        # `编号` is its own number, read as external_id), before crm's word for a field
+        # (`编号` is crm's id in a listing).
+        typed = header_key(options.key)
+        read = (t for c, t in mapper._cache.items() if header_key(c) == typed)
+        named = next(read, None) or ""
+        named = "phone" if named == "mobile" else named
+        if named in KEYS:
+            options.key = named
     if options.key not in (*KEYS, AUTO):  # a field's header is its key too: `--key 邮箱`
         options.key = chosen(options.key, KEYS) or ""
         if not options.key:
