@@ -821,7 +821,10 @@ def _bulk_entries_of(conn: sqlite3.Connection, customer_id: int) -> list[int]:
     history starts with the import that added them. An import writes one such row per table,
     so there are few to look at."""
     found = []
-    bulk = "SELECT id, table_name, new FROM history WHERE op = 'bulk_insert' AND new IS NOT NULL"
+    bulk = (  # by the index of customer_id: an import's entries name no customer
+        "SELECT id, table_name, new FROM history "
+        "WHERE customer_id IS NULL AND op = 'bulk_insert' AND new IS NOT NULL"
+    )
     for entry, table, new in conn.execute(bulk).fetchall():
         span = decode_record(new) or {}
         first, last = span.get("first_id"), span.get("last_id")
