@@ -2390,6 +2390,9 @@ def test_a_chinese_shop_order_sheet_names_its_customer_by_phone_and_name(cn, tmp
     bought = json.loads(ok("purchases", "--format", "json"))
     got = {(p["customer_id"], p["item"], p["amount"], p["order_ref"]) for p in bought}
     assert got == {(2, "龙井", "99.00", "A001"), (1, "红茶", "15.50", "A002")}
+    said = "客户手机,类型,内容\n13900139000,电话,问价\n"  # an interaction's customer likewise
+    ok("--lang", "zh", "import", "interactions", "-", input=said)
+    assert [i["customer_id"] for i in json.loads(ok("interactions", "--format", "json"))] == [2]
     # without a column crm reads as the customer, every row says which columns there are
     file.write_bytes("手机号码,商品,实付金额\r\n13800138000,龙井,5\r\n".encode("gb18030"))
     err = fails(2, "--lang", "zh", "import", "purchases", str(file), db=cn)

@@ -235,7 +235,8 @@ PURCHASE_ALIASES = _aliases(
 )  # fmt: skip
 INTERACTION_ALIASES = _aliases(
     {
-        "customer": ("customer", "customer id", "customer name", "客户", "客户编号"),
+        "customer": ("customer", "customer id", "customer name", "客户", "客户编号", "客户姓名",
+                     "客户名称", "客户手机", "客户手机号"),
         "kind": ("kind", "type", "类型", "方式"),
         "occurred_at": ("occurred at", "at", "date", "time", "when", "日期", "时间"),
         "direction": ("direction", "方向"),
@@ -250,7 +251,8 @@ INTERACTION_ALIASES = _aliases(
 )  # fmt: skip
 TASK_ALIASES = _aliases(
     {
-        "customer": ("customer", "customer id", "customer name", "客户", "客户编号"),
+        "customer": ("customer", "customer id", "customer name", "客户", "客户编号", "客户姓名",
+                     "客户名称", "客户手机", "客户手机号"),
         "text": ("text", "task", "todo", "任务", "内容"),
         "due_on": ("due on", "due", "due date", "截止日期", "日期"),
         "every": ("every", "repeat", "重复"),
