@@ -19,12 +19,14 @@ from hypothesis import strategies as st
 
 from crmcli.transfer.importers import DINGTALK_TYPE, PLACE
 from tests.conftest import (
+    add,
     by_name,
     crm,
     customers_json,
     dump,
     examples,
     fails,
+    ids,
     imported,
     ok,
     person,
@@ -1291,7 +1293,13 @@ def test_a_purchase_file_of_thousands_of_columns_is_imported_row_by_row(cn, tmp_
 @pytest.mark.parametrize(
     ("header", "row", "reason"),
     [
-        ("item,amount", "Tea,5", "no customer: give a customer column"),
+        (
+            "item,amount",
+            "Tea,5",
+            "no customer column: map one with --map COLUMN=customer (it "
+            "holds an id, external id, email, phone or name); the file's columns: item, amount",
+        ),
+        ("customer,item,amount", ",Tea,5", "no customer: give a customer column"),
         ("customer,amount", "C-1,5", "no item: say what was bought"),
         ("customer,item", "C-1,Tea", "'Tea' is not a product with a price"),
     ],
@@ -1546,30 +1554,39 @@ def test_the_place_column_of_a_wps_list_is_split_into_region_and_city(cn):
     people = by_name()
     where = {n: (p["region"], p["city"], p["fields"].get("district")) for n, p in people.items()}
     assert where == {
-        "曾小贤": ("浙江省", "杭州市", None),
+        "曾小贤": ("浙江", "杭州", None),  # 浙江省杭州市, stored as people type it
         "胡一菲": ("广东", "深圳", None),
-        "吕子乔": ("北京市", "北京市", "朝阳区"),  # a municipality is its own city
+        "吕子乔": ("北京", "北京", "朝阳区"),  # a municipality is its own city
         "陆展博": (None, None, None),
     }
     assert people["胡一菲"]["address"] == "南山区科技园1号"
+    # one city with a customer typed in by hand, as the demo writes it
+    hand = add("郑凯", "--city", "杭州", "--region", "浙江")
+    assert ids("--city", "杭州") == [people["曾小贤"]["id"], hand]
 
 
 @pytest.mark.parametrize(
     ("header", "cells", "expected"),
     [
-        ("姓名,所在地区", "甲,浙江省杭州市西湖区", ("浙江省", "杭州市", "西湖区")),
-        ("姓名,所在地区", "甲,广东省 深圳市 南山区", ("广东省", "深圳市", "南山区")),
+        ("姓名,所在地区", "甲,浙江省杭州市西湖区", ("浙江", "杭州", "西湖区")),
+        ("姓名,所在地区", "甲,广东省 深圳市 南山区", ("广东", "深圳", "南山区")),
         ("姓名,地区", "甲,广东深圳", ("广东", "深圳", None)),
         ("姓名,地区", "甲,上海 徐汇区", ("上海", "上海", "徐汇区")),
-        ("姓名,所在地区", "甲,新疆维吾尔自治区乌鲁木齐市", ("新疆维吾尔自治区", "乌鲁木齐市", None)),
-        ("姓名,所在地区", "甲,杭州市", (None, "杭州市", None)),
+        ("姓名,所在地区", "甲,新疆维吾尔自治区乌鲁木齐市", ("新疆", "乌鲁木齐", None)),
+        ("姓名,所在地区", "甲,广西壮族自治区 南宁市", ("广西", "南宁", None)),
+        ("姓名,所在地区", "甲,上海市 浦东新区", ("上海", "上海", "浦东新区")),
+        ("姓名,所在地区", "甲,杭州市", (None, "杭州", None)),
+        # 市 stays where one character would be left, and 自治州 is part of the name
+        ("姓名,所在地区", "甲,湖北省沙市", ("湖北", "沙市", None)),
+        ("姓名,所在地区", "甲,吉林省延边朝鲜族自治州", ("吉林", "延边朝鲜族自治州", None)),
+        ("姓名,所在地区", "甲,湖北 荆州市 沙市区", ("湖北", "荆州", "沙市区")),
         ("姓名,地区", "甲,华东", ("华东", None, None)),
         ("姓名,地区", "甲,浙江", ("浙江", None, None)),
         ("姓名,地区", "甲,未知", (None, None, None)),
         ("姓名,地区", "甲,New York", ("New York", None, None)),  # only Chinese is split
         # a column of its own wins over the part of 所在地区
-        ("姓名,所在地区,城市,区县", "甲,浙江省杭州市西湖区,宁波,海曙区", ("浙江省", "宁波", "海曙区")),
-        ("姓名,城市,所在地区", "甲,宁波,浙江省杭州市", ("浙江省", "宁波", None)),
+        ("姓名,所在地区,城市,区县", "甲,浙江省杭州市西湖区,宁波,海曙区", ("浙江", "宁波", "海曙区")),
+        ("姓名,城市,所在地区", "甲,宁波,浙江省杭州市", ("浙江", "宁波", None)),
     ],
 )  # fmt: skip
 def test_a_place_in_one_cell(cn, tmp_path, header, cells, expected):
@@ -2346,3 +2363,71 @@ def test_a_quickly_read_row_is_what_the_general_reading_gives(cn):
     finally:
         conn.close()
     assert len(taken) >= 5  # the quick reading took rows: the comparison was made
+
+
+def test_columns_without_a_header_are_named_by_their_place_among_the_ignored(cn, tmp_path):
+    file = tmp_path / "wps.csv"  # WPS saves the empty cells right of the header too
+    file.write_bytes("姓名,客户等级,,\r\n张三,A,,\r\n李四,B,x,\r\n".encode("gb18030"))
+    result = crm("--lang", "zh", "import", "customers", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert "已忽略的列：客户等级、第 3 列、第 4 列（可用 --map" in result.stderr
+    english = crm("import", "customers", str(file), "--keep-unknown", "--dry-run")
+    assert "Ignored columns: column 3, column 4 (map them" in english.stderr
+    assert [p["fields"] for p in customers_json()] == [{}, {}]
+
+
+def test_a_chinese_shop_order_sheet_names_its_customer_by_phone_and_name(cn, tmp_path):
+    ok("add", "李娜", "--phone", "13800138000")
+    ok("add", "李娜", "--phone", "13900139000", "--allow-duplicate")
+    file = tmp_path / "orders.csv"
+    file.write_bytes(
+        "客户手机,客户姓名,订单编号,实付金额,商品\r\n13900139000,李娜,A001,99.00,龙井\r\n"
+        "13800138000,李娜,A002,15.50,红茶\r\n".encode("gb18030")
+    )
+    result = crm("--lang", "zh", "import", "purchases", str(file))
+    assert result.exit_code == 0, result.stderr
+    assert "已忽略" not in result.stderr
+    bought = json.loads(ok("purchases", "--format", "json"))
+    got = {(p["customer_id"], p["item"], p["amount"], p["order_ref"]) for p in bought}
+    assert got == {(2, "龙井", "99.00", "A001"), (1, "红茶", "15.50", "A002")}
+    said = "客户手机,类型,内容\n13900139000,电话,问价\n"  # an interaction's customer likewise
+    ok("--lang", "zh", "import", "interactions", "-", input=said)
+    assert [i["customer_id"] for i in json.loads(ok("interactions", "--format", "json"))] == [2]
+    # without a column crm reads as the customer, every row says which columns there are
+    file.write_bytes("手机号码,商品,实付金额\r\n13800138000,龙井,5\r\n".encode("gb18030"))
+    err = fails(2, "--lang", "zh", "import", "purchases", str(file), db=cn)
+    assert (
+        "第 2 行：没有客户列：请用 --map 列名=customer 指定哪一列是客户（编号、外部编号、邮箱、"
+        "电话或姓名）；文件中的列：手机号码、商品、实付金额"
+    ) in err
+
+
+@pytest.mark.parametrize("header", ["单位名称", "客户企业", "备注企业", "备注企业名称"])
+def test_a_company_column_of_a_chinese_list(cn, tmp_path, header):
+    file = tmp_path / "list.csv"
+    file.write_bytes(
+        f"姓名,{header},添加时间,跟进状态\r\n张三,远景科技,2026-01-05,跟进中\r\n".encode()
+    )
+    stderr = imported(file)
+    # crm's created_at is when crm added a customer; 跟进状态 holds no stage of crm's
+    assert "Ignored columns: 添加时间, 跟进状态 (map them" in stderr
+    (who,) = customers_json()
+    assert (who["name"], who["company"], who["stage"]) == ("张三", "远景科技", None)
+
+
+def test_the_key_names_a_column_of_the_file_by_its_header(cn, tmp_path):
+    file = tmp_path / "list.csv"
+    file.write_bytes("编号,姓名,城市,电话\r\nK1,张三,杭州,13800138000\r\n".encode("gb18030"))
+    imported(file)
+    file.write_bytes("编号,姓名,城市,电话\r\nK1,张三,宁波,13800138000\r\n".encode("gb18030"))
+    # the sheet's 编号 is read as external_id, and so is --key 编号 beside it
+    result = crm("--lang", "zh", "import", "customers", str(file), "--key", "编号")
+    assert result.exit_code == 0, result.stderr
+    assert "新增 0，更新 1，未变 0，拒绝 0（1 行）" in result.stderr
+    file.write_bytes("编号,姓名,城市,手机号码\r\nK2,张三,温州,13800138000\r\n".encode("gb18030"))
+    assert "0 inserted, 1 updated" in imported(file, "--key", "手机号码")
+    (who,) = customers_json()
+    assert (who["external_id"], who["city"]) == ("K2", "温州")
+    # without such a column, 编号 is crm's id, as in every listing
+    stderr = fails(2, "import", "customers", "-", "--key", "编号", input="id,name\n9,李四\n", db=cn)
+    assert "row 2: no customer with id 9 in this database (--key id matches" in stderr

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import sys
@@ -398,3 +399,40 @@ def test_history_timestamps_follow_the_clock():
 @pytest.mark.parametrize("command", ["backup", "restore", "check", "forget", "undo", "history"])
 def test_help_has_an_example(command):
     assert "Example:" in ok(command, "--help")
+
+
+def on_screen(*args: str) -> list[dict[str, str]]:
+    """The rows of `crm ARGS` drawn as a terminal's table, by their headers."""
+    header, _rule, *lines = re.sub(r"\x1b\[[0-9;]*m", "", ok(*args)).splitlines()
+    names = [h.strip() for h in header.split("┃")]
+    drawn = [line for line in lines if "│" in line and line[0] != " "]  # not a wrapped cell's
+    return [dict(zip(names, (c.strip() for c in line.split("│")), strict=True)) for line in drawn]
+
+
+def test_history_of_an_import_on_a_terminal_names_its_rows_and_a_customer_it_added(
+    db_path, monkeypatch
+):
+    ok("config", "set", "default_region", "CN")
+    ok("add", "张伟", "--city", "杭州")
+    ok("import", "customers", "-", input="姓名,手机,标签\n李娜,13800138000,vip\n王芳,,\n")
+    monkeypatch.setattr(output, "is_terminal", lambda stream: stream is sys.stdout)
+    drawn = on_screen("--lang", "zh", "history", "--limit", "4")
+    # an import's rows are one entry, of no one record: the table's word alone
+    assert [(r["记录"], r["改动"]) for r in drawn] == [
+        ("客户标签", "1 行（编号 1）"),
+        ("客户电话", "1 行（编号 1）"),
+        ("标签", "1 行（编号 1）"),
+        ("客户", "2 行（编号 2-3）"),
+    ]
+    assert [(r["Record"], r["Changes"]) for r in on_screen("history", "--limit", "1")] == [
+        ("customer_tags", "1 row (id 1)")
+    ]
+    (added,) = on_screen("--lang", "zh", "history", "1")  # typed in: its own record
+    assert (added["客户"], added["记录"]) == ("张伟（#1）", "客户（#1）")
+    # a customer an import added: the import's rows that hold them or theirs
+    drawn = on_screen("--lang", "zh", "history", "李娜")
+    assert [r["记录"] for r in drawn] == ["客户标签", "客户电话", "客户"]
+    drawn = on_screen("--lang", "zh", "history", "王芳")
+    assert [(r["记录"], r["改动"]) for r in drawn] == [("客户", "2 行（编号 2-3）")]
+    assert json.loads(ok("history", "3", "--format", "json"))[0]["record_id"] is None
+    assert json.loads(ok("history", "1", "--format", "json"))[0]["record_id"] == 1

@@ -249,9 +249,15 @@ def _on_screen(row: dict[str, Any]) -> dict[str, Any]:
     name, customer_id = row["customer_name"], row["customer_id"]
     # a customer since erased or merged away has no name left: its id alone (`#6`)
     customer = (
-        None if customer_id is None else f"{name} (#{customer_id})" if name else f"#{customer_id}"
+        None
+        if customer_id is None
+        else _("{name} (#{id})").format(name=name, id=customer_id)
+        if name
+        else f"#{customer_id}"
     )
-    record = f"{word('table', row['table'])} (#{row['record_id']})"
+    # an import's rows are one entry, of no one record: the table's word alone
+    table, record_id = word("table", row["table"]), row["record_id"]
+    record = table if record_id is None else _("{table} (#{id})").format(table=table, id=record_id)
     return {**row, "customer": customer, "record": record}
 
 

@@ -487,6 +487,9 @@ def _summary(table: str, op: str, old: dict | None, new: dict | None) -> str:
     if op == "bulk_insert" and new:
         from crmcli.core.text import plural
 
+        if new["first_id"] == new["last_id"]:
+            rows = plural(new["rows"], "row")
+            return Said("{rows} (id {first})", rows=rows, first=new["first_id"])
         return Said(
             "{rows} (ids {first}-{last})",
             rows=plural(new["rows"], "row"),
@@ -750,7 +753,7 @@ class HistoryRow(TypedDict):
     at: str
     command: str  # with " (undone)" once undone
     table: str
-    record_id: int  # the changed row's id in `table`
+    record_id: int | None  # the changed row's id in `table`; None for an import's rows
     customer_id: int | None
     customer_name: str | None
     op: str  # insert, update, delete or bulk_insert
@@ -783,8 +786,9 @@ def list_history(
     )
     params: list[Any] = []
     if customer_id is not None:
-        sql += " WHERE h.customer_id = ?"
-        params.append(customer_id)
+        bulk = _bulk_entries_of(conn, customer_id)
+        sql += f" WHERE h.customer_id = ? OR h.id IN ({', '.join('?' * len(bulk))})"
+        params += [customer_id, *bulk]
     sql += " ORDER BY h.id DESC"
     if limit:
         sql += " LIMIT ?"
@@ -809,6 +813,34 @@ def list_history(
             }
         )
     return out
+
+
+def _bulk_entries_of(conn: sqlite3.Connection, customer_id: int) -> list[int]:
+    """The `bulk_insert` history rows (an import's, which name no record) whose range holds
+    customer `customer_id` or a row of theirs (their tags, phones, purchases): a customer's
+    history starts with the import that added them. An import writes one such row per table,
+    so there are few to look at."""
+    found = []
+    bulk = (  # by the index of customer_id: an import's entries name no customer
+        "SELECT id, table_name, new FROM history "
+        "WHERE customer_id IS NULL AND op = 'bulk_insert' AND new IS NOT NULL"
+    )
+    for entry, table, new in conn.execute(bulk).fetchall():
+        span = decode_record(new) or {}
+        first, last = span.get("first_id"), span.get("last_id")
+        if table == "customers":
+            hit = first <= customer_id <= last
+        elif "customer_id" in {name for name, _type in columns(conn, table)}:
+            hit = conn.execute(
+                f"SELECT 1 FROM {quote_ident(table)} "  # a table of crm's own, quoted
+                "WHERE customer_id = ? AND rowid BETWEEN ? AND ? LIMIT 1",
+                (customer_id, first, last),
+            ).fetchone()
+        else:
+            hit = False
+        if hit:
+            found.append(entry)
+    return found
 
 
 # --- undo ------------------------------------------------------------------------------------

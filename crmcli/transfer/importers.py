@@ -108,7 +108,8 @@ CUSTOMER_ALIASES = _aliases(
         "kind": ("kind", "type", "类型"),
         "company": ("company", "organization", "organisation", "organization name",
                     "organization 1 name", "company name", "公司", "单位", "公司名称",
-                    "工作单位", "企业", "企业名称", "备注企业名称"),
+                    "工作单位", "企业", "企业名称", "备注企业名称", "备注企业", "客户企业",
+                    "单位名称"),
         "title": ("title", "job title", "organization title", "organization 1 title",
                   "position", "职位", "职务", "头衔", "联系人职位", "联系人职务"),
         "gender": ("gender", "sex", "性别"),
@@ -212,9 +213,10 @@ ONE_COLUMN = ("national_id",)
 PURCHASE_ALIASES = _aliases(
     {
         "customer": ("customer", "customer id", "customer name", "client", "客户", "客户编号",
-                     "客户id"),
+                     "客户id", "客户姓名", "客户名称", "客户手机", "客户手机号"),
         "item": ("item", "product", "product name", "商品", "产品", "品名", "商品名称"),
-        "amount": ("amount", "total", "line total", "金额", "总价", "总金额", "小计"),
+        "amount": ("amount", "total", "line total", "金额", "总价", "总金额", "小计", "实付金额",
+                   "实收金额"),
         "unit_price": ("unit price", "price", "单价"),
         "quantity": ("quantity", "qty", "数量"),
         "currency": ("currency", "币种", "货币"),
@@ -222,7 +224,8 @@ PURCHASE_ALIASES = _aliases(
                          "购买日期", "下单时间", "时间"),
         "category": ("category", "类别", "品类", "分类"),
         "payment": ("payment", "payment method", "支付方式", "付款方式"),
-        "order_ref": ("order ref", "order", "order id", "order number", "订单号", "订单"),
+        "order_ref": ("order ref", "order", "order id", "order number", "订单号", "订单",
+                      "订单编号"),
         "note": ("note", "notes", "备注"),
         "is_refund": ("is refund", "refund", "退款"),
         "id": ("id",),
@@ -232,7 +235,8 @@ PURCHASE_ALIASES = _aliases(
 )  # fmt: skip
 INTERACTION_ALIASES = _aliases(
     {
-        "customer": ("customer", "customer id", "customer name", "客户", "客户编号"),
+        "customer": ("customer", "customer id", "customer name", "客户", "客户编号", "客户姓名",
+                     "客户名称", "客户手机", "客户手机号"),
         "kind": ("kind", "type", "类型", "方式"),
         "occurred_at": ("occurred at", "at", "date", "time", "when", "日期", "时间"),
         "direction": ("direction", "方向"),
@@ -247,7 +251,8 @@ INTERACTION_ALIASES = _aliases(
 )  # fmt: skip
 TASK_ALIASES = _aliases(
     {
-        "customer": ("customer", "customer id", "customer name", "客户", "客户编号"),
+        "customer": ("customer", "customer id", "customer name", "客户", "客户编号", "客户姓名",
+                     "客户名称", "客户手机", "客户手机号"),
         "text": ("text", "task", "todo", "任务", "内容"),
         "due_on": ("due on", "due", "due date", "截止日期", "日期"),
         "every": ("every", "repeat", "重复"),
@@ -279,6 +284,11 @@ _HEADED = {
 }
 
 
+# A header cell left empty, as a CSV source names it: `` (the first), ` (2)`... (sources
+# strips every header, so no header typed in begins with a space).
+_UNNAMED = re.compile(r"(?: \(\d+\))?")
+
+
 class Mapper:
     """Column -> target for one import: `--map` first, then the alias tables.
 
@@ -292,6 +302,7 @@ class Mapper:
         self.overrides: dict[str, str] = {}
         self.ignored: list[str] = []
         self.numbering: list[str] = []  # the columns of row numbers (ROW_NUMBERS)
+        self.positions: dict[str, int] = {}  # a column without a header -> its place (1...)
         self._cache: dict[str, str | None] = {}
         self.named: dict[str, str] = {}  # header key -> the column as --map names it
         allowed = TARGETS[kind]
@@ -346,6 +357,7 @@ class Mapper:
     def plan(self, columns: list[str]) -> None:
         """Resolve a header row now, so ignored columns are known before any row."""
         self.check(columns)
+        self.positions = {c: n for n, c in enumerate(columns, 1) if _UNNAMED.fullmatch(c)}
         keys = {header_key(c) for c in columns}
         for column in columns:
             key = header_key(column)
@@ -426,6 +438,12 @@ class Mapper:
         return found
 
     def _unknown(self, column: str, name: str) -> str | None:
+        if _UNNAMED.fullmatch(column):  # a header cell left empty (a sheet's trailing ,,)
+            if column in self.positions:  # named by its place, as a person counts columns
+                said = _("column {number}").format(number=self.positions[column])
+                if said not in self.ignored:
+                    self.ignored.append(said)
+            return None
         keep = not IDENTITY_DOCUMENT.fullmatch(header_key(column))
         if self.kind == "customers" and self.keep_unknown and keep:
             return f"field:{field_name(name)}"
@@ -682,13 +700,23 @@ class Importer:
             return None
         return record_id
 
+    def no_customer(self) -> str:
+        """Why a row names no customer: its cell is empty, or the file has no column crm reads
+        as the customer (then its columns are named, to --map one)."""
+        if "customer" in self.mapper._cache.values():
+            return _("no customer: give a customer column (id, external id, email...)")
+        return _(
+            "no customer column: map one with --map COLUMN=customer (it holds an id, external "
+            "id, email, phone or name); the file's columns: {columns}"
+        ).format(columns=_(", ").join(c for c in self.mapper.seen() if c))
+
     def customer(self, values: dict[str, list[str]]) -> int:
         """The customer a row names (id, external key, email, phone or a unique name)."""
         from crmcli.records import refs
 
         given = values.get("customer")
         if not given:
-            raise InvalidInput(_("no customer: give a customer column (id, external id, email...)"))
+            raise InvalidInput(self.no_customer())
         ref = given[0]
         found = self._customers.get(ref)
         if found is None:
@@ -816,11 +844,24 @@ _CITY = re.compile(r".+?(?:市|自治州|地区|盟)")
 _PLACE_PARTS = re.compile(r"\s*[\s/,，、·-]\s*")
 
 
-def place(text: str) -> tuple[str | None, str | None, str | None]:
-    """A place written in one cell, as (region, city, district), each as written.
+def _province(text: str) -> str:
+    """A province as people type it: `浙江省`, `北京市`, `广西壮族自治区` are 浙江, 北京, 广西."""
+    found = _PROVINCE.fullmatch(text)
+    return text if found is None else next(p for p in _PROVINCES if text.startswith(p))
 
-    `浙江省杭州市西湖区` and `浙江 杭州 西湖区` are (浙江省|浙江, 杭州市|杭州, 西湖区); a
-    municipality is its own city (`北京市朝阳区`: 北京市, 北京市, 朝阳区); a city alone
+
+def _city(text: str) -> str:
+    """A city as people type it: `杭州市` is 杭州; a name of one character before 市 (沙市)
+    keeps it, and so do 自治州, 地区 and 盟, which are part of the name."""
+    return text[:-1] if text.endswith("市") and len(text) > 2 else text
+
+
+def place(text: str) -> tuple[str | None, str | None, str | None]:
+    """A place written in one cell, as (region, city, district), as people type them.
+
+    `浙江省杭州市西湖区` and `浙江 杭州 西湖区` are (浙江, 杭州, 西湖区): a province
+    without 省, 市 or 自治区, a city without 市 (`_city`), the district as written; a
+    municipality is its own city (`北京市朝阳区`: 北京, 北京, 朝阳区); a city alone
     (`杭州市`) has no region; anything else (`华东`, `New York`) is the region as a whole.
     """
     text = text.strip()
@@ -829,21 +870,22 @@ def place(text: str) -> tuple[str | None, str | None, str | None]:
     parts = [p for p in _PLACE_PARTS.split(text) if p]
     if len(parts) > 1:
         region, city, *rest = parts
-        if region.startswith(_MUNICIPALITIES) and len(parts) == 2 and city.endswith(("区", "县")):
+        region = _province(region)
+        if region in _MUNICIPALITIES and len(parts) == 2 and city.endswith(("区", "县")):
             return region, region, city  # 上海 徐汇区
-        return region, city, "".join(rest) or None
+        return region, _city(city), "".join(rest) or None
     found = _PROVINCE.match(text)
     if found is None:
         if _CITY.fullmatch(text) and len(text) > 2:
-            return None, text, None
+            return None, _city(text), None
         return text or None, None, None
-    region, rest = found.group(), text[found.end() :]
-    if region.startswith(_MUNICIPALITIES):
+    region, rest = _province(found.group()), text[found.end() :]
+    if region in _MUNICIPALITIES:
         return region, region, rest or None
     city = _CITY.match(rest)
     if city is None:
-        return region, rest or None, None
-    return region, city.group(), rest[city.end() :] or None
+        return region, _city(rest) if rest else None, None
+    return region, _city(city.group()), rest[city.end() :] or None
 
 
 def customer_row(values: dict[str, list[str]]) -> CustomerRow:
@@ -1848,7 +1890,7 @@ class PurchaseImporter(Importer):
         get = values.get
         ref = get("customer")
         if ref is None:
-            raise InvalidInput(_("no customer: give a customer column (id, external id, email...)"))
+            raise InvalidInput(self.no_customer())
         customer_id = self._customers.get(ref) or self.customer({"customer": [ref]})
         also = get(ALSO)
         if also is not None and also != ref:
@@ -1882,9 +1924,7 @@ class PurchaseImporter(Importer):
         if get("customer") is not None:
             checks.append(partial(self.customer, {"customer": [get("customer")]}))
         else:
-            checks.append(
-                _missing(_("no customer: give a customer column (id, external id, email...)"))
-            )
+            checks.append(_missing(self.no_customer()))
         if get("item") is None:
             checks.append(_missing(_("no item: say what was bought")))
         explicit = None
@@ -2172,6 +2212,16 @@ def run_import(
     Raises InvalidInput (listing the first rejections) when a row was rejected and
     `options.skip_invalid` is off: the caller's transaction then rolls everything back.
     """
+    if options.key not in (*KEYS, AUTO):
+        # A column of the file named by --key: what that column is read as (a sheet's
+        # `编号` is its own number, read as external_id), before crm's word for a field
+        # (`编号` is crm's id in a listing).
+        typed = header_key(options.key)
+        read = (t for c, t in mapper._cache.items() if header_key(c) == typed)
+        named = next(read, None) or ""
+        named = "phone" if named == "mobile" else named
+        if named in KEYS:
+            options.key = named
     if options.key not in (*KEYS, AUTO):  # a field's header is its key too: `--key 邮箱`
         options.key = chosen(options.key, KEYS) or ""
         if not options.key:
