@@ -153,7 +153,7 @@ def test_remind_at_60_columns_shows_what_each_task_says(demo):
     assert code == 0 and all(width(line) <= 60 for line in lines), lines
     heads, rows, _ = table(lines, "逾期天数")  # an overdue task's date goes: the days say it
     assert "内容" in heads and "客户" in heads and "到期日" not in heads, heads
-    assert "任务编号" in heads and "电话" not in heads, heads  # the id one types next
+    assert "电话" in heads and "任务编号" not in heads, heads  # whom to call before the id
     # wrapped onto a second line, not cut
     assert [row[heads.index("内容")] for row in rows] == [
         "Send the quote",
