@@ -291,13 +291,18 @@ def test_remind_keeps_every_tasks_number_at_60_columns(demo, lang):
     assert len(task_tables) >= 2, "\n".join(lines)  # overdue and due soon, each with its number
     bodies = []
     for start in task_tables:
+        at = [h.strip() for h in lines[start].split("┃")].index(
+            "任务编号"
+            if lang == "zh"
+            else next(h for h in ("Task ID", "Task") if h in lines[start])
+        )
         rule = next(i for i in range(start, len(lines)) if lines[i].startswith("━"))
         body = []
         for line in lines[rule + 1 :]:
             if "│" not in line:
                 break
             if line.split("│")[0].strip():  # not a wrapped text's second line
-                body.append(line.split("│")[1].strip())
+                body.append(line.split("│")[at].strip())
         assert body and all(n.isdigit() for n in body), "\n".join(lines)
         bodies.append(body)
     first = bodies[1][0]  # the first task due soon

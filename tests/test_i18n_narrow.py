@@ -47,8 +47,8 @@ def test_the_churn_backtest_says_its_shares_as_percentages_in_chinese(db_path):
 def test_remind_at_60_columns_keeps_the_phone_and_what_the_date_is(demo):
     code, lines = on_screen("remind", columns=60, env=ZH)
     assert code == 0, lines
-    heads, rows, _ = table(lines, "逾期天数")
-    assert heads == ["逾期天数", "客户", "电话", "内容"], heads
+    heads, rows, _ = table(lines, "任务编号")
+    assert heads == ["任务编号", "客户", "电话", "内容"], heads
     assert all(r[2][:3].isdigit() or r[2].startswith("+") for r in rows), rows
     heads, rows, _ = table(lines, "日期")
     assert heads == ["日期", "客户", "电话", "事项"], heads
