@@ -5,7 +5,7 @@ at 60 columns keeps the phone and what a date is, `crm dedupe` the id `crm merge
 
 import json
 
-from tests.conftest import ok
+from tests.conftest import fails, ok
 from tests.test_backtest import CHURN_LINES, insert
 from tests.test_i18n_tables import ZH, table
 from tests.test_terminal import on_screen
@@ -74,3 +74,26 @@ def test_rfm_at_80_columns_keeps_mean_recency_and_frequency(demo):
     assert code == 0 and {"平均最近购买", "平均频次", "平均金额"} <= set(heads), lines
     assert "客户占比%" not in heads, heads  # the count beside it says it
     assert float(rows[0][heads.index("平均最近购买")]) > 0, rows  # 核心客户: bought lately
+
+
+def test_chinese_choice_lists_put_the_word_first_and_by_says_the_helps_words(db_path):
+    said = fails(2, "--lang", "zh", "report", "sales", "--by", "小时")
+    assert (
+        "可选值“天”（day）、“周”（week）、“月”（month）、“季度”（quarter）、“年”（year）、“品类”（category）"
+        in said
+    )
+    helped = ok("--lang", "zh", "report", "sales", "--help")
+    assert "天|周|月|季度|年|品类" in helped.replace(" ", ""), helped
+    assert ok("--lang", "zh", "report", "sales", "--by", "天", "-f", "csv").startswith("day,")
+    assert fails(2, "--lang", "zh", "search", "--in", "任务", "x") == (
+        "crm: --in 必须是以下之一：客户（customers）、互动（interactions）、购买（purchases）、"
+        "反馈（feedback）、all；收到的是“任务”\n"
+    )
+    helped = ok("--lang", "zh", "log", "--help").replace("\n", "").replace(" ", "")
+    assert "电话（call）、邮件（email）、会面（meeting）" in helped, helped
+    ok("add", "钱七")
+    said = fails(2, "--lang", "zh", "stage", "钱七", "成")
+    assert "线索（lead）、潜在客户（prospect）、成交客户（customer）" in said, said
+    assert fails(2, "--lang", "en", "search", "--in", "tasks", "x").startswith(
+        "crm: --in must be one of: customers, interactions, purchases, feedback, all (got 'tasks')"
+    )
