@@ -97,3 +97,24 @@ def test_chinese_choice_lists_put_the_word_first_and_by_says_the_helps_words(db_
     assert fails(2, "--lang", "en", "search", "--in", "tasks", "x").startswith(
         "crm: --in must be one of: customers, interactions, purchases, feedback, all (got 'tasks')"
     )
+
+
+def test_a_phone_hit_reads_in_national_form_with_the_same_digits_marked(db_path):
+    from crmcli.cli.cells import Marked
+    from crmcli.cli.display import shown
+
+    ok("config", "set", "default_region", "CN")
+    ok("add", "张伟", "--phone", "13851742606")
+    code, lines = on_screen("search", "138", columns=100, env=ZH)
+    heads, rows, _ = table(lines, "来源")
+    assert code == 0 and rows[0][heads.index("片段")] == "138 5174 2606", lines
+    hit = json.loads(ok("search", "138", "-f", "json"))[0]
+    assert (hit["snippet"], hit["highlights"]) == ("+8613851742606", [[3, 6]])  # E.164
+    assert "+86[138]51742606" in ok("search", "138")  # a pipe keeps what it had
+    said = shown(Marked("+8613851742606", ((6, 10),)), False, "CN")  # `5174`
+    assert (said.text, said.spans) == ("138 5174 2606", ((4, 8),))
+    said = shown(Marked("+8613851742606", ((1, 3), (3, 4))), False, "CN")  # 86 is not shown
+    assert (said.text, said.spans) == ("138 5174 2606", ((0, 1),))
+    said = shown(Marked("+33684245911", ((3, 5),)), False, "CN")  # another region's phone
+    assert (said.text, said.spans) == ("+33 6 84 24 59 11", ((4, 7),))  # `6 8`
+    assert shown(Marked("call +8613851742606", ((5, 8),)), False, "CN").text.startswith("call +86")
