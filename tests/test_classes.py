@@ -452,7 +452,7 @@ def test_a_class_typed_as_the_word_a_chinese_table_shows_selects_as_its_key(shop
 
 def test_a_class_refused_in_chinese_names_each_choice_with_its_word(shoppers):
     assert fails(2, "--lang", "zh", "list", "--value-tier", "top", db=shoppers) == (
-        "crm: 未知价值分层“top”；请用以下之一：high（高）、medium（中）、low（低）\n"
+        "crm: 未知价值分层“top”；请用以下之一：高（high）、中（medium）、低（low）\n"
     )
 
 

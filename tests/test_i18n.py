@@ -326,7 +326,7 @@ def test_a_refused_import_says_why_in_chinese(db_path, tmp_path):
         (("add", "Y", "--email", "ab.com"), "crm: 邮箱“ab.com”无效：邮箱地址必须含有 @。\n"),
         (
             ("config", "set", "money", "bogus"),
-            "crm: money 必须是 plain（普通）或 wan（万）（收到“bogus”）\n",
+            "crm: money 必须是普通（plain）或万（wan）；收到的是“bogus”\n",
         ),
         (
             ("care", "festival", "add", "X", "--date", "13-01"),
@@ -339,7 +339,10 @@ def test_a_refused_import_says_why_in_chinese(db_path, tmp_path):
             ("add", "Z", "--birthday", "1/5"),
             "crm: 日期“1/5”有歧义：是1月5日还是5月1日？请写上年份",
         ),
-        (("list", "--lifecycle", "bogus"), "crm: 未知生命周期阶段“bogus”；请用以下之一：new"),
+        (
+            ("list", "--lifecycle", "bogus"),
+            "crm: 未知生命周期阶段“bogus”；请用以下之一：新客户（new）",
+        ),
         (("task", "done", "abc"), "crm: 不是任务编号：“abc”\n"),
         (("purchase", "delete", "abc", "--yes"), "crm: 不是购买记录编号：“abc”\n"),
     ],

@@ -78,7 +78,7 @@ def test_a_usage_error_keeps_the_typed_value_verbatim(db_path, typed):
     choices = "'table', 'json', 'jsonl', 'csv', 'tsv'"
     err = fails(2, "--lang", "zh", "list", "--format", typed)
     assert err == (
-        f"crm: “--format”/“-f”的值无效：“{typed}”不在可选值“table”（表格）、“json”、“jsonl”、“csv”、“tsv”之中"
+        f"crm: “--format”/“-f”的值无效：“{typed}”不在可选值“表格”（table）、“json”、“jsonl”、“csv”、“tsv”之中"
         "（见“crm list --help”）\n"
     )
     err = fails(2, "--lang", "en", "list", "--format", typed)
@@ -241,10 +241,10 @@ def test_a_date_refused_in_chinese_shows_chinese_forms_first(db_path):
             ("care", "--holiday", "不存在节"),
             "已知节日：元旦（new-year）、春节（spring-festival）、",
         ),
-        (("log", "telegram", "1", "x"), "类型必须是以下之一：call（电话）、email（邮件）、"),
+        (("log", "telegram", "1", "x"), "类型必须是以下之一：电话（call）、邮件（email）、"),
         (
             ("add", "X", "--kind", "robot"),
-            "类型必须是以下之一：organisation（机构）、person（个人）",
+            "类型必须是以下之一：机构（organisation）、个人（person）",
         ),
     ],
 )
@@ -270,11 +270,11 @@ def test_the_english_lists_keep_their_commas(db_path):
     [
         (
             ("log", "call", "张伟", "x", "--direction", "打出"),
-            "crm: 方向必须是以下之一：in（客户发起）、out（我方发起）（收到“打出”）\n",
+            "crm: 方向必须是以下之一：客户发起（in）、我方发起（out）；收到的是“打出”\n",
         ),
         (
             ("feedback", "add", "张伟", "x", "--severity", "紧急"),
-            "crm: 严重程度必须是以下之一：high（高）、low（低）、normal（一般）（收到“紧急”）\n",
+            "crm: 严重程度必须是以下之一：高（high）、低（low）、一般（normal）；收到的是“紧急”\n",
         ),
         (
             ("survey", "add", "张伟", "--nps", "11"),

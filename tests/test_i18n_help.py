@@ -78,7 +78,7 @@ USAGE_ERRORS = [
         "{value} is not one of {choices}.",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "“--format”/“-f”的值无效：“nope”不在可选值“table”（表格）、“json”、“jsonl”、“csv”、"
+        "“--format”/“-f”的值无效：“nope”不在可选值“表格”（table）、“json”、“jsonl”、“csv”、"
         "“tsv”之中（见“crm list --help”）",
     ),
     (
@@ -86,7 +86,7 @@ USAGE_ERRORS = [
         "Invalid value for {param}: {reason}",
         "Invalid value for '--format' / '-f': 'nope' is not one of 'table', 'json', "
         "'jsonl', 'csv', 'tsv'. (see 'crm list --help')",
-        "“--format”/“-f”的值无效：“nope”不在可选值“table”（表格）、“json”、“jsonl”、“csv”、"
+        "“--format”/“-f”的值无效：“nope”不在可选值“表格”（table）、“json”、“jsonl”、“csv”、"
         "“tsv”之中（见“crm list --help”）",
     ),
     (
@@ -293,9 +293,9 @@ def test_chinese_help_names_no_placeholder_in_english():
     ("text", "columns", "lines"),
     [
         (
-            "处于此生命周期：new（新客户）、active（活跃）、at_risk（流失风险）",
+            "处于此生命周期：new（新客户）、活跃（active）、流失风险（at_risk）",
             24,
-            ["处于此生命周期：new（新", "客户）、active（活跃）、", "at_risk（流失风险）"],
+            ["处于此生命周期：new（新", "客户）、活跃（active）、", "流失风险（at_risk）"],
         ),
         ("the quick brown fox", 10, ["the quick", "brown fox"]),
         ("名称同 JSON 键。", 9, ["名称同", "JSON 键。"]),
@@ -416,7 +416,7 @@ def test_chinese_help_on_a_terminal_is_laid_out_whole_within_its_width(db_path):
     assert code == 0 and lines[0] == "用法：crm tag [选项] 标签 [客户]..."
     assert not [line for line in lines if "…" in line or width(line) > 60]
     shown = "".join(line.strip() for line in lines)
-    assert "reactivated（已召回）、none（未购买）（可重复：任一即可）" in shown
+    assert "已召回（reactivated）、未购买（none）（可重复：任一即可）" in shown
     code, lines = on_terminal("--lang", "zh", "report", columns=80)
     assert code == 2 and lines[0] == "用法：crm report [选项] 命令 [参数]..."
     # the error is one line, as every error is (the terminal folds it)
@@ -681,8 +681,8 @@ def test_the_choices_chinese_help_lists_are_read_back_as_their_keys(shoppers):
     assert hits == ok("search", "Anna", "--in", "customers", "--format", "json") != "[]\n"
     said = fails(2, "--lang", "zh", "search", "Anna", "--in", "投诉")
     assert said == (
-        "crm: --in 必须是以下之一：customers（客户）、interactions（互动）、purchases（购买）、"
-        "feedback（反馈）、all（收到“投诉”）\n"
+        "crm: --in 必须是以下之一：客户（customers）、互动（interactions）、购买（purchases）、"
+        "反馈（feedback）、all；收到的是“投诉”\n"
     )
     ok("log", "call", "Anna", "回电", "--direction", "我方发起")
     logged = json.loads(ok("interactions", "Anna", "--format", "json"))

@@ -158,7 +158,7 @@ def test_the_fields_an_error_lists_are_named_in_chinese_first_on_one_line(db_pat
 
 def test_the_rfm_segment_other_is_glossed(db_path):
     said = fails(2, "--lang", "zh", "report", "rfm", "--customers", "nobody")
-    assert said.rstrip("\n").endswith("、hibernating（休眠客户）、other（其他）"), said
+    assert said.rstrip("\n").endswith("、休眠客户（hibernating）、其他（other）"), said
     assert (
         fails(2, "report", "rfm", "--customers", "nobody").rstrip().endswith(", hibernating, other")
     )

@@ -157,14 +157,14 @@ def test_the_keys_of_an_import_are_listed_with_their_chinese_words(db_path, tmp_
     file.write_text("姓名,邮箱,单位名称\n张伟,zw@example.com,蓝海贸易\n", encoding="utf-8")
     base = ("import", "customers", str(file))
     assert fails(2, "--lang", "zh", *base, "--key", "姓名", db=db_path) == (
-        "crm: --key 只能是以下之一：id（编号）、external_id（外部编号）、email（邮箱）、"
-        "phone（电话）\n"
+        "crm: --key 只能是以下之一：编号（id）、外部编号（external_id）、邮箱（email）、"
+        "电话（phone）\n"
     )
     assert fails(2, *base, "--key", "姓名", db=db_path) == (
         "crm: --key must be one of: id, external_id, email, phone\n"
     )
     err = fails(2, "--lang", "zh", *base, "--on-conflict", "bogus", db=db_path)
-    assert err == "crm: --on-conflict 只能是以下之一：update（更新）、skip（跳过）、error（报错）\n"
+    assert err == "crm: --on-conflict 只能是以下之一：更新（update）、跳过（skip）、报错（error）\n"
     assert fails(2, *base, "--on-conflict", "bogus", db=db_path) == (
         "crm: --on-conflict must be one of: update, skip, error\n"
     )
@@ -218,9 +218,9 @@ def test_a_task_stops_repeating_with_the_chinese_word_for_none(db_path, word):
 
 def test_the_formats_are_named_as_formats(db_path):
     err = fails(2, "--lang", "zh", "remind", "--format", "bogus")
-    assert "“text”（文本）、“json”、“ics”" in err, err
+    assert "“文本”（text）、“json”、“ics”" in err, err
     err = fails(2, "--lang", "zh", "list", "--format", "bogus")
-    assert "“table”（表格）、“json”" in err, err
+    assert "“表格”（table）、“json”" in err, err
     assert crm("--lang", "zh", "remind", "--format", "文本").exit_code == 0
     assert crm("--lang", "zh", "list", "--format", "表格").exit_code == 0
 

@@ -175,7 +175,7 @@ def test_on_conflict_lists_the_words_its_help_says_and_reads_them_back(db_path, 
     refused = crm("--lang", "zh", "import", "customers", str(sheet), "--on-conflict", "改")
     assert refused.exit_code == 2
     assert refused.stderr == (
-        "crm: --on-conflict 只能是以下之一：update（更新）、skip（跳过）、error（报错）\n"
+        "crm: --on-conflict 只能是以下之一：更新（update）、跳过（skip）、报错（error）\n"
     )
     helped = ok("--lang", "zh", "import", "customers", "--help")
     assert "--on-conflict 更新|跳过|报错" in helped and "更新该客户" in helped

@@ -142,8 +142,8 @@ def test_a_saved_segment_and_an_rfm_segment_are_each_one_word(db_path):
     assert code == 0
     assert [row[3] for row in cells(lines) if row[2] == "新增分组"] == ["分组（#1）"]
     error = crm("--lang", "zh", "report", "rfm", "--customers", "nosuch").stderr
-    assert error.startswith("crm: 未知的 RFM 细分“nosuch”；可用细分：champions（"), error
-    assert "at risk（濒临流失）" in error and "new customers（新晋客户）" in error, error
+    assert error.startswith("crm: 未知的 RFM 细分“nosuch”；可用细分：核心客户（champions）"), error
+    assert "濒临流失（at risk）" in error and "新晋客户（new customers）" in error, error
     assert "分群" not in error
 
 

@@ -151,9 +151,9 @@ def test_history_keeps_the_customer_and_the_change_at_80_columns(demo):
 def test_remind_at_60_columns_shows_what_each_task_says(demo):
     code, lines = on_screen("remind", "--limit", "3", columns=60, env=ZH)
     assert code == 0 and all(width(line) <= 60 for line in lines), lines
-    heads, rows, _ = table(lines, "逾期天数")  # an overdue task's date goes: the days say it
+    heads, rows, _ = table(lines, "任务编号")  # an overdue task's date goes, its days next
     assert "内容" in heads and "客户" in heads and "到期日" not in heads, heads
-    assert "任务编号" in heads and "电话" not in heads, heads  # the id one types next
+    assert "电话" in heads and "逾期天数" not in heads, heads  # the title says they are late
     # wrapped onto a second line, not cut
     assert [row[heads.index("内容")] for row in rows] == [
         "Send the quote",

@@ -81,7 +81,7 @@ def test_by_takes_a_period_as_chinese_names_it(demo, args, typed, key):
 def test_a_period_a_report_does_not_group_by_is_refused_in_one_line(demo, typed):
     said = fails(2, "--lang", "zh", "report", "cohort", "--by", typed, db=demo)
     assert said == (
-        f"crm: “--by”的值无效：“{typed}”不在可选值“month”（月份）、“quarter”（季度）之中"
+        f"crm: “--by”的值无效：“{typed}”不在可选值“月”（month）、“季度”（quarter）之中"
         "（见“crm report cohort --help”）\n"
     )
 
@@ -98,7 +98,8 @@ BY_CHOICES = [
 def test_an_unknown_by_lists_the_words_a_person_may_type_and_each_is_read(demo, args):
     said = fails(2, "--lang", "zh", *args, "--by", "旬", db=demo)
     assert said.count("\n") == 1
-    listed = re.findall(r"“([a-z_]+)”（([^）]+)）", said.split("不在可选值", 1)[1])
+    found = re.findall(r"“([^”]+)”（([a-z_]+)）", said.split("不在可选值", 1)[1])
+    listed = [(key, spoken) for spoken, key in found]  # the word first, its key after it
     english = fails(2, "--lang", "en", *args, "--by", "旬", db=demo)
     keys = re.findall(r"'([a-z_]+)'", english.split("is not one of", 1)[1])
     assert [key for key, _ in listed] == keys  # every choice, each with its word
@@ -339,7 +340,7 @@ def test_money_wan_for_one_command_is_typed_as_chinese_says_it(db_path):
     code, lines = on_terminal("--money", "元", "purchases", columns=100)
     assert code == 0 and any("¥123,456.00" in line for line in lines), lines
     said = fails(2, "--lang", "zh", "config", "set", "money", "万元x", db=db_path)
-    assert said == "crm: money 必须是 plain（普通）或 wan（万）（收到“万元x”）\n"
+    assert said == "crm: money 必须是普通（plain）或万（wan）；收到的是“万元x”\n"
 
 
 # Amounts and currencies by their Chinese names.

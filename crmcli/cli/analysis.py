@@ -104,7 +104,10 @@ def rfm_report(
     bars = Bars("bar", scale="currency", title="chart")
     title = _("RFM segments as of {day}").format(day=day.isoformat())
     empty = _("No purchases up to {day}: nothing to score.").format(day=day.isoformat())
-    parts = [Section("segments", title, columns, shown, bars)]
+    # On a narrow terminal the chart and the shares (the counts and revenue say them) go
+    # before the mean recency and frequency, the R and F the segments are made of.
+    spared = ("\0bars", "customer_share", "revenue_share")
+    parts = [Section("segments", title, columns, shown, bars, first_out=spared)]
     output(ctx, fmt).sections(parts, header={"as_of": day.isoformat()}, empty=empty)
 
 

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
+from crmcli.cli.cells import Marked
 from crmcli.core.i18n import Joined, Said
 from crmcli.core.money import Amount, grouped
 from crmcli.core.vocabulary import Worded
@@ -55,7 +56,26 @@ def shown(value: Any, wan: bool, region: str | None) -> Any:
         return value
     if isinstance(value, list):
         return [shown(v, wan, region) for v in value]
+    if isinstance(value, Marked) and re.fullmatch(r"\+[1-9]\d{6,14}", value.text):
+        return _marked_phone(value, region)
     return value
+
+
+def _marked_phone(value: Marked, region: str | None) -> Marked:
+    """A search snippet that is a phone (`+8613851742606`, `138` highlighted) as `phone`
+    shows it (`138 5174 2606`), the same digits highlighted; a highlighted country code
+    the national format leaves out highlights nothing."""
+    said = phone(value.text, region)
+    # Digits counted from the end: the national number is the E.164 number's last digits.
+    old = [n for n, ch in enumerate(value.text) if ch.isdigit()]
+    new = [n for n, ch in enumerate(said) if ch.isdigit()]
+    at = {o: new[-(len(old) - k)] for k, o in enumerate(old) if len(old) - k <= len(new)}
+    spans = []
+    for start, end in value.spans:
+        kept = [at[n] for n in range(start, end) if n in at]
+        if kept:
+            spans.append((min(kept), max(kept) + 1))
+    return Marked(said, tuple(spans))
 
 
 def _said(value: Said, wan: bool, region: str | None) -> Said:

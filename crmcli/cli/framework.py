@@ -212,16 +212,14 @@ def said(text: str) -> str:
 
 
 def _glossed(choices: list[str]) -> str:
-    """The choices of an option as quoted (`'city'`), each with the word crm shows for it
-    beside it (`“city”（城市）`), which may be typed instead (crmcli.core.vocabulary
-    `chosen`)."""
-    from crmcli.core.vocabulary import choice_said
-
+    """The choices of an option as quoted (`'city'`); in another language each by the word
+    its help shows for it (`default_said`), which may be typed instead (crmcli.core.vocabulary
+    `chosen`), with its key after it (`“城市”（city）`, `“天”（day）`)."""
     keys = tuple(c[1:-1] if len(c) > 1 and c[0] == c[-1] == "'" else c for c in choices)
     shown = []
     for choice, key in zip(choices, keys, strict=True):
-        spoken = choice_said(key, keys)
-        shown.append(_quoted(choice) + (f"（{spoken}）" if spoken else ""))
+        spoken = default_said(key, keys)
+        shown.append(_quoted(choice) if spoken == key else f"“{spoken}”（{key}）")
     return _(", ").join(shown)
 
 

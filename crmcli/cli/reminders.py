@@ -163,9 +163,10 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
 
 
 # What a terminal too narrow for a section leaves out first: an overdue task's due date,
-# which its days overdue say again, then the phone (at 60 columns), before whom, how late,
-# the number one types next and the task's text.
-_SPARED = {"overdue_tasks": ("due_on", "phone")}
+# which its days overdue say again, then (at 60 columns) the days overdue, the section's
+# title saying they are late, before the number one types next, whom, the phone to call
+# them on, and the task's text.
+_SPARED = {"overdue_tasks": ("due_on", "days_overdue")}
 # The sections whose rows are customers: Chinese counts them with 位, other rows with 条.
 _OF_CUSTOMERS = frozenset({"due_for_contact", "churn"})
 

@@ -111,6 +111,9 @@ _HIGH_IS_BAD = frozenset({"risk", "level", "severity"})
 # task's or feedback's status (overdue, open) what to do first: it stays longer than they
 # do, and than other free text (a repeat, `every 1 month`).
 _STATES_KEPT = ("stage", "lifecycle", "status")
+# Ids that the name beside them does not say: `crm dedupe`'s other customer, whose id is
+# what `crm merge` takes.
+_UNSAID = ("other_id",)
 
 
 def readable(
@@ -180,7 +183,9 @@ LOW_PRIORITY = (
 # interaction or feedback says, what a setting does, what care a festival calls for (`crm
 # care`). Left out last (after the first column) and cut last, and while it shows it keeps
 # at least a third of the width (or all it needs).
-ESSENTIAL = ("why", "reason", "reasons", "text", "changes", "summary", "description", "care")
+ESSENTIAL = (
+    "why", "reason", "reasons", "text", "changes", "summary", "description", "care", "what",
+)  # fmt: skip
 # What the point of the table gives up its third for, rather than see it left out: a
 # number one types next (`crm done 3`) and a stage or lifecycle (`crm report churn`).
 NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id")
@@ -433,7 +438,7 @@ def layout(
     twice = [
         c for c in columns[1:]
         if (c.key == "currency" and symbols)
-        or (c.key.endswith("_id") and f"{c.key[:-3]}_name" in keys)
+        or (c.key.endswith("_id") and f"{c.key[:-3]}_name" in keys and c.key not in _UNSAID)
     ]  # fmt: skip
     order += twice
     order += [c for name in first_out for c in columns if c.key == name]

@@ -670,7 +670,14 @@ def _ratio(value: float | None) -> str:
 
 
 def _percent(share: float | None) -> str:
-    return "-" if share is None else f"{100 * share:.1f} %"
+    """A share (0.5) as a percentage: `50.0 %` in English, `50.0%` in Chinese."""
+    if share is None:
+        return "-"
+    return f"{100 * share:.1f} %" if current() == "en" else f"{100 * share:.1f}%"
+
+
+def _hundred(share: float | None) -> float | None:
+    return None if share is None else round(100 * share, 1)
 
 
 # The churn backtest's table headers, by JSON and CSV key.
@@ -686,6 +693,11 @@ CHURN_HEADERS = {
 # The same, as the columns of the table (the catalog takes its headers from ...COLUMNS).
 CHURN_TABLE_COLUMNS = ("repeats", "customers", "flagged", "bought_nothing", "both", "precision",
                        "recall")  # fmt: skip
+# In a Chinese table precision and recall are percentages, as its summary says them, and
+# so are the chart's shares (under their own header: "Share" is lifecycle's percentage).
+CHURN_PERCENT_COLUMNS = ("repeats", "customers", "flagged", "bought_nothing", "both",
+                         "precision_percent", "recall_percent")  # fmt: skip
+_CHART_PERCENT_COLUMNS = ("repeat_purchases", "figure", "share_percent")
 
 
 def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any]) -> None:
@@ -709,10 +721,17 @@ def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
     title = _(_BY_REPEATS["day"]).format(day=found["calibration_until"])
     sections = [Section("groups", title, columns, rows, fields=(*columns,))]
     summary = ""
+    percent = current() != "en"  # shares said as percentages, as the summary says them
     if fmt is Format.table:
         # Shorter headers than the JSON and CSV keys, so the table fits 80 columns.
         named = [{short: row[key] for key, short in CHURN_HEADERS.items()} for row in rows]
-        sections = [Section("groups", title, CHURN_TABLE_COLUMNS, named)]
+        shown = CHURN_TABLE_COLUMNS
+        if percent:
+            for line, (_label, hits) in zip(named, found["groups"], strict=True):
+                line["precision_percent"] = _hundred(hits.precision)
+                line["recall_percent"] = _hundred(hits.recall)
+            shown = CHURN_PERCENT_COLUMNS
+        sections = [Section("groups", title, shown, named)]
         how = (
             _("P(alive) from BG/NBD for repeat buyers, the rhythm for the others")
             if found["method"] == "model"
@@ -735,8 +754,10 @@ def _churn_backtest_output(ctx: typer.Context, fmt: Format, found: dict[str, Any
             chart = _("Share who bought nothing after {day}, and flagged").format(
                 day=found["calibration_until"]
             )
-            shown = {"share_bought_nothing": _("bought nothing"), "share_flagged": _("flagged")}
-            sections.append(_chart(chart, rows, shown, "share"))
+            figures = {"share_bought_nothing": _("bought nothing"), "share_flagged": _("flagged")}
+            if percent:  # "Share" is a percentage in Chinese tables (crm report lifecycle)
+                rows = [{**row, **{k: _hundred(row[k]) for k in figures}} for row in rows]
+            sections.append(_chart(chart, rows, figures, "share_percent" if percent else "share"))
     with output(ctx, fmt).paged() as out:
         out.text(summary)
         out.sections(sections, header=header)

@@ -510,8 +510,9 @@ def word(column: str, value: Any) -> Any:
 
 
 def glossed(column: str, keys: list[str]) -> str:
-    """Keys a person may type, listed (`lead, prospect`), each with its word beside it in
-    another language than English (`lead（线索）、prospect（潜在客户）`)."""
+    """Keys a person may type, listed (`lead, prospect`); in another language than English
+    each by its word first, which may be typed too, with its key after it
+    (`线索（lead）、潜在客户（prospect）`)."""
     if current() == "en":
         return ", ".join(keys)
 
@@ -519,7 +520,7 @@ def glossed(column: str, keys: list[str]) -> str:
         worded = str(word(column, key))
         if worded == key:
             return key
-        return f"{key}{worded}" if worded.startswith("（") else f"{key}（{worded}）"
+        return f"{key}{worded}" if worded.startswith("（") else f"{worded}（{key}）"
 
     shown = [said(k) for k in keys]
     return _(", ").join(shown)
@@ -653,12 +654,12 @@ def choice_said(key: str, choices: tuple[str, ...]) -> str | None:
 
 def choices_glossed(keys: tuple[str, ...]) -> str:
     """The keys an option takes, listed on one line; in another language than English each
-    with the word crm shows for it beside it (`id（编号）`, `skip（跳过）`), which may be typed
-    instead (`chosen`)."""
+    by the word crm shows for it, which may be typed instead (`chosen`), with its key after
+    it (`编号（id）`, `跳过（skip）`)."""
     if current() == "en":
         return ", ".join(keys)
     said = ((key, choice_said(key, keys)) for key in keys)
-    return _(", ").join(f"{key}（{word}）" if word else key for key, word in said)
+    return _(", ").join(f"{word}（{key}）" if word else key for key, word in said)
 
 
 def fields_glossed(columns: list[str]) -> str:

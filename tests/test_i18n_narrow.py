@@ -1,0 +1,120 @@
+"""What a Chinese tester met on a terminal: the churn backtest's shares said as percentages
+(its table and chart as its summary), and the columns a narrow terminal keeps (`crm remind`
+at 60 columns keeps the phone and what a date is, `crm dedupe` the id `crm merge` takes,
+`crm report rfm` at 80 its R and F); English, JSON and CSV keep what they had."""
+
+import json
+
+from tests.conftest import fails, ok
+from tests.test_backtest import CHURN_LINES, insert
+from tests.test_i18n_tables import ZH, table
+from tests.test_terminal import on_screen
+
+CHURN = ("report", "churn", "--backtest", "2026-09-30")
+
+
+def test_the_churn_backtest_says_its_shares_as_percentages_in_chinese(db_path):
+    insert(db_path, CHURN_LINES, currency="CNY")
+    code, lines = on_screen(*CHURN, columns=100, env=ZH)
+    assert code == 0, lines
+    said = "\n".join(lines)
+    assert "精确率 66.7%（" in said and "召回率 66.7%（" in said, said  # no space before %
+    heads, rows, rest = table(lines, "重复")
+    assert heads[-2:] == ["精确率%", "召回率%"], heads
+    assert [(r[0], r[-2], r[-1]) for r in rows] == [("0", "50.0", "50.0"), ("2", "100.0", "100.0")]
+    heads, _, _ = table(rest, "重复购买")
+    assert heads[2] == "占比%", heads
+    # group 0: 2 of 3 bought nothing, 2 of 3 flagged; group 2: 1 of 2 each
+    shares = [
+        line.split("│")[2].strip() for line in rest if "│ 未再购买" in line or "│ 被标记" in line
+    ]
+    assert shares == ["66.7", "66.7", "50.0", "50.0"], rest
+    # lifecycle's "Share" is a percentage too, under the same header
+    code, lines = on_screen("report", "lifecycle", columns=100, env=ZH)
+    heads, rows, _ = table(lines, "生命周期 ")
+    assert heads[2] == "占比%" and sum(float(r[2]) for r in rows) > 99, lines
+    code, lines = on_screen(*CHURN, columns=100, env={"LANG": "en_US.UTF-8"})
+    said = "\n".join(lines)
+    assert "Precision 66.7 % (" in said, said
+    heads, rows, _ = table(lines, "Repeats")
+    assert heads[-2:] == ["Precision", "Recall"] and rows[0][-2:] == ["0.5", "0.5"], lines
+    found = json.loads(ok("--lang", "zh", *CHURN, "--format", "json"))
+    assert found["precision"] == 0.667 and found["groups"][0]["precision"] == 0.5
+    csv = ok("--lang", "zh", *CHURN, "--format", "csv").splitlines()
+    assert csv[0].endswith("precision,recall") and csv[1].endswith(",0.5,0.5"), csv
+
+
+def test_remind_at_60_columns_keeps_the_phone_and_what_the_date_is(demo):
+    code, lines = on_screen("remind", columns=60, env=ZH)
+    assert code == 0, lines
+    heads, rows, _ = table(lines, "任务编号")
+    assert heads == ["任务编号", "客户", "电话", "内容"], heads
+    assert all(r[2][:3].isdigit() or r[2].startswith("+") for r in rows), rows
+    heads, rows, _ = table(lines, "日期")
+    assert heads == ["日期", "客户", "电话", "事项"], heads
+    whats = [r[3].replace(" ", "") for r in rows]  # wrapped onto lines: spaces not kept
+    assert "续约截止renewaldeadline" in whats and "生日（满40岁）" in whats, whats
+    assert not any(w.endswith("…") for w in whats), whats
+    wide = json.loads(ok("remind", "--format", "json"))
+    assert {"due_on", "task_id"} <= set(wide["overdue_tasks"][0])  # JSON keeps them
+
+
+def test_dedupe_at_60_columns_keeps_the_other_id_merge_takes(db_path):
+    ok("add", "张伟", "--phone", "+8613851742606")
+    ok("add", "张伟", "--phone", "+8613851742606", "--allow-duplicate")
+    code, lines = on_screen("dedupe", columns=60, env=ZH)
+    heads, rows, _ = table(lines, "编号")
+    assert code == 0 and "另一位编号" in heads, lines
+    assert rows[0][heads.index("另一位编号")] == "2", rows
+
+
+def test_rfm_at_80_columns_keeps_mean_recency_and_frequency(demo):
+    code, lines = on_screen("report", "rfm", columns=80, env=ZH)
+    heads, rows, _ = table(lines, "细分")
+    assert code == 0 and {"平均最近购买", "平均频次", "平均金额"} <= set(heads), lines
+    assert "客户占比%" not in heads, heads  # the count beside it says it
+    assert float(rows[0][heads.index("平均最近购买")]) > 0, rows  # 核心客户: bought lately
+
+
+def test_chinese_choice_lists_put_the_word_first_and_by_says_the_helps_words(db_path):
+    said = fails(2, "--lang", "zh", "report", "sales", "--by", "小时")
+    assert (
+        "可选值“天”（day）、“周”（week）、“月”（month）、“季度”（quarter）、“年”（year）、“品类”（category）"
+        in said
+    )
+    helped = ok("--lang", "zh", "report", "sales", "--help")
+    assert "天|周|月|季度|年|品类" in helped.replace(" ", ""), helped
+    assert ok("--lang", "zh", "report", "sales", "--by", "天", "-f", "csv").startswith("day,")
+    assert fails(2, "--lang", "zh", "search", "--in", "任务", "x") == (
+        "crm: --in 必须是以下之一：客户（customers）、互动（interactions）、购买（purchases）、"
+        "反馈（feedback）、all；收到的是“任务”\n"
+    )
+    helped = ok("--lang", "zh", "log", "--help").replace("\n", "").replace(" ", "")
+    assert "电话（call）、邮件（email）、会面（meeting）" in helped, helped
+    ok("add", "钱七")
+    said = fails(2, "--lang", "zh", "stage", "钱七", "成")
+    assert "线索（lead）、潜在客户（prospect）、成交客户（customer）" in said, said
+    assert fails(2, "--lang", "en", "search", "--in", "tasks", "x").startswith(
+        "crm: --in must be one of: customers, interactions, purchases, feedback, all (got 'tasks')"
+    )
+
+
+def test_a_phone_hit_reads_in_national_form_with_the_same_digits_marked(db_path):
+    from crmcli.cli.cells import Marked
+    from crmcli.cli.display import shown
+
+    ok("config", "set", "default_region", "CN")
+    ok("add", "张伟", "--phone", "13851742606")
+    code, lines = on_screen("search", "138", columns=100, env=ZH)
+    heads, rows, _ = table(lines, "来源")
+    assert code == 0 and rows[0][heads.index("片段")] == "138 5174 2606", lines
+    hit = json.loads(ok("search", "138", "-f", "json"))[0]
+    assert (hit["snippet"], hit["highlights"]) == ("+8613851742606", [[3, 6]])  # E.164
+    assert "+86[138]51742606" in ok("search", "138")  # a pipe keeps what it had
+    said = shown(Marked("+8613851742606", ((6, 10),)), False, "CN")  # `5174`
+    assert (said.text, said.spans) == ("138 5174 2606", ((4, 8),))
+    said = shown(Marked("+8613851742606", ((1, 3), (3, 4))), False, "CN")  # 86 is not shown
+    assert (said.text, said.spans) == ("138 5174 2606", ((0, 1),))
+    said = shown(Marked("+33684245911", ((3, 5),)), False, "CN")  # another region's phone
+    assert (said.text, said.spans) == ("+33 6 84 24 59 11", ((4, 7),))  # `6 8`
+    assert shown(Marked("call +8613851742606", ((5, 8),)), False, "CN").text.startswith("call +86")
