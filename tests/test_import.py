@@ -1581,6 +1581,15 @@ def test_the_place_column_of_a_wps_list_is_split_into_region_and_city(cn):
         ("姓名,所在地区", "甲,吉林省延边朝鲜族自治州", ("吉林", "延边朝鲜族自治州", None)),
         ("姓名,所在地区", "甲,湖北 荆州市 沙市区", ("湖北", "荆州", "沙市区")),
         ("姓名,地区", "甲,华东", ("华东", None, None)),
+        # a municipality's parts with or without spaces; a city named like a province; a
+        # part of China; a district alone
+        ("姓名,所在地区", "甲,北京市 海淀区 中关村", ("北京", "北京", "海淀区中关村")),
+        ("姓名,所在地区", "甲,北京市海淀区中关村", ("北京", "北京", "海淀区中关村")),
+        ("姓名,所在地区", "甲,上海 浦东", ("上海", "上海", "浦东")),
+        ("姓名,所在地区", "甲,吉林市", (None, "吉林", None)),
+        ("姓名,所在地区", "甲,吉林省吉林市", ("吉林", "吉林", None)),
+        ("姓名,所在地区", "甲,华东地区", ("华东地区", None, None)),
+        ("姓名,所在地区", "甲,海淀区", (None, None, "海淀区")),
         ("姓名,地区", "甲,浙江", ("浙江", None, None)),
         ("姓名,地区", "甲,未知", (None, None, None)),
         ("姓名,地区", "甲,New York", ("New York", None, None)),  # only Chinese is split

@@ -837,10 +837,16 @@ _PROVINCES = (
     "澳门",
 )  # fmt: skip
 _MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+# 市 ends a province's name only for the municipalities: `吉林市` is a city of 吉林省.
 _PROVINCE = re.compile(
-    rf"(?:{'|'.join(_PROVINCES)})(?:省|市|特别行政区|(?:壮族|回族|维吾尔)?自治区)?"
+    rf"(?:{'|'.join(_MUNICIPALITIES)})市?"
+    rf"|(?:{'|'.join(_PROVINCES)})(?:省|特别行政区|(?:壮族|回族|维吾尔)?自治区)?"
 )
 _CITY = re.compile(r".+?(?:市|自治州|地区|盟)")
+# The parts of China people name a place by that are no province (`华东地区` is no 地区 of
+# a province, as 阿克苏地区 is): a region as a whole.
+_AREAS = re.compile(r"(?:华东|华南|华北|华中|西南|西北|东北|港澳台)(?:地区)?")
+_DISTRICT = re.compile(r".+(?:区|县|旗)")
 _PLACE_PARTS = re.compile(r"\s*[\s/,，、·-]\s*")
 
 
@@ -862,22 +868,28 @@ def place(text: str) -> tuple[str | None, str | None, str | None]:
     `浙江省杭州市西湖区` and `浙江 杭州 西湖区` are (浙江, 杭州, 西湖区): a province
     without 省, 市 or 自治区, a city without 市 (`_city`), the district as written; a
     municipality is its own city (`北京市朝阳区`: 北京, 北京, 朝阳区); a city alone
-    (`杭州市`) has no region; anything else (`华东`, `New York`) is the region as a whole.
+    (`杭州市`) has no region, a district alone (`海淀区`) no region and no city; anything
+    else (`华东`, `华东地区`, `New York`) is the region as a whole. Spaces between the parts
+    change nothing (`北京市 海淀区` is `北京市海淀区`).
     """
     text = text.strip()
     if not _CJK.search(text):  # `New York`, `Bavaria`: a region as written, not split
         return text or None, None, None
+    if _AREAS.fullmatch(text):
+        return text, None, None
     parts = [p for p in _PLACE_PARTS.split(text) if p]
     if len(parts) > 1:
         region, city, *rest = parts
         region = _province(region)
-        if region in _MUNICIPALITIES and len(parts) == 2 and city.endswith(("区", "县")):
-            return region, region, city  # 上海 徐汇区
+        if region in _MUNICIPALITIES:  # its own city: what follows is its district
+            return region, region, "".join([city, *rest])  # 上海 徐汇区, 北京市 海淀区 中关村
         return region, _city(city), "".join(rest) or None
     found = _PROVINCE.match(text)
-    if found is None:
+    if found is None or text[found.end() :] == "市":  # 吉林市: a city named as its province
         if _CITY.fullmatch(text) and len(text) > 2:
             return None, _city(text), None
+        if _DISTRICT.fullmatch(text):  # a district alone (`海淀区`) is no region
+            return None, None, text
         return text or None, None, None
     region, rest = _province(found.group()), text[found.end() :]
     if region in _MUNICIPALITIES:
