@@ -31,6 +31,7 @@ from tests.conftest import (
     ok,
     person,
     rows,
+    state,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -930,6 +931,20 @@ def test_birthdays_without_a_year_from_google_and_phones_are_birthdays(db_path):
 
 
 # --- duplicates: a new customer with an email or phone already here ---------------------------
+
+
+def test_a_row_updating_a_customer_with_anothers_phone_is_refused_as_crm_edit_does(cn, tmp_path):
+    ok("add", "A", "--email", "a@example.com", "--phone", "13800000001")
+    ok("add", "B", "--email", "b@example.com", "--phone", "13800000002")
+    before = state(cn)
+    sheet = tmp_path / "u.csv"
+    sheet.write_text("name,email,phone\nA,a@example.com,13800000002\n", encoding="utf-8")
+    err = fails(2, "import", "customers", str(sheet), "--key", "email", db=cn)
+    assert "row 2: B (#2) already has +8613800000002; pass --allow-duplicate to save anyway" in err
+    assert state(cn) == before
+    done = crm("import", "customers", str(sheet), "--key", "email", "--allow-duplicate")
+    assert done.exit_code == 0 and "1 updated" in done.stderr
+    assert rows(cn, "SELECT count(*) FROM customer_phones WHERE phone = '+8613800000002'") == [(2,)]
 
 
 def test_a_row_adding_a_taken_email_or_phone_is_rejected(cn, tmp_path):

@@ -1570,6 +1570,7 @@ class CustomerImporter(Importer):
             )
         else:
             customer_id = existing
+            self._not_taken_by_another(prepared, customer_id)
             changed = customers.edit_customer(self.conn, customer_id, prepared)
             outcome = "updated" if changed else "unchanged"
         touched = False
@@ -1698,6 +1699,20 @@ class CustomerImporter(Importer):
                 column = next((c for c, t in self.mapper._cache.items() if t == target), target[6:])
                 where = _("column {column}").format(column=column)
                 raise InvalidInput(id_in_field(where, f'--map "{column}=national_id"'))
+
+    def _not_taken_by_another(self, prepared: Any, customer_id: int) -> None:  # Changes
+        """Refuse a row that would give the customer it updates an email or phone another
+        live customer has, as `crm edit` does, unless --allow-duplicate."""
+        from crmcli.records import duplicates
+
+        if self.options.allow_duplicate:
+            return
+        found = duplicates.taken(self.conn, prepared, customer_id)
+        if found:
+            said = _("; ").join(str(t) for t in found[:3])
+            raise InvalidInput(
+                _("{found}; pass --allow-duplicate to save anyway").format(found=said)
+            )
 
     def _not_taken(self, prepared: Any) -> None:  # Changes
         """Refuse a row that would make a new customer with an email or phone a live
