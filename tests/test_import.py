@@ -2118,6 +2118,15 @@ def test_notes_on_several_lines_still_import_beside_the_swallowed_row_check(cn, 
     assert people["甲一"]["company"] == "A" and people["乙二"]["notes"] == "ok"
 
 
+def test_a_note_of_several_lines_in_the_first_column_imports(cn, tmp_path):
+    """The line that closes the note holds the row's other cells after its quote: as many
+    delimiters as the header has when the note is the first column, and no row swallowed."""
+    file = tmp_path / "n.csv"
+    file.write_bytes('备注,姓名,公司\r\n"第一行\r\n第二行",甲一,A\r\n"ok",乙二,B\r\n'.encode())
+    assert "2 inserted" in imported(file)
+    assert by_name()["甲一"]["notes"] == "第一行\n第二行" and by_name()["甲一"]["company"] == "A"
+
+
 def test_a_repeated_header_row_is_skipped_and_said(cn, tmp_path):
     """Two exports joined with cat: the second header row (its BOM too) is no customer."""
     part = "\ufeff姓名,手机\n张三,13800000001\n李四,13800000002\n"

@@ -94,9 +94,16 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
 def _refuse_swallowed(
     name: str, spanned: list[str], delimiter: str, width: int, start: int, end: int
 ) -> None:
-    """Raise InvalidInput when a line after the first of a row read over several lines has
-    as many delimiters as the header (`width` cells): a row swallowed by a stray quote."""
+    """Raise InvalidInput when a line after the first of a row read over several lines has,
+    inside the quoted cell, as many delimiters as the header (`width` cells): a row
+    swallowed by a stray quote. On the line that closes the cell only the text before the
+    closing quote counts: the row's own cells follow it (a note of several lines in the
+    first column ends `line2",Bob`)."""
     for offset, text in enumerate(spanned[1:], 1):
+        if offset == len(spanned) - 1:  # the closing line: up to its first lone quote
+            import re
+
+            text = re.match(r'(?:[^"]|"")*', text).group()  # type: ignore[union-attr]
         if width > 1 and text.count(delimiter) == width - 1:
             raise InvalidInput(
                 _(
