@@ -1294,8 +1294,11 @@ def test_a_lunar_day_without_a_year_is_its_next_time(db_path):
         ("2020-01-25", "2020-01-01", True),
         ("2026-12-25", None, False),
     ]
-    said = fails(2, "--lang", "zh", "date", "add", "曾小贤", "除夕", "农历腊月三十", db=db_path)
-    assert said == "crm: 农历 2026 年腊月只有 29 天（收到第 30 天）\n"
+    # lunar 2026, 2027 and 2028 have a 腊月 of 29 days: the next 腊月三十 is 2029's
+    said = ok("--lang", "zh", "date", "add", "曾小贤", "除夕", "农历腊月三十")
+    assert said.startswith("已为曾小贤（#1）新增日期 7：除夕 2030-02-02（周六）（农历 2029-12-30）")
+    said = fails(2, "--lang", "zh", "date", "add", "曾小贤", "x", "农历2026-12-30", db=db_path)
+    assert said == "crm: 农历 2026 年腊月只有 29 天（收到第 30 天）\n"  # its year given: refused
     said = fails(2, "date", "add", "曾小贤", "x", "--lunar", "13-01", db=db_path)
     assert said == "crm: lunar month must be 1 to 12 (got 13)\n"
     said = fails(2, "--lang", "zh", "date", "add", "曾小贤", "x", "--lunar", "闰01-01", db=db_path)

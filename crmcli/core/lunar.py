@@ -239,8 +239,8 @@ def _month_day(text: str) -> ChineseDay | None:
 
 def _nearest(said: ChineseDay, today: date, direction: Direction) -> LunarDate:
     """The lunar date of month and day `said` next from today (`future`: today or later),
-    or last (`past`: today or before). A leap month comes the next (last) year that has it;
-    a day the month lacks that year (a 30th) is refused, as with a year."""
+    or last (`past`: today or before). A leap month comes the next (last) year that has it,
+    and a 30th the next (last) year whose month has 30 days."""
     step = -1 if direction == "past" else 1
     year = from_gregorian(today).year - step
     for _turn in range(40):  # a leap month comes back within 40 years, but for the rarest
@@ -253,6 +253,8 @@ def _nearest(said: ChineseDay, today: date, direction: Direction) -> LunarDate:
             last = first + timedelta(days=month_length(value.year, said.month, said.leap) - 1)
             if (last < today) if step == 1 else (first > today):
                 continue  # the month is gone (not come): its days need not exist
+            if said.day == 30 and month_length(value.year, said.month, said.leap) < 30:
+                continue  # a short month this year (腊月三十): the next (last) with a 30th
         check(value)
         day = to_gregorian(value)
         if (day >= today) if step == 1 else (day <= today):
