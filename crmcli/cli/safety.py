@@ -197,23 +197,16 @@ def _said(value: Any) -> Any:
     return value.said() if isinstance(value, Said) else value
 
 
-# Columns a person never typed, beside those crm's history leaves out of a change said in
-# words (a name's search key, a row's version and time of change): an email's case-folded
-# key, and when a tag was put on, which the change's own time says.
-_NEVER_TYPED = frozenset({"email_key", "tagged_at"})
-_BOOKKEEPING = frozenset({"version", "updated_at"})
-
-
 def _in_words(conn: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows of a change (`crm history`, `crm undo`'s preview) as a table in another
-    language than English says them: a tag by its name (`标签：vip`, not its number),
-    without the columns a person never typed, and without a record's update of its
-    version and time of change alone (a customer whose phones, emails or tags changed: the
-    rows beside it say what changed). English, JSON and CSV keep every row and column, as
-    scripts read them."""
+    language than English says them: a tag by its name (`标签：vip`, not its number), and
+    without a record's update of its version and time of change alone (a customer whose
+    phones, emails or tags changed: the rows beside it say what changed); the columns a
+    person never typed are left out by the change itself (history.Changes). English, JSON
+    and CSV keep every row and column, as scripts read them."""
     from crmcli.core.i18n import current
     from crmcli.records.tags import tag_names
-    from crmcli.store.history import Changes
+    from crmcli.store.history import BOOKKEEPING, Changes
 
     if current() == "en":
         return rows
@@ -227,14 +220,13 @@ def _in_words(conn: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             kept.append(row)
             continue
         names = {field[0] for field in change.fields}
-        if change.updated and names <= _BOOKKEEPING:
+        if change.updated and names <= BOOKKEEPING:
             continue
         fields = [
             ("tag", tags.get(a, a), tags.get(b, b))
             if k == "tag_id" and (a in tags or b in tags)
             else (k, a, b)
             for k, a, b in change.fields
-            if k not in _NEVER_TYPED or names <= _NEVER_TYPED
         ]
         if fields != list(change.fields):
             change = Changes(fields, table=change.table, updated=change.updated)

@@ -605,9 +605,12 @@ class Changes(Worded):
         return _("; ").join(pieces)
 
 
-# Columns kept for crm's own use, which a person never typed: a customer's name as it is
-# looked up (`name_key`), not shown in a change's words for people.
-_INTERNAL = frozenset({"name_key", "version", "updated_at"})
+# Columns kept for crm's own use, which a person never typed: a customer's name and an
+# email as they are looked up (`name_key`, `email_key`), a row's version and time of change,
+# when a tag was put on (the change's own time says it); not shown in a change's words for
+# people.
+BOOKKEEPING = frozenset({"version", "updated_at"})
+_INTERNAL = BOOKKEEPING | {"name_key", "email_key", "tagged_at"}
 _SHOWN_BESIDE = frozenset({"id", "customer_id", "created_at"})
 _MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)")
 
