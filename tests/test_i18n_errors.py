@@ -127,13 +127,17 @@ def test_a_duration_in_chinese_is_read_and_a_bad_one_refused_in_chinese(db_path)
 @pytest.mark.parametrize(
     ("address", "said"),
     [
-        ("a@b@c.com", "@ 后面的部分有无效字符：'@'。"),
+        ("a@b@c.com", "@ 后面的部分有无效字符：“@”。"),
+        ("a@@b", "@ 后面的部分有无效字符：“@”。"),
+        ("a,b;c@d.com", "邮箱地址的 @ 前面有无效字符：“,”、“;”。"),
+        ("a@b'c.com", "@ 后面的部分有无效字符：“'”。"),
+        ("a\\b@c.com", "邮箱地址的 @ 前面有无效字符：“\\”。"),
         (".a@b.com", "邮箱地址不能以句点开头。"),
         ("a.@b.com", "邮箱地址的 @ 前面不能紧挨句点。"),
         ("a b@c.com", "邮箱地址的 @ 前面有无效字符：U+0020。"),
-        ("a@b_c.com", "@ 后面的部分有无效字符：'_'。"),
+        ("a@b_c.com", "@ 后面的部分有无效字符：“_”。"),
         ("a\u200b@b.com", None),  # refused earlier, as an invisible character
-        ('"a"x@b.com', "右引号后面还有字符：'x'。"),
+        ('"a"x@b.com', "右引号后面还有字符：“x”。"),
         ("a@[1.2.3]", "@ 后面方括号里的地址无效。"),
         ("a@b.invalid", "@ 后面是保留的域名，不能用于邮箱。"),
         ("Ann <a@b.com>", "邮箱地址不能带显示名称和尖括号。"),

@@ -3,7 +3,8 @@
 email-validator speaks English only. Each of its messages (those of version 2, read from
 its source: syntax, validate_email) is matched here by a pattern whose groups are the
 values inside it (the characters it quotes, a count); the msgid says the same with those
-values put back. Characters it names in words (`SPACE`) are shown as code points
+values put back. Characters it quotes (`'@'`) are quoted as the language's prose quotes
+what was typed (`“@”`), and characters it names in words (`SPACE`) are shown as code points
 (`U+0020`) in another language. A message this table does not know is said, in another
 language than English, as the address being invalid: never English in a Chinese line.
 """
@@ -217,14 +218,15 @@ def said(message: str) -> str:
 
 def _characters(listed: str) -> str:
     """A list of characters as email-validator writes it (`'@', '!', SPACE`) in the run's
-    words: joined by its separator, a character it names in English as its code point."""
+    words: joined by its separator, a quoted character in the language's quotes (`“@”`, as
+    `Template` quotes what was typed), one it names in English as its code point."""
     if not listed:
         return ""
     pieces = re.findall(r"'[^']*'|\"[^\"]*\"|[A-Z0-9][A-Z0-9 +-]*", listed)
     shown = []
     for piece in pieces:
         if piece[0] in "'\"":
-            shown.append(piece)
+            shown.append(f"“{piece[1:-1]}”")
             continue
         try:
             shown.append(f"U+{ord(unicodedata.lookup(piece)):04X}")
