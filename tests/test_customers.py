@@ -145,6 +145,41 @@ def test_edit_with_no_change_says_so(db_path):
     assert ok("edit", str(cid), "--city", "Paris") == "No changes.\n"
 
 
+def test_an_edit_records_only_the_phones_and_emails_it_changed(cn):
+    def changes() -> list[tuple]:  # the last changeset: (table, op, value, is_primary's)
+        rows = json.loads(ok("history", "1", "-f", "json", "--limit", "0"))
+        last = [r for r in rows if r["changeset_id"] == rows[0]["changeset_id"]]
+        return sorted(
+            (r["table"], r["op"], *[(x or {}).get(k) for k in ("phone", "email") for x in
+             (r["old"], r["new"])], *[(x or {}).get("is_primary") for x in (r["old"], r["new"])])
+            for r in last if r["table"] != "customers"
+        )  # fmt: skip
+
+    add("张伟", "--phone", "13800138000", "--email", "zw@example.com")
+    before = changes()
+    for same in (["--phone", "138 0013 8000"], ["--email", "ZW@Example.com"]):
+        assert ok("edit", "张伟", *same) == "No changes.\n"
+    assert changes() == before  # no changeset: the phone was neither deleted nor re-added
+    ok("edit", "张伟", "--phone", "13800138000", "--phone", "13900139000", "--email", "b@x.cn")
+    assert changes() == [
+        ("customer_emails", "insert", None, None, None, "b@x.cn", None, 0),
+        ("customer_phones", "insert", None, "+8613900139000", None, None, None, 0),
+    ]
+    ok("edit", "张伟", "--primary-phone", "13900139000", "--remove-email", "zw@example.com")
+    assert changes() == [
+        ("customer_emails", "delete", None, None, "zw@example.com", None, 1, None),
+        ("customer_emails", "update", None, None, "b@x.cn", "b@x.cn", 0, 1),
+        ("customer_phones", "update", "+8613800138000", "+8613800138000", None, None, 1, 0),
+        ("customer_phones", "update", "+8613900139000", "+8613900139000", None, None, 0, 1),
+    ]
+    card = json.loads(ok("show", "1", "-f", "json"))
+    assert (card["phones"], card["emails"]) == (["+8613900139000", "+8613800138000"], ["b@x.cn"])
+    ok("undo", "--yes")
+    card = json.loads(ok("show", "1", "-f", "json"))
+    assert card["phones"] == ["+8613800138000", "+8613900139000"]
+    assert card["emails"] == ["zw@example.com", "b@x.cn"]
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

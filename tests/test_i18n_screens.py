@@ -246,10 +246,11 @@ def test_history_in_chinese_leaves_out_what_no_one_typed(db_path):
     ok("edit", "张伟", "--email", "Zhang@Example.com", "--phone", "+8613900139000")
     plain = ok("--lang", "zh", "history")
     rows = [line.split() for line in plain.splitlines()[2:]]
-    assert [row[2:4] for row in rows][:4] == [
-        ["修改客户", "客户邮箱"], ["修改客户", "客户电话"], ["修改客户", "客户电话"],
+    assert [row[2:4] for row in rows][:3] == [
+        ["修改客户", "客户邮箱"],
         ["修改客户", "客户电话"],
-    ]  # fmt: skip
+        ["打标签", "客户标签"],
+    ]  # fmt: skip: the phone kept is not recorded as deleted and added again
     assert "邮箱：Zhang@example.com；是否首选：是" in plain
     assert "客户标签  1         1         张伟  新增  标签：vip\n" in plain  # not its number
     for unsaid in ("版本", "邮箱键", "加标签时间", "version", "email_key", "tagged_at"):

@@ -487,12 +487,18 @@ def _apply_children(
             )
         phones.remove(changes.primary_phone)
         phones.insert(0, changes.primary_phone)
-    if before is None or phones != before["phones"]:
-        conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", (customer_id,))
+    old = before["phones"] if before else []
+    if phones != old:
+        if old:
+            _store_list(conn, "customer_phones", "phone", customer_id, phones, old)
         conn.executemany(
             "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
             "VALUES (?, ?, ?, ?)",
-            [(customer_id, p, validate.phone_kind(p), int(i == 0)) for i, p in enumerate(phones)],
+            [
+                (customer_id, p, validate.phone_kind(p), int(p == phones[0]))
+                for p in phones
+                if p not in old
+            ],
         )
 
     emails = list(before["emails"]) if before else []
@@ -519,12 +525,19 @@ def _apply_children(
             )
         index = keys.index(changes.primary_email)
         emails.insert(0, emails.pop(index))
-    if before is None or emails != before["emails"]:
-        conn.execute("DELETE FROM customer_emails WHERE customer_id = ?", (customer_id,))
+        keys.insert(0, keys.pop(index))
+    old = [e.casefold() for e in before["emails"]] if before else []
+    if keys != old:
+        if old:
+            _store_list(conn, "customer_emails", "email_key", customer_id, keys, old)
         conn.executemany(
             "INSERT INTO customer_emails (customer_id, email, email_key, is_primary) "
             "VALUES (?, ?, ?, ?)",
-            [(customer_id, e, e.casefold(), int(i == 0)) for i, e in enumerate(emails)],
+            [
+                (customer_id, e, k, int(k == keys[0]))
+                for e, k in zip(emails, keys, strict=True)
+                if k not in old
+            ],
         )
 
     for key in changes.unset_fields:
@@ -578,6 +591,25 @@ def _apply_children(
             "WHERE customer_id = ? AND relation = ? COLLATE NOCASE AND name IS ? "
             "AND related_id IS ?)",
             (customer_id, relation, name, related_id, customer_id, relation, name, related_id),
+        )
+
+
+def _store_list(
+    conn: sqlite3.Connection, table: str, column: str, customer_id: int, wanted: list, old: list
+) -> None:
+    """Bring a customer's stored phones or emails (`old`, primary first, each named by
+    `column`) to `wanted` except the ones to add, which the caller inserts: deletes those
+    gone and moves the primary mark, touching no row that stays as it was, so history
+    records only what changed (adding a phone is one added row, not the list rewritten)."""
+    conn.executemany(
+        f"DELETE FROM {table} WHERE customer_id = ? AND {column} = ?",  # noqa: S608 - fixed
+        [(customer_id, value) for value in old if value not in wanted],
+    )
+    if wanted:
+        conn.execute(
+            f"UPDATE {table} SET is_primary = ({column} = ?) "  # noqa: S608 - fixed names
+            f"WHERE customer_id = ? AND is_primary != ({column} = ?)",
+            (wanted[0], customer_id, wanted[0]),
         )
 
 
