@@ -364,10 +364,15 @@ def test_skipping_a_row_matched_by_email_needs_key_email_and_the_refusal_says_so
     assert json.loads(ok("list", "--format", "json"))[0]["city"] == "上海"
 
 
-@pytest.mark.parametrize(("locale", "region"), [("zh_TW.UTF-8", "TW"), ("zh_HK.UTF-8", "HK")])
-def test_a_traditional_chinese_locale_gets_simplified_chinese(db_path, monkeypatch, locale, region):
+@pytest.mark.parametrize(
+    ("locale", "region", "currency"),
+    [("zh_TW.UTF-8", "TW", "TWD"), ("zh_HK.UTF-8", "HK", "HKD")],
+)
+def test_a_traditional_chinese_locale_gets_simplified_chinese(
+    db_path, monkeypatch, locale, region, currency
+):
     """No Traditional catalog yet: Simplified Chinese reads better than English there. The
-    region the locale names reads phones."""
+    region the locale names reads phones, and its currency is the default one."""
     monkeypatch.setenv("LANG", locale)
     said = crm("add", "陳大文", "--phone", "2345 6789" if region == "HK" else "0912 345 678")
     assert said.exit_code == 0, said.stderr
@@ -375,12 +380,36 @@ def test_a_traditional_chinese_locale_gets_simplified_chinese(db_path, monkeypat
     assert said.stderr == (
         f"crm: 已根据系统区域设置把 default_region 设为 {region}（修改：crm config set "
         "default_region XX）\n"
+        f"crm: 已根据系统区域设置把 default_currency 设为 {currency}（修改：crm config set "
+        "default_currency CNY）\n"
     )
     phone = "+85223456789" if region == "HK" else "+886912345678"
     assert json.loads(ok("show", "1", "--format", "json"))["phones"] == [phone]
     assert fails(3, "show", "nobody") == "crm: 没有匹配“nobody”的客户\n"
     # the name as typed: Simplified and Traditional characters are not yet one name
     assert fails(3, "show", "陈大文") == "crm: 没有匹配“陈大文”的客户\n"
+    monkeypatch.setenv("LANG", "C.UTF-8")  # a cron job reads amounts as the terminal did
+    ok("buy", "1", "茶", "100")
+    assert json.loads(ok("purchases", "-f", "json"))[0]["currency"] == currency
+
+
+def test_a_region_s_currency_is_saved_only_in_a_database_without_amounts(db_path, monkeypatch):
+    """A database that already holds amounts (typed in CNY, the default) keeps CNY when a
+    locale first names a region; zh_CN saves no currency (CNY is the default); a currency
+    already set is kept."""
+    ok("product", "add", "龙井", "--price", "100")  # no region (C.UTF-8): CNY
+    monkeypatch.setenv("LANG", "zh_HK.UTF-8")
+    assert crm("add", "陳大文").stderr.count("\n") == 1  # the region only
+    assert ok("config", "get", "default_region") == "HK\n"
+    assert ok("config", "get", "default_currency") == "CNY\n"
+    for locale, currency in (("en_US.UTF-8", "EUR"), ("zh_CN.UTF-8", "CNY")):
+        db_path.unlink()
+        if currency == "EUR":
+            ok("config", "set", "default_currency", "EUR")  # the first write
+        monkeypatch.setenv("LANG", locale)
+        ok("add", "张伟")
+        assert ok("config", "get", "default_currency") == f"{currency}\n"
+    assert "\ndefault_currency,CNY,default," in ok("config", "list", "-f", "csv")
 
 
 def test_a_chinese_service_number_such_as_12345_is_kept_as_one(db_path):

@@ -648,12 +648,19 @@ def writing(
         kept = keep_locale_region(conn)
         sys.stdout.flush()  # still inside the transaction: an output error rolls it back
     run.saved = True
-    if kept:
+    if "default_region" in kept:
         _notice(
             _(
                 "default_region set to {region} from the locale "
                 "(change with: crm config set default_region XX)"
-            ).format(region=kept)
+            ).format(region=kept["default_region"])
+        )
+    if "default_currency" in kept:
+        _notice(
+            _(
+                "default_currency set to {currency} from the locale "
+                "(change with: crm config set default_currency CNY)"
+            ).format(currency=kept["default_currency"])
         )
 
 

@@ -268,27 +268,55 @@ def _locale_region() -> str | None:
     return None
 
 
-def keep_locale_region(conn: sqlite3.Connection) -> str | None:
+def keep_locale_region(conn: sqlite3.Connection) -> dict[str, str]:
     """Save the locale's region as default_region when the database has none (called by
     every write, at its end): phone numbers are then read the same way by a cron job
-    without LANG as by the terminal that made the file. Kept out of the command's
-    changeset, so undoing the command keeps it. Returns the region saved, or None when one
-    was already set or the locale names none."""
+    without LANG as by the terminal that made the file. With it, a database that holds no
+    amount yet and no default_currency takes the region's currency when that is not CNY
+    (zh_HK: HKD, zh_TW: TWD, en_US: USD); one that already holds amounts keeps CNY, the
+    currency they were typed in. Kept out of the command's changeset, so undoing the
+    command keeps them. Returns the settings saved (key -> value): none when a region was
+    already set or the locale names none."""
     region = _locale_region()
     if (
         region is None
         or conn.execute("SELECT 1 FROM settings WHERE key = 'default_region'").fetchone()
     ):
-        return None
+        return {}
     try:
         region = validate.region_code(region)  # loads phonenumbers: once per database
     except InvalidInput:
-        return None
+        return {}
     from crmcli.store import history
 
+    saved = {"default_region": region}
+    currency = _region_currency(region)
+    if (
+        currency != "CNY"
+        and not conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'default_currency') "
+            "OR EXISTS (SELECT 1 FROM purchases) OR EXISTS (SELECT 1 FROM products)"
+        ).fetchone()[0]
+    ):
+        saved["default_currency"] = currency
     with history.unrecorded(conn):  # not the command's change: `crm undo` leaves it
-        conn.execute("INSERT INTO settings (key, value) VALUES ('default_region', ?)", (region,))
-    return region
+        conn.executemany("INSERT INTO settings (key, value) VALUES (?, ?)", saved.items())
+    return saved
+
+
+def _region_currency(region: str) -> str:
+    """The currency legal tender in `region` today (CLDR's, through babel: HK gives HKD),
+    or CNY, the default, for a region without one crm knows."""
+    from babel.numbers import get_territory_currencies
+
+    from crmcli.core import clock
+
+    for code in get_territory_currencies(region, clock.today(), tender=True):
+        try:
+            return _currency(code)
+        except InvalidInput:
+            continue
+    return "CNY"
 
 
 SETTINGS = {
