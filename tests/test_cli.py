@@ -699,3 +699,11 @@ def test_an_empty_db_option_is_named_as_such(db_path, args):
         fails(2, *args, db=db_path) == "crm: --db needs a file name; it was given an empty value\n"
     )
     assert fails(2, "--lang", "zh", *args) == "crm: --db 需要一个文件名，收到的是空值\n"
+
+
+@pytest.mark.parametrize("args", [["list", "--db"], ["--db"], ["--db", "x.db", "list", "--db"]])
+def test_a_db_option_without_its_value_is_a_missing_argument(db_path, args):
+    """`crm list --db` has no value at all: click's words, not the empty value of `--db=`."""
+    ok("add", "Anna")
+    assert fails(2, *args, db=db_path) == "crm: Option '--db' requires an argument.\n"
+    assert fails(2, "--lang", "zh", *args, db=db_path) == "crm: 选项“--db”需要一个值\n"

@@ -322,12 +322,13 @@ def hoisted(root: Any, argv: list[str]) -> list[str]:
 
 def global_value(argv: list[str], params: list[Any], flag: str) -> str | None:
     """The value the last `FLAG X` (or `FLAG=X`) gives among the global options (`params`,
-    the root command's) before the command's name in `argv`, if any."""
+    the root command's) before the command's name in `argv`, if any. A FLAG last, with no
+    value after it (`crm list --db`), gives none: click says the value is missing."""
     valued = {name for p in params if not getattr(p, "is_flag", True) for name in p.opts}
     words, found = iter(argv), None
     for word in words:
         if word == flag:
-            found = next(words, "")
+            found = next(words, found)
         elif word.startswith(f"{flag}="):
             found = word.removeprefix(f"{flag}=")
         elif word == "--":
