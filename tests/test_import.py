@@ -235,6 +235,19 @@ def test_upsert_by_email_and_phone(cn, tmp_path):
     assert len(customers_json()) == 1
 
 
+def test_one_email_spelt_twice_in_a_cell_keeps_the_spelling_typed_first(cn):
+    """`b@x.com , B@X.COM` is one address: the first spelling is kept (the later one was),
+    on the fast way of plain cells and the full one (a tags column), as by `crm add`."""
+    for n, (header, extra) in enumerate((("name,email", ""), ("name,email,tags", ",vip"))):
+        data = f'{header}\nAnn{n},"a{n}@x.com , A{n}@X.COM"{extra}\nBo{n},"B{n}@X.CN;b{n}@x.cn"{extra}\n'
+        ok("import", "customers", "-", "--format", "csv", input=data)
+        people = by_name()
+        assert people[f"Ann{n}"]["emails"] == [f"a{n}@x.com"]
+        assert people[f"Bo{n}"]["emails"] == [f"B{n}@x.cn"]
+    ok("add", "Cy", "--email", "cy@x.com", "--email", "CY@x.com")
+    assert by_name()["Cy"]["emails"] == ["cy@x.com"]
+
+
 def test_map_and_keep_unknown(cn, tmp_path):
     file = tmp_path / "c.csv"
     file.write_text("客户,Handy,爱好,Ignore me\n王芳,13912345678,tea,x\n", encoding="utf-8")

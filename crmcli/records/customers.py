@@ -164,7 +164,7 @@ def prepare(
     if raw.primary_phone:
         out.primary_phone = _existing_phone(raw.primary_phone, region, home)
     emails = (checked(validate.email, e) for e in raw.emails)
-    out.add_emails = list({key: (e, key) for e, key in emails}.values())
+    out.add_emails = first_spellings(emails)
     out.remove_emails = [validate.email(e)[1] for e in raw.remove_emails]
     if raw.primary_email:
         out.primary_email = validate.email(raw.primary_email)[1]
@@ -253,6 +253,15 @@ def id_in_field(where: str, instead: str) -> str:
 
 def _unique(items: Iterator[str] | Any) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def first_spellings(emails: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(email, key) pairs with one per key, each as first typed: `b@x.com, B@X.COM` is
+    `b@x.com`, the address the user wrote first."""
+    kept: dict[str, tuple[str, str]] = {}
+    for email, key in emails:
+        kept.setdefault(key, (email, key))
+    return list(kept.values())
 
 
 def column_values(name: str, value: str, today: date) -> dict[str, Any]:

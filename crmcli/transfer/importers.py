@@ -1387,9 +1387,10 @@ class CustomerImporter(Importer):
                 )
             typed = _split(emails, _SPLIT_EMAILS) if emails else None
             if typed:
+                from crmcli.records.customers import first_spellings
+
                 email, recent = validate.email, self._recent
-                said = (recent(email, e) for e in typed)
-                prepared.add_emails = list({k: (e, k) for e, k in said}.values())
+                prepared.add_emails = first_spellings(recent(email, e) for e in typed)
         except (InvalidInput, NotFound):
             return None
         return prepared, stage
