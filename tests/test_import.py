@@ -2477,3 +2477,24 @@ def test_the_key_names_a_column_of_the_file_by_its_header(cn, tmp_path):
     # without such a column, 编号 is crm's id, as in every listing
     stderr = fails(2, "import", "customers", "-", "--key", "编号", input="id,name\n9,李四\n", db=cn)
     assert "row 2: no customer with id 9 in this database (--key id matches" in stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "by"),
+    [("手机", "phone"), ("手机号", "phone"), ("Mobile", "phone"), ("电话", "phone"),
+     ("邮件", "email"), ("电子邮件", "email"), ("电子邮箱", "email"), ("邮箱", "email")],
+)  # fmt: skip
+def test_the_key_takes_the_words_a_user_calls_a_phone_or_an_email(cn, key, by):
+    """`--key 手机` was refused while `--key 电话` matched: a phone's or an email's header crm
+    knows is a key, whether or not the file has that column (its column is `phone` or
+    `email`, the only one that can match the row)."""
+    ok("add", "张三", "--phone", "13800138000", "--email", "zs@x.cn")
+    rows = f"name,{by},city\n张三,{'138 0013 8000' if by == 'phone' else 'ZS@x.cn'},宁波\n"
+    said = crm("--lang", "zh", "import", "customers", "-", "--format", "csv", "--key", key,
+               input=rows)  # fmt: skip
+    assert said.exit_code == 0, said.stderr
+    assert "新增 0，更新 1" in said.stderr
+    (who,) = customers_json()
+    assert who["city"] == "宁波"
+    stderr = fails(2, "import", "customers", "-", "--key", "微信", input=rows, db=cn)
+    assert stderr.startswith("crm: --key must be one of: id, external_id, email, phone"), stderr

@@ -2247,6 +2247,10 @@ def run_import(
         typed = header_key(options.key)
         read = (t for c, t in mapper._cache.items() if header_key(c) == typed)
         named = next(read, None) or ""
+        if not named and CUSTOMER_ALIASES.get(typed) in ("mobile", "phone", "email"):
+            # a phone's or an email's header crm knows, in the file or not (`手机`, `手机号`,
+            # `电子邮件`): what the user calls the column to match by
+            named = CUSTOMER_ALIASES[typed]
         named = "phone" if named == "mobile" else named
         if named in KEYS:
             options.key = named
