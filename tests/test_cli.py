@@ -707,3 +707,16 @@ def test_a_db_option_without_its_value_is_a_missing_argument(db_path, args):
     ok("add", "Anna")
     assert fails(2, *args, db=db_path) == "crm: Option '--db' requires an argument.\n"
     assert fails(2, "--lang", "zh", *args, db=db_path) == "crm: 选项“--db”需要一个值\n"
+
+
+def test_a_demo_name_drawn_twice_takes_the_next_name_its_lists_give():
+    """Past what the lists give, and only then, a name carries a number (`crm demo
+    --customers 2000`): every other pair of names, each once, then none."""
+    from crmcli.demo import build
+
+    pairs = list(build._latin_pairs(3, 16))
+    assert pairs[:2] == [(3, 0), (3, 1)] and (3, 16) not in pairs
+    assert len(set(pairs)) == len(pairs) == len(build.LATIN_FIRST) * len(build.LATIN_LAST) - 1
+    names = list(build._chinese_names("王伟明", "芳"))
+    assert names[:2] == ["王伟芳", "王伟娜"] and len(set(names)) == len(names)
+    assert build._free(iter(["王伟芳", "王伟玉"]), {"王伟芳", "王伟玉"}) is None

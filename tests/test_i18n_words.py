@@ -414,7 +414,12 @@ def test_a_chinese_demo_has_no_english_data_left(db_path):
     }
     kept = json.dumps([r[0] for r in conn.execute("SELECT selection FROM care_rules")])
     rule = conn.execute("SELECT filter FROM rules WHERE tag = '待挽回'").fetchone()
+    names = [name for (name,) in conn.execute("SELECT name FROM customers")]
     conn.close()
+    # every name its own, none with a number (`许家豪 270`); a branch has no number either
+    assert len(set(names)) == len(names) == 300
+    assert [n for n in names if re.search(r"[\d\s]", n)] == []
+    assert {"腾讯科技南京分公司", "杨家豪", "陈颂恩"} <= set(names)
     english = sorted(t for t in texts if re.search("[A-Za-z]", t))
     assert english == ["vip", "wechat"], english  # a tag as typed, a field with a label
     assert {"许家豪", "巴黎", "法国", "恒通实业", "批发", "高消费", "重点客户", "月饼礼盒"} <= texts

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from crmcli.core import clock
@@ -118,6 +119,43 @@ def classify(conn: sqlite3.Connection, rng: random.Random, ids: list[int], now: 
             moment = min(now, moment + timedelta(days=rng.randint(3, 90)))
 
 
+# A name drawn twice is not written with a number (`许家豪 270`): the next name the lists
+# give is taken, in an order fixed by the one drawn (no random draw is added, so the rest
+# of the data is the same), and a number only once every name they give is taken.
+def _free(names: Iterator[str], used: set[str]) -> str | None:
+    """The first of `names` not in `used`, or None."""
+    return next((name for name in names if name not in used), None)
+
+
+def _chinese_names(name: str, extra: str) -> Iterator[str]:
+    """Names for a Chinese `name` drawn twice: its surname and first given character with
+    `extra` (a double given name: 王伟 -> 王伟芳, 王伟明 -> 王伟芳), then with each given
+    character after it, then any two."""
+    surname, first = name[0], name[1]
+    start = GIVEN.index(extra)
+    turn = GIVEN[start:] + GIVEN[:start]
+    yield from (surname + first + c for c in turn)
+    yield from (surname + a + b for a in turn if a != first for b in turn)
+
+
+def _latin_pairs(first: int, last: int) -> Iterator[tuple[int, int]]:
+    """(first name, last name) places for the pair drawn taken: the same first name with
+    each last name after it, then every other pair. A Latin name and its overseas Chinese
+    one (crmcli.demo.words.latin_name) are free together."""
+    lasts = range(len(LATIN_LAST))
+    yield from ((first, (last + step) % len(lasts)) for step in range(1, len(lasts)))
+    others = range(first + 1, first + len(LATIN_FIRST))
+    yield from ((f % len(LATIN_FIRST), n) for f in others for n in lasts)
+
+
+def _branches(company: str, city: str) -> Iterator[str]:
+    """An organisation's names: the company's branch in its city (`小米科技上海分公司`,
+    `Acme Corp London`), then another company's there."""
+    start = COMPANIES.index(company)
+    for name in COMPANIES[start:] + COMPANIES[:start]:
+        yield f"{said(name)}{city}分公司" if current() == "zh" else f"{said(name)} {city}"
+
+
 def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[str, int]:
     """Fill an empty database with `count` customers; returns counts of what was made."""
     from crmcli.records.config import set_setting
@@ -147,14 +185,22 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
             city, region, country = rng.choice(WORLD_CITIES)
             city = said(city)
             raw.values.update(city=city, region=said(region), country=said(country))
-        if name in used_names:
-            name = f"{name} {index}" if not chinese else name + rng.choice(GIVEN)
+        if name in used_names and chinese:
+            extra = rng.choice(GIVEN)  # drawn as it always was: the data after it stays
+            name = _free(_chinese_names(name, extra), used_names) or f"{name} {index}"
+        elif name in used_names:
+            pairs = _latin_pairs(LATIN_FIRST.index(first), LATIN_LAST.index(last))
+            names = (latin_name(f, n, f"{LATIN_FIRST[f]} {LATIN_LAST[n]}") for f, n in pairs)
+            name = _free(names, used_names) or f"{name} {index}"
         used_names.add(name)
         raw.values["name"] = name
         organisation = rng.random() < 0.08
         if organisation:
             raw.values["kind"] = "organisation"
-            raw.values["name"] = name = f"{said(rng.choice(COMPANIES))} {city} {index}"
+            company = rng.choice(COMPANIES)
+            name = _free(_branches(company, city), used_names) or f"{said(company)} {city} {index}"
+            raw.values["name"] = name
+            used_names.add(name)
         else:
             raw.values["gender"] = rng.choice(("female", "male"))
             if rng.random() < 0.6:
