@@ -8,7 +8,7 @@ import json
 from tests.conftest import fails, ok
 from tests.test_backtest import CHURN_LINES, insert
 from tests.test_i18n_tables import ZH, table
-from tests.test_terminal import on_screen
+from tests.test_terminal import on_screen, width
 
 CHURN = ("report", "churn", "--backtest", "2026-09-30")
 
@@ -57,6 +57,41 @@ def test_remind_at_60_columns_keeps_the_phone_and_what_the_date_is(demo):
     assert not any(w.endswith("…") for w in whats), whats
     wide = json.loads(ok("remind", "--format", "json"))
     assert {"due_on", "task_id"} <= set(wide["overdue_tasks"][0])  # JSON keeps them
+
+
+def test_every_remind_table_at_60_columns_keeps_the_phone_and_what_is_due(demo):
+    """Tasks due soon give up their repeat and id (not the phone), late feedback when it
+    came and how long it waited, as overdue tasks give up their date: in both languages."""
+    ok("feedback", "add", "2", "收到的茶叶包装破损，要求换货", "--severity", "high", "--at", "-9d")
+    for env, phone, points in ((ZH, "电话", {"内容", "事项", "原因", "摘要"}),
+                               ({"LANG": "en_US.UTF-8"}, "Phone",
+                                {"Text", "What", "Reason", "Summary"})):  # fmt: skip
+        code, lines = on_screen("remind", columns=60, env=env)
+        assert code == 0 and all(width(line) <= 60 for line in lines), lines
+        heads = _headers(lines)
+        assert len(heads) == 6 and all(phone in h for h in heads), heads
+        assert all(points & set(h) for h in heads if h[0] not in ("客户", "Customer")), heads
+        assert heads[1][0] in ("到期日", "Due"), heads  # a task due soon: when
+    code, lines = on_screen("remind", columns=60, env=ZH)
+    heads, rows, after = table(lines, "到期日")
+    assert heads == ["到期日", "客户", "电话", "内容"], heads
+    assert "".join(after).startswith("隐藏了 2 列：重复、任务编号；"), after
+    heads, rows, _ = table(lines, "反馈编号")
+    assert heads == ["反馈编号", "客户", "电话", "摘要"] and rows[0][0].isdigit(), heads
+    late = json.loads(ok("remind", "--format", "json"))
+    assert {"received_at", "hours_open", "kind"} <= set(late["late_feedback"][0])
+
+
+def _headers(lines: list[str]) -> list[list[str]]:
+    """Each table's headers, a header wrapped onto two lines read as one."""
+    found = []
+    for end in [n for n, line in enumerate(lines) if "╇" in line]:
+        start = end
+        while "┃" in lines[start - 1]:
+            start -= 1
+        parts = [[c.strip() for c in line.split("┃")] for line in lines[start:end]]
+        found.append([" ".join(filter(None, words)) for words in zip(*parts, strict=True)])
+    return found
 
 
 def test_dedupe_at_60_columns_keeps_the_other_id_merge_takes(db_path):
@@ -118,3 +153,22 @@ def test_a_phone_hit_reads_in_national_form_with_the_same_digits_marked(db_path)
     said = shown(Marked("+33684245911", ((3, 5),)), False, "CN")  # another region's phone
     assert (said.text, said.spans) == ("+33 6 84 24 59 11", ((4, 7),))  # `6 8`
     assert shown(Marked("call +8613851742606", ((5, 8),)), False, "CN").text.startswith("call +86")
+
+
+def test_history_at_80_columns_keeps_whom_an_entry_is_about_after_a_merge(db_path):
+    """A merged-away customer reads `#2`, a whole id, which let the record (`customers
+    (#1)`) stand for what an entry is about and the customer go first: the record and the
+    operation go before it now, in both languages."""
+    ok("add", "Anna Smith", "--notes", "Prefers morning calls about the new catalogue")
+    ok("add", "Bo Li")
+    ok("merge", "1", "2", "--yes")
+    ok("care", "festival", "add", "Company anniversary", "--date", "06-01")
+    for env, customer, record in (({"LANG": "en_US.UTF-8"}, "Customer", "Record"),
+                                  (ZH, "客户", "记录")):  # fmt: skip
+        code, lines = on_screen("history", columns=80, env=env)
+        assert code == 0 and all(width(line) <= 80 for line in lines), lines
+        heads = _headers(lines)[0]
+        assert heads[:2] == [heads[0], customer] and record not in heads, heads
+        assert any("Anna S" in line for line in lines), lines
+    piped = ok("--lang", "en", "history", "--limit", "1").split()
+    assert piped[:3] == ["changeset_id", "at", "command"], piped  # a pipe keeps every column
