@@ -4,7 +4,10 @@ at 60 columns keeps the phone and what a date is, `crm dedupe` the id `crm merge
 `crm report rfm` at 80 its R and F); English, JSON and CSV keep what they had."""
 
 import json
+from datetime import date
 
+from crmcli.core import i18n
+from crmcli.reports.backtest import _why
 from tests.conftest import fails, ok
 from tests.test_backtest import CHURN_LINES, insert
 from tests.test_i18n_tables import ZH, table
@@ -42,6 +45,25 @@ def test_the_churn_backtest_says_its_shares_as_percentages_in_chinese(db_path):
     assert found["precision"] == 0.667 and found["groups"][0]["precision"] == 0.5
     csv = ok("--lang", "zh", *CHURN, "--format", "csv").splitlines()
     assert csv[0].endswith("precision,recall") and csv[1].endswith(",0.5,0.5"), csv
+
+
+def test_model_auto_says_its_misses_as_percentages_without_a_space_in_chinese():
+    """`23.2%` and `MBG/NBD：23.2%` in Chinese; English (and JSON, in any language) keeps
+    `23.2 %` and `MBG/NBD: 23.2 %`, as its pages write them (the whole command, which
+    fits both models twice, in tests/test_backtest.py)."""
+    tried = [{"model": "bgnbd", "group_error": 0.232}, {"model": "mbgnbd", "group_error": 0.2}]
+    why = _why(tried, tried[1], date(2026, 6, 30))  # type: ignore[arg-type]
+    english = "missed 20.0 % of the actual purchases in a backtest from 2026-06-30 (BG/NBD: 23.2 %)"
+    token = i18n.use("zh")
+    try:
+        said = why.said()  # type: ignore[attr-defined]
+        assert str(why).endswith(english), why  # what JSON carries
+    finally:
+        i18n.reset(token)
+    assert said.startswith("自动选择模型：MBG/NBD，") and "相差 20.0%（BG/NBD：23.2%）" in said, (
+        said
+    )
+    assert why.said() == str(why)  # type: ignore[attr-defined]
 
 
 def test_remind_at_60_columns_keeps_the_phone_and_what_the_date_is(demo):
