@@ -4,12 +4,17 @@ at 60 columns keeps the phone and what a date is, `crm dedupe` the id `crm merge
 `crm report rfm` at 80 its R and F); English, JSON and CSV keep what they had."""
 
 import json
+import re
 from datetime import date
+from gettext import GNUTranslations
+from itertools import pairwise
 
+from crmcli.cli.helpformat import wrap
 from crmcli.core import i18n
 from crmcli.reports.backtest import _why
 from tests.conftest import fails, ok
 from tests.test_backtest import CHURN_LINES, insert
+from tests.test_i18n import MO
 from tests.test_i18n_tables import ZH, table
 from tests.test_terminal import on_screen, width
 
@@ -194,3 +199,35 @@ def test_history_at_80_columns_keeps_whom_an_entry_is_about_after_a_merge(db_pat
         assert any("Anna S" in line for line in lines), lines
     piped = ok("--lang", "en", "history", "--limit", "1").split()
     assert piped[:3] == ["changeset_id", "at", "command"], piped  # a pipe keeps every column
+
+
+def test_no_chinese_line_parts_a_number_from_the_word_beside_it():
+    """Every Chinese message with a number beside a character (`已沉默 {days} 天`, `农历
+    {day}`, `{n}位`), its values numbers, wrapped so that a line would end just before the
+    number or its unit: the line ends earlier, so `42` and `天` stay together (a break
+    wider than a narrow cell, 20 columns, is left to the wrapper's last resort)."""
+    with open(MO, "rb") as file:
+        said = GNUTranslations(file)._catalog.values()  # type: ignore[attr-defined]
+    joint = re.compile(r"[\u3400-\u9fff](?= ?\d)|[\d%](?= ?[\u3400-\u9fff])")
+    parted, tried = [], 0
+    for message in (s for s in said if isinstance(s, str)):
+        for text in re.sub(r"\{[^{}]*\}", "42", message).split("\n"):
+            for found in joint.finditer(text):
+                room = width(text[: found.end()])  # a line that ends at the joint
+                if room < 20:
+                    continue
+                tried += 1
+                lines = wrap(text, room).split("\n")
+                parted += [(text, lines) for a, b in pairwise(lines)
+                           if re.fullmatch(r"[\u3400-\u9fff] ?\d|[\d%] ?[\u3400-\u9fff]",
+                                           a[-1:] + b[:1])]  # fmt: skip
+    assert tried > 400 and not parted, parted[:5]
+
+
+def test_help_keeps_a_crontab_line_whole():
+    for env in (ZH, {"LANG": "en_US.UTF-8"}):
+        for columns in (40, 60):
+            code, lines = on_screen("remind", "--help", columns=columns, env=env)
+            assert code == 0 and any(
+                line.strip().endswith("0 8 * * 1-5 crm remind") for line in lines
+            ), lines

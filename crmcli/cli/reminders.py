@@ -92,13 +92,14 @@ def remind(
 ) -> None:
     """Print what is due: overdue tasks, tasks due soon, customers due for contact,
     birthdays and dates. Prints nothing and exits 0 when nothing is due (so cron sends no
-    mail); --format json always prints one object, ics always one calendar. A crontab line
-    for every weekday morning: 0 8 * * 1-5 crm remind
+    mail); --format json always prints one object, ics always one calendar.
 
     On a terminal each section shows its first 20 rows (--limit N, --all); in a pipe or
     cron mail, all of them.
 
     Example: crm remind --within 14d
+    From cron, every weekday morning:
+      0 8 * * 1-5 crm remind
     """
     from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.reports import reminders  # not at import: `crm show` loads this module
