@@ -12,7 +12,7 @@ from itertools import pairwise
 from crmcli.cli.helpformat import wrap
 from crmcli.core import i18n
 from crmcli.reports.backtest import _why
-from tests.conftest import fails, ok
+from tests.conftest import crm, fails, ok
 from tests.test_backtest import CHURN_LINES, insert
 from tests.test_i18n import MO
 from tests.test_i18n_tables import ZH, table
@@ -231,3 +231,19 @@ def test_help_keeps_a_crontab_line_whole():
             assert code == 0 and any(
                 line.strip().endswith("0 8 * * 1-5 crm remind") for line in lines
             ), lines
+
+
+def test_a_repeated_header_is_said_as_chinese_counts_it_and_mapped_so(cn, tmp_path):
+    """A sheet with two 电话 columns: the second reads `电话（第2个）` in Chinese (English
+    keeps `电话 (2)`), and --map takes either."""
+    sheet = tmp_path / "dup.csv"
+    sheet.write_text("姓名,电话,电话,备注,备注\n王芳,13911115555,13911116666,老客户,二\n", "utf-8")
+    said = crm("--lang", "zh", "import", "customers", str(sheet), "--dry-run").stderr
+    assert said.startswith("已忽略的列：电话（第2个）、备注（第2个）（可用 --map"), said
+    said = crm("--lang", "en", "import", "customers", str(sheet), "--dry-run").stderr
+    assert said.startswith("Ignored columns: 电话 (2), 备注 (2) (map them"), said
+    said = crm("--lang", "zh", "import", "customers", str(sheet),
+               "--map", "电话（第2个）=field:备用电话", "--map", "备注 (2)=-").stderr  # fmt: skip
+    assert "已忽略" not in said, said
+    shown = json.loads(ok("show", "王芳", "--format", "json"))
+    assert shown["fields"] == {"备用电话": "13911116666"}, shown
