@@ -247,3 +247,24 @@ def test_a_repeated_header_is_said_as_chinese_counts_it_and_mapped_so(cn, tmp_pa
     assert "已忽略" not in said, said
     shown = json.loads(ok("show", "王芳", "--format", "json"))
     assert shown["fields"] == {"备用电话": "13911116666"}, shown
+
+
+def test_merge_shows_both_customers_and_what_the_kept_one_gains_before_asking(cn):
+    ok("add", "张伟", "--phone", "13800138000", "--email", "zw@example.com")
+    ok("add", "张伟", "--phone", "13900139000", "--email", "zhang@example.com",
+       "--allow-duplicate")  # fmt: skip
+    ok("tag", "vip", "2")
+    ok("buy", "2", "龙井茶", "1299.50")
+    ok("task", "add", "2", "回访", "--due", "2026-11-25")
+    code, lines = on_screen("merge", "1", "2", columns=120, env=ZH)  # answered: no
+    assert code == 1 and lines[-4:] == [
+        "保留张伟（#1）：138 0013 8000、zw@example.com",
+        "并入后删除张伟（#2）：139 0013 9000、zhang@example.com",
+        "张伟（#1）将得到：电话 139 0013 9000；邮箱 zhang@example.com；标签 vip；1 条购买记录；1 个任务",
+        "把 #2 张伟合并到 #1 张伟并删除 #2？[y/N]：crm: 未确认；未做任何改动",
+    ], lines
+    code, lines = on_screen("merge", "2", "1", columns=120, env={"LANG": "en_US.UTF-8"})
+    assert lines[-2] == "张伟 (#2) gains phones 138 0013 8000; emails zw@example.com", lines
+    done = crm("merge", "1", "2", "--yes")  # a script is asked nothing, and shown nothing
+    assert done.exit_code == 0 and "gains" not in done.stdout + done.stderr, done
+    assert ok("list", "--tag", "vip", "-q").split() == ["1"]
