@@ -1,7 +1,7 @@
 """Data quality commands: `crm dedupe`, `crm merge`, `crm clean`."""
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,9 @@ from crmcli.core import clock
 from crmcli.core.i18n import _
 from crmcli.core.text import plural
 from crmcli.core.vocabulary import word
+
+if TYPE_CHECKING:
+    from crmcli.records.duplicates import Gains
 
 
 @app.command("dedupe")
@@ -122,7 +125,9 @@ def merge(
     output(ctx, quiet=quiet).done(message, keep_id)
 
 
-def _preview(ctx: typer.Context, gains: Any, keep: tuple[int, str], other: tuple[int, str]) -> None:
+def _preview(
+    ctx: typer.Context, gains: "Gains", keep: tuple[int, str], other: tuple[int, str]
+) -> None:
     """The lines on stderr before `crm merge` asks: the customer kept and the one merged
     into it, each with their phones and emails, and what the kept one gains (duplicates.
     Gains), phones in national form for the user's region as tables show them."""
