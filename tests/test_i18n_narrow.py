@@ -87,8 +87,9 @@ def test_remind_at_60_columns_keeps_the_phone_and_what_the_date_is(demo):
 
 
 def test_every_remind_table_at_60_columns_keeps_the_phone_and_what_is_due(demo):
-    """Tasks due soon give up their repeat and id (not the phone), late feedback when it
-    came and how long it waited, as overdue tasks give up their date: in both languages."""
+    """Tasks due soon give up their repeat and due date (not their number nor the phone),
+    late feedback when it came and how long it waited, as overdue tasks give up their date:
+    in both languages."""
     ok("feedback", "add", "2", "收到的茶叶包装破损，要求换货", "--severity", "high", "--at", "-9d")
     for env, phone, points in ((ZH, "电话", {"内容", "事项", "原因", "摘要"}),
                                ({"LANG": "en_US.UTF-8"}, "Phone",
@@ -98,11 +99,12 @@ def test_every_remind_table_at_60_columns_keeps_the_phone_and_what_is_due(demo):
         heads = _headers(lines)
         assert len(heads) == 6 and all(phone in h for h in heads), heads
         assert all(points & set(h) for h in heads if h[0] not in ("客户", "Customer")), heads
-        assert heads[1][0] in ("到期日", "Due"), heads  # a task due soon: when
+        assert heads[1][0] in ("任务编号", "Task ID"), heads  # a task due soon: its number
     code, lines = on_screen("remind", columns=60, env=ZH)
-    heads, rows, after = table(lines, "到期日")
-    assert heads == ["到期日", "客户", "电话", "内容"], heads
-    assert "".join(after).startswith("隐藏了 2 列：重复、任务编号；"), after
+    _, _, rest = table(lines, "任务编号")  # overdue, then those due soon
+    heads, rows, after = table(rest, "任务编号")
+    assert heads == ["任务编号", "客户", "电话", "内容"], heads
+    assert "".join(after).startswith("隐藏了 2 列：重复、到期日；"), after
     heads, rows, _ = table(lines, "反馈编号")
     assert heads == ["反馈编号", "客户", "电话", "摘要"] and rows[0][0].isdigit(), heads
     late = json.loads(ok("remind", "--format", "json"))

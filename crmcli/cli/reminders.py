@@ -166,13 +166,13 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
 # What a terminal too narrow for a section leaves out first: an overdue task's due date,
 # which its days overdue say again, then (at 60 columns) the days overdue, the section's
 # title saying they are late, before the number one types next, whom, the phone to call
-# them on, and the task's text. A task due soon gives up its repeat and then its id
-# (marked done later) before when, whom, the phone and what; late feedback its kind, how
-# long it waited and when it came (the title says it is late) before its id, whom, the
-# phone and what it says.
+# them on, and the task's text. A task due soon gives up its repeat and then its due date
+# (the title says by when; the rows are in its order) before its number, whom, the phone
+# and what; late feedback its kind, how long it waited and when it came (the title says
+# it is late) before its id, whom, the phone and what it says.
 _SPARED = {
     "overdue_tasks": ("due_on", "days_overdue"),
-    "due_tasks": ("repeats", "task_id"),
+    "due_tasks": ("repeats", "due_on"),
     "late_feedback": ("kind", "hours_open", "received_at"),
 }
 # The sections whose rows are customers: Chinese counts them with 位, other rows with 条.
