@@ -126,7 +126,7 @@ def paragraphs(text: str, columns: int, indent: str) -> str:
         text = ""
         for line in lines:
             text = joined(text, line.strip())
-        out.append(wrap(text, columns, deeper, deeper))
+        out.append(wrap(whole(text), columns, deeper, deeper))
     return "\n\n".join(out)
 
 
@@ -241,6 +241,10 @@ def _pieces(word: str, breaks: str = "") -> Iterator[str]:
         inside, quoted = quoted, quoted ^ (after == "'")
         if after in _CLOSING or inside:  # never inside '城市 = 上海', nor before its '
             continue
+        if "\xa0" in (before, after):  # a space kept (`whole`, `_NUMBER_SPACE`): no break
+            continue
+        if _NUMBER_JOINT.fullmatch(before + after):  # `已沉默42天`, `农历1990-08-15`
+            continue
         # after a comma, not inside 1,000; after `=`, before its value (`hibernating=12/12`)
         listed = before in breaks and (before == "=" or not after.isdigit())
         if listed or ((_wide(before) or _wide(after)) and before not in _OPENING):
@@ -249,13 +253,22 @@ def _pieces(word: str, breaks: str = "") -> Iterator[str]:
     yield word[start:]
 
 
+# A space between a Chinese character and a number (`已沉默 42 天`, `农历 1990-08-15`,
+# `相差 23.2%`): Chinese sets one there for air, not as a place to break; no line breaks
+# at it, so no number is parted from its unit (`已沉默 42` / `天`), whatever a message's
+# translation says.
+_NUMBER_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) (?=[-+]?\d)|(?<=[\d%]) (?=[\u3400-\u9fff])")
+# The same without the space: no break inside `已沉默42天` either.
+_NUMBER_JOINT = re.compile(r"[\u3400-\u9fff]\d|[\d%][\u3400-\u9fff]")
+
+
 def wrap(text: str, columns: int, first: str = "", rest: str = "", breaks: str = "") -> str:
     """`text` as lines no wider than `columns` terminal columns, the first starting with
     `first` and the others with `rest`; breaks at spaces and beside Chinese characters
-    (`_pieces`; after `breaks` too), and a piece wider than a whole line is cut where it
-    must."""
+    (`_pieces`; after `breaks` too), never at a space between a Chinese character and a
+    number (`_NUMBER_SPACE`), and a piece wider than a whole line is cut where it must."""
     words: list[tuple[str, str]] = []  # (the space before it, the word)
-    parts = re.split(r"([ \t\r\n]+)", text.strip())
+    parts = re.split(r"([ \t\r\n]+)", _NUMBER_SPACE.sub("\xa0", text.strip()))
     for space, word in zip(["", *parts[1::2]], parts[::2], strict=True):
         space = space if space == "  " else " "  # `help  [required]` keeps its two
         if words and word[:1] in _CLOSING:  # `(a, b, ...)`: no line starts with `...)`
@@ -285,11 +298,12 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "", breaks: str =
 
 
 # What a line never breaks inside: a command (`crm config set default_region XX`, `crm --db
-# /tmp/demo.db list`) and an option with its value (`--sort name`, `--city '上海'`), as the
-# reader types them; one longer than a line breaks between its words, before an option
-# where it can (crmcli/cli/helpformat.py).
+# /tmp/demo.db list`), a crontab line that runs one (`0 8 * * 1-5 crm remind`) and an
+# option with its value (`--sort name`, `--city '上海'`), as the reader types them; one
+# longer than a line breaks between its words, before an option where it can
+# (crmcli/cli/helpformat.py).
 _WHOLE = re.compile(
-    r"(?<![\w-])(?:crm|--[a-z][\w-]*)"
+    r"(?<![\w-])(?:(?:[\d*][\d*/,-]* ){5})?(?:crm|--[a-z][\w-]*)"
     r"(?: (?:--?[a-z][\w-]*(?:=\S+)?|[a-z][\w.:/@+-]*|[A-Z][A-Z_]*\b|\d[\w.:+-]*|'[^']*'"
     r"|(?:~|\.{1,2})?/[^\s']+))+"
 )

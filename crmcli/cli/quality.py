@@ -1,6 +1,7 @@
 """Data quality commands: `crm dedupe`, `crm merge`, `crm clean`."""
 
-from typing import Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,11 +17,14 @@ from crmcli.cli.options import (
     chosen_fields,
     confirm,
 )
-from crmcli.cli.output import Format
+from crmcli.cli.output import Format, is_terminal
 from crmcli.core import clock
 from crmcli.core.i18n import _
 from crmcli.core.text import plural
 from crmcli.core.vocabulary import word
+
+if TYPE_CHECKING:
+    from crmcli.records.duplicates import Gains
 
 
 @app.command("dedupe")
@@ -79,6 +83,10 @@ def merge(
             raise InvalidInput(_("KEEP and OTHER are the same customer"))
         names = dict(conn.execute("SELECT id, name FROM customers WHERE id IN (?, ?)",
                                   (keep_id, other_id)).fetchall())  # fmt: skip
+        asking = not dry_run and not yes and is_terminal(sys.stdin)
+        gains = duplicates.merge_gains(conn, keep_id, other_id) if asking else None
+    if gains is not None:  # what is asked about, before the question (as crm undo does)
+        _preview(ctx, gains, (keep_id, names[keep_id]), (other_id, names[other_id]))
     if not dry_run:
         confirm(
             _("Merge #{other_id} {other} into #{keep_id} {keep} and delete #{other_id}?").format(
@@ -115,6 +123,59 @@ def merge(
     )  # fmt: skip
     message = message + end if dry_run else _("{sentence}.").format(sentence=message)
     output(ctx, quiet=quiet).done(message, keep_id)
+
+
+def _preview(
+    ctx: typer.Context, gains: "Gains", keep: tuple[int, str], other: tuple[int, str]
+) -> None:
+    """The lines on stderr before `crm merge` asks: the customer kept and the one merged
+    into it, each with their phones and emails, and what the kept one gains (duplicates.
+    Gains), phones in national form for the user's region as tables show them."""
+    from crmcli.cli.display import phone
+    from crmcli.cli.output import sentence
+
+    display = output(ctx).display
+    region = display()[1] if display is not None else None
+
+    def contacts(values: list[str]) -> str:
+        said = [phone(v, region) if v.startswith("+") else v for v in values]
+        return _(", ").join(said) if said else _("no phone or email")
+
+    def who(customer: tuple[int, str]) -> str:
+        return _("{name} (#{id})").format(name=customer[1], id=customer[0])
+
+    listed = [
+        said.format(values=_(", ").join(values))
+        for said, values in (
+            (_("phones {values}"), [phone(p, region) for p in gains.phones]),
+            (_("emails {values}"), gains.emails),
+            (_("tags {values}"), gains.tags),
+        )
+        if values
+    ]
+    listed += [
+        plural(n, unit).said()
+        for n, unit in (
+            (gains.interactions, "interaction"),
+            (gains.purchases, "purchase"),
+            (gains.tasks, "task"),
+        )
+        if n
+    ]
+    lines = [
+        _("Keep {customer}: {contacts}").format(
+            customer=who(keep), contacts=contacts(gains.keep_contacts)
+        ),
+        _("Merge into it and delete {customer}: {contacts}").format(
+            customer=who(other), contacts=contacts(gains.other_contacts)
+        ),
+        _("{customer} gains {gains}").format(customer=who(keep), gains=_("; ").join(listed))
+        if listed
+        else _("{customer} gains no phone, email, tag, interaction, purchase or task").format(
+            customer=who(keep)
+        ),
+    ]
+    sentence("\n".join(lines), sys.stderr)
 
 
 @app.command("clean")

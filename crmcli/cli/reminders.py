@@ -92,13 +92,14 @@ def remind(
 ) -> None:
     """Print what is due: overdue tasks, tasks due soon, customers due for contact,
     birthdays and dates. Prints nothing and exits 0 when nothing is due (so cron sends no
-    mail); --format json always prints one object, ics always one calendar. A crontab line
-    for every weekday morning: 0 8 * * 1-5 crm remind
+    mail); --format json always prints one object, ics always one calendar.
 
     On a terminal each section shows its first 20 rows (--limit N, --all); in a pipe or
     cron mail, all of them.
 
     Example: crm remind --within 14d
+    From cron, every weekday morning:
+      0 8 * * 1-5 crm remind
     """
     from crmcli.cli.progress import REPORT_DELAY, watching
     from crmcli.reports import reminders  # not at import: `crm show` loads this module
@@ -165,8 +166,15 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
 # What a terminal too narrow for a section leaves out first: an overdue task's due date,
 # which its days overdue say again, then (at 60 columns) the days overdue, the section's
 # title saying they are late, before the number one types next, whom, the phone to call
-# them on, and the task's text.
-_SPARED = {"overdue_tasks": ("due_on", "days_overdue")}
+# them on, and the task's text. A task due soon gives up its repeat and then its due date
+# (the title says by when; the rows are in its order) before its number, whom, the phone
+# and what; late feedback its kind, how long it waited and when it came (the title says
+# it is late) before its id, whom, the phone and what it says.
+_SPARED = {
+    "overdue_tasks": ("due_on", "days_overdue"),
+    "due_tasks": ("repeats", "due_on"),
+    "late_feedback": ("kind", "hours_open", "received_at"),
+}
 # The sections whose rows are customers: Chinese counts them with 位, other rows with 条.
 _OF_CUSTOMERS = frozenset({"due_for_contact", "churn"})
 

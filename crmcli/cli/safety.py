@@ -173,10 +173,13 @@ def history_(
             # A terminal says the changes in words and cuts them to fit, and makes room for
             # them at 80 columns: the customer named with its id, the record as its table's
             # word and id (`客户（#1）`), and no changeset (the time and command say which).
+            # Too narrow, it leaves out the operation and the record before the customer,
+            # what the entry is about (a merged one's bare `#2` would else let it go first).
             output(ctx, fmt).rows(
                 [_on_screen(r) for r in rows],
                 ("at", "customer", "command", "record", "op", "changes"),
                 headers={"record": N_("Record")},
+                first_out=("op", "record"),
             )
             return
         from crmcli.core.vocabulary import word

@@ -187,8 +187,9 @@ ESSENTIAL = (
     "why", "reason", "reasons", "text", "changes", "summary", "description", "care", "what",
 )  # fmt: skip
 # What the point of the table gives up its third for, rather than see it left out: a
-# number one types next (`crm done 3`) and a stage or lifecycle (`crm report churn`).
-NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id")
+# number one types next (`crm done 3`) or dials (a phone: `crm remind` at 60 columns),
+# and a stage or lifecycle (`crm report churn`).
+NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id", "phone")
 # The figure a report is read for, kept after the counts behind it (`crm report
 # satisfaction`: CSAT and NPS, not how many answered).
 HEADLINE = ("nps", "csat")

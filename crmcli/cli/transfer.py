@@ -3,6 +3,7 @@
 
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
@@ -232,13 +233,34 @@ class _Reading(Progress):
         self.shown.advance(position or 0, plural(done, "row", grouped=True).said())
 
 
+# A header repeated in a file: its later columns are read as `电话 (2)`, `电话 (3)`
+# (crmcli/transfer/sources.py); --map takes them so, or as Chinese says them (`电话（第2个）`).
+_REPEAT = re.compile(r"(.+) \((\d+)\)")
+_REPEAT_TYPED = re.compile(r"\A(.+)（第(\d+)个）(\s*=)")
+
+
+def _columns(names: Iterable[str], header: Iterable[str]) -> str:
+    """Columns of a file listed for people: a repeated header's later column in the run's
+    words (`电话（第2个）`: the second column headed 电话; English keeps `电话 (2)`)."""
+    heads = set(header)
+    said = []
+    for name in names:
+        found = _REPEAT.fullmatch(name)
+        if found and found.group(1) in heads:
+            name = _("{column} ({n})").format(column=found.group(1), n=found.group(2))
+        said.append(name)
+    return _(", ").join(said)
+
+
 def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:
     """Refuse a header of which no column means anything to crm: every row would be
     rejected, and the usual cause is a wrong --encoding (garbled headers) or a wrong kind."""
     targets = [mapper.target(c) for c in source.columns]
     if any(t not in (None, "-") and not t.startswith("field:") for t in targets):
         return
-    shown = _(", ").join(source.columns[:8]) + (", ..." if len(source.columns) > 8 else "")
+    shown = _columns(source.columns[:8], source.columns) + (
+        ", ..." if len(source.columns) > 8 else ""
+    )
     hint = _("name them with --map COLUMN=FIELD")
     if encoding is not None and any(not c.isascii() for c in source.columns):
         hint += _(
@@ -303,7 +325,8 @@ def _import(
 
     if dry_run and rejects is not None:
         raise InvalidInput(_("--dry-run writes nothing, not even a --rejects file: leave one out"))
-    mapper = importers.Mapper(kind, list(mapping or []), keep_unknown=keep_unknown)
+    mapped = [_REPEAT_TYPED.sub(r"\1 (\2)\3", item) for item in mapping or []]
+    mapper = importers.Mapper(kind, mapped, keep_unknown=keep_unknown)
     source = sources.open_records(file, fmt.value if fmt else None, encoding, guarded=not plain)
     if source.fmt == "vcard" and kind != "customers":
         raise InvalidInput(_("vCard files hold contacts: use 'crm import customers'"))
@@ -369,7 +392,7 @@ def _import(
     out = output(ctx, quiet=quiet)
     if summary.numbering:  # 序号: the sheet numbered its rows
         said = _("Left out {columns}: the sheet's own row numbers, not data")
-        out.note(said.format(columns=_(", ").join(summary.numbering)))
+        out.note(said.format(columns=_columns(summary.numbering, source.columns)))
     if summary.ignored:
         if kind == "customers" and not keep_unknown:
             said = _(
@@ -383,7 +406,7 @@ def _import(
             )
         else:
             said = _("Ignored columns: {columns} (map them with --map COLUMN=FIELD)")
-        out.note(said.format(columns=_(", ").join(summary.ignored)))
+        out.note(said.format(columns=_columns(summary.ignored, source.columns)))
     for warning in summary.warnings:
         out.warn(warning)
     repeated = getattr(source.records, "repeated", [])

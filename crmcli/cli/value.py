@@ -26,7 +26,7 @@ from crmcli.cli.output import Format, prose
 from crmcli.cli.reports import report_app
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _, current
-from crmcli.core.text import Chance, plural
+from crmcli.core.text import Chance, Percent, plural
 
 if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
     from crmcli.records.filters import CustomerFilter
@@ -671,9 +671,7 @@ def _ratio(value: float | None) -> str:
 
 def _percent(share: float | None) -> str:
     """A share (0.5) as a percentage: `50.0 %` in English, `50.0%` in Chinese."""
-    if share is None:
-        return "-"
-    return f"{100 * share:.1f} %" if current() == "en" else f"{100 * share:.1f}%"
+    return "-" if share is None else Percent(share).said()
 
 
 def _hundred(share: float | None) -> float | None:

@@ -177,6 +177,20 @@ def _percent(chance: float) -> str:
     return f"{round(chance * 100, 1):g}%"
 
 
+class Percent(Said):
+    """A share (0.232) said as a percentage with one decimal: `23.2 %` in English, as its
+    pages and JSON's prose write it, `23.2%` in Chinese, which puts no space before `%`
+    (nor lets a line break there)."""
+
+    def __new__(cls, share: float) -> Percent:
+        said = str.__new__(cls, f"{100 * share:.1f} %")
+        said.template, said.params = str(said), {}
+        return said
+
+    def said(self) -> str:
+        return str(self) if current() == "en" else str(self).replace(" %", "%")
+
+
 # The units `plural` is given, for the catalog (one msgid for one, one for many).
 _UNITS = (
     N_("{n} day"), N_("{n} days"), N_("{n} hour"), N_("{n} hours"), N_("{n} minute"),

@@ -383,6 +383,63 @@ def customer_links(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return links
 
 
+class Gains(NamedTuple):
+    """What merging OTHER into KEEP gives KEEP, said before the merge is asked for: each
+    one's phones and emails, OTHER's that KEEP has not, OTHER's tags that KEEP has not, and
+    how many interactions, purchases and tasks move."""
+
+    keep_contacts: list[str]
+    other_contacts: list[str]
+    phones: list[str]
+    emails: list[str]
+    tags: list[str]
+    interactions: int
+    purchases: int
+    tasks: int
+
+
+def merge_gains(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Gains:
+    """What `merge_customers(conn, keep_id, other_id)` would give KEEP (see Gains), read
+    without writing; phones in E.164, primary ones first."""
+
+    def listed(sql: str, *params: int) -> list[str]:
+        return [row[0] for row in conn.execute(sql, params)]
+
+    def contacts(customer_id: int) -> list[str]:
+        return listed(_PHONES, customer_id, 0) + listed(_EMAILS, customer_id, 0)
+
+    def count(table: str) -> int:
+        sql = f"SELECT count(*) FROM {table} WHERE customer_id = ?"  # noqa: S608 - fixed names
+        return int(conn.execute(sql, (other_id,)).fetchone()[0])
+
+    return Gains(
+        contacts(keep_id),
+        contacts(other_id),
+        listed(_PHONES, other_id, keep_id),
+        listed(_EMAILS, other_id, keep_id),
+        listed(_TAGS, other_id, keep_id),
+        count("interactions"),
+        count("purchases"),
+        count("tasks"),
+    )
+
+
+# A customer's phones, emails and tag names that another (0: none) has not.
+_PHONES = (
+    "SELECT phone FROM customer_phones WHERE customer_id = ? AND phone NOT IN "
+    "(SELECT phone FROM customer_phones WHERE customer_id = ?) ORDER BY is_primary DESC, id"
+)
+_EMAILS = (
+    "SELECT email FROM customer_emails WHERE customer_id = ? AND email_key NOT IN "
+    "(SELECT email_key FROM customer_emails WHERE customer_id = ?) ORDER BY is_primary DESC, id"
+)
+_TAGS = (
+    "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
+    "WHERE ct.customer_id = ? AND ct.tag_id NOT IN "
+    "(SELECT tag_id FROM customer_tags WHERE customer_id = ?) ORDER BY t.name"
+)
+
+
 def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Merged:
     """Merge customer `other_id` into `keep_id` (see the module docstring); returns what was
     done: the filled fields, the values noted, and rows moved per table."""

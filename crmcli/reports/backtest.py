@@ -27,8 +27,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import Said, _
-from crmcli.core.text import plural
+from crmcli.core.i18n import Joined, Said, _
+from crmcli.core.text import Percent, plural
 from crmcli.reports import churn, purchase_histories, value
 from crmcli.reports.models.churn_risk import Rules
 
@@ -263,8 +263,16 @@ def _score(result: Tried) -> float:
 
 def _why(tried: list[Tried], best: Tried, cutoff: date) -> str:
     """One line: which model auto kept, and the by-group error of each."""
-    others = "; ".join(
-        f"{value.MODELS[r['model']]}: {_percent(r['group_error'])}" for r in tried if r is not best
+    others = Joined(
+        [
+            Said(
+                "{model}: {percent}",
+                model=value.MODELS[r["model"]],
+                percent=_percent(r["group_error"]),
+            )
+            for r in tried
+            if r is not best
+        ]
     )
     return Said(
         "model auto: {model}, whose forecast by repeat purchases missed {percent} of the "
@@ -275,7 +283,7 @@ def _why(tried: list[Tried], best: Tried, cutoff: date) -> str:
 
 
 def _percent(share: float | None) -> str:
-    return "-" if share is None else f"{100 * share:.1f} %"
+    return "-" if share is None else Percent(share)
 
 
 def selected(conn: sqlite3.Connection, query: Query) -> set[int]:
