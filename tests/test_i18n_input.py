@@ -828,6 +828,7 @@ def test_a_field_of_the_users_own_named_as_a_label_stays_theirs(db_path):
      (("edit", "1", "--set", "传真=1"), "crm: --set 中的字段“传真”未知；新的自定义字段请用 "),
      (("edit", "3", "--unset", "区县"), "crm: 客户 3 没有字段“district”"),
      (("segment", "add", "s", "--where", "区 = 1"), "crm: --where 中的字段“区”未知；")],
+    ids=["where", "where-unused-label", "fields", "set", "unset-absent", "segment"],
 )  # fmt: skip
 def test_a_name_that_is_no_field_is_refused_in_one_line(db_path, args, said):
     ok("add", "王小明", "--field", "district=朝阳区", "--field", "wechat=a")
