@@ -464,3 +464,37 @@ def test_a_half_year_outside_the_years_crm_keeps_is_refused_by_its_text(text):
     with pytest.raises(InvalidInput) as refused:
         dates.parse_bound(text, TODAY, last=False, option="--since")
     assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
+
+
+def test_a_week_is_said_as_a_chinese_table_says_it_and_scripts_keep_its_key(db_path):
+    add("张伟")
+    ok("buy", "张伟", "茶", "100", "--at", "2025-01-08")  # ISO week 2 of 2025
+    ok("buy", "张伟", "茶", "50", "--at", "2026-11-18")
+    ok("buy", "张伟", "茶", "30", "--at", "2021-01-01")  # a Friday: week 53 of 2020
+    firsts = {
+        lang: [line.split()[0] for line in ok(*lang, "report", "sales", "--by", by).splitlines()]
+        for lang, by in (((), "week"), (("--lang", "en"), "week"), (("--lang", "zh"), "周"))
+    }
+    assert firsts[()] == firsts[("--lang", "en")] == [
+        "week", "--------", "2020-W53", "2025-W02", "2026-W47", "total"]  # fmt: skip
+    assert firsts[("--lang", "zh")] == [
+        "周", "------------", "2020年第53周", "2025年第2周", "2026年第47周", "合计"]  # fmt: skip
+    for lang in ((), ("--lang", "zh")):
+        keys = ok(*lang, "report", "sales", "--by", "week", "-f", "csv").splitlines()
+        assert [line.split(",")[0] for line in keys] == ["week", "2020-W53", "2025-W02", "2026-W47"]
+        listed = json.loads(ok(*lang, "report", "sales", "--by", "week", "-f", "json"))
+        assert [row["week"] for row in listed] == ["2020-W53", "2025-W02", "2026-W47"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [((), "total of all"), (("--lang", "zh"), "全部合计")], ids=["en", "zh"]
+)
+def test_a_total_under_a_limit_says_it_adds_up_every_period(db_path, lang, said):
+    add("张伟")
+    ok("buy", "张伟", "茶", "100", "--at", "2025-01-08")
+    ok("buy", "张伟", "茶", "50", "--at", "2026-11-18")
+    limited = ok(*lang, "report", "sales", "--by", "week", "--limit", "1").splitlines()
+    assert [line.split("  ")[0] for line in limited[2:]] == [limited[2].split()[0], said]
+    assert limited[3].split()[-6:-4] == ["150.00", "0.00"]  # both periods, the one shown 50.00
+    whole = ok(*lang, "report", "sales", "--by", "week").splitlines()
+    assert whole[-1].split()[0] == ("total" if not lang else "合计")

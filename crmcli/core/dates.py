@@ -217,6 +217,15 @@ def show_quarter(label: str) -> str:
     return _("{year}-Q{quarter}").format(year=year, quarter=quarter)
 
 
+def show_week(label: str) -> str:
+    """An ISO week as a table shows it to a person: `2026-W48` is the key json/csv keep, and
+    English shows it so; in Chinese `2026年第48周`, the week's number as it is said (第2周)."""
+    if current() == "en":
+        return label
+    year, week = label.split("-W")
+    return _("week {week} of {year}").format(year=year, week=int(week))
+
+
 def show_moment(moment: datetime | str) -> str:
     """A date-time (or a stored ISO timestamp) as confirmations echo it: `Wed 2026-11-26 15:00`,
     in local time (`2026-11-20T09:30+05:00` typed in Shanghai is `Fri 2026-11-20 12:30`), the
