@@ -156,7 +156,7 @@ def prepare(
         one crm named (`区县` is `district`, as the import reads it); a field of the user's
         own by that name stays theirs."""
         named = column_named(key, (), NAMED_FIELDS)
-        if named is None or key in custom_field_keys(conn):
+        if named is None or named == key or key in custom_field_keys(conn):  # keys: no query
             return key
         return named
 
