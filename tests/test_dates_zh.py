@@ -498,3 +498,44 @@ def test_a_total_under_a_limit_says_it_adds_up_every_period(db_path, lang, said)
     assert limited[3].split()[-6:-4] == ["150.00", "0.00"]  # both periods, the one shown 50.00
     whole = ok(*lang, "report", "sales", "--by", "week").splitlines()
     assert whole[-1].split()[0] == ("total" if not lang else "合计")
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(st.dates(date(1000, 1, 6), date(2999, 12, 29)))  # the weeks inside the years kept
+def test_a_week_as_a_report_shows_it_is_its_monday_to_its_sunday(day):
+    year, week, weekday = day.isocalendar()
+    monday = day - timedelta(weekday - 1)
+    for text in (
+        f"{year}-W{week:02d}",
+        f"{year}w{week}",
+        f"{year}年第{week}周",
+        f"{year}年{week}周",
+    ):
+        assert dates.parse_span(text, TODAY) == (monday, monday + timedelta(6)), text
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("2025-W53", "there is no such week"), ("2026年第0周", "there is no such week"),
+     ("2026-W54", "there is no such week"), ("2020-W54", "there is no such week"),
+     ("0999-W10", "outside the years"), ("1000-W01", "outside the years"),
+     ("2999-W53", "there is no such week"), ("0000-W01", "outside the years")],
+    ids=["53rd-of-52", "week-0", "week-54", "week-54-of-53", "year-999", "monday-in-999",
+         "53rd-of-2999", "year-0"],
+)  # fmt: skip
+def test_a_week_a_year_has_not_is_refused_in_one_line(text, said):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_bound(text, TODAY, last=False, option="--since")
+    assert said in refused.value.message and "\n" not in refused.value.message
+    assert refused.value.message.startswith(("not a date: ", "date "))
+
+
+def test_a_week_is_typed_back_as_a_chinese_table_shows_it(db_path):
+    add("张伟")
+    ok("buy", "张伟", "茶", "100", "--at", "2026-11-15")  # a Sunday: week 46
+    ok("buy", "张伟", "茶", "50", "--at", "2026-11-16")
+    for typed in ("2026年第47周", "2026-W47"):
+        got = json.loads(ok("report", "sales", "--by", "周", "--since", typed, "-f", "json"))
+        assert [(row["week"], row["net"]) for row in got] == [("2026-W47", "50.00")]
+        got = json.loads(ok("report", "sales", "--by", "day", "--until", typed, "-f", "json"))
+        assert [row["day"] for row in got] == ["2026-11-15", "2026-11-16"]
