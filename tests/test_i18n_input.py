@@ -791,6 +791,13 @@ def test_an_import_s_chinese_columns_are_fields_named_as_the_card_shows_them(cn,
         ["王小明", "朝阳区", "小明"],
     ]
     assert ok("list", "--fields", "name,区县", "-f", "csv") == "name,district\n王小明,朝阳区\n"
+    dry = ok("--lang", "zh", "edit", "王小明", "--set", "区县=海淀区", "--dry-run")
+    assert dry.splitlines()[-1].split() == [
+        "1", "王小明", "自定义字段", "区县=朝阳区，微信昵称=小明", "区县=海淀区，微信昵称=小明"]  # fmt: skip
+    dry = json.loads(ok("edit", "王小明", "--set", "区县=海淀区", "--dry-run", "-f", "json"))
+    assert [(d["field"], d["new"]) for d in dry] == [
+        ("fields", "district=海淀区, wechat_nickname=小明")
+    ]
     ok("edit", "王小明", "--set", "区县=海淀区")
     assert rows(db_path, "SELECT key, value FROM customer_fields ORDER BY key") == [
         ("district", "海淀区"),

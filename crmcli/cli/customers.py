@@ -374,8 +374,8 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]
             "customer_id": after["id"],
             "customer_name": after["name"],
             "field": key,
-            "old": cell(_diffed(before, key)),
-            "new": cell(_diffed(after, key)),
+            "old": _diffed(before, key) if key == "fields" else cell(_diffed(before, key)),
+            "new": _diffed(after, key) if key == "fields" else cell(_diffed(after, key)),
         }
         for key in DIFF_FIELDS
         if before.get(key) != after.get(key)
@@ -383,7 +383,12 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]
 
 
 def _diffed(record: dict[str, Any], key: str) -> Any:
-    """A field's value as the diff shows it: related people as `friend=Bob #2`."""
+    """A field's value as the diff shows it: related people as `friend=Bob #2`, user-defined
+    fields as `district=朝阳区` (in a Chinese table by their labels, `区县=朝阳区`)."""
+    if key == "fields":
+        from crmcli.core.vocabulary import Listed
+
+        return Listed("field", cell(record.get(key)))
     if key != "related":
         return record.get(key)
     return [

@@ -206,6 +206,8 @@ _HIT_FIELD = {
     "birthday": N_("field|birthday"),
     "phones": N_("field|phones"),
     "emails": N_("field|emails"),
+    # the user-defined fields, as one row of `crm edit --dry-run`
+    "fields": N_("field|fields"),
     "company_size": N_("field|company_size"),
     "external_id": N_("field|external_id"),
     "national_id": N_("field|national_id"),
