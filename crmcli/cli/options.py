@@ -87,14 +87,14 @@ def chosen_fields(
     # a header as a table shows it (`姓名,城市`) names its column, in any language
     known = (*known, *custom)
     every = (*known, *(elsewhere or ()))
-    named = [
-        n
-        if n in every
-        else n.lower()
-        if n.lower() in every
-        else column_named(n, every, custom) or n
-        for n in typed
-    ]
+
+    def field(n: str) -> str:
+        """`n` as typed or in lower case, else the field whose header (or label) it is."""
+        return next((f for f in (n, n.lower()) if f in every), None) or (
+            column_named(n, every, custom) or n
+        )
+
+    named = [field(n) for n in typed]
     names = tuple(dict.fromkeys(named))
     unknown = [n for n in names if n not in known]
     if unknown or not names:
