@@ -464,3 +464,83 @@ def test_a_half_year_outside_the_years_crm_keeps_is_refused_by_its_text(text):
     with pytest.raises(InvalidInput) as refused:
         dates.parse_bound(text, TODAY, last=False, option="--since")
     assert refused.value.message == f"date {text!r} is outside the years 1000 to 2999"
+
+
+def test_a_week_is_said_as_a_chinese_table_says_it_and_scripts_keep_its_key(db_path):
+    add("张伟")
+    ok("buy", "张伟", "茶", "100", "--at", "2025-01-08")  # ISO week 2 of 2025
+    ok("buy", "张伟", "茶", "50", "--at", "2026-11-18")
+    ok("buy", "张伟", "茶", "30", "--at", "2021-01-01")  # a Friday: week 53 of 2020
+    firsts = {
+        lang: [line.split()[0] for line in ok(*lang, "report", "sales", "--by", by).splitlines()]
+        for lang, by in (((), "week"), (("--lang", "en"), "week"), (("--lang", "zh"), "周"))
+    }
+    assert firsts[()] == firsts[("--lang", "en")] == [
+        "week", "--------", "2020-W53", "2025-W02", "2026-W47", "total"]  # fmt: skip
+    assert firsts[("--lang", "zh")] == [
+        "周", "------------", "2020年第53周", "2025年第2周", "2026年第47周", "合计"]  # fmt: skip
+    for lang in ((), ("--lang", "zh")):
+        keys = ok(*lang, "report", "sales", "--by", "week", "-f", "csv").splitlines()
+        assert [line.split(",")[0] for line in keys] == ["week", "2020-W53", "2025-W02", "2026-W47"]
+        listed = json.loads(ok(*lang, "report", "sales", "--by", "week", "-f", "json"))
+        assert [row["week"] for row in listed] == ["2020-W53", "2025-W02", "2026-W47"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [((), "total of all"), (("--lang", "zh"), "全部合计")], ids=["en", "zh"]
+)
+def test_a_total_under_a_limit_says_it_adds_up_every_period(db_path, lang, said):
+    add("张伟")
+    ok("buy", "张伟", "茶", "100", "--at", "2025-01-08")
+    ok("buy", "张伟", "茶", "50", "--at", "2026-11-18")
+    limited = ok(*lang, "report", "sales", "--by", "week", "--limit", "1").splitlines()
+    assert [line.split("  ")[0] for line in limited[2:]] == [limited[2].split()[0], said]
+    assert limited[3].split()[-6:-4] == ["150.00", "0.00"]  # both periods, the one shown 50.00
+    whole = ok(*lang, "report", "sales", "--by", "week").splitlines()
+    assert whole[-1].split()[0] == ("total" if not lang else "合计")
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(st.dates(date(1000, 1, 6), date(2999, 12, 29)))  # the weeks inside the years kept
+def test_a_week_as_a_report_shows_it_is_its_monday_to_its_sunday(day):
+    year, week, weekday = day.isocalendar()
+    monday = day - timedelta(weekday - 1)
+    for text in (
+        f"{year}-W{week:02d}",
+        f"{year}w{week}",
+        f"{year}年第{week}周",
+        f"{year}年{week}周",
+    ):
+        assert dates.parse_span(text, TODAY) == (monday, monday + timedelta(6)), text
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("2025-W53", "there is no such week"), ("2026年第0周", "there is no such week"),
+     ("2026-W54", "there is no such week"), ("2020-W54", "there is no such week"),
+     ("0999-W10", "outside the years"), ("1000-W01", "outside the years"),
+     ("2999-W53", "there is no such week"), ("0000-W01", "outside the years")],
+    ids=["53rd-of-52", "week-0", "week-54", "week-54-of-53", "year-999", "monday-in-999",
+         "53rd-of-2999", "year-0"],
+)  # fmt: skip
+def test_a_week_a_year_has_not_is_refused_in_one_line(text, said):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_bound(text, TODAY, last=False, option="--since")
+    with pytest.raises(InvalidInput) as month:  # the forms of a day and of a period follow
+        dates.parse_bound("2026年13月", TODAY, last=False, option="--since")
+    forms = month.value.message.split("); ", 1)[1]
+    assert refused.value.message in (
+        f"not a date: {text!r} ({said}); {forms}",
+        f"date {text!r} is {said} 1000 to 2999",
+    )
+
+
+def test_a_week_is_typed_back_as_a_chinese_table_shows_it(db_path):
+    add("张伟")
+    ok("buy", "张伟", "茶", "100", "--at", "2026-11-15")  # a Sunday: week 46
+    ok("buy", "张伟", "茶", "50", "--at", "2026-11-16")
+    for typed in ("2026年第47周", "2026-W47"):
+        got = json.loads(ok("report", "sales", "--by", "周", "--since", typed, "-f", "json"))
+        assert [(row["week"], row["net"]) for row in got] == [("2026-W47", "50.00")]
+        got = json.loads(ok("report", "sales", "--by", "day", "--until", typed, "-f", "json"))
+        assert [row["day"] for row in got] == ["2026-11-15", "2026-11-16"]

@@ -639,7 +639,7 @@ def test_a_default_is_said_as_the_words_typed_back(command, zh, en):
 @pytest.mark.parametrize(
     ("command", "option", "zh"),
     [(("report", "sales"), "--by", "天|周|月|季度|年|品类|商品|客户|城市|标签"),
-     (("report", "summary"), "--by", "行业|地区|城市|公司规模|来源|标签|阶段|品类"),
+     (("report", "summary"), "--by", "行业|省份|城市|公司规模|来源|标签|阶段|品类"),
      (("report", "value"), "--unit", "天|周"),
      (("report", "value"), "--model", "bgnbd|mbgnbd|auto"),
      (("list",), "--format", "表格|json|jsonl|csv|tsv"),

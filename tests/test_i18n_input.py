@@ -5,17 +5,18 @@ is one line, exit 2, listing the keys with the user's words beside them. And the
 user needs (a task's number, a customer's lifecycle) stay on a narrow Chinese terminal."""
 
 import json
+import sqlite3
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmcli.core import i18n, money
 from crmcli.core.errors import InvalidInput
-from crmcli.core.vocabulary import WORDS, understood, word
-from tests.conftest import add, fails, ids, ok, rows
+from crmcli.core.vocabulary import NAMED_FIELDS, WORDS, understood, word
+from tests.conftest import add, examples, fails, filled_once, ids, ok, rows
 from tests.test_terminal import on_terminal
 
 
@@ -728,3 +729,143 @@ def test_a_stage_list_naming_one_stage_twice_is_refused_naming_both(db_path):
     assert rows(db_path, "SELECT value FROM settings WHERE key = 'stages'") == [
         ("线索,customer,成交",)
     ]
+
+
+# The user-defined fields crm names (an import's 区县 column is `district`), as a card labels
+# them in Chinese: each is named so wherever a field is named, as its key is.
+LABELS = {
+    key: i18n.catalog("zh").gettext(msgid).split("|", 1)[-1]
+    for key, msgid in sorted(NAMED_FIELDS.items())
+}
+
+
+def _fill_fielded() -> None:
+    ok("add", "王小明", *(f"--field={k}=a{k}" for k in NAMED_FIELDS), "--field", "会员=金卡")
+    ok("add", "李娜", "--field", "district=海淀区", "--field", "wechat=b")
+    ok("add", "张伟")
+
+
+@pytest.fixture
+def fielded(db_path):
+    """Three customers: the first with every field crm names (each `a` + its key), the second
+    with a district and a wechat, the third with none."""
+    filled_once(db_path, _fill_fielded)
+    return db_path
+
+
+@settings(
+    max_examples=examples(12),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    key=st.sampled_from(sorted(NAMED_FIELDS)),
+    op=st.sampled_from(["=", "!=", "~"]),
+    lang=st.sampled_from([(), ("--lang", "zh"), ("--lang", "en")]),
+)
+def test_a_field_crm_named_is_named_by_its_chinese_label_as_by_its_key(fielded, key, op, lang):
+    label = LABELS[key]  # `QQ` for qq
+    assert label != key
+    by_key = ids(*lang, "--where", f"{key} {op} a{key}")
+    assert ids(*lang, "--where", f"{label} {op} a{key}") == by_key
+    assert by_key == ([1] if op != "!=" else [2, 3])
+    picked = json.loads(ok(*lang, "list", "--fields", f"姓名,{label}", "-f", "json"))
+    assert picked == json.loads(ok(*lang, "list", "--fields", f"name,{key}", "-f", "json"))
+    assert picked[0] == {"name": "王小明", key: f"a{key}"} and picked[2] == {
+        "name": "张伟",
+        key: None,
+    }
+
+
+def test_an_import_s_chinese_columns_are_fields_named_as_the_card_shows_them(cn, tmp_path):
+    db_path = cn
+    sheet = tmp_path / "c.csv"
+    sheet.write_text("姓名,手机,区县,微信昵称\n王小明,13800001111,朝阳区,小明\n", encoding="utf-8")
+    ok("--lang", "zh", "import", "customers", str(sheet))
+    assert "区县      朝阳区" in ok("--lang", "zh", "show", "王小明")
+    for lang in ((), ("--lang", "zh")):
+        assert ids(*lang, "--where", "区县 = 朝阳区") == [1]
+    table = ok("--lang", "zh", "list", "--fields", "姓名，区县、微信昵称")
+    assert [line.split() for line in table.splitlines()[::2]] == [
+        ["姓名", "区县", "微信昵称"],
+        ["王小明", "朝阳区", "小明"],
+    ]
+    assert ok("list", "--fields", "name,区县", "-f", "csv") == "name,district\n王小明,朝阳区\n"
+    dry = ok("--lang", "zh", "edit", "王小明", "--set", "区县=海淀区", "--dry-run")
+    assert dry.splitlines()[-1].split() == [
+        "1", "王小明", "自定义字段", "区县=朝阳区，微信昵称=小明", "区县=海淀区，微信昵称=小明"]  # fmt: skip
+    dry = json.loads(ok("edit", "王小明", "--set", "区县=海淀区", "--dry-run", "-f", "json"))
+    assert [(d["field"], d["new"]) for d in dry] == [
+        ("fields", "district=海淀区, wechat_nickname=小明")
+    ]
+    ok("edit", "王小明", "--set", "区县=海淀区")
+    assert rows(db_path, "SELECT key, value FROM customer_fields ORDER BY key") == [
+        ("district", "海淀区"),
+        ("wechat_nickname", "小明"),
+    ]
+    ok("edit", "王小明", "--unset", "微信昵称", "--field", "区县=西城区")
+    assert rows(db_path, "SELECT key, value FROM customer_fields") == [("district", "西城区")]
+
+
+def test_a_field_of_the_users_own_named_as_a_label_stays_theirs(db_path):
+    add(
+        "阿伟", "--field", "区县=朝阳区"
+    )  # a label crm shows names its field, as an import reads it
+    assert rows(db_path, "SELECT key FROM customer_fields") == [("district",)]
+    with sqlite3.connect(db_path) as conn:  # a field named so before crm named it
+        conn.execute(
+            "INSERT INTO customer_fields (customer_id, key, value) VALUES (1, '区县', '东城区')"
+        )
+    ok("edit", "阿伟", "--field", "district=海淀区", "--field", "区县=西城区")
+    assert rows(db_path, "SELECT key, value FROM customer_fields ORDER BY key") == [
+        ("district", "海淀区"),
+        ("区县", "西城区"),
+    ]
+    assert ids("--where", "区县 = 西城区") == ids("--where", "district = 海淀区") == [1]
+    assert json.loads(ok("list", "--fields", "区县", "-f", "json")) == [{"区县": "西城区"}]
+    ok("edit", "阿伟", "--set", "区县=北城区", "--unset", "district")
+    assert rows(db_path, "SELECT key, value FROM customer_fields") == [("区县", "北城区")]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("list", "--where", "区 = 朝阳区"), "crm: --where 中的字段“区”未知；已知字段：编号（id）、"),
+     (("list", "--where", "传真 = 1"), "crm: --where 中的字段“传真”未知；已知字段：编号（id）、"),
+     (("list", "--fields", "姓名,区"), "crm: --fields：未知字段“区”；可用字段：编号（id）、"),
+     (("edit", "1", "--set", "传真=1"), "crm: --set 中的字段“传真”未知；新的自定义字段请用 "),
+     (("edit", "3", "--unset", "区县"), "crm: 客户 3 没有字段“district”"),
+     (("segment", "add", "s", "--where", "区 = 1"), "crm: --where 中的字段“区”未知；")],
+    ids=["where", "where-unused-label", "fields", "set", "unset-absent", "segment"],
+)  # fmt: skip
+def test_a_name_that_is_no_field_is_refused_in_one_line(db_path, args, said):
+    ok("add", "王小明", "--field", "district=朝阳区", "--field", "wechat=a")
+    ok("add", "李娜", "--field", "qq=1")
+    ok("add", "张伟")
+    refused = fails(2, "--lang", "zh", *args, db=db_path)
+    assert refused.startswith(said) and refused.count("\n") == 1, refused
+    if args[0] == "list":  # the fields there are, each by its label
+        assert "区县（district）、微信（wechat）" in refused or "区县（district）" not in said
+
+
+def test_a_segment_keeps_a_field_named_by_its_label_by_its_key(fielded):
+    ok("--lang", "zh", "segment", "add", "朝阳", "--where", "区县 ~ adistrict")
+    assert rows(fielded, "SELECT filter FROM segments") == [
+        ('{"where": ["district ~ adistrict"]}',)
+    ]
+    assert ids("--segment", "朝阳") == [1]
+    shown = {"zh": "--where '区县 ~ adistrict'", "en": "--where 'district ~ adistrict'"}
+    for lang, said in shown.items():
+        listed = json.loads(ok("--lang", lang, "segment", "list", "-f", "json"))
+        assert [s["filter"] for s in listed] == ["--where 'district ~ adistrict'"]
+        assert said in ok("--lang", lang, "segment", "list")
+
+
+def test_a_customers_region_is_his_province_wherever_chinese_names_it(db_path):
+    add("阿伟", "--region", "浙江")
+    add("李娜", "--region", "广东")
+    assert ids("--where", "省份 = 广东") == [2]
+    assert ids("--sort", "-省份") == [1, 2]
+    table = ok("--lang", "zh", "list", "--fields", "姓名,省份")
+    assert table.splitlines()[0].split() == ["姓名", "省份"]
+    assert "省份（region）" in fails(2, "--lang", "zh", "list", "--where", "地区 = 广东")
+    assert "  省份      浙江" in ok("--lang", "zh", "show", "阿伟")

@@ -310,7 +310,7 @@ def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | N
         name, value = key_value("--set", item)
         name = name.strip().replace("-", "_")
         if name not in builtin and name not in (custom or ()):
-            name = column_named(name, builtin) or name
+            name = column_named(name, builtin, custom or ()) or name
         if name in ("name", *customers.UNSETTABLE):
             raw.values[name] = value
         elif name == "phone":
@@ -374,8 +374,8 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]
             "customer_id": after["id"],
             "customer_name": after["name"],
             "field": key,
-            "old": cell(_diffed(before, key)),
-            "new": cell(_diffed(after, key)),
+            "old": _diffed(before, key) if key == "fields" else cell(_diffed(before, key)),
+            "new": _diffed(after, key) if key == "fields" else cell(_diffed(after, key)),
         }
         for key in DIFF_FIELDS
         if before.get(key) != after.get(key)
@@ -383,7 +383,12 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]
 
 
 def _diffed(record: dict[str, Any], key: str) -> Any:
-    """A field's value as the diff shows it: related people as `friend=Bob #2`."""
+    """A field's value as the diff shows it: related people as `friend=Bob #2`, user-defined
+    fields as `district=朝阳区` (in a Chinese table by their labels, `区县=朝阳区`)."""
+    if key == "fields":
+        from crmcli.core.vocabulary import Listed
+
+        return Listed("field", cell(record.get(key)))
     if key != "related":
         return record.get(key)
     return [
@@ -778,13 +783,15 @@ def list_(
         from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS
 
         known = (*known, *CLASS_COLUMNS)
-    picked = chosen_fields(fields, known, _not_listed(known) if fields else None)
     from crmcli.store.db import snapshot
 
     # One snapshot of the file for the whole listing: the classes and the customers (a
     # customer added meanwhile has no classes), or a plain table's two readings (its
     # widths, then its lines) see the same rows.
     with reading(ctx) as conn, snapshot(conn):  # the language setting is read with the file
+        own = sorted(customers.custom_field_keys(conn)) if fields else []
+        picked = chosen_fields(fields, known, _not_listed(known) if fields else None, own)
+        custom = tuple(c for c in picked or () if c not in known)
         order = filters.order_by(sort, names_by_pinyin=i18n.current() == "zh")
         query = filters.build(conn, selection, today=clock.today())
         if fmt in (Format.csv, Format.tsv) and not (with_classes or quiet or picked):
@@ -807,7 +814,13 @@ def list_(
 
         def listed() -> Iterator[Mapping[str, Any]]:
             rows = customers.list_customers(
-                conn, query.sql(), query.params, order=order, limit=limit, more=picked or ()
+                conn,
+                query.sql(),
+                query.params,
+                order=order,
+                limit=limit,
+                more=picked or (),
+                custom=custom,
             )
             if not classes:
                 return rows
@@ -815,7 +828,15 @@ def list_(
 
         again = listed if fmt is Format.table else None
         output(ctx, fmt, quiet).rows(
-            listed(), picked or columns, key="id", again=again, empty=_("No customers to show.")
+            listed(),
+            picked or columns,
+            key="id",
+            again=again,
+            empty=_("No customers to show."),
+            # a user-defined field headed as a card labels it (`field|district` is 区县; a
+            # name of the user's own has no msgid and stays as typed), its values as typed
+            headers={key: f"field|{key}" for key in custom},
+            words=dict.fromkeys(custom),
         )
 
 

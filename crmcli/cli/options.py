@@ -63,12 +63,16 @@ FieldsOption = Annotated[
 
 
 def chosen_fields(
-    fields: str | None, known: "Sequence[str]", elsewhere: "Mapping[str, str] | None" = None
+    fields: str | None,
+    known: "Sequence[str]",
+    elsewhere: "Mapping[str, str] | None" = None,
+    custom: "Sequence[str]" = (),
 ) -> tuple[str, ...] | None:
     """The columns `--fields a,b` names, in its order (None when not given); raises
-    InvalidInput (exit 2) naming the valid fields for a name that is not one of `known`,
-    and for one of `elsewhere` (a field the listing does not show: the field and why, a
-    msgid with `{name}`) why."""
+    InvalidInput (exit 2) naming the valid fields for a name that is not one of `known` or
+    `custom` (user-defined fields, named by key or by the label a card shows), and for one
+    of `elsewhere` (a field the listing does not show: the field and why, a msgid with
+    `{name}`) why."""
     if fields is None:
         return None
     import re
@@ -81,11 +85,16 @@ def chosen_fields(
     plain = unicodedata.normalize("NFKC", fields)
     typed = [n.strip() for n in re.split(r"[,、]", plain) if n.strip()]
     # a header as a table shows it (`姓名,城市`) names its column, in any language
+    known = (*known, *custom)
     every = (*known, *(elsewhere or ()))
-    named = [
-        n if n in every else n.lower() if n.lower() in every else column_named(n, every) or n
-        for n in typed
-    ]
+
+    def field(n: str) -> str:
+        """`n` as typed or in lower case, else the field whose header (or label) it is."""
+        return next((f for f in (n, n.lower()) if f in every), None) or (
+            column_named(n, every, custom) or n
+        )
+
+    named = [field(n) for n in typed]
     names = tuple(dict.fromkeys(named))
     unknown = [n for n in names if n not in known]
     if unknown or not names:

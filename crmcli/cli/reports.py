@@ -67,7 +67,8 @@ def sales(
     Totals are per currency, never added across currencies. An order is the lines of one
     customer sharing an order reference; a line without one is its own order. The table
     ends with a total per currency and draws net as a bar chart. --limit N keeps, per
-    currency, the latest N periods or the N largest groups. The filter options
+    currency, the latest N periods or the N largest groups; the total then still adds up
+    every period or group ("total of all"). The filter options
     (--tag, --where, --lifecycle, --segment...) count only the purchases of the customers
     they select, as `crm list` selects them; without one, every purchase counts.
 
@@ -107,6 +108,8 @@ def sales(
             out[keys[-1]] = _("(none)")
         elif table and by is SalesBy.quarter:
             out["quarter"] = dates.show_quarter(out["quarter"])
+        elif table and by is SalesBy.week:
+            out["week"] = dates.show_week(out["week"])
         shown.append(out)
     if not table:
         output(ctx, fmt).rows(shown, columns)
@@ -114,7 +117,8 @@ def sales(
     if shown:
         for total in totals:
             out = money.present(total, grouped_digits=True)
-            out[keys[-1]] = _("total")
+            # --limit shows some groups, the total still adds up all: it says so
+            out[keys[-1]] = _("total") if limit is None else _("total of all")
             shown.append(out)
     from crmcli.cli.output import Bars
 

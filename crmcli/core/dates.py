@@ -217,6 +217,15 @@ def show_quarter(label: str) -> str:
     return _("{year}-Q{quarter}").format(year=year, quarter=quarter)
 
 
+def show_week(label: str) -> str:
+    """An ISO week as a table shows it to a person: `2026-W48` is the key json/csv keep, and
+    English shows it so; in Chinese `2026年第48周`, the week's number as it is said (第2周)."""
+    if current() == "en":
+        return label
+    year, week = label.split("-W")
+    return _("week {week} of {year}").format(year=year, week=int(week))
+
+
 def show_moment(moment: datetime | str) -> str:
     """A date-time (or a stored ISO timestamp) as confirmations echo it: `Wed 2026-11-26 15:00`,
     in local time (`2026-11-20T09:30+05:00` typed in Shanghai is `Fri 2026-11-20 12:30`), the
@@ -320,6 +329,8 @@ def time_not_kept(option: str, text: str | None) -> str | None:
 # `2026-11`, `2026年11月`, or this year's `11月`, `十一月`; a year `2026年`; and these words,
 # relative to today (a week runs from Monday to Sunday, as 上周五 counts it).
 _SPAN_QUARTER = r"(\d{4})(?:-?q([1-4])|年(?:第?([1-4一二三四])季度?|q([1-4])))"
+# an ISO week as a report shows it: `2026-W48`, `2026W48`, `2026年第48周`
+_SPAN_WEEK = r"(\d{4})(?:-?w(\d{1,2})|年第?(\d{1,2})周)"
 _SPAN_MONTH = r"(\d{4})(?:年(\d{1,2})月份?|-(\d{1,2}))"
 # 正月 and 腊月 are months of the lunar calendar, and 两月 is no month's name: not read here.
 _SPAN_BARE_MONTH = r"(\d{1,2}|[一二三四五六七八九十]{1,3})月份?"
@@ -355,7 +366,8 @@ _SPAN_WORDS = {
 
 def parse_span(text: str, today: date) -> tuple[date, date] | None:
     """The first and last day of the week, month, quarter or year that `text` names
-    (`2026Q4`, `2026年第4季度`, `2026年11月`, `2026-11`, this year's `11月`, `2026年`,
+    (`2026-W48`, `2026年第48周`, `2026Q4`, `2026年第4季度`, `2026年11月`, `2026-11`, this
+    year's `11月`, `2026年`,
     `上周`, `上个月`, `本季度`, `last month`), or None when it names none (a day, or anything
     else, is for parse_date). Raises InvalidInput for a month or a year crm does not keep
     (`2026年13月`, `十三月`, `0999年`)."""
@@ -372,6 +384,9 @@ def parse_span(text: str, today: date) -> tuple[date, date] | None:
             today.year, 1 if unit == "year" else today.month - (today.month - 1) % months, 1
         )
         first = _in_range(text, lambda: start + relativedelta(months=step * months))
+    elif match := re.fullmatch(_SPAN_WEEK, raw):
+        monday = _week_start(text, int(match[1]), int(match[2] or match[3]))
+        return monday, _in_range(text, lambda: monday + timedelta(6))
     elif match := re.fullmatch(_SPAN_QUARTER, raw):
         quarter = match[2] or match[3] or match[4]
         number = int(quarter) if quarter.isdigit() else "一二三四".index(quarter) + 1
@@ -426,6 +441,19 @@ def _span_start(text: str, year: int, month: int) -> date:
             )
         )
     return _in_range(text, lambda: date(year, month, 1))
+
+
+def _week_start(text: str, year: int, week: int) -> date:
+    """The Monday of ISO week `week` of `year`; InvalidInput for a year crm does not keep
+    and for a week the year has not (0, 54, the 53rd of a year of 52 weeks)."""
+    last = _in_range(text, lambda: date(year, 12, 28)).isocalendar()[1]  # in the last week
+    if not 1 <= week <= last:
+        raise InvalidInput(
+            _("not a date: {text!r} (there is no such week); {HELP}").format(
+                text=text.strip(), HELP=_(HELP)
+            )
+        )
+    return _in_range(text, lambda: date.fromisocalendar(year, week, 1))
 
 
 def _no_time(option: str, text: str, day: str) -> InvalidInput:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from crmcli.core.i18n import N_, Said, _, current
@@ -205,6 +206,8 @@ _HIT_FIELD = {
     "birthday": N_("field|birthday"),
     "phones": N_("field|phones"),
     "emails": N_("field|emails"),
+    # the user-defined fields, as one row of `crm edit --dry-run`
+    "fields": N_("field|fields"),
     "company_size": N_("field|company_size"),
     "external_id": N_("field|external_id"),
     "national_id": N_("field|national_id"),
@@ -610,11 +613,15 @@ def _columns_by_name(columns: tuple[str, ...]) -> dict[str, str]:
     return {typed: names.pop() for typed, names in found.items() if len(names) == 1}
 
 
-def column_named(text: str, columns: tuple[str, ...]) -> str | None:
+def column_named(text: str, columns: tuple[str, ...], custom: Iterable[str] = ()) -> str | None:
     """The one of `columns` (snake_case field names) whose header in any language crm
     speaks is `text` (`城市` is `city`, `阶段` is `stage`), or None. A key itself is not
-    looked up here: a caller checks its own names first."""
-    return _columns_by_name(columns).get(_typed(text))
+    looked up here: a caller checks its own names first. Among `custom` (the user-defined
+    fields there are) those crm named itself are named by their label in any language as a
+    card shows it (`区县` is `district`, `微信昵称` `wechat_nickname`); any other is named
+    only by its key, the name the user gave it and a card shows."""
+    named = tuple(sorted(key for key in custom if key in NAMED_FIELDS))
+    return _columns_by_name((*columns, *named)).get(_typed(text))
 
 
 def chosen(text: str, choices: tuple[str, ...]) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crmcli.core.i18n import Said
-from crmcli.core.vocabulary import header, word
+from crmcli.core.vocabulary import NAMED_FIELDS, header, word
 
 OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "~")
 # The pattern of FIELD OP VALUE, a string: re compiles it on first use. A field is a key
@@ -142,6 +142,8 @@ def _in_words(name: str, item: str) -> str:
         return item
     field, op, typed = match.group(1), match.group(2), match.group(3)
     shown = header(field)
+    if field in NAMED_FIELDS:  # a user-defined field crm named: as a card labels it (区县)
+        shown = str(word("field", field))
     if shown.isascii() or re.search(r"[\s=!<>~]", shown):  # no word, or not one a --where reads
         shown = field
     if op in ("=", "==", "!="):

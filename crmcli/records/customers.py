@@ -18,7 +18,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _
-from crmcli.core.vocabulary import understood
+from crmcli.core.vocabulary import NAMED_FIELDS, column_named, understood
 from crmcli.records import edits
 
 TEXT_FIELDS = (
@@ -149,7 +149,16 @@ def prepare(
                     value=name.rstrip("s"), name=name
                 )
             )
-        out.unset_fields.append(validate.field_key(name, RESERVED))
+        out.unset_fields.append(own_key(validate.field_key(name, RESERVED)))
+
+    def own_key(key: str) -> str:
+        """A user-defined field's key, named by its key or by the label a card shows for
+        one crm named (`区县` is `district`, as the import reads it); a field of the user's
+        own by that name stays theirs."""
+        named = column_named(key, (), NAMED_FIELDS)
+        if named is None or named == key or key in custom_field_keys(conn):  # keys: no query
+            return key
+        return named
 
     out.values.update(
         edits.unset_columns(raw.unset, UNSET_CLEARS, aliases=UNSET_ALIASES, other=unset_other)
@@ -170,7 +179,7 @@ def prepare(
         out.primary_email = validate.email(raw.primary_email)[1]
     for item in raw.fields:
         key, value = validate.key_value("--field", item)
-        key = validate.field_key(key, RESERVED)
+        key = own_key(validate.field_key(key, RESERVED))
         out.set_fields[key] = validate.text(f"field {key}", value)
         if validate.national_id_in(out.set_fields[key], today):
             raise InvalidInput(id_in_field(_("field {key}").format(key=key), "--national-id"))
@@ -833,16 +842,20 @@ def list_customers(
     order: str,
     limit: int | None = None,
     more: tuple[str, ...] = (),
+    custom: tuple[str, ...] = (),
 ) -> Iterator[CustomerListRow]:
     """Stream customers matching a filter (see crmcli.records.filters), LIST_COLUMNS keys each
-    and those of `more` (some of MORE_LIST_COLUMNS).
+    and those of `more` (some of MORE_LIST_COLUMNS), then the user-defined fields `custom`
+    by their keys (None where a customer has none).
 
     `where_sql` and `order` come from crmcli.records.filters (whitelisted); values are in `params`.
     """
     more = tuple(c for c in MORE_LIST_COLUMNS if c in more)  # whitelisted, in SQL below
-    cursor = _listed(conn, where_sql, params, order=order, limit=limit, tags=",", more=more)
+    cursor = _listed(
+        conn, where_sql, params, order=order, limit=limit, tags=",", more=more, custom=custom
+    )
     for row in cursor:
-        record = dict(zip((*LIST_COLUMNS, *more), row, strict=True))
+        record = dict(zip((*LIST_COLUMNS, *more, *custom), row, strict=True))
         record["tags"] = record["tags"].split(",") if record["tags"] else []
         yield cast(CustomerListRow, record)
 
@@ -869,9 +882,10 @@ def _listed(
     limit: int | None,
     tags: str,
     more: tuple[str, ...] = (),
+    custom: tuple[str, ...] = (),
 ) -> sqlite3.Cursor:
-    """The cursor of LIST_COLUMNS tuples (then the columns `more`, of MORE_LIST_COLUMNS),
-    the tags joined by `tags`."""
+    """The cursor of LIST_COLUMNS tuples (then the columns `more`, of MORE_LIST_COLUMNS, and
+    the values of the user-defined fields `custom`), the tags joined by `tags`."""
     sql = (  # where_sql and order are built from whitelisted names only
         "SELECT c.id, c.name, c.kind, c.company, c.title, c.city, c.region, c.country, "  # noqa: S608
         "(SELECT phone FROM customer_phones p WHERE p.customer_id = c.id "
@@ -883,9 +897,11 @@ def _listed(
         " JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name)) AS tags, "
         "c.external_id, c.created_at, c.updated_at"
         + "".join(f", c.{column}" for column in more)
+        + ", (SELECT value FROM customer_fields f WHERE f.customer_id = c.id AND f.key = ?)"
+        * len(custom)
         + f" FROM customers c WHERE {where_sql} ORDER BY {order}"
     )
-    params = [tags, *params]
+    params = [tags, *custom, *params]
     if limit is not None:
         sql += " LIMIT ?"
         params = [*params, limit]

@@ -104,12 +104,13 @@ WHERE_FIELDS = (*FIELDS, *CHILD_FIELDS, "tag", *DERIVED, *CONTACT_FIELDS)
 
 def field_key(name: str, custom_keys: set[str] | frozenset[str] = frozenset()) -> str:
     """The field a `--where` names: a key as it is (`city`, a user-defined `vip_level`), or
-    the header a table shows for one (`城市` is `city`); anything else as it is."""
+    the header a table shows for one (`城市` is `city`), or the label a card shows for a
+    user-defined field crm named (`区县` is `district`); anything else as it is."""
     if name in WHERE_FIELDS or name in custom_keys:
         return name
     from crmcli.core.vocabulary import column_named
 
-    return column_named(name, WHERE_FIELDS) or name
+    return column_named(name, WHERE_FIELDS, custom_keys) or name
 
 
 class Query:
