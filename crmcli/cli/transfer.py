@@ -800,11 +800,13 @@ def export_customers(
             if chosen in (OutFormat.csv, OutFormat.tsv) and derived is None:
                 if bom:
                     out.write("\ufeff")
-                cells = exporters.customer_cells(conn, query.sql(), query.params, reveal=reveal)
-                return exporters.write_cells(
-                    cells, columns, out, delimiter="," if chosen is OutFormat.csv else "\t",
+                cells = exporters.customer_cells(
+                    conn, query.sql(), query.params, reveal=reveal,
                     guarded=output is not None and not plain,
                 )  # fmt: skip
+                return exporters.write_cells(
+                    cells, columns, out, delimiter="," if chosen is OutFormat.csv else "\t"
+                )
             ids = filters.ids_of(conn, query)
             if chosen is OutFormat.vcard:
                 return vcards.write_cards(conn, ids, out, vcard_version)
