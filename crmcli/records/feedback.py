@@ -19,6 +19,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import N_, _
+from crmcli.records import refs
 
 KINDS = ("complaint", "suggestion", "praise", "question")
 SEVERITIES = ("low", "normal", "high")
@@ -141,11 +142,7 @@ def list_feedback(
 ) -> list[Feedback]:
     """Feedback items, newest first (COLUMNS keys). Archived customers' items only when
     `customer_id` names one."""
-    from crmcli.records import filters  # the filter language only where a listing runs
-
-    who = filters.compile_for(filters.for_customer(customer_id, live=True), "f.customer_id")
-    clauses: list[str] = list(who.clauses)
-    params: list[Any] = list(who.params)
+    clauses, params = refs.whose(customer_id, "f.customer_id", live=True)
     if open_only:
         clauses.append("f.resolved_at IS NULL")
     for column, values, clean in (("kind", kinds, clean_kind), ("severity", severities,

@@ -22,7 +22,7 @@ from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import N_, _
 from crmcli.core.vocabulary import understood, word
-from crmcli.records import edits
+from crmcli.records import edits, refs
 from crmcli.records.contact import CONTACT_KINDS
 
 KINDS = (*CONTACT_KINDS, "note")
@@ -247,11 +247,7 @@ def list_interactions(
     `since`/`until` are local calendar dates, both inclusive. Interactions of archived
     customers are included only when `customer_id` names one.
     """
-    from crmcli.records import filters  # the filter language only where a listing runs
-
-    who = filters.compile_for(filters.for_customer(customer_id, live=True), "i.customer_id")
-    clauses: list[str] = list(who.clauses)
-    params: list[Any] = list(who.params)
+    clauses, params = refs.whose(customer_id, "i.customer_id", live=True)
     if kinds:
         clean = [kind(k) for k in kinds]
         clauses.append(f"i.kind IN ({', '.join('?' for _ in clean)})")

@@ -25,7 +25,7 @@ from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import Said, _
 from crmcli.core.money import Money
 from crmcli.core.vocabulary import understood
-from crmcli.records import edits
+from crmcli.records import edits, refs
 
 if TYPE_CHECKING:  # products load where a line is prepared, not for a listing
     from crmcli.records.products import Product
@@ -684,11 +684,8 @@ def list_purchases(
     `since`/`until` are inclusive local dates; `category` matches ignoring case; `item` is a
     case-insensitive substring.
     """
-    from crmcli.records import filters  # the filter language only where a listing runs
-
-    who = filters.compile_for(filters.for_customer(customer_id, live=False), "p.customer_id")
-    where: list[str] = ["1", *who.clauses]
-    params: list[Any] = list(who.params)
+    clauses, params = refs.whose(customer_id, "p.customer_id", live=False)
+    where: list[str] = ["1", *clauses]
     if since is not None:
         where.append("p.purchased_at >= ?")
         params.append(since.isoformat())

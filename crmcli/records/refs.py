@@ -13,12 +13,29 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from typing import Any
 
 from crmcli.core import validate
 from crmcli.core.errors import Ambiguous, InvalidInput, NotFound
 from crmcli.core.i18n import _
 
 MAX_CANDIDATES = 10  # the name query fetches one more, to say "or more"
+
+
+def whose(customer_id: int | None, column: str, *, live: bool) -> tuple[list[str], list[Any]]:
+    """The customer part of a record listing, as WHERE clauses and their parameters:
+    `customer_id`'s rows (archived or not), else with `live` the rows of live customers
+    only, else everyone's. `column` names the rows' customer (`t.customer_id`, from crm's
+    code, never a user's). One customer's rows need no filter language
+    (crmcli.records.filters, loaded only for the others): `crm show` lists five kinds."""
+    if not re.fullmatch(r"[a-z]\.customer_id", column):
+        raise ValueError(f"not a customer id column: {column!r}")
+    if customer_id is not None:
+        return [f"{column} = ?"], [customer_id]
+    from crmcli.records import filters
+
+    who = filters.compile_for(filters.for_customer(None, live=live), column)
+    return list(who.clauses), list(who.params)
 
 
 def resolve(

@@ -22,6 +22,7 @@ from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
 from crmcli.core.i18n import N_, _
 from crmcli.core.text import csv_rows, parse_json
+from crmcli.records import refs
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
 # Columns of `crm survey list` (and its JSON/CSV keys), in order.
@@ -162,11 +163,7 @@ def list_surveys(
 ) -> list[Survey]:
     """Answers, newest first. `since`/`before` are instants (ISO); archived customers'
     answers only when `customer_id` names one."""
-    from crmcli.records import filters  # the filter language only where a listing runs
-
-    who = filters.compile_for(filters.for_customer(customer_id, live=True), "s.customer_id")
-    clauses: list[str] = list(who.clauses)
-    params: list[Any] = list(who.params)
+    clauses, params = refs.whose(customer_id, "s.customer_id", live=True)
     if since is not None:
         clauses.append("datetime(s.answered_at) >= datetime(?)")
         params.append(since)

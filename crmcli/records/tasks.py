@@ -27,6 +27,7 @@ from crmcli.core.dates import Period, parse_date, parse_period
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import N_, _
 from crmcli.core.vocabulary import understood
+from crmcli.records import refs
 
 if TYPE_CHECKING:  # tasks load without the interactions service
     from crmcli.records.interactions import InteractionValues
@@ -458,11 +459,7 @@ def list_tasks(
     """
     if state not in STATES:
         raise InvalidInput(_("state must be one of: {value}").format(value=_(", ").join(STATES)))
-    from crmcli.records import filters  # the filter language only where a listing runs
-
-    who = filters.compile_for(filters.for_customer(customer_id, live=True), "t.customer_id")
-    clauses: list[str] = list(who.clauses)
-    params: list[Any] = list(who.params)
+    clauses, params = refs.whose(customer_id, "t.customer_id", live=True)
     if state == "open" or overdue:
         clauses.append("t.done_at IS NULL")
     elif state == "done":

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.core.errors import StorageError
-from crmcli.store import encryption, files, guard
+from crmcli.store import files, guard
 from crmcli.store.glance import read_only_uri
 
 SAFETY_PRAGMAS = (
@@ -74,6 +74,8 @@ def _open(target: str, *, uri: bool, file: Path | None, new_key: Any) -> sqlite3
     timeout = files.BUSY_TIMEOUT_MS / 1000
     key = None
     if file is not None and (not file.exists() or file.stat().st_size == 0):
+        from crmcli.store import encryption  # loaded only when a file is or may be encrypted
+
         key = encryption.session_key() if new_key is _SESSION else new_key
     if key is None:
         conn = sqlite3.connect(  # the one place that opens a connection
@@ -88,10 +90,14 @@ def _open(target: str, *, uri: bool, file: Path | None, new_key: Any) -> sqlite3
                     conn.close()
                     raise
                 conn.close()
+                from crmcli.store import encryption
+
                 key = encryption.key_for_unreadable(file)
                 if key is None:
                     raise
     if key is not None:
+        from crmcli.store import encryption
+
         conn = encryption.connect_cipher(target, key, uri=uri, timeout=timeout)  # type: ignore[assignment]
     try:
         for pragma in SAFETY_PRAGMAS:
@@ -122,6 +128,8 @@ def open_new_file(path: Path, *, like: sqlite3.Connection) -> sqlite3.Connection
     could be a link someone planted), encrypted exactly when the database `like` is (with
     its key): for a copy of that database (a backup, a pre-upgrade copy), never for the
     database itself."""
+    from crmcli.store import encryption
+
     return open_sqlite(str(path), file=path, new_key=encryption.key_of(like))
 
 

@@ -40,14 +40,18 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crmcli.core.errors import CrmError, InvalidInput, StorageError
 from crmcli.core.i18n import _
 from crmcli.core.progress import SILENT, Progress
-from crmcli.store import connection, encryption, guard
+from crmcli.store import connection, guard
 from crmcli.store.connection import open_file, open_sqlite, storage_error
 from crmcli.store.files import create_private_file
 from crmcli.store.glance import default_path, read_only_uri
+
+if TYPE_CHECKING:  # loaded where a file is encrypted or converted, not by every command
+    from crmcli.store import encryption
 
 
 def check_folder(path: Path) -> None:
@@ -306,6 +310,8 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
     place and the old file's -wal and -shm are gone, so its write lands in the new file.
     Inside, one more connection holds SQLite's write lock (BEGIN IMMEDIATE) from before the
     copy until after the rename, against writers that are not crm."""
+    from crmcli.store import encryption
+
     if not encryption.available():
         raise InvalidInput(_("encryption needs the extra: pip install 'crmcli[encrypt]'"))
     path = Path(os.path.abspath(path))
@@ -348,6 +354,8 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
 
 def _copy_and_swap(path: Path, partial: Path, key: str | None, new_key: str | None) -> int:
     """Export into `partial`, check it, fsync it, rename it over `path`; the customer count."""
+    from crmcli.store import encryption
+
     source = encryption.open_as(path, key)
     try:
         encryption.export(source, partial, new_key)

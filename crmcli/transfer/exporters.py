@@ -67,7 +67,7 @@ NUMERIC_COLUMNS = {
 }  # fmt: skip
 PHONE_COLUMNS = {"phone", "phones"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_PHONES = re.compile(r"\+\d{4,15}(?:; \+\d{4,15})*")
+_PHONES = re.compile(r"\+[0-9]{4,15}(?:; \+[0-9]{4,15})*")
 
 CUSTOMER_COLUMNS = (
     "id", "name", "kind", "company", "title", "gender", "birthday", "birthday_lunar", "phones",
@@ -154,39 +154,37 @@ def write_csv(
     return count
 
 
+class _Pieces(list[str]):
+    """What a csv writer writes, kept as a list of strings (`write` is list.append, in C):
+    50 ms less than an io.StringIO for 100,000 customers."""
+
+    write = list.append
+
+
 def write_cells(
     chunks: Iterable[Sequence[Sequence[Any]]],
     columns: Sequence[str],
     out: TextIO,
     *,
     delimiter: str = ",",
-    guarded: bool,
 ) -> int:
     """write_csv for rows that are already cells in the order of `columns` (str, int or
-    None each), a list of them at a time, as customer_cells gives them: the same bytes,
-    without a mapping per row. csv formats each list in one loop in C, and `out` (a progress
-    counter on the way to a file or a pipe) gets one write per list."""
+    None each, guarded already where the file is for people), a list of them at a time, as
+    customer_cells gives them: the same bytes, without a mapping per row. csv formats each
+    list in one loop in C, and `out` (a progress counter on the way to a file or a pipe)
+    gets one write per list."""
     import csv
-    import io
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    pieces = _Pieces()
+    writer = csv.writer(pieces, delimiter=delimiter, lineterminator="\n")
     writer.writerow(columns)
     count = 0
     for batch in chunks:
-        if guarded:
-            batch = [
-                [guard(c, v) for c, v in zip(columns, cells, strict=True)]
-                if any(type(v) is str and v[:1] in TRIGGERS for v in cells)
-                else cells
-                for cells in batch
-            ]
         writer.writerows(batch)  # csv writes None as an empty cell, as write_csv does
         count += len(batch)
-        out.write(buffer.getvalue())
-        buffer.seek(0)
-        buffer.truncate()
-    out.write(buffer.getvalue())  # the header, when there was no row
+        out.write("".join(pieces))
+        pieces.clear()
+    out.write("".join(pieces))  # the header, when there was no row
     return count
 
 
@@ -221,21 +219,62 @@ def customer_rows(
 # joined as flat() joins them, the cadence as describe_gap writes a range, the national ID
 # masked unless revealed ({national_id}). `fields` and `related` (JSON in a cell) are empty
 # here: the few customers who have any are read in full and their cells replaced.
-_CUSTOMER_CELLS = """
-SELECT c.id, c.name, c.kind, c.company, c.title, c.gender, c.birthday, c.birthday_lunar,
-  (SELECT group_concat(phone, '; ') FROM (SELECT phone FROM customer_phones
-    WHERE customer_id = c.id ORDER BY is_primary DESC, id)),
-  (SELECT group_concat(email, '; ') FROM (SELECT email FROM customer_emails
-    WHERE customer_id = c.id ORDER BY is_primary DESC, id)),
-  c.address, c.city, c.region, c.country, c.industry, c.company_size, c.source, c.stage,
-  (SELECT group_concat(name, '; ') FROM (SELECT t.name FROM customer_tags ct
-    JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name)),
-  c.external_id, {national_id}, c.notes, c.preferred_channel, c.preferred_time,
-  CASE WHEN c.cadence_max_days THEN c.cadence_days || 'd..' || c.cadence_max_days || 'd'
-    ELSE c.cadence_days END,
-  c.referred_by, '{{}}', '', c.created_at, c.updated_at, c.archived_at
-FROM customers c
-"""
+# The SQL of each CUSTOMER_COLUMNS cell over `customers c`, NATIONAL_ID masked or not;
+# `fields` and `related` are filled in Python for the few customers who have them. A list
+# is a subquery of one row whose `cell` is the list.
+_CELL_SQL = (
+    "c.id", "c.name", "c.kind", "c.company", "c.title", "c.gender", "c.birthday",
+    "c.birthday_lunar",
+    "(SELECT group_concat(phone, '; ') AS cell FROM (SELECT phone FROM customer_phones"
+    " WHERE customer_id = c.id ORDER BY is_primary DESC, id))",
+    "(SELECT group_concat(email, '; ') AS cell FROM (SELECT email FROM customer_emails"
+    " WHERE customer_id = c.id ORDER BY is_primary DESC, id))",
+    "c.address", "c.city", "c.region", "c.country", "c.industry", "c.company_size", "c.source",
+    "c.stage",
+    "(SELECT group_concat(name, '; ') AS cell FROM (SELECT t.name FROM customer_tags ct"
+    " JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id ORDER BY t.name))",
+    "c.external_id", "NATIONAL_ID", "c.notes", "c.preferred_channel", "c.preferred_time",
+    "CASE WHEN c.cadence_max_days THEN c.cadence_days || 'd..' || c.cadence_max_days || 'd'"
+    " ELSE c.cadence_days END",
+    "c.referred_by", "'{}'", "''", "c.created_at", "c.updated_at", "c.archived_at",
+)  # fmt: skip
+# `guard` in SQL for a text cell: SQLite decides cell by cell in C, so the rows that need
+# no guard (nearly all) cost no Python. A text value in an INTEGER column is never a number
+# (SQLite stores a number there as a number), as `guard` finds of a numeric column.
+_GUARDED = (
+    "CASE WHEN unicode({cell}) IN ("
+    + ", ".join(str(ord(t)) for t in TRIGGERS)
+    + ") AND typeof({cell}) = 'text' {unless}THEN char(39) || {cell} ELSE {cell} END"
+)
+
+
+# The phones of a file for people, with `e164`: whether each is in E.164 (`+` and 4 to 15
+# digits, as _PHONES), which keeps the cell's `+`.
+_PHONES_E164 = (
+    "(SELECT group_concat(phone, '; ') AS cell, min(phone GLOB '+[0-9][0-9][0-9][0-9]*'"
+    " AND substr(phone, 2) NOT GLOB '*[^0-9]*' AND length(phone) <= 16) AS e164"
+    " FROM (SELECT phone FROM customer_phones WHERE customer_id = c.id"
+    " ORDER BY is_primary DESC, id))"
+)
+
+
+def _customer_cells_sql(national_id: str, guarded: bool) -> str:
+    """The SELECT of customer_cells, with the CSV guard of a file for people if `guarded`."""
+    cells = []
+    for column, sql in zip(CUSTOMER_COLUMNS, _CELL_SQL, strict=True):
+        sql = national_id if sql == "NATIONAL_ID" else sql
+        if guarded and sql.startswith("(SELECT group_concat"):  # guarded from the list's row
+            unless = ""
+            if guarded and column in PHONE_COLUMNS:
+                sql, unless = _PHONES_E164, "AND NOT e164 "
+            shown = _GUARDED.format(cell="cell", unless=unless)
+            sql = f"(SELECT {shown} FROM {sql})"  # noqa: S608 (the constants above)
+        elif guarded and column != "id":
+            sql = _GUARDED.format(cell=sql, unless="")
+        cells.append(sql)
+    return "SELECT " + ",\n  ".join(cells) + "\nFROM customers c\n"
+
+
 # The customers of ids lo..hi with custom fields or relations (ranges of two indexes).
 _NESTED = """
 SELECT customer_id FROM customer_fields WHERE customer_id BETWEEN ?1 AND ?2
@@ -246,26 +285,37 @@ _RELATED = CUSTOMER_COLUMNS.index("related")
 
 
 def customer_cells(
-    conn: sqlite3.Connection, where_sql: str, params: list[Any], *, reveal: bool, chunk: int = 500
+    conn: sqlite3.Connection,
+    where_sql: str,
+    params: list[Any],
+    *,
+    reveal: bool,
+    guarded: bool = False,
+    chunk: int = 500,
 ) -> Iterator[list[Sequence[Any]]]:
     """customer_rows' records as the cells write_csv makes of them (CUSTOMER_COLUMNS, str,
     int or None each) of the customers a filter (crmcli.records.filters, over `customers c`)
     picks, by id, `chunk` customers a list: one query (one snapshot of the file) and no
-    Python per customer, but for the few with custom fields or relations."""
+    Python per customer, but for the few with custom fields or relations. `guarded`: each
+    cell as `guard` makes it for a file for people (in SQL)."""
     from crmcli.store.history import mask_sql
 
     national_id = "c.national_id" if reveal else mask_sql("c.national_id")
     cursor = conn.cursor()
     cursor.row_factory = None
-    sql = _CUSTOMER_CELLS.format(national_id=national_id) + f"WHERE {where_sql} ORDER BY c.id"
+    sql = _customer_cells_sql(national_id, guarded) + f"WHERE {where_sql} ORDER BY c.id"
     cursor.execute(sql, params)
     while rows := cursor.fetchmany(chunk):
         nested = {i for (i,) in conn.execute(_NESTED, (rows[0][0], rows[-1][0])).fetchall()}
-        yield _with_nested(conn, rows, nested, reveal) if nested else rows
+        yield _with_nested(conn, rows, nested, reveal, guarded) if nested else rows
 
 
 def _with_nested(
-    conn: sqlite3.Connection, rows: list[Sequence[Any]], nested: set[int], reveal: bool
+    conn: sqlite3.Connection,
+    rows: list[Sequence[Any]],
+    nested: set[int],
+    reveal: bool,
+    guarded: bool,
 ) -> list[Sequence[Any]]:
     """`rows` with the fields and related cells of the `nested` customers among them."""
     from crmcli.records import customers
@@ -277,8 +327,9 @@ def _with_nested(
         record = full.get(row[0])
         if record is not None:
             cells = list(row)
-            cells[_FIELDS] = flat(record["fields"])
-            cells[_RELATED] = flat(record["related"])
+            for column in (_FIELDS, _RELATED):
+                cell = flat(record[CUSTOMER_COLUMNS[column]])
+                cells[column] = guard(CUSTOMER_COLUMNS[column], cell) if guarded else cell
             row = cells
         out.append(row)
     return out
