@@ -7,7 +7,7 @@ import os
 import re
 import sys
 
-from tests.conftest import add, dump, fails, ok, rows
+from tests.conftest import add, crm, dump, fails, ok, rows
 from tests.test_terminal import on_screen
 
 
@@ -258,6 +258,22 @@ def test_the_history_names_fields_and_values_in_chinese_words(db_path):
     assert "city: 上海 → 杭州" in plain and "stage (undone)" in plain and "城市" not in plain
     code, lines = on_screen("history", "张伟", columns=200, env={"LANG": "C"})
     assert "city: 上海 → 杭州" in "\n".join(lines) and "stage (undone)" in "\n".join(lines)
+
+
+def test_the_history_names_a_user_defined_field_by_its_name_not_its_value_column(db_path):
+    ok("add", "王小明", "--field", "district=朝阳区")
+    ok("edit", "王小明", "--field", "district=海淀区")
+    ok("edit", "王小明", "--field", "部门=销售部", "--unset", "district")
+    said = ok("--lang", "zh", "history", "王小明")
+    assert "区县：朝阳区 → 海淀区" in said and "部门：销售部" in said, said
+    assert "区县：海淀区" in said and "值" not in said and "key" not in said
+    english = ok("--lang", "en", "history", "王小明", "--format", "json")
+    changes = [r["changes"] for r in json.loads(english) if r["table"] == "customer_fields"]
+    assert [c.split(", ", 2)[2] for c in changes[:2]] == ["department=销售部", "district=海淀区"]
+    assert "district: 朝阳区 → 海淀区" in changes
+    preview = crm("--lang", "zh", "undo")  # shows what it would undo, then asks for --yes
+    assert preview.exit_code == 2 and "部门：销售部" in preview.stdout, preview.stdout
+    assert "区县：海淀区" in preview.stdout
 
 
 def test_the_history_says_a_tasks_repeat_as_the_task_list_does(db_path):

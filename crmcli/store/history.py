@@ -484,6 +484,12 @@ def images(
 
 
 def _summary(table: str, op: str, old: dict | None, new: dict | None) -> str:
+    if table == "customer_fields" and op in ("insert", "update", "delete"):
+        old, new = _field_row(old), _field_row(new)
+        if op == "update" and old and new:  # `district: 朝阳区 → 海淀区`, not `value: ...`
+            keys = [*old, *(k for k in new if k not in old)]
+            changed = [(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]
+            return Changes(changed, table=table, updated=True)
     if op == "bulk_insert" and new:
         from crmcli.core.text import plural
 
@@ -503,6 +509,15 @@ def _summary(table: str, op: str, old: dict | None, new: dict | None) -> str:
     values = new if op == "insert" else old
     fields = [(k, v, v) for k, v in (values or {}).items() if v is not None]
     return Changes(fields, table=table, updated=False)
+
+
+def _field_row(values: dict | None) -> dict | None:
+    """A user-defined field's row as the field it holds (`district=朝阳区`), not as its
+    `key` and `value` columns."""
+    if not values or "key" not in values:
+        return values
+    kept = {k: v for k, v in values.items() if k not in ("key", "value")}
+    return {**kept, str(values["key"]): values.get("value")}
 
 
 def _value(v: Any) -> str:
