@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from crmcli.core import dates, i18n
 from crmcli.core.errors import InvalidInput
-from tests.conftest import local_zone
+from tests.conftest import fails, local_zone
 
 DOCS = Path(__file__).parent.parent / "docs" / "conventions.md"
 FRIDAY = datetime(2026, 12, 4, 10, 0, tzinfo=timezone(timedelta(hours=8)))  # the tests' zone
@@ -678,6 +678,7 @@ def test_a_period_counts_calendar_units(text, shown, words, days, after):
 
 
 PERIOD_HELP = "use a number and d, w, m or y: 7d, 2w, 1m (one month), 1y"
+TOO_LONG = "is too long a period: at most 9999 days, weeks, months or years"
 NOT_HOURS = " (minutes and hours are not calendar periods; here m means months); "
 
 
@@ -690,12 +691,25 @@ NOT_HOURS = " (minutes and hours are not calendar periods; here m means months);
         ("30s", "--every '30s' is not a period" + NOT_HOURS + PERIOD_HELP),
         ("-1d", "--every '-1d' is not a period; " + PERIOD_HELP),
         ("0d", "--every must be at least 1 (got '0d')"),
+        ("99999d", "--every '99999d' " + TOO_LONG),
+        ("+10000 Weeks", "--every '+10000 Weeks' " + TOO_LONG),
+        ("每 10000 天", "--every '每 10000 天' " + TOO_LONG),
+        ("100000个月", "--every '100000个月' " + TOO_LONG),
+        ("10000 months x", "--every '10000 months x' is not a period; " + PERIOD_HELP),
+        ("12345", "--every '12345' is not a period; " + PERIOD_HELP),
     ],
 )
 def test_what_is_no_period_is_refused_naming_the_option(text, message):
     with pytest.raises(InvalidInput) as caught:
         dates.parse_period(text, option="--every")
     assert caught.value.message == message
+
+
+def test_the_longest_period_is_four_digits_of_its_unit(db_path):
+    assert dates.parse_period("9999d") == dates.Period(9999, "d")
+    assert dates.parse_period("每 9999 天", repeat=True) == dates.Period(9999, "d")
+    said = fails(2, "--lang", "zh", "remind", "--within", "99999d", db=db_path)
+    assert said == "crm: --within “99999d”时间段太长：最多 9999 天、周、月或年\n", said
 
 
 def test_a_zero_period_is_read_only_where_it_is_allowed():

@@ -929,6 +929,10 @@ def period_word(text: str) -> str | None:
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 _PERIOD = r"(?i)\+?\s*(\d{1,4})\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
 PERIOD_HELP = N_("use a number and d, w, m or y: 7d, 2w, 1m (one month), 1y")
+# A period of a count past _PERIOD's four digits, in English or Chinese units (`99999d`, `每
+# 10000 天`): refused as too long rather than as no period at all.
+_LONG_PERIOD = (r"(?i)(每)?\s*\+?\s*\d{5,}\s*(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?"
+                r"|个?(天|日|周|星期|礼拜|月|季度|年))")  # fmt: skip
 
 
 class Period(NamedTuple):
@@ -995,6 +999,11 @@ def parse_period(
     if chinese is not None:
         amount, unit = chinese
     elif not match:
+        if re.fullmatch(_LONG_PERIOD, raw):
+            too_long = _(
+                "{option} {text!r} is too long a period: at most 9999 days, weeks, months or years"
+            )
+            raise InvalidInput(too_long.format(option=option, text=text))
         hint = ""
         if re.fullmatch(r"\+?\d+\s*(min|mins|minutes?|h|hrs?|hours?|s|secs?|seconds?)", raw, re.I):
             hint = " (minutes and hours are not calendar periods; here m means months)"
