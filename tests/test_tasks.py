@@ -381,3 +381,22 @@ def test_a_stored_repeat_beyond_the_years_is_refused_when_done_not_crashed(db_pa
     conn.close()
     stderr = fails(2, "task", "done", "1", db=db_path)
     assert stderr == "crm: 2026-11-22 + 9999y is outside the years 1000 to 2999\n"
+
+
+def test_a_due_day_already_past_is_kept_with_a_warning(db_path):
+    add("张伟")
+    # Sunday 2026-11-22: 本周五 is the Friday just gone, 前天 the Friday too
+    for typed in ("前天", "本周五", "2026-11-21"):
+        result = crm("--lang", "zh", "task", "add", "张伟", "回访", "--due", typed)
+        assert result.exit_code == 0, result.stderr
+        assert "已经过去" in result.stderr and "逾期" in result.stderr, result.stderr
+    result = crm("task", "add", "张伟", "Call", "--due", "today")
+    assert result.exit_code == 0 and result.stderr == "", result.stderr
+    result = crm("task", "edit", "4", "--due", "yesterday")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "crm: warning: Sat 2026-11-21 is already past: the task is overdue from the start\n"
+    )
+    assert crm("task", "edit", "4", "--text", "Call back").stderr == ""
+    due = [t["due_on"] for t in json.loads(ok("task", "list", "--format", "json"))]
+    assert due.count("2026-11-20") == 2 and "2026-11-21" in due  # kept as typed

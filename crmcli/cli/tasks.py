@@ -1,5 +1,6 @@
 """Follow-up tasks: `crm task add|list|done|snooze|edit|delete`."""
 
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -90,6 +91,7 @@ def add(
     out = output(ctx, quiet=quiet)
     if note := dates.time_not_kept("--due", due):
         out.warn(note)
+    _warn_if_past(out, new.due_on, today)
     out.done(
         _(
             "Added task {task_id} for {customer_name} (#{customer_id}), due {value}{repeat}: {text}"
@@ -244,9 +246,22 @@ def edit(
     out = output(ctx, quiet=quiet)
     if note := dates.time_not_kept("--due", due):
         out.warn(note)
+    if changes.due_on:
+        _warn_if_past(out, changes.due_on, today)
     due = _(", due {day}").format(day=dates.show_day(changes.due_on)) if changes.due_on else ""
     message = _("Updated task {task_id}{due}.").format(task_id=task_id, due=due)
     out.done(message if changed else _("No changes."), task_id)
+
+
+def _warn_if_past(out: Any, due_on: date, today: date) -> None:
+    """A due day typed before today is kept (a late entry is real work), with a word: `本周五`
+    on a Sunday or `前天` may not be the day the user meant."""
+    if due_on < today:
+        out.warn(
+            _("{day} is already past: the task is overdue from the start").format(
+                day=dates.show_day(due_on)
+            )
+        )
 
 
 @task_app.command("delete")
