@@ -166,6 +166,7 @@ def leaving(monkeypatch):
         raise Left
 
     monkeypatch.setattr(os, "_exit", exit_now)
+    monkeypatch.setattr(guard, "_LOCKS", {})  # this process's, whatever other tests left
     monkeypatch.setattr("atexit._run_exitfuncs", lambda: seen.append("atexit"))
     return seen
 
