@@ -266,6 +266,8 @@ def test_everyday_commands_do_not_load_heavy_libraries(db_path, args):
     code = (
         "import sys\n"
         f"sys.argv = ['crm', *{args!r}]\n"
+        "import crmcli.cli\n"
+        "crmcli.cli.leave = lambda code: None  # exits the ordinary way: what follows runs\n"
         "from crmcli.__main__ import main\n"
         "try:\n"
         "    main()\n"
@@ -295,6 +297,8 @@ def test_a_run_loads_only_what_its_command_uses(db_path, args, unused):
     code = (
         "import sys\n"
         f"sys.argv = ['crm', *{args!r}]\n"
+        "import crmcli.cli\n"
+        "crmcli.cli.leave = lambda code: None  # exits the ordinary way: what follows runs\n"
         "from crmcli.__main__ import main\n"
         "try:\n"
         "    main()\n"
@@ -337,6 +341,8 @@ def _alone(db_path, *args: str, terminal: bool) -> tuple[str, list[str]]:
     code = (
         "import sys\n"
         f"sys.argv = ['crm', *{args!r}]\n"
+        "import crmcli.cli\n"
+        "crmcli.cli.leave = lambda code: None  # exits the ordinary way: what follows runs\n"
         "from crmcli.__main__ import main\n"
         "try:\n"
         "    main()\n"

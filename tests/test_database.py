@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.store import encryption, migrations
+from crmcli.store import encryption, guard, migrations
 from tests.conftest import crm, fails, ok
 
 NOBODY = 65534  # another user, for real: the tests run as root, which may chown
@@ -156,6 +156,7 @@ def test_newer_file_is_refused_untouched(db_path):
     for args in (["list"], ["add", "Bob"]):
         err = fails(1, *args)
         assert "newer than this crm knows" in err and err.count("\n") == 1
+        assert not guard.holding()  # the connection that found it newer is closed
     assert digest(db_path) == before
 
 

@@ -122,7 +122,50 @@ def run() -> None:
     app = load(modules)
     gc.freeze()
     gc.enable()
-    get_command(only(app, named)).main(prog_name="crm")
+    try:
+        get_command(only(app, named)).main(prog_name="crm")
+    except SystemExit as done:
+        leave(done.code)
+        raise
+
+
+def leave(code: object) -> None:
+    """End the process with exit status `code` (a SystemExit's) without the interpreter's
+    teardown: its clearing of every module and its last collection cost 36-43 ms of the
+    ~180 ms of CPU of a `crm show` at 100,000 customers, and free nothing the system does
+    not free at exit. What a normal exit does that a user can see is done first: the atexit
+    functions (weakref.finalize, tempfile, a library's), then stdout and stderr flushed.
+
+    Returns, for the caller to exit the ordinary way, when the teardown may still matter:
+    a database connection left open (closing the last one removes the -wal and -shm files
+    beside the database), a thread that is not a daemon still running (an exit waits for
+    it), a status that is not a small number (Python prints it), or a stream that cannot
+    be flushed (Python says so at exit, status 120)."""
+    import sys
+
+    code = 0 if code is None else code
+    if not isinstance(code, int) or not 0 <= code <= 255:
+        return
+    guard = sys.modules.get("crmcli.store.guard")
+    if guard is not None and guard.holding():
+        return
+    threading = sys.modules.get("threading")
+    if threading is not None and any(
+        t.is_alive() and not t.daemon and t is not threading.main_thread()
+        for t in threading.enumerate()
+    ):
+        return
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()  # as a normal exit does, and once: it empties the list
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
 
 
 def only(full: Any, argv: list[str]) -> Any:

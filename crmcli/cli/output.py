@@ -256,20 +256,21 @@ def emit_cells(
     """CSV or TSV (`fmt`) of rows that are already cells in the order of `columns`, each a
     str, int, float or None: what `emit` writes for such rows, without a mapping per row
     (nor a Python call: csv writes them in one loop in C)."""
-    from io import StringIO
     from itertools import islice
 
+    class Pieces(list[str]):  # what csv writes, one string each (`write` is list.append, in C)
+        write = list.append
+
     out = out or sys.stdout
-    buffer = StringIO()  # one write to `out` for 500 rows, not one a row
-    writer = csv.writer(buffer, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
+    pieces = Pieces()  # one write to `out` for 500 rows, not one a row
+    writer = csv.writer(pieces, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
     writer.writerow(columns)
     rows = iter(rows)
     while batch := list(islice(rows, 500)):
         writer.writerows(batch)  # csv writes None as an empty cell, as emit does
-        out.write(buffer.getvalue())
-        buffer.seek(0)
-        buffer.truncate()
-    out.write(buffer.getvalue())  # the header, when there was no row
+        out.write("".join(pieces))
+        pieces.clear()
+    out.write("".join(pieces))  # the header, when there was no row
 
 
 def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:

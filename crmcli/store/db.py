@@ -93,16 +93,17 @@ def _connect(path: Path, *, write: bool, progress: Progress) -> sqlite3.Connecti
     try:
         if not path.exists():
             if not write:
-                conn = open_sqlite(":memory:")
-                migrations.migrate(conn, path=None)
+                with _closed_on_error(open_sqlite(":memory:")) as conn:
+                    migrations.migrate(conn, path=None)
                 return conn
             create_private_file(path, exist_ok=True)  # another crm may have just made it
         if write:
-            conn = open_sqlite(str(path), file=path)
-            migrations.migrate(conn, path=path, progress=progress)
+            with _closed_on_error(open_sqlite(str(path), file=path)) as conn:
+                migrations.migrate(conn, path=path, progress=progress)
             return conn
-        conn = open_sqlite(read_only_uri(path), uri=True, file=path)
-        if migrations.needs_upgrade(conn, path):
+        with _closed_on_error(open_sqlite(read_only_uri(path), uri=True, file=path)) as conn:
+            stale = migrations.needs_upgrade(conn, path)
+        if stale:
             conn.close()
             upgrade = connect(path, write=True, progress=progress)
             upgrade.close()
@@ -110,6 +111,18 @@ def _connect(path: Path, *, write: bool, progress: Progress) -> sqlite3.Connecti
         return conn
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
+
+
+@contextmanager
+def _closed_on_error(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """`conn` for the block, closed if the block raises (the file is newer than this crm,
+    or not a crm database): nothing stays open on a file a command refused, its lock
+    included (crmcli.store.guard)."""
+    try:
+        yield conn
+    except BaseException:
+        conn.close()
+        raise
 
 
 @contextmanager

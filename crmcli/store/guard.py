@@ -332,6 +332,11 @@ def release(which: tuple[int, int] | None) -> None:
         os.close(held[0])
 
 
+def holding() -> bool:
+    """Whether a connection of this process is still open on a database file."""
+    return bool(_LOCKS)
+
+
 @contextmanager
 def exclusive(path: Path) -> Iterator[None]:
     """Hold the exclusive lock on the database file at `path`: wait until no other crm
