@@ -316,7 +316,9 @@ class Mapper:
             if target in ("-", "ignore"):
                 target = "-"
             elif kind == "customers" and target.startswith(("field:", "field.")):
-                key = validate.field_key(target[6:], set(CUSTOMER_TARGETS))
+                from crmcli.records.customers import new_field_key
+
+                key = new_field_key(None, validate.field_key(target[6:], set(CUSTOMER_TARGETS)))
                 target = f"field:{key}"
             elif target not in allowed:  # a field by its header, as --where takes it: 公司
                 named = column_named(target, tuple(allowed))
@@ -454,12 +456,12 @@ class Mapper:
 
 def field_name(header: str) -> str:
     """A user-defined field name made from a header: `Manager's Name` -> `Manager_s_Name`."""
-    from crmcli.records.customers import RESERVED
+    from crmcli.records.customers import RESERVED, builtin_field
 
     name = re.sub(r"[^\w.\-]+", "_", header.strip()).strip("_")[:64] or "field"
     if not re.match(r"[^\W\d]", name):
         name = f"f_{name}"[:64]
-    if name in RESERVED:
+    if name in RESERVED or builtin_field(name) is not None:  # `x_地区`: never a built-in's name
         name = f"x_{name}"[:64]
     return name
 
