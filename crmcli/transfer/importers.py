@@ -205,6 +205,9 @@ IDENTITY_DOCUMENT = re.compile(
     r".*(passport|护照|social security|\bssn\b|社会保障|社保|驾驶证|驾照|driv(er|ing) licen[cs]e"
     r"|证件|身份).*"
 )
+# Targets that keep the values of every column that gives them (a customer's phones, tags,
+# notes beside 描述, a user-defined field's values joined), or none.
+_MANY = frozenset({"-", "mobile", "phone", "email", "tags", "notes", "fields", "related"})
 # Targets one column alone may fill: of two ID columns (身份证号码 beside 证件号码) the second
 # may hold another document's number, so the file is refused rather than one of the two
 # silently kept. (Other fields take the first non-empty column: Outlook's Home City, then
@@ -408,6 +411,27 @@ class Mapper:
                     said.format(listing=_(", ").join(both[:-1]), last=both[-1], target=target)
                 )
 
+    def read_first(self, columns: list[str]) -> list[tuple[str, list[str]]]:
+        """The fields of a customer that two or more of `columns` give (城市 beside 市, 省份
+        beside 所在地区's province): (field, its columns in the order a row reads them, the
+        first not empty kept), for the summary to name, as it names ignored columns. A
+        field that keeps every column (phones, tags, notes) or refuses two (ONE_COLUMN) is
+        none of them."""
+        if self.kind != "customers":
+            return []
+        by_field: dict[str, list[str]] = {}
+        places = []  # 所在地区 gives a part only where no column of its own did: read last
+        for column in columns:
+            target = self._cache.get(column)
+            if target == PLACE:
+                places.append(column)
+            elif target is not None and target not in _MANY and target not in ONE_COLUMN:
+                by_field.setdefault(target, []).append(column)
+        for target in ("region", "city", "field:district"):
+            if places and target in by_field:
+                by_field[target] += places
+        return [(t.removeprefix("field:"), c) for t, c in by_field.items() if len(c) > 1]
+
     def target(self, column: str) -> str | None:
         if column in self._cache:
             return self._cache[column]
@@ -538,6 +562,8 @@ class Summary:
     rows: int = 0
     ignored: list[str] = field(default_factory=list)
     numbering: list[str] = field(default_factory=list)  # columns of row numbers, left out
+    # fields two or more columns give (Mapper.read_first), a row keeping the first not empty
+    read_first: list[tuple[str, list[str]]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # the first few rejections, for errors
     warnings: list[str] = field(default_factory=list)  # imported, but not all of it
 
@@ -600,6 +626,7 @@ class Importer:
             self.mapper.check_one_column(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
         self.summary.numbering = list(self.mapper.numbering)
+        self.summary.read_first = self.mapper.read_first(self.mapper.seen())
         return self.summary
 
     def last_id(self) -> int:
@@ -828,6 +855,8 @@ class CustomerRow:
 # customer is a person and not a company.
 DINGTALK_TYPE = "\x00dingtalk_type"
 _PERSON_TYPES = {"个人客户", "个人", "个人用户"}
+# The values of 企业微信's 类型: which WeChat the contact uses (customer_row).
+_WECHAT_TYPES = {"微信", "企业微信", "微信用户", "企业微信用户"}
 
 
 # China's provinces, autonomous regions, municipalities and special administrative regions,
@@ -910,6 +939,10 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         found = values.get(name)
         if found and found[0].strip().casefold() not in _EMPTY:
             raw.values[name] = found[0]
+    if raw.values.get("kind", "").strip() in _WECHAT_TYPES:
+        # 企业微信's 类型 (beside 备注名 or not) is the WeChat a contact uses, not whether
+        # they are a person or an organisation: crm keeps none, as of 备注名's (Mapper.plan).
+        del raw.values["kind"]
     lunar = _one(values, "birthday_lunar")
     if lunar is not None and lunar.strip():  # the birthday's rule; its Gregorian day follows
         raw.values["birthday"] = f"lunar:{lunar.strip()}"
