@@ -2543,3 +2543,31 @@ def test_wecom_type_without_a_remark_name_is_no_kind_and_fails_no_row(cn, tmp_pa
     sheet.write_text("客户名称,类型\n赵六,飞机\n", encoding="utf-8")  # no kind, no WeChat
     said = fails(2, "--lang", "zh", "import", "customers", str(sheet), db=cn)
     assert "类型必须是以下之一" in said and "飞机" in said
+
+
+def test_traditional_chinese_headers_map_as_their_simplified_forms(db_path, tmp_path):
+    sheet = tmp_path / "hk.csv"
+    sheet.write_text(
+        "姓名,手機,電話,電郵,公司名稱,職位,備註,性別,標籤,地址,身分證字號\n"
+        "陳大文,+85291234567,+85221234567,dw@example.hk,大文貿易,經理,老客戶,男,VIP,"
+        "中環,A1234567\n",
+        encoding="utf-8",
+    )
+    said = imported(sheet, "--keep-unknown")
+    assert said.startswith("Ignored columns: 身分證字號 ")  # an ID card: never kept as a field
+    (chan,) = customers_json()
+    assert chan["phones"] == ["+85291234567", "+85221234567"]
+    assert (chan["emails"], chan["company"], chan["title"]) == (
+        ["dw@example.hk"],
+        "大文貿易",
+        "經理",
+    )
+    assert (chan["notes"], chan["gender"], chan["tags"]) == ("老客戶", "male", ["VIP"])
+    assert (chan["address"], chan["fields"]) == ("中環", {})
+    for key, value in (
+        ("手機", "+85291234567"),
+        ("電話", "+85221234567"),
+        ("電郵", "dw@example.hk"),
+    ):
+        sheet.write_text(f"姓名,{key}\n陳生,{value}\n", encoding="utf-8")  # matched by --key
+        assert "0 inserted, 1 updated" in imported(sheet, "--key", key, "--dry-run")

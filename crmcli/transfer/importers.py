@@ -193,6 +193,40 @@ CUSTOMER_ALIASES = _aliases(
               "lifecycle", "abc", "frequency tier", "value tier"),
     }
 )  # fmt: skip
+# The same headers in Traditional Chinese, as a sheet of Hong Kong, Macau or Taiwan heads them
+# (手機, 電郵, 備註; 行動電話 and 流動電話 are Taiwan's and Hong Kong's mobile phone, 職稱
+# Taiwan's title, 郵遞區號 its postal code); a header written alike in both (城市, 生日, 地址)
+# is in the table above.
+CUSTOMER_ALIASES |= _aliases(
+    {
+        "name": ("客戶名稱", "客戶姓名", "客戶", "聯絡人", "聯繫人", "聯絡人姓名", "聯繫人姓名",
+                 "備註名"),
+        "company": ("公司名稱", "單位", "單位名稱", "工作單位", "企業", "企業名稱", "客戶企業"),
+        "title": ("職位", "職務", "職稱", "頭銜"),
+        "gender": ("性別",),
+        "birthday_lunar": ("農曆生日", "陰曆生日"),
+        "address": ("聯絡地址", "聯繫地址", "詳細地址", "客戶地址", "通訊地址"),
+        "country": ("國家", "國家/地區"),
+        "industry": ("行業", "所屬行業", "客戶行業"),
+        "company_size": ("公司規模", "規模"),
+        "source": ("來源", "客戶來源"),
+        "notes": ("備註", "說明", "附註"),
+        "external_id": ("客戶編號", "編號"),
+        "referred_by": ("推薦人",),
+        "mobile": ("手機", "手機號", "手機號碼", "行動電話", "流動電話", "聯絡人手機"),
+        "phone": ("電話", "電話號碼", "聯絡電話", "聯繫電話", "固定電話", "辦公電話",
+                  "公司電話", "住宅電話", "聯絡人電話"),
+        "email": ("電郵", "電子郵件", "電子郵箱", "電郵地址", "電子郵件地址", "郵箱", "郵件",
+                  "聯絡人郵箱"),
+        "tags": ("標籤", "分組", "類別", "客戶標籤"),
+        "stage": ("階段",),
+        "field:wechat": ("微信號",),
+        "field:wechat_nickname": ("暱稱", "微信暱稱"),
+        "field:district": ("區縣", "區"),
+        "field:department": ("部門", "所在部門"),
+        "field:postal_code": ("郵編", "郵政編碼", "郵遞區號"),
+    }
+)  # fmt: skip
 # Numbered Google Contacts columns beyond the ones listed: `Phone 4 - Value`...
 CUSTOMER_PATTERNS = (
     (re.compile(r"e ?mail \d+ value"), "email"),
@@ -203,7 +237,7 @@ CUSTOMER_PATTERNS = (
 # where nothing would mask them (listed as ignored; --map COLUMN=field:NAME keeps one).
 IDENTITY_DOCUMENT = re.compile(
     r".*(passport|护照|social security|\bssn\b|社会保障|社保|驾驶证|驾照|driv(er|ing) licen[cs]e"
-    r"|证件|身份).*"
+    r"|证件|身份|證件|身分).*"  # 身分證: Taiwan's ID card
 )
 # Targets that keep the values of every column that gives them (a customer's phones, tags,
 # notes beside 描述, a user-defined field's values joined), or none.
