@@ -1077,3 +1077,10 @@ def test_built_in_fields_win_over_a_user_field_of_their_name_in_an_older_file(db
     assert person(2)["city"] == "广州" and person(2)["fields"] == {"城市": "滨江", "编号": "A"}
     ok("edit", "2", "--field", "城市=西湖")  # the field it holds stays its own to change
     assert person(2)["fields"]["城市"] == "西湖"
+
+
+def test_the_built_in_fields_and_saved_filters_are_those_the_filters_know():
+    from crmcli.records import customers, filters
+
+    assert [f for f in filters.WHERE_FIELDS if customers.builtin_field(f) != f] == []
+    assert tuple((t, c) for t, c, _owner in filters.STORED) == customers.SAVED_FILTERS

@@ -848,10 +848,9 @@ def _saved_field_keys(conn: sqlite3.Connection) -> set[str]:
     import re
 
     from crmcli.core.where import WHERE
-    from crmcli.records.filters import STORED
 
     keys: set[str] = set()
-    for table, column, _owner in STORED:
+    for table, column in SAVED_FILTERS:
         for (text,) in conn.execute(f"SELECT {column} FROM {table}"):  # noqa: S608 (STORED)
             try:
                 saved = json.loads(text or "{}")
@@ -870,12 +869,23 @@ def _saved_field_keys(conn: sqlite3.Connection) -> set[str]:
 _FORMER_HEADERS = {"地区": "region"}
 
 
+# The tables and columns that keep a saved filter (crmcli.records.filters STORED, which
+# imports this module: a test keeps the two alike).
+SAVED_FILTERS = (("segments", "filter"), ("rules", "filter"), ("care_rules", "selection"))
+# The fields a filter names beside a customer's own columns: the derived classes, purchase
+# facts and last contact (crmcli.records.filters WHERE_FIELDS, which a test keeps within
+# BUILTIN_FIELDS).
+_DERIVED_FIELDS = (
+    "tag", "lifecycle", "abc", "frequency_tier", "value_tier", "purchase_days",
+    "purchase_days_12m", "days_since_purchase", "revenue_12m", "first_purchase_on",
+    "last_purchase_on", "last_contact_on", "days_since_contact",
+)  # fmt: skip
+
+
 @functools.cache
 def _builtin_columns() -> tuple[str, ...]:
-    from crmcli.records.filters import WHERE_FIELDS
-
-    every = (*RESERVED, *WHERE_FIELDS, *LIST_COLUMNS, *MORE_LIST_COLUMNS)
-    return tuple(sorted(set(every)))
+    every = (*RESERVED, *LIST_COLUMNS, *MORE_LIST_COLUMNS, *_DERIVED_FIELDS)
+    return tuple(sorted({*every, "created_at", "updated_at", "archived_at"}))
 
 
 def builtin_field(name: str) -> str | None:
