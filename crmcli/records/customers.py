@@ -901,7 +901,8 @@ def new_field_key(conn: sqlite3.Connection | None, name: str) -> str:
     """`name` checked as a user-defined field's key (validate.field_key); InvalidInput (exit
     2) for the name of a built-in field (`builtin_field`), which would stand in its place
     in `--fields`, `--where` and `--set`, unless a customer already holds a field so named
-    (an older file's), which stays theirs to change (without `conn`: no exception)."""
+    (an older file's), which stays theirs to change. Without `conn` (an import's `--map
+    COLUMN=field:NAME`) there is no such exception, nor a hint to `--set`."""
     key = validate.field_key(name, RESERVED)
     builtin = builtin_field(key)
     held = "SELECT 1 FROM customer_fields WHERE key = ? LIMIT 1"
@@ -913,7 +914,7 @@ def new_field_key(conn: sqlite3.Connection | None, name: str) -> str:
                 "{key!r} is the name of the built-in field {field}: set it with --set "
                 "{name}=VALUE, or give a field of your own another name"
             )
-            if builtin in ("name", *UNSETTABLE, "phone", "email")
+            if conn is not None and builtin in ("name", *UNSETTABLE, "phone", "email")
             else _(
                 "{key!r} is the name of the built-in field {field}: give a field of your "
                 "own another name"
