@@ -1038,3 +1038,49 @@ def test_a_field_written_twice_in_the_editor_is_refused(
     monkeypatch.setenv("EDITOR", f"python3 {script}")
     stderr = fails(2, "--lang", language, "edit", "1", "--editor", db=db_path)
     assert stderr == said.format(n=len(form.read_text().splitlines()) + 1)
+
+
+def test_a_user_field_named_as_a_built_in_field_is_refused(db_path):
+    add("丙", "--city", "北京")
+    # a key, a header in English or Chinese, a derived class, region's former header 地区
+    for name, field in (("编号", "id"), ("城市", "city"), ("City", "city"), ("地区", "region"),
+                        ("lifecycle", "lifecycle"), ("省份", "region")):  # fmt: skip
+        said = fails(2, "edit", "1", "--field", f"{name}=x", db=db_path)
+        assert said.startswith(f"crm: '{name}' is the name of the built-in field {field}: ")
+        assert fails(2, "edit", "1", "--set", f"field.{name}=x", db=db_path) == said
+    said = fails(2, "--lang", "zh", "edit", "1", "--field", "地区=华南", db=db_path)
+    assert "省份（region）" in said and "--set region=" in said
+    assert "--set" not in fails(2, "edit", "1", "--field", "编号=A-3", db=db_path)
+    ok("edit", "1", "--field", "区县=海淀区", "--field", "vip_level=2")  # fields of one's own
+    assert person(1)["fields"] == {"district": "海淀区", "vip_level": "2"}
+
+
+def test_built_in_fields_win_over_a_user_field_of_their_name_in_an_older_file(db_path):
+    add("甲", "--city", "北京")
+    add("乙", "--city", "上海")
+    conn = sqlite3.connect(db_path)  # as a crm that took such names kept them
+    with conn:
+        conn.execute(
+            "INSERT INTO customer_fields (customer_id, key, value) VALUES (2, '城市', '滨江')"
+        )
+        conn.execute(
+            "INSERT INTO customer_fields (customer_id, key, value) VALUES (2, '编号', 'A')"
+        )
+    conn.close()
+    listed = json.loads(ok("list", "--fields", "编号,姓名,城市", "--format", "json"))
+    assert listed == [
+        {"id": 1, "name": "甲", "city": "北京"},
+        {"id": 2, "name": "乙", "city": "上海"},
+    ]
+    assert ids("--where", "城市 = 北京") == [1] and ids("--sort", "-城市") == [1, 2]
+    ok("edit", "2", "--set", "城市=广州")
+    assert person(2)["city"] == "广州" and person(2)["fields"] == {"城市": "滨江", "编号": "A"}
+    ok("edit", "2", "--field", "城市=西湖")  # the field it holds stays its own to change
+    assert person(2)["fields"]["城市"] == "西湖"
+
+
+def test_the_built_in_fields_and_saved_filters_are_those_the_filters_know():
+    from crmcli.records import customers, filters
+
+    assert [f for f in filters.WHERE_FIELDS if customers.builtin_field(f) != f] == []
+    assert tuple((t, c) for t, c, _owner in filters.STORED) == customers.SAVED_FILTERS

@@ -1571,9 +1571,9 @@ def test_the_type_column_of_a_wecom_customer_export_is_left_out_and_said(cn):
     assert {p["kind"] for p in people.values()} == {"person"}
     assert people["胡一菲"]["company"] == "爱情公寓物业"
     assert "类型" not in people["胡一菲"]["fields"]
-    # without 备注名 beside it, 类型 is still the kind, and a WeChat account is none
-    stderr = fails(2, "import", "customers", "-", input="姓名,类型\n曾小贤,微信\n", db=cn)
-    assert "row 2: kind must be one of" in stderr
+    # without 备注名 beside it, 类型 is read for the kind, where a WeChat account says none
+    ok("import", "customers", "-", input="姓名,类型\n吕子乔,微信\n")
+    assert by_name()["吕子乔"]["kind"] == "person"
 
 
 def test_the_place_column_of_a_wps_list_is_split_into_region_and_city(cn):
@@ -2497,3 +2497,80 @@ def test_the_key_takes_the_words_a_user_calls_a_phone_or_an_email(cn, key, by):
     assert who["city"] == "宁波"
     stderr = fails(2, "import", "customers", "-", "--key", "微信", input=rows, db=cn)
     assert stderr.startswith("crm: --key must be one of: id, external_id, email, phone"), stderr
+
+
+def test_an_import_makes_no_user_field_named_as_a_built_in_field(db_path, tmp_path):
+    sheet = tmp_path / "c.csv"
+    sheet.write_text("姓名,生命周期,备用\n丙,active,x\n", encoding="utf-8")
+    said = fails(2, "import", "customers", str(sheet), "--map", "备用=field:城市", db=db_path)
+    assert (
+        said
+        == "crm: '城市' is the name of the built-in field city: give a field of your own another name\n"
+    )
+    imported(sheet, "--keep-unknown")  # 生命周期 heads the derived lifecycle: kept apart
+    assert person(1)["fields"] == {"x_生命周期": "active", "备用": "x"}
+
+
+def test_two_columns_of_one_field_are_named_with_the_one_a_row_keeps(db_path, tmp_path):
+    sheet = tmp_path / "c.csv"
+    sheet.write_text("姓名,城市,市\n丙,杭州,宁波\n丁,,宁波\n", encoding="utf-8")
+    said = imported(sheet, "--dry-run")
+    assert said.splitlines()[0] == (
+        "Columns 城市, 市 each give city: a row keeps the first of them that is not empty, in "
+        'that order; to keep 市 as well: --map "市=field:NAME"'
+    )
+    imported(sheet, "--map", "市=field:市区")
+    assert [(p["city"], p["fields"]) for p in customers_json()] == [
+        ("杭州", {"市区": "宁波"}),
+        (None, {"市区": "宁波"}),
+    ]
+    sheet.write_text("姓名,地区,省份\n戊,华南,浙江\n", encoding="utf-8")  # its own column first
+    said = crm("--lang", "zh", "import", "customers", str(sheet)).stderr
+    assert said.splitlines()[0] == (
+        "列省份、地区都对应省份（region）：每行按此顺序取第一个不为空的；"
+        '如也要保留地区：--map "地区=field:名称"'
+    )
+    assert by_name()["戊"]["region"] == "浙江"
+
+
+def test_wecom_type_without_a_remark_name_is_no_kind_and_fails_no_row(cn, tmp_path):
+    sheet = tmp_path / "wecom.csv"
+    sheet.write_text(
+        "客户名称,类型,手机号\n张三,微信,13800138000\n李四,企业微信,\n王五,机构,\n",
+        encoding="utf-8",
+    )
+    imported(sheet)
+    assert [(p["name"], p["kind"]) for p in customers_json()] == [
+        ("张三", "person"), ("李四", "person"), ("王五", "organisation")
+    ]  # fmt: skip
+    sheet.write_text("客户名称,类型\n赵六,飞机\n", encoding="utf-8")  # no kind, no WeChat
+    said = fails(2, "--lang", "zh", "import", "customers", str(sheet), db=cn)
+    assert "类型必须是以下之一" in said and "飞机" in said
+
+
+def test_traditional_chinese_headers_map_as_their_simplified_forms(db_path, tmp_path):
+    sheet = tmp_path / "hk.csv"
+    sheet.write_text(
+        "姓名,手機,電話,電郵,公司名稱,職位,備註,性別,標籤,地址,身分證字號\n"
+        "陳大文,+85291234567,+85221234567,dw@example.hk,大文貿易,經理,老客戶,男,VIP,"
+        "中環,A1234567\n",
+        encoding="utf-8",
+    )
+    said = imported(sheet, "--keep-unknown")
+    assert said.startswith("Ignored columns: 身分證字號 ")  # an ID card: never kept as a field
+    (chan,) = customers_json()
+    assert chan["phones"] == ["+85291234567", "+85221234567"]
+    assert (chan["emails"], chan["company"], chan["title"]) == (
+        ["dw@example.hk"],
+        "大文貿易",
+        "經理",
+    )
+    assert (chan["notes"], chan["gender"], chan["tags"]) == ("老客戶", "male", ["VIP"])
+    assert (chan["address"], chan["fields"]) == ("中環", {})
+    for key, value in (
+        ("手機", "+85291234567"),
+        ("電話", "+85221234567"),
+        ("電郵", "dw@example.hk"),
+    ):
+        sheet.write_text(f"姓名,{key}\n陳生,{value}\n", encoding="utf-8")  # matched by --key
+        assert "0 inserted, 1 updated" in imported(sheet, "--key", key, "--dry-run")

@@ -233,6 +233,18 @@ def test_every_write_command_is_a_changeset_named_by_its_path(db_path):
     assert ok("history", "2", "--limit", "1").count("\n") == 3
 
 
+def test_history_limit_counts_changes_a_person_made_in_every_language(db_path):
+    ok("add", "张伟", "--city", "北京")
+    ok("edit", "1", "--field", "wechat=zw88")  # writes a version-only update beside its field
+    for lang, table in (("en", "customer_fields"), ("zh", "自定义字段")):
+        plain = ok("--lang", lang, "history", "--limit", "1").splitlines()
+        assert len(plain) == 3 and f"  {table}  " in plain[2], plain
+    every = json.loads(ok("history", "--limit", "2", "--format", "json"))
+    assert [r["changes"] for r in every] == ["version: 1 → 2", "id=1, customer_id=1, wechat=zw88"]
+    table = ok("history", "--limit", "0").splitlines()[2:]
+    assert len(table) == 2 and not [line for line in table if "version" in line], table
+
+
 def test_read_commands_and_failed_writes_record_nothing(db_path):
     seed()
     before = rows(db_path, "SELECT count(*) FROM changesets")

@@ -236,3 +236,15 @@ def test_a_saved_filter_is_said_as_the_options_that_made_it(db_path):
         "名称：t；筛选条件：--where '标签 = VIP'",
         "名称：s；筛选条件：--tag VIP --kind org",
     ]
+
+
+def test_a_segment_on_a_user_field_no_customer_holds_any_more_selects_nobody(db_path):
+    ok("add", "甲", "--field", "区县=海淀区")
+    ok("segment", "add", "cy", "--where", "区县 = 海淀区")
+    assert ids("--segment", "cy") == [1]
+    ok("edit", "1", "--unset", "区县")  # the last value of the field: it is no more
+    assert ids("--segment", "cy") == []
+    listed = json.loads(ok("segment", "list", "--format", "json"))
+    assert [(s["segment"], s["customers"]) for s in listed] == [("cy", 0)]
+    said = fails(2, "list", "--where", "wechat = x", db=db_path)  # typed: still unknown
+    assert said.startswith("crm: unknown field 'wechat' in --where; known fields: ")

@@ -162,7 +162,13 @@ def history_(
 
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
-        rows = history.list_history(conn, customer_id=customer_id, limit=limit, reveal=reveal)
+        rows = history.list_history(
+            conn,
+            customer_id=customer_id,
+            limit=limit,
+            reveal=reveal,
+            bookkeeping=fmt is not Format.table,  # a table's rows are changes a person made
+        )
         if fmt is Format.table:
             rows = _in_words(conn, rows)
     if fmt is Format.table:

@@ -9,6 +9,7 @@ folded (`name_key`) so that lookups ignore case, accents and full/half width.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -179,7 +180,7 @@ def prepare(
         out.primary_email = validate.email(raw.primary_email)[1]
     for item in raw.fields:
         key, value = validate.key_value("--field", item)
-        key = own_key(validate.field_key(key, RESERVED))
+        key = own_key(new_field_key(conn, key))
         out.set_fields[key] = validate.text(f"field {key}", value)
         if validate.national_id_in(out.set_fields[key], today):
             raise InvalidInput(id_in_field(_("field {key}").format(key=key), "--national-id"))
@@ -831,7 +832,96 @@ def set_archived(conn: sqlite3.Connection, customer_id: int, archived: bool) -> 
 
 
 def custom_field_keys(conn: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT DISTINCT key FROM customer_fields")}
+    """The user-defined fields a person may name (`--where`, `--fields`, `--set`): those
+    customers hold, and those a saved filter (segment, rule, care rule) names, which stay
+    known when no customer holds them any more (a segment on 区县 then selects nobody, it
+    is not refused). A field named as a built-in one is said (an older file's `城市`, kept
+    before such names were refused) is left out: that name is the built-in field's."""
+    held = {r[0] for r in conn.execute("SELECT DISTINCT key FROM customer_fields")}
+    return {key for key in held | _saved_field_keys(conn) if builtin_field(key) is None}
+
+
+def _saved_field_keys(conn: sqlite3.Connection) -> set[str]:
+    """The fields the `--where` expressions of the saved filters name (keys as they keep
+    them, crmcli.records.filters `encode`) that are no built-in field."""
+    import json
+    import re
+
+    from crmcli.core.where import WHERE
+
+    keys: set[str] = set()
+    for table, column in SAVED_FILTERS:
+        for (text,) in conn.execute(f"SELECT {column} FROM {table}"):  # noqa: S608 (STORED)
+            try:
+                saved = json.loads(text or "{}")
+            except ValueError:  # a damaged filter is refused where it is used
+                continue
+            where = saved.get("where") if isinstance(saved, dict) else None
+            for item in where if isinstance(where, list) else ():
+                match = re.fullmatch(WHERE, item) if isinstance(item, str) else None
+                if match and builtin_field(match.group(1)) is None:
+                    keys.add(match.group(1))
+    return keys
+
+
+# Headers a built-in field had before (`地区`, region's until it was 省份): still its name,
+# never a user-defined field's.
+_FORMER_HEADERS = {"地区": "region"}
+
+
+# The tables and columns that keep a saved filter (crmcli.records.filters STORED, which
+# imports this module: a test keeps the two alike).
+SAVED_FILTERS = (("segments", "filter"), ("rules", "filter"), ("care_rules", "selection"))
+# The fields a filter names beside a customer's own columns: the derived classes, purchase
+# facts and last contact (crmcli.records.filters WHERE_FIELDS, which a test keeps within
+# BUILTIN_FIELDS).
+_DERIVED_FIELDS = (
+    "tag", "lifecycle", "abc", "frequency_tier", "value_tier", "purchase_days",
+    "purchase_days_12m", "days_since_purchase", "revenue_12m", "first_purchase_on",
+    "last_purchase_on", "last_contact_on", "days_since_contact",
+)  # fmt: skip
+
+
+@functools.cache
+def _builtin_columns() -> tuple[str, ...]:
+    every = (*RESERVED, *LIST_COLUMNS, *MORE_LIST_COLUMNS, *_DERIVED_FIELDS)
+    return tuple(sorted({*every, "created_at", "updated_at", "archived_at"}))
+
+
+def builtin_field(name: str) -> str | None:
+    """The built-in field `name` names: its key (`city`), its header in any language crm
+    speaks (`城市`, `City`), or a header it had before (`地区`); None for any other name."""
+    columns = _builtin_columns()
+    if name in columns:
+        return name
+    return _FORMER_HEADERS.get(name.strip()) or column_named(name, columns)
+
+
+def new_field_key(conn: sqlite3.Connection | None, name: str) -> str:
+    """`name` checked as a user-defined field's key (validate.field_key); InvalidInput (exit
+    2) for the name of a built-in field (`builtin_field`), which would stand in its place
+    in `--fields`, `--where` and `--set`, unless a customer already holds a field so named
+    (an older file's), which stays theirs to change. Without `conn` (an import's `--map
+    COLUMN=field:NAME`) there is no such exception, nor a hint to `--set`."""
+    key = validate.field_key(name, RESERVED)
+    builtin = builtin_field(key)
+    held = "SELECT 1 FROM customer_fields WHERE key = ? LIMIT 1"
+    if builtin is not None and (conn is None or not conn.execute(held, (key,)).fetchone()):
+        from crmcli.core.vocabulary import fields_glossed
+
+        said = (
+            _(
+                "{key!r} is the name of the built-in field {field}: set it with --set "
+                "{name}=VALUE, or give a field of your own another name"
+            )
+            if conn is not None and builtin in ("name", *UNSETTABLE, "phone", "email")
+            else _(
+                "{key!r} is the name of the built-in field {field}: give a field of your "
+                "own another name"
+            )
+        )
+        raise InvalidInput(said.format(key=key, field=fields_glossed([builtin]), name=builtin))
+    return key
 
 
 def list_customers(

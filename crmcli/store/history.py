@@ -792,9 +792,13 @@ def list_history(
     customer_id: int | None = None,
     limit: int | None = None,
     reveal: bool = False,
+    bookkeeping: bool = True,
 ) -> list[HistoryRow]:
     """History rows, newest first, with old/new values (sensitive ones masked unless
-    `reveal`) and a one-line `changes` summary."""
+    `reveal`) and a one-line `changes` summary. Without `bookkeeping`, a record's update
+    of its version and time of change alone (what every edit of a customer's phones,
+    emails, fields or tags writes beside the rows that say the change) is left out before
+    `limit` counts, so that `limit` rows are that many changes a person made."""
     sql = (
         "SELECT h.id, h.changeset_id, c.at, c.command, h.table_name, h.row_id, h.customer_id, "
         "h.op, h.old, h.new, c.undone_at, s.old AS s_old, s.new AS s_new, cu.name AS who "
@@ -808,13 +812,17 @@ def list_history(
         sql += f" WHERE h.customer_id = ? OR h.id IN ({', '.join('?' * len(bulk))})"
         params += [customer_id, *bulk]
     sql += " ORDER BY h.id DESC"
-    if limit:
+    if limit and bookkeeping:
         sql += " LIMIT ?"
         params.append(limit)
     out: list[HistoryRow] = []
     for row in conn.execute(sql, params):
+        if limit and len(out) == limit:
+            break
         clear = (row["s_old"], row["s_new"])
         old, new = images(row["table_name"], row["old"], row["new"], clear, reveal=reveal)
+        if not bookkeeping and row["op"] == "update" and old and new and _bookkeeping(old, new):
+            continue
         out.append(
             {
                 "changeset_id": row["changeset_id"],
@@ -831,6 +839,11 @@ def list_history(
             }
         )
     return out
+
+
+def _bookkeeping(old: dict, new: dict) -> bool:
+    """Whether an update changed nothing but the record's version and time of change."""
+    return {k for k, v in new.items() if old.get(k) != v} <= BOOKKEEPING
 
 
 def _bulk_entries_of(conn: sqlite3.Connection, customer_id: int) -> list[int]:

@@ -193,6 +193,40 @@ CUSTOMER_ALIASES = _aliases(
               "lifecycle", "abc", "frequency tier", "value tier"),
     }
 )  # fmt: skip
+# The same headers in Traditional Chinese, as a sheet of Hong Kong, Macau or Taiwan heads them
+# (手機, 電郵, 備註; 行動電話 and 流動電話 are Taiwan's and Hong Kong's mobile phone, 職稱
+# Taiwan's title, 郵遞區號 its postal code); a header written alike in both (城市, 生日, 地址)
+# is in the table above.
+CUSTOMER_ALIASES |= _aliases(
+    {
+        "name": ("客戶名稱", "客戶姓名", "客戶", "聯絡人", "聯繫人", "聯絡人姓名", "聯繫人姓名",
+                 "備註名"),
+        "company": ("公司名稱", "單位", "單位名稱", "工作單位", "企業", "企業名稱", "客戶企業"),
+        "title": ("職位", "職務", "職稱", "頭銜"),
+        "gender": ("性別",),
+        "birthday_lunar": ("農曆生日", "陰曆生日"),
+        "address": ("聯絡地址", "聯繫地址", "詳細地址", "客戶地址", "通訊地址"),
+        "country": ("國家", "國家/地區"),
+        "industry": ("行業", "所屬行業", "客戶行業"),
+        "company_size": ("公司規模", "規模"),
+        "source": ("來源", "客戶來源"),
+        "notes": ("備註", "說明", "附註"),
+        "external_id": ("客戶編號", "編號"),
+        "referred_by": ("推薦人",),
+        "mobile": ("手機", "手機號", "手機號碼", "行動電話", "流動電話", "聯絡人手機"),
+        "phone": ("電話", "電話號碼", "聯絡電話", "聯繫電話", "固定電話", "辦公電話",
+                  "公司電話", "住宅電話", "聯絡人電話"),
+        "email": ("電郵", "電子郵件", "電子郵箱", "電郵地址", "電子郵件地址", "郵箱", "郵件",
+                  "聯絡人郵箱"),
+        "tags": ("標籤", "分組", "類別", "客戶標籤"),
+        "stage": ("階段",),
+        "field:wechat": ("微信號",),
+        "field:wechat_nickname": ("暱稱", "微信暱稱"),
+        "field:district": ("區縣", "區"),
+        "field:department": ("部門", "所在部門"),
+        "field:postal_code": ("郵編", "郵政編碼", "郵遞區號"),
+    }
+)  # fmt: skip
 # Numbered Google Contacts columns beyond the ones listed: `Phone 4 - Value`...
 CUSTOMER_PATTERNS = (
     (re.compile(r"e ?mail \d+ value"), "email"),
@@ -203,8 +237,11 @@ CUSTOMER_PATTERNS = (
 # where nothing would mask them (listed as ignored; --map COLUMN=field:NAME keeps one).
 IDENTITY_DOCUMENT = re.compile(
     r".*(passport|护照|social security|\bssn\b|社会保障|社保|驾驶证|驾照|driv(er|ing) licen[cs]e"
-    r"|证件|身份).*"
+    r"|证件|身份|證件|身分).*"  # 身分證: Taiwan's ID card
 )
+# Targets that keep the values of every column that gives them (a customer's phones, tags,
+# notes beside 描述, a user-defined field's values joined), or none.
+_MANY = frozenset({"-", "mobile", "phone", "email", "tags", "notes", "fields", "related"})
 # Targets one column alone may fill: of two ID columns (身份证号码 beside 证件号码) the second
 # may hold another document's number, so the file is refused rather than one of the two
 # silently kept. (Other fields take the first non-empty column: Outlook's Home City, then
@@ -316,7 +353,9 @@ class Mapper:
             if target in ("-", "ignore"):
                 target = "-"
             elif kind == "customers" and target.startswith(("field:", "field.")):
-                key = validate.field_key(target[6:], set(CUSTOMER_TARGETS))
+                from crmcli.records.customers import new_field_key
+
+                key = new_field_key(None, validate.field_key(target[6:], set(CUSTOMER_TARGETS)))
                 target = f"field:{key}"
             elif target not in allowed:  # a field by its header, as --where takes it: 公司
                 named = column_named(target, tuple(allowed))
@@ -406,6 +445,27 @@ class Mapper:
                     said.format(listing=_(", ").join(both[:-1]), last=both[-1], target=target)
                 )
 
+    def read_first(self, columns: list[str]) -> list[tuple[str, list[str]]]:
+        """The fields of a customer that two or more of `columns` give (城市 beside 市, 省份
+        beside 所在地区's province): (field, its columns in the order a row reads them, the
+        first not empty kept), for the summary to name, as it names ignored columns. A
+        field that keeps every column (phones, tags, notes) or refuses two (ONE_COLUMN) is
+        none of them."""
+        if self.kind != "customers":
+            return []
+        by_field: dict[str, list[str]] = {}
+        places = []  # 所在地区 gives a part only where no column of its own did: read last
+        for column in columns:
+            target = self._cache.get(column)
+            if target == PLACE:
+                places.append(column)
+            elif target is not None and target not in _MANY and target not in ONE_COLUMN:
+                by_field.setdefault(target, []).append(column)
+        for target in ("region", "city", "field:district"):
+            if places and target in by_field:
+                by_field[target] += places
+        return [(t.removeprefix("field:"), c) for t, c in by_field.items() if len(c) > 1]
+
     def target(self, column: str) -> str | None:
         if column in self._cache:
             return self._cache[column]
@@ -454,12 +514,12 @@ class Mapper:
 
 def field_name(header: str) -> str:
     """A user-defined field name made from a header: `Manager's Name` -> `Manager_s_Name`."""
-    from crmcli.records.customers import RESERVED
+    from crmcli.records.customers import RESERVED, builtin_field
 
     name = re.sub(r"[^\w.\-]+", "_", header.strip()).strip("_")[:64] or "field"
     if not re.match(r"[^\W\d]", name):
         name = f"f_{name}"[:64]
-    if name in RESERVED:
+    if name in RESERVED or builtin_field(name) is not None:  # `x_地区`: never a built-in's name
         name = f"x_{name}"[:64]
     return name
 
@@ -536,6 +596,8 @@ class Summary:
     rows: int = 0
     ignored: list[str] = field(default_factory=list)
     numbering: list[str] = field(default_factory=list)  # columns of row numbers, left out
+    # fields two or more columns give (Mapper.read_first), a row keeping the first not empty
+    read_first: list[tuple[str, list[str]]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # the first few rejections, for errors
     warnings: list[str] = field(default_factory=list)  # imported, but not all of it
 
@@ -598,6 +660,7 @@ class Importer:
             self.mapper.check_one_column(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
         self.summary.numbering = list(self.mapper.numbering)
+        self.summary.read_first = self.mapper.read_first(self.mapper.seen())
         return self.summary
 
     def last_id(self) -> int:
@@ -826,6 +889,8 @@ class CustomerRow:
 # customer is a person and not a company.
 DINGTALK_TYPE = "\x00dingtalk_type"
 _PERSON_TYPES = {"个人客户", "个人", "个人用户"}
+# The values of 企业微信's 类型: which WeChat the contact uses (customer_row).
+_WECHAT_TYPES = {"微信", "企业微信", "微信用户", "企业微信用户"}
 
 
 # China's provinces, autonomous regions, municipalities and special administrative regions,
@@ -908,6 +973,10 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         found = values.get(name)
         if found and found[0].strip().casefold() not in _EMPTY:
             raw.values[name] = found[0]
+    if raw.values.get("kind", "").strip() in _WECHAT_TYPES:
+        # 企业微信's 类型 (beside 备注名 or not) is the WeChat a contact uses, not whether
+        # they are a person or an organisation: crm keeps none, as of 备注名's (Mapper.plan).
+        del raw.values["kind"]
     lunar = _one(values, "birthday_lunar")
     if lunar is not None and lunar.strip():  # the birthday's rule; its Gregorian day follows
         raw.values["birthday"] = f"lunar:{lunar.strip()}"
