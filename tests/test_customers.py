@@ -213,28 +213,30 @@ def test_the_editor_stores_an_email_spelled_anew_and_phones_put_in_another_order
     cn, tmp_path, monkeypatch
 ):
     """Both said 没有改动: emails were compared by their keys, phones as a set after the
-    first. The phones the new order leaves in place are not written again."""
-    add("张三", "--email", "Zhang.San@example.com", *[
+    first. The editor's order is stored; the phones it leaves in place are not written
+    again."""
+    add("张三", "--email", "a@x.cn", "--email", "Zhang.San@example.com", *[
         a for n in (1, 2, 3, 4) for a in ("--phone", f"1380000000{n}")
     ])  # fmt: skip
     before = _lists(cn)
     script = tmp_path / "ed.py"
     script.write_text(
         "import sys\np = sys.argv[1]\nt = open(p).read()\n"
-        "t = t.replace('Zhang.San@', 'zhang.san@').replace("
+        "t = t.replace('a@x.cn, Zhang.San@', 'zhang.san@').replace('example.com', "
+        "'example.com, a@x.cn', 1).replace("
         "'+8613800000003, +8613800000004', '+8613800000004, +8613800000003')\n"
         "open(p, 'w').write(t)\n"
     )
     monkeypatch.setenv("EDITOR", f"python3 {script}")
     assert ok("edit", "1", "--editor") == "Updated customer 1.\n"
     card = json.loads(ok("show", "1", "-f", "json"))
-    assert card["emails"] == ["zhang.san@example.com"]
+    assert card["emails"] == ["zhang.san@example.com", "a@x.cn"]
     assert card["phones"] == ["+8613800000001", "+8613800000002", "+8613800000004",
                               "+8613800000003"]  # fmt: skip
     assert _changed() == [
         ("delete", 3, "+8613800000003"), ("delete", 4, "+8613800000004"),
         ("insert", 3, "+8613800000004"), ("insert", 4, "+8613800000003"),
-        ("update", 1, "zhang.san@example.com"),
+        ("update", 1, "a@x.cn"), ("update", 2, "zhang.san@example.com"),
     ]  # fmt: skip
     ok("undo", "--yes")
     assert _lists(cn) == before

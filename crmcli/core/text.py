@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -91,6 +92,9 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
         start = reader.line_num + 1
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # where a line of the file ends, as csv reads lines
+
+
 def _refuse_swallowed(
     name: str, row: list[str], delimiter: str, width: int, start: int, end: int
 ) -> None:
@@ -107,7 +111,7 @@ def _refuse_swallowed(
     for index, cell in enumerate(row):
         if index:
             lines[-1][0] += 1
-        parts = cell.split("\n")
+        parts = _LINE_BREAK.split(cell)
         if len(parts) > 1:
             lines[-1][1] += parts[0].count(delimiter)
             lines.extend([0, part.count(delimiter)] for part in parts[1:])

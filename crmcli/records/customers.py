@@ -518,8 +518,13 @@ def _apply_children(
     emails = list(before["emails"]) if before else []
     keys = [e.casefold() for e in emails]
     # An address removed and added again in one command is the same one spelled anew: it
-    # keeps its place (the primary stays primary).
-    respelled = {key: email for email, key in changes.add_emails if key in changes.remove_emails}
+    # keeps its place (the primary stays primary), unless the command removes them all
+    # (`--editor`): a list written anew keeps the order it is written in.
+    respelled = (
+        {key: email for email, key in changes.add_emails if key in changes.remove_emails}
+        if set(keys) - set(changes.remove_emails)
+        else {}
+    )
     for key in changes.remove_emails:
         if key not in keys:
             raise InvalidInput(
@@ -633,7 +638,7 @@ def _store_list(
     shown primary first, then by row id: rows the user put in another order are deleted
     and inserted again behind the ones that keep theirs. `new`: a customer being added,
     with no rows yet."""
-    columns = _LIST_COLUMNS[table]
+    columns = (*_LIST_COLUMNS[table], "is_primary")
     stored = [] if new else conn.execute(
         f"SELECT {column}, {', '.join(columns)} FROM {table} "  # noqa: S608 - fixed names
         "WHERE customer_id = ? ORDER BY id",
@@ -641,6 +646,7 @@ def _store_list(
     ).fetchall()  # fmt: skip
     order = list(wanted)
     primary = order[0] if order else None
+    rows = {key: (*values, int(key == primary)) for key, values in wanted.items()}
     kept = [row[0] for row in stored if row[0] in wanted and row[0] != primary]
     same = 0  # how many of the kept rows are already shown in the wanted order
     while same < min(len(kept), len(order) - 1) and kept[same] == order[same + 1]:
@@ -650,25 +656,19 @@ def _store_list(
         f"DELETE FROM {table} WHERE customer_id = ? AND {column} = ?",  # noqa: S608 - fixed
         [(customer_id, row[0]) for row in stored if row[0] not in stay],
     )
-    conn.executemany(
+    conn.executemany(  # the primary mark moved, an email spelled anew: one update a row
         f"UPDATE {table} SET {' = ?, '.join(columns)} = ? "  # noqa: S608 - fixed names
         f"WHERE customer_id = ? AND {column} = ?",
         [
-            (*wanted[row[0]], customer_id, row[0])
+            (*rows[row[0]], customer_id, row[0])
             for row in stored
-            if row[0] in stay and tuple(row[1:]) != wanted[row[0]]  # an email spelled anew
+            if row[0] in stay and tuple(row[1:]) != rows[row[0]]
         ],
     )
-    if stay:
-        conn.execute(
-            f"UPDATE {table} SET is_primary = ({column} = ?) "  # noqa: S608 - fixed names
-            f"WHERE customer_id = ? AND is_primary != ({column} = ?)",
-            (primary, customer_id, primary),
-        )
     conn.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}, is_primary) "  # noqa: S608 - fixed names
-        f"VALUES ({', '.join('?' * (len(columns) + 1))})",
-        [(*wanted[key], int(key == primary)) for key in order if key not in stay],
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - fixed names
+        f"VALUES ({', '.join('?' * len(columns))})",
+        [rows[key] for key in order if key not in stay],
     )
 
 
