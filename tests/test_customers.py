@@ -180,6 +180,79 @@ def test_an_edit_records_only_the_phones_and_emails_it_changed(cn):
     assert card["emails"] == ["zw@example.com", "b@x.cn"]
 
 
+def _lists(db) -> list[str]:  # the customer rows and their phone and email rows, as SQL
+    return [line for line in dump(db).splitlines() if line.startswith("INSERT INTO customer")]
+
+
+def _changed() -> list[tuple]:  # the last changeset's phone and email rows: (op, id, value)
+    rows = json.loads(ok("history", "1", "-f", "json", "--limit", "0"))
+    return sorted(
+        (r["op"], r["record_id"], (r["new"] or r["old"]).get("phone") or r["new"].get("email"))
+        for r in rows
+        if r["changeset_id"] == rows[0]["changeset_id"] and r["table"] != "customers"
+    )
+
+
+def test_an_email_removed_and_added_again_is_stored_as_spelled_in_its_place(cn):
+    """`--remove-email` + `--email` of the same address said 没有改动 and kept the old spelling;
+    it is the same address spelled anew: one row updated, the primary still primary."""
+    add("张三", "--email", "Zhang.San@example.com", "--email", "b@x.cn")
+    assert ok("edit", "张三", "--email", "zhang.san@example.com") == "No changes.\n"
+    before = _lists(cn)
+    assert ok("edit", "张三", "--remove-email", "Zhang.San@example.com", "--email",
+              "zhang.san@example.com") == "Updated customer 1.\n"  # fmt: skip
+    assert json.loads(ok("show", "1", "-f", "json"))["emails"] == [
+        "zhang.san@example.com", "b@x.cn"
+    ]  # fmt: skip
+    assert _changed() == [("update", 1, "zhang.san@example.com")]
+    ok("undo", "--yes")
+    assert _lists(cn) == before
+
+
+def test_the_editor_stores_an_email_spelled_anew_and_phones_put_in_another_order(
+    cn, tmp_path, monkeypatch
+):
+    """Both said 没有改动: emails were compared by their keys, phones as a set after the
+    first. The editor's order is stored; the phones it leaves in place are not written
+    again."""
+    add("张三", "--email", "a@x.cn", "--email", "Zhang.San@example.com", *[
+        a for n in (1, 2, 3, 4) for a in ("--phone", f"1380000000{n}")
+    ])  # fmt: skip
+    before = _lists(cn)
+    script = tmp_path / "ed.py"
+    script.write_text(
+        "import sys\np = sys.argv[1]\nt = open(p).read()\n"
+        "t = t.replace('a@x.cn, Zhang.San@', 'zhang.san@').replace('example.com', "
+        "'example.com, a@x.cn', 1).replace("
+        "'+8613800000003, +8613800000004', '+8613800000004, +8613800000003')\n"
+        "open(p, 'w').write(t)\n"
+    )
+    monkeypatch.setenv("EDITOR", f"python3 {script}")
+    assert ok("edit", "1", "--editor") == "Updated customer 1.\n"
+    card = json.loads(ok("show", "1", "-f", "json"))
+    assert card["emails"] == ["zhang.san@example.com", "a@x.cn"]
+    assert card["phones"] == ["+8613800000001", "+8613800000002", "+8613800000004",
+                              "+8613800000003"]  # fmt: skip
+    assert _changed() == [
+        ("delete", 3, "+8613800000003"), ("delete", 4, "+8613800000004"),
+        ("insert", 3, "+8613800000004"), ("insert", 4, "+8613800000003"),
+        ("update", 1, "a@x.cn"), ("update", 2, "zhang.san@example.com"),
+    ]  # fmt: skip
+    ok("undo", "--yes")
+    assert _lists(cn) == before
+
+
+def test_a_phone_removed_and_added_again_goes_last(cn):
+    """As a list edited by commands does: the new one after the others (没有改动 before)."""
+    add("张三", *[a for n in (1, 2, 3) for a in ("--phone", f"1380000000{n}")])
+    before = _lists(cn)
+    ok("edit", "1", "--remove-phone", "13800000001", "--phone", "13800000001")
+    phones = json.loads(ok("show", "1", "-f", "json"))["phones"]
+    assert phones == ["+8613800000002", "+8613800000003", "+8613800000001"]
+    ok("undo", "--yes")
+    assert _lists(cn) == before
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

@@ -412,6 +412,60 @@ def test_a_region_s_currency_is_saved_only_in_a_database_without_amounts(db_path
     assert "\ndefault_currency,CNY,default," in ok("config", "list", "-f", "csv")
 
 
+TOOK_HKD = (
+    "crm: 已根据系统区域设置把 default_region 设为 HK（修改：crm config set default_region XX）\n"
+    "crm: 已根据系统区域设置把 default_currency 设为 HKD（修改：crm config set "
+    "default_currency CNY）\n"
+)
+
+
+@pytest.mark.parametrize("command", ["product", "buy", "import"])
+def test_the_first_amount_written_under_zh_hk_is_in_hkd(db_path, tmp_path, monkeypatch, command):
+    """The currency was settled at the end of the write: the first product, purchase or
+    imported purchase was stored in CNY, and then, amounts held, CNY stayed the default.
+    The customer bought for is added first under LANG=C (a script), which settles nothing."""
+    if command != "product":
+        add("张三")
+    file = tmp_path / "p.csv"
+    file.write_text("customer,item,amount\n张三,茶,100\n", encoding="utf-8")
+    monkeypatch.setenv("LANG", "zh_HK.UTF-8")
+    assert ok("config", "get", "default_currency") == "HKD\n"  # what the write will use
+    argv = {"product": ["product", "add", "茶", "--price", "100"], "buy": ["buy", "张三", "茶", "100"],
+            "import": ["import", "purchases", str(file)]}[command]  # fmt: skip
+    result = crm(*argv)
+    assert result.exit_code == 0, result.stderr
+    assert TOOK_HKD in result.stderr, result.stderr
+    table = "products" if command == "product" else "purchases"
+    assert rows(db_path, f"SELECT currency FROM {table}") == [("HKD",)]
+    assert rows(db_path, "SELECT key, value FROM settings ORDER BY key") == [
+        ("default_currency", "HKD"), ("default_region", "HK"),
+    ]  # fmt: skip
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert ok("config", "get", "default_currency") == "HKD\n"
+
+
+def test_amounts_written_under_lang_c_keep_cny_when_zh_hk_comes(db_path, monkeypatch):
+    """A script under LANG=C (no region) bought first, in CNY, the default: under zh_HK the
+    file keeps CNY (its amounts were typed in it), says so before the write, and the next
+    amount is CNY too; only the region is taken from the locale."""
+    add("张三")
+    ok("buy", "张三", "茶", "100")
+    monkeypatch.setenv("LANG", "zh_HK.UTF-8")
+    assert ok("config", "get", "default_currency") == "CNY\n"
+    result = crm("buy", "张三", "茶", "50")
+    assert result.exit_code == 0 and result.stderr == TOOK_HKD.splitlines(True)[0]
+    assert rows(db_path, "SELECT currency FROM purchases") == [("CNY",), ("CNY",)]
+    assert ok("config", "get", "default_currency") == "CNY\n"
+
+
+def test_a_currency_set_by_the_first_write_is_not_said_taken_from_the_locale(db_path, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_HK.UTF-8")
+    result = crm("config", "set", "default_currency", "EUR")
+    assert result.exit_code == 0 and result.stderr == TOOK_HKD.splitlines(True)[0]
+    assert ok("config", "get", "default_currency") == "EUR\n"
+    assert fails(2, "product", "add", "茶", "--price", "abc", db=db_path)
+
+
 def test_a_chinese_service_number_such_as_12345_is_kept_as_one(db_path):
     """phonenumbers knows 12345 (the government service hotline) as a valid short number of
     CN: kept as typed, of kind service, not refused as a short phone number."""

@@ -2140,6 +2140,110 @@ def test_a_note_of_several_lines_in_the_first_column_imports(cn, tmp_path):
     assert by_name()["甲一"]["notes"] == "第一行\n第二行" and by_name()["甲一"]["company"] == "A"
 
 
+# A stray quote at the start of the first cell swallows that whole line into the cell, and
+# the next line closes it: the swallowed row is the line that opens the quote, which the
+# check must read as well as the ones after it.
+OPENING_LINE = [
+    ("a.csv", '备注,姓名,电话\n"重要,张三,13800000001\n好",王五,13800000003\n', "utf-8", 3),
+    ("g.csv", '备注,姓名,电话\r\n"重要,张三,13800000001\r\n好",王五,13800000003\r\n', "gbk", 3),
+    ("four.csv", '备注,姓名,电话\n"重要,张三,13800000001\n,李四,13800000002\n好",王五,13800000003\n',
+     "utf-8", 4),
+    ("t.tsv", '姓名\t电话\t备注\n张三\t13800000001\t"重要\n王五\t13800000003\t好"\n', "utf-8", 3),
+    ("last.csv", '姓名,备注\n张三,"记得回电\n12",王五\n', "utf-8", 3),  # cells after the quote
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "text", "encoding", "line"), OPENING_LINE)
+def test_a_quote_that_swallows_the_line_it_opens_on_refuses_the_file(
+    filled, tmp_path, name, text, encoding, line
+):
+    file = tmp_path / name
+    file.write_bytes(text.encode(encoding))
+    options = ["--encoding", encoding]
+    row = 2 if name in ("a.csv", "g.csv") else 3  # the first line wholly inside the quote
+    said = SWALLOWED.format(file=file, start=2, line=line, row=row)
+    assert fails(2, "import", "customers", str(file), *options, db=filled) == said
+    assert fails(2, "import", "customers", str(file), "--skip-invalid", *options, db=filled)
+    err = fails(2, "--lang", "zh", "import", "customers", str(file), *options, db=filled)
+    assert err == (
+        f"crm: {file}：第 2 行开始的引号一直延续到第 {line} 行，其中第 {row} 行看起来是单独的一行"
+        '记录（是不是多打了一个引号，又被后面的引号（比如表示英寸的 "）闭合了？）；请给整个单元格加上'
+        '引号，并把其中每个引号写两遍（12" 应写成 "12"""）；未导入任何内容\n'
+    )
+
+
+def test_notes_of_several_lines_in_any_column_import_with_commas_in_them(cn, tmp_path):
+    """A note's own commas do not make its lines rows: fewer than the header's on a line
+    that also holds the row's cells (first column: the closing line; last: the opening)."""
+    file = tmp_path / "n.csv"
+    file.write_text(
+        '备注,姓名,公司\n"见过, 展会\n要报价, 再打",甲一,A\n"一行\n二行\n三行",乙二,B\n',
+        encoding="utf-8",
+    )
+    assert "2 inserted" in imported(file)
+    last = tmp_path / "l.csv"
+    last.write_text('姓名,公司,备注\n丙三,C,"第一行, 有逗号\n第二行"\n', encoding="utf-8")
+    assert "1 inserted" in imported(last)
+    people = by_name()
+    assert (
+        people["甲一"]["notes"] == "见过, 展会\n要报价, 再打" and people["甲一"]["company"] == "A"
+    )
+    assert people["乙二"]["notes"] == "一行\n二行\n三行"
+    assert people["丙三"]["notes"] == "第一行, 有逗号\n第二行" and people["丙三"]["company"] == "C"
+
+
+_TOKEN = re.compile(r"[甲乙丙丁]\d")
+
+
+@settings(max_examples=examples(20), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(data=st.data())
+def test_a_stray_quote_never_imports_a_row_into_another(tmp_path, data):
+    """Rows of known cells (each cell a token naming its row), perhaps a note of several
+    lines, perhaps a quote typed at the start of one cell and one typed at the end of
+    another (an inch mark): the import either refuses, changing nothing, or stores no cell
+    of one row with another's; a file without a stray quote imports every cell as it is."""
+    draw = data.draw
+    header = draw(st.permutations(["姓名", "备注", "公司", "城市"]))[: draw(st.integers(2, 4))]
+    if "姓名" not in header:
+        header[0] = "姓名"
+    width, count = len(header), draw(st.integers(1, 4))
+    cells = [[f"{'甲乙丙丁'[i]}{j}" for j in range(width)] for i in range(count)]
+    written = [list(row) for row in cells]
+    every = [(i, j) for i in range(count) for j in range(width)]
+    note = draw(st.sampled_from([None, *every]))
+    if note is not None and header[note[1]] == "备注":  # a note of two lines, quoted
+        cells[note[0]][note[1]] += "\n续"
+        written[note[0]][note[1]] = f'"{cells[note[0]][note[1]]}"'
+    stray = draw(st.sampled_from([None, *every]))
+    if stray is not None and not written[stray[0]][stray[1]].startswith('"'):
+        written[stray[0]][stray[1]] = '"' + written[stray[0]][stray[1]]
+    else:
+        stray = None
+    inch = draw(st.sampled_from([None, *every]))
+    if inch is not None and stray is not None and inch >= stray:
+        written[inch[0]][inch[1]] += '"'
+    delimiter, end = draw(st.sampled_from([",", "\t"])), draw(st.sampled_from(["\n", "\r\n"]))
+    file = tmp_path / ("f.csv" if delimiter == "," else "f.tsv")
+    text = end.join(delimiter.join(row) for row in [header, *written]) + end
+    file.write_bytes(text.encode())
+    db = tmp_path / "each.db"
+    for old in tmp_path.glob("each.db*"):  # the last example's
+        old.unlink()
+    result = crm("--db", str(db), "import", "customers", str(file))
+    keys = {"姓名": "name", "备注": "notes", "公司": "company", "城市": "city"}
+    stored = rows(db, f"SELECT {', '.join(keys[h] for h in header)} FROM customers") if (
+        db.exists()) else []  # fmt: skip
+    if result.exit_code != 0:
+        assert result.exit_code == 2 and result.stderr.startswith("crm: "), result.stderr
+        assert stray is not None and stored == []
+        return
+    for values in stored:  # each customer's cells all come from one row
+        assert len({token[0] for value in values for token in _TOKEN.findall(value or "")}) <= 1
+    if stray is None:
+        assert sorted(stored) == sorted(tuple(row) for row in cells)
+
+
 def test_a_repeated_header_row_is_skipped_and_said(cn, tmp_path):
     """Two exports joined with cat: the second header row (its BOM too) is no customer."""
     part = "\ufeff姓名,手机\n张三,13800000001\n李四,13800000002\n"

@@ -633,7 +633,7 @@ def writing(
     aborts the write; once it is committed the run counts as saved, and an output error
     after it says that the change is saved. `progress` hears the phases of the commit."""
     from crmcli.cli.progress import upgrading
-    from crmcli.records.config import keep_locale_region
+    from crmcli.records.config import keep_locale_region, still_kept
     from crmcli.store.db import write
 
     run = global_options(ctx)
@@ -644,8 +644,11 @@ def writing(
         upgrading=None if progress is not SILENT else lambda: upgrading(run.no_color),
     ) as conn:  # fmt: skip
         speak(ctx, conn)
-        yield conn
+        # The locale's region and currency are settled before the command reads a setting:
+        # the first amount typed without a currency is stored in the currency saved.
         kept = keep_locale_region(conn)
+        yield conn
+        kept = still_kept(conn, kept)
         sys.stdout.flush()  # still inside the transaction: an output error rolls it back
     run.saved = True
     if "default_region" in kept:

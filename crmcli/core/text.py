@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -31,11 +32,11 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
     program writes that, and read leniently a quote typed by mistake at the start of a cell
     swallows the rows after it into one cell until the next quote. A quote still open at the
     end of the file is refused naming the line where it opened (the file was cut off or is
-    not CSV). A quoted cell spanning lines where a line after the first holds as many
-    delimiters as the header (the first row) is refused too, naming the lines: that line is
-    a whole row swallowed, the quote opened by mistake and closed by a later quote (an inch
-    mark, `尺寸12"`); a note written on several lines (Excel, Outlook) has fewer. Other
-    csv.Error and UnicodeDecodeError pass through to the caller."""
+    not CSV). A quoted cell spanning lines whose lines read as rows of their own (see
+    `_refuse_swallowed`) is refused too, naming the lines: a whole row swallowed, the quote
+    opened by mistake and closed by a later quote (an inch mark, `尺寸12"`); a note written on
+    several lines (Excel, Outlook) does not read so. Other csv.Error and UnicodeDecodeError
+    pass through to the caller."""
     ended = False
     spanned: list[str] = []  # the lines of the row being read
 
@@ -84,35 +85,54 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
             raise InvalidInput(said.format(name=name, line=line, start=start)) from None
         if width is None:
             width = len(row)
-        elif len(spanned) > 1:
-            _refuse_swallowed(name, spanned, delimiter, width, start, reader.line_num)
+        elif len(spanned) > 1 and width > 1:
+            _refuse_swallowed(name, row, delimiter, width, start, reader.line_num)
         spanned.clear()
         yield reader.line_num, row
         start = reader.line_num + 1
 
 
-def _refuse_swallowed(
-    name: str, spanned: list[str], delimiter: str, width: int, start: int, end: int
-) -> None:
-    """Raise InvalidInput when a line after the first of a row read over several lines has,
-    inside the quoted cell, as many delimiters as the header (`width` cells): a row
-    swallowed by a stray quote. On the line that closes the cell only the text before the
-    closing quote counts: the row's own cells follow it (a note of several lines in the
-    first column ends `line2",Bob`)."""
-    for offset, text in enumerate(spanned[1:], 1):
-        if offset == len(spanned) - 1:  # the closing line: up to its first lone quote
-            import re
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # where a line of the file ends, as csv reads lines
 
-            text = re.match(r'(?:[^"]|"")*', text).group()  # type: ignore[union-attr]
-        if width > 1 and text.count(delimiter) == width - 1:
-            raise InvalidInput(
-                _(
-                    "{name}: the quote opened on line {start} runs on to line {line}, and line "
-                    "{row} inside it reads as a row of its own (a stray quote, closed by a "
-                    "later one such as an inch mark?); put the whole cell in quotes and double "
-                    'each quote inside it (12" becomes "12"""); nothing was imported'
-                ).format(name=name, start=start, line=end, row=start + offset)
-            )
+
+def _refuse_swallowed(
+    name: str, row: list[str], delimiter: str, width: int, start: int, end: int
+) -> None:
+    """Raise InvalidInput when `row`, read over lines `start` to `end`, holds a row swallowed
+    by a stray quote. A line reads as a row (it has a row's shape) when it holds as many
+    delimiters as the header (`width` cells) or more, counting both those between the row's
+    cells on that line and those inside a cell that spans lines (a delimiter inside a quoted
+    cell on one line is no cell's edge). A swallowed row is a whole line inside the quoted
+    cell, so every line of the span has a row's shape; a note of several lines has it on one
+    line at most: the one that opens it when it is the last column, or the one that closes it
+    when it is the first (`"第一行` / `第二行",甲一,A`). So two lines with a row's shape, or one
+    whose delimiters inside the quoted cell alone are as many, are refused."""
+    lines: list[list[int]] = [[0, 0]]  # per line: delimiters between cells, inside a cell
+    for index, cell in enumerate(row):
+        if index:
+            lines[-1][0] += 1
+        parts = _LINE_BREAK.split(cell)
+        if len(parts) > 1:
+            lines[-1][1] += parts[0].count(delimiter)
+            lines.extend([0, part.count(delimiter)] for part in parts[1:])
+    shaped = [
+        (inside == 0, offset == 0, offset)
+        for offset, (between, inside) in enumerate(lines)
+        if between + inside >= width - 1
+    ]
+    if len(shaped) < 2 and not any(inside >= width - 1 for _between, inside in lines):
+        return
+    # Name the line most plainly a row inside the quote: delimiters inside it, after the
+    # line that opened the quote (that one holds the row's own first cells).
+    offset = min(shaped)[2]
+    raise InvalidInput(
+        _(
+            "{name}: the quote opened on line {start} runs on to line {line}, and line "
+            "{row} inside it reads as a row of its own (a stray quote, closed by a "
+            "later one such as an inch mark?); put the whole cell in quotes and double "
+            'each quote inside it (12" becomes "12"""); nothing was imported'
+        ).format(name=name, start=start, line=end, row=start + offset)
+    )
 
 
 def clip(text: str | None, width: int = 60) -> str | None:

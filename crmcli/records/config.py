@@ -268,15 +268,9 @@ def _locale_region() -> str | None:
     return None
 
 
-def keep_locale_region(conn: sqlite3.Connection) -> dict[str, str]:
-    """Save the locale's region as default_region when the database has none (called by
-    every write, at its end): phone numbers are then read the same way by a cron job
-    without LANG as by the terminal that made the file. With it, a database that holds no
-    amount yet and no default_currency takes the region's currency when that is not CNY
-    (zh_HK: HKD, zh_TW: TWD, en_US: USD); one that already holds amounts keeps CNY, the
-    currency they were typed in. Kept out of the command's changeset, so undoing the
-    command keeps them. Returns the settings saved (key -> value): none when a region was
-    already set or the locale names none."""
+def _locale_settings(conn: sqlite3.Connection) -> dict[str, str]:
+    """The settings the next write saves from the locale (key -> value), see
+    keep_locale_region: none when a region is saved already or the locale names none."""
     region = _locale_region()
     if (
         region is None
@@ -287,8 +281,6 @@ def keep_locale_region(conn: sqlite3.Connection) -> dict[str, str]:
         region = validate.region_code(region)  # loads phonenumbers: once per database
     except InvalidInput:
         return {}
-    from crmcli.store import history
-
     saved = {"default_region": region}
     currency = _region_currency(region)
     if (
@@ -299,9 +291,34 @@ def keep_locale_region(conn: sqlite3.Connection) -> dict[str, str]:
         ).fetchone()[0]
     ):
         saved["default_currency"] = currency
-    with history.unrecorded(conn):  # not the command's change: `crm undo` leaves it
-        conn.executemany("INSERT INTO settings (key, value) VALUES (?, ?)", saved.items())
     return saved
+
+
+def keep_locale_region(conn: sqlite3.Connection) -> dict[str, str]:
+    """Save the locale's region as default_region when the database has none (called by
+    every write, at its start, before the command reads any setting): phone numbers are
+    then read the same way by a cron job without LANG as by the terminal that made the
+    file. With it, a database that holds no amount yet and no default_currency takes the
+    region's currency when that is not CNY (zh_HK: HKD, zh_TW: TWD, en_US: USD), so the
+    first amount typed without a currency is stored in it; one that already holds amounts
+    keeps CNY, the currency they were typed in. Kept out of the command's changeset, so
+    undoing the command keeps them. Returns the settings saved (key -> value): none when a
+    region was already set or the locale names none."""
+    saved = _locale_settings(conn)
+    if saved:
+        from crmcli.store import history
+
+        with history.unrecorded(conn):  # not the command's change: `crm undo` leaves it
+            conn.executemany("INSERT INTO settings (key, value) VALUES (?, ?)", saved.items())
+    return saved
+
+
+def still_kept(conn: sqlite3.Connection, saved: dict[str, str]) -> dict[str, str]:
+    """Of the settings keep_locale_region saved at a write's start, those the command left
+    as they were (`crm config set default_currency EUR` as the first write replaces one):
+    what the write says it took from the locale."""
+    stored = _stored(conn) if saved else {}
+    return {key: value for key, value in saved.items() if stored.get(key) == value}
 
 
 def _region_currency(region: str) -> str:
@@ -523,7 +540,16 @@ def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
     setting = _setting(key)
     key = canonical_key(conn, key) if key.casefold().startswith(TAG_CADENCE) else _fold_family(key)
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else setting.default()
+    return row[0] if row else _default(conn, setting)
+
+
+def _default(conn: sqlite3.Connection, setting: Setting) -> str | None:
+    """A setting's value while none is stored. default_currency's is the one the next
+    write takes from the locale, when it takes one: a read (`crm config get`, a report)
+    uses the currency a write would store its amounts in."""
+    if setting.key == "default_currency":
+        return _locale_settings(conn).get("default_currency") or setting.default()
+    return setting.default()
 
 
 def canonical_key(conn: sqlite3.Connection, key: str) -> str:
@@ -759,7 +785,7 @@ def list_settings(conn: sqlite3.Connection) -> list[dict[str, str | None]]:
     return [
         {
             "key": key,
-            "value": shown_value(key, stored.get(key, setting.default())),
+            "value": shown_value(key, stored[key] if key in stored else _default(conn, setting)),
             # Said: the English in JSON, the run's language in a table
             "source": Said("set") if key in stored else Said("default"),
             "description": Said(setting.description),

@@ -506,22 +506,26 @@ def _apply_children(
             )
         phones.remove(changes.primary_phone)
         phones.insert(0, changes.primary_phone)
-    old = before["phones"] if before else []
-    if phones != old:
-        if old:
-            _store_list(conn, "customer_phones", "phone", customer_id, phones, old)
-        conn.executemany(
-            "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
-            "VALUES (?, ?, ?, ?)",
-            [
-                (customer_id, p, validate.phone_kind(p), int(p == phones[0]))
-                for p in phones
-                if p not in old
-            ],
+    if phones != (before["phones"] if before else []):
+        _store_list(
+            conn,
+            "customer_phones",
+            "phone",
+            customer_id,
+            {p: (customer_id, p, validate.phone_kind(p)) for p in phones},
+            new=before is None,
         )
 
     emails = list(before["emails"]) if before else []
     keys = [e.casefold() for e in emails]
+    # An address removed and added again in one command is the same one spelled anew: it
+    # keeps its place (the primary stays primary), unless the command removes them all
+    # (`--editor`): a list written anew keeps the order it is written in.
+    respelled = (
+        {key: email for email, key in changes.add_emails if key in changes.remove_emails}
+        if set(keys) - set(changes.remove_emails)
+        else {}
+    )
     for key in changes.remove_emails:
         if key not in keys:
             raise InvalidInput(
@@ -529,6 +533,9 @@ def _apply_children(
                     customer_id=customer_id, key=key
                 )
             )
+        if key in respelled:
+            emails[keys.index(key)] = respelled[key]
+            continue
         del emails[keys.index(key)]
         keys.remove(key)
     for email, key in changes.add_emails:
@@ -545,18 +552,14 @@ def _apply_children(
         index = keys.index(changes.primary_email)
         emails.insert(0, emails.pop(index))
         keys.insert(0, keys.pop(index))
-    old = [e.casefold() for e in before["emails"]] if before else []
-    if keys != old:
-        if old:
-            _store_list(conn, "customer_emails", "email_key", customer_id, keys, old)
-        conn.executemany(
-            "INSERT INTO customer_emails (customer_id, email, email_key, is_primary) "
-            "VALUES (?, ?, ?, ?)",
-            [
-                (customer_id, e, k, int(k == keys[0]))
-                for e, k in zip(emails, keys, strict=True)
-                if k not in old
-            ],
+    if emails != (before["emails"] if before else []):  # spelling and order as written
+        _store_list(
+            conn,
+            "customer_emails",
+            "email_key",
+            customer_id,
+            {k: (customer_id, e, k) for e, k in zip(emails, keys, strict=True)},
+            new=before is None,
         )
 
     for key in changes.unset_fields:
@@ -613,23 +616,61 @@ def _apply_children(
         )
 
 
+# The columns of a customer's phone or email row that _store_list writes, is_primary aside.
+_LIST_COLUMNS = {
+    "customer_phones": ("customer_id", "phone", "kind"),
+    "customer_emails": ("customer_id", "email", "email_key"),
+}
+
+
 def _store_list(
-    conn: sqlite3.Connection, table: str, column: str, customer_id: int, wanted: list, old: list
+    conn: sqlite3.Connection,
+    table: str,
+    column: str,
+    customer_id: int,
+    wanted: dict[str, tuple],
+    *,
+    new: bool,
 ) -> None:
-    """Bring a customer's stored phones or emails (`old`, primary first, each named by
-    `column`) to `wanted` except the ones to add, which the caller inserts: deletes those
-    gone and moves the primary mark, touching no row that stays as it was, so history
-    records only what changed (adding a phone is one added row, not the list rewritten)."""
+    """Store a customer's phones or emails as `wanted` (each key, the value of `column`, ->
+    its row's values in _LIST_COLUMNS; primary first, then in the order shown), touching
+    only the rows that change, so history records only what changed: those gone deleted,
+    new ones inserted, the primary mark moved, an email spelled anew updated. A list is
+    shown primary first, then by row id: rows the user put in another order are deleted
+    and inserted again behind the ones that keep theirs. `new`: a customer being added,
+    with no rows yet."""
+    columns = (*_LIST_COLUMNS[table], "is_primary")
+    stored = [] if new else conn.execute(
+        f"SELECT {column}, {', '.join(columns)} FROM {table} "  # noqa: S608 - fixed names
+        "WHERE customer_id = ? ORDER BY id",
+        (customer_id,),
+    ).fetchall()  # fmt: skip
+    order = list(wanted)
+    primary = order[0] if order else None
+    rows = {key: (*values, int(key == primary)) for key, values in wanted.items()}
+    kept = [row[0] for row in stored if row[0] in wanted and row[0] != primary]
+    same = 0  # how many of the kept rows are already shown in the wanted order
+    while same < min(len(kept), len(order) - 1) and kept[same] == order[same + 1]:
+        same += 1
+    stay = {row[0] for row in stored if row[0] == primary} | set(kept[:same])
     conn.executemany(
         f"DELETE FROM {table} WHERE customer_id = ? AND {column} = ?",  # noqa: S608 - fixed
-        [(customer_id, value) for value in old if value not in wanted],
+        [(customer_id, row[0]) for row in stored if row[0] not in stay],
     )
-    if wanted:
-        conn.execute(
-            f"UPDATE {table} SET is_primary = ({column} = ?) "  # noqa: S608 - fixed names
-            f"WHERE customer_id = ? AND is_primary != ({column} = ?)",
-            (wanted[0], customer_id, wanted[0]),
-        )
+    conn.executemany(  # the primary mark moved, an email spelled anew: one update a row
+        f"UPDATE {table} SET {' = ?, '.join(columns)} = ? "  # noqa: S608 - fixed names
+        f"WHERE customer_id = ? AND {column} = ?",
+        [
+            (*rows[row[0]], customer_id, row[0])
+            for row in stored
+            if row[0] in stay and tuple(row[1:]) != rows[row[0]]
+        ],
+    )
+    conn.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - fixed names
+        f"VALUES ({', '.join('?' * len(columns))})",
+        [rows[key] for key in order if key not in stay],
+    )
 
 
 # A related person named by `name` (kept as text) or by a linked customer's name.
