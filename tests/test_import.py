@@ -2184,7 +2184,13 @@ def test_notes_of_several_lines_in_any_column_import_with_commas_in_them(cn, tmp
     last = tmp_path / "l.csv"
     last.write_text('姓名,公司,备注\n丙三,C,"第一行, 有逗号\n第二行"\n', encoding="utf-8")
     assert "1 inserted" in imported(last)
+    two = (
+        tmp_path / "t.csv"
+    )  # two columns: the note's comma equals the header's, opened after a cell
+    two.write_text('姓名,备注\n丁四,"第一行, 有逗号\n第二行"\n', encoding="utf-8")
+    assert "1 inserted" in imported(two)
     people = by_name()
+    assert people["丁四"]["notes"] == "第一行, 有逗号\n第二行"
     assert (
         people["甲一"]["notes"] == "见过, 展会\n要报价, 再打" and people["甲一"]["company"] == "A"
     )

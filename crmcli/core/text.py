@@ -106,7 +106,8 @@ def _refuse_swallowed(
     cell, so every line of the span has a row's shape; a note of several lines has it on one
     line at most: the one that opens it when it is the last column, or the one that closes it
     when it is the first (`"第一行` / `第二行",甲一,A`). So two lines with a row's shape, or one
-    whose delimiters inside the quoted cell alone are as many, are refused."""
+    whose delimiters inside the quoted cell alone are as many, are refused (the cell's first
+    line only when the cell opens the row)."""
     lines: list[list[int]] = [[0, 0]]  # per line: delimiters between cells, inside a cell
     for index, cell in enumerate(row):
         if index:
@@ -120,7 +121,14 @@ def _refuse_swallowed(
         for offset, (between, inside) in enumerate(lines)
         if between + inside >= width - 1
     ]
-    if len(shaped) < 2 and not any(inside >= width - 1 for _between, inside in lines):
+    # A cell's first line alone is a row only when the cell opens the row: opened after
+    # other cells (`张三,"第一行, 有逗号`), the rest of its line is the rest of that row.
+    alone = any(
+        inside >= width - 1
+        for offset, (between, inside) in enumerate(lines)
+        if offset or not between
+    )
+    if len(shaped) < 2 and not alone:
         return
     # Name the line most plainly a row inside the quote: delimiters inside it, after the
     # line that opened the quote (that one holds the row's own first cells).
