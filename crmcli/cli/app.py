@@ -304,6 +304,13 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             from crmcli.cli.framework import options_meant
 
             exc.possibilities = options_meant(exc.option_name, ctx.command)  # type: ignore[attr-defined]
+        extra = "unexpected extra argument" in str(getattr(exc, "message", ""))
+        if extra and ctx is not None:
+            from crmcli.cli.framework import option_meant
+
+            meant = option_meant(ctx)  # an option's value typed as an argument
+            if meant is not None:
+                hint = _("; did you mean {option}?").format(option=meant) + hint
         message = re.sub(r"[ \t]*\n\s*", " ", exc.format_message().strip())
         message = re.sub(r"\A(Invalid value for [^:]*: )Value error, ", r"\1", message)
         _say(f"{said(message)}{hint}")

@@ -110,6 +110,24 @@ def key_said(obj: Any, key: str) -> str:
     return _DAYS_SAID.get(key, key) if current() == "zh" else key
 
 
+def option_meant(ctx: Any) -> str | None:
+    """For a command given an argument too many: an option, with its value, that an
+    argument's value is one of the values of (`crm feedback add 张伟 投诉 "送货太慢"`: `--kind
+    投诉`), as it was likely meant; None when no argument's value is one."""
+    from crmcli.core.vocabulary import understood
+
+    params = getattr(ctx.command, "params", [])
+    for argument in (p for p in params if p.param_type_name == "argument"):
+        value = ctx.params.get(argument.name)
+        if not isinstance(value, str) or not value:
+            continue
+        for option in (p for p in params if p.param_type_name == "option" and p.opts):
+            keys = [str(getattr(c, "value", c)) for c in _choices(option)]
+            if value in keys if keys else understood(option.name, value) is not None:
+                return f"{option.opts[0]} {value}"
+    return None
+
+
 def options_meant(typed: str, command: Any) -> list[str]:
     """The options of `command` a mistyped `typed` (`--ics`, `--fromat`) may mean, for
     "No such option": an option that takes it as a value (`--format ics`, `-f ics`), else

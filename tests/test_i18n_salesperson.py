@@ -1,0 +1,134 @@
+"""What a Chinese salesperson still met (issue #22): period labels cut in sales tables,
+English words on a Chinese screen, wording that said less than it meant, and narrow
+terminals that parted a word from its number. JSON and CSV keep their keys and values."""
+
+import json
+import re
+
+from crmcli.cli.helpformat import wrap
+from tests.conftest import add, fails, ok
+from tests.test_i18n_tables import ZH, table
+from tests.test_terminal import on_screen, width
+
+
+def test_a_week_label_is_never_cut_other_columns_give_way(demo):
+    args = ("report", "sales", "--by", "周", "--since", "2026年第45周", "--currency", "CNY")
+    weeks = ["2026年第45周", "2026年第46周", "2026年第47周", "合计"]
+    for columns in (80, 60, 40):
+        code, lines = on_screen(*args, columns=columns, env=ZH)
+        assert code == 0, lines
+        heads, rows, rest = table(lines, "周")
+        assert [r[0] for r in rows] == weeks, (columns, lines)
+        assert all(width(line) <= columns for line in lines), lines
+        assert rest[0].startswith("隐藏了 ") and "币种" in "".join(rest), rest
+        assert not [line for line in rest if line[-1].isdigit() or line[0] == "列"], rest
+        assert heads[1] == "收入", heads  # the main figure stays beside it
+    (first, *_) = json.loads(ok("--lang", "zh", *args, "--format", "json"))
+    assert first["week"] == "2026-W45", first
+
+
+def test_today_keeps_a_record_number_with_its_word_on_a_narrow_terminal(demo):
+    for columns in (60, 80):
+        code, lines = on_screen("today", columns=columns, env=ZH)
+        assert code == 0, lines
+        cells = [line.rsplit("│", 1)[-1].strip() for line in lines if "│" in line]
+        assert any(c.startswith("任务 #") for c in cells), lines
+        assert not [c for c in cells if c.startswith("#") or c.endswith(("任务", "反馈"))], lines
+        assert not [c for c in cells if c.endswith("已沉")], lines
+    assert wrap("反馈 #449 已 357 天未处理（投诉，高）", 16).split("\n") == [
+        "反馈 #449",
+        "已 357 天未处理",
+        "（投诉，高）",
+    ]
+
+
+def test_a_taken_product_name_or_sku_is_said_in_words(db_path):
+    ok("product", "add", "铁观音", "--sku", "TGY1")
+    said = fails(2, "--lang", "zh", "product", "add", "铁观音", db=db_path)
+    assert said == "crm: 产品名称“铁观音”已被产品 1（铁观音）使用\n", said
+    said = fails(2, "--lang", "zh", "product", "add", "普洱", "--sku", "TGY1", db=db_path)
+    assert said == "crm: 产品 SKU “TGY1”已被产品 1（铁观音）使用\n", said
+    said = fails(2, "product", "add", "普洱", "--sku", "TGY1", db=db_path)
+    assert said == "crm: product SKU 'TGY1' is already used by product 1 (铁观音)\n", said
+
+
+def test_a_restore_into_a_database_with_data_names_its_tables_in_words(db_path, tmp_path):
+    add("张伟")
+    ok("care", "festival", "add", "店庆", "--date", "05-20")
+    backup = tmp_path / "all.json"
+    ok("export", "all", "--format", "json", "-o", str(backup))
+    said = fails(2, "--lang", "zh", "import", "all", str(backup), db=db_path)
+    assert "已有数据（自定义节日、客户）" in said and "--db 新文件路径" in said, said
+    assert not re.search(r"[a-z]_[a-z]|, |NEW", said), said
+    assert "(custom_festivals, customers" in fails(2, "import", "all", str(backup))
+
+
+def test_json_and_csv_reasons_are_said_in_chinese(db_path, tmp_path):
+    bad = tmp_path / "rej.csv"
+    bad.write_text("name,city\n", encoding="utf-8")
+    said = fails(2, "--lang", "zh", "import", "all", str(bad), db=db_path)
+    assert said == f"crm: {bad} 第 1 行第 1 列不是 JSON：此处缺少值\n", said
+    assert "is not JSON: Expecting value at line 1, column 1" in fails(2, "import", "all", str(bad))
+    lines = tmp_path / "r.jsonl"
+    lines.write_text('{"name": "甲"}\n{"name": "乙",}\n', encoding="utf-8")
+    said = fails(2, "--lang", "zh", "import", "customers", str(lines), db=db_path)
+    assert "第 2 行：第 14 列不是 JSON：键名须用双引号括起" in said, said
+    many = tmp_path / "m.csv"
+    many.write_text("name,city\n甲,北京\n乙,上海,x,y\n", encoding="utf-8")
+    said = fails(2, "--lang", "zh", "import", "customers", str(many), db=db_path)
+    assert "第 3 行：有 4 个单元格，但只有 2 列" in said and "cells" not in said, said
+    assert "row 3: 4 cells but 2 columns" in fails(2, "import", "customers", str(many))
+
+
+def test_words_check_and_completion_say_in_chinese(db_path):
+    add("张伟")
+    checked = ok("--lang", "zh", "check")
+    assert re.search(r"^日志模式\s+正常\s+WAL（预写日志）$", checked, re.M), checked
+    (mode,) = [r for r in json.loads(ok("check", "-f", "json")) if r["check"] == "journal mode"]
+    assert mode["detail"] == "wal", mode
+    said = fails(2, "--lang", "zh", "completion")
+    assert "缺少参数“shell类型”" in said and "外壳" not in said, said
+    assert "--since 上次最后的编号" in ok("--lang", "zh", "changes", "--help")
+
+
+def test_the_festival_list_in_chinese_shows_the_name_one_types(db_path):
+    listed = ok("--lang", "zh", "care", "festival", "list", "--year", "2027")
+    assert listed.split()[:5] == ["日期", "节日名称", "历法", "剩余天数", "自定义"], listed
+    assert "laba" not in listed and "腊八节" in listed
+    ok("--lang", "zh", "care", "--holiday", "腊八节", "--year", "2027")  # what it types
+    assert "laba" in ok("care", "festival", "list", "--year", "2027")
+    (first, *_) = json.loads(ok("--lang", "zh", "care", "festival", "list", "-f", "json"))
+    assert first["festival"] == "new-year", first
+
+
+def test_sqlite_s_common_complaints_are_said_in_chinese(db_path):
+    add("张伟")
+    for query, said in (
+        ("select nme from customers", "没有名为 nme 的列"),
+        ("select * from nope", "没有名为 nope 的表"),
+        ("selec 1", "“selec”附近有语法错误"),
+    ):
+        assert fails(2, "--lang", "zh", "sql", query) == f"crm: SQL 错误：{said}\n"
+    assert fails(2, "sql", "selec 1") == 'crm: SQL error: near "selec": syntax error\n'
+    assert fails(2, "sql", "select nme") == "crm: SQL error: no such column: nme\n"
+
+
+def test_remind_says_up_to_and_the_chinese_periods_it_takes(demo):
+    said = ok("--lang", "zh", "remind", "--within", "3w")
+    assert "截至 2026-12-13 到期的任务" in said and "前到期" not in said, said
+    refused = fails(2, "--lang", "zh", "remind", "--within", "下周")
+    assert "7d、2w、1m（一个月）、1y，或写 7天、两周、1个月、1年" in refused, refused
+    for typed in ("7天", "两周", "1个月", "1年"):  # what it suggests, it takes
+        ok("--lang", "zh", "remind", "--within", typed)
+
+
+def test_a_kind_typed_as_an_argument_is_hinted_as_the_option(db_path):
+    add("张伟")
+    said = fails(2, "--lang", "zh", "feedback", "add", "张伟", "投诉", "送货太慢", db=db_path)
+    assert said == (
+        "crm: 多出了参数（送货太慢）；是否想写 --kind 投诉？（见“crm feedback add --help”）\n"
+    ), said
+    said = fails(2, "feedback", "add", "张伟", "complaint", "送货太慢")
+    assert "; did you mean --kind complaint? (see" in said, said
+    said = fails(2, "--lang", "zh", "feedback", "add", "张伟", "很好", "送货太慢")
+    assert "是否" not in said, said  # no option takes 很好
