@@ -132,3 +132,10 @@ def test_a_kind_typed_as_an_argument_is_hinted_as_the_option(db_path):
     assert "; did you mean --kind complaint? (see" in said, said
     said = fails(2, "--lang", "zh", "feedback", "add", "张伟", "很好", "送货太慢")
     assert "是否" not in said, said  # no option takes 很好
+
+
+def test_config_list_describes_settings_in_the_words_one_types(db_path):
+    listed = ok("--lang", "zh", "config", "list")
+    assert "普通（¥123,456.00）或万（" in listed, listed
+    assert not re.search(r"plain|\bwan\b|at_risk（|lapsed（", listed), listed
+    assert ok("--lang", "zh", "config", "set", "money", "万") == "money = 万\n"
