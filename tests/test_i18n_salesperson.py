@@ -139,3 +139,23 @@ def test_config_list_describes_settings_in_the_words_one_types(db_path):
     assert "普通（¥123,456.00）或万（" in listed, listed
     assert not re.search(r"plain|\bwan\b|at_risk（|lapsed（", listed), listed
     assert ok("--lang", "zh", "config", "set", "money", "万") == "money = 万\n"
+
+
+def test_the_merge_preview_keeps_phones_whole_and_says_what_it_fills_and_notes(cn):
+    ok("add", "张伟", "--phone", "13700000004", "--phone", "13700000005", "--email",
+       "zhangwei.sales@example.com", "--company", "腾讯", "--city", "北京")  # fmt: skip
+    ok("add", "张伟", "--phone", "13900139000", "--phone", "13900139001", "--birthday",
+       "1990-05-01", "--company", "阿里", "--email", "zw.second.address@example.com",
+       "--allow-duplicate")  # fmt: skip
+    phones = ("137 0000 0004", "137 0000 0005", "139 0013 9000", "139 0013 9001")
+    for columns in (60, 80):
+        code, lines = on_screen("merge", "1", "2", columns=columns, env=ZH)
+        assert code == 1 and all(width(line) <= columns for line in lines[:-1]), lines
+        assert all(any(p in line for line in lines) for p in phones), lines
+        assert "将补全空缺的生日" in lines, lines
+        assert "记入备注（1 个不同的值）：公司：阿里" in lines, lines
+    code, lines = on_screen("merge", "1", "2", columns=80, env={"LANG": "en_US.UTF-8"})
+    assert "Fills the empty birthday" in lines, lines
+    assert "Kept in notes (1 differing value): company: 阿里" in lines, lines
+    said = ok("--lang", "zh", "merge", "1", "2", "--yes")
+    assert "补全了生日，1 个不同的值记入备注" in said, said

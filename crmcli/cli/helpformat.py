@@ -264,7 +264,10 @@ def _pieces(word: str, breaks: str = "") -> Iterator[str]:
 # place to break; no line breaks at it, so no number is parted from its unit (`已沉默 42` /
 # `天`) nor a record's number from its word, whatever a message's translation says. After
 # a record's number a line may break (`反馈 #449` / `已 357 天未处理`): it is no quantity.
-_NUMBER_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) (?=[-+#]?\d)|(?<=[\d%]) (?=[\u3400-\u9fff])")
+# Nor is a phone's group parted from the next (`137 0000 0004`).
+_NUMBER_SPACE = re.compile(
+    r"(?<=[\u3400-\u9fff]) (?=[-+#]?\d)|(?<=[\d%]) (?=[\u3400-\u9fff])|(?<=\d) (?=\d)"
+)
 _RECORD_SPACE = re.compile(r"(?<=#\d)(\d*)\xa0")
 # Two Chinese characters before such a space, a word (`反馈`, `沉默`), go with the number.
 _IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]{2}")
