@@ -159,3 +159,26 @@ def test_the_merge_preview_keeps_phones_whole_and_says_what_it_fills_and_notes(c
     assert "Kept in notes (1 differing value): company: 阿里" in lines, lines
     said = ok("--lang", "zh", "merge", "1", "2", "--yes")
     assert "补全了生日，1 个不同的值记入备注" in said, said
+
+
+def test_interactions_at_60_columns_give_up_the_direction_before_the_kind(demo):
+    code, lines = on_screen("interactions", "--limit", "5", columns=60, env=ZH)
+    heads, _rows, rest = table(lines, "编号")
+    assert code == 0 and "类型" in heads and "方向" not in heads, lines
+    assert "方向" in "".join(rest), rest  # the footer names it
+    code, lines = on_screen("interactions", "--limit", "5", columns=160, env=ZH)
+    assert {"类型", "方向"} <= set(table(lines, "编号")[0]), lines
+
+
+def test_a_column_asked_for_by_fields_that_does_not_fit_is_said_so(db_path):
+    add("张伟", "--phone", "+8613700000004", "--email", "zhangwei.long.address@example.com",
+        "--company", "腾讯科技有限公司", "--city", "北京")  # fmt: skip
+    asked = ("list", "--fields", "编号,姓名,公司,城市,电话,邮箱,标签")
+    code, lines = on_screen(*asked, columns=60, env=ZH)
+    footer = "".join(lines[lines.index(next(x for x in lines if x.startswith("终端太窄"))) :])
+    assert code == 0 and footer.startswith("终端太窄，放不下 --fields 要求的"), lines
+    assert "邮箱" in footer and "隐藏了" not in footer, lines
+    code, lines = on_screen("list", columns=60, env=ZH)  # not asked for: hidden, as before
+    assert any(line.startswith("隐藏了") for line in lines), lines
+    code, lines = on_screen(*asked, columns=60, env={"LANG": "en_US.UTF-8"})
+    assert "which --fields asked for; use" in " ".join(lines), lines

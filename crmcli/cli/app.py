@@ -539,7 +539,7 @@ def output(ctx: typer.Context, fmt: Format = Format.table, quiet: bool = False) 
     run = global_options(ctx)
     return Output(
         fmt, quiet, run.no_color, run.force_color, run.no_pager or run.writes,
-        lambda: _display(run),
+        lambda: _display(run), asked=ctx.params.get("fields") is not None,  # --fields
     )  # fmt: skip
 
 

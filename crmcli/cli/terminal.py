@@ -645,6 +645,7 @@ def draw(
     raw: bool = False,
     headers: Mapping[str, str] | None = None,
     first_out: Sequence[str] = (),
+    asked: bool = False,
 ) -> int:
     """Draw `rows` as a table that fits `at`; returns how many rows. The first page of rows
     is measured; the rest stream with its widths (bars need every row: a chart's rows are
@@ -727,10 +728,13 @@ def draw(
             _("the chart") if c is chart else c.header for c in hidden
         )  # in the headers' words
         note = (
-            _("1 column hidden: {names}; use --format csv or a wider terminal")
+            _("the terminal is too narrow for {names}, which --fields asked for; use --format "
+              "csv or a wider terminal")
+            if asked
+            else _("1 column hidden: {names}; use --format csv or a wider terminal")
             if len(hidden) == 1
             else _("{count} columns hidden: {names}; use --format csv or a wider terminal")
-        ).format(count=len(hidden), names=names)
+        ).format(count=len(hidden), names=names)  # fmt: skip
         from crmcli.cli.helpformat import wrap as fill  # no `隐藏了 6` / `列` either
 
         for line in fill(note, at.columns).split("\n"):
