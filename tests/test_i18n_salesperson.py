@@ -6,7 +6,7 @@ import json
 import re
 
 from crmcli.cli.helpformat import wrap
-from tests.conftest import add, fails, ok
+from tests.conftest import add, fails, ok, rows
 from tests.test_i18n_tables import ZH, table
 from tests.test_terminal import on_screen, width
 
@@ -182,3 +182,16 @@ def test_a_column_asked_for_by_fields_that_does_not_fit_is_said_so(db_path):
     assert any(line.startswith("隐藏了") for line in lines), lines
     code, lines = on_screen(*asked, columns=60, env={"LANG": "en_US.UTF-8"})
     assert "which --fields asked for; use" in " ".join(lines), lines
+
+
+def test_import_key_s_default_is_said_and_typed_in_chinese(db_path, tmp_path):
+    helped = ok("--lang", "zh", "import", "customers", "--help")
+    assert "[默认：自动]" in helped and "auto" not in helped, helped
+    assert "[default: auto]" in ok("--lang", "en", "import", "customers", "--help")
+    sheet = tmp_path / "c.csv"
+    sheet.write_text("name,email\n张伟,zw@example.com\n", encoding="utf-8")
+    ok("--lang", "zh", "import", "customers", str(sheet), "--key", "自动")
+    again = ("--lang", "zh", "import", "customers", str(sheet))
+    assert fails(2, *again, "--key", "自动", db=db_path) == fails(2, *again)  # as auto
+    ok("import", "customers", str(sheet), "--key", "邮箱")
+    assert rows(db_path, "SELECT count(*) FROM customers") == [(1,)]

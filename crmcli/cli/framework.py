@@ -80,8 +80,9 @@ def install(command: Any) -> None:
     command.context_class = Context
 
 
-# Days an option may default to, as Chinese types them back (crmcli/core/dates.py reads them).
-_DAYS_SAID = {"today": "今天"}
+# Days an option may default to, as Chinese types them back (crmcli/core/dates.py reads them),
+# and import's --key (crmcli/cli/transfer.py reads it).
+_DAYS_SAID = {"today": "今天", "auto": "自动"}
 
 
 def _default_string(obj: Any, **kwargs: Any) -> str:
