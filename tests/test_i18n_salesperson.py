@@ -195,3 +195,24 @@ def test_import_key_s_default_is_said_and_typed_in_chinese(db_path, tmp_path):
     assert fails(2, *again, "--key", "自动", db=db_path) == fails(2, *again)  # as auto
     ok("import", "customers", str(sheet), "--key", "邮箱")
     assert rows(db_path, "SELECT count(*) FROM customers") == [(1,)]
+
+
+def test_the_edit_form_says_words_as_the_card_does_and_reads_them_back(
+    db_path, tmp_path, monkeypatch
+):
+    from tests.test_i18n_words import _editor
+
+    add("吴敏", "--gender", "female", "--preferred-channel", "email", "--city", "北京")
+    seen = tmp_path / "seen.txt"
+    _editor(tmp_path, monkeypatch, f"open({str(seen)!r}, 'w', encoding='utf-8').write(t)")
+    assert ok("--lang", "zh", "edit", "吴敏", "--editor") == "没有改动。\n"  # saved unchanged
+    form = seen.read_text(encoding="utf-8")
+    assert "\n性别：女\n" in form and "\n偏好渠道：邮件\n" in form and "\n城市：北京\n" in form
+    assert not re.search(r"female|email\n|: ", form), form
+    _editor(tmp_path, monkeypatch, "t = t.replace('性别：女', '性别：男')")
+    assert ok("--lang", "zh", "edit", "吴敏", "--editor") == "已更新客户 1。\n"
+    card = json.loads(ok("show", "1", "-f", "json"))
+    assert (card["gender"], card["preferred_channel"]) == ("male", "email"), card
+    _editor(tmp_path, monkeypatch, f"open({str(seen)!r}, 'w', encoding='utf-8').write(t)")
+    assert ok("edit", "1", "--editor") == "No changes.\n"
+    assert "\ngender: male\n" in seen.read_text(encoding="utf-8")
