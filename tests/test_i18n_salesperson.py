@@ -49,7 +49,7 @@ def test_a_taken_product_name_or_sku_is_said_in_words(db_path):
     said = fails(2, "--lang", "zh", "product", "add", "普洱", "--sku", "TGY1", db=db_path)
     assert said == "crm: 产品 SKU “TGY1”已被产品 1（铁观音）使用\n", said
     said = fails(2, "product", "add", "普洱", "--sku", "TGY1", db=db_path)
-    assert said == "crm: product SKU 'TGY1' is already used by product 1 (铁观音)\n", said
+    assert said == "crm: product sku 'TGY1' is already used by product 1 (铁观音)\n", said
 
 
 def test_a_restore_into_a_database_with_data_names_its_tables_in_words(db_path, tmp_path):

@@ -211,7 +211,7 @@ def _check_unique(
 # Which of a product's words another product has taken, said whole (`产品名称`, not `产品name`).
 _TAKEN = {
     "name": N_("product name {text!r} is already used by product {value} ({value2})"),
-    "sku": N_("product SKU {text!r} is already used by product {value} ({value2})"),
+    "sku": N_("product sku {text!r} is already used by product {value} ({value2})"),
 }
 
 
