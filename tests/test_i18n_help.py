@@ -50,7 +50,7 @@ USAGE_ERRORS = [
         "completion",
         "Missing argument {name}. Choose from: {choices}",
         "Missing argument 'SHELL'. Choose from: bash, zsh, fish (see 'crm completion --help')",
-        "缺少参数“外壳”，可选：bash、zsh、fish（见“crm completion --help”）",
+        "缺少参数“shell类型”，可选：bash、zsh、fish（见“crm completion --help”）",
     ),
     (
         "list --limit x",

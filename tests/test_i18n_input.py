@@ -298,7 +298,7 @@ def test_remind_keeps_every_tasks_number_at_60_columns(demo, lang):
     task_tables = [
         i for i, line in enumerate(lines) if "┃" in line and ("任务编号" in line or "Task" in line)
     ]
-    due = [i for i, line in enumerate(lines) if "前到期的任务" in line or "Tasks due by" in line]
+    due = [i for i, line in enumerate(lines) if "到期的任务" in line or "Tasks due by" in line]
     assert due, "\n".join(lines)
     assert len(task_tables) >= 2, "\n".join(lines)  # overdue and due soon, each with its number
     bodies = []

@@ -97,9 +97,9 @@ def test_the_edit_template_explains_itself_in_chinese(db_path, tmp_path):
     assert len(comments) == 3 and not re.search(r"[A-Z][a-z]+ ", "\n".join(comments)), comments
     assert comments[1:] == [
         "# 电话和邮箱用逗号分隔，第一个为主要联系方式。",
-        "# 自定义字段写作“字段.名称: 值”。以 # 开头的行会被忽略。",
+        "# 自定义字段写作“字段.名称：值”。以 # 开头的行会被忽略。",
     ]
-    keys = [line.split(":")[0] for line in chinese.splitlines() if not line.startswith("#")]
+    keys = [line.split("：")[0] for line in chinese.splitlines() if not line.startswith("#")]
     assert keys[:3] == ["姓名", "性别", "生日"] and keys[-2:] == ["电话", "邮箱"], keys
     assert not [k for k in keys if re.search("[a-z]", k)], keys
     assert english.startswith("# Customer 1. Edit the values, save and quit;")
@@ -124,9 +124,9 @@ def test_a_chinese_form_saves_with_chinese_keys_and_full_width_colons(
     ok("edit", "1", "--field", "wechat=zw_1")
     _editor(
         tmp_path, monkeypatch,
-        "t = t.replace('城市: 北京', '城市：上海').replace('职位: ', '职位: 经理')\n"
-        "t = t.replace('字段.wechat: zw_1', '字段.wechat：zw_2') + '字段.部门: 销售部\\n'\n"
-        "t = t.replace('电话: +8613800138000', '电话: +8613800138000, +8613900139000')",
+        "t = t.replace('城市：北京', '城市：上海').replace('职位：', '职位: 经理')\n"
+        "t = t.replace('字段.wechat：zw_1', '字段.wechat：zw_2') + '字段.部门: 销售部\\n'\n"
+        "t = t.replace('电话：+8613800138000', '电话: +8613800138000, +8613900139000')",
     )  # fmt: skip
     assert ok("--lang", "zh", "edit", "1", "--editor") == "已更新客户 1。\n"
     card = json.loads(ok("show", "1", "-f", "json"))
@@ -142,8 +142,8 @@ def test_a_chinese_form_writes_a_lunar_birthday_as_chinese_does_and_keeps_it(
     add("张伟", "--birthday", "lunar:1990-闰05-29", "--city", "北京")
     _editor(
         tmp_path, monkeypatch,
-        "assert '\\n生日: 农历1990-闰05-29\\n' in t and 'lunar' not in t, t\n"
-        "t = t.replace('城市: 北京', '城市: 上海')",
+        "assert '\\n生日：农历1990-闰05-29\\n' in t and 'lunar' not in t, t\n"
+        "t = t.replace('城市：北京', '城市: 上海')",
     )  # fmt: skip
     assert ok("--lang", "zh", "edit", "1", "--editor") == "已更新客户 1。\n"
     assert rows(db_path, "SELECT city, birthday, birthday_lunar FROM customers") == [
@@ -154,7 +154,7 @@ def test_a_chinese_form_writes_a_lunar_birthday_as_chinese_does_and_keeps_it(
 def test_a_form_parses_under_the_other_language(db_path, tmp_path, monkeypatch):
     add("张伟", "--city", "北京")
     # English keys typed into the Chinese form, Chinese keys into the English one.
-    _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', 'city: 杭州')")
+    _editor(tmp_path, monkeypatch, "t = t.replace('城市：北京', 'city: 杭州')")
     assert ok("--lang", "zh", "edit", "1", "--editor") == "已更新客户 1。\n"
     swap = "t = t.replace('city: 杭州', '城市: 苏州').replace('company: ', '公司: 茶行')"
     _editor(tmp_path, monkeypatch, swap)
@@ -166,12 +166,12 @@ def test_a_form_parses_under_the_other_language(db_path, tmp_path, monkeypatch):
 def test_an_unknown_key_in_a_chinese_form_saves_nothing(db_path, tmp_path, monkeypatch):
     add("张伟", "--city", "北京")
     before = dump(db_path)
-    _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', '城巿: 上海')")  # 巿 not 市
+    _editor(tmp_path, monkeypatch, "t = t.replace('城市：北京', '城巿: 上海')")  # 巿 not 市
     said = fails(2, "--lang", "zh", "edit", "1", "--editor")
     assert "城巿" in said and said.startswith("crm: 第 "), said
-    _editor(tmp_path, monkeypatch, "t = t.replace('城市: 北京', '城市 上海')")
+    _editor(tmp_path, monkeypatch, "t = t.replace('城市：北京', '城市 上海')")
     said = fails(2, "--lang", "zh", "edit", "1", "--editor")
-    assert said.startswith("crm: 第 ") and "应写作“字段: 值”" in said, said
+    assert said.startswith("crm: 第 ") and "应写作“字段：值”" in said, said
     assert dump(db_path) == before
 
 

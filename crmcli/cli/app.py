@@ -304,6 +304,13 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             from crmcli.cli.framework import options_meant
 
             exc.possibilities = options_meant(exc.option_name, ctx.command)  # type: ignore[attr-defined]
+        extra = "unexpected extra argument" in str(getattr(exc, "message", ""))
+        if extra and ctx is not None:
+            from crmcli.cli.framework import option_meant
+
+            meant = option_meant(ctx)  # an option's value typed as an argument
+            if meant is not None:
+                hint = _("; did you mean {option}?").format(option=meant) + hint
         message = re.sub(r"[ \t]*\n\s*", " ", exc.format_message().strip())
         message = re.sub(r"\A(Invalid value for [^:]*: )Value error, ", r"\1", message)
         _say(f"{said(message)}{hint}")
@@ -532,7 +539,7 @@ def output(ctx: typer.Context, fmt: Format = Format.table, quiet: bool = False) 
     run = global_options(ctx)
     return Output(
         fmt, quiet, run.no_color, run.force_color, run.no_pager or run.writes,
-        lambda: _display(run),
+        lambda: _display(run), asked=ctx.params.get("fields") is not None,  # --fields
     )  # fmt: skip
 
 

@@ -155,13 +155,14 @@ def festival_list(
         return
     # For people a festival's name is headed as one (the words for `name` are a
     # person's), and its key as what one types; piped in English, the columns keep their keys.
-    # In Chinese the Chinese name says it all: no English name, on a terminal or piped, so
-    # the columns are the same wherever the table goes (scripts read --format csv or json).
+    # In Chinese the Chinese name says it all, and is what one types (`--holiday 腊八节`): no
+    # English name and no key (`laba`), on a terminal or piped, so the columns are the same
+    # wherever the table goes (scripts read --format csv or json).
     terminal = is_terminal(sys.stdout)
     named = "festival_name" if terminal or current() != "en" else "name"
     columns = tuple(named if c == "name" else c for c in care.FESTIVAL_COLUMNS)
     if current() != "en":
-        columns = tuple(c for c in columns if c != "english")
+        columns = tuple(c for c in columns if c not in ("english", "festival"))
     shown = [
         {**r, named: r["name"], "calendar": _(CALENDARS_SHOWN[r["calendar"]])
          if r["calendar"] in CALENDARS_SHOWN else r["calendar"]}

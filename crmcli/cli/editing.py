@@ -76,23 +76,31 @@ def render(record: Mapping[str, Any]) -> str:  # a Customer, read by column name
     def one_line(value: object) -> str:
         return "" if value is None else escape(str(value))
 
+    from crmcli.core.vocabulary import word
+
     keys = _keys()
+    pair = _("{field}: {value}")  # `姓名：张伟` in Chinese, as the card writes it
     words = {"id": record["id"], "phones": keys["phones"], "emails": keys["emails"]}
     lines = ["# " + _(line).format(field=keys[FIELD], **words) for line in HEADER]
     for key in EDITABLE:
-        value = record[key]
+        value = word(key, record[key])  # `性别：女`, as the card says it; read back by `parse`
         if key == "birthday" and record.get("birthday_lunar"):
             value = _("lunar:{date}").format(date=record["birthday_lunar"])  # 农历1990-08-15
         elif key == "cadence_days" and record.get("cadence_max_days"):
             value = customers.describe_gap(value, record["cadence_max_days"])
-        lines.append(f"{keys[key]}: {one_line(value)}")
-    lines += [f"{keys[key]}: {', '.join(record[key])}" for key in LISTS]
-    lines += [f"{keys[FIELD]}.{k}: {one_line(v)}" for k, v in record["fields"].items()]
+        lines.append(pair.format(field=keys[key], value=one_line(value)))
+    lines += [pair.format(field=keys[key], value=", ".join(record[key])) for key in LISTS]
+    lines += [
+        pair.format(field=f"{keys[FIELD]}.{k}", value=one_line(v))
+        for k, v in record["fields"].items()
+    ]
     return "\n".join(lines) + "\n"
 
 
 def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
     """The differences between the edited text and `record`, as a CustomerInput."""
+    from crmcli.core.vocabulary import understood
+
     raw = CustomerInput()
     seen_fields: set[str] = set()
     seen: set[str] = set()
@@ -129,6 +137,7 @@ def parse(text: str, record: Mapping[str, Any]) -> CustomerInput:
             elif record["fields"].get(name) != value:
                 raw.fields.append(f"{name}={value}")
         elif key in EDITABLE:
+            value = understood(key, value) or value if value else value  # `女` is female
             old = record[key]
             if key in ("referred_by", "cadence_days"):
                 old = None if old is None else str(old)

@@ -80,8 +80,9 @@ def install(command: Any) -> None:
     command.context_class = Context
 
 
-# Days an option may default to, as Chinese types them back (crmcli/core/dates.py reads them).
-_DAYS_SAID = {"today": "今天"}
+# Days an option may default to, as Chinese types them back (crmcli/core/dates.py reads them),
+# and import's --key (crmcli/cli/transfer.py reads it).
+_DAYS_SAID = {"today": "今天", "auto": "自动"}
 
 
 def _default_string(obj: Any, **kwargs: Any) -> str:
@@ -108,6 +109,24 @@ def key_said(obj: Any, key: str) -> str:
     if not said.isascii() and understood(obj.name, said) == key:
         return said
     return _DAYS_SAID.get(key, key) if current() == "zh" else key
+
+
+def option_meant(ctx: Any) -> str | None:
+    """For a command given an argument too many: an option, with its value, that an
+    argument's value is one of the values of (`crm feedback add 张伟 投诉 "送货太慢"`: `--kind
+    投诉`), as it was likely meant; None when no argument's value is one."""
+    from crmcli.core.vocabulary import understood
+
+    params = getattr(ctx.command, "params", [])
+    for argument in (p for p in params if p.param_type_name == "argument"):
+        value = ctx.params.get(argument.name)
+        if not isinstance(value, str) or not value:
+            continue
+        for option in (p for p in params if p.param_type_name == "option" and p.opts):
+            keys = [str(getattr(c, "value", c)) for c in _choices(option)]
+            if value in keys if keys else understood(option.name, value) is not None:
+                return f"{option.opts[0]} {value}"
+    return None
 
 
 def options_meant(typed: str, command: Any) -> list[str]:

@@ -245,6 +245,12 @@ def _pieces(word: str, breaks: str = "") -> Iterator[str]:
             continue
         if _NUMBER_JOINT.fullmatch(before + after):  # `已沉默42天`, `农历1990-08-15`
             continue
+        if (
+            word[i + 1 : i + 2] == "\xa0"
+            and _IDEOGRAPHS.fullmatch(before + after)
+            and word[i - 2 : i - 1] != "\xa0"  # not `42 不在 42`: no chain of them
+        ):
+            continue  # `反馈 #449`, `沉默 60 天`: two characters, a word, stay with the number
         # after a comma, not inside 1,000; after `=`, before its value (`hibernating=12/12`)
         listed = before in breaks and (before == "=" or not after.isdigit())
         if listed or ((_wide(before) or _wide(after)) and before not in _OPENING):
@@ -254,10 +260,17 @@ def _pieces(word: str, breaks: str = "") -> Iterator[str]:
 
 
 # A space between a Chinese character and a number (`已沉默 42 天`, `农历 1990-08-15`,
-# `相差 23.2%`): Chinese sets one there for air, not as a place to break; no line breaks
-# at it, so no number is parted from its unit (`已沉默 42` / `天`), whatever a message's
-# translation says.
-_NUMBER_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) (?=[-+]?\d)|(?<=[\d%]) (?=[\u3400-\u9fff])")
+# `相差 23.2%`) or a record's number (`反馈 #449`): Chinese sets one there for air, not as a
+# place to break; no line breaks at it, so no number is parted from its unit (`已沉默 42` /
+# `天`) nor a record's number from its word, whatever a message's translation says. After
+# a record's number a line may break (`反馈 #449` / `已 357 天未处理`): it is no quantity.
+# Nor is a phone's group parted from the next (`137 0000 0004`).
+_NUMBER_SPACE = re.compile(
+    r"(?<=[\u3400-\u9fff]) (?=[-+#]?\d)|(?<=[\d%]) (?=[\u3400-\u9fff])|(?<=\d) (?=\d)"
+)
+_RECORD_SPACE = re.compile(r"(?<=#\d)(\d*)\xa0")
+# Two Chinese characters before such a space, a word (`反馈`, `沉默`), go with the number.
+_IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]{2}")
 # The same without the space: no break inside `已沉默42天` either.
 _NUMBER_JOINT = re.compile(r"[\u3400-\u9fff]\d|[\d%][\u3400-\u9fff]")
 
@@ -268,7 +281,8 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "", breaks: str =
     (`_pieces`; after `breaks` too), never at a space between a Chinese character and a
     number (`_NUMBER_SPACE`), and a piece wider than a whole line is cut where it must."""
     words: list[tuple[str, str]] = []  # (the space before it, the word)
-    parts = re.split(r"([ \t\r\n]+)", _NUMBER_SPACE.sub("\xa0", text.strip()))
+    kept = _RECORD_SPACE.sub(r"\1 ", _NUMBER_SPACE.sub("\xa0", text.strip()))
+    parts = re.split(r"([ \t\r\n]+)", kept)
     for space, word in zip(["", *parts[1::2]], parts[::2], strict=True):
         space = space if space == "  " else " "  # `help  [required]` keeps its two
         if words and word[:1] in _CLOSING:  # `(a, b, ...)`: no line starts with `...)`

@@ -171,7 +171,10 @@ def list_interactions(
         if fmt is Format.table:
             columns = TABLE_COLUMNS
             rows = ({**row, "summary": clip(row["text"])} for row in rows)
-        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
+        # a direction and an outcome say less than the kind (a call, a visit): they give up
+        # their room first on a narrow terminal
+        spared = ("direction", "outcome")
+        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id", first_out=spared)
 
 
 @interaction_app.command("edit")

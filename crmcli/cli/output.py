@@ -135,6 +135,7 @@ def emit(
     raw: bool = False,
     headers: Mapping[str, str] | None = None,
     first_out: Sequence[str] = (),
+    asked: bool = False,
 ) -> int:
     """Write rows in `fmt`; returns how many rows were written.
 
@@ -195,6 +196,7 @@ def emit(
                 raw=raw,
                 headers=headers,
                 first_out=first_out,
+                asked=asked,
             )
         if again is None or bars is not None:  # read once: held, and read again from there
             held = rows if isinstance(rows, (list, tuple)) else list(rows)
@@ -533,6 +535,7 @@ class Output(NamedTuple):
     # only when something is drawn there (crmcli.cli.app reads the settings).
     display: Callable[[], tuple[bool, str | None]] | None = None
     held: tuple[Screen | None, bool] | None = None  # inside paged(): what _shown gives
+    asked: bool = False  # --fields named the columns: a terminal too narrow says so
 
     @contextmanager
     def paged(self) -> Iterator[Output]:
@@ -588,7 +591,7 @@ class Output(NamedTuple):
             return emit(
                 rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
                 at=at, color=color, styles=styles, again=again, words=words, raw=raw,
-                headers=headers, first_out=first_out,
+                headers=headers, first_out=first_out, asked=self.asked,
             )  # fmt: skip
 
     def record(self, record: Mapping[str, Any]) -> None:

@@ -175,6 +175,16 @@ def _preview(
             customer=who(keep)
         ),
     ]
+    if gains.filled:  # as the merge will say it did (`补全了生日、公司`)
+        fields = _(", ").join(str(word("field", f)) for f in gains.filled)
+        lines.append(_("Fills the empty {fields}").format(fields=fields))
+    if gains.noted:
+        lines.append(
+            _("Kept in notes ({values}): {listed}").format(
+                values=plural(len(gains.noted), "differing value").said(),
+                listed=_("; ").join(gains.noted),
+            )
+        )
     sentence("\n".join(lines), sys.stderr)
 
 

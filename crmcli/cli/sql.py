@@ -1,5 +1,6 @@
 """`crm sql`: read-only SQL for power users, in every output format."""
 
+import re
 import sqlite3
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ from crmcli.cli.app import app, output, reading
 from crmcli.cli.options import FormatOption
 from crmcli.cli.output import Format
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.store.history import NATIONAL_ID_COLUMNS
 
 # sqlite3 authorizer action codes a read-only query may use.
@@ -86,7 +87,7 @@ def sql(
                 raise InvalidInput(
                     _("only SELECT queries are allowed: crm sql never writes")
                 ) from None
-            raise InvalidInput(_("SQL error: {text}").format(text=text)) from None
+            raise InvalidInput(_("SQL error: {text}").format(text=sqlite_said(text))) from None
         if cursor.description is None:
             raise InvalidInput(_("only SELECT queries are allowed: crm sql never writes"))
         columns = [d[0] for d in cursor.description]
@@ -94,7 +95,29 @@ def sql(
         try:
             output(ctx, fmt).rows(rows, columns, raw=True)  # the query's own values and names
         except sqlite3.Error as exc:
-            raise InvalidInput(_("SQL error: {exc}").format(exc=exc)) from None
+            raise InvalidInput(_("SQL error: {exc}").format(exc=sqlite_said(str(exc)))) from None
+
+
+# SQLite's commonest complaints, in English as SQLite says them, in Chinese in words
+# (`no such column: nme` is `没有名为 nme 的列`); the name it quotes stays as typed. Any
+# other stays as SQLite says it.
+_SQLITE_SAID = (
+    (re.compile(r"no such column: (.+)"), N_("no such column: {name}")),
+    (re.compile(r"no such table: (.+)"), N_("no such table: {name}")),
+    (re.compile(r"no such function: (.+)"), N_("no such function: {name}")),
+    (re.compile(r'near "(.+)": syntax error'), N_('near "{name}": syntax error')),
+    (re.compile(r"ambiguous column name: (.+)"), N_("ambiguous column name: {name}")),
+    (re.compile(r"incomplete input"), N_("incomplete input")),
+)
+
+
+def sqlite_said(text: str) -> str:
+    """SQLite's error `text` in the run's language where it is one of the common shapes."""
+    for shape, message in _SQLITE_SAID:
+        found = shape.fullmatch(text)
+        if found:
+            return _(message).format(name=found.group(1) if shape.groups else "")
+    return text
 
 
 @app.command("changes")

@@ -196,6 +196,9 @@ HEADLINE = ("nps", "csat")
 # What a person types back, never cut: a festival's key (`--holiday spring-festival`), a
 # setting's key (`crm config set feedback.response_target_hours`), a command's name.
 TYPED = ("festival", "key", "command")
+# What a row of a report by period is about (`2026年第45周`, `2026年11月`, a cohort): never
+# cut, or every row reads `2026年第4…`; other columns give up their room first.
+PERIODS = ("day", "week", "month", "quarter", "year", "cohort")
 # Prose: the point of the table. In a short table (at
 # most WRAP_ROWS rows) prose wraps onto as many lines as it needs rather than being cut
 # (its column is measured for PROSE_LINES), and the shorter free text beside it (a last
@@ -269,7 +272,7 @@ class Column:
             self.compact = max(self.compact, least)
         else:
             self.compact = max(self.compact, wide)
-        if self.key in TYPED or re.fullmatch(_ATOMIC, text):
+        if self.key in TYPED or self.key in PERIODS or re.fullmatch(_ATOMIC, text):
             self.floor = max(self.floor, wide)
             self.whole = True
         else:
@@ -642,6 +645,7 @@ def draw(
     raw: bool = False,
     headers: Mapping[str, str] | None = None,
     first_out: Sequence[str] = (),
+    asked: bool = False,
 ) -> int:
     """Draw `rows` as a table that fits `at`; returns how many rows. The first page of rows
     is measured; the rest stream with its widths (bars need every row: a chart's rows are
@@ -724,11 +728,16 @@ def draw(
             _("the chart") if c is chart else c.header for c in hidden
         )  # in the headers' words
         note = (
-            _("1 column hidden: {names}; use --format csv or a wider terminal")
+            _("the terminal is too narrow for {names}, which --fields asked for; use --format "
+              "csv or a wider terminal")
+            if asked
+            else _("1 column hidden: {names}; use --format csv or a wider terminal")
             if len(hidden) == 1
             else _("{count} columns hidden: {names}; use --format csv or a wider terminal")
-        ).format(count=len(hidden), names=names)
-        for line in wrap(note, at.columns):
+        ).format(count=len(hidden), names=names)  # fmt: skip
+        from crmcli.cli.helpformat import wrap as fill  # no `隐藏了 6` / `列` either
+
+        for line in fill(note, at.columns).split("\n"):
             out.write(paint(line, "muted", at.color) + "\n")
     return count
 

@@ -300,6 +300,10 @@ def _summary_line(summary: Any, dry_run: bool) -> str:
     return said.format(kind=kind, counts=counts, rows=rows)
 
 
+# --key's default as each language says it and types it back (help shows `[默认：自动]`).
+_AUTO_SAID = ("auto", "自动")
+
+
 def _import(
     ctx: typer.Context,
     kind: str,
@@ -369,7 +373,7 @@ def _import(
                             )
                         )
                     options = importers.Options(
-                        key=key,
+                        key=importers.AUTO if key in _AUTO_SAID else key,
                         on_conflict=on_conflict,
                         skip_invalid=skip_invalid,
                         allow_duplicate=allow_duplicate,

@@ -37,7 +37,7 @@ import re
 import sqlite3
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
@@ -386,7 +386,8 @@ def customer_links(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 class Gains(NamedTuple):
     """What merging OTHER into KEEP gives KEEP, said before the merge is asked for: each
     one's phones and emails, OTHER's that KEEP has not, OTHER's tags that KEEP has not, and
-    how many interactions, purchases and tasks move."""
+    how many interactions, purchases and tasks move; the fields of KEEP's that OTHER's
+    values fill, and OTHER's differing values kept in KEEP's notes (`城市：上海`)."""
 
     keep_contacts: list[str]
     other_contacts: list[str]
@@ -396,6 +397,8 @@ class Gains(NamedTuple):
     interactions: int
     purchases: int
     tasks: int
+    filled: list[str]
+    noted: list[str]
 
 
 def merge_gains(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Gains:
@@ -412,6 +415,11 @@ def merge_gains(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Gains:
         sql = f"SELECT count(*) FROM {table} WHERE customer_id = ?"  # noqa: S608 - fixed names
         return int(conn.execute(sql, (other_id,)).fetchone()[0])
 
+    from crmcli.records.customers import get_customer
+
+    filled, noted = _filled_and_noted(
+        get_customer(conn, keep_id, reveal=True), get_customer(conn, other_id, reveal=True)
+    )
     return Gains(
         contacts(keep_id),
         contacts(other_id),
@@ -421,6 +429,8 @@ def merge_gains(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Gains:
         count("interactions"),
         count("purchases"),
         count("tasks"),
+        list(filled),
+        noted,
     )
 
 
@@ -440,22 +450,19 @@ _TAGS = (
 )
 
 
-def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Merged:
-    """Merge customer `other_id` into `keep_id` (see the module docstring); returns what was
-    done: the filled fields, the values noted, and rows moved per table."""
-    from crmcli.records.customers import get_customer
-
-    if keep_id == other_id:
-        raise InvalidInput(_("KEEP and OTHER are the same customer"))
-    keep = get_customer(conn, keep_id, reveal=True)
-    other = get_customer(conn, other_id, reveal=True)
-    filled: dict[str, Any] = {}  # column -> value, over FILLABLE
+def _filled_and_noted(
+    keep: Mapping[str, Any], other: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """What merging customer `other` into `keep` (both read whole) fills of KEEP's empty
+    fields (column -> value, over FILLABLE), and OTHER's differing values it keeps in KEEP's
+    notes, each as a line (`城市：上海`) in the run's language."""
+    filled: dict[str, Any] = {}
     noted: list[str] = []
     for name in FILLABLE:
         mine, theirs = keep[name], other[name]
         if theirs is None or mine == theirs:
             continue
-        if name == "referred_by" and theirs == keep_id:
+        if name == "referred_by" and theirs == keep["id"]:
             continue
         if mine is None:
             filled[name] = theirs
@@ -479,6 +486,19 @@ def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Me
         noted.append(
             _("{field}: {value}").format(field=said_as("field", "notes"), value=other["notes"])
         )
+    return filled, noted
+
+
+def merge_customers(conn: sqlite3.Connection, keep_id: int, other_id: int) -> Merged:
+    """Merge customer `other_id` into `keep_id` (see the module docstring); returns what was
+    done: the filled fields, the values noted, and rows moved per table."""
+    from crmcli.records.customers import get_customer
+
+    if keep_id == other_id:
+        raise InvalidInput(_("KEEP and OTHER are the same customer"))
+    keep = get_customer(conn, keep_id, reveal=True)
+    other = get_customer(conn, other_id, reveal=True)
+    filled, noted = _filled_and_noted(keep, other)
     stamp = clock.timestamp()
     notes = keep["notes"]
     if noted:

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 
 from crmcli.core import clock, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.core.money import Money
 from crmcli.records import edits
 
@@ -205,11 +205,14 @@ def _check_unique(
             (validate.fold(text), text, product_id),
         ).fetchone()
         if row:
-            raise InvalidInput(
-                _("product {what} {text!r} is already used by product {value} ({value2})").format(
-                    what=what, text=text, value=row[0], value2=row[1]
-                )
-            )
+            raise InvalidInput(_(_TAKEN[what]).format(text=text, value=row[0], value2=row[1]))
+
+
+# Which of a product's words another product has taken, said whole (`产品名称`, not `产品name`).
+_TAKEN = {
+    "name": N_("product name {text!r} is already used by product {value} ({value2})"),
+    "sku": N_("product sku {text!r} is already used by product {value} ({value2})"),
+}
 
 
 def edit_product(conn: sqlite3.Connection, product_id: int, values: ProductValues) -> bool:

@@ -619,7 +619,8 @@ def check_database(
             rows.append(_id_fields_row(conn))
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         wal = mode == "wal"
-        add("journal mode", wal, mode if wal else Said("{mode}, expected wal", mode=mode))
+        # `wal` in data; in words on a terminal (预写日志)
+        add("journal mode", wal, Said("wal") if wal else Said("{mode}, expected wal", mode=mode))
         if version >= 1 and history.has_history(conn):
             missing = history.missing_triggers(conn)
             add(

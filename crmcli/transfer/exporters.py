@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypedDict, cast
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
+from crmcli.core.vocabulary import word
 from crmcli.store.history import user_tables
 
 if TYPE_CHECKING:  # loaded by the exports that need them
@@ -520,7 +521,7 @@ def import_all(conn: sqlite3.Connection, document: Any) -> dict[str, int]:
             _(
                 "crm import all restores into an empty database, and this one has data "
                 "({tables}); use --db NEW.db"
-            ).format(tables=", ".join(busy[:5]))
+            ).format(tables=_(", ").join(str(word("table", t)) for t in busy[:5]))
         )
     content = document.get("tables")
     if not isinstance(content, dict):

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import N_, _
 from crmcli.core.text import csv_rows, parse_json
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "vcard")
@@ -367,7 +367,10 @@ def _csv(
                 count = len(row)
                 if count != width:
                     if count > width and any(c.strip() for c in row[width:]):
-                        yield line, f"{count} cells but {width} columns"
+                        yield (
+                            line,
+                            _("{count} cells but {width} columns").format(count=count, width=width),
+                        )
                         continue
                     row = row[:width] if count > width else row + [""] * (width - count)
                 if "" in row or width == 1:  # blank lines between rows are skipped
@@ -435,10 +438,13 @@ def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
         try:
             record = parse_json(line)
         except json.JSONDecodeError as exc:
-            yield number, {"\x00error": f"not JSON: {exc.msg}"}
+            problem = _("not JSON: {problem} at column {column}").format(
+                problem=json_problem(exc), column=exc.colno
+            )
+            yield number, {"\x00error": problem}
             continue
         if not isinstance(record, dict):
-            yield number, {"\x00error": "not a JSON object"}
+            yield number, {"\x00error": _("not a JSON object")}
             continue
         yield number, record
 
@@ -447,20 +453,45 @@ def _json(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
     try:
         document = parse_json("".join(_decoding(name, iter(text))))
     except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            _("{name} is not JSON: {problem} at line {line}").format(
-                name=name, problem=exc.msg, line=exc.lineno
-            )
-        ) from None
+        raise not_json(name, exc) from None
     if isinstance(document, dict):
         document = [document]
     if not isinstance(document, list):
         raise InvalidInput(_("{name}: JSON input must be an array of objects").format(name=name))
     for number, record in enumerate(document, 1):
         if not isinstance(record, dict):
-            yield number, {"\x00error": "not a JSON object"}
+            yield number, {"\x00error": _("not a JSON object")}
         else:
             yield number, record
+
+
+# What json says is wrong, said in the run's language (`Expecting value`: 此处应有一个值);
+# a rarer reason stays as json says it.
+_JSON_PROBLEMS = (
+    N_("Expecting value"),
+    N_("Extra data"),
+    N_("Expecting ',' delimiter"),
+    N_("Expecting ':' delimiter"),
+    N_("Expecting property name enclosed in double quotes"),
+    N_("Unterminated string starting at"),
+    N_("Invalid control character at"),
+    N_("Invalid \\escape"),
+    N_("nested too deeply"),
+)
+
+
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """What is wrong where `exc` stopped, in the run's language where crm knows the words."""
+    return _(exc.msg) if exc.msg in _JSON_PROBLEMS else exc.msg
+
+
+def not_json(name: str, exc: json.JSONDecodeError) -> InvalidInput:
+    """The refusal of the file `name`, which is not JSON where `exc` stopped."""
+    return InvalidInput(
+        _("{name} is not JSON: {problem} at line {line}, column {column}").format(
+            name=name, problem=json_problem(exc), line=exc.lineno, column=exc.colno
+        )
+    )
 
 
 def read_document(path: str) -> Any:
@@ -476,8 +507,4 @@ def read_document(path: str) -> Any:
     except UnicodeDecodeError:
         raise InvalidInput(_("{name} is not UTF-8 JSON").format(name=name)) from None
     except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            _("{name} is not JSON: {problem} at line {line}").format(
-                name=name, problem=exc.msg, line=exc.lineno
-            )
-        ) from None
+        raise not_json(name, exc) from None

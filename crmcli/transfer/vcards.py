@@ -94,7 +94,9 @@ def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
             card_text = from_version_21(card_text)
             card = vobject.readOne(card_text, validate=False)
         except Exception as exc:  # vobject raises several kinds (ParseError, ValueError...)
-            yield number, {"\x00error": f"not a readable vCard: {str(exc).splitlines()[0]}"}
+            problem = (str(exc).splitlines() or [type(exc).__name__])[0]
+            reason = _("not a readable vCard: {problem}").format(problem=problem)
+            yield number, {"\x00error": reason}
             continue
         record = card_record(card)
         version = _value(card, "version") or "3.0"
