@@ -459,11 +459,42 @@ def test_amounts_written_under_lang_c_keep_cny_when_zh_hk_comes(db_path, monkeyp
 
 
 def test_a_currency_set_by_the_first_write_is_not_said_taken_from_the_locale(db_path, monkeypatch):
+    """crm config set writes settings itself: it settles nothing from the locale, and the
+    next write takes only what is still unset (the region)."""
     monkeypatch.setenv("LANG", "zh_HK.UTF-8")
     result = crm("config", "set", "default_currency", "EUR")
-    assert result.exit_code == 0 and result.stderr == TOOK_HKD.splitlines(True)[0]
+    assert result.exit_code == 0 and result.stderr == ""
     assert ok("config", "get", "default_currency") == "EUR\n"
     assert fails(2, "product", "add", "茶", "--price", "abc", db=db_path)
+    result = crm("add", "陈大文")
+    assert result.exit_code == 0 and result.stderr == TOOK_HKD.splitlines(True)[0]
+    assert ok("config", "get", "default_currency") == "EUR\n"
+
+
+def test_a_region_set_by_the_first_write_gives_its_own_currency_not_the_locale_s(
+    db_path, monkeypatch
+):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert ok("config", "get", "default_currency") == "USD\n"  # what a first write takes
+    result = crm("config", "set", "default_region", "CN")
+    assert result.exit_code == 0 and result.stderr == "", result.stderr
+    assert ok("config", "get", "default_currency") == "CNY\n"
+    result = crm("add", "Anna", "-q")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert ok("config", "get", "default_currency") == "CNY\n"
+
+
+def test_a_restore_into_a_new_file_takes_nothing_from_the_locale(db_path, tmp_path, monkeypatch):
+    ok("add", "王芳", "--phone", "+8613900139000")
+    ok("export", "all", "-o", str(tmp_path / "all.json"))
+    for lang in ("en_US.UTF-8", "zh_HK.UTF-8"):
+        monkeypatch.setenv("LANG", lang)
+        new = tmp_path / lang / "n.db"
+        new.parent.mkdir(mode=0o700)
+        result = crm("--db", str(new), "import", "all", str(tmp_path / "all.json"))
+        assert result.exit_code == 0, result.stderr
+        names = json.loads(ok("--db", str(new), "list", "--format", "json"))
+        assert [c["name"] for c in names] == ["王芳"]
 
 
 def test_a_chinese_service_number_such_as_12345_is_kept_as_one(db_path):

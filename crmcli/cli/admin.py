@@ -47,7 +47,7 @@ def config_set(
     from crmcli.core.vocabulary import word
     from crmcli.records.config import set_setting, shown_value
 
-    with writing(ctx) as conn:
+    with writing(ctx, settle=False) as conn:
         stored = set_setting(conn, key, value)
     said = word("value", shown_value(key, stored))  # in words, as `config list` shows it
     typer.echo(_("{key} = {stored}").format(key=key, stored=said))
@@ -64,7 +64,7 @@ def config_unset(
     from crmcli.core.vocabulary import word
     from crmcli.records.config import get_setting, shown_value, unset_setting
 
-    with writing(ctx) as conn:
+    with writing(ctx, settle=False) as conn:
         unset_setting(conn, key)
         value = get_setting(conn, key)
     if is_terminal(sys.stdout):  # a person asked: say what it is now; a script hears nothing

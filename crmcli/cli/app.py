@@ -633,12 +633,16 @@ def writing(
     *,
     hooks: bool = True,
     progress: Progress = SILENT,
+    settle: bool = True,
 ) -> Iterator[sqlite3.Connection]:
     """The store's unit of work (crmcli.store.db.write) on the database (or on `path`, for
     `crm demo`), labelled with the command path; problems after the commit (a failed hook)
-    are printed as `crm: ...` lines. Like `before_commit`, an output error met inside it
-    aborts the write; once it is committed the run counts as saved, and an output error
-    after it says that the change is saved. `progress` hears the phases of the commit."""
+    are printed as `crm: ...` lines. It saves the locale's region and currency first
+    (keep_locale_region) unless `settle` is false: a command that writes settings itself
+    (`crm config set`, `crm import all`'s restore) leaves them to the next write. Like
+    `before_commit`, an output error met inside it aborts the write; once it is committed
+    the run counts as saved, and an output error after it says that the change is saved.
+    `progress` hears the phases of the commit."""
     from crmcli.cli.progress import upgrading
     from crmcli.records.config import keep_locale_region, still_kept
     from crmcli.store.db import write
@@ -653,7 +657,7 @@ def writing(
         speak(ctx, conn)
         # The locale's region and currency are settled before the command reads a setting:
         # the first amount typed without a currency is stored in the currency saved.
-        kept = keep_locale_region(conn)
+        kept = keep_locale_region(conn) if settle else {}
         yield conn
         kept = still_kept(conn, kept)
         sys.stdout.flush()  # still inside the transaction: an output error rolls it back

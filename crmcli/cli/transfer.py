@@ -608,7 +608,7 @@ def import_all(
 
     document = sources.read_document(file)
     try:
-        with writing(ctx) as conn:
+        with writing(ctx, settle=False) as conn:
             counts = exporters.import_all(conn, document)
             if dry_run:
                 raise DryRun(counts)
