@@ -1117,7 +1117,9 @@ def test_a_user_field_named_as_a_built_in_field_is_refused(db_path):
     add("丙", "--city", "北京")
     # a key, a header in English or Chinese, a derived class, region's former header 地区
     for name, field in (("编号", "id"), ("城市", "city"), ("City", "city"), ("地区", "region"),
-                        ("lifecycle", "lifecycle"), ("省份", "region")):  # fmt: skip
+                        ("lifecycle", "lifecycle"), ("省份", "region"),
+                        # headers two built-ins share (phone and phones)
+                        ("电话", "phone"), ("邮箱", "email"), ("标签", "tag")):  # fmt: skip
         said = fails(2, "edit", "1", "--field", f"{name}=x", db=db_path)
         assert said.startswith(f"crm: '{name}' is the name of the built-in field {field}: ")
         assert fails(2, "edit", "1", "--set", f"field.{name}=x", db=db_path) == said

@@ -935,7 +935,10 @@ def builtin_field(name: str) -> str | None:
     columns = _builtin_columns()
     if name in columns:
         return name
-    return _FORMER_HEADERS.get(name.strip()) or column_named(name, columns)
+    found = _FORMER_HEADERS.get(name.strip()) or column_named(name, columns)
+    if found is None:  # a header two built-ins share (电话: phone and phones) is theirs too
+        found = next((column for column in columns if column_named(name, (column,))), None)
+    return found
 
 
 def new_field_key(conn: sqlite3.Connection | None, name: str) -> str:
