@@ -96,6 +96,9 @@ EXAMPLES = [
     ("十二月三十一日", "future", "Thu 2026-12-31 00:00"),
     ("15号 上午十点", "past", "Sun 2026-11-15 10:00"),
     ("下月15号", "past", "Fri 2027-01-15 00:00"),
+    ("4号", "past", "Fri 2026-12-04 00:00"),
+    ("4号", "future", "Fri 2026-12-04 00:00"),
+    ("上月4号", "future", "Wed 2026-11-04 00:00"),
     ("15点30分", "past", "Fri 2026-12-04 15:30"),
     ("11月22日 下午3点", "past", "Sun 2026-11-22 15:00"),
     ("2026年11月22日下午3点", "past", "Sun 2026-11-22 15:00"),
@@ -413,8 +416,9 @@ def time_forms(draw, hours=st.integers(0, 23)):
     part = "下午" if hour >= 12 else "上午" if hour >= 5 else "凌晨"
     said = twelve if hour > 12 else hour
     forms.append(f"{part}{said}点{minute}分")
-    zh_minute = f"零{spelled(minute)}" if minute < 10 else spelled(minute)
-    forms.append(f"{part}{spelled(said)}点{zh_minute}分")
+    if minute:
+        zh_minute = f"零{spelled(minute)}" if minute < 10 else spelled(minute)
+        forms.append(f"{part}{spelled(said)}点{zh_minute}分")
     # a bare hour 1 to 6 (3点) may be at night or in the afternoon: refused, so with its part
     bare = "" if hour == 0 or hour > 6 else part
     if minute == 0:
@@ -1259,3 +1263,40 @@ def test_a_time_of_day_where_a_day_is_asked_for_is_said_whole():
         "--due takes a day, not a time of day: '2026-11-22 10:00'; write the day alone, "
         "e.g. 2026-11-22"
     )
+
+
+# --- a day of the month without its month (15号) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "direction", "day"),
+    [("30号", date(2026, 1, 31), "future", date(2026, 3, 30)),  # February has no 30th
+     ("30号", date(2026, 3, 29), "past", date(2026, 1, 30)),
+     ("31号", date(2026, 11, 22), "future", date(2026, 12, 31)),
+     ("31号", date(2026, 4, 30), "past", date(2026, 3, 31)),
+     ("三十一日", date(2026, 12, 31), "past", date(2026, 12, 31)),
+     ("一号", date(2026, 12, 31), "future", date(2027, 1, 1)),
+     ("下个月二十九号", date(2028, 1, 31), "past", date(2028, 2, 29)),
+     ("上个月31号", date(2026, 1, 5), "future", date(2025, 12, 31)),
+     ("这个月1日", date(2026, 1, 5), "none", date(2026, 1, 1))],
+)  # fmt: skip
+def test_a_day_of_the_month_is_the_nearest_month_that_has_it(text, today, direction, day):
+    assert dates.parse_date(text, today, direction=direction) == day
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "message"),
+    [("15号", "none", "'15号' has no month; write it with its year and month, e.g. YYYY-MM-15"),
+     ("1点", "past", "'1点' could be at night or in the afternoon; write 下午1点 (13:00) or 凌晨1点"),
+     ("明天6点半", "future", "'6点半' could be at night or in the afternoon; write 下午6点 (18:30)"),
+     ("十十月一日", "past", "not a date: '十十月一日' (there is no such day)"),
+     ("一月十十日", "past", "not a date: '一月十十日' (there is no such day)"),
+     ("十十号", "future", "not a date: '十十号' (there is no such day)"),
+     ("本月0号", "future", "not a date: '本月0号' (there is no such day)"),
+     ("上月31号", "past", "not a date: '上月31号' (there is no such day)"),
+     ("下午十十点", "past", "not a time of day: '下午十十点'"),
+     ("十点零零分", "past", "not a time of day: '十点零零分'")],
+)  # fmt: skip
+def test_a_chinese_day_or_hour_that_says_no_one_is_refused_whole(text, direction, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        dates.parse_date(text, FRIDAY.date(), direction=direction)

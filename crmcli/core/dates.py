@@ -12,9 +12,10 @@ The grammar (docs/conventions.md shows it with a table of examples, which tests 
   Friday after today), `last fri` (the last one before today), `周五`, `下周五` (Friday
   of next week, weeks starting on Monday), `上周五`, `本周五`, `下下周五` (the week after
   next), `上上周五`; a day of the year without its year: `Jan 5`, `5 Jan`, `11月22日`,
-  `1/5`, `12.25`.
+  `1/5`, `12.25`, `十二月三十一日`; a day of the month (`15号`, by direction), `下月15号`.
 - a time, alone (today at that time) or before or after a day: `15:00`, `15:00:30`, `3pm`,
-  `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`. A Chinese part of the day takes
+  `3:30 PM`, `noon`, `midnight`, `下午3点`, `下午三点一刻`, `9点半`, `晚上8:30`; an hour 1-6
+  without its part of the day (`3点`) is refused, not guessed. A Chinese part of the day takes
   only its own hours (`_ZH_HOURS`): `晚上12点` is the next day's 00:00, `晚上1点` is refused.
   A day run into its part is read written out (`昨晚8点` is `昨天晚上8点`, `今早` `今天早上`);
   the night (`夜里`, `半夜`) runs past midnight, so `昨天夜里1点` is 01:00 today. A day with
@@ -626,12 +627,13 @@ def _clock(text: str) -> timedelta | None:
 
 def _zh_numeral(text: str) -> int:
     """An hour or a minute in digits or in Chinese (`3`, `十二`, `零`, `零五`); 99, no hour
-    or minute, for Chinese that makes no number (`十十`)."""
+    or minute, for Chinese that makes no number (`十十`, `零零`)."""
     if text.isdigit():
         return int(text)
-    if text.strip("零") == "":
+    if text == "零":
         return 0
-    return chinese_number(text[1:] if text[0] == "零" and len(text) == 2 else text) or 99
+    found = chinese_number(text[1:] if text[0] == "零" else text)  # 零五分
+    return 99 if found is None else found
 
 
 def _zh_hour(part: str, hour: int, text: str) -> int:
@@ -859,7 +861,7 @@ def _day_of_month(
     if which is None and direction == "none":
         raise InvalidInput(
             _("{text!r} has no month; write it with its year and month, e.g. {example}").format(
-                text=text, example=f"{today.year}-{today.month:02}-{min(day, 28):02}"
+                text=text, example=f"YYYY-MM-{day:02}"
             )
         )
     ahead = direction == "future"
