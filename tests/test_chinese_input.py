@@ -590,3 +590,56 @@ def test_a_name_with_nested_brackets_is_shown_and_found_whole(db_path):
     ]
     assert ok("list", "--where", "name = 张伟（华为（深圳））", "-q") == "1\n"
     assert "  张伟（[华为（深圳）]）  " in ok("--lang", "zh", "search", "华为（深圳）")
+
+
+# 7. A time of day and a day of the month as a salesperson types them -------------------
+# Sunday 2026-11-22 at 10:00: --at looks back, --due ahead.
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("今天上午九点", "2026-11-22T09:00:00+08:00"), ("昨天下午两点半", "2026-11-21T14:30:00+08:00"),
+     ("昨天晚上8点", "2026-11-21T20:00:00+08:00"), ("前天中午12点", "2026-11-20T12:00:00+08:00"),
+     ("昨天下午3点15分", "2026-11-21T15:15:00+08:00"), ("昨天下午三点一刻", "2026-11-21T15:15:00+08:00"),
+     ("上午九点三刻", "2026-11-22T09:45:00+08:00"), ("十点零五分", "2026-11-22T10:05:00+08:00"),
+     ("15号", "2026-11-15T00:00:00+08:00"), ("十一月一日下午两点", "2026-11-01T14:00:00+08:00"),
+     ("十二月三十一日", "2025-12-31T00:00:00+08:00"), ("上个月31号", "2026-10-31T00:00:00+08:00"),
+     ("23号", "2026-10-23T00:00:00+08:00")],
+)  # fmt: skip
+def test_a_call_logged_at_a_time_said_in_chinese_is_stored_at_it(db_path, typed, stored):
+    add("张伟")
+    ok("--lang", "zh", "log", "call", "张伟", "x", "--at", typed, "-q")
+    assert rows(db_path, "SELECT occurred_at FROM interactions") == [(stored,)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "due"),
+    [("十二月三十一日", "2026-12-31"), ("十二月二十五号", "2026-12-25"), ("15号", "2026-12-15"),
+     ("22号", "2026-11-22"), ("31号", "2026-12-31"), ("下月15号", "2026-12-15"),
+     ("下个月三十一号", "2026-12-31"), ("本月30日", "2026-11-30"), ("明天下午三点", "2026-11-23")],
+)  # fmt: skip
+def test_a_task_due_on_a_day_said_in_chinese_is_due_that_day(db_path, typed, due):
+    add("张伟")
+    ok("--lang", "zh", "task", "add", "张伟", "x", "--due", typed, "-q")
+    assert _stored_due(db_path) == due
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("log", "call", "张伟", "x", "--at", "3点"),
+      "“3点”可能是凌晨也可能是下午；请写 下午3点（15:00）或 凌晨3点"),
+     (("log", "call", "张伟", "x", "--at", "昨天两点半"),
+      "“两点半”可能是凌晨也可能是下午；请写 下午2点（14:30）或 凌晨2点"),
+     (("task", "add", "张伟", "x", "--due", "明天6点"),
+      "“6点”可能是凌晨也可能是下午；请写 下午6点（18:00）或 凌晨6点"),
+     (("task", "add", "张伟", "x", "--due", "本月31号"), "不是日期：“本月31号”（没有这一天）"),
+     (("task", "add", "张伟", "x", "--due", "32号"), "不是日期：“32号”（没有这一天）"),
+     (("log", "call", "张伟", "x", "--at", "十十点"), "不是时刻：“十十点”"),
+     (("log", "call", "张伟", "x", "--at", "十三月一日"), "不是日期：“十三月一日”（没有这一天）")],
+)  # fmt: skip
+def test_a_bare_small_hour_or_a_day_no_month_has_is_refused_and_nothing_is_kept(
+    db_path, args, said
+):
+    add("张伟")
+    stderr = fails(2, "--lang", "zh", *args, db=db_path)
+    assert stderr.count("\n") == 1 and said in stderr, stderr

@@ -89,7 +89,16 @@ EXAMPLES = [
     ("昨天晚上8点", "past", "Thu 2026-12-03 20:00"),
     ("中午1点", "past", "Fri 2026-12-04 13:00"),
     ("凌晨12点", "past", "Fri 2026-12-04 00:00"),
-    ("3点", "past", "Fri 2026-12-04 03:00"),
+    ("凌晨3点", "past", "Fri 2026-12-04 03:00"),
+    ("7点", "past", "Fri 2026-12-04 07:00"),
+    ("三点一刻", "past", "refused"),
+    ("昨天下午两点半", "past", "Thu 2026-12-03 14:30"),
+    ("十二月三十一日", "future", "Thu 2026-12-31 00:00"),
+    ("15号 上午十点", "past", "Sun 2026-11-15 10:00"),
+    ("下月15号", "past", "Fri 2027-01-15 00:00"),
+    ("4号", "past", "Fri 2026-12-04 00:00"),
+    ("4号", "future", "Fri 2026-12-04 00:00"),
+    ("上月4号", "future", "Wed 2026-11-04 00:00"),
     ("15点30分", "past", "Fri 2026-12-04 15:30"),
     ("11月22日 下午3点", "past", "Sun 2026-11-22 15:00"),
     ("2026年11月22日下午3点", "past", "Sun 2026-11-22 15:00"),
@@ -101,6 +110,15 @@ EXAMPLES = [
 
 @pytest.mark.parametrize(("text", "direction", "expected"), EXAMPLES)
 def test_examples(text, direction, expected):
+    if expected == "refused":
+        for read in (dates.parse_datetime, dates.parse_date):
+            with pytest.raises(InvalidInput):
+                read(
+                    text,
+                    FRIDAY if read is dates.parse_datetime else FRIDAY.date(),
+                    direction=direction,
+                )
+        return
     moment = dates.parse_datetime(text, FRIDAY, direction=direction)
     assert dates.show_moment(moment) == expected
     day = dates.parse_date(text, FRIDAY.date(), direction=direction)
@@ -289,7 +307,9 @@ def months_later(today: date, months: int) -> date:
 @st.composite
 def day_forms(draw, today: date, direction: str):
     """(text, the day it means, whether it may take a time written after it without space)."""
-    kind = draw(st.sampled_from(["iso", "word", "offset", "months", "weekday", "yearless"]))
+    kind = draw(
+        st.sampled_from(["iso", "word", "offset", "months", "weekday", "yearless", "monthday"])
+    )
     if kind == "iso":
         day = draw(st.dates(date(1900, 1, 1), date(2200, 12, 31)))
         text = draw(
@@ -351,12 +371,24 @@ def day_forms(draw, today: date, direction: str):
             return f"上星期{ZH_DAYS[target]}", walk(monday, 1, is_target)
         text = name if which == "bare" else f"周{ZH_DAYS[target]}"
         return text, walk(today, 1 if direction == "future" else -1, is_target)
+    if kind == "monthday":  # 15号: the day of this, next or last month, or of the nearest
+        day = draw(st.integers(1, 31))
+        typed = draw(st.sampled_from([str(day), spelled(day)])) + draw(st.sampled_from("号日"))
+        which = draw(st.sampled_from(["", "本月", "这个月", "下月", "下个月", "上月", "上个月"]))
+        if which:
+            month = today.replace(day=1) + timedelta(days=40 if "下" in which else 0)
+            if "上" in which:
+                month = today.replace(day=1) - timedelta(days=1)
+            assume(day <= calendar.monthrange(month.year, month.month)[1])
+            return which + typed, month.replace(day=day)
+        return typed, walk(today, 1 if direction == "future" else -1, lambda d: d.day == day)
     month = draw(st.integers(1, 12))
     day = draw(st.integers(1, calendar.monthrange(2028, month)[1]))
     forms = [
         f"{MONTH_NAMES[month - 1][:3]} {day}",
         f"{day} {MONTH_NAMES[month - 1]}",
         f"{month}月{day}日",
+        f"{spelled(month)}月{spelled(day)}号",
     ]
     if day > 12 or day == month:  # the documented rule: one reading only
         forms += [f"{month}/{day}", f"{day}/{month}"]
@@ -366,24 +398,40 @@ def day_forms(draw, today: date, direction: str):
     return draw(st.sampled_from(forms)), expected
 
 
+def spelled(number: int) -> str:
+    """0 to 59 as Chinese says it (our own spelling: 零, 十二, 二十, 五十九)."""
+    tens, ones = divmod(number, 10)
+    head = "" if tens == 0 else "十" if tens == 1 else "一二三四五"[tens - 1] + "十"
+    return head + "零一二三四五六七八九"[ones] if ones or not tens else head
+
+
 @st.composite
 def time_forms(draw, hours=st.integers(0, 23)):
     """(text, the time of day it means)."""
-    hour, minute = draw(hours), draw(st.sampled_from([0, 5, 30, 59]))
+    hour, minute = draw(hours), draw(st.sampled_from([0, 5, 15, 30, 45, 59]))
     twelve = hour % 12 or 12
     half = "pm" if hour >= 12 else "am"
     forms = [f"{hour:02}:{minute:02}", f"{hour}:{minute:02}", f"{twelve}:{minute:02} {half}"]
     forms.append(f"{twelve}:{minute:02}{half.upper()}")
     part = "下午" if hour >= 12 else "上午" if hour >= 5 else "凌晨"
-    forms.append(f"{part}{twelve if hour > 12 else hour}点{minute}分")
+    said = twelve if hour > 12 else hour
+    forms.append(f"{part}{said}点{minute}分")
+    if minute:
+        zh_minute = f"零{spelled(minute)}" if minute < 10 else spelled(minute)
+        forms.append(f"{part}{spelled(said)}点{zh_minute}分")
+    # a bare hour 1 to 6 (3点) may be at night or in the afternoon: refused, so with its part
+    bare = "" if hour == 0 or hour > 6 else part
     if minute == 0:
-        forms += [f"{twelve}{half}", f"{hour}点"]
+        forms += [f"{twelve}{half}", f"{bare}{hour}点", f"{part}{spelled(said)}点"]
+        if hour == 2:
+            forms.append(f"{part}两点")
         if hour == 12:
             forms.append("noon")
         if hour == 0:
             forms.append("midnight")
-    if minute == 30:
-        forms.append(f"{hour}点半")
+    if minute in (15, 30, 45):
+        quarter = {15: "一刻", 30: "半", 45: "三刻"}[minute]
+        forms += [f"{bare}{hour}点{quarter}", f"{part}{spelled(said)}点{quarter}"]
     return draw(st.sampled_from(forms)), time(hour, minute)
 
 
@@ -1215,3 +1263,47 @@ def test_a_time_of_day_where_a_day_is_asked_for_is_said_whole():
         "--due takes a day, not a time of day: '2026-11-22 10:00'; write the day alone, "
         "e.g. 2026-11-22"
     )
+
+
+# --- a day of the month without its month (15号) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "direction", "day"),
+    [("30号", date(2026, 1, 31), "future", date(2026, 3, 30)),  # February has no 30th
+     ("30号", date(2026, 3, 29), "past", date(2026, 1, 30)),
+     ("31号", date(2026, 11, 22), "future", date(2026, 12, 31)),
+     ("31号", date(2026, 4, 30), "past", date(2026, 3, 31)),
+     ("三十一日", date(2026, 12, 31), "past", date(2026, 12, 31)),
+     ("一号", date(2026, 12, 31), "future", date(2027, 1, 1)),
+     ("下个月二十九号", date(2028, 1, 31), "past", date(2028, 2, 29)),
+     ("上个月31号", date(2026, 1, 5), "future", date(2025, 12, 31)),
+     ("这个月1日", date(2026, 1, 5), "none", date(2026, 1, 1))],
+)  # fmt: skip
+def test_a_day_of_the_month_is_the_nearest_month_that_has_it(text, today, direction, day):
+    assert dates.parse_date(text, today, direction=direction) == day
+
+
+NO_SUCH_DAY = "not a date: {!r} (there is no such day); " + dates.HELP
+NO_TIME = "not a time of day: {!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight or 下午3点"
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "message"),
+    [("15号", "none", "'15号' has no month; write it with its year and month, e.g. YYYY-MM-15"),
+     ("1点", "past", "'1点' could be at night or in the afternoon; write 下午1点 (13:00) or 凌晨1点"),
+     ("明天6点半", "future",
+      "'6点半' could be at night or in the afternoon; write 下午6点 (18:30) or 凌晨6点"),
+     ("十十月一日", "past", NO_SUCH_DAY.format("十十月一日")),
+     ("一月十十日", "past", NO_SUCH_DAY.format("一月十十日")),
+     ("十十号", "future", NO_SUCH_DAY.format("十十号")),
+     ("本月0号", "future", NO_SUCH_DAY.format("本月0号")),
+     ("上月31号", "past", NO_SUCH_DAY.format("上月31号")),
+     ("下午十十点", "past", "not a time of day: '下午十十点'; 下午 runs from 12:00 to 23:59; "
+      "write the time on the 24-hour clock"),
+     ("十点零零分", "past", NO_TIME.format("十点零零分"))],
+)  # fmt: skip
+def test_a_chinese_day_or_hour_that_says_no_one_is_refused_whole(text, direction, message):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_date(text, FRIDAY.date(), direction=direction)
+    assert refused.value.message == message

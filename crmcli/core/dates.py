@@ -12,9 +12,10 @@ The grammar (docs/conventions.md shows it with a table of examples, which tests 
   Friday after today), `last fri` (the last one before today), `周五`, `下周五` (Friday
   of next week, weeks starting on Monday), `上周五`, `本周五`, `下下周五` (the week after
   next), `上上周五`; a day of the year without its year: `Jan 5`, `5 Jan`, `11月22日`,
-  `1/5`, `12.25`.
+  `1/5`, `12.25`, `十二月三十一日`; a day of the month (`15号`, by direction), `下月15号`.
 - a time, alone (today at that time) or before or after a day: `15:00`, `15:00:30`, `3pm`,
-  `3:30 PM`, `noon`, `midnight`, `下午3点`, `3点半`, `晚上8:30`. A Chinese part of the day takes
+  `3:30 PM`, `noon`, `midnight`, `下午3点`, `下午三点一刻`, `9点半`, `晚上8:30`; an hour 1-6
+  without its part of the day (`3点`) is refused, not guessed. A Chinese part of the day takes
   only its own hours (`_ZH_HOURS`): `晚上12点` is the next day's 00:00, `晚上1点` is refused.
   A day run into its part is read written out (`昨晚8点` is `昨天晚上8点`, `今早` `今天早上`);
   the night (`夜里`, `半夜`) runs past midnight, so `昨天夜里1点` is 01:00 today. A day with
@@ -151,7 +152,12 @@ _ISO = (
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:z|[+-]\d{2}:?\d{2})?"
 )
 _YEAR_FIRST = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
-_ZH_MONTH_DAY = r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"
+_ZH_MONTH_DAY = (
+    r"(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
+)
+# A day of the month without its month (`15号`, `十五日`), or of this, next or last month
+# (`下月15号`, `上个月三十日`).
+_ZH_MONTH_DATE = r"(本|这个?|下个?|上个?)?(?(1)月)\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
 _SLASH = r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?|(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?"
 _ORD = r"(?:st|nd|rd|th)?"
 _MONTH_FIRST = r"([a-z]{3,9})\.?\s*(\d{1,2})" + _ORD + r"(?:,?\s+(\d{4}))?"
@@ -184,9 +190,13 @@ _PART_EXAMPLES = {
     "上午": "10点", "早上": "8点", "早晨": "7点", "凌晨": "2点", "中午": "12点", "下午": "3点",
     "傍晚": "6点", "晚上": "8点", "夜里": "11点", "半夜": "1点",
 }  # fmt: skip
+# An hour and its minutes in digits or in Chinese numerals (`三点`, `两点半`, `十点十五分`,
+# `3点一刻`: a quarter, 三刻 three).
+_ZH_NUMERAL = r"\d{1,2}|[零一二两三四五六七八九十]{1,3}"
 _ZH_CLOCK = (
     rf"({_ZH_PARTS})?\s*"
-    r"(?:(\d{1,2})\s*[点點时時]\s*(?:(半)|(\d{1,2})\s*分?)?|(\d{1,2}):(\d{2}))"
+    rf"(?:({_ZH_NUMERAL})\s*[点點时時]\s*(?:(半)|([一三])刻|({_ZH_NUMERAL})\s*分?)?"
+    r"|(\d{1,2}):(\d{2}))"
 )
 # The hours of the day each Chinese period word covers. An hour written with it on the 12-hour
 # clock (1-12) is the one hour of the period that shows it (下午3点 15:00, 凌晨12点 00:00); an
@@ -586,9 +596,17 @@ def _clock(text: str) -> timedelta | None:
     elif match := re.fullmatch(_ZH_CLOCK, text):
         part, second = match[1], 0
         if match[2]:
-            hour, minute = int(match[2]), 30 if match[3] else int(match[4] or 0)
+            quarters = {"半": 2, "一": 1, "三": 3}.get(match[3] or match[4], 0)
+            hour, minute = _zh_numeral(match[2]), _zh_numeral(match[5] or "0") + quarters * 15
+            if not part and 1 <= hour <= 6:  # 3点: at night or in the afternoon? not guessed
+                raise InvalidInput(
+                    _(
+                        "{typed!r} could be at night or in the afternoon; write 下午{hour}点 "
+                        "({clock}) or 凌晨{hour}点"
+                    ).format(typed=typed, hour=hour, clock=f"{hour + 12}:{minute:02}")
+                )
         else:
-            hour, minute = int(match[5]), int(match[6])
+            hour, minute = int(match[6]), int(match[7])
         if part in _ZH_NIGHT:
             days, hour = divmod(_night_hour(part, hour, typed), 24)
         elif part:
@@ -605,6 +623,17 @@ def _clock(text: str) -> timedelta | None:
             ).format(typed=typed)
         ) from None
     return timedelta(days=days, hours=hour, minutes=minute, seconds=second)
+
+
+def _zh_numeral(text: str) -> int:
+    """An hour or a minute in digits or in Chinese (`3`, `十二`, `零`, `零五`); 99, no hour
+    or minute, for Chinese that makes no number (`十十`, `零零`)."""
+    if text.isdigit():
+        return int(text)
+    if text == "零":
+        return 0
+    found = chinese_number(text[1:] if text[0] == "零" else text)  # 零五分
+    return 99 if found is None else found
 
 
 def _zh_hour(part: str, hour: int, text: str) -> int:
@@ -706,7 +735,10 @@ def _day(text: str, today: date, direction: Direction) -> date:
     if re.fullmatch(r"\d{8}", text):
         return _real(int(text[:4]), int(text[4:6]), int(text[6:]), typed)
     if match := re.fullmatch(_ZH_MONTH_DAY, text):
-        return _yearless(int(match[1]), int(match[2]), today, direction, typed)
+        month, day = _count(match[1]) or 0, _count(match[2]) or 0
+        return _yearless(month, day, today, direction, typed)
+    if match := re.fullmatch(_ZH_MONTH_DATE, text):
+        return _day_of_month(match[1], _count(match[2]) or 0, today, direction, typed)
     if match := re.fullmatch(_OFFSET, text):
         return add_offset(today, -1 if match[1] == "-" else 1, int(match[2]), match[3])
     if match := re.fullmatch(_IN_OFFSET, text):
@@ -819,6 +851,30 @@ def _yearless(month: int, day: int, today: date, direction: Direction, text: str
 
 
 _LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _day_of_month(
+    which: str | None, day: int, today: date, direction: Direction, text: str
+) -> date:
+    """Day `day` of this (本, 这), next (下) or last (上) month, or, with no month said
+    (`15号`), of the next (future) or last (past) month that has it, today included."""
+    if which is None and direction == "none":
+        raise InvalidInput(
+            _("{text!r} has no month; write it with its year and month, e.g. {example}").format(
+                text=text, example=f"YYYY-MM-{day:02}"
+            )
+        )
+    ahead = direction == "future"
+    steps = [{"下": 1, "上": -1}.get(which[0], 0)] if which else [0, 1, 2] if ahead else [0, -1, -2]
+    for step in steps:  # a 31st comes back within two months
+        index = today.year * 12 + today.month - 1 + step
+        with suppress(ValueError):
+            found = date(index // 12, index % 12 + 1, day)
+            if which or (found >= today if ahead else found <= today):
+                return found
+    raise InvalidInput(
+        _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=_(HELP))
+    )
 
 
 def _slashed(
