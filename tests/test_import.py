@@ -2089,7 +2089,8 @@ SWALLOWED = (
     "crm: {file}: the quote opened on line {start} runs on to line {line}, and line {row} "
     "inside it reads as a row of its own (a stray quote, closed by a later one such as an inch "
     'mark?); put the whole cell in quotes and double each quote inside it (12" becomes '
-    '"12"""); nothing was imported\n'
+    '"12"""), or, for a note of several lines with commas in it, save the file as '
+    "tab-separated text; nothing was imported\n"
 )
 SWALLOWED_ROWS = [
     ("customers", "f.csv", '姓名,备注\n甲一,"记得回电\n乙二,正常\n丙三,尺寸12"\n丁四,ok\n', 2, 4, 3),
@@ -2168,7 +2169,8 @@ def test_a_quote_that_swallows_the_line_it_opens_on_refuses_the_file(
     assert err == (
         f"crm: {file}：第 2 行开始的引号一直延续到第 {line} 行，其中第 {row} 行看起来是单独的一行"
         '记录（是不是多打了一个引号，又被后面的引号（比如表示英寸的 "）闭合了？）；请给整个单元格加上'
-        '引号，并把其中每个引号写两遍（12" 应写成 "12"""）；未导入任何内容\n'
+        '引号，并把其中每个引号写两遍（12" 应写成 "12"""），如果这是一段多行、带逗号的备注，请把'
+        "文件另存为制表符分隔的文本；未导入任何内容\n"
     )
 
 

@@ -138,7 +138,8 @@ def _refuse_swallowed(
             "{name}: the quote opened on line {start} runs on to line {line}, and line "
             "{row} inside it reads as a row of its own (a stray quote, closed by a "
             "later one such as an inch mark?); put the whole cell in quotes and double "
-            'each quote inside it (12" becomes "12"""); nothing was imported'
+            'each quote inside it (12" becomes "12"""), or, for a note of several lines '
+            "with commas in it, save the file as tab-separated text; nothing was imported"
         ).format(name=name, start=start, line=end, row=start + offset)
     )
 
