@@ -276,6 +276,18 @@ def test_the_history_names_a_user_defined_field_by_its_name_not_its_value_column
     assert "区县：海淀区" in preview.stdout
 
 
+def test_an_empty_field_crm_named_is_refused_by_its_label(db_path):
+    add("王小明")
+    said = fails(2, "--lang", "zh", "edit", "王小明", "--field", "区县=", db=db_path)
+    assert said == "crm: 字段区县不能为空\n", said
+    assert fails(2, "edit", "王小明", "--field", "district=", db=db_path) == (
+        "crm: field district cannot be empty\n"
+    )
+    assert fails(2, "--lang", "zh", "edit", "王小明", "--field", "vip=", db=db_path) == (
+        "crm: 字段 vip 不能为空\n"
+    )
+
+
 def test_the_history_says_a_tasks_repeat_as_the_task_list_does(db_path):
     ok("add", "张伟")
     ok("task", "add", "张伟", "回访", "--every", "1m")

@@ -181,9 +181,11 @@ def prepare(
     for item in raw.fields:
         key, value = validate.key_value("--field", item)
         key = own_key(new_field_key(conn, key))
-        out.set_fields[key] = validate.text(f"field {key}", value)
+        label = NAMED_FIELDS.get(key)  # a field crm named is said as a card says it (区县)
+        said = _("field {key}").format(key=_(label).split("|", 1)[-1] if label else key)
+        out.set_fields[key] = validate.text(said, value)
         if validate.national_id_in(out.set_fields[key], today):
-            raise InvalidInput(id_in_field(_("field {key}").format(key=key), "--national-id"))
+            raise InvalidInput(id_in_field(said, "--national-id"))
     for item in raw.related:
         relation, who = validate.key_value("--related", item)
         relation = validate.text("relation", relation)
