@@ -2643,6 +2643,11 @@ def test_two_columns_of_one_field_are_named_with_the_one_a_row_keeps(db_path, tm
         '如也要保留地区：--map "地区=field:名称"'
     )
     assert by_name()["戊"]["region"] == "浙江"
+    # a place cell fills only gaps: the column a row loses is the second city column, 市
+    sheet.write_text("name,city,地区,市\n己,x,华南,z\n", encoding="utf-8")
+    said = imported(sheet, "--dry-run").splitlines()[0]
+    assert said.endswith('to keep 市 as well: --map "市=field:NAME"'), said
+    assert said.startswith("Columns city, 市, 地区 each give city"), said
 
 
 def test_wecom_type_without_a_remark_name_is_no_kind_and_fails_no_row(cn, tmp_path):

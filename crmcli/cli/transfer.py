@@ -411,7 +411,7 @@ def _import(
         else:
             said = _("Ignored columns: {columns} (map them with --map COLUMN=FIELD)")
         out.note(said.format(columns=_columns(summary.ignored, source.columns)))
-    for target, columns in summary.read_first:  # 城市 beside 市: which one a row keeps
+    for target, columns, last in summary.read_first:  # 城市 beside 市: which one a row keeps
         from crmcli.core.vocabulary import fields_glossed
 
         said = _(
@@ -419,7 +419,7 @@ def _import(
             'empty, in that order; to keep {last} as well: --map "{last}=field:NAME"'
         )
         listing = _columns(columns, source.columns)
-        out.note(said.format(columns=listing, field=fields_glossed([target]), last=columns[-1]))
+        out.note(said.format(columns=listing, field=fields_glossed([target]), last=last))
     for warning in summary.warnings:
         out.warn(warning)
     repeated = getattr(source.records, "repeated", [])

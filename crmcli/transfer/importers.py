@@ -445,12 +445,13 @@ class Mapper:
                     said.format(listing=_(", ").join(both[:-1]), last=both[-1], target=target)
                 )
 
-    def read_first(self, columns: list[str]) -> list[tuple[str, list[str]]]:
+    def read_first(self, columns: list[str]) -> list[tuple[str, list[str], str]]:
         """The fields of a customer that two or more of `columns` give (城市 beside 市, 省份
         beside 所在地区's province): (field, its columns in the order a row reads them, the
-        first not empty kept), for the summary to name, as it names ignored columns. A
-        field that keeps every column (phones, tags, notes) or refuses two (ONE_COLUMN) is
-        none of them."""
+        first not empty kept, and the column whose value a row loses first: the last of its
+        own columns, or the place cell when only one column of its own is there), for the
+        summary to name, as it names ignored columns. A field that keeps every column
+        (phones, tags, notes) or refuses two (ONE_COLUMN) is none of them."""
         if self.kind != "customers":
             return []
         by_field: dict[str, list[str]] = {}
@@ -461,10 +462,14 @@ class Mapper:
                 places.append(column)
             elif target is not None and target not in _MANY and target not in ONE_COLUMN:
                 by_field.setdefault(target, []).append(column)
-        for target in ("region", "city", "field:district"):
-            if places and target in by_field:
-                by_field[target] += places
-        return [(t.removeprefix("field:"), c) for t, c in by_field.items() if len(c) > 1]
+        found = []
+        for target, own in by_field.items():
+            read = own + places if target in ("region", "city", "field:district") else own
+            if len(read) > 1:  # 城市, 市, 所在地区: 市 loses to 城市; 所在地区 fills only gaps
+                found.append(
+                    (target.removeprefix("field:"), read, own[-1] if own[1:] else read[-1])
+                )
+        return found
 
     def target(self, column: str) -> str | None:
         if column in self._cache:
@@ -597,7 +602,7 @@ class Summary:
     ignored: list[str] = field(default_factory=list)
     numbering: list[str] = field(default_factory=list)  # columns of row numbers, left out
     # fields two or more columns give (Mapper.read_first), a row keeping the first not empty
-    read_first: list[tuple[str, list[str]]] = field(default_factory=list)
+    read_first: list[tuple[str, list[str], str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # the first few rejections, for errors
     warnings: list[str] = field(default_factory=list)  # imported, but not all of it
 
