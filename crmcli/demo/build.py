@@ -187,11 +187,11 @@ def build(conn: sqlite3.Connection, *, count: int = 300, seed: int = 7) -> dict[
             raw.values.update(city=city, region=said(region), country=said(country))
         if name in used_names and chinese:
             extra = rng.choice(GIVEN)  # drawn as it always was: the data after it stays
-            name = _free(_chinese_names(name, extra), used_names) or f"{name} {index}"
+            name = _free(_chinese_names(name, extra), used_names) or f"{name} {index + 1}"
         elif name in used_names:
             pairs = _latin_pairs(LATIN_FIRST.index(first), LATIN_LAST.index(last))
             names = (latin_name(f, n, f"{LATIN_FIRST[f]} {LATIN_LAST[n]}") for f, n in pairs)
-            name = _free(names, used_names) or f"{name} {index}"
+            name = _free(names, used_names) or f"{name} {index + 1}"
         used_names.add(name)
         raw.values["name"] = name
         organisation = rng.random() < 0.08
