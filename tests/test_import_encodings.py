@@ -128,3 +128,24 @@ def test_a_codec_that_is_no_text_encoding_is_refused(cn, given):
     assert err == (
         f"crm: {given!r} is not an encoding of text files; give the file's, e.g. utf-8 or gb18030\n"
     )
+
+
+def test_rejected_rows_of_a_spreadsheet_s_file_go_back_with_a_utf8_mark(cn, tmp_path):
+    """Rows refused from a GBK or BOM file (Excel, WPS) are written for the same program to
+    open: UTF-8 with its mark; from plain UTF-8, or to stdout, without one."""
+    text = "姓名,电话\n张三,abc\n"
+    for name, data, marked in (
+        ("gbk.csv", text.encode("gbk"), True),
+        ("bom.csv", text.encode("utf-8-sig"), True),
+        ("plain.csv", text.encode("utf-8"), False),
+    ):
+        (tmp_path / name).write_bytes(data)
+        rejects = tmp_path / f"rejects-{name}"
+        imported(tmp_path / name, "--skip-invalid", "--rejects", str(rejects))
+        written = rejects.read_bytes()
+        assert written.startswith(b"\xef\xbb\xbf") is marked, name
+        assert written.decode("utf-8-sig").startswith(
+            "姓名,电话,reject_line,reject_reason\n张三,abc,2,"
+        )
+    out = ok("import", "customers", str(tmp_path / "gbk.csv"), "--skip-invalid", "--rejects", "-")
+    assert out.startswith("姓名,电话,reject_line")  # stdout: no mark

@@ -186,13 +186,15 @@ class _Rejects:
     """The rejected rows, written as they come: CSV (the row, its line and the reason) for
     CSV/TSV input, else one JSON object per line."""
 
-    def __init__(self, out: TextIO | None, source: Any) -> None:
+    def __init__(self, out: TextIO | None, source: Any, *, file: bool = False) -> None:
         self.source = source
         self.out = out
         self.writer: Any = None
         if self.out is not None and source.delimiter:
             import csv
 
+            if file and source.marked:  # from Excel or WPS (GBK, a BOM): back to them as UTF-8
+                self.out.write("\ufeff")
             self.writer = csv.writer(self.out, delimiter=source.delimiter, lineterminator="\n")
             self.writer.writerow([*source.columns, "reject_line", "reject_reason"])
 
@@ -378,7 +380,7 @@ def _import(
                         skip_invalid=skip_invalid,
                         allow_duplicate=allow_duplicate,
                         region=get_setting(conn, "default_region"),
-                        on_reject=_Rejects(rejected, source),
+                        on_reject=_Rejects(rejected, source, file=held is None),
                         progress=progress,
                     )
                     summary = importers.run_import(conn, kind, source.records, mapper, options)

@@ -72,6 +72,9 @@ class Source:
     records: Iterable[tuple[int, Record]] = field(default_factory=lambda: iter(()))
     stream: BinaryIO | None = None  # for progress: bytes read so far
     size: int | None = None
+    # written by a spreadsheet (a byte-order mark, or GB18030): rows written back for the
+    # user (--rejects) start with a UTF-8 mark, so the same program reads them as UTF-8
+    marked: bool = False
 
 
 class _Prefixed(io.RawIOBase):
@@ -248,6 +251,11 @@ def _decode_head(head: bytes, codec: str) -> str:
     return decoder.decode(head, final=False)
 
 
+UTF_8 = ("utf-8", "utf-8-sig")
+_MARKS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
+          codecs.BOM_UTF32_BE)  # fmt: skip
+
+
 def open_records(
     path: str, fmt: str | None, encoding: str | None, *, guarded: bool = True
 ) -> Source:
@@ -290,6 +298,7 @@ def open_records(
     raw = _Prefixed(head, binary)
     text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=codec, newline="")
     source = Source(name=name, fmt=fmt, delimiter=None, stream=raw, size=size)  # type: ignore[arg-type]
+    source.marked = head.startswith(_MARKS) or codecs.lookup(codec).name not in UTF_8
     if fmt in ("csv", "tsv"):
         source.delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(start)
         source.columns, source.records = _csv(name, text, source.delimiter, guarded)
