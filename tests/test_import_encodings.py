@@ -149,3 +149,12 @@ def test_rejected_rows_of_a_spreadsheet_s_file_go_back_with_a_utf8_mark(cn, tmp_
         )
     out = ok("import", "customers", str(tmp_path / "gbk.csv"), "--skip-invalid", "--rejects", "-")
     assert out.startswith("姓名,电话,reject_line")  # stdout: no mark
+
+
+def test_a_phone_excel_wrote_in_scientific_notation_says_its_digits_are_lost(cn, tmp_path):
+    sheet = tmp_path / "excel.csv"
+    sheet.write_text("姓名,手机\n张三,1.39123E+10\n李四,13912345678\n", encoding="gbk")
+    said = fails(2, "--lang", "zh", "import", "customers", str(sheet), db=cn)
+    assert "第 2 行：电话“1.39123E+10”无效：表格软件把这个号码存成了科学计数法" in said, said
+    said = fails(2, "import", "customers", str(sheet), db=cn)
+    assert "scientific notation, and its last digits are lost; format the column as text" in said

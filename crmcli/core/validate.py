@@ -151,6 +151,14 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         raise InvalidInput(
             _("invalid phone {raw!r}: one number per phone (give each its own)").format(raw=raw)
         )
+    if re.fullmatch(r"\+?\d(?:\.\d+)?[eE]\+?\d{1,2}", raw):  # 1.39123E+10: Excel's
+        raise InvalidInput(
+            _(
+                "invalid phone {raw!r}: a spreadsheet wrote the number in scientific notation, "
+                "and its last digits are lost; format the column as text, type the numbers "
+                "again and save the file once more"
+            ).format(raw=raw)
+        )
     used = home or region
     international = raw.startswith(("+", "\uff0b"))
     code = service_code(raw)
