@@ -1293,7 +1293,7 @@ NO_TIME = "not a time of day: {!r}; use e.g. 15:00, 3pm, 3:30 PM, noon, midnight
     [("15号", "none", "'15号' has no month; write it with its year and month, e.g. YYYY-MM-15"),
      ("1点", "past", "'1点' could be at night or in the afternoon; write 下午1点 (13:00) or 凌晨1点"),
      ("明天6点半", "future",
-      "'6点半' could be at night or in the afternoon; write 下午6点 (18:30) or 凌晨6点"),
+      "'6点半' could be at night or in the afternoon; write 下午6点半 (18:30) or 凌晨6点半"),
      ("十十月一日", "past", NO_SUCH_DAY.format("十十月一日")),
      ("一月十十日", "past", NO_SUCH_DAY.format("一月十十日")),
      ("十十号", "future", NO_SUCH_DAY.format("十十号")),

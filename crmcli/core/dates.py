@@ -599,11 +599,11 @@ def _clock(text: str) -> timedelta | None:
             quarters = {"半": 2, "一": 1, "三": 3}.get(match[3] or match[4], 0)
             hour, minute = _zh_numeral(match[2]), _zh_numeral(match[5] or "0") + quarters * 15
             if not part and 1 <= hour <= 6:  # 3点: at night or in the afternoon? not guessed
-                raise InvalidInput(
+                raise InvalidInput(  # its minutes kept: 下午两点半 (14:30), not 下午2点
                     _(
-                        "{typed!r} could be at night or in the afternoon; write 下午{hour}点 "
-                        "({clock}) or 凌晨{hour}点"
-                    ).format(typed=typed, hour=hour, clock=f"{hour + 12}:{minute:02}")
+                        "{typed!r} could be at night or in the afternoon; write 下午{said} "
+                        "({clock}) or 凌晨{said}"
+                    ).format(typed=typed, said=typed.strip(), clock=f"{hour + 12}:{minute:02}")
                 )
         else:
             hour, minute = int(match[6]), int(match[7])
