@@ -1125,6 +1125,8 @@ def test_a_user_field_named_as_a_built_in_field_is_refused(db_path):
         assert fails(2, "edit", "1", "--set", f"field.{name}=x", db=db_path) == said
     said = fails(2, "--lang", "zh", "edit", "1", "--field", "地区=华南", db=db_path)
     assert "省份（region）" in said and "--set region=" in said
+    said = fails(2, "--lang", "zh", "edit", "1", "--field", "城市=北京", db=db_path)
+    assert "请用 --set 城市=值 设置它" in said, said  # as typed: --set takes the header
     assert "--set" not in fails(2, "edit", "1", "--field", "编号=A-3", db=db_path)
     ok("edit", "1", "--field", "区县=海淀区", "--field", "vip_level=2")  # fields of one's own
     assert person(1)["fields"] == {"district": "海淀区", "vip_level": "2"}

@@ -966,7 +966,8 @@ def new_field_key(conn: sqlite3.Connection | None, name: str) -> str:
                 "own another name"
             )
         )
-        raise InvalidInput(said.format(key=key, field=fields_glossed([builtin]), name=builtin))
+        name = builtin if key.strip() in _FORMER_HEADERS else key  # --set 城市=… as typed
+        raise InvalidInput(said.format(key=key, field=fields_glossed([builtin]), name=name))
     return key
 
 
