@@ -11,7 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import crm, customers_json, fails, ok
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import crm, customers_json, examples, fails, ok
 
 DATA = Path(__file__).parent / "data"
 CRM = str(Path(sys.executable).with_name("crm"))
@@ -447,3 +450,55 @@ def test_the_export_line_names_the_file_as_given(filled, tmp_path, monkeypatch):
     far.parent.mkdir()
     result = crm("--lang", "zh", "export", "purchases", "-o", str(far))
     assert (result.exit_code, result.stderr) == (0, f"已导出 2 条购买记录到 {far}。\n")
+
+
+def test_a_cell_holding_a_bare_cr_is_quoted_in_every_csv_crm_writes(cn):
+    """A bare CR that another program stored (crm refuses control characters itself) is
+    quoted in every CSV and TSV crm writes: csv quotes only the characters of its line end,
+    LF here, and an unquoted CR ends the row for Excel, Python's csv and crm's import."""
+    ok("add", "Ann", "--phone", "+86 138 0013 8000")
+    ok("add", "Bo")
+    ok("log", "note", "1", "plain")
+    conn = sqlite3.connect(cn)
+    conn.execute("UPDATE customers SET notes = 'one' || char(13) || 'two' WHERE id = 1")
+    conn.execute("UPDATE interactions SET text = 'x' || char(13) || 'y'")
+    conn.commit()
+    conn.close()
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        for args, column, value, count in (
+            (["export", "customers"], "notes", "one\rtwo", 2),  # rows already cells
+            (["list", "--fields", "id,name,notes"], "notes", "one\rtwo", 2),
+            (["export", "interactions"], "text", "x\ry", 1),  # a mapping per row
+            (["interactions", "1"], "text", "x\ry", 1),
+        ):
+            text = ok(*args, "--format", fmt)
+            table = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+            assert [row[column] for row in table][:1] == [value], (args, fmt)
+            assert len(table) == count, (args, fmt)
+
+
+@settings(max_examples=examples(200))
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.none(), st.integers(), st.text(st.sampled_from('ab,\t"\r\n 中'))),
+            min_size=1,
+            max_size=4,
+        ),
+        max_size=4,
+    ),
+    st.sampled_from(",\t"),
+)
+def test_the_csv_writer_reads_back_cell_for_cell_and_writes_csv_bytes_without_cr(rows, delimiter):
+    """crm's CSV writer against Python's csv reader (every cell back, None as empty) and
+    against csv.writer itself (the same bytes wherever no cell holds a CR)."""
+    from crmcli.core.text import CsvWriter
+
+    out = io.StringIO()
+    assert CsvWriter(out, delimiter).writerows(rows) == len(rows)
+    back = list(csv.reader(io.StringIO(out.getvalue(), newline=""), delimiter=delimiter))
+    assert back == [["" if v is None else str(v) for v in row] for row in rows]
+    plain = io.StringIO()
+    csv.writer(plain, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    if "\r" not in plain.getvalue():
+        assert out.getvalue() == plain.getvalue()

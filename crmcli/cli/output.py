@@ -18,7 +18,6 @@ can (`crm list` of any length) and else holding them, the terminal's the first p
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import os
@@ -30,6 +29,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, escape_control, pad, width
+from crmcli.core.text import CsvWriter
 
 if TYPE_CHECKING:
     from crmcli.cli.terminal import Screen
@@ -168,16 +168,16 @@ def emit(
         for count, row in enumerate(rows, 1):
             out.write(_json(row, columns) + "\n")
     elif fmt in (Format.csv, Format.tsv):
-        writer = csv.writer(out, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
+        writer = CsvWriter(out, "," if fmt is Format.csv else "\t")
         writer.writerow(columns)
         plain = _PLAIN
-        for count, row in enumerate(rows, 1):
-            writer.writerow(
-                [
-                    v if type(v) in plain else "" if v is None else _flat(v)
-                    for v in map(row.get, columns)
-                ]
-            )
+        count = writer.writerows(
+            [
+                v if type(v) in plain else "" if v is None else _flat(v)
+                for v in map(row.get, columns)
+            ]
+            for row in rows
+        )
     else:
         if at is None and is_terminal(out):
             at = terminal_screen(not no_color)
@@ -258,21 +258,9 @@ def emit_cells(
     """CSV or TSV (`fmt`) of rows that are already cells in the order of `columns`, each a
     str, int, float or None: what `emit` writes for such rows, without a mapping per row
     (nor a Python call: csv writes them in one loop in C)."""
-    from itertools import islice
-
-    class Pieces(list[str]):  # what csv writes, one string each (`write` is list.append, in C)
-        write = list.append
-
-    out = out or sys.stdout
-    pieces = Pieces()  # one write to `out` for 500 rows, not one a row
-    writer = csv.writer(pieces, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
+    writer = CsvWriter(out or sys.stdout, "," if fmt is Format.csv else "\t")
     writer.writerow(columns)
-    rows = iter(rows)
-    while batch := list(islice(rows, 500)):
-        writer.writerows(batch)  # csv writes None as an empty cell, as emit does
-        out.write("".join(pieces))
-        pieces.clear()
-    out.write("".join(pieces))  # the header, when there was no row
+    writer.writerows(rows)
 
 
 def _json(row: Mapping[str, Any], columns: Sequence[str]) -> str:

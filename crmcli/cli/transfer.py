@@ -191,11 +191,11 @@ class _Rejects:
         self.out = out
         self.writer: Any = None
         if self.out is not None and source.delimiter:
-            import csv
+            from crmcli.core.text import CsvWriter
 
             if file and source.marked:  # from Excel or WPS (GBK, a BOM): back to them as UTF-8
                 self.out.write("\ufeff")
-            self.writer = csv.writer(self.out, delimiter=source.delimiter, lineterminator="\n")
+            self.writer = CsvWriter(self.out, source.delimiter)
             self.writer.writerow([*source.columns, "reject_line", "reject_reason"])
 
     def __call__(self, number: int, record: "Record", reason: str) -> None:

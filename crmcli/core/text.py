@@ -6,7 +6,8 @@ import csv
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from crmcli.core.errors import InvalidInput
@@ -142,6 +143,65 @@ def _refuse_swallowed(
             "with commas in it, save the file as tab-separated text; nothing was imported"
         ).format(name=name, start=start, line=end, row=start + offset)
     )
+
+
+class _Pieces(list[str]):
+    """What a csv writer writes, kept as a list of strings (`write` is list.append, in C)."""
+
+    write = list.append
+
+
+class CsvWriter:
+    """How crm writes every CSV and TSV file: csv.writer's formatting (in C), LF line ends,
+    a cell quoted where RFC 4180 asks, and the text written to `out` once per 500 rows.
+
+    csv.writer quotes a cell holding a character of its line end, so with LF ends a cell
+    holding a bare CR (put there by another program; crm refuses control characters
+    itself) came out unquoted, and every reader (Excel, Python's csv, crm's own import)
+    ended the row at it. Only text that holds a CR is formatted again, row by row, with
+    such a cell quoted."""
+
+    def __init__(self, out: Any, delimiter: str = ",") -> None:
+        self.out = out
+        self.delimiter = delimiter
+        self._pieces = _Pieces()
+        self._writer = csv.writer(self._pieces, delimiter=delimiter, lineterminator="\n")
+
+    def writerow(self, row: Sequence[Any]) -> None:
+        self._write([row])
+
+    def writerows(self, rows: Iterable[Sequence[Any]]) -> int:
+        """Write every row (str, int, float or None cells; None as an empty cell) and
+        return how many there were."""
+        count = 0
+        rows = iter(rows)
+        while batch := list(islice(rows, 500)):
+            self._write(batch)
+            count += len(batch)
+        return count
+
+    def _write(self, batch: list[Sequence[Any]]) -> None:
+        pieces = self._pieces
+        self._writer.writerows(batch)
+        text = "".join(pieces)
+        pieces.clear()
+        if "\r" in text:
+            text = "".join(map(self._line, batch))
+        self.out.write(text)
+
+    def _line(self, row: Sequence[Any]) -> str:
+        self._writer.writerow(row)
+        text = self._pieces.pop()
+        if "\r" not in text:
+            return text
+        special = ('"', self.delimiter, "\n", "\r")
+        cells = []
+        for value in row:
+            cell = "" if value is None else value if type(value) is str else str(value)
+            if any(c in cell for c in special):
+                cell = '"' + cell.replace('"', '""') + '"'
+            cells.append(cell)
+        return self.delimiter.join(cells) + "\n"
 
 
 def clip(text: str | None, width: int = 60) -> str | None:
