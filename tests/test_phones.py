@@ -4,17 +4,20 @@ country; service numbers and short codes kept as phones of kind service; default
 from the locale saved on the first write, so a cron job reads numbers as the terminal did."""
 
 import json
+import random
+import re
 from pathlib import Path
+from unittest import mock
 
 import phonenumbers
 import pytest
 from babel import Locale
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
-from tests.conftest import add, crm, dump, fails, ok, rows
+from tests.conftest import add, crm, dump, examples, fails, ok, rows
 
 
 def phones(path: Path, customer_id: int) -> list[tuple[str, str]]:
@@ -552,3 +555,86 @@ def test_a_country_column_holding_a_placeholder_is_no_country(cn, tmp_path):
     )
     result = crm("import", "customers", str(file))
     assert "3 inserted" in result.stderr, result.stderr
+
+
+# --- the quick reading of mainland mobile numbers ---------------------------------------------
+
+
+def _parsed(raw: str, region: str | None, home: str | None) -> str | InvalidInput:
+    """What `validate.phone` says of `raw` without its quick reading of mobile numbers."""
+    with mock.patch.object(validate, "cn_mobile", return_value=None):
+        try:
+            return validate.phone(raw, region, home=home)
+        except InvalidInput as exc:
+            return exc
+
+
+def _mobile(stored: object) -> bool:
+    """Whether phonenumbers calls a stored phone a mainland mobile number."""
+    if not isinstance(stored, str) or not stored.startswith("+86"):
+        return False
+    kind = phonenumbers.number_type(phonenumbers.parse(stored, None))
+    return kind in (MOBILE, MOBILE_OR_FIXED)
+
+
+MOBILE = phonenumbers.PhoneNumberType.MOBILE
+MOBILE_OR_FIXED = phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+PhoneNumberFormat = phonenumbers.PhoneNumberFormat
+
+
+def test_every_prefix_of_a_mobile_number_is_read_as_phonenumbers_reads_it():
+    """Each of the 10,000 five-digit beginnings 10000-19999 of an 11-digit number (the rest
+    random) in CN: the quick reading gives phonenumbers' E.164 exactly where phonenumbers
+    calls the number a valid mobile one, and nothing (the number parsed) elsewhere."""
+    rng = random.Random(23)
+    for start in range(10_000, 20_000):
+        digits = f"{start}{rng.randrange(10**6):06d}"
+        for typed, region in ((digits, "CN"), (f"+86{digits}", None)):
+            try:  # 12345 and 179xx begin a carrier code: what is left may be too short
+                number = phonenumbers.parse(typed, region)
+            except phonenumbers.NumberParseException:
+                number = None
+            stored = number and phonenumbers.format_number(number, PhoneNumberFormat.E164)
+            mobile = number is not None and phonenumbers.is_valid_number(number)
+            mobile = mobile and phonenumbers.number_type(number) in (MOBILE, MOBILE_OR_FIXED)
+            assert validate.cn_mobile(typed, region) == (stored if mobile else None), typed
+            assert not mobile or stored == f"+86{digits}"
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    prefix=st.sampled_from(["", "", "", "+86", "+86", "+86 ", "+86-", "＋86", "86", "0086", "+1"]),
+    second=st.sampled_from("0123456789"),
+    rest=st.one_of(st.text("0123456789", min_size=9, max_size=9), st.text("0123", max_size=11)),
+    gaps=st.lists(st.sampled_from(["", "", "", " ", "-"]), min_size=11, max_size=11),
+    flaw=st.one_of(
+        st.none(), st.tuples(st.integers(0, 16), st.sampled_from("１８ａxX#*.()/+ \t-"))
+    ),
+    pad=st.sampled_from(["", " ", "\n"]),
+    region=st.sampled_from(["CN", "CN", "US", "HK", None]),
+    home=st.sampled_from([None, None, "CN", "US", "TW"]),
+)
+@example("", "3", "800138000", [""] * 11, None, "", "US", None)
+@example("", "3", "800138000", [""] * 11, None, "", "CN", "HK")
+@example("", "3", "800138000", [""] * 11, None, "", None, None)
+@example("86", "3", "800138000", [""] * 11, None, "", "US", None)
+def test_the_quick_reading_of_a_mobile_number_is_the_parsed_one(
+    prefix, second, rest, gaps, flaw, pad, region, home
+):
+    """Mobile-shaped text and its near misses (lengths 10 to 13, prefixes 10-12 and 140-144,
+    a letter, a full-width digit, a mark or a doubled separator in it, +86 written
+    otherwise, other regions): where the quick reading gives a number, `phone` parsing it
+    gives the same; and every number of the shape that phonenumbers calls a valid mobile
+    one is read quickly."""
+    body = "1" + second + "".join(c + g for c, g in zip(rest, gaps, strict=False))
+    if flaw is not None:
+        at, char = flaw
+        body = body[:at] + char + body[at + (at % 2) :]  # put in, or in place of one
+    raw = pad + prefix + body + pad
+    quick = validate.cn_mobile(raw.strip(), home or region)
+    parsed = _parsed(raw, region, home)
+    if quick is not None:
+        assert quick == parsed
+    shaped = re.fullmatch(r"(\+86[ \-]?)?1([ \-]?[0-9]){10}", raw.strip())
+    if shaped and (shaped[1] or (home or region) == "CN") and _mobile(parsed):
+        assert quick == parsed

@@ -117,6 +117,9 @@ def choice(field: str, value: str, table: dict[str, str]) -> str:
 
 def email(value: str) -> tuple[str, str]:
     """(normalised email, matching key); raises InvalidInput for a bad address."""
+    plain = plain_email(value)
+    if plain is not None:
+        return plain, plain.casefold()
     from email_validator import EmailNotValidError, validate_email
 
     from crmcli.core import email_reasons
@@ -130,6 +133,46 @@ def email(value: str) -> tuple[str, str]:
     return result.normalized, result.normalized.casefold()
 
 
+# An address of ASCII letters, digits and the few marks most addresses have, at a domain
+# of plain labels (no `--` anywhere, so no Punycode) under a TLD of letters.
+_PLAIN_EMAIL = (
+    r"([A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*)"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+
+
+def plain_email(value: str) -> str | None:
+    """The address email-validator normalises `value` to (its domain lower-cased), found
+    without it for the plain addresses nearly every file holds (`Li.Na+crm@Example.com`);
+    None for anything else, which `email` hands to email-validator. Exactly its verdict:
+    what it refuses of such addresses (a special-use domain such as `.test` or `.local`, a
+    role name it lower-cases such as `Info@`, an address over 254 characters) is left to
+    it too."""
+    if not value.isascii():
+        return None
+    raw = value.strip()  # NFKC leaves ASCII as it is
+    found = re.fullmatch(_PLAIN_EMAIL, raw)
+    if found is None or len(raw) > 254:
+        return None
+    local, domain = found[1], found[2].lower()
+    special, roles = _email_rules()
+    if local.lower() in roles or "--" in domain:
+        return None
+    if any(domain == name or domain.endswith("." + name) for name in special):
+        return None
+    return f"{local}@{domain}"
+
+
+@functools.lru_cache(maxsize=1)
+def _email_rules() -> tuple[tuple[str, ...], frozenset[str]]:
+    """(the special-use domains email-validator refuses, the mailbox names it lower-cases),
+    read from it so `plain_email` follows the version installed."""
+    from email_validator import SPECIAL_USE_DOMAIN_NAMES
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+
+    return tuple(SPECIAL_USE_DOMAIN_NAMES), frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
+
+
 def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     """A phone number as crm stores it: E.164 (`+8613800138000`), or for a service number
     or short code valid in the region read (`10086`, `95555`, `110`) its digits.
@@ -141,10 +184,13 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     hint rather than stored under the wrong country (InvalidInput); so is any other
     invalid number, and a national number when neither region is known.
     """
+    raw = value.strip()
+    mobile = cn_mobile(raw, home or region)
+    if mobile is not None:
+        return mobile
     import phonenumbers
     from phonenumbers import shortnumberinfo
 
-    raw = value.strip()
     if not raw or re.search(_CONTROL_LINE, raw):
         raise InvalidInput(_("invalid phone {value!r}").format(value=value))
     if re.search(r"[;,，；]", raw):
@@ -225,6 +271,40 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         _("invalid phone {raw!r}: not a valid {used} number{hint}").format(
             raw=raw, used=region_name(used), hint=hint
         )
+    )
+
+
+# A mainland mobile number as most files hold it: 11 digits from 1, maybe after +86, maybe
+# split by single spaces or hyphens (`+86 138-0013-8000`).
+_CN_MOBILE = r"(\+86[ \-]?)?(1(?:[ \-]?[0-9]){10})"
+
+
+def cn_mobile(raw: str, used: str | None) -> str | None:
+    """The E.164 form phonenumbers gives a valid mainland mobile number (`raw` stripped,
+    read in `used` when it has no +86), found without parsing it: the shape above whose
+    digits phonenumbers' own patterns for China call a mobile number. None for anything
+    else, which `phone` parses. No prefix of such a number is a carrier code or the
+    national or international prefix phonenumbers strips (0, 00, 11, 12, 179)."""
+    found = re.fullmatch(_CN_MOBILE, raw)
+    if found is None or (found[1] is None and used != "CN"):
+        return None
+    digits = found[2].replace(" ", "").replace("-", "")
+    general, mobile = _cn_patterns()
+    if general.fullmatch(digits) and mobile.fullmatch(digits):
+        return "+86" + digits
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _cn_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The patterns of phonenumbers' metadata for China: any number, and a mobile one (an
+    irregular set of prefixes: 140-144 are not mobile, 1740 is only to 17405)."""
+    import phonenumbers
+
+    china: Any = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    return (
+        re.compile(china.general_desc.national_number_pattern),
+        re.compile(china.mobile.national_number_pattern),
     )
 
 
