@@ -557,12 +557,12 @@ def test_a_country_column_holding_a_placeholder_is_no_country(cn, tmp_path):
     assert "3 inserted" in result.stderr, result.stderr
 
 
-# --- the quick reading of mainland mobile numbers ---------------------------------------------
+# --- the quick reading of mainland mobile numbers and US numbers -------------------------------
 
 
 def _parsed(raw: str, region: str | None, home: str | None) -> str | InvalidInput:
-    """What `validate.phone` says of `raw` without its quick reading of mobile numbers."""
-    with mock.patch.object(validate, "cn_mobile", return_value=None):
+    """What `validate.phone` says of `raw` without its quick reading of usual numbers."""
+    with mock.patch.object(validate, "usual_phone", return_value=None):
         try:
             return validate.phone(raw, region, home=home)
         except InvalidInput as exc:
@@ -597,8 +597,59 @@ def test_every_prefix_of_a_mobile_number_is_read_as_phonenumbers_reads_it():
             stored = number and phonenumbers.format_number(number, PhoneNumberFormat.E164)
             mobile = number is not None and phonenumbers.is_valid_number(number)
             mobile = mobile and phonenumbers.number_type(number) in (MOBILE, MOBILE_OR_FIXED)
-            assert validate.cn_mobile(typed, region) == (stored if mobile else None), typed
+            assert validate.usual_phone(typed, region) == (stored if mobile else None), typed
             assert not mobile or stored == f"+86{digits}"
+
+
+def test_every_area_code_of_a_us_number_is_read_as_phonenumbers_reads_it():
+    """Each area code 100-999 (the rest random): the quick reading gives phonenumbers'
+    E.164 exactly where phonenumbers calls the number a valid fixed-line or mobile number
+    of the US (not of Canada or another region of +1, not toll-free), and nothing
+    elsewhere."""
+    rng = random.Random(23)
+    us = (phonenumbers.PhoneNumberType.FIXED_LINE, MOBILE, MOBILE_OR_FIXED)
+    for area in range(100, 1000):
+        digits = f"{area}{rng.randrange(10**7):07d}"
+        for typed, region in ((digits, "US"), (f"+1 {digits}", None)):
+            number = phonenumbers.parse(typed, region)
+            valid = phonenumbers.is_valid_number(number)
+            ours = valid and phonenumbers.region_code_for_number(number) == "US"
+            ours = ours and phonenumbers.number_type(number) in us
+            stored = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+            assert validate.usual_phone(typed, region) == (stored if ours else None), typed
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(
+    prefix=st.sampled_from(["", "", "", "+1", "+1 ", "+1-", "+1.", "1", "+12", "001"]),
+    area=st.text("0123456789", min_size=3, max_size=3),
+    rest=st.one_of(st.text("0123456789", min_size=7, max_size=7), st.text("0129", max_size=9)),
+    shape=st.sampled_from(["({}) {}-{}", "{}-{}-{}", "{}.{}.{}", "{} {} {}", "{}{}{}", "({}){}{}"]),
+    flaw=st.one_of(st.none(), st.tuples(st.integers(0, 14), st.sampled_from("２ａxX#*.()/+ -"))),
+    region=st.sampled_from(["US", "US", "CA", "CN", None]),
+    home=st.sampled_from([None, None, "US", "CA", "GB"]),
+)
+@example("", "212", "5550134", "({}) {}-{}", None, "CA", None)
+@example("1", "212", "5550134", "({}) {}-{}", None, "CN", None)
+def test_the_quick_reading_of_a_us_number_is_the_parsed_one(
+    prefix, area, rest, shape, flaw, region, home
+):
+    """US-shaped text and its near misses (area codes from 0 or 1, toll-free and Canadian
+    numbers, 6 to 9 digits after the area code, a trunk 1, +1 written otherwise, a letter,
+    a full-width digit or a mark in it, other regions): where the quick reading gives a
+    number, `phone` parsing it gives the same."""
+    typed = prefix + shape.format(area, rest[:3], rest[3:])
+    if flaw is not None:
+        at, char = flaw
+        typed = typed[:at] + char + typed[at + (at % 2) :]
+    quick = validate.usual_phone(typed.strip(), home or region)
+    parsed = _parsed(typed, region, home)
+    if quick is not None:
+        assert quick == parsed
+    elif flaw is None and len(rest) == 7 and prefix in ("+1", "+1 ", "+1-", "+1."):
+        number = phonenumbers.parse(typed, None)
+        us = phonenumbers.region_code_for_number(number) == "US"
+        assert not (us and phonenumbers.number_type(number) == MOBILE_OR_FIXED)
 
 
 @settings(max_examples=examples(300), deadline=None)
@@ -631,7 +682,7 @@ def test_the_quick_reading_of_a_mobile_number_is_the_parsed_one(
         at, char = flaw
         body = body[:at] + char + body[at + (at % 2) :]  # put in, or in place of one
     raw = pad + prefix + body + pad
-    quick = validate.cn_mobile(raw.strip(), home or region)
+    quick = validate.usual_phone(raw.strip(), home or region)
     parsed = _parsed(raw, region, home)
     if quick is not None:
         assert quick == parsed

@@ -185,9 +185,9 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     invalid number, and a national number when neither region is known.
     """
     raw = value.strip()
-    mobile = cn_mobile(raw, home or region)
-    if mobile is not None:
-        return mobile
+    usual = usual_phone(raw, home or region)
+    if usual is not None:
+        return usual
     import phonenumbers
     from phonenumbers import shortnumberinfo
 
@@ -274,37 +274,49 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     )
 
 
-# A mainland mobile number as most files hold it: 11 digits from 1, maybe after +86, maybe
-# split by single spaces or hyphens (`+86 138-0013-8000`).
-_CN_MOBILE = r"(\+86[ \-]?)?(1(?:[ \-]?[0-9]){10})"
+# Numbers as most files hold them, read without parsing: a mainland mobile number (11
+# digits from 1, maybe after +86, maybe split by single spaces or hyphens: `+86 138-0013-8000`)
+# and a US one (`(212) 555-0134`, `+1 212.555.0134`). The first group is the country code.
+_USUAL = (
+    ("CN", r"(\+86[ \-]?)?(1(?:[ \-]?[0-9]){10})"),
+    ("US", r"(\+1[ \-.]?)?(\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ \-.]?)[0-9]{3}[ \-.]?[0-9]{4}"),
+)
 
 
-def cn_mobile(raw: str, used: str | None) -> str | None:
-    """The E.164 form phonenumbers gives a valid mainland mobile number (`raw` stripped,
-    read in `used` when it has no +86), found without parsing it: the shape above whose
-    digits phonenumbers' own patterns for China call a mobile number. None for anything
-    else, which `phone` parses. No prefix of such a number is a carrier code or the
-    national or international prefix phonenumbers strips (0, 00, 11, 12, 179)."""
-    found = re.fullmatch(_CN_MOBILE, raw)
-    if found is None or (found[1] is None and used != "CN"):
+def usual_phone(raw: str, used: str | None) -> str | None:
+    """The E.164 form phonenumbers gives `raw` (stripped, read in `used` when it has no
+    country code) when it is shaped as one of _USUAL and phonenumbers' own patterns for that
+    country call its digits a mobile number (China) or a fixed-line or mobile one (the US:
+    the first region of +1, so its numbers are valid as they are); found without parsing it.
+    None for anything else, which `phone` parses. No such number begins with what
+    phonenumbers strips first (China: 0, 00, 11, 12, 179; the US: 1, 011)."""
+    for region, shape in _USUAL:
+        found = re.fullmatch(shape, raw)
+        if found is None:
+            continue
+        if found[1] is None and used != region:
+            return None
+        digits = re.sub(r"[^0-9]", "", raw[len(found[1] or "") :])
+        code, general, kind = _usual_patterns(region)
+        if general.fullmatch(digits) and kind.fullmatch(digits):
+            return f"+{code}{digits}"
         return None
-    digits = found[2].replace(" ", "").replace("-", "")
-    general, mobile = _cn_patterns()
-    if general.fullmatch(digits) and mobile.fullmatch(digits):
-        return "+86" + digits
     return None
 
 
-@functools.lru_cache(maxsize=1)
-def _cn_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The patterns of phonenumbers' metadata for China: any number, and a mobile one (an
-    irregular set of prefixes: 140-144 are not mobile, 1740 is only to 17405)."""
+@functools.lru_cache(maxsize=2)
+def _usual_patterns(region: str) -> tuple[int, re.Pattern[str], re.Pattern[str]]:
+    """(country code, any number, a number `usual_phone` takes) from phonenumbers' metadata
+    for `region`: China's mobile prefixes are irregular (140-144 are not mobile, 1740 only
+    to 17405), the US's area codes too."""
     import phonenumbers
 
-    china: Any = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    data: Any = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    kind = data.mobile if region == "CN" else data.fixed_line
     return (
-        re.compile(china.general_desc.national_number_pattern),
-        re.compile(china.mobile.national_number_pattern),
+        data.country_code,
+        re.compile(data.general_desc.national_number_pattern),
+        re.compile(kind.national_number_pattern),
     )
 
 
