@@ -3,7 +3,7 @@ addresses it reads, exactly what email-validator would store; anything else is l
 
 import re
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -63,3 +63,12 @@ def test_a_plain_address_is_read_as_email_validator_reads_it(local, labels, tld,
     role = plain is not None and plain[1].lower() in CASE_INSENSITIVE_MAILBOX_NAMES
     if stored is not None and plain and not role and "--" not in raw:
         assert quick == stored
+
+
+def test_the_names_email_validator_refuses_or_changes_are_those_of_its_version_installed():
+    """validate.py keeps copies (importing email-validator costs a command 25 ms): they
+    must be its own, and the special-use names of one label each, as `plain_email` reads
+    them (by the last label)."""
+    assert set(SPECIAL_USE_DOMAIN_NAMES) == validate.EMAIL_SPECIAL_USE
+    assert all("." not in name for name in SPECIAL_USE_DOMAIN_NAMES)
+    assert set(CASE_INSENSITIVE_MAILBOX_NAMES) == validate.EMAIL_ROLES
