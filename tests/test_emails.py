@@ -32,7 +32,7 @@ def _stored(raw: str) -> str | None:
         return None
 
 
-@settings(max_examples=examples(300), deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     local=_LOCAL,
     labels=st.lists(_LABEL, min_size=0, max_size=3),
@@ -41,6 +41,8 @@ def _stored(raw: str) -> str | None:
     long=st.sampled_from([0, 0, 0, 60, 250]),
 )
 @example(local="Info", labels=["x"], tld="com", pad="", long=0)
+@example(local="Li.Na+crm", labels=["Example"], tld="COM", pad=" ", long=0)
+@example(local="a", labels=["xn--fiqs8s"], tld="com", pad="", long=0)
 @example(local="a", labels=["b" * 63, "c" * 63, "d" * 63, "e" * 58], tld="com", pad="", long=0)
 @example(local="a", labels=["b" * 45], tld="com", pad="", long=205)
 @example(local="a", labels=["b" * 45], tld="com", pad="", long=204)

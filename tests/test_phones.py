@@ -584,12 +584,14 @@ PhoneNumberFormat = phonenumbers.PhoneNumberFormat
 
 def test_every_prefix_of_a_mobile_number_is_read_as_phonenumbers_reads_it():
     """Each of the 10,000 five-digit beginnings 10000-19999 of an 11-digit number (the rest
-    random) in CN: the quick reading gives phonenumbers' E.164 exactly where phonenumbers
-    calls the number a valid mobile one, and nothing (the number parsed) elsewhere."""
+    random) in CN (with +86 too for every tenth): the quick reading gives phonenumbers'
+    E.164 exactly where phonenumbers calls the number a valid mobile one, and nothing (the
+    number parsed) elsewhere."""
     rng = random.Random(23)
     for start in range(10_000, 20_000):
         digits = f"{start}{rng.randrange(10**6):06d}"
-        for typed, region in ((digits, "CN"), (f"+86{digits}", None)):
+        forms = [(digits, "CN"), (f"+86{digits}", None)]
+        for typed, region in forms[: 1 + (start % 10 == 0)]:  # +86 on every tenth
             try:  # 12345 and 179xx begin a carrier code: what is left may be too short
                 number = phonenumbers.parse(typed, region)
             except phonenumbers.NumberParseException:
@@ -619,7 +621,7 @@ def test_every_area_code_of_a_us_number_is_read_as_phonenumbers_reads_it():
             assert validate.usual_phone(typed, region) == (stored if ours else None), typed
 
 
-@settings(max_examples=examples(150), deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     prefix=st.sampled_from(["", "", "", "+1", "+1 ", "+1-", "+1.", "1", "+12", "001"]),
     area=st.text("0123456789", min_size=3, max_size=3),
@@ -652,7 +654,7 @@ def test_the_quick_reading_of_a_us_number_is_the_parsed_one(
         assert not (us and phonenumbers.number_type(number) == MOBILE_OR_FIXED)
 
 
-@settings(max_examples=examples(300), deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     prefix=st.sampled_from(["", "", "", "+86", "+86", "+86 ", "+86-", "＋86", "86", "0086", "+1"]),
     second=st.sampled_from("0123456789"),
