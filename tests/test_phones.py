@@ -4,17 +4,20 @@ country; service numbers and short codes kept as phones of kind service; default
 from the locale saved on the first write, so a cron job reads numbers as the terminal did."""
 
 import json
+import random
+import re
 from pathlib import Path
+from unittest import mock
 
 import phonenumbers
 import pytest
 from babel import Locale
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
-from tests.conftest import add, crm, dump, fails, ok, rows
+from tests.conftest import add, crm, dump, examples, fails, ok, rows
 
 
 def phones(path: Path, customer_id: int) -> list[tuple[str, str]]:
@@ -552,3 +555,139 @@ def test_a_country_column_holding_a_placeholder_is_no_country(cn, tmp_path):
     )
     result = crm("import", "customers", str(file))
     assert "3 inserted" in result.stderr, result.stderr
+
+
+# --- the quick reading of mainland mobile numbers and US numbers -------------------------------
+
+
+def _parsed(raw: str, region: str | None, home: str | None) -> str | InvalidInput:
+    """What `validate.phone` says of `raw` without its quick reading of usual numbers."""
+    with mock.patch.object(validate, "usual_phone", return_value=None):
+        try:
+            return validate.phone(raw, region, home=home)
+        except InvalidInput as exc:
+            return exc
+
+
+def _mobile(stored: object) -> bool:
+    """Whether phonenumbers calls a stored phone a mainland mobile number."""
+    if not isinstance(stored, str) or not stored.startswith("+86"):
+        return False
+    kind = phonenumbers.number_type(phonenumbers.parse(stored, None))
+    return kind in (MOBILE, MOBILE_OR_FIXED)
+
+
+MOBILE = phonenumbers.PhoneNumberType.MOBILE
+MOBILE_OR_FIXED = phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+PhoneNumberFormat = phonenumbers.PhoneNumberFormat
+
+
+def test_every_prefix_of_a_mobile_number_is_read_as_phonenumbers_reads_it():
+    """Each of the 10,000 five-digit beginnings 10000-19999 of an 11-digit number (the rest
+    random) in CN (with +86 too for every tenth): the quick reading gives phonenumbers'
+    E.164 exactly where phonenumbers calls the number a valid mobile one, and nothing (the
+    number parsed) elsewhere."""
+    rng = random.Random(23)
+    for start in range(10_000, 20_000):
+        digits = f"{start}{rng.randrange(10**6):06d}"
+        forms = [(digits, "CN"), (f"+86{digits}", None)]
+        for typed, region in forms[: 1 + (start % 10 == 0)]:  # +86 on every tenth
+            try:  # 12345 and 179xx begin a carrier code: what is left may be too short
+                number = phonenumbers.parse(typed, region)
+            except phonenumbers.NumberParseException:
+                number = None
+            stored = number and phonenumbers.format_number(number, PhoneNumberFormat.E164)
+            mobile = number is not None and phonenumbers.is_valid_number(number)
+            mobile = mobile and phonenumbers.number_type(number) in (MOBILE, MOBILE_OR_FIXED)
+            assert validate.usual_phone(typed, region) == (stored if mobile else None), typed
+            assert not mobile or stored == f"+86{digits}"
+
+
+def test_every_area_code_of_a_us_number_is_read_as_phonenumbers_reads_it():
+    """Each area code 100-999 (the rest random): the quick reading gives phonenumbers'
+    E.164 exactly where phonenumbers calls the number a valid fixed-line or mobile number
+    of the US (not of Canada or another region of +1, not toll-free), and nothing
+    elsewhere."""
+    rng = random.Random(23)
+    us = (phonenumbers.PhoneNumberType.FIXED_LINE, MOBILE, MOBILE_OR_FIXED)
+    for area in range(100, 1000):
+        digits = f"{area}{rng.randrange(10**7):07d}"
+        for typed, region in ((digits, "US"), (f"+1 {digits}", None)):
+            number = phonenumbers.parse(typed, region)
+            valid = phonenumbers.is_valid_number(number)
+            ours = valid and phonenumbers.region_code_for_number(number) == "US"
+            ours = ours and phonenumbers.number_type(number) in us
+            stored = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+            assert validate.usual_phone(typed, region) == (stored if ours else None), typed
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    prefix=st.sampled_from(["", "", "", "+1", "+1 ", "+1-", "+1.", "1", "+12", "001"]),
+    area=st.text("0123456789", min_size=3, max_size=3),
+    rest=st.one_of(st.text("0123456789", min_size=7, max_size=7), st.text("0129", max_size=9)),
+    shape=st.sampled_from(["({}) {}-{}", "{}-{}-{}", "{}.{}.{}", "{} {} {}", "{}{}{}", "({}){}{}"]),
+    flaw=st.one_of(st.none(), st.tuples(st.integers(0, 14), st.sampled_from("２ａxX#*.()/+ -"))),
+    region=st.sampled_from(["US", "US", "CA", "CN", None]),
+    home=st.sampled_from([None, None, "US", "CA", "GB"]),
+)
+@example("", "212", "5550134", "({}) {}-{}", None, "CA", None)
+@example("1", "212", "5550134", "({}) {}-{}", None, "CN", None)
+def test_the_quick_reading_of_a_us_number_is_the_parsed_one(
+    prefix, area, rest, shape, flaw, region, home
+):
+    """US-shaped text and its near misses (area codes from 0 or 1, toll-free and Canadian
+    numbers, 6 to 9 digits after the area code, a trunk 1, +1 written otherwise, a letter,
+    a full-width digit or a mark in it, other regions): where the quick reading gives a
+    number, `phone` parsing it gives the same."""
+    typed = prefix + shape.format(area, rest[:3], rest[3:])
+    if flaw is not None:
+        at, char = flaw
+        typed = typed[:at] + char + typed[at + (at % 2) :]
+    quick = validate.usual_phone(typed.strip(), home or region)
+    parsed = _parsed(typed, region, home)
+    if quick is not None:
+        assert quick == parsed
+    elif flaw is None and len(rest) == 7 and prefix in ("+1", "+1 ", "+1-", "+1."):
+        number = phonenumbers.parse(typed, None)
+        us = phonenumbers.region_code_for_number(number) == "US"
+        assert not (us and phonenumbers.number_type(number) == MOBILE_OR_FIXED)
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(
+    prefix=st.sampled_from(["", "", "", "+86", "+86", "+86 ", "+86-", "＋86", "86", "0086", "+1"]),
+    second=st.sampled_from("0123456789"),
+    rest=st.one_of(st.text("0123456789", min_size=9, max_size=9), st.text("0123", max_size=11)),
+    gaps=st.lists(st.sampled_from(["", "", "", " ", "-"]), min_size=11, max_size=11),
+    flaw=st.one_of(
+        st.none(), st.tuples(st.integers(0, 16), st.sampled_from("１８ａxX#*.()/+ \t-"))
+    ),
+    pad=st.sampled_from(["", " ", "\n"]),
+    region=st.sampled_from(["CN", "CN", "US", "HK", None]),
+    home=st.sampled_from([None, None, "CN", "US", "TW"]),
+)
+@example("", "3", "800138000", [""] * 11, None, "", "US", None)
+@example("", "3", "800138000", [""] * 11, None, "", "CN", "HK")
+@example("", "3", "800138000", [""] * 11, None, "", None, None)
+@example("86", "3", "800138000", [""] * 11, None, "", "US", None)
+def test_the_quick_reading_of_a_mobile_number_is_the_parsed_one(
+    prefix, second, rest, gaps, flaw, pad, region, home
+):
+    """Mobile-shaped text and its near misses (lengths 10 to 13, prefixes 10-12 and 140-144,
+    a letter, a full-width digit, a mark or a doubled separator in it, +86 written
+    otherwise, other regions): where the quick reading gives a number, `phone` parsing it
+    gives the same; and every number of the shape that phonenumbers calls a valid mobile
+    one is read quickly."""
+    body = "1" + second + "".join(c + g for c, g in zip(rest, gaps, strict=False))
+    if flaw is not None:
+        at, char = flaw
+        body = body[:at] + char + body[at + (at % 2) :]  # put in, or in place of one
+    raw = pad + prefix + body + pad
+    quick = validate.usual_phone(raw.strip(), home or region)
+    parsed = _parsed(raw, region, home)
+    if quick is not None:
+        assert quick == parsed
+    shaped = re.fullmatch(r"(\+86[ \-]?)?1([ \-]?[0-9]){10}", raw.strip())
+    if shaped and (shaped[1] or (home or region) == "CN") and _mobile(parsed):
+        assert quick == parsed

@@ -117,6 +117,9 @@ def choice(field: str, value: str, table: dict[str, str]) -> str:
 
 def email(value: str) -> tuple[str, str]:
     """(normalised email, matching key); raises InvalidInput for a bad address."""
+    plain = plain_email(value)
+    if plain is not None:
+        return plain, plain.casefold()
     from email_validator import EmailNotValidError, validate_email
 
     from crmcli.core import email_reasons
@@ -130,6 +133,46 @@ def email(value: str) -> tuple[str, str]:
     return result.normalized, result.normalized.casefold()
 
 
+# An address of ASCII letters, digits and the few marks most addresses have, at a domain
+# of plain labels (no `--` anywhere, so no Punycode) under a TLD of letters.
+_PLAIN_EMAIL = (
+    r"([A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*)"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+
+
+def plain_email(value: str) -> str | None:
+    """The address email-validator normalises `value` to (its domain lower-cased), found
+    without it for the plain addresses nearly every file holds (`Li.Na+crm@Example.com`);
+    None for anything else, which `email` hands to email-validator. Exactly its verdict:
+    what it refuses or changes of such addresses (a special-use domain such as `.test` or
+    `.local`, a role name it lower-cases such as `Info@`, an address over 254 characters)
+    is left to it too."""
+    if not value.isascii():
+        return None
+    raw = value.strip()  # NFKC leaves ASCII as it is
+    found = re.fullmatch(_PLAIN_EMAIL, raw)
+    if found is None or len(raw) > 254:
+        return None
+    local, domain = found[1], found[2].lower()
+    if local.lower() in EMAIL_ROLES or "--" in domain:
+        return None
+    if domain.rpartition(".")[2] in EMAIL_SPECIAL_USE:  # all of one label
+        return None
+    return f"{local}@{domain}"
+
+
+# What email-validator refuses or changes in an address `plain_email` would otherwise read,
+# as in its version installed (SPECIAL_USE_DOMAIN_NAMES, CASE_INSENSITIVE_MAILBOX_NAMES;
+# tests/test_emails.py compares them): the special-use domains, and the mailbox names it
+# lower-cases (`Info@`). Copied, not imported: importing it costs 25 ms of a command.
+EMAIL_SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+EMAIL_ROLES = frozenset({
+    "info", "marketing", "sales", "support", "abuse", "noc", "security", "postmaster",
+    "hostmaster", "usenet", "news", "webmaster", "www", "uucp", "ftp",
+})  # fmt: skip
+
+
 def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     """A phone number as crm stores it: E.164 (`+8613800138000`), or for a service number
     or short code valid in the region read (`10086`, `95555`, `110`) its digits.
@@ -141,10 +184,13 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     hint rather than stored under the wrong country (InvalidInput); so is any other
     invalid number, and a national number when neither region is known.
     """
+    raw = value.strip()
+    usual = usual_phone(raw, home or region)
+    if usual is not None:
+        return usual
     import phonenumbers
     from phonenumbers import shortnumberinfo
 
-    raw = value.strip()
     if not raw or re.search(_CONTROL_LINE, raw):
         raise InvalidInput(_("invalid phone {value!r}").format(value=value))
     if re.search(r"[;,，；]", raw):
@@ -225,6 +271,52 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         _("invalid phone {raw!r}: not a valid {used} number{hint}").format(
             raw=raw, used=region_name(used), hint=hint
         )
+    )
+
+
+# Numbers as most files hold them, read without parsing: a mainland mobile number (11
+# digits from 1, maybe after +86, maybe split by single spaces or hyphens: `+86 138-0013-8000`)
+# and a US one (`(212) 555-0134`, `+1 212.555.0134`). The first group is the country code.
+_USUAL = (
+    ("CN", r"(\+86[ \-]?)?(1(?:[ \-]?[0-9]){10})"),
+    ("US", r"(\+1[ \-.]?)?(\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ \-.]?)[0-9]{3}[ \-.]?[0-9]{4}"),
+)
+
+
+def usual_phone(raw: str, used: str | None) -> str | None:
+    """The E.164 form phonenumbers gives `raw` (stripped, read in `used` when it has no
+    country code) when it is shaped as one of _USUAL and phonenumbers' own patterns for that
+    country call its digits a mobile number (China) or a fixed-line or mobile one (the US:
+    the first region of +1, so its numbers are valid as they are); found without parsing it.
+    None for anything else, which `phone` parses. No such number begins with what
+    phonenumbers strips first (China: 0, 00, 11, 12, 179; the US: 1, 011)."""
+    for region, shape in _USUAL:
+        found = re.fullmatch(shape, raw)
+        if found is None:
+            continue
+        if found[1] is None and used != region:
+            return None
+        digits = re.sub(r"[^0-9]", "", raw[len(found[1] or "") :])
+        code, general, kind = _usual_patterns(region)
+        if general.fullmatch(digits) and kind.fullmatch(digits):
+            return f"+{code}{digits}"
+        return None
+    return None
+
+
+@functools.lru_cache(maxsize=2)
+def _usual_patterns(region: str) -> tuple[int, re.Pattern[str], re.Pattern[str]]:
+    """(country code, any number, a number `usual_phone` takes) from phonenumbers' metadata
+    for `region`: China's mobile prefixes are irregular (140-144 are not mobile, 1740 only
+    to 17405), the US's area codes too."""
+    import phonenumbers
+
+    data: Any = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    kind = data.mobile if region == "CN" else data.fixed_line
+    return (
+        data.country_code,
+        re.compile(data.general_desc.national_number_pattern),
+        re.compile(kind.national_number_pattern),
     )
 
 
