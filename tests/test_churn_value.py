@@ -355,7 +355,9 @@ def test_value_report_rows(db_path):
     assert picked[0]["customer_id"] == rows[0]["customer_id"]
     table = ok(*args, "--limit", "2")
     assert table.startswith("USD, as of 1997-09-30, next 39 weeks (273 days): 2,357 customers")
-    assert "BG/NBD (time in days): r 0.2426" in table
+    # what a salesperson reads; the models' parameters only with --parameters
+    assert "\nHighest expected value first; mean spend per purchase day " in table
+    assert "r 0.2426" not in table and "alpha" not in table
 
 
 def test_value_without_scipy_is_a_clean_error(shop, monkeypatch):

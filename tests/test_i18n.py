@@ -128,12 +128,21 @@ def test_the_global_options_that_take_a_value_are_known_before_the_command():
     assert set(VALUED) == {name for p in root.params if not p.is_flag for name in p.opts}
 
 
-def test_an_unknown_language_is_refused(db_path):
+def test_an_unknown_language_is_refused(db_path, monkeypatch):
+    """The languages there are catalogs for, named in the user's language, on one line."""
     stderr = fails(2, "--lang", "fr", "list")
-    assert stderr.startswith("crm: ") and "unknown language 'fr'; languages are: en, zh" in stderr
+    said = "unknown language 'fr'; languages are: English (en), Chinese (zh)"
+    assert stderr.startswith("crm: ") and said in stderr, stderr
     assert stderr.count("\n") == 1
     stderr = fails(2, "config", "set", "language", "fr", db=db_path)
-    assert stderr == "crm: unknown language 'fr'; languages are: en, zh\n"
+    assert stderr == f"crm: {said}\n"
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert fails(2, "--lang", "fr", "list") == (
+        "crm: “--lang”的值无效：未知语言“fr”；可用语言：英语（en）、中文（zh）（见“crm --help”）\n"
+    )
+    assert fails(2, "config", "set", "language", "法语", db=db_path) == (
+        "crm: 未知语言“法语”；可用语言：英语（en）、中文（zh）\n"
+    )
 
 
 @pytest.mark.parametrize("spelled", ["ZH", "zh_CN", "zh-Hans", "--lang=zh_CN.UTF-8"])
@@ -405,7 +414,7 @@ def test_report_totals_charts_and_footers_speak_chinese_on_a_terminal(demo):
     assert code == 0 and any(line.startswith("合计 ") for line in lines), lines
     code, lines = on_screen("report", "sales", "--by", "customer", columns=60, env=env)
     text = "\n".join(lines)
-    assert code == 0 and re.search(r"隐藏了 \d+ 列：.*图表.*；请用", text), lines
+    assert code == 0 and re.search(r"隐藏了 \d+ 列：.*图表.*；\n?请用", text), lines
     code, lines = on_screen("dashboard", columns=120, env=env)
     text = "\n".join(lines)
     assert code == 0 and "┃ 图表" in text and "（无）" in text, lines

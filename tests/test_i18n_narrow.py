@@ -72,16 +72,28 @@ def test_model_auto_says_its_misses_as_percentages_without_a_space_in_chinese():
 
 
 def test_remind_at_60_columns_keeps_the_phone_and_what_the_date_is(demo):
+    """At 60 columns a birthday read `生日` / `（满 40 岁）` on two lines and a last contact
+    `2026-09-21（…`: the day of a date (the title says by when) and a contact's state,
+    channel and cadence give way, and what stays is whole, on one line."""
     code, lines = on_screen("remind", columns=60, env=ZH)
     assert code == 0, lines
     heads, rows, _ = table(lines, "任务编号")
     assert heads == ["任务编号", "客户", "电话", "内容"], heads
     assert all(r[2][:3].isdigit() or r[2].startswith("+") for r in rows), rows
-    heads, rows, _ = table(lines, "日期")
-    assert heads == ["日期", "客户", "电话", "事项"], heads
-    whats = [r[3].replace(" ", "") for r in rows]  # wrapped onto lines: spaces not kept
-    assert "续约截止renewaldeadline" in whats and "生日（满40岁）" in whats, whats
-    assert not any(w.endswith("…") for w in whats), whats
+    start = next(n for n, line in enumerate(lines) if line.startswith("截至 2026-11-29 的生日"))
+    heads, rows, after = table(lines[start + 1 :], "客户")
+    assert heads == ["客户", "电话", "事项"], heads
+    body = [line.split("│") for line in lines[start + 3 : lines.index(after[0], start)]]
+    whats = [cells[2].strip() for cells in body if cells[0].strip()]  # on the row's own line
+    assert "续约截止 renewal deadline" in whats and "生日（满 40 岁）" in whats, whats
+    assert "农历生日（满 46 岁）" in whats, whats
+    assert after[0] == "隐藏了 1 列：日期；请用 --format csv 或更宽的终端查看", after
+    start = next(n for n, line in enumerate(lines) if line.startswith("该联系的客户"))
+    heads, rows, after = table(lines[start + 1 :], "客户")
+    assert heads == ["客户", "电话", "上次联系"], heads
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d（\d+ 天前）", r[2]) for r in rows), rows
+    assert after[:2] == ["隐藏了 3 列：状态、偏好渠道、联系周期；",
+                         "请用 --format csv 或更宽的终端查看"], after  # fmt: skip
     wide = json.loads(ok("remind", "--format", "json"))
     assert {"due_on", "task_id"} <= set(wide["overdue_tasks"][0])  # JSON keeps them
 

@@ -129,6 +129,24 @@ def option_meant(ctx: Any) -> str | None:
     return None
 
 
+def option_typed(ctx: Any, message: str) -> tuple[str, str] | None:
+    """For a command that takes an argument starting with `-` (`crm task snooze 7 -3d`),
+    so that an option it does not have is read as that argument, given an argument too many
+    (click's `message`, `Got unexpected extra argument(s) (下周一)`): the option typed
+    (`--to`) and the command as meant, without it (`crm task snooze 6 下周一`); None when no
+    argument's value has an option's shape."""
+    extra = re.search(r"argument(?:s|\(s\))? \((.*)\)\Z", message)
+    arguments = [p for p in getattr(ctx.command, "params", []) if p.param_type_name == "argument"]
+    values = [ctx.params.get(a.name) for a in arguments]
+    typed = [v for v in values if isinstance(v, str) and re.fullmatch(r"--?[A-Za-z][\w-]*", v)]
+    if not typed or extra is None:
+        return None
+    kept = [str(v) for v in values if v is not None and v != typed[0]]
+    rest = extra.group(1)  # one argument, as click joins them: quoted if it has a space
+    rest = f"'{rest}'" if " " in rest and "'" not in rest else rest
+    return typed[0], " ".join([ctx.command_path, *kept, rest])
+
+
 def options_meant(typed: str, command: Any) -> list[str]:
     """The options of `command` a mistyped `typed` (`--ics`, `--fromat`) may mean, for
     "No such option": an option that takes it as a value (`--format ics`, `-f ics`), else

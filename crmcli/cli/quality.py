@@ -50,9 +50,10 @@ def dedupe(
     with reading(ctx) as conn:
         pairs = duplicates.find_pairs(conn, min_score=min_score)
     out = output(ctx, fmt)
-    out.rows(pairs, picked or duplicates.COLUMNS)
     if not pairs and fmt is Format.table:  # json says [] and csv its header: data enough
         out.note(_("No likely duplicates scoring {score} or more.").format(score=min_score))
+    else:
+        out.rows(pairs, picked or duplicates.COLUMNS)
 
 
 @app.command("merge")
@@ -215,10 +216,11 @@ def clean(
         found = quality.problems(conn, region=region, today=today, stale_years=stale_years)
         fixed = quality.fix(conn, found) if fix else 0
     out = output(ctx, fmt, quiet)
-    out.rows(found, quality.COLUMNS)
-    if not found and fmt is Format.table:
+    if not found and fmt is Format.table:  # the sentence alone, not "Nothing to show." too
         out.note(_("No contact data problems found."))
-    elif fix:
+        return
+    out.rows(found, quality.COLUMNS)
+    if fix:
         out.note(
             _("Fixed {fixed} of {value}.").format(fixed=fixed, value=plural(len(found), "problem"))
         )

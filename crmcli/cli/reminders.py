@@ -169,10 +169,16 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
 # them on, and the task's text. A task due soon gives up its repeat and then its due date
 # (the title says by when; the rows are in its order) before its number, whom, the phone
 # and what; late feedback its kind, how long it waited and when it came (the title says
-# it is late) before its id, whom, the phone and what it says.
+# it is late) before its id, whom, the phone and what it says. A birthday or date gives
+# up its day (the title says by when; the rows are in its order) before whom, the phone and
+# what it is (`生日（满 40 岁）`, kept whole: terminal.WHOLE_OR_OUT); a customer due for
+# contact their state, preferred channel and cadence before the last contact (why they are
+# due), kept whole too.
 _SPARED = {
     "overdue_tasks": ("due_on", "days_overdue"),
     "due_tasks": ("repeats", "due_on"),
+    "dates": ("falls_on",),
+    "due_for_contact": ("state", "preferred_channel", "cadence"),
     "late_feedback": ("kind", "hours_open", "received_at"),
 }
 # The sections whose rows are customers: Chinese counts them with 位, other rows with 条.

@@ -301,8 +301,10 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
         now = history.undo_target(conn)
         if now is None or now.changeset != plan.changeset:
             raise CrmError(_("the history changed meanwhile; run crm undo again"))
-        count = history.undo(conn, now)
-    typer.echo(_("Undone: {value} reverted.").format(value=plural(count, "change")))
+        history.undo(conn, now)
+    # As many as the preview showed: in Chinese it leaves out a record's bookkeeping (its
+    # version and time of change), which is reverted with the change it came with.
+    typer.echo(_("Undone: {value} reverted.").format(value=plural(len(steps), "change")))
 
 
 @app.command("forget")

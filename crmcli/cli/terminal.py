@@ -215,6 +215,17 @@ WRAP_ROWS = 60
 # its options, never inside one with its value (`--where '12个月收入 >= 20000'`), and a
 # care rule's action (`月饼礼盒 mooncake gift box`).
 WRAPPED = (*PROSE, "value", "filter", "selection", "action")
+# Free text cut, then left out, before a name is cut (`crm list --classes` at 120 columns
+# cut `腾讯科技南京分…` beside 18 cells of tags): a customer's tags say something about
+# them, the name says who they are.
+CUT_FIRST = ("tags",)
+# Short text a row is read for, shown whole or left out, never cut or wrapped: a date's
+# occasion (`生日（满 40 岁）`, `crm remind`), which wrapped reads `生日` / `（满 40 岁）`, and
+# a last contact with how long ago (`2026-09-21（62 天前）`), which cut reads `2026-09-21（…`.
+# The columns a table spares (`first_out`) and other free text go before it does, but not
+# a number one types or a phone (`NEEDED`): then, and when longer than half the room, it
+# is cut or wrapped as other text is.
+WHOLE_OR_OUT = ("what", "last_contact")
 
 
 class Column:
@@ -270,7 +281,7 @@ class Column:
             if wide > len(text):  # Chinese breaks between any characters, words at spaces
                 least = min(wide, max(least, PROSE_WHOLE))
             self.compact = max(self.compact, least)
-        else:
+        if self.lines == 1 or self.key in WHOLE_OR_OUT:
             self.compact = max(self.compact, wide)
         if self.key in TYPED or self.key in PERIODS or re.fullmatch(_ATOMIC, text):
             self.floor = max(self.floor, wide)
@@ -371,10 +382,14 @@ def _lines(text: str, room: int) -> list[str]:
 
 
 def _short(c: Column, room: int) -> bool:
-    """Short free text (a last contact `2026-11-17（5 天前）`, a cadence `90 天（默认）`, at
-    most a third of the room): shown whole or left out, never cut. Not prose, and not a
+    """Short free text (a cadence `90 天（默认）`, at most a third of the room, and
+    WHOLE_OR_OUT at any width): shown whole or left out, never cut. Not prose, and not a
     name, which is cut (before its id, if it has one) rather than left out: a customer's,
     a product's, what was bought (`crm purchases`: `祁门红茶…`)."""
+    if c.key in WHOLE_OR_OUT:  # unless it gave that up (`_give_up_point`) or is long
+        return c.point is None and c.compact <= room // 2
+    if c.key in CUT_FIRST:
+        return False
     name = c.named or c.key in ("name", "item") or c.key.endswith("_name")
     return (
         not c.whole and not name and c.lines == 1 and c.key not in PROSE
@@ -485,6 +500,11 @@ def layout(
         shown.remove(gone)
         hidden.append(gone)
     else:
+        # tags go (in their turn) before a name or other text is cut
+        while _cuts(shown) and (spare := [c for c in order if c in shown and c.key in CUT_FIRST]):
+            shown.remove(spare[0])
+            hidden.append(spare[0])
+            fit(shown, room)
         shown = _back(columns, shown, hidden, room)
         if any(not c.whole and c.width < c.compact for c in shown):  # text is cut
             for c in [c for c in twice if c in shown]:
@@ -503,8 +523,9 @@ def layout(
 
 def _give_up_point(shown: list[Column], room: int) -> bool:
     """Whether `shown` fits once the point of the table (an essential column) gives up its
-    third of the room, which it then does; a needed column stays rather than go first."""
-    points = [c for c in shown if c.key in ESSENTIAL]
+    third of the room, and text kept whole (WHOLE_OR_OUT) its whole width, which they then
+    do; a needed column stays rather than go first."""
+    points = [c for c in shown if c.key in ESSENTIAL or c.key in WHOLE_OR_OUT]
     for c in points:
         c.point = _FREE_MIN
     if points and fit(shown, room):
@@ -523,16 +544,28 @@ def _back(
     symbols = not any(c.money and c.bare for c in columns) and any(c.money for c in columns)
     # (Each once: the first left out may be both the last data column and the chart's turn.)
     turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
+    fit(shown, room)
+    cuts = _cuts(shown)
     for back in dict.fromkeys(turns):
         if not back.filled or (back.key == "\0bars" and len(hidden) > 1):
             continue  # empty, or a chart while data is left out
         if back.key == "currency" and symbols:
             continue
         trial = [c for c in columns if c in shown or c is back]
-        if fit(trial, room):
+        # tags do not come back at the cost of a name cut further
+        if fit(trial, room) and (back.key not in CUT_FIRST or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
+        fit(shown, room)
+        cuts = _cuts(shown)
     return shown
+
+
+def _cuts(columns: Sequence[Column]) -> int:
+    """The cells of text cut (or wrapped) short in `columns` as fitted, beyond their own."""
+    return sum(
+        max(0, c.compact - c.width) for c in columns if not c.whole and c.key not in CUT_FIRST
+    )
 
 
 def cut(text: str, room: int) -> str:
@@ -735,11 +768,33 @@ def draw(
             if len(hidden) == 1
             else _("{count} columns hidden: {names}; use --format csv or a wider terminal")
         ).format(count=len(hidden), names=names)  # fmt: skip
-        from crmcli.cli.helpformat import wrap as fill  # no `隐藏了 6` / `列` either
-
-        for line in fill(note, at.columns).split("\n"):
+        for line in phrased(note, at.columns):
             out.write(paint(line, "muted", at.color) + "\n")
     return count
+
+
+# Where a footer's sentence breaks first: after its punctuation (`：`, `、`, `；`, `, `).
+_PHRASE_END = re.compile(r"(?<=[：、；，])|(?<=[:;,] )")
+
+
+def phrased(text: str, room: int) -> list[str]:
+    """A footer's sentence in lines of at most `room` cells, broken after its punctuation
+    where the phrases fit, so that none is parted (`隐藏了 3 列：状态、联系周期；` / `请用
+    --format csv 或更宽的终端查看`, not `更宽的终` / `端查看`); a phrase wider than a line
+    breaks as helpformat's `wrap` breaks it (no `隐藏了 6` / `列` either)."""
+    from crmcli.cli.helpformat import wrap as fill
+
+    lines, line = [], ""
+    for phrase in _PHRASE_END.split(text):
+        if width(line + phrase.rstrip()) <= room:
+            line += phrase
+            continue
+        if line.strip():
+            lines.append(line.rstrip())
+        *full, line = fill(phrase, room).split("\n")
+        lines += full
+        line += " " if phrase.endswith(" ") else ""
+    return [*lines, line.rstrip()]
 
 
 def _widen(shown: list[Column], index: list[int], line: list[str], room: int) -> None:

@@ -188,13 +188,13 @@ def value_report(
         if fitted is None:
             said = _("No purchases in {currency} up to {day}: nothing to model yet.")
             _say(said.format(currency=code, day=day.isoformat()))
-            output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
+            _nothing(ctx, fmt, parameters)
             return
         if why is not None:
             _say(why)
         if not fitted.ok:
             _say(fitted.note or "")
-            output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
+            _nothing(ctx, fmt, parameters)
             return
         if parameters:
             output(ctx, fmt).rows(_parameter_rows(fitted), _parameter_columns())
@@ -225,6 +225,13 @@ def value_report(
             paged.text(summary)
             # A plain table reads the rows twice (widths, then lines) rather than hold them.
             paged.rows(rows(), columns, again=rows if table else None)
+
+
+def _nothing(ctx: typer.Context, fmt: Format, parameters: bool) -> None:
+    """No rows, after the sentence that said why: `[]` or a csv header for a script; a
+    table adds nothing (not "Nothing to show." after it)."""
+    if fmt is not Format.table:
+        output(ctx, fmt).rows([], _parameter_columns() if parameters else VALUE_FIELDS)
 
 
 def _value_batches(conn, base, predicted, query, limit, *, table: bool):  # type: ignore[no-untyped-def]
@@ -329,46 +336,38 @@ def _plain_money(minor: Any, code: str) -> list[str]:
 
 
 def _summary(fitted: Any, period: Any, horizon_days: int, amount: Callable[[int, str], str]) -> str:
-    """The fit in words above the table; `amount` writes the mean spend (`Output.amounts`)."""
-    from crmcli.core import dates, money
-    from crmcli.reports import value as service
+    """The fit in words above the table, as a salesperson reads it: whom it covers and what
+    a purchase brings on average; `amount` writes the mean spend (`Output.amounts`). The
+    models' parameters are for `--parameters` (and its JSON), not for this line."""
+    from crmcli.core import dates
 
-    b, g = fitted.purchases, fitted.gammagamma
     code = fitted.currency
     sample = (
         ""
         if fitted.fitted_on == fitted.customers
         else _(" (fitted on {count})").format(count=f"{fitted.fitted_on:,}")
     )
-    mean = amount(round(g.mean_spend()), code)
+    mean = amount(round(fitted.gammagamma.mean_spend()), code)
     return _(_SUMMARY[fitted.unit]).format(
         currency=code, day=fitted.as_of.isoformat(),
         period=plural(period.amount, dates.UNITS[period.unit]).said(),
         days=horizon_days, customers=f"{fitted.customers:,}", sample=sample,
-        again=f"{fitted.repeat_buyers:,}", model=service.MODELS[fitted.model],
-        r=_g(b.r), alpha=_g(b.alpha), a=_g(b.a), b=_g(b.b), p=_g(g.p), q=_g(g.q),
-        gamma=f"{g.gamma / 10 ** money.exponent(code):.2f}", mean=mean,
+        again=f"{fitted.repeat_buyers:,}", mean=mean,
     )  # fmt: skip
 
 
 _SUMMARY = {
     "day": N_(
         "{currency}, as of {day}, next {period} ({days} days): {customers} customers{sample}, "
-        "{again} bought again.\n{model} (time in days): r {r}, alpha {alpha}, a {a}, b {b}.\n"
-        "Gamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase day {mean}."
+        "{again} bought again.\nHighest expected value first; mean spend per purchase day "
+        "{mean}."
     ),
     "week": N_(
         "{currency}, as of {day}, next {period} ({days} days): {customers} customers{sample}, "
-        "{again} bought again.\n{model} (time in weeks): r {r}, alpha {alpha}, a {a}, b {b}."
-        "\nGamma-Gamma: p {p}, q {q}, gamma {gamma}; mean spend per purchase week {mean}."
+        "{again} bought again.\nHighest expected value first; mean spend per purchase week "
+        "{mean}."
     ),
 }
-
-
-def _g(value: float) -> str:
-    """Four significant digits; a parameter the fit drove to its bound 0 shows as `≈0`
-    (for BG/NBD's a: nobody seems to drop out; its digits would mean nothing)."""
-    return "≈0" if value < 1e-4 else f"{value:.4g}"
 
 
 def _parameter_columns() -> tuple[str, ...]:

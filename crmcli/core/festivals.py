@@ -84,9 +84,7 @@ def find(text: str, among: Sequence[Festival] = FESTIVALS) -> Festival:
     for festival in among:
         if wanted in names(festival):
             return festival
-    known = _(", ").join(
-        f.name if f.is_custom else _("{name} ({key})").format(name=f.name, key=f.key) for f in among
-    )
+    known = _(", ").join(label(f) for f in among)  # by name, as one types it: no key
     raise InvalidInput(
         _("unknown festival {text!r}; known: {known}").format(text=text.strip(), known=known)
     )

@@ -33,8 +33,18 @@ from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import Any
 
-LANGUAGES = ("en", "zh")
 DOMAIN = "crm"
+_LOCALE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locale")
+# English, which needs no catalog, and every language with one (`locale/zh/LC_MESSAGES/
+# crm.mo`): a translator adds a language without touching code.
+LANGUAGES = (
+    "en",
+    *sorted(
+        name
+        for name in os.listdir(_LOCALE)
+        if os.path.isfile(os.path.join(_LOCALE, name, "LC_MESSAGES", f"{DOMAIN}.mo"))
+    ),
+)
 
 
 class Pending:
@@ -150,6 +160,18 @@ def region_name(code: str) -> str:
     return Locale("zh").territories.get(code.upper(), code)
 
 
+def languages_said() -> str:
+    """LANGUAGES as a sentence of the run's language names them, each with what `--lang`
+    takes: `English (en), Chinese (zh)`, in Chinese `英语（en）、中文（zh）` (babel's CLDR
+    names)."""
+    from babel import Locale
+
+    names = Locale(current()).languages
+    return _(", ").join(
+        _("{name} ({key})").format(name=names.get(code, code), key=code) for code in LANGUAGES
+    )
+
+
 def from_locale(environ: Any = os.environ) -> str:
     """The language the locale asks for, in gettext's order: the first of LANGUAGE's
     colon-separated entries (`zh_CN:en`) that crm speaks, unless the locale is C (or none
@@ -225,10 +247,8 @@ def catalog(language: str) -> Any:
     read whatever the run's language is, to understand crm's words typed in any language
     (crmcli.core.vocabulary `understood`)."""
     import gettext
-    from pathlib import Path
 
-    folder = Path(__file__).resolve().parent.parent / "locale"
-    return gettext.translation(DOMAIN, folder, languages=[language], fallback=True)
+    return gettext.translation(DOMAIN, _LOCALE, languages=[language], fallback=True)
 
 
 def reset(token: Token[tuple[str, Any] | Pending | None]) -> None:

@@ -147,11 +147,11 @@ def add_festival(
                         name=other.name, when=festivals.describe(other)
                     )
                 )
-            raise InvalidInput(
+            raise InvalidInput(  # named as typed, by which a care rule finds the built-in
                 _(
-                    "{name} is the built-in festival {label} ({key}); "
-                    "give your own festival another name"
-                ).format(name=clean, label=festivals.label(other), key=other.key)
+                    "{name!r} is the built-in festival {label}, which a care rule takes as "
+                    "{name!r}; give your own festival another name"
+                ).format(name=name.strip(), label=festivals.label(other))
             )
     conn.execute(
         "INSERT INTO custom_festivals (name, name_key, calendar, month, day, created_at) "

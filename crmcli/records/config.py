@@ -233,13 +233,13 @@ def _count(value: str) -> str:
 
 
 def _language(value: str) -> str:
-    from crmcli.core.i18n import LANGUAGES, clean
+    from crmcli.core.i18n import clean, languages_said
 
     language = clean(value)
     if language is None:
         raise InvalidInput(
             _("unknown language {value!r}; languages are: {value2}").format(
-                value=value, value2=_(", ").join(LANGUAGES)
+                value=value, value2=languages_said()
             )
         )
     return language
