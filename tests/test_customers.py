@@ -1154,6 +1154,17 @@ def test_built_in_fields_win_over_a_user_field_of_their_name_in_an_older_file(db
     assert person(2)["city"] == "广州" and person(2)["fields"] == {"城市": "滨江", "编号": "A"}
     ok("edit", "2", "--field", "城市=西湖")  # the field it holds stays its own to change
     assert person(2)["fields"]["城市"] == "西湖"
+    err = fails(2, "edit", "2", "--field", "城市= ")  # and to remove, as the template names it
+    assert err == "crm: field 城市 cannot be empty; to remove it: --unset field.城市\n"
+    ok("edit", "2", "--unset", "field.城市")
+    assert person(2)["city"] == "广州" and person(2)["fields"] == {"编号": "A"}
+    assert fails(2, "edit", "2", "--unset", "field.城市") == "crm: customer 2 has no field '城市'\n"
+    err = fails(2, "edit", "2", "--field", "编号=")
+    assert err.endswith("--unset field.编号\n")
+    ok("edit", "2", "--field", "vip=1")
+    assert fails(2, "edit", "2", "--field", "vip=").endswith("to remove it: --unset vip\n")
+    ok("edit", "2", "--unset", "field.vip")
+    assert person(2)["fields"] == {"编号": "A"} and person(2)["city"] == "广州"
 
 
 def test_the_built_in_fields_and_saved_filters_are_those_the_filters_know():

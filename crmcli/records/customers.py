@@ -150,6 +150,10 @@ def prepare(
                     value=name.rstrip("s"), name=name
                 )
             )
+        own = name[len("field.") :].strip() if name.startswith("field.") else ""
+        if own:  # the edit template's `field.城市`: the user's own, though a built-in's name
+            out.unset_fields.append(own_key(own))
+            return
         out.unset_fields.append(own_key(validate.field_key(name, RESERVED)))
 
     def own_key(key: str) -> str:
@@ -183,6 +187,13 @@ def prepare(
         key = own_key(new_field_key(conn, key))
         label = NAMED_FIELDS.get(key)  # a field crm named is said as a card says it (区县)
         said = _("field {key}").format(key=_(label).split("|", 1)[-1] if label else key)
+        if not value.strip():  # not a way to remove it: say which is
+            typed = item.partition("=")[0].strip()
+            raise InvalidInput(
+                _("{field} cannot be empty; to remove it: --unset {name}").format(
+                    field=said, name=f"field.{typed}" if builtin_field(typed) else typed
+                )
+            )
         out.set_fields[key] = validate.text(said, value)
         if validate.national_id_in(out.set_fields[key], today):
             raise InvalidInput(id_in_field(said, "--national-id"))
