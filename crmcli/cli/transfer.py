@@ -237,30 +237,18 @@ class _Reading(Progress):
 
 # A header repeated in a file: its later columns are read as `电话 (2)`, `电话 (3)`
 # (crmcli/transfer/sources.py); --map takes them so, or as Chinese says them (`电话（第2个）`).
-_REPEAT = re.compile(r"(.+) \((\d+)\)")
 _REPEAT_TYPED = re.compile(r"\A(.+)（第(\d+)个）(\s*=)")
-
-
-def _columns(names: Iterable[str], header: Iterable[str]) -> str:
-    """Columns of a file listed for people: a repeated header's later column in the run's
-    words (`电话（第2个）`: the second column headed 电话; English keeps `电话 (2)`)."""
-    heads = set(header)
-    said = []
-    for name in names:
-        found = _REPEAT.fullmatch(name)
-        if found and found.group(1) in heads:
-            name = _("{column} ({n})").format(column=found.group(1), n=found.group(2))
-        said.append(name)
-    return _(", ").join(said)
 
 
 def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:
     """Refuse a header of which no column means anything to crm: every row would be
     rejected, and the usual cause is a wrong --encoding (garbled headers) or a wrong kind."""
+    from crmcli.transfer.importers import columns_said
+
     targets = [mapper.target(c) for c in source.columns]
     if any(t not in (None, "-") and not t.startswith("field:") for t in targets):
         return
-    shown = _columns(source.columns[:8], source.columns) + (
+    shown = columns_said(source.columns[:8], source.columns) + (
         ", ..." if len(source.columns) > 8 else ""
     )
     hint = _("name them with --map COLUMN=FIELD")
@@ -395,10 +383,12 @@ def _import(
             held.seek(0)
             shutil.copyfileobj(held, sys.stdout)
             sys.stdout.flush()
+    from crmcli.transfer.importers import columns_said
+
     out = output(ctx, quiet=quiet)
     if summary.numbering:  # 序号: the sheet numbered its rows
         said = _("Left out {columns}: the sheet's own row numbers, not data")
-        out.note(said.format(columns=_columns(summary.numbering, source.columns)))
+        out.note(said.format(columns=columns_said(summary.numbering, source.columns)))
     if summary.ignored:
         if kind == "customers" and not keep_unknown:
             said = _(
@@ -412,7 +402,7 @@ def _import(
             )
         else:
             said = _("Ignored columns: {columns} (map them with --map COLUMN=FIELD)")
-        out.note(said.format(columns=_columns(summary.ignored, source.columns)))
+        out.note(said.format(columns=columns_said(summary.ignored, source.columns)))
     for target, columns, last in summary.read_first:  # 城市 beside 市: which one a row keeps
         from crmcli.core.vocabulary import fields_glossed
 
@@ -420,7 +410,7 @@ def _import(
             "Columns {columns} each give {field}: a row keeps the first of them that is not "
             'empty, in that order; to keep {last} as well: --map "{last}=field:NAME"'
         )
-        listing = _columns(columns, source.columns)
+        listing = columns_said(columns, source.columns)
         out.note(said.format(columns=listing, field=fields_glossed([target]), last=last))
     for warning in summary.warnings:
         out.warn(warning)

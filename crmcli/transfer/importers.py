@@ -326,6 +326,22 @@ _HEADED = {
 _UNNAMED = re.compile(r"(?: \(\d+\))?")
 
 
+_REPEAT = re.compile(r"(.+) \((\d+)\)")  # a repeated header's later column: `电话 (2)`
+
+
+def columns_said(names: Iterable[str], header: Iterable[str]) -> str:
+    """Columns of a file listed for people: a repeated header's later column in the run's
+    words (`电话（第2个）`: the second column headed 电话; English keeps `电话 (2)`)."""
+    heads = set(header)
+    said = []
+    for name in names:
+        found = _REPEAT.fullmatch(name)
+        if found and found.group(1) in heads:
+            name = _("{column} ({n})").format(column=found.group(1), n=found.group(2))
+        said.append(name)
+    return _(", ").join(said)
+
+
 class Mapper:
     """Column -> target for one import: `--map` first, then the alias tables.
 
@@ -2375,6 +2391,15 @@ def run_import(
                 "{count} of {total} rows are invalid; nothing was imported (fix them, or add "
                 "--skip-invalid to import the rest)"
             ).format(count=summary.rejected, total=summary.rows),
-            summary.problems,
+            [*summary.problems, *_ignored_said(mapper)],
         )
     return summary
+
+
+def _ignored_said(mapper: Mapper) -> list[str]:
+    """The columns read as nothing, said under a refused import's rows: often why they are
+    refused (a file of 名称 and 电话 whose rows all lack a name)."""
+    if not mapper.ignored:
+        return []
+    said = _("Ignored columns: {columns} (map them with --map COLUMN=FIELD)")
+    return [said.format(columns=columns_said(mapper.ignored, mapper.seen()))]
