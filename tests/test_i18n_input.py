@@ -348,6 +348,9 @@ def _zh_written(number: int) -> set[str]:
         ("十二万", 120_000),
         ("一万零五百", 10_500),
         ("一万零一十", 10_010),
+        ("一万零一十五", 10_015),  # 一十 after a higher place, not 十
+        ("一亿零一十二万", 100_120_000),
+        ("一万一千", 11_000),  # a group of a thousand or more takes no 零
         ("一亿两千万", 120_000_000),
         ("一亿零三千", 100_003_000),
         ("一亿五", 150_000_000),
@@ -373,6 +376,8 @@ def test_chinese_numerals_are_read_exactly(typed, yuan):
         "2百万5",
         "两千5",
         "一万零十",  # 一万零一十
+        "一万零十五",  # 一万零一十五
+        "一万零一千",  # 一万一千
         "一万两",
         "一万零两",
         "一万万",
@@ -390,6 +395,10 @@ def test_a_chinese_numeral_that_is_not_one_is_refused(typed):
     assert caught.value.message == (
         f"not an amount: {typed!r}; write it like 两千, 一万零五百, 两万五, 3千5 or 1.05万"
     )
+
+
+def test_no_numeral_at_all_is_no_amount():
+    assert money.chinese_amount("") is None  # not 0: parse() reads what this gives as a number
 
 
 @settings(max_examples=examples(150), deadline=None)
