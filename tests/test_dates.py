@@ -1083,7 +1083,10 @@ def test_yue_di_is_the_last_day_of_this_month(today, end):
     ("text", "past", "future"),
     [("年底", date(2026, 12, 31), date(2026, 12, 31)),  # this year's, as 月底 is this month's
      ("年末前", date(2026, 12, 31), date(2026, 12, 31)),
+     ("年底前", date(2026, 12, 31), date(2026, 12, 31)),
+     ("年末", date(2026, 12, 31), date(2026, 12, 31)),
      ("月底前", date(2026, 12, 31), date(2026, 12, 31)),
+     ("月末前", date(2026, 12, 31), date(2026, 12, 31)),
      ("元旦", date(2026, 1, 1), date(2027, 1, 1)),
      ("周5", date(2026, 12, 4), date(2026, 12, 4)),
      ("星期7", date(2026, 11, 29), date(2026, 12, 6)),
