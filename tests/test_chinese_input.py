@@ -446,6 +446,10 @@ def test_a_tier_in_wan_decides_the_class(db_path):
     assert json.loads(ok("list", "--classes", "--fields", "value_tier", "-f", "json")) == [
         {"value_tier": "high"}
     ]
+    assert ok("config", "set", "tier.value.high", "四万零一") == "tier.value.high = 40001\n"
+    assert json.loads(ok("list", "--classes", "--fields", "value_tier", "-f", "json")) == [
+        {"value_tier": "medium"}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -454,8 +458,8 @@ def test_a_tier_in_wan_decides_the_class(db_path):
       "“3万美元”的币种是 USD；这项设置按默认币种 CNY 计算"),
      ("abc", "give an amount such as 50000, 1299.50 or 3万 (got 'abc')",
       "请给出金额，例如 50000、1299.50 或 3万（收到“abc”）"),
-     ("三万", "give an amount such as 50000, 1299.50 or 3万 (got '三万')",
-      "请给出金额，例如 50000、1299.50 或 3万（收到“三万”）")],
+     ("三万五百", "give an amount such as 50000, 1299.50 or 3万 (got '三万五百')",  # 三万零五百
+      "请给出金额，例如 50000、1299.50 或 3万（收到“三万五百”）")],
 )  # fmt: skip
 def test_a_tier_amount_that_is_none_is_refused(db_path, typed, english, chinese):
     ok("config", "set", "language", "en")

@@ -242,9 +242,9 @@ TOKENS = [
     "jan", "january", "feb", "29", "31", "1", "5", "12", "2026", "0", "01", "3pm", "15:00",
     "noon", "am", "pm", ":", "-", "/", ".", "+", "t", "today", "tomorrow", "next", "last",
     "fri", "in", "days", "d", "w", "m", "y", "ago", "at", ",", "年", "月", "日", "天后", "周五",
-    "下", "下午", "点", "半", "1月", "3天后", "明天",
+    "下", "下午", "点", "半", "1月", "3天后", "明天", "元旦", "年底", "周5",
 ]  # fmt: skip
-JANUARY = re.compile(r"jan|(?<!\d)0?1\s*月|\d{4}\D?0?1\D?0?1(?!\d)|(?<!\d)0?1\s*/\s*0?1(?!\d)")
+JANUARY = re.compile(r"jan|元旦|(?<!\d)0?1\s*月|\d{4}\D?0?1\D?0?1(?!\d)|(?<!\d)0?1\s*/\s*0?1(?!\d)")
 
 
 @settings(max_examples=500, deadline=None, derandomize=True)
@@ -327,8 +327,15 @@ def day_forms(draw, today: date, direction: str):
     if kind == "word":
         words = {"today": 0, "tomorrow": 1, "yesterday": -1, "今天": 0, "明天": 1, "后天": 2}
         words |= {"昨天": -1, "前天": -2}
-        word = draw(st.sampled_from(sorted(words)))
-        return word, today + timedelta(days=words[word])
+        word = draw(st.sampled_from([*sorted(words), "月底", "月底前", "年底", "年末", "元旦"]))
+        if word in words:
+            return word, today + timedelta(days=words[word])
+        if word == "元旦":  # 1 January, the next or the last by direction, as 1月1日
+            step = 1 if direction == "future" else -1
+            return word, walk(today, step, lambda d: (d.month, d.day) == (1, 1))
+        if word.startswith("月"):  # this month's last day: the day before the next first
+            return word, walk(today + timedelta(days=1), 1, lambda d: d.day == 1) - timedelta(1)
+        return word, date(today.year, 12, 31)
     if kind == "offset":
         n = draw(st.integers(0, 400))
         unit, size = draw(st.sampled_from([("d", 1), ("w", 7)]))
@@ -369,7 +376,8 @@ def day_forms(draw, today: date, direction: str):
         if which == "zh-last":
             monday = walk(today, -1, lambda d: d.weekday() == 0) - timedelta(days=7)
             return f"上星期{ZH_DAYS[target]}", walk(monday, 1, is_target)
-        text = name if which == "bare" else f"周{ZH_DAYS[target]}"
+        zh = draw(st.sampled_from([f"周{ZH_DAYS[target]}", f"周{target + 1}", f"星期{target + 1}"]))
+        text = name if which == "bare" else zh
         return text, walk(today, 1 if direction == "future" else -1, is_target)
     if kind == "monthday":  # 15号: the day of this, next or last month, or of the nearest
         day = draw(st.integers(1, 31))
@@ -1069,6 +1077,51 @@ def test_yue_di_is_the_last_day_of_this_month(today, end):
     for direction in ("past", "future", "none"):
         for said in ("月底", "月末"):
             assert dates.parse_date(said, today, direction=direction) == end
+
+
+@pytest.mark.parametrize(
+    ("text", "past", "future"),
+    [("年底", date(2026, 12, 31), date(2026, 12, 31)),  # this year's, as 月底 is this month's
+     ("年末前", date(2026, 12, 31), date(2026, 12, 31)),
+     ("年底前", date(2026, 12, 31), date(2026, 12, 31)),
+     ("年末", date(2026, 12, 31), date(2026, 12, 31)),
+     ("月底前", date(2026, 12, 31), date(2026, 12, 31)),
+     ("月末前", date(2026, 12, 31), date(2026, 12, 31)),
+     ("元旦", date(2026, 1, 1), date(2027, 1, 1)),
+     ("周5", date(2026, 12, 4), date(2026, 12, 4)),
+     ("星期7", date(2026, 11, 29), date(2026, 12, 6)),
+     ("下周1", date(2026, 12, 7), date(2026, 12, 7)),
+     ("上星期6", date(2026, 11, 28), date(2026, 11, 28))],
+)  # fmt: skip
+def test_chinese_days_of_the_year_and_weekdays_in_digits(text, past, future):
+    today = date(2026, 12, 4)  # a Friday
+    assert dates.parse_date(text, today, direction="past") == past
+    assert dates.parse_date(text, today, direction="future") == future
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("元旦", "'元旦' has no year; write it with its year, e.g. 2026-01-01, or as --01-01 if the "
+              "year is not known"),
+     ("周5", "'周5' does not say which week; write next 周5, last 周5 or the date"),
+     ("周8", "not a date: '周8'; "), ("星期0", "not a date: '星期0'; "),
+     ("周五5", "not a date: '周五5'; "), ("年底后", "not a date: '年底后'; ")],
+)  # fmt: skip
+def test_a_chinese_day_that_says_no_one_day_is_refused(text, message):
+    with pytest.raises(InvalidInput) as caught:
+        dates.parse_date(text, date(2026, 12, 4), direction="none")
+    assert caught.value.message.startswith(message)
+
+
+def test_a_chinese_part_of_the_day_after_digits_starts_its_time():
+    """`周5下午3点` and `2026-12-04下午3点` as `周五下午3点` is read: the part of the day
+    begins the time even after a digit (it was once cut after 下, leaving 3点, refused)."""
+    now = datetime(2026, 12, 4, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    for text, day, hour in [("周5下午3点", 4, 15), ("2026-12-01下午3点", 1, 15),
+                            ("星期3上午10点", 2, 10), ("11/13晚上8点", 13, 20)]:  # fmt: skip
+        with local_zone("CST-8"):
+            read = dates.parse_datetime(text, now, direction="past")
+        assert (read.day, read.hour, read.minute) == (day, hour, 0), text
 
 
 _NUMERALS = dict(enumerate("零一二三四五六七八九"))

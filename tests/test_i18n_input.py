@@ -281,6 +281,171 @@ def test_a_purchase_in_wan_is_stored_exactly_and_a_rounded_one_changes_nothing(d
     ]
 
 
+# Chinese numerals, written from an integer the way a Chinese reader writes them, apart from
+# money.py: groups of four places (亿, 万, units); in a group, one 零 for a run of zero places
+# before a written digit; 零 before a group after a higher one when the group is under 一千
+# or a whole group of zeros lies between; 十 alone (not 一十) only at the very start; 两 or 二
+# for a 2 before 千 or 百, or a first group that is just 2 (两万).
+def _zh_group(group: int, first: bool) -> list[str]:
+    spelled = [""]
+    zeros = False
+    for place, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = group // place % 10
+        if digit == 0:
+            zeros = zeros or spelled != [""]
+            continue
+        words = [w + "零" if zeros else w for w in spelled]
+        zeros = False
+        if first and words == [""] and unit == "十" and digit == 1:
+            said = ["十"]
+        elif digit == 2 and unit in ("千", "百"):
+            said = ["二" + unit, "两" + unit]
+        else:
+            said = ["零一二三四五六七八九"[digit] + unit]
+        spelled = [w + s for w in words for s in said]
+    if first and group == 2:
+        spelled.append("两")
+    return spelled
+
+
+def zh_spellings(number: int) -> set[str]:
+    """Every way Chinese writes 1 <= number < 10**12, with the last place left unsaid
+    where people leave it (一百五 for 150, 两万五 for 25,000: the digit just after a 百, 千,
+    万 or 亿 that has a digit of its own before it)."""
+    found = _zh_written(number)
+    last = next(p for p in (10**k for k in range(12)) if number // p % 10)
+    digit = number // last % 10
+    if last in (10, 100, 1000, 10**7) and number // (last * 10) % 10:
+        found |= {w + "一二三四五六七八九"[digit - 1] for w in _zh_written(number - digit * last)}
+    return found
+
+
+def _zh_written(number: int) -> set[str]:
+    groups = [number // 10**8, number // 10**4 % 10**4, number % 10**4]
+    spelled, skipped = [""], False
+    for group, unit in zip(groups, ("亿", "万", ""), strict=True):
+        if group == 0:
+            skipped = skipped or spelled != [""]
+            continue
+        first = spelled == [""]
+        gap = "零" if not first and (group < 1000 or skipped) else ""
+        spelled = [w + gap + g + unit for w in spelled for g in _zh_group(group, first)]
+        skipped = False
+    return set(spelled)
+
+
+@pytest.mark.parametrize(
+    ("typed", "yuan"),
+    [
+        ("两千", 2000),
+        ("一万", 10_000),
+        ("8.8萬", 88_000),
+        ("兩萬", 20_000),
+        ("3千5", 3500),
+        ("12万5", 125_000),
+        ("两万五", 25_000),
+        ("一百五", 150),
+        ("十二万", 120_000),
+        ("一万零五百", 10_500),
+        ("一万零一十", 10_010),
+        ("一万零一十五", 10_015),  # 一十 after a higher place, not 十
+        ("一亿零一十二万", 100_120_000),
+        ("一万一千", 11_000),  # a group of a thousand or more takes no 零
+        ("一亿两千万", 120_000_000),
+        ("一亿零三千", 100_003_000),
+        ("一亿五", 150_000_000),
+        ("¥两千元", 2000),
+        ("人民币一万", 10_000),
+        ("-两千", -2000),
+    ],
+)
+def test_chinese_numerals_are_read_exactly(typed, yuan):
+    assert money.parse(typed) == money.Money(yuan * 100, "CNY")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "一万五百",  # 零 missing: 一万零五百
+        "一万零五千",  # 零 needless: 一万五千
+        "一亿三千",  # a group of zeros between: 一亿零三千
+        "十万五",  # 十五万 or 十万零五千?
+        "10万5",  # the same in digits
+        "一百万五",
+        "1.2万5",
+        "2百万5",
+        "两千5",
+        "一万零十",  # 一万零一十
+        "一万零十五",  # 一万零一十五
+        "一万零一千",  # 一万一千
+        "一万两",
+        "一万零两",
+        "一万万",
+        "一千万亿",
+        "一万亿",
+        "一十万",  # 十万
+        "百",
+        "零",
+        "二十两",
+    ],
+)
+def test_a_chinese_numeral_that_is_not_one_is_refused(typed):
+    with pytest.raises(InvalidInput) as caught:
+        money.parse(typed)
+    assert caught.value.message == (
+        f"not an amount: {typed!r}; write it like 两千, 一万零五百, 两万五, 3千5 or 1.05万"
+    )
+
+
+def test_no_numeral_at_all_is_no_amount():
+    assert money.chinese_amount("") is None  # not 0: parse() reads what this gives as a number
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(number=st.integers(1, 10**12 - 1))
+def test_chinese_numerals_read_back_the_integer_they_spell(number):
+    """Each way to write `number` is read as it (in yen: the largest amount is 10**12 - 1)."""
+    for typed in sorted(zh_spellings(number)):
+        assert money.parse(typed, "JPY") == money.Money(number, "JPY"), typed
+
+
+NUMERAL = "零一二两三四五六七八九十百千万亿"
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    number=st.integers(1, 10**12 - 1),
+    at=st.integers(0, 20),
+    edit=st.sampled_from(["drop", "add", "swap"]),
+    char=st.sampled_from(NUMERAL),
+)
+def test_a_numeral_read_is_one_of_its_value_s_spellings(number, at, edit, char):
+    """A spelling with one character dropped, added or changed is read only when it is
+    itself a way to write the value read; anything else is refused, never guessed."""
+    typed = sorted(zh_spellings(number))[0]
+    at %= len(typed) + 1
+    typed = {"drop": typed[:at] + typed[at + 1 :], "add": typed[:at] + char + typed[at:],
+             "swap": typed[:at] + char + typed[at + 1 :]}[edit]  # fmt: skip
+    try:
+        read = money.parse(typed, "JPY")
+    except InvalidInput:
+        return
+    assert typed in zh_spellings(read.minor), (typed, read.minor)
+
+
+def test_an_amount_in_chinese_numerals_is_stored_and_a_wrong_one_changes_nothing(db_path):
+    add("张伟")
+    ok("buy", "张伟", "产品", "两千")
+    ok("buy", "张伟", "产品", "3千5")
+    ok("purchase", "edit", "2", "--amount", "一万")
+    assert rows(db_path, "SELECT amount_minor, currency FROM purchases ORDER BY id") == [
+        (200_000, "CNY"),
+        (1_000_000, "CNY"),
+    ]
+    said = fails(2, "--lang", "zh", "buy", "张伟", "产品", "一万五百", db=db_path)
+    assert said == "crm: 不是金额：“一万五百”；请写成 两千、一万零五百、两万五、3千5 或 1.05万\n"
+
+
 def test_a_churn_report_keeps_the_lifecycle_beside_the_reason_at_80_columns(demo):
     code, lines = on_terminal("--lang", "zh", "report", "churn", columns=80)
     assert code == 0

@@ -90,14 +90,20 @@ def test_the_candidates_on_a_terminal_show_phones_as_tables_do(db_path):
 
 def test_a_phone_error_names_regions_in_the_run_language_and_keeps_the_code_to_type(db_path):
     ok("config", "set", "default_region", "CN")
-    err = fails(2, "--lang", "zh", "add", "X", "--phone", "12015550123", db=db_path)
+    err = fails(2, "--lang", "zh", "add", "X", "--phone", "447400123456", db=db_path)
     assert err == (
-        "crm: 电话“12015550123”不是有效的中国号码；它是美国的号码：请输入 +1 201-555-0123，"
-        "或把客户的国家/地区设为 US\n"
+        "crm: 电话“447400123456”不是有效的中国号码；它是英国的号码：请输入 +44 7400 123456，"
+        "或把客户的国家/地区设为 GB\n"
     )
-    assert fails(2, "add", "X", "--phone", "12015550123") == (
-        "crm: phone '12015550123' is not a valid CN number; it is valid in US: type "
-        "+1 201-555-0123 or give the customer's country as US\n"
+    assert fails(2, "add", "X", "--phone", "447400123456") == (
+        "crm: phone '447400123456' is not a valid CN number; it is valid in GB: type "
+        "+44 7400 123456 or give the customer's country as GB\n"
+    )
+    # 11 digits from 1 read in China: a mobile number mistyped, not a number of the US
+    err = fails(2, "--lang", "zh", "add", "李四", "--phone", "12345678901", db=db_path)
+    assert err == (
+        "crm: 电话“12345678901”无效：不是有效的中国手机号码，请核对号码；请填写客户的国家/地区，"
+        "或在号码前加上 + 和国家代码\n"
     )
     err = fails(2, "--lang", "zh", "add", "X", "--country", "FR", "--phone", "99", db=db_path)
     assert "不是有效的法国号码" in err and " FR " not in err, err

@@ -137,6 +137,30 @@ def test_without_a_country_default_region_reads_the_number(cn):
             "give the number alone, and the extension in --notes or a --field\n",
         ),
         (
+            ["--phone", "010-8888 8888 转123"],  # 转 (and 分机) marks an extension in Chinese
+            "crm: phone '010-8888 8888 转123' has an extension (123), which crm does not keep: "
+            "give the number alone, and the extension in --notes or a --field\n",
+        ),
+        (
+            ["--phone", "010 8888 8888 分机 8001"],
+            "crm: phone '010 8888 8888 分机 8001' has an extension (8001), which crm does not "
+            "keep: give the number alone, and the extension in --notes or a --field\n",
+        ),
+        (
+            ["--phone", "010-8888 8888 x123"],
+            "crm: phone '010-8888 8888 x123' has an extension (123), which crm does not keep: "
+            "give the number alone, and the extension in --notes or a --field\n",
+        ),
+        (
+            ["--phone", "12345678901"],  # 11 digits from 1: a mobile mistyped, not a US number
+            "crm: invalid phone '12345678901': not a valid CN mobile number; check the digits; "
+            "give the customer's country, or type it with +country code\n",
+        ),
+        (
+            ["--phone", "140 1234 5678", "--country", "中国"],
+            "crm: invalid phone '140 1234 5678': not a valid CN mobile number; check the digits\n",
+        ),
+        (
             ["--phone", "13800138000;13900139000"],
             "crm: invalid phone '13800138000;13900139000': one number per phone (give each its "
             "own)\n",

@@ -5,11 +5,14 @@ option that takes a date or a date-time (`--at`, `--due`, `--since`, `--until`, 
 The grammar (docs/conventions.md shows it with a table of examples, which tests replay):
 - a day: ISO (`2026-11-22`, `20261122`, `2026/11/22`, `2026.11.22`), `2026年11月22日`,
   `22 Nov 2026`, `Nov 22, 2026`, `11/22/2026` (see slashes below); `today`, `tomorrow`,
-  `yesterday` (今天, 明天, 后天, 大后天, 昨天, 前天, 大前天); `月底` (this month's last day),
+  `yesterday` (今天, 明天, 后天, 大后天, 昨天, 前天, 大前天); `月底` (this month's last day;
+  `月底前` by then, the same day), `年底` (this year's 31 December), `元旦` (1 January, as
+  `1月1日` is read),
   `下个月` (`下月初`: next month's first day); offsets `+3d`, `-2w`, `1m`, `1y` (unsigned is
   ahead), `in 3 days`, `3 days ago`, `3天后`, `2周前`, `两天后`, `一个月前`; `周末` (a
   Saturday, as a bare weekday is read; `下周末`); weekdays `fri`, `next fri` (the first
-  Friday after today), `last fri` (the last one before today), `周五`, `下周五` (Friday
+  Friday after today), `last fri` (the last one before today), `周五` (`周5`, `星期5`;
+  `周7` Sunday), `下周五` (Friday
   of next week, weeks starting on Monday), `上周五`, `本周五`, `下下周五` (the week after
   next), `上上周五`; a day of the year without its year: `Jan 5`, `5 Jan`, `11月22日`,
   `1/5`, `12.25`, `十二月三十一日`; a day of the month (`15号`, by direction), `下月15号`.
@@ -81,6 +84,7 @@ WEEKDAYS = {
     for name in names
 }
 _ZH_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_ZH_WEEKDAYS |= {str(number): number - 1 for number in range(1, 8)}  # 周5, 星期7 (Sunday)
 MONTHS = {
     name: index + 1
     for index, names in enumerate(
@@ -163,7 +167,7 @@ _ORD = r"(?:st|nd|rd|th)?"
 _MONTH_FIRST = r"([a-z]{3,9})\.?\s*(\d{1,2})" + _ORD + r"(?:,?\s+(\d{4}))?"
 _DAY_FIRST = r"(\d{1,2})" + _ORD + r"\s*([a-z]{3,9})\.?(?:,?\s+(\d{4}))?"
 _WEEKDAY = r"(?:(next|last|this)\s+)?([a-z]+)"
-_ZH_WEEKDAY = r"(下下|上上|下|上|这|本)?\s*(?:周|星期|礼拜)([一二三四五六日天])"
+_ZH_WEEKDAY = r"(下下|上上|下|上|这|本)?\s*(?:周|星期|礼拜)([一二三四五六日天1-7])"
 _ZH_WORDS = {
     "今天": 0,
     "现在": 0,
@@ -699,6 +703,7 @@ def _split(text: str) -> tuple[str, timedelta | None]:
             before == " "
             or not before.isascii()
             or (before in "tT" and text[i - 2 : i - 1].isdigit())
+            or re.match(_ZH_PARTS, text[i:])  # 周5下午3点, 2026-12-04下午3点
         ):
             clock = _clock(text[i:].strip())
             if clock is not None:
@@ -724,8 +729,12 @@ def _day(text: str, today: date, direction: Direction) -> date:
         return today + timedelta(days=_EN_WORDS[text])
     if text in _ZH_WORDS:
         return today + timedelta(days=_ZH_WORDS[text])
-    if text in ("月底", "月末"):  # the last day of this month
+    if text in ("月底", "月末", "月底前", "月末前"):  # the last day of this month (by it)
         return (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if text in ("年底", "年末", "年底前", "年末前"):  # the last day of this year, as 月底
+        return today.replace(month=12, day=31)
+    if text == "元旦":  # New Year's Day: the next or the last, as 1月1日
+        return _yearless(1, 1, today, direction, typed)
     if text in ("下个月", "下月", "下月初", "下个月初"):  # the first day of next month
         return (today.replace(day=28) + timedelta(days=4)).replace(day=1)
     if match := re.fullmatch(r"(下下|上上|下|上|这|本)?\s*周末", text):  # its Saturday

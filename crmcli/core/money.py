@@ -10,8 +10,10 @@ such as an average is rounded, half to even, and only to the currency's own deci
 Accepted input: `1299`, `1,299.50` (commas group thousands, in threes), `-12.5` or `−12.5`,
 `¥1299`, `$12`, `€9.99`, `HK$80`, `RMB 50`, `50元`, `1299.5 USD`, `USD 1299.5`, `100美元`,
 `人民币50`, `100块`, `8.8万`
-(88,000), `3千` (3,000), `¥1.2万元` (¥ and 元 together: yuan), `1.5亿`; full-width
-digits and signs (`１２９９`, `￥`) are read as their ASCII forms. A comma as the decimal
+(88,000), `3千` (3,000), `3千5` (3,500), `¥1.2万元` (¥ and 元 together: yuan), `1.5亿`;
+whole amounts in Chinese numerals (`两千`, `一万`, `一万零五百`, `两万五`: chinese_amount);
+full-width digits and signs (`１２９９`, `￥`) and the traditional 萬, 億 and 兩 are read as
+their ASCII and simplified forms. A comma as the decimal
 separator (`12,50`) is refused rather than guessed. A symbol shared by several currencies
 (`¥`, `$`) means the one in force when it is one of them (the `currency` passed, else the
 default), otherwise CNY for `¥` and USD for `$`.
@@ -28,10 +30,11 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal
 from functools import lru_cache
 from typing import Any
 
+from crmcli.core.dates import chinese_number
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
 
@@ -119,13 +122,14 @@ _UNIT = (
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _AMOUNT = (
     rf"(?i)(?P<sign1>[-+−])?\s*(?P<pre>{_UNIT})?\s*(?P<sign2>[-+−])?\s*"
-    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
-    rf"\s*(?P<scale>[百千]万|[百千万亿])?\s*(?P<post>{_UNIT})?"
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+|[零一二两三四五六七八九十百千万亿]+)"
+    rf"\s*(?:(?P<scale>[百千]万|[百千万亿])(?P<tail>\d)?)?\s*(?P<post>{_UNIT})?"
 )
 # 万 (ten thousand) and 亿 (a hundred million) after the number, as a terminal shows large
 # CNY sums (`¥8.8万`, `1.2万元`, `¥1.23亿`), and 百, 千, 百万, 千万 as people say sums
 # (`3千`, `1.5千元`, `2百万`): powers of ten, applied exactly.
 SCALES = {"百": 2, "千": 3, "万": 4, "百万": 6, "千万": 7, "亿": 8}
+_TRADITIONAL = str.maketrans("萬億兩", "万亿两")
 HELP = N_("write it like 1299, 1,299.50, ¥1299, 8.8万 or 1299.5 USD")
 
 
@@ -336,7 +340,7 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
     plain_number = _plain_minor(text, currency or default)
     if plain_number is not None:
         return plain_number
-    raw = unicodedata.normalize("NFKC", text).strip()
+    raw = unicodedata.normalize("NFKC", text).strip().translate(_TRADITIONAL)
     match = re.fullmatch(_AMOUNT, raw)
     if not raw or match is None:
         raise InvalidInput(
@@ -369,12 +373,71 @@ def parse(text: str, currency: str | None = None, *, default: str = "CNY") -> Mo
                 )
             )
     code = named or context
-    number = match["number"].replace(",", "")
-    try:
-        value = Decimal(number)
-        value = value.scaleb(SCALES.get(match["scale"] or "", 0), _exact(value))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+    value = _number(match["number"].replace(",", ""), match["scale"] or "", match["tail"])
+    if value is None:
         raise InvalidInput(
-            _("not an amount: {value!r}; {HELP}").format(value=text.strip(), HELP=_(HELP))
-        ) from None
+            _(
+                "not an amount: {value!r}; write it like 两千, 一万零五百, 两万五, 3千5 or 1.05万"
+            ).format(value=text.strip())
+        )
     return Money(sign * to_minor(value, code), code)
+
+
+def _number(number: str, scale: str, tail: str | None) -> Decimal | None:
+    """The value of an amount's number (`1299.5`, `两千`), its scale (`万`, `百万`) and a
+    digit after the scale that stands for the next place down (`3千5`: 3,500, `12万5`:
+    125,000); None where a Chinese numeral is not one (chinese_amount), or a tail has no
+    place to stand for (`1.2万5`, `10万5` is 100,000 and 5,000 or 105,000, `2百万5`)."""
+    if not number[0].isdigit() and number[0] != ".":
+        whole = None if tail else chinese_amount(number + scale)
+        return None if whole is None else Decimal(whole)
+    value = Decimal(number)
+    value = value.scaleb(SCALES.get(scale, 0), _exact(value))
+    if tail is None:
+        return value
+    if scale not in _TAIL_PLACES or not number.isdigit() or number[-1] == "0":
+        return None
+    return value + int(tail) * _TAIL_PLACES[scale]
+
+
+# The place a digit after 百, 千, 万 or 亿 stands for, as people say a round sum (`两百五`
+# 250, `三千五` 3,500, `一万五` 15,000, `一亿五` 150,000,000).
+_TAIL_PLACES = {"百": 10, "千": 100, "万": 1000, "亿": 10**7}
+_SECTIONS = (("亿", 10**8), ("万", 10**4), ("", 1))
+
+
+def chinese_amount(text: str) -> int | None:
+    """A whole amount in Chinese numerals as it is written, up to 9999亿: `两千`, `一万`,
+    `十二万`, `三万五千`, `一亿两千万`, `一万零五百` (零 for each gap before a lower place),
+    `一万零一十`, and with the last place left unsaid as people say a round sum: `两万五`
+    (25,000), `一百五` (150). None for anything else, which would be a guess: 零 missing or
+    needless (`一万五百`, `一万零五千`), a tail after a zero place (`十万五`: 十五万 or
+    十万零五千?), a place repeated or out of order (`一万万`, `一千万亿`)."""
+    extra = 0
+    if len(text) > 2 and text[-1] in _ONE_TO_NINE and text[-2] in _TAIL_PLACES:
+        if text[-2] in "万亿" and text[-3] not in _ONE_TO_NINE + "两":
+            return None
+        extra = (_ONE_TO_NINE.index(text[-1]) + 1) * _TAIL_PLACES[text[-2]]
+        text = text[:-1]
+    total, above = 0, 0  # above: the place of the section before, 0 at the head
+    for unit, place in _SECTIONS:
+        section, found, rest = text.partition(unit) if unit else (text, "", "")
+        if unit and not found:
+            continue
+        text = rest
+        if not section and not unit:
+            break
+        gap = section[:1] == "零"
+        digits = section[1:] if gap else section
+        if above and digits[:2] == "一十":
+            digits = digits[1:]  # 一万零一十: 一十 after a higher place
+        elif above and (digits[:1] == "十" or digits == "两"):
+            return None  # 一万零十, 一万零两: 一十, 二 there
+        value = chinese_number(digits) if digits else None
+        if value is None or gap != bool(above and (value < 1000 or above > place * 10**4)):
+            return None
+        total, above = total + value * place, place
+    return total + extra if total else None
+
+
+_ONE_TO_NINE = "一二三四五六七八九"

@@ -220,12 +220,14 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
             ).format(raw=raw)
         )
     number = _parse_phone(raw, used)
-    if number is not None and number.extension:
+    marked = re.fullmatch(_ZH_EXTENSION, raw)  # phonenumbers knows `ext.` and `x`, not 转
+    extension = marked[1] if marked else number is not None and number.extension
+    if extension:
         raise InvalidInput(
             _(
                 "phone {raw!r} has an extension ({extension}), which crm does not keep: "
                 "give the number alone, and the extension in --notes or a --field"
-            ).format(raw=raw, extension=number.extension)
+            ).format(raw=raw, extension=extension)
         )
     if number is not None and phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -248,6 +250,15 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         )
     if international:
         raise InvalidInput(_("invalid phone {raw!r}: not a valid number").format(raw=raw))
+    hint = "" if home else _("; give the customer's country, or type it with +country code")
+    if used == "CN" and re.fullmatch(r"1\d{10}", phonenumbers.normalize_digits_only(raw)):
+        # 11 digits from 1 is what a Chinese mobile number looks like: one mistyped, not a
+        # number of the US with its country code (whose hint it would get below)
+        raise InvalidInput(
+            _(
+                "invalid phone {raw!r}: not a valid {used} mobile number; check the digits{hint}"
+            ).format(raw=raw, used=region_name(used), hint=hint)
+        )
     # What the user may have meant: the number read in default_region (when the
     # customer's country was used), or the digits as an international number.
     meant = [(raw, region)] if region != used else []
@@ -266,7 +277,6 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
                 raw=raw, used=region_name(used), where=region_name(where), typed=typed, code=where
             )
         )
-    hint = "" if home else _("; give the customer's country, or type it with +country code")
     raise InvalidInput(
         _("invalid phone {raw!r}: not a valid {used} number{hint}").format(
             raw=raw, used=region_name(used), hint=hint
@@ -323,6 +333,10 @@ def _usual_patterns(region: str) -> tuple[int, re.Pattern[str], re.Pattern[str]]
 # What phone books hold besides numbers: service numbers and short codes (10086, 95555,
 # 12345, 110), and USSD codes (*100#): 3 to 6 digits, with * and # around them.
 _SERVICE = re.compile(r"[*#]{0,2}[0-9]{3,6}(?:[*#][0-9]{1,4})*#?")
+
+
+# A Chinese extension after the number: `010-8888 8888 转123`, `分机 123`.
+_ZH_EXTENSION = r".+?\s*(?:转|轉|分机号?|分機號?)\s*(\d{1,8})"
 
 
 def service_code(text: str) -> str | None:
