@@ -315,6 +315,11 @@ class Section(NamedTuple):
     ranks every customer by them, then reads the rows of the customers it shows only, with
     `Window.only` naming them (which `rows` then honours). Each section's functions take its
     own kind of row (a ReminderRow).
+
+    `ordered`: its `weights` come most urgent first (by class, then weight), so that the
+    first customers of a limit are found before the rest is read (`_Day`); `least`: the
+    most urgent class any of its reasons can be in (0, any), which tells that the ordered
+    section's first customers rank before any of this one's who has no other reason.
     """
 
     key: str
@@ -326,6 +331,8 @@ class Section(NamedTuple):
     event: Callable[[Any, Window], Event | None]
     shown: Callable[[Window, Sequence[Any]], Sequence[Any]] = Window.name
     weights: Callable[[Window], Iterable[tuple[int, int, float]]] | None = None
+    ordered: bool = False
+    least: int = 0
 
 
 def _tag_list(joined: str | None) -> list[str]:
@@ -462,10 +469,11 @@ def _overdue_tasks(window: Window) -> list[TaskDue]:
 
 
 def _overdue_weights(window: Window) -> Iterator[tuple[int, int, float]]:
-    """Each overdue task's (customer_id, urgency, weight), as _overdue_weight gives them."""
+    """Each overdue task's (customer_id, urgency, weight), as _overdue_weight gives them,
+    the latest first (the index of open tasks by day gives that order)."""
     yesterday = window.today - timedelta(days=1)
     columns = "t.customer_id, -CAST(julianday(t.due_on) - julianday(?) AS INTEGER)"
-    for customer_id, late in _task_rows(window, columns, "", None, yesterday, []):
+    for customer_id, late in _task_rows(window, columns, " ORDER BY t.due_on", None, yesterday, []):
         yield customer_id, agenda.OVERDUE_TASK, late
 
 
@@ -967,6 +975,7 @@ SECTIONS: list[Section] = [
         reason=_overdue_reason,
         event=_task_event,
         weights=_overdue_weights,
+        ordered=True,
     ),
     Section(
         key="due_tasks",
@@ -1006,6 +1015,7 @@ SECTIONS: list[Section] = [
         event=_contact_event,
         shown=_contacts_shown,
         weights=_contact_weights,
+        least=agenda.CONTACT_OVERDUE,
     ),
     Section(
         key="dates",
@@ -1263,13 +1273,15 @@ HELD = 20_000
 
 
 def every_contact_today(
-    conn: sqlite3.Connection, today: date, limit: int | None = None
-) -> tuple[Callable[[], Iterator[TodayRow]], int]:
+    conn: sqlite3.Connection, today: date, limit: int | None = None, *, counted: bool = True
+) -> tuple[Callable[[], Iterator[TodayRow]], int | None]:
     """contact_today's rows as they are read, a few hundred customers at a time (nothing
     held per customer shown: a script's or cron's whole day can be long), each call of
-    the first item reading them again; and the total. The connection must stay open, in
-    the same transaction, while they are read."""
-    day = _Day(Window(conn, today, today))
+    the first item reading them again; and the total. Not `counted`, the total may be
+    None: the first `limit` customers were found without weighing everyone (at least
+    `limit` are due). The connection must stay open, in the same transaction, while they
+    are read."""
+    day = _Day(Window(conn, today, today), None if counted else limit)
     ids = day.first(limit)
 
     def rows() -> Iterator[TodayRow]:
@@ -1288,9 +1300,15 @@ class _Day:
     worded at once and kept. The second reads the rows of the customers shown
     (`Window.only`) and words their reasons, a chunk of customers at a time: agenda.rank
     orders a chunk as it orders the whole day, since their standing is the same.
+
+    Given `limit`, the first reading may stop early: once the `ordered` section has given
+    every reason as urgent as its current one, and at least `limit` customers have one,
+    every customer ranking among the first `limit` has a reason that urgent (a section not
+    read yet has none: its `least` class is less urgent). Those customers alone are then
+    read in full and ranked (`total` None: not counted).
     """
 
-    def __init__(self, window: Window) -> None:
+    def __init__(self, window: Window, limit: int | None = None) -> None:
         self.window = window
         standing: dict[int, list[Any]] = {}  # customer -> [urgency, weight, reasons]
 
@@ -1307,10 +1325,10 @@ class _Day:
 
         # the worded reasons of the sections without weights, by section and customer
         self.kept: dict[str, dict[int, list[Reason]]] = {}
+        weighed = []
         for section in SECTIONS:
             if section.weights is not None:
-                for customer_id, urgency, weight in section.weights(window):
-                    count(customer_id, urgency, weight)
+                weighed.append(section)
                 continue
             kept = self.kept[section.key] = {}
             for row in section.rows(window):
@@ -1319,10 +1337,59 @@ class _Day:
                     count(reason.customer_id, reason.urgency, reason.weight)
                     kept.setdefault(reason.customer_id, []).append(reason)
         self.standing = standing
+        self.total: int | None = None
+        self.found: list[int] | None = None  # the first customers, when found early
+        ordered = next((s for s in weighed if s.ordered), None)
+        if limit and ordered is not None:
+            unread = [s.least for s in weighed if s is not ordered]
+            self.found = self._early(ordered, limit, unread, count)
+            if self.found is not None:
+                self.standing = {}
+                return
+            weighed.remove(ordered)  # read to its end: its every reason is counted
+        for section in weighed:
+            for customer_id, urgency, weight in section.weights(window):  # type: ignore[misc]
+                count(customer_id, urgency, weight)
         self.total = len(standing)
+
+    def _early(
+        self,
+        ordered: Section,
+        limit: int,
+        unread: list[int],
+        count: Callable[[int, int, float], None],
+    ) -> list[int] | None:
+        """The first `limit` customers, once the reasons of `ordered` (counted as they are
+        read) have found `limit` customers as urgent as the last one read and more urgent
+        than the `least` of every other weighed section (`unread`); None when its reasons
+        run out first, every one of them counted."""
+        seen: set[int] = set()
+        current: tuple[int, float] | None = None
+        for customer_id, urgency, weight in ordered.weights(self.window):  # type: ignore[misc]
+            if (
+                current is not None
+                and (urgency, weight) != current
+                and len(seen) >= limit
+                and all(current[0] < least for least in unread)
+            ):
+                break
+            count(customer_id, urgency, weight)
+            seen.add(customer_id)
+            current = (urgency, weight)
+        else:
+            return None
+        urgency, weight = current  # type: ignore[misc]
+        candidates = [
+            customer_id
+            for customer_id, (held, most, _) in self.standing.items()
+            if held < urgency or (held == urgency and most >= weight)
+        ]
+        return [customer_id for customer_id, _ in self.ranked(candidates)[:limit]]
 
     def first(self, limit: int | None) -> list[int]:
         """The first `limit` customers (None: all) in agenda.rank's order."""
+        if self.found is not None:
+            return self.found
 
         def key(item: tuple[int, list[Any]]) -> tuple[int, float, int, int]:
             customer_id, (urgency, weight, reasons) = item
