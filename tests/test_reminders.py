@@ -1691,7 +1691,9 @@ def _section(
             r["customer_id"], r["urgency"], r["weight"], f"s{n} {r}"
         ),
         event=lambda r, window: None,
-        weights=(lambda window: iter(rows)) if weighed else None,
+        weights=(lambda window: (r for r in rows if window.only is None or r[0] in window.only))
+        if weighed
+        else None,
         ordered=ordered, least=least,
     )  # fmt: skip
 
@@ -1744,7 +1746,7 @@ def test_the_first_customers_found_early_are_agenda_ranks(first, sections, slack
     first = sorted(first, key=lambda r: (r[1], -r[2]))  # most urgent first
     made = [_section(0, True, first, ordered=True)]
     for n, (weighed, rows) in enumerate(sections, 1):
-        least = min((u for _, u, _ in rows), default=4) - slack
+        least = max(min((u for _, u, _ in rows), default=4) - slack, 0)
         made.append(_section(n, weighed, rows, least=least))
     whole = _ranks([(True, first), *sections])
     day = date(2026, 11, 22)
@@ -1768,21 +1770,26 @@ def test_the_first_customers_are_found_without_weighing_the_rest(monkeypatch):
 
     first = [(1, 0, 7), (2, 0, 7), (3, 0, 2), (3, 0, 1)]
     later = [(2, 3, 1.0), (4, 3, 5.0)]
-    weighed = []
-    made = [_section(0, True, first, ordered=True), _section(1, True, later, least=3)]
-    made[1] = made[1]._replace(weights=lambda window: weighed.append(1) or iter(later))
-    monkeypatch.setattr(reminders, "SECTIONS", made)
+    weighed = []  # for each reading of `later`'s weights: whether it was in full
+    plain = _section(1, True, later, least=3)
+    spied = plain._replace(
+        weights=lambda window: weighed.append(window.only is None) or plain.weights(window)
+    )
+    ordered = _section(0, True, first, ordered=True)
+    monkeypatch.setattr(reminders, "SECTIONS", [ordered, spied])
     day = date(2026, 11, 22)
     whole = _ranks([(True, first), (True, later)])
     assert [c for c, _ in whole] == [2, 1, 3, 4]  # 2 has two reasons
     for limit, early in ((1, True), (2, True), (3, True), (4, False), (5, False)):
-        ranked = reminders._Day(reminders.Window(None, day, day), limit)  # type: ignore[arg-type]
-        assert (ranked.total is None, bool(weighed)) == (early, not early), limit
-        assert ranked.ranked(ranked.first(limit)) == whole[:limit]
         weighed.clear()
-    made[1] = made[1]._replace(least=0)  # its reasons may be as urgent: weighed in full
+        ranked = reminders._Day(reminders.Window(None, day, day), limit)  # type: ignore[arg-type]
+        assert (ranked.total is None, any(weighed)) == (early, not early), limit
+        assert ranked.ranked(ranked.first(limit)) == whole[:limit]
+    weighed.clear()
+    # its reasons may be as urgent (least 0): weighed in full before the overdue tasks
+    monkeypatch.setattr(reminders, "SECTIONS", [ordered, spied._replace(least=0)])
     ranked = reminders._Day(reminders.Window(None, day, day), 1)  # type: ignore[arg-type]
-    assert ranked.total == 4 and weighed and ranked.first(1) == [2]
+    assert weighed[0] and ranked.total is None and ranked.first(1) == [2]
 
 
 def test_remind_names_a_long_sections_rows_as_it_writes_them(crowded, monkeypatch):
