@@ -1762,34 +1762,43 @@ def test_the_first_customers_found_early_are_agenda_ranks(first, sections, slack
 
 
 def test_the_first_customers_are_found_without_weighing_the_rest(monkeypatch):
-    """Two customers an overdue task of 7 days each, a third 2 days and 1: the first of a
-    limit of 1 or 2 are found once the tasks of 7 days are read, of 3 once those of 2;
-    a section less urgent (customers due for contact) is then read for them only, not
-    weighed in full. Four customers are due: a limit of 4 or more reads everything."""
+    """Two customers an overdue task of 7 days each, a third 2 days and 1, a fourth
+    feedback late by half a day: the first of a limit of 1 or 2 are found once the tasks of
+    7 days are read, of 3 once those of 2; a section less urgent (customers due for
+    contact) is then read for those found only, not weighed in full. Four customers are
+    overdue: a limit of 4 or more reads everything, and so does a limit not given."""
     from crmcli.reports import reminders
 
     first = [(1, 0, 7), (2, 0, 7), (3, 0, 2), (3, 0, 1)]
     later = [(2, 3, 1.0), (4, 3, 5.0)]
-    weighed = []  # for each reading of `later`'s weights: whether it was in full
-    plain = _section(1, True, later, least=3)
+    kept = [(5, 0, 0.5), (6, 3, 9.0)]  # read in full first: their class may be the first
+    read = []  # the customers `later`'s weights were read for (None: all), each time
+    plain = _section(0, True, later, least=1)
     spied = plain._replace(
-        weights=lambda window: weighed.append(window.only is None) or plain.weights(window)
+        weights=lambda window: (
+            read.append(window.only and set(window.only)) or plain.weights(window)
+        )
     )
-    ordered = _section(0, True, first, ordered=True)
-    monkeypatch.setattr(reminders, "SECTIONS", [ordered, spied])
+    ordered = _section(1, True, first, ordered=True)
+    made = [spied, ordered, _section(2, False, kept)]
+    monkeypatch.setattr(reminders, "SECTIONS", made)
     day = date(2026, 11, 22)
-    whole = _ranks([(True, first), (True, later)])
-    assert [c for c, _ in whole] == [2, 1, 3, 4]  # 2 has two reasons
-    for limit, early in ((1, True), (2, True), (3, True), (4, False), (5, False)):
-        weighed.clear()
+    whole = _ranks([(True, later), (True, first), (False, kept)])
+    assert [c for c, _ in whole] == [2, 1, 3, 5, 6, 4]  # 2 has two reasons
+    for limit, only in ((1, {1, 2}), (2, {1, 2}), (3, {1, 2, 3}), (4, None), (5, None)):
+        read.clear()
         ranked = reminders._Day(reminders.Window(None, day, day), limit)  # type: ignore[arg-type]
-        assert (ranked.total is None, any(weighed)) == (early, not early), limit
+        assert (read, ranked.total) == ([only], None if only else 6), limit
+        assert ranked.window.only is None  # as found
         assert ranked.ranked(ranked.first(limit)) == whole[:limit]
-    weighed.clear()
-    # its reasons may be as urgent (least 0): weighed in full before the overdue tasks
-    monkeypatch.setattr(reminders, "SECTIONS", [ordered, spied._replace(least=0)])
+    assert reminders.every_contact_today(None, day, 1)[1] == 6  # type: ignore[arg-type]
+    assert reminders.every_contact_today(None, day, 1, counted=False)[1] is None  # type: ignore[arg-type]
+    read.clear()
+    # its reasons may be as urgent (least 0): weighed in full before the overdue tasks,
+    # then again for the customers found
+    monkeypatch.setattr(reminders, "SECTIONS", [spied._replace(least=0), *made[1:]])
     ranked = reminders._Day(reminders.Window(None, day, day), 1)  # type: ignore[arg-type]
-    assert weighed[0] and ranked.total is None and ranked.first(1) == [2]
+    assert read == [None, {1, 2}] and ranked.total is None and ranked.first(1) == [2]
 
 
 def test_remind_names_a_long_sections_rows_as_it_writes_them(crowded, monkeypatch):
