@@ -225,16 +225,33 @@ def test_english_never_reads_a_catalog(db_path, monkeypatch):
             opened.append(domain)
         return real(domain, *args, **kwargs)
 
-    from crmcli.core import i18n
+    from crmcli.core import i18n, vocabulary
 
-    i18n.catalog.cache_clear()  # a catalog is read once a process: this one reads it anew
-    monkeypatch.setattr(gettext, "translation", translation)
     monkeypatch.setenv("LANG", "en_US.UTF-8")
+    ok("add", "甲", "--field", "vip_level=2")
+    # a catalog is read once a process, and the headers of every language found once: anew
+    for cached in (i18n.catalog, vocabulary._columns_by_name, vocabulary._first_columns):
+        cached.cache_clear()
+    monkeypatch.setattr(gettext, "translation", translation)
     ok("list")
     ok("--help")
+    # a user field's name is checked against the built-in fields' headers in any language
+    assert ok("list", "--where", "vip_level = 2", "-q") == "1\n"
     assert opened == []
     ok("--lang", "zh", "list")
     assert opened
+
+
+def test_no_other_language_writes_a_built_in_fields_header_in_ascii():
+    """A name all ASCII is looked up among the English headers alone (vocabulary
+    `first_column_named`): as exact as among every language's only while this holds."""
+    from crmcli.core import vocabulary
+    from crmcli.records.customers import _builtin_columns
+
+    every = vocabulary._first_columns(_builtin_columns(), english=False)
+    english = vocabulary._first_columns(_builtin_columns(), english=True)
+    assert {typed: c for typed, c in every.items() if typed.isascii()} == english
+    assert len(every) > len(english) > 40
 
 
 def test_calendar_summaries_and_the_dashboard_speak_chinese(demo):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -1667,6 +1668,45 @@ _REASON = st.tuples(
 )
 
 
+def _section(
+    n: int,
+    weighed: bool,
+    rows: list[tuple[int, int, float]],
+    *,
+    ordered: bool = False,
+    least: int = 0,
+) -> Any:
+    """A section of `crm today` whose rows are the reasons `rows` (customer, urgency,
+    weight), with `weights` when `weighed`."""
+    from crmcli.reports import reminders
+    from crmcli.reports.models import agenda
+
+    def read(window: reminders.Window) -> list[dict]:
+        found = [{"customer_id": c, "urgency": u, "weight": w} for c, u, w in rows]
+        return [r for r in found if window.only is None or r["customer_id"] in window.only]
+
+    return reminders.Section(
+        key=f"s{n}", title=lambda today, until: "", columns=(), fields=(), rows=read,
+        reason=lambda r, window: agenda.Reason(
+            r["customer_id"], r["urgency"], r["weight"], f"s{n} {r}"
+        ),
+        event=lambda r, window: None,
+        weights=(lambda window: (r for r in rows if window.only is None or r[0] in window.only))
+        if weighed
+        else None,
+        ordered=ordered, least=least,
+    )  # fmt: skip
+
+
+def _ranks(sections: list[tuple[bool, list[tuple[int, int, float]]]]) -> list[Any]:
+    """agenda.rank of every reason of `sections`, as the sections of _section word them."""
+    from crmcli.reports.models import agenda
+
+    every = [agenda.Reason(c, u, w, f"s{n} {dict(customer_id=c, urgency=u, weight=w)}")
+             for n, (_, rows) in enumerate(sections) for c, u, w in rows]  # fmt: skip
+    return agenda.rank(every)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.lists(_REASON, max_size=8)), max_size=4))
 def test_the_first_customers_of_a_limit_are_agenda_ranks(sections):
@@ -1674,26 +1714,9 @@ def test_the_first_customers_of_a_limit_are_agenda_ranks(sections):
     reading the rows of those shown a few customers at a time (reminders._Day) gives
     agenda.rank's first rows."""
     from crmcli.reports import reminders
-    from crmcli.reports.models import agenda
 
-    def section(n: int, weighed: bool, rows: list[tuple[int, int, float]]) -> reminders.Section:
-        def read(window: reminders.Window) -> list[dict]:
-            found = [{"customer_id": c, "urgency": u, "weight": w} for c, u, w in rows]
-            return [r for r in found if window.only is None or r["customer_id"] in window.only]
-
-        return reminders.Section(
-            key=f"s{n}", title=lambda today, until: "", columns=(), fields=(), rows=read,
-            reason=lambda r, window: agenda.Reason(
-                r["customer_id"], r["urgency"], r["weight"], f"s{n} {r}"
-            ),
-            event=lambda r, window: None,
-            weights=(lambda window: iter(rows)) if weighed else None,
-        )  # fmt: skip
-
-    made = [section(n, weighed, rows) for n, (weighed, rows) in enumerate(sections)]
-    every = [agenda.Reason(c, u, w, f"s{n} {dict(customer_id=c, urgency=u, weight=w)}")
-             for n, (_, rows) in enumerate(sections) for c, u, w in rows]  # fmt: skip
-    whole = agenda.rank(every)
+    made = [_section(n, weighed, rows) for n, (weighed, rows) in enumerate(sections)]
+    whole = _ranks(sections)
     day = date(2026, 11, 22)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(reminders, "SECTIONS", made)
@@ -1704,6 +1727,78 @@ def test_the_first_customers_of_a_limit_are_agenda_ranks(sections):
             for chunk in (1, 2, 500):  # read a few customers at a time: the same order
                 pieces = [ranked.ranked(ids[i : i + chunk]) for i in range(0, len(ids), chunk)]
                 assert [c for piece in pieces for c in piece] == whole[:limit]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(_REASON, max_size=14),
+    st.lists(st.tuples(st.booleans(), st.lists(_REASON, max_size=6)), max_size=3),
+    st.integers(0, 1),
+)
+def test_the_first_customers_found_early_are_agenda_ranks(first, sections, slack):
+    """Given a limit, the section whose weights come most urgent first (overdue tasks) is
+    read only until enough customers are as urgent as its last reason read, and the other
+    weighed sections only for those customers, when none of their reasons can be as
+    urgent (`least`, here their most urgent class, or one below): agenda.rank's first rows
+    all the same, whatever the ties; the total is not counted then."""
+    from crmcli.reports import reminders
+
+    first = sorted(first, key=lambda r: (r[1], -r[2]))  # most urgent first
+    made = [_section(0, True, first, ordered=True)]
+    for n, (weighed, rows) in enumerate(sections, 1):
+        least = max(min((u for _, u, _ in rows), default=4) - slack, 0)
+        made.append(_section(n, weighed, rows, least=least))
+    whole = _ranks([(True, first), *sections])
+    day = date(2026, 11, 22)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reminders, "SECTIONS", made)
+        for limit in [*range(len(whole) + 2), None]:
+            ranked = reminders._Day(reminders.Window(None, day, day), limit)  # type: ignore[arg-type]
+            assert ranked.total in (None, len(whole))
+            assert ranked.total is not None or limit  # never without a limit
+            ids = ranked.first(limit)
+            pieces = [ranked.ranked(ids[i : i + 2]) for i in range(0, len(ids), 2)]
+            assert [c for piece in pieces for c in piece] == whole[:limit]
+
+
+def test_the_first_customers_are_found_without_weighing_the_rest(monkeypatch):
+    """Two customers an overdue task of 7 days each, a third 2 days and 1, a fourth
+    feedback late by half a day: the first of a limit of 1 or 2 are found once the tasks of
+    7 days are read, of 3 once those of 2; a section less urgent (customers due for
+    contact) is then read for those found only, not weighed in full. Four customers are
+    overdue: a limit of 4 or more reads everything, and so does a limit not given."""
+    from crmcli.reports import reminders
+
+    first = [(1, 0, 7), (2, 0, 7), (3, 0, 2), (3, 0, 1)]
+    later = [(2, 3, 1.0), (4, 3, 5.0)]
+    kept = [(5, 0, 0.5), (6, 3, 9.0)]  # read in full first: their class may be the first
+    read = []  # the customers `later`'s weights were read for (None: all), each time
+    plain = _section(0, True, later, least=1)
+    spied = plain._replace(
+        weights=lambda window: (
+            read.append(window.only and set(window.only)) or plain.weights(window)
+        )
+    )
+    ordered = _section(1, True, first, ordered=True)
+    made = [spied, ordered, _section(2, False, kept)]
+    monkeypatch.setattr(reminders, "SECTIONS", made)
+    day = date(2026, 11, 22)
+    whole = _ranks([(True, later), (True, first), (False, kept)])
+    assert [c for c, _ in whole] == [2, 1, 3, 5, 6, 4]  # 2 has two reasons
+    for limit, only in ((1, {1, 2}), (2, {1, 2}), (3, {1, 2, 3}), (4, None), (5, None)):
+        read.clear()
+        ranked = reminders._Day(reminders.Window(None, day, day), limit)  # type: ignore[arg-type]
+        assert (read, ranked.total) == ([only], None if only else 6), limit
+        assert ranked.window.only is None  # as found
+        assert ranked.ranked(ranked.first(limit)) == whole[:limit]
+    assert reminders.every_contact_today(None, day, 1)[1] == 6  # type: ignore[arg-type]
+    assert reminders.every_contact_today(None, day, 1, counted=False)[1] is None  # type: ignore[arg-type]
+    read.clear()
+    # its reasons may be as urgent (least 0): weighed in full before the overdue tasks,
+    # then again for the customers found
+    monkeypatch.setattr(reminders, "SECTIONS", [spied._replace(least=0), *made[1:]])
+    ranked = reminders._Day(reminders.Window(None, day, day), 1)  # type: ignore[arg-type]
+    assert read == [None, {1, 2}] and ranked.total is None and ranked.first(1) == [2]
 
 
 def test_remind_names_a_long_sections_rows_as_it_writes_them(crowded, monkeypatch):

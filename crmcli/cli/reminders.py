@@ -226,20 +226,22 @@ def today_(
     with reading(ctx) as conn, snapshot(conn):
         with watching(quiet=quiet, no_color=out.no_color, delay=REPORT_DELAY) as progress:
             progress.phase(_("ranking whom to contact"))
+            # with --limit the total is not said: the first customers may be found early
             rows, total = reminders.every_contact_today(
-                conn, clock.today(), shown_limit(limit, every)
+                conn, clock.today(), shown_limit(limit, every), counted=limit is None
             )
-        if not total and fmt is Format.table and not quiet and is_terminal(sys.stdout):
+        if total == 0 and fmt is Format.table and not quiet and is_terminal(sys.stdout):
             # A person asked: an empty screen reads as broken. A pipe or cron stays quiet
             # (docs/daily-routine.md: a command with nothing to say prints nothing). A
             # message, so on stderr (docs/conventions.md), as crm dedupe says it found none.
             out.note(_("Nobody to contact today."))
             return
         columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
-        again = rows if total > reminders.HELD else None
+        many = limit if total is None else total  # None: at least `limit` customers
+        again = rows if many > reminders.HELD else None
         shown = out.rows(rows(), picked or columns, key="customer_id", styles=_urgent, again=again)
     if not quiet:
-        _more(ctx, limit, shown, total)
+        _more(ctx, limit, shown, many)
 
 
 @date_app.command("add")

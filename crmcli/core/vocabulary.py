@@ -624,6 +624,29 @@ def column_named(text: str, columns: tuple[str, ...], custom: Iterable[str] = ()
     return _columns_by_name((*columns, *named)).get(_typed(text))
 
 
+def first_column_named(text: str, columns: tuple[str, ...]) -> str | None:
+    """The first of `columns` whose header in any language crm speaks is `text`, also where
+    another shares that header (`电话` is phone's and phones'); None when it names none. A
+    name all ASCII as typed is compared with the English headers alone, since no other
+    language writes a header so (a test keeps it true): an English run checking its user
+    fields' names (`vip_level`) then reads no catalog."""
+    typed = _typed(text)
+    return _first_columns(columns, typed.isascii()).get(typed)
+
+
+@functools.cache
+def _first_columns(columns: tuple[str, ...], english: bool) -> dict[str, str]:
+    """Each header of `columns` as typed, in English alone or in every language, with the
+    first of them it names."""
+    found: dict[str, str] = {}
+    for column in columns:
+        for msgid in filter(None, (_header_msgid(column), _HIT_FIELD.get(column))):
+            spoken = msgid.split("|", 1)[-1]
+            for said in (spoken,) if english else (spoken, *_translations(msgid)):
+                found.setdefault(_typed(said), column)
+    return found
+
+
 def chosen(text: str, choices: tuple[str, ...]) -> str | None:
     """The one of `choices` (the keys an option takes, `--by city`) that `text` says in any
     language crm speaks: a word crm shows for a value (`投诉` is `complaint`) or a column's

@@ -19,7 +19,7 @@ from typing import Any, TypedDict, cast
 from crmcli.core import clock, dates, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _
-from crmcli.core.vocabulary import NAMED_FIELDS, column_named, understood
+from crmcli.core.vocabulary import NAMED_FIELDS, column_named, first_column_named, understood
 from crmcli.records import edits
 
 TEXT_FIELDS = (
@@ -948,10 +948,8 @@ def builtin_field(name: str) -> str | None:
     columns = _builtin_columns()
     if name in columns:
         return name
-    found = _FORMER_HEADERS.get(name.strip()) or column_named(name, columns)
-    if found is None:  # a header two built-ins share (电话: phone and phones) is theirs too
-        found = next((column for column in columns if column_named(name, (column,))), None)
-    return found
+    # a header two built-ins share (电话: phone and phones) is the first one's
+    return _FORMER_HEADERS.get(name.strip()) or first_column_named(name, columns)
 
 
 def new_field_key(conn: sqlite3.Connection | None, name: str) -> str:

@@ -313,8 +313,14 @@ class Section(NamedTuple):
     `weights`, for a section of many rows, yields `(customer_id, urgency, weight)` of each
     of its reasons without making a row (no text, nothing held): `crm today` with a limit
     ranks every customer by them, then reads the rows of the customers it shows only, with
-    `Window.only` naming them (which `rows` then honours). Each section's functions take its
-    own kind of row (a ReminderRow).
+    `Window.only` naming them (which `rows` and `weights` then honour). Each section's
+    functions take its own kind of row (a ReminderRow).
+
+    `ordered`: its `weights` come most urgent first (by class, then weight), so that the
+    first customers of a limit are found before the rest is read (`_Day`); `least`: the
+    most urgent class any of its reasons can be in (0: any), which tells that the ordered
+    section's first customers rank before any of this one's who has no other reason: a
+    section with a `least` is then read for those customers only (`Window.only`).
     """
 
     key: str
@@ -326,6 +332,8 @@ class Section(NamedTuple):
     event: Callable[[Any, Window], Event | None]
     shown: Callable[[Window, Sequence[Any]], Sequence[Any]] = Window.name
     weights: Callable[[Window], Iterable[tuple[int, int, float]]] | None = None
+    ordered: bool = False
+    least: int = 0
 
 
 def _tag_list(joined: str | None) -> list[str]:
@@ -462,10 +470,13 @@ def _overdue_tasks(window: Window) -> list[TaskDue]:
 
 
 def _overdue_weights(window: Window) -> Iterator[tuple[int, int, float]]:
-    """Each overdue task's (customer_id, urgency, weight), as _overdue_weight gives them."""
+    """Each overdue task's (customer_id, urgency, weight), as _overdue_weight gives them,
+    the latest first (the index of open tasks by day gives that order)."""
     yesterday = window.today - timedelta(days=1)
     columns = "t.customer_id, -CAST(julianday(t.due_on) - julianday(?) AS INTEGER)"
-    for customer_id, late in _task_rows(window, columns, "", None, yesterday, []):
+    only, chosen = window.only_sql("t.customer_id")
+    then = f"{only} ORDER BY t.due_on"
+    for customer_id, late in _task_rows(window, columns, then, None, yesterday, chosen):
         yield customer_id, agenda.OVERDUE_TASK, late
 
 
@@ -819,10 +830,11 @@ def _dates(window: Window) -> list[DateDue]:
         )
         marks = ",".join("?" * (len(month_days) + 1))
         on_days = f"birthday_lunar IS NOT NULL OR {month_day} IN ({marks})"
+    only, chosen = window.only_sql("id")
     births = window.conn.execute(
         "SELECT id, birthday, birthday_lunar FROM customers "  # noqa: S608 - fixed SQL
-        f"WHERE archived_at IS NULL AND birthday IS NOT NULL AND ({on_days})",
-        [*month_days, "02-29"] if span < 366 else [],
+        f"WHERE archived_at IS NULL AND birthday IS NOT NULL AND ({on_days}){only}",
+        [*([*month_days, "02-29"] if span < 366 else []), *chosen],
     )
     for customer_id, birthday, birthday_lunar in births:
         born, known = dates.stored_day(birthday)
@@ -850,10 +862,12 @@ def _dates(window: Window) -> list[DateDue]:
                     else Said("{label} (turns {years})", label=Said(label), years=years),
                 }
             )
+    only, chosen = window.only_sql("d.customer_id")
     others = window.conn.execute(
-        "SELECT d.id, d.customer_id, d.label, d.date_on, d.is_yearly, d.date_lunar "
+        "SELECT d.id, d.customer_id, d.label, d.date_on, d.is_yearly, d.date_lunar "  # noqa: S608 - fixed SQL
         "FROM important_dates d "
-        "JOIN customers c ON c.id = d.customer_id WHERE c.archived_at IS NULL"
+        f"JOIN customers c ON c.id = d.customer_id WHERE c.archived_at IS NULL{only}",
+        chosen,
     )
     for date_id, customer_id, label, date_on, is_yearly, date_lunar in others:
         first, known = dates.stored_day(date_on)
@@ -967,6 +981,7 @@ SECTIONS: list[Section] = [
         reason=_overdue_reason,
         event=_task_event,
         weights=_overdue_weights,
+        ordered=True,
     ),
     Section(
         key="due_tasks",
@@ -980,6 +995,7 @@ SECTIONS: list[Section] = [
         rows=_due_tasks,
         reason=_due_reason,
         event=_task_event,
+        least=agenda.DUE_TODAY,
     ),
     Section(
         key="due_for_contact",
@@ -1006,6 +1022,7 @@ SECTIONS: list[Section] = [
         event=_contact_event,
         shown=_contacts_shown,
         weights=_contact_weights,
+        least=agenda.CONTACT_OVERDUE,
     ),
     Section(
         key="dates",
@@ -1028,6 +1045,7 @@ SECTIONS: list[Section] = [
         rows=_dates,
         reason=_date_reason,
         event=_date_event,
+        least=agenda.DATE_TODAY,
     ),
     Section(
         key="churn",
@@ -1263,13 +1281,15 @@ HELD = 20_000
 
 
 def every_contact_today(
-    conn: sqlite3.Connection, today: date, limit: int | None = None
-) -> tuple[Callable[[], Iterator[TodayRow]], int]:
+    conn: sqlite3.Connection, today: date, limit: int | None = None, *, counted: bool = True
+) -> tuple[Callable[[], Iterator[TodayRow]], int | None]:
     """contact_today's rows as they are read, a few hundred customers at a time (nothing
     held per customer shown: a script's or cron's whole day can be long), each call of
-    the first item reading them again; and the total. The connection must stay open, in
-    the same transaction, while they are read."""
-    day = _Day(Window(conn, today, today))
+    the first item reading them again; and the total. Not `counted`, the total may be
+    None: the first `limit` customers were found without weighing everyone (at least
+    `limit` are due). The connection must stay open, in the same transaction, while they
+    are read."""
+    day = _Day(Window(conn, today, today), None if counted else limit)
     ids = day.first(limit)
 
     def rows() -> Iterator[TodayRow]:
@@ -1288,9 +1308,15 @@ class _Day:
     worded at once and kept. The second reads the rows of the customers shown
     (`Window.only`) and words their reasons, a chunk of customers at a time: agenda.rank
     orders a chunk as it orders the whole day, since their standing is the same.
+
+    Given `limit`, the first reading may stop early: once the `ordered` section has given
+    every reason as urgent as its current one, and at least `limit` customers have one,
+    every customer ranking among the first `limit` has a reason that urgent (a section not
+    read yet has none: its `least` class is less urgent). Those customers alone are then
+    read in full and ranked (`total` None: not counted).
     """
 
-    def __init__(self, window: Window) -> None:
+    def __init__(self, window: Window, limit: int | None = None) -> None:
         self.window = window
         standing: dict[int, list[Any]] = {}  # customer -> [urgency, weight, reasons]
 
@@ -1305,9 +1331,28 @@ class _Day:
                 held[1] = weight
             held[2] += 1
 
+        self.count = count
+        self.standing = standing
         # the worded reasons of the sections without weights, by section and customer
         self.kept: dict[str, dict[int, list[Reason]]] = {}
-        for section in SECTIONS:
+        self.total: int | None = None
+        ordered = next((s for s in SECTIONS if s.weights is not None and s.ordered), None)
+        if not limit or ordered is None:
+            self._read(SECTIONS)
+            self.total = len(standing)
+            return
+        # the sections whose reasons may be as urgent as the ordered one's, read first
+        self._read([s for s in SECTIONS if s is not ordered and s.least <= 0])
+        rest = [s for s in SECTIONS if s is not ordered and s.least > 0]
+        if not self._early(ordered, limit, rest):
+            self._read(rest)
+            self.total = len(standing)
+
+    def _read(self, sections: list[Section]) -> None:
+        """Count the reasons of `sections` (of `Window.only`'s customers, when it names
+        them), keeping the worded ones of those without weights."""
+        window, count = self.window, self.count
+        for section in sections:
             if section.weights is not None:
                 for customer_id, urgency, weight in section.weights(window):
                     count(customer_id, urgency, weight)
@@ -1318,8 +1363,45 @@ class _Day:
                 if reason is not None:
                     count(reason.customer_id, reason.urgency, reason.weight)
                     kept.setdefault(reason.customer_id, []).append(reason)
-        self.standing = standing
-        self.total = len(standing)
+
+    def _early(self, ordered: Section, limit: int, rest: list[Section]) -> bool:
+        """Whether the reasons of `ordered`, counted as they are read, found `limit`
+        customers as urgent as the last one read and more urgent than the `least` of every
+        section of `rest` (not read yet): the standing then holds those customers alone,
+        every reason of theirs counted (`rest` read for them alone, `Window.only`). False
+        when its reasons run out first, every one of them counted."""
+        seen: set[int] = set()
+        current: tuple[int, float] | None = None
+        for customer_id, urgency, weight in ordered.weights(self.window):  # type: ignore[misc]
+            if (
+                current is not None
+                and (urgency, weight) != current
+                and len(seen) >= limit
+                and all(current[0] < section.least for section in rest)
+            ):
+                break
+            self.count(customer_id, urgency, weight)
+            seen.add(customer_id)
+            current = (urgency, weight)
+        else:
+            return False
+        urgency, weight = current  # type: ignore[misc]
+        only = [
+            customer_id
+            for customer_id, (held, most, _) in self.standing.items()
+            if held < urgency or (held == urgency and most >= weight)
+        ]
+        self.standing.clear()  # counted again, theirs alone
+        self.window.only = only
+        for section in SECTIONS:
+            if section.weights is None and section not in rest:  # kept in full
+                kept = self.kept[section.key]
+                for reason in (r for customer_id in only for r in kept.get(customer_id, ())):
+                    self.count(reason.customer_id, reason.urgency, reason.weight)
+            else:
+                self._read([section])
+        self.window.only = None
+        return True
 
     def first(self, limit: int | None) -> list[int]:
         """The first `limit` customers (None: all) in agenda.rank's order."""
