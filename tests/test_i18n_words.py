@@ -279,12 +279,12 @@ def test_the_history_names_a_user_defined_field_by_its_name_not_its_value_column
 def test_an_empty_field_crm_named_is_refused_by_its_label(db_path):
     add("王小明")
     said = fails(2, "--lang", "zh", "edit", "王小明", "--field", "区县=", db=db_path)
-    assert said == "crm: 字段区县不能为空\n", said
+    assert said == "crm: 字段区县不能为空；要删除它，请用 --unset 区县\n", said
     assert fails(2, "edit", "王小明", "--field", "district=", db=db_path) == (
-        "crm: field district cannot be empty\n"
+        "crm: field district cannot be empty; to remove it: --unset district\n"
     )
     assert fails(2, "--lang", "zh", "edit", "王小明", "--field", "vip=", db=db_path) == (
-        "crm: 字段 vip 不能为空\n"
+        "crm: 字段 vip 不能为空；要删除它，请用 --unset vip\n"
     )
 
 
