@@ -107,7 +107,7 @@ def test_remind_heads_its_dates_date_and_keeps_churn_reasons_short(demo):
     rows = _section(lines, "流失风险")
     assert code == 0 and len(rows) == 6 and all(len(r) == 1 for r in rows), rows
     reasons = [r[0].split("│")[-1].strip() for r in rows]
-    assert "只买过一次，190 天前（尚无规律，按 90 天估算）" in reasons, reasons
+    assert "只买过一次，190 天前（周期按 90 天计）" in reasons, reasons
     dates = json.loads(ok("remind", "--format", "json"))["dates"]
     assert dates and all(set(d) >= {"falls_on"} for d in dates), dates  # the key stays
 
