@@ -251,7 +251,7 @@ ENGLISH_WORD = re.compile(
 
 # English help lists the keys (test_a_list_of_choices_is_said_as_it_is_typed_back).
 ENGLISH_CHOICES = [
-    ("crm report sales", "--by day|week|month|quarter|year|category|item|customer|city|tag"),
+    ("crm report sales", "--by day|week|month|quarter|year|category|item|customer|city|region|tag"),
     ("crm report value", "--unit day|week"),
     ("crm list", "--format table|json|jsonl|csv|tsv"),
     ("crm remind", "--format text|json|ics"),
@@ -638,7 +638,7 @@ def test_a_default_is_said_as_the_words_typed_back(command, zh, en):
 
 @pytest.mark.parametrize(
     ("command", "option", "zh"),
-    [(("report", "sales"), "--by", "天|周|月|季度|年|品类|商品|客户|城市|标签"),
+    [(("report", "sales"), "--by", "天|周|月|季度|年|品类|产品|客户|城市|省份|标签"),
      (("report", "summary"), "--by", "行业|省份|城市|公司规模|来源|标签|阶段|品类"),
      (("report", "value"), "--unit", "天|周"),
      (("report", "value"), "--model", "bgnbd|mbgnbd|auto"),
@@ -669,6 +669,7 @@ def test_the_choices_chinese_help_lists_are_read_back_as_their_keys(shoppers):
         "item",
         "customer",
         "city",
+        "region",
         "tag",
     ]
     for word, key in zip(words, keys, strict=True):

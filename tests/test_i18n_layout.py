@@ -95,7 +95,7 @@ def test_purchases_at_60_show_the_item_and_leave_out_the_currency_its_symbols_sa
     keys = ("id", "purchased_at", "customer_name", "item", "category", "quantity", "amount",
             "currency")  # fmt: skip
     lines = _screen(rows, keys, 60)
-    assert _headers(lines) == ["编号", "购买时间", "客户", "商品", "数量", "金额"]
+    assert _headers(lines) == ["编号", "购买时间", "客户", "产品", "数量", "金额"]
     first, second = cells(lines)
     assert first[3].startswith("祁门红茶") and first[3].endswith("…")
     assert (first[5], second[5]) == ("¥768.00", "US$35.99")
@@ -237,8 +237,8 @@ def test_overdue_tasks_keep_how_late_whom_and_what_before_the_due_date(
     ("language", "columns", "heads"),
     [("en", 80, ["ID", "Date", "Customer", "Item", "Category", "Quantity", "Amount"]),
      ("en", 60, ["ID", "Date", "Customer", "Item", "Amount"]),
-     ("zh", 80, ["编号", "日期", "客户", "商品", "品类", "数量", "金额"]),
-     ("zh", 60, ["编号", "日期", "客户", "商品", "数量", "金额"])],
+     ("zh", 80, ["编号", "日期", "客户", "产品", "品类", "数量", "金额"]),
+     ("zh", 60, ["编号", "日期", "客户", "产品", "数量", "金额"])],
 )  # fmt: skip
 def test_purchases_keep_what_was_bought_before_its_category_and_count(
     demo, terminal, language, columns, heads

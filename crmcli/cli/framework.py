@@ -129,6 +129,23 @@ def option_meant(ctx: Any) -> str | None:
     return None
 
 
+# An option's shape (`--to`, `-x`): a negative amount or date offset (`-280`, `-3d`) has none.
+_OPTION_SHAPE = re.compile(r"--?[A-Za-z][\w-]*")
+
+
+def no_stray_option(ctx: Any, *values: str | None) -> None:
+    """For a command that takes an argument starting with `-` (`crm task snooze 7 -3d`), so
+    that an option it does not have is read as that argument: raise click's "No such
+    option" for the first argument with an option's shape (`crm task snooze 6 --to`, with
+    nothing after it), as for any other command, rather than refuse it as a bad date. (With
+    a value after it, `--to 下周一`, the value is an argument too many: `option_typed`.)"""
+    from typer._click.exceptions import NoSuchOption
+
+    for value in values:
+        if value is not None and _OPTION_SHAPE.fullmatch(value):
+            raise NoSuchOption(value, ctx=ctx)
+
+
 def option_typed(ctx: Any, message: str) -> tuple[str, str] | None:
     """For a command that takes an argument starting with `-` (`crm task snooze 7 -3d`),
     so that an option it does not have is read as that argument, given an argument too many
@@ -138,7 +155,7 @@ def option_typed(ctx: Any, message: str) -> tuple[str, str] | None:
     extra = re.search(r"argument(?:s|\(s\))? \((.*)\)\Z", message)
     arguments = [p for p in getattr(ctx.command, "params", []) if p.param_type_name == "argument"]
     values = [ctx.params.get(a.name) for a in arguments]
-    typed = [v for v in values if isinstance(v, str) and re.fullmatch(r"--?[A-Za-z][\w-]*", v)]
+    typed = [v for v in values if isinstance(v, str) and _OPTION_SHAPE.fullmatch(v)]
     if not typed or extra is None:
         return None
     kept = [str(v) for v in values if v is not None and v != typed[0]]

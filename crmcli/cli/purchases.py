@@ -135,9 +135,11 @@ def buy(
 
     Example: crm buy 张伟 "Longjing tea 250g" 1,299.50 --qty 2 --payment wechat --order SO-88
     """
+    from crmcli.cli.framework import no_stray_option
     from crmcli.core import clock
     from crmcli.records import purchases
 
+    no_stray_option(ctx, amount)
     raw = purchases.LineInput(
         item=item,
         amount=amount,

@@ -41,6 +41,7 @@ class SalesBy(str, Enum):
     item = "item"
     customer = "customer"
     city = "city"
+    region = "region"
     tag = "tag"
 
 
@@ -53,7 +54,9 @@ def sales(
     ctx: typer.Context,
     by: Annotated[
         SalesBy,
-        typer.Option("--by", help="Group by a period or by category, item, customer, city, tag."),
+        typer.Option(
+            "--by", help="Group by a period or by category, item, customer, city, region, tag."
+        ),
     ] = SalesBy.month,
     since: SinceOption = None,
     until: UntilOption = None,

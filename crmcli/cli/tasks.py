@@ -200,6 +200,9 @@ def snooze(
 
     Example: crm task snooze 7 "next monday"
     """
+    from crmcli.cli.framework import no_stray_option
+
+    no_stray_option(ctx, when)
     today = clock.today()
     until = dates.parse_date(when, today, direction="future")
     with writing(ctx) as conn:

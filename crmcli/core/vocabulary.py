@@ -121,6 +121,16 @@ _PAYMENT = {
     "paypal": N_("payment|paypal"),
 }
 
+# What `crm clean` found wrong with a customer's contact data (crmcli.records.quality).
+_PROBLEM = {
+    "bad_email": N_("problem|bad_email"),
+    "bad_phone": N_("problem|bad_phone"),
+    "unnormalised_email": N_("problem|unnormalised_email"),
+    "unnormalised_phone": N_("problem|unnormalised_phone"),
+    "no_contact": N_("problem|no_contact"),
+    "stale": N_("problem|stale"),
+}
+
 # The checks of `crm check`.
 _CHECK = {
     "file modes": N_("check|file modes"),
@@ -391,6 +401,7 @@ WORDS: dict[str, dict[str, str]] = {
     # `crm task edit --every none`: the task stops repeating
     "repeat": {"none": N_("repeat|none")},
     "contact_counts": _CONTACT,  # the words of the `contact.counts` setting
+    "problem": _PROBLEM,  # `crm clean`
     "command": _COMMAND,  # the command a change was made by (`crm history`)
 }
 # Counts whose header in English is also a time column's (`received`, `received_at`): each
@@ -398,6 +409,9 @@ WORDS: dict[str, dict[str, str]] = {
 # The same for the funnel's `moved_on` (who went on to a later stage), which English heads
 # as the month-end's `moved` (who changed lifecycle stage): Chinese tells them apart.
 _COUNTS = {"received": N_("count|Received"), "moved_on": N_("funnel|Moved")}
+# A day a birthday, an important date or a festival falls on (`falls_on`) is its "Date":
+# the verb alone ("Falls") said nothing over a column of dates.
+_DAYS = {"falls_on": N_("Date")}
 
 # The `old` and `new` columns of a change (an edit's dry run, history) hold values: their
 # headers have msgids of their own, as `New` alone is the lifecycle's new customers (新客户).
@@ -425,6 +439,8 @@ def header(column: str) -> str:
 def _header_msgid(column: str) -> str:
     if column in _COUNTS:  # "Received" over counts, not the time of `received_at`
         return _COUNTS[column]
+    if column in _DAYS:
+        return _DAYS[column]
     parts = column.split("_")
     if len(parts) > 1 and parts[-1] in ("on", "at"):
         parts.pop()
@@ -433,7 +449,14 @@ def _header_msgid(column: str) -> str:
 
 
 # What English says in words instead of the key.
-_ENGLISH = {"at_risk": "at risk"}
+_ENGLISH = {
+    "at_risk": "at risk",
+    "bad_email": "invalid email",
+    "bad_phone": "invalid phone",
+    "unnormalised_email": "email not normalised",
+    "unnormalised_phone": "phone not normalised",
+    "no_contact": "no phone or email",
+}
 
 
 class Word(Said):
@@ -601,6 +624,16 @@ def translated(column: str, text: str) -> str | None:
     return key if key in words else None
 
 
+# More names a column is typed as, beside the header crm shows: what was bought is 产品 on
+# screen, and 商品 (goods), which many shops say and crm once showed, still names it
+# (`--by 商品`, `--where "商品 ~ 龙井"`, an import's 商品 column); a customer's region is
+# 省份, and 地区 too (`--by 地区`); read but never shown.
+_ALSO_NAMED: dict[str, tuple[str, ...]] = {
+    "item": (N_("field|goods"),),
+    "region": (N_("field|area"),),
+}
+
+
 @functools.cache
 def _columns_by_name(columns: tuple[str, ...]) -> dict[str, str]:
     found: dict[str, set[str]] = {}
@@ -609,6 +642,9 @@ def _columns_by_name(columns: tuple[str, ...]) -> dict[str, str]:
         for msgid in filter(None, msgids):
             # the header each language shows, English too (`ABC`, which Chinese shows alike)
             for spoken in {msgid.split("|", 1)[-1], *_translations(msgid)}:
+                found.setdefault(_typed(spoken), set()).add(column)
+        for msgid in _ALSO_NAMED.get(column, ()):
+            for spoken in _translations(msgid):
                 found.setdefault(_typed(spoken), set()).add(column)
     return {typed: names.pop() for typed, names in found.items() if len(names) == 1}
 

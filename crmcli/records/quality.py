@@ -18,7 +18,6 @@ from typing import TypedDict
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import N_, Said, _, current
 
 
 class _Found(TypedDict):
@@ -42,27 +41,6 @@ class Problem(_Found, total=False):
 COLUMNS = ("id", "name", "problem", "value", "fix")
 PROBLEMS = ("bad_email", "bad_phone", "unnormalised_email", "unnormalised_phone", "no_contact",
             "stale")  # fmt: skip
-# Each problem in words, for a table a person reads in Chinese (JSON and CSV keep the key).
-_SAID = {
-    "bad_email": N_("problem|bad_email"),
-    "bad_phone": N_("problem|bad_phone"),
-    "unnormalised_email": N_("problem|unnormalised_email"),
-    "unnormalised_phone": N_("problem|unnormalised_phone"),
-    "no_contact": N_("problem|no_contact"),
-    "stale": N_("problem|stale"),
-}
-
-
-class ProblemWord(Said):
-    """A problem's key (`no_contact`) as data, said in words in a Chinese table."""
-
-    def __new__(cls, key: str) -> ProblemWord:
-        said = str.__new__(cls, key)
-        said.template, said.params = key, {}
-        return said
-
-    def said(self) -> str:
-        return str(self) if current() == "en" else _(_SAID[str(self)])
 
 
 def problems(
@@ -128,7 +106,7 @@ def _problem(
     return {
         "id": customer_id,
         "name": name,
-        "problem": ProblemWord(problem),
+        "problem": problem,
         "value": value,
         "fix": fixed,
         "reason": why,

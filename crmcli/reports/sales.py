@@ -1,10 +1,11 @@
 """The sales report: revenue, refunds, net, orders, customers and average order per group.
 
 Groups are periods of the purchase's local date (day, ISO week, month, quarter, year) or a
-field (category, item, customer, city, tag), and always the currency as well: amounts of different
-currencies are never added. The figures are purchases.AGGREGATES, so they mean exactly what
-the customer totals of `crm show` mean. Purchases of archived customers count: the sales
-happened. The aggregation runs in SQLite over the purchased_at index.
+field (category, item, customer, the customer's city or region, tag), and always the
+currency as well: amounts of different currencies are never added. The figures are
+purchases.AGGREGATES, so they mean exactly what the customer totals of `crm show` mean.
+Purchases of archived customers count: the sales happened. The aggregation runs in SQLite
+over the purchased_at index.
 
 A customer filter (crmcli.records.filters, as `crm list` takes it) narrows the report to the
 purchases of the customers it selects: their ids go into a temporary table (an INTEGER
@@ -47,10 +48,13 @@ FIELDS = {
     "item": "p.item",
     "customer": "p.customer_id",
     "city": "c.city",
+    "region": "c.region",
     "tag": "t.name",
 }
+_CUSTOMER = "JOIN customers c ON c.id = p.customer_id"
 JOINS = {
-    "city": "JOIN customers c ON c.id = p.customer_id",
+    "city": _CUSTOMER,
+    "region": _CUSTOMER,
     # A line counts once under each tag its customer has; untagged customers under none.
     "tag": (
         "LEFT JOIN customer_tags ct ON ct.customer_id = p.customer_id "
@@ -84,6 +88,7 @@ class SalesRow(Totals, total=False):
     customer_id: int
     customer: str | None
     city: str | None
+    region: str | None
     tag: str | None
 
 
@@ -127,7 +132,7 @@ def sales(
         params.append(currency)
     condition = " AND ".join(where)
     key = PERIODS.get(by) or FIELDS[by]
-    # Joining customers doubles the cost over a million lines: only city and tag need it.
+    # Joining customers doubles the cost over a million lines: only city, region and tag need it.
     join = JOINS.get(by, "")
     if customers is not None:
         _select_customers(conn, *customers)

@@ -251,7 +251,8 @@ PURCHASE_ALIASES = _aliases(
     {
         "customer": ("customer", "customer id", "customer name", "client", "客户", "客户编号",
                      "客户id", "客户姓名", "客户名称", "客户手机", "客户手机号"),
-        "item": ("item", "product", "product name", "商品", "产品", "品名", "商品名称"),
+        "item": ("item", "product", "product name", "商品", "产品", "品名", "商品名称",
+                 "产品名称"),
         "amount": ("amount", "total", "line total", "金额", "总价", "总金额", "小计", "实付金额",
                    "实收金额"),
         "unit_price": ("unit price", "price", "单价"),
