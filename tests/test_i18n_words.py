@@ -716,3 +716,21 @@ def test_a_sale_refunded_in_the_default_currency_is_a_net_of_0_on_the_card(db_pa
     ok("buy", "陈大文", "奶茶", "50", "--currency", "HKD", "--at", "-20d")
     code, lines = on_screen("show", "陈大文", columns=160, env=ZH)
     assert code == 0 and any("¥0.00" in line for line in lines), lines
+
+
+def test_an_amount_changed_alone_is_said_in_its_currency_in_history_and_undo(db_path):
+    """An edit of a price or an amount leaves the currency as it was, so the change holds
+    no currency column: the row's own currency says the amount (88.00 CNY, not 8800)."""
+    ok("config", "set", "default_currency", "CNY")
+    ok("product", "add", "礼盒", "--price", "88")
+    ok("product", "edit", "礼盒", "--price", "99.5")
+    add("张三")
+    ok("buy", "张三", "茶", "100")
+    ok("purchase", "edit", "1", "--amount", "120")
+    said = ok("--lang", "zh", "history")
+    assert "价格：88.00 CNY → 99.50 CNY" in said, said
+    assert "单价：100.00 CNY → 120.00 CNY；金额：100.00 CNY → 120.00 CNY" in said, said
+    preview = crm("--lang", "zh", "undo")
+    assert preview.exit_code == 2 and "金额：120.00 CNY → 100.00 CNY" in preview.stdout
+    data = json.loads(ok("history", "--format", "json"))  # data keeps the minor units
+    assert "price_minor: 8800 → 9950" in [r["changes"] for r in data]

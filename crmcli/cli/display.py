@@ -110,7 +110,7 @@ def _changes(value: Worded, region: str | None) -> Worded:
     fields = [(k, shown(a, False, region), shown(b, False, region)) for k, a, b in value.fields]
     if all(f[1] is a and f[2] is b for f, (_, a, b) in zip(fields, value.fields, strict=True)):
         return value
-    return Changes(fields, table=value.table, updated=value.updated)
+    return Changes(fields, table=value.table, updated=value.updated, currency=value.currency)
 
 
 def money(amount: Amount, wan: bool = False) -> str:

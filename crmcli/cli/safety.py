@@ -238,7 +238,9 @@ def _in_words(conn: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for k, a, b in change.fields
         ]
         if fields != list(change.fields):
-            change = Changes(fields, table=change.table, updated=change.updated)
+            change = Changes(
+                fields, table=change.table, updated=change.updated, currency=change.currency
+            )
         kept.append({**row, "changes": change})
     return kept
 

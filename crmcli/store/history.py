@@ -505,7 +505,10 @@ def _summary(table: str, op: str, old: dict | None, new: dict | None) -> str:
     if op == "update" and old and new:
         changed = [k for k, v in new.items() if old.get(k) != v]
         shown = [k for k in changed if k not in ("updated_at", "version")] or changed
-        return Changes([(k, old.get(k), new[k]) for k in shown], table=table, updated=True)
+        currency = new.get("currency") or old.get("currency")  # of amounts it left as they were
+        return Changes(
+            [(k, old.get(k), new[k]) for k in shown], table=table, updated=True, currency=currency
+        )
     values = new if op == "insert" else old
     fields = [(k, v, v) for k, v in (values or {}).items() if v is not None]
     return Changes(fields, table=table, updated=False)
@@ -552,14 +555,23 @@ class Changes(Worded):
     fields: tuple[tuple[str, Any, Any], ...]
     table: str
     updated: bool
+    currency: str | None
 
-    def __new__(cls, fields: list[tuple[str, Any, Any]], *, table: str, updated: bool) -> Changes:
+    def __new__(
+        cls,
+        fields: list[tuple[str, Any, Any]],
+        *,
+        table: str,
+        updated: bool,
+        currency: str | None = None,
+    ) -> Changes:
         if updated:
             text = "; ".join(f"{k}: {_value(a)} → {_value(b)}" for k, a, b in fields)
         else:
             text = ", ".join(f"{k}={_value(b)}" for k, a, b in fields)
         said = str.__new__(cls, text)
         said.fields, said.table, said.updated = tuple(fields), table, updated
+        said.currency = currency  # the row's, when the change left its currency as it was
         return said
 
     def worded(self) -> str:
@@ -582,7 +594,7 @@ class Changes(Worded):
             shown = header(key)  # a header's words, when the catalog has them
             return key if shown.isascii() else shown
 
-        currency = next((b or a for k, a, b in self.fields if k == "currency"), None)
+        currency = next((b or a for k, a, b in self.fields if k == "currency"), self.currency)
 
         def said(key: str, value: Any) -> str:
             # a saved filter (a segment's or a rule's, a care rule's selection), as its options
