@@ -280,6 +280,9 @@ def test_an_empty_field_crm_named_is_refused_by_its_label(db_path):
     add("王小明")
     said = fails(2, "--lang", "zh", "edit", "王小明", "--field", "区县=", db=db_path)
     assert said == "crm: 字段区县不能为空；要删除它，请用 --unset 区县\n", said
+    ok("edit", "王小明", "--field", "区县=朝阳区")  # --set names the fields customers hold
+    said = fails(2, "--lang", "zh", "edit", "王小明", "--set", "区县=", db=db_path)
+    assert said == "crm: 字段区县不能为空；要删除它，请用 --unset 区县\n", said
     assert fails(2, "edit", "王小明", "--field", "district=", db=db_path) == (
         "crm: field district cannot be empty; to remove it: --unset district\n"
     )

@@ -188,7 +188,7 @@ def prepare(
         label = NAMED_FIELDS.get(key)  # a field crm named is said as a card says it (区县)
         said = _("field {key}").format(key=_(label).split("|", 1)[-1] if label else key)
         if not value.strip():  # not a way to remove it: say which is
-            typed = item.partition("=")[0].strip()
+            typed = _(label).split("|", 1)[-1] if label else key  # 区县, as --set 区县= said
             raise InvalidInput(
                 _("{field} cannot be empty; to remove it: --unset {name}").format(
                     field=said, name=f"field.{typed}" if builtin_field(typed) else typed
