@@ -81,15 +81,21 @@ def test_nothing_found_is_said_once_on_a_terminal(db_path):
     assert (said.exit_code, said.stdout) == (0, "[]\n")
 
 
-def test_an_unknown_option_read_as_the_date_is_named_with_the_command_meant(filled):
+def test_an_unknown_option_where_an_argument_may_start_with_a_dash_is_refused_as_such(filled):
+    """`crm task snooze` and `crm buy` take arguments starting with `-` (`-3d`, `-280`): an
+    option they do not have, in any place or form, is refused as an unknown option, never
+    read as the id or the date."""
     before = dump(filled)
-    assert fails(2, "--lang", "zh", "task", "snooze", "1", "--to", "下周一") == (
-        "crm: 没有这个选项：--to；不用这个选项，直接写：crm task snooze 1 下周一"
-        "（见“crm task snooze --help”）\n"
-    )
+    zh = "crm: 没有这个选项：--to（见“crm task snooze --help”）\n"
+    for args in (["1", "--to", "下周一"], ["1", "--to=下周一"], ["--to", "下周一", "1"],
+                 ["1", "下周一", "--to", "下周二"], ["1", "-t", "下周一"]):  # fmt: skip
+        said = fails(2, "--lang", "zh", "task", "snooze", *args)
+        assert said == zh.replace("--to", args[args.index("-t")] if "-t" in args else "--to")
     assert fails(2, "task", "snooze", "1", "--until", "next monday") == (
-        "crm: No such option: --until; without an option: crm task snooze 1 'next monday' "
-        "(see 'crm task snooze --help')\n"
+        "crm: No such option: --until (see 'crm task snooze --help')\n"
+    )
+    assert fails(2, "buy", "1", "Tea", "5", "--colour", "red") == (
+        "crm: No such option: --colour (see 'crm buy --help')\n"
     )
     assert "Got unexpected extra argument" in fails(2, "task", "snooze", "1", "-3d", "x")
     assert dump(filled) == before

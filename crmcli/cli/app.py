@@ -306,16 +306,8 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             exc.possibilities = options_meant(exc.option_name, ctx.command)  # type: ignore[attr-defined]
         extra = "unexpected extra argument" in str(getattr(exc, "message", ""))
         if extra and ctx is not None:
-            from crmcli.cli.framework import option_meant, option_typed
+            from crmcli.cli.framework import option_meant
 
-            typed = option_typed(ctx, str(exc.message))  # type: ignore[attr-defined]
-            if typed is not None:  # `crm task snooze 6 --to 下周一`: --to read as the date
-                _say(
-                    said(f"No such option: {typed[0]}")
-                    + _("; without an option: {command}").format(command=typed[1])
-                    + hint
-                )
-                return int(exc.exit_code)
             meant = option_meant(ctx)  # an option's value typed as an argument
             if meant is not None:
                 hint = _("; did you mean {option}?").format(option=meant) + hint

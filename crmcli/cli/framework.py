@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 import typer
+from typer.core import TyperCommand
 
 from crmcli.core.i18n import N_, _, current
 
@@ -133,35 +134,26 @@ def option_meant(ctx: Any) -> str | None:
 _OPTION_SHAPE = re.compile(r"--?[A-Za-z][\w-]*")
 
 
-def no_stray_option(ctx: Any, *values: str | None) -> None:
-    """For a command that takes an argument starting with `-` (`crm task snooze 7 -3d`), so
-    that an option it does not have is read as that argument: raise click's "No such
-    option" for the first argument with an option's shape (`crm task snooze 6 --to`, with
-    nothing after it), as for any other command, rather than refuse it as a bad date. (With
-    a value after it, `--to 下周一`, the value is an argument too many: `option_typed`.)"""
-    from typer._click.exceptions import NoSuchOption
+class DashArguments(TyperCommand):
+    """A command whose arguments may start with `-` (`crm buy 1 退款 -280`, `crm task snooze
+    7 -3d`): click passes an option it does not know on as an argument there
+    (ignore_unknown_options), so an option's shape that is none of the command's (`--to`,
+    `--to=下周一`, `-t`, before or after the arguments) is refused before parsing with click's
+    "No such option", as for any other command (with the options it may mean), rather than
+    read as an id or a date."""
 
-    for value in values:
-        if value is not None and _OPTION_SHAPE.fullmatch(value):
-            raise NoSuchOption(value, ctx=ctx)
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from typer._click.exceptions import NoSuchOption
 
-
-def option_typed(ctx: Any, message: str) -> tuple[str, str] | None:
-    """For a command that takes an argument starting with `-` (`crm task snooze 7 -3d`),
-    so that an option it does not have is read as that argument, given an argument too many
-    (click's `message`, `Got unexpected extra argument(s) (下周一)`): the option typed
-    (`--to`) and the command as meant, without it (`crm task snooze 6 下周一`); None when no
-    argument's value has an option's shape."""
-    extra = re.search(r"argument(?:s|\(s\))? \((.*)\)\Z", message)
-    arguments = [p for p in getattr(ctx.command, "params", []) if p.param_type_name == "argument"]
-    values = [ctx.params.get(a.name) for a in arguments]
-    typed = [v for v in values if isinstance(v, str) and _OPTION_SHAPE.fullmatch(v)]
-    if not typed or extra is None:
-        return None
-    kept = [str(v) for v in values if v is not None and v != typed[0]]
-    rest = extra.group(1)  # one argument, as click joins them: quoted if it has a space
-    rest = f"'{rest}'" if " " in rest and "'" not in rest else rest
-    return typed[0], " ".join([ctx.command_path, *kept, rest])
+        known = {name for p in self.params for name in (*p.opts, *p.secondary_opts)}
+        known.update(ctx.help_option_names)
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0]
+            if _OPTION_SHAPE.fullmatch(name) and name not in known:
+                raise NoSuchOption(name, ctx=ctx)
+        return super().parse_args(ctx, args)
 
 
 def options_meant(typed: str, command: Any) -> list[str]:

@@ -11,6 +11,7 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
+from crmcli.cli.framework import DashArguments
 from crmcli.cli.options import (
     FieldsOption,
     FormatOption,
@@ -104,7 +105,7 @@ def _describe(line: "Purchase", amount: Callable[[int, str], str]) -> str:
 
 
 # ignore_unknown_options: a negative AMOUNT (`-280`) is an argument, not an unknown option.
-@app.command("buy", context_settings={"ignore_unknown_options": True})
+@app.command("buy", cls=DashArguments, context_settings={"ignore_unknown_options": True})
 def buy(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Customer id, external id, email, phone or name.")],
@@ -135,11 +136,9 @@ def buy(
 
     Example: crm buy 张伟 "Longjing tea 250g" 1,299.50 --qty 2 --payment wechat --order SO-88
     """
-    from crmcli.cli.framework import no_stray_option
     from crmcli.core import clock
     from crmcli.records import purchases
 
-    no_stray_option(ctx, amount)
     raw = purchases.LineInput(
         item=item,
         amount=amount,

@@ -8,6 +8,7 @@ import typer
 from crmcli.cli.app import app, output, reading, writing
 from crmcli.cli.batch import record_ids
 from crmcli.cli.customers import SHOW_SECTIONS, ShowSection, resolver
+from crmcli.cli.framework import DashArguments
 from crmcli.cli.options import (
     FieldsOption,
     FormatOption,
@@ -189,7 +190,7 @@ def done(
     output(ctx, quiet=quiet).done("\n".join(lines), *(n for _, n in results if n))
 
 
-@task_app.command("snooze", context_settings={"ignore_unknown_options": True})
+@task_app.command("snooze", cls=DashArguments, context_settings={"ignore_unknown_options": True})
 def snooze(
     ctx: typer.Context,
     task_id: Annotated[int, typer.Argument(metavar="ID", help="The task's id.")],
@@ -200,9 +201,6 @@ def snooze(
 
     Example: crm task snooze 7 "next monday"
     """
-    from crmcli.cli.framework import no_stray_option
-
-    no_stray_option(ctx, when)
     today = clock.today()
     until = dates.parse_date(when, today, direction="future")
     with writing(ctx) as conn:
