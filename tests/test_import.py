@@ -2708,3 +2708,22 @@ def test_a_refused_import_names_the_columns_it_read_as_nothing(cn, tmp_path):
     assert [c["name"] for c in customers_json()] == ["某某公司"]
     source.write_text("name,phone\nAnn,not a phone\n", encoding="utf-8")  # nothing ignored
     assert len(fails(2, "import", "customers", str(source), db=cn).splitlines()) == 2
+
+
+def test_a_birthday_a_spreadsheet_kept_as_a_number_is_refused_naming_its_day(cn, tmp_path):
+    """Excel and WPS keep a date in a column formatted as a number as its serial (33000 is
+    1990-05-07): refused with the day it stands for and how to save it as a date, not with
+    advice about relative days."""
+    source = tmp_path / "people.csv"
+    source.write_bytes("姓名,生日\n张三,33000\n".encode("gbk"))
+    err = fails(2, "--lang", "zh", "import", "customers", str(source), db=cn)
+    assert err.splitlines()[1] == (
+        "  第 2 行：生日 33000 像是表格软件把日期存成了数字（1990-05-07）；请把这一列设成日期格式"
+        "（YYYY-MM-DD）后重新保存文件"
+    )
+    assert fails(2, "add", "甲", "--birthday", "44927") == (
+        "crm: birthday 44927 looks like a date a spreadsheet wrote as a number (2023-01-01); "
+        "format the column as a date (YYYY-MM-DD) and save the file again\n"
+    )
+    assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
+    assert "spreadsheet" not in fails(2, "add", "甲", "--birthday", "99999")  # no such day yet

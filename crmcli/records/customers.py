@@ -13,7 +13,7 @@ import functools
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypedDict, cast
 
 from crmcli.core import clock, dates, validate
@@ -326,6 +326,11 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
 APPLE_NO_YEAR = 1604  # the year Apple Contacts writes (and exports) for a birthday without one
 
 
+# Day 0 of the dates Excel and WPS keep as numbers (1900 system, past its false 1900-02-29):
+# a birthday column formatted as a number holds 33000 for 1990-05-06.
+_EXCEL_DAY_0 = date(1899, 12, 30)
+
+
 def birthday_values(value: str, today: date) -> dict[str, str | None]:
     """`birthday` and `birthday_lunar` from what a user typed: a Gregorian date, a day
     without its year (`--05-13`, kept so), or a lunar date (`lunar:1990-08-15`,
@@ -338,6 +343,14 @@ def birthday_values(value: str, today: date) -> dict[str, str | None]:
     yearless = dates.parse_yearless(value)
     if yearless is not None:
         return {"birthday": yearless, "birthday_lunar": None}
+    serial = value.strip()
+    if len(serial) == 5 and serial.isdigit() and int(serial) <= (today - _EXCEL_DAY_0).days:
+        raise InvalidInput(
+            _(
+                "birthday {value} looks like a date a spreadsheet wrote as a number ({day}); "
+                "format the column as a date (YYYY-MM-DD) and save the file again"
+            ).format(value=serial, day=(_EXCEL_DAY_0 + timedelta(days=int(serial))).isoformat())
+        )
     born, lunar_date = lunar.parse_day(value, today, direction="none")
     if born > today:
         raise InvalidInput(_("birthday {value} is in the future").format(value=born.isoformat()))
