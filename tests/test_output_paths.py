@@ -57,6 +57,7 @@ NOT_OUTPUTS = {
     },
 }
 KNOWN_OUTPUTS = {
+    ("export customer", "output"),
     ("export customers", "output"),
     ("export purchases", "output"),
     ("export interactions", "output"),
@@ -174,6 +175,8 @@ def argv(option: tuple[str, str], target: Path, fmt: str | None, force: bool) ->
     command, _ = option
     words = command.split()
     extra = ["--force"] if force else []
+    if command == "export customer":  # one customer's document
+        return [*words, "1", "-o", str(target), "--format", str(fmt), *extra]
     if command.startswith("export "):
         return [*words, "-o", str(target), "--format", str(fmt), *extra]
     if command.startswith("import "):

@@ -183,6 +183,26 @@ def test_subject_export_is_one_customers_complete_data(db_path):
     assert json.loads(ok("subject-export", "1", "--reveal"))["customer"]["national_id"] == NID
     fails(2, "subject-export", "1", "--format", "csv")
     fails(3, "subject-export", "9")
+    assert json.loads(ok("export", "张伟")) == data  # the same document
+
+
+def test_one_customers_export_goes_to_a_private_file_with_o(db_path, tmp_path):
+    """`crm export REF -o FILE`, as every other export: mode 0600, replaced with --force
+    only, and the file's first lines are a document crm knows it wrote."""
+    seed()
+    target = tmp_path / "zw.json"
+    result = crm("export", "张伟", "-o", str(target))
+    assert result.exit_code == 0 and result.stdout == "", result.stderr
+    assert f"Exported 1 customer to {target}." in result.stderr
+    assert json.loads(target.read_text(encoding="utf-8")) == json.loads(ok("export", "1"))
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert "already exists" in fails(2, "export", "1", "-o", str(target))
+    ok("export", "2", "-o", str(target), "--force", "-q")
+    assert json.loads(target.read_text(encoding="utf-8"))["customer"]["id"] == 2
+    mine = tmp_path / "mine.json"  # a user's own document is never replaced
+    mine.write_text('{\n  "customer": {\n    "id": 7}}\n', encoding="utf-8")
+    mine.chmod(0o644)
+    assert "not a file crm wrote" in fails(2, "export", "1", "-o", str(mine), "--force")
 
 
 # --- masking (T14) ---------------------------------------------------------------------------

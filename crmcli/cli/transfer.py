@@ -1001,24 +1001,37 @@ def export_customer(
         bool, typer.Option("--reveal", help="Show sensitive values (national ID) unmasked.")
     ] = False,
     fmt: JsonFormatOption = JsonFormat.json,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Everything held on one customer as one JSON document (a data-subject request);
     `crm export REF` is the same.
 
-    Example: crm export 张伟 --format json > zhang-wei.json
+    Example: crm export 张伟 -o zhang-wei.json
     """
-    from crmcli.cli.safety import subject_export
+    from crmcli.cli.customers import resolver
+    from crmcli.cli.output import emit_document
     from crmcli.core.errors import NotFound
+    from crmcli.records import privacy
 
-    try:
-        subject_export(ctx, ref, fmt, reveal)
-    except NotFound as exc:
-        kinds = _(", ").join(("customers", "purchases", "interactions", "tasks", "all"))
-        raise NotFound(
-            _("{message} (to export a kind, use one of: {kinds})").format(
-                message=exc.message, kinds=kinds
-            )
-        ) from None
+    with reading(ctx) as conn:
+        try:
+            customer = resolver(conn, archived=True)(ref)
+        except NotFound as exc:
+            kinds = _(", ").join(("customers", "purchases", "interactions", "tasks", "all"))
+            raise NotFound(
+                _("{message} (to export a kind, use one of: {kinds})").format(
+                    message=exc.message, kinds=kinds
+                )
+            ) from None
+        data = privacy.subject_data(conn, customer, reveal=reveal)
+
+    def produce(out: TextIO) -> int:
+        emit_document(data, out=out)
+        return 1
+
+    _write(ctx, output, force, quiet, "customer", produce)
 
 
 # `crm import surveys` is `crm survey import`, beside the other imports. Registered here,

@@ -31,7 +31,8 @@ of one link, owned by the user, mode 0600 (crm sets it on all its files, a user'
 rarely so) and its first line is one crm's exports and reject files start with: a CSV or TSV
 header of the `id` column first (or ending in `reject_line`, `reject_reason`), `[` (JSON), a
 JSON line `{"id": ...` or `{"reject_line": ...`, the `{` of `crm export all` followed by its
-`"format": "crmcli-export"`, `BEGIN:VCARD`, `BEGIN:VCALENDAR`; or it is empty. A database
+`"format": "crmcli-export"`, the `{` of one customer's document (`crm export REF`) followed
+by its `"customer": {"id": ...`, `BEGIN:VCARD`, `BEGIN:VCALENDAR`; or it is empty. A database
 never passes, nor a key file, nor a user's document.
 """
 
@@ -60,6 +61,7 @@ _CSV_HEADER = r"id(?:[,\t][a-z_]+)*|(?:.*[,\t])?reject_line[,\t]reject_reason"
 _FIRST_LINES = ("[", "[]", "BEGIN:VCARD", "BEGIN:VCALENDAR")
 _JSON_LINES = ('{"id": ', '{"reject_line": ')
 _EXPORT_ALL = '{\n  "format": "crmcli-export"'
+_ONE_CUSTOMER = '{\n  "customer": {\n    "id": '
 
 
 _NEW = os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_WRONLY
@@ -198,6 +200,7 @@ def _written_by_crm(info: os.stat_result, head: bytes) -> bool:
         first in _FIRST_LINES
         or text.startswith(_JSON_LINES)
         or text.startswith(_EXPORT_ALL)
+        or text.startswith(_ONE_CUSTOMER)
         or bool(re.fullmatch(_CSV_HEADER, first))
     )
 
