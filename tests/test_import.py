@@ -2694,18 +2694,21 @@ def test_traditional_chinese_headers_map_as_their_simplified_forms(db_path, tmp_
 
 
 def test_a_refused_import_names_the_columns_it_read_as_nothing(cn, tmp_path):
-    """Rows refused for a name the file holds under a header crm does not read (名称): the
-    refusal says which columns were ignored, as an import that succeeds does."""
+    """Rows refused for a name the file holds under a header crm does not read (抬头): the
+    refusal says which columns were ignored, as an import that succeeds does; 名称 is a
+    name."""
     source = tmp_path / "companies.csv"
-    source.write_text("名称,电话,电话\n某某公司,13800138000,13900139000\n", encoding="utf-8")
+    source.write_text("抬头,电话,电话\n某某公司,13800138000,13900139000\n", encoding="utf-8")
     err = fails(2, "import", "customers", str(source), db=cn)
     assert err.splitlines()[1:] == [
         "  row 2: a customer needs a name",
-        "  Ignored columns: 名称, 电话 (2) (map them with --map COLUMN=FIELD)",
+        "  Ignored columns: 抬头, 电话 (2) (map them with --map COLUMN=FIELD)",
     ]
     assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
-    ok("import", "customers", str(source), "--map", "名称=name")
-    assert [c["name"] for c in customers_json()] == ["某某公司"]
+    ok("import", "customers", str(source), "--map", "抬头=name")
+    source.write_text("名称,电话\n某某商行,13700137000\n", encoding="utf-8")
+    ok("import", "customers", str(source))
+    assert [c["name"] for c in customers_json()] == ["某某公司", "某某商行"]
     source.write_text("name,phone\nAnn,not a phone\n", encoding="utf-8")  # nothing ignored
     assert len(fails(2, "import", "customers", str(source), db=cn).splitlines()) == 2
 

@@ -101,7 +101,7 @@ PLACE = "\x00place"
 CUSTOMER_ALIASES = _aliases(
     {
         "name": ("name", "full name", "display name", "contact name", "姓名", "名字", "客户名称",
-                 "客户姓名", "客户", "联系人", "联系人姓名", "备注名"),
+                 "客户姓名", "客户", "联系人", "联系人姓名", "备注名", "名称"),
         "first_name": ("first name", "given name", "名"),
         "middle_name": ("middle name", "additional name", "中间名"),
         "last_name": ("last name", "family name", "surname", "姓", "姓氏"),
