@@ -1154,6 +1154,8 @@ def test_built_in_fields_win_over_a_user_field_of_their_name_in_an_older_file(db
     assert person(2)["city"] == "广州" and person(2)["fields"] == {"城市": "滨江", "编号": "A"}
     ok("edit", "2", "--field", "城市=西湖")  # the field it holds stays its own to change
     assert person(2)["fields"]["城市"] == "西湖"
+    card = ok("--lang", "zh", "show", "2")  # on the card by the name that reaches it
+    assert "field.城市" in card and "field.编号" in card and "西湖" in card, card
     err = fails(2, "edit", "2", "--field", "城市= ")  # and to remove, as the template names it
     assert err == "crm: field 城市 cannot be empty; to remove it: --unset field.城市\n"
     ok("edit", "2", "--unset", "field.城市")

@@ -650,12 +650,17 @@ SHOW_SECTIONS: list[ShowSection] = []
 
 def field_label(key: str) -> str:
     """A user-defined field's label on a card: one crm named itself in the run's language
-    (`wechat` is 微信 in Chinese), any other as the user named it."""
+    (`wechat` is 微信 in Chinese), any other as the user named it; one an older file holds
+    under a built-in field's name as `field.城市`, as the edit template and `--unset` name it
+    (`城市` on the card would read as the built-in city)."""
     from crmcli.core.i18n import current
     from crmcli.core.vocabulary import NAMED_FIELDS
+    from crmcli.records.customers import builtin_field
 
     named = NAMED_FIELDS.get(key)
-    return key if named is None or current() == "en" else _(named)
+    if named is None:
+        return f"field.{key}" if builtin_field(key) is not None else key
+    return key if current() == "en" else _(named)
 
 
 def _lunar_birthday(stored: str) -> str:
