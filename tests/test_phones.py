@@ -152,6 +152,21 @@ def test_without_a_country_default_region_reads_the_number(cn):
             "give the number alone, and the extension in --notes or a --field\n",
         ),
         (
+            ["--phone", "转 110"],  # an extension alone: no number read from its digits
+            "crm: phone '转 110' is an extension alone: give the customer's number, and the "
+            "extension in --notes or a --field\n",
+        ),
+        (
+            ["--phone", "分机123"],
+            "crm: phone '分机123' is an extension alone: give the customer's number, and the "
+            "extension in --notes or a --field\n",
+        ),
+        (
+            ["--phone", "Ext. 5"],
+            "crm: phone 'Ext. 5' is an extension alone: give the customer's number, and the "
+            "extension in --notes or a --field\n",
+        ),
+        (
             ["--phone", "12345678901"],  # 11 digits from 1: a mobile mistyped, not a US number
             "crm: invalid phone '12345678901': not a valid CN mobile number; check the digits; "
             "give the customer's country, or type it with +country code\n",
