@@ -1174,3 +1174,23 @@ def test_the_built_in_fields_and_saved_filters_are_those_the_filters_know():
 
     assert [f for f in filters.WHERE_FIELDS if customers.builtin_field(f) != f] == []
     assert tuple((t, c) for t, c, _owner in filters.STORED) == customers.SAVED_FILTERS
+
+
+def test_one_field_given_two_values_in_one_edit_is_refused(db_path):
+    """`--set 地区=浙江 --set region=江苏`, `--region 浙江 --set region=江苏`, `--set region=浙江
+    --unset region`, `--field vip=2 --unset vip`: which should win is not for crm to guess
+    (the last given won, or the unset, silently); refused, nothing changed."""
+    add("甲", "--region", "广东", "--field", "vip=1")
+    before = person(1)
+    for args, said in (
+        (["--set", "地区=浙江", "--set", "region=江苏"], "crm: region is given twice\n"),
+        (["--region", "浙江", "--set", "region=江苏"], "crm: region is given twice\n"),
+        (["--set", "region=浙江", "--unset", "region"], "crm: region is both set and unset\n"),
+        (["--unset", "省份", "--set", "省份=福建"], "crm: 省份 is both set and unset\n"),
+        (["--field", "vip=2", "--unset", "vip"], "crm: field vip is both set and unset\n"),
+        (["--field", "vip=2", "--field", "vip=3"], "crm: field vip is given twice\n"),
+    ):
+        assert fails(2, "edit", "1", *args) == said, args
+    assert person(1) == before
+    zh = fails(2, "--lang", "zh", "edit", "1", "--set", "地区=浙江", "--set", "region=江苏")
+    assert zh == "crm: 省份写了两次\n"

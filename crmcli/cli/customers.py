@@ -303,7 +303,7 @@ def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | N
     built-in field is also named by its header in any language (`城市` is `city`, as in
     `--where`), unless a user-defined field has that name."""
     from crmcli.core.validate import key_value
-    from crmcli.core.vocabulary import column_named
+    from crmcli.core.vocabulary import column_named, word
 
     builtin = ("name", *customers.UNSETTABLE, "phone", "email")
     for item in assignments:
@@ -312,6 +312,8 @@ def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | N
         if name not in builtin and name not in (custom or ()):
             name = column_named(name, builtin, custom or ()) or name
         if name in ("name", *customers.UNSETTABLE):
+            if name in raw.values:  # `--set 地区=浙江 --set region=江苏`, or with --region
+                raise InvalidInput(_("{name} is given twice").format(name=word("field", name)))
             raw.values[name] = value
         elif name == "phone":
             raw.phones.append(value)

@@ -166,7 +166,9 @@ def prepare(
         return named
 
     out.values.update(
-        edits.unset_columns(raw.unset, UNSET_CLEARS, aliases=UNSET_ALIASES, other=unset_other)
+        edits.unset_columns(
+            raw.unset, UNSET_CLEARS, aliases=UNSET_ALIASES, setting=out.values, other=unset_other
+        )
     )
     if "country" in out.values:  # set or unset here
         country = out.values.get("country")
@@ -194,6 +196,10 @@ def prepare(
                     field=said, name=f"field.{typed}" if builtin_field(typed) else typed
                 )
             )
+        if key in out.unset_fields:  # `--field vip=1 --unset vip`
+            raise InvalidInput(_("{given} is both set and unset").format(given=said))
+        if key in out.set_fields:
+            raise InvalidInput(_("{name} is given twice").format(name=said))
         out.set_fields[key] = validate.text(said, value)
         if validate.national_id_in(out.set_fields[key], today):
             raise InvalidInput(id_in_field(said, "--national-id"))
