@@ -1161,6 +1161,9 @@ def test_built_in_fields_win_over_a_user_field_of_their_name_in_an_older_file(db
     ok("edit", "2", "--unset", "field.城市")
     assert person(2)["city"] == "广州" and person(2)["fields"] == {"编号": "A"}
     assert fails(2, "edit", "2", "--unset", "field.城市") == "crm: customer 2 has no field '城市'\n"
+    assert fails(2, "edit", "2", "--field", "field.vip=1") == (  # field.vip is vip's name
+        "crm: 'field.vip': a field's name cannot start with field.; name it 'vip'\n"
+    )
     err = fails(2, "edit", "2", "--field", "编号=")
     assert err.endswith("--unset field.编号\n")
     ok("edit", "2", "--field", "vip=1")

@@ -978,8 +978,14 @@ def new_field_key(conn: sqlite3.Connection | None, name: str) -> str:
     (an older file's), which stays theirs to change. Without `conn` (an import's `--map
     COLUMN=field:NAME`) there is no such exception, nor a hint to `--set`."""
     key = validate.field_key(name, RESERVED)
-    builtin = builtin_field(key)
     held = "SELECT 1 FROM customer_fields WHERE key = ? LIMIT 1"
+    if key.startswith("field.") and (conn is None or not conn.execute(held, (key,)).fetchone()):
+        raise InvalidInput(  # `--unset field.vip` names the field vip
+            _("{key!r}: a field's name cannot start with field.; name it {name!r}").format(
+                key=key, name=key[len("field.") :]
+            )
+        )
+    builtin = builtin_field(key)
     if builtin is not None and (conn is None or not conn.execute(held, (key,)).fetchone()):
         from crmcli.core.vocabulary import fields_glossed
 
