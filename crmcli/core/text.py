@@ -242,16 +242,19 @@ def _read_alone(row: list[str], delimiter: str) -> list[list[tuple[str, int, int
     cells as (text, the index of the row's cell it is part of, which part: _OWN, _OPENS or
     _INSIDE). A quoted cell's first piece is in the cell's column either way; its pieces
     after a delimiter or a line break are no cell of the row as read."""
-    lines: list[list[tuple[str, int, int]]] = [[]]
+    line: list[tuple[str, int, int]] = []
+    lines = [line]
     for index, cell in enumerate(row):
-        first, *rest = _LINE_BREAK.split(cell)
-        if not rest:
-            lines[-1].append((cell, index, _OWN))
+        if "\n" not in cell and "\r" not in cell:
+            line.append((cell, index, _OWN))
             continue
-        pieces = first.split(delimiter)
-        lines[-1].append((pieces[0], index, _OPENS))
-        lines[-1].extend((piece, index, _INSIDE) for piece in pieces[1:])
-        lines.extend([(piece, index, _INSIDE) for piece in part.split(delimiter)] for part in rest)
+        first, *rest = _LINE_BREAK.split(cell)
+        opening, *pieces = first.split(delimiter)
+        line.append((opening, index, _OPENS))
+        line += [(piece, index, _INSIDE) for piece in pieces]
+        for part in rest:
+            line = [(piece, index, _INSIDE) for piece in part.split(delimiter)]
+            lines.append(line)
     return lines
 
 
