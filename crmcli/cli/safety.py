@@ -207,18 +207,26 @@ def _said(value: Any) -> Any:
 
 
 def _in_words(conn: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows of a change (`crm history`, `crm undo`'s preview) as a table in another
-    language than English says them: a tag by its name (`标签：vip`, not its number), and
+    """The rows of a change (`crm history`, `crm undo`'s preview) as a table says them:
     without a record's update of its version and time of change alone (a customer whose
-    phones, emails or tags changed: the rows beside it say what changed); the columns a
-    person never typed are left out by the change itself (history.Changes). English, JSON
-    and CSV keep every row and column, as scripts read them."""
+    phones, emails or tags changed: the rows beside it say what changed), and in another
+    language than English a tag by its name (`标签：vip`, not its number); the columns a
+    person never typed are left out by the change itself (history.Changes). JSON and CSV
+    keep every row and column, as scripts read them."""
     from crmcli.core.i18n import current
     from crmcli.records.tags import tag_names
     from crmcli.store.history import BOOKKEEPING, Changes
 
     if current() == "en":
-        return rows
+        return [
+            row
+            for row in rows
+            if not (
+                isinstance(row["changes"], Changes)
+                and row["changes"].updated
+                and {field[0] for field in row["changes"].fields} <= BOOKKEEPING
+            )
+        ]
     changes = [row["changes"] for row in rows if isinstance(row["changes"], Changes)]
     ids = {v for c in changes for k, *values in c.fields if k == "tag_id" for v in values}
     tags = tag_names(conn, (i for i in ids if isinstance(i, int)))
@@ -304,8 +312,8 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
         if now is None or now.changeset != plan.changeset:
             raise CrmError(_("the history changed meanwhile; run crm undo again"))
         history.undo(conn, now)
-    # As many as the preview showed: in Chinese it leaves out a record's bookkeeping (its
-    # version and time of change), which is reverted with the change it came with.
+    # As many as the preview showed: it leaves out a record's bookkeeping (its version and
+    # time of change), which is reverted with the change it came with.
     typer.echo(_("Undone: {value} reverted.").format(value=plural(len(steps), "change")))
 
 
