@@ -626,7 +626,7 @@ def translated(column: str, text: str) -> str | None:
 
 # More names a column is typed as, beside the header crm shows: what was bought is 产品 on
 # screen, and 商品 (goods), which many shops say and crm once showed, still names it
-# (`--by 商品`, `--where "商品 ~ 龙井"`, an import's 商品 column); a customer's region is
+# (`--by 商品`, an import's 商品 column); a customer's region is
 # 省份, and 地区 too (`--by 地区`); read but never shown.
 _ALSO_NAMED: dict[str, tuple[str, ...]] = {
     "item": (N_("field|goods"),),
