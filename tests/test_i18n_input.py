@@ -1082,3 +1082,5 @@ def test_a_province_is_stored_and_matched_by_its_short_name_however_it_is_typed(
     assert ids("--where", "省份 = 香港特别行政区") == [latin]
     assert ids("--where", "region = 广东深圳") == [city]
     assert ids("--where", "省份 ~ 广东深圳市") == []  # not a name of the list: as typed
+    ok("stage", "甲", "customer")  # `~` reads any word crm shows so: 成交客户 is `customer`
+    assert ids("--where", "阶段 ~ 成交客户") == ids("--where", "stage ~ cust") == [full]
