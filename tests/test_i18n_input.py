@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from crmcli.core import i18n, money
 from crmcli.core.errors import InvalidInput
 from crmcli.core.vocabulary import NAMED_FIELDS, WORDS, understood, word
-from tests.conftest import add, examples, fails, filled_once, ids, ok, rows
+from tests.conftest import add, crm, examples, fails, filled_once, ids, ok, rows
 from tests.test_terminal import on_terminal
 
 
@@ -1047,3 +1047,40 @@ def test_a_customers_region_is_his_province_wherever_chinese_names_it(db_path):
     assert ids("--where", "地区 = 广东") == [2]  # its other name, read but not shown
     assert "省份（region）" in fails(2, "--lang", "zh", "list", "--where", "省 = 广东")
     assert "  省份      浙江" in ok("--lang", "zh", "show", "阿伟")
+
+
+def test_the_34_provinces_are_each_one_region_by_the_short_name_tables_show():
+    from crmcli.core.vocabulary import PROVINCES
+
+    assert len(PROVINCES) == 34 and len(set(PROVINCES.values())) == 34
+    for short, full in PROVINCES.items():
+        assert understood("region", full) == understood("region", short) == short
+    for kept in ("广东深圳", "Guangdong", "广东 省", "华南", "广西省", "北京市朝阳区", "Bavaria"):
+        assert understood("region", kept) is None, kept
+
+
+def test_a_province_is_stored_and_matched_by_its_short_name_however_it_is_typed(db_path, tmp_path):
+    """Chinese Outlook writes 广东省 (its 省/市/自治区 column), WPS templates and crm demo
+    广东: one region, stored by the short name where a region enters (add, edit, --set, an
+    import) and matched by either name (`=`, `!=`, `~`); any other text is kept as typed."""
+    full, short = add("甲", "--region", "广东省"), add("乙", "--region", " 广东 ")
+    city, latin = add("丙", "--region", "广东深圳"), add("丁", "--region", "Guangdong")
+    ok("edit", "丁", "--set", "省份=香港特别行政区")
+    other = add("戊", "--region", "内蒙古")
+    ok("edit", "戊", "--region", "内蒙古自治区")
+    sheet = tmp_path / "outlook.csv"
+    sheet.write_text(
+        "姓,名,商务地址 省/市/自治区\n陈,一,广西壮族自治区\n林,二,Bavaria\n", encoding="utf-8-sig"
+    )
+    assert "2 inserted" in crm("import", "customers", str(sheet)).stderr
+    stored = dict(rows(db_path, "SELECT name, region FROM customers"))
+    assert stored == {"甲": "广东", "乙": "广东", "丙": "广东深圳", "丁": "香港",
+                      "戊": "内蒙古", "陈一": "广西", "林二": "Bavaria"}  # fmt: skip
+    assert ids("--where", "省份 = 广东省") == ids("--where", "region = 广东") == [full, short]
+    assert ids("--where", "region != 广东省") == [city, latin, other, 6, 7]
+    assert ids("--where", "省份 ~ 广东省") == ids("--where", "省份 ~ 广东") == [full, short, city]
+    assert ids("--where", "省份 = 香港特别行政区") == [latin]
+    assert ids("--where", "region = 广东深圳") == [city]
+    assert ids("--where", "省份 ~ 广东深圳市") == []  # not a name of the list: as typed
+    ok("stage", "甲", "customer")  # `~` reads any word crm shows so: 成交客户 is `customer`
+    assert ids("--where", "阶段 ~ 成交客户") == ids("--where", "stage ~ cust") == [full]

@@ -158,3 +158,79 @@ def test_a_phone_excel_wrote_in_scientific_notation_says_its_digits_are_lost(cn,
     assert "第 2 行：电话“1.39123E+10”无效：表格软件把这个号码存成了科学计数法" in said, said
     said = fails(2, "import", "customers", str(sheet), db=cn)
     assert "scientific notation, and its last digits are lost; format the column as text" in said
+
+
+# A customer list as Excel in Taiwan or Hong Kong saves it as "CSV": Big5 (here written with
+# Python's big5 codec, the standard's own table).
+TRADITIONAL = (
+    "姓名,公司,城市,電郵,備註\n陳大文,華興貿易有限公司,台北,tai@example.tw,老客戶，週末聯絡\n"
+)
+
+
+@pytest.mark.parametrize("lang", ["zh_TW.UTF-8", "zh_HK.UTF-8", "zh_MO.UTF-8"])
+def test_a_big5_file_is_read_without_a_flag_under_a_traditional_chinese_locale(
+    cn, tmp_path, monkeypatch, lang
+):
+    file = tmp_path / "big5.csv"
+    file.write_bytes(TRADITIONAL.encode("big5"))
+    monkeypatch.setenv("LANG", lang)
+    imported(file)
+    chen = by_name()["陳大文"]
+    assert (chen["company"], chen["city"], chen["emails"]) == (
+        "華興貿易有限公司", "台北", ["tai@example.tw"],
+    )  # fmt: skip
+    assert chen["notes"] == "老客戶，週末聯絡"
+
+
+@pytest.mark.parametrize("lang", ["C.UTF-8", "zh_CN.UTF-8", "en_US.UTF-8"])
+def test_a_big5_file_elsewhere_is_refused_with_the_flag_that_reads_it(
+    cn, tmp_path, monkeypatch, lang
+):
+    """Outside Hong Kong, Macau and Taiwan a file that reads as Traditional Chinese in Big5
+    was read as GB18030 (nonsense, or refused naming GB18030 only): it is refused, naming
+    the flag, and read with it."""
+    file = tmp_path / "big5.csv"
+    file.write_bytes(TRADITIONAL.encode("big5"))
+    monkeypatch.setenv("LANG", lang)
+    err = fails(2, "import", "customers", str(file), db=cn)
+    assert "--encoding big5" in err and str(file) in err
+    imported(file, "--encoding", "big5")
+    assert by_name()["陳大文"]["city"] == "台北"
+
+
+def test_gbk_and_utf8_files_keep_their_encoding_under_a_traditional_chinese_locale(
+    cn, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LANG", "zh_TW.UTF-8")
+    gbk, utf8 = tmp_path / "gbk.csv", tmp_path / "utf8.csv"
+    gbk.write_bytes("姓名,公司,城市,备注\n王芳,蓝海贸易,北京,喜欢下午联系\n".encode("gbk"))
+    utf8.write_text(TRADITIONAL, encoding="utf-8")
+    imported(gbk)
+    imported(utf8)
+    people = by_name()
+    assert (people["王芳"]["company"], people["王芳"]["notes"]) == ("蓝海贸易", "喜欢下午联系")
+    assert people["陳大文"]["company"] == "華興貿易有限公司"
+    err = fails(2, "import", "customers", str(utf8), "--encoding", "big5", db=cn)
+    assert err == f"crm: {utf8} 是 UTF-8 编码，不是 big5；请去掉 --encoding\n"
+
+
+def test_a_file_that_reads_as_big5_and_as_gbk_alike_is_refused_with_both_flags(
+    cn, tmp_path, monkeypatch
+):
+    """Characters written alike in both scripts (王, 大, 文, 同) give the check nothing to go
+    by: under a Traditional locale the file is refused, naming both encodings, not guessed."""
+    monkeypatch.setenv("LANG", "zh_TW.UTF-8")
+    file = tmp_path / "names.csv"
+    file.write_bytes("姓名,公司\n王大文,大同\n".encode("big5"))
+    err = fails(2, "import", "customers", str(file), db=cn)
+    assert "--encoding big5" in err and "--encoding gb18030" in err
+    imported(file, "--encoding", "big5")
+    assert by_name()["王大文"]["company"] == "大同"
+
+
+def test_the_characters_that_tell_the_scripts_apart_are_each_of_one_script():
+    from crmcli.transfer.sources import _SIMPLIFIED, _TRADITIONAL
+
+    assert not _SIMPLIFIED & _TRADITIONAL
+    assert all(ch.encode("gb2312") for ch in _SIMPLIFIED)
+    assert all(ch.encode("big5") for ch in _TRADITIONAL)

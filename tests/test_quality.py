@@ -4,7 +4,7 @@ import json
 import sqlite3
 import sys
 
-from tests.conftest import crm, dump, fails, ok
+from tests.conftest import crm, dump, fails, ok, rows
 
 
 def test_dedupe_finds_pairs_with_reasons(cn):
@@ -211,3 +211,26 @@ def test_clean_reports_and_fixes(cn):
     assert record["phones"] == ["+8613800138000"] and "Odd@example.com" in record["emails"]
     fixed = crm("clean", "--fix")
     assert "Fixed 0 of 3 problems." in fixed.stderr
+
+
+def test_clean_proposes_the_short_name_of_a_province_stored_in_full(cn):
+    """A region stored as its full name before crm stored provinces by their short one
+    (`广东省`, from an older crm or SQL by hand) is listed with the name crm stores now, and
+    --fix rewrites it, once, as one change `crm undo` takes back; other regions are left."""
+    for name, region in (("甲", "广东"), ("乙", "广东"), ("丙", "北京"), ("丁", "Bavaria"),
+                         ("戊", "广东深圳")):  # fmt: skip
+        ok("add", name, "--region", region, "--phone", "13800138000", "--allow-duplicate")
+    _raw(cn, "UPDATE customers SET region = '广东省' WHERE id = 2")
+    _raw(cn, "UPDATE customers SET region = '北京市' WHERE id = 3")
+    found = json.loads(ok("clean", "-f", "json"))
+    assert [(p["id"], p["problem"], p["value"], p["fix"]) for p in found] == [
+        (2, "unnormalised_region", "广东省", "广东"),
+        (3, "unnormalised_region", "北京市", "北京"),
+    ]
+    assert crm("clean", "--fix").stderr.strip() == "Fixed 2 of 2 problems."
+    regions = [r for (r,) in rows(cn, "SELECT region FROM customers ORDER BY id")]
+    assert regions == ["广东", "广东", "北京", "Bavaria", "广东深圳"]
+    assert json.loads(ok("clean", "-f", "json")) == []
+    ok("undo", "--yes")
+    regions = [r for (r,) in rows(cn, "SELECT region FROM customers ORDER BY id")]
+    assert regions == ["广东", "广东省", "北京市", "Bavaria", "广东深圳"]

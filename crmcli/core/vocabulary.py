@@ -127,6 +127,7 @@ _PROBLEM = {
     "bad_phone": N_("problem|bad_phone"),
     "unnormalised_email": N_("problem|unnormalised_email"),
     "unnormalised_phone": N_("problem|unnormalised_phone"),
+    "unnormalised_region": N_("problem|unnormalised_region"),
     "no_contact": N_("problem|no_contact"),
     "stale": N_("problem|stale"),
 }
@@ -455,6 +456,7 @@ _ENGLISH = {
     "bad_phone": "invalid phone",
     "unnormalised_email": "email not normalised",
     "unnormalised_phone": "phone not normalised",
+    "unnormalised_region": "province written in full",
     "no_contact": "no phone or email",
 }
 
@@ -599,11 +601,38 @@ def _keys_by_word(column: str) -> dict[str, str]:
     return {typed: keys.pop() for typed, keys in found.items() if len(keys) == 1}
 
 
+# China's 34 provincial-level divisions, by the short name crm stores (as tables, `crm demo`
+# and the docs write it, and WPS templates do) with the full one (as Chinese Outlook's
+# 省/市/自治区 and many forms write it): `广东省` is 广东, `广西壮族自治区` 广西.
+PROVINCES = {
+    "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市",
+    "河北": "河北省", "山西": "山西省", "辽宁": "辽宁省", "吉林": "吉林省",
+    "黑龙江": "黑龙江省", "江苏": "江苏省", "浙江": "浙江省", "安徽": "安徽省",
+    "福建": "福建省", "江西": "江西省", "山东": "山东省", "河南": "河南省",
+    "湖北": "湖北省", "湖南": "湖南省", "广东": "广东省", "海南": "海南省",
+    "四川": "四川省", "贵州": "贵州省", "云南": "云南省", "陕西": "陕西省",
+    "甘肃": "甘肃省", "青海": "青海省", "台湾": "台湾省", "内蒙古": "内蒙古自治区",
+    "广西": "广西壮族自治区", "西藏": "西藏自治区", "宁夏": "宁夏回族自治区",
+    "新疆": "新疆维吾尔自治区", "香港": "香港特别行政区", "澳门": "澳门特别行政区",
+}  # fmt: skip
+# Values of free text that are one value written more than one way, by how they are typed
+# (an exact name of the list, spaces around it aside) to how crm stores them: a region
+# typed, imported or matched (`--where "省份 = 广东省"`) as its full name is its short one.
+# Anything else is kept as typed (`广东深圳`, `Guangdong`, `广东 省`).
+_SAME_VALUE: dict[str, dict[str, str]] = {
+    "region": {name: short for short, full in PROVINCES.items() for name in (short, full)},
+}
+
+
 def understood(column: str, text: str) -> str | None:
     """The key of `column`'s vocabulary that `text` says in any language crm speaks
     (`成交客户` or `customer` in `stage` is `customer`, `电话` in `kind` is `call`), or None
     when `text` is none of its words. The run's language does not matter; a key typed as it
-    is reads no catalog (an English run opens none)."""
+    is reads no catalog (an English run opens none). For a column of free text written
+    several ways (`region`), the form crm stores (`广东省` is `广东`), or None for any other
+    text."""
+    if column in _SAME_VALUE:
+        return _SAME_VALUE[column].get(text.strip())
     words = WORDS.get(column)
     if words is None:
         return None

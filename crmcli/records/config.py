@@ -253,7 +253,7 @@ class Setting(NamedTuple):
     pattern: str | None = None  # a family's keys: a regular expression they match in full
 
 
-def _locale_region() -> str | None:
+def locale_region() -> str | None:
     """The region of the user's locale (`zh_CN.UTF-8` gives CN), if it names one."""
     # The first variable that names a region wins; Python itself may set LC_CTYPE=C.UTF-8
     # when LANG's locale is not installed, so a value without a region is passed over.
@@ -271,7 +271,7 @@ def _locale_region() -> str | None:
 def _locale_settings(conn: sqlite3.Connection) -> dict[str, str]:
     """The settings the next write saves from the locale (key -> value), see
     keep_locale_region: none when a region is saved already or the locale names none."""
-    region = _locale_region()
+    region = locale_region()
     if (
         region is None
         or conn.execute("SELECT 1 FROM settings WHERE key = 'default_region'").fetchone()
@@ -343,7 +343,7 @@ SETTINGS = {
             "default_region",
             validate.region_code,
             N_("region for phone numbers typed without +country (default: from the locale)"),
-            _locale_region,
+            locale_region,
         ),
         Setting(
             "language",

@@ -321,8 +321,8 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
         return resolve(value)
     if name == "cadence_days":
         return cadence_days(value)
-    if name == "preferred_channel":  # free text, but crm's own channels kept as their keys
-        clean = validate.text(name, value)
+    if name in ("preferred_channel", "region"):  # free text, but crm's own channels kept
+        clean = validate.text(name, value)  # as their keys, and a province by its short name
         return understood(name, clean) or clean
     if name in TEXT_FIELDS:
         return validate.text(name, value)

@@ -352,7 +352,8 @@ def parse_where(
             value = clean_stage(conn, value)
         elif name in CHOSEN and op in ("=", "!="):  # one of a fixed set: any other is refused
             value = validate.choice(name, value, CHOSEN[name])
-        elif op in ("=", "!="):  # one of crm's words as a table shows it (`kind = 机构`)
+        elif op in ("=", "!=", "~"):  # one of crm's words as a table shows it (`kind = 机构`),
+            # a province by the name crm stores (`省份 ~ 广东省` is `~ 广东`)
             from crmcli.core.vocabulary import understood
 
             value = understood(name, value) or value

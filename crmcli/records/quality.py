@@ -6,18 +6,22 @@ country, else the default region), so data that arrived some other way (an older
 restored file, SQL by hand, a changed default region) shows up; customers with no phone
 and no email are unreachable; customers untouched for N years (no edit, interaction or
 purchase) are stale. `fix()` rewrites what has one right form: an email or phone that
-validates to a different normalised form.
+validates to a different normalised form, and a province stored by its full name (`广东省`,
+from an older crm or an import before crm stored regions by their short name) as `crm add`
+stores it now (`广东`), so that `--where "省份 = 广东"` and `--by region` count it once.
 Everything else is only reported: deleting is the user's decision (`crm delete`).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date
 from typing import TypedDict
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
+from crmcli.core.vocabulary import PROVINCES, understood
 
 
 class _Found(TypedDict):
@@ -33,14 +37,14 @@ class Problem(_Found, total=False):
     """One problem of one customer's contact data, as `crm clean` lists it; a fixable one
     also says where the row is."""
 
-    table: str  # customer_emails or customer_phones
+    table: str  # customer_emails, customer_phones or customers
     row_id: int
     key: str  # an email's normalised key
 
 
 COLUMNS = ("id", "name", "problem", "value", "fix")
-PROBLEMS = ("bad_email", "bad_phone", "unnormalised_email", "unnormalised_phone", "no_contact",
-            "stale")  # fmt: skip
+PROBLEMS = ("bad_email", "bad_phone", "unnormalised_email", "unnormalised_phone",
+            "unnormalised_region", "no_contact", "stale")  # fmt: skip
 
 
 def problems(
@@ -72,6 +76,15 @@ def problems(
         if clean != phone:
             item = _problem(customer_id, name, "unnormalised_phone", phone, clean)
             out.append({**item, "table": "customer_phones", "row_id": row_id})
+    for customer_id, name, region in conn.execute(
+        "SELECT id, name, region FROM customers WHERE archived_at IS NULL "
+        "AND region IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (json.dumps(list(PROVINCES.values())),),
+    ):
+        item = _problem(
+            customer_id, name, "unnormalised_region", region, understood("region", region)
+        )
+        out.append({**item, "table": "customers", "row_id": customer_id})
     for customer_id, name in conn.execute(
         "SELECT c.id, c.name FROM customers c WHERE c.archived_at IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM customer_phones p WHERE p.customer_id = c.id) "
@@ -141,6 +154,11 @@ def fix(conn: sqlite3.Connection, found: list[Problem]) -> int:
                     "UPDATE customer_phones SET phone = ?, kind = ? WHERE id = ?",
                     (item["fix"], validate.phone_kind(item["fix"]), item["row_id"]),
                 )
+        elif item["problem"] == "unnormalised_region":
+            conn.execute(
+                "UPDATE customers SET region = ? WHERE id = ? AND region = ?",
+                (item["fix"], item["row_id"], item["value"]),
+            )
         else:
             continue
         fixed += 1

@@ -35,6 +35,7 @@ from crmcli.core.i18n import _, current
 from crmcli.core.progress import READING, SILENT, Progress
 from crmcli.core.text import parse_json, plural
 from crmcli.core.vocabulary import (
+    PROVINCES,
     choices_glossed,
     chosen,
     column_named,
@@ -917,12 +918,7 @@ _WECHAT_TYPES = {"微信", "企业微信", "微信用户", "企业微信用户"}
 
 # China's provinces, autonomous regions, municipalities and special administrative regions,
 # by the names a place is written with when its 省/市/自治区 is left off (广东深圳).
-_PROVINCES = (
-    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
-    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
-    "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港",
-    "澳门",
-)  # fmt: skip
+_PROVINCES = tuple(PROVINCES)
 _MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
 # 市 ends a province's name only for the municipalities: `吉林市` is a city of 吉林省.
 _PROVINCE = re.compile(

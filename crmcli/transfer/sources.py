@@ -5,9 +5,10 @@ the name (or the first bytes of stdin) when not given, decodes it, and yields ea
 (line number, dict of column -> value). CSV/TSV and JSONL are streamed row by row, so memory
 does not grow with the file; a JSON array is read whole. vCards are parsed by transfer.vcards.
 
-Encodings are detected by `_detect_encoding` (a BOM, else UTF-8, else Chinese GB18030);
-`--encoding` overrides, and a UTF-8 file read with `--encoding gbk` is refused rather than
-imported as mojibake. The delimiter of a CSV file is sniffed from its header row.
+Encodings are detected by `_detect_encoding` (a BOM, else UTF-8, else Chinese GB18030 or,
+under a Hong Kong, Macau or Taiwan locale, Big5 where the text reads as Traditional Chinese);
+`--encoding` overrides, and a UTF-8 file read with `--encoding gbk` (or big5) is refused
+rather than imported as mojibake. The delimiter of a CSV file is sniffed from its header row.
 
 Cells written by `crm export -o FILE` for people carry a leading apostrophe before = + - @
 tab and CR (the spreadsheet formula guard, see crmcli.transfer.exporters); `unguard` takes it off
@@ -141,6 +142,7 @@ def guess_format(path: str, head: str) -> str:
 
 
 GBK_FAMILY = {"gbk", "gb2312", "gb18030", "cp936", "hz"}
+BIG5_FAMILY = {"big5", "big5hkscs", "cp950"}
 
 
 NOT_FOR_FILES = ("idna", "punycode", "undefined")
@@ -177,7 +179,8 @@ def _check_encoding(name: str, head: bytes, encoding: str | None) -> str:
                 "{codec}-le or {codec}-be, or leave out --encoding"
             ).format(name=name, encoding=encoding, codec=codec)
         )
-    if codec.replace("_", "") in GBK_FAMILY or encoding.lower().replace("-", "") in GBK_FAMILY:
+    chinese = GBK_FAMILY | BIG5_FAMILY  # most UTF-8 Chinese decodes as these too, as nonsense
+    if codec.replace("_", "") in chinese or encoding.lower().replace("-", "") in chinese:
         try:
             utf8 = _decode_head(head, "utf-8")
         except UnicodeDecodeError:
@@ -229,20 +232,65 @@ def _detect_encoding(name: str, head: bytes) -> str:
         bad = _("byte 0x{byte:02x} at offset {offset}").format(
             byte=head[exc.start], offset=exc.start
         )
-    try:
-        text = _decode_head(head, "gb18030")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None:
-        wide = [ch for ch in text if ord(ch) > 127]
-        if len(re.findall(_CHINESE, "".join(wide))) >= 0.9 * len(wide):
-            return "gb18030"
+    gb, big5 = _chinese(head, "gb18030"), _chinese(head, "cp950", "big5hkscs")
+    simplified = _count(gb[1], _SIMPLIFIED) if gb else 0
+    traditional = _count(big5[1], _TRADITIONAL) if big5 else 0
+    from crmcli.records.config import locale_region
+
+    where = locale_region() in ("HK", "MO", "TW")  # where Excel saves "CSV" in Big5
+    if big5 and traditional >= 3 * simplified + 2 and where:
+        return big5[0]
+    if gb and simplified >= 3 * traditional + 2:
+        return "gb18030"
+    if big5 and (where or not gb or traditional >= 3 * simplified + 2):
+        raise InvalidInput(
+            _(
+                "{name} may be Traditional Chinese Big5 or Simplified Chinese GB18030; give "
+                "its encoding: --encoding big5 or --encoding gb18030"
+            ).format(name=name)
+        )
+    if gb:
+        return "gb18030"
     raise InvalidInput(
         _(
             "{name} is not UTF-8 ({bad}) and does not read as Chinese GB18030; give its "
             "encoding with --encoding, e.g. latin-1, cp1252, big5 or shift_jis"
         ).format(name=name, bad=bad)
     )
+
+
+# Common characters written one way in Simplified Chinese and another in Traditional (电 and
+# 電, 陈 and 陳): words of a customer list's headers, names and places. Either decoding of a
+# file of one script reads few of the other's (a wrong one gives rare characters), so which
+# of the two a file holds more of tells GB18030 from Big5 where both decode it.
+_SIMPLIFIED = frozenset(
+    "们个这说为会来时国问对见开关车机构设计电话号码联络备邮区县华东门书长发学实么与点业员际"
+    "经销货费务资产队团欢钟买卖价钱银单让请谢记广场厂陈黄张刘吴郑杨赵孙许叶苏邓冯萧龙陆谭韦"
+    "赖汤罗师题进户签约额订编湾职伟丽军红强飞凤静艳涛鹏辉宁兰址龄岁级层楼号"
+)
+_TRADITIONAL = frozenset(
+    "們個這說為會來時國問對見開關車機構設計電話號碼聯絡備郵區縣華東門書長發學實麼與點業員際"
+    "經銷貨費務資產隊團歡鐘買賣價錢銀單讓請謝記廣場廠陳黃張劉吳鄭楊趙孫許葉蘇鄧馮蕭龍陸譚韋"
+    "賴湯羅師題進戶簽約額訂編灣職偉麗軍紅強飛鳳靜豔濤鵬輝寧蘭註臺齡歲級層樓"
+)
+
+
+def _chinese(head: bytes, *codecs_: str) -> tuple[str, str] | None:
+    """The first of `codecs_` the head decodes with to Chinese text (at least 90 % of its
+    non-ASCII characters Chinese), with that text; None when none does."""
+    for codec in codecs_:
+        try:
+            text = _decode_head(head, codec)
+        except UnicodeDecodeError:
+            continue
+        wide = [ch for ch in text if ord(ch) > 127]
+        if len(re.findall(_CHINESE, "".join(wide))) >= 0.9 * len(wide):
+            return codec, text
+    return None
+
+
+def _count(text: str, characters: frozenset[str]) -> int:
+    return sum(ch in characters for ch in text)
 
 
 def _decode_head(head: bytes, codec: str) -> str:
