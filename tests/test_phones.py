@@ -468,6 +468,8 @@ def test_a_national_number_with_its_country_is_its_own_countrys_number(example, 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=30), st.sampled_from(["CN", "US", "GB", None]))
+@example("000", None)  # a service number needs no region: kept as typed
+@example("*100#", "CN")
 def test_any_text_is_a_stored_phone_or_a_one_line_refusal(text, region):
     try:
         stored = validate.phone(text, region, home=validate.country_region(text))
@@ -477,8 +479,8 @@ def test_any_text_is_a_stored_phone_or_a_one_line_refusal(text, region):
     kind = validate.phone_kind(stored)
     if kind == "number":
         assert phonenumbers.is_valid_number(phonenumbers.parse(stored, None))
-    else:
-        assert stored.isdigit() and region is not None
+    else:  # a service number, short or USSD code, kept as typed (with no region too)
+        assert validate.service_code(stored) == stored
 
 
 # --- default_region saved on the first write --------------------------------------------------
