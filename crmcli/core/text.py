@@ -7,7 +7,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain, islice
+from itertools import islice
 from typing import Any
 
 from crmcli.core.errors import InvalidInput
@@ -33,12 +33,11 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
     program writes that, and read leniently a quote typed by mistake at the start of a cell
     swallows the rows after it into one cell until the next quote. A quote still open at the
     end of the file is refused naming the line where it opened (the file was cut off or is
-    not CSV). A quoted cell spanning lines of which one reads as a row of the file (see
+    not CSV). A quoted cell spanning lines whose lines read as rows of their own (see
     `_refuse_swallowed`) is refused too, naming the lines: a whole row swallowed, the quote
     opened by mistake and closed by a later quote (an inch mark, `尺寸12"`); a note written on
-    several lines (Excel, Outlook) does not read so. That is judged once the file is read,
-    against every column's values (the refusal comes after the last row). Other csv.Error
-    and UnicodeDecodeError pass through to the caller."""
+    several lines (Excel, Outlook) does not read so. Other csv.Error and UnicodeDecodeError
+    pass through to the caller."""
     ended = False
     spanned: list[str] = []  # the lines of the row being read
 
@@ -53,14 +52,10 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
     reader = csv.reader(read(), delimiter=delimiter, strict=True)
     start = 1
     width: int | None = None
-    spans: list[tuple[int, int, list[str]]] = []  # rows read over several lines, and where
-    seen: list[list[str]] = []  # rows on one line each, which show what each column holds
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            if spans and width:
-                _refuse_swallowed(name, spans, seen, delimiter, width)
             return
         except csv.Error as exc:
             # strict=True says "unexpected end of data" for a quote open at the end of the
@@ -91,171 +86,63 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
             raise InvalidInput(said.format(name=name, line=line, start=start)) from None
         if width is None:
             width = len(row)
-        elif len(spanned) > 1:
-            if width > 1:
-                spans.append((start, reader.line_num, list(row)))
-        elif len(seen) < _SEEN:
-            seen.append(list(row))
+        elif len(spanned) > 1 and width > 1:
+            _refuse_swallowed(name, row, delimiter, width, start, reader.line_num)
         spanned.clear()
         yield reader.line_num, row
         start = reader.line_num + 1
 
 
-_SEEN = 1000  # rows on one line that teach what each column holds: enough, and cheap
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # where a line of the file ends, as csv reads lines
-# What a cell looks like, for the columns that hold one kind of value: a number (a phone, an
-# id, an amount: digits with spaces, dashes, brackets, a dot), a date, an email, a code (C-1,
-# A001). Anything else is text, which tells nothing: names, notes and companies read alike.
-_SHAPES = (
-    ("date", re.compile(r"\d{4}([-/.])\d{1,2}\1\d{1,2}([ T][\d:]+)?")),
-    ("number", re.compile(r"[+\-]?[¥$€(]?\d[\d \-().]*")),
-    ("email", re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")),
-    ("code", re.compile(r"[A-Za-z]{1,4}[-_]?\d+")),
-)
-
-
-_NOTHING = frozenset(("无", "暂无", "没有", "空", "n/a", "na", "none", "null"))
-
-
-def _shape(cell: str) -> str:
-    """What `cell` looks like: one of _SHAPES' names, `text`, or "" when it holds nothing
-    (blank, a dash, 无 or N/A: what a sheet writes where a phone is not known)."""
-    cell = cell.strip()
-    if cell.lower() in _NOTHING or not any(c.isalnum() for c in cell):
-        return ""
-    return next((shape for shape, pattern in _SHAPES if pattern.fullmatch(cell)), "text")
-
-
-def _kinds(rows: Iterable[Sequence[str]], width: int) -> list[str]:
-    """Each column's one shape of value (a number, a date, an email, a code) when every value
-    in `rows` that is not blank has it; "" for a column of text, mixed values or none."""
-    shapes: list[set[str]] = [set() for _ in range(width)]
-    for row in rows:
-        for column, cell in zip(shapes, row, strict=False):
-            column.add(_shape(cell))
-    kinds = []
-    for column in shapes:
-        column.discard("")
-        kind = column.pop() if len(column) == 1 else ""
-        kinds.append("" if kind == "text" else kind)
-    return kinds
-
-
-def _fits(cell: str, kind: str) -> bool | None:
-    """True when `cell` has the shape `kind`, False when it plainly cannot be a value of that
-    kind (no digit where numbers, dates and codes are, no @ where emails are), None when it
-    tells nothing: blank, or a value written some other way (`138 0013 8000 转 8`)."""
-    shape = _shape(cell)
-    if shape == kind:
-        return True
-    if not shape or (_AT if kind == "email" else _DIGIT).search(cell):
-        return None
-    return False
-
-
-_DIGIT, _AT = re.compile(r"\d"), re.compile("@")
 
 
 def _refuse_swallowed(
-    name: str,
-    spans: list[tuple[int, int, list[str]]],
-    seen: list[list[str]],
-    delimiter: str,
-    width: int,
+    name: str, row: list[str], delimiter: str, width: int, start: int, end: int
 ) -> None:
-    """Raise InvalidInput when a row of `spans` (first line, last line, cells: the rows read
-    over several lines) may hold rows swallowed by a stray quote. Read that way (the quote
-    a plain character, the one closing it an inch mark) each line of the span is a row of
-    its own: its cells are those between the row's cells on it and those inside the quoted
-    cell, counted from the line's start.
-
-    So a span is a note when one of its lines can be no row: it has more cells than the
-    header, or a cell inside the quote stands where every value of the file has another
-    shape (`Li, Wang, Zhao` puts a word where the file has phones). Otherwise it may be
-    rows swallowed, and is refused, when one of its lines reads as a row:
-    - a cell of it inside the quote has its column's shape (a phone where the file has
-      phones, an email, a date, an id: `王五,13900139000` after a row whose trailing cells
-      were left out); or
-    - it has the header's cells, starts inside the quoted cell (or the cell opens the row)
-      and two cells or more of it are inside; or it is one of two lines with the header's
-      cells.
-    A note of several lines has the header's cells on one line at most (the one holding
-    the row's other cells) unless its own commas bring another there by chance. The file's
-    columns are learned from `seen` and from the spanning rows' cells that stand in the
-    same column whichever way the line is read."""
-    read = [(start, end, _read_alone(row, delimiter)) for start, end, row in spans]
-    # A whole cell standing in its own column read either way tells what the column holds.
-    learned = ([""] * index + [text] for _, _, lines in islice(read, _SEEN) for cells in lines
-               for column, (text, index, part) in enumerate(cells)
-               if part == _OWN and column == index)  # fmt: skip
-    kinds = _kinds(chain(seen, learned), width)
-    for start, end, lines in read:
-        rows: list[tuple[bool, bool, int]] = []
-        full: list[tuple[bool, bool, int]] = []
-        note = False
-        for offset, cells in enumerate(lines):
-            if len(cells) > width:  # more cells than the header's: no row
-                note = True
-                break
-            inside = [(text, column) for column, (text, _, part) in enumerate(cells[:width])
-                      if part == _INSIDE]  # fmt: skip
-            said = {_fits(text, kinds[column]) for text, column in inside if kinds[column]}
-            if False in said:
-                note = True
-                break
-            key = (len(inside) < (2 if offset else 1), offset == 0, offset)
-            if True in said:
-                rows.append(key)
-            if len(cells) >= width:
-                full.append(key)
-                # the line's cells inside the quoted cell it starts in (on the first line,
-                # only a quoted cell that opens the row counts: other cells are before it)
-                first = cells[0][1]
-                within = sum(1 for _, index, part in cells if index == first and part != _OWN)
-                if within >= 2 and (offset or cells[0][2] == _OPENS):
-                    rows.append(key)
-        if note:
-            continue
-        if len(full) >= 2:
-            rows.extend(full)
-        if not rows:
-            continue
-        # Name the line most plainly a row inside the quote: delimiters inside it, after the
-        # line that opened the quote (that one holds the row's own first cells).
-        offset = min(rows)[2]
-        raise InvalidInput(
-            _(
-                "{name}: the quote opened on line {start} runs on to line {line}, and line "
-                "{row} inside it reads as a row of its own (a stray quote, closed by a "
-                "later one such as an inch mark?); put the whole cell in quotes and double "
-                'each quote inside it (12" becomes "12"""), or, for a note of several lines '
-                "with commas in it, save the file as tab-separated text; nothing was imported"
-            ).format(name=name, start=start, line=end, row=start + offset)
-        )
-
-
-_OWN, _OPENS, _INSIDE = 0, 1, 2  # a whole cell of the row, a quoted cell's first piece, the rest
-
-
-def _read_alone(row: list[str], delimiter: str) -> list[list[tuple[str, int, int]]]:
-    """The lines of a row read over several, each read as a row of its own: per line, its
-    cells as (text, the index of the row's cell it is part of, which part: _OWN, _OPENS or
-    _INSIDE). A quoted cell's first piece is in the cell's column either way; its pieces
-    after a delimiter or a line break are no cell of the row as read."""
-    line: list[tuple[str, int, int]] = []
-    lines = [line]
+    """Raise InvalidInput when `row`, read over lines `start` to `end`, holds a row swallowed
+    by a stray quote. A line reads as a row (it has a row's shape) when it holds as many
+    delimiters as the header (`width` cells) or more, counting both those between the row's
+    cells on that line and those inside a cell that spans lines (a delimiter inside a quoted
+    cell on one line is no cell's edge). A swallowed row is a whole line inside the quoted
+    cell, so every line of the span has a row's shape; a note of several lines has it on one
+    line at most: the one that opens it when it is the last column, or the one that closes it
+    when it is the first (`"第一行` / `第二行",甲一,A`). So two lines with a row's shape, or one
+    whose delimiters inside the quoted cell alone are as many, are refused (the cell's first
+    line only when the cell opens the row)."""
+    lines: list[list[int]] = [[0, 0]]  # per line: delimiters between cells, inside a cell
     for index, cell in enumerate(row):
-        if "\n" not in cell and "\r" not in cell:
-            line.append((cell, index, _OWN))
-            continue
-        first, *rest = _LINE_BREAK.split(cell)
-        opening, *pieces = first.split(delimiter)
-        line.append((opening, index, _OPENS))
-        line += [(piece, index, _INSIDE) for piece in pieces]
-        for part in rest:
-            line = [(piece, index, _INSIDE) for piece in part.split(delimiter)]
-            lines.append(line)
-    return lines
+        if index:
+            lines[-1][0] += 1
+        parts = _LINE_BREAK.split(cell)
+        if len(parts) > 1:
+            lines[-1][1] += parts[0].count(delimiter)
+            lines.extend([0, part.count(delimiter)] for part in parts[1:])
+    shaped = [
+        (inside == 0, offset == 0, offset)
+        for offset, (between, inside) in enumerate(lines)
+        if between + inside >= width - 1
+    ]
+    # A cell's first line alone is a row only when the cell opens the row: opened after
+    # other cells (`张三,"第一行, 有逗号`), the rest of its line is the rest of that row.
+    alone = any(
+        inside >= width - 1
+        for offset, (between, inside) in enumerate(lines)
+        if offset or not between
+    )
+    if len(shaped) < 2 and not alone:
+        return
+    # Name the line most plainly a row inside the quote: delimiters inside it, after the
+    # line that opened the quote (that one holds the row's own first cells).
+    offset = min(shaped)[2]
+    raise InvalidInput(
+        _(
+            "{name}: the quote opened on line {start} runs on to line {line}, and line "
+            "{row} inside it reads as a row of its own (a stray quote, closed by a "
+            "later one such as an inch mark?); put the whole cell in quotes and double "
+            'each quote inside it (12" becomes "12"""), or, for a note of several lines '
+            "with commas in it, save the file as tab-separated text; nothing was imported"
+        ).format(name=name, start=start, line=end, row=start + offset)
+    )
 
 
 class _Pieces(list[str]):
