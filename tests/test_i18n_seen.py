@@ -100,6 +100,11 @@ def test_an_unknown_option_where_an_argument_may_start_with_a_dash_is_refused_as
     assert "Got unexpected extra argument" in fails(2, "task", "snooze", "1", "-3d", "x")
     assert dump(filled) == before
     assert ok("task", "snooze", "1", "-q", "--", "+3d") == "1\n"  # a date after `--` still
+    # the command's own short options, grouped or with their value attached, still count
+    for args in (["1", "Tea", "88", "-qn2"], ["-n2", "1", "Tea", "88", "-q"]):
+        number = int(ok("buy", *args))
+        line = [p for p in json.loads(ok("purchases", "-f", "json")) if p["id"] == number]
+        assert [(p["item"], p["quantity"]) for p in line] == [("Tea", 2)], args
 
 
 def test_a_name_stays_whole_while_tags_give_way(demo):

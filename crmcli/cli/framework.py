@@ -150,7 +150,8 @@ class DashArguments(TyperCommand):
         for arg in args:
             if arg == "--":
                 break
-            name = arg.split("=", 1)[0]
+            # `--qty=2` by its name; `-n2`, `-qn 2` by their first letter, as click reads them
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
             if _OPTION_SHAPE.fullmatch(name) and name not in known:
                 raise NoSuchOption(name, ctx=ctx)
         return super().parse_args(ctx, args)
