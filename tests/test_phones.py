@@ -166,6 +166,14 @@ def test_without_a_country_default_region_reads_the_number(cn):
             "crm: phone 'Ext. 5' is an extension alone: give the customer's number, and the "
             "extension in --notes or a --field\n",
         ),
+        *(
+            (
+                ["--phone", typed],  # as typed with a colon, a dash, brackets, full-width
+                f"crm: phone '{typed}' is an extension alone: give the customer's number, and "
+                "the extension in --notes or a --field\n",
+            )
+            for typed in ("转：110", "分机:8001", "Ext: 123", "x-123", "(转)120", "ｅｘｔ 12")
+        ),
         (
             ["--phone", "12345678901"],  # 11 digits from 1: a mobile mistyped, not a US number
             "crm: invalid phone '12345678901': not a valid CN mobile number; check the digits; "

@@ -205,7 +205,8 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
                 "again and save the file once more"
             ).format(raw=raw)
         )
-    if re.fullmatch(_EXTENSION_ONLY, raw, re.IGNORECASE):  # phonenumbers drops the word
+    typed = unicodedata.normalize("NFKC", raw)  # ｅｘｔ, 转：110 as an input method types them
+    if re.fullmatch(_EXTENSION_ONLY, typed, re.IGNORECASE):  # phonenumbers drops the word
         raise InvalidInput(
             _(
                 "phone {raw!r} is an extension alone: give the customer's number, and the "
@@ -346,7 +347,9 @@ _SERVICE = re.compile(r"[*#]{0,2}[0-9]{3,6}(?:[*#][0-9]{1,4})*#?")
 _ZH_EXTENSION = r".+?\s*(?:转|轉|分机号?|分機號?)\s*(\d{1,8})"
 # An extension with no number before it (`分机 123`, `ext 123`, `x123`): phonenumbers reads
 # the digits alone, and a service number (`转 110`) would be stored.
-_EXTENSION_ONLY = r"(?:转|轉|分机号?|分機號?|ext\.?|extension|x)\s*\d{1,8}"
+_EXTENSION_ONLY = (
+    r"[(\[〔【]?(?:转|轉|分机号?|分機號?|ext\.?|extension|x)[)\]〕】]?[\s:=\-#.]*\d{1,8}"
+)
 
 
 def service_code(text: str) -> str | None:
