@@ -2738,16 +2738,23 @@ def test_a_birthday_a_spreadsheet_kept_as_a_number_is_refused_naming_its_day(cn,
 def test_a_file_of_purchase_lines_is_not_imported_as_customers(cn, tmp_path):
     """`客户,产品名称,金额` given to `crm import customers`: the customer column reads as a
     name, so each line would add a customer and the amounts be lost; refused, pointing to
-    `crm import purchases`, unless a --map says what the amount column is."""
+    `crm import purchases`, unless a --map says what the amount column is. An amount with
+    its unit (`金额(元)`) and a JSON file's keys give it away too."""
     source = tmp_path / "orders.csv"
     source.write_text("客户,产品名称,金额,日期\n张三,龙井,两千,2026-11-01\n", encoding="utf-8")
     err = fails(2, "import", "customers", str(source), db=cn)
     assert err == (
-        f"crm: {source} looks like purchase lines (column 金额): import it with 'crm import "
-        'purchases\'; as customers, name what that column is with --map "金额=-" (leave it '
-        'out) or --map "金额=field:NAME"\n'
+        "crm: column 金额 holds amounts: the file looks like purchase lines; import it with "
+        "'crm import purchases', or, as customers, say what the column is with --map \"金额=-\" "
+        '(leave it out) or --map "金额=field:NAME"\n'
     )
     assert fails(2, "import", "customers", str(source), "--keep-unknown", db=cn) == err
+    other = tmp_path / "orders2.csv"
+    other.write_text("客户,商品,金额（元）\n张三,龙井,88\n", encoding="utf-8")
+    assert "column 金额（元） holds amounts" in fails(2, "import", "customers", str(other))
+    lines = tmp_path / "orders.jsonl"
+    lines.write_text('{"客户": "张三", "产品名称": "茶", "金额": "88"}\n', encoding="utf-8")
+    assert "column 金额 holds amounts" in fails(2, "import", "customers", str(lines))
     assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
     ok("import", "customers", str(source), "--map", "金额=field:spent")
     assert [(c["name"], c["fields"]) for c in customers_json()] == [("张三", {"spent": "两千"})]

@@ -263,30 +263,6 @@ def _some_column_known(mapper: Any, source: Any, encoding: str | None) -> None:
     )
 
 
-def _not_purchase_lines(mapper: Any, source: Any) -> None:
-    """Refuse a file of purchase lines given to `crm import customers` (`客户,产品名称,金额`):
-    its customer column reads as a name and each line would add a customer, the amounts
-    left out. A column of amounts (or unit prices) that no --map names gives it away."""
-    from crmcli.transfer.importers import PURCHASE_ALIASES, columns_said, header_key
-
-    amounts = [
-        c
-        for c in source.columns
-        if header_key(c) not in mapper.overrides
-        and PURCHASE_ALIASES.get(header_key(c)) in ("amount", "unit_price")
-    ]
-    if amounts:
-        raise InvalidInput(
-            _(
-                "{file} looks like purchase lines (column {columns}): import it with 'crm "
-                "import purchases'; as customers, name what that column is with --map "
-                '"{column}=-" (leave it out) or --map "{column}=field:NAME"'
-            ).format(
-                file=source.name, columns=columns_said(amounts, source.columns), column=amounts[0]
-            )
-        )
-
-
 # The kinds of record an import brings in, in words (crmcli.transfer.importers KINDS).
 _KIND_WORDS = {
     "customers": N_("customers"),
@@ -351,8 +327,6 @@ def _import(
     if source.columns:
         mapper.plan(source.columns)
         _some_column_known(mapper, source, encoding)
-        if kind == "customers":
-            _not_purchase_lines(mapper, source)
     to_stdout = rejects is not None and str(rejects) == "-"
     if force and (rejects is None or to_stdout):
         raise InvalidInput(_("--force replaces a --rejects file: give one, or leave --force out"))

@@ -255,8 +255,8 @@ PURCHASE_ALIASES = _aliases(
         "item": ("item", "product", "product name", "商品", "产品", "品名", "商品名称",
                  "产品名称"),
         "amount": ("amount", "total", "line total", "金额", "总价", "总金额", "小计", "实付金额",
-                   "实收金额"),
-        "unit_price": ("unit price", "price", "单价"),
+                   "实收金额", "实付"),
+        "unit_price": ("unit price", "price", "单价", "售价"),
         "quantity": ("quantity", "qty", "数量"),
         "currency": ("currency", "币种", "货币"),
         "purchased_at": ("purchased at", "date", "time", "at", "order date", "日期",
@@ -342,6 +342,13 @@ def columns_said(names: Iterable[str], header: Iterable[str]) -> str:
             name = _("{column} ({n})").format(column=found.group(1), n=found.group(2))
         said.append(name)
     return _(", ").join(said)
+
+
+def _amounts(column: str) -> bool:
+    """Whether a header names a purchase's amount or unit price, with a unit written after
+    it or not (`金额(元)`, `总价（元）`, `amount (CNY)`, `金额元`, `单价/元`)."""
+    bare = re.sub(r"\s*(?:[(（\[【][^)）\]】]*[)）\]】]|/\s*\S+|元)\s*\Z", "", column.strip())
+    return PURCHASE_ALIASES.get(header_key(bare)) in ("amount", "unit_price")
 
 
 class Mapper:
@@ -515,6 +522,14 @@ class Mapper:
             from crmcli.core.vocabulary import column_named
 
             found = column_named(column, _HEADED[self.kind])
+        if found is None and self.kind == "customers" and _amounts(column):
+            raise InvalidInput(  # `客户,产品名称,金额`: each line would add a customer
+                _(
+                    "column {column} holds amounts: the file looks like purchase lines; import "
+                    "it with 'crm import purchases', or, as customers, say what the column is "
+                    'with --map "{column}=-" (leave it out) or --map "{column}=field:NAME"'
+                ).format(column=column)
+            )
         if found is None:
             found = self._unknown(column, column)
         self._cache[column] = found
