@@ -199,6 +199,10 @@ def test_one_customers_export_goes_to_a_private_file_with_o(db_path, tmp_path):
     assert "already exists" in fails(2, "export", "1", "-o", str(target))
     ok("export", "2", "-o", str(target), "--force", "-q")
     assert json.loads(target.read_text(encoding="utf-8"))["customer"]["id"] == 2
+    assert fails(2, "export", "1", "-o", str(tmp_path / "zw.csv")) == (  # JSON only
+        "crm: this export is written as json, not csv\n"
+    )
+    assert not (tmp_path / "zw.csv").exists()
     mine = tmp_path / "mine.json"  # a user's own document is never replaced
     mine.write_text('{\n  "customer": {\n    "id": 7}}\n', encoding="utf-8")
     mine.chmod(0o644)

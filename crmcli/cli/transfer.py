@@ -1015,6 +1015,7 @@ def export_customer(
     from crmcli.core.errors import NotFound
     from crmcli.records import privacy
 
+    _format(None, output, JsonOut, bom=False)  # -o x.csv: refused, not JSON in a .csv file
     with reading(ctx) as conn:
         try:
             customer = resolver(conn, archived=True)(ref)
