@@ -341,6 +341,10 @@ def test_money_wan_for_one_command_is_typed_as_chinese_says_it(db_path):
     assert code == 0 and any("¥123,456.00" in line for line in lines), lines
     said = fails(2, "--lang", "zh", "config", "set", "money", "万元x", db=db_path)
     assert said == "crm: money 必须是普通（plain）或万（wan）；收到的是“万元x”\n"
+    from tests.test_terminal import on_screen  # what a purchase recorded: every digit
+
+    code, lines = on_screen("--money", "万", "buy", "张伟", "测试", "12345.67", columns=100)
+    assert code == 0 and lines[-1].endswith("¥12,345.67") and "万" not in lines[-1], lines
 
 
 # Amounts and currencies by their Chinese names.

@@ -659,18 +659,21 @@ class Output(NamedTuple):
         with paging(command):
             yield at, at.color
 
-    def amounts(self, stream: TextIO | None = None) -> Callable[[int, str], str]:
+    def amounts(
+        self, stream: TextIO | None = None, *, exact: bool = False
+    ) -> Callable[[int, str], str]:
         """How a sentence for people on `stream` (stdout by default) writes an amount, given
         its minor units and currency: on a terminal as its tables show it (`¥1,299.50`,
         `¥12.35万` with `--money wan`, `9.90 CHF` for a currency without a symbol), else
-        with its code (`1,299.50 CNY`), as a plain table's currency column would say."""
+        with its code (`1,299.50 CNY`), as a plain table's currency column would say.
+        `exact` keeps every digit with `--money wan` too: what a command recorded."""
         from crmcli.core.money import shown
 
         if not is_terminal(stream or sys.stdout):
             return lambda minor, currency: str(shown(minor, currency, code=True))
         from crmcli.cli.display import money
 
-        wan = self.display()[0] if self.display is not None else False
+        wan = self.display()[0] if self.display is not None and not exact else False
         return lambda minor, currency: money(shown(minor, currency, code=True), wan)
 
     def done(self, message: str, *ids: object) -> None:

@@ -169,7 +169,7 @@ def buy(
             purchase_id=purchase_id,
             customer_id=customer_id,
             customer_name=record["customer_name"],
-            value=_describe(record, out.amounts()),
+            value=_describe(record, out.amounts(exact=True)),  # what it recorded, every digit
             value2=_at(record) if at is not None else "",
         ),
         purchase_id,
@@ -351,7 +351,7 @@ def purchase_delete(
             lines = [(r["customer_id"], r["currency"], -r["amount_minor"]) for r in gone]
             purchases.check_refunds(conn, lines)
     out = output(ctx, quiet=quiet)
-    amount = out.amounts()
+    amount = out.amounts(exact=True)
     for record in gone:
         out.done(
             _(
