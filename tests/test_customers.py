@@ -1164,6 +1164,7 @@ def test_built_in_fields_win_over_a_user_field_of_their_name_in_an_older_file(db
     assert fails(2, "edit", "2", "--field", "field.vip=1") == (  # field.vip is vip's name
         "crm: 'field.vip': a field's name cannot start with field.; name it 'vip'\n"
     )
+    assert "cannot start with field." in fails(2, "edit", "2", "--field", "Field.vip=1")
     err = fails(2, "edit", "2", "--field", "编号=")
     assert err.endswith("--unset field.编号\n")
     ok("edit", "2", "--field", "vip=1")

@@ -979,7 +979,9 @@ def new_field_key(conn: sqlite3.Connection | None, name: str) -> str:
     COLUMN=field:NAME`) there is no such exception, nor a hint to `--set`."""
     key = validate.field_key(name, RESERVED)
     held = "SELECT 1 FROM customer_fields WHERE key = ? LIMIT 1"
-    if key.startswith("field.") and (conn is None or not conn.execute(held, (key,)).fetchone()):
+    if key.casefold().startswith("field.") and (
+        conn is None or not conn.execute(held, (key,)).fetchone()
+    ):
         raise InvalidInput(  # `--unset field.vip` names the field vip
             _("{key!r}: a field's name cannot start with field.; name it {name!r}").format(
                 key=key, name=key[len("field.") :]
