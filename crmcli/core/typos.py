@@ -1,0 +1,40 @@
+"""How near a mistyped word is to a name crm knows: one measure for every refusal that
+offers what was meant (an option, `--fromat`; a field, `ctiy`, `程市`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def distance(typed: str, name: str) -> int | None:
+    """How far `typed` is from `name` if it is `name` mistyped: 0 for its start (`form`),
+    else the characters off (dropped, added, changed or swapped: `fromat`, `stge`, `程市`
+    for `城市`), at most two (one in a name of four characters or fewer); None if further.
+    Characters are compared as they are: a Chinese word is mistyped a character at a time."""
+    if len(typed) >= 3 and name.startswith(typed):
+        return 0
+    most = 1 if len(name) <= 4 else 2
+    if abs(len(typed) - len(name)) > most:
+        return None
+    # optimal string alignment distance: edits plus swaps of neighbours
+    before: list[int] = []
+    row = list(range(len(name) + 1))
+    for i, a in enumerate(typed, 1):
+        current = [i]
+        for j, b in enumerate(name, 1):
+            cost = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == name[j - 2] and typed[i - 2] == b:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        before, row = row, current
+    return row[-1] if row[-1] <= most else None
+
+
+def nearest(typed: str, names: Iterable[str]) -> list[str]:
+    """Those of `names` nearest to `typed` within a typo (`distance`), in their order; none
+    when none is that near or `typed` is one of them."""
+    near = {name: distance(typed, name) for name in names}
+    if typed in near:
+        return []
+    best = min((d for d in near.values() if d is not None), default=None)
+    return [name for name, d in near.items() if d is not None and d == best]
