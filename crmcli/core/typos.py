@@ -9,11 +9,12 @@ from collections.abc import Iterable
 def distance(typed: str, name: str) -> int | None:
     """How far `typed` is from `name` if it is `name` mistyped: 0 for its start (`form`),
     else the characters off (dropped, added, changed or swapped: `fromat`, `stge`, `程市`
-    for `城市`), at most two (one in a name of four characters or fewer); None if further.
+    for `城市`), at most two (one where either is four characters or fewer: `nope` is not
+    `notes`); None if further.
     Characters are compared as they are: a Chinese word is mistyped a character at a time."""
     if len(typed) >= 3 and name.startswith(typed):
         return 0
-    most = 1 if len(name) <= 4 else 2
+    most = 1 if min(len(typed), len(name)) <= 4 else 2
     if abs(len(typed) - len(name)) > most:
         return None
     # optimal string alignment distance: edits plus swaps of neighbours
