@@ -3,8 +3,6 @@ offers what was meant (an option, `--fromat`; a field, `ctiy`, `程市`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 
 def distance(typed: str, name: str) -> int | None:
     """How far `typed` is from `name` if it is `name` mistyped: 0 for its start (`form`),
@@ -29,13 +27,3 @@ def distance(typed: str, name: str) -> int | None:
             current.append(cost)
         before, row = row, current
     return row[-1] if row[-1] <= most else None
-
-
-def nearest(typed: str, names: Iterable[str]) -> list[str]:
-    """Those of `names` nearest to `typed` within a typo (`distance`), in their order; none
-    when none is that near or `typed` is one of them."""
-    near = {name: distance(typed, name) for name in names}
-    if typed in near:
-        return []
-    best = min((d for d in near.values() if d is not None), default=None)
-    return [name for name, d in near.items() if d is not None and d == best]
