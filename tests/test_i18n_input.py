@@ -1059,3 +1059,41 @@ def test_a_customers_region_is_his_province_wherever_chinese_names_it(db_path):
     assert said == "crm: --where 中的字段“省”未知；是不是省份？\n"
     assert "省份（region）" in fails(2, "--lang", "zh", "list", "--where", "所在省 = 广东")
     assert "  省份      浙江" in ok("--lang", "zh", "show", "阿伟")
+
+
+BY_SALES = (
+    "'day', 'week', 'month', 'quarter', 'year', 'category', 'item', 'customer', 'city', "
+    "'region', 'tag'"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("report", "sales", "--by", "ctiy"),
+            f"crm: Invalid value for '--by': 'ctiy' is not one of {BY_SALES}; did you mean "
+            "city? (see 'crm report sales --help')\n",
+        ),
+        (
+            ("--lang", "zh", "report", "sales", "--by", "程市"),
+            "crm: “--by”的值无效：“程市”不在可选值“天”（day）、“周”（week）、“月”（month）、"
+            "“季度”（quarter）、“年”（year）、“品类”（category）、“产品”（item）、“客户”"
+            "（customer）、“城市”（city）、“省份”（region）、“标签”（tag）之中；是否想写城市？"
+            "（见“crm report sales --help”）\n",
+        ),
+        (
+            ("list", "-f", "jsn"),
+            "crm: Invalid value for '--format' / '-f': 'jsn' is not one of 'table', 'json', "
+            "'jsonl', 'csv', 'tsv'; did you mean json? (see 'crm list --help')\n",
+        ),
+        (
+            ("report", "sales", "--by", "nosuch"),
+            f"crm: Invalid value for '--by': 'nosuch' is not one of {BY_SALES}. "
+            "(see 'crm report sales --help')\n",
+        ),
+    ],
+    ids=["by-typo", "by-typo-zh", "format-typo", "by-far"],
+)
+def test_a_mistyped_choice_is_answered_with_the_one_meant(db_path, args, said):
+    assert fails(2, *args, db=db_path) == said
