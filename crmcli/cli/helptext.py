@@ -285,9 +285,8 @@ def _chosen_class(base: type) -> type:
                     value = key(value)
                 try:
                     return super().process_value(ctx, value)
-                except (
-                    BadParameter
-                ) as exc:  # a typo of a value: crmcli.cli.app offers the value meant
+                except BadParameter as exc:
+                    # a value one typo off a choice: crmcli.cli.app offers the choice meant
                     from crmcli.core.vocabulary import fields_meant
 
                     given = value if isinstance(value, (list, tuple)) else (value,)
