@@ -674,6 +674,22 @@ def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
             "crm: unknown field 'distrct' in --where; did you mean district?",
         ),
     ],
+    ids=[
+        "sort-swapped",
+        "sort-added",
+        "sort-dropped",
+        "sort-zh-changed",
+        "sort-zh-pinyin",
+        "where-swapped",
+        "where-case",
+        "where-zh-header",
+        "where-zh",
+        "where-start",
+        "where-start-zh",
+        "where-own-field",
+        "where-label",
+        "where-label-key",
+    ],
 )
 def test_a_mistyped_field_is_answered_with_the_nearest(db_path, typed, said):
     add("Ann", "--field", "vip_level=1", "--field", "district=朝阳")
