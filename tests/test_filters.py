@@ -627,7 +627,7 @@ def test_contains_finds_a_backslash_as_typed(db_path):
     assert ids("--where", "company ~ a%b") == [3]
 
 
-@pytest.mark.parametrize("sort", ["Xname", "-Xcity", "phone"])
+@pytest.mark.parametrize("sort", ["phone", "-shoe_size", "Xcity_name"])
 def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
     add("Ann")
     name = sort.lstrip("-")
@@ -637,6 +637,63 @@ def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
         "notes, external_id, referred_by, preferred_channel, preferred_time, cadence_days, "
         "created_at, updated_at, archived_at, stage, birthday_lunar, cadence_max_days, pinyin\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (("--sort", "ctiy"), "crm: cannot sort by 'ctiy'; did you mean city?"),
+        (("--sort", "-Xname"), "crm: cannot sort by 'Xname'; did you mean name?"),
+        (("--sort", "pinyn"), "crm: cannot sort by 'pinyn'; did you mean pinyin?"),
+        (("--lang", "zh", "--sort", "-程市"), "crm: 不能按“程市”排序；是不是城市？"),
+        (("--lang", "zh", "--sort", "拼因"), "crm: 不能按“拼因”排序；是不是拼音？"),
+        (("--where", "ctiy = 上海"), "crm: unknown field 'ctiy' in --where; did you mean city?"),
+        (("--where", "CITI = x"), "crm: unknown field 'CITI' in --where; did you mean city?"),
+        (("--where", "城事 = 上海"), "crm: unknown field '城事' in --where; did you mean 城市?"),
+        (
+            ("--lang", "zh", "--where", "程市 = 上海"),
+            "crm: --where 中的字段“程市”未知；是不是城市？",
+        ),
+        (
+            ("--where", "last = 1"),
+            "crm: unknown field 'last' in --where; "
+            "did you mean last_purchase_on or last_contact_on?",
+        ),
+        (
+            ("--lang", "zh", "--where", "last = 1"),
+            "crm: --where 中的字段“last”未知；是不是last_purchase_on或last_contact_on？",
+        ),
+        # a field of the user's own by its key, one crm named also by its label
+        (
+            ("--where", "viplevel = 1"),
+            "crm: unknown field 'viplevel' in --where; did you mean vip_level?",
+        ),
+        (("--where", "区具 = 朝阳"), "crm: unknown field '区具' in --where; did you mean 区县?"),
+        (
+            ("--where", "distrct = 朝阳"),
+            "crm: unknown field 'distrct' in --where; did you mean district?",
+        ),
+    ],
+    ids=[
+        "sort-swapped",
+        "sort-added",
+        "sort-dropped",
+        "sort-zh-changed",
+        "sort-zh-pinyin",
+        "where-swapped",
+        "where-case",
+        "where-zh-header",
+        "where-zh",
+        "where-start",
+        "where-start-zh",
+        "where-own-field",
+        "where-label",
+        "where-label-key",
+    ],
+)
+def test_a_mistyped_field_is_answered_with_the_nearest(db_path, typed, said):
+    add("Ann", "--field", "vip_level=1", "--field", "district=朝阳")
+    assert fails(2, "list", *typed) == said + "\n"
 
 
 def test_an_unknown_field_is_refused_with_every_known_one(db_path):

@@ -260,7 +260,13 @@ def test_map_and_keep_unknown(cn, tmp_path):
     wang = by_name()["王芳"]
     assert wang["phones"] == ["+8613912345678"] and wang["fields"] == {"爱好": "tea"}
     err = fails(2, "import", "customers", str(file), "--map", "客户=nmae", db=cn)
-    assert "unknown field 'nmae'" in err
+    assert err == "crm: --map '客户=nmae': unknown field 'nmae'; did you mean name?\n"
+    err = fails(
+        2, "--lang", "zh", "import", "customers", str(file), "--map", "客户=公司规横", db=cn
+    )
+    assert err == "crm: --map “客户=公司规横”：未知字段“公司规横”；是不是公司规模？\n"
+    err = fails(2, "import", "customers", str(file), "--map", "客户=nickname", db=cn)
+    assert err.startswith("crm: --map '客户=nickname': unknown field 'nickname'; fields: name, ")
     fails(2, "import", "customers", str(file), "--map", "nothing", db=cn)
 
 

@@ -258,8 +258,10 @@ def test_fields_selects_and_orders_the_columns_in_every_format(demo, command, ar
 @pytest.mark.parametrize("command", sorted({c for c, _, _ in LISTINGS}))
 def test_an_unknown_field_is_one_line_naming_the_valid_ones(demo, command):
     args = next(a for c, a, _ in LISTINGS if c == command)
-    err = fails(2, *command.split(), *args, "--fields", "id,nope", db=demo)
-    assert err.startswith("crm: --fields: unknown field 'nope'; valid fields: ")
+    err = fails(2, *command.split(), *args, "--fields", "id,nonesuch", db=demo)
+    assert err.startswith("crm: --fields: unknown field 'nonesuch'; valid fields: ")
     assert err.count("\n") == 1
     assert "id" in err.removesuffix("\n").split("valid fields: ")[1].split(", ")
     assert "no field" in fails(2, *command.split(), *args, "--fields", " , ", db=demo)
+    said = fails(2, *command.split(), *args, "--fields", "idd", db=demo)
+    assert said == "crm: --fields: unknown field 'idd'; did you mean id?\n"

@@ -313,7 +313,11 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
                 hint = _("; did you mean {option}?").format(option=meant) + hint
         message = re.sub(r"[ \t]*\n\s*", " ", exc.format_message().strip())
         message = re.sub(r"\A(Invalid value for [^:]*: )Value error, ", r"\1", message)
-        _say(f"{said(message)}{hint}")
+        shown = said(message)
+        if getattr(exc, "meant", None):  # a value one typo off a choice (`--by ctiy`)
+            meant = _(" or ").join(exc.meant)  # type: ignore[attr-defined]
+            shown = shown.removesuffix(".") + _("; did you mean {option}?").format(option=meant)
+        _say(f"{shown}{hint}")
         return int(exc.exit_code)
     if hasattr(exc, "exit_code"):  # typer.Exit
         return int(exc.exit_code)

@@ -303,7 +303,7 @@ def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | N
     built-in field is also named by its header in any language (`城市` is `city`, as in
     `--where`), unless a user-defined field has that name."""
     from crmcli.core.validate import key_value
-    from crmcli.core.vocabulary import column_named, word
+    from crmcli.core.vocabulary import column_named, fields_meant, word
 
     builtin = ("name", *customers.UNSETTABLE, "phone", "email")
     for item in assignments:
@@ -322,8 +322,13 @@ def _set_values(raw: CustomerInput, assignments: list[str], custom: set[str] | N
         elif name.startswith("field."):
             raw.fields.append(f"{name[len('field.') :]}={value}")
         elif custom is not None and name not in custom:
+            meant = fields_meant(name, [*builtin, *sorted(custom)], custom)
             raise InvalidInput(
-                _(
+                _("unknown field {name!r} in --set; did you mean {fields}?").format(
+                    name=name, fields=_(" or ").join(meant)
+                )
+                if meant
+                else _(
                     "unknown field {name!r} in --set; a new user-defined field takes --set "
                     "field.{name}=VALUE or --field {name}=VALUE"
                 ).format(name=name)

@@ -24,6 +24,7 @@ import typer
 from typer.core import TyperCommand
 
 from crmcli.core.i18n import N_, _, current
+from crmcli.core.typos import distance
 
 # The usage errors crm can show, as click, typer and pydantic write them (after the error
 # boundary has put a message on one line and taken off pydantic's "Value error, ").
@@ -169,37 +170,14 @@ def options_meant(typed: str, command: Any) -> list[str]:
     for option in options:
         values = [str(getattr(c, "value", c)) for c in _choices(option)]
         value = next((v for v in values if v.casefold() == word), None)
-        value = value or next((v for v in values if _typo(word, v.casefold()) == 1), None)
+        value = value or next((v for v in values if distance(word, v.casefold()) == 1), None)
         if value is not None:
             names = sorted(option.opts, key=lambda n: (not n.startswith("--"), n))
             return [f"{name} {value}" for name in names]
     names = [n for p in options for n in [*p.opts, *p.secondary_opts] if n.startswith("--")]
-    near = {n: _typo(word, n[2:].casefold()) for n in names}
+    near = {n: distance(word, n[2:].casefold()) for n in names}
     best = min((d for d in near.values() if d is not None), default=None)
     return [n for n, d in near.items() if d is not None and d == best]
-
-
-def _typo(typed: str, name: str) -> int | None:
-    """How far `typed` is from `name` if it is `name` mistyped: 0 for its start (`form`),
-    else the letters off (dropped, added, changed or swapped: `fromat`, `stge`), at most
-    two (one in a short word); None if further."""
-    if len(typed) >= 3 and name.startswith(typed):
-        return 0
-    most = 1 if len(name) <= 4 else 2
-    if abs(len(typed) - len(name)) > most:
-        return None
-    # optimal string alignment distance: edits plus swaps of neighbours
-    before: list[int] = []
-    row = list(range(len(name) + 1))
-    for i, a in enumerate(typed, 1):
-        current = [i]
-        for j, b in enumerate(name, 1):
-            cost = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a != b))
-            if i > 1 and j > 1 and a == name[j - 2] and typed[i - 2] == b:
-                cost = min(cost, before[j - 2] + 1)
-            current.append(cost)
-        before, row = row, current
-    return row[-1] if row[-1] <= most else None
 
 
 def _choices(obj: Any) -> tuple[Any, ...]:

@@ -268,6 +268,8 @@ def _chosen_class(base: type) -> type:
 
         class ChosenParameter(base):  # type: ignore[misc, valid-type]
             def process_value(self, ctx: Any, value: Any) -> Any:
+                from typer._click.exceptions import BadParameter
+
                 from crmcli.core.vocabulary import chosen
 
                 keys = _choices(self)
@@ -281,7 +283,16 @@ def _chosen_class(base: type) -> type:
                     value = type(value)(key(v) for v in value)
                 else:
                     value = key(value)
-                return super().process_value(ctx, value)
+                try:
+                    return super().process_value(ctx, value)
+                except BadParameter as exc:
+                    # a value one typo off a choice: crmcli.cli.app offers the choice meant
+                    from crmcli.core.vocabulary import fields_meant
+
+                    given = value if isinstance(value, (list, tuple)) else (value,)
+                    typed = [v for v in given if isinstance(v, str) and v not in keys]
+                    exc.meant = fields_meant(typed[0], list(keys)) if typed else []  # type: ignore[attr-defined]
+                    raise
 
         _CHOSEN_CLASSES[base] = ChosenParameter
     return _CHOSEN_CLASSES[base]

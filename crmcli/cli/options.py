@@ -79,7 +79,7 @@ def chosen_fields(
     import unicodedata
 
     from crmcli.core.errors import InvalidInput
-    from crmcli.core.vocabulary import column_named, fields_glossed
+    from crmcli.core.vocabulary import column_named, fields_glossed, fields_offered
 
     # `姓名，电话` and `姓名、电话`, as a Chinese input method separates them
     plain = unicodedata.normalize("NFKC", fields)
@@ -102,11 +102,13 @@ def chosen_fields(
         if unknown and unknown[0] in (elsewhere or {}):
             typed_name = typed[named.index(unknown[0])]
             what = _((elsewhere or {})[unknown[0]]).format(name=typed_name)
-        raise InvalidInput(
-            _("--fields: {what}; valid fields: {value}").format(
-                what=what, value=fields_glossed(list(known))
-            )
+        listing = _("valid fields: {fields}")
+        offered = (
+            fields_offered(unknown[0], list(known), listing, custom)
+            if unknown and unknown[0] not in (elsewhere or {})
+            else listing.format(fields=fields_glossed(list(known)))
         )
+        raise InvalidInput(_("--fields: {what}; {value}").format(what=what, value=offered))
     return names
 
 

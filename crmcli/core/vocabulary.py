@@ -772,3 +772,46 @@ def fields_glossed(columns: list[str]) -> str:
         return column if shown == column else f"{shown}（{column}）"
 
     return _(", ").join(said(c) for c in columns)
+
+
+def fields_meant(typed: str, columns: list[str], custom: Iterable[str] = ()) -> list[str]:
+    """The fields of `columns` a mistyped `typed` may mean (`ctiy`, `城事`, `程市`), each as
+    the name it is nearest by: its key, or its header in a language crm speaks (a label for
+    a user-defined field crm named, among `custom`), as `column_named` reads them; none
+    when none is within a typo (crmcli.core.typos)."""
+    from crmcli.core.typos import distance
+
+    own = set(custom) - set(NAMED_FIELDS)  # named by their keys alone, as column_named reads
+    said: dict[str, tuple[int, str]] = {}  # column -> (distance, the name it is near by)
+    wanted = _typed(typed)
+    for column in columns:
+        for name in (column, *(() if column in own else _names(column))):
+            far = distance(wanted, _typed(name))
+            if far is not None and far < said.get(column, (far + 1,))[0]:
+                said[column] = (far, name)
+    best = min((far for far, _name in said.values()), default=None)
+    return [name for far, name in said.values() if far == best]
+
+
+@functools.cache
+def _names(column: str) -> tuple[str, ...]:
+    """The headers `column` is shown by, in every language crm speaks (not those only read,
+    `_ALSO_NAMED`: a refusal offers the names a person sees)."""
+    msgids = (_header_msgid(column), _HIT_FIELD.get(column))
+    return tuple(
+        dict.fromkeys(
+            said
+            for msgid in filter(None, msgids)
+            for said in (msgid.split("|", 1)[-1], *_translations(msgid))
+        )
+    )
+
+
+def fields_offered(typed: str, columns: list[str], listing: str, custom: Iterable[str] = ()) -> str:
+    """What a refusal of the unknown field `typed` offers: the fields of `columns` it may
+    mean (`fields_meant`), `did you mean city?` (`是不是城市？`), else `listing` (said, with
+    `{fields}`: every one of `columns`, `fields_glossed`)."""
+    meant = fields_meant(typed, columns, custom)
+    if meant:
+        return _("did you mean {fields}?").format(fields=_(" or ").join(meant))
+    return listing.format(fields=fields_glossed(columns))

@@ -377,8 +377,8 @@ def parse_where(
     if name in custom_keys:
         return Custom(name, op, value)
     raise InvalidInput(
-        _("unknown field {name!r} in --where; known fields: {value}").format(
-            name=name, value=known_fields(set(custom_keys))
+        _("unknown field {name!r} in --where; {value}").format(
+            name=name, value=known_fields(set(custom_keys), name)
         )
     )
 
@@ -398,10 +398,13 @@ def _normalise_child(name: str, value: str, op: str, region: str | None) -> str:
     return validate.phone(value, region)
 
 
-def known_fields(custom_keys: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    from crmcli.core.vocabulary import fields_glossed
+def known_fields(custom_keys: set[str], typed: str) -> str:
+    """What a refusal of the unknown field `typed` in `--where` offers: the fields it may
+    mean, else every field (`custom_keys`, the user-defined ones, last)."""
+    from crmcli.core.vocabulary import fields_offered
 
-    return fields_glossed([*WHERE_FIELDS, *sorted(custom_keys)])
+    columns = [*WHERE_FIELDS, *sorted(custom_keys)]
+    return fields_offered(typed, columns, _("known fields: {fields}"), custom_keys)
 
 
 def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
@@ -415,13 +418,14 @@ def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
     descending = sort.startswith("-")
     name = sort.lstrip("-+").strip()
     if name not in SORTABLE:
-        from crmcli.core.vocabulary import column_named, fields_glossed
+        from crmcli.core.vocabulary import column_named, fields_offered
 
         name = column_named(name, tuple(SORTABLE)) or name
     if name not in SORTABLE:
+        listing = _("sortable fields: {fields}")
         raise InvalidInput(
-            _("cannot sort by {name!r}; sortable fields: {value}").format(
-                name=name, value=fields_glossed(list(SORTABLE))
+            _("cannot sort by {name!r}; {value}").format(
+                name=name, value=fields_offered(name, list(SORTABLE), listing)
             )
         )
     if name == "name" and names_by_pinyin:

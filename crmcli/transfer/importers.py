@@ -40,6 +40,7 @@ from crmcli.core.vocabulary import (
     chosen,
     column_named,
     fields_glossed,
+    fields_meant,
     glossed,
     header,
     word,
@@ -384,6 +385,13 @@ class Mapper:
                 target = f"field:{key}"
             elif target not in allowed:  # a field by its header, as --where takes it: 公司
                 named = column_named(target, tuple(allowed))
+                meant = fields_meant(target, list(allowed)) if named is None else []
+                if meant:  # a typo: `--map 姓名=nmae`
+                    raise InvalidInput(
+                        _(
+                            "--map {item!r}: unknown field {target!r}; did you mean {fields}?"
+                        ).format(item=item, target=target, fields=_(" or ").join(meant))
+                    )
                 if named is None:
                     fields = fields_glossed(
                         [*allowed, *(["field:NAME"] if kind == "customers" else []), "-"]
