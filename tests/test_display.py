@@ -209,11 +209,13 @@ def test_a_bad_money_style_is_refused(shop):
 
 
 def test_a_confirmation_on_a_terminal_writes_amounts_as_tables_do(shop, terminal, monkeypatch):
+    """With the tables' symbol, and every digit: under --money wan a table shows 2.35万, but
+    a confirmation says what was recorded (23,456.78), which 万 would round."""
     assert ok("buy", "张伟", "Gift", "23456.78") == (
         "Recorded purchase 6 for #1 张伟: Gift, CN¥23,456.78\n"
     )
     assert ok("--money", "wan", "buy", "张伟", "Gift", "23456.78") == (
-        "Recorded purchase 7 for #1 张伟: Gift, CN¥2.35万\n"
+        "Recorded purchase 7 for #1 张伟: Gift, CN¥23,456.78\n"
     )
     assert ok("buy", "Ann Lee", "Cup", "HK$80").endswith(": Cup, HK$80.00\n")
     assert ok("buy", "Ann Lee", "Bar", "9.90 CHF").endswith(": Bar, 9.90 CHF\n")  # no symbol
@@ -221,7 +223,7 @@ def test_a_confirmation_on_a_terminal_writes_amounts_as_tables_do(shop, terminal
     ok("config", "set", "money", "wan")
     assert ok("buy", "张伟", "礼盒", "-12000", "-q") == "10\n"  # a script gets the id only
     assert ok("purchase", "delete", "10", "--yes") == (
-        "已删除 #1 张伟在 2026-11-22 的购买 10：礼盒，-¥1.20万\n"
+        "已删除 #1 张伟在 2026-11-22 的购买 10：礼盒，-¥12,000.00\n"
     )
     assert ok("buy", "张伟", "茶叶", "1299.5") == "已为 #1 张伟记录购买 11：茶叶，¥1,299.50\n"
 
