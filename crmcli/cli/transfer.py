@@ -18,8 +18,6 @@ from crmcli.cli.options import (
     AllowDuplicateOption,
     DryRun,
     DryRunOption,
-    JsonFormat,
-    JsonFormatOption,
     QuietOption,
     SinceOption,
     UntilOption,
@@ -1000,7 +998,9 @@ def export_customer(
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Show sensitive values (national ID) unmasked.")
     ] = False,
-    fmt: JsonFormatOption = JsonFormat.json,
+    fmt: Annotated[
+        JsonOut | None, typer.Option("--format", "-f", help="json (the only one).")
+    ] = None,
     output: OutputOption = None,
     force: ForceOption = False,
     quiet: QuietOption = False,
@@ -1015,7 +1015,7 @@ def export_customer(
     from crmcli.core.errors import NotFound
     from crmcli.records import privacy
 
-    _format(None, output, JsonOut, bom=False)  # -o x.csv: refused, not JSON in a .csv file
+    _format(fmt, output, JsonOut, bom=False)  # -o x.csv: refused, not JSON in a .csv file
     with reading(ctx) as conn:
         try:
             customer = resolver(conn, archived=True)(ref)
