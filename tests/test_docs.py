@@ -311,7 +311,7 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = (root / ".ci" / "run").read_text(encoding="utf-8").rstrip("\n").splitlines()
     assert ci[-1] == command
     assert "ruff check . && .venv/bin/ruff format --check . &&" in command
-    assert command.endswith("python -m pytest -q -n auto")
+    assert command.endswith("python -m pytest -q -n auto --dist worksteal")
 
 
 def test_every_test_the_threat_table_names_exists() -> None:
