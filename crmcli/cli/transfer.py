@@ -101,6 +101,11 @@ class JsonOut(str, Enum):
     json = "json"
 
 
+JsonOutOption = Annotated[
+    JsonOut | None, typer.Option("--format", "-f", help="json (the only one).")
+]
+
+
 FileArgument = Annotated[
     str, typer.Argument(metavar="FILE", help="The file to read; - reads standard input.")
 ]
@@ -968,9 +973,7 @@ def export_tasks(
 @export_app.command("all")
 def export_all(
     ctx: typer.Context,
-    fmt: Annotated[
-        JsonOut | None, typer.Option("--format", "-f", help="json (the only one).")
-    ] = None,
+    fmt: JsonOutOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
     quiet: QuietOption = False,
@@ -998,9 +1001,7 @@ def export_customer(
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Show sensitive values (national ID) unmasked.")
     ] = False,
-    fmt: Annotated[
-        JsonOut | None, typer.Option("--format", "-f", help="json (the only one).")
-    ] = None,
+    fmt: JsonOutOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
     quiet: QuietOption = False,
