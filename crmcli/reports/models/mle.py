@@ -38,32 +38,38 @@ def minimise(
     gradient: 5-15 times fewer evaluations. Its result is kept only when it converged and
     `accept` takes its point; otherwise (a flat ridge run out to where the model's
     predictions lose their digits, say) the numerical fit below runs as if it had not been
-    tried, so such data get the same parameters as without it."""
-    if with_gradient is not None:
-        fast = optimize.minimize(
-            with_gradient,
-            np.zeros(size),
-            jac=True,
-            method="BFGS",
-            options={"gtol": 1e-9, "maxiter": 1000},
+    tried, so such data get the same parameters as without it.
+
+    The optimisers' trial points may lie far outside where the model is defined (exp of a
+    log-parameter overflows, a log meets 0): such a point is judged by the finiteness of
+    what it gives, and numpy's floating-point warnings about it never reach the user's
+    terminal."""
+    with np.errstate(all="ignore"):
+        if with_gradient is not None:
+            fast = optimize.minimize(
+                with_gradient,
+                np.zeros(size),
+                jac=True,
+                method="BFGS",
+                options={"gtol": 1e-9, "maxiter": 1000},
+            )
+            if (
+                np.isfinite(fast.fun)
+                and fast.fun < INFEASIBLE
+                and fast.status in (0, PRECISION_LOSS)
+                and np.all(np.isfinite(fast.x))
+                and (accept is None or accept(fast.x))
+            ):
+                return fast
+        best = optimize.minimize(
+            negative, np.zeros(size), method="BFGS", options={"gtol": 1e-9, "maxiter": 1000}
         )
-        if (
-            np.isfinite(fast.fun)
-            and fast.fun < INFEASIBLE
-            and fast.status in (0, PRECISION_LOSS)
-            and np.all(np.isfinite(fast.x))
-            and (accept is None or accept(fast.x))
-        ):
-            return fast
-    best = optimize.minimize(
-        negative, np.zeros(size), method="BFGS", options={"gtol": 1e-9, "maxiter": 1000}
-    )
-    if np.isfinite(best.fun) and best.fun < INFEASIBLE and best.status in (0, PRECISION_LOSS):
-        return best
-    simplex = optimize.minimize(
-        negative,
-        best.x if np.all(np.isfinite(best.x)) else np.zeros(size),
-        method="Nelder-Mead",
-        options={"xatol": 1e-9, "fatol": 1e-13, "maxfev": 400 * size},
-    )
-    return simplex if simplex.fun < best.fun or not np.isfinite(best.fun) else best
+        if np.isfinite(best.fun) and best.fun < INFEASIBLE and best.status in (0, PRECISION_LOSS):
+            return best
+        simplex = optimize.minimize(
+            negative,
+            best.x if np.all(np.isfinite(best.x)) else np.zeros(size),
+            method="Nelder-Mead",
+            options={"xatol": 1e-9, "fatol": 1e-13, "maxfev": 400 * size},
+        )
+        return simplex if simplex.fun < best.fun or not np.isfinite(best.fun) else best
