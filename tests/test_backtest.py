@@ -8,6 +8,7 @@ import json
 import random
 import subprocess
 import sys
+from array import array
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -189,9 +190,17 @@ def test_holdout_counts_days_or_weeks_and_no_refunds(db_path):
                      (1, 70, "2026-07-08"), (1, 30, "2026-07-13"), (1, -90, "2026-07-14"),
                      (1, 10, "2026-11-23"), (2, 5, "2026-06-30"), (2, -5, "2026-07-02")])  # fmt: skip
     conn = db.connect(db_path, write=False)
-    assert purchase_histories.holdout(conn, "USD", CUTOFF, date(2026, 11, 22)) == {1: (3, 200)}
-    weeks = purchase_histories.holdout(conn, "USD", CUTOFF, date(2026, 11, 22), "week")
-    assert weeks == {1: (2, 200)}
+    # Customer 2 bought nothing after the cutoff; 3 is nobody's id here; 0 was never read.
+    ids = array("q", [0, 1, 2, 3])
+    days = purchase_histories.holdout(conn, "USD", CUTOFF, date(2026, 11, 22), ids)
+    assert [a.tolist() for a in days] == [[0, 3, 0, 0], [0, 200, 0, 0]]
+    weeks = purchase_histories.holdout(conn, "USD", CUTOFF, date(2026, 11, 22), ids, "week")
+    assert [a.tolist() for a in weeks] == [[0, 2, 0, 0], [0, 200, 0, 0]]
+    # A buyer who is not among the ids asked for (new since the cutoff) is left out.
+    only = purchase_histories.holdout(conn, "USD", CUTOFF, date(2026, 11, 22), array("q", [2]))
+    assert [a.tolist() for a in only] == [[0], [0]]
+    nobody = purchase_histories.holdout(conn, "USD", CUTOFF, date(2026, 11, 22), array("q"))
+    assert [a.tolist() for a in nobody] == [[], []]
     conn.close()
 
 

@@ -161,16 +161,6 @@ def _fitted(base: Any, model: str, spend: Any = None) -> Any:
     return fitted
 
 
-def _actual(base: Any, bought: dict[int, tuple[int, int]]) -> tuple[Any, Any]:
-    """(purchases, value in minor units) in the holdout per customer of `base`."""
-    import numpy as np
-
-    nothing = (0, 0)
-    pairs = [bought.get(customer_id, nothing) for customer_id in base.ids]
-    table = np.array(pairs, dtype=np.int64).reshape(len(pairs), 2)
-    return table[:, 0], table[:, 1]
-
-
 def _kept(base: Any, customers: Collection[int] | None) -> Any:
     """A boolean mask of the customers of `base` a filter selected (all when None)."""
     import numpy as np
@@ -229,8 +219,7 @@ def value_backtest(
     (None: all). Raises InvalidInput for dates or data a backtest cannot use."""
     days = _check_dates(cutoff, as_of, unit)
     base = _calibration(conn, currency, cutoff, unit)
-    bought = purchase_histories.holdout(conn, currency, cutoff, as_of, unit)
-    actual = _actual(base, bought)
+    actual = purchase_histories.holdout(conn, currency, cutoff, as_of, base.ids, unit)
     kept = _kept(base, customers)
     tried = []
     spend = None  # Gamma-Gamma does not depend on the model of repeat buying: fit it once
@@ -331,10 +320,10 @@ def churn_backtest(
     days = _check_dates(cutoff, as_of, "day")
     base = _calibration(conn, currency, cutoff, "day", rhythm=True)
     found, by_model = churn.flags(base, rules, model=model)
-    bought = purchase_histories.holdout(conn, currency, cutoff, as_of)
+    bought = purchase_histories.holdout(conn, currency, cutoff, as_of, base.ids)[0]
     kept = _kept(base, customers)
     flagged = np.array(found, dtype=bool)[kept]
-    quiet = (_actual(base, bought)[0] == 0)[kept]
+    quiet = (bought == 0)[kept]
     x = purchase_histories.column(base.purchases)[kept] - 1
     index = arithmetic.group_of(x)
     groups = []
