@@ -349,13 +349,23 @@ def global_value(argv: list[str], params: list[Any], flag: str) -> str | None:
     """The value the last `FLAG X` (or `FLAG=X`) gives among the global options (`params`,
     the root command's) before the command's name in `argv`, if any. A FLAG last, with no
     value after it (`crm list --db`), gives none: click says the value is missing."""
+    found = global_values(argv, params, flag)
+    return found[-1] if found else None
+
+
+def global_values(argv: list[str], params: list[Any], flag: str) -> list[str]:
+    """Every value `FLAG X` (or `FLAG=X`) gives among the global options (`params`, the
+    root command's) before the command's name in `argv`, in order (`hoisted` has put those
+    typed after the command there)."""
     valued = {name for p in params if not getattr(p, "is_flag", True) for name in p.opts}
-    words, found = iter(argv), None
+    words, found = iter(argv), []
     for word in words:
         if word == flag:
-            found = next(words, found)
+            value = next(words, None)
+            if value is not None:
+                found.append(value)
         elif word.startswith(f"{flag}="):
-            found = word.removeprefix(f"{flag}=")
+            found.append(word.removeprefix(f"{flag}="))
         elif word == "--":
             break
         elif word in valued:
