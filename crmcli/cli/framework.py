@@ -110,7 +110,18 @@ def key_said(obj: Any, key: str) -> str:
     said = str(word(obj.name, key))  # a value of a column: --kind complaint is 投诉
     if not said.isascii() and understood(obj.name, said) == key:
         return said
-    return _DAYS_SAID.get(key, key) if current() == "zh" else key
+    if current() != "zh":
+        return key
+    period = re.fullmatch(r"(\d+)([dwmy])", key) if obj.name in _PERIOD_OPTIONS else None
+    if period:  # `--within 7d` reads 7天 too (crmcli/core/dates.py parse_period)
+        return period[1] + _PERIOD_UNITS[period[2]]
+    return _DAYS_SAID.get(key, key)
+
+
+# The options whose value is a calendar period (`--within 7d`), and its units as Chinese
+# types them back.
+_PERIOD_OPTIONS = ("within", "every", "after", "horizon", "window", "due_within")
+_PERIOD_UNITS = {"d": "天", "w": "周", "m": "个月", "y": "年"}
 
 
 def option_meant(ctx: Any) -> str | None:
