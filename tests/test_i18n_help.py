@@ -789,3 +789,13 @@ def test_the_completion_help_names_the_shell_in_words(db_path):
     assert said.startswith("用法：crm completion [选项] 命令行类型\n"), said
     assert "shell类型" not in said and "shell 的" not in said
     assert "crm completion 命令行类型" in ok("--lang", "zh", "help", "--man")
+
+
+def test_the_rfm_grid_refusal_offers_a_rule_in_the_words_it_reads(db_path):
+    """The example a refused `rfm.grid` offers in Chinese (`核心客户=5/45`) is one the
+    setting takes, as it reads the segments' Chinese names."""
+    said = fails(2, "--lang", "zh", "config", "set", "rfm.grid", "核心客户=5")
+    example = re.search(r"例如 (\S+?)（", said).group(1)
+    assert example == "核心客户=5/45", said
+    ok("--lang", "zh", "config", "set", "rfm.grid", example)
+    assert ok("config", "get", "rfm.grid").strip() == "champions=5/45"
