@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcli import __version__
-from tests.conftest import add, crm, dump, fails, ok
+from tests.conftest import add, crm, dump, examples, fails, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 CRM = str(Path(sys.executable).with_name("crm"))
@@ -726,3 +728,53 @@ def test_a_demo_name_drawn_twice_takes_the_next_name_its_lists_give():
     names = list(build._chinese_names("王伟明", "芳"))
     assert names[:2] == ["王伟芳", "王伟娜"] and len(set(names)) == len(names)
     assert build._free(iter(["王伟芳", "王伟玉"]), {"王伟芳", "王伟玉"}) is None
+
+
+_WRITES = (["add", "王芳"], ["list"], ["config", "set", "money", "wan"], ["tag", "vip", "1"])
+
+
+@settings(max_examples=examples(60), deadline=None, derandomize=True)
+@given(
+    args=st.sampled_from(_WRITES),
+    second_after=st.booleans(),
+    first=st.sampled_from(["a.db", "x/a.db", "b.db"]),
+    second=st.sampled_from(["a.db", "b.db", "./b.db", "c d.db"]),
+    joined=st.booleans(),
+)
+def test_two_db_options_that_name_different_files_are_refused(
+    tmp_path_factory, args, second_after, first, second, joined
+):
+    """`crm --db A list --db B` (an alias's --db, then the command's) is refused, exit 2,
+    neither file touched, whatever the command, the order and the spelling (`--db=B`); the
+    same file twice is one database, and the last of any other global option is kept."""
+    folder = tmp_path_factory.mktemp("dbs")
+    (folder / "x").mkdir()
+    one = ["--db", str(folder / first)]
+    two = [f"--db={folder / second}"] if joined else ["--db", str(folder / second)]
+    argv = [*one, *args, *two] if second_after else [*one, *two, *args]
+    result = crm(*argv)
+    same = os.path.abspath(folder / first) == os.path.abspath(folder / second)
+    if same:
+        assert "--db is given twice" not in result.stderr
+        return
+    assert result.exit_code == 2, result
+    assert result.stderr == (
+        f"crm: --db is given twice, as {folder / first} and {folder / second}; "
+        "give one database file\n"
+    )
+    assert result.stdout == ""
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == []
+
+
+def test_the_demo_refuses_two_different_databases_and_takes_one_named_twice(db_path, tmp_path):
+    said = fails(2, "--db", str(tmp_path / "a.db"), "demo", "--db", str(tmp_path / "b.db"))
+    assert said == (
+        f"crm: --db is given twice, as {tmp_path / 'a.db'} and {tmp_path / 'b.db'}; "
+        "give one database file\n"
+    )
+    assert not (tmp_path / "a.db").exists() and not (tmp_path / "b.db").exists()
+    ok("--db", str(tmp_path / "a.db"), "demo", "--db", str(tmp_path / "a.db"), "--customers", "20")
+    assert (tmp_path / "a.db").exists()
+    # any other global option given twice: the last is kept
+    english = ok("--lang", "zh", "--db", str(tmp_path / "a.db"), "list", "--lang", "en")
+    assert english.startswith("id ")

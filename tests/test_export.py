@@ -502,3 +502,50 @@ def test_the_csv_writer_reads_back_cell_for_cell_and_writes_csv_bytes_without_cr
     csv.writer(plain, delimiter=delimiter, lineterminator="\n").writerows(rows)
     if "\r" not in plain.getvalue():
         assert out.getvalue() == plain.getvalue()
+
+
+@settings(max_examples=examples(40), deadline=None, derandomize=True)
+@given(
+    target=st.sampled_from([["1"], ["王芳"], ["all"], ["customers", "--city", "上海"]]),
+    options=st.permutations(["-q", "-o", "OUT", "--force"]).filter(
+        lambda o: o.index("OUT") == o.index("-o") + 1
+    ),
+    at=st.integers(0, 4),
+    clustered=st.booleans(),
+)
+def test_options_may_come_before_the_reference_or_the_kind(
+    tmp_path_factory, target, options, at, clustered
+):
+    """`crm export -q 1 -o F` writes what `crm export 1 -q -o F` does, for a reference and
+    for a kind (`all`, `customers` and its filter), whichever places the options take
+    around it (`-qo F` too); the kind's name is never taken for an option's value."""
+    if crm("show", "1").exit_code != 0:  # one database for every example
+        ok("add", "王芳", "--city", "上海")
+    folder = tmp_path_factory.mktemp("out")
+    options = ["-qo" if o == "-o" and clustered else o for o in options]
+    if clustered:
+        options.remove("-q")
+    target_words = list(target)
+    words = [w.replace("OUT", str(folder / "mixed.json")) for w in options]
+    places = [i for i in range(len(words) + 1) if i == 0 or words[i - 1] not in ("-o", "-qo")]
+    at = places[at % len(places)]  # never between -o and its file
+    mixed = crm("export", *words[:at], *target_words, *words[at:])
+    expected = crm("export", *target_words, *[w.replace("OUT", str(folder / "usual.json"))
+                                              for w in options])  # fmt: skip
+    assert (mixed.exit_code, mixed.stdout, mixed.stderr) == (0, "", ""), mixed
+    assert expected.exit_code == 0, expected
+    assert (folder / "mixed.json").read_bytes() == (folder / "usual.json").read_bytes()
+
+
+def test_options_before_an_unknown_reference_or_alone_are_refused_in_one_line(cn, tmp_path):
+    said = fails(3, "export", "-q", "nobody", "-o", str(tmp_path / "x.json"))
+    assert said.startswith("crm: no customer matches 'nobody' (to export a kind")
+    assert fails(2, "export", "-o", str(tmp_path / "x.json"), "--bogus", "1") == (
+        "crm: No such option: --bogus (see 'crm export customer --help')\n"
+    )
+    assert not (tmp_path / "x.json").exists()
+    assert "Usage: crm export [OPTIONS] COMMAND" in ok("export", "-q", "-h")
+    # an option's value that names a kind stays the value: a file called `all`
+    ok("add", "王芳")
+    ok("export", "-o", str(tmp_path / "all"), "--format", "json", "1")
+    assert json.loads((tmp_path / "all").read_text())["customer"]["id"] == 1

@@ -50,7 +50,7 @@ USAGE_ERRORS = [
         "completion",
         "Missing argument {name}. Choose from: {choices}",
         "Missing argument 'SHELL'. Choose from: bash, zsh, fish (see 'crm completion --help')",
-        "缺少参数“shell类型”，可选：bash、zsh、fish（见“crm completion --help”）",
+        "缺少参数“命令行类型”，可选：bash、zsh、fish（见“crm completion --help”）",
     ),
     (
         "list --limit x",
@@ -622,11 +622,11 @@ def test_every_chinese_help_example_runs_on_the_demo_in_chinese_words(tmp_path, 
      (("report", "sales"), ["[默认：月]", "[默认：表格]"], ["[default: month]"]),
      (("report", "cohort"), ["[默认：月]"], ["[default: month]"]),
      (("report", "value"), ["[默认：天]", "[默认：bgnbd]"], ["[default: day]"]),
-     (("remind",), ["[默认：文本]", "[默认：7d]"], ["[default: text]"])],
+     (("remind",), ["[默认：文本]", "[默认：7天]"], ["[default: text]"])],
 )  # fmt: skip
 def test_a_default_is_said_as_the_words_typed_back(command, zh, en):
-    """Chinese help names a default as a Chinese user types it (`--by 月`, `--kind 投诉`);
-    a key only the key stands for (`bgnbd`, `7d`) stays; English names the key."""
+    """Chinese help names a default as a Chinese user types it (`--by 月`, `--kind 投诉`,
+    a period `7天`); a key only the key stands for (`bgnbd`) stays; English names the key."""
     said = "".join(ok("--lang", "zh", *command, "--help").split())
     for default in zh:
         assert default in said
@@ -701,3 +701,101 @@ def test_the_filters_topic_example_names_the_class_in_chinese_words():
     said = ok("--lang", "zh", "help", "filters")
     assert "--lifecycle 流失风险\n" in said and "at_risk" not in said
     assert "--lifecycle at_risk\n" in ok("--lang", "en", "help", "filters")
+
+
+# A length of time as Chinese help writes it (`30天`, `12个月`, `两周`), and a day so far
+# from today (`3天后`, `6个月前`).
+_ZH_PERIOD_SHOWN = re.compile(
+    r"(?<![\d.:/\w-])(?:每)?(?:\d+|[一两二三四五六七八九十半]+)(?:天|周|个月|年)(?:前|后)?"
+)
+# The options whose value is a period or a day, by the first form their Chinese help shows.
+_PERIOD_OPTIONS = ("--within", "--every", "--after", "--horizon", "--window", "--due-within",
+                   "--cadence", "--since", "--due", "--at", "--to", "--follow-up")  # fmt: skip
+
+
+def _chinese_texts() -> dict[str, str]:
+    """What a Chinese user reads about periods: every command's help (laid out wide enough
+    that no option's help wraps), `crm help dates`, the settings' descriptions."""
+    texts = dict(plain_helps("zh", 300))
+    texts["crm help dates"] = ok("--lang", "zh", "help", "dates")
+    texts["crm config list"] = ok("--lang", "zh", "config", "list")
+    return texts
+
+
+def test_every_period_and_day_chinese_help_shows_is_one_crm_reads(db_path):
+    """Each length of time or day Chinese help offers in Chinese words (`30天`, `12个月`,
+    `6个月前`, `每两周`) is one crm reads, as the options read them."""
+    from crmcli.core import dates
+    from tests.conftest import TODAY
+
+    shown = {
+        found for text in _chinese_texts().values() for found in _ZH_PERIOD_SHOWN.findall(text)
+    }
+    assert {"30天", "2个月", "12个月", "14天", "6个月前", "3天后", "每两周"} <= shown, shown
+    for form in sorted(shown):
+        if form.endswith(("前", "后")):
+            direction = "past" if form.endswith("前") else "future"
+            dates.parse_date(form, TODAY, direction=direction)
+        else:
+            dates.parse_period(form, allow_zero=True, repeat=True)
+
+
+def test_chinese_help_offers_a_period_or_a_day_in_chinese_first(db_path):
+    """Where an option or a setting takes a period or a day, Chinese help shows a Chinese
+    form first (`30天`, `明天`), the short English forms (`30d`, `+3d`) after it, if at all;
+    so do `crm help dates`, the demo's closing hints and the settings' descriptions."""
+    short = re.compile(r"(?<![\w.-])[+-]?\d+[dwmyh]\b")
+    for path, text in _chinese_texts().items():
+        for option in _PERIOD_OPTIONS:
+            for found in re.finditer(rf"(?m)^ +{option} \S+ +(.*)$", text):
+                said = found.group(1)
+                first_short = short.search(said)
+                if first_short is None:
+                    continue
+                before = said[: first_short.start()]
+                assert _ZH_PERIOD_SHOWN.search(before) or re.search("明天|昨天|今天", before), (
+                    path,
+                    option,
+                    said,
+                )
+    settings = _chinese_texts()["crm config list"]
+    assert not short.search(" ".join(line.split("  ")[-1] for line in settings.splitlines()))
+    topic = ok("--lang", "zh", "help", "dates")
+    items = [line for line in topic.splitlines() if line.startswith("- ")]
+    assert len(items) == 5 and all(
+        re.match(r"- [^a-zA-Z]*[\u4e00-\u9fff]", item) for item in items
+    ), items
+    assert "  crm interactions --since 2周前\n" in topic
+
+
+def test_the_demo_hints_say_pinyin_and_days_in_chinese_and_run(tmp_path, monkeypatch):
+    """The demo's closing hints in Chinese sort by 拼音 (as a phone's contacts do) and say
+    14天; each one runs as printed; English keeps `--sort name` and 14d."""
+    monkeypatch.chdir(tmp_path)
+    chinese = ok("--lang", "zh", "demo", "--db", str(tmp_path / "zh.db"), "--customers", "30")
+    hints = [line.strip() for line in chinese.split("\n\n")[1].splitlines()[1:]]
+    assert any(h.endswith("list --where '城市 = 上海' --sort 拼音") for h in hints), hints
+    assert any(h.endswith("remind --within 14天") for h in hints), hints
+    assert not re.search(r"--sort name|14d", chinese)
+    for hint in hints:
+        if hint.startswith("crm "):
+            assert crm("--lang", "zh", *shlex.split(hint)[1:]).exit_code == 0, hint
+    english = ok("--lang", "en", "demo", "--db", str(tmp_path / "en.db"), "--customers", "30")
+    assert "--sort name" in english and "remind --within 14d" in english
+
+
+def test_the_completion_help_names_the_shell_in_words(db_path):
+    said = ok("--lang", "zh", "completion", "--help")
+    assert said.startswith("用法：crm completion [选项] 命令行类型\n"), said
+    assert "shell类型" not in said and "shell 的" not in said
+    assert "crm completion 命令行类型" in ok("--lang", "zh", "help", "--man")
+
+
+def test_the_rfm_grid_refusal_offers_a_rule_in_the_words_it_reads(db_path):
+    """The example a refused `rfm.grid` offers in Chinese (`核心客户=5/45`) is one the
+    setting takes, as it reads the segments' Chinese names."""
+    said = fails(2, "--lang", "zh", "config", "set", "rfm.grid", "核心客户=5")
+    example = re.search(r"例如 (\S+?)（", said).group(1)
+    assert example == "核心客户=5/45", said
+    ok("--lang", "zh", "config", "set", "rfm.grid", example)
+    assert ok("config", "get", "rfm.grid").strip() == "champions=5/45"

@@ -87,7 +87,7 @@ def test_words_check_and_completion_say_in_chinese(db_path):
     (mode,) = [r for r in json.loads(ok("check", "-f", "json")) if r["check"] == "journal mode"]
     assert mode["detail"] == "wal", mode
     said = fails(2, "--lang", "zh", "completion")
-    assert "缺少参数“shell类型”" in said and "外壳" not in said, said
+    assert "缺少参数“命令行类型”" in said and "shell" not in said, said
     assert "--since 上次最后的编号" in ok("--lang", "zh", "changes", "--help")
 
 
@@ -117,7 +117,9 @@ def test_remind_says_up_to_and_the_chinese_periods_it_takes(demo):
     said = ok("--lang", "zh", "remind", "--within", "3w")
     assert "截至 2026-12-13 到期的任务" in said and "前到期" not in said, said
     refused = fails(2, "--lang", "zh", "remind", "--within", "下周")
-    assert "7d、2w、1m（一个月）、1y，或写 7天、两周、1个月、1年" in refused, refused
+    assert "请写 7天、两周、1个月、1年，或数字加 d、w、m、y：7d、2w、1m（一个月）、1y" in refused, (
+        refused
+    )
     for typed in ("7天", "两周", "1个月", "1年"):  # what it suggests, it takes
         ok("--lang", "zh", "remind", "--within", typed)
 

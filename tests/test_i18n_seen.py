@@ -126,3 +126,35 @@ def test_the_value_table_says_what_a_salesperson_reads_not_the_parameters(db_pat
     assert not re.search(r"alpha|gamma|BG/NBD|r \d", "\n".join(lines)), lines
     fitted = json.loads(ok("report", "value", "--parameters", "--format", "json"))
     assert {r["parameter"] for r in fitted if r["model"] == "bgnbd"} >= {"r", "alpha", "a", "b"}
+
+
+def test_the_parameters_table_names_its_rows_in_words_and_counts_whole(db_path):
+    """`crm report value --parameters` on a terminal: in Chinese the models and the figures
+    that are words (`数据`, `客户数`, `对数似然`) in Chinese, the papers' symbols (r, alpha)
+    as they are; counts whole (`178`, not `178.0000`) beside the fit's four decimals, in
+    every language; JSON, CSV and a plain table keep the keys and the values."""
+    filled_once(db_path, _big_demo)
+    data = json.loads(ok("report", "value", "--parameters", "--format", "json"))
+    counts = {r["parameter"]: r["value"] for r in data if r["model"] == "data"}
+    assert set(counts) == {"customers", "repeat_buyers", "fitted_on"}
+    assert all(type(v) is int for v in counts.values())
+    for env, names in ((ZH, ("BG/NBD", "数据", "客户数", "复购客户数", "拟合客户数", "对数似然")),
+                       ({"LANG": "C.UTF-8"}, ("bgnbd", "data", "customers", "repeat_buyers"))):  # fmt: skip
+        code, lines = on_screen("report", "value", "--parameters", columns=120, env=env)
+        assert code == 0, lines
+        rows = [[c.strip() for c in line.split("│")] for line in lines if "│" in line]
+        assert len(rows) == len(data), rows
+        shown = {cell for row in rows for cell in row[:2]}
+        assert set(names) <= shown, shown
+        for row, record in zip(rows, data, strict=True):
+            value = record["value"]
+            assert row[2] == (str(value) if type(value) is int else f"{value:.4f}"), row
+        if env is ZH:
+            assert not {"data", "customers", "fitted_on", "log_likelihood", "gamma_gamma"} & shown
+            assert {"r", "alpha", "a", "b", "p", "q", "gamma"} <= shown
+    assert json.loads(ok("--lang", "zh", "report", "value", "--parameters", "-f", "json")) == data
+    csv = ok("--lang", "zh", "report", "value", "--parameters", "-f", "csv")
+    assert csv == ok("report", "value", "--parameters", "-f", "csv")
+    assert f"data,customers,{counts['customers']}," in csv
+    plain = ok("--lang", "zh", "report", "value", "--parameters")
+    assert re.search(rf"^数据 +客户数 +{counts['customers']} ", plain, re.M), plain

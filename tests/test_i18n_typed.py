@@ -723,7 +723,7 @@ def test_as_of_a_period_or_day_after_today_is_refused_as_typed(demo, typed, said
 # --help”), never in ASCII quotes or backticks; bare only where it stands alone, as typed: an
 # example line, after a colon, at a line's or a bullet's start, or alone in parentheses.
 _WORD = (
-    r"(?:shell类型|[A-Za-z0-9_{}./=:+\-]+|编号|文件|名称|主题|客户|旧标签|新标签|张伟|月-日|命令)"
+    r"(?:命令行类型|[A-Za-z0-9_{}./=:+\-]+|编号|文件|名称|主题|客户|旧标签|新标签|张伟|月-日|命令)"
 )
 _COMMAND = rf"crm(?: {_WORD})+"
 

@@ -15,7 +15,7 @@ from crmcli.core import searchtext
 from crmcli.core.errors import CrmError
 from crmcli.store import search
 from crmcli.store.db import connect
-from tests.conftest import add, fails, filled_once, ok
+from tests.conftest import add, crm, fails, filled_once, ok
 
 
 def found(*args: str) -> list[tuple[str, int]]:
@@ -342,6 +342,59 @@ def test_exact_name_beats_pinyin(db_path):
 def test_partial_pinyin_is_the_last_resort(db_path):
     cid = add("欧阳娜娜")
     assert json.loads(ok("show", "ouyang", "-f", "json"))["id"] == cid
+
+
+def test_a_wechat_nickname_from_an_import_names_the_customer(db_path, tmp_path):
+    """`crm show 仇大海` finds the customer a 企业微信 export named 仇大海 in its 昵称 column
+    (stored as `wechat_nickname`), as `crm search` does; two known by one nickname are
+    ambiguous (exit 2, both listed); a customer's own name comes first; a part of a
+    nickname is no reference."""
+    ok("config", "set", "default_region", "CN")
+    export = tmp_path / "wx.csv"
+    export.write_text(
+        "备注名,昵称,手机\n仇海,仇大海,13900139000\n李雷,雷雷,13900139001\n韩梅梅,雷雷,13900139002\n",
+        encoding="utf-8",
+    )
+    ok("import", "customers", str(export))
+    assert [h["customer_id"] for h in json.loads(ok("search", "仇大海", "-f", "json"))] == [1]
+    assert json.loads(ok("show", "仇大海", "-f", "json"))["id"] == 1
+    ok("tag", "老客户", "仇大海")  # every command that takes a customer
+    assert json.loads(ok("show", "1", "-f", "json"))["tags"] == ["老客户"]
+    assert fails(2, "show", "雷雷", db=db_path) == (
+        "crm: '雷雷' matches 2 customers; use an id or a more precise reference\n"
+        "  2\t李雷\t+8613900139001\n  3\t韩梅梅\t+8613900139002\n"
+    )
+    assert fails(3, "show", "大海", db=db_path) == "crm: no customer matches '大海'\n"
+    own = add("仇大海")  # a customer's own name first
+    assert json.loads(ok("show", "仇大海", "-f", "json"))["id"] == own
+    ok("delete", "3")  # an archived customer is no longer among them where live ones count
+    ok("tag", "新", "雷雷")
+    assert json.loads(ok("show", "2", "-f", "json"))["tags"] == ["新"]
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(
+    nickname=st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+        min_size=1,
+        max_size=8,
+    ).filter(lambda t: t.strip() and ";" not in t and not t.strip().lstrip("#").isdigit()),
+    upper=st.booleans(),
+)
+def test_any_nickname_finds_its_customer_whole_and_only_whole(tmp_path_factory, nickname, upper):
+    """Whatever a nickname holds (`%`, `_`, backslashes, Chinese, emoji), it finds its
+    customer typed whole (ASCII case aside), beside another nickname that merely contains
+    it; it is never taken for a pattern."""
+    db = ["--db", str(tmp_path_factory.mktemp("nick") / "crm.db")]
+    ok(*db, "add", "甲", "--field", f"wechat_nickname={nickname}")
+    ok(*db, "add", "乙", "--field", f"wechat_nickname=前{nickname}后")
+    typed = nickname.upper() if upper and nickname.isascii() else nickname
+    result = crm(*db, "show", typed, "-f", "json")
+    if result.exit_code == 0:  # another step (a phone, an email) may read it first
+        assert json.loads(result.stdout)["name"] in ("甲", "乙")
+    if not re.search(r"[@\d]", nickname):
+        assert result.exit_code == 0, result
+        assert json.loads(result.stdout)["name"] == "甲", result
 
 
 # --- the index follows the data ---------------------------------------------------------

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import crm, fails, ok
+from tests.conftest import add, crm, fails, ok
 
 
 @pytest.fixture
@@ -195,3 +195,24 @@ def test_a_customer_typed_before_the_tag_is_told_the_order(db_path):
     ok("tag", "大客户", "曾小贤")
     assert json.loads(ok("show", "曾小贤", "--format", "json"))["tags"] == ["大客户"]
     assert json.loads(ok("show", "Anna Smith", "--format", "json"))["tags"] == ["曾小贤"]
+
+
+@pytest.mark.parametrize("command", ["tag", "untag"])
+def test_a_name_two_customers_have_typed_before_the_tag_still_gets_the_order(db_path, command):
+    """The word-order hint is kept when the first word names several customers: it lists
+    their ids and gives the command in its order with the first of them (exit 3, nothing
+    tagged), in every language."""
+    first, second = add("曾小贤"), add("曾小贤", "--city", "上海")
+    said = fails(3, "--lang", "zh", command, "曾小贤", "大客户", db=db_path)
+    assert said == (
+        f"crm: 没有匹配“大客户”的客户；“曾小贤”是 2 位客户的名字（{first}、{second}），不是"
+        f"已有的标签：标签写在前面，客户用编号写在后面（crm {command} 大客户 {first}）\n"
+    )
+    said = fails(3, command, "曾小贤", "big one", db=db_path)
+    assert said == (
+        f"crm: no customer matches 'big one'; '曾小贤' names 2 customers ({first}, {second}), "
+        f"not a tag: the tag comes first, then the customer's id (crm {command} 'big one' "
+        f"{first})\n"
+    )
+    ok("tag", "大客户", str(first))  # the command it gives does what was meant
+    assert json.loads(ok("show", str(first), "--format", "json"))["tags"] == ["大客户"]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.app import app, global_options, output, reading, writing
+from crmcli.cli.app import app, global_options, one_database, output, reading, writing
 from crmcli.cli.options import FormatOption
 from crmcli.cli.output import Format, is_terminal, sentence
 from crmcli.core.errors import InvalidInput
@@ -112,7 +112,10 @@ def demo(
 
     # `crm --db X demo` means X as much as `crm demo --db X` does; $CRM_DB does not count:
     # it names the user's own database, which the demo never touches.
-    db = db or global_options(ctx).db
+    given = global_options(ctx).db
+    if db is not None and given is not None:
+        one_database([str(given), str(db)])
+    db = db or given
     if db is None:  # the demo's own file, replaced by each demo (only if a demo built it)
         place.clear_old_demo(place.default_demo_path())
     path = (db or place.default_demo_path()).expanduser()

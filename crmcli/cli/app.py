@@ -134,10 +134,12 @@ class CrmGroup(TyperGroup):
     ) -> int:
         try:
             _check_text(argv)
-            from crmcli.cli.framework import global_value, option_as_value, said
+            from crmcli.cli.framework import global_values, option_as_value, said
 
-            if global_value(argv, self.params, "--db") == "":  # `--db=`, `--db ""`: a script's
+            databases = global_values(argv, self.params, "--db")
+            if databases[-1:] == [""]:  # `--db=`, `--db ""`: a script's
                 raise InvalidInput(_("--db needs a file name; it was given an empty value"))
+            one_database(databases)
 
             if (option := option_as_value(self, argv)) is not None:  # as click says it
                 raise InvalidInput(said(f"Option '{option}' requires an argument."))
@@ -169,6 +171,20 @@ class CrmGroup(TyperGroup):
             else:
                 raise exc
         return code
+
+
+def one_database(given: list[str]) -> None:
+    """Refuse two --db that name different files (`crm --db A list --db B`, an alias's
+    --db and the command's): which one a write would change must not be a guess. The same
+    file twice is one database."""
+    files = {os.path.abspath(os.path.expanduser(f)): f for f in reversed(given)}
+    if len(files) > 1:
+        first, second = sorted(files.values(), key=given.index)[:2]
+        raise InvalidInput(
+            _("--db is given twice, as {first} and {second}; give one database file").format(
+                first=first, second=second
+            )
+        )
 
 
 def _utf8(encoding: str) -> bool:

@@ -241,8 +241,8 @@ def add(
     """Add a customer and print the new id.
 
     An email or phone another live customer has is asked about on a terminal and refused
-    from a script (exit 2) unless --allow-duplicate; the same name with the same company
-    or city is a warning.
+    from a script (exit 2) unless --allow-duplicate; the same name (with the same company
+    or city, or alone) is a warning.
 
     Example: crm add "张伟" --phone 13800138000 --email zw@example.com --city 上海
     """
@@ -267,6 +267,12 @@ def add(
             city=changes.values.get("city"),
             other_than=customer_id,
         )
+        known = {found.customer_id for found in likely}
+        likely += [
+            found
+            for found in duplicates.named_alike(conn, shown, other_than=customer_id)
+            if found.customer_id not in known
+        ]
     out = output(ctx, quiet=quiet)
     if note := dates.time_not_kept("--birthday", raw.values.get("birthday")):
         out.warn(note)
@@ -282,7 +288,10 @@ def add(
                 "possible duplicate of {value}; if they are one customer: crm merge "
                 "{customer_id} {customer_id2}"
             ).format(
-                value=_(", ").join(map(str, likely)),
+                value=_(", ").join(map(str, likely[:3]))
+                + (
+                    _(", and {count} more").format(count=len(likely) - 3) if len(likely) > 3 else ""
+                ),
                 customer_id=likely[0].customer_id,
                 customer_id2=customer_id,
             )

@@ -110,7 +110,18 @@ def key_said(obj: Any, key: str) -> str:
     said = str(word(obj.name, key))  # a value of a column: --kind complaint is 投诉
     if not said.isascii() and understood(obj.name, said) == key:
         return said
-    return _DAYS_SAID.get(key, key) if current() == "zh" else key
+    if current() != "zh":
+        return key
+    period = re.fullmatch(r"(\d+)([dwmy])", key) if obj.name in _PERIOD_OPTIONS else None
+    if period:  # `--within 7d` reads 7天 too (crmcli/core/dates.py parse_period)
+        return period[1] + _PERIOD_UNITS[period[2]]
+    return _DAYS_SAID.get(key, key)
+
+
+# The options whose value is a calendar period (`--within 7d`), and its units as Chinese
+# types them back.
+_PERIOD_OPTIONS = ("within", "every", "after", "horizon", "window", "due_within")
+_PERIOD_UNITS = {"d": "天", "w": "周", "m": "个月", "y": "年"}
 
 
 def option_meant(ctx: Any) -> str | None:
@@ -349,13 +360,23 @@ def global_value(argv: list[str], params: list[Any], flag: str) -> str | None:
     """The value the last `FLAG X` (or `FLAG=X`) gives among the global options (`params`,
     the root command's) before the command's name in `argv`, if any. A FLAG last, with no
     value after it (`crm list --db`), gives none: click says the value is missing."""
+    found = global_values(argv, params, flag)
+    return found[-1] if found else None
+
+
+def global_values(argv: list[str], params: list[Any], flag: str) -> list[str]:
+    """Every value `FLAG X` (or `FLAG=X`) gives among the global options (`params`, the
+    root command's) before the command's name in `argv`, in order (`hoisted` has put those
+    typed after the command there)."""
     valued = {name for p in params if not getattr(p, "is_flag", True) for name in p.opts}
-    words, found = iter(argv), None
+    words, found = iter(argv), []
     for word in words:
         if word == flag:
-            found = next(words, found)
+            value = next(words, None)
+            if value is not None:
+                found.append(value)
         elif word.startswith(f"{flag}="):
-            found = word.removeprefix(f"{flag}=")
+            found.append(word.removeprefix(f"{flag}="))
         elif word == "--":
             break
         elif word in valued:

@@ -19,7 +19,7 @@ from crmcli.cli.options import (
 )
 from crmcli.cli.output import Format, sentence
 from crmcli.core import clock, dates
-from crmcli.core.errors import CrmError, InvalidInput, NotFound
+from crmcli.core.errors import Ambiguous, CrmError, InvalidInput, NotFound
 from crmcli.core.i18n import _
 from crmcli.core.text import id_list, plural
 from crmcli.core.vocabulary import word
@@ -52,11 +52,28 @@ def _selected(
         if batch.ids_from or tags.is_tag(conn, tag):
             raise
         region = config.get_setting(conn, "default_region")
+        (other,) = customers
         try:
             refs.resolve(conn, tag, region=region, archived=selection.archived)
+        except Ambiguous as several:  # a name two customers have (曾小贤): an id says which
+            ids = [int(c["id"]) for c in several.candidates]
+            said = _(
+                "{message}; {ref!r} names {count} customers ({ids}), not a tag: the tag "
+                "comes first, then the customer's id (crm {command} {tag} {customer})"
+            )
+            raise NotFound(
+                said.format(
+                    message=missing.message,
+                    ref=tag.strip(),
+                    count=len(ids),
+                    ids=_(", ").join(map(str, ids)),
+                    command=command,
+                    tag=_typed(other.strip()),
+                    customer=ids[0],
+                )
+            ) from None
         except CrmError:
             raise missing from None
-        (other,) = customers
         said = _(
             "{message}; {ref!r} is a customer, not a tag: the tag comes first "
             "(crm {command} {tag} {customer})"

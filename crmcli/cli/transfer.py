@@ -44,12 +44,51 @@ import_app = typer.Typer(
 
 
 class ExportGroup(TyperGroup):
-    """`crm export REF` (a customer reference, not a kind) is `crm export customer REF`."""
+    """`crm export REF` (a customer reference, not a kind) is `crm export customer REF`.
+    Options may come before the kind or the reference (`crm export -q 1 -o F`, `crm export
+    -o F all`), as after it: a group parses only its own options before its command's name,
+    so that name (the first word that is no option nor an option's value) is put first."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._named_first(ctx, args))
+
+    def _named_first(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or not args[0].startswith("-") or args[0] in ctx.help_option_names:
+            return args
+        valued = {  # each option of the export commands, and whether it takes a value
+            name: not p.is_flag and not p.count
+            for command in self.commands.values()
+            for p in command.params
+            if p.param_type_name == "option"
+            for name in (*p.opts, *p.secondary_opts)
+        }
+        at = 0
+        while at < len(args):
+            word = args[at]
+            if word == "--":
+                return args  # the words after it are values
+            if word in ctx.help_option_names:
+                return [word]  # `crm export -q -h`: the group's help
+            if not word.startswith("-") or word == "-":
+                return [word, *args[:at], *args[at + 1 :]]
+            at += 1 + _takes_next(word, valued)
+        return args  # options only: click says what is wrong
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["customer", *args]
         return super().resolve_command(ctx, args)
+
+
+def _takes_next(word: str, valued: dict[str, bool]) -> bool:
+    """Whether the option `word` (`--output`, `-o`, `-qo`, `--output=F`, `-oF`) takes the
+    next word as its value."""
+    if word.startswith("--"):
+        return "=" not in word and valued.get(word, False)
+    for at, letter in enumerate(word[1:], 1):  # `-qo F`: flags, then one that takes F
+        if valued.get(f"-{letter}", False):
+            return at == len(word) - 1
+    return False
 
 
 export_app = typer.Typer(

@@ -197,7 +197,10 @@ def value_report(
             _nothing(ctx, fmt, parameters)
             return
         if parameters:
-            output(ctx, fmt).rows(_parameter_rows(fitted), _parameter_columns())
+            rows = _parameter_rows(fitted)
+            if _on_terminal(fmt):  # counts as counts beside the decimals of the fit
+                rows = [{**r, "value": _figure(r["value"])} for r in rows]
+            output(ctx, fmt).rows(rows, _parameter_columns(), words=PARAMETER_WORDS)
             return
         table = fmt is Format.table
         columns = picked or (VALUE_COLUMNS if table else VALUE_FIELDS)
@@ -375,6 +378,17 @@ def _parameter_columns() -> tuple[str, ...]:
 
 
 PARAMETER_COLUMNS = ("model", "parameter", "value", "meaning")
+# Where a person reads them, the models and the figures are said in words (`数据`, `客户数`);
+# JSON, CSV and TSV keep the keys.
+PARAMETER_WORDS = {"model": "value_model", "parameter": "value_parameter"}
+
+
+def _figure(value: float) -> str:
+    """A figure of the fit as a terminal shows it: a count whole (`178`), a parameter with
+    four decimals (`0.5003`), one column of numbers either way."""
+    return str(value) if isinstance(value, int) else f"{value:.4f}"
+
+
 # The value backtest's table (the catalog takes its headers from ...COLUMNS), and the
 # headers of the backtests' charts, which only a terminal shows (terminal.words).
 BACKTEST_COLUMNS = ("repeat_purchases", "customers", "mean_actual", "mean_predicted")

@@ -404,6 +404,20 @@ WORDS: dict[str, dict[str, str]] = {
     "contact_counts": _CONTACT,  # the words of the `contact.counts` setting
     "problem": _PROBLEM,  # `crm clean`
     "command": _COMMAND,  # the command a change was made by (`crm history`)
+    # `crm report value --parameters`: the models, and the figures that are not the papers'
+    # symbols (r, alpha, a, b, p, q, gamma stay as the papers name them)
+    "value_model": {
+        "bgnbd": N_("value model|bgnbd"),
+        "mbgnbd": N_("value model|mbgnbd"),
+        "gamma_gamma": N_("value model|gamma_gamma"),
+        "data": N_("value model|data"),
+    },
+    "value_parameter": {
+        "log_likelihood": N_("parameter|log_likelihood"),
+        "customers": N_("parameter|customers"),
+        "repeat_buyers": N_("parameter|repeat_buyers"),
+        "fitted_on": N_("parameter|fitted_on"),
+    },
 }
 # Counts whose header in English is also a time column's (`received`, `received_at`): each
 # has its own msgid, as Chinese says them differently (收到数, 收到时间).

@@ -26,7 +26,8 @@ Duplicates are also caught as they are made: `taken` finds the other live custom
 already have an email (its case-folded key) or a phone (E.164) a new or edited record
 would get, for `crm add`, `crm edit` and `crm import customers` to ask about or refuse;
 `likely_same` finds live customers with the same name (the finder's `name_key`) and the
-same company or city, which `crm add` warns about.
+same company or city, and `named_alike` those with the very same name alone (as a reference
+reads it), which `crm add` warns about.
 """
 
 from __future__ import annotations
@@ -293,13 +294,18 @@ def taken_back(conn: sqlite3.Connection, customer_id: int) -> list[Taken]:
 
 
 class Likely(NamedTuple):
-    """A live customer with the same name and the same company or city."""
+    """A live customer with the same name and the same company or city, or (`same` empty)
+    with the very same name alone."""
 
     customer_id: int
     name: str
-    same: str  # "company 华为" or "city 上海"
+    same: str  # "company 华为" or "city 上海"; "" for the same name alone
 
     def __str__(self) -> str:
+        if not self.same:
+            return _("{name} (#{customer_id}, same name)").format(
+                name=self.name, customer_id=self.customer_id
+            )
         return _("{name} (#{customer_id}, same name and {same})").format(
             name=self.name,
             customer_id=self.customer_id,
@@ -346,6 +352,19 @@ def likely_same(
                                else Said("city {value}", value=row[2]))  # fmt: skip
                     found[row[0]] = Likely(row[0], row[1], same_as)
     return [found[i] for i in sorted(found)]
+
+
+def named_alike(conn: sqlite3.Connection, name: str, *, other_than: int) -> list[Likely]:
+    """Live customers but `other_than` whose name is `name` as a reference reads a name
+    (`validate.fold`: case, accents and width aside; `crm show NAME` would now have to
+    choose), by id: the pair `crm dedupe` scores as the same name. Found through the
+    index of folded names, so a new customer costs one lookup."""
+    rows = conn.execute(
+        "SELECT id, name FROM customers WHERE name_key = ? AND archived_at IS NULL "
+        "AND id != ? ORDER BY id",
+        (validate.fold(name), other_than),
+    )
+    return [Likely(customer_id, shown, "") for customer_id, shown in rows]
 
 
 # Merging -------------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 A reference is tried, in order, as: `#ID` or a number that is an id; an external key;
 an exact email; a phone number; a name. Names match ignoring case, accents and width
-(`validate.fold`), in four steps, the first that finds anyone deciding: the exact name; the
-exact pinyin of a Chinese name or its initials (`zhangwei`, `zhang wei`, `zw` for 张伟, from
-the search index, crmcli.store.search); a substring of the name; a substring of the pinyin. More
-than one match raises Ambiguous (exit 2) with the candidates; none raises NotFound (exit 3).
+(`validate.fold`), in five steps, the first that finds anyone deciding: the exact name; a
+name the customer is known by, whole (a 微信 nickname: KNOWN_AS); the exact pinyin of a
+Chinese name or its initials (`zhangwei`, `zhang wei`, `zw` for 张伟, from the search index,
+crmcli.store.search); a substring of the name; a substring of the pinyin. More than one
+match raises Ambiguous (exit 2) with the candidates; none raises NotFound (exit 3).
 Archived customers are found only when `archived=True`.
 """
 
@@ -79,6 +80,9 @@ def resolve(
     found = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
     if found:
         return _exact(conn, ref, found, archived)
+    found = _known_as(conn, text, key)
+    if found:
+        return _exact(conn, ref, found, archived)
     if numeric:  # a number is a whole name (a customer named "42"), never part of one
         raise NotFound(_("no customer matches {ref!r}").format(ref=ref))
     from crmcli.store import search  # the pinyin index: only for names no exact step matched
@@ -98,6 +102,38 @@ def resolve(
         conn, key, archived=archived, partial=True
     )
     return _one(conn, ref, partial)
+
+
+# The user-defined fields that hold a name a customer is known by besides their own: an
+# import fills `wechat_nickname` from a 微信/企业微信 export's 昵称 (crmcli/transfer/importers.py).
+KNOWN_AS = ("wechat_nickname",)
+
+
+def _known_as(conn: sqlite3.Connection, text: str, key: str) -> list[tuple[int, str | None]]:
+    """(id, archived_at) of the customers one of whose KNOWN_AS fields is `text` whole,
+    folded as names are (`key`), or one of the names it lists (`大海贸易; 仇大海`). SQL
+    picks the fields that hold the text as typed, or its width or case folded (LIKE, ASCII
+    case aside), so that only those are folded here."""
+    import unicodedata
+
+    forms = dict.fromkeys((text, unicodedata.normalize("NFKC", text).strip(), key))
+    likes = [
+        "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        for form in forms
+    ]
+    fields = ",".join("?" * len(KNOWN_AS))
+    holding = " OR ".join(["f.value LIKE ? ESCAPE '\\'"] * len(likes))
+    rows = conn.execute(
+        "SELECT f.customer_id, c.archived_at, f.value FROM customer_fields f "  # noqa: S608
+        f"JOIN customers c ON c.id = f.customer_id WHERE f.key IN ({fields}) AND ({holding}) "
+        "ORDER BY f.customer_id",
+        (*KNOWN_AS, *likes),
+    )
+    found: dict[int, str | None] = {}
+    for customer_id, archived_at, value in rows:
+        if any(validate.fold(name) == key for name in value.split(";")):
+            found[customer_id] = archived_at
+    return list(found.items())
 
 
 def _by_phone(
