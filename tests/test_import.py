@@ -1403,10 +1403,10 @@ def test_a_chinese_outlook_export(cn):
     assert zhang["emails"] == ["zhang.wei@example.cn", "zw@example.com"]
     assert (zhang["address"], zhang["city"], zhang["region"], zhang["country"]) == (
         "坂田华为基地",
-        "深圳市",
+        "深圳",
         "广东",
         "中国",
-    )  # fmt: skip; 省/市/自治区's 广东省 is the province crm stores as 广东
+    )  # fmt: skip; 省/市/自治区's 广东省 is the province crm stores as 广东, 市/县's 深圳市 深圳
     assert zhang["birthday"] == "1985-03-14" and zhang["gender"] == "male"
     assert zhang["tags"] == ["深圳", "重点客户"] and zhang["notes"] == "展会上认识。\n喜欢喝龙井。"
     assert zhang["fields"] == {
@@ -1484,7 +1484,7 @@ def test_a_wps_customer_list_in_gbk(cn):
     assert (sun["company"], sun["title"]) == ("恒远贸易有限公司", "采购主管")  # 公司名称, 职务
     assert (sun["region"], sun["city"], sun["address"]) == (
         "上海",  # 省份's 上海市: the municipality by the short name crm stores
-        "上海市",
+        "上海",  # 城市's 上海市 too, as a city
         "漕溪北路88号1201室",
     )
     assert sun["fields"] == {"district": "徐汇区", "postal_code": "200030"}  # 区县, 邮编
@@ -1503,7 +1503,7 @@ def test_a_wps_customer_list_in_gbk(cn):
          {"name": "云帆科技", "kind": "organisation", "company": "云帆科技",
           "phones": ["+8618600001111"]}),
         ("姓名,省,市,区,地址", "孙丽,广东省,深圳市,南山区,科技园1号",
-         {"region": "广东", "city": "深圳市", "address": "科技园1号",
+         {"region": "广东", "city": "深圳", "address": "科技园1号",
           "fields": {"district": "南山区"}}),
         ("姓名,联系电话,单位,职位,生日", "孙丽,0755-86001234,恒远,经理,1990-01-02",
          {"phones": ["+8675586001234"], "company": "恒远", "title": "经理",

@@ -321,8 +321,9 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
         return resolve(value)
     if name == "cadence_days":
         return cadence_days(value)
-    if name in ("preferred_channel", "region"):  # free text, but crm's own channels kept
-        clean = validate.text(name, value)  # as their keys, and a province by its short name
+    if name in ("preferred_channel", "region", "city"):  # free text, but crm's own channels
+        clean = validate.text(name, value)  # kept as their keys, a province and a city of
+        # crmcli.core.vocabulary's lists by its short name (`广东省` is 广东, `杭州市` 杭州)
         return understood(name, clean) or clean
     if name in TEXT_FIELDS:
         return validate.text(name, value)
