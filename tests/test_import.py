@@ -2764,3 +2764,94 @@ def test_a_file_of_purchase_lines_is_not_imported_as_customers(cn, tmp_path):
     assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
     ok("import", "customers", str(source), "--map", "金额=field:spent")
     assert [(c["name"], c["fields"]) for c in customers_json()] == [("张三", {"spent": "两千"})]
+
+
+SPANNING = (
+    "crm: warning: {file}: a quoted cell runs over lines one of which reads as a row of its "
+    'own, imported as part of that cell: {spans}; if a quote there was typed by mistake (12"), '
+    'put the whole cell in quotes and double each quote inside it (12" becomes "12"""), and '
+    "import the row again\n"
+)
+
+
+def test_a_stray_quote_on_a_row_short_of_cells_imports_but_warns_naming_the_lines(cn, tmp_path):
+    """A row short of the header's cells ending in a stray quote, closed by an inch mark in
+    the same column of the next row, reads as one row of the header's width: the check that
+    refuses a swallowed row cannot tell it from a note, so the file imports, and stderr says
+    which lines (the import's one warning line; -q keeps it)."""
+    file = tmp_path / "s.csv"
+    text = '姓名,电话,备注,邮箱\n张三,13800000000,"VIP\n王五,13900000000,12寸",w@x.com\n'
+    file.write_text(text + "李四,13700000000,ok,l@x.com\n", encoding="utf-8")
+    result = crm("import", "customers", str(file), "-q")
+    assert result.exit_code == 0
+    said = SPANNING.format(file=file, spans="lines 2-3 (line 3 reads as a row)")
+    assert result.stderr == said
+    notes = rows(cn, "SELECT name, notes FROM customers ORDER BY id")
+    assert notes == [("张三", "VIP\n王五,13900000000,12寸"), ("李四", "ok")]
+    zh = crm("--lang", "zh", "import", "customers", str(file), "--dry-run", "--key", "email")
+    assert zh.stderr.startswith(f"crm: 警告：{file}：") and "第 2-3 行（第 3 行" in zh.stderr
+    piped = crm("import", "customers", "-", "-f", "csv", "--dry-run", "--key", "email", input=text)
+    said = SPANNING.format(file="standard input", spans="lines 2-3 (line 3 reads as a row)")
+    assert piped.stderr.startswith(said)
+
+
+def test_the_spanning_warning_names_five_and_counts_the_rest(cn, tmp_path):
+    file = tmp_path / "many.csv"
+    lines = ["姓名,电话,备注,邮箱"]
+    for n in range(7):
+        lines += [f'甲{n},1380000000{n},"VIP', f'乙{n},1390000000{n},12寸",w{n}@x.com']
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0
+    spans = ", ".join(f"lines {2 * n + 2}-{2 * n + 3} (line {2 * n + 3} reads as a row)"
+                      for n in range(5))  # fmt: skip
+    assert SPANNING.format(file=file, spans=spans + " and 2 more") in result.stderr
+
+
+@settings(max_examples=examples(15), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    notes=st.lists(
+        st.lists(
+            st.text(st.characters(codec="utf-8", exclude_categories=["C", "Z"]), max_size=6),
+            min_size=1,
+            max_size=3,
+        ).map(lambda lines: "\n".join(f"注{line}" for line in lines)),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_crms_own_export_of_notes_on_several_lines_imports_without_a_warning(tmp_path, notes):
+    """Customers with notes of several lines (commas, quotes and all), exported by crm and
+    imported into a new database: the same notes, and no warning, as no line of a note
+    holds as many commas as the row's cells before the note (21)."""
+    db, back = tmp_path / "from.db", tmp_path / "to.db"
+    for old in [*tmp_path.glob("*.db*"), *tmp_path.glob("*.csv")]:  # the last example's
+        old.unlink()
+    for n, note in enumerate(notes):
+        assert crm("--db", str(db), "add", f"客户{n}", "--notes", note).exit_code == 0
+    out = tmp_path / "c.csv"
+    assert crm("--db", str(db), "export", "customers", "-o", str(out)).exit_code == 0
+    result = crm("--db", str(back), "import", "customers", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr, result.stderr
+    stored = [n for (n,) in rows(back, "SELECT notes FROM customers ORDER BY id")]
+    assert stored == [n.strip() for n in notes]
+
+
+def test_crms_own_export_warns_of_a_note_line_with_a_rows_shape(tmp_path):
+    """A note whose last line holds as many commas as the cells before the note in crm's
+    export (21 of its 31 columns): that line reads as a row; imported as it is, warned."""
+    db, back = tmp_path / "from.db", tmp_path / "to.db"
+    note = "价格表\n" + ",".join(["1"] * 22)
+    assert crm("--db", str(db), "add", "客户", "--notes", note).exit_code == 0
+    out = tmp_path / "c.csv"
+    assert crm("--db", str(db), "export", "customers", "-o", str(out)).exit_code == 0
+    header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header.index("notes") == 21 and len(header) == 31
+    result = crm("--db", str(back), "import", "customers", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(
+        SPANNING.format(file=out, spans="lines 2-3 (line 3 reads as a row)")
+    )
+    assert rows(back, "SELECT notes FROM customers") == [(note,)]
