@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crmcli.core.errors import InvalidInput
 from crmcli.transfer.importers import DINGTALK_TYPE, PLACE
 from tests.conftest import (
     add,
@@ -2855,3 +2856,61 @@ def test_crms_own_export_warns_of_a_note_line_with_a_rows_shape(tmp_path):
         SPANNING.format(file=out, spans="lines 2-3 (line 3 reads as a row)")
     )
     assert rows(back, "SELECT notes FROM customers") == [(note,)]
+
+
+@pytest.mark.parametrize(
+    ("column", "typed", "english", "chinese"),
+    [
+        ("出生日期", "1990-13-45",
+         "birthday '1990-13-45' (column 出生日期) is not a date; write a birthday as 1990-05-07 "
+         "or 1990年5月7日, as --05-07 when the year is not known, or a lunar one as "
+         "农历1990年八月十五 (lunar:1990-08-15)",
+         "生日“1990-13-45”（“出生日期”列）不是日期；生日请写成 1990-05-07 或 1990年5月7日，不知道"
+         "年份时写 --05-07，农历生日写成 农历1990年八月十五（lunar:1990-08-15）"),
+        ("生日", "5月7日",
+         "birthday '5月7日' (column 生日) has no year; write it with its year, as 1990-05-07 or "
+         "1990年5月7日, or as --05-07 when the year is not known",
+         "生日“5月7日”（“生日”列）没有年份；请带上年份，写成 1990-05-07 或 1990年5月7日，不知道年份时"
+         "写 --05-07"),
+        ("Birthday", "待补", "birthday '待补' (column Birthday) is not a date;",
+         "生日“待补”（“Birthday”列）不是日期；"),
+        ("生日", "1/4", "birthday '1/4' (column 生日): ambiguous date '1/4': 4 Jan or 1 Apr?",
+         "生日“1/4”（“生日”列）："),
+    ],
+)  # fmt: skip
+def test_a_bad_birthday_in_an_import_names_its_column_and_how_to_write_one(
+    cn, tmp_path, column, typed, english, chinese
+):
+    """An import's bad birthday says its line and column and what a birthday looks like,
+    not the relative dates (明天, +3d) a task's due date takes; nothing imported."""
+    sheet = tmp_path / "b.csv"
+    sheet.write_text(f"姓名,{column}\n甲,{typed}\n乙,1990-05-07\n", encoding="utf-8")
+    said = fails(2, "import", "customers", str(sheet), db=cn)
+    assert f"  row 2: {english}" in said, said
+    assert "tomorrow" not in said and "+3d" not in said
+    zh = fails(2, "--lang", "zh", "import", "customers", str(sheet), db=cn)
+    assert f"  第 2 行：{chinese}" in zh, zh
+    assert "明天" not in zh
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["C", "Z"]), min_size=1, max_size=8))
+@settings(max_examples=examples(40), deadline=None)
+def test_any_birthday_is_a_date_or_refused_as_a_birthday(typed):
+    """Whatever is typed for a birthday is a day, or refused in one line saying how a
+    birthday is written (or a lunar date's own reason, or a day in the future)."""
+    from datetime import date
+
+    from crmcli.records.customers import birthday_values
+
+    try:
+        birthday_values(typed, date(2026, 11, 22))
+    except InvalidInput as exc:
+        message = exc.message
+        assert "\n" not in message
+        assert (
+            message.startswith(("birthday ", "lunar", "not a lunar"))
+            or "is in the future" in message
+            or "spreadsheet" in message
+            or typed.strip().casefold().startswith(("lunar", "农历", "阴历"))
+        ), message
+        assert "tomorrow" not in message, message
