@@ -2865,13 +2865,13 @@ def test_crms_own_export_warns_of_a_note_line_with_a_rows_shape(tmp_path):
          "birthday '1990-13-45' (column 出生日期) is not a date; write a birthday as 1990-05-07 "
          "or 1990年5月7日, as --05-07 when the year is not known, or a lunar one as "
          "农历1990年八月十五 (lunar:1990-08-15)",
-         "生日“1990-13-45”（“出生日期”列）不是日期；生日请写成 1990-05-07 或 1990年5月7日，不知道"
-         "年份时写 --05-07，农历生日写成 农历1990年八月十五（lunar:1990-08-15）"),
+         "生日“1990-13-45”（“出生日期”列）不是日期；生日请写成 1990-05-07、1990年5月7日 这样，不"
+         "知道年份时写 --05-07，农历生日写成 农历1990年八月十五（lunar:1990-08-15）"),
         ("生日", "5月7日",
          "birthday '5月7日' (column 生日) has no year; write it with its year, as 1990-05-07 or "
          "1990年5月7日, or as --05-07 when the year is not known",
-         "生日“5月7日”（“生日”列）没有年份；请带上年份，写成 1990-05-07 或 1990年5月7日，不知道年份时"
-         "写 --05-07"),
+         "生日“5月7日”（“生日”列）没有年份；请带上年份，写成 1990-05-07、1990年5月7日 都可以，不知道"
+         "年份时写 --05-07"),
         ("Birthday", "待补", "birthday '待补' (column Birthday) is not a date;",
          "生日“待补”（“Birthday”列）不是日期；"),
         ("生日", "1/4", "birthday '1/4' (column 生日): ambiguous date '1/4': 4 Jan or 1 Apr?",
