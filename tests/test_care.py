@@ -750,3 +750,57 @@ def test_a_festival_named_every_festival_before_the_word_was_reserved_says_the_c
     ok("care", "rule", "add", "全部节日", "送花")
     rules = json.loads(ok("care", "rule", "list", "-f", "json"))
     assert [(r["festival"], r["action"]) for r in rules] == [("all", "贺卡"), ("all", "送花")]
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("元宵节（lantern）", "元宵节"),  # as a list writes a festival and its key
+        ("元宵节(lantern)", "元宵节"),
+        ("元宵节 ( Lantern Festival )", "元宵节"),
+        ("新年（春节）", "春节"),
+        ("团圆（mid-autumn）", "中秋节"),
+        ("公司日（圣诞节）", "圣诞节"),  # the user's own festival too
+    ],
+)
+def test_a_festival_named_as_a_list_writes_another_is_refused(db_path, name, label):
+    """A name whose brackets name a festival (`元宵节（lantern）`, copied from crm's own
+    list) would be read as that festival by a care rule: refused, one line, nothing added."""
+    ok("care", "festival", "add", "圣诞节", "--date", "12-25")
+    said = fails(2, "--lang", "zh", "care", "festival", "add", name, "--date", "02-01", db=db_path)
+    assert said.startswith("crm: “") and f"括号里写的是{label}" in said, said
+    said = fails(2, "care", "festival", "add", name, "--date", "02-01", db=db_path)
+    assert f"its brackets name {label}" in said, said
+
+
+_EVERY_NAME = set().union(*(festivals.names(f) for f in festivals.FESTIVALS))
+
+
+@given(
+    st.text(st.characters(categories=["Lo"]), min_size=1, max_size=4),
+    st.text(st.characters(categories=["Lo", "Ll"]), min_size=1, max_size=4),
+    st.sampled_from(["（{}）", "({})", " ( {} )"]),
+)
+@settings(max_examples=50, deadline=None)
+def test_brackets_are_read_as_a_festival_only_where_both_parts_name_it(name, part, brackets):
+    """`周年庆（公司）`: brackets naming no festival are part of the user's own name and
+    find that festival alone; `元宵节（lantern）` finds the festival both parts name."""
+    typed = name + brackets.format(part)
+    own = festivals.custom(typed, festivals.GREGORIAN, 1, 2)
+    among = (*festivals.FESTIVALS, own)
+    parts = festivals.bracketed(typed)
+    assert parts is not None
+    if parts[1] in _EVERY_NAME:
+        return  # refused by crm care festival add
+    assert festivals.find(typed, among) == own
+    for festival in festivals.FESTIVALS:
+        listed = f"{festival.name}{brackets.format(festival.key)}"
+        assert festivals.find(listed, among) == festival
+
+
+def test_a_rule_takes_a_festival_as_a_list_writes_it(db_path):
+    ok("care", "festival", "add", "周年庆（公司）", "--date", "06-18")
+    ok("care", "rule", "add", "元宵节（lantern）", "汤圆")
+    ok("care", "rule", "add", "周年庆（公司）", "贺卡")
+    rules = json.loads(ok("care", "rule", "list", "--format", "json"))
+    assert [r["festival"] for r in rules] == ["lantern", "周年庆（公司）"]

@@ -426,7 +426,7 @@ def phone_cases() -> list[tuple[str, object]]:
 
 def test_phones_compare_as_stored(people):
     check(phone_cases())
-    assert "not a valid" in refused("phone = 123456789012")
+    assert "'123456789012': one digit too many" in refused("phone = 123456789012")
     for typed, value in (("abc", "abc"), ("-", "-"), ("+", "+"), ('""', ""), ("（）", "（）")):
         # no digit: it would match every phone; the message names the value as read
         assert refused(f"phone ~ {typed}") == (

@@ -1134,3 +1134,87 @@ BY_SALES = (
 )
 def test_a_mistyped_choice_is_answered_with_the_one_meant(db_path, args, said):
     assert fails(2, *args, db=db_path) == said
+
+
+def test_the_cities_crm_shortens_are_prefecture_level_and_municipalities():
+    """297 names (293 prefecture-level cities, 4 municipalities), none shorter than two
+    characters, each read with or without 市 as its short name; anything else is None."""
+    from crmcli.core.vocabulary import CITIES, PROVINCES
+
+    assert len(CITIES) == len(set(CITIES)) == 297
+    assert all(len(city) >= 2 and not city.endswith("市") for city in CITIES)
+    assert set(CITIES) & set(PROVINCES) == {"北京", "天津", "上海", "重庆", "吉林"}
+    for city in CITIES:
+        assert understood("city", f"{city}市") == understood("city", f" {city} ") == city
+    kept = ("沙市", "义乌市", "昆山市", "延边朝鲜族自治州", "阿克苏地区", "锡林郭勒盟", "杭州 市",
+            "杭州市西湖区", "Hangzhou", "市", "朝阳区", "襄樊市")  # fmt: skip
+    for text in kept:
+        assert understood("city", text) is None, text
+
+
+def _city_names() -> st.SearchStrategy[str]:
+    from crmcli.core.vocabulary import CITIES
+
+    return st.sampled_from(CITIES)
+
+
+_CITY_NAMES = _city_names()
+
+
+_TWO_CITIES = st.lists(_CITY_NAMES, min_size=2, max_size=2, unique=True)
+
+
+@given(
+    _TWO_CITIES.flatmap(
+        lambda pool: st.tuples(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(pool),
+                    st.sampled_from(["", "市"]),
+                    st.sampled_from(["city", "place"]),
+                ),
+                min_size=1,
+                max_size=6,
+            ),
+            st.sampled_from(pool),
+        )
+    ),
+    st.sampled_from(["", "市"]),
+)
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_city_is_one_city_with_or_without_shi_wherever_it_enters(tmp_path_factory, drawn, shi):
+    """Rows mixing a 市 column (`杭州市`, as 钉钉 and Outlook write it) and 所在地区 (`浙江省
+    杭州市`, which gives 杭州), with or without 市: every city is stored by its short name, and
+    `--city` and `--where 城市 =` find the same customers whichever way they are typed.
+    Two cities of crm's list a file, drawn from all 297."""
+    import os
+
+    rows_, city = drawn
+    db = tmp_path_factory.mktemp("cities") / "crm.db"
+    os.environ["CRM_DB"] = str(db)
+    lines = ["姓名,市,所在地区"]
+    for n, (name, suffix, column) in enumerate(rows_):
+        typed = name + suffix
+        lines.append(f"客户{n},{typed}," if column == "city" else f"客户{n},,广东省 {typed}")
+    sheet = db.parent / "cities.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    assert crm("import", "customers", str(sheet)).exit_code == 0
+    stored = [c for (c,) in rows(db, "SELECT city FROM customers ORDER BY id")]
+    assert stored == [name for name, _s, _c in rows_]
+    wanted = [n for n, (name, _s, _c) in enumerate(rows_, 1) if name == city]
+    assert sorted(ids("--city", city + shi)) == wanted
+    assert sorted(ids("--where", f"城市 = {city}{shi}")) == wanted
+    others = sorted(ids("--where", f"city != {city}{shi}"))
+    assert others == [n for n in range(1, len(rows_) + 1) if n not in wanted]
+
+
+def test_a_city_is_stored_by_its_short_name_by_add_edit_and_set(db_path):
+    """`--city 杭州市` (add, edit, --set 城市=) stores 杭州; a name off the list as typed."""
+    first, second = add("甲", "--city", "杭州市"), add("乙", "--city", "义乌市")
+    ok("edit", "乙", "--set", "城市=宁波市")
+    third = add("丙", "--city", "沙市")
+    ok("edit", "丙", "--city", "乌鲁木齐市")
+    stored = dict(rows(db_path, "SELECT name, city FROM customers"))
+    assert stored == {"甲": "杭州", "乙": "宁波", "丙": "乌鲁木齐"}
+    assert ids("--city", "宁波市") == [second] and ids("--city", "杭州") == [first]
+    assert ids("--where", "城市 ~ 乌鲁木齐市") == [third]

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crmcli.core.errors import InvalidInput
 from crmcli.transfer.importers import DINGTALK_TYPE, PLACE
 from tests.conftest import (
     add,
@@ -1403,10 +1404,10 @@ def test_a_chinese_outlook_export(cn):
     assert zhang["emails"] == ["zhang.wei@example.cn", "zw@example.com"]
     assert (zhang["address"], zhang["city"], zhang["region"], zhang["country"]) == (
         "坂田华为基地",
-        "深圳市",
+        "深圳",
         "广东",
         "中国",
-    )  # fmt: skip; 省/市/自治区's 广东省 is the province crm stores as 广东
+    )  # fmt: skip; 省/市/自治区's 广东省 is the province crm stores as 广东, 市/县's 深圳市 深圳
     assert zhang["birthday"] == "1985-03-14" and zhang["gender"] == "male"
     assert zhang["tags"] == ["深圳", "重点客户"] and zhang["notes"] == "展会上认识。\n喜欢喝龙井。"
     assert zhang["fields"] == {
@@ -1484,7 +1485,7 @@ def test_a_wps_customer_list_in_gbk(cn):
     assert (sun["company"], sun["title"]) == ("恒远贸易有限公司", "采购主管")  # 公司名称, 职务
     assert (sun["region"], sun["city"], sun["address"]) == (
         "上海",  # 省份's 上海市: the municipality by the short name crm stores
-        "上海市",
+        "上海",  # 城市's 上海市 too, as a city
         "漕溪北路88号1201室",
     )
     assert sun["fields"] == {"district": "徐汇区", "postal_code": "200030"}  # 区县, 邮编
@@ -1503,7 +1504,7 @@ def test_a_wps_customer_list_in_gbk(cn):
          {"name": "云帆科技", "kind": "organisation", "company": "云帆科技",
           "phones": ["+8618600001111"]}),
         ("姓名,省,市,区,地址", "孙丽,广东省,深圳市,南山区,科技园1号",
-         {"region": "广东", "city": "深圳市", "address": "科技园1号",
+         {"region": "广东", "city": "深圳", "address": "科技园1号",
           "fields": {"district": "南山区"}}),
         ("姓名,联系电话,单位,职位,生日", "孙丽,0755-86001234,恒远,经理,1990-01-02",
          {"phones": ["+8675586001234"], "company": "恒远", "title": "经理",
@@ -2764,3 +2765,152 @@ def test_a_file_of_purchase_lines_is_not_imported_as_customers(cn, tmp_path):
     assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
     ok("import", "customers", str(source), "--map", "金额=field:spent")
     assert [(c["name"], c["fields"]) for c in customers_json()] == [("张三", {"spent": "两千"})]
+
+
+SPANNING = (
+    "crm: warning: {file}: a quoted cell runs over lines one of which reads as a row of its "
+    'own, imported as part of that cell: {spans}; if a quote there was typed by mistake (12"), '
+    'put the whole cell in quotes and double each quote inside it (12" becomes "12"""), and '
+    "import the row again\n"
+)
+
+
+def test_a_stray_quote_on_a_row_short_of_cells_imports_but_warns_naming_the_lines(cn, tmp_path):
+    """A row short of the header's cells ending in a stray quote, closed by an inch mark in
+    the same column of the next row, reads as one row of the header's width: the check that
+    refuses a swallowed row cannot tell it from a note, so the file imports, and stderr says
+    which lines (the import's one warning line; -q keeps it)."""
+    file = tmp_path / "s.csv"
+    text = '姓名,电话,备注,邮箱\n张三,13800000000,"VIP\n王五,13900000000,12寸",w@x.com\n'
+    file.write_text(text + "李四,13700000000,ok,l@x.com\n", encoding="utf-8")
+    result = crm("import", "customers", str(file), "-q")
+    assert result.exit_code == 0
+    said = SPANNING.format(file=file, spans="lines 2-3 (line 3 reads as a row)")
+    assert result.stderr == said
+    notes = rows(cn, "SELECT name, notes FROM customers ORDER BY id")
+    assert notes == [("张三", "VIP\n王五,13900000000,12寸"), ("李四", "ok")]
+    zh = crm("--lang", "zh", "import", "customers", str(file), "--dry-run", "--key", "email")
+    assert zh.stderr.startswith(f"crm: 警告：{file}：") and "第 2-3 行（第 3 行" in zh.stderr
+    piped = crm("import", "customers", "-", "-f", "csv", "--dry-run", "--key", "email", input=text)
+    said = SPANNING.format(file="standard input", spans="lines 2-3 (line 3 reads as a row)")
+    assert piped.stderr.startswith(said)
+
+
+def test_the_spanning_warning_names_five_and_counts_the_rest(cn, tmp_path):
+    file = tmp_path / "many.csv"
+    lines = ["姓名,电话,备注,邮箱"]
+    for n in range(7):
+        lines += [f'甲{n},1380000000{n},"VIP', f'乙{n},1390000000{n},12寸",w{n}@x.com']
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = crm("import", "customers", str(file))
+    assert result.exit_code == 0
+    spans = ", ".join(f"lines {2 * n + 2}-{2 * n + 3} (line {2 * n + 3} reads as a row)"
+                      for n in range(5))  # fmt: skip
+    assert SPANNING.format(file=file, spans=spans + " and 2 more") in result.stderr
+
+
+@settings(max_examples=examples(15), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    notes=st.lists(
+        st.lists(
+            st.text(st.characters(codec="utf-8", exclude_categories=["C", "Z"]), max_size=6),
+            min_size=1,
+            max_size=3,
+        ).map(lambda lines: "\n".join(f"注{line}" for line in lines)),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_crms_own_export_of_notes_on_several_lines_imports_without_a_warning(tmp_path, notes):
+    """Customers with notes of several lines (commas, quotes and all), exported by crm and
+    imported into a new database: the same notes, and no warning, as no line of a note
+    holds as many commas as the row's cells before the note (21)."""
+    db, back = tmp_path / "from.db", tmp_path / "to.db"
+    for old in [*tmp_path.glob("*.db*"), *tmp_path.glob("*.csv")]:  # the last example's
+        old.unlink()
+    for n, note in enumerate(notes):
+        assert crm("--db", str(db), "add", f"客户{n}", "--notes", note).exit_code == 0
+    out = tmp_path / "c.csv"
+    assert crm("--db", str(db), "export", "customers", "-o", str(out)).exit_code == 0
+    result = crm("--db", str(back), "import", "customers", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr, result.stderr
+    stored = [n for (n,) in rows(back, "SELECT notes FROM customers ORDER BY id")]
+    assert stored == [n.strip() for n in notes]
+
+
+def test_crms_own_export_warns_of_a_note_line_with_a_rows_shape(tmp_path):
+    """A note whose last line holds as many commas as the cells before the note in crm's
+    export (21 of its 31 columns): that line reads as a row; imported as it is, warned."""
+    db, back = tmp_path / "from.db", tmp_path / "to.db"
+    note = "价格表\n" + ",".join(["1"] * 22)
+    assert crm("--db", str(db), "add", "客户", "--notes", note).exit_code == 0
+    out = tmp_path / "c.csv"
+    assert crm("--db", str(db), "export", "customers", "-o", str(out)).exit_code == 0
+    header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header.index("notes") == 21 and len(header) == 31
+    result = crm("--db", str(back), "import", "customers", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(
+        SPANNING.format(file=out, spans="lines 2-3 (line 3 reads as a row)")
+    )
+    assert rows(back, "SELECT notes FROM customers") == [(note,)]
+
+
+@pytest.mark.parametrize(
+    ("column", "typed", "english", "chinese"),
+    [
+        ("出生日期", "1990-13-45",
+         "birthday '1990-13-45' (column 出生日期) is not a date; write a birthday as 1990-05-07 "
+         "or 1990年5月7日, as --05-07 when the year is not known, or a lunar one as "
+         "农历1990年八月十五 (lunar:1990-08-15)",
+         "生日“1990-13-45”（“出生日期”列）不是日期；生日请写成 1990-05-07、1990年5月7日 这样，不"
+         "知道年份时写 --05-07，农历生日写成 农历1990年八月十五（lunar:1990-08-15）"),
+        ("生日", "5月7日",
+         "birthday '5月7日' (column 生日) has no year; write it with its year, as 1990-05-07 or "
+         "1990年5月7日, or as --05-07 when the year is not known",
+         "生日“5月7日”（“生日”列）没有年份；请带上年份，写成 1990-05-07、1990年5月7日 都可以，不知道"
+         "年份时写 --05-07"),
+        ("Birthday", "待补", "birthday '待补' (column Birthday) is not a date;",
+         "生日“待补”（“Birthday”列）不是日期；"),
+        ("生日", "1/4", "birthday '1/4' (column 生日): ambiguous date '1/4': 4 Jan or 1 Apr?",
+         "生日“1/4”（“生日”列）："),
+    ],
+)  # fmt: skip
+def test_a_bad_birthday_in_an_import_names_its_column_and_how_to_write_one(
+    cn, tmp_path, column, typed, english, chinese
+):
+    """An import's bad birthday says its line and column and what a birthday looks like,
+    not the relative dates (明天, +3d) a task's due date takes; nothing imported."""
+    sheet = tmp_path / "b.csv"
+    sheet.write_text(f"姓名,{column}\n甲,{typed}\n乙,1990-05-07\n", encoding="utf-8")
+    said = fails(2, "import", "customers", str(sheet), db=cn)
+    assert f"  row 2: {english}" in said, said
+    assert "tomorrow" not in said and "+3d" not in said
+    zh = fails(2, "--lang", "zh", "import", "customers", str(sheet), db=cn)
+    assert f"  第 2 行：{chinese}" in zh, zh
+    assert "明天" not in zh
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["C", "Z"]), min_size=1, max_size=8))
+@settings(max_examples=examples(40), deadline=None)
+def test_any_birthday_is_a_date_or_refused_as_a_birthday(typed):
+    """Whatever is typed for a birthday is a day, or refused in one line saying how a
+    birthday is written (or a lunar date's own reason, or a day in the future)."""
+    from datetime import date
+
+    from crmcli.records.customers import birthday_values
+
+    try:
+        birthday_values(typed, date(2026, 11, 22))
+    except InvalidInput as exc:
+        message = exc.message
+        assert "\n" not in message
+        assert (
+            message.startswith(("birthday ", "lunar", "not a lunar"))
+            or "is in the future" in message
+            or "spreadsheet" in message
+            or typed.strip().casefold().startswith(("lunar", "农历", "阴历"))
+        ), message
+        assert "tomorrow" not in message, message

@@ -314,17 +314,19 @@ def test_a_short_number_with_the_country_code_of_its_region_is_kept(cn):
         ("021 6123 4567", "+862161234567"),  # Shanghai: 8 digits after 021
         ("021 12345", "+862112345"),  # the 12345 hotline with the area code (phonenumbers)
         ("021 95555", "+862195555"),
-        ("021 2345 678", None),  # 7 digits: no Shanghai number
-        ("021 6123 45678", None),
-        ("021 6123", None),
+        # 7 digits: no Shanghai number, a digit short of one, as a mistyped number is said
+        ("021 2345 678", "one digit short: after the area code 021 a landline number has 8 "
+         "digits, this one 7; check the digits"),
+        ("021 6123 45678", "one digit too many: after the area code 021 a landline number has "
+         "8 digits, this one 9; check the digits"),
+        ("021 6123", "not a landline number in China, which is an area code (010, 021, "
+         "0571...) and a local number of 7 or 8 digits; check the area code and the digits"),
     ],
-)
+)  # fmt: skip
 def test_shanghai_numbers_are_valid_as_phonenumbers_says(cn, typed, stored):
-    if stored is None:
-        assert fails(2, "add", "X", "--phone", typed, db=cn) == (
-            f"crm: invalid phone '{typed}': not a valid CN number; give the customer's country, "
-            "or type it with +country code\n"
-        )
+    if not stored.startswith("+"):
+        said = fails(2, "add", "X", "--phone", typed, db=cn)
+        assert said == f"crm: invalid phone '{typed}': {stored}\n"
     else:
         assert phones(cn, add("X", "--phone", typed)) == [(stored, "number")]
 
@@ -740,3 +742,64 @@ def test_the_quick_reading_of_a_mobile_number_is_the_parsed_one(
     shaped = re.fullmatch(r"(\+86[ \-]?)?1([ \-]?[0-9]){10}", raw.strip())
     if shaped and (shaped[1] or (home or region) == "CN") and _mobile(parsed):
         assert quick == parsed
+
+
+MISTYPED_IN_CHINA = [
+    ("1380000000", "one digit short: a mobile number in China has 11 digits, this one 10",
+     "少了一位数字：中国的手机号是 11 位，这个只有 10 位"),
+    ("138 0000 00001", "one digit too many: a mobile number in China has 11 digits, this one 12",
+     "多了一位数字：中国的手机号是 11 位，这个有 12 位"),
+    ("13800138", "a mobile number in China has 11 digits, this one 8",
+     "中国的手机号是 11 位，这个是 8 位"),
+    ("0571-8888888", "one digit short: after the area code 0571 a landline number has 8 "
+     "digits, this one 7", "少了一位数字：区号 0571 后面的座机号是 8 位，这个只有 7 位"),
+    ("(0991)88888888", "one digit too many: after the area code 0991 a landline number has 7 "
+     "digits, this one 8", "多了一位数字：区号 0991 后面的座机号是 7 位，这个有 8 位"),
+    ("0571-888", "not a landline number in China, which is an area code (010, 021, 0571...) "
+     "and a local number of 7 or 8 digits", "不是有效的中国座机号：座机号是区号（010、021、0571"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "english", "chinese"), MISTYPED_IN_CHINA)
+def test_a_mistyped_chinese_number_says_what_is_wrong_not_to_add_a_country_code(
+    cn, tmp_path, typed, english, chinese
+):
+    """Under region CN a number shaped as China's own (from 1, or an area code from 0) that
+    is invalid is a typo: the refusal says which (a digit short or over, an area code and
+    7 or 8 digits), not "type it with +country code"; an import row says the same."""
+    said = fails(2, "add", "X", "--phone", typed, db=cn)
+    assert said.startswith(f"crm: invalid phone '{typed}': {english}"), said
+    assert said.endswith("check the digits\n") or said.endswith("and the digits\n"), said
+    assert "country" not in said
+    zh = fails(2, "--lang", "zh", "add", "X", "--phone", typed, db=cn)
+    assert zh.startswith(f"crm: 电话“{typed}”无效：{chinese}"), zh
+    sheet = tmp_path / "p.csv"
+    sheet.write_text(f"姓名,电话\n甲,{typed}\n", encoding="utf-8")
+    result = crm("import", "customers", str(sheet))
+    assert result.exit_code == 2 and english in result.stderr, result.stderr
+
+
+@given(st.from_regex(r"1[3-9]\d{8}|1[3-9]\d{10}", fullmatch=True))
+@settings(max_examples=examples(40), deadline=None)
+def test_a_mobile_number_a_digit_short_or_over_is_said_so(typed):
+    """Every number from 1 of 10 or 12 digits read in China is a mobile number a digit short
+    or over, never "add a country code"."""
+    with pytest.raises(InvalidInput) as refused:
+        validate.phone(typed, "CN")
+    word = "short" if len(typed) == 10 else "too many"
+    assert refused.value.message.startswith(f"invalid phone '{typed}': one digit {word}: ")
+    assert "country" not in refused.value.message
+
+
+@given(st.from_regex(r"0(?:10|2\d|[3-9]\d{2})\d{5,9}", fullmatch=True))
+@settings(max_examples=examples(60), deadline=None)
+def test_an_invalid_number_with_an_area_code_says_what_a_landline_number_is(typed):
+    """A number from an area code is valid, or refused saying what is wrong with it as a
+    Chinese landline number: never "add a country code"."""
+    try:
+        validate.phone(typed, "CN")
+    except InvalidInput as exc:
+        assert "country" not in exc.message, exc.message
+        assert exc.message.endswith("check the digits") or exc.message.endswith(
+            "check the area code and the digits"
+        ), exc.message

@@ -234,3 +234,22 @@ def test_clean_proposes_the_short_name_of_a_province_stored_in_full(cn):
     ok("undo", "--yes")
     regions = [r for (r,) in rows(cn, "SELECT region FROM customers ORDER BY id")]
     assert regions == ["广东", "广东省", "北京市", "Bavaria", "广东深圳"]
+
+
+def test_clean_proposes_the_short_name_of_a_city_stored_with_its_shi(cn):
+    """A city of crm's list stored with 市 (`杭州市`, from a file imported before crm stored
+    cities as 所在地区 gives them) is listed as `unnormalised_city` with its short name; --fix
+    rewrites it; a county-level city (`义乌市`) and 沙市 are no such city and are left."""
+    for name, city in (("甲", "杭州"), ("乙", "宁波"), ("丙", "义乌市"), ("丁", "沙市")):
+        ok("add", name, "--city", city, "--phone", "13800138000", "--allow-duplicate")
+    _raw(cn, "UPDATE customers SET city = '杭州市' WHERE id = 1")
+    found = json.loads(ok("clean", "-f", "json"))
+    assert [(p["id"], p["problem"], p["value"], p["fix"]) for p in found] == [
+        (1, "unnormalised_city", "杭州市", "杭州"),
+    ]
+    assert "城市带了“市”字" in ok("--lang", "zh", "clean")
+    assert crm("clean", "--fix").stderr.strip() == "Fixed 1 of 1 problem."
+    cities = [c for (c,) in rows(cn, "SELECT city FROM customers ORDER BY id")]
+    assert cities == ["杭州", "宁波", "义乌市", "沙市"]
+    ok("undo", "--yes")
+    assert rows(cn, "SELECT city FROM customers WHERE id = 1") == [("杭州市",)]

@@ -317,8 +317,31 @@ def test_snooze_without_a_year_is_the_next_one(anna, monkeypatch):
     task("Anna", "Call")
     assert ok("task", "snooze", "1", "Jan 5") == "Snoozed task 1 to Tue 2027-01-05.\n"
     monkeypatch.setenv("CRM_NOW", "2026-11-25T10:00:00+08:00")  # a Wednesday
-    assert ok("task", "snooze", "1", "周一") == "Snoozed task 1 to Mon 2026-11-30.\n"
-    assert ok("task", "snooze", "1", "周三") == "Snoozed task 1 to Wed 2026-11-25.\n"
+    said = "Moved task 1 earlier, to Mon 2026-11-30 (it was due Tue 2027-01-05).\n"
+    assert ok("task", "snooze", "1", "周一") == said
+    said = "Moved task 1 earlier, to Wed 2026-11-25 (it was due Mon 2026-11-30).\n"
+    assert ok("task", "snooze", "1", "周三") == said
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_snoozing_to_a_day_before_the_due_date_says_it_moved_earlier(anna, language):
+    """`snooze` to a day before the task's due date is no putting off: the task moves, the
+    confirmation says earlier and names the day it was due (exit 0); -q prints the id."""
+    task("Anna", "Call", "--due", "2026-11-30")
+    lang = ["--lang", language]
+    said = ok(*lang, "task", "snooze", "1", "2026-11-24")
+    assert (
+        said
+        == {
+            "en": "Moved task 1 earlier, to Tue 2026-11-24 (it was due Mon 2026-11-30).\n",
+            "zh": "已把任务 1 提前到 2026-11-24（周二），原定 2026-11-30（周一）。\n",
+        }[language]
+    )
+    assert tasks()[0]["due_on"] == "2026-11-24"
+    later = ok(*lang, "task", "snooze", "1", "2026-11-26")
+    assert later.startswith({"en": "Snoozed task 1 to", "zh": "已把任务 1 推迟到"}[language])
+    assert ok("task", "snooze", "1", "2026-11-23", "-q") == "1\n"
+    assert tasks()[0]["due_on"] == "2026-11-23"
 
 
 @pytest.mark.parametrize(

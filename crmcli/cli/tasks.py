@@ -197,25 +197,26 @@ def snooze(
     when: Annotated[str, typer.Argument(help="New due date: tomorrow, +3d, mon, 2026-12-01...")],
     quiet: QuietOption = False,
 ) -> None:
-    """Put an open task off to a later date.
+    """Put an open task off to a later date (a date before its due date moves it earlier,
+    and says so).
 
     Example: crm task snooze 7 "next monday"
     """
     today = clock.today()
     until = dates.parse_date(when, today, direction="future")
     with writing(ctx) as conn:
-        changed = tasks.snooze_task(conn, task_id, until, today=today)
+        was = tasks.snooze_task(conn, task_id, until, today=today)
     out = output(ctx, quiet=quiet)
     if note := dates.time_not_kept("crm task snooze", when):
         out.warn(note)
-    out.done(
-        (
-            _("Snoozed task {task_id} to {day}.")
-            if changed
-            else _("Task {task_id} is already due {day}.")
-        ).format(task_id=task_id, day=dates.show_day(until)),
-        task_id,
-    )
+    if was is None:
+        said = _("Task {task_id} is already due {day}.")
+    elif was > until.isoformat():  # a date before its due date: brought forward, not put off
+        said = _("Moved task {task_id} earlier, to {day} (it was due {was}).")
+    else:
+        said = _("Snoozed task {task_id} to {day}.")
+    shown_was = dates.show_day(date.fromisoformat(was)) if was else ""
+    out.done(said.format(task_id=task_id, day=dates.show_day(until), was=shown_was), task_id)
 
 
 @task_app.command("edit")

@@ -456,6 +456,9 @@ def _import(
         out.note(said.format(columns=listing, field=fields_glossed([target]), last=last))
     for warning in summary.warnings:
         out.warn(warning)
+    spanning = getattr(source.records, "spanning", None)
+    if spanning is not None and spanning.count:  # a stray quote may have swallowed a row
+        out.warn(_spanning_said(source.name, spanning))
     repeated = getattr(source.records, "repeated", [])
     if repeated:  # two files joined (cat): their second header is no record
         lines = plural(len(repeated), "line").said()
@@ -464,6 +467,27 @@ def _import(
     out.note(_summary_line(summary, dry_run))
     if summary.rejected and rejects is None:  # --skip-invalid: why, or the rows are lost unread
         _skipped(out, summary, dry_run=dry_run)
+
+
+def _spanning_said(name: str, spanning: Any) -> str:
+    """One line naming the quoted cells of `spanning` (crmcli.transfer.sources Spanning)
+    that ran over a line reading as a row of its own, the first few by their lines."""
+    spans = _(", ").join(
+        _("lines {start}-{end} (line {line} reads as a row)").format(
+            start=start, end=end, line=line
+        )
+        for start, end, line in spanning.first
+    )
+    if spanning.count > len(spanning.first):
+        spans = _("{spans} and {more} more").format(
+            spans=spans, more=spanning.count - len(spanning.first)
+        )
+    return _(
+        "{name}: a quoted cell runs over lines one of which reads as a row of its own, "
+        "imported as part of that cell: {spans}; if a quote there was typed by mistake "
+        '(12"), put the whole cell in quotes and double each quote inside it (12" becomes '
+        '"12"""), and import the row again'
+    ).format(name=name, spans=spans)
 
 
 def _skipped(out: "Output", summary: "Summary", *, dry_run: bool) -> None:

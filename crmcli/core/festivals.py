@@ -77,12 +77,28 @@ def names(festival: Festival) -> set[str]:
     return {validate.fold(n) for n in (*given, *festival.aliases) if n}
 
 
+# A name followed by a word in brackets (`元宵节（lantern）`, `元宵节 (Lantern Festival)`),
+# as crm's own lists write a festival with its key or English name beside it.
+_BRACKETED = re.compile(r"(.+?)\s*\(\s*([^()]+?)\s*\)")
+
+
+def bracketed(text: str) -> tuple[str, str] | None:
+    """(the name, the part in brackets) of `text` written `NAME（PART）` (brackets full- or
+    half-width), folded as `names` folds; None for any other text."""
+    found = _BRACKETED.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    return None if found is None else (validate.fold(found[1]), validate.fold(found[2]))
+
+
 def find(text: str, among: Sequence[Festival] = FESTIVALS) -> Festival:
-    """A festival of `among` by key, Chinese name (with or without 节) or English name;
-    InvalidInput when none is."""
+    """A festival of `among` by key, Chinese name (with or without 节) or English name, or
+    by two of them as a list writes it (`元宵节（lantern）`); InvalidInput when none is."""
     wanted = validate.fold(text)
     for festival in among:
         if wanted in names(festival):
+            return festival
+    parts = bracketed(text)
+    for festival in among if parts else ():
+        if set(parts) <= names(festival):  # type: ignore[arg-type]
             return festival
     known = _(", ").join(label(f) for f in among)  # by name, as one types it: no key
     raise InvalidInput(

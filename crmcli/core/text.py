@@ -6,7 +6,7 @@ import csv
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -25,7 +25,12 @@ def parse_json(text: str) -> Any:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
-def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(
+    name: str,
+    lines: Iterable[str],
+    delimiter: str,
+    suspect: Callable[[int, int, int], None] | None = None,
+) -> Iterator[tuple[int, list[str]]]:
     """(line number where the row ends, cells) for each row of a CSV/TSV text, read as
     spreadsheets write it: a quoted cell may hold delimiters, line breaks and doubled quotes,
     and a quote inside an unquoted cell (`12" 屏幕`) is a plain character. A quoted cell with
@@ -36,7 +41,11 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
     not CSV). A quoted cell spanning lines whose lines read as rows of their own (see
     `_refuse_swallowed`) is refused too, naming the lines: a whole row swallowed, the quote
     opened by mistake and closed by a later quote (an inch mark, `尺寸12"`); a note written on
-    several lines (Excel, Outlook) does not read so. Other csv.Error and UnicodeDecodeError
+    several lines (Excel, Outlook) does not read so. A span the rule lets through though a
+    line inside it has a row's shape (a stray quote that swallowed a row short of cells, or
+    a note whose last line holds as many delimiters as a row) is read as it is and told to
+    `suspect` as (the line the quote opened on, the line it closed on, the line that reads as
+    a row), for the caller to warn: nothing is held. Other csv.Error and UnicodeDecodeError
     pass through to the caller."""
     ended = False
     spanned: list[str] = []  # the lines of the row being read
@@ -87,7 +96,9 @@ def csv_rows(name: str, lines: Iterable[str], delimiter: str) -> Iterator[tuple[
         if width is None:
             width = len(row)
         elif len(spanned) > 1 and width > 1:
-            _refuse_swallowed(name, row, delimiter, width, start, reader.line_num)
+            shaped = _refuse_swallowed(name, row, delimiter, width, start, reader.line_num)
+            if shaped is not None and suspect is not None:
+                suspect(start, reader.line_num, shaped)
         spanned.clear()
         yield reader.line_num, row
         start = reader.line_num + 1
@@ -98,7 +109,7 @@ _LINE_BREAK = re.compile(r"\r\n?|\n")  # where a line of the file ends, as csv r
 
 def _refuse_swallowed(
     name: str, row: list[str], delimiter: str, width: int, start: int, end: int
-) -> None:
+) -> int | None:
     """Raise InvalidInput when `row`, read over lines `start` to `end`, holds a row swallowed
     by a stray quote. A line reads as a row (it has a row's shape) when it holds as many
     delimiters as the header (`width` cells) or more, counting both those between the row's
@@ -108,7 +119,15 @@ def _refuse_swallowed(
     line at most: the one that opens it when it is the last column, or the one that closes it
     when it is the first (`"第一行` / `第二行",甲一,A`). So two lines with a row's shape, or one
     whose delimiters inside the quoted cell alone are as many, are refused (the cell's first
-    line only when the cell opens the row)."""
+    line only when the cell opens the row).
+
+    Otherwise returns the number of a line inside the quote (not the one it opened on) that
+    has a row's shape only with delimiters inside the quoted cell, or None: the line that
+    closes the quote, read with the row's cells after it (`王五,139...,12寸",w@x.com` after
+    `张三,138...,"VIP` with four columns; a row swallowed short of cells, which the rule
+    cannot tell from a note's last line with as many delimiters). A line shaped by the row's
+    own cells alone (the last line of a note in the first column) is none: a note of several
+    lines without delimiters, crm's own export's among them, is never one."""
     lines: list[list[int]] = [[0, 0]]  # per line: delimiters between cells, inside a cell
     for index, cell in enumerate(row):
         if index:
@@ -130,7 +149,13 @@ def _refuse_swallowed(
         if offset or not between
     )
     if len(shaped) < 2 and not alone:
-        return
+        inner = (
+            offset
+            for offset, (between, inside) in enumerate(lines)
+            if offset and between < width - 1 <= between + inside
+        )
+        found = next(inner, None)
+        return None if found is None else start + found
     # Name the line most plainly a row inside the quote: delimiters inside it, after the
     # line that opened the quote (that one holds the row's own first cells).
     offset = min(shaped)[2]

@@ -285,11 +285,69 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
                 raw=raw, used=region_name(used), where=region_name(where), typed=typed, code=where
             )
         )
+    if used == "CN":  # a Chinese number mistyped, not one of another country
+        said = _mistyped_in_china(raw, phonenumbers.normalize_digits_only(raw))
+        if said is not None:
+            raise InvalidInput(said)
     raise InvalidInput(
         _("invalid phone {raw!r}: not a valid {used} number{hint}").format(
             raw=raw, used=region_name(used), hint=hint
         )
     )
+
+
+def _mistyped_in_china(raw: str, digits: str) -> str | None:
+    """What is wrong with `raw` (its `digits`), a number invalid in China that has the
+    shape of one of its own: a mobile number (from 1) a digit short or over its 11 (or
+    more), or a
+    landline number (from 0: an area code, 010 and 02X of three digits, any other of four,
+    then the local number) whose local number is a digit short or over what the area uses,
+    or neither (then what one looks like); None for any other number, whose advice is a
+    country code."""
+    if re.fullmatch(r"1\d{9}", digits):
+        return _(
+            "invalid phone {raw!r}: one digit short: a mobile number in China has 11 digits, "
+            "this one 10; check the digits"
+        ).format(raw=raw)
+    if re.fullmatch(r"1\d{11}", digits):
+        return _(
+            "invalid phone {raw!r}: one digit too many: a mobile number in China has 11 digits, "
+            "this one 12; check the digits"
+        ).format(raw=raw)
+    if re.fullmatch(r"1\d{6,8}|1\d{12,15}", digits):
+        return _(
+            "invalid phone {raw!r}: a mobile number in China has 11 digits, this one {count}; "
+            "check the digits"
+        ).format(raw=raw, count=len(digits))
+    if not re.fullmatch(r"0[1-9]\d{5,11}", digits):
+        return None
+    area = digits[:3] if digits[1] in "12" else digits[:4]
+    local = digits[len(area) :]
+    for want, typed in ((len(local) + 1, digits + "0"), (len(local) - 1, digits[:-1])):
+        number = _parse_phone(typed, "CN")
+        if number is not None and _valid(number):
+            said = (
+                _(
+                    "invalid phone {raw!r}: one digit short: after the area code {area} a "
+                    "landline number has {want} digits, this one {count}; check the digits"
+                )
+                if want > len(local)
+                else _(
+                    "invalid phone {raw!r}: one digit too many: after the area code {area} a "
+                    "landline number has {want} digits, this one {count}; check the digits"
+                )
+            )
+            return said.format(raw=raw, area=area, want=want, count=len(local))
+    return _(
+        "invalid phone {raw!r}: not a landline number in China, which is an area code (010, "
+        "021, 0571...) and a local number of 7 or 8 digits; check the area code and the digits"
+    ).format(raw=raw)
+
+
+def _valid(number: Any) -> bool:
+    import phonenumbers
+
+    return bool(phonenumbers.is_valid_number(number))
 
 
 # Numbers as most files hold them, read without parsing: a mainland mobile number (11

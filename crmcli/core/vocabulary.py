@@ -128,6 +128,7 @@ _PROBLEM = {
     "unnormalised_email": N_("problem|unnormalised_email"),
     "unnormalised_phone": N_("problem|unnormalised_phone"),
     "unnormalised_region": N_("problem|unnormalised_region"),
+    "unnormalised_city": N_("problem|unnormalised_city"),
     "no_contact": N_("problem|no_contact"),
     "stale": N_("problem|stale"),
 }
@@ -471,6 +472,7 @@ _ENGLISH = {
     "unnormalised_email": "email not normalised",
     "unnormalised_phone": "phone not normalised",
     "unnormalised_region": "province written in full",
+    "unnormalised_city": "city written with 市",
     "no_contact": "no phone or email",
 }
 
@@ -629,12 +631,62 @@ PROVINCES = {
     "广西": "广西壮族自治区", "西藏": "西藏自治区", "宁夏": "宁夏回族自治区",
     "新疆": "新疆维吾尔自治区", "香港": "香港特别行政区", "澳门": "澳门特别行政区",
 }  # fmt: skip
+# China's 293 prefecture-level cities (地级市) and its 4 municipalities, by the short name
+# crm stores for a city (as `crm demo`, tables, WPS's 所在地区 and people write it); the full
+# name is the short one with 市 (as 钉钉's and Chinese Outlook's 市 columns write it). Only
+# these: a county-level city (`义乌市`), a 自治州, 地区 or 盟, a district and any other
+# text keep their 市 or suffix as typed, since 市 may be part of a name (`沙市`, a district
+# of 荆州) or leave a short form that names something else. By province, as on the
+# official list; a test checks there are 297 names, all distinct, of two characters or more.
+CITIES = (
+    "北京", "天津", "上海", "重庆",
+    "石家庄", "唐山", "秦皇岛", "邯郸", "邢台", "保定", "张家口", "承德", "沧州", "廊坊", "衡水",
+    "太原", "大同", "阳泉", "长治", "晋城", "朔州", "晋中", "运城", "忻州", "临汾", "吕梁",
+    "呼和浩特", "包头", "乌海", "赤峰", "通辽", "鄂尔多斯", "呼伦贝尔", "巴彦淖尔", "乌兰察布",
+    "沈阳", "大连", "鞍山", "抚顺", "本溪", "丹东", "锦州", "营口", "阜新", "辽阳", "盘锦",
+    "铁岭", "朝阳", "葫芦岛",
+    "长春", "吉林", "四平", "辽源", "通化", "白山", "松原", "白城",
+    "哈尔滨", "齐齐哈尔", "鸡西", "鹤岗", "双鸭山", "大庆", "伊春", "佳木斯", "七台河", "牡丹江",
+    "黑河", "绥化",
+    "南京", "无锡", "徐州", "常州", "苏州", "南通", "连云港", "淮安", "盐城", "扬州", "镇江",
+    "泰州", "宿迁",
+    "杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水",
+    "合肥", "芜湖", "蚌埠", "淮南", "马鞍山", "淮北", "铜陵", "安庆", "黄山", "滁州", "阜阳",
+    "宿州", "六安", "亳州", "池州", "宣城",
+    "福州", "厦门", "莆田", "三明", "泉州", "漳州", "南平", "龙岩", "宁德",
+    "南昌", "景德镇", "萍乡", "九江", "新余", "鹰潭", "赣州", "吉安", "宜春", "抚州", "上饶",
+    "济南", "青岛", "淄博", "枣庄", "东营", "烟台", "潍坊", "济宁", "泰安", "威海", "日照",
+    "临沂", "德州", "聊城", "滨州", "菏泽",
+    "郑州", "开封", "洛阳", "平顶山", "安阳", "鹤壁", "新乡", "焦作", "濮阳", "许昌", "漯河",
+    "三门峡", "南阳", "商丘", "信阳", "周口", "驻马店",
+    "武汉", "黄石", "十堰", "宜昌", "襄阳", "鄂州", "荆门", "孝感", "荆州", "黄冈", "咸宁", "随州",
+    "长沙", "株洲", "湘潭", "衡阳", "邵阳", "岳阳", "常德", "张家界", "益阳", "郴州", "永州",
+    "怀化", "娄底",
+    "广州", "韶关", "深圳", "珠海", "汕头", "佛山", "江门", "湛江", "茂名", "肇庆", "惠州",
+    "梅州", "汕尾", "河源", "阳江", "清远", "东莞", "中山", "潮州", "揭阳", "云浮",
+    "南宁", "柳州", "桂林", "梧州", "北海", "防城港", "钦州", "贵港", "玉林", "百色", "贺州",
+    "河池", "来宾", "崇左",
+    "海口", "三亚", "三沙", "儋州",
+    "成都", "自贡", "攀枝花", "泸州", "德阳", "绵阳", "广元", "遂宁", "内江", "乐山", "南充",
+    "眉山", "宜宾", "广安", "达州", "雅安", "巴中", "资阳",
+    "贵阳", "六盘水", "遵义", "安顺", "毕节", "铜仁",
+    "昆明", "曲靖", "玉溪", "保山", "昭通", "丽江", "普洱", "临沧",
+    "拉萨", "日喀则", "昌都", "林芝", "山南", "那曲",
+    "西安", "铜川", "宝鸡", "咸阳", "渭南", "延安", "汉中", "榆林", "安康", "商洛",
+    "兰州", "嘉峪关", "金昌", "白银", "天水", "武威", "张掖", "平凉", "酒泉", "庆阳", "定西",
+    "陇南",
+    "西宁", "海东",
+    "银川", "石嘴山", "吴忠", "固原", "中卫",
+    "乌鲁木齐", "克拉玛依", "吐鲁番", "哈密",
+)  # fmt: skip
 # Values of free text that are one value written more than one way, by how they are typed
 # (an exact name of the list, spaces around it aside) to how crm stores them: a region
-# typed, imported or matched (`--where "省份 = 广东省"`) as its full name is its short one.
-# Anything else is kept as typed (`广东深圳`, `Guangdong`, `广东 省`).
+# typed, imported or matched (`--where "省份 = 广东省"`) as its full name is its short one,
+# and so is a city of CITIES (`杭州市` is 杭州, as 所在地区 gives it). Anything else is kept
+# as typed (`广东深圳`, `Guangdong`, `广东 省`, `义乌市`).
 _SAME_VALUE: dict[str, dict[str, str]] = {
     "region": {name: short for short, full in PROVINCES.items() for name in (short, full)},
+    "city": {name: short for short in CITIES for name in (short, f"{short}市")},
 }
 
 
@@ -643,8 +695,8 @@ def understood(column: str, text: str) -> str | None:
     (`成交客户` or `customer` in `stage` is `customer`, `电话` in `kind` is `call`), or None
     when `text` is none of its words. The run's language does not matter; a key typed as it
     is reads no catalog (an English run opens none). For a column of free text written
-    several ways (`region`), the form crm stores (`广东省` is `广东`), or None for any other
-    text."""
+    several ways (`region`, `city`), the form crm stores (`广东省` is `广东`, `杭州市`
+    `杭州`), or None for any other text."""
     if column in _SAME_VALUE:
         return _SAME_VALUE[column].get(text.strip())
     words = WORDS.get(column)

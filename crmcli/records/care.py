@@ -125,7 +125,10 @@ def add_festival(
     """Store a festival of the user's own, every year on `on` (Gregorian `MM-DD`, `12月25日`;
     a lunar day written as one, `腊月初八`, `农历08-15`, is lunar) or `lunar` (lunar `MM-DD`,
     `八月十五`); returns it. Raises InvalidInput for a bad or missing day, an empty
-    name, or a name another festival (built-in or own) answers to."""
+    name, a name another festival (built-in or own) answers to, or one in brackets after a
+    name (`元宵节（lantern）`) that is another festival's name, as crm's lists write them
+    (`find` reads such a name as that festival). Other brackets are part of the name
+    (`周年庆（公司）`)."""
     if (on is None) == (lunar is None):
         raise InvalidInput(_("give the festival's day with --date MM-DD or --lunar MM-DD (one)"))
     calendar = festivals.GREGORIAN if lunar is None else festivals.LUNAR
@@ -139,7 +142,19 @@ def add_festival(
                 name=clean
             )
         )
-    for other in all_festivals(conn):
+    every = all_festivals(conn)
+    parts = festivals.bracketed(clean)
+    for other in every if parts else ():
+        if parts[1] in festivals.names(other):  # type: ignore[index]
+            # `元宵节（lantern）` copies a list's `NAME（KEY）`: a care rule would read it as
+            # the festival its brackets name, so a festival so named could not be told apart
+            raise InvalidInput(
+                _(
+                    "{name!r} is written as crm lists a festival, and its brackets name "
+                    "{label}; give your own festival a name without them"
+                ).format(name=clean, label=festivals.label(other))
+            )
+    for other in every:
         if festivals.names(festival) & festivals.names(other):
             if other.is_custom:
                 raise InvalidInput(

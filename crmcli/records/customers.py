@@ -321,8 +321,9 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
         return resolve(value)
     if name == "cadence_days":
         return cadence_days(value)
-    if name in ("preferred_channel", "region"):  # free text, but crm's own channels kept
-        clean = validate.text(name, value)  # as their keys, and a province by its short name
+    if name in ("preferred_channel", "region", "city"):  # free text, but crm's own channels
+        clean = validate.text(name, value)  # kept as their keys, a province and a city of
+        # crmcli.core.vocabulary's lists by its short name (`广东省` is 广东, `杭州市` 杭州)
         return understood(name, clean) or clean
     if name in TEXT_FIELDS:
         return validate.text(name, value)
@@ -335,6 +336,47 @@ APPLE_NO_YEAR = 1604  # the year Apple Contacts writes (and exports) for a birth
 # Day 0 of the dates Excel and WPS keep as numbers (1900 system, past its false 1900-02-29):
 # a birthday column formatted as a number holds 33000 for 1990-05-06.
 _EXCEL_DAY_0 = date(1899, 12, 30)
+
+
+class BadBirthday(InvalidInput):
+    """A birthday that is no date crm reads, said as a birthday is written (not with the
+    relative dates a task's --due takes, which crmcli.core.dates offers as `reason`): a day
+    without its year (`5月7日`, `May 3`) with that day in the forms to write, any other text
+    with the forms alone; a reason of its own that offers none (`1/4` is ambiguous) stands.
+    `in_column` says it for an import, naming the file's column."""
+
+    def __init__(self, value: str, today: date, reason: str) -> None:
+        self.value = value.strip()
+        try:  # a month and day without a year: said with that day
+            self.day: date | None = dates.parse_date(value, today, direction="past")
+        except InvalidInput:
+            self.day = None
+        self.reason = None if _(dates.HELP) in reason else reason
+        super().__init__(self._said(None))
+
+    def in_column(self, column: str) -> str:
+        """The refusal naming the file's `column` (an import's row)."""
+        return self._said(column)
+
+    def _said(self, column: str | None) -> str:
+        where = (
+            _("birthday {value!r}") if column is None else _("birthday {value!r} (column {column})")
+        ).format(value=self.value, column=column)
+        if self.day is None and self.reason is not None:
+            return (
+                self.reason
+                if column is None
+                else _("{where}: {reason}").format(where=where, reason=self.reason)
+            )
+        if self.day is not None:
+            return _(
+                "{where} has no year; write it with its year, as 1990-{month:02}-{day:02} or "
+                "1990年{month}月{day}日, or as --{month:02}-{day:02} when the year is not known"
+            ).format(where=where, month=self.day.month, day=self.day.day)
+        return _(
+            "{where} is not a date; write a birthday as 1990-05-07 or 1990年5月7日, as --05-07 "
+            "when the year is not known, or a lunar one as 农历1990年八月十五 (lunar:1990-08-15)"
+        ).format(where=where)
 
 
 def birthday_values(value: str, today: date) -> dict[str, str | None]:
@@ -357,7 +399,12 @@ def birthday_values(value: str, today: date) -> dict[str, str | None]:
                 "format the column as a date (YYYY-MM-DD) and save the file again"
             ).format(value=serial, day=(_EXCEL_DAY_0 + timedelta(days=int(serial))).isoformat())
         )
-    born, lunar_date = lunar.parse_day(value, today, direction="none")
+    try:
+        born, lunar_date = lunar.parse_day(value, today, direction="none")
+    except InvalidInput as exc:
+        if lunar.strip_prefix(value) is not None:  # a lunar date's own reason stands
+            raise
+        raise BadBirthday(value, today, exc.message) from None
     if born > today:
         raise InvalidInput(_("birthday {value} is in the future").format(value=born.isoformat()))
     if born.year == APPLE_NO_YEAR and lunar_date is None:  # Apple's year for "not known"

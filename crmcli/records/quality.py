@@ -8,7 +8,8 @@ and no email are unreachable; customers untouched for N years (no edit, interact
 purchase) are stale. `fix()` rewrites what has one right form: an email or phone that
 validates to a different normalised form, and a province stored by its full name (`广东省`,
 from an older crm or an import before crm stored regions by their short name) as `crm add`
-stores it now (`广东`), so that `--where "省份 = 广东"` and `--by region` count it once.
+stores it now (`广东`), so that `--where "省份 = 广东"` and `--by region` count it once, and
+likewise a city stored with its 市 (`杭州市`, crmcli.core.vocabulary CITIES) as `杭州`.
 Everything else is only reported: deleting is the user's decision (`crm delete`).
 """
 
@@ -21,7 +22,7 @@ from typing import TypedDict
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
-from crmcli.core.vocabulary import PROVINCES, understood
+from crmcli.core.vocabulary import CITIES, PROVINCES, understood
 
 
 class _Found(TypedDict):
@@ -44,7 +45,7 @@ class Problem(_Found, total=False):
 
 COLUMNS = ("id", "name", "problem", "value", "fix")
 PROBLEMS = ("bad_email", "bad_phone", "unnormalised_email", "unnormalised_phone",
-            "unnormalised_region", "no_contact", "stale")  # fmt: skip
+            "unnormalised_region", "unnormalised_city", "no_contact", "stale")  # fmt: skip
 
 
 def problems(
@@ -84,6 +85,13 @@ def problems(
         item = _problem(
             customer_id, name, "unnormalised_region", region, understood("region", region)
         )
+        out.append({**item, "table": "customers", "row_id": customer_id})
+    for customer_id, name, city in conn.execute(
+        "SELECT id, name, city FROM customers WHERE archived_at IS NULL "
+        "AND city IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (json.dumps([f"{short}市" for short in CITIES]),),
+    ):
+        item = _problem(customer_id, name, "unnormalised_city", city, understood("city", city))
         out.append({**item, "table": "customers", "row_id": customer_id})
     for customer_id, name in conn.execute(
         "SELECT c.id, c.name FROM customers c WHERE c.archived_at IS NULL "
@@ -157,6 +165,11 @@ def fix(conn: sqlite3.Connection, found: list[Problem]) -> int:
         elif item["problem"] == "unnormalised_region":
             conn.execute(
                 "UPDATE customers SET region = ? WHERE id = ? AND region = ?",
+                (item["fix"], item["row_id"], item["value"]),
+            )
+        elif item["problem"] == "unnormalised_city":
+            conn.execute(
+                "UPDATE customers SET city = ? WHERE id = ? AND city = ?",
                 (item["fix"], item["row_id"], item["value"]),
             )
         else:

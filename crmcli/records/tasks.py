@@ -366,11 +366,13 @@ def _require_open(task: Task, action: str) -> None:
         )
 
 
-def snooze_task(conn: sqlite3.Connection, task_id: int, until: date, *, today: date) -> bool:
+def snooze_task(conn: sqlite3.Connection, task_id: int, until: date, *, today: date) -> str | None:
     """Move an open task's due date to `until` (today or later); its series keeps its dates.
+    A date before the one it is due on moves it earlier: allowed (a customer who asks to
+    meet sooner), and said so by the caller, not as putting it off.
 
-    Returns whether the date changed. Raises NotFound, or InvalidInput for a done task or
-    a date in the past.
+    Returns the due date (ISO) the task had, or None when it is already due `until`.
+    Raises NotFound, or InvalidInput for a done task or a date in the past.
     """
     task = get_task(conn, task_id, today=today)
     _require_open(task, "snoozed")
@@ -379,12 +381,12 @@ def snooze_task(conn: sqlite3.Connection, task_id: int, until: date, *, today: d
             _("cannot snooze to {value}: it is in the past").format(value=until.isoformat())
         )
     if task["due_on"] == until.isoformat():
-        return False
+        return None
     conn.execute(
         "UPDATE tasks SET due_on = ?, updated_at = ? WHERE id = ?",
         (until.isoformat(), clock.timestamp(), task_id),
     )
-    return True
+    return str(task["due_on"])
 
 
 def edit_task(

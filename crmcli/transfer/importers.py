@@ -720,9 +720,13 @@ class Importer:
             with savepoint(self.conn, "import_row"):
                 outcome = self.one(record)
         except (InvalidInput, NotFound) as exc:
-            self.reject(number, record, exc.message)
+            self.reject(number, record, self.said(exc))
             return
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
+
+    def said(self, exc: InvalidInput | NotFound) -> str:
+        """Why a row is refused, as `exc` says it; a kind's importer may name the column."""
+        return exc.message
 
     def one(self, record: Record) -> str:
         """Import one record; returns its outcome. Every kind's subclass says how."""
@@ -1281,7 +1285,17 @@ class CustomerImporter(Importer):
         ]
         if row.stage is not None:
             checks.append(functools.partial(config.clean_stage, self.conn, row.stage))
-        return _refusals(checks)
+        return _refusals(checks, self.said)
+
+    def said(self, exc: InvalidInput | NotFound) -> str:
+        """A bad birthday names the column it came from (`出生日期`, `农历生日`)."""
+        from crmcli.records.customers import BadBirthday
+
+        if isinstance(exc, BadBirthday):
+            column = self.mapper.column_of("birthday") or self.mapper.column_of("birthday_lunar")
+            if column is not None:
+                return exc.in_column(column)
+        return exc.message
 
     def _named(self, row: CustomerRow, values: dict[str, list[str]]) -> None:
         """Refuse a row without a name that would add a customer (an update needs none)."""
@@ -1936,14 +1950,18 @@ def _missing(message: str) -> Callable[[], None]:
     return refuse
 
 
-def _refusals(checks: list[Callable[[], Any]]) -> list[str]:
-    """What each check refuses, in order (a refused row's fields, each checked alone)."""
+def _refusals(
+    checks: list[Callable[[], Any]],
+    said: Callable[[InvalidInput | NotFound], str] = lambda exc: exc.message,
+) -> list[str]:
+    """What each check refuses, in order (a refused row's fields, each checked alone), as
+    `said` says it."""
     found = []
     for check in checks:
         try:
             check()
         except (InvalidInput, NotFound) as exc:
-            found.append(exc.message)
+            found.append(said(exc))
     return found
 
 

@@ -400,7 +400,8 @@ def _decoding(name: str, rows: Iterator[Any]) -> Iterator[Any]:
 def _csv(
     name: str, text: io.TextIOWrapper, delimiter: str, guarded: bool
 ) -> tuple[list[str], Rows]:
-    reader = csv_rows(name, text, delimiter)
+    spanning = Spanning()
+    reader = csv_rows(name, text, delimiter, spanning.add)
     try:
         _line, header = next(_decoding(name, reader))
     except StopIteration:
@@ -443,7 +444,25 @@ def _csv(
         except (UnicodeDecodeError, csv.Error) as exc:
             yield from _decoding(name, _raising(exc))
 
-    return columns, Rows(columns, cells(), guarded, repeated)
+    return columns, Rows(columns, cells(), guarded, repeated, spanning)
+
+
+class Spanning:
+    """The quoted cells of a CSV file that ran over lines one of which reads as a row of
+    its own, though the file was read (crmcli.core.text csv_rows `suspect`): the first few
+    as (line the quote opened on, line it closed on, the line that reads as a row), and how
+    many in all, for the import to warn (a stray quote may have swallowed a row)."""
+
+    SHOWN = 5
+
+    def __init__(self) -> None:
+        self.first: list[tuple[int, int, int]] = []
+        self.count = 0
+
+    def add(self, start: int, end: int, line: int) -> None:
+        self.count += 1
+        if len(self.first) < self.SHOWN:
+            self.first.append((start, end, line))
 
 
 class Rows:
@@ -451,14 +470,17 @@ class Rows:
     reader does; `cells` gives the same rows as read, for a reader of sets (an import of
     purchases): (line number, the row's cells, as many as columns) or (line number, the
     reason the row is unreadable). Only one of the two is read. `repeated`: the lines,
-    once read, that repeat the header row and were skipped."""
+    once read, that repeat the header row and were skipped; `spanning`: the quoted cells
+    over lines that read as rows (Spanning), once read."""
 
     def __init__(self, columns: list[str], cells: Iterator[tuple[int, list[str] | str]],
-                 guarded: bool, repeated: list[int]) -> None:  # fmt: skip
+                 guarded: bool, repeated: list[int],
+                 spanning: Spanning | None = None) -> None:  # fmt: skip
         self.columns = columns
         self.cells = cells
         self.guarded = guarded
         self.repeated = repeated
+        self.spanning = spanning or Spanning()
 
     def __iter__(self) -> Iterator[tuple[int, Record]]:
         columns, guarded = self.columns, self.guarded
