@@ -12,7 +12,7 @@ import pytest
 from crmcli.cli.output import prose
 from crmcli.cli.terminal import Screen, draw
 from crmcli.core import i18n
-from tests.conftest import ok
+from tests.conftest import crm, ok
 from tests.test_i18n_vocabulary import cells
 from tests.test_terminal import on_screen, width
 
@@ -191,12 +191,16 @@ def test_the_demos_filters_care_actions_and_todays_reasons_show_whole_at_60(demo
     assert len(part) > 3 and not any("…" in line for line in part), part
 
 
-def test_a_long_chinese_error_is_one_line_on_a_narrow_terminal(db_path):
+def test_a_long_chinese_error_is_broken_between_its_phrases_on_a_narrow_terminal(db_path):
+    """On a terminal a long error is broken to its width (the terminal folded it anywhere:
+    `姓名（` / `name）`), each field with its key on one line; in a pipe it is one line."""
     code, lines = on_screen("--lang", "zh", "list", "--where", "不存在的字段 = 上海", columns=40)
-    assert code == 2 and len(lines) == 1, lines
-    assert (
-        lines[0].startswith("crm: --where 中的字段“不存在的字段”未知；") and width(lines[0]) > 400
-    )
+    assert code == 2 and len(lines) > 10 and all(width(line) <= 40 for line in lines), lines
+    assert lines[0].startswith("crm: --where 中的字段“不存在的字段”"), lines
+    assert "姓名（name）、类型（kind）、" in lines, lines
+    piped = crm("--lang", "zh", "list", "--where", "不存在的字段 = 上海")
+    assert piped.stderr.count("\n") == 1 and width(piped.stderr) > 400
+    assert piped.stderr.rstrip("\n") == "".join(lines)
 
 
 @pytest.fixture
