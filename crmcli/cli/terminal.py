@@ -603,7 +603,8 @@ def _back(
 ) -> list[Column]:
     """`shown` with the columns left out late that fit again (each taken out of `hidden`):
     one left out late may make room for one before it; a chart only for itself. A currency
-    does not come back while every amount shows its own symbol: it says nothing more."""
+    does not come back while every amount shows its own symbol: it says nothing more; tags
+    and what gave way to a name (`gave`, `_make_way`) only if no text is cut further."""
     symbols = not any(c.money and c.bare for c in columns) and any(c.money for c in columns)
     # (Each once: the first left out may be both the last data column and the chart's turn.)
     turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
