@@ -188,3 +188,35 @@ def test_an_error_on_a_terminal_never_parts_an_option_or_a_quoted_value(parts, r
     for part in parts:
         if part.startswith(("--", "'", "“")) and width(part) <= room // 2:
             assert any(part in line for line in lines), (part, lines)
+
+
+def test_a_long_care_list_at_80_columns_cuts_a_name_no_sooner_than_the_care(db_path):
+    """`crm care --holiday` with more rows than wrap (one line a row): the care took half the
+    width while names read `Hiroshi…（#56）`; now the name is cut no sooner than the care,
+    which keeps its third of the width (`节日问候 festival greeting` whole)."""
+    import io
+
+    from crmcli.cli.terminal import Screen, draw
+    from crmcli.core import i18n
+
+    names = ["Hiroshi Andersson (#56)", "周欣秀 (#1)", "Katarzyna Dubois (#98)"]
+    care = ["节日问候 festival greeting", "拜年电话 New Year call",
+            "拜年电话 New Year call；节日问候 festival greeting"]  # fmt: skip
+    rows = [
+        {"falls_on": "2027-02-06", "customer": names[n % 3], "phone": "+33 6 15 23 19 92",
+         "care": care[2] if n % 7 == 0 else care[n % 2]}
+        for n in range(90)
+    ]  # fmt: skip
+    token = i18n.use("zh")
+    try:
+        out = io.StringIO()
+        draw(rows, ("falls_on", "customer", "phone", "care"), out, Screen(80, 40, False))
+    finally:
+        i18n.reset(token)
+    lines = out.getvalue().splitlines()
+    assert all(width(line) <= 80 for line in lines), lines
+    cells = [[c.strip() for c in line.split("│")] for line in lines if "│" in line]
+    shown = {c[1] for c in cells}
+    assert "周欣秀（#1）" in shown, shown
+    assert any(s.startswith("Hiroshi An") for s in shown), shown  # not `Hiroshi…（#56）`
+    assert "节日问候 festival greeting" in {c[3] for c in cells}, cells

@@ -336,8 +336,11 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     # higher one is cut at all.
     # When prose wraps, the other free text comes first (rank 3): it is short beside it.
     folding = any(c.lines > 1 for c in columns)
+    # In a long table, where the point of it is cut rather than wrapped, a name is cut no
+    # sooner than it (`crm care --holiday`: `Hiroshi…（#56）` beside 30 cells of care).
+    point = not folding and any(c.key in ESSENTIAL for c in columns)
     ranks = [
-        2 if c.key in ESSENTIAL
+        2 if c.key in ESSENTIAL or (point and c is first and _is_name(c))
         else 3 if folding and c.lines == 1 and not c.whole and c.compact <= whole_room // 4
         else 0 if c.key in LOW_PRIORITY else 1
         for c in columns
