@@ -419,9 +419,11 @@ def test_chinese_help_on_a_terminal_is_laid_out_whole_within_its_width(db_path):
     assert "已召回（reactivated）、未购买（none）（可重复：任一即可）" in shown
     code, lines = on_terminal("--lang", "zh", "report", columns=80)
     assert code == 2 and lines[0] == "用法：crm report [选项] 命令 [参数]..."
-    # the error is one line, as every error is (the terminal folds it)
-    assert "命令：" in lines and lines[-1].startswith("crm: 缺少子命令：可选 sales、rfm")
-    assert lines[-1].endswith("（见“crm report --help”）")
+    # the error is broken to the terminal's width between its phrases (one line in a pipe)
+    error = lines[next(n for n, line in enumerate(lines) if line.startswith("crm: ")) :]
+    assert "命令：" in lines and error[0].startswith("crm: 缺少子命令：可选 sales、rfm")
+    assert error[-1].endswith("（见“crm report --help”）") and len(error) == 2, error
+    assert all(width(line) <= 80 for line in error), error
 
 
 def test_crm_help_follows_the_language_setting_and_the_option_wins(db_path):

@@ -464,35 +464,37 @@ def test_a_churn_report_keeps_the_lifecycle_beside_the_reason_at_80_columns(demo
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_remind_keeps_every_tasks_number_at_60_columns(demo, lang):
+def test_remind_at_60_columns_keeps_when_and_a_number_shown_is_the_one_typed_next(demo, lang):
+    """At 60 columns each task table keeps when (how late, or the due date) before the
+    task's number, which shows under a narrower header where it fits (`任务` / `编号`) and
+    is otherwise named among the hidden columns; a number shown is the one typed next."""
     code, lines = on_terminal("--lang", lang, "remind", columns=60)
     assert code == 0
+    when = ("逾期", "到期日") if lang == "zh" else ("Days", "Due")
     task_tables = [
-        i for i, line in enumerate(lines) if "┃" in line and ("任务编号" in line or "Task" in line)
+        i for i, line in enumerate(lines) if line.lstrip().startswith(when) and "┃" in line
     ]
-    due = [i for i, line in enumerate(lines) if "到期的任务" in line or "Tasks due by" in line]
-    assert due, "\n".join(lines)
-    assert len(task_tables) >= 2, "\n".join(lines)  # overdue and due soon, each with its number
-    bodies = []
+    assert len(task_tables) >= 2, "\n".join(lines)  # overdue and due soon, each with when
+    number = ("任务", "编号") if lang == "zh" else ("Task", "ID")
     for start in task_tables:
-        at = [h.strip() for h in lines[start].split("┃")].index(
-            "任务编号"
-            if lang == "zh"
-            else next(h for h in ("Task ID", "Task") if h in lines[start])
-        )
+        heads = [h.strip() for h in lines[start].split("┃")]
         rule = next(i for i in range(start, len(lines)) if lines[i].startswith("━"))
-        body = []
-        for line in lines[rule + 1 :]:
-            if "│" not in line:
-                break
-            if line.split("│")[0].strip():  # not a wrapped text's second line
-                body.append(line.split("│")[at].strip())
-        assert body and all(n.isdigit() for n in body), "\n".join(lines)
-        bodies.append(body)
-    first = bodies[1][0]  # the first task due soon
-    assert rows(demo, "SELECT done_at FROM tasks WHERE id = ?", int(first)) == [(None,)]
-    ok("task", "done", first)  # the number shown is the one typed next
-    assert rows(demo, "SELECT done_at IS NOT NULL FROM tasks WHERE id = ?", int(first)) == [(1,)]
+        end = next(i for i in range(rule + 1, len(lines)) if "│" not in lines[i])
+        body = [line.split("│") for line in lines[rule + 1 : end]]
+        if number[0] not in heads:  # it gave way: the footer names it
+            assert number[0] in "".join(lines[end : end + 2]), "\n".join(lines)
+            continue
+        below = [h.strip() for h in lines[start + 1].split("┃")]
+        at = heads.index(number[0])
+        assert number[1] in below[at] or number[1] in heads[at], lines[start : start + 2]
+        shown = [cells[at].strip() for cells in body if cells[0].strip()]
+        assert shown and all(n.isdigit() for n in shown), "\n".join(lines)
+        assert rows(demo, "SELECT done_at FROM tasks WHERE id = ?", int(shown[0])) == [(None,)]
+        ok("task", "done", shown[0])  # the number shown is the one typed next
+        assert rows(demo, "SELECT done_at IS NOT NULL FROM tasks WHERE id = ?", int(shown[0])) == [
+            (1,)
+        ]
+        break
 
 
 def test_a_filter_saved_in_chinese_words_is_stored_with_the_keys(db_path):

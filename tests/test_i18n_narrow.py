@@ -77,9 +77,10 @@ def test_remind_at_60_columns_keeps_the_phone_and_what_the_date_is(demo):
     channel and cadence give way, and what stays is whole, on one line."""
     code, lines = on_screen("remind", columns=60, env=ZH)
     assert code == 0, lines
-    heads, rows, _ = table(lines, "任务编号")
-    assert heads == ["任务编号", "客户", "电话", "内容"], heads
-    assert all(r[2][:3].isdigit() or r[2].startswith("+") for r in rows), rows
+    heads = _headers(lines)[0]
+    assert heads == ["逾期 天数", "任务 编号", "客户", "电话", "内容"], heads
+    _, rows, _ = table(lines, "逾期")
+    assert all(r[3][:3].isdigit() or r[3].startswith("+") for r in rows), rows
     start = next(n for n, line in enumerate(lines) if line.startswith("截至 2026-11-29 的生日"))
     heads, rows, after = table(lines[start + 1 :], "客户")
     assert heads == ["客户", "电话", "事项"], heads
@@ -99,9 +100,9 @@ def test_remind_at_60_columns_keeps_the_phone_and_what_the_date_is(demo):
 
 
 def test_every_remind_table_at_60_columns_keeps_the_phone_and_what_is_due(demo):
-    """Tasks due soon give up their repeat and due date (not their number nor the phone),
-    late feedback when it came and how long it waited, as overdue tasks give up their date:
-    in both languages."""
+    """Tasks due soon give up their repeat and then their number (not their due date nor
+    the phone), late feedback when it came and how long it waited, as overdue tasks give
+    up their date: in both languages."""
     ok("feedback", "add", "2", "收到的茶叶包装破损，要求换货", "--severity", "high", "--at", "-9d")
     for env, phone, points in ((ZH, "电话", {"内容", "事项", "原因", "摘要"}),
                                ({"LANG": "en_US.UTF-8"}, "Phone",
@@ -111,14 +112,16 @@ def test_every_remind_table_at_60_columns_keeps_the_phone_and_what_is_due(demo):
         heads = _headers(lines)
         assert len(heads) == 6 and all(phone in h for h in heads), heads
         assert all(points & set(h) for h in heads if h[0] not in ("客户", "Customer")), heads
-        assert heads[1][0] in ("任务编号", "Task ID"), heads  # a task due soon: its number
+        assert heads[1][0] in ("到期日", "Due"), heads  # a task due soon: when
     code, lines = on_screen("remind", columns=60, env=ZH)
-    _, _, rest = table(lines, "任务编号")  # overdue, then those due soon
-    heads, rows, after = table(rest, "任务编号")
-    assert heads == ["任务编号", "客户", "电话", "内容"], heads
-    assert "".join(after).startswith("隐藏了 2 列：重复、到期日；"), after
-    heads, rows, _ = table(lines, "反馈编号")
-    assert heads == ["反馈编号", "客户", "电话", "摘要"] and rows[0][0].isdigit(), heads
+    heads, rows, after = table(lines, "到期日")  # those due soon, after the overdue ones
+    assert heads == ["到期日", "客户", "电话", "内容"], heads
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", r[0]) for r in rows if r[0]), rows
+    assert "".join(after).startswith("隐藏了 2 列：重复、任务编号；"), after
+    heads = _headers(lines)[-1]
+    start = next(n for n, line in enumerate(lines) if line.startswith("反馈 ┃"))
+    _, rows, _ = table(lines[start + 1 :], "编号")  # below the header's second line
+    assert heads == ["反馈 编号", "客户", "电话", "摘要"] and rows[0][0].isdigit(), heads
     late = json.loads(ok("remind", "--format", "json"))
     assert {"received_at", "hours_open", "kind"} <= set(late["late_feedback"][0])
 

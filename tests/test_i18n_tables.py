@@ -151,9 +151,11 @@ def test_history_keeps_the_customer_and_the_change_at_80_columns(demo):
 def test_remind_at_60_columns_shows_what_each_task_says(demo):
     code, lines = on_screen("remind", "--limit", "3", columns=60, env=ZH)
     assert code == 0 and all(width(line) <= 60 for line in lines), lines
-    heads, rows, _ = table(lines, "任务编号")  # an overdue task's date goes, its days next
-    assert "内容" in heads and "客户" in heads and "到期日" not in heads, heads
-    assert "电话" in heads and "逾期天数" not in heads, heads  # the title says they are late
+    start = next(n for n, line in enumerate(lines) if line.startswith("逾期 ┃"))
+    heads = [h.strip() for h in lines[start].split("┃")]  # `逾期` / `天数`, `任务` / `编号`
+    _, rows, _ = table(lines[start + 1 :], "天数")
+    assert "内容" in heads and "客户" in heads and "到期日" not in heads, heads  # its date goes
+    assert "电话" in heads and heads[0] == "逾期", heads  # how late stays, under a wrapped header
     # wrapped onto a second line, not cut
     assert [row[heads.index("内容")] for row in rows] == [
         "Send the quote",
@@ -229,14 +231,15 @@ def test_remind_at_80_columns_keeps_a_short_chinese_task_whole_and_wraps_a_long_
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     heads = [h.strip() for h in lines[1].split("┃")]
     assert lines[0] == "逾期任务（2）" and heads[-1] == "内容", lines
-    overdue = cells_of(lines, "到期日")
+    overdue = cells_of(lines[2:], " ")  # below the header's second line (`任务` / `编号`)
     assert [row[-1] for row in overdue] == [["回访满意度"], ["发送合同"]], lines  # not 发送合/同
     assert [row[-3:-1] for row in overdue] == [
         [["罗美琪（#2）"], ["+81 90-8446-5777"]],
-        [["腾讯科…（#1）"], ["133 6228 7942"]],
+        [["腾讯科技上海分…（#1）"], ["133 6228 7942"]],  # the id's header wrapped: `腾讯科…`
     ], lines
-    upcoming = cells_of(lines[4:], "到期日")
-    text = upcoming[0][-1]
+    title = next(n for n, line in enumerate(lines) if line.startswith("截至"))  # due soon
+    upcoming = cells_of(lines[title + 2 :], " ")  # below the header's second line
+    text = max(upcoming[0], key=len)  # the task, whatever columns follow it
     assert len(text) > 2 and "".join(text) == LONG_TASK, lines  # wrapped whole, never cut
 
 
@@ -261,9 +264,11 @@ def test_today_and_list_at_60_columns_keep_reasons_whole_and_what_a_salesperson_
     code, lines = on_screen("list", columns=60, env=ZH)
     assert code == 0 and all(width(line) <= 60 for line in lines), lines
     heads, rows, after = table(lines, "编号")
-    # name, city, phone and stage; an email, a company and tags are left out first
-    assert heads == ["编号", "姓名", "城市", "电话", "阶段"], heads
-    assert "".join(after).startswith("隐藏了 3 列：邮箱、公司、标签；"), after
+    # name, city and phone; an email, a company and tags are left out first, then the
+    # stage before a name is cut (`Rosa Wil…`)
+    assert heads == ["编号", "姓名", "城市", "电话"], heads
+    assert "".join(after).startswith("隐藏了 4 列：邮箱、公司、标签、阶段；"), after
+    assert not any("…" in row[1] for row in rows), rows
     code, lines = on_screen("list", columns=80, env=ZH)
     heads, rows, after = table(lines, "编号")
     assert heads == ["编号", "姓名", "城市", "电话", "阶段", "标签"], heads

@@ -171,10 +171,14 @@ def test_task_list_on_a_terminal(people):
     assert len({tuple(bar_columns(line)) for line in table}) == 1, "\n".join(table)
 
 
-def test_an_error_on_a_narrow_terminal_is_one_line(people):
+def test_an_error_on_a_narrow_terminal_is_broken_to_its_width(people):
+    """The error is broken at its spaces to the terminal's own width (the terminal folded
+    it anywhere), its quoted value whole; into a pipe it is one line."""
     code, lines = on_terminal("show", "nobody-of-that-name-at-all", columns=30)
     assert code == 3
-    assert len(lines) == 1 and lines[0].startswith("crm: "), lines
+    assert lines == ["crm: no customer matches", "'nobody-of-that-name-at-all'"], lines
+    piped = crm("show", "nobody-of-that-name-at-all")
+    assert piped.stderr == "crm: no customer matches 'nobody-of-that-name-at-all'\n"
 
 
 LONG_EMAIL = "ouyang.nana.procurement@lanhai-trading.example.cn"

@@ -275,11 +275,22 @@ _IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]{2}")
 _NUMBER_JOINT = re.compile(r"[\u3400-\u9fff]\d|[\d%][\u3400-\u9fff]")
 
 
-def wrap(text: str, columns: int, first: str = "", rest: str = "", breaks: str = "") -> str:
+def wrap(
+    text: str,
+    columns: int,
+    first: str = "",
+    rest: str = "",
+    breaks: str = "",
+    *,
+    phrases: bool = False,
+) -> str:
     """`text` as lines no wider than `columns` terminal columns, the first starting with
     `first` and the others with `rest`; breaks at spaces and beside Chinese characters
     (`_pieces`; after `breaks` too), never at a space between a Chinese character and a
-    number (`_NUMBER_SPACE`), and a piece wider than a whole line is cut where it must."""
+    number (`_NUMBER_SPACE`), and a piece wider than a whole line is cut where it must.
+    With `phrases` (a table's narrow cell, an error) a phrase that fits a line is not
+    parted (`_phrases`): the line breaks before it instead, as between English words;
+    without, each line is filled (a paragraph of prose, help)."""
     words: list[tuple[str, str]] = []  # (the space before it, the word)
     kept = _RECORD_SPACE.sub(r"\1 ", _NUMBER_SPACE.sub("\xa0", text.strip()))
     parts = re.split(r"([ \t\r\n]+)", kept)
@@ -291,9 +302,19 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "", breaks: str =
             words.append((space, word))
     lines: list[str] = []
     line, used, empty = first, width(first), True
-    for space, word in words:
-        for index, piece in enumerate(_pieces(word, breaks)):
-            gap = space if index == 0 and not empty else ""
+    for phrase in _phrases(words, breaks):
+        # A phrase that does not fit the rest of the line but fits a line of its own starts
+        # one, rather than leave its first characters behind (`已` / `逾期 5 天`).
+        size = sum(len(gap) + width(piece) for gap, piece in phrase) - len(phrase[0][0])
+        if (
+            phrases
+            and not empty
+            and used + len(phrase[0][0]) + size > columns >= width(rest) + size
+        ):
+            lines.append(line)
+            line, used, empty = rest, width(rest), True
+        for space, piece in phrase:
+            gap = space if not empty else ""
             size, opened = width(piece), False  # inside a quoted value broken at a space
             if not empty and used + len(gap) + size > columns:
                 lines.append(line)
@@ -309,6 +330,35 @@ def wrap(text: str, columns: int, first: str = "", rest: str = "", breaks: str =
             empty = False
     lines.append(line)
     return "\n".join(lines).replace("\xa0", " ")
+
+
+# Where Chinese text is parted first: after its punctuation (`，`, `；`, `：`, `）`) and before
+# an opening mark (`（`), as at a space between English words; between two characters only
+# inside a phrase wider than a line.
+_PHRASE_AFTER = set("，。、；：？！）」』】》〉”’,;:?!)]}")
+# A bracket that names the word before it stays with that word (`姓名（name）`, `联系周期
+# （天）`, `张伟（#12）`): a term in ASCII, or one or two characters.
+_TERM = re.compile(r"（(?:[!-~]+|[^）]{1,2})）")
+
+
+def _phrases(words: list[tuple[str, str]], breaks: str) -> Iterator[list[tuple[str, str]]]:
+    """The pieces of `words` (`_pieces`: each with the space before it, "" inside a word)
+    grouped into phrases: a phrase starts at a space, after punctuation or at an opening
+    mark (not one around a term, `_TERM`), so that a line breaks between two Chinese
+    characters only where a whole phrase does not fit on one (`已逾期 5 天：`, not `已` /
+    `逾期 5 天：`)."""
+    phrase: list[tuple[str, str]] = []
+    for space, word in words:
+        for index, piece in enumerate(_pieces(word, breaks)):
+            last = phrase[-1][1][-1] if phrase else ""
+            term = bool(_TERM.match(piece))
+            parted = last in _PHRASE_AFTER or last in breaks or piece[0] in _OPENING
+            if phrase and (index == 0 or (parted and not term)):
+                yield phrase
+                phrase = []
+            phrase.append((space if index == 0 else "", piece))
+    if phrase:
+        yield phrase
 
 
 # What a line never breaks inside: a command (`crm config set default_region XX`, `crm --db

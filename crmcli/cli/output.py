@@ -92,15 +92,54 @@ def sentence(message: str, stream: TextIO | None = None, *, wrapped: bool = True
     """One message for people (an error, a notice, what a command did): its timestamps as
     screens say them (crmcli/cli/terminal.py `moments`); on a terminal wrapped as `prose`
     wraps (never inside a command, never a closing mark first on a line), into a pipe one
-    line, as scripts read it. An error is never `wrapped`: it is one line wherever it goes
-    (docs/conventions.md), which the terminal folds as it folds any line."""
+    line, as scripts read it. An error is not `wrapped`: into a pipe or a file it is one
+    line, as it is now (docs/conventions.md); on a terminal it is broken between its
+    phrases (`error_lines`), not where the terminal would fold it (`--f` / `ield`)."""
     from crmcli.cli.terminal import moments
 
     stream = stream or sys.stdout
     if wrapped:
         prose(moments(message), stream)
+    elif is_terminal(stream):
+        stream.write("\n".join(error_lines(moments(message), _columns(stream))) + "\n")
     else:
         stream.write(moments(message) + "\n")
+
+
+def _columns(stream: TextIO) -> int:
+    """The width of the terminal `stream` is (COLUMNS wins, as everywhere), even when
+    stdout is a file (`crm list > out.txt`): the terminal an error is read on."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        from crmcli.cli.terminal import screen
+
+        return screen(False).columns
+    try:
+        return max(os.get_terminal_size(stream.fileno()).columns, 20)
+    except (AttributeError, ValueError, OSError):
+        from crmcli.cli.terminal import screen
+
+        return screen(False).columns
+
+
+# A value a message quotes back (`'bogus'`, `“next blue moon”`): kept on one line.
+_QUOTED = re.compile(r"'[^'\n]*'|“[^”\n]*”|\"[^\"\n]*\"")
+
+
+def error_lines(message: str, room: int) -> list[str]:
+    """An error in lines of at most `room` cells for a terminal: broken at spaces and
+    after punctuation, a Chinese phrase parted only where it is wider than a line (as a
+    table's prose, crmcli/cli/helpformat.py `wrap` with `phrases`), never inside an
+    option with its value (`--fields name`), nor inside a quoted value that fits a line
+    (`'next blue moon'`), nor with a closing mark (`）`) first on a line."""
+    if width(message) <= room:
+        return [message]
+    from crmcli.cli.helpformat import whole, wrap
+
+    def kept(match: re.Match[str]) -> str:
+        quoted = match.group()
+        return quoted.replace(" ", "\xa0") if width(quoted) <= room // 2 else quoted
+
+    return wrap(whole(_QUOTED.sub(kept, message)), room, phrases=True).split("\n")
 
 
 def above_progress() -> AbstractContextManager[None]:

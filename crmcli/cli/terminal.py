@@ -188,8 +188,11 @@ ESSENTIAL = (
 )  # fmt: skip
 # What the point of the table gives up its third for, rather than see it left out: a
 # number one types next (`crm done 3`) or dials (a phone: `crm remind` at 60 columns),
-# and a stage or lifecycle (`crm report churn`).
-NEEDED = ("id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id", "phone")
+# how late a task is (`crm remind`), and a stage or lifecycle (`crm report churn`).
+NEEDED = (
+    "id", "task_id", "interaction_id", "customer_id", "feedback_id", "purchase_id", "phone",
+    "days_overdue",
+)  # fmt: skip
 # The figure a report is read for, kept after the counts behind it (`crm report
 # satisfaction`: CSAT and NPS, not how many answered).
 HEADLINE = ("nps", "csat")
@@ -256,7 +259,7 @@ class Column:
         self.natural = width(header)
         # The narrowest it may be: no whole id, date or amount is cut, nor a header's word
         # (a header wraps at its spaces).
-        self.floor = max((width(w) for w in header.split()), default=0)
+        self.floor = max((width(w) for _gap, w in _head_words(header, key)), default=0)
         self.compact = self.floor  # the widest cell, or the header's longest word
         self.number: bool | None = None  # every cell a number: right-aligned
         self.whole = False  # a cell kept whole: not free text
@@ -333,8 +336,11 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     # higher one is cut at all.
     # When prose wraps, the other free text comes first (rank 3): it is short beside it.
     folding = any(c.lines > 1 for c in columns)
+    # In a long table, where the point of it is cut rather than wrapped, a name is cut no
+    # sooner than it (`crm care --holiday`: `Hiroshi…（#56）` beside 30 cells of care).
+    point = not folding and any(c.key in ESSENTIAL for c in columns)
     ranks = [
-        2 if c.key in ESSENTIAL
+        2 if c.key in ESSENTIAL or (point and c is first and _is_name(c))
         else 3 if folding and c.lines == 1 and not c.whole and c.compact <= whole_room // 4
         else 0 if c.key in LOW_PRIORITY else 1
         for c in columns
@@ -373,12 +379,14 @@ def _folded(text: str, lines: int) -> int:
 def _lines(text: str, room: int) -> list[str]:
     """Prose in lines of `room` cells, broken at spaces, beside Chinese characters and
     after a comma, semicolon or `=` (`call,email,meeting`, `champions=5/45;`: a setting's
-    value), never inside a command or an option with its value; as many lines as
-    it needs, never cut (a short table's prose is what it is read for)."""
+    value), never inside a command or an option with its value, nor inside a phrase
+    that fits a line (`任务 #9` / `已逾期 5 天：` / `发送合同`, not `任务 #9 已` / `逾期 5
+    天：发送`); as many lines as it needs, never cut (a short table's prose is what it is
+    read for)."""
     from crmcli.cli.helpformat import whole
     from crmcli.cli.helpformat import wrap as fill
 
-    return fill(whole(text), room, breaks=",;=").split("\n")
+    return fill(whole(text), room, breaks=",;=", phrases=True).split("\n")
 
 
 def _short(c: Column, room: int) -> bool:
@@ -492,6 +500,7 @@ def layout(
     order += [key] if key is not None and key.key not in ESSENTIAL else []
     order += [c for c in columns if c.key in ESSENTIAL]  # then the point of the table
     order = list(dict.fromkeys(c for c in order if c is not columns[0] or c.key in first_out))
+    ranked = list(order)  # `order` is used up below
     while not fit(shown, room) and len(shown) > 1:
         spared = order[0] in twice or order[0].key in first_out  # the table let it go
         if _needed(order[0]) and not spared and _give_up_point(shown, room):
@@ -505,7 +514,13 @@ def layout(
             shown.remove(spare[0])
             hidden.append(spare[0])
             fit(shown, room)
-        shown = _back(columns, shown, hidden, room)
+        gave = _make_way(shown, hidden, ranked, key, room, first_out)
+        # nor does one left out before what gave way come back in its room
+        late = max((ranked.index(c) for c in gave), default=0)
+        early = [c for c in hidden if c in ranked[:late]]
+        rest = [c for c in hidden if c not in early]
+        shown = _back(columns, shown, rest, room, gave)
+        hidden[:] = [c for c in hidden if c in early or c in rest]
         if any(not c.whole and c.width < c.compact for c in shown):  # text is cut
             for c in [c for c in twice if c in shown]:
                 shown.remove(c)
@@ -519,6 +534,53 @@ def layout(
     if len(shown) == 1 and shown[0].width > room:
         shown[0].width = room
     return shown, hidden
+
+
+def _is_name(c: Column | None) -> bool:
+    """Whether `c` says whom or what a row is by name: a customer's, a product's."""
+    return c is not None and (
+        c.named or c.key in ("name", "customer", "item") or c.key.endswith("_name")
+    )
+
+
+def _gives_way(c: Column) -> bool:
+    """Whether `c` says less than a name and is left out before a name is cut: a stage or
+    lifecycle (in a word; `crm list` at 60 columns), a class or tier (`高`, `A`), and a
+    festival's name beside its date (`crm care`)."""
+    key = c.key
+    says = key in ("stage", "lifecycle", "abc", "festival", "festival_name")
+    return says or key.endswith("_tier")
+
+
+def _make_way(
+    shown: list[Column],
+    hidden: list[Column],
+    order: list[Column],
+    name: Column | None,
+    room: int,
+    first_out: Sequence[str],
+) -> list[Column]:
+    """While `name` is cut, the columns that say less (`_gives_way`) are left out in
+    `order`, each only if the name then shows more of itself (`crm list` at 60 columns:
+    the stage goes before `小米科技 Lon…` is cut); not while a column the table spares
+    first (`first_out`, which it would rather lose) shows. Returns those left out."""
+    gone: list[Column] = []
+    if not _is_name(name) or name not in shown or any(c.key in first_out for c in shown):
+        return gone
+    assert name is not None
+    for c in [c for c in order if c in shown and c is not name and _gives_way(c)]:
+        if name.width >= name.compact:
+            break
+        before = name.width
+        trial = [s for s in shown if s is not c]
+        if not fit(trial, room) or name.width <= before:
+            fit(shown, room)
+            continue
+        shown.remove(c)
+        hidden.append(c)
+        gone.append(c)
+    fit(shown, room)
+    return gone
 
 
 def _give_up_point(shown: list[Column], room: int) -> bool:
@@ -536,11 +598,16 @@ def _give_up_point(shown: list[Column], room: int) -> bool:
 
 
 def _back(
-    columns: list[Column], shown: list[Column], hidden: list[Column], room: int
+    columns: list[Column],
+    shown: list[Column],
+    hidden: list[Column],
+    room: int,
+    gave: Sequence[Column] = (),
 ) -> list[Column]:
     """`shown` with the columns left out late that fit again (each taken out of `hidden`):
     one left out late may make room for one before it; a chart only for itself. A currency
-    does not come back while every amount shows its own symbol: it says nothing more."""
+    does not come back while every amount shows its own symbol: it says nothing more; tags
+    and what gave way to a name (`gave`, `_make_way`) only if no text is cut further."""
     symbols = not any(c.money and c.bare for c in columns) and any(c.money for c in columns)
     # (Each once: the first left out may be both the last data column and the chart's turn.)
     turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
@@ -552,8 +619,9 @@ def _back(
         if back.key == "currency" and symbols:
             continue
         trial = [c for c in columns if c in shown or c is back]
-        # tags do not come back at the cost of a name cut further
-        if fit(trial, room) and (back.key not in CUT_FIRST or _cuts(trial) <= cuts):
+        # tags (and what gave way to a name) do not come back at the cost of text cut further
+        quiet = back.key in CUT_FIRST or back in gave
+        if fit(trial, room) and (not quiet or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
         fit(shown, room)
@@ -718,7 +786,7 @@ def draw(
     lengths = bars.lengths(page, chart.width) if bars and chart in shown else None
     for line in wrap(title, at.columns) if title else ():
         out.write(paint(line, "title", at.color) + "\n")
-    heads = [wrap(c.header, c.width) for c in shown]
+    heads = [_head_lines(c.header, c.width, c.key) for c in shown]
     for n in range(max(len(h) for h in heads)):
         cells = [
             cut(h[n], c.width) if n < len(h) else "" for h, c in zip(heads, shown, strict=True)
@@ -889,6 +957,51 @@ def wrap(text: str, room: int) -> list[str]:
             line = word
         lines.append(line.rstrip())
     return lines
+
+
+# A header of four Chinese characters is two words (`任务编号`, `频次分层`, `逾期天数`): above
+# a narrow column the table would rather give up than cut a name or a task's text for (an
+# id, a tier `高`, how many days late) it wraps between them, as `Task ID` wraps at its
+# space, rather than take eight cells.
+_HEAD_PAIR = re.compile(r"[\u3400-\u9fff]{4}")
+
+
+def _pairs(key: str) -> bool:
+    """Whether the Chinese header of column `key` may wrap between its two words."""
+    return key == "id" or key.endswith(("_id", "_tier")) or key in ("abc", "days_overdue")
+
+
+def _head_words(header: str, key: str = "") -> list[tuple[str, str]]:
+    """A header's words, each with what joins it to the one before (a space, or nothing
+    inside a Chinese header, `_pairs`)."""
+    found: list[tuple[str, str]] = []
+    for word in header.split():
+        if not _pairs(key):
+            found.append((" ", word))
+            continue
+        parts = re.split(r"(?=（)", word) if "（" in word[1:] else [word]
+        for n, part in enumerate(p for p in parts if p):
+            gap = " " if n == 0 else ""
+            if _HEAD_PAIR.fullmatch(part):
+                found += [(gap, part[:2]), ("", part[2:])]
+            else:
+                found.append((gap, part))
+    return found
+
+
+def _head_lines(header: str, room: int, key: str = "") -> list[str]:
+    """A header in lines of at most `room` cells, broken between its words
+    (`_head_words`), inside one only where it is wider than a line."""
+    lines: list[str] = []
+    line = ""
+    for gap, word in _head_words(header, key):
+        if not line or width(line + gap + word) <= room:
+            line += (gap if line else "") + word
+            continue
+        lines.append(line)
+        line = word
+    lines.append(line)
+    return [part for line in lines for part in wrap(line, room)]
 
 
 def card(title: str, pairs: Sequence[tuple[str, str]], out: TextIO, at: Screen) -> None:

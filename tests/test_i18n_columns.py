@@ -1,0 +1,222 @@
+"""What a Chinese salesperson sees at 60 and 80 columns: who, what and when before an id
+(`crm remind`), a name whole before a stage, a tier or a festival beside it (`crm list`,
+`crm care`), a reason broken between its phrases (`crm today`), and a long error broken
+between its phrases on a terminal but one line in a pipe; English no worse."""
+
+import json
+import re
+from itertools import pairwise
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmcli.cli.helpformat import wrap
+from tests.conftest import crm, examples, ok
+from tests.test_i18n_narrow import _headers
+from tests.test_i18n_tables import ZH
+from tests.test_terminal import on_screen, width
+
+EN = {"LANG": "en_US.UTF-8"}
+
+
+def _section(lines: list[str], title: str) -> list[str]:
+    start = next(n for n, line in enumerate(lines) if line.startswith(title))
+    return lines[start + 1 :]
+
+
+def test_remind_at_60_columns_keeps_who_what_and_when_before_the_task_id(demo):
+    """An overdue task kept its number and lost how late it is (`任务编号` took eight
+    cells); a task due soon its due date: whom, the phone, what and when stay, and the
+    number is narrower (`任务` / `编号`, as `Task ID` wraps) or gives way, in both
+    languages. JSON keeps every key."""
+    for env, late, due, number in (
+        (ZH, "逾期 天数", "到期日", ("任务 编号", "任务编号")),
+        (EN, "Days overdue", "Due", ("Task ID", "Task ID")),
+    ):
+        code, lines = on_screen("remind", columns=60, env=env)
+        assert code == 0 and all(width(line) <= 60 for line in lines), lines
+        heads = _headers(lines)
+        for first, section in ((late, heads[0]), (due, heads[1])):
+            assert section[0] == first and len(section) in (4, 5), heads
+            assert section[-3:] == (["客户", "电话", "内容"] if env is ZH
+                                    else ["Customer", "Phone", "Text"]), heads  # fmt: skip
+            assert len(section) == 5 or number[1] in "".join(lines), (heads, lines)
+            assert len(section) == 4 or section[1] == number[0], heads
+        rows = _rows(_section(lines, "逾期任务" if env is ZH else "Overdue tasks"))
+        assert rows and all(r[0].isdigit() for r in rows), rows  # how late, on every row
+    wide = json.loads(ok("remind", "--format", "json"))
+    assert {"task_id", "due_on", "days_overdue"} <= set(wide["overdue_tasks"][0])
+
+
+def test_remind_keeps_the_task_id_where_it_fits(demo):
+    """At 80 columns an overdue task shows its due date, how late and its number, under a
+    header wrapped as `Task ID` wraps (`任务` / `编号`), and every name whole."""
+    _, lines = on_screen("remind", columns=80, env=ZH)
+    heads = _headers(lines)
+    assert heads[0] == ["到期日", "逾期天数", "任务 编号", "客户", "电话", "内容"], heads
+    assert not any("…" in r[3] for r in _rows(lines)), lines
+
+
+def _rows(lines: list[str]) -> list[list[str]]:
+    """The rows of the first table in `lines` (a row's first line: its first cell set)."""
+    start = next(n for n, line in enumerate(lines) if "╇" in line) + 1
+    rows = []
+    for line in lines[start:]:
+        if "│" not in line:
+            break
+        cells = [c.strip() for c in line.split("│")]
+        if cells[0]:
+            rows.append(cells)
+    return rows
+
+
+def test_a_name_is_whole_before_a_stage_a_tier_or_a_festival_shows(demo):
+    """`小米科技 Lon…` beside a stage and a city at 60 columns, `James Le…` beside the
+    frequency and value tiers at 80, a customer cut beside the festival's name repeated on
+    every row (`crm care`): those give way (the footer names them), and every name is
+    whole."""
+    names = {c["id"]: c["name"] for c in json.loads(ok("list", "--format", "json"))}
+    for args, columns in ((("list",), 60), (("list", "--classes"), 80),
+                          (("list", "--classes"), 60)):  # fmt: skip
+        code, lines = on_screen(*args, columns=columns, env=ZH)
+        assert code == 0 and all(width(line) <= columns for line in lines), lines
+        rows = _rows(lines)
+        assert rows and all(r[1] == names[int(r[0])] for r in rows), lines
+        if "--classes" in args:
+            heads = " ".join(_headers(lines)[0]) + "".join(lines[-2:])
+            assert "频次" in heads and "价值" in heads, lines  # shown, or named in the footer
+    for env, festival in ((ZH, "节日名称"), (EN, "Festival")):
+        code, lines = on_screen("care", "--holiday", "spring-festival", columns=80, env=env)
+        assert code == 0 and all(width(line) <= 80 for line in lines), lines
+        rows = _rows(lines)
+        assert rows and not any("…" in r[-3] for r in rows), lines  # `James…（#16）`
+        assert festival in lines[-1] or festival in lines[-2], lines  # `春节` on every row
+
+
+# Words of crm's reasons that a line must not part (`已` / `逾期`, `今天到` / `期`).
+_WORDS = ("已逾期", "今天到期", "流失风险", "未处理", "未联系", "满意度", "发送合同")
+
+
+def test_today_at_60_columns_breaks_a_reason_between_its_phrases(demo):
+    """`任务 #9 已` / `逾期 5 天：发送` read as broken words: a reason breaks after its
+    punctuation and before a phrase, and a phrase that fits a line is on one line."""
+    for columns in (60, 80):
+        code, lines = on_screen("today", columns=columns, env=ZH)
+        assert code == 0 and all(width(line) <= columns for line in lines), lines
+        column = [line.split("│")[-1].strip() for line in lines if "│" in line]
+        for line, after in pairwise(column):
+            for word in _WORDS:
+                joined = line + after
+                at = joined.find(word)
+                assert at < 0 or at >= len(line) or at + len(word) <= len(line), (line, after)
+            assert not re.search(r"\d$", line) or not re.match(r"[天位岁]", after), (line, after)
+    code, lines = on_screen("today", columns=60, env=EN)
+    start = next(n for n, line in enumerate(lines) if "╇" in line) + 1
+    first = [lines[start]]
+    for line in lines[start + 1 :]:  # the first row's next lines, its rank cell empty
+        if "│" not in line or line.split("│")[0].strip():
+            break
+        first.append(line)
+    said = " ".join(line.split("│")[-1].strip() for line in first)
+    reasons = json.loads(ok("today", "--format", "json"))[0]["reasons"]
+    assert said.startswith(f"{reasons[0]}; "), (said, reasons)  # broken at spaces only
+
+
+_PHRASE = st.text(st.sampled_from("客户任务逾期满意度回访发送合同生日"), min_size=1, max_size=6)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.tuples(_PHRASE, st.sampled_from("，；："), st.integers(0, 300)),
+                min_size=1, max_size=6), st.integers(14, 40))  # fmt: skip
+def test_a_phrase_that_fits_a_line_is_never_parted(parts, room):
+    """Chinese text breaks after its punctuation, never inside a phrase that fits a line,
+    and never between a number and its unit."""
+    phrases = [f"{word}{n} 天{mark}" for word, mark, n in parts]
+    lines = wrap("".join(phrases), room, phrases=True).split("\n")
+    assert all(width(line) <= room for line in lines), lines
+    assert "".join(lines) == "".join(phrases)
+    for phrase in phrases:
+        if width(phrase) <= room:
+            assert any(phrase in line for line in lines), (phrase, lines)
+
+
+def test_a_long_error_wraps_on_a_terminal_and_is_one_line_in_a_pipe(db_path):
+    """The terminal broke `--fields` errors mid-option (`--f` / `ield`) or left a lone `）`
+    first on a line: on a terminal the error is broken between its phrases, every line
+    fits and says the same words; into a pipe it is one line, as it was."""
+    ok("add", "张伟")
+    for env, args in (
+        (ZH, ("list", "--fields", "name,bogus")),
+        (ZH, ("list", "--sort", "bogus")),
+        (EN, ("list", "--fields", "name,bogus")),
+        (ZH, ("task", "add", "1", "x", "--due", "next blue moon")),
+        (EN, ("task", "add", "1", "x", "--due", "next blue moon")),
+    ):
+        piped = crm("--lang", "zh" if env is ZH else "en", *args)
+        assert piped.exit_code == 2 and piped.stderr.count("\n") == 1, piped.stderr
+        one = piped.stderr.rstrip("\n")
+        for columns in (60, 80):
+            code, lines = on_screen(*args, columns=columns, env=env)
+            assert code == 2 and len(lines) > 1, lines
+            assert all(width(line) <= columns for line in lines), lines
+            assert lines[0].startswith("crm: ")
+            assert not any(line[:1] in "，。、；：）)," for line in lines), lines
+            glue = "" if env is ZH else " "
+            said = re.sub(r"\s+", "", glue.join(lines))
+            assert said == re.sub(r"\s+", "", one), (lines, one)
+            assert not any(line.endswith(("--f", "--", "（")) for line in lines), lines
+            for quoted in re.findall(r"'[^']*'|“[^”]*”", one):
+                assert any(quoted in line for line in lines), (quoted, lines)
+
+
+_OPTION = st.sampled_from(["--fields", "--sort", "--where '城市 = 上海'", "--due 'next fri'"])
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.one_of(_OPTION, _PHRASE.map(lambda w: w + "，"),
+                          st.sampled_from(["'bogus value'", "“下周五”", "name,", "（name）、"])),
+                min_size=2, max_size=12), st.integers(30, 100))  # fmt: skip
+def test_an_error_on_a_terminal_never_parts_an_option_or_a_quoted_value(parts, room):
+    from crmcli.cli.output import error_lines
+
+    message = "crm: " + " ".join(parts)
+    lines = error_lines(message, room)
+    assert all(width(line) <= room for line in lines), lines
+    assert " ".join(lines).split() == message.split() or "".join(lines).replace(
+        " ", ""
+    ) == message.replace(" ", "")
+    for part in parts:
+        if part.startswith(("--", "'", "“")) and width(part) <= room // 2:
+            assert any(part in line for line in lines), (part, lines)
+
+
+def test_a_long_care_list_at_80_columns_cuts_a_name_no_sooner_than_the_care(db_path):
+    """`crm care --holiday` with more rows than wrap (one line a row): the care took half the
+    width while names read `Hiroshi…（#56）`; now the name is cut no sooner than the care,
+    which keeps its third of the width (`节日问候 festival greeting` whole)."""
+    import io
+
+    from crmcli.cli.terminal import Screen, draw
+    from crmcli.core import i18n
+
+    names = ["Hiroshi Andersson (#56)", "周欣秀 (#1)", "Katarzyna Dubois (#98)"]
+    care = ["节日问候 festival greeting", "拜年电话 New Year call",
+            "拜年电话 New Year call；节日问候 festival greeting"]  # fmt: skip
+    rows = [
+        {"falls_on": "2027-02-06", "customer": names[n % 3], "phone": "+33 6 15 23 19 92",
+         "care": care[2] if n % 7 == 0 else care[n % 2]}
+        for n in range(90)
+    ]  # fmt: skip
+    token = i18n.use("zh")
+    try:
+        out = io.StringIO()
+        draw(rows, ("falls_on", "customer", "phone", "care"), out, Screen(80, 40, False))
+    finally:
+        i18n.reset(token)
+    lines = out.getvalue().splitlines()
+    assert all(width(line) <= 80 for line in lines), lines
+    cells = [[c.strip() for c in line.split("│")] for line in lines if "│" in line]
+    shown = {c[1] for c in cells}
+    assert "周欣秀（#1）" in shown, shown
+    assert any(s.startswith("Hiroshi An") for s in shown), shown  # not `Hiroshi…（#56）`
+    assert "节日问候 festival greeting" in {c[3] for c in cells}, cells
