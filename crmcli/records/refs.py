@@ -217,7 +217,11 @@ def _one(conn: sqlite3.Connection, ref: str, found: list[int]) -> int:
         if len(found) > MAX_CANDIDATES
         else _("{ref!r} matches {count} customers; use an id or a more precise reference")
     )
-    raise Ambiguous(said.format(ref=ref, count=len(shown)), [dict(r) for r in rows])
+    raise Ambiguous(
+        said.format(ref=ref, count=len(shown)),
+        [dict(r) for r in rows],
+        more=len(found) > MAX_CANDIDATES,
+    )
 
 
 def resolve_many(
