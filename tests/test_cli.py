@@ -778,3 +778,27 @@ def test_the_demo_refuses_two_different_databases_and_takes_one_named_twice(db_p
     # any other global option given twice: the last is kept
     english = ok("--lang", "zh", "--db", str(tmp_path / "a.db"), "list", "--lang", "en")
     assert english.startswith("id ")
+
+
+def test_two_db_edge_cases_an_empty_one_a_symlink_and_the_demos_own_twice(db_path, tmp_path):
+    """`crm --db '' --db A list` says the empty one needs a file name (not the last only);
+    a symlink to the same file (or a relative path to it) is the same database; `crm demo
+    --db X --db Y` (the demo's own option twice) is refused as the global one is."""
+    real = tmp_path / "a.db"
+    ok("--db", str(real), "add", "王芳", "-q")
+    (tmp_path / "link.db").symlink_to(real)
+    for words in (["--db", "", "--db", str(real)], ["--db", str(real), "--db="]):
+        assert fails(2, *words, "list") == (
+            "crm: --db needs a file name; it was given an empty value\n"
+        )
+    for words in (["--db", str(real), "--db", str(tmp_path / "link.db"), "list"],
+                  ["--db", str(tmp_path / "link.db"), "list", "--db", str(real)]):  # fmt: skip
+        assert json.loads(ok(*words, "-f", "json"))[0]["name"] == "王芳"
+    said = fails(2, "demo", "--db", str(tmp_path / "x.db"), "--db", str(tmp_path / "y.db"))
+    assert said == (
+        f"crm: --db is given twice, as {tmp_path / 'x.db'} and {tmp_path / 'y.db'}; "
+        "give one database file\n"
+    )
+    assert not (tmp_path / "x.db").exists() and not (tmp_path / "y.db").exists()
+    ok("demo", "--db", str(tmp_path / "y.db"), "--db", str(tmp_path / "y.db"), "--customers", "5")
+    assert (tmp_path / "y.db").exists()

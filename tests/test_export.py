@@ -2,6 +2,7 @@
 pipes, a failed export leaving no file, masking, vCard versions, and export --all restoring
 a whole database exactly through import --all."""
 
+import contextlib
 import csv
 import io
 import json
@@ -549,3 +550,53 @@ def test_options_before_an_unknown_reference_or_alone_are_refused_in_one_line(cn
     ok("add", "王芳")
     ok("export", "-o", str(tmp_path / "all"), "--format", "json", "1")
     assert json.loads((tmp_path / "all").read_text())["customer"]["id"] == 1
+
+
+@settings(max_examples=examples(30), deadline=None, derandomize=True)
+@given(
+    value=st.sampled_from(
+        [
+            "--force",
+            "--city",
+            "--where",
+            "--tag",
+            "-q",
+            "--",
+            "--lang",
+            "--db",
+            "-h",
+            "--help",
+            "--format",
+        ]
+    ),
+    target=st.sampled_from([["all"], ["customers"], ["purchases"], ["1"], ["customer", "1"]]),
+    before=st.booleans(),
+)
+def test_an_option_name_after_o_is_no_file_name_before_or_after_the_kind(
+    tmp_path_factory, value, target, before
+):
+    """`crm export -o --force all` (a script's empty variable) is refused as click refuses
+    `-o` last, with nothing written, whether -o comes before the kind or after it: an
+    option's value that is one of crm's option names (or `--`) is no value."""
+    if crm("show", "1").exit_code != 0:
+        ok("add", "王芳", "--city", "上海")
+    folder = tmp_path_factory.mktemp("cwd")
+    words = ["-o", value, *target] if before else [*target, "-o", value]
+    with contextlib.chdir(folder):
+        assert fails(2, "export", *words) == "crm: Option '-o' requires an argument.\n"
+    assert list(folder.iterdir()) == []
+
+
+def test_options_alone_say_the_kind_or_reference_is_missing(cn, tmp_path, monkeypatch):
+    """`crm export -o F` (no kind), `crm export -q`, `crm export --city 上海` say what `crm
+    export` alone says, not that the option is unknown."""
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    alone = fails(2, "export")
+    assert alone.startswith("crm: missing command: one of customers, purchases")
+    for words in (["-o", "F"], ["-q"], ["--city", "上海"], ["-qo", "F"], ["--output=F"]):
+        assert fails(2, "export", *words) == alone, words
+    assert list((tmp_path / "cwd").iterdir()) == []
+    assert fails(2, "export", "--bogus") == (
+        "crm: No such option: --bogus (see 'crm export --help')\n"
+    )

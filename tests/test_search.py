@@ -378,7 +378,9 @@ def test_a_wechat_nickname_from_an_import_names_the_customer(db_path, tmp_path):
         st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
         min_size=1,
         max_size=8,
-    ).filter(lambda t: t.strip() and ";" not in t and not t.strip().lstrip("#").isdigit()),
+    ).filter(
+        lambda t: t.strip() and not {";", "；"} & set(t) and not t.strip().lstrip("#").isdigit()
+    ),
     upper=st.booleans(),
 )
 def test_any_nickname_finds_its_customer_whole_and_only_whole(tmp_path_factory, nickname, upper):
@@ -581,3 +583,18 @@ def test_a_query_through_the_cli(db_path):
     assert fails(2, "search", " \t ", db=db_path) == (
         "crm: nothing to search for; give some text, e.g. crm search 张伟\n"
     )
+
+
+def test_a_nickname_is_folded_as_a_name_is_and_split_at_either_semicolon(db_path):
+    """A stored nickname is folded as the typed one is (case, accents and width aside, as a
+    name is): `Ｔｏｍ` (full-width, as 企业微信 exports it) is found by `tom`, `Éva` by `eva`,
+    `Андрей` by `андрей`; a cell lists names split at `;` and at the full-width `；` of a
+    GBK export."""
+    stored = {"Ｔｏｍ": ["tom", "TOM", "Ｔｏｍ"], "Ｂｉｇ Ｓｅａ": ["big sea", "BIG  SEA"],
+              "Éva": ["eva", "ÉVA", "éva"], "Андрей": ["андрей", "АНДРЕЙ"],
+              "天蓬；元帅": ["天蓬", "元帅"], "悟空; 齐天": ["齐天", "悟空"]}  # fmt: skip
+    for at, (nickname, typed) in enumerate(stored.items(), 1):
+        assert add(f"客户{at}", "--field", f"wechat_nickname={nickname}") == at
+        for form in typed:
+            assert json.loads(ok("show", form, "-f", "json"))["id"] == at, (nickname, form)
+    assert fails(3, "show", "天蓬；元帅", db=db_path).startswith("crm: no customer matches")

@@ -199,20 +199,38 @@ def test_a_customer_typed_before_the_tag_is_told_the_order(db_path):
 
 @pytest.mark.parametrize("command", ["tag", "untag"])
 def test_a_name_two_customers_have_typed_before_the_tag_still_gets_the_order(db_path, command):
-    """The word-order hint is kept when the first word names several customers: it lists
-    their ids and gives the command in its order with the first of them (exit 3, nothing
-    tagged), in every language."""
+    """The word-order hint is kept when the first word names several customers: it says how
+    many and lists them as an ambiguous reference does (id, name, city), and gives the
+    command in its order with ID, not with one of them as if it were the one meant (exit 3,
+    nothing tagged), in every language."""
     first, second = add("曾小贤"), add("曾小贤", "--city", "上海")
     said = fails(3, "--lang", "zh", command, "曾小贤", "大客户", db=db_path)
     assert said == (
-        f"crm: 没有匹配“大客户”的客户；“曾小贤”是 2 位客户的名字（{first}、{second}），不是"
-        f"已有的标签：标签写在前面，客户用编号写在后面（crm {command} 大客户 {first}）\n"
+        "crm: 没有匹配“大客户”的客户；“曾小贤”是 2 位客户的名字，不是已有的标签：标签写在前面，"
+        f"客户用编号写在后面（crm {command} 大客户 <编号>）\n  {first}\t曾小贤\n  {second}\t曾小贤\t上海\n"
     )
     said = fails(3, command, "曾小贤", "big one", db=db_path)
     assert said == (
-        f"crm: no customer matches 'big one'; '曾小贤' names 2 customers ({first}, {second}), "
-        f"not a tag: the tag comes first, then the customer's id (crm {command} 'big one' "
-        f"{first})\n"
+        "crm: no customer matches 'big one'; '曾小贤' names 2 customers, not a tag: the tag "
+        f"comes first, then the customer's id (crm {command} 'big one' ID)\n"
+        f"  {first}\t曾小贤\n  {second}\t曾小贤\t上海\n"
     )
     ok("tag", "大客户", str(first))  # the command it gives does what was meant
     assert json.loads(ok("show", str(first), "--format", "json"))["tags"] == ["大客户"]
+
+
+def test_a_name_more_customers_have_than_are_listed_says_or_more(db_path):
+    """28 customers named 曾小贤: the hint says "10 or more", as `crm show 曾小贤` does, and
+    lists the first ten; exactly ten are "10"."""
+    for _ in range(10):
+        add("曾小贤")
+    said = fails(3, "tag", "曾小贤", "大客户", db=db_path)
+    assert "'曾小贤' names 10 customers, not a tag" in said and said.count("\n") == 11
+    for _ in range(18):
+        add("曾小贤")
+    said = fails(3, "tag", "曾小贤", "大客户", db=db_path)
+    assert said.startswith(
+        "crm: no customer matches '大客户'; '曾小贤' names 10 or more customers, not a tag"
+    )
+    assert said.splitlines()[1:] == [f"  {i}\t曾小贤" for i in range(1, 11)]
+    assert "10 or more customers" in fails(2, "show", "曾小贤")

@@ -93,7 +93,7 @@ def config_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 def demo(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
+        list[Path] | None,  # each one given, so that two different files are refused
         typer.Option("--db", help="Where to build it (default: demo.db beside crm.db)."),
     ] = None,
     customers: Annotated[int, typer.Option(min=1, max=100_000, help="How many customers.")] = 300,
@@ -113,9 +113,9 @@ def demo(
     # `crm --db X demo` means X as much as `crm demo --db X` does; $CRM_DB does not count:
     # it names the user's own database, which the demo never touches.
     given = global_options(ctx).db
-    if db is not None and given is not None:
-        one_database([str(given), str(db)])
-    db = db or given
+    named = [str(given)] * (given is not None) + [str(each) for each in db or []]
+    one_database(named)
+    db = Path(named[-1]) if named else None
     if db is None:  # the demo's own file, replaced by each demo (only if a demo built it)
         place.clear_old_demo(place.default_demo_path())
     path = (db or place.default_demo_path()).expanduser()

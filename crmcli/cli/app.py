@@ -137,7 +137,7 @@ class CrmGroup(TyperGroup):
             from crmcli.cli.framework import global_values, option_as_value, said
 
             databases = global_values(argv, self.params, "--db")
-            if databases[-1:] == [""]:  # `--db=`, `--db ""`: a script's
+            if "" in databases:  # `--db=`, `--db ""`: a script's, even beside another
                 raise InvalidInput(_("--db needs a file name; it was given an empty value"))
             one_database(databases)
 
@@ -177,14 +177,26 @@ def one_database(given: list[str]) -> None:
     """Refuse two --db that name different files (`crm --db A list --db B`, an alias's
     --db and the command's): which one a write would change must not be a guess. The same
     file twice is one database."""
-    files = {os.path.abspath(os.path.expanduser(f)): f for f in reversed(given)}
+    files: dict[str, str] = {}  # a file as its real path (symlinks followed): as first given
+    for name in given:
+        real = os.path.realpath(os.path.expanduser(name))
+        if not any(real == other or _same_file(real, other) for other in files):
+            files[real] = name
     if len(files) > 1:
-        first, second = sorted(files.values(), key=given.index)[:2]
+        first, second = list(files.values())[:2]
         raise InvalidInput(
             _("--db is given twice, as {first} and {second}; give one database file").format(
                 first=first, second=second
             )
         )
+
+
+def _same_file(one: str, other: str) -> bool:
+    """Whether two existing paths are one file (a hard link, a mount seen twice)."""
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them does not exist (yet): only the paths tell
+        return False
 
 
 def _utf8(encoding: str) -> bool:

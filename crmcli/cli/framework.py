@@ -334,6 +334,9 @@ def hoisted(root: Any, argv: list[str]) -> list[str]:
             command = sub
             own |= {n: not p.is_flag for p in command.params if p.param_type_name == "option"
                     for n in p.opts}  # fmt: skip
+            if getattr(sub, "options_before_name", False):  # `crm export -o F all`: its commands'
+                own |= {n: not p.is_flag for each in sub.commands.values() for p in each.params
+                        if p.param_type_name == "option" for n in p.opts}  # fmt: skip
             kept.append(word)
             continue
         name = word.split("=", 1)[0] if word.startswith("--") else word
@@ -402,8 +405,10 @@ def _valued(params: list[Any]) -> dict[str, bool]:
 def option_as_value(root: Any, argv: list[str]) -> str | None:
     """The first option in `argv` (as `hoisted` leaves it) whose value is one of crm's own
     option names, the command's or the global ones (`crm add 张三 --city -q`): a script whose
-    unquoted variable was empty wrote that, and click would take `-q` as the city. None when
-    there is none. `--city=-q` (one word) and the words after `--` are values as typed."""
+    unquoted variable was empty wrote that, and click would take `-q` as the city; so is
+    `--city --`. None when there is none. `--city=-q` (one word) and the words after `--` are
+    values as typed. A group whose commands' options may come before their name (`crm export
+    -o F all`: `options_before_name`) knows all those options from its name on."""
     known = _valued(root.params)  # the options so far: the global ones, then each command's
     words = iter(argv)
     command, named = root, True
@@ -413,10 +418,13 @@ def option_as_value(root: Any, argv: list[str]) -> str | None:
         sub = getattr(command, "commands", {}).get(word) if named else None
         if sub is not None:
             command, known = sub, known | _valued(sub.params)
+            if getattr(sub, "options_before_name", False):  # `crm export -o F all`
+                for each in sub.commands.values():
+                    known = known | _valued(each.params)
             continue
         if known.get(word):
             value = next(words, None)
-            if value in known or value in HELP_NAMES or value == "--version":
+            if value in known or value in HELP_NAMES or value in ("--version", "--"):
                 return word
         elif not word.startswith("-"):
             named = False  # an argument: the words after it are no command's name

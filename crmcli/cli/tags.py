@@ -56,21 +56,26 @@ def _selected(
         try:
             refs.resolve(conn, tag, region=region, archived=selection.archived)
         except Ambiguous as several:  # a name two customers have (曾小贤): an id says which
-            ids = [int(c["id"]) for c in several.candidates]
-            said = _(
-                "{message}; {ref!r} names {count} customers ({ids}), not a tag: the tag "
-                "comes first, then the customer's id (crm {command} {tag} {customer})"
+            said = (
+                _(
+                    "{message}; {ref!r} names {count} or more customers, not a tag: the tag "
+                    "comes first, then the customer's id (crm {command} {tag} ID)"
+                )
+                if several.more
+                else _(
+                    "{message}; {ref!r} names {count} customers, not a tag: the tag comes "
+                    "first, then the customer's id (crm {command} {tag} ID)"
+                )
             )
             raise NotFound(
                 said.format(
                     message=missing.message,
                     ref=tag.strip(),
-                    count=len(ids),
-                    ids=_(", ").join(map(str, ids)),
+                    count=len(several.candidates),
                     command=command,
                     tag=_typed(other.strip()),
-                    customer=ids[0],
-                )
+                ),
+                several.details,
             ) from None
         except CrmError:
             raise missing from None

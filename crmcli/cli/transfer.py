@@ -49,6 +49,8 @@ class ExportGroup(TyperGroup):
     -o F all`), as after it: a group parses only its own options before its command's name,
     so that name (the first word that is no option nor an option's value) is put first."""
 
+    options_before_name = True  # for `option_as_value`: `crm export -o --force all` is refused
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, self._named_first(ctx, args))
 
@@ -62,7 +64,7 @@ class ExportGroup(TyperGroup):
             if p.param_type_name == "option"
             for name in (*p.opts, *p.secondary_opts)
         }
-        at = 0
+        at, known = 0, True
         while at < len(args):
             word = args[at]
             if word == "--":
@@ -71,13 +73,29 @@ class ExportGroup(TyperGroup):
                 return [word]  # `crm export -q -h`: the group's help
             if not word.startswith("-") or word == "-":
                 return [word, *args[:at], *args[at + 1 :]]
+            known = known and _known(word, valued)
             at += 1 + _takes_next(word, valued)
-        return args  # options only: click says what is wrong
+        # Options only: with the export commands' own (`crm export -o F`, `crm export -q`),
+        # the kind or reference is missing, as with none; click names an unknown option.
+        return [] if known else args
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["customer", *args]
         return super().resolve_command(ctx, args)
+
+
+def _known(word: str, valued: dict[str, bool]) -> bool:
+    """Whether `word` (`--output`, `--output=F`, `-qo`, `-oF`) is options of the export
+    commands."""
+    if word.startswith("--"):
+        return word.partition("=")[0] in valued
+    for at, letter in enumerate(word[1:], 1):
+        if f"-{letter}" not in valued:
+            return False
+        if valued[f"-{letter}"]:
+            return True  # the rest of the word is its value
+    return True
 
 
 def _takes_next(word: str, valued: dict[str, bool]) -> bool:

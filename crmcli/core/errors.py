@@ -39,7 +39,8 @@ class StorageError(CrmError):
 class Ambiguous(InvalidInput):
     """A reference matched more than one record; lists the candidates as details."""
 
-    def __init__(self, message: str, candidates: list[dict]) -> None:
+    def __init__(self, message: str, candidates: list[dict], *, more: bool = False) -> None:
+        self.more = more  # more match than the candidates listed ("10 or more")
         lines = []
         for c in candidates:
             extra = ", ".join(str(c[k]) for k in ("company", "city", "phone") if c.get(k))

@@ -80,7 +80,7 @@ def resolve(
     found = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
     if found:
         return _exact(conn, ref, found, archived)
-    found = _known_as(conn, text, key)
+    found = _known_as(conn, key)
     if found:
         return _exact(conn, ref, found, archived)
     if numeric:  # a number is a whole name (a customer named "42"), never part of one
@@ -109,31 +109,31 @@ def resolve(
 KNOWN_AS = ("wechat_nickname",)
 
 
-def _known_as(conn: sqlite3.Connection, text: str, key: str) -> list[tuple[int, str | None]]:
-    """(id, archived_at) of the customers one of whose KNOWN_AS fields is `text` whole,
-    folded as names are (`key`), or one of the names it lists (`大海贸易; 仇大海`). SQL
-    picks the fields that hold the text as typed, or its width or case folded (LIKE, ASCII
-    case aside), so that only those are folded here."""
-    import unicodedata
+def _known_as(conn: sqlite3.Connection, key: str) -> list[tuple[int, str | None]]:
+    """(id, archived_at) of the customers one of whose KNOWN_AS fields is `text` whole, or
+    one of the names it lists (`大海贸易; 仇大海`, `天蓬；元帅` from a GBK export), both sides
+    folded as names are (`validate.fold`, `key`: case, accents and width aside), so that a
+    stored `Ｔｏｍ` or `Éva` is found by `tom` or `eva` as a name would be."""
 
-    forms = dict.fromkeys((text, unicodedata.normalize("NFKC", text).strip(), key))
-    likes = [
-        "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        for form in forms
-    ]
+    def names_it(value: str | None) -> bool:
+        return value is not None and any(
+            validate.fold(name) == key for name in _KNOWN_AS_SPLIT.split(value)
+        )
+
+    conn.create_function("crm_known_as", 1, names_it, deterministic=True)
     fields = ",".join("?" * len(KNOWN_AS))
-    holding = " OR ".join(["f.value LIKE ? ESCAPE '\\'"] * len(likes))
     rows = conn.execute(
-        "SELECT f.customer_id, c.archived_at, f.value FROM customer_fields f "  # noqa: S608
-        f"JOIN customers c ON c.id = f.customer_id WHERE f.key IN ({fields}) AND ({holding}) "
-        "ORDER BY f.customer_id",
-        (*KNOWN_AS, *likes),
+        "SELECT DISTINCT f.customer_id, c.archived_at FROM customer_fields f "  # noqa: S608
+        f"JOIN customers c ON c.id = f.customer_id WHERE f.key IN ({fields}) "
+        "AND crm_known_as(f.value) ORDER BY f.customer_id",
+        KNOWN_AS,
     )
-    found: dict[int, str | None] = {}
-    for customer_id, archived_at, value in rows:
-        if any(validate.fold(name) == key for name in value.split(";")):
-            found[customer_id] = archived_at
-    return list(found.items())
+    return [(customer_id, archived_at) for customer_id, archived_at in rows]
+
+
+# The separators of the names one KNOWN_AS cell lists: ASCII or full-width semicolons, as an
+# export's phones and tags are split (crmcli/transfer/importers.py).
+_KNOWN_AS_SPLIT = re.compile(r"[;；]")
 
 
 def _by_phone(
@@ -217,7 +217,11 @@ def _one(conn: sqlite3.Connection, ref: str, found: list[int]) -> int:
         if len(found) > MAX_CANDIDATES
         else _("{ref!r} matches {count} customers; use an id or a more precise reference")
     )
-    raise Ambiguous(said.format(ref=ref, count=len(shown)), [dict(r) for r in rows])
+    raise Ambiguous(
+        said.format(ref=ref, count=len(shown)),
+        [dict(r) for r in rows],
+        more=len(found) > MAX_CANDIDATES,
+    )
 
 
 def resolve_many(
