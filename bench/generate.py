@@ -13,7 +13,10 @@ Everything comes from one fixed seed, so a size always gives the same database. 
 are written as CSV files (streamed to disk, never held in memory) and loaded by the installed
 `crm` as a user would: `crm import customers|purchases|interactions|tasks FILE` and `crm tag`
 (by a filter, and `crm list ... -q | crm tag TAG -`), each a subprocess with the clock pinned
-(CRM_NOW) to AS_OF; the marker records each step's time and peak memory. Per customer, on
+(CRM_NOW) to AS_OF; the marker records each step's wall time, CPU time (user + system of
+this process and of the children it waited for: os.wait4 of each crm, getrusage of the
+rest) and the peak memory of each crm, and the load average at its start and end: on a
+shared machine the wall time says little, the CPU says whether 2 cores could do it. Per customer, on
 average: 10 purchase lines over two years (a skewed few buy much more; 2 % refunds; every
 tenth customer buys in USD), 3 interactions, 0.3 open tasks and 0.15 done ones, 70 % a
 phone, 50 % an email, 30 % a birthday, 10 % a contact cadence, a funnel stage, and a few
@@ -33,6 +36,7 @@ import importlib
 import json
 import os
 import random
+import resource
 import shutil
 import sqlite3
 import sys
@@ -222,19 +226,31 @@ def write_tasks(path: Path, customers: int, rng: random.Random) -> None:
             )
 
 
-def write_rest(files: dict[str, Path], customers: int, lines: int) -> dict[str, float]:
+def cpu_now() -> float:
+    """CPU seconds (user + system) of this process and of the children it has waited for."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def write_rest(
+    files: dict[str, Path], customers: int, lines: int
+) -> tuple[dict[str, float], dict[str, float]]:
     """Write the purchases, interactions and tasks files (in a second process); the
-    seconds each took."""
-    timings = {}
+    seconds each took, and the CPU seconds."""
+    timings, cpu = {}, {}
     for name, write, args in (
         ("purchases", write_purchases, (customers, lines, random.Random(SEED + 1))),
         ("interactions", write_interactions, (customers, random.Random(SEED + 2))),
         ("tasks", write_tasks, (customers, random.Random(SEED + 3))),
     ):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), cpu_now()
         write(files[name], *args)
         timings[f"write {name}.csv"] = round(time.perf_counter() - started, 1)
-    return timings
+        cpu[f"write {name}.csv"] = round(cpu_now() - used, 1)
+    return timings, cpu
 
 
 def crm(db: Path, *args: str, stdin: Path | None = None) -> bytes:
@@ -249,11 +265,11 @@ def crm(db: Path, *args: str, stdin: Path | None = None) -> bytes:
                 sample = measure(argv, crm_env(db), keep=1 << 30, stdin=f)
     except Failed as e:
         raise SystemExit(str(e)) from None
-    PEAKS[" ".join(args[:2])] = round(sample.peak_mib)
+    PEAKS.append(round(sample.peak_mib))
     return sample.head
 
 
-PEAKS: dict[str, int] = {}
+PEAKS: list[int] = []  # the peak memory of each crm run by the step under way
 
 
 def marker_path(db: Path) -> Path:
@@ -277,7 +293,11 @@ def remove(db: Path) -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
-def build(db: Path, size: str, log=print) -> dict:
+def say(text: str) -> None:
+    print(text, flush=True)  # at once, for a log followed while a large build runs
+
+
+def build(db: Path, size: str, log=say) -> dict:
     """Build the database of `size` at `db` (replacing it); the marker's contents."""
     customers, lines = SIZES[size]
     work = db.with_name(db.name + ".building")
@@ -286,13 +306,25 @@ def build(db: Path, size: str, log=print) -> dict:
     shutil.rmtree(csvs, ignore_errors=True)
     csvs.mkdir(parents=True)
     timings: dict[str, float] = {}
-    started = time.perf_counter()
+    cpu: dict[str, float] = {}
+    loads: dict[str, list[float]] = {}
+    peaks: dict[str, int] = {}
+    started, used = time.perf_counter(), cpu_now()
 
     def step(name: str, fn, *args) -> None:
-        t = time.perf_counter()
+        t, c, load = time.perf_counter(), cpu_now(), os.getloadavg()[0]
+        PEAKS.clear()
         fn(*args)
         timings[name] = round(time.perf_counter() - t, 1)
-        log(f"  {name}: {timings[name]:.1f} s")
+        cpu[name] = round(cpu_now() - c, 1)
+        loads[name] = [round(load, 1), round(os.getloadavg()[0], 1)]
+        if PEAKS:
+            peaks[name] = max(PEAKS)
+        peak = f", peak {peaks[name]} MiB" if name in peaks else ""
+        log(
+            f"  {name}: {timings[name]:.1f} s wall, {cpu[name]:.1f} s CPU{peak} "
+            f"(load {loads[name][0]}-{loads[name][1]})"
+        )
 
     log(f"building {size} ({customers:,} customers, {lines:,} purchases) at {db}")
     files = {k: csvs / f"{k}.csv" for k in ("customers", "purchases", "interactions", "tasks")}
@@ -305,9 +337,10 @@ def build(db: Path, size: str, log=print) -> dict:
         people = str(files["customers"])
         step("crm import customers", crm, work, "import", "customers", people, "-q")
         waited = time.perf_counter()
-        for name, seconds in rest.result().items():
-            timings[name] = seconds
-            log(f"  {name}: {seconds:.1f} s (beside the import)")
+        written, written_cpu = rest.result()
+        for name, seconds in written.items():
+            timings[name], cpu[name] = seconds, written_cpu[name]
+            log(f"  {name}: {seconds:.1f} s wall, {cpu[name]:.1f} s CPU (beside the import)")
         timings["wait for the other files"] = round(time.perf_counter() - waited, 1)
     for kind in ("purchases", "interactions", "tasks"):
         step(f"crm import {kind}", crm, work, "import", kind, str(files[kind]), "-q")
@@ -357,16 +390,23 @@ def build(db: Path, size: str, log=print) -> dict:
         "as_of": AS_OF.isoformat(),
         "rows": counts,
         "build_seconds": round(time.perf_counter() - started, 1),
+        # this process, its children (crm's imports) and the worker writing the other files
+        "build_cpu_seconds": round(cpu_now() - used, 1),
         "steps": timings,
-        "peak_mib": dict(PEAKS),
+        "cpu_seconds": cpu,
+        "load": loads,
+        "peak_mib": peaks,
         "bytes": db.stat().st_size,
     }
     marker_path(db).write_text(json.dumps(info, indent=1) + "\n")
-    log(f"built {db} in {info['build_seconds']:.0f} s: {counts}")
+    log(
+        f"built {db} in {info['build_seconds']:.0f} s wall, {info['build_cpu_seconds']:.0f} s "
+        f"CPU: {counts}"
+    )
     return info
 
 
-def ensure(db: Path, size: str, *, force: bool = False, log=print) -> dict:
+def ensure(db: Path, size: str, *, force: bool = False, log=say) -> dict:
     """The marker of a database of `size` at `db`, built first unless cached."""
     if not force and cached(db, size):
         return json.loads(marker_path(db).read_text())

@@ -31,6 +31,11 @@ def test_generate_and_run_tiny(tmp_path: Path) -> None:
     assert info["rows"]["customer_tags"] > 0
     marker = json.loads((tmp_path / "tiny.db.bench.json").read_text())
     assert marker["version"] == info["version"]
+    # each step's CPU (the crm it ran, waited for) and peak memory, for a loaded machine
+    imports = [f"crm import {kind}" for kind in ("customers", "purchases", "interactions")]
+    assert all(marker["cpu_seconds"][step] > 0 for step in imports)
+    assert all(marker["peak_mib"][step] > 0 for step in imports)
+    assert marker["build_cpu_seconds"] >= marker["cpu_seconds"]["crm import customers"]
 
     done = subprocess.run(
         [

@@ -343,6 +343,125 @@ def test_interactions_of_more_customers_than_the_references_kept(cn, tmp_path, m
     assert "no customer matches 'C-9'" in fails(2, "import", "interactions", str(bad), db=cn)
 
 
+# An interaction file that adds many rows against what the table holds has the table's
+# indexes set aside once the rows written reach indexes.LEAST (crmcli.store.indexes.growing),
+# a batch or more in, and made again at the end: the same rows, indexes and search.
+CALLS = "customer,kind,date,text\n" + "".join(
+    f"C-{1 + i % 3},{('call', 'visit', 'email')[i % 3]},2026-11-{1 + i:02d} 10:00,talk {i}\n"
+    for i in range(14)
+) + "C-9,call,2026-11-20,nobody\nC-1,lunch,2026-11-20,no such kind\n"  # fmt: skip
+
+
+@pytest.mark.parametrize("least", [1, 4, 7, 100])
+def test_interactions_with_indexes_set_aside_store_what_they_would(tmp_path, monkeypatch, least):
+    from crmcli.store import indexes
+    from crmcli.transfer import importers
+
+    calls = tmp_path / "calls.csv"
+    calls.write_text(CALLS, encoding="utf-8")
+    set_aside: list[list[str]] = []  # the indexes set aside, each time
+    real = indexes._statistics
+
+    def spied(conn: sqlite3.Connection, names: list[str]) -> dict:
+        set_aside.append(names)
+        return real(conn, names)
+
+    out = []
+    for aside in (False, True):
+        db = tmp_path / f"shop-{aside}.db"
+        monkeypatch.setenv("CRM_DB", str(db))
+        for n in (1, 2, 3):
+            ok("add", f"Customer {n}", "--external-id", f"C-{n}")
+        ok("log", "meeting", "C-2", "before the import", "--at", "2026-10-01")
+        before = data(db)
+        with monkeypatch.context() as patch:
+            patch.setattr(importers, "BATCH", 3)  # five batches, the set-aside in any
+            if aside:
+                patch.setattr(indexes, "LEAST", least)
+                patch.setattr(indexes, "_statistics", spied)
+            refused = crm("import", "interactions", str(calls))
+            assert data(db) == before  # two rows refused: nothing written, indexes back
+            result = crm("import", "interactions", str(calls), "--skip-invalid")
+        assert set_aside == ([["interactions_contact"]] * 2 if aside and least <= 14 else [])
+        found = json.loads(ok("search", "talk", "--format", "json"))
+        contacts = json.loads(ok("list", "--format", "json"))
+        after = data(db)
+        ok("undo", "--yes")  # the ids used stay used (AUTOINCREMENT)
+        kept = [line for line in data(db) if "sqlite_sequence" not in line]
+        assert kept == [line for line in before if "sqlite_sequence" not in line]
+        out.append((refused.exit_code, refused.stderr, result.exit_code, result.stderr,
+                    after, found, contacts, rows(db, "PRAGMA integrity_check")))  # fmt: skip
+    assert out[0] == out[1]
+    assert out[0][0] == 2 and "2 of 16 rows are invalid" in out[0][1]
+    assert out[0][2] == 0 and "14 inserted, 0 updated, 0 unchanged, 2 rejected" in out[0][3]
+    assert len([r for r in out[0][5] if r["source"] == "interaction"]) == 14
+    assert any("interactions_contact" in line for line in out[0][4])
+
+
+@settings(max_examples=examples(60), deadline=None, derandomize=True)
+@given(
+    held=st.integers(0, 12),
+    least=st.integers(1, 10),
+    share=st.integers(1, 5),
+    batches=st.lists(st.integers(0, 6), max_size=6),
+    fail=st.booleans(),
+)
+def test_indexes_set_aside_while_growing_come_back_whole(held, least, share, batches, fail):
+    """indexes.growing over any rows held and batches written: the indexes are dropped from
+    the first write that makes the rows many (LEAST, and a SHARE of what was held) and never
+    before; after the block every one is back with its statistics, over every row; a unique
+    index stays; a block that raises leaves them to the rollback."""
+    from unittest import mock
+
+    from crmcli.store import indexes
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT, u INTEGER);"
+        "CREATE INDEX t_a ON t(a); CREATE INDEX t_ab ON t(a, b DESC) WHERE b IS NOT NULL;"
+        "CREATE UNIQUE INDEX t_u ON t(u);"
+    )
+    insert = "INSERT INTO t (a, b, u) VALUES (?, ?, ?)"
+    made = iter(range(10**6))
+
+    def some(n: int) -> list[tuple]:
+        return [(k % 3, None if k % 4 else f"b{k}", k) for k in (next(made) for _ in range(n))]
+
+    conn.executemany(insert, some(held))
+    conn.execute("ANALYZE")
+    schema = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    names, stats = (
+        conn.execute(schema).fetchall(),
+        conn.execute("SELECT * FROM sqlite_stat1 ORDER BY idx").fetchall(),
+    )
+    conn.execute("BEGIN")
+    written, aside = 0, False
+    with mock.patch.object(indexes, "LEAST", least), mock.patch.object(indexes, "SHARE", share):
+        try:
+            with indexes.growing(conn, "t") as added:
+                for size in batches:
+                    written += size
+                    added(written)
+                    conn.executemany(insert, some(size))
+                    aside = aside or (written >= least and written * share >= held)
+                    left = [n for n, _ in conn.execute(schema)]
+                    assert left == (["t_u"] if aside else ["t_a", "t_ab", "t_u"])
+                if fail:
+                    raise RuntimeError
+        except RuntimeError:
+            conn.execute("ROLLBACK")
+            written = 0
+        else:
+            conn.execute("COMMIT")
+    assert conn.execute(schema).fetchall() == names
+    assert conn.execute("SELECT * FROM sqlite_stat1 ORDER BY idx").fetchall() == stats
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == held + written
+    by_index = "SELECT count(*) FROM t INDEXED BY t_ab WHERE a = 1 AND b IS NOT NULL"
+    plain = "SELECT count(*) FROM t NOT INDEXED WHERE a = 1 AND b IS NOT NULL"
+    assert conn.execute(by_index).fetchone() == conn.execute(plain).fetchone()
+
+
 def test_vcard_from_a_phone_survives_a_round_trip(cn, tmp_path):
     result = crm("import", "customers", str(DATA / "phone.vcf"))
     assert result.exit_code == 0, result.stderr

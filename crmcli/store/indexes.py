@@ -7,12 +7,16 @@ three million purchase lines into a million spent 75 s of its 87 s of CPU on tha
 again after the insert, an index is built by one sort: 16 s for all four. So a bulk insert
 that adds many rows against what the table holds drops its indexes first and makes them
 again, with the very SQL they were made with, inside the caller's transaction.
+
+An import that writes as it reads (interactions) learns how many rows it adds only at the
+end: `growing` sets the indexes aside once the rows written so far are many, and makes them
+again over every row after the block (those written before the drop too).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from crmcli.store.history import quote_ident
@@ -28,24 +32,48 @@ def set_aside(conn: sqlite3.Connection, table: str, adding: int) -> Iterator[Non
     """Run the block (which adds `adding` rows to `table`) with the table's indexes dropped
     when that is many rows, and make them again after it. When the block raises, they are
     not made again: the caller's transaction, which must then roll back, brings them back."""
+    with growing(conn, table) as added:
+        added(adding)
+        yield
+
+
+@contextmanager
+def growing(conn: sqlite3.Connection, table: str) -> Iterator[Callable[[int], None]]:
+    """Run the block, which appends rows to `table` as it reads them, with `added(count)`
+    to call before each write with how many rows the block will have added once it is done:
+    the first time that is many rows (as for set_aside), the table's indexes are dropped;
+    they are made again after the block, over every row. When the block raises, they are
+    not made again: the caller's transaction, which must then roll back, brings them back."""
     last = f"SELECT coalesce(max(rowid), 0) FROM {quote_ident(table)}"  # noqa: S608 - a name
     held = conn.execute(last).fetchone()[0]
-    if adding < LEAST or adding * SHARE < held:
-        yield
-        return
-    made = [
-        (name, sql)
-        for name, sql in conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql IS NOT NULL ORDER BY rowid",
-            (table,),
+    made: list[tuple[str, str]] = []
+    stats: dict[str, list[tuple]] = {}
+    aside = False
+
+    def added(count: int) -> None:
+        nonlocal aside, stats
+        if aside or count < LEAST or count * SHARE < held:
+            return
+        aside = True
+        # a unique index refuses a row as it is written: set aside, a duplicate would fail
+        # the rebuild instead (a user's own: crm's purchases and interactions have none)
+        unique = {
+            row[1] for row in conn.execute(f"PRAGMA index_list({quote_ident(table)})") if row[2]
+        }
+        made.extend(
+            (name, sql)
+            for name, sql in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL ORDER BY rowid",
+                (table,),
+            ).fetchall()
+            if not _named_elsewhere(conn, name) and name not in unique
         )
-        if not _named_elsewhere(conn, name)
-    ]
-    stats = _statistics(conn, [name for name, _ in made])
-    for name, _ in made:
-        conn.execute(f"DROP INDEX {quote_ident(name)}")
-    yield
+        stats = _statistics(conn, [name for name, _ in made])
+        for name, _ in made:
+            conn.execute(f"DROP INDEX {quote_ident(name)}")
+
+    yield added
     for _, sql in made:
         conn.execute(sql)
     for stat, rows in stats.items():  # what the user's last ANALYZE said of them, again

@@ -2126,6 +2126,9 @@ class InteractionImporter(Importer):
         super().__init__(conn, mapper, options)
         self._memo = customers.Memo()  # the same text, kind and time checked once
         self._batch: list[tuple[Any, ...]] = []
+        # told how many rows the import will have added once a batch is written: past many,
+        # the table's indexes are set aside (run_import gives crmcli.store.indexes.growing)
+        self.adding: Callable[[int], None] = lambda count: None
 
     def row(self, number: int, record: Record) -> None:
         try:
@@ -2151,6 +2154,7 @@ class InteractionImporter(Importer):
     def finish(self) -> None:
         """Write the waiting interactions, in file order."""
         if self._batch:
+            self.adding(self.summary.inserted)  # the batch's rows are counted in it
             self.conn.executemany(
                 "INSERT INTO interactions (customer_id, kind, text, occurred_at, direction, "
                 "duration_minutes, channel, outcome, created_at, updated_at) "
@@ -2410,9 +2414,16 @@ def run_import(
             summary = importer.run(records)
             options.progress.phase(_("indexing for search"))
     elif kind == "interactions":
+        from crmcli.store.indexes import growing
         from crmcli.store.search import appending
 
-        with bulk_insert(conn, "interactions"), appending(conn, "interactions"):
+        with (
+            bulk_insert(conn, "interactions"),
+            appending(conn, "interactions"),
+            growing(conn, "interactions") as adding,
+        ):
+            if isinstance(importer, InteractionImporter):
+                importer.adding = adding
             summary = importer.run(records)
             options.progress.phase(_("indexing for search"))
     elif kind == "customers":
