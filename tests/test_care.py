@@ -804,3 +804,32 @@ def test_a_rule_takes_a_festival_as_a_list_writes_it(db_path):
     ok("care", "rule", "add", "周年庆（公司）", "贺卡")
     rules = json.loads(ok("care", "rule", "list", "--format", "json"))
     assert [r["festival"] for r in rules] == ["lantern", "周年庆（公司）"]
+
+
+def test_a_long_name_with_a_bracket_is_read_in_linear_time():
+    """A name of 100,000 spaces before `(x` (a runaway paste) is no festival, found at once:
+    no name longer than a festival's may be is read for brackets."""
+    import time
+
+    typed = "a" + " " * 100_000 + "(x"
+    started = time.perf_counter()
+    assert festivals.bracketed(typed) is None
+    assert festivals.bracketed(typed + ")") is None
+    assert festivals.bracketed("a" + " " * 400 + "(lantern)") == ("a", "lantern")
+    for n in (400, 499):
+        assert festivals.bracketed("a" + " " * n + "(x") is None
+    assert time.perf_counter() - started < 0.5  # the pattern took seconds
+
+
+@given(st.text(st.sampled_from(list("a b()（）\n\t元宵节 x\u3000\x1c\u2028")), max_size=14))
+@settings(max_examples=100, deadline=None)
+def test_a_bracketed_name_is_read_as_the_pattern_reads_it(typed):
+    """`bracketed` reads `NAME（PART）` as `(.+?)\\s*\\(\\s*([^()]+?)\\s*\\)` does (NFKC, stripped,
+    full match), each part folded, none empty."""
+    import unicodedata
+
+    found = re.fullmatch(
+        r"(.+?)\s*\(\s*([^()]+?)\s*\)", unicodedata.normalize("NFKC", typed).strip()
+    )
+    folded = None if found is None else (validate.fold(found[1]), validate.fold(found[2]))
+    assert festivals.bracketed(typed) == (folded if folded and all(folded) else None)

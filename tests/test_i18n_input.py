@@ -1220,3 +1220,42 @@ def test_a_city_is_stored_by_its_short_name_by_add_edit_and_set(db_path):
     assert stored == {"甲": "杭州", "乙": "宁波", "丙": "乌鲁木齐"}
     assert ids("--city", "宁波市") == [second] and ids("--city", "杭州") == [first]
     assert ids("--where", "城市 ~ 乌鲁木齐市") == [third]
+
+
+@given(_CITY_NAMES, st.sampled_from(["", "市"]), st.sampled_from(["", "市"]))
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_city_stored_before_crm_shortened_it_is_still_found(tmp_path_factory, city, kept, shi):
+    """A row stored with 市 before crm shortened cities (`苏州市`) is found by `--city`,
+    `--where 城市 =`/`!=`/`~` and a saved segment with or without 市, beside one stored
+    short; a customer of another city is not."""
+    import os
+
+    db = tmp_path_factory.mktemp("old-city") / "crm.db"
+    os.environ["CRM_DB"] = str(db)
+    old, new, other = add("甲", "--city", city), add("乙", "--city", city), add("丙")
+    other_city = "义乌" if city != "义乌" else "昆山"
+    ok("edit", str(other), "--city", other_city)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE customers SET city = ? WHERE id = ?", (city + kept, old))
+    conn.commit()
+    conn.close()
+    assert ids("--city", city + shi) == [old, new]
+    assert ids("--where", f"城市 = {city}{shi}") == [old, new]
+    assert ids("--where", f"city ~ {city}{shi}") == [old, new]
+    assert ids("--where", f"city != {city}{shi}") == [other]
+    ok("segment", "save", "本市", "--city", city + shi)
+    assert ids("--segment", "本市") == [old, new]
+
+
+def test_a_duplicate_is_seen_beside_a_city_stored_with_shi(db_path):
+    """`crm add X --city 苏州市` beside an X stored as 苏州市 before crm shortened cities
+    warns of the duplicate, as it does beside one stored as 苏州."""
+    first = add("王芳", "--city", "苏州")
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE customers SET city = '苏州市'")
+    conn.commit()
+    conn.close()
+    for typed in ("苏州市", "苏州"):
+        said = crm("add", "王芳", "--city", typed)
+        assert said.exit_code == 0
+        assert f"possible duplicate of 王芳 (#{first}, same name and city 苏州市)" in said.stderr

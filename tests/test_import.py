@@ -11,6 +11,7 @@ import re
 import sqlite3
 import stat
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -3028,8 +3029,76 @@ def test_any_birthday_is_a_date_or_refused_as_a_birthday(typed):
         assert "\n" not in message
         assert (
             message.startswith(("birthday ", "lunar", "not a lunar"))
+            or "does not say which week" in message  # a weekday, as a date is refused
+            or "has no month" in message  # 15号
             or "is in the future" in message
             or "spreadsheet" in message
             or typed.strip().casefold().startswith(("lunar", "农历", "阴历"))
         ), message
         assert "tomorrow" not in message, message
+
+
+def test_a_birthday_column_met_twice_names_the_one_the_value_came_from(cn, tmp_path):
+    """`姓名,生日,出生日期` with the date in the second: the refusal names 出生日期."""
+    sheet = tmp_path / "b.csv"
+    sheet.write_text("姓名,生日,出生日期\nA,,1990-13-45\nB,5月7日,\n", encoding="utf-8")
+    said = fails(2, "import", "customers", str(sheet), db=cn)
+    assert "  row 2: birthday '1990-13-45' (column 出生日期) is not a date;" in said, said
+    assert "  row 3: birthday '5月7日' (column 生日) has no year;" in said, said
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("周一", "crm: '周一' does not say which week; write next 周一, last 周一 or the date\n"),
+        ("fri", "crm: 'fri' does not say which week; write next fri, last fri or the date\n"),
+        ("15号", "crm: '15号' has no month; write it with its year and month, e.g. YYYY-MM-15\n"),
+    ],
+)
+def test_a_birthday_naming_no_month_and_day_gets_no_invented_day(db_path, typed, said):
+    """A weekday or a day of the month alone is not said to lack only its year, with a day
+    made up from today; it is refused as any date so typed is."""
+    assert fails(2, "add", "B", "--birthday", typed, db=db_path) == said
+
+
+def test_an_empty_birthday_is_an_empty_date(db_path):
+    add("B")
+    said = fails(2, "edit", "1", "--birthday", "", db=db_path)
+    assert said.startswith("crm: empty date;"), said
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@given(
+    st.dates().map(lambda d: (d.month, d.day)),
+    st.sampled_from(["{m}月{d}日", "{mm:02}-{dd:02}", "{m}-{d}", "{name} {d}", "{d} {name}"]),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)),
+)
+@settings(max_examples=examples(40), deadline=None)
+def test_a_month_and_day_without_a_year_is_said_with_that_day(day, form, today):
+    """Any month and day typed without a year (5月7日, 05-07, May 7, 7 May) is refused
+    asking for the year, with that month and day in the forms offered, whatever the day."""
+    from crmcli.records.customers import birthday_values
+
+    month, dom = day
+    typed = form.format(m=month, d=dom, mm=month, dd=dom, name=_MONTHS[month - 1])
+    with pytest.raises(InvalidInput) as refused:
+        birthday_values(typed, today)
+    assert f"birthday {typed!r} has no year" in refused.value.message
+    assert f"--{month:02}-{dom:02} when" in refused.value.message
+
+
+@given(
+    st.sampled_from(["周一", "周五", "星期三", "mon", "fri", "Sunday", "15号", "3日", "明天",
+                     "下周一", "today", "去年", "上个月"]),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)),
+)  # fmt: skip
+@settings(max_examples=examples(40), deadline=None)
+def test_no_weekday_or_relative_day_is_said_to_lack_only_its_year(typed, today):
+    from crmcli.records.customers import birthday_values
+
+    try:
+        birthday_values(typed, today)
+    except InvalidInput as exc:
+        assert "has no year" not in exc.message, exc.message

@@ -794,12 +794,49 @@ def test_a_mobile_number_a_digit_short_or_over_is_said_so(typed):
 @given(st.from_regex(r"0(?:10|2\d|[3-9]\d{2})\d{5,9}", fullmatch=True))
 @settings(max_examples=examples(60), deadline=None)
 def test_an_invalid_number_with_an_area_code_says_what_a_landline_number_is(typed):
-    """A number from an area code is valid, or refused saying what is wrong with it as a
-    Chinese landline number: never "add a country code"."""
+    """A number from a real area code of China's (phonenumbers' metadata has landline
+    numbers after it) is valid, or refused saying what is wrong with it as a Chinese
+    landline number, never "add a country code"; from any other 0 it is never said to be
+    a landline number with that code."""
+    import phonenumbers
+
+    digits = phonenumbers.normalize_digits_only(typed)  # ٠ as 0, as crm reads it
+    area = digits[:3] if digits[1] in "12" else digits[:4]
     try:
         validate.phone(typed, "CN")
     except InvalidInput as exc:
+        if not validate._real_area(area):
+            assert "area code" not in exc.message, exc.message
+            return
         assert "country" not in exc.message, exc.message
         assert exc.message.endswith("check the digits") or exc.message.endswith(
             "check the area code and the digits"
         ), exc.message
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("01380013800", "a mobile number in China is 11 digits from 1, with no 0 before them; "
+         "this one has 10 after its 0; check the digits"),
+        ("0138001380000", "a mobile number in China is 11 digits from 1, with no 0 before "
+         "them; this one has 12 after its 0; check the digits"),
+        ("0852-1234567", "not a valid CN number; give the customer's country, or type it with "
+         "+country code"),
+        ("0123-4567890", "not a valid CN number; give the customer's country, or type it with "
+         "+country code"),
+    ],
+)  # fmt: skip
+def test_no_area_code_is_invented_from_a_number_typed_with_a_0(cn, typed, said):
+    """A mobile number typed with a 0 before it is said to be one; Hong Kong's 852 typed
+    with a 0, or any 0 before no area code of China's, gets the country advice."""
+    assert (
+        fails(2, "add", "X", "--phone", typed, db=cn) == f"crm: invalid phone '{typed}': {said}\n"
+    )
+
+
+def test_the_area_codes_read_from_phonenumbers_are_china_s():
+    """Beijing, Shanghai, Hangzhou, Yili are area codes; 013, 0852 (Hong Kong's country
+    code), 0123 are not; every area code is 010, 02X or four digits from 03 to 09."""
+    assert all(map(validate._real_area, ("010", "020", "021", "029", "0571", "0999", "0898")))
+    assert not any(map(validate._real_area, ("013", "019", "0852", "0853", "0123", "0100")))

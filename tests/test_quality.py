@@ -4,6 +4,8 @@ import json
 import sqlite3
 import sys
 
+import pytest
+
 from tests.conftest import crm, dump, fails, ok, rows
 
 
@@ -253,3 +255,10 @@ def test_clean_proposes_the_short_name_of_a_city_stored_with_its_shi(cn):
     assert cities == ["杭州", "宁波", "义乌市", "沙市"]
     ok("undo", "--yes")
     assert rows(cn, "SELECT city FROM customers WHERE id = 1") == [("杭州市",)]
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "provinces and cities"), ("zh", "省份和城市")])
+def test_clean_help_says_fix_normalises_cities_too(db_path, lang, said):
+    """--fix rewrites an older 杭州市 as it does a province written in full: its help says so."""
+    shown = " ".join(ok("--lang", lang, "clean", "--help").split())
+    assert said in shown.replace("│ ", "").replace(" │", ""), shown

@@ -193,7 +193,10 @@ def _preview(
 def clean(
     ctx: typer.Context,
     fix: Annotated[
-        bool, typer.Option("--fix", help="Normalise the emails, phones and provinces that can be.")
+        bool,
+        typer.Option(
+            "--fix", help="Normalise the emails, phones, provinces and cities that can be."
+        ),
     ] = False,
     stale_years: Annotated[
         int, typer.Option("--stale-years", min=1, max=100, help="Stale after N years untouched.")

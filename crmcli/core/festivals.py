@@ -77,16 +77,23 @@ def names(festival: Festival) -> set[str]:
     return {validate.fold(n) for n in (*given, *festival.aliases) if n}
 
 
-# A name followed by a word in brackets (`元宵节（lantern）`, `元宵节 (Lantern Festival)`),
-# as crm's own lists write a festival with its key or English name beside it.
-_BRACKETED = re.compile(r"(.+?)\s*\(\s*([^()]+?)\s*\)")
-
-
 def bracketed(text: str) -> tuple[str, str] | None:
     """(the name, the part in brackets) of `text` written `NAME（PART）` (brackets full- or
-    half-width), folded as `names` folds; None for any other text."""
-    found = _BRACKETED.fullmatch(unicodedata.normalize("NFKC", text).strip())
-    return None if found is None else (validate.fold(found[1]), validate.fold(found[2]))
+    half-width), as crm's own lists write a festival with its key or English name beside it
+    (`元宵节（lantern）`, `元宵节 (Lantern Festival)`), folded as `names` folds; None for any
+    other text, and for one longer than a name may be (validate.MAX_TEXT). Read with str
+    methods, in time linear in its length."""
+    if len(text.strip()) > validate.MAX_TEXT:  # no festival's name is longer
+        return None
+    said = unicodedata.normalize("NFKC", text).strip()
+    if not said.endswith(")"):
+        return None
+    start = said.rfind("(", 0, len(said) - 1)
+    name, part = said[:start].rstrip(), said[start + 1 : -1].strip()
+    if start < 0 or "\n" in name or ")" in part:
+        return None
+    folded = validate.fold(name), validate.fold(part)
+    return folded if all(folded) else None
 
 
 def find(text: str, among: Sequence[Festival] = FESTIVALS) -> Festival:

@@ -322,10 +322,16 @@ def _mistyped_in_china(raw: str, digits: str) -> str | None:
     if not re.fullmatch(r"0[1-9]\d{5,11}", digits):
         return None
     area = digits[:3] if digits[1] in "12" else digits[:4]
+    if not _real_area(area):  # 0852 (Hong Kong typed with 0), 013... (a mobile's leading 0)
+        if re.fullmatch(r"01[3-9]\d{5,14}", digits):  # 0 + 11 digits is a valid number
+            return _(
+                "invalid phone {raw!r}: a mobile number in China is 11 digits from 1, with no 0 "
+                "before them; this one has {count} after its 0; check the digits"
+            ).format(raw=raw, count=len(digits) - 1)
+        return None
     local = digits[len(area) :]
     for want, typed in ((len(local) + 1, digits + "0"), (len(local) - 1, digits[:-1])):
-        number = _parse_phone(typed, "CN")
-        if number is not None and _valid(number):
+        if want in (7, 8) and _area_code(_parse_phone(typed, "CN")) == area:
             said = (
                 _(
                     "invalid phone {raw!r}: one digit short: after the area code {area} a "
@@ -342,6 +348,36 @@ def _mistyped_in_china(raw: str, digits: str) -> str | None:
         "invalid phone {raw!r}: not a landline number in China, which is an area code (010, "
         "021, 0571...) and a local number of 7 or 8 digits; check the area code and the digits"
     ).format(raw=raw)
+
+
+def _area_code(number: Any) -> str | None:
+    """The area code (`0571`) of a valid landline number of China, as typed with its 0;
+    None for any other number or none."""
+    import phonenumbers
+
+    if number is None or not _valid(number) or number.country_code != 86:
+        return None
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        return None
+    length = phonenumbers.length_of_geographical_area_code(number)
+    national = phonenumbers.national_significant_number(number)
+    return "0" + national[:length] if length else None
+
+
+@functools.lru_cache(maxsize=64)
+def _real_area(area: str) -> bool:
+    """Whether `area` (`0571`, with its 0) is an area code of mainland China, as
+    phonenumbers' metadata knows them: some local number of 7 or 8 digits after it is a
+    valid landline number with that area code."""
+    return any(
+        _area_code(_parse_phone(area + first + "0" * (length - 1), "CN")) == area
+        or _area_code(_parse_phone(area + first * length, "CN")) == area
+        for length in (7, 8)
+        for first in "23456789"
+    )
 
 
 def _valid(number: Any) -> bool:

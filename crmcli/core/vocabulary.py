@@ -707,6 +707,26 @@ def understood(column: str, text: str) -> str | None:
     return _keys_by_word(column).get(_typed(text))
 
 
+def spellings(column: str, text: str) -> tuple[str, ...]:
+    """Every way a row may hold the value `text` names in a column of free text written
+    several ways: the form crm stores and the ones older rows may keep (`苏州` and `苏州市`
+    for `苏州市` or `苏州`), so a match finds rows stored before crm shortened them; `text`
+    alone for any other text."""
+    stored = understood(column, text) if column in _SAME_VALUE else None
+    if stored is None:
+        return (text,)
+    return _SPELLINGS[column][stored]
+
+
+_SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    column: {
+        stored: tuple(name for name, same in names.items() if same == stored)
+        for stored in set(names.values())
+    }
+    for column, names in _SAME_VALUE.items()
+}
+
+
 def translated(column: str, text: str) -> str | None:
     """The key `text` stands for when it is the word of another language than English for
     one of `column`'s keys (`成交客户` is `customer`); None for a key or its English

@@ -347,11 +347,9 @@ class BadBirthday(InvalidInput):
 
     def __init__(self, value: str, today: date, reason: str) -> None:
         self.value = value.strip()
-        try:  # a month and day without a year: said with that day
-            self.day: date | None = dates.parse_date(value, today, direction="past")
-        except InvalidInput:
-            self.day = None
-        self.reason = None if _(dates.HELP) in reason else reason
+        self.day = _month_and_day(value, today)  # a month and day without a year: said so
+        # an empty one is `empty date` as any date is; another a reason of its own or none
+        self.reason = None if self.value and _(dates.HELP) in reason else reason
         super().__init__(self._said(None))
 
     def in_column(self, column: str) -> str:
@@ -377,6 +375,33 @@ class BadBirthday(InvalidInput):
             "{where} is not a date; write a birthday as 1990-05-07 or 1990年5月7日, as --05-07 "
             "when the year is not known, or a lunar one as 农历1990年八月十五 (lunar:1990-08-15)"
         ).format(where=where)
+
+
+def _month_and_day(value: str, today: date) -> date | None:
+    """The day `value` names when it is a month and a day without a year (`5月7日`, `May 7`,
+    `7 May`, `05-07`), in a leap year (only its month and day mean anything); None for any
+    other text, a weekday, a day of the month alone (`15号`) or a relative one included:
+    those name a different month and day when read on another day, a month and day not."""
+    import re
+    import unicodedata
+
+    typed = re.fullmatch(r"(\d{1,2})-(\d{1,2})", unicodedata.normalize("NFKC", value).strip())
+    if typed is not None:  # MM-DD, which crm reads only with its year or as --MM-DD
+        try:
+            said = dates.parse_yearless(f"--{int(typed[1]):02}-{int(typed[2]):02}")
+        except InvalidInput:  # no such day (13-45)
+            return None
+        return None if said is None else date(2000, int(said[2:4]), int(said[5:7]))
+    try:
+        read, later = (
+            dates.parse_date(value, on, direction="past")
+            for on in (today, today + timedelta(days=400))  # another month, weekday and year
+        )
+    except InvalidInput:
+        return None
+    if (read.month, read.day) != (later.month, later.day):
+        return None
+    return date(2000, read.month, read.day)
 
 
 def birthday_values(value: str, today: date) -> dict[str, str | None]:

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _
+from crmcli.core.vocabulary import understood
 from crmcli.core.vocabulary import word as said_as
 from crmcli.store.history import shown_values
 
@@ -313,6 +314,12 @@ class Likely(NamedTuple):
         )
 
 
+def _city_key(city: str | None) -> str:
+    """`city` folded as a company is, by the name crm stores (an older row's `苏州市` is
+    `苏州`, as add and import now store it)."""
+    return _company_key(understood("city", city) or city if city else city)
+
+
 def likely_same(
     conn: sqlite3.Connection,
     name: str,
@@ -329,7 +336,8 @@ def likely_same(
     key = name_key(name)
     found: dict[int, Likely] = {}
     for column, value in (("company", company), ("city", city)):
-        wanted = _company_key(value)
+        fold = _company_key if column == "company" else _city_key
+        wanted = fold(value)
         if not wanted or not key:
             continue
         same = [
@@ -338,7 +346,7 @@ def likely_same(
                 f"SELECT DISTINCT {column} FROM customers "  # noqa: S608 - fixed names
                 f"WHERE archived_at IS NULL AND {column} IS NOT NULL"
             )
-            if _company_key(v) == wanted
+            if fold(v) == wanted
         ]
         for start in range(0, len(same), 500):
             chunk = same[start : start + 500]

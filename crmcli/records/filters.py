@@ -546,6 +546,8 @@ def parse(
 
 
 def _compare(term: Compare) -> tuple[str, list[Any]]:
+    from crmcli.core.vocabulary import spellings
+
     column, op, value = FIELDS[term.field], term.op, term.value
     if term.field in DATE_FIELDS and op != "~":
         if str(value).startswith("--"):  # a day of the year: every birthday on it
@@ -558,6 +560,10 @@ def _compare(term: Compare) -> tuple[str, list[Any]]:
         test = f"{column} {op} ?"
     elif op == "~":
         return f"{column} LIKE ? ESCAPE '\\'", [_like(str(value))]
+    elif op in ("=", "!=") and len(same := spellings(term.field, str(value))) > 1:
+        # a city or province older rows may hold in its other spelling (苏州市 for 苏州)
+        test = f"{column} COLLATE NOCASE {'NOT ' * (op == '!=')}IN ({', '.join('?' * len(same))})"
+        return (f"({column} IS NULL OR {test})" if op == "!=" else test), list(same)
     else:
         test = f"{column} {op} ? COLLATE NOCASE"
     # A customer with no value differs from every value: `!=` keeps them, whatever the kind.

@@ -420,7 +420,11 @@ class Mapper:
 
     def column_of(self, target: str) -> str | None:
         """The first column met that maps to `target`, as the file names it."""
-        return next((c for c, t in self._cache.items() if t == target), None)
+        return next(iter(self.columns_of(target)), None)
+
+    def columns_of(self, target: str) -> list[str]:
+        """The columns met that map to `target`, in the order met, as the file names them."""
+        return [c for c, t in self._cache.items() if t == target]
 
     def seen(self) -> list[str]:
         """The columns met so far (of every record, for JSON input without a header)."""
@@ -720,12 +724,12 @@ class Importer:
             with savepoint(self.conn, "import_row"):
                 outcome = self.one(record)
         except (InvalidInput, NotFound) as exc:
-            self.reject(number, record, self.said(exc))
+            self.reject(number, record, self.said(exc, record))
             return
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
 
-    def said(self, exc: InvalidInput | NotFound) -> str:
-        """Why a row is refused, as `exc` says it; a kind's importer may name the column."""
+    def said(self, exc: InvalidInput | NotFound, record: Record) -> str:
+        """Why `record` is refused, as `exc` says it; a kind's importer may name the column."""
         return exc.message
 
     def one(self, record: Record) -> str:
@@ -1285,14 +1289,21 @@ class CustomerImporter(Importer):
         ]
         if row.stage is not None:
             checks.append(functools.partial(config.clean_stage, self.conn, row.stage))
-        return _refusals(checks, self.said)
+        return _refusals(checks, lambda exc: self.said(exc, record))
 
-    def said(self, exc: InvalidInput | NotFound) -> str:
-        """A bad birthday names the column it came from (`出生日期`, `农历生日`)."""
+    def said(self, exc: InvalidInput | NotFound, record: Record) -> str:
+        """A bad birthday names the column it came from (`出生日期`, `农历生日`): of the
+        columns a birthday is read from, the one of `record` holding the value refused."""
         from crmcli.records.customers import BadBirthday
 
         if isinstance(exc, BadBirthday):
-            column = self.mapper.column_of("birthday") or self.mapper.column_of("birthday_lunar")
+            columns = [
+                c
+                for target in ("birthday", "birthday_lunar")
+                for c in self.mapper.columns_of(target)
+            ]
+            held = [c for c in columns if str(record.get(c) or "").strip() == exc.value]
+            column = next(iter(held or columns), None)
             if column is not None:
                 return exc.in_column(column)
         return exc.message
