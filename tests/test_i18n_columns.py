@@ -174,7 +174,9 @@ _OPTION = st.sampled_from(["--fields", "--sort", "--where '城市 = 上海'", "-
 
 @settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.one_of(_OPTION, _PHRASE.map(lambda w: w + "，"),
-                          st.sampled_from(["'bogus value'", "“下周五”", "name,", "（name）、"])),
+                          st.sampled_from(["'bogus value'", "“下周五”", "name,", "（name）、",
+                                           "“crm care festival add 名称 --date 月-日”",
+                                           "（mkdir -m 700）", "`crm config set x y`"])),
                 min_size=2, max_size=12), st.integers(30, 100))  # fmt: skip
 def test_an_error_on_a_terminal_never_parts_an_option_or_a_quoted_value(parts, room):
     from crmcli.cli.output import error_lines
@@ -186,7 +188,7 @@ def test_an_error_on_a_terminal_never_parts_an_option_or_a_quoted_value(parts, r
         " ", ""
     ) == message.replace(" ", "")
     for part in parts:
-        if part.startswith(("--", "'", "“")) and width(part) <= room // 2:
+        if part.startswith(("--", "'", "“", "（mkdir", "`")) and width(part) <= room:
             assert any(part in line for line in lines), (part, lines)
 
 
@@ -281,3 +283,47 @@ def test_a_festival_the_same_on_every_row_goes_before_the_care_is_cut():
         lines, _ = _drawn(rows, keys, 120)
         assert not any("…" in line for line in lines), lines
         assert len(festivals) > 1 or "节日名称" in lines[-1], lines  # named in the footer
+
+
+def test_a_quoted_or_bracketed_command_that_fits_a_line_stays_whole(db_path, tmp_path):
+    """At 60 columns `…“crm care festival add` / `名称 --date 月-日”` and `（mkdir` / `-m
+    700）` were parted though each fits a line: a command in quotes or brackets stays on
+    one line; into a pipe the error is one line, as it was."""
+    ok("add", "张伟")
+    for args, command in (
+        (("care", "--holiday", "圣诞节快乐节日关怀不存在的节日"),
+         "“crm care festival add 名称 --date 月-日”"),
+        (("--db", str(tmp_path / "missing" / "dir" / "crm.db"), "list"), "（mkdir -m 700）"),
+    ):  # fmt: skip
+        piped = crm("--lang", "zh", *args)
+        assert piped.exit_code != 0 and piped.stderr.count("\n") == 1, piped.stderr
+        assert command in piped.stderr, piped.stderr
+        for columns in (50, 60, 71, 80):
+            code, lines = on_screen(*args, columns=columns, env=ZH)
+            assert code == piped.exit_code and all(width(line) <= columns for line in lines)
+            assert any(command in line for line in lines), (columns, lines)
+
+
+def test_an_errors_details_break_between_phrases_under_their_indent(db_path, tmp_path):
+    """`crm import customers` with a bad phone in row 3: its detail line broke mid-word
+    (`请填写客户的国` / `家/地区`); it breaks between phrases as the error does, every line
+    under its two-space indent; into a pipe it is one line."""
+    ok("config", "set", "default_region", "CN")
+    csv = tmp_path / "bad.csv"
+    csv.write_text("name,phone\n张三丰,13800138111\n王五常,abc\n", encoding="utf-8")
+    piped = crm("--lang", "zh", "import", "customers", str(csv))
+    detail = [line for line in piped.stderr.splitlines() if line.startswith("  ")]
+    assert len(detail) == 1 and "国家/地区" in detail[0], piped.stderr
+    for columns in (60, 80):
+        code, lines = on_screen("import", "customers", str(csv), columns=columns, env=ZH)
+        assert code == piped.exit_code != 0, lines
+        start = next(n for n, line in enumerate(lines) if line.startswith("  第 3 行"))
+        under = lines[start:]
+        assert all(width(line) <= columns for line in lines), lines
+        assert all(line.startswith("  ") and line[2] != " " for line in under), under
+        assert any("国家/地区" in line for line in under), under
+        assert "".join(line[2:] for line in under).replace(" ", "") == detail[0].replace(" ", ""), (
+            under,
+            detail,
+        )
+    assert ok("list", "--format", "json").strip() == "[]"
