@@ -174,7 +174,9 @@ _OPTION = st.sampled_from(["--fields", "--sort", "--where '城市 = 上海'", "-
 
 @settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.one_of(_OPTION, _PHRASE.map(lambda w: w + "，"),
-                          st.sampled_from(["'bogus value'", "“下周五”", "name,", "（name）、"])),
+                          st.sampled_from(["'bogus value'", "“下周五”", "name,", "（name）、",
+                                           "“crm care festival add 名称 --date 月-日”",
+                                           "（mkdir -m 700）", "`crm config set x y`"])),
                 min_size=2, max_size=12), st.integers(30, 100))  # fmt: skip
 def test_an_error_on_a_terminal_never_parts_an_option_or_a_quoted_value(parts, room):
     from crmcli.cli.output import error_lines
@@ -186,7 +188,7 @@ def test_an_error_on_a_terminal_never_parts_an_option_or_a_quoted_value(parts, r
         " ", ""
     ) == message.replace(" ", "")
     for part in parts:
-        if part.startswith(("--", "'", "“")) and width(part) <= room // 2:
+        if part.startswith(("--", "'", "“", "（mkdir", "`")) and width(part) <= room:
             assert any(part in line for line in lines), (part, lines)
 
 
@@ -220,3 +222,108 @@ def test_a_long_care_list_at_80_columns_cuts_a_name_no_sooner_than_the_care(db_p
     assert "周欣秀（#1）" in shown, shown
     assert any(s.startswith("Hiroshi An") for s in shown), shown  # not `Hiroshi…（#56）`
     assert "节日问候 festival greeting" in {c[3] for c in cells}, cells
+
+
+def _drawn(rows, keys, columns, first_out=()):
+    """`rows` drawn as a Chinese table `columns` wide: its lines and the cells of its rows."""
+    import io
+
+    from crmcli.cli.terminal import Screen, draw
+    from crmcli.core import i18n
+
+    token = i18n.use("zh")
+    try:
+        out = io.StringIO()
+        draw(rows, keys, out, Screen(columns, 40, False), first_out=first_out)
+    finally:
+        i18n.reset(token)
+    lines = out.getvalue().splitlines()
+    assert all(width(line) <= columns for line in lines), lines
+    return lines, [[c.strip() for c in line.split("│")] for line in lines if "│" in line]
+
+
+_OVERDUE_NAMES = ["罗桂芬 (#89)", "María O'Brien (#276)", "腾讯科技 上海 (#42)",
+                  "Stark Industries 北京 (#244)", "Tom Lefèvre (#148)"]  # fmt: skip
+
+
+def test_remind_at_80_columns_in_chinese_drops_the_due_date_before_a_name_is_cut():
+    """The two-word headers (`逾期` / `天数`, `任务` / `编号`) left room for the due date, so
+    `María O…（#276）` and `腾讯科技…（#42）` were cut beside it: an overdue task's due date,
+    which how late it is says again, goes before a name is cut, as it does in English."""
+    rows = [
+        {"due_on": f"2026-12-0{n % 5 + 1}", "days_overdue": 5 - n % 5, "task_id": n + 1,
+         "customer": _OVERDUE_NAMES[n % 5], "phone": "+81 90-8446-5777",
+         "text": "回访满意度" if n % 2 else "Call back about the order"}
+        for n in range(11)
+    ]  # fmt: skip
+    keys = ("due_on", "days_overdue", "task_id", "customer", "phone", "text")
+    lines, cells = _drawn(rows, keys, 80, first_out=("due_on", "task_id"))
+    assert not any("2026-12-0" in line for line in lines), lines
+    named = {c[2] for c in cells if c[2]}
+    assert {n.replace(" (", "（").replace(")", "）") for n in _OVERDUE_NAMES} <= named, lines
+    assert all(c[0].isdigit() for c in cells if c[0]), cells  # how late, on every row
+
+
+def test_a_festival_the_same_on_every_row_goes_before_the_care_is_cut():
+    """`crm care --holiday 春节` at 120 columns cut `…festival greeti…` to widen a name while
+    `春节` stood on every row: the festival's name, the same on every row, goes first, and
+    the care and every name are whole; with festivals that differ the care is not cut for
+    a name either."""
+    names = ["Hiroshi Andersson (#56)", "周欣秀 (#1)", "Katarzyna Dubois (#98)"]
+    care = ["节日问候 festival greeting", "拜年电话 New Year call",
+            "拜年电话 New Year call；节日问候 festival greeting"]  # fmt: skip
+    keys = ("falls_on", "festival_name", "customer", "phone", "care")
+    for festivals in (["春节"], ["春节", "中秋节"]):
+        rows = [
+            {"falls_on": "2027-02-06", "festival_name": festivals[n % len(festivals)],
+             "customer": names[n % 3], "phone": "+33 6 15 23 19 92",
+             "care": care[2] if n % 7 == 0 else care[n % 2]}
+            for n in range(66)
+        ]  # fmt: skip
+        lines, _ = _drawn(rows, keys, 120)
+        assert not any("…" in line for line in lines), lines
+        assert len(festivals) > 1 or "节日名称" in lines[-1], lines  # named in the footer
+
+
+def test_a_quoted_or_bracketed_command_that_fits_a_line_stays_whole(db_path, tmp_path):
+    """At 60 columns `…“crm care festival add` / `名称 --date 月-日”` and `（mkdir` / `-m
+    700）` were parted though each fits a line: a command in quotes or brackets stays on
+    one line; into a pipe the error is one line, as it was."""
+    ok("add", "张伟")
+    for args, command in (
+        (("care", "--holiday", "圣诞节快乐节日关怀不存在的节日"),
+         "“crm care festival add 名称 --date 月-日”"),
+        (("--db", str(tmp_path / "missing" / "dir" / "crm.db"), "list"), "（mkdir -m 700）"),
+    ):  # fmt: skip
+        piped = crm("--lang", "zh", *args)
+        assert piped.exit_code != 0 and piped.stderr.count("\n") == 1, piped.stderr
+        assert command in piped.stderr, piped.stderr
+        for columns in (50, 60, 71, 80):
+            code, lines = on_screen(*args, columns=columns, env=ZH)
+            assert code == piped.exit_code and all(width(line) <= columns for line in lines)
+            assert any(command in line for line in lines), (columns, lines)
+
+
+def test_an_errors_details_break_between_phrases_under_their_indent(db_path, tmp_path):
+    """`crm import customers` with a bad phone in row 3: its detail line broke mid-word
+    (`请填写客户的国` / `家/地区`); it breaks between phrases as the error does, every line
+    under its two-space indent; into a pipe it is one line."""
+    ok("config", "set", "default_region", "CN")
+    csv = tmp_path / "bad.csv"
+    csv.write_text("name,phone\n张三丰,13800138111\n王五常,abc\n", encoding="utf-8")
+    piped = crm("--lang", "zh", "import", "customers", str(csv))
+    detail = [line for line in piped.stderr.splitlines() if line.startswith("  ")]
+    assert len(detail) == 1 and "国家/地区" in detail[0], piped.stderr
+    for columns in (60, 80):
+        code, lines = on_screen("import", "customers", str(csv), columns=columns, env=ZH)
+        assert code == piped.exit_code != 0, lines
+        start = next(n for n, line in enumerate(lines) if line.startswith("  第 3 行"))
+        under = lines[start:]
+        assert all(width(line) <= columns for line in lines), lines
+        assert all(line.startswith("  ") and line[2] != " " for line in under), under
+        assert any("国家/地区" in line for line in under), under
+        assert "".join(line[2:] for line in under).replace(" ", "") == detail[0].replace(" ", ""), (
+            under,
+            detail,
+        )
+    assert ok("list", "--format", "json").strip() == "[]"

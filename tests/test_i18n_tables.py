@@ -231,12 +231,13 @@ def test_remind_at_80_columns_keeps_a_short_chinese_task_whole_and_wraps_a_long_
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     heads = [h.strip() for h in lines[1].split("┃")]
     assert lines[0] == "逾期任务（2）" and heads[-1] == "内容", lines
-    overdue = cells_of(lines[2:], " ")  # below the header's second line (`任务` / `编号`)
+    overdue = cells_of(lines, "逾期天数")  # the due date, said again by how late, went
     assert [row[-1] for row in overdue] == [["回访满意度"], ["发送合同"]], lines  # not 发送合/同
     assert [row[-3:-1] for row in overdue] == [
         [["罗美琪（#2）"], ["+81 90-8446-5777"]],
-        [["腾讯科技上海分…（#1）"], ["133 6228 7942"]],  # the id's header wrapped: `腾讯科…`
+        [["腾讯科技上海分公司（#1）"], ["133 6228 7942"]],  # not `腾讯科技上海分…`
     ], lines
+    assert any(line.startswith("隐藏了 1 列：到期日") for line in lines), lines  # named
     title = next(n for n, line in enumerate(lines) if line.startswith("截至"))  # due soon
     upcoming = cells_of(lines[title + 2 :], " ")  # below the header's second line
     text = max(upcoming[0], key=len)  # the task, whatever columns follow it

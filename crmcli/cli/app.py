@@ -291,8 +291,8 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             parts = [escape_control(mask_in_text(p)) for p in line.split("\t")]
             if len(parts) > 1:  # columns a script cuts at tabs (the candidates): as they are
                 sys.stderr.write("  " + "\t".join(parts) + "\n")
-            else:  # a sentence (why a row was refused): wrapped on a terminal
-                sentence("  " + parts[0], sys.stderr)
+            else:  # a sentence (why a row was refused): broken as the error is, indented
+                sentence(parts[0], sys.stderr, wrapped=False, indent="  ")
         return exc.exit_code
     if isinstance(exc, sqlite3.Error):
         error = storage_error(exc)

@@ -88,22 +88,26 @@ def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> N
     stream.write(text + "\n")
 
 
-def sentence(message: str, stream: TextIO | None = None, *, wrapped: bool = True) -> None:
+def sentence(
+    message: str, stream: TextIO | None = None, *, wrapped: bool = True, indent: str = ""
+) -> None:
     """One message for people (an error, a notice, what a command did): its timestamps as
     screens say them (crmcli/cli/terminal.py `moments`); on a terminal wrapped as `prose`
     wraps (never inside a command, never a closing mark first on a line), into a pipe one
     line, as scripts read it. An error is not `wrapped`: into a pipe or a file it is one
     line, as it is now (docs/conventions.md); on a terminal it is broken between its
-    phrases (`error_lines`), not where the terminal would fold it (`--f` / `ield`)."""
+    phrases (`error_lines`), not where the terminal would fold it (`--f` / `ield`), each
+    line after `indent` (an error's detail: why a row was refused)."""
     from crmcli.cli.terminal import moments
 
     stream = stream or sys.stdout
     if wrapped:
-        prose(moments(message), stream)
+        prose(indent + moments(message), stream)
     elif is_terminal(stream):
-        stream.write("\n".join(error_lines(moments(message), _columns(stream))) + "\n")
+        lines = error_lines(moments(message), _columns(stream), indent)
+        stream.write("\n".join(lines) + "\n")
     else:
-        stream.write(moments(message) + "\n")
+        stream.write(indent + moments(message) + "\n")
 
 
 def _columns(stream: TextIO) -> int:
@@ -121,25 +125,32 @@ def _columns(stream: TextIO) -> int:
         return screen(False).columns
 
 
-# A value a message quotes back (`'bogus'`, `“next blue moon”`): kept on one line.
-_QUOTED = re.compile(r"'[^'\n]*'|“[^”\n]*”|\"[^\"\n]*\"")
+# A value a message quotes back (`'bogus'`, `“next blue moon”`), a command it names in
+# backquotes or brackets (`（mkdir -m 700）`, `(crm config set ...)`): kept on one line.
+_QUOTED = re.compile(
+    r"'[^'\n]*'|“[^”\n]*”|\"[^\"\n]*\"|`[^`\n]*`"
+    r"|[（(](?=crm |[!-~]* -)[^（）()\n]*[）)]"
+)
 
 
-def error_lines(message: str, room: int) -> list[str]:
+def error_lines(message: str, room: int, indent: str = "") -> list[str]:
     """An error in lines of at most `room` cells for a terminal: broken at spaces and
     after punctuation, a Chinese phrase parted only where it is wider than a line (as a
     table's prose, crmcli/cli/helpformat.py `wrap` with `phrases`), never inside an
-    option with its value (`--fields name`), nor inside a quoted value that fits a line
-    (`'next blue moon'`), nor with a closing mark (`）`) first on a line."""
-    if width(message) <= room:
-        return [message]
+    option with its value (`--fields name`), nor inside a quoted value or a bracketed
+    command that fits a line (`'next blue moon'`, `“crm care festival add 名称 --date
+    月-日”`, `（mkdir -m 700）`), nor with a closing mark (`）`) first on a line. Each
+    line starts with `indent` (a detail under the error)."""
+    if width(indent + message) <= room:
+        return [indent + message]
     from crmcli.cli.helpformat import whole, wrap
 
     def kept(match: re.Match[str]) -> str:
         quoted = match.group()
-        return quoted.replace(" ", "\xa0") if width(quoted) <= room // 2 else quoted
+        return quoted.replace(" ", "\xa0") if width(indent + quoted) <= room else quoted
 
-    return wrap(whole(_QUOTED.sub(kept, message)), room, phrases=True).split("\n")
+    text = whole(_QUOTED.sub(kept, message))
+    return wrap(text, room, indent, indent, phrases=True).split("\n")
 
 
 def above_progress() -> AbstractContextManager[None]:

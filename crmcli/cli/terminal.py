@@ -249,6 +249,7 @@ class Column:
         "natural",
         "number",
         "point",
+        "same",
         "whole",
         "width",
     )
@@ -271,6 +272,7 @@ class Column:
         self.point: int | None = None  # an essential column's least width, when not a third
         self.lines = 1  # prose in a short table: measured for PROSE_LINES
         self.named = False  # a name with its (#id): cut before the id rather than left out
+        self.same = False  # one cell on every row of several (`春节`: `crm care --holiday`)
         self.width = 0
 
     def measure(self, text: str) -> None:
@@ -338,7 +340,9 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     folding = any(c.lines > 1 for c in columns)
     # In a long table, where the point of it is cut rather than wrapped, a name is cut no
     # sooner than it (`crm care --holiday`: `Hiroshi…（#56）` beside 30 cells of care).
-    point = not folding and any(c.key in ESSENTIAL for c in columns)
+    # Where the point fits whole in its half, it is not cut to widen a name (`crm care
+    # --holiday 春节` at 120 columns: `节日问候 festival greeti…`).
+    point = not folding and any(c.key in ESSENTIAL and c.compact > room // 2 for c in columns)
     ranks = [
         2 if c.key in ESSENTIAL or (point and c is first and _is_name(c))
         else 3 if folding and c.lines == 1 and not c.whole and c.compact <= whole_room // 4
@@ -458,15 +462,18 @@ def layout(
     key = _what(columns)  # a name, say
     order = [c for c in columns if not c.filled]  # empty on the first page
     # What the table says twice: a currency when each amount shows its own symbol
-    # (`US$35.99`), and a customer's id beside the customer's name (`crm date list`).
-    # They go before any text is cut, too.
+    # (`US$35.99`), a customer's id beside the customer's name (`crm date list`), an
+    # overdue task's due date beside how late it is (`crm remind`), and a festival's name
+    # the same on every row beside its date (`crm care --holiday 春节`). They go before any
+    # text is cut, too.
     symbols = any(c.money for c in columns) and not any(c.money and c.bare for c in columns)
     keys = {c.key for c in columns}
     twice = [
         c for c in columns[1:]
         if (c.key == "currency" and symbols)
         or (c.key.endswith("_id") and f"{c.key[:-3]}_name" in keys and c.key not in _UNSAID)
-    ]  # fmt: skip
+        or (c.key == "festival_name" and c.same and "falls_on" in keys)
+    ] + [c for c in columns if c.key == "due_on" and "days_overdue" in keys]  # fmt: skip
     order += twice
     order += [c for name in first_out for c in columns if c.key == name]
     # A last contact is low priority beside a reason that says it (`no contact for 74
@@ -774,6 +781,8 @@ def draw(
     for line in texts:
         for c, text in zip(columns, line, strict=True):
             c.measure(text)
+    for n, c in enumerate(columns):
+        c.same = len(texts) > 1 and len({line[n] for line in texts}) == 1
     for c in columns:
         if c.number and c.key not in PROSE:  # values that are numbers (a model's parameters)
             c.lines = 1
