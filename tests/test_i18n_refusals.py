@@ -290,7 +290,9 @@ def test_the_rows_skip_invalid_leaves_out_are_said_in_chinese(db_path, tmp_path)
     ]
     assert lines[2].startswith("  第 2 行：电话“12”无效：不是有效的中国号码")
     assert lines[3] == "  第 3 行：邮箱“bad-email”无效：邮箱地址必须含有 @。"
-    assert lines[4].startswith("  第 4 行：不是日期：“1990-13-45”（没有这一天）；")
+    assert lines[4].startswith(
+        "  第 4 行：生日“1990-13-45”（“生日”列）不是日期；生日请写成 1990-05-07、1990年5月7日 这样"
+    )
     rejects = tmp_path / "rejects.csv"
     said = crm(
         "--lang", "zh", "import", "purchases", "-", "--format", "csv", "--skip-invalid",

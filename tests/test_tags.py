@@ -207,7 +207,7 @@ def test_a_name_two_customers_have_typed_before_the_tag_still_gets_the_order(db_
     said = fails(3, "--lang", "zh", command, "曾小贤", "大客户", db=db_path)
     assert said == (
         "crm: 没有匹配“大客户”的客户；“曾小贤”是 2 位客户的名字，不是已有的标签：标签写在前面，"
-        f"客户用编号写在后面（crm {command} 大客户 <编号>）\n  {first}\t曾小贤\n  {second}\t曾小贤\t上海\n"
+        f"客户用编号写在后面，如“crm {command} 大客户 <编号>”\n  {first}\t曾小贤\n  {second}\t曾小贤\t上海\n"
     )
     said = fails(3, command, "曾小贤", "big one", db=db_path)
     assert said == (
