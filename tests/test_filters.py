@@ -995,3 +995,18 @@ def test_renaming_a_tag_and_back_leaves_the_stored_filter_as_it_was(db_path):
     ok("tag", "rename", "vip", "gold")
     ok("tag", "rename", "gold", "vip")
     assert stored() == before
+
+
+def test_a_city_in_either_spelling_is_equal_and_a_customer_without_one_differs(db_path):
+    # An older crm stored 苏州市 as typed; a city is now stored short. `=` finds both
+    # spellings and no one else; `!=` keeps everyone else, a customer with no city too.
+    old = add("Old", "--city", "苏州")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE customers SET city = '苏州市' WHERE id = ?", (old,))
+    add("New", "--city", "苏州")
+    add("Elsewhere", "--city", "杭州")
+    add("Nowhere")
+    for typed in ("苏州", "苏州市"):
+        assert ids("--where", f"city = {typed}") == [1, 2]
+        assert ids("--where", f"city != {typed}") == [3, 4]
+        assert ids("--city", typed) == [1, 2]
