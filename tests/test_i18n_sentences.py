@@ -100,10 +100,14 @@ def test_a_phone_error_names_regions_in_the_run_language_and_keeps_the_code_to_t
         "+44 7400 123456 or give the customer's country as GB\n"
     )
     # 11 digits from 1 read in China: a mobile number mistyped, not a number of the US
-    err = fails(2, "--lang", "zh", "add", "李四", "--phone", "12345678901", db=db_path)
+    err = fails(2, "--lang", "zh", "add", "李四", "--phone", "17406000000", db=db_path)
     assert err == (
-        "crm: 电话“12345678901”无效：不是有效的中国手机号码，请核对号码；请填写客户的国家/地区，"
+        "crm: 电话“17406000000”无效：不是有效的中国手机号码，请核对号码；请填写客户的国家/地区，"
         "或在号码前加上 + 和国家代码\n"
+    )
+    err = fails(2, "--lang", "zh", "add", "李四", "--phone", "14012345678", db=db_path)
+    assert err == (
+        "crm: 电话“14012345678”无效：不是有效的中国手机号码，没有以 140 开头的手机号，请核对号码\n"
     )
     err = fails(2, "--lang", "zh", "add", "X", "--country", "FR", "--phone", "99", db=db_path)
     assert "不是有效的法国号码" in err and " FR " not in err, err

@@ -6,6 +6,7 @@ from the locale saved on the first write, so a cron job reads numbers as the ter
 import json
 import random
 import re
+import unicodedata
 from pathlib import Path
 from unittest import mock
 
@@ -176,12 +177,23 @@ def test_without_a_country_default_region_reads_the_number(cn):
         ),
         (
             ["--phone", "12345678901"],  # 11 digits from 1: a mobile mistyped, not a US number
-            "crm: invalid phone '12345678901': not a valid CN mobile number; check the digits; "
-            "give the customer's country, or type it with +country code\n",
+            "crm: invalid phone '12345678901': not a valid CN mobile number: none begins with "
+            "123; check the digits\n",
+        ),
+        (
+            ["--phone", "14012345678"],  # +1 401 is Rhode Island's: no advice of a country
+            "crm: invalid phone '14012345678': not a valid CN mobile number: none begins with "
+            "140; check the digits\n",
         ),
         (
             ["--phone", "140 1234 5678", "--country", "中国"],
-            "crm: invalid phone '140 1234 5678': not a valid CN mobile number; check the digits\n",
+            "crm: invalid phone '140 1234 5678': not a valid CN mobile number: none begins with "
+            "140; check the digits\n",
+        ),
+        (
+            ["--phone", "17406000000"],  # 1740 is mobile only to 17405
+            "crm: invalid phone '17406000000': not a valid CN mobile number; check the digits; "
+            "give the customer's country, or type it with +country code\n",
         ),
         (
             ["--phone", "13800138000;13900139000"],
@@ -840,3 +852,111 @@ def test_the_area_codes_read_from_phonenumbers_are_china_s():
     code), 0123 are not; every area code is 010, 02X or four digits from 03 to 09."""
     assert all(map(validate._real_area, ("010", "020", "021", "029", "0571", "0999", "0898")))
     assert not any(map(validate._real_area, ("013", "019", "0852", "0853", "0123", "0100")))
+
+
+# --- letters typed among the digits -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "english", "chinese"),
+    [
+        ("138OO138OOO", "'O' is not a digit; did you mean 0?", "“O”不是数字，是不是想输入 0？"),
+        ("1380013800O", "'O' is not a digit; did you mean 0?", "“O”不是数字，是不是想输入 0？"),
+        ("１３８ＯＯ１３８０００", "'O' is not a digit; did you mean 0?",
+         "“O”不是数字，是不是想输入 0？"),
+        ("138oo138000", "'o' is not a digit; did you mean 0?", "“o”不是数字，是不是想输入 0？"),
+        ("O10-8888 8888", "'O' is not a digit; did you mean 0?", "“O”不是数字，是不是想输入 0？"),
+        ("138〇〇138000", "'〇' is not a digit; did you mean 0?", "“〇”不是数字，是不是想输入 0？"),
+        ("I38 0013 8000", "'I' is not a digit; did you mean 1?", "“I”不是数字，是不是想输入 1？"),
+        ("138O0l38000", "the letters O, l are not digits; did you mean 0, 1?",
+         "字母 O、l 不是数字，是不是想输入 0、1？"),
+        ("+1 800 FLOWERS", "it has letters among its digits (FLOWERS); type the number in digits",
+         "号码中夹有文字（FLOWERS）；请只用数字输入号码"),
+        ("13800138000（手机）", "it has letters among its digits (手机)", "号码中夹有文字（手机）"),
+        ("138 0013 8000 mobile", "it has letters among its digits (mobile)",
+         "号码中夹有文字（mobile）"),
+    ],
+)  # fmt: skip
+def test_a_phone_with_letters_among_its_digits_is_refused_saying_which(
+    cn, tmp_path, typed, english, chinese
+):
+    """phonenumbers reads three letters or more as a keypad's digits (`138OO138OOO` was
+    stored as +86 138 6613 8666) and drops fewer: a salesperson never means a vanity number,
+    so a letter after the first digit is refused, naming the digit it looks like. By add,
+    edit, --set and import alike, in English and Chinese, nothing written."""
+    said = fails(2, "add", "X", "--phone", typed, db=cn)
+    assert said.startswith(f"crm: invalid phone '{typed}': {english}"), said
+    zh = fails(2, "--lang", "zh", "add", "X", "--phone", typed, db=cn)
+    assert zh.startswith(f"crm: 电话“{typed}”无效：{chinese}"), zh
+    who = str(add("甲"))
+    assert english in fails(2, "edit", who, "--phone", typed, db=cn)
+    assert english in fails(2, "edit", who, "--set", f"phone={typed}", db=cn)
+    sheet = tmp_path / "p.csv"
+    sheet.write_text(f"姓名,手机\n乙,{typed}\n", encoding="utf-8")
+    assert english in fails(2, "import", "customers", str(sheet), db=cn)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("１３８００１３８０００", "+8613800138000"),  # full-width digits, as an input method types
+        ("Tel: 13800138000", "+8613800138000"),  # a word before the number is no digit
+        ("手机：138 0013 8000", "+8613800138000"),
+        ("Tel13800138000", "+8613800138000"),  # the l of Tel is its word's, not a 1
+        ("+86 10 8888 8888", "+861088888888"),
+    ],
+)
+def test_digits_as_people_write_them_are_still_read(cn, typed, stored):
+    assert phones(cn, add("X", "--phone", typed)) == [(stored, "number")]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["13800138000 ext. 5", "13800138000 x5", "13800138000#5", "010-8888 8888 转123",
+     "010 8888 8888 分机号 8001", "010-8888 8888 EXT 12", "010-8888 8888 ｅｘｔ 12"],
+)  # fmt: skip
+def test_an_extension_keeps_its_own_advice(cn, typed):
+    said = fails(2, "add", "X", "--phone", typed, db=cn)
+    assert "has an extension" in said and "letters" not in said, said
+
+
+# Numbers as files and people hold them, and what may be typed into them: look-alike
+# letters, other letters and words, separators, full-width digits, an extension.
+_NUMBERS = ("13800138000", "+86 138 0013 8000", "010-8888 8888", "(212) 555-0134",
+            "+1 212 555 0134", "10086", "0571 8888 8888", "+44 7400 123456", "95555")  # fmt: skip
+_TYPED_IN = ("O", "o", "I", "l", "Ｏ", "〇", "A", "x", "FLOWERS", "手机", " ", "-", ".", "1",
+             "0", "ext 12", "Tel: ", "转8")  # fmt: skip
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.sampled_from(_NUMBERS),
+    st.lists(st.tuples(st.integers(0, 20), st.sampled_from(_TYPED_IN)), max_size=3),
+    st.booleans(),
+    st.sampled_from(["CN", "US", None]),
+)
+def test_a_stored_phone_holds_the_digits_typed_never_a_keypads(number, typed_in, wide, region):
+    """Whatever is typed into a number, a phone crm accepts holds the digits the user typed
+    (after its country code or national prefix), in their order, and no other: no letter is
+    read as the digit of its key; anything else is refused in one line."""
+    text = number
+    for at, piece in typed_in:
+        at = min(at, len(text))
+        text = text[:at] + piece + text[at:]
+    if wide:  # as a Chinese input method types digits
+        text = text.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    try:
+        stored = validate.phone(text, region)
+    except InvalidInput as exc:
+        assert "\n" not in exc.message
+        return
+    typed = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdecimal())
+    if validate.phone_kind(stored) == "service":
+        assert re.sub(r"\D", "", stored) == typed
+        return
+    number_read = phonenumbers.parse(stored, None)
+    national = phonenumbers.national_significant_number(number_read)
+    assert typed.endswith(national), (text, stored)
+    before = typed[: len(typed) - len(national)]  # a country code or prefix, no more
+    code = str(number_read.country_code)
+    assert before in ("", "0", "1", code, f"00{code}", f"011{code}"), (text, stored)

@@ -213,6 +213,9 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
                 "extension in --notes or a --field"
             ).format(raw=raw)
         )
+    letters = _letters_in_number(typed)
+    if letters:
+        raise InvalidInput(_letters_said(raw, letters))
     used = home or region
     international = raw.startswith(("+", "\uff0b"))
     code = service_code(raw)
@@ -259,9 +262,17 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     if international:
         raise InvalidInput(_("invalid phone {raw!r}: not a valid number").format(raw=raw))
     hint = "" if home else _("; give the customer's country, or type it with +country code")
-    if used == "CN" and re.fullmatch(r"1\d{10}", phonenumbers.normalize_digits_only(raw)):
+    digits = phonenumbers.normalize_digits_only(raw)
+    if used == "CN" and re.fullmatch(r"1\d{10}", digits):
         # 11 digits from 1 is what a Chinese mobile number looks like: one mistyped, not a
         # number of the US with its country code (whose hint it would get below)
+        if not _mobile_prefix(digits[:3]):  # 140, 123: what to check is China's, no country
+            raise InvalidInput(
+                _(
+                    "invalid phone {raw!r}: not a valid {used} mobile number: none begins "
+                    "with {prefix}; check the digits"
+                ).format(raw=raw, used=region_name(used), prefix=digits[:3])
+            )
         raise InvalidInput(
             _(
                 "invalid phone {raw!r}: not a valid {used} mobile number; check the digits{hint}"
@@ -294,6 +305,58 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
             raw=raw, used=region_name(used), hint=hint
         )
     )
+
+
+# Letters typed for the digits they look like: O for 0 (a full-width Ｏ is read as O), I
+# and l for 1, and 〇, the Chinese numeral zero.
+_LOOKALIKE = {"O": "0", "o": "0", "〇": "0", "I": "1", "l": "1"}
+# What may follow a number as its extension (which `phone` refuses with its own advice):
+# ext, extn, extension, x, #, ~, 转, 分机, with what people put around them.
+_EXTENSION_TAIL = (
+    r"\s*[,;]?\s*[(\[〔【]?(?:ext(?:n|ension)?\.?|x|#|~|转|轉|分机号?|分機號?)[)\]〕】]?"
+    r"[\s:=\-#.]*\d{1,8}\s*[)\]〕】]?\s*$"
+)
+
+
+def _letters_in_number(typed: str) -> list[str]:
+    """The letters in the number `typed` (read NFKC) holds, as the words they make, in
+    order and once each: any letter after its first digit (or its `+`), and the letters
+    that look like digits (O, l) standing right before it (`O10-8888 8888`); not an
+    extension after it (`ext 12`, `转 12`, refused as one), nor a word before the number
+    (`Tel:`, `手机：`), which phonenumbers skips. phonenumbers reads three letters or more
+    as a keypad's digits (`138OO138OOO` is +86 138 6613 8666) and drops fewer (`1380013800O`
+    would be a digit short): either way the number stored would not be the one typed."""
+    first = re.search(r"[+\d]", typed)
+    if first is None:
+        return []
+    start = first.start()
+    while start and typed[start - 1] in _LOOKALIKE:  # `O10...`, not the l of `Tel13...`
+        start -= 1
+    if start and typed[start - 1].isalpha() and typed[start] in _LOOKALIKE:
+        start = first.start()  # a word glued to the number (`Tel13800138000`): a label
+    number = re.sub(_EXTENSION_TAIL, "", typed[start:], flags=re.IGNORECASE)
+    found = re.findall(r"(?:(?!\d)[\w〇])+", number)  # words: `mobile`, `手机`, `O`
+    return list(dict.fromkeys(w for w in found if not w.isdecimal() and w != "_"))
+
+
+def _letters_said(raw: str, letters: list[str]) -> str:
+    """The refusal of a phone with `letters` (words) among its digits: the digit each
+    letter looks like when all do (`did you mean 0?`), else the words, as no phone holds
+    them."""
+    chars = list(dict.fromkeys("".join(letters)))
+    if all(ch in _LOOKALIKE for ch in chars):
+        meant = _(", ").join(_LOOKALIKE[ch] for ch in chars)
+        if len(chars) == 1:
+            return _(
+                "invalid phone {raw!r}: {letter!r} is not a digit; did you mean {digit}?"
+            ).format(raw=raw, letter=chars[0], digit=meant)
+        return _(
+            "invalid phone {raw!r}: the letters {letters} are not digits; did you mean {digits}?"
+        ).format(raw=raw, letters=_(", ").join(chars), digits=meant)
+    return _(
+        "invalid phone {raw!r}: it has letters among its digits ({letters}); type the number "
+        "in digits (crm does not read letters as the digits of a phone keypad)"
+    ).format(raw=raw, letters=_(", ").join(letters))
 
 
 def _mistyped_in_china(raw: str, digits: str) -> str | None:
@@ -348,6 +411,19 @@ def _mistyped_in_china(raw: str, digits: str) -> str | None:
         "invalid phone {raw!r}: not a landline number in China, which is an area code (010, "
         "021, 0571...) and a local number of 7 or 8 digits; check the area code and the digits"
     ).format(raw=raw)
+
+
+@functools.lru_cache(maxsize=128)
+def _mobile_prefix(prefix: str) -> bool:
+    """Whether some mobile number of China (11 digits, phonenumbers' pattern) begins with
+    the three digits `prefix` (`138` does, `140` and `123` not)."""
+    pattern = _usual_patterns("CN")[2]
+    return any(
+        pattern.fullmatch(f"{prefix}{a}{b}{fill * 6}")
+        for a in "0123456789"
+        for b in "0123456789"
+        for fill in "05"
+    )
 
 
 def _area_code(number: Any) -> str | None:
