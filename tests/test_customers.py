@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -73,7 +74,7 @@ def test_national_id_from_stdin_keeps_it_out_of_argv(db_path):
         (["--birthday", "--02-30"], "not a date: '--02-30' (there is no such day)"),
         (["--birthday", "--0230"], "not a date: '--0230' (there is no such day)"),
         (["--birthday", "--5-13"], "birthday '--5-13' is not a date"),
-        (["--birthday", "fri"], "does not say which week"),
+        (["--birthday", "fri"], "birthday 'fri' is not a date; write a birthday as"),
         (["--gender", "robot"], "gender must be one of"),
         (["--kind", "alien"], "kind must be one of"),
         (["--national-id", "110105194912310021"], "check digit"),
@@ -1253,3 +1254,91 @@ def test_one_field_given_two_values_in_one_edit_is_refused(db_path):
     assert person(1) == before
     zh = fails(2, "--lang", "zh", "edit", "1", "--set", "地区=浙江", "--set", "region=江苏")
     assert zh == "crm: 省份写了两次\n"
+
+
+# --- a birthday is a day a person was born on -------------------------------------------------
+
+_RELATIVE_WORDS = ["today", "yesterday", "tomorrow", "now", "今天", "昨天", "前天", "明天",
+                   "monday", "fri", "last monday", "next fri", "本月1日"]  # fmt: skip
+_RELATIVE_DAYS = st.one_of(
+    st.sampled_from(_RELATIVE_WORDS),
+    st.integers(1, 400).map(lambda n: f"{n} days ago"),
+    st.integers(1, 400).map(lambda n: f"{n}天前"),
+    st.integers(1, 60).map(lambda n: f"in {n} days"),
+    st.integers(1, 60).map(lambda n: f"-{n}w"),
+    st.integers(1, 60).map(lambda n: f"+{n}d"),
+    st.sampled_from("一二三四五六日").flatmap(
+        lambda day: st.sampled_from([f"上周{day}", f"下周{day}", f"周{day}"])
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_RELATIVE_DAYS)
+def test_a_day_said_relative_to_today_is_no_birthday(relative):
+    """`today`, `3天前`, `下周一` were stored as the day they named when typed (a birthday
+    of today, three days ago): refused with the forms a birthday is written in."""
+    from datetime import date
+
+    from crmcli.core.errors import InvalidInput
+    from crmcli.records.customers import birthday_values
+
+    with pytest.raises(InvalidInput) as refused:
+        birthday_values(relative, date(2026, 11, 22))
+    assert refused.value.message == (
+        f"birthday {relative!r} is not a date; write a birthday as 1990-05-07 or 1990年5月7日, "
+        "as --05-07 when the year is not known, or a lunar one as 农历1990年八月十五 "
+        "(lunar:1990-08-15)"
+    )
+
+
+@pytest.mark.parametrize("relative", ["today", "3天前", "下周一", "yesterday"])
+def test_add_edit_set_and_import_refuse_a_relative_birthday(db_path, tmp_path, relative):
+    who = str(add("甲", "--birthday", "1990-05-07"))
+    said = f"crm: birthday '{relative}' is not a date; write a birthday as 1990-05-07"
+    assert fails(2, "add", "乙", "--birthday", relative, db=db_path).startswith(said)
+    assert fails(2, "edit", who, "--birthday", relative, db=db_path).startswith(said)
+    assert fails(2, "edit", who, "--set", f"birthday={relative}", db=db_path).startswith(said)
+    zh = fails(2, "--lang", "zh", "add", "乙", "--birthday", relative, db=db_path)
+    assert zh.startswith(f"crm: 生日“{relative}”不是日期；生日请写成 1990-05-07"), zh
+    sheet = tmp_path / "b.csv"
+    sheet.write_text(f"姓名,生日\n乙,{relative}\n", encoding="utf-8")
+    result = crm("import", "customers", str(sheet))
+    assert result.exit_code == 2 and f"'{relative}' (column 生日) is not a date" in result.stderr
+    assert person(int(who))["birthday"] == "1990-05-07"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2026, 11, 22)), st.booleans())
+def test_a_calendar_date_is_a_birthday_whenever_it_is_read(day, chinese):
+    """What is refused as relative is only that: a date written in full is the birthday."""
+    from crmcli.records.customers import birthday_values
+
+    typed = f"{day.year}年{day.month}月{day.day}日" if chinese else day.isoformat()
+    assert birthday_values(typed, date(2026, 11, 22))["birthday"] == day.isoformat()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2000, 12, 31)), st.booleans())
+def test_the_example_a_day_without_its_year_is_given_is_a_real_date(day, chinese):
+    """`2月29日` was told to write 1990-02-29, a day that does not exist: the example year
+    has every month and day the user may type (29 February is a leap year's)."""
+    import re
+
+    from crmcli.core.errors import InvalidInput
+    from crmcli.records.customers import birthday_values
+
+    typed = f"{day.month}月{day.day}日" if chinese else f"{day:%b} {day.day}"
+    with pytest.raises(InvalidInput) as refused:
+        birthday_values(typed, date(2026, 11, 22))
+    said = refused.value.message
+    iso, year = re.search(r"as (\d{4}-\d\d-\d\d) or (\d{4})年", said).groups()
+    assert date.fromisoformat(iso) == date(int(year), day.month, day.day), said
+    assert f"{year}年{day.month}月{day.day}日" in said and f"--{day:%m-%d}" in said
+
+
+def test_a_29_february_without_its_year_is_shown_in_a_leap_year(db_path):
+    said = fails(2, "add", "X", "--birthday", "2月29日", db=db_path)
+    assert "as 1992-02-29 or 1992年2月29日, or as --02-29" in said
+    zh = fails(2, "--lang", "zh", "add", "X", "--birthday", "2月29日", db=db_path)
+    assert "写成 1992-02-29、1992年2月29日 都可以" in zh

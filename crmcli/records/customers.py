@@ -345,11 +345,14 @@ class BadBirthday(InvalidInput):
     with the forms alone; a reason of its own that offers none (`1/4` is ambiguous) stands.
     `in_column` says it for an import, naming the file's column."""
 
-    def __init__(self, value: str, today: date, reason: str) -> None:
+    def __init__(self, value: str, today: date, reason: str | None) -> None:
         self.value = value.strip()
         self.day = _month_and_day(value, today)  # a month and day without a year: said so
-        # an empty one is `empty date` as any date is; another a reason of its own or none
-        self.reason = None if self.value and _(dates.HELP) in reason else reason
+        # an empty one is `empty date` as any date is; another a reason of its own or none,
+        # and a day said relative to today (`monday`: which week?) the birthday's forms
+        if reason is not None and self.value and _(dates.HELP) not in reason:
+            reason = None if self.day is None and _relative(value, today) else reason
+        self.reason = None if self.value and reason and _(dates.HELP) in reason else reason
         super().__init__(self._said(None))
 
     def in_column(self, column: str) -> str:
@@ -366,11 +369,12 @@ class BadBirthday(InvalidInput):
                 if column is None
                 else _("{where}: {reason}").format(where=where, reason=self.reason)
             )
-        if self.day is not None:
+        if self.day is not None:  # the example a real day: 29 February in a leap year
+            year = 1992 if (self.day.month, self.day.day) == (2, 29) else 1990
             return _(
-                "{where} has no year; write it with its year, as 1990-{month:02}-{day:02} or "
-                "1990年{month}月{day}日, or as --{month:02}-{day:02} when the year is not known"
-            ).format(where=where, month=self.day.month, day=self.day.day)
+                "{where} has no year; write it with its year, as {year}-{month:02}-{day:02} or "
+                "{year}年{month}月{day}日, or as --{month:02}-{day:02} when the year is not known"
+            ).format(where=where, year=year, month=self.day.month, day=self.day.day)
         return _(
             "{where} is not a date; write a birthday as 1990-05-07 or 1990年5月7日, as --05-07 "
             "when the year is not known, or a lunar one as 农历1990年八月十五 (lunar:1990-08-15)"
@@ -404,10 +408,27 @@ def _month_and_day(value: str, today: date) -> date | None:
     return date(2000, read.month, read.day)
 
 
+_ISO_DAY = r"\d{4}-\d{2}-\d{2}"  # the usual birthday, read the same on any day
+
+
+def _relative(value: str, today: date) -> bool:
+    """Whether `value` is a day said relative to the day it is read on (`today`, `3天前`,
+    `下周一`, `last monday`, `monday`): read on another day, it names another. A birthday
+    is the day a person was born on, the same whenever it is read."""
+    other = today - timedelta(days=403)  # another year, month, week and weekday
+    try:
+        read = [dates.parse_date(value, on, direction="past") for on in (today, other)]
+    except InvalidInput:
+        return False
+    return read[0] != read[1]
+
+
 def birthday_values(value: str, today: date) -> dict[str, str | None]:
     """`birthday` and `birthday_lunar` from what a user typed: a Gregorian date, a day
     without its year (`--05-13`, kept so), or a lunar date (`lunar:1990-08-15`,
-    `lunar:1990-闰06-15`) stored with its Gregorian day."""
+    `lunar:1990-闰06-15`) stored with its Gregorian day; not a day said relative to today
+    (`today`, `3天前`), which is no day a person was born on (BadBirthday)."""
+    import re
     import unicodedata
 
     from crmcli.core import lunar
@@ -430,6 +451,8 @@ def birthday_values(value: str, today: date) -> dict[str, str | None]:
         if lunar.strip_prefix(value) is not None:  # a lunar date's own reason stands
             raise
         raise BadBirthday(value, today, exc.message) from None
+    if lunar_date is None and not re.fullmatch(_ISO_DAY, value.strip()) and _relative(value, today):
+        raise BadBirthday(value, today, None)  # `today`, `3天前`: no day a person was born on
     if born > today:
         raise InvalidInput(_("birthday {value} is in the future").format(value=born.isoformat()))
     if born.year == APPLE_NO_YEAR and lunar_date is None:  # Apple's year for "not known"
