@@ -43,6 +43,7 @@ from crmcli.core.vocabulary import (
     fields_meant,
     glossed,
     header,
+    understood,
     word,
 )
 from crmcli.records import purchases
@@ -971,9 +972,11 @@ def _province(text: str) -> str:
 
 
 def _city(text: str) -> str:
-    """A city as people type it: `杭州市` is 杭州; a name of one character before 市 (沙市)
-    keeps it, and so do 自治州, 地区 and 盟, which are part of the name."""
-    return text[:-1] if text.endswith("市") and len(text) > 2 else text
+    """A city as crm stores it, as a 市 column's is (crmcli.core.vocabulary `understood`):
+    a prefecture-level city or a municipality by its short name (`杭州市` is 杭州); any other
+    as written: a county-level city (`义乌市`, as 义乌 names no city of the list), a name
+    of one character before 市 (沙市), 自治州, 地区 and 盟, which are part of the name."""
+    return understood("city", text) or text
 
 
 def place(text: str) -> tuple[str | None, str | None, str | None]:
