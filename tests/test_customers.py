@@ -1342,3 +1342,61 @@ def test_a_29_february_without_its_year_is_shown_in_a_leap_year(db_path):
     assert "as 1992-02-29 or 1992年2月29日, or as --02-29" in said
     zh = fails(2, "--lang", "zh", "add", "X", "--birthday", "2月29日", db=db_path)
     assert "写成 1992-02-29、1992年2月29日 都可以" in zh
+
+
+# --- a new name another customer has ----------------------------------------------------------
+
+SAME_NAME = (
+    "crm: warning: #{mine} is now a possible duplicate of 张伟 (#{other}, same name); if they "
+    "are one customer: crm merge {other} {mine}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "how", [["--name", "张伟"], ["--set", "name=张伟"], ["--set", "姓名=张伟"]]
+)
+def test_renaming_a_customer_to_another_live_ones_name_warns_as_add_does(db_path, how):
+    """`crm add 张伟` beside a live 张伟 warns; `crm edit --name 张伟` said nothing, so that
+    `crm show 张伟` would now have to choose without anyone having been told."""
+    other, mine = add("张伟", "--city", "上海"), add("张三", "--city", "北京")
+    result = crm("edit", str(mine), *how)
+    assert result.exit_code == 0 and result.stdout == f"Updated customer {mine}.\n"
+    assert result.stderr == SAME_NAME.format(mine=mine, other=other)
+    zh = crm("--lang", "zh", "edit", str(mine), "--name", "张伟 ")  # the same name: no warning
+    assert zh.exit_code == 0 and zh.stderr == ""
+    assert crm("edit", str(mine), "--city", "广州").stderr == ""  # name untouched
+
+
+def test_no_warning_of_an_archived_namesake_or_the_same_name(db_path):
+    gone, mine = add("张伟"), add("张三")
+    ok("delete", str(gone), "--yes")
+    assert crm("edit", str(mine), "--name", "张伟").stderr == ""
+    assert crm("edit", str(mine), "--name", "张伟").stderr == ""
+
+
+def test_an_import_that_renames_a_customer_to_another_ones_name_warns(db_path, tmp_path):
+    other, mine = add("张伟"), add("张三", "--external-id", "K7")
+    sheet = tmp_path / "rename.csv"
+    sheet.write_text("external_id,姓名\nK7,张伟\n", encoding="utf-8")
+    result = crm("import", "customers", str(sheet))
+    assert result.exit_code == 0 and "1 updated" in result.stderr, result.stderr
+    said = SAME_NAME.format(mine=mine, other=other).removeprefix("crm: warning: ")
+    assert f"crm: warning: row 2: {said}" in result.stderr, result.stderr
+    again = crm("import", "customers", str(sheet))  # unchanged: no warning
+    assert again.exit_code == 0 and "is now a possible duplicate" not in again.stderr
+
+
+def test_renaming_in_the_editor_to_another_live_ones_name_warns(db_path, tmp_path, monkeypatch):
+    other, mine = add("张伟"), add("张三")
+    script = tmp_path / "ed.py"
+    script.write_text(
+        "import sys\np = sys.argv[1]\n"
+        "t = open(p, encoding='utf-8').read().replace('张三', '张伟')\n"
+        "open(p, 'w', encoding='utf-8').write(t)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EDITOR", f"python3 {script}")
+    result = crm("edit", str(mine), "--editor")
+    assert result.exit_code == 0 and result.stdout == f"Updated customer {mine}.\n"
+    assert result.stderr == SAME_NAME.format(mine=mine, other=other)
+    assert crm("edit", str(mine), "--editor").stderr == ""  # the name left as it is

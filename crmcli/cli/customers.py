@@ -551,6 +551,11 @@ def edit(
     if note := dates.time_not_kept("--birthday", raw.values.get("birthday")):
         out.warn(note)
     out.done(message, *updated)
+    _warn_likely(out, likely)
+
+
+def _warn_likely(out: Any, likely: "list[tuple[int, list[Likely]]]") -> None:
+    """Warn of each edited customer who now looks like another (`_likely_after_edit`)."""
     for customer_id, found in likely:
         out.warn(
             _(
@@ -568,12 +573,14 @@ def _likely_after_edit(
     conn: sqlite3.Connection, ids: list[int], changed: list[dict[str, Any]]
 ) -> "list[tuple[int, list[Likely]]]":
     """Customers whose name, company or city this edit changed that now look like another
-    live customer (same name, and same company or city), as `crm add` warns."""
+    live customer (same name, and same company or city), as `crm add` warns; and those
+    whose new name another live customer has alone (`crm show NAME` would have to choose)."""
     from crmcli.records import duplicates
 
     touched = sorted(
         {r["customer_id"] for r in changed if r["field"] in ("name", "company", "city")}
     )
+    renamed = {r["customer_id"] for r in changed if r["field"] == "name"}
     out = []
     for customer_id in touched[:20]:  # a bulk edit of a city warns of the first few
         record = customers.get_customer(conn, customer_id)
@@ -581,6 +588,13 @@ def _likely_after_edit(
             conn, record["name"], company=record["company"], city=record["city"],
             other_than=customer_id,
         )  # fmt: skip
+        if customer_id in renamed:
+            known = {each.customer_id for each in found}
+            found += [
+                each
+                for each in duplicates.named_alike(conn, record["name"], other_than=customer_id)
+                if each.customer_id not in known
+            ]
         if found:
             out.append((customer_id, found))
     return out
@@ -611,12 +625,16 @@ def _edit_in_editor(
             region=_region(conn),
         )
         changed = customers.edit_customer(conn, customer_id, changes, expected_version=version)
-    output(ctx, quiet=quiet).done(
+        after = customers.get_customer(conn, customer_id)
+        likely = _likely_after_edit(conn, [customer_id], _diff(record, after))
+    out = output(ctx, quiet=quiet)
+    out.done(
         _("Updated customer {customer_id}.").format(customer_id=customer_id)
         if changed
         else _("No changes."),
         customer_id,
     )
+    _warn_likely(out, likely)
 
 
 CARD_FIELDS = [

@@ -1710,8 +1710,12 @@ class CustomerImporter(Importer):
         else:
             customer_id = existing
             self._not_taken_by_another(prepared, customer_id)
+            named = prepared.values.get("name")
+            renamed = named is not None and named != self._name_of(customer_id)
             changed = customers.edit_customer(self.conn, customer_id, prepared)
             outcome = "updated" if changed else "unchanged"
+            if renamed:
+                self._namesakes(customer_id)
         touched = False
         for name in row.tags:
             _tag, added = tags.add_tag(self.conn, tags.clean_tag(name), [customer_id])
@@ -1838,6 +1842,31 @@ class CustomerImporter(Importer):
                 column = next((c for c, t in self.mapper._cache.items() if t == target), target[6:])
                 where = _("column {column}").format(column=column)
                 raise InvalidInput(id_in_field(where, f'--map "{column}=national_id"'))
+
+    def _name_of(self, customer_id: int) -> str:
+        return str(self.conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,))
+                   .fetchone()[0])  # fmt: skip
+
+    def _namesakes(self, customer_id: int) -> None:
+        """Warn when the row renamed `customer_id` to a name another live customer has, as
+        `crm edit --name` does (the import goes on: a name is no key)."""
+        from crmcli.records import duplicates
+
+        found = duplicates.named_alike(
+            self.conn, self._name_of(customer_id), other_than=customer_id
+        )
+        if found:
+            said = _(
+                "#{customer_id} is now a possible duplicate of {value}; if they are one "
+                "customer: crm merge {customer_id2} {customer_id}"
+            ).format(
+                customer_id=customer_id,
+                value=_(", ").join(map(str, found[:3])),
+                customer_id2=found[0].customer_id,
+            )
+            self.summary.warnings.append(
+                _("row {number}: {reason}").format(number=self._number, reason=said)
+            )
 
     def _not_taken_by_another(self, prepared: Any, customer_id: int) -> None:  # Changes
         """Refuse a row that would give the customer it updates an email or phone another
