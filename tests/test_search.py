@@ -598,3 +598,58 @@ def test_a_nickname_is_folded_as_a_name_is_and_split_at_either_semicolon(db_path
         for form in typed:
             assert json.loads(ok("show", form, "-f", "json"))["id"] == at, (nickname, form)
     assert fails(3, "show", "天蓬；元帅", db=db_path).startswith("crm: no customer matches")
+
+
+def test_a_live_customers_nickname_wins_over_an_archived_customers_name(db_path):
+    """`crm log call 大海` found the archived 大海 (and said it was archived) while a live
+    customer is known by the nickname 大海: a live match wins over an archived one, as it
+    does between two customers of one name; where archived customers count (`crm show`)
+    both are listed, as two namesakes are; with only archived ones it says so."""
+    gone = add("大海")
+    ok("delete", str(gone), "--yes")
+    live = add("王大海", "--field", "wechat_nickname=大海")
+    ok("log", "call", "大海", "问价")
+    assert [i["customer_id"] for i in json.loads(ok("interactions", "-f", "json"))] == [live]
+    ok("edit", "大海", "--city", "上海")
+    assert json.loads(ok("show", str(live), "-f", "json"))["city"] == "上海"
+    said = fails(2, "show", "大海", db=db_path)
+    assert said == (
+        "crm: '大海' matches 2 customers; use an id or a more precise reference\n"
+        f"  {gone}\t大海\n  {live}\t王大海\t上海\n"
+    )
+    ok("delete", str(live), "--yes")  # now both archived: the archived name, said as such
+    said = fails(3, "log", "call", "大海", "x", db=db_path)
+    assert said.startswith(f"crm: '大海' is archived customer {gone};"), said
+    ok("undelete", str(gone))  # a live name wins over an archived nickname, as before
+    assert json.loads(ok("show", "大海", "-f", "json"))["id"] == gone
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=4))
+def test_a_reference_resolves_to_live_customers_before_archived_ones(tmp_path_factory, kinds):
+    """Any mix of customers named 大海 or known by it, archived or not: `crm log` finds the
+    live named ones, else the live nicknamed ones (one, or ambiguous among them), else says
+    the archived ones are archived; nothing is logged when it does not find one."""
+    import os
+
+    db = tmp_path_factory.mktemp("refs") / "crm.db"
+    os.environ["CRM_DB"] = str(db)
+    named, known = [], []
+    for at, (by_name, archived) in enumerate(kinds, 1):
+        args = ["大海"] if by_name else [f"客户{at}", "--field", "wechat_nickname=大海"]
+        assert add(*args) == at
+        if archived:
+            ok("delete", str(at), "--yes")
+        else:
+            (named if by_name else known).append(at)
+    result = crm("log", "call", "大海", "问价")
+    meant = named or known
+    logged = json.loads(ok("interactions", "-f", "json"))
+    if len(meant) == 1:
+        assert result.exit_code == 0 and [i["customer_id"] for i in logged] == meant
+    elif meant:
+        assert result.exit_code == 2 and "matches" in result.stderr and logged == []
+        assert all(f"{i}\t" in result.stderr for i in meant), result.stderr
+    else:
+        assert result.exit_code == 3 and "is archived customer" in result.stderr
+        assert logged == []

@@ -3,10 +3,12 @@
 A reference is tried, in order, as: `#ID` or a number that is an id; an external key;
 an exact email; a phone number; a name. Names match ignoring case, accents and width
 (`validate.fold`), in five steps, the first that finds anyone deciding: the exact name; a
-name the customer is known by, whole (a 微信 nickname: KNOWN_AS); the exact pinyin of a
-Chinese name or its initials (`zhangwei`, `zhang wei`, `zw` for 张伟, from the search index,
-crmcli.store.search); a substring of the name; a substring of the pinyin. More than one
-match raises Ambiguous (exit 2) with the candidates; none raises NotFound (exit 3).
+name the customer is known by, whole (a 微信 nickname: KNOWN_AS; a live customer's before
+an archived customer's exact name, or beside it where archived ones count); the exact
+pinyin of a Chinese name or its initials (`zhangwei`, `zhang wei`, `zw` for 张伟, from the
+search index, crmcli.store.search); a substring of the name; a substring of the pinyin.
+More than one match raises Ambiguous (exit 2) with the candidates; none raises NotFound
+(exit 3).
 Archived customers are found only when `archived=True`.
 """
 
@@ -77,12 +79,18 @@ def resolve(
         if found:
             return _exact(conn, ref, found, archived)
     key = validate.fold(text)
-    found = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
-    if found:
-        return _exact(conn, ref, found, archived)
-    found = _known_as(conn, key)
-    if found:
-        return _exact(conn, ref, found, archived)
+    named = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
+    if any(gone is None for _, gone in named):
+        return _exact(conn, ref, named, archived)
+    # A name only archived customers have: a live customer known by it (a nickname) is
+    # meant, as a live one of two namesakes is; where archived customers count (`crm
+    # show`), both are, as two namesakes are (Ambiguous).
+    known = _known_as(conn, key)
+    live = [(i, gone) for i, gone in known if gone is None]
+    if live:
+        return _exact(conn, ref, sorted({*named, *live}) if archived else live, archived)
+    if named or known:
+        return _exact(conn, ref, named or known, archived)
     if numeric:  # a number is a whole name (a customer named "42"), never part of one
         raise NotFound(_("no customer matches {ref!r}").format(ref=ref))
     from crmcli.store import search  # the pinyin index: only for names no exact step matched
