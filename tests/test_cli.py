@@ -709,6 +709,21 @@ def test_an_empty_db_option_is_named_as_such(db_path, args):
     assert fails(2, "--lang", "zh", *args) == "crm: --db 需要一个文件名，收到的是空值\n"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["demo", "--db", ""], ["demo", "--db="], ["--db", "", "demo"], ["--db=", "demo"],
+     ["demo", "--db", "", "--db", "x.db"], ["demo", "--db", "x.db", "--db", ""]],
+)  # fmt: skip
+def test_an_empty_db_for_the_demo_is_named_as_such(tmp_path, monkeypatch, args):
+    """`crm demo --db ''` said `. already exists` (the demo's own --db read '' as the current
+    folder): the same one line as any command's empty --db, nothing made."""
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    assert fails(2, *args) == "crm: --db needs a file name; it was given an empty value\n"
+    assert fails(2, "--lang", "zh", *args) == "crm: --db 需要一个文件名，收到的是空值\n"
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 @pytest.mark.parametrize("args", [["list", "--db"], ["--db"], ["--db", "x.db", "list", "--db"]])
 def test_a_db_option_without_its_value_is_a_missing_argument(db_path, args):
     """`crm list --db` has no value at all: click's words, not the empty value of `--db=`."""

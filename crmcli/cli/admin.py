@@ -93,7 +93,8 @@ def config_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 def demo(
     ctx: typer.Context,
     db: Annotated[
-        list[Path] | None,  # each one given, so that two different files are refused
+        list[str] | None,  # each one given as typed: two different files, or an empty one,
+        # are refused (a Path reads `''` as `.`)
         typer.Option("--db", help="Where to build it (default: demo.db beside crm.db)."),
     ] = None,
     customers: Annotated[int, typer.Option(min=1, max=100_000, help="How many customers.")] = 300,
@@ -113,7 +114,9 @@ def demo(
     # `crm --db X demo` means X as much as `crm demo --db X` does; $CRM_DB does not count:
     # it names the user's own database, which the demo never touches.
     given = global_options(ctx).db
-    named = [str(given)] * (given is not None) + [str(each) for each in db or []]
+    named = [str(given)] * (given is not None) + list(db or [])
+    if "" in named:  # as `crm --db '' list` says it
+        raise InvalidInput(_("--db needs a file name; it was given an empty value"))
     one_database(named)
     db = Path(named[-1]) if named else None
     if db is None:  # the demo's own file, replaced by each demo (only if a demo built it)
