@@ -329,9 +329,13 @@ def _fill_shoppers() -> None:
 
 @pytest.fixture
 def cn(db_path: Path) -> Path:
-    """An empty database whose default phone region is CN."""
-    ok("config", "set", "default_region", "CN")
+    """An empty database whose default phone region is CN (set once per worker, copied)."""
+    filled_once(db_path, _fill_cn)
     return db_path
+
+
+def _fill_cn() -> None:
+    ok("config", "set", "default_region", "CN")
 
 
 @pytest.fixture
