@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from crmcli.cli import app
 from crmcli.core.where import OPERATORS
-from tests.conftest import add, drain, dump, fails, ok
+from tests.conftest import add, drain, dump, fails, filled_once, ok
 
 CRM = str(Path(sys.executable).parent / "crm")
 
@@ -41,6 +41,11 @@ def shell(kind: str, line: str) -> str:
 
 @pytest.fixture
 def people(db_path: Path) -> Path:
+    filled_once(db_path, _fill_people)  # made once per worker, copied
+    return db_path
+
+
+def _fill_people() -> None:
     add("Wang Fang", "--city", "上海")
     add("Wanda Li")
     add("张伟")
@@ -53,7 +58,6 @@ def people(db_path: Path) -> Path:
     ok("stage", "张伟", "customer")
     ok("segment", "save", "shanghai-vips", "--city", "上海", "--tag", "vip")
     ok("edit", "张伟", "--field", "wechat=zw_88")
-    return db_path
 
 
 @pytest.mark.parametrize("name", ["bash", "zsh", "fish"])

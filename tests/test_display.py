@@ -11,7 +11,7 @@ import pytest
 
 from crmcli.cli.display import SYMBOLS, money, phone
 from crmcli.core.money import Amount, shown
-from tests.conftest import crm, dump, fails, ok
+from tests.conftest import crm, dump, fails, filled_once, ok
 from tests.test_i18n_tables import table
 
 
@@ -31,6 +31,11 @@ def terminal(monkeypatch):
 
 @pytest.fixture
 def shop(db_path):
+    filled_once(db_path, _fill_shop)  # made once per worker, copied
+    return db_path
+
+
+def _fill_shop() -> None:
     ok("config", "set", "default_region", "CN")
     ok("add", "张伟", "--phone", "13379553028", "--city", "上海")
     ok("add", "Ann Lee", "--phone", "+1 415 555 0100", "--phone", "13800138000")
@@ -39,7 +44,6 @@ def shop(db_path):
     ok("buy", "Ann Lee", "Tea", "$12.5", "--at", "2026-11-03")
     ok("buy", "Ann Lee", "Cup", "HK$80", "--at", "2026-11-04")
     ok("buy", "Ann Lee", "Chocolate", "9.90 CHF", "--at", "2026-11-05")
-    return db_path
 
 
 def cells(text: str, first: str) -> list[str]:

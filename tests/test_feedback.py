@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcli.reports.models import nps as fig
-from tests.conftest import add, crm, dump, fails, ok
+from tests.conftest import add, crm, dump, fails, filled_once, ok
 
 
 def jrows(*args: str) -> list[dict]:
@@ -70,10 +70,14 @@ def test_percentile_is_a_value_with_at_least_90_percent_at_or_below(values):
 
 @pytest.fixture
 def people(db_path):
+    filled_once(db_path, _fill_people)  # made once per worker, copied
+    return db_path
+
+
+def _fill_people() -> None:
     add("Anna")
     add("Bob")
     add("Carl")
-    return db_path
 
 
 def test_the_time_to_resolve_is_said_in_the_unit_people_use(db_path):

@@ -16,7 +16,7 @@ from crmcli.core.dates import Period
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.records import edits, products, purchases, refs, tasks
 from crmcli.store import db
-from tests.conftest import fails, ok
+from tests.conftest import fails, filled_once, ok
 
 TODAY = date(2026, 11, 22)  # the pinned clock's day (conftest)
 
@@ -61,11 +61,15 @@ def test_unset_hands_other_names_to_the_record_kind():
 
 @pytest.fixture
 def shop(db_path: Path) -> Iterator[Path]:
+    filled_once(db_path, _fill_shop)  # made once per worker, copied
+    yield db_path
+
+
+def _fill_shop() -> None:
     ok("add", "Anna")
     ok("add", "Bob")
     ok("product", "add", "Teapot", "--price", "280", "--category", "Ware")
     ok("buy", "Anna", "Cup", "30.50", "--qty", "3", "--note", "n")  # purchase 1
-    yield db_path
 
 
 def read_only(path: Path):

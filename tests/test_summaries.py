@@ -10,7 +10,7 @@ import pytest
 
 from crmcli.reports import churn, purchase_histories
 from crmcli.store import summaries
-from tests.conftest import add, buy_ago, fails, ok, rows
+from tests.conftest import add, buy_ago, fails, filled_once, ok, rows
 
 LATER = date(2100, 1, 1)  # after every purchase line of these tests
 
@@ -77,6 +77,11 @@ def days(path: Path) -> list[tuple]:
 
 @pytest.fixture
 def bought(db_path: Path) -> Path:
+    filled_once(db_path, _fill_bought)  # made once per worker, copied
+    return db_path
+
+
+def _fill_bought() -> None:
     add("Anna")
     add("Bob")
     for days_ago in (200, 170, 150, 110, 100):
@@ -84,7 +89,6 @@ def bought(db_path: Path) -> Path:
     buy_ago("Anna", "40", 100)  # a second line on a day
     buy_ago("Anna", "25 USD", 60)
     buy_ago("Bob", "300", 90)
-    return db_path
 
 
 def test_buying_fills_the_summaries(bought):

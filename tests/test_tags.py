@@ -5,15 +5,19 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import add, crm, fails, ok
+from tests.conftest import add, crm, fails, filled_once, ok
 
 
 @pytest.fixture
 def three(db_path):
+    filled_once(db_path, _fill_three)  # made once per worker, copied
+    return db_path
+
+
+def _fill_three() -> None:
     ok("add", "Anna", "--city", "Shanghai")
     ok("add", "Bob", "--city", "Beijing")
     ok("add", "Carl", "--city", "Shanghai")
-    return db_path
 
 
 def tagged(db_path, tag):
