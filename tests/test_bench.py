@@ -167,3 +167,13 @@ def test_the_functions_changed_since_a_commit_are_given_as_mutation_patterns(
     assert capsys.readouterr().out == ""
     with pytest.raises(SystemExit, match="no commit 'nosuch'"):
         main(["nosuch"])
+
+
+def test_wal_growth_times_four_quarters_of_one_transaction_and_leaves_no_file(tmp_path):
+    """bench/wal_growth.py writes one WAL transaction in four steps and measures each; its
+    scratch file, -wal and -shm are gone afterwards (no timing asserted)."""
+    from bench.wal_growth import run
+
+    quarters, commit = run(tmp_path, 1)
+    assert len(quarters) == 4 and min(*quarters, commit) >= 0
+    assert list(tmp_path.iterdir()) == []
