@@ -275,6 +275,31 @@ _IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]{2}")
 _NUMBER_JOINT = re.compile(r"[\u3400-\u9fff]\d|[\d%][\u3400-\u9fff]")
 
 
+def _words(text: str) -> list[tuple[str, str]]:
+    """`text`'s words for `wrap`, each with the space before it: no space kept between a
+    Chinese character and a number (`_NUMBER_SPACE`), closing punctuation on the word
+    before it."""
+    words: list[tuple[str, str]] = []  # (the space before it, the word)
+    kept = _RECORD_SPACE.sub(r"\1 ", _NUMBER_SPACE.sub("\xa0", text.strip()))
+    parts = re.split(r"([ \t\r\n]+)", kept)
+    for space, word in zip(["", *parts[1::2]], parts[::2], strict=True):
+        space = space if space == "  " else " "  # `help  [required]` keeps its two
+        if words and word[:1] in _CLOSING:  # `(a, b, ...)`: no line starts with `...)`
+            words[-1] = (words[-1][0], words[-1][1] + "\xa0" + word)
+        elif word:
+            words.append((space, word))
+    return words
+
+
+def widest_piece(text: str, breaks: str = "") -> int:
+    """The width of the widest part of `text` that `wrap` never breaks inside where a line
+    has room for it: a word, a number with its unit (`（满 40 岁）；`), an amount."""
+    return max(
+        (width(piece) for _space, word in _words(text) for piece in _pieces(word, breaks)),
+        default=0,
+    )
+
+
 def wrap(
     text: str,
     columns: int,
@@ -291,15 +316,7 @@ def wrap(
     With `phrases` (a table's narrow cell, an error) a phrase that fits a line is not
     parted (`_phrases`): the line breaks before it instead, as between English words;
     without, each line is filled (a paragraph of prose, help)."""
-    words: list[tuple[str, str]] = []  # (the space before it, the word)
-    kept = _RECORD_SPACE.sub(r"\1 ", _NUMBER_SPACE.sub("\xa0", text.strip()))
-    parts = re.split(r"([ \t\r\n]+)", kept)
-    for space, word in zip(["", *parts[1::2]], parts[::2], strict=True):
-        space = space if space == "  " else " "  # `help  [required]` keeps its two
-        if words and word[:1] in _CLOSING:  # `(a, b, ...)`: no line starts with `...)`
-            words[-1] = (words[-1][0], words[-1][1] + "\xa0" + word)
-        elif word:
-            words.append((space, word))
+    words = _words(text)
     lines: list[str] = []
     line, used, empty = first, width(first), True
     for phrase in _phrases(words, breaks):
