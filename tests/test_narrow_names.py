@@ -121,3 +121,19 @@ def test_a_long_care_further_down_shows_whole_beside_its_date():
     assert lines[0].split() == ["Date", "┃", "Customer", "┃", "Phone", "┃", "Care"], lines[0]
     assert lines[-2].endswith("│ 月饼礼盒 mooncake gift box；节日问候 festival greeting"), lines
     assert lines[-1] == "1 column hidden: Festival name; use --format csv or a wider terminal"
+
+
+# What `crm help dates` lists as forms to type, in Chinese: each must show on one line.
+_FORMS = ("2小时前", "半小时前", "半个月后", "一个月前", "in 3 days", "3 weeks ago", "next fri",
+          "last fri", "fri 3pm", "tomorrow at noon", "22 Nov 2026", "“crm task snooze”",
+          "“crm date add”", "明天下午3点", "2026年11月22日")  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", [44, 50, 60, 67, 80, 120])
+def test_chinese_help_on_dates_never_splits_a_typed_form(columns):
+    """`crm help dates` at 60 columns read `2小` / `时前` and `in` / `3 days`: a form to type
+    is kept on one line, as a quoted command is (`“crm task snooze”`)."""
+    code, lines = on_screen("help", "dates", columns=columns, env=ZH)
+    assert code == 0 and all(width(line) <= columns for line in lines), lines
+    for form in _FORMS:
+        assert any(form in line for line in lines), (form, lines)

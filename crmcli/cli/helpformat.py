@@ -149,13 +149,37 @@ def reflow(text: str, columns: int) -> str:
                 groups[-1] = joined(groups[-1], line.strip())
         out.append(
             "\n".join(
-                wrap(group[2:], columns, "- ", "  ")
+                wrap(typed(group[2:], columns - 2), columns, "- ", "  ", phrases=True)
                 if group.startswith("- ")
-                else wrap(group, columns)
+                else wrap(typed(group, columns), columns, phrases=True)
                 for group in groups
             )
         )
     return "\n\n".join(out)
+
+
+# A form one types, listed in Chinese prose between its marks (`、in 3 days、`, `也可写 fri
+# 3pm、`, `（tomorrow at noon）`): ASCII words that stay on one line.
+_TYPED = re.compile(
+    r"(?:(?<=[、，：；（“])|(?<=[\u3400-\u9fff] ))"
+    r"[\w+:./-]+(?: [\w+:./-]+)+(?=[、，；：）”。]|$)",
+    re.ASCII,
+)
+
+
+def typed(text: str, room: int) -> str:
+    """`text` with the spaces of what a reader types made unbreakable where it fits a line
+    (`room` cells): a quoted command (`“crm task snooze”`, as an error keeps it: cli/output.py
+    `error_lines`) and a form listed between Chinese marks (`in 3 days`, `next fri`), so that
+    help never splits a typed example (`in` / `3 days`); with `wrap`'s `phrases`, no Chinese
+    one either (`2小` / `时前`)."""
+    from crmcli.cli.output import _QUOTED
+
+    def kept(match: re.Match[str]) -> str:
+        said = match.group()
+        return said.replace(" ", "\xa0") if width(said) <= room else said
+
+    return _TYPED.sub(kept, _QUOTED.sub(kept, text))
 
 
 # A word of a command line: quoted text stays whole.
