@@ -11,6 +11,7 @@ the headings are in the run's language.
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from typer._click.formatting import HelpFormatter as ClickFormatter
 
@@ -149,13 +150,37 @@ def reflow(text: str, columns: int) -> str:
                 groups[-1] = joined(groups[-1], line.strip())
         out.append(
             "\n".join(
-                wrap(group[2:], columns, "- ", "  ")
+                wrap(typed(group[2:], columns - 2), columns, "- ", "  ", phrases=True)
                 if group.startswith("- ")
-                else wrap(group, columns)
+                else wrap(typed(group, columns), columns, phrases=True)
                 for group in groups
             )
         )
     return "\n\n".join(out)
+
+
+# A form one types, listed in Chinese prose between its marks (`、in 3 days、`, `也可写 fri
+# 3pm、`, `（tomorrow at noon）`): ASCII words that stay on one line.
+_TYPED = re.compile(
+    r"(?:(?<=[、，：；（“])|(?<=[\u3400-\u9fff] ))"
+    r"[\w+:./-]+(?: [\w+:./-]+)+(?=[、，；：）”。]|$)",
+    re.ASCII,
+)
+
+
+def typed(text: str, room: int) -> str:
+    """`text` with the spaces of what a reader types made unbreakable where it fits a line
+    (`room` cells): a quoted command (`“crm task snooze”`, as an error keeps it: cli/output.py
+    `error_lines`) and a form listed between Chinese marks (`in 3 days`, `next fri`), so that
+    help never splits a typed example (`in` / `3 days`); with `wrap`'s `phrases`, no Chinese
+    one either (`2小` / `时前`)."""
+    from crmcli.cli.output import _QUOTED
+
+    def kept(match: re.Match[str]) -> str:
+        said = match.group()
+        return said.replace(" ", "\xa0") if width(said) <= room else said
+
+    return _TYPED.sub(kept, _QUOTED.sub(kept, text))
 
 
 # A word of a command line: quoted text stays whole.
@@ -231,15 +256,19 @@ def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
-def _pieces(word: str, breaks: str = "") -> Iterator[str]:
+def _pieces(word: str, breaks: str = "", words: bool = False) -> Iterator[str]:
     """A word (no spaces) cut where a line may break inside it: beside a Chinese character,
     unless that puts closing punctuation first on a line or opening punctuation last, or is
-    inside a quoted value (`--city '上海'`), and after any of `breaks` (`,` in `call,email`)."""
+    inside a quoted value (`--city '上海'`), or with `words` inside a Chinese word crm says
+    (`_lexicon`: `联系` / `周期`), and after any of `breaks` (`,` in `call,email`)."""
     start, quoted = 0, word[0] == "'"
+    within = _within_words(word) if words else set()
     for i in range(1, len(word)):
         before, after = word[i - 1], word[i]
         inside, quoted = quoted, quoted ^ (after == "'")
         if after in _CLOSING or inside:  # never inside '城市 = 上海', nor before its '
+            continue
+        if i in within:  # inside a word crm says (`联系周期`, `通常`): where a line has room
             continue
         if "\xa0" in (before, after):  # a space kept (`whole`, `_NUMBER_SPACE`): no break
             continue
@@ -259,6 +288,61 @@ def _pieces(word: str, breaks: str = "") -> Iterator[str]:
     yield word[start:]
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> frozenset[str]:
+    """The Chinese words crm's own catalog says (a header or word said alone, `联系周期`,
+    `流失风险`, and each run of two to four characters in its sentences, `通常`, `天未联系`):
+    what a line does not break inside where it has room (no dictionary ships with crm:
+    these are the words it writes). A set, not a pattern: a regular expression of a
+    thousand words takes 0.3 s to compile."""
+    from crmcli.core.i18n import catalog
+
+    said = getattr(catalog("zh"), "_catalog", {})
+    return frozenset(
+        run
+        for text in said.values()
+        if isinstance(text, str)
+        for run in _HAN.findall(text)
+        if 2 <= len(run) <= (6 if run == text else 4)
+    )
+
+
+@lru_cache(maxsize=1)
+def _terms() -> frozenset[str]:
+    """crm's Chinese terms of four characters or more, each said alone in its catalog (a
+    header, a word: `联系周期`, `生命周期`)."""
+    from crmcli.core.i18n import catalog
+
+    said = getattr(catalog("zh"), "_catalog", {})
+    return frozenset(
+        t for t in said.values() if isinstance(t, str) and re.fullmatch(r"[\u3400-\u9fff]{4,6}", t)
+    )
+
+
+def _within_words(word: str) -> set[int]:
+    """The places inside `word` that fall inside a word of `_lexicon`, the longest first
+    from the left (each break before index i that would part one); not in a word just
+    before a number, whose last two characters stay with it (`已沉默 60 天`: the three
+    together would be wider)."""
+    within: set[int] = set()
+    if not _HAN.search(word):
+        return within
+    lexicon = _lexicon()
+    for run in _HAN.finditer(word):
+        at, end = run.start(), run.end()
+        while at < end - 1:
+            size = next(
+                (n for n in range(min(6, end - at), 1, -1) if word[at : at + n] in lexicon), 0
+            )
+            if size and word[at + size : at + size + 1] != "\xa0":
+                within.update(range(at + 1, at + size))
+            at += size or 1
+    return within
+
+
 # A space between a Chinese character and a number (`已沉默 42 天`, `农历 1990-08-15`,
 # `相差 23.2%`) or a record's number (`反馈 #449`): Chinese sets one there for air, not as a
 # place to break; no line breaks at it, so no number is parted from its unit (`已沉默 42` /
@@ -273,6 +357,45 @@ _RECORD_SPACE = re.compile(r"(?<=#\d)(\d*)\xa0")
 _IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]{2}")
 # The same without the space: no break inside `已沉默42天` either.
 _NUMBER_JOINT = re.compile(r"[\u3400-\u9fff]\d|[\d%][\u3400-\u9fff]")
+
+
+def _words(text: str, terms: bool = False) -> list[tuple[str, str]]:
+    """`text`'s words for `wrap`, each with the space before it: no space kept between a
+    Chinese character and a number (`_NUMBER_SPACE`), closing punctuation on the word
+    before it."""
+    words: list[tuple[str, str]] = []  # (the space before it, the word)
+    kept = _RECORD_SPACE.sub(r"\1 ", _NUMBER_SPACE.sub("\xa0", text.strip()))
+    if terms and "\xa0" in kept and _HAN.search(kept):
+        # a term of four characters or more before a number may end a line (`（联系周期` /
+        # `14 天，`): the two characters before the number are its own, not a word of two
+        named = _terms()
+        ends = {
+            n
+            for n, ch in enumerate(kept)
+            if ch == "\xa0" and any(kept[max(n - k, 0) : n] in named for k in (4, 5, 6))
+        }
+        kept = "".join(
+            " " if ch == "\xa0" and n in ends and kept[n + 1 : n + 2].isdigit() else ch
+            for n, ch in enumerate(kept)
+        )
+    parts = re.split(r"([ \t\r\n]+)", kept)
+    for space, word in zip(["", *parts[1::2]], parts[::2], strict=True):
+        space = space if space == "  " else " "  # `help  [required]` keeps its two
+        if words and word[:1] in _CLOSING:  # `(a, b, ...)`: no line starts with `...)`
+            words[-1] = (words[-1][0], words[-1][1] + "\xa0" + word)
+        elif word:
+            words.append((space, word))
+    return words
+
+
+def widest_piece(text: str, breaks: str = "") -> int:
+    """The width of the widest part of `text` that `wrap` never breaks inside where a line
+    has room for it: an English word, a number with its unit (`（满 40 岁）；`), an amount
+    (not a Chinese word of `_lexicon`, which breaks where it must)."""
+    return max(
+        (width(piece) for _space, word in _words(text) for piece in _pieces(word, breaks)),
+        default=0,
+    )
 
 
 def wrap(
@@ -291,18 +414,10 @@ def wrap(
     With `phrases` (a table's narrow cell, an error) a phrase that fits a line is not
     parted (`_phrases`): the line breaks before it instead, as between English words;
     without, each line is filled (a paragraph of prose, help)."""
-    words: list[tuple[str, str]] = []  # (the space before it, the word)
-    kept = _RECORD_SPACE.sub(r"\1 ", _NUMBER_SPACE.sub("\xa0", text.strip()))
-    parts = re.split(r"([ \t\r\n]+)", kept)
-    for space, word in zip(["", *parts[1::2]], parts[::2], strict=True):
-        space = space if space == "  " else " "  # `help  [required]` keeps its two
-        if words and word[:1] in _CLOSING:  # `(a, b, ...)`: no line starts with `...)`
-            words[-1] = (words[-1][0], words[-1][1] + "\xa0" + word)
-        elif word:
-            words.append((space, word))
+    words = _words(text, phrases)
     lines: list[str] = []
     line, used, empty = first, width(first), True
-    for phrase in _phrases(words, breaks):
+    for phrase in _phrases(words, breaks, phrases):
         # A phrase that does not fit the rest of the line but fits a line of its own starts
         # one, rather than leave its first characters behind (`已` / `逾期 5 天`).
         size = sum(len(gap) + width(piece) for gap, piece in phrase) - len(phrase[0][0])
@@ -341,7 +456,9 @@ _PHRASE_AFTER = set("，。、；：？！）」』】》〉”’,;:?!)]}")
 _TERM = re.compile(r"（(?:[!-~]+|[^）]{1,2})）")
 
 
-def _phrases(words: list[tuple[str, str]], breaks: str) -> Iterator[list[tuple[str, str]]]:
+def _phrases(
+    words: list[tuple[str, str]], breaks: str, whole_words: bool = False
+) -> Iterator[list[tuple[str, str]]]:
     """The pieces of `words` (`_pieces`: each with the space before it, "" inside a word)
     grouped into phrases: a phrase starts at a space, after punctuation or at an opening
     mark (not one around a term, `_TERM`), so that a line breaks between two Chinese
@@ -349,7 +466,7 @@ def _phrases(words: list[tuple[str, str]], breaks: str) -> Iterator[list[tuple[s
     `逾期 5 天：`)."""
     phrase: list[tuple[str, str]] = []
     for space, word in words:
-        for index, piece in enumerate(_pieces(word, breaks)):
+        for index, piece in enumerate(_pieces(word, breaks, whole_words)):
             last = phrase[-1][1][-1] if phrase else ""
             term = bool(_TERM.match(piece))
             parted = last in _PHRASE_AFTER or last in breaks or piece[0] in _OPENING
