@@ -155,9 +155,13 @@ def _region(conn: sqlite3.Connection) -> str | None:
     return get_setting(conn, "default_region")
 
 
-def resolver(conn: sqlite3.Connection, *, archived: bool = False) -> Callable[[str], int]:
+def resolver(
+    conn: sqlite3.Connection, *, archived: bool = False, only_archived: bool = False
+) -> Callable[[str], int]:
     region = _region(conn)
-    return lambda ref: refs.resolve(conn, ref, region=region, archived=archived)
+    return lambda ref: refs.resolve(
+        conn, ref, region=region, archived=archived, only_archived=only_archived
+    )
 
 
 def _prepare(
@@ -909,7 +913,8 @@ def _archive(
     named = list(targets or [])
     with suppress(DryRun), writing(ctx) as conn:
         if len(named) == 1 and named != ["-"] and selection.is_empty() and not batch.ids_from:
-            ids, by_filter = [resolver(conn, archived=not archived)(named[0])], False
+            find = resolver(conn, archived=not archived, only_archived=not archived)
+            ids, by_filter = [find(named[0])], False
         else:
             ids, by_filter = select(conn, named, selection, batch)
         confirm_bulk(conn, len(ids), _("Archive") if archived else _("Restore"), batch, by_filter)
