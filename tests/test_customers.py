@@ -1400,3 +1400,24 @@ def test_renaming_in_the_editor_to_another_live_ones_name_warns(db_path, tmp_pat
     assert result.exit_code == 0 and result.stdout == f"Updated customer {mine}.\n"
     assert result.stderr == SAME_NAME.format(mine=mine, other=other)
     assert crm("edit", str(mine), "--editor").stderr == ""  # the name left as it is
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["add", "B", "--birthday", ""], ["add", "B", "--birthday", "  "],
+     ["edit", "1", "--set", "生日="], ["edit", "1", "--set", "birthday= "],
+     ["edit", "1", "--birthday", ""]],
+)  # fmt: skip
+def test_an_empty_birthday_gets_the_birthdays_advice(db_path, args):
+    """An empty birthday was told a task's dates (today, tomorrow, fri, next fri), all of which
+    a birthday refuses: it is told a birthday's forms, and --unset to remove one, as an empty
+    --field is; nothing changes."""
+    ok("add", "Anna", "--birthday", "1990-05-07")
+    before = dump(db_path)
+    assert fails(2, *args, db=db_path) == (
+        "crm: empty birthday; write it as 1990-05-07 or 1990年5月7日, or as --05-07 when the "
+        "year is not known; to remove one: --unset birthday\n"
+    )
+    assert dump(db_path) == before
+    ok("edit", "1", "--unset", "birthday")
+    assert json.loads(ok("show", "1", "-f", "json"))["birthday"] is None
