@@ -1328,10 +1328,8 @@ _COUNTY_LEVEL = (
 def test_a_county_level_city_in_a_region_cell_keeps_its_shi(province, city):
     """`浙江省义乌市` in 所在地区 was stored as 义乌 while a 市 column kept 义乌市: only
     the cities of crm's list are stored short, whichever column they come from."""
-    from crmcli.core.vocabulary import PROVINCES
+    from crmcli.core.vocabulary import COUNTY_CITIES, PROVINCES
     from crmcli.transfer.importers import place
-
-    from crmcli.core.vocabulary import COUNTY_CITIES
 
     # one of COUNTY_CITIES is read with or without 市 as itself; 喀什 (a 地区 too) and 襄樊
     # (now 襄阳) are text as typed

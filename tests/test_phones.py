@@ -968,7 +968,18 @@ def test_a_stored_phone_holds_the_digits_typed_never_a_keypads(number, typed_in,
     assert typed.endswith(national), (text, stored)
     before = typed[: len(typed) - len(national)]  # a country code or prefix, no more
     code = str(number_read.country_code)
-    assert before in ("", "0", "1", code, f"00{code}", f"011{code}"), (text, stored)
+    assert before in ("", "0", "1", code, f"{code}0", f"00{code}", f"011{code}"), (text, stored)
+
+
+@pytest.mark.parametrize("typed", ["+11 212 555 0134", "+1 1 212 555 0134", "+8600571 8888 8888"])
+def test_an_international_number_whose_typed_digits_are_not_all_kept_is_refused(typed):
+    """phonenumbers reads `+11 212 555 0134` as +1 212 555 0134, dropping a digit the user
+    typed: refused rather than stored as a number nobody typed. A written trunk 0 after the
+    country code (`+44 (0)20`, `+86 0571`) is kept out as people mean it."""
+    with pytest.raises(InvalidInput, match="not a valid number"):
+        validate.phone(typed, "CN")
+    assert validate.phone("+44 (0)20 7946 0958", "CN") == "+442079460958"
+    assert validate.phone("+86 0571 8888 8888", "CN") == "+8657188888888"
 
 
 @pytest.mark.parametrize("typed", ["+86 140 1234 5678", "+8614012345678", "14012345678"])

@@ -252,7 +252,14 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
             ).format(raw=raw, extension=extension)
         )
     if number is not None and phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        stored = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if international:  # `+11 212 555 0134` read as +1 212...: a typed digit dropped
+            digits = phonenumbers.normalize_digits_only(typed)
+            code = str(number.country_code)
+            national = stored[1 + len(code) :]
+            if digits not in (stored[1:], f"{code}0{national}"):  # `+44 (0)20`, `+86 0571`
+                raise InvalidInput(_("invalid phone {raw!r}: not a valid number").format(raw=raw))
+        return stored
     # A short number is dialled without a country code, in its own region only, and kept
     # without one: only the region it is read in may have it (`+86 95555` read in CN), or
     # `+1 555 123` would be kept as a service number of China.
