@@ -700,7 +700,11 @@ def test_a_misplaced_global_option_is_still_refused_as_before(db_path):
     assert json.loads(ok("show", "1", "-f", "json"))["name"] == "--db"
 
 
-@pytest.mark.parametrize("args", [["--db=", "list"], ["--db", "", "list"], ["list", "--db", ""]])
+@pytest.mark.parametrize(
+    "args",
+    [["--db=", "list"], ["--db", "", "list"], ["list", "--db", ""], ["--db", " ", "list"],
+     ["add", "X", "--db", "\u3000"], ["--db=  ", "list"]],
+)  # fmt: skip
 def test_an_empty_db_option_is_named_as_such(db_path, args):
     """`--db=` (a script's unset variable) was read as the current folder: `. is a directory`."""
     assert (
@@ -712,7 +716,8 @@ def test_an_empty_db_option_is_named_as_such(db_path, args):
 @pytest.mark.parametrize(
     "args",
     [["demo", "--db", ""], ["demo", "--db="], ["--db", "", "demo"], ["--db=", "demo"],
-     ["demo", "--db", "", "--db", "x.db"], ["demo", "--db", "x.db", "--db", ""]],
+     ["demo", "--db", "", "--db", "x.db"], ["demo", "--db", "x.db", "--db", ""],
+     ["demo", "--db", " "], ["--db", "  ", "demo"], ["demo", "--db", "x.db", "--db", "\t"]],
 )  # fmt: skip
 def test_an_empty_db_for_the_demo_is_named_as_such(tmp_path, monkeypatch, args):
     """`crm demo --db ''` said `. already exists` (the demo's own --db read '' as the current
@@ -817,3 +822,13 @@ def test_two_db_edge_cases_an_empty_one_a_symlink_and_the_demos_own_twice(db_pat
     assert not (tmp_path / "x.db").exists() and not (tmp_path / "y.db").exists()
     ok("demo", "--db", str(tmp_path / "y.db"), "--db", str(tmp_path / "y.db"), "--customers", "5")
     assert (tmp_path / "y.db").exists()
+
+
+@pytest.mark.parametrize("value", ["", " ", "\t", "\u3000"])
+def test_a_blank_crm_db_is_as_if_unset(monkeypatch, value):
+    """CRM_DB set to nothing is the default database, not a file named by spaces: the same
+    for CRM_DB=' ' (a file named " " was made beside the user's)."""
+    from crmcli.store import glance
+
+    monkeypatch.setenv("CRM_DB", value)
+    assert glance.resolve_path() == glance.default_path()

@@ -1400,3 +1400,54 @@ def test_renaming_in_the_editor_to_another_live_ones_name_warns(db_path, tmp_pat
     assert result.exit_code == 0 and result.stdout == f"Updated customer {mine}.\n"
     assert result.stderr == SAME_NAME.format(mine=mine, other=other)
     assert crm("edit", str(mine), "--editor").stderr == ""  # the name left as it is
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["add", "B", "--birthday", ""], ["add", "B", "--birthday", "  "],
+     ["edit", "1", "--set", "生日="], ["edit", "1", "--set", "birthday= "],
+     ["edit", "1", "--birthday", ""]],
+)  # fmt: skip
+def test_an_empty_birthday_gets_the_birthdays_advice(db_path, args):
+    """An empty birthday was told a task's dates (today, tomorrow, fri, next fri), all of which
+    a birthday refuses: it is told a birthday's forms, and --unset to remove one, as an empty
+    --field is; nothing changes."""
+    ok("add", "Anna", "--birthday", "1990-05-07")
+    before = dump(db_path)
+    assert fails(2, *args, db=db_path) == (
+        "crm: empty birthday; write it as 1990-05-07 or 1990年5月7日, or as --05-07 when the "
+        "year is not known; to remove one: --unset birthday\n"
+    )
+    assert dump(db_path) == before
+    ok("edit", "1", "--unset", "birthday")
+    assert json.loads(ok("show", "1", "-f", "json"))["birthday"] is None
+
+
+def test_a_rename_warning_lists_namesakes_as_add_does_once_per_group(db_path, tmp_path):
+    """The namesakes of a renamed customer are said one way everywhere (three, then `and N
+    more`: crm edit listed all, an import three and no more); a change of case or width
+    alone (it matched the same names before) is no warning; renaming a group to one name is
+    one warning, not two suggesting opposite merges."""
+    for name in ("Carol Smith", "carol smith", "Zed", "Zed2", "Ann", *["Dup"] * 5):
+        add(name)
+    said = crm("edit", "1", "--name", "carol smith")
+    assert said.exit_code == 0 and said.stderr == ""
+    said = crm("edit", "1", "--name", "ＣＡＲＯＬ Smith")
+    assert said.exit_code == 0 and said.stderr == ""
+    said = crm("edit", "3", "4", "--name", "Zed Same")
+    assert said.exit_code == 0
+    assert said.stderr == (
+        "crm: warning: #3 is now a possible duplicate of Zed Same (#4, same name); if they "
+        "are one customer: crm merge 4 3\n"
+    )
+    listed = (
+        "Dup (#6, same name), Dup (#7, same name), Dup (#8, same name), and 2 more; if they "
+        "are one customer: crm merge 6 5"
+    )
+    said = crm("edit", "5", "--name", "Dup")
+    assert said.stderr == f"crm: warning: #5 is now a possible duplicate of {listed}\n"
+    ok("edit", "5", "--name", "Ann")
+    sheet = tmp_path / "c.csv"
+    sheet.write_text("id,name\n5,Dup\n", encoding="utf-8")
+    said = crm("import", "customers", str(sheet), "--key", "id")
+    assert f"row 2: #5 is now a possible duplicate of {listed}" in said.stderr, said.stderr

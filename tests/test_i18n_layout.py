@@ -302,3 +302,19 @@ def test_a_churn_report_keeps_the_chance_a_customer_is_still_buying(language, co
                                   else "James Jensen (#218)"), lines  # fmt: skip
     chance = cells(lines)[0][heads.index("存活概率" if language == "zh" else "P")]
     assert chance == ("23.1%" if language == "zh" else "0.231")
+
+
+@pytest.mark.parametrize("name", ["Ｃａｒｏｌ Ｓｍｉｔｈ", "ＣＡＲＯＬ１２３ Ｓｍｉｔｈ"])
+@pytest.mark.parametrize("room", range(60, 90, 3))
+def test_a_full_width_latin_name_is_not_broken_inside_a_word(name, room):
+    """A rename warning at 80 columns broke `Ｃａｒｏｌ Ｓｍｉｔｈ` inside `Ｓｍｉｔｈ`, as if
+    its letters were Chinese characters: full-width Latin letters make words, as `Smith`'s
+    do, and a line breaks at the space between them (or around them)."""
+    out = io.StringIO()
+    said = (
+        f"crm: warning: #7 is now a possible duplicate of {name} (#8, same name); if they "
+        "are one customer: crm merge 8 7"
+    )
+    prose(said, out, room=room)
+    words = " ".join(out.getvalue().split("\n")).split()
+    assert all(word in words for word in name.split()), out.getvalue()

@@ -922,10 +922,13 @@ def test_vcard_postal_code_is_a_field_and_a_yearless_birthday_the_birthday(cards
         "BDAY:--0715\n" in v4
         and "ADR;TYPE=WORK:;;1 Keyuan Road;Shenzhen;Guangdong;518057;China\n" in v4
     )
-    # A malformed yearless date is not a birthday: it stays in the card only.
-    ok("import", "customers", "-", "--format", "vcard",
-       input="BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:--7\r\nEND:VCARD\r\n")  # fmt: skip
-    assert person(4)["fields"] == {} and person(4)["birthday"] is None
+    # A malformed yearless date is no birthday: the row is refused as a CSV's would be.
+    result = crm("import", "customers", "-", "--format", "vcard",
+                 input="BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:--7\r\nEND:VCARD\r\n")  # fmt: skip
+    assert result.exit_code == 2 and "birthday '--7' (column birthday) is not a date" in (
+        result.stderr
+    )
+    assert len(json.loads(ok("list", "-f", "json"))) == 3
 
 
 @pytest.mark.parametrize("version", ["3.0", "4.0"])
@@ -3058,10 +3061,11 @@ def test_a_birthday_naming_no_month_and_day_gets_no_invented_day(db_path, typed)
     )
 
 
-def test_an_empty_birthday_is_an_empty_date(db_path):
+def test_an_empty_birthday_is_an_empty_birthday(db_path):
+    """Not `empty date` with a task's forms (today, next fri), which a birthday refuses."""
     add("B")
     said = fails(2, "edit", "1", "--birthday", "", db=db_path)
-    assert said.startswith("crm: empty date;"), said
+    assert said.startswith("crm: empty birthday; write it as 1990-05-07"), said
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -3099,3 +3103,35 @@ def test_no_weekday_or_relative_day_is_said_to_lack_only_its_year(typed, today):
         birthday_values(typed, today)
     except InvalidInput as exc:
         assert "has no year" not in exc.message, exc.message
+
+
+@pytest.mark.parametrize(
+    ("bday", "said"),
+    [("today", "is not a date; write a birthday as 1990-05-07"),
+     ("3天前", "is not a date; write a birthday as 1990-05-07"),
+     ("2月29日", "has no year; write it with its year, as 1992-02-29"),
+     ("--7", "is not a date")],
+)  # fmt: skip
+def test_a_vcard_birthday_crm_cannot_read_refuses_the_row_as_a_csv_does(db_path, bday, said):
+    """`BDAY:today` in a vCard was dropped unsaid while a CSV's `today` refused the row with the
+    birthday's advice: the vCard's row is refused the same way, nothing imported."""
+    card = f"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:{bday}\r\nEND:VCARD\r\n"
+    before = dump(db_path)
+    result = crm("import", "customers", "-", "--format", "vcard", input=card)
+    assert result.exit_code == 2, result.stderr
+    assert f"birthday {bday!r} (column birthday) {said}" in result.stderr
+    assert dump(db_path) == before
+    csv = crm("import", "customers", "-", "--format", "csv", input=f"name,birthday\nOdd,{bday}\n")
+    assert csv.exit_code == 2 and f"birthday {bday!r} (column birthday) {said}" in csv.stderr
+
+
+@pytest.mark.parametrize(
+    ("bday", "stored"),
+    [("--0229", "--02-29"), ("--07-15", "--07-15"), ("19900507", "1990-05-07"),
+     ("1990-05-07", "1990-05-07"), ("19960415T231000Z", "1996-04-15")],
+)  # fmt: skip
+def test_rfc_6350_birthdays_in_a_vcard_are_kept(db_path, bday, stored):
+    """RFC 6350's date forms (--MMDD, YYYYMMDD, YYYY-MM-DD, a date-time) import as before."""
+    card = f"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Han\r\nBDAY:{bday}\r\nEND:VCARD\r\n"
+    ok("import", "customers", "-", "--format", "vcard", input=card)
+    assert person(1)["birthday"] == stored

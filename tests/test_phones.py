@@ -872,9 +872,17 @@ def test_the_area_codes_read_from_phonenumbers_are_china_s():
          "字母 O、l 不是数字，是不是想输入 0、1？"),
         ("+1 800 FLOWERS", "it has letters among its digits (FLOWERS); type the number in digits",
          "号码中夹有文字（FLOWERS）；请只用数字输入号码"),
-        ("13800138000（手机）", "it has letters among its digits (手机)", "号码中夹有文字（手机）"),
-        ("138 0013 8000 mobile", "it has letters among its digits (mobile)",
-         "号码中夹有文字（mobile）"),
+        ("13800138000（手机）", "words after the number (手机); give the number alone",
+         "号码后面有文字（手机）"),
+        ("138 0013 8000 mobile", "words after the number (mobile)", "号码后面有文字（mobile）"),
+        ("13800138000 微信同号", "words after the number (微信同号); give the number alone, and "
+         "the words in --notes", "号码后面有文字（微信同号）；请只填号码，文字写进 --notes"),
+        ("13800138000 王总", "words after the number (王总)", "号码后面有文字（王总）"),
+        ("13800138000(手机)", "words after the number (手机)", "号码后面有文字（手机）"),
+        ("O", "'O' is not a digit; did you mean 0?", "“O”不是数字，是不是想输入 0？"),
+        ("OOOOOOOOOOO", "'O' is not a digit; did you mean 0?", "“O”不是数字，是不是想输入 0？"),
+        ("〇", "'〇' is not a digit; did you mean 0?", "“〇”不是数字，是不是想输入 0？"),
+        ("l", "'l' is not a digit; did you mean 1?", "“l”不是数字，是不是想输入 1？"),
     ],
 )  # fmt: skip
 def test_a_phone_with_letters_among_its_digits_is_refused_saying_which(
@@ -913,7 +921,8 @@ def test_digits_as_people_write_them_are_still_read(cn, typed, stored):
 @pytest.mark.parametrize(
     "typed",
     ["13800138000 ext. 5", "13800138000 x5", "13800138000#5", "010-8888 8888 转123",
-     "010 8888 8888 分机号 8001", "010-8888 8888 EXT 12", "010-8888 8888 ｅｘｔ 12"],
+     "010 8888 8888 分机号 8001", "010-8888 8888 EXT 12", "010-8888 8888 ｅｘｔ 12",
+     "010-88888888 内线12", "010-8888 8888 内线 8001"],
 )  # fmt: skip
 def test_an_extension_keeps_its_own_advice(cn, typed):
     said = fails(2, "add", "X", "--phone", typed, db=cn)
@@ -959,4 +968,25 @@ def test_a_stored_phone_holds_the_digits_typed_never_a_keypads(number, typed_in,
     assert typed.endswith(national), (text, stored)
     before = typed[: len(typed) - len(national)]  # a country code or prefix, no more
     code = str(number_read.country_code)
-    assert before in ("", "0", "1", code, f"00{code}", f"011{code}"), (text, stored)
+    assert before in ("", "0", "1", code, f"{code}0", f"00{code}", f"011{code}"), (text, stored)
+
+
+@pytest.mark.parametrize("typed", ["+11 212 555 0134", "+1 1 212 555 0134", "+8600571 8888 8888"])
+def test_an_international_number_whose_typed_digits_are_not_all_kept_is_refused(typed):
+    """phonenumbers reads `+11 212 555 0134` as +1 212 555 0134, dropping a digit the user
+    typed: refused rather than stored as a number nobody typed. A written trunk 0 after the
+    country code (`+44 (0)20`, `+86 0571`) is kept out as people mean it."""
+    with pytest.raises(InvalidInput, match="not a valid number"):
+        validate.phone(typed, "CN")
+    assert validate.phone("+44 (0)20 7946 0958", "CN") == "+442079460958"
+    assert validate.phone("+86 0571 8888 8888", "CN") == "+8657188888888"
+
+
+@pytest.mark.parametrize("typed", ["+86 140 1234 5678", "+8614012345678", "14012345678"])
+def test_a_mobile_prefix_china_has_not_is_said_with_or_without_86(cn, typed):
+    """`+86 140 1234 5678` was 'not a valid number' where `14012345678` was told no mobile
+    number of China begins with 140: the same advice either way, nothing added."""
+    assert fails(2, "add", "X", "--phone", typed, db=cn) == (
+        f"crm: invalid phone '{typed}': not a valid CN mobile number: none begins with 140; "
+        "check the digits\n"
+    )

@@ -604,7 +604,7 @@ def test_a_live_customers_nickname_wins_over_an_archived_customers_name(db_path)
     """`crm log call 大海` found the archived 大海 (and said it was archived) while a live
     customer is known by the nickname 大海: a live match wins over an archived one, as it
     does between two customers of one name; where archived customers count (`crm show`)
-    both are listed, as two namesakes are; with only archived ones it says so."""
+    the exact name wins; with only archived ones it says so."""
     gone = add("大海")
     ok("delete", str(gone), "--yes")
     live = add("王大海", "--field", "wechat_nickname=大海")
@@ -612,11 +612,8 @@ def test_a_live_customers_nickname_wins_over_an_archived_customers_name(db_path)
     assert [i["customer_id"] for i in json.loads(ok("interactions", "-f", "json"))] == [live]
     ok("edit", "大海", "--city", "上海")
     assert json.loads(ok("show", str(live), "-f", "json"))["city"] == "上海"
-    said = fails(2, "show", "大海", db=db_path)
-    assert said == (
-        "crm: '大海' matches 2 customers; use an id or a more precise reference\n"
-        f"  {gone}\t大海\n  {live}\t王大海\t上海\n"
-    )
+    # where archived customers count (crm show), the exact name is the stronger match
+    assert json.loads(ok("show", "大海", "-f", "json"))["id"] == gone
     ok("delete", str(live), "--yes")  # now both archived: the archived name, said as such
     said = fails(3, "log", "call", "大海", "x", db=db_path)
     assert said.startswith(f"crm: '大海' is archived customer {gone};"), said
@@ -653,3 +650,44 @@ def test_a_reference_resolves_to_live_customers_before_archived_ones(tmp_path_fa
     else:
         assert result.exit_code == 3 and "is archived customer" in result.stderr
         assert logged == []
+
+
+def test_an_archived_exact_name_wins_over_a_live_nickname_where_archived_customers_count(
+    db_path,
+):
+    """An exact name is a stronger match than a nickname: commands whose targets include
+    archived customers (undelete, merge, export, subject-export, purchases, show, forget)
+    take the archived 大海 as main did, not '大海 matches 2 customers'; live-only ones
+    (log, edit, tag) take the live 王大海 known as 大海."""
+    gone = add("大海")
+    ok("delete", str(gone), "--yes")
+    live = add("王大海", "--field", "wechat_nickname=大海")
+    ok("buy", str(live), "茶叶", "100")
+    assert ok("undelete", "大海", "--dry-run").strip() == f"Would restore 1 customers: {gone}"
+    said = ok("merge", "大海", str(live), "--dry-run")
+    assert said.startswith(f"Would merge #{live} 王大海 into #{gone}:"), said
+    assert json.loads(ok("export", "大海"))["customer"]["id"] == gone
+    assert json.loads(ok("subject-export", "大海"))["customer"]["id"] == gone
+    assert json.loads(ok("purchases", "大海", "-f", "json")) == []  # the purchase is 王大海's
+    assert json.loads(ok("show", "大海", "-f", "json"))["id"] == gone
+    ok("log", "call", "大海", "问价")
+    ok("tag", "vip", "大海")
+    assert [i["customer_id"] for i in json.loads(ok("interactions", "-f", "json"))] == [live]
+    assert json.loads(ok("show", str(live), "-f", "json"))["tags"] == ["vip"]
+    assert json.loads(ok("show", str(gone), "-f", "json"))["archived_at"] is not None
+    ok("forget", "大海", "--yes")
+    assert fails(3, "show", str(gone), db=db_path) == f"crm: no customer matches {str(gone)!r}\n"
+    assert json.loads(ok("show", str(live), "-f", "json"))["name"] == "王大海"
+
+
+def test_undelete_looks_only_among_archived_customers(db_path):
+    """A live customer of the same name or nickname is no candidate for `crm undelete`:
+    the archived one is restored; a name only live customers have says they are live."""
+    add("大海")  # a live namesake
+    gone = add("大海")
+    ok("delete", str(gone), "--yes")
+    add("王大海", "--field", "wechat_nickname=大海")
+    assert ok("undelete", "大海").strip() == f"Restored customer {gone}: 大海"
+    assert json.loads(ok("show", str(gone), "-f", "json"))["archived_at"] is None
+    other = add("李四")
+    assert ok("undelete", "李四").strip() == f"Customer {other} was already active."

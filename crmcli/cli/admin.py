@@ -115,7 +115,7 @@ def demo(
     # it names the user's own database, which the demo never touches.
     given = global_options(ctx).db
     named = [str(given)] * (given is not None) + list(db or [])
-    if "" in named:  # as `crm --db '' list` says it
+    if any(not name.strip() for name in named):  # as `crm --db ' ' list` says it
         raise InvalidInput(_("--db needs a file name; it was given an empty value"))
     one_database(named)
     db = Path(named[-1]) if named else None

@@ -137,7 +137,8 @@ class CrmGroup(TyperGroup):
             from crmcli.cli.framework import global_values, option_as_value, said
 
             databases = global_values(argv, self.params, "--db")
-            if "" in databases:  # `--db=`, `--db ""`: a script's, even beside another
+            if any(not name.strip() for name in databases):  # `--db=`, `--db ""`, `--db ' '`:
+                # a script's unset variable, even beside another; no file is named by spaces
                 raise InvalidInput(_("--db needs a file name; it was given an empty value"))
             one_database(databases)
 

@@ -112,12 +112,21 @@ def select(
         return chosen, True
     region = get_setting(conn, "default_region")
     if len(named) == 1 and list(references or []) == named:  # one typed reference: its own error
-        wanted = [refs.resolve(conn, named[0], region=region, archived=selection.archived)]
+        # --archived is archived customers instead (crm undelete): a name they have means them
+        wanted = [
+            refs.resolve(
+                conn,
+                named[0],
+                region=region,
+                archived=selection.archived,
+                only_archived=selection.archived,
+            )
+        ]
         skipped: list[str] = []
     else:
         wanted, skipped = refs.resolve_many(
             conn, named, region=region, skip_missing=batch.skip_missing,
-            archived=selection.archived,
+            archived=selection.archived, only_archived=selection.archived,
         )  # fmt: skip
     for line in skipped:
         sys.stderr.write("crm: " + _("skipped {line}").format(line=line) + "\n")

@@ -155,9 +155,13 @@ def _region(conn: sqlite3.Connection) -> str | None:
     return get_setting(conn, "default_region")
 
 
-def resolver(conn: sqlite3.Connection, *, archived: bool = False) -> Callable[[str], int]:
+def resolver(
+    conn: sqlite3.Connection, *, archived: bool = False, only_archived: bool = False
+) -> Callable[[str], int]:
     region = _region(conn)
-    return lambda ref: refs.resolve(conn, ref, region=region, archived=archived)
+    return lambda ref: refs.resolve(
+        conn, ref, region=region, archived=archived, only_archived=only_archived
+    )
 
 
 def _prepare(
@@ -288,10 +292,7 @@ def add(
                 "possible duplicate of {value}; if they are one customer: crm merge "
                 "{customer_id} {customer_id2}"
             ).format(
-                value=_(", ").join(map(str, likely[:3]))
-                + (
-                    _(", and {count} more").format(count=len(likely) - 3) if len(likely) > 3 else ""
-                ),
+                value=duplicates.likely_listed(likely),
                 customer_id=likely[0].customer_id,
                 customer_id2=customer_id,
             )
@@ -555,15 +556,24 @@ def edit(
 
 
 def _warn_likely(out: Any, likely: "list[tuple[int, list[Likely]]]") -> None:
-    """Warn of each edited customer who now looks like another (`_likely_after_edit`)."""
-    for customer_id, found in likely:
+    """Warn of each edited customer who now looks like another (`_likely_after_edit`),
+    once for a group: `crm edit 23 24 --name 'Zed Same'` is one warning (#24 of #23), not
+    two suggesting opposite merges."""
+    from crmcli.records import duplicates
+
+    warned: set[int] = set()
+    for customer_id, everyone in likely:
+        found = [each for each in everyone if each.customer_id not in warned]
+        warned.add(customer_id)
+        if not found:
+            continue
         out.warn(
             _(
                 "#{customer_id} is now a possible duplicate of {value}; if they are one "
                 "customer: crm merge {customer_id2} {customer_id}"
             ).format(
                 customer_id=customer_id,
-                value=_(", ").join(map(str, found)),
+                value=duplicates.likely_listed(found),
                 customer_id2=found[0].customer_id,
             )
         )
@@ -575,12 +585,17 @@ def _likely_after_edit(
     """Customers whose name, company or city this edit changed that now look like another
     live customer (same name, and same company or city), as `crm add` warns; and those
     whose new name another live customer has alone (`crm show NAME` would have to choose)."""
+    from crmcli.core.validate import fold
     from crmcli.records import duplicates
 
     touched = sorted(
         {r["customer_id"] for r in changed if r["field"] in ("name", "company", "city")}
     )
-    renamed = {r["customer_id"] for r in changed if r["field"] == "name"}
+    renamed = {  # not `Carol Smith` to `carol smith`: it matched the same names before
+        r["customer_id"]
+        for r in changed
+        if r["field"] == "name" and fold(str(r["old"])) != fold(str(r["new"]))
+    }
     out = []
     for customer_id in touched[:20]:  # a bulk edit of a city warns of the first few
         record = customers.get_customer(conn, customer_id)
@@ -909,7 +924,8 @@ def _archive(
     named = list(targets or [])
     with suppress(DryRun), writing(ctx) as conn:
         if len(named) == 1 and named != ["-"] and selection.is_empty() and not batch.ids_from:
-            ids, by_filter = [resolver(conn, archived=not archived)(named[0])], False
+            find = resolver(conn, archived=not archived, only_archived=not archived)
+            ids, by_filter = [find(named[0])], False
         else:
             ids, by_filter = select(conn, named, selection, batch)
         confirm_bulk(conn, len(ids), _("Archive") if archived else _("Restore"), batch, by_filter)

@@ -256,6 +256,15 @@ def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
+def _latin(char: str) -> bool:
+    """Whether `char` is a Latin letter or a digit, full-width (`Ｃ`, `ａ`, `１`) or not:
+    a word of them is one word, as `Carol` is, not Chinese characters to break between."""
+    return (
+        unicodedata.normalize("NFKC", char).isascii()
+        and unicodedata.normalize("NFKC", char).isalnum()
+    )
+
+
 def _pieces(word: str, breaks: str = "", words: bool = False) -> Iterator[str]:
     """A word (no spaces) cut where a line may break inside it: beside a Chinese character,
     unless that puts closing punctuation first on a line or opening punctuation last, or is
@@ -282,6 +291,8 @@ def _pieces(word: str, breaks: str = "", words: bool = False) -> Iterator[str]:
             continue  # `反馈 #449`, `沉默 60 天`: two characters, a word, stay with the number
         # after a comma, not inside 1,000; after `=`, before its value (`hibernating=12/12`)
         listed = before in breaks and (before == "=" or not after.isdigit())
+        if _latin(before) and _latin(after):  # `Ｃａｒｏｌ`: a word of full-width letters
+            continue
         if listed or ((_wide(before) or _wide(after)) and before not in _OPENING):
             yield word[start:i]
             start = i

@@ -215,7 +215,18 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         )
     letters = _letters_in_number(typed)
     if letters:
+        note = _words_after(typed, region, home)
+        if note is not None:  # `13800138000 微信同号`: a whole number, then a note
+            raise InvalidInput(
+                _(
+                    "invalid phone {raw!r}: words after the number ({words}); give the number "
+                    "alone, and the words in --notes"
+                ).format(raw=raw, words=note)
+            )
         raise InvalidInput(_letters_said(raw, letters))
+    lookalikes = [ch for ch in typed if not ch.isspace() and ch not in "-.()"]
+    if lookalikes and all(ch in _LOOKALIKE for ch in lookalikes):  # `O`, `〇`, `l`: no digit
+        raise InvalidInput(_letters_said(raw, lookalikes))
     used = home or region
     international = raw.startswith(("+", "\uff0b"))
     code = service_code(raw)
@@ -241,7 +252,14 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
             ).format(raw=raw, extension=extension)
         )
     if number is not None and phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        stored = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if international:  # `+11 212 555 0134` read as +1 212...: a typed digit dropped
+            digits = phonenumbers.normalize_digits_only(typed)
+            code = str(number.country_code)
+            national = stored[1 + len(code) :]
+            if digits not in (stored[1:], f"{code}0{national}"):  # `+44 (0)20`, `+86 0571`
+                raise InvalidInput(_("invalid phone {raw!r}: not a valid number").format(raw=raw))
+        return stored
     # A short number is dialled without a country code, in its own region only, and kept
     # without one: only the region it is read in may have it (`+86 95555` read in CN), or
     # `+1 555 123` would be kept as a service number of China.
@@ -260,6 +278,15 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
             ).format(raw=raw, used=region_name(used))
         )
     if international:
+        national = phonenumbers.national_significant_number(number) if number else ""
+        mobile = number and number.country_code == 86 and re.fullmatch(r"1\d{10}", national)
+        if mobile and not _mobile_prefix(national[:3]):  # `+86 140 ...`, as `140...` is
+            raise InvalidInput(
+                _(
+                    "invalid phone {raw!r}: not a valid {used} mobile number: none begins "
+                    "with {prefix}; check the digits"
+                ).format(raw=raw, used=region_name("CN"), prefix=national[:3])
+            )
         raise InvalidInput(_("invalid phone {raw!r}: not a valid number").format(raw=raw))
     hint = "" if home else _("; give the customer's country, or type it with +country code")
     digits = phonenumbers.normalize_digits_only(raw)
@@ -313,7 +340,7 @@ _LOOKALIKE = {"O": "0", "o": "0", "〇": "0", "I": "1", "l": "1"}
 # What may follow a number as its extension (which `phone` refuses with its own advice):
 # ext, extn, extension, x, #, ~, 转, 分机, with what people put around them.
 _EXTENSION_TAIL = (
-    r"\s*[,;]?\s*[(\[〔【]?(?:ext(?:n|ension)?\.?|x|#|~|转|轉|分机号?|分機號?)[)\]〕】]?"
+    r"\s*[,;]?\s*[(\[〔【]?(?:ext(?:n|ension)?\.?|x|#|~|转|轉|分机号?|分機號?|内线|內線)[)\]〕】]?"
     r"[\s:=\-#.]*\d{1,8}\s*[)\]〕】]?\s*$"
 )
 
@@ -337,6 +364,30 @@ def _letters_in_number(typed: str) -> list[str]:
     number = re.sub(_EXTENSION_TAIL, "", typed[start:], flags=re.IGNORECASE)
     found = re.findall(r"(?:(?!\d)[\w〇])+", number)  # words: `mobile`, `手机`, `O`
     return list(dict.fromkeys(w for w in found if not w.isdecimal() and w != "_"))
+
+
+def _words_after(typed: str, region: str | None, home: str | None) -> str | None:
+    """The words after a whole number (`13800138000 微信同号`, `13800138000(手机)`): a note
+    put in the phone's cell, said as one; None when the part before the first word is no
+    valid number on its own (`138OO138OOO`: letters among the digits)."""
+    begin = re.search(r"[+\d]", typed)
+    word = begin and re.search(r"(?:(?!\d)[\w〇])+", typed[begin.start() :])
+    if not begin or not word:
+        return None
+    cut = begin.start() + word.start()
+    before = typed[:cut].rstrip(" \t-–—:：,，(（[【〔")
+    if not re.search(r"\d", before):
+        return None
+    if all(ch in _LOOKALIKE for ch in word[0]):  # `138OO138OOO`: O typed for 0
+        return None
+    try:
+        whole = phone(before, region, home=home)
+    except InvalidInput:
+        return None
+    if not whole.startswith("+"):  # a service number (`138`) is no whole phone before words
+        return None
+    after = typed[cut:].strip().strip(")）]】〕").strip()
+    return after or None
 
 
 def _letters_said(raw: str, letters: list[str]) -> str:
@@ -514,11 +565,11 @@ _SERVICE = re.compile(r"[*#]{0,2}[0-9]{3,6}(?:[*#][0-9]{1,4})*#?")
 
 
 # A Chinese extension after the number: `010-8888 8888 转123`, `010-8888 8888 分机 123`.
-_ZH_EXTENSION = r".+?\s*(?:转|轉|分机号?|分機號?)\s*(\d{1,8})"
+_ZH_EXTENSION = r".+?\s*(?:转|轉|分机号?|分機號?|内线|內線)\s*(\d{1,8})"
 # An extension with no number before it (`分机 123`, `ext 123`, `x123`): phonenumbers reads
 # the digits alone, and a service number (`转 110`) would be stored.
 _EXTENSION_ONLY = (
-    r"[(\[〔【]?(?:转|轉|分机号?|分機號?|ext\.?|extension|x)[)\]〕】]?[\s:=\-#.]*\d{1,8}"
+    r"[(\[〔【]?(?:转|轉|分机号?|分機號?|内线|內線|ext\.?|extension|x)[)\]〕】]?[\s:=\-#.]*\d{1,8}"
 )
 
 

@@ -348,11 +348,16 @@ class BadBirthday(InvalidInput):
     def __init__(self, value: str, today: date, reason: str | None) -> None:
         self.value = value.strip()
         self.day = _month_and_day(value, today)  # a month and day without a year: said so
-        # an empty one is `empty date` as any date is; another a reason of its own or none,
+        # an empty one is said as a birthday's; another a reason of its own or none,
         # and a day said relative to today (`monday`: which week?) the birthday's forms
         if reason is not None and self.value and _(dates.HELP) not in reason:
             reason = None if self.day is None and _relative(value, today) else reason
         self.reason = None if self.value and reason and _(dates.HELP) in reason else reason
+        if not self.value:  # not `empty date` with a task's forms (today, next fri...)
+            self.reason = _(
+                "empty birthday; write it as 1990-05-07 or 1990年5月7日, or as --05-07 when "
+                "the year is not known; to remove one: --unset birthday"
+            )
         super().__init__(self._said(None))
 
     def in_column(self, column: str) -> str:

@@ -362,6 +362,15 @@ def likely_same(
     return [found[i] for i in sorted(found)]
 
 
+def likely_listed(found: list[Likely]) -> str:
+    """The customers a warning names as possible duplicates, as every command says them
+    (`crm add`, `edit`, the editor, an import): the first three, then `and N more`."""
+    listed = _(", ").join(map(str, found[:3]))
+    if len(found) > 3:
+        listed += _(", and {count} more").format(count=len(found) - 3)
+    return listed
+
+
 def named_alike(conn: sqlite3.Connection, name: str, *, other_than: int) -> list[Likely]:
     """Live customers but `other_than` whose name is `name` as a reference reads a name
     (`validate.fold`: case, accents and width aside; `crm show NAME` would now have to

@@ -22,7 +22,7 @@ from typing import TypedDict
 
 from crmcli.core import validate
 from crmcli.core.errors import InvalidInput
-from crmcli.core.vocabulary import CITIES, PROVINCES, understood
+from crmcli.core.vocabulary import CITIES, COUNTY_CITIES, PROVINCES, understood
 
 
 class _Found(TypedDict):
@@ -89,7 +89,8 @@ def problems(
     for customer_id, name, city in conn.execute(
         "SELECT id, name, city FROM customers WHERE archived_at IS NULL "
         "AND city IN (SELECT value FROM json_each(?)) ORDER BY id",
-        (json.dumps([f"{short}市" for short in CITIES]),),
+        # 杭州市 stored before crm shortened it; 义乌, a county-level city stored short
+        (json.dumps([f"{short}市" for short in CITIES] + list(COUNTY_CITIES)),),
     ):
         item = _problem(customer_id, name, "unnormalised_city", city, understood("city", city))
         out.append({**item, "table": "customers", "row_id": customer_id})

@@ -3,8 +3,9 @@
 A reference is tried, in order, as: `#ID` or a number that is an id; an external key;
 an exact email; a phone number; a name. Names match ignoring case, accents and width
 (`validate.fold`), in five steps, the first that finds anyone deciding: the exact name; a
-name the customer is known by, whole (a 微信 nickname: KNOWN_AS; a live customer's before
-an archived customer's exact name, or beside it where archived ones count); the exact
+name the customer is known by, whole (a 微信 nickname: KNOWN_AS; an exact name is the
+stronger match, but where archived customers are no targets a live customer's nickname wins
+over an archived customer's exact name); the exact
 pinyin of a Chinese name or its initials (`zhangwei`, `zhang wei`, `zw` for 张伟, from the
 search index, crmcli.store.search); a substring of the name; a substring of the pinyin.
 More than one match raises Ambiguous (exit 2) with the candidates; none raises NotFound
@@ -42,9 +43,16 @@ def whose(customer_id: int | None, column: str, *, live: bool) -> tuple[list[str
 
 
 def resolve(
-    conn: sqlite3.Connection, ref: str, *, region: str | None = None, archived: bool = False
+    conn: sqlite3.Connection,
+    ref: str,
+    *,
+    region: str | None = None,
+    archived: bool = False,
+    only_archived: bool = False,
 ) -> int:
     """The id of the one customer `ref` names; raises Ambiguous, NotFound or InvalidInput.
+    With `only_archived` (`crm undelete`), a name or nickname an archived customer has
+    means that customer, whoever live has it too.
 
     An exact match (id, external id, email, phone, whole name) on an archived customer is
     reported as such (NotFound) rather than passed over for a partial match of someone else.
@@ -80,15 +88,20 @@ def resolve(
             return _exact(conn, ref, found, archived)
     key = validate.fold(text)
     named = _ids(conn, "SELECT id, archived_at FROM customers WHERE name_key = ?", key)
+    known = _known_as(conn, key)
+    if only_archived:  # crm undelete: an archived customer is the one meant, if any is
+        named = [m for m in named if m[1] is not None] or named
+        known = [m for m in known if m[1] is not None] or known
+    # An exact name is a stronger match than a nickname. Where archived customers are
+    # targets (`archived`), the exact name decides, archived or not; where only live ones
+    # are, a live customer known by the name wins over an archived customer of that name.
+    if archived and named:
+        return _exact(conn, ref, named, archived)
     if any(gone is None for _, gone in named):
         return _exact(conn, ref, named, archived)
-    # A name only archived customers have: a live customer known by it (a nickname) is
-    # meant, as a live one of two namesakes is; where archived customers count (`crm
-    # show`), both are, as two namesakes are (Ambiguous).
-    known = _known_as(conn, key)
     live = [(i, gone) for i, gone in known if gone is None]
-    if live:
-        return _exact(conn, ref, sorted({*named, *live}) if archived else live, archived)
+    if live and not archived:
+        return _exact(conn, ref, live, archived)
     if named or known:
         return _exact(conn, ref, named or known, archived)
     if numeric:  # a number is a whole name (a customer named "42"), never part of one
@@ -239,6 +252,7 @@ def resolve_many(
     region: str | None = None,
     skip_missing: bool = False,
     archived: bool = False,
+    only_archived: bool = False,
 ) -> tuple[list[int], list[str]]:
     """Resolve a batch of references (e.g. read from stdin), all or nothing.
 
@@ -256,7 +270,9 @@ def resolve_many(
         if not ref.strip():
             continue
         try:
-            ids[resolve(conn, ref, region=region, archived=archived)] = None
+            ids[
+                resolve(conn, ref, region=region, archived=archived, only_archived=only_archived)
+            ] = None
         except NotFound as exc:
             (skipped if skip_missing else bad).append(f"{number}: {exc.message}")
         except InvalidInput as exc:

@@ -23,7 +23,7 @@ def resolve_path(option: str | os.PathLike[str] | None = None) -> Path:
     if option:
         return Path(option).expanduser()
     env = os.environ.get("CRM_DB")
-    if env:
+    if env and env.strip():  # set to nothing or only spaces (`CRM_DB=' '`): as if unset
         return Path(env).expanduser()
     return default_path()
 

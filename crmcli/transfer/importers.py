@@ -1711,7 +1711,9 @@ class CustomerImporter(Importer):
             customer_id = existing
             self._not_taken_by_another(prepared, customer_id)
             named = prepared.values.get("name")
-            renamed = named is not None and named != self._name_of(customer_id)
+            renamed = named is not None and validate.fold(named) != validate.fold(
+                self._name_of(customer_id)
+            )  # not a change of case or width alone: it matched the same names before
             changed = customers.edit_customer(self.conn, customer_id, prepared)
             outcome = "updated" if changed else "unchanged"
             if renamed:
@@ -1861,7 +1863,7 @@ class CustomerImporter(Importer):
                 "customer: crm merge {customer_id2} {customer_id}"
             ).format(
                 customer_id=customer_id,
-                value=_(", ").join(map(str, found[:3])),
+                value=duplicates.likely_listed(found),
                 customer_id2=found[0].customer_id,
             )
             self.summary.warnings.append(

@@ -256,6 +256,10 @@ def card_record(card: Any) -> dict[str, Any]:
         birthday = f"--{digits[:2]}-{digits[2:]}"
     if birthday:
         record["birthday"] = birthday
+    elif bday and _text(bday[0].value).strip():  # `today`, `3天前`, `2月29日`: not RFC 6350's
+        # forms; the import refuses the row with the birthday's advice as a CSV's cell is,
+        # never drops the birthday unsaid
+        record["birthday"] = _text(bday[0].value).strip()
     lunar = _text(_value(card, "x-lunar-birthday"))
     if lunar:  # crm's own: the rule of a lunar birthday, beside its Gregorian BDAY
         record["birthday_lunar"] = lunar
