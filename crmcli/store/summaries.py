@@ -36,9 +36,12 @@ CHUNK = 5000  # customers per read and per insert: flat memory for an import of 
 
 # Every line of the queued customers from :lo to :hi, in customer order, from the covering
 # index purchases_customer_time (no sort): read once for both tables. The day is the date
-# part of `purchased_at`, with SQLite's julianday of it for the gaps (NULL when it is no date).
+# part of `purchased_at`, with SQLite's julianday of it for the gaps (NULL when it is no date);
+# an amount another program stored as text counts as SQLite casts it (`abc` is 0), as
+# the statements before summed it, rather than stopping every write with a TypeError.
 _LINES = """
-SELECT p.customer_id, p.currency, substr(p.purchased_at, 1, 10) AS day, p.amount_minor,
+SELECT p.customer_id, p.currency, substr(p.purchased_at, 1, 10) AS day,
+    CAST(p.amount_minor AS INTEGER),
     julianday(substr(p.purchased_at, 1, 10))
 FROM purchases p
 WHERE p.customer_id IN (SELECT customer_id FROM purchase_summaries_dirty
