@@ -7,10 +7,12 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crmcli.reports import churn, purchase_histories
 from crmcli.store import summaries
-from tests.conftest import add, buy_ago, fails, filled_once, ok, rows
+from tests.conftest import add, buy_ago, examples, fails, filled_once, ok, rows
 
 LATER = date(2100, 1, 1)  # after every purchase line of these tests
 
@@ -262,3 +264,197 @@ def test_dashboard_lifecycle_and_rfm_from_the_summaries_equal_the_histories(db_p
     assert stages == {
         "new": 2, "active": 0, "reactivated": 1, "at_risk": 7, "lapsed": 1, "none": 1,
     }  # fmt: skip
+
+
+# The figures as SQL states them (the statements sync() once ran, here reading instead of
+# inserting): sync() computes them in Python from one read of the lines, and must give the
+# same rows, value for value, whatever the lines (refunds, several currencies, days SQLite
+# reads its own way or not at all).
+_SQL_SUMMARIES = """
+WITH lines AS (
+    SELECT customer_id, currency, substr(purchased_at, 1, 10) AS day, amount_minor FROM purchases
+),
+sale_days AS (SELECT DISTINCT customer_id, currency, day FROM lines WHERE amount_minor >= 0),
+spans AS (
+    SELECT customer_id, currency, count(*) AS days, min(day) AS first_on, max(day) AS last_on
+    FROM sale_days GROUP BY customer_id, currency
+),
+gaps AS (
+    SELECT customer_id, currency, CAST(julianday(day) - julianday(lag(day) OVER (
+        PARTITION BY customer_id, currency ORDER BY day)) AS INTEGER) AS gap
+    FROM sale_days
+),
+ranked AS (
+    SELECT customer_id, currency, gap,
+        row_number() OVER (PARTITION BY customer_id, currency ORDER BY gap) AS n,
+        count(*) OVER (PARTITION BY customer_id, currency) AS gaps
+    FROM gaps WHERE gap IS NOT NULL
+),
+medians AS (
+    SELECT customer_id, currency, avg(gap) AS median_gap FROM ranked
+    WHERE n IN ((gaps + 1) / 2, (gaps + 2) / 2) GROUP BY customer_id, currency
+),
+stakes AS (
+    SELECT l.customer_id, l.currency,
+        max(0, sum(CASE WHEN l.day >= date(s.last_on, '-364 days') THEN l.amount_minor END))
+            AS at_stake_minor,
+        sum(l.amount_minor) AS net_minor
+    FROM lines l JOIN spans s ON s.customer_id = l.customer_id AND s.currency = l.currency
+    GROUP BY l.customer_id, l.currency
+)
+SELECT s.customer_id, s.currency, s.days, s.first_on, s.last_on, m.median_gap,
+    coalesce(k.at_stake_minor, 0), k.net_minor
+FROM spans s
+LEFT JOIN medians m ON m.customer_id = s.customer_id AND m.currency = s.currency
+JOIN stakes k ON k.customer_id = s.customer_id AND k.currency = s.currency
+ORDER BY s.customer_id, s.currency
+"""
+
+_SQL_DAYS = """
+WITH sale_days AS (
+    SELECT DISTINCT customer_id, substr(purchased_at, 1, 10) AS day
+    FROM purchases WHERE amount_minor >= 0
+),
+numbered AS (
+    SELECT customer_id, day,
+        row_number() OVER (PARTITION BY customer_id ORDER BY day DESC) AS back,
+        lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS before
+    FROM sale_days
+),
+spans AS (
+    SELECT customer_id, count(*) AS days, min(day) AS first_on, max(day) AS last_on,
+        max(CASE WHEN back = 2 THEN day END) AS previous_on
+    FROM numbered GROUP BY customer_id
+),
+gaps AS (
+    SELECT customer_id, back, CAST(julianday(day) - julianday(before) AS INTEGER) AS gap
+    FROM numbered WHERE before IS NOT NULL
+),
+ranked AS (
+    SELECT customer_id, gap,
+        row_number() OVER (PARTITION BY customer_id ORDER BY gap) AS n,
+        count(*) OVER (PARTITION BY customer_id) AS gaps
+    FROM gaps
+),
+ranked_before AS (
+    SELECT customer_id, gap,
+        row_number() OVER (PARTITION BY customer_id ORDER BY gap) AS n,
+        count(*) OVER (PARTITION BY customer_id) AS gaps
+    FROM gaps WHERE back > 1
+),
+medians AS (
+    SELECT customer_id, avg(gap) AS median_gap FROM ranked
+    WHERE n IN ((gaps + 1) / 2, (gaps + 2) / 2) GROUP BY customer_id
+),
+medians_before AS (
+    SELECT customer_id, avg(gap) AS median_gap FROM ranked_before
+    WHERE n IN ((gaps + 1) / 2, (gaps + 2) / 2) GROUP BY customer_id
+)
+SELECT s.customer_id, s.days, s.first_on, s.last_on, s.previous_on, m.median_gap, b.median_gap
+FROM spans s
+LEFT JOIN medians m ON m.customer_id = s.customer_id
+LEFT JOIN medians_before b ON b.customer_id = s.customer_id
+ORDER BY s.customer_id
+"""
+
+
+def _three() -> None:
+    for name in ("P1", "P2", "P3"):
+        add(name)
+
+
+_DAYS = st.dates(date(2019, 1, 1), date(2026, 12, 31)).map(date.isoformat)
+_ODD_DAYS = st.sampled_from(
+    ["2024-02-30", "2023-13-01", "0001-03-01", "9999-12-31", "2024-1-5", "", "not a day"]
+)
+_LINES = st.lists(
+    st.tuples(
+        st.integers(1, 3),
+        st.sampled_from(["CNY", "USD"]),
+        _DAYS,
+        st.integers(-5_000, 50_000),
+    ),
+    max_size=30,
+)
+
+
+def _synced(path: Path, lines: list[tuple], odd: list[tuple] = ()) -> tuple:
+    """Replace every purchase line with `lines` (written as another program would: the
+    triggers queue their customers), sync, and return the stored rows, the ones SQL states
+    and a connection left inside the transaction."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.execute("DELETE FROM purchases")
+    conn.executemany(
+        "INSERT INTO purchases (customer_id, item, amount_minor, currency, purchased_at, "
+        "created_at, updated_at) VALUES (?, 'Tea', ?, ?, ?, '2026-01-01', '2026-01-01')",
+        [(c, amount, code, f"{day}T10:00:00+08:00") for c, code, day, amount in lines]
+        + [(c, amount, code, day) for c, code, day, amount in odd],
+    )
+    summaries.sync(conn)
+    assert conn.execute("SELECT count(*) FROM purchase_summaries_dirty").fetchone() == (0,)
+    got = (
+        conn.execute("SELECT * FROM purchase_summaries ORDER BY customer_id, currency").fetchall(),
+        conn.execute("SELECT * FROM customer_purchase_days ORDER BY customer_id").fetchall(),
+    )
+    sql = (conn.execute(_SQL_SUMMARIES).fetchall(), conn.execute(_SQL_DAYS).fetchall())
+    return got, sql, conn
+
+
+@settings(
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(_LINES)
+def test_any_lines_give_the_summaries_of_the_histories(db_path, lines):
+    """Over any sale and refund lines in two currencies, the summaries equal the purchase
+    histories' figures and the SQL statement of them, value for value and type for type."""
+    if not db_path.exists():
+        filled_once(db_path, _three)
+    got, sql, conn = _synced(db_path, lines)
+    try:
+        assert got == sql
+        assert [tuple(map(type, r)) for r in got[0]] == [tuple(map(type, r)) for r in sql[0]]
+        assert [tuple(map(type, r)) for r in got[1]] == [tuple(map(type, r)) for r in sql[1]]
+        histories = []
+        for code in purchase_histories.currencies(conn):
+            for h in purchase_histories.read(conn, code, LATER):
+                gaps = [(b - a).days for a, b in pairwise(h.days)]
+                net = sum(a for c, k, _, a in lines if c == h.customer_id and k == code)
+                histories.append(
+                    (h.customer_id, code, len(h.days), h.days[0].isoformat(),
+                     h.days[-1].isoformat(), median(gaps), h.last_year_net_minor, net)
+                )  # fmt: skip
+        assert got[0] == sorted(histories)
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+@settings(
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    _LINES,
+    st.lists(
+        st.tuples(st.integers(1, 3), st.sampled_from(["CNY", "USD"]), _ODD_DAYS,
+                  st.integers(-5_000, 50_000)),
+        max_size=6,
+    ),
+)  # fmt: skip
+def test_days_sqlite_reads_its_own_way_give_the_figures_sql_states(db_path, lines, odd):
+    """A line another program dated 2024-02-30 (SQLite's julianday reads it as 1 March),
+    before year 1 a year back, or not a date at all: the same rows as SQL states them."""
+    if not db_path.exists():
+        filled_once(db_path, _three)
+    got, sql, conn = _synced(db_path, lines, odd)
+    try:
+        assert got == sql
+        assert [tuple(map(type, r)) for r in got[0]] == [tuple(map(type, r)) for r in sql[0]]
+        assert [tuple(map(type, r)) for r in got[1]] == [tuple(map(type, r)) for r in sql[1]]
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()

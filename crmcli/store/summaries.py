@@ -18,126 +18,113 @@ their churn risks with one indexed query instead of reading every purchase histo
 Keeping them current works as the search index does (crmcli.store.search): triggers on
 purchases queue the customer of every inserted, changed or deleted line in
 `purchase_summaries_dirty`, whoever wrote it (an edit, an import, a merge, an undo, a
-cascade delete, forget), and `sync()` recomputes the queued customers in SQL inside the same
-transaction just before COMMIT (crmcli.store.db.write) and after a migration. A reader that
-finds the queue not empty (another program changed the file) must not trust the table:
-`is_current()` says so.
+cascade delete, forget), and `sync()` recomputes the queued customers (one indexed read of
+their lines, both tables from it) inside the same transaction just before COMMIT
+(crmcli.store.db.write) and after a migration. A reader that finds the queue not empty
+(another program changed the file) must not trust the table: `is_current()` says so.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from datetime import date, timedelta
+from itertools import groupby, pairwise
+from operator import itemgetter
 
-CHUNK = 5000  # customers per recomputing statement: flat memory for an import of millions
+CHUNK = 5000  # customers per read and per insert: flat memory for an import of millions
 
-# Every figure of the queued customers from :lo to :hi, from the covering index
-# purchases_customer_time. The median of n gaps is the mean of the gaps ranked (n + 1) / 2
-# and (n + 2) / 2 (integer division: the same one when n is odd).
-_RECOMPUTE = """
-WITH lines AS (
-    SELECT p.customer_id, p.currency, substr(p.purchased_at, 1, 10) AS day, p.amount_minor
-    FROM purchases p
-    WHERE p.customer_id IN (SELECT customer_id FROM purchase_summaries_dirty
-                            WHERE customer_id BETWEEN :lo AND :hi)
-),
-sale_days AS (
-    SELECT DISTINCT customer_id, currency, day FROM lines WHERE amount_minor >= 0
-),
-spans AS (
-    SELECT customer_id, currency, count(*) AS days, min(day) AS first_on, max(day) AS last_on
-    FROM sale_days GROUP BY customer_id, currency
-),
-gaps AS (
-    SELECT customer_id, currency, CAST(julianday(day) - julianday(lag(day) OVER (
-        PARTITION BY customer_id, currency ORDER BY day)) AS INTEGER) AS gap
-    FROM sale_days
-),
-ranked AS (
-    SELECT customer_id, currency, gap,
-        row_number() OVER (PARTITION BY customer_id, currency ORDER BY gap) AS n,
-        count(*) OVER (PARTITION BY customer_id, currency) AS gaps
-    FROM gaps WHERE gap IS NOT NULL
-),
-medians AS (
-    SELECT customer_id, currency, avg(gap) AS median_gap FROM ranked
-    WHERE n IN ((gaps + 1) / 2, (gaps + 2) / 2) GROUP BY customer_id, currency
-),
-stakes AS (
-    SELECT l.customer_id, l.currency,
-        max(0, sum(CASE WHEN l.day >= date(s.last_on, '-364 days') THEN l.amount_minor END))
-            AS at_stake_minor,
-        sum(l.amount_minor) AS net_minor
-    FROM lines l JOIN spans s ON s.customer_id = l.customer_id AND s.currency = l.currency
-    GROUP BY l.customer_id, l.currency
-)
-INSERT INTO purchase_summaries (customer_id, currency, purchase_days, first_on, last_on,
-    median_gap, at_stake_minor, net_minor)
-SELECT s.customer_id, s.currency, s.days, s.first_on, s.last_on, m.median_gap,
-    coalesce(k.at_stake_minor, 0), k.net_minor
-FROM spans s
-LEFT JOIN medians m ON m.customer_id = s.customer_id AND m.currency = s.currency
-JOIN stakes k ON k.customer_id = s.customer_id AND k.currency = s.currency
+# Every line of the queued customers from :lo to :hi, in customer order, from the covering
+# index purchases_customer_time (no sort): read once for both tables. The day is the date
+# part of `purchased_at`, with SQLite's julianday of it for the gaps (NULL when it is no date);
+# an amount another program stored as text counts as SQLite casts it (`abc` is 0), as
+# the statements before summed it, rather than stopping every write with a TypeError.
+_LINES = """
+SELECT p.customer_id, p.currency, substr(p.purchased_at, 1, 10) AS day,
+    CAST(p.amount_minor AS INTEGER),
+    julianday(substr(p.purchased_at, 1, 10))
+FROM purchases p
+WHERE p.customer_id IN (SELECT customer_id FROM purchase_summaries_dirty
+                        WHERE customer_id BETWEEN :lo AND :hi)
+ORDER BY p.customer_id
 """
 
-# The same over the purchase days in every currency, per customer, with the day before the
-# last and the median of the gaps before the last one (`back` counts days from the last: the
-# gap that ends on the last day has back = 1).
-_RECOMPUTE_DAYS = """
-WITH sale_days AS (
-    SELECT DISTINCT p.customer_id, substr(p.purchased_at, 1, 10) AS day
-    FROM purchases p
-    WHERE p.amount_minor >= 0
-        AND p.customer_id IN (SELECT customer_id FROM purchase_summaries_dirty
-                              WHERE customer_id BETWEEN :lo AND :hi)
-),
-numbered AS (
-    SELECT customer_id, day,
-        row_number() OVER (PARTITION BY customer_id ORDER BY day DESC) AS back,
-        lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS before
-    FROM sale_days
-),
-spans AS (
-    SELECT customer_id, count(*) AS days, min(day) AS first_on, max(day) AS last_on,
-        max(CASE WHEN back = 2 THEN day END) AS previous_on
-    FROM numbered GROUP BY customer_id
-),
-gaps AS (
-    SELECT customer_id, back, CAST(julianday(day) - julianday(before) AS INTEGER) AS gap
-    FROM numbered WHERE before IS NOT NULL
-),
-ranked AS (
-    SELECT customer_id, gap,
-        row_number() OVER (PARTITION BY customer_id ORDER BY gap) AS n,
-        count(*) OVER (PARTITION BY customer_id) AS gaps
-    FROM gaps
-),
-ranked_before AS (
-    SELECT customer_id, gap,
-        row_number() OVER (PARTITION BY customer_id ORDER BY gap) AS n,
-        count(*) OVER (PARTITION BY customer_id) AS gaps
-    FROM gaps WHERE back > 1
-),
-medians AS (
-    SELECT customer_id, avg(gap) AS median_gap FROM ranked
-    WHERE n IN ((gaps + 1) / 2, (gaps + 2) / 2) GROUP BY customer_id
-),
-medians_before AS (
-    SELECT customer_id, avg(gap) AS median_gap FROM ranked_before
-    WHERE n IN ((gaps + 1) / 2, (gaps + 2) / 2) GROUP BY customer_id
-)
-INSERT INTO customer_purchase_days (customer_id, purchase_days, first_on, last_on,
-    previous_on, median_gap, median_gap_before)
-SELECT s.customer_id, s.days, s.first_on, s.last_on, s.previous_on, m.median_gap, b.median_gap
-FROM spans s
-LEFT JOIN medians m ON m.customer_id = s.customer_id
-LEFT JOIN medians_before b ON b.customer_id = s.customer_id
-"""
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR = timedelta(days=364)  # a year of buying: from 364 days before the last day on
+
+
+def _median(gaps: list) -> float | None:
+    """The median of the gaps, as SQL's avg() of those ranked (n + 1) / 2 and (n + 2) / 2
+    gives it (the same one when n is odd): an unknown gap (None) ranks first and counts, but
+    is averaged as nothing."""
+    n = len(gaps)
+    if not n:
+        return None
+    if None not in gaps:
+        ordered = sorted(gaps)
+        return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+    ordered = sorted(gaps, key=lambda g: (g is not None, g or 0))
+    values = [ordered[i] for i in {(n - 1) // 2, n // 2} if ordered[i] is not None]
+    return sum(values) / len(values) if values else None
+
+
+def _gaps(days: list[tuple[str, float | None]]) -> list[int | None]:
+    """The gaps in whole days between consecutive days (sorted (day, julianday) pairs), as
+    CAST(julianday(day) - julianday(before) AS INTEGER) gives them."""
+    return [None if a is None or b is None else int(b - a) for (_, a), (_, b) in pairwise(days)]
+
+
+def _year_before(conn: sqlite3.Connection, day: str) -> str | None:
+    """date(day, '-364 days'), the first day of the last year of buying."""
+    if _ISO_DAY.fullmatch(day):
+        try:
+            return (date.fromisoformat(day) - _YEAR).isoformat()
+        except (ValueError, OverflowError):
+            pass  # a day SQLite reads its own way (2024-02-30) or before year 1
+    return conn.execute("SELECT date(?, '-364 days')", (day,)).fetchone()[0]
+
+
+def _figures(conn: sqlite3.Connection, customer_id: int, lines: list[tuple]) -> tuple:
+    """One customer's rows of purchase_summaries (per currency with a sale line) and of
+    customer_purchase_days (None without a sale line), from their lines (currency, day,
+    amount, julianday) after the customer's id."""
+    by_currency: dict[str, list[tuple]] = {}
+    for line in lines:
+        by_currency.setdefault(line[1], []).append(line)
+    summaries = []
+    every_day: dict[str, float | None] = {}
+    for currency, own in by_currency.items():
+        sale = {day: jd for _, _, day, amount, jd in own if amount >= 0}
+        if not sale:
+            continue  # refunds only: no summary
+        every_day.update(sale)
+        days = sorted(sale.items())
+        gaps = [g for g in _gaps(days) if g is not None]
+        first_on, last_on = days[0][0], days[-1][0]
+        since = _year_before(conn, last_on)
+        stake = None if since is None else sum(a for _, _, d, a, _ in own if d >= since)
+        summaries.append((
+            customer_id, currency, len(days), first_on, last_on, _median(gaps),
+            max(0, stake) if stake is not None else 0, sum(line[3] for line in own),
+        ))  # fmt: skip
+    if not every_day:
+        return summaries, None
+    days = sorted(every_day.items())
+    gaps = _gaps(days)
+    previous_on = days[-2][0] if len(days) > 1 else None
+    day_row = (
+        customer_id, len(days), days[0][0], days[-1][0], previous_on, _median(gaps),
+        _median(gaps[:-1]),
+    )  # fmt: skip
+    return summaries, day_row
 
 
 def sync(conn: sqlite3.Connection) -> int:
     """Recompute the summaries of every queued customer, inside the caller's transaction, and
     empty the queue; returns how many customers. Cheap when nothing changed (one indexed read).
-    """
+    Each chunk of queued customers is read once, in one indexed pass over their lines, and
+    both tables are computed from it (as the SQL figures of the module docstring: sums, the
+    medians of the gaps, julianday and date() for the days)."""
     if conn.execute("SELECT 1 FROM purchase_summaries_dirty LIMIT 1").fetchone() is None:
         return 0
     ids = [
@@ -154,8 +141,23 @@ def sync(conn: sqlite3.Connection) -> int:
                 "purchase_summaries_dirty WHERE customer_id BETWEEN :lo AND :hi)",
                 bounds,
             )
-        conn.execute(_RECOMPUTE, bounds)
-        conn.execute(_RECOMPUTE_DAYS, bounds)
+        summary_rows: list[tuple] = []
+        day_rows: list[tuple] = []
+        for customer_id, lines in groupby(conn.execute(_LINES, bounds), key=itemgetter(0)):
+            summaries, day_row = _figures(conn, customer_id, list(lines))
+            summary_rows.extend(summaries)
+            if day_row is not None:
+                day_rows.append(day_row)
+        conn.executemany(
+            "INSERT INTO purchase_summaries (customer_id, currency, purchase_days, first_on, "
+            "last_on, median_gap, at_stake_minor, net_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            summary_rows,
+        )
+        conn.executemany(
+            "INSERT INTO customer_purchase_days (customer_id, purchase_days, first_on, "
+            "last_on, previous_on, median_gap, median_gap_before) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            day_rows,
+        )
     conn.execute("DELETE FROM purchase_summaries_dirty")
     return len(ids)
 
