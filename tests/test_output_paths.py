@@ -91,13 +91,14 @@ def _commands(typer_app: object, prefix: str = "") -> Iterator[tuple[str, dict]]
 
 def file_parameters() -> dict[tuple[str, str], dict]:
     """(command path, parameter name) -> that command's parameters, for every parameter
-    that is a Path or whose name or flags say it is an output."""
+    that is a Path, a --db, or whose name or flags say it is an output."""
     found = {}
     for command, params in _commands(app):
         for name, meta in params.items():
             flags = getattr(meta.default, "param_decls", None) or ()
             words = {name, *(f.lstrip("-") for f in flags)}
-            if _names_a_file(meta.annotation) or words & _OUTPUT_WORDS:
+            # a database named by --db (the demo reads it as typed, to refuse an empty one)
+            if _names_a_file(meta.annotation) or words & _OUTPUT_WORDS or name == "db":
                 found[(command, name)] = params
     return found
 

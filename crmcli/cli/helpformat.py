@@ -159,6 +159,13 @@ def reflow(text: str, columns: int) -> str:
     return "\n\n".join(out)
 
 
+# A value a message quotes back (`'bogus'`, `“next blue moon”`), a command it names in
+# backquotes or brackets (`（mkdir -m 700）`, `(crm config set ...)`): kept on one line.
+QUOTED = re.compile(
+    r"'[^'\n]*'|“[^”\n]*”|\"[^\"\n]*\"|`[^`\n]*`"
+    r"|[（(](?=crm |[!-~]* -)[^（）()\n]*[）)]"
+)
+
 # A form one types, listed in Chinese prose between its marks (`、in 3 days、`, `也可写 fri
 # 3pm、`, `（tomorrow at noon）`): ASCII words that stay on one line.
 _TYPED = re.compile(
@@ -174,13 +181,12 @@ def typed(text: str, room: int) -> str:
     `error_lines`) and a form listed between Chinese marks (`in 3 days`, `next fri`), so that
     help never splits a typed example (`in` / `3 days`); with `wrap`'s `phrases`, no Chinese
     one either (`2小` / `时前`)."""
-    from crmcli.cli.output import _QUOTED
 
     def kept(match: re.Match[str]) -> str:
         said = match.group()
         return said.replace(" ", "\xa0") if width(said) <= room else said
 
-    return _TYPED.sub(kept, _QUOTED.sub(kept, text))
+    return _TYPED.sub(kept, QUOTED.sub(kept, text))
 
 
 # A word of a command line: quoted text stays whole.

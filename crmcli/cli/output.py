@@ -125,14 +125,6 @@ def _columns(stream: TextIO) -> int:
         return screen(False).columns
 
 
-# A value a message quotes back (`'bogus'`, `“next blue moon”`), a command it names in
-# backquotes or brackets (`（mkdir -m 700）`, `(crm config set ...)`): kept on one line.
-_QUOTED = re.compile(
-    r"'[^'\n]*'|“[^”\n]*”|\"[^\"\n]*\"|`[^`\n]*`"
-    r"|[（(](?=crm |[!-~]* -)[^（）()\n]*[）)]"
-)
-
-
 def error_lines(message: str, room: int, indent: str = "") -> list[str]:
     """An error in lines of at most `room` cells for a terminal: broken at spaces and
     after punctuation, a Chinese phrase parted only where it is wider than a line (as a
@@ -143,13 +135,13 @@ def error_lines(message: str, room: int, indent: str = "") -> list[str]:
     line starts with `indent` (a detail under the error)."""
     if width(indent + message) <= room:
         return [indent + message]
-    from crmcli.cli.helpformat import whole, wrap
+    from crmcli.cli.helpformat import QUOTED, whole, wrap
 
     def kept(match: re.Match[str]) -> str:
         quoted = match.group()
         return quoted.replace(" ", "\xa0") if width(indent + quoted) <= room else quoted
 
-    text = whole(_QUOTED.sub(kept, message))
+    text = whole(QUOTED.sub(kept, message))
     return wrap(text, room, indent, indent, phrases=True).split("\n")
 
 
