@@ -405,6 +405,16 @@ def _words(text: str, terms: bool = False) -> list[tuple[str, str]]:
     return words
 
 
+def widest_piece(text: str, breaks: str = "") -> int:
+    """The width of the widest part of `text` that `wrap` never breaks inside where a line
+    has room for it: an English word, a number with its unit (`（满 40 岁）；`), an amount
+    (not a Chinese word of `_lexicon`, which breaks where it must)."""
+    return max(
+        (width(piece) for _space, word in _words(text) for piece in _pieces(word, breaks)),
+        default=0,
+    )
+
+
 def wrap(
     text: str,
     columns: int,
