@@ -1,13 +1,128 @@
-"""What a salesperson reads on a narrow terminal (issue #22, from 12 to 120 columns, in
-Chinese): help on dates never splits a form to type, and a Chinese cell breaks between
-words, not inside one."""
+"""What a salesperson reads on a narrow terminal (issue #22, at 60, 80 and 120 columns, in
+Chinese and English): the name a row is about is cut last, after a rank the rows' order
+says, a lifecycle in a word or a city; a care list keeps the date, whom to greet and how;
+a long name further down than a screen is measured with the rest. JSON never changes."""
 
+import io
+import json
 from itertools import pairwise
 
 import pytest
 
+from crmcli.cli.terminal import Screen, draw
+from tests.conftest import add, buy_ago, ok
 from tests.test_i18n_tables import ZH
 from tests.test_terminal import on_screen, width
+
+EN = {"LANG": "en_US.UTF-8"}
+LONG = "Stark Industries 北京"  # 21 cells: the demo's longest names are as wide
+
+
+def _body(lines: list[str], start: int = 0) -> list[list[str]]:
+    """The cells of the table whose rule is the first one from line `start`, a row's
+    wrapped lines left out (their first cell is empty)."""
+    rule = next(n for n in range(start, len(lines)) if "╇" in lines[n])
+    rows = []
+    for line in lines[rule + 1 :]:
+        if "│" not in line:
+            break
+        cells = [c.strip() for c in line.split("│")]
+        if any(cells[:2]):
+            rows.append(cells)
+    return rows
+
+
+def _overdue(name: str, days: int) -> int:
+    """A customer called `name` with a task `days` late: first in whom to contact today."""
+    customer = add(name, "--phone", "+8613912345678")
+    ok("task", "add", str(customer), "回访", "--due", f"-{days}d")
+    return customer
+
+
+@pytest.mark.parametrize("env", [ZH, EN])
+def test_the_dashboards_contact_list_at_60_columns_shows_whole_names(demo, env):
+    """`今天要联系` at 60 columns cut `Stark Indu…` while its rank (1 to 10, the rows' order)
+    stayed: the rank goes, and the reason wraps onto a line more rather than cut a name."""
+    _overdue(LONG, 30)
+    for columns in (60, 80, 120):
+        code, lines = on_screen(columns=columns, env=env)
+        assert code == 0 and all(width(line) <= columns for line in lines), lines
+        start = next(
+            n for n, line in enumerate(lines) if line.startswith(("今天要联系", "Contact"))
+        )
+        rows = _body(lines, start)
+        ranked = lines[start + 1].lstrip().startswith(("排名", "Rank"))
+        names = [r[1] if ranked else r[0] for r in rows]
+        assert LONG in names, (columns, lines[start:])
+        assert not any("…" in name for name in names), (columns, names)
+        ranked = lines[start + 1].lstrip().startswith(("排名", "Rank"))
+        assert ranked or columns < 120, lines[start + 1]  # the rank goes where room is short
+    found = json.loads(ok("dashboard", "--format", "json"))
+    assert {"rank", "customer_name"} <= set(found["today"][0])
+
+
+@pytest.mark.parametrize("env", [ZH, EN])
+def test_churn_at_60_columns_cuts_a_lifecycle_before_a_name(demo, env):
+    """`crm report churn` at 60 columns cut names (`James…（#218）`) while 生命周期 stayed
+    whole: the lifecycle, in a word, goes first."""
+    buy_ago(str(_overdue(LONG, 1)), "900", 400)
+    for columns in (60, 80, 120):
+        code, lines = on_screen("report", "churn", columns=columns, env=env)
+        assert code == 0 and all(width(line) <= columns for line in lines), lines
+        start = next(n for n, line in enumerate(lines) if line.startswith(("客户", "Customer")))
+        names = [r[0] for r in _body(lines, start)]
+        assert any(name.startswith(LONG) for name in names), lines
+        assert not any("…" in name for name in names), (columns, names)
+    found = json.loads(ok("report", "churn", "--format", "json"))
+    assert "stage" in found[0]
+
+
+@pytest.mark.parametrize("env", [ZH, EN])
+def test_list_shows_a_long_name_whole_at_60_80_and_120_columns(demo, env):
+    """`crm list` at 60 columns cut `Stark Industries…`: a city or stage goes before it."""
+    add(LONG, "--city", "北京", "--phone", "+8613912345678")
+    for columns in (60, 80, 120):
+        code, lines = on_screen("list", columns=columns, env=env)
+        assert code == 0 and all(width(line) <= columns for line in lines), lines
+        names = [r[1] for r in _body(lines)]
+        assert LONG in names and not any("…" in n for n in names), (columns, names)
+        assert ("电话" if env is ZH else "Phone") in lines[0], lines[0]  # the phone stays
+
+
+def test_care_for_a_year_keeps_the_date_whom_and_the_care(demo):
+    """At 60 columns the care read `节日问候…` beside the phone: the phone goes first (the
+    date, whom to greet and how stay), and the care is cut no more, in both languages."""
+    for env in (ZH, EN):
+        code, lines = on_screen("care", "--year", "2027", columns=60, env=env)
+        assert code == 0 and all(width(line) <= 60 for line in lines), lines
+        heads = [h.strip() for h in lines[0].split("┃")]
+        assert heads == (["日期", "客户", "关怀"] if env is ZH else ["Date", "Customer", "Care"])
+        assert not any("…" in r[-1] for r in _body(lines)), lines
+    rows = json.loads(ok("care", "--year", "2027", "--format", "json"))
+    assert "phone" in rows[0] and "festival_name" in rows[0]
+
+
+def test_a_long_care_further_down_shows_whole_beside_its_date():
+    """`crm care --year 2027` at 120 columns cut the care of 中秋 (`月饼礼盒 mooncake gift
+    bo…`, row 343) while every name showed whole: every row is measured, and the festival's
+    name, which its date says (one festival a day), gives way rather than cut it."""
+    festivals = [("2027-01-01", "元旦"), ("2027-02-06", "春节"), ("2027-09-15", "中秋节")]
+    rows = [
+        {"falls_on": day, "festival_name": name, "customer": f"Hiroshi Andersson (#{n})",
+         "phone": "+33615231992",
+         "care": "月饼礼盒 mooncake gift box；节日问候 festival greeting" if name == "中秋节"
+         else "节日问候 festival greeting"}
+        for day, name in festivals for n in range(60)
+    ]  # fmt: skip
+    out = io.StringIO()
+    keys = ("falls_on", "festival_name", "customer", "phone", "care")
+    draw(rows, keys, out, Screen(120, 40, False))
+    lines = out.getvalue().splitlines()
+    assert all(width(line) <= 120 for line in lines), lines
+    assert lines[0].split() == ["Date", "┃", "Customer", "┃", "Phone", "┃", "Care"], lines[0]
+    assert lines[-2].endswith("│ 月饼礼盒 mooncake gift box；节日问候 festival greeting"), lines
+    assert lines[-1] == "1 column hidden: Festival name; use --format csv or a wider terminal"
+
 
 # What `crm help dates` lists as forms to type, in Chinese: each must show on one line.
 _FORMS = ("2小时前", "半小时前", "半个月后", "一个月前", "in 3 days", "3 weeks ago", "next fri",

@@ -403,31 +403,42 @@ def test_the_pager_is_told_that_crm_writes_utf8(people, tmp_path):
 
 def test_a_long_list_streams_after_measuring_its_first_page():
     """The table is written while rows still come: the first page (twice the terminal's
-    height, at least 100 rows) sets the widths; a later, wider name is cut to them, a later,
-    wider id widens its column from that row on."""
+    height, at least MEASURED = 1000 rows) sets the widths; a later, wider name is cut to
+    them, a later, wider id widens its column from that row on."""
     out = io.StringIO()
-    lines_when_500th_read = []
+    lines_when_1500th_read = []
 
     def rows():
-        for i in range(1, 1001):
-            if i == 500:
-                lines_when_500th_read.append(out.getvalue().count("\n"))
-            yield {"id": i, "name": "x" * (1 + i // 100)}
+        for i in range(1, 3001):
+            if i == 1500:
+                lines_when_1500th_read.append(out.getvalue().count("\n"))
+            yield {"id": i, "name": "x" * (1 + 5 * (i // 1000))}
 
-    assert draw(rows(), ("id", "name"), out, Screen(60, 20, False)) == 1000
-    assert lines_when_500th_read[0] >= 400  # header, rule and the rows before it
+    assert draw(rows(), ("id", "name"), out, Screen(60, 20, False)) == 3000
+    assert lines_when_1500th_read[0] >= 1400  # header, rule and the rows before it
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["ID", "┃", "Name"]
-    assert lines[2 + 99] == "100 │ xx" and lines[2 + 900] == "901 │ xxx…"
-    assert lines[-1] == "1000 │ xxx…"
-    assert len(lines) == 1002
+    assert lines[2 + 998] == " 999 │ x" and lines[2 + 999] == "1000 │ xxxxxx"
+    assert lines[2 + 2000] == "2001 │ xxxxx…"  # measured on rows 1-1000: 6 cells wide
+    assert lines[-1] == "3000 │ xxxxx…"
+    assert len(lines) == 3002
+
+
+def test_a_long_name_further_down_than_a_screen_is_measured():
+    """`crm list` at 60 columns cut `Stark Industries 北京` (row 244 of 300) to the width of
+    the first screen's names beside room to spare: a thousand rows are measured."""
+    rows = [{"id": i, "name": "周欣秀"} for i in range(1, 300)]
+    rows.append({"id": 300, "name": "Stark Industries 北京"})
+    out = io.StringIO()
+    draw(rows, ("id", "name"), out, Screen(60, 20, False))
+    assert out.getvalue().splitlines()[-1] == "300 │ Stark Industries 北京"
 
 
 @pytest.mark.parametrize("columns", [60, 80])
 def test_ids_and_emails_after_the_first_page_stay_whole_on_a_full_terminal(columns):
     """At 80 columns a list of 100k customers showed `10…` and `user1000@example.o…` from
     id 1000 on: the first page set the widths, and a full terminal had no room to widen."""
-    ids = [*range(1, 120), *range(1000, 1003), *range(100_000, 100_003)]
+    ids = [*range(1, 1001), *range(10_000, 10_003), *range(1_000_000, 1_000_003)]  # after MEASURED
     rows = [  # names long enough to fill the terminal (an email goes before a company)
         {"id": i, "name": "胡娥" + "丽" * (columns // 4 + i % 3),
          "phone": f"+86137{i:08d}", "email": f"user{i}@example.org"}
@@ -573,7 +584,8 @@ def test_a_customer_id_beside_a_name_is_never_cut(demo):
         named = [cell.strip() for line in lines for cell in line.split("│") if "(#" in cell]
         assert named, lines
         assert all(re.fullmatch(r".+ \(#\d+\)", cell) for cell in named), (columns, named)
-        assert any("… (#" in cell for cell in named), named  # the name is cut instead
+        # the name is cut instead, where one is (at 80 columns each shows whole)
+        assert columns > 60 or any("… (#" in cell for cell in named), named
 
 
 @pytest.mark.parametrize(("args", "columns"), [(("report", "churn"), 60), (("report", "abc"), 60),
@@ -770,7 +782,7 @@ def test_remind_keeps_phones_and_shows_a_last_contact_and_cadence_whole(
 ):
     """At 80 columns the tasks due soon hid the phone while their short texts had room to
     spare, and whom to contact read `2025-12-17…` and `90 天（…`: a short value shows whole
-    or not at all, and the text wraps first."""
+    or not at all, and the text wraps first; a cadence goes before a name is cut."""
     code, lines = on_terminal("--lang", lang, "remind", "--within", "14d", columns=80)
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     # the tasks due soon (in Chinese the overdue ones start with their days overdue)

@@ -116,7 +116,9 @@ def care_list(
     else:
         shown = list(rows)
     if shown or fmt is not Format.table:
-        out.rows(shown, columns, key="customer_id")
+        # a narrow terminal keeps the date, whom to greet and how: the phone goes first
+        # (`crm show` has it), rather than the care cut to `节日问候…` beside it
+        out.rows(shown, columns, key="customer_id", first_out=("phone",))
     elif rules and is_terminal(sys.stderr):  # a person asked: say so (a cron job hears nothing)
         out.note(_("Nobody to greet for the festivals asked about."))
 

@@ -38,7 +38,10 @@ def render(out: Output, conn: sqlite3.Connection, today: date) -> None:
             if isinstance(row.get("reasons"), list):  # joined as `crm today` joins them
                 row["reasons"] = Joined(row["reasons"])
         bars = Bars("chart", scale=panel.scale, title="chart", width=20) if panel.bar else None
-        parts.append(Section(panel.key, panel.title, panel.columns, rows, bars))
+        # whom to call is the point of the contact list: its rank (the rows' order says it)
+        # goes before a name is cut on a narrow terminal
+        spared = ("rank",) if "rank" in panel.columns else ()
+        parts.append(Section(panel.key, panel.title, panel.columns, rows, bars, first_out=spared))
     out.sections(
         parts,
         heading=_("Dashboard as of {day}").format(day=today.isoformat()),

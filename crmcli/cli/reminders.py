@@ -164,19 +164,19 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
 
 
 # What a terminal too narrow for a section leaves out first: an overdue task's due date,
-# which its days overdue say again, then (at 60 columns) the task's number (`crm task
-# show` finds it, and the task list), before whom, the phone to call them on, what the
-# task says and how late it is: who, what and when, which a salesperson acts on. A task
-# due soon gives up its repeat and then its number before whom, the phone, what and its
-# due date; late feedback its kind, how long it waited and when it came (the title says
-# it is late) before its id, whom, the phone and what it says. A birthday or date gives
-# up its day (the title says by when; the rows are in its order) before whom, the phone and
+# which its days overdue say again, before the task's number (what `crm task done` takes:
+# without it a salesperson typed the customer's `#` instead), whom, the phone to call them
+# on, what the task says and how late it is. A task due soon gives up its repeat and then
+# its due date (the title says by when; the rows are in its order), never its number;
+# late feedback its kind, how long it waited and when it came (the title says it is
+# late) before its id, whom, the phone and what it says. A birthday or date gives up its
+# day (the title says by when; the rows are in its order) before whom, the phone and
 # what it is (`生日（满 40 岁）`, kept whole: terminal.WHOLE_OR_OUT); a customer due for
 # contact their state, preferred channel and cadence before the last contact (why they are
 # due), kept whole too.
 _SPARED = {
-    "overdue_tasks": ("due_on", "task_id"),
-    "due_tasks": ("repeats", "task_id"),
+    "overdue_tasks": ("due_on",),
+    "due_tasks": ("repeats", "due_on"),
     "dates": ("falls_on",),
     "due_for_contact": ("state", "preferred_channel", "cadence"),
     "late_feedback": ("kind", "hours_open", "received_at"),

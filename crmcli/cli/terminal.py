@@ -6,8 +6,9 @@ A table on a terminal is one line a row, except that in a short table (a screen 
 today`, `crm remind`, `crm config list`) prose (a reason, a task's text, a summary), a
 setting's value and a saved filter wrap onto as many lines as they need rather than being
 cut (a short text, `发送合同` in Chinese, is given its whole width), and the short free text
-beside them stays whole. Its columns are measured on the first page of rows, and the rest
-stream with those widths, so the first screen of a million customers appears at once (a
+beside them stays whole. Its columns are measured on the first page of rows (a thousand:
+`MEASURED`), and the rest stream with those widths, so the first screen of a million
+customers appears at once (a
 later id, date or amount wider than its column widens it from that row on). Ids (a name's
 `(#143)` too), phones, emails, dates and amounts keep their full width; when the row is
 wider than the terminal, what the table says twice (a currency beside amounts with their
@@ -212,6 +213,11 @@ PROSE = ESSENTIAL
 PROSE_LINES = 2
 PROSE_WHOLE = 20
 WRAP_ROWS = 60
+# The rows a table is measured on before its first line: a screen's worth would leave a
+# longer name or care further down cut beside room to spare (`Stark Industries…` in `crm
+# list` at 60 columns, the care of 春节 in `crm care --year 2027` at 120); a thousand
+# rows take a few milliseconds, and a million customers still start at once.
+MEASURED = 1000
 # Wrapped like prose in a short table, but not the point of it: a setting's value
 # (`call,email,meeting,...`), which a person reads whole, broken after its commas, a
 # saved filter (`crm segment list`, `crm rule list`, `crm care rule list`), broken between
@@ -248,8 +254,10 @@ class Column:
         "named",
         "natural",
         "number",
+        "piece",
         "point",
         "same",
+        "served",
         "whole",
         "width",
     )
@@ -271,8 +279,12 @@ class Column:
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.point: int | None = None  # an essential column's least width, when not a third
         self.lines = 1  # prose in a short table: measured for PROSE_LINES
+        self.piece = 0  # in prose, its widest unbreakable part (`（满 40 岁）；`)
+        self.served = False  # a name that a column gave way to (`_make_way`)
         self.named = False  # a name with its (#id): cut before the id rather than left out
-        self.same = False  # one cell on every row of several (`春节`: `crm care --holiday`)
+        # one cell on every row of several (`春节`: `crm care --holiday`); a festival's
+        # name, one for each date (`crm care --year`)
+        self.same = False
         self.width = 0
 
     def measure(self, text: str) -> None:
@@ -282,6 +294,7 @@ class Column:
         self.filled = True
         self.natural = max(self.natural, wide)
         if self.lines > 1:  # prose on PROSE_LINES lines; short Chinese prose whole
+            self.piece = max(self.piece, _widest(text))
             least = _folded(text, self.lines)
             if wide > len(text):  # Chinese breaks between any characters, words at spaces
                 least = min(wide, max(least, PROSE_WHOLE))
@@ -336,8 +349,13 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     # then the rest, then low-priority free text (notes, tags, a last contact), and what is
     # left widens the essential column further: each rank is cut to its floor before a
     # higher one is cut at all.
-    # When prose wraps, the other free text comes first (rank 3): it is short beside it.
+    # When prose wraps, the other free text comes first (rank 3): it is short beside it;
+    # and so does the name a row is about once a column gave way to it (`_make_way`: the
+    # dashboard's contact list at 60 columns left out its rank and read `Stark Indu…`
+    # beside a reason 28 cells wide): the prose only takes a line more, while it keeps
+    # its third (not once it gave that up for a number one types, `_give_up_point`).
     folding = any(c.lines > 1 for c in columns)
+    named = folding and not any(c.point is not None for c in columns if c.key in ESSENTIAL)
     # In a long table, where the point of it is cut rather than wrapped, a name is cut no
     # sooner than it (`crm care --holiday`: `Hiroshi…（#56）` beside 30 cells of care).
     # Where the point fits whole in its half, it is not cut to widen a name (`crm care
@@ -345,7 +363,8 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     point = not folding and any(c.key in ESSENTIAL and c.compact > room // 2 for c in columns)
     ranks = [
         2 if c.key in ESSENTIAL or (point and c is first and _is_name(c))
-        else 3 if folding and c.lines == 1 and not c.whole and c.compact <= whole_room // 4
+        else 3 if folding and c.lines == 1 and not c.whole
+        and (c.compact <= whole_room // 4 or (named and c is first and c.served))
         else 0 if c.key in LOW_PRIORITY else 1
         for c in columns
     ]  # fmt: skip
@@ -393,6 +412,13 @@ def _lines(text: str, room: int) -> list[str]:
     return fill(whole(text), room, breaks=",;=", phrases=True).split("\n")
 
 
+def _widest(text: str) -> int:
+    """The widest part of prose that `_lines` keeps on one line where it can."""
+    from crmcli.cli.helpformat import whole, widest_piece
+
+    return widest_piece(whole(text), ",;=")
+
+
 def _short(c: Column, room: int) -> bool:
     """Short free text (a cadence `90 天（默认）`, at most a third of the room, and
     WHOLE_OR_OUT at any width): shown whole or left out, never cut. Not prose, and not a
@@ -413,11 +439,15 @@ def _least(c: Column, essential: int) -> int:
     """The width free text is cut no narrower than: a third of the room for the point of
     the table (unless it gave that up, `point`), two thirds of that when it wraps (as for
     other wrapped text, a setting's value); else _FREE_MIN."""
+    # wrapped, no narrower than its widest unbreakable part (up to a third of the room):
+    # `（满 40` / `岁）；` read as a broken number
+    folded = max(_FREE_MIN, essential * 2 // 3)
     if c.key not in ESSENTIAL:
-        return max(_FREE_MIN, essential * 2 // 3) if c.lines > 1 else _FREE_MIN
+        return folded if c.lines > 1 else _FREE_MIN
+    folded = max(folded, min(c.piece, essential))
     if c.point is not None:
         return c.point
-    return max(_FREE_MIN, essential * 2 // 3) if c.lines > 1 else essential
+    return folded if c.lines > 1 else essential
 
 
 def _what(columns: Sequence[Column]) -> Column | None:
@@ -521,6 +551,9 @@ def layout(
             shown.remove(spare[0])
             hidden.append(spare[0])
             fit(shown, room)
+        if key is not None and any(_gives_way(c) and c.filled for c in hidden):
+            key.served = True  # what says less than a name went: the name shows first
+            fit(shown, room)
         gave = _make_way(shown, hidden, ranked, key, room, first_out)
         # nor does one left out before what gave way come back in its room
         late = max((ranked.index(c) for c in gave), default=0)
@@ -552,11 +585,13 @@ def _is_name(c: Column | None) -> bool:
 
 def _gives_way(c: Column) -> bool:
     """Whether `c` says less than a name and is left out before a name is cut: a stage or
-    lifecycle (in a word; `crm list` at 60 columns), a class or tier (`高`, `A`), and a
-    festival's name beside its date (`crm care`)."""
+    lifecycle (in a word; `crm list` at 60 columns), a class or tier (`高`, `A`), a
+    festival's name beside its date (`crm care`), a city or region (many customers share
+    one; a name says who), and a rank where the table spares it (`first_out`: the
+    dashboard's contact list, whose rows' order says it)."""
     key = c.key
-    says = key in ("stage", "lifecycle", "abc", "festival", "festival_name")
-    return says or key.endswith("_tier")
+    says = key in ("stage", "lifecycle", "abc", "festival", "festival_name", "city", "region")
+    return says or key.endswith("_tier") or key == "rank"
 
 
 def _make_way(
@@ -569,18 +604,22 @@ def _make_way(
 ) -> list[Column]:
     """While `name` is cut, the columns that say less (`_gives_way`) are left out in
     `order`, each only if the name then shows more of itself (`crm list` at 60 columns:
-    the stage goes before `小米科技 Lon…` is cut); not while a column the table spares
-    first (`first_out`, which it would rather lose) shows. Returns those left out."""
+    the stage and the city go before `Stark Industries 广…` is cut; `crm report churn`
+    its lifecycle; the dashboard's contact list its rank). Returns those left out."""
     gone: list[Column] = []
-    if not _is_name(name) or name not in shown or any(c.key in first_out for c in shown):
+    if not _is_name(name) or name not in shown:
         return gone
     assert name is not None
-    for c in [c for c in order if c in shown and c is not name and _gives_way(c)]:
+    ways = [c for c in order if c in shown and c is not name and _gives_way(c)]
+    places = [c for c in ways if c.key in ("city", "region")]  # a stage before where
+    for c in [*(c for c in ways if c not in places), *places]:
         if name.width >= name.compact:
             break
         before = name.width
         trial = [s for s in shown if s is not c]
+        name.served = True  # what gave way was for the name: wrapped prose yields it too
         if not fit(trial, room) or name.width <= before:
+            name.served = bool(gone)
             fit(shown, room)
             continue
         shown.remove(c)
@@ -614,8 +653,11 @@ def _back(
     """`shown` with the columns left out late that fit again (each taken out of `hidden`):
     one left out late may make room for one before it; a chart only for itself. A currency
     does not come back while every amount shows its own symbol: it says nothing more; tags
-    and what gave way to a name (`gave`, `_make_way`) only if no text is cut further."""
+    and what gave way to a name (`gave`, `_make_way`) only if no text is cut further; and
+    none at the cost of the name a row is about (`crm list` at 80 columns: not a company
+    beside `James Lefèv…`)."""
     symbols = not any(c.money and c.bare for c in columns) and any(c.money for c in columns)
+    name = _what(columns)
     # (Each once: the first left out may be both the last data column and the chart's turn.)
     turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
     fit(shown, room)
@@ -628,7 +670,11 @@ def _back(
         trial = [c for c in columns if c in shown or c is back]
         # tags (and what gave way to a name) do not come back at the cost of text cut further
         quiet = back.key in CUT_FIRST or back in gave
-        if fit(trial, room) and (not quiet or _cuts(trial) <= cuts):
+        before = name.width if _is_name(name) and name in shown else None
+        fits = fit(trial, room)
+        if before is not None and name is not None and back is not name:
+            fits = fits and (name.width >= min(before, name.compact))
+        if fits and (not quiet or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
         fit(shown, room)
@@ -760,7 +806,7 @@ def draw(
     few). `vocabulary`, `raw`, `headers` and `first_out` as `crmcli.cli.output.emit` takes
     them."""
     stream = iter(rows)
-    page = list(stream if bars else islice(stream, max(2 * at.lines, 100)))
+    page = list(stream if bars else islice(stream, max(2 * at.lines, MEASURED)))
     if not page:
         return 0
     more = next(stream, None)
@@ -783,6 +829,13 @@ def draw(
             c.measure(text)
     for n, c in enumerate(columns):
         c.same = len(texts) > 1 and len({line[n] for line in texts}) == 1
+    if "falls_on" in keys:  # a festival's name, one a day: its date says it (`--year`)
+        day = keys.index("falls_on")
+        for n, c in enumerate(columns):
+            if c.key == "festival_name" and len(texts) > 1:
+                c.same = len({(line[day], line[n]) for line in texts}) == len(
+                    {line[day] for line in texts}
+                )
     for c in columns:
         if c.number and c.key not in PROSE:  # values that are numbers (a model's parameters)
             c.lines = 1
