@@ -604,11 +604,15 @@ def _make_way(
 ) -> list[Column]:
     """While `name` is cut, the columns that say less (`_gives_way`) are left out in
     `order`, each only if the name then shows more of itself (`crm list` at 60 columns:
-    the stage and the city go before `Stark Industries 广…` is cut; `crm report churn`
-    its lifecycle; the dashboard's contact list its rank). Returns those left out."""
+    the stage and the city go before `Stark Industries 广…` is cut; the dashboard's contact
+    list its rank); not while a column the table spares first (`first_out`, which it would
+    rather lose: `crm report churn`'s last purchase before its lifecycle) shows. Returns
+    those left out."""
     gone: list[Column] = []
     if not _is_name(name) or name not in shown:
         return gone
+    if any(c.key in first_out and not _gives_way(c) for c in shown):
+        return gone  # the table would rather lose that first (`crm report churn` at 80)
     assert name is not None
     ways = [c for c in order if c in shown and c is not name and _gives_way(c)]
     places = [c for c in ways if c.key in ("city", "region")]  # a stage before where
