@@ -165,3 +165,55 @@ def test_a_chinese_cell_breaks_between_words_not_inside_one(room):
                 assert any(term in line for line in lines), (term, lines)
         for line, after in pairwise(lines):
             assert not (line[-1:].isdigit() and after[:1] in "天岁位"), (line, after)
+
+
+# One name of 300 characters among short ones, and a Chinese one of 34 characters.
+_OUTLIER = "Outlier " + "x" * 292
+_ZH_OUTLIER = "北京" * 17
+
+
+@pytest.mark.parametrize("columns", [60, 120, 200])
+def test_a_column_asked_for_by_fields_shows_beside_a_long_name(db_path, columns):
+    """`crm list --fields name,city` beside one name of 300 characters showed only the name
+    and said the terminal was too narrow for City, at 200 columns too: what --fields asks
+    for shows, and the name is cut instead."""
+    for n in range(5):
+        add(f"Person {n}", "--city", "Berlin")
+    add(_OUTLIER, "--city", "Lyon")
+    code, lines = on_screen("list", "--fields", "name,city", columns=columns, env=EN)
+    assert code == 0 and all(width(line) <= columns for line in lines), lines
+    assert [h.strip() for h in lines[0].split("┃")] == ["Name", "City"], lines[0]
+    rows = _body(lines)
+    assert [r[-1] for r in rows] == ["Berlin"] * 5 + ["Lyon"], lines
+    assert not any("too narrow" in line for line in lines), lines
+
+
+def test_a_chinese_column_asked_for_shows_beside_a_long_chinese_name(db_path):
+    """The same in Chinese: a name of 34 characters at 60 columns left out 城市."""
+    add("张伟", "--city", "上海")
+    add(_ZH_OUTLIER, "--city", "北京")
+    code, lines = on_screen("--lang", "zh", "list", "--fields", "name,city", columns=60, env=ZH)
+    assert code == 0 and all(width(line) <= 60 for line in lines), lines
+    assert [h.strip() for h in lines[0].split("┃")] == ["姓名", "城市"], lines[0]
+    assert [r[-1] for r in _body(lines)] == ["上海", "北京"], lines
+
+
+@pytest.mark.parametrize("columns", [120, 160, 200])
+def test_one_long_name_does_not_cost_every_row_its_city(db_path, columns):
+    """`crm list` at 200 columns hid City, Stage and Tags on every row for one name of 300
+    characters, while empty Company and Email showed: a name claims at most NAME_SHARE of
+    the width from what gives way to it; beyond that it is cut."""
+    for n in range(5):
+        ok(
+            "tag",
+            "vip",
+            str(add(f"Person {n}", "--city", "Berlin", "--phone", f"+861391234567{n}")),
+        )
+    ok("tag", "vip", str(add(_OUTLIER, "--city", "Lyon")))
+    code, lines = on_screen("list", columns=columns, env=EN)
+    assert code == 0 and all(width(line) <= columns for line in lines), lines
+    heads = [h.strip() for h in lines[0].split("┃")]
+    assert {"Name", "City", "Stage", "Tags", "Phone"} <= set(heads), lines[0]
+    names = [r[heads.index("Name")] for r in _body(lines)]
+    assert names[-1].startswith("Outlier x") and names[-1].endswith("…"), names
+    assert [r[heads.index("City")] for r in _body(lines)][-1] == "Lyon", lines
