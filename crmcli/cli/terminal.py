@@ -350,6 +350,16 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     ]  # fmt: skip
     if sum(floors) > room:
         return False
+    # Beside a name that columns gave way to (`_make_way`), wrapped prose still keeps its
+    # third (the dashboard's reasons read 13 cells at 60 columns beside a long name): the
+    # name takes what is left.
+    if any(c.served for c in columns):
+        raised = [
+            max(f, min(c.compact, essential))
+            if c.key in ESSENTIAL and c.lines > 1 and c.point is None else f
+            for c, f in zip(columns, floors, strict=True)
+        ]  # fmt: skip
+        floors = raised if sum(raised) <= room else floors
     if sum(c.natural for c in columns) <= room:
         for c in columns:
             c.width = c.natural
@@ -552,6 +562,12 @@ def layout(
     ranked = list(order)  # `order` is used up below
     while not fit(shown, room) and len(shown) > 1:
         spared = order[0] in twice or order[0].key in first_out  # the table let it go
+        # a phone the table spares still keeps its place while the point can give up its
+        # third, as long as it goes before a number one types or how late (`crm remind`)
+        spared = spared and not (
+            _needed(order[0])
+            and any(_needed(c) and c.key not in first_out for c in shown if c is not order[0])
+        )
         if _needed(order[0]) and not spared and _give_up_point(shown, room):
             break  # the point takes what is left: nothing left out comes back
         gone = order.pop(0)
@@ -573,7 +589,7 @@ def layout(
         late = max((ranked.index(c) for c in gave), default=0)
         early = [c for c in hidden if c in ranked[:late]]
         rest = [c for c in hidden if c not in early]
-        shown = _back(columns, shown, rest, room, gave)
+        shown = _back(columns, shown, rest, room, gave, twice)
         hidden[:] = [c for c in hidden if c in early or c in rest]
         if any(not c.whole and c.width < c.compact for c in shown):  # text is cut
             for c in [c for c in twice if c in shown]:
@@ -668,8 +684,11 @@ def _give_up_point(shown: list[Column], room: int) -> bool:
     third of the room, and text kept whole (WHOLE_OR_OUT) its whole width, which they then
     do; a needed column stays rather than go first."""
     points = [c for c in shown if c.key in ESSENTIAL or c.key in WHOLE_OR_OUT]
+    # wrapped prose keeps a third even so (or all it needs: `约产品演示`, not `约产品演` /
+    # `示`); the phone beside it goes instead
+    third = max(_FREE_MIN, room // 3)
     for c in points:
-        c.point = _FREE_MIN
+        c.point = min(c.compact, third) if c.lines > 1 and c.key in ESSENTIAL else _FREE_MIN
     if points and fit(shown, room):
         return True
     for c in points:
@@ -683,13 +702,16 @@ def _back(
     hidden: list[Column],
     room: int,
     gave: Sequence[Column] = (),
+    twice: Sequence[Column] = (),
 ) -> list[Column]:
     """`shown` with the columns left out late that fit again (each taken out of `hidden`):
     one left out late may make room for one before it; a chart only for itself. A currency
     does not come back while every amount shows its own symbol: it says nothing more; tags
     and what gave way to a name (`gave`, `_make_way`) only if no text is cut further; and
     none at the cost of the name a row is about (`crm list` at 80 columns: not a company
-    beside `James Lefèv…`)."""
+    beside `James Lefèv…`). What the table says twice (`twice`: an overdue task's due date)
+    comes back only once nothing else left out is still out (`crm remind` at 60 columns:
+    not the due date in the room the phone left)."""
     symbols = not any(c.money and c.bare for c in columns) and any(c.money for c in columns)
     name = _what(columns)
     # (Each once: the first left out may be both the last data column and the chart's turn.)
@@ -700,6 +722,8 @@ def _back(
         if not back.filled or (back.key == "\0bars" and len(hidden) > 1):
             continue  # empty, or a chart while data is left out
         if back.key == "currency" and symbols:
+            continue
+        if back in twice and any(c.filled and c is not back for c in hidden):
             continue
         trial = [c for c in columns if c in shown or c is back]
         # tags (and what gave way to a name) do not come back at the cost of text cut further
