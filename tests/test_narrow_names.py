@@ -302,3 +302,20 @@ def test_the_reasons_keep_a_third_beside_a_long_name(columns):
     assert all(width(line) <= columns for line in lines), lines
     rule = next(line for line in lines if "╇" in line)
     assert len(rule.split("╇")[-1]) - 1 >= columns // 3, lines
+
+
+# What `crm help dates` lists as forms to type, in English: each must show on one line.
+_EN_FORMS = ("in 3 days", "3 weeks ago", "(15 days)", "22 Nov 2026", "crm task snooze",
+             "crm date add", "next fri", "last fri", "fri 3pm", "tomorrow at noon",
+             "last year", "Jan 5", "5 Jan")  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", [50, 60, 64, 70, 80, 120])
+def test_english_help_on_dates_never_splits_a_typed_form(columns):
+    """English `crm help dates` read `in 3` / `days` and `(15` / `days)` at 60 columns,
+    `3` / `weeks ago` at 64, `crm` / `task snooze` at 70 and `crm task` / `snooze` at 80:
+    a form listed between commas or brackets stays on one line, as in Chinese."""
+    code, lines = on_screen("help", "dates", columns=columns, env=EN)
+    assert code == 0 and all(width(line) <= columns for line in lines), lines
+    for form in _EN_FORMS:
+        assert any(form in line for line in lines), (form, lines)
