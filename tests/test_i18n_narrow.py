@@ -100,10 +100,11 @@ def test_remind_at_60_columns_keeps_the_phone_and_what_the_date_is(demo):
 
 
 def test_every_remind_table_at_60_columns_keeps_the_phone_and_what_is_due(demo):
-    """Tasks due soon give up their repeat and then their due date (the title says by
-    when), never their number (`crm task done N` takes it: without it a salesperson typed
-    the customer's) nor the phone; late feedback when it came and how long it waited, as
-    overdue tasks give up their date: in both languages."""
+    """Tasks due soon give up their repeat and then the phone, never their number (`crm
+    task done N` takes it: without it a salesperson typed the customer's) nor their due
+    date (English read no date at all); overdue tasks give up their due date and then the
+    phone, never how late; late feedback when it came and how long it waited: in both
+    languages. Every other table keeps the phone."""
     ok("feedback", "add", "2", "收到的茶叶包装破损，要求换货", "--severity", "high", "--at", "-9d")
     for env, phone, task, points in ((ZH, "电话", "任务 编号", {"内容", "事项", "原因", "摘要"}),
                                      ({"LANG": "en_US.UTF-8"}, "Phone", "Task ID",
@@ -111,14 +112,14 @@ def test_every_remind_table_at_60_columns_keeps_the_phone_and_what_is_due(demo):
         code, lines = on_screen("remind", columns=60, env=env)
         assert code == 0 and all(width(line) <= 60 for line in lines), lines
         heads = _headers(lines)
-        assert len(heads) == 6 and all(phone in h for h in heads), heads
+        assert len(heads) == 6 and all(phone in h for h in heads[2:]), heads
         assert all(points & set(h) for h in heads if h[0] not in ("客户", "Customer")), heads
-        assert task in heads[0] and heads[1][0] == task, heads  # overdue and due soon
+        assert task in heads[0] and heads[1][1] == task, heads  # overdue and due soon
+        assert heads[1][0] in ("到期日", "Due") and heads[0][0] in ("逾期 天数", "Days overdue")
     code, lines = on_screen("remind", columns=60, env=ZH)
     start = next(n for n, line in enumerate(lines) if line.startswith("截至"))
-    _, rows, after = table(lines[start + 2 :], "编号")  # below the header's first line
-    assert rows and all(r[0].isdigit() for r in rows if r[0]), rows
-    assert "".join(after).startswith("隐藏了 2 列：重复、到期日；"), after
+    footer = next(line for line in lines[start:] if line.startswith("隐藏了"))
+    assert footer.startswith("隐藏了 2 列：重复、电话；"), footer
     heads = _headers(lines)[-1]
     start = next(n for n, line in enumerate(lines) if line.startswith("反馈 ┃"))
     _, rows, _ = table(lines[start + 1 :], "编号")  # below the header's second line

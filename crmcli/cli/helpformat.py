@@ -175,6 +175,15 @@ _TYPED = re.compile(
 )
 
 
+# A form one types, listed in English prose between commas or brackets (`, in 3 days,`,
+# `(15 days)`, `, crm task snooze,`): two or three words that stay on one line.
+_LISTED = re.compile(
+    r"(?:(?<=, )|(?<=\())"
+    r"[\w+:./-]+(?: [\w+:./-]+){1,2}(?=[,;)]|$)",
+    re.ASCII,
+)
+
+
 def typed(text: str, room: int) -> str:
     """`text` with the spaces of what a reader types made unbreakable where it fits a line
     (`room` cells): a quoted command (`“crm task snooze”`, as an error keeps it: cli/output.py
@@ -186,7 +195,7 @@ def typed(text: str, room: int) -> str:
         said = match.group()
         return said.replace(" ", "\xa0") if width(said) <= room else said
 
-    return _TYPED.sub(kept, QUOTED.sub(kept, text))
+    return _LISTED.sub(kept, _TYPED.sub(kept, QUOTED.sub(kept, text)))
 
 
 # A word of a command line: quoted text stays whole.

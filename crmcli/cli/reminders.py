@@ -164,10 +164,11 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
 
 
 # What a terminal too narrow for a section leaves out first: an overdue task's due date,
-# which its days overdue say again, before the task's number (what `crm task done` takes:
-# without it a salesperson typed the customer's `#` instead), whom, the phone to call them
-# on, what the task says and how late it is. A task due soon gives up its repeat and then
-# its due date (the title says by when; the rows are in its order), never its number;
+# which its days overdue say again, then the phone (where the task's text cannot give up
+# its third for it), before the task's number (what `crm task done` takes: without it a
+# salesperson typed the customer's `#` instead), whom, what the task says and how late it
+# is. A task due soon gives up its repeat and then the phone, never its number nor its
+# due date (without it nothing said when);
 # late feedback its kind, how long it waited and when it came (the title says it is
 # late) before its id, whom, the phone and what it says. A birthday or date gives up its
 # day (the title says by when; the rows are in its order) before whom, the phone and
@@ -175,8 +176,8 @@ def _due(row: Mapping[str, Any], column: str) -> str | None:
 # contact their state, preferred channel and cadence before the last contact (why they are
 # due), kept whole too.
 _SPARED = {
-    "overdue_tasks": ("due_on",),
-    "due_tasks": ("repeats", "due_on"),
+    "overdue_tasks": ("due_on", "phone"),
+    "due_tasks": ("repeats", "phone"),
     "dates": ("falls_on",),
     "due_for_contact": ("state", "preferred_channel", "cadence"),
     "late_feedback": ("kind", "hours_open", "received_at"),

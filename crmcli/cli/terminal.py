@@ -218,6 +218,11 @@ WRAP_ROWS = 60
 # list` at 60 columns, the care of 春节 in `crm care --year 2027` at 120); a thousand
 # rows take a few milliseconds, and a million customers still start at once.
 MEASURED = 1000
+# The share of the width (per cent) a name may claim from the columns that say less
+# (`_make_way`: a city, a stage) and from those that would come back (`_back`): one name
+# of 300 characters at 200 columns hid every row's city, stage and tags; beyond this share
+# the name is cut (`crm list` at 60 columns still shows `Stark Industries 北京` whole).
+NAME_SHARE = 40
 # Wrapped like prose in a short table, but not the point of it: a setting's value
 # (`call,email,meeting,...`), which a person reads whole, broken after its commas, a
 # saved filter (`crm segment list`, `crm rule list`, `crm care rule list`), broken between
@@ -243,6 +248,7 @@ class Column:
     __slots__ = (
         "amount",
         "bare",
+        "claim",
         "compact",
         "filled",
         "floor",
@@ -282,6 +288,9 @@ class Column:
         self.piece = 0  # in prose, its widest unbreakable part (`（满 40 岁）；`)
         self.served = False  # a name that a column gave way to (`_make_way`)
         self.named = False  # a name with its (#id): cut before the id rather than left out
+        # the width a name may claim from the columns that give way to it (`_make_way`):
+        # None, all it needs; else capped, so one long name does not cost every row its city
+        self.claim: int | None = None
         # one cell on every row of several (`春节`: `crm care --holiday`); a festival's
         # name, one for each date (`crm care --year`)
         self.same = False
@@ -341,6 +350,16 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     ]  # fmt: skip
     if sum(floors) > room:
         return False
+    # Beside a name that columns gave way to (`_make_way`), wrapped prose still keeps its
+    # third (the dashboard's reasons read 13 cells at 60 columns beside a long name): the
+    # name takes what is left.
+    if any(c.served for c in columns):
+        raised = [
+            max(f, min(c.compact, essential))
+            if c.key in ESSENTIAL and c.lines > 1 and c.point is None else f
+            for c, f in zip(columns, floors, strict=True)
+        ]  # fmt: skip
+        floors = raised if sum(raised) <= room else floors
     if sum(c.natural for c in columns) <= room:
         for c in columns:
             c.width = c.natural
@@ -482,14 +501,17 @@ def _level(caps: list[int], floors: list[int], room: int) -> list[int]:
 
 
 def layout(
-    columns: list[Column], room: int, first_out: Sequence[str] = ()
+    columns: list[Column], room: int, first_out: Sequence[str] = (), asked: bool = False
 ) -> tuple[list[Column], list[Column]]:
     """The columns shown (fitted to `room`) and those left out, in the order they went:
     `first_out` (keys) go first, after empty columns and what the table says twice, the
-    first column too (see `draw`)."""
+    first column too (see `draw`). Columns `asked` for by --fields are left out only where
+    they do not fit at all: none gives way to a name, which is cut instead."""
     shown, hidden = list(columns), []
     free = [c for c in columns if not c.whole]
     key = _what(columns)  # a name, say
+    if key is not None and _is_name(key):  # one long name does not cost every row a column
+        key.claim = max(_NAME_MIN + 1, room * NAME_SHARE // 100)
     order = [c for c in columns if not c.filled]  # empty on the first page
     # What the table says twice: a currency when each amount shows its own symbol
     # (`US$35.99`), a customer's id beside the customer's name (`crm date list`), an
@@ -540,12 +562,20 @@ def layout(
     ranked = list(order)  # `order` is used up below
     while not fit(shown, room) and len(shown) > 1:
         spared = order[0] in twice or order[0].key in first_out  # the table let it go
+        # a phone the table spares still keeps its place while the point can give up its
+        # third, as long as it goes before a number one types or how late (`crm remind`)
+        spared = spared and not (
+            _needed(order[0])
+            and any(_needed(c) and c.key not in first_out for c in shown if c is not order[0])
+        )
         if _needed(order[0]) and not spared and _give_up_point(shown, room):
             break  # the point takes what is left: nothing left out comes back
         gone = order.pop(0)
         shown.remove(gone)
         hidden.append(gone)
     else:
+        if asked:  # what --fields asked for shows; a name is cut instead
+            return _fitted(shown, hidden, room)
         # tags go (in their turn) before a name or other text is cut
         while _cuts(shown) and (spare := [c for c in order if c in shown and c.key in CUT_FIRST]):
             shown.remove(spare[0])
@@ -559,13 +589,20 @@ def layout(
         late = max((ranked.index(c) for c in gave), default=0)
         early = [c for c in hidden if c in ranked[:late]]
         rest = [c for c in hidden if c not in early]
-        shown = _back(columns, shown, rest, room, gave)
+        shown = _back(columns, shown, rest, room, gave, twice)
         hidden[:] = [c for c in hidden if c in early or c in rest]
         if any(not c.whole and c.width < c.compact for c in shown):  # text is cut
             for c in [c for c in twice if c in shown]:
                 shown.remove(c)
                 hidden.append(c)
             fit(shown, room)
+    return _fitted(shown, hidden, room)
+
+
+def _fitted(
+    shown: list[Column], hidden: list[Column], room: int
+) -> tuple[list[Column], list[Column]]:
+    """`shown` fitted to `room`, a currency left out with its amounts."""
     if any(c.money for c in hidden) and not any(c.money for c in shown):
         for c in [c for c in shown[1:] if c.key == "currency"]:  # it said whose amounts
             shown.remove(c)
@@ -614,10 +651,19 @@ def _make_way(
     if any(c.key in first_out and not _gives_way(c) for c in shown):
         return gone  # the table would rather lose that first (`crm report churn` at 80)
     assert name is not None
+    # an empty column first: it says nothing on any row (`crm list` at 120 columns showed
+    # an empty company beside a cut name)
+    for c in [c for c in shown if not c.filled and c is not name]:
+        if name.width >= _claimed(name):
+            break
+        shown.remove(c)
+        hidden.append(c)
+        gone.append(c)
+        fit(shown, room)
     ways = [c for c in order if c in shown and c is not name and _gives_way(c)]
     places = [c for c in ways if c.key in ("city", "region")]  # a stage before where
     for c in [*(c for c in ways if c not in places), *places]:
-        if name.width >= name.compact:
+        if name.width >= _claimed(name):
             break
         before = name.width
         trial = [s for s in shown if s is not c]
@@ -638,8 +684,11 @@ def _give_up_point(shown: list[Column], room: int) -> bool:
     third of the room, and text kept whole (WHOLE_OR_OUT) its whole width, which they then
     do; a needed column stays rather than go first."""
     points = [c for c in shown if c.key in ESSENTIAL or c.key in WHOLE_OR_OUT]
+    # wrapped prose keeps a third even so (or all it needs: `约产品演示`, not `约产品演` /
+    # `示`); the phone beside it goes instead
+    third = max(_FREE_MIN, room // 3)
     for c in points:
-        c.point = _FREE_MIN
+        c.point = min(c.compact, third) if c.lines > 1 and c.key in ESSENTIAL else _FREE_MIN
     if points and fit(shown, room):
         return True
     for c in points:
@@ -653,13 +702,16 @@ def _back(
     hidden: list[Column],
     room: int,
     gave: Sequence[Column] = (),
+    twice: Sequence[Column] = (),
 ) -> list[Column]:
     """`shown` with the columns left out late that fit again (each taken out of `hidden`):
     one left out late may make room for one before it; a chart only for itself. A currency
     does not come back while every amount shows its own symbol: it says nothing more; tags
     and what gave way to a name (`gave`, `_make_way`) only if no text is cut further; and
     none at the cost of the name a row is about (`crm list` at 80 columns: not a company
-    beside `James Lefèv…`)."""
+    beside `James Lefèv…`). What the table says twice (`twice`: an overdue task's due date)
+    comes back only once nothing else left out is still out (`crm remind` at 60 columns:
+    not the due date in the room the phone left)."""
     symbols = not any(c.money and c.bare for c in columns) and any(c.money for c in columns)
     name = _what(columns)
     # (Each once: the first left out may be both the last data column and the chart's turn.)
@@ -671,13 +723,15 @@ def _back(
             continue  # empty, or a chart while data is left out
         if back.key == "currency" and symbols:
             continue
+        if back in twice and any(c.filled and c is not back for c in hidden):
+            continue
         trial = [c for c in columns if c in shown or c is back]
         # tags (and what gave way to a name) do not come back at the cost of text cut further
         quiet = back.key in CUT_FIRST or back in gave
         before = name.width if _is_name(name) and name in shown else None
         fits = fit(trial, room)
         if before is not None and name is not None and back is not name:
-            fits = fits and (name.width >= min(before, name.compact))
+            fits = fits and (name.width >= min(before, _claimed(name)))
         if fits and (not quiet or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
@@ -689,8 +743,14 @@ def _back(
 def _cuts(columns: Sequence[Column]) -> int:
     """The cells of text cut (or wrapped) short in `columns` as fitted, beyond their own."""
     return sum(
-        max(0, c.compact - c.width) for c in columns if not c.whole and c.key not in CUT_FIRST
+        max(0, _claimed(c) - c.width) for c in columns if not c.whole and c.key not in CUT_FIRST
     )
+
+
+def _claimed(c: Column) -> int:
+    """The width `c` asks for before other columns give way to it: a name no more than
+    its claim (`NAME_SHARE`), else all it needs."""
+    return c.compact if c.claim is None else min(c.compact, c.claim)
 
 
 def cut(text: str, room: int) -> str:
@@ -848,7 +908,7 @@ def draw(
         assert bars is not None
         chart.natural, chart.floor, chart.filled = max(bars.width, chart.natural), 6, True
         columns.append(chart)
-    shown, hidden = layout(columns, at.columns, first_out)
+    shown, hidden = layout(columns, at.columns, first_out, asked)
     lengths = bars.lengths(page, chart.width) if bars and chart in shown else None
     for line in wrap(title, at.columns) if title else ():
         out.write(paint(line, "title", at.color) + "\n")
