@@ -223,6 +223,20 @@ def test_one_long_name_does_not_cost_every_row_its_city(db_path, columns):
     assert [r[heads.index("City")] for r in _body(lines)][-1] == "Lyon", lines
 
 
+@pytest.mark.parametrize("env", [EN, ZH])
+def test_a_narrow_list_keeps_a_city_every_row_has_before_a_name_is_cut(db_path, env):
+    """`crm list` at 60 columns left out City, filled on every row, and kept a Company one
+    row had, to show a 30-character name whole: a narrow list keeps name, city, phone and
+    stage (docs/conventions.md); the name is cut instead."""
+    add("张伟", "--company", "华为", "--city", "上海", "--phone", "+8613912345670")
+    add("Aleksandra" * 3, "--city", "Berlin", "--phone", "+8613912345671")
+    add("Anna Smith", "--city", "New York", "--phone", "+8613912345672")
+    code, lines = on_screen("list", columns=60, env=env)
+    assert code == 0 and all(width(line) <= 60 for line in lines), lines
+    assert [r[3] for r in _body(lines)] == ["上海", "Berlin", "New York"], lines
+    assert _body(lines)[1][1].endswith("…"), lines
+
+
 def _tables(lines: list[str]) -> dict[str, list[str]]:
     """Each table's title (the line above its header) and its headers, a wrapped header's
     words joined (`Days overdue`)."""

@@ -623,11 +623,12 @@ def _is_name(c: Column | None) -> bool:
 def _gives_way(c: Column) -> bool:
     """Whether `c` says less than a name and is left out before a name is cut: a stage or
     lifecycle (in a word; `crm list` at 60 columns), a class or tier (`高`, `A`), a
-    festival's name beside its date (`crm care`), a city or region (many customers share
-    one; a name says who), and a rank where the table spares it (`first_out`: the
-    dashboard's contact list, whose rows' order says it)."""
+    festival's name beside its date (`crm care`), and a rank where the table spares it
+    (`first_out`: the dashboard's contact list, whose rows' order says it). Not a city:
+    `crm list` at 60 columns left out a city filled on every row and kept a company one
+    row had (docs/conventions.md: a narrow `crm list` keeps name, city, phone, stage)."""
     key = c.key
-    says = key in ("stage", "lifecycle", "abc", "festival", "festival_name", "city", "region")
+    says = key in ("stage", "lifecycle", "abc", "festival", "festival_name")
     return says or key.endswith("_tier") or key == "rank"
 
 
@@ -641,7 +642,7 @@ def _make_way(
 ) -> list[Column]:
     """While `name` is cut, the columns that say less (`_gives_way`) are left out in
     `order`, each only if the name then shows more of itself (`crm list` at 60 columns:
-    the stage and the city go before `Stark Industries 广…` is cut; the dashboard's contact
+    the stage goes before `Stark Industries 广…` is cut; the dashboard's contact
     list its rank); not while a column the table spares first (`first_out`, which it would
     rather lose: `crm report churn`'s last purchase before its lifecycle) shows. Returns
     those left out."""
@@ -660,9 +661,7 @@ def _make_way(
         hidden.append(c)
         gone.append(c)
         fit(shown, room)
-    ways = [c for c in order if c in shown and c is not name and _gives_way(c)]
-    places = [c for c in ways if c.key in ("city", "region")]  # a stage before where
-    for c in [*(c for c in ways if c not in places), *places]:
+    for c in [c for c in order if c in shown and c is not name and _gives_way(c)]:
         if name.width >= _claimed(name):
             break
         before = name.width
