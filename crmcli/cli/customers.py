@@ -567,16 +567,7 @@ def _warn_likely(out: Any, likely: "list[tuple[int, list[Likely]]]") -> None:
         warned.add(customer_id)
         if not found:
             continue
-        out.warn(
-            _(
-                "#{customer_id} is now a possible duplicate of {value}; if they are one "
-                "customer: crm merge {customer_id2} {customer_id}"
-            ).format(
-                customer_id=customer_id,
-                value=duplicates.likely_listed(found),
-                customer_id2=found[0].customer_id,
-            )
-        )
+        out.warn(duplicates.renamed_warning(customer_id, found))
 
 
 def _likely_after_edit(

@@ -371,6 +371,15 @@ def likely_listed(found: list[Likely]) -> str:
     return listed
 
 
+def renamed_warning(customer_id: int, found: list[Likely]) -> str:
+    """The warning of a customer renamed to the name of the live customers `found`, as
+    `crm edit` and an import's row say it."""
+    return _(
+        "#{customer_id} is now a possible duplicate of {value}; if they are one "
+        "customer: crm merge {customer_id2} {customer_id}"
+    ).format(customer_id=customer_id, value=likely_listed(found), customer_id2=found[0].customer_id)
+
+
 def named_alike(conn: sqlite3.Connection, name: str, *, other_than: int) -> list[Likely]:
     """Live customers but `other_than` whose name is `name` as a reference reads a name
     (`validate.fold`: case, accents and width aside; `crm show NAME` would now have to

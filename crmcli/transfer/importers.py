@@ -1858,14 +1858,7 @@ class CustomerImporter(Importer):
             self.conn, self._name_of(customer_id), other_than=customer_id
         )
         if found:
-            said = _(
-                "#{customer_id} is now a possible duplicate of {value}; if they are one "
-                "customer: crm merge {customer_id2} {customer_id}"
-            ).format(
-                customer_id=customer_id,
-                value=duplicates.likely_listed(found),
-                customer_id2=found[0].customer_id,
-            )
+            said = duplicates.renamed_warning(customer_id, found)
             self.summary.warnings.append(
                 _("row {number}: {reason}").format(number=self._number, reason=said)
             )
