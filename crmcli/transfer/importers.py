@@ -1234,6 +1234,11 @@ CUSTOMER_CHILDREN = (
 )  # fmt: skip
 
 
+class _Accepted(Exception):
+    """A row tried before the import's write machinery was set up that would be written
+    (CustomerImporter._refused_unarmed): rolled back, to be imported again."""
+
+
 class CustomerImporter(Importer):
     kind = "customers"
 
@@ -1268,6 +1273,10 @@ class CustomerImporter(Importer):
 
         self._prepare, self._column_values = customers.prepare, customers.column_values
         self._taken = duplicates.taken
+        # Sets up what writing the rows needs (history by table, see run_import), called
+        # once before the first write, so that an import refused before it sets up nothing.
+        self.arm: Callable[[], None] = lambda: None
+        self._armed = False
 
     def problems(self, record: Record) -> list[str]:
         from crmcli.records import config, customers, tags
@@ -1335,7 +1344,43 @@ class CustomerImporter(Importer):
         if not self.batched(number, record):
             self._settle()
             self.write_batch()  # the rows before this one are in the database first
-            super().row(number, record)
+            self._alone(number, record)
+
+    def _alone(self, number: int, record: Record) -> None:
+        """Import one row by itself (`one`, in a savepoint). Before anything is written the
+        row is tried first without the import's history machinery (`arm`): a refused row
+        is refused then, and a file whose rows are all refused never sets it up (nor
+        changes the file); a row that would be written is rolled back, the machinery set
+        up, and the row imported again."""
+        if not self._armed and self._refused_unarmed(number, record):
+            return
+        self._arm()
+        super().row(number, record)
+
+    def _refused_unarmed(self, number: int, record: Record) -> bool:
+        """Whether `one` refuses the row (rejected here, as `row` would); anything it did
+        is rolled back, the importer's own lists as well."""
+        kept = (len(self._waiting), len(self._related), len(self.summary.warnings))
+        files = dict(self._by_file_id)
+        try:
+            with savepoint(self.conn, "import_try"):
+                self.one(record)
+                raise _Accepted
+        except _Accepted:
+            del self._waiting[kept[0] :], self._related[kept[1] :]
+            del self.summary.warnings[kept[2] :]
+            self._by_file_id = files
+            return False
+        except (InvalidInput, NotFound) as exc:
+            self.reject(number, record, self.said(exc, record))
+            return True
+
+    def _arm(self) -> None:
+        """Set up the import's history machinery (run_import's `arm`) before its first
+        write; once."""
+        if not self._armed:
+            self._armed = True
+            self.arm()
 
     def reject(self, number: int, record: Record, reason: str) -> None:
         self._settle()  # the rows before it are imported (or refused) first
@@ -1385,7 +1430,7 @@ class CustomerImporter(Importer):
             if not matched and self._hold(number, record, prepared, stage, known):
                 continue
             self.write_batch()
-            super().row(number, record)
+            self._alone(number, record)
             known = None
         self._recent.clear()
         if len(self._batch) >= BATCH:
@@ -1606,6 +1651,7 @@ class CustomerImporter(Importer):
             return
         waiting, self._batch = self._batch, []
         self._taking.clear()
+        self._arm()
         try:
             with savepoint(self.conn, "import_batch"):
                 self._write(waiting)
@@ -2465,10 +2511,15 @@ def run_import(
             summary = importer.run(records)
             options.progress.phase(_("indexing for search"))
     elif kind == "customers":
-        with (
-            bulk_insert(conn, *CUSTOMER_CHILDREN, parents=("customers", "tags")),
-            _fewer_collections(),
-        ):
+        # The history by table is set up at the first write, not before the rows are read:
+        # an import whose rows are all refused (a bad cell) writes nothing and sets nothing
+        # up, about a hundred statements (DDL, each reading the schema again) fewer.
+        with contextlib.ExitStack() as machinery, _fewer_collections():
+            if isinstance(importer, CustomerImporter):
+                importer.arm = functools.partial(
+                    machinery.enter_context,
+                    bulk_insert(conn, *CUSTOMER_CHILDREN, parents=("customers", "tags")),
+                )
             summary = importer.run(records)
     else:
         summary = importer.run(records)
