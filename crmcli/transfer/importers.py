@@ -1672,6 +1672,16 @@ class CustomerImporter(Importer):
         ).fetchone()[0]
         people, phones, emails, stages, added = [], [], [], [], []
         columns_of, plain = search.customer_columns, search.PLAIN
+        # Only the columns some row of the batch sets are written (the others are NULL,
+        # as they would be): binding a NULL costs as much as a value, and most of the
+        # 19 are empty in most files (a third of the insert's CPU).
+        named = {
+            k
+            for _n, _r, prepared, _s in waiting
+            for k, v in prepared.values.items()
+            if v is not None
+        }
+        other = tuple(c for c in _OTHER_COLUMNS if c in named)
         keys = self._name_keys  # names repeat: each folded once
         if len(keys) >= self._memo.LIMIT:
             keys.clear()
@@ -1684,7 +1694,7 @@ class CustomerImporter(Importer):
             if key is None:
                 key = keys[name] = validate.fold(name)
             people.append((
-                customer_id, name, key, get("kind") or "person", *map(get, _OTHER_COLUMNS),
+                customer_id, name, key, get("kind") or "person", *map(get, other),
                 stage, 2 if stage else 1, stamp, stamp,
             ))  # fmt: skip
             numbers, addresses = prepared.add_phones, prepared.add_emails
@@ -1700,9 +1710,9 @@ class CustomerImporter(Importer):
                 get("source"), get("notes"),
             )))  # fmt: skip
             self._made.add(customer_id, number)
-        columns = ", ".join(("id", "name", "name_key", "kind", *_OTHER_COLUMNS, "stage",
+        columns = ", ".join(("id", "name", "name_key", "kind", *other, "stage",
                              "version", "created_at", "updated_at"))  # fmt: skip
-        marks = ", ".join("?" * (len(_OTHER_COLUMNS) + 8))
+        marks = ", ".join("?" * (len(other) + 8))
         # Indexed for search right after, as one batch: not queued row by row by triggers.
         with search.indexing_added_customers(conn, added):
             conn.executemany(f"INSERT INTO customers ({columns}) VALUES ({marks})", people)  # noqa: S608
