@@ -247,6 +247,47 @@ def test_an_invisible_or_direction_changing_name_is_refused(db_path, name, messa
     assert fails(2, "add", name, db=db_path) == message
 
 
+def _text_by_its_rules(value: str, multiline: bool) -> str | None:
+    """validate.text as its docstring states it, character by character: the text, or None
+    where it refuses."""
+    import re
+
+    clean = value.strip()
+    visible = any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in clean)
+    control = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]" if multiline else r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+    hidden = r"[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]"
+    too_long = len(clean) > (100_000 if multiline else 500)
+    if not visible or re.search(control, clean) or re.search(hidden, clean) or too_long:
+        return None
+    return clean
+
+
+# Characters near every rule: spaces of several kinds, controls, format characters (ZWJ
+# among them), separators, marks, Chinese and full-width letters.
+_NEAR = st.sampled_from(
+    " \t\n\r\x0b\x0c\x00\x1f\x7f\x85\x9f\xa0\u3000\u2028\u2029\u200b\u200c\u200d"
+    "\u2060\ufeff\u202a\u202e\u2066\u2069\u00ad\u0301aZ9;张伟Ａ"
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    value=st.one_of(st.text(), st.text(_NEAR), st.text(_NEAR, min_size=495, max_size=505)),
+    multiline=st.booleans(),
+)
+def test_a_text_is_taken_or_refused_by_its_rules(value, multiline):
+    """validate.text takes a printable text at once: the same texts, and the same refusals,
+    as its rules read one by one."""
+    from crmcli.core.errors import InvalidInput
+    from crmcli.core.validate import text
+
+    try:
+        got = text("notes" if multiline else "name", value, multiline=multiline)
+    except InvalidInput:
+        got = None
+    assert got == _text_by_its_rules(value, multiline)
+
+
 def test_invisible_characters_are_refused_in_every_free_text_field(db_path):
     new = str(add("Anna"))
     for args in (
