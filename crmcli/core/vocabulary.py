@@ -774,12 +774,17 @@ def spellings(column: str, text: str) -> tuple[str, ...]:
     return _SPELLINGS[column][stored]
 
 
+def _spellings_by_stored(names: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """The names of each stored form, in the order of `names`: one pass (scanning every
+    name for each of the 2,000 cities' forms took 0.1 s of every command's start-up)."""
+    found: dict[str, list[str]] = {}
+    for name, same in names.items():
+        found.setdefault(same, []).append(name)
+    return {stored: tuple(spelt) for stored, spelt in found.items()}
+
+
 _SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
-    column: {
-        stored: tuple(name for name, same in names.items() if same == stored)
-        for stored in set(names.values())
-    }
-    for column, names in _SAME_VALUE.items()
+    column: _spellings_by_stored(names) for column, names in _SAME_VALUE.items()
 }
 
 
