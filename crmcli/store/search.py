@@ -485,7 +485,13 @@ def indexing_added_customers(
         [(i, _sort_key(name)) for i, name, _columns in added],
     )
     source = SOURCES["customers"]
-    conn.executemany(f"DELETE FROM {source.table} WHERE rowid = ?", [(a[0],) for a in added])
+    if added:  # ids past every customer's: an entry of one (a stale index) is replaced
+        low, high = min(a[0] for a in added), max(a[0] for a in added)
+        stale = f"SELECT 1 FROM {source.table} WHERE rowid BETWEEN ? AND ? LIMIT 1"
+        if conn.execute(stale, (low, high)).fetchone() is not None:
+            conn.executemany(
+                f"DELETE FROM {source.table} WHERE rowid = ?", [(a[0],) for a in added]
+            )
     names = ", ".join(source.columns)
     marks = ", ".join("?" * (len(source.columns) + 1))
     conn.executemany(
