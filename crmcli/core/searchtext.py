@@ -72,15 +72,15 @@ def name_pinyin(name: str) -> str:
     syllables: list[list[str]] = []  # readings per syllable (or Latin word)
     word = ""
     for ch in name:
-        if re.match(_HAN, ch):
+        if _is_han(ch):
             if word:
                 syllables.append([word])
                 word = ""
-            options = _readings(ch)
+            options = _lowered_readings(ch)
             if not options:
                 continue
             limit = MAX_SURNAME_READINGS if not syllables else 1
-            syllables.append(list(dict.fromkeys(o.lower() for o in options))[:limit])
+            syllables.append(list(options[:limit]))
         else:
             folded = fold(ch)
             if folded.strip() and folded.isalnum():
@@ -97,6 +97,20 @@ def name_pinyin(name: str) -> str:
     initials = ["".join([first[0], *(s[0] for s in rest)]) for first in syllables[0]]
     forms = fulls + [f.replace("v", "u") for f in fulls if "v" in f] + initials
     return " ".join(dict.fromkeys(forms))
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _is_han(ch: str) -> bool:
+    """Whether the character `ch` is a Chinese one, once per character (an import meets a
+    few thousand; matching the pattern at every character of every name was a fifth of
+    name_pinyin)."""
+    return re.match(_HAN, ch) is not None
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _lowered_readings(ch: str) -> tuple[str, ...]:
+    """`_readings` lower-cased, each once, in order, once per character."""
+    return tuple(dict.fromkeys(o.lower() for o in _readings(ch)))
 
 
 @functools.lru_cache(maxsize=1 << 15)
@@ -148,6 +162,12 @@ def _lazy_pinyin() -> tuple[Any, Any]:
     return Style, lazy_pinyin
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _words(part: str) -> tuple[str, ...]:
+    """The words of a reading or a Latin name, folded: once per reading (a few hundred)."""
+    return tuple(re.findall(r"\w+", fold(part)))
+
+
 def sort_key(name: str) -> str:
     """The key names sort by in pinyin order, as phone contacts sort them: each Chinese
     character as its pinyin, the surname in its surname reading (曾伟 → "zeng wei"), Latin
@@ -165,7 +185,7 @@ def sort_key(name: str) -> str:
             rest = rest[len(surname) :]
     if has_han(rest):
         style, lazy_pinyin = _lazy_pinyin()
-        parts = [_first_reading(ch) for ch in rest] if re.fullmatch(f"{_HAN}+", rest) else []
+        parts = [_first_reading(ch) for ch in rest] if all(map(_is_han, rest)) else []
         if not all(p.isascii() for p in parts):  # a character without a reading
             parts = []
         # Chinese alone (the usual name) by character, else the whole name in one call
@@ -173,7 +193,7 @@ def sort_key(name: str) -> str:
     else:
         parts = [rest]
     for part in parts:
-        words += re.findall(r"\w+", fold(part))
+        words += _words(part)
     key = " ".join(words)
     if not re.match(r"[a-z]", key):
         key = _LAST_GROUP + key
