@@ -105,5 +105,43 @@ def width(text: str) -> int:
     return total
 
 
+# What joins the character before it into one grapheme cluster (what a reader sees as one
+# character): a combining mark, a variation selector, a zero-width joiner and the character
+# after it (`👨‍👩‍👧`), a skin tone (`👍🏽`), a tag (a flag's subdivision); and regional
+# indicators go in pairs (a flag, `🇨🇳`).
+_JOINS = (
+    "(?:[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f"
+    "\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]|\u200d.?)"
+)
+_FLAG = "[\U0001f1e6-\U0001f1ff]{2}"
+
+
+def joins() -> re.Pattern[str]:
+    """`_JOINS` compiled, the first time text that is not ASCII is cut (start-up pays
+    nothing for it)."""
+    return re.compile(_JOINS)
+
+
+def clusters(text: str) -> list[str]:
+    """`text` in grapheme clusters, so that a cut never parts a character from its accent
+    nor an emoji sequence (`👨‍👩‍👧`, a family) into its people. A small rule rather than the
+    full Unicode one: what names and notes hold, at the cost of a regular expression."""
+    if text.isascii():
+        return list(text)
+    found: list[str] = []
+    at = 0
+    joined_to, flags = joins(), re.compile(_FLAG)
+    while at < len(text):
+        flag = flags.match(text, at)
+        end = flag.end() if flag else at + 1
+        while (joined := joined_to.match(text, end)) and joined.end() > end:
+            end = joined.end()
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        found.append(text[at:end])
+        at = end
+    return found
+
+
 def pad(text: str, columns: int) -> str:
     return text + " " * (columns - width(text))

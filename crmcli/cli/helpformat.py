@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from typer._click.formatting import HelpFormatter as ClickFormatter
 
-from crmcli.cli.cells import width
+from crmcli.cli.cells import joins, width
 from crmcli.core.i18n import _, current
 
 # The narrowest terminal help is laid out for (click's own layout stays 50 wide on any
@@ -294,6 +294,8 @@ def _pieces(word: str, breaks: str = "", words: bool = False) -> Iterator[str]:
             continue
         if i in within:  # inside a word crm says (`联系周期`, `通常`): where a line has room
             continue
+        if before == "\u200d" or (not after.isascii() and joins().match(after)):
+            continue  # inside one emoji (`👨‍👩‍👧`) or a letter with its accent
         if "\xa0" in (before, after):  # a space kept (`whole`, `_NUMBER_SPACE`): no break
             continue
         if _NUMBER_JOINT.fullmatch(before + after):  # `已沉默42天`, `农历1990-08-15`
@@ -317,6 +319,21 @@ def _pieces(word: str, breaks: str = "", words: bool = False) -> Iterator[str]:
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 
 
+# Words a salesperson writes in a task, a note or a reason that crm's own catalog may not
+# say (`回访`, `合同`): a line does not break inside them either (`再回` / `访`, `（周` /
+# `期按 90 天计）`, `确认第二季度合` / `同续签` read as broken words). A short list, not a
+# dictionary: crm starts in a blink.
+SALES_WORDS = frozenset(
+    (
+        "回访", "拜访", "周期", "合同", "续签", "签约", "季度", "客户", "跟进", "报价",
+        "订单", "生日", "会员", "发货", "付款", "回款", "样品", "发票", "优惠", "折扣",
+        "售后", "投诉", "满意度", "沟通", "确认", "预约", "演示", "方案", "采购", "续费",
+        "到期", "联系", "电话", "微信", "邮件", "礼品", "礼盒", "节日", "问候", "提醒",
+        "复购", "成交", "意向", "需求", "价格", "试用", "退款", "活动", "事宜",
+    )
+)  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def _lexicon() -> frozenset[str]:
     """The Chinese words crm's own catalog says (a header or word said alone, `联系周期`,
@@ -327,7 +344,7 @@ def _lexicon() -> frozenset[str]:
     from crmcli.core.i18n import catalog
 
     said = getattr(catalog("zh"), "_catalog", {})
-    return frozenset(
+    return SALES_WORDS | frozenset(
         run
         for text in said.values()
         if isinstance(text, str)
@@ -352,7 +369,7 @@ def _within_words(word: str) -> set[int]:
     """The places inside `word` that fall inside a word of `_lexicon`, the longest first
     from the left (each break before index i that would part one); not in a word just
     before a number, whose last two characters stay with it (`已沉默 60 天`: the three
-    together would be wider)."""
+    together would be wider), but in a shorter one there (`周期按 90 天`: `周期`)."""
     within: set[int] = set()
     if not _HAN.search(word):
         return within
@@ -360,11 +377,16 @@ def _within_words(word: str) -> set[int]:
     for run in _HAN.finditer(word):
         at, end = run.start(), run.end()
         while at < end - 1:
+            # the longest word here not just before a number (`周期按 90`: `周期`)
             size = next(
-                (n for n in range(min(6, end - at), 1, -1) if word[at : at + n] in lexicon), 0
+                (
+                    n
+                    for n in range(min(6, end - at), 1, -1)
+                    if word[at : at + n] in lexicon and word[at + n : at + n + 1] != "\xa0"
+                ),
+                0,
             )
-            if size and word[at + size : at + size + 1] != "\xa0":
-                within.update(range(at + 1, at + size))
+            within.update(range(at + 1, at + size))
             at += size or 1
     return within
 

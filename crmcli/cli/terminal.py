@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Any, NamedTuple, TextIO
 
-from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, escape_control, width
+from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, clusters, escape_control, width
 from crmcli.cli.display import shown
 from crmcli.core.i18n import N_, Said, _, current
 from crmcli.core.vocabulary import header as words
@@ -761,7 +761,7 @@ def cut(text: str, room: int) -> str:
     if tail and width(tail.group()) + 2 <= room:
         return cut(text[: tail.start()], room - width(tail.group())) + tail.group()
     out, used = [], 0
-    for ch in text:
+    for ch in clusters(text):  # never inside an emoji sequence (`👨‍👩‍👧`) or an accent
         wide = width(ch)
         if used + wide > room - 1:
             break
