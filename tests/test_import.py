@@ -1488,6 +1488,41 @@ def test_plain_purchase_rows_are_checked_without_python_per_row(cn, tmp_path, mo
     )  # fmt: skip
 
 
+PLAIN_TEXT = st.one_of(
+    st.from_regex(r"-?[0-9]{0,17}(\.[0-9]{0,6})?", fullmatch=True),  # plain numbers mostly
+    st.text(st.sampled_from("0123456789.-+ e,\x00é٣１"), max_size=20),
+)
+
+
+@settings(max_examples=examples(6), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(amounts=st.lists(PLAIN_TEXT.filter(lambda t: "\x00" not in t), min_size=1, max_size=12))
+def test_any_amount_is_stored_by_sets_as_row_by_row(tmp_path_factory, amounts):
+    """Rows of any amount: imported by sets (a plain one read by money.plain_minor called
+    from SQL, the others by the per-row path) they store and refuse what the per-row path
+    alone does."""
+    from crmcli.transfer import purchase_sets
+
+    folder = tmp_path_factory.mktemp("amounts")
+    file = folder / "p.csv"
+    with file.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["customer", "item", "amount", "currency", "date"])
+        for i, amount in enumerate(amounts):
+            writer.writerow(["C-1", "Cup", amount, ("", "JPY", "KWD", "usd")[i % 4], "2026-11-02"])
+    seen = []
+    with pytest.MonkeyPatch.context() as patch:
+        for by_sets in (True, False):
+            db = folder / f"shop-{by_sets}.db"
+            patch.setenv("CRM_DB", str(db))
+            ok("add", "张伟", "--external-id", "C-1")
+            if not by_sets:
+                patch.setattr(purchase_sets, "columns_fit", lambda targets: False)
+            result = crm("import", "purchases", str(file), "--skip-invalid")
+            seen.append((result.exit_code, result.stderr, rows(db, "SELECT * FROM purchases")))
+    assert seen[0] == seen[1]
+
+
 def test_imported_purchases_are_found_by_search_and_undone_as_one(cn, tmp_path):
     ok("add", "张伟", "--external-id", "C-1")
     file = tmp_path / "p.csv"
@@ -1505,6 +1540,99 @@ def test_imported_purchases_are_found_by_search_and_undone_as_one(cn, tmp_path):
     ok("undo", "--yes")
     assert rows(cn, "SELECT count(*) FROM purchases") == [(0,)]
     assert [r for r in json.loads(ok("search", "oolong", "--format", "json")) if r["id"]] == []
+
+
+def _schema_in_any_order(text: str) -> list[str]:
+    """A dump's statements with its CREATE statements sorted: a trigger made again by an
+    import is listed after the ones it was made before."""
+    lines = text.splitlines()
+    made = sorted(line for line in lines if line.startswith("CREATE "))
+    return made + [line for line in lines if not line.startswith("CREATE ")]
+
+
+PURCHASES_JSON = json.dumps(
+    [
+        {"customer": "C-1", "item": "Cup", "amount": "12.50", "date": "2026-11-01"},
+        {"customer": "1", "item": "Longjing tea", "quantity": 2, "date": "2026-11-02"},
+        {"customer": "C-1", "item": "Pot", "amount": "-20", "date": "2026-11-03"},
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "args"),
+    [
+        ("p.csv", MIXED_PURCHASES, ("--skip-invalid",)),
+        ("p.csv", MIXED_PURCHASES, ()),  # refused: nothing written
+        ("p.json", PURCHASES_JSON, ()),  # record by record
+    ],
+)
+def test_purchase_owners_queued_once_give_the_database_of_the_per_row_triggers(
+    tmp_path, monkeypatch, name, text, args
+):
+    """An import queues the customers of its new lines for their summaries once, after the
+    insert (queues.appending), instead of by the insert triggers line by line: the database
+    after the import, `crm history`, and the database after `crm undo` are those the
+    per-row triggers give, row for row (the triggers made again come later in the
+    schema); the summaries are every customer's own."""
+    from crmcli.store import queues
+
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    seen = []
+    for per_row in (False, True):
+        db = tmp_path / f"shop-{per_row}.db"
+        monkeypatch.setenv("CRM_DB", str(db))
+        _mixed_shop()
+        with monkeypatch.context() as patch:
+            if per_row:
+                patch.setattr(queues, "appending", lambda *a: contextlib.nullcontext())
+            result = crm("import", "purchases", str(file), *args)
+        imported_dump = _schema_in_any_order(dump(db))
+        if result.exit_code == 0:
+            shown = rows(db, "SELECT * FROM purchase_summaries ORDER BY customer_id, currency")
+            days = rows(db, "SELECT * FROM customer_purchase_days ORDER BY customer_id")
+            ok("reindex")  # every customer's summaries computed again from its lines
+            assert rows(db, "SELECT * FROM purchase_summaries ORDER BY 1, 2") == shown
+            assert rows(db, "SELECT * FROM customer_purchase_days ORDER BY 1") == days
+            assert len(shown) >= 1
+        history = ok("history")
+        ok("undo", "--yes")
+        seen.append(
+            (
+                result.exit_code,
+                result.stderr,
+                imported_dump,
+                history,
+                _schema_in_any_order(dump(db)),
+            )
+        )
+    assert seen[0] == seen[1]
+    made = "\n".join(seen[0][2])
+    assert "purchase_summaries_insert" in made and "purchase_summaries_replace" in made
+
+
+def test_a_purchase_import_that_fails_while_writing_leaves_the_file_as_it_was(
+    tmp_path, monkeypatch
+):
+    """An error inside the import's write (here the search index's, after the lines and
+    their queue) rolls back everything, the queue triggers dropped for it included."""
+    from crmcli.store import search
+
+    db = tmp_path / "shop.db"
+    monkeypatch.setenv("CRM_DB", str(db))
+    _mixed_shop()
+    file = tmp_path / "p.csv"
+    file.write_text("customer,item,amount,date\n" + "C-1,Cup,5,2026-11-02\n" * 30)
+    before = dump(db)
+
+    def broken(*args):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(search, "fold", broken)
+    result = crm("import", "purchases", str(file))
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert dump(db) == before
 
 
 def test_a_purchase_file_of_thousands_of_columns_is_imported_row_by_row(cn, tmp_path):

@@ -24,6 +24,8 @@ A tool that rebuilds a table drops its triggers; `crm check` names the missing o
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # table -> (queue, the name part of its triggers, the columns that place a row)
 _TABLES = {
@@ -129,3 +131,42 @@ def queue_everyone(conn: sqlite3.Connection) -> None:
             f"INSERT INTO {queue} (customer_id) SELECT id FROM customers WHERE id NOT IN "  # noqa: S608 - fixed names
             f"(SELECT customer_id FROM {queue})"
         )
+
+
+@contextmanager
+def appending(conn: sqlite3.Connection, table: str) -> Iterator[None]:
+    """Queue the owners of the rows appended to `table` inside the block once, by one
+    INSERT ... SELECT after it, instead of by `table`'s insert triggers row by row: for
+    imports of many rows, where the two triggers (the queue insert and the BEFORE INSERT
+    check of a row with the id -1) cost about as much as storing the row itself. The insert
+    triggers are dropped for the block and made again before it ends, with the very SQL
+    they were made with, inside the caller's transaction (a failure rolls that back too).
+    Only appends without an id belong inside the block (no REPLACE of a row there before);
+    updates and deletes are queued as usual, their triggers stay. A table whose insert
+    trigger is missing (another tool dropped it; `crm check` says so) queues nothing more
+    than it did."""
+    queue, name, _columns = _TABLES[table]
+    names = (f"{name}_insert", f"{name}_replace")
+    found = dict(
+        conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
+            names,
+        ).fetchall()
+    )
+    if names[0] not in found:
+        yield
+        return
+    before = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]  # noqa: S608
+    for trigger in found:
+        conn.execute(f"DROP TRIGGER {trigger}")
+    try:
+        yield
+    finally:
+        for trigger in names:
+            if trigger in found:
+                conn.execute(found[trigger])
+    conn.execute(
+        f"INSERT INTO {queue} (customer_id) SELECT DISTINCT customer_id FROM {table} "  # noqa: S608 - fixed names
+        "WHERE rowid > ? ON CONFLICT DO NOTHING",
+        (before,),
+    )

@@ -2502,9 +2502,14 @@ def run_import(
     from crmcli.store.history import bulk_insert
 
     if kind == "purchases":
+        from crmcli.store import queues
         from crmcli.store.search import appending
 
-        with bulk_insert(conn, "purchases"), appending(conn, "purchases"):
+        with (
+            bulk_insert(conn, "purchases"),
+            appending(conn, "purchases"),
+            queues.appending(conn, "purchases"),
+        ):
             summary = importer.run(records)
             options.progress.phase(_("indexing for search"))
     elif kind == "interactions":

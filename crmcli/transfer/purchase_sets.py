@@ -130,8 +130,10 @@ def _fields(importer: Any, rows: Any) -> dict[str, str]:
     codes = ", ".join(map(str, SPACE_CODES))
 
     def cell(i: int) -> str:  # NULL when empty or only spaces (unicode('') is NULL)
+        # a visible ASCII character first (most cells) is no space: no probe of the list
         return (
-            f"CASE WHEN unicode(c{i}) NOT IN ({codes}) THEN c{i} "
+            f"CASE WHEN unicode(c{i}) BETWEEN 33 AND 127 THEN c{i} "
+            f"WHEN unicode(c{i}) NOT IN ({codes}) THEN c{i} "
             f"WHEN trim(c{i}, :spaces) <> '' THEN c{i} END"
         )
 
@@ -164,7 +166,9 @@ def _lookup(
     by `check` (None when refused: that row goes the per-row way, which says why)."""
     table = f"temp.crm_import_{name}"
     columns = "".join(", " + e for e in extra)
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (k TEXT PRIMARY KEY, v{columns})")
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {table} (k TEXT PRIMARY KEY, v{columns}) WITHOUT ROWID"
+    )
     insert = f"INSERT INTO {table} VALUES ({', '.join('?' * (2 + len(extra)))})"  # noqa: S608
     refused = (None,) * (1 + len(extra))
     cursor = conn.execute(select, {"spaces": SPACES})
@@ -210,7 +214,7 @@ def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) ->
     # A reference that can only be an external id (it has a letter, so it is no id) and is
     # the external id of one live customer is that customer (refs.resolve's first match):
     # found by one join; any other goes to refs.resolve.
-    conn.execute("CREATE TABLE temp.crm_import_customer (k TEXT PRIMARY KEY, v)")
+    conn.execute("CREATE TABLE temp.crm_import_customer (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
     conn.execute(
         "INSERT INTO temp.crm_import_customer SELECT k, (SELECT CASE WHEN count(*) = 1 "  # noqa: S608
         "AND min(archived_at IS NULL) THEN min(id) END FROM customers WHERE external_id = k) "
@@ -230,7 +234,9 @@ def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) ->
     _lookup(conn, "order_ref", distinct("order_ref"), lambda t: validate.text("order", t))
     _lookup(conn, "note", distinct("note"), lambda t: validate.text("note", t, multiline=True))
     _lookup(conn, "refund", distinct("is_refund"), lambda t: int(importer.refund(t)))
-    conn.execute("CREATE TABLE temp.crm_import_exponent (k TEXT PRIMARY KEY, v INTEGER)")
+    conn.execute(
+        "CREATE TABLE temp.crm_import_exponent (k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID"
+    )
     conn.executemany("INSERT INTO temp.crm_import_exponent VALUES (?, ?)",
                      money.EXPONENTS.items())  # fmt: skip
     _categories(conn, context, fields)
@@ -271,7 +277,7 @@ def _categories(
         if settled:
             context._categories[key] = found.pop()  # type: ignore[assignment]
         out += [(name, spelt if settled else None) for name, spelt in spellings.items()]
-    conn.execute("CREATE TABLE temp.crm_import_category (k TEXT PRIMARY KEY, v)")
+    conn.execute("CREATE TABLE temp.crm_import_category (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
     conn.executemany("INSERT INTO temp.crm_import_category VALUES (?, ?)", out)
 
 
