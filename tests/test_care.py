@@ -446,7 +446,7 @@ def test_care_rules_add_list_delete(cared):
         (["rule", "add", "中秋", "x", "--archived"], 2, "crm: care rules greet active"),
         (["rule", "delete", "--yes", "9"], 3, "crm: no care rule with id 9"),
         (["--holiday", "xmas"], 2, "crm: unknown festival 'xmas'"),
-        (["--year", "1800"], 2, "crm: Invalid value for '--year'"),
+        (["--year", "1800"], 2, "crm: --year takes a whole number from 1950 to 2200, not '1800'"),
         (["--within", "soon"], 2, "crm: --within 'soon' is not a period"),
     ],
 )
