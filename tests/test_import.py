@@ -925,7 +925,7 @@ def test_vcard_postal_code_is_a_field_and_a_yearless_birthday_the_birthday(cards
     # A malformed yearless date is no birthday: the row is refused as a CSV's would be.
     result = crm("import", "customers", "-", "--format", "vcard",
                  input="BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:--7\r\nEND:VCARD\r\n")  # fmt: skip
-    assert result.exit_code == 2 and "birthday '--7' (column birthday) is not a date" in (
+    assert result.exit_code == 2 and "birthday '--7' (vCard property BDAY) is not a date" in (
         result.stderr
     )
     assert len(json.loads(ok("list", "-f", "json"))) == 3
@@ -3114,13 +3114,17 @@ def test_no_weekday_or_relative_day_is_said_to_lack_only_its_year(typed, today):
 )  # fmt: skip
 def test_a_vcard_birthday_crm_cannot_read_refuses_the_row_as_a_csv_does(db_path, bday, said):
     """`BDAY:today` in a vCard was dropped unsaid while a CSV's `today` refused the row with the
-    birthday's advice: the vCard's row is refused the same way, nothing imported."""
+    birthday's advice: the vCard's row is refused the same way, nothing imported, naming the
+    property the card holds it in (BDAY), as the CSV's names its column."""
     card = f"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:{bday}\r\nEND:VCARD\r\n"
     before = dump(db_path)
     result = crm("import", "customers", "-", "--format", "vcard", input=card)
     assert result.exit_code == 2, result.stderr
-    assert f"birthday {bday!r} (column birthday) {said}" in result.stderr
+    assert f"birthday {bday!r} (vCard property BDAY) {said}" in result.stderr
+    assert "column birthday" not in result.stderr
     assert dump(db_path) == before
+    chinese = crm("--lang", "zh", "import", "customers", "-", "--format", "vcard", input=card)
+    assert chinese.exit_code == 2 and "（vCard 属性 BDAY）" in chinese.stderr, chinese.stderr
     csv = crm("import", "customers", "-", "--format", "csv", input=f"name,birthday\nOdd,{bday}\n")
     assert csv.exit_code == 2 and f"birthday {bday!r} (column birthday) {said}" in csv.stderr
 

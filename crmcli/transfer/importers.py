@@ -1286,7 +1286,7 @@ class CustomerImporter(Importer):
         parts += [customers.CustomerInput(fields=[f]) for f in fields]
         checks = [
             functools.partial(self._named, row, values),
-            functools.partial(self._no_id_in_fields, values),
+            functools.partial(self._no_id_in_fields, values, card=VCARD_KEY in record),
             *(functools.partial(self._prepared, part) for part in parts),
             *(functools.partial(tags.clean_tag, t) for t in row.tags),
         ]
@@ -1307,6 +1307,10 @@ class CustomerImporter(Importer):
             ]
             held = [c for c in columns if str(record.get(c) or "").strip() == exc.value]
             column = next(iter(held or columns), None)
+            if column is not None and VCARD_KEY in record:  # the card's property: BDAY
+                from crmcli.transfer.vcards import property_of
+
+                return exc.in_card(property_of(column))
             if column is not None:
                 return exc.in_column(column)
         return exc.message
@@ -1680,7 +1684,7 @@ class CustomerImporter(Importer):
         from crmcli.records import config, customers, tags
 
         values = gather(self.mapper, record)
-        self._no_id_in_fields(values)
+        self._no_id_in_fields(values, card=VCARD_KEY in record)
         row = customer_row(values)
         existing, key = self._existing(row, values)
         file_id = (_one(values, "id") or "").strip()
@@ -1830,11 +1834,12 @@ class CustomerImporter(Importer):
                     )
                 )
 
-    def _no_id_in_fields(self, values: dict[str, list[str]]) -> None:
+    def _no_id_in_fields(self, values: dict[str, list[str]], *, card: bool = False) -> None:
         """Refuse the row when a column kept as a user-defined field (--keep-unknown, --map
         COLUMN=field:NAME) holds a national ID number: a field is shown as typed. The number
         is not taken as the customer's own either: an unnamed column may hold someone
-        else's (a guarantor's, a spouse's); --map says it is theirs."""
+        else's (a guarantor's, a spouse's); --map says it is theirs. A vCard's (`card`) is
+        named by its property (`X-CRM-FIELD;X-KEY=备注`), as the file says it."""
         from crmcli.records.customers import id_in_field
 
         for target, items in values.items():
@@ -1843,6 +1848,10 @@ class CustomerImporter(Importer):
             ):
                 column = next((c for c, t in self.mapper._cache.items() if t == target), target[6:])
                 where = _("column {column}").format(column=column)
+                if card:
+                    from crmcli.transfer.vcards import property_of
+
+                    where = _("vCard property {name}").format(name=property_of(target))
                 raise InvalidInput(id_in_field(where, f'--map "{column}=national_id"'))
 
     def _name_of(self, customer_id: int) -> str:
