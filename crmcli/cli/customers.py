@@ -444,7 +444,8 @@ def edit(
     change for many: REF..., - (stdin), --ids-from, a filter or --all, in one transaction.
 
     An email or phone another live customer has is asked about on a terminal and refused
-    from a script (exit 2) unless --allow-duplicate.
+    from a script (exit 2) unless --allow-duplicate; a new name another live customer has
+    is a warning, with the `crm merge` that makes them one.
 
     Example: crm edit 12 --title CTO --phone +8613900139000 --field wechat=zw_88 --unset notes
     Example: crm edit --where "city = 杭州" --tag vip --set source=referral --add-tag east --dry-run
