@@ -21,12 +21,11 @@ import json
 import os
 
 import pytest
-
-from crmcli.core.errors import InvalidInput
-from crmcli.reports.models import rfm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crmcli.core.errors import InvalidInput
+from crmcli.reports.models import rfm
 from tests.conftest import NOW, crm, examples, filled_once, ok
 
 GRID = "top=5/45; mid=34/12345; low=2/12345"  # R 1 is in no rule, nor R 5 with F 1-3
