@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmcli.core.errors import InvalidInput
-from crmcli.transfer.importers import DINGTALK_TYPE, PLACE
+from crmcli.transfer.importers import DINGTALK_TYPE, PLACE, WECOM_NAME
 from tests.conftest import (
     add,
     by_name,
@@ -1498,6 +1498,7 @@ CHINESE_TOOLS = {
         "客户名称,客户状态,客户来源,所属行业,联系人,联系人手机",
     ),
     "wecom_customers_type.csv": ("utf-8-sig", "客户名称,类型,性别,备注名,描述,备注手机号"),
+    "wecom_scrm_customers.csv": ("utf-8-sig", "客户名称,客户昵称,类型,性别,备注名,描述,备注手机号"),
     "wps_region.csv": ("gb18030", "序号,姓名,性别,手机号码,所在地区,详细地址,备注"),
     "dingtalk_industry.csv": ("utf-8-sig", "客户名称,客户行业,客户来源,客户状态,联系人"),
 }
@@ -1693,6 +1694,26 @@ def test_a_dingtalk_customer_export(cn):
     assert people["钱芳"]["phones"] == ["+8618600002222"] and zheng["stage"] is None
 
 
+def test_a_wecom_export_with_a_nickname_column_keeps_the_name_apart_from_it(cn):
+    """客户名称 and 客户昵称 both went to wechat_nickname: with a nickname column of its own,
+    客户名称 is the name the customer goes by (the name when 备注名 is empty), the nickname
+    column the nickname; a 客户名称 neither of them is kept in the notes."""
+    result = crm("import", "customers", str(DATA / "wecom_scrm_customers.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert "each give" not in result.stderr  # no two columns for one field any more
+    assert "Ignored columns: 类型, 添加人, 添加时间 (map them" in result.stderr
+    people = by_name()
+    assert sorted(people) == ["Lucky", "何经理", "刘总"]
+    liu = people["刘总"]  # 备注名
+    assert liu["fields"] == {"wechat_nickname": "🌸小雨"}
+    assert liu["notes"] == "在展会加的\n客户名称：刘雨"
+    lucky = people["Lucky"]  # no 备注名: 客户名称 is the name, not the nickname
+    assert lucky["fields"] == {"wechat_nickname": "Lucky☘"} and lucky["notes"] is None
+    he = people["何经理"]  # 客户名称 is the nickname: nothing more to keep
+    assert he["fields"] == {"wechat_nickname": "何静"} and he["notes"] is None
+    assert he["phones"] == ["+8613912340004"] and he["source"] == "名片分享"
+
+
 def test_the_type_column_of_a_wecom_customer_export_is_left_out_and_said(cn):
     result = crm("--lang", "zh", "import", "customers", str(DATA / "wecom_customers_type.csv"))
     assert result.exit_code == 0, result.stderr
@@ -1860,6 +1881,7 @@ def _documented_columns() -> dict[str, list[tuple[str, str | None]]]:
                 "skipped": "-",
                 "listed as ignored": None,
                 "read for the kind": DINGTALK_TYPE,
+                "the name when 备注名 is empty": WECOM_NAME,
                 "split into `region`, `city`, `field:district`": PLACE,
             }
             field = said.get(what.strip(), what.strip("` "))
@@ -1873,6 +1895,7 @@ DOCUMENTED_FILES = {
     "钉钉 (DingTalk)": ["dingtalk_contacts.csv"],
     "Chinese customer lists (WPS, Excel)": ["wps_customers.csv", "wps_region.csv"],
     "企业微信 客户联系 (WeCom customers)": ["wecom_customers.csv", "wecom_customers_type.csv"],
+    "企业微信 customers with a nickname column (SCRM exports)": ["wecom_scrm_customers.csv"],
     "钉钉 客户管理 (DingTalk CRM)": ["dingtalk_customers.csv", "dingtalk_industry.csv"],
     "Outlook in Chinese": ["outlook_zh.csv"],
     "Outlook": ["outlook.csv", "outlook_windows.csv"],

@@ -453,6 +453,11 @@ class Mapper:
                 # 企业微信's 类型 is the kind of WeChat account (微信, 企业微信), not whether
                 # the customer is a person or a company: crm keeps none, as of 客户类型.
                 self._cache[column] = self._unknown(column, column)
+            elif key == "客户名称" and keys & _NICKNAME_KEYS and self.target(column) == "name":
+                # 企业微信 (and the tools that export its customers) with a nickname column
+                # of its own (昵称, 客户昵称): that is the nickname, and 客户名称 the name the
+                # customer shows, the name unless 备注名 gives one (customer_row).
+                self._cache[column] = WECOM_NAME
             elif "备注名" in keys and key != "备注名" and self.target(column) == "name":
                 # 企业微信: 备注名 is the name the user gave the customer; 客户名称 their
                 # WeChat nickname, the name only when 备注名 is empty (customer_row).
@@ -944,6 +949,13 @@ class CustomerRow:
 # customer is a person and not a company.
 DINGTALK_TYPE = "\x00dingtalk_type"
 _PERSON_TYPES = {"个人客户", "个人", "个人用户"}
+# 企业微信's 客户名称 beside a nickname column of its own (Mapper.plan): the name the
+# customer shows, the name of the row unless 备注名 (the salesperson's) gives one; the
+# headers of such a nickname column.
+WECOM_NAME = "\x00wecom_name"
+_NICKNAME_KEYS = frozenset(
+    header_key(h) for h in ("昵称", "客户昵称", "微信昵称", "暱稱", "微信暱稱", "wechat nickname")
+)
 # The values of 企业微信's 类型: which WeChat the contact uses (customer_row).
 _WECHAT_TYPES = {"微信", "企业微信", "微信用户", "企业微信用户"}
 
@@ -1052,6 +1064,13 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         if contact and contact.strip() != person.strip():
             line = f"联系人：{contact.strip()}"
             raw.values["notes"] = "\n".join(filter(None, (raw.values.get("notes"), line)))
+    shown = (_one(values, WECOM_NAME) or "").strip()
+    nickname = (_one(values, "field:wechat_nickname") or "").strip()
+    if shown and "name" in raw.values and shown not in (raw.values["name"].strip(), nickname):
+        # 备注名 names the customer: a 客户名称 that is neither it nor the nickname is kept
+        # in the notes, as a 钉钉 联系人 is, never dropped unsaid
+        line = f"客户名称：{shown}"
+        raw.values["notes"] = "\n".join(filter(None, (raw.values.get("notes"), line)))
     if "name" not in raw.values:
         first, middle, last = (_one(values, n) for n in ("first_name", "middle_name", "last_name"))
         parts = [p.strip() for p in (first, middle, last) if p and p.strip()]
@@ -1060,6 +1079,8 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
                 raw.values["name"] = "".join(p for p in (last, middle, first) if p).strip()
             else:
                 raw.values["name"] = " ".join(parts)
+        elif shown := _one(values, WECOM_NAME):  # 企业微信's 客户名称, without 备注名
+            raw.values["name"] = shown
         elif nickname := _one(values, "field:wechat_nickname"):  # 企业微信 without 备注名
             raw.values["name"] = nickname
         elif raw.values.get("company"):
