@@ -596,6 +596,16 @@ def _strings(value: Any) -> list[str]:
     return [text] if text.strip() else []
 
 
+def row_said(number: int) -> str:
+    """A row of the file as a refusal or a warning names it: by its number as a spreadsheet
+    shows it, with the line of the file it begins on where the two differ (after a quoted
+    cell that runs over lines: `row 3 (line 5)`); a row of any other file by its number."""
+    row, line = getattr(number, "row", number), getattr(number, "line", number)
+    if row == line:
+        return _("row {number}").format(number=row)
+    return _("row {number} (line {line})").format(number=row, line=line)
+
+
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
     """The record's values by target, in column order."""
     out: dict[str, list[str]] = {}
@@ -751,7 +761,7 @@ class Importer:
         self.summary.rejected += 1
         if len(self.summary.problems) < 10:
             self.summary.problems.append(
-                _("row {number}: {reason}").format(number=number, reason=reason)
+                _("{row}: {reason}").format(row=row_said(number), reason=reason)
             )
         if self.options.on_reject:
             self.options.on_reject(number, record, reason)
@@ -1822,16 +1832,18 @@ class CustomerImporter(Importer):
             if referrer is None:
                 said = (
                     _(
-                        "row {number}: referred_by the card {ref} is in neither the file nor "
+                        "{row}: referred_by the card {ref} is in neither the file nor "
                         "this database; the customer was imported without it"
                     )
                     if ref.startswith(CARD)
                     else _(
-                        "row {number}: referred_by {ref} is the id of no row of the file; the "
+                        "{row}: referred_by {ref} is the id of no row of the file; the "
                         "customer was imported without it"
                     )
                 )
-                self.summary.warnings.append(said.format(number=number, ref=ref.removeprefix(CARD)))
+                self.summary.warnings.append(
+                    said.format(row=row_said(number), ref=ref.removeprefix(CARD))
+                )
             elif referrer != customer_id:
                 changes = customers.Changes(values={"referred_by": referrer})
                 customers.edit_customer(self.conn, customer_id, changes)
@@ -1850,8 +1862,8 @@ class CustomerImporter(Importer):
                     )
             except InvalidInput as exc:
                 self.summary.warnings.append(
-                    _("row {number}: related: {reason}; imported without them").format(
-                        number=number, reason=exc.message
+                    _("{row}: related: {reason}; imported without them").format(
+                        row=row_said(number), reason=exc.message
                     )
                 )
 
@@ -1890,7 +1902,7 @@ class CustomerImporter(Importer):
         if found:
             said = duplicates.renamed_warning(customer_id, found)
             self.summary.warnings.append(
-                _("row {number}: {reason}").format(number=self._number, reason=said)
+                _("{row}: {reason}").format(row=row_said(self._number), reason=said)
             )
 
     def _not_taken_by_another(self, prepared: Any, customer_id: int) -> None:  # Changes
@@ -1918,7 +1930,7 @@ class CustomerImporter(Importer):
             first = found[0]
             made = self._made.get(first.customer_id)  # by an earlier row of this file
             who = (
-                _("{name} of row {row}").format(name=first.name, row=made)
+                _("{name} of {row}").format(name=first.name, row=row_said(made))
                 if made
                 else _("{name} (#{id})").format(name=first.name, id=first.customer_id)
             )
