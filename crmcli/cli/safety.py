@@ -292,10 +292,12 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
                 command=command, at=plan.at, changeset=plan.changeset
             )
         )
-        output(ctx).rows(  # the changes in words, as `crm history` says them to a person
-            [{**step, "changes": _said(word("changes", step["changes"]))} for step in steps],
-            ("action", "table", "record_id", "customer_id", "changes"),
-        )
+        from crmcli.cli.output import is_terminal
+
+        shown = steps  # a terminal says the changes in words, and phones as tables do
+        if not is_terminal(sys.stdout):  # plain text: in words too, as `crm history` says them
+            shown = [{**s, "changes": _said(word("changes", s["changes"]))} for s in steps]
+        output(ctx).rows(shown, ("action", "table", "record_id", "customer_id", "changes"))
     confirm(_("Undo it?"), yes, command="undo")
     with writing(ctx) as conn:
         now = history.undo_target(conn)
