@@ -232,6 +232,10 @@ NUMBER_REFUSALS = {
 }
 
 
+# pydantic's kinds of error for a number outside an option's range (any other: no number).
+_OUT_OF_RANGE = ("greater_than_equal", "less_than_equal", "greater_than", "less_than")
+
+
 def number_refused(exc: BaseException) -> str | None:
     """For a usage error refusing the value of a number option or argument (the one place
     every `int` parameter's check ends up): crm's sentence, in the run's language, naming
@@ -247,11 +251,11 @@ def number_refused(exc: BaseException) -> str | None:
         return None
     value = errors[0]["input"]
     low, high = getattr(param, "min", None), getattr(param, "max", None)
-    if errors[0]["type"] in ("int_parsing", "int_from_float"):
-        low = high = None  # not a number at all: its range comes once it is one
-    longest = sorted(param.opts, key=lambda n: (not n.startswith("--"), n))  # type: ignore[union-attr]
+    if errors[0]["type"] not in _OUT_OF_RANGE:
+        low = high = None  # not a number at all (or too long one): its range comes once it is
+    names = sorted(param.opts, key=lambda n: (not n.startswith("--"), n))  # type: ignore[union-attr]
     if param.param_type_name == "option":  # type: ignore[union-attr]
-        name = longest[0]
+        name = names[0]
     else:
         hint = param.get_error_hint()  # type: ignore[union-attr]
         name = hint.strip("'")  # click's placeholder, in the run's language (`ID`, 编号)
