@@ -1459,7 +1459,7 @@ def test_edit_help_says_a_rename_to_a_namesake_warns_as_it_does(db_path):
     english = " ".join(ok("edit", "--help").split())
     assert "a new name another live customer has is a warning" in english
     chinese = "".join(ok("--lang", "zh", "edit", "--help").split())
-    assert "改成其他在用客户已有的名字时给出警告" in chinese
+    assert "改成其他在用客户已有的名字时给出警告，并提示合并两人所用的“crmmerge”" in chinese
     first, second = add("张伟"), add("李娜")
     result = crm("edit", str(second), "--name", "张伟")
     assert result.exit_code == 0 and result.stdout == f"Updated customer {second}.\n"
