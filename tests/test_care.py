@@ -446,7 +446,7 @@ def test_care_rules_add_list_delete(cared):
         (["rule", "add", "中秋", "x", "--archived"], 2, "crm: care rules greet active"),
         (["rule", "delete", "--yes", "9"], 3, "crm: no care rule with id 9"),
         (["--holiday", "xmas"], 2, "crm: unknown festival 'xmas'"),
-        (["--year", "1800"], 2, "crm: Invalid value for '--year'"),
+        (["--year", "1800"], 2, "crm: --year takes a whole number from 1950 to 2200, not '1800'"),
         (["--within", "soon"], 2, "crm: --within 'soon' is not a period"),
     ],
 )
@@ -714,7 +714,8 @@ def test_a_rule_for_every_festival_is_shown_in_chinese_as_the_word_typed_for_it(
     assert ok("--lang", "zh", "care", "--holiday", shown, "--within", "400d").strip()
     history = ok("--lang", "zh", "history", "--limit", "3")
     assert "节日：全部节日；" in history and "节日：all" not in history, history
-    assert "festival=all" in ok("history", "--limit", "1")  # English: as stored
+    assert "festival=every festival" in ok("history", "--limit", "1")  # as a person says it
+    assert "festival=all" in ok("history", "--limit", "1", "--format", "csv")  # as stored
     said = fails(2, "care", "festival", "add", "全部节日", "--date", "12-25")
     assert "names every festival in a care rule" in said, said
     assert "every festival" in ok("care", "rule", "list")

@@ -1451,3 +1451,19 @@ def test_a_rename_warning_lists_namesakes_as_add_does_once_per_group(db_path, tm
     sheet.write_text("id,name\n5,Dup\n", encoding="utf-8")
     said = crm("import", "customers", str(sheet), "--key", "id")
     assert f"row 2: #5 is now a possible duplicate of {listed}" in said.stderr, said.stderr
+
+
+def test_edit_help_says_a_rename_to_a_namesake_warns_as_it_does(db_path):
+    """`crm edit --help` said what happens to a shared email or phone but not to a shared
+    name, which `crm add --help` says: both languages say it, and it is what happens."""
+    english = " ".join(ok("edit", "--help").split())
+    assert "a new name another live customer has is a warning" in english
+    chinese = "".join(ok("--lang", "zh", "edit", "--help").split())
+    assert "改成其他在用客户已有的名字时给出警告，并提示合并两人所用的“crmmerge”" in chinese
+    first, second = add("张伟"), add("李娜")
+    result = crm("edit", str(second), "--name", "张伟")
+    assert result.exit_code == 0 and result.stdout == f"Updated customer {second}.\n"
+    assert result.stderr == (
+        f"crm: warning: #{second} is now a possible duplicate of 张伟 (#{first}, same name); "
+        f"if they are one customer: crm merge {first} {second}\n"
+    )

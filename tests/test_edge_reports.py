@@ -21,10 +21,12 @@ import json
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crmcli.core.errors import InvalidInput
 from crmcli.reports.models import rfm
-from tests.conftest import NOW, filled_once, ok
+from tests.conftest import NOW, crm, examples, filled_once, ok
 
 GRID = "top=5/45; mid=34/12345; low=2/12345"  # R 1 is in no rule, nor R 5 with F 1-3
 
@@ -258,3 +260,39 @@ def test_purchases_after_the_as_of_day_are_left_out(edges):
     assert sorted((r["customer_name"], r["recency"]) for r in rows) == [
         ("Ann", 8), ("Ben", 18), ("Eve", 178), ("Gil", 88), ("Hal", 118),
     ]  # fmt: skip
+
+
+_SEGMENTS = ("核心客户", "忠诚客户", "champions", "loyal", "at risk", "老客户")
+
+
+@settings(
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_SEGMENTS), st.sampled_from(["5/45", "34/12345", "9/45", "", "5"])
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from([";", "；", "; "]),
+)
+def test_a_refused_grid_rule_is_quoted_as_the_user_typed_it(db_path, rules, sep):
+    """`crm config set rfm.grid "核心客户=9/45"` was refused quoting `champions=9/45`, the key
+    it was read as: the refusal quotes the rule as typed, in either language; nothing set."""
+    typed = sep.join(f"{name}={cells}" if cells else name for name, cells in rules)
+    bad = next((f"{n}={c}" if c else n for n, c in rules if c not in ("5/45", "34/12345")), None)
+    before = ok("config", "get", "rfm.grid")
+    for lang in ("en", "zh"):
+        result = crm("--lang", lang, "config", "set", "rfm.grid", typed)
+        if bad is None:
+            assert result.exit_code == 0, result.stderr
+            continue
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+        quoted = f"'{bad}'" if lang == "en" else f"“{bad}”"
+        assert quoted in result.stderr, (typed, result.stderr)
+        assert "champions" not in result.stderr.split("e.g.")[0] or "champions" in bad
+        assert ok("config", "get", "rfm.grid") == before

@@ -627,7 +627,7 @@ def test_contains_finds_a_backslash_as_typed(db_path):
     assert ids("--where", "company ~ a%b") == [3]
 
 
-@pytest.mark.parametrize("sort", ["phone", "-shoe_size", "Xcity_name"])
+@pytest.mark.parametrize("sort", ["shoe", "-shoe_size", "Xcity_name"])
 def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
     add("Ann")
     name = sort.lstrip("-")

@@ -113,9 +113,9 @@ def test_the_language_option_is_found_after_other_global_options(db_path, before
     """`--color never --lang zh` spoke the locale's language: `never` was taken for the
     command's name. The last `--lang` wins, as it does for every option."""
     stderr = fails(2, *before, "--lang", "zh", "list", "--limit", "x")
-    assert stderr.startswith("crm: “--limit”的值无效"), stderr
+    assert stderr.startswith("crm: “--limit”要填整数"), stderr
     assert fails(2, "--lang", "zh", "--lang", "en", "list", "--limit", "x").startswith(
-        "crm: Invalid value for '--limit'"
+        "crm: --limit takes a whole number"
     )
 
 

@@ -115,13 +115,13 @@ def test_history_leaves_out_internal_columns_and_says_values(db_path):
     assert 'filter={"city": "上海"}' in said["segments", "insert"]
     assert "calendar=lunar" in said["custom_festivals", "insert"]
     code, lines = on_screen("--lang", "en", "history", "1", columns=200)
-    assert "name: 张伟 → 李娜娜; name_key: 张伟 → 李娜娜" in "\n".join(lines)
+    assert "name: 张伟 → 李娜娜" in "\n".join(lines) and "name_key" not in "\n".join(lines)
     assert json.loads(ok("--lang", "zh", "history", "--format", "json")) == json.loads(english)
     ok("edit", "1", "--name", "王芳")
     shown = crm("--lang", "zh", "undo", input="n\n").stdout  # what it would undo, refused
     assert "姓名：王芳 → 李娜娜" in shown and "检索名" not in shown, shown
     shown = crm("--lang", "en", "undo", input="n\n").stdout
-    assert "name: 王芳 → 李娜娜; name_key: 王芳 → 李娜娜" in shown, shown
+    assert "name: 王芳 → 李娜娜" in shown and "name_key" not in shown, shown
 
 
 def test_a_lifecycle_reports_two_kinds_of_move_have_two_words(demo):
@@ -267,3 +267,23 @@ def test_history_in_chinese_leaves_out_what_no_one_typed(db_path):
     said = " ".join(r["changes"] for r in kept)
     assert "email_key=zhang@example.com" in said and "tagged_at=2026-11-22T10:00:00+08:00" in said
     assert "tag_id=1" in said
+
+
+def test_a_changed_amount_is_said_as_money_in_english_too(db_path):
+    """English `crm history` showed `amount_minor: 76800 → 9950`, the stored key and minor
+    units: a person reads `amount: 768.00 CNY → 99.50 CNY`, in a plain
+    table, on a terminal and in the `crm undo` preview; JSON keeps what is stored."""
+    add("张伟")
+    ok("buy", "张伟", "祁门红茶", "768", "--qty", "3")
+    ok("purchase", "edit", "1", "--amount", "99.50")
+    plain = ok("history", "--limit", "1")
+    assert "unit price: 256.00 CNY → ∅; amount: 768.00 CNY → 99.50 CNY" in plain, plain
+    assert "_minor" not in plain
+    code, lines = on_screen("--lang", "en", "history", "--limit", "1", columns=200)
+    assert code == 0 and "amount: 768.00 CNY → 99.50 CNY" in "\n".join(lines), lines
+    preview = crm("undo", input="n\n").stdout
+    assert "amount: 99.50 CNY → 768.00 CNY" in preview and "_minor" not in preview, preview
+    chinese = ok("--lang", "zh", "history", "--limit", "1")
+    assert "金额：768.00 CNY → 99.50 CNY" in chinese, chinese
+    (row,) = json.loads(ok("history", "--limit", "1", "--format", "json"))
+    assert row["changes"] == "unit_price_minor: 25600 → ∅; amount_minor: 76800 → 9950"

@@ -384,8 +384,8 @@ def test_a_merge_in_history_and_undo_says_what_it_moved_in_words(demo):
     rows = json.loads(ok("history", "--limit", "3", "--format", "json"))
     english = next(r for r in rows if r["table"] == "customer_merges")
     assert "merged_id=8, merged_name=朱子子, record={" in english["changes"], english
-    plain = ok("history", "--limit", "3")  # English: as stored
-    assert "merged_id=8, merged_name=朱子子, record={" in plain
+    plain = ok("history", "--limit", "3")  # English in words: the profile as its name
+    assert "merged id=8; merged name=朱子子; record=朱子子 (#8)" in plain, plain
     for args in (("history", "--limit", "3"), ("undo", "--yes")):
         code, lines = on_terminal("--lang", "zh", *args, columns=400)
         merge = next(line for line in lines if "合并记录" in line)

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmcli.core.errors import InvalidInput
-from crmcli.transfer.importers import DINGTALK_TYPE, PLACE
+from crmcli.transfer.importers import DINGTALK_TYPE, PLACE, WECOM_NAME
 from tests.conftest import (
     add,
     by_name,
@@ -998,7 +998,7 @@ def test_vcard_postal_code_is_a_field_and_a_yearless_birthday_the_birthday(cards
     # A malformed yearless date is no birthday: the row is refused as a CSV's would be.
     result = crm("import", "customers", "-", "--format", "vcard",
                  input="BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:--7\r\nEND:VCARD\r\n")  # fmt: skip
-    assert result.exit_code == 2 and "birthday '--7' (column birthday) is not a date" in (
+    assert result.exit_code == 2 and "birthday '--7' (vCard property BDAY) is not a date" in (
         result.stderr
     )
     assert len(json.loads(ok("list", "-f", "json"))) == 3
@@ -1699,6 +1699,7 @@ CHINESE_TOOLS = {
         "客户名称,客户状态,客户来源,所属行业,联系人,联系人手机",
     ),
     "wecom_customers_type.csv": ("utf-8-sig", "客户名称,类型,性别,备注名,描述,备注手机号"),
+    "wecom_scrm_customers.csv": ("utf-8-sig", "客户名称,客户昵称,类型,性别,备注名,描述,备注手机号"),
     "wps_region.csv": ("gb18030", "序号,姓名,性别,手机号码,所在地区,详细地址,备注"),
     "dingtalk_industry.csv": ("utf-8-sig", "客户名称,客户行业,客户来源,客户状态,联系人"),
 }
@@ -1894,6 +1895,26 @@ def test_a_dingtalk_customer_export(cn):
     assert people["钱芳"]["phones"] == ["+8618600002222"] and zheng["stage"] is None
 
 
+def test_a_wecom_export_with_a_nickname_column_keeps_the_name_apart_from_it(cn):
+    """客户名称 and 客户昵称 both went to wechat_nickname: with a nickname column of its own,
+    客户名称 is the name the customer goes by (the name when 备注名 is empty), the nickname
+    column the nickname; a 客户名称 neither of them is kept in the notes."""
+    result = crm("import", "customers", str(DATA / "wecom_scrm_customers.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert "each give" not in result.stderr  # no two columns for one field any more
+    assert "Ignored columns: 类型, 添加人, 添加时间 (map them" in result.stderr
+    people = by_name()
+    assert sorted(people) == ["Lucky", "何经理", "刘总"]
+    liu = people["刘总"]  # 备注名
+    assert liu["fields"] == {"wechat_nickname": "🌸小雨"}
+    assert liu["notes"] == "在展会加的\n客户名称：刘雨"
+    lucky = people["Lucky"]  # no 备注名: 客户名称 is the name, not the nickname
+    assert lucky["fields"] == {"wechat_nickname": "Lucky☘"} and lucky["notes"] is None
+    he = people["何经理"]  # 客户名称 is the nickname: nothing more to keep
+    assert he["fields"] == {"wechat_nickname": "何静"} and he["notes"] is None
+    assert he["phones"] == ["+8613912340004"] and he["source"] == "名片分享"
+
+
 def test_the_type_column_of_a_wecom_customer_export_is_left_out_and_said(cn):
     result = crm("--lang", "zh", "import", "customers", str(DATA / "wecom_customers_type.csv"))
     assert result.exit_code == 0, result.stderr
@@ -2061,6 +2082,7 @@ def _documented_columns() -> dict[str, list[tuple[str, str | None]]]:
                 "skipped": "-",
                 "listed as ignored": None,
                 "read for the kind": DINGTALK_TYPE,
+                "the name when 备注名 is empty": WECOM_NAME,
                 "split into `region`, `city`, `field:district`": PLACE,
             }
             field = said.get(what.strip(), what.strip("` "))
@@ -2074,6 +2096,7 @@ DOCUMENTED_FILES = {
     "钉钉 (DingTalk)": ["dingtalk_contacts.csv"],
     "Chinese customer lists (WPS, Excel)": ["wps_customers.csv", "wps_region.csv"],
     "企业微信 客户联系 (WeCom customers)": ["wecom_customers.csv", "wecom_customers_type.csv"],
+    "企业微信 customers with a nickname column (SCRM exports)": ["wecom_scrm_customers.csv"],
     "钉钉 客户管理 (DingTalk CRM)": ["dingtalk_customers.csv", "dingtalk_industry.csv"],
     "Outlook in Chinese": ["outlook_zh.csv"],
     "Outlook": ["outlook.csv", "outlook_windows.csv"],
@@ -3315,13 +3338,17 @@ def test_no_weekday_or_relative_day_is_said_to_lack_only_its_year(typed, today):
 )  # fmt: skip
 def test_a_vcard_birthday_crm_cannot_read_refuses_the_row_as_a_csv_does(db_path, bday, said):
     """`BDAY:today` in a vCard was dropped unsaid while a CSV's `today` refused the row with the
-    birthday's advice: the vCard's row is refused the same way, nothing imported."""
+    birthday's advice: the vCard's row is refused the same way, nothing imported, naming the
+    property the card holds it in (BDAY), as the CSV's names its column."""
     card = f"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Odd\r\nBDAY:{bday}\r\nEND:VCARD\r\n"
     before = dump(db_path)
     result = crm("import", "customers", "-", "--format", "vcard", input=card)
     assert result.exit_code == 2, result.stderr
-    assert f"birthday {bday!r} (column birthday) {said}" in result.stderr
+    assert f"birthday {bday!r} (vCard property BDAY) {said}" in result.stderr
+    assert "column birthday" not in result.stderr
     assert dump(db_path) == before
+    chinese = crm("--lang", "zh", "import", "customers", "-", "--format", "vcard", input=card)
+    assert chinese.exit_code == 2 and "（vCard 属性 BDAY）" in chinese.stderr, chinese.stderr
     csv = crm("import", "customers", "-", "--format", "csv", input=f"name,birthday\nOdd,{bday}\n")
     assert csv.exit_code == 2 and f"birthday {bday!r} (column birthday) {said}" in csv.stderr
 

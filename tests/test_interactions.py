@@ -203,7 +203,7 @@ def test_edit_an_interaction(db_path):
         (["1", "--kind", "fax"], 2, "kind must be one of"),
         (["1", "--customer", "Nobody"], 3, "no customer matches"),
         (["9", "--text", "x"], 3, "no interaction with id 9"),
-        (["x", "--text", "x"], 2, "Invalid value for 'ID'"),
+        (["x", "--text", "x"], 2, "ID takes a whole number, not 'x'"),
     ],
 )
 def test_bad_interaction_edits_change_nothing(db_path, args, code, message):

@@ -929,6 +929,37 @@ def test_an_extension_keeps_its_own_advice(cn, typed):
     assert "has an extension" in said and "letters" not in said, said
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["010-88888888 (分机 123)", "010-88888888（分机123）", "010-88888888 (ext. 123)",
+     "010-88888888（转123）", "010-88888888【分机：123】", "010-88888888 分机(123)",
+     "010-88888888 (分机号: 123)", "010-88888888 〔内线 123〕", "13800138000 (x123)"],
+)  # fmt: skip
+def test_an_extension_in_brackets_is_read_as_an_extension(cn, typed):
+    """An extension written in brackets beside the number, half- or full-width, was "not a
+    valid CN number": it gets the advice an extension gets, naming it."""
+    assert fails(2, "add", "X", "--phone", typed, db=cn) == (
+        f"crm: phone '{typed}' has an extension (123), which crm does not keep: give the "
+        "number alone, and the extension in --notes or a --field\n"
+    )
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.sampled_from(["010-8888 8888", "0571 8888 8888", "13800138000", "+86 10 8888 8888"]),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["()", "（）", "[]", "【】", "〔〕"]),
+    st.sampled_from(["分机", "分机号", "分機", "转", "轉", "内线", "ext.", "ext", "x", "Ext"]),
+    st.sampled_from(["", " ", ":", "：", ": "]),
+    st.integers(1, 99999999),
+)
+def test_any_bracketed_extension_names_its_digits(number, space, brackets, word, sep, ext):
+    typed = f"{number}{space}{brackets[0]}{word}{sep}{ext}{brackets[1]}"
+    with pytest.raises(InvalidInput) as refused:
+        validate.phone(typed, "CN")
+    assert f"has an extension ({ext})" in refused.value.message, (typed, refused.value.message)
+
+
 # Numbers as files and people hold them, and what may be typed into them: look-alike
 # letters, other letters and words, separators, full-width digits, an extension.
 _NUMBERS = ("13800138000", "+86 138 0013 8000", "010-8888 8888", "(212) 555-0134",

@@ -403,7 +403,7 @@ def test_edit_a_purchase(db_path, anna):
         (["1", "--unset", "amount"], 2, "--unset takes one of"),
         (["1", "--note", "x", "--unset", "note"], 2, "both set and unset"),
         (["1", "--item", ""], 2, "item cannot be empty"),
-        (["x", "--amount", "1"], 2, "valid integer"),
+        (["x", "--amount", "1"], 2, "ID takes a whole number, not 'x'"),
     ],
 )
 def test_bad_edits_change_nothing(db_path, anna, args, code, message):

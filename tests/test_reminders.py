@@ -478,7 +478,9 @@ def test_on_a_terminal_today_and_remind_show_their_first_rows(busy, monkeypatch)
     result = crm("remind", "--limit", "1")
     assert "Birthdays and dates until 2026-11-29 (1 of 3)\n" in result.stdout
     assert result.stderr == ""
-    assert "Invalid value for '--limit'" in fails(2, "remind", "--limit", "-1")
+    assert "--limit takes a whole number of at least 0, not '-1'" in fails(
+        2, "remind", "--limit", "-1"
+    )
 
 
 def test_today_with_nothing_to_do(db_path):
@@ -488,7 +490,7 @@ def test_today_with_nothing_to_do(db_path):
 
 
 def test_bad_today_input(db_path):
-    assert "Invalid value for '--limit'" in fails(2, "today", "--limit", "x")
+    assert "--limit takes a whole number, not 'x'" in fails(2, "today", "--limit", "x")
     assert "'yaml' is not one of" in fails(2, "today", "--format", "yaml")
     assert "unknown field 'why'; valid fields: rank," in fails(2, "today", "--fields", "why")
 
@@ -533,7 +535,7 @@ def test_date_add_list_delete(db_path):
         (["add", "Anna", "x"], 2, "Missing argument 'DATE'"),
         (["list", "--within", "ages"], 2, "is not a period"),
         (["delete", "5"], 3, "no date with id 5"),
-        (["delete", "five"], 2, "Invalid value for 'ID'"),
+        (["delete", "five"], 2, "ID takes a whole number, not 'five'"),
     ],
 )
 def test_bad_date_commands(db_path, args, code, message):

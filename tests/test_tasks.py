@@ -101,7 +101,7 @@ def test_list_of_no_tasks_prints_nothing(db_path):
         (["--due-within", "soon"], 2, "is not a period"),
         (["--done", "--all"], 2, "not both"),
         (["Nobody"], 3, "no customer matches"),
-        (["--limit", "-1"], 2, "Invalid value for '--limit'"),
+        (["--limit", "-1"], 2, "--limit takes a whole number of at least 0, not '-1'"),
     ],
 )
 def test_bad_task_list(anna, args, code, message):

@@ -357,3 +357,40 @@ def test_a_related_entry_that_cannot_be_set_never_fails_the_import(cn, tmp_path)
     )
     assert "2 inserted" in imported(file)
     assert json.loads(ok("show", "Me", "-f", "json"))["related"] == []
+
+
+def test_every_field_a_card_gives_is_named_by_its_vcard_property():
+    """A refusal names what the file says: each field `card_record` reads is said by the
+    property it came from (BDAY, TEL, EMAIL...), never by crm's own field name."""
+    from crmcli.transfer import vcards
+
+    card = vobject_card(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:张三\r\nTEL:13800138000\r\nEMAIL:a@b.cn\r\n"
+        "ORG:公司\r\nTITLE:经理\r\nADR:;;路 1 号;上海;上海;200000;中国\r\nBDAY:1990-05-07\r\n"
+        "X-LUNAR-BIRTHDAY:lunar:1990-04-13\r\nNOTE:n\r\nCATEGORIES:vip\r\nGENDER:F\r\n"
+        "KIND:individual\r\nUID:u1\r\nX-CRM-REFERRED-BY:u2\r\nX-CRM-RELATED;X-RELATION=配偶:李四\r\n"
+        "X-CRM-FIELD;X-KEY=微信:zs\r\n"
+        + "".join(f"{p.upper()}:x\r\n" for p in vcards.CRM_PROPERTIES.values())
+        + "END:VCARD\r\n"
+    )
+    record = vcards.card_record(card)
+    said = {field: vcards.property_of(field) for field in record}
+    assert said["birthday"] == "BDAY" and said["phone"] == "TEL" and said["email"] == "EMAIL"
+    assert said["field:微信"] == "X-CRM-FIELD;X-KEY=微信"
+    for field, name in said.items():  # each a property of the card itself
+        assert name.split(";")[0].lower() in vcards.MODELLED | {"uid"}, (field, name)
+
+
+def vobject_card(text: str):
+    import vobject
+
+    return vobject.readOne(text, validate=False)
+
+
+def test_a_card_holding_a_national_id_in_a_field_names_its_property(cn):
+    card = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:王五\r\nX-CRM-FIELD;X-KEY=memo:11010519491231002X\r\n"
+        "END:VCARD\r\n"
+    )
+    said = fails(2, "import", "customers", "-", "--format", "vcard", input=card, db=cn)
+    assert "row 1: vCard property X-CRM-FIELD;X-KEY=memo holds a national ID number" in said

@@ -340,6 +340,12 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             meant = option_meant(ctx)  # an option's value typed as an argument
             if meant is not None:
                 hint = _("; did you mean {option}?").format(option=meant) + hint
+        from crmcli.cli.framework import number_refused
+
+        refused = number_refused(exc)
+        if refused is not None:  # says what the option takes: no need to see its help
+            _say(refused)
+            return int(exc.exit_code)
         message = re.sub(r"[ \t]*\n\s*", " ", exc.format_message().strip())
         message = re.sub(r"\A(Invalid value for [^:]*: )Value error, ", r"\1", message)
         shown = said(message)

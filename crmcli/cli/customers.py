@@ -444,7 +444,8 @@ def edit(
     change for many: REF..., - (stdin), --ids-from, a filter or --all, in one transaction.
 
     An email or phone another live customer has is asked about on a terminal and refused
-    from a script (exit 2) unless --allow-duplicate.
+    from a script (exit 2) unless --allow-duplicate; a new name another live customer has
+    is a warning, with the `crm merge` that makes them one.
 
     Example: crm edit 12 --title CTO --phone +8613900139000 --field wechat=zw_88 --unset notes
     Example: crm edit --where "city = 杭州" --tag vip --set source=referral --add-tag east --dry-run
@@ -791,6 +792,35 @@ def show(
     output(ctx).card(f"#{record['id']} {record['name']}", pairs, parts)
 
 
+def _sortable(sort: str | None) -> None:
+    """Refuse a `--sort` crm cannot order by (crmcli.records.filters `order_by`). A field
+    `--where` and `--fields` read by that name, in any language (`电话`, `生命周期`, `区县`:
+    a user-defined field crm names), is named as they read it, and said to be one a list
+    cannot be sorted by, rather than unknown: one vocabulary for the three options."""
+    from crmcli.core.vocabulary import NAMED_FIELDS, column_named, fields_glossed
+    from crmcli.records import filters
+
+    try:
+        filters.order_by(sort)
+    except InvalidInput:
+        import unicodedata
+
+        typed = unicodedata.normalize("NFKC", sort or "").lstrip("-+").strip()
+        named = typed if typed in filters.WHERE_FIELDS or typed in NAMED_FIELDS else None
+        named = named or column_named(typed, filters.WHERE_FIELDS, NAMED_FIELDS)
+        if named is None:
+            raise
+        said = (
+            _("cannot sort by {name!r} ({field}, a user-defined field); sortable fields: {fields}")
+            if named in NAMED_FIELDS
+            else _("cannot sort by {name!r} ({field}, a field --where reads but a list is not "
+                   "sorted by); sortable fields: {fields}")
+        )  # fmt: skip
+        raise InvalidInput(
+            said.format(name=typed, field=named, fields=fields_glossed(list(filters.SORTABLE)))
+        ) from None
+
+
 @app.command("list")
 @filter_options
 def list_(
@@ -822,7 +852,7 @@ def list_(
     from crmcli.records import filters
 
     assert selection is not None
-    filters.order_by(sort)  # a bad --sort is refused before the file is opened
+    _sortable(sort)  # a bad --sort is refused before the file is opened
     known: tuple[str, ...] = (*customers.LIST_COLUMNS, *customers.MORE_LIST_COLUMNS)
     if with_classes:
         from crmcli.reports.classes import COLUMNS as CLASS_COLUMNS

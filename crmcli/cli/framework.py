@@ -6,11 +6,12 @@ typer ships its own click (typer._click). Two kinds of English come out of it, a
 through crm's catalog (crmcli.core.i18n), whose msgids are the English sentences below:
 - typer.core wraps its words in gettext's `_()`; `install` makes that crm's `_`, so they are
   looked up when said, in the run's language (GETTEXT lists the ones crm can show);
-- click builds its usage errors with f-strings, and the number checks of typer's pydantic
-  add their own sentences: `said` matches an error's English against SENTENCES and says it
-  again in the run's language, keeping the values in it (an option's name, what was typed)
-  as they are. A sentence inside another (`Invalid value for '--limit': {reason}`) is said
-  in turn.
+- click builds its usage errors with f-strings: `said` matches an error's English against
+  SENTENCES and says it again in the run's language, keeping the values in it (an option's
+  name, what was typed) as they are. A sentence inside another (`Invalid value for
+  '--format': {reason}`) is said in turn.
+- typer checks a number through pydantic, whose sentences are a library's ("Input should be
+  a valid integer"): crm says its own instead, what the option takes (`number_refused`).
 
 Plain help (off a terminal, and in Chinese on one too) is laid out by
 crmcli/cli/helpformat.py, through `Context`.
@@ -35,9 +36,6 @@ SENTENCES = (
     N_("Missing argument {name}. Choose from: {choices}"),
     N_("Invalid value for {param}: {reason}"),
     N_("{value} is not one of {choices}."),
-    N_("Input should be a valid integer, unable to parse string as an integer"),
-    N_("Input should be greater than or equal to {number}"),
-    N_("Input should be less than or equal to {number}"),
     N_("Option {option} requires an argument."),
     N_("Option {option} does not take a value."),
     N_("Got unexpected extra argument(s) ({arguments})"),
@@ -220,6 +218,49 @@ def number_range(low: float | None, high: float | None) -> str | None:
     if high is None:
         return _(RANGES[0]).format(min=low)
     return _(RANGES[2]).format(min=low, max=high)
+
+
+# What crm says of a number option or argument given something it does not take (`--limit
+# abc`, `--limit -1`, `--year 1800`): what it takes, and what was typed instead. typer checks
+# a number through pydantic, whose own sentences ("Input should be a valid integer, unable to
+# parse string as an integer") are a library's, not crm's.
+NUMBER_REFUSALS = {
+    (False, False): N_("{name} takes a whole number, not '{value}'"),
+    (True, False): N_("{name} takes a whole number of at least {min}, not '{value}'"),
+    (False, True): N_("{name} takes a whole number of at most {max}, not '{value}'"),
+    (True, True): N_("{name} takes a whole number from {min} to {max}, not '{value}'"),
+}
+
+
+# pydantic's kinds of error for a number outside an option's range (any other: no number).
+_OUT_OF_RANGE = ("greater_than_equal", "less_than_equal", "greater_than", "less_than")
+
+
+def number_refused(exc: BaseException) -> str | None:
+    """For a usage error refusing the value of a number option or argument (the one place
+    every `int` parameter's check ends up): crm's sentence, in the run's language, naming
+    the option as typed in help (`--limit`; an argument by its placeholder, `ID`), what it
+    takes (the range it is checked against, when the value is a number outside it) and the
+    value typed. None for any other error."""
+    param, cause = getattr(exc, "param", None), exc.__cause__
+    descriptor = getattr(param, "type_descriptor", None)
+    if getattr(descriptor, "annotation", None) is not int or not hasattr(cause, "errors"):
+        return None
+    errors = cause.errors()  # type: ignore[union-attr]
+    if len(errors) != 1 or not isinstance(errors[0].get("input"), str):
+        return None
+    value = errors[0]["input"]
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if errors[0]["type"] not in _OUT_OF_RANGE:
+        low = high = None  # not a number at all (or too long one): its range comes once it is
+    names = sorted(param.opts, key=lambda n: (not n.startswith("--"), n))  # type: ignore[union-attr]
+    if param.param_type_name == "option":  # type: ignore[union-attr]
+        name = names[0]
+    else:
+        hint = param.get_error_hint()  # type: ignore[union-attr]
+        name = hint.strip("'")  # click's placeholder, in the run's language (`ID`, 编号)
+    template = NUMBER_REFUSALS[(low is not None, high is not None)]
+    return _(template).format(name=name, value=value, min=low, max=high)
 
 
 def said(text: str) -> str:

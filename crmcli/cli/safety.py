@@ -190,8 +190,9 @@ def history_(
             return
         from crmcli.core.vocabulary import word
 
-        # in the run's language: English keeps the keys, as scripts read them (a Said is said
-        # before it is cut: a cut keeps only its English text)
+        # in the run's language, in words (`amount: 768.00 CNY → 99.50 CNY`); JSON and CSV
+        # keep the keys, as scripts read them (a Said is said before it is cut: a cut keeps
+        # only its English text)
         clipped = [{**r, "changes": clip(_said(word("changes", r["changes"])), 70)} for r in rows]
         output(ctx, fmt).rows(clipped, history.HISTORY_COLUMNS)
     else:
@@ -209,24 +210,13 @@ def _said(value: Any) -> Any:
 def _in_words(conn: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows of a change (`crm history`, `crm undo`'s preview) as a table says them:
     without a record's update of its version and time of change alone (a customer whose
-    phones, emails or tags changed: the rows beside it say what changed), and in another
-    language than English a tag by its name (`标签：vip`, not its number); the columns a
+    phones, emails or tags changed: the rows beside it say what changed), and a tag by its
+    name (`tag=vip`, `标签：vip`, not its number); the columns a
     person never typed are left out by the change itself (history.Changes). JSON and CSV
     keep every row and column, as scripts read them."""
-    from crmcli.core.i18n import current
     from crmcli.records.tags import tag_names
     from crmcli.store.history import BOOKKEEPING, Changes
 
-    if current() == "en":
-        return [
-            row
-            for row in rows
-            if not (
-                isinstance(row["changes"], Changes)
-                and row["changes"].updated
-                and {field[0] for field in row["changes"].fields} <= BOOKKEEPING
-            )
-        ]
     changes = [row["changes"] for row in rows if isinstance(row["changes"], Changes)]
     ids = {v for c in changes for k, *values in c.fields if k == "tag_id" for v in values}
     tags = tag_names(conn, (i for i in ids if isinstance(i, int)))
@@ -302,10 +292,12 @@ def undo(ctx: typer.Context, yes: YesOption = False, reveal: RevealOption = Fals
                 command=command, at=plan.at, changeset=plan.changeset
             )
         )
-        output(ctx).rows(
-            steps,
-            ("action", "table", "record_id", "customer_id", "changes"),
-        )
+        from crmcli.cli.output import is_terminal
+
+        shown = steps  # a terminal says the changes in words, and phones as tables do
+        if not is_terminal(sys.stdout):  # plain text: in words too, as `crm history` says them
+            shown = [{**s, "changes": _said(word("changes", s["changes"]))} for s in steps]
+        output(ctx).rows(shown, ("action", "table", "record_id", "customer_id", "changes"))
     confirm(_("Undo it?"), yes, command="undo")
     with writing(ctx) as conn:
         now = history.undo_target(conn)

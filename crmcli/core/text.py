@@ -31,7 +31,7 @@ def csv_rows(
     delimiter: str,
     suspect: Callable[[int, int, int], None] | None = None,
 ) -> Iterator[tuple[int, list[str]]]:
-    """(line number where the row ends, cells) for each row of a CSV/TSV text, read as
+    """(where the row is, cells) for each row of a CSV/TSV text, read as
     spreadsheets write it: a quoted cell may hold delimiters, line breaks and doubled quotes,
     and a quote inside an unquoted cell (`12" 屏幕`) is a plain character. A quoted cell with
     text after its closing quote (`"a"b`) is refused with InvalidInput naming the line: no
@@ -46,7 +46,8 @@ def csv_rows(
     a note whose last line holds as many delimiters as a row) is read as it is and told to
     `suspect` as (the line the quote opened on, the line it closed on, the line that reads as
     a row), for the caller to warn: nothing is held. Other csv.Error and UnicodeDecodeError
-    pass through to the caller."""
+    pass through to the caller. Where a row is: a `Place`, the line number where it ends,
+    which also knows its row as a spreadsheet shows it and the line it begins on."""
     ended = False
     spanned: list[str] = []  # the lines of the row being read
 
@@ -60,6 +61,7 @@ def csv_rows(
 
     reader = csv.reader(read(), delimiter=delimiter, strict=True)
     start = 1
+    rows = 0  # rows read, as a spreadsheet numbers them
     width: int | None = None
     while True:
         try:
@@ -100,8 +102,24 @@ def csv_rows(
             if shaped is not None and suspect is not None:
                 suspect(start, reader.line_num, shaped)
         spanned.clear()
-        yield reader.line_num, row
+        rows += 1
+        yield Place(reader.line_num, rows, start), row
         start = reader.line_num + 1
+
+
+class Place(int):
+    """Where a row of a CSV/TSV text is (`csv_rows`): the line it ends on (its value, as
+    before), `row`, its number as a spreadsheet shows it (the header is row 1, a blank line
+    a row too), and `line`, the line it begins on. They differ after a quoted cell that runs
+    over lines: a spreadsheet shows it as one row, a text editor as several lines."""
+
+    row: int
+    line: int
+
+    def __new__(cls, end: int, row: int, line: int) -> Place:
+        place = super().__new__(cls, end)
+        place.row, place.line = row, line
+        return place
 
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # where a line of the file ends, as csv reads lines

@@ -247,7 +247,7 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
             ).format(raw=raw)
         )
     number = _parse_phone(raw, used)
-    marked = re.fullmatch(_ZH_EXTENSION, raw)  # phonenumbers knows `ext.` and `x`, not 转
+    marked = re.fullmatch(_EXTENSION_AFTER, typed, re.IGNORECASE)
     extension = marked[1] if marked else number is not None and number.extension
     if extension:
         raise InvalidInput(
@@ -346,7 +346,7 @@ _LOOKALIKE = {"O": "0", "o": "0", "〇": "0", "I": "1", "l": "1"}
 # ext, extn, extension, x, #, ~, 转, 分机, with what people put around them.
 _EXTENSION_TAIL = (
     r"\s*[,;]?\s*[(\[〔【]?(?:ext(?:n|ension)?\.?|x|#|~|转|轉|分机号?|分機號?|内线|內線)[)\]〕】]?"
-    r"[\s:=\-#.]*\d{1,8}\s*[)\]〕】]?\s*$"
+    r"[\s:=\-#.]*[(\[〔【]?\s*\d{1,8}\s*[)\]〕】]?\s*[)\]〕】]?\s*$"
 )
 
 
@@ -569,8 +569,14 @@ def _usual_patterns(region: str) -> tuple[int, re.Pattern[str], re.Pattern[str]]
 _SERVICE = re.compile(r"[*#]{0,2}[0-9]{3,6}(?:[*#][0-9]{1,4})*#?")
 
 
-# A Chinese extension after the number: `010-8888 8888 转123`, `010-8888 8888 分机 123`.
-_ZH_EXTENSION = r".+?\s*(?:转|轉|分机号?|分機號?|内线|內線)\s*(\d{1,8})"
+# An extension after the number, which phonenumbers reads only in English and outside
+# brackets other than `()`: `010-8888 8888 转123`, `010-8888 8888 分机 123`, and in brackets
+# as people write it beside the number (`(分机 123)`, `（分机：123）` read NFKC, `【分机123】`,
+# `分机(123)`, `【ext. 123】`).
+_EXTENSION_AFTER = (
+    r".+?\s*[(\[〔【]?\s*(?:ext(?:n|ension)?\.?|x|转|轉|分机号?|分機號?|内线|內線)\s*[:=\-#.]?\s*"
+    r"[(\[〔【]?\s*(\d{1,8})\s*[)\]〕】]?\s*[)\]〕】]?"
+)
 # An extension with no number before it (`分机 123`, `ext 123`, `x123`): phonenumbers reads
 # the digits alone, and a service number (`转 110`) would be stored.
 _EXTENSION_ONLY = (

@@ -211,9 +211,27 @@ def _window(value: str) -> str:
 
 
 def _grid(value: str) -> str:
+    """The `rfm.grid` setting: segment names typed in any language crm speaks (`核心客户=5/45；
+    忠诚客户=34/45`) kept as their keys. A rule it cannot read is quoted as the user typed it
+    (`核心客户=9/45`), not as the key it was read as (`champions=9/45`)."""
+    import unicodedata
+
     from crmcli.reports.models.rfm import format_grid, parse_grid
 
-    return format_grid(parse_grid(words_typed("rfm_segment", value, ";")))
+    keyed = words_typed("rfm_segment", value, ";")
+    typed = unicodedata.normalize("NFKC", value).split(";")
+    for own, rule in zip(typed, keyed.split(";"), strict=True):
+        if rule.strip():
+            try:
+                parse_grid(rule)
+            except InvalidInput:
+                raise InvalidInput(
+                    _(
+                        "cannot read the RFM grid rule {rule!r}; write NAME=R/F, e.g. "
+                        "champions=5/45 (R and F: the scores 1-5 it matches), rules separated by ;"
+                    ).format(rule=own.strip())
+                ) from None
+    return format_grid(parse_grid(keyed))
 
 
 def _grid_default() -> str:

@@ -343,7 +343,8 @@ class BadBirthday(InvalidInput):
     relative dates a task's --due takes, which crmcli.core.dates offers as `reason`): a day
     without its year (`5月7日`, `May 3`) with that day in the forms to write, any other text
     with the forms alone; a reason of its own that offers none (`1/4` is ambiguous) stands.
-    `in_column` says it for an import, naming the file's column."""
+    `in_column` says it for an import, naming the file's column (`in_card`: a vCard's
+    property, `BDAY`)."""
 
     def __init__(self, value: str, today: date, reason: str | None) -> None:
         self.value = value.strip()
@@ -364,9 +365,17 @@ class BadBirthday(InvalidInput):
         """The refusal naming the file's `column` (an import's row)."""
         return self._said(column)
 
-    def _said(self, column: str | None) -> str:
+    def in_card(self, name: str) -> str:
+        """The refusal naming the vCard property `name` (`BDAY`) the value came from."""
+        return self._said(name, card=True)
+
+    def _said(self, column: str | None, *, card: bool = False) -> str:
         where = (
-            _("birthday {value!r}") if column is None else _("birthday {value!r} (column {column})")
+            _("birthday {value!r}")
+            if column is None
+            else _("birthday {value!r} (vCard property {column})")
+            if card
+            else _("birthday {value!r} (column {column})")
         ).format(value=self.value, column=column)
         if self.day is None and self.reason is not None:
             return (

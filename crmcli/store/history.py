@@ -547,10 +547,12 @@ class Undone(Worded):
 class Changes(Worded):
     """A history row's one-line summary: the fields an update changed (`city: Paris →
     Lyon; stage: lead → customer`) or the values a row was inserted or deleted with
-    (`id=9, name=张伟`), named by their keys in data, in English, JSON and CSV, and for
-    people in another language with each field in the words of the card and table headers,
-    crm's own values in words, a saved filter as its options and the columns crm keeps for
-    itself (`name_key`) left out (`阶段：潜在客户 → 成交客户；城市：Paris → Lyon`)."""
+    (`id=9, name=张伟`), named by their keys in data, JSON and CSV (`amount_minor: 76800 →
+    9950`), and for people (`worded`) with each field in words (in English its key as words,
+    `amount: 768.00 CNY → 99.50 CNY`; in another language the words of the card and table
+    headers), an amount as money, crm's own values in words, a saved filter as its options
+    and the columns crm keeps for itself (`name_key`) left out (`阶段：潜在客户 → 成交客户；
+    城市：Paris → Lyon`)."""
 
     fields: tuple[tuple[str, Any, Any], ...]
     table: str
@@ -578,10 +580,11 @@ class Changes(Worded):
         from crmcli.core.i18n import _, current
         from crmcli.core.vocabulary import WORDS, header, word
 
-        if current() == "en":
-            return str(self)
+        english = current() == "en"
 
         def named(key: str) -> str:
+            if english:  # the key as words: `amount_minor` is an amount, said in its currency
+                return key.removesuffix("_minor").replace("_", " ") if key != _DAY else key
             if key == _DAY:
                 return _("Date")
             if (self.table, key) in _LABELS:

@@ -453,6 +453,11 @@ class Mapper:
                 # 企业微信's 类型 is the kind of WeChat account (微信, 企业微信), not whether
                 # the customer is a person or a company: crm keeps none, as of 客户类型.
                 self._cache[column] = self._unknown(column, column)
+            elif key == "客户名称" and keys & _NICKNAME_KEYS and self.target(column) == "name":
+                # 企业微信 (and the tools that export its customers) with a nickname column
+                # of its own (昵称, 客户昵称): that is the nickname, and 客户名称 the name the
+                # customer shows, the name unless 备注名 gives one (customer_row).
+                self._cache[column] = WECOM_NAME
             elif "备注名" in keys and key != "备注名" and self.target(column) == "name":
                 # 企业微信: 备注名 is the name the user gave the customer; 客户名称 their
                 # WeChat nickname, the name only when 备注名 is empty (customer_row).
@@ -589,6 +594,16 @@ def _strings(value: Any) -> list[str]:
         return [json.dumps(value, ensure_ascii=False)]
     text = str(value)
     return [text] if text.strip() else []
+
+
+def row_said(number: int) -> str:
+    """A row of the file as a refusal or a warning names it: by its number as a spreadsheet
+    shows it, with the line of the file it begins on where the two differ (after a quoted
+    cell that runs over lines: `row 3 (line 5)`); a row of any other file by its number."""
+    row, line = getattr(number, "row", number), getattr(number, "line", number)
+    if row == line:
+        return _("row {number}").format(number=row)
+    return _("row {number} (line {line})").format(number=row, line=line)
 
 
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
@@ -746,7 +761,7 @@ class Importer:
         self.summary.rejected += 1
         if len(self.summary.problems) < 10:
             self.summary.problems.append(
-                _("row {number}: {reason}").format(number=number, reason=reason)
+                _("{row}: {reason}").format(row=row_said(number), reason=reason)
             )
         if self.options.on_reject:
             self.options.on_reject(number, record, reason)
@@ -944,6 +959,13 @@ class CustomerRow:
 # customer is a person and not a company.
 DINGTALK_TYPE = "\x00dingtalk_type"
 _PERSON_TYPES = {"个人客户", "个人", "个人用户"}
+# 企业微信's 客户名称 beside a nickname column of its own (Mapper.plan): the name the
+# customer shows, the name of the row unless 备注名 (the salesperson's) gives one; the
+# headers of such a nickname column.
+WECOM_NAME = "\x00wecom_name"
+_NICKNAME_KEYS = frozenset(
+    header_key(h) for h in ("昵称", "客户昵称", "微信昵称", "暱稱", "微信暱稱", "wechat nickname")
+)
 # The values of 企业微信's 类型: which WeChat the contact uses (customer_row).
 _WECHAT_TYPES = {"微信", "企业微信", "微信用户", "企业微信用户"}
 
@@ -1052,6 +1074,13 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         if contact and contact.strip() != person.strip():
             line = f"联系人：{contact.strip()}"
             raw.values["notes"] = "\n".join(filter(None, (raw.values.get("notes"), line)))
+    shown = (_one(values, WECOM_NAME) or "").strip()
+    nickname = (_one(values, "field:wechat_nickname") or "").strip()
+    if shown and "name" in raw.values and shown not in (raw.values["name"].strip(), nickname):
+        # 备注名 names the customer: a 客户名称 that is neither it nor the nickname is kept
+        # in the notes, as a 钉钉 联系人 is, never dropped unsaid
+        line = f"客户名称：{shown}"
+        raw.values["notes"] = "\n".join(filter(None, (raw.values.get("notes"), line)))
     if "name" not in raw.values:
         first, middle, last = (_one(values, n) for n in ("first_name", "middle_name", "last_name"))
         parts = [p.strip() for p in (first, middle, last) if p and p.strip()]
@@ -1060,6 +1089,8 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
                 raw.values["name"] = "".join(p for p in (last, middle, first) if p).strip()
             else:
                 raw.values["name"] = " ".join(parts)
+        elif shown := _one(values, WECOM_NAME):  # 企业微信's 客户名称, without 备注名
+            raw.values["name"] = shown
         elif nickname := _one(values, "field:wechat_nickname"):  # 企业微信 without 备注名
             raw.values["name"] = nickname
         elif raw.values.get("company"):
@@ -1295,7 +1326,7 @@ class CustomerImporter(Importer):
         parts += [customers.CustomerInput(fields=[f]) for f in fields]
         checks = [
             functools.partial(self._named, row, values),
-            functools.partial(self._no_id_in_fields, values),
+            functools.partial(self._no_id_in_fields, values, card=VCARD_KEY in record),
             *(functools.partial(self._prepared, part) for part in parts),
             *(functools.partial(tags.clean_tag, t) for t in row.tags),
         ]
@@ -1316,6 +1347,10 @@ class CustomerImporter(Importer):
             ]
             held = [c for c in columns if str(record.get(c) or "").strip() == exc.value]
             column = next(iter(held or columns), None)
+            if column is not None and VCARD_KEY in record:  # the card's property: BDAY
+                from crmcli.transfer.vcards import property_of
+
+                return exc.in_card(property_of(column))
             if column is not None:
                 return exc.in_column(column)
         return exc.message
@@ -1736,7 +1771,7 @@ class CustomerImporter(Importer):
         from crmcli.records import config, customers, tags
 
         values = gather(self.mapper, record)
-        self._no_id_in_fields(values)
+        self._no_id_in_fields(values, card=VCARD_KEY in record)
         row = customer_row(values)
         existing, key = self._existing(row, values)
         file_id = (_one(values, "id") or "").strip()
@@ -1853,16 +1888,18 @@ class CustomerImporter(Importer):
             if referrer is None:
                 said = (
                     _(
-                        "row {number}: referred_by the card {ref} is in neither the file nor "
+                        "{row}: referred_by the card {ref} is in neither the file nor "
                         "this database; the customer was imported without it"
                     )
                     if ref.startswith(CARD)
                     else _(
-                        "row {number}: referred_by {ref} is the id of no row of the file; the "
+                        "{row}: referred_by {ref} is the id of no row of the file; the "
                         "customer was imported without it"
                     )
                 )
-                self.summary.warnings.append(said.format(number=number, ref=ref.removeprefix(CARD)))
+                self.summary.warnings.append(
+                    said.format(row=row_said(number), ref=ref.removeprefix(CARD))
+                )
             elif referrer != customer_id:
                 changes = customers.Changes(values={"referred_by": referrer})
                 customers.edit_customer(self.conn, customer_id, changes)
@@ -1881,16 +1918,17 @@ class CustomerImporter(Importer):
                     )
             except InvalidInput as exc:
                 self.summary.warnings.append(
-                    _("row {number}: related: {reason}; imported without them").format(
-                        number=number, reason=exc.message
+                    _("{row}: related: {reason}; imported without them").format(
+                        row=row_said(number), reason=exc.message
                     )
                 )
 
-    def _no_id_in_fields(self, values: dict[str, list[str]]) -> None:
+    def _no_id_in_fields(self, values: dict[str, list[str]], *, card: bool = False) -> None:
         """Refuse the row when a column kept as a user-defined field (--keep-unknown, --map
         COLUMN=field:NAME) holds a national ID number: a field is shown as typed. The number
         is not taken as the customer's own either: an unnamed column may hold someone
-        else's (a guarantor's, a spouse's); --map says it is theirs."""
+        else's (a guarantor's, a spouse's); --map says it is theirs. A vCard's (`card`) is
+        named by its property (`X-CRM-FIELD;X-KEY=备注`), as the file says it."""
         from crmcli.records.customers import id_in_field
 
         for target, items in values.items():
@@ -1899,6 +1937,10 @@ class CustomerImporter(Importer):
             ):
                 column = next((c for c, t in self.mapper._cache.items() if t == target), target[6:])
                 where = _("column {column}").format(column=column)
+                if card:
+                    from crmcli.transfer.vcards import property_of
+
+                    where = _("vCard property {name}").format(name=property_of(target))
                 raise InvalidInput(id_in_field(where, f'--map "{column}=national_id"'))
 
     def _name_of(self, customer_id: int) -> str:
@@ -1916,7 +1958,7 @@ class CustomerImporter(Importer):
         if found:
             said = duplicates.renamed_warning(customer_id, found)
             self.summary.warnings.append(
-                _("row {number}: {reason}").format(number=self._number, reason=said)
+                _("{row}: {reason}").format(row=row_said(self._number), reason=said)
             )
 
     def _not_taken_by_another(self, prepared: Any, customer_id: int) -> None:  # Changes
@@ -1944,7 +1986,7 @@ class CustomerImporter(Importer):
             first = found[0]
             made = self._made.get(first.customer_id)  # by an earlier row of this file
             who = (
-                _("{name} of row {row}").format(name=first.name, row=made)
+                _("{name} of {row}").format(name=first.name, row=row_said(made))
                 if made
                 else _("{name} (#{id})").format(name=first.name, id=first.customer_id)
             )

@@ -49,6 +49,25 @@ CRM_PROPERTIES = {
     "external_id": "x-crm-external-id", "stage": "x-crm-stage", "cadence_days": "x-crm-cadence",
 }  # fmt: skip
 
+# The vCard property each field of a card's record is read from (`card_record`), for a
+# refusal to name what the file says (`BDAY`, not `birthday`); a user-defined field is an
+# `X-CRM-FIELD`.
+PROPERTIES = {
+    "name": "FN", "phone": "TEL", "email": "EMAIL", "company": "ORG", "title": "TITLE",
+    "address": "ADR", "city": "ADR", "region": "ADR", "country": "ADR", "postal_code": "ADR",
+    "birthday": "BDAY", "birthday_lunar": "X-LUNAR-BIRTHDAY", "notes": "NOTE",
+    "tags": "CATEGORIES", "gender": "GENDER", "kind": "KIND", "id": "UID",
+    "referred_by": "X-CRM-REFERRED-BY", "related": "X-CRM-RELATED",
+    **{name: prop.upper() for name, prop in CRM_PROPERTIES.items()},
+}  # fmt: skip
+
+
+def property_of(field: str) -> str:
+    """The vCard property the record's `field` was read from (`birthday`: `BDAY`)."""
+    if field.startswith("field:"):
+        return f"X-CRM-FIELD;X-KEY={field[6:]}"
+    return PROPERTIES.get(field, field.upper())
+
 
 # BEGIN and END may carry a group name, as every other property may (`home.BEGIN:VCARD`).
 _BEGIN = re.compile(r"(?i)(?:[a-z0-9-]+\.)?BEGIN:VCARD")

@@ -1,0 +1,132 @@
+"""What crm says when a number option or argument gets something else (`--limit abc`,
+`--limit -1`, `--year 1800`, `crm feedback resolve x`): crm's own sentence, what the option
+takes and what was typed, in the run's language, for every number parameter of every
+command alike (crmcli/cli/framework.py `number_refused`); never pydantic's English."""
+
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.main import get_command
+
+from crmcli.cli import app
+from tests.conftest import add, crm, examples, fails, state
+
+
+def _number_params() -> list[tuple[list[str], str, str, int | None, int | None]]:
+    """Every number parameter: the command's words, the option (or its argument's
+    placeholder), how it is typed, its least and greatest value."""
+    found = []
+
+    def walk(command: object, words: list[str]) -> None:
+        for param in getattr(command, "params", []):
+            descriptor = getattr(param, "type_descriptor", None)
+            if getattr(descriptor, "annotation", None) is not int:
+                continue
+            if param.param_type_name == "option":
+                name = sorted(param.opts, key=lambda n: (not n.startswith("--"), n))[0]
+                found.append((words, name, name, param.min, param.max))
+            else:
+                found.append((words, "ID", "", param.min, param.max))
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*words, name])
+
+    walk(get_command(app), [])
+    return found
+
+
+NUMBER_PARAMS = _number_params()
+
+
+def _typed(words: list[str], option: str, value: str) -> list[str]:
+    return [*words, option, value] if option else [*words, value]
+
+
+def test_every_number_parameter_is_found():
+    named = {(" ".join(w), n) for w, n, _o, _lo, _hi in NUMBER_PARAMS}
+    assert ("list", "--limit") in named and ("care", "--year") in named
+    assert ("feedback resolve", "ID") in named and ("buy", "--qty") in named
+    assert len(NUMBER_PARAMS) >= 30
+
+
+@pytest.mark.parametrize(
+    ("words", "name", "option", "low", "high"),
+    NUMBER_PARAMS,
+    ids=[f"{' '.join(p[0])} {p[1]}" for p in NUMBER_PARAMS],
+)
+def test_a_number_parameter_refuses_words_in_crm_own_words(db_path, words, name, option, low, high):
+    args = _typed(words, option, "abc")
+    assert fails(2, *args) == f"crm: {name} takes a whole number, not 'abc'\n"
+    chinese = "编号" if name == "ID" else name
+    assert fails(2, "--lang", "zh", *args) == f"crm: “{chinese}”要填整数，不能是“abc”\n"
+
+
+@pytest.mark.parametrize(
+    ("words", "name", "option", "low", "high"),
+    [p for p in NUMBER_PARAMS if p[3] is not None or p[4] is not None],
+    ids=[f"{' '.join(p[0])} {p[1]}" for p in NUMBER_PARAMS if p[3] is not None or p[4] is not None],
+)
+def test_a_number_out_of_range_says_the_range(db_path, words, name, option, low, high):
+    below = str(low - 1) if low is not None else str(high + 1)
+    if low is not None and high is not None:
+        english = f"from {low} to {high}"
+        chinese = f"要填 {low} 到 {high} 之间的整数"
+    elif low is not None:
+        english, chinese = f"of at least {low}", f"要填不小于 {low} 的整数"
+    else:
+        english, chinese = f"of at most {high}", f"要填不大于 {high} 的整数"
+    args = [*words, f"{option}={below}"]  # `--limit=-1`: a negative value as one word
+    assert fails(2, *args) == f"crm: {name} takes a whole number {english}, not '{below}'\n"
+    assert fails(2, "--lang", "zh", *args) == f"crm: “{name}”{chinese}，不能是“{below}”\n"
+
+
+def test_the_examples_of_the_issue(db_path):
+    assert fails(2, "list", "--limit", "abc") == "crm: --limit takes a whole number, not 'abc'\n"
+    assert fails(2, "list", "--limit", "-1") == (
+        "crm: --limit takes a whole number of at least 0, not '-1'\n"
+    )
+    assert fails(2, "search", "x", "--limit", "0") == (
+        "crm: --limit takes a whole number from 1 to 1000, not '0'\n"
+    )
+    assert fails(2, "list", "--limit", "1.5") == "crm: --limit takes a whole number, not '1.5'\n"
+    assert fails(2, "task", "snooze", "five", "2d") == "crm: ID takes a whole number, not 'five'\n"
+    assert fails(2, "--lang", "zh", "care", "--year", "1800") == (
+        "crm: “--year”要填 1950 到 2200 之间的整数，不能是“1800”\n"
+    )
+
+
+def test_a_refused_quantity_changes_nothing(db_path):
+    add("Anna")
+    before = state(db_path)
+    for qty in ("0", "-2", "two", "1e3", "2000000"):
+        assert "--qty takes a whole number" in fails(2, "buy", "Anna", "Tea", "3", f"--qty={qty}")
+    assert state(db_path) == before
+
+
+@settings(
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.text(
+        st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")) | st.sampled_from("-+ 0123"),
+        max_size=8,
+    )
+)
+def test_any_text_for_limit_is_taken_or_refused_in_one_line(db_path, typed):
+    result = crm("list", f"--limit={typed}")
+    if result.exit_code == 0:
+        assert int(typed.strip()) >= 0
+        return
+    assert result.exit_code == 2 and result.stdout == ""
+    refusals = (
+        f"crm: --limit takes a whole number, not '{typed}'\n",
+        f"crm: --limit takes a whole number of at least 0, not '{typed}'\n",
+    )
+    assert result.stderr in refusals, result.stderr
+    if result.stderr == refusals[1]:
+        assert int(typed) < 0
+    elif typed.strip() and set(typed.strip()) <= set(string.digits):
+        pytest.fail(f"refused a whole number: {typed!r}")

@@ -1,0 +1,51 @@
+"""An import names a refused row as a spreadsheet shows it (the header is row 1), with the
+line of the file it begins on where the two differ: after a quoted cell that runs over
+lines, a spreadsheet shows one row where a text editor shows several lines
+(crmcli.core.text `Place`, crmcli.transfer.importers `row_said`)."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import crm, dump, examples
+
+
+def test_a_row_after_a_note_over_three_lines_is_named_by_its_row_and_line(db_path):
+    text = 'name,notes,email\nA,"line1\nline2\nline3",a@x.cn\nB,ok,bad@\nC,"x\ny",c@\n'
+    result = crm("import", "customers", "-", "--format", "csv", input=text)
+    assert result.exit_code == 2
+    assert "  row 3 (line 5): invalid email 'bad@'" in result.stderr, result.stderr
+    assert "  row 4 (line 6): invalid email 'c@'" in result.stderr, result.stderr
+    chinese = crm("--lang", "zh", "import", "customers", "-", "--format", "csv", input=text)
+    assert "  第 3 行（文件第 5 行）：邮箱“bad@”无效" in chinese.stderr, chinese.stderr
+
+
+def test_a_row_of_a_file_without_notes_over_lines_is_named_by_its_number_alone(db_path):
+    text = "name,email\nA,a@x.cn\n\nB,bad@\n"  # a blank line is a row of a spreadsheet too
+    result = crm("import", "customers", "-", "--format", "csv", input=text)
+    assert result.exit_code == 2 and "  row 4: invalid email 'bad@'" in result.stderr
+
+
+@settings(
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(st.integers(1, 3), min_size=1, max_size=6), st.data())
+def test_the_row_and_line_named_are_those_a_spreadsheet_and_an_editor_show(db_path, spans, data):
+    """Rows whose notes run over `spans` lines each; one row, chosen, has a bad email: the
+    refusal names its row as counted by rows (header 1) and its first line as counted by
+    line breaks, together only where they differ."""
+    bad = data.draw(st.integers(0, len(spans) - 1))
+    lines, rows = ["name,notes,email"], []
+    for n, span in enumerate(spans):
+        note = "\n".join(f"note {n} part {i}" for i in range(span))
+        email = "bad@" if n == bad else f"p{n}@x.cn"
+        rows.append((len(lines) + 1, n + 2))  # (its first line, its row)
+        lines.extend(f'P{n},"{note}",{email}'.split("\n"))
+    before = dump(db_path)
+    result = crm("import", "customers", "-", "--format", "csv", input="\n".join(lines) + "\n")
+    assert result.exit_code == 2
+    line, row = rows[bad]
+    where = f"row {row}" if row == line else f"row {row} (line {line})"
+    assert f"\n  {where}: invalid email 'bad@'" in result.stderr, (where, result.stderr)
+    assert dump(db_path) == before
