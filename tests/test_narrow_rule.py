@@ -46,12 +46,23 @@ def test_a_name_is_cut_between_emoji_not_inside_a_family(db_path):
         _code, lines = on_screen("list", columns=columns, env=EN)
         row = next(line for line in lines if "│" in line)
         assert "\u200d…" not in row and not re.search("[👨👩]…", row), (columns, row)
-    assert cut("👨‍👩‍👧 王家", 7) == "👨‍👩‍👧…"
-    assert cut("👨‍👩‍👧 王家", 6) == "…"
+    assert cut("👨‍👩‍👧 王家", 7) == "👨‍👩‍👧 王家"
+    assert cut("👨‍👩‍👧 王家", 6) == "👨‍👩‍👧 王…"
+    assert cut("👨‍👩‍👧 王家", 4) == "👨‍👩‍👧…"
+
+
+def test_an_emoji_sequence_takes_the_two_columns_a_terminal_draws():
+    """`👨‍👩‍👧` (three emoji joined) and `👍🏽` (a skin tone) are drawn as one emoji in
+    two columns: measured as five or four, a row with one was cut early and misaligned."""
+    assert cells_width("👨‍👩‍👧") == 2
+    assert cells_width("李👍🏽娜🇨🇳王") == 2 * 5
+    assert cells_width("a\u200db") == 2  # a joiner between letters joins nothing wide
+    assert cells_width("Zoë Café") == 8
 
 
 _SAID = ("下周再回访一次客户，确认报价", "只买过一次，163 天前（周期按 90 天计）",
-         "电话沟通，确认第二季度合同续签事宜", "客户生日前一周跟进订单")  # fmt: skip
+         "电话沟通，确认第二季度合同续签事宜", "客户生日前一周跟进订单",
+         "跟进报价和样品试用情况", "顺便问下尾款")  # fmt: skip
 
 
 @pytest.mark.parametrize("text", _SAID)

@@ -94,14 +94,22 @@ class Bars(NamedTuple):
 
 def width(text: str) -> int:
     """Columns `text` takes in a terminal: East Asian wide/full-width characters take two,
-    combining and format characters none."""
+    combining and format characters none, an emoji sequence (`👨‍👩‍👧`, `👍🏽`) two."""
     if text.isascii():  # most cells: one column a character (control characters are escaped)
         return len(text)
-    total = 0
+    total, joined = 0, False
     for ch in text:
         if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            joined = ch == "\u200d"
             continue
-        total += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        wide = unicodedata.east_asian_width(ch) in ("W", "F")
+        # an emoji a zero-width joiner joins to the one before (`👨‍👩‍👧`), and a skin tone
+        # (`👍🏽`), are drawn in the two columns of the first: one emoji, not three or two
+        if (joined and wide) or "\U0001f3fb" <= ch <= "\U0001f3ff":
+            joined = False
+            continue
+        joined = False
+        total += 2 if wide else 1
     return total
 
 

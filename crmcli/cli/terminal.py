@@ -767,7 +767,8 @@ def cut(text: str, room: int) -> str:
             break
         out.append(ch)
         used += wide
-    return "".join(out).rstrip() + "…"  # `Grace…`, not `Grace …`
+    # `Grace…`, not `Grace …`; nor a joiner left with nothing to join (`\u200d…`)
+    return "".join(out).rstrip().rstrip("\u200d").rstrip() + "…"
 
 
 def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
