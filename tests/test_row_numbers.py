@@ -96,3 +96,27 @@ def test_the_rejects_file_gives_the_line_the_row_begins_on_as_the_refusal_does(d
     rows = list(csv.DictReader(rejects.open(encoding="utf-8-sig")))
     assert [(r["name"], r["reject_line"]) for r in rows] == [("B", "3"), ("C", "6"), ("D", "8")]
     assert list(rows[0]) == ["name", "email", "notes", "reject_line", "reject_reason"]
+
+
+def test_a_purchase_row_after_a_note_over_lines_is_named_as_a_customer_row_is(db_path, tmp_path):
+    """Purchases imported by sets name a row as customer imports do: row 3 (line 4), not the
+    line it ends on; the rejects file gives the line it begins on."""
+    import csv
+
+    assert crm("add", "Ann", "-q").exit_code == 0
+    text = 'customer,item,amount,note\nAnn,Tea,3,"a\nb"\nAnn,Cup,abc,\nAnn,Pot,x,"c\nd"\n'
+    before = dump(db_path)
+    result = crm("import", "purchases", "-", "--format", "csv", input=text)
+    assert result.exit_code == 2 and dump(db_path) == before
+    assert "\n  row 3 (line 4): not an amount: 'abc'" in result.stderr, result.stderr
+    assert "\n  row 4 (line 5): not an amount: 'x'" in result.stderr, result.stderr
+    chinese = crm("--lang", "zh", "import", "purchases", "-", "--format", "csv", input=text)
+    assert "  第 3 行（文件第 4 行）：" in chinese.stderr, chinese.stderr
+    rejects = tmp_path / "rej.csv"
+    kept = crm(
+        "import", "purchases", "-", "--format", "csv", "--skip-invalid",
+        "--rejects", str(rejects), input=text,
+    )  # fmt: skip
+    assert kept.exit_code == 0, kept.stderr
+    rows = list(csv.DictReader(rejects.open(encoding="utf-8-sig")))
+    assert [(r["item"], r["reject_line"]) for r in rows] == [("Cup", "4"), ("Pot", "5")]
