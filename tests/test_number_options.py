@@ -111,14 +111,17 @@ def test_a_refused_quantity_changes_nothing(db_path):
 )
 @given(
     st.text(
-        st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")) | st.sampled_from("-+ 0123"),
+        st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"))
+        | st.sampled_from("-+ 0123－＋０１２９"),
         max_size=8,
     )
 )
 def test_any_text_for_limit_is_taken_or_refused_in_one_line(db_path, typed):
     result = crm("list", f"--limit={typed}")
-    if result.exit_code == 0:
-        assert int(typed.strip()) >= 0
+    read = typed.translate(FULL_WIDTH)
+    if result.exit_code == 0:  # a whole number (typer takes `2.0` too: a whole one)
+        number = float(read.strip())
+        assert number.is_integer() and number >= 0 and "." not in read.replace(".0", "")
         return
     assert result.exit_code == 2 and result.stdout == ""
     refusals = (
@@ -127,6 +130,80 @@ def test_any_text_for_limit_is_taken_or_refused_in_one_line(db_path, typed):
     )
     assert result.stderr in refusals, result.stderr
     if result.stderr == refusals[1]:
-        assert int(typed) < 0
-    elif typed.strip() and set(typed.strip()) <= set(string.digits):
+        assert int(read) < 0
+    elif read.strip() and set(read.strip()) <= set(string.digits):
         pytest.fail(f"refused a whole number: {typed!r}")
+
+
+FULL_WIDTH = str.maketrans("０１２３４５６７８９－＋", "0123456789-+")
+WIDE = str.maketrans("0123456789-", "０１２３４５６７８９－")
+
+
+def test_full_width_digits_are_read_as_a_chinese_input_method_types_them(db_path):
+    """`--year ２０２６` is `--year 2026`; `--limit －１` is refused as `-1` is, quoted as typed."""
+    for name in ("Ann", "Bob", "Cid"):
+        add(name)
+    assert crm("list", "--limit", "２", "-q").stdout == crm("list", "--limit", "2", "-q").stdout
+    assert crm("list", "--limit", "２", "-q").stdout.count("\n") == 2
+    wide, narrow = crm("care", "--year", "２０２６"), crm("care", "--year", "2026")
+    assert wide.exit_code == narrow.exit_code == 0 and wide.stdout == narrow.stdout
+    assert fails(2, "list", "--limit=－１") == (
+        "crm: --limit takes a whole number of at least 0, not '－１'\n"
+    )
+    assert fails(2, "--lang", "zh", "care", "--year", "１８００") == (
+        "crm: “--year”要填 1950 到 2200 之间的整数，不能是“１８００”\n"
+    )
+    assert fails(2, "list", "--limit", "１x") == "crm: --limit takes a whole number, not '１x'\n"
+
+
+@pytest.mark.parametrize(
+    ("words", "name", "option", "low", "high"),
+    [p for p in NUMBER_PARAMS if p[3] is not None or p[4] is not None],
+    ids=[f"{' '.join(p[0])} {p[1]}" for p in NUMBER_PARAMS if p[3] is not None or p[4] is not None],
+)
+def test_every_number_parameter_reads_full_width_digits(db_path, words, name, option, low, high):
+    """Its range refusal, given a full-width number outside it, proves the number was read
+    (pydantic alone refuses it as no number at all), quoted as typed."""
+    below = (str(low - 1) if low is not None else str(high + 1)).translate(WIDE)
+    if low is not None and high is not None:
+        takes = f"from {low} to {high}"
+    else:
+        takes = f"of at least {low}" if low is not None else f"of at most {high}"
+    said = fails(2, *words, f"{option}={below}")
+    assert said == f"crm: {name} takes a whole number {takes}, not '{below}'\n", said
+
+
+STORED = 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    ("words", "name", "option", "low", "high"),
+    NUMBER_PARAMS,
+    ids=[f"{' '.join(p[0])} {p[1]}" for p in NUMBER_PARAMS],
+)
+def test_a_number_sqlite_cannot_store_is_refused_naming_the_parameter(
+    db_path, words, name, option, low, high
+):
+    """Past 8 bytes a number is outside every option's range: refused with the range, not
+    left to fail in the database as `value out of range` without naming the option."""
+    before = state(db_path)
+    for value, lo, hi in ((STORED + 1, low, high), (-STORED - 2, low, high)):
+        if value > 0:
+            hi = STORED if hi is None else hi
+        else:
+            lo = -STORED - 1 if lo is None else lo
+        if lo is not None and hi is not None:
+            takes = f"from {lo} to {hi}"
+        else:
+            takes = f"of at least {lo}" if lo is not None else f"of at most {hi}"
+        typed = [f"{option}={value}"] if option else ["--", str(value)]  # -1: no option
+        said = fails(2, *words, *typed)
+        assert said == f"crm: {name} takes a whole number {takes}, not '{value}'\n", said
+    assert state(db_path) == before
+
+
+def test_the_limit_of_the_issue_names_the_option(db_path):
+    assert fails(2, "list", "--limit", "9223372036854775808") == (
+        "crm: --limit takes a whole number from 0 to 9223372036854775807, "
+        "not '9223372036854775808'\n"
+    )

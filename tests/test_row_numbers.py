@@ -49,3 +49,74 @@ def test_the_row_and_line_named_are_those_a_spreadsheet_and_an_editor_show(db_pa
     where = f"row {row}" if row == line else f"row {row} (line {line})"
     assert f"\n  {where}: invalid email 'bad@'" in result.stderr, (where, result.stderr)
     assert dump(db_path) == before
+
+
+def test_a_duplicate_names_the_earlier_row_by_its_row_not_the_line_it_ends_on(db_path, tmp_path):
+    """The earlier row that added the customer is named as the refused row is: row 2, not
+    the line its note ends on (4), and not the refused row's own number."""
+    text = 'name,email,notes\nA,a@x.com,"n1\nn2\nn3"\nA2,a@x.com,\n'
+    before = dump(db_path)
+    result = crm("import", "customers", "-", "--format", "csv", input=text)
+    assert result.exit_code == 2 and dump(db_path) == before
+    assert "  row 3 (line 5): A of row 2 already has a@x.com" in result.stderr, result.stderr
+    chinese = crm("--lang", "zh", "import", "customers", "-", "--format", "csv", input=text)
+    assert "第 3 行（文件第 5 行）：第 2 行的 A " in chinese.stderr, chinese.stderr
+    rejects = tmp_path / "rej.csv"
+    kept = crm(
+        "import", "customers", "-", "--format", "csv", "--skip-invalid",
+        "--rejects", str(rejects), input=text,
+    )  # fmt: skip
+    assert kept.exit_code == 0, kept.stderr
+    assert "A of row 2 already has a@x.com" in rejects.read_text(encoding="utf-8")
+
+
+def test_a_duplicate_after_a_note_names_the_earlier_rows_row_and_line(db_path):
+    text = 'name,notes,email\nX,"a\nb",x@x.cn\nA,"n1\nn2",a@x.com\nA2,,a@x.com\n'
+    result = crm("import", "customers", "-", "--format", "csv", input=text)
+    assert "  row 4 (line 6): A of row 3 (line 4) already has a@x.com" in result.stderr, (
+        result.stderr
+    )
+
+
+def test_the_rejects_file_gives_the_line_the_row_begins_on_as_the_refusal_does(db_path, tmp_path):
+    """reject_line is the line the refused row begins on (docs/transfer.md: its line), the one
+    the refusal names beside its row: a row ending three lines later is still that line."""
+    import csv
+
+    text = 'name,email,notes\nA,a@x.com,ok\nB,bad@,"q\nr\ns"\nC,"c@","t\nu"\nD,bad2@,\n'
+    rejects = tmp_path / "rej.csv"
+    result = crm(
+        "import", "customers", "-", "--format", "csv", "--skip-invalid",
+        "--rejects", str(rejects), input=text,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    listed = crm("import", "customers", "-", "--format", "csv", "--dry-run", input=text)
+    assert "  row 3: invalid email 'bad@'" in listed.stderr, listed.stderr
+    assert "  row 4 (line 6): invalid email 'c@'" in listed.stderr, listed.stderr
+    rows = list(csv.DictReader(rejects.open(encoding="utf-8-sig")))
+    assert [(r["name"], r["reject_line"]) for r in rows] == [("B", "3"), ("C", "6"), ("D", "8")]
+    assert list(rows[0]) == ["name", "email", "notes", "reject_line", "reject_reason"]
+
+
+def test_a_purchase_row_after_a_note_over_lines_is_named_as_a_customer_row_is(db_path, tmp_path):
+    """Purchases imported by sets name a row as customer imports do: row 3 (line 4), not the
+    line it ends on; the rejects file gives the line it begins on."""
+    import csv
+
+    assert crm("add", "Ann", "-q").exit_code == 0
+    text = 'customer,item,amount,note\nAnn,Tea,3,"a\nb"\nAnn,Cup,abc,\nAnn,Pot,x,"c\nd"\n'
+    before = dump(db_path)
+    result = crm("import", "purchases", "-", "--format", "csv", input=text)
+    assert result.exit_code == 2 and dump(db_path) == before
+    assert "\n  row 3 (line 4): not an amount: 'abc'" in result.stderr, result.stderr
+    assert "\n  row 4 (line 5): not an amount: 'x'" in result.stderr, result.stderr
+    chinese = crm("--lang", "zh", "import", "purchases", "-", "--format", "csv", input=text)
+    assert "  第 3 行（文件第 4 行）：" in chinese.stderr, chinese.stderr
+    rejects = tmp_path / "rej.csv"
+    kept = crm(
+        "import", "purchases", "-", "--format", "csv", "--skip-invalid",
+        "--rejects", str(rejects), input=text,
+    )  # fmt: skip
+    assert kept.exit_code == 0, kept.stderr
+    rows = list(csv.DictReader(rejects.open(encoding="utf-8-sig")))
+    assert [(r["item"], r["reject_line"]) for r in rows] == [("Cup", "4"), ("Pot", "5")]

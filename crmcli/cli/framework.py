@@ -236,23 +236,79 @@ NUMBER_REFUSALS = {
 _OUT_OF_RANGE = ("greater_than_equal", "less_than_equal", "greater_than", "less_than")
 
 
+# Digits and signs a Chinese input method types full width (２０２６, －１): a number option
+# reads them as the ASCII ones, as crm reads them in a phone number or an amount.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９－＋", "0123456789-+")
+# The whole numbers SQLite stores (8 bytes): a number option's value past them is refused as
+# outside its range, never carried to the database to fail there without naming the option.
+_STORED = (-(2**63), 2**63 - 1)
+
+
+def is_number(param: Any) -> bool:
+    """Whether `param` is a number option or argument, whose value `number_typed` reads and
+    `number_refused` refuses."""
+    descriptor = getattr(param, "type_descriptor", None)
+    return getattr(descriptor, "annotation", None) is int
+
+
+def number_typed(param: Any, ctx: Any, value: Any) -> tuple[Any, dict[str, str]]:
+    """The value of the number parameter `param` as typer is to check it: full-width digits
+    and signs read as ASCII ones, and refused (typer's BadParameter, said by
+    `number_refused`) when it is a whole number SQLite cannot store. With it, what each
+    text read was typed as, so a refusal quotes the user's own text."""
+    from typer._click.exceptions import BadParameter
+
+    typed: dict[str, str] = {}
+
+    def read(text: Any) -> Any:
+        if not isinstance(text, str):
+            return text
+        read_as = text.translate(_FULL_WIDTH)
+        typed[read_as] = text
+        try:
+            number = int(read_as)
+        except ValueError:  # no whole number (or one too long to read): typer refuses it
+            return read_as
+        if not _STORED[0] <= number <= _STORED[1]:
+            refused = BadParameter(read_as, ctx=ctx, param=param)
+            refused.outside = read_as  # type: ignore[attr-defined]
+            refused.typed = typed  # type: ignore[attr-defined]
+            raise refused
+        return read_as
+
+    if isinstance(value, (list, tuple)):
+        return type(value)(read(v) for v in value), typed
+    return read(value), typed
+
+
 def number_refused(exc: BaseException) -> str | None:
     """For a usage error refusing the value of a number option or argument (the one place
     every `int` parameter's check ends up): crm's sentence, in the run's language, naming
     the option as typed in help (`--limit`; an argument by its placeholder, `ID`), what it
-    takes (the range it is checked against, when the value is a number outside it) and the
-    value typed. None for any other error."""
+    takes (the range it is checked against, when the value is a number outside it; a value
+    SQLite cannot store is outside it too) and the value typed. None for any other
+    error."""
     param, cause = getattr(exc, "param", None), exc.__cause__
-    descriptor = getattr(param, "type_descriptor", None)
-    if getattr(descriptor, "annotation", None) is not int or not hasattr(cause, "errors"):
+    if not is_number(param):
         return None
-    errors = cause.errors()  # type: ignore[union-attr]
-    if len(errors) != 1 or not isinstance(errors[0].get("input"), str):
-        return None
-    value = errors[0]["input"]
     low, high = getattr(param, "min", None), getattr(param, "max", None)
-    if errors[0]["type"] not in _OUT_OF_RANGE:
-        low = high = None  # not a number at all (or too long one): its range comes once it is
+    outside = getattr(exc, "outside", None)
+    if outside is not None:  # past what SQLite stores: the range is the option's within it
+        if int(outside) < 0:
+            low = _STORED[0] if low is None else low
+        else:
+            high = _STORED[1] if high is None else high
+        value = outside
+    else:
+        if not hasattr(cause, "errors"):
+            return None
+        errors = cause.errors()  # type: ignore[union-attr]
+        if len(errors) != 1 or not isinstance(errors[0].get("input"), str):
+            return None
+        value = errors[0]["input"]
+        if errors[0]["type"] not in _OUT_OF_RANGE:
+            low = high = None  # not a number at all (or too long one): its range comes once it is
+    value = getattr(exc, "typed", {}).get(value, value)  # as typed: `－１`, not `-1`
     names = sorted(param.opts, key=lambda n: (not n.startswith("--"), n))  # type: ignore[union-attr]
     if param.param_type_name == "option":  # type: ignore[union-attr]
         name = names[0]

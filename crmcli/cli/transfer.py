@@ -261,6 +261,9 @@ class _Rejects:
     def __call__(self, number: int, record: "Record", reason: str) -> None:
         if self.out is None:
             return
+        # the line the row begins on, as the refusal names it beside its row (`row 3 (line
+        # 5)`), not the line a note over several lines ends it on
+        number = getattr(number, "line", number)
         if self.writer is not None:
             self.writer.writerow(
                 [*(record.get(c, "") for c in self.source.columns), number, reason]

@@ -29,6 +29,7 @@ from crmcli.core import clock, money, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _
 from crmcli.core.progress import READING
+from crmcli.core.text import Place
 from crmcli.records import purchases
 from crmcli.store import indexes
 
@@ -67,7 +68,10 @@ def run(importer: Any, rows: Any) -> None:  # a PurchaseImporter, a sources.Rows
     conn: sqlite3.Connection = importer.conn
     names = [f"c{i}" for i in range(len(rows.columns))]
     _drop(conn)
-    conn.execute(f"CREATE TABLE {ROWS} (line INTEGER, problem TEXT, {', '.join(names)})")
+    conn.execute(  # where a row is (text.Place): its last line, its row, its first line
+        f"CREATE TABLE {ROWS} (line INTEGER, row_no INTEGER, first INTEGER, problem TEXT, "
+        f"{', '.join(names)})"
+    )
     try:
         importer.summary.rows = _load(conn, importer, rows, len(names))
         if importer.summary.rows:
@@ -106,13 +110,14 @@ def _load(conn: sqlite3.Connection, importer: Any, rows: Any, width: int) -> int
         for count, (number, cells) in enumerate(rows.cells, 1):
             if count % 1000 == 0:
                 progress.advance(count)
+            place = (int(number), getattr(number, "row", number), getattr(number, "line", number))
             if type(cells) is str:
-                yield (number, cells, *([""] * width))
+                yield (*place, cells, *([""] * width))
             else:
-                yield (number, None, *cells)
+                yield (*place, None, *cells)
         counted[0] = count
 
-    marks = ", ".join("?" * (width + 2))
+    marks = ", ".join("?" * (width + 4))
     conn.executemany(f"INSERT INTO {ROWS} VALUES ({marks})", params())  # noqa: S608
     return counted[0]
 
@@ -367,14 +372,16 @@ def _import(
     conn.execute(f"INSERT INTO {LINES} {_checked(fields)}", params)
     importer.options.progress.phase(_("checking rows"))
     odd = conn.execute(
-        f"SELECT l.seq, r.line, r.problem, {', '.join(f'r.{n}' for n in names)} "  # noqa: S608
+        f"SELECT l.seq, r.line, r.row_no, r.first, r.problem, "  # noqa: S608
+        f"{', '.join(f'r.{n}' for n in names)} "
         f"FROM {LINES} l JOIN {ROWS} r ON r.rowid = l.seq WHERE NOT l.fast ORDER BY l.seq"
     )
     assign = ", ".join(f"{v} = ?" for v in VALUES)
     update = f"UPDATE {LINES} SET fast = 1, {assign} WHERE seq = ?"  # noqa: S608
     while chunk := odd.fetchmany(BATCH):
         done = []
-        for seq, number, problem, *cells in chunk:
+        for seq, end, row, first, problem, *cells in chunk:
+            number = Place(end, row, first)  # named as the reader numbered it: row 3 (line 5)
             if problem is not None:
                 importer.reject(number, {"\x00error": problem}, problem)
                 continue
