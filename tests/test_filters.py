@@ -858,7 +858,8 @@ def test_derived_classes_with_archived_are_ranked_among_the_archived(db_path):
 
 
 def test_stored_filters_keep_chinese_tag_names_as_typed(db_path):
-    """The stored text is what `crm sql` and the preview of `crm undo` show."""
+    """The stored text is what `crm sql` and `crm history -f json` show; the preview of
+    `crm undo` says the filter in a person's words (`--tag '展会'`), Chinese kept as typed."""
 
     def stored() -> str:
         conn = sqlite3.connect(db_path)
@@ -871,10 +872,14 @@ def test_stored_filters_keep_chinese_tag_names_as_typed(db_path):
     assert stored() == '{"tag": ["展会"]}'
     ok("tag", "展会", "Anna")  # makes the tag: the segment names it by id
     assert stored() == '{"tag": [{"id": 1, "saved": "展会", "typed": "展会"}]}'
-    undo = crm("undo").stdout
+    history = json.loads(ok("history", "-f", "json"))
+    changes = next(e["changes"] for e in history if e["table"] == "segments")
     assert (
-        'filter: {"tag": [{"id": 1, "saved": "展会", "typed": "展会"}]} → {"tag": ["展会"]}' in undo
+        changes
+        == 'filter: {"tag": ["展会"]} → {"tag": [{"id": 1, "saved": "展会", "typed": "展会"}]}'
     )
+    undo = crm("undo").stdout
+    assert "filter: --tag '展会' → --tag '展会'" in undo
 
 
 def test_created_since_and_until_read_a_weekday_as_the_last_one(db_path, monkeypatch):
