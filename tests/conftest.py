@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 import typer.testing
@@ -285,6 +285,21 @@ def fails(code: int, *args: str, input: str | None = None, db: Path | None = Non
 
 T = TypeVar("T")
 _FILLED: dict[str, tuple[bytes, object]] = {}
+
+
+def traced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL statements every connection opened from now on executes (values inlined by
+    SQLite), for as long as `monkeypatch` holds."""
+    seen: list[str] = []
+    real = sqlite3.connect
+
+    def connect(*a: Any, **k: Any) -> sqlite3.Connection:
+        conn = real(*a, **k)
+        conn.set_trace_callback(seen.append)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    return seen
 
 
 def filled_once(db: Path, fill: Callable[[], T]) -> T:

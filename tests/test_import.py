@@ -34,6 +34,7 @@ from tests.conftest import (
     person,
     rows,
     state,
+    traced,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -734,20 +735,6 @@ _CELLS = {
 }
 
 
-def _statements(monkeypatch) -> list[str]:
-    """The SQL statements every connection opened from now on executes (values inlined)."""
-    seen: list[str] = []
-    real = sqlite3.connect
-
-    def connect(*a, **k):
-        conn = real(*a, **k)
-        conn.set_trace_callback(seen.append)
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
-    return seen
-
-
 @settings(max_examples=examples(25), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(data=st.data())
@@ -781,7 +768,7 @@ def test_a_refused_import_is_as_cheap_as_reading_the_file(db_path, tmp_path, mon
             out.writerow(["Zed", *(_CELLS[c][0] for c in columns)])
     total = count + good_after
     with monkeypatch.context() as patched:
-        seen = _statements(patched)
+        seen = traced(patched)
         err = fails(2, "import", "customers", str(file), db=db_path)
     said = err.splitlines()
     assert said[0] == (

@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import add, filled_once, ok
+from tests.conftest import add, filled_once, ok, traced
 
 # Tables that grow with the business: a command about one customer must never scan them.
 BIG = ("purchases", "interactions", "tasks", "feedback", "surveys", "stage_changes", "history")
@@ -35,19 +35,9 @@ def names_of_big_tables(sql: str) -> set[str]:
 
 def statements_of(monkeypatch, *args: str) -> list[str]:
     """The SQL statements `crm ARGS` executes (values inlined by SQLite)."""
-    seen: list[str] = []
-    real = sqlite3.connect
-
-    def connect(*a, **k):
-        conn = real(*a, **k)
-        conn.set_trace_callback(seen.append)
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
-    try:
+    with monkeypatch.context() as patched:
+        seen = traced(patched)
         ok(*args)
-    finally:
-        monkeypatch.setattr(sqlite3, "connect", real)
     return [s for s in seen if re.match(r"\s*(SELECT|WITH)\b", s, re.IGNORECASE)]
 
 
