@@ -158,6 +158,26 @@ def test_dry_run_writes_nothing(cn):
     assert dump(cn) == before
 
 
+@pytest.mark.parametrize("blank", ["", " ", None])
+def test_an_empty_json_string_is_no_value_as_an_empty_csv_cell_is(db_path, blank):
+    """`"category": ""` (a spreadsheet saved as JSON, crm's own export edited) was refused as
+    `category cannot be empty` by the purchase import, where a CSV's empty cell is no value:
+    both now store the same line."""
+    ok("add", "Ann")
+    cells = {"customer": "Ann", "item": "Tea", "amount": "3", "date": "2026-11-01"}
+    blanks = {"category": blank, "note": blank, "payment": blank, "order_ref": blank}
+    text = json.dumps([{**cells, **blanks}], ensure_ascii=False)
+    ok("import", "purchases", "-", "--format", "json", input=text)
+    csv_text = (
+        "customer,item,amount,date,category,note,payment,order_ref\nAnn,Tea,3,2026-11-01,,,,\n"
+    )
+    ok("import", "purchases", "-", "--format", "csv", input=csv_text)
+    lines = json.loads(ok("purchases", "Ann", "-f", "json"))
+    drop = ("id", "created_at", "updated_at")
+    kept = [{k: v for k, v in line.items() if k not in drop} for line in lines]
+    assert len(kept) == 2 and kept[0] == kept[1], kept
+
+
 def test_purchase_rows_are_validated_as_crm_buy(cn, tmp_path):
     ok("add", "张伟", "--external-id", "C-1")
     ok("product", "add", "Longjing tea", "--price", "120", "--category", "Tea")

@@ -641,7 +641,7 @@ def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
                 continue
             target = ALSO
         if type(value) is str:
-            if not value.isspace():
+            if value and not value.isspace():  # "" in JSON is no value, as in a CSV
                 out[target] = value
         else:
             values = _strings(value)
