@@ -54,3 +54,12 @@ def test_a_user_defined_field_crm_names_is_refused_as_that_field(db_path):
         chinese
     )
     assert fails(2, "list", "--sort", "nosuch").startswith("crm: cannot sort by 'nosuch'; ")
+
+
+@pytest.mark.parametrize("blank", ["", " ", "-", "　"])
+def test_an_empty_sort_is_refused_not_read_as_no_sort(db_path, blank):
+    """`crm list --sort "$FIELD"` with FIELD unset listed in id order, exit 0: a script's
+    mistake passed as a choice."""
+    add("Anna")
+    said = fails(2, "list", f"--sort={blank}")
+    assert said.startswith("crm: cannot sort by ''; "), said

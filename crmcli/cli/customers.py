@@ -800,8 +800,8 @@ def _sortable(sort: str | None) -> None:
     from crmcli.core.vocabulary import NAMED_FIELDS, column_named, fields_glossed
     from crmcli.records import filters
 
-    try:
-        filters.order_by(sort)
+    try:  # `--sort ''` (an empty variable in a script) is no field: refused as `--sort ' '`
+        filters.order_by(" " if sort == "" else sort)
     except InvalidInput:
         import unicodedata
 
