@@ -119,6 +119,18 @@ def test_broken_pipe_is_quiet(db_path):
     assert "Traceback" not in proc.stderr and "Error" not in proc.stderr
 
 
+def test_an_error_with_stderr_closed_keeps_stdout_clean_and_its_exit_code(db_path):
+    """`crm ... 2>&-` (a cron line that closes stderr): the error went to stdout, where a
+    script reads data, and the exit code was 1 for any error; now nothing on stdout and the
+    documented code (2 bad input, 3 not found)."""
+    db = db_path.parent / "closed.db"
+    for args, code in (("list --limit abc", 2), ("show 999", 3)):
+        proc = subprocess.run(
+            f"'{CRM}' --db '{db}' {args} 2>&-", shell=True, capture_output=True, text=True
+        )
+        assert (proc.returncode, proc.stdout) == (code, ""), (args, proc)
+
+
 def test_demo_builds_a_throwaway_database_and_refuses_a_used_one(db_path, tmp_path):
     target = tmp_path / "demo.db"
     out = ok("demo", "--db", str(target), "--customers", "50")
