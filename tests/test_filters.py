@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from crmcli.core.errors import InvalidInput
 from crmcli.records import filters
 from crmcli.store import migrations
-from tests.conftest import NOW, add, crm, examples, fails, ok
+from tests.conftest import NOW, add, crm, dump, examples, fails, ok
 
 # Tables a write command changes whatever it does: the undo log of the change itself.
 BOOKKEEPING = {"history", "changesets", "history_control"}
@@ -1015,3 +1015,25 @@ def test_a_city_in_either_spelling_is_equal_and_a_customer_without_one_differs(d
         assert ids("--where", f"city = {typed}") == [1, 2]
         assert ids("--where", f"city != {typed}") == [3, 4]
         assert ids("--city", typed) == [1, 2]
+
+
+_TEXT_FILTERS = [
+    "--where", "--tag", "--without-tag", "--stage", "--city", "--company", "--source", "--kind",
+    "--created-since", "--created-until", "--lifecycle", "--abc", "--frequency-tier",
+    "--value-tier", "--segment",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("flag", _TEXT_FILTERS)
+@pytest.mark.parametrize("blank", ["", " ", "\u3000"])
+def test_an_empty_filter_is_refused_by_its_own_name(db_path, flag, blank):
+    """`--tag "$TAG"` with TAG unset listed nobody, exit 0; `--city ''` was refused as a
+    `--where 'city ='` nobody typed. Every filter option: its own name, exit 2, and a
+    segment is not saved with it."""
+    ok("add", "Anna")
+    ok("tag", "vip", "Anna")
+    before = dump(db_path)
+    assert fails(2, "list", flag, blank) == f"crm: {flag} cannot be empty\n"
+    assert fails(2, "list", "--tag", "vip", flag, blank) == f"crm: {flag} cannot be empty\n"
+    assert fails(2, "segment", "add", "s", flag, blank) == f"crm: {flag} cannot be empty\n"
+    assert dump(db_path) == before

@@ -87,7 +87,7 @@ class CrmGroup(TyperGroup):
         if guard is not None:
             guard.new_command()  # each command says its notices about the file once
         debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
-        if sys.stderr is None:  # `2>        if sys.stderr is None:  # `2>&-`-`: errors went to stdout (print's fallback), exit 1
+        if sys.stderr is None:  # `2>&-`: errors went to stdout (print's fallback), exit 1
             sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
         if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 fail the read
             sys.stdin.reconfigure(errors="strict")  # (not pass on as surrogates)

@@ -301,6 +301,15 @@ FILTER_PARAMS = [
 def _filter(values: dict[str, Any]) -> "CustomerFilter":
     from crmcli.records.filters import CustomerFilter
 
+    # `--tag "$TAG"` with TAG unset selected nobody; `--city ''` was refused as a
+    # `--where 'city ='` the user never typed
+    for name, value in values.items():
+        typed = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(v, str) and not v.strip() for v in typed):
+            from crmcli.core.errors import InvalidInput
+
+            flag = "--" + name[2:].replace("_", "-")
+            raise InvalidInput(_("{field} cannot be empty").format(field=flag))
     if values.get("f_where"):  # `城市 ＝ 上海`: an input method's full-width operator
         from crmcli.core.where import plain
 
