@@ -35,7 +35,9 @@ def test_a_cut_never_parts_a_grapheme_cluster(pieces, room):
             if joined == kept.rstrip() or len(joined) >= len(kept):
                 break
             joined += part
-        assert kept.rstrip() == joined.rstrip() or kept == "", (text, shown)
+        # a joiner left at the end, with nothing after it to join, is dropped (`cut`)
+        whole = re.sub(r"[\s\u200d]+$", "", joined)
+        assert kept.rstrip() == whole or kept == "", (text, shown)
         assert not kept.endswith("\u200d"), (text, shown)
 
 

@@ -752,6 +752,9 @@ def _claimed(c: Column) -> int:
     return c.compact if c.claim is None else min(c.compact, c.claim)
 
 
+_TRAILING = re.compile(r"[\s\u200d]+$")  # what a cut text does not end in
+
+
 def cut(text: str, room: int) -> str:
     """`text` in at most `room` cells, ending in `…` when cut; a name's ` (#id)` is kept
     whole and the name before it cut (`Ben Ta… (#143)`)."""
@@ -768,7 +771,7 @@ def cut(text: str, room: int) -> str:
         out.append(ch)
         used += wide
     # `Grace…`, not `Grace …`; nor a joiner left with nothing to join (`\u200d…`)
-    return "".join(out).rstrip().rstrip("\u200d").rstrip() + "…"
+    return _TRAILING.sub("", "".join(out)) + "…"
 
 
 def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
