@@ -218,20 +218,8 @@ def _grid(value: str) -> str:
 
     from crmcli.reports.models.rfm import format_grid, parse_grid
 
-    keyed = words_typed("rfm_segment", value, ";")
-    typed = unicodedata.normalize("NFKC", value).split(";")
-    for own, rule in zip(typed, keyed.split(";"), strict=True):
-        if rule.strip():
-            try:
-                parse_grid(rule)
-            except InvalidInput:
-                raise InvalidInput(
-                    _(
-                        "cannot read the RFM grid rule {rule!r}; write NAME=R/F, e.g. "
-                        "champions=5/45 (R and F: the scores 1-5 it matches), rules separated by ;"
-                    ).format(rule=own.strip())
-                ) from None
-    return format_grid(parse_grid(keyed))
+    parse_grid(unicodedata.normalize("NFKC", value))  # refused as typed, before its keys
+    return format_grid(parse_grid(words_typed("rfm_segment", value, ";")))
 
 
 def _grid_default() -> str:
