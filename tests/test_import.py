@@ -1077,6 +1077,27 @@ def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_pat
 
 
 @pytest.mark.parametrize(
+    "cell",
+    ["1990-08-15", "1990年八月十五", "农历1990-08-15", "农历1990年八月十五", "lunar:1990-08-15",
+     "LUNAR:1990-08-15", "农历：1990-08-15", " 农历1990-08-15 "],
+)  # fmt: skip
+def test_a_lunar_birthday_column_reads_every_form_its_refusal_advises(db_path, tmp_path, cell):
+    """A 农历生日 cell may say it is lunar itself, as the refusal of a bad one advises
+    (`农历1990年八月十五`): it was read as `lunar:农历...` and refused."""
+    (tmp_path / "l.csv").write_text(f"姓名,农历生日\n甲,{cell}\n", encoding="utf-8")
+    ok("import", "customers", str(tmp_path / "l.csv"))
+    card = json.loads(ok("show", "甲", "-f", "json"))
+    assert (card["birthday"], card["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
+
+
+def test_a_lunar_birthday_column_still_refuses_what_is_no_lunar_date(db_path, tmp_path):
+    (tmp_path / "l.csv").write_text("姓名,农历生日\n甲,农历1990-13-15\n", encoding="utf-8")
+    result = crm("import", "customers", str(tmp_path / "l.csv"))
+    assert result.exit_code == 2 and "row 2" in result.stderr and "lunar" in result.stderr
+    assert json.loads(ok("list", "-f", "json")) == []
+
+
+@pytest.mark.parametrize(
     ("kind", "text", "message"),
     [
         ("customers", "[" * 100_000 + "]" * 100_000, "deep.json is not JSON: nested too deeply"),

@@ -1053,7 +1053,11 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         del raw.values["kind"]
     lunar = _one(values, "birthday_lunar")
     if lunar is not None and lunar.strip():  # the birthday's rule; its Gregorian day follows
-        raw.values["birthday"] = f"lunar:{lunar.strip()}"
+        from crmcli.core.lunar import strip_prefix
+
+        # a cell may mark it lunar itself (`农历1990年八月十五`, as the refusal advises)
+        said = lunar.strip()
+        raw.values["birthday"] = said if strip_prefix(said) is not None else f"lunar:{said}"
     if "\n" in raw.values.get("address", ""):  # a formatted multi-line address: one line
         lines = [" ".join(line.split()) for line in raw.values["address"].splitlines()]
         raw.values["address"] = ", ".join(line for line in lines if line)
