@@ -122,6 +122,16 @@ class Place(int):
         return place
 
 
+def row_said(number: int) -> str:
+    """A row of the file as a refusal or a warning names it: by its number as a spreadsheet
+    shows it, with the line of the file it begins on where the two differ (after a quoted
+    cell that runs over lines: `row 3 (line 5)`); a row of any other file by its number."""
+    row, line = getattr(number, "row", number), getattr(number, "line", number)
+    if row == line:
+        return _("row {number}").format(number=row)
+    return _("row {number} (line {line})").format(number=row, line=line)
+
+
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # where a line of the file ends, as csv reads lines
 
 

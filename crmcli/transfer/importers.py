@@ -33,7 +33,7 @@ from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _, current
 from crmcli.core.progress import READING, SILENT, Progress
-from crmcli.core.text import parse_json, plural
+from crmcli.core.text import parse_json, plural, row_said
 from crmcli.core.vocabulary import (
     PROVINCES,
     choices_glossed,
@@ -594,16 +594,6 @@ def _strings(value: Any) -> list[str]:
         return [json.dumps(value, ensure_ascii=False)]
     text = str(value)
     return [text] if text.strip() else []
-
-
-def row_said(number: int) -> str:
-    """A row of the file as a refusal or a warning names it: by its number as a spreadsheet
-    shows it, with the line of the file it begins on where the two differ (after a quoted
-    cell that runs over lines: `row 3 (line 5)`); a row of any other file by its number."""
-    row, line = getattr(number, "row", number), getattr(number, "line", number)
-    if row == line:
-        return _("row {number}").format(number=row)
-    return _("row {number} (line {line})").format(number=row, line=line)
 
 
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
