@@ -63,7 +63,7 @@ _FIELD_NAMES = (
     N_("notes"), N_("name"), N_("task text"), N_("tag"), N_("sku"), N_("segment name"),
     N_("related"), N_("reason"), N_("payment"), N_("outcome"), N_("label"),
     N_("festival name"), N_("external_id"), N_("comment"), N_("channel"), N_("category"),
-    N_("action"),
+    N_("action"), N_("product name"),
 )  # fmt: skip
 
 
