@@ -23,6 +23,29 @@ def anna(db_path) -> int:
     return add("Anna", "--city", "Paris")
 
 
+@pytest.mark.parametrize(
+    ("words", "stored"),
+    [(["1299.50", "USD"], (129950, "USD")), (["12", "usd"], (1200, "USD")),
+     (["12", "元"], (1200, "CNY")), (["-5", "EUR", "--force"], (-500, "EUR")),
+     (["1,299.50", "USD", "--currency", "USD"], (129950, "USD"))],
+)  # fmt: skip
+def test_buy_reads_a_currency_typed_after_the_amount_unquoted(db_path, anna, words, stored):
+    """`crm buy Anna Tea 1299.50 USD` is the amount the refusal of a bad one advises
+    (`1299.5 USD`), typed as a person types it: it was refused as an extra argument."""
+    ok("buy", "Anna", "Tea", *words)
+    assert rows(db_path, "SELECT amount_minor, currency FROM purchases") == [stored]
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [(["12", "USD", "--currency", "EUR"], "the amount '12 USD' is in USD, not EUR"),
+     (["12", "dollars"], "not an amount: '12 dollars'"),
+     (["12", "USD", "extra"], "unexpected extra argument")],
+)  # fmt: skip
+def test_buy_refuses_a_currency_after_the_amount_it_cannot_read(db_path, anna, words, message):
+    assert message in fails(2, "buy", "Anna", "Tea", *words, db=db_path)
+
+
 def test_buy_records_a_line_exactly(db_path, anna):
     out = ok("buy", "Anna", "Teapot", "1,299.50", "--payment", "card", "--order", "SO-1")
     assert out == "Recorded purchase 1 for #1 Anna: Teapot, 1,299.50 CNY\n"

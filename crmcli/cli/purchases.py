@@ -117,6 +117,14 @@ def buy(
             show_default=False,
         ),
     ] = None,
+    written_currency: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="CURRENCY",
+            help="The amount's currency written after it: crm buy 张伟 tea 1299.50 USD.",
+            show_default=False,
+        ),
+    ] = None,
     qty: QtyOption = None,
     unit_price: UnitPriceOption = None,
     at: AtOption = None,
@@ -139,6 +147,8 @@ def buy(
     from crmcli.core import clock
     from crmcli.records import purchases
 
+    if written_currency is not None:  # `1299.50 USD` typed unquoted: one amount, as quoted
+        amount = f"{amount} {written_currency}"
     raw = purchases.LineInput(
         item=item,
         amount=amount,
