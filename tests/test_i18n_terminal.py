@@ -374,7 +374,7 @@ def test_reports_with_nothing_to_show_say_so_in_chinese(db_path):
 def test_a_merge_notes_what_it_kept_in_the_language_of_the_run(demo):
     ok("--lang", "zh", "merge", "1", "8", "--yes")
     notes = json.loads(ok("show", "1", "--format", "json"))["notes"]
-    assert "从 #8 朱子子合并：" in notes and "\n  性别：男" in notes and "Merged" not in notes
+    assert "从朱子子（#8）合并：" in notes and "\n  性别：男" in notes and "Merged" not in notes
     ok("merge", "2", "9", "--yes")
     assert "Merged from #9 " in json.loads(ok("show", "2", "--format", "json"))["notes"]
 
