@@ -770,12 +770,23 @@ def mask_national_id(value: str | None) -> str | None:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
-_ID_LIKE = r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])"
+# The shape of a national ID number: 18 characters, 17 digits and a digit or X, standing
+# apart from other digits and an X after them (a longer run is no ID number). A digit is
+# ASCII or full-width, as a Chinese input method types it and `national_id` reads it: with
+# ASCII digits alone a full-width digit before 18 ASCII ones was no digit, and that run of
+# 19 was masked as an ID number.
+_DIGIT = "0-9\uff10-\uff19"
+_X = "Xx\uff38\uff58"
+_ID_LIKE = (
+    rf"(?<![{_DIGIT}])([{_DIGIT}]{{6}})[{_DIGIT}]{{8}}"
+    rf"([{_DIGIT}]{{3}}[{_DIGIT}{_X}])(?![{_DIGIT}{_X}])"
+)
 
 
 def mask_in_text(text: str) -> str:
     """Mask anything shaped like a national ID number inside a message (error lines can
-    quote what a user typed), the way mask_national_id does."""
+    quote what a user typed), the way mask_national_id does: the first six characters and
+    the last four kept as written, the eight between hidden."""
     return re.sub(_ID_LIKE, lambda m: m.group(1) + "*" * 8 + m.group(2)[-4:], text)
 
 
