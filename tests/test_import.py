@@ -1019,7 +1019,7 @@ def test_reimporting_our_vcard_export_is_unchanged(db_path, tmp_path, version):
     ok("export", "customers", "--vcard-version", version, "-o", str(exported))
     before = data(db_path)
     result = crm("import", "customers", str(exported), "--key", "email")
-    assert "0 inserted, 0 updated, 2 unchanged, 0 rejected (2 rows)" in result.stderr
+    assert "0 inserted, 0 updated, 2 unchanged, 0 rejected (2 cards)" in result.stderr
     assert data(db_path) == before  # the card from the phone is kept, not our export
     # An edited card is a change.
     exported.write_text(exported.read_text("utf-8").replace("TITLE:CTO", "TITLE:CEO"), "utf-8")
@@ -1247,7 +1247,7 @@ def test_vcard_contacts_already_here_are_rejected(cn, tmp_path):
         "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:张伟\r\nTEL;TYPE=CELL:+86 138 0013 8000\r\nEND:VCARD\r\n",
         encoding="utf-8",
     )
-    assert "row 1: Zhang Wei (#1) already has +8613800138000" in fails(
+    assert "card 1 (line 1): Zhang Wei (#1) already has +8613800138000" in fails(
         2, "import", "customers", str(card), db=cn
     )
     assert "1 inserted" in crm("import", "customers", str(card), "--allow-duplicate").stderr

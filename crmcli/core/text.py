@@ -332,7 +332,7 @@ _UNITS = (
     N_("{n} table"), N_("{n} tables"), N_("{n} purchase"), N_("{n} purchases"),
     N_("{n} interaction"), N_("{n} interactions"), N_("{n} task"), N_("{n} tasks"),
     N_("{n} week"), N_("{n} weeks"), N_("{n} month"), N_("{n} months"), N_("{n} problem"),
-    N_("{n} problems"), N_("{n} line"), N_("{n} lines"),
+    N_("{n} problems"), N_("{n} line"), N_("{n} lines"), N_("{n} card"), N_("{n} cards"),
 )  # fmt: skip
 
 

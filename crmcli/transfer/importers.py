@@ -599,7 +599,11 @@ def _strings(value: Any) -> list[str]:
 def row_said(number: int) -> str:
     """A row of the file as a refusal or a warning names it: by its number as a spreadsheet
     shows it, with the line of the file it begins on where the two differ (after a quoted
-    cell that runs over lines: `row 3 (line 5)`); a row of any other file by its number."""
+    cell that runs over lines: `row 3 (line 5)`); a card of a vCard file by its number and
+    the line it begins on (`card 2 (line 9)`); a row of any other file by its number."""
+    card = getattr(number, "card", None)
+    if card is not None:
+        return _("card {number} (line {line})").format(number=card, line=int(number))
     row, line = getattr(number, "row", number), getattr(number, "line", number)
     if row == line:
         return _("row {number}").format(number=row)
@@ -660,6 +664,7 @@ class Summary:
     unchanged: int = 0
     rejected: int = 0
     rows: int = 0
+    unit: str = "row"  # what `rows` counts: "card" for a vCard file
     ignored: list[str] = field(default_factory=list)
     numbering: list[str] = field(default_factory=list)  # columns of row numbers, left out
     # fields two or more columns give (Mapper.read_first), a row keeping the first not empty
@@ -714,6 +719,8 @@ class Importer:
         for count, (number, record) in enumerate(records, 1):
             if count % 1000 == 0:
                 progress.advance(count)
+            if count == 1 and getattr(number, "card", None) is not None:
+                summary.unit = "card"
             if ERROR_KEY in record:
                 self.reject(number, record, record[ERROR_KEY])
                 continue
@@ -1170,9 +1177,9 @@ def _fields_cell(text: str) -> list[str]:
 class Made:
     """The row of the file that added each customer an import added, as `row_said` names
     it: arrays of 8-byte numbers in id order (the id, and the row's Place: the line it ends
-    on, its row, the line it begins on), 32 bytes a customer where a dict of Places took
-    about 150, for imports of a million. Ids only grow, but a rejected row's customer is
-    rolled back and its id given to the next one."""
+    on, its row, the line it begins on; a vCard's card as minus its number), 32 bytes a
+    customer where a dict of Places took about 150, for imports of a million. Ids only
+    grow, but a rejected row's customer is rolled back and its id given to the next one."""
 
     def __init__(self) -> None:
         from array import array
@@ -1186,7 +1193,8 @@ class Made:
                 kept.pop()
         self.ids.append(customer_id)
         self.ends.append(int(number))
-        self.rows.append(getattr(number, "row", number))
+        card = getattr(number, "card", None)  # a vCard's card: kept as minus its number
+        self.rows.append(-card if card is not None else getattr(number, "row", number))
         self.lines.append(getattr(number, "line", number))
 
     def get(self, customer_id: int) -> int | None:
@@ -1197,6 +1205,10 @@ class Made:
         at = bisect_left(self.ids, customer_id)
         if at == len(self.ids) or self.ids[at] != customer_id:
             return None
+        if self.rows[at] < 0:
+            from crmcli.transfer.vcards import CardPlace
+
+            return CardPlace(self.lines[at], -self.rows[at])
         return Place(self.ends[at], self.rows[at], self.lines[at])
 
 
@@ -1346,6 +1358,8 @@ class CustomerImporter(Importer):
         columns a birthday is read from, the one of `record` holding the value refused."""
         from crmcli.records.customers import BadBirthday
 
+        if isinstance(exc, validate.PhoneAside):  # not --notes: the file's own place
+            return exc.in_file(*self._aside(VCARD_KEY in record))
         if isinstance(exc, BadBirthday):
             columns = [
                 c
@@ -1361,6 +1375,20 @@ class CustomerImporter(Importer):
             if column is not None:
                 return exc.in_column(column)
         return exc.message
+
+    def _aside(self, card: bool) -> tuple[str, str]:
+        """Where a file keeps what a phone cell held beside the number (validate.PhoneAside):
+        its notes column (one headed `notes`, `备注` if it has none yet), and a column headed
+        `field:NAME`, which every import reads as a user-defined field; a vCard's NOTE and
+        X-CRM-FIELD property, which its import reads so."""
+        if card:
+            return _("the card's NOTE"), _("an X-CRM-FIELD;X-KEY=extension property")
+        columns = self.mapper.columns_of("notes")
+        if columns:
+            notes = _("its column {column}").format(column=columns[0])
+        else:
+            notes = _("a new column headed notes")
+        return notes, _("a column headed field:extension")
 
     def _named(self, row: CustomerRow, values: dict[str, list[str]]) -> None:
         """Refuse a row without a name that would add a customer (an update needs none)."""
@@ -2588,11 +2616,19 @@ def run_import(
     else:
         summary = importer.run(records)
     if summary.rejected and not options.skip_invalid:
-        raise InvalidInput(
+        said = (
             _(
+                "{count} of {total} cards are invalid; nothing was imported (fix them, or add "
+                "--skip-invalid to import the rest)"
+            )
+            if summary.unit == "card"
+            else _(
                 "{count} of {total} rows are invalid; nothing was imported (fix them, or add "
                 "--skip-invalid to import the rest)"
-            ).format(count=summary.rejected, total=summary.rows),
+            )
+        )
+        raise InvalidInput(
+            said.format(count=summary.rejected, total=summary.rows),
             [*summary.problems, *_ignored_said(mapper)],
         )
     return summary
