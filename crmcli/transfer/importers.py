@@ -610,8 +610,33 @@ def row_said(number: int) -> str:
     return _("row {number} (line {line})").format(number=row, line=line)
 
 
+# The fields whose values are numbers, codes and dates, never text: there a cell's leading
+# apostrophe is the guard a spreadsheet user types, or a system's export writes, to keep a
+# number as text with all its digits and leading zeros (`'13800138000`,
+# `'11010519491231002X`, `'00123`), and is dropped, in a file of any format. Free text (a
+# name, notes, a user-defined field) keeps it, where it may be meant. A customer reference
+# (a name, or an id, phone, email) drops it before a digit or `+` only.
+NUMBER_LIKE = frozenset({
+    "phone", "mobile", "national_id", "external_id", "id", "created_at", "cadence_days",
+    "birthday", "field:postal_code", "amount", "unit_price", "quantity", "purchased_at",
+    "order_ref", "occurred_at", "duration", "due_on", "done_at",
+})  # fmt: skip
+_REFERENCES = frozenset({"customer", ALSO, "referred_by"})
+
+
+def unquoted(target: str, value: str) -> str:
+    """`value` of a cell of `target` without the spreadsheet's text guard (NUMBER_LIKE)."""
+    if value[:1] != "'" or not value[1:].strip():  # a lone `'` is refused as it is
+        return value
+    if target in NUMBER_LIKE:
+        return value[1:]
+    if target in _REFERENCES and (value[1:2].isdigit() or value[1:2] == "+"):
+        return value[1:]
+    return value
+
+
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
-    """The record's values by target, in column order."""
+    """The record's values by target, in column order (a number's guard dropped, unquoted)."""
     out: dict[str, list[str]] = {}
     for column, value in record.items():
         if column in (ERROR_KEY, VCARD_KEY):
@@ -628,7 +653,7 @@ def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
             continue
         values = _strings(value)
         if values:
-            out.setdefault(target, []).extend(values)
+            out.setdefault(target, []).extend(unquoted(target, v) for v in values)
     return out
 
 
@@ -646,11 +671,11 @@ def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
             target = ALSO
         if type(value) is str:
             if value and not value.isspace():  # "" in JSON is no value, as in a CSV
-                out[target] = value
+                out[target] = unquoted(target, value) if value[0] == "'" else value
         else:
             values = _strings(value)
             if values:
-                out[target] = values[0]
+                out[target] = unquoted(target, values[0])
     return out
 
 
@@ -1610,6 +1635,8 @@ class CustomerImporter(Importer):
                 cell = record[column]
                 if type(cell) is not str:
                     return None
+                if cell[:1] == "'":  # `'00123`: as gather reads it
+                    cell = unquoted(target, cell)
                 if kind == _VALUE:
                     found = cleaned.get((target, cell))
                     if found is None:
