@@ -1019,7 +1019,7 @@ def test_reimporting_our_vcard_export_is_unchanged(db_path, tmp_path, version):
     ok("export", "customers", "--vcard-version", version, "-o", str(exported))
     before = data(db_path)
     result = crm("import", "customers", str(exported), "--key", "email")
-    assert "0 inserted, 0 updated, 2 unchanged, 0 rejected (2 rows)" in result.stderr
+    assert "0 inserted, 0 updated, 2 unchanged, 0 rejected (2 cards)" in result.stderr
     assert data(db_path) == before  # the card from the phone is kept, not our export
     # An edited card is a change.
     exported.write_text(exported.read_text("utf-8").replace("TITLE:CTO", "TITLE:CEO"), "utf-8")
@@ -1268,7 +1268,7 @@ def test_vcard_contacts_already_here_are_rejected(cn, tmp_path):
         "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:张伟\r\nTEL;TYPE=CELL:+86 138 0013 8000\r\nEND:VCARD\r\n",
         encoding="utf-8",
     )
-    assert "row 1: Zhang Wei (#1) already has +8613800138000" in fails(
+    assert "card 1 (line 1): Zhang Wei (#1) already has +8613800138000" in fails(
         2, "import", "customers", str(card), db=cn
     )
     assert "1 inserted" in crm("import", "customers", str(card), "--allow-duplicate").stderr
@@ -3391,3 +3391,73 @@ def test_rfc_6350_birthdays_in_a_vcard_are_kept(db_path, bday, stored):
     card = f"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Han\r\nBDAY:{bday}\r\nEND:VCARD\r\n"
     ok("import", "customers", "-", "--format", "vcard", input=card)
     assert person(1)["birthday"] == stored
+
+
+# A sheet as a Chinese system's export or a salesperson writes it for Excel ("CSV UTF-8":
+# a byte-order mark, CRLF), each number behind the apostrophe that keeps it text (digits
+# and leading zeros whole), and a note that starts with one meant as written.
+GUARDED_SHEET = (
+    "\ufeff姓名,手机,身份证号码,邮编,客户编号,联系周期（天）,生日,备注\r\n"
+    "张三,'13800138000,'11010519491231002X,'010020,'00123,'30,'1990-08-15,'先打电话\r\n"
+)
+# Rows of a plain new customer, which the import reads by a quicker path of its own.
+PLAIN_GUARDED_ROWS = (
+    "姓名,手机,客户编号,备注\r\n李娜,'13912345678,'00124,'先发报价\r\n王五,'+8613700137000,'0,\r\n"
+)
+
+
+@pytest.mark.parametrize("plain", [[], ["--plain"]])
+def test_the_apostrophe_that_keeps_a_number_as_text_is_dropped_from_numbers_only(
+    cn, tmp_path, plain
+):
+    """`'13800138000`, `'00123`: the guard a spreadsheet user types before a number was
+    read as part of it (the ID and the cycle refused, the code and postal code kept with
+    it); in a field of numbers, codes and dates it is dropped, with --plain too (no
+    number holds one); the notes, free text, keep it."""
+    sheet = tmp_path / "guarded.csv"
+    sheet.write_bytes(GUARDED_SHEET.encode("utf-8"))
+    ok("import", "customers", str(sheet), *plain)
+    [who] = json.loads(ok("export", "customers", "--format", "json", "--reveal"))
+    assert who["phones"] == ["+8613800138000"]
+    assert (who["national_id"], who["external_id"], who["cadence_days"]) == (
+        "11010519491231002X",
+        "00123",
+        30,
+    )
+    assert (who["birthday"], who["fields"], who["notes"]) == (
+        "1990-08-15",
+        {"postal_code": "010020"},
+        "'先打电话",
+    )
+    sheet.write_bytes(("\ufeff" + PLAIN_GUARDED_ROWS).encode("utf-8"))
+    ok("import", "customers", str(sheet), *plain)
+    shown = [(c["phones"], c["external_id"], c["notes"]) for c in customers_json()[1:]]
+    assert shown == [(["+8613912345678"], "00124", "'先发报价"), (["+8613700137000"], "0", None)]
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes(
+        "\ufeff客户,产品,金额,日期,订单号\r\n'13800138000,茶叶,'128.50,'2026-01-05,'0042\r\n".encode()
+    )
+    ok("import", "purchases", str(orders), *plain)
+    [bought] = json.loads(ok("export", "purchases", "--format", "json"))
+    assert (bought["customer_id"], bought["amount"], bought["order_ref"]) == (
+        who["id"],
+        "128.50",
+        "0042",
+    )
+    assert bought["purchased_at"].startswith("2026-01-05")
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(digits=st.text("0123456789", min_size=1, max_size=12), text=st.text(min_size=1))
+def test_a_leading_apostrophe_goes_from_a_number_s_cell_and_stays_in_text(digits, text):
+    """As a cell is gathered for its field (importers.unquoted): a number's field drops
+    the one apostrophe before it, a customer reference before a digit or `+` only, and
+    free text keeps it whatever follows."""
+    from crmcli.transfer.importers import unquoted
+
+    assert unquoted("phone", f"'{digits}") == digits
+    assert unquoted("external_id", f"'{text}") == (text if text.strip() else f"'{text}")
+    assert unquoted("customer", f"'{digits}") == digits
+    assert unquoted("customer", "'张三") == "'张三"
+    for field in ("notes", "name", "field:备注", "company"):
+        assert unquoted(field, f"'{text}") == f"'{text}"

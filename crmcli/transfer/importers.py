@@ -596,8 +596,33 @@ def _strings(value: Any) -> list[str]:
     return [text] if text.strip() else []
 
 
+# The fields whose values are numbers, codes and dates, never text: there a cell's leading
+# apostrophe is the guard a spreadsheet user types, or a system's export writes, to keep a
+# number as text with all its digits and leading zeros (`'13800138000`,
+# `'11010519491231002X`, `'00123`), and is dropped, in a file of any format. Free text (a
+# name, notes, a user-defined field) keeps it, where it may be meant. A customer reference
+# (a name, or an id, phone, email) drops it before a digit or `+` only.
+NUMBER_LIKE = frozenset({
+    "phone", "mobile", "national_id", "external_id", "id", "created_at", "cadence_days",
+    "birthday", "field:postal_code", "amount", "unit_price", "quantity", "purchased_at",
+    "order_ref", "occurred_at", "duration", "due_on", "done_at",
+})  # fmt: skip
+_REFERENCES = frozenset({"customer", ALSO, "referred_by"})
+
+
+def unquoted(target: str, value: str) -> str:
+    """`value` of a cell of `target` without the spreadsheet's text guard (NUMBER_LIKE)."""
+    if value[:1] != "'" or not value[1:].strip():  # a lone `'` is refused as it is
+        return value
+    if target in NUMBER_LIKE:
+        return value[1:]
+    if target in _REFERENCES and (value[1:2].isdigit() or value[1:2] == "+"):
+        return value[1:]
+    return value
+
+
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
-    """The record's values by target, in column order."""
+    """The record's values by target, in column order (a number's guard dropped, unquoted)."""
     out: dict[str, list[str]] = {}
     for column, value in record.items():
         if column in (ERROR_KEY, VCARD_KEY):
@@ -614,7 +639,7 @@ def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
             continue
         values = _strings(value)
         if values:
-            out.setdefault(target, []).extend(values)
+            out.setdefault(target, []).extend(unquoted(target, v) for v in values)
     return out
 
 
@@ -632,11 +657,11 @@ def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
             target = ALSO
         if type(value) is str:
             if value and not value.isspace():  # "" in JSON is no value, as in a CSV
-                out[target] = value
+                out[target] = unquoted(target, value) if value[0] == "'" else value
         else:
             values = _strings(value)
             if values:
-                out[target] = values[0]
+                out[target] = unquoted(target, values[0])
     return out
 
 
@@ -650,6 +675,7 @@ class Summary:
     unchanged: int = 0
     rejected: int = 0
     rows: int = 0
+    unit: str = "row"  # what `rows` counts: "card" for a vCard file
     ignored: list[str] = field(default_factory=list)
     numbering: list[str] = field(default_factory=list)  # columns of row numbers, left out
     # fields two or more columns give (Mapper.read_first), a row keeping the first not empty
@@ -704,6 +730,8 @@ class Importer:
         for count, (number, record) in enumerate(records, 1):
             if count % 1000 == 0:
                 progress.advance(count)
+            if count == 1 and getattr(number, "card", None) is not None:
+                summary.unit = "card"
             if ERROR_KEY in record:
                 self.reject(number, record, record[ERROR_KEY])
                 continue
@@ -1164,9 +1192,9 @@ def _fields_cell(text: str) -> list[str]:
 class Made:
     """The row of the file that added each customer an import added, as `row_said` names
     it: arrays of 8-byte numbers in id order (the id, and the row's Place: the line it ends
-    on, its row, the line it begins on), 32 bytes a customer where a dict of Places took
-    about 150, for imports of a million. Ids only grow, but a rejected row's customer is
-    rolled back and its id given to the next one."""
+    on, its row, the line it begins on; a vCard's card as minus its number), 32 bytes a
+    customer where a dict of Places took about 150, for imports of a million. Ids only
+    grow, but a rejected row's customer is rolled back and its id given to the next one."""
 
     def __init__(self) -> None:
         from array import array
@@ -1180,7 +1208,8 @@ class Made:
                 kept.pop()
         self.ids.append(customer_id)
         self.ends.append(int(number))
-        self.rows.append(getattr(number, "row", number))
+        card = getattr(number, "card", None)  # a vCard's card: kept as minus its number
+        self.rows.append(-card if card is not None else getattr(number, "row", number))
         self.lines.append(getattr(number, "line", number))
 
     def get(self, customer_id: int) -> int | None:
@@ -1191,6 +1220,10 @@ class Made:
         at = bisect_left(self.ids, customer_id)
         if at == len(self.ids) or self.ids[at] != customer_id:
             return None
+        if self.rows[at] < 0:
+            from crmcli.transfer.vcards import CardPlace
+
+            return CardPlace(self.lines[at], -self.rows[at])
         return Place(self.ends[at], self.rows[at], self.lines[at])
 
 
@@ -1340,6 +1373,8 @@ class CustomerImporter(Importer):
         columns a birthday is read from, the one of `record` holding the value refused."""
         from crmcli.records.customers import BadBirthday
 
+        if isinstance(exc, validate.PhoneAside):  # not --notes: the file's own place
+            return exc.in_file(*self._aside(VCARD_KEY in record))
         if isinstance(exc, BadBirthday):
             columns = [
                 c
@@ -1355,6 +1390,20 @@ class CustomerImporter(Importer):
             if column is not None:
                 return exc.in_column(column)
         return exc.message
+
+    def _aside(self, card: bool) -> tuple[str, str]:
+        """Where a file keeps what a phone cell held beside the number (validate.PhoneAside):
+        its notes column (one headed `notes`, `备注` if it has none yet), and a column headed
+        `field:NAME`, which every import reads as a user-defined field; a vCard's NOTE and
+        X-CRM-FIELD property, which its import reads so."""
+        if card:
+            return _("the card's NOTE"), _("an X-CRM-FIELD;X-KEY=extension property")
+        columns = self.mapper.columns_of("notes")
+        if columns:
+            notes = _("its column {column}").format(column=columns[0])
+        else:
+            notes = _("a new column headed notes")
+        return notes, _("a column headed field:extension")
 
     def _named(self, row: CustomerRow, values: dict[str, list[str]]) -> None:
         """Refuse a row without a name that would add a customer (an update needs none)."""
@@ -1576,6 +1625,8 @@ class CustomerImporter(Importer):
                 cell = record[column]
                 if type(cell) is not str:
                     return None
+                if cell[:1] == "'":  # `'00123`: as gather reads it
+                    cell = unquoted(target, cell)
                 if kind == _VALUE:
                     found = cleaned.get((target, cell))
                     if found is None:
@@ -2582,11 +2633,19 @@ def run_import(
     else:
         summary = importer.run(records)
     if summary.rejected and not options.skip_invalid:
-        raise InvalidInput(
+        said = (
             _(
+                "{count} of {total} cards are invalid; nothing was imported (fix them, or add "
+                "--skip-invalid to import the rest)"
+            )
+            if summary.unit == "card"
+            else _(
                 "{count} of {total} rows are invalid; nothing was imported (fix them, or add "
                 "--skip-invalid to import the rest)"
-            ).format(count=summary.rejected, total=summary.rows),
+            )
+        )
+        raise InvalidInput(
+            said.format(count=summary.rejected, total=summary.rows),
             [*summary.problems, *_ignored_said(mapper)],
         )
     return summary
