@@ -1619,6 +1619,100 @@ def test_purchase_owners_queued_once_give_the_database_of_the_per_row_triggers(
     assert "purchase_summaries_insert" in made and "purchase_summaries_replace" in made
 
 
+# --- interactions: queued, indexed and recorded once per import -----------------------------
+
+MIXED_INTERACTIONS = (
+    "id,created_at,customer,kind,date,text,direction,duration,channel,outcome\n"
+    ",,C-1,call,2026-11-20 15:00,Asked for a quote,in,15m,,\n"
+    ",,C-2,visit,2026-11-21,Tea tasting,,,,bought two\n"
+    "1,2026-11-22T10:00:00+08:00,C-1,call,2026-11-19 09:00,First call again,out,,,\n"  # ours
+    "77,2026-01-01T00:00:00+08:00,C-2,note,,Another database's,,,,\n"  # not here: new
+    ",,nobody,call,2026-11-20,no such customer,,,,\n"
+    ",,C-1,lunch,2026-11-20,no such kind,,,,\n"
+    ",,C-1,call,2027-01-01,in the future,,,,\n"
+    ",,C-9,call,2026-11-20,archived,,,,\n"
+    ",,C-1,call,2026-11-20,,,,,\n"  # no text
+    ",,C-1,message,2026-11-20 8:00,via wechat,in,,微信,\n"
+    ",,1,email,2026-11-18,by id,sideways,,,\n"  # no such direction
+    ",,C-2,meeting,,no date: now,,2h,,\n"
+    ',,张伟,call,2026-11-17,"two\nlines",,,,\n'
+    ",,C-2,call,2026-11-16,long,,9999h,,\n"  # longer than a week
+    ",,  C-2  ,call,2026-11-16,spaces around,,,,\n"
+    ",,C-2,CALL,2026-11-15,Call in capitals,IN,,WeChat,agreed\n"
+)
+
+INTERACTIONS_JSON = json.dumps(
+    [
+        {"customer": "C-1", "kind": "call", "date": "2026-11-01", "text": "a call"},
+        {"customer": "2", "kind": "visit", "text": "a visit", "duration": 30},
+        {"customer": "C-1", "kind": "note", "date": "2026-11-03", "text": "a note"},
+    ]
+)
+
+
+def _interaction_shop() -> None:
+    ok("config", "set", "default_region", "CN")
+    ok("add", "张伟", "--external-id", "C-1")
+    ok("add", "Li Lei", "--external-id", "C-2")
+    ok("add", "Gone", "--external-id", "C-9")
+    ok("delete", "C-9", "--yes")
+    ok("log", "call", "C-1", "First call", "--at", "2026-11-19 09:00")
+    ok("log", "meeting", "C-2", "before the import", "--at", "2026-10-01")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "args"),
+    [
+        ("i.csv", MIXED_INTERACTIONS, ("--skip-invalid",)),
+        ("i.csv", MIXED_INTERACTIONS, ()),  # refused: nothing written
+        ("i.json", INTERACTIONS_JSON, ()),  # record by record
+    ],
+)
+def test_interaction_owners_queued_once_give_the_database_of_the_per_row_triggers(
+    tmp_path, monkeypatch, name, text, args
+):
+    """An interaction import queues the customers of its new interactions for their last
+    contact once, after the insert (queues.appending), instead of by the insert triggers
+    row by row: the database after the import, `crm history`, and the database after `crm
+    undo` are those the per-row triggers give, row for row (the triggers made again come
+    later in the schema); the last contacts are every customer's own."""
+    from crmcli.store import queues
+
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    seen = []
+    for per_row in (False, True):
+        db = tmp_path / f"shop-{per_row}.db"
+        monkeypatch.setenv("CRM_DB", str(db))
+        _interaction_shop()
+        with monkeypatch.context() as patch:
+            if per_row:
+                patch.setattr(queues, "appending", lambda *a: contextlib.nullcontext())
+            result = crm("import", "interactions", str(file), *args)
+        imported_dump = _schema_in_any_order(dump(db))
+        if result.exit_code == 0:
+            contacts = rows(db, "SELECT * FROM last_contacts ORDER BY customer_id")
+            ok("reindex")  # every customer's last contact computed again from its records
+            assert rows(db, "SELECT * FROM last_contacts ORDER BY customer_id") == contacts
+            assert len(contacts) >= 2
+        history = ok("history")
+        ok("undo", "--yes")
+        seen.append(
+            (
+                result.exit_code,
+                result.stderr,
+                imported_dump,
+                history,
+                _schema_in_any_order(dump(db)),
+            )
+        )
+    assert seen[0] == seen[1]
+    assert seen[0][0] == (0 if args or name.endswith(".json") else 2)
+    made = "\n".join(seen[0][2])
+    assert "last_contacts_interaction_insert" in made
+    assert "last_contacts_interaction_replace" in made
+
+
 def test_a_purchase_import_that_fails_while_writing_leaves_the_file_as_it_was(
     tmp_path, monkeypatch
 ):

@@ -2562,12 +2562,14 @@ def run_import(
             summary = importer.run(records)
             options.progress.phase(_("indexing for search"))
     elif kind == "interactions":
+        from crmcli.store import queues
         from crmcli.store.indexes import growing
         from crmcli.store.search import appending
 
         with (
             bulk_insert(conn, "interactions"),
             appending(conn, "interactions"),
+            queues.appending(conn, "interactions"),
             growing(conn, "interactions") as adding,
         ):
             if isinstance(importer, InteractionImporter):
