@@ -1763,7 +1763,6 @@ def _interactions_twice(
         (),  # refused: nothing written
         ("--skip-invalid", "--on-conflict", "skip"),
         ("--skip-invalid", "--on-conflict", "error"),
-        ("--skip-invalid", "--key", "id"),
     ],
 )
 @ASIDE
@@ -1797,12 +1796,21 @@ TWO_CUSTOMER_COLUMNS = (
 )
 
 
-def test_interactions_of_two_customer_columns_by_sets_as_row_by_row(tmp_path, monkeypatch):
-    by_sets, by_rows = _interactions_twice(
-        tmp_path, monkeypatch, TWO_CUSTOMER_COLUMNS, "--skip-invalid"
-    )
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (TWO_CUSTOMER_COLUMNS, "3 inserted, 0 updated, 0 unchanged, 2 rejected (5 rows)"),
+        ("kind,text\ncall,hello\n", "no customer column: map one"),
+        ("customer,text,extra\nC-1,hello,x\n", "no kind: call, email"),
+        ("customer,kind\nC-1,call\n", "no text: say what happened"),
+    ],
+)
+def test_interactions_of_other_columns_by_sets_as_row_by_row(tmp_path, monkeypatch, text, said):
+    """Two customer columns (the second must name the same customer), or a field's column
+    missing: by sets as row by row."""
+    by_sets, by_rows = _interactions_twice(tmp_path, monkeypatch, text, "--skip-invalid")
     assert by_sets == by_rows
-    assert "3 inserted, 0 updated, 0 unchanged, 2 rejected (5 rows)" in by_sets[1]
+    assert said in by_sets[1] + (by_sets[3] or "")  # the count, or the rejects file's reason
 
 
 INTERACTION_CELLS = {
