@@ -2302,9 +2302,10 @@ class PurchaseImporter(Importer):
 
 
 class InteractionImporter(Importer):
-    """Interactions: a new one is checked whole and written with others in one executemany
+    """Interactions: a CSV file by sets (crmcli.transfer.interaction_sets), other input one
+    record at a time. A new one is checked whole and written with others in one executemany
     (nothing of it is written before every check passed, so it needs no savepoint); a row
-    of our own export, which may be an interaction already here, goes through `one`."""
+    of our own export, which may be an interaction already here, is updated in place."""
 
     kind = "interactions"
 
@@ -2318,36 +2319,64 @@ class InteractionImporter(Importer):
         # the table's indexes are set aside (run_import gives crmcli.store.indexes.growing)
         self.adding: Callable[[int], None] = lambda count: None
 
+    def run(self, records: Iterable[tuple[int, Record]]) -> Summary:
+        """A CSV file is imported by sets (crmcli.transfer.interaction_sets); other input one
+        record at a time."""
+        from crmcli.transfer import interaction_sets
+        from crmcli.transfer.sources import Rows
+
+        if isinstance(records, Rows):
+            self._last_id = self.last_id()
+            targets = [self.mapper.target(c) for c in records.columns]
+            if interaction_sets.columns_fit(targets):
+                interaction_sets.run(self, records)
+                self.summary.ignored = list(self.mapper.ignored)
+                self.summary.numbering = list(self.mapper.numbering)
+                return self.summary
+        return super().run(records)
+
     def row(self, number: int, record: Record) -> None:
+        line = self.line(number, record)
+        if line is not None:
+            self._batch.append(line)
+            if len(self._batch) >= BATCH:
+                self.finish()
+
+    def line(self, number: int, record: Record, stamp: str | None = None) -> Any:
+        """The row of a new interaction (counted as inserted; `stamp` its created_at, and its
+        moment when the row gives none: now by default), or None: a row that is an
+        interaction already here (updated or skipped by --on-conflict, and counted), or a
+        rejected one."""
         try:
             values = gather(self.mapper, record)
-            if "id" in values:
-                self.finish()  # the rows before it are in the database first
-                super().row(number, record)
-                return
             customer_id, prepared = self.checked(values)
+            if "id" in values:  # a row of our own export may be an interaction already here
+                existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
+                if existing is not None:
+                    with savepoint(self.conn, "import_row"):
+                        outcome = self.again(existing, customer_id, prepared)
+                    setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
+                    return None
         except (InvalidInput, NotFound) as exc:
             self.reject(number, record, exc.message)
-            return
-        stamp = clock.timestamp()
+            return None
+        if stamp is None:
+            stamp = clock.timestamp()
         get = prepared.get
-        self._batch.append((
+        self.summary.inserted += 1
+        return (
             customer_id, get("kind"), get("text"), get("occurred_at") or stamp, get("direction"),
             get("duration_minutes"), get("channel"), get("outcome"), stamp, stamp,
-        ))  # fmt: skip
-        self.summary.inserted += 1
-        if len(self._batch) >= BATCH:
-            self.finish()
+        )  # fmt: skip
 
     def finish(self) -> None:
         """Write the waiting interactions, in file order."""
+        from crmcli.transfer.interaction_sets import INSERT_INTERACTION
+
         if self._batch:
             self.adding(self.summary.inserted)  # the batch's rows are counted in it
             self.conn.executemany(
-                "INSERT INTO interactions (customer_id, kind, text, occurred_at, direction, "
-                "duration_minutes, channel, outcome, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self._batch,
+                f"{INSERT_INTERACTION} VALUES ({', '.join('?' * 10)})", self._batch
             )
             self._batch = []
 
@@ -2391,23 +2420,18 @@ class InteractionImporter(Importer):
         }
         return interactions.prepare(raw, now=self.now, named=named)
 
-    def one(self, record: Record) -> str:
+    def again(self, interaction_id: int, customer_id: int, prepared: Any) -> str:
+        """A row that is interaction `interaction_id` again: --on-conflict says what to do."""
         from crmcli.records import interactions
 
-        values = gather(self.mapper, record)
-        customer_id, prepared = self.checked(values)
-        existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
-        if existing is None:
-            interactions.log_interaction(self.conn, customer_id, prepared)
-            return "inserted"
         if self.options.on_conflict == "skip":
             return "unchanged"
         if self.options.on_conflict == "error":
             raise InvalidInput(
-                _("interaction {id} is already here (the row's id)").format(id=existing)
+                _("interaction {id} is already here (the row's id)").format(id=interaction_id)
             )
         changed = interactions.edit_interaction(
-            self.conn, existing, prepared, customer_id=customer_id
+            self.conn, interaction_id, prepared, customer_id=customer_id
         )
         return "updated" if changed else "unchanged"
 
@@ -2607,12 +2631,14 @@ def run_import(
             summary = importer.run(records)
             options.progress.phase(_("indexing for search"))
     elif kind == "interactions":
+        from crmcli.store import queues
         from crmcli.store.indexes import growing
         from crmcli.store.search import appending
 
         with (
             bulk_insert(conn, "interactions"),
             appending(conn, "interactions"),
+            queues.appending(conn, "interactions"),
             growing(conn, "interactions") as adding,
         ):
             if isinstance(importer, InteractionImporter):

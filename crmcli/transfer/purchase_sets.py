@@ -122,8 +122,8 @@ def _load(conn: sqlite3.Connection, importer: Any, rows: Any, width: int) -> int
     return counted[0]
 
 
-def _fields(importer: Any, rows: Any) -> dict[str, str]:
-    """SQL over a row of ROWS for each of FIELDS (NULL when no column maps to it), as
+def _fields(importer: Any, rows: Any, names: tuple[str, ...] = FIELDS) -> dict[str, str]:
+    """SQL over a row of ROWS for each of `names` (NULL when no column maps to it), as
     gather_first takes them: the first cell with a value; a second customer column as
     `also`. And `odd`: the row has a cell the per-row path reads otherwise (the export's
     formula guard, a Windows line break; see sources._cell)."""
@@ -143,7 +143,7 @@ def _fields(importer: Any, rows: Any) -> dict[str, str]:
         )
 
     out = {}
-    for name in FIELDS:
+    for name in names:
         found = columns.get("customer" if name == "also" else name, [])
         if name == "also":  # a second customer column: compared with the first
             out[name] = (f"CASE WHEN {cell(found[0])} IS NOT NULL THEN {cell(found[1])} END"
