@@ -931,10 +931,12 @@ def tag_names_then(
     from datetime import datetime
 
     def moment(stamp: str) -> datetime | None:
+        """A stored time with its offset (one without cannot be compared: unknown)."""
         try:
-            return datetime.fromisoformat(stamp)
+            found = datetime.fromisoformat(stamp)
         except (TypeError, ValueError):
             return None
+        return found if found.tzinfo is not None else None
 
     ids = sorted({tag for _entry, _at, tag in wanted if isinstance(tag, int)})
     now: dict[int, tuple[str, str]] = {}
