@@ -130,7 +130,11 @@ def test_a_segment_whose_tag_got_an_id_is_no_change_for_a_person(db_path):
 def test_an_update_says_only_the_fields_that_read_differently(words, language):
     """Any update: the fields whose old and new read alike are left out of its words,
     unless every field does, when the change reads as none (and history leaves it out)."""
-    values = {"city": ("上海", "北京"), "notes": ("先前的备注", "后来的备注"), "stage": ("lead", "loyal")}
+    values = {
+        "city": ("上海", "北京"),
+        "notes": ("先前的备注", "后来的备注"),
+        "stage": ("lead", "loyal"),
+    }
     fields = []
     for key, same in words:
         if key == "filter":  # alike in words: a tag by its name, then by its id
@@ -149,7 +153,9 @@ def test_an_update_says_only_the_fields_that_read_differently(words, language):
         for key, _same in words:
             if key in differing and key != "stage":  # a stage is said in the run's words
                 assert values[key][1] in said, said
-            elif key not in differing and differing:  # alike: not said, neither its name nor its value
+            elif (
+                key not in differing and differing
+            ):  # alike: not said, neither its name nor its value
                 alike = "展会" if key == "filter" else values[key][0]
                 assert key not in said and alike not in said, said
         assert "--tag '展会' → --tag '展会'" not in said or not differing
