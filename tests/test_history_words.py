@@ -153,9 +153,7 @@ def test_an_update_says_only_the_fields_that_read_differently(words, language):
         for key, _same in words:
             if key in differing and key != "stage":  # a stage is said in the run's words
                 assert values[key][1] in said, said
-            elif (
-                key not in differing and differing
-            ):  # alike: not said, neither its name nor its value
+            elif key not in differing and differing:  # alike: neither its name nor value
                 alike = "展会" if key == "filter" else values[key][0]
                 assert key not in said and alike not in said, said
         assert "--tag '展会' → --tag '展会'" not in said or not differing
