@@ -194,18 +194,6 @@ def list_tags(conn: sqlite3.Connection) -> list[TagCount]:
     ]
 
 
-def tag_names(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, str]:
-    """The names of the tags `ids`, by id; a tag since deleted has none."""
-    wanted = sorted(set(ids))
-    found: dict[int, str] = {}
-    for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
-        part = wanted[start : start + 500]
-        marks = ", ".join("?" * len(part))
-        query = f"SELECT id, name FROM tags WHERE id IN ({marks})"  # noqa: S608 (marks only)
-        found.update(conn.execute(query, part).fetchall())
-    return found
-
-
 def customer_tags(conn: sqlite3.Connection, customer_id: int) -> list[str]:
     return [
         r[0]

@@ -672,13 +672,13 @@ def _source_hits(
     source: Source,
     terms: list[Term],
     *,
-    limit: int,
+    limit: int | None,
     archived: bool,
     skip: set[int],
 ) -> list[Hit]:
     long_terms = [t for t in terms if t.indexed]
     short_terms = [t for t in terms if not t.indexed]
-    fetch = limit + len(skip)
+    fetch = -1 if limit is None else limit + len(skip)  # SQLite's LIMIT -1: every row
     if long_terms:
         # The trigram index finds the candidates; shorter terms filter them (instr: the
         # index text is folded like the query, so a plain substring test is the right one).
@@ -778,10 +778,11 @@ def search(
     text: str,
     *,
     sources: Sequence[str] | None = None,
-    limit: int = 20,
+    limit: int | None = 20,
     archived: bool = False,
 ) -> list[Result]:
-    """Records matching every term of `text`, best first, at most `limit` (score: -bm25, or
+    """Records matching every term of `text`, best first, at most `limit` (None: all of
+    them; score: -bm25, or
     the column weights for short terms).
     Customers that are archived, and their records, are left out unless `archived`.
     """
