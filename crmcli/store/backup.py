@@ -40,7 +40,7 @@ from crmcli.core.vocabulary import word
 from crmcli.store import encryption, guard
 from crmcli.store.connection import open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
-from crmcli.store.files import check_output, link_new, new_temp, place
+from crmcli.store.files import check_output, creating, link_new, new_temp, place
 
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})(?:-(?P<n>\d+))?\.db$")
 
@@ -172,7 +172,8 @@ def copy_to(
     # SQLite writes the copy in a folder of crm's own (0700) inside the target folder: in a
     # shared one (/tmp) nobody else can then put a -journal beside it for SQLite to play
     # back into the backup.
-    work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    with creating(dest):
+        work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     partial = work / dest.name
     fd, name = new_temp(partial)
     os.close(fd)
