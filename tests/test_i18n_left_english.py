@@ -137,3 +137,229 @@ def test_other_output_targets_say_why_in_the_run_s_language(db_path, lang):
             "zh": f"crm: {folder} 是目录；请给一个文件名\n",
         }[lang]
     )
+
+
+# --- crm encrypt and decrypt ------------------------------------------------------------------
+
+
+@pytest.fixture
+def sqlcipher() -> None:
+    from crmcli.store import encryption
+
+    if not encryption.available():
+        pytest.skip("needs the encrypt extra")
+
+
+def test_encrypt_speaks_chinese_from_first_line_to_last(
+    db_path, tmp_path, zh, sqlcipher, monkeypatch
+):
+    ok("add", "张三")
+    monkeypatch.delenv("CRM_KEY_FILE", raising=False)
+    assert fails(2, "encrypt", db=db_path) == (
+        "crm: crm encrypt 需要密钥：请用 CRM_KEY_FILE（权限为 0600 的文件）或 CRM_KEY_FD 提供，"
+        "或在终端里运行以输入密钥\n"
+    )
+    assert fails(2, "decrypt", db=db_path) == f"crm: {db_path} 没有加密；未做任何改动\n"
+    key = tmp_path / "crm.key"
+    key.write_text("correct horse battery\n")
+    key.chmod(0o600)
+    monkeypatch.setenv("CRM_KEY_FILE", str(key))
+    from tests.conftest import crm
+
+    done = crm("encrypt")
+    assert done.exit_code == 0, done.stderr
+    assert done.stderr == (
+        "crm: 请妥善保管密钥：丢了它，数据就再也读不出来。在此之前做的备份和导出没有加密。\n"
+    )
+    assert fails(2, "encrypt", db=db_path) == f"crm: {db_path} 已经加密；未做任何改动\n"
+    assert fails(2, "--lang", "en", "encrypt", db=db_path) == (
+        f"crm: {db_path} is already encrypted; nothing was changed\n"
+    )
+    english = crm("--lang", "en", "decrypt")
+    assert english.exit_code == 0 and english.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "again"),
+    [
+        ("en", "Key for {path}: ", "The same key again: "),
+        ("zh", "{path} 的密钥：", "再输入一次密钥："),
+    ],
+)
+def test_the_key_prompts_speak_the_run_s_language(tmp_path, monkeypatch, lang, first, again):
+    import getpass
+    import sys
+
+    from crmcli.store import encryption
+
+    asked: list[str] = []
+    monkeypatch.setattr(getpass, "getpass", lambda prompt, stream=None: asked.append(prompt) or "k")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    path = tmp_path / "crm.db"
+    assert _in(lang, lambda: encryption.prompt_key(path, confirm=True)) == "k"
+    assert asked == [first.format(path=path), again]
+
+
+# --- notices about the file -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_file_open_to_others_is_said_in_the_run_s_language(db_path, lang):
+    from tests.conftest import crm
+
+    ok("add", "张三")
+    db_path.chmod(0o644)
+    result = crm("--lang", lang, "list", "-q")
+    assert result.exit_code == 0 and result.stdout == "1\n"
+    assert (
+        result.stderr
+        == {
+            "en": f"crm: {db_path} was open to others (0644); made it owner-only (0600)\n",
+            "zh": f"crm: {db_path} 原先对其他人开放（0644）；已改为仅本人可读写（0600）\n",
+        }[lang]
+    )
+    assert db_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_leftover_copy_is_said_in_chinese_in_the_notice_and_in_crm_check(db_path, zh):
+    import json
+
+    from tests.conftest import crm
+
+    ok("add", "张三")
+    partial = db_path.with_name("crm.db.converting")
+    partial.write_bytes(b"SQLite format 3\x00" + b"x" * 100)
+    result = crm("list", "-q")
+    assert result.stderr == (
+        f"crm: {partial} 是中断的 crm encrypt 或 decrypt 留下的文件，可能含有未加密的数据；"
+        "crm check --repair 会删除它\n"
+    )
+    table = crm("check", "--format", "table")
+    assert f"{partial} 是中断的 crm encrypt 或 decrypt 留下的文件；crm check --repair 会删除它" in (
+        table.stdout
+    ), table.stdout
+    rows = json.loads(crm("check", "--format", "json").stdout)
+    assert {
+        "check": "leftover copy",
+        "status": "problem",
+        "detail": f"{partial} is left from an interrupted crm encrypt or decrypt; crm check "
+        "--repair removes it",
+    } in rows
+    assert partial.exists()
+
+
+# --- crm check's details ----------------------------------------------------------------------
+
+
+def test_crm_check_says_every_detail_in_chinese_and_keeps_json_english(db_path, zh):
+    """`search index search_customers: 1 records not indexed, …` and `shown unmasked in
+    user-defined fields (customer 1 证件)` were English on a Chinese screen."""
+    import json
+    import sqlite3
+
+    from tests.conftest import crm
+
+    ok("add", "张三", "--field", "证件=待补")
+    ok("add", "李四")
+    with sqlite3.connect(db_path) as conn:  # kept before crm refused an ID in a field
+        conn.execute("UPDATE customer_fields SET value = '110101199003074514'")
+        conn.execute("DELETE FROM search_customers")
+        conn.execute("DELETE FROM search_name_order")
+    conn.close()
+    result = crm("check", "--format", "table")
+    assert result.exit_code == 1
+    said = result.stdout
+    assert "搜索索引 search_customers：1 条记录未编入索引，0 个条目对应的记录已不存在；" in said, (
+        said
+    )
+    assert "拼音排序键：1 位客户缺少排序键" in said, said
+    assert "自定义字段中有未遮盖显示的身份证号（客户 1 的证件）" in said, said
+    rows = json.loads(crm("check", "--format", "json").stdout)
+    details = {row["detail"] for row in rows}
+    assert any(
+        d.startswith("search index search_customers: 1 records not indexed") for d in details
+    )
+    assert any(
+        d.startswith("shown unmasked in user-defined fields (customer 1 证件)") for d in details
+    )
+
+
+# --- crm tag rename ---------------------------------------------------------------------------
+
+
+def test_tag_rename_names_the_places_and_the_cadence_in_chinese(db_path, zh):
+    ok("add", "张三")
+    ok("tag", "vip", "1")
+    ok("tag", "贵宾", "1")
+    ok("segment", "add", "贵宾组", "--tag", "vip")
+    ok("rule", "add", "熟客", "--tag", "vip")
+    ok("care", "rule", "add", "春节", "贺卡", "--tag", "vip")
+    ok("config", "set", "cadence.tag.vip", "14d")
+    ok("config", "set", "cadence.tag.贵宾", "30d")
+    said = ok("tag", "rename", "vip", "贵宾")
+    assert said == (
+        "已把标签“vip”改名为“贵宾”（1 位客户）。\n"
+        "也已在分组“贵宾组”、规则 1、关怀规则 1 中改名。\n"
+        "设置 cadence.tag.vip（14d）已删除；以 cadence.tag.贵宾（30d）为准。\n"
+    ), said
+
+
+def test_tag_rename_in_english_says_the_same_in_english(db_path):
+    ok("add", "Anna")
+    ok("tag", "vip", "1")
+    ok("tag", "gold", "1")
+    ok("segment", "add", "vips", "--tag", "vip")
+    ok("config", "set", "cadence.tag.vip", "14d")
+    ok("config", "set", "cadence.tag.gold", "30d")
+    assert ok("tag", "rename", "vip", "gold") == (
+        "Renamed tag vip to gold (1 customer).\n"
+        "Also renamed in segment vips.\n"
+        "Setting cadence.tag.vip (14d) dropped; cadence.tag.gold (30d) applies.\n"
+    )
+
+
+# --- a suggested command's placeholder --------------------------------------------------------
+
+
+def test_a_suggested_command_s_placeholder_reads_as_one_in_chinese(db_path):
+    ok("add", "张三")
+    ok("stage", "1", "loyal")
+    assert fails(
+        2, "--lang", "zh", "config", "set", "stages", "线索，成交客户，已流失", db=db_path
+    ) == (
+        "crm: 有客户处于新列表删掉的阶段：忠实客户（1）；请保留这些名称，或先加上新名称再移动客户："
+        "crm stage 新阶段 --stage 忠实客户 --all --yes（再用 --archived 做一次）\n"
+    )
+    assert "crm stage NEW --stage loyal" in fails(
+        2, "config", "set", "stages", "lead,customer", db=db_path
+    )
+
+
+# --- standard output closed -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "argv", "said"),
+    [
+        ("zh_CN.UTF-8", ["list"], "crm: 标准输出已关闭；未执行任何操作\n"),
+        ("C.UTF-8", ["list"], "crm: standard output is closed; nothing was done\n"),
+        ("C.UTF-8", ["--lang", "zh", "list"], "crm: 标准输出已关闭；未执行任何操作\n"),
+        (
+            "zh_CN.UTF-8",
+            ["--lang=en", "list"],
+            "crm: standard output is closed; nothing was done\n",
+        ),
+    ],
+)
+def test_standard_output_closed_is_said_in_the_run_s_language(monkeypatch, capsys, env, argv, said):
+    import sys
+
+    from crmcli.__main__ import main
+
+    monkeypatch.setenv("LANG", env)
+    monkeypatch.setattr(sys, "argv", ["crm", *argv])
+    monkeypatch.setattr(sys, "stdout", None)
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 1
+    assert capsys.readouterr().err == said

@@ -844,7 +844,9 @@ def merge_tag_cadence(
         )
     conn.execute("DELETE FROM settings WHERE key = ?", (moved,))
     if kept is not None:
-        return f"setting {old_key} ({row[0]}) dropped; {new_key} ({kept[0]}) applies"
+        return _("setting {old_key} ({old}) dropped; {new_key} ({new}) applies").format(
+            old_key=old_key, old=row[0], new_key=new_key, new=kept[0]
+        )
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?)", (f"{TAG_ID_CADENCE}{new_id}", row[0])
     )
