@@ -363,3 +363,41 @@ def test_standard_output_closed_is_said_in_the_run_s_language(monkeypatch, capsy
         main()
     assert done.value.code == 1
     assert capsys.readouterr().err == said
+
+
+# --- what a misspelt choice suggests ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "meant"),
+    [
+        ("zh", "乱", None),
+        ("en", "乱", None),
+        ("zh", "程市", "；是否想写城市？"),
+        ("en", "程市", "; did you mean city?"),
+        ("en", "wek", "; did you mean week?"),
+        ("zh", "ctiy", "；是否想写 city？"),
+    ],
+)
+def test_a_misspelt_choice_suggests_a_close_word_of_the_run_s_language(db_path, lang, typed, meant):
+    stderr = fails(2, "--lang", lang, "report", "sales", "--by", typed)
+    hint = {"en": "did you mean", "zh": "是否想写"}[lang]
+    if meant is None:
+        assert hint not in stderr, stderr
+    else:
+        assert meant in stderr, stderr
+    if lang == "en":
+        assert not CHINESE.search(stderr.replace(typed, "")), stderr
+
+
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=1, max_size=2
+    )
+)
+def test_a_word_that_keeps_no_character_of_a_name_is_not_it_mistyped(typed):
+    from crmcli.core.typos import distance
+
+    for name in ("周", "城市", "天", "月份"):
+        if not set(typed) & set(name):
+            assert distance(typed, name) is None, (typed, name)
