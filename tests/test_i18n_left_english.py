@@ -401,3 +401,72 @@ def test_a_word_that_keeps_no_character_of_a_name_is_not_it_mistyped(typed):
     for name in ("周", "城市", "天", "月份"):
         if not set(typed) & set(name):
             assert distance(typed, name) is None, (typed, name)
+
+
+# --- prose written past the catalog -----------------------------------------------------------
+
+# Calls whose text a person reads: an error, a notice, a prompt, a line on stderr.
+SAYING = {
+    "InvalidInput", "NotFound", "StorageError", "CrmError", "Ambiguous", "notice", "getpass",
+    "prompt_key",
+}  # fmt: skip
+PROSE = re.compile(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+")  # three English words in a row
+
+
+def _unwrapped_prose(node: object) -> list[str]:
+    """Literal text with English words among `node`'s arguments that no `_()`, `N_()` or
+    `Said()` call holds."""
+    import ast
+
+    found: list[str] = []
+
+    def visit(arg: ast.AST) -> None:
+        if isinstance(arg, ast.Call):
+            return  # _(...).format(...), Said(...), a helper: its own words
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            if PROSE.search(arg.value):
+                found.append(arg.value)
+        elif isinstance(arg, ast.JoinedStr):
+            text = "".join(
+                v.value
+                for v in arg.values
+                if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            )
+            if PROSE.search(text):
+                found.append(text)
+        elif isinstance(arg, ast.BinOp | ast.IfExp | ast.BoolOp):
+            for child in ast.iter_child_nodes(arg):
+                visit(child)
+
+    for arg in [*node.args, *(k.value for k in node.keywords)]:  # type: ignore[attr-defined]
+        visit(arg)
+    return found
+
+
+def test_no_error_notice_or_prompt_says_english_past_the_catalog():
+    """The catalog holds what `_()` is given: a message written as a plain string or an
+    f-string (`notice(f"{name} was open to others …")`, `getpass(f"Key for {path}: ")`,
+    `sys.stderr.write("crm: keep the key safe …")`) never reached it, and stayed English on
+    a Chinese screen. Every such call in crmcli passes its prose through `_()`."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "crmcli"
+    wrong = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            stderr = (
+                name == "write"
+                and isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Attribute)
+                and func.value.attr == "stderr"
+            )
+            if name in SAYING or stderr:
+                wrong += [
+                    f"{path.relative_to(root)}:{node.lineno}: {t!r}" for t in _unwrapped_prose(node)
+                ]
+    assert wrong == []
