@@ -470,3 +470,46 @@ def test_no_error_notice_or_prompt_says_english_past_the_catalog():
                     f"{path.relative_to(root)}:{node.lineno}: {t!r}" for t in _unwrapped_prose(node)
                 ]
     assert wrong == []
+
+
+# --- a hook that cannot run -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "raised", "said"),
+    [
+        ("en", PermissionError(errno.EACCES, "Permission denied"), "Permission denied"),
+        ("zh", PermissionError(errno.EACCES, "Permission denied"), "没有权限"),
+        ("en", "timeout", "it ran longer than 30 seconds"),
+        ("zh", "timeout", "运行超过 30 秒"),
+    ],
+)
+def test_a_hook_that_cannot_run_says_why_in_the_run_s_language(
+    db_path, monkeypatch, lang, raised, said
+):
+    import subprocess
+
+    from crmcli.store import hooks
+    from tests.conftest import crm
+
+    ok("add", "张三")
+    folder = Path(ok("hooks", "path").strip().splitlines()[0])
+    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+    (folder / "on-add").write_text("#!/bin/sh\nexit 0\n")
+    (folder / "on-add").chmod(0o700)
+
+    def refused(*args: object, **kwargs: object) -> object:
+        if raised == "timeout":
+            raise subprocess.TimeoutExpired("on-add", hooks.TIMEOUT_S)
+        raise raised  # type: ignore[misc]
+
+    monkeypatch.setattr(hooks, "_execute", refused)
+    result = crm("--lang", lang, "add", "李四", "-q")
+    assert result.exit_code == 0 and result.stdout == "2\n"
+    assert (
+        result.stderr
+        == {
+            "en": f"crm: hook on-add could not run ({said}); the change is kept\n",
+            "zh": f"crm: 钩子 on-add 无法运行（{said}）；改动已保留\n",
+        }[lang]
+    ), result.stderr

@@ -527,9 +527,14 @@ def run(db_path: Path, conn: sqlite3.Connection, changeset: int) -> list[str]:
                         )
                     )
             except (OSError, subprocess.TimeoutExpired) as exc:
+                reason = (
+                    oserrors.reason(exc)
+                    if isinstance(exc, OSError)
+                    else _("it ran longer than {seconds} seconds").format(seconds=TIMEOUT_S)
+                )
                 problems.append(
                     _("hook {name} could not run ({reason}); the change is kept").format(
-                        name=hook.name, reason=exc
+                        name=hook.name, reason=reason
                     )
                 )
         return problems
