@@ -513,3 +513,15 @@ def test_a_hook_that_cannot_run_says_why_in_the_run_s_language(
             "zh": f"crm: 钩子 on-add 无法运行（{said}）；改动已保留\n",
         }[lang]
     ), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "families"),
+    [
+        ("en", "cadence.tag.NAME, cadence.stage.NAME\n"),
+        ("zh", "cadence.tag.标签名、cadence.stage.阶段名\n"),
+    ],
+)
+def test_the_known_settings_write_a_key_s_placeholder_as_the_language_does(db_path, lang, families):
+    stderr = fails(2, "--lang", lang, "config", "set", "乱", "1", db=db_path)
+    assert stderr.endswith(families), stderr
