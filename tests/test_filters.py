@@ -649,7 +649,7 @@ def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
         (("--lang", "zh", "--sort", "拼因"), "crm: 不能按“拼因”排序；是不是拼音？"),
         (("--where", "ctiy = 上海"), "crm: unknown field 'ctiy' in --where; did you mean city?"),
         (("--where", "CITI = x"), "crm: unknown field 'CITI' in --where; did you mean city?"),
-        (("--where", "城事 = 上海"), "crm: unknown field '城事' in --where; did you mean 城市?"),
+        (("--where", "城事 = 上海"), "crm: unknown field '城事' in --where; did you mean city?"),
         (
             ("--lang", "zh", "--where", "程市 = 上海"),
             "crm: --where 中的字段“程市”未知；是不是城市？",
@@ -668,7 +668,10 @@ def test_a_sort_by_no_field_is_refused_with_the_fields(db_path, sort):
             ("--where", "viplevel = 1"),
             "crm: unknown field 'viplevel' in --where; did you mean vip_level?",
         ),
-        (("--where", "区具 = 朝阳"), "crm: unknown field '区具' in --where; did you mean 区县?"),
+        (
+            ("--where", "区具 = 朝阳"),
+            "crm: unknown field '区具' in --where; did you mean district?",
+        ),
         (
             ("--where", "distrct = 朝阳"),
             "crm: unknown field 'distrct' in --where; did you mean district?",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
 import typer
 
 from crmcli.cli.options import DryRunOption, YesOption, confirm, option, with_options
-from crmcli.core import clock
+from crmcli.core import clock, oserrors
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
 from crmcli.records import refs
@@ -74,7 +74,7 @@ def read_references(references: list[str] | None, batch: Batch) -> list[str]:
         except OSError as exc:
             raise InvalidInput(
                 _("cannot read --ids-from {ids_from}: {strerror}").format(
-                    ids_from=batch.ids_from, strerror=exc.strerror
+                    ids_from=batch.ids_from, strerror=oserrors.reason(exc)
                 )
             ) from None
         except UnicodeDecodeError:

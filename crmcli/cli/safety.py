@@ -440,8 +440,10 @@ def encrypt(ctx: typer.Context) -> None:
     key = encryption.configured_key() or encryption.prompt_key(
         path,
         confirm=True,
-        need="crm encrypt needs a key: give one with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD, "
-        "or run it on a terminal to type one",
+        need=_(
+            "crm encrypt needs a key: give one with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD, "
+            "or run it on a terminal to type one"
+        ),
     )
     result = convert(path, key=key, to_encrypted=True)
     mark_saved(ctx)
@@ -451,8 +453,12 @@ def encrypt(ctx: typer.Context) -> None:
         )
     )
     sys.stderr.write(
-        "crm: keep the key safe: without it nothing can be read back. Backups and exports "
-        "made before now are not encrypted.\n"
+        "crm: "
+        + _(
+            "keep the key safe: without it nothing can be read back. Backups and exports "
+            "made before now are not encrypted."
+        )
+        + "\n"
     )
 
 
@@ -487,7 +493,4 @@ def _refuse_if_already(path: Path, *, encrypted: bool) -> None:
     if not path.exists():
         raise InvalidInput(_("there is no database at {path}").format(path=path))
     if encryption.is_encrypted(path) == encrypted:
-        state = "already encrypted" if encrypted else "not encrypted"
-        raise InvalidInput(
-            _("{path} is {state}; nothing was changed").format(path=path, state=state)
-        )
+        raise encryption.already(path, encrypted=encrypted)

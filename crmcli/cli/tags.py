@@ -119,7 +119,8 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
             )
         ]
         if also:
-            lines.append(_("Also renamed in {places}.").format(places=_(", ").join(also)))
+            places = _(", ").join(place.said() for place in also)
+            lines.append(_("Also renamed in {places}.").format(places=places))
         if cadence:
             lines.append(_("{sentence}.").format(sentence=cadence[:1].upper() + cadence[1:]))
         output(ctx, quiet=quiet).done("\n".join(lines))

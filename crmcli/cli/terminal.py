@@ -40,6 +40,7 @@ from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, clusters, escape_control, width
 from crmcli.cli.display import shown
+from crmcli.core import oserrors
 from crmcli.core.i18n import N_, Said, _, current
 from crmcli.core.vocabulary import header as words
 from crmcli.core.vocabulary import word as worded
@@ -1192,7 +1193,7 @@ def paging(command: list[str]) -> Iterator[None]:
     try:
         pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
     except OSError as error:  # found but cannot start (a bad #! line, no permission)
-        reason = error.strerror or error
+        reason = oserrors.reason(error)
         sys.stderr.write(
             "crm: "
             + _("warning: pager {pager!r} cannot start ({reason}); printing directly").format(

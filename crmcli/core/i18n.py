@@ -342,3 +342,19 @@ class Joined(Said):
         if _speaking() is None:
             return str(self)
         return _("; ").join(p.said() if isinstance(p, Said) else p for p in self.pieces)
+
+
+class Listing(Joined):
+    """Several names or values kept in data as one (`customer 1 证件, customer 4 备注`):
+    joined by `, ` in English, JSON and CSV, by the run's own separator (`、`) for people,
+    each piece in the run's language."""
+
+    def __new__(cls, pieces: Any) -> Listing:
+        listing = str.__new__(cls, ", ".join(pieces))
+        listing.template, listing.params, listing.pieces = str(listing), {}, tuple(pieces)
+        return listing
+
+    def said(self) -> str:
+        if _speaking() is None:
+            return str(self)
+        return _(", ").join(p.said() if isinstance(p, Said) else p for p in self.pieces)
