@@ -373,10 +373,12 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         return 2
     if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRORS:
         return _output_failed(exc, run)
-    if isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        _say(f"{oserrors.reason(exc)}{where}")
-        return 1
+    if isinstance(exc, OSError):  # a path given that cannot be used is input to change
+        if exc.filename is None:
+            _say(oserrors.reason(exc))
+            return 1
+        _say(_("{reason}: {path}").format(reason=oserrors.reason(exc), path=exc.filename))
+        return 2 if exc.errno in oserrors.REFUSED_PLACES else 1
     _say(_("internal error; rerun with --debug to see the traceback and report it"))
     return 1
 

@@ -41,6 +41,14 @@ WORDS = {
 }
 
 
+# What keeps a file from being read or made where the user said (their path is the input to
+# change: exit 2), as opposed to the disk failing or filling (exit 1).
+REFUSED_PLACES = frozenset({
+    errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EISDIR,
+    errno.ENAMETOOLONG, errno.ELOOP, errno.EXDEV, errno.EINVAL,
+})  # fmt: skip
+
+
 def reason(error: OSError | int) -> str:
     """Why `error` (an OSError, or an errno value) happened, in the run's language: the
     system's words in English (its strerror), crm's catalog's words in another language for

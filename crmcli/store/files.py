@@ -93,14 +93,6 @@ def new_temp(path: Path) -> tuple[int, Path]:
     return fd, Path(name)
 
 
-# What keeps a file from being made where the user asked (their path is the input to change),
-# as opposed to the disk failing or filling (exit 1).
-_REFUSED_PLACES = frozenset({
-    errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EISDIR,
-    errno.ENAMETOOLONG, errno.ELOOP, errno.EXDEV, errno.EINVAL,
-})  # fmt: skip
-
-
 @contextlib.contextmanager
 def creating(path: Path) -> Iterator[None]:
     """Around making the temporary file (or folder) beside `path`: a failure is said of
@@ -111,7 +103,7 @@ def creating(path: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         said = _("cannot write {path}: {strerror}").format(path=path, strerror=oserrors.reason(exc))
-        if exc.errno in _REFUSED_PLACES:
+        if exc.errno in oserrors.REFUSED_PLACES:
             raise InvalidInput(said) from None
         raise StorageError(said) from None
 
