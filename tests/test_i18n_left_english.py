@@ -231,13 +231,12 @@ def test_a_leftover_copy_is_said_in_chinese_in_the_notice_and_in_crm_check(db_pa
     partial.write_bytes(b"SQLite format 3\x00" + b"x" * 100)
     result = crm("list", "-q")
     assert result.stderr == (
-        f"crm: {partial} 是中断的 crm encrypt 或 decrypt 留下的文件，可能含有未加密的数据；"
-        "crm check --repair 会删除它\n"
+        f"crm: {partial} 是中断的“crm encrypt”或“crm decrypt”留下的文件，可能含有未加密的数据；"
+        "“crm check --repair”会删除它\n"
     )
     table = crm("check", "--format", "table")
-    assert f"{partial} 是中断的 crm encrypt 或 decrypt 留下的文件；crm check --repair 会删除它" in (
-        table.stdout
-    ), table.stdout
+    said = f"{partial} 是中断的“crm encrypt”或“crm decrypt”留下的文件；“crm check --repair”会删除它"
+    assert said in table.stdout, table.stdout
     rows = json.loads(crm("check", "--format", "json").stdout)
     assert {
         "check": "leftover copy",
