@@ -272,7 +272,7 @@ def test_crm_check_says_every_detail_in_chinese_and_keeps_json_english(db_path, 
         said
     )
     assert "拼音排序键：1 位客户缺少排序键" in said, said
-    assert "自定义字段中有未遮盖显示的身份证号（客户 1 的证件）" in said, said
+    assert "自定义字段中有未遮盖显示的身份证号（客户 1 的“证件”）" in said, said
     rows = json.loads(crm("check", "--format", "json").stdout)
     details = {row["detail"] for row in rows}
     assert any(
@@ -281,6 +281,22 @@ def test_crm_check_says_every_detail_in_chinese_and_keeps_json_english(db_path, 
     assert any(
         d.startswith("shown unmasked in user-defined fields (customer 1 证件)") for d in details
     )
+
+
+def test_crm_check_advises_a_command_that_runs_as_shown(db_path):
+    """A field name with a space (kept from an older file) is quoted in the advice
+    (`--unset '身份 证'`): as shown it read `--unset 身份 证`, which the shell splits."""
+    import json
+    import sqlite3
+
+    from tests.conftest import crm
+
+    ok("add", "李四", "--field", "证件=x")
+    with sqlite3.connect(db_path) as conn:  # kept before crm refused an ID in a field
+        conn.execute("UPDATE customer_fields SET key = '身份 证', value = '110101199003074514'")
+    conn.close()
+    details = {row["detail"] for row in json.loads(crm("check", "-f", "json").stdout)}
+    assert any(d.endswith("crm edit 1 --unset '身份 证' --national-id -") for d in details)
 
 
 # --- crm tag rename ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sqlite3
 import stat
 import tempfile
@@ -524,7 +525,7 @@ def _id_fields_row(conn: sqlite3.Connection) -> CheckResult:
         "{field} --national-id -",
         fields=Listing([*shown, *(["..."] if len(found) > 5 else [])]),
         id=customer_id,
-        field=key,
+        field=shlex.quote(key),  # a command to run as shown: `--unset '身份 证'`
     )
     return {"check": "national IDs", "status": "problem", "detail": detail}
 
