@@ -3657,9 +3657,10 @@ def test_the_apostrophe_that_keeps_a_number_as_text_is_dropped_from_numbers_only
     cn, tmp_path, plain
 ):
     """`'13800138000`, `'00123`: the guard a spreadsheet user types before a number was
-    read as part of it (the ID and the cycle refused, the code and postal code kept with
-    it); in a field of numbers, codes and dates it is dropped, with --plain too (no
-    number holds one); the notes, free text, keep it."""
+    read as part of it (the ID and the cycle refused, the postal code kept with it); in a
+    field of numbers, codes and dates it is dropped, with --plain too (no number holds
+    one); the notes, free text, keep it, and so do the keys matched as typed (an external
+    id, an order reference), which a customer stored with it must still match."""
     sheet = tmp_path / "guarded.csv"
     sheet.write_bytes(GUARDED_SHEET.encode("utf-8"))
     ok("import", "customers", str(sheet), *plain)
@@ -3667,7 +3668,7 @@ def test_the_apostrophe_that_keeps_a_number_as_text_is_dropped_from_numbers_only
     assert who["phones"] == ["+8613800138000"]
     assert (who["national_id"], who["external_id"], who["cadence_days"]) == (
         "11010519491231002X",
-        "00123",
+        "'00123",
         30,
     )
     assert (who["birthday"], who["fields"], who["notes"]) == (
@@ -3678,7 +3679,7 @@ def test_the_apostrophe_that_keeps_a_number_as_text_is_dropped_from_numbers_only
     sheet.write_bytes(("\ufeff" + PLAIN_GUARDED_ROWS).encode("utf-8"))
     ok("import", "customers", str(sheet), *plain)
     shown = [(c["phones"], c["external_id"], c["notes"]) for c in customers_json()[1:]]
-    assert shown == [(["+8613912345678"], "00124", "'先发报价"), (["+8613700137000"], "0", None)]
+    assert shown == [(["+8613912345678"], "'00124", "'先发报价"), (["+8613700137000"], "'0", None)]
     orders = tmp_path / "orders.csv"
     orders.write_bytes(
         "\ufeff客户,产品,金额,日期,订单号\r\n'13800138000,茶叶,'128.50,'2026-01-05,'0042\r\n".encode()
@@ -3688,22 +3689,37 @@ def test_the_apostrophe_that_keeps_a_number_as_text_is_dropped_from_numbers_only
     assert (bought["customer_id"], bought["amount"], bought["order_ref"]) == (
         who["id"],
         "128.50",
-        "0042",
+        "'0042",
     )
     assert bought["purchased_at"].startswith("2026-01-05")
+
+
+def test_an_external_id_kept_with_its_apostrophe_is_matched_as_typed(cn, tmp_path):
+    """A customer whose external id an import kept as `'00123` (every import did, before
+    the guard was dropped from numbers) is the one a later file's `'00123` updates and its
+    purchases go to: dropping it made a second customer `00123`, silently."""
+    first = tmp_path / "a.csv"
+    first.write_text("name,external_id,city\nHan,'00123,北京\n", encoding="utf-8")
+    ok("import", "customers", str(first))
+    first.write_text("name,external_id,city\nHan,'00123,上海\n", encoding="utf-8")
+    ok("import", "customers", str(first))
+    assert [(c["external_id"], c["city"]) for c in customers_json()] == [("'00123", "上海")]
+    orders = tmp_path / "o.csv"
+    orders.write_text("customer,item,amount\n'00123,Tea,5\n'13800138000,Tea,6\n", encoding="utf-8")
+    ok("add", "Li", "--phone", "13800138000")
+    ok("import", "purchases", str(orders))
+    bought = json.loads(ok("export", "purchases", "--format", "json"))
+    assert [(b["customer_id"], b["amount"]) for b in bought] == [(1, "5.00"), (2, "6.00")]
 
 
 @settings(max_examples=examples(100), deadline=None)
 @given(digits=st.text("0123456789", min_size=1, max_size=12), text=st.text(min_size=1))
 def test_a_leading_apostrophe_goes_from_a_number_s_cell_and_stays_in_text(digits, text):
     """As a cell is gathered for its field (importers.unquoted): a number's field drops
-    the one apostrophe before it, a customer reference before a digit or `+` only, and
-    free text keeps it whatever follows."""
+    the one apostrophe before it; a key matched as typed, a customer reference (tried as
+    typed first, refs.resolve_cell) and free text keep it whatever follows."""
     from crmcli.transfer.importers import unquoted
 
     assert unquoted("phone", f"'{digits}") == digits
-    assert unquoted("external_id", f"'{text}") == (text if text.strip() else f"'{text}")
-    assert unquoted("customer", f"'{digits}") == digits
-    assert unquoted("customer", "'张三") == "'张三"
-    for field in ("notes", "name", "field:备注", "company"):
+    for field in ("notes", "name", "field:备注", "company", "external_id", "order_ref", "customer"):
         assert unquoted(field, f"'{text}") == f"'{text}"

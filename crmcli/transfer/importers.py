@@ -600,25 +600,22 @@ def _strings(value: Any) -> list[str]:
 # apostrophe is the guard a spreadsheet user types, or a system's export writes, to keep a
 # number as text with all its digits and leading zeros (`'13800138000`,
 # `'11010519491231002X`, `'00123`), and is dropped, in a file of any format. Free text (a
-# name, notes, a user-defined field) keeps it, where it may be meant. A customer reference
-# (a name, or an id, phone, email) drops it before a digit or `+` only.
+# name, notes, a user-defined field) keeps it, where it may be meant; so do the keys that
+# are matched as typed (an external id, an order reference: one stored with its apostrophe
+# by an older import must still match), and a customer reference, which is tried as typed
+# first (refs.resolve_cell).
 NUMBER_LIKE = frozenset({
-    "phone", "mobile", "national_id", "external_id", "id", "created_at", "cadence_days",
-    "birthday", "field:postal_code", "amount", "unit_price", "quantity", "purchased_at",
-    "order_ref", "occurred_at", "duration", "due_on", "done_at",
+    "phone", "mobile", "national_id", "id", "created_at", "cadence_days", "birthday",
+    "field:postal_code", "amount", "unit_price", "quantity", "purchased_at", "occurred_at",
+    "duration", "due_on", "done_at",
 })  # fmt: skip
-_REFERENCES = frozenset({"customer", ALSO, "referred_by"})
 
 
 def unquoted(target: str, value: str) -> str:
     """`value` of a cell of `target` without the spreadsheet's text guard (NUMBER_LIKE)."""
     if value[:1] != "'" or not value[1:].strip():  # a lone `'` is refused as it is
         return value
-    if target in NUMBER_LIKE:
-        return value[1:]
-    if target in _REFERENCES and (value[1:2].isdigit() or value[1:2] == "+"):
-        return value[1:]
-    return value
+    return value[1:] if target in NUMBER_LIKE else value
 
 
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
@@ -871,7 +868,7 @@ class Importer:
         ref = given[0]
         found = self._customers.get(ref)
         if found is None:
-            found = refs.resolve(self.conn, ref, region=self.options.region)
+            found = refs.resolve_cell(self.conn, ref, region=self.options.region)
             if len(self._customers) >= CUSTOMER_REFS:
                 self._customers.clear()
             self._customers[ref] = found
@@ -909,7 +906,7 @@ class Importer:
         mine = f"#{customer_id} {row[0]}" if row is not None else f"#{customer_id}"
         said = {"first": first, "ref": ref, "mine": mine, "second": second, "other": other}
         try:
-            other_id = refs.resolve(self.conn, other, region=self.options.region)
+            other_id = refs.resolve_cell(self.conn, other, region=self.options.region)
         except NotFound:
             return _(
                 "{first} {ref} is {mine} here, but {second} {other!r} is nobody here: the "
@@ -2066,7 +2063,7 @@ class CustomerImporter(Importer):
     def _resolve(self, ref: str) -> int:
         from crmcli.records import refs
 
-        return refs.resolve(self.conn, ref, region=self.options.region)
+        return refs.resolve_cell(self.conn, ref, region=self.options.region)
 
     def _existing(self, row: CustomerRow, values: dict[str, list[str]]) -> tuple[int | None, str]:
         """The customer this row matches, or None; and the key it matched by.

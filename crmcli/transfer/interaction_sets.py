@@ -104,7 +104,7 @@ def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) ->
     def customer(ref: str) -> int:
         from crmcli.records import refs
 
-        return refs.resolve(conn, ref, region=region)
+        return refs.resolve_cell(conn, ref, region=region)
 
     # A reference that can only be an external id (it has a letter, so it is no id) and is
     # the external id of one live customer is that customer (refs.resolve's first match):

@@ -205,7 +205,7 @@ def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) ->
         if ref not in cache:
             from crmcli.records import refs
 
-            cache[ref] = refs.resolve(conn, ref, region=region)
+            cache[ref] = refs.resolve_cell(conn, ref, region=region)
         return cache[ref]
 
     def item(text: str) -> tuple[Any, ...]:
