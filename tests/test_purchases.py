@@ -40,7 +40,11 @@ def test_buy_reads_a_currency_typed_after_the_amount_unquoted(db_path, anna, wor
     ("words", "message"),
     [(["12", "USD", "--currency", "EUR"], "the amount '12 USD' is in USD, not EUR"),
      (["12", "dollars"], "not an amount: '12 dollars'"),
-     (["12", "USD", "extra"], "unexpected extra argument")],
+     (["12", "USD", "extra"], "unexpected extra argument"),
+     (["12", ""], "'' after the amount is not a currency"),
+     (["12", "  "], "'  ' after the amount is not a currency"),
+     (["12", "2"], "'2' after the amount is not a currency"),
+     (["--", "-50", "--force"], "'--force' after the amount is not a currency")],
 )  # fmt: skip
 def test_buy_refuses_a_currency_after_the_amount_it_cannot_read(db_path, anna, words, message):
     assert message in fails(2, "buy", "Anna", "Tea", *words, db=db_path)

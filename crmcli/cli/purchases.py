@@ -25,6 +25,7 @@ from crmcli.cli.options import (
     period,
 )
 from crmcli.cli.output import Format
+from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
 
 if TYPE_CHECKING:
@@ -148,7 +149,12 @@ def buy(
     from crmcli.records import purchases
 
     if written_currency is not None:  # `1299.50 USD` typed unquoted: one amount, as quoted
-        amount = f"{amount} {written_currency}"
+        word = written_currency.strip()
+        if not word or word[0] == "-" or any(ch.isdigit() for ch in word):
+            # nothing, an option after `--`, a second number: no currency, and not an amount
+            said = _("{value!r} after the amount is not a currency (write one like USD or 美元)")
+            raise InvalidInput(said.format(value=written_currency))
+        amount = f"{amount} {word}"
     raw = purchases.LineInput(
         item=item,
         amount=amount,
