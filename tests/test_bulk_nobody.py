@@ -88,3 +88,25 @@ def test_any_filter_matching_nobody_exits_0_and_changes_nothing(db_path, write, 
     where = f"city = '{city}'"
     said = nobody(db_path, "--lang", language, *write, "--where", where, "--yes")
     assert said.count("\n") == 1 and ("nothing was changed" in said or "没有做任何更改" in said)
+
+
+def test_an_empty_list_of_customers_says_so_and_makes_no_tag(db_path, tmp_path):
+    """`crm list -q | crm tag new -` when the list was empty, or an empty --ids-from file:
+    `Tagged 0 customers` made the tag for nobody and recorded it in history."""
+    people()
+    empty = tmp_path / "none.txt"
+    empty.write_text("\n", encoding="utf-8")
+    for write in WRITES:
+        said = nobody(db_path, *write, "--ids-from", str(empty), "--yes")
+        assert said == "No customer was given (the list read was empty); nothing was changed.\n"
+        piped = ("stage", "-", "lost") if write[0] == "stage" else (*write, "-")  # REF|STAGE
+        said = nobody(db_path, "--lang", "zh", *piped, "--yes")
+        assert said == "没有给出任何客户（读到的名单是空的），没有做任何更改。\n", write
+    assert ok("tags").count("\n") == 3  # no tag was made for nobody
+
+
+def test_named_customers_none_of_whom_the_filter_keeps_is_nobody_matched(db_path):
+    people()
+    said = nobody(db_path, "tag", "new", "1", "2", "--city", "广州")
+    assert said == "No customer matches the filter --city '广州'; nothing was changed.\n"
+    assert ok("tags").count("\n") == 3

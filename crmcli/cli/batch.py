@@ -101,7 +101,7 @@ def select(
 
     named = read_references(references, batch)
     if not any(n.strip() for n in named) and (references or batch.ids_from):
-        return [], False  # an empty pipe or file: nothing to do, not an error
+        nobody_given(ctx)  # an empty pipe or file: nothing to do, not an error
     if not named and selection.is_empty() and not batch.every:
         raise InvalidInput(
             _(
@@ -137,7 +137,21 @@ def select(
     if selection.is_empty():
         return wanted, False
     allowed = set(chosen)
-    return [i for i in wanted if i in allowed], False
+    kept = [i for i in wanted if i in allowed]
+    if wanted and not kept:  # the customers named, none of them as the filter asks
+        nobody_matched(ctx, conn, selection)
+    return kept, False
+
+
+def nobody_given(ctx: typer.Context) -> NoReturn:
+    """End a bulk write given an empty list of customers (`crm list -q | crm tag vip -` when
+    the list was empty, an empty --ids-from file): no failure, exit 0, said on stderr as
+    `nobody_matched` says it, and nothing written, not even the new tag of `crm tag`."""
+    from crmcli.cli.app import output
+
+    said = output(ctx, quiet=bool(ctx.params.get("quiet")))
+    said.note(_("No customer was given (the list read was empty); nothing was changed."))
+    raise typer.Exit(0)
 
 
 def nobody_matched(
