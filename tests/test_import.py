@@ -1081,7 +1081,8 @@ def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_pat
 @pytest.mark.parametrize(
     "cell",
     ["1990-08-15", "1990年八月十五", "农历1990-08-15", "农历1990年八月十五", "lunar:1990-08-15",
-     "LUNAR:1990-08-15", "农历：1990-08-15", " 农历1990-08-15 "],
+     "LUNAR:1990-08-15", "农历：1990-08-15", " 农历1990-08-15 ", "阴历1990年八月十五",
+     "農曆1990-08-15", "陰曆：1990年八月十五"],
 )  # fmt: skip
 def test_a_lunar_birthday_column_reads_every_form_its_refusal_advises(db_path, tmp_path, cell):
     """A 农历生日 cell may say it is lunar itself, as the refusal of a bad one advises
