@@ -1180,7 +1180,7 @@ def paging(command: list[str]) -> Iterator[None]:
     if shutil.which(command[0]) is None:
         sys.stderr.write(
             "crm: "
-            + _("warning: pager {pager!r} not found; printing directly").format(pager=command[0])
+            + _("warning: pager '{pager}' not found; printing directly").format(pager=command[0])
             + "\n"
         )
         yield
@@ -1196,7 +1196,7 @@ def paging(command: list[str]) -> Iterator[None]:
         reason = oserrors.reason(error)
         sys.stderr.write(
             "crm: "
-            + _("warning: pager {pager!r} cannot start ({reason}); printing directly").format(
+            + _("warning: pager '{pager}' cannot start ({reason}); printing directly").format(
                 pager=command[0], reason=reason
             )
             + "\n"
@@ -1223,7 +1223,7 @@ def paging(command: list[str]) -> Iterator[None]:
         if status > 0:  # `CRM_PAGER=false`: what it was given may never have been shown
             sys.stderr.write(
                 "crm: "
-                + _("warning: pager {pager!r} exited with status {status}").format(
+                + _("warning: pager '{pager}' exited with status {status}").format(
                     pager=command[0], status=status
                 )
                 + "\n"
