@@ -33,6 +33,7 @@ from crmcli.transfer.purchase_sets import (  # noqa: F401 - columns_fit: the imp
     _load,
     _lookup,
     columns_fit,
+    customer_lookup,
 )
 
 FIELDS = (
@@ -101,26 +102,7 @@ def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) ->
         expr = fields[name]
         return f"SELECT DISTINCT {expr} AS k FROM {MAPPED} WHERE {expr} IS NOT NULL"  # noqa: S608
 
-    def customer(ref: str) -> int:
-        from crmcli.records import refs
-
-        return refs.resolve_cell(conn, ref, region=region)
-
-    # A reference that can only be an external id (it has a letter, so it is no id) and is
-    # the external id of one live customer is that customer (refs.resolve's first match):
-    # found by one join; any other goes to refs.resolve.
-    conn.execute("CREATE TABLE temp.crm_import_customer (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
-    conn.execute(
-        "INSERT INTO temp.crm_import_customer SELECT k, (SELECT CASE WHEN count(*) = 1 "  # noqa: S608
-        "AND min(archived_at IS NULL) THEN min(id) END FROM customers WHERE external_id = k) "
-        f"FROM ({distinct('customer')}) WHERE k GLOB '*[A-Za-z]*' "
-        "AND k = trim(k, :spaces)",
-        {"spaces": SPACES},
-    )
-    conn.execute("DELETE FROM temp.crm_import_customer WHERE v IS NULL")
-    expr = fields["customer"]
-    rest = f"{distinct('customer')} AND {expr} NOT IN (SELECT k FROM temp.crm_import_customer)"  # noqa: S608
-    _lookup(conn, "customer", rest, customer)
+    customer_lookup(conn, MAPPED, fields["customer"], region, {})
     for name, column in CHECKED.items():
         if fields[name] != "NULL":
             check = _checker(importer, name, column)
