@@ -28,12 +28,11 @@ from crmcli.core.text import Place
 from crmcli.transfer.purchase_sets import (  # noqa: F401 - columns_fit: the importer's
     BATCH,
     ROWS,
-    SPACES,
-    _fields,
-    _load,
     _lookup,
     columns_fit,
     customer_lookup,
+    drive,
+    lookup_tables,
 )
 
 FIELDS = (
@@ -60,38 +59,7 @@ VALUES = tuple(f"v{i}" for i in range(10))
 def run(importer: Any, rows: Any) -> None:  # an InteractionImporter, a sources.Rows
     """Import the CSV rows of `rows` into the caller's transaction; fills importer.summary
     (rejections go to importer.reject, in file order)."""
-    conn: sqlite3.Connection = importer.conn
-    names = [f"c{i}" for i in range(len(rows.columns))]
-    _drop(conn)
-    conn.execute(  # where a row is (text.Place): its last line, its row, its first line
-        f"CREATE TABLE {ROWS} (line INTEGER, row_no INTEGER, first INTEGER, problem TEXT, "
-        f"{', '.join(names)})"
-    )
-    try:
-        importer.summary.rows = _load(conn, importer, rows, len(names))
-        if importer.summary.rows:
-            importer.options.progress.phase(_("checking values"))
-            exprs = _fields(importer, rows, FIELDS)
-            conn.execute(
-                f"CREATE TABLE {MAPPED} (seq INTEGER PRIMARY KEY, problem, odd, "
-                f"{', '.join(FIELDS)})"
-            )
-            conn.execute(
-                f"INSERT INTO {MAPPED} SELECT rowid, problem, "  # noqa: S608
-                f"{', '.join(exprs[n] for n in ('odd', *FIELDS))} FROM {ROWS}",
-                {"spaces": SPACES},
-            )
-            # A field no column maps to is NULL in every row: it is looked up in none.
-            fields = {n: n if exprs[n] != "NULL" else "NULL" for n in FIELDS}
-            _lookups(conn, importer, fields)
-            _import(conn, importer, rows, names, fields)
-    finally:
-        _drop(conn)
-
-
-def _drop(conn: sqlite3.Connection) -> None:
-    for table in (ROWS, MAPPED, LINES, *(f"temp.crm_import_{name}" for name in LOOKUPS)):
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    drive(importer, rows, FIELDS, (MAPPED, LINES, *lookup_tables(LOOKUPS)), _lookups, _import)
 
 
 def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) -> None:

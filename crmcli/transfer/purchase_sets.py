@@ -65,37 +65,55 @@ def columns_fit(targets: list[str | None]) -> bool:
 def run(importer: Any, rows: Any) -> None:  # a PurchaseImporter, a sources.Rows
     """Import the CSV rows of `rows` into the caller's transaction; fills importer.summary
     (rejections go to importer.reject, in file order)."""
+    drive(importer, rows, FIELDS, (MAPPED, LINES, *lookup_tables(LOOKUPS)), _lookups, _import)
+
+
+def lookup_tables(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"temp.crm_import_{name}" for name in names)
+
+
+def drive(
+    importer: Any,
+    rows: Any,
+    names: tuple[str, ...],
+    tables: tuple[str, ...],
+    lookups: Callable[[sqlite3.Connection, Any, dict[str, str]], None],
+    store: Callable[[sqlite3.Connection, Any, Any, list[str], dict[str, str]], None],
+) -> None:
+    """The import of one kind by sets: the rows as read into ROWS, each row's fields `names`
+    (its first table, `tables[0]`) by _fields's expressions, then the kind's `lookups` and
+    `store`; `tables` (the kind's temporary tables) are dropped before and after."""
     conn: sqlite3.Connection = importer.conn
-    names = [f"c{i}" for i in range(len(rows.columns))]
-    _drop(conn)
+    columns = [f"c{i}" for i in range(len(rows.columns))]
+    _drop(conn, tables)
     conn.execute(  # where a row is (text.Place): its last line, its row, its first line
         f"CREATE TABLE {ROWS} (line INTEGER, row_no INTEGER, first INTEGER, problem TEXT, "
-        f"{', '.join(names)})"
+        f"{', '.join(columns)})"
     )
     try:
-        importer.summary.rows = _load(conn, importer, rows, len(names))
+        importer.summary.rows = _load(conn, importer, rows, len(columns))
         if importer.summary.rows:
             importer.options.progress.phase(_("checking values"))
-            exprs = _fields(importer, rows)
+            exprs = _fields(importer, rows, names)
             conn.execute(
-                f"CREATE TABLE {MAPPED} (seq INTEGER PRIMARY KEY, problem, odd, "
-                f"{', '.join(FIELDS)})"
+                f"CREATE TABLE {tables[0]} (seq INTEGER PRIMARY KEY, problem, odd, "
+                f"{', '.join(names)})"
             )
             conn.execute(
-                f"INSERT INTO {MAPPED} SELECT rowid, problem, "  # noqa: S608
-                f"{', '.join(exprs[n] for n in ('odd', *FIELDS))} FROM {ROWS}",
+                f"INSERT INTO {tables[0]} SELECT rowid, problem, "  # noqa: S608
+                f"{', '.join(exprs[n] for n in ('odd', *names))} FROM {ROWS}",
                 {"spaces": SPACES},
             )
             # A field no column maps to is NULL in every row: it is looked up in none.
-            fields = {n: n if exprs[n] != "NULL" else "NULL" for n in FIELDS}
-            _lookups(conn, importer, fields)
-            _import(conn, importer, rows, names, fields)
+            fields = {n: n if exprs[n] != "NULL" else "NULL" for n in names}
+            lookups(conn, importer, fields)
+            store(conn, importer, rows, columns, fields)
     finally:
-        _drop(conn)
+        _drop(conn, tables)
 
 
-def _drop(conn: sqlite3.Connection) -> None:
-    for table in (ROWS, MAPPED, LINES, *(f"temp.crm_import_{name}" for name in LOOKUPS)):
+def _drop(conn: sqlite3.Connection, tables: tuple[str, ...]) -> None:
+    for table in (ROWS, *tables):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -122,7 +140,7 @@ def _load(conn: sqlite3.Connection, importer: Any, rows: Any, width: int) -> int
     return counted[0]
 
 
-def _fields(importer: Any, rows: Any, names: tuple[str, ...] = FIELDS) -> dict[str, str]:
+def _fields(importer: Any, rows: Any, names: tuple[str, ...]) -> dict[str, str]:
     """SQL over a row of ROWS for each of `names` (NULL when no column maps to it), as
     gather_first takes them: the first cell with a value; a second customer column as
     `also`. And `odd`: the row has a cell the per-row path reads otherwise (the export's
