@@ -4,10 +4,10 @@ option that takes a date or a date-time (`--at`, `--due`, `--since`, `--until`, 
 
 The grammar (docs/conventions.md shows it with a table of examples, which tests replay):
 - a day: ISO (`2026-11-22`, `20261122`, `2026/11/22`, `2026.11.22`), `2026年11月22日`,
-  `22 Nov 2026`, `Nov 22, 2026`, `11/22/2026` (see slashes below); `today`, `tomorrow`,
-  `yesterday` (今天, 明天, 后天, 大后天, 昨天, 前天, 大前天); `月底` (this month's last day;
-  `月底前` by then, the same day), `年底` (this year's 31 December), `元旦` (1 January, as
-  `1月1日` is read),
+  `2026年十一月二十二日`, `22 Nov 2026`, `Nov 22, 2026`, `11/22/2026` (see slashes below);
+  `today`, `tomorrow`, `yesterday` (今天, 明天, 后天, 大后天, 昨天, 前天, 大前天); `月底` (this
+  month's last day; `月底前` by then, the same day), `年底` (this year's 31 December),
+  `元旦` (1 January, as `1月1日` is read),
   `下个月` (`下月初`: next month's first day); offsets `+3d`, `-2w`, `1m`, `1y` (unsigned is
   ahead), `in 3 days`, `3 days ago`, `3天后`, `2周前`, `两天后`, `一个月前`; `周末` (a
   Saturday, as a bare weekday is read; `下周末`); weekdays `fri`, `next fri` (the first
@@ -158,6 +158,11 @@ _ISO = (
 _YEAR_FIRST = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
 _ZH_MONTH_DAY = (
     r"(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
+)
+# A day of a year with its month and day in Chinese numerals (`2026年十二月三十一日`).
+_ZH_YEAR_DAY = (
+    r"(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+    r"\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]?"
 )
 # A day of the month without its month (`15号`, `十五日`), or of this, next or last month
 # (`下月15号`, `上个月三十日`).
@@ -743,6 +748,8 @@ def _day(text: str, today: date, direction: Direction) -> date:
         return _real(int(match[1]), int(match[2]), int(match[3]), typed)
     if re.fullmatch(r"\d{8}", text):
         return _real(int(text[:4]), int(text[4:6]), int(text[6:]), typed)
+    if match := re.fullmatch(_ZH_YEAR_DAY, text):
+        return _real(int(match[1]), _count(match[2]) or 0, _count(match[3]) or 0, typed)
     if match := re.fullmatch(_ZH_MONTH_DAY, text):
         month, day = _count(match[1]) or 0, _count(match[2]) or 0
         return _yearless(month, day, today, direction, typed)
