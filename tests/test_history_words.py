@@ -159,3 +159,23 @@ def test_an_update_says_only_the_fields_that_read_differently(words, language):
         assert "--tag '展会' → --tag '展会'" not in said or not differing
     finally:
         i18n.reset(token)
+
+
+def test_limit_counts_the_changes_a_table_shows(db_path):
+    """A change that reads the same before and after (the segment's tag bound to its id) is
+    left out before --limit counts: `--limit 3` shows three changes when there are, as the
+    first three of `--limit 0` (it showed two: the hidden one was counted)."""
+    add("Anna")
+    ok("segment", "add", "s", "--tag", "展会")
+    ok("tag", "展会", "Anna")  # binds the segment's tag to its id: a change in no words
+    ok("segment", "add", "t", "--tag", "展会")
+
+    def rows(text: str) -> list[list[str]]:
+        return [line.split() for line in text.splitlines()[2:]]
+
+    every = rows(history())
+    assert len(every) == 5, every
+    for n in range(1, 7):
+        shown = rows(ok("history", "--limit", str(n)))
+        assert shown == every[:n], (n, shown)
+    assert len(json.loads(ok("history", "-f", "json", "--limit", "3"))) == 3

@@ -162,15 +162,24 @@ def history_(
 
     with reading(ctx) as conn:
         customer_id = resolver(conn, archived=True)(ref) if ref is not None else None
-        rows = history.list_history(
-            conn,
-            customer_id=customer_id,
-            limit=limit,
-            reveal=reveal,
-            bookkeeping=fmt is not Format.table,  # a table's rows are changes a person made
-        )
-        if fmt is Format.table:
-            rows = _in_words(conn, rows)
+        # A table's rows are changes a person made, said in words: the rows that say none
+        # are left out before --limit counts, so more are read until it has enough.
+        wanted = limit
+        while True:
+            rows = history.list_history(
+                conn,
+                customer_id=customer_id,
+                limit=wanted,
+                reveal=reveal,
+                bookkeeping=fmt is not Format.table,
+            )
+            if fmt is not Format.table:
+                break
+            read, rows = len(rows), _in_words(conn, rows)
+            if not limit or len(rows) >= limit or read < wanted:
+                rows = rows[:limit] if limit else rows
+                break
+            wanted *= 2
     if fmt is Format.table:
         from crmcli.cli.output import is_terminal
         from crmcli.core.text import clip
