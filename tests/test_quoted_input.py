@@ -38,6 +38,30 @@ def test_every_refusal_that_quotes_input_cuts_it(db_path):
             assert "城" * 39 + "…" in first, (args, first)
 
 
+def test_the_frameworks_refusals_cut_what_was_typed_too(db_path):
+    """Usage errors (an option or a value no command takes, a number option given text,
+    arguments too many) quote what was typed cut as crm's own refusals do, in both
+    languages, and keep the rest of the sentence."""
+    add("张伟")
+    long = "城" * 300
+    for args, words in (
+        (("list", "--limit", long), ("--limit",)),
+        (("list", "--" + long), ("--list", "--help")),
+        (("list", "-f", long), ("--format", "json")),
+        (("show", "1", long), ("crm show --help",)),
+        (("list", "--sort", long), ("name",)),
+    ):
+        for language in ("en", "zh"):
+            result = crm("--lang", language, *args)
+            assert result.exit_code == 2, (args, result)
+            first = result.stderr.splitlines()
+            assert len(first) == 1 and "城" * 40 not in first[0], (args, first)
+            assert "城" * 37 + "…" in first[0], (args, first)
+            assert all(w in first[0] for w in words if w != "--list"), (args, first)
+    short = fails(2, "list", "--limit", "abc", db=db_path)
+    assert short == "crm: --limit takes a whole number, not 'abc'\n"
+
+
 def test_a_quote_short_enough_is_whole():
     assert Quoting("no tag {tag!r}").format(tag="展会") == "no tag '展会'"
     assert Quoting("x {n!r}").format(n=5) == "x 5"  # not typed text: as repr says it

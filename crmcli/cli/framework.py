@@ -24,7 +24,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand
 
-from crmcli.core.i18n import N_, _, current
+from crmcli.core.i18n import N_, _, current, typed
 from crmcli.core.typos import distance
 
 # The usage errors crm can show, as click, typer and pydantic write them (after the error
@@ -316,14 +316,13 @@ def number_refused(exc: BaseException) -> str | None:
         hint = param.get_error_hint()  # type: ignore[union-attr]
         name = hint.strip("'")  # click's placeholder, in the run's language (`ID`, 编号)
     template = NUMBER_REFUSALS[(low is not None, high is not None)]
-    return _(template).format(name=name, value=value, min=low, max=high)
+    return _(template).format(name=name, value=typed(value), min=low, max=high)
 
 
 def said(text: str) -> str:
     """`text`, an English message of the framework (one of SENTENCES, its values filled
-    in), in the run's language; text that is none of them comes back as it is."""
-    if current() == "en":
-        return text
+    in), in the run's language, what was typed in it cut as crm's own messages cut it
+    (crmcli.core.i18n `typed`); text that is none of them comes back as it is."""
     found = None
     for template, pattern, literal in _patterns():
         match = pattern.match(text)
@@ -331,6 +330,9 @@ def said(text: str) -> str:
             found = (template, match, literal)
     if found is None:
         return text
+    if current() == "en":
+        cut = {n: said(v) if n in _NESTED else _cut(n, v) for n, v in found[1].groupdict().items()}
+        return found[0].format(**cut)
     values = {
         name: said(value)
         if name in _NESTED
@@ -338,10 +340,25 @@ def said(text: str) -> str:
         if name == "choices"
         else _(", ").join(_quoted(v) for v in value.split(", "))
         if name in _LISTS
-        else _quoted(value)
+        else _quoted(_cut(name, value))
         for name, value in found[1].groupdict().items()
     }
     return _(found[0]).format(**values)
+
+
+# Fields of SENTENCES that quote back what the user typed (an option or a value no command
+# takes, arguments too many): cut as crm's own messages cut it.
+_ECHOED = ("value", "option", "arguments")
+
+
+def _cut(name: str, value: str) -> str:
+    """`value`, the field `name` of a sentence, cut to what a message quotes of what was typed
+    (`'xxxx…'`, its quotes kept) when the field echoes it."""
+    if name not in _ECHOED:
+        return value
+    if len(value) > 1 and value[0] == value[-1] == "'":
+        return f"'{typed(value[1:-1])}'"
+    return typed(value)
 
 
 def _glossed(choices: list[str]) -> str:
