@@ -13,8 +13,9 @@ def main() -> None:
             from crmcli.core import i18n
             from crmcli.core.i18n import _
 
-            # in the language of --lang, else the locale's (the database is not opened)
-            i18n.use(_lang_typed(sys.argv[1:]) or i18n.from_locale())
+            # in the language of --lang, else the database's setting (glanced at, as for a
+            # usage error), else the locale's
+            i18n.use(_lang_typed(sys.argv[1:]) or _lang_stored(sys.argv[1:]) or i18n.from_locale())
             sys.stderr.write("crm: " + _("standard output is closed; nothing was done") + "\n")
         raise SystemExit(1)
     if not sys.stdout.isatty():  # plain help text for pipes and files, no box characters
@@ -28,15 +29,31 @@ def _lang_typed(argv: list[str]) -> str | None:
     """The language the last `--lang X` or `--lang=X` of `argv` names, if crm speaks it."""
     from crmcli.core import i18n
 
+    found = _typed(argv, "--lang")
+    return None if found is None else i18n.clean(found)
+
+
+def _lang_stored(argv: list[str]) -> str | None:
+    """The `language` setting of the database `--db` (else CRM_DB, else the default) names,
+    if crm speaks it."""
+    from crmcli.core import i18n
+    from crmcli.store import glance
+
+    found = glance.language(_typed(argv, "--db"))
+    return None if found is None else i18n.clean(found)
+
+
+def _typed(argv: list[str], option: str) -> str | None:
+    """The value of the last `OPTION X` or `OPTION=X` of `argv`."""
     found = None
     for i, arg in enumerate(argv):
         if arg == "--":
             break
-        if arg == "--lang" and i + 1 < len(argv):
+        if arg == option and i + 1 < len(argv):
             found = argv[i + 1]
-        elif arg.startswith("--lang="):
-            found = arg.removeprefix("--lang=")
-    return None if found is None else i18n.clean(found)
+        elif arg.startswith(option + "="):
+            found = arg.removeprefix(option + "=")
+    return found
 
 
 if __name__ == "__main__":

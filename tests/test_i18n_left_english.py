@@ -380,6 +380,33 @@ def test_standard_output_closed_is_said_in_the_run_s_language(monkeypatch, capsy
     assert capsys.readouterr().err == said
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        ([], "crm: 标准输出已关闭；未执行任何操作\n"),
+        (["--lang", "en"], "crm: standard output is closed; nothing was done\n"),
+    ],
+)
+def test_standard_output_closed_speaks_the_database_s_language(
+    monkeypatch, capsys, db_path, argv, said
+):
+    """The language set in the database is the run's when --lang does not name one, as for
+    a usage error: the file is glanced at, not opened."""
+    import sys
+
+    from crmcli.__main__ import main
+
+    ok("config", "set", "language", "zh")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for where in (["--db", str(db_path)], [f"--db={db_path}"]):
+        monkeypatch.setattr(sys, "argv", ["crm", *argv, *where, "list"])
+        monkeypatch.setattr(sys, "stdout", None)
+        with pytest.raises(SystemExit) as done:
+            main()
+        assert done.value.code == 1
+        assert capsys.readouterr().err == said
+
+
 # --- what a misspelt choice suggests ----------------------------------------------------------
 
 
