@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
-from crmcli.core import i18n, oserrors
+from crmcli.core import i18n, notices, oserrors
 from crmcli.core.errors import Ambiguous, CrmError, InvalidInput
 from crmcli.core.i18n import N_, Said, _
 from crmcli.core.progress import SILENT, Progress
@@ -86,6 +86,7 @@ class CrmGroup(TyperGroup):
         guard = sys.modules.get("crmcli.store.guard")  # not loaded: no notice said yet
         if guard is not None:
             guard.new_command()  # each command says its notices about the file once
+        notices.speak_with(_notice)  # wrapped to a terminal, one line into a pipe
         debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
         if sys.stderr is None:  # `2>&-`: errors went to stdout (print's fallback), exit 1
             sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115

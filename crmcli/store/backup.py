@@ -595,7 +595,7 @@ def check_database(
     removed = remove_leftover(db_path) if repair else []
     found = guard.leftovers(db_path)
     if removed:
-        add("leftover copy", True, Said("removed {paths}", paths=", ".join(map(str, removed))))
+        add("leftover copy", True, Said("removed {paths}", paths=Listing(list(map(str, removed)))))
     if found:
         add("leftover copy", False, guard.said_left(found))
 
