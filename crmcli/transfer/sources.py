@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from crmcli.core import oserrors
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
 from crmcli.core.text import csv_rows, parse_json
@@ -121,7 +122,28 @@ def _binary(path: str) -> tuple[BinaryIO, str, int | None]:
         if file.exists():
             raise InvalidInput(_("{path} is not a file").format(path=path))
         raise InvalidInput(_("no such file: {path}").format(path=path))
-    return open(file, "rb"), path, file.stat().st_size
+    return io.BufferedReader(_Read(file, path)), path, file.stat().st_size
+
+
+class _Read(io.FileIO):
+    """An input file being read, whose errors (a block that cannot be read: `/proc/self/mem`,
+    a failing disk) name it (`oserrors.blamed`): the input, never the output, is to blame."""
+
+    def __init__(self, file: Path, given: str) -> None:
+        super().__init__(file, "r")
+        self.given = given
+
+    def readinto(self, buffer: Any) -> int | None:
+        try:
+            return super().readinto(buffer)
+        except OSError as exc:
+            raise oserrors.blamed(exc, self.given, writing=False) from None
+
+    def readall(self) -> bytes:
+        try:
+            return super().readall()
+        except OSError as exc:
+            raise oserrors.blamed(exc, self.given, writing=False) from None
 
 
 def guess_format(path: str, head: str) -> str:
