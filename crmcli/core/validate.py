@@ -391,6 +391,18 @@ _EXTENSION_TAIL = (
 )
 
 
+def without_extension(typed: str) -> tuple[str, str | None]:
+    """A phone as written (`010-6234 5678 转123`, `... ext. 12`, `x12`, `#12`, `分机：12`)
+    split at the extension after its number: the number, and the extension's digits (None
+    when there is none), read NFKC as `phone` reads it (`分机：12`). What `phone` refuses as
+    an extension is what this splits off."""
+    typed = unicodedata.normalize("NFKC", typed)
+    found = re.search(_EXTENSION_TAIL, typed, re.IGNORECASE)
+    if found is None or not typed[: found.start()].strip():
+        return typed, None
+    return typed[: found.start()].rstrip(), re.findall(r"\d+", found.group())[-1]
+
+
 def _letters_in_number(typed: str) -> list[str]:
     """The letters in the number `typed` (read NFKC) holds, as the words they make, in
     order and once each: any letter after its first digit (or its `+`), and the letters
