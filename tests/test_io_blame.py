@@ -8,7 +8,7 @@ import os
 import pytest
 
 import crmcli.store.files as files
-from tests.conftest import add, fails, rows
+from tests.conftest import add, fails, ok, rows
 
 
 @pytest.fixture
@@ -67,3 +67,26 @@ def test_an_input_that_cannot_be_read_is_blamed_not_the_output(db_path, lang, sa
     add("Anna")
     err = fails(1, "--lang", lang, "import", "customers", "/proc/self/mem", db=db_path)
     assert err == said
+
+
+@pytest.mark.parametrize("kind", ["customers", "purchases"])
+def test_a_row_with_more_cells_than_the_header_is_written_whole_to_the_rejects(
+    db_path, tmp_path, kind
+):
+    """Its cells were lost: the rejects file had `,,2,4 cells but 2 columns`."""
+    add("Ann")
+    source = tmp_path / "in.csv"
+    header = "name,email" if kind == "customers" else "customer,amount,product"
+    wide = "Bo,bo@example.com,上海, 地址" if kind == "customers" else "Ann,10,Tea,=1+2,x"
+    good = "Cy,cy@example.com" if kind == "customers" else "Ann,12,Tea"
+    source.write_text(f"{header}\n{wide}\n{good}\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    ok("import", kind, str(source), "--skip-invalid", "--rejects", str(rejects), "--plain")
+    lines = rejects.read_text(encoding="utf-8").splitlines()
+    width = header.count(",") + 1
+    cells = wide.split(",")
+    count = len(cells)
+    assert lines == [
+        f"{header},reject_line,reject_reason",
+        ",".join([*cells[:width], "2", f"{count} cells but {width} columns", *cells[width:]]),
+    ], lines
