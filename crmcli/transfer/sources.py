@@ -513,7 +513,7 @@ class Rows:
         was refused for having more cells than the header, every one of them, read as a
         record's are; None for any other row. Asked once (a rejects file writes it whole)."""
         row = self.wide.pop(int(number), None)
-        return None if row is None else [_cell(v, self.guarded) for v in row]
+        return None if row is None else [_cell(v, self.guarded) if v else v for v in row]
 
     def __iter__(self) -> Iterator[tuple[int, Record]]:
         columns, guarded = self.columns, self.guarded
