@@ -477,11 +477,7 @@ def _language(value: str | None) -> str | None:
         return None
     language = i18n.clean(value)
     if language is None:
-        raise typer.BadParameter(
-            _("unknown language {value!r}; languages are: {value2}").format(
-                value=value, value2=i18n.languages_said()
-            )
-        )
+        raise typer.BadParameter(i18n.unknown(value))
     return language
 
 

@@ -239,15 +239,11 @@ def _count(value: str) -> str:
 
 
 def _language(value: str) -> str:
-    from crmcli.core.i18n import clean, languages_said
+    from crmcli.core.i18n import clean, unknown
 
     language = clean(value)
     if language is None:
-        raise InvalidInput(
-            _("unknown language {value!r}; languages are: {value2}").format(
-                value=value, value2=languages_said()
-            )
-        )
+        raise InvalidInput(unknown(value))
     return language
 
 
