@@ -18,6 +18,9 @@ from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _, region_name
 
 MAX_TEXT = 500
+# A name one types back as a word (a tag, a saved segment, a festival of one's own): short
+# enough to type and to show in a list.
+MAX_NAME = 64
 MAX_NOTES = 100_000
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # C0, DEL and C1 (U+0085 breaks a line)
