@@ -3,6 +3,7 @@ matches nobody has not failed) but says so plainly on stderr, quoting the filter
 `Tagged 0 customers` on stdout; a tag the filter names that does not exist is a warning, a
 likely typo. Nothing is written: not even the tag `crm tag` would have made."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +43,9 @@ def test_a_filter_matching_nobody_says_so_and_changes_nothing(db_path):
         ), write
         said = nobody(db_path, "--lang", "zh", *write, "--where", "城市 = 无处")
         assert said == "没有客户符合筛选条件 --where '城市 = 无处'，没有做任何更改。\n", write
+        # quoted as typed, not in the run's words: `city`, not `城市`
+        said = nobody(db_path, "--lang", "zh", *write, "--where", "city = nowhere", "--yes")
+        assert said == "没有客户符合筛选条件 --where 'city = nowhere'，没有做任何更改。\n", write
         assert nobody(db_path, *write, "--where", "city = nowhere", "-q") == "", write
     assert ok("tags").count("\n") == 3  # no tag was made for nobody
 
@@ -110,3 +114,22 @@ def test_named_customers_none_of_whom_the_filter_keeps_is_nobody_matched(db_path
     said = nobody(db_path, "tag", "new", "1", "2", "--city", "广州")
     assert said == "No customer matches the filter --city '广州'; nothing was changed.\n"
     assert ok("tags").count("\n") == 3
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [(("--where", "stage = lead"), "--where 'stage = lead' --city '无处'"),
+     (("--stage", "lead"), "--stage lead --city '无处'"),
+     (("--stage", "潜在客户"), "--stage '潜在客户' --city '无处'"),
+     (("--where", "revenue_12m >= 999999"), "--where 'revenue_12m >= 999999' --city '无处'"),
+     (("--lifecycle", "at_risk"), "--city '无处' --lifecycle at_risk")],
+)  # fmt: skip
+def test_the_filter_is_quoted_as_typed_in_either_language(db_path, typed, shown):
+    """The Chinese line said crm's words for it (`阶段`, `流失风险`) where `stage`,
+    `at_risk` were typed."""
+    people()
+    for lang, said in (
+        ("en", f"No customer matches the filter {shown}; nothing was changed.\n"),
+        ("zh", f"没有客户符合筛选条件 {shown}，没有做任何更改。\n"),
+    ):
+        assert nobody(db_path, "--lang", lang, "tag", "x", *typed, "--city", "无处") == said

@@ -831,3 +831,25 @@ def test_a_bracketed_name_is_read_as_the_pattern_reads_it(typed):
     )
     folded = None if found is None else (validate.fold(found[1]), validate.fold(found[2]))
     assert festivals.bracketed(typed) == (folded if folded and all(folded) else None)
+
+
+@settings(max_examples=20)
+@given(length=st.integers(min_value=65, max_value=600), chinese=st.booleans())
+def test_a_festival_name_has_the_length_of_a_name_typed_back(length, chinese):
+    """A tag's and a segment's name are at most 64 characters; a festival's was 500. The
+    name is refused before the database is read (no connection is needed)."""
+    from crmcli.records.care import add_festival
+
+    with pytest.raises(InvalidInput, match="longer than 64 characters"):
+        add_festival(None, ("节" if chinese else "x") * length, on="12-25", lunar=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "crm: festival name is longer than 64 characters\n"),
+     ("zh", "crm: 节日名称超过 64 个字符\n")],
+)  # fmt: skip
+def test_a_festival_name_too_long_is_refused_in_one_line(db_path, lang, said):
+    ok("care", "festival", "add", "节" * 64, "--date", "12-25")
+    assert fails(2, "--lang", lang, "care", "festival", "add", "x" * 65, "--date", "12-26",
+                 db=db_path) == said  # fmt: skip

@@ -63,7 +63,7 @@ def test_a_full_disk_is_said_in_chinese(db_path, zh, monkeypatch):
     monkeypatch.setattr(os, "fsync", full)
     target = db_path.parent / "c.csv"
     stderr = fails(1, "export", "customers", "-o", str(target), db=db_path)
-    assert stderr == "crm: 无法输出结果（磁盘空间不足）\n", stderr
+    assert stderr == f"crm: 无法写入 {target}（磁盘空间不足）\n", stderr  # the file named
     monkeypatch.setattr(os, "fsync", real)
     assert not target.exists()
 
@@ -315,7 +315,7 @@ def test_tag_rename_names_the_places_and_the_cadence_in_chinese(db_path, zh):
     assert said == (
         "已把标签“vip”改名为“贵宾”（1 位客户）。\n"
         "也已在分组“贵宾组”、规则 1、关怀规则 1 中改名。\n"
-        "设置 cadence.tag.vip（14d）已删除；以 cadence.tag.贵宾（30d）为准。\n"
+        "设置 cadence.tag.vip（14 天）已删除；以 cadence.tag.贵宾（30 天）为准。\n"
     ), said
 
 
@@ -567,3 +567,16 @@ def test_a_hook_that_cannot_run_says_why_in_the_run_s_language(
 def test_the_known_settings_write_a_key_s_placeholder_as_the_language_does(db_path, lang, families):
     stderr = fails(2, "--lang", lang, "config", "set", "乱", "1", db=db_path)
     assert stderr.endswith(families), stderr
+
+
+def test_a_cadence_in_a_tag_merge_is_said_as_config_list_says_it(db_path):
+    """`14d` and `14d..30d` were left as stored in the Chinese sentence."""
+    ok("add", "Anna")
+    ok("tag", "vip", "1")
+    ok("tag", "gold", "1")
+    ok("config", "set", "cadence.tag.vip", "2w")
+    ok("config", "set", "cadence.tag.gold", "14d..30d")
+    said = ok("--lang", "zh", "tag", "rename", "vip", "gold").splitlines()[-1]
+    assert said == "设置 cadence.tag.vip（14 天）已删除；以 cadence.tag.gold（14 至 30 天）为准。"
+    listed = ok("--lang", "zh", "config", "list", "--format", "table")
+    assert "14 至 30 天" in listed

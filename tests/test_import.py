@@ -1486,7 +1486,8 @@ def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monke
     assert ("Cup", 1250, "CNY", "Teaware") in shown and ("Cup", 1050, "USD", None) in shown
     assert ("Cup", 500, "CNY", "Tea") in shown and ("Cup", -500, "CNY", None) in shown
     assert ("Cup", 600, "CNY", "Herbal") in shown and ("Longjing tea", 24000, "CNY", "Tea") in shown
-    assert ",27,15 cells but 12 columns\n" in rejects
+    # a row of more cells than columns, whole: its cells past the header after the reason
+    assert "\nC-1,Cup,5,,,,2026-11-02,,,,,,27,15 cells but 12 columns,,,extra\n" in rejects
 
 
 @ASIDE

@@ -46,3 +46,25 @@ def test_a_run_speaks_the_language_language_names(db_path):
     assert (code, lines) == (0, ["Nobody to contact today."])
     code, lines = on_terminal("--lang", "en", "today", columns=80, env=env)  # --lang first
     assert (code, lines) == (0, ["Nobody to contact today."])
+
+
+@pytest.mark.parametrize(
+    "typed", ["繁体中文", "繁體中文", "正體中文", "Traditional Chinese", "繁体"]
+)
+def test_traditional_chinese_by_name_is_refused_naming_what_crm_speaks_for_it(db_path, typed):
+    """zh_TW is taken (and spoken as Simplified Chinese); 繁体中文 was refused saying only
+    that it is unknown."""
+    from tests.conftest import fails
+
+    said = (
+        f"unknown language '{typed}'; languages are: English (en), Chinese (zh); for "
+        "Traditional Chinese, zh (crm speaks Simplified Chinese for zh_TW and zh_HK too)"
+    )
+    err = fails(2, "--lang", typed, "list")
+    assert err == f"crm: Invalid value for '--lang': {said} (see 'crm --help')\n"
+    assert fails(2, "config", "set", "language", typed, db=db_path) == f"crm: {said}\n"
+    zh = fails(2, "--lang", "zh", "config", "set", "language", typed, db=db_path)
+    assert zh == (
+        f"crm: 未知语言“{typed}”；可用语言：英语（en）、中文（zh）；繁体中文请用 zh（crm 对 zh_TW、"
+        "zh_HK 也以简体中文显示）\n"
+    )

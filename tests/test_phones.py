@@ -1083,12 +1083,14 @@ def test_an_import_without_a_notes_column_advises_a_new_one(cn, tmp_path):
         "微信同号",
         None,
     ]
-    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:X\r\nTEL:010-12345679 分机123\r\nEND:VCARD\r\n"
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:X\r\nTEL:分机123\r\nEND:VCARD\r\n"
     said = fails(2, "import", "customers", "-", "--format", "vcard", input=card, db=cn)
     assert said.endswith(
-        "write the number alone, and the extension in the card's NOTE or in an "
+        "write the customer's number there, and the extension in the card's NOTE or in an "
         "X-CRM-FIELD;X-KEY=extension property\n"
     ), said
-    card = card.replace(" 分机123", "").replace("END:", "X-CRM-FIELD;X-KEY=extension:123\r\nEND:")
+    card = card.replace("分机123", "010-12345679").replace(
+        "END:", "X-CRM-FIELD;X-KEY=extension:123\r\nEND:"
+    )
     ok("import", "customers", "-", "--format", "vcard", input=card)
     assert json.loads(ok("show", "X", "--format", "json"))["fields"] == {"extension": "123"}

@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
-from crmcli.core import i18n, oserrors
+from crmcli.core import i18n, notices, oserrors
 from crmcli.core.errors import Ambiguous, CrmError, InvalidInput
 from crmcli.core.i18n import N_, Said, _
 from crmcli.core.progress import SILENT, Progress
@@ -86,6 +86,7 @@ class CrmGroup(TyperGroup):
         guard = sys.modules.get("crmcli.store.guard")  # not loaded: no notice said yet
         if guard is not None:
             guard.new_command()  # each command says its notices about the file once
+        notices.speak_with(_notice)  # wrapped to a terminal, one line into a pipe
         debug = "--debug" in argv or os.environ.get("CRM_DEBUG", "") not in ("", "0")
         if sys.stderr is None:  # `2>&-`: errors went to stdout (print's fallback), exit 1
             sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
@@ -371,6 +372,13 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
     if isinstance(exc, OverflowError):  # date arithmetic past year 9999, an int over 2**63
         _say(_("value out of range: a number or a date is too large or too small"))
         return 2
+    if isinstance(exc, OSError) and getattr(exc, "writing", None) is False:  # an input file
+        _say(
+            _("cannot read {path}: {reason}").format(path=exc.filename, reason=oserrors.reason(exc))
+        )
+        return 1
+    if isinstance(exc, OSError) and getattr(exc, "writing", False):  # -o, --rejects
+        return _output_failed(exc, run, exc.filename)
     if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRORS:
         return _output_failed(exc, run)
     if isinstance(exc, OSError):  # a path given that cannot be used is input to change
@@ -410,15 +418,16 @@ def codec_reason(reason: str) -> str:
 _OUTPUT_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
-def _output_failed(exc: OSError, run: GlobalOptions) -> int:
+def _output_failed(exc: OSError, run: GlobalOptions, path: str | None = None) -> int:
     """The exit code when the output could not be written, by what the run did to the
     database. A reader that went away (`crm list | head`) wanted no more: exit 0 after a
     read or after the change was saved. Any other error lost output someone wanted: exit
     1, as for a read. Before the COMMIT of a write either one aborts it (the unit of work
     rolls back on the way here): exit 1, nothing changed. After the COMMIT the line says
-    the change is saved, so that nobody retries it."""
+    the change is saved, so that nobody retries it. `path`: the file being written (-o,
+    --rejects), which the line names; None for standard output."""
     _drop_stdout()  # what is still buffered must not fail again when Python exits
-    closed = exc.errno == errno.EPIPE
+    closed = exc.errno == errno.EPIPE and path is None
     reason = oserrors.reason(exc.errno) if exc.errno else str(exc)
     if run.writes and not run.saved:
         _say(
@@ -426,6 +435,10 @@ def _output_failed(exc: OSError, run: GlobalOptions) -> int:
             if closed
             else _("the output could not be written ({reason}); nothing was changed").format(
                 reason=reason
+            )
+            if path is None
+            else _("{path} could not be written ({reason}); nothing was changed").format(
+                path=path, reason=reason
             )
         )
         return 1
@@ -436,9 +449,15 @@ def _output_failed(exc: OSError, run: GlobalOptions) -> int:
             _("the change is saved, but its output could not be written ({reason})").format(
                 reason=reason
             )
+            if path is None
+            else _("the change is saved, but {path} could not be written ({reason})").format(
+                path=path, reason=reason
+            )
         )
-    else:
+    elif path is None:
         _say(_("the output could not be written ({reason})").format(reason=reason))
+    else:
+        _say(_("{path} could not be written ({reason})").format(path=path, reason=reason))
     return 1
 
 
@@ -458,11 +477,7 @@ def _language(value: str | None) -> str | None:
         return None
     language = i18n.clean(value)
     if language is None:
-        raise typer.BadParameter(
-            _("unknown language {value!r}; languages are: {value2}").format(
-                value=value, value2=i18n.languages_said()
-            )
-        )
+        raise typer.BadParameter(i18n.unknown(value))
     return language
 
 

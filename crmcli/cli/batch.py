@@ -167,11 +167,11 @@ def nobody_matched(
     from crmcli.core.where import as_options
 
     said = output(ctx, quiet=bool(ctx.params.get("quiet")))
-    said.note(
-        _("No customer matches the filter {filter}; nothing was changed.").format(
-            filter=as_options(selection.saved())
-        )
-    )
+    # the filter as typed (`--where 'city = nowhere'`), not in the run's words (`城市`): the
+    # user reads back what they wrote
+    typed = str(as_options(selection.saved()))
+    nobody = _("No customer matches the filter {filter}; nothing was changed.")
+    said.note(nobody.format(filter=typed))
     for tag in _missing_tags(conn, selection):
         said.warn(_("there is no tag {tag!r} (a typo?)").format(tag=tag))
     raise typer.Exit(0)

@@ -40,6 +40,10 @@ SENTENCES = (
     N_("Option {option} does not take a value."),
     N_("Got unexpected extra argument(s) ({arguments})"),
     N_("{message}. Did you mean {names}?"),  # typer's suggestion after "No such command"
+    # typer's check of a path crm is given (--db, --ids-from, restore's FILE, -o): the only
+    # one it makes of crm's paths (tests/test_i18n_paths.py: none is checked to exist, to be
+    # a file or a folder, nor to be writable)
+    N_("path {path} is not readable."),
 )
 # Fields of SENTENCES that hold a sentence of their own.
 _NESTED = ("reason", "message")
@@ -47,7 +51,7 @@ _NESTED = ("reason", "message")
 # commands it may mean): matched greedily, so that a typed value holding the sentence's own
 # words (`--format 'x is not one of y.'`) is kept whole. Any other field is crm's (an
 # option's name) or ends its sentence, and is matched as short as it can be.
-_TYPED = ("value", "message")
+_TYPED = ("value", "message", "path")
 # Fields that list crm's own names (choices, options, commands), joined by `, ` in English
 # and by the run's separator (`、`) in another language.
 _LISTS = ("choices", "options", "names")

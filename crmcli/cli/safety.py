@@ -25,7 +25,7 @@ from crmcli.cli.options import (
     YesOption,
     confirm,
 )
-from crmcli.cli.output import Format, sentence
+from crmcli.cli.output import Format, is_terminal, sentence
 from crmcli.core.errors import CrmError, InvalidInput
 from crmcli.core.i18n import N_, Said, _
 from crmcli.core.text import plural
@@ -131,11 +131,24 @@ def check(
     run = global_options(ctx)
     with watching(no_color=run.no_color) as progress:  # gone before the table is shown
         rows = check_database(run.path, repair=repair, progress=progress)
-    output(ctx, fmt).rows(rows, CHECK_COLUMNS)
+    from crmcli.core.vocabulary import word
+
+    with output(ctx, fmt).paged() as out:
+        out.rows(rows, CHECK_COLUMNS)
+        told = [r for r in rows if r["status"] != "ok"]
+        if told and fmt is Format.table and is_terminal(sys.stdout):
+            # A detail says what to do at its end, where a terminal's table cuts it: below
+            # the table each problem and note is said whole, wrapped to the width.
+            said = [
+                _("{check}: {detail}").format(
+                    check=word("check", r["check"]),
+                    detail=r["detail"].said() if isinstance(r["detail"], Said) else r["detail"],
+                )
+                for r in told
+            ]
+            out.text("\n".join(said), above=False)
     problems = [r for r in rows if r["status"] == "problem"]
     if problems:
-        from crmcli.core.vocabulary import word
-
         names = _(", ").join(dict.fromkeys(word("check", r["check"]) for r in problems))
         count = plural(len(problems), "problem").said()
         raise CrmError(_("{value} found: {names}").format(value=count, names=names))

@@ -104,20 +104,22 @@ def search(
 
 @app.command("reindex")
 def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
-    """Rebuild the search index from the data, recreate missing queue triggers and recompute
-    every customer's last contact and purchase summaries (after changes made outside crm, or
-    when `crm check` reports them out of step).
+    """Rebuild the search index and the database's indexes from the data, recreate missing
+    queue triggers and recompute every customer's last contact and purchase summaries (after
+    changes made outside crm, or when `crm check` reports them out of step).
 
     Example: crm reindex
     """
     from crmcli.cli.progress import watching
     from crmcli.store import queues
     from crmcli.store import search as service
+    from crmcli.store.backup import rebuild_indexes
 
     with (
         watching(quiet=quiet, no_color=global_options(ctx).no_color) as progress,
         writing(ctx, progress=progress) as conn,
     ):
+        rebuild_indexes(conn)
         count = service.rebuild(conn, progress=progress)
         queues.install_triggers(conn)
         queues.queue_everyone(conn)  # recomputed before COMMIT (crmcli.store.db.write)

@@ -259,12 +259,17 @@ class _Rejects:
             self.writer.writerow([*source.columns, "reject_line", "reject_reason"])
 
     def __call__(self, number: int, record: "Record", reason: str) -> None:
+        whole = getattr(self.source.records, "whole", lambda _number: None)(number)
         if self.out is None:
             return
         # the line the row begins on, as the refusal names it beside its row (`row 3 (line
         # 5)`), not the line a note over several lines ends it on
         number = getattr(number, "line", number)
         if self.writer is not None:
+            if whole is not None:  # more cells than columns: the row as it was, none lost
+                width = len(self.source.columns)
+                self.writer.writerow([*whole[:width], number, reason, *whole[width:]])
+                return
             self.writer.writerow(
                 [*(record.get(c, "") for c in self.source.columns), number, reason]
             )

@@ -218,6 +218,26 @@ def languages_said() -> str:
     )
 
 
+# Traditional Chinese as a person may name it: crm has no catalog of its own for it, and
+# speaks Simplified Chinese for it, as for a zh_TW or zh_HK locale.
+_TRADITIONAL = ("繁体", "繁體", "正體", "正体", "traditional", "hant")
+
+
+def unknown(value: str) -> str:
+    """The refusal of `value`, a language `clean` does not know (`--lang`, the setting), in
+    one line: the languages crm has, each with what `--lang` takes; for Traditional Chinese
+    by name (`繁体中文`), that crm speaks Simplified Chinese for it, as for zh_TW."""
+    typed = "".join(value.split()).casefold()
+    if any(word in typed for word in _TRADITIONAL):
+        return _(
+            "unknown language {value!r}; languages are: {languages}; for Traditional Chinese, "
+            "zh (crm speaks Simplified Chinese for zh_TW and zh_HK too)"
+        ).format(value=value, languages=languages_said())
+    return _("unknown language {value!r}; languages are: {value2}").format(
+        value=value, value2=languages_said()
+    )
+
+
 def from_locale(environ: Any = os.environ) -> str:
     """The language the locale asks for, in gettext's order: the first of LANGUAGE's
     colon-separated entries (`zh_CN:en`) that crm speaks, unless the locale is C (or none

@@ -70,3 +70,14 @@ def said(error: OSError) -> str:
     if error.errno in WORDS:
         return i18n.Said(WORDS[error.errno])
     return error.strerror or str(error)
+
+
+def blamed(error: OSError, path: object, *, writing: bool) -> OSError:
+    """`error`, raised reading (or `writing`) the file at `path` once it was open, which the
+    system says without a name: with `path` as its name and what crm was doing, so that the
+    error boundary blames that file (`cannot read IN.csv`, `could not write OUT.csv`), never
+    standard output, the output for a file read nor the input for a file written."""
+    if error.filename is None:
+        error.filename = str(path)
+    error.writing = writing  # type: ignore[attr-defined]
+    return error

@@ -18,6 +18,9 @@ from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _, region_name
 
 MAX_TEXT = 500
+# A name one types back as a word (a tag, a saved segment, a festival of one's own): short
+# enough to type and to show in a list.
+MAX_NAME = 64
 MAX_NOTES = 100_000
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # C0, DEL and C1 (U+0085 breaks a line)
@@ -389,6 +392,18 @@ _EXTENSION_TAIL = (
     r"\s*[,;]?\s*[(\[〔【]?(?:ext(?:n|ension)?\.?|x|#|~|转|轉|分机号?|分機號?|内线|內線)[)\]〕】]?"
     r"[\s:=\-#.]*[(\[〔【]?\s*\d{1,8}\s*[)\]〕】]?\s*[)\]〕】]?\s*$"
 )
+
+
+def without_extension(typed: str) -> tuple[str, str | None]:
+    """A phone as written (`010-6234 5678 转123`, `... ext. 12`, `x12`, `#12`, `分机：12`)
+    split at the extension after its number: the number, and the extension's digits (None
+    when there is none), read NFKC as `phone` reads it (`分机：12`). What `phone` refuses as
+    an extension is what this splits off."""
+    typed = unicodedata.normalize("NFKC", typed)
+    found = re.search(_EXTENSION_TAIL, typed, re.IGNORECASE)
+    if found is None or not typed[: found.start()].strip():
+        return typed, None
+    return typed[: found.start()].rstrip(), re.findall(r"\d+", found.group())[-1]
 
 
 def _letters_in_number(typed: str) -> list[str]:

@@ -134,6 +134,12 @@ def add_festival(
     calendar = festivals.GREGORIAN if lunar is None else festivals.LUNAR
     option = "--date" if lunar is None else "--lunar"
     calendar, month, day = festivals.festival_day(on or lunar or "", calendar, option)
+    if len(name.strip()) > validate.MAX_NAME:  # as a tag's or a segment's: a name typed back
+        raise InvalidInput(
+            _("{field} is longer than {limit} characters").format(
+                field=_("festival name"), limit=validate.MAX_NAME
+            )
+        )
     clean = validate.text("festival name", name)
     festival = festivals.custom(clean, calendar, month, day)
     if festivals.names(festival) & RESERVED:  # 全部节 answers to 全部 too

@@ -239,15 +239,11 @@ def _count(value: str) -> str:
 
 
 def _language(value: str) -> str:
-    from crmcli.core.i18n import clean, languages_said
+    from crmcli.core.i18n import clean, unknown
 
     language = clean(value)
     if language is None:
-        raise InvalidInput(
-            _("unknown language {value!r}; languages are: {value2}").format(
-                value=value, value2=languages_said()
-            )
-        )
+        raise InvalidInput(unknown(value))
     return language
 
 
@@ -849,7 +845,10 @@ def merge_tag_cadence(
     conn.execute("DELETE FROM settings WHERE key = ?", (moved,))
     if kept is not None:
         return _("setting {old_key} ({old}) dropped; {new_key} ({new}) applies").format(
-            old_key=old_key, old=row[0], new_key=new_key, new=kept[0]
+            old_key=old_key,
+            old=shown_value(old_key, row[0]),  # `14d`, in Chinese `14 天` as config list says
+            new_key=new_key,
+            new=shown_value(new_key, kept[0]),
         )
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?)", (f"{TAG_ID_CADENCE}{new_id}", row[0])

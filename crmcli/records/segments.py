@@ -48,7 +48,7 @@ def _check(conn: sqlite3.Connection, selection: CustomerFilter, today: date) -> 
 
 def clean_name(name: str) -> str:
     text = validate.text("segment name", name)
-    if len(text) > 64:
+    if len(text) > validate.MAX_NAME:
         raise InvalidInput(_("a segment name is at most 64 characters"))
     return text
 

@@ -23,9 +23,9 @@ RESERVED_TAGS = {"rename"}
 
 
 def clean_tag(name: str) -> str:
-    """A tag name: one line, no commas, at most 64 characters."""
+    """A tag name: one line, no commas, at most MAX_NAME (64) characters."""
     tag = validate.text("tag", name)
-    if "," in tag or len(tag) > 64:
+    if "," in tag or len(tag) > validate.MAX_NAME:
         raise InvalidInput(
             _("invalid tag {name!r}: no commas, at most 64 characters").format(name=name)
         )

@@ -35,7 +35,7 @@ from typing import TypedDict
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
-from crmcli.core.i18n import Joined, Listing, Said, _
+from crmcli.core.i18n import N_, Joined, Listing, Said, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.vocabulary import word
 from crmcli.store import encryption, guard
@@ -427,6 +427,44 @@ def _mode_rows(db_path: Path) -> list[CheckResult]:
 
 
 OK = Said("ok")
+# A file SQLite cannot read through, or whose tables or pages are wrong: only a backup
+# brings back what it held.
+DAMAGED = Said("the file is damaged: restore a backup (crm restore FILE)")
+# The lines of `PRAGMA integrity_check` that say an index's entries do not match its
+# table's rows: rebuilt from the rows (`crm reindex`), it is right again. A duplicate in a
+# unique index is not among them (`non-unique entry in index`): the rows themselves are.
+_INDEX_ENTRIES = re.compile(r"(?:row \d+ missing from|wrong # of entries in) index (\S+)")
+
+
+def integrity_said(conn: sqlite3.Connection, problems: list[str]) -> Said:
+    """What `PRAGMA integrity_check` found (its lines, not `ok`) as crm says it, in the run's
+    language rather than SQLite's: when every line is an index of the file out of step with
+    its table (the rows are sound), those indexes and `crm reindex`, which rebuilds them;
+    otherwise a damaged file, which a backup restores."""
+    from crmcli.core.text import plural
+
+    count = plural(len(problems), "problem")
+    found = [_INDEX_ENTRIES.fullmatch(p) for p in problems]
+    indexes = list(dict.fromkeys(m[1] for m in found if m))
+    known = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    if all(found) and set(indexes) <= known:
+        template = (
+            N_("{problems} in the index {indexes}; the data is sound: run 'crm reindex' to "
+               "rebuild it")
+            if len(indexes) == 1
+            else N_("{problems} in the indexes {indexes}; the data is sound: run 'crm reindex' "
+                    "to rebuild them")
+        )  # fmt: skip
+        return Said(template, problems=count, indexes=Listing(indexes))
+    return Said("{problems}: the file is damaged: restore a backup (crm restore FILE)",
+                problems=count)  # fmt: skip
+
+
+def rebuild_indexes(conn: sqlite3.Connection) -> None:
+    """Rebuild every index of the file from its table's rows (SQLite's REINDEX), inside the
+    caller's transaction: what `crm reindex` does for an index `integrity_said` finds out of
+    step."""
+    conn.execute("REINDEX")
 
 
 def _owner_rows(db_path: Path) -> list[CheckResult]:
@@ -557,7 +595,7 @@ def check_database(
     removed = remove_leftover(db_path) if repair else []
     found = guard.leftovers(db_path)
     if removed:
-        add("leftover copy", True, Said("removed {paths}", paths=", ".join(map(str, removed))))
+        add("leftover copy", True, Said("removed {paths}", paths=Listing(list(map(str, removed)))))
     if found:
         add("leftover copy", False, guard.said_left(found))
 
@@ -597,11 +635,9 @@ def check_database(
             if problems == ["ok"]:
                 add("integrity", True, OK)
             else:
-                shown = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
-                add("integrity", False, Said("{count} problems: {shown}", count=len(problems),
-                                             shown=shown))  # fmt: skip
-        except sqlite3.DatabaseError as exc:
-            add("integrity", False, Said("the file is damaged: {error}", error=exc))
+                add("integrity", False, integrity_said(conn, problems))
+        except sqlite3.DatabaseError:
+            add("integrity", False, DAMAGED)
             return rows
         progress.phase(_("checking foreign keys"))
         broken = conn.execute("PRAGMA foreign_key_check").fetchall()

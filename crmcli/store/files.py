@@ -41,13 +41,14 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
+import io
 import os
 import re
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from crmcli.core import oserrors
 from crmcli.core.errors import InvalidInput, StorageError
@@ -311,6 +312,21 @@ def check_output(
     return info
 
 
+class _Written(io.FileIO):
+    """The descriptor of an output file being written, whose errors (a full disk, a failing
+    one) name the file the user gave (`oserrors.blamed`), not the temporary one beside it."""
+
+    def __init__(self, fd: int, path: Path) -> None:
+        super().__init__(fd, "w", closefd=True)
+        self.given = path
+
+    def write(self, data: Any) -> int | None:
+        try:
+            return super().write(data)
+        except OSError as exc:
+            raise oserrors.blamed(exc, self.given, writing=True) from None
+
+
 @contextlib.contextmanager
 def write_output(
     path: Path, *, database: Path, force: bool, reading: Path | None = None
@@ -323,10 +339,15 @@ def write_output(
     with creating(path):
         fd, temp = new_temp(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with io.TextIOWrapper(
+            io.BufferedWriter(_Written(fd, path)), encoding="utf-8", newline=""
+        ) as out:
             yield out
             out.flush()
-            os.fsync(out.fileno())
+            try:
+                os.fsync(out.fileno())
+            except OSError as exc:
+                raise oserrors.blamed(exc, path, writing=True) from None
         place(temp, path, seen)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -40,14 +40,14 @@ import os
 import pwd
 import shlex
 import stat
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from crmcli.core import notices
 from crmcli.core.errors import InvalidInput, StorageError
-from crmcli.core.i18n import N_, Said, _
+from crmcli.core.i18n import N_, Listing, Said, _
 from crmcli.store.files import BUSY_TIMEOUT_MS, COMPANIONS, SQLITE_HEADER
 
 _POLL_SECONDS = 0.02
@@ -63,8 +63,7 @@ def notice(message: str) -> None:
         return
     _SAID.add(message)
     shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message)
-    sys.stderr.write(f"crm: {shown}\n")
-    sys.stderr.flush()
+    notices.say(shown)
 
 
 def new_command() -> None:
@@ -259,7 +258,7 @@ def leftovers(path: Path) -> list[Path]:
 def said_left(found: list[Path], *, unencrypted: bool = False) -> Said:
     """What is said of the files of leftovers() (English in `crm check`'s JSON, in the run's
     language for people); `unencrypted` adds that they may hold the data unencrypted."""
-    names = ", ".join(str(p) for p in found)
+    names = Listing([str(p) for p in found])  # `、` between them in Chinese
     if len(found) == 1:
         if unencrypted:
             return Said(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from crmcli.core import oserrors
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
 from crmcli.core.text import csv_rows, parse_json
@@ -121,7 +122,28 @@ def _binary(path: str) -> tuple[BinaryIO, str, int | None]:
         if file.exists():
             raise InvalidInput(_("{path} is not a file").format(path=path))
         raise InvalidInput(_("no such file: {path}").format(path=path))
-    return open(file, "rb"), path, file.stat().st_size
+    return io.BufferedReader(_Read(file, path)), path, file.stat().st_size
+
+
+class _Read(io.FileIO):
+    """An input file being read, whose errors (a block that cannot be read: `/proc/self/mem`,
+    a failing disk) name it (`oserrors.blamed`): the input, never the output, is to blame."""
+
+    def __init__(self, file: Path, given: str) -> None:
+        super().__init__(file, "r")
+        self.given = given
+
+    def readinto(self, buffer: Any) -> int | None:
+        try:
+            return super().readinto(buffer)
+        except OSError as exc:
+            raise oserrors.blamed(exc, self.given, writing=False) from None
+
+    def readall(self) -> bytes:
+        try:
+            return super().readall()
+        except OSError as exc:
+            raise oserrors.blamed(exc, self.given, writing=False) from None
 
 
 def guess_format(path: str, head: str) -> str:
@@ -418,6 +440,8 @@ def _csv(
     if not any(columns):
         raise InvalidInput(_("{name}: the first row must name the columns").format(name=name))
 
+    wide: dict[int, list[str]] = {}  # a row refused for its cells past the header, whole
+
     def cells() -> Iterator[tuple[int, list[str] | str]]:
         width = len(columns)
         try:
@@ -425,6 +449,7 @@ def _csv(
                 count = len(row)
                 if count != width:
                     if count > width and any(c.strip() for c in row[width:]):
+                        wide[int(line)] = row
                         yield (
                             line,
                             _("{count} cells but {width} columns").format(count=count, width=width),
@@ -444,7 +469,7 @@ def _csv(
         except (UnicodeDecodeError, csv.Error) as exc:
             yield from _decoding(name, _raising(exc))
 
-    return columns, Rows(columns, cells(), guarded, repeated, spanning)
+    return columns, Rows(columns, cells(), guarded, repeated, spanning, wide)
 
 
 class Spanning:
@@ -474,13 +499,21 @@ class Rows:
     over lines that read as rows (Spanning), once read."""
 
     def __init__(self, columns: list[str], cells: Iterator[tuple[int, list[str] | str]],
-                 guarded: bool, repeated: list[int],
-                 spanning: Spanning | None = None) -> None:  # fmt: skip
+                 guarded: bool, repeated: list[int], spanning: Spanning | None = None,
+                 wide: dict[int, list[str]] | None = None) -> None:  # fmt: skip
         self.columns = columns
         self.cells = cells
         self.guarded = guarded
         self.repeated = repeated
         self.spanning = spanning or Spanning()
+        self.wide = {} if wide is None else wide
+
+    def whole(self, number: int) -> list[str] | None:
+        """The cells of the row at `number` (where it ends, as `cells` numbers it) when it
+        was refused for having more cells than the header, every one of them, read as a
+        record's are; None for any other row. Asked once (a rejects file writes it whole)."""
+        row = self.wide.pop(int(number), None)
+        return None if row is None else [_cell(v, self.guarded) if v else v for v in row]
 
     def __iter__(self) -> Iterator[tuple[int, Record]]:
         columns, guarded = self.columns, self.guarded

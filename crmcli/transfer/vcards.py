@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from crmcli.core import clock
+from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
 
@@ -74,13 +74,18 @@ _BEGIN = re.compile(r"(?i)(?:[a-z0-9-]+\.)?BEGIN:VCARD")
 _END = re.compile(r"(?i)(?:[a-z0-9-]+\.)?END:VCARD")
 
 
-def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str]]:
+def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str | int | None]]:
     """(line number of BEGIN, the card's text) for each card, streamed line by line; a
-    grouped BEGIN/END is written without its group."""
+    grouped BEGIN/END is written without its group. A card without its END:VCARD comes as
+    (line of its BEGIN, the line of the next card's BEGIN), or None at the end of the file:
+    never merged with the card after it."""
     lines: list[str] = []
     start = 0
     for number, line in enumerate(text, 1):
         stripped = line.strip()
+        if lines and _BEGIN.fullmatch(stripped):  # the open card was never closed
+            yield start, number
+            lines = []
         if not lines:
             if _BEGIN.fullmatch(stripped):
                 lines, start = ["BEGIN:VCARD\r\n"], number
@@ -98,9 +103,7 @@ def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str]]:
             continue
         lines.append(line)
     if lines:
-        raise InvalidInput(
-            _("the vCard starting at line {start} has no END:VCARD").format(start=start)
-        )
+        yield start, None
 
 
 class CardPlace(int):
@@ -124,6 +127,14 @@ def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
 
     for count, (line, card_text) in enumerate(split_cards(text), 1):
         number = CardPlace(line, count)
+        if not isinstance(card_text, str):  # no END:VCARD: refused alone, as found
+            reason = (
+                _("it has no END:VCARD before the next card's BEGIN:VCARD at line {next}")
+                if card_text
+                else _("it has no END:VCARD before the end of the file")
+            )
+            yield number, {"\x00error": reason.format(next=card_text)}
+            continue
         try:
             card_text = from_version_21(card_text)
             card = vobject.readOne(card_text, validate=False)
@@ -226,15 +237,16 @@ def _tel(value: Any, *, ext: bool = True) -> str:
         found = _extension(text)
         text = f"{number} ext. {found}" if found and ext else number
     elif not ext:
-        text = re.split(r"(?i)\s*(?:ext\.?|x|#|转)\s*\d+$", text)[0]
+        text = validate.without_extension(text)[0]
     return text.strip()
 
 
 def _extension(value: Any) -> str | None:
-    """The extension of a kept TEL value (`tel:...;ext=12`, `... ext. 12`), or None."""
+    """The extension of a kept TEL value (`tel:...;ext=12`; in text as a phone's import
+    reads one: `ext. 12`, `x12`, `#12`, `转12`, `分机 12`), or None."""
     text = _text(value)
-    found = re.search(r"(?i)(?:;ext=|\s*(?:ext\.?|x|#|转)\s*)(\d+)$", text)
-    return found.group(1) if found else None
+    found = re.search(r"(?i);ext=(\d+)$", text)
+    return found.group(1) if found else validate.without_extension(text)[1]
 
 
 def card_record(card: Any) -> dict[str, Any]:

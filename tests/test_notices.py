@@ -1,0 +1,53 @@
+"""A notice about the file (the copies an interrupted `crm encrypt` left beside it) lists
+its paths as the run's language lists things (`, ` in English, `、` in Chinese), in the
+notice and in `crm check`, and is wrapped to a terminal's width as an error is; into a pipe
+it stays one line; JSON keeps the English."""
+
+import json
+
+import pytest
+
+from crmcli.cli.cells import width
+from tests.conftest import crm, ok
+from tests.test_terminal import on_terminal
+
+
+@pytest.fixture
+def left(db_path):
+    """The converted copy, its -wal and its -journal, left beside a database of one."""
+    ok("add", "张三")
+    found = [db_path.with_name(f"crm.db.converting{s}") for s in ("", "-wal", "-journal")]
+    for path in found:
+        path.write_bytes(b"SQLite format 3\x00" + b"x" * 100)
+    return found
+
+
+def test_the_leftover_paths_are_listed_as_the_language_lists(left):
+    english = ", ".join(map(str, left))
+    chinese = "、".join(map(str, left))
+    assert crm("list", "-q").stderr == (
+        f"crm: {english} are left from an interrupted crm encrypt or decrypt and may hold the "
+        "data unencrypted; crm check --repair removes them\n"
+    )
+    assert crm("--lang", "zh", "list", "-q").stderr == (
+        f"crm: {chinese} 是中断的“crm encrypt”或“crm decrypt”留下的文件，可能含有未加密的数据；"
+        "“crm check --repair”会删除它们\n"
+    )
+    table = crm("--lang", "zh", "check").stdout
+    assert f"{chinese} 是中断的" in table and english not in table, table
+    rows = {r["check"]: r for r in json.loads(crm("--lang", "zh", "check", "-f", "json").stdout)}
+    assert rows["leftover copy"]["detail"].startswith(f"{english} are left")
+    repaired = crm("--lang", "zh", "check", "--repair").stdout
+    assert f"已删除 {chinese}" in repaired or f"已删除{chinese}" in repaired, repaired
+    assert not any(r["check"] == "leftover copy" for r in json.loads(ok("check", "-f", "json")))
+
+
+def test_on_a_terminal_the_notice_is_wrapped_to_the_width(db_path, left):
+    for lang in ("en", "zh"):
+        code, lines = on_terminal("--lang", lang, "--db", str(db_path), "show", "1", columns=60)
+        assert code == 0
+        notice = lines[: next(i for i, x in enumerate(lines) if x.startswith("#1"))]
+        assert len(notice) > 1 and notice[0].startswith("crm:"), lines
+        assert all(width(x) <= 60 for x in notice), notice
+        said = "".join(notice).replace(" ", "")  # a path wider than the line is broken
+        assert str(left[-1]) in said and "crmcheck--repair" in said, notice
