@@ -133,10 +133,11 @@ def check(
         rows = check_database(run.path, repair=repair, progress=progress)
     from crmcli.core.vocabulary import word
 
+    on_terminal = is_terminal(sys.stdout)  # inside the pager stdout is the pager's pipe
     with output(ctx, fmt).paged() as out:
         out.rows(rows, CHECK_COLUMNS)
         told = [r for r in rows if r["status"] != "ok"]
-        if told and fmt is Format.table and is_terminal(sys.stdout):
+        if told and fmt is Format.table and on_terminal:
             # A detail says what to do at its end, where a terminal's table cuts it: below
             # the table each problem and note is said whole, wrapped to the width.
             said = [

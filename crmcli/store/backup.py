@@ -434,30 +434,74 @@ DAMAGED = Said("the file is damaged: restore a backup (crm restore FILE)")
 # table's rows: rebuilt from the rows (`crm reindex`), it is right again. A duplicate in a
 # unique index is not among them (`non-unique entry in index`): the rows themselves are.
 _INDEX_ENTRIES = re.compile(r"(?:row \d+ missing from|wrong # of entries in) index (\S+)")
+# A line that names a page found wrong (`On tree page 376 cell 145: Offset 0 out of range`,
+# `Tree 7 page 376 cell 2: ...`, `2nd reference to page 40`): the b-tree that page belongs to
+# says whether the rows are sound.
+_PAGE = re.compile(r"\b[Pp]age (\d+)\b")
+# SQLite stops listing problems after this many; crm asks for every one, to count them.
+_MOST = 100_000
+
+
+def integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    """The lines of `PRAGMA integrity_check` that say a problem (none: the file is sound),
+    one problem a line (SQLite gives a b-tree's problems as one row of several lines, under
+    a `*** in database main ***` heading)."""
+    rows = [r[0] for r in conn.execute(f"PRAGMA integrity_check({_MOST})")]
+    if rows == ["ok"]:
+        return []
+    lines = (line.strip() for row in rows for line in str(row).splitlines())
+    return [line for line in lines if line and not line.startswith("*** in database")]
 
 
 def integrity_said(conn: sqlite3.Connection, problems: list[str]) -> Said:
-    """What `PRAGMA integrity_check` found (its lines, not `ok`) as crm says it, in the run's
-    language rather than SQLite's: when every line is an index of the file out of step with
-    its table (the rows are sound), those indexes and `crm reindex`, which rebuilds them;
-    otherwise a damaged file, which a backup restores."""
+    """What `PRAGMA integrity_check` found (`integrity_problems`) as crm says it, in the run's
+    language rather than SQLite's: when every problem is in an index of the file (its
+    entries out of step with its table, or a page of it wrong; the table's rows are sound),
+    those indexes and `crm reindex`, which rebuilds them (a page so wrong that the rebuild
+    cannot free it leaves a backup: said too); otherwise a damaged file, which a backup
+    restores."""
     from crmcli.core.text import plural
 
     count = plural(len(problems), "problem")
-    found = [_INDEX_ENTRIES.fullmatch(p) for p in problems]
-    indexes = list(dict.fromkeys(m[1] for m in found if m))
     known = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    if all(found) and set(indexes) <= known:
-        template = (
-            N_("{problems} in the index {indexes}; the data is sound: run 'crm reindex' to "
-               "rebuild it")
-            if len(indexes) == 1
-            else N_("{problems} in the indexes {indexes}; the data is sound: run 'crm reindex' "
-                    "to rebuild them")
-        )  # fmt: skip
+    found = [_INDEX_ENTRIES.fullmatch(p) for p in problems]
+    pairs = list(zip(problems, found, strict=True))
+    pages = {p: int(m[1]) for p, f in pairs if not f and (m := _PAGE.search(p))}
+    owners = _page_owners(conn, set(pages.values())) if pages else {}
+    named = [f[1] if f else owners.get(pages[p]) if p in pages else None for p, f in pairs]
+    indexes = list(dict.fromkeys(n for n in named if n))
+    if all(named) and set(indexes) <= known:
+        if pages:  # a wrong page of an index: the rebuild may not get past it
+            template = N_(
+                "{problems} in the index pages of {indexes}; the data is sound: run 'crm "
+                "reindex' to rebuild them, and if it fails, restore a backup (crm restore FILE)"
+            )
+        elif len(indexes) == 1:
+            template = N_(
+                "{problems} in the index {indexes}; the data is sound: run 'crm reindex' to "
+                "rebuild it"
+            )
+        else:
+            template = N_(
+                "{problems} in the indexes {indexes}; the data is sound: run 'crm reindex' "
+                "to rebuild them"
+            )
         return Said(template, problems=count, indexes=Listing(indexes))
     return Said("{problems}: the file is damaged: restore a backup (crm restore FILE)",
                 problems=count)  # fmt: skip
+
+
+def _page_owners(conn: sqlite3.Connection, pages: set[int]) -> dict[int, str]:
+    """The b-tree (table or index) each of `pages` belongs to, by SQLite's dbstat table: none
+    where SQLite was built without it or cannot walk the file."""
+    try:
+        return {
+            page: name
+            for name, page in conn.execute("SELECT name, pageno FROM dbstat")
+            if page in pages
+        }
+    except sqlite3.Error:
+        return {}
 
 
 def rebuild_indexes(conn: sqlite3.Connection) -> None:
@@ -631,8 +675,8 @@ def check_database(
             add("schema version", True, str(version))
         try:
             progress.phase(_("checking integrity"))
-            problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-            if problems == ["ok"]:
+            problems = integrity_problems(conn)
+            if not problems:
                 add("integrity", True, OK)
             else:
                 add("integrity", False, integrity_said(conn, problems))
