@@ -1296,6 +1296,14 @@ CUSTOMER_CHILDREN = (
 )  # fmt: skip
 
 
+def _batch_columns(rows: Iterable[dict[str, Any]]) -> tuple[str, ...]:
+    """The columns of _OTHER_COLUMNS some row of a batch sets (not None), in that order:
+    only those are written (the others are NULL, as they would be): binding a NULL costs as
+    much as a value, and most of them are empty in most files (a third of the insert's CPU)."""
+    named = {k for values in rows for k, v in values.items() if v is not None}
+    return tuple(c for c in _OTHER_COLUMNS if c in named)
+
+
 class _Accepted(Exception):
     """A row tried before the import's write machinery was set up that would be written
     (CustomerImporter._refused_unarmed): rolled back, to be imported again."""
@@ -1746,60 +1754,87 @@ class CustomerImporter(Importer):
                 super().row(number, record)
 
     def _write(self, waiting: list[tuple[int, Record, Any, str | None]]) -> None:
-        from crmcli.store import search
-
-        conn, stamp = self.conn, clock.timestamp()
-        moment = clock.now().replace(microsecond=0).isoformat()  # as set_stage dates a stage
-        first = conn.execute(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0), "
-            "coalesce((SELECT max(id) FROM customers), 0)) + 1"
-        ).fetchone()[0]
-        people, phones, emails, stages, added = [], [], [], [], []
-        columns_of, plain = search.customer_columns, search.PLAIN
-        # Only the columns some row of the batch sets are written (the others are NULL,
-        # as they would be): binding a NULL costs as much as a value, and most of the
-        # 19 are empty in most files (a third of the insert's CPU).
-        named = {
-            k
-            for _n, _r, prepared, _s in waiting
-            for k, v in prepared.values.items()
-            if v is not None
-        }
-        other = tuple(c for c in _OTHER_COLUMNS if c in named)
-        keys = self._name_keys  # names repeat: each folded once
-        if len(keys) >= self._memo.LIMIT:
-            keys.clear()
+        """Write the rows `batched` held (see write_batch)."""
+        first = self._first_id()
+        columns = _batch_columns([p.values for _n, _r, p, _s in waiting])
+        people: list[tuple[Any, ...]] = []
+        phones: list[tuple[int, str, str, int]] = []
+        emails: list[tuple[int, str, str, int]] = []
+        stages: list[tuple[int, str]] = []
+        added: list[tuple[int, str, tuple[str, str, str, str]]] = []
+        keys = self._keys()
         for offset, (number, _record, prepared, stage) in enumerate(waiting):
             customer_id = first + offset
-            given = prepared.values
-            get = given.get
-            name = given["name"]
+            get = prepared.values.get
+            name = get("name")
             key = keys.get(name)
             if key is None:
                 key = keys[name] = validate.fold(name)
             people.append((
-                customer_id, name, key, get("kind") or "person", *map(get, other),
-                stage, 2 if stage else 1, stamp, stamp,
+                customer_id, name, key, get("kind") or "person", *map(get, columns),
+                stage, 2 if stage else 1,
             ))  # fmt: skip
             numbers, addresses = prepared.add_phones, prepared.add_emails
-            phones += [
-                (customer_id, p, "number" if p.startswith("+") else "service", int(i == 0))
-                for i, p in enumerate(numbers)
-            ]  # the kind as validate.phone_kind says it
-            emails += [(customer_id, e, k, int(i == 0)) for i, (e, k) in enumerate(addresses)]
-            if stage is not None:  # as set_stage records the move of a new customer
-                stages.append((customer_id, stage, moment, stamp))
-            added.append((customer_id, name, columns_of(
-                name, list(map(get, plain)), numbers, [e for e, _k in addresses], [],
-                get("source"), get("notes"),
-            )))  # fmt: skip
+            self._row_children(customer_id, name, get, numbers, addresses, stage,
+                               phones, emails, stages, added)  # fmt: skip
             self._made.add(customer_id, number)
+        self._store(columns, people, phones, emails, stages, added)
+
+    def _first_id(self) -> int:
+        """The id the next customer gets (AUTOINCREMENT: past any ever given)."""
+        return int(self.conn.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0), "
+            "coalesce((SELECT max(id) FROM customers), 0)) + 1"
+        ).fetchone()[0])  # fmt: skip
+
+    def _keys(self) -> dict[str, str]:
+        """name -> validate.fold(name): names repeat, each is folded once (bounded)."""
+        if len(self._name_keys) >= self._memo.LIMIT:
+            self._name_keys.clear()
+        return self._name_keys
+
+    @staticmethod
+    def _row_children(
+        customer_id: int, name: str, get: Callable[[str], Any], numbers: list[str],
+        addresses: list[tuple[str, str]], stage: str | None, phones: list[Any],
+        emails: list[Any], stages: list[Any], added: list[Any],
+    ) -> None:  # fmt: skip
+        """A new customer's phones, emails, stage change and search columns, as `crm add`
+        would write them, appended to the lists `_store` writes."""
+        from crmcli.store.search import PLAIN, customer_columns
+
+        phones += [
+            (customer_id, p, "number" if p.startswith("+") else "service", int(i == 0))
+            for i, p in enumerate(numbers)
+        ]  # the kind as validate.phone_kind says it
+        emails += [(customer_id, e, k, int(i == 0)) for i, (e, k) in enumerate(addresses)]
+        if stage is not None:  # as set_stage records the move of a new customer
+            stages.append((customer_id, stage))
+        added.append((customer_id, name, customer_columns(
+            name, list(map(get, PLAIN)), numbers, [e for e, _k in addresses], [],
+            get("source"), get("notes"),
+        )))  # fmt: skip
+
+    def _store(
+        self, other: tuple[str, ...], people: list[tuple[Any, ...]], phones: list[Any],
+        emails: list[Any], stages: list[Any], added: list[Any],
+    ) -> None:  # fmt: skip
+        """Insert new customers (`people`: id, name, name key, kind, the `other` columns,
+        stage, version), their phones, emails and stage changes, indexed for search from
+        `added` in one pass."""
+        from crmcli.store import search
+
+        conn, stamp = self.conn, clock.timestamp()
+        moment = clock.now().replace(microsecond=0).isoformat()  # as set_stage dates a stage
         columns = ", ".join(("id", "name", "name_key", "kind", *other, "stage",
                              "version", "created_at", "updated_at"))  # fmt: skip
-        marks = ", ".join("?" * (len(other) + 8))
+        marks = ", ".join("?" * (len(other) + 6))
         # Indexed for search right after, as one batch: not queued row by row by triggers.
         with search.indexing_added_customers(conn, added):
-            conn.executemany(f"INSERT INTO customers ({columns}) VALUES ({marks})", people)  # noqa: S608
+            conn.executemany(
+                f"INSERT INTO customers ({columns}) VALUES ({marks}, ?, ?)",  # noqa: S608
+                [(*row, stamp, stamp) for row in people],
+            )
             conn.executemany(
                 "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
                 "VALUES (?, ?, ?, ?)",
@@ -1813,7 +1848,7 @@ class CustomerImporter(Importer):
         conn.executemany(
             "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, reason, "
             "recorded_at) VALUES (?, NULL, ?, ?, NULL, ?)",
-            stages,
+            [(customer_id, stage, moment, stamp) for customer_id, stage in stages],
         )
 
     def one(self, record: Record) -> str:
