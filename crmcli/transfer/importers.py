@@ -1313,9 +1313,6 @@ _SETS = {
     "birthday": ("birthday", "birthday_lunar"),
     "cadence_days": ("cadence_days", "cadence_max_days"),
 }
-# The values of a new customer its search columns read (search.customer_columns).
-_SEARCHED = ("company", "title", "city", "region", "country", "address", "industry",
-             "source", "notes")  # fmt: skip
 
 
 class _Accepted(Exception):
@@ -1694,16 +1691,27 @@ class CustomerImporter(Importer):
             range(first, first + count), names, [keys[n] for n in names], kinds,
             *(values[c] for c in other), stages, [2 if s else 1 for s in stages], strict=True,
         ))  # fmt: skip
-        phones: list[Any] = []
-        emails: list[Any] = []
-        changes: list[Any] = []
-        added: list[Any] = []
-        searched = [(c, values[c]) for c in _SEARCHED if c in values]
-        for offset in range(count):
-            row = {c: got[offset] for c, got in searched}
-            self._row_children(first + offset, names[offset], row.get, numbers[offset],
-                               addresses[offset], stages[offset], phones, emails, changes,
-                               added)  # fmt: skip
+        ids = range(first, first + count)
+        # As _row_children makes them, by columns.
+        phones = [
+            (customer_id, p, "number" if p.startswith("+") else "service", int(i == 0))
+            for customer_id, found in zip(ids, numbers, strict=True)
+            for i, p in enumerate(found)
+        ]
+        emails = [
+            (customer_id, e, k, int(i == 0))
+            for customer_id, found in zip(ids, addresses, strict=True)
+            for i, (e, k) in enumerate(found)
+        ]
+        changes = [(i, s) for i, s in zip(ids, stages, strict=True) if s is not None]
+        from crmcli.store.search import PLAIN, customers_columns
+
+        columns = customers_columns(
+            names, [values.get(c, none) for c in PLAIN], numbers,
+            [[e for e, _k in found] for found in addresses],
+            values.get("source", none), values.get("notes", none),
+        )  # fmt: skip
+        added = list(zip(ids, names, columns, strict=True))
         with savepoint(self.conn, "import_batch"):  # checked as write_batch's rows are
             self._store(other, people, phones, emails, changes, added)
         for offset, (number, _row) in enumerate(chunk):
