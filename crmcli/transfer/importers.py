@@ -1346,6 +1346,7 @@ class CustomerImporter(Importer):
         self._taking: set[str] = set()
         self._cleaned: dict[tuple[str, str], dict[str, Any]] = {}  # see `_clean`
         self._by_cell: dict[str, dict[str, Any]] = {}  # target -> cell -> see `_found`
+        self._by_cells = 0  # how many cells _by_cell keeps
         self._pending: list[tuple[int, Record, Any, str | None]] = []  # see `_settle`
         self._plans: dict[tuple[str, ...], list[tuple[str, str, int]]] = {}  # see `_plan`
         self._name_keys: dict[str, str] = {}  # name -> validate.fold(name), see `_write`
@@ -1732,8 +1733,11 @@ class CustomerImporter(Importer):
                 found = self._column_values(target, typed, self._today)
             except (InvalidInput, NotFound):
                 return _REFUSED
-        if len(memo) >= self._memo.LIMIT:
-            memo.clear()
+        self._by_cells += 1
+        if self._by_cells > self._memo.LIMIT:  # bounded in all, as customers.Memo
+            for kept in self._by_cell.values():
+                kept.clear()
+            self._by_cells = 1
         memo[cell] = found
         return found
 
