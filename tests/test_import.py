@@ -13,6 +13,7 @@ import stat
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -2513,6 +2514,14 @@ def _one_at_a_time(monkeypatch) -> None:
     from crmcli.transfer import importers
 
     monkeypatch.setattr(importers.CustomerImporter, "batched", lambda self, n, r: False)
+    _row_by_row(monkeypatch)
+
+
+def _row_by_row(monkeypatch) -> None:
+    """A CSV file read row by row, as when its columns are not all plain values."""
+    from crmcli.transfer import importers
+
+    monkeypatch.setattr(importers.CustomerImporter, "_shape", lambda self, rows: None)
 
 
 def _imported_state(db: Path) -> dict[str, object]:
@@ -3725,3 +3734,116 @@ def test_a_leading_apostrophe_goes_from_a_number_s_cell_and_stays_in_text(digits
     assert unquoted("phone", f"'{digits}") == digits
     for field in ("notes", "name", "field:备注", "company", "external_id", "order_ref", "customer"):
         assert unquoted(field, f"'{text}") == f"'{text}"
+
+
+# Cells of a plain customer file read by columns, a good one first, and among the others
+# what makes a row go the row-by-row way: blanks, placeholders, refused values, a value
+# another row or the customer already there (C-9, Old) has, the formula guard, a Windows
+# line break, a spreadsheet's text guard on a number.
+_COLUMN_CELLS = {
+    "external_id": ["C-1", "C-2", "C-3", " C-4 ", "", "C-9"],
+    "name": ["张伟", "Anna", "曾轩", "", "n/a", " "],
+    "phone": ["+8613800138000", "13900139000", "", "+8612", "'13700137000",
+              "13600136000; 10086", "13500135000"],
+    "email": ["zw@example.com", "A@Example.com", "", "bad@", "old@example.com",
+              "x@y.example z@y.example", "ZW@example.com"],
+    "company": ["华为", "", "'=1+1", "a\r\nb", "none"],
+    "stage": ["lead", "", "nonsense", " ", "customer"],
+    "birthday": ["1990-05-01", "", "2030-01-01", "--05-13", "lunar:1990-08-15"],
+    "cadence_days": ["14", "", "14d..30d", "0"],
+}  # fmt: skip
+_COLUMN_OPTIONS = (
+    ["--skip-invalid"], [], ["--skip-invalid", "--key", "phone"], ["--skip-invalid", "--key", "id"],
+    ["--skip-invalid", "--key", "email", "--on-conflict", "skip"],
+    ["--skip-invalid", "--allow-duplicate"], ["--skip-invalid", "--on-conflict", "error"],
+)  # fmt: skip
+
+
+def test_a_file_read_by_columns_gives_what_reading_it_row_by_row_gives(tmp_path, monkeypatch):
+    """A CSV file of plain columns is read by columns a batch at a time, and from the first
+    batch with a row that is no plain new customer, row by row: the same exit, messages,
+    rows, search index, name order, history and undo as reading every row row by row, in
+    batches of two rows (so that files of a few rows have several), into a database that
+    holds a customer some rows match or repeat."""
+    from crmcli.transfer import importers
+
+    monkeypatch.setattr(importers, "BATCH", 2)
+    written = importers.CustomerImporter._write_columns
+    by_columns = []  # the batches written by columns: the comparison was made
+    monkeypatch.setattr(
+        importers.CustomerImporter, "_write_columns",
+        lambda self, chunk, *rest: by_columns.append(len(chunk)) or written(self, chunk, *rest),
+    )  # fmt: skip
+    cells = {c: st.sampled_from(v[:1] * len(v) + v) for c, v in _COLUMN_CELLS.items()}
+    runs = [0]
+
+    @settings(max_examples=examples(20), deadline=None, derandomize=True)
+    @given(
+        st.lists(st.sampled_from(["birthday", "cadence_days", "company", "stage"]), unique=True),
+        st.lists(
+            st.one_of(*[st.integers(0, 3)] * 4, st.integers(4, 6), st.fixed_dictionaries(cells)),
+            min_size=1,
+            max_size=7,
+        ),
+        st.sampled_from(_COLUMN_OPTIONS),
+    )
+    def alike(others: list[str], drawn: list[Any], options: list[str]) -> None:
+        columns = ["name", "external_id", "phone", "email", *others]
+        # A number: a plain new customer of its own (its values no other row has).
+        lines = [_plain_line(n, line) if isinstance(line, int) else line
+                 for n, line in enumerate(drawn)]  # fmt: skip
+        runs[0] += 1
+        folder = tmp_path / str(runs[0])
+        folder.mkdir()
+        file = folder / "people.csv"
+        with file.open("w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(columns)
+            out.writerows([line[c] for c in columns] for line in lines)
+        seen = {}
+        for way in ("columns", "rows"):
+            db = folder / f"{way}.db"
+            with pytest.MonkeyPatch.context() as patched:
+                patched.setenv("CRM_DB", str(db))
+                ok("config", "set", "default_region", "CN")
+                ok("add", "Old", "--external-id", "C-9", "--phone", "13500135000",
+                   "--email", "old@example.com", "-q")  # fmt: skip
+                if way == "rows":
+                    _row_by_row(patched)
+                result = crm("import", "customers", str(file), *options)
+                after = (result.exit_code, result.stdout, result.stderr, _imported_rows(db))
+                undone = crm("undo", "--yes")
+                seen[way] = (after, undone.exit_code, dump(db))
+        assert seen["columns"] == seen["rows"]
+
+    alike()
+    assert len(by_columns) >= 4, by_columns
+
+
+def _plain_line(number: int, kind: int) -> dict[str, str]:
+    """The cells of a plain new customer, its external id, phone and email its own; of
+    kind 4, 5 and 6 the phone, email or external id of the customer already there."""
+    line = {
+        "external_id": f"G-{number}", "name": ["李娜", "Grace Nowak", "曾轩", "Ann"][kind % 4],
+        "phone": f"+86139{number:08d}", "email": f"g{number}@example.com",
+        "company": ["华为", "", "Acme", ""][kind % 4],
+        "stage": ["lead", "", "customer", " "][kind % 4],
+        "birthday": ["1990-05-01", "", "--05-13", ""][kind % 4],
+        "cadence_days": ["14", ""][kind % 2],
+    }  # fmt: skip
+    known = {4: ("phone", "13500135000"), 5: ("email", "old@example.com"),
+             6: ("external_id", "C-9")}  # fmt: skip
+    if kind in known:
+        line[known[kind][0]] = known[kind][1]
+    return line
+
+
+def _imported_rows(db: Path) -> dict[str, object]:
+    state: dict[str, object] = dict(_customer_data(db))
+    state["name_order"] = rows(db, "SELECT * FROM search_name_order ORDER BY customer_id")
+    state["queue"] = rows(db, "SELECT * FROM search_dirty")
+    state["history"] = rows(
+        db, "SELECT table_name, row_id, customer_id, op, old, new FROM history ORDER BY id"
+    )
+    state["dump"] = dump(db)
+    return state

@@ -691,3 +691,35 @@ def test_undelete_looks_only_among_archived_customers(db_path):
     assert json.loads(ok("show", str(gone), "-f", "json"))["archived_at"] is None
     other = add("李四")
     assert ok("undelete", "李四").strip() == f"Customer {other} was already active."
+
+
+_TEXTS = st.one_of(st.none(), st.sampled_from(["", " ", "Acme  Corp", "上海", "Ångström", "a\u0301", "\u00a8", "x ; y"]), st.text(max_size=8))  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=8),
+            st.lists(_TEXTS, min_size=7, max_size=7),
+            st.lists(st.sampled_from(["+8613800138000", "10086", "+1 650"]), max_size=2),
+            st.lists(st.sampled_from(["a@example.com", "Ö@x.cn"]), max_size=2),
+            _TEXTS,
+            _TEXTS,
+        ),
+        max_size=5,
+    )
+)
+def test_the_search_columns_of_many_customers_are_each_ones(people) -> None:
+    """search.customers_columns (an import's batch, by columns) gives each customer's
+    search.customer_columns."""
+    names = [p[0] for p in people]
+    plain = [[p[1][i] for p in people] for i in range(len(search.PLAIN))]
+    together = search.customers_columns(
+        names, plain, [p[2] for p in people], [p[3] for p in people],
+        [p[4] for p in people], [p[5] for p in people],
+    )  # fmt: skip
+    alone = [
+        search.customer_columns(n, row, ph, em, [], so, no) for n, row, ph, em, so, no in people
+    ]
+    assert together == alone

@@ -223,6 +223,31 @@ def customer_columns(
     return fold(name), "", fold(" ; ".join(texts)), digits
 
 
+def customers_columns(
+    names: Sequence[str],
+    plain: Sequence[Sequence[str | None]],
+    phones: Sequence[list[str]],
+    emails: Sequence[list[str]],
+    sources: Sequence[str | None],
+    notes: Sequence[str | None],
+) -> list[tuple[str, str, str, str]]:
+    """`customer_columns` of many new customers (none with fields) given by columns: each
+    customer's name, PLAIN values (a column each), phones, emails, source and notes."""
+    out = []
+    for name, row, numbers, addresses, source, note in zip(
+        names, zip(*plain, strict=True), phones, emails, sources, notes, strict=True
+    ):
+        texts = [v for v in row if v]
+        texts += addresses
+        if source:
+            texts.append(source)
+        if note:
+            texts.append(note)
+        digits = " ".join(_NOT_DIGIT.sub("", p) for p in numbers) if numbers else ""
+        out.append((fold(name), "", fold(" ; ".join(texts)), digits))
+    return out
+
+
 def _interaction_columns(text: str, outcome: str | None) -> tuple[str, ...]:
     return (fold(f"{text} ; {outcome}" if outcome else text),)
 

@@ -48,7 +48,7 @@ from crmcli.core.vocabulary import (
 )
 from crmcli.records import purchases
 from crmcli.store.db import savepoint
-from crmcli.transfer.sources import ERROR_KEY, Record
+from crmcli.transfer.sources import ERROR_KEY, Record, Rows
 
 KINDS = ("customers", "purchases", "interactions", "tasks")
 KEYS = ("id", "external_id", "email", "phone")
@@ -1296,6 +1296,25 @@ CUSTOMER_CHILDREN = (
 )  # fmt: skip
 
 
+def _batch_columns(rows: Iterable[dict[str, Any]]) -> tuple[str, ...]:
+    """The columns of _OTHER_COLUMNS some row of a batch sets (not None), in that order:
+    only those are written (the others are NULL, as they would be): binding a NULL costs as
+    much as a value, and most of them are empty in most files (a third of the insert's CPU)."""
+    named = {k for values in rows for k, v in values.items() if v is not None}
+    return tuple(c for c in _OTHER_COLUMNS if c in named)
+
+
+# A record `CustomerImporter._by_columns` has written with its batch.
+_WRITTEN: Record = {}
+# A cell a check refused (CustomerImporter._found, _phones, _emails).
+_REFUSED: Any = ["refused"]
+# The columns of customers a target sets besides its own (customers.column_values).
+_SETS = {
+    "birthday": ("birthday", "birthday_lunar"),
+    "cadence_days": ("cadence_days", "cadence_max_days"),
+}
+
+
 class _Accepted(Exception):
     """A row tried before the import's write machinery was set up that would be written
     (CustomerImporter._refused_unarmed): rolled back, to be imported again."""
@@ -1326,6 +1345,8 @@ class CustomerImporter(Importer):
         self._batch: list[tuple[int, Record, Any, str | None]] = []
         self._taking: set[str] = set()
         self._cleaned: dict[tuple[str, str], dict[str, Any]] = {}  # see `_clean`
+        self._by_cell: dict[str, dict[str, Any]] = {}  # target -> cell -> see `_found`
+        self._by_cells = 0  # how many cells _by_cell keeps
         self._pending: list[tuple[int, Record, Any, str | None]] = []  # see `_settle`
         self._plans: dict[tuple[str, ...], list[tuple[str, str, int]]] = {}  # see `_plan`
         self._name_keys: dict[str, str] = {}  # name -> validate.fold(name), see `_write`
@@ -1421,7 +1442,20 @@ class CustomerImporter(Importer):
             resolve=self._resolve,
         )  # fmt: skip
 
+    def run(self, records: Iterable[tuple[int, Record]]) -> Summary:
+        """A CSV file of plain new customers is read by columns (`_by_columns`); anything
+        else row by row."""
+        from crmcli.transfer.sources import Rows
+
+        if isinstance(records, Rows):
+            shape = self._shape(records)
+            if shape is not None:
+                records = self._by_columns(records, *shape)
+        return super().run(records)
+
     def row(self, number: int, record: Record) -> None:
+        if record is _WRITTEN:  # written with its rows by `_by_columns`
+            return
         self._number = number
         if not self.batched(number, record):
             self._settle()
@@ -1493,6 +1527,242 @@ class CustomerImporter(Importer):
         if len(self._batch) >= BATCH:
             self.write_batch()
         return True
+
+    def _shape(self, rows: Rows) -> tuple[tuple[tuple[int, str], ...], int | None, int | None,
+                                           int | None] | None:  # fmt: skip
+        """How `_by_columns` reads a CSV file: (index, target) of each column of a value,
+        the index of its column of phones (or mobiles), of emails and of the stage; None for
+        a file it does not read: a column of any other target, two of one target (or of
+        phones), a country (its phones would be read there)."""
+        valued: list[tuple[int, str]] = []
+        lists: dict[str, int] = {}
+        for index, column in enumerate(rows.columns):
+            target = self.mapper.target(column)
+            if target is None or target == "-":
+                continue
+            if target in ("mobile", "phone", "email", "stage"):
+                kind = "phone" if target == "mobile" else target
+                if kind in lists:
+                    return None
+                lists[kind] = index
+            elif target in _QUICK and target != "country":
+                if any(t == target for _i, t in valued):
+                    return None
+                valued.append((index, target))
+            else:
+                return None
+        if not any(t == "name" for _i, t in valued):
+            return None
+        return tuple(valued), lists.get("phone"), lists.get("email"), lists.get("stage")
+
+    def _by_columns(
+        self, rows: Rows, valued: tuple[tuple[int, str], ...], phone: int | None,
+        email: int | None, stage: int | None,
+    ) -> Iterator[tuple[int, Record]]:  # fmt: skip
+        """The records of `rows`, each BATCH of which is first read by columns: each
+        distinct cell of a column checked once (`_found`), and the batch written at once
+        (`_store`) when every row of it is a plain new customer that `batched` would hold;
+        its rows are then given as _WRITTEN. From the first batch that has any other row
+        (a refusal, a match, a value another row or customer has, a row the reader could
+        not split or with a Windows line break), that batch and the rest are given as
+        read, for the row-by-row path: the rows before it were written just as that path
+        writes them (in batches of BATCH, at the same ids), so it goes on from the same
+        point."""
+        from itertools import islice
+
+        cells = iter(rows.cells)
+        while True:
+            chunk = list(islice(cells, BATCH))
+            if not chunk:
+                return
+            if (
+                not self._pending
+                and not self._batch
+                and self._columns(chunk, valued, phone, email, stage, guarded=rows.guarded)
+            ):
+                for number, _row in chunk:
+                    yield number, _WRITTEN
+                continue
+            break
+        record = rows.record
+        for number, row in (*chunk, *cells):
+            yield number, ({ERROR_KEY: row} if type(row) is str else record(row))
+
+    def _columns(
+        self, chunk: list[tuple[int, Any]], valued: tuple[tuple[int, str], ...],
+        phone: int | None, email: int | None, stage: int | None, *, guarded: bool,
+    ) -> bool:  # fmt: skip
+        """Write the rows of `chunk` (line number, cells) if each is a plain new customer
+        that `batched` would hold for one batch (see `_by_columns`); whether it did."""
+        # Unreadable, or a cell sources._cell reads otherwise (a Windows line break, the
+        # export's formula guard): as the row-by-row path reads them.
+        quote = "\x00'" if guarded else "\r"
+        if any(
+            type(row) is str or "\r" in (cells := "\x00" + "\x00".join(row)) or quote in cells
+            for _n, row in chunk
+        ):
+            return False
+        rows = [row for _n, row in chunk]
+        count = len(rows)
+        found: dict[str, list[Any]] = {}
+        for index, target in valued:  # each distinct cell checked once
+            memo = self._by_cell.setdefault(target, {})
+            got = [memo[c] if c in memo else self._found(target, c, memo) for c in
+                   (row[index] for row in rows)]  # fmt: skip
+            if any(f is _REFUSED or f is _PLACEHOLDER for f in got):
+                return False
+            found[target] = got
+        values: dict[str, list[Any]] = {}  # each column of customers the batch sets
+        for target, got in found.items():
+            for column in _SETS.get(target, (target,)):
+                values[column] = [f.get(column) for f in got]
+        names = values["name"]
+        if not all(names):
+            return False
+        stages: list[str | None] = [None] * count
+        if stage is not None:
+            typed = self._stages
+            try:
+                stages = [
+                    None if not c or c.isspace() else typed.get(c) or self._stage(c)
+                    for c in (row[stage] for row in rows)
+                ]
+            except (InvalidInput, NotFound):
+                return False
+        numbers: list[list[str]] = [[]] * count
+        if phone is not None:
+            numbers = [self._phones(row[phone]) for row in rows]
+            if any(n is _REFUSED for n in numbers):
+                return False
+        addresses: list[list[tuple[str, str]]] = [[]] * count
+        if email is not None:
+            addresses = [self._emails(row[email]) for row in rows]
+            if any(a is _REFUSED for a in addresses):
+                return False
+        # What `_hold` and `_known` ask of each row: no other row of the batch takes its
+        # external id, emails or phones, and no customer matches it by --key or (without
+        # --allow-duplicate) is live with one of its emails or phones.
+        ids = values.get("external_id", [None] * count)
+        taking = [f"x:{i}" for i in ids if i]
+        taking += [f"e:{k}" for found_emails in addresses for _e, k in found_emails]
+        taking += [f"p:{p}" for found_phones in numbers for p in found_phones]
+        if len(set(taking)) != len(taking):
+            return False
+        key = self.options.key
+        conn = self.conn
+        # An external id a customer has: matched by --key (auto, external_id), else one
+        # the database refuses to repeat (write_batch then imports the rows one by one).
+        matched = _among(conn, _KEY_AMONG["external_id"], [i for i in ids if i is not None])
+        if key == "email":
+            matches = [a[0][1] for a in addresses if a]
+            matched |= _among(conn, _KEY_AMONG["email"], matches)
+        elif key == "phone":
+            matches = [next((n for n in p if n.startswith("+")), p[0]) for p in numbers if p]
+            matched |= _among(conn, _KEY_AMONG["phone"], matches)
+        if matched:
+            return False
+        if not self.options.allow_duplicate and (
+            _among(conn, _LIVE_EMAILS, [k for a in addresses for _e, k in a])
+            or _among(conn, _LIVE_PHONES, [p for n in numbers for p in n if p.startswith("+")])
+        ):
+            return False
+        self._write_columns(chunk, values, numbers, addresses, stages)
+        return True
+
+    def _write_columns(
+        self, chunk: list[tuple[int, Any]], values: dict[str, list[Any]],
+        numbers: list[list[str]], addresses: list[list[tuple[str, str]]],
+        stages: list[str | None],
+    ) -> None:  # fmt: skip
+        """Write a batch read by `_columns` as `write_batch` writes the rows it held."""
+        self._arm()
+        count = len(chunk)
+        first = self._first_id()
+        other = tuple(
+            c for c in _OTHER_COLUMNS if c in values and any(v is not None for v in values[c])
+        )
+        names = values["name"]
+        keys = self._keys()
+        for name in names:
+            if name not in keys:
+                keys[name] = validate.fold(name)
+        none = [None] * count
+        kinds = [k or "person" for k in values.get("kind", none)]
+        people = list(zip(
+            range(first, first + count), names, [keys[n] for n in names], kinds,
+            *(values[c] for c in other), stages, [2 if s else 1 for s in stages], strict=True,
+        ))  # fmt: skip
+        ids = range(first, first + count)
+        # As _row_children makes them, by columns.
+        phones = [
+            (customer_id, p, "number" if p.startswith("+") else "service", int(i == 0))
+            for customer_id, found in zip(ids, numbers, strict=True)
+            for i, p in enumerate(found)
+        ]
+        emails = [
+            (customer_id, e, k, int(i == 0))
+            for customer_id, found in zip(ids, addresses, strict=True)
+            for i, (e, k) in enumerate(found)
+        ]
+        changes = [(i, s) for i, s in zip(ids, stages, strict=True) if s is not None]
+        from crmcli.store.search import PLAIN, customers_columns
+
+        columns = customers_columns(
+            names, [values.get(c, none) for c in PLAIN], numbers,
+            [[e for e, _k in found] for found in addresses],
+            values.get("source", none), values.get("notes", none),
+        )  # fmt: skip
+        added = list(zip(ids, names, columns, strict=True))
+        with savepoint(self.conn, "import_batch"):  # checked as write_batch's rows are
+            self._store(other, people, phones, emails, changes, added)
+        for offset, (number, _row) in enumerate(chunk):
+            self._made.add(first + offset, number)
+        self.summary.inserted += count
+
+    def _found(self, target: str, cell: str, memo: dict[str, Any]) -> Any:
+        """`_clean` of a cell of `target` as `_quick` reads it (its guard dropped), kept in
+        `memo`; _REFUSED (not kept) for a value its check refuses."""
+        typed = unquoted(target, cell) if cell[:1] == "'" else cell
+        text = typed.strip()
+        if not text:
+            found: dict[str, Any] = {}
+        elif text.casefold() in _EMPTY:
+            found = _PLACEHOLDER
+        else:
+            try:
+                found = self._column_values(target, typed, self._today)
+            except (InvalidInput, NotFound):
+                return _REFUSED
+        self._by_cells += 1
+        if self._by_cells > self._memo.LIMIT:  # bounded in all, as customers.Memo
+            for kept in self._by_cell.values():
+                kept.clear()
+            self._by_cells = 1
+        memo[cell] = found
+        return found
+
+    def _phones(self, cell: str) -> Any:
+        """The phones of a cell as `_quick` reads them (no country), or _REFUSED."""
+        typed = _split([unquoted("phone", cell)], _SPLIT_PHONES) if cell else None
+        if not typed:
+            return []
+        region, phone = self.options.region, validate.phone
+        try:
+            return list(dict.fromkeys(phone(p, region, home=None) for p in typed))
+        except (InvalidInput, NotFound):
+            return _REFUSED
+
+    def _emails(self, cell: str) -> Any:
+        """The emails of a cell as `_quick` reads them, or _REFUSED."""
+        from crmcli.records.customers import first_spellings
+
+        typed = _split([cell], _SPLIT_EMAILS) if cell else None
+        if not typed:
+            return []
+        try:
+            return first_spellings(validate.email(e) for e in typed)
+        except (InvalidInput, NotFound):
+            return _REFUSED
 
     def _settle(self) -> None:
         """Hold the rows `_quick` read for `write_batch`, or import them alone (`one`), in
@@ -1746,60 +2016,87 @@ class CustomerImporter(Importer):
                 super().row(number, record)
 
     def _write(self, waiting: list[tuple[int, Record, Any, str | None]]) -> None:
-        from crmcli.store import search
-
-        conn, stamp = self.conn, clock.timestamp()
-        moment = clock.now().replace(microsecond=0).isoformat()  # as set_stage dates a stage
-        first = conn.execute(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0), "
-            "coalesce((SELECT max(id) FROM customers), 0)) + 1"
-        ).fetchone()[0]
-        people, phones, emails, stages, added = [], [], [], [], []
-        columns_of, plain = search.customer_columns, search.PLAIN
-        # Only the columns some row of the batch sets are written (the others are NULL,
-        # as they would be): binding a NULL costs as much as a value, and most of the
-        # 19 are empty in most files (a third of the insert's CPU).
-        named = {
-            k
-            for _n, _r, prepared, _s in waiting
-            for k, v in prepared.values.items()
-            if v is not None
-        }
-        other = tuple(c for c in _OTHER_COLUMNS if c in named)
-        keys = self._name_keys  # names repeat: each folded once
-        if len(keys) >= self._memo.LIMIT:
-            keys.clear()
+        """Write the rows `batched` held (see write_batch)."""
+        first = self._first_id()
+        columns = _batch_columns([p.values for _n, _r, p, _s in waiting])
+        people: list[tuple[Any, ...]] = []
+        phones: list[tuple[int, str, str, int]] = []
+        emails: list[tuple[int, str, str, int]] = []
+        stages: list[tuple[int, str]] = []
+        added: list[tuple[int, str, tuple[str, str, str, str]]] = []
+        keys = self._keys()
         for offset, (number, _record, prepared, stage) in enumerate(waiting):
             customer_id = first + offset
-            given = prepared.values
-            get = given.get
-            name = given["name"]
+            get = prepared.values.get
+            name = get("name")
             key = keys.get(name)
             if key is None:
                 key = keys[name] = validate.fold(name)
             people.append((
-                customer_id, name, key, get("kind") or "person", *map(get, other),
-                stage, 2 if stage else 1, stamp, stamp,
+                customer_id, name, key, get("kind") or "person", *map(get, columns),
+                stage, 2 if stage else 1,
             ))  # fmt: skip
             numbers, addresses = prepared.add_phones, prepared.add_emails
-            phones += [
-                (customer_id, p, "number" if p.startswith("+") else "service", int(i == 0))
-                for i, p in enumerate(numbers)
-            ]  # the kind as validate.phone_kind says it
-            emails += [(customer_id, e, k, int(i == 0)) for i, (e, k) in enumerate(addresses)]
-            if stage is not None:  # as set_stage records the move of a new customer
-                stages.append((customer_id, stage, moment, stamp))
-            added.append((customer_id, name, columns_of(
-                name, list(map(get, plain)), numbers, [e for e, _k in addresses], [],
-                get("source"), get("notes"),
-            )))  # fmt: skip
+            self._row_children(customer_id, name, get, numbers, addresses, stage,
+                               phones, emails, stages, added)  # fmt: skip
             self._made.add(customer_id, number)
+        self._store(columns, people, phones, emails, stages, added)
+
+    def _first_id(self) -> int:
+        """The id the next customer gets (AUTOINCREMENT: past any ever given)."""
+        return int(self.conn.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0), "
+            "coalesce((SELECT max(id) FROM customers), 0)) + 1"
+        ).fetchone()[0])  # fmt: skip
+
+    def _keys(self) -> dict[str, str]:
+        """name -> validate.fold(name): names repeat, each is folded once (bounded)."""
+        if len(self._name_keys) >= self._memo.LIMIT:
+            self._name_keys.clear()
+        return self._name_keys
+
+    @staticmethod
+    def _row_children(
+        customer_id: int, name: str, get: Callable[[str], Any], numbers: list[str],
+        addresses: list[tuple[str, str]], stage: str | None, phones: list[Any],
+        emails: list[Any], stages: list[Any], added: list[Any],
+    ) -> None:  # fmt: skip
+        """A new customer's phones, emails, stage change and search columns, as `crm add`
+        would write them, appended to the lists `_store` writes."""
+        from crmcli.store.search import PLAIN, customer_columns
+
+        phones += [
+            (customer_id, p, "number" if p.startswith("+") else "service", int(i == 0))
+            for i, p in enumerate(numbers)
+        ]  # the kind as validate.phone_kind says it
+        emails += [(customer_id, e, k, int(i == 0)) for i, (e, k) in enumerate(addresses)]
+        if stage is not None:  # as set_stage records the move of a new customer
+            stages.append((customer_id, stage))
+        added.append((customer_id, name, customer_columns(
+            name, list(map(get, PLAIN)), numbers, [e for e, _k in addresses], [],
+            get("source"), get("notes"),
+        )))  # fmt: skip
+
+    def _store(
+        self, other: tuple[str, ...], people: list[tuple[Any, ...]], phones: list[Any],
+        emails: list[Any], stages: list[Any], added: list[Any],
+    ) -> None:  # fmt: skip
+        """Insert new customers (`people`: id, name, name key, kind, the `other` columns,
+        stage, version), their phones, emails and stage changes, indexed for search from
+        `added` in one pass."""
+        from crmcli.store import search
+
+        conn, stamp = self.conn, clock.timestamp()
+        moment = clock.now().replace(microsecond=0).isoformat()  # as set_stage dates a stage
         columns = ", ".join(("id", "name", "name_key", "kind", *other, "stage",
                              "version", "created_at", "updated_at"))  # fmt: skip
-        marks = ", ".join("?" * (len(other) + 8))
+        marks = ", ".join("?" * (len(other) + 6))
         # Indexed for search right after, as one batch: not queued row by row by triggers.
         with search.indexing_added_customers(conn, added):
-            conn.executemany(f"INSERT INTO customers ({columns}) VALUES ({marks})", people)  # noqa: S608
+            conn.executemany(
+                f"INSERT INTO customers ({columns}) VALUES ({marks}, ?, ?)",  # noqa: S608
+                [(*row, stamp, stamp) for row in people],
+            )
             conn.executemany(
                 "INSERT INTO customer_phones (customer_id, phone, kind, is_primary) "
                 "VALUES (?, ?, ?, ?)",
@@ -1813,7 +2110,7 @@ class CustomerImporter(Importer):
         conn.executemany(
             "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, reason, "
             "recorded_at) VALUES (?, NULL, ?, ?, NULL, ?)",
-            stages,
+            [(customer_id, stage, moment, stamp) for customer_id, stage in stages],
         )
 
     def one(self, record: Record) -> str:
