@@ -190,10 +190,12 @@ def piped(line: str) -> Result | None:
     """Run a shell line of crm commands, each one's output the next one's input, the last
     one's perhaps written to a file (`crm A | crm B > FILE`, `>>` to add), in this process as
     `crm` does: the first failing command's exit code (a shell with pipefail), the last
-    one's output (none where it went to the file), every command's errors. None for any
-    other shell (variables, `||`, `$(...)`, other programs), which needs a real one. Quoted
-    operators (`--where "n >= 5"`) are words, as the shell reads them; `~` is the home
-    folder."""
+    one's output (none where it went to the file), every command's errors. The first
+    command may be a `printf 'TEXT'` whose text has no conversion (`%s`) and no escape but
+    `\\n`, `\\t`, `\\\\` and `%%`: its text is the next one's input, as the shell's printf gives it.
+    None for any other shell (variables, `||`, `$(...)`, other programs), which needs a real
+    one. Quoted operators (`--where "n >= 5"`) are words, as the shell reads them; `~` is
+    the home folder."""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split, lexer.commenters = True, ""
     tokens = list(lexer)
@@ -208,9 +210,14 @@ def piped(line: str) -> Result | None:
             return None
         else:
             steps[-1].append(os.path.expanduser(token))
+    given = None
+    if len(steps) > 1 and steps[0][:1] == ["printf"]:
+        given = printf_text(steps.pop(0)[1:])
+        if given is None:
+            return None
     if any(step[:1] != ["crm"] or len(step) < 2 for step in steps):
         return None
-    given, errors, code = None, "", 0
+    errors, code = "", 0
     for step in steps:
         result = crm(*step[1:], input=given)
         given, errors = result.stdout, errors + result.stderr
@@ -220,6 +227,32 @@ def piped(line: str) -> Result | None:
             out.write(given)
         given = ""
     return Result(code, given, errors)
+
+
+PRINTF_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\"}
+
+
+def printf_text(words: list[str]) -> str | None:
+    """What `printf WORDS` prints for one format word without a conversion (`printf 'a,b\\n'`),
+    escapes \\n, \\t and \\\\ and %% read; None for anything else, which the shell must run."""
+    if len(words) != 1 or words[0].startswith("-"):
+        return None
+    text, out, i = words[0], [], 0
+    while i < len(text):
+        char = text[i]
+        if char in "\\%":
+            pair = text[i : i + 2]
+            if pair == "%%":
+                out.append("%")
+            elif char == "\\" and pair[1:] in PRINTF_ESCAPES:
+                out.append(PRINTF_ESCAPES[pair[1:]])
+            else:
+                return None
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
 
 
 def ok(*args: str, input: str | None = None) -> str:
