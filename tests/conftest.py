@@ -89,6 +89,47 @@ def pytest_configure(config: pytest.Config) -> None:
     command's CPU). Only the controller compiles; xdist workers start after it."""
     if not hasattr(config, "workerinput"):
         compileall.compile_dir(Path(__file__).parent.parent / "crmcli", quiet=1)
+        if (config.getoption("numprocesses", None) or 0) != 0:
+            _rewrite_tests_once(config)
+
+
+def _rewrite_tests_once(config: pytest.Config) -> None:
+    """Rewrite the test modules' asserts once, in the controller, into pytest's cache of
+    rewritten modules (checked by the source's hash), before the xdist workers start:
+    each worker rewrote every module itself (13 s of CPU each), and wrote nothing where
+    PYTHONDONTWRITEBYTECODE is set, so the next run did it all again. The workers then
+    only read the cache; a module the cache does not hold is rewritten there as before.
+    The work is shared between two forked processes. Skipped if pytest's internals differ."""
+    try:
+        from _pytest.assertion import rewrite
+
+        files = [*sorted(Path(__file__).parent.glob("test_*.py")), Path(__file__)]
+        cache = rewrite.get_cache_dir(Path(__file__))
+        cache.mkdir(exist_ok=True)
+        state = config.stash[rewrite.assertstate_key]
+        todo = [
+            fn
+            for fn in files
+            if rewrite._read_pyc(fn, cache / (fn.name[:-3] + rewrite.PYC_TAIL)) is None
+        ]
+    except Exception:  # another pytest: each worker rewrites its modules as before
+        return
+    children = []
+    for share in (todo[0::2], todo[1::2]):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (a child)
+            code = 0
+            try:
+                for fn in share:
+                    source_hash, co = rewrite._rewrite_test(fn, config)
+                    pyc = cache / (fn.name[:-3] + rewrite.PYC_TAIL)
+                    rewrite._write_pyc(state, co, source_hash, pyc)
+            except BaseException:
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
 
 
 @pytest.fixture(autouse=True)
