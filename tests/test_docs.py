@@ -38,7 +38,7 @@ import pytest
 from typer.main import get_command
 
 from crmcli.cli import app
-from tests.conftest import filled_once, ok, piped
+from tests.conftest import filled_once, full_demo, piped
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # docs/zh/ holds the pages in Simplified Chinese (their examples run as the English ones do).
@@ -260,7 +260,7 @@ def test_sh_blocks_run(page, tmp_path, monkeypatch):
 
 
 def _demo() -> None:
-    ok("demo", "--db", os.environ["CRM_DB"])
+    full_demo(Path(os.environ["CRM_DB"]))
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if sessions(p)], ids=lambda p: p.name)
