@@ -89,6 +89,47 @@ def pytest_configure(config: pytest.Config) -> None:
     command's CPU). Only the controller compiles; xdist workers start after it."""
     if not hasattr(config, "workerinput"):
         compileall.compile_dir(Path(__file__).parent.parent / "crmcli", quiet=1)
+        if (config.getoption("numprocesses", None) or 0) != 0:
+            _rewrite_tests_once(config)
+
+
+def _rewrite_tests_once(config: pytest.Config) -> None:
+    """Rewrite the test modules' asserts once, in the controller, into pytest's cache of
+    rewritten modules (checked by the source's hash), before the xdist workers start:
+    each worker rewrote every module itself (13 s of CPU each), and wrote nothing where
+    PYTHONDONTWRITEBYTECODE is set, so the next run did it all again. The workers then
+    only read the cache; a module the cache does not hold is rewritten there as before.
+    The work is shared between two forked processes. Skipped if pytest's internals differ."""
+    try:
+        from _pytest.assertion import rewrite
+
+        files = [*sorted(Path(__file__).parent.glob("test_*.py")), Path(__file__)]
+        cache = rewrite.get_cache_dir(Path(__file__))
+        cache.mkdir(exist_ok=True)
+        state = config.stash[rewrite.assertstate_key]
+        todo = [
+            fn
+            for fn in files
+            if rewrite._read_pyc(fn, cache / (fn.name[:-3] + rewrite.PYC_TAIL)) is None
+        ]
+    except Exception:  # another pytest: each worker rewrites its modules as before
+        return
+    children = []
+    for share in (todo[0::2], todo[1::2]):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (a child)
+            code = 0
+            try:
+                for fn in share:
+                    source_hash, co = rewrite._rewrite_test(fn, config)
+                    pyc = cache / (fn.name[:-3] + rewrite.PYC_TAIL)
+                    rewrite._write_pyc(state, co, source_hash, pyc)
+            except BaseException:
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
 
 
 @pytest.fixture(autouse=True)
@@ -190,10 +231,12 @@ def piped(line: str) -> Result | None:
     """Run a shell line of crm commands, each one's output the next one's input, the last
     one's perhaps written to a file (`crm A | crm B > FILE`, `>>` to add), in this process as
     `crm` does: the first failing command's exit code (a shell with pipefail), the last
-    one's output (none where it went to the file), every command's errors. None for any
-    other shell (variables, `||`, `$(...)`, other programs), which needs a real one. Quoted
-    operators (`--where "n >= 5"`) are words, as the shell reads them; `~` is the home
-    folder."""
+    one's output (none where it went to the file), every command's errors. The first
+    command may be a `printf 'TEXT'` whose text has no conversion (`%s`) and no escape but
+    `\\n`, `\\t`, `\\\\` and `%%`: its text is the next one's input, as the shell's printf gives it.
+    None for any other shell (variables, `||`, `$(...)`, other programs), which needs a real
+    one. Quoted operators (`--where "n >= 5"`) are words, as the shell reads them; `~` is
+    the home folder."""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split, lexer.commenters = True, ""
     tokens = list(lexer)
@@ -208,9 +251,14 @@ def piped(line: str) -> Result | None:
             return None
         else:
             steps[-1].append(os.path.expanduser(token))
+    given = None
+    if len(steps) > 1 and steps[0][:1] == ["printf"]:
+        given = printf_text(steps.pop(0)[1:])
+        if given is None:
+            return None
     if any(step[:1] != ["crm"] or len(step) < 2 for step in steps):
         return None
-    given, errors, code = None, "", 0
+    errors, code = "", 0
     for step in steps:
         result = crm(*step[1:], input=given)
         given, errors = result.stdout, errors + result.stderr
@@ -220,6 +268,32 @@ def piped(line: str) -> Result | None:
             out.write(given)
         given = ""
     return Result(code, given, errors)
+
+
+PRINTF_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\"}
+
+
+def printf_text(words: list[str]) -> str | None:
+    """What `printf WORDS` prints for one format word without a conversion (`printf 'a,b\\n'`),
+    escapes \\n, \\t and \\\\ and %% read; None for anything else, which the shell must run."""
+    if len(words) != 1 or words[0].startswith("-"):
+        return None
+    text, out, i = words[0], [], 0
+    while i < len(text):
+        char = text[i]
+        if char in "\\%":
+            pair = text[i : i + 2]
+            if pair == "%%":
+                out.append("%")
+            elif char == "\\" and pair[1:] in PRINTF_ESCAPES:
+                out.append(PRINTF_ESCAPES[pair[1:]])
+            else:
+                return None
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
 
 
 def ok(*args: str, input: str | None = None) -> str:
@@ -411,6 +485,25 @@ def drain(leader: int) -> bytes:
         data += chunk
     os.close(leader)
     return data
+
+
+_FULL_DEMO: list[bytes] = []
+
+
+def full_demo(db: Path) -> None:
+    """Make `db` (a new file) the demo `crm demo --db DB` builds by default (300 customers):
+    built once per session (per worker, 2 s of CPU), then copied (0600, as crm makes it)."""
+    if not _FULL_DEMO:
+        ok("demo", "--db", str(db))
+        conn = sqlite3.connect(db)
+        try:  # everything into the main file, so that its bytes are the whole database
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        _FULL_DEMO.append(db.read_bytes())
+        return
+    with os.fdopen(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+        file.write(_FULL_DEMO[0])
 
 
 def _demo() -> None:

@@ -224,7 +224,7 @@ def test_demo_hints_too_wide_for_a_terminal_are_continued_as_a_shell_reads_them(
     target = tmp_path / "a-rather-long-folder-name" / "demo.db"
     target.parent.mkdir(mode=0o700)
     code, lines = on_terminal(
-        "--lang", "zh", "demo", "--db", str(target), "--customers", "5", columns=60
+        "--lang", language, "demo", "--db", str(target), "--customers", "5", columns=60
     )
     assert code == 0
     start = next(i for i, line in enumerate(lines) if line.endswith(("Explore it:", "试试：")))
@@ -234,10 +234,17 @@ def test_demo_hints_too_wide_for_a_terminal_are_continued_as_a_shell_reads_them(
     # A command starts on an indented line that does not continue one ending with `\`.
     starts = [i for i, line in enumerate(block) if i == 0 or not block[i - 1].endswith("\\")]
     assert len(starts) == 6 and all(block[i].startswith("  ") for i in starts), block
+    program = [sys.executable, "-m", "crmcli"]  # how this crm was started
     for first, after in zip(starts, [*starts[1:], len(block)], strict=True):
         command = "\n".join(block[first:after])  # the shell joins the continued lines
-        done = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
-        assert done.returncode == 0 and "Traceback" not in done.stderr, command
+        # The shell reads the words (a function in crm's place prints them), crm runs them
+        # here (test_demo_hints_run_crm_as_it_was_started runs the hints' own crm).
+        words = subprocess.run(["sh", "-c", 'words() { printf "%s\\0" "$@"; }; words ' + command],
+                               capture_output=True, text=True, check=True).stdout  # fmt: skip
+        words = words.split("\0")[:-1]
+        assert words[:3] == program and words[3:5] == ["--db", str(target)], command
+        done = crm(*words[3:])
+        assert done.exit_code == 0 and "Traceback" not in done.stderr, command
 
 
 def test_demo_builds_where_the_global_db_option_says_and_never_in_crm_db(db_path, tmp_path):

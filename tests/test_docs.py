@@ -38,7 +38,7 @@ import pytest
 from typer.main import get_command
 
 from crmcli.cli import app
-from tests.conftest import filled_once, ok, piped
+from tests.conftest import filled_once, full_demo, piped
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # docs/zh/ holds the pages in Simplified Chinese (their examples run as the English ones do).
@@ -260,7 +260,7 @@ def test_sh_blocks_run(page, tmp_path, monkeypatch):
 
 
 def _demo() -> None:
-    ok("demo", "--db", os.environ["CRM_DB"])
+    full_demo(Path(os.environ["CRM_DB"]))
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if sessions(p)], ids=lambda p: p.name)
@@ -451,3 +451,16 @@ def test_every_page_crm_names_exists():
     for source in (ROOT / "crmcli").rglob("*.py"):
         named |= set(re.findall(r"docs/[\w/-]+\.md", source.read_text(encoding="utf-8")))
     assert named and sorted(p for p in named if not (ROOT / p).exists()) == []
+
+
+def test_printf_read_in_this_process_prints_what_the_shells_printf_prints() -> None:
+    """A console line `printf 'TEXT' | crm ...` runs in this process (`piped`): the text it
+    hands crm is the shell's, byte for byte; what it cannot read goes to the shell."""
+    from tests.conftest import printf_text
+
+    formats = ['a,b\\nc,"d\\te"\\n', "姓名,'00123\\n", "100%% sure\\\\n", "", "x"]
+    script = "".join(f"printf {shlex.quote(f)}; printf '\\0'; " for f in formats)
+    shell = subprocess.run(["sh", "-c", script], capture_output=True, check=True).stdout
+    assert [printf_text([f]) for f in formats] == shell.decode("utf-8").split("\0")[:-1]
+    for other in (["%s\\n", "x"], ["%s"], ["a\\x41"], ["\\101"], ["-v"], ["a", "b"], []):
+        assert printf_text(other) is None, other

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from crmcli.core.errors import InvalidInput
 from crmcli.reports.models import rfm
-from tests.conftest import NOW, crm, examples, filled_once, ok
+from tests.conftest import NOW, crm, examples, filled_once, ok, state
 
 GRID = "top=5/45; mid=34/12345; low=2/12345"  # R 1 is in no rule, nor R 5 with F 1-3
 
@@ -286,7 +286,7 @@ def test_a_refused_grid_rule_is_quoted_as_the_user_typed_it(db_path, rules, sep)
     it was read as: the refusal quotes the rule as typed, in either language; nothing set."""
     typed = sep.join(f"{name}={cells}" if cells else name for name, cells in rules)
     bad = next((f"{n}={c}" if c else n for n, c in rules if c not in ("5/45", "34/12345")), None)
-    before = ok("config", "get", "rfm.grid")
+    before = state(db_path)  # the file's bytes: a refusal leaves them all as they were
     for lang in ("en", "zh"):
         result = crm("--lang", lang, "config", "set", "rfm.grid", typed)
         if bad is None:
@@ -296,4 +296,4 @@ def test_a_refused_grid_rule_is_quoted_as_the_user_typed_it(db_path, rules, sep)
         quoted = f"'{bad}'" if lang == "en" else f"“{bad}”"
         assert quoted in result.stderr, (typed, result.stderr)
         assert "champions" not in result.stderr.split("e.g.")[0] or "champions" in bad
-        assert ok("config", "get", "rfm.grid") == before
+        assert state(db_path) == before

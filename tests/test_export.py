@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import crm, customers_json, examples, fails, ok
+from tests.conftest import crm, customers_json, examples, fails, full_demo, ok
 
 DATA = Path(__file__).parent / "data"
 CRM = str(Path(sys.executable).with_name("crm"))
@@ -196,7 +196,7 @@ def test_national_id_masked_unless_revealed(cn):
 
 
 def _full_database(db: Path) -> None:
-    ok("demo", "--db", str(db))
+    full_demo(db)
     ok("--db", str(db), "stage", "1", "prospect")
     ok("--db", str(db), "tag", "vip", "1", "2")
     ok("--db", str(db), "log", "call", "1", "Asked for a quote", "--follow-up", "fri:send it")

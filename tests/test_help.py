@@ -16,7 +16,7 @@ from typer.main import get_command
 from crmcli.cli import app
 from crmcli.cli.helptext import placeholder, summary, tidy
 from crmcli.cli.topics import ABOUT, TOPICS
-from tests.conftest import Result, crm, fails, filled_once, ok, piped
+from tests.conftest import Result, crm, fails, filled_once, full_demo, ok, piped
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -248,7 +248,7 @@ BEFORE: dict[str, list[list[str] | str]] = {
 
 
 def _world() -> None:
-    ok("demo", "--db", os.environ["CRM_DB"])
+    full_demo(Path(os.environ["CRM_DB"]))
     ok("add", "张伟", "--city", "上海")
 
 
