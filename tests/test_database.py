@@ -556,3 +556,38 @@ def test_a_folder_another_user_owns_is_refused(tmp_path):
     assert check_json(db)["folder"]["detail"] == said[5:-1].replace(
         ", so crm does not use it there", ""
     )
+
+
+def test_a_new_file_another_crm_makes_between_two_reads_is_not_refused(tmp_path):
+    """Whether a file is crm's is read from one state of it: another crm making the same new
+    file may commit its first schema step just after crm read the version (0), and the
+    tables it then found made the file 'not a crm database' (one of four `crm add` run at
+    once on a new file was refused so)."""
+    from crmcli.store import db, migrations
+
+    path = tmp_path / "crm.db"
+    sqlite3.connect(path).close()  # a new, empty file
+    plain = sqlite3.connect(path, isolation_level=None)
+
+    class Read(list):  # a statement's rows, read whole: no lock held after it
+        def fetchone(self):
+            return self[0] if self else None
+
+        def fetchall(self):
+            return list(self)
+
+    class Meanwhile:  # the other crm commits its schema right after the first read
+        reads = 0
+
+        def execute(self, *args):
+            rows = Read(plain.execute(*args).fetchall())
+            Meanwhile.reads += 1
+            if Meanwhile.reads == 1:
+                db.connect(path, write=True).close()
+            return rows
+
+    try:
+        assert migrations.needs_upgrade(Meanwhile(), path) is True  # as read: a new file
+    finally:
+        plain.close()
+    assert ok("--db", str(path), "add", "Anna", "-q") == "1\n"

@@ -1171,9 +1171,15 @@ def _check_not_newer(version: int, path: Path | None) -> None:
 
 def needs_upgrade(conn: sqlite3.Connection, path: Path | None) -> bool:
     """True when the file is older than this program; raises StorageError when newer."""
-    version = user_version(conn)
+    # The version and the tables read by one statement, so from one state of the file:
+    # read apart, another crm making the same new file could commit its first step between
+    # them (version 0, then tables), and the file was refused as not crm's.
+    version, tables = conn.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version), EXISTS (SELECT 1 FROM "
+        "sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%')"
+    ).fetchone()
     _check_not_newer(version, path)
-    if version == 0 and _foreign_tables(conn):
+    if version == 0 and tables:
         raise StorageError(_("{path} is an SQLite file but not a crm database").format(path=path))
     return version < SCHEMA_VERSION
 
