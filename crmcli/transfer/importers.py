@@ -1723,16 +1723,10 @@ class CustomerImporter(Importer):
         """`_clean` of a cell of `target` as `_quick` reads it (its guard dropped), kept in
         `memo`; _REFUSED (not kept) for a value its check refuses."""
         typed = unquoted(target, cell) if cell[:1] == "'" else cell
-        text = typed.strip()
-        if not text:
-            found: dict[str, Any] = {}
-        elif text.casefold() in _EMPTY:
-            found = _PLACEHOLDER
-        else:
-            try:
-                found = self._column_values(target, typed, self._today)
-            except (InvalidInput, NotFound):
-                return _REFUSED
+        try:
+            found = self._read(target, typed)
+        except (InvalidInput, NotFound):
+            return _REFUSED
         self._by_cells += 1
         if self._by_cells > self._memo.LIMIT:  # bounded in all, as customers.Memo
             for kept in self._by_cell.values():
@@ -1963,17 +1957,21 @@ class CustomerImporter(Importer):
         """The column values a cell gives, as customer_row and customers.column_values
         read it: nothing for a blank cell, _PLACEHOLDER for a placeholder (`n/a`). Each
         distinct cell is checked once (a bounded memo, as customers.Memo); InvalidInput."""
-        text = cell.strip()
-        if not text:
-            found: dict[str, Any] = {}
-        elif text.casefold() in _EMPTY:
-            found = _PLACEHOLDER
-        else:
-            found = self._column_values(target, cell, self._today)
+        found = self._read(target, cell)
         if len(self._cleaned) >= self._memo.LIMIT:
             self._cleaned.clear()
         self._cleaned[(target, cell)] = found
         return found
+
+    def _read(self, target: str, cell: str) -> Any:
+        """The column values of a cell of `target`: nothing for a blank cell, _PLACEHOLDER
+        for a placeholder (`n/a`), else customers.column_values's (InvalidInput)."""
+        text = cell.strip()
+        if not text:
+            return {}
+        if text.casefold() in _EMPTY:
+            return _PLACEHOLDER
+        return self._column_values(target, cell, self._today)
 
     def _key_value(self, prepared: Any) -> tuple[str | None, str | None]:
         """(the --key field, the value) by which a row `_quick` read matches customers, as
