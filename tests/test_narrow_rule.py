@@ -1,6 +1,12 @@
-"""A cell is cut between grapheme clusters (never inside `👨‍👩‍👧`), and Chinese prose is not
-broken inside the words a salesperson writes (`回访`, `周期`, `合同`)."""
+"""One rule for what gives way on a narrow terminal (docs/conventions.md, "On a terminal"): a
+column that says nothing (empty on every row, a currency beside amounts with symbols) goes
+first; what the table spares and what says less than a name (an email, a company, tags, a
+stage, a rank) go before a name is cut, a name claims at most NAME_SHARE of the width, the
+point of the table keeps a third; nothing that says less comes back while something that
+says more is out. Each test is a fault seen at the width it names. Cells are cut between
+grapheme clusters, and Chinese prose is not broken inside the words a salesperson writes."""
 
+import io
 import itertools
 import re
 
@@ -11,12 +17,159 @@ from hypothesis import strategies as st
 from crmcli.cli.cells import clusters
 from crmcli.cli.cells import width as cells_width
 from crmcli.cli.helpformat import SALES_WORDS
-from crmcli.cli.terminal import cut
+from crmcli.cli.terminal import NAME_SHARE, Screen, cut, draw
 from crmcli.core import i18n
 from tests.conftest import ok
-from tests.test_terminal import on_screen
+from tests.test_terminal import on_screen, width
 
 EN = {"LANG": "C.UTF-8"}
+ZH = {"LANG": "zh_CN.UTF-8"}
+
+
+def _drawn(rows, keys, columns, lang="en", **options):
+    token = i18n.use(lang)
+    try:
+        out = io.StringIO()
+        draw(rows, keys, out, Screen(columns, 40, False), **options)
+    finally:
+        i18n.reset(token)
+    lines = out.getvalue().splitlines()
+    assert all(width(line) <= columns for line in lines), lines
+    return lines
+
+
+def _heads(lines):
+    return [h.strip() for h in next(line for line in lines if "┃" in line).split("┃")]
+
+
+def _rule(lines):
+    """The widths of the columns, read off the line under the headers (`━╇━` between)."""
+    parts = next(line for line in lines if "╇" in line).split("╇")
+    return [len(p) - (n > 0) - (n < len(parts) - 1) for n, p in enumerate(parts)]
+
+
+_CHURN = ("customer", "currency", "stage", "last_purchase_on", "silent_days", "usual_gap_days",
+          "p_alive", "at_stake", "reason")  # fmt: skip
+
+
+def _churn_rows(count=5, name="彭丽"):
+    return [
+        {"customer": f"{name} (#{n})", "currency": "CNY", "stage": "at_risk",
+         "last_purchase_on": "2026-10-26", "silent_days": 42, "usual_gap_days": 14.0,
+         "p_alive": None, "at_stake": "CN¥20,864.35",
+         "reason": "buys about every 14 days; silent for 42 days"}
+        for n in range(280, 280 + count)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_an_empty_column_goes_before_the_reason_is_wrapped(columns):
+    """`crm report churn --rhythm` at 80 and 120 columns showed an empty P alive (and the
+    currency each amount says) and wrapped the reason in 18 and 26 cells."""
+    from crmcli.cli.value import CHURN_SPARED
+
+    lines = _drawn(_churn_rows(), _CHURN, columns, first_out=CHURN_SPARED)
+    heads = _heads(lines)
+    assert "P" not in heads and "Currency" not in heads, lines[:3]
+    # on two lines at most, as wide as that needs (it had 18 and 26 cells)
+    assert heads[-1] == "Reason" and _rule(lines)[-1] >= 25, lines[:4]
+    assert not any(line.startswith(" ") and "days" in line and "14" in line for line in lines)
+    assert "hidden: P alive" in " ".join(lines) or "P alive" in " ".join(lines[-3:]), lines
+
+
+def test_an_empty_column_still_shows_where_everything_fits():
+    lines = _drawn(_churn_rows(2), _CHURN, 250)
+    assert "P alive" in lines[0], lines[0]
+
+
+def _customers(long: str) -> None:
+    ok("add", "周欣秀", "--city", "北京", "--company", "海尔智家", "--email", "user1@example.org",
+       "--phone", "+8613379553028")  # fmt: skip
+    ok("add", "James Lefèvre", "--city", "Paris", "--company", "小米科技",
+       "--email", "user2@example.com", "--phone", "+33684245911")  # fmt: skip
+    ok("add", long, "--city", "London", "--company", "Acme Holdings International",
+       "--email", "max@example.com", "--phone", "+442079460958")  # fmt: skip
+    for ref, stage in (("1", "customer"), ("2", "prospect"), ("3", "lead")):
+        ok("edit", ref, "--stage", stage)
+    ok("tag", "big-spender", "1", "2")
+    ok("tag", "vip", "1", "2", "3")
+    ok("tag", "wholesale-north-china", "1")
+
+
+@pytest.mark.parametrize(
+    ("env", "heads"),
+    [(EN, ["ID", "Name", "City", "Phone", "Stage", "Tags"]),
+     (ZH, ["编号", "姓名", "城市", "电话", "阶段", "标签"])],
+)  # fmt: skip
+def test_a_list_at_120_columns_keeps_tags_and_stage_before_an_email_and_a_company(
+    db_path, env, heads
+):
+    """`crm list` at 120 columns with one long name hid Tags (in Chinese Tags and Stage)
+    and kept Email and Company: what a narrow list keeps is name, city, phone and stage
+    (docs/conventions.md), and an email and a company go before tags do."""
+    _customers("Maximilian Alexander Fitzgerald-Montgomery Worthington III")
+    code, lines = on_screen("list", columns=120, env=env)
+    assert code == 0 and all(width(line) <= 120 for line in lines), lines
+    assert _heads(lines) == heads, lines[:2]
+    name = _rule(lines)[1]
+    assert name <= 120 * NAME_SHARE // 100, lines[:2]  # the name gets its claim, no more
+    tags = [line.split("│")[-1].strip() for line in lines if "│" in line]
+    assert tags[0].startswith("big-spender"), tags
+
+
+def test_due_for_contact_at_60_columns_shows_no_channel_in_place_of_a_last_contact():
+    """`crm remind`'s customers due for contact at 60 columns (English) kept the preferred
+    channel and hid the last contact: the table spares the channel first, and nothing that
+    says less comes back while what says more is out."""
+    rows = [
+        {"customer": name, "phone": phone, "last_contact": last, "cadence": "14 days (tag vip)",
+         "state": "overdue", "preferred_channel": channel}
+        for name, phone, last, channel in (
+            ("胡桂娟 (#141)", "197 2800 9063", "2025-12-18 (354 days ago)", "visit"),
+            ("David Johnson (#195)", "+81 90-7204-9504", "2026-05-03 (218 days ago)", "phone"),
+        )
+    ]  # fmt: skip
+    keys = ("customer", "phone", "last_contact", "cadence", "state", "preferred_channel")
+    for columns in (60, 70, 80):
+        lines = _drawn(rows, keys, columns, first_out=("state", "preferred_channel", "cadence"))
+        heads = _heads(lines)
+        assert "Preferred" not in heads or "Last contact" in heads, (columns, lines[:3])
+        assert "Cadence" not in heads or "Last contact" in heads, (columns, lines[:3])
+    assert "Last contact" in _heads(_drawn(rows, keys, 70, first_out=("state",)))
+
+
+def test_today_at_80_columns_leaves_out_its_rank_before_a_name_is_cut():
+    """`crm today` at 80 columns kept its rank and cut names (`Stark In… (#280)`): the rank
+    says what the rows' order says."""
+    rows = [
+        {"rank": n, "customer": name, "phone": "157 1183 7008",
+         "last_contact": "2026-11-17 (5 days ago)",
+         "why": "task #35 overdue 5 days: 回访满意度; churn risk: buys about every 24 days"}
+        for n, name in enumerate(("Stark Industries 广州 (#280)", "Ben Tanaka (#143)"), 1)
+    ]  # fmt: skip
+    keys = ("rank", "customer", "phone", "last_contact", "why")
+    lines = _drawn(rows, keys, 80, first_out=("rank",))
+    assert _heads(lines)[:3] == ["Customer", "Phone", "Why"], lines[:3]
+    assert "Stark Industries 广州 (#280)" in lines[2], lines
+    assert _rule(lines)[-1] >= 80 // 3, lines[:3]
+
+
+def test_a_care_list_at_120_columns_gives_the_care_its_room_beside_a_long_name():
+    """`crm care --year 2027` at 120 columns gave a name 67 cells and the care 24."""
+    rows = [
+        {"falls_on": "2027-09-15", "festival_name": "中秋节", "customer": name, "phone": phone,
+         "care": "月饼礼盒 mooncake gift box; 节日问候 festival greeting; 电话回访 call them"}
+        for name, phone in (
+            ("Bartholomew Maximilian Fitzgerald-Montgomery Worthington-Smythe of "
+             "Kensington and Chelsea (#302)", "+44 20 7946 0959"),
+            ("刘轩磊 (#21)", "130 7731 3270"),
+        )
+    ]  # fmt: skip
+    keys = ("falls_on", "festival_name", "customer", "phone", "care")
+    lines = _drawn(rows * 3, keys, 120, first_out=("phone",))
+    widths = dict(zip(_heads(lines), _rule(lines), strict=True))
+    assert widths["Customer"] <= 120 * NAME_SHARE // 100, lines[:3]
+    assert widths["Care"] >= 32 and not any("…" in line.split("│")[-1] for line in lines)
 
 
 _PIECES = ["a", "王", "👨", "\u200d", "👩", "👧", "e", "\u0301", "🇨", "🇳", "🏽", " ", "\ufe0f"]

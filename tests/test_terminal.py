@@ -439,14 +439,15 @@ def test_ids_and_emails_after_the_first_page_stay_whole_on_a_full_terminal(colum
     """At 80 columns a list of 100k customers showed `10…` and `user1000@example.o…` from
     id 1000 on: the first page set the widths, and a full terminal had no room to widen."""
     ids = [*range(1, 1001), *range(10_000, 10_003), *range(1_000_000, 1_000_003)]  # after MEASURED
-    rows = [  # names long enough to fill the terminal (an email goes before a company)
+    rows = [  # names long enough to fill the terminal
         {"id": i, "name": "胡娥" + "丽" * (columns // 4 + i % 3),
          "phone": f"+86137{i:08d}", "email": f"user{i}@example.org"}
         for i in ids
     ]  # fmt: skip
     out = io.StringIO()
     keys = ("id", "name", "phone", "email")
-    draw(rows, keys, out, Screen(columns, 24, False))
+    # as --fields asks for them: the email does not give way to a name, which is cut
+    draw(rows, keys, out, Screen(columns, 24, False), asked=True)
     body = [line for line in out.getvalue().splitlines() if " │ " in line]
     assert len(body) == len(ids)
     for i, line in zip(ids, body, strict=True):
@@ -647,21 +648,25 @@ def _cells(lines: list[str], header: str) -> list[dict[str, str]]:
 def test_today_wraps_the_reason_rather_than_cut_it_or_the_last_contact(demo):
     """The reason is the point of `crm today`: on a terminal it wraps onto a second line
     rather than being cut (`反馈 #46 已 46 天未处理（投诉，高…`), and the last contact shows
-    whole (`2026-11-17（5 天前）`, not `2026-11-17…`) or not at all."""
-    said = {str(r["rank"]): r["reasons"][0] for r in json.loads(ok("today", "--format", "json"))}
-    for lang, columns, rank, why, last in (
-        ("en", 80, "Rank", "Why", "Last contact"), ("zh", 80, "排名", "原因", "上次联系"),
+    whole (`2026-11-17（5 天前）`, not `2026-11-17…`) or not at all. At 80 columns the rank
+    (the rows' order says it) goes before a name is cut: it kept `Stark In… (#280)`."""
+    said = {r["customer_id"]: r["reasons"][0] for r in json.loads(ok("today", "--format", "json"))}
+    for lang, columns, who, why, last in (
+        ("en", 80, "Customer", "Why", "Last contact"), ("zh", 80, "客户", "原因", "上次联系"),
         ("en", 120, "Rank", "Why", "Last contact"), ("zh", 120, "排名", "原因", "上次联系"),
     ):  # fmt: skip
         code, lines = on_terminal("--lang", lang, "today", columns=columns)
         assert code == 0 and all(width(line) <= columns for line in lines), lines
-        rows = _cells(lines, rank)
+        rows = _cells(lines, who)
         assert len(rows) == 20, lines
-        assert any(line.startswith(" " * 5 + "│") for line in lines), lines  # a second line
+        named = "Customer" if lang == "en" else "客户"
+        assert not [r for r in rows if "…" in r[named]], rows  # no name is cut
+        assert any(re.match(r" +│", line) for line in lines), lines  # a second line
         whole = [r for r in rows if not r[why].endswith("…")]
         assert len(whole) >= 18, (lang, columns, rows)  # wrapped, not cut
         if lang == "en":  # a line breaks at a space: the words are those of the json
-            assert all(r[why] == said[r[rank]] for r in whole), rows
+            ids = [int(re.search(r"#(\d+)", r[named]).group(1)) for r in whole]
+            assert [r[why] for r in whole] == [said[i] for i in ids], rows
         if last in rows[0]:
             day = r"\d{4}-\d\d-\d\d( \(.+\)|（.+）)|never|从未"
             assert all(re.fullmatch(day, r[last]) for r in rows), (lang, columns, rows)
@@ -782,18 +787,25 @@ def test_remind_keeps_phones_and_shows_a_last_contact_and_cadence_whole(
 ):
     """At 80 columns the tasks due soon hid the phone while their short texts had room to
     spare, and whom to contact read `2025-12-17…` and `90 天（…`: a short value shows whole
-    or not at all, and the text wraps first; a cadence goes before a name is cut."""
+    or not at all, and the text wraps first; a cadence goes before a name is cut (it kept
+    `Zoë Ko…（#144）` beside `90 天（默认）`), and the phone the table spares before a
+    name is cut too (`比亚迪 New…（#190）`)."""
     code, lines = on_terminal("--lang", lang, "remind", "--within", "14d", columns=80)
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     # the tasks due soon (in Chinese the overdue ones start with their days overdue)
     soon = [n for n, line in enumerate(lines) if line.startswith(due) and "┃" in line][-1]
     tasks = _cells(lines[soon:], due)
-    assert tasks and all(re.fullmatch(r"[+\d][\d -]+\d", r[phone]) for r in tasks), lines
+    assert tasks, lines
+    if phone in tasks[0]:
+        assert all(re.fullmatch(r"[+\d][\d -]+\d", r[phone]) for r in tasks), lines
+    else:  # it went for whom: no name is cut
+        assert not [r for r in tasks if "…" in r[contact]], lines
     start = next(n for n, line in enumerate(lines) if line.startswith(contact))
     rows = _cells(lines[start:], contact)
     assert rows and not [c for r in rows for c in r.values() if c.endswith("…") and "#" not in c]
+    assert not [r for r in rows if "…" in r[contact]], rows  # names are cut last
     if lang == "zh":  # the day they were last contacted is why they are due
-        assert last in rows[0] and cadence in rows[0], lines[start : start + 4]
+        assert last in rows[0], lines[start : start + 4]
         assert all(re.fullmatch(r"\d{4}-\d\d-\d\d（.+）|从未", r[last]) for r in rows), rows
 
 

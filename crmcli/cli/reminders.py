@@ -240,7 +240,11 @@ def today_(
         columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
         many = limit if total is None else total  # None: at least `limit` customers
         again = rows if many > reminders.HELD else None
-        shown = out.rows(rows(), picked or columns, key="customer_id", styles=_urgent, again=again)
+        # a narrow terminal spares the rank first (the rows' order says it), not the name
+        shown = out.rows(
+            rows(), picked or columns, key="customer_id", styles=_urgent, again=again,
+            first_out=("rank",),
+        )  # fmt: skip
     if not quiet:
         _more(ctx, limit, shown, many)
 

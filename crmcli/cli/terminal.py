@@ -18,7 +18,11 @@ first, then other free text, the narrowest first, then ratios, a currency, count
 amounts of money, the smallest first, then dates and phones, from the right; a currency
 never shows without its amounts) and a footer names them in the headers' words. A table
 may name columns it spares first (`first_out`, the first column too: an overdue task's due
-date, which its days overdue say again).
+date, which its days overdue say again). One rule says what gives way: a column that says
+nothing (empty on every measured row, a currency beside amounts with their symbols) goes
+before any text is cut or wrapped; what says less than a name (what the table spares, an
+email, a company, tags, a stage, a rank) goes before the name is cut, and the name claims
+no more than NAME_SHARE; nothing that says less comes back while what says more is out.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -233,6 +237,10 @@ WRAPPED = (*PROSE, "value", "filter", "selection", "action")
 # cut `腾讯科技南京分…` beside 18 cells of tags): a customer's tags say something about
 # them, the name says who they are.
 CUT_FIRST = ("tags",)
+# What says less than a name, and than a city, a phone and a stage: left out, in this
+# order, before text is cut (tags last of them, `CUT_FIRST`) and before a name is cut
+# (docs/conventions.md: a narrow `crm list` keeps name, city, phone and stage).
+SAY_LESS = ("notes", "email", "company", "tags")
 # Short text a row is read for, shown whole or left out, never cut or wrapped: a date's
 # occasion (`生日（满 40 岁）`, `crm remind`), which wrapped reads `生日` / `（满 40 岁）`, and
 # a last contact with how long ago (`2026-09-21（62 天前）`), which cut reads `2026-09-21（…`.
@@ -256,6 +264,7 @@ class Column:
         "keep",
         "key",
         "lines",
+        "longest",
         "money",
         "named",
         "natural",
@@ -285,6 +294,7 @@ class Column:
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.point: int | None = None  # an essential column's least width, when not a third
         self.lines = 1  # prose in a short table: measured for PROSE_LINES
+        self.longest = ""  # prose: its widest text
         self.piece = 0  # in prose, its widest unbreakable part (`（满 40 岁）；`)
         self.served = False  # a name that a column gave way to (`_make_way`)
         self.named = False  # a name with its (#id): cut before the id rather than left out
@@ -303,6 +313,8 @@ class Column:
         self.filled = True
         self.natural = max(self.natural, wide)
         if self.lines > 1:  # prose on PROSE_LINES lines; short Chinese prose whole
+            if wide > width(self.longest):
+                self.longest = text
             self.piece = max(self.piece, _widest(text))
             least = _folded(text, self.lines)
             if wide > len(text):  # Chinese breaks between any characters, words at spaces
@@ -342,10 +354,11 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     essential = max(_FREE_MIN, whole_room // 3)
     # What a row is (a name, a segment): it is cut, never left out.
     first = _what(columns)
+    shared = sum(c.lines > 1 for c in columns) > 1  # two wrapped texts share the room
     floors = [
         max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
         else max(c.floor, c.compact) if c is not first and _short(c, whole_room)
-        else max(c.floor, min(c.compact, _least(c, essential)))
+        else max(c.floor, min(c.compact, _least(c, essential, shared)))
         for c in columns
     ]  # fmt: skip
     if sum(floors) > room:
@@ -391,13 +404,22 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     for rank, cap in ((3, None), (2, room // 2), (1, None), (0, None), (2, None)):
         mine = [i for i, r in enumerate(ranks) if r == rank]
         rest = room - sum(w for i, w in enumerate(widths) if ranks[i] != rank)
-        caps = [columns[i].compact if cap is None else min(columns[i].compact, cap) for i in mine]
+        # a name no wider than its claim while other text is cut (`_claimed`)
+        caps = [_claimed(columns[i]) for i in mine]
+        caps = caps if cap is None else [min(c, cap) for c in caps]
         levelled = _level(caps, [max(floors[i], widths[i]) for i in mine], rest)
         for i, w in zip(mine, levelled, strict=True):
             widths[i] = w
     for c, w in zip(columns, widths, strict=True):
         c.width = w
     spare = room - sum(c.width for c in columns)
+    # the point of the table on fewer lines first (its longest text), then headers
+    for c in columns:
+        if c.key in ESSENTIAL and c.lines > 1 and spare > 0 and c.longest:
+            wider = min(c.width + spare, c.natural)
+            if len(_lines(c.longest, wider)) < len(_lines(c.longest, c.width)):
+                spare -= wider - c.width
+                c.width = wider
     for c in sorted(columns, key=lambda c: c.natural - c.width):  # fewest header lines
         extra = min(spare, c.natural - c.width)
         if extra > 0:
@@ -454,19 +476,21 @@ def _short(c: Column, room: int) -> bool:
     )  # fmt: skip
 
 
-def _least(c: Column, essential: int) -> int:
+def _least(c: Column, essential: int, shared: bool = False) -> int:
     """The width free text is cut no narrower than: a third of the room for the point of
-    the table (unless it gave that up, `point`), two thirds of that when it wraps (as for
-    other wrapped text, a setting's value); else _FREE_MIN."""
-    # wrapped, no narrower than its widest unbreakable part (up to a third of the room):
-    # `（满 40` / `岁）；` read as a broken number
+    the table, cut or wrapped, unless it gave that up for a number one types (`point`,
+    `_give_up_point`: Chinese churn at 60 columns gave its reason 14 cells beside a whole
+    name, `crm today` at 80 to show a last contact); two thirds of a third for other
+    wrapped text (a setting's value), and for the point beside it (`crm config list`'s
+    description beside a value); else _FREE_MIN."""
     folded = max(_FREE_MIN, essential * 2 // 3)
     if c.key not in ESSENTIAL:
         return folded if c.lines > 1 else _FREE_MIN
-    folded = max(folded, min(c.piece, essential))
+    if shared and c.lines > 1 and c.point is None:
+        return max(folded, min(c.piece, essential))
     if c.point is not None:
         return c.point
-    return folded if c.lines > 1 else essential
+    return essential
 
 
 def _what(columns: Sequence[Column]) -> Column | None:
@@ -560,6 +584,16 @@ def layout(
     order += [c for c in columns if c.key in ESSENTIAL]  # then the point of the table
     order = list(dict.fromkeys(c for c in order if c is not columns[0] or c.key in first_out))
     ranked = list(order)  # `order` is used up below
+    natural = sum(c.natural for c in columns) + _SEPARATOR * (len(columns) - 1)
+    # A column that says nothing on any row goes before any text is cut or wrapped: an
+    # empty one (`crm report churn --rhythm`'s P alive), a currency beside amounts that
+    # each show its symbol.
+    if natural > room and not asked:
+        for c in [c for c in order if not c.filled or (c.key == "currency" and symbols)]:
+            if len(shown) > 1:
+                shown.remove(c)
+                hidden.append(c)
+                order.remove(c)
     while not fit(shown, room) and len(shown) > 1:
         spared = order[0] in twice or order[0].key in first_out  # the table let it go
         # a phone the table spares still keeps its place while the point can give up its
@@ -576,12 +610,13 @@ def layout(
     else:
         if asked:  # what --fields asked for shows; a name is cut instead
             return _fitted(shown, hidden, room)
-        # tags go (in their turn) before a name or other text is cut
-        while _cuts(shown) and (spare := [c for c in order if c in shown and c.key in CUT_FIRST]):
+        # tags go (in their turn: notes, an email, a company before them) before a name or
+        # other text is cut; not the text that is cut
+        while _cuts(shown) and (spare := [c for c in order if c in shown and _spare(c)]):
             shown.remove(spare[0])
             hidden.append(spare[0])
             fit(shown, room)
-        if key is not None and any(_gives_way(c) and c.filled for c in hidden):
+        if key is not None and any(_gives_way(c, first_out) and c.filled for c in hidden):
             key.served = True  # what says less than a name went: the name shows first
             fit(shown, room)
         gave = _make_way(shown, hidden, ranked, key, room, first_out)
@@ -620,16 +655,25 @@ def _is_name(c: Column | None) -> bool:
     )
 
 
-def _gives_way(c: Column) -> bool:
+def _spare(c: Column) -> bool:
+    """Whether `c` goes before text is cut: tags, and what goes before them (`SAY_LESS`),
+    unless it is the text cut."""
+    if c.key not in SAY_LESS:
+        return False
+    return c.key in CUT_FIRST or c.whole or c.width >= c.compact
+
+
+def _gives_way(c: Column, first_out: Sequence[str] = ()) -> bool:
     """Whether `c` says less than a name and is left out before a name is cut: a stage or
     lifecycle (in a word; `crm list` at 60 columns), a class or tier (`高`, `A`), a
-    festival's name beside its date (`crm care`), and a rank where the table spares it
-    (`first_out`: the dashboard's contact list, whose rows' order says it). Not a city:
+    festival's name beside its date (`crm care`), a rank (the rows' order says it), what
+    says less than a city (`SAY_LESS`: an email, a company, tags), an empty column, and
+    what the table spares (`first_out`: `crm report churn`'s last purchase). Not a city:
     `crm list` at 60 columns left out a city filled on every row and kept a company one
     row had (docs/conventions.md: a narrow `crm list` keeps name, city, phone, stage)."""
     key = c.key
-    says = key in ("stage", "lifecycle", "abc", "festival", "festival_name")
-    return says or key.endswith("_tier") or key == "rank"
+    says = key in ("stage", "lifecycle", "abc", "festival", "festival_name", *SAY_LESS)
+    return says or key.endswith("_tier") or key == "rank" or key in first_out or not c.filled
 
 
 def _make_way(
@@ -643,14 +687,12 @@ def _make_way(
     """While `name` is cut, the columns that say less (`_gives_way`) are left out in
     `order`, each only if the name then shows more of itself (`crm list` at 60 columns:
     the stage goes before `Stark Industries 广…` is cut; the dashboard's contact
-    list its rank); not while a column the table spares first (`first_out`, which it would
-    rather lose: `crm report churn`'s last purchase before its lifecycle) shows. Returns
-    those left out."""
+    list and `crm today` their rank), what the table spares first (`first_out`) among
+    them: `crm report churn` at 80 columns its last purchase, then its lifecycle, rather
+    than cut `James…`. Returns those left out."""
     gone: list[Column] = []
     if not _is_name(name) or name not in shown:
         return gone
-    if any(c.key in first_out and not _gives_way(c) for c in shown):
-        return gone  # the table would rather lose that first (`crm report churn` at 80)
     assert name is not None
     # an empty column first: it says nothing on any row (`crm list` at 120 columns showed
     # an empty company beside a cut name)
@@ -661,7 +703,7 @@ def _make_way(
         hidden.append(c)
         gone.append(c)
         fit(shown, room)
-    for c in [c for c in order if c in shown and c is not name and _gives_way(c)]:
+    for c in [c for c in order if c in shown and c is not name and _gives_way(c, first_out)]:
         if name.width >= _claimed(name):
             break
         before = name.width
@@ -686,8 +728,12 @@ def _give_up_point(shown: list[Column], room: int) -> bool:
     # wrapped prose keeps a third even so (or all it needs: `约产品演示`, not `约产品演` /
     # `示`); the phone beside it goes instead
     third = max(_FREE_MIN, room // 3)
+    # wrapped, two thirds of that, no narrower than its widest unbreakable part (up to a
+    # third): `（满 40` / `岁）；` read as a broken number
+    folded = max(_FREE_MIN, third * 2 // 3)
     for c in points:
-        c.point = min(c.compact, third) if c.lines > 1 and c.key in ESSENTIAL else _FREE_MIN
+        least = max(folded, min(c.piece, third))
+        c.point = min(c.compact, least) if c.lines > 1 and c.key in ESSENTIAL else _FREE_MIN
     if points and fit(shown, room):
         return True
     for c in points:
@@ -703,8 +749,10 @@ def _back(
     gave: Sequence[Column] = (),
     twice: Sequence[Column] = (),
 ) -> list[Column]:
-    """`shown` with the columns left out late that fit again (each taken out of `hidden`):
-    one left out late may make room for one before it; a chart only for itself. A currency
+    """`shown` with the columns left out late that fit again (each taken out of `hidden`),
+    the last left out first, until one does not fit: none that says less shows while one
+    that says more is out (`crm remind` at 60 columns: not a preferred channel in the room
+    a last contact could not use); a chart only for itself. A currency
     does not come back while every amount shows its own symbol: it says nothing more; tags
     and what gave way to a name (`gave`, `_make_way`) only if no text is cut further; and
     none at the cost of the name a row is about (`crm list` at 80 columns: not a company
@@ -716,6 +764,7 @@ def _back(
     # (Each once: the first left out may be both the last data column and the chart's turn.)
     turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
     fit(shown, room)
+    points = [(c, c.width) for c in shown if c.key in ESSENTIAL and c.point is None]
     cuts = _cuts(shown)
     for back in dict.fromkeys(turns):
         if not back.filled or (back.key == "\0bars" and len(hidden) > 1):
@@ -731,9 +780,18 @@ def _back(
         fits = fit(trial, room)
         if before is not None and name is not None and back is not name:
             fits = fits and (name.width >= min(before, _claimed(name)))
+        # nor at the cost of the point of the table's third (`crm today` at 80 columns: not
+        # a last contact beside a reason of 17 cells)
+        fits = fits and all(
+            c.width >= min(c.compact, room // 3, width_before)
+            for c, width_before in points
+            if c in trial
+        )
         if fits and (not quiet or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
+        elif back.key != "\0bars":
+            break  # nothing that says less comes back while this stays out
         fit(shown, room)
         cuts = _cuts(shown)
     return shown
@@ -1097,7 +1155,8 @@ _HEAD_PAIR = re.compile(r"[\u3400-\u9fff]{4}")
 
 def _pairs(key: str) -> bool:
     """Whether the Chinese header of column `key` may wrap between its two words."""
-    return key == "id" or key.endswith(("_id", "_tier")) or key in ("abc", "days_overdue")
+    pairs = ("abc", "days_overdue", "p_alive")
+    return key == "id" or key.endswith(("_id", "_tier")) or key in pairs
 
 
 def _head_words(header: str, key: str = "") -> list[tuple[str, str]]:
