@@ -251,7 +251,8 @@ def test_overdue_tasks_keep_how_late_whom_and_what_before_the_due_date(
     [("en", 80, ["ID", "Date", "Customer", "Item", "Category", "Quantity", "Amount"]),
      ("en", 60, ["ID", "Date", "Customer", "Item", "Amount"]),
      ("zh", 80, ["编号", "日期", "客户", "产品", "品类", "数量", "金额"]),
-     ("zh", 60, ["编号", "日期", "客户", "产品", "金额"])],  # the count goes, as in English
+     # where it fits the count stays, kept by the table, and the item is cut beside it
+     ("zh", 60, ["编号", "日期", "客户", "产品", "数量", "金额"])],
 )  # fmt: skip
 def test_purchases_keep_what_was_bought_before_its_category_and_count(
     demo, terminal, language, columns, heads

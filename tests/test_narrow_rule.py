@@ -236,3 +236,136 @@ def test_chinese_prose_is_not_broken_inside_a_sales_word(text):
                 assert not any(pair in word for word in SALES_WORDS), (room, lines)
     finally:
         i18n.reset(token)
+
+
+# What a table keeps (`kept`): never left out to show more of a name, which is cut instead.
+
+
+def test_history_at_80_columns_shows_whom_and_the_change_beside_a_change_read_as_an_email():
+    """`crm history` at 80 columns in Chinese, a customer with a long name and a long email
+    changed, showed its time column alone: the change (`邮箱：bartholomew…@…`) was kept
+    whole as an email, wider than the terminal, and kept all else out."""
+    rows = [
+        {"at": "2026-11-22 01:00", "customer": f"{name}（#{n}）", "command": "修改客户",
+         "record": f"客户（#{n}）", "op": "修改", "changes": change}
+        for n, name, change in (
+            (301, "Bartholomew Maximilian Fitzgerald-Montgomery Worthington-Smythe",
+             "邮箱：bartholomew.fitzgerald-montgomery@acme-holdings.co.uk"),
+            (302, "内蒙古伊利实业集团股份有限公司呼和浩特分公司采购部王经理",
+             "姓名：黄燕 → 内蒙古伊利实业集团股份有限公司呼和浩特分公司采购部王经理"),
+        )
+    ]  # fmt: skip
+    keys = ("at", "customer", "command", "record", "op", "changes")
+    for columns in (60, 80, 120):
+        lines = _drawn(rows, keys, columns, "zh", first_out=("op", "record"))
+        heads = _heads(lines)
+        assert heads[0] == "时间" and heads[-1] == "改动" and "客户" in heads, (columns, lines)
+        text = "".join(line.split("│")[-1].strip() for line in lines[2:])
+        assert "bartholomew.fitzgerald-montgomery@acme-holdings.co.uk" in text, lines
+
+
+def _care_rows(name: str) -> list[dict]:
+    return [
+        {"falls_on": "2027-09-15", "festival_name": "中秋节", "customer": f"{who} (#{n})",
+         "phone": phone, "care": "节日问候 festival greeting"}
+        for n, who, phone in ((302, name, "+44 20 7946 0959"), (21, "刘轩磊", "130 7731 3270"))
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_a_care_list_keeps_the_phone_and_cuts_a_long_name(columns):
+    """`crm care` dropped the phone to show one name of 46 cells whole: the phone of a list
+    of whom to greet is what the table keeps; the name past its share is cut."""
+    name = "Bartholomew Maximilian Fitzgerald-Montgomery"  # 46 cells with its id
+    keys = ("falls_on", "festival_name", "customer", "phone", "care")
+    lines = _drawn(_care_rows(name), keys, columns, first_out=("phone",), kept=("phone",))
+    heads = _heads(lines)
+    assert "Phone" in heads, lines[:3]
+    assert "+44 20 7946 0959" in lines[2] and "130 7731 3270" in " ".join(lines[3:]), lines
+    name = _rule(lines)[heads.index("Customer")]
+    assert name <= columns * NAME_SHARE // 100 or "…" not in lines[2], lines[:3]
+
+
+def test_a_care_list_too_narrow_for_the_phone_still_leaves_it_out_first():
+    keys = ("falls_on", "festival_name", "customer", "phone", "care")
+    rows = _care_rows("Bartholomew Maximilian Fitzgerald-Montgomery")
+    heads = _heads(_drawn(rows, keys, 50, first_out=("phone",), kept=("phone",)))
+    assert "Phone" not in heads and heads[-1] == "Care", heads
+
+
+def test_overdue_tasks_keep_the_phone_beside_a_long_name():
+    """`crm remind`'s tasks dropped the phone for a long name: a name is cut, the phone of
+    a task to call about stays."""
+    rows = [
+        {"due_on": "2026-11-17", "days_overdue": 5, "task_id": n, "customer": f"{who} (#{n})",
+         "phone": phone, "text": "回访满意度"}
+        for n, who, phone in (
+            (36, "François Novák-Fitzgerald Montgomery", "+33 6 70 51 22 61"),
+            (20, "胡桂娟", "197 2800 9063"),
+        )
+    ]  # fmt: skip
+    keys = ("due_on", "days_overdue", "task_id", "customer", "phone", "text")
+    lines = _drawn(rows, keys, 80, first_out=("due_on", "phone"), kept=("phone",))
+    assert "Phone" in _heads(lines), lines[:3]
+    assert "+33 6 70 51 22 61" in " ".join(lines), lines
+    lines = _drawn(rows, keys, 80, first_out=("due_on", "phone"))  # a phone it did not keep
+    assert "Phone" not in _heads(lines), lines[:3]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_birthdays_keep_their_day_beside_a_long_name(lang):
+    """`crm remind`'s birthdays and dates at 80 columns left out their day to show
+    `小米科技 London 分公司 (#9)` whole: the day is what the section keeps where it fits."""
+    rows = [
+        {"falls_on": day, "customer": f"{who} (#{n})", "phone": phone, "what": what}
+        for day, n, who, phone, what in (
+            ("2026-11-23", 9, "小米科技 London 分公司采购部 Procurement", "+44 7911 102985",
+             "birthday (turns 40)"),
+            ("2026-11-25", 21, "刘轩磊", "130 7731 3270", "birthday"),
+        )
+    ]  # fmt: skip
+    keys = ("falls_on", "customer", "phone", "what")
+    lines = _drawn(rows, keys, 80, lang, first_out=("falls_on",), kept=("falls_on",))
+    heads = _heads(lines)
+    assert heads[0] in ("Date", "日期"), lines[:3]
+    assert lines[2].startswith("2026-11-23") and "+44 7911 102985" in lines[2], lines
+    assert "…" in lines[2].split("│")[1], lines  # the name is cut
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_purchases_keep_category_and_quantity_beside_a_long_name(lang):
+    """`crm purchases` at 80 columns left out Quantity and Category to widen names: the
+    table keeps them where they fit (a narrower terminal leaves them out first)."""
+    rows = [
+        {"id": n, "date": "2024-12-15", "customer_name": who, "item": item, "category": "红茶",
+         "quantity": 3, "amount": "CN¥768.00"}
+        for n, who, item in (
+            (1310, "Stark Industries 广州 Procurement", "祁门红茶 200g"),
+            (158, "朱燕", "青瓷盖碗 tea set for six"),
+        )
+    ]  # fmt: skip
+    keys = ("id", "date", "customer_name", "item", "category", "quantity", "amount")
+    spared = ("category", "quantity")
+    heads = _heads(_drawn(rows, keys, 80, lang, first_out=spared, kept=spared))
+    assert len(heads) == 7, heads
+    heads = _heads(_drawn(rows, keys, 56, lang, first_out=spared, kept=spared))
+    assert heads[3:] in (["Item", "Amount"], ["产品", "金额"]), heads
+
+
+@pytest.mark.parametrize(("env", "heads"), [(EN, ("Company", "Tags")), (ZH, ("公司", "标签"))])
+def test_a_list_leaves_out_a_cut_company_before_its_tags(db_path, env, heads):
+    """`crm list` at 120 columns cut a long company (`Acme Hold…`) and left out the tags for
+    it: a company says less than tags (docs/conventions.md: an email, a company, then
+    tags), so it goes first, and comes back only where it fits beside them."""
+    ok("add", "周欣秀", "--city", "北京", "--company", "海尔智家", "--phone", "+8613379553028")
+    ok("add", "Maximilian Alexander Fitzgerald-Montgomery", "--city", "London",
+       "--company", "Acme Holdings International Trading Company Limited",
+       "--email", "max@example.com", "--phone", "+442079460958")  # fmt: skip
+    ok("add", "James Lefèvre", "--city", "Paris", "--phone", "+33684245911")
+    ok("tag", "big-spender", "1", "2")
+    ok("tag", "wholesale-north-china", "1", "3")
+    for columns in (100, 120):
+        code, lines = on_screen("list", columns=columns, env=env)
+        assert code == 0 and all(width(line) <= columns for line in lines), lines
+        shown = _heads(lines)
+        assert heads[1] in shown or heads[0] not in shown, (columns, lines[:3])

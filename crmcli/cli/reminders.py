@@ -136,6 +136,7 @@ def remind(
                 fields=fields,
                 styles=_due,
                 first_out=_SPARED.get(key, ()),
+                kept=_KEPT.get(key, ()),
             )
             for key, title, columns, fields, rows, total in report
         ]
@@ -181,6 +182,14 @@ _SPARED = {
     "dates": ("falls_on",),
     "due_for_contact": ("state", "preferred_channel", "cadence"),
     "late_feedback": ("kind", "hours_open", "received_at"),
+}
+# What a section keeps where it fits, cutting a long name beside it rather than leave it
+# out (terminal.layout's `kept`): the phone of the tasks to call about, and a birthday's
+# or date's day (`crm remind` at 80 columns showed `小米科技 Lon… (#9)` with its day).
+_KEPT = {
+    "overdue_tasks": ("phone",),
+    "due_tasks": ("phone",),
+    "dates": ("falls_on",),
 }
 # The sections whose rows are customers: Chinese counts them with 位, other rows with 条.
 _OF_CUSTOMERS = frozenset({"due_for_contact", "churn"})

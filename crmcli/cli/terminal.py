@@ -22,7 +22,9 @@ date, which its days overdue say again). One rule says what gives way: a column 
 nothing (empty on every measured row, a currency beside amounts with their symbols) goes
 before any text is cut or wrapped; what says less than a name (what the table spares, an
 email, a company, tags, a stage, a rank) goes before the name is cut, and the name claims
-no more than NAME_SHARE; nothing that says less comes back while what says more is out.
+no more than NAME_SHARE; never what the table keeps (`kept`: a call list's phone, a
+birthday's day), which goes only where the table does not fit at all; nothing that says
+less comes back while what says more is out.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -322,7 +324,10 @@ class Column:
             self.compact = max(self.compact, least)
         if self.lines == 1 or self.key in WHOLE_OR_OUT:
             self.compact = max(self.compact, wide)
-        if self.key in TYPED or self.key in PERIODS or re.fullmatch(_ATOMIC, text):
+        # the point of the table is text, even one that reads as an email (`crm history`'s
+        # `邮箱：bartholomew…@…`, kept whole, left the time alone at 80 columns)
+        atomic = self.key not in ESSENTIAL and re.fullmatch(_ATOMIC, text)
+        if self.key in TYPED or self.key in PERIODS or atomic:
             self.floor = max(self.floor, wide)
             self.whole = True
         else:
@@ -525,12 +530,17 @@ def _level(caps: list[int], floors: list[int], room: int) -> list[int]:
 
 
 def layout(
-    columns: list[Column], room: int, first_out: Sequence[str] = (), asked: bool = False
+    columns: list[Column],
+    room: int,
+    first_out: Sequence[str] = (),
+    asked: bool = False,
+    kept: Sequence[str] = (),
 ) -> tuple[list[Column], list[Column]]:
     """The columns shown (fitted to `room`) and those left out, in the order they went:
     `first_out` (keys) go first, after empty columns and what the table says twice, the
-    first column too (see `draw`). Columns `asked` for by --fields are left out only where
-    they do not fit at all: none gives way to a name, which is cut instead."""
+    first column too (see `draw`). Columns `asked` for by --fields, and those the table
+    keeps (`kept`: what it is for, a call list's phone, a birthday's date), are left out
+    only where they do not fit at all: none gives way to a name, which is cut instead."""
     shown, hidden = list(columns), []
     free = [c for c in columns if not c.whole]
     key = _what(columns)  # a name, say
@@ -611,20 +621,20 @@ def layout(
         if asked:  # what --fields asked for shows; a name is cut instead
             return _fitted(shown, hidden, room)
         # tags go (in their turn: notes, an email, a company before them) before a name or
-        # other text is cut; not the text that is cut
+        # other text is cut
         while _cuts(shown) and (spare := [c for c in order if c in shown and _spare(c)]):
             shown.remove(spare[0])
             hidden.append(spare[0])
             fit(shown, room)
-        if key is not None and any(_gives_way(c, first_out) and c.filled for c in hidden):
+        if key is not None and any(_gives_way(c, first_out, kept) and c.filled for c in hidden):
             key.served = True  # what says less than a name went: the name shows first
             fit(shown, room)
-        gave = _make_way(shown, hidden, ranked, key, room, first_out)
+        gave = _make_way(shown, hidden, ranked, key, room, first_out, kept)
         # nor does one left out before what gave way come back in its room
         late = max((ranked.index(c) for c in gave), default=0)
         early = [c for c in hidden if c in ranked[:late]]
         rest = [c for c in hidden if c not in early]
-        shown = _back(columns, shown, rest, room, gave, twice)
+        shown = _back(columns, shown, rest, room, gave, twice, kept)
         hidden[:] = [c for c in hidden if c in early or c in rest]
         if any(not c.whole and c.width < c.compact for c in shown):  # text is cut
             for c in [c for c in twice if c in shown]:
@@ -657,21 +667,24 @@ def _is_name(c: Column | None) -> bool:
 
 def _spare(c: Column) -> bool:
     """Whether `c` goes before text is cut: tags, and what goes before them (`SAY_LESS`),
-    unless it is the text cut."""
-    if c.key not in SAY_LESS:
-        return False
-    return c.key in CUT_FIRST or c.whole or c.width >= c.compact
+    in that order, the text cut too: a company cut to `Acme Hold…` went after the tags it
+    kept out (`crm list` at 120 columns); it comes back cut where it fits (`_back`)."""
+    return c.key in SAY_LESS
 
 
-def _gives_way(c: Column, first_out: Sequence[str] = ()) -> bool:
+def _gives_way(c: Column, first_out: Sequence[str] = (), kept: Sequence[str] = ()) -> bool:
     """Whether `c` says less than a name and is left out before a name is cut: a stage or
     lifecycle (in a word; `crm list` at 60 columns), a class or tier (`高`, `A`), a
     festival's name beside its date (`crm care`), a rank (the rows' order says it), what
     says less than a city (`SAY_LESS`: an email, a company, tags), an empty column, and
     what the table spares (`first_out`: `crm report churn`'s last purchase). Not a city:
     `crm list` at 60 columns left out a city filled on every row and kept a company one
-    row had (docs/conventions.md: a narrow `crm list` keeps name, city, phone, stage)."""
+    row had (docs/conventions.md: a narrow `crm list` keeps name, city, phone, stage).
+    Never what the table keeps (`kept`: the phone of `crm care`, a birthday's date, what
+    `crm purchases` says was bought and how many): a name beside it is cut."""
     key = c.key
+    if key in kept:
+        return False
     says = key in ("stage", "lifecycle", "abc", "festival", "festival_name", *SAY_LESS)
     return says or key.endswith("_tier") or key == "rank" or key in first_out or not c.filled
 
@@ -683,6 +696,7 @@ def _make_way(
     name: Column | None,
     room: int,
     first_out: Sequence[str],
+    kept: Sequence[str] = (),
 ) -> list[Column]:
     """While `name` is cut, the columns that say less (`_gives_way`) are left out in
     `order`, each only if the name then shows more of itself (`crm list` at 60 columns:
@@ -696,14 +710,14 @@ def _make_way(
     assert name is not None
     # an empty column first: it says nothing on any row (`crm list` at 120 columns showed
     # an empty company beside a cut name)
-    for c in [c for c in shown if not c.filled and c is not name]:
+    for c in [c for c in shown if not c.filled and c is not name and c.key not in kept]:
         if name.width >= _claimed(name):
             break
         shown.remove(c)
         hidden.append(c)
         gone.append(c)
         fit(shown, room)
-    for c in [c for c in order if c in shown and c is not name and _gives_way(c, first_out)]:
+    for c in [c for c in order if c in shown and c is not name and _gives_way(c, first_out, kept)]:
         if name.width >= _claimed(name):
             break
         before = name.width
@@ -748,6 +762,7 @@ def _back(
     room: int,
     gave: Sequence[Column] = (),
     twice: Sequence[Column] = (),
+    kept: Sequence[str] = (),
 ) -> list[Column]:
     """`shown` with the columns left out late that fit again (each taken out of `hidden`),
     the last left out first, until one does not fit: none that says less shows while one
@@ -778,8 +793,10 @@ def _back(
         quiet = back.key in CUT_FIRST or back in gave
         before = name.width if _is_name(name) and name in shown else None
         fits = fit(trial, room)
+        # what the table keeps comes back at the cost of the name (`kept`), not beyond it
         if before is not None and name is not None and back is not name:
-            fits = fits and (name.width >= min(before, _claimed(name)))
+            least = min(before, _claimed(name)) if back.key not in kept else 0
+            fits = fits and name.width >= least
         # nor at the cost of the point of the table's third (`crm today` at 80 columns: not
         # a last contact beside a reason of 17 cells)
         fits = fits and all(
@@ -790,11 +807,19 @@ def _back(
         if fits and (not quiet or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
-        elif back.key != "\0bars":
+        elif back.key != "\0bars" and _can_show(columns, back, room):
+            fit(shown, room)
             break  # nothing that says less comes back while this stays out
         fit(shown, room)
         cuts = _cuts(shown)
     return shown
+
+
+def _can_show(columns: Sequence[Column], c: Column, room: int) -> bool:
+    """Whether `c` fits beside the first column at all: one wider than the terminal (a
+    change that reads as an email, `邮箱：bartholomew…@…`) does not keep what says less out
+    (`crm history` at 80 columns showed its time alone)."""
+    return fit([f for f in columns[:1] if f is not c] + [c], room)
 
 
 def _cuts(columns: Sequence[Column]) -> int:
@@ -925,11 +950,12 @@ def draw(
     headers: Mapping[str, str] | None = None,
     first_out: Sequence[str] = (),
     asked: bool = False,
+    kept: Sequence[str] = (),
 ) -> int:
     """Draw `rows` as a table that fits `at`; returns how many rows. The first page of rows
     is measured; the rest stream with its widths (bars need every row: a chart's rows are
-    few). `vocabulary`, `raw`, `headers` and `first_out` as `crmcli.cli.output.emit` takes
-    them."""
+    few). `vocabulary`, `raw`, `headers`, `first_out` and `kept` as
+    `crmcli.cli.output.emit` takes them."""
     stream = iter(rows)
     page = list(stream if bars else islice(stream, max(2 * at.lines, MEASURED)))
     if not page:
@@ -969,7 +995,7 @@ def draw(
         assert bars is not None
         chart.natural, chart.floor, chart.filled = max(bars.width, chart.natural), 6, True
         columns.append(chart)
-    shown, hidden = layout(columns, at.columns, first_out, asked)
+    shown, hidden = layout(columns, at.columns, first_out, asked, kept)
     lengths = bars.lengths(page, chart.width) if bars and chart in shown else None
     for line in wrap(title, at.columns) if title else ():
         out.write(paint(line, "title", at.color) + "\n")
