@@ -369,3 +369,25 @@ def test_a_list_leaves_out_a_cut_company_before_its_tags(db_path, env, heads):
         assert code == 0 and all(width(line) <= columns for line in lines), lines
         shown = _heads(lines)
         assert heads[1] in shown or heads[0] not in shown, (columns, lines[:3])
+
+
+def test_due_for_contact_at_80_columns_shows_the_channel_that_fits_beside_no_cadence():
+    """Among what a table spares, one that fits comes back beside one that does not (`crm
+    remind` at 80 columns in Chinese showed the preferred channel where the cadence had no
+    room, as main did); no channel shows while the last contact is out."""
+    rows = [
+        {"customer": name, "phone": phone, "last_contact": last, "cadence": cadence,
+         "state": "overdue", "preferred_channel": channel}
+        for name, phone, last, cadence, channel in (
+            ("陈宇鑫（#205）", "137 6756 8676", "2026-04-03（233 天前）", "90 天（默认）", "微信"),
+            ("余然（#82）", "139 1775 2821", "从未", "14 天（标签 wholesale）", "电话"),
+        )
+    ]  # fmt: skip
+    keys = ("customer", "phone", "last_contact", "cadence", "state", "preferred_channel")
+    spared = ("state", "preferred_channel", "cadence")
+    heads = _heads(_drawn(rows, keys, 80, "zh", first_out=spared))
+    assert heads[:3] == ["客户", "电话", "上次联系"], heads
+    assert "偏好渠道" in heads and "联系周期" not in heads, heads
+    for columns in range(40, 80):
+        heads = _heads(_drawn(rows, keys, columns, "zh", first_out=spared))
+        assert "偏好渠道" not in heads or "上次联系" in heads, (columns, heads)

@@ -634,7 +634,7 @@ def layout(
         late = max((ranked.index(c) for c in gave), default=0)
         early = [c for c in hidden if c in ranked[:late]]
         rest = [c for c in hidden if c not in early]
-        shown = _back(columns, shown, rest, room, gave, twice, kept)
+        shown = _back(columns, shown, rest, room, gave, twice, kept, first_out)
         hidden[:] = [c for c in hidden if c in early or c in rest]
         if any(not c.whole and c.width < c.compact for c in shown):  # text is cut
             for c in [c for c in twice if c in shown]:
@@ -763,11 +763,14 @@ def _back(
     gave: Sequence[Column] = (),
     twice: Sequence[Column] = (),
     kept: Sequence[str] = (),
+    first_out: Sequence[str] = (),
 ) -> list[Column]:
     """`shown` with the columns left out late that fit again (each taken out of `hidden`),
     the last left out first, until one does not fit: none that says less shows while one
     that says more is out (`crm remind` at 60 columns: not a preferred channel in the room
-    a last contact could not use); a chart only for itself. A currency
+    a last contact could not use), except among what the table spares, where one that
+    fits comes back beside one that does not (`crm remind` at 80 columns: the preferred
+    channel without the cadence); a chart only for itself. A currency
     does not come back while every amount shows its own symbol: it says nothing more; tags
     and what gave way to a name (`gave`, `_make_way`) only if no text is cut further; and
     none at the cost of the name a row is about (`crm list` at 80 columns: not a company
@@ -807,7 +810,7 @@ def _back(
         if fits and (not quiet or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
-        elif back.key != "\0bars" and _can_show(columns, back, room):
+        elif back.key not in ("\0bars", *first_out) and _can_show(columns, back, room):
             fit(shown, room)
             break  # nothing that says less comes back while this stays out
         fit(shown, room)
