@@ -2,8 +2,8 @@
 column that says nothing (empty on every row, a currency beside amounts with symbols) goes
 first; what the table spares and what says less than a name (an email, a company, tags, a
 stage, a rank) go before a name is cut, a name claims at most NAME_SHARE of the width, the
-point of the table keeps a third; nothing that says less comes back while something that
-says more is out. Each test is a fault seen at the width it names. Cells are cut between
+point of the table keeps a third (wrapped, up to PROSE_READ cells); a column left out
+comes back where it fits. Each test is a fault seen at the width it names. Cells are cut between
 grapheme clusters, and Chinese prose is not broken inside the words a salesperson writes."""
 
 import io
@@ -117,10 +117,12 @@ def test_a_list_at_120_columns_keeps_tags_and_stage_before_an_email_and_a_compan
     assert tags[0].startswith("big-spender"), tags
 
 
-def test_due_for_contact_at_60_columns_shows_no_channel_in_place_of_a_last_contact():
-    """`crm remind`'s customers due for contact at 60 columns (English) kept the preferred
-    channel and hid the last contact: the table spares the channel first, and nothing that
-    says less comes back while what says more is out."""
+def test_due_for_contact_cuts_names_to_show_the_last_contact():
+    """`crm remind`'s customers due for contact (English) hid the last contact, what says
+    why a customer is due, where names cut to their least (`David… (#195)`) left it room;
+    where even that is not enough (60 columns: 14 cells of name, 16 of phone, 25 of last
+    contact), what the table spares shows in the room left rather than nothing (`4 columns
+    hidden`, the channel main showed)."""
     rows = [
         {"customer": name, "phone": phone, "last_contact": last, "cadence": "14 days (tag vip)",
          "state": "overdue", "preferred_channel": channel}
@@ -130,17 +132,21 @@ def test_due_for_contact_at_60_columns_shows_no_channel_in_place_of_a_last_conta
         )
     ]  # fmt: skip
     keys = ("customer", "phone", "last_contact", "cadence", "state", "preferred_channel")
-    for columns in (60, 70, 80):
-        lines = _drawn(rows, keys, columns, first_out=("state", "preferred_channel", "cadence"))
-        heads = _heads(lines)
-        assert "Preferred" not in heads or "Last contact" in heads, (columns, lines[:3])
-        assert "Cadence" not in heads or "Last contact" in heads, (columns, lines[:3])
-    assert "Last contact" in _heads(_drawn(rows, keys, 70, first_out=("state",)))
+    spared = ("state", "preferred_channel", "cadence")
+    for columns in range(62, 78, 2):
+        lines = _drawn(rows, keys, columns, first_out=spared)
+        assert _heads(lines)[:3] == ["Customer", "Phone", "Last contact"], (columns, lines[:3])
+        assert "2026-05-03 (218 days ago)" in " ".join(lines), (columns, lines)
+    lines = _drawn(rows, keys, 62, first_out=spared)
+    assert "… (#195)" in " ".join(lines), lines  # cut, to its least at most
+    heads = _heads(_drawn(rows, keys, 60, first_out=spared))
+    assert heads[:2] == ["Customer", "Phone"] and len(heads) == 3, heads
 
 
 def test_today_at_80_columns_leaves_out_its_rank_before_a_name_is_cut():
     """`crm today` at 80 columns kept its rank and cut names (`Stark In… (#280)`): the rank
-    says what the rows' order says."""
+    says what the rows' order says; at 120 columns it hid the rank to give the reason 43
+    cells where it read as well in 35."""
     rows = [
         {"rank": n, "customer": name, "phone": "157 1183 7008",
          "last_contact": "2026-11-17 (5 days ago)",
@@ -148,10 +154,15 @@ def test_today_at_80_columns_leaves_out_its_rank_before_a_name_is_cut():
         for n, name in enumerate(("Stark Industries 广州 (#280)", "Ben Tanaka (#143)"), 1)
     ]  # fmt: skip
     keys = ("rank", "customer", "phone", "last_contact", "why")
-    lines = _drawn(rows, keys, 80, first_out=("rank",))
-    assert _heads(lines)[:3] == ["Customer", "Phone", "Why"], lines[:3]
-    assert "Stark Industries 广州 (#280)" in lines[2], lines
-    assert _rule(lines)[-1] >= 80 // 3, lines[:3]
+    for columns in (76, 80, 84):  # the rank shows only beside whole names
+        lines = _drawn(rows, keys, columns, first_out=("rank",))
+        assert "Customer" in _heads(lines)[:2] and _heads(lines)[-1] == "Why", lines[:3]
+        assert "Stark Industries 广州 (#280)" in " ".join(lines), lines
+        assert _rule(lines)[-1] >= min(columns // 3, 30), lines[:3]
+    # and at 120 columns beside the last contact: the reason reads as well in 30 cells as
+    # in 40 (it hid the rank for 8 more)
+    lines = _drawn(rows, keys, 120, first_out=("rank",))
+    assert _heads(lines) == ["Rank", "Customer", "Phone", "Last contact", "Why"], lines[:3]
 
 
 def test_a_care_list_at_120_columns_gives_the_care_its_room_beside_a_long_name():
@@ -308,8 +319,9 @@ def test_overdue_tasks_keep_the_phone_beside_a_long_name():
     lines = _drawn(rows, keys, 80, first_out=("due_on", "phone"), kept=("phone",))
     assert "Phone" in _heads(lines), lines[:3]
     assert "+33 6 70 51 22 61" in " ".join(lines), lines
-    lines = _drawn(rows, keys, 80, first_out=("due_on", "phone"))  # a phone it did not keep
-    assert "Phone" not in _heads(lines), lines[:3]
+    for columns in range(64, 92, 4):  # the name is cut, the phone stays
+        lines = _drawn(rows, keys, columns, first_out=("due_on", "phone"), kept=("phone",))
+        assert "Phone" in _heads(lines) and "… (#36)" in " ".join(lines), (columns, lines[:4])
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -374,7 +386,7 @@ def test_a_list_leaves_out_a_cut_company_before_its_tags(db_path, env, heads):
 def test_due_for_contact_at_80_columns_shows_the_channel_that_fits_beside_no_cadence():
     """Among what a table spares, one that fits comes back beside one that does not (`crm
     remind` at 80 columns in Chinese showed the preferred channel where the cadence had no
-    room, as main did); no channel shows while the last contact is out."""
+    room, as main did)."""
     rows = [
         {"customer": name, "phone": phone, "last_contact": last, "cadence": cadence,
          "state": "overdue", "preferred_channel": channel}
@@ -388,6 +400,50 @@ def test_due_for_contact_at_80_columns_shows_the_channel_that_fits_beside_no_cad
     heads = _heads(_drawn(rows, keys, 80, "zh", first_out=spared))
     assert heads[:3] == ["客户", "电话", "上次联系"], heads
     assert "偏好渠道" in heads and "联系周期" not in heads, heads
-    for columns in range(40, 80):
+    for columns in range(56, 80):  # the last contact shows wherever it fits
         heads = _heads(_drawn(rows, keys, columns, "zh", first_out=spared))
-        assert "偏好渠道" not in heads or "上次联系" in heads, (columns, heads)
+        assert heads[:3] == ["客户", "电话", "上次联系"], (columns, heads)
+
+
+def _interactions(names):
+    return [
+        {"id": 730 + n, "occurred_at": "2026-12-07 06:26", "customer_name": name,
+         "kind": "call", "direction": "out" if n % 2 else "in",
+         "outcome": "interested" if n % 2 else "no answer",
+         "summary": f"Long note about {name}: asked for a quote on the blue model"}
+        for n, name in enumerate(names)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_interactions_at_120_columns_keep_direction_and_outcome_beside_a_long_name(lang):
+    """`crm interactions` at 120 columns hid the direction and the outcome for 48 cells of
+    a name of 57: what the table spares goes for a name only where the name then shows
+    whole; one longer than its share is cut beside them."""
+    rows = _interactions(("Zhang Wei from Shenzhen Huaqiang North Electronics Market",
+                          "Christopher Bartholomew Fitzgerald-Montgomery Jr", "周欣秀"))  # fmt: skip
+    keys = ("id", "occurred_at", "customer_name", "kind", "direction", "outcome", "summary")
+    spared = ("direction", "outcome")
+    lines = _drawn(rows, keys, 120, lang, first_out=spared)
+    assert len(_heads(lines)) == 7, lines[:3]
+    assert not any("hidden" in line or "隐藏" in line for line in lines), lines
+
+
+def test_rfm_in_chinese_at_60_columns_keeps_the_frequency_after_the_shares():
+    """`--lang zh report rfm` at 60 columns hid 平均频次 to show `有潜力的新客` whole: the
+    shares and the chart go, R or F stays (docs/reports.md), the segment is cut."""
+    rows = [
+        {"segment": segment, "currency": "CNY", "customers": count, "customer_share": 12.5,
+         "revenue": revenue, "revenue_share": 30.1, "mean_recency": 41.2,
+         "mean_frequency": 9.65, "mean_monetary": average}
+        for segment, count, revenue, average in (
+            ("核心客户", 23, "¥466,496.95", "¥20,282.48"),
+            ("有潜力的新客", 8, "¥15,808.50", "¥1,976.06"),
+            ("重要挽留客户", 9, "US$16,231.63", "US$2,318.80"),
+        )
+    ]  # fmt: skip
+    keys = ("segment", "currency", "customers", "customer_share", "revenue", "revenue_share",
+            "mean_recency", "mean_frequency", "mean_monetary")  # fmt: skip
+    spared = ("\0bars", "customer_share", "revenue_share")
+    heads = _heads(_drawn(rows, keys, 60, "zh", first_out=spared))
+    assert heads[0] == "细分" and "平均频次" in heads, heads

@@ -649,7 +649,8 @@ def test_today_wraps_the_reason_rather_than_cut_it_or_the_last_contact(demo):
     """The reason is the point of `crm today`: on a terminal it wraps onto a second line
     rather than being cut (`反馈 #46 已 46 天未处理（投诉，高…`), and the last contact shows
     whole (`2026-11-17（5 天前）`, not `2026-11-17…`) or not at all. At 80 columns the rank
-    (the rows' order says it) goes before a name is cut: it kept `Stark In… (#280)`."""
+    (the rows' order says it) goes before a name is cut: it kept `Stark In… (#280)`; it
+    shows where it fits beside whole names."""
     said = {r["customer_id"]: r["reasons"][0] for r in json.loads(ok("today", "--format", "json"))}
     for lang, columns, who, why, last in (
         ("en", 80, "Customer", "Why", "Last contact"), ("zh", 80, "客户", "原因", "上次联系"),
@@ -657,7 +658,9 @@ def test_today_wraps_the_reason_rather_than_cut_it_or_the_last_contact(demo):
     ):  # fmt: skip
         code, lines = on_terminal("--lang", lang, "today", columns=columns)
         assert code == 0 and all(width(line) <= columns for line in lines), lines
-        rows = _cells(lines, who)
+        first = next(line for line in lines if "┃" in line).split("┃")[0].strip()
+        assert first in (who, "Rank", "排名"), lines[:3]
+        rows = _cells(lines, first)
         assert len(rows) == 20, lines
         named = "Customer" if lang == "en" else "客户"
         assert not [r for r in rows if "…" in r[named]], rows  # no name is cut

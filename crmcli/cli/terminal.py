@@ -23,8 +23,8 @@ nothing (empty on every measured row, a currency beside amounts with their symbo
 before any text is cut or wrapped; what says less than a name (what the table spares, an
 email, a company, tags, a stage, a rank) goes before the name is cut, and the name claims
 no more than NAME_SHARE; never what the table keeps (`kept`: a call list's phone, a
-birthday's day), which goes only where the table does not fit at all; nothing that says
-less comes back while what says more is out.
+birthday's day), which goes only where the table does not fit at all; what the table
+spares goes for a name only where the name then shows whole.
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -218,6 +218,10 @@ PERIODS = ("day", "week", "month", "quarter", "year", "cohort")
 PROSE = ESSENTIAL
 PROSE_LINES = 2
 PROSE_WHOLE = 20
+# Wrapped prose keeps a third of the width up to this many cells: on a wide terminal it
+# reads line by line as well in 30 cells as in 40, and the columns beside it (`crm
+# today`'s rank at 120 columns, an interaction's direction and outcome) say more.
+PROSE_READ = 30
 WRAP_ROWS = 60
 # The rows a table is measured on before its first line: a screen's worth would leave a
 # longer name or care further down cut beside room to spare (`Stark Industries…` in `crm
@@ -373,7 +377,7 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     # name takes what is left.
     if any(c.served for c in columns):
         raised = [
-            max(f, min(c.compact, essential))
+            max(f, min(c.compact, essential, max(PROSE_READ, essential * 2 // 3)))
             if c.key in ESSENTIAL and c.lines > 1 and c.point is None else f
             for c, f in zip(columns, floors, strict=True)
         ]  # fmt: skip
@@ -489,6 +493,8 @@ def _least(c: Column, essential: int, shared: bool = False) -> int:
     wrapped text (a setting's value), and for the point beside it (`crm config list`'s
     description beside a value); else _FREE_MIN."""
     folded = max(_FREE_MIN, essential * 2 // 3)
+    if c.lines > 1:  # wrapped, a third up to PROSE_READ: more adds no line it reads by
+        essential = min(essential, max(PROSE_READ, folded))
     if c.key not in ESSENTIAL:
         return folded if c.lines > 1 else _FREE_MIN
     if shared and c.lines > 1 and c.point is None:
@@ -720,6 +726,12 @@ def _make_way(
     for c in [c for c in order if c in shown and c is not name and _gives_way(c, first_out, kept)]:
         if name.width >= _claimed(name):
             break
+        # what the table spares, and says no less than a name, goes for a name that then
+        # shows whole (`crm report churn` at 80 columns: `James…`), not to cut one longer
+        # than its claim less (`crm interactions` at 120 columns hid the direction and the
+        # outcome for 48 cells of a name of 62)
+        if not _gives_way(c, kept=kept) and _claimed(name) < name.compact:
+            continue
         before = name.width
         trial = [s for s in shown if s is not c]
         name.served = True  # what gave way was for the name: wrapped prose yields it too
@@ -766,11 +778,9 @@ def _back(
     first_out: Sequence[str] = (),
 ) -> list[Column]:
     """`shown` with the columns left out late that fit again (each taken out of `hidden`),
-    the last left out first, until one does not fit: none that says less shows while one
-    that says more is out (`crm remind` at 60 columns: not a preferred channel in the room
-    a last contact could not use), except among what the table spares, where one that
-    fits comes back beside one that does not (`crm remind` at 80 columns: the preferred
-    channel without the cadence); a chart only for itself. A currency
+    the last left out first: one that does not fit leaves its room to one left out before
+    it (`crm remind` at 60 columns: the preferred channel where the last contact has no
+    room, rather than nothing); a chart only for itself. A currency
     does not come back while every amount shows its own symbol: it says nothing more; tags
     and what gave way to a name (`gave`, `_make_way`) only if no text is cut further; and
     none at the cost of the name a row is about (`crm list` at 80 columns: not a company
@@ -810,19 +820,9 @@ def _back(
         if fits and (not quiet or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
-        elif back.key not in ("\0bars", *first_out) and _can_show(columns, back, room):
-            fit(shown, room)
-            break  # nothing that says less comes back while this stays out
         fit(shown, room)
         cuts = _cuts(shown)
     return shown
-
-
-def _can_show(columns: Sequence[Column], c: Column, room: int) -> bool:
-    """Whether `c` fits beside the first column at all: one wider than the terminal (a
-    change that reads as an email, `邮箱：bartholomew…@…`) does not keep what says less out
-    (`crm history` at 80 columns showed its time alone)."""
-    return fit([f for f in columns[:1] if f is not c] + [c], room)
 
 
 def _cuts(columns: Sequence[Column]) -> int:
