@@ -447,3 +447,23 @@ def test_rfm_in_chinese_at_60_columns_keeps_the_frequency_after_the_shares():
     spared = ("\0bars", "customer_share", "revenue_share")
     heads = _heads(_drawn(rows, keys, 60, "zh", first_out=spared))
     assert heads[0] == "细分" and "平均频次" in heads, heads
+
+
+@pytest.mark.parametrize("env", [EN, ZH])
+def test_history_keeps_whom_and_the_change_beside_a_change_that_starts_as_an_email(db_path, env):
+    """`crm history` with a customer added with a 90-character email hid Changes at 60 and 80
+    columns (the email that starts a change was kept whole, wider than the terminal) and
+    the customer at 120: the operation and the record go first, the change and whom it is
+    about stay."""
+    email = "very.long.email.address.number6@subdomain.example-company-with-long-name.com.cn"
+    for n, name in enumerate(("Zhang Wei from Shenzhen Huaqiang North Electronics Market",
+                              "Christopher Bartholomew Fitzgerald-Montgomery Jr")):  # fmt: skip
+        ok("add", name, "--email", email.replace("6", str(n)), "--phone", f"+861380013801{n}")
+        ok("tag", "vip", name)
+    change, whom = ("Changes", "Customer") if env is EN else ("改动", "客户")
+    for columns in (60, 80, 120):
+        code, lines = on_screen("history", "--limit", "30", columns=columns, env=env)
+        assert code == 0 and all(width(line) <= columns for line in lines), lines
+        heads = _heads(lines)
+        assert change in heads and whom in heads, (columns, lines[:3])
+        assert "very.long" in " ".join(lines), lines

@@ -337,7 +337,9 @@ class Column:
         else:
             # `2026-11-17 (5 days ago)`, `2026-11-17（5 天前）`: the date stays whole
             first = re.split(r"[\s（]", text, maxsplit=1)[0]
-            if first != text and re.fullmatch(_ATOMIC, first):
+            # not in the point of the table: a change that starts as an email
+            # (`email=very.long…@…com.cn; …`) kept `crm history` to its time at 60 columns
+            if first != text and re.fullmatch(_ATOMIC, first) and self.key not in ESSENTIAL:
                 self.keep = max(self.keep, width(first) + 1)
             tail = _ID_TAIL.search(text)
             if tail:  # "Ben Tanaka (#143)": the id stays, after at least `Ben Ta…` or `欧阳娜…`
@@ -727,11 +729,17 @@ def _make_way(
         if name.width >= _claimed(name):
             break
         # what the table spares, and says no less than a name, goes for a name that then
-        # shows whole (`crm report churn` at 80 columns: `James…`), not to cut one longer
+        # shows whole (`crm report churn` at 80 columns: `James…`), or has less than half
+        # its claim even first in line (`crm history` at 60 columns), not to cut one longer
         # than its claim less (`crm interactions` at 120 columns hid the direction and the
         # outcome for 48 cells of a name of 62)
         if not _gives_way(c, kept=kept) and _claimed(name) < name.compact:
-            continue
+            served, name.served = name.served, True  # as wide as it would be were it served
+            fit(shown, room)
+            wide, name.served = name.width, served
+            fit(shown, room)
+            if wide >= _claimed(name) // 2:
+                continue
         before = name.width
         trial = [s for s in shown if s is not c]
         name.served = True  # what gave way was for the name: wrapped prose yields it too
