@@ -467,3 +467,18 @@ def test_history_keeps_whom_and_the_change_beside_a_change_that_starts_as_an_ema
         heads = _heads(lines)
         assert change in heads and whom in heads, (columns, lines[:3])
         assert "very.long" in " ".join(lines), lines
+
+
+def test_a_task_list_and_interactions_in_chinese_at_60_columns_keep_status_and_kind(db_path):
+    """`--lang zh task list` at 60 columns hid 状态 and `--lang zh interactions` 类型 for two
+    and four cells of text: the text gives up room for what the table keeps (a task's
+    status, an interaction's kind), as it does for a number one types."""
+    for n, name in enumerate(("欧阳娜娜", "James Lefèvre", "周欣秀")):
+        ok("add", name, "--phone", f"+861380013801{n}")
+        ok("task", "add", name, "回访满意度，确认下一季度的订货会时间和报价", "--due", "2026-11-20")
+        ok("log", "call", name, "询问蓝色款的报价和交货期，答应下周一之前回复")
+    for args, kept in ((("task", "list"), "状态"), (("interactions",), "类型")):
+        code, lines = on_screen(*args, columns=60, env=ZH)
+        assert code == 0 and all(width(line) <= 60 for line in lines), lines
+        heads = _heads(lines)
+        assert kept in heads and heads[-1] in ("内容", "摘要"), (args, lines[:3])

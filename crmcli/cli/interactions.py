@@ -172,9 +172,11 @@ def list_interactions(
             columns = TABLE_COLUMNS
             rows = ({**row, "summary": clip(row["text"])} for row in rows)
         # a direction and an outcome say less than the kind (a call, a visit): they give up
-        # their room first on a narrow terminal
+        # their room first on a narrow terminal, and the summary gives up room for the kind
         spared = ("direction", "outcome")
-        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id", first_out=spared)
+        output(ctx, fmt, quiet).rows(
+            rows, picked or columns, key="id", first_out=spared, kept=("kind",)
+        )
 
 
 @interaction_app.command("edit")

@@ -154,7 +154,8 @@ def list_(
         columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
         if fmt is Format.table:
             rows = ({**_repeats(row), "text": clip(row["text"])} for row in rows)
-        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
+        # a narrow terminal keeps whether a task is overdue: the text gives up room for it
+        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id", kept=("status",))
 
 
 @task_app.command("done")

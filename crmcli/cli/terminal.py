@@ -620,7 +620,9 @@ def layout(
             _needed(order[0])
             and any(_needed(c) and c.key not in first_out for c in shown if c is not order[0])
         )
-        if _needed(order[0]) and not spared and _give_up_point(shown, room):
+        # and for what the table keeps (`kept`: a task's status, an interaction's kind)
+        needed = _needed(order[0]) or order[0].key in kept
+        if needed and not spared and _give_up_point(shown, room):
             break  # the point takes what is left: nothing left out comes back
         gone = order.pop(0)
         shown.remove(gone)
