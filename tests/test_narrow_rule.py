@@ -482,3 +482,26 @@ def test_a_task_list_and_interactions_in_chinese_at_60_columns_keep_status_and_k
         assert code == 0 and all(width(line) <= 60 for line in lines), lines
         heads = _heads(lines)
         assert kept in heads and heads[-1] in ("内容", "摘要"), (args, lines[:3])
+
+
+@pytest.mark.parametrize("env", [EN, ZH])
+def test_a_list_at_120_columns_does_not_cut_a_company_and_the_tags_beside_it(db_path, env):
+    """`crm list` at 120 columns beside long names cut the company (`腾讯科技（深…`) and
+    the tags for it (`vip, 批发, 订…`): a company comes back only where no text, tags too,
+    is cut further for it."""
+    for n, name in enumerate(("欧阳娜娜北京国际贸易有限责任公司采购部总经理特别助理王小明同志",
+                              "Maximilian Alexander von Habsburg-Lothringen-Württemberg III",
+                              "周欣秀")):  # fmt: skip
+        ok("add", name, "--phone", f"+861380013801{n}", "--city", "乌鲁木齐",
+           "--company", f"腾讯科技（深圳）有限公司南京分公司华东区大客户销售部{n}")  # fmt: skip
+        ok("tag", "vip", name)
+        ok("tag", "订货会老客户", name)
+        ok("tag", f"long-tag-{n}", name)
+    company, tags = ("Company", "Tags") if env is EN else ("公司", "标签")
+    code, lines = on_screen("list", columns=120, env=env)
+    assert code == 0 and all(width(line) <= 120 for line in lines), lines
+    heads = _heads(lines)
+    assert tags in heads, lines[:3]
+    column = heads.index(tags)
+    cells = [line.split("│")[column].strip() for line in lines if "│" in line]
+    assert company not in heads or not any(c.endswith("…") for c in cells), lines

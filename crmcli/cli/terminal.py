@@ -814,8 +814,13 @@ def _back(
         trial = [c for c in columns if c in shown or c is back]
         # tags (and what gave way to a name) do not come back at the cost of text cut further
         quiet = back.key in CUT_FIRST or back in gave
+        # what goes before tags (`SAY_LESS`: a company) comes back at the cost of no text
+        # cut further, tags too (`crm list` at 120 columns: `Acme Hold…` beside `vip、批…`)
+        spare = _spare(back) and back.key not in CUT_FIRST
+        cut_before = _cuts(shown, every=True)
         before = name.width if _is_name(name) and name in shown else None
         fits = fit(trial, room)
+        fits = fits and not (spare and _cuts(trial, every=True) - _cut(back) > cut_before)
         # what the table keeps comes back at the cost of the name (`kept`), not beyond it
         if before is not None and name is not None and back is not name:
             least = min(before, _claimed(name)) if back.key not in kept else 0
@@ -835,11 +840,15 @@ def _back(
     return shown
 
 
-def _cuts(columns: Sequence[Column]) -> int:
-    """The cells of text cut (or wrapped) short in `columns` as fitted, beyond their own."""
-    return sum(
-        max(0, _claimed(c) - c.width) for c in columns if not c.whole and c.key not in CUT_FIRST
-    )
+def _cuts(columns: Sequence[Column], every: bool = False) -> int:
+    """The cells of text cut (or wrapped) short in `columns` as fitted, beyond their own;
+    tags (`CUT_FIRST`) only with `every`."""
+    return sum(_cut(c) for c in columns if every or c.key not in CUT_FIRST)
+
+
+def _cut(c: Column) -> int:
+    """The cells of `c`'s text cut (or wrapped) short as fitted."""
+    return 0 if c.whole else max(0, _claimed(c) - c.width)
 
 
 def _claimed(c: Column) -> int:
