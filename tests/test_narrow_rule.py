@@ -505,3 +505,17 @@ def test_a_list_at_120_columns_does_not_cut_a_company_and_the_tags_beside_it(db_
     column = heads.index(tags)
     cells = [line.split("│")[column].strip() for line in lines if "│" in line]
     assert company not in heads or not any(c.endswith("…") for c in cells), lines
+
+
+def test_search_at_60_columns_says_what_matched():
+    """`crm search Zhang` at 60 columns hid Field beside a hidden Snippet: nothing said what
+    matched (the pinyin of 张洋): the snippet had no room, and the field stayed out for it."""
+    from crmcli.cli.search import TABLE_COLUMNS
+
+    rows = [
+        {"source": "customer", "id": n, "customer_name": name, "field": "pinyin",
+         "snippet": f"{pinyin} zy", "at": "2026-06-26 14:57"}
+        for n, name, pinyin in ((214, "张洋", "zhangyang"), (219, "张萍子", "zhangpingzi"))
+    ]  # fmt: skip
+    lines = _drawn(rows, TABLE_COLUMNS, 60, vocabulary={"source": "hit_source"})
+    assert "Field" in _heads(lines), lines[:3]
