@@ -519,3 +519,23 @@ def test_search_at_60_columns_says_what_matched():
     ]  # fmt: skip
     lines = _drawn(rows, TABLE_COLUMNS, 60, vocabulary={"source": "hit_source"})
     assert "Field" in _heads(lines), lines[:3]
+
+
+def test_show_at_60_columns_keeps_how_an_interaction_went():
+    """`crm show` at 60 columns left out an interaction's outcome (`interested`) and kept
+    its direction (`out`): the section spares the direction first and keeps the outcome,
+    the summary wrapping on one more line for it."""
+    ok("add", "周欣秀", "--phone", "+8613800138010")
+    for kind, text, direction, outcome in (
+        ("call", "Checked in after delivery", "out", None),
+        ("meeting", "年度回顾会议", "in", "sent quote"),
+        ("email", "Sent the catalogue", "out", "interested"),
+        ("call", "Discussed the renewal", "out", "no answer"),
+    ):
+        ok("log", kind, "周欣秀", text, "--direction", direction,
+           *(("--outcome", outcome) if outcome else ()))  # fmt: skip
+    code, lines = on_screen("show", "1", columns=60, env=EN)
+    assert code == 0 and all(width(line) <= 60 for line in lines), lines
+    heads = _heads([line for line in lines if "Occurred" in line])
+    assert "Outcome" in heads and heads[-1] == "Summary", lines
+    assert "interested" in " ".join(lines), lines

@@ -310,6 +310,9 @@ SHOW_SECTIONS.extend(
             "Last interactions",
             ("id", "occurred_at", "kind", "direction", "outcome", "summary"),
             _last_interactions,
+            # a narrow terminal leaves out the direction, and keeps how it went
+            first_out=("direction",),
+            kept=("outcome",),
         ),
     ]
 )
