@@ -2,11 +2,15 @@
 
     .venv/bin/python bench/import.py [--rows 1000000] [--runs 3] [--dir /tmp/crm-bench-import]
     .venv/bin/python bench/import.py --kind customers [--rows 100000] [--runs 3]
+    .venv/bin/python bench/import.py --kind interactions [--rows 100000] [--runs 3]
 
 With `--kind customers`: bench/generate.py's customers file of --rows rows (external id,
 name, phone, email, company, city, source, stage, birthday, cadence), `crm import customers`
 of it into a new database (migrated, empty) against the floor (csv.reader into one
 executemany, plain table), alternating, each on a fresh copy; rows/s and the ratios.
+With `--kind interactions`: --rows interactions as bench/generate.py writes them (customer,
+kind, date, text) over the template's 10,000 customers, `crm import interactions` against
+the floor the same way.
 
 Generates a purchases CSV (10,000 customers with external ids C-00001...) under --dir, a
 template database holding those customers, and then, from a fresh copy of the template
@@ -153,6 +157,11 @@ def prepare(folder: Path, rows: int) -> tuple[Path, Path, Path]:
     10,000 customers), made once per folder and row count."""
     folder.mkdir(parents=True, exist_ok=True)
     purchases, raw, people = generate(folder, rows)
+    return purchases, raw, holding(folder, people)
+
+
+def holding(folder: Path, people: Path) -> Path:
+    """The template database holding the customers of `people`, made once per folder."""
     template = folder / "template.db"
     if not template.exists():
         building = folder / "template.db.building"
@@ -164,7 +173,7 @@ def prepare(folder: Path, rows: int) -> tuple[Path, Path, Path]:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.close()
         building.rename(template)
-    return purchases, raw, template
+    return template
 
 
 def fresh(template: Path, folder: Path, name: str) -> Path:
@@ -214,16 +223,69 @@ def customers(args: argparse.Namespace) -> None:
           f"{cpu['crm'] / cpu['floor']:.2f}x CPU (the issue asks >= 20,000 rows/s)")  # fmt: skip
 
 
+def write_interactions(path: Path, rows: int) -> None:
+    """`rows` interactions as bench/generate.py writes them, over CUSTOMERS customers."""
+    g = importlib.import_module("generate")
+    rng = random.Random(g.SEED)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["customer", "kind", "date", "text"])
+        for _ in range(rows):
+            template = rng.choice(g.CN_PHRASES if rng.random() < 0.6 else g.EN_PHRASES)
+            text = template.format(city=rng.choice(g.CITIES), colour=rng.choice(g.COLOURS))
+            day = g.AS_OF - g.timedelta(days=rng.randint(0, 729))
+            stamp = f"{day.isoformat()} {rng.randint(8, 19):02d}:{rng.choice((0, 15, 30, 45)):02d}"
+            customer = f"C-{rng.randint(1, CUSTOMERS):05d}"
+            out.writerow([customer, rng.choice(g.KINDS), stamp, text])
+
+
+def interactions(args: argparse.Namespace) -> None:
+    """`crm import interactions` of generate.py's kind of rows against the floor."""
+    _purchases, _raw, people = generate(args.dir, 0)
+    template = holding(args.dir, people)
+    file = args.dir / f"interactions-{args.rows}.csv"
+    if not file.exists():
+        write_interactions(file, args.rows)
+    argvs = {
+        "crm": [str(BIN / "crm"), "--db", "{db}", "import", "interactions", str(file), "-q"],
+        "floor": [sys.executable, "-c", FLOOR, "{db}", str(file)],
+    }
+    results: dict[str, list[tuple[float, float, int]]] = {k: [] for k in argvs}
+    for run in range(args.runs):
+        for name, argv in argvs.items():
+            db = fresh(template, args.dir, "run.db")
+            seconds, peak, _, cpu = measure([a.replace("{db}", str(db)) for a in argv])
+            results[name].append((seconds, cpu, peak))
+        print(f"run {run + 1}: " + ", ".join(
+            f"{k} {v[-1][0]:.1f} s ({v[-1][1]:.2f} s CPU)" for k, v in results.items()
+        ), flush=True)  # fmt: skip
+    wall = {k: statistics.median(r[0] for r in v) for k, v in results.items()}
+    cpu = {k: statistics.median(r[1] for r in v) for k, v in results.items()}
+    peaks = {k: max(r[2] for r in v) for k, v in results.items()}
+    print(f"\n{args.rows:,} interaction rows over {CUSTOMERS:,} customers, median of "
+          f"{args.runs} runs:")  # fmt: skip
+    for name in results:
+        print(f"  {name:6} {wall[name]:7.2f} s wall {args.rows / wall[name]:10,.0f} rows/s  "
+              f"{cpu[name]:6.2f} s CPU {args.rows / cpu[name]:10,.0f} rows/CPU-s  "
+              f"peak {peaks[name]:4} MiB")  # fmt: skip
+    print(f"  crm / floor: {wall['crm'] / wall['floor']:.2f}x wall, "
+          f"{cpu['crm'] / cpu['floor']:.2f}x CPU")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/crm-bench-import"))
-    parser.add_argument("--kind", choices=("purchases", "customers"), default="purchases")
+    kinds = ("purchases", "customers", "interactions")
+    parser.add_argument("--kind", choices=kinds, default="purchases")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.kind == "customers":
         customers(args)
+        return
+    if args.kind == "interactions":
+        interactions(args)
         return
     purchases, raw, template = prepare(args.dir, args.rows)
     crm = str(BIN / "crm")

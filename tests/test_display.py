@@ -227,9 +227,9 @@ def test_a_confirmation_on_a_terminal_writes_amounts_as_tables_do(shop, terminal
     ok("config", "set", "money", "wan")
     assert ok("buy", "张伟", "礼盒", "-12000", "-q") == "10\n"  # a script gets the id only
     assert ok("purchase", "delete", "10", "--yes") == (
-        "已删除 #1 张伟在 2026-11-22 的购买 10：礼盒，-¥12,000.00\n"
+        "已删除张伟（#1）在 2026-11-22 的购买 10：礼盒，-¥12,000.00\n"
     )
-    assert ok("buy", "张伟", "茶叶", "1299.5") == "已为 #1 张伟记录购买 11：茶叶，¥1,299.50\n"
+    assert ok("buy", "张伟", "茶叶", "1299.5") == "已为张伟（#1）记录购买 11：茶叶，¥1,299.50\n"
 
 
 def test_a_confirmation_in_a_pipe_keeps_the_currency_code(shop, monkeypatch):

@@ -215,6 +215,7 @@ def test_grid_rules_as_read(text, rules):
 )  # fmt: skip
 def test_a_grid_rule_that_cannot_be_read_is_named(text):
     bad = text.split(";")[-1].strip()
+    bad = bad if len(bad) <= 40 else bad[:39] + "…"  # what was typed is quoted cut to 40
     message = (
         f"cannot read the RFM grid rule {bad!r}; write NAME=R/F, e.g. champions=5/45 "
         "(R and F: the scores 1-5 it matches), rules separated by ;"

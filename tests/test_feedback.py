@@ -388,16 +388,31 @@ def test_import_is_all_or_nothing(people):
     bad = GOOD_CSV + "Anna,11,,,\nNobody,5,,,\n"
     err = fails(2, "survey", "import", "-", input=bad, db=people)
     assert err.splitlines() == [
-        "crm: 2 of 5 rows are invalid; nothing was imported (fix them, or give --skip-invalid "
-        "to import the others)",
-        "  line 5: nps must be a whole number from 0 to 10 (got '11')",
-        "  line 6: no customer matches 'Nobody'",
+        "crm: 2 of 5 rows are invalid; nothing was imported (fix them, or add --skip-invalid "
+        "to import the rest)",
+        "  row 5: nps must be a whole number from 0 to 10 (got '11')",
+        "  row 6: no customer matches 'Nobody'",
     ]
     result = crm("survey", "import", "-", "--skip-invalid", input=bad)
     assert result.exit_code == 0
     assert result.stdout == "Imported 3 of 5 survey answers; 2 invalid skipped.\n"
-    assert "crm: skipped line 5: nps must be" in result.stderr
+    assert "crm: skipped row 5: nps must be" in result.stderr
     assert len(jrows("survey", "list")) == 3
+
+
+def test_import_names_rows_as_the_customer_import_does_in_chinese(people):
+    """A survey file's refused rows are named as a customer import names them, in the
+    user's language (`第 2 行`, `第 4 行（文件第 5 行）` after a cell over two lines), not
+    `line 2:` / `item 1:` on a Chinese screen."""
+    bad = 'customer,nps\nAnna,11\n"Anna\n",5\nNobody,3\n'
+    err = fails(2, "--lang", "zh", "survey", "import", "-", input=bad, db=people)
+    assert err.splitlines()[1:] == [
+        "  第 2 行：NPS 分必须是 0 到 10 的整数（收到“11”）",
+        "  第 4 行（文件第 5 行）：没有匹配“Nobody”的客户",
+    ]
+    err = fails(2, "--lang", "zh", "survey", "import", "-", "--format", "json",
+                input='[{"customer": "Anna", "nps": 12}, 3]', db=people)  # fmt: skip
+    assert err == "crm: 第 2 行：不是 JSON 对象\n"
 
 
 def test_import_dry_run_writes_nothing(people):
@@ -415,8 +430,8 @@ def test_import_dry_run_writes_nothing(people):
         ("customer,score\nAnna,5\n", "unknown column 'score'"),
         ("nps\n5\n", "a customer column is needed"),
         ("customer,ref,nps\nAnna,Anna,5\n", "give the customer once"),
-        ('{"customer": "Anna", "nps": 5\n', "line 1: not a JSON object"),
-        ("[1, 2]", "item 1: not a JSON object"),
+        ('{"customer": "Anna", "nps": 5\n', "row 1: not a JSON object"),
+        ("[1, 2]", "row 1: not a JSON object"),
         ('{"customer": "Anna", "nps": true}\n', "nps must be a whole number"),
         ("customer,nps\nAnna,5,extra\n", "more fields than the header has"),
     ],

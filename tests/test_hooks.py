@@ -113,6 +113,14 @@ def test_a_skipped_hook_is_said_in_chinese_and_listed_in_english_json(
     assert [r["reason"] for r in listed] == [
         "the folder is not trusted (crm hooks trust lets it run)"
     ]
+    table = ok("--lang", "zh", "hooks", "list", "-f", "table").splitlines()
+    assert table[0].split() == [
+        "钩子",
+        "位置",
+        "状态",
+        "路径",
+        "原因",
+    ]  # Hook, Place, Path were English
 
 
 def test_trust_after_making_the_config_folder_says_it_needs_none(db_path: Path) -> None:

@@ -302,7 +302,7 @@ def test_confirmations_speak_chinese(demo, tmp_path):
     text = "".join(said)
     assert not ENGLISH_WORDS.search(text), text
     for words in ("已更新客户 1，生日 1990-05-13（周日）。", "没有改动", "已归档客户 3：",
-                  "已恢复客户 3：", "已把任务 3 推迟到 2026-11-25（周三）。", "已把 #8 ",
+                  "已恢复客户 3：", "已把任务 3 推迟到 2026-11-25（周三）。", "（#8）合并到 #1：",
                   "完整性正常", "（已是过去，不会再提醒；如需每年提醒，"):  # fmt: skip
         assert words in text, (words, text)
 

@@ -5,6 +5,7 @@ crmcli/cli/guide.py). English runs read as they always did."""
 import ast
 import functools
 import inspect
+import itertools
 import json
 import os
 import re
@@ -152,7 +153,8 @@ def test_help_in_chinese_has_chinese_headings_and_words(db_path):
     assert out.startswith("用法：crm tag [选项] 标签 [客户]...\n")
     assert "\n参数：\n" in out and "\n选项：\n" in out and "[必填]" in out
     assert "Usage:" not in out and "[required]" not in out and "…" not in out
-    assert "[默认：20；1–1000]" in ok("--lang", "zh", "search", "--help")
+    # the range may wrap after its `；` (the help of --limit says what 0 means before it)
+    assert "[默认：20；0–1000]" in "".join(ok("--lang", "zh", "search", "--help").split())
     group = ok("--lang", "zh", "report", "--help")
     assert "\n命令：\n" in group and "Commands" not in group
 
@@ -209,6 +211,43 @@ def test_no_line_of_plain_help_is_wider_than_the_terminal(language, columns):
         for line in text.splitlines():
             assert width(line) <= columns, f"{path}: {line!r}"
             assert not line.lstrip().startswith(CLOSING), f"{path}: {line!r}"
+
+
+# Words a help paragraph parted at a line's end before it kept them whole (`（退` / `出码 2）`,
+# `按客` / `户`, `或退` / `款性质`): the words of a salesperson crm keeps whole, and exit.
+WHOLE_WORDS = helpformat.SALES_WORDS | {"退出", "退出码", "不再"}
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_chinese_help_breaks_between_words_not_inside_one(columns):
+    """Help paragraphs fill their lines and break between any two Chinese characters, but
+    not inside a word crm says (helpformat.wrap `words`, as errors and table cells keep
+    them): no line of any command's help ends inside one of WHOLE_WORDS (our own list,
+    not the wrapper's catalog words) and the next goes on with the rest of it."""
+    parted = []
+    for path, text in plain_helps("zh", columns).items():
+        lines = text.splitlines()
+        for above, below in itertools.pairwise(lines):
+            end = re.search(r"[\u3400-\u9fff]+$", above)
+            start = re.match(r"\s*([\u3400-\u9fff]+)", below)
+            if end and start:
+                parted += [
+                    (path, above, below)
+                    for word in WHOLE_WORDS
+                    for k in range(1, len(word))
+                    if end.group().endswith(word[:k]) and start.group(1).startswith(word[k:])
+                ]
+    assert parted == []
+
+
+@pytest.mark.parametrize("columns", ["60", "80"])
+def test_the_exit_code_in_chinese_help_stays_on_one_line(columns, monkeypatch):
+    """`crm --lang zh edit --help` broke `（退` / `出码 2）` at 80 columns: the help is filled
+    as before, the line breaking before the bracket instead."""
+    monkeypatch.setenv("COLUMNS", columns)
+    out = ok("--lang", "zh", "edit", "--help")
+    assert "（退出码 2）" in out
+    assert max(width(line) for line in out.splitlines()) <= int(columns)
 
 
 # Every word of a placeholder in English help (`REF`, `FIELD` of `FIELD,FIELD`, the

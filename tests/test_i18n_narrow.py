@@ -279,8 +279,8 @@ def test_merge_shows_both_customers_and_what_the_kept_one_gains_before_asking(cn
     assert code == 1 and lines[-4:] == [
         "保留张伟（#1）：138 0013 8000、zw@example.com",
         "并入后删除张伟（#2）：139 0013 9000、zhang@example.com",
-        "张伟（#1）将得到：电话 139 0013 9000；邮箱 zhang@example.com；标签 vip；1 条购买记录；1 个任务",
-        "把 #2 张伟合并到 #1 张伟并删除 #2？[y/N]：crm: 未确认；未做任何改动",
+        "张伟（#1）将得到：电话：139 0013 9000；邮箱：zhang@example.com；标签：vip；1 条购买记录；1 个任务",
+        "把张伟（#2）合并到张伟（#1）并删除 #2？[y/N]：crm: 未确认；未做任何改动",
     ], lines
     code, lines = on_screen("merge", "2", "1", columns=120, env={"LANG": "en_US.UTF-8"})
     assert lines[-2] == "张伟 (#2) gains phones 138 0013 8000; emails zw@example.com", lines

@@ -238,7 +238,7 @@ def test_a_refund_refusal_shows_money_as_tables_do(db_path):
     ok("buy", "张伟", "Teapot", "300")
     args = ("buy", "张伟", "Teapot", "-300.01")
     assert fails(2, "--lang", "zh", *args, db=db_path) == (
-        "crm: #1 张伟的退款将达到 300.01 CNY，超过其购买的 300.00 CNY；如确实如此，请加 --force\n"
+        "crm: 张伟（#1）的退款将达到 300.01 CNY，超过其购买的 300.00 CNY；如确实如此，请加 --force\n"
     )
     assert fails(2, *args, db=db_path) == (
         "crm: #1 张伟's refunds would come to 300.01 CNY, more than the 300.00 CNY they bought; "
@@ -247,7 +247,7 @@ def test_a_refund_refusal_shows_money_as_tables_do(db_path):
     code, lines = on_terminal("--lang", "zh", *args, columns=200)
     assert (code, lines) == (
         2,
-        ["crm: #1 张伟的退款将达到 ¥300.01，超过其购买的 ¥300.00；如确实如此，请加 --force"],
+        ["crm: 张伟（#1）的退款将达到 ¥300.01，超过其购买的 ¥300.00；如确实如此，请加 --force"],
     )
     code, lines = on_terminal(*args, columns=200)
     assert code == 2 and "come to CN¥300.01, more than the CN¥300.00 they" in lines[0], lines

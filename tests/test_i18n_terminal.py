@@ -374,7 +374,7 @@ def test_reports_with_nothing_to_show_say_so_in_chinese(db_path):
 def test_a_merge_notes_what_it_kept_in_the_language_of_the_run(demo):
     ok("--lang", "zh", "merge", "1", "8", "--yes")
     notes = json.loads(ok("show", "1", "--format", "json"))["notes"]
-    assert "从 #8 朱子子合并：" in notes and "\n  性别：男" in notes and "Merged" not in notes
+    assert "从朱子子（#8）合并：" in notes and "\n  性别：男" in notes and "Merged" not in notes
     ok("merge", "2", "9", "--yes")
     assert "Merged from #9 " in json.loads(ok("show", "2", "--format", "json"))["notes"]
 
@@ -385,13 +385,14 @@ def test_a_merge_in_history_and_undo_says_what_it_moved_in_words(demo):
     english = next(r for r in rows if r["table"] == "customer_merges")
     assert "merged_id=8, merged_name=朱子子, record={" in english["changes"], english
     plain = ok("history", "--limit", "3")  # English in words: the profile as its name
-    assert "merged id=8; merged name=朱子子; record=朱子子 (#8)" in plain, plain
+    assert "merged profile=朱子子 (#8); records moved=" in plain, plain
+    assert "merged id=" not in plain and "merged name=" not in plain, plain
     for args in (("history", "--limit", "3"), ("undo", "--yes")):
         code, lines = on_terminal("--lang", "zh", *args, columns=400)
         merge = next(line for line in lines if "合并记录" in line)
         assert code == 0 and "被合并的档案：朱子子（#8）" in merge, lines
-        moved = re.search(r"移动的记录：([^；]*)；", merge)
-        assert moved and re.fullmatch(r"(\w+ \d+)(、\w+ \d+)*", moved[1]), merge
+        moved = re.search(r"移动的记录：([^；]*)(；|$)", merge.rstrip(" │"))
+        assert moved and re.fullmatch(r"(\d+ \w+)(、\d+ \w+)*", moved[1]), merge
         assert "{" not in merge and "变动人数" not in merge and "customer" not in merge, merge
 
 

@@ -485,7 +485,7 @@ def test_a_survey_import_and_hooks_untrust_speak_chinese(db_path):
     said = crm("--lang", "zh", "survey", "import", "-", "--skip-invalid", input=answers)
     assert said.exit_code == 0, said.stderr
     assert said.stdout == "已导入 3 条问卷回答中的 2 条；跳过 1 条无效回答。\n"
-    assert said.stderr.startswith("crm: 已跳过 ") and "skipped" not in said.stderr
+    assert said.stderr.startswith("crm: 已跳过第 4 行：") and "skipped" not in said.stderr
     said = crm(
         "--lang", "zh", "survey", "import", "-", "--skip-invalid", "--dry-run", input=answers
     )
@@ -509,7 +509,7 @@ def test_care_on_a_terminal_says_when_nobody_is_to_be_greeted(db_path):
 def test_a_purchase_is_confirmed_with_chinese_punctuation(db_path):
     add("罗桂芬")
     assert ok("--lang", "zh", "buy", "罗桂芬", "龙井", "120") == (
-        "已为 #1 罗桂芬记录购买 1：龙井，120.00 CNY\n"
+        "已为罗桂芬（#1）记录购买 1：龙井，120.00 CNY\n"
     )
     assert (
         ok("buy", "罗桂芬", "龙井", "120")

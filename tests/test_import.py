@@ -366,8 +366,9 @@ def test_interactions_of_more_customers_than_the_references_kept(cn, tmp_path, m
 
 
 # An interaction file that adds many rows against what the table holds has the table's
-# indexes set aside once the rows written reach indexes.LEAST (crmcli.store.indexes.growing),
-# a batch or more in, and made again at the end: the same rows, indexes and search.
+# indexes set aside once the rows written reach indexes.LEAST (crmcli.store.indexes.growing;
+# a CSV file's rows are written at once, other input's a batch at a time), and made again at
+# the end: the same rows, indexes and search.
 CALLS = "customer,kind,date,text\n" + "".join(
     f"C-{1 + i % 3},{('call', 'visit', 'email')[i % 3]},2026-11-{1 + i:02d} 10:00,talk {i}\n"
     for i in range(14)
@@ -404,7 +405,8 @@ def test_interactions_with_indexes_set_aside_store_what_they_would(tmp_path, mon
             refused = crm("import", "interactions", str(calls))
             assert data(db) == before  # two rows refused: nothing written, indexes back
             result = crm("import", "interactions", str(calls), "--skip-invalid")
-        assert set_aside == ([["interactions_contact"]] * 2 if aside and least <= 14 else [])
+        # once: the refused import writes nothing (its rows checked by sets first)
+        assert set_aside == ([["interactions_contact"]] if aside and least <= 14 else [])
         found = json.loads(ok("search", "talk", "--format", "json"))
         contacts = json.loads(ok("list", "--format", "json"))
         after = data(db)
@@ -1019,7 +1021,7 @@ def test_reimporting_our_vcard_export_is_unchanged(db_path, tmp_path, version):
     ok("export", "customers", "--vcard-version", version, "-o", str(exported))
     before = data(db_path)
     result = crm("import", "customers", str(exported), "--key", "email")
-    assert "0 inserted, 0 updated, 2 unchanged, 0 rejected (2 rows)" in result.stderr
+    assert "0 inserted, 0 updated, 2 unchanged, 0 rejected (2 cards)" in result.stderr
     assert data(db_path) == before  # the card from the phone is kept, not our export
     # An edited card is a change.
     exported.write_text(exported.read_text("utf-8").replace("TITLE:CTO", "TITLE:CEO"), "utf-8")
@@ -1074,6 +1076,28 @@ def test_export_import_keeps_lunar_birthdays_and_cadence_ranges(db_path, tmp_pat
     # The birthday column is an ISO date, as the conventions promise; the rule is beside it.
     row = next(csv.DictReader(exported.open(encoding="utf-8")))
     assert (row["birthday"], row["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["1990-08-15", "1990年八月十五", "农历1990-08-15", "农历1990年八月十五", "lunar:1990-08-15",
+     "LUNAR:1990-08-15", "农历：1990-08-15", " 农历1990-08-15 ", "阴历1990年八月十五",
+     "農曆1990-08-15", "陰曆：1990年八月十五"],
+)  # fmt: skip
+def test_a_lunar_birthday_column_reads_every_form_its_refusal_advises(db_path, tmp_path, cell):
+    """A 农历生日 cell may say it is lunar itself, as the refusal of a bad one advises
+    (`农历1990年八月十五`): it was read as `lunar:农历...` and refused."""
+    (tmp_path / "l.csv").write_text(f"姓名,农历生日\n甲,{cell}\n", encoding="utf-8")
+    ok("import", "customers", str(tmp_path / "l.csv"))
+    card = json.loads(ok("show", "甲", "-f", "json"))
+    assert (card["birthday"], card["birthday_lunar"]) == ("1990-10-03", "1990-08-15")
+
+
+def test_a_lunar_birthday_column_still_refuses_what_is_no_lunar_date(db_path, tmp_path):
+    (tmp_path / "l.csv").write_text("姓名,农历生日\n甲,农历1990-13-15\n", encoding="utf-8")
+    result = crm("import", "customers", str(tmp_path / "l.csv"))
+    assert result.exit_code == 2 and "row 2" in result.stderr and "lunar" in result.stderr
+    assert json.loads(ok("list", "-f", "json")) == []
 
 
 @pytest.mark.parametrize(
@@ -1247,7 +1271,7 @@ def test_vcard_contacts_already_here_are_rejected(cn, tmp_path):
         "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:张伟\r\nTEL;TYPE=CELL:+86 138 0013 8000\r\nEND:VCARD\r\n",
         encoding="utf-8",
     )
-    assert "row 1: Zhang Wei (#1) already has +8613800138000" in fails(
+    assert "card 1 (line 1): Zhang Wei (#1) already has +8613800138000" in fails(
         2, "import", "customers", str(card), db=cn
     )
     assert "1 inserted" in crm("import", "customers", str(card), "--allow-duplicate").stderr
@@ -1617,6 +1641,250 @@ def test_purchase_owners_queued_once_give_the_database_of_the_per_row_triggers(
     assert seen[0] == seen[1]
     made = "\n".join(seen[0][2])
     assert "purchase_summaries_insert" in made and "purchase_summaries_replace" in made
+
+
+# --- interactions: queued, indexed and recorded once per import -----------------------------
+
+MIXED_INTERACTIONS = (
+    "id,created_at,customer,kind,date,text,direction,duration,channel,outcome\n"
+    ",,C-1,call,2026-11-20 15:00,Asked for a quote,in,15m,,\n"
+    ",,C-2,visit,2026-11-21,Tea tasting,,,,bought two\n"
+    "1,2026-11-22T10:00:00+08:00,C-1,call,2026-11-19 09:00,First call again,out,,,\n"  # ours
+    "77,2026-01-01T00:00:00+08:00,C-2,note,,Another database's,,,,\n"  # not here: new
+    ",,nobody,call,2026-11-20,no such customer,,,,\n"
+    ",,C-1,lunch,2026-11-20,no such kind,,,,\n"
+    ",,C-1,call,2027-01-01,in the future,,,,\n"
+    ",,C-9,call,2026-11-20,archived,,,,\n"
+    ",,C-1,call,2026-11-20,,,,,\n"  # no text
+    ",,C-1,message,2026-11-20 8:00,via wechat,in,,微信,\n"
+    ",,1,email,2026-11-18,by id,sideways,,,\n"  # no such direction
+    ",,C-2,meeting,,no date: now,,2h,,\n"
+    ',,张伟,call,2026-11-17,"two\nlines",,,,\n'
+    ",,C-2,call,2026-11-16,long,,9999h,,\n"  # longer than a week
+    ",,  C-2  ,call,2026-11-16,spaces around,,,,\n"
+    ",,C-2,CALL,2026-11-15,Call in capitals,IN,,WeChat,agreed\n"
+)
+
+INTERACTIONS_JSON = json.dumps(
+    [
+        {"customer": "C-1", "kind": "call", "date": "2026-11-01", "text": "a call"},
+        {"customer": "2", "kind": "visit", "text": "a visit", "duration": 30},
+        {"customer": "C-1", "kind": "note", "date": "2026-11-03", "text": "a note"},
+    ]
+)
+
+
+def _interaction_shop() -> None:
+    ok("config", "set", "default_region", "CN")
+    ok("add", "张伟", "--external-id", "C-1")
+    ok("add", "Li Lei", "--external-id", "C-2")
+    ok("add", "Gone", "--external-id", "C-9")
+    ok("delete", "C-9", "--yes")
+    ok("log", "call", "C-1", "First call", "--at", "2026-11-19 09:00")
+    ok("log", "meeting", "C-2", "before the import", "--at", "2026-10-01")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "args"),
+    [
+        ("i.csv", MIXED_INTERACTIONS, ("--skip-invalid",)),
+        ("i.csv", MIXED_INTERACTIONS, ()),  # refused: nothing written
+        ("i.json", INTERACTIONS_JSON, ()),  # record by record
+    ],
+)
+def test_interaction_owners_queued_once_give_the_database_of_the_per_row_triggers(
+    tmp_path, monkeypatch, name, text, args
+):
+    """An interaction import queues the customers of its new interactions for their last
+    contact once, after the insert (queues.appending), instead of by the insert triggers
+    row by row: the database after the import, `crm history`, and the database after `crm
+    undo` are those the per-row triggers give, row for row (the triggers made again come
+    later in the schema); the last contacts are every customer's own."""
+    from crmcli.store import queues
+
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    seen = []
+    for per_row in (False, True):
+        db = tmp_path / f"shop-{per_row}.db"
+        monkeypatch.setenv("CRM_DB", str(db))
+        _interaction_shop()
+        with monkeypatch.context() as patch:
+            if per_row:
+                patch.setattr(queues, "appending", lambda *a: contextlib.nullcontext())
+            result = crm("import", "interactions", str(file), *args)
+        imported_dump = _schema_in_any_order(dump(db))
+        if result.exit_code == 0:
+            contacts = rows(db, "SELECT * FROM last_contacts ORDER BY customer_id")
+            ok("reindex")  # every customer's last contact computed again from its records
+            assert rows(db, "SELECT * FROM last_contacts ORDER BY customer_id") == contacts
+            assert len(contacts) >= 2
+        history = ok("history")
+        ok("undo", "--yes")
+        seen.append(
+            (
+                result.exit_code,
+                result.stderr,
+                imported_dump,
+                history,
+                _schema_in_any_order(dump(db)),
+            )
+        )
+    assert seen[0] == seen[1]
+    assert seen[0][0] == (0 if args or name.endswith(".json") else 2)
+    made = "\n".join(seen[0][2])
+    assert "last_contacts_interaction_insert" in made
+    assert "last_contacts_interaction_replace" in made
+
+
+def _interactions_twice(
+    tmp_path, monkeypatch, text: str, *args: str, aside: bool = False, shop: Path | None = None
+):
+    """Import `text` as CSV into two fresh shops (copies of `shop` if given), by sets (with
+    the index of interactions set aside, as for a large file, when `aside`) and
+    (columns_fit refused) row by row: [(exit code, stderr, interactions, rejects file, the
+    table's indexes, `crm history`, the database after `crm undo`)] of each."""
+    import shutil
+
+    from crmcli.store import indexes
+    from crmcli.transfer import interaction_sets
+
+    file = tmp_path / "i.csv"
+    file.write_text(text, encoding="utf-8")
+    out = []
+    for by_sets in (True, False):
+        db = tmp_path / f"shop-{by_sets}.db"
+        monkeypatch.setenv("CRM_DB", str(db))
+        if shop is None:
+            _interaction_shop()
+        else:
+            shutil.copyfile(shop, db)
+        rejects = tmp_path / f"rejects-{by_sets}.csv"
+        with monkeypatch.context() as patch:
+            if not by_sets:
+                patch.setattr(interaction_sets, "columns_fit", lambda targets: False)
+            elif aside:
+                patch.setattr(indexes, "LEAST", 1)
+            result = crm("import", "interactions", str(file), "--rejects", str(rejects), *args)
+        stored = rows(db, "SELECT * FROM interactions ORDER BY id")
+        written = rejects.read_text(encoding="utf-8") if rejects.exists() else None
+        made = rows(db, "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'interactions' "
+                    "AND type = 'index' ORDER BY name")  # fmt: skip
+        history = ok("history")
+        imported_dump = _schema_in_any_order(dump(db))
+        ok("undo", "--yes")
+        out.append((result.exit_code, result.stderr, stored, written, made, history,
+                    imported_dump, _schema_in_any_order(dump(db))))  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--skip-invalid",),
+        (),  # refused: nothing written
+        ("--skip-invalid", "--on-conflict", "skip"),
+        ("--skip-invalid", "--on-conflict", "error"),
+    ],
+)
+@ASIDE
+def test_interactions_by_sets_store_and_refuse_what_row_by_row_does(
+    tmp_path, monkeypatch, args, aside
+):
+    """A CSV file of interactions is imported by sets (crmcli.transfer.interaction_sets):
+    the same interactions, in the same order, the same refusals and rejects file, the same
+    history and the same database after `crm undo` as row by row."""
+    by_sets, by_rows = _interactions_twice(
+        tmp_path, monkeypatch, MIXED_INTERACTIONS, *args, aside=aside
+    )
+    assert by_sets == by_rows
+    code, stderr, stored, _rejects, made, _history, _dump, _undone = by_sets
+    assert made == [("interactions_contact", made[0][1])]
+    if args == ("--skip-invalid",):
+        assert code == 0 and "8 inserted, 1 updated, 0 unchanged, 7 rejected (16 rows)" in stderr
+        assert [r[1:3] for r in stored[2:]] == [(1, "call"), (2, "visit"), (2, "note"),
+            (1, "message"), (2, "meeting"), (1, "call"), (2, "call"), (2, "call")]  # fmt: skip
+    elif not args:
+        assert code == 2 and "7 of 16 rows are invalid" in stderr
+
+
+TWO_CUSTOMER_COLUMNS = (
+    "customer_id,customer,kind,text\n"
+    "1,张伟,call,the same customer twice\n"
+    "1,Li Lei,call,two customers\n"
+    ",Li Lei,visit,the second column alone\n"
+    "2,,visit,the first column alone\n"
+    "2,nobody,visit,nobody in the second\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (TWO_CUSTOMER_COLUMNS, "3 inserted, 0 updated, 0 unchanged, 2 rejected (5 rows)"),
+        ("kind,text\ncall,hello\n", "no customer column: map one"),
+        ("customer,text,extra\nC-1,hello,x\n", "no kind: call, email"),
+        ("customer,kind\nC-1,call\n", "no text: say what happened"),
+    ],
+)
+def test_interactions_of_other_columns_by_sets_as_row_by_row(tmp_path, monkeypatch, text, said):
+    """Two customer columns (the second must name the same customer), or a field's column
+    missing: by sets as row by row."""
+    by_sets, by_rows = _interactions_twice(tmp_path, monkeypatch, text, "--skip-invalid")
+    assert by_sets == by_rows
+    assert said in by_sets[1] + (by_sets[3] or "")  # the count, or the rejects file's reason
+
+
+INTERACTION_CELLS = {
+    "customer": ["C-1", "C-2", "1", "2", " C-1", "C-9", "nobody", "张伟", "'C-1", ""],
+    "kind": ["call", "CALL", "visit", "电话", "lunch", " note ", ""],
+    "date": ["2026-11-20", "2026-11-20 15:00", "2027-01-01", "yesterday", "soon", " ", ""],
+    "text": ["hello", "two\nlines", "a\r\nb", "  padded  ", "\u3000", "x" * 3, ""],
+    "direction": ["in", "OUT", "sideways", ""],
+    "duration": ["15m", "2h", "9999h", "-5", ""],
+    "channel": ["微信", "phone", ""],
+    "outcome": ["agreed", "'=1+1", ""],
+}
+
+
+@pytest.fixture(scope="module")
+def interaction_shop(tmp_path_factory) -> Path:
+    """The shop of _interaction_shop, made once: each example imports into a copy."""
+    db = tmp_path_factory.mktemp("interaction-shop") / "shop.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRM_DB", str(db))
+        _interaction_shop()
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return db
+
+
+@settings(max_examples=examples(12), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    cells=st.lists(
+        st.fixed_dictionaries({k: st.sampled_from(v) for k, v in INTERACTION_CELLS.items()}),
+        min_size=1,
+        max_size=8,
+    ),
+    skip=st.booleans(),
+)
+def test_any_interaction_rows_by_sets_as_row_by_row(
+    tmp_path_factory, monkeypatch, interaction_shop, cells, skip
+):
+    """Rows of any cells, good and bad (spaces, formula guards, Windows line breaks, dates
+    in the future, unknown customers): by sets they store and refuse what row by row does,
+    and leave the same history and the same database after `crm undo`."""
+    folder = tmp_path_factory.mktemp("interactions")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(list(INTERACTION_CELLS))
+    writer.writerows([list(row.values()) for row in cells])
+    args = ("--skip-invalid",) if skip else ()
+    by_sets, by_rows = _interactions_twice(
+        folder, monkeypatch, buffer.getvalue(), *args, shop=interaction_shop
+    )
+    assert by_sets == by_rows
 
 
 def test_a_purchase_import_that_fails_while_writing_leaves_the_file_as_it_was(
@@ -3370,3 +3638,89 @@ def test_rfc_6350_birthdays_in_a_vcard_are_kept(db_path, bday, stored):
     card = f"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Han\r\nBDAY:{bday}\r\nEND:VCARD\r\n"
     ok("import", "customers", "-", "--format", "vcard", input=card)
     assert person(1)["birthday"] == stored
+
+
+# A sheet as a Chinese system's export or a salesperson writes it for Excel ("CSV UTF-8":
+# a byte-order mark, CRLF), each number behind the apostrophe that keeps it text (digits
+# and leading zeros whole), and a note that starts with one meant as written.
+GUARDED_SHEET = (
+    "\ufeff姓名,手机,身份证号码,邮编,客户编号,联系周期（天）,生日,备注\r\n"
+    "张三,'13800138000,'11010519491231002X,'010020,'00123,'30,'1990-08-15,'先打电话\r\n"
+)
+# Rows of a plain new customer, which the import reads by a quicker path of its own.
+PLAIN_GUARDED_ROWS = (
+    "姓名,手机,客户编号,备注\r\n李娜,'13912345678,'00124,'先发报价\r\n王五,'+8613700137000,'0,\r\n"
+)
+
+
+@pytest.mark.parametrize("plain", [[], ["--plain"]])
+def test_the_apostrophe_that_keeps_a_number_as_text_is_dropped_from_numbers_only(
+    cn, tmp_path, plain
+):
+    """`'13800138000`, `'00123`: the guard a spreadsheet user types before a number was
+    read as part of it (the ID and the cycle refused, the postal code kept with it); in a
+    field of numbers, codes and dates it is dropped, with --plain too (no number holds
+    one); the notes, free text, keep it, and so do the keys matched as typed (an external
+    id, an order reference), which a customer stored with it must still match."""
+    sheet = tmp_path / "guarded.csv"
+    sheet.write_bytes(GUARDED_SHEET.encode("utf-8"))
+    ok("import", "customers", str(sheet), *plain)
+    [who] = json.loads(ok("export", "customers", "--format", "json", "--reveal"))
+    assert who["phones"] == ["+8613800138000"]
+    assert (who["national_id"], who["external_id"], who["cadence_days"]) == (
+        "11010519491231002X",
+        "'00123",
+        30,
+    )
+    assert (who["birthday"], who["fields"], who["notes"]) == (
+        "1990-08-15",
+        {"postal_code": "010020"},
+        "'先打电话",
+    )
+    sheet.write_bytes(("\ufeff" + PLAIN_GUARDED_ROWS).encode("utf-8"))
+    ok("import", "customers", str(sheet), *plain)
+    shown = [(c["phones"], c["external_id"], c["notes"]) for c in customers_json()[1:]]
+    assert shown == [(["+8613912345678"], "'00124", "'先发报价"), (["+8613700137000"], "'0", None)]
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes(
+        "\ufeff客户,产品,金额,日期,订单号\r\n'13800138000,茶叶,'128.50,'2026-01-05,'0042\r\n".encode()
+    )
+    ok("import", "purchases", str(orders), *plain)
+    [bought] = json.loads(ok("export", "purchases", "--format", "json"))
+    assert (bought["customer_id"], bought["amount"], bought["order_ref"]) == (
+        who["id"],
+        "128.50",
+        "'0042",
+    )
+    assert bought["purchased_at"].startswith("2026-01-05")
+
+
+def test_an_external_id_kept_with_its_apostrophe_is_matched_as_typed(cn, tmp_path):
+    """A customer whose external id an import kept as `'00123` (every import did, before
+    the guard was dropped from numbers) is the one a later file's `'00123` updates and its
+    purchases go to: dropping it made a second customer `00123`, silently."""
+    first = tmp_path / "a.csv"
+    first.write_text("name,external_id,city\nHan,'00123,北京\n", encoding="utf-8")
+    ok("import", "customers", str(first))
+    first.write_text("name,external_id,city\nHan,'00123,上海\n", encoding="utf-8")
+    ok("import", "customers", str(first))
+    assert [(c["external_id"], c["city"]) for c in customers_json()] == [("'00123", "上海")]
+    orders = tmp_path / "o.csv"
+    orders.write_text("customer,item,amount\n'00123,Tea,5\n'13800138000,Tea,6\n", encoding="utf-8")
+    ok("add", "Li", "--phone", "13800138000")
+    ok("import", "purchases", str(orders))
+    bought = json.loads(ok("export", "purchases", "--format", "json"))
+    assert [(b["customer_id"], b["amount"]) for b in bought] == [(1, "5.00"), (2, "6.00")]
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(digits=st.text("0123456789", min_size=1, max_size=12), text=st.text(min_size=1))
+def test_a_leading_apostrophe_goes_from_a_number_s_cell_and_stays_in_text(digits, text):
+    """As a cell is gathered for its field (importers.unquoted): a number's field drops
+    the one apostrophe before it; a key matched as typed, a customer reference (tried as
+    typed first, refs.resolve_cell) and free text keep it whatever follows."""
+    from crmcli.transfer.importers import unquoted
+
+    assert unquoted("phone", f"'{digits}") == digits
+    for field in ("notes", "name", "field:备注", "company", "external_id", "order_ref", "customer"):
+        assert unquoted(field, f"'{text}") == f"'{text}"

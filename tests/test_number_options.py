@@ -86,8 +86,8 @@ def test_the_examples_of_the_issue(db_path):
     assert fails(2, "list", "--limit", "-1") == (
         "crm: --limit takes a whole number of at least 0, not '-1'\n"
     )
-    assert fails(2, "search", "x", "--limit", "0") == (
-        "crm: --limit takes a whole number from 1 to 1000, not '0'\n"
+    assert fails(2, "search", "x", "--limit", "1001") == (
+        "crm: --limit takes a whole number from 0 to 1000, not '1001'\n"
     )
     assert fails(2, "list", "--limit", "1.5") == "crm: --limit takes a whole number, not '1.5'\n"
     assert fails(2, "task", "snooze", "five", "2d") == "crm: ID takes a whole number, not 'five'\n"

@@ -804,6 +804,23 @@ def test_a_backup_name_ending_in_a_slash_is_a_folder(live, tmp_path):
     assert plain.read_text(encoding="utf-8") == "mine\n"
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_path_the_system_refuses_is_bad_input_said_in_the_run_s_language(live, tmp_path, lang):
+    """A path given that cannot be used (inside a file, a name too long) is input to change:
+    exit 2, the path as typed and the reason in the run's language, nothing made. It was exit
+    1 with Python's English (`Not a directory: ...`) where the same path to `-o` said 2."""
+    plain = tmp_path / "plain.txt"
+    plain.write_text("mine\n", encoding="utf-8")
+    before = sorted(tmp_path.rglob("*"))
+    reason = {"en": "Not a directory: ", "zh": "不是目录："}[lang]
+    result = crm("--lang", lang, "backup", f"{plain}/sub/")
+    assert (result.exit_code, result.stderr) == (2, f"crm: {reason}{plain}/sub\n")
+    long = tmp_path / ("b" * 300)
+    result = crm("--lang", lang, "backup", str(long))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_rejects_naming_the_file_being_imported_is_refused(live, tmp_path):
     """`crm import customers in.csv --skip-invalid --rejects in.csv --force`, in.csv an
     export of crm's (so --force would pass): the input was replaced by its rejects."""

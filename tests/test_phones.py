@@ -901,7 +901,8 @@ def test_a_phone_with_letters_among_its_digits_is_refused_saying_which(
     assert english in fails(2, "edit", who, "--set", f"phone={typed}", db=cn)
     sheet = tmp_path / "p.csv"
     sheet.write_text(f"姓名,手机\n乙,{typed}\n", encoding="utf-8")
-    assert english in fails(2, "import", "customers", str(sheet), db=cn)
+    # an import advises the file's columns, not --notes (test_an_import_advises_...)
+    assert english.partition("; give")[0] in fails(2, "import", "customers", str(sheet), db=cn)
 
 
 @pytest.mark.parametrize(
@@ -1021,3 +1022,73 @@ def test_a_mobile_prefix_china_has_not_is_said_with_or_without_86(cn, typed):
         f"crm: invalid phone '{typed}': not a valid CN mobile number: none begins with 140; "
         "check the digits\n"
     )
+
+
+def test_an_import_advises_the_file_s_columns_for_an_extension_and_following_it_imports(
+    cn, tmp_path
+):
+    """Inside an import `--notes` and `--field` mean nothing: a phone cell with an extension
+    is advised in terms of the file (its notes column, else a new one; a column headed
+    `field:NAME`, which every import reads as a user-defined field), in English and
+    Chinese, and the file written as advised imports the number, the note and the field."""
+    sheet = tmp_path / "ext.csv"
+    sheet.write_text("姓名,电话,备注\n张三,010-12345678 转123,老客户\n", encoding="utf-8")
+    said = fails(2, "import", "customers", str(sheet), db=cn)
+    assert said.endswith(
+        "  row 2: phone '010-12345678 转123' has an extension (123), which crm does not keep "
+        "in a phone: write the number alone, and the extension in its column 备注 or in a "
+        "column headed field:extension\n"
+    ), said
+    zh = fails(2, "--lang", "zh", "import", "customers", str(sheet), db=cn)
+    assert zh.endswith(
+        "  第 2 行：电话“010-12345678 转123”带有分机号（123），crm 的电话里不保存分机号：请只填"
+        "号码，分机号写在文件的“备注”列或名为“field:分机”的列中\n"
+    ), zh
+    assert "--notes" not in said + zh and "--field" not in said + zh
+    sheet.write_text(
+        "姓名,电话,备注,field:分机\n张三,010-12345678,老客户 分机123,123\n", encoding="utf-8"
+    )
+    ok("import", "customers", str(sheet))
+    [who] = json.loads(ok("list", "--format", "json"))
+    shown = json.loads(ok("show", str(who["id"]), "--format", "json"))
+    assert (shown["phones"], shown["notes"], shown["fields"]) == (
+        ["+861012345678"],
+        "老客户 分机123",
+        {"分机": "123"},
+    )
+
+
+def test_an_import_without_a_notes_column_advises_a_new_one(cn, tmp_path):
+    """Words after a number, an extension alone, another country's short number: each
+    names a notes column to add where the file has none (a vCard: its NOTE), and such a
+    file imports."""
+    text = "name,phone\nA,分机 123\nB,13800138000 微信同号\nC,+1 911\n"
+    said = fails(2, "import", "customers", "-", "--format", "csv", input=text, db=cn)
+    assert (
+        "row 2: phone '分机 123' is an extension alone: write the customer's number there, and "
+        "the extension in a new column headed notes or in a column headed field:extension"
+    ) in said
+    assert (
+        "row 3: invalid phone '13800138000 微信同号': words after the number (微信同号); write "
+        "the number alone, and the words in a new column headed notes"
+    ) in said
+    assert (
+        "row 4: invalid phone '+1 911'" in said and "keep it in a new column headed notes" in said
+    )
+    zh = fails(2, "--lang", "zh", "import", "customers", "-", "--format", "csv", input=text, db=cn)
+    assert "文字写进新加的“备注”列" in zh and "记在新加的“备注”列里" in zh, zh
+    ok("import", "customers", "-", "--format", "csv",
+       input="name,phone,notes,field:extension\nB,13800138000,微信同号,\nA,010-12345678,,123\n")  # fmt: skip
+    assert [c["notes"] for c in json.loads(ok("export", "customers", "--format", "json"))] == [
+        "微信同号",
+        None,
+    ]
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:X\r\nTEL:010-12345679 分机123\r\nEND:VCARD\r\n"
+    said = fails(2, "import", "customers", "-", "--format", "vcard", input=card, db=cn)
+    assert said.endswith(
+        "write the number alone, and the extension in the card's NOTE or in an "
+        "X-CRM-FIELD;X-KEY=extension property\n"
+    ), said
+    card = card.replace(" 分机123", "").replace("END:", "X-CRM-FIELD;X-KEY=extension:123\r\nEND:")
+    ok("import", "customers", "-", "--format", "vcard", input=card)
+    assert json.loads(ok("show", "X", "--format", "json"))["fields"] == {"extension": "123"}

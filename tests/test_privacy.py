@@ -686,3 +686,41 @@ def test_check_reports_national_ids_kept_in_user_defined_fields(db_path):
     ok("edit", "1", "--unset", "note", "--national-id", "-", input=f"{OTHER_NID}\n")
     ok("edit", "2", "--unset", "cert", "--national-id", "-", input=f"{NID}\n")
     ok("check")
+
+
+_FULL_WIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    digits=st.text("0123456789", min_size=14, max_size=20),
+    wide=st.lists(st.booleans(), min_size=21, max_size=21),
+    x=st.sampled_from(["", "X", "x"]),
+    left=_AROUND,
+    right=_AROUND,
+)
+def test_mask_in_text_masks_exactly_the_shape_of_a_national_id(digits, wide, x, left, right):
+    """A run of digits (each ASCII or full-width, as an input method types it), perhaps
+    ending in an X, is masked when it has the shape of a national ID number and only then:
+    our own rule, 18 characters in all. A 19-digit run with a full-width digit first was
+    masked as its last 18 (`１234567********6789`): a run of 19 is no ID number."""
+    from crmcli.core import validate
+
+    typed = zip(digits + x, wide, strict=False)  # each character wide or not
+    run = "".join(c.translate(_FULL_WIDTH) if w else c for c, w in typed)
+    masked = run[:6] + "*" * 8 + run[-4:] if len(run) == 18 else run
+    assert validate.mask_in_text(f"{left}{run}{right}") == f"{left}{masked}{right}"
+
+
+def test_a_19_digit_phone_with_a_full_width_digit_is_refused_as_typed(db_path):
+    """The refusal quotes the 19 digits as typed: masked as an ID number before, and an ID
+    typed in full-width digits is masked still."""
+    ok("config", "set", "default_region", "CN")
+    typed = "１234567890123456789"
+    result = crm("add", "A", "--phone", typed)
+    assert result.exit_code == 2
+    assert f"'{typed}'" in result.stderr and "*" not in result.stderr
+    number = national_id_of("11", "0105", date(1949, 12, 31), 2).translate(_FULL_WIDTH)
+    result = crm("show", number)
+    assert result.exit_code == 3
+    assert number not in result.stderr and f"{number[:6]}********{number[-4:]}" in result.stderr

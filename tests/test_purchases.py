@@ -23,6 +23,33 @@ def anna(db_path) -> int:
     return add("Anna", "--city", "Paris")
 
 
+@pytest.mark.parametrize(
+    ("words", "stored"),
+    [(["1299.50", "USD"], (129950, "USD")), (["12", "usd"], (1200, "USD")),
+     (["12", "元"], (1200, "CNY")), (["-5", "EUR", "--force"], (-500, "EUR")),
+     (["1,299.50", "USD", "--currency", "USD"], (129950, "USD"))],
+)  # fmt: skip
+def test_buy_reads_a_currency_typed_after_the_amount_unquoted(db_path, anna, words, stored):
+    """`crm buy Anna Tea 1299.50 USD` is the amount the refusal of a bad one advises
+    (`1299.5 USD`), typed as a person types it: it was refused as an extra argument."""
+    ok("buy", "Anna", "Tea", *words)
+    assert rows(db_path, "SELECT amount_minor, currency FROM purchases") == [stored]
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [(["12", "USD", "--currency", "EUR"], "the amount '12 USD' is in USD, not EUR"),
+     (["12", "dollars"], "not an amount: '12 dollars'"),
+     (["12", "USD", "extra"], "unexpected extra argument"),
+     (["12", ""], "'' after the amount is not a currency"),
+     (["12", "  "], "'  ' after the amount is not a currency"),
+     (["12", "2"], "'2' after the amount is not a currency"),
+     (["--", "-50", "--force"], "'--force' after the amount is not a currency")],
+)  # fmt: skip
+def test_buy_refuses_a_currency_after_the_amount_it_cannot_read(db_path, anna, words, message):
+    assert message in fails(2, "buy", "Anna", "Tea", *words, db=db_path)
+
+
 def test_buy_records_a_line_exactly(db_path, anna):
     out = ok("buy", "Anna", "Teapot", "1,299.50", "--payment", "card", "--order", "SO-1")
     assert out == "Recorded purchase 1 for #1 Anna: Teapot, 1,299.50 CNY\n"
@@ -261,7 +288,9 @@ def test_product_commands(db_path, anna):
         (["add", "Other", "--price", "-1"], 2, "price cannot be negative"),
         (["add", "Other", "--price", "1.234"], 2, "never rounded"),
         (["add", "Other", "--currency", "USD"], 2, "give --price too"),
-        (["add", " "], 2, "name cannot be empty"),
+        (["add", " "], 2, "crm: product name cannot be empty\n"),
+        (["--lang", "zh", "add", ""], 2, "crm: 产品名称不能为空\n"),  # not 姓名, a person's
+        (["edit", "Cup", "--name", ""], 2, "crm: product name cannot be empty\n"),
         (["edit", "Teapot"], 2, "nothing to change"),
         (["edit", "Teapot", "--name", "Cup"], 2, "already used by product 2"),
         (["edit", "Teapot", "--unset", "name"], 2, "--unset takes one of"),
@@ -275,7 +304,8 @@ def test_product_commands(db_path, anna):
 def test_bad_product_commands_change_nothing(db_path, args, code, message):
     ok("product", "add", "Teapot", "--price", "280.50", "--sku", "TP-1")
     ok("product", "add", "Cup")
-    assert message in fails(code, "product", *args, db=db_path)
+    args = [*args[:2], "product", *args[2:]] if args[0] == "--lang" else ["product", *args]
+    assert message in fails(code, *args, db=db_path)
 
 
 def test_deleting_a_product_keeps_its_purchases(db_path, anna):

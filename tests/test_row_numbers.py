@@ -1,7 +1,7 @@
 """An import names a refused row as a spreadsheet shows it (the header is row 1), with the
 line of the file it begins on where the two differ: after a quoted cell that runs over
 lines, a spreadsheet shows one row where a text editor shows several lines
-(crmcli.core.text `Place`, crmcli.transfer.importers `row_said`)."""
+(crmcli.core.text `Place` and `row_said`)."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -300,7 +300,7 @@ def test_bad_input(people, db_path):
     assert "nothing to search for" in fails(2, "search", "   ", db=db_path)
     err = fails(2, "search", "x", "--in", "feedbackx", db=db_path)
     assert "--in must be one of: customers, interactions, purchases, feedback, all" in err
-    fails(2, "search", "x", "--limit", "0", db=db_path)
+    fails(2, "search", "x", "--limit", "1001", db=db_path)
     fails(2, "search", db=db_path)
 
 

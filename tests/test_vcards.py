@@ -53,8 +53,8 @@ def test_a_quoted_printable_value_that_is_not_its_charset_rejects_only_its_card(
         encoding="ascii",
     )
     err = fails(2, "import", "customers", str(file), db=cn)
-    assert "1 of 2 rows are invalid" in err
-    assert "row 1: not a readable vCard: a quoted-printable FN is not UTF-8" in err
+    assert "1 of 2 cards are invalid" in err
+    assert "card 1 (line 1): not a readable vCard: a quoted-printable FN is not UTF-8" in err
     imported(file, "--skip-invalid")
     assert list(by_name()) == ["Good"]
 
@@ -393,4 +393,47 @@ def test_a_card_holding_a_national_id_in_a_field_names_its_property(cn):
         "END:VCARD\r\n"
     )
     said = fails(2, "import", "customers", "-", "--format", "vcard", input=card, db=cn)
-    assert "row 1: vCard property X-CRM-FIELD;X-KEY=memo holds a national ID number" in said
+    assert (
+        "card 1 (line 1): vCard property X-CRM-FIELD;X-KEY=memo holds a national ID number" in said
+    )
+
+
+TWO_CARDS = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:张三\r\nTEL:13800138000\r\nEND:VCARD\r\n\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:李四\r\nEMAIL:bad@\r\nEND:VCARD\r\n"
+)
+
+
+def test_a_refused_card_is_named_by_its_number_and_the_line_it_begins_on(cn, tmp_path):
+    """A vCard file has cards, not rows: `row 7` named the line a card began on as if it
+    were a spreadsheet's row; now `card 2 (line 7)`, in the headline's count too, in English
+    and Chinese. The rejects file keeps its columns: reject_line is that line."""
+    said = fails(2, "import", "customers", "-", "--format", "vcard", input=TWO_CARDS, db=cn)
+    assert said == (
+        "crm: 1 of 2 cards are invalid; nothing was imported (fix them, or add --skip-invalid "
+        "to import the rest)\n  card 2 (line 7): invalid email 'bad@': There must be "
+        "something after the @-sign.\n"
+    )
+    zh = fails(2, "--lang", "zh", "import", "customers", "-", "--format", "vcard",
+               input=TWO_CARDS, db=cn)  # fmt: skip
+    assert zh.startswith("crm: 2 张名片中有 1 张无效；未导入任何内容"), zh
+    assert "\n  第 2 张名片（文件第 7 行）：邮箱“bad@”无效" in zh, zh
+    dry = crm("import", "customers", "-", "--format", "vcard", "--skip-invalid", "--dry-run",
+              input=TWO_CARDS)  # fmt: skip
+    assert "1 rejected (2 cards)." in dry.stderr and "\nCards to skip:\n  card 2 (line 7):" in (
+        dry.stderr
+    )
+    rejects = tmp_path / "rejects.jsonl"
+    result = crm("--lang", "zh", "import", "customers", "-", "--format", "vcard",
+                 "--skip-invalid", "--rejects", str(rejects), input=TWO_CARDS)  # fmt: skip
+    assert result.exit_code == 0 and "拒绝 1（2 张名片）" in result.stderr, result.stderr
+    [line] = [json.loads(text) for text in rejects.read_text(encoding="utf-8").splitlines()]
+    assert list(line) == ["reject_line", "reject_reason", "record"]
+    assert line["reject_line"] == 7 and line["record"]["name"] == "李四"
+    assert list(by_name()) == ["张三"]
+
+
+def test_a_card_repeating_an_earlier_card_s_phone_names_that_card(cn):
+    text = TWO_CARDS.replace("EMAIL:bad@", "TEL:138 0013 8000")
+    said = fails(2, "import", "customers", "-", "--format", "vcard", input=text, db=cn)
+    assert "\n  card 2 (line 7): 张三 of card 1 (line 1) already has +8613800138000;" in said

@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 
 from crmcli import __version__
 from crmcli.cli.output import Format, Output
-from crmcli.core import i18n
+from crmcli.core import i18n, oserrors
 from crmcli.core.errors import Ambiguous, CrmError, InvalidInput
 from crmcli.core.i18n import N_, Said, _
 from crmcli.core.progress import SILENT, Progress
@@ -373,10 +373,12 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
         return 2
     if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRORS:
         return _output_failed(exc, run)
-    if isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        _say(f"{exc.strerror or exc}{where}")
-        return 1
+    if isinstance(exc, OSError):  # a path given that cannot be used is input to change
+        if exc.filename is None:
+            _say(oserrors.reason(exc))
+            return 1
+        _say(_("{reason}: {path}").format(reason=oserrors.reason(exc), path=exc.filename))
+        return 2 if exc.errno in oserrors.REFUSED_PLACES else 1
     _say(_("internal error; rerun with --debug to see the traceback and report it"))
     return 1
 
@@ -417,7 +419,7 @@ def _output_failed(exc: OSError, run: GlobalOptions) -> int:
     the change is saved, so that nobody retries it."""
     _drop_stdout()  # what is still buffered must not fail again when Python exits
     closed = exc.errno == errno.EPIPE
-    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    reason = oserrors.reason(exc.errno) if exc.errno else str(exc)
     if run.writes and not run.saved:
         _say(
             _("standard output was closed before the change was saved; nothing was changed")

@@ -12,12 +12,12 @@ import inspect
 import sqlite3
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
 
 import typer
 
 from crmcli.cli.options import DryRunOption, YesOption, confirm, option, with_options
-from crmcli.core import clock
+from crmcli.core import clock, oserrors
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
 from crmcli.records import refs
@@ -74,7 +74,7 @@ def read_references(references: list[str] | None, batch: Batch) -> list[str]:
         except OSError as exc:
             raise InvalidInput(
                 _("cannot read --ids-from {ids_from}: {strerror}").format(
-                    ids_from=batch.ids_from, strerror=exc.strerror
+                    ids_from=batch.ids_from, strerror=oserrors.reason(exc)
                 )
             ) from None
         except UnicodeDecodeError:
@@ -85,6 +85,7 @@ def read_references(references: list[str] | None, batch: Batch) -> list[str]:
 
 
 def select(
+    ctx: typer.Context,
     conn: sqlite3.Connection,
     references: list[str] | None,
     selection: "CustomerFilter",
@@ -92,14 +93,15 @@ def select(
 ) -> tuple[list[int], bool]:
     """(customer ids, whether a filter or --all chose them) for a batch command.
 
-    With references and a filter, only the referenced customers that match are kept.
+    With references and a filter, only the referenced customers that match are kept. A
+    filter that selects nobody ends the command (`nobody_matched`).
     """
     from crmcli.records import filters
     from crmcli.records.config import get_setting
 
     named = read_references(references, batch)
     if not any(n.strip() for n in named) and (references or batch.ids_from):
-        return [], False  # an empty pipe or file: nothing to do, not an error
+        nobody_given(ctx)  # an empty pipe or file: nothing to do, not an error
     if not named and selection.is_empty() and not batch.every:
         raise InvalidInput(
             _(
@@ -109,6 +111,8 @@ def select(
         )
     chosen = filters.matching_ids(conn, selection, today=clock.today())
     if not named:
+        if not chosen and not selection.is_empty():
+            nobody_matched(ctx, conn, selection)
         return chosen, True
     region = get_setting(conn, "default_region")
     if len(named) == 1 and list(references or []) == named:  # one typed reference: its own error
@@ -133,7 +137,59 @@ def select(
     if selection.is_empty():
         return wanted, False
     allowed = set(chosen)
-    return [i for i in wanted if i in allowed], False
+    kept = [i for i in wanted if i in allowed]
+    if wanted and not kept:  # the customers named, none of them as the filter asks
+        nobody_matched(ctx, conn, selection)
+    return kept, False
+
+
+def nobody_given(ctx: typer.Context) -> NoReturn:
+    """End a bulk write given an empty list of customers (`crm list -q | crm tag vip -` when
+    the list was empty, an empty --ids-from file): no failure, exit 0, said on stderr as
+    `nobody_matched` says it, and nothing written, not even the new tag of `crm tag`."""
+    from crmcli.cli.app import output
+
+    said = output(ctx, quiet=bool(ctx.params.get("quiet")))
+    said.note(_("No customer was given (the list read was empty); nothing was changed."))
+    raise typer.Exit(0)
+
+
+def nobody_matched(
+    ctx: typer.Context, conn: sqlite3.Connection, selection: "CustomerFilter"
+) -> NoReturn:
+    """End a bulk write whose filter selects no customer: nothing was changed, and that is
+    no failure (a nightly `crm tag vip --where ...` with no one to tag has not failed), so
+    exit 0, but said plainly on stderr, quoting the filter, rather than `Tagged 0
+    customers` (not with --quiet, as any message); a tag the filter names that does not
+    exist at all, a likely typo, is a warning, said even with --quiet. It ends the write,
+    which rolls it back: not even the new tag of `crm tag` is left behind."""
+    from crmcli.cli.app import output
+    from crmcli.core.where import as_options
+
+    said = output(ctx, quiet=bool(ctx.params.get("quiet")))
+    said.note(
+        _("No customer matches the filter {filter}; nothing was changed.").format(
+            filter=as_options(selection.saved())
+        )
+    )
+    for tag in _missing_tags(conn, selection):
+        said.warn(_("there is no tag {tag!r} (a typo?)").format(tag=tag))
+    raise typer.Exit(0)
+
+
+def _missing_tags(conn: sqlite3.Connection, selection: "CustomerFilter") -> list[str]:
+    """The tags a filter asks customers to have (`--tag`, `--where 'tag = NAME'`) that no
+    tag is called (ignoring case, as tags are)."""
+    from crmcli.core.where import split
+    from crmcli.records import tags
+    from crmcli.records.filters import field_key
+
+    names = list(selection.tag or [])
+    for expression in selection.where or []:
+        parts = split(expression)
+        if parts and parts[1] == "=" and field_key(parts[0]) == "tag":
+            names.append(parts[2])
+    return [name for name in names if name.strip() and not tags.is_tag(conn, name)]
 
 
 def confirm_bulk(

@@ -479,7 +479,7 @@ def edit(
     new_tags = [tags.clean_tag(t) for t in add_tag or []]
     changed: list[dict[str, Any]] = []
     with suppress(DryRun), writing(ctx) as conn:
-        ids, by_filter = select(conn, named, selection, batch)
+        ids, by_filter = select(ctx, conn, named, selection, batch)
         # Phones are read in each customer's own country: one preparation per country.
         countries = customers.countries(conn, ids) if raw.phone_inputs() else {}
         prepared = {c: _prepare(conn, raw, c) for c in {*countries.values()} or {None}}
@@ -954,7 +954,7 @@ def _archive(
             find = resolver(conn, archived=not archived, only_archived=not archived)
             ids, by_filter = [find(named[0])], False
         else:
-            ids, by_filter = select(conn, named, selection, batch)
+            ids, by_filter = select(ctx, conn, named, selection, batch)
         confirm_bulk(conn, len(ids), _("Archive") if archived else _("Restore"), batch, by_filter)
         done = [i for i in ids if customers.set_archived(conn, i, archived)]
         if not archived:  # back among the live: the emails and phones it had are checked

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
+from crmcli.core import oserrors
 from crmcli.core.errors import CrmError, InvalidInput
 from crmcli.core.i18n import LANGUAGES, N_, _, current, reset, use
 from crmcli.records import customers
@@ -201,7 +202,7 @@ def _run_editor(argv: list[str], editor: str) -> int:
         except OSError as exc:
             raise CrmError(
                 _("cannot start the editor {editor!r}: {strerror}").format(
-                    editor=editor, strerror=exc.strerror
+                    editor=editor, strerror=oserrors.reason(exc)
                 )
             ) from None
         if caught:  # came while the editor was starting

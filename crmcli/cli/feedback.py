@@ -22,7 +22,7 @@ from crmcli.cli.options import (
     period,
 )
 from crmcli.cli.output import Format
-from crmcli.core import clock, dates
+from crmcli.core import clock, dates, oserrors
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
 from crmcli.core.text import clip, duration
@@ -371,7 +371,7 @@ def _read_input(source: str) -> tuple[str, str | None]:
         raise InvalidInput(_("{source} is not UTF-8 text").format(source=source)) from None
     except OSError as exc:
         raise InvalidInput(
-            _("cannot read {source}: {value}").format(source=source, value=exc.strerror or exc)
+            _("cannot read {source}: {value}").format(source=source, value=oserrors.reason(exc))
         ) from None
 
 

@@ -127,7 +127,7 @@ def paragraphs(text: str, columns: int, indent: str) -> str:
         text = ""
         for line in lines:
             text = joined(text, line.strip())
-        out.append(wrap(whole(text), columns, deeper, deeper))
+        out.append(wrap(whole(text), columns, deeper, deeper, words=True))
     return "\n\n".join(out)
 
 
@@ -331,6 +331,7 @@ SALES_WORDS = frozenset(
         "到期", "联系", "电话", "微信", "邮件", "礼品", "礼盒", "节日", "问候", "提醒",
         "复购", "成交", "意向", "需求", "价格", "试用", "退款", "活动", "事宜", "情况",
         "顺便", "安排", "产品", "问题", "反馈", "资料", "合作", "续约", "定金", "尾款",
+        "任何", "工作日", "改成", "退出",
     )
 )  # fmt: skip
 
@@ -455,6 +456,7 @@ def wrap(
     breaks: str = "",
     *,
     phrases: bool = False,
+    words: bool = False,
 ) -> str:
     """`text` as lines no wider than `columns` terminal columns, the first starting with
     `first` and the others with `rest`; breaks at spaces and beside Chinese characters
@@ -462,11 +464,12 @@ def wrap(
     number (`_NUMBER_SPACE`), and a piece wider than a whole line is cut where it must.
     With `phrases` (a table's narrow cell, an error) a phrase that fits a line is not
     parted (`_phrases`): the line breaks before it instead, as between English words;
-    without, each line is filled (a paragraph of prose, help)."""
-    words = _words(text, phrases)
+    without, each line is filled (a paragraph of prose, help). With `words` (help) a line
+    filled so breaks between two Chinese characters but not inside a Chinese word crm
+    says (`_lexicon`: `退出` / `码` no more), as `phrases` does too."""
     lines: list[str] = []
     line, used, empty = first, width(first), True
-    for phrase in _phrases(words, breaks, phrases):
+    for phrase in _phrases(_words(text, phrases), breaks, words or phrases):
         # A phrase that does not fit the rest of the line but fits a line of its own starts
         # one, rather than leave its first characters behind (`已` / `逾期 5 天`).
         size = sum(len(gap) + width(piece) for gap, piece in phrase) - len(phrase[0][0])
@@ -508,11 +511,11 @@ _TERM = re.compile(r"（(?:[!-~]+|[^）]{1,2})）")
 def _phrases(
     words: list[tuple[str, str]], breaks: str, whole_words: bool = False
 ) -> Iterator[list[tuple[str, str]]]:
-    """The pieces of `words` (`_pieces`: each with the space before it, "" inside a word)
-    grouped into phrases: a phrase starts at a space, after punctuation or at an opening
-    mark (not one around a term, `_TERM`), so that a line breaks between two Chinese
-    characters only where a whole phrase does not fit on one (`已逾期 5 天：`, not `已` /
-    `逾期 5 天：`)."""
+    """The pieces of `words` (`_pieces`: each with the space before it, "" inside a word;
+    `whole_words`: not inside a word of `_lexicon`) grouped into phrases: a phrase
+    starts at a space, after punctuation or at an opening mark (not one around a term,
+    `_TERM`), so that a line breaks between two Chinese characters only where a whole
+    phrase does not fit on one (`已逾期 5 天：`, not `已` / `逾期 5 天：`)."""
     phrase: list[tuple[str, str]] = []
     for space, word in words:
         for index, piece in enumerate(_pieces(word, breaks, whole_words)):

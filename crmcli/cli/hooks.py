@@ -29,6 +29,9 @@ def hooks_path(ctx: typer.Context) -> None:
     typer.echo(str(config_folder(global_options(ctx).path)))
 
 
+HOOK_COLUMNS = ("hook", "place", "status", "path", "reason")  # a table's headers in words
+
+
 @hooks_app.command("list")
 def hooks_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """List this database's hooks: where each is, whether it runs, and why not.
@@ -45,7 +48,7 @@ def hooks_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
             "in {beside}, then crm hooks trust)."
         )
         sys.stderr.write(said.format(folder=config_folder(path), beside=beside_folder(path)) + "\n")
-    output(ctx, fmt).rows(rows, ("hook", "place", "status", "path", "reason"))
+    output(ctx, fmt).rows(rows, HOOK_COLUMNS)
 
 
 @hooks_app.command("trust")

@@ -112,7 +112,26 @@ def chosen_fields(
     return names
 
 
-LimitOption = Annotated[int | None, typer.Option("--limit", min=0, help="At most this many rows.")]
+def every_row(ctx: typer.Context, value: int | None) -> int | None:
+    """`--limit 0` is every row, on every command that takes --limit: None, as no --limit
+    is where a command shows every row (a command that shows fewer by default, as `crm today`
+    on a terminal, asks `asked_every_row`). The one place a limit of 0 is read, so no
+    command prints nothing for it (crm list --limit 0 did, while crm history listed all)."""
+    if value == 0:
+        ctx.meta["crm_every_row"] = True
+        return None
+    return value
+
+
+def asked_every_row(ctx: typer.Context) -> bool:
+    """Whether --limit 0 was given (every row, even where no --limit shows fewer)."""
+    return bool(ctx.meta.get("crm_every_row"))
+
+
+LIMIT_HELP = "At most this many rows; 0 for every row."
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", min=0, callback=every_row, help=LIMIT_HELP)
+]
 SinceOption = Annotated[
     str | None, typer.Option("--since", help="From this date (inclusive): 2026-01-01, -3m...")
 ]

@@ -25,6 +25,7 @@ from crmcli.cli.options import (
     period,
 )
 from crmcli.cli.output import Format
+from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
 
 if TYPE_CHECKING:
@@ -118,6 +119,14 @@ def buy(
             show_default=False,
         ),
     ] = None,
+    written_currency: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="CURRENCY",
+            help="The amount's currency written after it: crm buy 张伟 tea 1299.50 USD.",
+            show_default=False,
+        ),
+    ] = None,
     qty: QtyOption = None,
     unit_price: UnitPriceOption = None,
     at: AtOption = None,
@@ -140,6 +149,13 @@ def buy(
     from crmcli.core import clock
     from crmcli.records import purchases
 
+    if written_currency is not None:  # `1299.50 USD` typed unquoted: one amount, as quoted
+        word = written_currency.strip()
+        if not word or word[0] == "-" or any(ch.isdigit() for ch in word):
+            # nothing, an option after `--`, a second number: no currency, and not an amount
+            said = _("{value!r} after the amount is not a currency (write one like USD or 美元)")
+            raise InvalidInput(said.format(value=written_currency))
+        amount = f"{amount} {word}"
     raw = purchases.LineInput(
         item=item,
         amount=amount,

@@ -18,7 +18,9 @@ from crmcli.cli.options import (
     LimitOption,
     QuietOption,
     YesOption,
+    asked_every_row,
     chosen_fields,
+    every_row,
 )
 from crmcli.cli.output import Format, Section, is_terminal
 from crmcli.core import clock, dates
@@ -84,8 +86,9 @@ def remind(
         typer.Option(
             "--limit",
             min=0,
-            help=f"At most this many rows per section (on a terminal {TERMINAL_LIMIT} by "
-            "default, off it all; ics: always all).",
+            callback=every_row,
+            help=f"At most this many rows per section; 0 for every row (on a terminal "
+            f"{TERMINAL_LIMIT} by default, off it all; ics: always all).",
         ),
     ] = None,
     every: AllOption = False,
@@ -121,7 +124,8 @@ def remind(
     with reading(ctx) as conn, snapshot(conn):
         with watching(no_color=out.no_color, delay=REPORT_DELAY) as progress:
             progress.phase(_("finding what is due"))
-            report = reminders.remind(conn, today, until, shown_limit(limit, every))
+            shown = shown_limit(limit, every or asked_every_row(ctx))
+            report = reminders.remind(conn, today, until, shown)
         header = {"today": today.isoformat(), "until": until.isoformat(), "within": str(period)}
         screen = fmt is RemindFormat.text and is_terminal(sys.stdout)
         if screen and not any(total for *_, total in report):  # a pipe or cron stays quiet
@@ -238,7 +242,10 @@ def today_(
             progress.phase(_("ranking whom to contact"))
             # with --limit the total is not said: the first customers may be found early
             rows, total = reminders.every_contact_today(
-                conn, clock.today(), shown_limit(limit, every), counted=limit is None
+                conn,
+                clock.today(),
+                shown_limit(limit, every or asked_every_row(ctx)),
+                counted=limit is None,
             )
         if total == 0 and fmt is Format.table and not quiet and is_terminal(sys.stdout):
             # A person asked: an empty screen reads as broken. A pipe or cron stays quiet

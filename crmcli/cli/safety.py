@@ -210,35 +210,50 @@ def _said(value: Any) -> Any:
 def _in_words(conn: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows of a change (`crm history`, `crm undo`'s preview) as a table says them:
     without a record's update of its version and time of change alone (a customer whose
-    phones, emails or tags changed: the rows beside it say what changed), and a tag by its
-    name (`tag=vip`, `标签：vip`, not its number); the columns a
+    phones, emails or tags changed: the rows beside it say what changed), nor a change that
+    reads the same before and after (a saved filter's tag bound to its id), and a tag by the
+    name it had then (`tag=vip`, `标签：vip`, not its number); the columns a
     person never typed are left out by the change itself (history.Changes). JSON and CSV
     keep every row and column, as scripts read them."""
-    from crmcli.records.tags import tag_names
-    from crmcli.store.history import BOOKKEEPING, Changes
+    from crmcli.store.history import BOOKKEEPING, Changes, tag_names_then
 
     changes = [row["changes"] for row in rows if isinstance(row["changes"], Changes)]
-    ids = {v for c in changes for k, *values in c.fields if k == "tag_id" for v in values}
-    tags = tag_names(conn, (i for i in ids if isinstance(i, int)))
+    wanted = {
+        (c.entry, c.at, v)
+        for c in changes
+        if c.entry is not None
+        for k, *values in c.fields
+        if k == "tag_id"
+        for v in values
+        if isinstance(v, int)
+    }
+    names = tag_names_then(conn, wanted)
+    gone = _("a deleted tag")  # deleted since, its name recorded nowhere: not its number
+
+    def tag(change: Changes, value: Any) -> Any:
+        if not isinstance(value, int) or change.entry is None:
+            return value
+        return names.get((change.entry, value), gone)
+
     kept = []
     for row in rows:
         change = row["changes"]
         if not isinstance(change, Changes):
             kept.append(row)
             continue
-        names = {field[0] for field in change.fields}
-        if change.updated and names <= BOOKKEEPING:
+        columns = {field[0] for field in change.fields}
+        if change.updated and columns <= BOOKKEEPING:
             continue
         fields = [
-            ("tag", tags.get(a, a), tags.get(b, b))
-            if k == "tag_id" and (a in tags or b in tags)
-            else (k, a, b)
+            ("tag", tag(change, a), tag(change, b)) if k == "tag_id" else (k, a, b)
             for k, a, b in change.fields
         ]
         if fields != list(change.fields):
             change = Changes(
                 fields, table=change.table, updated=change.updated, currency=change.currency
             )
+        if change.updated and change.unchanged_in_words():
+            continue  # a filter's tag bound to its id: `--tag 展会 → --tag 展会` is no change
         kept.append({**row, "changes": change})
     return kept
 
@@ -425,8 +440,10 @@ def encrypt(ctx: typer.Context) -> None:
     key = encryption.configured_key() or encryption.prompt_key(
         path,
         confirm=True,
-        need="crm encrypt needs a key: give one with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD, "
-        "or run it on a terminal to type one",
+        need=_(
+            "crm encrypt needs a key: give one with CRM_KEY_FILE (a 0600 file) or CRM_KEY_FD, "
+            "or run it on a terminal to type one"
+        ),
     )
     result = convert(path, key=key, to_encrypted=True)
     mark_saved(ctx)
@@ -436,8 +453,12 @@ def encrypt(ctx: typer.Context) -> None:
         )
     )
     sys.stderr.write(
-        "crm: keep the key safe: without it nothing can be read back. Backups and exports "
-        "made before now are not encrypted.\n"
+        "crm: "
+        + _(
+            "keep the key safe: without it nothing can be read back. Backups and exports "
+            "made before now are not encrypted."
+        )
+        + "\n"
     )
 
 
@@ -472,7 +493,4 @@ def _refuse_if_already(path: Path, *, encrypted: bool) -> None:
     if not path.exists():
         raise InvalidInput(_("there is no database at {path}").format(path=path))
     if encryption.is_encrypted(path) == encrypted:
-        state = "already encrypted" if encrypted else "not encrypted"
-        raise InvalidInput(
-            _("{path} is {state}; nothing was changed").format(path=path, state=state)
-        )
+        raise encryption.already(path, encrypted=encrypted)

@@ -6,7 +6,14 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.app import app, global_options, output, reading, writing
-from crmcli.cli.options import FieldsOption, FormatOption, QuietOption, chosen_fields
+from crmcli.cli.options import (
+    LIMIT_HELP,
+    FieldsOption,
+    FormatOption,
+    QuietOption,
+    chosen_fields,
+    every_row,
+)
 from crmcli.cli.output import Format, Marked
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import _
@@ -57,7 +64,10 @@ def search(
             show_default=False,
         ),
     ] = "all",
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many rows.")] = 20,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=0, max=1000, callback=every_row, help=LIMIT_HELP),
+    ] = 20,
     archived: Annotated[
         bool, typer.Option("--archived", help="Also search archived customers and their records.")
     ] = False,

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the filter language loads only where a filter is parsed
 
 
 def _selected(
+    ctx: typer.Context,
     conn: "sqlite3.Connection",
     tag: str,
     customers: list[str] | None,
@@ -44,7 +45,7 @@ def _selected(
     from crmcli.records import refs
 
     try:
-        return select(conn, customers, selection, batch)
+        return select(ctx, conn, customers, selection, batch)
     except NotFound as missing:
         # one reference typed (not `-` for stdin, nor --ids-from), after a word no tag has
         if not customers or len(customers) != 1 or customers[0].strip() == "-":
@@ -118,14 +119,15 @@ def _tag_or_rename(ctx, tag, customers, selection, batch, quiet):
             )
         ]
         if also:
-            lines.append(_("Also renamed in {places}.").format(places=_(", ").join(also)))
+            places = _(", ").join(place.said() for place in also)
+            lines.append(_("Also renamed in {places}.").format(places=places))
         if cadence:
             lines.append(_("{sentence}.").format(sentence=cadence[:1].upper() + cadence[1:]))
         output(ctx, quiet=quiet).done("\n".join(lines))
         return
     name = tags.clean_tag(tag)
     with writing(ctx) as conn:
-        ids, by_filter = _selected(conn, tag, customers, selection, batch, "tag")
+        ids, by_filter = _selected(ctx, conn, tag, customers, selection, batch, "tag")
         confirm_bulk(conn, len(ids), _("Tag {name}").format(name=name), batch, by_filter)
         name, added = tags.add_tag(conn, name, ids)
         if batch.dry_run:
@@ -194,7 +196,7 @@ def untag(
     """
     assert selection is not None and batch is not None
     with suppress(DryRun), writing(ctx) as conn:
-        ids, by_filter = _selected(conn, tag, customers, selection, batch, "untag")
+        ids, by_filter = _selected(ctx, conn, tag, customers, selection, batch, "untag")
         confirm_bulk(
             conn, len(ids), _("Remove tag {name}").format(name=tag.strip()), batch, by_filter
         )
@@ -278,7 +280,7 @@ def stage(
     moved: list[int] = []
     with suppress(DryRun), writing(ctx) as conn:
         if many:
-            ids, by_filter = select(conn, references, selection, batch)
+            ids, by_filter = select(ctx, conn, references, selection, batch)
         else:
             ids, by_filter = [resolver(conn)(first)], False
         clean = config.clean_stage(conn, new_stage)

@@ -46,6 +46,7 @@ from typing import Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, clusters, escape_control, width
 from crmcli.cli.display import shown
+from crmcli.core import oserrors
 from crmcli.core.i18n import N_, Said, _, current
 from crmcli.core.vocabulary import header as words
 from crmcli.core.vocabulary import word as worded
@@ -1286,7 +1287,7 @@ def paging(command: list[str]) -> Iterator[None]:
     if shutil.which(command[0]) is None:
         sys.stderr.write(
             "crm: "
-            + _("warning: pager {pager!r} not found; printing directly").format(pager=command[0])
+            + _("warning: pager '{pager}' not found; printing directly").format(pager=command[0])
             + "\n"
         )
         yield
@@ -1299,10 +1300,10 @@ def paging(command: list[str]) -> Iterator[None]:
     try:
         pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
     except OSError as error:  # found but cannot start (a bad #! line, no permission)
-        reason = error.strerror or error
+        reason = oserrors.reason(error)
         sys.stderr.write(
             "crm: "
-            + _("warning: pager {pager!r} cannot start ({reason}); printing directly").format(
+            + _("warning: pager '{pager}' cannot start ({reason}); printing directly").format(
                 pager=command[0], reason=reason
             )
             + "\n"
@@ -1329,7 +1330,7 @@ def paging(command: list[str]) -> Iterator[None]:
         if status > 0:  # `CRM_PAGER=false`: what it was given may never have been shown
             sys.stderr.write(
                 "crm: "
-                + _("warning: pager {pager!r} exited with status {status}").format(
+                + _("warning: pager '{pager}' exited with status {status}").format(
                     pager=command[0], status=status
                 )
                 + "\n"

@@ -345,7 +345,7 @@ def _summary_line(summary: Any, dry_run: bool) -> str:
     )
     kind = _KIND_WORDS.get(summary.kind)
     kind = _(kind) if kind else summary.kind
-    rows = plural(summary.rows, "row").said()
+    rows = plural(summary.rows, summary.unit).said()  # `(2 cards)` from a vCard file
     if dry_run:
         said = _("Dry run, nothing written: {kind} would be {counts} ({rows}).")
     else:
@@ -517,7 +517,14 @@ def _skipped(out: "Output", summary: "Summary", *, dry_run: bool) -> None:
     from crmcli.core.validate import mask_in_text
 
     some = summary.rejected > len(summary.problems)
-    if dry_run:
+    if summary.unit == "card":  # a vCard file has cards, not rows
+        if dry_run:
+            said = _("Cards to skip, the first {shown}:") if some else _("Cards to skip:")
+        elif some:
+            said = _("Skipped cards, the first {shown} (--rejects FILE keeps them all):")
+        else:
+            said = _("Skipped cards (--rejects FILE keeps them with their reasons):")
+    elif dry_run:
         said = _("Rows to skip, the first {shown}:") if some else _("Rows to skip:")
     elif some:
         said = _("Skipped rows, the first {shown} (--rejects FILE keeps them all):")

@@ -79,13 +79,59 @@ def _(message: str) -> str:
     """`message` (an English msgid) in the run's language: in Chinese a `Template`, whose
     `format` keeps no space between a value and Chinese text around it."""
     speaking = _catalog.get()
-    if speaking is None:
-        return message
     if type(speaking) is Pending:
         speaking = _speaking()
-        if speaking is None:
-            return message
+    if speaking is None:  # English: the msgid, which quotes what was typed cut (`Quoting`)
+        return Quoting(message) if "!r}" in message else message
     return Template(speaking[1].gettext(message))  # type: ignore[index]
+
+
+# What a person typed, quoted back in a message (`no customer matches '…'`), is cut to this
+# many characters: a reference of 5,000 characters is not echoed whole, in any message and
+# any language (`Quoting`, `Template` quote it; nothing else does).
+QUOTED = 40
+_JOINERS = "\u200d\ufe0e\ufe0f"
+
+
+def typed(text: str) -> str:
+    """`text` as a message quotes it: at most QUOTED characters, the last of them `…` when it
+    is cut, which drops no accent from the letter it kept nor leaves a joiner or a space
+    before the `…`."""
+    if len(text) <= QUOTED:
+        return text
+    import unicodedata
+
+    end = QUOTED - 1
+    # the first character left out belongs to the one before it (an accent, a joiner's
+    # partner): that one goes too
+    while end > 0 and (
+        unicodedata.combining(text[end]) or text[end] in _JOINERS or text[end - 1] == "\u200d"
+    ):
+        end -= 1
+    return text[:end].rstrip().rstrip(_JOINERS) + "…"
+
+
+class Quoting(str):
+    """An English message that quotes what was typed (`{value!r}`): `format` quotes it cut
+    (`typed`), as `Template` does in another language."""
+
+    def format(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        return _quoter().vformat(self, args, kwargs)
+
+
+@functools.cache
+def _quoter() -> Any:
+    """A string.Formatter whose `!r` quotes a text cut (`typed`); string is imported only
+    when an English message quotes something."""
+    import string
+
+    class Quoter(string.Formatter):
+        def convert_field(self, value: Any, conversion: str | None) -> Any:
+            if conversion == "r" and isinstance(value, str):
+                return repr(typed(value))
+            return super().convert_field(value, conversion)
+
+    return Quoter()
 
 
 # Chinese characters and full-width punctuation (code point ranges): no space is written
@@ -126,7 +172,7 @@ class Template(str):
             if isinstance(found, Said) and not conversion:  # `3 days`: 3 天, as said
                 found = found.said()
             if conversion == "r" and isinstance(found, str):  # what was typed: “上海客户”
-                shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in found)
+                shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in typed(found))
                 value = f"“{shown}”"  # an invisible character shown as repr shows it
             else:
                 value = formatter.convert_field(found, conversion)
@@ -296,3 +342,19 @@ class Joined(Said):
         if _speaking() is None:
             return str(self)
         return _("; ").join(p.said() if isinstance(p, Said) else p for p in self.pieces)
+
+
+class Listing(Joined):
+    """Several names or values kept in data as one (`customer 1 证件, customer 4 备注`):
+    joined by `, ` in English, JSON and CSV, by the run's own separator (`、`) for people,
+    each piece in the run's language."""
+
+    def __new__(cls, pieces: Any) -> Listing:
+        listing = str.__new__(cls, ", ".join(pieces))
+        listing.template, listing.params, listing.pieces = str(listing), {}, tuple(pieces)
+        return listing
+
+    def said(self) -> str:
+        if _speaking() is None:
+            return str(self)
+        return _(", ").join(p.said() if isinstance(p, Said) else p for p in self.pieces)

@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 
 FIRST_YEAR = 1880  # birthdays are refused before this anyway
 LAST_YEAR = 2200
-PREFIXES = ("lunar:", "农历:", "农历：", "农历")
+PREFIXES = (
+    "lunar:", "农历:", "农历：", "农历", "阴历:", "阴历：", "阴历",  # 阴历 is what many say
+    "農曆:", "農曆：", "農曆", "陰曆:", "陰曆：", "陰曆",  # as traditional characters write them
+)  # fmt: skip
 # Patterns are kept as strings: `re` compiles each on first use (start-up compiles none).
 _FORM = r"(?i)(\d{4})\s*[-/.]\s*(闰|l|leap\s*)?(\d{1,2})\s*[-/.]\s*(\d{1,2})"
 _ZH_YEAR = r"(\d{4})\s*年\s*(.+)"  # 1990年八月十五: the year, then a month and day (read_chinese)

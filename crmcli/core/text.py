@@ -122,6 +122,20 @@ class Place(int):
         return place
 
 
+def row_said(number: int) -> str:
+    """A row of the file as a refusal or a warning names it: by its number as a spreadsheet
+    shows it, with the line of the file it begins on where the two differ (after a quoted
+    cell that runs over lines: `row 3 (line 5)`); a card of a vCard file by its number and
+    the line it begins on (`card 2 (line 9)`); a row of any other file by its number."""
+    card = getattr(number, "card", None)
+    if card is not None:
+        return _("card {number} (line {line})").format(number=card, line=int(number))
+    row, line = getattr(number, "row", number), getattr(number, "line", number)
+    if row == line:
+        return _("row {number}").format(number=row)
+    return _("row {number} (line {line})").format(number=row, line=line)
+
+
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # where a line of the file ends, as csv reads lines
 
 
@@ -332,7 +346,7 @@ _UNITS = (
     N_("{n} table"), N_("{n} tables"), N_("{n} purchase"), N_("{n} purchases"),
     N_("{n} interaction"), N_("{n} interactions"), N_("{n} task"), N_("{n} tasks"),
     N_("{n} week"), N_("{n} weeks"), N_("{n} month"), N_("{n} months"), N_("{n} problem"),
-    N_("{n} problems"), N_("{n} line"), N_("{n} lines"),
+    N_("{n} problems"), N_("{n} line"), N_("{n} lines"), N_("{n} card"), N_("{n} cards"),
 )  # fmt: skip
 
 

@@ -8,7 +8,8 @@ def distance(typed: str, name: str) -> int | None:
     """How far `typed` is from `name` if it is `name` mistyped: 0 for its start (`form`),
     else the characters off (dropped, added, changed or swapped: `fromat`, `stge`, `程市`
     for `城市`), at most two (one where either is four characters or fewer: `nope` is not
-    `notes`); None if further.
+    `notes`), and fewer than the longer has (a word that keeps none of the name's characters
+    is another word: `乱` is not `周`); None if further.
     Characters are compared as they are: a Chinese word is mistyped a character at a time."""
     if len(typed) >= 3 and name.startswith(typed):
         return 0
@@ -26,4 +27,6 @@ def distance(typed: str, name: str) -> int | None:
                 cost = min(cost, before[j - 2] + 1)
             current.append(cost)
         before, row = row, current
-    return row[-1] if row[-1] <= most else None
+    if row[-1] > most or 0 < max(len(typed), len(name)) <= row[-1]:
+        return None  # further, or nothing kept: `乱` is not `周` mistyped, nor `x` `y`
+    return row[-1]

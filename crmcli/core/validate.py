@@ -63,7 +63,7 @@ _FIELD_NAMES = (
     N_("notes"), N_("name"), N_("task text"), N_("tag"), N_("sku"), N_("segment name"),
     N_("related"), N_("reason"), N_("payment"), N_("outcome"), N_("label"),
     N_("festival name"), N_("external_id"), N_("comment"), N_("channel"), N_("category"),
-    N_("action"),
+    N_("action"), N_("product name"),
 )  # fmt: skip
 
 
@@ -178,6 +178,23 @@ EMAIL_ROLES = frozenset({
 })  # fmt: skip
 
 
+class PhoneAside(InvalidInput):
+    """A phone refused for what belongs beside the number, not in it: an extension, words
+    after it, a short number of another country. `message` says where to put that with the
+    options of `crm add` and `crm edit` (--notes, --field); `in_file` says it for an import,
+    where those options mean nothing, with the file's own place for it: its notes column
+    and a column of a user-defined field (a vCard's NOTE and X-CRM-FIELD)."""
+
+    def __init__(self, said: str, in_file: str, **values: Any) -> None:
+        self.file, self.values = in_file, values
+        super().__init__(said.format(**values))
+
+    def in_file(self, notes: str, field: str) -> str:
+        """The refusal for an import: `notes` names where the file's notes go (`column 备注`),
+        `field` a column that makes a user-defined field (`a column headed field:分机`)."""
+        return self.file.format(**self.values, notes=notes, field=field)
+
+
 def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     """A phone number as crm stores it: E.164 (`+8613800138000`), or for a service number
     or short code valid in the region read (`10086`, `95555`, `110`) its digits.
@@ -212,21 +229,32 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         )
     typed = unicodedata.normalize("NFKC", raw)  # ｅｘｔ, 转：110 as an input method types them
     if re.fullmatch(_EXTENSION_ONLY, typed, re.IGNORECASE):  # phonenumbers drops the word
-        raise InvalidInput(
+        raise PhoneAside(
             _(
                 "phone {raw!r} is an extension alone: give the customer's number, and the "
                 "extension in --notes or a --field"
-            ).format(raw=raw)
+            ),
+            _(
+                "phone {raw!r} is an extension alone: write the customer's number there, and "
+                "the extension in {notes} or in {field}"
+            ),
+            raw=raw,
         )
     letters = _letters_in_number(typed)
     if letters:
         note = _words_after(typed, region, home)
         if note is not None:  # `13800138000 微信同号`: a whole number, then a note
-            raise InvalidInput(
+            raise PhoneAside(
                 _(
                     "invalid phone {raw!r}: words after the number ({words}); give the number "
                     "alone, and the words in --notes"
-                ).format(raw=raw, words=note)
+                ),
+                _(
+                    "invalid phone {raw!r}: words after the number ({words}); write the number "
+                    "alone, and the words in {notes}"
+                ),
+                raw=raw,
+                words=note,
             )
         raise InvalidInput(_letters_said(raw, letters))
     lookalikes = [ch for ch in typed if not ch.isspace() and ch not in "-.()"]
@@ -250,11 +278,17 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     marked = re.fullmatch(_EXTENSION_AFTER, typed, re.IGNORECASE)
     extension = marked[1] if marked else number is not None and number.extension
     if extension:
-        raise InvalidInput(
+        raise PhoneAside(
             _(
                 "phone {raw!r} has an extension ({extension}), which crm does not keep: "
                 "give the number alone, and the extension in --notes or a --field"
-            ).format(raw=raw, extension=extension)
+            ),
+            _(
+                "phone {raw!r} has an extension ({extension}), which crm does not keep in a "
+                "phone: write the number alone, and the extension in {notes} or in {field}"
+            ),
+            raw=raw,
+            extension=extension,
         )
     if number is not None and phonenumbers.is_valid_number(number):
         stored = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -275,12 +309,19 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     if short:
         return phonenumbers.national_significant_number(number)
     if international and used and number and shortnumberinfo.is_valid_short_number(number):
-        raise InvalidInput(
+        raise PhoneAside(
             _(
                 "invalid phone {raw!r}: a short number, dialled only inside its own country; "
                 "crm keeps short numbers of {used} only: give the customer's full number, or "
                 "keep it in --notes"
-            ).format(raw=raw, used=region_name(used))
+            ),
+            _(
+                "invalid phone {raw!r}: a short number, dialled only inside its own country; "
+                "crm keeps short numbers of {used} only: write the customer's full number, or "
+                "keep it in {notes}"
+            ),
+            raw=raw,
+            used=region_name(used),
         )
     if international:
         national = phonenumbers.national_significant_number(number) if number else ""
@@ -770,12 +811,23 @@ def mask_national_id(value: str | None) -> str | None:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
-_ID_LIKE = r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])"
+# The shape of a national ID number: 18 characters, 17 digits and a digit or X, standing
+# apart from other digits and an X after them (a longer run is no ID number). A digit is
+# ASCII or full-width, as a Chinese input method types it and `national_id` reads it: with
+# ASCII digits alone a full-width digit before 18 ASCII ones was no digit, and that run of
+# 19 was masked as an ID number.
+_DIGIT = "0-9\uff10-\uff19"
+_X = "Xx\uff38\uff58"
+_ID_LIKE = (
+    rf"(?<![{_DIGIT}])([{_DIGIT}]{{6}})[{_DIGIT}]{{8}}"
+    rf"([{_DIGIT}]{{3}}[{_DIGIT}{_X}])(?![{_DIGIT}{_X}])"
+)
 
 
 def mask_in_text(text: str) -> str:
     """Mask anything shaped like a national ID number inside a message (error lines can
-    quote what a user typed), the way mask_national_id does."""
+    quote what a user typed), the way mask_national_id does: the first six characters and
+    the last four kept as written, the eight between hidden."""
     return re.sub(_ID_LIKE, lambda m: m.group(1) + "*" * 8 + m.group(2)[-4:], text)
 
 

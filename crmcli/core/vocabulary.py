@@ -925,19 +925,37 @@ def fields_meant(typed: str, columns: list[str], custom: Iterable[str] = ()) -> 
     """The fields of `columns` a mistyped `typed` may mean (`ctiy`, `城事`, `程市`), each as
     the name it is nearest by: its key, or its header in a language crm speaks (a label for
     a user-defined field crm named, among `custom`), as `column_named` reads them; none
-    when none is within a typo (crmcli.core.typos)."""
+    when none is within a typo (crmcli.core.typos). A name is offered as the run's
+    language spells it, or by its key: an English screen offers `city` for `城事`, never a
+    Chinese word."""
     from crmcli.core.typos import distance
 
     own = set(custom) - set(NAMED_FIELDS)  # named by their keys alone, as column_named reads
     said: dict[str, tuple[int, str]] = {}  # column -> (distance, the name it is near by)
     wanted = _typed(typed)
     for column in columns:
-        for name in (column, *(() if column in own else _names(column))):
+        names = () if column in own else _names(column)
+        for name in (column, *names):
             far = distance(wanted, _typed(name))
             if far is not None and far < said.get(column, (far + 1,))[0]:
-                said[column] = (far, name)
+                spoken = name == column or name == names[0] or name in _spoken(column)
+                said[column] = (far, name if spoken else column)
     best = min((far for far, _name in said.values()), default=None)
     return [name for far, name in said.values() if far == best]
+
+
+def _spoken(column: str) -> tuple[str, ...]:
+    """The headers `column` is shown by in the run's language (none in English, whose
+    header is the msgid itself)."""
+    language = current()
+    if language == "en":
+        return ()
+    from crmcli.core.i18n import catalog
+
+    msgids = (_header_msgid(column), _HIT_FIELD.get(column))
+    return tuple(
+        catalog(language).gettext(msgid).split("|", 1)[-1] for msgid in filter(None, msgids)
+    )
 
 
 @functools.cache

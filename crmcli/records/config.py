@@ -489,13 +489,17 @@ SETTINGS = {
 }
 FAMILIES = (
     Setting(
-        "cadence.tag.NAME",
+        N_(
+            "cadence.tag.NAME"
+        ),  # a key's shape: its placeholder is said as the run's language writes one
         _cadence,
         N_("contact cadence for customers tagged NAME"),
         pattern=r"cadence\.tag\.[^\s\x00-\x1f]{1,64}",
     ),
     Setting(
-        "cadence.stage.NAME",
+        N_(
+            "cadence.stage.NAME"
+        ),  # a key's shape: its placeholder is said as the run's language writes one
         _cadence,
         N_("contact cadence for customers in funnel stage NAME"),
         pattern=r"cadence\.stage\.[\w\-]{1,32}",
@@ -535,7 +539,7 @@ def _setting(key: str) -> Setting:
     for family in FAMILIES:
         if family.pattern and re.fullmatch(family.pattern, key):
             return family
-    known = _(", ").join([*sorted(SETTINGS), *(f.key for f in FAMILIES)])
+    known = _(", ").join([*sorted(SETTINGS), *(_(f.key) for f in FAMILIES)])
     raise InvalidInput(
         _("unknown setting {key!r}; known settings: {known}").format(key=key, known=known)
     )
@@ -844,7 +848,9 @@ def merge_tag_cadence(
         )
     conn.execute("DELETE FROM settings WHERE key = ?", (moved,))
     if kept is not None:
-        return f"setting {old_key} ({row[0]}) dropped; {new_key} ({kept[0]}) applies"
+        return _("setting {old_key} ({old}) dropped; {new_key} ({new}) applies").format(
+            old_key=old_key, old=row[0], new_key=new_key, new=kept[0]
+        )
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?)", (f"{TAG_ID_CADENCE}{new_id}", row[0])
     )

@@ -98,7 +98,7 @@ def prepare(
         raise InvalidInput(_("--currency is the currency of --price; give --price too"))
     values: ProductValues = {}
     if raw.name is not None:
-        values["name"] = validate.text("name", raw.name)
+        values["name"] = validate.text("product name", raw.name)
     if raw.category is not None:
         values["category"] = canonical_category(conn, raw.category)
     if raw.sku is not None:

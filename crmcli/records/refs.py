@@ -245,6 +245,23 @@ def _one(conn: sqlite3.Connection, ref: str, found: list[int]) -> int:
     )
 
 
+def resolve_cell(conn: sqlite3.Connection, ref: str, *, region: str | None = None) -> int:
+    """`resolve` of a customer reference read from a file's cell: as typed, then, when no
+    customer answers to it, without the apostrophe a spreadsheet puts before a number to keep
+    it text (`'13800138000`, `'00123`). So a key stored with the apostrophe (an external id
+    an import kept as typed) is found as typed, and a guarded phone is found as a phone."""
+    try:
+        return resolve(conn, ref, region=region)
+    except (NotFound, InvalidInput) as first:
+        text = ref.strip()
+        if text[:1] != "'" or not (text[1:2].isdigit() or text[1:2] == "+"):
+            raise
+        try:
+            return resolve(conn, text[1:], region=region)
+        except (NotFound, InvalidInput):
+            raise first from None
+
+
 def resolve_many(
     conn: sqlite3.Connection,
     references: list[str],

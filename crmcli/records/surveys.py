@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
 from crmcli.core.i18n import N_, _
-from crmcli.core.text import csv_rows, parse_json
+from crmcli.core.text import csv_rows, parse_json, row_said
 from crmcli.records import refs
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
@@ -240,7 +240,7 @@ FileRecord = dict[str, Any]
 
 
 def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
-    """(where, fields) for each record: `line N` or `item N`; raises InvalidInput when the
+    """(where, fields) for each record, where as `row_said` names it; raises InvalidInput when the
     file cannot be read as `fmt` or has a column that is not an import column."""
     records: list[tuple[str, FileRecord]] = []
     if fmt in ("csv", "tsv"):
@@ -254,9 +254,7 @@ def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
                     continue
                 if len(row) > len(header):
                     raise InvalidInput(
-                        _("line {line_num}: more fields than the header has").format(
-                            line_num=line_num
-                        )
+                        _("{row}: more fields than the header has").format(row=row_said(line_num))
                     )
                 cells = row + [""] * (len(header) - len(row))
                 values = {
@@ -264,7 +262,7 @@ def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
                     for k, v in zip(header, cells, strict=True)
                 }
                 if any(v is not None for v in values.values()):
-                    records.append((f"line {line_num}", values))
+                    records.append((row_said(line_num), values))
         except csv.Error as exc:
             raise InvalidInput(
                 _("cannot read the {value} input: {exc}").format(value=fmt.upper(), exc=exc)
@@ -277,17 +275,17 @@ def read_rows(text: str, fmt: str) -> list[tuple[str, FileRecord]]:
             raise InvalidInput(_("cannot read the JSON input: {exc}").format(exc=exc)) from None
         if not isinstance(items, list):
             raise InvalidInput(_("JSON input must be an array of objects"))
-        numbered = [(f"item {i}", item) for i, item in enumerate(items, 1)]
+        numbered = [(row_said(i), item) for i, item in enumerate(items, 1)]
     elif fmt == "jsonl":
         numbered = []
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                numbered.append((f"line {number}", parse_json(line)))
+                numbered.append((row_said(number), parse_json(line)))
             except json.JSONDecodeError as exc:
                 raise InvalidInput(
-                    _("line {number}: not a JSON object: {msg}").format(number=number, msg=exc.msg)
+                    _("{row}: not a JSON object: {msg}").format(row=row_said(number), msg=exc.msg)
                 ) from None
     else:
         raise InvalidInput(
@@ -363,7 +361,7 @@ def import_rows(
                 now=now,
             )
         except CrmError as exc:
-            result.rejected.append(f"{where}: {exc.message}")
+            result.rejected.append(_("{row}: {reason}").format(row=where, reason=exc.message))
             continue
         clean.append((customer_id, values))
     if result.rejected and not skip_invalid:
@@ -371,10 +369,10 @@ def import_rows(
         more = len(result.rejected) - len(shown)
         raise InvalidInput(
             _(
-                "{count} of {total} rows are invalid; nothing was imported (fix them, or "
-                "give --skip-invalid to import the others)"
+                "{count} of {total} rows are invalid; nothing was imported (fix them, or add "
+                "--skip-invalid to import the rest)"
             ).format(count=len(result.rejected), total=result.total),
-            details=shown + ([f"... and {more} more"] if more else []),
+            details=shown + ([_("... and {count} more").format(count=more)] if more else []),
         )
     seen: set[tuple[Any, ...]] = set()
     for customer_id, values in clean:

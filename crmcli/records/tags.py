@@ -16,7 +16,7 @@ from typing import TypedDict, cast
 
 from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.records import config, filters
 
 RESERVED_TAGS = {"rename"}
@@ -112,9 +112,22 @@ def delete_tag(conn: sqlite3.Connection, tag_id: int) -> None:
     conn.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
 
 
+def _place(owner: str) -> Said:
+    """A stored filter's owner as filters.tag_users names it (`segment vips`, `rule 2`,
+    `care rule 1`), kept in English and said in the run's language (`分组 vips`)."""
+    for prefix, said in (
+        ("care rule ", lambda name: Said("care rule {name}", name=name)),
+        ("rule ", lambda name: Said("rule {name}", name=name)),
+        ("segment ", lambda name: Said("segment {name}", name=name)),
+    ):
+        if owner.startswith(prefix):
+            return said(owner.removeprefix(prefix))
+    return Said(owner)
+
+
 def rename_tag(
     conn: sqlite3.Connection, old: str, new: str
-) -> tuple[int, list[str], str | None] | None:
+) -> tuple[int, list[Said], str | None] | None:
     """Rename a tag, merging it into `new` when that exists. Saved segments, rules, care rules
     and the `cadence.tag.NAME` setting name tags by id, so a rename is one UPDATE of the tags
     table; a merge points them at `new`. Run it inside the caller's transaction.
@@ -134,7 +147,7 @@ def rename_tag(
     old_name = conn.execute("SELECT name FROM tags WHERE id = ?", (old_id,)).fetchone()[0]
     if old_name == new:
         return None
-    also = filters.tag_users(conn, old_id)
+    also = [_place(owner) for owner in filters.tag_users(conn, old_id)]
     new_id = _tag_id(conn, new, create=False)
     if new_id is None or new_id == old_id:
         cadence = config.tag_cadence_renamed(conn, old_id, old_name, new)
@@ -192,18 +205,6 @@ def list_tags(conn: sqlite3.Connection) -> list[TagCount]:
             "GROUP BY t.id ORDER BY customers DESC, t.name"
         )
     ]
-
-
-def tag_names(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, str]:
-    """The names of the tags `ids`, by id; a tag since deleted has none."""
-    wanted = sorted(set(ids))
-    found: dict[int, str] = {}
-    for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
-        part = wanted[start : start + 500]
-        marks = ", ".join("?" * len(part))
-        query = f"SELECT id, name FROM tags WHERE id IN ({marks})"  # noqa: S608 (marks only)
-        found.update(conn.execute(query, part).fetchall())
-    return found
 
 
 def customer_tags(conn: sqlite3.Connection, customer_id: int) -> list[str]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sqlite3
 import stat
 import tempfile
@@ -34,13 +35,13 @@ from typing import TypedDict
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
-from crmcli.core.i18n import Said, _
+from crmcli.core.i18n import Joined, Listing, Said, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.vocabulary import word
 from crmcli.store import encryption, guard
 from crmcli.store.connection import open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
-from crmcli.store.files import check_output, link_new, new_temp, place
+from crmcli.store.files import check_output, creating, link_new, new_temp, place
 
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})(?:-(?P<n>\d+))?\.db$")
 
@@ -172,7 +173,8 @@ def copy_to(
     # SQLite writes the copy in a folder of crm's own (0700) inside the target folder: in a
     # shared one (/tmp) nobody else can then put a -journal beside it for SQLite to play
     # back into the backup.
-    work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    with creating(dest):
+        work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     partial = work / dest.name
     fd, name = new_temp(partial)
     os.close(fd)
@@ -516,15 +518,16 @@ def _id_fields_row(conn: sqlite3.Connection) -> CheckResult:
     ]
     if not found:
         return {"check": "national IDs", "status": "ok", "detail": Said("no field holds one")}
-    shown = ", ".join(f"customer {c} {k}" for c, k in found[:5])
+    shown = [Said("customer {id} {field}", id=c, field=k) for c, k in found[:5]]
     customer_id, key = found[0]
-    return {
-        "check": "national IDs",
-        "status": "problem",
-        "detail": f"shown unmasked in user-defined fields ({shown}"
-        f"{', ...' if len(found) > 5 else ''}); move each: crm edit {customer_id} "
-        f"--unset {key} --national-id -",
-    }
+    detail = Said(
+        "shown unmasked in user-defined fields ({fields}); move each: crm edit {id} --unset "
+        "{field} --national-id -",
+        fields=Listing([*shown, *(["..."] if len(found) > 5 else [])]),
+        id=customer_id,
+        field=shlex.quote(key),  # a command to run as shown: `--unset '身份 证'`
+    )
+    return {"check": "national IDs", "status": "problem", "detail": detail}
 
 
 def check_database(
@@ -679,7 +682,7 @@ def check_database(
                     )
                     add("full-text index", True, Said("{index} ok", index=name))
                 except sqlite3.DatabaseError as exc:
-                    add("full-text index", False, f"{name}: {exc}")
+                    add("full-text index", False, Said("{index}: {error}", index=name, error=exc))
             if "search_customers" in indexes:
                 from crmcli.store import search
 
@@ -688,6 +691,6 @@ def check_database(
                 add(
                     "search index",
                     not problems,
-                    "; ".join(problems) or Said("matches the records"),
+                    Joined(problems) if problems else Said("matches the records"),
                 )
     return rows

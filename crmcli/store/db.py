@@ -335,10 +335,7 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
     partial = guard.converting(path)
     with guard.exclusive(path):
         if encryption.is_encrypted(path) == to_encrypted:
-            state = "already encrypted" if to_encrypted else "not encrypted"
-            raise InvalidInput(
-                _("{path} is {state}; nothing was changed").format(path=path, state=state)
-            )
+            raise encryption.already(path, encrypted=to_encrypted)
         source_key, new_key = (None, key) if to_encrypted else (key, None)
         # Left by an interrupted conversion: a stale -journal would be played into the copy.
         for name in guard.leftovers(path):

@@ -115,6 +115,14 @@ def _clean(text: str, source: str) -> str:
     return key
 
 
+def already(path: Path, *, encrypted: bool) -> InvalidInput:
+    """The refusal of `crm encrypt` on an encrypted file (`encrypted`) or of `crm decrypt`
+    on a plain one: there is nothing to convert."""
+    if encrypted:
+        return InvalidInput(_("{path} is already encrypted; nothing was changed").format(path=path))
+    return InvalidInput(_("{path} is not encrypted; nothing was changed").format(path=path))
+
+
 def prompt_key(path: Path, *, confirm: bool = False, need: str | None = None) -> str:
     """Ask for the key on the terminal without echo; InvalidInput when there is none, with
     the message `need` (by default: `path` is encrypted, give its key)."""
@@ -131,10 +139,10 @@ def prompt_key(path: Path, *, confirm: bool = False, need: str | None = None) ->
         )
     import getpass
 
-    key = getpass.getpass(f"Key for {path}: ", stream=sys.stderr)
-    if confirm and getpass.getpass("The same key again: ", stream=sys.stderr) != key:
+    key = getpass.getpass(_("Key for {path}: ").format(path=path), stream=sys.stderr)
+    if confirm and getpass.getpass(_("The same key again: "), stream=sys.stderr) != key:
         raise InvalidInput(_("the two keys differ; nothing was changed"))
-    return _clean(key, "the prompt")
+    return _clean(key, _("the prompt"))
 
 
 def key_for_unreadable(path: Path) -> str | None:

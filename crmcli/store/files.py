@@ -49,7 +49,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from crmcli.core.errors import InvalidInput
+from crmcli.core import oserrors
+from crmcli.core.errors import InvalidInput, StorageError
 from crmcli.core.i18n import _
 
 BUSY_TIMEOUT_MS = 10_000
@@ -90,6 +91,21 @@ def new_temp(path: Path) -> tuple[int, Path]:
     its open descriptor and its name."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     return fd, Path(name)
+
+
+@contextlib.contextmanager
+def creating(path: Path) -> Iterator[None]:
+    """Around making the temporary file (or folder) beside `path`: a failure is said of
+    `path`, the name the user gave, with the system's reason in words, never of the
+    temporary name nobody typed. InvalidInput when the place refuses a new file (read-only,
+    no permission, not there), StorageError when the disk fails or is full."""
+    try:
+        yield
+    except OSError as exc:
+        said = _("cannot write {path}: {strerror}").format(path=path, strerror=oserrors.reason(exc))
+        if exc.errno in oserrors.REFUSED_PLACES:
+            raise InvalidInput(said) from None
+        raise StorageError(said) from None
 
 
 def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
@@ -212,7 +228,7 @@ def _read_head(path: Path) -> bytes:
     except OSError as exc:
         raise InvalidInput(
             _("cannot read {path} to check it: {value}").format(
-                path=path, value=exc.strerror or exc
+                path=path, value=oserrors.reason(exc)
             )
         ) from None
 
@@ -257,7 +273,7 @@ def check_output(
         return None
     except OSError as exc:
         raise InvalidInput(
-            _("cannot check {path}: {value}").format(path=path, value=exc.strerror or exc)
+            _("cannot check {path}: {value}").format(path=path, value=oserrors.reason(exc))
         ) from None
     if stat.S_ISDIR(info.st_mode):
         raise InvalidInput(_("{path} is a directory; give a file name").format(path=path))
@@ -304,7 +320,8 @@ def write_output(
     failure leaves the old file (or none) and no half-written one."""
     path = path.expanduser()
     seen = check_output(path, database=database, force=force, reading=reading)
-    fd, temp = new_temp(path)
+    with creating(path):
+        fd, temp = new_temp(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             yield out

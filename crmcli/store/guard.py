@@ -234,7 +234,11 @@ def tighten(path: Path, *, opened: bool = False) -> None:
             os.chmod(name, mode & 0o700)
         except OSError:
             continue
-        notice(f"{name} was open to others ({mode:04o}); made it owner-only ({mode & 0o700:04o})")
+        notice(
+            _("{name} was open to others ({mode}); made it owner-only ({owner})").format(
+                name=name, mode=format(mode, "04o"), owner=format(mode & 0o700, "04o")
+            )
+        )
 
 
 def _head(path: Path) -> bytes | None:
@@ -252,13 +256,32 @@ def leftovers(path: Path) -> list[Path]:
     return [p for p in (partial, *(Path(f"{partial}{s}") for s in COMPANIONS)) if p.exists()]
 
 
-def said_left(found: list[Path], between: str = "") -> str:
-    """What is said of the files of leftovers(), `between` inserted before the advice."""
+def said_left(found: list[Path], *, unencrypted: bool = False) -> Said:
+    """What is said of the files of leftovers() (English in `crm check`'s JSON, in the run's
+    language for people); `unencrypted` adds that they may hold the data unencrypted."""
     names = ", ".join(str(p) for p in found)
-    verb, them = ("is", "it") if len(found) == 1 else ("are", "them")
-    return (
-        f"{names} {verb} left from an interrupted crm encrypt or decrypt{between}; "
-        f"crm check --repair removes {them}"
+    if len(found) == 1:
+        if unencrypted:
+            return Said(
+                "{names} is left from an interrupted crm encrypt or decrypt and may hold the "
+                "data unencrypted; crm check --repair removes it",
+                names=names,
+            )
+        return Said(
+            "{names} is left from an interrupted crm encrypt or decrypt; crm check --repair "
+            "removes it",
+            names=names,
+        )
+    if unencrypted:
+        return Said(
+            "{names} are left from an interrupted crm encrypt or decrypt and may hold the data "
+            "unencrypted; crm check --repair removes them",
+            names=names,
+        )
+    return Said(
+        "{names} are left from an interrupted crm encrypt or decrypt; crm check --repair "
+        "removes them",
+        names=names,
     )
 
 
@@ -317,7 +340,7 @@ def hold(path: Path) -> tuple[int, int] | None:
         _LOCKS[which] = [fd, 1]
         found = leftovers(path)  # no conversion runs while we hold the lock
         if found:
-            notice(said_left(found, " and may hold the data unencrypted"))
+            notice(said_left(found, unencrypted=True).said())
         return which
 
 

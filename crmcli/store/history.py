@@ -558,6 +558,8 @@ class Changes(Worded):
     table: str
     updated: bool
     currency: str | None
+    entry: int | None
+    at: str | None
 
     def __new__(
         cls,
@@ -574,65 +576,82 @@ class Changes(Worded):
         said = str.__new__(cls, text)
         said.fields, said.table, said.updated = tuple(fields), table, updated
         said.currency = currency  # the row's, when the change left its currency as it was
+        said.entry, said.at = None, None  # the history row it says, and its time
         return said
 
+    def unchanged_in_words(self) -> bool:
+        """Whether an update reads the same before and after for a person: every field it
+        changed is said alike (a saved filter's tag bound to its id: `--tag 展会`)."""
+        return self.updated and not any(a != b for _k, a, b in self._words())
+
     def worded(self) -> str:
-        from crmcli.core.i18n import _, current
-        from crmcli.core.vocabulary import WORDS, header, word
+        from crmcli.core.i18n import _
 
-        english = current() == "en"
+        words = self._words()
+        if self.updated:
+            # a field that reads the same before and after (a filter's tag bound to its id,
+            # `--tag 展会 → --tag 展会`) changed nothing a person reads: the others say it
+            template = _("{field}: {old} → {new}")
+            changed = [w for w in words if w[1] != w[2]] or words
+            pieces = [template.format(field=k, old=a, new=b) for k, a, b in changed]
+        else:
+            template = _("{field}={value}")
+            pieces = [template.format(field=k, value=b) for k, a, b in words]
+        return _("; ").join(pieces)
 
-        def named(key: str) -> str:
-            if english:  # the key as words: `amount_minor` is an amount, said in its currency
-                return key.removesuffix("_minor").replace("_", " ") if key != _DAY else key
-            if key == _DAY:
-                return _("Date")
-            if (self.table, key) in _LABELS:
-                return _(_LABELS[self.table, key]).split("|", 1)[-1]
-            key = key.removesuffix("_minor")  # an amount, said in its currency
-            if key == "name" and self.table != "customers":  # a tag's, a product's
-                return _("record|name").split("|", 1)[-1]
-            if key in WORDS["field"]:
-                return str(word("field", key))
-            shown = header(key)  # a header's words, when the catalog has them
-            return key if shown.isascii() else shown
-
-        currency = next((b or a for k, a, b in self.fields if k == "currency"), self.currency)
-
-        def said(key: str, value: Any) -> str:
-            # a saved filter (a segment's or a rule's, a care rule's selection), as its options
-            if isinstance(value, str) and key in ("filter", "selection"):
-                return _filter_options(value)
-            if key == _DAY:
-                return str(value)
-            if isinstance(value, str) and (self.table, key) in _SAID:
-                return _SAID[self.table, key](value)
-            if key.endswith("_minor") and isinstance(value, int) and currency in EXPONENTS:
-                return f"{grouped(value, currency)} {currency}"  # 500.00 CNY, not 50000
-            if isinstance(value, str) and _MOMENT.fullmatch(value):
-                return _local_minute(value)
-            if key.startswith("is_") and value in (0, 1):
-                return _("yes") if value else _("no")
-            vocabulary = _VOCABULARIES.get((self.table, key), key)
-            return _value(word(vocabulary, value))
-
+    def _words(self) -> list[tuple[str, str, str]]:
+        """Each field shown, as (its name, old and new value) in the run's words."""
         # A column a person never typed (a name's search key, a row's version and time of
         # change) is left out, unless the change is to nothing else; so are, in a row added
         # or removed, its id and customer, which the record and customer columns show.
         left_out = _INTERNAL if self.updated else _INTERNAL | _SHOWN_BESIDE
-        fields = [f for f in self.fields if f[0] not in left_out] or self.fields
+        if not self.updated and any(k == "record" for k, _a, _b in self.fields):
+            left_out = left_out | _SAID_BY_RECORD.get(self.table, frozenset())
+        fields = [f for f in self.fields if f[0] not in left_out] or list(self.fields)
         if self.table == "custom_festivals" and not self.updated:
             fields = _festival_day(fields)
-        if self.updated:
-            template = _("{field}: {old} → {new}")
-            pieces = [
-                template.format(field=named(k), old=said(k, a), new=said(k, b))
-                for k, a, b in fields
-            ]
-        else:
-            template = _("{field}={value}")
-            pieces = [template.format(field=named(k), value=said(k, b)) for k, a, b in fields]
-        return _("; ").join(pieces)
+        return [(self._named(k), self._said(k, a), self._said(k, b)) for k, a, b in fields]
+
+    def _named(self, key: str) -> str:
+        from crmcli.core.i18n import _, current
+        from crmcli.core.vocabulary import WORDS, header, word
+
+        if current() == "en" and (self.table, key) in _LABELS:  # `records moved`
+            return _LABELS[self.table, key].split("|", 1)[-1]
+        if current() == "en":  # the key as words: `amount_minor` is an amount, in its currency
+            return key.removesuffix("_minor").replace("_", " ") if key != _DAY else key
+        if key == _DAY:
+            return _("Date")
+        if (self.table, key) in _LABELS:
+            return _(_LABELS[self.table, key]).split("|", 1)[-1]
+        key = key.removesuffix("_minor")  # an amount, said in its currency
+        if key == "name" and self.table != "customers":  # a tag's, a product's
+            return _("record|name").split("|", 1)[-1]
+        if key in WORDS["field"]:
+            return str(word("field", key))
+        shown = header(key)  # a header's words, when the catalog has them
+        return key if shown.isascii() else shown
+
+    def _said(self, key: str, value: Any) -> str:
+        from crmcli.core.i18n import _
+        from crmcli.core.vocabulary import word
+
+        # a saved filter (a segment's or a rule's, a care rule's selection), as its options
+        if isinstance(value, str) and key in ("filter", "selection"):
+            return _filter_options(value)
+        if key == _DAY:
+            return str(value)
+        if isinstance(value, str) and (self.table, key) in _SAID:
+            return _SAID[self.table, key](value)
+        currency = next((b or a for k, a, b in self.fields if k == "currency"), self.currency)
+        if key.endswith("_minor") and isinstance(value, int) and currency in EXPONENTS:
+            return f"{grouped(value, currency)} {currency}"  # 500.00 CNY, not 50000
+        if isinstance(value, str) and _MOMENT.fullmatch(value):
+            return _local_minute(value)
+        if key.startswith("is_") and value in (0, 1):
+            return _("yes") if value else _("no")
+        vocabulary = _VOCABULARIES.get((self.table, key), key)
+        return _value(word(vocabulary, value))
 
 
 # Columns kept for crm's own use, which a person never typed: a customer's name and an
@@ -642,6 +661,9 @@ class Changes(Worded):
 BOOKKEEPING = frozenset({"version", "updated_at"})
 _INTERNAL = BOOKKEEPING | {"name_key", "email_key", "tagged_at"}
 _SHOWN_BESIDE = frozenset({"id", "customer_id", "created_at"})
+# Columns a kept record says already: a merge's profile (`朱子子 (#8)`) names the customer
+# merged away, and the change's own time says when.
+_SAID_BY_RECORD = {"customer_merges": frozenset({"merged_id", "merged_name", "merged_at"})}
 _MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)")
 
 
@@ -683,13 +705,38 @@ _LABELS = {
 }
 
 
+# What a merge moved, counted as a person counts it (`3 interactions`, `3 条互动`), by the
+# table (or `table.column`) it was moved in: one form for one, one for more.
+_MOVED = {
+    "interactions": (N_("{n} interaction"), N_("{n} interactions")),
+    "purchases": (N_("{n} purchase"), N_("{n} purchases")),
+    "customer_tags": (N_("{n} tag"), N_("{n} tags")),
+    "rule_tags": (N_("{n} tag given by a rule"), N_("{n} tags given by rules")),
+    "customer_emails": (N_("{n} email"), N_("{n} emails")),
+    "customer_phones": (N_("{n} phone"), N_("{n} phones")),
+    "customer_fields": (N_("{n} custom field"), N_("{n} custom fields")),
+    "customer_relations": (N_("{n} relation"), N_("{n} relations")),
+    "customer_relations.related_id": (N_("{n} relation"), N_("{n} relations")),
+    "customers.referred_by": (N_("{n} customer referred"), N_("{n} customers referred")),
+    "tasks": (N_("{n} task"), N_("{n} tasks")),
+    "feedback": (N_("{n} feedback entry"), N_("{n} feedback entries")),
+    "surveys": (N_("{n} survey answer"), N_("{n} survey answers")),
+    "important_dates": (N_("{n} date"), N_("{n} dates")),
+    "stage_changes": (N_("{n} stage change"), N_("{n} stage changes")),
+    "customer_merges": (N_("{n} earlier merge"), N_("{n} earlier merges")),
+    "customer_vcards": (N_("{n} vCard"), N_("{n} vCards")),
+}
+
+
 def _moved(stored: str) -> str:
-    """A merge's records moved (JSON: table or `table.column` to a count) as words: `互动
-    2、推荐人 1`."""
+    """A merge's records moved (JSON: table or `table.column` to a count) as a person counts
+    them, the most first: `3 interactions, 2 purchases, 1 tag`, `3 条互动、2 条购买记录、1 个
+    标签`; a table
+    crm has no words for (a newer one) by its word and count."""
     import json
 
     from crmcli.core.i18n import _
-    from crmcli.core.vocabulary import WORDS, header, word
+    from crmcli.core.vocabulary import word
 
     try:
         moved = json.loads(stored)
@@ -698,15 +745,20 @@ def _moved(stored: str) -> str:
     if not isinstance(moved, dict):
         return stored
 
-    def place(name: str) -> str:
-        table, _dot, column = name.partition(".")  # `customers.referred_by`: a column's
-        if not column:
-            return str(word("table", table))
-        return str(word("field", column)) if column in WORDS["field"] else header(column)
+    def counted(name: str, count: Any) -> str:
+        if name in _MOVED and isinstance(count, int):
+            one, many = _MOVED[name]
+            return _(one if count == 1 else many).format(n=count)
+        table = name.partition(".")[0]
+        return _("{what} {count}").format(what=word("table", table), count=count)
 
-    return _(", ").join(
-        _("{what} {count}").format(what=place(k), count=n) for k, n in moved.items()
-    ) or _("none")
+    # the most first, as a person tells it; alike counts in the order of _MOVED
+    order = {name: i for i, name in enumerate(_MOVED)}
+    ranked = sorted(
+        moved.items(),
+        key=lambda kv: (-kv[1] if isinstance(kv[1], int) else 0, order.get(kv[0], len(order))),
+    )
+    return _(", ").join(counted(k, n) for k, n in ranked) or _("none")
 
 
 def _profile(stored: str) -> str:
@@ -848,12 +900,89 @@ def list_history(
                 "customer_id": row["customer_id"],
                 "customer_name": row["who"],
                 "op": row["op"],
-                "changes": _summary(row["table_name"], row["op"], old, new),
+                "changes": _of_entry(
+                    _summary(row["table_name"], row["op"], old, new), row["id"], row["at"]
+                ),
                 "old": old,
                 "new": new,
             }
         )
     return out
+
+
+def _of_entry(summary: Any, entry: int, at: str) -> Any:
+    """A change's summary that knows the history row it says and when that was (a tag is
+    named as it was called then: `tag_names_then`)."""
+    if isinstance(summary, Changes):
+        summary.entry, summary.at = entry, at
+    return summary
+
+
+def tag_names_then(
+    conn: sqlite3.Connection, wanted: set[tuple[int, str, int]]
+) -> dict[tuple[int, int], str]:
+    """The name each tag had when a change was made: `wanted` holds (history row, its
+    time, tag id) and the answer maps (history row, tag id) to the name, for a change that
+    names a tag by its id (a customer's tags, a rule's). A tag that still exists and was
+    there then is named as it is now; one deleted since (a rename merged it into another,
+    `crm forget` took it) as its own history recorded it: the name it had before its next
+    change after that one (its deletion records it), else the last one it was given. A tag
+    whose name was recorded nowhere (deleted outside crm) is missing from the answer."""
+    from datetime import datetime
+
+    def moment(stamp: str) -> datetime | None:
+        """A stored time with its offset (one without cannot be compared: unknown)."""
+        try:
+            found = datetime.fromisoformat(stamp)
+        except (TypeError, ValueError):
+            return None
+        return found if found.tzinfo is not None else None
+
+    ids = sorted({tag for _entry, _at, tag in wanted if isinstance(tag, int)})
+    now: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+        part = ids[start : start + 500]
+        marks = ", ".join("?" * len(part))
+        for tag, name, created in conn.execute(
+            f"SELECT id, name, created_at FROM tags WHERE id IN ({marks})", part
+        ):
+            now[tag] = (name, created)
+    found: dict[tuple[int, int], str] = {}
+    rest = []
+    for entry, at, tag in wanted:
+        if tag in now:
+            created, then = moment(now[tag][1]), moment(at)
+            # an id SQLite gave again to a tag made after the change: not the tag it named
+            if created is None or then is None or created <= then:
+                found[entry, tag] = now[tag][0]
+                continue
+        rest.append((entry, tag))
+    if not rest:
+        return found
+    # the tags' own recorded changes: every name they were given, and the one each
+    # deletion or rename took away (read only for tags gone since, which are few)
+    marks = ", ".join("?" * len({tag for _entry, tag in rest}))
+    recorded: dict[int, list[tuple[int, str, Values | None, Values | None]]] = {}
+    for entry, tag, op, old, new in conn.execute(
+        "SELECT id, row_id, op, old, new FROM history WHERE table_name = 'tags' "
+        f"AND row_id IN ({marks}) ORDER BY id",
+        sorted({tag for _entry, tag in rest}),
+    ):
+        recorded.setdefault(tag, []).append((entry, op, decode_record(old), decode_record(new)))
+    for entry, tag in rest:
+        changes = recorded.get(tag, [])
+        after = next((c for c in changes if c[0] > entry and c[1] != "insert"), None)
+        before = [c for c in changes if c[0] <= entry]
+        name = None
+        if after is not None and after[2]:  # its deletion (or rename) after it says it
+            name = after[2].get("name")
+        elif before:  # else the last name it was given (or had, when deleted right then)
+            last = before[-1]
+            image = last[2] if last[1] == "delete" else last[3]
+            name = (image or {}).get("name")
+        if isinstance(name, str):
+            found[entry, tag] = name
+    return found
 
 
 def _bookkeeping(old: dict, new: dict) -> bool:
@@ -971,7 +1100,7 @@ def describe(plan: Plan, *, reveal: bool = False) -> list[UndoStep]:
                 "table": r["table_name"],
                 "record_id": r["row_id"],
                 "customer_id": r["customer_id"],
-                "changes": summary,
+                "changes": _of_entry(summary, r["id"], plan.at),
             }
         )
     return out

@@ -45,6 +45,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
+from crmcli.core import oserrors
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
 from crmcli.core.i18n import N_, Said, _
 
@@ -198,7 +199,7 @@ def _refusal(dir_fd: int, name: str, what: str, exc: OSError) -> _Unsafe:
             return _Unsafe(N_("{what} is a symbolic link (crm follows none to a hook)"), what=what)
     if exc.errno == errno.ENOTDIR:
         return _Unsafe(N_("{what} is not a folder"), what=what)
-    return _Unsafe(N_("cannot open {what}: {reason}"), what=what, reason=exc.strerror)
+    return _Unsafe(N_("cannot open {what}: {reason}"), what=what, reason=oserrors.said(exc))
 
 
 def _check_above(path: Path, info: os.stat_result) -> None:
@@ -260,7 +261,9 @@ def _read(fd: int, what: str) -> bytes:
         while chunk := os.pread(fd, 1 << 16, sum(map(len, chunks))):
             chunks.append(chunk)
     except OSError as exc:
-        raise _Unsafe(N_("cannot read {what}: {reason}"), what=what, reason=exc.strerror) from exc
+        raise _Unsafe(
+            N_("cannot read {what}: {reason}"), what=what, reason=oserrors.said(exc)
+        ) from exc
     return b"".join(chunks)
 
 
@@ -322,7 +325,7 @@ def _trusted(db_path: Path, folder: Path, info: os.stat_result) -> dict[str, Any
     try:
         file = database.stat()
     except OSError as exc:
-        raise _Unsafe(N_("cannot read the database: {reason}"), reason=exc.strerror) from exc
+        raise _Unsafe(N_("cannot read the database: {reason}"), reason=oserrors.said(exc)) from exc
     if [record.get("device"), record.get("inode")] != [file.st_dev, file.st_ino]:
         raise _Unsafe(N_("the database is not the file you trusted the folder for ({again})"))
     return record
@@ -412,7 +415,7 @@ def _write_trust(records: dict[str, dict[str, Any]]) -> None:
         os.replace(out.name, path)
     except OSError as exc:
         raise StorageError(
-            _("cannot write {path}: {strerror}").format(path=path, strerror=exc.strerror)
+            _("cannot write {path}: {strerror}").format(path=path, strerror=oserrors.reason(exc))
         ) from exc
 
 
@@ -524,9 +527,14 @@ def run(db_path: Path, conn: sqlite3.Connection, changeset: int) -> list[str]:
                         )
                     )
             except (OSError, subprocess.TimeoutExpired) as exc:
+                reason = (
+                    oserrors.reason(exc)
+                    if isinstance(exc, OSError)
+                    else _("it ran longer than {seconds} seconds").format(seconds=TIMEOUT_S)
+                )
                 problems.append(
                     _("hook {name} could not run ({reason}); the change is kept").format(
-                        name=hook.name, reason=exc
+                        name=hook.name, reason=reason
                     )
                 )
         return problems

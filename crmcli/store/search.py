@@ -39,7 +39,7 @@ from functools import lru_cache
 from typing import TypedDict
 
 from crmcli.core.errors import InvalidInput
-from crmcli.core.i18n import _
+from crmcli.core.i18n import Said, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.searchtext import (
     MIN_TRIGRAM,
@@ -594,8 +594,8 @@ def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
     return total
 
 
-def check(conn: sqlite3.Connection) -> list[str]:
-    """Problems with the search index, one line each (empty when it is sound): FTS5
+def check(conn: sqlite3.Connection) -> list[Said]:
+    """Problems with the search index, one Said each (empty when it is sound): FTS5
     'integrity-check' (only on a writable connection: FTS5 takes it as an INSERT), and index
     entries that do not match the records they index."""
     problems = []
@@ -606,17 +606,26 @@ def check(conn: sqlite3.Connection) -> list[str]:
         except sqlite3.OperationalError as exc:
             # The command is an INSERT: a read-only connection cannot run it (skip it there).
             if "readonly" not in str(exc):
-                problems.append(f"search index {source.table}: {exc}")
+                problems.append(
+                    Said("search index {table}: {error}", table=source.table, error=exc)
+                )
         except sqlite3.DatabaseError as exc:
-            problems.append(f"search index {source.table} is damaged: {exc}")
+            problems.append(
+                Said("search index {table} is damaged: {error}", table=source.table, error=exc)
+            )
         indexed = {r[0] for r in conn.execute(f"SELECT rowid FROM {source.table}")}
         live = {r[0] for r in conn.execute(source.ids_sql)}
         dirty = queued.get(source.name, set())
         missing, extra = len(live - indexed - dirty), len(indexed - live - dirty)
         if missing or extra:
             problems.append(
-                f"search index {source.table}: {missing} records not indexed, {extra} entries "
-                "for records that no longer exist; run 'crm reindex'"
+                Said(
+                    "search index {table}: {missing} records not indexed, {extra} entries for "
+                    "records that no longer exist; run 'crm reindex'",
+                    table=source.table,
+                    missing=missing,
+                    extra=extra,
+                )
             )
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_name_order'").fetchone():
         return problems  # a file from before the keys: the next crm command adds them
@@ -626,8 +635,12 @@ def check(conn: sqlite3.Connection) -> list[str]:
     missing, extra = len(live - keyed - dirty), len(keyed - live - dirty)
     if missing or extra:
         problems.append(
-            f"pinyin sort keys: {missing} customers without one, {extra} for customers that "
-            "no longer exist; run 'crm reindex'"
+            Said(
+                "pinyin sort keys: {missing} customers without one, {extra} for customers that "
+                "no longer exist; run 'crm reindex'",
+                missing=missing,
+                extra=extra,
+            )
         )
     return problems
 
@@ -672,13 +685,13 @@ def _source_hits(
     source: Source,
     terms: list[Term],
     *,
-    limit: int,
+    limit: int | None,
     archived: bool,
     skip: set[int],
 ) -> list[Hit]:
     long_terms = [t for t in terms if t.indexed]
     short_terms = [t for t in terms if not t.indexed]
-    fetch = limit + len(skip)
+    fetch = -1 if limit is None else limit + len(skip)  # SQLite's LIMIT -1: every row
     if long_terms:
         # The trigram index finds the candidates; shorter terms filter them (instr: the
         # index text is folded like the query, so a plain substring test is the right one).
@@ -778,10 +791,11 @@ def search(
     text: str,
     *,
     sources: Sequence[str] | None = None,
-    limit: int = 20,
+    limit: int | None = 20,
     archived: bool = False,
 ) -> list[Result]:
-    """Records matching every term of `text`, best first, at most `limit` (score: -bm25, or
+    """Records matching every term of `text`, best first, at most `limit` (None: all of
+    them; score: -bm25, or
     the column weights for short terms).
     Customers that are archived, and their records, are left out unless `archived`.
     """

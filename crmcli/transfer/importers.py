@@ -33,7 +33,7 @@ from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _, current
 from crmcli.core.progress import READING, SILENT, Progress
-from crmcli.core.text import parse_json, plural
+from crmcli.core.text import parse_json, plural, row_said
 from crmcli.core.vocabulary import (
     PROVINCES,
     choices_glossed,
@@ -596,18 +596,30 @@ def _strings(value: Any) -> list[str]:
     return [text] if text.strip() else []
 
 
-def row_said(number: int) -> str:
-    """A row of the file as a refusal or a warning names it: by its number as a spreadsheet
-    shows it, with the line of the file it begins on where the two differ (after a quoted
-    cell that runs over lines: `row 3 (line 5)`); a row of any other file by its number."""
-    row, line = getattr(number, "row", number), getattr(number, "line", number)
-    if row == line:
-        return _("row {number}").format(number=row)
-    return _("row {number} (line {line})").format(number=row, line=line)
+# The fields whose values are numbers, codes and dates, never text: there a cell's leading
+# apostrophe is the guard a spreadsheet user types, or a system's export writes, to keep a
+# number as text with all its digits and leading zeros (`'13800138000`,
+# `'11010519491231002X`, `'00123`), and is dropped, in a file of any format. Free text (a
+# name, notes, a user-defined field) keeps it, where it may be meant; so do the keys that
+# are matched as typed (an external id, an order reference: one stored with its apostrophe
+# by an older import must still match), and a customer reference, which is tried as typed
+# first (refs.resolve_cell).
+NUMBER_LIKE = frozenset({
+    "phone", "mobile", "national_id", "id", "created_at", "cadence_days", "birthday",
+    "field:postal_code", "amount", "unit_price", "quantity", "purchased_at", "occurred_at",
+    "duration", "due_on", "done_at",
+})  # fmt: skip
+
+
+def unquoted(target: str, value: str) -> str:
+    """`value` of a cell of `target` without the spreadsheet's text guard (NUMBER_LIKE)."""
+    if value[:1] != "'" or not value[1:].strip():  # a lone `'` is refused as it is
+        return value
+    return value[1:] if target in NUMBER_LIKE else value
 
 
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
-    """The record's values by target, in column order."""
+    """The record's values by target, in column order (a number's guard dropped, unquoted)."""
     out: dict[str, list[str]] = {}
     for column, value in record.items():
         if column in (ERROR_KEY, VCARD_KEY):
@@ -624,7 +636,7 @@ def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
             continue
         values = _strings(value)
         if values:
-            out.setdefault(target, []).extend(values)
+            out.setdefault(target, []).extend(unquoted(target, v) for v in values)
     return out
 
 
@@ -642,11 +654,11 @@ def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
             target = ALSO
         if type(value) is str:
             if value and not value.isspace():  # "" in JSON is no value, as in a CSV
-                out[target] = value
+                out[target] = unquoted(target, value) if value[0] == "'" else value
         else:
             values = _strings(value)
             if values:
-                out[target] = values[0]
+                out[target] = unquoted(target, values[0])
     return out
 
 
@@ -660,6 +672,7 @@ class Summary:
     unchanged: int = 0
     rejected: int = 0
     rows: int = 0
+    unit: str = "row"  # what `rows` counts: "card" for a vCard file
     ignored: list[str] = field(default_factory=list)
     numbering: list[str] = field(default_factory=list)  # columns of row numbers, left out
     # fields two or more columns give (Mapper.read_first), a row keeping the first not empty
@@ -714,6 +727,8 @@ class Importer:
         for count, (number, record) in enumerate(records, 1):
             if count % 1000 == 0:
                 progress.advance(count)
+            if count == 1 and getattr(number, "card", None) is not None:
+                summary.unit = "card"
             if ERROR_KEY in record:
                 self.reject(number, record, record[ERROR_KEY])
                 continue
@@ -853,7 +868,7 @@ class Importer:
         ref = given[0]
         found = self._customers.get(ref)
         if found is None:
-            found = refs.resolve(self.conn, ref, region=self.options.region)
+            found = refs.resolve_cell(self.conn, ref, region=self.options.region)
             if len(self._customers) >= CUSTOMER_REFS:
                 self._customers.clear()
             self._customers[ref] = found
@@ -891,7 +906,7 @@ class Importer:
         mine = f"#{customer_id} {row[0]}" if row is not None else f"#{customer_id}"
         said = {"first": first, "ref": ref, "mine": mine, "second": second, "other": other}
         try:
-            other_id = refs.resolve(self.conn, other, region=self.options.region)
+            other_id = refs.resolve_cell(self.conn, other, region=self.options.region)
         except NotFound:
             return _(
                 "{first} {ref} is {mine} here, but {second} {other!r} is nobody here: the "
@@ -1053,7 +1068,11 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         del raw.values["kind"]
     lunar = _one(values, "birthday_lunar")
     if lunar is not None and lunar.strip():  # the birthday's rule; its Gregorian day follows
-        raw.values["birthday"] = f"lunar:{lunar.strip()}"
+        from crmcli.core.lunar import strip_prefix
+
+        # a cell may mark it lunar itself (`农历1990年八月十五`, as the refusal advises)
+        said = lunar.strip()
+        raw.values["birthday"] = said if strip_prefix(said) is not None else f"lunar:{said}"
     if "\n" in raw.values.get("address", ""):  # a formatted multi-line address: one line
         lines = [" ".join(line.split()) for line in raw.values["address"].splitlines()]
         raw.values["address"] = ", ".join(line for line in lines if line)
@@ -1170,9 +1189,9 @@ def _fields_cell(text: str) -> list[str]:
 class Made:
     """The row of the file that added each customer an import added, as `row_said` names
     it: arrays of 8-byte numbers in id order (the id, and the row's Place: the line it ends
-    on, its row, the line it begins on), 32 bytes a customer where a dict of Places took
-    about 150, for imports of a million. Ids only grow, but a rejected row's customer is
-    rolled back and its id given to the next one."""
+    on, its row, the line it begins on; a vCard's card as minus its number), 32 bytes a
+    customer where a dict of Places took about 150, for imports of a million. Ids only
+    grow, but a rejected row's customer is rolled back and its id given to the next one."""
 
     def __init__(self) -> None:
         from array import array
@@ -1186,7 +1205,8 @@ class Made:
                 kept.pop()
         self.ids.append(customer_id)
         self.ends.append(int(number))
-        self.rows.append(getattr(number, "row", number))
+        card = getattr(number, "card", None)  # a vCard's card: kept as minus its number
+        self.rows.append(-card if card is not None else getattr(number, "row", number))
         self.lines.append(getattr(number, "line", number))
 
     def get(self, customer_id: int) -> int | None:
@@ -1197,6 +1217,10 @@ class Made:
         at = bisect_left(self.ids, customer_id)
         if at == len(self.ids) or self.ids[at] != customer_id:
             return None
+        if self.rows[at] < 0:
+            from crmcli.transfer.vcards import CardPlace
+
+            return CardPlace(self.lines[at], -self.rows[at])
         return Place(self.ends[at], self.rows[at], self.lines[at])
 
 
@@ -1346,6 +1370,8 @@ class CustomerImporter(Importer):
         columns a birthday is read from, the one of `record` holding the value refused."""
         from crmcli.records.customers import BadBirthday
 
+        if isinstance(exc, validate.PhoneAside):  # not --notes: the file's own place
+            return exc.in_file(*self._aside(VCARD_KEY in record))
         if isinstance(exc, BadBirthday):
             columns = [
                 c
@@ -1361,6 +1387,20 @@ class CustomerImporter(Importer):
             if column is not None:
                 return exc.in_column(column)
         return exc.message
+
+    def _aside(self, card: bool) -> tuple[str, str]:
+        """Where a file keeps what a phone cell held beside the number (validate.PhoneAside):
+        its notes column (one headed `notes`, `备注` if it has none yet), and a column headed
+        `field:NAME`, which every import reads as a user-defined field; a vCard's NOTE and
+        X-CRM-FIELD property, which its import reads so."""
+        if card:
+            return _("the card's NOTE"), _("an X-CRM-FIELD;X-KEY=extension property")
+        columns = self.mapper.columns_of("notes")
+        if columns:
+            notes = _("its column {column}").format(column=columns[0])
+        else:
+            notes = _("a new column headed notes")
+        return notes, _("a column headed field:extension")
 
     def _named(self, row: CustomerRow, values: dict[str, list[str]]) -> None:
         """Refuse a row without a name that would add a customer (an update needs none)."""
@@ -1582,6 +1622,8 @@ class CustomerImporter(Importer):
                 cell = record[column]
                 if type(cell) is not str:
                     return None
+                if cell[:1] == "'":  # `'00123`: as gather reads it
+                    cell = unquoted(target, cell)
                 if kind == _VALUE:
                     found = cleaned.get((target, cell))
                     if found is None:
@@ -2021,7 +2063,7 @@ class CustomerImporter(Importer):
     def _resolve(self, ref: str) -> int:
         from crmcli.records import refs
 
-        return refs.resolve(self.conn, ref, region=self.options.region)
+        return refs.resolve_cell(self.conn, ref, region=self.options.region)
 
     def _existing(self, row: CustomerRow, values: dict[str, list[str]]) -> tuple[int | None, str]:
         """The customer this row matches, or None; and the key it matched by.
@@ -2257,9 +2299,10 @@ class PurchaseImporter(Importer):
 
 
 class InteractionImporter(Importer):
-    """Interactions: a new one is checked whole and written with others in one executemany
+    """Interactions: a CSV file by sets (crmcli.transfer.interaction_sets), other input one
+    record at a time. A new one is checked whole and written with others in one executemany
     (nothing of it is written before every check passed, so it needs no savepoint); a row
-    of our own export, which may be an interaction already here, goes through `one`."""
+    of our own export, which may be an interaction already here, is updated in place."""
 
     kind = "interactions"
 
@@ -2273,36 +2316,64 @@ class InteractionImporter(Importer):
         # the table's indexes are set aside (run_import gives crmcli.store.indexes.growing)
         self.adding: Callable[[int], None] = lambda count: None
 
+    def run(self, records: Iterable[tuple[int, Record]]) -> Summary:
+        """A CSV file is imported by sets (crmcli.transfer.interaction_sets); other input one
+        record at a time."""
+        from crmcli.transfer import interaction_sets
+        from crmcli.transfer.sources import Rows
+
+        if isinstance(records, Rows):
+            self._last_id = self.last_id()
+            targets = [self.mapper.target(c) for c in records.columns]
+            if interaction_sets.columns_fit(targets):
+                interaction_sets.run(self, records)
+                self.summary.ignored = list(self.mapper.ignored)
+                self.summary.numbering = list(self.mapper.numbering)
+                return self.summary
+        return super().run(records)
+
     def row(self, number: int, record: Record) -> None:
+        line = self.line(number, record)
+        if line is not None:
+            self._batch.append(line)
+            if len(self._batch) >= BATCH:
+                self.finish()
+
+    def line(self, number: int, record: Record, stamp: str | None = None) -> Any:
+        """The row of a new interaction (counted as inserted; `stamp` its created_at, and its
+        moment when the row gives none: now by default), or None: a row that is an
+        interaction already here (updated or skipped by --on-conflict, and counted), or a
+        rejected one."""
         try:
             values = gather(self.mapper, record)
-            if "id" in values:
-                self.finish()  # the rows before it are in the database first
-                super().row(number, record)
-                return
             customer_id, prepared = self.checked(values)
+            if "id" in values:  # a row of our own export may be an interaction already here
+                existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
+                if existing is not None:
+                    with savepoint(self.conn, "import_row"):
+                        outcome = self.again(existing, customer_id, prepared)
+                    setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
+                    return None
         except (InvalidInput, NotFound) as exc:
             self.reject(number, record, exc.message)
-            return
-        stamp = clock.timestamp()
+            return None
+        if stamp is None:
+            stamp = clock.timestamp()
         get = prepared.get
-        self._batch.append((
+        self.summary.inserted += 1
+        return (
             customer_id, get("kind"), get("text"), get("occurred_at") or stamp, get("direction"),
             get("duration_minutes"), get("channel"), get("outcome"), stamp, stamp,
-        ))  # fmt: skip
-        self.summary.inserted += 1
-        if len(self._batch) >= BATCH:
-            self.finish()
+        )  # fmt: skip
 
     def finish(self) -> None:
         """Write the waiting interactions, in file order."""
+        from crmcli.transfer.interaction_sets import INSERT_INTERACTION
+
         if self._batch:
             self.adding(self.summary.inserted)  # the batch's rows are counted in it
             self.conn.executemany(
-                "INSERT INTO interactions (customer_id, kind, text, occurred_at, direction, "
-                "duration_minutes, channel, outcome, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self._batch,
+                f"{INSERT_INTERACTION} VALUES ({', '.join('?' * 10)})", self._batch
             )
             self._batch = []
 
@@ -2346,23 +2417,18 @@ class InteractionImporter(Importer):
         }
         return interactions.prepare(raw, now=self.now, named=named)
 
-    def one(self, record: Record) -> str:
+    def again(self, interaction_id: int, customer_id: int, prepared: Any) -> str:
+        """A row that is interaction `interaction_id` again: --on-conflict says what to do."""
         from crmcli.records import interactions
 
-        values = gather(self.mapper, record)
-        customer_id, prepared = self.checked(values)
-        existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
-        if existing is None:
-            interactions.log_interaction(self.conn, customer_id, prepared)
-            return "inserted"
         if self.options.on_conflict == "skip":
             return "unchanged"
         if self.options.on_conflict == "error":
             raise InvalidInput(
-                _("interaction {id} is already here (the row's id)").format(id=existing)
+                _("interaction {id} is already here (the row's id)").format(id=interaction_id)
             )
         changed = interactions.edit_interaction(
-            self.conn, existing, prepared, customer_id=customer_id
+            self.conn, interaction_id, prepared, customer_id=customer_id
         )
         return "updated" if changed else "unchanged"
 
@@ -2562,12 +2628,14 @@ def run_import(
             summary = importer.run(records)
             options.progress.phase(_("indexing for search"))
     elif kind == "interactions":
+        from crmcli.store import queues
         from crmcli.store.indexes import growing
         from crmcli.store.search import appending
 
         with (
             bulk_insert(conn, "interactions"),
             appending(conn, "interactions"),
+            queues.appending(conn, "interactions"),
             growing(conn, "interactions") as adding,
         ):
             if isinstance(importer, InteractionImporter):
@@ -2588,11 +2656,19 @@ def run_import(
     else:
         summary = importer.run(records)
     if summary.rejected and not options.skip_invalid:
-        raise InvalidInput(
+        said = (
             _(
+                "{count} of {total} cards are invalid; nothing was imported (fix them, or add "
+                "--skip-invalid to import the rest)"
+            )
+            if summary.unit == "card"
+            else _(
                 "{count} of {total} rows are invalid; nothing was imported (fix them, or add "
                 "--skip-invalid to import the rest)"
-            ).format(count=summary.rejected, total=summary.rows),
+            )
+        )
+        raise InvalidInput(
+            said.format(count=summary.rejected, total=summary.rows),
             [*summary.problems, *_ignored_said(mapper)],
         )
     return summary

@@ -122,8 +122,8 @@ def _load(conn: sqlite3.Connection, importer: Any, rows: Any, width: int) -> int
     return counted[0]
 
 
-def _fields(importer: Any, rows: Any) -> dict[str, str]:
-    """SQL over a row of ROWS for each of FIELDS (NULL when no column maps to it), as
+def _fields(importer: Any, rows: Any, names: tuple[str, ...] = FIELDS) -> dict[str, str]:
+    """SQL over a row of ROWS for each of `names` (NULL when no column maps to it), as
     gather_first takes them: the first cell with a value; a second customer column as
     `also`. And `odd`: the row has a cell the per-row path reads otherwise (the export's
     formula guard, a Windows line break; see sources._cell)."""
@@ -143,7 +143,7 @@ def _fields(importer: Any, rows: Any) -> dict[str, str]:
         )
 
     out = {}
-    for name in FIELDS:
+    for name in names:
         found = columns.get("customer" if name == "also" else name, [])
         if name == "also":  # a second customer column: compared with the first
             out[name] = (f"CASE WHEN {cell(found[0])} IS NOT NULL THEN {cell(found[1])} END"
@@ -191,22 +191,42 @@ def _lookup(
         conn.executemany(insert, out)
 
 
+def customer_lookup(
+    conn: sqlite3.Connection, mapped: str, expr: str, region: str | None, cache: dict[str, int]
+) -> None:
+    """temp.crm_import_customer (and its lookup of refusals): each distinct customer
+    reference of `mapped`'s `expr` once. A reference that can only be an external id (it
+    has a letter, so it is no id) and is the external id of one live customer is that
+    customer (refs.resolve's first match): found by one join; any other goes to
+    refs.resolve_cell, as the per-row path resolves it (`cache`: the importer's own)."""
+    from crmcli.records import refs
+
+    def customer(ref: str) -> int:
+        if ref not in cache:
+            cache[ref] = refs.resolve_cell(conn, ref, region=region)
+        return cache[ref]
+
+    distinct = f"SELECT DISTINCT {expr} AS k FROM {mapped} WHERE {expr} IS NOT NULL"  # noqa: S608
+    conn.execute("CREATE TABLE temp.crm_import_customer (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
+    conn.execute(
+        "INSERT INTO temp.crm_import_customer SELECT k, (SELECT CASE WHEN count(*) = 1 "  # noqa: S608
+        "AND min(archived_at IS NULL) THEN min(id) END FROM customers WHERE external_id = k) "
+        f"FROM ({distinct}) WHERE k GLOB '*[A-Za-z]*' AND k = trim(k, :spaces)",
+        {"spaces": SPACES},
+    )
+    conn.execute("DELETE FROM temp.crm_import_customer WHERE v IS NULL")
+    rest = f"{distinct} AND {expr} NOT IN (SELECT k FROM temp.crm_import_customer)"  # noqa: S608
+    _lookup(conn, "customer", rest, customer)
+
+
 def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) -> None:
     """One lookup table per checked field, each value checked once."""
     context: purchases.LineContext = importer.context
     region = importer.options.region
-    cache: dict[str, int] = importer._customers
 
     def distinct(name: str) -> str:
         expr = fields[name]
         return f"SELECT DISTINCT {expr} AS k FROM {MAPPED} WHERE {expr} IS NOT NULL"  # noqa: S608
-
-    def customer(ref: str) -> int:
-        if ref not in cache:
-            from crmcli.records import refs
-
-            cache[ref] = refs.resolve(conn, ref, region=region)
-        return cache[ref]
 
     def item(text: str) -> tuple[Any, ...]:
         product = context.product(text)
@@ -216,21 +236,7 @@ def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) ->
         return (product["name"], product["id"], product["category"],
                 product["currency"] if priced else None)  # fmt: skip
 
-    # A reference that can only be an external id (it has a letter, so it is no id) and is
-    # the external id of one live customer is that customer (refs.resolve's first match):
-    # found by one join; any other goes to refs.resolve.
-    conn.execute("CREATE TABLE temp.crm_import_customer (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
-    conn.execute(
-        "INSERT INTO temp.crm_import_customer SELECT k, (SELECT CASE WHEN count(*) = 1 "  # noqa: S608
-        "AND min(archived_at IS NULL) THEN min(id) END FROM customers WHERE external_id = k) "
-        f"FROM ({distinct('customer')}) WHERE k GLOB '*[A-Za-z]*' "
-        "AND k = trim(k, :spaces)",
-        {"spaces": SPACES},
-    )
-    conn.execute("DELETE FROM temp.crm_import_customer WHERE v IS NULL")
-    expr = fields["customer"]
-    rest = f"{distinct('customer')} AND {expr} NOT IN (SELECT k FROM temp.crm_import_customer)"  # noqa: S608
-    _lookup(conn, "customer", rest, customer)
+    customer_lookup(conn, MAPPED, fields["customer"], region, importer._customers)
     _lookup(conn, "item", distinct("item"), item, ("product_id", "category", "currency"))
     _lookup(conn, "currency", distinct("currency"), money.currency_code)
     _lookup(conn, "quantity", distinct("quantity"), purchases.parse_quantity)

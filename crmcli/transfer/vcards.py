@@ -103,12 +103,27 @@ def split_cards(text: Iterable[str]) -> Iterator[tuple[int, str]]:
         )
 
 
+class CardPlace(int):
+    """Where a card of a vCard file is: the line its BEGIN is on (its value, and `line`),
+    and `card`, its number in the file (the first card is card 1). A refusal names both
+    (`card 2 (line 9)`): a vCard file has cards, not the rows of a spreadsheet."""
+
+    card: int
+    line: int
+
+    def __new__(cls, line: int, card: int) -> CardPlace:
+        place = super().__new__(cls, line)
+        place.line, place.card = line, card
+        return place
+
+
 def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
     """Records (crm field names) from a stream of vCards: sources.Record, open like any
     input file's records until the import maps them."""
     import vobject
 
-    for number, card_text in split_cards(text):
+    for count, (line, card_text) in enumerate(split_cards(text), 1):
+        number = CardPlace(line, count)
         try:
             card_text = from_version_21(card_text)
             card = vobject.readOne(card_text, validate=False)
