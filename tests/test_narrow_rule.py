@@ -539,3 +539,27 @@ def test_show_at_60_columns_keeps_how_an_interaction_went():
     heads = _heads([line for line in lines if "Occurred" in line])
     assert "Outcome" in heads and heads[-1] == "Summary", lines
     assert "interested" in " ".join(lines), lines
+
+
+@pytest.mark.parametrize("env", [EN, ZH])
+def test_interactions_at_80_columns_keep_how_each_went(db_path, env):
+    """`crm interactions` at 80 columns hid the outcome (`sent quote`), which main showed, to
+    show `京东商城 New York` whole: the list keeps the kind and how it went, as `crm show`
+    does, and spares the direction; the name is cut and the summary wraps for them."""
+    for n, (name, text, outcome) in enumerate((
+        ("京东商城 New York", "Sent photos of the new model", "sent quote"),
+        ("Ursula Dubois", "价格敏感，下次先谈服务", "interested"),
+        ("宋刚", "Visited the factory", "order placed"),
+    )):  # fmt: skip
+        ok("add", name, "--phone", f"+861380013801{n}")
+        ok("log", "visit", name, text, "--outcome", outcome)
+    kind, outcome = ("Kind", "Outcome") if env is EN else ("类型", "结果")
+    code, lines = on_screen("interactions", columns=80, env=env)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    heads = _heads(lines)
+    assert kind in heads and outcome in heads and heads[-1] in ("Summary", "摘要"), lines[:3]
+    assert "order placed" in " ".join(lines) or "已下单" in " ".join(lines), lines
+    # where even that leaves no room (60 columns), the outcome goes before the kind
+    code, lines = on_screen("interactions", columns=60, env=env)
+    heads = _heads(lines)
+    assert kind in heads and outcome not in heads, lines[:3]

@@ -577,10 +577,12 @@ def layout(
     low = [n for n in LOW_PRIORITY if point or n != "last_contact"]
     order += [c for name in low for c in columns if c.key == name]
     order += [c for c in columns if c.key == "\0bars"]  # a chart
-    # More free text, the narrowest first (a code like in/out says less than a summary).
+    # More free text, the narrowest first (a code like in/out says less than a summary),
+    # what the table keeps last, the first it names last of all (`crm interactions`: the
+    # outcome goes before the kind)
     order += sorted(
         (c for c in reversed(free) if c is not key and c.key not in (*ESSENTIAL, *_STATES_KEPT)),
-        key=lambda c: c.natural,
+        key=lambda c: (1, -kept.index(c.key)) if c.key in kept else (0, c.natural),
     )
     # Then the measures, the table's main one last: shares, scores and other ratios, a
     # currency (when each amount shows its symbol), counts, then amounts of money, the
