@@ -146,7 +146,9 @@ def test_due_for_contact_cuts_names_to_show_the_last_contact():
 def test_today_at_80_columns_leaves_out_its_rank_before_a_name_is_cut():
     """`crm today` at 80 columns kept its rank and cut names (`Stark In… (#280)`): the rank
     says what the rows' order says; at 120 columns it hid the rank to give the reason 43
-    cells where it read as well in 35."""
+    cells where it read as well in 35. Where the rank shows, the names are whole; a name
+    is cut (at 76 and 80 columns) only where whole it would cost the reasons more lines
+    than the names it shows whole (two here: a third line for each reason)."""
     rows = [
         {"rank": n, "customer": name, "phone": "157 1183 7008",
          "last_contact": "2026-11-17 (5 days ago)",
@@ -156,8 +158,13 @@ def test_today_at_80_columns_leaves_out_its_rank_before_a_name_is_cut():
     keys = ("rank", "customer", "phone", "last_contact", "why")
     for columns in (76, 80, 84):  # the rank shows only beside whole names
         lines = _drawn(rows, keys, columns, first_out=("rank",))
-        assert "Customer" in _heads(lines)[:2] and _heads(lines)[-1] == "Why", lines[:3]
-        assert "Stark Industries 广州 (#280)" in " ".join(lines), lines
+        heads = _heads(lines)
+        assert "Customer" in heads[:2] and heads[-1] == "Why", lines[:3]
+        whole = "Stark Industries 广州 (#280)" in " ".join(lines)
+        assert whole or "Rank" not in heads, lines
+        # cut, it saves each reason a line (a third, beside a name cut to a quarter)
+        assert whole or len([line for line in lines if "│" in line]) == 4, lines
+        assert _rule(lines)[heads.index("Customer")] >= columns // 4, lines[:3]
         assert _rule(lines)[-1] >= min(columns // 3, 30), lines[:3]
     # and at 120 columns beside the last contact: the reason reads as well in 30 cells as
     # in 40 (it hid the rank for 8 more)
@@ -563,3 +570,99 @@ def test_interactions_at_80_columns_keep_how_each_went(db_path, env):
     code, lines = on_screen("interactions", columns=60, env=env)
     heads = _heads(lines)
     assert kind in heads and outcome not in heads, lines[:3]
+
+
+def test_tasks_due_soon_at_80_columns_show_names_whole_and_wrap_the_text():
+    """English `crm remind`'s tasks due soon at 80 columns cut five names (`Ursula Mül…
+    (#246)`) to keep one task's text on two lines: the names show whole, the text wraps
+    onto a third line (it needs less than a third of the width)."""
+    from crmcli.cli.reminders import _KEPT, _SPARED
+
+    tasks = (
+        ("董怡浩 (#126)", "130 6006 6895", "回访满意度"),
+        ("Ursula Müller (#246)", "+44 7911 880576", "Book a demo"),
+        ("Xavier Smith (#156)", "+81 90-1418-7062", "发送合同"),
+        ("Isabel Novák (#211)", "+49 1513 0232380", "回访满意度"),
+        ("Zoë Dubois (#120)", "+1 212-402-4877", "回访 call again after the last call"),
+        ("David Johnson (#195)", "+81 90-7204-9504", "Book a demo"),
+    )
+    rows = [
+        {"due_on": "2026-12-09", "task_id": n, "customer": who, "phone": phone, "text": text,
+         "repeats": "every 1 month" if n % 2 else None}
+        for n, (who, phone, text) in enumerate(tasks, 20)
+    ]  # fmt: skip
+    keys = ("due_on", "task_id", "customer", "phone", "text", "repeats")
+    spared, kept = _SPARED["due_tasks"], _KEPT["due_tasks"]
+    lines = _drawn(rows, keys, 80, first_out=spared, kept=kept)
+    heads = _heads(lines)
+    assert heads[2:5] == ["Customer", "Phone", "Text"], lines[:3]
+    shown = " ".join(lines)
+    assert all(who in shown for who, _phone, _text in tasks), lines
+    start = next(n for n, line in enumerate(lines) if "Zoë Dubois" in line)
+    row = [
+        lines[start],
+        *itertools.takewhile(lambda line: line.startswith(" "), lines[start + 1 :]),
+    ]
+    assert [line.split("│")[-1].strip() for line in row] == [
+        "回访 call again",
+        "after the last",
+        "call",
+    ], lines  # wrapped onto a third line, not cut
+
+
+def test_today_at_80_columns_is_no_longer_than_with_its_rank():
+    """`crm today` at 80 columns grew from 41 lines (main: the rank, names cut to `Ben
+    Tana… (#143)`) to 52 (no rank, every name whole, the reasons in 30 cells): the rank
+    goes and the name takes its room, one name more whole only for no more than one line
+    more of the reasons. Rows of the demo, which main drew in 30 lines."""
+    people = (
+        ("Ben Tanaka (#143)", "+1 212-216-2342",
+         "feedback #34 open 81 days (complaint, high): Charged twice for one order"),
+        ("田鑫 (#300)", "159 2023 3959", "feedback #77 open 67 days (complaint, high): "
+         "Charged twice for one order; task #39 overdue 2 days: Call back about the order"),
+        ("罗桂芬 (#89)", "159 7821 9683", "task #9 overdue 5 days: 发送合同"),
+        ("María O'Brien (#276)", "+81 90-8446-5777", "task #35 overdue 5 days: 回访满意度"),
+        ("腾讯科技 上海 (#42)", "133 6228 7942", "task #4 overdue 4 days: Book a demo"),
+        ("阿里巴巴 武汉 (#204)", "130 1908 7928",
+         "task #25 overdue 3 days: Call back about the order"),
+        ("Stark Industries 北京 (#244)", "180 8396 1577", "task #28 overdue 3 days: 回访满意度"),
+        ("余丽桂 (#20)", "195 6178 6428", "task #1 overdue 1 day: Send the quote"),
+        ("Tom Lefèvre (#148)", "+44 7911 809308", "task #19 overdue 1 day: 回访满意度"),
+        ("Ursula Müller (#246)", "+44 7911 880576", "task #29 due today: Book a demo"),
+        ("余然 (#82)", "139 1775 2821", "no contact for 170 days (cadence 14 days, tag vip); "
+         "churn risk: bought twice, 128 days apart; silent for 213 days (no rhythm yet, 90 "
+         "days assumed); bought CN¥4,852.00 net in their last year"),
+        ("Acme Corp London (#74)", "+44 7911 297356",
+         "no contact for 105 days (cadence 14 days, tag vip)"),
+        ("杜彬 (#166)", "155 4127 4456", "no contact for 71 days (cadence 14 days, tag vip)"),
+    )  # fmt: skip
+    rows = [
+        {"rank": n, "customer": who, "phone": phone, "last_contact": "2026-11-17 (5 days ago)",
+         "why": why}
+        for n, (who, phone, why) in enumerate(people, 1)
+    ]  # fmt: skip
+    keys = ("rank", "customer", "phone", "last_contact", "why")
+    lines = _drawn(rows, keys, 80, first_out=("rank",))
+    assert _heads(lines)[:2] == ["Customer", "Phone"], lines[:3]
+    assert len(lines) <= 30, lines
+    names = [line.split("│")[0].strip() for line in lines if "│" in line and line[0] != " "]
+    assert sum("…" in name for name in names) <= 2, names  # main cut eight
+
+
+_PROSE = st.lists(
+    st.sampled_from(["回访", "满意度", "call", "again", "after the", "#39", "14 天", "（投诉，高）",
+                     "：", "；", "，", "Charged", "twice", "¥4,852.00", "订单", "crm task done 3",
+                     "--where '城市 = 上海'", "call,email,", "x" * 12, " "]),
+    min_size=1, max_size=14,
+).map("".join)  # fmt: skip
+
+
+@given(_PROSE, st.integers(4, 40))
+def test_prose_lines_are_counted_as_they_are_wrapped(text, room):
+    """A table counts its prose's lines at many widths (`_trade`) on pieces parted once:
+    the count is the number of lines the prose is drawn on."""
+    from crmcli.cli.helpformat import lines, parts, whole, wrap
+
+    counted = lines(parts(whole(text), ",;="), room)
+    drawn = wrap(whole(text), room, breaks=",;=", phrases=True).split("\n")
+    assert counted is None or counted == len(drawn), (counted, drawn)

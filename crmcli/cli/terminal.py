@@ -24,7 +24,8 @@ before any text is cut or wrapped; what says less than a name (what the table sp
 email, a company, tags, a stage, a rank) goes before the name is cut, and the name claims
 no more than NAME_SHARE; never what the table keeps (`kept`: a call list's phone, a
 birthday's day), which goes only where the table does not fit at all; what the table
-spares goes for a name only where the name then shows whole.
+spares goes for a name only where the name then shows whole; beside wrapped prose a name
+shows one more name whole for each line more the prose takes, no wider (`_trade`).
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -42,7 +43,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, clusters, escape_control, width
 from crmcli.cli.display import shown
@@ -50,6 +51,9 @@ from crmcli.core import oserrors
 from crmcli.core.i18n import N_, Said, _, current
 from crmcli.core.vocabulary import header as words
 from crmcli.core.vocabulary import word as worded
+
+if TYPE_CHECKING:  # helpformat is loaded when prose wraps
+    from crmcli.cli.helpformat import Parts
 
 # A style is a meaning, drawn as SGR codes; None is no style.
 STYLES = {
@@ -265,6 +269,7 @@ class Column:
         "bare",
         "claim",
         "compact",
+        "counted",
         "filled",
         "floor",
         "header",
@@ -280,6 +285,8 @@ class Column:
         "point",
         "same",
         "served",
+        "sizes",
+        "texts",
         "whole",
         "width",
     )
@@ -311,6 +318,10 @@ class Column:
         # one cell on every row of several (`春节`: `crm care --holiday`); a festival's
         # name, one for each date (`crm care --year`)
         self.same = False
+        self.sizes: list[int] = []  # each measured cell's width (a name's: is it whole?)
+        # prose: each measured text, parted once (how many lines it takes at a width)
+        self.texts: list[tuple[str, Parts]] = []
+        self.counted: dict[int, int] = {}  # prose: its lines at a width (`_count`)
         self.width = 0
 
     def measure(self, text: str) -> None:
@@ -319,11 +330,14 @@ class Column:
         wide = width(text)
         self.filled = True
         self.natural = max(self.natural, wide)
+        self.sizes.append(wide)
         if self.lines > 1:  # prose on PROSE_LINES lines; short Chinese prose whole
+            parted = _parts(text)
+            self.texts.append((text, parted))
             if wide > width(self.longest):
                 self.longest = text
             self.piece = max(self.piece, _widest(text))
-            least = _folded(text, self.lines)
+            least = _folded(text, self.lines, parted)
             if wide > len(text):  # Chinese breaks between any characters, words at spaces
                 least = min(wide, max(least, PROSE_WHOLE))
             self.compact = max(self.compact, least)
@@ -363,28 +377,11 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     when no column can be left out any more."""
     whole_room = room
     room -= _SEPARATOR * (len(columns) - 1)
-    essential = max(_FREE_MIN, whole_room // 3)
     # What a row is (a name, a segment): it is cut, never left out.
     first = _what(columns)
-    shared = sum(c.lines > 1 for c in columns) > 1  # two wrapped texts share the room
-    floors = [
-        max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
-        else max(c.floor, c.compact) if c is not first and _short(c, whole_room)
-        else max(c.floor, min(c.compact, _least(c, essential, shared)))
-        for c in columns
-    ]  # fmt: skip
+    floors = _floors(columns, whole_room, squeeze)
     if sum(floors) > room:
         return False
-    # Beside a name that columns gave way to (`_make_way`), wrapped prose still keeps its
-    # third (the dashboard's reasons read 13 cells at 60 columns beside a long name): the
-    # name takes what is left.
-    if any(c.served for c in columns):
-        raised = [
-            max(f, min(c.compact, essential, max(PROSE_READ, essential * 2 // 3)))
-            if c.key in ESSENTIAL and c.lines > 1 and c.point is None else f
-            for c, f in zip(columns, floors, strict=True)
-        ]  # fmt: skip
-        floors = raised if sum(raised) <= room else floors
     if sum(c.natural for c in columns) <= room:
         for c in columns:
             c.width = c.natural
@@ -394,12 +391,9 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     # left widens the essential column further: each rank is cut to its floor before a
     # higher one is cut at all.
     # When prose wraps, the other free text comes first (rank 3): it is short beside it;
-    # and so does the name a row is about once a column gave way to it (`_make_way`: the
-    # dashboard's contact list at 60 columns left out its rank and read `Stark Indu…`
-    # beside a reason 28 cells wide): the prose only takes a line more, while it keeps
-    # its third (not once it gave that up for a number one types, `_give_up_point`).
+    # the name a row is about then trades with the prose (`_trade`): it shows one more name
+    # whole for each line the prose takes more.
     folding = any(c.lines > 1 for c in columns)
-    named = folding and not any(c.point is not None for c in columns if c.key in ESSENTIAL)
     # In a long table, where the point of it is cut rather than wrapped, a name is cut no
     # sooner than it (`crm care --holiday`: `Hiroshi…（#56）` beside 30 cells of care).
     # Where the point fits whole in its half, it is not cut to widen a name (`crm care
@@ -408,7 +402,7 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     ranks = [
         2 if c.key in ESSENTIAL or (point and c is first and _is_name(c))
         else 3 if folding and c.lines == 1 and not c.whole
-        and (c.compact <= whole_room // 4 or (named and c is first and c.served))
+        and c.compact <= whole_room // 4
         else 0 if c.key in LOW_PRIORITY else 1
         for c in columns
     ]  # fmt: skip
@@ -437,15 +431,86 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
         if extra > 0:
             c.width += extra
             spare -= extra
+    if folding and not squeeze:
+        _trade(columns, whole_room, floors)
     return True
 
 
-def _folded(text: str, lines: int) -> int:
+def _floors(columns: Sequence[Column], room: int, squeeze: bool = False) -> list[int]:
+    """The narrowest each of `columns` may be in `room` (see `fit`)."""
+    essential = max(_FREE_MIN, room // 3)
+    first = _what(columns)
+    shared = sum(c.lines > 1 for c in columns) > 1  # two wrapped texts share the room
+    floors = [
+        max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
+        else max(c.floor, c.compact) if c is not first and _short(c, room)
+        else max(c.floor, min(c.compact, _least(c, essential, shared)))
+        for c in columns
+    ]  # fmt: skip
+    # Beside a name that columns gave way to (`_make_way`), wrapped prose still keeps its
+    # third (the dashboard's reasons read 13 cells at 60 columns beside a long name): the
+    # name takes what is left.
+    if any(c.served for c in columns):
+        raised = [
+            max(f, min(c.compact, essential, max(PROSE_READ, essential * 2 // 3)))
+            if c.key in ESSENTIAL and c.lines > 1 and c.point is None else f
+            for c, f in zip(columns, floors, strict=True)
+        ]  # fmt: skip
+        if sum(raised) <= room - _SEPARATOR * (len(columns) - 1):
+            return raised
+    return floors
+
+
+def _trade(columns: Sequence[Column], room: int, floors: Sequence[int]) -> None:
+    """Beside wrapped prose (the point of a short table), the name a row is about as wide
+    as shows one more name whole for each line the prose takes more, and no wider:
+    `crm remind` at 80 columns shows `Ursula Müller (#246)` whole for one more line of a
+    task's text (it cut five names to save it), and `crm today` at 80 keeps its reasons
+    on no more lines than main gave them rather than show one more name whole for eleven
+    more lines. A name within a quarter of the width is whole first; prose that needs
+    less than a third of the width (on two lines) wraps onto more for names, down to two
+    thirds of its third or its widest unbreakable part (as when it gives its third up for
+    a number one types, `_give_up_point`); longer prose keeps its third."""
+    pair = _paired(columns)
+    if pair is None:
+        return
+    name, point = pair
+    floor = floors[list(columns).index(name)]
+    essential = max(_FREE_MIN, room // 3)
+    third = min(essential, max(PROSE_READ, essential * 2 // 3))
+    least = max(point.floor, max(_FREE_MIN, third * 2 // 3), min(point.piece, third))
+    least = least if point.compact < third else third
+    both = name.width + point.width
+    low = min(name.width, max(floor, min(name.compact, room // 4)))
+    high = max(name.width, min(_claimed(name), both - min(point.width, least)))
+    if high > low:
+        name.width = max(range(low, high + 1), key=lambda w: (_score(name, point, w), w))
+        point.width = both - name.width
+
+
+def _paired(columns: Sequence[Column]) -> tuple[Column, Column] | None:
+    """The name a row is about and the wrapped prose beside it that trade room (`_trade`)."""
+    name = _what(columns)
+    points = [c for c in columns if c.key in ESSENTIAL and c.lines > 1 and c.texts]
+    if name is None or not _is_name(name) or len(points) != 1 or not name.sizes:
+        return None
+    return name, points[0]
+
+
+def _score(name: Column, point: Column, wide: int | None = None) -> int:
+    """The names shown whole less the lines the prose takes, the name `wide` cells (as it
+    is, by default) and the prose the rest of their room."""
+    both = name.width + point.width
+    wide = name.width if wide is None else wide
+    return sum(size <= wide for size in name.sizes) - _count(point, both - wide)
+
+
+def _folded(text: str, lines: int, parted: Parts | None = None) -> int:
     """The narrowest width at which `text` wraps onto at most `lines` lines."""
     low, high = max(1, math.ceil(width(text) / lines)), width(text)
     while low < high:
         mid = (low + high) // 2
-        if len(_lines(text, mid)) <= lines:
+        if _height(text, mid, parted) <= lines:
             high = mid
         else:
             low = mid + 1
@@ -463,6 +528,31 @@ def _lines(text: str, room: int) -> list[str]:
     from crmcli.cli.helpformat import wrap as fill
 
     return fill(whole(text), room, breaks=",;=", phrases=True).split("\n")
+
+
+def _parts(text: str) -> Parts:
+    """Prose parted as `_lines` parts it, to count its lines at any width (`_height`)."""
+    from crmcli.cli.helpformat import parts, whole
+
+    return parts(whole(text), ",;=")
+
+
+def _height(text: str, room: int, parted: Parts | None = None) -> int:
+    """How many lines `_lines` gives `text` in `room` cells (counted on its `parted`
+    pieces where given: a table measures its prose at many widths)."""
+    from crmcli.cli.helpformat import lines
+
+    if width(text) <= room:
+        return 1
+    counted = lines(parted, room) if parted is not None else None
+    return counted if counted is not None else len(_lines(text, room))
+
+
+def _count(c: Column, room: int) -> int:
+    """The lines prose `c` takes on every measured row at `room` cells."""
+    if room not in c.counted:
+        c.counted[room] = sum(_height(text, room, parted) for text, parted in c.texts)
+    return c.counted[room]
 
 
 def _widest(text: str) -> int:
@@ -623,8 +713,11 @@ def layout(
             _needed(order[0])
             and any(_needed(c) and c.key not in first_out for c in shown if c is not order[0])
         )
-        # and for what the table keeps (`kept`: a task's status, an interaction's kind)
-        needed = _needed(order[0]) or order[0].key in kept
+        # and, wrapped (a short table), for what the table keeps (`kept`: a task's status,
+        # an interaction's kind and outcome); cut, it keeps its third (`crm interactions`
+        # at 80 columns in a long list: the summary is what it is read for)
+        wraps = any(c.key in ESSENTIAL and c.lines > 1 for c in shown)
+        needed = _needed(order[0]) or (order[0].key in kept and wraps)
         if needed and not spared and _give_up_point(shown, room):
             break  # the point takes what is left: nothing left out comes back
         gone = order.pop(0)
@@ -739,16 +832,22 @@ def _make_way(
         # than its claim less (`crm interactions` at 120 columns hid the direction and the
         # outcome for 48 cells of a name of 62)
         if not _gives_way(c, kept=kept) and _claimed(name) < name.compact:
-            served, name.served = name.served, True  # as wide as it would be were it served
-            fit(shown, room)
-            wide, name.served = name.width, served
-            fit(shown, room)
+            # first in line: as wide as what the others need least leaves it
+            served, name.served = name.served, True
+            least = _floors(shown, room)
+            name.served = served
+            others = sum(f for s, f in zip(shown, least, strict=True) if s is not name)
+            wide = min(_claimed(name), room - _SEPARATOR * (len(shown) - 1) - others)
             if wide >= _claimed(name) // 2:
                 continue
-        before = name.width
+        before, pair = name.width, _paired(shown)
+        scored = _score(*pair) if pair is not None else None
         trial = [s for s in shown if s is not c]
         name.served = True  # what gave way was for the name: wrapped prose yields it too
-        if not fit(trial, room) or name.width <= before:
+        # or, beside wrapped prose, for as many names whole less lines (`_trade`)
+        fits = fit(trial, room)
+        better = scored is not None and pair is not None and _score(*pair) > scored
+        if not fits or (name.width <= before and not better):
             name.served = bool(gone)
             fit(shown, room)
             continue
@@ -822,7 +921,11 @@ def _back(
         spare = _spare(back) and back.key not in CUT_FIRST
         cut_before = _cuts(shown, every=True)
         before = name.width if _is_name(name) and name in shown else None
+        pair = _paired(shown)
+        scored = _score(*pair) if pair is not None else None
         fits = fit(trial, room)
+        # nor at the cost of names shown whole less the lines of the prose (`_trade`)
+        fits = fits and (scored is None or pair is None or _score(*pair) >= scored)
         fits = fits and not (spare and _cuts(trial, every=True) - _cut(back) > cut_before)
         # what the table keeps comes back at the cost of the name (`kept`), not beyond it
         if before is not None and name is not None and back is not name:
