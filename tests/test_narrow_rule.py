@@ -19,7 +19,7 @@ from crmcli.cli.cells import width as cells_width
 from crmcli.cli.helpformat import SALES_WORDS
 from crmcli.cli.terminal import NAME_SHARE, Screen, cut, draw
 from crmcli.core import i18n
-from tests.conftest import ok
+from tests.conftest import add, buy_ago, ok
 from tests.test_terminal import on_screen, width
 
 EN = {"LANG": "C.UTF-8"}
@@ -666,3 +666,41 @@ def test_prose_lines_are_counted_as_they_are_wrapped(text, room):
     counted = lines(parts(whole(text), ",;="), room)
     drawn = wrap(whole(text), room, breaks=",;=", phrases=True).split("\n")
     assert counted is None or counted == len(drawn), (counted, drawn)
+
+
+def test_churn_by_rhythm_at_120_columns_keeps_the_usual_gap_and_whole_numbers(demo):
+    """`crm report churn --rhythm` at 120 columns hid Usual gap days, what a rhythm is
+    measured by, to show names whole (the table spares it otherwise), and cut a reason
+    inside a number (`silent for 11…` of 112 days): a cut ends before the number."""
+    import json
+
+    for n, name in enumerate(("Christopher Fitzgerald-Worth", "Maximilian von Habsburg-L")):
+        add(name, "--phone", f"+861391234567{n}")
+        for days in (142, 127, 112):
+            buy_ago(name, "20000", days)
+    rows = json.loads(ok("report", "churn", "--rhythm", "--format", "json"))
+    said = {r["customer_id"]: r["reason"] for r in rows}
+    code, lines = on_screen("report", "churn", "--rhythm", columns=120, env=EN)
+    assert code == 0 and all(width(line) <= 120 for line in lines), lines
+    head = " ".join(line for line in lines[:4] if "┃" in line)
+    assert "Usual" in head and "gap" in head, lines[:4]
+    for line in lines:
+        if "│" not in line or "…" not in line.split("│")[-1]:
+            continue
+        shown = line.split("│")[-1].strip()[:-1]
+        reason = said[int(re.search(r"#(\d+)", line).group(1))]
+        assert reason.startswith(shown), (shown, reason)
+        rest = reason[len(shown) :]
+        assert not (shown[-1:].isdigit() and rest[:1].isdigit()), (shown, reason)
+
+
+@given(st.lists(st.sampled_from(["silent", "for", "112", "1,299.50", "days;", "#12", "¥8"]),
+                min_size=1, max_size=8).map(" ".join), st.integers(2, 30))  # fmt: skip
+def test_a_cut_never_ends_inside_a_number(text, room):
+    """`silent for 11…` read as eleven days of 112: a cut ends before the number."""
+    shown = cut(text, room)
+    if shown.endswith("…"):
+        kept = shown[:-1]
+        assert text.startswith(kept), (shown, text)
+        rest = text[len(kept) :]
+        assert not (kept[-1:].isdigit() and re.match(r"[,.]?\d", rest)), (shown, text)

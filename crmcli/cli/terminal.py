@@ -964,6 +964,9 @@ def _claimed(c: Column) -> int:
 
 
 _TRAILING = re.compile(r"[\s\u200d]+$")  # what a cut text does not end in
+# A number cut short: its digits before the cut, and what goes on after it (`11` / `2`)
+_NUMBER_ENDS = re.compile(r"(?<!\w)#?[\d,.]*\d$")
+_NUMBER_GOES_ON = re.compile(r"[,.]?\d")
 
 
 def cut(text: str, room: int) -> str:
@@ -981,8 +984,12 @@ def cut(text: str, room: int) -> str:
             break
         out.append(ch)
         used += wide
+    kept = "".join(out)
+    # never inside a number: `silent for…`, not `silent for 11…` (of 112 days)
+    if _NUMBER_GOES_ON.match(text, len(kept)) and _NUMBER_ENDS.search(kept):
+        kept = _NUMBER_ENDS.sub("", kept)
     # `Grace…`, not `Grace …`; nor a joiner left with nothing to join (`\u200d…`)
-    return _TRAILING.sub("", "".join(out)) + "…"
+    return _TRAILING.sub("", kept) + "…"
 
 
 def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
