@@ -704,3 +704,19 @@ def test_a_cut_never_ends_inside_a_number(text, room):
         assert text.startswith(kept), (shown, text)
         rest = text[len(kept) :]
         assert not (kept[-1:].isdigit() and re.match(r"[,.]?\d", rest)), (shown, text)
+
+
+def test_a_task_list_at_80_columns_keeps_the_repeat_beside_a_long_name(db_path):
+    """`crm task list` at 80 columns hid Every, filled on four rows, to show more of a name
+    of 62 characters: the list keeps a task's repeat, the text wraps for it."""
+    names = ("Maximilian Alexander von Habsburg-Lothringen-Württemberg III", "周欣秀",
+             "腾讯科技上海分公司", "James Lefèvre")  # fmt: skip
+    for n, name in enumerate(names):
+        ok("add", name, "--phone", f"+861380013801{n}")
+        ok("task", "add", name, "定期回访，确认下一季度的订货会时间", "--due", "2026-12-21",
+           *(("--every", "2w") if n % 2 else ("--after", "1m")))  # fmt: skip
+        ok("task", "add", name, f"send the quote to {name}", "--due", "2026-12-02")
+    for env, every in ((EN, "Every"), (ZH, "重复")):
+        code, lines = on_screen("task", "list", columns=80, env=env)
+        assert code == 0 and all(width(line) <= 80 for line in lines), lines
+        assert every in _heads(lines), lines[:3]
