@@ -720,3 +720,48 @@ def test_a_task_list_at_80_columns_keeps_the_repeat_beside_a_long_name(db_path):
         code, lines = on_screen("task", "list", columns=80, env=env)
         assert code == 0 and all(width(line) <= 80 for line in lines), lines
         assert every in _heads(lines), lines[:3]
+
+
+def test_a_chinese_list_at_80_columns_shows_a_company_whole_rather_than_cut_tags(db_path):
+    """`--lang zh list` at 80 columns left out 公司 (`海尔智家`, whole in its room) to show
+    tags cut (`待挽回、订阅简报、价…`), where main showed the company and left out the
+    tags: cut tags give their place to the company where it shows whole there."""
+    people = (
+        ("周欣秀", "海尔智家", "北京", "+8613379553028", "loyal", "高消费"),
+        ("许家豪", "小米科技", "巴黎", "+33684245911", "prospect", None),
+        ("腾讯科技南京分公司", None, "南京", "+8618591378474", "customer", "价格敏感,展会"),
+        ("曾艳", "腾讯科技", "广州", "+8615655617804", "customer", "待挽回,订阅简报,价格敏感"),
+        ("叶颂恩", "京东商城", "柏林", "+4915187374172", "prospect", "展会,高消费"),
+    )  # fmt: skip
+    for name, company, city, phone, stage, tags in people:
+        ok("add", name, "--city", city, "--phone", phone, "--email", f"{phone[1:]}@example.org",
+           *(("--company", company) if company else ()))  # fmt: skip
+        ok("edit", name, "--stage", stage)
+        for tag in tags.split(",") if tags else ():
+            ok("tag", tag, name)
+    code, lines = on_screen("list", columns=80, env=ZH)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    heads = _heads(lines)
+    assert "公司" in heads and "阶段" in heads, lines[:3]
+    assert not any("…" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("env", [EN, ZH])
+def test_a_list_at_80_columns_keeps_the_stage_beside_a_name_longer_than_its_share(db_path, env):
+    """`--lang zh list` at 80 columns beside names of 60 characters left out 阶段 for one
+    cell of name, and gave the name 42 cells, far past its two fifths: what says less goes
+    for a name that then shows whole or takes at least half the room it leaves."""
+    for n, name in enumerate(("欧阳娜娜北京国际贸易有限责任公司采购部总经理特别助理王小明同志",
+                              "Zhang Wei from Shenzhen Huaqiang North Electronics Market",
+                              "周欣秀")):  # fmt: skip
+        phone = f"+861380013801{n}" if n else "+33684245911"
+        ok("add", name, "--phone", phone, "--city", "乌鲁木齐",
+           "--company", f"腾讯科技（深圳）有限公司南京分公司{n}")  # fmt: skip
+        ok("edit", name, "--stage", "customer")
+        ok("tag", "vip", name)
+    code, lines = on_screen("list", columns=80, env=env)
+    assert code == 0 and all(width(line) <= 80 for line in lines), lines
+    heads = _heads(lines)
+    assert ("Stage" if env is EN else "阶段") in heads, lines[:3]
+    # its two fifths, and the few cells no column left out has room in
+    assert _rule(lines)[1] < 80 // 2, lines[:3]
