@@ -1197,6 +1197,11 @@ def draw(
                 ).rstrip()
                 + "\n"
             )
+    # a column that says nothing is not announced: empty on every row measured, or a
+    # currency beside amounts that each show its symbol (`CN¥20,864.35`)
+    symbols = any(c.money for c in shown) and not any(c.money and c.bare for c in columns)
+    if not asked:
+        hidden = [c for c in hidden if c.filled and not (c.key == "currency" and symbols)]
     if hidden:
         names = _(", ").join(
             _("the chart") if c is chart else c.header for c in hidden
