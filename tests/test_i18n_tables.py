@@ -172,7 +172,7 @@ def test_today_gives_the_reason_a_third_of_80_columns(demo):
     heads, rows, _ = table(lines, first)  # the rank goes before a name is cut
     assert "客户" in heads[:2] and heads[-1] == "原因", heads
     # a name is cut, past a quarter of the width, only where whole it would cost the
-    # reasons more lines than the names it shows whole (docs/conventions.md)
+    # reasons more than NAME_LINES lines a name (docs/conventions.md)
     cut = [row[heads.index("客户")] for row in rows if "…" in row[heads.index("客户")]]
     assert all(width(name) >= 80 // 4 - 1 for name in cut), rows
     assert all(width(row[-1]) >= 26 or "…" not in row[-1] for row in rows), rows

@@ -149,8 +149,8 @@ def test_today_at_80_columns_leaves_out_its_rank_before_a_name_is_cut():
     """`crm today` at 80 columns kept its rank and cut names (`Stark In… (#280)`): the rank
     says what the rows' order says; at 120 columns it hid the rank to give the reason 43
     cells where it read as well in 35. Where the rank shows, the names are whole; a name
-    is cut (at 76 and 80 columns) only where whole it would cost the reasons more lines
-    than the names it shows whole (two here: a third line for each reason)."""
+    is cut only where whole it would cost the reasons more than NAME_LINES lines for each
+    name it shows whole."""
     rows = [
         {"rank": n, "customer": name, "phone": "157 1183 7008",
          "last_contact": "2026-11-17 (5 days ago)",
@@ -615,8 +615,8 @@ def test_tasks_due_soon_at_80_columns_show_names_whole_and_wrap_the_text():
 def test_today_at_80_columns_is_no_longer_than_with_its_rank():
     """`crm today` at 80 columns grew from 41 lines (main: the rank, names cut to `Ben
     Tana… (#143)`) to 52 (no rank, every name whole, the reasons in 30 cells): the rank
-    goes and the name takes its room, one name more whole only for no more than one line
-    more of the reasons. Rows of the demo, which main drew in 30 lines."""
+    goes and the name takes its room, a name more whole only for no more than NAME_LINES
+    lines more of the reasons. Rows of the demo, which main drew in 30 lines."""
     people = (
         ("Ben Tanaka (#143)", "+1 212-216-2342",
          "feedback #34 open 81 days (complaint, high): Charged twice for one order"),

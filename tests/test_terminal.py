@@ -652,7 +652,7 @@ def test_today_wraps_the_reason_rather_than_cut_it_or_the_last_contact(demo):
     whole (`2026-11-17（5 天前）`, not `2026-11-17…`) or not at all. At 80 columns the rank
     (the rows' order says it) goes before a name is cut: it kept `Stark In… (#280)`; it
     shows where it fits beside whole names. A name is cut, past a quarter of the width,
-    only where whole it would cost the reasons more lines than the names it shows."""
+    only where whole it would cost the reasons more than NAME_LINES lines a name."""
     said = {r["customer_id"]: r["reasons"][0] for r in json.loads(ok("today", "--format", "json"))}
     for lang, columns, who, why, last in (
         ("en", 80, "Customer", "Why", "Last contact"), ("zh", 80, "客户", "原因", "上次联系"),

@@ -25,7 +25,7 @@ email, a company, tags, a stage, a rank) goes before the name is cut, and the na
 no more than NAME_SHARE; never what the table keeps (`kept`: a call list's phone, a
 birthday's day), which goes only where the table does not fit at all; what the table
 spares goes for a name only where the name then shows whole; beside wrapped prose a name
-shows one more name whole for each line more the prose takes, no wider (`_trade`).
+shows more names whole for up to NAME_LINES lines more of the prose each (`_trade`).
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -238,6 +238,10 @@ MEASURED = 1000
 # of 300 characters at 200 columns hid every row's city, stage and tags; beyond this share
 # the name is cut (`crm list` at 60 columns still shows `Stark Industries 北京` whole).
 NAME_SHARE = 40
+# Beside wrapped prose a name shows whole for up to this many more lines of it (`_trade`):
+# `crm care` at 60 columns keeps 34 names whole on two lines each, as main did, and `crm
+# today` at 80 cuts `Stark Industr… (#244)` rather than take thirteen lines more.
+NAME_LINES = 3
 # Wrapped like prose in a short table, but not the point of it: a setting's value
 # (`call,email,meeting,...`), which a person reads whole, broken after its commas, a
 # saved filter (`crm segment list`, `crm rule list`, `crm care rule list`), broken between
@@ -391,8 +395,8 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     # left widens the essential column further: each rank is cut to its floor before a
     # higher one is cut at all.
     # When prose wraps, the other free text comes first (rank 3): it is short beside it;
-    # the name a row is about then trades with the prose (`_trade`): it shows one more name
-    # whole for each line the prose takes more.
+    # the name a row is about then trades with the prose (`_trade`): it shows more names
+    # whole for up to NAME_LINES lines more of the prose each.
     folding = any(c.lines > 1 for c in columns)
     # In a long table, where the point of it is cut rather than wrapped, a name is cut no
     # sooner than it (`crm care --holiday`: `Hiroshi…（#56）` beside 30 cells of care).
@@ -463,10 +467,10 @@ def _floors(columns: Sequence[Column], room: int, squeeze: bool = False) -> list
 
 def _trade(columns: Sequence[Column], room: int, floors: Sequence[int]) -> None:
     """Beside wrapped prose (the point of a short table), the name a row is about as wide
-    as shows one more name whole for each line the prose takes more, and no wider:
+    as shows more names whole for up to NAME_LINES lines more of the prose each, no wider:
     `crm remind` at 80 columns shows `Ursula Müller (#246)` whole for one more line of a
     task's text (it cut five names to save it), and `crm today` at 80 keeps its reasons
-    on no more lines than main gave them rather than show one more name whole for eleven
+    on no more lines than main gave them rather than show one more name whole for thirteen
     more lines. A name within a quarter of the width is whole first; prose that needs
     less than a third of the width (on two lines) wraps onto more for names, down to two
     thirds of its third or its widest unbreakable part (as when it gives its third up for
@@ -498,11 +502,12 @@ def _paired(columns: Sequence[Column]) -> tuple[Column, Column] | None:
 
 
 def _score(name: Column, point: Column, wide: int | None = None) -> int:
-    """The names shown whole less the lines the prose takes, the name `wide` cells (as it
-    is, by default) and the prose the rest of their room."""
+    """The names shown whole (NAME_LINES lines each) less the lines the prose takes, the
+    name `wide` cells (as it is, by default) and the prose the rest of their room."""
     both = name.width + point.width
     wide = name.width if wide is None else wide
-    return sum(size <= wide for size in name.sizes) - _count(point, both - wide)
+    whole = sum(size <= wide for size in name.sizes)
+    return NAME_LINES * whole - _count(point, both - wide)
 
 
 def _folded(text: str, lines: int, parted: Parts | None = None) -> int:
