@@ -858,3 +858,24 @@ def test_config_list_never_cuts_a_key_and_wraps_its_description(db_path, lang, k
             shown = r[about].removesuffix("…")
             assert said[r[key]].startswith(shown), r
             assert shown == said[r[key]] or width(shown) > 50, r
+
+
+@pytest.mark.parametrize("late", [1, 1000, 1100])
+def test_a_hidden_column_that_holds_data_after_the_first_page_is_announced(late):
+    """`crm purchases --limit 0` at 80 columns with 1,100 purchases without a category, then
+    one with a category: the category's column, empty on the first page, was hidden and not
+    named. A column goes unnamed only where every row drawn was empty in it."""
+    rows = [
+        {"id": i, "purchased_on": "2026-01-01", "customer": "Alice Example",
+         "category": "Very important category" if i == late else None,
+         "item": "item " + "x" * 30, "quantity": 1, "amount": _money(1000)}
+        for i in range(1, 1102)
+    ]  # fmt: skip
+    out = io.StringIO()
+    assert draw(rows, list(rows[0]), out, Screen(80, 24, False)) == 1101
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == "1 column hidden: Category; use --format csv or a wider terminal"
+    assert all(width(line) <= 80 for line in lines)
+    out = io.StringIO()
+    draw([{**r, "category": None} for r in rows], list(rows[0]), out, Screen(80, 24, False))
+    assert "Category" not in out.getvalue()  # empty on every row: nothing to announce

@@ -1172,6 +1172,7 @@ def draw(
         out.write(_line(cells, shown, " ┃ ", at, "header"))
     out.write("━╇━".join("━" * c.width for c in shown) + "\n")
     index = [columns.index(c) for c in shown]
+    unseen = [c for c in hidden if not c.filled and c is not chart]
     style = styles or meaning
     count = 0
     for count, (row, line) in enumerate(
@@ -1179,6 +1180,8 @@ def draw(
     ):
         if count > len(page):
             _widen(shown, index, line, at.columns)
+            for c in unseen:  # a hidden column empty on the first page may hold data later
+                c.filled = c.filled or bool(line[columns.index(c)].strip())
         cells: list[list[str]] = []
         for c, i in zip(shown, index, strict=True):
             if c is chart:
@@ -1202,7 +1205,7 @@ def draw(
                 ).rstrip()
                 + "\n"
             )
-    # a column that says nothing is not announced: empty on every row measured, or a
+    # a column that says nothing is not announced: empty on every row drawn, or a
     # currency beside amounts that each show its symbol (`CN¥20,864.35`)
     symbols = any(c.money for c in shown) and not any(c.money and c.bare for c in columns)
     if not asked:
