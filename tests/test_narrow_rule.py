@@ -100,23 +100,22 @@ def _customers(long: str) -> None:
 
 @pytest.mark.parametrize(
     ("env", "heads"),
-    [(EN, ["ID", "Name", "City", "Phone", "Stage", "Tags"]),
-     (ZH, ["编号", "姓名", "城市", "电话", "阶段", "标签"])],
+    [(EN, ["ID", "Name", "City", "Phone", "Email", "Stage"]),
+     (ZH, ["编号", "姓名", "城市", "电话", "邮箱", "阶段"])],
 )  # fmt: skip
-def test_a_list_at_120_columns_keeps_tags_and_stage_before_an_email_and_a_company(
-    db_path, env, heads
-):
+def test_a_list_at_120_columns_keeps_the_stage_and_shows_whole_what_gives_way(db_path, env, heads):
     """`crm list` at 120 columns with one long name hid Tags (in Chinese Tags and Stage)
     and kept Email and Company: what a narrow list keeps is name, city, phone and stage
-    (docs/conventions.md), and an email and a company go before tags do."""
+    (docs/conventions.md), and an email and a company go before tags do; but tags that
+    would show cut (`big-spender, vip, wholes…`) give their place to an email whole."""
     _customers("Maximilian Alexander Fitzgerald-Montgomery Worthington III")
     code, lines = on_screen("list", columns=120, env=env)
     assert code == 0 and all(width(line) <= 120 for line in lines), lines
     assert _heads(lines) == heads, lines[:2]
     name = _rule(lines)[1]
-    assert name <= 120 * NAME_SHARE // 100, lines[:2]  # the name gets its claim, no more
-    tags = [line.split("│")[-1].strip() for line in lines if "│" in line]
-    assert tags[0].startswith("big-spender"), tags
+    assert name >= 120 * NAME_SHARE // 100, lines[:2]  # the name gets its claim at least
+    body = [line for line in lines if "│" in line]
+    assert "user1@example.org" in body[0] and "…" not in body[0], body
 
 
 def test_due_for_contact_cuts_names_to_show_the_last_contact():
@@ -767,3 +766,29 @@ def test_a_list_at_80_columns_keeps_the_stage_beside_a_name_longer_than_its_shar
     assert ("Stage" if env is EN else "阶段") in heads, lines[:3]
     # its two fifths, and the few cells no column left out has room in
     assert _rule(lines)[1] < 80 // 2, lines[:3]
+
+
+@pytest.mark.parametrize("env", [EN, ZH])
+def test_a_list_at_100_columns_shows_a_company_whole_rather_than_tags_cut(db_path, env):
+    """`crm list` at 100 columns beside long names hid Company on every row so that Tags
+    showed cut to nine cells (`价格敏感…`): cut tags give their place to a company that
+    shows whole on more rows, as at 80 columns."""
+    companies = (
+        "海尔智家",
+        "小米科技",
+        "腾讯科技",
+        "比亚迪",
+        "Acme Holdings International Group Limited",
+    )
+    for n, company in enumerate(companies):
+        ok("add", f"腾讯科技南京分公司华东大区第{n}事业部客户经理", "--city", "北京",
+           "--company", company, "--phone", f"+861337955302{n}")  # fmt: skip
+    ok("tag", "price-sensitive", "1", "2", "3")
+    ok("tag", "wholesale-north-china", "1", "2", "4")
+    ok("tag", "trade-show-2026", "1", "2", "3", "4")
+    code, lines = on_screen("list", columns=100, env=env)
+    assert code == 0 and all(width(line) <= 100 for line in lines), lines
+    assert _heads(lines)[2] in ("Company", "公司"), lines[:2]
+    body = [line for line in lines if "│" in line]
+    for line, company in zip(body, companies[:4], strict=False):
+        assert f"│ {company} " in line, line

@@ -771,23 +771,34 @@ def _fitted(
 
 
 def _swap(columns: Sequence[Column], shown: list[Column], hidden: list[Column], room: int) -> None:
-    """Tags shown cut give their place to what goes just before them (`SAY_LESS`: a
-    company, not an email, which says less) where that shows whole in it, no other text
-    cut further: `crm list` in Chinese at 80 columns shows `海尔智家` rather than
-    `高消费、vip、批…` (at 120 beside a long name `Acme Holdings International` does not
-    fit in the tags' room: they stay)."""
+    """Tags shown cut give their place to what goes before them (`SAY_LESS`: a company, an
+    email) where that is cut on fewer rows in it, no other text cut further: `crm list` in
+    Chinese at 80 columns shows `海尔智家` rather than `高消费、vip、批…`, and beside long
+    names at 100 a company whole on most rows rather than tags cut on most; the English
+    demo at 120 an email whole rather than tags cut on twelve rows. Of two, the one cut on
+    fewer rows, a company where they tie."""
     fit(shown, room)
     for tags in [c for c in shown if c.key in CUT_FIRST and not c.whole and c.width < c.compact]:
-        cut = _cuts(shown)
-        before = SAY_LESS[max(SAY_LESS.index(tags.key) - 1, 0)]
-        for other in [c for c in hidden if c.key == before and c is not tags and c.filled]:
+        cut, rows = _cuts(shown), _rows_cut(tags)
+        best: tuple[int, int, list[Column], Column] | None = None
+        before = SAY_LESS[: SAY_LESS.index(tags.key)]
+        for other in [c for c in hidden if c.key in before and c.filled]:
             trial = [c for c in columns if (c in shown and c is not tags) or c is other]
-            if fit(trial, room) and other.width >= other.compact and _cuts(trial) <= cut:
-                shown[:] = trial
-                hidden.remove(other)
-                hidden.append(tags)
-                break
+            if not fit(trial, room) or _cuts(trial) - _cut(other) > cut or _rows_cut(other) >= rows:
+                continue
+            rank = (_rows_cut(other), -SAY_LESS.index(other.key))
+            if best is None or rank < best[:2]:
+                best = (*rank, trial, other)
+        if best is not None:
+            shown[:] = best[2]
+            hidden.remove(best[3])
+            hidden.append(tags)
         fit(shown, room)
+
+
+def _rows_cut(c: Column) -> int:
+    """On how many measured rows `c`'s text is cut as fitted."""
+    return 0 if c.whole else sum(1 for size in c.sizes if size > c.width)
 
 
 def _is_name(c: Column | None) -> bool:
