@@ -669,10 +669,11 @@ def test_prose_lines_are_counted_as_they_are_wrapped(text, room):
     assert counted is None or counted == len(drawn), (counted, drawn)
 
 
-def test_churn_by_rhythm_at_120_columns_keeps_the_usual_gap_and_whole_numbers(demo):
-    """`crm report churn --rhythm` at 120 columns hid Usual gap days, what a rhythm is
-    measured by, to show names whole (the table spares it otherwise), and cut a reason
-    inside a number (`silent for 11…` of 112 days): a cut ends before the number."""
+def test_churn_by_rhythm_at_120_columns_keeps_silent_days_and_whole_numbers(demo):
+    """`crm report churn --rhythm` at 120 columns hid Silent days to keep Usual gap days,
+    which the reason says too (the table spares it first), and cut a reason inside a number
+    (`silent for 11…` of 112 days): a cut ends before the number. At 200 columns the usual
+    gap of a customer whose rhythm is assumed (`90 days assumed`) is empty, not 90.0."""
     import json
 
     for n, name in enumerate(("Christopher Fitzgerald-Worth", "Maximilian von Habsburg-L")):
@@ -684,7 +685,7 @@ def test_churn_by_rhythm_at_120_columns_keeps_the_usual_gap_and_whole_numbers(de
     code, lines = on_screen("report", "churn", "--rhythm", columns=120, env=EN)
     assert code == 0 and all(width(line) <= 120 for line in lines), lines
     head = " ".join(line for line in lines[:4] if "┃" in line)
-    assert "Usual" in head and "gap" in head, lines[:4]
+    assert "Silent" in head and "Lifecycle" in head, lines[:4]
     for line in lines:
         if "│" not in line or "…" not in line.split("│")[-1]:
             continue
@@ -693,6 +694,16 @@ def test_churn_by_rhythm_at_120_columns_keeps_the_usual_gap_and_whole_numbers(de
         assert reason.startswith(shown), (shown, reason)
         rest = reason[len(shown) :]
         assert not (shown[-1:].isdigit() and rest[:1].isdigit()), (shown, reason)
+    code, lines = on_screen("report", "churn", "--rhythm", columns=200, env=EN)
+    assert code == 0 and "Usual" in " ".join(lines[:4]), lines[:4]
+    gaps = {r["customer_id"]: r["usual_gap_days"] for r in rows if "assumed" not in r["reason"]}
+    body = [line.split("│") for line in lines if "│" in line and "#" in line]
+    assert body
+    at = next(i for i, h in enumerate(lines[0].split("┃")) if "Usual" in h)
+    for cells in body:
+        ref = int(re.search(r"#(\d+)", cells[0]).group(1))
+        gap = cells[at].strip()
+        assert gap == (f"{gaps[ref]:.1f}" if ref in gaps else ""), (cells, said[ref])
 
 
 @given(st.lists(st.sampled_from(["silent", "for", "112", "1,299.50", "days;", "#12", "¥8"]),
