@@ -803,3 +803,35 @@ def test_a_list_at_100_columns_shows_a_company_whole_rather_than_tags_cut(db_pat
     body = [line for line in lines if "│" in line]
     for line, company in zip(body, companies[:4], strict=False):
         assert f"│ {company} " in line, line
+
+
+def test_due_tasks_in_chinese_at_70_columns_wrap_a_task_text_for_its_repeat():
+    """`crm remind` in Chinese at 70 columns left out the due tasks' 重复 (the header
+    任务编号 unwrapped in the room it left) where main wrapped one task's text one cell
+    sooner for it: wrapped prose gives a cell of its third for a column the table shows,
+    at the cost of a line or so, never a name shown whole."""
+    import io
+
+    from crmcli.cli.terminal import Screen, draw
+
+    due = [("2026-12-07", 14, "董怡浩（#126）", "回访满意度", None),
+           ("2026-12-07", 29, "陈维安（#246）", "约产品演示", None),
+           ("2026-12-09", 20, "林乐天（#156）", "发送合同", None),
+           ("2026-12-10", 24, "田强（#197）", "发送报价", None),
+           ("2026-12-12", 45, "吴景行（#120）", "上次通话两周后再回访", "完成后 2 周"),
+           ("2026-12-14", 21, "陈勇霞（#158）", "约产品演示", None)]  # fmt: skip
+    rows = [
+        {"due_on": d, "task_id": i, "customer": c, "phone": f"+86 139 1234 {i:04d}",
+         "text": t, "repeats": r}
+        for d, i, c, t, r in due
+    ]  # fmt: skip
+    heads = {"due_on": "到期日", "task_id": "任务编号", "customer": "客户", "phone": "电话",
+             "text": "内容", "repeats": "重复"}  # fmt: skip
+    out = io.StringIO()
+    keys = list(rows[0])
+    draw(rows, keys, out, Screen(70, 40, False), headers=heads, first_out=("repeats", "phone"),
+         kept=("phone",))  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert all(width(line) <= 70 for line in lines), lines
+    assert lines[0].split() == ["到期日", "┃", "任务", "┃", "客户", "┃", "内容", "┃", "重复"], lines
+    assert "完成后 2 周" in out.getvalue() and "…" not in out.getvalue(), lines

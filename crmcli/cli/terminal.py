@@ -964,9 +964,18 @@ def _back(
         before = name.width if _is_name(name) and name in shown else None
         pair = _paired(shown)
         scored = _score(*pair) if pair is not None else None
+        name_wide = pair[0].width if pair is not None else 0
         fits = fit(trial, room)
+        given = [] if fits or quiet or spare else _wrap_for(trial, points, room)
+        fits = fits or bool(given)
         # nor at the cost of names shown whole less the lines of the prose (`_trade`)
-        fits = fits and (scored is None or pair is None or _score(*pair) >= scored)
+        fits = fits and (
+            scored is None
+            or pair is None
+            or _score(*pair) >= scored
+            # prose given (`_wrap_for`) costs its lines, never a name shown whole
+            or (bool(given) and pair[0].width >= name_wide)
+        )
         fits = fits and not (spare and _cuts(trial, every=True) - _cut(back) > cut_before)
         # what the table keeps comes back at the cost of the name (`kept`), not beyond it
         if before is not None and name is not None and back is not name:
@@ -977,14 +986,40 @@ def _back(
         fits = fits and all(
             c.width >= min(c.compact, room // 3, width_before)
             for c, width_before in points
-            if c in trial
+            if c in trial and c not in given  # (given: as `_wrap_for` allows)
         )
         if fits and (not quiet or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
+        else:
+            for c in given:
+                c.point = None
         fit(shown, room)
         cuts = _cuts(shown)
     return shown
+
+
+def _wrap_for(trial: list[Column], points: list[tuple[Column, int]], room: int) -> list[Column]:
+    """Wrapped prose, the point of the table, gives up its third down to two thirds of it
+    (its widest unbreakable part kept) for a column to come back, where that costs it at
+    most NAME_LINES lines more in all: `crm remind` in Chinese at 70 columns kept a task's
+    text 20 cells wide and left out its repeat (main wrapped one text more for it). The
+    prose columns given (their `point` set), or none where the trial still does not fit."""
+    essential = max(_FREE_MIN, room // 3)
+    given = []
+    for c, before in points:
+        if c in trial and c.lines > 1 and c.texts:
+            c.point = max(_FREE_MIN, essential * 2 // 3, min(c.piece, essential))
+            given.append(c)
+    if (
+        given
+        and fit(trial, room)
+        and all(_count(c, c.width) <= _count(c, w) + NAME_LINES for c, w in points if c in given)
+    ):
+        return given
+    for c in given:
+        c.point = None
+    return []
 
 
 def _cuts(columns: Sequence[Column], every: bool = False) -> int:
