@@ -94,6 +94,8 @@ def _section(lines: list[str], title: str) -> list[list[str]]:
 
 def test_remind_heads_its_dates_date_and_keeps_churn_reasons_short(demo):
     for env, title, header, churn in (
+        # the day, which the table keeps where it fits, stays beside a cut name
+        # (`小米科技 L… (#9)`): it went to show the name whole
         (EN, "Birthdays and dates", "Date", "Churn risks"),
         (ZH, "截至 2026-11-29 的生日和重要日期", "日期", "流失风险"),
     ):

@@ -206,7 +206,8 @@ def test_a_chinese_column_asked_for_shows_beside_a_long_chinese_name(db_path):
 def test_one_long_name_does_not_cost_every_row_its_city(db_path, columns):
     """`crm list` at 200 columns hid City, Stage and Tags on every row for one name of 300
     characters, while empty Company and Email showed: a name claims at most NAME_SHARE of
-    the width from what gives way to it; beyond that it is cut."""
+    the width from what gives way to it; beyond that it is cut. A column empty on every row
+    (here the stage too) says nothing: it goes first."""
     for n in range(5):
         ok(
             "tag",
@@ -217,7 +218,8 @@ def test_one_long_name_does_not_cost_every_row_its_city(db_path, columns):
     code, lines = on_screen("list", columns=columns, env=EN)
     assert code == 0 and all(width(line) <= columns for line in lines), lines
     heads = [h.strip() for h in lines[0].split("┃")]
-    assert {"Name", "City", "Stage", "Tags", "Phone"} <= set(heads), lines[0]
+    assert {"Name", "City", "Tags", "Phone"} <= set(heads), lines[0]
+    assert not {"Company", "Email", "Stage"} & set(heads), lines[0]
     names = [r[heads.index("Name")] for r in _body(lines)]
     assert names[-1].startswith("Outlier x") and names[-1].endswith("…"), names
     assert [r[heads.index("City")] for r in _body(lines)][-1] == "Lyon", lines
@@ -227,13 +229,16 @@ def test_one_long_name_does_not_cost_every_row_its_city(db_path, columns):
 def test_a_narrow_list_keeps_a_city_every_row_has_before_a_name_is_cut(db_path, env):
     """`crm list` at 60 columns left out City, filled on every row, and kept a Company one
     row had, to show a 30-character name whole: a narrow list keeps name, city, phone and
-    stage (docs/conventions.md); the name is cut instead."""
+    stage (docs/conventions.md); the company (and the email, tags) go first, and the name
+    is cut."""
     add("张伟", "--company", "华为", "--city", "上海", "--phone", "+8613912345670")
     add("Aleksandra" * 3, "--city", "Berlin", "--phone", "+8613912345671")
     add("Anna Smith", "--city", "New York", "--phone", "+8613912345672")
     code, lines = on_screen("list", columns=60, env=env)
     assert code == 0 and all(width(line) <= 60 for line in lines), lines
-    assert [r[3] for r in _body(lines)] == ["上海", "Berlin", "New York"], lines
+    heads = [h.strip() for h in lines[0].split("┃")]
+    assert heads[2] in ("City", "城市") and heads[3] in ("Phone", "电话"), heads
+    assert [r[2] for r in _body(lines)] == ["上海", "Berlin", "New York"], lines
     assert _body(lines)[1][1].endswith("…"), lines
 
 

@@ -230,7 +230,8 @@ def test_a_narrow_terminal_cuts_free_text_then_hides_columns_and_says_which(crow
     code, lines = on_terminal("list", columns=60)
     assert code == 0
     footer = " ".join(lines[-2:])
-    assert re.search(r"^3 columns hidden: Stage, Email, Company; use", footer), lines
+    # the stage, empty on every row, goes unnamed: nothing the rows hold is hidden
+    assert re.search(r"^2 columns hidden: Email, Company; use", footer), lines
     assert "use --format csv or a wider terminal" in footer
     rows = [line for line in lines if "│" in line]
     assert "司马相如" in rows[3] and "+86 139 1234 5678" in rows[3]
@@ -439,14 +440,15 @@ def test_ids_and_emails_after_the_first_page_stay_whole_on_a_full_terminal(colum
     """At 80 columns a list of 100k customers showed `10…` and `user1000@example.o…` from
     id 1000 on: the first page set the widths, and a full terminal had no room to widen."""
     ids = [*range(1, 1001), *range(10_000, 10_003), *range(1_000_000, 1_000_003)]  # after MEASURED
-    rows = [  # names long enough to fill the terminal (an email goes before a company)
+    rows = [  # names long enough to fill the terminal
         {"id": i, "name": "胡娥" + "丽" * (columns // 4 + i % 3),
          "phone": f"+86137{i:08d}", "email": f"user{i}@example.org"}
         for i in ids
     ]  # fmt: skip
     out = io.StringIO()
     keys = ("id", "name", "phone", "email")
-    draw(rows, keys, out, Screen(columns, 24, False))
+    # as --fields asks for them: the email does not give way to a name, which is cut
+    draw(rows, keys, out, Screen(columns, 24, False), asked=True)
     body = [line for line in out.getvalue().splitlines() if " │ " in line]
     assert len(body) == len(ids)
     for i, line in zip(ids, body, strict=True):
@@ -647,21 +649,30 @@ def _cells(lines: list[str], header: str) -> list[dict[str, str]]:
 def test_today_wraps_the_reason_rather_than_cut_it_or_the_last_contact(demo):
     """The reason is the point of `crm today`: on a terminal it wraps onto a second line
     rather than being cut (`反馈 #46 已 46 天未处理（投诉，高…`), and the last contact shows
-    whole (`2026-11-17（5 天前）`, not `2026-11-17…`) or not at all."""
-    said = {str(r["rank"]): r["reasons"][0] for r in json.loads(ok("today", "--format", "json"))}
-    for lang, columns, rank, why, last in (
-        ("en", 80, "Rank", "Why", "Last contact"), ("zh", 80, "排名", "原因", "上次联系"),
+    whole (`2026-11-17（5 天前）`, not `2026-11-17…`) or not at all. At 80 columns the rank
+    (the rows' order says it) goes before a name is cut: it kept `Stark In… (#280)`; it
+    shows where it fits beside whole names. A name is cut, past a quarter of the width,
+    only where whole it would cost the reasons more than NAME_LINES lines a name."""
+    said = {r["customer_id"]: r["reasons"][0] for r in json.loads(ok("today", "--format", "json"))}
+    for lang, columns, who, why, last in (
+        ("en", 80, "Customer", "Why", "Last contact"), ("zh", 80, "客户", "原因", "上次联系"),
         ("en", 120, "Rank", "Why", "Last contact"), ("zh", 120, "排名", "原因", "上次联系"),
     ):  # fmt: skip
         code, lines = on_terminal("--lang", lang, "today", columns=columns)
         assert code == 0 and all(width(line) <= columns for line in lines), lines
-        rows = _cells(lines, rank)
+        first = next(line for line in lines if "┃" in line).split("┃")[0].strip()
+        assert first in (who, "Rank", "排名"), lines[:3]
+        rows = _cells(lines, first)
         assert len(rows) == 20, lines
-        assert any(line.startswith(" " * 5 + "│") for line in lines), lines  # a second line
+        named = "Customer" if lang == "en" else "客户"
+        cut = [r[named] for r in rows if "…" in r[named]]
+        assert all(width(name) >= columns // 4 - 1 for name in cut), rows
+        assert any(re.match(r" +│", line) for line in lines), lines  # a second line
         whole = [r for r in rows if not r[why].endswith("…")]
         assert len(whole) >= 18, (lang, columns, rows)  # wrapped, not cut
         if lang == "en":  # a line breaks at a space: the words are those of the json
-            assert all(r[why] == said[r[rank]] for r in whole), rows
+            ids = [int(re.search(r"#(\d+)", r[named]).group(1)) for r in whole]
+            assert [r[why] for r in whole] == [said[i] for i in ids], rows
         if last in rows[0]:
             day = r"\d{4}-\d\d-\d\d( \(.+\)|（.+）)|never|从未"
             assert all(re.fullmatch(day, r[last]) for r in rows), (lang, columns, rows)
@@ -713,7 +724,7 @@ def test_a_narrow_table_keeps_its_amounts_and_hides_their_currency_first():
     heads, footer = _drawn(purchases)
     assert "Amount" in heads and "Currency" not in heads, heads
     # the time reads `2026-10-31 03:01` (local, to the minute): room for the quantity
-    assert "1 column hidden: Currency;" in footer, footer
+    assert "Currency" not in footer, footer  # each amount says it: nothing is hidden
     sales = [
         {"month": "2026-11", "currency": "CNY", "revenue": _money(139218150),
          "refunds": _money(4362550), "net": _money(134855600), "orders": 934,
@@ -749,11 +760,11 @@ def test_a_currency_never_shows_alone_without_its_amounts():
 def test_the_footer_names_hidden_columns_in_the_words_of_their_headers(crowded):
     code, lines = on_terminal("list", columns=60)
     footer = " ".join(lines[-2:])
-    assert code == 0 and "hidden: Stage, Email, Company;" in footer, lines
+    assert code == 0 and "hidden: Email, Company;" in footer, lines  # no stage is set
     code, lines = on_terminal("--lang", "zh", "list", columns=60)
     assert code == 0
     footer = "".join(lines[-3:])
-    assert re.search(r"隐藏了 3 列：阶段、邮箱、公司；", footer), lines
+    assert re.search(r"隐藏了 2 列：邮箱、公司；", footer), lines
 
 
 def test_numbers_in_one_column_share_one_number_of_decimals_on_a_terminal():
@@ -782,18 +793,25 @@ def test_remind_keeps_phones_and_shows_a_last_contact_and_cadence_whole(
 ):
     """At 80 columns the tasks due soon hid the phone while their short texts had room to
     spare, and whom to contact read `2025-12-17…` and `90 天（…`: a short value shows whole
-    or not at all, and the text wraps first; a cadence goes before a name is cut."""
+    or not at all, and the text wraps first; a cadence goes before a name is cut (it kept
+    `Zoë Ko…（#144）` beside `90 天（默认）`), and the phone the table spares before a
+    name is cut too (`比亚迪 New…（#190）`)."""
     code, lines = on_terminal("--lang", lang, "remind", "--within", "14d", columns=80)
     assert code == 0 and all(width(line) <= 80 for line in lines), lines
     # the tasks due soon (in Chinese the overdue ones start with their days overdue)
     soon = [n for n, line in enumerate(lines) if line.startswith(due) and "┃" in line][-1]
     tasks = _cells(lines[soon:], due)
-    assert tasks and all(re.fullmatch(r"[+\d][\d -]+\d", r[phone]) for r in tasks), lines
+    assert tasks, lines
+    if phone in tasks[0]:
+        assert all(re.fullmatch(r"[+\d][\d -]+\d", r[phone]) for r in tasks), lines
+    else:  # it went for whom: no name is cut
+        assert not [r for r in tasks if "…" in r[contact]], lines
     start = next(n for n, line in enumerate(lines) if line.startswith(contact))
     rows = _cells(lines[start:], contact)
     assert rows and not [c for r in rows for c in r.values() if c.endswith("…") and "#" not in c]
+    assert not [r for r in rows if "…" in r[contact]], rows  # names are cut last
     if lang == "zh":  # the day they were last contacted is why they are due
-        assert last in rows[0] and cadence in rows[0], lines[start : start + 4]
+        assert last in rows[0], lines[start : start + 4]
         assert all(re.fullmatch(r"\d{4}-\d\d-\d\d（.+）|从未", r[last]) for r in rows), rows
 
 
@@ -840,3 +858,24 @@ def test_config_list_never_cuts_a_key_and_wraps_its_description(db_path, lang, k
             shown = r[about].removesuffix("…")
             assert said[r[key]].startswith(shown), r
             assert shown == said[r[key]] or width(shown) > 50, r
+
+
+@pytest.mark.parametrize("late", [1, 1000, 1100])
+def test_a_hidden_column_that_holds_data_after_the_first_page_is_announced(late):
+    """`crm purchases --limit 0` at 80 columns with 1,100 purchases without a category, then
+    one with a category: the category's column, empty on the first page, was hidden and not
+    named. A column goes unnamed only where every row drawn was empty in it."""
+    rows = [
+        {"id": i, "purchased_on": "2026-01-01", "customer": "Alice Example",
+         "category": "Very important category" if i == late else None,
+         "item": "item " + "x" * 30, "quantity": 1, "amount": _money(1000)}
+        for i in range(1, 1102)
+    ]  # fmt: skip
+    out = io.StringIO()
+    assert draw(rows, list(rows[0]), out, Screen(80, 24, False)) == 1101
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == "1 column hidden: Category; use --format csv or a wider terminal"
+    assert all(width(line) <= 80 for line in lines)
+    out = io.StringIO()
+    draw([{**r, "category": None} for r in rows], list(rows[0]), out, Screen(80, 24, False))
+    assert "Category" not in out.getvalue()  # empty on every row: nothing to announce

@@ -117,8 +117,9 @@ def care_list(
         shown = list(rows)
     if shown or fmt is not Format.table:
         # a narrow terminal keeps the date, whom to greet and how: the phone goes first
-        # (`crm show` has it), rather than the care cut to `节日问候…` beside it
-        out.rows(shown, columns, key="customer_id", first_out=("phone",))
+        # (`crm show` has it), rather than the care cut to `节日问候…` beside it; where it
+        # fits it stays, and a long name beside it is cut
+        out.rows(shown, columns, key="customer_id", first_out=("phone",), kept=("phone",))
     elif rules and is_terminal(sys.stderr):  # a person asked: say so (a cron job hears nothing)
         out.note(_("Nobody to greet for the festivals asked about."))
 

@@ -684,6 +684,9 @@ class ShowSection(NamedTuple):
     # Any kind of row: each section's own (a generic renderer shows them by `columns`).
     # Money as `X_minor` integers with `currency`: `crm show` presents it.
     rows: Callable[[sqlite3.Connection, int], Sequence[Mapping[str, Any]]]
+    # On a narrow terminal: what the table spares first, and what it keeps (see `emit`).
+    first_out: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
 
 
 SHOW_SECTIONS: list[ShowSection] = []
@@ -788,7 +791,10 @@ def show(
         (_("updated"), record["updated_at"]),
         (_("ARCHIVED"), record["archived_at"]),
     ]
-    parts = [Section(s.key, _(s.title), s.columns, rows) for s, rows in sections]
+    parts = [
+        Section(s.key, _(s.title), s.columns, rows, first_out=s.first_out, kept=s.kept)
+        for s, rows in sections
+    ]
     output(ctx).card(f"#{record['id']} {record['name']}", pairs, parts)
 
 

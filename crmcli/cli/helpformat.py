@@ -499,6 +499,38 @@ def wrap(
     return "\n".join(lines).replace("\xa0", " ")
 
 
+Parts = list[list[tuple[str, str, int]]]
+
+
+def parts(text: str, breaks: str = "") -> Parts:
+    """`text` as `wrap` with `phrases` parts it (its phrases, each a list of pieces with
+    the space before each and its width), once for `lines` to count at any width."""
+    return [
+        [(space, piece, width(piece)) for space, piece in phrase]
+        for phrase in _phrases(_words(text, True), breaks, True)
+    ]
+
+
+def lines(text: Parts, columns: int) -> int | None:
+    """How many lines `wrap` with `phrases` gives the text of `text` (`parts`) in
+    `columns`, as it places them but without building them (a table measures its prose
+    at many widths); None where a piece is wider than a line (`wrap` cuts it)."""
+    count, used, empty = 1, 0, True
+    for phrase in text:
+        size = sum(len(gap) + wide for gap, _piece, wide in phrase) - len(phrase[0][0])
+        if not empty and used + len(phrase[0][0]) + size > columns >= size:
+            count, used, empty = count + 1, 0, True
+        for space, piece, wide in phrase:
+            gap = space if not empty else ""
+            if not empty and used + len(gap) + wide > columns:
+                count, used, empty, gap = count + 1, 0, True, ""
+            if empty and used + wide > columns and len(piece) > 1:
+                return None
+            used += len(gap) + wide
+            empty = False
+    return count
+
+
 # Where Chinese text is parted first: after its punctuation (`，`, `；`, `：`, `）`) and before
 # an opening mark (`（`), as at a space between English words; between two characters only
 # inside a phrase wider than a line.

@@ -171,10 +171,13 @@ def list_interactions(
         if fmt is Format.table:
             columns = TABLE_COLUMNS
             rows = ({**row, "summary": clip(row["text"])} for row in rows)
-        # a direction and an outcome say less than the kind (a call, a visit): they give up
-        # their room first on a narrow terminal
-        spared = ("direction", "outcome")
-        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id", first_out=spared)
+        # a direction says least (in or out): it gives up its room first on a narrow
+        # terminal; the kind (a call, a visit) and how it went are what a row is read for,
+        # and the summary gives up room for them, as `crm show` does for the outcome
+        output(ctx, fmt, quiet).rows(
+            rows, picked or columns, key="id", first_out=("direction",),
+            kept=("kind", "outcome"),
+        )  # fmt: skip
 
 
 @interaction_app.command("edit")
@@ -308,6 +311,9 @@ SHOW_SECTIONS.extend(
             "Last interactions",
             ("id", "occurred_at", "kind", "direction", "outcome", "summary"),
             _last_interactions,
+            # a narrow terminal leaves out the direction, and keeps how it went
+            first_out=("direction",),
+            kept=("outcome",),
         ),
     ]
 )

@@ -178,6 +178,7 @@ def emit(
     headers: Mapping[str, str] | None = None,
     first_out: Sequence[str] = (),
     asked: bool = False,
+    kept: Sequence[str] = (),
 ) -> int:
     """Write rows in `fmt`; returns how many rows were written.
 
@@ -197,7 +198,10 @@ def emit(
     segment). `raw` shows headers and cells as they are (`crm sql`). `first_out` names the
     columns a terminal too narrow for the table leaves out first, in that order (after
     empty ones), the first column too: what the reader acts on stays longest (`crm
-    remind`'s days overdue before the due date they say again).
+    remind`'s days overdue before the due date they say again). `kept` names what the
+    table is for beside its point (the phone of a list of whom to call, a birthday's date,
+    what was bought and how many): never left out to show more of a name, which is cut
+    instead, and left out only when the table cannot fit it at all.
     """
     out = out or sys.stdout
     count = 0
@@ -239,6 +243,7 @@ def emit(
                 headers=headers,
                 first_out=first_out,
                 asked=asked,
+                kept=kept,
             )
         if again is None or bars is not None:  # read once: held, and read again from there
             held = rows if isinstance(rows, (list, tuple)) else list(rows)
@@ -453,6 +458,7 @@ class Section(NamedTuple):
     fields: Sequence[str] | None = None  # JSON keys; default every key but the bar column
     styles: Styler | None = None  # a cell's meaning, for colour (see `Output.rows`)
     first_out: Sequence[str] = ()  # left out first on a narrow terminal (see `emit`)
+    kept: Sequence[str] = ()  # never left out for a name (see `emit`)
 
 
 def _json_rows(section: Section) -> Iterator[dict[str, Any]]:
@@ -509,6 +515,7 @@ def emit_sections(
         emit(
             s.rows, s.columns, fmt, out=out, no_color=no_color, title=s.title, bars=s.bars,
             at=at, color=color, styles=s.styles, again=again, first_out=s.first_out,
+            kept=s.kept,
         )  # fmt: skip
     return total
 
@@ -594,6 +601,7 @@ class Output(NamedTuple):
         headers: Mapping[str, str] | None = None,
         empty: str | None = None,
         first_out: Sequence[str] = (),
+        kept: Sequence[str] = (),
     ) -> int:
         """Write rows (see `emit`); returns how many. With --quiet only each row's `key`
         (its id), one a line, for scripts; nothing without a key. `styles(row, column)`
@@ -621,7 +629,7 @@ class Output(NamedTuple):
             return emit(
                 rows, columns, self.fmt, no_color=self.no_color, title=title, bars=bars,
                 at=at, color=color, styles=styles, again=again, words=words, raw=raw,
-                headers=headers, first_out=first_out, asked=self.asked,
+                headers=headers, first_out=first_out, asked=self.asked, kept=kept,
             )  # fmt: skip
 
     def record(self, record: Mapping[str, Any]) -> None:

@@ -87,6 +87,7 @@ TABLE_COLUMNS = (
     "currency",
 )
 # What a terminal too narrow for the table leaves out first: the item stays (`crm purchases`).
+# Where the table fits, they stay too: a customer's name beside them is cut instead.
 TABLE_SPARED = ("category", "quantity")
 
 
@@ -246,8 +247,9 @@ def purchases_(
         columns = TABLE_COLUMNS if fmt is Format.table else purchases.COLUMNS
         # a narrow terminal keeps what was bought, and leaves out its category and count
         output(ctx, fmt, quiet).rows(
-            _output_rows(rows, fmt), picked or columns, key="id", first_out=TABLE_SPARED
-        )
+            _output_rows(rows, fmt), picked or columns, key="id", first_out=TABLE_SPARED,
+            kept=TABLE_SPARED,
+        )  # fmt: skip
 
 
 @purchase_app.command("edit")

@@ -140,6 +140,7 @@ def remind(
                 fields=fields,
                 styles=_due,
                 first_out=_SPARED.get(key, ()),
+                kept=_KEPT.get(key, ()),
             )
             for key, title, columns, fields, rows, total in report
         ]
@@ -185,6 +186,14 @@ _SPARED = {
     "dates": ("falls_on",),
     "due_for_contact": ("state", "preferred_channel", "cadence"),
     "late_feedback": ("kind", "hours_open", "received_at"),
+}
+# What a section keeps where it fits, cutting a long name beside it rather than leave it
+# out (terminal.layout's `kept`): the phone of the tasks to call about, and a birthday's
+# or date's day (`crm remind` at 80 columns showed `小米科技 Lon… (#9)` with its day).
+_KEPT = {
+    "overdue_tasks": ("phone",),
+    "due_tasks": ("phone",),
+    "dates": ("falls_on",),
 }
 # The sections whose rows are customers: Chinese counts them with 位, other rows with 条.
 _OF_CUSTOMERS = frozenset({"due_for_contact", "churn"})
@@ -247,7 +256,11 @@ def today_(
         columns = reminders.TODAY_COLUMNS if fmt is Format.table else reminders.TODAY_FIELDS
         many = limit if total is None else total  # None: at least `limit` customers
         again = rows if many > reminders.HELD else None
-        shown = out.rows(rows(), picked or columns, key="customer_id", styles=_urgent, again=again)
+        # a narrow terminal spares the rank first (the rows' order says it), not the name
+        shown = out.rows(
+            rows(), picked or columns, key="customer_id", styles=_urgent, again=again,
+            first_out=("rank",),
+        )  # fmt: skip
     if not quiet:
         _more(ctx, limit, shown, many)
 

@@ -154,7 +154,9 @@ def list_(
         columns = TABLE_COLUMNS if fmt is Format.table else tasks.COLUMNS
         if fmt is Format.table:
             rows = ({**_repeats(row), "text": clip(row["text"])} for row in rows)
-        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id")
+        # a narrow terminal keeps whether a task is overdue and whether it comes back (its
+        # repeat, `2w after done`): the text wraps onto more lines for them
+        output(ctx, fmt, quiet).rows(rows, picked or columns, key="id", kept=("status", "every"))
 
 
 @task_app.command("done")

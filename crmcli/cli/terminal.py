@@ -18,7 +18,14 @@ first, then other free text, the narrowest first, then ratios, a currency, count
 amounts of money, the smallest first, then dates and phones, from the right; a currency
 never shows without its amounts) and a footer names them in the headers' words. A table
 may name columns it spares first (`first_out`, the first column too: an overdue task's due
-date, which its days overdue say again).
+date, which its days overdue say again). One rule says what gives way: a column that says
+nothing (empty on every measured row, a currency beside amounts with their symbols) goes
+before any text is cut or wrapped; what says less than a name (what the table spares, an
+email, a company, tags, a stage, a rank) goes before the name is cut, and the name claims
+no more than NAME_SHARE; never what the table keeps (`kept`: a call list's phone, a
+birthday's day), which goes only where the table does not fit at all; what the table
+spares goes for a name only where the name then shows whole; beside wrapped prose a name
+shows more names whole for up to NAME_LINES lines more of the prose each (`_trade`).
 Numbers are right-aligned, headers are words (`frequency_tier` is "Frequency tier").
 Amounts and phones read as cli/display.py gives them (`¥1,299.50`, `133 7955 3028`).
 
@@ -36,7 +43,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from crmcli.cli.cells import HALF_TAIL, Bars, Marked, cell, clusters, escape_control, width
 from crmcli.cli.display import shown
@@ -44,6 +51,9 @@ from crmcli.core import oserrors
 from crmcli.core.i18n import N_, Said, _, current
 from crmcli.core.vocabulary import header as words
 from crmcli.core.vocabulary import word as worded
+
+if TYPE_CHECKING:  # helpformat is loaded when prose wraps
+    from crmcli.cli.helpformat import Parts
 
 # A style is a meaning, drawn as SGR codes; None is no style.
 STYLES = {
@@ -213,6 +223,10 @@ PERIODS = ("day", "week", "month", "quarter", "year", "cohort")
 PROSE = ESSENTIAL
 PROSE_LINES = 2
 PROSE_WHOLE = 20
+# Wrapped prose keeps a third of the width up to this many cells: on a wide terminal it
+# reads line by line as well in 30 cells as in 40, and the columns beside it (`crm
+# today`'s rank at 120 columns, an interaction's direction and outcome) say more.
+PROSE_READ = 30
 WRAP_ROWS = 60
 # The rows a table is measured on before its first line: a screen's worth would leave a
 # longer name or care further down cut beside room to spare (`Stark Industries…` in `crm
@@ -224,6 +238,10 @@ MEASURED = 1000
 # of 300 characters at 200 columns hid every row's city, stage and tags; beyond this share
 # the name is cut (`crm list` at 60 columns still shows `Stark Industries 北京` whole).
 NAME_SHARE = 40
+# Beside wrapped prose a name shows whole for up to this many more lines of it (`_trade`):
+# `crm care` at 60 columns keeps 34 names whole on two lines each, as main did, and `crm
+# today` at 80 cuts `Stark Industr… (#244)` rather than take thirteen lines more.
+NAME_LINES = 3
 # Wrapped like prose in a short table, but not the point of it: a setting's value
 # (`call,email,meeting,...`), which a person reads whole, broken after its commas, a
 # saved filter (`crm segment list`, `crm rule list`, `crm care rule list`), broken between
@@ -234,6 +252,10 @@ WRAPPED = (*PROSE, "value", "filter", "selection", "action")
 # cut `腾讯科技南京分…` beside 18 cells of tags): a customer's tags say something about
 # them, the name says who they are.
 CUT_FIRST = ("tags",)
+# What says less than a name, and than a city, a phone and a stage: left out, in this
+# order, before text is cut (tags last of them, `CUT_FIRST`) and before a name is cut
+# (docs/conventions.md: a narrow `crm list` keeps name, city, phone and stage).
+SAY_LESS = ("notes", "email", "company", "tags")
 # Short text a row is read for, shown whole or left out, never cut or wrapped: a date's
 # occasion (`生日（满 40 岁）`, `crm remind`), which wrapped reads `生日` / `（满 40 岁）`, and
 # a last contact with how long ago (`2026-09-21（62 天前）`), which cut reads `2026-09-21（…`.
@@ -251,12 +273,14 @@ class Column:
         "bare",
         "claim",
         "compact",
+        "counted",
         "filled",
         "floor",
         "header",
         "keep",
         "key",
         "lines",
+        "longest",
         "money",
         "named",
         "natural",
@@ -265,6 +289,8 @@ class Column:
         "point",
         "same",
         "served",
+        "sizes",
+        "texts",
         "whole",
         "width",
     )
@@ -286,6 +312,7 @@ class Column:
         self.keep = 0  # in free text, what stays whole: a leading date, a trailing (#id)
         self.point: int | None = None  # an essential column's least width, when not a third
         self.lines = 1  # prose in a short table: measured for PROSE_LINES
+        self.longest = ""  # prose: its widest text
         self.piece = 0  # in prose, its widest unbreakable part (`（满 40 岁）；`)
         self.served = False  # a name that a column gave way to (`_make_way`)
         self.named = False  # a name with its (#id): cut before the id rather than left out
@@ -295,6 +322,10 @@ class Column:
         # one cell on every row of several (`春节`: `crm care --holiday`); a festival's
         # name, one for each date (`crm care --year`)
         self.same = False
+        self.sizes: list[int] = []  # each measured cell's width (a name's: is it whole?)
+        # prose: each measured text, parted once (how many lines it takes at a width)
+        self.texts: list[tuple[str, Parts]] = []
+        self.counted: dict[int, int] = {}  # prose: its lines at a width (`_count`)
         self.width = 0
 
     def measure(self, text: str) -> None:
@@ -303,21 +334,31 @@ class Column:
         wide = width(text)
         self.filled = True
         self.natural = max(self.natural, wide)
+        self.sizes.append(wide)
         if self.lines > 1:  # prose on PROSE_LINES lines; short Chinese prose whole
+            parted = _parts(text)
+            self.texts.append((text, parted))
+            if wide > width(self.longest):
+                self.longest = text
             self.piece = max(self.piece, _widest(text))
-            least = _folded(text, self.lines)
+            least = _folded(text, self.lines, parted)
             if wide > len(text):  # Chinese breaks between any characters, words at spaces
                 least = min(wide, max(least, PROSE_WHOLE))
             self.compact = max(self.compact, least)
         if self.lines == 1 or self.key in WHOLE_OR_OUT:
             self.compact = max(self.compact, wide)
-        if self.key in TYPED or self.key in PERIODS or re.fullmatch(_ATOMIC, text):
+        # the point of the table is text, even one that reads as an email (`crm history`'s
+        # `邮箱：bartholomew…@…`, kept whole, left the time alone at 80 columns)
+        atomic = self.key not in ESSENTIAL and re.fullmatch(_ATOMIC, text)
+        if self.key in TYPED or self.key in PERIODS or atomic:
             self.floor = max(self.floor, wide)
             self.whole = True
         else:
             # `2026-11-17 (5 days ago)`, `2026-11-17（5 天前）`: the date stays whole
             first = re.split(r"[\s（]", text, maxsplit=1)[0]
-            if first != text and re.fullmatch(_ATOMIC, first):
+            # not in the point of the table: a change that starts as an email
+            # (`email=very.long…@…com.cn; …`) kept `crm history` to its time at 60 columns
+            if first != text and re.fullmatch(_ATOMIC, first) and self.key not in ESSENTIAL:
                 self.keep = max(self.keep, width(first) + 1)
             tail = _ID_TAIL.search(text)
             if tail:  # "Ben Tanaka (#143)": the id stays, after at least `Ben Ta…` or `欧阳娜…`
@@ -340,27 +381,11 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     when no column can be left out any more."""
     whole_room = room
     room -= _SEPARATOR * (len(columns) - 1)
-    essential = max(_FREE_MIN, whole_room // 3)
     # What a row is (a name, a segment): it is cut, never left out.
     first = _what(columns)
-    floors = [
-        max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
-        else max(c.floor, c.compact) if c is not first and _short(c, whole_room)
-        else max(c.floor, min(c.compact, _least(c, essential)))
-        for c in columns
-    ]  # fmt: skip
+    floors = _floors(columns, whole_room, squeeze)
     if sum(floors) > room:
         return False
-    # Beside a name that columns gave way to (`_make_way`), wrapped prose still keeps its
-    # third (the dashboard's reasons read 13 cells at 60 columns beside a long name): the
-    # name takes what is left.
-    if any(c.served for c in columns):
-        raised = [
-            max(f, min(c.compact, essential))
-            if c.key in ESSENTIAL and c.lines > 1 and c.point is None else f
-            for c, f in zip(columns, floors, strict=True)
-        ]  # fmt: skip
-        floors = raised if sum(raised) <= room else floors
     if sum(c.natural for c in columns) <= room:
         for c in columns:
             c.width = c.natural
@@ -370,12 +395,9 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     # left widens the essential column further: each rank is cut to its floor before a
     # higher one is cut at all.
     # When prose wraps, the other free text comes first (rank 3): it is short beside it;
-    # and so does the name a row is about once a column gave way to it (`_make_way`: the
-    # dashboard's contact list at 60 columns left out its rank and read `Stark Indu…`
-    # beside a reason 28 cells wide): the prose only takes a line more, while it keeps
-    # its third (not once it gave that up for a number one types, `_give_up_point`).
+    # the name a row is about then trades with the prose (`_trade`): it shows more names
+    # whole for up to NAME_LINES lines more of the prose each.
     folding = any(c.lines > 1 for c in columns)
-    named = folding and not any(c.point is not None for c in columns if c.key in ESSENTIAL)
     # In a long table, where the point of it is cut rather than wrapped, a name is cut no
     # sooner than it (`crm care --holiday`: `Hiroshi…（#56）` beside 30 cells of care).
     # Where the point fits whole in its half, it is not cut to widen a name (`crm care
@@ -384,7 +406,7 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     ranks = [
         2 if c.key in ESSENTIAL or (point and c is first and _is_name(c))
         else 3 if folding and c.lines == 1 and not c.whole
-        and (c.compact <= whole_room // 4 or (named and c is first and c.served))
+        and c.compact <= whole_room // 4
         else 0 if c.key in LOW_PRIORITY else 1
         for c in columns
     ]  # fmt: skip
@@ -392,27 +414,108 @@ def fit(columns: Sequence[Column], room: int, squeeze: bool = False) -> bool:
     for rank, cap in ((3, None), (2, room // 2), (1, None), (0, None), (2, None)):
         mine = [i for i, r in enumerate(ranks) if r == rank]
         rest = room - sum(w for i, w in enumerate(widths) if ranks[i] != rank)
-        caps = [columns[i].compact if cap is None else min(columns[i].compact, cap) for i in mine]
+        # a name no wider than its claim while other text is cut (`_claimed`)
+        caps = [_claimed(columns[i]) for i in mine]
+        caps = caps if cap is None else [min(c, cap) for c in caps]
         levelled = _level(caps, [max(floors[i], widths[i]) for i in mine], rest)
         for i, w in zip(mine, levelled, strict=True):
             widths[i] = w
     for c, w in zip(columns, widths, strict=True):
         c.width = w
     spare = room - sum(c.width for c in columns)
+    # the point of the table on fewer lines first (its longest text), then headers
+    for c in columns:
+        if c.key in ESSENTIAL and c.lines > 1 and spare > 0 and c.longest:
+            wider = min(c.width + spare, c.natural)
+            if len(_lines(c.longest, wider)) < len(_lines(c.longest, c.width)):
+                spare -= wider - c.width
+                c.width = wider
     for c in sorted(columns, key=lambda c: c.natural - c.width):  # fewest header lines
         extra = min(spare, c.natural - c.width)
         if extra > 0:
             c.width += extra
             spare -= extra
+    if folding and not squeeze:
+        _trade(columns, whole_room, floors)
     return True
 
 
-def _folded(text: str, lines: int) -> int:
+def _floors(columns: Sequence[Column], room: int, squeeze: bool = False) -> list[int]:
+    """The narrowest each of `columns` may be in `room` (see `fit`)."""
+    essential = max(_FREE_MIN, room // 3)
+    first = _what(columns)
+    shared = sum(c.lines > 1 for c in columns) > 1  # two wrapped texts share the room
+    floors = [
+        max(c.keep, min(c.compact, 3)) if squeeze and not c.whole
+        else max(c.floor, c.compact) if c is not first and _short(c, room)
+        else max(c.floor, min(c.compact, _least(c, essential, shared)))
+        for c in columns
+    ]  # fmt: skip
+    # Beside a name that columns gave way to (`_make_way`), wrapped prose still keeps its
+    # third (the dashboard's reasons read 13 cells at 60 columns beside a long name): the
+    # name takes what is left.
+    if any(c.served for c in columns):
+        raised = [
+            max(f, min(c.compact, essential, max(PROSE_READ, essential * 2 // 3)))
+            if c.key in ESSENTIAL and c.lines > 1 and c.point is None else f
+            for c, f in zip(columns, floors, strict=True)
+        ]  # fmt: skip
+        if sum(raised) <= room - _SEPARATOR * (len(columns) - 1):
+            return raised
+    return floors
+
+
+def _trade(columns: Sequence[Column], room: int, floors: Sequence[int]) -> None:
+    """Beside wrapped prose (the point of a short table), the name a row is about as wide
+    as shows more names whole for up to NAME_LINES lines more of the prose each, no wider:
+    `crm remind` at 80 columns shows `Ursula Müller (#246)` whole for one more line of a
+    task's text (it cut five names to save it), and `crm today` at 80 keeps its reasons
+    on no more lines than main gave them rather than show one more name whole for thirteen
+    more lines. A name within a quarter of the width is whole first; prose that needs
+    less than a third of the width (on two lines) wraps onto more for names, down to two
+    thirds of its third or its widest unbreakable part (as when it gives its third up for
+    a number one types, `_give_up_point`); longer prose keeps its third."""
+    pair = _paired(columns)
+    if pair is None:
+        return
+    name, point = pair
+    floor = floors[list(columns).index(name)]
+    essential = max(_FREE_MIN, room // 3)
+    third = min(essential, max(PROSE_READ, essential * 2 // 3))
+    least = max(point.floor, max(_FREE_MIN, third * 2 // 3), min(point.piece, third))
+    least = least if point.compact < third else third
+    both = name.width + point.width
+    low = min(name.width, max(floor, min(name.compact, room // 4)))
+    high = max(name.width, min(_claimed(name), both - min(point.width, least)))
+    if high > low:
+        name.width = max(range(low, high + 1), key=lambda w: (_score(name, point, w), w))
+        point.width = both - name.width
+
+
+def _paired(columns: Sequence[Column]) -> tuple[Column, Column] | None:
+    """The name a row is about and the wrapped prose beside it that trade room (`_trade`)."""
+    name = _what(columns)
+    points = [c for c in columns if c.key in ESSENTIAL and c.lines > 1 and c.texts]
+    if name is None or not _is_name(name) or len(points) != 1 or not name.sizes:
+        return None
+    return name, points[0]
+
+
+def _score(name: Column, point: Column, wide: int | None = None) -> int:
+    """The names shown whole (NAME_LINES lines each) less the lines the prose takes, the
+    name `wide` cells (as it is, by default) and the prose the rest of their room."""
+    both = name.width + point.width
+    wide = name.width if wide is None else wide
+    whole = sum(size <= wide for size in name.sizes)
+    return NAME_LINES * whole - _count(point, both - wide)
+
+
+def _folded(text: str, lines: int, parted: Parts | None = None) -> int:
     """The narrowest width at which `text` wraps onto at most `lines` lines."""
     low, high = max(1, math.ceil(width(text) / lines)), width(text)
     while low < high:
         mid = (low + high) // 2
-        if len(_lines(text, mid)) <= lines:
+        if _height(text, mid, parted) <= lines:
             high = mid
         else:
             low = mid + 1
@@ -430,6 +533,31 @@ def _lines(text: str, room: int) -> list[str]:
     from crmcli.cli.helpformat import wrap as fill
 
     return fill(whole(text), room, breaks=",;=", phrases=True).split("\n")
+
+
+def _parts(text: str) -> Parts:
+    """Prose parted as `_lines` parts it, to count its lines at any width (`_height`)."""
+    from crmcli.cli.helpformat import parts, whole
+
+    return parts(whole(text), ",;=")
+
+
+def _height(text: str, room: int, parted: Parts | None = None) -> int:
+    """How many lines `_lines` gives `text` in `room` cells (counted on its `parted`
+    pieces where given: a table measures its prose at many widths)."""
+    from crmcli.cli.helpformat import lines
+
+    if width(text) <= room:
+        return 1
+    counted = lines(parted, room) if parted is not None else None
+    return counted if counted is not None else len(_lines(text, room))
+
+
+def _count(c: Column, room: int) -> int:
+    """The lines prose `c` takes on every measured row at `room` cells."""
+    if room not in c.counted:
+        c.counted[room] = sum(_height(text, room, parted) for text, parted in c.texts)
+    return c.counted[room]
 
 
 def _widest(text: str) -> int:
@@ -455,19 +583,23 @@ def _short(c: Column, room: int) -> bool:
     )  # fmt: skip
 
 
-def _least(c: Column, essential: int) -> int:
+def _least(c: Column, essential: int, shared: bool = False) -> int:
     """The width free text is cut no narrower than: a third of the room for the point of
-    the table (unless it gave that up, `point`), two thirds of that when it wraps (as for
-    other wrapped text, a setting's value); else _FREE_MIN."""
-    # wrapped, no narrower than its widest unbreakable part (up to a third of the room):
-    # `（满 40` / `岁）；` read as a broken number
+    the table, cut or wrapped, unless it gave that up for a number one types (`point`,
+    `_give_up_point`: Chinese churn at 60 columns gave its reason 14 cells beside a whole
+    name, `crm today` at 80 to show a last contact); two thirds of a third for other
+    wrapped text (a setting's value), and for the point beside it (`crm config list`'s
+    description beside a value); else _FREE_MIN."""
     folded = max(_FREE_MIN, essential * 2 // 3)
+    if c.lines > 1:  # wrapped, a third up to PROSE_READ: more adds no line it reads by
+        essential = min(essential, max(PROSE_READ, folded))
     if c.key not in ESSENTIAL:
         return folded if c.lines > 1 else _FREE_MIN
-    folded = max(folded, min(c.piece, essential))
+    if shared and c.lines > 1 and c.point is None:
+        return max(folded, min(c.piece, essential))
     if c.point is not None:
         return c.point
-    return folded if c.lines > 1 else essential
+    return essential
 
 
 def _what(columns: Sequence[Column]) -> Column | None:
@@ -502,12 +634,17 @@ def _level(caps: list[int], floors: list[int], room: int) -> list[int]:
 
 
 def layout(
-    columns: list[Column], room: int, first_out: Sequence[str] = (), asked: bool = False
+    columns: list[Column],
+    room: int,
+    first_out: Sequence[str] = (),
+    asked: bool = False,
+    kept: Sequence[str] = (),
 ) -> tuple[list[Column], list[Column]]:
     """The columns shown (fitted to `room`) and those left out, in the order they went:
     `first_out` (keys) go first, after empty columns and what the table says twice, the
-    first column too (see `draw`). Columns `asked` for by --fields are left out only where
-    they do not fit at all: none gives way to a name, which is cut instead."""
+    first column too (see `draw`). Columns `asked` for by --fields, and those the table
+    keeps (`kept`: what it is for, a call list's phone, a birthday's date), are left out
+    only where they do not fit at all: none gives way to a name, which is cut instead."""
     shown, hidden = list(columns), []
     free = [c for c in columns if not c.whole]
     key = _what(columns)  # a name, say
@@ -535,10 +672,12 @@ def layout(
     low = [n for n in LOW_PRIORITY if point or n != "last_contact"]
     order += [c for name in low for c in columns if c.key == name]
     order += [c for c in columns if c.key == "\0bars"]  # a chart
-    # More free text, the narrowest first (a code like in/out says less than a summary).
+    # More free text, the narrowest first (a code like in/out says less than a summary),
+    # what the table keeps last, the first it names last of all (`crm interactions`: the
+    # outcome goes before the kind)
     order += sorted(
         (c for c in reversed(free) if c is not key and c.key not in (*ESSENTIAL, *_STATES_KEPT)),
-        key=lambda c: c.natural,
+        key=lambda c: (1, -kept.index(c.key)) if c.key in kept else (0, c.natural),
     )
     # Then the measures, the table's main one last: shares, scores and other ratios, a
     # currency (when each amount shows its symbol), counts, then amounts of money, the
@@ -561,6 +700,16 @@ def layout(
     order += [c for c in columns if c.key in ESSENTIAL]  # then the point of the table
     order = list(dict.fromkeys(c for c in order if c is not columns[0] or c.key in first_out))
     ranked = list(order)  # `order` is used up below
+    natural = sum(c.natural for c in columns) + _SEPARATOR * (len(columns) - 1)
+    # A column that says nothing on any row goes before any text is cut or wrapped: an
+    # empty one (`crm report churn --rhythm`'s P alive), a currency beside amounts that
+    # each show its symbol.
+    if natural > room and not asked:
+        for c in [c for c in order if not c.filled or (c.key == "currency" and symbols)]:
+            if len(shown) > 1:
+                shown.remove(c)
+                hidden.append(c)
+                order.remove(c)
     while not fit(shown, room) and len(shown) > 1:
         spared = order[0] in twice or order[0].key in first_out  # the table let it go
         # a phone the table spares still keeps its place while the point can give up its
@@ -569,7 +718,12 @@ def layout(
             _needed(order[0])
             and any(_needed(c) and c.key not in first_out for c in shown if c is not order[0])
         )
-        if _needed(order[0]) and not spared and _give_up_point(shown, room):
+        # and, wrapped (a short table), for what the table keeps (`kept`: a task's status,
+        # an interaction's kind and outcome); cut, it keeps its third (`crm interactions`
+        # at 80 columns in a long list: the summary is what it is read for)
+        wraps = any(c.key in ESSENTIAL and c.lines > 1 for c in shown)
+        needed = _needed(order[0]) or (order[0].key in kept and wraps)
+        if needed and not spared and _give_up_point(shown, room):
             break  # the point takes what is left: nothing left out comes back
         gone = order.pop(0)
         shown.remove(gone)
@@ -577,21 +731,23 @@ def layout(
     else:
         if asked:  # what --fields asked for shows; a name is cut instead
             return _fitted(shown, hidden, room)
-        # tags go (in their turn) before a name or other text is cut
-        while _cuts(shown) and (spare := [c for c in order if c in shown and c.key in CUT_FIRST]):
+        # tags go (in their turn: notes, an email, a company before them) before a name or
+        # other text is cut
+        while _cuts(shown) and (spare := [c for c in order if c in shown and _spare(c)]):
             shown.remove(spare[0])
             hidden.append(spare[0])
             fit(shown, room)
-        if key is not None and any(_gives_way(c) and c.filled for c in hidden):
+        if key is not None and any(_gives_way(c, first_out, kept) and c.filled for c in hidden):
             key.served = True  # what says less than a name went: the name shows first
             fit(shown, room)
-        gave = _make_way(shown, hidden, ranked, key, room, first_out)
+        gave = _make_way(shown, hidden, ranked, key, room, first_out, kept)
         # nor does one left out before what gave way come back in its room
         late = max((ranked.index(c) for c in gave), default=0)
         early = [c for c in hidden if c in ranked[:late]]
         rest = [c for c in hidden if c not in early]
-        shown = _back(columns, shown, rest, room, gave, twice)
+        shown = _back(columns, shown, rest, room, gave, twice, kept, first_out)
         hidden[:] = [c for c in hidden if c in early or c in rest]
+        _swap(columns, shown, hidden, room)
         if any(not c.whole and c.width < c.compact for c in shown):  # text is cut
             for c in [c for c in twice if c in shown]:
                 shown.remove(c)
@@ -614,6 +770,37 @@ def _fitted(
     return shown, hidden
 
 
+def _swap(columns: Sequence[Column], shown: list[Column], hidden: list[Column], room: int) -> None:
+    """Tags shown cut give their place to what goes before them (`SAY_LESS`: a company, an
+    email) where that is cut on fewer rows in it, no other text cut further: `crm list` in
+    Chinese at 80 columns shows `海尔智家` rather than `高消费、vip、批…`, and beside long
+    names at 100 a company whole on most rows rather than tags cut on most; the English
+    demo at 120 an email whole rather than tags cut on twelve rows. Of two, the one cut on
+    fewer rows, a company where they tie."""
+    fit(shown, room)
+    for tags in [c for c in shown if c.key in CUT_FIRST and not c.whole and c.width < c.compact]:
+        cut, rows = _cuts(shown), _rows_cut(tags)
+        best: tuple[int, int, list[Column], Column] | None = None
+        before = SAY_LESS[: SAY_LESS.index(tags.key)]
+        for other in [c for c in hidden if c.key in before and c.filled]:
+            trial = [c for c in columns if (c in shown and c is not tags) or c is other]
+            if not fit(trial, room) or _cuts(trial) - _cut(other) > cut or _rows_cut(other) >= rows:
+                continue
+            rank = (_rows_cut(other), -SAY_LESS.index(other.key))
+            if best is None or rank < best[:2]:
+                best = (*rank, trial, other)
+        if best is not None:
+            shown[:] = best[2]
+            hidden.remove(best[3])
+            hidden.append(tags)
+        fit(shown, room)
+
+
+def _rows_cut(c: Column) -> int:
+    """On how many measured rows `c`'s text is cut as fitted."""
+    return 0 if c.whole else sum(1 for size in c.sizes if size > c.width)
+
+
 def _is_name(c: Column | None) -> bool:
     """Whether `c` says whom or what a row is by name: a customer's, a product's."""
     return c is not None and (
@@ -621,16 +808,28 @@ def _is_name(c: Column | None) -> bool:
     )
 
 
-def _gives_way(c: Column) -> bool:
+def _spare(c: Column) -> bool:
+    """Whether `c` goes before text is cut: tags, and what goes before them (`SAY_LESS`),
+    in that order, the text cut too: a company cut to `Acme Hold…` went after the tags it
+    kept out (`crm list` at 120 columns); it comes back cut where it fits (`_back`)."""
+    return c.key in SAY_LESS
+
+
+def _gives_way(c: Column, first_out: Sequence[str] = (), kept: Sequence[str] = ()) -> bool:
     """Whether `c` says less than a name and is left out before a name is cut: a stage or
     lifecycle (in a word; `crm list` at 60 columns), a class or tier (`高`, `A`), a
-    festival's name beside its date (`crm care`), and a rank where the table spares it
-    (`first_out`: the dashboard's contact list, whose rows' order says it). Not a city:
+    festival's name beside its date (`crm care`), a rank (the rows' order says it), what
+    says less than a city (`SAY_LESS`: an email, a company, tags), an empty column, and
+    what the table spares (`first_out`: `crm report churn`'s last purchase). Not a city:
     `crm list` at 60 columns left out a city filled on every row and kept a company one
-    row had (docs/conventions.md: a narrow `crm list` keeps name, city, phone, stage)."""
+    row had (docs/conventions.md: a narrow `crm list` keeps name, city, phone, stage).
+    Never what the table keeps (`kept`: the phone of `crm care`, a birthday's date, what
+    `crm purchases` says was bought and how many): a name beside it is cut."""
     key = c.key
-    says = key in ("stage", "lifecycle", "abc", "festival", "festival_name")
-    return says or key.endswith("_tier") or key == "rank"
+    if key in kept:
+        return False
+    says = key in ("stage", "lifecycle", "abc", "festival", "festival_name", *SAY_LESS)
+    return says or key.endswith("_tier") or key == "rank" or key in first_out or not c.filled
 
 
 def _make_way(
@@ -640,35 +839,56 @@ def _make_way(
     name: Column | None,
     room: int,
     first_out: Sequence[str],
+    kept: Sequence[str] = (),
 ) -> list[Column]:
     """While `name` is cut, the columns that say less (`_gives_way`) are left out in
     `order`, each only if the name then shows more of itself (`crm list` at 60 columns:
     the stage goes before `Stark Industries 广…` is cut; the dashboard's contact
-    list its rank); not while a column the table spares first (`first_out`, which it would
-    rather lose: `crm report churn`'s last purchase before its lifecycle) shows. Returns
-    those left out."""
+    list and `crm today` their rank), what the table spares first (`first_out`) among
+    them: `crm report churn` at 80 columns its last purchase, then its lifecycle, rather
+    than cut `James…`. Returns those left out."""
     gone: list[Column] = []
     if not _is_name(name) or name not in shown:
         return gone
-    if any(c.key in first_out and not _gives_way(c) for c in shown):
-        return gone  # the table would rather lose that first (`crm report churn` at 80)
     assert name is not None
     # an empty column first: it says nothing on any row (`crm list` at 120 columns showed
     # an empty company beside a cut name)
-    for c in [c for c in shown if not c.filled and c is not name]:
+    for c in [c for c in shown if not c.filled and c is not name and c.key not in kept]:
         if name.width >= _claimed(name):
             break
         shown.remove(c)
         hidden.append(c)
         gone.append(c)
         fit(shown, room)
-    for c in [c for c in order if c in shown and c is not name and _gives_way(c)]:
+    for c in [c for c in order if c in shown and c is not name and _gives_way(c, first_out, kept)]:
         if name.width >= _claimed(name):
             break
-        before = name.width
+        # what the table spares, and says no less than a name, goes for a name that then
+        # shows whole (`crm report churn` at 80 columns: `James…`), or has less than half
+        # its claim even first in line (`crm history` at 60 columns), not to cut one longer
+        # than its claim less (`crm interactions` at 120 columns hid the direction and the
+        # outcome for 48 cells of a name of 62)
+        if not _gives_way(c, kept=kept) and _claimed(name) < name.compact:
+            # first in line: as wide as what the others need least leaves it
+            served, name.served = name.served, True
+            least = _floors(shown, room)
+            name.served = served
+            others = sum(f for s, f in zip(shown, least, strict=True) if s is not name)
+            wide = min(_claimed(name), room - _SEPARATOR * (len(shown) - 1) - others)
+            if wide >= _claimed(name) // 2:
+                continue
+        before, pair = name.width, _paired(shown)
+        scored = _score(*pair) if pair is not None else None
         trial = [s for s in shown if s is not c]
         name.served = True  # what gave way was for the name: wrapped prose yields it too
-        if not fit(trial, room) or name.width <= before:
+        # or, beside wrapped prose, for as many names whole less lines (`_trade`)
+        fits = fit(trial, room)
+        better = scored is not None and pair is not None and _score(*pair) > scored
+        # the name shows whole, or takes at least half the room the column leaves (`crm
+        # list` in Chinese at 80 columns hid 阶段 for one cell of a name of 62)
+        gain = min(name.width, _claimed(name)) - before
+        enough = name.width >= name.compact or 2 * gain >= c.width + _SEPARATOR
+        if not fits or ((name.width <= before or not enough) and not better):
             name.served = bool(gone)
             fit(shown, room)
             continue
@@ -687,8 +907,12 @@ def _give_up_point(shown: list[Column], room: int) -> bool:
     # wrapped prose keeps a third even so (or all it needs: `约产品演示`, not `约产品演` /
     # `示`); the phone beside it goes instead
     third = max(_FREE_MIN, room // 3)
+    # wrapped, two thirds of that, no narrower than its widest unbreakable part (up to a
+    # third): `（满 40` / `岁）；` read as a broken number
+    folded = max(_FREE_MIN, third * 2 // 3)
     for c in points:
-        c.point = min(c.compact, third) if c.lines > 1 and c.key in ESSENTIAL else _FREE_MIN
+        least = max(folded, min(c.piece, third))
+        c.point = min(c.compact, least) if c.lines > 1 and c.key in ESSENTIAL else _FREE_MIN
     if points and fit(shown, room):
         return True
     for c in points:
@@ -703,9 +927,13 @@ def _back(
     room: int,
     gave: Sequence[Column] = (),
     twice: Sequence[Column] = (),
+    kept: Sequence[str] = (),
+    first_out: Sequence[str] = (),
 ) -> list[Column]:
-    """`shown` with the columns left out late that fit again (each taken out of `hidden`):
-    one left out late may make room for one before it; a chart only for itself. A currency
+    """`shown` with the columns left out late that fit again (each taken out of `hidden`),
+    the last left out first: one that does not fit leaves its room to one left out before
+    it (`crm remind` at 60 columns: the preferred channel where the last contact has no
+    room, rather than nothing); a chart only for itself. A currency
     does not come back while every amount shows its own symbol: it says nothing more; tags
     and what gave way to a name (`gave`, `_make_way`) only if no text is cut further; and
     none at the cost of the name a row is about (`crm list` at 80 columns: not a company
@@ -717,6 +945,7 @@ def _back(
     # (Each once: the first left out may be both the last data column and the chart's turn.)
     turns = [c for c in reversed(hidden) if c.key != "\0bars"] + hidden[:1]
     fit(shown, room)
+    points = [(c, c.width) for c in shown if c.key in ESSENTIAL and c.point is None]
     cuts = _cuts(shown)
     for back in dict.fromkeys(turns):
         if not back.filled or (back.key == "\0bars" and len(hidden) > 1):
@@ -728,23 +957,80 @@ def _back(
         trial = [c for c in columns if c in shown or c is back]
         # tags (and what gave way to a name) do not come back at the cost of text cut further
         quiet = back.key in CUT_FIRST or back in gave
+        # what goes before tags (`SAY_LESS`: a company) comes back at the cost of no text
+        # cut further, tags too (`crm list` at 120 columns: `Acme Hold…` beside `vip、批…`)
+        spare = _spare(back) and back.key not in CUT_FIRST
+        cut_before = _cuts(shown, every=True)
         before = name.width if _is_name(name) and name in shown else None
+        pair = _paired(shown)
+        scored = _score(*pair) if pair is not None else None
+        name_wide = pair[0].width if pair is not None else 0
         fits = fit(trial, room)
+        given = [] if fits or quiet or spare else _wrap_for(trial, points, room)
+        fits = fits or bool(given)
+        # nor at the cost of names shown whole less the lines of the prose (`_trade`)
+        fits = fits and (
+            scored is None
+            or pair is None
+            or _score(*pair) >= scored
+            # prose given (`_wrap_for`) costs its lines, never a name shown whole
+            or (bool(given) and pair[0].width >= name_wide)
+        )
+        fits = fits and not (spare and _cuts(trial, every=True) - _cut(back) > cut_before)
+        # what the table keeps comes back at the cost of the name (`kept`), not beyond it
         if before is not None and name is not None and back is not name:
-            fits = fits and (name.width >= min(before, _claimed(name)))
+            least = min(before, _claimed(name)) if back.key not in kept else 0
+            fits = fits and name.width >= least
+        # nor at the cost of the point of the table's third (`crm today` at 80 columns: not
+        # a last contact beside a reason of 17 cells)
+        fits = fits and all(
+            c.width >= min(c.compact, room // 3, width_before)
+            for c, width_before in points
+            if c in trial and c not in given  # (given: as `_wrap_for` allows)
+        )
         if fits and (not quiet or _cuts(trial) <= cuts):
             shown = trial
             hidden.remove(back)
+        else:
+            for c in given:
+                c.point = None
         fit(shown, room)
         cuts = _cuts(shown)
     return shown
 
 
-def _cuts(columns: Sequence[Column]) -> int:
-    """The cells of text cut (or wrapped) short in `columns` as fitted, beyond their own."""
-    return sum(
-        max(0, _claimed(c) - c.width) for c in columns if not c.whole and c.key not in CUT_FIRST
-    )
+def _wrap_for(trial: list[Column], points: list[tuple[Column, int]], room: int) -> list[Column]:
+    """Wrapped prose, the point of the table, gives up its third down to two thirds of it
+    (its widest unbreakable part kept) for a column to come back, where that costs it at
+    most NAME_LINES lines more in all: `crm remind` in Chinese at 70 columns kept a task's
+    text 20 cells wide and left out its repeat (main wrapped one text more for it). The
+    prose columns given (their `point` set), or none where the trial still does not fit."""
+    essential = max(_FREE_MIN, room // 3)
+    given = []
+    for c, before in points:
+        if c in trial and c.lines > 1 and c.texts:
+            c.point = max(_FREE_MIN, essential * 2 // 3, min(c.piece, essential))
+            given.append(c)
+    if (
+        given
+        and fit(trial, room)
+        and all(_count(c, c.width) <= _count(c, w) + NAME_LINES for c, w in points if c in given)
+    ):
+        return given
+    for c in given:
+        c.point = None
+    return []
+
+
+def _cuts(columns: Sequence[Column], every: bool = False) -> int:
+    """The cells of text cut (or wrapped) short in `columns` as fitted, beyond their own;
+    tags (`CUT_FIRST`) only with `every`."""
+    return sum(_cut(c) for c in columns if every or c.key not in CUT_FIRST)
+
+
+def _cut(c: Column) -> int:
+    """The cells of `c`'s text cut (or wrapped) short as fitted."""
+    return 0 if c.whole else max(0, _claimed(c) - c.width)
 
 
 def _claimed(c: Column) -> int:
@@ -754,6 +1040,9 @@ def _claimed(c: Column) -> int:
 
 
 _TRAILING = re.compile(r"[\s\u200d]+$")  # what a cut text does not end in
+# A number cut short: its digits before the cut, and what goes on after it (`11` / `2`)
+_NUMBER_ENDS = re.compile(r"(?<!\w)#?[\d,.]*\d$")
+_NUMBER_GOES_ON = re.compile(r"[,.]?\d")
 
 
 def cut(text: str, room: int) -> str:
@@ -771,8 +1060,12 @@ def cut(text: str, room: int) -> str:
             break
         out.append(ch)
         used += wide
+    kept = "".join(out)
+    # never inside a number: `silent for…`, not `silent for 11…` (of 112 days)
+    if _NUMBER_GOES_ON.match(text, len(kept)) and _NUMBER_ENDS.search(kept):
+        kept = _NUMBER_ENDS.sub("", kept)
     # `Grace…`, not `Grace …`; nor a joiner left with nothing to join (`\u200d…`)
-    return _TRAILING.sub("", "".join(out)) + "…"
+    return _TRAILING.sub("", kept) + "…"
 
 
 def text_of(value: Any, color: bool = False, at: Screen | None = None) -> str:
@@ -868,11 +1161,12 @@ def draw(
     headers: Mapping[str, str] | None = None,
     first_out: Sequence[str] = (),
     asked: bool = False,
+    kept: Sequence[str] = (),
 ) -> int:
     """Draw `rows` as a table that fits `at`; returns how many rows. The first page of rows
     is measured; the rest stream with its widths (bars need every row: a chart's rows are
-    few). `vocabulary`, `raw`, `headers` and `first_out` as `crmcli.cli.output.emit` takes
-    them."""
+    few). `vocabulary`, `raw`, `headers`, `first_out` and `kept` as
+    `crmcli.cli.output.emit` takes them."""
     stream = iter(rows)
     page = list(stream if bars else islice(stream, max(2 * at.lines, MEASURED)))
     if not page:
@@ -912,7 +1206,7 @@ def draw(
         assert bars is not None
         chart.natural, chart.floor, chart.filled = max(bars.width, chart.natural), 6, True
         columns.append(chart)
-    shown, hidden = layout(columns, at.columns, first_out, asked)
+    shown, hidden = layout(columns, at.columns, first_out, asked, kept)
     lengths = bars.lengths(page, chart.width) if bars and chart in shown else None
     for line in wrap(title, at.columns) if title else ():
         out.write(paint(line, "title", at.color) + "\n")
@@ -924,6 +1218,7 @@ def draw(
         out.write(_line(cells, shown, " ┃ ", at, "header"))
     out.write("━╇━".join("━" * c.width for c in shown) + "\n")
     index = [columns.index(c) for c in shown]
+    unseen = [c for c in hidden if not c.filled and c is not chart]
     style = styles or meaning
     count = 0
     for count, (row, line) in enumerate(
@@ -931,6 +1226,8 @@ def draw(
     ):
         if count > len(page):
             _widen(shown, index, line, at.columns)
+            for c in unseen:  # a hidden column empty on the first page may hold data later
+                c.filled = c.filled or bool(line[columns.index(c)].strip())
         cells: list[list[str]] = []
         for c, i in zip(shown, index, strict=True):
             if c is chart:
@@ -954,6 +1251,11 @@ def draw(
                 ).rstrip()
                 + "\n"
             )
+    # a column that says nothing is not announced: empty on every row drawn, or a
+    # currency beside amounts that each show its symbol (`CN¥20,864.35`)
+    symbols = any(c.money for c in shown) and not any(c.money and c.bare for c in columns)
+    if not asked:
+        hidden = [c for c in hidden if c.filled and not (c.key == "currency" and symbols)]
     if hidden:
         names = _(", ").join(
             _("the chart") if c is chart else c.header for c in hidden
@@ -1098,7 +1400,8 @@ _HEAD_PAIR = re.compile(r"[\u3400-\u9fff]{4}")
 
 def _pairs(key: str) -> bool:
     """Whether the Chinese header of column `key` may wrap between its two words."""
-    return key == "id" or key.endswith(("_id", "_tier")) or key in ("abc", "days_overdue")
+    pairs = ("abc", "days_overdue", "p_alive")
+    return key == "id" or key.endswith(("_id", "_tier")) or key in pairs
 
 
 def _head_words(header: str, key: str = "") -> list[tuple[str, str]]:
