@@ -3847,3 +3847,19 @@ def _imported_rows(db: Path) -> dict[str, object]:
     )
     state["dump"] = dump(db)
     return state
+
+
+def test_a_file_of_one_line_lists_a_hundred_of_its_columns_and_counts_the_rest(db_path, tmp_path):
+    """A CSV written as one line (a tool that wrote `\\n` as text) has a header of thousands
+    of cells, many repeated: refused as having no rows, its ignored columns are listed by the
+    first hundred and counted (it listed all of them), in both languages; repeated headers
+    are still told apart as `name (2)`, `name (3)`."""
+    cells = ["姓名", "手机"] + ["张伟", "潜在客户", "13800138000"] * 3000
+    path = tmp_path / "one-line.csv"
+    path.write_text(",".join(cells) + "\n", encoding="utf-8")
+    for lang, said in (("en", " and 8900 more (map them"), ("zh", "，另有 8900 列")):
+        result = crm("--lang", lang, "import", "customers", str(path))
+        notes = [line for line in result.stderr.splitlines() if "8900" in line]
+        assert len(notes) == 1 and said in notes[0], result.stderr
+        assert "潜在客户 (2)" in notes[0] or "潜在客户（第2个）" in notes[0], notes
+    assert json.loads(ok("list", "-f", "json")) == []

@@ -333,6 +333,10 @@ _UNNAMED = re.compile(r"(?: \(\d+\))?")
 _REPEAT = re.compile(r"(.+) \((\d+)\)")  # a repeated header's later column: `电话 (2)`
 
 
+# The most columns a message lists by name (an Outlook export ignores about 60).
+LISTED = 100
+
+
 def columns_said(names: Iterable[str], header: Iterable[str]) -> str:
     """Columns of a file listed for people: a repeated header's later column in the run's
     words (`电话（第2个）`: the second column headed 电话; English keeps `电话 (2)`)."""
@@ -343,6 +347,9 @@ def columns_said(names: Iterable[str], header: Iterable[str]) -> str:
         if found and found.group(1) in heads:
             name = _("{column} ({n})").format(column=found.group(1), n=found.group(2))
         said.append(name)
+    if len(said) > LISTED:  # a header of thousands of cells (a file of one line)
+        shown = _(", ").join(said[:LISTED])
+        return _("{columns} and {count} more").format(columns=shown, count=len(said) - LISTED)
     return _(", ").join(said)
 
 
@@ -364,7 +371,7 @@ class Mapper:
         self.kind = kind
         self.keep_unknown = keep_unknown
         self.overrides: dict[str, str] = {}
-        self.ignored: list[str] = []
+        self.ignored: dict[str, None] = {}  # in the file's order
         self.numbering: list[str] = []  # the columns of row numbers (ROW_NUMBERS)
         self.positions: dict[str, int] = {}  # a column without a header -> its place (1...)
         self._cache: dict[str, str | None] = {}
@@ -557,14 +564,13 @@ class Mapper:
         if _UNNAMED.fullmatch(column):  # a header cell left empty (a sheet's trailing ,,)
             if column in self.positions:  # named by its place, as a person counts columns
                 said = _("column {number}").format(number=self.positions[column])
-                if said not in self.ignored:
-                    self.ignored.append(said)
+                self.ignored[said] = None
             return None
         keep = not IDENTITY_DOCUMENT.fullmatch(header_key(column))
         if self.kind == "customers" and self.keep_unknown and keep:
             return f"field:{field_name(name)}"
-        if column not in self.ignored and column != ERROR_KEY and column != VCARD_KEY:
-            self.ignored.append(column)
+        if column != ERROR_KEY and column != VCARD_KEY:
+            self.ignored.setdefault(column)
         return None
 
 

@@ -431,11 +431,15 @@ def _csv(
     columns: list[str] = []
     named = [column.strip().lstrip("\ufeff").strip() for column in header]
     repeated: list[int] = []
+    taken: set[str] = set()
+    tried: dict[str, int] = {}  # a repeated header: the number its next copy tries first
     for column in header:
         clean = column.strip().lstrip("\ufeff")
-        base, number = clean, 2
-        while clean in columns:  # a repeated header keeps its cells under `name (2)`
+        base, number = clean, tried.get(clean, 2)
+        while clean in taken:  # a repeated header keeps its cells under `name (2)`
             clean, number = f"{base} ({number})", number + 1
+        tried[base] = number
+        taken.add(clean)
         columns.append(clean)
     if not any(columns):
         raise InvalidInput(_("{name}: the first row must name the columns").format(name=name))
