@@ -1094,3 +1094,20 @@ def test_an_import_without_a_notes_column_advises_a_new_one(cn, tmp_path):
     )
     ok("import", "customers", "-", "--format", "vcard", input=card)
     assert json.loads(ok("show", "X", "--format", "json"))["fields"] == {"extension": "123"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "stored"),
+    [("1 (212) 555-0134", "US", "+12125550134"), ("11(212) 555-0134", "US", None),
+     ("111 212 555 0134", "US", None), ("0571 8888 8888", "CN", "+8657188888888"),
+     ("0086 138 0013 8000", "CN", "+8613800138000"), ("8 912 345 67 89", "RU", "+79123456789")],
+)  # fmt: skip
+def test_a_national_number_keeps_every_digit_typed_before_it_but_a_prefix(typed, region, stored):
+    """A digit typed before a national number is its trunk prefix (1 in the US, 0 in China,
+    8 in Russia) or its country code, or the number is refused: `11(212) 555-0134` was stored
+    as +1 212 555 0134, a typed 1 dropped without a word."""
+    if stored is None:
+        with pytest.raises(InvalidInput, match="not a valid number"):
+            validate.phone(typed, region)
+    else:
+        assert validate.phone(typed, region) == stored

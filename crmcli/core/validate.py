@@ -295,12 +295,23 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
         )
     if number is not None and phonenumbers.is_valid_number(number):
         stored = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        digits = phonenumbers.normalize_digits_only(typed)
+        code = str(number.country_code)
+        national = stored[1 + len(code) :]
         if international:  # `+11 212 555 0134` read as +1 212...: a typed digit dropped
-            digits = phonenumbers.normalize_digits_only(typed)
-            code = str(number.country_code)
-            national = stored[1 + len(code) :]
-            if digits not in (stored[1:], f"{code}0{national}"):  # `+44 (0)20`, `+86 0571`
-                raise InvalidInput(_("invalid phone {raw!r}: not a valid number").format(raw=raw))
+            kept = digits in (stored[1:], f"{code}0{national}")  # `+44 (0)20`, `+86 0571`
+        else:  # `11 (212) 555-0134` read as (212) 555-0134: the same
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region(used or "")
+            trunk = getattr(metadata, "national_prefix", None) or ""  # 0 in CN, 1 in US
+            before = digits[: len(digits) - len(national)] if digits.endswith(national) else None
+            kept = before in ("", trunk, code, f"{code}0", f"00{code}", f"011{code}") or (
+                digits  # as the country writes it (Argentina's `011 15-2345-6789`)
+                == phonenumbers.normalize_digits_only(
+                    phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+                )
+            )
+        if not kept:
+            raise InvalidInput(_("invalid phone {raw!r}: not a valid number").format(raw=raw))
         return stored
     # A short number is dialled without a country code, in its own region only, and kept
     # without one: only the region it is read in may have it (`+86 95555` read in CN), or
