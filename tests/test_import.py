@@ -2524,13 +2524,19 @@ def _row_by_row(monkeypatch) -> None:
     monkeypatch.setattr(importers.CustomerImporter, "_shape", lambda self, rows: None)
 
 
-def _imported_state(db: Path) -> dict[str, object]:
+def _stored(db: Path) -> dict[str, object]:
+    """The customers, their name order, the search queue and the history an import left."""
     state: dict[str, object] = dict(_customer_data(db))
     state["name_order"] = rows(db, "SELECT * FROM search_name_order ORDER BY customer_id")
     state["queue"] = rows(db, "SELECT * FROM search_dirty")
     state["history"] = rows(
         db, "SELECT table_name, row_id, customer_id, op, old, new FROM history ORDER BY id"
     )
+    return state
+
+
+def _imported_state(db: Path) -> dict[str, object]:
+    state = _stored(db)
     for query in ("zhangwei", "zw", "13800138000", "138 0013", "anna", "example", "单", "shan"):
         state[f"search {query}"] = json.loads(ok("search", query, "--format", "json"))
     state["list"] = json.loads(ok("list", "--sort", "name", "--format", "json"))
@@ -3839,14 +3845,7 @@ def _plain_line(number: int, kind: int) -> dict[str, str]:
 
 
 def _imported_rows(db: Path) -> dict[str, object]:
-    state: dict[str, object] = dict(_customer_data(db))
-    state["name_order"] = rows(db, "SELECT * FROM search_name_order ORDER BY customer_id")
-    state["queue"] = rows(db, "SELECT * FROM search_dirty")
-    state["history"] = rows(
-        db, "SELECT table_name, row_id, customer_id, op, old, new FROM history ORDER BY id"
-    )
-    state["dump"] = dump(db)
-    return state
+    return {**_stored(db), "dump": dump(db)}
 
 
 def test_a_file_of_one_line_lists_a_hundred_of_its_columns_and_counts_the_rest(db_path, tmp_path):
