@@ -512,8 +512,8 @@ def _refuse_if_already(path: Path, *, encrypted: bool) -> None:
     """Say at once, before any key is asked for, that there is nothing to convert (the
     conversion checks again, under its lock)."""
     from crmcli.store import encryption
+    from crmcli.store.db import convertible
 
-    if not path.exists():
-        raise InvalidInput(_("there is no database at {path}").format(path=path))
+    convertible(path, to_encrypted=encrypted)
     if encryption.is_encrypted(path) == encrypted:
         raise encryption.already(path, encrypted=encrypted)

@@ -38,7 +38,7 @@ from crmcli.core.errors import InvalidInput, NotFound, StorageError
 from crmcli.core.i18n import N_, Joined, Listing, Said, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.vocabulary import word
-from crmcli.store import encryption, guard
+from crmcli.store import db, encryption, guard
 from crmcli.store.connection import open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
 from crmcli.store.files import check_output, creating, link_new, new_temp, place
@@ -642,6 +642,10 @@ def check_database(
         add("leftover copy", True, Said("removed {paths}", paths=Listing(list(map(str, removed)))))
     if found:
         add("leftover copy", False, guard.said_left(found))
+    if db.is_empty(db_path):  # 0 bytes (`touch`): nothing in it to check, and nothing wrong
+        add("schema version", True, Said("none: the file is empty; the first write makes it"),
+            note=True)  # fmt: skip
+        return rows
 
     try:
         conn = open_file(db_path, readonly=True)

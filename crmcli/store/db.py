@@ -3,7 +3,8 @@
 One SQLite file, chosen by `--db PATH`, then `CRM_DB`, then the platform's user data
 directory. It is created on the first write with mode 0600 inside a 0700 directory.
 Read-only commands open the file with `mode=ro` and never write; when the file does not
-exist yet they read an empty in-memory database instead of creating it.
+exist yet, or is empty (0 bytes: made by `touch`, or by a tool that creates the file for
+crm), they read an empty in-memory database instead of creating it or writing its schema.
 
 The unit of work is `write(path, command=..., warn=...)`, and every change to the records
 of a crm database goes through it, whoever makes it (a command, the demo, an import, a
@@ -72,11 +73,12 @@ def check_folder(path: Path) -> None:
 def connect(path: Path, *, write: bool, progress: Progress = SILENT) -> sqlite3.Connection:
     """Open the database at `path`, creating or upgrading its schema when needed.
 
-    write=False opens it read-only (`mode=ro`); a missing file then reads as an empty
-    database held in memory, so read commands never create files. write=True is for the
-    unit of work below (and tests). `progress` hears the phases of an upgrade (the first
-    run of a newer crm on a large file may take seconds). Raises StorageError when the file
-    cannot be opened, is not a crm database, or was written by a newer crm.
+    write=False opens it read-only (`mode=ro`); a missing or empty (0 bytes) file then reads
+    as an empty database held in memory, so read commands never create or fill files.
+    write=True is for the unit of work below (and tests). `progress` hears the phases of an
+    upgrade (the first run of a newer crm on a large file may take seconds). Raises
+    StorageError when the file cannot be opened, is not a crm database, or was written by a
+    newer crm.
     """
     guard.check_path(path)
     check_folder(path)
@@ -91,11 +93,11 @@ def _connect(path: Path, *, write: bool, progress: Progress) -> sqlite3.Connecti
     from crmcli.store import migrations
 
     try:
+        if not write and is_empty(path):
+            with _closed_on_error(open_sqlite(":memory:")) as conn:
+                migrations.migrate(conn, path=None)
+            return conn
         if not path.exists():
-            if not write:
-                with _closed_on_error(open_sqlite(":memory:")) as conn:
-                    migrations.migrate(conn, path=None)
-                return conn
             create_private_file(path, exist_ok=True)  # another crm may have just made it
         if write:
             with _closed_on_error(open_sqlite(str(path), file=path)) as conn:
@@ -111,6 +113,15 @@ def _connect(path: Path, *, write: bool, progress: Progress) -> sqlite3.Connecti
         return conn
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
+
+
+def is_empty(path: Path) -> bool:
+    """True when there is no file at `path` or it is empty (0 bytes): a database with
+    nothing in it, not even its schema, which the first write makes (as on a new file)."""
+    try:
+        return path.stat().st_size == 0
+    except FileNotFoundError:
+        return True
 
 
 @contextmanager
@@ -161,8 +172,8 @@ def write(
     updating summaries, committing); `upgrading` gives, for the time the file is opened,
     the Progress that hears the phases of upgrading an older file (by default `progress`).
     Raises StorageError for SQLite errors; a refused first write removes the file it
-    created."""
-    created = not path.exists()
+    created, or leaves empty again (0 bytes) the empty file it found."""
+    created, empty = not path.exists(), is_empty(path)
     try:
         with (upgrading or (lambda: nullcontext(progress)))() as upgrade:
             conn = connect(path, write=True, progress=upgrade)
@@ -186,12 +197,12 @@ def write(
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        if created:
-            remove_if_empty(path)
+        if empty:
+            remove_if_empty(path, keep=not created)
         raise storage_error(exc, path) from exc
     except BaseException:
-        if created:
-            remove_if_empty(path)
+        if empty:
+            remove_if_empty(path, keep=not created)
         raise
 
 
@@ -292,9 +303,11 @@ def rolled_back(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def remove_if_empty(path: Path) -> None:
+def remove_if_empty(path: Path, *, keep: bool = False) -> None:
     """Delete a database file (and its -wal, -shm) that holds no data: what a refused
-    command that created it leaves. One holding data (another crm wrote meanwhile) stays."""
+    command that created it leaves; with `keep` (the file was there, empty, before the
+    command) make it empty again (0 bytes) instead. One holding data (another crm wrote
+    meanwhile) stays."""
     from crmcli.store.history import quote_ident, user_tables
 
     try:
@@ -308,7 +321,13 @@ def remove_if_empty(path: Path) -> None:
             conn.close()
     except (sqlite3.Error, OSError, CrmError):
         return
-    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    names = [path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    if keep:
+        with suppress(OSError):
+            os.truncate(path, 0)
+    else:
+        names.insert(0, path)
+    for name in names:
         with suppress(FileNotFoundError):
             name.unlink()
 
@@ -328,8 +347,7 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
     if not encryption.available():
         raise InvalidInput(_("encryption needs the extra: pip install 'crmcli[encrypt]'"))
     path = Path(os.path.abspath(path))
-    if not path.exists():
-        raise InvalidInput(_("there is no database at {path}").format(path=path))
+    convertible(path, to_encrypted=to_encrypted)
     guard.check_path(path)
     guard.check_owned(path)
     partial = guard.converting(path)
@@ -360,6 +378,20 @@ def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted
             for name in guard.leftovers(path):
                 name.unlink(missing_ok=True)
     return {"path": str(path), "customers": customers}
+
+
+def convertible(path: Path, *, to_encrypted: bool) -> None:
+    """Raise InvalidInput when there is no database at `path` to convert: no file, or (to
+    encrypt) an empty one, which the first write with a key set makes encrypted."""
+    if not path.exists():
+        raise InvalidInput(_("there is no database at {path}").format(path=path))
+    if to_encrypted and is_empty(path):
+        raise InvalidInput(
+            _(
+                "{path} is empty: there is nothing to encrypt yet; with a key set "
+                "(CRM_KEY_FILE or CRM_KEY_FD) the first write makes it encrypted"
+            ).format(path=path)
+        )
 
 
 def _copy_and_swap(path: Path, partial: Path, key: str | None, new_key: str | None) -> int:

@@ -1,0 +1,132 @@
+"""An existing empty file (0 bytes, as `touch` or a tool that makes the file for crm leaves
+it) given as the database: a read command reads it as an empty database and leaves it 0
+bytes, with nothing beside it; the first write makes its schema as on a new file (encrypted
+when a key is set), and a refused first write leaves it empty again."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from crmcli.store import encryption
+from tests.conftest import crm, fails, ok, rows
+
+
+def make_empty(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def left(path: Path) -> list[tuple[str, int]]:
+    """The files in the database's folder that are the database or beside it, with sizes."""
+    return sorted(
+        (p.name, p.stat().st_size) for p in path.parent.iterdir() if p.name.startswith(path.name)
+    )
+
+
+READS = [
+    ("list",),
+    ("list", "--format", "json"),
+    ("show", "1"),
+    ("search", "Anna"),
+    ("remind",),
+    ("today",),
+    ("dashboard",),
+    ("history",),
+    ("purchases",),
+    ("interactions",),
+    ("export", "customers"),
+    ("export", "all"),
+    ("clean",),
+    ("dedupe",),
+    ("sql", "SELECT count(*) AS n FROM customers"),
+    ("undo", "--yes"),
+    ("forget", "1", "--yes"),
+]
+
+
+@pytest.mark.parametrize("args", READS, ids=" ".join)
+def test_a_read_command_answers_as_on_a_new_file_and_leaves_it_empty(db_path, args):
+    missing = crm(*args)
+    assert not db_path.exists()
+    make_empty(db_path)
+    empty = crm(*args)
+    assert (empty.exit_code, empty.stdout, empty.stderr) == (
+        missing.exit_code,
+        missing.stdout,
+        missing.stderr,
+    )
+    assert left(db_path) == [("crm.db", 0)]
+
+
+def test_check_says_the_file_is_empty_and_finds_no_problem(db_path):
+    make_empty(db_path)
+    found = {row["check"]: row for row in json.loads(ok("check", "--format", "json"))}
+    assert found["schema version"] == {
+        "check": "schema version",
+        "status": "note",
+        "detail": "none: the file is empty; the first write makes it",
+    }
+    assert "journal mode" not in found and "integrity" not in found
+    assert "首次写入" in ok("--lang", "zh", "check")
+    assert left(db_path) == [("crm.db", 0)]
+
+
+def test_the_first_write_makes_the_schema_as_on_a_new_file(db_path):
+    make_empty(db_path)
+    assert ok("add", "Anna", "-q") == "1\n"
+    assert ok("list", "-q") == "1\n"
+    assert rows(db_path, "SELECT name FROM customers") == [("Anna",)]
+    assert oct(db_path.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize(
+    ("code", "args"),
+    [
+        (2, ("add", "")),
+        (2, ("add", "Anna", "--email", "not-an-email")),
+        (3, ("tag", "vip", "99")),
+        (3, ("log", "call", "99", "hello")),
+        (3, ("buy", "99", "Tea", "10")),
+        (2, ("import", "customers", "-")),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else str(v),
+)
+def test_a_refused_first_write_leaves_the_file_empty(db_path, code, args):
+    make_empty(db_path)
+    fails(code, *args, input="")
+    assert left(db_path) == [("crm.db", 0)]
+    assert ok("add", "Anna", "-q") == "1\n"  # and the next write makes it as usual
+
+
+needs_sqlcipher = pytest.mark.skipif(
+    not encryption.available(), reason="sqlcipher3 (pip install 'crmcli[encrypt]') is not installed"
+)
+
+
+@needs_sqlcipher
+def test_with_a_key_set_reads_leave_it_empty_and_the_first_write_encrypts_it(
+    db_path, tmp_path, monkeypatch
+):
+    key = tmp_path / "crm.key"
+    key.write_text("correct horse battery\n")
+    key.chmod(0o600)
+    monkeypatch.setenv("CRM_KEY_FILE", str(key))
+    make_empty(db_path)
+    assert ok("list", "-q") == ""
+    assert left(db_path) == [("crm.db", 0)]
+    said = fails(2, "encrypt", db=db_path)
+    assert said == (
+        f"crm: {db_path} is empty: there is nothing to encrypt yet; with a key set "
+        "(CRM_KEY_FILE or CRM_KEY_FD) the first write makes it encrypted\n"
+    )
+    assert (
+        fails(2, "decrypt", db=db_path) == f"crm: {db_path} is not encrypted; nothing was changed\n"
+    )
+    fails(2, "add", "", db=db_path)
+    assert left(db_path) == [("crm.db", 0)]
+    assert ok("add", "Anna", "-q") == "1\n"
+    assert not db_path.read_bytes().startswith(b"SQLite format 3")
+    assert ok("list", "-q") == "1\n"
+    monkeypatch.delenv("CRM_KEY_FILE")
+    assert "needs its key" in fails(1, "list")
