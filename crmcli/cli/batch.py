@@ -1,7 +1,7 @@
 """Commands that change many customers at once: one way to choose them, one safety net.
 
 Customers come from REF arguments (`-` reads one reference per line from stdin),
-`--ids-from FILE`, the shared filter options, or `--all`. References resolve all or
+`--ids-from FILE` (or `-`), the shared filter options, or `--all`. References resolve all or
 nothing (crmcli.records.refs.resolve_many) unless `--skip-missing`. A write chosen by a filter (or
 `--all`) that touches more customers than the `bulk.confirm` setting (default 10) shows
 what it will do and asks on a terminal; off a terminal it needs `--yes`. Explicitly listed
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
 import typer
 
 from crmcli.cli.options import DryRunOption, YesOption, confirm, option, with_options
-from crmcli.core import clock, oserrors
+from crmcli.core import clock, oserrors, stdin
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
 from crmcli.records import refs
@@ -50,7 +50,12 @@ def _flag(name: str, flag: str, help: str) -> Any:
 
 
 BATCH_PARAMS = [
-    option("b_ids_from", "--ids-from", "Read references from FILE, one per line.", kind=Path),
+    option(
+        "b_ids_from",
+        "--ids-from",
+        "Read references from FILE (- for stdin), one per line.",
+        kind=Path,
+    ),
     _flag("b_every", "--all", "Every live customer (needed when no customer is named)."),
     inspect.Parameter("b_yes", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=YesOption),
     inspect.Parameter(
@@ -64,19 +69,27 @@ batch_options = with_options(
 
 
 def read_references(references: list[str] | None, batch: Batch) -> list[str]:
-    found = list(references or [])
-    if "-" in found:
-        found.remove("-")
-        found += sys.stdin.read().splitlines()
-    if batch.ids_from is not None:
+    """The references given: REF arguments, then those read from standard input (a REF or
+    `--ids-from` of `-`: read once), then those of the --ids-from file, one per line. A file
+    that cannot be opened is InvalidInput (exit 2); one that cannot be read, or standard
+    input, is blamed (exit 1), as an import's input is."""
+    found = [ref for ref in references or [] if ref != "-"]
+    typed = str(batch.ids_from) if batch.ids_from is not None else None
+    if typed == "-" or "-" in (references or []):
+        found += stdin.text("--ids-from -" if typed == "-" else "-").splitlines()
+    if batch.ids_from is not None and typed != "-":
         try:
-            found += batch.ids_from.read_text(encoding="utf-8").splitlines()
+            file = oserrors.File(batch.ids_from, "r", batch.ids_from)
         except OSError as exc:
             raise InvalidInput(
                 _("cannot read --ids-from {ids_from}: {strerror}").format(
                     ids_from=batch.ids_from, strerror=oserrors.reason(exc)
                 )
             ) from None
+        with file:
+            data = file.readall()
+        try:
+            found += data.decode("utf-8").splitlines()
         except UnicodeDecodeError:
             raise InvalidInput(
                 _("--ids-from {ids_from} is not UTF-8 text").format(ids_from=batch.ids_from)
@@ -220,7 +233,7 @@ def record_ids(values: list[str], noun: str) -> list[int]:
     apart. Empty stdin gives no ids (a pipe with nothing in it is not an error)."""
     words: list[str] = []
     for value in values:
-        words += sys.stdin.read().split() if value == "-" else [value]
+        words += stdin.text("-").split() if value == "-" else [value]
     ids = []
     for word in words:
         clean = word.strip().lstrip("#")

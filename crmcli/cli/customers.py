@@ -105,13 +105,11 @@ EDIT_ONLY_SINGLE = [
 def _read_stdin_value(option: str, *, secret: bool = False) -> str:
     """The value of `OPTION -`: standard input, or for a secret on a terminal a prompt that
     does not echo (so it stays out of argv, shell history and the screen)."""
-    if sys.stdin is None or sys.stdin.closed:
-        raise InvalidInput(
-            _("{option} - reads standard input, but there is none").format(option=option)
-        )
-    if secret and is_terminal(sys.stdin):
+    from crmcli.core import stdin
+
+    if secret and sys.stdin is not None and is_terminal(sys.stdin):
         return typer.prompt(option.lstrip("-").replace("-", " "), hide_input=True, err=True)
-    return sys.stdin.read().rstrip("\n")
+    return stdin.text(f"{option} -").rstrip("\n")
 
 
 def customer_options(*, edit: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

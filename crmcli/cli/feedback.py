@@ -354,25 +354,27 @@ def survey_delete(
 
 
 def _read_input(source: str) -> tuple[str, str | None]:
-    """(text, file name) from a path or `-` (stdin); raises InvalidInput when unreadable."""
+    """(text, file name) from a path or `-` (stdin); raises InvalidInput when it cannot be
+    opened or is not UTF-8, the blamed OSError (exit 1) when it cannot be read."""
     if source == "-":
-        if sys.stdin is None or sys.stdin.closed:
-            raise InvalidInput(_("- reads standard input, but there is none"))
-        data = sys.stdin.read()
-        if isinstance(data, bytes):  # pragma: no cover - a binary stdin
-            data = data.decode("utf-8-sig")
-        return data.lstrip("\ufeff"), None
+        from crmcli.core import stdin
+
+        return stdin.text("-").lstrip("\ufeff"), None
     path = Path(source).expanduser()
     try:
-        return path.read_text(encoding="utf-8-sig"), path.name
+        file = oserrors.File(path, "r", source)
     except FileNotFoundError:
         raise InvalidInput(_("no such file: {source}").format(source=source)) from None
-    except UnicodeDecodeError:
-        raise InvalidInput(_("{source} is not UTF-8 text").format(source=source)) from None
     except OSError as exc:
         raise InvalidInput(
             _("cannot read {source}: {value}").format(source=source, value=oserrors.reason(exc))
         ) from None
+    with file:
+        data = file.readall()
+    try:
+        return data.decode("utf-8-sig"), path.name
+    except UnicodeDecodeError:
+        raise InvalidInput(_("{source} is not UTF-8 text").format(source=source)) from None
 
 
 def import_surveys(

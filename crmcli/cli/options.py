@@ -223,7 +223,9 @@ def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -
     # Composed here, not by click, so Chinese asks `撤销吗？[y/N]：` with its own marks.
     sys.stderr.write(_("{question} [y/N]: ").format(question=moments(question)))
     sys.stderr.flush()
-    said = sys.stdin.readline().strip().casefold() in ("y", "yes", "是")
+    from crmcli.core import stdin
+
+    said = stdin.answer().strip().casefold() in ("y", "yes", "是")
     if not said:
         raise CrmError(_("not confirmed; nothing was changed"))
 

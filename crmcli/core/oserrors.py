@@ -9,7 +9,9 @@ quotes an OSError to a person takes its words from `reason`.
 from __future__ import annotations
 
 import errno
+import io
 import os
+from typing import Any
 
 from crmcli.core import i18n
 from crmcli.core.i18n import N_, _
@@ -81,3 +83,34 @@ def blamed(error: OSError, path: object, *, writing: bool) -> OSError:
         error.filename = str(path)
     error.writing = writing  # type: ignore[attr-defined]
     return error
+
+
+class File(io.FileIO):
+    """A file crm reads (mode "r": an input file, `--ids-from FILE`) or writes (mode "w": the
+    temporary file an output is written to) once it is open, whose errors (a block that
+    cannot be read, `/proc/self/mem`; a full or failing disk) name `given`, the file the
+    user named (`blamed`): an input's read error blames the input, never the output, and an
+    output's write error names the output, not its temporary file. Opening it raises the
+    system's own OSError, with the name it was opened by."""
+
+    def __init__(self, file: int | str | os.PathLike[str], mode: str, given: object) -> None:
+        super().__init__(file, mode, closefd=True)
+        self.given = given
+
+    def readinto(self, buffer: Any) -> int | None:
+        try:
+            return super().readinto(buffer)
+        except OSError as exc:
+            raise blamed(exc, self.given, writing=False) from None
+
+    def readall(self) -> bytes:
+        try:
+            return super().readall()
+        except OSError as exc:
+            raise blamed(exc, self.given, writing=False) from None
+
+    def write(self, data: Any) -> int | None:
+        try:
+            return super().write(data)
+        except OSError as exc:
+            raise blamed(exc, self.given, writing=True) from None

@@ -48,7 +48,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from crmcli.core import oserrors
 from crmcli.core.errors import InvalidInput, StorageError
@@ -312,21 +312,6 @@ def check_output(
     return info
 
 
-class _Written(io.FileIO):
-    """The descriptor of an output file being written, whose errors (a full disk, a failing
-    one) name the file the user gave (`oserrors.blamed`), not the temporary one beside it."""
-
-    def __init__(self, fd: int, path: Path) -> None:
-        super().__init__(fd, "w", closefd=True)
-        self.given = path
-
-    def write(self, data: Any) -> int | None:
-        try:
-            return super().write(data)
-        except OSError as exc:
-            raise oserrors.blamed(exc, self.given, writing=True) from None
-
-
 @contextlib.contextmanager
 def write_output(
     path: Path, *, database: Path, force: bool, reading: Path | None = None
@@ -340,7 +325,7 @@ def write_output(
         fd, temp = new_temp(path)
     try:
         with io.TextIOWrapper(
-            io.BufferedWriter(_Written(fd, path)), encoding="utf-8", newline=""
+            io.BufferedWriter(oserrors.File(fd, "w", path)), encoding="utf-8", newline=""
         ) as out:
             yield out
             out.flush()

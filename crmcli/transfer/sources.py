@@ -22,13 +22,12 @@ import csv
 import io
 import json
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from crmcli.core import oserrors
+from crmcli.core import oserrors, stdin
 from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, _
 from crmcli.core.text import csv_rows, parse_json
@@ -91,8 +90,8 @@ class _Prefixed(io.RawIOBase):
         return True
 
     def close(self) -> None:
-        if not self.closed and self._rest is not getattr(sys.stdin, "buffer", None):
-            self._rest.close()
+        if not self.closed:
+            self._rest.close()  # standard input's stays open (crmcli.core.stdin binary)
         super().close()
 
     def readinto(self, buffer: Any) -> int:
@@ -109,41 +108,16 @@ class _Prefixed(io.RawIOBase):
 
 
 def _binary(path: str) -> tuple[BinaryIO, str, int | None]:
+    """The bytes of `path` (`-`: standard input), its name for messages and its size (None:
+    not known); a read error blames it (exit 1)."""
     if path == "-":
-        stdin = sys.stdin
-        if stdin is None or stdin.closed:
-            raise InvalidInput(_("FILE - reads standard input, but there is none"))
-        raw = getattr(stdin, "buffer", None)
-        if raw is None:  # a text stream without bytes underneath (tests)
-            raw = io.BytesIO(stdin.read().encode("utf-8"))
-        return raw, _("standard input"), None
+        return stdin.binary(_("FILE") + " -"), _("standard input"), None
     file = Path(path).expanduser()
     if not file.is_file():
         if file.exists():
             raise InvalidInput(_("{path} is not a file").format(path=path))
         raise InvalidInput(_("no such file: {path}").format(path=path))
-    return io.BufferedReader(_Read(file, path)), path, file.stat().st_size
-
-
-class _Read(io.FileIO):
-    """An input file being read, whose errors (a block that cannot be read: `/proc/self/mem`,
-    a failing disk) name it (`oserrors.blamed`): the input, never the output, is to blame."""
-
-    def __init__(self, file: Path, given: str) -> None:
-        super().__init__(file, "r")
-        self.given = given
-
-    def readinto(self, buffer: Any) -> int | None:
-        try:
-            return super().readinto(buffer)
-        except OSError as exc:
-            raise oserrors.blamed(exc, self.given, writing=False) from None
-
-    def readall(self) -> bytes:
-        try:
-            return super().readall()
-        except OSError as exc:
-            raise oserrors.blamed(exc, self.given, writing=False) from None
+    return io.BufferedReader(oserrors.File(file, "r", path)), path, file.stat().st_size
 
 
 def guess_format(path: str, head: str) -> str:
@@ -357,8 +331,7 @@ def open_records(
     start = _decode_head(head, codec)
     fmt = fmt or guess_format(path, start)
     if len(head) < SNIFF_BYTES and not start.lstrip("\ufeff").strip():
-        if path != "-":
-            binary.close()
+        binary.close()
         said = {
             "csv": _("{name} is empty: it has no header row"),
             "tsv": _("{name} is empty: it has no header row"),
@@ -613,11 +586,8 @@ def not_json(name: str, exc: json.JSONDecodeError) -> InvalidInput:
 def read_document(path: str) -> Any:
     """A whole JSON document from `path` or stdin (`crm import all`)."""
     binary, name, _size = _binary(path)
-    try:
+    with binary:
         data = binary.read()
-    finally:
-        if path != "-":
-            binary.close()
     try:
         return parse_json(data.decode("utf-8-sig"))
     except UnicodeDecodeError:

@@ -1,0 +1,84 @@
+"""Standard input, as every command that reads it reads it: the `-` of a FILE, a REF or an
+ID, `--ids-from -`, an option's `-` (`--notes -`), and the answer to a yes/no question.
+
+What can go wrong is said one way wherever it happens:
+- there is no standard input (crm was started with it closed, `<&-`): InvalidInput (exit
+  2), `FILE - reads standard input, but there is none`;
+- it cannot be read (a failing disk under the file it was redirected from, a terminal hung
+  up, a socket never connected, /proc/PID/mem): the OSError is blamed on standard input
+  (crmcli.core.oserrors `blamed`), so the error boundary says `cannot read standard input:
+  Input/output error` (exit 1), never that the output could not be written;
+- it is not UTF-8 text (where text is read): the UnicodeDecodeError goes to the error
+  boundary, which says so (exit 2);
+- it was left non-blocking by another program (one descriptor shared with it): read
+  empty, it was taken for the end of the input; crm waits for its bytes instead.
+An empty standard input is no error here: each caller says what empty means for it.
+
+A directory as standard input (`crm tag vip - < folder`) never reaches crm: Python itself
+refuses to start (`Fatal Python error: init_sys_streams: <stdin> is a directory, cannot
+continue`, exit 1) before any of crm's code, or a site hook, runs.
+"""
+
+from __future__ import annotations
+
+import io
+import select
+import sys
+from typing import Any, BinaryIO
+
+from crmcli.core import oserrors
+from crmcli.core.errors import InvalidInput
+from crmcli.core.i18n import _
+
+
+def binary(what: str) -> BinaryIO:
+    """Standard input as bytes, for `what` (the words that read it: `FILE -`, `--notes -`),
+    whose read errors blame standard input (see the module docstring). Closing it leaves
+    standard input open. Raises InvalidInput when there is none."""
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        raise InvalidInput(_("{what} reads standard input, but there is none").format(what=what))
+    raw = getattr(stream, "buffer", None)
+    if raw is None:  # a text stream without bytes underneath (a test's StringIO)
+        return io.BytesIO(stream.read().encode("utf-8"))
+    return io.BufferedReader(_Read(raw), 1 << 16)
+
+
+def text(what: str) -> str:
+    """All of standard input as UTF-8 text, for `what` (see `binary`). Raises InvalidInput
+    when there is none, the blamed OSError when it cannot be read, UnicodeDecodeError when
+    it is not UTF-8."""
+    with binary(what) as data:
+        return data.read().decode("utf-8")
+
+
+def answer() -> str:
+    """One line typed in answer to a question (already asked on stderr): '' at the end of
+    the input. Raises the blamed OSError when it cannot be read."""
+    try:
+        return sys.stdin.readline()
+    except OSError as exc:
+        raise oserrors.blamed(exc, _("standard input"), writing=False) from None
+
+
+class _Read(io.RawIOBase):
+    """Standard input's binary stream, read on by `binary`: its errors blamed on standard
+    input, a non-blocking descriptor waited on until it has bytes or ends."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            # read, not read1: on a non-blocking descriptor with nothing yet, read1 gives b''
+            # as at the end, read gives None
+            while (data := self._stream.read(len(buffer))) is None:
+                select.select([self._stream], [], [])
+        except OSError as exc:
+            raise oserrors.blamed(exc, _("standard input"), writing=False) from None
+        count = len(data)
+        buffer[:count] = data
+        return count

@@ -1,0 +1,297 @@
+"""Standard input that is not a plain stream of text, read by every command that reads it
+(crmcli.core.stdin): the `-` of a REF, an ID, a FILE or an option, `--ids-from -`, the
+answer to a question. Each is given a real descriptor, as a shell would: one that cannot
+be read (/proc/self/mem, a socket never connected) is exit 1 blaming standard input with
+nothing changed; none at all (`<&-`) is exit 2; a FIFO written nothing and closed, or a
+socket whose other end closed, is an empty input; a non-blocking pipe is waited on. What
+each reads is what the same bytes given as text would give.
+
+fd 0 itself is never touched (pytest's workers talk through it): the descriptor under test
+becomes sys.stdin as Python makes it, inside CliRunner's isolation."""
+
+import contextlib
+import io
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from crmcli.cli import app
+from crmcli.cli import output as output_module
+from tests.conftest import Result, add, crm, dump, ok, state
+
+LINUX_MEM = os.path.exists("/proc/self/mem")
+
+
+class OnDescriptor(CliRunner):
+    """A CliRunner whose standard input is the descriptor `fd` (None: closed, as Python
+    leaves sys.stdin when crm starts with `<&-`)."""
+
+    def __init__(self, fd: int | None) -> None:
+        super().__init__()
+        self.fd = fd
+
+    @contextlib.contextmanager
+    def isolation(self, *args, **kwargs) -> Iterator:
+        with super().isolation(*args, **kwargs) as streams:
+            given = sys.stdin
+            sys.stdin = None if self.fd is None else open(self.fd, closefd=False, encoding="utf-8")  # noqa: SIM115
+            try:
+                yield streams
+            finally:
+                if sys.stdin is not None:
+                    sys.stdin.close()
+                sys.stdin = given
+
+
+def on(fd: int | None, *args: str) -> Result:
+    result = OnDescriptor(fd).invoke(app, list(args), catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+@contextlib.contextmanager
+def unreadable_memory() -> Iterator[int]:
+    """/proc/self/mem, whose first page is never mapped: a read fails with EIO."""
+    fd = os.open("/proc/self/mem", os.O_RDONLY)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def unconnected_socket() -> Iterator[int]:
+    """A socket never connected: a read fails with ENOTCONN."""
+    with socket.socket() as sock:
+        yield sock.fileno()
+
+
+@contextlib.contextmanager
+def empty_fifo(tmp_path) -> Iterator[int]:
+    """A FIFO a writer opened and closed without writing: the end of the input at once."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # no writer yet: would wait otherwise
+    os.close(os.open(fifo, os.O_WRONLY))
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def hung_up_socket() -> Iterator[int]:
+    """One end of a connected pair of sockets whose other end closed: the end of input."""
+    mine, theirs = socket.socketpair()
+    theirs.close()
+    with mine:
+        yield mine.fileno()
+
+
+@contextlib.contextmanager
+def late_non_blocking_pipe(data: bytes) -> Iterator[int]:
+    """A non-blocking pipe (as another program sharing it may leave it) whose bytes come in
+    two parts, after crm has started to read: read empty, it was taken for the end."""
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    half = len(data) // 2
+
+    def writer() -> None:
+        os.write(write, data[:half])
+        threading.Event().wait(0.05)
+        os.write(write, data[half:])
+        os.close(write)
+
+    timer = threading.Timer(0.1, writer)
+    timer.start()
+    try:
+        yield read
+    finally:
+        timer.join()
+        os.close(read)
+
+
+# (arguments, what the missing input is called, the bytes that make it do something)
+READERS = [
+    (("tag", "vip", "-"), "-", b"Anna\n"),
+    (("tag", "vip", "--ids-from", "-"), "--ids-from -", b"1\n"),
+    (("delete", "-"), "-", b"1\n"),
+    (("task", "done", "-"), "-", b"1\n"),
+    (("log", "note", "Anna", "-"), "TEXT -", b"Called back\n"),
+    (("add", "Ben", "--notes", "-", "-q"), "--notes -", b"Likes tea\n"),
+    (("import", "customers", "-"), "FILE -", b"name\nBen\n"),
+    (("import", "all", "-"), "FILE -", b'{"format": "crmcli-export", "customers": []}\n'),
+    (("import", "surveys", "-"), "-", b"customer,score\nAnna,9\n"),
+]
+IDS = [" ".join(args) for args, _what, _data in READERS]
+
+
+@pytest.fixture
+def anna(db_path):
+    add("Anna")
+    ok("task", "add", "Anna", "Call back", "-q")
+    return db_path
+
+
+@pytest.mark.skipif(not LINUX_MEM, reason="needs Linux's /proc")
+@pytest.mark.parametrize(("args", "what", "data"), READERS, ids=IDS)
+@pytest.mark.parametrize(
+    ("opened", "reason"),
+    [(unreadable_memory, "Input/output error"),
+     (unconnected_socket, "Transport endpoint is not connected")],
+    ids=["proc-mem", "socket"],
+)  # fmt: skip
+def test_standard_input_that_cannot_be_read_is_blamed_and_changes_nothing(
+    anna, args, what, data, opened, reason
+):
+    before = state(anna)
+    with opened() as fd:
+        result = on(fd, *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"crm: cannot read standard input: {reason}\n",
+    )
+    assert state(anna) == before
+
+
+@pytest.mark.skipif(not LINUX_MEM, reason="needs Linux's /proc")
+def test_an_unreadable_standard_input_is_said_in_the_run_language(anna):
+    with unreadable_memory() as fd:
+        result = on(fd, "--lang", "zh", "tag", "vip", "-")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "crm: 无法读取标准输入：读写出错（磁盘可能有故障）\n",
+    )
+
+
+@pytest.mark.parametrize(("args", "what", "data"), READERS, ids=IDS)
+def test_no_standard_input_at_all_is_one_line_exit_2(anna, args, what, data):
+    before = state(anna)
+    result = on(None, *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"crm: {what} reads standard input, but there is none\n",
+    )
+    assert state(anna) == before
+
+
+def _same_as_text(db_path, tmp_path, args: tuple[str, ...], given: bytes, opened: Callable) -> None:
+    """The command on the descriptor `opened` gives what it gives on `given` as text, and
+    leaves the same database (run first on a copy)."""
+    copy = tmp_path / "as-text.db"
+    copy.write_bytes(db_path.read_bytes())
+    as_text = crm("--db", str(copy), *args, input=given.decode())
+    with opened() as fd:
+        result = on(fd, *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        as_text.exit_code,
+        as_text.stdout,
+        as_text.stderr.replace(str(copy), str(db_path)),
+    )
+    assert result.exit_code in (0, 2), result
+    assert dump(db_path) == dump(copy)
+
+
+@pytest.mark.parametrize(("args", "what", "data"), READERS, ids=IDS)
+@pytest.mark.parametrize("kind", ["fifo", "socket"])
+def test_an_input_that_ends_at_once_reads_as_empty(anna, tmp_path, args, what, data, kind):
+    """A FIFO written nothing and closed, a socket whose peer hung up: an empty input, as a
+    pipe with nothing in it (`true | crm tag vip -` tags nobody, exit 0)."""
+    opened = (lambda: empty_fifo(tmp_path)) if kind == "fifo" else hung_up_socket
+    _same_as_text(anna, tmp_path, args, b"", opened)
+
+
+@pytest.mark.parametrize(("args", "what", "data"), READERS, ids=IDS)
+def test_a_non_blocking_pipe_is_read_to_its_end(anna, tmp_path, args, what, data):
+    _same_as_text(anna, tmp_path, args, data, lambda: late_non_blocking_pipe(data))
+
+
+@pytest.mark.skipif(not LINUX_MEM, reason="needs Linux's /proc")
+def test_an_answer_that_cannot_be_read_is_blamed_on_standard_input(anna, monkeypatch):
+    """A yes/no question on a terminal whose reads fail (hung up): nothing is undone."""
+    ok("tag", "vip", "Anna")
+    before = state(anna)
+    monkeypatch.setattr(output_module, "is_terminal", lambda stream: True)
+    with unreadable_memory() as fd:
+        result = on(fd, "undo")
+    assert result.exit_code == 1 and result.stderr.endswith(
+        "crm: cannot read standard input: Input/output error\n"
+    ), result
+    assert state(anna) == before
+
+
+def test_a_directory_as_standard_input_stops_python_before_crm(db_path, tmp_path):
+    """Python itself refuses to start when fd 0 is a directory (init_sys_streams), before
+    any code of crm or a site hook: nothing of crm's can say it, and nothing is changed."""
+    add("Anna")
+    before = state(db_path)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "crmcli", "tag", "vip", "-"],
+            stdin=directory, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(directory)
+    assert proc.returncode == 1
+    assert "<stdin> is a directory, cannot continue" in proc.stderr
+    assert state(db_path) == before
+
+
+def test_stdin_is_read_by_crmcli_core_stdin_only():
+    """Every reader of standard input goes through crmcli.core.stdin, so each says the same
+    things: no other module reads sys.stdin's text or bytes itself."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "crmcli"
+    readers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.name != "stdin.py"
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "sys.stdin.read" in line or "sys.stdin.buffer" in line or "stdin.readline" in line
+    ]
+    assert readers == []
+
+
+def test_binary_is_closed_without_closing_standard_input():
+    from crmcli.core import stdin
+
+    given = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(b"abc"), encoding="utf-8")
+    try:
+        with stdin.binary("-") as data:
+            assert data.read() == b"abc"
+        assert not sys.stdin.closed
+    finally:
+        sys.stdin = given
+
+
+@pytest.mark.skipif(not LINUX_MEM, reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    "args",
+    [("tag", "vip", "--ids-from"), ("import", "customers"), ("import", "surveys")],
+    ids=" ".join,
+)
+def test_a_named_input_that_opens_but_cannot_be_read_is_blamed_as_stdin_is(anna, tmp_path, args):
+    """What a file named for reading says is what standard input says: opened but not read
+    (/proc/self/mem) exit 1 naming it; not openable (a folder) exit 2 naming it."""
+    before = state(anna)
+    result = crm(*args, "/proc/self/mem")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "crm: cannot read /proc/self/mem: Input/output error\n",
+    )
+    result = crm(*args, str(tmp_path))
+    assert result.exit_code == 2 and result.stderr.startswith("crm: "), result
+    assert str(tmp_path) in result.stderr and result.stderr.count("\n") == 1
+    assert state(anna) == before
