@@ -19,11 +19,13 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from crmcli.cli import app
 from crmcli.cli import output as output_module
-from tests.conftest import Result, add, crm, dump, ok, state
+from tests.conftest import Result, add, crm, dump, examples, ok, state
 
 LINUX_MEM = os.path.exists("/proc/self/mem")
 
@@ -103,11 +105,11 @@ def late_non_blocking_pipe(data: bytes) -> Iterator[int]:
 
     def writer() -> None:
         os.write(write, data[:half])
-        threading.Event().wait(0.05)
+        threading.Event().wait(0.02)
         os.write(write, data[half:])
         os.close(write)
 
-    timer = threading.Timer(0.1, writer)
+    timer = threading.Timer(0.05, writer)
     timer.start()
     try:
         yield read
@@ -295,3 +297,36 @@ def test_a_named_input_that_opens_but_cannot_be_read_is_blamed_as_stdin_is(anna,
     assert result.exit_code == 2 and result.stderr.startswith("crm: "), result
     assert str(tmp_path) in result.stderr and result.stderr.count("\n") == 1
     assert state(anna) == before
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    parts=st.lists(st.binary(max_size=3000), max_size=6),
+    pauses=st.lists(st.sampled_from([0, 0, 0.001, 0.005]), min_size=6, max_size=6),
+)
+def test_a_non_blocking_pipe_gives_every_byte_however_they_come(parts, pauses):
+    """Whatever the bytes and however they are split and delayed, standard input on a
+    non-blocking pipe reads them all, in order, to the end: none is taken for the end."""
+    from crmcli.core import stdin
+
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+
+    def writer() -> None:
+        for part, pause in zip(parts, pauses, strict=False):
+            threading.Event().wait(pause)
+            os.write(write, part)
+        os.close(write)
+
+    thread = threading.Thread(target=writer)
+    given_stdin = sys.stdin
+    sys.stdin = open(read, closefd=False, encoding="utf-8")  # noqa: SIM115
+    thread.start()
+    try:
+        with stdin.binary("-") as data:
+            assert data.read() == b"".join(parts)
+    finally:
+        thread.join()
+        sys.stdin.close()
+        sys.stdin = given_stdin
+        os.close(read)
