@@ -244,8 +244,8 @@ def left_said(found: list[Path]) -> str:
     names = ", ".join(str(p) for p in found)
     verb, them = ("is", "it") if len(found) == 1 else ("are", "them")
     return (
-        f"crm: {names} {verb} left from an interrupted crm encrypt or decrypt and may hold "
-        f"the data unencrypted; crm check --repair removes {them}\n"
+        f"crm: {names} {verb} left from an interrupted 'crm encrypt' or 'crm decrypt' and may "
+        f"hold the data unencrypted; 'crm check --repair' removes {them}\n"
     )
 
 

@@ -26,8 +26,8 @@ def test_the_leftover_paths_are_listed_as_the_language_lists(left):
     english = ", ".join(map(str, left))
     chinese = "、".join(map(str, left))
     assert crm("list", "-q").stderr == (
-        f"crm: {english} are left from an interrupted crm encrypt or decrypt and may hold the "
-        "data unencrypted; crm check --repair removes them\n"
+        f"crm: {english} are left from an interrupted 'crm encrypt' or 'crm decrypt' and may "
+        "hold the data unencrypted; 'crm check --repair' removes them\n"
     )
     assert crm("--lang", "zh", "list", "-q").stderr == (
         f"crm: {chinese} 是中断的“crm encrypt”或“crm decrypt”留下的文件，可能含有未加密的数据；"
