@@ -291,7 +291,7 @@ def card_fault(card: str, first: int) -> str | None:
                 return _("line {line}: END:{end} ends nothing (no BEGIN:{end} before it)").format(
                     line=number, end=value
                 )
-        elif name == "PROFILE":
+        elif name == "PROFILE" and opened and value.upper() != opened[-1][0]:  # VCARD is it
             return _("line {line}: a PROFILE line has no place in a vCard").format(line=number)
         else:
             encodings = {str(p[0]).upper() for p in params if len(p) == 1}  # 2.1's bare BASE64
