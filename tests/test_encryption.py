@@ -259,7 +259,7 @@ def test_a_leftover_converting_file_is_reported_by_every_command_and_repaired(db
         assert result.exit_code == 0 and result.stderr == said, (args, result.stderr)
     rows = check_rows()
     assert rows["leftover copy"]["status"] == "problem"
-    assert "crm check --repair removes it" in rows["leftover copy"]["detail"]
+    assert "'crm check --repair' removes it" in rows["leftover copy"]["detail"]
     assert crm("check").exit_code == 1
     result = crm("check", "--repair", "--format", "json")
     assert result.exit_code == 0, result.stderr

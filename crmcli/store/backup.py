@@ -412,8 +412,8 @@ def _folder_given(folder: Path) -> str:
     try:
         for path in folder.iterdir():
             match = _NAME.match(path.name)
-            if match and path.is_file():
-                found.append(((match["stamp"], int(match["n"] or 1)), path))
+            if match and path.is_file():  # within a second, the one written last
+                found.append(((match["stamp"], path.stat().st_mtime_ns), path))
     except OSError:  # a folder crm may not list: said as a folder all the same
         found = []
     if not found:
