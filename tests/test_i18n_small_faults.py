@@ -366,3 +366,28 @@ def test_no_phone_without_digits_gets_the_region_advice(typed, regions):
         validate.phone(typed, region, home=home)
     assert "default_region" not in refused.value.message
     assert "\n" not in refused.value.message
+
+
+@pytest.mark.parametrize("damage", [corrupt, skew_index])
+def test_a_damaged_database_is_restored_as_its_check_says_and_its_bytes_kept(
+    db_path, tmp_path, damage
+):
+    """`crm check` says a damaged file's remedy is `crm restore FILE`, and crm restore
+    refused it: the copy of the current database it keeps failed on the damage."""
+    for name in ("Anna", "Ben"):
+        add(name, "--city", "Paris")
+    good = tmp_path / "good.db"
+    ok("backup", str(good))
+    add("Chen")
+    damage(db_path)
+    assert crm("check").exit_code == 1
+    result = crm("--lang", "zh", "restore", str(good), "--yes")
+    assert result.exit_code == 0, result
+    kept = db_path.parent / "backups" / "crm-damaged-20261122T100000.db"
+    assert result.stdout.splitlines() == [
+        f"已把 {good}（2 位客户）恢复到 {db_path}。",
+        f"原来的数据库保存在 {kept}",
+    ]
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert crm("check").exit_code == 0
+    assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna", "Ben"]

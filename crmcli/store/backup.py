@@ -236,6 +236,41 @@ def copy_to(
 _STEP = 4096  # pages a step of a watched copy (16 MiB at 4 KiB pages)
 
 
+class Damaged(StorageError):
+    """A database that fails its integrity check: a copy of it is refused (crm backup), a
+    restore over it keeps its bytes (restore_database)."""
+
+
+def _damage_in(exc: BaseException) -> bool:
+    """Whether `exc`, or the SQLite error behind it, says the file is damaged."""
+    while exc is not None:
+        if isinstance(exc, sqlite3.Error) and is_damage(exc):
+            return True
+        exc = exc.__cause__  # type: ignore[assignment]
+    return False
+
+
+def _keep_bytes(db_path: Path) -> Path:
+    """Copy a damaged database's file (and its -wal, beside the copy, so SQLite reads the
+    two as one) byte for byte into the backups folder, 0600, under a new stamped name
+    (`<stem>-damaged-YYYYmmddTHHMMSS.db`): what it held, for `sqlite3 .recover`. Only while
+    no connection of this process is open on it (opening the file would drop SQLite's
+    locks)."""
+    import shutil
+
+    target = _stamped(backup_folder(db_path), db_path.stem, "-damaged")
+    for source, dest in ((db_path, target), (Path(f"{db_path}-wal"), Path(f"{target}-wal"))):
+        if not source.exists():
+            continue
+        with creating(dest):
+            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as data:
+                shutil.copyfileobj(data, out)
+                out.flush()
+                os.fsync(out.fileno())
+    return target
+
+
 def _copy_failed(source: sqlite3.Connection, count: int) -> StorageError:
     """Why a copy that failed its integrity check was not kept, in crm's words: the
     database's own problems, which the copy has too (SQLite copies pages as they are), with
@@ -254,7 +289,7 @@ def _copy_failed(source: sqlite3.Connection, count: int) -> StorageError:
             ).format(problems=plural(count, "problem").said())
         )
     said = integrity_said(source, found) if found != ["unreadable"] else DAMAGED
-    return StorageError(
+    return Damaged(
         _("the database failed its integrity check; nothing was backed up: {found}").format(
             found=said.said()
         )
@@ -444,12 +479,19 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
         )
     kept = None
     if db_path.exists():
-        current = connect(db_path, write=False)
         try:
-            before = _stamped(backup_folder(db_path), db_path.stem, "-before-restore")
-            kept = copy_to(current, before, stamped=True)["path"]
-        finally:
-            current.close()
+            current = connect(db_path, write=False)
+            try:
+                before = _stamped(backup_folder(db_path), db_path.stem, "-before-restore")
+                kept = copy_to(current, before, stamped=True)["path"]
+            finally:
+                current.close()
+        except (sqlite3.DatabaseError, StorageError) as exc:
+            # A damaged database, whose remedy `crm check` says is a restore: its pages
+            # cannot be copied through SQLite, so its bytes are kept as they are.
+            if not isinstance(exc, Damaged) and not _damage_in(exc):
+                raise
+            kept = str(_keep_bytes(db_path))
     source = open_file(source_path, readonly=True)
     try:
         source_key = encryption.key_of(source)
