@@ -136,7 +136,8 @@ def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, {"\x00error": reason.format(next=card_text)}
             continue
         try:
-            card = vobject.readOne(from_version_21(card_text), validate=False)
+            converted = from_version_21(card_text)
+            card = vobject.readOne(converted, validate=False)
         except Exception:  # vobject raises several kinds (ParseError, binascii.Error...)
             # vobject's English (and its line numbers, which count the card's lines twice)
             # said again in crm's words, naming the file's line
@@ -148,7 +149,7 @@ def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
             )
             yield number, {"\x00error": reason}
             continue
-        card_text = from_version_21(card_text)
+        card_text = converted
         record = card_record(card)
         version = _value(card, "version") or "3.0"
         record[KEY] = (version, _normalise_newlines(card_text))
