@@ -39,13 +39,13 @@ def test_a_filter_matching_nobody_says_so_and_changes_nothing(db_path):
     for write in WRITES:
         said = nobody(db_path, *write, "--where", "city = nowhere", "--yes")
         assert said == (
-            "No customer matches the filter --where 'city = nowhere'; nothing was changed.\n"
+            'No customer matches the filter --where "city = nowhere"; nothing was changed.\n'
         ), write
         said = nobody(db_path, "--lang", "zh", *write, "--where", "城市 = 无处")
-        assert said == "没有客户符合筛选条件 --where '城市 = 无处'，没有做任何更改。\n", write
+        assert said == "没有客户符合筛选条件 --where 「城市 = 无处」，没有做任何更改。\n", write
         # quoted as typed, not in the run's words: `city`, not `城市`
         said = nobody(db_path, "--lang", "zh", *write, "--where", "city = nowhere", "--yes")
-        assert said == "没有客户符合筛选条件 --where 'city = nowhere'，没有做任何更改。\n", write
+        assert said == "没有客户符合筛选条件 --where 「city = nowhere」，没有做任何更改。\n", write
         assert nobody(db_path, *write, "--where", "city = nowhere", "-q") == "", write
     assert ok("tags").count("\n") == 3  # no tag was made for nobody
 
@@ -54,12 +54,12 @@ def test_a_tag_that_does_not_exist_is_named_as_a_likely_typo(db_path):
     people()
     said = nobody(db_path, "edit", "--where", "tag = nosuch", "--city", "上海")
     assert said == (
-        "No customer matches the filter --where 'tag = nosuch'; nothing was changed.\n"
+        'No customer matches the filter --where "tag = nosuch"; nothing was changed.\n'
         "crm: warning: there is no tag 'nosuch' (a typo?)\n"
     )
     said = nobody(db_path, "--lang", "zh", "tag", "新客", "--tag", "ViP", "--tag", "大客户")
     assert said == (
-        "没有客户符合筛选条件 --tag ViP --tag '大客户'，没有做任何更改。\n"
+        "没有客户符合筛选条件 --tag ViP --tag 大客户，没有做任何更改。\n"
         "crm: 警告：并没有叫“大客户”的标签（是不是打错了？）\n"
     )
     # the typo is said even with --quiet, as every warning
@@ -67,7 +67,7 @@ def test_a_tag_that_does_not_exist_is_named_as_a_likely_typo(db_path):
     assert said == "crm: warning: there is no tag 'nosuch' (a typo?)\n"
     # a tag that exists (in any case) is no typo, even when nobody has it with the rest
     said = nobody(db_path, "stage", "lost", "--tag", "VIP", "--city", "上海")
-    assert "typo" not in said and "--tag VIP --city '上海'" in said
+    assert "typo" not in said and "--tag VIP --city 上海" in said
 
 
 def test_a_filter_that_matches_someone_still_says_what_it_did(db_path):
@@ -112,24 +112,25 @@ def test_an_empty_list_of_customers_says_so_and_makes_no_tag(db_path, tmp_path):
 def test_named_customers_none_of_whom_the_filter_keeps_is_nobody_matched(db_path):
     people()
     said = nobody(db_path, "tag", "new", "1", "2", "--city", "广州")
-    assert said == "No customer matches the filter --city '广州'; nothing was changed.\n"
+    assert said == "No customer matches the filter --city 广州; nothing was changed.\n"
     assert ok("tags").count("\n") == 3
 
 
 @pytest.mark.parametrize(
     ("typed", "shown"),
-    [(("--where", "stage = lead"), "--where 'stage = lead' --city '无处'"),
-     (("--stage", "lead"), "--stage lead --city '无处'"),
-     (("--stage", "潜在客户"), "--stage '潜在客户' --city '无处'"),
-     (("--where", "revenue_12m >= 999999"), "--where 'revenue_12m >= 999999' --city '无处'"),
-     (("--lifecycle", "at_risk"), "--city '无处' --lifecycle at_risk")],
+    [(("--where", "stage = lead"), '--where "stage = lead" --city 无处'),
+     (("--stage", "lead"), "--stage lead --city 无处"),
+     (("--stage", "潜在客户"), "--stage 潜在客户 --city 无处"),
+     (("--where", "revenue_12m >= 999999"), '--where "revenue_12m >= 999999" --city 无处'),
+     (("--lifecycle", "at_risk"), "--city 无处 --lifecycle at_risk")],
 )  # fmt: skip
 def test_the_filter_is_quoted_as_typed_in_either_language(db_path, typed, shown):
     """The Chinese line said crm's words for it (`阶段`, `流失风险`) where `stage`,
-    `at_risk` were typed."""
+    `at_risk` were typed. A value with spaces is in the language's quotation marks."""
     people()
+    zh = shown.replace('"', "「", 1).replace('"', "」", 1)
     for lang, said in (
         ("en", f"No customer matches the filter {shown}; nothing was changed.\n"),
-        ("zh", f"没有客户符合筛选条件 {shown}，没有做任何更改。\n"),
+        ("zh", f"没有客户符合筛选条件 {zh}，没有做任何更改。\n"),
     ):
         assert nobody(db_path, "--lang", lang, "tag", "x", *typed, "--city", "无处") == said

@@ -571,27 +571,31 @@ def test_every_hour_with_every_part_of_the_day_reads_as_the_docs_table_says(part
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "expected", "day"),
     [
-        ("晚上12点", "Sat 2026-12-05 00:00"),
-        ("晚上12:30", "Sat 2026-12-05 00:30"),
-        ("今天晚上12点", "Sat 2026-12-05 00:00"),
-        ("昨天晚上12点", "Fri 2026-12-04 00:00"),
-        ("晚上11点半", "Fri 2026-12-04 23:30"),
-        ("中午12点", "Fri 2026-12-04 12:00"),
-        ("中午1点", "Fri 2026-12-04 13:00"),
-        ("下午12点", "Fri 2026-12-04 12:00"),
-        ("凌晨1点", "Fri 2026-12-04 01:00"),
+        ("晚上12点", "Sat 2026-12-05 00:00", "Fri 2026-12-04"),
+        ("晚上12:30", "Sat 2026-12-05 00:30", "Fri 2026-12-04"),
+        ("今天晚上12点", "Sat 2026-12-05 00:00", "Fri 2026-12-04"),
+        ("昨天晚上12点", "Fri 2026-12-04 00:00", "Thu 2026-12-03"),
+        ("2026年十二月三十一日晚上12点", "Fri 2027-01-01 00:00", "Thu 2026-12-31"),
+        ("2026年12月31日 晚上12点", "Fri 2027-01-01 00:00", "Thu 2026-12-31"),
+        ("12月31日夜里1点", "Thu 2026-01-01 01:00", "Thu 2026-12-31"),
+        ("晚上11点半", "Fri 2026-12-04 23:30", "Fri 2026-12-04"),
+        ("中午12点", "Fri 2026-12-04 12:00", "Fri 2026-12-04"),
+        ("中午1点", "Fri 2026-12-04 13:00", "Fri 2026-12-04"),
+        ("下午12点", "Fri 2026-12-04 12:00", "Fri 2026-12-04"),
+        ("凌晨1点", "Fri 2026-12-04 01:00", "Fri 2026-12-04"),
+        ("midnight", "Fri 2026-12-04 00:00", "Fri 2026-12-04"),
     ],
 )
-def test_evening_never_means_noon_and_its_midnight_ends_the_day(text, expected):
+def test_evening_never_means_noon_and_its_midnight_ends_the_day(text, expected, day):
+    """As a moment, 晚上12点 is the next day's 00:00; where the time is dropped (--due) the
+    day is the one written: the midnight that ends it, the night that begins on it."""
     at_ten_to_midnight = datetime(2026, 12, 4, 23, 50).astimezone()
     assert dates.show_moment(dates.parse_datetime(text, at_ten_to_midnight, direction="past")) == (
         expected
     )
-    assert (
-        dates.show_day(dates.parse_date(text, FRIDAY.date(), direction="future")) == (expected[:14])
-    )
+    assert dates.show_day(dates.parse_date(text, FRIDAY.date(), direction="future")) == day
 
 
 @pytest.mark.parametrize(

@@ -244,8 +244,8 @@ def left_said(found: list[Path]) -> str:
     names = ", ".join(str(p) for p in found)
     verb, them = ("is", "it") if len(found) == 1 else ("are", "them")
     return (
-        f"crm: {names} {verb} left from an interrupted crm encrypt or decrypt and may hold "
-        f"the data unencrypted; crm check --repair removes {them}\n"
+        f"crm: {names} {verb} left from an interrupted 'crm encrypt' or 'crm decrypt' and may "
+        f"hold the data unencrypted; 'crm check --repair' removes {them}\n"
     )
 
 
@@ -259,7 +259,7 @@ def test_a_leftover_converting_file_is_reported_by_every_command_and_repaired(db
         assert result.exit_code == 0 and result.stderr == said, (args, result.stderr)
     rows = check_rows()
     assert rows["leftover copy"]["status"] == "problem"
-    assert "crm check --repair removes it" in rows["leftover copy"]["detail"]
+    assert "'crm check --repair' removes it" in rows["leftover copy"]["detail"]
     assert crm("check").exit_code == 1
     result = crm("check", "--repair", "--format", "json")
     assert result.exit_code == 0, result.stderr

@@ -309,7 +309,7 @@ def test_an_errors_details_break_between_phrases_under_their_indent(db_path, tmp
     under its two-space indent; into a pipe it is one line."""
     ok("config", "set", "default_region", "CN")
     csv = tmp_path / "bad.csv"
-    csv.write_text("name,phone\n张三丰,13800138111\n王五常,abc\n", encoding="utf-8")
+    csv.write_text("name,phone\n张三丰,13800138111\n王五常,(650) 253-0000\n", encoding="utf-8")
     piped = crm("--lang", "zh", "import", "customers", str(csv))
     detail = [line for line in piped.stderr.splitlines() if line.startswith("  ")]
     assert len(detail) == 1 and "国家/地区" in detail[0], piped.stderr

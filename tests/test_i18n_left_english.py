@@ -241,8 +241,8 @@ def test_a_leftover_copy_is_said_in_chinese_in_the_notice_and_in_crm_check(db_pa
     assert {
         "check": "leftover copy",
         "status": "problem",
-        "detail": f"{partial} is left from an interrupted crm encrypt or decrypt; crm check "
-        "--repair removes it",
+        "detail": f"{partial} is left from an interrupted 'crm encrypt' or 'crm decrypt'; "
+        "'crm check --repair' removes it",
     } in rows
     assert partial.exists()
 

@@ -3,7 +3,9 @@ its paths as the run's language lists things (`, ` in English, `、` in Chinese)
 notice and in `crm check`, and is wrapped to a terminal's width as an error is; into a pipe
 it stays one line; JSON keeps the English."""
 
+import itertools
 import json
+import re
 
 import pytest
 
@@ -26,8 +28,8 @@ def test_the_leftover_paths_are_listed_as_the_language_lists(left):
     english = ", ".join(map(str, left))
     chinese = "、".join(map(str, left))
     assert crm("list", "-q").stderr == (
-        f"crm: {english} are left from an interrupted crm encrypt or decrypt and may hold the "
-        "data unencrypted; crm check --repair removes them\n"
+        f"crm: {english} are left from an interrupted 'crm encrypt' or 'crm decrypt' and may "
+        "hold the data unencrypted; 'crm check --repair' removes them\n"
     )
     assert crm("--lang", "zh", "list", "-q").stderr == (
         f"crm: {chinese} 是中断的“crm encrypt”或“crm decrypt”留下的文件，可能含有未加密的数据；"
@@ -51,3 +53,21 @@ def test_on_a_terminal_the_notice_is_wrapped_to_the_width(db_path, left):
         assert all(width(x) <= 60 for x in notice), notice
         said = "".join(notice).replace(" ", "")  # a path wider than the line is broken
         assert str(left[-1]) in said and "crmcheck--repair" in said, notice
+
+
+def test_on_a_terminal_a_command_is_kept_whole_and_no_line_is_left_short(db_path, left):
+    """English broke before `crm encrypt`, leaving a short line: unquoted, `crm encrypt or
+    decrypt and may hold the data unencrypted` read as one command, kept whole."""
+    for lang, columns in (("en", 100), ("en", 72), ("zh", 72)):
+        code, lines = on_terminal(
+            "--lang", lang, "--db", str(db_path), "show", "1", columns=columns
+        )
+        assert code == 0
+        notice = lines[: next(i for i, x in enumerate(lines) if x.startswith("#1"))]
+        said = " ".join(notice)
+        for command in ("crm encrypt", "crm decrypt", "crm check --repair"):
+            assert command in said and any(command in x for x in notice), notice
+        for line, after in itertools.pairwise(notice):
+            # the next line's first unit (a quoted command is one) did not fit on this one
+            first = re.match(r"'[^']*'\S*|\S+" if lang == "en" else r"“[^”]*”|[!-~]+|\S", after)
+            assert width(line) + 1 + width(first[0]) > columns, notice

@@ -4,8 +4,13 @@ off and kept in the card, whichever way it is written (`转123` as `ext. 123`), 
 splits it (docs/transfer.md#vcard-crm-import-customers-contactsvcf)."""
 
 import json
+import re
 
-from tests.conftest import crm, fails, ok
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import crm, examples, fails, ok
+from tests.test_i18n_errors import english_left
 
 
 def card(name: str, *lines: str, end: bool = True) -> str:
@@ -61,3 +66,68 @@ def test_every_way_of_writing_an_extension_is_kept_in_the_card(cn):
     assert {p for c in shown for p in c["phones"]} == {"+861062345678"}
     exported = ok("export", "customers", "--format", "vcard")
     assert exported.count("TEL;TYPE=WORK:+861062345678 ext. 123\n") == len(shown), exported
+
+
+# --- a card vobject cannot read, said in crm's words ----------------------------------------
+
+BAD_CARDS = [
+    # (lines of card 2 after its FN, the refusal after `card 2 (line 5): `)
+    (["garbage"], "not a readable vCard: line 8 is not a vCard property (NAME:value): 'garbage'"),
+    (["NOTE:a", " folded", "TEL;TYPE=\"cell:1"],
+     "not a readable vCard: line 10 is not a vCard property (NAME:value): 'TEL;TYPE=\"cell:1'"),
+    (["BEGIN:VEVENT", "SUMMARY:x"],
+     "not a readable vCard: line 10: END:VCARD comes before the END:VEVENT of the BEGIN:VEVENT "
+     "on line 8"),
+    (["END:VTODO"], "not a readable vCard: line 8: END:VTODO ends nothing (no BEGIN:VTODO before it)"),
+    (["PHOTO;ENCODING=b:abc"],
+     "not a readable vCard: line 8: the PHOTO value is not base64, as its ENCODING says"),
+    (["NOTE;ENCODING=QUOTED-PRINTABLE:a=", "b=", "c", "oops"],
+     "not a readable vCard: line 11 is not a vCard property (NAME:value): 'oops'"),
+]  # fmt: skip
+
+
+def test_a_card_vobject_cannot_read_is_refused_by_its_line_in_crm_words(db_path):
+    """vobject's `At line 15: Failed to parse line: garbage` (its line numbers count a card's
+    lines twice) and `VEVENT component wasn't closed` were shown as they are, in Chinese too."""
+    for lines, said in BAD_CARDS:
+        text = card("李娜") + card("张伟", *lines) + card("王芳")
+        err = fails(2, "import", "customers", "-", "--format", "vcard", input=text, db=db_path)
+        assert err.splitlines()[1:] == [f"  card 2 (line 5): {said}"], err
+        zh = fails(
+            2, "--lang", "zh", "import", "customers", "-", "--format", "vcard", input=text,
+            db=db_path,
+        )  # fmt: skip
+        reason = zh.splitlines()[1].split("：", 1)[1]
+        assert reason.startswith("无法读取的 vCard：第 "), zh
+        keys = r"vCard|BEGIN:\w+|END:\w+|ENCODING|BASE64|PHOTO|“[^”]*”"
+        assert english_left(re.sub(keys, "", reason)) == [], zh
+    ok("import", "customers", "-", "--format", "vcard", "--skip-invalid", input=text)
+    assert names() == ["李娜", "王芳"]  # the card refused alone
+
+
+def test_an_8bit_value_is_read_as_the_text_it_is(db_path):
+    """vobject decoded any ENCODING as base64: a NOTE `abcd` of ENCODING=8BIT was stored as
+    three bytes, `hello` refused."""
+    for version in ("2.1", "3.0"):
+        text = (
+            f"BEGIN:VCARD\r\nVERSION:{version}\r\nFN:Ann {version}\r\n"
+            "NOTE;ENCODING=8BIT:abcd\r\nTITLE;8BIT:hello world\r\nEND:VCARD\r\n"
+        )
+        ok("import", "customers", "-", "--format", "vcard", input=text)
+    shown = json.loads(ok("export", "customers", "--format", "json"))
+    assert [(c["notes"], c["title"]) for c in shown] == [("abcd", "hello world")] * 2
+
+
+@settings(max_examples=examples(60), deadline=None, derandomize=True)
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12), max_size=4))
+def test_no_card_shows_vobject_s_words_whatever_its_lines(lines):
+    """Any lines inside a card: imported, or refused in one line of crm's own, naming a line
+    of that card."""
+    text = card("张伟", *lines)
+    result = crm("import", "customers", "-", "--format", "vcard", "--dry-run", input=text)
+    assert result.exit_code in (0, 2), result
+    assert "Traceback" not in result.stderr
+    for english in ("Failed to parse", "component", "At line", "codec", "vobject", "never"):
+        assert english not in result.stderr, result.stderr
+    for number in re.findall(r": line (\d+)", result.stderr):
+        assert 1 <= int(number) <= 4 + sum(1 + x.count("\n") + x.count("\r") for x in lines)

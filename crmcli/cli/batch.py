@@ -177,17 +177,36 @@ def nobody_matched(
     exist at all, a likely typo, is a warning, said even with --quiet. It ends the write,
     which rolls it back: not even the new tag of `crm tag` is left behind."""
     from crmcli.cli.app import output
-    from crmcli.core.where import as_options
 
     said = output(ctx, quiet=bool(ctx.params.get("quiet")))
-    # the filter as typed (`--where 'city = nowhere'`), not in the run's words (`城市`): the
+    # the filter as typed (`--where "city = nowhere"`), not in the run's words (`城市`): the
     # user reads back what they wrote
-    typed = str(as_options(selection.saved()))
     nobody = _("No customer matches the filter {filter}; nothing was changed.")
-    said.note(nobody.format(filter=typed))
+    said.note(nobody.format(filter=as_typed(selection.saved())))
     for tag in _missing_tags(conn, selection):
         said.warn(_("there is no tag {tag!r} (a typo?)").format(tag=tag))
     raise typer.Exit(0)
+
+
+def as_typed(saved: dict[str, Any]) -> str:
+    """A filter as the options that make it, for a person to read back in a sentence: each
+    value as typed, a word bare (`--city 上海`, `--city O'Brien`), one with spaces (or none
+    at all) in the language's marks (`--where "city = nowhere"`, `--where 「城市 = 无处」`),
+    never quoted for a shell (`'"'"'` for an apostrophe): a sentence is read, not pasted."""
+    import re
+
+    from crmcli.core.where import OPTIONS
+
+    words: list[str] = []
+    for name, flag in OPTIONS.items():
+        value = saved.get(name)
+        for item in value if isinstance(value, list) else [value] if value else []:
+            if isinstance(item, dict):  # a tag bound to its id: as typed when saved
+                item = item.get("text", item.get("typed", item))
+            text = str(item)
+            plain = re.fullmatch(r"\S+", text)  # O'Brien, 上海: a word, read as is
+            words += [flag, text if plain else _('"{value}"').format(value=text)]
+    return " ".join(words)
 
 
 def _missing_tags(conn: sqlite3.Connection, selection: "CustomerFilter") -> list[str]:

@@ -22,7 +22,8 @@ The grammar (docs/conventions.md shows it with a table of examples, which tests 
   only its own hours (`_ZH_HOURS`): `晚上12点` is the next day's 00:00, `晚上1点` is refused.
   A day run into its part is read written out (`昨晚8点` is `昨天晚上8点`, `今早` `今天早上`);
   the night (`夜里`, `半夜`) runs past midnight, so `昨天夜里1点` is 01:00 today. A day with
-  a part and no hour (`今晚`) is that day where a day is wanted (`--due`).
+  a part and no hour (`今晚`) is that day where a day is wanted (`--due`); so is a day with
+  its time where the time is dropped: `12月31日晚上12点` is 31 December, not 1 January.
   An option that takes a day alone (`--since`) refuses a time rather than drop it.
 - a moment from now (parse_datetime only): `now`, `现在`, `刚才` (just now: now), `半小时前`,
   `2小时前`, `十分钟后`.
@@ -314,10 +315,10 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     part = re.fullmatch(rf"(.+?)\s*(?:{_ZH_PARTS})", _day_parts(day_text))
     if part and not option:  # --due 今晚, 明天下午: that day
         day_text = part[1]
-    carry = timedelta(days=clock.days if clock else 0)  # 晚上12点 ends the day: the next one
-    return _in_range(
-        text, lambda: (_day(day_text, today, direction) if day_text else today) + carry
-    )
+    # The time is dropped, so the day is the one written: `12月31日晚上12点` (the midnight
+    # that ends the evening) and `明天夜里1点` (the night, past midnight) are that day's, as
+    # a person files them, not the next day's that parse_datetime gives their moment.
+    return _in_range(text, lambda: _day(day_text, today, direction) if day_text else today)
 
 
 def names_time(text: str) -> bool:

@@ -263,6 +263,10 @@ def phone(value: str, region: str | None, *, home: str | None = None) -> str:
     lookalikes = [ch for ch in typed if not ch.isspace() and ch not in "-.()"]
     if lookalikes and all(ch in _LOOKALIKE for ch in lookalikes):  # `O`, `〇`, `l`: no digit
         raise InvalidInput(_letters_said(raw, lookalikes))
+    if not re.search(r"\d", typed):  # `😀`, `-`, `+`: no number in any region, no advice
+        raise InvalidInput(
+            _("phone {raw!r} is not a phone number: it has no digits").format(raw=raw)
+        )
     used = home or region
     international = raw.startswith(("+", "\uff0b"))
     code = service_code(raw)

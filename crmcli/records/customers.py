@@ -347,13 +347,20 @@ class BadBirthday(InvalidInput):
     property, `BDAY`)."""
 
     def __init__(self, value: str, today: date, reason: str | None) -> None:
-        self.value = value.strip()
+        import unicodedata
+
+        self.value = value.strip()  # as typed (`１２`), read in half-width
+        value = unicodedata.normalize("NFKC", value)
         self.day = _month_and_day(value, today)  # a month and day without a year: said so
         # an empty one is said as a birthday's; another a reason of its own or none,
         # and a day said relative to today (`monday`: which week?) the birthday's forms
         if reason is not None and self.value and _(dates.HELP) not in reason:
             reason = None if self.day is None and _relative(value, today) else reason
         self.reason = None if self.value and reason and _(dates.HELP) in reason else reason
+        read = value.strip()
+        if self.reason and read != self.value:  # the date parser quotes what it read (`1/4`)
+            for mark in ("{!r}", "“{}”"):
+                self.reason = self.reason.replace(mark.format(read), mark.format(self.value))
         if not self.value:  # not `empty date` with a task's forms (today, next fri...)
             self.reason = _(
                 "empty birthday; write it as 1990-05-07 or 1990年5月7日, or as --05-07 when "
@@ -447,26 +454,29 @@ def birthday_values(value: str, today: date) -> dict[str, str | None]:
 
     from crmcli.core import lunar
 
-    value = unicodedata.normalize("NFKC", value)  # --０５-１３ from a Chinese input method
+    # Read in half-width (--０５-１３ from a Chinese input method), quoted as typed (`１２`):
+    # the parsers below normalize what they read and quote the text they are given.
+    typed, value = value, unicodedata.normalize("NFKC", value)
     yearless = dates.parse_yearless(value)
     if yearless is not None:
         return {"birthday": yearless, "birthday_lunar": None}
     serial = value.strip()
     if len(serial) == 5 and serial.isdigit() and int(serial) <= (today - _EXCEL_DAY_0).days:
+        day = (_EXCEL_DAY_0 + timedelta(days=int(serial))).isoformat()
         raise InvalidInput(
             _(
                 "birthday {value} looks like a date a spreadsheet wrote as a number ({day}); "
                 "format the column as a date (YYYY-MM-DD) and save the file again"
-            ).format(value=serial, day=(_EXCEL_DAY_0 + timedelta(days=int(serial))).isoformat())
+            ).format(value=typed.strip(), day=day)
         )
     try:
-        born, lunar_date = lunar.parse_day(value, today, direction="none")
+        born, lunar_date = lunar.parse_day(typed, today, direction="none")
     except InvalidInput as exc:
         if lunar.strip_prefix(value) is not None:  # a lunar date's own reason stands
             raise
-        raise BadBirthday(value, today, exc.message) from None
+        raise BadBirthday(typed, today, exc.message) from None
     if lunar_date is None and not re.fullmatch(_ISO_DAY, value.strip()) and _relative(value, today):
-        raise BadBirthday(value, today, None)  # `today`, `3天前`: no day a person was born on
+        raise BadBirthday(typed, today, None)  # `today`, `3天前`: no day a person was born on
     if born > today:
         raise InvalidInput(_("birthday {value} is in the future").format(value=born.isoformat()))
     if born.year == APPLE_NO_YEAR and lunar_date is None:  # Apple's year for "not known"

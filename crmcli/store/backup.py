@@ -39,7 +39,7 @@ from crmcli.core.i18n import N_, Joined, Listing, Said, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.vocabulary import word
 from crmcli.store import db, encryption, guard
-from crmcli.store.connection import open_new_file
+from crmcli.store.connection import is_damage, open_new_file
 from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
 from crmcli.store.files import check_output, creating, link_new, new_temp, place
 
@@ -197,14 +197,12 @@ def copy_to(
             # One self-contained file: no -wal beside it to lose when it is copied away.
             target.execute("PRAGMA journal_mode = DELETE")
             progress.phase(_("verifying the copy"))
-            problems = [r[0] for r in target.execute("PRAGMA integrity_check").fetchall()]
+            problems = integrity_problems(target)
             pages = target.execute("PRAGMA page_count").fetchone()[0]
         finally:
             target.close()
-        if problems != ["ok"]:
-            raise StorageError(
-                _("the backup failed its integrity check: {value}").format(value=problems[0])
-            )
+        if problems:
+            raise _copy_failed(source, len(problems))
         now = os.lstat(partial)
         if (now.st_dev, now.st_ino) != (made.st_dev, made.st_ino):
             # Only someone else who can write the folder can swap the file under crm; what
@@ -236,6 +234,66 @@ def copy_to(
 
 
 _STEP = 4096  # pages a step of a watched copy (16 MiB at 4 KiB pages)
+
+
+class Damaged(StorageError):
+    """A database that fails its integrity check: a copy of it is refused (crm backup), a
+    restore over it keeps its bytes (restore_database)."""
+
+
+def _damage_in(exc: BaseException) -> bool:
+    """Whether `exc`, or the SQLite error behind it, says the file is damaged."""
+    while exc is not None:
+        if isinstance(exc, sqlite3.Error) and is_damage(exc):
+            return True
+        exc = exc.__cause__  # type: ignore[assignment]
+    return False
+
+
+def _keep_bytes(db_path: Path) -> Path:
+    """Copy a damaged database's file (and its -wal, beside the copy, so SQLite reads the
+    two as one) byte for byte into the backups folder, 0600, under a new stamped name
+    (`<stem>-damaged-YYYYmmddTHHMMSS.db`): what it held, for `sqlite3 .recover`. Only while
+    no connection of this process is open on it (opening the file would drop SQLite's
+    locks)."""
+    import shutil
+
+    target = _stamped(backup_folder(db_path), db_path.stem, "-damaged")
+    for source, dest in ((db_path, target), (Path(f"{db_path}-wal"), Path(f"{target}-wal"))):
+        if not source.exists():
+            continue
+        with creating(dest):
+            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as data:
+                shutil.copyfileobj(data, out)
+                out.flush()
+                os.fsync(out.fileno())
+    return target
+
+
+def _copy_failed(source: sqlite3.Connection, count: int) -> StorageError:
+    """Why a copy that failed its integrity check was not kept, in crm's words: the
+    database's own problems, which the copy has too (SQLite copies pages as they are), with
+    what mends them (integrity_said); else the copy alone went wrong."""
+    from crmcli.core.text import plural
+
+    try:
+        found = integrity_problems(source)
+    except sqlite3.DatabaseError:
+        found = ["unreadable"]
+    if not found:
+        return StorageError(
+            _(
+                "the copy failed its integrity check ({problems}) though the database passes "
+                "it: the disk may be failing; nothing was backed up"
+            ).format(problems=plural(count, "problem").said())
+        )
+    said = integrity_said(source, found) if found != ["unreadable"] else DAMAGED
+    return Damaged(
+        _("the database failed its integrity check; nothing was backed up: {found}").format(
+            found=said.said()
+        )
+    )
 
 
 def backups_in(folder: Path, stem: str) -> list[Path]:
@@ -274,8 +332,8 @@ def backup_database(
     source = connect(db_path, write=False, progress=progress)
     try:
         copied = copy_to(source, target, stamped=stamped, progress=progress)
-    except sqlite3.Error as exc:
-        raise storage_error(exc, target) from exc
+    except sqlite3.Error as exc:  # damage is the database's, which the copy reads
+        raise storage_error(exc, db_path if is_damage(exc) else target) from exc
     finally:
         source.close()
     folder = Path(copied["path"]).parent
@@ -288,11 +346,19 @@ def verify_backup(path: Path) -> Verified:
     naming the problem. Returns its schema version and customer count."""
     from crmcli.store.migrations import SCHEMA_VERSION
 
+    if path.is_dir():  # `crm restore backups/`: the folder, not one of the files in it
+        raise InvalidInput(_folder_given(path))
     if not path.is_file():
+        if os.path.lexists(path):  # a FIFO, a device, a dangling link
+            raise InvalidInput(
+                _("{path} is not a file; give a backup file (crm restore FILE)").format(path=path)
+            )
         raise InvalidInput(_("no such file: {path}").format(path=path))
     try:
         conn = open_file(path, readonly=True)
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as exc:
+        if is_damage(exc):  # an SQLite file whose first pages are wrong (cut short)
+            raise _backup_damaged(path) from None
         raise InvalidInput(
             _(
                 "{path} is not an SQLite database (an encrypted one needs its key); "
@@ -300,13 +366,9 @@ def verify_backup(path: Path) -> Verified:
             ).format(path=path)
         ) from None
     try:
-        problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-        if problems != ["ok"]:
-            raise InvalidInput(
-                _("{path} is damaged: {value}; nothing was restored").format(
-                    path=path, value=problems[0]
-                )
-            )
+        problems = integrity_problems(conn)
+        if problems:
+            raise _backup_damaged(path, conn, problems)
         if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
             raise InvalidInput(
                 _("{path} has broken references; nothing was restored").format(path=path)
@@ -326,12 +388,78 @@ def verify_backup(path: Path) -> Verified:
             )
         customers = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
     except sqlite3.DatabaseError as exc:
+        if is_damage(exc):  # a page SQLite cannot read through: integrity_check stops
+            raise _backup_damaged(path) from None
         raise InvalidInput(
             _("{path} cannot be read as a crm database: {exc}").format(path=path, exc=exc)
         ) from None
     finally:
         conn.close()
     return {"version": version, "customers": customers}
+
+
+def _backup_damaged(
+    path: Path, conn: sqlite3.Connection | None = None, problems: list[str] | None = None
+) -> InvalidInput:
+    """The refusal of a backup that fails its integrity check, in crm's words (as `crm check`
+    says it, integrity_said): when only indexes of it are out of step, its data is sound and
+    `crm --db FILE reindex` rebuilds them; otherwise it is damaged, and another backup is
+    the way back."""
+    from crmcli.core.text import plural
+
+    if conn is not None and problems:
+        indexes = index_problems(conn, problems)
+        if indexes:
+            pages = any(not _INDEX_ENTRIES.fullmatch(p) for p in problems)  # may not rebuild
+            return InvalidInput(
+                (
+                    _(
+                        "{path} has {problems} in the pages of its indexes ({indexes}), its "
+                        "data sound: rebuild them with 'crm --db {file} reindex', then restore "
+                        "it, or if that fails, restore another backup; nothing was restored"
+                    )
+                    if pages
+                    else _(
+                        "{path} has {problems} in its indexes ({indexes}), its data sound: "
+                        "rebuild them with 'crm --db {file} reindex', then restore it; nothing "
+                        "was restored"
+                    )
+                ).format(
+                    path=path,
+                    problems=plural(len(problems), "problem").said(),
+                    indexes=Listing(indexes).said(),
+                    file=shlex.quote(str(path)),
+                )
+            )
+        return InvalidInput(
+            _("{path} is damaged ({problems}); nothing was restored: restore another backup")
+            .format(path=path, problems=plural(len(problems), "problem").said())
+        )  # fmt: skip
+    return InvalidInput(
+        _("{path} is damaged; nothing was restored: restore another backup").format(path=path)
+    )
+
+
+def _folder_given(folder: Path) -> str:
+    """The refusal of a folder given where a backup file is wanted, naming the newest of
+    crm's stamped backups in it, when there is one, as the command to run."""
+    found = []
+    try:
+        for path in folder.iterdir():
+            match = _NAME.match(path.name)
+            if match and path.is_file():  # within a second, the one written last
+                found.append(((match["stamp"], path.stat().st_mtime_ns), path))
+    except OSError:  # a folder crm may not list: said as a folder all the same
+        found = []
+    if not found:
+        return _(
+            "{path} is a folder, not a backup file; give the backup file itself (crm restore FILE)"
+        ).format(path=folder)
+    newest = max(found)[1]
+    return _(
+        "{path} is a folder, not a backup file; give one of the backups in it, the newest: "
+        "crm restore {newest}"
+    ).format(path=folder, newest=shlex.quote(str(newest)))
 
 
 def restore_database(db_path: Path, source_path: Path) -> Restored:
@@ -351,12 +479,19 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
         )
     kept = None
     if db_path.exists():
-        current = connect(db_path, write=False)
         try:
-            before = _stamped(backup_folder(db_path), db_path.stem, "-before-restore")
-            kept = copy_to(current, before, stamped=True)["path"]
-        finally:
-            current.close()
+            current = connect(db_path, write=False)
+            try:
+                before = _stamped(backup_folder(db_path), db_path.stem, "-before-restore")
+                kept = copy_to(current, before, stamped=True)["path"]
+            finally:
+                current.close()
+        except (sqlite3.DatabaseError, StorageError) as exc:
+            # A damaged database, whose remedy `crm check` says is a restore: its pages
+            # cannot be copied through SQLite, so its bytes are kept as they are.
+            if not isinstance(exc, Damaged) and not _damage_in(exc):
+                raise
+            kept = str(_keep_bytes(db_path))
     source = open_file(source_path, readonly=True)
     try:
         source_key = encryption.key_of(source)
@@ -463,15 +598,9 @@ def integrity_said(conn: sqlite3.Connection, problems: list[str]) -> Said:
     from crmcli.core.text import plural
 
     count = plural(len(problems), "problem")
-    known = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    found = [_INDEX_ENTRIES.fullmatch(p) for p in problems]
-    pairs = list(zip(problems, found, strict=True))
-    pages = {p: int(m[1]) for p, f in pairs if not f and (m := _PAGE.search(p))}
-    owners = _page_owners(conn, set(pages.values())) if pages else {}
-    named = [f[1] if f else owners.get(pages[p]) if p in pages else None for p, f in pairs]
-    indexes = list(dict.fromkeys(n for n in named if n))
-    if all(named) and set(indexes) <= known:
-        if pages:  # a wrong page of an index: the rebuild may not get past it
+    indexes = index_problems(conn, problems)
+    if indexes:
+        if any(not _INDEX_ENTRIES.fullmatch(p) for p in problems):  # a wrong page of an index
             template = N_(
                 "{problems} in the index pages of {indexes}; the data is sound: run 'crm "
                 "reindex' to rebuild them, and if it fails, restore a backup (crm restore FILE)"
@@ -489,6 +618,20 @@ def integrity_said(conn: sqlite3.Connection, problems: list[str]) -> Said:
         return Said(template, problems=count, indexes=Listing(indexes))
     return Said("{problems}: the file is damaged: restore a backup (crm restore FILE)",
                 problems=count)  # fmt: skip
+
+
+def index_problems(conn: sqlite3.Connection, problems: list[str]) -> list[str]:
+    """The indexes `problems` (integrity_problems) are all in, in order, when every one is
+    in an index of the file (its entries out of step with its table, or a page of it
+    wrong), so the table's rows are sound and a rebuild mends them; [] when any is not."""
+    known = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    found = [_INDEX_ENTRIES.fullmatch(p) for p in problems]
+    pairs = list(zip(problems, found, strict=True))
+    pages = {p: int(m[1]) for p, f in pairs if not f and (m := _PAGE.search(p))}
+    owners = _page_owners(conn, set(pages.values())) if pages else {}
+    named = [f[1] if f else owners.get(pages[p]) if p in pages else None for p, f in pairs]
+    indexes = list(dict.fromkeys(n for n in named if n))
+    return indexes if problems and all(named) and set(indexes) <= known else []
 
 
 def _page_owners(conn: sqlite3.Connection, pages: set[int]) -> dict[int, str]:
@@ -540,6 +683,15 @@ def fts_tables(conn: sqlite3.Connection) -> list[str]:
             "AND sql LIKE 'CREATE VIRTUAL TABLE%' AND lower(sql) LIKE '%using fts5%'"
         )
     ]
+
+
+def fts_said(name: str, exc: sqlite3.DatabaseError) -> Said:
+    """A full-text index's failed 'integrity-check' in crm's words: damaged (SQLite's
+    `database disk image is malformed`: its pages, or its entries out of step with the
+    records it indexes); any other error as SQLite says it."""
+    if is_damage(exc):
+        return Said("{index} is damaged; the records it indexes are not", index=name)
+    return Said("{index}: {error}", index=name, error=exc)
 
 
 def remove_leftover(db_path: Path) -> list[Path]:
@@ -658,7 +810,7 @@ def check_database(
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            add("open", False, Said("not a readable SQLite database: {error}", error=exc))
+            add("open", False, DAMAGED if is_damage(exc) else storage_error(exc).message)
             return rows
         if version > SCHEMA_VERSION:
             newer = Said("{version} is newer than this crm ({known})", version=version,
@@ -766,7 +918,7 @@ def check_database(
                     )
                     add("full-text index", True, Said("{index} ok", index=name))
                 except sqlite3.DatabaseError as exc:
-                    add("full-text index", False, Said("{index}: {error}", index=name, error=exc))
+                    add("full-text index", False, fts_said(name, exc))
             if "search_customers" in indexes:
                 from crmcli.store import search
 

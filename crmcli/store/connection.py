@@ -147,6 +147,15 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
 
 
+def is_damage(exc: sqlite3.Error) -> bool:
+    """Whether SQLite's `exc` says the file is damaged (SQLITE_CORRUPT and its kinds: `database
+    disk image is malformed`), as opposed to busy, full, read-only or not a database at all."""
+    code = getattr(exc, "sqlite_errorcode", None)  # sqlcipher3's errors have none
+    return (code is not None and code & 0xFF == sqlite3.SQLITE_CORRUPT) or (
+        "malformed" in str(exc).lower()
+    )
+
+
 def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
     """Translate an SQLite error into a one-line StorageError a user can act on."""
     from crmcli.core.i18n import _

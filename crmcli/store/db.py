@@ -410,11 +410,12 @@ def _copy_and_swap(path: Path, partial: Path, key: str | None, new_key: str | No
         customers = check.execute("SELECT count(*) FROM customers").fetchone()[0]
     finally:
         check.close()
-    if result != "ok":
+    if result != "ok":  # SQLite's first line says no more to a person: 'crm check' does
         raise StorageError(
             _(
-                "the converted copy failed its integrity check ({result}); nothing was changed"
-            ).format(result=result)
+                "the converted copy failed its integrity check; nothing was changed: run 'crm "
+                "check' to see whether the database is sound"
+            )
         )
     encryption.fsync(partial)
     partial.replace(path)

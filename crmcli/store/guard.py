@@ -257,29 +257,32 @@ def leftovers(path: Path) -> list[Path]:
 
 def said_left(found: list[Path], *, unencrypted: bool = False) -> Said:
     """What is said of the files of leftovers() (English in `crm check`'s JSON, in the run's
-    language for people); `unencrypted` adds that they may hold the data unencrypted."""
+    language for people); `unencrypted` adds that they may hold the data unencrypted. Each
+    command is quoted: a terminal keeps a command whole on a line, and unquoted it ran on
+    into the words after it (`crm encrypt or decrypt and may hold...`), so the line broke
+    before it, short."""
     names = Listing([str(p) for p in found])  # `、` between them in Chinese
     if len(found) == 1:
         if unencrypted:
             return Said(
-                "{names} is left from an interrupted crm encrypt or decrypt and may hold the "
-                "data unencrypted; crm check --repair removes it",
+                "{names} is left from an interrupted 'crm encrypt' or 'crm decrypt' and may "
+                "hold the data unencrypted; 'crm check --repair' removes it",
                 names=names,
             )
         return Said(
-            "{names} is left from an interrupted crm encrypt or decrypt; crm check --repair "
-            "removes it",
+            "{names} is left from an interrupted 'crm encrypt' or 'crm decrypt'; 'crm check "
+            "--repair' removes it",
             names=names,
         )
     if unencrypted:
         return Said(
-            "{names} are left from an interrupted crm encrypt or decrypt and may hold the data "
-            "unencrypted; crm check --repair removes them",
+            "{names} are left from an interrupted 'crm encrypt' or 'crm decrypt' and may hold "
+            "the data unencrypted; 'crm check --repair' removes them",
             names=names,
         )
     return Said(
-        "{names} are left from an interrupted crm encrypt or decrypt; crm check --repair "
-        "removes them",
+        "{names} are left from an interrupted 'crm encrypt' or 'crm decrypt'; 'crm check "
+        "--repair' removes them",
         names=names,
     )
 

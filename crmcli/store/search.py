@@ -634,10 +634,8 @@ def check(conn: sqlite3.Connection) -> list[Said]:
                 problems.append(
                     Said("search index {table}: {error}", table=source.table, error=exc)
                 )
-        except sqlite3.DatabaseError as exc:
-            problems.append(
-                Said("search index {table} is damaged: {error}", table=source.table, error=exc)
-            )
+        except sqlite3.DatabaseError:  # SQLite's `database disk image is malformed`
+            problems.append(Said("search index {table} is damaged", table=source.table))
         indexed = {r[0] for r in conn.execute(f"SELECT rowid FROM {source.table}")}
         live = {r[0] for r in conn.execute(source.ids_sql)}
         dirty = queued.get(source.name, set())

@@ -136,13 +136,20 @@ def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, {"\x00error": reason.format(next=card_text)}
             continue
         try:
-            card_text = from_version_21(card_text)
-            card = vobject.readOne(card_text, validate=False)
-        except Exception as exc:  # vobject raises several kinds (ParseError, ValueError...)
-            problem = (str(exc).splitlines() or [type(exc).__name__])[0]
-            reason = _("not a readable vCard: {problem}").format(problem=problem)
+            converted = from_version_21(card_text)
+            card = vobject.readOne(converted, validate=False)
+        except Exception:  # vobject raises several kinds (ParseError, binascii.Error...)
+            # vobject's English (and its line numbers, which count the card's lines twice)
+            # said again in crm's words, naming the file's line
+            problem = card_fault(card_text, line)
+            reason = (
+                _("not a readable vCard")
+                if problem is None
+                else _("not a readable vCard: {problem}").format(problem=problem)
+            )
             yield number, {"\x00error": reason}
             continue
+        card_text = converted
         record = card_record(card)
         version = _value(card, "version") or "3.0"
         record[KEY] = (version, _normalise_newlines(card_text))
@@ -158,6 +165,9 @@ _CHARSET = re.compile(r"(?i);CHARSET=([^;:]+)(?=[;:])")
 
 
 _ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT"}
+# 2.1's ENCODING=8BIT (and 7BIT) says the value is as written; vobject decodes the value of
+# any ENCODING as base64 (`hello` refused, `abcd` read as three bytes), so it is dropped.
+_PLAIN = re.compile(r"(?i);ENCODING=[78]BIT(?=[;:])")
 
 
 def _named_parameters(head: str) -> str:
@@ -176,11 +186,12 @@ def from_version_21(card: str) -> str:
     """A card as vCard 3.0 readers read it: for a 2.1 card, bare parameters named (see
     `_named_parameters`); for any card, quoted-printable values decoded to text and their
     soft line breaks joined, without the ENCODING and CHARSET parameters (a line break inside
-    a value is written `\\n`, as in 3.0). Other lines are kept as they are."""
+    a value is written `\\n`, as in 3.0), and ENCODING=8BIT dropped (`_PLAIN`). Other lines
+    are kept as they are."""
     import quopri
 
     is_21 = re.search(r"(?im)^VERSION:2\.1\s*$", card) is not None
-    if not is_21 and not _QP.search(card):
+    if not is_21 and not _QP.search(card) and not re.search(r"(?i);ENCODING=[78]BIT", card):
         return card
     lines = card.splitlines()
     out: list[str] = []
@@ -193,24 +204,120 @@ def from_version_21(card: str) -> str:
             if not _QP.search(head + ":"):  # CHARSET is no 3.0 parameter; the text is read
                 head = _CHARSET.sub("", head + ":")[:-1]
             line = f"{head}:{value}"
+        if colon and not line[:1].isspace() and _PLAIN.search(head + ":"):
+            head = _PLAIN.sub("", head + ":")[:-1]  # plain text, never to be decoded
+            line = f"{head}:{value}"
         if colon and _QP.search(head + ":"):
             while value.endswith("=") and i + 1 < len(lines):
                 i += 1
                 value = value[:-1] + lines[i]
-            found = _CHARSET.search(head + ":")
-            charset = found.group(1).strip('"') if found else "utf-8"
+            charset = _charset(head)
             try:
                 text = quopri.decodestring(value.encode("ascii")).decode(charset)
-            except (UnicodeError, LookupError) as exc:
-                raise ValueError(
-                    f"a quoted-printable {head.split(';')[0]} is not {charset}"
-                ) from exc
+            except (UnicodeError, LookupError) as exc:  # said by card_fault, with its line
+                raise ValueError(head) from exc
             text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
             head = _CHARSET.sub("", _QP.sub("", head + ":"))[:-1]
             line = f"{head}:{text}"
         out.append(line)
         i += 1
     return "\r\n".join(out) + "\r\n"
+
+
+def _charset(head: str) -> str:
+    """The CHARSET a property's parameters name (UTF-8 when none)."""
+    found = _CHARSET.search(head + ":")
+    return found.group(1).strip('"') if found else "utf-8"
+
+
+def _logical_lines(card: str, first: int) -> Iterator[tuple[int, str]]:
+    """(the file's line number, the line) for each line of a card whose BEGIN is on the
+    file's line `first`, as readers unfold them: a line starting with a space or a tab goes
+    on from the one before it (RFC 6350 3.2), a quoted-printable value ending with `=` on the
+    next line (vCard 2.1's soft line break); empty lines left out."""
+    number, text = 0, ""
+    for offset, line in enumerate(re.split(r"\r\n|\r|\n", card.removesuffix("\r\n"))):
+        if text and line[:1] in (" ", "\t"):
+            text += line[1:]
+        elif text and text.endswith("=") and _QP.search(text.partition(":")[0] + ":"):
+            text = text[:-1] + line
+        else:
+            if text:
+                yield number, text
+            number, text = first + offset, line
+            if not line.strip():
+                text = ""
+    if text:
+        yield number, text
+
+
+def card_fault(card: str, first: int) -> str | None:
+    """Why a card vobject cannot read is refused, in crm's words and the run's language,
+    naming the file's line (the card's BEGIN is on line `first`): a line that is no
+    property (`NAME:value`), a component inside the card ended out of order or not at all,
+    a base64 or quoted-printable value that does not decode. Said from the card's text, as
+    vobject's own English (`Failed to parse line`, `component wasn't closed`) says it with
+    line numbers of its own. None for a card wrong in a way none of these names."""
+    import binascii
+    import quopri
+
+    from vobject.base import line_re, parseParams
+
+    opened: list[tuple[str, int]] = []  # BEGIN:X not yet ended, and its line
+    for number, text in _logical_lines(card, first):
+        found = line_re.match(text)
+        if found is None:
+            return _("line {line} is not a vCard property (NAME:value): {text!r}").format(
+                line=number, text=text
+            )
+        name, value = found["name"].upper(), found["value"]
+        params = parseParams(found["params"])
+        # (compared with its colon, as written: a bare "BEGIN" reads as SQL to a scan of
+        # the code for transactions, tests/test_store_write.py)
+        if f"{name}:" == "BEGIN:":
+            if number == first and value.upper() != "VCARD":  # a folded line went on from it
+                return _(
+                    "line {line} starts with a space or a tab, which makes it go on from "
+                    "BEGIN:VCARD on line {begin}; write it without the space"
+                ).format(line=first + 1, begin=first)
+            opened.append((value.upper(), number))
+        elif f"{name}:" == "END:":
+            if opened and opened[-1][0] == value.upper():
+                opened.pop()
+            elif len(opened) > 1:
+                inner, at = opened[-1]
+                return _(
+                    "line {line}: END:{end} comes before the END:{inner} of the BEGIN:{inner} "
+                    "on line {begin}"
+                ).format(line=number, end=value, inner=inner, begin=at)
+            else:
+                return _("line {line}: END:{end} ends nothing (no BEGIN:{end} before it)").format(
+                    line=number, end=value
+                )
+        elif name == "PROFILE" and opened and value.upper() != opened[-1][0]:  # VCARD is it
+            return _("line {line}: a PROFILE line has no place in a vCard").format(line=number)
+        else:
+            encodings = {str(p[0]).upper() for p in params if len(p) == 1}  # 2.1's bare BASE64
+            for param in params:
+                if str(param[0]).upper() == "ENCODING":
+                    encodings |= {str(v).upper() for v in param[1:]}
+            head = text[: len(text) - len(value) - 1]
+            if encodings & {"B", "BASE64"}:
+                try:
+                    binascii.a2b_base64(value.encode("utf-8"))
+                except (binascii.Error, UnicodeError):
+                    return _(
+                        "line {line}: the {name} value is not base64, as its ENCODING says"
+                    ).format(line=number, name=name)
+            if _QP.search(head + ":"):
+                charset = _charset(head)
+                try:
+                    quopri.decodestring(value.encode("ascii")).decode(charset)
+                except (UnicodeError, LookupError):
+                    return _(
+                        "line {line}: the quoted-printable {name} is not {charset} text"
+                    ).format(line=number, name=name, charset=charset)
+    return None
 
 
 def _normalise_newlines(text: str) -> str:

@@ -1,0 +1,393 @@
+"""Small faults left on the screens, in both languages: each says the user's own words back
+as they were typed, in crm's words rather than a library's, with nothing half English in a
+Chinese line; bad input is refused in one line and changes nothing."""
+
+import json
+import os
+import re
+import sqlite3
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import add, crm, examples, fails, ok
+from tests.test_check_words import skew_index
+from tests.test_i18n_errors import english_left
+from tests.test_safety import corrupt
+
+# --- a day whose time is dropped keeps its day -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("2026年十二月三十一日晚上12点", "2026-12-31"),
+        ("2026年12月31日晚上12:30", "2026-12-31"),
+        ("12月31日夜里1点", "2026-12-31"),
+        ("今天晚上12点", "2026-11-22"),
+        ("明晚12点", "2026-11-23"),
+        ("2026-12-31 23:59", "2026-12-31"),
+    ],
+)
+def test_a_due_day_with_its_midnight_is_the_day_written(db_path, typed, day):
+    """`晚上12点` is the midnight that ends the evening: a task due then is due that day,
+    not the next one (it was 2027-01-01, said beside "the time is not kept")."""
+    add("Anna")
+    result = crm("task", "add", "1", "Call", "--due", typed)
+    assert result.exit_code == 0, result
+    assert day in result.stdout, result.stdout
+    assert result.stderr == (
+        f"crm: warning: --due keeps the day only: the time of day in '{typed}' is not kept\n"
+    )
+    zh = crm("--lang", "zh", "task", "add", "1", "Call", "--due", typed)
+    assert zh.exit_code == 0 and day in zh.stdout, zh
+    assert zh.stderr == f"crm: 警告：--due 只记到日期：“{typed}”中的时间不会保存\n"
+    tasks = json.loads(ok("task", "list", "--format", "json"))
+    assert {t["due_on"] for t in tasks} == {day}
+
+
+@pytest.mark.parametrize("typed", ["2026年12月31日晚上1点", "2026年12月31日上午12点"])
+def test_a_time_no_part_of_the_day_has_is_refused_and_adds_no_task(db_path, typed):
+    add("Anna")
+    err = fails(2, "task", "add", "1", "Call", "--due", typed, db=db_path)
+    assert err.count("\n") == 1 and "not a time of day" in err
+    zh = fails(2, "--lang", "zh", "task", "add", "1", "Call", "--due", typed, db=db_path)
+    assert english_left(zh) == [], zh
+
+
+# --- a folder given to crm restore ---------------------------------------------------------
+
+
+def test_a_folder_given_as_the_backup_is_said_to_be_a_folder(db_path, tmp_path):
+    """`crm restore DIR` said `no such file`, of a folder that is there."""
+    add("Anna")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    err = fails(2, "restore", str(empty), "--yes", db=db_path)
+    assert err == (
+        f"crm: {empty} is a folder, not a backup file; give the backup file itself "
+        "(crm restore FILE)\n"
+    )
+    zh = fails(2, "--lang", "zh", "restore", str(empty), "--yes", db=db_path)
+    assert zh == f"crm: {empty} 是文件夹，不是备份文件；请指定备份文件本身：“crm restore 文件”\n"
+    # a folder of backups: the newest is named, as the command that restores it
+    ok("backup", "-q")
+    ok("backup", "-q")
+    folder = db_path.parent / "backups"
+    newest = folder / "crm-20261122T100000-2.db"  # the second in the same second
+    assert sorted(p.name for p in folder.iterdir()) == [newest.name, "crm-20261122T100000.db"]
+    for args in ((str(folder),), (f"{folder}/",)):
+        err = fails(2, "restore", *args, "--yes", db=db_path)
+        assert err == (
+            f"crm: {folder} is a folder, not a backup file; give one of the backups in it, the "
+            f"newest: crm restore {newest}\n"
+        )
+        zh = fails(2, "--lang", "zh", "restore", *args, "--yes", db=db_path)
+        assert zh.endswith(f"例如最新的：“crm restore {newest}”\n") and english_left(zh) == [], zh
+    ok("restore", str(newest), "--yes")  # the command said runs
+
+
+def test_a_path_that_is_neither_file_nor_folder_is_told_apart_from_a_missing_one(db_path, tmp_path):
+    add("Anna")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    err = fails(2, "restore", str(fifo), "--yes", db=db_path)
+    assert err == f"crm: {fifo} is not a file; give a backup file (crm restore FILE)\n"
+    zh = fails(2, "--lang", "zh", "restore", str(fifo), "--yes", db=db_path)
+    assert english_left(zh) == [], zh
+    missing = tmp_path / "nothing.db"
+    assert (
+        fails(2, "restore", str(missing), "--yes", db=db_path) == f"crm: no such file: {missing}\n"
+    )
+
+
+# --- what SQLite's integrity check finds, in crm's words -----------------------------------
+
+
+def no_english(line: str, *allowed: str) -> None:
+    """`line` (a Chinese run's) keeps no English word but the keys of `english_left` and
+    `allowed` (an index's name)."""
+    for word in allowed:
+        line = line.replace(word, "")
+    assert english_left(line) == [], line
+    assert "malformed" not in line and "missing from" not in line, line
+
+
+@pytest.fixture
+def skewed_copy(db_path, tmp_path):
+    """A backup whose index on customers' city is out of step with its rows (the rows are
+    sound), beside the database it was taken from."""
+    for name in ("Anna", "Ben"):
+        add(name, "--city", "Paris")
+    copy = tmp_path / "skewed.db"
+    ok("backup", str(copy))
+    skew_index(copy)
+    return copy
+
+
+def test_restoring_a_backup_whose_index_is_out_of_step_says_how_to_mend_it(db_path, skewed_copy):
+    """It said SQLite's `row 1 missing from index customers_city` inside a Chinese line."""
+    err = fails(2, "restore", str(skewed_copy), "--yes", db=db_path)
+    assert err == (
+        f"crm: {skewed_copy} has 2 problems in its indexes (customers_city), its data sound: "
+        f"rebuild them with 'crm --db {skewed_copy} reindex', then restore it; nothing was "
+        "restored\n"
+    )
+    zh = fails(2, "--lang", "zh", "restore", str(skewed_copy), "--yes", db=db_path)
+    assert "的索引（customers_city）有 2 个问题，数据本身完好" in zh, zh
+    no_english(zh, "customers_city")
+    ok("--db", str(skewed_copy), "reindex")  # as said: then it restores
+    assert "Restored" in ok("restore", str(skewed_copy), "--yes")
+
+
+def test_restoring_a_damaged_backup_says_it_is_damaged(db_path, tmp_path):
+    add("Anna")
+    copy = tmp_path / "copy.db"
+    ok("backup", str(copy))
+    corrupt(copy)
+    # SQLite lists the wrong cells, or stops at a page it cannot read through (no count)
+    said = (
+        r"crm: {} is damaged( \(\d+ problems?\))?; nothing was restored: restore another backup\n"
+    )
+    err = fails(2, "restore", str(copy), "--yes", db=db_path)
+    assert re.fullmatch(said.format(re.escape(str(copy))), err), err
+    zh = fails(2, "--lang", "zh", "restore", str(copy), "--yes", db=db_path)
+    zh_said = r"crm: {} 已损坏(（\d+ 个问题）)?；未恢复任何内容：请恢复另一个备份\n"
+    assert re.fullmatch(zh_said.format(re.escape(str(copy))), zh), zh
+    # a file cut short is a damaged database, not "not an SQLite database"
+    cut = tmp_path / "cut.db"
+    ok("backup", str(cut))
+    os.truncate(cut, cut.stat().st_size // 2)
+    err = fails(2, "restore", str(cut), "--yes", db=db_path)
+    assert re.fullmatch(said.format(re.escape(str(cut))), err), err
+
+
+def test_a_backup_of_a_database_with_an_index_out_of_step_names_the_database(skewed_copy, tmp_path):
+    """`the backup failed its integrity check: row 1 missing from index customers_city`:
+    SQLite's line, of a copy that is as the database is."""
+    target = tmp_path / "again.db"
+    err = fails(1, "--db", str(skewed_copy), "backup", str(target))
+    assert err == (
+        "crm: the database failed its integrity check; nothing was backed up: 2 problems in "
+        "the index customers_city; the data is sound: run 'crm reindex' to rebuild it\n"
+    )
+    zh = fails(1, "--lang", "zh", "--db", str(skewed_copy), "backup", str(target))
+    assert zh.startswith(
+        "crm: 数据库未通过完整性检查，没有做任何备份：索引 customers_city 有 2 个"
+    ), zh
+    no_english(zh, "customers_city")
+    assert not target.exists() and list(tmp_path.glob(".again.db*")) == []
+
+
+def test_a_backup_of_a_damaged_database_blames_the_database_not_the_copy(db_path, tmp_path):
+    add("Anna")
+    copy = tmp_path / "copy.db"
+    ok("backup", str(copy))
+    corrupt(copy)
+    target = tmp_path / "again.db"
+    err = fails(1, "--db", str(copy), "backup", str(target))
+    assert str(target) not in err and re.search(r"damaged: restore a backup|damaged \(restore", err)
+    zh = fails(1, "--lang", "zh", "--db", str(copy), "backup", str(target))
+    assert str(target) not in zh and "文件已损坏" in zh, zh
+    no_english(zh)
+    assert not target.exists()
+
+
+def damage_search_index(path) -> None:
+    """Overwrite the full-text index's own blocks (not the records it indexes)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE search_customers_data SET block = x'00ff00ff' WHERE id > 10")
+    conn.close()
+
+
+def test_check_says_a_damaged_full_text_index_in_crm_words(db_path):
+    for name in ("Anna", "Ben", "Chen"):
+        add(name, "--city", "Paris", "--notes", f"{name} likes green tea")
+    ok("check")
+    damage_search_index(db_path)
+    result = crm("check", "--format", "json")
+    assert result.exit_code == 1
+    details = {r["check"]: r["detail"] for r in json.loads(result.stdout) if r["status"] != "ok"}
+    assert details["full-text index"] == (
+        "search_customers is damaged; the records it indexes are not"
+    )
+    assert details["search index"] == "search index search_customers is damaged"
+    zh = crm("--lang", "zh", "check")
+    lines = [x for x in zh.stdout.splitlines() if "已损坏" in x]
+    assert len(lines) == 2, zh.stdout
+    for line in lines:
+        no_english(line, "search_customers")
+
+
+def test_a_copy_that_fails_its_check_while_the_database_passes_is_said_so(
+    db_path, tmp_path, monkeypatch
+):
+    """The copy went wrong, not the database: crm reindex would mend nothing."""
+    from crmcli.store import backup
+
+    add("Anna")
+    real = backup.integrity_problems
+    calls = []
+
+    def copy_wrong(conn):
+        calls.append(conn)
+        return ["row 1 missing from index customers_city"] if len(calls) == 1 else real(conn)
+
+    monkeypatch.setattr(backup, "integrity_problems", copy_wrong)
+    target = tmp_path / "copy.db"
+    err = fails(1, "backup", str(target), db=db_path)
+    assert err == (
+        "crm: the copy failed its integrity check (1 problem) though the database passes it: "
+        "the disk may be failing; nothing was backed up\n"
+    )
+    calls.clear()
+    zh = fails(1, "--lang", "zh", "backup", str(target), db=db_path)
+    no_english(zh)
+    assert not target.exists()
+
+
+# --- the filter nobody matched, quoted as typed --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("city", "en", "zh"),
+    [
+        ("O'Brien", "--city O'Brien", "--city O'Brien"),
+        ("上海", "--city 上海", "--city 上海"),
+        ("New York", '--city "New York"', "--city 「New York」"),
+        ("it's 5", '--city "it\'s 5"', "--city 「it's 5」"),
+        ('say "hi"', '--city "say "hi""', '--city 「say "hi"」'),
+    ],
+)
+def test_a_city_nobody_is_in_is_quoted_back_as_typed(db_path, city, en, zh):
+    """`--city "O'Brien"` was said `--city 'O'"'"'Brien'`, `--city 上海` `--city '上海'`: shell
+    quoting, in a sentence to read."""
+    add("Anna", "--city", "Paris")
+    result = crm("tag", "vip", "--city", city)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert result.stderr == f"No customer matches the filter {en}; nothing was changed.\n"
+    said = crm("--lang", "zh", "tag", "vip", "--city", city)
+    assert said.stderr == f"没有客户符合筛选条件 {zh}，没有做任何更改。\n", said
+
+
+@settings(max_examples=examples(300), deadline=None, derandomize=True)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12))
+def test_every_value_is_shown_whole_and_bare_unless_it_has_spaces(value):
+    from crmcli.cli.batch import as_typed
+
+    shown = as_typed({"city": value, "tag": ["vip"]})
+    bare = re.fullmatch(r"\S+", value) is not None
+    assert shown == f"--tag vip --city {value if bare else chr(34) + value + chr(34)}"
+
+
+# --- a birthday typed in full-width ------------------------------------------------------
+
+FULL = str.maketrans("0123456789-/.:", "０１２３４５６７８９－／．：")
+
+
+@pytest.mark.parametrize(
+    ("typed", "en", "zh"),
+    [
+        ("１２", "birthday '１２' is not a date;", "生日“１２”不是日期；"),
+        ("１/４", "ambiguous date '１/４': 4 Jan or 1 Apr?", "日期“１/４”有歧义"),
+        (
+            "１９９０－０２－３０",
+            "birthday '１９９０－０２－３０' is not a date",
+            "生日“１９９０－０２－３０”",
+        ),
+        ("５月７日", "birthday '５月７日' has no year", "生日“５月７日”没有年份"),
+        ("ｔｏｄａｙ", "birthday 'ｔｏｄａｙ' is not a date", "生日“ｔｏｄａｙ”不是日期"),
+        (
+            "４５０００",
+            "birthday ４５０００ looks like a date a spreadsheet wrote",
+            "生日４５０００像是",
+        ),
+    ],
+)
+def test_a_birthday_refused_quotes_what_was_typed(db_path, typed, en, zh):
+    """`--birthday １２` was refused as `birthday '12'`: not what was typed."""
+    add("Anna")
+    err = fails(2, "edit", "1", "--birthday", typed, db=db_path)
+    assert err.startswith(f"crm: {en}") and err.count("\n") == 1, err
+    said = fails(2, "--lang", "zh", "edit", "1", "--birthday", typed, db=db_path)
+    assert said.startswith(f"crm: {zh}"), said
+
+
+@settings(max_examples=examples(30), deadline=None, derandomize=True)
+@given(st.text(st.sampled_from("0123456789-/.:年月日号农历abc "), min_size=1, max_size=10))
+def test_a_full_width_birthday_is_read_as_its_half_width_and_quoted_as_typed(text):
+    """What a half-width birthday reads as, its full-width twin reads as too; a refusal of
+    it quotes the full-width text, never the half-width one crm read."""
+    wide = text.translate(FULL)
+    add_result = crm("add", "Anna", "--birthday", text, "-q")
+    wide_result = crm("add", "Anna", "--birthday", wide, "-q")
+    assert wide_result.exit_code == add_result.exit_code
+    if wide_result.exit_code == 0:
+        return
+    assert wide_result.exit_code == 2 and wide_result.stderr.count("\n") == 1
+    if wide != text and text.strip() and len(wide) <= 40:
+        assert wide.strip() in wide_result.stderr, (wide, wide_result.stderr)
+        quoted = re.findall(r"'([^']*)'", wide_result.stderr)
+        assert text.strip() not in quoted, wide_result.stderr
+
+
+# --- a phone with no digits ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["😀", "abc", "+", "-", "（）", "微信"])
+def test_a_phone_without_a_digit_is_no_phone_number(db_path, typed):
+    """`--phone 😀` was advised to set default_region, which would not make it a number."""
+    add("Anna")
+    err = fails(2, "edit", "1", "--phone", typed, db=db_path)
+    assert err == f"crm: phone '{typed}' is not a phone number: it has no digits\n"
+    zh = fails(2, "--lang", "zh", "edit", "1", "--phone", typed, db=db_path)
+    assert zh == f"crm: 电话“{typed}”不是电话号码：里面没有数字\n"
+
+
+@settings(max_examples=examples(300), deadline=None, derandomize=True)
+@given(
+    st.text(
+        st.characters(blacklist_categories=("Nd", "Cs", "Cc"), blacklist_characters=";,，；"),
+        min_size=1,
+        max_size=10,
+    ).filter(lambda t: t.strip() and not re.search(r"\d", unicodedata.normalize("NFKC", t))),
+    st.sampled_from([(None, None), ("CN", None), (None, "US"), ("CN", "DE")]),
+)
+def test_no_phone_without_digits_gets_the_region_advice(typed, regions):
+    """Without a default region (no advice to set one) and with one: refused in one line
+    (`¹` is a digit: NFKC reads it as 1, as an input method's full-width digits)."""
+    from crmcli.core import validate
+    from crmcli.core.errors import InvalidInput
+
+    region, home = regions
+    with pytest.raises(InvalidInput) as refused:
+        validate.phone(typed, region, home=home)
+    assert "default_region" not in refused.value.message
+    assert "\n" not in refused.value.message
+
+
+@pytest.mark.parametrize("damage", [corrupt, skew_index])
+def test_a_damaged_database_is_restored_as_its_check_says_and_its_bytes_kept(
+    db_path, tmp_path, damage
+):
+    """`crm check` says a damaged file's remedy is `crm restore FILE`, and crm restore
+    refused it: the copy of the current database it keeps failed on the damage."""
+    for name in ("Anna", "Ben"):
+        add(name, "--city", "Paris")
+    good = tmp_path / "good.db"
+    ok("backup", str(good))
+    add("Chen")
+    damage(db_path)
+    assert crm("check").exit_code == 1
+    result = crm("--lang", "zh", "restore", str(good), "--yes")
+    assert result.exit_code == 0, result
+    kept = db_path.parent / "backups" / "crm-damaged-20261122T100000.db"
+    assert result.stdout.splitlines() == [
+        f"已把 {good}（2 位客户）恢复到 {db_path}。",
+        f"原来的数据库保存在 {kept}",
+    ]
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert crm("check").exit_code == 0
+    assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna", "Ben"]
