@@ -130,3 +130,48 @@ def test_with_a_key_set_reads_leave_it_empty_and_the_first_write_encrypts_it(
     assert ok("list", "-q") == "1\n"
     monkeypatch.delenv("CRM_KEY_FILE")
     assert "needs its key" in fails(1, "list")
+
+
+class _OpenElsewhere:
+    """Another crm process with the database file open: its shared lock on the file (what
+    crmcli.store.guard.hold takes for every connection), from a descriptor of its own."""
+
+    def __init__(self, path: Path) -> None:
+        import fcntl
+
+        self.fd = os.open(path, os.O_RDONLY)
+        fcntl.flock(self.fd, fcntl.LOCK_SH)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+@pytest.mark.parametrize("existed", [True, False], ids=["empty file", "new file"])
+def test_a_refused_first_write_leaves_alone_a_file_another_crm_has_open(
+    db_path, monkeypatch, existed
+):
+    """Several crm starting on one new or empty file at once: a refused first write must not
+    remove or empty the file while another crm has it open, which may be writing its first
+    record into it (an add that said it was saved was lost so). Alone, it does (above)."""
+    from crmcli.store import db as store
+
+    if existed:
+        make_empty(db_path)
+        other = _OpenElsewhere(db_path)
+    else:
+        made = store.create_private_file
+        others: list[_OpenElsewhere] = []
+
+        def create(path: Path, **kwargs: object) -> None:
+            made(path, **kwargs)
+            others.append(_OpenElsewhere(path))  # opened the moment the file exists
+
+        monkeypatch.setattr(store, "create_private_file", create)
+    fails(3, "tag", "vip", "99")
+    other = other if existed else others[0]
+    try:
+        assert db_path.exists() and db_path.stat().st_size > 0  # crm's schema, kept
+        assert ok("add", "Anna", "-q").strip() == "1"  # the other one's first record
+    finally:
+        other.close()
+    assert [r[0] for r in rows(db_path, "SELECT name FROM customers")] == ["Anna"]

@@ -109,6 +109,13 @@ def _open(target: str, *, uri: bool, file: Path | None, new_key: Any) -> sqlite3
     return conn
 
 
+def open_unguarded(path: Path) -> sqlite3.Connection:
+    """Open the existing database file `path` read-only, as `open_file` does, but without
+    waiting for the shared lock of crmcli.store.guard: for the one caller that holds the
+    file's exclusive lock itself (crmcli.store.db `remove_if_empty`)."""
+    return _open(read_only_uri(path), uri=True, file=path, new_key=None)
+
+
 def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
     """Open an existing SQLite file as it is, with the safety pragmas but no schema upgrade:
     for backups, restores and `crm check`, which must see a file without changing it.

@@ -306,30 +306,35 @@ def rolled_back(path: Path) -> Iterator[sqlite3.Connection]:
 def remove_if_empty(path: Path, *, keep: bool = False) -> None:
     """Delete a database file (and its -wal, -shm) that holds no data: what a refused
     command that created it leaves; with `keep` (the file was there, empty, before the
-    command) make it empty again (0 bytes) instead. One holding data (another crm wrote
-    meanwhile) stays."""
+    command) make it empty again (0 bytes) instead. Only while no other crm has the file
+    open (guard.alone): one that has may be writing its first record into it (several crm
+    starting on a new file at once), which removing or emptying the file would lose; the
+    file then stays as it is, with crm's schema and whatever the other one wrote."""
     from crmcli.store.history import quote_ident, user_tables
 
-    try:
-        conn = open_file(path, readonly=True)
-        try:
-            for table in user_tables(conn):
-                quoted = quote_ident(table)
-                if conn.execute(f"SELECT 1 FROM {quoted} LIMIT 1").fetchone():  # noqa: S608
-                    return
-        finally:
-            conn.close()
-    except (sqlite3.Error, OSError, CrmError):
-        return
-    names = [path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
-    if keep:
-        with suppress(OSError):
-            os.truncate(path, 0)
-    else:
-        names.insert(0, path)
-    for name in names:
-        with suppress(FileNotFoundError):
-            name.unlink()
+    with guard.alone(path) as alone:
+        if not alone:
+            return
+        try:  # opened past the guard: the exclusive lock taken above is this process's own
+            conn = connection.open_unguarded(path)
+            try:
+                for table in user_tables(conn):
+                    quoted = quote_ident(table)
+                    if conn.execute(f"SELECT 1 FROM {quoted} LIMIT 1").fetchone():  # noqa: S608
+                        return
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError, CrmError):
+            return
+        names = [path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        if keep:
+            with suppress(OSError):
+                os.truncate(path, 0)
+        else:
+            names.insert(0, path)
+        for name in names:
+            with suppress(FileNotFoundError):
+                name.unlink()
 
 
 def convert(path: Path, *, key: str, to_encrypted: bool) -> encryption.Converted:

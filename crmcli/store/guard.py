@@ -363,6 +363,33 @@ def holding() -> bool:
 
 
 @contextmanager
+def alone(path: Path) -> Iterator[bool]:
+    """Try once, without waiting, for the exclusive lock on the database file at `path`:
+    True inside the block when no other crm process has the file open (and every crm that
+    opens it meanwhile waits, then finds the file the path names now), False when one has.
+    For undoing what a refused first write made (crmcli.store.db `remove_if_empty`): a crm
+    that has the file open may be writing into it."""
+    if _identity(path) in _LOCKS:
+        yield False
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        info = os.fstat(fd)
+        yield (info.st_dev, info.st_ino) == _identity(path)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
 def exclusive(path: Path) -> Iterator[None]:
     """Hold the exclusive lock on the database file at `path`: wait until no other crm
     process has it open (up to BUSY_TIMEOUT_MS, else StorageError), and make every crm that
