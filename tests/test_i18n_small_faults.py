@@ -7,6 +7,7 @@ import os
 import re
 import sqlite3
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -391,3 +392,81 @@ def test_a_damaged_database_is_restored_as_its_check_says_and_its_bytes_kept(
     assert kept.stat().st_mode & 0o777 == 0o600
     assert crm("check").exit_code == 0
     assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna", "Ben"]
+
+
+@pytest.mark.parametrize("size", [100, 1000, 4096])
+def test_a_database_cut_short_is_restored_and_its_bytes_kept_once(db_path, tmp_path, size):
+    """A file cut short cannot be opened at all, so SQLite cannot write over it: crm
+    restore kept its bytes, then failed naming no file, and each try kept them again."""
+    for name in ("Anna", "Ben"):
+        add(name)
+    good = tmp_path / "good.db"
+    ok("backup", str(good))
+    cut = db_path.read_bytes()[:size]
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    db_path.write_bytes(cut)
+    result = crm("restore", str(good), "--yes")
+    assert result.exit_code == 0, result
+    folder = db_path.parent / "backups"
+    kept = folder / "crm-damaged-20261122T100000.db"
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".db") == [kept.name]
+    assert kept.read_bytes() == cut
+    assert crm("check").exit_code == 0
+    assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna", "Ben"]
+
+
+def test_a_restore_over_a_damaged_database_that_fails_leaves_it_as_it_was(
+    db_path, tmp_path, monkeypatch
+):
+    """When the backup cannot be written in, the damaged file keeps its bytes, the error
+    names it, and no copy is left behind (another try would keep another)."""
+    from crmcli.core.errors import StorageError
+    from crmcli.store import backup
+
+    add("Anna")
+    good = tmp_path / "good.db"
+    ok("backup", str(good))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    cut = db_path.read_bytes()[:4096]
+    db_path.write_bytes(cut)
+
+    def full(path, source):
+        path.write_bytes(b"half")
+        raise StorageError(f"could not write the database ({path}): disk full or I/O error")
+
+    monkeypatch.setattr(backup, "replace_contents", full)
+    for _ in range(2):
+        err = fails(1, "restore", str(good), "--yes", db=db_path)
+        assert str(db_path) in err and "\n" not in err.rstrip("\n"), err
+        assert db_path.read_bytes() == cut
+        assert [p.name for p in (db_path.parent / "backups").iterdir()] == []
+
+
+def test_a_folder_given_to_restore_suggests_only_a_real_backup_of_this_database(db_path, tmp_path):
+    """The newest file of a stamped name was suggested, whatever it was: a -damaged- copy,
+    an empty file, another database's backup."""
+    add("Anna")
+    ok("backup", "-q")
+    folder = db_path.parent / "backups"
+    real = folder / "crm-20261122T100000.db"
+    data = real.read_bytes()
+    (folder / "crm-damaged-20991231T235959.db").write_bytes(data)
+    before = folder / "crm-before-restore-20261122T090000.db"  # older, but crm's too
+    before.write_bytes(data)
+    (folder / "other-20991231T235959.db").write_bytes(data)
+    (folder / "crm-20991231T235959.db").write_bytes(b"")
+    err = fails(2, "restore", str(folder), "--yes", db=db_path)
+    assert err.endswith(f"the newest: crm restore {real}\n"), err
+    zh = fails(2, "--lang", "zh", "restore", str(folder), "--yes", db=db_path)
+    assert zh.endswith(f"例如最新的：“crm restore {real}”\n"), zh
+    real.unlink()
+    err = fails(2, "restore", str(folder), "--yes", db=db_path)
+    assert err.endswith(f"the newest: crm restore {before}\n"), err
+    before.unlink()  # none left of this database's: the folder is said as a folder
+    err = fails(2, "restore", str(folder), "--yes", db=db_path)
+    assert err == (
+        f"crm: {folder} is a folder, not a backup file; give the backup file itself "
+        "(crm restore FILE)\n"
+    )

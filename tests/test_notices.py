@@ -3,14 +3,20 @@ its paths as the run's language lists things (`, ` in English, `、` in Chinese)
 notice and in `crm check`, and is wrapped to a terminal's width as an error is; into a pipe
 it stays one line; JSON keeps the English."""
 
+import fcntl
 import itertools
 import json
+import os
 import re
+import struct
+import subprocess
+import sys
+import termios
 
 import pytest
 
 from crmcli.cli.cells import width
-from tests.conftest import crm, ok
+from tests.conftest import crm, drain, ok
 from tests.test_terminal import on_terminal
 
 
@@ -71,3 +77,23 @@ def test_on_a_terminal_a_command_is_kept_whole_and_no_line_is_left_short(db_path
             # the next line's first unit (a quoted command is one) did not fit on this one
             first = re.match(r"'[^']*'\S*|\S+" if lang == "en" else r"“[^”]*”|[!-~]+|\S", after)
             assert width(line) + 1 + width(first[0]) > columns, notice
+
+
+def test_the_notice_is_wrapped_to_the_terminal_stderr_is_on_whatever_stdout_is(db_path, left):
+    """`crm list >/dev/null` (or `| cat`) on a terminal 60 wide: the notice was wrapped to
+    the 80 columns assumed when stdout is not a terminal, the width of stdout's, not of the
+    terminal it is read on (no COLUMNS: the terminal's own width)."""
+    for lang in ("en", "zh"):
+        leader, follower = os.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 60, 0, 0))
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crmcli", "--lang", lang, "--db", str(db_path), "list"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower, env=env,
+        )  # fmt: skip
+        os.close(follower)
+        lines = drain(leader).decode("utf-8").replace("\r\n", "\n").rstrip("\n").split("\n")
+        assert proc.wait(timeout=60) == 0
+        assert len(lines) > 2 and lines[0].startswith("crm:"), lines
+        assert all(width(x) <= 60 for x in lines), lines
+        assert "crm check --repair" in " ".join(lines), lines

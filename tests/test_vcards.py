@@ -440,3 +440,31 @@ def test_a_card_repeating_an_earlier_card_s_phone_names_that_card(cn):
     text = TWO_CARDS.replace("EMAIL:bad@", "TEL:138 0013 8000")
     said = fails(2, "import", "customers", "-", "--format", "vcard", input=text, db=cn)
     assert "\n  card 2 (line 7): 张三 of card 1 (line 1) already has +8613800138000;" in said
+
+
+def test_a_quoted_printable_value_whose_soft_line_break_runs_into_the_end_is_said(cn, tmp_path):
+    """`...=E4=B8=89=` then END:VCARD: the soft line break read END:VCARD into the value, and
+    the card was refused as 'not a readable vCard', no reason, at the BEGIN's line."""
+    file = tmp_path / "dangling.vcf"
+    for value, line in (("=E5=BC=A0=E4=B8=89=", 3), ("=E5=BC=A0=\r\n=E4=B8=89=", 4)):
+        file.write_text(
+            "BEGIN:VCARD\r\nVERSION:2.1\r\n"
+            f"FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:{value}\r\nEND:VCARD\r\n"
+            "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Good\r\nEND:VCARD\r\n",
+            encoding="ascii",
+        )
+        err = fails(2, "import", "customers", str(file), db=cn)
+        assert (
+            f"card 1 (line 1): not a readable vCard: line {line}: the quoted-printable FN ends "
+            "in a soft line break (=) with nothing after it, so the card never ends (its "
+            "END:VCARD is read as part of the value)\n"
+        ) in err, err
+        zh = fails(2, "--lang", "zh", "import", "customers", str(file), db=cn)
+        assert (
+            f"第 1 张名片（文件第 1 行）：无法读取的 vCard：第 {line} 行：QUOTED-PRINTABLE 编码的 "
+            "FN 以软换行（=）结尾，后面却没有内容，这张名片因此没有结束（它的 END:VCARD "
+            "被当成了值的一部分）\n"
+        ) in zh, zh
+    assert customers_json() == []
+    imported(file, "--skip-invalid")
+    assert list(by_name()) == ["Good"]

@@ -69,9 +69,7 @@ def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> N
     elsewhere one line each, as scripts grep them."""
     stream = stream or sys.stdout
     if room is None and is_terminal(stream):
-        from crmcli.cli.terminal import screen
-
-        room = screen(False).columns
+        room = _columns(stream)  # stderr's terminal for a notice, whatever stdout is
     if room is not None:
         from crmcli.cli.helpformat import continued, whole, wrap
 

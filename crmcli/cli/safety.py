@@ -86,7 +86,7 @@ def restore(
     from crmcli.store.backup import restore_database, verify_backup
 
     path = global_options(ctx).path
-    info = verify_backup(file)
+    info = verify_backup(file, path)
     confirm(
         _(
             "Replace {path} with {file} ({customers})? A copy of the current database is kept."

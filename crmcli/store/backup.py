@@ -40,7 +40,14 @@ from crmcli.core.progress import SILENT, Progress
 from crmcli.core.vocabulary import word
 from crmcli.store import db, encryption, guard
 from crmcli.store.connection import is_damage, open_new_file
-from crmcli.store.db import connect, open_file, replace_contents, rolled_back, storage_error
+from crmcli.store.db import (
+    check_folder,
+    connect,
+    open_file,
+    replace_contents,
+    rolled_back,
+    storage_error,
+)
 from crmcli.store.files import check_output, creating, link_new, new_temp, place
 
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})(?:-(?P<n>\d+))?\.db$")
@@ -341,13 +348,14 @@ def backup_database(
     return {**copied, "deleted": deleted}
 
 
-def verify_backup(path: Path) -> Verified:
+def verify_backup(path: Path, db_path: Path | None = None) -> Verified:
     """Check a file is a sound crm database this program can open; raises InvalidInput
-    naming the problem. Returns its schema version and customer count."""
+    naming the problem (a folder names the newest backup of `db_path` in it). Returns its
+    schema version and customer count."""
     from crmcli.store.migrations import SCHEMA_VERSION
 
     if path.is_dir():  # `crm restore backups/`: the folder, not one of the files in it
-        raise InvalidInput(_folder_given(path))
+        raise InvalidInput(_folder_given(path, db_path))
     if not path.is_file():
         if os.path.lexists(path):  # a FIFO, a device, a dangling link
             raise InvalidInput(
@@ -440,14 +448,20 @@ def _backup_damaged(
     )
 
 
-def _folder_given(folder: Path) -> str:
+def _folder_given(folder: Path, db_path: Path | None) -> str:
     """The refusal of a folder given where a backup file is wanted, naming the newest of
-    crm's stamped backups in it, when there is one, as the command to run."""
+    crm's stamped backups of `db_path` in it (`<stem>-STAMP.db` and
+    `<stem>-before-restore-STAMP.db`, as crm backup and crm restore name them; not a
+    -damaged- copy, an empty file or another database's backup), when there is one, as the
+    command to run."""
     found = []
     try:
         for path in folder.iterdir():
             match = _NAME.match(path.name)
-            if match and path.is_file():  # within a second, the one written last
+            ours = (db_path.stem, f"{db_path.stem}-before-restore") if db_path else None
+            if not match or (ours is not None and match["stem"] not in ours):
+                continue
+            if path.is_file() and path.stat().st_size > 0:  # within a second, the last written
                 found.append(((match["stamp"], path.stat().st_mtime_ns), path))
     except OSError:  # a folder crm may not list: said as a folder all the same
         found = []
@@ -470,7 +484,7 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
     stays plain, whichever kind the backup is (a missing database is created as a new one
     would be: encrypted when a key is set). A backup of the other kind is first copied into
     a temporary file of the database's kind (SQLite's backup API copies pages as they are)."""
-    info = verify_backup(source_path)
+    info = verify_backup(source_path, db_path)
     if db_path.exists() and os.path.samefile(db_path, source_path):
         raise InvalidInput(
             _("{source_path} is the database itself; nothing was restored").format(
@@ -478,6 +492,7 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
             )
         )
     kept = None
+    damaged = False
     if db_path.exists():
         try:
             current = connect(db_path, write=False)
@@ -492,18 +507,63 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
             if not isinstance(exc, Damaged) and not _damage_in(exc):
                 raise
             kept = str(_keep_bytes(db_path))
+            damaged = True
+    try:
+        return _restore_into(db_path, source_path, damaged=damaged) | {"kept": kept, **info}
+    except BaseException:
+        if damaged:  # nothing restored: the damaged file stays as it was, its copy goes
+            _put_back(Path(str(kept)), db_path)
+        raise
+
+
+def _put_back(kept: Path, db_path: Path) -> None:
+    """Undo a failed restore over a damaged database: its kept bytes (and -wal) go back into
+    the file, emptied or half written, and the copy is deleted; when that fails, the copy
+    stays (it is then the only one)."""
+    import shutil
+
+    try:
+        with db_path.open("r+b") as out, kept.open("rb") as data:
+            out.truncate(0)
+            shutil.copyfileobj(data, out)
+            out.flush()
+            os.fsync(out.fileno())
+        wal = Path(f"{kept}-wal")
+        if wal.exists():
+            os.replace(wal, f"{db_path}-wal")
+        Path(f"{db_path}-shm").unlink(missing_ok=True)
+    except OSError:
+        return
+    kept.unlink(missing_ok=True)
+
+
+def _restore_into(db_path: Path, source_path: Path, *, damaged: bool) -> dict[str, str]:
+    """Copy the backup at `source_path` into the database at `db_path` (restore_database).
+    A `damaged` database, whose bytes are kept, is emptied first: SQLite cannot write over
+    a file whose first pages it cannot read (a file cut short), and takes its key to be the
+    session's, as for a missing one."""
     source = open_file(source_path, readonly=True)
     try:
+        if damaged:
+            check_folder(db_path)
+            guard.check_owned(db_path)
+            with db_path.open("r+b") as emptied:
+                emptied.truncate(0)
+            for path in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+                path.unlink(missing_ok=True)
         source_key = encryption.key_of(source)
         if db_path.exists() and db_path.stat().st_size > 0:
-            live = open_file(db_path, readonly=True)
+            try:
+                live = open_file(db_path, readonly=True)
+            except sqlite3.Error as exc:
+                raise storage_error(exc, db_path) from exc
             live_key = encryption.key_of(live)
             live.close()
         else:
             live_key = encryption.session_key()
         if source_key == live_key:
             replace_contents(db_path, source)  # the store's one way to replace the contents
-            return {"restored": str(source_path), "kept": kept, **info}
+            return {"restored": str(source_path)}
     finally:
         source.close()
     # A backup of the other kind (or with another key): copy it to the database's kind first.
@@ -525,7 +585,7 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
     finally:
         for path in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             path.unlink(missing_ok=True)
-    return {"restored": str(source_path), "kept": kept, **info}
+    return {"restored": str(source_path)}
 
 
 # --- crm check ------------------------------------------------------------------------------

@@ -230,25 +230,35 @@ def _charset(head: str) -> str:
     return found.group(1).strip('"') if found else "utf-8"
 
 
-def _logical_lines(card: str, first: int) -> Iterator[tuple[int, str]]:
-    """(the file's line number, the line) for each line of a card whose BEGIN is on the
-    file's line `first`, as readers unfold them: a line starting with a space or a tab goes
-    on from the one before it (RFC 6350 3.2), a quoted-printable value ending with `=` on the
-    next line (vCard 2.1's soft line break); empty lines left out."""
-    number, text = 0, ""
-    for offset, line in enumerate(re.split(r"\r\n|\r|\n", card.removesuffix("\r\n"))):
+def _logical_lines(card: str, first: int) -> Iterator[tuple[int, int, str]]:
+    """(the file's line number, that of its last line, the line) for each line of a card
+    whose BEGIN is on the file's line `first`, as readers unfold them: a line starting with
+    a space or a tab goes on from the one before it (RFC 6350 3.2), a quoted-printable value
+    ending with `=` on the next line (vCard 2.1's soft line break), but for the card's
+    END:VCARD, which ends it (a value left ending with `=`: card_fault); empty lines left
+    out."""
+    number, last, text = 0, 0, ""
+    lines = re.split(r"\r\n|\r|\n", card.removesuffix("\r\n"))
+    for offset, line in enumerate(lines):
         if text and line[:1] in (" ", "\t"):
             text += line[1:]
-        elif text and text.endswith("=") and _QP.search(text.partition(":")[0] + ":"):
+            last = first + offset
+        elif (
+            text
+            and text.endswith("=")
+            and _QP.search(text.partition(":")[0] + ":")
+            and not (offset == len(lines) - 1 and _END.fullmatch(line.strip()))
+        ):
             text = text[:-1] + line
+            last = first + offset
         else:
             if text:
-                yield number, text
-            number, text = first + offset, line
+                yield number, last, text
+            number, last, text = first + offset, first + offset, line
             if not line.strip():
                 text = ""
     if text:
-        yield number, text
+        yield number, last, text
 
 
 def card_fault(card: str, first: int) -> str | None:
@@ -264,7 +274,7 @@ def card_fault(card: str, first: int) -> str | None:
     from vobject.base import line_re, parseParams
 
     opened: list[tuple[str, int]] = []  # BEGIN:X not yet ended, and its line
-    for number, text in _logical_lines(card, first):
+    for number, last, text in _logical_lines(card, first):
         found = line_re.match(text)
         if found is None:
             return _("line {line} is not a vCard property (NAME:value): {text!r}").format(
@@ -310,6 +320,12 @@ def card_fault(card: str, first: int) -> str | None:
                         "line {line}: the {name} value is not base64, as its ENCODING says"
                     ).format(line=number, name=name)
             if _QP.search(head + ":"):
+                if value.endswith("="):  # read on into END:VCARD, the card never ended
+                    return _(
+                        "line {line}: the quoted-printable {name} ends in a soft line break "
+                        "(=) with nothing after it, so the card never ends (its END:VCARD is "
+                        "read as part of the value)"
+                    ).format(line=last, name=name)
                 charset = _charset(head)
                 try:
                     quopri.decodestring(value.encode("ascii")).decode(charset)
