@@ -421,7 +421,6 @@ def test_a_restore_over_a_damaged_database_that_fails_leaves_it_as_it_was(
 ):
     """When the backup cannot be written in, the damaged file keeps its bytes, the error
     names it, and no copy is left behind (another try would keep another)."""
-    from crmcli.core.errors import StorageError
     from crmcli.store import backup
 
     add("Anna")
@@ -432,11 +431,11 @@ def test_a_restore_over_a_damaged_database_that_fails_leaves_it_as_it_was(
     cut = db_path.read_bytes()[:4096]
     db_path.write_bytes(cut)
 
-    def full(path, source):
+    def full(path, key):
         path.write_bytes(b"half")
-        raise StorageError(f"could not write the database ({path}): disk full or I/O error")
+        raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(backup, "replace_contents", full)
+    monkeypatch.setattr(backup, "open_over", full)
     for _ in range(2):
         err = fails(1, "restore", str(good), "--yes", db=db_path)
         assert str(db_path) in err and "\n" not in err.rstrip("\n"), err
@@ -470,3 +469,37 @@ def test_a_folder_given_to_restore_suggests_only_a_real_backup_of_this_database(
         f"crm: {folder} is a folder, not a backup file; give the backup file itself "
         "(crm restore FILE)\n"
     )
+
+
+def test_a_restore_over_a_damaged_database_another_crm_has_open_waits_for_it(
+    db_path, tmp_path, monkeypatch
+):
+    """The damaged file is kept, emptied and written anew under its exclusive lock: while
+    another crm has it open (its shared lock, from a descriptor of its own), the restore
+    waits, and past the wait changes nothing and keeps no copy (emptied meanwhile, the file
+    was taken by a crm starting then for a new database, whose record was written over)."""
+    import fcntl
+
+    from crmcli.store import guard
+
+    add("Anna")
+    good = tmp_path / "good.db"
+    ok("backup", str(good))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    cut = db_path.read_bytes()[:4096]
+    db_path.write_bytes(cut)
+    monkeypatch.setattr(guard, "BUSY_TIMEOUT_MS", 200)
+    other = os.open(db_path, os.O_RDONLY)
+    try:
+        fcntl.flock(other, fcntl.LOCK_SH)
+        err = fails(1, "restore", str(good), "--yes", db=db_path)
+        assert "busy" in err, err
+        assert db_path.read_bytes() == cut
+        assert not (db_path.parent / "backups").exists() or not list(
+            (db_path.parent / "backups").iterdir()
+        )
+    finally:
+        os.close(other)
+    ok("restore", str(good), "--yes")
+    assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna"]

@@ -30,6 +30,8 @@ import sqlite3
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypedDict
 
@@ -39,7 +41,7 @@ from crmcli.core.i18n import N_, Joined, Listing, Said, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.vocabulary import word
 from crmcli.store import db, encryption, guard
-from crmcli.store.connection import is_damage, open_new_file
+from crmcli.store.connection import is_damage, open_new_file, open_over
 from crmcli.store.db import (
     check_folder,
     connect,
@@ -266,15 +268,22 @@ def _keep_bytes(db_path: Path) -> Path:
     import shutil
 
     target = _stamped(backup_folder(db_path), db_path.stem, "-damaged")
-    for source, dest in ((db_path, target), (Path(f"{db_path}-wal"), Path(f"{target}-wal"))):
-        if not source.exists():
-            continue
-        with creating(dest):
-            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as data:
-                shutil.copyfileobj(data, out)
-                out.flush()
-                os.fsync(out.fileno())
+    made: list[Path] = []
+    try:
+        for source, dest in ((db_path, target), (Path(f"{db_path}-wal"), Path(f"{target}-wal"))):
+            if not source.exists():
+                continue
+            with creating(dest):
+                fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                made.append(dest)
+                with os.fdopen(fd, "wb") as out, open(source, "rb") as data:
+                    shutil.copyfileobj(data, out)
+                    out.flush()
+                    os.fsync(out.fileno())
+    except BaseException:  # a disk full: no part of a copy is left (nothing was restored)
+        for dest in made:
+            dest.unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -506,14 +515,89 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
             # cannot be copied through SQLite, so its bytes are kept as they are.
             if not isinstance(exc, Damaged) and not _damage_in(exc):
                 raise
-            kept = str(_keep_bytes(db_path))
             damaged = True
+    with _of_kind(db_path, source_path, damaged=damaged) as source:
+        if damaged:
+            kept = str(_over_damaged(db_path, source))
+        else:
+            replace_contents(db_path, source)  # the store's one way to replace the contents
+    return {"restored": str(source_path), "kept": kept, **info}
+
+
+@contextmanager
+def _of_kind(db_path: Path, source_path: Path, *, damaged: bool) -> Iterator[sqlite3.Connection]:
+    """The backup at `source_path` opened as the database's kind: as it is when both are
+    plain or encrypted with one key, else first copied into a temporary file of the
+    database's kind (SQLite's backup API copies pages as they are). A damaged or missing
+    database takes the session's kind, as a new one would."""
+    source = open_file(source_path, readonly=True)
     try:
-        return _restore_into(db_path, source_path, damaged=damaged) | {"kept": kept, **info}
-    except BaseException:
-        if damaged:  # nothing restored: the damaged file stays as it was, its copy goes
-            _put_back(Path(str(kept)), db_path)
-        raise
+        source_key = encryption.key_of(source)
+        live_key = encryption.session_key()
+        if not damaged and db_path.exists() and db_path.stat().st_size > 0:
+            try:
+                live = open_file(db_path, readonly=True)
+            except sqlite3.Error as exc:
+                raise storage_error(exc, db_path) from exc
+            live_key = encryption.key_of(live)
+            live.close()
+        if source_key == live_key:
+            yield source
+            return
+    finally:
+        source.close()
+    fd, name = tempfile.mkstemp(prefix=f".{db_path.name}.restoring-", dir=db_path.parent)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        temporary.unlink()
+        encryption.copy_as(source_path, source_key, temporary, live_key)
+        converted = (
+            open_file(temporary, readonly=True)
+            if live_key is None
+            else encryption.open_keyed(temporary, live_key)
+        )
+        try:
+            yield converted
+        finally:
+            converted.close()
+    finally:
+        for path in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            path.unlink(missing_ok=True)
+
+
+def _over_damaged(db_path: Path, source: sqlite3.Connection) -> Path:
+    """Write the backup `source` over the damaged database at `db_path`, its bytes first
+    kept (`_keep_bytes`); returns the copy. SQLite cannot write over a file whose first
+    pages it cannot read (a file cut short), so the file is emptied and written anew (the
+    same file, never renamed: links to it stay), all under its exclusive lock
+    (guard.exclusive): a crm starting meanwhile waits, else it could write into the file
+    after its bytes were kept, or find it empty and make a new database, and what it wrote
+    would be written over. When writing in fails, the kept bytes go back and the copy goes."""
+    check_folder(db_path)
+    guard.check_owned(db_path)
+    with guard.exclusive(db_path):
+        kept = _keep_bytes(db_path)
+        try:
+            with db_path.open("r+b") as emptied:
+                emptied.truncate(0)
+            for path in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+                path.unlink(missing_ok=True)
+            try:
+                live = open_over(db_path, key=encryption.key_of(source))
+                try:
+                    source.backup(live)
+                    # The copied header carries the source's rollback-journal mode: back to WAL.
+                    live.execute("PRAGMA journal_mode = WAL")
+                finally:
+                    live.close()
+            except sqlite3.Error as exc:
+                raise storage_error(exc, db_path) from exc
+        except BaseException:
+            _put_back(kept, db_path)
+            raise
+    db.upgrade(db_path)
+    return kept
 
 
 def _put_back(kept: Path, db_path: Path) -> None:
@@ -535,57 +619,6 @@ def _put_back(kept: Path, db_path: Path) -> None:
     except OSError:
         return
     kept.unlink(missing_ok=True)
-
-
-def _restore_into(db_path: Path, source_path: Path, *, damaged: bool) -> dict[str, str]:
-    """Copy the backup at `source_path` into the database at `db_path` (restore_database).
-    A `damaged` database, whose bytes are kept, is emptied first: SQLite cannot write over
-    a file whose first pages it cannot read (a file cut short), and takes its key to be the
-    session's, as for a missing one."""
-    source = open_file(source_path, readonly=True)
-    try:
-        if damaged:
-            check_folder(db_path)
-            guard.check_owned(db_path)
-            with db_path.open("r+b") as emptied:
-                emptied.truncate(0)
-            for path in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
-                path.unlink(missing_ok=True)
-        source_key = encryption.key_of(source)
-        if db_path.exists() and db_path.stat().st_size > 0:
-            try:
-                live = open_file(db_path, readonly=True)
-            except sqlite3.Error as exc:
-                raise storage_error(exc, db_path) from exc
-            live_key = encryption.key_of(live)
-            live.close()
-        else:
-            live_key = encryption.session_key()
-        if source_key == live_key:
-            replace_contents(db_path, source)  # the store's one way to replace the contents
-            return {"restored": str(source_path)}
-    finally:
-        source.close()
-    # A backup of the other kind (or with another key): copy it to the database's kind first.
-    fd, name = tempfile.mkstemp(prefix=f".{db_path.name}.restoring-", dir=db_path.parent)
-    os.close(fd)
-    temporary = Path(name)
-    try:
-        temporary.unlink()
-        encryption.copy_as(source_path, source_key, temporary, live_key)
-        converted = (
-            open_file(temporary, readonly=True)
-            if live_key is None
-            else encryption.open_keyed(temporary, live_key)
-        )
-        try:
-            replace_contents(db_path, converted)
-        finally:
-            converted.close()
-    finally:
-        for path in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
-            path.unlink(missing_ok=True)
-    return {"restored": str(source_path)}
 
 
 # --- crm check ------------------------------------------------------------------------------

@@ -116,6 +116,14 @@ def open_unguarded(path: Path) -> sqlite3.Connection:
     return _open(read_only_uri(path), uri=True, file=path, new_key=None)
 
 
+def open_over(path: Path, *, key: Any) -> sqlite3.Connection:
+    """Open for writing the database file `path`, emptied by crm itself, with `key` (None:
+    plain), without waiting for the shared lock of crmcli.store.guard: for the one caller
+    that holds the file's exclusive lock itself (crmcli.store.backup, a restore over a
+    damaged database)."""
+    return _open(str(path), uri=False, file=path, new_key=key)
+
+
 def open_file(path: Path, *, readonly: bool) -> sqlite3.Connection:
     """Open an existing SQLite file as it is, with the safety pragmas but no schema upgrade:
     for backups, restores and `crm check`, which must see a file without changing it.

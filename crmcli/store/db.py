@@ -270,7 +270,12 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
             live.close()
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
-    # Upgrade an older file's schema (and its history triggers) now, not at the next write.
+    upgrade(path)
+
+
+def upgrade(path: Path) -> None:
+    """Upgrade the schema (and history triggers) of the database at `path`, whose contents
+    crm has just replaced with an older file's, now rather than at the next write."""
     connect(path, write=True).close()
 
 
@@ -312,6 +317,10 @@ def remove_if_empty(path: Path, *, keep: bool = False) -> None:
     file then stays as it is, with crm's schema and whatever the other one wrote."""
     from crmcli.store.history import quote_ident, user_tables
 
+    try:
+        guard.check_path(path)  # a FIFO or a device is no database: never opened here
+    except CrmError:
+        return
     with guard.alone(path) as alone:
         if not alone:
             return
