@@ -583,16 +583,8 @@ def _over_damaged(db_path: Path, source: sqlite3.Connection) -> Path:
                 emptied.truncate(0)
             for path in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
                 path.unlink(missing_ok=True)
-            try:
-                live = open_over(db_path, key=encryption.key_of(source))
-                try:
-                    source.backup(live)
-                    # The copied header carries the source's rollback-journal mode: back to WAL.
-                    live.execute("PRAGMA journal_mode = WAL")
-                finally:
-                    live.close()
-            except sqlite3.Error as exc:
-                raise storage_error(exc, db_path) from exc
+            key = encryption.key_of(source)
+            db.copy_into(db_path, source, lambda: open_over(db_path, key=key))
         except BaseException:
             _put_back(kept, db_path)
             raise

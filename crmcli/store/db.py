@@ -260,8 +260,17 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
     guard.check_owned(path)
     if not path.exists():
         create_private_file(path, exist_ok=True)
+    copy_into(path, source, lambda: open_file(path, readonly=False))
+    upgrade(path)
+
+
+def copy_into(
+    path: Path, source: sqlite3.Connection, opener: Callable[[], sqlite3.Connection]
+) -> None:
+    """Copy the database `source` through SQLite's backup API into the one at `path`, opened
+    by `opener` (and closed after); SQLite's errors said as crm's, naming `path`."""
     try:
-        live = open_file(path, readonly=False)
+        live = opener()
         try:
             source.backup(live)
             # The copied header carries the source's rollback-journal mode: back to WAL.
@@ -270,7 +279,6 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
             live.close()
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
-    upgrade(path)
 
 
 def upgrade(path: Path) -> None:
