@@ -723,3 +723,16 @@ def test_the_search_columns_of_many_customers_are_each_ones(people) -> None:
         search.customer_columns(n, row, ph, em, [], so, no) for n, row, ph, em, so, no in people
     ]
     assert together == alone
+
+
+@pytest.mark.parametrize("length", [501, 20_000, 60_000])
+def test_a_reference_longer_than_any_name_is_no_customer_not_a_database_error(db_path, length):
+    """A reference part of no stored name is refused as matching nobody (exit 3), however
+    long: past 50,000 bytes SQLite's LIKE refused the pattern ("too complex"), said as a
+    database error (exit 1). A name as long as crm takes is still found by a part of it."""
+    long_name = "A" + "b" * 498 + "Z"
+    add(long_name)
+    err = fails(3, "show", "a" * length, db=db_path)
+    assert "no customer matches" in err and len(err) < 200, err
+    assert fails(3, "tag", "x", "-", input="a" * length + "\n", db=db_path)
+    assert json.loads(ok("show", "b" * 497 + "z", "-f", "json"))["name"] == long_name

@@ -106,6 +106,10 @@ def resolve(
         return _exact(conn, ref, named or known, archived)
     if numeric:  # a number is a whole name (a customer named "42"), never part of one
         raise NotFound(_("no customer matches {ref!r}").format(ref=ref))
+    if len(key) > validate.MAX_TEXT and len(key) > _longest_name(conn):
+        # part of no name, and past what SQLite's LIKE takes (50,000 bytes: "pattern too
+        # complex", a database error for a reference typed too long)
+        return _one(conn, ref, [])
     from crmcli.store import search  # the pinyin index: only for names no exact step matched
 
     pinyin = search.pinyin_matches(conn, key, archived=archived)
@@ -123,6 +127,13 @@ def resolve(
         conn, key, archived=archived, partial=True
     )
     return _one(conn, ref, partial)
+
+
+def _longest_name(conn: sqlite3.Connection) -> int:
+    """The length of the longest name key stored (0 with no customer)."""
+    return int(
+        conn.execute("SELECT coalesce(max(length(name_key)), 0) FROM customers").fetchone()[0]
+    )
 
 
 # The user-defined fields that hold a name a customer is known by besides their own: an
