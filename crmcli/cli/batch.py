@@ -195,17 +195,12 @@ def as_typed(saved: dict[str, Any]) -> str:
     never quoted for a shell (`'"'"'` for an apostrophe): a sentence is read, not pasted."""
     import re
 
-    from crmcli.core.where import OPTIONS
+    from crmcli.core.where import typed
 
     words: list[str] = []
-    for name, flag in OPTIONS.items():
-        value = saved.get(name)
-        for item in value if isinstance(value, list) else [value] if value else []:
-            if isinstance(item, dict):  # a tag bound to its id: as typed when saved
-                item = item.get("text", item.get("typed", item))
-            text = str(item)
-            plain = re.fullmatch(r"\S+", text)  # O'Brien, 上海: a word, read as is
-            words += [flag, text if plain else _('"{value}"').format(value=text)]
+    for _name, flag, text in typed(saved):
+        plain = re.fullmatch(r"\S+", text)  # O'Brien, 上海: a word, read as is
+        words += [flag, text if plain else _('"{value}"').format(value=text)]
     return " ".join(words)
 
 

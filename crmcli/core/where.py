@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from crmcli.core.i18n import Said
@@ -115,15 +115,19 @@ def as_options(saved: dict[str, Any]) -> Options:
     return Options(saved)
 
 
-def _options(saved: dict[str, Any], say: Callable[[str, str], str]) -> str:
-    words: list[str] = []
+def typed(saved: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """Each value of a saved filter as typed, with its option's name and flag, in the
+    options' order: ("city", "--city", "上海"). A tag kept by id reads as it was typed."""
     for name, flag in OPTIONS.items():
         value = saved.get(name)
         for item in value if isinstance(value, list) else [value] if value else []:
             if isinstance(item, dict):  # a tag bound to its id: as typed when saved
                 item = item.get("text", item.get("typed", item))
-            words += [flag, shlex.quote(say(name, str(item)))]
-    return " ".join(words)
+            yield name, flag, str(item)
+
+
+def _options(saved: dict[str, Any], say: Callable[[str, str], str]) -> str:
+    return " ".join(f"{flag} {shlex.quote(say(name, text))}" for name, flag, text in typed(saved))
 
 
 # The options whose values are crm's words; the others are the user's (a city, a tag, a
