@@ -329,9 +329,8 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             if ctx is not None
             else ""
         )
-        # One line: click lists choices on tab-indented lines, and typer passes a choice
-        # check through pydantic, whose reason for a ValueError starts "Value error, ". What
-        # the user typed stays as typed (its spaces, and those words inside it).
+        # One line: click lists choices on tab-indented lines. What the user typed stays as
+        # typed (its spaces, and those words inside it).
         if type(exc).__name__ == "NoSuchOption" and ctx is not None:
             from crmcli.cli.framework import options_meant
 
@@ -350,7 +349,6 @@ def _exit_code(exc: BaseException, debug: bool, run: GlobalOptions) -> int:
             _say(refused)
             return int(exc.exit_code)
         message = re.sub(r"[ \t]*\n\s*", " ", exc.format_message().strip())
-        message = re.sub(r"\A(Invalid value for [^:]*: )Value error, ", r"\1", message)
         shown = said(message)
         if getattr(exc, "meant", None):  # a value one typo off a choice (`--by ctiy`)
             meant = _(" or ").join(exc.meant)  # type: ignore[attr-defined]

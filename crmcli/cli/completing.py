@@ -237,8 +237,8 @@ def _open_quote(line: str) -> str:
 
 
 class _AsTyped:
-    """A parameter's value left as the shell passed it: completing needs no conversion,
-    and typer's converters load pydantic (about 100 ms, most of a completion's time)."""
+    """A parameter's value left as the shell passed it: completing needs no conversion of
+    what is typed so far, nor a refusal of a value half typed."""
 
     def coerce(self, value: Any, **_: Any) -> Any:
         return value

@@ -10,25 +10,33 @@ through crm's catalog (crmcli.core.i18n), whose msgids are the English sentences
   SENTENCES and says it again in the run's language, keeping the values in it (an option's
   name, what was typed) as they are. A sentence inside another (`Invalid value for
   '--format': {reason}`) is said in turn.
-- typer checks a number through pydantic, whose sentences are a library's ("Input should be
-  a valid integer"): crm says its own instead, what the option takes (`number_refused`).
+- crm reads the values of its options and arguments itself (`reading`: typer would read them
+  through pydantic, slowly and in a library's sentences), and refuses a number in its own,
+  saying what the option takes (`number_refused`).
 
 Plain help (off a terminal, and in Chinese on one too) is laid out by
 crmcli/cli/helpformat.py, through `Context`.
 """
 
+import os
 import re
-from functools import cache
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache, partial
+from pathlib import Path
+from typing import Any, get_args, get_origin
 
 import typer
+from typer._click.exceptions import BadParameter
+from typer._coercion import RuntimeParam
 from typer.core import TyperCommand
 
 from crmcli.core.i18n import N_, _, current, typed
 from crmcli.core.typos import distance
 
-# The usage errors crm can show, as click, typer and pydantic write them (after the error
-# boundary has put a message on one line and taken off pydantic's "Value error, ").
+# The usage errors crm can show, as click and typer write them (after the error boundary has
+# put a message on one line).
 SENTENCES = (
     N_("No such option: {option}"),
     N_("No such option: {option} (Possible options: {options})"),
@@ -225,19 +233,13 @@ def number_range(low: float | None, high: float | None) -> str | None:
 
 
 # What crm says of a number option or argument given something it does not take (`--limit
-# abc`, `--limit -1`, `--year 1800`): what it takes, and what was typed instead. typer checks
-# a number through pydantic, whose own sentences ("Input should be a valid integer, unable to
-# parse string as an integer") are a library's, not crm's.
+# abc`, `--limit -1`, `--year 1800`): what it takes, and what was typed instead.
 NUMBER_REFUSALS = {
     (False, False): N_("{name} takes a whole number, not '{value}'"),
     (True, False): N_("{name} takes a whole number of at least {min}, not '{value}'"),
     (False, True): N_("{name} takes a whole number of at most {max}, not '{value}'"),
     (True, True): N_("{name} takes a whole number from {min} to {max}, not '{value}'"),
 }
-
-
-# pydantic's kinds of error for a number outside an option's range (any other: no number).
-_OUT_OF_RANGE = ("greater_than_equal", "less_than_equal", "greater_than", "less_than")
 
 
 # Digits and signs a Chinese input method types full width (２０２６, －１): a number option
@@ -248,71 +250,119 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９－＋", "0123456789-
 _STORED = (-(2**63), 2**63 - 1)
 
 
-def is_number(param: Any) -> bool:
-    """Whether `param` is a number option or argument, whose value `number_typed` reads and
-    `number_refused` refuses."""
+@dataclass(frozen=True)
+class _Reading(RuntimeParam):
+    """How crm reads the value of one parameter (or each of its values, `many`): `read`
+    takes the value as typed, the parameter and the context."""
+
+    read: Callable[[Any, Any, Any], Any]
+    many: bool
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        if not self.many:
+            return self.read(value, param, ctx)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        return [self.read(item, param, ctx) for item in values]
+
+
+def reading(param: Any) -> Any:
+    """How crm reads the values of `param`, for typer to use (its `_runtime_param`): text,
+    a flag, a whole number (`_number`), one of an Enum's values or a path, and lists of them, as
+    typer reads them but without pydantic, which typer 0.29 builds every parameter's
+    converter through (importing it costs about 145 ms of CPU, most of a short command's
+    start-up). None for a kind of parameter crm has none of: typer's own converter.
+    tests/test_number_options.py checks that every parameter of crm has one of these."""
     descriptor = getattr(param, "type_descriptor", None)
-    return getattr(descriptor, "annotation", None) is int
+    if descriptor is None or descriptor.is_file or descriptor.parameter_info.parser:
+        return None
+    annotation, info = descriptor.annotation, descriptor.parameter_info
+    many = get_origin(annotation) is list
+    kind = get_args(annotation)[0] if many else annotation
+    if kind is str:
+        read: Callable[[Any, Any, Any], Any] = _text
+    elif kind is bool:
+        read = _flag
+    elif kind is int and not info.clamp:
+        read = _number
+    elif isinstance(kind, type) and issubclass(kind, Enum):
+        read = partial(_choice, tuple(kind), info.case_sensitive)
+    elif isinstance(kind, type) and issubclass(kind, Path) and info.path_type is None:
+        read = partial(_path, info, kind)
+    else:
+        return None
+    return _Reading(parameter_info=info, annotation=annotation, read=read, many=many)
 
 
-def number_typed(param: Any, ctx: Any, value: Any) -> tuple[Any, dict[str, str]]:
-    """The value of the number parameter `param` as typer is to check it: full-width digits
-    and signs read as ASCII ones, and refused (typer's BadParameter, said by
-    `number_refused`) when it is a whole number SQLite cannot store. With it, what each
-    text read was typed as, so a refusal quotes the user's own text."""
-    from typer._click.exceptions import BadParameter
+def _text(value: Any, param: Any, ctx: Any) -> str:
+    return os.fsdecode(value) if isinstance(value, bytes) else str(value)
 
-    typed: dict[str, str] = {}
 
-    def read(text: Any) -> Any:
-        if not isinstance(text, str):
-            return text
-        read_as = text.translate(_FULL_WIDTH)
-        typed[read_as] = text
-        try:
-            number = int(read_as)
-        except ValueError:  # no whole number (or one too long to read): typer refuses it
-            return read_as
-        if not _STORED[0] <= number <= _STORED[1]:
-            refused = BadParameter(read_as, ctx=ctx, param=param)
-            refused.outside = read_as  # type: ignore[attr-defined]
-            refused.typed = typed  # type: ignore[attr-defined]
-            raise refused
-        return read_as
+# What a flag's value may be when it is not True or False already (an environment variable).
+_FLAG_WORDS = dict.fromkeys(("", "0", "false", "f", "no", "n", "off"), False) | dict.fromkeys(
+    ("1", "true", "t", "yes", "y", "on"), True
+)
 
-    if isinstance(value, (list, tuple)):
-        return type(value)(read(v) for v in value), typed
-    return read(value), typed
+
+def _flag(value: Any, param: Any, ctx: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    flag = _FLAG_WORDS.get(str(value).strip().lower())
+    if flag is None:
+        raise BadParameter(f"{value!r} is not a valid boolean.", ctx=ctx, param=param)
+    return flag
+
+
+def _choice(choices: tuple[Enum, ...], case: bool, value: Any, param: Any, ctx: Any) -> Any:
+    from typer._param_types import coerce_cli_choice
+
+    try:
+        return coerce_cli_choice(value, choices=choices, case_sensitive=case, ctx=ctx)
+    except ValueError as exc:  # `'x' is not one of 'table', 'json'.`
+        raise BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def _path(info: Any, kind: type, value: Any, param: Any, ctx: Any) -> Any:
+    from typer._param_types import coerce_cli_path
+
+    value = value if isinstance(value, kind) else kind(value)
+    return coerce_cli_path(value, info, path_type=kind, param=param, ctx=ctx)
+
+
+def _number(value: Any, param: Any, ctx: Any) -> int:
+    """The whole number typed for the number parameter `param`: ASCII or full-width digits,
+    a sign and spaces around them (as `int` reads them), within the parameter's range and
+    what SQLite stores. Refused (BadParameter) with what `number_refused` says: the range
+    (None, None when no whole number was typed) and the value as typed."""
+    if isinstance(value, int):
+        number: int | None = value
+    else:
+        read = str(value).translate(_FULL_WIDTH)
+        try:  # int() also reads other scripts' digits (٣): not a number crm shows
+            number = int(read) if read.isascii() else None
+        except ValueError:  # no whole number, or one too long to read
+            number = None
+    low, high = param.min, param.max
+    if number is None:
+        low = high = None
+    elif not _STORED[0] <= number <= _STORED[1]:  # outside what is stored: outside the range
+        low = _STORED[0] if number < 0 and low is None else low
+        high = _STORED[1] if number > 0 and high is None else high
+    elif (low is None or number >= low) and (high is None or number <= high):
+        return number
+    refused = BadParameter(str(value), ctx=ctx, param=param)
+    refused.number = (str(value), low, high)  # type: ignore[attr-defined]
+    raise refused
 
 
 def number_refused(exc: BaseException) -> str | None:
-    """For a usage error refusing the value of a number option or argument (the one place
-    every `int` parameter's check ends up): crm's sentence, in the run's language, naming
-    the option as typed in help (`--limit`; an argument by its placeholder, `ID`), what it
-    takes (the range it is checked against, when the value is a number outside it; a value
-    SQLite cannot store is outside it too) and the value typed. None for any other
-    error."""
-    param, cause = getattr(exc, "param", None), exc.__cause__
-    if not is_number(param):
+    """For a usage error refusing the value of a number option or argument (`_number`):
+    crm's sentence, in the run's language, naming the option as typed in help (`--limit`;
+    an argument by its placeholder, `ID`), what it takes (its range, when a whole number
+    outside it was typed) and the value as typed. None for any other error."""
+    param, number = getattr(exc, "param", None), getattr(exc, "number", None)
+    if number is None:
         return None
-    low, high = getattr(param, "min", None), getattr(param, "max", None)
-    outside = getattr(exc, "outside", None)
-    if outside is not None:  # past what SQLite stores: the range is the option's within it
-        if int(outside) < 0:
-            low = _STORED[0] if low is None else low
-        else:
-            high = _STORED[1] if high is None else high
-        value = outside
-    else:
-        if not hasattr(cause, "errors"):
-            return None
-        errors = cause.errors()  # type: ignore[union-attr]
-        if len(errors) != 1 or not isinstance(errors[0].get("input"), str):
-            return None
-        value = errors[0]["input"]
-        if errors[0]["type"] not in _OUT_OF_RANGE:
-            low = high = None  # not a number at all (or too long one): its range comes once it is
-    value = getattr(exc, "typed", {}).get(value, value)  # as typed: `－１`, not `-1`
+    value, low, high = number
     names = sorted(param.opts, key=lambda n: (not n.startswith("--"), n))  # type: ignore[union-attr]
     if param.param_type_name == "option":  # type: ignore[union-attr]
         name = names[0]

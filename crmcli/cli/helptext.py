@@ -15,7 +15,7 @@ error (`缺少参数 '客户'`) name the same word as the Chinese help sentences
 import re
 from typing import Any
 
-from crmcli.cli.framework import Context, install, is_number, key_said, number_typed
+from crmcli.cli.framework import Context, install, key_said, reading
 from crmcli.core.i18n import _, current, reset, use
 
 # The word for each parameter, by option flag (`--tag`) or argument name (`ref`).
@@ -91,8 +91,7 @@ def _tidy(command: Any, language: str) -> None:
                 param.__class__ = _argument_class(type(param))
             if _choices(param):
                 param.__class__ = _chosen_class(type(param))
-            if is_number(param):
-                param.__class__ = _number_class(type(param))
+            param._runtime_param = reading(param)  # crm reads its values (not pydantic)
     command._crm_tidy = language
     options, commands = command._crm_metavars
     command.options_metavar = options and worded(options)
@@ -255,32 +254,6 @@ def _choices(param: Any) -> tuple[str, ...]:
         if isinstance(kind, type) and issubclass(kind, Enum):
             return tuple(str(member.value) for member in kind)
     return ()
-
-
-_NUMBER_CLASSES: dict[type, type] = {}
-
-
-def _number_class(base: type) -> type:
-    """`base` (a typer parameter of a whole number) reading its value as
-    crmcli.cli.framework `number_typed` does (full-width digits, a number SQLite stores),
-    and keeping what was typed for `number_refused` to quote."""
-    if base in _NUMBER_CLASSES.values():
-        return base
-    if base not in _NUMBER_CLASSES:
-
-        class NumberParameter(base):  # type: ignore[misc, valid-type]
-            def process_value(self, ctx: Any, value: Any) -> Any:
-                from typer._click.exceptions import BadParameter
-
-                value, typed = number_typed(self, ctx, value)
-                try:
-                    return super().process_value(ctx, value)
-                except BadParameter as exc:
-                    exc.typed = typed  # type: ignore[attr-defined]
-                    raise
-
-        _NUMBER_CLASSES[base] = NumberParameter
-    return _NUMBER_CLASSES[base]
 
 
 _CHOSEN_CLASSES: dict[type, type] = {}
