@@ -226,3 +226,40 @@ def test_the_limit_of_the_issue_names_the_option(db_path):
         "crm: --limit takes a whole number from 0 to 9223372036854775807, "
         "not '9223372036854775808'\n"
     )
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.text(  # what a person types as a number: digits of any script, signs, spaces...
+        st.sampled_from(" _.-+0123456789－＋０１９\t") | st.characters(categories=("Nd",)),
+        max_size=12,
+    )
+    | st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)  # ...or anything
+)
+def test_a_number_is_read_as_pydantic_reads_a_whole_number(typed):
+    """The oracle is the converter typer would use (pydantic's lax int), on the text with
+    full-width digits made ASCII: crm takes what it takes, as the same number, and refuses
+    what it refuses; except that crm refuses `12.0` (not typed as a whole number) and
+    numbers past what SQLite stores (refused with the range)."""
+    from pydantic import TypeAdapter, ValidationError
+    from typer._click.exceptions import BadParameter
+
+    from crmcli.cli.framework import _number
+
+    class Param:
+        min = max = None
+
+    read = typed.translate(FULL_WIDTH)
+    try:
+        expected = TypeAdapter(int).validate_python(read)
+    except ValidationError:
+        expected = None
+    try:
+        got = _number(typed, Param(), None)
+    except BadParameter as exc:
+        assert exc.number[0] == typed  # quoted as typed
+        if expected is not None:  # refused what pydantic takes: only these
+            assert "." in read or not -(2**63) <= expected < 2**63, typed
+            assert exc.number[1:] != (None, None) or "." in read
+        return
+    assert got == expected, typed
