@@ -330,13 +330,13 @@ def _path(info: Any, kind: type, value: Any, param: Any, ctx: Any) -> Any:
 
 def _number(value: Any, param: Any, ctx: Any) -> int:
     """The whole number typed for the number parameter `param`: ASCII or full-width digits,
-    a sign and spaces around them (as `int` reads them), within the parameter's range and
-    what SQLite stores. Refused (BadParameter) with what `number_refused` says: the range
-    (None, None when no whole number was typed) and the value as typed."""
+    a sign and any spaces around them (the ideographic `　` too), within the parameter's
+    range and what SQLite stores. Refused (BadParameter) with what `number_refused` says:
+    the range (None, None when no whole number was typed) and the value as typed."""
     if isinstance(value, int):
         number: int | None = value
     else:
-        read = str(value).translate(_FULL_WIDTH)
+        read = str(value).translate(_FULL_WIDTH).strip()  # any spaces around: `３　`
         try:  # int() also reads other scripts' digits (٣): not a number crm shows
             number = int(read) if read.isascii() else None
         except ValueError:  # no whole number, or one too long to read
