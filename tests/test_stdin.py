@@ -330,3 +330,25 @@ def test_a_non_blocking_pipe_gives_every_byte_however_they_come(parts, pauses):
         sys.stdin.close()
         sys.stdin = given_stdin
         os.close(read)
+
+
+@pytest.mark.parametrize(("args", "what", "data"), READERS, ids=IDS)
+def test_input_saved_on_windows_does_what_typed_input_does(anna, args, what, data):
+    """A byte order mark at the start (Notepad's) and `\r\n` line ends: the same outcome
+    as the plain lines (a BOM made `tag vip -` look for a customer named `\ufeff1`, a
+    `\r` made a note `text contains control characters`)."""
+    files = [anna, anna.with_name(f"{anna.name}-wal"), anna.with_name(f"{anna.name}-shm")]
+    saved = {f: f.read_bytes() for f in files if f.exists()}
+    before = dump(anna)
+    plain = data.decode("utf-8")
+    outcomes = []
+    for typed in ("\ufeff" + plain.replace("\n", "\r\n"), plain):
+        for f in files:  # each from the same database
+            f.unlink(missing_ok=True)
+            if f in saved:
+                f.write_bytes(saved[f])
+        result = crm(*args, input=typed)
+        outcomes.append((result, dump(anna)))
+    assert outcomes[0] == outcomes[1]
+    result, after = outcomes[1]
+    assert result.exit_code != 0 or after != before  # the input did something

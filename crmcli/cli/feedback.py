@@ -359,7 +359,7 @@ def _read_input(source: str) -> tuple[str, str | None]:
     if source == "-":
         from crmcli.core import stdin
 
-        return stdin.text("-").lstrip("\ufeff"), None
+        return stdin.text("-"), None
     path = Path(source).expanduser()
     try:
         file = oserrors.File(path, "r", source)
