@@ -70,7 +70,7 @@ def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) ->
         expr = fields[name]
         return f"SELECT DISTINCT {expr} AS k FROM {MAPPED} WHERE {expr} IS NOT NULL"  # noqa: S608
 
-    customer_lookup(conn, MAPPED, fields["customer"], region, {})
+    customer_lookup(conn, MAPPED, fields["customer"], region)
     for name, column in CHECKED.items():
         if fields[name] != "NULL":
             check = _checker(importer, name, column)

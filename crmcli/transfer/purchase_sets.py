@@ -209,20 +209,17 @@ def _lookup(
         conn.executemany(insert, out)
 
 
-def customer_lookup(
-    conn: sqlite3.Connection, mapped: str, expr: str, region: str | None, cache: dict[str, int]
-) -> None:
+def customer_lookup(conn: sqlite3.Connection, mapped: str, expr: str, region: str | None) -> None:
     """temp.crm_import_customer (and its lookup of refusals): each distinct customer
     reference of `mapped`'s `expr` once. A reference that can only be an external id (it
     has a letter, so it is no id) and is the external id of one live customer is that
     customer (refs.resolve's first match): found by one join; any other goes to
-    refs.resolve_cell, as the per-row path resolves it (`cache`: the importer's own)."""
+    refs.resolve_cell, as the per-row path resolves it. Nothing is kept in Python: a file
+    naming a million customers held every reference in a dict (about 150 MiB)."""
     from crmcli.records import refs
 
     def customer(ref: str) -> int:
-        if ref not in cache:
-            cache[ref] = refs.resolve_cell(conn, ref, region=region)
-        return cache[ref]
+        return refs.resolve_cell(conn, ref, region=region)
 
     distinct = f"SELECT DISTINCT {expr} AS k FROM {mapped} WHERE {expr} IS NOT NULL"  # noqa: S608
     conn.execute("CREATE TABLE temp.crm_import_customer (k TEXT PRIMARY KEY, v) WITHOUT ROWID")
@@ -254,7 +251,7 @@ def _lookups(conn: sqlite3.Connection, importer: Any, fields: dict[str, str]) ->
         return (product["name"], product["id"], product["category"],
                 product["currency"] if priced else None)  # fmt: skip
 
-    customer_lookup(conn, MAPPED, fields["customer"], region, importer._customers)
+    customer_lookup(conn, MAPPED, fields["customer"], region)
     _lookup(conn, "item", distinct("item"), item, ("product_id", "category", "currency"))
     _lookup(conn, "currency", distinct("currency"), money.currency_code)
     _lookup(conn, "quantity", distinct("quantity"), purchases.parse_quantity)
