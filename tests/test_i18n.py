@@ -506,3 +506,54 @@ def test_output_is_utf8_whatever_the_locale_encoding(db_path, encoding):
         3,
         "crm: 没有匹配“nobody”的客户\n",
     )
+
+
+# `python -m crmcli` from the package on PYTHONPATH, before an editable install's finder
+# (which maps `crmcli` to the checkout whatever the path says).
+FROM_COPY = (
+    "import runpy, sys; "
+    "sys.meta_path[:] = [f for f in sys.meta_path if 'Editable' not in getattr(f, '__name__', '')]; "
+    "sys.argv[0] = 'crm'; runpy.run_module('crmcli', run_name='__main__')"
+)
+
+
+def test_a_catalog_added_under_locale_is_spoken_without_a_change_to_the_code(tmp_path, db_path):
+    """A translator's new language: `crmcli/locale/LL/LC_MESSAGES/crm.mo` and nothing else.
+    `--lang LL`, an LL locale and `LANGUAGE` then speak it (a copy of the package, so the
+    installed one is left as it is)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    import crmcli
+
+    copy = tmp_path / "pkg"
+    shutil.copytree(Path(crmcli.__file__).parent, copy / "crmcli",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    catalog = Catalog(locale="fr")
+    catalog.add("no customer matches {ref!r}", "aucun client ne correspond à {ref!r}")
+    folder = copy / "crmcli" / "locale" / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "crm.mo").open("wb") as file:
+        write_mo(file, catalog)
+    ok("add", "Anna")
+
+    def said(*args: str, **env: str) -> str:
+        environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(copy),
+                   "CRM_DB": str(db_path), **env}  # fmt: skip
+        run = subprocess.run([sys.executable, "-c", FROM_COPY, *args, "show", "nobody"],
+                             env=environ, cwd=tmp_path, capture_output=True, text=True,
+                             check=False)  # fmt: skip
+        assert run.returncode == 3, run
+        return run.stderr
+
+    french = "crm: aucun client ne correspond à “nobody”\n"
+    assert said("--lang", "fr") == french
+    assert said(LANG="fr_FR.UTF-8") == french
+    assert said(LANG="de_DE.UTF-8", LANGUAGE="fr:de") == french
+    assert said(LANG="de_DE.UTF-8") == "crm: no customer matches 'nobody'\n"  # no catalog: English
+    assert said(LANG="zh_CN.UTF-8") == "crm: 没有匹配“nobody”的客户\n"

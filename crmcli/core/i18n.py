@@ -241,15 +241,18 @@ def unknown(value: str) -> str:
 def from_locale(environ: Any = os.environ) -> str:
     """The language the locale asks for, in gettext's order: the first of LANGUAGE's
     colon-separated entries (`zh_CN:en`) that crm speaks, unless the locale is C (or none
-    is set), which ignores LANGUAGE as gettext does; else `zh` when the first of LC_ALL,
-    LC_MESSAGES and LANG that is set starts with `zh`; else `en`."""
+    is set), which ignores LANGUAGE as gettext does; else the language of the first of
+    LC_ALL, LC_MESSAGES and LANG that is set (`zh_CN.UTF-8`: `zh`) when crm speaks it (a
+    catalog added under crmcli/locale is spoken for its locale too); else `en`."""
     locale = next((environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(v)), "")
-    if locale and locale not in ("C", "POSIX") and not locale.startswith("C."):
-        for entry in (environ.get("LANGUAGE") or "").split(":"):
-            base = entry.strip().lower().replace("-", "_").split("_", 1)[0]
-            if base in LANGUAGES:
-                return base
-    return "zh" if locale.lower().startswith("zh") else "en"
+    entries = (environ.get("LANGUAGE") or "").split(":")
+    if not locale or locale in ("C", "POSIX") or locale.startswith("C."):
+        entries = []
+    for entry in [*entries, locale]:
+        base = entry.strip().lower().replace("-", "_").replace(".", "_").split("_", 1)[0]
+        if base in LANGUAGES:
+            return base
+    return "en"
 
 
 # Each language by its name, as a person may type it in either language (`中文`, `英文`).
