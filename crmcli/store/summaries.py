@@ -34,18 +34,24 @@ from operator import itemgetter
 
 CHUNK = 5000  # customers per read and per insert: flat memory for an import of millions
 
-# Every line of the queued customers from :lo to :hi, in customer order, from the covering
-# index purchases_customer_time (no sort): read once for both tables. The day is the date
-# part of `purchased_at`, with SQLite's julianday of it for the gaps (NULL when it is no date);
-# an amount another program stored as text counts as SQLite casts it (`abc` is 0), as
-# the statements before summed it, rather than stopping every write with a TypeError.
+# The lines of the queued customers from :lo to :hi, one row per customer, currency and day
+# (what both tables are figured from: the days with a sale line, and sums), in customer
+# order, from the covering index purchases_customer_time: read once for both tables. A
+# customer with a million lines is a few thousand days in Python, not a million rows (the
+# lines of a large import's busiest customers were most of its peak memory). The day is
+# the date part of `purchased_at`, with SQLite's julianday of it for the gaps (NULL when it
+# is no date); an amount another program stored as text counts as SQLite casts it (`abc`
+# is 0), as the statements before summed it, rather than stopping every write with a
+# TypeError.
 _LINES = """
 SELECT p.customer_id, p.currency, substr(p.purchased_at, 1, 10) AS day,
-    CAST(p.amount_minor AS INTEGER),
-    julianday(substr(p.purchased_at, 1, 10))
+    sum(CAST(p.amount_minor AS INTEGER)),
+    julianday(substr(p.purchased_at, 1, 10)),
+    max(CAST(p.amount_minor AS INTEGER) >= 0)
 FROM purchases p
 WHERE p.customer_id IN (SELECT customer_id FROM purchase_summaries_dirty
                         WHERE customer_id BETWEEN :lo AND :hi)
+GROUP BY p.customer_id, p.currency, day
 ORDER BY p.customer_id
 """
 
@@ -86,15 +92,15 @@ def _year_before(conn: sqlite3.Connection, day: str) -> str | None:
 
 def _figures(conn: sqlite3.Connection, customer_id: int, lines: list[tuple]) -> tuple:
     """One customer's rows of purchase_summaries (per currency with a sale line) and of
-    customer_purchase_days (None without a sale line), from their lines (currency, day,
-    amount, julianday) after the customer's id."""
+    customer_purchase_days (None without a sale line), from their days (_LINES: the
+    customer's id, currency, day, the day's amount, julianday, whether it has a sale line)."""
     by_currency: dict[str, list[tuple]] = {}
     for line in lines:
         by_currency.setdefault(line[1], []).append(line)
     summaries = []
     every_day: dict[str, float | None] = {}
     for currency, own in by_currency.items():
-        sale = {day: jd for _, _, day, amount, jd in own if amount >= 0}
+        sale = {day: jd for _, _, day, _amount, jd, sold in own if sold}
         if not sale:
             continue  # refunds only: no summary
         every_day.update(sale)
@@ -102,7 +108,7 @@ def _figures(conn: sqlite3.Connection, customer_id: int, lines: list[tuple]) -> 
         gaps = [g for g in _gaps(days) if g is not None]
         first_on, last_on = days[0][0], days[-1][0]
         since = _year_before(conn, last_on)
-        stake = None if since is None else sum(a for _, _, d, a, _ in own if d >= since)
+        stake = None if since is None else sum(a for _, _, d, a, _, _ in own if d >= since)
         summaries.append((
             customer_id, currency, len(days), first_on, last_on, _median(gaps),
             max(0, stake) if stake is not None else 0, sum(line[3] for line in own),
