@@ -1221,6 +1221,19 @@ class Made:
         self.rows.append(-card if card is not None else getattr(number, "row", number))
         self.lines.append(getattr(number, "line", number))
 
+    def extend(self, first: int, numbers: list[int]) -> None:
+        """`add` of customers first, first + 1, ... in turn, added by the rows `numbers` (a
+        batch read by columns: one call, not one a row)."""
+        while self.ids and self.ids[-1] >= first:  # a rejected row's, rolled back
+            for kept in (self.ids, self.ends, self.rows, self.lines):
+                kept.pop()
+        cards = [getattr(n, "card", None) for n in numbers]
+        self.ids.extend(range(first, first + len(numbers)))
+        self.ends.extend(map(int, numbers))
+        self.rows.extend(-c if c is not None else getattr(n, "row", n)
+                         for n, c in zip(numbers, cards, strict=True))  # fmt: skip
+        self.lines.extend(getattr(n, "line", n) for n in numbers)
+
     def get(self, customer_id: int) -> int | None:
         from bisect import bisect_left
 
@@ -1666,10 +1679,10 @@ class CustomerImporter(Importer):
         # external id, emails or phones, and no customer matches it by --key or (without
         # --allow-duplicate) is live with one of its emails or phones.
         ids = values.get("external_id", [None] * count)
-        taking = [f"x:{i}" for i in ids if i]
-        taking += [f"e:{k}" for found_emails in addresses for _e, k in found_emails]
-        taking += [f"p:{p}" for found_phones in numbers for p in found_phones]
-        if len(set(taking)) != len(taking):
+        taken_ids = [i for i in ids if i]
+        keys = [k for found_emails in addresses for _e, k in found_emails]
+        phones = [p for found_phones in numbers for p in found_phones]
+        if any(len(set(t)) != len(t) for t in (taken_ids, keys, phones)):
             return False
         key = self.options.key
         conn = self.conn
@@ -1685,8 +1698,8 @@ class CustomerImporter(Importer):
         if matched:
             return False
         if not self.options.allow_duplicate and (
-            _among(conn, _LIVE_EMAILS, [k for a in addresses for _e, k in a])
-            or _among(conn, _LIVE_PHONES, [p for n in numbers for p in n if p.startswith("+")])
+            _among(conn, _LIVE_EMAILS, keys)
+            or _among(conn, _LIVE_PHONES, [p for p in phones if p.startswith("+")])
         ):
             return False
         self._adding(self.summary.inserted + count)  # all the rows written so far, by columns
@@ -1746,8 +1759,7 @@ class CustomerImporter(Importer):
         with savepoint(self.conn, "import_batch"):
             pass
         self._store(other, people, phones, emails, changes, added)
-        for offset, (number, _row) in enumerate(chunk):
-            self._made.add(first + offset, number)
+        self._made.extend(first, [number for number, _row in chunk])
         self.summary.inserted += count
 
     def _found(self, target: str, cell: str, memo: dict[str, Any]) -> Any:
