@@ -1388,6 +1388,9 @@ class CustomerImporter(Importer):
         # Told before a batch is written by columns how many rows they will then have
         # added (indexes.growing's `added`, for the time `_by_columns` writes by columns).
         self._adding: Callable[[int], None] = lambda count: None
+        # While `_by_columns` writes by columns, from its first write: the SQL that makes
+        # again the search queue's triggers it dropped (search.unqueue), once for all.
+        self._requeue: list[str] | None = None
 
     def problems(self, record: Record) -> list[str]:
         from crmcli.records import config, customers, tags
@@ -1598,6 +1601,7 @@ class CustomerImporter(Importer):
         point."""
         from itertools import islice
 
+        from crmcli.store import search
         from crmcli.store.indexes import growing
 
         cells = iter(rows.cells)
@@ -1617,6 +1621,9 @@ class CustomerImporter(Importer):
                         yield number, _WRITTEN
                     continue
                 break
+            if self._requeue is not None:  # made again before the indexes, as a batch does
+                search.requeue(self.conn, self._requeue)
+                self._requeue = None
         self._adding = lambda count: None
         if not chunk:
             return
@@ -1742,6 +1749,7 @@ class CustomerImporter(Importer):
             for i, (e, k) in enumerate(found)
         ]
         changes = [(i, s) for i, s in zip(ids, stages, strict=True) if s is not None]
+        from crmcli.store import search
         from crmcli.store.search import PLAIN, customers_columns
 
         columns = customers_columns(
@@ -1758,6 +1766,8 @@ class CustomerImporter(Importer):
         # memory, so the index's segments are those of write_batch's batches, byte for byte.
         with savepoint(self.conn, "import_batch"):
             pass
+        if self._requeue is None:  # once for every batch read by columns, not once a batch
+            self._requeue = search.unqueue(self.conn)
         self._store(other, people, phones, emails, changes, added)
         self._made.extend(first, [number for number, _row in chunk])
         self.summary.inserted += count
@@ -2132,8 +2142,9 @@ class CustomerImporter(Importer):
         columns = ", ".join(("id", "name", "name_key", "kind", *other, "stage",
                              "version", "created_at", "updated_at"))  # fmt: skip
         marks = ", ".join("?" * (len(other) + 6))
-        # Indexed for search right after, as one batch: not queued row by row by triggers.
-        with search.indexing_added_customers(conn, added):
+        # Indexed for search right after, as one batch: not queued row by row by triggers
+        # (set aside here, or by `_write_columns` for every batch read by columns).
+        with contextlib.nullcontext() if self._requeue is not None else search.unqueued(conn):
             conn.executemany(
                 f"INSERT INTO customers ({columns}) VALUES ({marks}, ?, ?)",  # noqa: S608
                 [(*row, stamp, stamp) for row in people],
@@ -2148,6 +2159,7 @@ class CustomerImporter(Importer):
                 "VALUES (?, ?, ?, ?)",
                 emails,
             )
+        search.index_added_customers(conn, added)
         conn.executemany(
             "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, reason, "
             "recorded_at) VALUES (?, NULL, ?, ?, NULL, ?)",
