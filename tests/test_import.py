@@ -3826,6 +3826,64 @@ def test_a_file_read_by_columns_gives_what_reading_it_row_by_row_gives(tmp_path,
     assert len(by_columns) >= 4, by_columns
 
 
+@pytest.mark.parametrize("others", [0, 2, 5])
+@pytest.mark.parametrize("then", ["", "old", "bad"])
+def test_customers_read_by_columns_with_their_indexes_set_aside_store_what_they_would(
+    tmp_path, monkeypatch, others, then
+):
+    """A file of plain new customers read by columns has the indexes of customers set
+    aside (crmcli.store.indexes.growing) from the batch that makes its rows importers.ASIDE
+    and as many as the table held, and made again before any later row goes row by row (a
+    row naming a customer already there, which it updates; a refused row) and at the end:
+    the same exit, messages, rows, search, name order, history and undo as with them kept;
+    afterwards every index is there as it was made, over every row."""
+    from crmcli.store import indexes
+    from crmcli.transfer import importers
+
+    lines = [_plain_line(n, n % 4) for n in range(9)]
+    if then:  # after the fourth batch of two
+        extra = {"old": {"external_id": "C-9", "name": "Old Again"}, "bad": {"stage": "nonsense"}}
+        lines.insert(8, {**_plain_line(20, 1), **extra[then]})
+    file = tmp_path / "people.csv"
+    with file.open("w", newline="", encoding="utf-8") as f:
+        out = csv.DictWriter(f, fieldnames=list(lines[0]))
+        out.writeheader()
+        out.writerows(lines)
+    set_aside: list[list[str]] = []  # the indexes set aside, each time
+    real = indexes._statistics
+
+    def spied(conn: sqlite3.Connection, names: list[str]) -> dict:
+        set_aside.append(names)
+        return real(conn, names)
+
+    seen = {}
+    for aside in (False, True):
+        db = tmp_path / f"{others}-{then}-{aside}.db"
+        with monkeypatch.context() as patch:
+            patch.setenv("CRM_DB", str(db))
+            ok("add", "Old", "--external-id", "C-9", "-q")
+            for n in range(others):  # the table holds 1 + others: 1, 3 or 6 rows
+                ok("add", f"Held {n}", "-q")
+            patch.setattr(importers, "BATCH", 2)
+            patch.setattr(importers, "ASIDE", 4 if aside else 10**9)
+            patch.setattr(indexes, "_statistics", spied)
+            result = crm("import", "customers", str(file), "--skip-invalid")
+            found = json.loads(ok("search", "example", "--format", "json"))
+            listed = json.loads(ok("list", "--sort", "name", "--format", "json"))
+            after = (result.exit_code, result.stdout, result.stderr, _stored(db), data(db))
+            indexed = rows(db, "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                               "ORDER BY name")  # fmt: skip
+            assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+            undone = crm("undo", "--yes")
+            seen[aside] = (after, found, listed, indexed, undone.exit_code, data(db))
+    assert seen[False] == seen[True]
+    assert seen[True][0][0] == 0 and len(seen[True][1]) == 9 + (then == "old")
+    # from the batch that makes the rows ASIDE and as many as held (the second or third), once
+    names = ["customers_name_key", "customers_referred_by", "customers_city", "customers_stage",
+             "customers_archived", "customers_cadence", "customers_birthdays"]  # fmt: skip
+    assert set_aside == [names]
+
+
 def _plain_line(number: int, kind: int) -> dict[str, str]:
     """The cells of a plain new customer, its external id, phone and email its own; of
     kind 4, 5 and 6 the phone, email or external id of the customer already there."""

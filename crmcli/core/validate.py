@@ -598,6 +598,13 @@ _USUAL = (
 )
 
 
+@functools.lru_cache(maxsize=1)
+def _usual_shapes() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], re.Pattern[str]]:
+    """_USUAL compiled, and what is not a digit: on first use, not when crm starts (0.3 ms);
+    looking the patterns up in re's cache at every phone was a quarter of `usual_phone`."""
+    return tuple((r, re.compile(shape)) for r, shape in _USUAL), re.compile(r"[^0-9]")
+
+
 def usual_phone(raw: str, used: str | None) -> str | None:
     """The E.164 form phonenumbers gives `raw` (stripped, read in `used` when it has no
     country code) when it is shaped as one of _USUAL and phonenumbers' own patterns for that
@@ -605,13 +612,14 @@ def usual_phone(raw: str, used: str | None) -> str | None:
     the first region of +1, so its numbers are valid as they are); found without parsing it.
     None for anything else, which `phone` parses. No such number begins with what
     phonenumbers strips first (China: 0, 00, 11, 12, 179; the US: 1, 011)."""
-    for region, shape in _USUAL:
-        found = re.fullmatch(shape, raw)
+    shapes, not_digit = _usual_shapes()
+    for region, shape in shapes:
+        found = shape.fullmatch(raw)
         if found is None:
             continue
         if found[1] is None and used != region:
             return None
-        digits = re.sub(r"[^0-9]", "", raw[len(found[1] or "") :])
+        digits = not_digit.sub("", raw[len(found[1] or "") :])
         code, general, kind = _usual_patterns(region)
         if general.fullmatch(digits) and kind.fullmatch(digits):
             return f"+{code}{digits}"

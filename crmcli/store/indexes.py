@@ -38,12 +38,18 @@ def set_aside(conn: sqlite3.Connection, table: str, adding: int) -> Iterator[Non
 
 
 @contextmanager
-def growing(conn: sqlite3.Connection, table: str) -> Iterator[Callable[[int], None]]:
+def growing(
+    conn: sqlite3.Connection, table: str, *, least: int | None = None, share: int | None = None
+) -> Iterator[Callable[[int], None]]:
     """Run the block, which appends rows to `table` as it reads them, with `added(count)`
     to call before each write with how many rows the block will have added once it is done:
-    the first time that is many rows (as for set_aside), the table's indexes are dropped;
-    they are made again after the block, over every row. When the block raises, they are
-    not made again: the caller's transaction, which must then roll back, brings them back."""
+    the first time that is many rows (at least `least`, and `share` times that is at least
+    what the table held; LEAST and SHARE by default, as for set_aside), the table's indexes
+    are dropped; they are made again after the block, over every row. When the block
+    raises, they are not made again: the caller's transaction, which must then roll back,
+    brings them back."""
+    least = LEAST if least is None else least
+    share = SHARE if share is None else share
     last = f"SELECT coalesce(max(rowid), 0) FROM {quote_ident(table)}"  # noqa: S608 - a name
     held = conn.execute(last).fetchone()[0]
     made: list[tuple[str, str]] = []
@@ -52,7 +58,7 @@ def growing(conn: sqlite3.Connection, table: str) -> Iterator[Callable[[int], No
 
     def added(count: int) -> None:
         nonlocal aside, stats
-        if aside or count < LEAST or count * SHARE < held:
+        if aside or count < least or count * share < held:
             return
         aside = True
         # a unique index refuses a row as it is written: set aside, a duplicate would fail

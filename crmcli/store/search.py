@@ -482,26 +482,47 @@ _CUSTOMER_QUEUEING = (
 
 
 @contextmanager
-def indexing_added_customers(
-    conn: sqlite3.Connection, added: list[tuple[int, str, tuple[str, str, str, str]]]
-) -> Iterator[None]:
-    """Index the customers `added` ((id, name, `customer_columns`) each), which the block
-    adds (with their phones and emails), in one pass after it, instead of queueing them row
-    by row in `search_dirty`: for the batches of an import, where the queue triggers cost
-    about a fifth of the insert, and reading the rows back as much again. The triggers
-    are dropped for the block and made again after it, inside the caller's transaction (a
-    failure rolls that back too). Only inserts of these customers belong in the block."""
-    found = conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?)",
-        _CUSTOMER_QUEUEING,
-    ).fetchall()
-    for name in _CUSTOMER_QUEUEING:
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+def unqueued(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run the block with the triggers that queue a customer when a row of it is added
+    dropped (`unqueue`), and make them again after it, inside the caller's transaction (a
+    failure rolls that back too): only inserts of new customers (with their phones and
+    emails), which `index_added_customers` then indexes, belong in the block."""
+    made = unqueue(conn)
     try:
         yield
     finally:
-        for (sql,) in found:
-            conn.execute(sql)
+        requeue(conn, made)
+
+
+def unqueue(conn: sqlite3.Connection) -> list[str]:
+    """Drop the triggers that queue a customer when a row of it is added; the SQL that
+    makes them again (`requeue`). For an import of many batches, once for them all (each
+    drop and make changes the schema, and every statement is prepared again after it)."""
+    made = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?)",
+            _CUSTOMER_QUEUEING,
+        )
+    ]
+    for name in _CUSTOMER_QUEUEING:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    return made
+
+
+def requeue(conn: sqlite3.Connection, made: list[str]) -> None:
+    """Make again the triggers `unqueue` dropped (`made`: its answer)."""
+    for sql in made:
+        conn.execute(sql)
+
+
+def index_added_customers(
+    conn: sqlite3.Connection, added: list[tuple[int, str, tuple[str, str, str, str]]]
+) -> None:
+    """Index the customers `added` ((id, name, `customer_columns`) each), just added (with
+    their phones and emails) while `unqueued`, in one pass, instead of queueing them row by
+    row in `search_dirty`: for the batches of an import, where the queue triggers cost
+    about a fifth of the insert, and reading the rows back as much again."""
     # New customers: no index entry to keep, their pinyin and sort key made here (as
     # _doc_rows makes those of a customer whose name changed).
     conn.executemany(

@@ -420,7 +420,7 @@ def _csv(
     wide: dict[int, list[str]] = {}  # a row refused for its cells past the header, whole
 
     def cells() -> Iterator[tuple[int, list[str] | str]]:
-        width = len(columns)
+        width, first = len(columns), named[0]
         try:
             for line, row in reader:
                 count = len(row)
@@ -433,13 +433,16 @@ def _csv(
                         )
                         continue
                     row = row[:width] if count > width else row + [""] * (width - count)
-                if "" in row or width == 1:  # blank lines between rows are skipped
+                # blank lines between rows are skipped (a row of two cells or more is none)
+                if width == 1 or row.count("") >= width - 1:
                     filled = [c for c in row if c]
                     if not filled or (len(filled) == 1 and _cell(filled[0], guarded).isspace()):
                         continue
-                if row[0].strip().lstrip("\ufeff").strip() == named[0] and named == [
-                    c.strip().lstrip("\ufeff").strip() for c in row
-                ]:  # the header again: two files joined (cat a.csv b.csv) are not a record
+                if (
+                    first in row[0]  # what the test below needs, and quicker
+                    and row[0].strip().lstrip("\ufeff").strip() == first
+                    and named == [c.strip().lstrip("\ufeff").strip() for c in row]
+                ):  # the header again: two files joined (cat a.csv b.csv) are not a record
                     repeated.append(line)
                     continue
                 yield line, row
