@@ -46,8 +46,8 @@ def binary(what: str) -> BinaryIO:
 
 def text(what: str) -> str:
     """All of standard input as UTF-8 text, for `what` (see `binary`), as a text file is
-    read: a byte order mark at its start (Notepad's) left out, and its lines ended by `\n`
-    whatever ended them (Windows' `\r\n`, an old Mac's `\r`), so that a list of customers
+    read: a byte order mark at its start (Notepad's) left out, and its lines ended by a
+    newline whatever ended them (Windows' CR LF, an old Mac's CR), so that a list of customers
     or a note saved on Windows reads as one typed here. Raises InvalidInput when there is
     none, the blamed OSError when it cannot be read, UnicodeDecodeError when it is not
     UTF-8."""

@@ -214,8 +214,8 @@ def customer_lookup(conn: sqlite3.Connection, mapped: str, expr: str, region: st
     reference of `mapped`'s `expr` once. A reference that can only be an external id (it
     has a letter, so it is no id) and is the external id of one live customer is that
     customer (refs.resolve's first match): found by one join; any other goes to
-    refs.resolve_cell, as the per-row path resolves it. Nothing is kept in Python: a file
-    naming a million customers held every reference in a dict (about 150 MiB)."""
+    refs.resolve_cell, as the per-row path resolves it. Nothing is kept in Python (a file
+    naming a million customers held every reference in a dict)."""
     from crmcli.records import refs
 
     def customer(ref: str) -> int:
