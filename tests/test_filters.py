@@ -969,6 +969,22 @@ def test_a_chinese_run_sorts_names_by_pinyin_and_other_fields_as_they_are(db_pat
     assert ids("--sort", "name") == [2, 1, 3]  # the folded name: 张 before 艾
 
 
+def test_a_chinese_run_sorts_cities_and_companies_by_pinyin_too(db_path, monkeypatch):
+    """`--sort 城市` and `--sort 公司` in Chinese: as phone contacts order them (北京 bei,
+    Berlin, 长沙 chang, 成都 cheng, 重庆 chong, 上海 shang), not by code point; no value last
+    either way; English keeps code-point order."""
+    for city, company in [("上海", "腾讯科技"), ("北京", "阿里巴巴"), ("长沙", "东方物流"),
+                          ("成都", "蓝海贸易"), ("重庆", "曾氏集团"), ("Berlin", "Acme")]:  # fmt: skip
+        ok("add", f"客户{city}", "--city", city, "--company", company)
+    ok("add", "无城市")  # 7: no city, no company
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert ids("--sort", "城市") == [2, 6, 3, 4, 5, 1, 7]
+    assert ids("--sort", "-city") == [1, 5, 4, 3, 6, 2, 7]
+    # 阿里 (a li) before Acme; 曾氏 read as the surname zeng, after 腾讯 (teng)
+    assert ids("--sort", "公司") == [2, 6, 3, 4, 1, 5, 7]
+    assert ids("--lang", "en", "--sort", "city") == [6, 1, 2, 4, 5, 3, 7]  # code points
+
+
 def test_a_kind_that_is_none_is_refused_naming_the_option(db_path):
     assert fails(2, "list", "--kind", "robot", db=db_path) == (
         "crm: kind must be one of: organisation, person (got 'robot')\n"

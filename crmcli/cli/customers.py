@@ -872,6 +872,7 @@ def list_(
         picked = chosen_fields(fields, known, _not_listed(known) if fields else None, own)
         custom = tuple(c for c in picked or () if c not in known)
         order = filters.order_by(sort, names_by_pinyin=i18n.current() == "zh")
+        filters.pinyin_order(conn)
         query = filters.build(conn, selection, today=clock.today())
         if fmt in (Format.csv, Format.tsv) and not (with_classes or quiet or picked):
             # Every customer to a script: cells straight from SQL to csv, no dict per row.

@@ -79,6 +79,9 @@ PINYIN_ORDER = (
     "coalesce((SELECT o.sort_key FROM search_name_order o WHERE o.customer_id = c.id), c.name_key)"
 )
 SORTABLE = {**FIELDS, "name": "c.name_key", "pinyin": PINYIN_ORDER}
+# Text a Chinese run sorts as it sorts names, in pinyin order (`--sort 城市`: 北京 before 上海),
+# by the SQL function `crm_pinyin` that `pinyin_order` gives the connection.
+PINYIN_FIELDS = ("company", "title", "address", "city", "region", "country", "industry", "source")
 # Derived classes and purchase facts (reports.classes): computed only when a filter names one.
 DERIVED = (
     "lifecycle",
@@ -409,7 +412,8 @@ def known_fields(custom_keys: set[str], typed: str) -> str:
 
 def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
     """`name` or `-name` (descending) from the whitelist, as an ORDER BY clause. With
-    `names_by_pinyin` (the user's language is Chinese), `name` means `pinyin`."""
+    `names_by_pinyin` (the user's language is Chinese), `name` means `pinyin`, and the text
+    of PINYIN_FIELDS sorts in pinyin order too (the connection needs `pinyin_order`)."""
     if not sort:
         return "c.id"
     import unicodedata
@@ -433,8 +437,23 @@ def order_by(sort: str | None, *, names_by_pinyin: bool = False) -> str:
     direction = " DESC" if descending else ""
     if name == "pinyin":  # never NULL
         return f"{PINYIN_ORDER}{direction}, c.id"
+    column = SORTABLE[name]
+    key = f"crm_pinyin({column})" if names_by_pinyin and name in PINYIN_FIELDS else column
     # NULLs last either way, then id for a stable order.
-    return f"{SORTABLE[name]} IS NULL, {SORTABLE[name]}{direction}, c.id"
+    return f"{column} IS NULL, {key}{direction}, c.id"
+
+
+def pinyin_order(conn: sqlite3.Connection) -> None:
+    """Give `conn` the SQL function `crm_pinyin(text)` that order_by sorts PINYIN_FIELDS by
+    in a Chinese run: searchtext.sort_key, each distinct value read once."""
+    from functools import lru_cache
+
+    from crmcli.core.searchtext import sort_key
+
+    key = lru_cache(maxsize=4096)(sort_key)
+    conn.create_function(
+        "crm_pinyin", 1, lambda text: None if text is None else key(str(text)), deterministic=True
+    )
 
 
 # A saved filter as JSON: CustomerFilter's given fields by name (tags as {"id", "name"}).
