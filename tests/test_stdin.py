@@ -352,3 +352,39 @@ def test_input_saved_on_windows_does_what_typed_input_does(anna, args, what, dat
     assert outcomes[0] == outcomes[1]
     result, after = outcomes[1]
     assert result.exit_code != 0 or after != before  # the input did something
+
+
+TEXT_READERS = [(args, what, data) for args, what, data in READERS if what != "FILE -"]
+
+
+@pytest.mark.parametrize(
+    ("args", "what", "data"), TEXT_READERS, ids=[" ".join(r[0]) for r in TEXT_READERS]
+)
+def test_text_past_the_limit_is_refused_and_changes_nothing(anna, monkeypatch, args, what, data):
+    """An input that never ends (`< /dev/zero`, `yes |`) would fill the memory: past
+    stdin.TEXT_LIMIT the reading stops, exit 2, nothing changed; up to it, read as ever."""
+    from crmcli.core import stdin
+
+    monkeypatch.setattr(stdin, "TEXT_LIMIT", 2**20)
+    before = state(anna)
+    result = crm(*args, input=data.decode() + " " * (2**20 + 1 - len(data)))
+    assert result.exit_code == 2, result
+    assert result.stderr == (
+        f"crm: {what} reads standard input, which is over 1 MiB: more than it takes; "
+        "nothing was changed\n"
+    )
+    assert state(anna) == before
+    within = crm(*args, input=data.decode() + " " * (2**20 - len(data)))
+    assert "which is over" not in within.stderr, within
+
+
+def test_an_endless_standard_input_stops_at_the_limit(anna):
+    """A real process reading /dev/zero: refused at once, in bounded memory."""
+    with open("/dev/zero", "rb") as zero:
+        run = subprocess.run([sys.executable, "-m", "crmcli", "tag", "vip", "-"], stdin=zero,
+                             capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert run.returncode == 2, run
+    assert run.stderr == (
+        "crm: - reads standard input, which is over 64 MiB: more than it takes; "
+        "nothing was changed\n"
+    )

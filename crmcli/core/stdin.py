@@ -12,7 +12,9 @@ What can go wrong is said one way wherever it happens:
   boundary, which says so (exit 2);
 - it was left non-blocking by another program (one descriptor shared with it): read
   empty, it was taken for the end of the input; crm waits for its bytes instead.
-An empty standard input is no error here: each caller says what empty means for it.
+An empty standard input is no error here: each caller says what empty means for it. Text
+(not a file to import, which streams) past TEXT_LIMIT is refused (exit 2) instead of filling
+the memory.
 
 A directory as standard input (`crm tag vip - < folder`) never reaches crm: Python itself
 refuses to start (`Fatal Python error: init_sys_streams: <stdin> is a directory, cannot
@@ -44,15 +46,27 @@ def binary(what: str) -> BinaryIO:
     return io.BufferedReader(_Read(raw), 1 << 16)
 
 
+# The most text read from standard input (a list of references or ids, a note): seven million
+# ids, or three million names. Past it crm stops reading, rather than fill the memory with an
+# input that never ends (`< /dev/zero`, `yes |`). Files to import are read as they stream.
+TEXT_LIMIT = 64 * 2**20
+
+
 def text(what: str) -> str:
     """All of standard input as UTF-8 text, for `what` (see `binary`), as a text file is
     read: a byte order mark at its start (Notepad's) left out, and its lines ended by a
     newline whatever ended them (Windows' CR LF, an old Mac's CR), so that a list of customers
     or a note saved on Windows reads as one typed here. Raises InvalidInput when there is
-    none, the blamed OSError when it cannot be read, UnicodeDecodeError when it is not
-    UTF-8."""
+    none or it is longer than TEXT_LIMIT, the blamed OSError when it cannot be read,
+    UnicodeDecodeError when it is not UTF-8."""
     with binary(what) as data:
-        read = data.read().decode("utf-8")
+        raw = data.read(TEXT_LIMIT + 1)
+    if len(raw) > TEXT_LIMIT:
+        raise InvalidInput(
+            _("{what} reads standard input, which is over {size} MiB: more than it takes; "
+              "nothing was changed").format(what=what, size=TEXT_LIMIT // 2**20)
+        )  # fmt: skip
+    read = raw.decode("utf-8")
     return read.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
