@@ -388,3 +388,22 @@ def test_an_endless_standard_input_stops_at_the_limit(anna):
         "crm: - reads standard input, which is over 64 MiB: more than it takes; "
         "nothing was changed\n"
     )
+
+
+def test_an_ids_file_is_read_as_standard_input_is(anna, tmp_path, monkeypatch):
+    """`--ids-from FILE` saved on Windows (BOM, CR LF) names the customers its plain lines
+    name; past the limit (`--ids-from /dev/zero`) it is refused, exit 2, nothing changed."""
+    from crmcli.core import stdin
+
+    windows = tmp_path / "ids.txt"
+    windows.write_bytes(b"\xef\xbb\xbf1\r\nAnna\r\n")
+    assert crm("tag", "vip", "--ids-from", str(windows)).stdout == "Tagged 1 customer with vip.\n"
+    monkeypatch.setattr(stdin, "TEXT_LIMIT", 2**20)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"1\n" + b" " * 2**20)
+    before = state(anna)
+    result = crm("tag", "gold", "--ids-from", str(big))
+    assert (result.exit_code, result.stderr) == (
+        2, f"crm: --ids-from {big} is over 1 MiB: more than it takes; nothing was changed\n"
+    )  # fmt: skip
+    assert state(anna) == before

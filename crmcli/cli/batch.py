@@ -9,6 +9,7 @@ references are their own confirmation. `--dry-run` shows the changes and writes 
 """
 
 import inspect
+import io
 import sqlite3
 import sys
 from pathlib import Path
@@ -86,10 +87,15 @@ def read_references(references: list[str] | None, batch: Batch) -> list[str]:
                     ids_from=batch.ids_from, strerror=oserrors.reason(exc)
                 )
             ) from None
-        with file:
-            data = file.readall()
+        with io.BufferedReader(file) as buffered:  # read as standard input's text is
+            data = stdin.bounded(buffered)
+        if data is None:  # `--ids-from /dev/zero`: no end to wait for
+            raise InvalidInput(
+                _("--ids-from {ids_from} is over {size} MiB: more than it takes; nothing was "
+                  "changed").format(ids_from=batch.ids_from, size=stdin.TEXT_LIMIT // 2**20)
+            )  # fmt: skip
         try:
-            found += data.decode("utf-8").splitlines()
+            found += stdin.as_text(data).splitlines()
         except UnicodeDecodeError:
             raise InvalidInput(
                 _("--ids-from {ids_from} is not UTF-8 text").format(ids_from=batch.ids_from)

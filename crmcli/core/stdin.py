@@ -53,19 +53,32 @@ TEXT_LIMIT = 64 * 2**20
 
 
 def text(what: str) -> str:
-    """All of standard input as UTF-8 text, for `what` (see `binary`), as a text file is
-    read: a byte order mark at its start (Notepad's) left out, and its lines ended by a
-    newline whatever ended them (Windows' CR LF, an old Mac's CR), so that a list of customers
-    or a note saved on Windows reads as one typed here. Raises InvalidInput when there is
-    none or it is longer than TEXT_LIMIT, the blamed OSError when it cannot be read,
-    UnicodeDecodeError when it is not UTF-8."""
+    """All of standard input as UTF-8 text, for `what` (see `binary`), read as `as_text`
+    reads a text file. Raises InvalidInput when there is none or it is longer than
+    TEXT_LIMIT, the blamed OSError when it cannot be read, UnicodeDecodeError when it is not
+    UTF-8."""
     with binary(what) as data:
-        raw = data.read(TEXT_LIMIT + 1)
-    if len(raw) > TEXT_LIMIT:
+        raw = bounded(data)
+    if raw is None:
         raise InvalidInput(
             _("{what} reads standard input, which is over {size} MiB: more than it takes; "
               "nothing was changed").format(what=what, size=TEXT_LIMIT // 2**20)
         )  # fmt: skip
+    return as_text(raw)
+
+
+def bounded(stream: BinaryIO) -> bytes | None:
+    """All of `stream` (buffered: its `read(n)` gives n bytes unless it ends), or None when
+    it is longer than TEXT_LIMIT, read no further."""
+    raw = stream.read(TEXT_LIMIT + 1)
+    return None if len(raw) > TEXT_LIMIT else raw
+
+
+def as_text(raw: bytes) -> str:
+    """UTF-8 bytes as a text file is read: a byte order mark at its start (Notepad's) left
+    out, and its lines ended by a newline whatever ended them (Windows' CR LF, an old Mac's
+    CR), so that a list of customers or a note saved on Windows reads as one typed here.
+    Raises UnicodeDecodeError when it is not UTF-8."""
     read = raw.decode("utf-8")
     return read.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
