@@ -394,18 +394,25 @@ def test_a_damaged_database_is_restored_as_its_check_says_and_its_bytes_kept(
     assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna", "Ben"]
 
 
+def _cut_short(db_path: Path, tmp_path: Path, size: int = 4096) -> tuple[Path, bytes]:
+    """A backup of the database as it is (`good.db`), then the database cut short to its
+    first `size` bytes, without its -wal and -shm: the backup and the bytes left."""
+    good = tmp_path / "good.db"
+    ok("backup", str(good))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    cut = db_path.read_bytes()[:size]
+    db_path.write_bytes(cut)
+    return good, cut
+
+
 @pytest.mark.parametrize("size", [100, 1000, 4096])
 def test_a_database_cut_short_is_restored_and_its_bytes_kept_once(db_path, tmp_path, size):
     """A file cut short cannot be opened at all, so SQLite cannot write over it: crm
     restore kept its bytes, then failed naming no file, and each try kept them again."""
     for name in ("Anna", "Ben"):
         add(name)
-    good = tmp_path / "good.db"
-    ok("backup", str(good))
-    cut = db_path.read_bytes()[:size]
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    db_path.write_bytes(cut)
+    good, cut = _cut_short(db_path, tmp_path, size)
     result = crm("restore", str(good), "--yes")
     assert result.exit_code == 0, result
     folder = db_path.parent / "backups"
@@ -424,12 +431,7 @@ def test_a_restore_over_a_damaged_database_that_fails_leaves_it_as_it_was(
     from crmcli.store import backup
 
     add("Anna")
-    good = tmp_path / "good.db"
-    ok("backup", str(good))
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    cut = db_path.read_bytes()[:4096]
-    db_path.write_bytes(cut)
+    good, cut = _cut_short(db_path, tmp_path)
 
     def full(path, key):
         path.write_bytes(b"half")
@@ -483,12 +485,7 @@ def test_a_restore_over_a_damaged_database_another_crm_has_open_waits_for_it(
     from crmcli.store import guard
 
     add("Anna")
-    good = tmp_path / "good.db"
-    ok("backup", str(good))
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    cut = db_path.read_bytes()[:4096]
-    db_path.write_bytes(cut)
+    good, cut = _cut_short(db_path, tmp_path)
     monkeypatch.setattr(guard, "BUSY_TIMEOUT_MS", 200)
     other = os.open(db_path, os.O_RDONLY)
     try:
