@@ -100,6 +100,26 @@ def test_missing_references_reject_the_batch_unless_skipped(town, tmp_path):
     assert column(town, "SELECT id FROM customers WHERE title = 'X'") == [1, 3]
 
 
+def test_a_long_list_of_failed_references_names_twenty_and_counts_the_rest(town):
+    """200,000 references that fail made 200,000 lines on stderr: the refusal names the
+    first twenty, then counts the others; so do the lines of those skipped."""
+    given = "1\n" + "".join(f"nobody {n}\n" for n in range(2, 32)) + "3\n"
+    err = fails(3, "tag", "vip", "-", input=given, db=town)
+    lines = err.splitlines()
+    assert lines[0] == "crm: 30 of 32 references failed; nothing was changed", err
+    assert lines[1:21] == [f"  {n}: no customer matches 'nobody {n}'" for n in range(2, 22)]
+    assert lines[21:] == ["  ... and 10 more"], err
+    result = crm("tag", "vip", "-", "--skip-missing", input=given)
+    assert result.exit_code == 0, result.stderr
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("crm: ")]
+    assert skipped[:20] == [f"crm: skipped {n}: no customer matches 'nobody {n}'"
+                            for n in range(2, 22)]  # fmt: skip
+    assert skipped[20:] == ["crm: ... and 10 more"], result.stderr
+    assert column(town, "SELECT customer_id FROM customer_tags ORDER BY 1") == [1, 3]
+    err = fails(3, "tag", "vip", "-", input="nobody\n" * 20, db=town)
+    assert err.splitlines()[-1] == "  20: no customer matches 'nobody'", err  # all twenty
+
+
 def test_bulk_delete_and_stage_by_filter(town):
     assert ok("delete", "--where", "city = Ningbo", "--yes") == "Archived 6 customers.\n"
     assert ok("list", "-q").split() == ["2", "4", "6", "8", "10", "12"]

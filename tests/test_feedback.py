@@ -400,6 +400,20 @@ def test_import_is_all_or_nothing(people):
     assert len(jrows("survey", "list")) == 3
 
 
+def test_many_invalid_answers_are_named_twenty_and_counted(people):
+    """Refused or skipped, 25 bad rows are named up to twenty, then counted."""
+    bad = "customer,nps\n" + "Anna,11\n" * 25
+    err = fails(2, "survey", "import", "-", input=bad, db=people)
+    assert err.splitlines()[20:] == ["  row 21: nps must be a whole number from 0 to 10 (got "
+                                     "'11')", "  ... and 5 more"], err  # fmt: skip
+    result = crm("survey", "import", "-", "--skip-invalid", input=bad)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[19:] == [
+        "crm: skipped row 21: nps must be a whole number from 0 to 10 (got '11')",
+        "crm: ... and 5 more",
+    ], result.stderr
+
+
 def test_import_names_rows_as_the_customer_import_does_in_chinese(people):
     """A survey file's refused rows are named as a customer import names them, in the
     user's language (`第 2 行`, `第 4 行（文件第 5 行）` after a cell over two lines), not

@@ -151,8 +151,10 @@ def select(
             conn, named, region=region, skip_missing=batch.skip_missing,
             archived=selection.archived, only_archived=selection.archived,
         )  # fmt: skip
-    for line in skipped:
-        sys.stderr.write("crm: " + _("skipped {line}").format(line=line) + "\n")
+    from crmcli.core.text import first_lines
+
+    for line in first_lines([_("skipped {line}").format(line=line) for line in skipped]):
+        sys.stderr.write("crm: " + line + "\n")
     if selection.is_empty():
         return wanted, False
     allowed = set(chosen)

@@ -402,8 +402,10 @@ def import_surveys(
             skip_invalid=skip_invalid,
             dry_run=dry_run,
         )
-    for line in result.rejected:
-        sys.stderr.write("crm: " + _("skipped {line}").format(line=line) + "\n")
+    from crmcli.core.text import first_lines
+
+    for line in first_lines([_("skipped {line}").format(line=line) for line in result.rejected]):
+        sys.stderr.write("crm: " + line + "\n")
     head = (
         _("Would import {count} of {total} survey answers")
         if dry_run

@@ -261,6 +261,18 @@ class CsvWriter:
         return self.delimiter.join(cells) + "\n"
 
 
+LISTED = 20  # lines of reasons a refusal lists before it counts the rest
+
+
+def first_lines(lines: Sequence[str], limit: int = LISTED) -> list[str]:
+    """The first `limit` of `lines`, then `... and N more` for the rest: a refusal of
+    200,000 references names twenty, not all of them."""
+    more = len(lines) - limit
+    if more <= 0:
+        return list(lines)
+    return [*lines[:limit], _("... and {count} more").format(count=more)]
+
+
 def clip(text: str | None, width: int = 60) -> str | None:
     """The first line of `text`, cut to `width` characters with an ellipsis, for tables."""
     if text is None:

@@ -307,11 +307,13 @@ def resolve_many(
             missing_only = False
             bad.append(f"{number}: {exc.message}")
     if bad:
+        from crmcli.core.text import first_lines
+
         kind = NotFound if missing_only else InvalidInput
         raise kind(
             _("{failed} of {given} references failed; nothing was changed").format(
                 failed=len(bad), given=len(references)
             ),
-            bad,
+            first_lines(bad),
         )
     return list(ids), skipped

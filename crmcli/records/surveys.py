@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 from crmcli.core import clock, validate
 from crmcli.core.errors import CrmError, InvalidInput, NotFound
 from crmcli.core.i18n import N_, _
-from crmcli.core.text import csv_rows, parse_json, row_said
+from crmcli.core.text import csv_rows, first_lines, parse_json, row_said
 from crmcli.records import refs
 from crmcli.reports.models.nps import CSAT_RANGE, NPS_RANGE
 
@@ -48,7 +48,6 @@ IMPORT_COLUMNS = {
     "at": "at",
     "answered_at": "at",
 }
-MAX_ERRORS_SHOWN = 20
 
 
 class SurveyInput(NamedTuple):
@@ -365,14 +364,12 @@ def import_rows(
             continue
         clean.append((customer_id, values))
     if result.rejected and not skip_invalid:
-        shown = result.rejected[:MAX_ERRORS_SHOWN]
-        more = len(result.rejected) - len(shown)
         raise InvalidInput(
             _(
                 "{count} of {total} rows are invalid; nothing was imported (fix them, or add "
                 "--skip-invalid to import the rest)"
             ).format(count=len(result.rejected), total=result.total),
-            details=shown + ([_("... and {count} more").format(count=more)] if more else []),
+            details=first_lines(result.rejected),
         )
     seen: set[tuple[Any, ...]] = set()
     for customer_id, values in clean:
