@@ -5,8 +5,10 @@ cells written on Windows. The files are in tests/data (see its README)."""
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import by_name, fails, imported, ok
+from tests.conftest import by_name, examples, fails, imported, ok
 
 DATA = Path(__file__).parent / "data"
 
@@ -68,6 +70,62 @@ def test_a_latin1_file_is_refused_with_a_hint_and_read_with_its_encoding(cn, tmp
     assert "is not UTF-8 (byte 0xe9 at offset 13)" in err and "--encoding" in err
     imported(file, "--encoding", "latin-1")
     assert by_name()["José Müller"]["city"] == "Köln"
+
+
+# Files as Outlook and Excel write them on Western and Japanese Windows (the ANSI code page,
+# every Outlook cell quoted, CRLF): each decodes as GB18030 into rare ideographs (M黮ler,
+# 嶳揷懢榊) and was imported so, exit 0. Each is refused without --encoding and read with it.
+FOREIGN = [
+    ("cp1252", '"First Name","Last Name","Company","Notes"\r\n"François","Müller",'
+               '"Nuñez Trading","Renée is his assistant"\r\n'),
+    ("cp1252", "name,city,notes\r\nJoão Conceição,São Paulo,Gonçalves e Irmãos\r\n"
+               "Maria Antônia,Brasília,atenção\r\n"),
+    ("cp1252", "name,city\r\nJürgen Müller,Köln\r\nÄnne Schäfer,Düsseldorf\r\n"),
+    ("cp1252", "name,city\r\nÅsa Öberg,Göteborg\r\nJosé Muñoz,Córdoba\r\n"),
+    ("cp1250", "name,city\r\nŁukasz Wąsik,Łódź\r\nJiří Novák,Plzeň\r\n"),
+    ("shift_jis", "name,email,notes\r\n山田太郎,yamada@example.jp,東京の顧客です\r\n"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("encoding", "text"), FOREIGN)
+def test_a_western_or_japanese_file_is_never_read_as_chinese(cn, tmp_path, encoding, text):
+    file = tmp_path / "export.csv"
+    file.write_bytes(text.encode(encoding))
+    err = fails(2, "import", "customers", str(file), db=cn)
+    assert "is not UTF-8" in err and "--encoding" in err, err
+    imported(file, "--encoding", encoding)
+    first = text.splitlines()[1].replace('"', "").split(",")
+    assert any(first[0] in name for name in by_name()), (first, list(by_name()))
+
+
+def test_a_gbk_list_of_rare_name_characters_is_still_chinese(cn, tmp_path):
+    """Half of the ideographs in GB2312 is enough: names take rare characters (喆, 堃)."""
+    file = tmp_path / "names.csv"
+    file.write_bytes("姓名,城市\r\n王喆,北京\r\n李堃,上海\r\n赵犇,深圳\r\n".encode("gbk"))
+    imported(file)
+    assert by_name()["李堃"]["city"] == "上海"
+
+
+# GB2312's first level, the 3,755 commonest characters (rows 0xB0-0xD7), and GBK's others
+COMMON = [bytes([r, c]).decode("gbk") for r in range(0xB0, 0xD8) for c in range(0xA1, 0xFF)
+          if (r, c) < (0xD7, 0xFA)]  # fmt: skip
+RARE = list("喆堃犇珺昇赟玥祎彧翀")
+
+
+@settings(max_examples=examples(200), deadline=None, derandomize=True)
+@given(
+    names=st.lists(
+        st.tuples(st.text(st.sampled_from(COMMON), min_size=1, max_size=4),
+                  st.text(st.sampled_from(RARE), max_size=1)),
+        min_size=1, max_size=8,
+    )
+)  # fmt: skip
+def test_any_list_of_chinese_names_in_gbk_is_read_as_gb18030(names):
+    """Names of everyday characters, each with at most one rare one, are Chinese."""
+    from crmcli.transfer import sources
+
+    text = "姓名,备注\r\n" + "".join(f"{a}{b},{a}\r\n" for a, b in names)
+    assert sources._detect_encoding("f.csv", text.encode("gbk")) == "gb18030"
 
 
 def test_a_utf16_file_with_a_broken_mark_is_refused(cn, tmp_path):

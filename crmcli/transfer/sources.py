@@ -22,7 +22,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -229,6 +229,9 @@ def _detect_encoding(name: str, head: bytes) -> str:
             byte=head[exc.start], offset=exc.start
         )
     gb, big5 = _chinese(head, "gb18030"), _chinese(head, "cp950", "big5hkscs")
+    # Western or Japanese bytes read as rare ideographs (M黮ler, 嶳揷懢榊) are no Chinese
+    gb = gb if gb and _everyday(gb[1], _in_gb2312) else None
+    big5 = big5 if big5 and _everyday(big5[1], _in_big5_common) else None
     simplified = _count(gb[1], _SIMPLIFIED) if gb else 0
     traditional = _count(big5[1], _TRADITIONAL) if big5 else 0
     from crmcli.records.config import locale_region
@@ -283,6 +286,33 @@ def _chinese(head: bytes, *codecs_: str) -> tuple[str, str] | None:
         if len(re.findall(_CHINESE, "".join(wide))) >= 0.9 * len(wide):
             return codec, text
     return None
+
+
+def _everyday(text: str, common: Callable[[str], bool]) -> bool:
+    """Whether at least half of the ideographs of `text` (when it has any) are `common`:
+    GB2312's 6,763 for GB18030, Big5's 5,401 of its first level for Big5, the everyday
+    characters of each script. GB18030 and Big5 read nearly any bytes as ideographs, but
+    bytes that are not Chinese read as rare ones: an accented letter before a letter
+    (cp1252's `Müller`: 黮), Shift_JIS's kanji, whose first bytes GB2312 never uses. A
+    list of names keeps most of its characters there, rare ones and all (张伟 and 喆, 堃)."""
+    ideographs = [ch for ch in text if "\u3400" <= ch <= "\u9fff"]
+    return 2 * sum(map(common, ideographs)) >= len(ideographs)
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _in_big5_common(ch: str) -> bool:
+    try:
+        code = ch.encode("cp950")
+    except UnicodeEncodeError:
+        return False
+    return b"\xa4\x40" <= code <= b"\xc6\x7e"  # Big5's characters of frequent use
 
 
 def _count(text: str, characters: frozenset[str]) -> int:
