@@ -181,6 +181,13 @@ _BASE64_LINE = re.compile(r"[A-Za-z0-9+/=]+")
 READ = (MODELLED - {"version", "prodid", "rev"}) | {"uid", "x-abadr", "x-abshowas"}
 _STRUCTURED = {"n", "adr", "org"}  # `;` between the parts
 _LISTS = {"categories"}  # `,` between the values
+# The properties whose value is one text (ORG: one text a part), where a comma is never a
+# separator: vobject reads an unescaped one as the end of the value (`NOTE:Met in Paris,
+# France` was the note `Met in Paris`, `FN:Tom, Jr.` the name `Tom`), and vCard 2.1 escapes
+# none (its N and ADR parts are one text each too). TEL and EMAIL are left as vobject reads
+# them: a comma in a phone is a dialling pause, and what comes after it no part of the number.
+_ONE_TEXT = (READ - _STRUCTURED - _LISTS - {"tel", "email"}) | {"org"}
+_ONE_TEXT_21 = _ONE_TEXT | {"n", "adr"}
 
 
 def _named_parameters(head: str) -> str:
@@ -225,10 +232,15 @@ def _escaped(text: str, name: str) -> str:
     inside a part, and `\\`, `;` and `,` in any other property, escaped; line breaks `\\n`."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if name in _STRUCTURED:
-        text = re.sub(r"(?<!\\),", r"\\,", text)
+        text = _commas(text)
     elif name not in _LISTS:
         text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return text.replace("\n", "\\n")
+
+
+def _commas(value: str) -> str:
+    """A value with its unescaped commas escaped: `Paris, France` -> `Paris\\, France`."""
+    return re.sub(r"(?<!\\)((?:\\\\)*),", r"\1\\,", value)
 
 
 def from_version_21(card: str) -> str:
@@ -238,8 +250,9 @@ def from_version_21(card: str) -> str:
     decoded to text in their CHARSET (UTF-8 when none), without the ENCODING and CHARSET
     parameters (a line break inside a value is written `\\n`, as in 3.0; see `_escaped`);
     any other base64 value, PHOTO's, folded as 3.0 folds it where a 2.1 writer wrote its
-    lines unindented, up to the empty line that ends it; and ENCODING=8BIT dropped
-    (`_PLAIN`). Other lines are kept as they are. Raises ValueError for a value that does
+    lines unindented, up to the empty line that ends it; ENCODING=8BIT dropped (`_PLAIN`);
+    and the unescaped commas of a value that is one text (`_ONE_TEXT`) escaped, its folded
+    lines joined. Other lines are kept as they are. Raises ValueError for a value that does
     not decode (said by card_fault, with its line)."""
     import binascii
     import quopri
@@ -250,8 +263,10 @@ def from_version_21(card: str) -> str:
         and not _QP.search(card)
         and not _BASE64.search(card)
         and not re.search(r"(?i);ENCODING=[78]BIT", card)
+        and "," not in card
     ):
         return card
+    one_text = _ONE_TEXT_21 if is_21 else _ONE_TEXT
     lines = card.splitlines()
     out: list[str] = []
     i = 0
@@ -278,7 +293,7 @@ def from_version_21(card: str) -> str:
                 raise ValueError(head) from exc
             text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
             head = _CHARSET.sub("", _QP.sub("", head + ":"))[:-1]
-            line = f"{head}:{text}"
+            line = f"{head}:{_commas(text) if _property(head) in one_text else text}"
         elif starts and _BASE64.search(head + ":"):
             parts = [value]
             while i + 1 < len(lines) and _goes_on(lines[i + 1]):
@@ -294,6 +309,11 @@ def from_version_21(card: str) -> str:
                 line = f"{head}:{_escaped(text, name)}"
             else:
                 line = "\r\n ".join([f"{head}:{value}", *parts[1:]])
+        elif starts and _property(head) in one_text:
+            while i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t"):
+                i += 1
+                value += lines[i][1:]  # unfolded as vobject unfolds it
+            line = f"{head}:{_commas(value)}"
         out.append(line)
         i += 1
     return "\r\n".join(out) + "\r\n"
