@@ -468,3 +468,29 @@ def test_a_quoted_printable_value_whose_soft_line_break_runs_into_the_end_is_sai
     assert customers_json() == []
     imported(file, "--skip-invalid")
     assert list(by_name()) == ["Good"]
+
+
+def test_a_comma_in_a_text_value_is_part_of_it_not_its_end(cn, tmp_path):
+    """vobject reads an unescaped comma as the end of a one-text value: `TITLE:Head of Sales,
+    APAC` was the title `Head of Sales`, `FN:Tom, Jr.` the name `Tom`, and a 2.1 card (which
+    escapes no comma) lost the rest of every note after its first comma; `ORG:Acme, Inc.`
+    was `Acme,  Inc.`."""
+    file = tmp_path / "commas.vcf"
+    file.write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:Li;Lei\r\nFN:Li Lei\r\nORG:Acme, Inc.;Sales, APAC\r\n"
+        b"TITLE:Head of Sales, APAC\r\nADR;WORK:;;Room 5, Building 2;Beijing;;;China\r\n"
+        b"NOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E5=96=9C=E6=AC=A2=E9=BE=99=E4=BA=95, "
+        b"=E7=BB=BF=E8=8C=B6\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Tom, Jr.\r\nN:Wilson;Tom;;;Jr.\r\n"
+        b"NOTE:Met at the Canton Fair in Guangzhou in 2024 and again in Paris\r\n , France\r\n"
+        b"X-CRM-SOURCE:trade fair, Paris\r\nCATEGORIES:vip,tea\r\nEND:VCARD\r\n"
+    )
+    imported(file)
+    li = by_name()["Li Lei"]
+    assert (li["company"], li["title"]) == ("Acme, Inc.", "Head of Sales, APAC")
+    assert (li["address"], li["city"], li["country"]) == ("Room 5, Building 2", "Beijing", "China")
+    assert li["notes"] == "喜欢龙井, 绿茶"
+    tom = by_name()["Tom, Jr."]
+    assert tom["notes"] == "Met at the Canton Fair in Guangzhou in 2024 and again in Paris, France"
+    assert tom["source"] == "trade fair, Paris"
+    assert sorted(tom["tags"]) == ["tea", "vip"]  # CATEGORIES: the comma is its separator

@@ -168,6 +168,26 @@ _ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT"}
 # 2.1's ENCODING=8BIT (and 7BIT) says the value is as written; vobject decodes the value of
 # any ENCODING as base64 (`hello` refused, `abcd` read as three bytes), so it is dropped.
 _PLAIN = re.compile(r"(?i);ENCODING=[78]BIT(?=[;:])")
+# A base64 value: 3.0's ENCODING=b (RFC 2426), 2.1's ENCODING=BASE64 or bare BASE64 (which
+# Apple wrote in 3.0 cards too).
+_BASE64 = re.compile(r'(?i);(?:ENCODING="?(?:B|BASE64)"?|BASE64)(?=[;:])')
+# A line of base64 alone: in 2.1 a base64 value goes on over the lines after it (indented,
+# or by some phones not) and ends at an empty line.
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/=]+")
+# The properties `card_record` reads as text. A base64 value of one of them (Outlook's and
+# some phones' NOTE, N, FN, ORG...) is decoded in its CHARSET; any other keeps its base64,
+# for vobject to decode into bytes that crm never reads (PHOTO, LOGO, SOUND, KEY,
+# X-MS-CARDPICTURE...) and the export to copy as it came.
+READ = (MODELLED - {"version", "prodid", "rev"}) | {"uid", "x-abadr", "x-abshowas"}
+_STRUCTURED = {"n", "adr", "org"}  # `;` between the parts
+_LISTS = {"categories"}  # `,` between the values
+# The properties whose value is one text (ORG: one text a part), where a comma is never a
+# separator: vobject reads an unescaped one as the end of the value (`NOTE:Met in Paris,
+# France` was the note `Met in Paris`, `FN:Tom, Jr.` the name `Tom`), and vCard 2.1 escapes
+# none (its N and ADR parts are one text each too). TEL and EMAIL are left as vobject reads
+# them: a comma in a phone is a dialling pause, and what comes after it no part of the number.
+_ONE_TEXT = (READ - _STRUCTURED - _LISTS - {"tel", "email"}) | {"org"}
+_ONE_TEXT_21 = _ONE_TEXT | {"n", "adr"}
 
 
 def _named_parameters(head: str) -> str:
@@ -182,43 +202,118 @@ def _named_parameters(head: str) -> str:
     return ";".join([name, *named])
 
 
+def _property(head: str) -> str:
+    """The property a line's head names, without its group and parameters, lower case:
+    `item1.TEL;TYPE=CELL` -> `tel`."""
+    return head.split(";", 1)[0].rsplit(".", 1)[-1].strip().lower()
+
+
+def _goes_on(line: str) -> bool:
+    """Whether `line` goes on with the base64 value of the line before it: folded (it
+    starts with a space or a tab), or, as some 2.1 writers leave it, base64 alone."""
+    if not line.strip():
+        return False
+    return line[:1] in (" ", "\t") or _BASE64_LINE.fullmatch(line.strip()) is not None
+
+
+def base64_text(value: str, charset: str) -> str:
+    """The text a base64 value holds: its bytes decoded in `charset` (a byte-order mark
+    left out). Raises binascii.Error (not base64), LookupError (a charset Python does not
+    know) or UnicodeError (bytes that are not `charset` text)."""
+    import binascii
+
+    data = binascii.a2b_base64("".join(value.split()).encode("ascii"))
+    return data.decode(charset).removeprefix("\ufeff")
+
+
+def _escaped(text: str, name: str) -> str:
+    """Decoded text as the value of the property `name` in a 3.0 card, read back by vobject
+    as it is: the parts of N, ADR and ORG still split at `;` and CATEGORIES at `,`; a comma
+    inside a part, and `\\`, `;` and `,` in any other property, escaped; line breaks `\\n`."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if name in _STRUCTURED:
+        text = _commas(text)
+    elif name not in _LISTS:
+        text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return text.replace("\n", "\\n")
+
+
+def _commas(value: str) -> str:
+    """A value with its unescaped commas escaped: `Paris, France` -> `Paris\\, France`."""
+    return re.sub(r"(?<!\\)((?:\\\\)*),", r"\1\\,", value)
+
+
 def from_version_21(card: str) -> str:
     """A card as vCard 3.0 readers read it: for a 2.1 card, bare parameters named (see
     `_named_parameters`); for any card, quoted-printable values decoded to text and their
-    soft line breaks joined, without the ENCODING and CHARSET parameters (a line break inside
-    a value is written `\\n`, as in 3.0), and ENCODING=8BIT dropped (`_PLAIN`). Other lines
-    are kept as they are."""
+    soft line breaks joined, and the base64 values of the properties crm reads (`READ`)
+    decoded to text in their CHARSET (UTF-8 when none), without the ENCODING and CHARSET
+    parameters (a line break inside a value is written `\\n`, as in 3.0; see `_escaped`);
+    any other base64 value, PHOTO's, folded as 3.0 folds it where a 2.1 writer wrote its
+    lines unindented, up to the empty line that ends it; ENCODING=8BIT dropped (`_PLAIN`);
+    and the unescaped commas of a value that is one text (`_ONE_TEXT`) escaped, its folded
+    lines joined. Other lines are kept as they are. Raises ValueError for a value that does
+    not decode (said by card_fault, with its line)."""
+    import binascii
     import quopri
 
     is_21 = re.search(r"(?im)^VERSION:2\.1\s*$", card) is not None
-    if not is_21 and not _QP.search(card) and not re.search(r"(?i);ENCODING=[78]BIT", card):
+    if (
+        not is_21
+        and not _QP.search(card)
+        and not _BASE64.search(card)
+        and not re.search(r"(?i);ENCODING=[78]BIT", card)
+        and "," not in card
+    ):
         return card
+    one_text = _ONE_TEXT_21 if is_21 else _ONE_TEXT
     lines = card.splitlines()
     out: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
         head, colon, value = line.partition(":")
-        if colon and is_21 and ";" in head and not line[:1].isspace():
+        starts = bool(colon) and not line[:1].isspace()  # a property, not a folded line
+        charset = _charset(head)  # before a 2.1 card's CHARSET is left out
+        if starts and is_21 and ";" in head:
             head = _named_parameters(head)
             if not _QP.search(head + ":"):  # CHARSET is no 3.0 parameter; the text is read
                 head = _CHARSET.sub("", head + ":")[:-1]
             line = f"{head}:{value}"
-        if colon and not line[:1].isspace() and _PLAIN.search(head + ":"):
+        if starts and _PLAIN.search(head + ":"):
             head = _PLAIN.sub("", head + ":")[:-1]  # plain text, never to be decoded
             line = f"{head}:{value}"
         if colon and _QP.search(head + ":"):
             while value.endswith("=") and i + 1 < len(lines):
                 i += 1
                 value = value[:-1] + lines[i]
-            charset = _charset(head)
             try:
                 text = quopri.decodestring(value.encode("ascii")).decode(charset)
             except (UnicodeError, LookupError) as exc:  # said by card_fault, with its line
                 raise ValueError(head) from exc
             text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
             head = _CHARSET.sub("", _QP.sub("", head + ":"))[:-1]
-            line = f"{head}:{text}"
+            line = f"{head}:{_commas(text) if _property(head) in one_text else text}"
+        elif starts and _BASE64.search(head + ":"):
+            parts = [value]
+            while i + 1 < len(lines) and _goes_on(lines[i + 1]):
+                i += 1
+                parts.append(lines[i].strip())
+            name = _property(head)
+            if name in READ:
+                try:
+                    text = base64_text("".join(parts), charset)
+                except (binascii.Error, UnicodeError, LookupError) as exc:
+                    raise ValueError(head) from exc
+                head = _CHARSET.sub("", _BASE64.sub("", head + ":"))[:-1]
+                line = f"{head}:{_escaped(text, name)}"
+            else:
+                line = "\r\n ".join([f"{head}:{value}", *parts[1:]])
+        elif starts and _property(head) in one_text:
+            while i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t"):
+                i += 1
+                value += lines[i][1:]  # unfolded as vobject unfolds it
+            line = f"{head}:{_commas(value)}"
         out.append(line)
         i += 1
     return "\r\n".join(out) + "\r\n"
@@ -227,7 +322,7 @@ def from_version_21(card: str) -> str:
 def _charset(head: str) -> str:
     """The CHARSET a property's parameters name (UTF-8 when none)."""
     found = _CHARSET.search(head + ":")
-    return found.group(1).strip('"') if found else "utf-8"
+    return found.group(1).strip('"') if found else "UTF-8"
 
 
 def _logical_lines(card: str, first: int) -> Iterator[tuple[int, int, str]]:
@@ -250,6 +345,9 @@ def _logical_lines(card: str, first: int) -> Iterator[tuple[int, int, str]]:
             and not (offset == len(lines) - 1 and _END.fullmatch(line.strip()))
         ):
             text = text[:-1] + line
+            last = first + offset
+        elif text and _BASE64.search(text.partition(":")[0] + ":") and _goes_on(line):
+            text += line.strip()  # 2.1: base64 lines written unindented
             last = first + offset
         else:
             if text:
@@ -314,11 +412,21 @@ def card_fault(card: str, first: int) -> str | None:
             head = text[: len(text) - len(value) - 1]
             if encodings & {"B", "BASE64"}:
                 try:
-                    binascii.a2b_base64(value.encode("utf-8"))
+                    binascii.a2b_base64("".join(value.split()).encode("ascii"))
                 except (binascii.Error, UnicodeError):
                     return _(
                         "line {line}: the {name} value is not base64, as its ENCODING says"
                     ).format(line=number, name=name)
+                if name.lower() in READ:  # text, which crm reads: in its CHARSET
+                    charset = _charset(head)
+                    try:
+                        base64_text(value, charset)
+                    except LookupError:
+                        return _unknown_charset(number, name, charset)
+                    except UnicodeError:
+                        return _("line {line}: the base64 {name} is not {charset} text").format(
+                            line=number, name=name, charset=charset
+                        )
             if _QP.search(head + ":"):
                 if value.endswith("="):  # read on into END:VCARD, the card never ended
                     return _(
@@ -329,11 +437,20 @@ def card_fault(card: str, first: int) -> str | None:
                 charset = _charset(head)
                 try:
                     quopri.decodestring(value.encode("ascii")).decode(charset)
-                except (UnicodeError, LookupError):
+                except LookupError:
+                    return _unknown_charset(number, name, charset)
+                except UnicodeError:
                     return _(
                         "line {line}: the quoted-printable {name} is not {charset} text"
                     ).format(line=number, name=name, charset=charset)
     return None
+
+
+def _unknown_charset(line: int, name: str, charset: str) -> str:
+    return _(
+        "line {line}: the {name} value is in CHARSET={charset}, a character set crm does not "
+        "know; save the contacts again as UTF-8"
+    ).format(line=line, name=name, charset=charset)
 
 
 def _normalise_newlines(text: str) -> str:
