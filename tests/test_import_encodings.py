@@ -218,6 +218,28 @@ def test_a_phone_excel_wrote_in_scientific_notation_says_its_digits_are_lost(cn,
     assert "scientific notation, and its last digits are lost; format the column as text" in said
 
 
+def test_a_customer_number_excel_wrote_in_scientific_notation_merges_nobody(cn, tmp_path):
+    """Excel's `1.23457E+11` stood for two customer numbers: the second row updated the
+    first customer (one customer left, both phones); codes in fields were stored so."""
+    sheet = tmp_path / "excel.csv"
+    sheet.write_text("姓名,客户编号,手机,公司\r\n钱七,1.23457E+11,13300133071,甲公司\r\n"
+                     "孙八,1.23457E+11,13300133072,乙公司\r\n", encoding="gbk")  # fmt: skip
+    said = fails(2, "import", "customers", str(sheet), db=cn)
+    assert said.splitlines()[1] == (
+        "  row 2: invalid external_id '1.23457E+11': a spreadsheet wrote the number in "
+        "scientific notation, and its last digits are lost; format the column as text, type "
+        "the numbers again and save the file once more"
+    ), said
+    codes = tmp_path / "codes.csv"
+    codes.write_text("姓名,客户编号,QQ,邮编\r\n赵六,C-1,1.23457E+09,1.00E+05\r\n", encoding="gbk")
+    said = fails(2, "--lang", "zh", "import", "customers", str(codes), db=cn)
+    assert "字段 QQ “1.23457E+09”无效：表格软件把这个数存成了科学计数法" in said, said
+    assert "“1.00E+05”无效" in said, said
+    fails(2, "add", "Q", "--external-id", "1.2E+11", db=cn)
+    ok("add", "Q", "--external-id", "1E5", "--field", "code=2e10")  # no sign: not Excel's
+    assert by_name()["Q"]["external_id"] == "1E5"
+
+
 # A customer list as Excel in Taiwan or Hong Kong saves it as "CSV": Big5 (here written with
 # Python's big5 codec, the standard's own table).
 TRADITIONAL = (

@@ -869,6 +869,26 @@ def mask_in_text(text: str) -> str:
     return re.sub(_ID_LIKE, lambda m: m.group(1) + "*" * 8 + m.group(2)[-4:], text)
 
 
+# A number as Excel shows it in scientific notation (1.23457E+11, 1E+05), and saves it so in
+# a CSV file: its last digits are gone.
+_SCIENTIFIC = re.compile(r"[+-]?\d(?:\.\d{1,14})?[eE][+-]\d{2,3}")
+
+
+def not_scientific(field: str, value: str) -> str:
+    """`value` (a key or a code: an external id, a field) unless a spreadsheet wrote it in
+    scientific notation: `1.23457E+11` stood for a customer number whose last digits are
+    lost, and two customers so written are one key (InvalidInput)."""
+    if _SCIENTIFIC.fullmatch(value.strip()):
+        raise InvalidInput(
+            _(
+                "invalid {field} {value!r}: a spreadsheet wrote the number in scientific "
+                "notation, and its last digits are lost; format the column as text, type the "
+                "numbers again and save the file once more"
+            ).format(field=_(field), value=value.strip())
+        )
+    return value
+
+
 def national_id_in(text: str, today: date) -> str | None:
     """The first valid national ID number (`national_id` accepts it) standing alone in
     `text`, whole or among other words, else None: how a value that is not the national ID

@@ -200,7 +200,7 @@ def prepare(
             raise InvalidInput(_("{given} is both set and unset").format(given=said))
         if key in out.set_fields:
             raise InvalidInput(_("{name} is given twice").format(name=said))
-        out.set_fields[key] = validate.text(said, value)
+        out.set_fields[key] = validate.not_scientific(said, validate.text(said, value))
         if validate.national_id_in(out.set_fields[key], today):
             raise InvalidInput(id_in_field(said, "--national-id"))
     for item in raw.related:
@@ -316,7 +316,7 @@ def _clean_scalar(name: str, value: str, *, today: date, resolve: Any) -> Any:
     if name == "notes":
         return validate.text("notes", value, multiline=True)
     if name == "external_id":
-        return validate.text("external_id", value)
+        return validate.not_scientific("external_id", validate.text("external_id", value))
     if name == "referred_by":
         return resolve(value)
     if name == "cadence_days":
