@@ -1411,7 +1411,7 @@ MIXED_PURCHASES = (
     "C-1,Cup,7,,0,,2026-11-02,,,,,\n"
     "C-1,Cup,7,,3,,2026-11-02 10:30,,,,,\n"  # no whole unit price
     'C-1,"  ",7,,,,2026-11-02,,,,,\n'  # no item
-    "C-1,Gift box,15,,,,,,cash,,a note,\n"  # a product without a price; no date: now
+    "C-1,Gift box,15,,,,,,cash,,a note,\n"  # a product without a price; no date: refused
     "C-1,Cup,12,,,XXX,2026-11-02,,,,,\n"
     "C-9,Cup,12,,,,2026-11-02,,,,,\n"  # archived
     "C-1,Cup,'-5,,,,2026-11-02,,,,,\n"  # the export's formula guard
@@ -1481,8 +1481,9 @@ def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monke
     code, stderr, lines, rejects, made = by_sets
     assert {name for name, _ in made} >= {"purchases_customer_time", "purchases_purchased_at"}
     assert code == 0
-    assert "16 inserted, 0 updated, 0 unchanged, 13 rejected (29 rows)" in stderr
-    assert len(lines) == 17 and len(rejects.splitlines()) == 14
+    assert "15 inserted, 0 updated, 0 unchanged, 14 rejected (29 rows)" in stderr
+    assert len(lines) == 16 and len(rejects.splitlines()) == 15
+    assert "\nC-1,Gift box,15,,,,,,cash,,a note,,18,no date: its 'date' cell is empty" in rejects
     shown = {(r[3], r[7], r[8], r[4]) for r in lines}  # item, amount, currency, category
     assert ("Cup", 1250, "CNY", "Teaware") in shown and ("Cup", 1050, "USD", None) in shown
     assert ("Cup", 500, "CNY", "Tea") in shown and ("Cup", -500, "CNY", None) in shown
@@ -1497,7 +1498,7 @@ def test_purchases_by_sets_refuse_the_file_as_row_by_row_does(tmp_path, monkeypa
     assert by_sets == by_rows
     code, stderr, lines, _, _ = by_sets
     assert code == 2 and len(lines) == 1  # the shop's own line alone
-    assert stderr.startswith("crm: 13 of 29 rows are invalid; nothing was imported")
+    assert stderr.startswith("crm: 14 of 29 rows are invalid; nothing was imported")
     assert "row 4: 12.345 has 3 decimals but CNY has 2 decimals" in stderr
     assert "row 9: AMOUNT 30.00 is not 2 × 10.00 = 20.00" in stderr
 
@@ -1554,6 +1555,39 @@ def test_any_amount_is_stored_by_sets_as_row_by_row(tmp_path_factory, amounts):
             result = crm("import", "purchases", str(file), "--skip-invalid")
             seen.append((result.exit_code, result.stderr, rows(db, "SELECT * FROM purchases")))
     assert seen[0] == seen[1]
+
+
+def test_an_empty_date_cell_is_refused_not_dated_now(cn, tmp_path):
+    """A Shopify export leaves the date and currency of an order's later lines empty: the
+    Whisk of order #1010 was stored as bought on the day of the import; a call with an
+    empty date became today's last contact. A file without the column is dated now."""
+    ok("add", "张伟", "--email", "zw@example.cn")
+    shop = tmp_path / "orders_export.csv"
+    shop.write_text(
+        "Name,Email,Financial Status,Paid at,Currency,Lineitem quantity,Lineitem name,"
+        "Lineitem price\n#1010,zw@example.cn,paid,2026-11-02T14:05:33+08:00,USD,1,Matcha "
+        "tin,25.00\n#1010,zw@example.cn,,,,1,Whisk,20.00\n",
+        encoding="utf-8",
+    )
+    mapped = ("--map", "Email=customer", "--map", "Lineitem name=item", "--map",
+              "Paid at=purchased_at", "--map", "Lineitem quantity=quantity", "--map",
+              "Lineitem price=unit_price", "--map", "Name=order_ref")  # fmt: skip
+    err = fails(2, "import", "purchases", str(shop), *mapped, db=cn)
+    assert "  row 3: no date: its 'Paid at' cell is empty (give each row its day)" in err, err
+    calls = tmp_path / "calls.csv"
+    calls.write_text("客户,类型,时间,内容\r\nzw@example.cn,电话,,空日期\r\n", encoding="utf-8")
+    err = fails(2, "--lang", "zh", "import", "interactions", str(calls), db=cn)
+    assert "第 2 行：没有日期：这一行的“时间”是空的" in err, err
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text('{"customer": "zw@example.cn", "item": "Cup", "amount": "5", "date": null}'
+                     '\n{"customer": "zw@example.cn", "item": "Pot", "amount": "9"}\n')  # fmt: skip
+    err = fails(2, "import", "purchases", str(lines), db=cn)
+    assert "row 1: no date: its 'date' cell is empty" in err and "row 2" not in err, err
+    lines.write_text('{"customer": "zw@example.cn", "item": "Pot", "amount": "9"}\n')
+    ok("import", "purchases", str(lines))  # no date key: now, as crm buy
+    assert rows(cn, "SELECT item, purchased_at FROM purchases") == [
+        ("Pot", "2026-11-22T10:00:00+08:00")
+    ]
 
 
 def test_imported_purchases_are_found_by_search_and_undone_as_one(cn, tmp_path):
@@ -1652,7 +1686,7 @@ MIXED_INTERACTIONS = (
     ",,C-1,call,2026-11-20 15:00,Asked for a quote,in,15m,,\n"
     ",,C-2,visit,2026-11-21,Tea tasting,,,,bought two\n"
     "1,2026-11-22T10:00:00+08:00,C-1,call,2026-11-19 09:00,First call again,out,,,\n"  # ours
-    "77,2026-01-01T00:00:00+08:00,C-2,note,,Another database's,,,,\n"  # not here: new
+    "77,2026-01-01T00:00:00+08:00,C-2,note,,Another database's,,,,\n"  # no date: refused
     ",,nobody,call,2026-11-20,no such customer,,,,\n"
     ",,C-1,lunch,2026-11-20,no such kind,,,,\n"
     ",,C-1,call,2027-01-01,in the future,,,,\n"
@@ -1660,7 +1694,7 @@ MIXED_INTERACTIONS = (
     ",,C-1,call,2026-11-20,,,,,\n"  # no text
     ",,C-1,message,2026-11-20 8:00,via wechat,in,,微信,\n"
     ",,1,email,2026-11-18,by id,sideways,,,\n"  # no such direction
-    ",,C-2,meeting,,no date: now,,2h,,\n"
+    ",,C-2,meeting,,no date: refused,,2h,,\n"
     ',,张伟,call,2026-11-17,"two\nlines",,,,\n'
     ",,C-2,call,2026-11-16,long,,9999h,,\n"  # longer than a week
     ",,  C-2  ,call,2026-11-16,spaces around,,,,\n"
@@ -1803,11 +1837,13 @@ def test_interactions_by_sets_store_and_refuse_what_row_by_row_does(
     code, stderr, stored, _rejects, made, _history, _dump, _undone = by_sets
     assert made == [("interactions_contact", made[0][1])]
     if args == ("--skip-invalid",):
-        assert code == 0 and "8 inserted, 1 updated, 0 unchanged, 7 rejected (16 rows)" in stderr
-        assert [r[1:3] for r in stored[2:]] == [(1, "call"), (2, "visit"), (2, "note"),
-            (1, "message"), (2, "meeting"), (1, "call"), (2, "call"), (2, "call")]  # fmt: skip
+        assert code == 0 and "6 inserted, 1 updated, 0 unchanged, 9 rejected (16 rows)" in stderr
+        assert [r[1:3] for r in stored[2:]] == [(1, "call"), (2, "visit"), (1, "message"),
+            (1, "call"), (2, "call"), (2, "call")]  # fmt: skip
     elif not args:
-        assert code == 2 and "7 of 16 rows are invalid" in stderr
+        assert code == 2 and "9 of 16 rows are invalid" in stderr
+        assert "row 5: no date: its 'date' cell is empty (give each row its day)" in stderr
+        assert "row 13: no date: its 'date' cell is empty" in stderr
 
 
 TWO_CUSTOMER_COLUMNS = (

@@ -730,10 +730,12 @@ class Importer:
         self._customers: dict[str, int] = {}
         self._agreed: dict[tuple[int, str], str | None] = {}  # see `agree`
         self._last_id = 0  # the highest id before this import wrote any (set by run)
+        self.header: tuple[str, ...] = ()  # a CSV file's columns (a row's Record has its cells)
 
     def run(self, records: Iterable[tuple[int, Record]]) -> Summary:
         summary, progress, row = self.summary, self.options.progress, self.row
         self._last_id = self.last_id()
+        self.header = tuple(getattr(records, "columns", ()))
         count = 0
         progress.phase(READING)
         for count, (number, record) in enumerate(records, 1):
@@ -755,6 +757,22 @@ class Importer:
         self.summary.numbering = list(self.mapper.numbering)
         self.summary.read_first = self.mapper.read_first(self.mapper.seen())
         return self.summary
+
+    def undated(self, record: Record, values: dict[str, Any], target: str) -> str | None:
+        """The message refusing a row whose date (`target`) has a column in the file (or a
+        key in the JSON record) but no value in the row, else None. An empty date cell is no
+        "now": a shop's export leaves the date of an order's later lines empty, and a line
+        or a call dated the day of the import moves sales and last contacts (a file without
+        the column is dated now, as `crm buy` is)."""
+        if target in values:
+            return None
+        target_of = self.mapper.target
+        column = next((c for c in (*record, *self.header) if target_of(c) == target), None)
+        if column is None:
+            return None
+        return _("no date: its {column!r} cell is empty (give each row its day)").format(
+            column=column
+        )
 
     def last_id(self) -> int:
         """The highest id of this kind's table (0 when empty)."""
@@ -2521,6 +2539,7 @@ class PurchaseImporter(Importer):
 
         if isinstance(records, Rows):
             self._last_id = self.last_id()
+            self.header = tuple(records.columns)
             targets = [self.mapper.target(c) for c in records.columns]
             if purchase_sets.columns_fit(targets):
                 purchase_sets.run(self, records)
@@ -2544,6 +2563,8 @@ class PurchaseImporter(Importer):
         already here (updated or skipped by --on-conflict, and counted), or a rejected one."""
         try:
             values = gather_first(self.mapper, record)
+            if (no_date := self.undated(record, values, "purchased_at")) is not None:
+                raise InvalidInput(no_date)
             line = self.line(values)
             if "id" in values:  # a row of our own export may be a line already here
                 existing = self.same_record(values["id"], values.get("created_at"))
@@ -2618,6 +2639,8 @@ class PurchaseImporter(Importer):
             checks.append(_missing(self.no_customer()))
         if get("item") is None:
             checks.append(_missing(_("no item: say what was bought")))
+        if (no_date := self.undated(record, values, "purchased_at")) is not None:
+            checks.append(_missing(no_date))
         explicit = None
         if get("currency") is not None:
             checks.append(partial(money.currency_code, get("currency")))
@@ -2674,6 +2697,7 @@ class InteractionImporter(Importer):
 
         if isinstance(records, Rows):
             self._last_id = self.last_id()
+            self.header = tuple(records.columns)
             targets = [self.mapper.target(c) for c in records.columns]
             if interaction_sets.columns_fit(targets):
                 interaction_sets.run(self, records)
@@ -2697,6 +2721,8 @@ class InteractionImporter(Importer):
         try:
             values = gather(self.mapper, record)
             customer_id, prepared = self.checked(values)
+            if (no_date := self.undated(record, values, "occurred_at")) is not None:
+                raise InvalidInput(no_date)
             if "id" in values:  # a row of our own export may be an interaction already here
                 existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
                 if existing is not None:
@@ -2749,6 +2775,8 @@ class InteractionImporter(Importer):
             checks.append(_missing(_("no kind: call, email, meeting, visit, message or note")))
         if _one(values, "text") is None:
             checks.append(_missing(_("no text: say what happened")))
+        if (no_date := self.undated(record, values, "occurred_at")) is not None:
+            checks.append(_missing(no_date))
         for target in _INTERACTION_FIELDS:
             value = _one(values, target)
             if value is not None:

@@ -93,6 +93,8 @@ def _checked(fields: dict[str, str]) -> str:
         return f"l_{name}.v" if name in used else "NULL"
 
     passed = "".join(f"AND (x.{n} IS NULL OR l_{n}.v IS NOT NULL) " for n in used)
+    if "occurred_at" in used:  # a file with a date column: a row without its date goes the
+        passed += "AND x.occurred_at IS NOT NULL "  # per-row way (importers.undated)
     return f"""
 SELECT x.seq, coalesce((
         x.problem IS NULL AND NOT x.odd AND cu.v IS NOT NULL

@@ -328,6 +328,8 @@ def _checked(fields: dict[str, str]) -> str:
         f"LEFT JOIN temp.crm_import_{table} {a} ON {a}.k = x.{f} " for a, table, f, _ in used
     )
     given = "c.v" if fields["currency"] != "NULL" else "NULL"
+    # a file with a date column: a row without its date goes the per-row way (undated)
+    dated = "at_time IS NOT NULL" if fields["purchased_at"] != "NULL" else "1"
     return f"""
 WITH x AS (SELECT * FROM {MAPPED}),
 r AS (
@@ -354,7 +356,7 @@ SELECT seq, coalesce((
         AND (currency IS NULL OR given_currency IS NOT NULL)
         AND unit_price IS NULL AND signed IS NOT NULL
         AND (quantity IS NULL OR qty IS NOT NULL)
-        AND (purchased_at IS NULL OR at_time IS NOT NULL)
+        AND {dated}
         AND (category_text IS NULL OR category_name IS NOT NULL)
         AND (payment IS NULL OR payment_name IS NOT NULL)
         AND (order_ref IS NULL OR order_name IS NOT NULL)
