@@ -2,6 +2,7 @@
 BOM, UTF-8, Chinese GB18030), the delimiter sniffed from the header row, and multi-line
 cells written on Windows. The files are in tests/data (see its README)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,39 @@ def test_a_semicolon_file_from_excel_is_read_by_its_delimiter(cn):
     assert people["Jürgen Müller"]["company"] == "Müller; Söhne GmbH"
     assert people["Jürgen Müller"]["notes"] == "Rabatt 2,5 %"
     assert people["Élodie Martin"]["notes"] == "Livraison: mardi, jeudi"
+
+
+@pytest.mark.parametrize("by_sets", [True, False])
+def test_an_amount_with_a_thousands_dot_in_a_semicolon_file_is_refused(
+    cn, tmp_path, monkeypatch, by_sets
+):
+    """Excel writes `;` where a comma is the decimal mark and a dot groups thousands:
+    `1.000` there is a thousand, which crm stored as 1.00 (extra zeros accepted)."""
+    from crmcli.transfer import purchase_sets
+
+    if not by_sets:
+        monkeypatch.setattr(purchase_sets, "columns_fit", lambda targets: False)
+    ok("add", "Jürgen", "--external-id", "K-1")
+    rows = ("K-1;Teeservice;1.000;EUR\r\nK-1;Kanne;-2.500;EUR\r\nK-1;Tasse;€3.500;\r\n"
+            "K-1;Tasse;12;EUR\r\nK-1;Tasse;1.5;EUR\r\nK-1;Tasse;1234.500;EUR\r\n"
+            "K-1;Tasse;1.250;KWD\r\n")  # fmt: skip
+    file = tmp_path / "bestellungen.csv"
+    file.write_text("Kunde;Artikel;Betrag;Waehrung\r\n" + rows, encoding="utf-8")
+    mapped = ("--map", "Kunde=customer", "--map", "Artikel=item", "--map", "Betrag=amount",
+              "--map", "Waehrung=currency")  # fmt: skip
+    err = fails(2, "import", "purchases", str(file), *mapped, db=cn)
+    assert err.splitlines()[1:] == [
+        f"  row {row}: amount {text!r} reads two ways in a file separated by ';', where a dot "
+        f"groups thousands: write {whole} or {plain}"
+        for row, text, whole, plain in [(2, "1.000", "1000", "1"), (3, "-2.500", "-2500", "-2.5"),
+                                        (4, "€3.500", "3500", "3.5"), (8, "1.250", "1250",
+                                                                         "1.25")]
+    ], err  # fmt: skip
+    file.write_text("Kunde,Artikel,Betrag,Waehrung\r\n" + rows.replace(";", ","), "utf-8")
+    ok("import", "purchases", str(file), *mapped)  # a comma file: a dot is the decimal point
+    assert [r["amount"] for r in json.loads(ok("purchases", "-f", "json"))] == [
+        "1.00", "-2.50", "3.50", "12.00", "1.50", "1234.50", "1.250"
+    ]  # fmt: skip
 
 
 def test_a_multi_line_cell_written_on_windows_keeps_its_lines(cn):

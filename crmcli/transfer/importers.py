@@ -2518,6 +2518,12 @@ def _refusals(
     return found
 
 
+# `1.000`, `-12.500`, `€2.500`: a dot before three digits, as a thousands group is written
+# where a comma is the decimal mark, the last a zero, which crm takes as extra zeros
+# (PurchaseImporter.grouped; `1.234` is refused anyway where the currency has 2 decimals).
+_GROUPED = re.compile(r"[^\d.,]*?([+-]?\d{1,3})\.(\d\d0)[^\d.,]*")
+
+
 class PurchaseImporter(Importer):
     """Purchases, fast: no savepoints (a line is validated whole before it is batched)."""
 
@@ -2530,6 +2536,7 @@ class PurchaseImporter(Importer):
         currency = get_setting(conn, "default_currency") or "CNY"
         self.context = purchases.LineContext(conn, now=self.now, default_currency=currency)
         self.batch: list[Any] = []
+        self.decimal_comma = False  # a CSV file separated by `;` (see `grouped`)
 
     def run(self, records: Iterable[tuple[int, Record]]) -> Summary:
         """A CSV file is imported by sets (crmcli.transfer.purchase_sets); other input one
@@ -2540,6 +2547,7 @@ class PurchaseImporter(Importer):
         if isinstance(records, Rows):
             self._last_id = self.last_id()
             self.header = tuple(records.columns)
+            self.decimal_comma = records.delimiter == ";"
             targets = [self.mapper.target(c) for c in records.columns]
             if purchase_sets.columns_fit(targets):
                 purchase_sets.run(self, records)
@@ -2610,6 +2618,8 @@ class PurchaseImporter(Importer):
         item = get("item")
         if item is None:
             raise InvalidInput(_("no item: say what was bought"))
+        for name in ("amount", "unit_price"):
+            self.grouped(get(name))
         qty = get("quantity")
         raw = purchases.LineInput(
             item=item,
@@ -2652,6 +2662,7 @@ class PurchaseImporter(Importer):
         for name in ("amount", "unit_price"):
             if get(name) is not None:
                 checks.append(partial(money.parse, get(name), explicit, default=code))
+                checks.append(partial(self.grouped, get(name)))
         said = {
             "item": context.item, "quantity": purchases.parse_quantity, "purchased_at":
             context.time, "category": context.category, "payment": context.payment,
@@ -2660,6 +2671,25 @@ class PurchaseImporter(Importer):
         }  # fmt: skip
         checks += [partial(check, get(n)) for n, check in said.items() if get(n) is not None]
         return _refusals(checks)
+
+    def grouped(self, text: str | None) -> None:
+        """Refuse an amount of a file separated by `;` that reads two ways (InvalidInput):
+        Excel writes `;` where a comma is the decimal mark and a dot groups thousands, so
+        `1.000` there is a thousand, which crm read as 1.00 (extra zeros are accepted)."""
+        if text is None or not self.decimal_comma:
+            return
+        found = _GROUPED.fullmatch(unicodedata.normalize("NFKC", text).strip())
+        if found is not None:
+            raise InvalidInput(
+                _(
+                    "amount {text!r} reads two ways in a file separated by ';', where a dot "
+                    "groups thousands: write {whole} or {plain}"
+                ).format(
+                    text=text.strip(),
+                    whole=found[1] + found[2],
+                    plain=f"{found[1]}.{found[2].rstrip('0')}".rstrip("."),
+                )
+            )
 
     def refund(self, text: str | None) -> bool:
         """Whether an is_refund cell says the line is a refund; raises InvalidInput."""

@@ -479,7 +479,9 @@ def _csv(
         except (UnicodeDecodeError, csv.Error) as exc:
             yield from _decoding(name, _raising(exc))
 
-    return columns, Rows(columns, cells(), guarded, repeated, spanning, wide)
+    rows = Rows(columns, cells(), guarded, repeated, spanning, wide)
+    rows.delimiter = delimiter
+    return columns, rows
 
 
 class Spanning:
@@ -517,6 +519,7 @@ class Rows:
         self.repeated = repeated
         self.spanning = spanning or Spanning()
         self.wide = {} if wide is None else wide
+        self.delimiter = ","  # the file's (`;` where Excel writes decimal commas)
 
     def whole(self, number: int) -> list[str] | None:
         """The cells of the row at `number` (where it ends, as `cells` numbers it) when it
