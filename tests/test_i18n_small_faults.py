@@ -212,14 +212,52 @@ def test_check_says_a_damaged_full_text_index_in_crm_words(db_path):
     assert result.exit_code == 1
     details = {r["check"]: r["detail"] for r in json.loads(result.stdout) if r["status"] != "ok"}
     assert details["full-text index"] == (
-        "search_customers is damaged; the records it indexes are not"
+        "search_customers is damaged; the records it indexes are not: run 'crm reindex' to "
+        "rebuild it"
     )
-    assert details["search index"] == "search index search_customers is damaged"
+    assert details["search index"] == (
+        "search index search_customers is damaged; run 'crm reindex' to rebuild it"
+    )
     zh = crm("--lang", "zh", "check")
     lines = [x for x in zh.stdout.splitlines() if "已损坏" in x]
     assert len(lines) == 2, zh.stdout
     for line in lines:
         no_english(line, "search_customers")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE search_customers_data SET block = x'00ff00ff' WHERE id > 10",  # its blocks
+        "DELETE FROM search_customers_data WHERE id > 10",
+        "DELETE FROM search_customers_data",  # its header too: SQLite cannot open the table
+        "DELETE FROM search_customers_idx; DELETE FROM search_customers_data WHERE id = 10",
+    ],
+)
+def test_reindex_mends_a_damaged_full_text_index_as_check_and_search_say(db_path, damage):
+    """crm reindex failed on it (`the file is damaged: restore a backup`), crm search said
+    the same, and crm check named no fix: the records are sound, the index is theirs."""
+    for name in ("Anna", "Ben", "Chen"):
+        add(name, "--city", "Paris", "--notes", f"{name} likes green tea")
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.executescript(damage)
+    conn.close()
+    result = crm("check", "--format", "json")
+    assert result.exit_code == 1, result
+    problems = {r["check"]: r["detail"] for r in json.loads(result.stdout) if r["status"] != "ok"}
+    assert set(problems) == {"full-text index", "search index"}, problems
+    assert all(d.endswith("run 'crm reindex' to rebuild it") for d in problems.values())
+    said = (
+        "crm: the search index search_customers is damaged (the records are not): run 'crm "
+        "reindex' to rebuild it\n"
+    )
+    assert fails(1, "search", "tea", db=db_path) == said
+    zh = fails(1, "--lang", "zh", "search", "tea", db=db_path)
+    no_english(zh, "search_customers", "crm reindex")
+    assert ok("reindex") == "Indexed 3 records.\n"
+    assert crm("check").exit_code == 0
+    assert sorted(ok("search", "tea", "-q").split()) == ["1", "2", "3"]
+    assert ok("search", "Ben", "-q") == "2\n"
 
 
 def test_a_copy_that_fails_its_check_while_the_database_passes_is_said_so(

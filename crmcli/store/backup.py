@@ -773,8 +773,17 @@ def fts_tables(conn: sqlite3.Connection) -> list[str]:
 def fts_said(name: str, exc: sqlite3.DatabaseError) -> Said:
     """A full-text index's failed 'integrity-check' in crm's words: damaged (SQLite's
     `database disk image is malformed`: its pages, or its entries out of step with the
-    records it indexes); any other error as SQLite says it."""
+    records it indexes), with the fix for crm's own search index ('crm reindex' writes it
+    anew from the records); any other error as SQLite says it."""
+    from crmcli.store import search
+
     if is_damage(exc):
+        if name in {s.table for s in search.SOURCES.values()}:  # crm's: rebuilt from the records
+            return Said(
+                "{index} is damaged; the records it indexes are not: run 'crm reindex' to "
+                "rebuild it",
+                index=name,
+            )
         return Said("{index} is damaged; the records it indexes are not", index=name)
     return Said("{index}: {error}", index=name, error=exc)
 
