@@ -338,12 +338,21 @@ def backup_database(
 ) -> BackedUp:
     """`crm backup`: copy the database to `dest`, the text the user typed (see destination);
     with `keep`, rotate the folder it went to; `progress` hears the copy's phases. Raises
-    NotFound when there is no database."""
+    NotFound when there is no database: no file, or an empty one (0 bytes), which a read
+    reads as a database with nothing in it and the first write makes one (a copy of it would
+    be crm's empty schema, 581 KB of nothing the user made)."""
     if not db_path.exists():
         raise NotFound(_("there is no database at {db_path} to back up").format(db_path=db_path))
     # a FIFO, a folder, another user's file: refused before a backups folder is made
     guard.check_path(db_path)
     guard.check_owned(db_path)
+    if db.is_empty(db_path):  # 0 bytes (`touch`): no database yet, as when there is no file
+        raise NotFound(
+            _(
+                "{db_path} is empty: there is no database in it to back up yet (the first "
+                "command that writes makes it)"
+            ).format(db_path=db_path)
+        )
     target, stamped = destination(db_path, dest)
     source = connect(db_path, write=False, progress=progress)
     try:
@@ -502,7 +511,7 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
         )
     kept = None
     damaged = False
-    if db_path.exists():
+    if not db.is_empty(db_path):  # a 0-byte file holds nothing to keep (crm backup refuses it)
         try:
             current = connect(db_path, write=False)
             try:
