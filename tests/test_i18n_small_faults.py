@@ -511,6 +511,46 @@ def test_a_folder_given_to_restore_suggests_only_a_real_backup_of_this_database(
     )
 
 
+def test_a_folder_given_to_restore_suggests_only_a_backup_that_restores(db_path, tmp_path):
+    """The suggestion never opened the files: the newest non-empty one of a stamped name was
+    said, cut short, damaged, another program's SQLite file, encrypted with no key set."""
+    from crmcli.store import encryption
+
+    add("Anna")
+    ok("backup", "-q")
+    folder = db_path.parent / "backups"
+    real = folder / "crm-20261122T100000.db"
+    data = real.read_bytes()
+    (folder / "crm-20991231T235955.db").write_bytes(data)
+    corrupt(folder / "crm-20991231T235955.db")  # damaged
+    (folder / "crm-20991231T235956.db").write_bytes(data[: len(data) // 2])  # cut short
+    other = sqlite3.connect(folder / "crm-20991231T235957.db")  # another program's
+    other.execute("CREATE TABLE notes (text)")
+    other.close()
+    (folder / "crm-20991231T235958.db").write_bytes(b"\x00" * 4096)  # not SQLite at all
+    if encryption.available():  # encrypted, and no key is set
+        encryption.copy_as(real, None, folder / "crm-before-restore-20991231T235959.db", "k")
+    said = (
+        f"crm: {folder} is a folder, not a backup file; give one of the backups in it, the "
+        f"newest that can be restored: crm restore {real} (of the newer files, "
+        f"{4 + encryption.available()} cannot be restored: crm restore FILE says why)\n"
+    )
+    assert fails(2, "restore", str(folder), "--yes", db=db_path) == said
+    zh = fails(2, "--lang", "zh", "restore", str(folder), "--yes", db=db_path)
+    assert f"crm restore {real}" in zh and english_left(zh) == [], zh
+    ok("add", "Ben")
+    ok("restore", str(real), "--yes")  # the command said runs
+    assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna"]
+    for kept in folder.glob("crm-before-restore-2026*.db"):
+        kept.unlink()  # the copy that restore kept: a backup that restores
+    real.unlink()
+    err = fails(2, "restore", str(folder), "--yes", db=db_path)
+    assert err == (
+        f"crm: {folder} is a folder, not a backup file, and no backup of the database in it can "
+        "be restored (crm restore FILE says why); give another backup file\n"
+    )
+
+
 def test_a_restore_over_a_damaged_database_another_crm_has_open_waits_for_it(
     db_path, tmp_path, monkeypatch
 ):

@@ -470,8 +470,12 @@ def _folder_given(folder: Path, db_path: Path | None) -> str:
     """The refusal of a folder given where a backup file is wanted, naming the newest of
     crm's stamped backups of `db_path` in it (`<stem>-STAMP.db` and
     `<stem>-before-restore-STAMP.db`, as crm backup and crm restore name them; not a
-    -damaged- copy, an empty file or another database's backup), when there is one, as the
-    command to run."""
+    -damaged- copy, an empty file or another database's backup) that `crm restore` would
+    restore, as the command to run: each, newest first, is verified as a restore verifies
+    it (verify_backup), and one cut short, damaged, not crm's, or encrypted when no key is
+    set (it would ask for one, or fail) is passed over, and said to be."""
+    from crmcli.core.errors import CrmError
+
     found = []
     try:
         for path in folder.iterdir():
@@ -487,11 +491,33 @@ def _folder_given(folder: Path, db_path: Path | None) -> str:
         return _(
             "{path} is a folder, not a backup file; give the backup file itself (crm restore FILE)"
         ).format(path=folder)
-    newest = max(found)[1]
+    passed_over = 0
+    for _newest, path in sorted(found, reverse=True):
+        if encryption.is_encrypted(path) and encryption.session_key() is None:
+            passed_over += 1
+            continue
+        try:
+            verify_backup(path)
+        except CrmError:
+            passed_over += 1
+            continue
+        template = (
+            _(
+                "{path} is a folder, not a backup file; give one of the backups in it, the "
+                "newest: crm restore {newest}"
+            )
+            if not passed_over
+            else _(
+                "{path} is a folder, not a backup file; give one of the backups in it, the "
+                "newest that can be restored: crm restore {newest} (of the newer files, {count} "
+                "cannot be restored: crm restore FILE says why)"
+            )
+        )
+        return template.format(path=folder, newest=shlex.quote(str(path)), count=passed_over)
     return _(
-        "{path} is a folder, not a backup file; give one of the backups in it, the newest: "
-        "crm restore {newest}"
-    ).format(path=folder, newest=shlex.quote(str(newest)))
+        "{path} is a folder, not a backup file, and no backup of the database in it can be "
+        "restored (crm restore FILE says why); give another backup file"
+    ).format(path=folder)
 
 
 def restore_database(db_path: Path, source_path: Path) -> Restored:
