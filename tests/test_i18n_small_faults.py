@@ -480,7 +480,9 @@ def test_a_restore_over_a_damaged_database_that_fails_leaves_it_as_it_was(
         err = fails(1, "restore", str(good), "--yes", db=db_path)
         assert str(db_path) in err and "\n" not in err.rstrip("\n"), err
         assert db_path.read_bytes() == cut
-        assert [p.name for p in (db_path.parent / "backups").iterdir()] == []
+        folder = db_path.parent / "backups"
+        assert not folder.exists() or list(folder.iterdir()) == []
+        assert list(db_path.parent.glob(".crm.db.restoring-*")) == []
 
 
 def test_a_folder_given_to_restore_suggests_only_a_real_backup_of_this_database(db_path, tmp_path):
