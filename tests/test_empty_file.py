@@ -72,6 +72,37 @@ def test_check_says_the_file_is_empty_and_finds_no_problem(db_path):
     assert left(db_path) == [("crm.db", 0)]
 
 
+def test_a_backup_of_an_empty_file_is_refused_as_of_no_file(db_path, tmp_path):
+    """It wrote a 581 KB backup: crm's empty schema, nothing the user made, which crm
+    restore BACKUPS-FOLDER then offered as the newest backup."""
+    assert fails(3, "backup", db=db_path) == f"crm: there is no database at {db_path} to back up\n"
+    make_empty(db_path)
+    said = (
+        f"crm: {db_path} is empty: there is no database in it to back up yet (the first command "
+        "that writes makes it)\n"
+    )
+    for args in ((), (str(tmp_path / "copy.db"),), ("--keep", "1")):
+        assert fails(3, "backup", *args, db=db_path) == said
+    zh = fails(3, "--lang", "zh", "backup", db=db_path)
+    assert str(db_path) in zh and "为空" in zh, zh
+    assert not (db_path.parent / "backups").exists() and not (tmp_path / "copy.db").exists()
+    assert left(db_path) == [("crm.db", 0)]
+
+
+def test_a_restore_into_an_empty_file_keeps_no_copy_of_it(db_path, tmp_path):
+    """It kept crm's empty schema as `crm-before-restore-...db`, a backup of nothing."""
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "add", "Anna", "-q")
+    backup = tmp_path / "anna.db"
+    ok("--db", str(other), "backup", str(backup))
+    make_empty(db_path)
+    assert ok("restore", str(backup), "--yes") == (
+        f"Restored {backup} (1 customer) into {db_path}.\n"
+    )
+    assert not (db_path.parent / "backups").exists()
+    assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna"]
+
+
 def test_the_first_write_makes_the_schema_as_on_a_new_file(db_path):
     make_empty(db_path)
     assert ok("add", "Anna", "-q") == "1\n"

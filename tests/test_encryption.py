@@ -409,3 +409,35 @@ def test_a_backup_of_the_other_kind_is_read_read_only_when_restored(
     ok("restore", str(plain_backup), "--yes")
     assert opened == [plain_backup]
     assert ok("list", "-q") == "1\n"
+
+
+@needs_sqlcipher
+@pytest.mark.parametrize("damage", ["middle", "half", "one page and a bit"])
+def test_a_damaged_encrypted_backup_is_refused_as_a_damaged_plain_one_is(
+    db_path, key_file, tmp_path, monkeypatch, damage
+):
+    """Cut short, it said `wrong key for FILE (or the file is damaged)`, the key being
+    right: crm's words for a damaged backup are one line that says so and what to do."""
+    monkeypatch.setenv("CRM_KEY_FILE", str(key_file))
+    for name in ("Anna", "Ben", "Chen"):
+        ok("add", name, "--notes", "green tea " * 200)
+    assert not plain(db_path)
+    backup = tmp_path / "backup.db"
+    ok("backup", str(backup))
+    data = backup.read_bytes()
+    pages = len(data) // 4096
+    assert pages > 8
+    if damage == "middle":  # a page SQLite reads when it opens the file (the schema's)
+        data = data[:4096] + b"\xff" * 4096 + data[2 * 4096 :]
+    elif damage == "half":
+        data = data[: pages // 2 * 4096]
+    else:
+        data = data[: 4096 + 100]
+    backup.write_bytes(data)
+    before = db_path.read_bytes()
+    said = f"crm: {backup} is damaged; nothing was restored: restore another backup\n"
+    assert fails(2, "restore", str(backup), "--yes") == said
+    zh = fails(2, "--lang", "zh", "restore", str(backup), "--yes")
+    assert zh == f"crm: {backup} 已损坏；未恢复任何内容：请恢复另一个备份\n"
+    assert db_path.read_bytes() == before
+    assert sorted(ok("list", "-q").split()) == ["1", "2", "3"]

@@ -342,3 +342,111 @@ def test_injection_corpus_for_where_and_sort_is_rejected(db_path):
     for value in ("x; DELETE FROM customers", "' OR '1'='1", '" OR 1=1 --', "1); DROP TABLE t"):
         assert ok("list", "--where", f"name = {value}", "-q") == ""
     assert ok("list", "-q") == "1\n2\n"
+
+
+# --- an interrupted restore ------------------------------------------------------------------
+
+STOPPED_RESTORE = """
+import os, sys, time
+from crmcli.store import backup, db
+point = sys.argv[1]
+
+def stop():
+    print("ready", flush=True)
+    time.sleep(60)
+
+real_fsync, real_keep, real_upgrade = backup._fsync, backup._keep_bytes, db.upgrade
+
+def fsync(path):
+    real_fsync(path)
+    if point == "copy written" and ".restoring-" in str(path):
+        stop()
+
+def keep(path):
+    kept = real_keep(path)
+    if point == "bytes kept":
+        stop()
+    return kept
+
+def upgrade(path):
+    if point == "in place":
+        stop()
+    real_upgrade(path)
+
+backup._fsync, backup._keep_bytes, db.upgrade = fsync, keep, upgrade
+from crmcli.__main__ import main
+sys.argv = ["crm", "restore", sys.argv[2], "--yes"]
+main()
+"""
+
+
+def _files(folder: Path) -> dict[str, int]:
+    """The files under `folder` and their sizes, but SQLite's -wal and -shm of the database
+    (an empty -wal is its own, of a database in WAL mode)."""
+    return {
+        str(p.relative_to(folder)): p.stat().st_size
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in ("crm.db-wal", "crm.db-shm")
+    }
+
+
+@pytest.mark.parametrize("database", ["missing", "damaged"])
+@pytest.mark.parametrize("point", ["copy written", "bytes kept", "in place"])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_an_interrupted_restore_leaves_the_database_as_it_was_or_restored(
+    tmp_path, database, point, sig
+):
+    """A restore where SQLite cannot copy into the database (none there, or a damaged one)
+    emptied or created the file and wrote into it: killed, it left the database empty (0
+    bytes, a 1 KB -journal beside it) and the damaged bytes only in the backups folder."""
+    if database == "missing" and point == "bytes kept":
+        pytest.skip("no bytes to keep")
+    source = tmp_path / "source" / "crm.db"
+    source.parent.mkdir()
+    ok("--db", str(source), "add", "Anna", "--notes", "green tea " * 500, "-q")
+    good = tmp_path / "good.db"
+    ok("--db", str(source), "backup", str(good))
+    home = tmp_path / "home"
+    home.mkdir()
+    live = home / "crm.db"
+    if database == "damaged":
+        ok("--db", str(live), "add", "Ben", "-q")
+        for suffix in ("-wal", "-shm"):
+            Path(f"{live}{suffix}").unlink(missing_ok=True)
+        live.write_bytes(live.read_bytes()[:4096])
+    before = live.read_bytes() if live.exists() else None
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STOPPED_RESTORE, point, str(good)],
+        env=env_for(live),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "ready\n", proc.communicate()
+    proc.send_signal(sig)
+    proc.communicate(timeout=30)
+    left = _files(home)
+    assert 0 not in left.values(), left  # no empty file: not the database, no copy of it
+    now = live.read_bytes() if live.exists() else None
+    if now != before:  # restored, whole
+        assert integrity(live) == ("ok", [])
+        assert count(live, "SELECT group_concat(name) FROM customers") == "Anna"
+    restore_copies = [name for name in left if ".restoring-" in name]
+    if restore_copies and live.exists():  # what the killed restore was writing: said
+        assert all(name.startswith(".crm.db.restoring-") for name in restore_copies)
+        checked = subprocess.run(
+            [sys.executable, "-m", "crmcli", "check", "--format", "json"],
+            env=env_for(live), capture_output=True, text=True,
+        )  # fmt: skip
+        rows = [r for r in json.loads(checked.stdout) if r["check"] == "leftover copy"]
+        assert rows and "interrupted 'crm restore'" in rows[0]["detail"], checked.stdout
+    folder = home / "backups"
+    if folder.exists():  # what crm restore FOLDER names restores
+        said = fails(2, "--db", str(live), "restore", str(folder), "--yes")
+        assert "crm restore" in said and "-damaged-" not in said.split("crm restore ")[-1]
+    # the next restore puts the backup in place and removes what the killed one left
+    ok("--db", str(live), "restore", str(good), "--yes")
+    assert count(live, "SELECT group_concat(name) FROM customers") == "Anna"
+    assert [n for n in _files(home) if ".restoring-" in n] == []
+    assert 0 not in _files(home).values()

@@ -212,14 +212,52 @@ def test_check_says_a_damaged_full_text_index_in_crm_words(db_path):
     assert result.exit_code == 1
     details = {r["check"]: r["detail"] for r in json.loads(result.stdout) if r["status"] != "ok"}
     assert details["full-text index"] == (
-        "search_customers is damaged; the records it indexes are not"
+        "search_customers is damaged; the records it indexes are not: run 'crm reindex' to "
+        "rebuild it"
     )
-    assert details["search index"] == "search index search_customers is damaged"
+    assert details["search index"] == (
+        "search index search_customers is damaged; run 'crm reindex' to rebuild it"
+    )
     zh = crm("--lang", "zh", "check")
     lines = [x for x in zh.stdout.splitlines() if "已损坏" in x]
     assert len(lines) == 2, zh.stdout
     for line in lines:
         no_english(line, "search_customers")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE search_customers_data SET block = x'00ff00ff' WHERE id > 10",  # its blocks
+        "DELETE FROM search_customers_data WHERE id > 10",
+        "DELETE FROM search_customers_data",  # its header too: SQLite cannot open the table
+        "DELETE FROM search_customers_idx; DELETE FROM search_customers_data WHERE id = 10",
+    ],
+)
+def test_reindex_mends_a_damaged_full_text_index_as_check_and_search_say(db_path, damage):
+    """crm reindex failed on it (`the file is damaged: restore a backup`), crm search said
+    the same, and crm check named no fix: the records are sound, the index is theirs."""
+    for name in ("Anna", "Ben", "Chen"):
+        add(name, "--city", "Paris", "--notes", f"{name} likes green tea")
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.executescript(damage)
+    conn.close()
+    result = crm("check", "--format", "json")
+    assert result.exit_code == 1, result
+    problems = {r["check"]: r["detail"] for r in json.loads(result.stdout) if r["status"] != "ok"}
+    assert set(problems) == {"full-text index", "search index"}, problems
+    assert all(d.endswith("run 'crm reindex' to rebuild it") for d in problems.values())
+    said = (
+        "crm: the search index search_customers is damaged (the records are not): run 'crm "
+        "reindex' to rebuild it\n"
+    )
+    assert fails(1, "search", "tea", db=db_path) == said
+    zh = fails(1, "--lang", "zh", "search", "tea", db=db_path)
+    no_english(zh, "search_customers", "crm reindex")
+    assert ok("reindex") == "Indexed 3 records.\n"
+    assert crm("check").exit_code == 0
+    assert sorted(ok("search", "tea", "-q").split()) == ["1", "2", "3"]
+    assert ok("search", "Ben", "-q") == "2\n"
 
 
 def test_a_copy_that_fails_its_check_while_the_database_passes_is_said_so(
@@ -442,7 +480,9 @@ def test_a_restore_over_a_damaged_database_that_fails_leaves_it_as_it_was(
         err = fails(1, "restore", str(good), "--yes", db=db_path)
         assert str(db_path) in err and "\n" not in err.rstrip("\n"), err
         assert db_path.read_bytes() == cut
-        assert [p.name for p in (db_path.parent / "backups").iterdir()] == []
+        folder = db_path.parent / "backups"
+        assert not folder.exists() or list(folder.iterdir()) == []
+        assert list(db_path.parent.glob(".crm.db.restoring-*")) == []
 
 
 def test_a_folder_given_to_restore_suggests_only_a_real_backup_of_this_database(db_path, tmp_path):
@@ -470,6 +510,46 @@ def test_a_folder_given_to_restore_suggests_only_a_real_backup_of_this_database(
     assert err == (
         f"crm: {folder} is a folder, not a backup file; give the backup file itself "
         "(crm restore FILE)\n"
+    )
+
+
+def test_a_folder_given_to_restore_suggests_only_a_backup_that_restores(db_path, tmp_path):
+    """The suggestion never opened the files: the newest non-empty one of a stamped name was
+    said, cut short, damaged, another program's SQLite file, encrypted with no key set."""
+    from crmcli.store import encryption
+
+    add("Anna")
+    ok("backup", "-q")
+    folder = db_path.parent / "backups"
+    real = folder / "crm-20261122T100000.db"
+    data = real.read_bytes()
+    (folder / "crm-20991231T235955.db").write_bytes(data)
+    corrupt(folder / "crm-20991231T235955.db")  # damaged
+    (folder / "crm-20991231T235956.db").write_bytes(data[: len(data) // 2])  # cut short
+    other = sqlite3.connect(folder / "crm-20991231T235957.db")  # another program's
+    other.execute("CREATE TABLE notes (text)")
+    other.close()
+    (folder / "crm-20991231T235958.db").write_bytes(b"\x00" * 4096)  # not SQLite at all
+    if encryption.available():  # encrypted, and no key is set
+        encryption.copy_as(real, None, folder / "crm-before-restore-20991231T235959.db", "k")
+    said = (
+        f"crm: {folder} is a folder, not a backup file; give one of the backups in it, the "
+        f"newest that can be restored: crm restore {real} (of the newer files, "
+        f"{4 + encryption.available()} cannot be restored: crm restore FILE says why)\n"
+    )
+    assert fails(2, "restore", str(folder), "--yes", db=db_path) == said
+    zh = fails(2, "--lang", "zh", "restore", str(folder), "--yes", db=db_path)
+    assert f"crm restore {real}" in zh and english_left(zh) == [], zh
+    ok("add", "Ben")
+    ok("restore", str(real), "--yes")  # the command said runs
+    assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna"]
+    for kept in folder.glob("crm-before-restore-2026*.db"):
+        kept.unlink()  # the copy that restore kept: a backup that restores
+    real.unlink()
+    err = fails(2, "restore", str(folder), "--yes", db=db_path)
+    assert err == (
+        f"crm: {folder} is a folder, not a backup file, and no backup of the database in it can "
+        "be restored (crm restore FILE says why); give another backup file\n"
     )
 
 

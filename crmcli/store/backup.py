@@ -50,7 +50,15 @@ from crmcli.store.db import (
     rolled_back,
     storage_error,
 )
-from crmcli.store.files import check_output, creating, link_new, new_temp, place
+from crmcli.store.files import (
+    COMPANIONS,
+    check_output,
+    create_private_file,
+    creating,
+    link_new,
+    new_temp,
+    place,
+)
 
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})(?:-(?P<n>\d+))?\.db$")
 
@@ -271,8 +279,8 @@ def _keep_bytes(db_path: Path) -> Path:
     made: list[Path] = []
     try:
         for source, dest in ((db_path, target), (Path(f"{db_path}-wal"), Path(f"{target}-wal"))):
-            if not source.exists():
-                continue
+            if not source.exists() or (dest != target and source.stat().st_size == 0):
+                continue  # an empty -wal holds nothing: no 0-byte file beside the copy
             with creating(dest):
                 fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
                 made.append(dest)
@@ -338,12 +346,21 @@ def backup_database(
 ) -> BackedUp:
     """`crm backup`: copy the database to `dest`, the text the user typed (see destination);
     with `keep`, rotate the folder it went to; `progress` hears the copy's phases. Raises
-    NotFound when there is no database."""
+    NotFound when there is no database: no file, or an empty one (0 bytes), which a read
+    reads as a database with nothing in it and the first write makes one (a copy of it would
+    be crm's empty schema, 581 KB of nothing the user made)."""
     if not db_path.exists():
         raise NotFound(_("there is no database at {db_path} to back up").format(db_path=db_path))
     # a FIFO, a folder, another user's file: refused before a backups folder is made
     guard.check_path(db_path)
     guard.check_owned(db_path)
+    if db.is_empty(db_path):  # 0 bytes (`touch`): no database yet, as when there is no file
+        raise NotFound(
+            _(
+                "{db_path} is empty: there is no database in it to back up yet (the first "
+                "command that writes makes it)"
+            ).format(db_path=db_path)
+        )
     target, stamped = destination(db_path, dest)
     source = connect(db_path, write=False, progress=progress)
     try:
@@ -461,8 +478,12 @@ def _folder_given(folder: Path, db_path: Path | None) -> str:
     """The refusal of a folder given where a backup file is wanted, naming the newest of
     crm's stamped backups of `db_path` in it (`<stem>-STAMP.db` and
     `<stem>-before-restore-STAMP.db`, as crm backup and crm restore name them; not a
-    -damaged- copy, an empty file or another database's backup), when there is one, as the
-    command to run."""
+    -damaged- copy, an empty file or another database's backup) that `crm restore` would
+    restore, as the command to run: each, newest first, is verified as a restore verifies
+    it (verify_backup), and one cut short, damaged, not crm's, or encrypted when no key is
+    set (it would ask for one, or fail) is passed over, and said to be."""
+    from crmcli.core.errors import CrmError
+
     found = []
     try:
         for path in folder.iterdir():
@@ -478,11 +499,33 @@ def _folder_given(folder: Path, db_path: Path | None) -> str:
         return _(
             "{path} is a folder, not a backup file; give the backup file itself (crm restore FILE)"
         ).format(path=folder)
-    newest = max(found)[1]
+    passed_over = 0
+    for _newest, path in sorted(found, reverse=True):
+        if encryption.is_encrypted(path) and encryption.session_key() is None:
+            passed_over += 1
+            continue
+        try:
+            verify_backup(path)
+        except CrmError:
+            passed_over += 1
+            continue
+        template = (
+            _(
+                "{path} is a folder, not a backup file; give one of the backups in it, the "
+                "newest: crm restore {newest}"
+            )
+            if not passed_over
+            else _(
+                "{path} is a folder, not a backup file; give one of the backups in it, the "
+                "newest that can be restored: crm restore {newest} (of the newer files, {count} "
+                "cannot be restored: crm restore FILE says why)"
+            )
+        )
+        return template.format(path=folder, newest=shlex.quote(str(path)), count=passed_over)
     return _(
-        "{path} is a folder, not a backup file; give one of the backups in it, the newest: "
-        "crm restore {newest}"
-    ).format(path=folder, newest=shlex.quote(str(newest)))
+        "{path} is a folder, not a backup file, and no backup of the database in it can be "
+        "restored (crm restore FILE says why); give another backup file"
+    ).format(path=folder)
 
 
 def restore_database(db_path: Path, source_path: Path) -> Restored:
@@ -502,7 +545,7 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
         )
     kept = None
     damaged = False
-    if db_path.exists():
+    if not db.is_empty(db_path):  # a 0-byte file holds nothing to keep (crm backup refuses it)
         try:
             current = connect(db_path, write=False)
             try:
@@ -516,25 +559,144 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
             if not isinstance(exc, Damaged) and not _damage_in(exc):
                 raise
             damaged = True
-    with _of_kind(db_path, source_path, damaged=damaged) as source:
-        if damaged:
-            kept = str(_over_damaged(db_path, source))
-        else:
+    if damaged or not db_path.exists():
+        made = _restore_anew(db_path, source_path, damaged=damaged)
+        kept = str(made) if made is not None else kept
+    else:
+        with _of_kind(db_path, source_path) as source:
             replace_contents(db_path, source)  # the store's one way to replace the contents
     return {"restored": str(source_path), "kept": kept, **info}
 
 
+_WORK = ".restoring-"  # `.<db name>.restoring-<pid>`: a restore's copy beside the database
+
+
+def _work_file(db_path: Path) -> Path:
+    """Where this process writes a restore's copy beside the database (`.crm.db.restoring-PID`),
+    after removing the copies (and their -journal, -wal, -shm) of restores that were killed:
+    those whose process is gone. Never a backup's name: `crm restore FOLDER` and a person
+    looking for one pass it by; nor one the next restore would leave."""
+    for path in stale_work(db_path):
+        path.unlink(missing_ok=True)
+    work = db_path.with_name(f".{db_path.name}{_WORK}{os.getpid()}")
+    for path in (work, *(Path(f"{work}{s}") for s in COMPANIONS)):
+        path.unlink(missing_ok=True)
+    return work
+
+
+def stale_work(db_path: Path) -> list[Path]:
+    """The copies (and their -journal, -wal, -shm) that restores into `db_path` were writing
+    when they were killed: those of processes that are gone."""
+    prefix = f".{db_path.name}{_WORK}"
+    found = []
+    for path in sorted(db_path.parent.glob(f"{prefix}*")):
+        pid = path.name.removeprefix(prefix).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            found.append(path)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _remove_work(work: Path) -> None:
+    for path in (work, *(Path(f"{work}{s}") for s in COMPANIONS)):
+        path.unlink(missing_ok=True)
+
+
+def _write_copy(source_path: Path, work: Path, key: str | None) -> None:
+    """Write the backup at `source_path` whole into the new file `work`, encrypted with `key`
+    (None: plain) whatever the backup's kind, in WAL mode as crm keeps a database, fsynced:
+    what a restore puts in place at once."""
+    source = open_file(source_path, readonly=True)
+    try:
+        source_key = encryption.key_of(source)
+        if source_key == key:
+            with creating(work):
+                create_private_file(work)
+            target = open_over(work, key=key)
+            try:
+                source.backup(target)
+                target.execute("PRAGMA journal_mode = WAL")
+            finally:
+                target.close()
+    finally:
+        source.close()
+    if source_key != key:
+        encryption.copy_as(source_path, source_key, work, key)
+        converted = open_over(work, key=key)
+        try:
+            converted.execute("PRAGMA journal_mode = WAL")
+        finally:
+            converted.close()
+    _fsync(work)
+
+
+def _restore_anew(db_path: Path, source_path: Path, *, damaged: bool) -> Path | None:
+    """Restore the backup at `source_path` where there is no database to copy it into
+    through SQLite, all at once: none at all, or a damaged one (cut short, or a page in
+    the middle: SQLite cannot write over a file whose first pages it cannot read). The
+    backup is first written whole beside it (`_write_copy`, in the kind a new database
+    takes: encrypted when a key is set), then given the database's name in one step: a new
+    name by a hard link that replaces nothing (should a crm have made the file meanwhile,
+    the copy goes into that file through SQLite instead), a damaged file by a rename, under
+    its exclusive lock (guard.exclusive: no crm has it open, and one starting meanwhile
+    waits, then opens the restored file), after its bytes are kept (`_keep_bytes`, for
+    `sqlite3 .recover`) and its -wal, -shm, -journal removed (SQLite would play them into
+    the restored file). So a restore interrupted at any point, by Ctrl-C or kill -9, leaves
+    the database as it was or restored, never empty or half written, and no copy of its
+    own that could be taken for a backup (the next restore removes what a killed one left).
+    Returns the kept copy of a damaged database."""
+    check_folder(db_path)
+    if db_path.exists():
+        guard.check_owned(db_path)
+    work = _work_file(db_path)
+    kept = None
+    try:
+        _write_copy(source_path, work, encryption.session_key())
+        if damaged:
+            with guard.exclusive(db_path):
+                kept = _keep_bytes(db_path)
+                try:
+                    for suffix in COMPANIONS:
+                        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+                    os.replace(work, db_path)
+                except BaseException:
+                    _put_back(kept, db_path)
+                    raise
+                _fsync(db_path.parent)
+        elif link_new(work, db_path):
+            _fsync(db_path.parent)
+        else:  # made by a crm starting meanwhile: written into through SQLite after all
+            with _of_kind(db_path, source_path) as source:
+                replace_contents(db_path, source)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, db_path) from exc
+    finally:
+        _remove_work(work)
+    db.upgrade(db_path)
+    return kept
+
+
 @contextmanager
-def _of_kind(db_path: Path, source_path: Path, *, damaged: bool) -> Iterator[sqlite3.Connection]:
-    """The backup at `source_path` opened as the database's kind: as it is when both are
-    plain or encrypted with one key, else first copied into a temporary file of the
-    database's kind (SQLite's backup API copies pages as they are). A damaged or missing
-    database takes the session's kind, as a new one would."""
+def _of_kind(db_path: Path, source_path: Path) -> Iterator[sqlite3.Connection]:
+    """The backup at `source_path` opened as the kind of the database at `path` (an
+    existing file): as it is when both are plain or encrypted with one key, else first
+    copied into a work file of the database's kind beside it (SQLite's backup API copies
+    pages as they are; `_work_file`: the next restore removes it should this one be
+    killed). An empty database takes the session's kind, as a new one would."""
     source = open_file(source_path, readonly=True)
     try:
         source_key = encryption.key_of(source)
         live_key = encryption.session_key()
-        if not damaged and db_path.exists() and db_path.stat().st_size > 0:
+        if db_path.exists() and db_path.stat().st_size > 0:
             try:
                 live = open_file(db_path, readonly=True)
             except sqlite3.Error as exc:
@@ -546,50 +708,20 @@ def _of_kind(db_path: Path, source_path: Path, *, damaged: bool) -> Iterator[sql
             return
     finally:
         source.close()
-    fd, name = tempfile.mkstemp(prefix=f".{db_path.name}.restoring-", dir=db_path.parent)
-    os.close(fd)
-    temporary = Path(name)
+    work = _work_file(db_path)
     try:
-        temporary.unlink()
-        encryption.copy_as(source_path, source_key, temporary, live_key)
+        encryption.copy_as(source_path, source_key, work, live_key)
         converted = (
-            open_file(temporary, readonly=True)
+            open_file(work, readonly=True)
             if live_key is None
-            else encryption.open_keyed(temporary, live_key)
+            else encryption.open_keyed(work, live_key)
         )
         try:
             yield converted
         finally:
             converted.close()
     finally:
-        for path in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
-            path.unlink(missing_ok=True)
-
-
-def _over_damaged(db_path: Path, source: sqlite3.Connection) -> Path:
-    """Write the backup `source` over the damaged database at `db_path`, its bytes first
-    kept (`_keep_bytes`); returns the copy. SQLite cannot write over a file whose first
-    pages it cannot read (a file cut short), so the file is emptied and written anew (the
-    same file, never renamed: links to it stay), all under its exclusive lock
-    (guard.exclusive): a crm starting meanwhile waits, else it could write into the file
-    after its bytes were kept, or find it empty and make a new database, and what it wrote
-    would be written over. When writing in fails, the kept bytes go back and the copy goes."""
-    check_folder(db_path)
-    guard.check_owned(db_path)
-    with guard.exclusive(db_path):
-        kept = _keep_bytes(db_path)
-        try:
-            with db_path.open("r+b") as emptied:
-                emptied.truncate(0)
-            for path in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
-                path.unlink(missing_ok=True)
-            key = encryption.key_of(source)
-            db.copy_into(db_path, source, lambda: open_over(db_path, key=key))
-        except BaseException:
-            _put_back(kept, db_path)
-            raise
-    db.upgrade(db_path)
-    return kept
+        _remove_work(work)
 
 
 def _put_back(kept: Path, db_path: Path) -> None:
@@ -773,8 +905,17 @@ def fts_tables(conn: sqlite3.Connection) -> list[str]:
 def fts_said(name: str, exc: sqlite3.DatabaseError) -> Said:
     """A full-text index's failed 'integrity-check' in crm's words: damaged (SQLite's
     `database disk image is malformed`: its pages, or its entries out of step with the
-    records it indexes); any other error as SQLite says it."""
+    records it indexes), with the fix for crm's own search index ('crm reindex' writes it
+    anew from the records); any other error as SQLite says it."""
+    from crmcli.store import search
+
     if is_damage(exc):
+        if name in {s.table for s in search.SOURCES.values()}:  # crm's: rebuilt from the records
+            return Said(
+                "{index} is damaged; the records it indexes are not: run 'crm reindex' to "
+                "rebuild it",
+                index=name,
+            )
         return Said("{index} is damaged; the records it indexes are not", index=name)
     return Said("{index}: {error}", index=name, error=exc)
 
@@ -875,6 +1016,23 @@ def check_database(
         return rows  # another user's file: crm opens it no more than any command does
     removed = remove_leftover(db_path) if repair else []
     found = guard.leftovers(db_path)
+    restoring = stale_work(db_path)
+    if restoring and repair:
+        for path in restoring:
+            path.unlink(missing_ok=True)
+        add(
+            "leftover copy", True, Said("removed {paths}", paths=Listing(list(map(str, restoring))))
+        )
+    elif restoring:
+        add(
+            "leftover copy",
+            False,
+            Said(
+                "{paths}: left by an interrupted 'crm restore', not a backup; the next restore "
+                "or 'crm check --repair' removes it",
+                paths=Listing(list(map(str, restoring))),
+            ),
+        )
     if removed:
         add("leftover copy", True, Said("removed {paths}", paths=Listing(list(map(str, removed)))))
     if found:

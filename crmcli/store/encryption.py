@@ -273,8 +273,13 @@ def connect_cipher(target: str, key: str, *, uri: bool, timeout: float) -> Ciphe
     conn.execute(f"PRAGMA key = {_literal(key)}")
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as exc:
         conn.close()
+        if "malformed" in str(exc).lower():  # SQLITE_CORRUPT (sqlcipher3's errors have no code)
+            # The key opened its first page (a wrong key fails there, `not a database`), and
+            # the file is damaged past it, or cut short: said as a damaged file is, plain or
+            # encrypted (`crm restore` of it: damaged, restore another backup)
+            raise
         raise InvalidInput(
             _("wrong key for {value} (or the file is damaged)").format(value=_shown(target))
         ) from None

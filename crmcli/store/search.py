@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypedDict
 
-from crmcli.core.errors import InvalidInput
+from crmcli.core.errors import InvalidInput, StorageError
 from crmcli.core.i18n import Said, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.searchtext import (
@@ -52,6 +52,7 @@ from crmcli.core.searchtext import (
     window,
 )
 from crmcli.core.vocabulary import word
+from crmcli.store.connection import is_damage
 
 CHUNK = 500  # ids per IN (...) query
 
@@ -625,7 +626,7 @@ def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
     how many records were indexed. `progress` hears one phase a kind of record, counted."""
     total = 0
     for name, source in SOURCES.items():
-        conn.execute(f"DELETE FROM {source.table}")
+        _emptied(conn, source.table)
         if name == "customers":
             conn.execute("DELETE FROM search_name_order")
         ids = [r[0] for r in conn.execute(source.ids_sql)]
@@ -638,6 +639,48 @@ def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
         conn.execute(f"INSERT INTO {source.table} ({source.table}) VALUES ('optimize')")
     conn.execute("DELETE FROM search_dirty")
     return total
+
+
+def _emptied(conn: sqlite3.Connection, table: str) -> None:
+    """Empty the FTS5 table `table`, its index included, even when the index is damaged
+    (blocks of its `_data` shadow table overwritten or gone, as `crm check` reports it):
+    a DELETE alone leaves the old blocks behind, and the next merge ('optimize') reads them.
+    FTS5's 'rebuild' writes the index anew from the table's own copy of the text without
+    reading the old one: after the DELETE it costs nothing (no rows are left to index),
+    before it (when the damage stops the DELETE itself) it makes the index sound to delete
+    from. A failed statement is undone by SQLite, the transaction stays."""
+    rebuild = f"INSERT INTO {table} ({table}) VALUES ('rebuild')"
+    try:
+        conn.execute(f"DELETE FROM {table}")
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        try:
+            conn.execute(rebuild)
+        except sqlite3.DatabaseError as again:
+            if not is_damage(again):
+                raise
+            _reset_index(conn, table)  # SQLite cannot even open the table: its header is gone
+            conn.execute(rebuild)
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute(rebuild)
+
+
+def _reset_index(conn: sqlite3.Connection, table: str) -> None:
+    """Write the FTS5 table `table`'s index as an empty one, in its shadow tables `_data`
+    and `_idx`, for when its own header rows are gone or garbled and SQLite refuses to open
+    the table (`vtable constructor failed`), so that not even 'rebuild' runs. The empty
+    index's rows are those the connection's own SQLite writes for a new FTS5 table (read
+    from one made for the moment in its `temp` schema), not bytes of crm's: the table's text
+    (`_content`) is untouched, and the 'rebuild' after it indexes that text anew."""
+    conn.execute("CREATE VIRTUAL TABLE temp.crm_empty_index USING fts5(a)")
+    try:
+        rows = [tuple(r) for r in conn.execute("SELECT id, block FROM temp.crm_empty_index_data")]
+    finally:
+        conn.execute("DROP TABLE temp.crm_empty_index")
+    conn.execute(f"DELETE FROM {table}_data")
+    conn.execute(f"DELETE FROM {table}_idx")
+    conn.executemany(f"INSERT INTO {table}_data (id, block) VALUES (?, ?)", rows)
 
 
 def check(conn: sqlite3.Connection) -> list[Said]:
@@ -655,8 +698,15 @@ def check(conn: sqlite3.Connection) -> list[Said]:
                 problems.append(
                     Said("search index {table}: {error}", table=source.table, error=exc)
                 )
-        except sqlite3.DatabaseError:  # SQLite's `database disk image is malformed`
-            problems.append(Said("search index {table} is damaged", table=source.table))
+        except sqlite3.DatabaseError:  # `database disk image is malformed`, or unopenable
+            # The records are sound: 'crm reindex' writes the index anew from them (_emptied)
+            problems.append(
+                Said(
+                    "search index {table} is damaged; run 'crm reindex' to rebuild it",
+                    table=source.table,
+                )
+            )
+            continue  # its entries cannot be counted: the rebuild mends them too
         indexed = {r[0] for r in conn.execute(f"SELECT rowid FROM {source.table}")}
         live = {r[0] for r in conn.execute(source.ids_sql)}
         dirty = queued.get(source.name, set())
@@ -849,7 +899,18 @@ def search(
     hits: list[Hit] = []
     for source in chosen:
         stale = queued.get(source.name, set())
-        hits += _source_hits(conn, source, terms, limit=limit, archived=archived, skip=stale)
+        try:
+            hits += _source_hits(conn, source, terms, limit=limit, archived=archived, skip=stale)
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            # Its blocks overwritten or gone: the records are sound, and the index is theirs
+            raise StorageError(
+                _(
+                    "the search index {table} is damaged (the records are not): run 'crm "
+                    "reindex' to rebuild it"
+                ).format(table=source.table)
+            ) from exc
         if stale:
             hits += _live_hits(conn, source, terms, stale, archived)
     order = {name: i for i, name in enumerate(SOURCES)}
