@@ -42,6 +42,21 @@ DATA = Path(__file__).parent / "data"
 CRM = str(Path(sys.executable).with_name("crm"))
 
 
+def test_a_name_from_its_parts_is_joined_as_its_script_writes_it(cn, tmp_path):
+    """Google's newer export has no full-name column: Korean put the given name first
+    (민준 김) and names of two scripts lost their space (张Wei)."""
+    file = tmp_path / "contacts.csv"
+    file.write_text(
+        "First Name,Middle Name,Last Name,E-mail 1 - Value\n민준,,김,k@example.kr\n"
+        "Wei,,张,w1@example.cn\n伟,,Zhang,w2@example.cn\n太郎,,山田,y@example.jp\n"
+        "伟,,张,z@example.cn\nAnna,Maria,Lee,a@example.com\n",
+        encoding="utf-8",
+    )
+    imported(file)
+    names = ["김민준", "Wei 张", "伟 Zhang", "山田太郎", "张伟", "Anna Maria Lee"]
+    assert sorted(by_name()) == sorted(names)
+
+
 def test_google_contacts_csv(cn):
     result = crm("import", "customers", str(DATA / "google_contacts.csv"))
     assert result.exit_code == 0, result.stderr
