@@ -2554,6 +2554,8 @@ class PurchaseImporter(Importer):
             self.header = tuple(records.columns)
             self.decimal_comma = records.delimiter == ";"
             targets = [self.mapper.target(c) for c in records.columns]
+            if "customer" not in targets:  # said once for the file, not on every row
+                raise InvalidInput(self.no_customer())
             if purchase_sets.columns_fit(targets):
                 purchase_sets.run(self, records)
                 self.summary.ignored = list(self.mapper.ignored)
@@ -2734,6 +2736,8 @@ class InteractionImporter(Importer):
             self._last_id = self.last_id()
             self.header = tuple(records.columns)
             targets = [self.mapper.target(c) for c in records.columns]
+            if "customer" not in targets:  # said once for the file, not on every row
+                raise InvalidInput(self.no_customer())
             if interaction_sets.columns_fit(targets):
                 interaction_sets.run(self, records)
                 self.summary.ignored = list(self.mapper.ignored)
