@@ -1372,3 +1372,33 @@ def test_a_chinese_day_or_hour_that_says_no_one_is_refused_whole(text, direction
     with pytest.raises(InvalidInput) as refused:
         dates.parse_date(text, FRIDAY.date(), direction=direction)
     assert refused.value.message == message
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    moment=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2099, 12, 31)),
+    minutes=st.integers(-14 * 60, 14 * 60).map(lambda m: m - m % 15),
+    colon=st.booleans(),
+    spaces=st.sampled_from([" ", "  ", "\t"]),
+)
+def test_a_moment_with_its_offset_after_a_space_is_that_moment(moment, minutes, colon, spaces):
+    """Shopify writes `2026-11-02 14:05:33 +0800`: refused as not a date, where the same
+    moment with the offset run into the time was read."""
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    offset = f"{sign}{hours:02}{':' if colon else ''}{rest:02}"
+    given_at = moment.replace(microsecond=0, tzinfo=timezone(timedelta(minutes=minutes)))
+    typed = f"{moment:%Y-%m-%d %H:%M:%S}{spaces}{offset}"
+    assert dates.parse_datetime(typed, FRIDAY, direction="past") == given_at
+
+
+@pytest.mark.parametrize(
+    ("typed", "clock"),
+    [("2026/1/5 下午 02:05:33", "14:05:33"), ("2026/1/5 上午 11:59:59", "11:59:59"),
+     ("2026/1/5 下午 12:05:33", "12:05:33"), ("2026/1/5 凌晨 12:00:01", "00:00:01"),
+     ("2026/1/5 下午02:05", "14:05:00")],
+)  # fmt: skip
+def test_a_chinese_spreadsheet_s_moment_with_seconds_is_read(typed, clock):
+    """Chinese Excel and WPS write `2026/1/5 下午 02:05:33`: refused, quoting it cut short."""
+    moment = dates.parse_datetime(typed, FRIDAY, direction="past")
+    assert (moment.date(), moment.strftime("%H:%M:%S")) == (date(2026, 1, 5), clock)

@@ -190,6 +190,11 @@ _ZH_WORDS = {
 _EN_WORDS = {"today": 0, "now": 0, "tomorrow": 1, "yesterday": -1}
 
 _CLOCK = r"(\d{1,2}):(\d{2})(?::(\d{2}))?"
+# An ISO date and time with its UTC offset after a space (`2026-11-02 14:05:33 +0800`, as
+# Shopify's exports write it): the offset joined to the time, as ISO writes it.
+_SPACED_OFFSET = (
+    r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s+([+-]\d{2}:?\d{2})$"
+)
 _AM_PM = r"(\d{1,2})(?::(\d{2})(?::(\d{2}))?)?\s*([ap])\.?m\.?"
 _ZH_PARTS = "上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|夜里|半夜"
 # The night runs past midnight: its hours are counted from the start of the day it begins on
@@ -206,7 +211,7 @@ _ZH_NUMERAL = r"\d{1,2}|[零一二两三四五六七八九十]{1,3}"
 _ZH_CLOCK = (
     rf"({_ZH_PARTS})?\s*"
     rf"(?:({_ZH_NUMERAL})\s*[点點时時]\s*(?:(半)|([一三])刻|({_ZH_NUMERAL})\s*分?)?"
-    r"|(\d{1,2}):(\d{2}))"
+    r"|(\d{1,2}):(\d{2})(?::(\d{2}))?)"  # 下午 02:05:33, as Chinese Excel and WPS write it
 )
 # The hours of the day each Chinese period word covers. An hour written with it on the 12-hour
 # clock (1-12) is the one hour of the period that shows it (下午3点 15:00, 凌晨12点 00:00); an
@@ -294,7 +299,7 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     next one, "past" the last one (today included either way), "none" refuses it. Raises
     InvalidInput with the accepted forms.
     """
-    raw = _normal(text)
+    raw = re.sub(_SPACED_OFFSET, r"\1\2", _normal(text))  # as parse_datetime reads it
     if re.fullmatch(_ISO, raw):
         with suppress(ValueError):  # the grammar below says what is wrong
             iso = datetime.fromisoformat(raw.upper()).date()
@@ -493,7 +498,7 @@ def parse_datetime(text: str, now: datetime, *, direction: Direction) -> datetim
     is already in daylight-saving time). Raises InvalidInput, also for a local time that
     does not exist (skipped by a daylight-saving change).
     """
-    raw = _normal(text)
+    raw = re.sub(_SPACED_OFFSET, r"\1\2", _normal(text))  # 14:05:33 +0800: Shopify's
     value: datetime | None = None
     if re.fullmatch(_ISO, raw):
         with suppress(ValueError):  # the grammar below says what is wrong
@@ -616,7 +621,7 @@ def _clock(text: str) -> timedelta | None:
                     ).format(typed=typed, said=typed.strip(), clock=f"{hour + 12}:{minute:02}")
                 )
         else:
-            hour, minute = int(match[6]), int(match[7])
+            hour, minute, second = int(match[6]), int(match[7]), int(match[8] or 0)
         if part in _ZH_NIGHT:
             days, hour = divmod(_night_hour(part, hour, typed), 24)
         elif part:
