@@ -2008,6 +2008,24 @@ def test_a_file_without_a_customer_column_is_refused_in_one_line(cn, tmp_path, k
         )
 
 
+def test_map_takes_a_purchase_column_as_a_file_heads_it_and_a_column_once(cn, tmp_path):
+    """`--map "Paid at=date"` (a column name docs/transfer.md lists) was an unknown field;
+    `--map 金额=amount --map 金额=item` let the last one win without a word."""
+    ok("add", "张伟", "--email", "zw@example.cn")
+    file = tmp_path / "orders.csv"
+    file.write_text("Email,Lineitem name,Paid at,Total,Name\n"
+                    "zw@example.cn,Cup,2026-11-02 14:05:33 +0800,5,#1001\n", "utf-8")  # fmt: skip
+    ok("import", "purchases", str(file), "--map", "Email=customer", "--map",
+       "Lineitem name=item", "--map", "Paid at=date", "--map", "Total=金额", "--map",
+       "Name=order")  # fmt: skip
+    (line,) = json.loads(ok("purchases", "-f", "json"))
+    assert (line["item"], line["amount"], line["order_ref"]) == ("Cup", "5.00", "#1001")
+    assert line["purchased_at"] == "2026-11-02T14:05:33+08:00"
+    err = fails(2, "import", "purchases", str(file), "--map", "Total=amount", "--map",
+                "Total=item", db=cn)  # fmt: skip
+    assert err == "crm: --map names the column 'Total' twice, as amount and as item\n"
+
+
 def test_a_row_of_nothing_but_a_guarded_tab_is_a_blank_line(cn, tmp_path):
     ok("add", "张伟", "--external-id", "C-1")
     file = tmp_path / "p.csv"

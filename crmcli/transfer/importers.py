@@ -397,8 +397,11 @@ class Mapper:
 
                 key = new_field_key(None, validate.field_key(target[6:], set(CUSTOMER_TARGETS)))
                 target = f"field:{key}"
-            elif target not in allowed:  # a field by its header, as --where takes it: 公司
-                named = column_named(target, tuple(allowed))
+            elif target not in allowed:  # a field by its header, as --where takes it: 公司,
+                # or as a file heads it (`date`, `order`, 日期: docs/transfer.md's columns)
+                named = column_named(target, tuple(allowed)) or (
+                    alias if (alias := ALIASES[kind].get(header_key(target))) in allowed else None
+                )
                 meant = fields_meant(target, list(allowed)) if named is None else []
                 if meant:  # a typo: `--map 姓名=nmae`
                     raise InvalidInput(
@@ -416,6 +419,14 @@ class Mapper:
                         )
                     )
                 target = named
+            if self.overrides.get(header_key(header), target) != target:  # the last won
+                raise InvalidInput(
+                    _("--map names the column {column!r} twice, as {first} and as {second}").format(
+                        column=header.strip(),
+                        first=self.overrides[header_key(header)],
+                        second=target,
+                    )
+                )
             self.overrides[header_key(header)] = target
             self.named[header_key(header)] = header.strip()
 
