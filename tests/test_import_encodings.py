@@ -270,6 +270,8 @@ def test_a_customer_number_excel_wrote_in_scientific_notation_merges_nobody(cn, 
     assert "字段 QQ “1.23457E+09”无效：表格软件把这个数存成了科学计数法" in said, said
     assert "“1.00E+05”无效" in said, said
     fails(2, "add", "Q", "--external-id", "1.2E+11", db=cn)
+    said = fails(2, "--lang", "zh", "add", "Q", "--national-id", "1.10105E+17", db=cn)
+    assert said.startswith("crm: 身份证号 “1.10105E+17”无效：表格软件"), said
     ok("add", "Q", "--external-id", "1E5", "--field", "code=2e10")  # no sign: not Excel's
     assert by_name()["Q"]["external_id"] == "1E5"
 

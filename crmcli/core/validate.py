@@ -785,6 +785,7 @@ def national_id(value: str, today: date) -> str:
     # Full-width digits and Ｘ (typed with a Chinese input method) are the same number.
     raw = unicodedata.normalize("NFKC", value).strip().upper()
     if not re.fullmatch(r"[0-9]{17}[0-9X]", raw):
+        not_scientific(_("field|national_id").split("|")[-1], raw)  # 1.10105E+17: Excel's
         raise InvalidInput(_("national ID must be 18 characters: 17 digits and a digit or X"))
     if not id_region_ok(raw[:6]):
         raise InvalidInput(
