@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import by_name, examples, fails, imported, ok
@@ -118,6 +118,10 @@ FOREIGN = [
     ("cp1252", "name,city\r\nÅsa Öberg,Göteborg\r\nJosé Muñoz,Córdoba\r\n"),
     ("cp1250", "name,city\r\nŁukasz Wąsik,Łódź\r\nJiří Novák,Plzeň\r\n"),
     ("shift_jis", "name,email,notes\r\n山田太郎,yamada@example.jp,東京の顧客です\r\n"),
+    ("cp1252", "name,phone,city\r\nÅsa Åkesson,+46 8 123 456 78,Ängelholm\r\n"),
+    ("cp1250", "First Name,Last Name,Notes\r\nAnna,Różańska,różne podróże\r\n"),
+    ("cp949", "name,city,notes\r\n김민준,서울,단골 고객입니다 자주 옵니다\r\n"
+              "이서연,부산,친구 소개로 왔어요\r\n"),
 ]  # fmt: skip
 
 
@@ -132,10 +136,37 @@ def test_a_western_or_japanese_file_is_never_read_as_chinese(cn, tmp_path, encod
     assert any(first[0] in name for name in by_name()), (first, list(by_name()))
 
 
+@pytest.mark.parametrize(
+    ("encoding", "text", "said"),
+    [("cp1252", "name,city\r\nÅsa Åkesson,Ängelholm\r\n", "Western European text, not Chinese; "
+      "give its encoding: --encoding cp1252"),
+     ("cp949", "이름,전화,도시,메모\r\n김민준,010,서울,단골 고객입니다\r\n", "Korean text, not "
+      "Chinese; give its encoding: --encoding cp949")],
+)  # fmt: skip
+def test_a_file_of_another_script_is_told_its_encoding(cn, tmp_path, encoding, text, said):
+    """A Swedish file was told `--encoding big5 or gb18030`, which imported 彎a 儼esson; a
+    Korean one (its hangul has GB2312's bytes) was imported as 辫刮霖 without a word."""
+    file = tmp_path / "export.csv"
+    file.write_bytes(text.encode(encoding))
+    assert said in fails(2, "import", "customers", str(file), db=cn)
+
+
+def test_traditional_chinese_in_a_gbk_file_is_still_gb18030(cn, tmp_path):
+    """A shop system on the mainland writes Hong Kong customers in GBK: 黃麗華 is no
+    everyday character of GB2312, but of Big5's first level."""
+    file = tmp_path / "hk.csv"
+    file.write_bytes("姓名,電話,地址,備註\r\n黃麗華,+852 9123 4567,香港灣仔軒尼詩道,舊客戶\r\n"
+                     "陳國榮,+852 9876 5432,九龍尖沙咀彌敦道,\r\n".encode("gbk"))  # fmt: skip
+    imported(file)
+    assert by_name()["黃麗華"]["notes"] == "舊客戶"
+
+
 def test_a_gbk_list_of_rare_name_characters_is_still_chinese(cn, tmp_path):
     """Half of the ideographs in GB2312 is enough: names take rare characters (喆, 堃)."""
     file = tmp_path / "names.csv"
-    file.write_bytes("姓名,城市\r\n王喆,北京\r\n李堃,上海\r\n赵犇,深圳\r\n".encode("gbk"))
+    file.write_bytes(
+        "姓名,城市\r\n王喆,北京\r\n李堃,上海\r\n赵犇,深圳\r\n肖祎瑄,杭州\r\n".encode("gbk")
+    )
     imported(file)
     assert by_name()["李堃"]["city"] == "上海"
 
@@ -155,11 +186,27 @@ RARE = list("喆堃犇珺昇赟玥祎彧翀")
     )
 )  # fmt: skip
 def test_any_list_of_chinese_names_in_gbk_is_read_as_gb18030(names):
-    """Names of everyday characters, each with at most one rare one, are Chinese."""
+    """Names of everyday characters, each with at most one rare one, are Chinese; but for
+    a list whose characters nearly all have hangul's bytes in EUC-KR (GB2312 rows 0xB0 to
+    0xC8), which reads as Korean and is refused asking for its encoding (below)."""
     from crmcli.transfer import sources
 
     text = "姓名,备注\r\n" + "".join(f"{a}{b},{a}\r\n" for a, b in names)
+    wide = [ch for ch in text if ord(ch) > 127]
+    hangul_like = sum(0xB0 <= ch.encode("gbk")[0] <= 0xC8 for ch in wide)
+    assume(hangul_like < 20 or hangul_like < 0.9 * len(wide))
     assert sources._detect_encoding("f.csv", text.encode("gbk")) == "gb18030"
+
+
+def test_a_chinese_list_that_reads_as_korean_is_refused_not_guessed(cn, tmp_path):
+    """丁 and 李, 刘, 陈 have hangul's bytes: a list of nothing else reads as Korean too."""
+    file = tmp_path / "names.csv"
+    file.write_bytes(("name,note\r\n" + "李刘陈,丁丁丁丁\r\n" * 3).encode("gbk"))
+    assert "Korean text, not Chinese; give its encoding: --encoding cp949" in fails(
+        2, "import", "customers", str(file), db=cn
+    )
+    imported(file, "--encoding", "gb18030")
+    assert by_name()["李刘陈"]["notes"] == "丁丁丁丁"
 
 
 def test_a_utf16_file_with_a_broken_mark_is_refused(cn, tmp_path):

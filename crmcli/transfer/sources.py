@@ -230,8 +230,17 @@ def _detect_encoding(name: str, head: bytes) -> str:
         )
     gb, big5 = _chinese(head, "gb18030"), _chinese(head, "cp950", "big5hkscs")
     # Western or Japanese bytes read as rare ideographs (M黮ler, 嶳揷懢榊) are no Chinese
-    gb = gb if gb and _everyday(gb[1], _in_gb2312) else None
+    gb = gb if gb and _everyday(gb[1], _in_everyday_chinese) else None
     big5 = big5 if big5 and _everyday(big5[1], _in_big5_common) else None
+    if gb or big5:
+        other = _other_script(head)  # Korean, Polish... that read as everyday ideographs
+        if other is not None:
+            raise InvalidInput(
+                _(
+                    "{name} is not UTF-8 ({bad}) and reads as {script} text, not Chinese; "
+                    "give its encoding: --encoding {encoding}"
+                ).format(name=name, bad=bad, script=_(other[0]), encoding=other[1])
+            )
     simplified = _count(gb[1], _SIMPLIFIED) if gb else 0
     traditional = _count(big5[1], _TRADITIONAL) if big5 else 0
     from crmcli.records.config import locale_region
@@ -241,7 +250,7 @@ def _detect_encoding(name: str, head: bytes) -> str:
         return big5[0]
     if gb and simplified >= 3 * traditional + 2:
         return "gb18030"
-    if big5 and (where or not gb or traditional >= 3 * simplified + 2):
+    if big5 and (where or traditional) and (where or not gb or traditional >= 3 * simplified + 2):
         raise InvalidInput(
             _(
                 "{name} may be Traditional Chinese Big5 or Simplified Chinese GB18030; give "
@@ -289,21 +298,33 @@ def _chinese(head: bytes, *codecs_: str) -> tuple[str, str] | None:
 
 
 def _everyday(text: str, common: Callable[[str], bool]) -> bool:
-    """Whether at least half of the ideographs of `text` (when it has any) are `common`:
-    GB2312's 6,763 for GB18030, Big5's 5,401 of its first level for Big5, the everyday
-    characters of each script. GB18030 and Big5 read nearly any bytes as ideographs, but
-    bytes that are not Chinese read as rare ones: an accented letter before a letter
-    (cp1252's `Müller`: 黮), Shift_JIS's kanji, whose first bytes GB2312 never uses. A
-    list of names keeps most of its characters there, rare ones and all (张伟 and 喆, 堃)."""
-    ideographs = [ch for ch in text if "\u3400" <= ch <= "\u9fff"]
-    return 2 * sum(map(common, ideographs)) >= len(ideographs)
+    """Whether at least a third of the ideographs of `text` (when it has any) are `common`
+    (the everyday characters of the script: `_in_everyday_chinese`, `_in_big5_common`) and
+    not one alone between two Latin letters. GB18030 and Big5 read nearly any bytes as
+    ideographs, but bytes that are not Chinese read as rare ones, or as one inside a word:
+    an accented letter and the letter after it (cp1252's `Müller`: M黮ler; cp1250's
+    `Różańska`: R罂a駍ka), Shift_JIS's kanji, whose first bytes GB2312 never uses. A list of
+    names keeps enough of its characters there, rare ones and all (王喆, 李堃, 肖祎瑄)."""
+    found = common_found = 0
+    for i, ch in enumerate(text):
+        if "\u3400" <= ch <= "\u9fff":
+            found += 1
+            inside = (
+                text[i - 1 : i].isascii()
+                and text[i - 1 : i].isalpha()
+                and (text[i + 1 : i + 2].isascii() and text[i + 1 : i + 2].isalpha())
+            )
+            common_found += common(ch) and not inside
+    return 3 * common_found >= found
 
 
-def _in_gb2312(ch: str) -> bool:
+def _in_everyday_chinese(ch: str) -> bool:
+    """Of GB2312's 6,763 characters (Simplified Chinese), or of Big5's first level (the
+    Traditional characters a GBK file holds too: 黃麗華, 香港灣仔)."""
     try:
         ch.encode("gb2312")
     except UnicodeEncodeError:
-        return False
+        return _in_big5_common(ch)
     return True
 
 
@@ -313,6 +334,42 @@ def _in_big5_common(ch: str) -> bool:
     except UnicodeEncodeError:
         return False
     return b"\xa4\x40" <= code <= b"\xc6\x7e"  # Big5's characters of frequent use
+
+
+# Scripts whose bytes read as everyday Chinese: a Korean file (EUC-KR, cp949: its hangul
+# has GB2312's bytes) and the words of a Latin-script language, whose accented letters stand
+# one or two together between plain ones (`Różańska`), where a Chinese word is a run of
+# two-byte characters.
+_OTHER_SCRIPTS = (
+    (N_("Korean"), "cp949"), (N_("Western European"), "cp1252"),
+    (N_("Central European"), "cp1250"),
+)  # fmt: skip
+
+
+def _other_script(head: bytes) -> tuple[str, str] | None:
+    """(script, encoding) of `head` when it reads as Korean (at least nine in ten of its
+    non-ASCII characters hangul syllables, and twenty or more: the characters of a few
+    Chinese names may all have hangul's bytes, those of a list hardly) or as words of a
+    Latin script (every run of non-ASCII bytes one or two long, each a letter of cp1252,
+    else of cp1250); None otherwise."""
+    for script, codec in _OTHER_SCRIPTS:
+        try:
+            text = _decode_head(head, codec)
+        except UnicodeDecodeError:
+            continue
+        wide = [ch for ch in text if ord(ch) > 127]
+        if not wide:
+            continue
+        if codec == "cp949":
+            hangul = sum("\uac00" <= ch <= "\ud7a3" for ch in wide)
+            if hangul >= 20 and hangul >= 0.9 * len(wide):
+                return script, codec
+        elif (
+            all(ch.isalpha() for ch in wide)
+            and max(map(len, re.findall(rb"[\x80-\xff]+", head))) <= 2
+        ):
+            return script, codec
+    return None
 
 
 def _count(text: str, characters: frozenset[str]) -> int:
