@@ -1498,7 +1498,7 @@ def test_purchases_by_sets_store_and_refuse_what_row_by_row_does(tmp_path, monke
     assert code == 0
     assert "15 inserted, 0 updated, 0 unchanged, 14 rejected (29 rows)" in stderr
     assert len(lines) == 16 and len(rejects.splitlines()) == 15
-    assert "\nC-1,Gift box,15,,,,,,cash,,a note,,18,no date: its 'date' cell is empty" in rejects
+    assert "\nC-1,Gift box,15,,,,,,cash,,a note,,18,\"no date: its 'date' cell is empty" in rejects
     shown = {(r[3], r[7], r[8], r[4]) for r in lines}  # item, amount, currency, category
     assert ("Cup", 1250, "CNY", "Teaware") in shown and ("Cup", 1050, "USD", None) in shown
     assert ("Cup", 500, "CNY", "Tea") in shown and ("Cup", -500, "CNY", None) in shown
@@ -1588,7 +1588,10 @@ def test_an_empty_date_cell_is_refused_not_dated_now(cn, tmp_path):
               "Paid at=purchased_at", "--map", "Lineitem quantity=quantity", "--map",
               "Lineitem price=unit_price", "--map", "Name=order_ref")  # fmt: skip
     err = fails(2, "import", "purchases", str(shop), *mapped, db=cn)
-    assert "  row 3: no date: its 'Paid at' cell is empty (give each row its day)" in err, err
+    assert (
+        "  row 3: no date: its 'Paid at' cell is empty (give each row its day, or --map "
+        "'Paid at=-' to date them all now)"
+    ) in err, err
     calls = tmp_path / "calls.csv"
     calls.write_text("客户,类型,时间,内容\r\nzw@example.cn,电话,,空日期\r\n", encoding="utf-8")
     err = fails(2, "--lang", "zh", "import", "interactions", str(calls), db=cn)
@@ -1857,7 +1860,7 @@ def test_interactions_by_sets_store_and_refuse_what_row_by_row_does(
             (1, "call"), (2, "call"), (2, "call")]  # fmt: skip
     elif not args:
         assert code == 2 and "9 of 16 rows are invalid" in stderr
-        assert "row 5: no date: its 'date' cell is empty (give each row its day)" in stderr
+        assert "row 5: no date: its 'date' cell is empty (give each row its day" in stderr
         assert "row 13: no date: its 'date' cell is empty" in stderr
 
 

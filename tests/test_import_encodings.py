@@ -49,7 +49,7 @@ def test_an_amount_with_a_thousands_dot_in_a_semicolon_file_is_refused(
     ok("add", "Jürgen", "--external-id", "K-1")
     rows = ("K-1;Teeservice;1.000;EUR\r\nK-1;Kanne;-2.500;EUR\r\nK-1;Tasse;€3.500;\r\n"
             "K-1;Tasse;12;EUR\r\nK-1;Tasse;1.5;EUR\r\nK-1;Tasse;1234.500;EUR\r\n"
-            "K-1;Tasse;1.250;KWD\r\n")  # fmt: skip
+            "K-1;Tasse;1.250;KWD\r\nK-1;Tasse;0.500;EUR\r\n")  # fmt: skip
     file = tmp_path / "bestellungen.csv"
     file.write_text("Kunde;Artikel;Betrag;Waehrung\r\n" + rows, encoding="utf-8")
     mapped = ("--map", "Kunde=customer", "--map", "Artikel=item", "--map", "Betrag=amount",
@@ -65,7 +65,7 @@ def test_an_amount_with_a_thousands_dot_in_a_semicolon_file_is_refused(
     file.write_text("Kunde,Artikel,Betrag,Waehrung\r\n" + rows.replace(";", ","), "utf-8")
     ok("import", "purchases", str(file), *mapped)  # a comma file: a dot is the decimal point
     assert [r["amount"] for r in json.loads(ok("purchases", "-f", "json"))] == [
-        "1.00", "-2.50", "3.50", "12.00", "1.50", "1234.50", "1.250"
+        "1.00", "-2.50", "3.50", "12.00", "1.50", "1234.50", "1.250", "0.50"
     ]  # fmt: skip
 
 
@@ -319,7 +319,8 @@ def test_a_customer_number_excel_wrote_in_scientific_notation_merges_nobody(cn, 
     fails(2, "add", "Q", "--external-id", "1.2E+11", db=cn)
     said = fails(2, "--lang", "zh", "add", "Q", "--national-id", "1.10105E+17", db=cn)
     assert said.startswith("crm: 身份证号 “1.10105E+17”无效：表格软件"), said
-    ok("add", "Q", "--external-id", "1E5", "--field", "code=2e10")  # no sign: not Excel's
+    fails(2, "add", "Q", "--external-id", "1,23457E+11", db=cn)  # German Excel's comma
+    ok("add", "Q", "--external-id", "1E5", "--field", "code=2e10", "--field", "tiny=5E-10")
     assert by_name()["Q"]["external_id"] == "1E5"
 
 

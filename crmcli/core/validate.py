@@ -870,9 +870,10 @@ def mask_in_text(text: str) -> str:
     return re.sub(_ID_LIKE, lambda m: m.group(1) + "*" * 8 + m.group(2)[-4:], text)
 
 
-# A number as Excel shows it in scientific notation (1.23457E+11, 1E+05), and saves it so in
-# a CSV file: its last digits are gone.
-_SCIENTIFIC = re.compile(r"[+-]?\d(?:\.\d{1,14})?[eE][+-]\d{2,3}")
+# A large number as Excel shows it in scientific notation (1.23457E+11, 1E+05; with a
+# decimal comma where it writes one), and saves it so in a CSV file: its last digits are
+# gone. A small one (5E-10) loses no digit of a key and is kept as typed.
+_SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d{1,14})?[eE]\+\d{2,3}")  # 1,23457E+11: German
 
 
 def not_scientific(field: str, value: str) -> str:

@@ -781,9 +781,10 @@ class Importer:
         column = next((c for c in (*record, *self.header) if target_of(c) == target), None)
         if column is None:
             return None
-        return _("no date: its {column!r} cell is empty (give each row its day)").format(
-            column=column
-        )
+        return _(
+            "no date: its {column!r} cell is empty (give each row its day, or --map "
+            "'{column}=-' to date them all now)"
+        ).format(column=column)
 
     def last_id(self) -> int:
         """The highest id of this kind's table (0 when empty)."""
@@ -2537,7 +2538,7 @@ def _refusals(
 # `1.000`, `-12.500`, `€2.500`: a dot before three digits, as a thousands group is written
 # where a comma is the decimal mark, the last a zero, which crm takes as extra zeros
 # (PurchaseImporter.grouped; `1.234` is refused anyway where the currency has 2 decimals).
-_GROUPED = re.compile(r"[^\d.,]*?([+-]?\d{1,3})\.(\d\d0)[^\d.,]*")
+_GROUPED = re.compile(r"[^\d.,]*?([+-]?[1-9]\d{0,2})\.(\d\d0)[^\d.,]*")  # 0.500: no group
 
 
 class PurchaseImporter(Importer):
