@@ -2024,6 +2024,10 @@ def test_map_takes_a_purchase_column_as_a_file_heads_it_and_a_column_once(cn, tm
     (line,) = json.loads(ok("purchases", "-f", "json"))
     assert (line["item"], line["amount"], line["order_ref"]) == ("Cup", "5.00", "#1001")
     assert line["purchased_at"] == "2026-11-02T14:05:33+08:00"
+    ok("import", "purchases", str(file), "--map", "Email=customer", "--map",
+       "Lineitem name=item", "--map", "Total=amount")  # fmt: skip
+    lines = json.loads(ok("purchases", "-f", "json"))  # Shopify's Paid at is read as the date
+    assert {p["purchased_at"] for p in lines} == {"2026-11-02T14:05:33+08:00"}
     err = fails(2, "import", "purchases", str(file), "--map", "Total=amount", "--map",
                 "Total=item", db=cn)  # fmt: skip
     assert err == "crm: --map names the column 'Total' twice, as amount and as item\n"

@@ -267,7 +267,7 @@ PURCHASE_ALIASES = _aliases(
         "unit_price": ("unit price", "price", "单价", "售价"),
         "quantity": ("quantity", "qty", "数量"),
         "currency": ("currency", "币种", "货币"),
-        "purchased_at": ("purchased at", "date", "time", "at", "order date", "日期",
+        "purchased_at": ("purchased at", "date", "time", "at", "order date", "paid at", "日期",
                          "购买日期", "下单时间", "时间"),
         "category": ("category", "类别", "品类", "分类"),
         "payment": ("payment", "payment method", "支付方式", "付款方式"),
