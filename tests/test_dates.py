@@ -1396,9 +1396,19 @@ def test_a_moment_with_its_offset_after_a_space_is_that_moment(moment, minutes, 
     ("typed", "clock"),
     [("2026/1/5 下午 02:05:33", "14:05:33"), ("2026/1/5 上午 11:59:59", "11:59:59"),
      ("2026/1/5 下午 12:05:33", "12:05:33"), ("2026/1/5 凌晨 12:00:01", "00:00:01"),
-     ("2026/1/5 下午02:05", "14:05:00")],
+     ("2026/1/5 下午02:05", "14:05:00"), ("2026/1/5 上午 12:30:00", "00:30:00"),
+     ("2026/1/5 下午 12:30:00", "12:30:00")],
 )  # fmt: skip
 def test_a_chinese_spreadsheet_s_moment_with_seconds_is_read(typed, clock):
     """Chinese Excel and WPS write `2026/1/5 下午 02:05:33`: refused, quoting it cut short."""
     moment = dates.parse_datetime(typed, FRIDAY, direction="past")
     assert (moment.date(), moment.strftime("%H:%M:%S")) == (date(2026, 1, 5), clock)
+
+
+def test_a_due_day_with_its_offset_after_a_space_says_its_time_is_not_kept():
+    """`--due "2026-12-02 15:00:00 +0800"` kept the day without the warning the ISO form
+    (`2026-12-02T15:00:00+08:00`) gives."""
+    for typed in ("2026-12-02 15:00:00 +0800", "2026-12-02T15:00:00+08:00"):
+        assert dates.names_time(typed), typed
+    assert not dates.names_time("2026-12-02")
+    assert past("2026/3/2 上午12点") == "refused"  # a person's 上午12点 is still asked

@@ -138,8 +138,11 @@ def test_a_western_or_japanese_file_is_never_read_as_chinese(cn, tmp_path, encod
 
 @pytest.mark.parametrize(
     ("encoding", "text", "said"),
-    [("cp1252", "name,city\r\nÅsa Åkesson,Ängelholm\r\n", "Western European text, not Chinese; "
-      "give its encoding: --encoding cp1252"),
+    [("cp1252", "name,city\r\nÅsa Åkesson,Ängelholm\r\n", "words of a Latin script, not "
+      "Chinese; give its encoding: --encoding cp1252 (Western Europe), cp1250 (Central Europe) "
+      "or cp1254 (Turkish)"),
+     ("cp1254", "Ad Soyad,Şehir,Not\r\nİzmir,Muğla,Cuma öğleden sonra ara\r\n", "words of a "
+      "Latin script, not Chinese"),
      ("cp949", "이름,전화,도시,메모\r\n김민준,010,서울,단골 고객입니다\r\n", "Korean text, not "
       "Chinese; give its encoding: --encoding cp949")],
 )  # fmt: skip
@@ -149,6 +152,19 @@ def test_a_file_of_another_script_is_told_its_encoding(cn, tmp_path, encoding, t
     file = tmp_path / "export.csv"
     file.write_bytes(text.encode(encoding))
     assert said in fails(2, "import", "customers", str(file), db=cn)
+
+
+@pytest.mark.parametrize(
+    "row", ["Wang Wei,13800138000,A类", "Li Qiang,13900139000,男", "Lisa Chen,13800138001,iPhone和iPad",
+            "Zhang Min,13800138002,T恤L码"],
+)  # fmt: skip
+def test_an_english_list_with_a_chinese_word_or_two_in_gbk_is_gb18030(cn, tmp_path, row):
+    """A tag of one character (A类, 男) or one between Latin words was read as words of a
+    Latin script, and following the hint stored AÀà."""
+    file = tmp_path / "list.csv"
+    file.write_bytes(f"name,phone,notes\r\n{row}\r\nAnn Lee,,{row.split(',')[2]}\r\n".encode("gbk"))
+    imported(file)
+    assert {p["notes"] for p in by_name().values()} == {row.split(",")[2]}
 
 
 def test_traditional_chinese_in_a_gbk_file_is_still_gb18030(cn, tmp_path):

@@ -330,7 +330,7 @@ def names_time(text: str) -> bool:
     """Whether `text`, a date parse_date reads, names a time of day too (`明天下午3点`,
     `fri 3pm`, `2026-12-01T15:00`): parse_date keeps its day and leaves the time out, and
     the command says so, since a task or a date is kept by day."""
-    raw = _normal(text)
+    raw = re.sub(_SPACED_OFFSET, r"\1\2", _normal(text))  # as parse_date reads it
     if re.fullmatch(_ISO, raw):
         return len(raw) > 10 and raw[10] in "Tt "
     try:
@@ -622,6 +622,8 @@ def _clock(text: str) -> timedelta | None:
                 )
         else:
             hour, minute, second = int(match[6]), int(match[7]), int(match[8] or 0)
+            if part == "上午" and hour == 12 and match[8] is not None:
+                part, hour = "", 0  # a spreadsheet's 12-hour clock: 上午 12:30:00 is 00:30
         if part in _ZH_NIGHT:
             days, hour = divmod(_night_hour(part, hour, typed), 24)
         elif part:

@@ -23,6 +23,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -232,15 +233,22 @@ def _detect_encoding(name: str, head: bytes) -> str:
     # Western or Japanese bytes read as rare ideographs (M黮ler, 嶳揷懢榊) are no Chinese
     gb = gb if gb and _everyday(gb[1], _in_everyday_chinese) else None
     big5 = big5 if big5 and _everyday(big5[1], _in_big5_common) else None
-    if gb or big5:
-        other = _other_script(head)  # Korean, Polish... that read as everyday ideographs
-        if other is not None:
-            raise InvalidInput(
-                _(
-                    "{name} is not UTF-8 ({bad}) and reads as {script} text, not Chinese; "
-                    "give its encoding: --encoding {encoding}"
-                ).format(name=name, bad=bad, script=_(other[0]), encoding=other[1])
-            )
+    other = _other_script(head) if gb or big5 else None  # Korean, Polish... read as
+    if other == "korean":  # everyday ideographs
+        raise InvalidInput(
+            _(
+                "{name} is not UTF-8 ({bad}) and reads as Korean text, not Chinese; give its "
+                "encoding: --encoding cp949"
+            ).format(name=name, bad=bad)
+        )
+    if other == "latin":
+        raise InvalidInput(
+            _(
+                "{name} is not UTF-8 ({bad}) and reads as words of a Latin script, not "
+                "Chinese; give its encoding: --encoding cp1252 (Western Europe), cp1250 "
+                "(Central Europe) or cp1254 (Turkish)"
+            ).format(name=name, bad=bad)
+        )
     simplified = _count(gb[1], _SIMPLIFIED) if gb else 0
     traditional = _count(big5[1], _TRADITIONAL) if big5 else 0
     from crmcli.records.config import locale_region
@@ -299,23 +307,13 @@ def _chinese(head: bytes, *codecs_: str) -> tuple[str, str] | None:
 
 def _everyday(text: str, common: Callable[[str], bool]) -> bool:
     """Whether at least a third of the ideographs of `text` (when it has any) are `common`
-    (the everyday characters of the script: `_in_everyday_chinese`, `_in_big5_common`) and
-    not one alone between two Latin letters. GB18030 and Big5 read nearly any bytes as
-    ideographs, but bytes that are not Chinese read as rare ones, or as one inside a word:
-    an accented letter and the letter after it (cp1252's `Müller`: M黮ler; cp1250's
-    `Różańska`: R罂a駍ka), Shift_JIS's kanji, whose first bytes GB2312 never uses. A list of
-    names keeps enough of its characters there, rare ones and all (王喆, 李堃, 肖祎瑄)."""
-    found = common_found = 0
-    for i, ch in enumerate(text):
-        if "\u3400" <= ch <= "\u9fff":
-            found += 1
-            inside = (
-                text[i - 1 : i].isascii()
-                and text[i - 1 : i].isalpha()
-                and (text[i + 1 : i + 2].isascii() and text[i + 1 : i + 2].isalpha())
-            )
-            common_found += common(ch) and not inside
-    return 3 * common_found >= found
+    (the everyday characters of the script: `_in_everyday_chinese`, `_in_big5_common`).
+    GB18030 and Big5 read nearly any bytes as ideographs, but bytes that are not Chinese
+    read as rare ones: an accented letter and the letter after it (cp1252's `Müller`:
+    M黮ler), Shift_JIS's kanji, whose first bytes GB2312 never uses. A list of names keeps
+    enough of its characters there, rare ones and all (王喆, 李堃, 肖祎瑄)."""
+    ideographs = [ch for ch in text if "\u3400" <= ch <= "\u9fff"]
+    return 3 * sum(map(common, ideographs)) >= len(ideographs)
 
 
 def _in_everyday_chinese(ch: str) -> bool:
@@ -337,39 +335,50 @@ def _in_big5_common(ch: str) -> bool:
 
 
 # Scripts whose bytes read as everyday Chinese: a Korean file (EUC-KR, cp949: its hangul
-# has GB2312's bytes) and the words of a Latin-script language, whose accented letters stand
-# one or two together between plain ones (`Różańska`), where a Chinese word is a run of
-# two-byte characters.
-_OTHER_SCRIPTS = (
-    (N_("Korean"), "cp949"), (N_("Western European"), "cp1252"),
-    (N_("Central European"), "cp1250"),
-)  # fmt: skip
+# has GB2312's bytes) and the words of a Latin script (cp1252, cp1250...), whose accented
+# letters stand one or two together within words (`Różańska`, `ção`, `Åsa`), where Chinese
+# is a run of two-byte characters, or one standing apart (`男`) or against Latin letters as
+# no word of those scripts has it (`A类` reads `AÀà`, `iPhone和iPad` `iPhoneºÍiPad`).
+_HIGH = re.compile(rb"[\x80-\xff]+")
+_LATINS = ("cp1252", "cp1250")
 
 
-def _other_script(head: bytes) -> tuple[str, str] | None:
-    """(script, encoding) of `head` when it reads as Korean (at least nine in ten of its
-    non-ASCII characters hangul syllables, and twenty or more: the characters of a few
-    Chinese names may all have hangul's bytes, those of a list hardly) or as words of a
-    Latin script (every run of non-ASCII bytes one or two long, each a letter of cp1252,
-    else of cp1250); None otherwise."""
-    for script, codec in _OTHER_SCRIPTS:
-        try:
-            text = _decode_head(head, codec)
-        except UnicodeDecodeError:
-            continue
-        wide = [ch for ch in text if ord(ch) > 127]
-        if not wide:
-            continue
-        if codec == "cp949":
-            hangul = sum("\uac00" <= ch <= "\ud7a3" for ch in wide)
-            if hangul >= 20 and hangul >= 0.9 * len(wide):
-                return script, codec
-        elif (
-            all(ch.isalpha() for ch in wide)
-            and max(map(len, re.findall(rb"[\x80-\xff]+", head))) <= 2
-        ):
-            return script, codec
-    return None
+def _other_script(head: bytes) -> str | None:
+    """`korean` when `head` reads as Korean (at least nine in ten of its non-ASCII
+    characters hangul syllables in cp949, and twenty or more: the characters of a few
+    Chinese names may all have hangul's bytes, those of a list hardly), `latin` when as words
+    of a Latin script (`_in_a_word`: every run of non-ASCII bytes, in cp1252 or cp1250, a
+    letter or two as a word holds them, or a sign alone: 80°C); None otherwise."""
+    with suppress(UnicodeDecodeError):
+        wide = [ch for ch in _decode_head(head, "cp949") if ord(ch) > 127]
+        hangul = sum("\uac00" <= ch <= "\ud7a3" for ch in wide)
+        if hangul >= 20 and hangul >= 0.9 * len(wide):
+            return "korean"
+    letters = False
+    for run in _HIGH.finditer(head):
+        before = head[run.start() - 1 : run.start()].decode("latin-1")
+        after = head[run.end() : run.end() + 1].decode("latin-1")
+        read = [run[0].decode(codec, "replace") for codec in _LATINS]
+        if len(run[0]) == 1 and not any(text.isalpha() for text in read):
+            continue  # a sign: °, £, ±
+        if len(run[0]) > 4 or not any(_in_a_word(text, before, after) for text in read):
+            return None
+        letters = True
+    return "latin" if letters else None
+
+
+def _in_a_word(text: str, before: str, after: str) -> bool:
+    """Whether accented letters `text` stand as in a word of a Latin script, between the
+    ASCII characters `before` and `after`: within a word (after a letter) small letters
+    (`Müller`, `café`); starting one, a letter and small ones before a small letter (`Åsa`,
+    `Øberg`), or three or more, a word of their own (`Żółć`)."""
+    if not all(ch.isalpha() and ch not in "ªº" for ch in text):
+        return False
+    if before.isascii() and before.isalpha():
+        return text.islower()
+    if text[1:] != text[1:].lower():
+        return False
+    return (after.isascii() and after.islower()) or (len(text) > 2 and not after.isalpha())
 
 
 def _count(text: str, characters: frozenset[str]) -> int:
