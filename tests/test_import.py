@@ -2031,6 +2031,19 @@ def test_map_takes_a_purchase_column_as_a_file_heads_it_and_a_column_once(cn, tm
     err = fails(2, "import", "purchases", str(file), "--map", "Total=amount", "--map",
                 "Total=item", db=cn)  # fmt: skip
     assert err == "crm: --map names the column 'Total' twice, as amount and as item\n"
+    # a field --map gives a column is that column's: Paid at, read as the date by its
+    # header, no longer fills the dates Created at leaves empty; crm's own created_at is no
+    # field to --map a file's date to
+    shop = tmp_path / "shop.csv"
+    shop.write_text("Email,Lineitem name,Total,Paid at,Created at\nzw@example.cn,Pot,9,"
+                    "2026-11-01 10:00:00 +0800,2026-11-03 10:00:00 +0800\n", "utf-8")  # fmt: skip
+    result = crm("import", "purchases", str(shop), "--map", "Email=customer", "--map",
+                 "Lineitem name=item", "--map", "Total=amount", "--map", "Created at=date")  # fmt: skip
+    assert result.exit_code == 0 and "Ignored columns: Paid at" in result.stderr, result.stderr
+    pot = [p for p in json.loads(ok("purchases", "-f", "json")) if p["item"] == "Pot"]
+    assert [p["purchased_at"] for p in pot] == ["2026-11-03T10:00:00+08:00"]
+    err = fails(2, "import", "purchases", str(shop), "--map", "Paid at=Created at", db=cn)
+    assert "unknown field 'Created at'; did you mean created_at?" in err, err
 
 
 def test_a_row_of_nothing_but_a_guarded_tab_is_a_blank_line(cn, tmp_path):

@@ -400,8 +400,9 @@ class Mapper:
             elif target not in allowed:  # a field by its header, as --where takes it: 公司,
                 # or as a file heads it (`date`, `order`, 日期: docs/transfer.md's columns)
                 named = column_named(target, tuple(allowed)) or (
-                    alias if (alias := ALIASES[kind].get(header_key(target))) in allowed else None
-                )
+                    alias if (alias := ALIASES[kind].get(header_key(target))) in _HEADED[kind]
+                    else None
+                )  # fmt: skip
                 meant = fields_meant(target, list(allowed)) if named is None else []
                 if meant:  # a typo: `--map 姓名=nmae`
                     raise InvalidInput(
@@ -572,6 +573,13 @@ class Mapper:
                     'with --map "{column}=-" (leave it out) or --map "{column}=field:NAME"'
                 ).format(column=column)
             )
+        if (
+            self.kind != "customers"
+            and found not in (None, "-", "customer")
+            and key not in self.overrides
+            and found in self.overrides.values()
+        ):  # `--map "Created at=date"` beats a Paid at read as the date by its header
+            found = None
         if found is None:
             found = self._unknown(column, column)
         self._cache[column] = found
