@@ -49,11 +49,13 @@ def test_a_name_from_its_parts_is_joined_as_its_script_writes_it(cn, tmp_path):
     file.write_text(
         "First Name,Middle Name,Last Name,E-mail 1 - Value\n민준,,김,k@example.kr\n"
         "Wei,,张,w1@example.cn\n伟,,Zhang,w2@example.cn\n太郎,,山田,y@example.jp\n"
-        "伟,,张,z@example.cn\nAnna,Maria,Lee,a@example.com\n",
+        "伟,,张,z@example.cn\nAnna,Maria,Lee,a@example.com\n太郎,,𠮷田,t@example.jp\n"
+        "热合曼,,阿卜杜•,r@example.cn\n伟,,张-王,h@example.cn\n",
         encoding="utf-8",
     )
     imported(file)
-    names = ["김민준", "Wei 张", "伟 Zhang", "山田太郎", "张伟", "Anna Maria Lee"]
+    names = ["김민준", "Wei 张", "伟 Zhang", "山田太郎", "张伟", "Anna Maria Lee", "𠮷田太郎",
+             "阿卜杜•热合曼", "张-王伟"]  # fmt: skip
     assert sorted(by_name()) == sorted(names)
 
 

@@ -999,11 +999,22 @@ _SPLIT_EMAILS = re.compile(r"\s*(?::::|[;,\s；，])\s*")
 _SPLIT_TAGS = re.compile(r"\s*(?::::|[;,；，、])\s*")
 _MASKED_ID = re.compile(r"[0-9]{6}\*{8}[0-9]{3}[0-9Xx]")  # as our export masks one
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-# A name part written as Chinese, Japanese and Korean write names, family name first and no
-# space between the parts: ideographs, kana, hangul (and the dot of 阿卜杜·热合曼).
+# The letters of names written as Chinese, Japanese and Korean write them, family name
+# first and no space between the parts: ideographs (those past U+FFFF too: 𠮷), kana, hangul.
 _EAST_ASIAN = re.compile(
-    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af·・]+"
+    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
+    r"\U00020000-\U0003ffff]"
 )
+
+
+def _east_asian(parts: list[str]) -> bool:
+    """Whether name parts are written as East Asian names are: some of their letters
+    ideographs, kana or hangul, and none of another script (`Wei` and 张 are two scripts:
+    joined in their order with a space). Signs between them (阿卜杜•, 张-王) are no letters."""
+    letters = [ch for part in parts for ch in part if ch.isalpha()]
+    return bool(letters) and all(_EAST_ASIAN.match(ch) for ch in letters)
+
+
 # Placeholders spreadsheets and Outlook write for "no value".
 _EMPTY = {
     "0/0/00", "0/0/0000", "00/00/0000", "unspecified", "n/a", "none", "null", "-", "--", "?",
@@ -1159,7 +1170,7 @@ def customer_row(values: dict[str, list[str]]) -> CustomerRow:
         first, middle, last = (_one(values, n) for n in ("first_name", "middle_name", "last_name"))
         parts = [p.strip() for p in (first, middle, last) if p and p.strip()]
         if parts:
-            if all(_EAST_ASIAN.fullmatch(p) for p in parts):  # 张伟, 山田太郎, 김민준
+            if _east_asian(parts):  # 张伟, 山田太郎, 김민준
                 raw.values["name"] = "".join(reversed(parts))
             else:  # Wei Zhang, and a name of two scripts (Wei 张) with its space
                 raw.values["name"] = " ".join(parts)
